@@ -1,0 +1,1 @@
+"""The helpdesk's rules: the only way anything changes a ticket. No Textual, no sockets."""

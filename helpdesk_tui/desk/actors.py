@@ -1,0 +1,55 @@
+"""Who is acting: an agent (by OS login) or the system itself (mail, SLA clock)."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from helpdesk_tui.desk.errors import PermissionDenied, UnknownAgent
+from helpdesk_tui.storage.models import Agent, Role
+
+_ROLE_RANK = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The author of a change. ``agent_id`` is None for the system."""
+
+    name: str
+    agent_id: int | None = None
+    role: str = Role.AGENT
+
+    @property
+    def is_system(self) -> bool:
+        return self.agent_id is None
+
+    def require(self, role: Role, doing: str) -> None:
+        """Refuse unless this actor holds ``role`` or a higher one."""
+        if self.is_system:
+            return
+        if _ROLE_RANK.get(Role(self.role), -1) < _ROLE_RANK[role]:
+            raise PermissionDenied(f"only an {role.value} may {doing}; {self.name} is {self.role}")
+
+
+MAIL = Actor(name="mail")
+SYSTEM = Actor(name="system")
+
+
+def os_login() -> str:
+    return getpass.getuser()
+
+
+def agent_actor(session: Session, login: str | None = None) -> Actor:
+    """The actor for an OS login (the current one by default), or one line saying what to run."""
+    login = login or os_login()
+    agent = session.exec(select(Agent).where(Agent.login == login)).first()
+    if agent is None or not agent.active:
+        state = "is not an agent" if agent is None else "is deactivated"
+        raise UnknownAgent(
+            f"{login} {state} on this helpdesk; an admin can run: "
+            f"helpdesk agent add {login} --name 'Full Name' --email {login}@example.com"
+        )
+    assert agent.id is not None
+    return Actor(name=agent.login, agent_id=agent.id, role=agent.role)

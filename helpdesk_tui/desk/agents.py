@@ -1,0 +1,99 @@
+"""Agents and teams: who may work tickets, in which role, in which teams."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.storage.models import Agent, Role, Team, TeamMember
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidValue(f"unknown role {value!r}; allowed: {allowed}") from None
+
+
+def _valid_login(login: str) -> str:
+    login = login.strip()
+    if not login or len(login) > 64 or not login.isprintable() or " " in login:
+        raise InvalidValue(f"not a usable login: {login!r}")
+    return login
+
+
+def agent_count(session: Session) -> int:
+    return len(session.exec(select(Agent.id)).all())
+
+
+def ensure_team(session: Session, name: str, description: str = "") -> Team:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidValue("a team needs a name")
+    team = session.exec(select(Team).where(Team.name == name)).first()
+    if team is None:
+        team = Team(name=name, description=description)
+        session.add(team)
+        session.flush()
+    return team
+
+
+def add_agent(
+    session: Session,
+    actor: Actor | None,
+    login: str,
+    *,
+    name: str = "",
+    email: str | None = None,
+    role: str = Role.AGENT,
+    teams: Sequence[str] = (),
+) -> Agent:
+    """Add an agent. ``actor`` None is ``helpdesk init`` making the very first admin."""
+    if actor is not None:
+        actor.require(Role.ADMIN, "add agents")
+    login = _valid_login(login)
+    if session.exec(select(Agent).where(Agent.login == login)).first() is not None:
+        raise InvalidValue(f"{login} is already an agent; see: helpdesk agent list")
+    agent = Agent(login=login, name=name or login, email=email, role=parse_role(role))
+    session.add(agent)
+    session.flush()
+    for team_name in teams:
+        team = ensure_team(session, team_name)
+        session.add(TeamMember(team_id=team.id, agent_id=agent.id))
+    return agent
+
+
+def set_role(session: Session, actor: Actor, login: str, role: str) -> Agent:
+    actor.require(Role.ADMIN, "change roles")
+    agent = session.exec(select(Agent).where(Agent.login == login)).first()
+    if agent is None:
+        raise NotFound(f"no agent {login!r}; see: helpdesk agent list")
+    new_role = parse_role(role)
+    if agent.role == Role.ADMIN and new_role != Role.ADMIN:
+        admins = session.exec(select(Agent.id).where(Agent.role == Role.ADMIN)).all()
+        if len(admins) <= 1:
+            raise InvalidValue(f"{login} is the last admin; make another admin first")
+    agent.role = new_role
+    return agent
+
+
+def list_agents(session: Session) -> list[tuple[Agent, list[str]]]:
+    """Every agent with the names of their teams."""
+    agents = session.exec(select(Agent).order_by(col(Agent.login))).all()
+    memberships = session.exec(select(TeamMember.agent_id, Team.name).join(Team)).all()
+    teams: dict[int, list[str]] = {}
+    for agent_id, team_name in memberships:
+        teams.setdefault(agent_id, []).append(team_name)
+    return [(agent, sorted(teams.get(agent.id or 0, []))) for agent in agents]
+
+
+def list_teams(session: Session) -> list[Team]:
+    return list(session.exec(select(Team).order_by(col(Team.name))).all())
+
+
+def team_ids_of(session: Session, agent_id: int) -> list[int]:
+    return list(session.exec(select(TeamMember.team_id).where(TeamMember.agent_id == agent_id)))

@@ -1,0 +1,40 @@
+"""What the desk refuses, as exceptions whose message is one clear line for a person."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """Base of every refusal; ``str(error)`` is what the agent reads."""
+
+
+class NotFound(DeskError):
+    pass
+
+
+class UnknownAgent(DeskError):
+    pass
+
+
+class PermissionDenied(DeskError):
+    pass
+
+
+class InvalidValue(DeskError):
+    pass
+
+
+class InvalidTransition(DeskError):
+    pass
+
+
+class Conflict(DeskError):
+    """A change was made against a version of the ticket that someone else has since changed.
+
+    ``changes`` lists what happened in between, so a screen can say who changed what.
+    """
+
+    def __init__(self, message: str, *, number: int, current_version: int, changes: list[str]):
+        super().__init__(message)
+        self.number = number
+        self.current_version = current_version
+        self.changes = changes

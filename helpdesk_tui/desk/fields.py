@@ -1,0 +1,226 @@
+"""Changing a ticket's fields: status, priority, type, category, tier, assignment, tags.
+
+Each function is one change: it loads the ticket under a write lock, refuses a stale
+``expected_version``, and — only if something really changed — bumps the version once and
+records an event per field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from helpdesk_tui.desk import history
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
+from helpdesk_tui.desk.statuses import parse_status
+from helpdesk_tui.desk.tags import apply_tags
+from helpdesk_tui.desk.thread import change_status
+from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.desk.values import MAX_TIER, parse_priority, parse_tier, parse_type
+from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Status, Team, Ticket
+
+
+@dataclass
+class _Change:
+    ticket: Ticket
+    fields: list[tuple[str, object, object, str | None]] = field(default_factory=list)
+
+    def set(self, name: str, new: object, *, shown: str | None = None) -> None:
+        """Set a column; ``shown`` replaces ids with names in the event (``assignee``)."""
+        old = getattr(self.ticket, name)
+        if old != new:
+            setattr(self.ticket, name, new)
+            self.fields.append((name, old, new, shown))
+
+
+@contextmanager
+def _changing(
+    session: Session, actor: Actor, number: int, expected_version: int | None
+) -> Iterator[_Change]:
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    change = _Change(ticket)
+    yield change
+    if change.fields:
+        history.bump(ticket)
+        for name, old, new, shown in change.fields:
+            label = shown or name
+            history.record(
+                session,
+                actor,
+                ticket,
+                label,
+                field=label,
+                old=_name(session, label, old),
+                new=_name(session, label, new),
+            )
+
+
+def _name(session: Session, label: str, value: object) -> object:
+    """Events read ``alice``/``Network``, not agent 3/team 2."""
+    if value is None or not isinstance(value, int):
+        return value
+    if label == "assignee":
+        agent = session.get(Agent, value)
+        return agent.login if agent else value
+    if label == "team":
+        team = session.get(Team, value)
+        return team.name if team else value
+    return value
+
+
+def _open_only(ticket: Ticket, what: str) -> None:
+    if ticket.status == Status.CLOSED:
+        raise InvalidTransition(f"#{ticket.number} is closed; its {what} no longer changes")
+
+
+def set_status(
+    session: Session, actor: Actor, number: int, status: str, *, expected_version: int | None = None
+) -> Ticket:
+    new = parse_status(status)
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    if ticket.status != new:
+        history.bump(ticket)
+        change_status(session, actor, ticket, new)
+    return ticket
+
+
+def set_priority(
+    session: Session,
+    actor: Actor,
+    number: int,
+    priority: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    value = parse_priority(priority)
+    with _changing(session, actor, number, expected_version) as change:
+        _open_only(change.ticket, "priority")
+        change.set("priority", value.value)
+        change.ticket.priority_rank = PRIORITY_RANK[value]
+    return change.ticket
+
+
+def set_type(
+    session: Session,
+    actor: Actor,
+    number: int,
+    ticket_type: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    value = parse_type(ticket_type)
+    with _changing(session, actor, number, expected_version) as change:
+        change.set("type", value.value)
+    return change.ticket
+
+
+def set_category(
+    session: Session,
+    actor: Actor,
+    number: int,
+    category: str | None,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    value = " ".join((category or "").split())[:100] or None
+    with _changing(session, actor, number, expected_version) as change:
+        change.set("category", value)
+    return change.ticket
+
+
+def set_tier(
+    session: Session,
+    actor: Actor,
+    number: int,
+    tier: int | str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    value = parse_tier(tier)
+    with _changing(session, actor, number, expected_version) as change:
+        _open_only(change.ticket, "tier")
+        change.set("tier", value)
+    return change.ticket
+
+
+def escalate(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    team: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """One tier up (to at most tier 4), optionally handing the ticket to another team."""
+    team_id = find_team(session, team).id if team else None
+    with _changing(session, actor, number, expected_version) as change:
+        ticket = change.ticket
+        _open_only(ticket, "tier")
+        if ticket.tier >= MAX_TIER and team_id in (None, ticket.team_id):
+            raise InvalidValue(f"#{number} is already at tier {MAX_TIER}")
+        change.set("tier", min(ticket.tier + 1, MAX_TIER))
+        if team_id is not None:
+            change.set("team_id", team_id, shown="team")
+            change.set("assignee_id", None, shown="assignee")
+    return change.ticket
+
+
+def find_agent(session: Session, login: str) -> Agent:
+    agent = session.exec(select(Agent).where(Agent.login == login.strip())).first()
+    if agent is None:
+        raise NotFound(f"no agent {login!r}; see: helpdesk agent list")
+    return agent
+
+
+def find_team(session: Session, name: str) -> Team:
+    team = session.exec(select(Team).where(Team.name == name.strip())).first()
+    if team is None:
+        raise NotFound(f"no team {name!r}; see: helpdesk team list")
+    return team
+
+
+def assign(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    agent: str | None = None,
+    team: str | None = None,
+    unassign: bool = False,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Assign to an agent and/or a team by name; ``unassign`` clears the agent."""
+    if not (agent or team or unassign):
+        raise InvalidValue("assign needs an agent, a team, or unassign")
+    agent_id = find_agent(session, agent).id if agent else None
+    team_id = find_team(session, team).id if team else None
+    with _changing(session, actor, number, expected_version) as change:
+        _open_only(change.ticket, "assignment")
+        if unassign:
+            change.set("assignee_id", None, shown="assignee")
+        elif agent_id is not None:
+            change.set("assignee_id", agent_id, shown="assignee")
+        if team_id is not None:
+            change.set("team_id", team_id, shown="team")
+    return change.ticket
+
+
+def set_tags(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    expected_version: int | None = None,
+) -> Ticket:
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    apply_tags(session, actor, ticket, add=add, remove=remove)
+    return ticket

@@ -1,0 +1,72 @@
+"""The audit trail: every change writes an event; a stale write is refused with who did what."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import Conflict
+from helpdesk_tui.storage.models import Event, Ticket, utcnow
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    ticket: Ticket,
+    kind: str,
+    *,
+    field: str | None = None,
+    old: object = None,
+    new: object = None,
+) -> Event:
+    event = Event(
+        ticket_id=ticket.id,
+        ticket_number=ticket.number,
+        ticket_version=ticket.version,
+        actor_agent_id=actor.agent_id,
+        actor=actor.name,
+        kind=kind,
+        field=field,
+        old_value=None if old is None else str(old),
+        new_value=None if new is None else str(new),
+        created_at=utcnow(),
+    )
+    session.add(event)
+    return event
+
+
+def describe(event: Event) -> str:
+    """One line a person reads: ``bob: status open → waiting``."""
+    if event.field and (event.old_value is not None or event.new_value is not None):
+        old = event.old_value if event.old_value is not None else "—"
+        new = event.new_value if event.new_value is not None else "—"
+        return f"{event.actor}: {event.field} {old} → {new}"
+    detail = f" {event.new_value}" if event.new_value else ""
+    return f"{event.actor}: {event.kind.replace('_', ' ')}{detail}"
+
+
+def bump(ticket: Ticket) -> None:
+    """Every change moves the version on and touches ``updated_at``."""
+    ticket.version += 1
+    ticket.updated_at = utcnow()
+
+
+def check_version(session: Session, ticket: Ticket, expected_version: int | None) -> None:
+    """Refuse a change made against an older version, naming what happened since."""
+    if expected_version is None or expected_version == ticket.version:
+        return
+    events = session.exec(
+        select(Event)
+        .where(Event.ticket_id == ticket.id, col(Event.ticket_version) > expected_version)
+        .order_by(col(Event.id))
+    ).all()
+    changes = [describe(e) for e in events]
+    who = sorted({e.actor for e in events})
+    summary = "; ".join(changes[-3:]) if changes else "it changed"
+    raise Conflict(
+        f"#{ticket.number} was changed by {', '.join(who) or 'someone'} since you loaded it "
+        f"({summary}); nothing was saved — reload and try again",
+        number=ticket.number,
+        current_version=ticket.version,
+        changes=changes,
+    )

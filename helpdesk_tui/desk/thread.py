@@ -1,0 +1,226 @@
+"""The conversation on a ticket: customer messages, agent replies, internal notes, calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk import history
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue
+from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_transition
+from helpdesk_tui.desk.tickets import EmailMeta, add_message, create_ticket, load_ticket
+from helpdesk_tui.storage.models import (
+    Channel,
+    Contact,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+    TicketLink,
+    utcnow,
+)
+
+
+def _require_body(body: str, what: str) -> str:
+    if not body.strip():
+        raise InvalidValue(f"an empty {what} was not saved")
+    return body
+
+
+def _set_status(session: Session, actor: Actor, ticket: Ticket, new: Status) -> None:
+    old = Status(ticket.status)
+    if old is new:
+        return
+    ticket.status = new
+    now = utcnow()
+    if new is Status.RESOLVED:
+        ticket.resolved_at = now
+    elif new is Status.CLOSED:
+        ticket.closed_at = now
+    elif old in (Status.RESOLVED, Status.CLOSED):
+        ticket.resolved_at = None
+    history.record(session, actor, ticket, "status", field="status", old=old, new=new)
+
+
+def change_status(session: Session, actor: Actor, ticket: Ticket, new: Status) -> None:
+    """Check the transition, then record it (no version bump: the caller bumps once)."""
+    check_transition(ticket.number, Status(ticket.status), new)
+    _set_status(session, actor, ticket, new)
+
+
+def final_ticket(session: Session, ticket: Ticket) -> Ticket:
+    """Follow merges to the ticket that now holds the conversation."""
+    seen = {ticket.id}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        target = session.get(Ticket, ticket.merged_into_id)
+        if target is None:
+            break
+        seen.add(target.id)
+        ticket = target
+    return ticket
+
+
+def add_customer_message(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    body: str,
+    channel: str = Channel.EMAIL,
+    author: Contact | None = None,
+    email: EmailMeta | None = None,
+) -> tuple[Ticket, Message]:
+    """A message from the customer on an existing ticket.
+
+    Waiting or resolved tickets open again; on a closed ticket the message starts a new
+    ticket linked to the old one. Returns the ticket that received the message.
+    """
+    ticket = final_ticket(session, load_ticket(session, number, for_update=True))
+    requester = author or (
+        session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    )
+    if ticket.status == Status.CLOSED:
+        follow_up = create_ticket(
+            session,
+            actor,
+            subject=ticket.subject,
+            body=body,
+            channel=channel,
+            requester=requester,
+            priority=ticket.priority,
+            ticket_type=ticket.type,
+            category=ticket.category,
+            email=email,
+        )
+        follow_up.team_id = ticket.team_id
+        session.add(
+            TicketLink(from_ticket_id=follow_up.id, to_ticket_id=ticket.id, kind="follow_up")
+        )
+        history.record(session, actor, follow_up, "linked", new=f"follow-up of #{ticket.number}")
+        history.bump(ticket)
+        history.record(
+            session, actor, ticket, "linked", new=f"customer wrote again in #{follow_up.number}"
+        )
+        message = session.exec(
+            select(Message).where(Message.ticket_id == follow_up.id).order_by(col(Message.id))
+        ).first()
+        assert message is not None
+        return follow_up, message
+    history.bump(ticket)
+    message = add_message(
+        session,
+        actor,
+        ticket,
+        kind=MessageKind.CUSTOMER,
+        body=body,
+        channel=channel,
+        author_contact_id=requester.id if requester else None,
+        email=email,
+    )
+    history.record(session, actor, ticket, "customer_message", new=f"via {channel}")
+    if Status(ticket.status) in REOPENED_BY_CUSTOMER:
+        _set_status(session, actor, ticket, Status.OPEN)
+    return ticket, message
+
+
+def _thread_headers(session: Session, ticket: Ticket) -> tuple[str | None, list[str]]:
+    """In-Reply-To and References for mail on this ticket, so the customer's client threads it."""
+    ids = [
+        mid
+        for mid in session.exec(
+            select(Message.email_message_id)
+            .where(Message.ticket_id == ticket.id, col(Message.email_message_id).is_not(None))
+            .order_by(col(Message.created_at), col(Message.id))
+        ).all()
+        if mid
+    ]
+    return (ids[-1] if ids else None), ids[-20:]
+
+
+def reply(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    body: str,
+    expected_version: int | None = None,
+    cc: Sequence[str] = (),
+    status_after: Status | None = None,
+) -> Message:
+    """An agent's answer to the customer; its email is queued in this same transaction."""
+    _require_body(body, "reply")
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    if ticket.status == Status.CLOSED:
+        raise InvalidTransition(f"#{number} is closed; a closed ticket takes no replies")
+    history.bump(ticket)
+    message = add_message(
+        session, actor, ticket, kind=MessageKind.REPLY, body=body, channel=Channel.EMAIL
+    )
+    history.record(session, actor, ticket, "reply")
+    if ticket.first_response_at is None:
+        ticket.first_response_at = message.created_at
+    if status_after is not None:
+        change_status(session, actor, ticket, status_after)
+    elif ticket.status == Status.NEW:
+        _set_status(session, actor, ticket, Status.OPEN)
+    requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    if requester is not None and requester.email:
+        in_reply_to, references = _thread_headers(session, ticket)
+        queue_mail(
+            session,
+            ticket,
+            kind="reply",
+            to=[requester.email],
+            cc=cc,
+            body=body,
+            message_id=message.id,
+            in_reply_to=in_reply_to,
+            references=references,
+        )
+    return message
+
+
+def add_note(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    body: str,
+    expected_version: int | None = None,
+) -> Message:
+    """An internal note: visible to agents, never sent."""
+    _require_body(body, "note")
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    history.bump(ticket)
+    message = add_message(
+        session, actor, ticket, kind=MessageKind.NOTE, body=body, channel=Channel.MANUAL
+    )
+    history.record(session, actor, ticket, "note")
+    return message
+
+
+def log_call(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    body: str,
+    expected_version: int | None = None,
+) -> Message:
+    """A phone call an agent took or made, written down in the thread (not emailed)."""
+    _require_body(body, "call log")
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    history.bump(ticket)
+    message = add_message(
+        session, actor, ticket, kind=MessageKind.CUSTOMER, body=body, channel=Channel.PHONE
+    )
+    history.record(session, actor, ticket, "phone_call")
+    if Status(ticket.status) in REOPENED_BY_CUSTOMER:
+        _set_status(session, actor, ticket, Status.OPEN)
+    return message

@@ -1,0 +1,185 @@
+"""Creating and loading tickets; handing out their numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from helpdesk_tui.desk import history
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.contacts import find_or_create_contact
+from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.desk.tags import apply_tags
+from helpdesk_tui.desk.values import parse_priority, parse_type
+from helpdesk_tui.storage.models import (
+    PRIORITY_RANK,
+    Attachment,
+    Channel,
+    Contact,
+    Message,
+    MessageKind,
+    Ticket,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+    content_id: str | None = None
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class EmailMeta:
+    """What an email brings besides its text: headers for threading, the raw source."""
+
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: Sequence[str] = ()
+    from_address: str | None = None
+    to: Sequence[str] = ()
+    cc: Sequence[str] = ()
+    subject: str | None = None
+    body_html: str | None = None
+    raw_message_id: int | None = None
+    attachments: Sequence[NewAttachment] = field(default_factory=tuple)
+
+
+def next_number(session: Session) -> int:
+    """The next ticket number, taken under the counter row's write lock.
+
+    The increment and the read are one statement, so concurrent creators on PostgreSQL
+    queue on the row lock and SQLite's writers queue on the database lock: no two
+    transactions that both commit can receive the same number.
+    """
+    value = session.execute(
+        text("UPDATE counter SET value = value + 1 WHERE name = 'ticket_number' RETURNING value")
+    ).scalar_one()
+    return int(value)
+
+
+def load_ticket(session: Session, number: int, *, for_update: bool = False) -> Ticket:
+    statement = select(Ticket).where(Ticket.number == number)
+    if for_update:
+        statement = statement.with_for_update()
+    ticket = session.exec(statement).first()
+    if ticket is None:
+        raise NotFound(f"no ticket #{number}")
+    return ticket
+
+
+def parse_number(value: str | int) -> int:
+    """``1042``, ``#1042`` → 1042; anything else is one clear error."""
+    raw = str(value).strip().lstrip("#")
+    if not raw.isdigit():
+        raise InvalidValue(f"not a ticket number: {value!r}")
+    return int(raw)
+
+
+def add_message(
+    session: Session,
+    actor: Actor,
+    ticket: Ticket,
+    *,
+    kind: MessageKind,
+    body: str,
+    channel: str,
+    author_contact_id: int | None = None,
+    email: EmailMeta | None = None,
+) -> Message:
+    """Append one entry to the thread (no version bump: callers decide what else changes)."""
+    email = email or EmailMeta()
+    message = Message(
+        ticket_id=ticket.id,
+        kind=kind,
+        channel=channel,
+        author_agent_id=actor.agent_id,
+        author_contact_id=author_contact_id,
+        subject=email.subject,
+        body=body,
+        body_html=email.body_html,
+        from_address=email.from_address,
+        to_addresses=", ".join(email.to) or None,
+        cc_addresses=", ".join(email.cc) or None,
+        email_message_id=email.message_id,
+        in_reply_to=email.in_reply_to,
+        references=" ".join(email.references) or None,
+        raw_message_id=email.raw_message_id,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    for item in email.attachments:
+        session.add(
+            Attachment(
+                message_id=message.id,
+                filename=item.filename,
+                content_type=item.content_type,
+                size=len(item.content),
+                content_id=item.content_id,
+                inline=item.inline,
+                content=item.content,
+            )
+        )
+    return message
+
+
+def create_ticket(
+    session: Session,
+    actor: Actor,
+    *,
+    subject: str,
+    body: str,
+    channel: str = Channel.MANUAL,
+    requester_email: str | None = None,
+    requester_name: str = "",
+    requester: Contact | None = None,
+    priority: str = "normal",
+    ticket_type: str = "question",
+    category: str | None = None,
+    tags: Iterable[str] = (),
+    email: EmailMeta | None = None,
+) -> Ticket:
+    """A new ticket with its first message, from any channel."""
+    subject = " ".join(subject.split())
+    if not subject:
+        raise InvalidValue("a ticket needs a subject")
+    channel = Channel(channel)
+    if requester is None and requester_email:
+        requester = find_or_create_contact(session, requester_email, requester_name)
+    priority_value = parse_priority(priority)
+    now = utcnow()
+    ticket = Ticket(
+        number=next_number(session),
+        subject=subject[:500],
+        requester_id=requester.id if requester else None,
+        priority=priority_value,
+        priority_rank=PRIORITY_RANK[priority_value],
+        type=parse_type(ticket_type),
+        category=category or None,
+        channel=channel,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    history.record(session, actor, ticket, "created", new=f"via {channel.value}")
+    if body or email:
+        add_message(
+            session,
+            actor,
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            body=body,
+            channel=channel,
+            author_contact_id=requester.id if requester else None,
+            email=email,
+        )
+    apply_tags(session, actor, ticket, add=tags, bump=False)
+    return ticket

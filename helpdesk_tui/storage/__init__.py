@@ -1,0 +1,1 @@
+"""Tables, engine and sessions, migrations. Knows nothing of the rules above it."""

@@ -1,0 +1,368 @@
+"""The helpdesk's tables.
+
+The schema itself is owned by the Alembic migrations in ``storage/migrations``; these classes
+describe the same tables for queries. A test checks that the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from helpdesk_tui.storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (every timestamp in the database is UTC)."""
+    return datetime.now(UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+
+
+class TicketType(StrEnum):
+    INCIDENT = "incident"
+    SERVICE_REQUEST = "service_request"
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    WEB = "web"
+    MANUAL = "manual"
+
+
+class MessageKind(StrEnum):
+    CUSTOMER = "customer"
+    REPLY = "reply"
+    NOTE = "note"
+    SYSTEM = "system"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Activity(StrEnum):
+    VIEWING = "viewing"
+    REPLYING = "replying"
+
+
+class Organization(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    domain: str | None = Field(default=None, sa_column=Column(String(255), index=True))
+
+
+class Contact(SQLModel, table=True):
+    """A customer: whoever asks for help, matched by email address."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str | None = Field(default=None, sa_column=Column(String(320), unique=True))
+    name: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    phone: str | None = Field(default=None, sa_column=Column(String(50)))
+    organization_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("organization.id", ondelete="SET NULL"), index=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Agent(SQLModel, table=True):
+    """A person who works tickets, identified by their OS login on the shared server."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    name: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    email: str | None = Field(default=None, sa_column=Column(String(320)))
+    role: str = Field(default=Role.AGENT, sa_column=Column(String(20), nullable=False))
+    skills: str = Field(default="", sa_column=Column(String(500), nullable=False))
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    description: str = Field(default="", sa_column=Column(String(500), nullable=False))
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    team_id: int = Field(
+        sa_column=Column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    )
+    agent_id: int = Field(
+        sa_column=Column(ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class Counter(SQLModel, table=True):
+    """Named sequences; ``ticket_number`` hands out ticket numbers under a row lock."""
+
+    name: str = Field(sa_column=Column(String(50), primary_key=True))
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_ticket_status_updated", "status", "updated_at", "id"),
+        Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
+        Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at", "id"),
+        Index("ix_ticket_priority_rank_created", "priority_rank", "created_at", "id"),
+        Index("ix_ticket_updated", "updated_at", "id"),
+        Index("ix_ticket_requester", "requester_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    subject: str = Field(sa_column=Column(String(500), nullable=False))
+    requester_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("contact.id", ondelete="SET NULL"))
+    )
+    status: str = Field(default=Status.NEW, sa_column=Column(String(20), nullable=False))
+    priority: str = Field(default=Priority.NORMAL, sa_column=Column(String(10), nullable=False))
+    priority_rank: int = Field(default=1, nullable=False)
+    type: str = Field(default=TicketType.QUESTION, sa_column=Column(String(20), nullable=False))
+    category: str | None = Field(default=None, sa_column=Column(String(100), index=True))
+    channel: str = Field(default=Channel.MANUAL, sa_column=Column(String(10), nullable=False))
+    team_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("team.id", ondelete="SET NULL"))
+    )
+    assignee_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("agent.id", ondelete="SET NULL"))
+    )
+    tier: int = Field(default=1, nullable=False)
+    merged_into_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    first_response_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    response_due_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    resolution_due_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    version: int = Field(default=1, nullable=False)
+
+
+class Tag(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+
+
+class TicketTag(SQLModel, table=True):
+    __tablename__ = "ticket_tag"
+    __table_args__ = (Index("ix_ticket_tag_tag", "tag_id", "ticket_id"),)
+
+    ticket_id: int = Field(
+        sa_column=Column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tag_id: int = Field(
+        sa_column=Column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class TicketLink(SQLModel, table=True):
+    """A relation between two tickets: ``related``, ``follow_up`` (closed → new) or ``merged``."""
+
+    __tablename__ = "ticket_link"
+    __table_args__ = (UniqueConstraint("from_ticket_id", "to_ticket_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    from_ticket_id: int = Field(
+        sa_column=Column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    to_ticket_id: int = Field(
+        sa_column=Column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    kind: str = Field(default="related", sa_column=Column(String(20), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class RawMessage(SQLModel, table=True):
+    """The exact bytes of an incoming email, kept for audit and re-processing."""
+
+    __tablename__ = "raw_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Message(SQLModel, table=True):
+    """One entry in a ticket's thread."""
+
+    __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(
+        sa_column=Column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    channel: str = Field(default=Channel.MANUAL, sa_column=Column(String(10), nullable=False))
+    author_agent_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("agent.id", ondelete="SET NULL"))
+    )
+    author_contact_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("contact.id", ondelete="SET NULL"))
+    )
+    subject: str | None = Field(default=None, sa_column=Column(String(500)))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body_html: str | None = Field(default=None, sa_column=Column(Text))
+    from_address: str | None = Field(default=None, sa_column=Column(String(320)))
+    to_addresses: str | None = Field(default=None, sa_column=Column(Text))
+    cc_addresses: str | None = Field(default=None, sa_column=Column(Text))
+    email_message_id: str | None = Field(default=None, sa_column=Column(String(998), unique=True))
+    in_reply_to: str | None = Field(default=None, sa_column=Column(String(998)))
+    references: str | None = Field(default=None, sa_column=Column(Text))
+    raw_message_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("raw_message.id", ondelete="SET NULL"))
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(
+        sa_column=Column(ForeignKey("message.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    filename: str = Field(sa_column=Column(String(255), nullable=False))
+    content_type: str = Field(
+        default="application/octet-stream", sa_column=Column(String(255), nullable=False)
+    )
+    size: int = Field(default=0, nullable=False)
+    content_id: str | None = Field(default=None, sa_column=Column(String(998)))
+    inline: bool = Field(default=False)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit row: who changed what on which ticket, old → new, when.
+
+    ``ticket_id`` goes NULL when an admin deletes a ticket; ``ticket_number`` keeps the trail.
+    """
+
+    __table_args__ = (
+        Index("ix_event_ticket_version", "ticket_id", "ticket_version"),
+        Index("ix_event_created", "created_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))
+    )
+    ticket_number: int | None = Field(default=None, sa_column=Column(BigInteger))
+    ticket_version: int | None = Field(default=None)
+    actor_agent_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("agent.id", ondelete="SET NULL"))
+    )
+    actor: str = Field(sa_column=Column(String(100), nullable=False))
+    kind: str = Field(sa_column=Column(String(30), nullable=False))
+    field: str | None = Field(default=None, sa_column=Column(String(50)))
+    old_value: str | None = Field(default=None, sa_column=Column(Text))
+    new_value: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Outbox(SQLModel, table=True):
+    """Outgoing mail, written in the same transaction as the change that causes it."""
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    )
+    message_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("message.id", ondelete="SET NULL"), index=True)
+    )
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    to_addresses: str = Field(sa_column=Column(Text, nullable=False))
+    cc_addresses: str | None = Field(default=None, sa_column=Column(Text))
+    subject: str = Field(sa_column=Column(String(998), nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    in_reply_to: str | None = Field(default=None, sa_column=Column(String(998)))
+    references: str | None = Field(default=None, sa_column=Column(Text))
+    email_message_id: str | None = Field(default=None, sa_column=Column(String(998)))
+    status: str = Field(default=OutboxStatus.PENDING, sa_column=Column(String(10), nullable=False))
+    attempts: int = Field(default=0, nullable=False)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Presence(SQLModel, table=True):
+    """ "alice is viewing #1042": a heartbeated row that expires when its terminal dies."""
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "ticket_id"),
+        Index("ix_presence_ticket_expires", "ticket_id", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(sa_column=Column(String(64), nullable=False))
+    agent_id: int = Field(
+        sa_column=Column(ForeignKey("agent.id", ondelete="CASCADE"), nullable=False)
+    )
+    ticket_id: int = Field(
+        sa_column=Column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False)
+    )
+    activity: str = Field(sa_column=Column(String(10), nullable=False))
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+
+
+class Lease(SQLModel, table=True):
+    """Which process runs a singleton job (mail poller, outbox) right now."""
+
+    name: str = Field(sa_column=Column(String(50), primary_key=True))
+    holder: str = Field(sa_column=Column(String(200), nullable=False))
+    acquired_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())

@@ -1,0 +1,91 @@
+"""Fixtures shared by every test: settings isolated under tmp_path, databases on both engines."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import Database
+from tests.pg_cluster import PgCluster, start_cluster
+
+IN_CI = bool(os.environ.get("CI"))
+_db_names = itertools.count()
+
+
+def need(what: str) -> None:
+    """Missing infrastructure fails in CI and skips (with the reason) elsewhere."""
+    if IN_CI:
+        pytest.fail(f"{what} is required when CI is set")
+    pytest.skip(f"{what} is not available here")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user's config or data."""
+    monkeypatch.setenv("HELPDESK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("HELPDESK_SITE_CONFIG_DIR", str(tmp_path / "site-config"))
+    monkeypatch.setenv("HELPDESK_DATA_DIR", str(tmp_path / "data"))
+    for name in list(os.environ):
+        if name.startswith("HELPDESK_") and name not in {
+            "HELPDESK_CONFIG_DIR",
+            "HELPDESK_SITE_CONFIG_DIR",
+            "HELPDESK_DATA_DIR",
+        }:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
+    try:
+        cluster = start_cluster()
+    except (FileNotFoundError, OSError) as error:
+        need(f"PostgreSQL ({error})")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'helpdesk.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database URL, on each engine in turn."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"t{os.getpid()}_{next(_db_names)}")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated database on each engine in turn."""
+    database = Database(db_url)
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def admin(db: Database) -> Actor:
+    with db.write() as session:
+        agent = add_agent(session, None, "ada", name="Ada Admin", role="admin", teams=["Support"])
+        return Actor(name=agent.login, agent_id=agent.id, role=agent.role)
+
+
+@pytest.fixture
+def agent_bob(db: Database, admin: Actor) -> Actor:
+    with db.write() as session:
+        agent = add_agent(session, admin, "bob", name="Bob Agent", teams=["Support"])
+        return Actor(name=agent.login, agent_id=agent.id, role=agent.role)

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_tui.desk import fields, relations, thread
+from helpdesk_tui.desk.actors import MAIL, Actor
+from helpdesk_tui.desk.agents import ensure_team
+from helpdesk_tui.desk.errors import (
+    Conflict,
+    InvalidTransition,
+    InvalidValue,
+    NotFound,
+    PermissionDenied,
+)
+from helpdesk_tui.desk.queries import TicketFilter, list_tickets, ticket_detail
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Event, Outbox, Ticket
+
+
+def _new(db: Database, actor: Actor, subject: str = "Printer on fire", **kw: object) -> int:
+    with db.write() as s:
+        return create_ticket(
+            s, actor, subject=subject, body="It smokes.", requester_email="ann@example.com", **kw
+        ).number
+
+
+def test_create_numbers_are_sequential_and_event_written(db: Database, admin: Actor) -> None:
+    first, second = _new(db, admin), _new(db, admin, "Second")
+    assert second == first + 1
+    with db.read() as s:
+        detail = ticket_detail(s, first)
+    assert detail.row.requester_email == "ann@example.com"
+    assert detail.row.status == "new" and detail.row.version == 1
+    assert [e.kind for e in detail.events] == ["created"]
+    assert detail.messages[0].body == "It smokes."
+
+
+def test_change_bumps_version_and_records_old_and_new(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    with db.write() as s:
+        ticket = fields.set_priority(s, admin, number, "urgent", expected_version=1)
+        assert ticket.version == 2
+    with db.write() as s:
+        fields.set_priority(s, admin, number, "urgent", expected_version=2)  # no change
+    with db.read() as s:
+        detail = ticket_detail(s, number)
+    assert detail.row.version == 2
+    last = detail.events[-1]
+    assert (last.actor, last.field, last.old_value, last.new_value) == (
+        "ada",
+        "priority",
+        "normal",
+        "urgent",
+    )
+
+
+def test_stale_version_is_refused_naming_who_changed_what(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    number = _new(db, admin)
+    with db.write() as s:
+        fields.set_status(s, agent_bob, number, "waiting", expected_version=1)
+    with pytest.raises(Conflict) as caught, db.write() as s:
+        fields.set_priority(s, admin, number, "high", expected_version=1)
+    assert "bob" in str(caught.value) and "status new → waiting" in str(caught.value)
+    with db.read() as s:
+        assert ticket_detail(s, number).row.priority == "normal"
+
+
+def test_status_transitions_are_checked(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    with db.write() as s:
+        fields.set_status(s, admin, number, "closed")
+    with pytest.raises(InvalidTransition, match="closed"), db.write() as s:
+        fields.set_status(s, admin, number, "open")
+    with pytest.raises(InvalidValue, match="allowed"), db.write() as s:
+        fields.set_status(s, admin, number, "bogus")
+
+
+def test_reply_queues_outbox_in_same_transaction_and_opens(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    with db.write() as s:
+        thread.reply(s, admin, number, body="We are on it.")
+    with db.read() as s:
+        outbox = s.exec(select(Outbox)).all()
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+    assert [o.to_addresses for o in outbox] == ["ann@example.com"]
+    assert f"[#{number}]" in outbox[0].subject
+    assert ticket.status == "open" and ticket.first_response_at is not None
+
+
+def test_failed_transaction_leaves_no_outbox(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    with pytest.raises(RuntimeError), db.write() as s:
+        thread.reply(s, admin, number, body="Lost?")
+        raise RuntimeError("crash after reply")
+    with db.read() as s:
+        assert s.exec(select(Outbox)).all() == []
+
+
+def test_note_never_queues_mail(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    with db.write() as s:
+        thread.add_note(s, admin, number, body="Internal only")
+    with db.read() as s:
+        assert s.exec(select(Outbox)).all() == []
+        assert ticket_detail(s, number).messages[-1].kind == "note"
+
+
+@pytest.mark.parametrize("status", ["waiting", "resolved"])
+def test_customer_message_reopens(db: Database, admin: Actor, status: str) -> None:
+    number = _new(db, admin)
+    with db.write() as s:
+        fields.set_status(s, admin, number, status)
+    with db.write() as s:
+        ticket, _ = thread.add_customer_message(s, MAIL, number, body="Still broken")
+        assert ticket.number == number and ticket.status == "open"
+
+
+def test_customer_message_on_closed_opens_linked_ticket(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    with db.write() as s:
+        fields.set_status(s, admin, number, "closed")
+    with db.write() as s:
+        ticket, message = thread.add_customer_message(s, MAIL, number, body="Again!")
+        new_number = ticket.number
+    assert new_number != number
+    with db.read() as s:
+        detail = ticket_detail(s, new_number)
+        old = ticket_detail(s, number)
+    assert ("follow_up", number) in detail.links
+    assert detail.messages[0].body == "Again!"
+    assert old.row.status == "closed"
+
+
+def test_assign_tags_tier_escalate(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    number = _new(db, admin, tags=["printer"])
+    with db.write() as s:
+        ensure_team(s, "Network")
+        fields.assign(s, admin, number, agent="bob", team="Support")
+        fields.set_tags(s, admin, number, add=["Fire Hazard"], remove=["printer"])
+        fields.escalate(s, admin, number, team="Network")
+    with db.read() as s:
+        detail = ticket_detail(s, number)
+    assert detail.tags == ["fire-hazard"]
+    assert detail.row.tier == 2 and detail.row.team == "Network" and detail.row.assignee is None
+    kinds = [(e.field, e.old_value, e.new_value) for e in detail.events if e.field]
+    assert ("assignee", None, "bob") in kinds and ("team", "Support", "Network") in kinds
+
+
+def test_escalate_needs_a_known_team(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    with pytest.raises(NotFound, match="no team"), db.write() as s:
+        fields.escalate(s, admin, number, team="Nowhere")
+
+
+def test_merge_moves_messages_and_history(db: Database, admin: Actor) -> None:
+    source, target = _new(db, admin, "dup"), _new(db, admin, "original")
+    with db.write() as s:
+        relations.merge(s, admin, source, target)
+    with db.read() as s:
+        merged = ticket_detail(s, target)
+        closed = ticket_detail(s, source)
+    assert len(merged.messages) == 2
+    assert closed.row.status == "closed" and closed.merged_into == target
+    assert any(e.kind == "merged" for e in merged.events)
+    with pytest.raises(InvalidTransition, match="already merged"), db.write() as s:
+        relations.merge(s, admin, target, source)
+
+
+def test_only_admin_deletes_and_event_remains(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    number = _new(db, admin)
+    with pytest.raises(PermissionDenied), db.write() as s:
+        relations.delete_ticket(s, agent_bob, number)
+    with db.write() as s:
+        relations.delete_ticket(s, admin, number)
+    with db.read() as s:
+        events = s.exec(select(Event).where(Event.ticket_number == number)).all()
+        assert "deleted" in [e.kind for e in events]
+    with pytest.raises(NotFound), db.read() as s:
+        ticket_detail(s, number)
+
+
+def test_list_filters_and_keyset_pages(db: Database, admin: Actor) -> None:
+    numbers = [_new(db, admin, f"T{i}") for i in range(7)]
+    with db.write() as s:
+        fields.set_status(s, admin, numbers[0], "waiting")
+    with db.read() as s:
+        waiting = list_tickets(s, TicketFilter(statuses=["waiting"]))
+        assert [r.number for r in waiting.rows] == [numbers[0]]
+        seen: list[int] = []
+        page = list_tickets(s, sort="number", descending=False, limit=3)
+        while True:
+            seen += [r.number for r in page.rows]
+            if not page.has_more:
+                break
+            page = list_tickets(
+                s, sort="number", descending=False, limit=3, after=page.cursor_after()
+            )
+        assert seen == numbers
+        back = list_tickets(
+            s, sort="number", descending=False, limit=3, before=Cursor_of(s, numbers)
+        )
+        assert [r.number for r in back.rows] == numbers[3:6]
+
+
+def Cursor_of(s, numbers):
+    from helpdesk_tui.desk.queries import Cursor, ticket_row
+
+    row = ticket_row(s, numbers[6])
+    assert row is not None
+    return Cursor(value=row.number, id=row.id)
