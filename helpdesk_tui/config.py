@@ -1,0 +1,168 @@
+"""Settings: a site-wide TOML file, the user's own over it, ``HELPDESK_*`` variables over both.
+
+A team server configures the shared database once in the site file (platformdirs'
+``site_config_path``); an agent may override anything in their own file
+(``user_config_path``). Nested keys come from the environment with ``__``:
+``HELPDESK_MAIL__SMTP__HOST``. Passwords are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.ui_settings import UiSettings
+
+APP_NAME = "helpdesk-tui"
+CONFIG_FILE = "config.toml"
+ENV_PREFIX = "HELPDESK_"
+
+
+def user_config_dir() -> Path:
+    override = os.environ.get("HELPDESK_CONFIG_DIR")
+    return Path(override) if override else platformdirs.user_config_path(APP_NAME)
+
+
+def site_config_dir() -> Path:
+    override = os.environ.get("HELPDESK_SITE_CONFIG_DIR")
+    return Path(override) if override else platformdirs.site_config_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    override = os.environ.get("HELPDESK_DATA_DIR")
+    return Path(override) if override else platformdirs.user_data_path(APP_NAME)
+
+
+def user_config_file() -> Path:
+    return user_config_dir() / CONFIG_FILE
+
+
+def site_config_file() -> Path:
+    return site_config_dir() / CONFIG_FILE
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'helpdesk.db'}"
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names the key, where it came from, and why."""
+
+
+class Settings(BaseSettings):
+    """Everything helpdesk-tui can be told. Unknown keys are refused, not ignored."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database_url: str = Field(default_factory=default_database_url)
+    """SQLAlchemy URL: ``sqlite:///path`` or ``postgresql+psycopg://user@host/db``."""
+
+    desk_name: str = "Helpdesk"
+    """Shown in the title bar and in outgoing mail."""
+
+    mail: MailSettings = Field(default_factory=MailSettings)
+    """Mailboxes and SMTP; see the README."""
+
+    ui: UiSettings = Field(default_factory=UiSettings)
+    """Keys, saved views and looks of the terminal UI."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError(
+                "must start with sqlite:/// or postgresql+psycopg:// "
+                "(e.g. postgresql+psycopg://helpdesk@dbhost/helpdesk)"
+            )
+        if value.startswith("postgresql://") or value.startswith("postgresql+psycopg2"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=user_config_file()),
+            TomlConfigSettingsSource(settings_cls, toml_file=site_config_file()),
+        )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+
+
+def _has_key(data: dict[str, Any], location: tuple[str | int, ...]) -> bool:
+    node: Any = data
+    for part in location:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _source_of(location: tuple[str | int, ...], files: list[Path]) -> str:
+    env_name = ENV_PREFIX + "__".join(str(p) for p in location).upper()
+    if env_name in os.environ:
+        return f"environment variable {env_name}"
+    for path in files:
+        if _has_key(_read_toml(path), location):
+            return str(path)
+    return "defaults"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The effective settings, or a ConfigError whose message a person can act on."""
+    files = [user_config_file(), site_config_file()]
+    for path in files:
+        _read_toml(path)
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            location = tuple(problem["loc"])
+            key = ".".join(str(p) for p in location)
+            where = _source_of(location, files)
+            if problem["type"] == "extra_forbidden":
+                lines.append(f"unknown setting {key!r} in {where}")
+            else:
+                lines.append(f"bad value for {key!r} in {where}: {problem['msg']}")
+        raise ConfigError("; ".join(lines)) from None
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The settings as plain data with every secret shown as ``********``."""
+    return settings.model_dump(mode="json")
