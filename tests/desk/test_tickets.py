@@ -124,7 +124,7 @@ def test_customer_message_on_closed_opens_linked_ticket(db: Database, admin: Act
     with db.write() as s:
         fields.set_status(s, admin, number, "closed")
     with db.write() as s:
-        ticket, message = thread.add_customer_message(s, MAIL, number, body="Again!")
+        ticket, _ = thread.add_customer_message(s, MAIL, number, body="Again!")
         new_number = ticket.number
     assert new_number != number
     with db.read() as s:

@@ -1,0 +1,118 @@
+"""Who is on which ticket right now: "alice is viewing #1042", "bob is replying to #1042".
+
+Each terminal heartbeats one row per ticket it shows; a row lives ``PRESENCE_TTL`` past its
+last heartbeat, so a killed terminal's marker disappears on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.storage.models import Activity, Agent, Presence, Ticket, utcnow
+
+PRESENCE_TTL = timedelta(seconds=15)
+HEARTBEAT_EVERY = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class OnTicket:
+    login: str
+    name: str
+    activity: Activity
+    since: datetime
+    session_id: str
+
+
+def heartbeat(
+    session: Session,
+    actor: Actor,
+    session_id: str,
+    ticket_number: int | None,
+    activity: Activity | None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Say what this terminal is doing now; ``None`` clears it (left the ticket).
+
+    One terminal is on at most one ticket at a time, so its other rows are removed.
+    """
+    now = now or utcnow()
+    if actor.agent_id is None:
+        return
+    ticket_id = None
+    if ticket_number is not None and activity is not None:
+        ticket_id = session.exec(select(Ticket.id).where(Ticket.number == ticket_number)).first()
+    stale = delete(Presence).where(col(Presence.session_id) == session_id)
+    if ticket_id is not None:
+        stale = stale.where(col(Presence.ticket_id) != ticket_id)
+    session.execute(stale)
+    session.execute(delete(Presence).where(col(Presence.expires_at) < now))
+    if ticket_id is None or activity is None:
+        return
+    row = session.exec(
+        select(Presence).where(Presence.session_id == session_id, Presence.ticket_id == ticket_id)
+    ).first()
+    if row is None:
+        session.add(
+            Presence(
+                session_id=session_id,
+                agent_id=actor.agent_id,
+                ticket_id=ticket_id,
+                activity=activity,
+                started_at=now,
+                expires_at=now + PRESENCE_TTL,
+            )
+        )
+        return
+    if row.activity != activity:
+        row.activity = activity
+        row.started_at = now
+    row.expires_at = now + PRESENCE_TTL
+
+
+def leave(session: Session, session_id: str) -> None:
+    """This terminal is closing: its markers go at once."""
+    session.execute(delete(Presence).where(col(Presence.session_id) == session_id))
+
+
+def on_tickets(
+    session: Session,
+    ticket_numbers: Iterable[int],
+    *,
+    now: datetime | None = None,
+    exclude_session: str | None = None,
+) -> dict[int, list[OnTicket]]:
+    """Live markers by ticket number; replying first, then by login."""
+    now = now or utcnow()
+    numbers = list(ticket_numbers)
+    if not numbers:
+        return {}
+    statement = (
+        select(
+            Ticket.number,
+            Agent.login,
+            Agent.name,
+            Presence.activity,
+            Presence.started_at,
+            Presence.session_id,
+        )
+        .join(Ticket, col(Ticket.id) == Presence.ticket_id)
+        .join(Agent, col(Agent.id) == Presence.agent_id)
+        .where(col(Ticket.number).in_(numbers), col(Presence.expires_at) >= now)
+    )
+    if exclude_session is not None:
+        statement = statement.where(col(Presence.session_id) != exclude_session)
+    result: dict[int, list[OnTicket]] = {}
+    for number, login, name, activity, started_at, sid in session.exec(statement).all():
+        result.setdefault(number, []).append(
+            OnTicket(login, name, Activity(activity), started_at, sid)
+        )
+    for entries in result.values():
+        entries.sort(key=lambda e: (e.activity != Activity.REPLYING, e.login))
+    return result
