@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from helpdesk_tui.safe_text import clean, plain
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("a\x1b[2Jb", "ab"),
+        ("copy\x1b]52;c;ZXZpbA==\x07me", "copyme"),
+        ("link\x1b]8;;file:///etc/passwd\x1b\\x\x1b]8;;\x1b\\", "linkx"),
+        ("evil\u202egnp.exe", "evilgnp.exe"),
+        ("bell\x07\x00nul", "bellnul"),
+        ("c1\x9b31mred", "c1red"),
+        ("multi\nline\ttext", "multi line text"),
+    ],
+)
+def test_clean_removes_sequences(raw: str, shown: str) -> None:
+    assert clean(raw, single_line=True) == shown
+
+
+def test_markup_stays_literal() -> None:
+    text = plain("[bold red]pwn[/] [link=file:///etc/passwd]x[/link]")
+    assert text.plain == "[bold red]pwn[/] [link=file:///etc/passwd]x[/link]"
+    assert not text.spans
+
+
+def test_bodies_keep_newlines() -> None:
+    assert clean("line one\r\nline two\x1b[31m", single_line=False) == "line one\nline two"
