@@ -61,8 +61,10 @@ def add_agent(
     agent = Agent(login=login, name=name or login, email=email, role=parse_role(role))
     session.add(agent)
     session.flush()
+    assert agent.id is not None
     for team_name in teams:
         team = ensure_team(session, team_name)
+        assert team.id is not None
         session.add(TeamMember(team_id=team.id, agent_id=agent.id))
     return agent
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
@@ -93,15 +95,16 @@ def on_tickets(
     numbers = list(ticket_numbers)
     if not numbers:
         return {}
+    columns: list[Any] = [
+        Ticket.number,
+        Agent.login,
+        Agent.name,
+        Presence.activity,
+        Presence.started_at,
+        Presence.session_id,
+    ]
     statement = (
-        select(
-            Ticket.number,
-            Agent.login,
-            Agent.name,
-            Presence.activity,
-            Presence.started_at,
-            Presence.session_id,
-        )
+        sa_select(*columns)
         .join(Ticket, col(Ticket.id) == Presence.ticket_id)
         .join(Agent, col(Agent.id) == Presence.agent_id)
         .where(col(Ticket.number).in_(numbers), col(Presence.expires_at) >= now)
@@ -109,7 +112,7 @@ def on_tickets(
     if exclude_session is not None:
         statement = statement.where(col(Presence.session_id) != exclude_session)
     result: dict[int, list[OnTicket]] = {}
-    for number, login, name, activity, started_at, sid in session.exec(statement).all():
+    for number, login, name, activity, started_at, sid in session.execute(statement).all():
         result.setdefault(number, []).append(
             OnTicket(login, name, Activity(activity), started_at, sid)
         )

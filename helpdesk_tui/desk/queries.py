@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -125,26 +126,28 @@ def _row_query() -> Any:
     requester = aliased(Contact)
     assignee = aliased(Agent)
     team = aliased(Team)
+    # In TicketRow's field order.
+    columns: list[Any] = [
+        Ticket.id,
+        Ticket.number,
+        Ticket.subject,
+        Ticket.status,
+        Ticket.priority,
+        Ticket.type,
+        Ticket.category,
+        Ticket.tier,
+        func.coalesce(requester.name, ""),
+        requester.email,
+        assignee.login,
+        team.name,
+        Ticket.created_at,
+        Ticket.updated_at,
+        Ticket.response_due_at,
+        Ticket.resolution_due_at,
+        Ticket.version,
+    ]
     return (
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.type,
-            Ticket.category,
-            Ticket.tier,
-            func.coalesce(requester.name, ""),
-            requester.email,
-            assignee.login,
-            team.name,
-            Ticket.created_at,
-            Ticket.updated_at,
-            Ticket.response_due_at,
-            Ticket.resolution_due_at,
-            Ticket.version,
-        )
+        sa_select(*columns)
         .select_from(Ticket)
         .outerjoin(requester, col(requester.id) == Ticket.requester_id)
         .outerjoin(assignee, col(assignee.id) == Ticket.assignee_id)
@@ -216,12 +219,16 @@ def list_tickets(
     cursor = before if backwards else after
     if cursor is not None:
         if forward_desc:
-            beyond = or_(column < cursor.value, and_(column == cursor.value, Ticket.id < cursor.id))
+            beyond = or_(
+                column < cursor.value, and_(column == cursor.value, col(Ticket.id) < cursor.id)
+            )
         else:
-            beyond = or_(column > cursor.value, and_(column == cursor.value, Ticket.id > cursor.id))
+            beyond = or_(
+                column > cursor.value, and_(column == cursor.value, col(Ticket.id) > cursor.id)
+            )
         statement = statement.where(beyond)
     order = (column.desc(), col(Ticket.id).desc()) if forward_desc else (column, col(Ticket.id))
-    values = session.exec(statement.order_by(*order).limit(limit + 1)).all()
+    values = session.execute(statement.order_by(*order).limit(limit + 1)).all()
     rows = [_to_row(v) for v in values[:limit]]
     if backwards:
         rows.reverse()
@@ -234,7 +241,7 @@ def count_tickets(session: Session, spec: TicketFilter = TicketFilter()) -> int:
 
 
 def ticket_row(session: Session, number: int) -> TicketRow | None:
-    values = session.exec(_row_query().where(Ticket.number == number)).first()
+    values = session.execute(_row_query().where(Ticket.number == number)).first()
     return _to_row(values) if values else None
 
 

@@ -96,6 +96,7 @@ def add_customer_message(
             email=email,
         )
         follow_up.team_id = ticket.team_id
+        assert follow_up.id is not None and ticket.id is not None
         session.add(
             TicketLink(from_ticket_id=follow_up.id, to_ticket_id=ticket.id, kind="follow_up")
         )

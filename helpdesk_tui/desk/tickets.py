@@ -95,6 +95,7 @@ def add_message(
 ) -> Message:
     """Append one entry to the thread (no version bump: callers decide what else changes)."""
     email = email or EmailMeta()
+    assert ticket.id is not None
     message = Message(
         ticket_id=ticket.id,
         kind=kind,
@@ -115,6 +116,7 @@ def add_message(
     )
     session.add(message)
     session.flush()
+    assert message.id is not None
     for item in email.attachments:
         session.add(
             Attachment(

@@ -1,7 +1,7 @@
 """Alembic environment: runs migrations on the connection ``storage.migrate`` hands over."""
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
 from helpdesk_tui.storage import models  # noqa: F401  (registers the tables)
@@ -10,7 +10,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
