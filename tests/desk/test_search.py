@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from helpdesk_tui.desk import relations, thread
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.queue import QueueQuery, first_page
+from helpdesk_tui.desk.search import words
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+
+
+def _found(db: Database, query: str) -> set[str]:
+    with db.read() as s:
+        return {r.subject for r in first_page(s, QueueQuery(text=query), 50).rows}
+
+
+def _new(db: Database, actor: Actor, subject: str, body: str = "") -> int:
+    with db.write() as s:
+        return create_ticket(s, actor, subject=subject, body=body).number
+
+
+def test_finds_words_in_subjects_and_bodies_by_prefix(db: Database, admin: Actor) -> None:
+    _new(db, admin, "Printer on fire", "It smokes badly.")
+    _new(db, admin, "VPN drops", "Since Monday the tunnel resets.")
+    _new(db, admin, "Invoice question", "Was I charged twice?")
+    assert _found(db, "printer") == {"Printer on fire"}
+    assert _found(db, "PRINT") == {"Printer on fire"}
+    assert _found(db, "tunnel reset") == {"VPN drops"}
+    assert _found(db, "charged") == {"Invoice question"}
+    assert _found(db, "printer tunnel") == set()
+
+
+def test_later_messages_and_subject_changes_are_found(db: Database, admin: Actor) -> None:
+    number = _new(db, admin, "Cannot log in")
+    assert _found(db, "keyboard") == set()
+    with db.write() as s:
+        thread.add_note(s, admin, number, body="Their keyboard layout is Dvorak.")
+    assert _found(db, "dvorak") == {"Cannot log in"}
+
+
+def test_deleted_tickets_leave_the_index(db: Database, admin: Actor) -> None:
+    number = _new(db, admin, "Ghost ticket", "boo")
+    with db.write() as s:
+        relations.delete_ticket(s, admin, number)
+    assert _found(db, "ghost") == set()
+    assert _found(db, "boo") == set()
+
+
+def test_hostile_query_is_words_only(db: Database, admin: Actor) -> None:
+    _new(db, admin, 'He said "hello" (NEAR) OR *', "x")
+    assert words('"hello" OR NEAR(a b) * -x ^y') == ["hello", "or", "near", "a", "b", "x", "y"]
+    assert _found(db, '"hello"') == {'He said "hello" (NEAR) OR *'}
+    assert _found(db, "hello AND") == set()  # "and" is just a word, not in the ticket
+    assert _found(db, "***") == _found(db, "")  # no words: no search at all
+
+
+def test_number_finds_that_ticket(db: Database, admin: Actor) -> None:
+    number = _new(db, admin, "Nothing numeric here")
+    _new(db, admin, "Other")
+    assert _found(db, f"#{number}") == {"Nothing numeric here"}
+
+
+def test_index_is_used(db: Database, admin: Actor) -> None:
+    """The search must hit the FTS tables / GIN indexes, not scan every message."""
+    with db.read() as s:
+        if db.is_sqlite:
+            names = s.execute(text("SELECT name FROM sqlite_master WHERE name LIKE '%_fts'"))
+            assert {n for (n,) in names} >= {"ticket_fts", "message_fts"}
+        else:
+            s.execute(text("SET enable_seqscan = off"))
+            plan = s.execute(
+                text(
+                    "EXPLAIN SELECT id FROM message WHERE to_tsvector('simple'::regconfig, "
+                    "left(body, 100000)) @@ to_tsquery('simple'::regconfig, 'x:*')"
+                )
+            ).all()
+            assert "ix_message_body_fts" in " ".join(row[0] for row in plan)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import pytest
+
+from helpdesk_tui.desk import fields
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.queries import TicketFilter
+from helpdesk_tui.desk.queue import (
+    SORT_ORDER,
+    QueueQuery,
+    first_page,
+    last_page,
+    neighbour,
+    page_after,
+    page_before,
+    page_from,
+    position,
+)
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.desk.views import builtin_views, custom_view
+from helpdesk_tui.storage.database import Database
+
+
+def _seed(db: Database, actor: Actor, count: int) -> list[int]:
+    numbers = []
+    with db.write() as s:
+        for i in range(count):
+            ticket = create_ticket(
+                s,
+                actor,
+                subject=f"Ticket {i:02d}",
+                body="x",
+                requester_email=f"c{i % 3}@example.com",
+                requester_name=f"Customer {i % 3}",
+                priority=["low", "normal", "high", "urgent"][i % 4],
+            )
+            numbers.append(ticket.number)
+    return numbers
+
+
+def _walk(db: Database, query: QueueQuery) -> None:
+    with db.read() as s:
+        everything = [r.number for r in first_page(s, query, 100).rows]
+        pages, page = [], first_page(s, query, 4)
+        while True:
+            pages += [r.number for r in page.rows]
+            if not page.more_after:
+                break
+            page = page_after(s, query, position(query, page.rows[-1]), 4)
+        assert pages == everything
+        backwards, page = [], last_page(s, query, 4)
+        while True:
+            backwards = [r.number for r in page.rows] + backwards
+            if not page.more_before:
+                break
+            page = page_before(s, query, position(query, page.rows[0]), 4)
+        assert backwards == everything
+        middle = page_from(s, query, position(query, first_page(s, query, 4).rows[2]), 3)
+        assert [r.number for r in middle.rows] == everything[2:5]
+
+
+def test_paging_by_key_matches_one_big_page(db: Database, admin: Actor) -> None:
+    _seed(db, admin, 11)
+    for sort in SORT_ORDER:
+        for descending in (False, True):
+            _walk(db, QueueQuery(sort=sort, descending=descending))
+
+
+def test_sorts_put_rows_in_the_expected_order(db: Database, admin: Actor) -> None:
+    _seed(db, admin, 8)
+    with db.read() as s:
+        by_priority = first_page(s, QueueQuery(sort="priority"), 8).rows
+        assert [r.priority for r in by_priority[:2]] == ["urgent", "urgent"]
+        by_requester = first_page(s, QueueQuery(sort="requester", descending=False), 8).rows
+        assert by_requester[0].requester_name == "Customer 0"
+        assert by_requester[-1].requester_name == "Customer 2"
+
+
+def test_neighbour_walks_the_current_order(db: Database, admin: Actor) -> None:
+    numbers = _seed(db, admin, 5)
+    query = QueueQuery(sort="number", descending=False)
+    with db.read() as s:
+        assert neighbour(s, query, numbers[2], 1) == numbers[3]
+        assert neighbour(s, query, numbers[2], -1) == numbers[1]
+        assert neighbour(s, query, numbers[2], 2) == numbers[4]
+        assert neighbour(s, query, numbers[4], 1) is None
+        assert neighbour(s, query, numbers[0], -1) is None
+        assert neighbour(s, query, 9999, 1) is None
+
+
+def test_builtin_views(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    mine, waiting, other = _seed(db, admin, 3)
+    with db.write() as s:
+        fields.assign(s, admin, mine, agent="ada")
+        fields.set_status(s, admin, waiting, "waiting")
+        fields.set_status(s, admin, other, "resolved")
+    views = {v.name: v for v in builtin_views("ada")}
+    assert list(views) == ["mine", "unassigned", "open", "waiting", "on_hold", "resolved"]
+    with db.read() as s:
+
+        def shown(name: str) -> list[int]:
+            return sorted(r.number for r in first_page(s, views[name].query, 50).rows)
+
+        assert shown("mine") == [mine]
+        assert shown("unassigned") == [waiting]
+        assert shown("open") == [mine, waiting]
+        assert shown("waiting") == [waiting]
+        assert shown("on_hold") == []
+        assert shown("resolved") == [other]
+
+
+def test_saved_view_from_config_is_checked(db: Database, admin: Actor) -> None:
+    view = custom_view(
+        "urgent", "ada", assignee="me", priorities=["Urgent"], sort="priority", search="vpn"
+    )
+    assert view.title == "urgent"
+    assert view.query.filter == TicketFilter(assignee="ada", priorities=("urgent",))
+    assert view.query.text == "vpn"
+    with pytest.raises(InvalidValue, match="view 'bad': unknown status 'opened'"):
+        custom_view("bad", "ada", statuses=["opened"])
+    with pytest.raises(InvalidValue, match="view 'bad': unknown sort 'age'"):
+        custom_view("bad", "ada", sort="age")
