@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.config import data_dir
+from helpdesk_tui.drafts import DraftStore
+
+
+def test_drafts_survive_a_new_store_and_live_in_the_data_dir() -> None:
+    DraftStore().save(7, "reply", "Dear Ann,\n\nline two")
+    again = DraftStore()
+    assert again.load(7, "reply") == "Dear Ann,\n\nline two"
+    assert again.load(7, "note") == ""
+    assert again.kinds_with_drafts(7) == ["reply"]
+    path = data_dir() / "drafts" / "7-reply.txt"
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_blank_draft_removes_it(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    store.save(3, "note", "keep")
+    store.save(3, "note", "  \n ")
+    assert store.load(3, "note") == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrite_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    store.save(3, "reply", "first")
+    store.save(3, "reply", "second")
+    assert store.load(3, "reply") == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["3-reply.txt"]
+
+
+def test_kinds_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown draft kind"):
+        DraftStore(tmp_path).save(3, "../../x", "text")  # type: ignore[arg-type]
