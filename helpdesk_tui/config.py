@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretBytes, SecretStr, ValidationError, field_validator
+from pydantic_core import to_jsonable_python
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +30,7 @@ from helpdesk_tui.ui_settings import UiSettings
 APP_NAME = "helpdesk-tui"
 CONFIG_FILE = "config.toml"
 ENV_PREFIX = "HELPDESK_"
+MASK = "********"
 
 
 def user_config_dir() -> Path:
@@ -127,7 +130,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _has_key(data: dict[str, Any], location: tuple[str | int, ...]) -> bool:
     node: Any = data
     for part in location:
-        if not isinstance(node, dict) or part not in node:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_dict or in_list):
             return False
         node = node[part]
     return True
@@ -163,6 +168,72 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError("; ".join(lines)) from None
 
 
-def masked(settings: Settings) -> dict[str, Any]:
-    """The settings as plain data with every secret shown as ``********``."""
-    return settings.model_dump(mode="json")
+def _masked(value: Any) -> Any:
+    if isinstance(value, SecretStr | SecretBytes):
+        return MASK if value.get_secret_value() else ""
+    if isinstance(value, BaseModel):
+        return {name: _masked(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        return {str(key): _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_masked(item) for item in value]
+    return to_jsonable_python(value)
+
+
+def masked(settings: BaseModel) -> dict[str, Any]:
+    """The settings as plain data with every secret, at any depth, shown as ``********``.
+
+    Walks the values themselves rather than trusting ``model_dump``, so a serializer that
+    reveals a secret (to write a config file, say) can never leak it here. An empty secret
+    shows as ``""``: that it is unset is no secret.
+    """
+    data = _masked(settings)
+    assert isinstance(data, dict)
+    return data
+
+
+def _secret_locations(
+    value: Any, location: tuple[str | int, ...] = ()
+) -> Iterator[tuple[str | int, ...]]:
+    """Where the settings hold a non-empty secret."""
+    if isinstance(value, SecretStr | SecretBytes):
+        if value.get_secret_value():
+            yield location
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _secret_locations(getattr(value, name), (*location, name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _secret_locations(item, (*location, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _secret_locations(item, (*location, index))
+
+
+def secret_file_warnings(settings: BaseModel) -> list[str]:
+    """Config files that hold a secret others may read.
+
+    The user's file must be private (0600); the site file may be shared with a group (agents
+    read it) but must not be readable by every account on the server.
+    """
+    if os.name == "nt":
+        return []
+    secrets = list(_secret_locations(settings))
+    warnings = []
+    for path, exposed, fix in (
+        (user_config_file(), 0o077, "600"),
+        (site_config_file(), 0o007, "640"),
+    ):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if not mode & exposed:
+            continue
+        data = _read_toml(path)
+        held = [".".join(map(str, loc)) for loc in secrets if _has_key(data, loc)]
+        if held:
+            warnings.append(
+                f"{path} holds {', '.join(held)} and others can read it; run: chmod {fix} {path}"
+            )
+    return warnings

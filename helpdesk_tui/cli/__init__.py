@@ -1,10 +1,87 @@
-"""The ``helpdesk`` command."""
+"""The ``helpdesk`` command: with no arguments the terminal UI, otherwise a subcommand.
+
+Subcommands live in their own modules and are imported only when they run (see
+``lazy.py``), so ``helpdesk --help`` and ``--version`` answer at once and never load
+Textual or the database drivers.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any
+
 import click
 
+from helpdesk_tui import __version__
+from helpdesk_tui.cli.errors import translate
+from helpdesk_tui.cli.lazy import LazyGroup
 
-@click.group(invoke_without_command=True)
-def main() -> None:
-    """helpdesk-tui."""
+SUBCOMMANDS = {
+    "agent": "helpdesk_tui.cli.agents:agent",
+    "completion": "helpdesk_tui.cli.completion:completion",
+    "config": "helpdesk_tui.cli.config:config",
+    "db": "helpdesk_tui.cli.db:db",
+    "demo": "helpdesk_tui.cli.demo:demo",
+    "init": "helpdesk_tui.cli.init:init",
+    "locate": "helpdesk_tui.cli.locate:locate",
+    "mail": "helpdesk_tui.cli.mail:mail",
+    "team": "helpdesk_tui.cli.agents:team",
+    "ticket": "helpdesk_tui.cli.ticket:ticket",
+}
+
+SUBCOMMAND_HELP = {
+    "agent": "Add agents, list them, change their roles.",
+    "completion": "Print the shell completion script for bash, zsh or fish.",
+    "config": "Show the effective settings (secrets masked).",
+    "db": "Database schema: status and upgrade.",
+    "demo": "Fill the database with realistic demo tickets.",
+    "init": "Set up the database and make yourself its first admin.",
+    "locate": "Print where the config files and the data live.",
+    "mail": "Fetch and send mail: the poller and the outbox.",
+    "team": "Add teams and list them.",
+    "ticket": "Create, list, show and change tickets.",
+}
+
+
+class HelpdeskGroup(LazyGroup):
+    """The root group: turns every expected failure into one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (``helpdesk ticket list --ids | head``): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            runtime = ctx.obj
+            url = getattr(runtime, "database_url", None)
+            translated = translate(error, url)
+            if translated is None:
+                raise
+            raise translated from None
+
+
+@click.group(
+    cls=HelpdeskGroup,
+    lazy_subcommands=SUBCOMMANDS,
+    lazy_help=SUBCOMMAND_HELP,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="helpdesk")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """A keyboard-driven helpdesk for support agents, in the terminal.
+
+    With no command, opens the terminal UI on the configured database (a SQLite file in
+    your data directory unless configured otherwise; `helpdesk locate data`).
+    """
+    if ctx.invoked_subcommand is None:
+        from helpdesk_tui.cli.tui import start
+
+        start()

@@ -1,0 +1,5 @@
+"""``python -m helpdesk_tui``: the same as the ``helpdesk`` command."""
+
+from helpdesk_tui.cli import main
+
+main(prog_name="helpdesk")

@@ -1,0 +1,60 @@
+"""Every expected failure ends as one line on stderr (``error: ...``) and a non-zero exit.
+
+Only bugs show a traceback. Modules are never imported here just to name an exception
+type: an exception of a type whose module is not loaded cannot have been raised.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, Any
+
+import click
+
+CONFIG_ERROR_EXIT = 2
+"""Exit status for a setting that cannot be used (as for a usage error)."""
+
+
+class CliError(click.ClickException):
+    """One line for a person, and the exit status to leave with."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", file=file or sys.stderr)
+
+
+def safe_url(url: str) -> str:
+    """The database URL with any password hidden, for messages."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@", 1)[-1] if "@" in url else url
+
+
+def database_problem(error: BaseException) -> str:
+    """The first line of what the driver said, without SQLAlchemy's boilerplate."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
+def translate(error: BaseException, database_url: str | None = None) -> CliError | None:
+    """The one-line error for an expected failure; None for a bug (which keeps its traceback)."""
+    desk_errors = sys.modules.get("helpdesk_tui.desk.errors")
+    if desk_errors is not None and isinstance(error, desk_errors.DeskError):
+        return CliError(str(error))
+    config = sys.modules.get("helpdesk_tui.config")
+    if config is not None and isinstance(error, config.ConfigError):
+        return CliError(str(error), CONFIG_ERROR_EXIT)
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(
+        error, sqlalchemy_exc.OperationalError | sqlalchemy_exc.InterfaceError
+    ):
+        where = f" at {safe_url(database_url)}" if database_url else ""
+        return CliError(f"database error{where}: {database_problem(error)}")
+    return None

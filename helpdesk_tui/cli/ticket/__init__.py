@@ -1,0 +1,39 @@
+"""``helpdesk ticket``: the desk's ticket operations, scriptable.
+
+Verbs that take ticket numbers take several, or ``-`` to read them from stdin, so
+``helpdesk ticket list --ids --status waiting | helpdesk ticket status - open`` works.
+Each ticket changes in its own transaction; a failure on one is reported and the rest go on.
+"""
+
+from __future__ import annotations
+
+import click
+
+from helpdesk_tui.cli.ticket import create, fields, read, relations, thread
+
+
+@click.group()
+def ticket() -> None:
+    """Create, list, show and change tickets (add --json for machine-readable output)."""
+
+
+for _command in (
+    create.new,
+    read.list_,
+    read.show,
+    thread.reply,
+    thread.note,
+    thread.call,
+    fields.assign,
+    fields.status,
+    fields.priority,
+    fields.type_,
+    fields.category,
+    fields.tier,
+    fields.escalate,
+    fields.tag,
+    relations.merge,
+    relations.link,
+    relations.delete,
+):
+    ticket.add_command(_command)

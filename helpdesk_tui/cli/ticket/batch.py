@@ -1,0 +1,85 @@
+"""Applying one change to each of several tickets, each in its own transaction.
+
+A failure on one ticket is reported (one line naming it) and the others still go ahead;
+the command then exits non-zero. ``--json`` prints one array of the changed tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import click
+from sqlmodel import Session
+
+from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.output import echo_json, row_line
+from helpdesk_tui.cli.runtime import Runtime
+from helpdesk_tui.cli.ticket.input import number_tokens
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.queries import TicketRow, ticket_row
+from helpdesk_tui.desk.tickets import parse_number
+
+Action = Callable[[Session, Actor, int], int | None]
+"""Changes one ticket; returns the number of the ticket to report, None when it is gone."""
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+expect_version_option = click.option(
+    "--expect-version",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Refuse the change if the ticket is no longer at version N.",
+)
+numbers_argument = click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...|-")
+
+
+def one_ticket_only(tokens: Sequence[str], expected_version: int | None) -> None:
+    if expected_version is not None and len(tokens) != 1:
+        raise CliError("--expect-version needs exactly one ticket number")
+
+
+def _failure(token: str, error: DeskError) -> str:
+    message = str(error)
+    number = token.strip().lstrip("#")
+    return message if f"#{number}" in message else f"#{number}: {message}"
+
+
+def run_each(
+    runtime: Runtime,
+    values: Sequence[str],
+    action: Action,
+    *,
+    as_json: bool,
+    describe: Callable[[TicketRow], str] = row_line,
+    expected_version: int | None = None,
+) -> None:
+    tokens = number_tokens(values)
+    one_ticket_only(tokens, expected_version)
+    db = runtime.database()
+    actor = runtime.actor()
+    results: list[dict[str, object]] = []
+    failed = 0
+    for token in tokens:
+        try:
+            number = parse_number(token)
+            with db.write() as session:
+                shown = action(session, actor, number)
+                session.flush()
+                row = ticket_row(session, shown) if shown is not None else None
+        except DeskError as error:
+            failed += 1
+            click.echo(f"error: {_failure(token, error)}", err=True)
+            continue
+        if row is None:
+            results.append({"number": number, "deleted": True})
+            if not as_json:
+                click.echo(f"deleted #{number}")
+            continue
+        results.append(row.as_json())
+        if not as_json:
+            click.echo(describe(row))
+    if as_json:
+        echo_json(results)
+    if failed:
+        raise click.exceptions.Exit(1)

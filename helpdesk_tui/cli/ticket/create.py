@@ -1,0 +1,68 @@
+"""``helpdesk ticket new``: a ticket from a phone call, a walk-in, or a script."""
+
+from __future__ import annotations
+
+import click
+
+from helpdesk_tui.cli.output import echo_json, row_line
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.ticket.batch import json_option
+from helpdesk_tui.cli.ticket.input import read_body
+from helpdesk_tui.desk.queries import ticket_row
+from helpdesk_tui.desk.tickets import create_ticket
+
+CHANNELS = ("manual", "phone", "email")
+
+
+@click.command()
+@click.option("--subject", required=True, help="What the ticket is about.")
+@click.option("--from", "requester_email", metavar="EMAIL", help="The requester's email address.")
+@click.option("--name", "requester_name", default="", help="The requester's name.")
+@click.option("--body", default=None, help="The request itself (else stdin, else $EDITOR).")
+@click.option("--edit", is_flag=True, help="Write the body in $EDITOR.")
+@click.option("--channel", type=click.Choice(CHANNELS), default="manual", show_default=True)
+@click.option("--priority", default="normal", show_default=True)
+@click.option("--type", "ticket_type", default="question", show_default=True)
+@click.option("--category", default=None)
+@click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
+@json_option
+@pass_runtime
+def new(
+    runtime: Runtime,
+    subject: str,
+    requester_email: str | None,
+    requester_name: str,
+    body: str | None,
+    edit: bool,
+    channel: str,
+    priority: str,
+    ticket_type: str,
+    category: str | None,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Open a new ticket."""
+    text = read_body(body, edit=edit, stdin_free=True, what="request")
+    db = runtime.database()
+    actor = runtime.actor()
+    with db.write() as session:
+        ticket = create_ticket(
+            session,
+            actor,
+            subject=subject,
+            body=text,
+            channel=channel,
+            requester_email=requester_email,
+            requester_name=requester_name,
+            priority=priority,
+            ticket_type=ticket_type,
+            category=category,
+            tags=tags,
+        )
+        session.flush()
+        row = ticket_row(session, ticket.number)
+    assert row is not None
+    if as_json:
+        echo_json(row.as_json())
+    else:
+        click.echo(f"created {row_line(row)}")

@@ -1,0 +1,50 @@
+"""What ticket commands read: ticket numbers (``-`` = from stdin) and message bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import click
+
+from helpdesk_tui.cli.errors import CliError
+
+STDIN = "-"
+EDITOR_HINT = "# Write the {what} above this line; this line and everything below is left out."
+
+
+def _stdin() -> str:
+    return click.get_text_stream("stdin").read()
+
+
+def number_tokens(values: Iterable[str]) -> list[str]:
+    """The ticket numbers given, with ``-`` replaced by whatever stdin holds (one per word)."""
+    tokens: list[str] = []
+    for value in values:
+        tokens.extend(_stdin().split() if value == STDIN else [value])
+    if not tokens:
+        raise CliError("no ticket numbers given")
+    return tokens
+
+
+def numbers_use_stdin(values: Iterable[str]) -> bool:
+    return STDIN in values
+
+
+def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str) -> str:
+    """The text of a message: ``--body``, else stdin when piped, else ``$EDITOR``.
+
+    ``edit`` opens the editor even when stdin is not a terminal; ``stdin_free`` is False
+    when stdin already carries ticket numbers.
+    """
+    if body is not None:
+        return body
+    stdin = click.get_text_stream("stdin")
+    if not edit and not stdin.isatty():
+        if not stdin_free:
+            raise CliError(f"ticket numbers come from stdin; give the {what} with --body")
+        return stdin.read()
+    hint = EDITOR_HINT.format(what=what)
+    text = click.edit(f"\n{hint}\n", require_save=True)
+    if text is None:
+        raise CliError(f"the {what} was not saved in the editor; nothing was saved")
+    return text.split(hint)[0].rstrip()

@@ -1,0 +1,156 @@
+"""``helpdesk ticket list`` and ``show``: reading tickets, for people and for scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+
+from helpdesk_tui.cli.output import echo_json, line, row_line
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
+from helpdesk_tui.cli.ticket.input import number_tokens
+from helpdesk_tui.desk.history import describe
+from helpdesk_tui.desk.queries import (
+    SORT_COLUMNS,
+    Cursor,
+    TicketDetail,
+    TicketFilter,
+    TicketRow,
+    list_tickets,
+    ticket_detail,
+)
+from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.safe_text import clean
+from helpdesk_tui.storage.database import Database
+
+PAGE = 500
+
+
+def _rows(
+    db: Database, spec: TicketFilter, *, sort: str, descending: bool, limit: int
+) -> Iterator[TicketRow]:
+    """Up to ``limit`` rows (0: all), a page at a time, each page its own short read."""
+    after: Cursor | None = None
+    remaining = limit or None
+    while remaining is None or remaining > 0:
+        size = PAGE if remaining is None else min(PAGE, remaining)
+        with db.read() as session:
+            page = list_tickets(
+                session, spec, sort=sort, descending=descending, after=after, limit=size
+            )
+        yield from page.rows
+        if remaining is not None:
+            remaining -= len(page.rows)
+        if not page.has_more:
+            return
+        after = page.cursor_after()
+
+
+@click.command("list")
+@click.option("--status", "statuses", multiple=True, help="Only this status; repeat for more.")
+@click.option("--priority", "priorities", multiple=True, help="Only this priority; repeatable.")
+@click.option("--type", "types", multiple=True, help="Only this type; repeatable.")
+@click.option("--assignee", metavar="LOGIN", help="Only tickets assigned to LOGIN.")
+@click.option("--unassigned", is_flag=True, help="Only tickets nobody is assigned to.")
+@click.option("--team", metavar="NAME", help="Only this team's tickets.")
+@click.option("--tag", metavar="TAG", help="Only tickets with this tag.")
+@click.option("--category", help="Only this category.")
+@click.option("--open", "open_only", is_flag=True, help="Only tickets that still need somebody.")
+@click.option(
+    "--sort", type=click.Choice(sorted(SORT_COLUMNS)), default="updated", show_default=True
+)
+@click.option("--asc", is_flag=True, help="Oldest/lowest first (default: newest/highest).")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="0: all.")
+@click.option("--ids", is_flag=True, help="Print only ticket numbers, one per line.")
+@json_option
+@pass_runtime
+def list_(
+    runtime: Runtime,
+    statuses: tuple[str, ...],
+    priorities: tuple[str, ...],
+    types: tuple[str, ...],
+    assignee: str | None,
+    unassigned: bool,
+    team: str | None,
+    tag: str | None,
+    category: str | None,
+    open_only: bool,
+    sort: str,
+    asc: bool,
+    limit: int,
+    ids: bool,
+    as_json: bool,
+) -> None:
+    """List tickets, newest change first."""
+    runtime.actor()
+    spec = TicketFilter(
+        statuses=statuses,
+        priorities=priorities,
+        types=types,
+        assignee=assignee,
+        unassigned=unassigned,
+        team=team,
+        tag=tag,
+        category=category,
+        open_only=open_only,
+    )
+    rows = _rows(runtime.database(), spec, sort=sort, descending=not asc, limit=limit)
+    if as_json:
+        echo_json([row.as_json() for row in rows])
+        return
+    for row in rows:
+        click.echo(str(row.number) if ids else row_line(row))
+
+
+def _detail_text(detail: TicketDetail) -> list[str]:
+    row = detail.row
+    lines = [
+        f"#{row.number} {line(row.subject)}",
+        f"status {row.status} · priority {row.priority} · type {row.type} · tier {row.tier} · "
+        f"version {row.version}",
+        f"requester {line(row.requester_name) or '-'} <{line(row.requester_email) or '-'}> · "
+        f"assignee {line(row.assignee) or '-'} · team {line(row.team) or '-'} · "
+        f"category {line(row.category) or '-'}",
+    ]
+    if detail.tags:
+        lines.append("tags " + ", ".join(line(tag) for tag in detail.tags))
+    if detail.links:
+        lines.append("links " + ", ".join(f"{kind} #{number}" for kind, number in detail.links))
+    if detail.merged_into is not None:
+        lines.append(f"merged into #{detail.merged_into}")
+    for message in detail.messages:
+        sender = f" from {line(message.from_address)}" if message.from_address else ""
+        when = f"{message.created_at:%Y-%m-%d %H:%M}"
+        lines += [
+            "",
+            f"── {message.kind} via {message.channel}{sender} · {when}",
+            clean(message.body).rstrip(),
+        ]
+    lines += ["", "── history"]
+    lines += [
+        f"{event.created_at:%Y-%m-%d %H:%M} {line(describe(event))}" for event in detail.events
+    ]
+    return lines
+
+
+@click.command()
+@numbers_argument
+@json_option
+@pass_runtime
+def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
+    """Show tickets in full: fields, thread and history (JSON: an array)."""
+    tokens = number_tokens(numbers)
+    runtime.actor()
+    db = runtime.database()
+    details = []
+    for token in tokens:
+        with db.read() as session:
+            details.append(ticket_detail(session, parse_number(token)))
+    if as_json:
+        echo_json([detail.as_json() for detail in details])
+        return
+    for index, detail in enumerate(details):
+        if index:
+            click.echo("")
+        click.echo("\n".join(_detail_text(detail)))

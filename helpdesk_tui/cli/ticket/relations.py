@@ -1,0 +1,99 @@
+"""``helpdesk ticket merge|link|delete``: tickets and each other."""
+
+from __future__ import annotations
+
+import click
+from sqlmodel import Session
+
+from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.ticket.batch import (
+    expect_version_option,
+    json_option,
+    numbers_argument,
+    run_each,
+)
+from helpdesk_tui.cli.ticket.input import number_tokens
+from helpdesk_tui.desk import relations
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.storage.models import Role
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...|-")
+@click.argument("target", metavar="INTO_TARGET")
+@expect_version_option
+@json_option
+@pass_runtime
+def merge(
+    runtime: Runtime,
+    sources: tuple[str, ...],
+    target: str,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Merge tickets into INTO_TARGET: their thread moves there and they close."""
+    into = parse_number(target)
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        merged = relations.merge(session, actor, number, into, expected_version=expect_version)
+        return merged.number
+
+    run_each(
+        runtime,
+        sources,
+        act,
+        as_json=as_json,
+        expected_version=expect_version,
+        describe=lambda row: f"merged into #{row.number} (version {row.version})",
+    )
+
+
+@click.command()
+@numbers_argument
+@click.argument("other", metavar="OTHER")
+@click.option(
+    "--kind",
+    type=click.Choice(["related", "follow_up"]),
+    default="related",
+    show_default=True,
+)
+@json_option
+@pass_runtime
+def link(runtime: Runtime, numbers: tuple[str, ...], other: str, kind: str, as_json: bool) -> None:
+    """Link tickets to OTHER (shown on both)."""
+    target = parse_number(other)
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        relations.link(session, actor, number, target, kind=kind)
+        return number
+
+    run_each(
+        runtime,
+        numbers,
+        act,
+        as_json=as_json,
+        describe=lambda row: f"#{row.number} linked ({kind}) to #{target}",
+    )
+
+
+@click.command()
+@numbers_argument
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@pass_runtime
+def delete(runtime: Runtime, numbers: tuple[str, ...], yes: bool, as_json: bool) -> None:
+    """Delete tickets for good (admins only; the audit trail keeps a record)."""
+    runtime.actor().require(Role.ADMIN, "delete a ticket")
+    tokens = number_tokens(numbers)
+    if not yes:
+        if "-" in numbers:
+            raise CliError("ticket numbers come from stdin, so confirm with --yes")
+        listed = ", ".join(f"#{token.lstrip('#')}" for token in tokens)
+        click.confirm(f"delete {listed} for good?", abort=True)
+
+    def act(session: Session, actor: Actor, number: int) -> None:
+        relations.delete_ticket(session, actor, number)
+
+    run_each(runtime, tokens, act, as_json=as_json)

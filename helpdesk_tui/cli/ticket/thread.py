@@ -1,0 +1,117 @@
+"""``helpdesk ticket reply|note|call``: adding to a ticket's conversation."""
+
+from __future__ import annotations
+
+import click
+from sqlmodel import Session
+
+from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.ticket.batch import (
+    expect_version_option,
+    json_option,
+    numbers_argument,
+    run_each,
+)
+from helpdesk_tui.cli.ticket.input import numbers_use_stdin, read_body
+from helpdesk_tui.desk import thread
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.statuses import parse_status
+
+body_option = click.option("--body", default=None, help="The text (else stdin, else $EDITOR).")
+edit_option = click.option("--edit", is_flag=True, help="Write the text in $EDITOR.")
+
+
+def _body(body: str | None, edit: bool, numbers: tuple[str, ...], what: str) -> str:
+    text = read_body(body, edit=edit, stdin_free=not numbers_use_stdin(numbers), what=what)
+    if not text.strip():
+        raise CliError(f"an empty {what} was not saved")
+    return text
+
+
+@click.command()
+@numbers_argument
+@body_option
+@edit_option
+@click.option("--cc", multiple=True, metavar="EMAIL", help="Copy the reply to EMAIL; repeatable.")
+@click.option("--status", "status_after", default=None, help="Set this status with the reply.")
+@expect_version_option
+@json_option
+@pass_runtime
+def reply(
+    runtime: Runtime,
+    numbers: tuple[str, ...],
+    body: str | None,
+    edit: bool,
+    cc: tuple[str, ...],
+    status_after: str | None,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Answer the customer; the email goes out through the outbox."""
+    text = _body(body, edit, numbers, "reply")
+    status = parse_status(status_after) if status_after else None
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        thread.reply(
+            session,
+            actor,
+            number,
+            body=text,
+            cc=cc,
+            status_after=status,
+            expected_version=expect_version,
+        )
+        return number
+
+    run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
+
+
+@click.command()
+@numbers_argument
+@body_option
+@edit_option
+@expect_version_option
+@json_option
+@pass_runtime
+def note(
+    runtime: Runtime,
+    numbers: tuple[str, ...],
+    body: str | None,
+    edit: bool,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Add an internal note: agents see it, the customer never does."""
+    text = _body(body, edit, numbers, "note")
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        thread.add_note(session, actor, number, body=text, expected_version=expect_version)
+        return number
+
+    run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
+
+
+@click.command()
+@numbers_argument
+@body_option
+@edit_option
+@expect_version_option
+@json_option
+@pass_runtime
+def call(
+    runtime: Runtime,
+    numbers: tuple[str, ...],
+    body: str | None,
+    edit: bool,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Write down a phone call with the customer (not emailed)."""
+    text = _body(body, edit, numbers, "call log")
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        thread.log_call(session, actor, number, body=text, expected_version=expect_version)
+        return number
+
+    run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)

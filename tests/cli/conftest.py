@@ -1,0 +1,77 @@
+"""Running ``helpdesk`` in-process (click's CliRunner) and as the installed script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from helpdesk_tui.cli import main
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    """``invoke("ticket", "list", input=...)``: run the CLI in this process."""
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=True)
+
+    return run
+
+
+@pytest.fixture
+def use_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI at an empty database on each engine in turn."""
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", db_url)
+    return db_url
+
+
+def helpdesk_script() -> str:
+    found = shutil.which("helpdesk")
+    if found is None:
+        pytest.fail("the helpdesk script is not installed (pip install -e .)")
+    return found
+
+
+def run_script(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``helpdesk`` in a real process, environment as the test left it."""
+    return subprocess.run(
+        [helpdesk_script(), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def one_error_line(stderr: str) -> str:
+    """The single ``error: ...`` line a failure must leave on stderr, and nothing like a trace."""
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+def write_toml(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def numbers_of(rows: Sequence[dict[str, object]]) -> list[object]:
+    return [row["number"] for row in rows]
