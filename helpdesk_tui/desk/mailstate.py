@@ -1,0 +1,181 @@
+"""What the poller has imported, per mailbox folder, and which messages were already seen.
+
+``last_uid`` only moves in the transaction that stores the messages up to it, so "UID ≤
+last_uid" always means "the database has it". The processed table is the second line of
+defence: a message read again (UIDVALIDITY changed, a crash before the IMAP move, a copy in
+two folders) finds its dedupe key and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.storage.mail_models import MailFolderState, Outcome, ProcessedMail
+from helpdesk_tui.storage.models import Message, Outbox, utcnow
+
+
+def key_hash(dedupe_key: str) -> str:
+    return hashlib.sha256(dedupe_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def folder_state(session: Session, mailbox: str, folder: str) -> MailFolderState:
+    """The folder's state row, created at UID 0 on first use."""
+    state = session.get(MailFolderState, (mailbox, folder))
+    if state is None:
+        state = MailFolderState(mailbox=mailbox, folder=folder)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def check_uidvalidity(session: Session, mailbox: str, folder: str, uidvalidity: int) -> int:
+    """The last imported UID, from 0 again when the server renumbered the folder."""
+    state = folder_state(session, mailbox, folder)
+    if state.uidvalidity != uidvalidity:
+        state.uidvalidity = uidvalidity
+        state.last_uid = 0
+    return state.last_uid
+
+
+def advance(session: Session, mailbox: str, folder: str, uid: int) -> None:
+    state = folder_state(session, mailbox, folder)
+    state.last_uid = max(state.last_uid, uid)
+
+
+def record_poll(
+    session: Session,
+    mailbox: str,
+    folder: str,
+    *,
+    backlog: int | None = None,
+    error: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """A finished poll (clears the last error) or a failed one (keeps the last good time)."""
+    now = now or utcnow()
+    state = folder_state(session, mailbox, folder)
+    if error is None:
+        state.last_poll_at = now
+        state.last_error = None
+        state.last_error_at = None
+        if backlog is not None:
+            state.backlog = backlog
+    else:
+        state.last_error = error[:2000]
+        state.last_error_at = now
+
+
+def find_processed(session: Session, dedupe_key: str) -> ProcessedMail | None:
+    return session.exec(
+        select(ProcessedMail).where(ProcessedMail.key_hash == key_hash(dedupe_key))
+    ).first()
+
+
+def mark_processed(
+    session: Session,
+    dedupe_key: str,
+    outcome: Outcome,
+    *,
+    ticket_id: int | None = None,
+    message_id: int | None = None,
+    raw_message_id: int | None = None,
+    mailbox: str | None = None,
+    uidvalidity: int | None = None,
+    uid: int | None = None,
+) -> ProcessedMail:
+    """Record what became of a message (or update the record, on a retry or release)."""
+    row = find_processed(session, dedupe_key) or ProcessedMail(
+        key_hash=key_hash(dedupe_key), dedupe_key=dedupe_key, outcome=outcome
+    )
+    row.outcome = outcome
+    row.ticket_id = ticket_id
+    row.message_id = message_id
+    row.raw_message_id = raw_message_id if raw_message_id is not None else row.raw_message_id
+    if mailbox is not None:
+        row.mailbox, row.uidvalidity, row.uid = mailbox, uidvalidity, uid
+    session.add(row)
+    session.flush()
+    return row
+
+
+def outcomes_by_uid(
+    session: Session, mailbox: str, uidvalidity: int, uids: Sequence[int]
+) -> dict[int, str]:
+    """For messages the database has but the server still shows: what became of each."""
+    if not uids:
+        return {}
+    rows = session.exec(
+        select(ProcessedMail.uid, ProcessedMail.outcome).where(
+            ProcessedMail.mailbox == mailbox,
+            ProcessedMail.uidvalidity == uidvalidity,
+            col(ProcessedMail.uid).in_(list(uids)),
+        )
+    ).all()
+    return {int(uid): outcome for uid, outcome in rows if uid is not None}
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    mailbox: str
+    folder: str
+    last_uid: int
+    backlog: int
+    last_poll_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+def folder_statuses(session: Session) -> list[FolderStatus]:
+    return [
+        FolderStatus(
+            s.mailbox,
+            s.folder,
+            s.last_uid,
+            s.backlog,
+            s.last_poll_at,
+            s.last_error,
+            s.last_error_at,
+        )
+        for s in session.exec(
+            select(MailFolderState).order_by(
+                col(MailFolderState.mailbox), col(MailFolderState.folder)
+            )
+        ).all()
+    ]
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """Outgoing mail by status (``pending``, ``sending``, ``sent``, ``failed``)."""
+    rows = session.exec(select(Outbox.status, func.count()).group_by(col(Outbox.status))).all()
+    return {status: int(count) for status, count in rows}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How the mail for one thread entry went: what the agent sees on the message."""
+
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+def deliveries(session: Session, ticket_id: int) -> dict[int, Delivery]:
+    """Outbox state by thread message id, for a ticket's replies (the newest row wins)."""
+    rows = session.exec(
+        select(Outbox)
+        .join(Message, col(Message.id) == col(Outbox.message_id))
+        .where(Message.ticket_id == ticket_id)
+        .order_by(col(Outbox.id))
+    ).all()
+    return {
+        row.message_id: Delivery(row.status, row.attempts, row.last_error, row.sent_at)
+        for row in rows
+        if row.message_id is not None
+    }

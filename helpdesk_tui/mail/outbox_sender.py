@@ -1,0 +1,240 @@
+"""The outbox sender: delivers queued mail by SMTP (aiosmtplib), retrying while SMTP is down.
+
+Each row moves ``pending`` → ``sending`` → ``sent`` (or back to ``pending`` with a later
+``next_attempt_at``, or ``failed`` with the server's reason once the tries are spent or the
+server refused for good). The Message-ID is made and committed with the ``sending`` mark,
+before the first byte goes out, and every try of that row reuses it.
+
+Delivery is **at least once**. A sender that dies after the server accepted a message but
+before ``sent`` was committed leaves the row ``sending``; whoever holds the outbox lease next
+sends it again, with the same Message-ID, so the receiving side can recognise the copy. The
+window is the few milliseconds between the server's 250 and our commit; the alternative
+(give such rows up as failed) would lose replies silently-but-for-a-flag, which is worse
+for a helpdesk than an occasional duplicate with an identical Message-ID. No other path
+sends a row twice: rows are claimed in a committed transaction and only one process holds
+the outbox lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+import aiosmtplib
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from helpdesk_tui.mail.ingest import ACK_KIND
+from helpdesk_tui.mail.message_ids import MessageIdSigner
+from helpdesk_tui.mail.noise import LOOP_HEADER
+from helpdesk_tui.mail.settings import MailSettings, Security, SmtpSettings
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Message, Outbox, OutboxStatus, Ticket, utcnow
+
+log = logging.getLogger(__name__)
+
+SENDING = "sending"
+"""A row claimed for delivery; found at start-up, it was interrupted and is sent again."""
+
+HUMAN_KINDS = frozenset({"reply"})
+"""Outbox kinds an agent wrote; every other kind is automatic mail."""
+
+_TOKEN = re.compile(r"\[#\d+\]")
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def _split(addresses: str | None) -> list[str]:
+    return [a.strip() for a in (addresses or "").split(",") if a.strip()]
+
+
+def _smtp_reason(error: BaseException) -> tuple[str, bool]:
+    """(What the server said, whether it is final) for a failed delivery."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        parts = [f"{r.recipient}: {r.code} {r.message}" for r in error.recipients]
+        final = all(r.code >= 500 for r in error.recipients)
+        return "recipients refused: " + "; ".join(parts), final
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return f"{error.code} {' '.join(error.message.split())}", error.code >= 500
+    if isinstance(error, ValueError):  # the message itself cannot be written as mail
+        return f"cannot build the message: {error}", True
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text, False
+
+
+class OutboxSender:
+    """Sends due outbox rows; one instance per process, driven by the mail service."""
+
+    def __init__(self, db: Database, mail: MailSettings, signer: MessageIdSigner) -> None:
+        if mail.smtp is None:
+            raise ValueError("mail.smtp is not configured")
+        self.db = db
+        self.mail = mail
+        self.smtp: SmtpSettings = mail.smtp
+        self.signer = signer
+
+    # -- claiming ------------------------------------------------------------------------
+
+    def claim(self, now: datetime, limit: int = 50) -> list[int]:
+        """Mark due rows ``sending`` (with their Message-ID) in one committed transaction."""
+        with self.db.write() as session:
+            rows = session.exec(
+                select(Outbox)
+                .where(
+                    or_(
+                        col(Outbox.status) == OutboxStatus.PENDING,
+                        col(Outbox.status) == SENDING,
+                    ),
+                    col(Outbox.next_attempt_at) <= now,
+                )
+                .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                if row.email_message_id is None:
+                    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+                    row.email_message_id = self.signer.new(ticket.number if ticket else None)
+                    entry = session.get(Message, row.message_id) if row.message_id else None
+                    if entry is not None and entry.email_message_id is None:
+                        entry.email_message_id = row.email_message_id
+                        session.add(entry)
+                row.status = SENDING
+                row.attempts += 1
+                session.add(row)
+            return [row.id for row in rows if row.id is not None]
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def send_due(self, now: datetime | None = None) -> SendReport:
+        """One pass: claim what is due and try each once over a single SMTP connection."""
+        now = now or utcnow()
+        ids = self.claim(now)
+        if not ids:
+            return SendReport()
+        try:
+            client = await self._connect()
+        except (aiosmtplib.SMTPException, OSError) as error:
+            reason, _ = _smtp_reason(error)
+            reason = f"SMTP {self.smtp.host}:{self.smtp.effective_port}: {reason}"
+            return self._record_all(ids, reason, final=False)
+        sent = retrying = failed = 0
+        try:
+            for outbox_id in ids:
+                outcome = await self._send_one(client, outbox_id)
+                sent += outcome == OutboxStatus.SENT
+                retrying += outcome == OutboxStatus.PENDING
+                failed += outcome == OutboxStatus.FAILED
+        finally:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+        return SendReport(sent, retrying, failed)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        smtp = self.smtp
+        client = aiosmtplib.SMTP(
+            hostname=smtp.host,
+            port=smtp.effective_port,
+            use_tls=smtp.security is Security.TLS,
+            start_tls=smtp.security is Security.STARTTLS,
+            timeout=smtp.timeout,
+        )
+        await client.connect()
+        if smtp.user:
+            await client.login(smtp.user, smtp.password.get_secret_value())
+        return client
+
+    async def _send_one(self, client: aiosmtplib.SMTP, outbox_id: int) -> str:
+        with self.db.read() as session:
+            row = session.get(Outbox, outbox_id)
+            if row is None or row.status != SENDING:
+                return ""
+            ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        try:
+            message = self.build(row, ticket)
+            recipients = _split(row.to_addresses) + _split(row.cc_addresses)
+            refused, _ = await client.send_message(
+                message, sender=self.mail.from_address, recipients=recipients
+            )
+        except (aiosmtplib.SMTPException, OSError, ValueError) as error:
+            reason, final = _smtp_reason(error)
+            return self._record(outbox_id, reason, final=final)
+        note = None
+        if refused:
+            note = "not delivered to: " + "; ".join(
+                f"{address}: {response.code} {response.message}"
+                for address, response in refused.items()
+            )
+        return self._record(outbox_id, note, sent=True)
+
+    def build(self, row: Outbox, ticket: Ticket | None) -> EmailMessage:
+        """The mail as it goes out: threading headers, the ticket token, loop protection."""
+        address = self.mail.from_address
+        if address is None:
+            raise ValueError("mail.addresses is empty: there is no From address")
+        message = EmailMessage()
+        message["From"] = formataddr((self.mail.display_name, address))
+        message["Reply-To"] = address
+        message["To"] = ", ".join(_split(row.to_addresses))
+        if row.cc_addresses:
+            message["Cc"] = ", ".join(_split(row.cc_addresses))
+        subject = row.subject
+        if ticket is not None and not _TOKEN.search(subject):
+            subject = f"{subject} [#{ticket.number}]"
+        message["Subject"] = subject
+        message["Date"] = format_datetime(utcnow())
+        message["Message-ID"] = row.email_message_id or self.signer.new(None)
+        if row.in_reply_to:
+            message["In-Reply-To"] = row.in_reply_to
+        if row.references:
+            message["References"] = row.references
+        if row.kind not in HUMAN_KINDS:
+            message["Auto-Submitted"] = "auto-replied" if row.kind == ACK_KIND else "auto-generated"
+            message["X-Auto-Response-Suppress"] = "All"
+        message[LOOP_HEADER] = address
+        message.set_content(row.body)
+        return message
+
+    # -- recording -----------------------------------------------------------------------
+
+    def _record(
+        self, outbox_id: int, reason: str | None, *, sent: bool = False, final: bool = False
+    ) -> str:
+        now = utcnow()
+        with self.db.write() as session:
+            row = session.get(Outbox, outbox_id)
+            if row is None:
+                return ""
+            if sent:
+                row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, reason
+            elif final or row.attempts >= self.mail.send_attempts:
+                row.status, row.last_error = OutboxStatus.FAILED, reason
+                log.warning("outbox %s failed after %s tries: %s", outbox_id, row.attempts, reason)
+            else:
+                row.status, row.last_error = OutboxStatus.PENDING, reason
+                row.next_attempt_at = now + self.backoff(row.attempts)
+            session.add(row)
+            return row.status
+
+    def _record_all(self, ids: Sequence[int], reason: str, *, final: bool) -> SendReport:
+        outcomes = [self._record(outbox_id, reason, final=final) for outbox_id in ids]
+        return SendReport(
+            retrying=outcomes.count(OutboxStatus.PENDING),
+            failed=outcomes.count(OutboxStatus.FAILED),
+        )
+
+    def backoff(self, attempts: int) -> timedelta:
+        seconds = min(self.mail.retry_max, self.mail.retry_base * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=seconds)

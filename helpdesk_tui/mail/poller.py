@@ -1,0 +1,286 @@
+"""The IMAP poller: new mail in a folder → ingest → commit → only then \\Seen and moved away.
+
+Order is what keeps mail from being lost or doubled:
+
+1. Fetch a batch of UIDs above the folder's ``last_uid`` with ``BODY.PEEK[]`` (the server
+   marks nothing).
+2. Ingest them and advance ``last_uid`` in one database transaction.
+3. After the commit, flag them ``\\Seen`` and move them to the processed folder (MOVE, or
+   COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it).
+
+A crash before 2 commits leaves the messages unread in the folder: they are fetched again.
+A crash between 2 and 3 leaves messages in the folder whose UID is at most ``last_uid``:
+the next connection moves them first thing ("catch-up") without importing them again. A
+changed UIDVALIDITY starts the folder from UID 0; the dedupe keys make that harmless.
+
+While the server offers IDLE the poller waits in IDLE (re-issued every ``idle_restart``
+seconds, under the ten minutes some servers and NAT boxes allow); otherwise it polls every
+``poll_interval`` seconds. Any error drops the connection and reconnects with a doubling
+wait capped at ``reconnect_max``.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from helpdesk_tui.desk.mailstate import advance, check_uidvalidity, outcomes_by_uid, record_poll
+from helpdesk_tui.mail.ingest import IngestConfig, Source, ingest
+from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, Security
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.mail_models import Outcome
+
+log = logging.getLogger(__name__)
+
+SEEN = b"\\Seen"
+DELETED = b"\\Deleted"
+_IDLE_CHECK_SECONDS = 1.0
+_NEW_MAIL = frozenset({b"EXISTS", b"RECENT"})
+
+
+class LeaseLost(Exception):
+    """Another process holds the poller lease now; this one must stop touching the mailbox."""
+
+
+def connect(box: MailboxSettings) -> IMAPClient:
+    """A logged-in client for the mailbox (TLS, STARTTLS or plain, as configured)."""
+    client = IMAPClient(
+        box.host,
+        port=box.effective_port,
+        ssl=box.security is Security.TLS,
+        ssl_context=ssl.create_default_context() if box.security is Security.TLS else None,
+        timeout=box.timeout,
+    )
+    try:
+        if box.security is Security.STARTTLS:
+            client.starttls(ssl.create_default_context())
+        client.login(box.user, box.password.get_secret_value())
+    except BaseException:
+        client.shutdown()
+        raise
+    return client
+
+
+def describe_error(error: BaseException, box: MailboxSettings) -> str:
+    """One line for the status display (never the password)."""
+    where = f"{box.host}:{box.effective_port}"
+    if isinstance(error, socket.gaierror):
+        return f"cannot resolve {box.host}: {error.strerror or error}"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with {where} failed: {error.reason or error}"
+    if isinstance(error, ConnectionError | TimeoutError | socket.timeout):
+        return f"cannot reach {where}: {error.strerror or type(error).__name__}"
+    if isinstance(error, OSError):
+        return f"connection to {where} failed: {error.strerror or error}"
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"{where}: {text}"[:500]
+
+
+class MailboxPoller:
+    """Imports one mailbox folder for as long as ``keep_going()`` says so."""
+
+    def __init__(
+        self,
+        db: Database,
+        name: str,
+        box: MailboxSettings,
+        mail: MailSettings,
+        config: IngestConfig,
+        *,
+        stop: threading.Event,
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.db = db
+        self.name = name
+        self.box = box
+        self.mail = mail
+        self.config = config
+        self.stop = stop
+        self.keep_going = keep_going
+        self.imported = 0
+        """Messages this poller has committed (for logs and the benchmark)."""
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Connect, catch up, wait for mail, repeat; reconnect with backoff on any failure.
+
+        Returns when ``stop`` is set or the lease is lost.
+        """
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                with _Connection(self.box) as client:
+                    self._prepare(client)
+                    failures = 0
+                    while not self.stop.is_set():
+                        self.poll(client)
+                        self._wait_for_mail(client)
+            except LeaseLost:
+                return
+            except (OSError, IMAPClientError, imaplib.IMAP4.error, EOFError) as error:
+                failures += 1
+                self._failed(error)
+            except Exception as error:
+                # The database, or a bug: log it whole, keep the worker alive, try again.
+                log.exception("mailbox %s: poll failed", self.name)
+                failures += 1
+                self._failed(error)
+            if self.stop.is_set():
+                return
+            delay = min(self.mail.reconnect_max, 0.5 * 2 ** min(failures, 16))
+            deadline = time.monotonic() + delay
+            while not self.stop.is_set() and time.monotonic() < deadline:
+                if not self.keep_going():
+                    return
+                self.stop.wait(min(1.0, deadline - time.monotonic()))
+
+    def _failed(self, error: BaseException) -> None:
+        text = describe_error(error, self.box)
+        log.warning("mailbox %s: %s", self.name, text)
+        try:
+            with self.db.write() as session:
+                record_poll(session, self.name, self.box.folder, error=text)
+        except Exception:
+            log.exception("mailbox %s: cannot record the error", self.name)
+
+    def _check_lease(self) -> None:
+        if not self.keep_going():
+            raise LeaseLost(self.name)
+
+    def _prepare(self, client: IMAPClient) -> None:
+        for folder in {self.box.processed_folder, self.box.spam_folder} - {None}:
+            assert folder is not None
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+
+    # -- one poll ------------------------------------------------------------------------
+
+    def poll(self, client: IMAPClient) -> int:
+        """Import everything new in the folder; returns how many messages were committed."""
+        self._check_lease()
+        selected = client.select_folder(self.box.folder)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        with self.db.write() as session:
+            last_uid = check_uidvalidity(session, self.name, self.box.folder, uidvalidity)
+        if last_uid:
+            leftover = [uid for uid in client.search(["UID", f"1:{last_uid}"]) if uid <= last_uid]
+            if leftover:
+                log.info("mailbox %s: moving %d already imported", self.name, len(leftover))
+                with self.db.read() as session:
+                    outcomes = outcomes_by_uid(session, self.name, uidvalidity, leftover)
+                self._finish(client, leftover, outcomes)
+        committed = 0
+        while True:
+            self._check_lease()
+            new = sorted(
+                uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid
+            )
+            batch = new[: self.mail.batch_size]
+            if not batch:
+                with self.db.write() as session:
+                    record_poll(session, self.name, self.box.folder, backlog=0)
+                return committed
+            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            outcomes: dict[int, str] = {}
+            with self.db.write() as session:
+                for uid in batch:
+                    raw = fetched.get(uid, {}).get(b"BODY[]")
+                    if raw is None:
+                        continue  # expunged by someone else since the search
+                    result = ingest(
+                        session,
+                        bytes(raw),
+                        self.config,
+                        source=Source(self.name, uidvalidity, uid),
+                    )
+                    outcomes[uid] = result.outcome
+                advance(session, self.name, self.box.folder, batch[-1])
+                record_poll(session, self.name, self.box.folder, backlog=len(new) - len(batch))
+            committed += len(outcomes)
+            self.imported += len(outcomes)
+            last_uid = batch[-1]
+            self._finish(client, [uid for uid in batch if uid in outcomes], outcomes)
+
+    def _finish(self, client: IMAPClient, uids: Sequence[int], outcomes: dict[int, str]) -> None:
+        """Mark committed messages read and move them out of the folder."""
+        if not uids:
+            return
+        client.add_flags(uids, [SEEN], silent=True)
+        by_folder: dict[str, list[int]] = defaultdict(list)
+        spam_folder = self.box.spam_folder
+        for uid in uids:
+            is_spam = outcomes.get(uid) == Outcome.SPAM
+            by_folder[spam_folder if spam_folder and is_spam else self.box.processed_folder].append(
+                uid
+            )
+        for folder, group in by_folder.items():
+            if client.has_capability("MOVE"):
+                client.move(group, folder)
+                continue
+            client.copy(group, folder)
+            client.add_flags(group, [DELETED], silent=True)
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(group)
+            else:
+                client.expunge()
+
+    # -- waiting -------------------------------------------------------------------------
+
+    def _wait_for_mail(self, client: IMAPClient) -> None:
+        if client.has_capability("IDLE"):
+            self._idle(client)
+            return
+        deadline = time.monotonic() + self.mail.poll_interval
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            self._check_lease()
+            self.stop.wait(min(1.0, max(0.0, deadline - time.monotonic())))
+        client.noop()
+
+    def _idle(self, client: IMAPClient) -> None:
+        """IDLE until new mail, stop, or ``idle_restart`` seconds (then the caller re-polls)."""
+        client.idle()
+        deadline = time.monotonic() + self.mail.idle_restart
+        try:
+            while not self.stop.is_set() and time.monotonic() < deadline:
+                responses = client.idle_check(timeout=_IDLE_CHECK_SECONDS)
+                if any(len(r) > 1 and r[1] in _NEW_MAIL for r in responses):
+                    return
+                if any(r and r[0] == b"BYE" for r in responses):
+                    raise ConnectionResetError("the server closed the connection (BYE)")
+                self._check_lease()
+        finally:
+            client.idle_done()
+
+
+class _Connection:
+    """``with _Connection(box) as client``: logs out politely, or just drops a dead socket."""
+
+    def __init__(self, box: MailboxSettings) -> None:
+        self.box = box
+        self.client: IMAPClient | None = None
+
+    def __enter__(self) -> IMAPClient:
+        self.client = connect(self.box)
+        return self.client
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            if kind is None:
+                client.logout()
+            else:
+                client.shutdown()
+        except Exception:
+            log.debug("closing the IMAP connection failed", exc_info=True)

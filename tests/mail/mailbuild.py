@@ -1,0 +1,117 @@
+"""Building test mail and the mail settings that point at the test servers."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+
+from helpdesk_tui.mail.ingest import IngestConfig
+from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, SmtpSettings
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Message, Outbox, Ticket
+from tests.mail.servers import ImapAccount, SmtpServer
+
+DESK = "support@desk.test"
+SECRET = "test-secret-0123456789abcdef"
+_ids = itertools.count(1)
+
+
+def new_id(domain: str = "example.org") -> str:
+    return f"<m{next(_ids)}.{id(_ids)}@{domain}>"
+
+
+def email(
+    *,
+    sender: str = "Ann Customer <ann@example.org>",
+    to: str = DESK,
+    subject: str = "Printer on fire",
+    message_id: str | None = "auto",
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    body: str = "It is still burning.",
+    headers: Sequence[str] = (),
+) -> bytes:
+    """A simple text/plain message as raw CRLF bytes."""
+    lines = [f"From: {sender}", f"To: {to}", f"Subject: {subject}"]
+    if message_id == "auto":
+        message_id = new_id()
+    if message_id is not None:
+        lines.append(f"Message-ID: {message_id}")
+    if in_reply_to:
+        lines.append(f"In-Reply-To: {in_reply_to}")
+    if references:
+        lines.append(f"References: {' '.join(references)}")
+    lines += [*headers, "Date: Mon, 23 Nov 2026 10:00:00 +0000", "", *body.splitlines()]
+    return "".join(f"{line}\r\n" for line in lines).encode()
+
+
+def mail_settings(**overrides: object) -> MailSettings:
+    """Settings with no servers (ingest-only tests); add mailboxes/smtp with overrides."""
+    values: dict[str, object] = {
+        "addresses": [DESK, "help@desk.test"],
+        "display_name": "Desk Support",
+        "message_id_secret": SECRET,
+        "ack_limit_per_hour": 3,
+        "max_attachment_bytes": 10_000,
+        "poll_interval": 0.5,
+        "reconnect_max": 1.0,
+        "lease_seconds": 3.0,
+        "outbox_interval": 0.1,
+        "retry_base": 0.2,
+        "retry_max": 0.5,
+        "send_attempts": 50,
+    }
+    values.update(overrides)
+    return MailSettings.model_validate(values)
+
+
+def server_settings(
+    dovecot: ImapAccount, smtp: SmtpServer | None = None, **overrides: object
+) -> MailSettings:
+    """Settings reading the test Dovecot account and sending through the test SMTP server."""
+    box = MailboxSettings.model_validate(
+        {
+            "host": dovecot.host,
+            "port": dovecot.port,
+            "security": "none",
+            "user": dovecot.user,
+            "password": dovecot.password,
+            "timeout": 5,
+        }
+    )
+    values: dict[str, object] = {"mailboxes": {"support": box}}
+    if smtp is not None:
+        values["smtp"] = SmtpSettings.model_validate(
+            {"host": smtp.host, "port": smtp.port, "security": "none", "timeout": 5}
+        )
+    values.update(overrides)
+    return mail_settings(**values)
+
+
+def config_for(settings: MailSettings) -> IngestConfig:
+    return IngestConfig.from_settings(settings, "Desk Support")
+
+
+def tickets(db: Database) -> list[Ticket]:
+    with db.read() as session:
+        return list(session.exec(select(Ticket).order_by(col(Ticket.number))))
+
+
+def messages(db: Database, number: int) -> list[Message]:
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        return list(
+            session.exec(
+                select(Message).where(Message.ticket_id == ticket.id).order_by(col(Message.id))
+            )
+        )
+
+
+def outbox(db: Database, kind: str | None = None) -> list[Outbox]:
+    with db.read() as session:
+        statement = select(Outbox).order_by(col(Outbox.id))
+        if kind is not None:
+            statement = statement.where(Outbox.kind == kind)
+        return list(session.exec(statement))
