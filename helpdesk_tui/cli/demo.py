@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from helpdesk_tui.cli.errors import safe_url
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.storage.models import Role
 
 
 @click.command()
 @click.option("--tickets", type=click.IntRange(min=1), default=1000, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same desk.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same desk.")
 @pass_runtime
 def demo(runtime: Runtime, tickets: int, seed: int) -> None:
     """Add demo tickets, contacts, agents, teams, tags and months of history (admins only)."""
-    from helpdesk_tui.desk.demo import generate_demo
-
     runtime.actor().require(Role.ADMIN, "fill the desk with demo data")
     db = runtime.database()
     console = Console(stderr=True)
@@ -30,17 +27,15 @@ def demo(runtime: Runtime, tickets: int, seed: int) -> None:
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    started = time.perf_counter()
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("demo", total=tickets)
 
         def advance(done: int) -> None:
             progress.update(task, completed=done)
 
-        generate_demo(db, tickets=tickets, seed=seed, progress=advance)
-    elapsed = time.perf_counter() - started
-    rate = tickets / elapsed if elapsed > 0 else float("inf")
+        result = generate_demo(db, tickets=tickets, seed=seed, progress=advance)
     click.echo(
-        f"added {tickets} demo tickets to {safe_url(db.url)} in {elapsed:.1f} s "
-        f"({rate:,.0f} tickets/s)"
+        f"added {result.tickets} demo tickets ({result.messages} messages, {result.events} "
+        f"events, {result.contacts} new contacts) to {safe_url(db.url)} "
+        f"in {result.seconds:.1f} s: {result.rate:,.0f} tickets/s"
     )

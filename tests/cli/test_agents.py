@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpdesk_tui.desk.actors import Actor, os_login
+from helpdesk_tui.storage.database import Database
+from tests.cli.conftest import Invoke, one_error_line
+
+
+def test_agent_add_list_and_set_role(invoke: Invoke, use_db: str) -> None:
+    assert invoke("init").exit_code == 0
+    result = invoke(
+        "agent", "add", "bob", "--name", "Bob Agent", "--email", "bob@example.com",
+        "--team", "Support", "--team", "Network",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == "added bob as agent"
+    assert (
+        invoke("agent", "set-role", "bob", "supervisor").stdout.strip() == "bob is now supervisor"
+    )
+    agents = {a["login"]: a for a in json.loads(invoke("agent", "list", "--json").stdout)}
+    assert agents["bob"] == {
+        "login": "bob",
+        "name": "Bob Agent",
+        "email": "bob@example.com",
+        "role": "supervisor",
+        "active": True,
+        "teams": ["Network", "Support"],
+    }
+    assert agents[os_login()]["role"] == "admin"
+    text = invoke("agent", "list").stdout
+    assert "bob" in text and "[Network, Support]" in text
+
+
+def test_agent_errors_are_one_line(invoke: Invoke, use_db: str) -> None:
+    assert invoke("agent", "add", "bob").exit_code == 0
+    result = invoke("agent", "add", "bob")
+    assert (
+        one_error_line(result.stderr) == "error: bob is already an agent; see: helpdesk agent list"
+    )
+    result = invoke("agent", "set-role", "nobody", "admin")
+    assert result.exit_code == 1
+    result = invoke("agent", "set-role", os_login(), "agent")
+    assert "last admin" in one_error_line(result.stderr)
+
+
+def test_teams(invoke: Invoke, use_db: str) -> None:
+    assert invoke("team", "add", "Network", "--description", "VPN and Wi-Fi").exit_code == 0
+    assert invoke("team", "add", "Support").exit_code == 0
+    assert invoke("team", "list").stdout.splitlines() == ["Network  VPN and Wi-Fi", "Support"]
+    teams = json.loads(invoke("team", "list", "--json").stdout)
+    assert [t["name"] for t in teams] == ["Network", "Support"]
+
+
+def test_only_admins_add_agents_and_teams(invoke: Invoke, use_db: str) -> None:
+    assert invoke("agent", "add", "ada", "--role", "admin").exit_code == 0
+    assert invoke("agent", "set-role", os_login(), "agent").exit_code == 0
+    for args in (("agent", "add", "eve"), ("team", "add", "Sneaky")):
+        result = invoke(*args)
+        assert result.exit_code == 1
+        assert one_error_line(result.stderr).startswith("error: only an admin may add ")
+
+
+def test_an_os_user_who_is_not_an_agent_is_told_what_to_run(
+    invoke: Invoke, db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", db.url)
+    result = invoke("ticket", "list")
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        f"error: {os_login()} is not an agent on this helpdesk; an admin can run: "
+        f"helpdesk agent add {os_login()} --name 'Full Name' --email {os_login()}@example.com"
+    )

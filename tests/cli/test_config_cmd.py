@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from helpdesk_tui.config import MASK, site_config_file, user_config_file
+from tests.cli.conftest import Invoke, one_error_line, write_toml
+
+SECRETS = """
+[mail]
+message_id_secret = "hunter2-hunter2-hunter2"
+
+[mail.smtp]
+host = "smtp.example.com"
+user = "desk"
+password = "smtp-hunter2"
+"""
+
+
+def test_show_masks_every_secret(invoke: Invoke) -> None:
+    write_toml(user_config_file(), SECRETS)
+    result = invoke("config", "show")
+    assert result.exit_code == 0, result.stderr
+    assert "hunter2" not in result.stdout
+    shown = tomllib.loads(result.stdout)
+    assert shown["mail"]["message_id_secret"] == MASK
+    assert shown["mail"]["smtp"] == {**shown["mail"]["smtp"], "password": MASK, "user": "desk"}
+    data = json.loads(invoke("config", "show", "--json").stdout)
+    assert data["mail"]["smtp"]["password"] == MASK
+    assert "hunter2" not in json.dumps(data)
+
+
+def test_show_warns_about_a_secret_in_a_readable_file(invoke: Invoke) -> None:
+    path = write_toml(user_config_file(), SECRETS, mode=0o644)
+    result = invoke("config", "show")
+    assert result.exit_code == 0
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith(f"warning: {path} holds mail.")
+    assert "mail.message_id_secret" in warning and "mail.smtp.password" in warning
+    assert warning.endswith(f"run: chmod 600 {path}")
+
+
+def test_site_then_user_then_environment(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_toml(site_config_file(), 'desk_name = "Site desk"\n[ui]\ntheme = "nord"\n', 0o644)
+    write_toml(user_config_file(), 'desk_name = "My desk"\n')
+    data = json.loads(invoke("config", "show", "--json").stdout)
+    assert (data["desk_name"], data["ui"]["theme"]) == ("My desk", "nord")
+    monkeypatch.setenv("HELPDESK_DESK_NAME", "Env desk")
+    data = json.loads(invoke("config", "show", "--json").stdout)
+    assert (data["desk_name"], data["ui"]["theme"]) == ("Env desk", "nord")
+
+
+def test_bad_value_in_a_file_exits_2_naming_key_and_file(invoke: Invoke) -> None:
+    path = write_toml(user_config_file(), 'database_url = "mysql://db/desk"\n')
+    for args in (("config", "show"), ("ticket", "list")):
+        result = invoke(*args)
+        assert result.exit_code == 2
+        message = one_error_line(result.stderr)
+        assert message.startswith(f"error: bad value for 'database_url' in {path}: ")
+        assert "must start with sqlite:///" in message
+
+
+def test_bad_value_in_the_environment_exits_2_naming_the_variable(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", "oracle://db")
+    result = invoke("ticket", "list")
+    assert result.exit_code == 2
+    assert "'database_url' in environment variable HELPDESK_DATABASE_URL" in one_error_line(
+        result.stderr
+    )

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui import __version__
+from helpdesk_tui.cli import SUBCOMMAND_HELP, SUBCOMMANDS
+from helpdesk_tui.cli.lazy import LazyGroup
+from helpdesk_tui.desk.actors import os_login
+from tests.cli.conftest import Invoke, one_error_line, run_script
+
+
+def test_help_lists_every_command_without_importing_them() -> None:
+    code = (
+        "import sys\n"
+        "from helpdesk_tui.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'alembic')"
+        " or m.startswith('helpdesk_tui.cli.')]\n"
+        "print('loaded:', sorted(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "loaded: ['helpdesk_tui.cli.errors', 'helpdesk_tui.cli.lazy']" in result.stdout
+    for name in SUBCOMMANDS:
+        assert name in result.stdout
+
+
+def test_every_command_has_help_text() -> None:
+    assert set(SUBCOMMAND_HELP) == set(SUBCOMMANDS)
+
+
+def test_version(invoke: Invoke) -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"helpdesk, version {__version__}"
+
+
+def test_a_command_whose_module_is_missing_is_one_line(invoke: Invoke) -> None:
+    group = LazyGroup(
+        lazy_subcommands={"ghost": "helpdesk_tui.cli.no_such_module:ghost"},
+        lazy_help={"ghost": "Not written yet."},
+    )
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(group, ["ghost"])
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        "error: the 'ghost' command is not available here: "
+        "No module named 'helpdesk_tui.cli.no_such_module'"
+    )
+    assert invoke("locate", "data").exit_code == 0
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts(invoke: Invoke, shell: str) -> None:
+    result = invoke("completion", shell)
+    assert result.exit_code == 0
+    assert "_HELPDESK_COMPLETE" in result.stdout
+    assert f"{shell}_complete" in result.stdout
+
+
+def test_completion_completes_lazy_subcommands() -> None:
+    result = run_script(env={"_HELPDESK_COMPLETE": "bash_complete", "COMP_WORDS": "helpdesk ti",
+                             "COMP_CWORD": "1"})  # fmt: skip
+    assert result.returncode == 0
+    assert "plain,ticket" in result.stdout
+    result = run_script(
+        env={"_HELPDESK_COMPLETE": "bash_complete", "COMP_WORDS": "helpdesk ticket sta",
+             "COMP_CWORD": "2"}
+    )  # fmt: skip
+    assert "plain,status" in result.stdout
+
+
+def test_locate(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("locate", "config")
+    assert result.stdout.splitlines() == [
+        f"user config: {tmp_path / 'config' / 'config.toml'}",
+        f"site config: {tmp_path / 'site-config' / 'config.toml'}",
+    ]
+    assert invoke("locate", "data").stdout.strip() == str(tmp_path / "data")
+
+
+def test_no_arguments_opens_the_app_on_a_fresh_desk(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpdesk_tui.app import HelpdeskApp
+
+    started: list[HelpdeskApp] = []
+    monkeypatch.setattr(HelpdeskApp, "run", lambda self: started.append(self))
+    result = invoke()
+    assert result.exit_code == 0, result.stderr
+    [app] = started
+    assert (app.actor.name, app.actor.role) == (os_login(), "admin")
+    assert app.db.url == f"sqlite:///{tmp_path / 'data' / 'helpdesk.db'}"
+    assert f"made {os_login()} the first admin" in result.stderr
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "helpdesk_tui", "--version"], capture_output=True, text=True
+    )
+    assert result.stdout.strip() == f"helpdesk, version {__version__}"

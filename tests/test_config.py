@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, SecretBytes, SecretStr, field_serializer
+
+from helpdesk_tui.config import (
+    MASK,
+    ConfigError,
+    load_settings,
+    masked,
+    secret_file_warnings,
+    site_config_file,
+    user_config_file,
+)
+
+
+def _write(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def test_site_then_user_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(site_config_file(), 'desk_name = "Site"\n[ui]\ntheme = "nord"\n')
+    assert load_settings().desk_name == "Site"
+    _write(user_config_file(), 'desk_name = "User"\n')
+    settings = load_settings()
+    assert (settings.desk_name, settings.ui.theme) == ("User", "nord")
+    monkeypatch.setenv("HELPDESK_DESK_NAME", "Env")
+    monkeypatch.setenv("HELPDESK_UI__THEME", "gruvbox")
+    settings = load_settings()
+    assert (settings.desk_name, settings.ui.theme) == ("Env", "gruvbox")
+
+
+def test_bad_value_in_a_file_names_key_file_and_what_is_allowed() -> None:
+    path = _write(user_config_file(), 'database_url = "mysql://db/helpdesk"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"bad value for 'database_url' in {path}: ")
+    assert "must start with sqlite:/// or postgresql+psycopg://" in message
+    assert "\n" not in message
+
+
+def test_bad_value_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(site_config_file(), 'database_url = "sqlite:///fine.db"\n')
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", "mysql://db/helpdesk")
+    with pytest.raises(
+        ConfigError, match="'database_url' in environment variable HELPDESK_DATABASE_URL"
+    ):
+        load_settings()
+
+
+def test_unknown_key_and_broken_toml() -> None:
+    path = _write(site_config_file(), 'colour = "blue"\n')
+    with pytest.raises(ConfigError, match=f"unknown setting 'colour' in {path}"):
+        load_settings()
+    _write(site_config_file(), "desk_name = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings()
+
+
+def test_postgresql_urls_get_the_psycopg_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", "postgresql://desk@db/helpdesk")
+    assert load_settings().database_url == "postgresql+psycopg://desk@db/helpdesk"
+
+
+class _Box(BaseModel):
+    user: str
+    password: SecretStr
+
+
+class _Revealing(BaseModel):
+    token: SecretStr
+
+    @field_serializer("token")
+    def _reveal(self, value: SecretStr) -> str:
+        return value.get_secret_value()
+
+
+class _Deep(BaseModel):
+    boxes: dict[str, _Box]
+    spares: list[_Box]
+    key: SecretBytes
+    unset: SecretStr = SecretStr("")
+    maybe: _Box | None = None
+    revealing: _Revealing
+
+
+def test_masked_hides_secrets_at_any_depth() -> None:
+    deep = _Deep(
+        boxes={"support": _Box(user="desk", password=SecretStr("p1"))},
+        spares=[_Box(user="spare", password=SecretStr("p2"))],
+        key=SecretBytes(b"p3"),
+        maybe=_Box(user="maybe", password=SecretStr("p4")),
+        revealing=_Revealing(token=SecretStr("p5")),
+    )
+    assert masked(deep) == {
+        "boxes": {"support": {"user": "desk", "password": MASK}},
+        "spares": [{"user": "spare", "password": MASK}],
+        "key": MASK,
+        "unset": "",
+        "maybe": {"user": "maybe", "password": MASK},
+        "revealing": {"token": MASK},
+    }
+    assert "p5" in deep.model_dump_json()  # the serializer would have leaked it
+
+
+def test_masked_real_settings_hide_mail_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_MAIL__MESSAGE_ID_SECRET", "not-for-your-eyes")
+    data = masked(load_settings())
+    assert data["mail"]["message_id_secret"] == MASK
+    assert "not-for-your-eyes" not in repr(data)
+
+
+def test_warns_when_others_can_read_a_file_holding_a_secret() -> None:
+    path = _write(user_config_file(), '[mail]\nmessage_id_secret = "s3cret-s3cret-s3cret"\n', 0o644)
+    [warning] = secret_file_warnings(load_settings())
+    assert warning == (
+        f"{path} holds mail.message_id_secret and others can read it; run: chmod 600 {path}"
+    )
+    path.chmod(0o600)
+    assert secret_file_warnings(load_settings()) == []
+
+
+def test_no_warning_for_a_readable_file_without_secrets() -> None:
+    _write(user_config_file(), 'desk_name = "Open"\n', 0o644)
+    assert secret_file_warnings(load_settings()) == []
+
+
+def test_site_file_may_be_shared_with_a_group_but_not_everyone() -> None:
+    path = _write(site_config_file(), '[mail]\nmessage_id_secret = "s3cret-s3cret-s3cret"\n', 0o640)
+    assert secret_file_warnings(load_settings()) == []
+    path.chmod(0o644)
+    [warning] = secret_file_warnings(load_settings())
+    assert warning.endswith(f"run: chmod 640 {path}")
