@@ -1,16 +1,29 @@
-"""The Textual app: wires screens, modes and global bindings. Kept thin on purpose."""
+"""The Textual app: wires screens, global bindings and the command palette. Kept thin on purpose."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
 
-from textual.app import App
-from textual.binding import Binding
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
+from helpdesk_tui.commands import TicketCommands
 from helpdesk_tui.config import Settings
+from helpdesk_tui.desk import presence
+from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.views import View, builtin_views, custom_view
+from helpdesk_tui.messages import OpenTicket, TicketChanged, WorkerFailed
+from helpdesk_tui.safe_text import clean
+from helpdesk_tui.screens.help import HelpScreen, KeyHelp
+from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import utcnow
 
@@ -18,9 +31,13 @@ from helpdesk_tui.storage.models import utcnow
 class HelpdeskApp(App[None]):
     """One agent's terminal on the desk."""
 
-    TITLE = "helpdesk"
-    BINDINGS = [
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    COMMANDS: ClassVar = App.COMMANDS | {TicketCommands}
+    MODES: ClassVar = {"queue": QueueScreen}
+    DEFAULT_MODE: ClassVar[str] = "queue"
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "Keys", id="app.help"),
     ]
 
     def __init__(
@@ -38,7 +55,116 @@ class HelpdeskApp(App[None]):
         self.clock = clock
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
-        self.sub_title = f"{settings.desk_name} — {actor.name}"
+        self.title = clean(settings.desk_name, single_line=True)
+        self.sub_title = clean(actor.name, single_line=True)
+        self.views, self.config_problems = _views(settings, actor)
+        self.theme = settings.ui.theme
+        if settings.ui.keymap:
+            self.set_keymap(settings.ui.keymap)
+
+    def on_mount(self) -> None:
+        for problem in self.config_problems:
+            self.notify(problem, title="Config", severity="warning", markup=False)
+
+    @property
+    def queue(self) -> QueueScreen:
+        """The queue screen (always at the bottom of the stack)."""
+        return next(s for s in self.screen_stack if isinstance(s, QueueScreen))
+
+    # -- tickets ----------------------------------------------------------------------------
+
+    def open_ticket(self, number: int) -> None:
+        """Show ticket ``number``; from a ticket screen, it takes that screen's place."""
+        from helpdesk_tui.screens.ticket import TicketScreen
+
+        if isinstance(self.screen, TicketScreen):
+            self.switch_screen(TicketScreen(number))
+        else:
+            self.push_screen(TicketScreen(number))
+
+    @on(OpenTicket)
+    def _open_ticket(self, message: OpenTicket) -> None:
+        self.open_ticket(message.number)
+
+    @on(TicketChanged)
+    def _ticket_changed(self) -> None:
+        self.queue.refresh_now()
+
+    def neighbour_ticket(self, number: int, step: int) -> int | None:
+        """The ticket ``step`` places after (negative: before) ``number`` in the queue as shown.
+
+        A keyset query in the queue's current view, filter, search and sort; it blocks, so
+        call it from a thread worker.
+        """
+        with self.db.read() as session:
+            return pages.neighbour(session, self.queue.query_spec, number, step)
+
+    # -- failures, help, palette -------------------------------------------------------------
+
+    @on(WorkerFailed)
+    def _worker_failed(self, message: WorkerFailed) -> None:
+        error = message.worker.error
+        text = str(error) if isinstance(error, DeskError) else f"{type(error).__name__}: {error}"
+        self.log.error(f"worker {message.worker.name} failed", error)
+        self.notify(text, title="Could not load", severity="error", markup=False)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = self.screen.__class__.__name__.removesuffix("Screen") or "App"
+        self.push_screen(HelpScreen(title, self.key_help()))
+
+    def key_help(self) -> list[KeyHelp]:
+        """Every key active on the current screen (shown in the footer or not), grouped."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            ident = binding.id or binding.action
+            keys = grouped.setdefault((ident, binding.description), [])
+            shown = self.get_key_display(binding)
+            if shown not in keys:
+                keys.append(shown)
+        return [
+            KeyHelp(", ".join(keys), description, ident)
+            for (ident, description), keys in grouped.items()
+        ]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from helpdesk_tui.screens.ticket import TicketScreen
+
+        if isinstance(screen, TicketScreen):
+            for title, help_text, callback in screen.palette_commands():
+                yield SystemCommand(title, help_text, callback)
+        if isinstance(screen, QueueScreen):
+            for view in self.views:
+                yield SystemCommand(
+                    f"View: {view.title}", "Show this view in the queue", _select(screen, view)
+                )
+
+    async def action_quit(self) -> None:
+        """Leave: this terminal's viewing/replying markers go at once."""
+        with self.db.write() as session:
+            presence.leave(session, self.session_id)
+        self.exit()
+
+
+def _select(screen: QueueScreen, view: View) -> Callable[[], None]:
+    return lambda: screen.select_view(view)
+
+
+def _views(settings: Settings, actor: Actor) -> tuple[list[View], list[str]]:
+    """Built-in views, then the valid saved ones; a problem with a saved one is reported."""
+    views = builtin_views(actor.name)
+    problems = []
+    for name, saved in settings.ui.views.items():
+        try:
+            views.append(custom_view(name, actor.name, **saved.model_dump()))
+        except DeskError as error:
+            problems.append(str(error))
+    return views, problems
 
 
 def make_app(

@@ -1,0 +1,74 @@
+"""The key help screen (? or F1): every key of the screen it was opened from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    keys: str
+    description: str
+    binding_id: str
+
+
+class HelpScreen(ModalScreen[None]):
+    """A list of keys, what they do, and the binding id to remap them with in config."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > Vertical {
+        width: 90%;
+        max-width: 90;
+        height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen #help-title {
+        text-style: bold;
+        color: $text;
+    }
+    HelpScreen #help-hint {
+        color: $text-muted;
+    }
+    HelpScreen DataTable {
+        height: 1fr;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,f1,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, title: str, keys: list[KeyHelp]) -> None:
+        super().__init__()
+        self._title = title
+        self._keys = keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"Keys — {self._title}"), id="help-title")
+            yield DataTable(cursor_type="row", id="help-keys")
+            yield Static(
+                Text('Remap in config.toml: [ui.keymap] "binding id" = "keys"'),
+                id="help-hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Key", key="key")
+        table.add_column("Does", key="does")
+        table.add_column("Binding id", key="id")
+        for item in self._keys:
+            table.add_row(Text(item.keys), Text(item.description), Text(item.binding_id))
+        table.focus()

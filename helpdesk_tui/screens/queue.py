@@ -1,0 +1,424 @@
+"""The queue: the landing screen, a live, keyset-paged list of tickets.
+
+The screen keeps a *window* of at most ``MAX_WINDOW`` rows around the cursor. Moving near
+either end of the window fetches the next (or previous) page by key; g/G load the first or
+the last page (the last with a reversed query). Every second a timer, re-armed after each
+run, re-reads the window (one page query and one presence query) so changes made elsewhere
+show without a key press, with the cursor kept on the same ticket.
+
+All reads run in thread workers; each carries a request number and only the answer to the
+newest request is used, so a slow answer can never overwrite a newer one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from rich.text import Text
+from sqlmodel import Session
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from helpdesk_tui.desk import presence
+from helpdesk_tui.desk import queue as pages
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.presence import OnTicket
+from helpdesk_tui.desk.queries import TicketFilter, TicketRow
+from helpdesk_tui.desk.queue import SORT_ORDER, QueuePage, QueueQuery
+from helpdesk_tui.desk.views import View
+from helpdesk_tui.messages import OpenTicket
+from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+from helpdesk_tui.widgets.queue_table import COLUMNS, QueueTable, RowStyles
+
+if TYPE_CHECKING:
+    from helpdesk_tui.app import HelpdeskApp
+
+PAGE = 100
+"""Rows fetched per page."""
+MAX_WINDOW = 3 * PAGE
+"""Rows kept around the cursor; the far end is dropped beyond this."""
+EDGE = 40
+"""Fetch the next page when the cursor comes this close to the end of the window."""
+REFRESH_SECONDS = 1.0
+RETRY_SECONDS = 5.0
+"""After a failed read (database away), before trying again."""
+
+LoadKind = Literal["first", "last", "after", "before", "refresh"]
+
+
+@dataclass(frozen=True)
+class Load:
+    """One read of the queue: which page, from where."""
+
+    kind: LoadKind
+    start: pages.Position | None
+    limit: int
+
+    def fetch(self, session: Session, query: QueueQuery) -> QueuePage:
+        if self.kind == "first":
+            return pages.first_page(session, query, self.limit)
+        if self.kind == "last":
+            return pages.last_page(session, query, self.limit)
+        if self.kind == "refresh":
+            return pages.page_from(session, query, self.start, self.limit)
+        assert self.start is not None
+        if self.kind == "after":
+            return pages.page_after(session, query, self.start, self.limit)
+        return pages.page_before(session, query, self.start, self.limit)
+
+
+def _merge(old: list[TicketRow], new: list[TicketRow], *, at_end: bool) -> list[TicketRow]:
+    """``new`` added after (or before) ``old``, skipping tickets already there (rows move)."""
+    seen = {row.number for row in old}
+    fresh = [row for row in new if row.number not in seen]
+    return old + fresh if at_end else fresh + old
+
+
+class QueueScreen(DeskScreen):
+    """Tickets in the chosen view; Enter opens one."""
+
+    CSS_PATH = Path(__file__).with_name("queue.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="queue.search"),
+        Binding("f", "filter", "Filter", id="queue.filter"),
+        Binding("s", "next_sort", "Sort", id="queue.sort"),
+        Binding("S", "reverse_sort", "Reverse", show=False, id="queue.reverse"),
+        Binding("v", "next_view", "View", id="queue.next_view"),
+        Binding("g,home", "first", "First", show=False, id="queue.first"),
+        Binding("G,end", "last", "Last", show=False, id="queue.last"),
+        Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
+        *(
+            Binding(str(n), f"view({n - 1})", f"View {n}", show=False, id=f"queue.view{n}")
+            for n in range(1, 10)
+        ),
+    ]
+
+    class Loaded(Message):
+        """A worker's answer: a page of rows and who is on them."""
+
+        def __init__(
+            self, request: int, load: Load, page: QueuePage, on: dict[int, list[OnTicket]]
+        ) -> None:
+            super().__init__()
+            self.request = request
+            self.load = load
+            self.page = page
+            self.on = on
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: list[View] = self.desk_app.views
+        self.view = self.views[0]
+        self.query_spec: QueueQuery = self.view.query
+        self._rows: list[TicketRow] = []
+        self._on: dict[int, list[OnTicket]] = {}
+        self._at_start = True
+        self._at_end = True
+        self._request = 0
+        self._pending: Load | None = None
+        self._focus: int | None = None
+        self._timer: Timer | None = None
+        self._styles: RowStyles | None = None
+
+    @property
+    def desk_app(self) -> HelpdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="queue-views")
+        yield Static(id="queue-status")
+        yield QueueTable(id="queue-table")
+        yield Static(id="queue-empty")
+        yield Input(
+            placeholder="Search subjects and messages; Enter to search, Esc to cancel",
+            id="queue-search",
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        self._styles = RowStyles.from_theme(self.app.theme_variables)
+        self.app.theme_changed_signal.subscribe(self, self._on_theme)
+        self._show_bars()
+        self._reload("first")
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.table.layout_columns(
+            event.size.width, self.query_spec.sort, self.query_spec.descending
+        ):
+            self._show_rows(self.table.current_number or self._focus)
+
+    def _on_theme(self, _theme: object) -> None:
+        self._styles = RowStyles.from_theme(self.app.theme_variables)
+        self.table.layout_columns(0, "", True)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        self.table.layout_columns(self.size.width, self.query_spec.sort, self.query_spec.descending)
+        self._show_rows(self._focus)
+
+    def _show_bars(self) -> None:
+        views = Text(no_wrap=True, overflow="ellipsis")
+        for index, view in enumerate(self.views[:9]):
+            style = "reverse bold" if view is self.view else ""
+            views.append(f" {index + 1} ", style="bold")
+            views.append(plain(view.title, style=style))
+            views.append(" ")
+        self.query_one("#queue-views", Static).update(views)
+        query = self.query_spec
+        status = Text(no_wrap=True, overflow="ellipsis")
+        status.append(plain(self.view.title, style="bold"))
+        if query.filter != self.view.query.filter:
+            status.append(" · filtered: ")
+            status.append(plain(_describe(query.filter)))
+        if query.text:
+            status.append(" · search: ")
+            status.append(plain(query.text))
+        status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
+        self.query_one("#queue-status", Static).update(status)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def _reload(
+        self, kind: LoadKind, start: pages.Position | None = None, *, limit: int | None = None
+    ) -> None:
+        """Ask for a page; the answer to the newest request is the only one used."""
+        self._request += 1
+        load = Load(kind, start, limit or PAGE)
+        self._pending = load
+        self._fetch(self._request, self.query_spec, load)
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def _fetch(self, request: int, query: QueueQuery, load: Load) -> None:
+        app = self.desk_app
+        with app.db.read() as session:
+            page = load.fetch(session, query)
+            on = presence.on_tickets(
+                session,
+                [row.number for row in page.rows],
+                now=app.clock(),
+                exclude_session=app.session_id,
+            )
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(request, load, page, on))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed read is reported by the app; retried later unless the query itself is bad."""
+        super().on_worker_state_changed(event)
+        if event.worker.group != "queue" or event.state != WorkerState.ERROR:
+            return
+        self._pending = None
+        if not isinstance(event.worker.error, DeskError):
+            self._schedule_refresh(RETRY_SECONDS)
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.request != self._request:
+            return
+        self._pending = None
+        load, page = message.load, message.page
+        focus = self.table.current_number
+        added = True
+        if load.kind == "first":
+            self._rows, self._at_start, self._at_end = page.rows, True, not page.more_after
+            focus = page.rows[0].number if page.rows else None
+        elif load.kind == "last":
+            self._rows, self._at_start, self._at_end = page.rows, not page.more_before, True
+            focus = page.rows[-1].number if page.rows else None
+        elif load.kind == "refresh":
+            self._rows, self._at_end = page.rows, not page.more_after
+        elif load.kind == "after":
+            merged = _merge(self._rows, page.rows, at_end=True)
+            added, self._rows = len(merged) > len(self._rows), merged
+            self._at_end = not page.more_after
+            if len(self._rows) > MAX_WINDOW:
+                self._rows, self._at_start = self._rows[-MAX_WINDOW:], False
+        else:
+            merged = _merge(self._rows, page.rows, at_end=False)
+            added, self._rows = len(merged) > len(self._rows), merged
+            self._at_start = not page.more_before
+            if len(self._rows) > MAX_WINDOW:
+                self._rows, self._at_end = self._rows[:MAX_WINDOW], False
+        self._on = message.on
+        self._show_rows(focus)
+        self._schedule_refresh()
+        if added:
+            # (a page of only already-seen rows must not set off the same request again)
+            self._maybe_fetch_more()
+
+    def _show_rows(self, focus: int | None) -> None:
+        assert self._styles is not None
+        self._focus = focus
+        self.table.show(self._rows, self._on, self.desk_app.clock(), self._styles, focus=focus)
+        empty = self.query_one("#queue-empty", Static)
+        empty.display = not self._rows
+        empty.update(
+            Text("No tickets here. Try another view (keys 1 to 6) or clear the filter (Esc).")
+        )
+
+    def _schedule_refresh(self, delay: float = REFRESH_SECONDS) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self._refresh)
+
+    def _refresh(self) -> None:
+        """Re-read the window in place (the timer's tick); skipped while a page is coming."""
+        self._timer = None
+        if self._pending is not None:
+            self._schedule_refresh()
+            return
+        start = (
+            None
+            if self._at_start or not self._rows
+            else pages.position(self.query_spec, self._rows[0])
+        )
+        self._reload("refresh", start, limit=max(len(self._rows), PAGE))
+
+    def refresh_now(self) -> None:
+        """Re-read at once (after this terminal changed a ticket)."""
+        if self._pending is None or self._pending.kind == "refresh":
+            self._refresh()
+
+    def _maybe_fetch_more(self) -> None:
+        if self._pending is not None and self._pending.kind != "refresh":
+            return
+        if not self._rows:
+            return
+        row = self.table.cursor_row
+        if not self._at_end and row >= len(self._rows) - EDGE:
+            self._reload("after", pages.position(self.query_spec, self._rows[-1]))
+        elif not self._at_start and row < EDGE:
+            self._reload("before", pages.position(self.query_spec, self._rows[0]))
+
+    @on(DataTable.RowHighlighted, "#queue-table")
+    def _moved(self) -> None:
+        self._focus = self.table.current_number
+        self._maybe_fetch_more()
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def _open(self) -> None:
+        number = self.table.current_number
+        if number is not None:
+            self.post_message(OpenTicket(number))
+
+    def on_screen_suspend(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self._styles is not None:
+            self.refresh_now()
+
+    # -- changing what is shown -------------------------------------------------------------
+
+    def set_query(self, query: QueueQuery) -> None:
+        self.query_spec = query
+        self._show_bars()
+        self._relayout()
+        self._reload("first")
+
+    def select_view(self, view: View) -> None:
+        self.view = view
+        self.set_query(view.query)
+
+    def action_view(self, index: int) -> None:
+        if index < len(self.views):
+            self.select_view(self.views[index])
+
+    def action_next_view(self) -> None:
+        index = self.views.index(self.view)
+        self.select_view(self.views[(index + 1) % len(self.views)])
+
+    def action_first(self) -> None:
+        if self._at_start:
+            self.table.move_cursor(row=0)
+        else:
+            self._reload("first")
+
+    def action_last(self) -> None:
+        if self._at_end:
+            self.table.move_cursor(row=max(0, len(self._rows) - 1))
+        else:
+            self._reload("last")
+
+    def action_next_sort(self) -> None:
+        index = SORT_ORDER.index(self.query_spec.sort)
+        self.set_query(self.query_spec.with_sort(SORT_ORDER[(index + 1) % len(SORT_ORDER)]))
+
+    def action_reverse_sort(self) -> None:
+        self.set_query(replace(self.query_spec, descending=not self.query_spec.descending))
+
+    @on(DataTable.HeaderSelected, "#queue-table")
+    def _sort_by_column(self, event: DataTable.HeaderSelected) -> None:
+        sort = {c.key: c.sort for c in COLUMNS}.get(str(event.column_key.value))
+        if sort is None:
+            return
+        if sort == self.query_spec.sort:
+            self.action_reverse_sort()
+        else:
+            self.set_query(self.query_spec.with_sort(sort))
+
+    def action_search(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        search.value = self.query_spec.text
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#queue-search")
+    def _searched(self, event: Input.Submitted) -> None:
+        self._close_search()
+        self.set_query(replace(self.query_spec, text=event.value.strip()))
+
+    def _close_search(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        search.display = False
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        if self.query_one("#queue-search", Input).display:
+            self._close_search()
+        elif self.query_spec != self.view.query:
+            self.set_query(self.view.query)
+
+    def action_filter(self) -> None:
+        def apply(spec: TicketFilter | None) -> None:
+            if spec is not None:
+                self.set_query(replace(self.query_spec, filter=spec))
+
+        self.app.push_screen(QueueFilterScreen(self.query_spec.filter), apply)
+
+
+def _describe(spec: TicketFilter) -> str:
+    parts = []
+    if spec.statuses:
+        parts.append("status " + ",".join(spec.statuses))
+    elif spec.open_only:
+        parts.append("open")
+    if spec.priorities:
+        parts.append("priority " + ",".join(spec.priorities))
+    if spec.types:
+        parts.append("type " + ",".join(spec.types))
+    if spec.unassigned:
+        parts.append("unassigned")
+    elif spec.assignee:
+        parts.append("assignee " + spec.assignee)
+    for label, value in (("team", spec.team), ("tag", spec.tag), ("category", spec.category)):
+        if value:
+            parts.append(f"{label} {value}")
+    return ", ".join(parts) or "everything"

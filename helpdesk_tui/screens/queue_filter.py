@@ -1,0 +1,147 @@
+"""The queue's filter form (f): status, priority, type, assignee, team, tag, category.
+
+It opens filled with the filter in force and returns a new ``TicketFilter`` (or None when
+cancelled). Values are checked with the desk's own parsers, so a typo is named in the form
+instead of failing later in a query.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Static
+
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.queries import TicketFilter
+from helpdesk_tui.desk.statuses import parse_status
+from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
+from helpdesk_tui.storage.models import Priority, Status, TicketType
+
+NONE = "none"
+"""Typed as the assignee: only unassigned tickets."""
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_form(values: dict[str, str], open_only: bool) -> TicketFilter:
+    """A filter from the form's text fields; InvalidValue names the field that is wrong."""
+    assignee = values["assignee"].strip()
+    return TicketFilter(
+        statuses=tuple(parse_status(s).value for s in _split(values["statuses"])),
+        priorities=tuple(parse_priority(p).value for p in _split(values["priorities"])),
+        types=tuple(parse_type(t).value for t in _split(values["types"])),
+        assignee=assignee if assignee and assignee != NONE else None,
+        unassigned=assignee == NONE,
+        team=values["team"].strip() or None,
+        tag=parse_tag(values["tag"]) if values["tag"].strip() else None,
+        category=values["category"].strip() or None,
+        open_only=open_only,
+    )
+
+
+def form_values(spec: TicketFilter) -> dict[str, str]:
+    return {
+        "statuses": ", ".join(spec.statuses),
+        "priorities": ", ".join(spec.priorities),
+        "types": ", ".join(spec.types),
+        "assignee": NONE if spec.unassigned else spec.assignee or "",
+        "team": spec.team or "",
+        "tag": spec.tag or "",
+        "category": spec.category or "",
+    }
+
+
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("statuses", "Status", ", ".join(s.value for s in Status)),
+    ("priorities", "Priority", ", ".join(p.value for p in Priority)),
+    ("types", "Type", ", ".join(t.value for t in TicketType)),
+    ("assignee", "Assignee", f"agent login, or {NONE}"),
+    ("team", "Team", "team name"),
+    ("tag", "Tag", "one tag"),
+    ("category", "Category", "category"),
+)
+
+
+class QueueFilterScreen(ModalScreen[TicketFilter | None]):
+    """Enter applies, Escape cancels, ctrl+r empties every field."""
+
+    DEFAULT_CSS = """
+    QueueFilterScreen {
+        align: center middle;
+    }
+    QueueFilterScreen > Vertical {
+        width: 90%;
+        max-width: 80;
+        height: auto;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    QueueFilterScreen Grid {
+        grid-size: 2;
+        grid-columns: 10 1fr;
+        grid-rows: 1;
+        grid-gutter: 0 1;
+        height: auto;
+    }
+    QueueFilterScreen Input {
+        border: none;
+        height: 1;
+        padding: 0 1;
+    }
+    QueueFilterScreen #filter-error {
+        color: $error;
+        height: auto;
+    }
+    QueueFilterScreen #filter-hint {
+        color: $text-muted;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="filter.cancel"),
+        Binding("ctrl+r", "reset", "Clear all", id="filter.reset"),
+    ]
+
+    def __init__(self, current: TicketFilter) -> None:
+        super().__init__()
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        values = form_values(self._current)
+        with Vertical():
+            yield Static(Text("Filter the queue", style="bold"))
+            with Grid():
+                for key, label, hint in FIELDS:
+                    yield Label(label)
+                    yield Input(values[key], placeholder=hint, id=f"filter-{key}")
+            yield Checkbox("Open tickets only", self._current.open_only, id="filter-open")
+            yield Static(id="filter-error")
+            yield Static(Text("Enter apply · Esc cancel · ctrl+r clear"), id="filter-hint")
+
+    def _values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#filter-{key}", Input).value for key, _, _ in FIELDS}
+
+    @on(Input.Submitted)
+    def _apply(self) -> None:
+        try:
+            spec = parse_form(self._values(), self.query_one("#filter-open", Checkbox).value)
+        except InvalidValue as error:
+            self.query_one("#filter-error", Static).update(Text(str(error)))
+            return
+        self.dismiss(spec)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_reset(self) -> None:
+        for key, _, _ in FIELDS:
+            self.query_one(f"#filter-{key}", Input).value = ""
+        self.query_one("#filter-open", Checkbox).value = False

@@ -1,0 +1,297 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import time_machine
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk import fields, presence
+from helpdesk_tui.desk.queue import first_page
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.desk.views import builtin_views
+from helpdesk_tui.screens import queue as queue_screen
+from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Activity
+from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
+
+ALL_OPEN = [11, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Until the queue's reads have landed and been drawn."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def queue(app: HelpdeskApp) -> QueueScreen:
+    return app.queue
+
+
+def shown(app: HelpdeskApp) -> list[int]:
+    return app.queue.table.numbers
+
+
+def cursor(app: HelpdeskApp) -> int | None:
+    return app.queue.table.current_number
+
+
+async def wait_for(pilot: Pilot[None], check: Callable[[], bool], seconds: float) -> float:
+    """Seconds until ``check()`` held (pressing nothing); fails after ``seconds``."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > seconds:
+            pytest.fail(f"not within {seconds} s")
+        await pilot.pause(0.05)
+    return time.monotonic() - started
+
+
+async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert shown(app) == [9, 1]  # My open: ada's
+        expected = {
+            "2": [11, 7, 6, 5, 4, 2],
+            "3": ALL_OPEN,
+            "4": [3],
+            "5": [8],
+            "6": [10],
+        }
+        for key, numbers in expected.items():
+            await pilot.press(key)
+            await settle(pilot)
+            assert shown(app) == numbers, key
+        await pilot.press("v")  # next view wraps round to the first
+        await settle(pilot)
+        assert queue(app).view.title == "My open"
+
+
+async def test_keys_move_and_enter_opens_the_ticket(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert cursor(app) == 11
+        await pilot.press("j", "down", "j")
+        assert cursor(app) == 7
+        await pilot.press("k")
+        assert cursor(app) == 8
+        await pilot.press("G")
+        assert cursor(app) == 1
+        await pilot.press("g")
+        assert cursor(app) == 11
+        await pilot.press("pagedown")
+        assert cursor(app) == 1
+        await pilot.press("pageup", "j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.number == 9
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of 10 and a window of 30, so 60 tickets need every kind of page load."""
+    monkeypatch.setattr(queue_screen, "PAGE", 10)
+    monkeypatch.setattr(queue_screen, "MAX_WINDOW", 30)
+    monkeypatch.setattr(queue_screen, "EDGE", 4)
+
+
+def _many(db: Database, desk: DeskData, count: int) -> list[int]:
+    with time_machine.travel(FROZEN_NOW - timedelta(days=2), tick=True), db.write() as s:
+        for i in range(count):
+            create_ticket(s, desk.ada, subject=f"Bulk {i:03d}", body="x")
+    with db.read() as s:
+        return [r.number for r in first_page(s, builtin_views("ada")[2].query, 1000).rows]
+
+
+async def test_window_pages_by_key_and_stays_small(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, small_pages: None
+) -> None:
+    order = _many(desk_data.db, desk_data, 50)
+    app = make_test_app()
+    async with app.run_test(size=(100, 16)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+
+        def contiguous() -> int:
+            window = shown(app)
+            assert len(window) <= 30
+            first = order.index(window[0])
+            assert window == order[first : first + len(window)]
+            return order.index(cursor(app))
+
+        places = [contiguous()]
+        for _ in range(10):
+            await pilot.press("pagedown")
+            await settle(pilot)
+            places.append(contiguous())
+        assert places == sorted(places) and places[-1] == len(order) - 1
+        assert order[0] not in shown(app)  # the top of the list was let go
+        await pilot.press("k", "k", "j")
+        await settle(pilot)
+        assert contiguous() == len(order) - 2
+        for _ in range(10):
+            await pilot.press("pageup")
+            await settle(pilot)
+            contiguous()
+        assert cursor(app) == order[0]
+        await pilot.press("G")
+        await settle(pilot)
+        assert cursor(app) == order[-1]
+        assert shown(app) == order[-10:]  # the last page, read backwards
+        await pilot.press("g")
+        await settle(pilot)
+        assert cursor(app) == order[0]
+
+
+async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueFilterScreen)
+        await pilot.press(*"opened", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueFilterScreen)  # refused, with the reason
+        assert "unknown status 'opened'" in str(app.screen.query_one("#filter-error").render())
+        app.screen.query_one("#filter-statuses", Input).value = "new"
+        app.screen.query_one("#filter-priorities", Input).value = "high, low"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown(app) == [4, 2]
+        assert "filtered: status new, priority high,low" in str(
+            queue(app).query_one("#queue-status").render()
+        )
+        await pilot.press("escape")  # back to the view as defined
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+
+
+async def test_search_finds_subjects_and_messages(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is queue(app).query_one("#queue-search")
+        await pilot.press(*"tunnel", "enter")  # only in the VPN ticket's message
+        await settle(pilot)
+        assert shown(app) == [2]
+        assert app.focused is queue(app).table
+        await pilot.press("slash", *"printer tunnel", "enter")  # reopened: text selected
+        await settle(pilot)
+        assert shown(app) == []
+        assert queue(app).query_one("#queue-empty").display
+        await pilot.press("escape")
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+
+
+async def test_sort_cycles_and_reverses(make_test_app: Callable[..., HelpdeskApp]) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("s")  # updated → priority
+        await settle(pilot)
+        assert queue(app).query_spec.sort == "priority"
+        assert shown(app)[:3] == [1, 9, 2]  # urgent, then high (newest first)
+        await pilot.press("S")
+        await settle(pilot)
+        assert shown(app)[0] == 4  # the only low one
+        await pilot.press("s")  # priority → number
+        await settle(pilot)
+        assert shown(app) == sorted(ALL_OPEN)
+
+
+async def test_changes_elsewhere_show_within_two_seconds_and_cursor_stays(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    other = Database(desk_data.db.url)  # another terminal / the CLI / the mail poller
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            await pilot.press("j", "j")
+            assert cursor(app) == 8
+            with other.write() as s:
+                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+            took = await wait_for(pilot, lambda: new.number in shown(app), 2.0)
+            assert shown(app)[0] == new.number  # newest on top
+            assert cursor(app) == 8  # the cursor followed its ticket down one row
+            with other.write() as s:
+                fields.set_priority(s, desk_data.bob, 8, "urgent")
+            await wait_for(pilot, lambda: shown(app)[0] == 8, 2.0)
+            assert cursor(app) == 8
+            with other.write() as s:
+                presence.heartbeat(s, desk_data.bob, "term-b2", 11, Activity.REPLYING)
+            await wait_for(pilot, lambda: "✎bob" in _cell(app, 11, "on"), 2.0)
+        assert took < 2.0
+    finally:
+        other.dispose()
+
+
+def _cell(app: HelpdeskApp, number: int, column: str) -> str:
+    return str(app.queue.table.get_cell(str(number), column))
+
+
+async def test_markers_of_others_but_not_this_terminal(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        with desk_data.db.write() as s:
+            presence.heartbeat(
+                s, desk_data.ada, app.session_id, 9, Activity.VIEWING, now=FROZEN_NOW
+            )
+        await settle(pilot)
+        assert _cell(app, 1, "on") == "◉bob"
+        assert _cell(app, 9, "on") == ""
+
+
+async def test_hostile_text_is_shown_literally_and_without_escapes(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        numbers = desk_data.numbers
+        assert _cell(app, numbers["markup"], "subject") == HOSTILE_SUBJECTS["markup"]
+        assert _cell(app, numbers["link"], "subject") == HOSTILE_SUBJECTS["link"]
+        assert _cell(app, numbers["clear"], "subject") == "Clear screen copied"
+        assert _cell(app, numbers["bidi"], "subject") == "Invoice exe.fdp"
+        assert _cell(app, numbers["markup"], "requester") == "Mallory Red[/]"
+        for number in shown(app):
+            for value in app.queue.table.get_row(str(number)):
+                assert not set(str(value)) & {"\x1b", "\x07", "\u202e"}
+                assert all("link" not in str(span.style) for span in value.spans)
+
+
+async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., HelpdeskApp]) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        keys = [str(c.key.value) for c in app.queue.table.ordered_columns]
+        assert keys == ["number", "subject", "status", "priority", "updated", "on"]
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        keys = [str(c.key.value) for c in app.queue.table.ordered_columns]
+        assert "requester" in keys and "sla" in keys and "assignee" in keys
+        assert shown(app) == [9, 1]
