@@ -14,7 +14,13 @@ from helpdesk_tui.cli.ticket import create, fields, read, relations, thread
 
 @click.group()
 def ticket() -> None:
-    """Create, list, show and change tickets (add --json for machine-readable output)."""
+    """Create, list, show and change tickets.
+
+    Verbs that take ticket numbers take several, or - to read them from stdin
+    (helpdesk ticket list --ids --status waiting | helpdesk ticket status - open).
+    Each ticket changes on its own; a failure is reported for that ticket and the
+    exit status is then 1. --json prints a JSON array (new: one object).
+    """
 
 
 for _command in (
