@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from helpdesk_tui.cli.errors import CliError, database_problem, safe_url
@@ -29,17 +28,11 @@ class Plan(enum.Enum):
     REFUSE_NEWER = "refuse_newer"
 
 
-def known_revisions() -> frozenset[str]:
-    """Every revision this code's migrations know, to tell an older schema from a newer one."""
-    scripts = ScriptDirectory(str(migrate.MIGRATIONS_DIR))
-    return frozenset(script.revision for script in scripts.walk_revisions())
-
-
-def plan(state: SchemaState, known: Iterable[str], *, upgrade_older: bool, create: bool) -> Plan:
+def plan(state: SchemaState, *, upgrade_older: bool, create: bool) -> Plan:
     """What to do with a database in ``state`` before a command may use it."""
     if state.is_empty:
         return Plan.CREATE if create else Plan.REFUSE_EMPTY
-    if not state.current <= frozenset(known):
+    if state.is_newer:
         return Plan.REFUSE_NEWER
     if state.is_latest:
         return Plan.READY
@@ -73,7 +66,7 @@ def open_database(
     ``upgrade`` migrates an older PostgreSQL schema too (``helpdesk init``).
     """
     db, state = connect(url)
-    action = plan(state, known_revisions(), upgrade_older=upgrade or db.is_sqlite, create=create)
+    action = plan(state, upgrade_older=upgrade or db.is_sqlite, create=create)
     where = safe_url(url)
     if action is Plan.READY:
         return db

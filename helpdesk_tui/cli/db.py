@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from helpdesk_tui.cli.database import Plan, connect, known_revisions, plan
+from helpdesk_tui.cli.database import Plan, connect, plan
 from helpdesk_tui.cli.errors import CliError, safe_url
 from helpdesk_tui.cli.output import echo_json
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
@@ -31,7 +31,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
     url = runtime.settings.database_url
     database, state = connect(url)
     try:
-        action = plan(state, known_revisions(), upgrade_older=True, create=True)
+        action = plan(state, upgrade_older=True, create=True)
     finally:
         database.dispose()
     if as_json:
@@ -57,7 +57,7 @@ def upgrade(runtime: Runtime) -> None:
     url = runtime.settings.database_url
     database, state = connect(url)
     try:
-        action = plan(state, known_revisions(), upgrade_older=True, create=True)
+        action = plan(state, upgrade_older=True, create=True)
         if action is Plan.REFUSE_NEWER:
             raise CliError(
                 f"database schema is at {', '.join(sorted(state.current))}, newer than this "

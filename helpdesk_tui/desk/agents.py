@@ -42,6 +42,12 @@ def ensure_team(session: Session, name: str, description: str = "") -> Team:
     return team
 
 
+def add_team(session: Session, actor: Actor, name: str, description: str = "") -> Team:
+    """Add a team (admins only); an existing team is left as it is."""
+    actor.require(Role.ADMIN, "add teams")
+    return ensure_team(session, name, description)
+
+
 def add_agent(
     session: Session,
     actor: Actor | None,

@@ -19,6 +19,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 class SchemaState:
     current: frozenset[str]
     heads: frozenset[str]
+    known: frozenset[str]
+    """Every revision this code's migrations know."""
 
     @property
     def is_empty(self) -> bool:
@@ -28,6 +30,11 @@ class SchemaState:
     def is_latest(self) -> bool:
         return self.current == self.heads
 
+    @property
+    def is_newer(self) -> bool:
+        """The database was migrated by a newer helpdesk than this one."""
+        return not self.current <= self.known
+
 
 def _config() -> Config:
     config = Config()
@@ -36,10 +43,11 @@ def _config() -> Config:
 
 
 def schema_state(db: Database) -> SchemaState:
-    heads = frozenset(ScriptDirectory.from_config(_config()).get_heads())
+    scripts = ScriptDirectory.from_config(_config())
+    known = frozenset(script.revision for script in scripts.walk_revisions())
     with db.engine.connect() as conn:
         current = frozenset(MigrationContext.configure(conn).get_current_heads())
-    return SchemaState(current=current, heads=heads)
+    return SchemaState(current=current, heads=frozenset(scripts.get_heads()), known=known)
 
 
 def upgrade(db: Database, revision: str = "heads") -> None:

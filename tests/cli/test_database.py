@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from helpdesk_tui.cli.database import Plan, known_revisions, plan
+from helpdesk_tui.cli.database import Plan, plan
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
@@ -22,19 +22,20 @@ def _first_revision() -> str:
 
 
 def _state(current: set[str], heads: set[str]) -> SchemaState:
-    return SchemaState(current=frozenset(current), heads=frozenset(heads))
+    return SchemaState(
+        current=frozenset(current), heads=frozenset(heads), known=frozenset({"0001", "0002"})
+    )
 
 
 def test_plan_for_each_schema_state() -> None:
-    known = {"0001", "0002"}
     latest = {"0002"}
-    assert plan(_state(set(), latest), known, upgrade_older=False, create=True) is Plan.CREATE
-    assert plan(_state(set(), latest), known, upgrade_older=True, create=False) is Plan.REFUSE_EMPTY
-    assert plan(_state(latest, latest), known, upgrade_older=False, create=False) is Plan.READY
-    assert plan(_state({"0001"}, latest), known, upgrade_older=True, create=False) is Plan.UPGRADE
-    older = plan(_state({"0001"}, latest), known, upgrade_older=False, create=True)
+    assert plan(_state(set(), latest), upgrade_older=False, create=True) is Plan.CREATE
+    assert plan(_state(set(), latest), upgrade_older=True, create=False) is Plan.REFUSE_EMPTY
+    assert plan(_state(latest, latest), upgrade_older=False, create=False) is Plan.READY
+    assert plan(_state({"0001"}, latest), upgrade_older=True, create=False) is Plan.UPGRADE
+    older = plan(_state({"0001"}, latest), upgrade_older=False, create=True)
     assert older is Plan.REFUSE_OLDER
-    newer = plan(_state({"0009"}, latest), known, upgrade_older=True, create=True)
+    newer = plan(_state({"0009"}, latest), upgrade_older=True, create=True)
     assert newer is Plan.REFUSE_NEWER
 
 
@@ -153,9 +154,7 @@ def test_db_status_and_upgrade(invoke: Invoke, use_db: str) -> None:
     result = invoke("ticket", "list")
     assert result.exit_code == 0
     status = json.loads(invoke("db", "status", "--json").stdout)
-    assert (
-        status["current"] == status["needed"] == sorted(known_revisions() & set(status["needed"]))
-    )
+    assert status["current"] == status["needed"] != []
     assert status["state"] == "ready"
     upgrade = invoke("db", "upgrade")
     assert upgrade.exit_code == 0 and "up to date" in upgrade.stdout
