@@ -1,0 +1,1 @@
+"""Mail: parsing, noise detection, quote folding, the IMAP poller, ingest and the outbox."""

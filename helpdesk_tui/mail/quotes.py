@@ -1,0 +1,184 @@
+"""Fold quoted history and signatures out of a reply, so agents see what is new.
+
+Nothing is thrown away: :func:`split_reply` returns the new text and the folded rest,
+and a screen can show the rest on request. When in doubt a line stays visible: hiding a
+customer's words costs more than showing an old quote.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MAX_HEADER_LINES = 4
+_MAX_SIGNATURE_LINES = 15
+# A line of underscores also starts mailing-list footers, but in a body it may just be a
+# divider, so it folds only a short block.
+_MAX_FOOTER_LINES = 5
+
+_WROTE_OPENER = r"^(?:On|Am|Le|El|Il|Op|Em|Den|På)\s"
+_WROTE_START = re.compile(_WROTE_OPENER, re.IGNORECASE)
+_WROTE = re.compile(
+    _WROTE_OPENER
+    + r".{0,500}(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev)\s*:$",
+    re.IGNORECASE,
+)
+# Other clients' attribution lines: "2014-01-09 2:47 GMT+01:00 George <g@example.org>:"
+_ATTRIBUTION = re.compile(r"^.{0,500}<[^<>\s]+@[^<>\s]+>\s*:$")
+_ORIGINAL_MESSAGE = re.compile(
+    r"^-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original"
+    r"|Messaggio originale|Oorspronkelijk bericht)\s*-{2,}$",
+    re.IGNORECASE,
+)
+_FROM_FIELD = re.compile(r"^\*?(?:From|Von|De|Van|Da)\s?:\*?\s+\S", re.IGNORECASE)
+_SENT_FIELD = re.compile(
+    r"^\*?(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden|Inviato)\s?:\*?\s+\S",
+    re.IGNORECASE,
+)
+_FORWARDED = re.compile(
+    r"forwarded message|begin forwarded|weitergeleitete nachricht", re.IGNORECASE
+)
+_SEPARATOR = re.compile(r"^[-_]{5,}$")
+_SIGNATURE_DELIMITER = re.compile(r"^--$")
+_FOOTER_DELIMITER = re.compile(r"^_{5,}$")
+_MOBILE_SIGNATURE = re.compile(
+    r"^(?:Sent from my(?:\s+[\w'\u2019.-]+){1,4}"
+    r"|Sent from (?:Mail|Outlook|Yahoo Mail)(?: for [\w ]{1,20})?"
+    r"|Get Outlook for (?:iOS|Android))$",
+    re.IGNORECASE,
+)
+
+
+def split_reply(text: str) -> tuple[str, str]:
+    """Return (new text, folded quoted history and signature) of a plain-text reply.
+
+    History that follows an Outlook header block, an "Original Message" line or an
+    "On ... wrote:" line without ``>`` quoting is folded from there on. ``>`` quoting,
+    attribution lines and signatures are folded only at the end of the message: quotes
+    between new paragraphs (inline answers) stay visible as context.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cut = _trailing_start(lines, _history_start(lines))
+    return _join(lines[:cut]), _join(lines[cut:])
+
+
+def _join(lines: list[str]) -> str:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end]).rstrip()
+
+
+def _quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _history_start(lines: list[str]) -> int:
+    """The first line of history that is not ``>``-quoted (len(lines) if there is none)."""
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or _quoted(line):
+            continue
+        if _ORIGINAL_MESSAGE.match(stripped):
+            return index
+        if _is_outlook_header(lines, index):
+            return _back_over_separator(lines, index)
+        end = _wrote_end(lines, index)
+        if end is not None:
+            following = next((line for line in lines[end + 1 :] if line.strip()), None)
+            if following is None or not _quoted(following):
+                return index
+    return len(lines)
+
+
+def _is_outlook_header(lines: list[str], index: int) -> bool:
+    """``From: ...`` followed closely by ``Sent: ...``, unless it heads a forwarded message."""
+    if not _FROM_FIELD.match(lines[index].strip()):
+        return False
+    if any(_FORWARDED.search(line) for line in lines[max(0, index - 3) : index]):
+        return False
+    following = lines[index + 1 : index + _MAX_HEADER_LINES]
+    return any(_SENT_FIELD.match(line.strip()) for line in following)
+
+
+def _back_over_separator(lines: list[str], index: int) -> int:
+    """Include a ``-----`` or ``_____`` line (and blank lines) just above an Outlook header."""
+    above = index - 1
+    while above >= 0 and index - above <= 3 and not lines[above].strip():
+        above -= 1
+    if above >= 0 and _SEPARATOR.match(lines[above].strip()):
+        return above
+    return index
+
+
+def _wrote_end(lines: list[str], start: int) -> int | None:
+    """Last line of an "On <date>, <someone> wrote:" line starting at ``start``, if any."""
+    if not _WROTE_START.match(lines[start].strip()):
+        return None
+    for end in range(start, min(start + _MAX_HEADER_LINES, len(lines))):
+        if not lines[end].strip() or _quoted(lines[end]):
+            return None
+        joined = " ".join(line.strip() for line in lines[start : end + 1])
+        if len(joined) > 600:
+            return None
+        if joined.endswith(":") and _WROTE.match(joined) and any(c.isdigit() for c in joined):
+            return end
+    return None
+
+
+def _attribution_start(lines: list[str], end: int) -> int | None:
+    """First line of an attribution ("On ... wrote:" and the like) ending at ``end``."""
+    for start in range(end, max(-1, end - _MAX_HEADER_LINES), -1):
+        if not lines[start].strip() or _quoted(lines[start]):
+            return None
+        joined = " ".join(line.strip() for line in lines[start : end + 1])
+        if len(joined) > 600:
+            return None
+        if (
+            joined.endswith(":")
+            and any(char.isdigit() for char in joined)
+            and (_WROTE.match(joined) or _ATTRIBUTION.match(joined))
+        ):
+            return start
+    return None
+
+
+def _signature_start(lines: list[str], index: int) -> int | None:
+    """First line of a signature block that contains line ``index``, if any."""
+    if _MOBILE_SIGNATURE.match(lines[index].strip()):
+        return index
+    for start in range(index, max(-1, index - _MAX_SIGNATURE_LINES), -1):
+        line = lines[start]
+        if _quoted(line):
+            return None
+        if _SIGNATURE_DELIMITER.match(line.strip()):
+            return start
+        if _FOOTER_DELIMITER.match(line.strip()) and index - start <= _MAX_FOOTER_LINES:
+            return start
+    return None
+
+
+def _trailing_start(lines: list[str], end: int) -> int:
+    """Walk back from ``end`` over quotes, attributions, signatures and blank lines."""
+    cut = end
+    seen_quote = False
+    index = end - 1
+    while index >= 0:
+        line = lines[index]
+        if not line.strip():
+            index -= 1
+            continue
+        if _quoted(line):
+            seen_quote = True
+            cut = index
+            index -= 1
+            continue
+        start = _attribution_start(lines, index) if seen_quote else None
+        if start is None:
+            start = _signature_start(lines, index)
+        if start is None:
+            break
+        cut = start
+        index = start - 1
+    return cut
