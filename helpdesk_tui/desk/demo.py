@@ -1,0 +1,318 @@
+"""Demo data: a living desk of realistic, deterministic tickets spread over the past months.
+
+``generate_demo`` adds teams, agents, tags, organizations, contacts and then tickets with
+their threads and history to a migrated database — a new one or one already in use (ticket
+numbers continue from the counter). The same seed and ``now`` give the same data.
+
+It writes with SQLAlchemy Core bulk inserts, a few thousand tickets per transaction, and
+keeps only the current batch in memory: 100,000 tickets take seconds, not hours. It never
+queues outgoing mail, and every address it invents is under the reserved ``.example`` TLD.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from faker import Faker
+from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
+
+from helpdesk_tui.desk.demo_bulk import insert_rows, stamper
+from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
+from helpdesk_tui.desk.demo_story import (
+    EVENT_COLUMNS,
+    MESSAGE_COLUMNS,
+    TICKET_COLUMNS,
+    TICKET_TAG_COLUMNS,
+    Batch,
+    Clock,
+    DemoPerson,
+    StoryWriter,
+)
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import (
+    Agent,
+    Contact,
+    Organization,
+    Tag,
+    Team,
+    TeamMember,
+    utcnow,
+)
+
+BATCH_SIZE = 2_000
+MAX_DAYS = 240
+TICKETS_PER_DAY = 5
+"""A small demo spans two months at about this many tickets a day; a big one eight months."""
+_FREE_MAIL = ("example.com", "example.net", "example.org")
+_NAME_POOL = 300
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What one run added, and how long it took."""
+
+    tickets: int
+    contacts: int
+    messages: int
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Tickets per second."""
+        return self.tickets / self.seconds if self.seconds > 0 else float(self.tickets)
+
+
+@dataclass(frozen=True)
+class _Cast:
+    agents: dict[str, list[DemoPerson]]
+    contacts: list[DemoPerson]
+    new_contacts: int
+    team_ids: dict[str, int]
+    tag_ids: dict[str, int]
+
+
+def generate_demo(
+    db: Database,
+    *,
+    tickets: int,
+    seed: int = 1,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> DemoResult:
+    """Add ``tickets`` demo tickets (and the people around them); ``progress(done)`` per batch."""
+    if tickets < 1:
+        raise InvalidValue(f"the number of demo tickets must be at least 1, not {tickets}")
+    started = time.perf_counter()
+    now = (now or utcnow()).astimezone(UTC).replace(tzinfo=None)
+    rng = random.Random(seed)
+    clock = Clock(now, max(60, min(MAX_DAYS, tickets // TICKETS_PER_DAY)))
+    with db.write() as session:
+        conn = session.connection()
+        cast = _make_cast(conn, rng, seed, clock.start.replace(tzinfo=UTC), tickets)
+        first_number = _reserve_numbers(conn, tickets)
+    writer = StoryWriter(
+        rng=rng,
+        now=now,
+        seed=seed,
+        agents=cast.agents,
+        contacts=cast.contacts,
+        team_ids=cast.team_ids,
+        tag_ids=cast.tag_ids,
+        stamp=stamper(db.engine.dialect),
+    )
+
+    def make_batch(start: int) -> Batch:
+        writer.clear()
+        for i in range(start, min(start + batch_size, tickets)):
+            writer.write(first_number + i, clock.at((i + rng.random()) / tickets))
+        return writer.batch()
+
+    messages = events = 0
+    # One thread writes the next batch's rows while this one inserts the current batch
+    # (the database driver releases the GIL while it works); at most two batches in memory.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo") as pool:
+        pending = pool.submit(make_batch, 0)
+        for start in range(0, tickets, batch_size):
+            batch = pending.result()
+            if start + batch_size < tickets:
+                pending = pool.submit(make_batch, start + batch_size)
+            with db.write() as session:
+                _insert_batch(session.connection(), batch)
+            messages += len(batch.messages)
+            events += len(batch.events)
+            if progress is not None:
+                progress(min(start + batch_size, tickets))
+    return DemoResult(
+        tickets=tickets,
+        contacts=cast.new_contacts,
+        messages=messages,
+        events=events,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _reserve_numbers(conn: Connection, count: int) -> int:
+    """Take ``count`` ticket numbers in one statement; returns the first of them.
+
+    Tickets created meanwhile by agents or mail get numbers after the block. An interrupted
+    run leaves a gap in the numbers, as any rolled-back ticket creation does.
+    """
+    last = conn.execute(
+        text("UPDATE counter SET value = value + :n WHERE name = 'ticket_number' RETURNING value"),
+        {"n": count},
+    ).scalar_one()
+    return int(last) - count + 1
+
+
+def _insert_batch(conn: Connection, batch: Batch) -> None:
+    ids = dict(
+        insert_rows(conn, "ticket", TICKET_COLUMNS, batch.tickets, returning=("number", "id"))
+    )
+    for table, columns, rows in (
+        ("message", MESSAGE_COLUMNS, batch.messages),
+        ("event", EVENT_COLUMNS, batch.events),
+        ("ticket_tag", TICKET_TAG_COLUMNS, batch.ticket_tags),
+    ):
+        for row in rows:
+            row[0] = ids[row[0]]
+        insert_rows(conn, table, columns, rows)
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _ensure(conn: Connection, model: Any, key: str, rows: list[dict[str, Any]]) -> dict[Any, int]:
+    """Ids by ``key`` for ``rows``, inserting only those the table does not hold yet."""
+    table = _table(model)
+    column = table.c[key]
+    ids: dict[Any, int] = {}
+    for chunk in _chunks([row[key] for row in rows]):
+        ids.update(
+            (k, i) for k, i in conn.execute(select(column, table.c.id).where(column.in_(chunk)))
+        )
+    new = [row for row in rows if row[key] not in ids]
+    if new:
+        ids.update(
+            (k, i) for k, i in conn.execute(insert(table).returning(column, table.c.id), new)
+        )
+    return ids
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _make_cast(
+    conn: Connection, rng: random.Random, seed: int, start: datetime, tickets: int
+) -> _Cast:
+    """Teams, agents, tags, organizations and contacts: found by name, created when missing."""
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    team_ids = _ensure(
+        conn, Team, "name", [{"name": n, "description": d} for n, d in TEAMS.items()]
+    )
+    agents = _make_agents(conn, team_ids, start)
+    tag_names = sorted({tag for c in CATEGORIES for tag in c.tags} | {"vip"})
+    tag_ids = _ensure(conn, Tag, "name", [{"name": name} for name in tag_names])
+    domains = _make_organizations(conn, fake, max(5, min(300, tickets // 250)))
+    contacts, new_contacts = _make_contacts(
+        conn, rng, fake, domains, max(20, min(20_000, tickets // 6)), start
+    )
+    return _Cast(agents, contacts, new_contacts, team_ids, tag_ids)
+
+
+def _make_agents(
+    conn: Connection, team_ids: dict[str, int], start: datetime
+) -> dict[str, list[DemoPerson]]:
+    rows = [
+        {
+            "login": a.login,
+            "name": a.name,
+            "email": f"{a.login}@helpdesk.example",
+            "role": a.role,
+            "skills": f"tier {a.tier}, {a.team.lower()}",
+            "active": True,
+            "created_at": start - timedelta(days=30),
+        }
+        for a in AGENTS
+    ]
+    ids = _ensure(conn, Agent, "login", rows)
+    member = _table(TeamMember)
+    wanted = {(team_ids[a.team], ids[a.login]) for a in AGENTS}
+    have = {
+        (team_id, agent_id)
+        for team_id, agent_id in conn.execute(
+            select(member.c.team_id, member.c.agent_id).where(
+                tuple_(member.c.team_id, member.c.agent_id).in_(sorted(wanted))
+            )
+        )
+    }
+    missing = [{"team_id": t, "agent_id": a} for t, a in sorted(wanted - have)]
+    if missing:
+        conn.execute(insert(member), missing)
+    by_team: dict[str, list[DemoPerson]] = {name: [] for name in TEAMS}
+    for a in AGENTS:
+        by_team[a.team].append(
+            DemoPerson(ids[a.login], a.name, f"{a.login}@helpdesk.example", a.login, a.team, a.tier)
+        )
+    return by_team
+
+
+def _unique(make: Callable[[], str], count: int) -> list[str]:
+    """``count`` distinct values from ``make``; repeats get a number so the loop always ends."""
+    seen: dict[str, int] = {}
+    values = []
+    for _ in range(count):
+        value = make()
+        if value in seen:
+            seen[value] += 1
+            value = f"{value} {seen[value]}"
+        seen.setdefault(value, 1)
+        values.append(value)
+    return values
+
+
+def _make_organizations(conn: Connection, fake: Faker, count: int) -> list[tuple[int, str]]:
+    names = _unique(fake.company, count)
+    rows = [{"name": name, "domain": f"{_slug(name)}.example"} for name in names]
+    ids = _ensure(conn, Organization, "name", rows)
+    return [(ids[row["name"]], row["domain"]) for row in rows]
+
+
+def _make_contacts(
+    conn: Connection,
+    rng: random.Random,
+    fake: Faker,
+    organizations: list[tuple[int, str]],
+    count: int,
+    start: datetime,
+) -> tuple[list[DemoPerson], int]:
+    firsts = [fake.first_name() for _ in range(_NAME_POOL)]
+    lasts = [fake.last_name() for _ in range(_NAME_POOL)]
+    rows: list[dict[str, Any]] = []
+    emails: set[str] = set()
+    for _ in range(count):
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        org_id, domain = (
+            rng.choice(organizations) if rng.random() < 0.8 else (None, rng.choice(_FREE_MAIL))
+        )
+        local = _slug(f"{first}.{last}").replace("-", ".")
+        email, n = f"{local}@{domain}", 1
+        while email in emails:
+            n += 1
+            email = f"{local}{n}@{domain}"
+        emails.add(email)
+        rows.append(
+            {
+                "email": email,
+                "name": f"{first} {last}",
+                "phone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                "organization_id": org_id,
+                "created_at": start - timedelta(days=rng.uniform(0, 90)),
+            }
+        )
+    before = _count(conn, Contact)
+    ids = _ensure(conn, Contact, "email", rows)
+    people = [DemoPerson(ids[r["email"]], r["name"], r["email"]) for r in rows]
+    return people, _count(conn, Contact) - before
+
+
+def _count(conn: Connection, model: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(_table(model))).scalar_one())

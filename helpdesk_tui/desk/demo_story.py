@@ -1,0 +1,523 @@
+"""One demo ticket's life, written as plain rows: the ticket, its thread and its history.
+
+``StoryWriter.write`` plays a ticket from its creation to a status that fits its age (old
+tickets are mostly closed, recent ones new or open) and appends dicts ready for a bulk
+``INSERT``. It follows the desk's own rules so the rows look as if agents had done the work:
+every step bumps ``version`` once and writes its events with that version, status changes
+follow the allowed transitions, ``first_response_at`` is the first reply, ``resolved_at`` and
+``closed_at`` are set when the ticket got there. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import accumulate
+from typing import Any, TypeVar
+
+from helpdesk_tui.desk.demo_content import (
+    APPS,
+    CALLS,
+    CATEGORIES,
+    CUSTOMER_FOLLOW_UPS,
+    DETAILS,
+    DEVICES,
+    NOTES,
+    PRINTERS,
+    REPLIES,
+    RESOLUTIONS,
+    SITES,
+    SUPPORT_ADDRESS,
+)
+from helpdesk_tui.storage.models import PRIORITY_RANK
+
+Row = list[Any]
+T = TypeVar("T")
+
+TICKET_COLUMNS = (
+    "number",
+    "subject",
+    "requester_id",
+    "status",
+    "priority",
+    "priority_rank",
+    "type",
+    "category",
+    "channel",
+    "team_id",
+    "assignee_id",
+    "tier",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "response_due_at",
+    "resolution_due_at",
+    "version",
+)
+MESSAGE_COLUMNS = (
+    "ticket_id",
+    "kind",
+    "channel",
+    "author_agent_id",
+    "author_contact_id",
+    "subject",
+    "body",
+    "from_address",
+    "to_addresses",
+    "email_message_id",
+    "in_reply_to",
+    "created_at",
+)
+EVENT_COLUMNS = (
+    "ticket_id",
+    "ticket_number",
+    "ticket_version",
+    "actor_agent_id",
+    "actor",
+    "kind",
+    "field",
+    "old_value",
+    "new_value",
+    "created_at",
+)
+TICKET_TAG_COLUMNS = ("ticket_id", "tag_id")
+"""Rows are lists in these column orders; ``ticket_id`` always comes first."""
+
+MAX_MESSAGES = 8
+_HOUR = timedelta(hours=1)
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+_PRIORITY_WEIGHTS = tuple(accumulate((15, 55, 22, 8)))
+_RESPONSE_HOURS = {"low": 24, "normal": 8, "high": 4, "urgent": 1}
+_RESOLUTION_HOURS = {"low": 240, "normal": 120, "high": 48, "urgent": 8}
+_CHANNELS = ("email", "phone", "web", "manual")
+_CHANNEL_WEIGHTS = tuple(accumulate((65, 15, 12, 8)))
+_STATUSES = ("new", "open", "in_progress", "waiting", "on_hold", "resolved", "closed")
+# Final status by age: (age limit in hours, cumulative weights in _STATUSES order).
+_STATUS_BY_AGE = tuple(
+    (limit, tuple(accumulate(weights)))
+    for limit, weights in (
+        (4, (50, 25, 10, 10, 0, 5, 0)),
+        (72, (10, 25, 20, 20, 5, 20, 0)),
+        (336, (2, 10, 10, 13, 5, 25, 35)),
+        (None, (0, 1, 1, 1, 2, 3, 92)),
+    )
+)
+_MIDDLE_STEPS = ("customer", "note", "call", "ask", "priority", "escalate")
+_MIDDLE_WEIGHTS = tuple(accumulate((30, 25, 10, 20, 7, 8)))
+_ROUNDS = (0, 1, 2, 3)
+_ROUND_WEIGHTS = tuple(accumulate((30, 35, 25, 10)))
+# (low, high) delay in hours before each kind of step.
+_DELAYS = {
+    "assign": (0.05, 2.0),
+    "customer": (1.0, 48.0),
+    "note": (0.2, 8.0),
+    "call": (1.0, 24.0),
+    "ask": (1.0, 24.0),
+    "reply": (1.0, 24.0),
+    "priority": (0.5, 24.0),
+    "escalate": (0.5, 24.0),
+    "in_progress": (0.1, 4.0),
+    "on_hold": (0.5, 4.0),
+    "resolve": (2.0, 72.0),
+    "close": (72.0, 168.0),
+}
+
+
+def _one(rng: random.Random, population: Sequence[T]) -> T:
+    """``rng.choice(population)``, without its overhead."""
+    return population[int(rng.random() * len(population))]
+
+
+def _pick(rng: random.Random, population: Sequence[T], cumulative: Sequence[int]) -> T:
+    """``rng.choices(population, cum_weights=cumulative)[0]``, without its overhead."""
+    return population[bisect_right(cumulative, rng.random() * cumulative[-1])]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """An agent or contact as the story needs it; ``id`` is the database id."""
+
+    id: int
+    name: str
+    email: str
+    login: str = ""
+    team: str = ""
+    tier: int = 1
+
+
+class Clock:
+    """Maps ticket ``i`` of ``n`` to a creation time over ``days`` before ``now`` (naive UTC).
+
+    Business hours on weekdays weigh most, nights and weekends little; the mapping is
+    monotonic, so ticket numbers grow with creation time.
+    """
+
+    def __init__(self, now: datetime, days: int) -> None:
+        end = now.replace(minute=0, second=0, microsecond=0)
+        self.start = end - timedelta(days=days)
+        weights = [self._weight(self.start + h * _HOUR) for h in range(days * 24)]
+        self._weights = weights
+        self._cumulative = list(accumulate(weights))
+
+    @staticmethod
+    def _weight(moment: datetime) -> float:
+        if moment.weekday() >= 5:
+            return 0.5
+        if 8 <= moment.hour < 18:
+            return 10.0
+        return 2.0 if 6 <= moment.hour < 22 else 0.3
+
+    def at(self, fraction: float) -> datetime:
+        """The time below which ``fraction`` (0 ≤ f < 1) of all tickets were created."""
+        target = fraction * self._cumulative[-1]
+        hour = min(bisect_right(self._cumulative, target), len(self._cumulative) - 1)
+        before = self._cumulative[hour - 1] if hour else 0.0
+        within = (target - before) / self._weights[hour]
+        return self.start + (hour + min(within, 0.999)) * _HOUR
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The rows of a run of tickets, ready to insert."""
+
+    tickets: list[Row]
+    messages: list[Row]
+    events: list[Row]
+    ticket_tags: list[Row]
+
+
+@dataclass
+class StoryWriter:
+    """Writes tickets into row lists; ``clear()`` starts new lists for the next batch.
+
+    Times are naive UTC datetimes here (``now`` too): cheaper to compute with by the
+    million; ``stamp`` makes them database values.
+
+    ``ticket_id`` in message, event and ticket-tag rows holds the ticket's *number* until
+    the caller swaps in the id the database assigned.
+    """
+
+    rng: random.Random
+    now: datetime
+    seed: int
+    agents: dict[str, list[DemoPerson]]
+    contacts: list[DemoPerson]
+    team_ids: dict[str, int]
+    tag_ids: dict[str, int]
+    stamp: Callable[[datetime], Any]
+    """Turns a naive UTC datetime into the value the database driver is given."""
+    tickets: list[Row] = field(default_factory=list)
+    messages: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+    ticket_tags: list[Row] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.tickets, self.messages, self.events, self.ticket_tags = [], [], [], []
+
+    def batch(self) -> Batch:
+        return Batch(self.tickets, self.messages, self.events, self.ticket_tags)
+
+    def write(self, number: int, created_at: datetime) -> None:
+        _Ticket(self, number, created_at).play()
+
+
+class _Ticket:
+    """The state of one ticket while its story plays; emits rows as it goes."""
+
+    def __init__(self, out: StoryWriter, number: int, created_at: datetime) -> None:
+        rng = out.rng
+        self.out, self.rng, self.number, self.t = out, rng, number, created_at
+        self.stamp = out.stamp
+        self._stamped: tuple[datetime, Any] = (created_at, out.stamp(created_at))
+        self.category = _one(rng, CATEGORIES)
+        self.fill = {
+            "app": _one(rng, APPS),
+            "device": _one(rng, DEVICES),
+            "printer": _one(rng, PRINTERS),
+            "site": _one(rng, SITES),
+            "n": rng.randint(2, 45),
+        }
+        self.subject = _one(rng, self.category.subjects).format(**self.fill)
+        self.contact = out.contacts[int(len(out.contacts) * rng.random() ** 2)]
+        self.priority = _pick(rng, PRIORITIES, _PRIORITY_WEIGHTS)
+        self.channel = _pick(rng, _CHANNELS, _CHANNEL_WEIGHTS)
+        self.status = "new"
+        self.version = 1
+        self.tier = 1
+        self.team: str | None = None
+        self.assignee: DemoPerson | None = None
+        self.first_response_at: datetime | None = None
+        self.resolved_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.message_count = 0
+        self.last_email_id: str | None = None
+        self.created_at = created_at
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def _event(
+        self,
+        actor: DemoPerson | str,
+        kind: str,
+        *,
+        field: str | None = None,
+        old: object = None,
+        new: object = None,
+    ) -> None:
+        agent_id, name = (None, actor) if isinstance(actor, str) else (actor.id, actor.login)
+        self.out.events.append(
+            [
+                self.number,
+                self.number,
+                self.version,
+                agent_id,
+                name,
+                kind,
+                field,
+                None if old is None else str(old),
+                None if new is None else str(new),
+                self._stamp_t(),
+            ]
+        )
+
+    def _message(
+        self,
+        kind: str,
+        channel: str,
+        body: str,
+        *,
+        agent: DemoPerson | None = None,
+        from_customer: bool = False,
+    ) -> None:
+        self.message_count += 1
+        email_id = None
+        from_address = to_addresses = subject = None
+        if channel == "email":
+            email_id = f"<demo.{self.out.seed}.{self.number}.{self.message_count}@helpdesk.example>"
+            if from_customer:
+                from_address, to_addresses = self.contact.email, SUPPORT_ADDRESS
+            else:
+                from_address, to_addresses = SUPPORT_ADDRESS, self.contact.email
+            subject = self.subject if self.last_email_id is None else f"Re: {self.subject}"
+        self.out.messages.append(
+            [
+                self.number,
+                kind,
+                channel,
+                agent.id if agent else None,
+                self.contact.id if from_customer else None,
+                subject,
+                body,
+                from_address,
+                to_addresses,
+                email_id,
+                self.last_email_id if email_id else None,
+                self._stamp_t(),
+            ]
+        )
+        if email_id:
+            self.last_email_id = email_id
+
+    def _stamp_t(self) -> Any:
+        """The database value of the current time; a step's rows share it, so it is kept."""
+        moment, value = self._stamped
+        if moment != self.t:
+            value = self.stamp(self.t)
+            self._stamped = (self.t, value)
+        return value
+
+    def _text(self, options: tuple[str, ...]) -> str:
+        return _one(self.rng, options).format(**self.fill)
+
+    def _set_status(self, actor: DemoPerson | str, new: str) -> None:
+        if new == self.status:
+            return
+        self._event(actor, "status", field="status", old=self.status, new=new)
+        if new == "resolved":
+            self.resolved_at = self.t
+        elif new == "closed":
+            self.closed_at = self.t
+        elif self.status == "resolved":
+            self.resolved_at = None
+        self.status = new
+
+    def _agent(self) -> DemoPerson:
+        assert self.assignee is not None
+        return self.assignee
+
+    # -- the story --------------------------------------------------------------------------
+
+    def play(self) -> None:
+        self._create()
+        plan = self._plan()
+        delays = [self.rng.uniform(*_DELAYS[step]) for step in plan]
+        if plan:
+            # The first answer comes within about the response target; some miss it.
+            delays[1] = self.rng.uniform(0.05, 1.3) * _RESPONSE_HOURS[self.priority]
+        available = (self.out.now - self.created_at) / _HOUR * 0.97
+        scale = min(1.0, available / sum(delays)) if delays else 1.0
+        for step, delay in zip(plan, delays, strict=True):
+            self.t += delay * scale * _HOUR
+            self.version += 1
+            getattr(self, f"_step_{step}")()
+        self._emit_ticket()
+
+    def _plan(self) -> list[str]:
+        rng = self.rng
+        age_hours = (self.out.now - self.created_at) / _HOUR
+        weights = next(w for limit, w in _STATUS_BY_AGE if limit is None or age_hours < limit)
+        final = _pick(rng, _STATUSES, weights)
+        if final == "new":
+            return []
+        plan = ["assign", "reply" if rng.random() < 0.7 else "ask"]
+        rounds = _pick(rng, _ROUNDS, _ROUND_WEIGHTS)
+        plan += [_pick(rng, _MIDDLE_STEPS, _MIDDLE_WEIGHTS) for _ in range(rounds)]
+        plan += {
+            "open": ["customer"] if plan[-1] == "ask" else [],
+            "in_progress": ["in_progress"],
+            "waiting": ["ask"],
+            "on_hold": ["note", "on_hold"],
+            "resolved": ["resolve"],
+            "closed": ["resolve", "close"],
+        }[final]
+        return plan
+
+    def _create(self) -> None:
+        channel, contact = self.channel, self.contact
+        problem = self._text(self.category.problems)
+        detail = self._text(DETAILS)
+        first = contact.name.split(" ")[0]
+        if channel == "phone":
+            self.creator: DemoPerson | str = _one(self.rng, self.out.agents["Service Desk"])
+            body = f"Phone call from {contact.name}: {problem} {detail}"
+            self._message("customer", "phone", body, agent=self.creator, from_customer=True)
+        else:
+            self.creator = {"email": "mail", "web": "system"}.get(channel) or _one(
+                self.rng, self.out.agents["Service Desk"]
+            )
+            body = f"Hello,\n\n{problem} {detail}\n\nThanks,\n{first}"
+            self._message("customer", channel, body, from_customer=True)
+        self._event(self.creator, "created", new=f"via {channel}")
+        tags = self.rng.sample(self.category.tags, self.rng.randint(0, len(self.category.tags)))
+        if self.priority == "urgent" or self.rng.random() < 0.03:
+            tags.append("vip")
+        for tag in sorted(set(tags)):
+            self.out.ticket_tags.append([self.number, self.out.tag_ids[tag]])
+            self._event(self.creator, "tag_added", field="tags", new=tag)
+
+    def _step_assign(self) -> None:
+        team = self.category.team
+        self.team = team
+        self.assignee = _one(self.rng, self.out.agents[team])
+        dispatcher = _one(self.rng, (self.assignee, self.out.agents["Service Desk"][0]))
+        self._event(dispatcher, "team", field="team", old=None, new=team)
+        self._event(dispatcher, "assignee", field="assignee", old=None, new=self.assignee.login)
+
+    def _reply(self, body: str) -> None:
+        agent = self._agent()
+        first = self.contact.name.split(" ")[0]
+        if self.message_count < MAX_MESSAGES:
+            text = f"Hi {first},\n\n{body}\n\nBest regards,\n{agent.name}"
+            self._message("reply", "email", text, agent=agent)
+        self._event(agent, "reply")
+        if self.first_response_at is None:
+            self.first_response_at = self.t
+
+    def _step_reply(self) -> None:
+        self._reply(self._text(REPLIES))
+        if self.status == "new":
+            self._set_status(self._agent(), "open")
+
+    def _step_ask(self) -> None:
+        self._reply(self._text(REPLIES))
+        self._set_status(self._agent(), "waiting")
+
+    def _step_customer(self) -> None:
+        if self.message_count < MAX_MESSAGES:
+            body = f"{self._text(CUSTOMER_FOLLOW_UPS)}\n\n{self.contact.name}"
+            self._message("customer", "email", body, from_customer=True)
+        self._event("mail", "customer_message", new="via email")
+        if self.status in ("waiting", "resolved"):
+            self._set_status("mail", "open")
+
+    def _step_note(self) -> None:
+        if self.message_count < MAX_MESSAGES:
+            self._message("note", "manual", self._text(NOTES), agent=self._agent())
+        self._event(self._agent(), "note")
+
+    def _step_call(self) -> None:
+        if self.message_count < MAX_MESSAGES:
+            agent = self._agent()
+            self._message("customer", "phone", self._text(CALLS), agent=agent, from_customer=True)
+        self._event(self._agent(), "phone_call")
+        if self.status in ("waiting", "resolved"):
+            self._set_status(self._agent(), "open")
+
+    def _step_priority(self) -> None:
+        new = "urgent" if self.priority == "high" else "high"
+        if new == self.priority:
+            new = "normal"
+        self._event(self._agent(), "priority", field="priority", old=self.priority, new=new)
+        self.priority = new
+
+    def _step_escalate(self) -> None:
+        if self.tier >= 4:
+            self._step_note()
+            return
+        actor = self._agent()
+        self._event(actor, "tier", field="tier", old=self.tier, new=self.tier + 1)
+        self.tier += 1
+        experts = [a for a in self.out.agents[self.team or ""] if a.tier >= self.tier]
+        if experts and self.assignee not in experts:
+            expert = _one(self.rng, experts)
+            self._event(actor, "assignee", field="assignee", old=actor.login, new=expert.login)
+            self.assignee = expert
+
+    def _step_in_progress(self) -> None:
+        self._set_status(self._agent(), "in_progress")
+
+    def _step_on_hold(self) -> None:
+        self._set_status(self._agent(), "on_hold")
+
+    def _step_resolve(self) -> None:
+        self._reply(self._text(RESOLUTIONS))
+        self._set_status(self._agent(), "resolved")
+
+    def _step_close(self) -> None:
+        self._set_status("system", "closed")
+
+    def _emit_ticket(self) -> None:
+        created, stamp = self.created_at, self.stamp
+        self.out.tickets.append(
+            [
+                self.number,
+                self.subject,
+                self.contact.id,
+                self.status,
+                self.priority,
+                PRIORITY_RANK[self.priority],
+                self.category.ticket_type,
+                self.category.name,
+                self.channel,
+                self.out.team_ids[self.team] if self.team else None,
+                self.assignee.id if self.assignee else None,
+                self.tier,
+                stamp(created),
+                self._stamp_t(),
+                self._maybe(self.first_response_at),
+                self._maybe(self.resolved_at),
+                self._maybe(self.closed_at),
+                stamp(created + _RESPONSE_HOURS[self.priority] * _HOUR),
+                stamp(created + _RESOLUTION_HOURS[self.priority] * _HOUR),
+                self.version,
+            ]
+        )
+
+    def _maybe(self, moment: datetime | None) -> Any:
+        return None if moment is None else self.stamp(moment)

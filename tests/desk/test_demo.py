@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, MetaData, Table, func, text
+from sqlalchemy import select as core_select
+from sqlmodel import col, select
+
+from helpdesk_tui.desk import fields
+from helpdesk_tui.desk.actors import MAIL, agent_actor
+from helpdesk_tui.desk.demo import DemoResult, generate_demo
+from helpdesk_tui.desk.demo_bulk import stamper
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.queries import TicketFilter, count_tickets, ticket_detail
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Contact, Event, Message, Ticket, TicketTag
+from helpdesk_tui.storage.types import UTCDateTime
+from tests.conftest import sqlite_url
+
+NOW = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
+
+
+def _demo(db: Database, tickets: int = 300, seed: int = 1, **kw: object) -> DemoResult:
+    return generate_demo(db, tickets=tickets, seed=seed, now=NOW, **kw)  # type: ignore[arg-type]
+
+
+def _fingerprint(db: Database) -> list[tuple[object, ...]]:
+    with db.read() as s:
+        tickets = s.exec(select(Ticket).order_by(col(Ticket.number))).all()
+        bodies = s.exec(
+            select(Ticket.number, Message.kind, Message.body, Message.created_at)
+            .join(Ticket, col(Message.ticket_id) == Ticket.id)
+            .order_by(col(Ticket.number), col(Message.created_at), col(Message.id))
+        ).all()
+    rows = [
+        (t.number, t.subject, t.status, t.priority, t.tier, t.created_at, t.version)
+        for t in tickets
+    ]
+    return rows + [tuple(b) for b in bodies]
+
+
+@pytest.fixture
+def demo_db(db: Database) -> Database:
+    result = _demo(db)
+    assert result.tickets == 300
+    return db
+
+
+def test_same_seed_same_desk_on_either_engine(demo_db: Database, tmp_path: Path) -> None:
+    other = Database(sqlite_url(tmp_path / "other"))
+    migrate.upgrade(other)
+    _demo(other)
+    assert _fingerprint(other) == _fingerprint(demo_db)
+    third = Database(sqlite_url(tmp_path / "third"))
+    migrate.upgrade(third)
+    _demo(third, seed=2)
+    assert _fingerprint(third)[:300] != _fingerprint(demo_db)[:300]
+    for database in (other, third):
+        database.dispose()
+
+
+def test_counts_match_what_the_database_holds(db: Database) -> None:
+    seen: list[int] = []
+    result = _demo(db, tickets=250, batch_size=100, progress=seen.append)
+    assert seen == [100, 200, 250]
+    with db.read() as s:
+
+        def count(model: object) -> int:
+            return s.exec(select(func.count()).select_from(model)).one()  # type: ignore[arg-type]
+
+        assert count(Ticket) == 250
+        assert count(Message) == result.messages
+        assert count(Event) == result.events
+        assert count(Contact) == result.contacts
+    assert result.messages >= 250 and result.events >= result.messages
+    assert result.rate > 0 and result.seconds > 0
+
+
+def test_every_ticket_is_consistent(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        tickets = s.exec(select(Ticket)).all()
+        messages = Counter(s.exec(select(Message.ticket_id)).all())
+        events: dict[int, list[Event]] = {}
+        for event in s.exec(select(Event).order_by(col(Event.id))).all():
+            assert event.ticket_id is not None
+            events.setdefault(event.ticket_id, []).append(event)
+    assert {t.status for t in tickets} >= {"new", "open", "waiting", "resolved", "closed"}
+    for t in tickets:
+        assert t.id is not None
+        assert 1 <= messages[t.id] <= 8, t.number
+        trail = events[t.id]
+        assert trail[0].kind == "created" and trail[0].ticket_version == 1
+        assert max(e.ticket_version or 0 for e in trail) == t.version
+        assert [e.created_at for e in trail] == sorted(e.created_at for e in trail)
+        assert t.created_at <= t.updated_at <= NOW
+        assert t.updated_at == trail[-1].created_at
+        statuses = [e.new_value for e in trail if e.field == "status"]
+        assert (statuses[-1] if statuses else "new") == t.status
+        assert (t.closed_at is not None) == (t.status == "closed")
+        if t.status in ("resolved", "closed"):
+            assert t.resolved_at is not None and t.resolved_at <= (t.closed_at or NOW)
+        else:
+            assert t.resolved_at is None
+        if t.first_response_at is not None:
+            assert t.created_at <= t.first_response_at <= t.updated_at
+            assert any(e.kind == "reply" for e in trail)
+        if t.status != "new":
+            assert t.assignee_id is not None and t.team_id is not None
+        assert t.response_due_at is not None and t.response_due_at > t.created_at
+        assert t.created_at > NOW - timedelta(days=61)
+
+
+def test_old_tickets_are_mostly_closed_and_recent_ones_open(demo_db: Database) -> None:
+    month_ago = NOW - timedelta(days=30)
+    with demo_db.read() as s:
+        old = s.exec(select(Ticket.status).where(col(Ticket.created_at) < month_ago)).all()
+        recent = s.exec(
+            select(Ticket.status).where(col(Ticket.created_at) > NOW - timedelta(days=3))
+        ).all()
+    assert Counter(old)["closed"] > 0.8 * len(old)
+    assert recent and Counter(recent)["closed"] < 0.2 * len(recent)
+
+
+def test_demo_tickets_work_with_the_desk_rules(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        ticket = s.exec(select(Ticket).where(Ticket.status == "waiting")).first()
+        assert ticket is not None
+        actor = agent_actor(s, "dana.sd")
+        assert count_tickets(s, TicketFilter(statuses=["waiting"])) > 0
+        detail = ticket_detail(s, ticket.number)
+    assert detail.row.created_at.tzinfo is not None
+    assert detail.messages and detail.events
+    with demo_db.write() as s:
+        changed = fields.set_status(
+            s, actor, ticket.number, "in_progress", expected_version=ticket.version
+        )
+    assert changed.version == ticket.version + 1
+
+
+def test_adds_to_a_desk_in_use_and_numbers_continue(db: Database) -> None:
+    with db.write() as s:
+        first = create_ticket(s, MAIL, subject="Real one", body="x").number
+    _demo(db, tickets=40)
+    _demo(db, tickets=40)  # same seed again: same people, found rather than duplicated
+    with db.write() as s:
+        last = create_ticket(s, MAIL, subject="After the demo", body="x").number
+        numbers = s.exec(select(Ticket.number).order_by(col(Ticket.number))).all()
+        tagged = s.exec(select(func.count()).select_from(TicketTag)).one()
+    assert numbers == list(range(first, first + 82))
+    assert last == first + 81
+    assert tagged > 0
+
+
+def test_needs_at_least_one_ticket(db: Database) -> None:
+    with pytest.raises(InvalidValue, match="at least 1"):
+        _demo(db, tickets=0)
+
+
+def test_fast_timestamps_are_what_the_column_type_would_store(db: Database) -> None:
+    stamp = stamper(db.engine.dialect)
+    moment = datetime(2024, 7, 1, 8, 30, 0, 5)
+    with db.write() as s:
+        s.execute(text("CREATE TABLE stamp_probe (fast TIMESTAMP WITH TIME ZONE)"))
+        s.execute(text("INSERT INTO stamp_probe VALUES (:v)"), {"v": stamp(moment)})
+    with db.read() as s:
+        # Read through the real column type: the same instant, aware, in UTC.
+        probe = Table("stamp_probe", MetaData(), Column("fast", UTCDateTime()))
+        value = s.execute(core_select(probe.c.fast)).scalar_one()
+    assert value == moment.replace(tzinfo=UTC)
