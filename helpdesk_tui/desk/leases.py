@@ -18,6 +18,9 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.storage.models import Lease, utcnow
 
+# Core statements on the table: their rowcount is what the database reports.
+_LEASE = Lease.__table__  # type: ignore[attr-defined]
+
 
 def acquire(
     session: Session,
@@ -31,27 +34,27 @@ def acquire(
     now = now or utcnow()
     expires = now + ttl
     taken = session.execute(
-        update(Lease)
+        update(_LEASE)
         .where(
-            col(Lease.name) == name,
-            or_(col(Lease.holder) == holder, col(Lease.expires_at) <= now),
+            _LEASE.c.name == name,
+            or_(_LEASE.c.holder == holder, _LEASE.c.expires_at <= now),
         )
         .values(
             holder=holder,
             expires_at=expires,
-            acquired_at=case((col(Lease.holder) == holder, col(Lease.acquired_at)), else_=now),
+            acquired_at=case((_LEASE.c.holder == holder, _LEASE.c.acquired_at), else_=now),
         )
-        .execution_options(synchronize_session=False)
     )
     if taken.rowcount == 1:  # type: ignore[attr-defined]
         return True
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     created = session.execute(
-        insert(Lease)
+        insert(_LEASE)
         .values(name=name, holder=holder, acquired_at=now, expires_at=expires)
         .on_conflict_do_nothing(index_elements=["name"])
-    )
-    return created.rowcount == 1  # type: ignore[attr-defined]
+        .returning(_LEASE.c.name)
+    ).first()
+    return created is not None
 
 
 def renew(
@@ -65,23 +68,16 @@ def renew(
     """Extend a lease this holder still has; False when it has passed to someone else."""
     now = now or utcnow()
     result = session.execute(
-        update(Lease)
-        .where(
-            and_(col(Lease.name) == name, col(Lease.holder) == holder),
-        )
+        update(_LEASE)
+        .where(and_(_LEASE.c.name == name, _LEASE.c.holder == holder))
         .values(expires_at=now + ttl)
-        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def release(session: Session, name: str, holder: str) -> None:
     """Give the lease up at once (a clean shutdown), if this holder has it."""
-    session.execute(
-        delete(Lease)
-        .where(col(Lease.name) == name, col(Lease.holder) == holder)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(delete(_LEASE).where(_LEASE.c.name == name, _LEASE.c.holder == holder))
 
 
 def current_holder(session: Session, name: str, *, now: datetime | None = None) -> Lease | None:

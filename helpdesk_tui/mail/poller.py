@@ -120,7 +120,7 @@ class MailboxPoller:
         while not self.stop.is_set():
             try:
                 with _Connection(self.box) as client:
-                    self._prepare(client)
+                    self.prepare(client)
                     failures = 0
                     while not self.stop.is_set():
                         self.poll(client)
@@ -157,7 +157,14 @@ class MailboxPoller:
         if not self.keep_going():
             raise LeaseLost(self.name)
 
-    def _prepare(self, client: IMAPClient) -> None:
+    def run_once(self) -> int:
+        """Connect, import everything new, log out: for tools, tests and the benchmark."""
+        with _Connection(self.box) as client:
+            self.prepare(client)
+            return self.poll(client)
+
+    def prepare(self, client: IMAPClient) -> None:
+        """Create the folders mail is moved to, where the server lacks them."""
         for folder in {self.box.processed_folder, self.box.spam_folder} - {None}:
             assert folder is not None
             if not client.folder_exists(folder):

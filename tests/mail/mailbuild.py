@@ -68,7 +68,11 @@ def mail_settings(**overrides: object) -> MailSettings:
 
 
 def server_settings(
-    dovecot: ImapAccount, smtp: SmtpServer | None = None, **overrides: object
+    dovecot: ImapAccount,
+    smtp: SmtpServer | None = None,
+    *,
+    mailbox: dict[str, object] | None = None,
+    **overrides: object,
 ) -> MailSettings:
     """Settings reading the test Dovecot account and sending through the test SMTP server."""
     box = MailboxSettings.model_validate(
@@ -79,6 +83,7 @@ def server_settings(
             "user": dovecot.user,
             "password": dovecot.password,
             "timeout": 5,
+            **(mailbox or {}),
         }
     )
     values: dict[str, object] = {"mailboxes": {"support": box}}

@@ -1,0 +1,213 @@
+"""The poller against a real Dovecot: import, then \\Seen and move; catch up after failures."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import select
+
+from helpdesk_tui.desk import quarantine
+from helpdesk_tui.desk.mailstate import folder_statuses
+from helpdesk_tui.mail.poller import MailboxPoller, connect
+from helpdesk_tui.mail.service import MailService, read_status
+from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.mail_models import MailFolderState, ProcessedMail
+from helpdesk_tui.storage.models import Message
+
+from .mailbuild import config_for, email, server_settings, tickets
+from .servers import ImapAccount
+from .test_ingest_quarantine import nested_too_deep
+
+SEEN = b"\\Seen"
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'mail.db'}")
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+def poller(db: Database, settings: MailSettings) -> MailboxPoller:
+    return MailboxPoller(
+        db,
+        "support",
+        settings.mailboxes["support"],
+        settings,
+        config_for(settings),
+        stop=threading.Event(),
+    )
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or condition}")
+
+
+def append_all(dovecot: ImapAccount, raws: Sequence[bytes]) -> None:
+    with dovecot.connect() as client:
+        for raw in raws:
+            client.append("INBOX", raw)
+
+
+def test_poll_imports_then_marks_seen_and_moves(db: Database, dovecot: ImapAccount) -> None:
+    settings = server_settings(dovecot)
+    append_all(dovecot, [email(subject=f"Problem {n}") for n in range(3)])
+
+    assert poller(db, settings).run_once() == 3
+
+    assert [t.subject for t in tickets(db)] == ["Problem 0", "Problem 1", "Problem 2"]
+    assert dovecot.list_uids("INBOX") == []
+    moved = dovecot.fetch_flags("Processed")
+    assert len(moved) == 3 and all(SEEN in flags for flags in moved.values())
+    with db.read() as session:
+        [state] = folder_statuses(session)
+    assert (state.last_uid, state.backlog, state.last_error) == (3, 0, None)
+    assert state.last_poll_at is not None
+    assert poller(db, settings).run_once() == 0
+
+
+class _DropsBeforeMove(MailboxPoller):
+    """A poller whose connection dies right after the commit, before the messages move."""
+
+    dropped = False
+
+    def _finish(self, client: object, uids: Sequence[int], outcomes: dict[int, str]) -> None:
+        if not self.dropped and uids:
+            self.dropped = True
+            raise ConnectionResetError("connection lost after the commit")
+        super()._finish(client, uids, outcomes)  # type: ignore[arg-type]
+
+
+def test_messages_committed_but_not_moved_are_moved_later_not_imported_again(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    settings = server_settings(dovecot)
+    append_all(dovecot, [email(subject="one"), email(subject="two")])
+    crashing = _DropsBeforeMove(
+        sqlite_db,
+        "support",
+        settings.mailboxes["support"],
+        settings,
+        config_for(settings),
+        stop=threading.Event(),
+    )
+    with pytest.raises(ConnectionResetError):
+        crashing.run_once()
+    assert len(tickets(sqlite_db)) == 2
+    assert len(dovecot.list_uids("INBOX")) == 2, "still in the inbox, still unread"
+    assert all(SEEN not in f for f in dovecot.fetch_flags("INBOX").values())
+
+    assert poller(sqlite_db, settings).run_once() == 0
+
+    assert len(tickets(sqlite_db)) == 2
+    assert dovecot.list_uids("INBOX") == [] and len(dovecot.list_uids("Processed")) == 2
+
+
+def test_changed_uidvalidity_reads_the_folder_again_without_doubles(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    settings = server_settings(dovecot)
+    raws = [email(subject="one"), email(subject="two")]
+    append_all(dovecot, raws)
+    poller(sqlite_db, settings).run_once()
+    # The server renumbered the folder (e.g. rebuilt): same messages, UIDs start again.
+    append_all(dovecot, raws)
+    with sqlite_db.write() as session:
+        session.execute(update(MailFolderState).values(uidvalidity=1, last_uid=99))
+
+    assert poller(sqlite_db, settings).run_once() == 2  # read again …
+
+    assert len(tickets(sqlite_db)) == 2  # … but stored once
+    assert dovecot.list_uids("INBOX") == []
+
+
+def test_without_move_it_copies_flags_deleted_and_expunges_by_uid(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    settings = server_settings(dovecot)
+    append_all(dovecot, [email(subject="one"), email(subject="two")])
+    worker = poller(sqlite_db, settings)
+    with connect(settings.mailboxes["support"]) as client:
+        client._cached_capabilities = tuple(c for c in client.capabilities() if c != b"MOVE")
+        assert not client.has_capability("MOVE")
+        worker.prepare(client)
+        assert worker.poll(client) == 2
+
+    assert dovecot.list_uids("INBOX") == []
+    assert len(dovecot.list_uids("Processed")) == 2
+    assert len(tickets(sqlite_db)) == 2
+
+
+def test_spam_and_quarantine_leave_the_inbox_too(sqlite_db: Database, dovecot: ImapAccount) -> None:
+    settings = server_settings(
+        dovecot, mailbox={"spam_folder": "Junk"}, blocked=["@spammy.example"]
+    )
+    append_all(
+        dovecot,
+        [email(sender="x@spammy.example"), nested_too_deep(), email(subject="real")],
+    )
+
+    assert poller(sqlite_db, settings).run_once() == 3
+
+    assert dovecot.list_uids("INBOX") == []
+    assert len(dovecot.list_uids("Junk")) == 1
+    assert len(dovecot.list_uids("Processed")) == 2
+    assert [t.subject for t in tickets(sqlite_db)] == ["real"]
+    with sqlite_db.read() as session:
+        [held] = quarantine.list_held(session)
+    assert "nested" in held.reason
+
+
+def test_service_waits_in_idle_and_imports_new_mail_at_once(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    settings = server_settings(dovecot, poll_interval=300)  # only IDLE can be this quick
+    service = MailService(sqlite_db, settings)
+    service.start()
+    try:
+        wait_until(lambda: service.status().last_poll_at is not None, what="first poll")
+        time.sleep(0.3)
+        dovecot.append("INBOX", email(subject="Arrived during IDLE"))
+        wait_until(lambda: len(tickets(sqlite_db)) == 1, timeout=5, what="import via IDLE")
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="move")
+        status = service.status()
+        assert status.running_here == ["mail.poll.support"]
+        assert status.last_error is None and status.folders[0].backlog == 0
+        assert status.outbox_backlog == 1, "the acknowledgement waits: no SMTP configured"
+    finally:
+        service.stop()
+    assert read_status(sqlite_db, settings).leases[0].holder is None, "lease given up on stop"
+
+
+def test_two_services_on_one_database_import_each_message_once(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    settings = server_settings(dovecot, batch_size=5)
+    services = [MailService(sqlite_db, settings) for _ in range(3)]
+    for service in services:
+        service.start()
+    try:
+        append_all(dovecot, [email(subject=f"n{n}") for n in range(30)])
+        wait_until(lambda: len(tickets(sqlite_db)) == 30, timeout=20, what="30 tickets")
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="empty inbox")
+        holders = [s.status().running_here for s in services]
+        assert sorted(map(len, holders)) == [0, 0, 1], holders
+    finally:
+        for service in services:
+            service.stop()
+    with sqlite_db.read() as session:
+        assert len(session.exec(select(ProcessedMail)).all()) == 30
+        assert len(session.exec(select(Message)).all()) == 30

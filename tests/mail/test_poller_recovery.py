@@ -1,0 +1,163 @@
+"""The poller survives what real deployments do to it: SIGKILL mid-batch, an IMAP outage."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from helpdesk_tui.mail.service import MailService
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
+from helpdesk_tui.storage.models import Message, Ticket
+
+from .mailbuild import DESK, SECRET, email, server_settings, tickets
+from .servers import DovecotServer, ImapAccount
+from .test_poller import append_all, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'mail.db'}")
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+def count(db: Database, what: type) -> int:
+    with db.read() as session:
+        return int(session.exec(select(func.count()).select_from(what)).one())
+
+
+def write_config(config_dir: Path, db: Database, dovecot: ImapAccount) -> None:
+    config_dir.mkdir(parents=True, exist_ok=True)
+    path = config_dir / "config.toml"
+    path.write_text(
+        f"""\
+database_url = "{db.url}"
+
+[mail]
+addresses = ["{DESK}"]
+message_id_secret = "{SECRET}"
+batch_size = 10
+lease_seconds = 2
+reconnect_max = 1
+poll_interval = 1
+
+[mail.mailboxes.support]
+host = "{dovecot.host}"
+port = {dovecot.port}
+security = "none"
+user = "{dovecot.user}"
+password = "{dovecot.password}"
+"""
+    )
+    path.chmod(0o600)
+
+
+def start_mail_run(config_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HELPDESK_CONFIG_DIR": str(config_dir)}
+    with log.open("ab") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "helpdesk_tui", "mail", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+
+
+def test_sigkill_mid_batch_then_restart_imports_every_message_exactly_once(
+    sqlite_db: Database, dovecot: ImapAccount, tmp_path: Path
+) -> None:
+    raws = [email(subject=f"Message {n}") for n in range(190)]
+    raws += [email(subject=f"No id {n}", message_id=None) for n in range(10)]
+    append_all(dovecot, raws)
+    config_dir = tmp_path / "run-config"
+    write_config(config_dir, sqlite_db, dovecot)
+    log = tmp_path / "mail-run.log"
+
+    first = start_mail_run(config_dir, log)
+    try:
+        wait_until(lambda: count(sqlite_db, Ticket) >= 30, timeout=60, what="first batches")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    imported_before = count(sqlite_db, Ticket)
+    assert imported_before < 200, "killed while it was still importing"
+
+    second = start_mail_run(config_dir, log)
+    try:
+        wait_until(
+            lambda: count(sqlite_db, Ticket) == 200 and dovecot.list_uids("INBOX") == [],
+            timeout=90,
+            what=f"all 200 imported (log: {log})",
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0, log.read_text()[-3000:]
+
+    subjects = sorted(t.subject for t in tickets(sqlite_db))
+    assert subjects == sorted({t.subject for t in tickets(sqlite_db)}), "no ticket twice"
+    assert len(subjects) == 200
+    assert count(sqlite_db, Message) == 200
+    with sqlite_db.read() as session:
+        outcomes = session.exec(select(ProcessedMail.outcome)).all()
+    assert sorted(set(outcomes)) == [Outcome.TICKET] and len(outcomes) == 200
+    assert dovecot.list_uids("INBOX") == []
+    assert len(dovecot.list_uids("Processed")) == 200, "every message moved, none copied twice"
+
+
+def deliver_while_down(server: DovecotServer, account: ImapAccount, raw: bytes) -> None:
+    """What the MTA does while IMAP is down: drop the message into the user's Maildir."""
+    maildir = server.root / "home" / account.user / "Maildir"
+    owner = maildir.stat()
+    name = f"{time.time():.6f}.{uuid.uuid4().hex}.test"
+    temporary, final = maildir / "tmp" / name, maildir / "new" / name
+    temporary.write_bytes(raw)
+    os.chown(temporary, owner.st_uid, owner.st_gid)
+    temporary.rename(final)
+
+
+def test_dovecot_down_for_30_seconds_then_back_imports_what_arrived_meanwhile(
+    sqlite_db: Database, dovecot: ImapAccount, dovecot_server: DovecotServer
+) -> None:
+    settings = server_settings(dovecot, reconnect_max=2, poll_interval=300)
+    service = MailService(sqlite_db, settings)
+    service.start()
+    try:
+        dovecot.append("INBOX", email(subject="before"))
+        wait_until(lambda: count(sqlite_db, Ticket) == 1, what="first import")
+
+        dovecot.stop()
+        stopped = time.monotonic()
+        for n in range(3):
+            deliver_while_down(dovecot_server, dovecot, email(subject=f"during {n}"))
+        wait_until(
+            lambda: service.status().last_error is not None, timeout=15, what="error noticed"
+        )
+        assert "cannot reach" in (service.status().last_error or "")
+        time.sleep(max(0.0, 30 - (time.monotonic() - stopped)))
+        dovecot.start()
+
+        wait_until(lambda: count(sqlite_db, Ticket) == 4, timeout=15, what="catch-up")
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="moved")
+        wait_until(lambda: service.status().last_error is None, what="error cleared")
+    finally:
+        service.stop()
+    assert sorted(t.subject for t in tickets(sqlite_db)) == [
+        "before",
+        "during 0",
+        "during 1",
+        "during 2",
+    ]
