@@ -98,7 +98,7 @@ class SmtpSettings(BaseModel):
 
 
 class MailSettings(BaseModel):
-    """Mail is off until at least one mailbox is configured."""
+    """Mail is off until a mailbox (to read) or SMTP (to send) is configured."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -148,7 +148,7 @@ class MailSettings(BaseModel):
 
     @property
     def enabled(self) -> bool:
-        return bool(self.mailboxes)
+        return bool(self.mailboxes) or self.smtp is not None
 
     @property
     def from_address(self) -> str | None:
@@ -181,15 +181,18 @@ class MailSettings(BaseModel):
 
     @model_validator(mode="after")
     def _needs_identity(self) -> MailSettings:
-        if self.mailboxes and not self.addresses:
+        if self.enabled and not self.addresses:
             raise ValueError("mail.addresses must name the desk's own address(es)")
         return self
 
     def problems(self) -> list[str]:
         """What keeps mail from running, one line each (empty when it can run)."""
         found = []
-        if not self.mailboxes:
-            found.append("no mailbox is configured ([mail.mailboxes.<name>] in the config)")
+        if not self.enabled:
+            found.append(
+                "mail is not configured: no [mail.mailboxes.<name>] and no [mail.smtp] "
+                "in the config"
+            )
         if len(self.message_id_secret.get_secret_value()) < 16:
             found.append(
                 "mail.message_id_secret is missing or shorter than 16 characters; set it to "

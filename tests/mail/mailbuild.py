@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from sqlmodel import col, select
 
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, SmtpSettings
+from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Message, Outbox, Ticket
 from tests.mail.servers import ImapAccount, SmtpServer
@@ -120,3 +122,11 @@ def outbox(db: Database, kind: str | None = None) -> list[Outbox]:
         if kind is not None:
             statement = statement.where(Outbox.kind == kind)
         return list(session.exec(statement))
+
+
+def sqlite_database(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database (for a fixture): enough for the big and slow mail tests."""
+    database = Database(f"sqlite:///{tmp_path / 'mail.db'}")
+    migrate.upgrade(database)
+    yield database
+    database.dispose()

@@ -16,12 +16,17 @@ from helpdesk_tui.desk.mailstate import folder_statuses
 from helpdesk_tui.mail.poller import MailboxPoller, connect
 from helpdesk_tui.mail.service import MailService, read_status
 from helpdesk_tui.mail.settings import MailSettings
-from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import MailFolderState, ProcessedMail
 from helpdesk_tui.storage.models import Message
 
-from .mailbuild import config_for, email, server_settings, tickets
+from .mailbuild import (
+    config_for,
+    email,
+    server_settings,
+    sqlite_database,
+    tickets,
+)
 from .servers import ImapAccount
 from .test_ingest_quarantine import nested_too_deep
 
@@ -30,10 +35,7 @@ SEEN = b"\\Seen"
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'mail.db'}")
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
+    yield from sqlite_database(tmp_path)
 
 
 def poller(db: Database, settings: MailSettings) -> MailboxPoller:

@@ -15,12 +15,18 @@ import pytest
 from sqlmodel import func, select
 
 from helpdesk_tui.mail.service import MailService
-from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
 from helpdesk_tui.storage.models import Message, Ticket
 
-from .mailbuild import DESK, SECRET, email, server_settings, tickets
+from .mailbuild import (
+    DESK,
+    SECRET,
+    email,
+    server_settings,
+    sqlite_database,
+    tickets,
+)
 from .servers import DovecotServer, ImapAccount
 from .test_poller import append_all, wait_until
 
@@ -29,10 +35,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'mail.db'}")
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
+    yield from sqlite_database(tmp_path)
 
 
 def count(db: Database, what: type) -> int:

@@ -1,0 +1,205 @@
+"""The outbox sender against a real SMTP server (aiosmtpd on loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from sqlalchemy import update
+
+from helpdesk_tui.desk import thread
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.mailstate import deliveries
+from helpdesk_tui.mail.ingest import ingest
+from helpdesk_tui.mail.message_ids import Origin
+from helpdesk_tui.mail.outbox_sender import SENDING, OutboxSender
+from helpdesk_tui.mail.service import MailService
+from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Outbox, OutboxStatus, utcnow
+
+from .mailbuild import DESK, config_for, email, mail_settings, messages, new_id, outbox
+from .servers import SmtpServer
+from .test_poller import wait_until
+
+
+def smtp_settings(smtp: SmtpServer, **overrides: object) -> MailSettings:
+    return mail_settings(
+        smtp={"host": smtp.host, "port": smtp.port, "security": "none", "timeout": 5},
+        **overrides,
+    )
+
+
+def sender(db: Database, settings: MailSettings) -> OutboxSender:
+    return OutboxSender(db, settings, config_for(settings).signer)
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def new_ticket_with_reply(db: Database, settings: MailSettings, admin: Actor) -> tuple[int, str]:
+    """A customer's mail (acknowledged) and an agent's reply: two rows in the outbox."""
+    customer_id = new_id()
+    with db.write() as session:
+        number = ingest(session, email(message_id=customer_id), config_for(settings)).ticket_number
+    assert number is not None
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Unplug it, then call us.")
+    return number, customer_id
+
+
+def test_reply_and_acknowledgement_go_out_threaded_and_marked(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server)
+    number, customer_id = new_ticket_with_reply(db, settings, admin)
+
+    report = asyncio.run(sender(db, settings).send_due())
+
+    assert (report.sent, report.failed) == (2, 0)
+    ack_mail, reply_mail = (parsed(m.raw) for m in smtp_server.wait_for(2))
+    ack_row, reply_row = outbox(db)
+    for mail, row in ((ack_mail, ack_row), (reply_mail, reply_row)):
+        assert row.status == OutboxStatus.SENT and row.sent_at is not None
+        assert mail["Message-ID"] == row.email_message_id
+        checked = config_for(settings).signer.check(row.email_message_id or "")
+        assert (checked.origin, checked.ticket_number) == (Origin.OURS, number)
+        assert f"[#{number}]" in mail["Subject"]
+        assert mail["In-Reply-To"] == customer_id and customer_id in mail["References"]
+        assert mail["From"] == f"Desk Support <{DESK}>" and mail["Reply-To"] == DESK
+        assert mail["X-Helpdesk-Loop"] == DESK
+        assert mail["To"] == "ann@example.org"
+    assert ack_mail["Auto-Submitted"] == "auto-replied"
+    assert reply_mail["Auto-Submitted"] is None, "an agent's reply is not automatic mail"
+    assert "Unplug it" in reply_mail.get_content()
+    reply_message = messages(db, number)[-1]
+    assert reply_message.email_message_id == reply_row.email_message_id, "stored on the thread"
+
+
+def test_smtp_down_means_retries_with_backoff_then_exactly_one_delivery(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server, ack_enabled=False, retry_base=30, retry_max=60)
+    new_ticket_with_reply(db, settings, admin)
+    smtp_server.stop()
+    worker = sender(db, settings)
+
+    report = asyncio.run(worker.send_due())
+    [row] = outbox(db)
+    assert report.retrying == 1
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    assert "SMTP" in (row.last_error or "") and row.next_attempt_at > utcnow()
+    first_id = row.email_message_id
+    assert asyncio.run(worker.send_due()).retrying == 0, "not due again before the backoff"
+
+    smtp_server.start()
+    later = row.next_attempt_at
+    assert asyncio.run(worker.send_due(now=later)).sent == 1
+    assert asyncio.run(worker.send_due(now=later)).sent == 0
+    [delivered] = smtp_server.wait_for(1)
+    assert len(smtp_server.messages) == 1
+    assert parsed(delivered.raw)["Message-ID"] == first_id, "every try uses the same Message-ID"
+    [row] = outbox(db)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, None)
+
+
+def test_a_permanent_refusal_fails_at_once_with_the_servers_reason(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server, ack_enabled=False)
+    number, _ = new_ticket_with_reply(db, settings, admin)
+    smtp_server.respond_with = "554 5.7.1 Message rejected as spam"
+
+    report = asyncio.run(sender(db, settings).send_due())
+
+    [row] = outbox(db)
+    assert report.failed == 1 and row.status == OutboxStatus.FAILED
+    assert row.last_error == "554 5.7.1 Message rejected as spam"
+    with db.read() as session:
+        [delivery] = deliveries(session, row.ticket_id or 0).values()
+    assert (delivery.status, delivery.last_error) == ("failed", row.last_error), (
+        "what the ticket screen shows on the reply"
+    )
+    assert messages(db, number)[-1].id == row.message_id
+
+
+def test_temporary_refusals_fail_after_the_last_try(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server, ack_enabled=False, send_attempts=3, retry_base=0.01)
+    new_ticket_with_reply(db, settings, admin)
+    smtp_server.respond_with = "451 4.3.0 Mailbox temporarily unavailable"
+    worker = sender(db, settings)
+    for _ in range(3):
+        asyncio.run(worker.send_due(now=utcnow().replace(year=2100)))
+
+    [row] = outbox(db)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 3)
+    assert row.last_error == "451 4.3.0 Mailbox temporarily unavailable"
+    assert smtp_server.messages == []
+
+
+def test_a_row_interrupted_while_sending_is_sent_after_a_restart(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server, ack_enabled=False)
+    new_ticket_with_reply(db, settings, admin)
+    # The previous sender claimed the row (Message-ID made, marked sending) and died.
+    sender(db, settings).claim(utcnow())
+    [claimed] = outbox(db)
+    assert claimed.status == SENDING
+
+    report = asyncio.run(sender(db, settings).send_due())
+
+    assert report.sent == 1
+    [mail] = smtp_server.wait_for(1)
+    assert parsed(mail.raw)["Message-ID"] == claimed.email_message_id
+    assert asyncio.run(sender(db, settings).send_due()).sent == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_header_injection_in_a_subject_fails_the_row_not_the_sender(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server, ack_enabled=False)
+    new_ticket_with_reply(db, settings, admin)
+    with db.write() as session:
+        session.execute(update(Outbox).values(subject="Hi\r\nBcc: victim@example.org"))
+
+    report = asyncio.run(sender(db, settings).send_due())
+
+    [row] = outbox(db)
+    assert report.failed == 1 and "cannot build" in (row.last_error or "")
+    assert smtp_server.messages == []
+
+
+def test_service_sends_a_reply_queued_while_smtp_was_down_exactly_once(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server, ack_enabled=False, retry_base=0.2, retry_max=0.3)
+    customer_id = new_id()
+    with db.write() as session:
+        number = ingest(session, email(message_id=customer_id), config_for(settings)).ticket_number
+    assert number is not None
+    smtp_server.stop()
+    service = MailService(db, settings)
+    service.start()
+    try:
+        with db.write() as session:
+            thread.reply(session, admin, number, body="We are on it.")
+        wait_until(lambda: outbox(db)[0].attempts >= 2, what="retries while SMTP is down")
+        assert outbox(db)[0].status == OutboxStatus.PENDING
+        smtp_server.start()
+        wait_until(lambda: outbox(db)[0].status == OutboxStatus.SENT, what="sent after restart")
+        [mail] = smtp_server.wait_for(1)
+        time.sleep(0.5)  # a second copy would have arrived by now
+    finally:
+        service.stop()
+    assert len(smtp_server.messages) == 1
+    sent = parsed(mail.raw)
+    assert sent["In-Reply-To"] == customer_id and f"[#{number}]" in sent["Subject"]
