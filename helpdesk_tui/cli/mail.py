@@ -1,0 +1,264 @@
+"""``helpdesk mail``: check the servers, run the poller and outbox, look after held mail."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.output import echo_json, line
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.safe_text import clean
+from helpdesk_tui.storage.models import utcnow
+
+
+def _mail(runtime: Runtime, *, need_secret: bool = True) -> MailSettings:
+    mail = runtime.settings.mail
+    problems = mail.problems() if need_secret else mail.problems()[:1]
+    if problems:
+        raise CliError("; ".join(problems))
+    return mail
+
+
+def _ingest_config(runtime: Runtime) -> Any:
+    from helpdesk_tui.mail.ingest import IngestConfig
+
+    return IngestConfig.from_settings(_mail(runtime), runtime.settings.desk_name)
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    seconds = int((utcnow() - value).total_seconds())
+    if seconds < 120:
+        return f"{seconds}s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@click.group()
+def mail() -> None:
+    """Fetch and send mail: the poller and the outbox."""
+
+
+@mail.command()
+@pass_runtime
+def check(runtime: Runtime) -> None:
+    """Connect to each mailbox and the SMTP server; name exactly what fails."""
+    from helpdesk_tui.mail.check import check_all
+
+    settings = runtime.settings.mail
+    if not settings.mailboxes and settings.smtp is None:
+        raise CliError("mail is not configured: no [mail.mailboxes.<name>] and no [mail.smtp]")
+
+    def show(report: Any) -> None:
+        click.echo(line(report.target))
+        for step in report.steps:
+            mark = "ok  " if step.ok else "FAIL"
+            click.echo(f"  {mark} {step.name:<16} {line(step.detail)}")
+
+    reports = check_all(settings, on_report=show)
+    failed = [r for r in reports if not r.ok]
+    if failed:
+        raise CliError(f"{len(failed)} of {len(reports)} checks failed")
+
+
+@mail.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every step, not just what happens.")
+@pass_runtime
+def run(runtime: Runtime, verbose: bool) -> None:
+    """Run the poller and the outbox sender in the foreground, logging to stderr.
+
+    Safe to run beside terminals that run them too: database leases let exactly one
+    poller per mailbox and one sender work. Stops cleanly on SIGTERM or Ctrl-C.
+    """
+    from helpdesk_tui.mail.service import MailService
+
+    mail_settings = _mail(runtime)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    service = MailService(runtime.database(), mail_settings, desk_name=runtime.settings.desk_name)
+
+    def stop(_signum: int, _frame: object) -> None:
+        service.stop_event.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    logging.getLogger(__name__).info("mail service starting as %s", service.holder)
+    service.run()
+
+
+@mail.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_runtime
+def status(runtime: Runtime, as_json: bool) -> None:
+    """Last poll, last error and backlog of each mailbox; the outbox; who runs what."""
+    from helpdesk_tui.mail.service import read_status
+
+    state = read_status(runtime.database(), runtime.settings.mail)
+    if as_json:
+        echo_json(
+            {
+                "folders": [vars(f) for f in state.folders],
+                "outbox": state.outbox,
+                "backlog": state.backlog,
+                "leases": [vars(lease) for lease in state.leases],
+            }
+        )
+        return
+    if not state.folders:
+        click.echo("no mailbox polled yet")
+    for folder in state.folders:
+        where = f"{line(folder.mailbox)}/{line(folder.folder)}"
+        click.echo(
+            f"{where}: last poll {_when(folder.last_poll_at)}, "
+            f"backlog {folder.backlog}, last UID {folder.last_uid}"
+        )
+        if folder.last_error:
+            click.echo(f"  last error {_when(folder.last_error_at)}: {line(folder.last_error)}")
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(state.outbox.items())) or "empty"
+    click.echo(f"outbox: {counts}")
+    for lease in state.leases:
+        holder = line(lease.holder) if lease.holder else "nobody"
+        click.echo(f"{lease.name}: {holder}")
+
+
+# --- quarantine -----------------------------------------------------------------------
+
+
+@mail.group()
+def quarantine() -> None:
+    """Mail that could not be processed, kept raw with the reason."""
+
+
+@quarantine.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include entries a retry resolved.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_runtime
+def quarantine_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
+    """Quarantined messages, newest first."""
+    from helpdesk_tui.desk import quarantine as held
+
+    with runtime.database().read() as session:
+        entries = held.list_held(session, include_resolved=show_all)
+    if as_json:
+        echo_json([e.model_dump() for e in entries])
+        return
+    if not entries:
+        click.echo("quarantine is empty")
+    for e in entries:
+        state = "resolved" if e.resolved_at else f"{e.attempts} tries"
+        click.echo(
+            f"{e.id:>5}  {e.created_at:%Y-%m-%d %H:%M}  {state:<9} "
+            f"{line(e.from_hint) or '?':<30} {line(e.subject_hint) or '(no subject)'}"
+        )
+        click.echo(f"       {line(e.reason)}")
+
+
+@quarantine.command("show")
+@click.argument("entry_id", type=int)
+@click.option("--raw", is_flag=True, help="Write the raw bytes (only into a pipe or file).")
+@pass_runtime
+def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
+    """One quarantined message: the reason and the message source."""
+    from helpdesk_tui.desk import quarantine as held
+
+    with runtime.database().read() as session:
+        entry, content = held.get(session, entry_id)
+    if raw:
+        _write_raw(content)
+        return
+    click.echo(f"id:       {entry.id}")
+    click.echo(f"reason:   {line(entry.reason)}")
+    click.echo(f"from:     {line(entry.from_hint) or '?'}")
+    click.echo(f"subject:  {line(entry.subject_hint) or '?'}")
+    click.echo(f"received: {entry.created_at:%Y-%m-%d %H:%M:%S} UTC, tries: {entry.attempts}")
+    if entry.resolved_at:
+        click.echo(f"resolved: {entry.resolved_at:%Y-%m-%d %H:%M:%S} UTC")
+    click.echo("")
+    click.echo(clean(content.decode("utf-8", "replace")))
+
+
+@quarantine.command("retry")
+@click.argument("entry_id", type=int)
+@pass_runtime
+def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
+    """Run a quarantined message through ingest again."""
+    from helpdesk_tui.mail.ingest import retry_quarantined
+
+    config = _ingest_config(runtime)
+    with runtime.database().write() as session:
+        result = retry_quarantined(session, entry_id, config)
+    if result.reason and result.outcome == "quarantine":
+        raise CliError(f"still quarantined: {line(result.reason)}")
+    click.echo(_result_line(result))
+
+
+# --- spam -------------------------------------------------------------------------------
+
+
+@mail.group()
+def spam() -> None:
+    """Mail held as spam (X-Spam-Flag or the block list)."""
+
+
+@spam.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include released messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_runtime
+def spam_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
+    """Held spam, newest first."""
+    from helpdesk_tui.desk import spam as held
+
+    with runtime.database().read() as session:
+        entries = held.list_held(session, include_released=show_all)
+    if as_json:
+        echo_json([e.model_dump() for e in entries])
+        return
+    if not entries:
+        click.echo("no spam held")
+    for e in entries:
+        state = f"released by {line(e.released_by)}" if e.released_at else line(e.reason)
+        click.echo(
+            f"{e.id:>5}  {e.created_at:%Y-%m-%d %H:%M}  {line(e.from_address) or '?':<30} "
+            f"{line(e.subject) or '(no subject)'}  [{state}]"
+        )
+
+
+@spam.command("release")
+@click.argument("entry_id", type=int)
+@pass_runtime
+def spam_release(runtime: Runtime, entry_id: int) -> None:
+    """Let a held message through: it becomes the ticket or follow-up it would have been."""
+    from helpdesk_tui.mail.ingest import release_spam
+
+    config = _ingest_config(runtime)
+    actor = runtime.actor()
+    with runtime.database().write() as session:
+        result = release_spam(session, actor, entry_id, config)
+    click.echo(_result_line(result))
+
+
+def _result_line(result: Any) -> str:
+    if result.ticket_number is not None:
+        verb = "already in" if result.duplicate else "now in"
+        return f"{result.outcome}: {verb} #{result.ticket_number}"
+    return f"{result.outcome}" + (f": {line(result.reason)}" if result.reason else "")
+
+
+def _write_raw(content: bytes) -> None:
+    stream = click.get_binary_stream("stdout")
+    if stream.isatty():
+        raise CliError("refusing to write raw mail to a terminal; redirect it to a file")
+    stream.write(content)
+    stream.flush()

@@ -1,0 +1,206 @@
+"""``helpdesk mail``: check, status, quarantine and spam, against the real test servers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.config import user_config_file
+from helpdesk_tui.mail.poller import MailboxPoller
+from helpdesk_tui.storage.database import Database
+from tests.cli.conftest import Invoke, lines, one_error_line, write_toml
+from tests.conftest import need
+from tests.mail.mailbuild import DESK, SECRET, config_for, email, server_settings
+from tests.mail.servers import DovecotMissing, DovecotServer, ImapAccount, SmtpServer, free_port
+from tests.mail.test_ingest_quarantine import nested_too_deep
+
+
+@pytest.fixture(scope="module")
+def imap_server() -> Iterator[DovecotServer]:
+    """This module's own Dovecot (the mail package's fixtures are not visible from here)."""
+    try:
+        server = DovecotServer()
+    except DovecotMissing as error:
+        need(str(error))
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def dovecot(imap_server: DovecotServer) -> ImapAccount:
+    imap_server.start()
+    return ImapAccount(imap_server, *imap_server.new_account())
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def configure(
+    tmp_path: Path,
+    dovecot: ImapAccount,
+    smtp: SmtpServer,
+    *,
+    password: str | None = None,
+    host: str | None = None,
+    imap_port: int | None = None,
+    folder: str = "INBOX",
+    extra: str = "",
+) -> str:
+    url = f"sqlite:///{tmp_path / 'cli-mail.db'}"
+    write_toml(
+        user_config_file(),
+        f"""\
+database_url = "{url}"
+
+[mail]
+addresses = ["{DESK}"]
+message_id_secret = "{SECRET}"
+{extra}
+
+[mail.mailboxes.support]
+host = "{host or dovecot.host}"
+port = {imap_port or dovecot.port}
+security = "none"
+user = "{dovecot.user}"
+password = "{password or dovecot.password}"
+folder = "{folder}"
+timeout = 3
+
+[mail.smtp]
+host = "{smtp.host}"
+port = {smtp.port}
+security = "none"
+""",
+    )
+    return url
+
+
+def import_inbox(url: str, dovecot: ImapAccount, **overrides: object) -> None:
+    settings = server_settings(dovecot, **overrides)
+    db = Database(url)
+    try:
+        box = settings.mailboxes["support"]
+        MailboxPoller(
+            db, "support", box, settings, config_for(settings), stop=threading.Event()
+        ).run_once()
+    finally:
+        db.dispose()
+
+
+def test_check_passes_every_step_on_working_servers(
+    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    configure(tmp_path, dovecot, smtp_server)
+    result = invoke("mail", "check")
+    assert result.exit_code == 0, result.output + result.stderr
+    out = result.stdout
+    for step in ("DNS", "TCP", "TLS", "login", "folder", "processed folder"):
+        assert f"ok   {step}" in out, out
+    assert "FAIL" not in out
+
+
+@pytest.mark.parametrize(
+    ("change", "step", "words"),
+    [
+        ({"password": "wrong"}, "login", "refused for"),
+        ({"host": "no-such-host.invalid"}, "DNS", "cannot resolve no-such-host.invalid"),
+        ({"imap_port": "closed"}, "TCP", "cannot connect"),
+        ({"folder": "Nope"}, "folder", "cannot open 'Nope'"),
+    ],
+    ids=["login", "dns", "tcp", "folder"],
+)
+def test_check_names_exactly_what_failed(
+    invoke: Invoke,
+    tmp_path: Path,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
+    change: dict[str, object],
+    step: str,
+    words: str,
+) -> None:
+    if change.get("imap_port") == "closed":
+        change = {"imap_port": free_port()}
+    configure(tmp_path, dovecot, smtp_server, **change)  # type: ignore[arg-type]
+    result = invoke("mail", "check")
+    assert result.exit_code == 1
+    [failure] = [line for line in lines(result.stdout) if "FAIL" in line]
+    assert f"FAIL {step}" in failure and words in failure, failure
+    assert dovecot.password not in result.stdout + result.stderr
+    assert "1 of 2 checks failed" in one_error_line(result.stderr)
+
+
+def test_check_smtp_down_and_tls_mismatch(
+    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    configure(tmp_path, dovecot, smtp_server)
+    text = user_config_file().read_text().replace('security = "none"\n', 'security = "tls"\n', 1)
+    write_toml(user_config_file(), text)
+    smtp_server.stop()
+    result = invoke("mail", "check")
+    assert result.exit_code == 1
+    failures = [line for line in lines(result.stdout) if "FAIL" in line]
+    assert len(failures) == 2, result.stdout
+    assert "FAIL TLS" in failures[0]  # implicit TLS spoken to a plain IMAP port
+    assert "FAIL TCP" in failures[1] and str(smtp_server.port) in failures[1]
+
+
+def test_status_quarantine_and_spam(
+    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    url = configure(tmp_path, dovecot, smtp_server, extra='blocked = ["@spammy.example"]')
+    assert invoke("db", "upgrade").exit_code == 0
+    evil_subject = "Hi \x1b]52;c;cm0gLXJmIH4=\x07 there"
+    with dovecot.connect() as client:
+        for raw in (
+            email(subject="real one"),
+            nested_too_deep(),
+            email(sender="x@spammy.example", subject=evil_subject),
+        ):
+            client.append("INBOX", raw)
+    import_inbox(url, dovecot, blocked=["@spammy.example"])
+
+    status = invoke("mail", "status")
+    assert status.exit_code == 0, status.stderr
+    assert "support/INBOX: last poll" in status.stdout and "backlog 0" in status.stdout
+    assert "outbox: 1 pending" in status.stdout
+    data = json.loads(invoke("mail", "status", "--json").stdout)
+    assert data["backlog"] == 1 and data["folders"][0]["last_uid"] == 3
+
+    listed = invoke("mail", "quarantine", "list")
+    assert listed.exit_code == 0 and "nested" in listed.stdout
+    entry_id = listed.stdout.split()[0]
+    shown = invoke("mail", "quarantine", "show", entry_id)
+    assert shown.exit_code == 0 and "reason:" in shown.stdout and "Russian dolls" in shown.stdout
+    raw = invoke("mail", "quarantine", "show", entry_id, "--raw")
+    assert raw.stdout_bytes == nested_too_deep()
+    retried = invoke("mail", "quarantine", "retry", entry_id)
+    assert retried.exit_code == 1 and "still quarantined" in one_error_line(retried.stderr)
+    missing = invoke("mail", "quarantine", "show", "999")
+    assert one_error_line(missing.stderr) == "error: no quarantined message 999"
+
+    spam = invoke("mail", "spam", "list")
+    assert spam.exit_code == 0 and "x@spammy.example" in spam.stdout
+    assert "\x1b" not in spam.stdout and "\x07" not in spam.stdout
+    spam_id = spam.stdout.split()[0]
+    released = invoke("mail", "spam", "release", spam_id)
+    assert released.exit_code == 0, released.stderr
+    assert released.stdout.startswith("ticket: now in #2")
+    again = invoke("mail", "spam", "release", spam_id)
+    assert "released already" in one_error_line(again.stderr)
+    assert invoke("mail", "spam", "list").stdout.strip() == "no spam held"
+
+
+def test_mail_commands_refuse_without_configuration(invoke: Invoke) -> None:
+    result = invoke("mail", "run")
+    assert result.exit_code == 1
+    assert "mail is not configured" in one_error_line(result.stderr)
