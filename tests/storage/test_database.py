@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import col
+
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import SQLITE_BUSY_TIMEOUT_MS, Database
+from helpdesk_tui.storage.models import Message, Ticket
+from helpdesk_tui.storage.types import UTCDateTime
+from tests.conftest import sqlite_url
+
+QUEUE_INDEXES = {
+    "ticket": [
+        ["status", "updated_at", "id"],
+        ["assignee_id", "status", "updated_at", "id"],
+        ["team_id", "status", "updated_at", "id"],
+        ["priority_rank", "created_at", "id"],
+        ["updated_at", "id"],
+        ["requester_id", "created_at"],
+        ["number"],
+    ],
+    "ticket_tag": [["tag_id", "ticket_id"]],
+    "message": [["ticket_id", "created_at", "id"]],
+    "event": [["ticket_id", "ticket_version"], ["created_at", "id"]],
+}
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(sqlite_url(tmp_path))
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+def test_sqlite_pragmas_hold_on_every_connection(sqlite_db: Database) -> None:
+    db = sqlite_db
+    # Two connections at once: the pragmas are set per connection, not once per file.
+    with db.engine.connect() as first, db.engine.connect() as second:
+        for conn in (first, second):
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(IntegrityError), db.write() as session:
+        session.add(Message(ticket_id=987_654, kind="note", body="orphan"))
+        session.flush()
+
+
+def test_aware_datetimes_round_trip_as_the_same_instant_in_utc(db: Database) -> None:
+    probe = Table("tz_probe", MetaData(), Column("id", Integer, primary_key=True))
+    probe.append_column(Column("at", UTCDateTime()))
+    probe.create(db.engine)
+    plus_five = timezone(timedelta(hours=5, minutes=30))
+    stored = [
+        # 1 µs after the next one, though its wall-clock reading is hours earlier.
+        datetime(2024, 10, 27, 1, 0, 0, 2, tzinfo=UTC),
+        datetime(2024, 10, 27, 6, 30, 0, 1, tzinfo=plus_five),
+        datetime(1999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-8))),
+    ]
+    with db.engine.begin() as conn:
+        conn.execute(probe.insert(), [{"id": i, "at": at} for i, at in enumerate(stored)])
+    with db.engine.connect() as conn:
+        read = conn.execute(select(probe.c.at).order_by(probe.c.at)).scalars().all()
+        later = conn.execute(select(probe.c.id).where(probe.c.at > stored[1])).scalars().all()
+    assert read == sorted(stored)  # same instants, in time order across offsets
+    assert all(at.tzinfo is not None and at.utcoffset() == timedelta(0) for at in read)
+    assert later == [0]
+
+
+def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(StatementError, match="naive datetime"), db.write() as session:
+        session.execute(select(Ticket.id).where(col(Ticket.created_at) > datetime(2024, 1, 1)))
+
+
+def test_the_indexes_that_serve_the_queue_exist(db: Database) -> None:
+    inspector = inspect(db.engine)
+    for table, wanted in QUEUE_INDEXES.items():
+        indexed = [list(i["column_names"]) for i in inspector.get_indexes(table)]
+        indexed += [list(u["column_names"]) for u in inspector.get_unique_constraints(table)]
+        for columns in wanted:
+            assert columns in indexed, f"{table}: no index on {columns}"
+
+
+@pytest.mark.parametrize(
+    ("where", "order", "index"),
+    [
+        ("status = 'open'", "updated_at DESC, id DESC", "ix_ticket_status_updated"),
+        (
+            "assignee_id = 1 AND status = 'open'",
+            "updated_at DESC, id DESC",
+            "ix_ticket_assignee_status_updated",
+        ),
+        (
+            "team_id = 1 AND status = 'new'",
+            "updated_at DESC, id DESC",
+            "ix_ticket_team_status_updated",
+        ),
+        (
+            "1 = 1",
+            "priority_rank DESC, created_at DESC, id DESC",
+            "ix_ticket_priority_rank_created",
+        ),
+    ],
+)
+def test_sqlite_pages_the_queue_by_index_without_sorting(
+    sqlite_db: Database, where: str, order: str, index: str
+) -> None:
+    """A page of the queue is an index walk: no full scan, no temporary sort of all tickets.
+
+    SQLite only: PostgreSQL's planner rightly scans a near-empty table instead.
+    """
+    query = f"SELECT id FROM ticket WHERE {where} ORDER BY {order} LIMIT 50"
+    with sqlite_db.engine.connect() as conn:
+        plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}"))
+    assert index in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
