@@ -44,10 +44,10 @@ class Arrival:
 
 @dataclass(frozen=True)
 class Since:
-    """What arrived, and the ticket's version now (to send against once confirmed)."""
+    """What arrived, and how far that brings the agent who reads it (to send against)."""
 
     arrivals: list[Arrival]
-    version: int
+    current: Watermark
 
 
 def watermark(session: Session, number: int) -> Watermark:
@@ -63,6 +63,7 @@ def since(session: Session, mark: Watermark, *, excluding: Actor | None = None) 
     ``excluding`` leaves out the agent's own doings (they know what they did).
     """
     ticket = load_ticket(session, mark.number)
+    current = watermark(session, mark.number)
     messages = select(Message).where(
         Message.ticket_id == ticket.id, col(Message.id) > mark.last_message_id
     )
@@ -71,7 +72,7 @@ def since(session: Session, mark: Watermark, *, excluding: Actor | None = None) 
         col(Event.ticket_version) > mark.version,
         col(Event.kind).not_in(MESSAGE_EVENTS),
     )
-    return Since(_arrivals(session, messages, events, excluding), ticket.version)
+    return Since(_arrivals(session, messages, events, excluding), current)
 
 
 def since_time(
@@ -79,13 +80,14 @@ def since_time(
 ) -> Since:
     """Messages and events on the ticket after ``when``."""
     ticket = load_ticket(session, number)
+    current = watermark(session, number)
     messages = select(Message).where(Message.ticket_id == ticket.id, col(Message.created_at) > when)
     events = select(Event).where(
         Event.ticket_id == ticket.id,
         col(Event.created_at) > when,
         col(Event.kind).not_in(MESSAGE_EVENTS),
     )
-    return Since(_arrivals(session, messages, events, excluding), ticket.version)
+    return Since(_arrivals(session, messages, events, excluding), current)
 
 
 def _arrivals(

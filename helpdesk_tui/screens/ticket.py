@@ -1,29 +1,719 @@
-"""The ticket screen: one ticket's thread, fields, history and every action on it."""
+"""The ticket screen: one ticket's thread, fields and history, and every action on it.
+
+Reads and writes run in thread workers; results come back as messages. Every change is
+made against the version the agent was looking at when they started it (``expected_version``),
+so a change someone else made meanwhile is refused by the desk; the screen then reloads and
+says who changed what.
+
+While the screen is open it heartbeats presence (viewing, or replying while a composer is
+open) every ``BEAT_SECONDS``, re-arming the timer after each beat; the same beat reads who
+else is on the ticket and whether its version moved, and reloads when it did.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
+from sqlmodel import Session
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Header
+from textual.worker import Worker, WorkerState
+
+from helpdesk_tui.desk import fields, presence, relations
+from helpdesk_tui.desk.activity import Arrival, Watermark, since
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import list_agents, list_teams
+from helpdesk_tui.desk.attachments import TargetExists, safe_filename, save_attachment
+from helpdesk_tui.desk.claims import take_next
+from helpdesk_tui.desk.errors import Conflict, DeskError
+from helpdesk_tui.desk.presence import OnTicket
+from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.statuses import ALLOWED
+from helpdesk_tui.desk.ticket_view import TicketView, find_tickets, load_view
+from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.drafts import DraftKind, DraftStore
+from helpdesk_tui.messages import TicketChanged
+from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.confirm import Choice, ChoiceScreen, confirm
+from helpdesk_tui.screens.pickers import Pick, PickScreen, PromptScreen, TicketPickScreen
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Activity, Priority, Status, TicketType
+from helpdesk_tui.widgets.history_log import HistoryLog
+from helpdesk_tui.widgets.side_panel import SidePanel
+from helpdesk_tui.widgets.thread import Thread, human_size
+from helpdesk_tui.widgets.ticket_header import TicketHeader
+
+if TYPE_CHECKING:
+    from helpdesk_tui.app import HelpdeskApp
+
+BEAT_SECONDS = 1.5
+"""Presence heartbeat and change check: others see this terminal on the ticket within 2 s."""
+
+Change = Callable[[Session, Actor, int, int], object]
+"""A desk change: (session, actor, ticket number, expected version)."""
 
 
-class TicketScreen(Screen[None]):
+@dataclass(frozen=True)
+class Action:
+    """A ticket action: its key binding, and its line in the command palette."""
+
+    name: str
+    key: str
+    title: str
+    help: str
+    show: bool = False
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("reply", "r", "Reply", "Answer the customer by email", show=True),
+    Action("note", "n", "Note", "Add an internal note (never sent)", show=True),
+    Action("call", "c", "Log call", "Write down a phone call with the customer"),
+    Action("assign_me", "m", "Mine", "Assign this ticket to me", show=True),
+    Action("assign_agent", "a", "Assign", "Assign to an agent (fuzzy pick)", show=True),
+    Action("assign_team", "T", "Team", "Hand to a team (fuzzy pick)"),
+    Action("status", "s", "Status", "Change the status", show=True),
+    Action("priority", "p", "Priority", "Change the priority", show=True),
+    Action("type", "y", "Type", "Change the type"),
+    Action("category", "C", "Category", "Set or clear the category"),
+    Action("tags", "t", "Tags", "Edit the tags"),
+    Action("escalate", "e", "Escalate", "Move up one support tier"),
+    Action("merge", "M", "Merge", "Merge this ticket into another one"),
+    Action("link", "l", "Link", "Link another ticket as related"),
+    Action("save_attachment", "d", "Save file", "Save an attachment to a file"),
+    Action("next", "right_square_bracket", "Next", "Next ticket in the queue", show=True),
+    Action("previous", "left_square_bracket", "Prev", "Previous ticket in the queue"),
+    Action("take_next", "x", "Take next", "Take the most urgent unassigned ticket of my teams"),
+    Action("history", "h", "History", "Show the history of changes (again: the thread)"),
+    Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
+    Action("reload", "ctrl+l", "Reload", "Read the ticket again"),
+)
+
+
+class TicketScreen(DeskScreen):
     """One ticket, opened from the queue (Enter) or the command palette."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="ticket.back")]
+    CSS_PATH = "ticket.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="ticket.back"),
+        *(Binding(a.key, a.name, a.title, show=a.show, id=f"ticket.{a.name}") for a in ACTIONS),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, number: int, view: TicketView) -> None:
+            super().__init__()
+            self.number = number
+            self.view = view
+
+    class Beat(Message):
+        """A heartbeat's answer: who else is here, and what others changed since our view."""
+
+        def __init__(
+            self, number: int, others: list[OnTicket], version: int, news: list[Arrival]
+        ) -> None:
+            super().__init__()
+            self.number = number
+            self.others = others
+            self.version = version
+            self.news = news
+
+    class Done(Message):
+        """A change was saved; ``open_number`` is a ticket to show next (take, merge)."""
+
+        def __init__(self, number: int, text: str, open_number: int | None = None) -> None:
+            super().__init__()
+            self.number = number
+            self.text = text
+            self.open_number = open_number
+
+    class Ready(Message):
+        """Checked who else is replying; the composer may open (after a warning)."""
+
+        def __init__(self, kind: DraftKind, mark: Watermark, replying: list[OnTicket]) -> None:
+            super().__init__()
+            self.kind = kind
+            self.mark = mark
+            self.replying = replying
+
+    class Picked(Message):
+        """Lists for a picker came back from the database."""
+
+        def __init__(self, what: str, picks: list[Pick]) -> None:
+            super().__init__()
+            self.what = what
+            self.picks = picks
 
     def __init__(self, number: int) -> None:
         super().__init__()
         self.number = number
+        self.view: TicketView | None = None
+        self.others: list[OnTicket] = []
+        self.activity = Activity.VIEWING
+        self.drafts = DraftStore()
+        self._beat_timer: Timer | None = None
+        self._beating = True
+        self._saving: tuple[int, str] = (0, "")
+
+    @property
+    def desk_app(self) -> HelpdeskApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"#{self.number}", id="ticket-placeholder")
+        yield TicketHeader(id="ticket-header")
+        with Horizontal(id="ticket-body"):
+            with ContentSwitcher(initial="thread", id="ticket-main"):
+                yield Thread(id="thread")
+                yield HistoryLog(id="history")
+            yield SidePanel(id="side")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TicketHeader).show_ticket(self.number, None)
+        self.query_one(Thread).focus()
+        self.reload()
+        self._beat()
+
+    def on_unmount(self) -> None:
+        self._beating = False
+        if self._beat_timer is not None:
+            self._beat_timer.stop()
+        app = self.desk_app
+        if any(isinstance(s, TicketScreen) and s is not self for s in app.screen_stack):
+            return  # another ticket screen took over; its beat replaces this one's marker
+        app.run_worker(
+            partial(_leave_ticket, app.db, app.actor, app.session_id),
+            thread=True,
+            exit_on_error=False,
+            group="presence-leave",
+        )
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
+    def reload(self) -> None:
+        number = self.number
+        with self.desk_app.db.read() as session:
+            view = load_view(session, number)
+        self.post_message(self.Loaded(number, view))
+
+    def on_ticket_screen_loaded(self, message: Loaded) -> None:
+        if message.number != self.number:
+            return
+        self.view = view = message.view
+        now = self.desk_app.clock()
+        self.query_one(TicketHeader).show_ticket(self.number, view.row)
+        self.query_one(Thread).show(view.entries, now)
+        self.query_one(HistoryLog).show(view, now)
+        self.query_one(SidePanel).show(view, now)
+
+    def open_number(self, number: int) -> None:
+        """Show another ticket in this screen (next, previous, take next, after a merge)."""
+        if number == self.number:
+            self.reload()
+            return
+        self.number = number
+        self.view = None
+        self.others = []
+        header = self.query_one(TicketHeader)
+        header.show_ticket(number, None)
+        header.show_presence([])
+        self.query_one(ContentSwitcher).current = "thread"
+        self.reload()
+        self._beat()
+
+    # -- presence -----------------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        if self._beat_timer is not None:
+            self._beat_timer.stop()
+            self._beat_timer = None
+        mark = self.view.watermark if self.view is not None else None
+        self._heartbeat(self.number, self.activity, mark)
+
+    @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
+    def _heartbeat(self, number: int, activity: Activity, mark: Watermark | None) -> None:
+        app = self.desk_app
+        now = app.clock()
+        with app.db.write() as session:
+            presence.heartbeat(session, app.actor, app.session_id, number, activity, now=now)
+        with app.db.read() as session:
+            others = presence.on_tickets(
+                session, [number], now=now, exclude_session=app.session_id
+            ).get(number, [])
+            version = load_ticket(session, number).version
+            news: list[Arrival] = []
+            if mark is not None and mark.number == number and version != mark.version:
+                news = since(session, mark, excluding=app.actor).arrivals
+        self.post_message(self.Beat(number, others, version, news))
+
+    def on_ticket_screen_beat(self, message: Beat) -> None:
+        self._rearm()
+        if message.number != self.number:
+            return
+        self.others = message.others
+        self.query_one(TicketHeader).show_presence(message.others)
+        if self.view is not None and message.version != self.view.row.version:
+            if message.news:
+                self._tell_news(message.news)
+            self.reload()
+
+    def _tell_news(self, news: list[Arrival]) -> None:
+        lines = [f"{a.who}: {a.what}" for a in news[-3:]]
+        self.notify("\n".join(lines), title=f"#{self.number} changed", timeout=6, markup=False)
+
+    def _rearm(self) -> None:
+        if self._beating and self.is_mounted:
+            self._beat_timer = self.set_timer(BEAT_SECONDS, self._beat)
+
+    def _set_activity(self, activity: Activity) -> None:
+        self.activity = activity
+        self._beat()
+
+    # -- failures -----------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        group, error = event.worker.group, event.worker.error
+        if group == "presence":
+            self._rearm()
+        if isinstance(error, Conflict):
+            self.notify(str(error), title="Not saved", severity="warning", timeout=12, markup=False)
+            self.reload()
+        elif isinstance(error, TargetExists):
+            self._ask_overwrite(error.path)
+        elif isinstance(error, DeskError) and group != "ticket-load":
+            self.notify(str(error), title="Not done", severity="error", timeout=8, markup=False)
+        else:
+            super().on_worker_state_changed(event)
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def _seen(self) -> TicketView | None:
+        """The view an action starts from, or a note that the ticket is still loading."""
+        if self.view is None or self.view.row.number != self.number:
+            self.notify("The ticket is still loading", severity="warning", timeout=3)
+            return None
+        return self.view
+
+    def _change(self, done: str, change: Change, *, version: int | None = None) -> None:
+        """Run ``change`` against the version seen (by default: the one on screen now)."""
+        view = self._seen()
+        if view is None:
+            return
+        self._write(self.number, view.row.version if version is None else version, done, change)
+
+    @work(thread=True, group="ticket-write", exit_on_error=False)
+    def _write(self, number: int, version: int, done: str, change: Change) -> None:
+        app = self.desk_app
+        with app.db.write() as session:
+            result = change(session, app.actor, number, version)
+        open_number = result if isinstance(result, int) and result != number else None
+        self.post_message(self.Done(number, done, open_number))
+
+    def on_ticket_screen_done(self, message: Done) -> None:
+        self.notify(message.text, timeout=3, markup=False)
+        self.desk_app.post_message(TicketChanged(message.number))
+        if message.open_number is not None:
+            self.open_number(message.open_number)
+        elif message.number == self.number:
+            self.reload()
+
+    def _pick_then(
+        self, screen: PickScreen | PromptScreen | TicketPickScreen, apply: Callable[[str], None]
+    ) -> None:
+        """Show a picker; its answer (if any) goes to ``apply``."""
+
+        def picked(answer: str | None) -> None:
+            if answer is not None:
+                apply(answer)
+
+        self.app.push_screen(screen, picked)
+
+    # -- the actions --------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reply(self) -> None:
+        self._start_composer("reply")
+
+    def action_note(self) -> None:
+        self._start_composer("note")
+
+    def action_call(self) -> None:
+        self._start_composer("call")
+
+    def action_assign_me(self) -> None:
+        me = self.desk_app.actor.name
+        self._change(
+            f"#{self.number} is yours now",
+            lambda s, a, n, v: fields.assign(s, a, n, agent=me, expected_version=v),
+        )
+
+    def action_assign_agent(self) -> None:
+        self._load_picks("agent")
+
+    def action_assign_team(self) -> None:
+        self._load_picks("team")
+
+    @work(thread=True, group="ticket-picks", exit_on_error=False)
+    def _load_picks(self, what: str) -> None:
+        with self.desk_app.db.read() as session:
+            if what == "agent":
+                picks = [
+                    Pick(agent.login, agent.login, f"{agent.name} · {', '.join(teams)}")
+                    for agent, teams in list_agents(session)
+                    if agent.active
+                ]
+            else:
+                picks = [
+                    Pick(team.name, team.name, team.description) for team in list_teams(session)
+                ]
+        self.post_message(self.Picked(what, picks))
+
+    def on_ticket_screen_picked(self, message: Picked) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        version = view.row.version
+        if message.what == "agent":
+            self._pick_then(
+                PickScreen(f"Assign #{self.number} to", message.picks, current=view.row.assignee),
+                lambda login: self._change(
+                    f"#{self.number} assigned to {login}",
+                    lambda s, a, n, v: fields.assign(s, a, n, agent=login, expected_version=v),
+                    version=version,
+                ),
+            )
+        else:
+            self._pick_then(
+                PickScreen(f"Hand #{self.number} to team", message.picks, current=view.row.team),
+                lambda team: self._change(
+                    f"#{self.number} handed to {team}",
+                    lambda s, a, n, v: fields.assign(s, a, n, team=team, expected_version=v),
+                    version=version,
+                ),
+            )
+
+    def action_status(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        current = Status(view.row.status)
+        allowed = [s for s in Status if s in ALLOWED[current]]
+        if not allowed:
+            self.notify(f"#{self.number} is {current.value}; its status no longer changes")
+            return
+        picks = [Pick(s.value, s.value.replace("_", " ")) for s in allowed]
+        self._field_pick("status", f"Status of #{self.number} (now {current.value})", picks)
+
+    def action_priority(self) -> None:
+        picks = [Pick(p.value, p.value) for p in reversed(Priority)]
+        self._field_pick("priority", f"Priority of #{self.number}", picks)
+
+    def action_type(self) -> None:
+        picks = [Pick(t.value, t.value.replace("_", " ")) for t in TicketType]
+        self._field_pick("type", f"Type of #{self.number}", picks)
+
+    def _field_pick(self, field: str, title: str, picks: list[Pick]) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        setters: dict[str, Callable[..., object]] = {
+            "status": fields.set_status,
+            "priority": fields.set_priority,
+            "type": fields.set_type,
+        }
+        setter, version = setters[field], view.row.version
+        current = getattr(view.row, field)
+        self._pick_then(
+            PickScreen(title, picks, current=current),
+            lambda value: self._change(
+                f"#{self.number} {field}: {value.replace('_', ' ')}",
+                lambda s, a, n, v: setter(s, a, n, value, expected_version=v),
+                version=version,
+            ),
+        )
+
+    def action_category(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        version = view.row.version
+        self._pick_then(
+            PromptScreen(
+                f"Category of #{self.number}", hint="Empty clears it", value=view.row.category or ""
+            ),
+            lambda value: self._change(
+                f"#{self.number} category: {value.strip() or 'none'}",
+                lambda s, a, n, v: fields.set_category(s, a, n, value, expected_version=v),
+                version=version,
+            ),
+        )
+
+    def action_tags(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        version, before = view.row.version, set(view.detail.tags)
+
+        def apply(value: str) -> None:
+            after = set(value.replace(",", " ").split())
+            add, remove = sorted(after - before), sorted(before - after)
+            if not (add or remove):
+                return
+            self._change(
+                f"#{self.number} tags: {' '.join(sorted(after)) or 'none'}",
+                lambda s, a, n, v: fields.set_tags(
+                    s, a, n, add=add, remove=remove, expected_version=v
+                ),
+                version=version,
+            )
+
+        self._pick_then(
+            PromptScreen(
+                f"Tags of #{self.number}",
+                hint="Words separated by spaces; remove a word to drop the tag",
+                value=" ".join(view.detail.tags),
+            ),
+            apply,
+        )
+
+    def action_escalate(self) -> None:
+        self._change(
+            f"#{self.number} escalated",
+            lambda s, a, n, v: fields.escalate(s, a, n, expected_version=v),
+        )
+
+    def _finder(self) -> Callable[[str], list[TicketRow]]:
+        db = self.desk_app.db
+
+        def find(query: str) -> list[TicketRow]:
+            with db.read() as session:
+                return find_tickets(session, query)
+
+        return find
+
+    def action_merge(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        version = view.row.version
+
+        def picked(target: str) -> None:
+            other = int(target)
+            question = Text(f"Merge #{self.number} into #{other}? #{self.number} will be closed.")
+
+            def answered(answer: str | None) -> None:
+                if answer == "yes":
+                    self._change(
+                        f"#{self.number} merged into #{other}",
+                        lambda s, a, n, v: (
+                            relations.merge(s, a, n, other, expected_version=v).number
+                        ),
+                        version=version,
+                    )
+
+            self.app.push_screen(confirm(question, yes="Merge"), answered)
+
+        self._pick_then(
+            TicketPickScreen(f"Merge #{self.number} into", self._finder(), exclude=self.number),
+            picked,
+        )
+
+    def action_link(self) -> None:
+        def picked(target: str) -> None:
+            other = int(target)
+            self._change(
+                f"#{self.number} linked to #{other}",
+                lambda s, a, n, v: relations.link(s, a, n, other),
+            )
+
+        self._pick_then(
+            TicketPickScreen(f"Link #{self.number} to", self._finder(), exclude=self.number),
+            picked,
+        )
+
+    def action_next(self) -> None:
+        self._step(1)
+
+    def action_previous(self) -> None:
+        self._step(-1)
+
+    @work(thread=True, exclusive=True, group="ticket-step", exit_on_error=False)
+    def _step(self, step: int) -> None:
+        finder = getattr(self.app, "neighbour_ticket", None)
+        number = finder(self.number, step) if finder is not None else None
+        self.app.call_from_thread(self._stepped, number, step)
+
+    def _stepped(self, number: int | None, step: int) -> None:
+        if number is None:
+            where = "after" if step > 0 else "before"
+            self.notify(f"No ticket {where} #{self.number} in the queue", timeout=3)
+        else:
+            self.open_number(number)
+
+    def action_take_next(self) -> None:
+        self._take()
+
+    @work(thread=True, exclusive=True, group="ticket-take", exit_on_error=False)
+    def _take(self) -> None:
+        app = self.desk_app
+        with app.db.write() as session:
+            number = take_next(session, app.actor).number
+        self.post_message(self.Done(number, f"You took #{number}", number))
+
+    def action_history(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "history" if switcher.current == "thread" else "thread"
+        self.query_one(f"#{switcher.current}").focus()
+
+    def action_quotes(self) -> None:
+        self.query_one(Thread).toggle_quotes()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    # -- attachments --------------------------------------------------------------------------
+
+    def action_save_attachment(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        if not view.attachments:
+            self.notify(f"#{self.number} has no attachments", timeout=3)
+            return
+        names = {str(a.id): a.filename for a in view.attachments}
+        picks = [
+            Pick(str(a.id), a.filename, f"{human_size(a.size)} · {a.content_type}")
+            for a in view.attachments
+        ]
+
+        def chosen(attachment_id: str) -> None:
+            default = _download_dir() / safe_filename(names[attachment_id])
+            self._pick_then(
+                PromptScreen("Save to", value=str(default)),
+                lambda path: self._start_save(int(attachment_id), path, overwrite=False),
+            )
+
+        self._pick_then(PickScreen(f"Save an attachment of #{self.number}", picks), chosen)
+
+    def _start_save(self, attachment_id: int, path: str, *, overwrite: bool) -> None:
+        self._saving = (attachment_id, path)
+        self._save(self.number, attachment_id, path, overwrite=overwrite)
+
+    @work(thread=True, group="ticket-save", exit_on_error=False)
+    def _save(self, number: int, attachment_id: int, path: str, *, overwrite: bool) -> None:
+        target = Path(path).expanduser()
+        with self.desk_app.db.read() as session:
+            saved = save_attachment(
+                session,
+                number,
+                attachment_id,
+                target.parent,
+                name=target.name,
+                overwrite=overwrite,
+            )
+        self.app.call_from_thread(self.notify, f"Saved {saved}", timeout=4, markup=False)
+
+    def _ask_overwrite(self, path: Path) -> None:
+        attachment_id, requested = self._saving
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self._start_save(attachment_id, requested, overwrite=True)
+
+        question = plain(f"{path} exists. Replace it?")
+        self.app.push_screen(confirm(question, yes="Replace", key="o"), answered)
+
+    # -- composing ----------------------------------------------------------------------------
+
+    def _start_composer(self, kind: DraftKind) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        self._check_replying(kind, view.watermark)
+
+    @work(thread=True, exclusive=True, group="ticket-compose", exit_on_error=False)
+    def _check_replying(self, kind: DraftKind, mark: Watermark) -> None:
+        app = self.desk_app
+        with app.db.read() as session:
+            on = presence.on_tickets(
+                session, [mark.number], now=app.clock(), exclude_session=app.session_id
+            ).get(mark.number, [])
+        replying = [e for e in on if e.activity == Activity.REPLYING]
+        self.post_message(self.Ready(kind, mark, replying))
+
+    def on_ticket_screen_ready(self, message: Ready) -> None:
+        if message.mark.number != self.number:
+            return
+        if not message.replying or message.kind != "reply":
+            self._open_composer(message.kind, message.mark)
+            return
+        names = Text()
+        for index, entry in enumerate(message.replying):
+            if index:
+                names.append(" and ")
+            names.append_text(plain(entry.name or entry.login, "bold"))
+            if entry.name and entry.name != entry.login:
+                names.append_text(Text.assemble(" (", plain(entry.login), ")"))
+        verb = "is" if len(message.replying) == 1 else "are"
+        question = Text.assemble(
+            names, f" {verb} replying to #{self.number} right now.\n", "Write a reply as well?"
+        )
+
+        def answered(answer: str | None) -> None:
+            if answer == "continue":
+                self._open_composer(message.kind, message.mark)
+
+        self.app.push_screen(
+            ChoiceScreen(question, [Choice("c", "Continue anyway", "continue")], id="collision"),
+            answered,
+        )
+
+    def _open_composer(self, kind: DraftKind, mark: Watermark) -> None:
+        subject = self.view.row.subject if self.view is not None else ""
+
+        def closed(sent: bool | None) -> None:
+            self._set_activity(Activity.VIEWING)
+            if sent:
+                self.desk_app.post_message(TicketChanged(mark.number))
+                self.reload()
+
+        self._set_activity(Activity.REPLYING)
+        self.app.push_screen(
+            ComposerScreen(mark.number, kind, mark, subject=subject, drafts=self.drafts), closed
+        )
+
+    # -- the palette --------------------------------------------------------------------------
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(title, help, callback) for every ticket action, for the app's command palette."""
-        return []
+        return [
+            (f"#{self.number}: {a.title}", a.help, getattr(self, f"action_{a.name}"))
+            for a in ACTIONS
+        ]
+
+
+def _download_dir() -> Path:
+    downloads = Path.home() / "Downloads"
+    return downloads if downloads.is_dir() else Path.cwd()
+
+
+def _leave_ticket(db: Database, actor: Actor, session_id: str) -> None:
+    """This terminal left its ticket: its marker goes at once (not after it expires)."""
+    with db.write() as session:
+        presence.heartbeat(session, actor, session_id, None, None)

@@ -1,0 +1,294 @@
+"""Writing a reply, an internal note or a call log: in the app, or in ``$EDITOR``.
+
+The text is a draft from the first key: saved a moment after typing stops (and on
+``ctrl+s``), so closing the composer or the whole app loses nothing. Escape asks before
+a non-empty draft is thrown away.
+
+Before anything is saved to the ticket, the composer asks the desk what arrived since it
+opened (``desk.activity``): a customer message, a colleague's reply or note, a status
+change. If anything did, it is shown and needs an explicit key before sending; the send
+then goes against the version the agent has now seen, so a later arrival asks again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from rich.text import Text
+from sqlmodel import Session
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static, TextArea
+from textual.worker import Worker, WorkerState
+
+from helpdesk_tui.desk import thread
+from helpdesk_tui.desk.activity import Since, Watermark, since
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import Conflict, DeskError
+from helpdesk_tui.drafts import DraftKind, DraftStore
+from helpdesk_tui.safe_text import plain
+from helpdesk_tui.timefmt import relative
+
+AUTOSAVE_SECONDS = 1.0
+PREVIEW_LINES = 6
+
+Sender = Callable[..., object]
+SENDERS: dict[DraftKind, Sender] = {
+    "reply": thread.reply,
+    "note": thread.add_note,
+    "call": thread.log_call,
+}
+TITLES: dict[DraftKind, str] = {
+    "reply": "Reply to the customer on",
+    "note": "Internal note on",
+    "call": "Phone call logged on",
+}
+DONE: dict[DraftKind, str] = {"reply": "Reply sent", "note": "Note added", "call": "Call logged"}
+
+
+def arrivals_text(news: Since, now_ago: Callable[..., str]) -> Text:
+    """What arrived, one block each: who, what, when, and a message's first lines."""
+    text = Text()
+    for index, item in enumerate(news.arrivals):
+        if index:
+            text.append("\n")
+        text.append_text(plain(item.who, "bold"))
+        text.append(" · ")
+        text.append_text(plain(item.what))
+        text.append(f" · {now_ago(item.at)}", "dim")
+        if item.body:
+            lines = item.body.strip().splitlines()
+            shown = "\n".join(f"  {line}" for line in lines[:PREVIEW_LINES])
+            text.append("\n")
+            text.append_text(plain(shown, single_line=False))
+            if len(lines) > PREVIEW_LINES:
+                text.append(f"\n  … {len(lines) - PREVIEW_LINES} more lines", "dim")
+    return text
+
+
+class ComposerScreen(ModalScreen[bool]):
+    """Dismisses with True once something was saved to the ticket, False otherwise."""
+
+    DEFAULT_CSS = """
+    ComposerScreen { align: center bottom; }
+    ComposerScreen > #composer {
+        height: 65%; min-height: 10; border-top: thick $primary; background: $surface;
+    }
+    ComposerScreen #composer-title { padding: 0 1; text-style: bold; }
+    ComposerScreen #composer-hint { padding: 0 1; color: $text-muted; }
+    ComposerScreen TextArea { height: 1fr; border: none; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+r", "send", "Send", id="composer.send", priority=True),
+        Binding("ctrl+s", "save", "Save draft", id="composer.save", priority=True),
+        Binding("ctrl+o", "editor", "$EDITOR", id="composer.editor", priority=True),
+        Binding("escape", "close", "Close", id="composer.close", priority=True),
+    ]
+
+    class Arrived(Message):
+        def __init__(self, news: Since) -> None:
+            super().__init__()
+            self.news = news
+
+    class Saved(Message):
+        def __init__(self, close: bool) -> None:
+            super().__init__()
+            self.close = close
+
+    class Sent(Message):
+        pass
+
+    def __init__(
+        self,
+        number: int,
+        kind: DraftKind,
+        mark: Watermark,
+        *,
+        subject: str,
+        drafts: DraftStore | None = None,
+    ) -> None:
+        super().__init__()
+        self.number = number
+        self.kind = kind
+        self.mark = mark
+        self.subject = subject
+        self.drafts = drafts or DraftStore()
+        self._sending = False
+
+    def compose(self) -> ComposeResult:
+        title = Text(f"{TITLES[self.kind]} #{self.number}: ")
+        title.append_text(plain(self.subject))
+        # A draft is a small local file; reading it here keeps it in the editor from the
+        # first frame, so no keystroke can race a late load.
+        draft = self.drafts.load(self.number, self.kind)
+        with Vertical(id="composer"):
+            yield Static(title, id="composer-title")
+            yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
+            yield Static(Text("Drafts are kept until sent or discarded", "dim"), id="composer-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.text_area
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    @property
+    def text_area(self) -> TextArea:
+        return self.query_one("#composer-text", TextArea)
+
+    @property
+    def text(self) -> str:
+        return self.text_area.text
+
+    # Drafts -------------------------------------------------------------------------
+
+    @on(TextArea.Changed)
+    def _typed(self) -> None:
+        if hasattr(self, "_autosave"):
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, lambda: self._store(self.text))
+
+    def action_save(self) -> None:
+        self._store(self.text, announce=True)
+
+    @work(thread=True, group="composer-draft", exit_on_error=False)
+    def _store(self, text: str, *, announce: bool = False, close: bool = False) -> None:
+        self.drafts.save(self.number, self.kind, text)
+        if announce or close:
+            self.post_message(self.Saved(close))
+
+    def on_composer_screen_saved(self, message: Saved) -> None:
+        if message.close:
+            self.dismiss(False)
+        else:
+            self.notify("Draft saved", timeout=2)
+
+    def action_close(self) -> None:
+        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
+
+        if not self.text.strip():
+            self._discard()
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "keep":
+                self._store(self.text, close=True)
+            elif answer == "discard":
+                self._discard()
+
+        question = Text(f"Close this {self.kind} draft on #{self.number}?")
+        self.app.push_screen(
+            ChoiceScreen(
+                question,
+                [Choice("k", "Keep draft", "keep"), Choice("d", "Discard it", "discard")],
+                cancel_label="Back to writing",
+                id="close-draft",
+            ),
+            chosen,
+        )
+
+    def _discard(self) -> None:
+        if hasattr(self, "_autosave"):
+            self._autosave.stop()
+        self.drafts.delete(self.number, self.kind)
+        self.dismiss(False)
+
+    # $EDITOR ------------------------------------------------------------------------
+
+    def action_editor(self) -> None:
+        import click
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.app.suspend():
+                edited = click.edit(self.text, extension=".txt", require_save=True)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to an editor", severity="error")
+            return
+        except click.ClickException as error:
+            self.notify(error.format_message(), severity="error", markup=False)
+            return
+        if edited is not None:
+            self.text_area.load_text(edited.rstrip("\n"))
+            self._store(self.text)
+
+    # Sending ------------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        if self._sending:
+            return
+        if not self.text.strip():
+            self.notify(f"Nothing to send: the {self.kind} is empty", severity="warning")
+            return
+        self._sending = True
+        self._send(self.text, self.mark)
+
+    @work(thread=True, exclusive=True, group="composer-send", exit_on_error=False)
+    def _send(self, text: str, mark: Watermark) -> None:
+        app = self.app
+        actor: Actor = app.actor  # type: ignore[attr-defined]
+        with app.db.write() as session:  # type: ignore[attr-defined]
+            news = since(session, mark, excluding=actor)
+            if news.arrivals:
+                self.post_message(self.Arrived(news))
+                return
+            self._save_to_ticket(session, actor, text, news.current.version)
+        self.drafts.delete(self.number, self.kind)
+        self.post_message(self.Sent())
+
+    def _save_to_ticket(self, session: Session, actor: Actor, text: str, version: int) -> None:
+        SENDERS[self.kind](session, actor, self.number, body=text, expected_version=version)
+
+    def on_composer_screen_arrived(self, message: Arrived) -> None:
+        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
+
+        news = message.news
+        clock = self.app.clock  # type: ignore[attr-defined]
+        count = len(news.arrivals)
+        question = Text(
+            f"{count} new thing{'s' * (count != 1)} arrived on #{self.number} "
+            f"while you wrote. Read before sending:"
+        )
+
+        def chosen(answer: str | None) -> None:
+            self._sending = False
+            if answer == "send":
+                self.mark = replace(news.current)
+                self.action_send()
+
+        self.app.push_screen(
+            ChoiceScreen(
+                question,
+                [Choice("y", f"Send the {self.kind} anyway", "send")],
+                details=arrivals_text(news, lambda at: relative(at, clock())),
+                cancel_label="Back to writing",
+                id="arrived",
+            ),
+            chosen,
+        )
+
+    def on_composer_screen_sent(self) -> None:
+        self._sending = False
+        if hasattr(self, "_autosave"):
+            self._autosave.stop()
+        self.notify(f"{DONE[self.kind]} on #{self.number}", timeout=3)
+        self.dismiss(True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "composer-send":
+            self._sending = False
+            if isinstance(error, Conflict):
+                # Something landed between the check and the save: check again, show it.
+                self.action_send()
+                return
+        message = str(error) if isinstance(error, DeskError) else f"Not saved: {error!r}"
+        self.notify(message, severity="error", markup=False, timeout=8)

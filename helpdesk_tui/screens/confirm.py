@@ -1,0 +1,94 @@
+"""A small question with a key per answer: "Discard this draft?", "Send anyway?".
+
+The answers are keys shown in the dialog; Escape is always the safe answer. Nothing is
+chosen by Enter unless a choice says so, so a stray key never confirms a risky action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+    value: str
+
+
+class ChoiceScreen(ModalScreen[str]):
+    """Ask ``question`` (with optional ``details``); dismisses with the chosen value.
+
+    Escape dismisses with ``cancel`` (the safe answer).
+    """
+
+    DEFAULT_CSS = """
+    ChoiceScreen { align: center middle; }
+    ChoiceScreen > #dialog {
+        width: 72; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1;
+    }
+    ChoiceScreen #question { text-style: bold; }
+    ChoiceScreen #details { height: auto; max-height: 14; margin: 1 0 0 0; }
+    ChoiceScreen #choices { margin: 1 0 0 0; }
+    """
+
+    def __init__(
+        self,
+        question: Text,
+        choices: Sequence[Choice],
+        *,
+        details: Text | None = None,
+        cancel: str = "cancel",
+        cancel_label: str = "Cancel",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.question = question
+        self.details = details
+        self.choices = list(choices)
+        self.cancel = cancel
+        self.cancel_label = cancel_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question")
+            if self.details is not None:
+                with VerticalScroll(id="details"):
+                    yield Static(self.details)
+            yield Static(self._choice_line(), id="choices")
+
+    def _choice_line(self) -> Text:
+        line = Text()
+        for choice in self.choices:
+            line.append(f" {choice.key} ", "reverse bold")
+            line.append(f" {choice.label}   ")
+        line.append(" esc ", "reverse")
+        line.append(f" {self.cancel_label}")
+        return line
+
+    def on_key(self, event: events.Key) -> None:
+        for choice in self.choices:
+            if event.key == choice.key:
+                event.stop()
+                self.dismiss(choice.value)
+                return
+        if event.key == "escape":
+            event.stop()
+            self.dismiss(self.cancel)
+
+
+def confirm(
+    question: str | Text, *, yes: str = "Yes", no: str = "Cancel", key: str = "y"
+) -> ChoiceScreen:
+    """A yes/no question; dismisses with ``"yes"`` or ``"cancel"``."""
+    text = question if isinstance(question, Text) else Text(question)
+    return ChoiceScreen(text, [Choice(key, yes, "yes")], cancel_label=no)

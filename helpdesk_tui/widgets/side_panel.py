@@ -1,0 +1,78 @@
+"""The ticket's fields beside the thread: requester, state, ownership, times, relations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from helpdesk_tui import timefmt
+from helpdesk_tui.desk.ticket_view import TicketView
+from helpdesk_tui.safe_text import plain
+
+
+def _field(text: Text, label: str, value: Text | str | None) -> None:
+    text.append(f"{label:<9}", "dim")
+    if isinstance(value, Text):
+        text.append_text(value)
+    else:
+        text.append(value or "—")
+    text.append("\n")
+
+
+def render_fields(view: TicketView, now: datetime) -> Text:
+    row = view.row
+    text = Text()
+    requester = plain(row.requester_name or row.requester_email or "—")
+    text.append_text(Text("Requester\n", "bold"))
+    text.append_text(requester)
+    if row.requester_email and row.requester_name:
+        text.append("\n")
+        text.append_text(plain(row.requester_email, "dim"))
+    if view.requester_org:
+        text.append("\n")
+        text.append_text(plain(view.requester_org, "dim"))
+    text.append("\n\n")
+    _field(text, "Status", row.status.replace("_", " "))
+    _field(text, "Priority", row.priority)
+    _field(text, "Type", row.type.replace("_", " "))
+    _field(text, "Category", plain(row.category) if row.category else None)
+    _field(text, "Tags", plain(", ".join(view.detail.tags)) if view.detail.tags else None)
+    _field(text, "Team", plain(row.team) if row.team else None)
+    _field(text, "Assignee", plain(row.assignee) if row.assignee else "unassigned")
+    _field(text, "Tier", str(row.tier))
+    _field(text, "Created", timefmt.relative(row.created_at, now))
+    _field(text, "Updated", timefmt.relative(row.updated_at, now))
+    if row.response_due_at is not None:
+        _field(text, "Reply by", timefmt.due(row.response_due_at, now))
+    if row.resolution_due_at is not None:
+        _field(text, "Solve by", timefmt.due(row.resolution_due_at, now))
+    if view.detail.merged_into is not None:
+        _field(text, "Merged", f"into #{view.detail.merged_into}")
+    if view.detail.links:
+        links = ", ".join(f"{kind.replace('_', ' ')} #{n}" for kind, n in view.detail.links)
+        _field(text, "Links", links)
+    if view.other_tickets:
+        text.append("\nTheir other tickets\n", "bold")
+        for other in view.other_tickets:
+            text.append(f"#{other.number} ", "bold")
+            text.append(f"{other.status.replace('_', ' ')} ", "dim")
+            text.append_text(plain(other.subject))
+            text.append("\n")
+    text.rstrip()
+    return text
+
+
+class SidePanel(VerticalScroll):
+    DEFAULT_CSS = """
+    SidePanel { width: 32; padding: 0 1; border-left: solid $panel; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="side-fields")
+
+    def show(self, view: TicketView, now: datetime) -> None:
+        self.query_one("#side-fields", Static).update(render_fields(view, now))

@@ -1,0 +1,125 @@
+"""A ticket's conversation: customer messages, replies, internal notes and system lines.
+
+Each kind looks different (a label in words and a coloured edge, so it reads without
+colour too). Quoted history in a message is folded until the agent asks for it. All text
+is outside text and goes through ``safe_text`` into ``rich.text.Text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from helpdesk_tui import timefmt
+from helpdesk_tui.desk.ticket_view import Entry
+from helpdesk_tui.safe_text import plain
+from helpdesk_tui.storage.models import MessageKind
+
+Splitter = Callable[[str], tuple[str, str]]
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _label(entry: Entry) -> str:
+    if entry.kind == MessageKind.CUSTOMER:
+        return "Phone call" if entry.channel == "phone" else "Customer"
+    return {"reply": "Reply", "note": "Internal note"}.get(entry.kind, "System")
+
+
+def _split_reply() -> Splitter | None:
+    """The mail layer's quote folder, when it is installed."""
+    try:
+        from helpdesk_tui.mail.quotes import split_reply
+    except ImportError:
+        return None
+    return split_reply
+
+
+def render_entry(entry: Entry, now: datetime, *, unfold: bool, split: Splitter | None) -> Text:
+    if entry.kind == MessageKind.SYSTEM:
+        return Text.assemble(
+            plain(entry.body, "italic"), "  ", (timefmt.relative(entry.at, now), "dim")
+        )
+    text = Text.assemble(
+        (_label(entry), "bold"),
+        " · ",
+        plain(entry.author, "bold"),
+        " · ",
+        (timefmt.relative(entry.at, now), "dim"),
+        "\n",
+    )
+    visible, folded = (entry.body, "") if split is None else split(entry.body)
+    text.append_text(plain(visible.rstrip("\n") or "(no text)", single_line=False))
+    if folded.strip() and unfold:
+        text.append("\n")
+        text.append_text(plain(folded.rstrip("\n"), "dim", single_line=False))
+    elif folded.strip():
+        lines = len(folded.strip("\n").splitlines())
+        text.append(f"\n… {lines} quoted line{'s' * (lines != 1)} folded (f shows)", "dim")
+    for item in entry.attachments:
+        text.append("\nAttachment: ", "bold")
+        text.append_text(plain(item.filename))
+        text.append(f" ({human_size(item.size)})", "dim")
+    return text
+
+
+class MessageView(Static):
+    """One entry of the thread; its CSS class says which kind it is."""
+
+    DEFAULT_CSS = """
+    MessageView { padding: 0 1; margin: 0 0 1 0; border-left: outer $secondary; }
+    MessageView.-reply { border-left: outer $primary; }
+    MessageView.-note { border-left: outer $warning; background: $warning 10%; }
+    MessageView.-system { border-left: none; margin: 0; color: $text-muted; }
+    """
+
+
+class Thread(VerticalScroll, can_focus=True):
+    """The conversation, oldest first; scrolls with the keyboard when long."""
+
+    DEFAULT_CSS = """
+    Thread { height: 1fr; padding: 0 1; }
+    Thread:focus { background-tint: $foreground 3%; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.unfold = False
+        self._entries: list[Entry] = []
+        self._now: datetime | None = None
+        self._split = _split_reply()
+
+    def show(self, entries: list[Entry], now: datetime) -> None:
+        self._entries, self._now = entries, now
+        self._render_entries()
+
+    def toggle_quotes(self) -> None:
+        self.unfold = not self.unfold
+        self._render_entries()
+
+    def _render_entries(self) -> None:
+        if self._now is None:
+            return
+        now = self._now
+        at_end = self.scroll_y >= self.max_scroll_y
+        self.remove_children()
+        self.mount_all(
+            MessageView(
+                render_entry(entry, now, unfold=self.unfold, split=self._split),
+                classes=f"-{entry.kind}",
+            )
+            for entry in self._entries
+        )
+        if at_end:
+            self.call_after_refresh(self.scroll_end, animate=False)

@@ -1,0 +1,54 @@
+"""The ticket's title line and who else is on it right now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from helpdesk_tui.desk.presence import OnTicket
+from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.safe_text import plain
+from helpdesk_tui.storage.models import Activity
+
+
+def presence_text(others: Sequence[OnTicket]) -> Text:
+    """``✎ alice is replying · bob is viewing``; empty when nobody else is here."""
+    text = Text()
+    for index, entry in enumerate(others):
+        if index:
+            text.append(" · ")
+        replying = entry.activity == Activity.REPLYING
+        text.append("✎ " if replying else "◉ ", "bold" if replying else "")
+        text.append_text(plain(entry.name or entry.login, "bold" if replying else ""))
+        text.append(" is replying" if replying else " is viewing")
+    return text
+
+
+class TicketHeader(Vertical):
+    DEFAULT_CSS = """
+    TicketHeader { height: auto; padding: 0 1; background: $boost; }
+    TicketHeader #ticket-title { text-style: bold; }
+    TicketHeader #ticket-presence { color: $text-muted; }
+    TicketHeader #ticket-presence.-replying { color: $warning; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="ticket-title")
+        yield Static(id="ticket-presence")
+
+    def show_ticket(self, number: int, row: TicketRow | None) -> None:
+        title = Text(f"#{number} ")
+        if row is not None:
+            title.append_text(plain(row.subject))
+        else:
+            title.append("loading…", "dim")
+        self.query_one("#ticket-title", Static).update(title)
+
+    def show_presence(self, others: Sequence[OnTicket]) -> None:
+        line = self.query_one("#ticket-presence", Static)
+        line.update(presence_text(others) if others else Text("No one else is here", "dim"))
+        line.set_class(any(e.activity == Activity.REPLYING for e in others), "-replying")

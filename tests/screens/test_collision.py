@@ -1,0 +1,168 @@
+"""Collision awareness: who is on a ticket, warnings before replying, news before sending."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk import fields, presence, thread
+from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.confirm import ChoiceScreen
+from helpdesk_tui.screens.pickers import PickScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.models import Activity, utcnow
+from tests.screens.conftest import FROZEN_NOW, DeskData
+from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+
+def _question(app: HelpdeskApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, ChoiceScreen), screen
+    return screen.question.plain
+
+
+def _my_marker(app: HelpdeskApp, desk: DeskData, number: int) -> Activity | None:
+    with desk.db.read() as s:
+        entries = presence.on_tickets(s, [number], now=app.clock()).get(number, [])
+    mine = [e.activity for e in entries if e.session_id == app.session_id]
+    return mine[0] if mine else None
+
+
+async def test_reply_while_another_agent_replies_warns_and_names_them(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["vpn"]  # cy is replying there (seeded presence)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        assert "Cy Cashier is replying" in "\n".join(screen_lines(app))
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert _question(app).startswith(f"Cy Cashier (cy) is replying to #{number} right now")
+        await pilot.press("escape")  # cancel: no composer
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("c")  # continue anyway
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+
+
+async def test_presence_follows_the_screen(make_test_app: AppFactory, desk_data: DeskData) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        assert _my_marker(app, desk_data, number) == Activity.VIEWING
+        await pilot.press("n")
+        await until(pilot, lambda: _my_marker(app, desk_data, number) == Activity.REPLYING)
+        await pilot.press("escape")
+        await until(pilot, lambda: _my_marker(app, desk_data, number) == Activity.VIEWING)
+        await pilot.press("escape")  # back to the queue: the marker goes at once
+        await until(pilot, lambda: _my_marker(app, desk_data, number) is None)
+
+
+async def test_sending_after_news_arrived_needs_a_confirmation_key(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press(*"Try a restart")
+        with desk_data.db.write() as s:
+            thread.add_customer_message(s, MAIL, number, body="It is out now!\nThanks")
+            fields.set_status(s, desk_data.bob, number, "waiting")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        shown = "\n".join(screen_lines(app))
+        assert "2 new things arrived" in shown
+        assert "Ann Archer · customer message" in shown and "It is out now!" in shown
+        assert "bob · status open → waiting" in shown
+        await pilot.press("enter")  # not a confirmation
+        await pilot.press("escape")  # back to writing; nothing sent
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        with desk_data.db.read() as s:
+            assert [m.kind for m in ticket_detail(s, number).messages].count("reply") == 0
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")  # send anyway, against what was just shown
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+    with desk_data.db.read() as s:
+        last = ticket_detail(s, number).messages[-1]
+    assert (last.kind, last.body) == ("reply", "Try a restart")
+
+
+async def test_two_terminals_on_one_database(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """A opens #7 and starts a reply; B sees it within 2 s in the queue and the ticket
+    header; B's reply attempt warns naming A; A's status change from a stale version after
+    B's change is refused naming B."""
+    number = 7
+    assert desk_data.numbers["bidi"] == number
+    app_a = make_test_app(actor=desk_data.ada, clock=utcnow)
+    app_b = make_test_app(actor=desk_data.bob, clock=utcnow)
+    async with app_a.run_test(size=(120, 40)) as a, app_b.run_test(size=(120, 40)) as b:
+        await settle(b)
+        await b.press("2")  # the "Unassigned" view: #7 is there
+        await until(b, lambda: number in app_b.queue.table.numbers)
+
+        await open_ticket(a, number)
+        await a.press("r")
+        await until(a, lambda: isinstance(app_a.screen, ComposerScreen))
+        started = time.monotonic()
+
+        def queue_on_it() -> str:
+            row = app_b.queue.table.get_row(str(number))
+            return " ".join(getattr(cell, "plain", str(cell)) for cell in row)
+
+        await until(b, lambda: "✎ada" in queue_on_it(), timeout=3)
+        assert time.monotonic() - started < 2.0
+        await a.press(*"Hello from Ada")
+
+        started = time.monotonic()
+        screen_b = await open_ticket(b, number)
+        await until(b, lambda: "Ada Admin is replying" in "\n".join(screen_lines(app_b)), timeout=3)
+        assert time.monotonic() - started < 2.0
+        await b.press("r")
+        await until(b, lambda: isinstance(app_b.screen, ChoiceScreen))
+        assert _question(app_b).startswith(f"Ada Admin (ada) is replying to #{number}")
+        await b.press("escape")
+
+        await a.press("escape", "k")  # A keeps the draft and goes back to the ticket
+        await until(a, lambda: isinstance(app_a.screen, TicketScreen))
+        started = time.monotonic()  # B, still on the ticket, sees A only viewing now
+        await until(b, lambda: "Ada Admin is viewing" in "\n".join(screen_lines(app_b)), timeout=3)
+        assert time.monotonic() - started < 2.0
+        await a.press("s")  # A decides from what A sees…
+        await until(a, lambda: isinstance(app_a.screen, PickScreen))
+        await settle(b)
+        await b.press("p", *"urgent", "enter")  # …while B changes the ticket
+        await until(b, lambda: screen_b.view is not None and screen_b.view.row.priority == "urgent")
+        await a.press(*"hold", "enter")
+        await until(a, lambda: any("changed by bob" in n for n in notifications(app_a)))
+        refused = next(n for n in notifications(app_a) if "changed by bob" in n)
+        assert "priority normal → urgent" in refused and "nothing was saved" in refused
+    with desk_data.db.read() as s:
+        assert ticket_detail(s, number).row.status == "new"
+
+
+async def test_presence_markers_are_at_the_apps_clock(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        with desk_data.db.read() as s:
+            entries = presence.on_tickets(s, [desk_data.numbers["printer"]], now=FROZEN_NOW)
+        mine = [e for e in entries[desk_data.numbers["printer"]] if e.login == "ada"]
+        assert mine and mine[0].since == FROZEN_NOW

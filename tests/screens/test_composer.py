@@ -1,0 +1,166 @@
+"""The composer: replies, notes and call logs; drafts that outlive it; $EDITOR."""
+
+from __future__ import annotations
+
+import contextlib
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import TextArea
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.confirm import ChoiceScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.models import Outbox
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import notifications, open_ticket, settle, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+
+def _text(app: HelpdeskApp) -> str:
+    return app.screen.query_one(TextArea).text
+
+
+async def _start(pilot, number: int, key: str = "r") -> ComposerScreen:  # type: ignore[no-untyped-def]
+    await open_ticket(pilot, number)
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    return pilot.app.screen
+
+
+async def test_reply_is_sent_and_its_mail_queued(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, number)
+        await pilot.press(*"On our way", "enter", *"Ada")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await settle(pilot)
+        assert f"Reply sent on #{number}" in notifications(app)
+    with desk_data.db.read() as s:
+        detail = ticket_detail(s, number)
+        outbox = s.exec(Outbox.__table__.select()).all()  # type: ignore[attr-defined]
+    assert (detail.messages[-1].kind, detail.messages[-1].body) == ("reply", "On our way\nAda")
+    assert len(outbox) == 1
+    assert DraftStore().load(number, "reply") == ""
+
+
+@pytest.mark.parametrize(("key", "kind"), [("n", "note"), ("c", "customer")])
+async def test_note_and_call_log(
+    make_test_app: AppFactory, desk_data: DeskData, key: str, kind: str
+) -> None:
+    number = desk_data.numbers["vpn"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, number, key)
+        await pilot.press(*"written down", "ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+    with desk_data.db.read() as s:
+        last = ticket_detail(s, number).messages[-1]
+    assert (last.kind, last.body) == (kind, "written down")
+
+
+async def test_draft_survives_closing_and_restarting(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, number)
+        await pilot.press(*"half a thought")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChoiceScreen)  # asks before closing a non-empty draft
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        assert _text(app) == "half a thought"
+        await pilot.press(*" and more")  # autosaved a moment after typing stops
+        await until(pilot, lambda: DraftStore().load(number, "reply").endswith("and more"))
+    path = DraftStore().path(number, "reply")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = make_test_app()  # the app restarts: the draft is still there
+    async with again.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, number)
+        assert _text(again) == "half a thought and more"
+
+
+async def test_escape_asks_before_discarding(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, number, "n")
+        await pilot.press(*"scrap this", "ctrl+s")
+        await until(pilot, lambda: "Draft saved" in notifications(app))
+        assert DraftStore().load(number, "note") == "scrap this"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("escape")  # back to writing: nothing lost
+        assert isinstance(app.screen, ComposerScreen) and _text(app) == "scrap this"
+        await pilot.press("escape", "d")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        assert DraftStore().load(number, "note") == ""
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press("escape")  # empty: closes without asking
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+
+
+async def test_send_and_save_keys_are_in_the_footer(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        composer = await _start(pilot, desk_data.numbers["printer"])
+        shown = {
+            (b.binding.key, b.binding.description)
+            for b in composer.active_bindings.values()
+            if b.binding.show
+        }
+        assert {("ctrl+r", "Send"), ("ctrl+s", "Save draft"), ("escape", "Close")} <= shown
+
+
+async def test_empty_reply_is_not_sent(make_test_app: AppFactory, desk_data: DeskData) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, desk_data.numbers["printer"])
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        assert "Nothing to send: the reply is empty" in notifications(app)
+
+
+async def test_editor_on_request(
+    make_test_app: AppFactory,
+    desk_data: DeskData,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "written in vi\\n" >> "$1"\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_test_app()
+
+    @contextlib.contextmanager
+    def suspend() -> Iterator[None]:  # the headless test driver cannot hand the tty over
+        yield
+
+    monkeypatch.setattr(app, "suspend", suspend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, desk_data.numbers["printer"])
+        await pilot.press(*"typed here", "ctrl+o")
+        await settle(pilot)
+        assert _text(app) == "typed here\nwritten in vi"

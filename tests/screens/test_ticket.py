@@ -1,0 +1,324 @@
+"""The ticket screen: thread, side panel, history, and every action from a key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
+from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
+from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
+from helpdesk_tui.widgets.thread import MessageView
+from tests.screens.conftest import HOSTILE_SUBJECTS, DeskData
+from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+
+def _row(desk: DeskData, key: str):  # type: ignore[no-untyped-def]
+    with desk.db.read() as s:
+        return ticket_detail(s, desk.numbers[key]).row
+
+
+async def test_thread_kinds_side_panel_and_history(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        thread.reply(s, desk_data.ada, number, body="We are on our way.")
+        thread.add_note(s, desk_data.bob, number, body="Fire brigade called")
+        thread.log_call(s, desk_data.bob, number, body="Ann phoned: it is out")
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, number)
+        kinds = [sorted(v.classes)[0] for v in screen.query(MessageView)]
+        assert {"-customer", "-reply", "-note", "-system"} <= set(kinds)
+        text = "\n".join(screen_lines(app))
+        for shown in (
+            "Printer on fire",
+            "Customer · Ann Archer",
+            "Reply · ada",
+            "Internal note · bob",
+            "Phone call · bob",
+            "ada: status new → open",
+            "Bob Agent is viewing",
+            "urgent",
+            "Support",
+            "hardware",
+            "Their other tickets",
+            f"#{desk_data.numbers['laptop']}",
+        ):
+            assert shown in text, shown
+        await pilot.press("h")
+        assert "History" in "\n".join(screen_lines(app))
+        assert screen.query_one("#ticket-main").current == "history"  # type: ignore[attr-defined]
+        await pilot.press("h")
+        assert screen.query_one("#ticket-main").current == "thread"  # type: ignore[attr-defined]
+
+
+async def test_quoted_history_is_folded_until_asked(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["vpn"]
+    body = "Still broken today.\n\nOn Mon, Ben Baker wrote:\n> My old words\n> quoted back."
+    with desk_data.db.write() as s:
+        thread.add_customer_message(s, MAIL, number, body=body)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        text = "\n".join(screen_lines(app))
+        assert "Still broken today." in text
+        assert "quoted back." not in text and "quoted lines folded (f shows)" in text
+        await pilot.press("f")
+        await pilot.pause()
+        assert "quoted back." in "\n".join(screen_lines(app))
+
+
+@pytest.mark.parametrize("key", sorted(HOSTILE_SUBJECTS))
+async def test_hostile_text_is_shown_literally(
+    make_test_app: AppFactory, desk_data: DeskData, key: str
+) -> None:
+    number = desk_data.numbers[key]
+    hostile = (
+        "[bold red]pwn[/] [link=file:///etc/passwd]x[/link] \x1b[2J\x1b]52;c;aGk=\x07 \u202eevil"
+    )
+    with desk_data.db.write() as s:
+        thread.add_customer_message(
+            s,
+            MAIL,
+            number,
+            body=f"line one {hostile}\nline two",
+            email=EmailMeta(attachments=(NewAttachment(f"{hostile}.pdf", b"x"),)),
+        )
+        fields.set_category(s, desk_data.ada, number, hostile)
+    app = make_test_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await open_ticket(pilot, number)
+        lines = screen_lines(app)
+        text = "\n".join(lines)
+        assert not any(ch in text for ch in "\x1b\x07\u202e")
+        assert "[bold red]pwn[/] [link=file:///etc/passwd]x[/link]" in text
+        assert "line two" in text  # bodies keep their line breaks
+        expected = {
+            "markup": "[bold red]pwn[/]",
+            "link": "[link=file:///etc/passwd]x[/link]",
+            "clear": "Clear screen copied",
+            "bidi": "Invoice exe.fdp",
+        }[key]
+        assert f"#{number} {expected}" in text
+
+
+async def test_status_change_from_a_picker(make_test_app: AppFactory, desk_data: DeskData) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, desk_data.numbers["vpn"])
+        await pilot.press("s")
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press(*"wait", "enter")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.status == "waiting")
+        assert _row(desk_data, "vpn").status == "waiting"
+        assert any("status: waiting" in n for n in notifications(app))
+
+
+async def test_a_change_from_a_stale_version_is_refused_naming_who(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, desk_data.numbers["vpn"])
+        await pilot.press("p")  # ada starts from what she sees now…
+        with desk_data.db.write() as s:  # …while bob changes the ticket
+            fields.set_status(s, desk_data.bob, desk_data.numbers["vpn"], "in_progress")
+        await pilot.press(*"urgent", "enter")
+        await until(pilot, lambda: any("was changed by bob" in n for n in notifications(app)))
+        refused = next(n for n in notifications(app) if "was changed by bob" in n)
+        assert "status new → in_progress" in refused
+        assert _row(desk_data, "vpn").priority == "high"  # nothing was saved
+        await until(
+            pilot, lambda: screen.view is not None and screen.view.row.status == "in_progress"
+        )
+
+
+async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data: DeskData) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, desk_data.numbers["vpn"])
+        await pilot.press("m")
+        await until(pilot, lambda: _row(desk_data, "vpn").assignee == "ada")
+        await settle(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press(*"bo", "enter")
+        await until(pilot, lambda: _row(desk_data, "vpn").assignee == "bob")
+        await settle(pilot)
+        await pilot.press("T")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press(*"bill", "enter")
+        await until(pilot, lambda: _row(desk_data, "vpn").team == "Billing")
+        await settle(pilot)
+        assert screen.view is not None and screen.view.row.team == "Billing"
+
+
+async def test_type_category_tags_and_escalate(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        await pilot.press("y", *"incid", "enter")
+        await until(pilot, lambda: _row(desk_data, "printer").type == "incident")
+        await settle(pilot)
+        await pilot.press("C")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"Facilities", "enter")
+        await until(pilot, lambda: _row(desk_data, "printer").category == "Facilities")
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.press("end", *" fire", "enter")
+        await until(pilot, lambda: _tags(desk_data, "printer") == ["fire", "hardware"])
+        await settle(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: _row(desk_data, "printer").tier == 2)
+
+
+def _tags(desk: DeskData, key: str) -> list[str]:
+    with desk.db.read() as s:
+        return ticket_detail(s, desk.numbers[key]).tags
+
+
+async def test_merge_into_a_ticket_picked_by_number(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    source, target = desk_data.numbers["laptop"], desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, source)
+        await pilot.press("M")
+        assert isinstance(app.screen, TicketPickScreen)
+        await pilot.press(*f"#{target}")
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.press("y")  # confirm
+        await until(pilot, lambda: screen.number == target and screen.view is not None)
+        with desk_data.db.read() as s:
+            assert ticket_detail(s, source).merged_into == target
+
+
+async def test_link_to_a_ticket_found_by_words(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        await pilot.press("l", *"tunnel")
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: _links(desk_data, "printer") == [("related", 2)])
+
+
+def _links(desk: DeskData, key: str) -> list[tuple[str, int]]:
+    with desk.db.read() as s:
+        return ticket_detail(s, desk.numbers[key]).links
+
+
+async def test_next_and_previous_without_the_queue(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue_numbers = app.queue.table.numbers
+        assert len(queue_numbers) >= 2
+        screen = await open_ticket(pilot, queue_numbers[0])
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: screen.number == queue_numbers[1] and screen.view is not None)
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: screen.number == queue_numbers[0] and screen.view is not None)
+        assert app.screen is screen
+
+
+async def test_take_next_claims_the_most_urgent(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, desk_data.numbers["thanks"])
+        await pilot.press("x")
+        vpn = desk_data.numbers["vpn"]  # high, unassigned, oldest of those
+        await until(pilot, lambda: screen.number == vpn and screen.view is not None)
+        assert _row(desk_data, "vpn").assignee == "bob"
+        assert f"You took #{vpn}" in notifications(app)
+
+
+async def test_save_an_attachment_and_refuse_to_overwrite_silently(
+    make_test_app: AppFactory, desk_data: DeskData, tmp_path: Path
+) -> None:
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        files = (NewAttachment("../../photo.jpg", b"JPEGDATA"),)
+        thread.add_customer_message(
+            s, MAIL, number, body="photo", email=EmailMeta(attachments=files)
+        )
+    existing = tmp_path / "photo.jpg"
+    existing.write_bytes(b"mine")
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        assert "Attachment: ../../photo.jpg (8 B)" in "\n".join(screen_lines(app))
+        await pilot.press("d", "enter")
+        assert isinstance(app.screen, PromptScreen)
+        await _answer(pilot, str(existing))
+        await until(pilot, lambda: "photo.jpg exists" in str(getattr(app.screen, "question", "")))
+        assert existing.read_bytes() == b"mine"
+        await pilot.press("o")
+        await until(pilot, lambda: existing.read_bytes() == b"JPEGDATA")
+        await pilot.press("d", "enter")
+        await _answer(pilot, str(tmp_path / "copy.jpg"))
+        await until(pilot, lambda: (tmp_path / "copy.jpg").exists())
+
+
+async def _answer(pilot: Pilot[None], text: str) -> None:
+    """Type a long answer into the open prompt at once, then press Enter."""
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
+
+
+async def test_desk_refusals_are_notifications_not_crashes(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        fields.set_tier(s, desk_data.ada, number, 4)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("e")
+        await until(pilot, lambda: any("already at tier 4" in n for n in notifications(app)))
+        assert app.screen is screen and app.is_running
+
+
+async def test_every_action_is_in_the_palette_and_has_a_key(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, desk_data.numbers["printer"])
+        commands = screen.palette_commands()
+        assert len(commands) == len(ACTIONS)
+        titles = {title for title, _, _ in commands}
+        assert f"#{screen.number}: Reply" in titles and f"#{screen.number}: Merge" in titles
+        bound = {b.binding.id for b in screen.active_bindings.values()}
+        assert {f"ticket.{a.name}" for a in ACTIONS} <= bound
+        history = next(cb for title, _, cb in commands if title.endswith("History"))
+        history()
+        await pilot.pause()
+        assert screen.query_one("#ticket-main").current == "history"  # type: ignore[attr-defined]
+        assert isinstance(screen, TicketScreen)
