@@ -74,6 +74,9 @@ def arrivals_text(news: Since, now_ago: Callable[..., str]) -> Text:
 class ComposerScreen(ModalScreen[bool]):
     """Dismisses with True once something was saved to the ticket, False otherwise."""
 
+    CSS_PATH = "overlay.tcss"
+    DEFAULT_CLASSES = "overlay"
+
     DEFAULT_CSS = """
     ComposerScreen { align: center bottom; }
     ComposerScreen > #composer {

@@ -30,6 +30,9 @@ class ChoiceScreen(ModalScreen[str]):
     Escape dismisses with ``cancel`` (the safe answer).
     """
 
+    CSS_PATH = "overlay.tcss"
+    DEFAULT_CLASSES = "overlay"
+
     DEFAULT_CSS = """
     ChoiceScreen { align: center middle; }
     ChoiceScreen > #dialog {

@@ -58,6 +58,9 @@ def highlight(label: str, query: str, search: FuzzySearch) -> Text:
 
 
 class _Picker(ModalScreen[str | None]):
+    CSS_PATH = "overlay.tcss"
+    DEFAULT_CLASSES = "overlay"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "move(1)", "Down", show=False, id="picker.down", priority=True),

@@ -35,7 +35,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import list_agents, list_teams
 from helpdesk_tui.desk.attachments import TargetExists, safe_filename, save_attachment
 from helpdesk_tui.desk.claims import take_next
-from helpdesk_tui.desk.errors import Conflict, DeskError
+from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import ALLOWED
@@ -163,6 +163,7 @@ class TicketScreen(DeskScreen):
         self.drafts = DraftStore()
         self._beat_timer: Timer | None = None
         self._beating = True
+        self._beat_trouble = False
         self._saving: tuple[int, str] = (0, "")
 
     @property
@@ -230,6 +231,7 @@ class TicketScreen(DeskScreen):
         header.show_ticket(number, None)
         header.show_presence([])
         self.query_one(ContentSwitcher).current = "thread"
+        self._beating = True
         self.reload()
         self._beat()
 
@@ -259,6 +261,7 @@ class TicketScreen(DeskScreen):
         self.post_message(self.Beat(number, others, version, news))
 
     def on_ticket_screen_beat(self, message: Beat) -> None:
+        self._beat_trouble = False
         self._rearm()
         if message.number != self.number:
             return
@@ -273,7 +276,26 @@ class TicketScreen(DeskScreen):
         lines = [f"{a.who}: {a.what}" for a in news[-3:]]
         self.notify("\n".join(lines), title=f"#{self.number} changed", timeout=6, markup=False)
 
+    def _beat_failed(self, error: BaseException | None) -> None:
+        """A ticket that is gone stops the beat; other failures are said once, then retried."""
+        if isinstance(error, NotFound):
+            self._beating = False
+            self.notify(str(error), title=f"#{self.number}", severity="error", markup=False)
+            return
+        if not self._beat_trouble:
+            self._beat_trouble = True
+            self.notify(
+                f"Cannot reach the desk to show who else is here: {error}",
+                severity="warning",
+                markup=False,
+            )
+        self._rearm()
+
     def _rearm(self) -> None:
+        """One timer at a time, set after each beat (a beat cut short by a newer one too)."""
+        if self._beat_timer is not None:
+            self._beat_timer.stop()
+            self._beat_timer = None
         if self._beating and self.is_mounted:
             self._beat_timer = self.set_timer(BEAT_SECONDS, self._beat)
 
@@ -284,12 +306,16 @@ class TicketScreen(DeskScreen):
     # -- failures -----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Refusals this screen words itself; anything else ``DeskScreen`` reports.
+
+        (Textual runs the base class's handler too, unless told not to.)
+        """
         if event.state != WorkerState.ERROR:
             return
         group, error = event.worker.group, event.worker.error
         if group == "presence":
-            self._rearm()
-        if isinstance(error, Conflict):
+            self._beat_failed(error)
+        elif isinstance(error, Conflict):
             self.notify(str(error), title="Not saved", severity="warning", timeout=12, markup=False)
             self.reload()
         elif isinstance(error, TargetExists):
@@ -297,7 +323,8 @@ class TicketScreen(DeskScreen):
         elif isinstance(error, DeskError) and group != "ticket-load":
             self.notify(str(error), title="Not done", severity="error", timeout=8, markup=False)
         else:
-            super().on_worker_state_changed(event)
+            return
+        event.prevent_default()
 
     # -- changes ------------------------------------------------------------------------------
 

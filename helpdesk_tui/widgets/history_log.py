@@ -16,9 +16,10 @@ from helpdesk_tui.safe_text import plain
 
 
 def render_history(view: TicketView, now: datetime) -> Text:
-    text = Text("History (h returns to the thread)\n", "bold")
+    text = Text()
+    text.append("History (h returns to the thread)\n", "bold")
     for event in reversed(view.detail.events):
-        text.append(f"{timefmt.relative(event.created_at, now):>12}  ", "dim")
+        text.append(f"{timefmt.relative(event.created_at, now):<12}", "dim")
         text.append_text(plain(describe(event)))
         text.append("\n")
     text.rstrip()

@@ -139,8 +139,8 @@ async def test_a_change_from_a_stale_version_is_refused_naming_who(
             fields.set_status(s, desk_data.bob, desk_data.numbers["vpn"], "in_progress")
         await pilot.press(*"urgent", "enter")
         await until(pilot, lambda: any("was changed by bob" in n for n in notifications(app)))
-        refused = next(n for n in notifications(app) if "was changed by bob" in n)
-        assert "status new → in_progress" in refused
+        refused = [n for n in notifications(app) if "was changed by bob" in n]
+        assert len(refused) == 1 and "status new → in_progress" in refused[0]
         assert _row(desk_data, "vpn").priority == "high"  # nothing was saved
         await until(
             pilot, lambda: screen.view is not None and screen.view.row.status == "in_progress"
@@ -322,3 +322,32 @@ async def test_every_action_is_in_the_palette_and_has_a_key(
         await pilot.pause()
         assert screen.query_one("#ticket-main").current == "history"  # type: ignore[attr-defined]
         assert isinstance(screen, TicketScreen)
+
+
+async def test_actions_run_from_the_command_palette(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["vpn"])
+        await pilot.press("ctrl+p", *"Escalate")
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: _row(desk_data, "vpn").tier == 2)
+
+
+async def test_a_ticket_deleted_while_open_is_said_once(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    from helpdesk_tui.desk.relations import delete_ticket
+
+    number = desk_data.numbers["wifi"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, number)
+        with desk_data.db.write() as s:
+            delete_ticket(s, desk_data.ada, number)
+        await until(pilot, lambda: f"no ticket #{number}" in notifications(app), timeout=4)
+        await pilot.pause(3.5)  # two more beats' time: no more notifications
+        assert notifications(app).count(f"no ticket #{number}") == 1
+        assert app.screen is screen
