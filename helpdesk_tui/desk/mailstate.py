@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.storage.mail_models import MailFolderState, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import Message, Outbox, utcnow
+
+_PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
 
 
 def key_hash(dedupe_key: str) -> str:
@@ -82,26 +84,37 @@ def mark_processed(
     dedupe_key: str,
     outcome: Outcome,
     *,
+    seen_before: bool,
     ticket_id: int | None = None,
     message_id: int | None = None,
     raw_message_id: int | None = None,
     mailbox: str | None = None,
     uidvalidity: int | None = None,
     uid: int | None = None,
-) -> ProcessedMail:
-    """Record what became of a message (or update the record, on a retry or release)."""
-    row = find_processed(session, dedupe_key) or ProcessedMail(
-        key_hash=key_hash(dedupe_key), dedupe_key=dedupe_key, outcome=outcome
-    )
-    row.outcome = outcome
-    row.ticket_id = ticket_id
-    row.message_id = message_id
-    row.raw_message_id = raw_message_id if raw_message_id is not None else row.raw_message_id
+) -> None:
+    """Record what became of a message, or update the record on a retry or release.
+
+    ``seen_before`` says whether the caller found a record (it always looks first), so the
+    common case is one INSERT. Core statements: this runs once per incoming message.
+    """
+    values: dict[str, object] = {
+        "outcome": str(outcome),
+        "ticket_id": ticket_id,
+        "message_id": message_id,
+    }
+    if raw_message_id is not None:
+        values["raw_message_id"] = raw_message_id
     if mailbox is not None:
-        row.mailbox, row.uidvalidity, row.uid = mailbox, uidvalidity, uid
-    session.add(row)
-    session.flush()
-    return row
+        values.update(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
+    digest = key_hash(dedupe_key)
+    if seen_before:
+        session.execute(update(_PROCESSED).where(_PROCESSED.c.key_hash == digest).values(values))
+    else:
+        session.execute(
+            insert(_PROCESSED).values(
+                key_hash=digest, dedupe_key=dedupe_key, created_at=utcnow(), **values
+            )
+        )
 
 
 def outcomes_by_uid(

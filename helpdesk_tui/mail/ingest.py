@@ -18,9 +18,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from helpdesk_tui.desk import history, quarantine, spam
 from helpdesk_tui.desk.actors import MAIL, Actor
@@ -54,6 +54,10 @@ from helpdesk_tui.storage.models import (
 )
 
 log = logging.getLogger(__name__)
+
+# Core statements for the rows written once per message: no ORM objects to build.
+_RAW = RawMessage.__table__  # type: ignore[attr-defined]
+_ACK = AckSent.__table__  # type: ignore[attr-defined]
 
 ACK_KIND = "ack"
 """Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
@@ -137,27 +141,25 @@ def ingest(
     earlier = find_processed(session, key)
     if earlier is not None and (redo is None or earlier.outcome != redo):
         return _duplicate(session, earlier.outcome, earlier.ticket_id)
-    if parsed is not None and parsed.message_id:
-        holder = session.exec(
-            select(Message.ticket_id).where(Message.email_message_id == parsed.message_id)
-        ).first()
-        if holder is not None:
-            return _duplicate(session, Outcome.FOLLOW_UP, holder)
-    raw_row = _store_raw(session, raw, sha, now)
+    record = _Record(key, earlier is not None, _store_raw(session, raw, sha, now), source)
     if parsed is None:
         assert failure is not None
-        return _quarantine(session, key, raw_row, failure, None, source)
+        return _quarantine(session, record, failure, None)
     try:
         with session.begin_nested():
-            return _apply(session, parsed, raw_row, config, source, not_spam, now)
+            return _apply(session, parsed, record, config, not_spam, now)
     except (OperationalError, InterfaceError, InternalError):
         raise  # the database itself is in trouble: nothing of this batch may count
     except DBAPIError as error:
+        holder = _holder_of(session, parsed.message_id)
+        if holder is not None:
+            # Stored under this Message-ID by another way in (it is our own sent mail).
+            return _duplicate(session, Outcome.FOLLOW_UP, holder)
         reason = f"cannot be stored: {_first_line(error.orig or error)}"
     except Exception as error:
         log.exception("message %s could not be processed", key)
         reason = f"could not be processed: {type(error).__name__}: {_first_line(error)}"
-    return _quarantine(session, key, raw_row, reason, parsed, source)
+    return _quarantine(session, record, reason, parsed)
 
 
 def retry_quarantined(session: Session, entry_id: int, config: IngestConfig) -> IngestResult:
@@ -183,38 +185,59 @@ def release_spam(
 # --- the steps ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Record:
+    """How to write the processed row of the message at hand."""
+
+    key: str
+    seen_before: bool
+    raw_message_id: int
+    source: Source | None
+
+    def write(
+        self,
+        session: Session,
+        outcome: Outcome,
+        ticket: Ticket | None = None,
+        message: Message | None = None,
+    ) -> None:
+        source = self.source
+        mark_processed(
+            session,
+            self.key,
+            outcome,
+            seen_before=self.seen_before,
+            ticket_id=ticket.id if ticket else None,
+            message_id=message.id if message else None,
+            raw_message_id=self.raw_message_id,
+            mailbox=source.mailbox if source else None,
+            uidvalidity=source.uidvalidity if source else None,
+            uid=source.uid if source else None,
+        )
+
+
 def _apply(
     session: Session,
     parsed: ParsedMessage,
-    raw_row: RawMessage,
+    record: _Record,
     config: IngestConfig,
-    source: Source | None,
     not_spam: bool,
     now: datetime,
 ) -> IngestResult:
     noise = _classify(parsed, config, not_spam=not_spam)
-    key = parsed.dedupe_key
+    source = record.source
 
     def done(outcome: Outcome, ticket: Ticket | None, message: Message | None) -> None:
-        mark_processed(
-            session,
-            key,
-            outcome,
-            ticket_id=ticket.id if ticket else None,
-            message_id=message.id if message else None,
-            raw_message_id=raw_row.id,
-            **_source_fields(source),
-        )
+        record.write(session, outcome, ticket, message)
 
     if noise is Noise.OWN:
         done(Outcome.OWN, None, None)
         return IngestResult(Outcome.OWN)
     if noise is Noise.SPAM:
         reason = _spam_reason(parsed)
-        assert raw_row.id is not None
         spam.hold(
             session,
-            raw_row.id,
+            record.raw_message_id,
             reason,
             mailbox=source.mailbox if source else None,
             from_address=parsed.from_address,
@@ -222,7 +245,7 @@ def _apply(
         )
         done(Outcome.SPAM, None, None)
         return IngestResult(Outcome.SPAM, reason=reason)
-    meta = _email_meta(parsed, raw_row)
+    meta = _email_meta(parsed, record.raw_message_id)
     if noise is Noise.BOUNCE:
         bounced = _attach_bounce(session, parsed, meta, config)
         if bounced is not None:
@@ -248,12 +271,20 @@ def _apply(
             session,
             MAIL,
             subject=parsed.subject or "(no subject)",
-            body=parsed.body_text,
+            body="",
             channel=Channel.EMAIL,
             requester=author,
+        )
+        message = add_message(
+            session,
+            MAIL,
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            body=parsed.body_text,
+            channel=Channel.EMAIL,
+            author_contact_id=author.id if author else None,
             email=meta,
         )
-        message = _first_message(session, ticket)
         is_new, outcome = True, Outcome.TICKET
         if match.mentioned is not None:
             _system_note(
@@ -287,7 +318,7 @@ def _spam_reason(parsed: ParsedMessage) -> str:
     return f"sender {parsed.from_address} is on the block list"
 
 
-def _email_meta(parsed: ParsedMessage, raw_row: RawMessage) -> EmailMeta:
+def _email_meta(parsed: ParsedMessage, raw_message_id: int) -> EmailMeta:
     return EmailMeta(
         message_id=parsed.message_id,
         in_reply_to=parsed.in_reply_to,
@@ -297,7 +328,7 @@ def _email_meta(parsed: ParsedMessage, raw_row: RawMessage) -> EmailMeta:
         cc=parsed.cc,
         subject=parsed.subject[:500],
         body_html=parsed.body_html,
-        raw_message_id=raw_row.id,
+        raw_message_id=raw_message_id,
         attachments=tuple(
             NewAttachment(
                 filename=a.filename,
@@ -315,12 +346,6 @@ def _author(session: Session, parsed: ParsedMessage) -> Contact | None:
     if parsed.from_address is None:
         return None
     return find_or_create_contact(session, parsed.from_address, parsed.from_name)
-
-
-def _first_message(session: Session, ticket: Ticket) -> Message | None:
-    return session.exec(
-        select(Message).where(Message.ticket_id == ticket.id).order_by(col(Message.id))
-    ).first()
 
 
 def _system_note(session: Session, ticket: Ticket, text: str) -> Message:
@@ -435,30 +460,22 @@ def _acknowledge(
         in_reply_to=parsed.message_id,
         references=references[-20:],
     )
-    session.add(AckSent(address=address, created_at=now))
+    session.execute(insert(_ACK).values(address=address, created_at=now))
     return True
 
 
 def _quarantine(
-    session: Session,
-    key: str,
-    raw_row: RawMessage,
-    reason: str,
-    parsed: ParsedMessage | None,
-    source: Source | None,
+    session: Session, record: _Record, reason: str, parsed: ParsedMessage | None
 ) -> IngestResult:
-    assert raw_row.id is not None
     quarantine.hold(
         session,
-        raw_row.id,
+        record.raw_message_id,
         reason,
-        mailbox=source.mailbox if source else None,
+        mailbox=record.source.mailbox if record.source else None,
         from_hint=parsed.from_address if parsed else None,
         subject_hint=parsed.subject if parsed else None,
     )
-    mark_processed(
-        session, key, Outcome.QUARANTINE, raw_message_id=raw_row.id, **_source_fields(source)
-    )
+    record.write(session, Outcome.QUARANTINE)
     return IngestResult(Outcome.QUARANTINE, reason=reason)
 
 
@@ -467,19 +484,25 @@ def _duplicate(session: Session, outcome: str, ticket_id: int | None) -> IngestR
     return IngestResult(Outcome(outcome), ticket.number if ticket else None, duplicate=True)
 
 
-def _store_raw(session: Session, raw: bytes, sha: str, now: datetime) -> RawMessage:
-    row = session.exec(select(RawMessage).where(RawMessage.sha256 == sha)).first()
-    if row is None:
-        row = RawMessage(sha256=sha, content=raw, received_at=now)
-        session.add(row)
-        session.flush()
-    return row
+def _store_raw(session: Session, raw: bytes, sha: str, now: datetime) -> int:
+    """The id of the stored raw bytes (stored once, however often the message comes)."""
+    found = session.execute(select(_RAW.c.id).where(_RAW.c.sha256 == sha)).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        session.execute(
+            insert(_RAW).values(sha256=sha, content=raw, received_at=now).returning(_RAW.c.id)
+        ).scalar_one()
+    )
 
 
-def _source_fields(source: Source | None) -> dict[str, object]:
-    if source is None:
-        return {}
-    return {"mailbox": source.mailbox, "uidvalidity": source.uidvalidity, "uid": source.uid}
+def _holder_of(session: Session, message_id: str | None) -> int | None:
+    """The ticket already holding a message with this Message-ID, if any."""
+    if not message_id:
+        return None
+    return session.exec(
+        select(Message.ticket_id).where(Message.email_message_id == message_id)
+    ).first()
 
 
 def _ticket_id(session: Session, number: int | None) -> int | None:

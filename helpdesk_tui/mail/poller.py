@@ -256,17 +256,40 @@ class MailboxPoller:
     def _idle(self, client: IMAPClient) -> None:
         """IDLE until new mail, stop, or ``idle_restart`` seconds (then the caller re-polls)."""
         client.idle()
+        if _arrived_before_idle(client):
+            client.idle_done()
+            return
         deadline = time.monotonic() + self.mail.idle_restart
+        early_empty = 0
         try:
             while not self.stop.is_set() and time.monotonic() < deadline:
+                started = time.monotonic()
                 responses = client.idle_check(timeout=_IDLE_CHECK_SECONDS)
                 if any(len(r) > 1 and r[1] in _NEW_MAIL for r in responses):
                     return
                 if any(r and r[0] == b"BYE" for r in responses):
                     raise ConnectionResetError("the server closed the connection (BYE)")
+                # imapclient answers a closed socket with an immediate empty list.
+                quick = not responses and time.monotonic() - started < _IDLE_CHECK_SECONDS / 2
+                early_empty = early_empty + 1 if quick else 0
+                if early_empty >= 3:
+                    raise ConnectionResetError("the server closed the connection")
                 self._check_lease()
         finally:
             client.idle_done()
+
+
+def _arrived_before_idle(client: IMAPClient) -> bool:
+    """Mail that arrived between the last search and IDLE's start.
+
+    The server may announce it (``* 1 EXISTS``) just before confirming IDLE; imaplib files
+    that away with its untagged responses, where ``idle_check`` never looks.
+    """
+    pending = client._imap.untagged_responses
+    found = [key for key in list(pending) if str(key).upper() in ("EXISTS", "RECENT")]
+    for key in found:
+        pending.pop(key, None)
+    return bool(found)
 
 
 class _Connection:

@@ -381,6 +381,7 @@ def test_acknowledgements_are_rate_limited_per_sender(db: Database) -> None:
         (email(sender="seller@spammy.example"), "block list"),
         (email(sender="Bad <bad@example.com>"), "block list"),
     ],
+    ids=["spam-flag", "blocked-domain", "blocked-address"],
 )
 def test_spam_is_held_out_of_the_queue(db: Database, raw: bytes, reason: str) -> None:
     config = config_for(mail_settings(blocked=["@spammy.example", "BAD@example.com"]))

@@ -1,0 +1,65 @@
+"""The whole loop through real servers: customer mail → ticket → ack out → customer replies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.desk import thread
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.mail.service import MailService
+from helpdesk_tui.storage.database import Database
+
+from .mailbuild import email, messages, new_id, server_settings, sqlite_database, tickets
+from .servers import ImapAccount, SmtpServer
+from .test_poller import wait_until
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    yield from sqlite_database(tmp_path)
+
+
+def test_customer_replies_to_the_acknowledgement_and_the_agent_answers_in_thread(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    settings = server_settings(dovecot, smtp_server)
+    service = MailService(db, settings)
+    service.start()
+    try:
+        first_id = new_id()
+        dovecot.append("INBOX", email(message_id=first_id, subject="VPN broken"))
+        [ack] = smtp_server.wait_for(1)
+        ack_mail = message_from_bytes(ack.raw, policy=policy.default)
+        [ticket] = tickets(db)
+        assert f"[#{ticket.number}]" in ack_mail["Subject"]
+        assert ack.rcpt_tos == ("ann@example.org",)
+
+        # The customer's client answers the acknowledgement: only its headers link them.
+        dovecot.append(
+            "INBOX",
+            email(
+                subject="Re: your ticket",
+                in_reply_to=ack_mail["Message-ID"],
+                references=[first_id, ack_mail["Message-ID"]],
+                body="Still broken this morning.",
+            ),
+        )
+        wait_until(lambda: len(messages(db, ticket.number)) == 2, what="follow-up")
+        assert len(tickets(db)) == 1
+        last_customer_id = messages(db, ticket.number)[-1].email_message_id
+
+        with db.write() as session:
+            thread.reply(session, admin, ticket.number, body="Restart the client, please.")
+        reply = smtp_server.wait_for(2)[-1]
+        reply_mail = message_from_bytes(reply.raw, policy=policy.default)
+        assert reply_mail["In-Reply-To"] == last_customer_id
+        assert first_id in reply_mail["References"]
+        assert f"[#{ticket.number}]" in reply_mail["Subject"]
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="inbox emptied")
+    finally:
+        service.stop()
+    assert len(smtp_server.messages) == 2, "one acknowledgement (not for the follow-up), one reply"
