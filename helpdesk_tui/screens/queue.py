@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
 from sqlmodel import Session
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from helpdesk_tui.desk import presence
@@ -37,7 +37,7 @@ from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
-from helpdesk_tui.widgets.queue_table import COLUMNS, QueueTable, RowStyles
+from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
@@ -91,7 +91,7 @@ class QueueScreen(DeskScreen):
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("f", "filter", "Filter", id="queue.filter"),
         Binding("s", "next_sort", "Sort", id="queue.sort"),
-        Binding("S", "reverse_sort", "Reverse", show=False, id="queue.reverse"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="queue.reverse"),
         Binding("v", "next_view", "View", id="queue.next_view"),
         Binding("g,home", "first", "First", show=False, id="queue.first"),
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
@@ -140,12 +140,20 @@ class QueueScreen(DeskScreen):
         yield Static(id="queue-views")
         yield Static(id="queue-status")
         yield QueueTable(id="queue-table")
-        yield Static(id="queue-empty")
+        yield Static(
+            Text("No tickets here. Try another view (keys 1 to 6) or clear the filter (Esc)."),
+            id="queue-empty",
+        )
         yield Input(
             placeholder="Search subjects and messages; Enter to search, Esc to cancel",
             id="queue-search",
         )
         yield Footer()
+
+    @property
+    def fetching(self) -> bool:
+        """A page the agent asked for (not a background refresh) is on its way."""
+        return self._pending is not None and self._pending.kind != "refresh"
 
     @property
     def table(self) -> QueueTable:
@@ -157,19 +165,8 @@ class QueueScreen(DeskScreen):
         self._show_bars()
         self._reload("first")
 
-    def on_resize(self, event: events.Resize) -> None:
-        if self.table.layout_columns(
-            event.size.width, self.query_spec.sort, self.query_spec.descending
-        ):
-            self._show_rows(self.table.current_number or self._focus)
-
     def _on_theme(self, _theme: object) -> None:
         self._styles = RowStyles.from_theme(self.app.theme_variables)
-        self.table.layout_columns(0, "", True)
-        self._relayout()
-
-    def _relayout(self) -> None:
-        self.table.layout_columns(self.size.width, self.query_spec.sort, self.query_spec.descending)
         self._show_rows(self._focus)
 
     def _show_bars(self) -> None:
@@ -179,7 +176,7 @@ class QueueScreen(DeskScreen):
             views.append(f" {index + 1} ", style="bold")
             views.append(plain(view.title, style=style))
             views.append(" ")
-        self.query_one("#queue-views", Static).update(views)
+        self.query_one("#queue-views", Static).update(views, layout=False)
         query = self.query_spec
         status = Text(no_wrap=True, overflow="ellipsis")
         status.append(plain(self.view.title, style="bold"))
@@ -190,7 +187,7 @@ class QueueScreen(DeskScreen):
             status.append(" · search: ")
             status.append(plain(query.text))
         status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
-        self.query_one("#queue-status", Static).update(status)
+        self.query_one("#queue-status", Static).update(status, layout=False)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -218,8 +215,10 @@ class QueueScreen(DeskScreen):
             self.post_message(self.Loaded(request, load, page, on))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed read is reported by the app; retried later unless the query itself is bad."""
-        super().on_worker_state_changed(event)
+        """A failed read is retried later unless the query itself is bad.
+
+        (Textual also runs ``DeskScreen``'s handler, which reports the failure.)
+        """
         if event.worker.group != "queue" or event.state != WorkerState.ERROR:
             return
         self._pending = None
@@ -266,10 +265,8 @@ class QueueScreen(DeskScreen):
         self._focus = focus
         self.table.show(self._rows, self._on, self.desk_app.clock(), self._styles, focus=focus)
         empty = self.query_one("#queue-empty", Static)
-        empty.display = not self._rows
-        empty.update(
-            Text("No tickets here. Try another view (keys 1 to 6) or clear the filter (Esc).")
-        )
+        if empty.display != (not self._rows):
+            empty.display = not self._rows
 
     def _schedule_refresh(self, delay: float = REFRESH_SECONDS) -> None:
         if self._timer is not None:
@@ -305,16 +302,14 @@ class QueueScreen(DeskScreen):
         elif not self._at_start and row < EDGE:
             self._reload("before", pages.position(self.query_spec, self._rows[0]))
 
-    @on(DataTable.RowHighlighted, "#queue-table")
-    def _moved(self) -> None:
-        self._focus = self.table.current_number
+    @on(QueueTable.Highlighted)
+    def _moved(self, message: QueueTable.Highlighted) -> None:
+        self._focus = message.number
         self._maybe_fetch_more()
 
-    @on(DataTable.RowSelected, "#queue-table")
-    def _open(self) -> None:
-        number = self.table.current_number
-        if number is not None:
-            self.post_message(OpenTicket(number))
+    @on(QueueTable.Selected)
+    def _open(self, message: QueueTable.Selected) -> None:
+        self.post_message(OpenTicket(message.number))
 
     def on_screen_suspend(self) -> None:
         if self._timer is not None:
@@ -330,7 +325,7 @@ class QueueScreen(DeskScreen):
     def set_query(self, query: QueueQuery) -> None:
         self.query_spec = query
         self._show_bars()
-        self._relayout()
+        self.table.set_sort(query.sort, query.descending)
         self._reload("first")
 
     def select_view(self, view: View) -> None:
@@ -347,13 +342,13 @@ class QueueScreen(DeskScreen):
 
     def action_first(self) -> None:
         if self._at_start:
-            self.table.move_cursor(row=0)
+            self.table.move_cursor(0)
         else:
             self._reload("first")
 
     def action_last(self) -> None:
         if self._at_end:
-            self.table.move_cursor(row=max(0, len(self._rows) - 1))
+            self.table.move_cursor(len(self._rows) - 1)
         else:
             self._reload("last")
 
@@ -364,11 +359,9 @@ class QueueScreen(DeskScreen):
     def action_reverse_sort(self) -> None:
         self.set_query(replace(self.query_spec, descending=not self.query_spec.descending))
 
-    @on(DataTable.HeaderSelected, "#queue-table")
-    def _sort_by_column(self, event: DataTable.HeaderSelected) -> None:
-        sort = {c.key: c.sort for c in COLUMNS}.get(str(event.column_key.value))
-        if sort is None:
-            return
+    @on(QueueTable.SortRequested)
+    def _sort_by_column(self, message: QueueTable.SortRequested) -> None:
+        sort = message.sort
         if sort == self.query_spec.sort:
             self.action_reverse_sort()
         else:

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import select
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.commands import find_tickets
+from helpdesk_tui.config import Settings
+from helpdesk_tui.desk import presence
+from helpdesk_tui.screens.help import HelpScreen
+from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.models import Activity, Presence
+from helpdesk_tui.ui_settings import SavedView, UiSettings
+from tests.screens import conftest as screen_fixtures
+from tests.screens.conftest import FROZEN_NOW, DeskData
+from tests.screens.test_queue import settle, shown
+
+# The screen tests' fixtures (a seeded desk, the frozen clock, the app factory), used here too.
+screen_db = screen_fixtures.screen_db
+desk_data = screen_fixtures.desk_data
+frozen_clock = screen_fixtures.frozen_clock
+make_test_app = screen_fixtures.make_test_app
+
+
+async def test_help_lists_every_key_of_the_screen(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-keys")
+        rows = {
+            str(table.get_row_at(i)[2]): str(table.get_row_at(i)[0]) for i in range(table.row_count)
+        }
+        assert rows["queue.search"] == "/"
+        assert rows["queue.view1"] == "1"  # hidden from the footer, listed here
+        assert rows["queue.down"] == "↓, j"
+        assert "app.quit" in rows
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_keys_remap_from_config(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    settings = Settings(
+        database_url=desk_data.db.url,
+        ui=UiSettings(keymap={"queue.search": "x", "queue.next_view": "n"}),
+    )
+    app = make_test_app(settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert not app.queue.query_one("#queue-search").display  # / is no longer search
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.queue.view.title == "Unassigned"
+        await pilot.press("x")
+        assert app.focused is app.queue.query_one("#queue-search")
+
+
+async def test_saved_views_from_config_and_bad_ones_reported(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    settings = Settings(
+        database_url=desk_data.db.url,
+        ui=UiSettings(
+            views={
+                "hot": SavedView(
+                    title="Hot", priorities=["urgent", "high"], open_only=True, sort="priority"
+                ),
+                "bad": SavedView(statuses=["opened"]),
+            }
+        ),
+    )
+    app = make_test_app(settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == [
+            "view 'bad': unknown status 'opened'; allowed: new, open, in_progress, waiting, "
+            "on_hold, resolved, closed"
+        ]
+        await pilot.press("7")
+        await settle(pilot)
+        assert app.queue.view.title == "Hot"
+        assert shown(app) == [1, 9, 2]
+
+
+async def test_palette_jumps_to_a_ticket_by_number(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"#3")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.number == 3
+
+
+def test_palette_finds_tickets_by_number_and_words(desk_data: DeskData) -> None:
+    assert [r.number for r in find_tickets(desk_data.db, "#3")] == [3]
+    assert [r.number for r in find_tickets(desk_data.db, "5")] == [5]
+    assert [r.number for r in find_tickets(desk_data.db, "black screen")] == [9]
+    assert find_tickets(desk_data.db, "#999") == []
+
+
+async def test_palette_offers_views_and_the_ticket_screens_actions(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        titles["View: Waiting"].callback()
+        await settle(pilot)
+        assert shown(app) == [3]
+        app.open_ticket(3)
+        await pilot.pause()
+        ticket_screen = app.screen
+        assert isinstance(ticket_screen, TicketScreen)
+        actions = [title for title, _, _ in ticket_screen.palette_commands()]
+        assert actions, "the ticket screen offers its actions"
+        titles = [c.title for c in app.get_system_commands(ticket_screen)]
+        assert set(actions) <= set(titles)
+        assert "View: Waiting" not in titles
+
+
+async def test_neighbour_follows_the_queue_as_shown(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        order = shown(app)
+        assert app.neighbour_ticket(order[1], 1) == order[2]
+        assert app.neighbour_ticket(order[1], -1) == order[0]
+        assert app.neighbour_ticket(order[0], -1) is None
+        await pilot.press("S")  # reversed
+        await settle(pilot)
+        assert app.neighbour_ticket(order[1], 1) == order[0]
+
+
+async def test_failed_read_is_a_notification(make_test_app: Callable[..., HelpdeskApp]) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#filter-assignee").value = "nobody"
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert messages == ["no agent 'nobody'; see: helpdesk agent list"]
+
+
+async def test_quit_takes_this_terminals_markers_away(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        with desk_data.db.write() as s:
+            presence.heartbeat(
+                s, desk_data.ada, app.session_id, 1, Activity.VIEWING, now=FROZEN_NOW
+            )
+        await pilot.press("ctrl+q")
+    with desk_data.db.read() as s:
+        sessions = set(s.exec(select(Presence.session_id)).all())
+    assert app.session_id not in sessions
+    assert sessions == {"term-bob", "term-cy"}
