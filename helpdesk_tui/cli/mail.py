@@ -18,9 +18,9 @@ from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import utcnow
 
 
-def _mail(runtime: Runtime, *, need_secret: bool = True) -> MailSettings:
+def _mail(runtime: Runtime) -> MailSettings:
     mail = runtime.settings.mail
-    problems = mail.problems() if need_secret else mail.problems()[:1]
+    problems = mail.problems()
     if problems:
         raise CliError("; ".join(problems))
     return mail
