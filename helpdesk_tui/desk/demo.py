@@ -23,18 +23,9 @@ from typing import Any
 from faker import Faker
 from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
 
-from helpdesk_tui.desk.demo_bulk import insert_rows, stamper
+from helpdesk_tui.desk.demo_bulk import insert_batch, stamper
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
-from helpdesk_tui.desk.demo_story import (
-    EVENT_COLUMNS,
-    MESSAGE_COLUMNS,
-    TICKET_COLUMNS,
-    TICKET_TAG_COLUMNS,
-    Batch,
-    Clock,
-    DemoPerson,
-    StoryWriter,
-)
+from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import (
@@ -132,7 +123,7 @@ def generate_demo(
             if start + batch_size < tickets:
                 pending = pool.submit(make_batch, start + batch_size)
             with db.write() as session:
-                _insert_batch(session.connection(), batch)
+                insert_batch(session.connection(), batch)
             messages += len(batch.messages)
             events += len(batch.events)
             if progress is not None:
@@ -157,20 +148,6 @@ def _reserve_numbers(conn: Connection, count: int) -> int:
         {"n": count},
     ).scalar_one()
     return int(last) - count + 1
-
-
-def _insert_batch(conn: Connection, batch: Batch) -> None:
-    ids = dict(
-        insert_rows(conn, "ticket", TICKET_COLUMNS, batch.tickets, returning=("number", "id"))
-    )
-    for table, columns, rows in (
-        ("message", MESSAGE_COLUMNS, batch.messages),
-        ("event", EVENT_COLUMNS, batch.events),
-        ("ticket_tag", TICKET_TAG_COLUMNS, batch.ticket_tags),
-    ):
-        for row in rows:
-            row[0] = ids[row[0]]
-        insert_rows(conn, table, columns, rows)
 
 
 def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:

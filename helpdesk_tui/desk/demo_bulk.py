@@ -4,8 +4,7 @@ SQLAlchemy's per-value type processing costs more than SQLite's own insert work 
 hundred thousand tickets, so the demo hands the driver ready-made values instead:
 ``stamper`` turns naive UTC datetimes into exactly what ``UTCDateTime`` would have bound (it
 checks itself against the real type on start, and falls back to it if they ever differ),
-and ``insert_rows`` sends many rows per statement. Many rows per statement also matters for
-SQLite's full-text triggers, which flush their index at the end of every statement.
+and ``insert_rows`` sends many rows per statement.
 """
 
 from __future__ import annotations
@@ -17,12 +16,22 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
+from helpdesk_tui.desk.demo_story import (
+    EVENT_COLUMNS,
+    MESSAGE_COLUMNS,
+    TICKET_COLUMNS,
+    TICKET_TAG_COLUMNS,
+    Batch,
+    Row,
+)
 from helpdesk_tui.storage.models import Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 
 # Below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement.
 _MAX_PARAMETERS = 30_000
 _MAX_ROWS = 1_000
+_STAGE = "temp.demo_stage_"
+_NUMBER = "demo_ticket_number"
 _SAMPLES = (datetime(2024, 2, 29, 23, 59, 59, 999_999), datetime(2025, 1, 1))
 
 
@@ -53,6 +62,67 @@ def stamper(dialect: Dialect) -> Callable[[datetime], Any]:
 def _table(model: Any) -> Table:
     table: Table = model.__table__
     return table
+
+
+def insert_batch(conn: Connection, batch: Batch) -> None:
+    """Insert one batch of demo tickets with their messages, events and tags."""
+    if conn.dialect.name == "sqlite":
+        _insert_batch_sqlite(conn, batch)
+        return
+    ids = dict(
+        insert_rows(conn, "ticket", TICKET_COLUMNS, batch.tickets, returning=("number", "id"))
+    )
+    for table, columns, rows in _children(batch):
+        for row in rows:
+            row[0] = ids[row[0]]
+        insert_rows(conn, table, columns, rows)
+
+
+def _children(batch: Batch) -> tuple[tuple[str, Sequence[str], list[Row]], ...]:
+    return (
+        ("message", MESSAGE_COLUMNS, batch.messages),
+        ("event", EVENT_COLUMNS, batch.events),
+        ("ticket_tag", TICKET_TAG_COLUMNS, batch.ticket_tags),
+    )
+
+
+def _insert_batch_sqlite(conn: Connection, batch: Batch) -> None:
+    """Each table's rows go to a temporary table, then into the real one in one statement.
+
+    SQLite's full-text triggers flush their index at the end of every statement, so one
+    statement per table and batch is several times faster than many; the statement runs
+    inside SQLite with the GIL released, while the next batch is being written; and the
+    ticket numbers in the children's rows become ticket ids in the same statement, by a
+    join on the unique ``ticket.number``.
+    """
+    _stage(conn, "ticket", TICKET_COLUMNS, batch.tickets)
+    names = ", ".join(TICKET_COLUMNS)
+    conn.exec_driver_sql(f"INSERT INTO main.ticket ({names}) SELECT {names} FROM {_STAGE}ticket")
+    for table, columns, rows in _children(batch):
+        _stage(conn, table, columns, rows)
+        rest = columns[1:]
+        moved = conn.exec_driver_sql(
+            f"INSERT INTO main.{table} ({', '.join(columns)}) "
+            f"SELECT t.id, {', '.join(f's.{c}' for c in rest)} FROM {_STAGE}{table} AS s "
+            f"JOIN main.ticket AS t ON t.number = s.{_NUMBER} ORDER BY s.rowid"
+        )
+        assert moved.rowcount == len(rows), f"{table}: {moved.rowcount} of {len(rows)} rows"
+    for table in ("ticket", "message", "event", "ticket_tag"):
+        conn.exec_driver_sql(f"DELETE FROM {_STAGE}{table}")
+
+
+def _stage(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Rows into this connection's trigger-less copy of ``table`` (made on first use).
+
+    For a child table the first column holds the ticket number, under the name ``_NUMBER``.
+    """
+    selected = [f"{c} AS {_NUMBER}" if c == "ticket_id" else c for c in columns]
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS demo_stage_{table} AS "
+        f"SELECT {', '.join(selected)} FROM main.{table} WHERE 0"
+    )
+    staged = [_NUMBER if c == "ticket_id" else c for c in columns]
+    insert_rows(conn, f"{_STAGE}{table}", staged, rows)
 
 
 def insert_rows(

@@ -265,10 +265,9 @@ class _Ticket:
         self,
         actor: DemoPerson | str,
         kind: str,
-        *,
         field: str | None = None,
-        old: object = None,
-        new: object = None,
+        old: str | int | None = None,
+        new: str | int | None = None,
     ) -> None:
         agent_id, name = (None, actor) if isinstance(actor, str) else (actor.id, actor.login)
         self.out.events.append(
@@ -299,7 +298,10 @@ class _Ticket:
         email_id = None
         from_address = to_addresses = subject = None
         if channel == "email":
-            email_id = f"<demo.{self.out.seed}.{self.number}.{self.message_count}@helpdesk.example>"
+            # Zero-padded, so ids sort as they are made: appends to the unique index.
+            email_id = (
+                f"<demo.{self.number:012d}.{self.message_count}.{self.out.seed}@helpdesk.example>"
+            )
             if from_customer:
                 from_address, to_addresses = self.contact.email, SUPPORT_ADDRESS
             else:
@@ -338,7 +340,7 @@ class _Ticket:
     def _set_status(self, actor: DemoPerson | str, new: str) -> None:
         if new == self.status:
             return
-        self._event(actor, "status", field="status", old=self.status, new=new)
+        self._event(actor, "status", "status", self.status, new)
         if new == "resolved":
             self.resolved_at = self.t
         elif new == "closed":
@@ -356,16 +358,17 @@ class _Ticket:
     def play(self) -> None:
         self._create()
         plan = self._plan()
-        delays = [self.rng.uniform(*_DELAYS[step]) for step in plan]
+        random = self.rng.random
+        delays = [low + (high - low) * random() for low, high in map(_DELAYS.__getitem__, plan)]
         if plan:
             # The first answer comes within about the response target; some miss it.
-            delays[1] = self.rng.uniform(0.05, 1.3) * _RESPONSE_HOURS[self.priority]
+            delays[1] = (0.05 + 1.25 * random()) * _RESPONSE_HOURS[self.priority]
         available = (self.out.now - self.created_at) / _HOUR * 0.97
         scale = min(1.0, available / sum(delays)) if delays else 1.0
         for step, delay in zip(plan, delays, strict=True):
-            self.t += delay * scale * _HOUR
+            self.t += timedelta(hours=delay * scale)
             self.version += 1
-            getattr(self, f"_step_{step}")()
+            _STEPS[step](self)
         self._emit_ticket()
 
     def _plan(self) -> list[str]:
@@ -403,21 +406,21 @@ class _Ticket:
             )
             body = f"Hello,\n\n{problem} {detail}\n\nThanks,\n{first}"
             self._message("customer", channel, body, from_customer=True)
-        self._event(self.creator, "created", new=f"via {channel}")
+        self._event(self.creator, "created", None, None, f"via {channel}")
         tags = self.rng.sample(self.category.tags, self.rng.randint(0, len(self.category.tags)))
         if self.priority == "urgent" or self.rng.random() < 0.03:
             tags.append("vip")
         for tag in sorted(set(tags)):
             self.out.ticket_tags.append([self.number, self.out.tag_ids[tag]])
-            self._event(self.creator, "tag_added", field="tags", new=tag)
+            self._event(self.creator, "tag_added", "tags", None, tag)
 
     def _step_assign(self) -> None:
         team = self.category.team
         self.team = team
         self.assignee = _one(self.rng, self.out.agents[team])
         dispatcher = _one(self.rng, (self.assignee, self.out.agents["Service Desk"][0]))
-        self._event(dispatcher, "team", field="team", old=None, new=team)
-        self._event(dispatcher, "assignee", field="assignee", old=None, new=self.assignee.login)
+        self._event(dispatcher, "team", "team", None, team)
+        self._event(dispatcher, "assignee", "assignee", None, self.assignee.login)
 
     def _reply(self, body: str) -> None:
         agent = self._agent()
@@ -442,7 +445,7 @@ class _Ticket:
         if self.message_count < MAX_MESSAGES:
             body = f"{self._text(CUSTOMER_FOLLOW_UPS)}\n\n{self.contact.name}"
             self._message("customer", "email", body, from_customer=True)
-        self._event("mail", "customer_message", new="via email")
+        self._event("mail", "customer_message", None, None, "via email")
         if self.status in ("waiting", "resolved"):
             self._set_status("mail", "open")
 
@@ -463,7 +466,7 @@ class _Ticket:
         new = "urgent" if self.priority == "high" else "high"
         if new == self.priority:
             new = "normal"
-        self._event(self._agent(), "priority", field="priority", old=self.priority, new=new)
+        self._event(self._agent(), "priority", "priority", self.priority, new)
         self.priority = new
 
     def _step_escalate(self) -> None:
@@ -471,12 +474,12 @@ class _Ticket:
             self._step_note()
             return
         actor = self._agent()
-        self._event(actor, "tier", field="tier", old=self.tier, new=self.tier + 1)
+        self._event(actor, "tier", "tier", self.tier, self.tier + 1)
         self.tier += 1
         experts = [a for a in self.out.agents[self.team or ""] if a.tier >= self.tier]
         if experts and self.assignee not in experts:
             expert = _one(self.rng, experts)
-            self._event(actor, "assignee", field="assignee", old=actor.login, new=expert.login)
+            self._event(actor, "assignee", "assignee", actor.login, expert.login)
             self.assignee = expert
 
     def _step_in_progress(self) -> None:
@@ -521,3 +524,10 @@ class _Ticket:
 
     def _maybe(self, moment: datetime | None) -> Any:
         return None if moment is None else self.stamp(moment)
+
+
+_STEPS: dict[str, Callable[[_Ticket], None]] = {
+    name.removeprefix("_step_"): function
+    for name, function in vars(_Ticket).items()
+    if name.startswith("_step_")
+}
