@@ -51,7 +51,10 @@ SORT_KEYS: dict[str, SortKey] = {
     "subject": SortKey(Ticket.subject, lambda r: r.subject),
     "requester": SortKey(
         func.coalesce(
-            select(Contact.name).where(Contact.id == Ticket.requester_id).scalar_subquery(), ""
+            select(col(Contact.name))
+            .where(col(Contact.id) == Ticket.requester_id)
+            .scalar_subquery(),
+            "",
         ),
         lambda r: r.requester_name,
     ),
@@ -62,7 +65,8 @@ SORT_KEYS: dict[str, SortKey] = {
     "priority": SortKey(Ticket.priority_rank, lambda r: PRIORITY_RANK[r.priority]),
     "assignee": SortKey(
         func.coalesce(
-            select(Agent.login).where(Agent.id == Ticket.assignee_id).scalar_subquery(), ""
+            select(col(Agent.login)).where(col(Agent.id) == Ticket.assignee_id).scalar_subquery(),
+            "",
         ),
         lambda r: r.assignee or "",
     ),
@@ -152,14 +156,17 @@ def _fetch(
     descending = query.descending == forward
     statement = _statement(session, query)
     if start is not None:
+        ticket_id = col(Ticket.id)
         if descending:
-            tie = Ticket.id <= start.id if inclusive else Ticket.id < start.id
+            tie = ticket_id <= start.id if inclusive else ticket_id < start.id
             beyond = or_(expression < start.value, and_(expression == start.value, tie))
         else:
-            tie = Ticket.id >= start.id if inclusive else Ticket.id > start.id
+            tie = ticket_id >= start.id if inclusive else ticket_id > start.id
             beyond = or_(expression > start.value, and_(expression == start.value, tie))
         statement = statement.where(beyond)
-    order = (expression.desc(), col(Ticket.id).desc()) if descending else (expression, Ticket.id)
+    order = (
+        (expression.desc(), col(Ticket.id).desc()) if descending else (expression, col(Ticket.id))
+    )
     values = session.exec(statement.order_by(*order).limit(limit + 1)).all()
     rows = [_to_row(v) for v in values[:limit]]
     if not forward:

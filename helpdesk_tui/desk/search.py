@@ -20,8 +20,8 @@ from helpdesk_tui.storage.models import Message, Ticket
 
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"#?(\d+)")
-_PG_CONFIG = literal_column("'simple'::regconfig")
-_PG_BODY_PREFIX = literal_column("100000")  # = migration 0003's PG_BODY_PREFIX
+_PG_CONFIG: Any = literal_column("'simple'::regconfig")
+_PG_BODY_PREFIX: Any = literal_column("100000")  # = migration 0003's PG_BODY_PREFIX
 
 
 def words(query: str) -> list[str]:
@@ -54,7 +54,7 @@ def _postgres_condition(terms: list[str]) -> Any:
     query = func.to_tsquery(_PG_CONFIG, _tsquery(terms))
     in_subject = func.to_tsvector(_PG_CONFIG, Ticket.subject).op("@@")(query)
     body = func.to_tsvector(_PG_CONFIG, func.left(Message.body, _PG_BODY_PREFIX))
-    in_body = col(Ticket.id).in_(select(Message.ticket_id).where(body.op("@@")(query)))
+    in_body = col(Ticket.id).in_(select(col(Message.ticket_id)).where(body.op("@@")(query)))
     return or_(in_subject, in_body)
 
 
@@ -63,11 +63,12 @@ def matching(session: Session, query: str) -> Any | None:
     terms = words(query)
     if not terms:
         return None
+    condition: Any
     if session.get_bind().dialect.name == "sqlite":
         condition = col(Ticket.id).in_(_sqlite_ids(terms))
     else:
         condition = _postgres_condition(terms)
     number = _NUMBER.fullmatch(query.strip())
     if number:
-        condition = or_(Ticket.number == int(number.group(1)), condition)
+        condition = or_(col(Ticket.number) == int(number.group(1)), condition)
     return condition

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from helpdesk_tui.timefmt import due, is_overdue, relative
+
+NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+
+
+def test_relative_times() -> None:
+    assert relative(NOW - timedelta(seconds=20), NOW) == "just now"
+    assert relative(NOW + timedelta(seconds=20), NOW) == "just now"  # clocks a little apart
+    assert relative(NOW - timedelta(minutes=5, seconds=59), NOW) == "5 min ago"
+    assert relative(NOW - timedelta(hours=3, minutes=59), NOW) == "3 h ago"
+    assert relative(NOW - timedelta(days=4), NOW) == "4 d ago"
+    assert relative(datetime(2025, 1, 2, tzinfo=UTC), NOW) == "2 Jan"
+    assert relative(datetime(2023, 11, 30, tzinfo=UTC), NOW) == "30 Nov 2023"
+
+
+def test_deadlines() -> None:
+    assert due(None, NOW) == ""
+    assert due(NOW + timedelta(hours=2, minutes=10), NOW) == "in 2 h"
+    assert due(NOW - timedelta(minutes=5), NOW) == "5 min late"
+    assert is_overdue(NOW - timedelta(seconds=1), NOW)
+    assert not is_overdue(NOW + timedelta(seconds=1), NOW)
+    assert not is_overdue(None, NOW)
