@@ -124,7 +124,7 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
     }
 
 
-class QueueTable(ScrollView, can_focus=True):
+class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     """Ticket rows under a fixed header; ``show`` replaces them, keeping the cursor's ticket."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
