@@ -13,7 +13,7 @@ then goes against the version the agent has now seen, so a later arrival asks ag
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -33,6 +34,9 @@ from helpdesk_tui.desk.errors import Conflict, DeskError
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.timefmt import relative
+
+if TYPE_CHECKING:
+    from helpdesk_tui.app import HelpdeskApp
 
 AUTOSAVE_SECONDS = 1.0
 PREVIEW_LINES = 6
@@ -123,6 +127,11 @@ class ComposerScreen(ModalScreen[bool]):
         self.subject = subject
         self.drafts = drafts or DraftStore()
         self._sending = False
+        self._autosave: Timer | None = None
+
+    @property
+    def desk_app(self) -> HelpdeskApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         title = Text(f"{TITLES[self.kind]} #{self.number}: ")
@@ -153,7 +162,7 @@ class ComposerScreen(ModalScreen[bool]):
 
     @on(TextArea.Changed)
     def _typed(self) -> None:
-        if hasattr(self, "_autosave"):
+        if self._autosave is not None:
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_SECONDS, lambda: self._store(self.text))
 
@@ -197,7 +206,7 @@ class ComposerScreen(ModalScreen[bool]):
         )
 
     def _discard(self) -> None:
-        if hasattr(self, "_autosave"):
+        if self._autosave is not None:
             self._autosave.stop()
         self.drafts.delete(self.number, self.kind)
         self.dismiss(False)
@@ -234,9 +243,9 @@ class ComposerScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="composer-send", exit_on_error=False)
     def _send(self, text: str, mark: Watermark) -> None:
-        app = self.app
-        actor: Actor = app.actor  # type: ignore[attr-defined]
-        with app.db.write() as session:  # type: ignore[attr-defined]
+        app = self.desk_app
+        actor = app.actor
+        with app.db.write() as session:
             news = since(session, mark, excluding=actor)
             if news.arrivals:
                 self.post_message(self.Arrived(news))
@@ -252,7 +261,7 @@ class ComposerScreen(ModalScreen[bool]):
         from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
 
         news = message.news
-        clock = self.app.clock  # type: ignore[attr-defined]
+        clock = self.desk_app.clock
         count = len(news.arrivals)
         question = Text(
             f"{count} new thing{'s' * (count != 1)} arrived on #{self.number} "
@@ -262,7 +271,7 @@ class ComposerScreen(ModalScreen[bool]):
         def chosen(answer: str | None) -> None:
             self._sending = False
             if answer == "send":
-                self.mark = replace(news.current)
+                self.mark = news.current
                 self.action_send()
 
         self.app.push_screen(
@@ -278,7 +287,7 @@ class ComposerScreen(ModalScreen[bool]):
 
     def on_composer_screen_sent(self) -> None:
         self._sending = False
-        if hasattr(self, "_autosave"):
+        if self._autosave is not None:
             self._autosave.stop()
         self.notify(f"{DONE[self.kind]} on #{self.number}", timeout=3)
         self.dismiss(True)

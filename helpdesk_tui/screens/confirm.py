@@ -69,6 +69,11 @@ class ChoiceScreen(ModalScreen[str]):
                     yield Static(self.details)
             yield Static(self._choice_line(), id="choices")
 
+    def on_mount(self) -> None:
+        # Over another see-through screen (the composer) the first frame can come out
+        # without this dialog; paint once more when it has been laid out.
+        self.call_after_refresh(self.refresh)
+
     def _choice_line(self) -> Text:
         line = Text()
         for choice in self.choices:

@@ -158,7 +158,6 @@ class TicketScreen(DeskScreen):
         super().__init__()
         self.number = number
         self.view: TicketView | None = None
-        self.others: list[OnTicket] = []
         self.activity = Activity.VIEWING
         self.drafts = DraftStore()
         self._beat_timer: Timer | None = None
@@ -226,7 +225,6 @@ class TicketScreen(DeskScreen):
             return
         self.number = number
         self.view = None
-        self.others = []
         header = self.query_one(TicketHeader)
         header.show_ticket(number, None)
         header.show_presence([])
@@ -265,7 +263,6 @@ class TicketScreen(DeskScreen):
         self._rearm()
         if message.number != self.number:
             return
-        self.others = message.others
         self.query_one(TicketHeader).show_presence(message.others)
         if self.view is not None and message.version != self.view.row.version:
             if message.news:

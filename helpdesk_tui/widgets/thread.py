@@ -23,12 +23,13 @@ Splitter = Callable[[str], tuple[str, str]]
 
 
 def human_size(size: int) -> str:
-    value = float(size)
+    """``512 B``, ``2.0 KB``, ``1.5 MB``."""
+    value, unit = float(size), "B"
     for unit in ("B", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            break
         value /= 1024
-    raise AssertionError("unreachable")
+    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 def _label(entry: Entry) -> str:

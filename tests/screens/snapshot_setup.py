@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import time_machine
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import MAIL
@@ -50,5 +51,7 @@ async def start_reply(pilot: Pilot[None], number: int, text: str, key: str = "r"
     await show_ticket(pilot, number)
     await pilot.press(key)
     await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
-    pilot.app.screen.query_one("TextArea").insert(text)  # type: ignore[attr-defined]
+    area = pilot.app.screen.query_one(TextArea)
+    area.cursor_blink = False  # a blinking cursor would make the picture depend on timing
+    area.insert(text)
     await settle(pilot)
