@@ -1,10 +1,10 @@
-"""Fast bulk inserts for the demo generator: multi-row ``VALUES`` straight to the driver.
+"""Fast bulk inserts for the demo generator: ready-made values straight to the driver.
 
 SQLAlchemy's per-value type processing costs more than SQLite's own insert work at a
 hundred thousand tickets, so the demo hands the driver ready-made values instead:
 ``stamper`` turns naive UTC datetimes into exactly what ``UTCDateTime`` would have bound (it
 checks itself against the real type on start, and falls back to it if they ever differ),
-and ``insert_rows`` sends many rows per statement.
+and ``insert_batch`` writes a batch in few statements (SQLite) or one pipeline (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from helpdesk_tui.desk.demo_story import (
 from helpdesk_tui.storage.models import Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 
-# Below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement.
+# Below SQLite's 32,766 bound parameters per statement.
 _MAX_PARAMETERS = 30_000
 _MAX_ROWS = 1_000
 _STAGE = "temp.demo_stage_"
@@ -69,13 +69,28 @@ def insert_batch(conn: Connection, batch: Batch) -> None:
     if conn.dialect.name == "sqlite":
         _insert_batch_sqlite(conn, batch)
         return
+    # PostgreSQL: psycopg runs executemany as one pipeline; the ticket ids come back by
+    # number, a block this run reserved for itself.
+    _insert_many(conn, "ticket", TICKET_COLUMNS, batch.tickets)
+    first, last = batch.tickets[0][0], batch.tickets[-1][0]
     ids = dict(
-        insert_rows(conn, "ticket", TICKET_COLUMNS, batch.tickets, returning=("number", "id"))
+        conn.exec_driver_sql(
+            "SELECT number, id FROM ticket WHERE number BETWEEN %s AND %s", (first, last)
+        ).all()
     )
     for table, columns, rows in _children(batch):
         for row in rows:
             row[0] = ids[row[0]]
-        insert_rows(conn, table, columns, rows)
+        _insert_many(conn, table, columns, rows)
+
+
+def _insert_many(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    if rows:
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            f"({', '.join(['%s'] * len(columns))})",
+            [tuple(row) for row in rows],
+        )
 
 
 def _children(batch: Batch) -> tuple[tuple[str, Sequence[str], list[Row]], ...]:
@@ -122,31 +137,17 @@ def _stage(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[
         f"SELECT {', '.join(selected)} FROM main.{table} WHERE 0"
     )
     staged = [_NUMBER if c == "ticket_id" else c for c in columns]
-    insert_rows(conn, f"{_STAGE}{table}", staged, rows)
+    _insert_values(conn, f"{_STAGE}{table}", staged, rows)
 
 
-def insert_rows(
-    conn: Connection,
-    table: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    *,
-    returning: Sequence[str] = (),
-) -> list[tuple[Any, ...]]:
-    """Insert ``rows`` (values in ``columns`` order); the ``returning`` columns of each row.
-
-    The returned rows come in no particular order: match them on a unique column.
-    """
-    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    row_sql = "(" + ", ".join([placeholder] * len(columns)) + ")"
+def _insert_values(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]
+) -> None:
+    """SQLite: many rows per ``INSERT ... VALUES`` statement (one bind per value, no parsing)."""
+    row_sql = "(" + ", ".join("?" * len(columns)) + ")"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    tail = f" RETURNING {', '.join(returning)}" if returning else ""
     per_statement = max(1, min(_MAX_ROWS, _MAX_PARAMETERS // len(columns)))
-    result: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        sql = head + ", ".join([row_sql] * len(chunk)) + tail
-        cursor = conn.exec_driver_sql(sql, tuple([value for row in chunk for value in row]))
-        if returning:
-            result.extend(tuple(row) for row in cursor.all())
-    return result
+        sql = head + ", ".join([row_sql] * len(chunk))
+        conn.exec_driver_sql(sql, tuple([value for row in chunk for value in row]))

@@ -1,0 +1,76 @@
+"""How fast ``generate_demo`` fills a database: tickets per second, CPU per ticket, peak RSS.
+
+    python3 benchmarks/demo_rate.py                       # 100,000 tickets, temporary SQLite
+    python3 benchmarks/demo_rate.py --tickets 20000
+    python3 benchmarks/demo_rate.py --url postgresql+psycopg://user@host/empty_db
+
+It needs the package installed (``pip install -e .``); it prints figures and asserts
+nothing. The load average is printed too: on a shared machine other work slows the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from helpdesk_tui.desk.demo import generate_demo
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import Database
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def run(url: str, tickets: int, seed: int) -> None:
+    db = Database(url)
+    migrate.upgrade(db)
+    load_before = os.getloadavg()[0]
+    cpu_before = time.process_time()
+    shown = [0.0]
+
+    def progress(done: int) -> None:
+        if time.monotonic() - shown[0] >= 1 or done == tickets:
+            shown[0] = time.monotonic()
+            print(f"\r{done:>9,} / {tickets:,}", end="", file=sys.stderr, flush=True)
+
+    result = generate_demo(db, tickets=tickets, seed=seed, progress=progress)
+    cpu = time.process_time() - cpu_before
+    print(file=sys.stderr)
+    db.dispose()
+    engine = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    print(f"engine            {engine}")
+    print(f"tickets           {result.tickets:,}")
+    print(f"messages          {result.messages:,}")
+    print(f"events            {result.events:,}")
+    print(f"contacts          {result.contacts:,}")
+    print(f"seconds           {result.seconds:.1f}")
+    print(f"tickets/s         {result.rate:,.0f}")
+    print(f"CPU µs/ticket     {cpu / result.tickets * 1e6:.0f}  (both threads)")
+    print(f"peak RSS          {_peak_rss_mb():.0f} MB")
+    print(f"load average      {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+    print(f"CPUs              {os.cpu_count()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--url", help="an empty database to fill (default: a temporary SQLite)")
+    args = parser.parse_args()
+    if args.url:
+        run(args.url, args.tickets, args.seed)
+        return
+    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as directory:
+        run(f"sqlite:///{directory}/helpdesk.db", args.tickets, args.seed)
+        size = sum(f.stat().st_size for f in Path(directory).iterdir())
+        print(f"database size     {size / 1e6:,.0f} MB (with -wal)")
+
+
+if __name__ == "__main__":
+    main()
