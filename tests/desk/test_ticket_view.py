@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk.actors import MAIL, Actor
+from helpdesk_tui.desk.ticket_view import find_tickets, load_view
+from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, create_ticket
+from helpdesk_tui.storage.database import Database
+
+
+def test_view_of_a_ticket_with_its_thread_and_context(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    with db.write() as s:
+        first = create_ticket(
+            s,
+            admin,
+            subject="Printer jam",
+            body="Paper stuck",
+            requester_email="ann@example.com",
+            requester_name="Ann",
+        ).number
+        other = create_ticket(
+            s, admin, subject="Toner low", body="Grey prints", requester_email="ann@example.com"
+        ).number
+    with db.write() as s:
+        files = (NewAttachment("jam.jpg", b"12345"),)
+        thread.add_customer_message(
+            s, MAIL, first, body="photo", email=EmailMeta(attachments=files)
+        )
+        thread.add_note(s, agent_bob, first, body="on it")
+        fields.set_priority(s, agent_bob, first, "high")
+    with db.read() as s:
+        view = load_view(s, first)
+    assert [(e.kind, e.author) for e in view.entries] == [
+        ("customer", "Ann"),
+        ("customer", "Ann"),
+        ("note", "bob"),
+        ("system", "bob"),
+    ]
+    assert view.entries[-1].body == "bob: priority normal → high"
+    assert [(a.filename, a.size) for a in view.entries[1].attachments] == [("jam.jpg", 5)]
+    assert [row.number for row in view.other_tickets] == [other]
+    assert view.watermark.version == view.row.version == 4
+    assert view.watermark.last_message_id == max(m.id or 0 for m in view.detail.messages)
+
+
+def test_find_tickets_by_number_or_words(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        number = create_ticket(s, admin, subject="VPN tunnel drops", body="since Monday").number
+        create_ticket(s, admin, subject="Printer", body="jam")
+    with db.read() as s:
+        assert [r.number for r in find_tickets(s, f"#{number}")] == [number]
+        assert [r.number for r in find_tickets(s, str(number))] == [number]
+        assert find_tickets(s, "#99999") == []
+        assert [r.number for r in find_tickets(s, "tunnel")] == [number]
+        assert len(find_tickets(s, "")) == 2
