@@ -27,6 +27,13 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
+def _reference_ms() -> float:
+    """CPU time of a fixed pure-Python loop: compares the CPU's speed between runs."""
+    started = time.process_time()
+    sum(i * i for i in range(2_000_000))
+    return (time.process_time() - started) * 1000
+
+
 def run(url: str, tickets: int, seed: int) -> None:
     db = Database(url)
     migrate.upgrade(db)
@@ -55,6 +62,7 @@ def run(url: str, tickets: int, seed: int) -> None:
     print(f"peak RSS          {_peak_rss_mb():.0f} MB")
     print(f"load average      {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"CPUs              {os.cpu_count()}")
+    print(f"reference loop    {_reference_ms():.0f} ms CPU (more: a slower or shared CPU)")
 
 
 def main() -> None:

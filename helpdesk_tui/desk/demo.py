@@ -4,9 +4,9 @@
 their threads and history to a migrated database — a new one or one already in use (ticket
 numbers continue from the counter). The same seed and ``now`` give the same data.
 
-It writes with SQLAlchemy Core bulk inserts, a few thousand tickets per transaction, and
-keeps only the current batch in memory: 100,000 tickets take seconds, not hours. It never
-queues outgoing mail, and every address it invents is under the reserved ``.example`` TLD.
+It writes in bulk (``demo_bulk``), 2,000 tickets per transaction, and holds at most two
+batches in memory: 100,000 tickets take seconds, not hours. It never queues outgoing mail,
+and every address it invents is under the reserved ``.example`` TLD.
 """
 
 from __future__ import annotations
