@@ -73,11 +73,12 @@ def insert_batch(conn: Connection, batch: Batch) -> None:
     # number, a block this run reserved for itself.
     _insert_many(conn, "ticket", TICKET_COLUMNS, batch.tickets)
     first, last = batch.tickets[0][0], batch.tickets[-1][0]
-    ids = dict(
-        conn.exec_driver_sql(
+    ids: dict[int, int] = {
+        number: ticket_id
+        for number, ticket_id in conn.exec_driver_sql(
             "SELECT number, id FROM ticket WHERE number BETWEEN %s AND %s", (first, last)
-        ).all()
-    )
+        )
+    }
     for table, columns, rows in _children(batch):
         for row in rows:
             row[0] = ids[row[0]]
