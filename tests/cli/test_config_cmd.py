@@ -10,6 +10,7 @@ from tests.cli.conftest import Invoke, one_error_line, write_toml
 
 SECRETS = """
 [mail]
+addresses = ["support@desk.example"]
 message_id_secret = "hunter2-hunter2-hunter2"
 
 [mail.smtp]
