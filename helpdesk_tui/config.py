@@ -164,7 +164,8 @@ def load_settings(**overrides: Any) -> Settings:
             if problem["type"] == "extra_forbidden":
                 lines.append(f"unknown setting {key!r} in {where}")
             else:
-                lines.append(f"bad value for {key!r} in {where}: {problem['msg']}")
+                message = problem["msg"].removeprefix("Value error, ")
+                lines.append(f"bad value for {key!r} in {where}: {message}")
         raise ConfigError("; ".join(lines)) from None
 
 

@@ -15,7 +15,9 @@ sort = "priority"
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_THEME = "textual-dark"
 
 
 class SavedView(BaseModel):
@@ -44,9 +46,23 @@ class SavedView(BaseModel):
 
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    theme: str = "textual-dark"
-    """Textual theme name."""
+    theme: str = DEFAULT_THEME
+    """Textual theme name (one of Textual's built-in themes)."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id → keys (comma-separated), e.g. ``"queue.search" = "s"``; see the ? screen."""
     views: dict[str, SavedView] = Field(default_factory=dict)
     """Saved queue views by name, after the built-in ones (keys 7, 8, 9 for the first three)."""
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, value: str) -> str:
+        if value == DEFAULT_THEME:
+            return value
+        # Imported only for a non-default theme: the CLI's start-up stays free of Textual.
+        from textual.theme import BUILTIN_THEMES
+
+        if value not in BUILTIN_THEMES:
+            raise ValueError(
+                f"unknown theme {value!r}; use one of: {', '.join(sorted(BUILTIN_THEMES))}"
+            )
+        return value

@@ -45,6 +45,15 @@ def test_bad_value_in_a_file_names_key_file_and_what_is_allowed() -> None:
     assert "\n" not in message
 
 
+def test_unknown_theme_lists_the_themes_there_are() -> None:
+    path = _write(user_config_file(), '[ui]\ntheme = "neon"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"bad value for 'ui.theme' in {path}: unknown theme 'neon'; use one")
+    assert "nord" in message and "textual-dark" in message
+
+
 def test_bad_value_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     _write(site_config_file(), 'database_url = "sqlite:///fine.db"\n')
     monkeypatch.setenv("HELPDESK_DATABASE_URL", "mysql://db/helpdesk")
