@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.history import describe
+from helpdesk_tui.desk.history import describe, since_version
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.storage.models import Agent, Contact, Event, Message, MessageKind
 
@@ -68,8 +68,7 @@ def since(session: Session, mark: Watermark, *, excluding: Actor | None = None) 
         Message.ticket_id == ticket.id, col(Message.id) > mark.last_message_id
     )
     events = select(Event).where(
-        Event.ticket_id == ticket.id,
-        col(Event.ticket_version) > mark.version,
+        *since_version(ticket, mark.version),
         col(Event.kind).not_in(MESSAGE_EVENTS),
     )
     return Since(_arrivals(session, messages, events, excluding), current)

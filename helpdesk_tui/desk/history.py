@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
@@ -51,14 +52,25 @@ def bump(ticket: Ticket) -> None:
     ticket.updated_at = utcnow()
 
 
+def since_version(ticket: Ticket, version: int) -> tuple[ColumnElement[bool], ...]:
+    """Conditions for this ticket's own events after ``version``.
+
+    Events a merge moved in keep the versions (and number) of the ticket they were made on,
+    so they are told apart by ``ticket_number``: they are history, not news.
+    """
+    return (
+        col(Event.ticket_id) == ticket.id,
+        col(Event.ticket_number) == ticket.number,
+        col(Event.ticket_version) > version,
+    )
+
+
 def check_version(session: Session, ticket: Ticket, expected_version: int | None) -> None:
     """Refuse a change made against an older version, naming what happened since."""
     if expected_version is None or expected_version == ticket.version:
         return
     events = session.exec(
-        select(Event)
-        .where(Event.ticket_id == ticket.id, col(Event.ticket_version) > expected_version)
-        .order_by(col(Event.id))
+        select(Event).where(*since_version(ticket, expected_version)).order_by(col(Event.id))
     ).all()
     changes = [describe(e) for e in events]
     who = sorted({e.actor for e in events})

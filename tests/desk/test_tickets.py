@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import select
 
 from helpdesk_tui.desk import fields, relations, thread
+from helpdesk_tui.desk.activity import since, watermark
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.agents import ensure_team
 from helpdesk_tui.desk.errors import (
@@ -168,6 +169,26 @@ def test_merge_moves_messages_and_history(db: Database, admin: Actor) -> None:
     assert any(e.kind == "merged" for e in merged.events)
     with pytest.raises(InvalidTransition, match="already merged"), db.write() as s:
         relations.merge(s, admin, target, source)
+
+
+def test_merged_in_history_is_not_news_to_a_stale_write(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Events moved in by a merge keep the source's versions; a conflict names only the new."""
+    source, target = _new(db, admin, "dup"), _new(db, admin, "original")
+    with db.write() as s:
+        for tag in ("a", "b", "c", "d"):
+            fields.set_tags(s, admin, source, add=[tag])
+        relations.merge(s, admin, source, target)
+    with db.read() as s:
+        mark = watermark(s, target)
+    with db.write() as s:
+        fields.set_status(s, agent_bob, target, "waiting", expected_version=mark.version)
+    with pytest.raises(Conflict) as caught, db.write() as s:
+        fields.set_priority(s, admin, target, "high", expected_version=mark.version)
+    assert caught.value.changes == ["bob: status new → waiting"]
+    with db.read() as s:
+        assert [a.what for a in since(s, mark).arrivals] == ["status new → waiting"]
 
 
 def test_only_admin_deletes_and_event_remains(db: Database, admin: Actor, agent_bob: Actor) -> None:
