@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
@@ -71,7 +70,10 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 
 
 class QueueFilterScreen(ModalScreen[TicketFilter | None]):
-    """Enter applies, Escape cancels, ctrl+r empties every field."""
+    """Enter applies (from any field or the checkbox), Escape cancels, ctrl+r empties all.
+
+    The fields are one line each (compact), so the one being typed in stays readable at 80x24.
+    """
 
     DEFAULT_CSS = """
     QueueFilterScreen {
@@ -92,11 +94,6 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
         grid-gutter: 0 1;
         height: auto;
     }
-    QueueFilterScreen Input {
-        border: none;
-        height: 1;
-        padding: 0 1;
-    }
     QueueFilterScreen #filter-error {
         color: $error;
         height: auto;
@@ -106,6 +103,7 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "apply", "Apply", id="filter.apply", priority=True),
         Binding("escape", "cancel", "Cancel", id="filter.cancel"),
         Binding("ctrl+r", "reset", "Clear all", id="filter.reset"),
     ]
@@ -121,7 +119,7 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
             with Grid():
                 for key, label, hint in FIELDS:
                     yield Label(label)
-                    yield Input(values[key], placeholder=hint, id=f"filter-{key}")
+                    yield Input(values[key], placeholder=hint, id=f"filter-{key}", compact=True)
             yield Checkbox("Open tickets only", self._current.open_only, id="filter-open")
             yield Static(id="filter-error")
             yield Static(Text("Enter apply · Esc cancel · ctrl+r clear"), id="filter-hint")
@@ -129,8 +127,7 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#filter-{key}", Input).value for key, _, _ in FIELDS}
 
-    @on(Input.Submitted)
-    def _apply(self) -> None:
+    def action_apply(self) -> None:
         try:
             spec = parse_form(self._values(), self.query_one("#filter-open", Checkbox).value)
         except InvalidValue as error:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import fields, presence
@@ -16,6 +16,7 @@ from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
@@ -178,6 +179,27 @@ async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
         await pilot.press("escape")  # back to the view as defined
         await settle(pilot)
         assert shown(app) == ALL_OPEN
+
+
+async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """At 80x24 the field being typed in is one line like the others, not a cut-off box."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f", *"new")
+        await pilot.pause()
+        field = app.screen.query_one("#filter-statuses", Input)
+        assert field.has_focus and field.content_region.height == 1
+        assert "new" in app.screen.query_one("#filter-statuses").render_line(0).text
+        await pilot.press(*["tab"] * len(FILTER_FIELDS))
+        assert isinstance(app.focused, Checkbox)
+        await pilot.press("enter")  # applies; it does not toggle the box
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert shown(app) == [11, 7, 6, 5, 4, 2]
 
 
 async def test_search_finds_subjects_and_messages(
