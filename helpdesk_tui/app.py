@@ -20,7 +20,8 @@ from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
-from helpdesk_tui.messages import OpenTicket, TicketChanged, WorkerFailed
+from helpdesk_tui.mail_link import MailLink
+from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerFailed
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.help import HelpScreen, KeyHelp
 from helpdesk_tui.screens.queue import QueueScreen
@@ -38,6 +39,7 @@ class HelpdeskApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
+        Binding("at", "mail", "Mail", show=False, id="app.mail"),
     ]
 
     def __init__(
@@ -58,6 +60,8 @@ class HelpdeskApp(App[None]):
         self.title = clean(settings.desk_name, single_line=True)
         self.sub_title = clean(actor.name, single_line=True)
         self.views, self.config_problems = _views(settings, actor)
+        self.mail_link = MailLink(self)
+        """Runs mail in this terminal when configured; holds the state the screens show."""
         self.theme = settings.ui.theme
         if settings.ui.keymap:
             self.set_keymap(settings.ui.keymap)
@@ -65,6 +69,10 @@ class HelpdeskApp(App[None]):
     def on_mount(self) -> None:
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
+        self.mail_link.start()
+
+    def on_unmount(self) -> None:
+        self.mail_link.stop_now()
 
     @property
     def queue(self) -> QueueScreen:
@@ -98,6 +106,19 @@ class HelpdeskApp(App[None]):
         """
         with self.db.read() as session:
             return pages.neighbour(session, self.queue.query_spec, number, step)
+
+    # -- mail ---------------------------------------------------------------------------------
+
+    @on(MailPolled)
+    def _mail_polled(self, message: MailPolled) -> None:
+        self.mail_link.polled(message)
+
+    def action_mail(self) -> None:
+        """Show the mail screen: poller and outbox state, quarantine and spam."""
+        from helpdesk_tui.screens.mail import MailScreen
+
+        if not isinstance(self.screen, MailScreen):
+            self.push_screen(MailScreen())
 
     # -- failures, help, palette -------------------------------------------------------------
 
@@ -133,6 +154,7 @@ class HelpdeskApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Mail", "Mail state, quarantine and spam (@)", self.action_mail)
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(screen, TicketScreen):
@@ -148,6 +170,7 @@ class HelpdeskApp(App[None]):
         """Leave: this terminal's viewing/replying markers go at once."""
         with self.db.write() as session:
             presence.leave(session, self.session_id)
+        await self.mail_link.stop()
         self.exit()
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 from textual.worker import Worker
+
+if TYPE_CHECKING:
+    from helpdesk_tui.mail.service import MailStatus
 
 
 class OpenTicket(Message):
@@ -28,3 +33,12 @@ class WorkerFailed(Message):
     def __init__(self, worker: Worker[object]) -> None:
         super().__init__()
         self.worker = worker
+
+
+class MailPolled(Message):
+    """A fresh read of the mail state (``status``), or why it could not be read (``problem``)."""
+
+    def __init__(self, status: MailStatus | None, problem: str | None = None) -> None:
+        super().__init__()
+        self.status = status
+        self.problem = problem

@@ -112,6 +112,8 @@ def status(runtime: Runtime, as_json: bool) -> None:
                 "folders": [vars(f) for f in state.folders],
                 "outbox": state.outbox,
                 "backlog": state.backlog,
+                "quarantined": state.quarantined,
+                "spam": state.spam,
                 "leases": [vars(lease) for lease in state.leases],
             }
         )
@@ -128,6 +130,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
             click.echo(f"  last error {_when(folder.last_error_at)}: {line(folder.last_error)}")
     counts = ", ".join(f"{n} {s}" for s, n in sorted(state.outbox.items())) or "empty"
     click.echo(f"outbox: {counts}")
+    click.echo(f"held: {state.quarantined} in quarantine, {state.spam} as spam")
     for lease in state.leases:
         holder = line(lease.holder) if lease.holder else "nobody"
         click.echo(f"{lease.name}: {holder}")

@@ -15,6 +15,7 @@ from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.agents import list_agents
 from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
 from helpdesk_tui.desk.history import describe
+from helpdesk_tui.desk.mailstate import Delivery, deliveries
 from helpdesk_tui.desk.queries import (
     TicketDetail,
     TicketFilter,
@@ -42,6 +43,8 @@ class Entry:
     body: str
     channel: str = ""
     attachments: list[AttachmentInfo] = field(default_factory=list)
+    delivery: Delivery | None = None
+    """How the email of an agent's reply went (queued, sent, failed with the reason)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ def load_view(session: Session, number: int) -> TicketView:
     ticket = load_ticket(session, number)
     logins = {agent.id: agent.login for agent, _teams in list_agents(session)}
     attachments = list_attachments(session, number)
+    sent = deliveries(session, ticket.id or 0)
     by_message: dict[int, list[AttachmentInfo]] = {}
     for item in attachments:
         by_message.setdefault(item.message_id, []).append(item)
@@ -74,6 +78,7 @@ def load_view(session: Session, number: int) -> TicketView:
             body=message.body,
             channel=message.channel,
             attachments=by_message.get(message.id or 0, []),
+            delivery=sent.get(message.id or 0),
         )
         for message in detail.messages
     ]

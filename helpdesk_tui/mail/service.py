@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from helpdesk_tui.desk import quarantine, spam
 from helpdesk_tui.desk.leases import current_holder
 from helpdesk_tui.desk.mailstate import FolderStatus, folder_statuses, outbox_counts
 from helpdesk_tui.mail.ingest import IngestConfig
@@ -58,6 +59,10 @@ class MailStatus:
     leases: list[LeaseInfo]
     running_here: list[str] = field(default_factory=list)
     """Leases this process holds right now."""
+    quarantined: int = 0
+    """Messages in quarantine, waiting for someone to look (and retry)."""
+    spam: int = 0
+    """Messages held as spam, not released."""
 
     @property
     def backlog(self) -> int:
@@ -97,7 +102,9 @@ def read_status(
                     name, lease.holder if lease else None, lease.expires_at if lease else None
                 )
             )
-    return MailStatus(folders, counts, leases, running_here or [])
+        held = quarantine.count_held(session)
+        spam_held = spam.count_held(session)
+    return MailStatus(folders, counts, leases, running_here or [], held, spam_held)
 
 
 class MailService:

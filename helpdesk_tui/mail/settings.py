@@ -135,6 +135,9 @@ class MailSettings(BaseModel):
     """Messages fetched and imported per database transaction."""
     reconnect_max: float = Field(default=60.0, gt=0)
     """Longest wait between reconnection attempts (the wait doubles up to this)."""
+    run_in_tui: bool = True
+    """Each terminal runs the poller and sender too (the leases let one of them work); set
+    false to leave mail to ``helpdesk mail run`` alone."""
     lease_seconds: float = Field(default=60.0, ge=2)
     """How long a dead poller or sender blocks another from taking over."""
     outbox_interval: float = Field(default=5.0, gt=0)

@@ -37,6 +37,7 @@ from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ class QueueScreen(DeskScreen):
             placeholder="Search subjects and messages; Enter to search, Esc to cancel",
             id="queue-search",
         )
+        yield MailIndicator(id="queue-mail")
         yield Footer()
 
     @property

@@ -38,6 +38,25 @@ def _label(entry: Entry) -> str:
     return {"reply": "Reply", "note": "Internal note"}.get(entry.kind, "System")
 
 
+def _delivery(entry: Entry, now: datetime) -> Text | None:
+    """The state of a reply's email: the agent must see when a customer never got it."""
+    delivery = entry.delivery
+    if delivery is None:
+        return None
+    if delivery.status == "failed":
+        return Text.assemble(
+            ("✗ Not delivered: ", "bold"), plain(delivery.last_error or "no reason given", "bold")
+        )
+    if delivery.status == "sent" and delivery.sent_at is not None:
+        return Text(f"✓ Sent {timefmt.relative(delivery.sent_at, now)}", "dim")
+    if delivery.attempts and delivery.last_error:
+        return Text.assemble(
+            (f"… Not sent yet, {delivery.attempts} tries: ", "dim"),
+            plain(delivery.last_error, "dim"),
+        )
+    return Text("… Queued to send" if delivery.status == "pending" else "… Sending", "dim")
+
+
 def _split_reply() -> Splitter | None:
     """The mail layer's quote folder, when it is installed."""
     try:
@@ -72,7 +91,17 @@ def render_entry(entry: Entry, now: datetime, *, unfold: bool, split: Splitter |
         text.append("\nAttachment: ", "bold")
         text.append_text(plain(item.filename))
         text.append(f" ({human_size(item.size)})", "dim")
+    delivery = _delivery(entry, now)
+    if delivery is not None:
+        text.append("\n")
+        text.append_text(delivery)
     return text
+
+
+def entry_classes(entry: Entry) -> str:
+    """CSS classes of an entry's view: its kind, and ``-failed`` for undelivered mail."""
+    failed = entry.delivery is not None and entry.delivery.status == "failed"
+    return f"-{entry.kind}" + (" -failed" if failed else "")
 
 
 class MessageView(Static):
@@ -83,6 +112,7 @@ class MessageView(Static):
     MessageView.-reply { border-left: outer $primary; }
     MessageView.-note { border-left: outer $warning; background: $warning 10%; }
     MessageView.-system { border-left: none; margin: 0; color: $text-muted; }
+    MessageView.-failed { border-left: thick $error; }
     """
 
 
@@ -118,7 +148,7 @@ class Thread(VerticalScroll, can_focus=True):
         self.mount_all(
             MessageView(
                 render_entry(entry, now, unfold=self.unfold, split=self._split),
-                classes=f"-{entry.kind}",
+                classes=entry_classes(entry),
             )
             for entry in self._entries
         )

@@ -1,0 +1,178 @@
+"""Mail inside the TUI: this terminal's mail service, and the mail state every screen shows.
+
+When mail is configured, each terminal starts the same ``MailService`` that ``helpdesk mail
+run`` runs; the database leases let exactly one of them poll each mailbox and send the
+outbox, so another terminal only costs threads that wait for a lease. The service's threads
+never touch Textual: the link reads the mail state in a thread worker on a timer (re-armed
+after each read) and publishes it on ``changed`` for the queue's indicator and the mail
+screen.
+
+A dead IMAP or SMTP server never stops the app: the poller records the error in the
+database, and it shows here as the last error (with a notification when it is new). The
+mail modules are imported only when mail runs, so start-up stays fast without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from textual.signal import Signal
+from textual.timer import Timer
+
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.messages import MailPolled
+from helpdesk_tui.safe_text import clean
+
+if TYPE_CHECKING:
+    from helpdesk_tui.app import HelpdeskApp
+    from helpdesk_tui.mail.ingest import IngestConfig
+    from helpdesk_tui.mail.service import MailService, MailStatus
+
+log = logging.getLogger(__name__)
+
+STATUS_SECONDS = 2.0
+"""Between two reads of the mail state."""
+STOP_SECONDS = 2.0
+"""How long leaving the app waits for each mail thread to give its lease back."""
+
+
+class MailNotReady(DeskError):
+    """Mail is not configured well enough for what was asked (retry, release)."""
+
+
+class MailLink:
+    """Owned by the app: starts and stops the service, and keeps the latest ``status``."""
+
+    def __init__(self, app: HelpdeskApp) -> None:
+        self.app = app
+        self.mail = app.settings.mail
+        self.status: MailStatus | None = None
+        self.problem: str | None = None
+        """Why mail does not run in this terminal."""
+        self.read_error: str | None = None
+        """Why the last read of the mail state failed (the database is away, say)."""
+        self.changed: Signal[MailLink] = Signal(app, "mail-changed")
+        self._service: MailService | None = None
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._timer: Timer | None = None
+        self._told: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """Mail is configured (a mailbox or SMTP): the state is worth showing."""
+        return self.mail.enabled
+
+    @property
+    def running(self) -> bool:
+        return self._service is not None
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """On mount: start the service (when configured and wanted) and the state reads."""
+        if not self.enabled:
+            return
+        problems = self.mail.problems()
+        if problems:
+            self.problem = "; ".join(problems)
+            self.app.notify(
+                self.problem, title="Mail not started", severity="warning", markup=False
+            )
+        elif self.mail.run_in_tui:
+            self.app.run_worker(
+                self._start_service, thread=True, group="mail-start", exit_on_error=False
+            )
+        self.read_now()
+
+    def _start_service(self) -> None:
+        from helpdesk_tui.mail.service import MailService
+
+        try:
+            with self._lock:
+                if self._stopping:
+                    return
+                service = MailService(self.app.db, self.mail, desk_name=self.app.settings.desk_name)
+                service.start()
+                self._service = service
+        except Exception as error:
+            log.exception("mail service did not start")
+            self.app.call_from_thread(self._not_started, f"{type(error).__name__}: {error}")
+
+    def _not_started(self, text: str) -> None:
+        self.problem = text
+        self.app.notify(text, title="Mail not started", severity="error", markup=False)
+        self.changed.publish(self)
+
+    def _detach(self) -> MailService | None:
+        with self._lock:
+            self._stopping = True
+            service, self._service = self._service, None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        return service
+
+    async def stop(self) -> None:
+        """Stop the service's threads (they give their leases back) without blocking the UI."""
+        service = self._detach()
+        if service is not None:
+            await asyncio.to_thread(service.stop, STOP_SECONDS)
+
+    def stop_now(self) -> None:
+        """The app is going away without :meth:`stop` (not by the quit key): stop, briefly."""
+        service = self._detach()
+        if service is not None:
+            service.stop(STOP_SECONDS)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def read_now(self) -> None:
+        """Read the mail state now (after a retry, say), then every ``STATUS_SECONDS``."""
+        if self._stopping or not self.enabled:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.app.run_worker(
+            self._read, thread=True, exclusive=True, group="mail-status", exit_on_error=False
+        )
+
+    def _read(self) -> None:
+        from helpdesk_tui.mail.service import read_status
+
+        service = self._service
+        try:
+            status = service.status() if service else read_status(self.app.db, self.mail)
+        except Exception as error:
+            log.exception("cannot read the mail state")
+            self.app.post_message(MailPolled(None, f"{type(error).__name__}: {error}"))
+        else:
+            self.app.post_message(MailPolled(status))
+
+    def polled(self, message: MailPolled) -> None:
+        """The app hands each ``MailPolled`` here: keep it, tell what is new, read again later."""
+        if message.status is not None:
+            self.status = message.status
+        self.read_error = message.problem
+        error = self.status.last_error if self.status else None
+        if error and error != self._told:
+            self.app.notify(
+                clean(error, single_line=True), title="Mail", severity="warning", markup=False
+            )
+        self._told = error
+        self.changed.publish(self)
+        if not self._stopping:
+            self._timer = self.app.set_timer(STATUS_SECONDS, self.read_now)
+
+    def ingest_config(self) -> IngestConfig:
+        """What retry and release run ingest with; refuses while mail is misconfigured."""
+        from helpdesk_tui.mail.ingest import IngestConfig
+
+        problems = self.mail.problems()
+        if problems:
+            raise MailNotReady("; ".join(problems))
+        return IngestConfig.from_settings(self.mail, self.app.settings.desk_name)

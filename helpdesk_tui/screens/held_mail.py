@@ -1,0 +1,155 @@
+"""One held message (quarantine or spam): why it is held, and its source as plain text.
+
+The source is a stranger's bytes: decoded with replacement, cleaned of escape sequences and
+control characters, and shown in a ``Text``, so nothing in it is markup or reaches the
+terminal raw. Very long sources are cut (``helpdesk mail quarantine show ID --raw`` writes
+the whole). Dismisses with ``"retry"`` or ``"release"`` when the agent asks for that, and
+the mail screen does it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from helpdesk_tui.desk import quarantine, spam
+from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.storage.mail_models import QuarantinedMail, SpamMail
+
+if TYPE_CHECKING:
+    from helpdesk_tui.app import HelpdeskApp
+
+HeldKind = Literal["quarantine", "spam"]
+SHOWN_BYTES = 64 * 1024
+"""Of a message's source; the rest is left out with a note."""
+
+
+def _fact(text: Text, label: str, value: str | None) -> None:
+    text.append(f"{label:<10}", "bold")
+    text.append_text(plain(value or "?"))
+    text.append("\n")
+
+
+def _when(value: datetime) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def held_facts(entry: QuarantinedMail | SpamMail) -> Text:
+    """Reason, sender, subject, mailbox and times of a held message."""
+    text = Text()
+    if isinstance(entry, QuarantinedMail):
+        _fact(text, "Reason", entry.reason)
+        _fact(text, "From", entry.from_hint)
+        _fact(text, "Subject", entry.subject_hint)
+        _fact(text, "Mailbox", entry.mailbox)
+        tries = f"tried {entry.attempts} time{'s' * (entry.attempts != 1)}"
+        _fact(text, "Received", f"{_when(entry.created_at)} · {tries}")
+        if entry.resolved_at is not None:
+            _fact(text, "Resolved", _when(entry.resolved_at))
+    else:
+        _fact(text, "Reason", entry.reason)
+        _fact(text, "From", entry.from_address)
+        _fact(text, "Subject", entry.subject)
+        _fact(text, "Mailbox", entry.mailbox)
+        _fact(text, "Received", _when(entry.created_at))
+        if entry.released_at is not None:
+            _fact(text, "Released", f"{_when(entry.released_at)} by {entry.released_by}")
+    text.rstrip()
+    return text
+
+
+def source_text(content: bytes) -> Text:
+    """The message source, safe to show; cut after ``SHOWN_BYTES``."""
+    text = plain(content[:SHOWN_BYTES].decode("utf-8", "replace"), single_line=False)
+    if len(content) > SHOWN_BYTES:
+        text.append(
+            f"\n… {len(content) - SHOWN_BYTES} more bytes not shown "
+            "(helpdesk mail quarantine show ID --raw > file)",
+            "dim italic",
+        )
+    return text
+
+
+class HeldMailScreen(DeskScreen):
+    """Opened with Enter from the mail screen's quarantine or spam list."""
+
+    CSS_PATH = "held_mail.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="held.back"),
+        Binding("r", "retry", "Retry", id="held.retry"),
+        Binding("u", "release", "Release", id="held.release"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, entry: QuarantinedMail | SpamMail, content: bytes) -> None:
+            super().__init__()
+            self.entry = entry
+            self.content = content
+
+    def __init__(self, kind: HeldKind, entry_id: int) -> None:
+        super().__init__()
+        self.kind: HeldKind = kind
+        self.entry_id = entry_id
+        self.entry: QuarantinedMail | SpamMail | None = None
+
+    @property
+    def desk_app(self) -> HelpdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        title = "Quarantined" if self.kind == "quarantine" else "Spam"
+        yield Static(Text(f"{title} message {self.entry_id}", "bold"), id="held-title")
+        yield Static(id="held-facts")
+        with VerticalScroll(id="held-source", can_focus=True):
+            yield Static(id="held-raw")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#held-source").focus()
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Retry is for quarantine and release for spam, each only while still held."""
+        if action == "retry":
+            return self.kind == "quarantine" and self._open()
+        if action == "release":
+            return self.kind == "spam" and self._open()
+        return True
+
+    def _open(self) -> bool:
+        entry = self.entry
+        if isinstance(entry, QuarantinedMail):
+            return entry.resolved_at is None
+        return entry is not None and entry.released_at is None
+
+    @work(thread=True, exclusive=True, group="held-load", exit_on_error=False)
+    def load(self) -> None:
+        with self.desk_app.db.read() as session:
+            held = quarantine if self.kind == "quarantine" else spam
+            entry, content = held.get(session, self.entry_id)
+        self.post_message(self.Loaded(entry, content))
+
+    def on_held_mail_screen_loaded(self, message: Loaded) -> None:
+        self.entry = message.entry
+        self.query_one("#held-facts", Static).update(held_facts(message.entry))
+        self.query_one("#held-raw", Static).update(source_text(message.content))
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_retry(self) -> None:
+        self.dismiss("retry")
+
+    def action_release(self) -> None:
+        self.dismiss("release")

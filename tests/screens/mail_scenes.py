@@ -1,0 +1,106 @@
+"""Fixed mail scenes for the mail screen, held-mail and failed-reply tests and snapshots.
+
+Mail is configured (so the indicator and the state show) but ``run_in_tui`` is off: no
+service runs, and everything on screen comes from rows written here at set times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import time_machine
+from sqlmodel import col, select
+
+from helpdesk_tui.config import Settings
+from helpdesk_tui.desk import quarantine, thread
+from helpdesk_tui.desk.mailstate import record_poll
+from helpdesk_tui.mail.ingest import IngestConfig, ingest
+from helpdesk_tui.mail.settings import MailboxSettings, MailSettings
+from helpdesk_tui.storage.models import Outbox, RawMessage
+from tests.mail.mailbuild import email, mail_settings
+from tests.mail.test_ingest_quarantine import nested_too_deep
+from tests.screens.conftest import FROZEN_NOW, DeskData
+from tests.screens.snapshot_setup import busy_thread
+
+HOSTILE_SENDER = "Mallory \x1b[31mRed <mallory@example.com>"
+HOSTILE_SUBJECT = "[bold red]Pay now[/] \x1b]52;c;aGVsbG8=\x07invoice"
+BAD_DAY = "could not be processed: RuntimeError: the ticket store is having a bad day"
+IMAP_ERROR = "cannot connect to imap.example.com:993: Connection refused"
+REJECTED = "550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown"
+
+
+def desk_mail(**overrides: object) -> MailSettings:
+    """One mailbox, no service in the app (unless overridden)."""
+    box = MailboxSettings(host="imap.example.com", user="support@desk.test")
+    values: dict[str, object] = {"mailboxes": {"support": box}, "run_in_tui": False}
+    values.update(overrides)
+    return mail_settings(**values)
+
+
+def mail_app_settings(desk: DeskData, **overrides: object) -> Settings:
+    return Settings(database_url=desk.db.url, mail=desk_mail(**overrides))
+
+
+def _at(minutes: int) -> time_machine.travel:
+    return time_machine.travel(FROZEN_NOW - timedelta(minutes=minutes), tick=False)
+
+
+def held_mail(desk: DeskData) -> dict[str, int]:
+    """Two quarantined messages (one retry would cure), one spam, a failed poll; their ids."""
+    config = IngestConfig.from_settings(desk_mail(), "Desk Support")
+    with _at(50), desk.db.write() as session:
+        ingest(session, nested_too_deep(), config)
+    with _at(30), desk.db.write() as session:
+        lottery = email(
+            sender="win@lottery.example",
+            subject="You won!",
+            message_id="<lottery@lottery.example>",
+            headers=["X-Spam-Flag: YES"],
+        )
+        ingest(session, lottery, config)
+    raw = email(
+        sender=HOSTILE_SENDER,
+        subject=HOSTILE_SUBJECT,
+        message_id="<pay-now@example.com>",
+        body="Pay \x1b[2J now.",
+    )
+    with _at(20), desk.db.write() as session:
+        stored = RawMessage(sha256=hashlib.sha256(raw).hexdigest(), content=raw)
+        session.add(stored)
+        session.flush()
+        cured = quarantine.hold(
+            session,
+            stored.id or 0,
+            BAD_DAY,
+            mailbox="support",
+            from_hint=HOSTILE_SENDER,
+            subject_hint=HOSTILE_SUBJECT,
+        )
+    with desk.db.write() as session:
+        record_poll(session, "support", "INBOX", backlog=2, now=FROZEN_NOW - timedelta(minutes=3))
+        record_poll(session, "support", "INBOX", error=IMAP_ERROR, now=FROZEN_NOW)
+    with desk.db.read() as session:
+        dolls = quarantine.list_held(session)[-1]
+    return {"cured": cured.id or 0, "dolls": dolls.id or 0}
+
+
+def failed_reply(desk: DeskData) -> int:
+    """The busy printer ticket with a reply that was sent and a later one SMTP refused."""
+    number = busy_thread(desk)
+    with _at(45), desk.db.write() as session:
+        sent = thread.reply(session, desk.ada, number, body="The technician is booked.")
+    with _at(10), desk.db.write() as session:
+        failed = thread.reply(session, desk.ada, number, body="Did the technician come?")
+    with desk.db.write() as session:
+        rows = session.exec(
+            select(Outbox).where(col(Outbox.message_id).in_([sent.id, failed.id]))
+        ).all()
+        for row in rows:
+            if row.message_id == sent.id:
+                row.status, row.attempts = "sent", 1
+                row.sent_at = FROZEN_NOW - timedelta(minutes=44)
+            else:
+                row.status, row.attempts, row.last_error = "failed", 8, REJECTED
+            session.add(row)
+    return number

@@ -1,0 +1,178 @@
+"""The mail screen, held mail and the queue's mail line, driven by keys (no mail service runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import DataTable
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk import quarantine, spam
+from helpdesk_tui.screens.held_mail import HeldMailScreen
+from helpdesk_tui.screens.mail import MailScreen
+from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.widgets.mail_indicator import MailIndicator
+from helpdesk_tui.widgets.thread import MessageView
+from tests.screens.conftest import DeskData
+from tests.screens.mail_scenes import (
+    REJECTED,
+    failed_reply,
+    held_mail,
+    mail_app_settings,
+)
+from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
+
+
+def _text(app: HelpdeskApp) -> str:
+    return "\n".join(screen_lines(app))
+
+
+async def _mail_screen(pilot: object, app: HelpdeskApp) -> MailScreen:
+    await until(pilot, lambda: app.mail_link.status is not None)  # type: ignore[arg-type]
+    await pilot.press("at")  # type: ignore[attr-defined]
+    await until(pilot, lambda: isinstance(app.screen, MailScreen))  # type: ignore[arg-type]
+    await settle(pilot)  # type: ignore[arg-type]
+    screen = app.screen
+    assert isinstance(screen, MailScreen)
+    return screen
+
+
+async def test_queue_has_no_mail_line_while_mail_is_not_configured(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not app.queue.query_one(MailIndicator).display
+        assert app.mail_link.status is None and not app.mail_link.running
+
+
+async def test_queue_mail_line_shows_poll_backlog_held_mail_and_the_error(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    held_mail(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.mail_link.status is not None)
+        await settle(pilot)
+        indicator = app.queue.query_one(MailIndicator)
+        assert indicator.display and indicator.has_class("-attention")
+        line = str(indicator.render())
+        assert "polled 3 min ago" in line and "2 waiting in the inbox" in line
+        assert "2 in quarantine" in line and "1 spam" in line
+        assert "error: support: cannot connect to imap.example.com:993" in line
+        assert any("Connection refused" in n for n in notifications(app)), "a new error is told"
+        assert not app.mail_link.running, "run_in_tui is off: this terminal runs no service"
+
+
+async def test_mail_screen_from_the_key_and_the_palette(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    held_mail(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _mail_screen(pilot, app)
+        assert screen.query_one("#mail-quarantine", DataTable).row_count == 2
+        assert screen.query_one("#mail-spam", DataTable).row_count == 1
+        text = _text(app)
+        assert "support/INBOX  last poll 3 min ago · backlog 2" in text
+        assert "Outbox  empty" in text and "poll.support: nobody" in text
+        assert "[bold red]Pay now[/]" in text, "markup in a subject stays literal"
+        assert "\x1b" not in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+        [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Mail"]
+        command.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, MailScreen)
+
+
+async def test_inspect_shows_the_reason_and_the_source_as_plain_text(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    held_mail(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _mail_screen(pilot, app)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, HeldMailScreen))
+        await settle(pilot)
+        text = _text(app)
+        assert "Quarantined message" in text
+        assert "the ticket store is having a bad day" in text
+        assert "Subject: [bold red]Pay now[/]" in text, "the raw source, markup literal"
+        assert "\x1b" not in text and "\x07" not in text
+
+
+async def test_retry_from_the_held_message_makes_the_ticket(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    ids = held_mail(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _mail_screen(pilot, app)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, HeldMailScreen))
+        await settle(pilot)
+        await pilot.press("r")
+        await until(pilot, lambda: screen.query_one("#mail-quarantine", DataTable).row_count == 1)
+        assert any(n.startswith("ticket: now in #") for n in notifications(app))
+        with desk_data.db.read() as session:
+            [left] = quarantine.list_held(session)
+        assert left.id == ids["dolls"]
+        # The unparseable one stays held, and says so.
+        await pilot.press("r")
+        await until(pilot, lambda: any("still quarantined" in n for n in notifications(app)))
+        assert screen.query_one("#mail-quarantine", DataTable).row_count == 1
+
+
+async def test_release_spam_asks_first_then_lets_it_through(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    held_mail(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _mail_screen(pilot, app)
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.query_one("#mail-spam", DataTable).row_count == 1, "Escape released nothing"
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: screen.query_one("#mail-spam", DataTable).row_count == 0)
+        assert any(n.startswith("ticket: now in #") for n in notifications(app))
+        with desk_data.db.read() as session:
+            assert spam.list_held(session) == []
+
+
+async def test_misconfigured_mail_is_said_not_crashed_on(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    held_mail(desk_data)
+    settings = mail_app_settings(desk_data, message_id_secret="short", run_in_tui=True)
+    app = make_test_app(settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _mail_screen(pilot, app)
+        assert any("message_id_secret" in n for n in notifications(app))
+        assert not app.mail_link.running
+        await pilot.press("r")
+        await until(pilot, lambda: sum("message_id_secret" in n for n in notifications(app)) == 2)
+        assert screen.query_one("#mail-quarantine", DataTable).row_count == 2
+
+
+async def test_a_failed_reply_says_so_with_the_servers_reason(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    number = failed_reply(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 60)) as pilot:
+        screen = await open_ticket(pilot, number)
+        views = list(screen.query(MessageView))
+        [failed] = [v for v in views if v.has_class("-failed")]
+        assert REJECTED in str(failed.render())
+        text = _text(app)
+        assert "✗ Not delivered: 550 5.1.1" in text
+        assert "✓ Sent 44 min ago" in text
+        assert "… Queued to send" in text, "the first reply has not gone out yet"
