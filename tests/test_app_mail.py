@@ -1,0 +1,114 @@
+"""Mail running inside the app: real servers in, tickets in the queue; a dead server is no crash."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.config import Settings
+from helpdesk_tui.desk.leases import current_holder
+from helpdesk_tui.mail.service import OUTBOX_LEASE, poller_lease
+from helpdesk_tui.mail.settings import MailboxSettings
+from helpdesk_tui.screens.mail import MailScreen
+from helpdesk_tui.storage.models import Ticket
+from helpdesk_tui.widgets.mail_indicator import MailIndicator
+from tests.mail import conftest as mail_fixtures
+from tests.mail.mailbuild import email, mail_settings, server_settings
+from tests.mail.servers import ImapAccount, SmtpServer, free_port
+from tests.screens import conftest as screen_fixtures
+from tests.screens.conftest import DeskData
+from tests.screens.test_queue import shown
+from tests.screens.ticket_helpers import notifications, settle, until
+
+# The screen tests' seeded desk and app factory, and the mail tests' real servers.
+screen_db = screen_fixtures.screen_db
+desk_data = screen_fixtures.desk_data
+frozen_clock = screen_fixtures.frozen_clock
+make_test_app = screen_fixtures.make_test_app
+dovecot_server = mail_fixtures.dovecot_server
+dovecot = mail_fixtures.dovecot
+_smtp_session = mail_fixtures._smtp_session
+smtp_server = mail_fixtures.smtp_server
+
+
+def _mail_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("mail-") and t.is_alive()]
+
+
+def _last_error(app: HelpdeskApp) -> str | None:
+    status = app.mail_link.status
+    return status.last_error if status else None
+
+
+def _polled(app: HelpdeskApp) -> bool:
+    status = app.mail_link.status
+    return status is not None and status.last_poll_at is not None
+
+
+def _lease_holders(desk: DeskData) -> list[str | None]:
+    with desk.db.read() as session:
+        leases = [current_holder(session, n) for n in (poller_lease("support"), OUTBOX_LEASE)]
+    return [lease.holder if lease else None for lease in leases]
+
+
+async def test_a_dead_imap_server_is_a_notice_not_a_crash_and_quit_stops_mail(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    box = MailboxSettings(
+        host="127.0.0.1", port=free_port(), security="none", user="nobody", timeout=2
+    )
+    settings = Settings(
+        database_url=desk_data.db.url, mail=mail_settings(mailboxes={"support": box})
+    )
+    app = make_test_app(settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.mail_link.running, timeout=10)
+        await until(pilot, lambda: _last_error(app) is not None, timeout=15)
+        assert any(n.startswith("support: ") for n in notifications(app)), notifications(app)
+        indicator = app.queue.query_one(MailIndicator)
+        assert "error: support:" in str(indicator.render())
+        assert _lease_holders(desk_data)[0] is not None, "this terminal holds the poller lease"
+        await pilot.press("at")
+        await until(pilot, lambda: isinstance(app.screen, MailScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+    assert not app.mail_link.running
+    assert _lease_holders(desk_data) == [None, None], "leases given back on quit"
+    assert _mail_threads() == []
+
+
+@pytest.mark.dovecot
+async def test_mail_in_the_inbox_becomes_a_ticket_in_the_queue_while_the_app_runs(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
+) -> None:
+    mail = server_settings(dovecot, smtp_server, poll_interval=300)  # IDLE brings it at once
+    app = make_test_app(settings=Settings(database_url=desk_data.db.url, mail=mail))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")  # All open: the new ticket is nobody's yet
+        await until(pilot, lambda: _polled(app), timeout=15)
+        dovecot.append("INBOX", email(subject="Coffee machine leaks", body="All over the floor."))
+
+        def new_number() -> int | None:
+            with desk_data.db.read() as session:
+                ticket = session.exec(
+                    select(Ticket).where(Ticket.subject == "Coffee machine leaks")
+                ).first()
+            return ticket.number if ticket else None
+
+        await until(pilot, lambda: new_number() is not None, timeout=15)
+        number = new_number()
+        await until(pilot, lambda: number in shown(app), timeout=5)
+        [ack] = smtp_server.wait_for(1)
+        assert f"[#{number}]" in ack.raw.decode()
+        await until(pilot, lambda: dovecot.list_uids("INBOX") == [], timeout=10)
+        await pilot.press("ctrl+q")
+    assert _mail_threads() == []
