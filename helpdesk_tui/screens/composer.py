@@ -50,9 +50,13 @@ SENDERS: dict[DraftKind, Sender] = {
 TITLES: dict[DraftKind, str] = {
     "reply": "Reply to the customer on",
     "note": "Internal note on",
-    "call": "Phone call logged on",
+    "call": "Log a phone call on",
 }
-DONE: dict[DraftKind, str] = {"reply": "Reply sent", "note": "Note added", "call": "Call logged"}
+DONE: dict[DraftKind, str] = {
+    "reply": "Reply queued to send",
+    "note": "Note added",
+    "call": "Call logged",
+}
 
 
 def arrivals_text(news: Since, now_ago: Callable[..., str]) -> Text:

@@ -84,7 +84,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("assign_agent", "a", "Assign", "Assign to an agent (fuzzy pick)", show=True),
     Action("assign_team", "T", "Team", "Hand to a team (fuzzy pick)"),
     Action("status", "s", "Status", "Change the status", show=True),
-    Action("priority", "p", "Priority", "Change the priority", show=True),
+    Action("priority", "p", "Priority", "Change the priority"),
     Action("type", "y", "Type", "Change the type"),
     Action("category", "C", "Category", "Set or clear the category"),
     Action("tags", "t", "Tags", "Edit the tags"),
@@ -177,7 +177,7 @@ class TicketScreen(DeskScreen):
                 yield Thread(id="thread")
                 yield HistoryLog(id="history")
             yield SidePanel(id="side")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(TicketHeader).show_ticket(self.number, None)

@@ -45,13 +45,16 @@ async def test_reply_is_sent_and_its_mail_queued(
         await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         await settle(pilot)
-        assert f"Reply sent on #{number}" in notifications(app)
+        assert f"Reply queued to send on #{number}" in notifications(app)
     with desk_data.db.read() as s:
         detail = ticket_detail(s, number)
         outbox = s.exec(Outbox.__table__.select()).all()  # type: ignore[attr-defined]
     assert (detail.messages[-1].kind, detail.messages[-1].body) == ("reply", "On our way\nAda")
     assert len(outbox) == 1
     assert DraftStore().load(number, "reply") == ""
+
+
+TITLES = {"n": "Internal note on #", "c": "Log a phone call on #"}
 
 
 @pytest.mark.parametrize(("key", "kind"), [("n", "note"), ("c", "customer")])
@@ -61,7 +64,9 @@ async def test_note_and_call_log(
     number = desk_data.numbers["vpn"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, number, key)
+        composer = await _start(pilot, number, key)
+        title = str(composer.query_one("#composer-title").render())
+        assert title.startswith(TITLES[key]), title  # what is being written, not done
         await pilot.press(*"written down", "ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
     with desk_data.db.read() as s:

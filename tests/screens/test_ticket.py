@@ -28,6 +28,19 @@ def _row(desk: DeskData, key: str):  # type: ignore[no-untyped-def]
         return ticket_detail(s, desk.numbers[key]).row
 
 
+async def test_footer_at_80x24_shows_the_triage_keys(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Open, assign, reply, set status, next: each key readable in the footer at 80 columns."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        footer = screen_lines(app)[-1]
+        for key in ("esc Back", "r Reply", "n Note", "m Mine", "a Assign", "s Status"):
+            assert key in footer, (key, footer)
+        assert "] Next" in footer and "? Keys" in footer, footer
+
+
 async def test_thread_kinds_side_panel_and_history(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
