@@ -173,8 +173,10 @@ def test_status_quarantine_and_spam(
     assert status.exit_code == 0, status.stderr
     assert "support/INBOX: last poll" in status.stdout and "backlog 0" in status.stdout
     assert "outbox: 1 pending" in status.stdout
+    assert "held: 1 in quarantine, 1 as spam" in status.stdout
     data = json.loads(invoke("mail", "status", "--json").stdout)
     assert data["backlog"] == 1 and data["folders"][0]["last_uid"] == 3
+    assert (data["quarantined"], data["spam"]) == (1, 1)
 
     listed = invoke("mail", "quarantine", "list")
     assert listed.exit_code == 0 and "nested" in listed.stdout

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from sqlmodel import select
+
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.ticket_view import find_tickets, load_view
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, create_ticket
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Outbox
 
 
 def test_view_of_a_ticket_with_its_thread_and_context(
@@ -54,3 +57,28 @@ def test_find_tickets_by_number_or_words(db: Database, admin: Actor) -> None:
         assert find_tickets(s, "#99999") == []
         assert [r.number for r in find_tickets(s, "tunnel")] == [number]
         assert len(find_tickets(s, "")) == 2
+
+
+def test_each_reply_carries_how_its_email_went(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        number = create_ticket(
+            s, admin, subject="Printer jam", body="Paper stuck", requester_email="ann@example.com"
+        ).number
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Open the tray.")
+        second = thread.reply(s, admin, number, body="Did it help?")
+        thread.add_note(s, admin, number, body="never mailed")
+    with db.write() as s:
+        row = s.exec(select(Outbox).where(Outbox.message_id == second.id)).one()
+        row.status, row.attempts, row.last_error = "failed", 8, "550 no such user"
+        s.add(row)
+    with db.read() as s:
+        view = load_view(s, number)
+    by_body = {e.body: e.delivery for e in view.entries}
+    assert by_body["Open the tray."] is not None and by_body["Open the tray."].status == "pending"
+    failed = by_body["Did it help?"]
+    assert failed is not None and (failed.status, failed.last_error) == (
+        "failed",
+        "550 no such user",
+    )
+    assert by_body["never mailed"] is None and by_body["Paper stuck"] is None

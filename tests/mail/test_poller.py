@@ -171,6 +171,8 @@ def test_spam_and_quarantine_leave_the_inbox_too(sqlite_db: Database, dovecot: I
     with sqlite_db.read() as session:
         [held] = quarantine.list_held(session)
     assert "nested" in held.reason
+    status = read_status(sqlite_db, settings)
+    assert (status.quarantined, status.spam) == (1, 1), "the TUI's mail line counts them"
 
 
 def test_service_waits_in_idle_and_imports_new_mail_at_once(
