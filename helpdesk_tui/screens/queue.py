@@ -162,13 +162,13 @@ class QueueScreen(DeskScreen):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
-        self._styles = RowStyles.from_theme(self.app.theme_variables)
+        self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
         self.app.theme_changed_signal.subscribe(self, self._on_theme)
         self._show_bars()
         self._reload("first")
 
     def _on_theme(self, _theme: object) -> None:
-        self._styles = RowStyles.from_theme(self.app.theme_variables)
+        self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
         self._show_rows(self._focus)
 
     def _show_bars(self) -> None:

@@ -88,9 +88,12 @@ class RowStyles:
     muted: Style
 
     @classmethod
-    def from_theme(cls, variables: Mapping[str, str]) -> RowStyles:
+    def from_theme(cls, variables: Mapping[str, str], *, no_color: bool = False) -> RowStyles:
+        """With ``no_color`` only weights: NO_COLOR greys a colour by its brightness, which
+        makes the theme's red almost as dark as the background."""
+
         def colour(name: str, **attrs: bool) -> Style:
-            value = variables.get(name)
+            value = None if no_color else variables.get(name)
             return Style(color=value, **attrs) if value else Style(**attrs)
 
         return cls(

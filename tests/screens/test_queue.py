@@ -202,6 +202,25 @@ async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(
         assert shown(app) == [11, 7, 6, 5, 4, 2]
 
 
+async def test_no_color_keeps_urgent_as_readable_as_the_subject(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under NO_COLOR a theme colour turns grey by its brightness (red: almost black), so
+    urgency is shown by weight alone, in the row's own colour."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        table = queue(app).table
+        lines = [table.render_line(y) for y in range(table.size.height)]
+        row = next(line for line in lines if "urgent" in line.text)
+        urgent = next(seg for seg in row if seg.text.strip() == "urgent")
+        subject = next(seg for seg in row if seg.text.strip().startswith("#"))
+        assert urgent.style is not None and subject.style is not None
+        assert urgent.style.bold and urgent.style.color == subject.style.color
+
+
 async def test_search_finds_subjects_and_messages(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
