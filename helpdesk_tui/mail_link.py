@@ -155,8 +155,11 @@ class MailLink:
 
     def polled(self, message: MailPolled) -> None:
         """The app hands each ``MailPolled`` here: keep it, tell what is new, read again later."""
+        before = self.status.outbox if self.status else None
         if message.status is not None:
             self.status = message.status
+            if before is not None and message.status.outbox != before:
+                self._outbox_moved()
         self.read_error = message.problem
         error = self.status.last_error if self.status else None
         if error and error != self._told:
@@ -167,6 +170,18 @@ class MailLink:
         self.changed.publish(self)
         if not self._stopping:
             self._timer = self.app.set_timer(STATUS_SECONDS, self.read_now)
+
+    def _outbox_moved(self) -> None:
+        """Mail was sent or given up: an open ticket shows its replies' new state.
+
+        Delivery does not change the ticket's version, so the ticket screen's own change
+        check would not notice it.
+        """
+        from helpdesk_tui.screens.ticket import TicketScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, TicketScreen):
+                screen.reload()
 
     def ingest_config(self) -> IngestConfig:
         """What retry and release run ingest with; refuses while mail is misconfigured."""

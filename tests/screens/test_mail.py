@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlmodel import select
 from textual.widgets import DataTable
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.desk import quarantine, spam
+from helpdesk_tui.desk import quarantine, spam, thread
 from helpdesk_tui.screens.held_mail import HeldMailScreen
 from helpdesk_tui.screens.mail import MailScreen
 from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.storage.models import Outbox
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.thread import MessageView
 from tests.screens.conftest import DeskData
@@ -176,3 +178,21 @@ async def test_a_failed_reply_says_so_with_the_servers_reason(
         assert "✗ Not delivered: 550 5.1.1" in text
         assert "✓ Sent 44 min ago" in text
         assert "… Queued to send" in text, "the first reply has not gone out yet"
+
+
+async def test_an_open_ticket_shows_a_reply_failing_while_it_is_open(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["vpn"]
+    with desk_data.db.write() as session:
+        reply = thread.reply(session, desk_data.ada, number, body="Try the other gateway.")
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.mail_link.status is not None)
+        await open_ticket(pilot, number)
+        assert "… Queued to send" in _text(app)
+        with desk_data.db.write() as session:
+            row = session.exec(select(Outbox).where(Outbox.message_id == reply.id)).one()
+            row.status, row.last_error = "failed", REJECTED
+            session.add(row)
+        await until(pilot, lambda: "✗ Not delivered: 550 5.1.1" in _text(app), timeout=8)
