@@ -90,7 +90,11 @@ def on_tickets(
     now: datetime | None = None,
     exclude_session: str | None = None,
 ) -> dict[int, list[OnTicket]]:
-    """Live markers by ticket number; replying first, then by login."""
+    """Live markers by ticket number: one per agent, replying first, then by login.
+
+    An agent with several terminals on the ticket is named once, by what matters most
+    (replying over viewing).
+    """
     now = now or utcnow()
     numbers = list(ticket_numbers)
     if not numbers:
@@ -116,6 +120,10 @@ def on_tickets(
         result.setdefault(number, []).append(
             OnTicket(login, name, Activity(activity), started_at, sid)
         )
-    for entries in result.values():
+    for number, entries in result.items():
         entries.sort(key=lambda e: (e.activity != Activity.REPLYING, e.login))
+        first: dict[str, OnTicket] = {}
+        for entry in entries:
+            first.setdefault(entry.login, entry)
+        result[number] = list(first.values())
     return result

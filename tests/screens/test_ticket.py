@@ -10,14 +10,15 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk import fields, presence, thread
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
+from helpdesk_tui.storage.models import Activity
 from helpdesk_tui.widgets.thread import MessageView
-from tests.screens.conftest import HOSTILE_SUBJECTS, DeskData
+from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
@@ -39,6 +40,24 @@ async def test_footer_at_80x24_shows_the_triage_keys(
         for key in ("esc Back", "r Reply", "n Note", "m Mine", "a Assign", "s Status"):
             assert key in footer, (key, footer)
         assert "] Next" in footer and "? Keys" in footer, footer
+
+
+async def test_an_agent_in_two_terminals_is_named_once(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Bob views the ticket in one terminal and replies in another: one marker, replying."""
+    number = desk_data.numbers["printer"]  # bob's "term-bob" is viewing it
+    with desk_data.db.write() as s:
+        presence.heartbeat(
+            s, desk_data.bob, "term-bob-2", number, Activity.REPLYING, now=FROZEN_NOW
+        )
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert str(app.queue.table.cell(number, "on")) == "✎bob"
+        await open_ticket(pilot, number)
+        header = next(line for line in screen_lines(app) if "Bob Agent" in line)
+        assert header.strip() == "✎ Bob Agent is replying"
 
 
 async def test_thread_kinds_side_panel_and_history(
