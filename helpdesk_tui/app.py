@@ -136,9 +136,14 @@ class HelpdeskApp(App[None]):
         self.push_screen(HelpScreen(title, self.key_help()))
 
     def key_help(self) -> list[KeyHelp]:
-        """Every key active on the current screen (shown in the footer or not), grouped."""
+        """Every key active on the current screen (shown in the footer or not), grouped.
+
+        The desk's own keys (each has a binding id) first; stock widget keys without an id,
+        such as a scroll view's, after them.
+        """
         grouped: dict[tuple[str, str], list[str]] = {}
-        for active in self.screen.active_bindings.values():
+        actives = self.screen.active_bindings.values()
+        for active in sorted(actives, key=lambda active: active.binding.id is None):
             binding = active.binding
             if not binding.description:
                 continue

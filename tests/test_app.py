@@ -47,6 +47,24 @@ async def test_help_lists_every_key_of_the_screen(
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_ticket_help_starts_with_the_tickets_own_keys(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The thread's stock scroll keys (no binding id) come after every key of the desk."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_ticket(desk_data.numbers["printer"])
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-keys")
+        ids = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert ids[:2] == ["ticket.back", "ticket.reply"]
+        last_desk_key = max(i for i, ident in enumerate(ids) if ident.startswith("ticket."))
+        assert ids.index("scroll_up") > last_desk_key
+
+
 async def test_keys_remap_from_config(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
