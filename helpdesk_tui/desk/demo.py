@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 from faker import Faker
 from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
 
-from helpdesk_tui.desk.demo_bulk import insert_batch, stamper
+from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load, stamper
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
 from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
@@ -44,6 +46,8 @@ TICKETS_PER_DAY = 5
 """A small demo spans two months at about this many tickets a day; a big one eight months."""
 _FREE_MAIL = ("example.com", "example.net", "example.org")
 _NAME_POOL = 300
+_SWITCH_INTERVAL = 0.0002
+"""Seconds; see ``_prompt_switching``."""
 
 
 def _table(model: Any) -> Table:
@@ -116,16 +120,21 @@ def generate_demo(
     messages = events = 0
     # One thread writes the next batch's rows while this one inserts the current batch
     # (the database driver releases the GIL while it works); at most two batches in memory.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo") as pool:
+    with (
+        db.own_connection() as conn,
+        _prompt_switching(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo") as pool,
+    ):
+        prepare_load(conn)
         pending = pool.submit(make_batch, 0)
         for start in range(0, tickets, batch_size):
             batch = pending.result()
             if start + batch_size < tickets:
                 pending = pool.submit(make_batch, start + batch_size)
-            with db.write() as session:
-                insert_batch(session.connection(), batch)
-            messages += len(batch.messages)
-            events += len(batch.events)
+            with conn.begin():
+                insert_batch(conn, batch)
+            messages += batch.message_count
+            events += batch.event_count
             if progress is not None:
                 progress(min(start + batch_size, tickets))
     return DemoResult(
@@ -135,6 +144,22 @@ def generate_demo(
         events=events,
         seconds=time.perf_counter() - started,
     )
+
+
+@contextmanager
+def _prompt_switching() -> Iterator[None]:
+    """A short GIL switch interval while the two threads work.
+
+    The inserting thread releases the GIL for each statement and must take it back after;
+    while the writing thread runs Python, that waits out the whole interval (5 ms by
+    default), dozens of times a batch: the two threads took turns instead of overlapping.
+    """
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(_SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _reserve_numbers(conn: Connection, count: int) -> int:

@@ -4,13 +4,15 @@ SQLAlchemy's per-value type processing costs more than SQLite's own insert work 
 hundred thousand tickets, so the demo hands the driver ready-made values instead:
 ``stamper`` turns naive UTC datetimes into exactly what ``UTCDateTime`` would have bound (it
 checks itself against the real type on start, and falls back to it if they ever differ),
-and ``insert_batch`` writes a batch in few statements (SQLite) or one pipeline (PostgreSQL).
+and ``insert_batch`` writes a batch in few statements (SQLite) or one pipeline (PostgreSQL),
+on a connection of the load's own that ``prepare_load`` has set up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -22,16 +24,19 @@ from helpdesk_tui.desk.demo_story import (
     TICKET_COLUMNS,
     TICKET_TAG_COLUMNS,
     Batch,
-    Row,
+    Values,
 )
 from helpdesk_tui.storage.models import Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 
 # Below SQLite's 32,766 bound parameters per statement.
 _MAX_PARAMETERS = 30_000
-_MAX_ROWS = 1_000
+# Only for the load's own connection (``Database.own_connection``): SQLite's default 2 MB page
+# cache rereads the indexes' pages from the file over and over once they outgrow it; the
+# staging tables stay in memory; fewer, larger WAL checkpoints copy a hot page once, not
+# every few batches.
+_SQLITE_LOAD_PRAGMAS = ("cache_size = -65536", "temp_store = MEMORY", "wal_autocheckpoint = 10000")
 _STAGE = "temp.demo_stage_"
-_NUMBER = "demo_ticket_number"
 _SAMPLES = (datetime(2024, 2, 29, 23, 59, 59, 999_999), datetime(2025, 1, 1))
 
 
@@ -64,6 +69,25 @@ def _table(model: Any) -> Table:
     return table
 
 
+def prepare_load(conn: Connection) -> None:
+    """Make ``conn``, a connection of the load's own, ready for ``insert_batch``.
+
+    SQLite: the load's PRAGMAs, and a staging table (in ``temp``, this connection's own,
+    without triggers or indexes) for each table with a full-text trigger.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    for pragma in _SQLITE_LOAD_PRAGMAS:
+        driver.execute(f"PRAGMA {pragma}")
+    for table, columns in _STAGED.items():
+        driver.execute(
+            f"CREATE TEMP TABLE {_STAGE}{table} AS SELECT {', '.join(columns)} "
+            f"FROM main.{table} WHERE 0"
+        )
+
+
 def insert_batch(conn: Connection, batch: Batch) -> None:
     """Insert one batch of demo tickets with their messages, events and tags."""
     if conn.dialect.name == "sqlite":
@@ -72,29 +96,41 @@ def insert_batch(conn: Connection, batch: Batch) -> None:
     # PostgreSQL: psycopg runs executemany as one pipeline; the ticket ids come back by
     # number, a block this run reserved for itself.
     _insert_many(conn, "ticket", TICKET_COLUMNS, batch.tickets)
-    first, last = batch.tickets[0][0], batch.tickets[-1][0]
+    first, last = _numbers(batch)
     ids: dict[int, int] = {
         number: ticket_id
         for number, ticket_id in conn.exec_driver_sql(
             "SELECT number, id FROM ticket WHERE number BETWEEN %s AND %s", (first, last)
         )
     }
-    for table, columns, rows in _children(batch):
-        for row in rows:
-            row[0] = ids[row[0]]
-        _insert_many(conn, table, columns, rows)
+    for table, columns, values in _children(batch):
+        width = len(columns)
+        values[::width] = [ids[number] for number in values[::width]]
+        _insert_many(conn, table, columns, values)
 
 
-def _insert_many(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
-    if rows:
+def _numbers(batch: Batch) -> tuple[int, int]:
+    """The first and the last ticket number in ``batch``."""
+    first: int = batch.tickets[0]
+    last: int = batch.tickets[-len(TICKET_COLUMNS)]
+    return first, last
+
+
+def _insert_many(
+    conn: Connection, table: str, columns: Sequence[str], values: Sequence[Any]
+) -> None:
+    if values:
         conn.exec_driver_sql(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
             f"({', '.join(['%s'] * len(columns))})",
-            [tuple(row) for row in rows],
+            list(zip(*[iter(values)] * len(columns), strict=True)),
         )
 
 
-def _children(batch: Batch) -> tuple[tuple[str, Sequence[str], list[Row]], ...]:
+_STAGED = {"ticket": TICKET_COLUMNS, "message": MESSAGE_COLUMNS}
+
+
+def _children(batch: Batch) -> tuple[tuple[str, tuple[str, ...], Values], ...]:
     return (
         ("message", MESSAGE_COLUMNS, batch.messages),
         ("event", EVENT_COLUMNS, batch.events),
@@ -103,52 +139,59 @@ def _children(batch: Batch) -> tuple[tuple[str, Sequence[str], list[Row]], ...]:
 
 
 def _insert_batch_sqlite(conn: Connection, batch: Batch) -> None:
-    """Each table's rows go to a temporary table, then into the real one in one statement.
+    """Tickets and messages through their staging tables, events and tags straight in.
 
     SQLite's full-text triggers flush their index at the end of every statement, so one
-    statement per table and batch is several times faster than many; the statement runs
-    inside SQLite with the GIL released, while the next batch is being written; and the
-    ticket numbers in the children's rows become ticket ids in the same statement, by a
-    join on the unique ``ticket.number``.
+    statement per table and batch is several times faster than many: tickets and messages
+    are staged (many rows per statement) and then moved in one ``INSERT ... SELECT`` each.
+    The tickets get consecutive ids in this transaction (it holds the write lock), so a
+    child's ticket id is its ticket number plus one offset, checked at both ends of the
+    batch; events and tags, which have no trigger, then go straight into their tables.
     """
-    _stage(conn, "ticket", TICKET_COLUMNS, batch.tickets)
+    first, last = _numbers(batch)
+    _insert_values(conn, f"{_STAGE}ticket", TICKET_COLUMNS, batch.tickets)
     names = ", ".join(TICKET_COLUMNS)
-    conn.exec_driver_sql(f"INSERT INTO main.ticket ({names}) SELECT {names} FROM {_STAGE}ticket")
-    for table, columns, rows in _children(batch):
-        _stage(conn, table, columns, rows)
-        rest = columns[1:]
-        moved = conn.exec_driver_sql(
-            f"INSERT INTO main.{table} ({', '.join(columns)}) "
-            f"SELECT t.id, {', '.join(f's.{c}' for c in rest)} FROM {_STAGE}{table} AS s "
-            f"JOIN main.ticket AS t ON t.number = s.{_NUMBER} ORDER BY s.rowid"
-        )
-        assert moved.rowcount == len(rows), f"{table}: {moved.rowcount} of {len(rows)} rows"
-    for table in ("ticket", "message", "event", "ticket_tag"):
+    conn.exec_driver_sql(
+        f"INSERT INTO main.ticket ({names}) SELECT {names} FROM {_STAGE}ticket ORDER BY rowid"
+    )
+    first_id, last_id, count = conn.exec_driver_sql(
+        "SELECT min(id), max(id), count(*) FROM main.ticket WHERE number BETWEEN ? AND ?",
+        (first, last),
+    ).one()
+    assert last_id - first_id + 1 == count == last - first + 1, "ticket ids not consecutive"
+    offset = first_id - first
+    _insert_values(conn, f"{_STAGE}message", MESSAGE_COLUMNS, batch.messages)
+    rest = ", ".join(MESSAGE_COLUMNS[1:])
+    conn.exec_driver_sql(
+        f"INSERT INTO main.message ({', '.join(MESSAGE_COLUMNS)}) "
+        f"SELECT ticket_id + ?, {rest} FROM {_STAGE}message ORDER BY rowid",
+        (offset,),
+    )
+    for table, columns, values in (
+        ("event", EVENT_COLUMNS, batch.events),
+        ("ticket_tag", TICKET_TAG_COLUMNS, batch.ticket_tags),
+    ):
+        step = len(columns)
+        values[::step] = [number + offset for number in values[::step]]
+        _insert_values(conn, f"main.{table}", columns, values)
+    for table in _STAGED:
         conn.exec_driver_sql(f"DELETE FROM {_STAGE}{table}")
 
 
-def _stage(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
-    """Rows into this connection's trigger-less copy of ``table`` (made on first use).
+def _insert_values(conn: Connection, table: str, columns: tuple[str, ...], values: Values) -> None:
+    """``values`` into ``table``, many rows per ``INSERT ... VALUES`` statement.
 
-    For a child table the first column holds the ticket number, under the name ``_NUMBER``.
+    One bind per value, and no parsing but for the last, shorter chunk: every full chunk
+    has the same statement, which the driver keeps prepared.
     """
-    selected = [f"{c} AS {_NUMBER}" if c == "ticket_id" else c for c in columns]
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS demo_stage_{table} AS "
-        f"SELECT {', '.join(selected)} FROM main.{table} WHERE 0"
-    )
-    staged = [_NUMBER if c == "ticket_id" else c for c in columns]
-    _insert_values(conn, f"{_STAGE}{table}", staged, rows)
+    width = len(columns)
+    step = max(1, _MAX_PARAMETERS // width) * width
+    for start in range(0, len(values), step):
+        chunk = tuple(values[start : start + step])
+        conn.exec_driver_sql(_values_sql(table, columns, len(chunk) // width), chunk)
 
 
-def _insert_values(
-    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Row]
-) -> None:
-    """SQLite: many rows per ``INSERT ... VALUES`` statement (one bind per value, no parsing)."""
+@lru_cache(maxsize=64)
+def _values_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
     row_sql = "(" + ", ".join("?" * len(columns)) + ")"
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    per_statement = max(1, min(_MAX_ROWS, _MAX_PARAMETERS // len(columns)))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        sql = head + ", ".join([row_sql] * len(chunk))
-        conn.exec_driver_sql(sql, tuple([value for row in chunk for value in row]))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([row_sql] * rows)

@@ -45,6 +45,19 @@ class Database:
                 raise
 
     @contextmanager
+    def own_connection(self) -> Iterator[Connection]:
+        """A connection for one long job of many write transactions (``with conn.begin():``).
+
+        It is the job's alone: what the job sets on it (SQLite PRAGMAs) ends with the job,
+        as the connection is closed afterwards instead of going back to the pool.
+        """
+        with self.engine.connect() as conn:
+            try:
+                yield conn.execution_options(**{_IMMEDIATE: True})
+            finally:
+                conn.invalidate()
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for queries; closing it ends the transaction, objects stay readable."""
         with Session(self.engine, expire_on_commit=False) as session:
