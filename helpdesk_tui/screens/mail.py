@@ -205,14 +205,18 @@ class MailScreen(DeskScreen):
     def _fill(self, table: DataTable[Text], rows: list[tuple[str, str, Text]]) -> None:
         """Replace the rows, keeping the cursor on the same entry when it is still there.
 
-        The message column is as wide as the screen allows, so a long reason ends in an
-        ellipsis instead of pushing the table sideways.
+        Every column gets a set width (measured from its cells here, not by the table
+        later), and the message column what the screen has left, so a long reason ends in
+        an ellipsis instead of pushing the table sideways.
         """
         keep = _highlighted(table)
+        id_width = max((len(key) for key, _, _ in rows), default=2)
+        when_width = max((len(when) for _, when, _ in rows), default=8)
+        rest = self.size.width - id_width - when_width - 10
         table.clear(columns=True)
-        table.add_column("Id", key="id")
-        table.add_column("Received", key="received")
-        table.add_column("Message", key="message", width=max(20, self.size.width - 22))
+        table.add_column("Id", key="id", width=max(2, id_width))
+        table.add_column("Received", key="received", width=max(8, when_width))
+        table.add_column("Message", key="message", width=max(20, rest))
         for key, when, text in rows:
             table.add_row(Text(key), Text(when, "dim"), text, key=key, height=2)
         if keep is not None and keep in {key for key, _, _ in rows}:
