@@ -715,6 +715,7 @@ class TicketScreen(DeskScreen):
             self._set_activity(Activity.VIEWING)
             if sent:
                 self.desk_app.post_message(TicketChanged(mark.number))
+                self.query_one(Thread).scroll_end(animate=False)  # the reload follows the end
                 self.reload()
 
         self._set_activity(Activity.REPLYING)

@@ -17,7 +17,7 @@ from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
 from helpdesk_tui.storage.models import Activity
-from helpdesk_tui.widgets.thread import MessageView
+from helpdesk_tui.widgets.thread import MessageView, Thread
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
 
@@ -58,6 +58,37 @@ async def test_an_agent_in_two_terminals_is_named_once(
         await open_ticket(pilot, number)
         header = next(line for line in screen_lines(app) if "Bob Agent" in line)
         assert header.strip() == "✎ Bob Agent is replying"
+
+
+async def test_long_thread_opens_at_the_latest_and_shows_what_i_sent(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        for n in range(12):
+            thread.add_note(s, desk_data.bob, number, body=f"Step {n}\nstill smoking")
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        view = screen.query_one(Thread)
+        await until(pilot, lambda: view.max_scroll_y > 0)
+        await settle(pilot)
+        assert view.scroll_y == view.max_scroll_y
+        with desk_data.db.write() as s:
+            thread.add_note(s, desk_data.bob, number, body="Out at last")
+        screen.reload()
+        await settle(pilot)
+        assert view.scroll_y == view.max_scroll_y
+        assert "Out at last" in "\n".join(screen_lines(app))
+        await pilot.press("home")  # read from the start, then answer
+        await settle(pilot)
+        assert view.scroll_y == 0
+        await pilot.press("r")
+        await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
+        await pilot.press(*"Sent from the top", "ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await until(pilot, lambda: "Sent from the top" in "\n".join(screen_lines(app)))
+        assert view.scroll_y == view.max_scroll_y
 
 
 async def test_thread_kinds_side_panel_and_history(
