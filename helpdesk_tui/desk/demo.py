@@ -4,7 +4,7 @@
 their threads and history to a migrated database — a new one or one already in use (ticket
 numbers continue from the counter). The same seed and ``now`` give the same data.
 
-It writes in bulk (``demo_bulk``), 2,000 tickets per transaction, and holds at most two
+It writes in bulk (``demo_bulk``), 4,000 tickets per transaction, and holds at most two
 batches in memory: 100,000 tickets take seconds, not hours. It never queues outgoing mail,
 and every address it invents is under the reserved ``.example`` TLD.
 """
@@ -40,7 +40,7 @@ from helpdesk_tui.storage.models import (
     utcnow,
 )
 
-BATCH_SIZE = 2_000
+BATCH_SIZE = 4_000
 MAX_DAYS = 240
 TICKETS_PER_DAY = 5
 """A small demo spans two months at about this many tickets a day; a big one eight months."""

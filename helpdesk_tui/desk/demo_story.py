@@ -8,7 +8,7 @@ follow the allowed transitions, ``first_response_at`` is the first reply, ``reso
 ``closed_at`` are set when the ticket got there. Nothing here touches the database.
 
 Rows are not objects of their own: each table's values go into one flat list, row after row
-(``Batch``), so a batch of 2,000 tickets is four lists rather than about 33,000, which keeps
+(``Batch``), so a batch of 4,000 tickets is four lists rather than about 66,000, which keeps
 the garbage collector, and the thread that hands the values to the driver, out of the way.
 """
 
