@@ -262,8 +262,12 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, len(keys) + 1)
         if keys:
             row = keys.index(focus) if focus in keys else min(old_row, len(keys) - 1)
-            # Keep the cursor's ticket where it was on screen, even if rows came in above it.
-            self.scroll_to(y=max(0, row - (old_row - old_top)), animate=False, immediate=True)
+            # Keep the cursor's ticket where it was on screen, even if rows came in above it;
+            # but a list read from its top stays at its top, so arrivals come into sight.
+            top = max(0, row - (old_row - old_top))
+            if old_top == 0 and row < self.scrollable_content_region.height - 1:
+                top = 0
+            self.scroll_to(y=top, animate=False, immediate=True)
             self._set_cursor(row)
         else:
             self._set_cursor(0)

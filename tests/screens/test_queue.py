@@ -22,6 +22,7 @@ from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
+from tests.screens.ticket_helpers import screen_lines
 
 ALL_OPEN = [11, 9, 8, 7, 6, 5, 4, 3, 2, 1]
 
@@ -284,6 +285,31 @@ async def test_changes_elsewhere_show_within_two_seconds_and_cursor_stays(
                 presence.heartbeat(s, desk_data.bob, "term-b2", 11, Activity.REPLYING)
             await wait_for(pilot, lambda: "✎bob" in _cell(app, 11, "on"), 2.0)
         assert took < 2.0
+    finally:
+        other.dispose()
+
+
+async def test_a_newcomer_at_the_top_is_in_sight(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """With more tickets than fit and the list at its top, an arrival is shown, not
+    scrolled above the window to keep the cursor's line still."""
+    with desk_data.db.write() as s:
+        for n in range(30):
+            create_ticket(s, desk_data.bob, subject=f"Filler {n}", body="x")
+    app = make_test_app()
+    other = Database(desk_data.db.url)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            first = cursor(app)
+            with other.write() as s:
+                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+            await wait_for(pilot, lambda: new.number in shown(app), 2.0)
+            await pilot.pause()
+            assert cursor(app) == first
+            assert "Fresh from the CLI" in "\n".join(screen_lines(app))
     finally:
         other.dispose()
 
