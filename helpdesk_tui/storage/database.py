@@ -1,8 +1,10 @@
 """Engine and sessions for SQLite (the embedded default) and PostgreSQL.
 
 ``Database.write()`` opens a transaction that may change data; ``Database.read()`` one that
-only reads. On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so two writers
-queue on the busy timeout instead of failing when a read lock cannot be upgraded.
+only reads; ``Database.own_connection()`` gives a long job of many write transactions (the
+demo's bulk load) a connection that is closed after it. On SQLite a write transaction
+starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
+when a read lock cannot be upgraded.
 """
 
 from __future__ import annotations

@@ -49,6 +49,18 @@ def test_sqlite_pragmas_hold_on_every_connection(sqlite_db: Database) -> None:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
 
 
+def test_an_own_connection_writes_and_its_settings_end_with_it(sqlite_db: Database) -> None:
+    db = sqlite_db
+    with db.own_connection() as conn, conn.begin():
+        conn.exec_driver_sql("PRAGMA cache_size = -65536")
+        conn.exec_driver_sql("CREATE TABLE own_probe (n INTEGER)")
+        conn.exec_driver_sql("INSERT INTO own_probe VALUES (1)")
+    with db.read() as session:
+        conn = session.connection()
+        assert conn.exec_driver_sql("SELECT n FROM own_probe").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+
+
 def test_foreign_keys_are_enforced(db: Database) -> None:
     with pytest.raises(IntegrityError), db.write() as session:
         session.add(Message(ticket_id=987_654, kind="note", body="orphan"))
