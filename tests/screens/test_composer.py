@@ -82,8 +82,8 @@ async def test_draft_survives_closing_and_restarting(
     async with app.run_test(size=(120, 40)) as pilot:
         await _start(pilot, number)
         await pilot.press(*"half a thought")
-        await pilot.press("escape")
-        assert isinstance(app.screen, ChoiceScreen)  # asks before closing a non-empty draft
+        await pilot.press("escape")  # asks before closing a non-empty draft
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         await pilot.press("r")
@@ -110,9 +110,10 @@ async def test_escape_asks_before_discarding(
         await until(pilot, lambda: "Draft saved" in notifications(app))
         assert DraftStore().load(number, "note") == "scrap this"
         await pilot.press("escape")
-        assert isinstance(app.screen, ChoiceScreen)
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("escape")  # back to writing: nothing lost
-        assert isinstance(app.screen, ComposerScreen) and _text(app) == "scrap this"
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        assert _text(app) == "scrap this"
         await pilot.press("escape", "d")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         assert DraftStore().load(number, "note") == ""
