@@ -80,7 +80,20 @@ class TicketRow:
     updated_at: datetime
     response_due_at: datetime | None
     resolution_due_at: datetime | None
+    first_response_at: datetime | None
     version: int
+
+    @property
+    def next_due(self) -> datetime | None:
+        """The SLA deadline still running: the first reply's until it is made, then the fix's.
+
+        None once the ticket is resolved or closed, so a met deadline never shows as late.
+        """
+        if self.status not in OPEN_STATUSES:
+            return None
+        if self.first_response_at is None and self.response_due_at is not None:
+            return self.response_due_at
+        return self.resolution_due_at
 
     def as_json(self) -> dict[str, Any]:
         data = self.__dict__.copy()
@@ -144,6 +157,7 @@ def _row_query() -> Any:
         Ticket.updated_at,
         Ticket.response_due_at,
         Ticket.resolution_due_at,
+        Ticket.first_response_at,
         Ticket.version,
     ]
     return (

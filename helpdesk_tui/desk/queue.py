@@ -25,6 +25,7 @@ from helpdesk_tui.desk.queries import (
     _to_row,
     ticket_row,
 )
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Contact, Status, Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 
@@ -32,10 +33,6 @@ STATUS_RANK: dict[str, int] = {status.value: rank for rank, status in enumerate(
 """Statuses sort in workflow order, not alphabetically."""
 
 _NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-def _due(row: TicketRow) -> datetime | None:
-    return row.response_due_at or row.resolution_due_at
 
 
 @dataclass(frozen=True)
@@ -74,9 +71,14 @@ SORT_KEYS: dict[str, SortKey] = {
     "created": SortKey(Ticket.created_at, lambda r: r.created_at),
     "sla": SortKey(
         func.coalesce(
-            Ticket.response_due_at, Ticket.resolution_due_at, literal(_NO_DUE, UTCDateTime())
+            case(
+                (col(Ticket.status).not_in(OPEN_STATUSES), None),
+                (col(Ticket.first_response_at).is_(None), Ticket.response_due_at),
+            ),
+            case((col(Ticket.status).in_(OPEN_STATUSES), Ticket.resolution_due_at)),
+            literal(_NO_DUE, UTCDateTime()),
         ),
-        lambda r: _due(r) or _NO_DUE,
+        lambda r: r.next_due or _NO_DUE,
     ),
 }
 SORT_ORDER: tuple[str, ...] = (

@@ -109,7 +109,7 @@ class RowStyles:
 
 def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> Cells:
     """The cells of one ticket row; every outside string goes through ``plain``."""
-    due = row.response_due_at or row.resolution_due_at
+    due = row.next_due
     late = styles.late if timefmt.is_overdue(due, now) else ""
     new = styles.new if row.status == "new" else ""
     priority_style = {"urgent": styles.urgent, "high": styles.high}.get(row.priority, "")
@@ -277,7 +277,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self, row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles
     ) -> Cells:
         """``row_cells``, reused while nothing shown in the row has changed (refresh ticks)."""
-        due = row.response_due_at or row.resolution_due_at
+        due = row.next_due
         key = (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now))
         known = self._made.get(row.number)
         if known is not None and known[0] == key and styles is self._styles:

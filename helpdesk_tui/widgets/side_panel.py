@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import plain
 
@@ -21,6 +22,13 @@ def _field(text: Text, label: str, value: Text | str | None) -> None:
     else:
         text.append(value or "—")
     text.append("\n")
+
+
+def _reply_deadline(due: datetime, replied: datetime | None, now: datetime) -> str:
+    """A running first-reply deadline, or how it was kept once the first reply went out."""
+    if replied is None:
+        return timefmt.due(due, now)
+    return "met" if replied <= due else f"replied {timefmt.due(due, replied)}"
 
 
 def render_fields(view: TicketView, now: datetime) -> Text:
@@ -47,8 +55,8 @@ def render_fields(view: TicketView, now: datetime) -> Text:
     _field(text, "Created", timefmt.relative(row.created_at, now))
     _field(text, "Updated", timefmt.relative(row.updated_at, now))
     if row.response_due_at is not None:
-        _field(text, "Reply by", timefmt.due(row.response_due_at, now))
-    if row.resolution_due_at is not None:
+        _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at, now))
+    if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
         _field(text, "Solve by", timefmt.due(row.resolution_due_at, now))
     if view.detail.merged_into is not None:
         _field(text, "Merged", f"into #{view.detail.merged_into}")

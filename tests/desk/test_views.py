@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from sqlmodel import select
 
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import Actor
@@ -20,6 +23,7 @@ from helpdesk_tui.desk.queue import (
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views, custom_view
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Ticket
 
 
 def _seed(db: Database, actor: Actor, count: int) -> list[int]:
@@ -121,3 +125,28 @@ def test_saved_view_from_config_is_checked(db: Database, admin: Actor) -> None:
         custom_view("bad", "ada", statuses=["opened"])
     with pytest.raises(InvalidValue, match="view 'bad': unknown sort 'age'"):
         custom_view("bad", "ada", sort="age")
+
+
+def test_sla_sort_follows_the_deadline_still_running(db: Database, admin: Actor) -> None:
+    """Before the first reply its deadline counts; after it, the fix's; none once resolved."""
+    numbers = _seed(db, admin, 4)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with db.write() as s:
+        for offset, number in enumerate(numbers):
+            ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+            ticket.response_due_at = start + timedelta(hours=1 + offset)
+            ticket.resolution_due_at = start + timedelta(hours=10 - offset)
+            s.add(ticket)
+        replied = s.exec(select(Ticket).where(Ticket.number == numbers[0])).one()
+        replied.first_response_at = start  # its reply deadline is met: the fix's is next
+        done = s.exec(select(Ticket).where(Ticket.number == numbers[1])).one()
+        done.status = "resolved"  # nothing left to keep
+        s.add_all([replied, done])
+    with db.read() as s:
+        rows = first_page(s, QueueQuery(sort="sla", descending=False), 10).rows
+    due = {r.number: r.next_due for r in rows}
+    assert due[numbers[0]] == start + timedelta(hours=10)
+    assert due[numbers[1]] is None
+    assert due[numbers[2]] == start + timedelta(hours=3)
+    assert [r.number for r in rows] == [numbers[2], numbers[3], numbers[0], numbers[1]]
+    _walk(db, QueueQuery(sort="sla", descending=True))

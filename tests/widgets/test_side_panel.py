@@ -1,0 +1,44 @@
+"""The side panel's SLA lines say what is still due, and how a met deadline was kept."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.ticket_view import TicketView, load_view
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.widgets.side_panel import render_fields
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def _view(db: Database, admin: Actor, **times: datetime | str | None) -> TicketView:
+    with db.write() as s:
+        number = create_ticket(s, admin, subject="VPN", body="x", requester_email="c@x.org").number
+    with db.read() as s:
+        view = load_view(s, number)
+    row = dataclasses.replace(view.row, **times)
+    return dataclasses.replace(view, detail=dataclasses.replace(view.detail, row=row))
+
+
+def _line(text: str, label: str) -> str | None:
+    return next((line for line in text.splitlines() if line.startswith(label)), None)
+
+
+def test_deadlines_before_and_after_the_first_reply(db: Database, admin: Actor) -> None:
+    due = {
+        "response_due_at": NOW + timedelta(hours=1),
+        "resolution_due_at": NOW + timedelta(days=1),
+    }
+    waiting = render_fields(_view(db, admin, **due), NOW).plain
+    assert _line(waiting, "Reply by") == "Reply by in 1 h"
+    assert _line(waiting, "Solve by") == "Solve by in 1 d"
+    kept = render_fields(_view(db, admin, **due, first_response_at=NOW), NOW).plain
+    assert _line(kept, "Reply by") == "Reply by met"
+    late = NOW + timedelta(hours=3)
+    missed = render_fields(_view(db, admin, **due, first_response_at=late), late).plain
+    assert _line(missed, "Reply by") == "Reply by replied 2 h late"
+    resolved = render_fields(_view(db, admin, **due, status="resolved"), NOW).plain
+    assert _line(resolved, "Solve by") is None
