@@ -2,10 +2,10 @@
 
 It shows only the rows it is given (the screen keeps a window of a few hundred around the
 cursor), keeps the cursor on the same ticket when rows move, and fits its columns to its
-width by dropping the least needed ones first. Each row is rendered to a ``Strip`` once and
-cached until its cells change, so scrolling and paging only compose cached lines (the stock
-``DataTable`` re-measures and re-renders every cell through Rich on each change, about ten
-times slower for a page of a queue).
+width by dropping or folding the least needed ones first. Each row is rendered to a
+``Strip`` once and cached until its cells change, so scrolling and paging only compose
+cached lines (the stock ``DataTable`` re-measures and re-renders every cell through Rich on
+each change, about ten times slower for a page of a queue).
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ class QueueColumn:
     """Cells wide; 0 for the subject, which takes what the others leave."""
     sort: str | None
     """The ``desk.queue`` sort key this column sorts by."""
+    tail: str = ""
+    """A second label, at the right end of the header cell, for a column that holds two."""
 
 
+OWNER_WIDTH = 12
 COLUMNS: tuple[QueueColumn, ...] = (
     QueueColumn("number", "#", 7, "number"),
     QueueColumn("subject", "Subject", 0, "subject"),
@@ -50,29 +53,53 @@ COLUMNS: tuple[QueueColumn, ...] = (
     QueueColumn("status", "Status", 11, "status"),
     QueueColumn("priority", "Prio", 6, "priority"),
     QueueColumn("assignee", "Assignee", 12, "assignee"),
+    QueueColumn("owner", "Owner", OWNER_WIDTH, "assignee", tail="On it"),
     QueueColumn("updated", "Updated", 10, "updated"),
     QueueColumn("sla", "SLA due", 9, "sla"),
     QueueColumn("on", "On it", 8, None),
 )
-DROP_ORDER = ("requester", "sla", "assignee", "updated", "priority")
-"""Columns given up, in this order, when the terminal is too narrow for all of them."""
+LAYOUTS: tuple[tuple[str, ...], ...] = (
+    ("number", "subject", "requester", "status", "priority", "assignee", "updated", "sla", "on"),
+    ("number", "subject", "status", "priority", "assignee", "updated", "sla", "on"),
+    ("number", "subject", "status", "priority", "assignee", "updated", "on"),
+    ("number", "subject", "status", "priority", "owner", "updated"),
+    ("number", "subject", "status", "priority", "owner"),
+    ("number", "subject", "status", "owner"),
+)
+"""Widest first; the first that leaves the subject ``MIN_SUBJECT`` cells is shown. Narrow
+layouts fold the assignee and "On it" into one "owner" cell, so who has a ticket and who
+is on it now stay in sight at 80 columns."""
 MIN_SUBJECT = 20
 PADDING = 2  # one cell each side of every column
 
 Cells = dict[str, Text]
+_BY_KEY = {column.key: column for column in COLUMNS}
 
 
 def fit_columns(width: int) -> list[tuple[QueueColumn, int]]:
     """The columns that fit ``width`` cells, each with its width."""
-    shown = list(COLUMNS)
-    for key in (None, *DROP_ORDER):
-        if key is not None:
-            shown = [c for c in shown if c.key != key]
+    for layout in LAYOUTS:
+        shown = [_BY_KEY[key] for key in layout]
         fixed = sum(c.width + PADDING for c in shown if c.width) + PADDING
         if width - fixed >= MIN_SUBJECT:
             break
     subject = max(MIN_SUBJECT, width - fixed)
     return [(c, c.width or subject) for c in shown]
+
+
+def owner_cell(owner: Text, on: Text, width: int = OWNER_WIDTH) -> Text:
+    """``owner`` at the left of ``width`` cells and the presence ``on`` at the right end;
+    the owner gives way first, since who is on a ticket now is what prevents collisions."""
+    if not on.cell_len:
+        return owner
+    room = width - on.cell_len - 1
+    if room < 1:
+        return on
+    cell = owner.copy()
+    cell.truncate(room, overflow="ellipsis", pad=True)
+    cell.append(" ")
+    cell.append_text(on)
+    return cell
 
 
 @dataclass(frozen=True)
@@ -114,6 +141,7 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
     new = styles.new if row.status == "new" else ""
     priority_style = {"urgent": styles.urgent, "high": styles.high}.get(row.priority, "")
     assignee = plain(row.assignee) if row.assignee else plain(row.team, style=styles.muted)
+    marks = presence_text(on, replying=styles.replying, viewing=styles.viewing)
     return {
         "number": Text(f"#{row.number}"),
         "subject": plain(row.subject, style=new),
@@ -121,10 +149,20 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
         "status": Text(row.status.replace("_", " "), style=new),
         "priority": Text(row.priority, style=priority_style),
         "assignee": assignee,
+        "owner": owner_cell(assignee, marks),
         "updated": Text(timefmt.relative(row.updated_at, now)),
         "sla": Text(timefmt.due(due, now), style=late),
-        "on": presence_text(on, replying=styles.replying, viewing=styles.viewing),
+        "on": marks,
     }
+
+
+def _label(column: QueueColumn, width: int, arrow: str) -> Text:
+    """A header cell: the label, the sort arrow, and the ``tail`` at the right if it fits."""
+    label = Text(column.label + arrow)
+    if column.tail and label.cell_len + 1 + len(column.tail) <= width:
+        label.pad_right(width - label.cell_len - len(column.tail))
+        label.append(column.tail)
+    return label
 
 
 class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
@@ -394,8 +432,8 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         sort, descending = self._sort
         arrow = " ▼" if descending else " ▲"
         labels = {
-            column.key: Text(column.label + (arrow if column.sort == sort else ""))
-            for column, _ in self._columns
+            column.key: _label(column, width, arrow if column.sort == sort else "")
+            for column, width in self._columns
         }
         style = self.looks[1]
         return Strip(self._line(labels)).crop_extend(0, width, style).apply_style(style)

@@ -357,9 +357,29 @@ async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., Helpde
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         keys = app.queue.table.column_keys
-        assert keys == ["number", "subject", "status", "priority", "updated", "on"]
+        assert keys == ["number", "subject", "status", "priority", "owner", "updated"]
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         keys = app.queue.table.column_keys
         assert "requester" in keys and "sla" in keys and "assignee" in keys
         assert shown(app) == [9, 1]
+
+
+async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        rows = {line.split()[0]: line for line in screen_lines(app) if line.startswith(" #")}
+        header = next(line for line in screen_lines(app) if line.startswith(" # "))
+        assert "Owner" in header and "On it" in header
+        assert "ada" in rows["#1"] and "◉bob" in rows["#1"]  # owner and presence, one cell
+        assert "✎cy" in rows["#2"]
+        assert "cy" in rows["#3"] and "bob" in rows["#8"] and "ada" in rows["#9"]
+        assert "Laptop will not boot " in rows["#9"]  # twenty cells of subject, not cut
+        with desk_data.db.write() as session:
+            fields.assign(session, desk_data.ada, 2, team="Billing")
+        await wait_for(pilot, lambda: "Billing" in _cell(app, 2, "owner"), 3)
+        assert _cell(app, 2, "owner").split() == ["Billing", "✎cy"]  # team when unassigned
