@@ -20,6 +20,7 @@ from helpdesk_tui.storage.mail_models import MailFolderState, Outcome, Processed
 from helpdesk_tui.storage.models import Message, Outbox, utcnow
 
 _PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
+_INSERT_PROCESSED = insert(_PROCESSED)
 
 
 def key_hash(dedupe_key: str) -> str:
@@ -97,24 +98,66 @@ def mark_processed(
     ``seen_before`` says whether the caller found a record (it always looks first), so the
     common case is one INSERT. Core statements: this runs once per incoming message.
     """
-    values: dict[str, object] = {
+    if seen_before:
+        values: dict[str, object] = {
+            "outcome": str(outcome),
+            "ticket_id": ticket_id,
+            "message_id": message_id,
+        }
+        if raw_message_id is not None:
+            values["raw_message_id"] = raw_message_id
+        if mailbox is not None:
+            values.update(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
+        digest = key_hash(dedupe_key)
+        session.execute(update(_PROCESSED).where(_PROCESSED.c.key_hash == digest).values(values))
+    else:
+        insert_processed(
+            session,
+            [
+                processed_row(
+                    dedupe_key,
+                    outcome,
+                    ticket_id=ticket_id,
+                    message_id=message_id,
+                    raw_message_id=raw_message_id,
+                    mailbox=mailbox,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                )
+            ],
+        )
+
+
+def processed_row(
+    dedupe_key: str,
+    outcome: Outcome,
+    *,
+    ticket_id: int | None = None,
+    message_id: int | None = None,
+    raw_message_id: int | None = None,
+    mailbox: str | None = None,
+    uidvalidity: int | None = None,
+    uid: int | None = None,
+) -> dict[str, object]:
+    """The processed row of a message seen for the first time, for :func:`insert_processed`."""
+    return {
+        "key_hash": key_hash(dedupe_key),
+        "dedupe_key": dedupe_key,
         "outcome": str(outcome),
         "ticket_id": ticket_id,
         "message_id": message_id,
+        "raw_message_id": raw_message_id,
+        "mailbox": mailbox,
+        "uidvalidity": uidvalidity,
+        "uid": uid,
+        "created_at": utcnow(),
     }
-    if raw_message_id is not None:
-        values["raw_message_id"] = raw_message_id
-    if mailbox is not None:
-        values.update(mailbox=mailbox, uidvalidity=uidvalidity, uid=uid)
-    digest = key_hash(dedupe_key)
-    if seen_before:
-        session.execute(update(_PROCESSED).where(_PROCESSED.c.key_hash == digest).values(values))
-    else:
-        session.execute(
-            insert(_PROCESSED).values(
-                key_hash=digest, dedupe_key=dedupe_key, created_at=utcnow(), **values
-            )
-        )
+
+
+def insert_processed(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """First-time processed rows, in one statement."""
+    if rows:
+        session.connection().execute(_INSERT_PROCESSED, list(rows))
 
 
 def outcomes_by_uid(

@@ -51,6 +51,15 @@ class EmailMeta:
     attachments: Sequence[NewAttachment] = field(default_factory=tuple)
 
 
+_NEXT_NUMBER = text(
+    "UPDATE counter SET value = value + 1 WHERE name = 'ticket_number' RETURNING value"
+)
+_TAKE_NUMBERS = text(
+    "UPDATE counter SET value = value + :count WHERE name = 'ticket_number' RETURNING value"
+)
+_RETURN_NUMBERS = text("UPDATE counter SET value = value - :count WHERE name = 'ticket_number'")
+
+
 def next_number(session: Session) -> int:
     """The next ticket number, taken under the counter row's write lock.
 
@@ -58,10 +67,24 @@ def next_number(session: Session) -> int:
     queue on the row lock and SQLite's writers queue on the database lock: no two
     transactions that both commit can receive the same number.
     """
-    value = session.execute(
-        text("UPDATE counter SET value = value + 1 WHERE name = 'ticket_number' RETURNING value")
-    ).scalar_one()
+    value = session.connection().execute(_NEXT_NUMBER).scalar_one()
     return int(value)
+
+
+def take_numbers(session: Session, count: int) -> range:
+    """``count`` consecutive ticket numbers at once, under the same lock as :func:`next_number`.
+
+    The transaction holds the counter's lock from here to its end, so it may hand back the
+    unused top of the range with :func:`return_numbers` before anyone else takes a number.
+    """
+    last = int(session.connection().execute(_TAKE_NUMBERS, {"count": count}).scalar_one())
+    return range(last - count + 1, last + 1)
+
+
+def return_numbers(session: Session, count: int) -> None:
+    """Give back the ``count`` highest numbers of this transaction's :func:`take_numbers`."""
+    if count:
+        session.connection().execute(_RETURN_NUMBERS, {"count": count})
 
 
 def load_ticket(session: Session, number: int, *, for_update: bool = False) -> Ticket:

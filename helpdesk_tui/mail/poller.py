@@ -34,7 +34,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from helpdesk_tui.desk.mailstate import advance, check_uidvalidity, outcomes_by_uid, record_poll
-from helpdesk_tui.mail.ingest import IngestConfig, Source, ingest
+from helpdesk_tui.mail.ingest import IngestConfig, Source, ingest_batch
 from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, Security
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome
@@ -198,19 +198,17 @@ class MailboxPoller:
                     record_poll(session, self.name, self.box.folder, backlog=0)
                 return committed
             fetched = client.fetch(batch, ["BODY.PEEK[]"])
-            outcomes: dict[int, str] = {}
+            # A UID missing from the answer was expunged by someone else since the search.
+            present = [uid for uid in batch if fetched.get(uid, {}).get(b"BODY[]") is not None]
+            messages = [
+                (bytes(fetched[uid][b"BODY[]"]), Source(self.name, uidvalidity, uid))
+                for uid in present
+            ]
             with self.db.write() as session:
-                for uid in batch:
-                    raw = fetched.get(uid, {}).get(b"BODY[]")
-                    if raw is None:
-                        continue  # expunged by someone else since the search
-                    result = ingest(
-                        session,
-                        bytes(raw),
-                        self.config,
-                        source=Source(self.name, uidvalidity, uid),
-                    )
-                    outcomes[uid] = result.outcome
+                results = ingest_batch(session, messages, self.config)
+                outcomes = {
+                    uid: result.outcome for uid, result in zip(present, results, strict=True)
+                }
                 advance(session, self.name, self.box.folder, batch[-1])
                 record_poll(session, self.name, self.box.folder, backlog=len(new) - len(batch))
             committed += len(outcomes)

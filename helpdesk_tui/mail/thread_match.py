@@ -46,12 +46,17 @@ def match_thread(session: Session, parsed: ParsedMessage, signer: MessageIdSigne
     return ThreadMatch(None, "none")
 
 
-def _by_headers(session: Session, parsed: ParsedMessage, signer: MessageIdSigner) -> int | None:
+def wanted_ids(parsed: ParsedMessage) -> list[str]:
+    """The Message-IDs a message answers, most direct first: In-Reply-To, then References."""
     wanted: list[str] = []
     for message_id in [parsed.in_reply_to, *reversed(parsed.references)]:
         if message_id and message_id not in wanted:
             wanted.append(message_id)
-    wanted = wanted[:_MAX_IDS]
+    return wanted[:_MAX_IDS]
+
+
+def _by_headers(session: Session, parsed: ParsedMessage, signer: MessageIdSigner) -> int | None:
+    wanted = wanted_ids(parsed)
     if not wanted:
         return None
     found: dict[str, int] = {}

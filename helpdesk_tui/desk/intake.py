@@ -1,0 +1,440 @@
+"""Mail intake in SQL statements, without ORM objects: the poller's path for the common case.
+
+:class:`Intake` writes exactly the rows its ORM counterparts in
+:mod:`helpdesk_tui.desk.tickets` and :mod:`helpdesk_tui.desk.thread` write (ticket, thread
+message, attachments, events, the version bump and reopen, outgoing mail), with the same
+defaults, taken from the models. It exists because the mail poller writes a few thousand
+messages a minute, and the ORM's unit of work (objects, flushes, identity map) costs several
+times what the statements themselves do.
+
+Tickets are inserted (and follow-ups' tickets locked and bumped) at once, because their ids
+and versions are needed; thread messages, attachments, events and outbox rows wait in the
+:class:`Intake` and go in with one multi-row statement per table at :meth:`Intake.flush`,
+in the order they were made. The caller holds the savepoint around both.
+
+The ORM functions stay the reference and the path for everything rare (closed or merged
+tickets, bounces, links); a ticket these functions change is expired in the session, so an
+ORM object loaded before never writes back a stale version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.contacts import normalize_email
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
+from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, return_numbers, take_numbers
+from helpdesk_tui.desk.values import parse_priority, parse_type
+from helpdesk_tui.storage.models import (
+    PRIORITY_RANK,
+    Attachment,
+    Channel,
+    Contact,
+    Event,
+    Message,
+    MessageKind,
+    Organization,
+    Outbox,
+    OutboxStatus,
+    Status,
+    Ticket,
+    utcnow,
+)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The model's own field defaults, so a Core row matches what the ORM would insert."""
+    return {
+        name: info.default
+        for name, info in model.model_fields.items()
+        if info.default is not PydanticUndefined and info.default_factory is None
+    }
+
+
+_TICKET, _MESSAGE, _EVENT, _OUTBOX = (_table(m) for m in (Ticket, Message, Event, Outbox))
+_CONTACT, _ORGANIZATION, _ATTACHMENT = (_table(m) for m in (Contact, Organization, Attachment))
+_TICKET_DEFAULTS = _defaults(Ticket)
+_MESSAGE_DEFAULTS = _defaults(Message)
+_OUTBOX_DEFAULTS = _defaults(Outbox)
+_NEW_PRIORITY = parse_priority("normal")
+_NEW_TYPE = parse_type("question")
+
+# Built once and executed with parameters: compiled once, no per-row statement building.
+_INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)
+_INSERT_MESSAGES = insert(_MESSAGE).returning(_MESSAGE.c.id, sort_by_parameter_order=True)
+_INSERT_EVENT = insert(_EVENT)
+_INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_ATTACHMENT = insert(_ATTACHMENT)
+_INSERT_CONTACT = insert(_CONTACT).returning(_CONTACT.c.id)
+_RENAME_CONTACT = update(_CONTACT).where(_CONTACT.c.id == bindparam("contact_id"))
+_BUMP_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket_id"))
+_LOCK_TICKET = (
+    select(
+        _TICKET.c.id,
+        _TICKET.c.number,
+        _TICKET.c.subject,
+        _TICKET.c.version,
+        _TICKET.c.requester_id,
+        _TICKET.c.status,
+        _TICKET.c.merged_into_id,
+    )
+    .where(_TICKET.c.id == bindparam("ticket_id"))
+    .with_for_update()
+)
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """What intake needs of a ticket: enough to thread, acknowledge and record events."""
+
+    id: int
+    number: int
+    subject: str
+    version: int
+    requester_id: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    id: int
+    email: str
+    name: str
+
+
+def _connection(session: Session) -> Connection:
+    return session.connection()
+
+
+def _forget(session: Session, model: type[SQLModel], row_id: int) -> None:
+    """Expire an ORM copy of a row just changed by a statement (it reloads when next read)."""
+    loaded = session.identity_map.get(session.identity_key(model, row_id))  # type: ignore[no-untyped-call]
+    if loaded is not None:
+        session.expire(loaded)
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+def contacts_by_email(session: Session, emails: Iterable[str]) -> dict[str, ContactRef]:
+    """Known contacts for these (normalized) addresses, in one query."""
+    wanted = sorted(set(emails))
+    if not wanted:
+        return {}
+    rows = _connection(session).execute(
+        select(_CONTACT.c.id, _CONTACT.c.email, _CONTACT.c.name).where(_CONTACT.c.email.in_(wanted))
+    )
+    return {email: ContactRef(cid, email, name) for cid, email, name in rows}
+
+
+def organizations_by_domain(session: Session, domains: Iterable[str]) -> dict[str, int]:
+    """Organization ids by mail domain (the first, as ``find_or_create_contact`` takes it)."""
+    wanted = sorted(set(domains))
+    if not wanted:
+        return {}
+    rows = _connection(session).execute(
+        select(_ORGANIZATION.c.domain, _ORGANIZATION.c.id)
+        .where(_ORGANIZATION.c.domain.in_(wanted))
+        .order_by(_ORGANIZATION.c.id.desc())
+    )
+    return {domain: oid for domain, oid in rows}
+
+
+def contact_for(
+    session: Session,
+    known: Mapping[str, ContactRef],
+    organizations: Mapping[str, int],
+    email: str,
+    name: str = "",
+) -> ContactRef:
+    """:func:`~helpdesk_tui.desk.contacts.find_or_create_contact`, looked up in ``known``.
+
+    ``known`` and ``organizations`` must be current for this address (the caller prefetched
+    them in this transaction); the result is the caller's to remember.
+    """
+    email = normalize_email(email)
+    conn = _connection(session)
+    found = known.get(email)
+    if found is not None:
+        if name and not found.name:
+            conn.execute(_RENAME_CONTACT, {"contact_id": found.id, "name": name})
+            _forget(session, Contact, found.id)
+            return ContactRef(found.id, email, name)
+        return found
+    contact_id = conn.execute(
+        _INSERT_CONTACT,
+        {
+            "email": email,
+            "name": name,
+            "organization_id": organizations.get(email.rsplit("@", 1)[1]),
+            "created_at": utcnow(),
+        },
+    ).scalar_one()
+    return ContactRef(int(contact_id), email, name)
+
+
+# --- tickets and messages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageHandle:
+    """A thread message made by :meth:`Intake.append_message`; its id exists after the flush."""
+
+    position: int
+
+
+class Intake:
+    """One group of incoming messages' rows, for one savepoint of the caller's.
+
+    ``expected_tickets`` is how many new tickets it may make at most: their numbers are
+    taken in one block at the first, and the unused rest is given back at :meth:`flush`.
+    """
+
+    def __init__(self, session: Session, expected_tickets: int = 1) -> None:
+        self.session = session
+        self._expected = max(1, expected_tickets)
+        self._numbers: list[int] = []
+        self._unused = 0
+        self._messages: list[dict[str, Any]] = []
+        self._attachments: list[Sequence[NewAttachment]] = []
+        self._events: list[dict[str, Any]] = []
+        self._outbox: list[dict[str, Any]] = []
+
+    def _event(
+        self,
+        actor: Actor,
+        ticket: TicketRef,
+        kind: str,
+        *,
+        field: str | None = None,
+        old: object = None,
+        new: object = None,
+    ) -> None:
+        """The same row as :func:`helpdesk_tui.desk.history.record`."""
+        self._events.append(
+            {
+                "ticket_id": ticket.id,
+                "ticket_number": ticket.number,
+                "ticket_version": ticket.version,
+                "actor_agent_id": actor.agent_id,
+                "actor": actor.name,
+                "kind": kind,
+                "field": field,
+                "old_value": None if old is None else str(old),
+                "new_value": None if new is None else str(new),
+                "created_at": utcnow(),
+            }
+        )
+
+    def open_ticket(
+        self,
+        actor: Actor,
+        *,
+        subject: str,
+        channel: str,
+        requester_id: int | None,
+    ) -> TicketRef:
+        """A new ticket with no first message yet: ``create_ticket(..., body="")``."""
+        subject = " ".join(subject.split())
+        if not subject:
+            raise InvalidValue("a ticket needs a subject")
+        channel = Channel(channel)
+        if not self._numbers:
+            self._numbers = list(reversed(take_numbers(self.session, self._expected)))
+            self._unused += self._expected
+        number = self._numbers.pop()
+        self._unused -= 1
+        now = utcnow()
+        values = {
+            **_TICKET_DEFAULTS,
+            "number": number,
+            "subject": subject[:500],
+            "requester_id": requester_id,
+            "priority": _NEW_PRIORITY,
+            "priority_rank": PRIORITY_RANK[_NEW_PRIORITY],
+            "type": _NEW_TYPE,
+            "channel": channel,
+            "created_at": now,
+            "updated_at": now,
+        }
+        values.pop("id", None)
+        ticket_id = _connection(self.session).execute(_INSERT_TICKET, values).scalar_one()
+        ticket = TicketRef(
+            int(ticket_id), number, subject[:500], values["version"], requester_id, values["status"]
+        )
+        self._event(actor, ticket, "created", new=f"via {channel.value}")
+        return ticket
+
+    def append_message(
+        self,
+        actor: Actor,
+        ticket: TicketRef,
+        *,
+        kind: MessageKind,
+        body: str,
+        channel: str,
+        author_contact_id: int | None = None,
+        email: EmailMeta | None = None,
+    ) -> MessageHandle:
+        """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes."""
+        email = email or EmailMeta()
+        values = {
+            **_MESSAGE_DEFAULTS,
+            "ticket_id": ticket.id,
+            "kind": kind,
+            "channel": channel,
+            "author_agent_id": actor.agent_id,
+            "author_contact_id": author_contact_id,
+            "subject": email.subject,
+            "body": body,
+            "body_html": email.body_html,
+            "from_address": email.from_address,
+            "to_addresses": ", ".join(email.to) or None,
+            "cc_addresses": ", ".join(email.cc) or None,
+            "email_message_id": email.message_id,
+            "in_reply_to": email.in_reply_to,
+            "references": " ".join(email.references) or None,
+            "raw_message_id": email.raw_message_id,
+            "created_at": utcnow(),
+        }
+        values.pop("id", None)
+        self._messages.append(values)
+        self._attachments.append(email.attachments)
+        return MessageHandle(len(self._messages) - 1)
+
+    def lock_open_ticket(self, ticket_id: int) -> TicketRef | None:
+        """The ticket under its write lock, or None when it is closed or merged away.
+
+        Those two cases need :func:`~helpdesk_tui.desk.thread.add_customer_message` (a new
+        linked ticket, or the merge target); everything else takes :meth:`customer_follow_up`.
+        """
+        row = (
+            _connection(self.session).execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
+        )
+        if row is None or row.status == Status.CLOSED or row.merged_into_id is not None:
+            return None
+        return TicketRef(row.id, row.number, row.subject, row.version, row.requester_id, row.status)
+
+    def customer_follow_up(
+        self,
+        actor: Actor,
+        ticket: TicketRef,
+        *,
+        body: str,
+        channel: str,
+        author_contact_id: int | None,
+        email: EmailMeta | None = None,
+    ) -> tuple[TicketRef, MessageHandle]:
+        """``add_customer_message`` on a ticket from :meth:`lock_open_ticket`.
+
+        Bumps the version, appends the message and its event, and reopens a waiting or
+        resolved ticket (with its status event). Returns the ticket as it now is.
+        """
+        old = Status(ticket.status)
+        changes: dict[str, object] = {"version": ticket.version + 1, "updated_at": utcnow()}
+        reopen = old in REOPENED_BY_CUSTOMER
+        if reopen:
+            changes["status"] = Status.OPEN
+            if old is Status.RESOLVED:
+                changes["resolved_at"] = None
+        _connection(self.session).execute(_BUMP_TICKET, {"ticket_id": ticket.id, **changes})
+        _forget(self.session, Ticket, ticket.id)
+        bumped = TicketRef(
+            ticket.id,
+            ticket.number,
+            ticket.subject,
+            ticket.version + 1,
+            ticket.requester_id,
+            Status.OPEN if reopen else old,
+        )
+        requester_id = author_contact_id if author_contact_id is not None else ticket.requester_id
+        message = self.append_message(
+            actor,
+            bumped,
+            kind=MessageKind.CUSTOMER,
+            body=body,
+            channel=channel,
+            author_contact_id=requester_id,
+            email=email,
+        )
+        self._event(actor, bumped, "customer_message", new=f"via {channel}")
+        if reopen:
+            self._event(actor, bumped, "status", field="status", old=old, new=Status.OPEN)
+        return bumped, message
+
+    def queue_mail(
+        self,
+        ticket: TicketRef,
+        *,
+        kind: str,
+        to: Iterable[str],
+        body: str,
+        subject: str,
+        in_reply_to: str | None = None,
+        references: Iterable[str] = (),
+    ) -> None:
+        """The outbox row :func:`~helpdesk_tui.desk.outbox.queue_mail` writes."""
+        now = utcnow()
+        values = {
+            **_OUTBOX_DEFAULTS,
+            "ticket_id": ticket.id,
+            "message_id": None,
+            "kind": kind,
+            "to_addresses": ", ".join(to),
+            "cc_addresses": None,
+            "subject": subject,
+            "body": body,
+            "in_reply_to": in_reply_to,
+            "references": " ".join(references) or None,
+            "status": OutboxStatus.PENDING,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        values.pop("id", None)
+        self._outbox.append(values)
+
+    def flush(self) -> list[int]:
+        """Write the waiting rows; the thread message ids, by :class:`MessageHandle` position."""
+        conn = _connection(self.session)
+        ids: list[int] = []
+        if self._messages:
+            ids = [int(i) for i in conn.execute(_INSERT_MESSAGES, self._messages).scalars()]
+        attachments = [
+            {
+                "message_id": message_id,
+                "filename": item.filename,
+                "content_type": item.content_type,
+                "size": len(item.content),
+                "content_id": item.content_id,
+                "inline": item.inline,
+                "content": item.content,
+            }
+            for message_id, items in zip(ids, self._attachments, strict=True)
+            for item in items
+        ]
+        for rows, statement in (
+            (attachments, _INSERT_ATTACHMENT),
+            (self._events, _INSERT_EVENT),
+            (self._outbox, _INSERT_OUTBOX),
+        ):
+            if rows:
+                conn.execute(statement, rows)
+        return_numbers(self.session, self._unused)
+        self._numbers, self._unused = [], 0
+        self._messages, self._attachments, self._events, self._outbox = [], [], [], []
+        return ids
