@@ -36,14 +36,34 @@ def record(
     return event
 
 
+_WORDED_FIELDS = frozenset({"status", "type", "priority"})
+"""Fields whose values are the desk's own words (``in_progress``), read with spaces."""
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _value(field: str, value: str | None) -> str:
+    if value is None:
+        return "—"
+    return _words(value) if field in _WORDED_FIELDS else value
+
+
 def describe(event: Event) -> str:
-    """One line a person reads: ``bob: status open → waiting``."""
+    """One line a person reads: ``bob: status open → in progress``, ``bob: #12 merged in``.
+
+    Names people chose (categories, tags, teams) are left as they were written.
+    """
     if event.field and (event.old_value is not None or event.new_value is not None):
-        old = event.old_value if event.old_value is not None else "—"
-        new = event.new_value if event.new_value is not None else "—"
+        old, new = (_value(event.field, v) for v in (event.old_value, event.new_value))
         return f"{event.actor}: {event.field} {old} → {new}"
-    detail = f" {event.new_value}" if event.new_value else ""
-    return f"{event.actor}: {event.kind.replace('_', ' ')}{detail}"
+    if event.kind == "merged" and event.new_value:
+        return f"{event.actor}: {event.new_value}"  # "#12 merged in" already says what happened
+    detail = event.new_value or ""
+    if event.kind == "linked":  # the desk's own words: "follow_up #12"
+        detail = _words(detail)
+    return f"{event.actor}: {_words(event.kind)}{' ' if detail else ''}{detail}"
 
 
 def bump(ticket: Ticket) -> None:

@@ -46,6 +46,17 @@ class Pick:
     detail: str = ""
 
 
+def agent_pick(login: str, name: str, teams: Sequence[str]) -> Pick:
+    """An agent by login, with their name (when it says more than the login) and teams."""
+    shown = [part for part in (name if name != login else "", ", ".join(teams)) if part]
+    return Pick(login, login, " · ".join(shown))
+
+
+def words(value: str) -> str:
+    """A desk value (``in_progress``, ``service_request``) as the screens say it."""
+    return value.replace("_", " ")
+
+
 def highlight(label: str, query: str, search: FuzzySearch) -> Text:
     """``label`` as plain text with the characters that match ``query`` underlined."""
     label = clean(label, single_line=True)
@@ -226,7 +237,9 @@ class TicketPickScreen(_Picker):
         options = [
             Option(
                 Text.assemble(
-                    (f"#{row.number} ", "bold"), (f"{row.status} ", "dim"), plain(row.subject)
+                    (f"#{row.number} ", "bold"),
+                    (f"{words(row.status)} ", "dim"),
+                    plain(row.subject),
                 ),
                 id=str(row.number),
             )

@@ -47,7 +47,14 @@ from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import Choice, ChoiceScreen, confirm
-from helpdesk_tui.screens.pickers import Pick, PickScreen, PromptScreen, TicketPickScreen
+from helpdesk_tui.screens.pickers import (
+    Pick,
+    PickScreen,
+    PromptScreen,
+    TicketPickScreen,
+    agent_pick,
+    words,
+)
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Priority, Status, TicketType
 from helpdesk_tui.widgets.history_log import HistoryLog
@@ -398,7 +405,7 @@ class TicketScreen(DeskScreen):
         with self.desk_app.db.read() as session:
             if what == "agent":
                 picks = [
-                    Pick(agent.login, agent.login, f"{agent.name} · {', '.join(teams)}")
+                    agent_pick(agent.login, agent.name, teams)
                     for agent, teams in list_agents(session)
                     if agent.active
                 ]
@@ -439,17 +446,18 @@ class TicketScreen(DeskScreen):
         current = Status(view.row.status)
         allowed = [s for s in Status if s in ALLOWED[current]]
         if not allowed:
-            self.notify(f"#{self.number} is {current.value}; its status no longer changes")
+            self.notify(f"#{self.number} is {words(current.value)}; its status no longer changes")
             return
-        picks = [Pick(s.value, s.value.replace("_", " ")) for s in allowed]
-        self._field_pick("status", f"Status of #{self.number} (now {current.value})", picks)
+        picks = [Pick(s.value, words(s.value)) for s in allowed]
+        title = f"Status of #{self.number} (now {words(current.value)})"
+        self._field_pick("status", title, picks)
 
     def action_priority(self) -> None:
         picks = [Pick(p.value, p.value) for p in reversed(Priority)]
         self._field_pick("priority", f"Priority of #{self.number}", picks)
 
     def action_type(self) -> None:
-        picks = [Pick(t.value, t.value.replace("_", " ")) for t in TicketType]
+        picks = [Pick(t.value, words(t.value)) for t in TicketType]
         self._field_pick("type", f"Type of #{self.number}", picks)
 
     def _field_pick(self, field: str, title: str, picks: list[Pick]) -> None:
@@ -466,7 +474,7 @@ class TicketScreen(DeskScreen):
         self._pick_then(
             PickScreen(title, picks, current=current),
             lambda value: self._change(
-                f"#{self.number} {field}: {value.replace('_', ' ')}",
+                f"#{self.number} {field}: {words(value)}",
                 lambda s, a, n, v: setter(s, a, n, value, expected_version=v),
                 version=version,
             ),

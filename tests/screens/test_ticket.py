@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, OptionList, Static
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import fields, presence, thread
 from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
@@ -203,11 +204,43 @@ async def test_a_change_from_a_stale_version_is_refused_naming_who(
         await pilot.press(*"urgent", "enter")
         await until(pilot, lambda: any("was changed by bob" in n for n in notifications(app)))
         refused = [n for n in notifications(app) if "was changed by bob" in n]
-        assert len(refused) == 1 and "status new → in_progress" in refused[0]
+        assert len(refused) == 1 and "status new → in progress" in refused[0]
         assert _row(desk_data, "vpn").priority == "high"  # nothing was saved
         await until(
             pilot, lambda: screen.view is not None and screen.view.row.status == "in_progress"
         )
+
+
+def _options(app: HelpdeskApp) -> list[str]:
+    options = app.screen.query_one(OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_pickers_word_statuses_and_agents_as_the_rest_of_the_ui(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    with desk_data.db.write() as s:
+        add_agent(s, desk_data.ada, "root")  # no name, no team
+    laptop, printer = desk_data.numbers["laptop"], desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, laptop)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen) and bool(_options(app)))
+        options = _options(app)
+        assert "root" in options
+        assert "bob  Bob Agent · Support" in options
+        await pilot.press("escape", "s")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        title = str(app.screen.query_one("#picker-title", Static).render())
+        assert title == f"Status of #{laptop} (now in progress)"
+        await pilot.press("escape", "h")
+        await settle(pilot)
+        assert any("ada: status new → in progress" in line for line in screen_lines(app))
+        await open_ticket(pilot, printer)
+        await pilot.press("M", *f"#{laptop}")
+        await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
+        assert _options(app) == [f"#{laptop} in progress Laptop will not boot"]
 
 
 async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data: DeskData) -> None:
