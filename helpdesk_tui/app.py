@@ -139,22 +139,23 @@ class HelpdeskApp(App[None]):
         """Every key active on the current screen (shown in the footer or not), grouped.
 
         The desk's own keys (each has a binding id) first; stock widget keys without an id,
-        such as a scroll view's, after them.
+        such as a scroll view's, after them with the id left blank: only ids remap in
+        ``[ui.keymap]``, so an action name there would mislead.
         """
-        grouped: dict[tuple[str, str], list[str]] = {}
+        grouped: dict[tuple[str | None, str, str], list[str]] = {}
         actives = self.screen.active_bindings.values()
         for active in sorted(actives, key=lambda active: active.binding.id is None):
             binding = active.binding
             if not binding.description:
                 continue
-            ident = binding.id or binding.action
-            keys = grouped.setdefault((ident, binding.description), [])
+            what = (binding.id, binding.action, binding.description)
+            keys = grouped.setdefault(what, [])
             shown = self.get_key_display(binding)
             if shown not in keys:
                 keys.append(shown)
         return [
-            KeyHelp(", ".join(keys), description, ident)
-            for (ident, description), keys in grouped.items()
+            KeyHelp(", ".join(keys), description, ident or "")
+            for (ident, _action, description), keys in grouped.items()
         ]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -20,6 +20,22 @@ class KeyHelp:
     binding_id: str
 
 
+class KeyTable(DataTable[Text]):
+    """The list of keys; Home and End go to its first and last row (a stock table's go to
+    its first and last column, which here are always in sight)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home,g", "first_row", "First", show=False, id="help.first"),
+        Binding("end,G", "last_row", "Last", show=False, id="help.last"),
+    ]
+
+    def action_first_row(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(row=self.row_count - 1)
+
+
 class HelpScreen(ModalScreen[None]):
     """A list of keys, what they do, and the binding id to remap them with in config."""
 
@@ -42,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-hint {
         color: $text-muted;
     }
-    HelpScreen DataTable {
+    HelpScreen KeyTable {
         height: 1fr;
     }
     """
@@ -58,14 +74,14 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"Keys — {self._title}"), id="help-title")
-            yield DataTable(cursor_type="row", id="help-keys")
+            yield KeyTable(cursor_type="row", id="help-keys")
             yield Static(
                 Text('Remap in config.toml: [ui.keymap] "binding id" = "keys"'),
                 id="help-hint",
             )
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(KeyTable)
         table.add_column("Key", key="key")
         table.add_column("Does", key="does")
         table.add_column("Binding id", key="id")

@@ -334,6 +334,13 @@ class QueueScreen(DeskScreen):
         self.view = view
         self.set_query(view.query)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys 1 to 9 work only for the views there are (so ``?`` lists no empty ones)."""
+        if action == "view":
+            index = parameters[0]
+            return isinstance(index, int) and index < len(self.views)
+        return True
+
     def action_view(self, index: int) -> None:
         if index < len(self.views):
             self.select_view(self.views[index])

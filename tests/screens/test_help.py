@@ -1,0 +1,74 @@
+"""The key help screen: only keys that do something, ids that remap, every row reachable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import DataTable
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.config import Settings
+from helpdesk_tui.screens.help import HelpScreen
+from helpdesk_tui.ui_settings import SavedView, UiSettings
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import settle
+
+
+def _help_rows(app: HelpdeskApp) -> list[tuple[str, ...]]:
+    table = app.screen.query_one("#help-keys", DataTable)
+    return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def test_help_offers_only_the_views_there_are(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        views = [does for _, does, _ in _help_rows(app) if does.startswith("View ")]
+        assert views == [f"View {n}" for n in range(1, 7)]
+    saved = {"hot": SavedView(title="Hot", priorities=["urgent"])}
+    settings = Settings(database_url=desk_data.db.url, ui=UiSettings(views=saved))
+    app = make_test_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        views = [does for _, does, _ in _help_rows(app) if does.startswith("View ")]
+        assert views[-1] == "View 7"  # a saved view after the six built-in ones
+
+
+async def test_binding_ids_are_only_ids_that_remap(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = {does: ident for _, does, ident in _help_rows(app)}
+        assert rows["Search"] == "queue.search" and rows["Quit"] == "app.quit"
+        assert rows["Focus Next"] == ""  # a stock key: listed, but it has no id to remap
+        assert all(ident == "" or "." in ident for ident in rows.values())
+        assert "app.focus_next" not in rows.values()
+
+
+async def test_end_and_home_reach_the_last_and_first_rows(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-keys", DataTable)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1
+        assert table.scroll_y == table.max_scroll_y > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_y == 0
