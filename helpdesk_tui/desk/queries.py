@@ -254,6 +254,11 @@ def count_tickets(session: Session, spec: TicketFilter = TicketFilter()) -> int:
     return int(session.exec(statement).one())
 
 
+def has_tickets(session: Session) -> bool:
+    """Whether the desk holds any ticket at all, in any status (one indexed row read)."""
+    return session.exec(select(Ticket.id).limit(1)).first() is not None
+
+
 def ticket_row(session: Session, number: int) -> TicketRow | None:
     values = session.execute(_row_query().where(Ticket.number == number)).first()
     return _to_row(values) if values else None

@@ -30,7 +30,7 @@ from helpdesk_tui.desk import presence
 from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.presence import OnTicket
-from helpdesk_tui.desk.queries import TicketFilter, TicketRow
+from helpdesk_tui.desk.queries import TicketFilter, TicketRow, has_tickets
 from helpdesk_tui.desk.queue import SORT_ORDER, QueuePage, QueueQuery
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
@@ -77,6 +77,25 @@ class Load:
         return pages.page_before(session, query, self.start, self.limit)
 
 
+def empty_text(*, new_desk: bool, views: int, where: str) -> Text:
+    """What an empty queue says: another view may have tickets, unless the desk has none."""
+    if not new_desk:
+        return Text(
+            f"No tickets here. Try another view (keys 1 to {views}) or clear the filter (Esc)."
+        )
+    text = Text()
+    text.append("This desk has no tickets yet.", "bold")
+    text.append(
+        "\n\nMail makes tickets once [mail] is set up:  helpdesk mail check"
+        "\nBy hand:    helpdesk ticket new --subject 'Printer on fire'"
+        "\nTo try it:  helpdesk demo --tickets 1000   (made-up tickets)"
+        "\n\nExpected your team's tickets? This desk is "
+    )
+    text.append_text(plain(where))
+    text.append(";\nthe team's is set by database_url (helpdesk config show).")
+    return text
+
+
 def _merge(old: list[TicketRow], new: list[TicketRow], *, at_end: bool) -> list[TicketRow]:
     """``new`` added after (or before) ``old``, skipping tickets already there (rows move)."""
     seen = {row.number for row in old}
@@ -107,13 +126,21 @@ class QueueScreen(DeskScreen):
         """A worker's answer: a page of rows and who is on them."""
 
         def __init__(
-            self, request: int, load: Load, page: QueuePage, on: dict[int, list[OnTicket]]
+            self,
+            request: int,
+            load: Load,
+            page: QueuePage,
+            on: dict[int, list[OnTicket]],
+            *,
+            new_desk: bool,
         ) -> None:
             super().__init__()
             self.request = request
             self.load = load
             self.page = page
             self.on = on
+            self.new_desk = new_desk
+            """No rows, and the whole desk has no ticket at all."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -129,6 +156,10 @@ class QueueScreen(DeskScreen):
         self._focus: int | None = None
         self._timer: Timer | None = None
         self._styles: RowStyles | None = None
+        self._new_desk = False
+        """The last read found no rows and no ticket on the whole desk."""
+        self._empty_says: bool | None = None
+        """Which text the empty line holds: ``_new_desk`` when it was written, None yet."""
 
     @property
     def desk_app(self) -> HelpdeskApp:
@@ -141,10 +172,7 @@ class QueueScreen(DeskScreen):
         yield Static(id="queue-views")
         yield Static(id="queue-status")
         yield QueueTable(id="queue-table")
-        yield Static(
-            Text("No tickets here. Try another view (keys 1 to 6) or clear the filter (Esc)."),
-            id="queue-empty",
-        )
+        yield Static(id="queue-empty")
         yield Input(
             placeholder="Search subjects and messages; Enter to search, Esc to cancel",
             id="queue-search",
@@ -213,8 +241,9 @@ class QueueScreen(DeskScreen):
                 now=app.clock(),
                 exclude_session=app.session_id,
             )
+            new_desk = not page.rows and not has_tickets(session)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(request, load, page, on))
+            self.post_message(self.Loaded(request, load, page, on, new_desk=new_desk))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed read is retried later unless the query itself is bad.
@@ -256,6 +285,7 @@ class QueueScreen(DeskScreen):
             if len(self._rows) > MAX_WINDOW:
                 self._rows, self._at_end = self._rows[:MAX_WINDOW], False
         self._on = message.on
+        self._new_desk = message.new_desk
         self._show_rows(focus)
         self._schedule_refresh()
         if added:
@@ -267,6 +297,16 @@ class QueueScreen(DeskScreen):
         self._focus = focus
         self.table.show(self._rows, self._on, self.desk_app.clock(), self._styles, focus=focus)
         empty = self.query_one("#queue-empty", Static)
+        if not self._rows and self._empty_says != self._new_desk:
+            where = self.desk_app.db.shown_url
+            views = min(len(self.views), 9)
+            empty.update(empty_text(new_desk=self._new_desk, views=views, where=where))
+            empty.set_class(self._new_desk, "-new-desk")
+            self._empty_says = self._new_desk
+        if self.table.display == self._new_desk:
+            self.table.display = not self._new_desk  # no column headers over a new desk
+            if self.table.display and self.focused is None:
+                self.table.focus()  # hiding it took the focus away
         if empty.display != (not self._rows):
             empty.display = not self._rows
 

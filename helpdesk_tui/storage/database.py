@@ -34,6 +34,14 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def shown_url(self) -> str:
+        """Where the data is, for people: the SQLite file, or the URL without its password."""
+        url = self.engine.url
+        if self.is_sqlite and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on any error."""

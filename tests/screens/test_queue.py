@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 
-from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.app import HelpdeskApp, make_app
+from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.queue import first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
@@ -383,3 +386,27 @@ async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
             fields.assign(session, desk_data.ada, 2, team="Billing")
         await wait_for(pilot, lambda: "Billing" in _cell(app, 2, "owner"), 3)
         assert _cell(app, 2, "owner").split() == ["Billing", "✎cy"]  # team when unassigned
+
+
+async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
+    screen_db: Database, frozen_clock: Callable[[], datetime]
+) -> None:
+    with screen_db.write() as s:
+        agent = add_agent(s, None, "root", role="admin")
+        root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
+    app = make_app(Settings(database_url=screen_db.url), screen_db, root, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "This desk has no tickets yet" in text and "screens.db" in text  # which desk
+        assert "helpdesk ticket new" in text and "helpdesk demo --tickets 1000" in text
+        assert "Try another view" not in text
+        with screen_db.write() as s:
+            create_ticket(s, root, subject="First!", body="Hi", requester_email="a@example.com")
+        # My open stays empty (the ticket is not root's), but the desk is not empty any more.
+        await wait_for(pilot, lambda: "Try another view" in "".join(screen_lines(app)), 3)
+        assert "no tickets yet" not in "\n".join(screen_lines(app))
+        await pilot.press("2")
+        await settle(pilot)
+        assert shown(app) == [1] and not queue(app).query_one("#queue-empty").display
+        assert app.focused is queue(app).table  # Enter opens it, as on any desk

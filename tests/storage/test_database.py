@@ -135,3 +135,13 @@ def test_sqlite_pages_the_queue_by_index_without_sorting(
         plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}"))
     assert index in plan, plan
     assert "TEMP B-TREE" not in plan, plan
+
+
+def test_shown_url_names_the_file_or_hides_the_password(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    database = Database(f"sqlite:///{path}")
+    assert database.shown_url == str(path)
+    database.dispose()
+    database = Database("postgresql+psycopg://ada:s3cret@db.example.com/helpdesk")
+    assert database.shown_url == "postgresql+psycopg://ada:***@db.example.com/helpdesk"
+    database.dispose()
