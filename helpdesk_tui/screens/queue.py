@@ -89,10 +89,10 @@ def empty_text(*, new_desk: bool, views: int, where: str) -> Text:
         "\n\nMail makes tickets once [mail] is set up:  helpdesk mail check"
         "\nBy hand:    helpdesk ticket new --subject 'Printer on fire'"
         "\nTo try it:  helpdesk demo --tickets 1000   (made-up tickets)"
-        "\n\nExpected your team's tickets? This desk is "
+        "\n\nExpected your team's tickets? This terminal opened\n  "
     )
     text.append_text(plain(where))
-    text.append(";\nthe team's is set by database_url (helpdesk config show).")
+    text.append("\nand a team's desk is set by database_url (helpdesk config show).")
     return text
 
 
