@@ -7,10 +7,11 @@ defaults, taken from the models. It exists because the mail poller writes a few 
 messages a minute, and the ORM's unit of work (objects, flushes, identity map) costs several
 times what the statements themselves do.
 
-Tickets are inserted (and follow-ups' tickets locked and bumped) at once, because their ids
-and versions are needed; thread messages, attachments, events and outbox rows wait in the
-:class:`Intake` and go in with one multi-row statement per table at :meth:`Intake.flush`,
-in the order they were made. The caller holds the savepoint around both.
+An existing ticket a follow-up goes to is locked and bumped at once (its current state
+decides what happens). Everything new — tickets (numbers taken as a block), thread
+messages, attachments, events, outbox rows — waits in the :class:`Intake` and goes in with
+one statement per table at :meth:`Intake.flush`, in the order it was made; the new tickets'
+ids are then looked up by their (unique) numbers. The caller holds the savepoint around both.
 
 The ORM functions stay the reference and the path for everything rare (closed or merged
 tickets, bounces, links); a ticket these functions change is expired in the session, so an
@@ -75,7 +76,10 @@ _NEW_PRIORITY = parse_priority("normal")
 _NEW_TYPE = parse_type("question")
 
 # Built once and executed with parameters: compiled once, no per-row statement building.
-_INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)
+_INSERT_TICKETS = insert(_TICKET)
+_TICKET_IDS = select(_TICKET.c.number, _TICKET.c.id).where(
+    _TICKET.c.number.in_(bindparam("numbers", expanding=True))
+)
 _INSERT_MESSAGES = insert(_MESSAGE).returning(_MESSAGE.c.id, sort_by_parameter_order=True)
 _INSERT_EVENT = insert(_EVENT)
 _INSERT_OUTBOX = insert(_OUTBOX)
@@ -108,6 +112,55 @@ class TicketRef:
     version: int
     requester_id: int | None
     status: str
+
+
+@dataclass(eq=False)
+class NewTicket:
+    """A ticket made by :meth:`Intake.open_ticket`: inserted at the flush, ``id`` known then.
+
+    Until then a follow-up in the same group changes its row in memory (nobody else can see
+    a ticket that is not inserted yet), and rows that point at it hold this object.
+    """
+
+    row: dict[str, Any]
+    id: int | None = None
+
+    @property
+    def number(self) -> int:
+        return int(self.row["number"])
+
+    @property
+    def subject(self) -> str:
+        return str(self.row["subject"])
+
+    @property
+    def version(self) -> int:
+        return int(self.row["version"])
+
+    @property
+    def requester_id(self) -> int | None:
+        value = self.row["requester_id"]
+        return None if value is None else int(value)
+
+    @property
+    def status(self) -> str:
+        return str(self.row["status"])
+
+
+AnyTicket = TicketRef | NewTicket
+
+
+def ticket_key(ticket: AnyTicket) -> int | NewTicket:
+    """What a row stores as its ``ticket_id`` until the flush: the id, or the new ticket."""
+    if isinstance(ticket, NewTicket) and ticket.id is None:
+        return ticket
+    assert ticket.id is not None
+    return ticket.id
+
+
+def resolve_ticket_id(value: object) -> object:
+    """A stored ``ticket_id`` after the flush: new tickets replaced by their ids."""
+    return value.id if isinstance(value, NewTicket) else value
 
 
 @dataclass(frozen=True)
@@ -214,11 +267,12 @@ class Intake:
         self._attachments: list[Sequence[NewAttachment]] = []
         self._events: list[dict[str, Any]] = []
         self._outbox: list[dict[str, Any]] = []
+        self._tickets: list[NewTicket] = []
 
     def _event(
         self,
         actor: Actor,
-        ticket: TicketRef,
+        ticket: AnyTicket,
         kind: str,
         *,
         field: str | None = None,
@@ -228,7 +282,7 @@ class Intake:
         """The same row as :func:`helpdesk_tui.desk.history.record`."""
         self._events.append(
             {
-                "ticket_id": ticket.id,
+                "ticket_id": ticket_key(ticket),
                 "ticket_number": ticket.number,
                 "ticket_version": ticket.version,
                 "actor_agent_id": actor.agent_id,
@@ -248,7 +302,7 @@ class Intake:
         subject: str,
         channel: str,
         requester_id: int | None,
-    ) -> TicketRef:
+    ) -> NewTicket:
         """A new ticket with no first message yet: ``create_ticket(..., body="")``."""
         subject = " ".join(subject.split())
         if not subject:
@@ -273,17 +327,15 @@ class Intake:
             "updated_at": now,
         }
         values.pop("id", None)
-        ticket_id = _connection(self.session).execute(_INSERT_TICKET, values).scalar_one()
-        ticket = TicketRef(
-            int(ticket_id), number, subject[:500], values["version"], requester_id, values["status"]
-        )
+        ticket = NewTicket(values)
+        self._tickets.append(ticket)
         self._event(actor, ticket, "created", new=f"via {channel.value}")
         return ticket
 
     def append_message(
         self,
         actor: Actor,
-        ticket: TicketRef,
+        ticket: AnyTicket,
         *,
         kind: MessageKind,
         body: str,
@@ -295,7 +347,7 @@ class Intake:
         email = email or EmailMeta()
         values = {
             **_MESSAGE_DEFAULTS,
-            "ticket_id": ticket.id,
+            "ticket_id": ticket_key(ticket),
             "kind": kind,
             "channel": channel,
             "author_agent_id": actor.agent_id,
@@ -333,14 +385,14 @@ class Intake:
     def customer_follow_up(
         self,
         actor: Actor,
-        ticket: TicketRef,
+        ticket: AnyTicket,
         *,
         body: str,
         channel: str,
         author_contact_id: int | None,
         email: EmailMeta | None = None,
-    ) -> tuple[TicketRef, MessageHandle]:
-        """``add_customer_message`` on a ticket from :meth:`lock_open_ticket`.
+    ) -> tuple[AnyTicket, MessageHandle]:
+        """``add_customer_message`` on a ticket from :meth:`lock_open_ticket` or this group.
 
         Bumps the version, appends the message and its event, and reopens a waiting or
         resolved ticket (with its status event). Returns the ticket as it now is.
@@ -352,16 +404,22 @@ class Intake:
             changes["status"] = Status.OPEN
             if old is Status.RESOLVED:
                 changes["resolved_at"] = None
-        _connection(self.session).execute(_BUMP_TICKET, {"ticket_id": ticket.id, **changes})
-        _forget(self.session, Ticket, ticket.id)
-        bumped = TicketRef(
-            ticket.id,
-            ticket.number,
-            ticket.subject,
-            ticket.version + 1,
-            ticket.requester_id,
-            Status.OPEN if reopen else old,
-        )
+        bumped: AnyTicket
+        if isinstance(ticket, NewTicket) and ticket.id is None:
+            ticket.row.update(changes)
+            bumped = ticket
+        else:
+            assert ticket.id is not None
+            _connection(self.session).execute(_BUMP_TICKET, {"ticket_id": ticket.id, **changes})
+            _forget(self.session, Ticket, ticket.id)
+            bumped = TicketRef(
+                ticket.id,
+                ticket.number,
+                ticket.subject,
+                ticket.version + 1,
+                ticket.requester_id,
+                Status.OPEN if reopen else old,
+            )
         requester_id = author_contact_id if author_contact_id is not None else ticket.requester_id
         message = self.append_message(
             actor,
@@ -379,7 +437,7 @@ class Intake:
 
     def queue_mail(
         self,
-        ticket: TicketRef,
+        ticket: AnyTicket,
         *,
         kind: str,
         to: Iterable[str],
@@ -392,7 +450,7 @@ class Intake:
         now = utcnow()
         values = {
             **_OUTBOX_DEFAULTS,
-            "ticket_id": ticket.id,
+            "ticket_id": ticket_key(ticket),
             "message_id": None,
             "kind": kind,
             "to_addresses": ", ".join(to),
@@ -411,6 +469,15 @@ class Intake:
     def flush(self) -> list[int]:
         """Write the waiting rows; the thread message ids, by :class:`MessageHandle` position."""
         conn = _connection(self.session)
+        if self._tickets:
+            conn.execute(_INSERT_TICKETS, [ticket.row for ticket in self._tickets])
+            numbers = [ticket.number for ticket in self._tickets]
+            found = {number: i for number, i in conn.execute(_TICKET_IDS, {"numbers": numbers})}
+            for ticket in self._tickets:
+                ticket.id = int(found[ticket.number])
+        for rows in (self._messages, self._events, self._outbox):
+            for row in rows:
+                row["ticket_id"] = resolve_ticket_id(row["ticket_id"])
         ids: list[int] = []
         if self._messages:
             ids = [int(i) for i in conn.execute(_INSERT_MESSAGES, self._messages).scalars()]
@@ -435,6 +502,6 @@ class Intake:
             if rows:
                 conn.execute(statement, rows)
         return_numbers(self.session, self._unused)
-        self._numbers, self._unused = [], 0
+        self._numbers, self._unused, self._tickets = [], 0, []
         self._messages, self._attachments, self._events, self._outbox = [], [], [], []
         return ids

@@ -37,7 +37,7 @@ from helpdesk_tui.desk import history, intake, quarantine, spam
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact, normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.intake import ContactRef, TicketRef
+from helpdesk_tui.desk.intake import AnyTicket, ContactRef, NewTicket, TicketRef
 from helpdesk_tui.desk.mailstate import insert_processed, key_hash, mark_processed, processed_row
 from helpdesk_tui.desk.outbox import queue_mail
 from helpdesk_tui.desk.thread import add_customer_message, final_ticket
@@ -150,13 +150,14 @@ def ingest(
     ``redo`` processes a message again whose earlier outcome was that one (a quarantine
     retry, a spam release); ``not_spam`` overrules the spam verdict.
     """
-    [result] = ingest_batch(session, [(raw, source)], config, redo=redo, not_spam=not_spam, now=now)
+    item = read_message(raw, source, config)
+    [result] = ingest_batch(session, [item], config, redo=redo, not_spam=not_spam, now=now)
     return result
 
 
 def ingest_batch(
     session: Session,
-    messages: Sequence[tuple[bytes, Source | None]],
+    items: Sequence[ReadMessage],
     config: IngestConfig,
     *,
     redo: Outcome | None = None,
@@ -170,7 +171,6 @@ def ingest_batch(
     message at fault goes to quarantine.
     """
     context = _Context(session, config, redo, not_spam, now or utcnow())
-    items = [_read(raw, source, config) for raw, source in messages]
     batch = _Batch(session, context.now)
     batch.load(items)
     batch.store_raws(items)
@@ -194,19 +194,22 @@ class _Context:
     now: datetime
 
 
-def _read(raw: bytes, source: Source | None, config: IngestConfig) -> _Item:
+def read_message(raw: bytes, source: Source | None, config: IngestConfig) -> ReadMessage:
+    """Hash and parse one message; needs no database, so it may run in another thread."""
     sha = hashlib.sha256(raw).hexdigest()
     try:
         parsed = parse_message(raw, max_attachment_bytes=config.max_attachment_bytes)
     except ParseError as error:
-        return _Item(raw, sha, source, None, f"cannot be parsed: {error.reason}", f"sha256:{sha}")
-    return _Item(raw, sha, source, parsed, None, parsed.dedupe_key)
+        return ReadMessage(
+            raw, sha, source, None, f"cannot be parsed: {error.reason}", f"sha256:{sha}"
+        )
+    return ReadMessage(raw, sha, source, parsed, None, parsed.dedupe_key)
 
 
 def _ingest_run(
     context: _Context,
     batch: _Batch,
-    items: Sequence[_Item],
+    items: Sequence[ReadMessage],
     position: int,
     results: list[IngestResult | None],
 ) -> int:
@@ -239,7 +242,7 @@ def _ingest_run(
     return end
 
 
-def _ingest_one(context: _Context, batch: _Batch, item: _Item) -> IngestResult:
+def _ingest_one(context: _Context, batch: _Batch, item: ReadMessage) -> IngestResult:
     """One message in its own savepoint: the isolation that quarantines a failing message."""
     session, redo = context.session, context.redo
     earlier = batch.processed.get(item.key)
@@ -326,7 +329,7 @@ class _Record:
         self.batch.remember(
             self.batch.processed,
             self.key,
-            _Seen(str(outcome), ticket_id, ticket.number if ticket else None),
+            _Seen(str(outcome), ticket.number if ticket else None),
         )
         mark_processed(
             session,
@@ -662,8 +665,8 @@ def _first_line(value: object) -> str:
 
 
 @dataclass(frozen=True)
-class _Item:
-    """One fetched message, read and parsed before the batch's lookups."""
+class ReadMessage:
+    """One fetched message, hashed and parsed (:func:`read_message`), ready for ingest."""
 
     raw: bytes
     sha: str
@@ -678,7 +681,6 @@ class _Seen:
     """A processed row: what became of a message the first time."""
 
     outcome: str
-    ticket_id: int | None
     number: int | None
 
 
@@ -716,31 +718,26 @@ class _Batch:
         self.stale = False
         self.processed: dict[str, _Seen] = {}
         self.raw_ids: dict[str, int] = {}
-        self.threads: dict[str, int] = {}
-        """Message-ID (stored or sent) → the ticket id holding it."""
+        self.threads: dict[str, int | NewTicket] = {}
+        """Message-ID (stored or sent) → the ticket holding it."""
         self.contacts: dict[str, ContactRef] = {}
         self.organizations: dict[str, int] = {}
         self.acks: Counter[str] = Counter()
         self._undo: list[tuple[dict[Any, Any], object, object]] = []
 
-    def load(self, items: Sequence[_Item]) -> None:
+    def load(self, items: Sequence[ReadMessage]) -> None:
         conn = self.session.connection()
         self.stale = False
         hashes = {key_hash(item.key): item.key for item in items}
         self.processed = {}
         for chunk in _chunks(hashes):
             rows = conn.execute(
-                select(
-                    _PROCESSED.c.key_hash,
-                    _PROCESSED.c.outcome,
-                    _PROCESSED.c.ticket_id,
-                    _TICKET.c.number,
-                )
+                select(_PROCESSED.c.key_hash, _PROCESSED.c.outcome, _TICKET.c.number)
                 .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
                 .where(_PROCESSED.c.key_hash.in_(chunk))
             )
-            for digest, outcome, ticket_id, number in rows:
-                self.processed[hashes[digest]] = _Seen(outcome, ticket_id, number)
+            for digest, outcome, number in rows:
+                self.processed[hashes[digest]] = _Seen(outcome, number)
         self.raw_ids = {}
         for chunk in _chunks(item.sha for item in items):
             rows = conn.execute(select(_RAW.c.sha256, _RAW.c.id).where(_RAW.c.sha256.in_(chunk)))
@@ -770,7 +767,7 @@ class _Batch:
             )
             self.acks.update({address: int(count) for address, count in rows})
 
-    def store_raws(self, items: Sequence[_Item]) -> None:
+    def store_raws(self, items: Sequence[ReadMessage]) -> None:
         """Store the raw bytes of every message that will need them, in one statement.
 
         That is the first message of each dedupe key not processed before; outside any
@@ -825,8 +822,10 @@ class _Batch:
 
     def thread_of(
         self, parsed: ParsedMessage, signer: MessageIdSigner
-    ) -> int | Literal["new"] | None:
-        """The ticket id a message continues, ``"new"``, or None to leave it to match_thread.
+    ) -> int | NewTicket | Literal["new"] | None:
+        """The ticket a message continues, ``"new"``, or None to leave it to match_thread.
+
+        A ticket is its id, or the :class:`NewTicket` of the group at hand.
 
         The order and rules are :func:`~helpdesk_tui.mail.thread_match.match_thread`'s;
         what needs more than the lookups (our own signed IDs not stored, subject tokens)
@@ -837,7 +836,8 @@ class _Batch:
             if checked.origin is Origin.FORGED:
                 continue
             if message_id in self.threads:
-                return self.threads[message_id]
+                found = self.threads[message_id]
+                return intake.ticket_key(found) if isinstance(found, NewTicket) else found
             if checked.origin is Origin.OURS and checked.ticket_number is not None:
                 return None
         if TOKEN.search(parsed.subject):
@@ -861,7 +861,7 @@ class _Group:
         self._processed: list[tuple[dict[str, object], intake.MessageHandle | None]] = []
         self._acks: list[dict[str, object]] = []
 
-    def add(self, item: _Item) -> IngestResult | None:
+    def add(self, item: ReadMessage) -> IngestResult | None:
         context, batch = self.context, self.batch
         earlier = batch.processed.get(item.key)
         if earlier is not None:
@@ -880,15 +880,17 @@ class _Group:
         thread = batch.thread_of(parsed, context.config.signer)
         if thread is None:
             return None
-        target: TicketRef | None = None
-        if thread != "new":
+        target: AnyTicket | None = None
+        if isinstance(thread, NewTicket):
+            target = thread
+        elif thread != "new":
             target = self.intake.lock_open_ticket(thread)
             if target is None:
                 return None
         return self._store(item, parsed, noise, target)
 
     def _store(
-        self, item: _Item, parsed: ParsedMessage, noise: Noise, target: TicketRef | None
+        self, item: ReadMessage, parsed: ParsedMessage, noise: Noise, target: AnyTicket | None
     ) -> IngestResult:
         batch, session = self.batch, self.context.session
         meta = _email_meta(parsed, batch.raw_id(item.raw, item.sha))
@@ -900,6 +902,7 @@ class _Group:
             batch.remember(batch.contacts, author.email, author)
         author_id = author.id if author else None
         acknowledged = False
+        ticket: AnyTicket
         if target is None:
             ticket = self.intake.open_ticket(
                 MAIL,
@@ -930,11 +933,11 @@ class _Group:
             )
             outcome = Outcome.FOLLOW_UP
         if parsed.message_id:
-            batch.remember(batch.threads, parsed.message_id, ticket.id)
+            batch.remember(batch.threads, parsed.message_id, intake.ticket_key(ticket))
         self._done(item, outcome, ticket, message)
         return IngestResult(outcome, ticket.number, acknowledged=acknowledged)
 
-    def _acknowledge(self, ticket: TicketRef, requester: ContactRef, parsed: ParsedMessage) -> bool:
+    def _acknowledge(self, ticket: AnyTicket, requester: ContactRef, parsed: ParsedMessage) -> bool:
         """:func:`_acknowledge`, counting this hour's acknowledgements from the lookups."""
         config, batch = self.context.config, self.batch
         if not config.ack_enabled or config.ack_limit_per_hour == 0:
@@ -960,23 +963,23 @@ class _Group:
 
     def _done(
         self,
-        item: _Item,
+        item: ReadMessage,
         outcome: Outcome,
-        ticket: TicketRef | None,
+        ticket: AnyTicket | None,
         message: intake.MessageHandle | None,
     ) -> None:
         source = item.source
         row = processed_row(
             item.key,
             outcome,
-            ticket_id=ticket.id if ticket else None,
             raw_message_id=self.batch.raw_id(item.raw, item.sha),
             mailbox=source.mailbox if source else None,
             uidvalidity=source.uidvalidity if source else None,
             uid=source.uid if source else None,
         )
+        row["ticket_id"] = intake.ticket_key(ticket) if ticket else None
         self._processed.append((row, message))
-        seen = _Seen(str(outcome), ticket.id if ticket else None, ticket.number if ticket else None)
+        seen = _Seen(str(outcome), ticket.number if ticket else None)
         self.batch.remember(self.batch.processed, item.key, seen)
 
     def flush(self) -> None:
@@ -985,7 +988,11 @@ class _Group:
         insert_processed(
             session,
             [
-                {**row, "message_id": ids[message.position] if message else None}
+                {
+                    **row,
+                    "ticket_id": intake.resolve_ticket_id(row["ticket_id"]),
+                    "message_id": ids[message.position] if message else None,
+                }
                 for row, message in self._processed
             ],
         )

@@ -29,12 +29,20 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from helpdesk_tui.desk.mailstate import advance, check_uidvalidity, outcomes_by_uid, record_poll
-from helpdesk_tui.mail.ingest import IngestConfig, Source, ingest_batch
+from helpdesk_tui.mail.ingest import (
+    IngestConfig,
+    ReadMessage,
+    Source,
+    ingest_batch,
+    read_message,
+)
 from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, Security
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome
@@ -187,34 +195,57 @@ class MailboxPoller:
                     outcomes = outcomes_by_uid(session, self.name, uidvalidity, leftover)
                 self._finish(client, leftover, outcomes)
         committed = 0
-        while True:
-            self._check_lease()
-            new = sorted(
-                uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid
-            )
-            batch = new[: self.mail.batch_size]
-            if not batch:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{self.name}") as reader:
+            fetched = self._fetch(client, last_uid, uidvalidity)
+            reading = self._read(reader, fetched)
+            while fetched is not None and reading is not None:
+                self._check_lease()
+                batch, backlog = fetched.uids, fetched.backlog
+                messages = reading.result()
+                # The next batch is fetched now and parsed while this one commits and moves:
+                # both are mostly waits (on SQLite, on the IMAP server), so the parsing
+                # thread does not slow the database work down by competing for the GIL.
+                fetched = self._fetch(client, batch[-1], uidvalidity)
                 with self.db.write() as session:
-                    record_poll(session, self.name, self.box.folder, backlog=0)
-                return committed
-            fetched = client.fetch(batch, ["BODY.PEEK[]"])
-            # A UID missing from the answer was expunged by someone else since the search.
-            present = [uid for uid in batch if fetched.get(uid, {}).get(b"BODY[]") is not None]
-            messages = [
-                (bytes(fetched[uid][b"BODY[]"]), Source(self.name, uidvalidity, uid))
-                for uid in present
-            ]
-            with self.db.write() as session:
-                results = ingest_batch(session, messages, self.config)
-                outcomes = {
-                    uid: result.outcome for uid, result in zip(present, results, strict=True)
-                }
-                advance(session, self.name, self.box.folder, batch[-1])
-                record_poll(session, self.name, self.box.folder, backlog=len(new) - len(batch))
-            committed += len(outcomes)
-            self.imported += len(outcomes)
-            last_uid = batch[-1]
-            self._finish(client, [uid for uid in batch if uid in outcomes], outcomes)
+                    results = ingest_batch(session, messages, self.config)
+                    outcomes = {
+                        message.source.uid: result.outcome
+                        for message, result in zip(messages, results, strict=True)
+                        if message.source is not None
+                    }
+                    advance(session, self.name, self.box.folder, batch[-1])
+                    record_poll(session, self.name, self.box.folder, backlog=backlog)
+                    reading = self._read(reader, fetched)
+                committed += len(outcomes)
+                self.imported += len(outcomes)
+                self._finish(client, [uid for uid in batch if uid in outcomes], outcomes)
+        with self.db.write() as session:
+            record_poll(session, self.name, self.box.folder, backlog=0)
+        return committed
+
+    def _fetch(self, client: IMAPClient, after_uid: int, uidvalidity: int) -> _Fetched | None:
+        """The next batch above ``after_uid`` (``BODY.PEEK[]`` marks nothing on the server)."""
+        new = sorted(uid for uid in client.search(["UID", f"{after_uid + 1}:*"]) if uid > after_uid)
+        batch = new[: self.mail.batch_size]
+        if not batch:
+            return None
+        fetched = client.fetch(batch, ["BODY.PEEK[]"])
+        # A UID missing from the answer was expunged by someone else since the search.
+        raws = [
+            (bytes(raw), Source(self.name, uidvalidity, uid))
+            for uid in batch
+            if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None
+        ]
+        return _Fetched(batch, len(new) - len(batch), raws)
+
+    def _read(
+        self, reader: ThreadPoolExecutor, fetched: _Fetched | None
+    ) -> Future[list[ReadMessage]] | None:
+        """Parse a fetched batch in the reader thread (parsing needs no database)."""
+        if fetched is None:
+            return None
+        raws = fetched.raws
+        return reader.submit(lambda: [read_message(raw, src, self.config) for raw, src in raws])
 
     def _finish(self, client: IMAPClient, uids: Sequence[int], outcomes: dict[int, str]) -> None:
         """Mark committed messages read and move them out of the folder."""
@@ -288,6 +319,15 @@ def _arrived_before_idle(client: IMAPClient) -> bool:
     for key in found:
         pending.pop(key, None)
     return bool(found)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    uids: list[int]
+    """The batch's UIDs, as searched (some may have been expunged since)."""
+    backlog: int
+    """New messages behind this batch."""
+    raws: list[tuple[bytes, Source]]
 
 
 class _Connection:
