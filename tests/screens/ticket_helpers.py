@@ -34,7 +34,7 @@ async def open_ticket(pilot: Pilot[None], number: int) -> TicketScreen:
     return screen
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> float:
+async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0) -> float:
     """Wait until ``condition`` holds; returns the seconds it took (fails after ``timeout``)."""
     start = time.monotonic()
     while not condition():
