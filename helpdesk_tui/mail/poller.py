@@ -238,14 +238,13 @@ class MailboxPoller:
         ]
         return _Fetched(batch, len(new) - len(batch), raws)
 
-    def _read(
-        self, reader: ThreadPoolExecutor, fetched: _Fetched | None
-    ) -> Future[list[ReadMessage]] | None:
-        """Parse a fetched batch in the reader thread (parsing needs no database)."""
+    def _read(self, reader: ThreadPoolExecutor, fetched: _Fetched | None) -> _Reading | None:
+        """Start parsing a fetched batch in the reader thread (parsing needs no database)."""
         if fetched is None:
             return None
-        raws = fetched.raws
-        return reader.submit(lambda: [read_message(raw, src, self.config) for raw, src in raws])
+        reading = _Reading(fetched.raws, self.config)
+        reading.started = reader.submit(reading.work)
+        return reading
 
     def _finish(self, client: IMAPClient, uids: Sequence[int], outcomes: dict[int, str]) -> None:
         """Mark committed messages read and move them out of the folder."""
@@ -328,6 +327,42 @@ class _Fetched:
     backlog: int
     """New messages behind this batch."""
     raws: list[tuple[bytes, Source]]
+
+
+class _Reading:
+    """One batch being parsed: by the reader thread while the poller waits on I/O, then by
+    the poller itself as well, for what is left when it needs the batch.
+
+    Each message is claimed under a lock by whichever thread gets to it first, so the
+    poller never sits idle waiting for the reader.
+    """
+
+    def __init__(self, raws: Sequence[tuple[bytes, Source]], config: IngestConfig) -> None:
+        self._raws = raws
+        self._config = config
+        self._read: list[ReadMessage | None] = [None] * len(raws)
+        self._next = 0
+        self._lock = threading.Lock()
+        self.started: Future[None] | None = None
+
+    def work(self) -> None:
+        while True:
+            with self._lock:
+                index = self._next
+                if index >= len(self._raws):
+                    return
+                self._next += 1
+            raw, source = self._raws[index]
+            self._read[index] = read_message(raw, source, self._config)
+
+    def result(self) -> list[ReadMessage]:
+        """Every message read, in order (helping with the rest, then waiting for the reader)."""
+        self.work()
+        if self.started is not None:
+            self.started.result()
+        done = [message for message in self._read if message is not None]
+        assert len(done) == len(self._raws)
+        return done
 
 
 class _Connection:
