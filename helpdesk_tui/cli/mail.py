@@ -260,7 +260,7 @@ def _result_line(result: Any) -> str:
 
 
 def _write_raw(content: bytes) -> None:
-    stream = click.get_binary_stream("stdout")
+    stream = sys.stdout.buffer
     if stream.isatty():
         raise CliError("refusing to write raw mail to a terminal; redirect it to a file")
     stream.write(content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 import click
@@ -13,7 +14,7 @@ EDITOR_HINT = "# Write the {what} above this line; this line and everything belo
 
 
 def _stdin() -> str:
-    return click.get_text_stream("stdin").read()
+    return sys.stdin.read()
 
 
 def number_tokens(values: Iterable[str]) -> list[str]:
@@ -38,7 +39,7 @@ def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str) -> s
     """
     if body is not None:
         return body
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     if not edit and not stdin.isatty():
         if not stdin_free:
             raise CliError(f"ticket numbers come from stdin; give the {what} with --body")
