@@ -147,19 +147,19 @@ class Batch:
                 self.processed[hashes[digest]] = Seen(outcome, number)
         self.raw_ids = {}
         for chunk in _chunks(item.sha for item in items):
-            rows = conn.execute(select(_RAW.c.sha256, _RAW.c.id).where(_RAW.c.sha256.in_(chunk)))
-            self.raw_ids.update({sha: int(raw_id) for sha, raw_id in rows})
+            raws = conn.execute(select(_RAW.c.sha256, _RAW.c.id).where(_RAW.c.sha256.in_(chunk)))
+            self.raw_ids.update({sha: int(raw_id) for sha, raw_id in raws})
         parsed = [item.parsed for item in items if item.parsed is not None]
         self.threads = {}
         wanted = [mid for p in parsed for mid in wanted_ids(p)]
         for table in (_MESSAGE, _OUTBOX):  # an outbox row wins, as in match_thread
             for chunk in _chunks(wanted):
-                rows = conn.execute(
+                holders = conn.execute(
                     select(table.c.email_message_id, table.c.ticket_id)
                     .join(_TICKET, _TICKET.c.id == table.c.ticket_id)
                     .where(table.c.email_message_id.in_(chunk))
                 )
-                self.threads.update({mid: int(ticket_id) for mid, ticket_id in rows})
+                self.threads.update({mid: int(ticket_id) for mid, ticket_id in holders})
         addresses = {a for p in parsed if (a := _address(p.from_address)) is not None}
         self.contacts = intake.contacts_by_email(self.session, addresses)
         self.organizations = intake.organizations_by_domain(
@@ -167,12 +167,12 @@ class Batch:
         )
         self.acks = Counter()
         for chunk in _chunks(addresses):
-            rows = conn.execute(
+            counts = conn.execute(
                 select(_ACK.c.address, func.count())
                 .where(_ACK.c.address.in_(chunk), _ACK.c.created_at > self.now - timedelta(hours=1))
                 .group_by(_ACK.c.address)
             )
-            self.acks.update({address: int(count) for address, count in rows})
+            self.acks.update({address: int(count) for address, count in counts})
 
     def store_raws(self, items: Sequence[ReadMessage]) -> None:
         """Store the raw bytes of every message that will need them, in one statement.
