@@ -72,6 +72,9 @@ class HelpdeskApp(App[None]):
         self.mail_link.start()
 
     def on_unmount(self) -> None:
+        """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
+        with self.db.write() as session:
+            presence.leave(session, self.session_id)
         self.mail_link.stop_now()
 
     @property

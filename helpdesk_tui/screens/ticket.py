@@ -686,7 +686,8 @@ class TicketScreen(DeskScreen):
             on = presence.on_tickets(
                 session, [mark.number], now=app.clock(), exclude_session=app.session_id
             ).get(mark.number, [])
-        replying = [e for e in on if e.activity == Activity.REPLYING]
+        # Another agent, not this agent's own other terminal (or one that died replying).
+        replying = [e for e in on if e.activity == Activity.REPLYING and e.login != app.actor.name]
         self.post_message(self.Ready(kind, mark, replying))
 
     def on_ticket_screen_ready(self, message: Ready) -> None:

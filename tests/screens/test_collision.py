@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -51,6 +52,39 @@ async def test_reply_while_another_agent_replies_warns_and_names_them(
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("c")  # continue anyway
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+
+
+async def test_my_own_other_terminal_replying_is_no_collision(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """A terminal of mine that died in the composer does not warn me about myself."""
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        presence.heartbeat(
+            s, desk_data.ada, "ada-old-terminal", number, Activity.REPLYING, now=FROZEN_NOW
+        )
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+
+
+def test_an_app_that_ends_without_quitting_leaves_no_markers(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_ticket(pilot, number)
+            await until(pilot, lambda: _my_marker(app, desk_data, number) is not None)
+
+    asyncio.run(run())
+    with desk_data.db.read() as s:
+        on = presence.on_tickets(s, [number], now=FROZEN_NOW).get(number, [])
+    assert [e for e in on if e.session_id == app.session_id] == []
 
 
 async def test_presence_follows_the_screen(make_test_app: AppFactory, desk_data: DeskData) -> None:
