@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlmodel import select
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from helpdesk_tui.app import HelpdeskApp
@@ -67,6 +68,13 @@ async def test_queue_mail_line_shows_poll_backlog_held_mail_and_the_error(
         assert not app.mail_link.running, "run_in_tui is off: this terminal runs no service"
 
 
+async def _held_message(pilot: Pilot[None]) -> None:
+    """Inspect the held message under the cursor."""
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, HeldMailScreen))
+    await settle(pilot)
+
+
 async def test_mail_screen_from_the_key_and_the_palette(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
@@ -96,9 +104,7 @@ async def test_inspect_shows_the_reason_and_the_source_as_plain_text(
     app = make_test_app(settings=mail_app_settings(desk_data))
     async with app.run_test(size=(120, 40)) as pilot:
         await _mail_screen(pilot, app)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, HeldMailScreen))
-        await settle(pilot)
+        await _held_message(pilot)
         text = _text(app)
         assert "Quarantined message" in text
         assert "the ticket store is having a bad day" in text
@@ -113,9 +119,7 @@ async def test_retry_from_the_held_message_makes_the_ticket(
     app = make_test_app(settings=mail_app_settings(desk_data))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _mail_screen(pilot, app)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, HeldMailScreen))
-        await settle(pilot)
+        await _held_message(pilot)
         await pilot.press("r")
         await until(pilot, lambda: screen.query_one("#mail-quarantine", DataTable).row_count == 1)
         assert any(n.startswith("ticket: now in #") for n in notifications(app))
