@@ -127,3 +127,14 @@ def on_tickets(
             first.setdefault(entry.login, entry)
         result[number] = list(first.values())
     return result
+
+
+def others_replying(
+    session: Session, ticket_number: int, actor: Actor, *, now: datetime | None = None
+) -> list[OnTicket]:
+    """Other agents replying to a ticket now: what a new reply would collide with.
+
+    The agent's own other terminals (one that died in the composer, say) are no collision.
+    """
+    on = on_tickets(session, [ticket_number], now=now).get(ticket_number, [])
+    return [e for e in on if e.activity == Activity.REPLYING and e.login != actor.name]

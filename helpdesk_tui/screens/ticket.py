@@ -683,11 +683,7 @@ class TicketScreen(DeskScreen):
     def _check_replying(self, kind: DraftKind, mark: Watermark) -> None:
         app = self.desk_app
         with app.db.read() as session:
-            on = presence.on_tickets(
-                session, [mark.number], now=app.clock(), exclude_session=app.session_id
-            ).get(mark.number, [])
-        # Another agent, not this agent's own other terminal (or one that died replying).
-        replying = [e for e in on if e.activity == Activity.REPLYING and e.login != app.actor.name]
+            replying = presence.others_replying(session, mark.number, app.actor, now=app.clock())
         self.post_message(self.Ready(kind, mark, replying))
 
     def on_ticket_screen_ready(self, message: Ready) -> None:

@@ -38,3 +38,20 @@ def test_moving_to_another_ticket_or_leaving_clears(db: Database, admin: Actor) 
         presence.leave(s, "term-a")
     with db.read() as s:
         assert presence.on_tickets(s, [first, second]) == {}
+
+
+def test_others_replying_leaves_out_the_agents_own_terminals(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    now = utcnow()
+    with db.write() as s:
+        number = create_ticket(s, admin, subject="VPN", body="x").number
+        presence.heartbeat(s, admin, "ada-old", number, Activity.REPLYING, now=now)
+        presence.heartbeat(s, agent_bob, "term-b", number, Activity.VIEWING, now=now)
+    with db.read() as s:
+        assert presence.others_replying(s, number, admin, now=now) == []
+    with db.write() as s:
+        presence.heartbeat(s, agent_bob, "term-b", number, Activity.REPLYING, now=now)
+    with db.read() as s:
+        assert [e.login for e in presence.others_replying(s, number, admin, now=now)] == ["bob"]
+        assert [e.login for e in presence.others_replying(s, number, agent_bob, now=now)] == ["ada"]
