@@ -26,6 +26,7 @@ from pydantic_settings import (
 
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.ui_settings import UiSettings
+from helpdesk_tui.urls import mask_url, url_password
 
 APP_NAME = "helpdesk-tui"
 CONFIG_FILE = "config.toml"
@@ -64,6 +65,21 @@ class ConfigError(Exception):
     """A setting that cannot be used; the message names the key, where it came from, and why."""
 
 
+def _usable_sqlite(url: str) -> None:
+    """A desk is a file at an absolute path: not in memory, not relative to where one stands."""
+    path = url.removeprefix("sqlite:").removeprefix("//").removeprefix("/")
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:" or path.startswith("file:") or "mode=memory" in url:
+        raise ValueError(
+            "a desk cannot live in memory; give a file: sqlite:////srv/helpdesk/helpdesk.db"
+        )
+    if not path.startswith("/"):
+        raise ValueError(
+            f"{path!r} is a relative path (sqlite:/// then an absolute path, so four slashes: "
+            "sqlite:////srv/helpdesk/helpdesk.db)"
+        )
+
+
 class Settings(BaseSettings):
     """Everything helpdesk-tui can be told. Unknown keys are refused, not ignored."""
 
@@ -96,6 +112,8 @@ class Settings(BaseSettings):
             )
         if value.startswith("postgresql://") or value.startswith("postgresql+psycopg2"):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:"):
+            _usable_sqlite(value)
         return value
 
     @classmethod
@@ -186,18 +204,24 @@ def masked(settings: BaseModel) -> dict[str, Any]:
 
     Walks the values themselves rather than trusting ``model_dump``, so a serializer that
     reveals a secret (to write a config file, say) can never leak it here. An empty secret
-    shows as ``""``: that it is unset is no secret.
+    shows as ``""``: that it is unset is no secret. A password inside ``database_url`` is
+    masked too (:func:`helpdesk_tui.urls.mask_url`).
     """
     data = _masked(settings)
     assert isinstance(data, dict)
+    if isinstance(data.get("database_url"), str):
+        data["database_url"] = mask_url(data["database_url"])
     return data
 
 
 def _secret_locations(
     value: Any, location: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[str | int, ...]]:
-    """Where the settings hold a non-empty secret."""
-    if isinstance(value, SecretStr | SecretBytes):
+    """Where the settings hold a non-empty secret (a password in ``database_url`` is one)."""
+    if location == ("database_url",) and isinstance(value, str):
+        if url_password(value):
+            yield location
+    elif isinstance(value, SecretStr | SecretBytes):
         if value.get_secret_value():
             yield location
     elif isinstance(value, BaseModel):

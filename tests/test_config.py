@@ -55,7 +55,7 @@ def test_unknown_theme_lists_the_themes_there_are() -> None:
 
 
 def test_bad_value_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    _write(site_config_file(), 'database_url = "sqlite:///fine.db"\n')
+    _write(site_config_file(), 'database_url = "sqlite:////srv/fine.db"\n')
     monkeypatch.setenv("HELPDESK_DATABASE_URL", "mysql://db/helpdesk")
     with pytest.raises(
         ConfigError, match="'database_url' in environment variable HELPDESK_DATABASE_URL"
@@ -146,3 +146,54 @@ def test_site_file_may_be_shared_with_a_group_but_not_everyone() -> None:
     path.chmod(0o644)
     [warning] = secret_file_warnings(load_settings())
     assert warning.endswith(f"run: chmod 640 {path}")
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("sqlite://", "cannot live in memory"),
+        ("sqlite:///:memory:", "cannot live in memory"),
+        ("sqlite:///file:desk?mode=memory&uri=true", "cannot live in memory"),
+        ("sqlite:///helpdesk.db", "'helpdesk.db' is a relative path"),
+        ("sqlite:///~/helpdesk.db", "is a relative path"),
+    ],
+)
+def test_in_memory_and_relative_sqlite_urls_are_refused(
+    monkeypatch: pytest.MonkeyPatch, url: str, words: str
+) -> None:
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+    with pytest.raises(ConfigError, match="HELPDESK_DATABASE_URL") as raised:
+        load_settings()
+    assert words in str(raised.value)
+
+
+def test_a_password_in_database_url_is_masked_and_warned_about() -> None:
+    url = "postgresql+psycopg://desk:pa%40ss@db.example/helpdesk?sslmode=require"
+    path = _write(user_config_file(), f'database_url = "{url}"\n', mode=0o644)
+    settings = load_settings()
+    assert masked(settings)["database_url"] == (
+        "postgresql+psycopg://desk:***@db.example/helpdesk?sslmode=require"
+    )
+    assert secret_file_warnings(settings) == [
+        f"{path} holds database_url and others can read it; run: chmod 600 {path}"
+    ]
+    path.chmod(0o600)
+    assert secret_file_warnings(load_settings()) == []
+    _write(user_config_file(), 'database_url = "postgresql+psycopg://desk@db.example/h"\n', 0o644)
+    assert secret_file_warnings(load_settings()) == []
+
+
+def test_mask_url_and_scrub() -> None:
+    from helpdesk_tui.urls import mask_url, scrub
+
+    assert (
+        mask_url("postgresql+psycopg://u:s3cret@h:5432/d") == "postgresql+psycopg://u:***@h:5432/d"
+    )
+    assert mask_url("postgresql+psycopg://u@h/d?password=s3cret") == (
+        "postgresql+psycopg://u@h/d?password=***"
+    )
+    assert mask_url("sqlite:////srv/helpdesk/helpdesk.db") == "sqlite:////srv/helpdesk/helpdesk.db"
+    url = "postgresql+psycopg://u:p@ss:w0rd@h/d"
+    assert mask_url(url) == "postgresql+psycopg://u:***@h/d"
+    said = scrub(f"could not parse {url!r}; password p@ss:w0rd rejected", url)
+    assert "p@ss:w0rd" not in said and "postgresql+psycopg://u:***@h/d" in said

@@ -6,7 +6,14 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.agents import add_agent, add_team, list_agents, list_teams, set_role
+from helpdesk_tui.desk.agents import (
+    add_agent,
+    add_team,
+    list_agents,
+    list_teams,
+    set_active,
+    set_role,
+)
 from helpdesk_tui.storage.models import Role
 
 ROLES = [role.value for role in Role]
@@ -80,6 +87,28 @@ def agent_set_role(runtime: Runtime, login: str, role: str) -> None:
     with runtime.database().write() as session:
         changed = set_role(session, actor, login, role)
         click.echo(f"{line(changed.login)} is now {changed.role}")
+
+
+@agent.command("deactivate")
+@click.argument("login")
+@pass_runtime
+def agent_deactivate(runtime: Runtime, login: str) -> None:
+    """Stop LOGIN from working the desk; their history keeps their name (admins only)."""
+    actor = runtime.actor()
+    with runtime.database().write() as session:
+        changed = set_active(session, actor, login, False)
+        click.echo(f"{line(changed.login)} is deactivated; helpdesk agent reactivate undoes it")
+
+
+@agent.command("reactivate")
+@click.argument("login")
+@pass_runtime
+def agent_reactivate(runtime: Runtime, login: str) -> None:
+    """Let a deactivated agent work the desk again (admins only)."""
+    actor = runtime.actor()
+    with runtime.database().write() as session:
+        changed = set_active(session, actor, login, True)
+        click.echo(f"{line(changed.login)} is active again as {changed.role}")
 
 
 @click.group()

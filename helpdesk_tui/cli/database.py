@@ -1,22 +1,29 @@
 """Opening the configured database for a command, and bringing its schema up to date.
 
-An empty database is set up when the command may do so (the TUI start, ``init``, any
-command that acts as an agent). An older schema is upgraded in place on SQLite — one
-person's file — and refused with the exact command on PostgreSQL, where a shared server's
-admin decides when to migrate. A schema newer than this code is always refused.
+Only ``helpdesk init`` creates a desk (and the bare ``helpdesk`` its user's private default
+desk in the data directory, which no one can mistype): every other command refuses a URL
+that points at nothing, and creates neither a file nor a directory.
+
+An older schema is upgraded on start only on a private SQLite desk (a file only its owner
+can write: one person's desk). A shared desk — a group-writable SQLite file, or PostgreSQL —
+is refused with the exact command, so its admin decides when to migrate
+(``helpdesk db upgrade``). A schema newer than this code is always refused.
 """
 
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from helpdesk_tui.cli.errors import CliError, database_problem, safe_url
+from helpdesk_tui.cli.errors import CliError, database_problem, no_desk, safe_url, sqlite_trouble
 from helpdesk_tui.storage import migrate
-from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.database import Database, NoDesk
 from helpdesk_tui.storage.migrate import SchemaState
+from helpdesk_tui.storage.sqlite_files import is_shared
+from helpdesk_tui.urls import scrub
 
 
 class Plan(enum.Enum):
@@ -39,23 +46,45 @@ def plan(state: SchemaState, *, upgrade_older: bool, create: bool) -> Plan:
     return Plan.UPGRADE if upgrade_older else Plan.REFUSE_OLDER
 
 
-def _revisions(revisions: Iterable[str]) -> str:
-    return ", ".join(sorted(revisions)) or "(none)"
+def revisions(values: Iterable[str]) -> str:
+    return ", ".join(sorted(values)) or "(none)"
 
 
-def connect(url: str) -> tuple[Database, SchemaState]:
-    """The database and its schema state, or one line naming the URL (never its password)."""
+def connect(url: str, *, create: bool = False) -> tuple[Database, SchemaState]:
+    """The database and its schema state, or one line naming the URL (never its password).
+
+    Without ``create`` a SQLite file that does not exist is refused and nothing is made.
+    """
     try:
-        db = Database(url)
+        db = Database(url, create=create)
+    except NoDesk as error:
+        raise CliError(no_desk(str(error.path))) from None
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
-        raise CliError(f"cannot use database URL {safe_url(url)}: {error}") from None
+        problem = scrub(str(error), url)
+        raise CliError(f"cannot use database URL {safe_url(url)}: {problem}") from None
     except OSError as error:
-        raise CliError(f"cannot open database {safe_url(url)}: {error}") from None
+        raise CliError(
+            sqlite_trouble(url) or f"cannot open database {safe_url(url)}: {error.strerror}"
+        ) from None
     try:
         return db, migrate.schema_state(db)
     except DBAPIError as error:
         db.dispose()
-        raise CliError(f"cannot open database {safe_url(url)}: {database_problem(error)}") from None
+        problem = sqlite_trouble(url) or (
+            f"cannot open database {safe_url(url)}: {scrub(database_problem(error), url)}"
+        )
+        raise CliError(problem) from None
+
+
+def is_private(db: Database) -> bool:
+    """One person's SQLite desk: a file this login owns that its group cannot write."""
+    path = db.sqlite_path
+    if path is None:
+        return False
+    try:
+        return path.stat().st_uid == os.getuid() and not is_shared(path)
+    except OSError:
+        return False
 
 
 def open_database(
@@ -63,33 +92,34 @@ def open_database(
 ) -> Database:
     """The database with the schema this code needs; ``say`` reports what was done to it.
 
-    ``upgrade`` migrates an older PostgreSQL schema too (``helpdesk init``).
+    ``create`` sets up an empty database (``helpdesk init``); ``upgrade`` migrates an older
+    shared schema too (``helpdesk init``, ``helpdesk db upgrade``).
     """
-    db, state = connect(url)
-    action = plan(state, upgrade_older=upgrade or db.is_sqlite, create=create)
+    db, state = connect(url, create=create)
+    action = plan(state, upgrade_older=upgrade or is_private(db), create=create)
     where = safe_url(url)
     if action is Plan.READY:
         return db
     if action in (Plan.REFUSE_EMPTY, Plan.REFUSE_NEWER, Plan.REFUSE_OLDER):
         db.dispose()
     if action is Plan.REFUSE_EMPTY:
-        raise CliError(f"the database at {where} is not set up yet; run: helpdesk init")
+        raise CliError(no_desk(where))
     if action is Plan.REFUSE_NEWER:
         raise CliError(
-            f"database schema is at {_revisions(state.current)}, newer than this helpdesk "
-            f"({_revisions(state.heads)}); upgrade helpdesk-tui"
+            f"database schema is at {revisions(state.current)}, newer than this helpdesk "
+            f"({revisions(state.heads)}); upgrade helpdesk-tui"
         )
     if action is Plan.REFUSE_OLDER:
         raise CliError(
-            f"database schema is at {_revisions(state.current)}, this helpdesk needs "
-            f"{_revisions(state.heads)}; run: helpdesk db upgrade"
+            f"database schema is at {revisions(state.current)}, this helpdesk needs "
+            f"{revisions(state.heads)}; an admin must run: helpdesk db upgrade"
         )
     migrate.upgrade(db)
     if action is Plan.CREATE:
         say(f"created the helpdesk schema in {where}")
     else:
         say(
-            f"upgraded the database schema in {where} from {_revisions(state.current)} "
-            f"to {_revisions(state.heads)}"
+            f"upgraded the database schema in {where} from {revisions(state.current)} "
+            f"to {revisions(state.heads)}"
         )
     return db

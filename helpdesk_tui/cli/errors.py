@@ -28,12 +28,9 @@ class CliError(click.ClickException):
 
 def safe_url(url: str) -> str:
     """The database URL with any password hidden, for messages."""
-    try:
-        from sqlalchemy.engine import make_url
+    from helpdesk_tui.urls import mask_url
 
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@", 1)[-1] if "@" in url else url
+    return mask_url(url)
 
 
 def database_problem(error: BaseException) -> str:
@@ -51,10 +48,36 @@ def translate(error: BaseException, database_url: str | None = None) -> CliError
     config = sys.modules.get("helpdesk_tui.config")
     if config is not None and isinstance(error, config.ConfigError):
         return CliError(str(error), CONFIG_ERROR_EXIT)
+    storage = sys.modules.get("helpdesk_tui.storage.database")
+    if storage is not None and isinstance(error, storage.NoDesk):
+        return CliError(no_desk(str(error.path)))
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
     if sqlalchemy_exc is not None and isinstance(
         error, sqlalchemy_exc.OperationalError | sqlalchemy_exc.InterfaceError
     ):
+        from helpdesk_tui.urls import scrub
+
+        problem = sqlite_trouble(database_url)
+        if problem is not None:
+            return CliError(problem)
         where = f" at {safe_url(database_url)}" if database_url else ""
-        return CliError(f"database error{where}: {database_problem(error)}")
+        return CliError(f"database error{where}: {scrub(database_problem(error), database_url)}")
     return None
+
+
+def no_desk(where: str) -> str:
+    return f"no desk at {where}; create one with `helpdesk init`"
+
+
+def sqlite_trouble(database_url: str | None) -> str | None:
+    """For a SQLite desk this process cannot read or write: which file, and the fix."""
+    if not database_url or not database_url.startswith("sqlite:"):
+        return None
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from helpdesk_tui.storage.sqlite_files import access_problem
+
+    path = make_url(database_url).database
+    return access_problem(Path(path)) if path else None

@@ -1,24 +1,101 @@
-"""``helpdesk init``: set up (or upgrade) the database and make yourself its first admin."""
+"""``helpdesk init``: the one command that creates a desk (and makes its first admin).
+
+``helpdesk init --shared GROUP [DIRECTORY]`` sets up a team desk on one server: a setgid
+directory of the group (2770) holding the database, which is group-writable and closed to
+everyone else (0660) whatever the umask; SQLite gives its ``-wal``/``-shm`` files the
+database's mode, and the setgid directory gives them the group.
+"""
 
 from __future__ import annotations
 
+import grp
+import os
+from pathlib import Path
+
 import click
 
-from helpdesk_tui.cli.errors import safe_url
+from helpdesk_tui.cli.errors import CliError, safe_url
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.config import site_config_file, user_config_file
+from helpdesk_tui.storage import sqlite_files
+
+DEFAULT_SHARED_DIR = Path("/srv/helpdesk")
+DATABASE_FILE = "helpdesk.db"
 
 
 @click.command()
+@click.option(
+    "--shared",
+    "group",
+    metavar="GROUP",
+    help="Set up a team desk for the OS group GROUP in DIRECTORY (default /srv/helpdesk).",
+)
+@click.option("--admin", metavar="LOGIN", help="The desk's first admin (default: you).")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
 @pass_runtime
-def init(runtime: Runtime) -> None:
-    """Create or upgrade the database; the first person to run this becomes its admin.
+def init(runtime: Runtime, group: str | None, admin: str | None, directory: Path | None) -> None:
+    """Create the desk (or upgrade its schema); its first admin is you or --admin LOGIN.
 
-    Safe to run again: it then only says that everything is in place.
+    Without --shared the desk is the configured database_url. Safe to run again: it then
+    only says that everything is in place (and, with --shared, mends the files' modes).
     """
     runtime.say = click.echo
-    runtime.database(upgrade=True)
-    actor = runtime.actor()
+    if group is None:
+        if directory is not None:
+            raise CliError("a DIRECTORY is only for --shared GROUP; or set database_url")
+        runtime.database(create=True, upgrade=True)
+        actor = runtime.first_admin(admin)
+        click.echo(
+            f"helpdesk ready at {safe_url(runtime.settings.database_url)}; "
+            f"{actor.name} is an agent with role {actor.role}"
+        )
+        return
+    directory = (directory or DEFAULT_SHARED_DIR).absolute()
+    url = f"sqlite:///{directory / DATABASE_FILE}"
+    _share(directory, group)
+    runtime.point_at(url)
+    runtime.database(create=True, upgrade=True)
+    actor = runtime.first_admin(admin)
     click.echo(
-        f"helpdesk ready at {safe_url(runtime.settings.database_url)}; "
+        f"shared desk ready in {directory} for group {group}; "
         f"{actor.name} is an agent with role {actor.role}"
     )
+    click.echo("")
+    click.echo(
+        f"Every agent puts this line in {user_config_file()} "
+        f"(or an admin once for everyone in {site_config_file()}):"
+    )
+    click.echo("")
+    click.echo(f'database_url = "{url}"')
+    click.echo("")
+    click.echo(
+        f"Each agent must be in group {group} (usermod -aG {group} LOGIN, then log in again) "
+        "and be added by an admin: helpdesk agent add LOGIN --name 'Full Name'"
+    )
+
+
+def _share(directory: Path, group: str) -> None:
+    """The group's setgid directory and database file, with their modes whatever the umask."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise CliError(f"there is no group {group!r}; create it first: groupadd {group}") from None
+    database = directory / DATABASE_FILE
+    try:
+        sqlite_files.share_directory(directory, gid)
+        # Whatever this process creates from here on is the group's and no one else's.
+        os.umask(0o007)
+        if database.exists():
+            for file in sqlite_files.desk_files(database):
+                if file.exists():
+                    sqlite_files.share_file(file, gid)
+        else:
+            sqlite_files.create_database_file(database, group=gid)
+    except PermissionError as error:
+        raise CliError(
+            f"cannot give {error.filename or directory} to group {group}: {error.strerror}; "
+            f"run this as root (sudo helpdesk init --shared {group} {directory} --admin LOGIN) "
+            f"or as a member of {group} who owns {directory}"
+        ) from None
+    except OSError as error:
+        raise CliError(f"cannot set up {error.filename or directory}: {error.strerror}") from None

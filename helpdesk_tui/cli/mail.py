@@ -54,6 +54,7 @@ def check(runtime: Runtime) -> None:
     """Connect to each mailbox and the SMTP server; name exactly what fails."""
     from helpdesk_tui.mail.check import check_all
 
+    runtime.actor()
     settings = runtime.settings.mail
     if not settings.mailboxes and settings.smtp is None:
         raise CliError("mail is not configured: no [mail.mailboxes.<name>] and no [mail.smtp]")
@@ -82,6 +83,7 @@ def run(runtime: Runtime, verbose: bool) -> None:
     from helpdesk_tui.mail.service import MailService
 
     mail_settings = _mail(runtime)
+    runtime.actor()
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         stream=sys.stderr,
@@ -105,6 +107,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
     """Last poll, last error and backlog of each mailbox; the outbox; who runs what."""
     from helpdesk_tui.mail.service import read_status
 
+    runtime.actor()
     state = read_status(runtime.database(), runtime.settings.mail)
     if as_json:
         echo_json(
@@ -152,6 +155,7 @@ def quarantine_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
     """Quarantined messages, newest first."""
     from helpdesk_tui.desk import quarantine as held
 
+    runtime.actor()
     with runtime.database().read() as session:
         entries = held.list_held(session, include_resolved=show_all)
     if as_json:
@@ -176,6 +180,7 @@ def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     """One quarantined message: the reason and the message source."""
     from helpdesk_tui.desk import quarantine as held
 
+    runtime.actor()
     with runtime.database().read() as session:
         entry, content = held.get(session, entry_id)
     if raw:
@@ -200,6 +205,7 @@ def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
     from helpdesk_tui.mail.ingest import retry_quarantined
 
     config = _ingest_config(runtime)
+    runtime.actor()
     with runtime.database().write() as session:
         result = retry_quarantined(session, entry_id, config)
     if result.reason and result.outcome == "quarantine":
@@ -223,6 +229,7 @@ def spam_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
     """Held spam, newest first."""
     from helpdesk_tui.desk import spam as held
 
+    runtime.actor()
     with runtime.database().read() as session:
         entries = held.list_held(session, include_released=show_all)
     if as_json:

@@ -12,11 +12,13 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 
-from helpdesk_tui.cli.database import open_database
+from helpdesk_tui.cli.database import connect, open_database
 from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
 from helpdesk_tui.desk.actors import Actor, agent_actor, os_login
-from helpdesk_tui.desk.setup import ensure_first_admin, has_agents
+from helpdesk_tui.desk.setup import ensure_first_admin
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.migrate import SchemaState
+from helpdesk_tui.storage.models import Role
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,7 +35,14 @@ def full_name(login: str) -> str:
 
 
 class Runtime:
-    def __init__(self) -> None:
+    """Settings, database and acting agent of one invocation.
+
+    ``login`` is who runs the command: the real uid's account. Tests hand a Runtime with
+    another login to click (``main(obj=Runtime(login="bob"))``); no environment variable can.
+    """
+
+    def __init__(self, login: str | None = None) -> None:
+        self.login = login or os_login()
         self._settings: Settings | None = None
         self._db: Database | None = None
         self._actor: Actor | None = None
@@ -52,8 +61,12 @@ class Runtime:
     def database_url(self) -> str | None:
         return self._settings.database_url if self._settings is not None else None
 
-    def database(self, *, create: bool = True, upgrade: bool = False) -> Database:
-        """The database, ready for this code; an empty one is set up when ``create``."""
+    def point_at(self, url: str) -> None:
+        """Work on the desk at ``url`` instead of the configured one (``init --shared``)."""
+        self._settings = self.settings.model_copy(update={"database_url": url})
+
+    def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
+        """The desk's database, ready for this code; only ``create`` sets up an empty one."""
         if self._db is None:
             self._db = open_database(
                 self.settings.database_url, create=create, upgrade=upgrade, say=self.say
@@ -61,20 +74,30 @@ class Runtime:
             click.get_current_context().call_on_close(self.close)
         return self._db
 
-    def actor(self) -> Actor:
-        """The agent running this command; on a desk with no agents yet, its first admin."""
+    def connect(self) -> tuple[Database, SchemaState]:
+        """The existing database as it is, whatever its schema (for ``helpdesk db``)."""
+        if self._db is not None:
+            self.close()
+        self._db, state = connect(self.settings.database_url)
+        click.get_current_context().call_on_close(self.close)
+        return self._db, state
+
+    def actor(self, role: Role = Role.AGENT, doing: str = "do that") -> Actor:
+        """The agent running this command, refused unless they hold ``role`` (or higher)."""
         if self._actor is None:
-            db = self.database()
-            login = os_login()
-            with db.read() as session:
-                if has_agents(session):
-                    self._actor = agent_actor(session, login)
-                    return self._actor
-            with db.write() as session:
-                if ensure_first_admin(session, login, name=full_name(login)) is not None:
-                    self.say(f"made {login} the first admin of this helpdesk")
-                self._actor = agent_actor(session, login)
+            with self.database().read() as session:
+                self._actor = agent_actor(session, self.login)
+        self._actor.require(role, doing)
         return self._actor
+
+    def first_admin(self, login: str | None = None) -> Actor:
+        """On a desk without agents, make ``login`` (by default the caller) its first admin."""
+        login = login or self.login
+        with self.database().write() as session:
+            if ensure_first_admin(session, login, name=full_name(login)) is not None:
+                self.say(f"made {login} the first admin of this helpdesk")
+        with self.database().read() as session:
+            return agent_actor(session, login)
 
     def close(self) -> None:
         if self._db is not None:

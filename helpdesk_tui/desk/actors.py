@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -25,11 +26,13 @@ class Actor:
     def is_system(self) -> bool:
         return self.agent_id is None
 
+    def can(self, role: Role) -> bool:
+        """Whether this actor holds ``role`` or a higher one (the system holds every role)."""
+        return self.is_system or _ROLE_RANK.get(Role(self.role), -1) >= _ROLE_RANK[role]
+
     def require(self, role: Role, doing: str) -> None:
         """Refuse unless this actor holds ``role`` or a higher one."""
-        if self.is_system:
-            return
-        if _ROLE_RANK.get(Role(self.role), -1) < _ROLE_RANK[role]:
+        if not self.can(role):
             raise PermissionDenied(f"only an {role.value} may {doing}; {self.name} is {self.role}")
 
 
@@ -38,18 +41,26 @@ SYSTEM = Actor(name="system")
 
 
 def os_login() -> str:
-    return getpass.getuser()
+    """The real uid's account name. Never ``LOGNAME``/``USER``: anyone can set those."""
+    return pwd.getpwuid(os.getuid()).pw_name
 
 
 def agent_actor(session: Session, login: str | None = None) -> Actor:
     """The actor for an OS login (the current one by default), or one line saying what to run."""
     login = login or os_login()
-    agent = session.exec(select(Agent).where(Agent.login == login)).first()
-    if agent is None or not agent.active:
-        state = "is not an agent" if agent is None else "is deactivated"
+    # Only the columns every schema has: ``helpdesk db upgrade`` checks its caller on an old one.
+    agent = session.exec(
+        select(Agent.id, Agent.login, Agent.role, Agent.active).where(Agent.login == login)
+    ).first()
+    if agent is None:
         raise UnknownAgent(
-            f"{login} {state} on this helpdesk; an admin can run: "
+            f"{login} is not an agent on this helpdesk; an admin can run: "
             f"helpdesk agent add {login} --name 'Full Name' --email {login}@example.com"
+        )
+    if not agent.active:
+        raise UnknownAgent(
+            f"{login} is deactivated on this helpdesk; an admin can run: "
+            f"helpdesk agent reactivate {login}"
         )
     assert agent.id is not None
     return Actor(name=agent.login, agent_id=agent.id, role=agent.role)

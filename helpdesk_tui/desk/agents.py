@@ -75,17 +75,44 @@ def add_agent(
     return agent
 
 
-def set_role(session: Session, actor: Actor, login: str, role: str) -> Agent:
-    actor.require(Role.ADMIN, "change roles")
+def _agent(session: Session, login: str) -> Agent:
     agent = session.exec(select(Agent).where(Agent.login == login)).first()
     if agent is None:
         raise NotFound(f"no agent {login!r}; see: helpdesk agent list")
+    return agent
+
+
+def _keep_an_admin(session: Session, agent: Agent, doing: str) -> None:
+    """Refuse to leave the desk without an active admin."""
+    if agent.role != Role.ADMIN or not agent.active:
+        return
+    admins = session.exec(
+        select(Agent.id).where(Agent.role == Role.ADMIN, col(Agent.active).is_(True))
+    ).all()
+    if len(admins) <= 1:
+        raise InvalidValue(f"{agent.login} is the last admin; make another admin before {doing}")
+
+
+def set_role(session: Session, actor: Actor, login: str, role: str) -> Agent:
+    actor.require(Role.ADMIN, "change roles")
+    agent = _agent(session, login)
     new_role = parse_role(role)
-    if agent.role == Role.ADMIN and new_role != Role.ADMIN:
-        admins = session.exec(select(Agent.id).where(Agent.role == Role.ADMIN)).all()
-        if len(admins) <= 1:
-            raise InvalidValue(f"{login} is the last admin; make another admin first")
+    if new_role != Role.ADMIN:
+        _keep_an_admin(session, agent, "changing their role")
     agent.role = new_role
+    return agent
+
+
+def set_active(session: Session, actor: Actor, login: str, active: bool) -> Agent:
+    """Deactivate an agent (they can no longer act) or let them back in (admins only).
+
+    Nothing of theirs is deleted: their tickets, messages and history keep their name.
+    """
+    actor.require(Role.ADMIN, "deactivate or reactivate agents")
+    agent = _agent(session, login)
+    if not active:
+        _keep_an_admin(session, agent, "deactivating them")
+    agent.active = active
     return agent
 
 

@@ -1,12 +1,13 @@
-"""A new desk's first admin: whoever initialises an empty helpdesk runs it."""
+"""A new desk: its first admin (whoever initialises it), and whether it is still empty."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from helpdesk_tui.desk.agents import add_agent
-from helpdesk_tui.storage.models import Agent, Role
+from helpdesk_tui.storage.mail_models import QuarantinedMail
+from helpdesk_tui.storage.models import Agent, Contact, Role, Team, Ticket
 
 
 def has_agents(session: Session) -> bool:
@@ -24,3 +25,21 @@ def ensure_first_admin(session: Session, login: str, *, name: str = "") -> Agent
     if has_agents(session):
         return None
     return add_agent(session, None, login, name=name, role=Role.ADMIN)
+
+
+def contents(session: Session) -> list[str]:
+    """What a desk holds beyond what ``helpdesk init`` made (empty for a new desk)."""
+    held = []
+    for what, model in (
+        ("tickets", Ticket),
+        ("contacts", Contact),
+        ("teams", Team),
+        ("quarantined mails", QuarantinedMail),
+    ):
+        count = session.exec(select(func.count()).select_from(model)).one()
+        if count:
+            held.append(f"{count} {what}")
+    agents = session.exec(select(func.count()).select_from(Agent)).one()
+    if agents > 1:
+        held.append(f"{agents} agents")
+    return held

@@ -14,21 +14,44 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
+from helpdesk_tui.storage import sqlite_files
+from helpdesk_tui.urls import mask_url
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "helpdesk_immediate"
 
 
-class Database:
-    """One database, by URL; owns its engine. Never created at import time."""
+class NoDesk(Exception):
+    """The SQLite file a URL names does not exist (and ``create`` was not asked for)."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no desk at {path}")
+        self.path = path
+
+
+class Database:
+    """One database, by URL; owns its engine. Never created at import time.
+
+    ``create`` False opens an existing SQLite file only: nothing is created, neither the file
+    nor a directory (a mistyped path is refused with :class:`NoDesk`). A file it does create
+    is private (0600) whatever the umask.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, create: bool = True) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, create=create)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None on PostgreSQL."""
+        database = self.engine.url.database
+        return Path(database) if self.is_sqlite and database else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -37,10 +60,9 @@ class Database:
     @property
     def shown_url(self) -> str:
         """Where the data is, for people: the SQLite file, or the URL without its password."""
-        url = self.engine.url
-        if self.is_sqlite and url.database:
-            return url.database
-        return url.render_as_string(hide_password=True)
+        if self.sqlite_path is not None:
+            return str(self.sqlite_path)
+        return mask_url(self.url)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -77,24 +99,41 @@ class Database:
         self.engine.dispose()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database, echo=echo)
+        return _sqlite_engine(url, parsed.database, echo=echo, create=create)
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def _sqlite_engine(url: str, path: str | None, *, echo: bool) -> Engine:
-    if path and path != ":memory:":
-        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> Engine:
+    timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+    file = Path(path) if path and path != ":memory:" else None
+    extra: dict[str, Any] = {}
+    if file is not None:
+        if create:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            if not file.exists():
+                sqlite_files.create_database_file(file)
+        elif not file.exists():
+            raise NoDesk(file)
+        else:
+            # Open, never create: a file deleted after the check above stays missing.
+            uri = f"file:{quote(str(file))}?mode=rw"
+            extra["creator"] = lambda: sqlite3.connect(
+                uri, uri=True, timeout=timeout, check_same_thread=False
+            )
     engine = create_engine(
         url,
         echo=echo,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        connect_args={"timeout": timeout, "check_same_thread": False},
+        **extra,
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        if file is not None:
+            sqlite_files.repair_companions(file)
         # Hand transaction control to the "begin" hook below (pysqlite's own is not usable).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

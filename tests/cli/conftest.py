@@ -27,10 +27,30 @@ def invoke() -> Invoke:
 
 
 @pytest.fixture
-def use_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the CLI at an empty database on each engine in turn."""
+def no_desk_yet(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI at an empty database (no desk yet) on each engine in turn."""
     monkeypatch.setenv("HELPDESK_DATABASE_URL", db_url)
     return db_url
+
+
+@pytest.fixture
+def use_db(no_desk_yet: str, invoke: Invoke) -> str:
+    """Point the CLI at a new desk (``helpdesk init`` run: this login is its admin)."""
+    result = invoke("init")
+    assert result.exit_code == 0, result.stderr
+    return no_desk_yet
+
+
+def as_login(login: str) -> Invoke:
+    """Run the CLI in this process as another agent: the test-only way to be someone else."""
+    from helpdesk_tui.cli.runtime import Runtime
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(
+            main, list(args), input=input, obj=Runtime(login=login), catch_exceptions=True
+        )
+
+    return run
 
 
 def helpdesk_script() -> str:

@@ -11,7 +11,7 @@ from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.migrate import SchemaState
-from tests.cli.conftest import Invoke, one_error_line
+from tests.cli.conftest import Invoke, as_login, one_error_line
 
 
 def _first_revision() -> str:
@@ -45,17 +45,55 @@ def _at_first_revision(db_url: str) -> Database:
     return db
 
 
-def test_older_schema_is_upgraded_on_sqlite(
+def _old_desk(url: str) -> Database:
+    """A desk at the first schema revision, with this login and bob as agents."""
+    db = _at_first_revision(url)
+    with db.engine.begin() as conn:
+        for login, role in ((os_login(), "admin"), ("bob", "agent")):
+            conn.execute(
+                text(
+                    "INSERT INTO agent (login, name, role, skills, active, created_at) "
+                    "VALUES (:login, :login, :role, '', true, CURRENT_TIMESTAMP)"
+                ),
+                {"login": login, "role": role},
+            )
+    return db
+
+
+def test_older_private_sqlite_desk_is_upgraded_on_start(
     invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
-    db = _at_first_revision(url)
+    db = _old_desk(url)
     assert not migrate.schema_state(db).is_latest, "needs a second migration to test upgrading"
     result = invoke("ticket", "list")
     assert result.exit_code == 0, result.stderr
     assert f"upgraded the database schema in {url} from {_first_revision()}" in result.stderr
     assert migrate.schema_state(db).is_latest
+    db.dispose()
+
+
+def test_older_shared_sqlite_desk_waits_for_an_admin(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group-writable desk is a team's: a newer install never upgrades it under them."""
+    path = tmp_path / "shared.db"
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+    db = _old_desk(url)
+    path.chmod(0o660)
+    result = invoke("ticket", "list")
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr).endswith("; an admin must run: helpdesk db upgrade")
+    assert not migrate.schema_state(db).is_latest
+    refused = as_login("bob")("db", "upgrade")
+    assert one_error_line(refused.stderr).startswith("error: only an admin may upgrade")
+    assert not migrate.schema_state(db).is_latest
+    upgraded = invoke("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.stderr
+    assert migrate.schema_state(db).is_latest
+    assert invoke("ticket", "list").exit_code == 0
     db.dispose()
 
 
@@ -68,13 +106,13 @@ def test_older_schema_on_postgresql_names_the_command(
     assert isinstance(pg_cluster, PgCluster)
     url = pg_cluster.create_database("cli_older_schema")
     monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
-    db = _at_first_revision(url)
+    db = _old_desk(url)
     heads = ", ".join(sorted(migrate.schema_state(db).heads))
     result = invoke("ticket", "list")
     assert result.exit_code == 1
     assert one_error_line(result.stderr) == (
         f"error: database schema is at {_first_revision()}, this helpdesk needs {heads}; "
-        "run: helpdesk db upgrade"
+        "an admin must run: helpdesk db upgrade"
     )
     assert invoke("db", "upgrade").exit_code == 0
     assert migrate.schema_state(db).is_latest
@@ -122,14 +160,16 @@ def test_unusable_sqlite_path_is_one_line(
 ) -> None:
     (tmp_path / "a-file").write_text("")
     monkeypatch.setenv("HELPDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'a-file' / 'x.db'}")
-    result = invoke("ticket", "list")
+    result = invoke("init")
     assert result.exit_code == 1
-    assert one_error_line(result.stderr).startswith(
-        f"error: cannot open database sqlite:///{tmp_path / 'a-file' / 'x.db'}: "
+    assert one_error_line(result.stderr) == (
+        f"error: cannot use {tmp_path / 'a-file' / 'x.db'}: {tmp_path / 'a-file'} "
+        "is not a directory"
     )
 
 
-def test_init_is_idempotent(invoke: Invoke, use_db: str) -> None:
+def test_init_is_idempotent(invoke: Invoke, no_desk_yet: str) -> None:
+    use_db = no_desk_yet
     first = invoke("init")
     assert first.exit_code == 0, first.stderr
     assert "created the helpdesk schema" in first.stdout
@@ -147,12 +187,16 @@ def _hidden(url: str) -> str:
     return safe_url(url)
 
 
-def test_db_status_and_upgrade(invoke: Invoke, use_db: str) -> None:
-    status = json.loads(invoke("db", "status", "--json").stdout)
-    assert (status["current"], status["state"]) == ([], "create")
-    assert invoke("db", "status").stdout.splitlines()[-1] == "state:    empty; run: helpdesk init"
-    result = invoke("ticket", "list")
-    assert result.exit_code == 0
+def test_db_status_and_upgrade(invoke: Invoke, no_desk_yet: str) -> None:
+    if no_desk_yet.startswith("sqlite"):  # no file: nothing there
+        assert "create one with `helpdesk init`" in invoke("db", "status").stderr
+    else:  # an empty PostgreSQL database
+        status = json.loads(invoke("db", "status", "--json").stdout)
+        assert (status["current"], status["state"]) == ([], "create")
+        last = invoke("db", "status").stdout.splitlines()[-1]
+        assert last == "state:    empty; run: helpdesk init"
+    assert invoke("ticket", "list").exit_code == 1
+    assert invoke("init").exit_code == 0
     status = json.loads(invoke("db", "status", "--json").stdout)
     assert status["current"] == status["needed"] != []
     assert status["state"] == "ready"
@@ -160,14 +204,12 @@ def test_db_status_and_upgrade(invoke: Invoke, use_db: str) -> None:
     assert upgrade.exit_code == 0 and "up to date" in upgrade.stdout
 
 
-def test_db_upgrade_creates_an_empty_database_without_agents(invoke: Invoke, use_db: str) -> None:
+def test_db_upgrade_does_not_create_a_desk(invoke: Invoke, no_desk_yet: str) -> None:
     result = invoke("db", "upgrade")
-    assert result.exit_code == 0
-    assert "from (empty)" in result.stdout
-    db = Database(use_db)
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr).endswith("; create one with `helpdesk init`")
+    db = Database(no_desk_yet)
     try:
-        assert migrate.schema_state(db).is_latest
-        with db.read() as session:
-            assert session.execute(text("SELECT count(*) FROM agent")).scalar_one() == 0
+        assert migrate.schema_state(db).is_empty
     finally:
         db.dispose()

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from helpdesk_tui.cli import main
 from helpdesk_tui.config import user_config_file
 from helpdesk_tui.mail.poller import MailboxPoller
 from helpdesk_tui.storage.database import Database
@@ -82,6 +84,8 @@ port = {smtp.port}
 security = "none"
 """,
     )
+    made = CliRunner().invoke(main, ["init"])
+    assert made.exit_code == 0, made.stderr
     return url
 
 

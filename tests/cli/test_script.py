@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from helpdesk_tui.config import user_config_file
+from helpdesk_tui.config import data_dir, user_config_file
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
 from tests.cli.conftest import Invoke, helpdesk_script, one_error_line, run_script, write_toml
@@ -63,4 +63,7 @@ def test_bad_config_value_unknown_agent_unknown_ticket(
     user_config_file().unlink()
     missing = run_script("ticket", "show", "99999")
     assert missing.returncode == 1
-    assert one_error_line(missing.stderr) == "error: no ticket #99999"
+    assert one_error_line(missing.stderr) == (
+        f"error: no desk at {data_dir() / 'helpdesk.db'}; create one with `helpdesk init`"
+    )
+    assert not data_dir().exists()

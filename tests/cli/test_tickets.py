@@ -47,16 +47,20 @@ def test_new_then_list_on_each_engine(invoke: Invoke, use_db: str) -> None:
 
 
 def test_new_then_list_on_the_default_sqlite_file(invoke: Invoke, tmp_path: Path) -> None:
+    assert invoke("init").exit_code == 0
     number = _new(invoke)
     assert numbers_of(_list(invoke)) == [number]
     assert (tmp_path / "data" / "helpdesk.db").is_file()
 
 
-def test_first_command_on_a_fresh_desk_makes_the_runner_admin(invoke: Invoke, use_db: str) -> None:
-    result = invoke("ticket", "list")
+def test_only_init_makes_a_desk_and_its_runner_admin(invoke: Invoke, no_desk_yet: str) -> None:
+    refused = invoke("ticket", "list")
+    assert refused.exit_code == 1
+    assert "create one with `helpdesk init`" in one_error_line(refused.stderr)
+    result = invoke("init")
     assert result.exit_code == 0
-    assert "created the helpdesk schema" in result.stderr
-    assert f"made {os_login()} the first admin" in result.stderr
+    assert "created the helpdesk schema" in result.stdout
+    assert f"made {os_login()} the first admin" in result.stdout
     agents = json.loads(invoke("agent", "list", "--json").stdout)
     assert [(a["login"], a["role"]) for a in agents] == [(os_login(), "admin")]
 
