@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from helpdesk_tui.cli.errors import CliError, database_problem, no_desk, safe_url, sqlite_trouble
 from helpdesk_tui.storage import migrate
-from helpdesk_tui.storage.database import Database, NoDesk
+from helpdesk_tui.storage.database import Database, DeskUnusable, NoDesk
 from helpdesk_tui.storage.migrate import SchemaState
 from helpdesk_tui.storage.sqlite_files import is_shared
 from helpdesk_tui.urls import scrub
@@ -59,6 +59,8 @@ def connect(url: str, *, create: bool = False) -> tuple[Database, SchemaState]:
         db = Database(url, create=create)
     except NoDesk as error:
         raise CliError(no_desk(str(error.path))) from None
+    except DeskUnusable as error:
+        raise CliError(str(error)) from None
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         problem = scrub(str(error), url)
         raise CliError(f"cannot use database URL {safe_url(url)}: {problem}") from None

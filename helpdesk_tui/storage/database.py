@@ -35,6 +35,14 @@ class NoDesk(Exception):
         self.path = path
 
 
+class DeskUnusable(Exception):
+    """The SQLite desk's files cannot be read and written by this login; says which and the fix.
+
+    Checked before SQLite opens anything: a connection that can only read would leave
+    ``-wal``/``-shm`` files behind that no one else can use.
+    """
+
+
 class Database:
     """One database, by URL; owns its engine. Never created at import time.
 
@@ -117,6 +125,8 @@ def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> E
                 sqlite_files.create_database_file(file)
         elif not file.exists():
             raise NoDesk(file)
+        elif problem := sqlite_files.access_problem(file):
+            raise DeskUnusable(problem)
         else:
             # Open, never create: a file deleted after the check above stays missing.
             uri = f"file:{quote(str(file))}?mode=rw"

@@ -63,28 +63,40 @@ def access_problem(path: Path) -> str | None:
     add its ``-wal``/``-shm`` files.
     """
     directory = path.parent
-    if directory.exists() and not directory.is_dir():
-        return f"cannot use {path}: {directory} is not a directory"
     try:
-        shared_group = _group(directory.stat().st_gid) if is_shared(path) else None
+        if directory.exists() and not directory.is_dir():
+            return f"cannot use {path}: {directory} is not a directory"
+        if not directory.exists():
+            return None
+        # A setgid directory is a shared desk's (``helpdesk init --shared``).
+        shared = bool(directory.stat().st_mode & stat.S_ISGID)
+        if not os.access(directory, os.X_OK):
+            return _fix(directory, "enter", shared)
         for file in desk_files(path):
             if file.exists() and not os.access(file, os.R_OK | os.W_OK):
-                return _fix(file, _describe(file), shared_group, what="read and write")
+                return _fix(file, "read and write", shared or is_shared(file))
         if not os.access(directory, os.W_OK | os.X_OK):
-            return _fix(directory, _describe(directory), shared_group, what="create files in")
+            return _fix(directory, "create files in", shared)
     except OSError as error:
         return f"cannot use {error.filename or path}: {error.strerror}"
     return None
 
 
-def _fix(file: Path, state: str, group: str | None, *, what: str) -> str:
-    if group is None:
-        return f"cannot {what} {file} ({state}); its owner can run: chmod u+rw {file}"
-    mode = "2770" if file.is_dir() else "660"
-    return (
-        f"cannot {what} {file} ({state}); an admin can run: chgrp {group} {file} && "
-        f"chmod {mode} {file} — and every agent must be in group {group} (check with: id -nG)"
-    )
+def _fix(file: Path, what: str, shared: bool) -> str:
+    """The sentence for a file or directory this process may not use, and who can fix what."""
+    info = file.stat()
+    group = _group(info.st_gid)
+    said = f"cannot {what} {file} ({_describe(file)})"
+    me = pwd.getpwuid(os.getuid()).pw_name
+    if shared and info.st_gid not in {os.getegid(), *os.getgroups()}:
+        return (
+            f"{said}: this desk belongs to group {group} and {me} is not in it; an admin can "
+            f"run: usermod -aG {group} {me} (then log in again)"
+        )
+    if shared:
+        mode = "2770" if file.is_dir() else "660"
+        return f"{said}; an admin can run: chgrp {group} {file} && chmod {mode} {file}"
+    return f"{said}; its owner {_owner(info.st_uid)} can run: chmod u+rwX {file}"
 
 
 def repair_companions(path: Path) -> None:
@@ -122,8 +134,12 @@ def create_database_file(path: Path, *, group: int | None = None) -> None:
 
 
 def share_directory(directory: Path, group: int) -> None:
-    """Make ``directory`` (and its parents) exist; it becomes setgid, ``group``'s, mode 2770."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Make ``directory`` exist: setgid, ``group``'s, mode 2770. Missing parents get 0755."""
+    for parent in reversed(directory.parents):
+        if not parent.exists():
+            parent.mkdir()
+            parent.chmod(0o755)
+    directory.mkdir(exist_ok=True)
     os.chown(directory, -1, group)
     directory.chmod(SHARED_DIR_MODE)
 

@@ -1,0 +1,244 @@
+"""Throw-away OS users and groups, and the real ``helpdesk`` run as them with ``runuser``.
+
+Needs root (CI runs as root on a fresh Debian machine). Those users must be able to run
+Python and import this code, which may live where only root can read it (``/root`` is 0700;
+the interpreter may be pyenv's under ``/root``): :class:`PortablePython` finds an interpreter
+of the same version that any user can run, and copies this package — and the installed
+packages it needs when they are not readable by others — into a world-readable directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+import helpdesk_tui
+
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def others_can_reach(path: Path) -> bool:
+    """Whether a user with no special rights can read ``path`` (every directory above it too)."""
+    path = path.resolve()
+    try:
+        for parent in reversed(path.parents):
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return False
+        return bool(os.stat(path).st_mode & stat.S_IROTH)
+    except OSError:
+        return False
+
+
+def _needed_distributions() -> list[metadata.Distribution]:
+    """helpdesk-tui's installed dependencies, recursively (itself excluded: it is copied)."""
+    seen: dict[str, metadata.Distribution] = {}
+    todo = list(metadata.requires("helpdesk-tui") or [])
+    while todo:
+        requirement = Requirement(todo.pop())
+        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        key = requirement.name.lower().replace("_", "-")
+        if key in seen:
+            continue
+        try:
+            dist = metadata.distribution(requirement.name)
+        except metadata.PackageNotFoundError:
+            continue
+        seen[key] = dist
+        for req in dist.requires or []:
+            parsed = Requirement(req)
+            wanted = [""] + sorted(requirement.extras)
+            if parsed.marker is None or any(parsed.marker.evaluate({"extra": e}) for e in wanted):
+                todo.append(parsed.name + (f"[{','.join(parsed.extras)}]" if parsed.extras else ""))
+    return list(seen.values())
+
+
+def _copy_distributions(target: Path) -> None:
+    for dist in _needed_distributions():
+        for file in dist.files or []:
+            if str(file).startswith("..") or file.suffix == ".pyc":
+                continue
+            source = Path(str(dist.locate_file(file)))
+            if not source.is_file():
+                continue
+            copy = target / file
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy)
+
+
+@dataclass
+class PortablePython:
+    """An interpreter and a PYTHONPATH with which any user runs this checkout's helpdesk."""
+
+    root: Path
+    python: str = ""
+    pythonpath: list[str] = field(default_factory=list)
+
+    def prepare(self, probe_user: str, *, copy_packages: bool = False) -> None:
+        """Find what ``probe_user`` can run; copy what they cannot read. Raises when nothing fits."""
+        code = self.root / "code"
+        shutil.copytree(
+            Path(helpdesk_tui.__file__).parent,
+            code / "helpdesk_tui",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        self.pythonpath = [str(code)]
+        site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+        if copy_packages or not all(others_can_reach(Path(p)) for p in site):
+            packages = self.root / "site-packages"
+            _copy_distributions(packages)
+            self.pythonpath.append(str(packages))
+        else:
+            self.pythonpath += site
+        _open_up(self.root)
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        candidates = [
+            str(Path(sys.executable).resolve()),
+            str(Path(getattr(sys, "_base_executable", sys.executable)).resolve()),
+            *(str(Path(d) / version) for d in SYSTEM_PATH.split(":")),
+        ]
+        for candidate in dict.fromkeys(candidates):
+            if not Path(candidate).is_file():
+                continue
+            self.python = candidate
+            probe = self.run(probe_user, "-c", "import sqlite3, sqlalchemy, helpdesk_tui.cli")
+            if probe.returncode == 0:
+                return
+        self.python = ""
+        raise RuntimeError(
+            f"no {version} here that {probe_user} can run with this code "
+            f"(tried {', '.join(dict.fromkeys(candidates))})"
+        )
+
+    def env(self, user: str, home: Path, extra: dict[str, str] | None = None) -> list[str]:
+        """A clean login-like environment for ``user`` (``extra`` may lie about LOGNAME/USER)."""
+        values = {
+            "HOME": str(home),
+            "PATH": SYSTEM_PATH,
+            "LANG": "C.UTF-8",
+            "LOGNAME": user,
+            "USER": user,
+            "PYTHONPATH": os.pathsep.join(self.pythonpath),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **(extra or {}),
+        }
+        return [f"{key}={value}" for key, value in values.items()]
+
+    def run(
+        self,
+        user: str,
+        *args: str,
+        home: Path | None = None,
+        env: dict[str, str] | None = None,
+        umask: str = "022",
+    ) -> subprocess.CompletedProcess[str]:
+        """``python ARGS`` as ``user`` (their groups too), with the umask they would have."""
+        home = home or self.root
+        command = f'umask {umask} && exec "$@"'
+        return subprocess.run(
+            [
+                "runuser",
+                "-u",
+                user,
+                "--",
+                "env",
+                "-i",
+                *self.env(user, home, env),
+                "sh",
+                "-c",
+                command,
+                "sh",
+                self.python,
+                "-s",
+                *args,
+            ],  # fmt: skip
+            capture_output=True,
+            text=True,
+            cwd=self.root,
+            timeout=120,
+            check=False,
+        )
+
+    def helpdesk(
+        self,
+        user: str,
+        *args: str,
+        home: Path,
+        env: dict[str, str] | None = None,
+        umask: str = "022",
+    ) -> subprocess.CompletedProcess[str]:
+        """The real ``helpdesk`` command line, as ``user``."""
+        return self.run(user, "-m", "helpdesk_tui", *args, home=home, env=env, umask=umask)
+
+
+def _open_up(root: Path) -> None:
+    """Everyone may read and enter everything under ``root`` (and nobody may write it)."""
+    for directory, _dirs, files in os.walk(root):
+        os.chmod(directory, 0o755)
+        for name in files:
+            path = Path(directory) / name
+            if not path.is_symlink():
+                path.chmod(0o755 if os.access(path, os.X_OK) else 0o644)
+
+
+class Accounts:
+    """Groups and users made for one test and removed after it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tag = uuid.uuid4().hex[:6]
+        self.groups: list[str] = []
+        self.users: list[str] = []
+
+    def group(self, stem: str) -> str:
+        name = f"hd{stem}{self.tag}"
+        subprocess.run(["groupadd", name], check=True, capture_output=True)
+        self.groups.append(name)
+        return name
+
+    def user(self, stem: str, groups: Sequence[str] = ()) -> str:
+        name = f"hd{stem}{self.tag}"
+        command = ["useradd", "-m", "-d", str(self.home(name)), "-s", "/bin/sh"]
+        if groups:
+            command += ["-G", ",".join(groups)]
+        subprocess.run([*command, name], check=True, capture_output=True)
+        self.users.append(name)
+        return name
+
+    def home(self, user: str) -> Path:
+        return self.root / "home" / user
+
+    def remove(self) -> None:
+        for name in self.users:
+            subprocess.run(["userdel", "-r", name], capture_output=True, check=False)
+        for name in self.groups:
+            subprocess.run(["groupdel", name], capture_output=True, check=False)
+
+
+def can_make_accounts() -> str | None:
+    """Why throw-away users cannot be made here (None: they can)."""
+    if os.geteuid() != 0:
+        return "root (to create throw-away users and groups)"
+    missing = [tool for tool in ("useradd", "groupadd", "runuser") if not shutil.which(tool)]
+    if missing:
+        return f"{', '.join(missing)} (package passwd / util-linux)"
+    return None
+
+
+def accounts(root: Path) -> Iterator[Accounts]:
+    made = Accounts(root)
+    try:
+        yield made
+    finally:
+        made.remove()
