@@ -58,7 +58,7 @@ def _needed_distributions() -> list[metadata.Distribution]:
         seen[key] = dist
         for req in dist.requires or []:
             parsed = Requirement(req)
-            wanted = [""] + sorted(requirement.extras)
+            wanted = ["", *sorted(requirement.extras)]
             if parsed.marker is None or any(parsed.marker.evaluate({"extra": e}) for e in wanted):
                 todo.append(parsed.name + (f"[{','.join(parsed.extras)}]" if parsed.extras else ""))
     return list(seen.values())
@@ -86,7 +86,7 @@ class PortablePython:
     pythonpath: list[str] = field(default_factory=list)
 
     def prepare(self, probe_user: str, *, copy_packages: bool = False) -> None:
-        """Find what ``probe_user`` can run; copy what they cannot read. Raises when nothing fits."""
+        """Find what ``probe_user`` can run, copying what they cannot read (or raise)."""
         code = self.root / "code"
         shutil.copytree(
             Path(helpdesk_tui.__file__).parent,
@@ -146,23 +146,10 @@ class PortablePython:
         """``python ARGS`` as ``user`` (their groups too), with the umask they would have."""
         home = home or self.root
         command = f'umask {umask} && exec "$@"'
+        argv = ["runuser", "-u", user, "--", "env", "-i", *self.env(user, home, env)]
+        argv += ["sh", "-c", command, "sh", self.python, "-s", *args]
         return subprocess.run(
-            [
-                "runuser",
-                "-u",
-                user,
-                "--",
-                "env",
-                "-i",
-                *self.env(user, home, env),
-                "sh",
-                "-c",
-                command,
-                "sh",
-                self.python,
-                "-s",
-                *args,
-            ],  # fmt: skip
+            argv,
             capture_output=True,
             text=True,
             cwd=self.root,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -32,8 +34,6 @@ def server() -> Iterator[tuple[Accounts, PortablePython]]:
     try:
         yield from _with_accounts(root)
     finally:
-        import shutil
-
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -46,9 +46,9 @@ def _with_accounts(root: Path) -> Iterator[tuple[Accounts, PortablePython]]:
         yield made, python
 
 
-def _ok(result: object) -> str:
-    assert getattr(result, "returncode") == 0, getattr(result, "stderr")  # noqa: B009
-    return str(getattr(result, "stdout"))  # noqa: B009
+def _ok(result: CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def _history(python: PortablePython, user: str, home: Path, number: int) -> list[tuple[str, str]]:
@@ -82,8 +82,10 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
         script = f"mkdir -p {config.parent} && printf '%s\\n' '{url_line}' > {config}"
         _ok(python.run(user, "-c", f"import os; os.system({script!r})", home=made.home(user)))
 
-    def as_(user: str, *args: str, **kwargs: object) -> object:
-        return python.helpdesk(user, *args, home=made.home(user), **kwargs)  # type: ignore[arg-type]
+    def as_(
+        user: str, *args: str, env: dict[str, str] | None = None, umask: str = "022"
+    ) -> CompletedProcess[str]:
+        return python.helpdesk(user, *args, home=made.home(user), env=env, umask=umask)
 
     # README: the admin adds the other agents.
     _ok(as_(alice, "agent", "add", bob, "--name", "Bob"))
@@ -105,8 +107,8 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
     lie = {"LOGNAME": alice, "USER": alice}
     _ok(as_(bob, "ticket", "note", str(second), "--body", "As myself.", env=lie))
     refused = as_(bob, "agent", "add", eve, env=lie)
-    assert getattr(refused, "returncode") == 1  # noqa: B009
-    assert f"only an admin may add agents; {bob} is agent" in getattr(refused, "stderr")  # noqa: B009
+    assert refused.returncode == 1
+    assert f"only an admin may add agents; {bob} is agent" in refused.stderr
 
     assert _history(python, alice, made.home(alice), first) == [
         (alice, "created"),
@@ -123,8 +125,8 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
     database = desk / "helpdesk.db"
     for env in (None, lie):
         denied = as_(eve, "ticket", "list", env=env)
-        assert getattr(denied, "returncode") == 1  # noqa: B009
-        error = getattr(denied, "stderr")  # noqa: B009
+        assert denied.returncode == 1
+        error = denied.stderr
         assert "Traceback" not in error, error
         assert f"this desk belongs to group {group} and {eve} is not in it" in error, error
     peek = python.run(eve, "-c", f"open({str(database)!r}, 'rb').read(1)", home=made.home(eve))
@@ -137,8 +139,8 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
     # A desk file with the wrong mode: one sentence naming it and the fix, no SQL error.
     database.chmod(0o640)
     readonly = as_(bob, "ticket", "note", str(first), "--body", "Again.")
-    assert getattr(readonly, "returncode") == 1  # noqa: B009
-    assert getattr(readonly, "stderr").splitlines() == [  # noqa: B009
+    assert readonly.returncode == 1
+    assert readonly.stderr.splitlines() == [
         f"error: cannot read and write {database} (owner root, group {group}, mode 0640); "
         f"an admin can run: chgrp {group} {database} && chmod 660 {database}"
     ]
