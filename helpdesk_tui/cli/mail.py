@@ -82,8 +82,8 @@ def run(runtime: Runtime, verbose: bool) -> None:
     """
     from helpdesk_tui.mail.service import MailService
 
-    mail_settings = _mail(runtime)
     runtime.actor()
+    mail_settings = _mail(runtime)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         stream=sys.stderr,
@@ -204,8 +204,8 @@ def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
     """Run a quarantined message through ingest again."""
     from helpdesk_tui.mail.ingest import retry_quarantined
 
-    config = _ingest_config(runtime)
     runtime.actor()
+    config = _ingest_config(runtime)
     with runtime.database().write() as session:
         result = retry_quarantined(session, entry_id, config)
     if result.reason and result.outcome == "quarantine":
@@ -252,8 +252,8 @@ def spam_release(runtime: Runtime, entry_id: int) -> None:
     """Let a held message through: it becomes the ticket or follow-up it would have been."""
     from helpdesk_tui.mail.ingest import release_spam
 
-    config = _ingest_config(runtime)
     actor = runtime.actor()
+    config = _ingest_config(runtime)
     with runtime.database().write() as session:
         result = release_spam(session, actor, entry_id, config)
     click.echo(_result_line(result))

@@ -28,7 +28,7 @@ _IMMEDIATE = "helpdesk_immediate"
 
 
 class NoDesk(Exception):
-    """The SQLite file a URL names does not exist (and ``create`` was not asked for)."""
+    """The SQLite file a URL names does not exist or is empty (and ``create`` was not asked)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(f"no desk at {path}")
@@ -123,7 +123,7 @@ def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> E
             file.parent.mkdir(parents=True, exist_ok=True)
             if not file.exists():
                 sqlite_files.create_database_file(file)
-        elif not file.exists():
+        elif not file.exists() or file.stat().st_size == 0:
             raise NoDesk(file)
         elif problem := sqlite_files.access_problem(file):
             raise DeskUnusable(problem)

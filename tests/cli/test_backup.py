@@ -1,0 +1,143 @@
+"""``helpdesk db backup`` / ``restore``: an online copy taken while another process writes
+restores to the very desk that was copied, and restoring only ever fills a new desk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Invoke, one_error_line
+from tests.conftest import need
+
+# Another agent's process: one ticket per transaction until the stop file appears, printing
+# each committed number.
+WRITER = """
+import sys
+from pathlib import Path
+from helpdesk_tui.desk.actors import agent_actor
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+
+db = Database(sys.argv[1], create=False)
+stop = Path(sys.argv[2])
+with db.read() as session:
+    actor = agent_actor(session, sys.argv[3])
+while not stop.exists():
+    with db.write() as session:
+        ticket = create_ticket(
+            session, actor, subject="Busy desk", body="x" * 2000, requester_email="a@example.com"
+        )
+    print(ticket.number, flush=True)
+db.dispose()
+"""
+
+
+def _desk(invoke: Invoke, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+    made = invoke("init")
+    assert made.exit_code == 0, made.stderr
+
+
+def _tickets(invoke: Invoke) -> list[dict[str, object]]:
+    numbers = invoke("ticket", "list", "--ids", "--limit", "0").stdout.split()
+    if not numbers:
+        return []
+    shown = invoke("ticket", "show", *sorted(numbers, key=int), "--json")
+    assert shown.exit_code == 0, shown.stderr
+    return list(json.loads(shown.stdout))
+
+
+def test_a_backup_taken_while_another_process_writes_restores_to_an_identical_desk(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpdesk_tui.desk.actors import os_login
+
+    live = f"sqlite:///{tmp_path / 'live.db'}"
+    _desk(invoke, monkeypatch, live)
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, live, str(stop), os_login()],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        for _ in range(20):
+            assert writer.stdout.readline()
+        copy = tmp_path / "backup.db"
+        taken = invoke("db", "backup", str(copy))
+        assert taken.exit_code == 0, taken.stderr
+        assert writer.stdout.readline(), "the writer kept writing after the backup"
+    finally:
+        stop.touch()
+        writer.communicate(timeout=120)
+    assert writer.returncode == 0
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == [
+        "backup.db"
+    ]
+
+    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'new.db'}")
+    restored_run = invoke("db", "restore", str(copy))
+    assert restored_run.exit_code == 0, restored_run.stderr
+    restored = _tickets(invoke)
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", live)
+    source = _tickets(invoke)
+    # A consistent snapshot: the first k tickets exactly as the live desk has them, no gaps.
+    k = len(restored)
+    assert k >= 20 and len(source) > k
+    assert [t["number"] for t in restored] == list(range(1, k + 1))
+    assert restored == source[:k]
+
+
+def test_backup_and_restore_refuse_what_would_lose_data(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'live.db'}")
+    assert invoke("ticket", "new", "--subject", "Keep", "--body", "x").exit_code == 0
+    copy = tmp_path / "backup.db"
+    assert invoke("db", "backup", str(copy)).exit_code == 0
+    again = invoke("db", "backup", str(copy))
+    assert one_error_line(again.stderr) == f"error: {copy} exists already; give a new file name"
+    into_full = invoke("db", "restore", str(copy))
+    assert one_error_line(into_full.stderr).startswith("error: the desk at ")
+    assert "is not empty (1 tickets)" in into_full.stderr
+
+    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'new.db'}")
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    for bad in (junk, tmp_path / "missing.db"):
+        refused = invoke("db", "restore", str(bad))
+        assert one_error_line(refused.stderr) == f"error: {bad} is not a helpdesk backup"
+    assert invoke("ticket", "list", "--ids").stdout == ""
+
+
+@pytest.mark.postgres
+def test_postgresql_backup_and_restore_with_pg_dump(
+    invoke: Invoke, pg_cluster: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.pg_cluster import PgCluster
+
+    assert isinstance(pg_cluster, PgCluster)
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        need("pg_dump and pg_restore (postgresql-client)")
+    _desk(invoke, monkeypatch, pg_cluster.create_database("backup_source"))
+    for subject in ("One", "Two"):
+        assert invoke("ticket", "new", "--subject", subject, "--body", "x").exit_code == 0
+    source = _tickets(invoke)
+    copy = tmp_path / "desk.dump"
+    taken = invoke("db", "backup", str(copy))
+    assert taken.exit_code == 0, taken.stderr
+    _desk(invoke, monkeypatch, pg_cluster.create_database("backup_target"))
+    restored_run = invoke("db", "restore", str(copy))
+    assert restored_run.exit_code == 0, restored_run.stderr
+    assert _tickets(invoke) == source
