@@ -27,6 +27,7 @@ from helpdesk_tui.screens.help import HelpScreen, KeyHelp
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import utcnow
+from helpdesk_tui.urls import scrub
 
 
 class HelpdeskApp(App[None]):
@@ -128,9 +129,17 @@ class HelpdeskApp(App[None]):
     @on(WorkerFailed)
     def _worker_failed(self, message: WorkerFailed) -> None:
         error = message.worker.error
-        text = str(error) if isinstance(error, DeskError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {message.worker.name} failed", error)
+        text = self.failure_text(error)
         self.notify(text, title="Could not load", severity="error", markup=False)
+
+    def failure_text(self, error: BaseException | None) -> str:
+        """What an agent reads about a failure: a desk refusal as it is; for anything else, the
+        desk files this login cannot use (and the fix) if that is the cause, else the error
+        with any database password masked."""
+        if isinstance(error, DeskError):
+            return str(error)
+        return self.db.trouble() or scrub(f"{type(error).__name__}: {error}", self.db.url)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -203,6 +203,10 @@ class Accounts:
         self.users.append(name)
         return name
 
+    def join(self, user: str, group: str) -> None:
+        """``usermod -aG GROUP USER``, as README.md's team section says."""
+        subprocess.run(["usermod", "-aG", group, user], check=True, capture_output=True)
+
     def home(self, user: str) -> Path:
         return self.root / "home" / user
 
@@ -217,7 +221,8 @@ def can_make_accounts() -> str | None:
     """Why throw-away users cannot be made here (None: they can)."""
     if os.geteuid() != 0:
         return "root (to create throw-away users and groups)"
-    missing = [tool for tool in ("useradd", "groupadd", "runuser") if not shutil.which(tool)]
+    tools = ("useradd", "usermod", "groupadd", "runuser")
+    missing = [tool for tool in tools if not shutil.which(tool)]
     if missing:
         return f"{', '.join(missing)} (package passwd / util-linux)"
     return None

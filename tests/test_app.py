@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlmodel import select
 
 from helpdesk_tui.app import HelpdeskApp
@@ -202,3 +203,35 @@ async def test_quit_takes_this_terminals_markers_away(
         sessions = set(s.exec(select(Presence.session_id)).all())
     assert app.session_id not in sessions
     assert sessions == {"term-bob", "term-cy"}
+
+
+def test_a_failure_reads_as_the_file_and_its_fix_never_a_raw_sql_error(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from helpdesk_tui.desk.errors import NotFound
+
+    app = make_test_app()
+    raw = OperationalError("INSERT ...", {}, Exception("attempt to write a readonly database"))
+    sentence = "cannot read and write /srv/helpdesk/helpdesk.db (...); an admin can run: ..."
+    monkeypatch.setattr(app.db, "trouble", lambda: sentence)
+    assert app.failure_text(raw) == sentence
+    assert app.failure_text(NotFound("no ticket #9")) == "no ticket #9"
+    monkeypatch.setattr(app.db, "trouble", lambda: None)
+    monkeypatch.setattr(app.db, "url", "postgresql+psycopg://desk:s3cret@db/desk")
+    said = app.failure_text(RuntimeError("cannot reach postgresql+psycopg://desk:s3cret@db/desk"))
+    assert "s3cret" not in said and "desk:***@db" in said
+
+
+def test_ticket_actions_above_the_agents_role_are_not_offered() -> None:
+    from helpdesk_tui.desk.actors import Actor
+    from helpdesk_tui.screens.ticket import ACTIONS, Action, allowed_actions
+
+    reopen = Action("reopen", "O", "Reopen", "Reopen a closed ticket", role="supervisor")
+    actions = (*ACTIONS, reopen)
+    agent = Actor(name="bob", agent_id=2, role="agent")
+    supervisor = Actor(name="sue", agent_id=3, role="supervisor")
+    assert reopen not in allowed_actions(agent, actions)
+    assert allowed_actions(agent, actions) == list(ACTIONS)
+    assert reopen in allowed_actions(supervisor, actions)

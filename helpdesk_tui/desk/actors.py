@@ -26,9 +26,9 @@ class Actor:
     def is_system(self) -> bool:
         return self.agent_id is None
 
-    def can(self, role: Role) -> bool:
+    def can(self, role: Role | str) -> bool:
         """Whether this actor holds ``role`` or a higher one (the system holds every role)."""
-        return self.is_system or _ROLE_RANK.get(Role(self.role), -1) >= _ROLE_RANK[role]
+        return self.is_system or _ROLE_RANK.get(Role(self.role), -1) >= _ROLE_RANK[Role(role)]
 
     def require(self, role: Role, doing: str) -> None:
         """Refuse unless this actor holds ``role`` or a higher one."""
@@ -49,18 +49,19 @@ def agent_actor(session: Session, login: str | None = None) -> Actor:
     """The actor for an OS login (the current one by default), or one line saying what to run."""
     login = login or os_login()
     # Only the columns every schema has: ``helpdesk db upgrade`` checks its caller on an old one.
-    agent = session.exec(
+    row = session.exec(
         select(Agent.id, Agent.login, Agent.role, Agent.active).where(Agent.login == login)
     ).first()
-    if agent is None:
+    if row is None:
         raise UnknownAgent(
             f"{login} is not an agent on this helpdesk; an admin can run: "
             f"helpdesk agent add {login} --name 'Full Name' --email {login}@example.com"
         )
-    if not agent.active:
+    agent_id, name, role, active = row
+    if not active:
         raise UnknownAgent(
             f"{login} is deactivated on this helpdesk; an admin can run: "
             f"helpdesk agent reactivate {login}"
         )
-    assert agent.id is not None
-    return Actor(name=agent.login, agent_id=agent.id, role=agent.role)
+    assert agent_id is not None
+    return Actor(name=name, agent_id=agent_id, role=role)

@@ -81,6 +81,8 @@ class Action:
     title: str
     help: str
     show: bool = False
+    role: str = "agent"
+    """The least role that may do this; others never see it (key, footer or palette)."""
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -106,6 +108,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
     Action("reload", "ctrl+l", "Reload", "Read the ticket again"),
 )
+
+
+_ACTION_ROLES = {a.name: a.role for a in ACTIONS}
+
+
+def allowed_actions(actor: Actor, actions: tuple[Action, ...] = ACTIONS) -> list[Action]:
+    """The ticket actions ``actor``'s role allows."""
+    return [a for a in actions if actor.can(a.role)]
 
 
 class TicketScreen(DeskScreen):
@@ -731,11 +741,16 @@ class TicketScreen(DeskScreen):
     # -- the palette --------------------------------------------------------------------------
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """(title, help, callback) for every ticket action, for the app's command palette."""
+        """(title, help, callback) for every ticket action this agent may use, for the palette."""
         return [
             (f"#{self.number}: {a.title}", a.help, getattr(self, f"action_{a.name}"))
-            for a in ACTIONS
+            for a in allowed_actions(self.desk_app.actor)
         ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An action above this agent's role is neither bound nor shown."""
+        needed = _ACTION_ROLES.get(action)
+        return needed is None or self.desk_app.actor.can(needed)
 
 
 def _download_dir() -> Path:

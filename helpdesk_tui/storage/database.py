@@ -65,6 +65,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def trouble(self) -> str | None:
+        """Why this login cannot read and write the SQLite desk's files: one sentence with the
+        fix (None when they can, and on PostgreSQL). Shown instead of a raw SQL error."""
+        path = self.sqlite_path
+        return sqlite_files.access_problem(path) if path is not None else None
+
     @property
     def shown_url(self) -> str:
         """Where the data is, for people: the SQLite file, or the URL without its password."""

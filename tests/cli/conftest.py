@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -54,6 +55,10 @@ def as_login(login: str) -> Invoke:
 
 
 def helpdesk_script() -> str:
+    """The ``helpdesk`` script of the environment running the tests (``.venv/bin``), else PATH's."""
+    beside = Path(sys.executable).parent / "helpdesk"
+    if beside.is_file():
+        return str(beside)
     found = shutil.which("helpdesk")
     if found is None:
         pytest.fail("the helpdesk script is not installed (pip install -e .)")

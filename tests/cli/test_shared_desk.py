@@ -60,11 +60,11 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
     server: tuple[Accounts, PortablePython],
 ) -> None:
     made, python = server
+    alice, bob, eve = made.user("alice"), made.user("bob"), made.user("eve")
     # README: a group for the agents; every agent in it, the outsider not.
     group = made.group("desk")
-    alice = made.user("alice", [group])
-    bob = made.user("bob", [group])
-    eve = made.user("eve")
+    for agent in (alice, bob):
+        made.join(agent, group)
     desk = made.root / "srv" / "helpdesk"
 
     # README: root sets up the desk once, naming its first admin; the umask does not matter.
