@@ -206,7 +206,7 @@ def test_status_quarantine_and_spam(
     assert invoke("mail", "spam", "list").stdout.strip() == "no spam held"
 
 
-def test_mail_commands_refuse_without_configuration(invoke: Invoke) -> None:
+def test_mail_commands_refuse_without_configuration(invoke: Invoke, use_db: str) -> None:
     result = invoke("mail", "run")
     assert result.exit_code == 1
     assert "mail is not configured" in one_error_line(result.stderr)

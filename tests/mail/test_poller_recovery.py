@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
+from helpdesk_tui.desk.actors import os_login
+from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
@@ -89,6 +91,8 @@ def test_sigkill_mid_batch_then_restart_imports_every_message_exactly_once(
     config_dir = tmp_path / "run-config"
     write_config(config_dir, sqlite_db, dovecot)
     log = tmp_path / "mail-run.log"
+    with sqlite_db.write() as session:  # ``helpdesk mail run`` is for agents
+        add_agent(session, None, os_login(), name="Mail service")
 
     first = start_mail_run(config_dir, log)
     try:
