@@ -34,17 +34,18 @@ DATABASE_FILE = "helpdesk.db"
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @pass_runtime
 def init(runtime: Runtime, group: str | None, admin: str | None, directory: Path | None) -> None:
-    """Create the desk (or upgrade its schema); its first admin is you or --admin LOGIN.
+    """Create the desk; its first admin is you or --admin LOGIN.
 
-    Without --shared the desk is the configured database_url. Safe to run again: it then
-    only says that everything is in place (and, with --shared, mends the files' modes).
+    Without --shared the desk is the configured database_url. On an existing desk it only
+    says that everything is in place (an admin's run also upgrades its schema; with
+    --shared, root's run mends the files' modes).
     """
     runtime.say = click.echo
     if group is None:
         if directory is not None:
             raise CliError("a DIRECTORY is only for --shared GROUP; or set database_url")
-        runtime.database(create=True, upgrade=True)
-        actor = runtime.first_admin(admin)
+        actor = runtime.set_up(admin)
+        assert actor is not None
         click.echo(
             f"helpdesk ready at {safe_url(runtime.settings.database_url)}; "
             f"{actor.name} is an agent with role {actor.role}"
@@ -54,12 +55,9 @@ def init(runtime: Runtime, group: str | None, admin: str | None, directory: Path
     url = f"sqlite:///{directory / DATABASE_FILE}"
     _share(directory, group)
     runtime.point_at(url)
-    runtime.database(create=True, upgrade=True)
-    actor = runtime.first_admin(admin)
-    click.echo(
-        f"shared desk ready in {directory} for group {group}; "
-        f"{actor.name} is an agent with role {actor.role}"
-    )
+    actor = runtime.set_up(admin, as_outsider=True)
+    who = f"{actor.name} is an agent with role {actor.role}" if actor else "its files mended"
+    click.echo(f"shared desk ready in {directory} for group {group}; {who}")
     click.echo("")
     click.echo(
         f"Every agent puts this line in {user_config_file()} "

@@ -15,7 +15,8 @@ import click
 from helpdesk_tui.cli.database import connect, open_database
 from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
 from helpdesk_tui.desk.actors import Actor, agent_actor, os_login
-from helpdesk_tui.desk.setup import ensure_first_admin
+from helpdesk_tui.desk.errors import UnknownAgent
+from helpdesk_tui.desk.setup import ensure_first_admin, has_agents
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.migrate import SchemaState
 from helpdesk_tui.storage.models import Role
@@ -74,11 +75,11 @@ class Runtime:
             click.get_current_context().call_on_close(self.close)
         return self._db
 
-    def connect(self) -> tuple[Database, SchemaState]:
-        """The existing database as it is, whatever its schema (for ``helpdesk db``)."""
+    def connect(self, *, create: bool = False) -> tuple[Database, SchemaState]:
+        """The database as it is, whatever its schema (``helpdesk db``, ``helpdesk init``)."""
         if self._db is not None:
             self.close()
-        self._db, state = connect(self.settings.database_url)
+        self._db, state = connect(self.settings.database_url, create=create)
         click.get_current_context().call_on_close(self.close)
         return self._db, state
 
@@ -90,14 +91,40 @@ class Runtime:
         self._actor.require(role, doing)
         return self._actor
 
-    def first_admin(self, login: str | None = None) -> Actor:
-        """On a desk without agents, make ``login`` (by default the caller) its first admin."""
-        login = login or self.login
+    def set_up(self, admin: str | None = None, *, as_outsider: bool = False) -> Actor | None:
+        """``helpdesk init``: create the desk, or bring an existing one up to date.
+
+        A new desk (no agents yet) gets ``admin`` (by default the caller) as its first admin.
+        On an existing desk the caller must be one of its agents, and an admin to upgrade it;
+        ``as_outsider`` (root mending a shared desk's modes) gives None for a non-agent instead.
+        """
+        database, state = self.connect(create=True)
+        if not state.is_empty:
+            with database.read() as session:
+                if has_agents(session) and not state.is_latest:
+                    self.actor(Role.ADMIN, "upgrade the database")
+        self.close()
+        self.database(create=True, upgrade=True)
+        login = admin or self.login
         with self.database().write() as session:
-            if ensure_first_admin(session, login, name=full_name(login)) is not None:
-                self.say(f"made {login} the first admin of this helpdesk")
-        with self.database().read() as session:
-            return agent_actor(session, login)
+            made = ensure_first_admin(session, login, name=full_name(login)) is not None
+        if made:
+            self.say(f"made {login} the first admin of this helpdesk")
+            with self.database().read() as session:
+                return agent_actor(session, login)
+        try:
+            return self.actor()
+        except UnknownAgent:
+            if as_outsider:
+                return None
+            raise
+
+    def first_admin(self) -> Actor:
+        """The private default desk's owner: its first admin when it has no agents yet."""
+        with self.database().write() as session:
+            if ensure_first_admin(session, self.login, name=full_name(self.login)) is not None:
+                self.say(f"made {self.login} the first admin of this helpdesk")
+        return self.actor()
 
     def close(self) -> None:
         if self._db is not None:

@@ -87,8 +87,11 @@ def test_older_shared_sqlite_desk_waits_for_an_admin(
     assert result.exit_code == 1
     assert one_error_line(result.stderr).endswith("; an admin must run: helpdesk db upgrade")
     assert not migrate.schema_state(db).is_latest
-    refused = as_login("bob")("db", "upgrade")
-    assert one_error_line(refused.stderr).startswith("error: only an admin may upgrade")
+    for verb in (("db", "upgrade"), ("init",)):
+        refused = as_login("bob")(*verb)
+        assert one_error_line(refused.stderr).startswith("error: only an admin may upgrade")
+    outsider = as_login("mallory")("init")
+    assert one_error_line(outsider.stderr).startswith("error: mallory is not an agent")
     assert not migrate.schema_state(db).is_latest
     upgraded = invoke("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.stderr

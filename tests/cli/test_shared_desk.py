@@ -144,7 +144,10 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
         f"error: cannot read and write {database} (owner root, group {group}, mode 0640); "
         f"an admin can run: chgrp {group} {database} && chmod 660 {database}"
     ]
-    database.chmod(0o660)
+    # README: running init again mends the modes (root is no agent of the desk: fine).
+    mended = _ok(python.helpdesk("root", "init", "--shared", group, str(desk), home=made.root))
+    assert "its files mended" in mended.splitlines()[0]
+    _ok(as_(bob, "ticket", "note", str(first), "--body", "Again."))
 
     # The files: the group's, closed to others, and nothing stale left behind.
     gid = desk.stat().st_gid
