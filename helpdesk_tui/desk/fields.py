@@ -175,6 +175,8 @@ def find_agent(session: Session, login: str) -> Agent:
     agent = session.exec(select(Agent).where(Agent.login == login.strip())).first()
     if agent is None:
         raise NotFound(f"no agent {login!r}; see: helpdesk agent list")
+    if not agent.active:
+        raise InvalidValue(f"{agent.login} is deactivated; assign to an active agent")
     return agent
 
 

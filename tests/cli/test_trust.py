@@ -93,6 +93,10 @@ def test_a_deactivated_agent_cannot_act_and_keeps_their_history(desk: str, invok
     assert ("bob", "note") in [(event["actor"], event["kind"]) for event in history]
     listed = {a["login"]: a for a in json.loads(invoke("agent", "list", "--json").stdout)}
     assert listed["bob"]["active"] is False
+    assigned = invoke("ticket", "assign", "1", "--to", "bob")
+    assert one_error_line(assigned.stderr) == (
+        "error: #1: bob is deactivated; assign to an active agent"
+    )
     assert invoke("agent", "reactivate", "bob").exit_code == 0
     assert bob("ticket", "list").exit_code == 0
 
