@@ -16,7 +16,7 @@ import click
 
 from helpdesk_tui.cli.errors import CliError, safe_url
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.config import site_config_file, user_config_file
+from helpdesk_tui.config import site_config_file
 from helpdesk_tui.storage import sqlite_files
 
 DEFAULT_SHARED_DIR = Path("/srv/helpdesk")
@@ -60,8 +60,8 @@ def init(runtime: Runtime, group: str | None, admin: str | None, directory: Path
     click.echo(f"shared desk ready in {directory} for group {group}; {who}")
     click.echo("")
     click.echo(
-        f"Every agent puts this line in {user_config_file()} "
-        f"(or an admin once for everyone in {site_config_file()}):"
+        "Every agent puts this line in their ~/.config/helpdesk-tui/config.toml (or an admin "
+        f"once for everyone in {site_config_file()}; helpdesk locate config shows both):"
     )
     click.echo("")
     click.echo(f'database_url = "{url}"')
