@@ -31,12 +31,12 @@ SUBCOMMANDS = {
 }
 
 SUBCOMMAND_HELP = {
-    "agent": "Add agents, list them, change their roles.",
+    "agent": "Add agents, list them, change their roles, deactivate them.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
     "config": "Show the effective settings (secrets masked).",
-    "db": "Database schema: status and upgrade.",
+    "db": "The desk's database: status, upgrade, backup, restore.",
     "demo": "Fill the database with realistic demo tickets.",
-    "init": "Set up the database and make yourself its first admin.",
+    "init": "Create a desk (--shared GROUP: a team's); its first admin is you.",
     "locate": "Print where the config files and the data live.",
     "mail": "Fetch and send mail: the poller and the outbox.",
     "team": "Add teams and list them.",

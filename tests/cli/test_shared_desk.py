@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import stat
 import tempfile
@@ -149,8 +150,20 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
     assert "its files mended" in mended.splitlines()[0]
     _ok(as_(bob, "ticket", "note", str(first), "--body", "Again."))
 
+    # A -shm left 0644 by an older helpdesk locks the others out until its owner comes back.
+    stale = desk / "helpdesk.db-shm"
+    stale.write_bytes(b"")
+    os.chown(stale, pwd.getpwnam(alice).pw_uid, gid := desk.stat().st_gid)
+    stale.chmod(0o644)
+    locked = as_(bob, "ticket", "list")
+    assert locked.returncode == 1
+    assert f"error: cannot read and write {stale} (owner {alice}, group {group}, mode 0644)" in (
+        locked.stderr
+    )
+    _ok(as_(alice, "ticket", "list"))
+    _ok(as_(bob, "ticket", "list"))
+
     # The files: the group's, closed to others, and nothing stale left behind.
-    gid = desk.stat().st_gid
     assert stat.S_IMODE(desk.stat().st_mode) == 0o2770
     assert sorted(os.listdir(desk)) == ["helpdesk.db"]
     assert stat.S_IMODE(database.stat().st_mode) == 0o660
