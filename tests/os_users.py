@@ -17,6 +17,7 @@ import sys
 import sysconfig
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -228,7 +229,9 @@ def can_make_accounts() -> str | None:
     return None
 
 
+@contextmanager
 def accounts(root: Path) -> Iterator[Accounts]:
+    """Throw-away accounts, removed however the test ends."""
     made = Accounts(root)
     try:
         yield made

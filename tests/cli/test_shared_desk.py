@@ -31,20 +31,19 @@ def server() -> Iterator[tuple[Accounts, PortablePython]]:
     # Not under tmp_path: pytest's base temp directory is closed to other users.
     root = Path(tempfile.mkdtemp(prefix="helpdesk-server-"))
     root.chmod(0o755)
-    (root / "home").mkdir(mode=0o755)
+    (root / "home").mkdir()
+    (root / "home").chmod(0o755)
     try:
-        yield from _with_accounts(root)
+        with accounts(root) as made:
+            python = PortablePython(root / "python")
+            python.root.mkdir()
+            try:
+                python.prepare(made.user("probe"))
+            except RuntimeError as error:
+                need(str(error))
+            yield made, python
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _with_accounts(root: Path) -> Iterator[tuple[Accounts, PortablePython]]:
-    for made in accounts(root):
-        python = PortablePython(root / "python")
-        python.root.mkdir()
-        probe = made.user("probe")
-        python.prepare(probe)
-        yield made, python
 
 
 def _ok(result: CompletedProcess[str]) -> str:
