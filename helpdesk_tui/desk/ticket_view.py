@@ -15,7 +15,7 @@ from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.agents import list_agents
 from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
 from helpdesk_tui.desk.history import describe
-from helpdesk_tui.desk.mailstate import Delivery, deliveries
+from helpdesk_tui.desk.outbox import Delivery, deliveries
 from helpdesk_tui.desk.queries import (
     TicketDetail,
     TicketFilter,
