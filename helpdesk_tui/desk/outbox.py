@@ -39,7 +39,6 @@ __all__ = [
     "OutboxStatus",
     "claim_due",
     "counts",
-    "deliveries",
     "queue_mail",
     "record_bounce",
     "record_failure",
@@ -183,20 +182,6 @@ def ticket_outbox(session: Session, ticket_id: int) -> list[Delivery]:
         select(Outbox).where(Outbox.ticket_id == ticket_id).order_by(col(Outbox.id))
     ).all()
     return [_delivery(row, ticket.number if ticket else None) for row in rows]
-
-
-def deliveries(session: Session, ticket_id: int) -> dict[int, Delivery]:
-    """Outbox state by thread message id, for a ticket's replies (the newest row wins)."""
-    rows = session.exec(
-        select(Outbox, Ticket.number)
-        .join(Message, col(Message.id) == col(Outbox.message_id))
-        .join(Ticket, col(Ticket.id) == col(Message.ticket_id))
-        .where(Message.ticket_id == ticket_id)
-        .order_by(col(Outbox.id))
-    ).all()
-    return {
-        row.message_id: _delivery(row, number) for row, number in rows if row.message_id is not None
-    }
 
 
 def undelivered(session: Session, *, limit: int = 50) -> list[Delivery]:

@@ -64,7 +64,9 @@ def _delivery(entry: Entry, now: datetime) -> Text | None:
             (f"… Retrying, {delivery.attempts} tries so far: ", "dim"),
             plain(delivery.last_error or "?", "dim"),
         )
-    return Text("… Queued to send" if delivery.status == OutboxStatus.QUEUED else "… Sending", "dim")
+    return Text(
+        "… Queued to send" if delivery.status == OutboxStatus.QUEUED else "… Sending", "dim"
+    )
 
 
 def _split_reply() -> Splitter | None:

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.outbox import resend
 from helpdesk_tui.desk.queries import ticket_detail
-from helpdesk_tui.desk.outbox import deliveries, resend
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.mail.message_ids import Origin
 from helpdesk_tui.mail.outbox_sender import OutboxSender
@@ -122,7 +122,7 @@ def test_a_permanent_refusal_fails_at_once_with_the_servers_reason(
     assert report.failed == 1 and row.status == OutboxStatus.FAILED
     assert row.last_error == "554 5.7.1 Message rejected as spam"
     with db.read() as session:
-        [delivery] = deliveries(session, row.ticket_id or 0).values()
+        [delivery] = ticket_detail(session, number).deliveries.values()
     assert (delivery.status, delivery.last_error) == ("failed", row.last_error), (
         "what the ticket screen shows on the reply"
     )
