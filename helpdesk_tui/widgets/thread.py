@@ -46,7 +46,7 @@ def _delivery(entry: Entry, now: datetime) -> Text | None:
         return None
     if delivery.status == OutboxStatus.FAILED:
         return Text.assemble(
-            (f"✗ Not delivered (failed after {delivery.attempts} tries): ", "bold"),
+            (f"✗ Not delivered after {delivery.attempts} tries: ", "bold"),
             plain(delivery.last_error or "no reason given", "bold"),
             (" · R re-sends", "dim"),
         )
