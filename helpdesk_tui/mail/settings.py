@@ -132,7 +132,11 @@ class MailSettings(BaseModel):
     idle_restart: float = Field(default=540.0, gt=0, le=600)
     """Seconds after which IDLE is re-issued (servers drop it after 30 minutes)."""
     batch_size: int = Field(default=50, ge=1, le=1000)
-    """Messages fetched and imported per database transaction."""
+    """Messages fetched and imported per database transaction (at most)."""
+    batch_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    """Bytes of mail fetched per batch (at most; with the next batch read ahead counted in):
+    memory follows the bytes in flight, not the number of messages. A single message larger
+    than this is imported alone."""
     reconnect_max: float = Field(default=60.0, gt=0)
     """Longest wait between reconnection attempts (the wait doubles up to this)."""
     run_in_tui: bool = True
