@@ -255,3 +255,15 @@ async def test_r_asks_which_mail_when_several_did_not_get_through(
     with desk_data.db.read() as session:
         states = {r.id: r.status for r in session.exec(select(Outbox)).all()}
     assert sorted(states.values()) == ["failed", "queued", "queued", "sent"], "one re-sent"
+
+
+async def test_the_mail_screen_lists_mail_that_did_not_get_through(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    number = failed_reply(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _mail_screen(pilot, app)
+        text = _text(app)
+    assert "Outbox  1 failed, 1 queued, 1 sent" in text
+    assert f"#{number} reply to ann@example.com: failed after 8 tries: {REJECTED}" in text
