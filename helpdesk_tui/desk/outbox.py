@@ -1,15 +1,18 @@
 """The outbox: every outgoing mail's life, from queued in the caller's transaction to sent,
 given up or bounced, and back to queued when an agent re-sends it.
 
-One module owns every move between the :class:`OutboxStatus` states::
+One module owns every move between the :class:`OutboxStatus` states:
 
-    queued ──claim──▶ sending ──▶ sent ──record_bounce──▶ bounced
-                        │  ▲                                  │
-              try failed│  │claim (when due)                  │
-                        ▼  │                                  │
-                      retrying ──out of tries / refused──▶ failed
-                                                              │
-    queued ◀────────────────────── resend (an agent) ◀────────┘ (failed or bounced)
+=================  ==========  =====================================================
+from               to          by
+=================  ==========  =====================================================
+queued, retrying   sending     :func:`claim_due` (due now; the Message-ID is fixed)
+sending            sent        :func:`record_sent` (the server accepted it)
+sending            retrying    :func:`record_failure` (a try failed, tries are left)
+sending            failed      :func:`record_failure` (refused for good, or out of tries)
+sent               bounced     :func:`record_bounce` (a delivery report names it)
+failed, bounced    queued      :func:`resend` (an agent; the history says who)
+=================  ==========  =====================================================
 
 The mail layer's sender (``mail/outbox_sender.py``) only talks SMTP: it claims rows here,
 and reports each try's outcome here. A row claimed (``sending``) and then orphaned by a
