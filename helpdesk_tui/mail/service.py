@@ -2,8 +2,9 @@
 
 The same object runs headless (``helpdesk mail run``) and inside the TUI: every terminal
 may start one, and the database leases make sure exactly one poller per mailbox and one
-outbox sender work at any time. The others wait and take over within ``lease_seconds`` of
-the holder's death.
+outbox sender work at any time. The others wait and take over at their next try (every
+few seconds) when the holder's process on this host is gone, or within ``lease_seconds``
+of a holder on another host going silent.
 """
 
 from __future__ import annotations

@@ -143,7 +143,8 @@ class MailSettings(BaseModel):
     """Each terminal runs the poller and sender too (the leases let one of them work); set
     false to leave mail to ``helpdesk mail run`` alone."""
     lease_seconds: float = Field(default=60.0, ge=2)
-    """How long a dead poller or sender blocks another from taking over."""
+    """How long a silent poller or sender on another host blocks others from taking over
+    (one on this host whose process is gone is replaced at once)."""
     outbox_interval: float = Field(default=5.0, gt=0)
     """Seconds between looks at the outbox for mail due to be sent."""
     send_attempts: int = Field(default=8, ge=1)
