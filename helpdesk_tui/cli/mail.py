@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import utcnow
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.outbox import Delivery
 
 
 def _mail(runtime: Runtime) -> MailSettings:
@@ -141,7 +144,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
         click.echo(f"{lease.name}: {holder}")
 
 
-def delivery_line(delivery: Any) -> str:
+def delivery_line(delivery: Delivery) -> str:
     """``mail 7 #12 reply to ann@example.org: failed after 8 tries: 451 …``."""
     ticket = f" #{delivery.ticket_number}" if delivery.ticket_number is not None else ""
     return (
