@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import utcnow
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.outbox import Delivery
 
 
 def _mail(runtime: Runtime) -> MailSettings:
@@ -117,6 +120,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
                 "backlog": state.backlog,
                 "quarantined": state.quarantined,
                 "spam": state.spam,
+                "undelivered": [vars(d) for d in state.undelivered],
                 "leases": [vars(lease) for lease in state.leases],
             }
         )
@@ -133,10 +137,40 @@ def status(runtime: Runtime, as_json: bool) -> None:
             click.echo(f"  last error {_when(folder.last_error_at)}: {line(folder.last_error)}")
     counts = ", ".join(f"{n} {s}" for s, n in sorted(state.outbox.items())) or "empty"
     click.echo(f"outbox: {counts}")
+    if state.undelivered:
+        click.echo("not delivered (helpdesk mail resend ID sends failed or bounced mail again):")
+    for delivery in state.undelivered:
+        click.echo(f"  {delivery_line(delivery)}")
     click.echo(f"held: {state.quarantined} in quarantine, {state.spam} as spam")
     for lease in state.leases:
         holder = line(lease.holder) if lease.holder else "nobody"
         click.echo(f"{lease.name}: {holder}")
+
+
+def delivery_line(delivery: Delivery) -> str:
+    """``mail 7 #12 reply to ann@example.org: failed after 8 tries: 451 …``."""
+    ticket = f" #{delivery.ticket_number}" if delivery.ticket_number is not None else ""
+    return (
+        f"mail {delivery.id}{ticket} {delivery.kind} to {line(delivery.to)}: "
+        f"{line(delivery.describe())}"
+    )
+
+
+@mail.command()
+@click.argument("outbox_id", metavar="ID", type=int)
+@pass_runtime
+def resend(runtime: Runtime, outbox_id: int) -> None:
+    """Send a failed or bounced mail again (ID: from ``mail status`` or ``ticket show``).
+
+    It goes out with fresh tries at the sender's next pass; the ticket's history records
+    who re-sent it.
+    """
+    from helpdesk_tui.desk import outbox
+
+    actor = runtime.actor()
+    with runtime.database().write() as session:
+        delivery = outbox.resend(session, actor, outbox_id)
+    click.echo(f"{delivery_line(delivery)}; the sender picks it up on its next pass")
 
 
 # --- quarantine -----------------------------------------------------------------------

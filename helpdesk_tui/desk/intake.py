@@ -459,7 +459,7 @@ class Intake:
             "body": body,
             "in_reply_to": in_reply_to,
             "references": " ".join(references) or None,
-            "status": OutboxStatus.PENDING,
+            "status": OutboxStatus.QUEUED,
             "next_attempt_at": now,
             "created_at": now,
         }

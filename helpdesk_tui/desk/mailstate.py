@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.storage.mail_models import MailFolderState, Outcome, ProcessedMail
-from helpdesk_tui.storage.models import Message, Outbox, utcnow
+from helpdesk_tui.storage.models import utcnow
 
 _PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
 _INSERT_PROCESSED = insert(_PROCESSED)
@@ -204,34 +204,3 @@ def folder_statuses(session: Session) -> list[FolderStatus]:
             )
         ).all()
     ]
-
-
-def outbox_counts(session: Session) -> dict[str, int]:
-    """Outgoing mail by status (``pending``, ``sending``, ``sent``, ``failed``)."""
-    rows = session.exec(select(Outbox.status, func.count()).group_by(col(Outbox.status))).all()
-    return {status: int(count) for status, count in rows}
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How the mail for one thread entry went: what the agent sees on the message."""
-
-    status: str
-    attempts: int
-    last_error: str | None
-    sent_at: datetime | None
-
-
-def deliveries(session: Session, ticket_id: int) -> dict[int, Delivery]:
-    """Outbox state by thread message id, for a ticket's replies (the newest row wins)."""
-    rows = session.exec(
-        select(Outbox)
-        .join(Message, col(Message.id) == col(Outbox.message_id))
-        .where(Message.ticket_id == ticket_id)
-        .order_by(col(Outbox.id))
-    ).all()
-    return {
-        row.message_id: Delivery(row.status, row.attempts, row.last_error, row.sent_at)
-        for row in rows
-        if row.message_id is not None
-    }

@@ -1,12 +1,64 @@
-"""Queueing outgoing mail in the caller's transaction; the mail layer sends it later."""
+"""The outbox: every outgoing mail's life, from queued in the caller's transaction to sent,
+given up or bounced, and back to queued when an agent re-sends it.
+
+One module owns every move between the :class:`OutboxStatus` states:
+
+=================  ==========  =====================================================
+from               to          by
+=================  ==========  =====================================================
+queued, retrying   sending     :func:`claim_due` (due now; the Message-ID is fixed)
+sending            sent        :func:`record_sent` (the server accepted it)
+sending            retrying    :func:`record_failure` (a try failed, tries are left)
+sending            failed      :func:`record_failure` (refused for good, or out of tries)
+sent               bounced     :func:`record_bounce` (a delivery report names it)
+failed, bounced    queued      :func:`resend` (an agent; the history says who)
+=================  ==========  =====================================================
+
+The mail layer's sender (``mail/outbox_sender.py``) only talks SMTP: it claims rows here,
+and reports each try's outcome here. A row claimed (``sending``) and then orphaned by a
+crash is claimed again by the next sender (at-least-once delivery, same Message-ID).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
-from helpdesk_tui.storage.models import Outbox, OutboxStatus, Ticket, utcnow
+from helpdesk_tui.desk import history
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.storage.models import Message, Outbox, OutboxStatus, Ticket, utcnow
+
+__all__ = [
+    "DUE",
+    "RESENDABLE",
+    "UNDELIVERED",
+    "Bounce",
+    "Delivery",
+    "OutboxStatus",
+    "claim_due",
+    "counts",
+    "queue_mail",
+    "record_bounce",
+    "record_failure",
+    "record_sent",
+    "resend",
+    "ticket_outbox",
+    "ticket_subject",
+    "undelivered",
+]
+
+DUE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.RETRYING)
+"""States the sender still has work in (``sending``: interrupted, sent again)."""
+UNDELIVERED = (OutboxStatus.FAILED, OutboxStatus.BOUNCED)
+"""States in which the mail did not reach its recipient and nothing will try again."""
+RESENDABLE = frozenset(UNDELIVERED)
+
+_MAX_ERROR = 2000
 
 
 def ticket_subject(ticket: Ticket) -> str:
@@ -38,9 +90,269 @@ def queue_mail(
         body=body,
         in_reply_to=in_reply_to,
         references=" ".join(references) or None,
-        status=OutboxStatus.PENDING,
+        status=OutboxStatus.QUEUED,
         next_attempt_at=utcnow(),
         created_at=utcnow(),
     )
     session.add(row)
     return row
+
+
+# -- what agents see ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one outgoing mail went: what the ticket, ``ticket show`` and ``mail status`` show."""
+
+    id: int
+    ticket_number: int | None
+    message_id: int | None
+    """The thread entry (an agent's reply) this mail carries; None for automatic mail."""
+    kind: str
+    to: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str | None
+    """The last SMTP error (retrying), or why it was given up (failed)."""
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    dsn_status: str | None = None
+    dsn_diagnostic: str | None = None
+    bounced_at: datetime | None = None
+
+    @property
+    def resendable(self) -> bool:
+        return self.status in RESENDABLE
+
+    def describe(self) -> str:
+        """The state in one line of words (outside text included: clean it before printing)."""
+        status = self.status
+        if status == OutboxStatus.SENT:
+            when = f" {self.sent_at:%Y-%m-%d %H:%M} UTC" if self.sent_at else ""
+            return f"sent{when}" + (f" ({self.last_error})" if self.last_error else "")
+        if status == OutboxStatus.RETRYING:
+            return (
+                f"retrying after {self.attempts} {_tries(self.attempts)}, next "
+                f"{self.next_attempt_at:%H:%M} UTC; last error: {self.last_error or '?'}"
+            )
+        if status == OutboxStatus.FAILED:
+            return (
+                f"failed after {self.attempts} {_tries(self.attempts)}: "
+                f"{self.last_error or 'no reason given'}"
+            )
+        if status == OutboxStatus.BOUNCED:
+            parts = [p for p in (self.dsn_status, self.dsn_diagnostic) if p]
+            return "bounced: " + (" ".join(parts) or self.last_error or "no reason given")
+        return status  # queued, sending
+
+
+def _tries(count: int) -> str:
+    return "try" if count == 1 else "tries"
+
+
+def _delivery(row: Outbox, number: int | None) -> Delivery:
+    assert row.id is not None
+    return Delivery(
+        id=row.id,
+        ticket_number=number,
+        message_id=row.message_id,
+        kind=row.kind,
+        to=row.to_addresses,
+        subject=row.subject,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+        dsn_status=row.dsn_status,
+        dsn_diagnostic=row.dsn_diagnostic,
+        bounced_at=row.bounced_at,
+    )
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Outgoing mail by status (an :class:`OutboxStatus` value each)."""
+    rows = session.exec(select(Outbox.status, func.count()).group_by(col(Outbox.status))).all()
+    return {status: int(count) for status, count in rows}
+
+
+def ticket_outbox(session: Session, ticket_id: int) -> list[Delivery]:
+    """Every mail a ticket sent or will send (replies and automatic mail), oldest first."""
+    ticket = session.get(Ticket, ticket_id)
+    rows = session.exec(
+        select(Outbox).where(Outbox.ticket_id == ticket_id).order_by(col(Outbox.id))
+    ).all()
+    return [_delivery(row, ticket.number if ticket else None) for row in rows]
+
+
+def undelivered(session: Session, *, limit: int = 50) -> list[Delivery]:
+    """Mail that is not getting through: given up, bounced, or retrying; worst first.
+
+    Index walk on ``ix_outbox_status_next`` per state (a handful of rows each).
+    """
+    found: list[Delivery] = []
+    for status in (*UNDELIVERED, OutboxStatus.RETRYING):
+        rows = session.exec(
+            select(Outbox, Ticket.number)
+            .outerjoin(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
+            .where(col(Outbox.status) == status)
+            .order_by(col(Outbox.next_attempt_at).desc(), col(Outbox.id).desc())
+            .limit(limit - len(found))
+        ).all()
+        found += [_delivery(row, number) for row, number in rows]
+        if len(found) >= limit:
+            break
+    return found
+
+
+# -- the sender's moves ------------------------------------------------------------------
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    new_message_id: Callable[[int | None], str],
+    *,
+    limit: int = 50,
+) -> list[int]:
+    """Mark due rows ``sending``, each with the Message-ID every try of it will carry.
+
+    ``new_message_id(ticket_number)`` makes one (the mail layer signs it). The caller
+    commits before sending, so the Message-ID is known before the first byte goes out.
+    """
+    rows = session.exec(
+        select(Outbox)
+        .where(col(Outbox.status).in_(DUE), col(Outbox.next_attempt_at) <= now)
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        if row.email_message_id is None:
+            ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+            row.email_message_id = new_message_id(ticket.number if ticket else None)
+            entry = session.get(Message, row.message_id) if row.message_id else None
+            if entry is not None and entry.email_message_id is None:
+                entry.email_message_id = row.email_message_id
+                session.add(entry)
+        row.status = OutboxStatus.SENDING
+        row.attempts += 1
+        session.add(row)
+    return [row.id for row in rows if row.id is not None]
+
+
+def record_sent(session: Session, outbox_id: int, *, note: str | None, now: datetime) -> str:
+    """The server accepted the mail (``note``: recipients it refused, if any)."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        return ""
+    row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, note
+    session.add(row)
+    return row.status
+
+
+def record_failure(
+    session: Session,
+    outbox_id: int,
+    error: str,
+    *,
+    final: bool,
+    max_attempts: int,
+    backoff: Callable[[int], timedelta],
+    now: datetime,
+) -> str:
+    """A try failed: ``retrying`` later with the error, or ``failed`` once refused for good
+    (``final``) or out of tries. Returns the new status."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        return ""
+    if final or row.attempts >= max_attempts:
+        why = error if final else f"gave up: {error}"
+        row.status, row.last_error = OutboxStatus.FAILED, why[:_MAX_ERROR]
+    else:
+        row.status, row.last_error = OutboxStatus.RETRYING, error[:_MAX_ERROR]
+        row.next_attempt_at = now + backoff(row.attempts)
+    session.add(row)
+    return row.status
+
+
+# -- after sending -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bounce:
+    """Which outgoing mail a delivery report returned."""
+
+    outbox_id: int
+    ticket_id: int | None
+    message_id: int | None
+    previous_status: str
+
+
+def record_bounce(
+    session: Session,
+    email_message_id: str,
+    *,
+    dsn_status: str | None,
+    diagnostic: str | None,
+    now: datetime | None = None,
+) -> Bounce | None:
+    """A delivery report names one of our Message-IDs: that mail is ``bounced``.
+
+    Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
+    mail has that Message-ID. The caller (ingest) records the report itself on the ticket;
+    this only moves the outgoing mail's state, in the caller's transaction.
+    """
+    row = session.exec(
+        select(Outbox)
+        .where(col(Outbox.email_message_id) == email_message_id)
+        .order_by(col(Outbox.id).desc())
+    ).first()
+    if row is None or row.id is None:
+        return None
+    previous = row.status
+    row.status = OutboxStatus.BOUNCED
+    row.dsn_status = _one_line(dsn_status, 20)
+    row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
+    row.bounced_at = now or utcnow()
+    session.add(row)
+    return Bounce(row.id, row.ticket_id, row.message_id, previous)
+
+
+def _one_line(value: str | None, limit: int) -> str | None:
+    text = " ".join((value or "").split())
+    return text[:limit] or None
+
+
+def resend(
+    session: Session, actor: Actor, outbox_id: int, *, now: datetime | None = None
+) -> Delivery:
+    """Queue a failed or bounced mail again, now, with fresh tries; the ticket's history
+    says who did (``delivery failed → queued``).
+
+    The Message-ID stays: the customer's answer to either copy threads the same way.
+    The ticket's version does not move (its fields did not change).
+    """
+    now = now or utcnow()
+    row = session.exec(select(Outbox).where(col(Outbox.id) == outbox_id).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"no outgoing mail {outbox_id}")
+    if row.status not in RESENDABLE:
+        raise InvalidTransition(
+            f"outgoing mail {outbox_id} is {row.status}; only failed or bounced mail is re-sent"
+        )
+    previous = row.status
+    row.status = OutboxStatus.QUEUED
+    row.attempts = 0
+    row.next_attempt_at = now
+    row.last_error = row.dsn_status = row.dsn_diagnostic = None
+    row.bounced_at = row.sent_at = None
+    session.add(row)
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is not None:
+        history.record(
+            session, actor, ticket, "resent", field="delivery", old=previous, new=row.status
+        )
+    return _delivery(row, ticket.number if ticket else None)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
 from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, parse_status
 from helpdesk_tui.desk.tags import ticket_tags
@@ -274,6 +275,13 @@ class TicketDetail:
     tags: list[str]
     links: list[tuple[str, int]] = field(default_factory=list)
     merged_into: int | None = None
+    outgoing: list[Delivery] = field(default_factory=list)
+    """Every mail the ticket sent or will send, with its delivery state."""
+
+    @property
+    def deliveries(self) -> dict[int, Delivery]:
+        """The mail of each agent's reply, by thread message id (the newest row wins)."""
+        return {d.message_id: d for d in self.outgoing if d.message_id is not None}
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -288,8 +296,13 @@ class TicketDetail:
                     "from": m.from_address,
                     "created_at": m.created_at.isoformat(),
                     "body": m.body,
+                    "mail": self.deliveries[m.id].id if m.id in self.deliveries else None,
                 }
                 for m in self.messages
+            ],
+            "outgoing": [
+                {**vars(d), "state": d.describe(), "resendable": d.resendable}
+                for d in self.outgoing
             ],
             "history": [
                 {
@@ -329,4 +342,5 @@ def ticket_detail(session: Session, number: int) -> TicketDetail:
         tags=ticket_tags(session, ticket.id),
         links=linked_numbers(session, ticket.id),
         merged_into=merged_into,
+        outgoing=ticket_outbox(session, ticket.id),
     )

@@ -15,7 +15,7 @@ from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.agents import list_agents
 from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
 from helpdesk_tui.desk.history import describe
-from helpdesk_tui.desk.mailstate import Delivery, deliveries
+from helpdesk_tui.desk.outbox import Delivery
 from helpdesk_tui.desk.queries import (
     TicketDetail,
     TicketFilter,
@@ -66,7 +66,7 @@ def load_view(session: Session, number: int) -> TicketView:
     ticket = load_ticket(session, number)
     logins = {agent.id: agent.login for agent, _teams in list_agents(session)}
     attachments = list_attachments(session, number)
-    sent = deliveries(session, ticket.id or 0)
+    sent = detail.deliveries
     by_message: dict[int, list[AttachmentInfo]] = {}
     for item in attachments:
         by_message.setdefault(item.message_id, []).append(item)

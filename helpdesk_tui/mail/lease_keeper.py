@@ -31,9 +31,10 @@ class LeaseKeeper:
         with self.db.write() as session:
             taken = leases.acquire(session, self.name, self.holder, ttl=self.ttl)
         self._renewed_at = time.monotonic() if taken else None
-        if taken:
-            log.info("took lease %s as %s", self.name, self.holder)
-        return taken
+        if taken is not None and taken.reason is not leases.Reason.OURS:
+            was = f" from {taken.previous}" if taken.previous else ""
+            log.info("took lease %s as %s (%s%s)", self.name, self.holder, taken.reason, was)
+        return taken is not None
 
     def ok(self) -> bool:
         """True while the lease is ours; renews it when a third of its time has passed."""

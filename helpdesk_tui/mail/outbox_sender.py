@@ -1,9 +1,9 @@
 """The outbox sender: delivers queued mail by SMTP (aiosmtplib), retrying while SMTP is down.
 
-Each row moves ``pending`` → ``sending`` → ``sent`` (or back to ``pending`` with a later
-``next_attempt_at``, or ``failed`` with the server's reason once the tries are spent or the
-server refused for good). The Message-ID is made and committed with the ``sending`` mark,
-before the first byte goes out, and every try of that row reuses it.
+The sender only talks SMTP; every state a row moves through (queued → sending → sent, or
+retrying with the last error, or failed with the reason) is decided and written by
+``desk/outbox.py``. The Message-ID is made and committed with the ``sending`` mark, before
+the first byte goes out, and every try of that row reuses it.
 
 Delivery is **at least once**. A sender that dies after the server accepted a message but
 before ``sent`` was committed leaves the row ``sending``; whoever holds the outbox lease next
@@ -26,20 +26,16 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 import aiosmtplib
-from sqlalchemy import or_
-from sqlmodel import col, select
 
+from helpdesk_tui.desk import outbox
 from helpdesk_tui.mail.ingest import ACK_KIND
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
 from helpdesk_tui.mail.settings import MailSettings, Security, SmtpSettings
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Message, Outbox, OutboxStatus, Ticket, utcnow
+from helpdesk_tui.storage.models import Outbox, OutboxStatus, Ticket, utcnow
 
 log = logging.getLogger(__name__)
-
-SENDING = "sending"
-"""A row claimed for delivery; found at start-up, it was interrupted and is sent again."""
 
 HUMAN_KINDS = frozenset({"reply"})
 """Outbox kinds an agent wrote; every other kind is automatic mail."""
@@ -88,31 +84,7 @@ class OutboxSender:
     def claim(self, now: datetime, limit: int = 50) -> list[int]:
         """Mark due rows ``sending`` (with their Message-ID) in one committed transaction."""
         with self.db.write() as session:
-            rows = session.exec(
-                select(Outbox)
-                .where(
-                    or_(
-                        col(Outbox.status) == OutboxStatus.PENDING,
-                        col(Outbox.status) == SENDING,
-                    ),
-                    col(Outbox.next_attempt_at) <= now,
-                )
-                .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).all()
-            for row in rows:
-                if row.email_message_id is None:
-                    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
-                    row.email_message_id = self.signer.new(ticket.number if ticket else None)
-                    entry = session.get(Message, row.message_id) if row.message_id else None
-                    if entry is not None and entry.email_message_id is None:
-                        entry.email_message_id = row.email_message_id
-                        session.add(entry)
-                row.status = SENDING
-                row.attempts += 1
-                session.add(row)
-            return [row.id for row in rows if row.id is not None]
+            return outbox.claim_due(session, now, self.signer.new, limit=limit)
 
     # -- sending -------------------------------------------------------------------------
 
@@ -133,7 +105,7 @@ class OutboxSender:
             for outbox_id in ids:
                 outcome = await self._send_one(client, outbox_id)
                 sent += outcome == OutboxStatus.SENT
-                retrying += outcome == OutboxStatus.PENDING
+                retrying += outcome == OutboxStatus.RETRYING
                 failed += outcome == OutboxStatus.FAILED
         finally:
             try:
@@ -159,7 +131,7 @@ class OutboxSender:
     async def _send_one(self, client: aiosmtplib.SMTP, outbox_id: int) -> str:
         with self.db.read() as session:
             row = session.get(Outbox, outbox_id)
-            if row is None or row.status != SENDING:
+            if row is None or row.status != OutboxStatus.SENDING:
                 return ""
             ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
         try:
@@ -214,24 +186,25 @@ class OutboxSender:
     ) -> str:
         now = utcnow()
         with self.db.write() as session:
-            row = session.get(Outbox, outbox_id)
-            if row is None:
-                return ""
             if sent:
-                row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, reason
-            elif final or row.attempts >= self.mail.send_attempts:
-                row.status, row.last_error = OutboxStatus.FAILED, reason
-                log.warning("outbox %s failed after %s tries: %s", outbox_id, row.attempts, reason)
-            else:
-                row.status, row.last_error = OutboxStatus.PENDING, reason
-                row.next_attempt_at = now + self.backoff(row.attempts)
-            session.add(row)
-            return row.status
+                return outbox.record_sent(session, outbox_id, note=reason, now=now)
+            status = outbox.record_failure(
+                session,
+                outbox_id,
+                reason or "unknown error",
+                final=final,
+                max_attempts=self.mail.send_attempts,
+                backoff=self.backoff,
+                now=now,
+            )
+        if status == OutboxStatus.FAILED:
+            log.warning("outbox %s failed: %s", outbox_id, reason)
+        return status
 
     def _record_all(self, ids: Sequence[int], reason: str, *, final: bool) -> SendReport:
         outcomes = [self._record(outbox_id, reason, final=final) for outbox_id in ids]
         return SendReport(
-            retrying=outcomes.count(OutboxStatus.PENDING),
+            retrying=outcomes.count(OutboxStatus.RETRYING),
             failed=outcomes.count(OutboxStatus.FAILED),
         )
 

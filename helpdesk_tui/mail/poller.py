@@ -3,7 +3,8 @@
 Order is what keeps mail from being lost or doubled:
 
 1. Fetch a batch of UIDs above the folder's ``last_uid`` with ``BODY.PEEK[]`` (the server
-   marks nothing).
+   marks nothing). A batch is at most ``batch_size`` messages and ``batch_bytes`` bytes
+   (by ``RFC822.SIZE``, asked first); one message over the byte budget comes alone.
 2. Ingest them and advance ``last_uid`` in one database transaction.
 3. After the commit, flag them ``\\Seen`` and move them to the processed folder (MOVE, or
    COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it).
@@ -52,6 +53,10 @@ log = logging.getLogger(__name__)
 SEEN = b"\\Seen"
 DELETED = b"\\Deleted"
 _IDLE_CHECK_SECONDS = 1.0
+_SHARED_PARSE_BYTES = 8 * 1024 * 1024
+"""Batches up to this size are parsed by both threads at once; bigger ones by the reader
+alone, one message at a time: parsing holds several times a message's size while it runs
+(the standard library's parser), so two big messages parsed at once double the peak."""
 _NEW_MAIL = frozenset({b"EXISTS", b"RECENT"})
 
 
@@ -195,8 +200,9 @@ class MailboxPoller:
                     outcomes = outcomes_by_uid(session, self.name, uidvalidity, leftover)
                 self._finish(client, leftover, outcomes)
         committed = 0
+        budget = self.mail.batch_bytes
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{self.name}") as reader:
-            fetched = self._fetch(client, last_uid, uidvalidity)
+            fetched = self._fetch(client, last_uid, uidvalidity, budget)
             reading = self._read(reader, fetched)
             while fetched is not None and reading is not None:
                 self._check_lease()
@@ -205,7 +211,8 @@ class MailboxPoller:
                 # The next batch is fetched now and parsed while this one commits and moves:
                 # both are mostly waits (on SQLite, on the IMAP server), so the parsing
                 # thread does not slow the database work down by competing for the GIL.
-                fetched = self._fetch(client, batch[-1], uidvalidity)
+                # It gets only the bytes this batch leaves of the budget, or waits.
+                ahead = self._fetch(client, batch[-1], uidvalidity, budget - fetched.size)
                 with self.db.write() as session:
                     results = ingest_batch(session, messages, self.config)
                     outcomes = {
@@ -213,22 +220,46 @@ class MailboxPoller:
                         for message, result in zip(messages, results, strict=True)
                         if message.source is not None
                     }
+                    # This batch's raw and parsed copies go before the next one is parsed.
+                    del messages, results
+                    reading.release()
                     advance(session, self.name, self.box.folder, batch[-1])
                     record_poll(session, self.name, self.box.folder, backlog=backlog)
-                    reading = self._read(reader, fetched)
+                    reading = self._read(reader, ahead)
                 committed += len(outcomes)
                 self.imported += len(outcomes)
                 self._finish(client, [uid for uid in batch if uid in outcomes], outcomes)
+                fetched = ahead
+                if fetched is not None and reading is None:  # did not fit beside this batch
+                    fetched = self._fetch(client, batch[-1], uidvalidity, budget)
+                    reading = self._read(reader, fetched)
         with self.db.write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
 
-    def _fetch(self, client: IMAPClient, after_uid: int, uidvalidity: int) -> _Fetched | None:
-        """The next batch above ``after_uid`` (``BODY.PEEK[]`` marks nothing on the server)."""
+    def _fetch(
+        self, client: IMAPClient, after_uid: int, uidvalidity: int, budget: int
+    ) -> _Fetched | None:
+        """The next batch above ``after_uid`` within ``budget`` bytes; None when there is no
+        new mail. With less budget left than the first message needs, an empty batch
+        ("later") unless the budget is the whole one: then that message comes alone.
+        ``BODY.PEEK[]`` marks nothing on the server.
+        """
         new = sorted(uid for uid in client.search(["UID", f"{after_uid + 1}:*"]) if uid > after_uid)
-        batch = new[: self.mail.batch_size]
-        if not batch:
+        candidates = new[: self.mail.batch_size]
+        if not candidates:
             return None
+        sizes = client.fetch(candidates, ["RFC822.SIZE"])
+        batch: list[int] = []
+        total = 0
+        for uid in candidates:
+            size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+            if total + size > budget and (batch or budget < self.mail.batch_bytes):
+                break
+            batch.append(uid)
+            total += size
+        if not batch:
+            return _Fetched([], len(new), [], 0)
         fetched = client.fetch(batch, ["BODY.PEEK[]"])
         # A UID missing from the answer was expunged by someone else since the search.
         raws = [
@@ -236,13 +267,19 @@ class MailboxPoller:
             for uid in batch
             if (raw := fetched.get(uid, {}).get(b"BODY[]")) is not None
         ]
-        return _Fetched(batch, len(new) - len(batch), raws)
+        del fetched
+        return _Fetched(batch, len(new) - len(batch), raws, total)
 
     def _read(self, reader: ThreadPoolExecutor, fetched: _Fetched | None) -> _Reading | None:
-        """Start parsing a fetched batch in the reader thread (parsing needs no database)."""
-        if fetched is None:
+        """Start parsing a fetched batch in the reader thread (parsing needs no database).
+
+        The reading takes the raw messages over (the batch keeps no second reference).
+        None for no batch, or one put off for lack of budget.
+        """
+        if fetched is None or not fetched.uids:
             return None
-        reading = _Reading(fetched.raws, self.config)
+        reading = _Reading(fetched.raws, self.config, shared=fetched.size <= _SHARED_PARSE_BYTES)
+        fetched.raws = []
         reading.started = reader.submit(reading.work)
         return reading
 
@@ -320,13 +357,17 @@ def _arrived_before_idle(client: IMAPClient) -> bool:
     return bool(found)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Fetched:
     uids: list[int]
-    """The batch's UIDs, as searched (some may have been expunged since)."""
+    """The batch's UIDs, as searched (some may have been expunged since); empty when the
+    batch was put off because it did not fit in the byte budget left."""
     backlog: int
     """New messages behind this batch."""
     raws: list[tuple[bytes, Source]]
+    """Until :meth:`MailboxPoller._read` hands them to a :class:`_Reading`."""
+    size: int
+    """Bytes the batch takes (by ``RFC822.SIZE``)."""
 
 
 class _Reading:
@@ -334,12 +375,16 @@ class _Reading:
     the poller itself as well, for what is left when it needs the batch.
 
     Each message is claimed under a lock by whichever thread gets to it first, so the
-    poller never sits idle waiting for the reader.
+    poller never sits idle waiting for the reader. A big batch (not ``shared``) is left to
+    the reader, so that only one message is being parsed at a time.
     """
 
-    def __init__(self, raws: Sequence[tuple[bytes, Source]], config: IngestConfig) -> None:
+    def __init__(
+        self, raws: list[tuple[bytes, Source]], config: IngestConfig, *, shared: bool
+    ) -> None:
         self._raws = raws
         self._config = config
+        self._shared = shared
         self._read: list[ReadMessage | None] = [None] * len(raws)
         self._next = 0
         self._lock = threading.Lock()
@@ -357,12 +402,18 @@ class _Reading:
 
     def result(self) -> list[ReadMessage]:
         """Every message read, in order (helping with the rest, then waiting for the reader)."""
-        self.work()
+        if self._shared:
+            self.work()
         if self.started is not None:
             self.started.result()
         done = [message for message in self._read if message is not None]
         assert len(done) == len(self._raws)
         return done
+
+    def release(self) -> None:
+        """Drop the raw and parsed messages (once ingested), keeping none alive by accident."""
+        self._raws = []
+        self._read = []
 
 
 class _Connection:

@@ -2,8 +2,9 @@
 
 The same object runs headless (``helpdesk mail run``) and inside the TUI: every terminal
 may start one, and the database leases make sure exactly one poller per mailbox and one
-outbox sender work at any time. The others wait and take over within ``lease_seconds`` of
-the holder's death.
+outbox sender work at any time. The others wait and take over at their next try (every
+few seconds) when the holder's process on this host is gone, or within ``lease_seconds``
+of a holder on another host going silent.
 """
 
 from __future__ import annotations
@@ -18,16 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from helpdesk_tui.desk import quarantine, spam
+from helpdesk_tui.desk import outbox, quarantine, spam
 from helpdesk_tui.desk.leases import current_holder
-from helpdesk_tui.desk.mailstate import FolderStatus, folder_statuses, outbox_counts
+from helpdesk_tui.desk.mailstate import FolderStatus, folder_statuses
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.lease_keeper import LeaseKeeper
-from helpdesk_tui.mail.outbox_sender import SENDING, OutboxSender
+from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.poller import MailboxPoller
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class MailStatus:
     """Messages in quarantine, waiting for someone to look (and retry)."""
     spam: int = 0
     """Messages held as spam, not released."""
+    undelivered: list[outbox.Delivery] = field(default_factory=list)
+    """Outgoing mail not getting through (failed, bounced, retrying), with the reasons."""
 
     @property
     def backlog(self) -> int:
@@ -71,7 +73,12 @@ class MailStatus:
 
     @property
     def outbox_backlog(self) -> int:
-        return self.outbox.get(OutboxStatus.PENDING, 0) + self.outbox.get(SENDING, 0)
+        return sum(self.outbox.get(status, 0) for status in outbox.DUE)
+
+    @property
+    def undelivered_count(self) -> int:
+        """Outgoing mail given up or bounced: someone should look (and re-send)."""
+        return sum(self.outbox.get(status, 0) for status in outbox.UNDELIVERED)
 
     @property
     def last_error(self) -> str | None:
@@ -93,7 +100,8 @@ def read_status(
     names = [poller_lease(name) for name in mail.mailboxes] + [OUTBOX_LEASE]
     with db.read() as session:
         folders = folder_statuses(session)
-        counts = outbox_counts(session)
+        counts = outbox.counts(session)
+        undelivered = outbox.undelivered(session)
         leases = []
         for name in names:
             lease = current_holder(session, name)
@@ -104,7 +112,7 @@ def read_status(
             )
         held = quarantine.count_held(session)
         spam_held = spam.count_held(session)
-    return MailStatus(folders, counts, leases, running_here or [], held, spam_held)
+    return MailStatus(folders, counts, leases, running_here or [], held, spam_held, undelivered)
 
 
 class MailService:

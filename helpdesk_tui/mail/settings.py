@@ -132,14 +132,19 @@ class MailSettings(BaseModel):
     idle_restart: float = Field(default=540.0, gt=0, le=600)
     """Seconds after which IDLE is re-issued (servers drop it after 30 minutes)."""
     batch_size: int = Field(default=50, ge=1, le=1000)
-    """Messages fetched and imported per database transaction."""
+    """Messages fetched and imported per database transaction (at most)."""
+    batch_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    """Bytes of mail fetched per batch (at most; with the next batch read ahead counted in):
+    memory follows the bytes in flight, not the number of messages. A single message larger
+    than this is imported alone."""
     reconnect_max: float = Field(default=60.0, gt=0)
     """Longest wait between reconnection attempts (the wait doubles up to this)."""
     run_in_tui: bool = True
     """Each terminal runs the poller and sender too (the leases let one of them work); set
     false to leave mail to ``helpdesk mail run`` alone."""
     lease_seconds: float = Field(default=60.0, ge=2)
-    """How long a dead poller or sender blocks another from taking over."""
+    """How long a silent poller or sender on another host blocks others from taking over
+    (one on this host whose process is gone is replaced at once)."""
     outbox_interval: float = Field(default=5.0, gt=0)
     """Seconds between looks at the outbox for mail due to be sent."""
     send_attempts: int = Field(default=8, ge=1)

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from helpdesk_tui.mail_link import MailLink
 
 
+UNDELIVERED_SHOWN = 5
+"""Mail that did not get through, listed under the outbox (``helpdesk mail status``: all)."""
+
+
 def mail_state(link: MailLink, now: datetime) -> Text:
     """Each mailbox folder, the outbox and who runs what, one line each."""
     text = Text()
@@ -63,6 +67,13 @@ def mail_state(link: MailLink, now: datetime) -> Text:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(status.outbox.items())) or "empty"
     text.append("Outbox", "bold")
     text.append(f"  {counts}\n")
+    for delivery in status.undelivered[:UNDELIVERED_SHOWN]:
+        ticket = f"#{delivery.ticket_number} " if delivery.ticket_number is not None else ""
+        text.append(f"  mail {delivery.id} {ticket}{delivery.kind} to ")
+        text.append_text(plain(delivery.to))
+        text.append(": ")
+        text.append_text(plain(delivery.describe()))
+        text.append("\n")
     text.append("Runs", "bold")
     for lease in status.leases:
         here = " (this terminal)" if lease.name in status.running_here else ""

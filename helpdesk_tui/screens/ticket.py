@@ -29,7 +29,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.desk import fields, presence, relations
+from helpdesk_tui.desk import fields, outbox, presence, relations
 from helpdesk_tui.desk.activity import Arrival, Watermark, since
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import list_agents, list_teams
@@ -101,6 +101,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("merge", "M", "Merge", "Merge this ticket into another one"),
     Action("link", "l", "Link", "Link another ticket as related"),
     Action("save_attachment", "d", "Save file", "Save an attachment to a file"),
+    Action("resend", "R", "Resend", "Send this ticket's failed or bounced mail again"),
     Action("next", "right_square_bracket", "Next", "Next ticket in the queue", show=True),
     Action("previous", "left_square_bracket", "Prev", "Previous ticket in the queue"),
     Action("take_next", "x", "Take next", "Take the most urgent unassigned ticket of my teams"),
@@ -628,6 +629,29 @@ class TicketScreen(DeskScreen):
 
     def action_reload(self) -> None:
         self.reload()
+
+    # -- mail that did not get through -------------------------------------------------------
+
+    def action_resend(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        undelivered = [d for d in view.detail.outgoing if d.resendable]
+        if not undelivered:
+            self.notify(f"#{self.number} has no failed or bounced mail", timeout=3)
+            return
+
+        def resend(outbox_id: str) -> None:
+            self._change(
+                f"Mail {outbox_id} of #{self.number} queued to send again",
+                lambda s, a, _n, _v: outbox.resend(s, a, int(outbox_id)),
+            )
+
+        if len(undelivered) == 1:
+            resend(str(undelivered[0].id))
+            return
+        picks = [Pick(str(d.id), f"{d.kind} to {d.to}", d.describe()) for d in undelivered]
+        self._pick_then(PickScreen(f"Send mail of #{self.number} again", picks), resend)
 
     # -- attachments --------------------------------------------------------------------------
 

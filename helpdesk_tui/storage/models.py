@@ -81,9 +81,20 @@ class Role(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    PENDING = "pending"
+    """The life of one outgoing mail; ``desk/outbox.py`` owns every move between these."""
+
+    QUEUED = "queued"
+    """Written, never tried."""
+    SENDING = "sending"
+    """Claimed by the sender; found at start-up, it was interrupted and is sent again."""
     SENT = "sent"
+    """The server accepted it."""
+    RETRYING = "retrying"
+    """A try failed for now (``last_error``); tried again at ``next_attempt_at``."""
     FAILED = "failed"
+    """Given up: refused for good, or out of tries (``last_error`` says why)."""
+    BOUNCED = "bounced"
+    """Accepted, then returned by a delivery report (``dsn_status``, ``dsn_diagnostic``)."""
 
 
 class Activity(StrEnum):
@@ -330,12 +341,17 @@ class Outbox(SQLModel, table=True):
     in_reply_to: str | None = Field(default=None, sa_column=Column(String(998)))
     references: str | None = Field(default=None, sa_column=Column(Text))
     email_message_id: str | None = Field(default=None, sa_column=Column(String(998)))
-    status: str = Field(default=OutboxStatus.PENDING, sa_column=Column(String(10), nullable=False))
+    status: str = Field(default=OutboxStatus.QUEUED, sa_column=Column(String(10), nullable=False))
     attempts: int = Field(default=0, nullable=False)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    dsn_status: str | None = Field(default=None, sa_column=Column(String(20)))
+    """A bounce's ``Status`` (``5.1.1``)."""
+    dsn_diagnostic: str | None = Field(default=None, sa_column=Column(Text))
+    """A bounce's ``Diagnostic-Code`` (``smtp; 550 5.1.1 no such user``)."""
+    bounced_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Presence(SQLModel, table=True):
@@ -366,3 +382,6 @@ class Lease(SQLModel, table=True):
     holder: str = Field(sa_column=Column(String(200), nullable=False))
     acquired_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     expires_at: datetime = Field(sa_column=_ts())
+    host: str | None = Field(default=None, sa_column=Column(String(255)))
+    """The holder's host name: on the same host, a dead ``pid`` frees the lease at once."""
+    pid: int | None = Field(default=None)

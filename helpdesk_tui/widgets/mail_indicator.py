@@ -48,7 +48,7 @@ def mail_summary(link: MailLink, now: datetime) -> Text:
     parts += [
         f"{inbox} waiting in the inbox" if inbox else "",
         f"{status.outbox_backlog} to send" if status.outbox_backlog else "",
-        f"{status.outbox.get('failed', 0)} failed" if status.outbox.get("failed") else "",
+        f"{status.undelivered_count} not delivered" if status.undelivered_count else "",
         f"{status.quarantined} in quarantine" if status.quarantined else "",
         f"{status.spam} spam" if status.spam else "",
     ]
@@ -63,7 +63,7 @@ def needs_attention(link: MailLink) -> bool:
     status = link.status
     if status is None:
         return bool(link.problem or link.read_error)
-    return bool(status.last_error or status.outbox.get("failed") or status.quarantined)
+    return bool(status.last_error or status.undelivered_count or status.quarantined)
 
 
 class MailIndicator(Static):

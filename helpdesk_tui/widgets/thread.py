@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
+from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.ticket_view import Entry
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.storage.models import MessageKind
@@ -43,18 +44,29 @@ def _delivery(entry: Entry, now: datetime) -> Text | None:
     delivery = entry.delivery
     if delivery is None:
         return None
-    if delivery.status == "failed":
+    if delivery.status == OutboxStatus.FAILED:
         return Text.assemble(
-            ("✗ Not delivered: ", "bold"), plain(delivery.last_error or "no reason given", "bold")
+            (f"✗ Not delivered after {delivery.attempts} tries: ", "bold"),
+            plain(delivery.last_error or "no reason given", "bold"),
+            (" · R re-sends", "dim"),
         )
-    if delivery.status == "sent" and delivery.sent_at is not None:
+    if delivery.status == OutboxStatus.BOUNCED:
+        reason = " ".join(filter(None, (delivery.dsn_status, delivery.dsn_diagnostic)))
+        return Text.assemble(
+            ("✗ Bounced: ", "bold"),
+            plain(reason or "no reason given", "bold"),
+            (" · R re-sends", "dim"),
+        )
+    if delivery.status == OutboxStatus.SENT and delivery.sent_at is not None:
         return Text(f"✓ Sent {timefmt.relative(delivery.sent_at, now)}", "dim")
-    if delivery.attempts and delivery.last_error:
+    if delivery.status == OutboxStatus.RETRYING:
         return Text.assemble(
-            (f"… Not sent yet, {delivery.attempts} tries: ", "dim"),
-            plain(delivery.last_error, "dim"),
+            (f"… Retrying, {delivery.attempts} tries so far: ", "dim"),
+            plain(delivery.last_error or "?", "dim"),
         )
-    return Text("… Queued to send" if delivery.status == "pending" else "… Sending", "dim")
+    return Text(
+        "… Queued to send" if delivery.status == OutboxStatus.QUEUED else "… Sending", "dim"
+    )
 
 
 def _split_reply() -> Splitter | None:
@@ -100,7 +112,7 @@ def render_entry(entry: Entry, now: datetime, *, unfold: bool, split: Splitter |
 
 def entry_classes(entry: Entry) -> str:
     """CSS classes of an entry's view: its kind, and ``-failed`` for undelivered mail."""
-    failed = entry.delivery is not None and entry.delivery.status == "failed"
+    failed = entry.delivery is not None and entry.delivery.resendable
     return f"-{entry.kind}" + (" -failed" if failed else "")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from helpdesk_tui.cli import main
 from helpdesk_tui.config import user_config_file
+from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.poller import MailboxPoller
 from helpdesk_tui.storage.database import Database
 from tests.cli.conftest import Invoke, lines, one_error_line, write_toml
@@ -176,7 +178,7 @@ def test_status_quarantine_and_spam(
     status = invoke("mail", "status")
     assert status.exit_code == 0, status.stderr
     assert "support/INBOX: last poll" in status.stdout and "backlog 0" in status.stdout
-    assert "outbox: 1 pending" in status.stdout
+    assert "outbox: 1 queued" in status.stdout
     assert "held: 1 in quarantine, 1 as spam" in status.stdout
     data = json.loads(invoke("mail", "status", "--json").stdout)
     assert data["backlog"] == 1 and data["folders"][0]["last_uid"] == 3
@@ -204,6 +206,52 @@ def test_status_quarantine_and_spam(
     again = invoke("mail", "spam", "release", spam_id)
     assert "released already" in one_error_line(again.stderr)
     assert invoke("mail", "spam", "list").stdout.strip() == "no spam held"
+
+
+def test_undelivered_mail_is_listed_with_the_reason_and_resent(
+    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    url = configure(tmp_path, dovecot, smtp_server)
+    settings = server_settings(dovecot, smtp_server)
+    assert invoke("db", "upgrade").exit_code == 0
+    assert invoke("ticket", "new", "--subject", "VPN", "--from", "ann@example.org", "--body", "x")
+    assert invoke("ticket", "reply", "1", "--body", "Try again now.").exit_code == 0
+    smtp_server.respond_with = "550 5.1.1 <ann@example.org>: no such user"
+    db = Database(url)
+    try:
+        worker = OutboxSender(db, settings, config_for(settings).signer)
+        assert asyncio.run(worker.send_due()).failed == 1
+        why = "failed after 1 try: 550 5.1.1 <ann@example.org>: no such user"
+
+        status = invoke("mail", "status")
+        assert status.exit_code == 0, status.stderr
+        assert "outbox: 1 failed" in status.stdout
+        assert f"  mail 1 #1 reply to ann@example.org: {why}" in lines(status.stdout)
+        data = json.loads(invoke("mail", "status", "--json").stdout)
+        [failed] = data["undelivered"]
+        assert (failed["id"], failed["status"], failed["attempts"]) == (1, "failed", 1)
+
+        shown = invoke("ticket", "show", "1")
+        assert f"   [mail 1: {why}]" in shown.stdout.splitlines()
+        assert f"mail 1 reply to ann@example.org: {why}" in shown.stdout.splitlines()
+
+        resent = invoke("mail", "resend", "1")
+        assert resent.exit_code == 0, resent.stderr
+        assert resent.stdout.startswith("mail 1 #1 reply to ann@example.org: queued;")
+        again = invoke("mail", "resend", "1")
+        assert "only failed or bounced mail is re-sent" in one_error_line(again.stderr)
+
+        smtp_server.respond_with = None
+        assert asyncio.run(worker.send_due()).sent == 1
+    finally:
+        db.dispose()
+    [ticket] = json.loads(invoke("ticket", "show", "1", "--json").stdout)
+    [outgoing] = ticket["outgoing"]
+    assert (outgoing["status"], outgoing["resendable"]) == ("sent", False)
+    assert ticket["messages"][-1]["mail"] == 1
+    [event] = [e for e in ticket["history"] if e["kind"] == "resent"]
+    assert (event["old"], event["new"]) == ("failed", "queued")
+    assert "not delivered" not in invoke("mail", "status").stdout
 
 
 def test_mail_commands_refuse_without_configuration(invoke: Invoke, use_db: str) -> None:

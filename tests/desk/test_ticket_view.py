@@ -75,7 +75,7 @@ def test_each_reply_carries_how_its_email_went(db: Database, admin: Actor) -> No
     with db.read() as s:
         view = load_view(s, number)
     by_body = {e.body: e.delivery for e in view.entries}
-    assert by_body["Open the tray."] is not None and by_body["Open the tray."].status == "pending"
+    assert by_body["Open the tray."] is not None and by_body["Open the tray."].status == "queued"
     failed = by_body["Did it help?"]
     assert failed is not None and (failed.status, failed.last_error) == (
         "failed",

@@ -11,10 +11,11 @@ from sqlalchemy import update
 
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.mailstate import deliveries
+from helpdesk_tui.desk.outbox import resend
+from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.mail.message_ids import Origin
-from helpdesk_tui.mail.outbox_sender import SENDING, OutboxSender
+from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.storage.database import Database
@@ -92,7 +93,7 @@ def test_smtp_down_means_retries_with_backoff_then_exactly_one_delivery(
     report = asyncio.run(worker.send_due())
     [row] = outbox(db)
     assert report.retrying == 1
-    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    assert (row.status, row.attempts) == (OutboxStatus.RETRYING, 1)
     assert "SMTP" in (row.last_error or "") and row.next_attempt_at > utcnow()
     first_id = row.email_message_id
     assert asyncio.run(worker.send_due()).retrying == 0, "not due again before the backoff"
@@ -121,7 +122,7 @@ def test_a_permanent_refusal_fails_at_once_with_the_servers_reason(
     assert report.failed == 1 and row.status == OutboxStatus.FAILED
     assert row.last_error == "554 5.7.1 Message rejected as spam"
     with db.read() as session:
-        [delivery] = deliveries(session, row.ticket_id or 0).values()
+        [delivery] = ticket_detail(session, number).deliveries.values()
     assert (delivery.status, delivery.last_error) == ("failed", row.last_error), (
         "what the ticket screen shows on the reply"
     )
@@ -140,8 +141,43 @@ def test_temporary_refusals_fail_after_the_last_try(
 
     [row] = outbox(db)
     assert (row.status, row.attempts) == (OutboxStatus.FAILED, 3)
-    assert row.last_error == "451 4.3.0 Mailbox temporarily unavailable"
+    assert row.last_error == "gave up: 451 4.3.0 Mailbox temporarily unavailable"
     assert smtp_server.messages == []
+
+
+def test_mail_given_up_after_eight_tries_is_resent_and_delivered(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    """The default schedule: eight tries over about an hour, then an agent re-sends it."""
+    settings = smtp_settings(smtp_server, ack_enabled=False, send_attempts=8)
+    settings = settings.model_copy(update={"retry_base": 30.0, "retry_max": 3600.0})
+    number, _ = new_ticket_with_reply(db, settings, admin)
+    smtp_server.respond_with = "451 4.3.0 Mailbox temporarily unavailable"
+    worker = sender(db, settings)
+    later = utcnow().replace(year=2100)  # every retry is due
+    for _ in range(7):
+        asyncio.run(worker.send_due(now=later))
+    assert outbox(db)[0].status == OutboxStatus.RETRYING
+    asyncio.run(worker.send_due(now=later))
+    [row] = outbox(db)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 8)
+    waited = sum(worker.backoff(attempt).total_seconds() for attempt in range(1, 8))
+    assert 60 * 60 <= waited <= 64 * 60, "eight tries span about 63 minutes"
+    assert asyncio.run(worker.send_due(now=later)).sent == 0, "given up: no ninth try"
+
+    with db.write() as session:
+        again = resend(session, admin, row.id or 0)
+    assert (again.status, again.attempts, again.last_error) == (OutboxStatus.QUEUED, 0, None)
+    smtp_server.respond_with = None
+    assert asyncio.run(worker.send_due()).sent == 1
+    [mail] = smtp_server.wait_for(1)
+    assert parsed(mail.raw)["Message-ID"] == row.email_message_id, "the same Message-ID"
+    [row] = outbox(db)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
+    with db.read() as session:
+        detail = ticket_detail(session, number)
+    [event] = [e for e in detail.events if e.kind == "resent"]
+    assert (event.actor, event.old_value, event.new_value) == (admin.name, "failed", "queued")
 
 
 def test_a_row_interrupted_while_sending_is_sent_after_a_restart(
@@ -152,7 +188,7 @@ def test_a_row_interrupted_while_sending_is_sent_after_a_restart(
     # The previous sender claimed the row (Message-ID made, marked sending) and died.
     sender(db, settings).claim(utcnow())
     [claimed] = outbox(db)
-    assert claimed.status == SENDING
+    assert claimed.status == OutboxStatus.SENDING
 
     report = asyncio.run(sender(db, settings).send_due())
 
@@ -194,10 +230,10 @@ def test_service_sends_a_reply_queued_while_smtp_was_down_exactly_once(
             thread.reply(session, admin, number, body="We are on it.")
         # A claimed attempt shows as "sending" until its failure is recorded: wait for that.
         wait_until(
-            lambda: outbox(db)[0].attempts >= 2 and outbox(db)[0].status != "sending",
+            lambda: outbox(db)[0].attempts >= 2 and outbox(db)[0].status != OutboxStatus.SENDING,
             what="retries while SMTP is down",
         )
-        assert outbox(db)[0].status == OutboxStatus.PENDING
+        assert outbox(db)[0].status == OutboxStatus.RETRYING
         smtp_server.start()
         wait_until(lambda: outbox(db)[0].status == OutboxStatus.SENT, what="sent after restart")
         [mail] = smtp_server.wait_for(1)

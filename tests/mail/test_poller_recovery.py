@@ -16,10 +16,10 @@ from sqlmodel import func, select
 
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.desk.agents import add_agent
-from helpdesk_tui.mail.service import MailService
+from helpdesk_tui.mail.service import OUTBOX_LEASE, MailService, poller_lease
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
-from helpdesk_tui.storage.models import Message, Ticket
+from helpdesk_tui.storage.models import Lease, Message, Ticket
 
 from .mailbuild import (
     DESK,
@@ -29,7 +29,7 @@ from .mailbuild import (
     sqlite_database,
     tickets,
 )
-from .servers import DovecotServer, ImapAccount
+from .servers import DovecotServer, ImapAccount, SmtpServer
 from .test_poller import append_all, wait_until
 
 pytestmark = pytest.mark.slow
@@ -45,20 +45,27 @@ def count(db: Database, what: type) -> int:
         return int(session.exec(select(func.count()).select_from(what)).one())
 
 
-def write_config(config_dir: Path, db: Database, dovecot: ImapAccount) -> None:
+def write_config(
+    config_dir: Path,
+    db: Database,
+    dovecot: ImapAccount,
+    *,
+    lease_seconds: float = 2,
+    smtp: SmtpServer | None = None,
+) -> None:
     config_dir.mkdir(parents=True, exist_ok=True)
     path = config_dir / "config.toml"
-    path.write_text(
-        f"""\
+    text = f"""\
 database_url = "{db.url}"
 
 [mail]
 addresses = ["{DESK}"]
 message_id_secret = "{SECRET}"
 batch_size = 10
-lease_seconds = 2
+lease_seconds = {lease_seconds}
 reconnect_max = 1
 poll_interval = 1
+outbox_interval = 0.2
 
 [mail.mailboxes.support]
 host = "{dovecot.host}"
@@ -67,7 +74,14 @@ security = "none"
 user = "{dovecot.user}"
 password = "{dovecot.password}"
 """
-    )
+    if smtp is not None:
+        text += f"""
+[mail.smtp]
+host = "{smtp.host}"
+port = {smtp.port}
+security = "none"
+"""
+    path.write_text(text)
     path.chmod(0o600)
 
 
@@ -123,6 +137,58 @@ def test_sigkill_mid_batch_then_restart_imports_every_message_exactly_once(
     assert sorted(set(outcomes)) == [Outcome.TICKET] and len(outcomes) == 200
     assert dovecot.list_uids("INBOX") == []
     assert len(dovecot.list_uids("Processed")) == 200, "every message moved, none copied twice"
+
+
+def leases_of(db: Database, pid: int) -> dict[str, Lease]:
+    """The leases a process holds, by name."""
+    with db.read() as session:
+        rows = session.exec(select(Lease).where(Lease.pid == pid)).all()
+    return {row.name: row for row in rows}
+
+
+def test_a_restart_after_sigkill_takes_the_leases_at_once_and_works(
+    sqlite_db: Database, dovecot: ImapAccount, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """The dead holder's leases run for a minute; the restarted process does not wait it out."""
+    names = {poller_lease("support"), OUTBOX_LEASE}
+    config_dir = tmp_path / "run-config"
+    write_config(config_dir, sqlite_db, dovecot, lease_seconds=60, smtp=smtp_server)
+    with sqlite_db.write() as session:  # ``helpdesk mail run`` is for agents
+        add_agent(session, None, os_login(), name="Mail service")
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = start_mail_run(config_dir, first_log)
+    try:
+        wait_until(lambda: set(leases_of(sqlite_db, first.pid)) == names, timeout=60, what="run")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    killed = leases_of(sqlite_db, first.pid)
+    append_all(dovecot, [email(subject="Arrived while nobody ran")])
+
+    second = start_mail_run(config_dir, second_log)
+    try:
+        wait_until(
+            lambda: set(leases_of(sqlite_db, second.pid)) == names,
+            timeout=30,
+            what=f"the leases taken over (log: {second_log})",
+        )
+        taken = leases_of(sqlite_db, second.pid)
+        wait_until(lambda: len(smtp_server.messages) == 1, timeout=30, what="acknowledged")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0, second_log.read_text()[-3000:]
+
+    log = second_log.read_text()
+    for name in names:
+        # No wall clock: the new holder's lease started before the dead one's would have ended,
+        # and the new process says why it could take it.
+        assert taken[name].acquired_at < killed[name].expires_at, name
+        reason = (
+            f"took lease {name} as {taken[name].holder} (dead holder from {killed[name].holder})"
+        )
+        assert reason in log, log[-3000:]
+    [ticket] = tickets(sqlite_db)
+    assert ticket.subject == "Arrived while nobody ran"
 
 
 def deliver_while_down(server: DovecotServer, account: ImapAccount, raw: bytes) -> None:

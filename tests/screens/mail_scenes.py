@@ -13,7 +13,7 @@ import time_machine
 from sqlmodel import col, select
 
 from helpdesk_tui.config import Settings
-from helpdesk_tui.desk import quarantine, thread
+from helpdesk_tui.desk import outbox, quarantine, thread
 from helpdesk_tui.desk.mailstate import record_poll
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
 from helpdesk_tui.mail.settings import MailboxSettings, MailSettings
@@ -28,6 +28,8 @@ HOSTILE_SUBJECT = "[bold red]Pay now[/] \x1b]52;c;aGVsbG8=\x07invoice"
 BAD_DAY = "could not be processed: RuntimeError: the ticket store is having a bad day"
 IMAP_ERROR = "cannot connect to imap.example.com:993: Connection refused"
 REJECTED = "550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown"
+BOUNCE_ID = "<bounced.1@desk.test>"
+BOUNCE_DIAGNOSTIC = "smtp; 550 5.1.1 <ben@example.com>: User unknown"
 
 
 def desk_mail(**overrides: object) -> MailSettings:
@@ -103,4 +105,25 @@ def failed_reply(desk: DeskData) -> int:
             else:
                 row.status, row.attempts, row.last_error = "failed", 8, REJECTED
             session.add(row)
+    return number
+
+
+def bounced_reply(desk: DeskData) -> int:
+    """The VPN ticket with one reply the server accepted and a delivery report returned."""
+    number = desk.numbers["vpn"]
+    with _at(30), desk.db.write() as session:
+        reply = thread.reply(session, desk.ada, number, body="Please try the other gateway.")
+    with desk.db.write() as session:
+        row = session.exec(select(Outbox).where(col(Outbox.message_id) == reply.id)).one()
+        row.status, row.attempts, row.email_message_id = "sent", 1, BOUNCE_ID
+        row.sent_at = FROZEN_NOW - timedelta(minutes=29)
+        session.add(row)
+        session.flush()
+        outbox.record_bounce(
+            session,
+            BOUNCE_ID,
+            dsn_status="5.1.1",
+            diagnostic=BOUNCE_DIAGNOSTIC,
+            now=FROZEN_NOW - timedelta(minutes=25),
+        )
     return number

@@ -12,13 +12,17 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import quarantine, spam, thread
 from helpdesk_tui.screens.held_mail import HeldMailScreen
 from helpdesk_tui.screens.mail import MailScreen
+from helpdesk_tui.screens.pickers import PickScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.storage.models import Outbox
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.thread import MessageView
 from tests.screens.conftest import DeskData
 from tests.screens.mail_scenes import (
+    BOUNCE_DIAGNOSTIC,
+    BOUNCE_ID,
     REJECTED,
+    bounced_reply,
     failed_reply,
     held_mail,
     mail_app_settings,
@@ -179,7 +183,7 @@ async def test_a_failed_reply_says_so_with_the_servers_reason(
         [failed] = [v for v in views if v.has_class("-failed")]
         assert REJECTED in str(failed.render())
         text = _text(app)
-        assert "✗ Not delivered: 550 5.1.1" in text
+        assert "✗ Not delivered after 8 tries: 550 5.1.1" in text
         assert "✓ Sent 44 min ago" in text
         assert "… Queued to send" in text, "the first reply has not gone out yet"
 
@@ -199,4 +203,67 @@ async def test_an_open_ticket_shows_a_reply_failing_while_it_is_open(
             row = session.exec(select(Outbox).where(Outbox.message_id == reply.id)).one()
             row.status, row.last_error = "failed", REJECTED
             session.add(row)
-        await until(pilot, lambda: "✗ Not delivered: 550 5.1.1" in _text(app), timeout=8)
+        await until(
+            pilot, lambda: "✗ Not delivered after 0 tries: 550 5.1.1" in _text(app), timeout=8
+        )
+
+
+async def test_a_bounce_shows_the_dsn_and_r_sends_it_again(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    number = bounced_reply(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, number)
+        assert f"✗ Bounced: 5.1.1 {BOUNCE_DIAGNOSTIC} · R re-sends" in _text(app)
+        assert len([v for v in screen.query(MessageView) if v.has_class("-failed")]) == 1
+
+        await pilot.press("R")
+        await until(pilot, lambda: "… Queued to send" in _text(app))
+        await settle(pilot)
+        assert not [v for v in screen.query(MessageView) if v.has_class("-failed")]
+        assert "ada: delivery bounced → queued" in _text(app)
+        assert any("queued to send again" in n for n in notifications(app))
+        with desk_data.db.read() as session:
+            resent = session.exec(select(Outbox).where(Outbox.email_message_id == BOUNCE_ID)).one()
+        assert (resent.status, resent.attempts, resent.dsn_status) == ("queued", 0, None)
+
+        await pilot.press("R")
+        await until(
+            pilot, lambda: any("no failed or bounced mail" in n for n in notifications(app))
+        )
+
+
+async def test_r_asks_which_mail_when_several_did_not_get_through(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    number = failed_reply(desk_data)
+    with desk_data.db.write() as session:
+        second = thread.reply(session, desk_data.ada, number, body="Hello?")
+        row = session.exec(select(Outbox).where(Outbox.message_id == second.id)).one()
+        row.status, row.attempts, row.last_error = "failed", 1, REJECTED
+        session.add(row)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await settle(pilot)
+        assert "Send mail of #" in _text(app) and "failed after 1 try" in _text(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: any("queued to send again" in n for n in notifications(app)))
+    with desk_data.db.read() as session:
+        states = {r.id: r.status for r in session.exec(select(Outbox)).all()}
+    assert sorted(states.values()) == ["failed", "queued", "queued", "sent"], "one re-sent"
+
+
+async def test_the_mail_screen_lists_mail_that_did_not_get_through(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    number = failed_reply(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _mail_screen(pilot, app)
+        text = _text(app)
+    assert "Outbox  1 failed, 1 queued, 1 sent" in text
+    assert f"#{number} reply to ann@example.com: failed after 8 tries: {REJECTED}" in text

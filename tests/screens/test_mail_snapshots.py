@@ -11,7 +11,7 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.screens.held_mail import HeldMailScreen
 from helpdesk_tui.screens.mail import MailScreen
 from tests.screens.conftest import DeskData
-from tests.screens.mail_scenes import failed_reply, held_mail, mail_app_settings
+from tests.screens.mail_scenes import bounced_reply, failed_reply, held_mail, mail_app_settings
 from tests.screens.snapshot_setup import show_ticket
 from tests.screens.ticket_helpers import settle, until
 
@@ -88,3 +88,24 @@ def test_ticket_with_failed_reply(
         await show_ticket(pilot, number)
 
     assert snap_compare(make_test_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("resent", [False, True], ids=["bounced", "resent"])
+def test_ticket_with_bounced_reply(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    resent: bool,
+) -> None:
+    """The bounce's DSN on the reply; after R, queued again and the history line."""
+    number = bounced_reply(desk_data)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await show_ticket(pilot, number)
+        if resent:
+            await pilot.press("R")
+            await settle(pilot)
+            pilot.app.clear_notifications()
+            await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)

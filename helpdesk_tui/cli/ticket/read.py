@@ -127,6 +127,14 @@ def _detail_text(detail: TicketDetail) -> list[str]:
             f"── {message.kind} via {message.channel}{sender} · {when}",
             clean(message.body).rstrip(),
         ]
+        delivery = detail.deliveries.get(message.id or 0)
+        if delivery is not None:
+            lines.append(f"   [mail {delivery.id}: {line(delivery.describe())}]")
+    if detail.outgoing:
+        lines += ["", "── outgoing mail (helpdesk mail resend ID sends failed mail again)"]
+        lines += [
+            f"mail {d.id} {d.kind} to {line(d.to)}: {line(d.describe())}" for d in detail.outgoing
+        ]
     lines += ["", "── history"]
     lines += [
         f"{event.created_at:%Y-%m-%d %H:%M} {line(describe(event))}" for event in detail.events

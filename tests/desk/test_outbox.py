@@ -1,0 +1,169 @@
+"""The outbox life cycle as the desk owns it: every move between states, on both engines.
+
+SMTP itself is exercised in ``tests/mail/test_outbox.py``; here the sender's moves are made
+directly (claim, a failed try, giving up), then what agents do and see.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_tui.desk import outbox, thread
+from helpdesk_tui.desk.actors import MAIL, Actor
+from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.desk.history import describe
+from helpdesk_tui.desk.outbox import OutboxStatus
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.desk.ticket_view import load_view
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Outbox, utcnow
+
+NOW = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
+"""A fixed clock after every row was written, so each is due."""
+
+
+def _reply(db: Database, actor: Actor) -> tuple[int, int]:
+    """A ticket from ann with one reply queued: (ticket number, outbox id)."""
+    with db.write() as s:
+        ticket = create_ticket(
+            s, MAIL, subject="Printer on fire", body="Help", requester_email="ann@example.org"
+        )
+        number = ticket.number
+    with db.write() as s:
+        thread.reply(s, actor, number, body="Unplug it.")
+    with db.read() as s:
+        row = s.exec(select(Outbox)).one()
+    assert row.id is not None and row.status == OutboxStatus.QUEUED
+    return number, row.id
+
+
+def _claim(db: Database) -> list[int]:
+    with db.write() as s:
+        return outbox.claim_due(s, NOW, lambda number: f"<out.{number}@desk.test>")
+
+
+def _fail(db: Database, outbox_id: int, error: str, *, final: bool = False) -> str:
+    with db.write() as s:
+        return outbox.record_failure(
+            s,
+            outbox_id,
+            error,
+            final=final,
+            max_attempts=2,
+            backoff=lambda attempts: timedelta(seconds=30 * attempts),
+            now=NOW,
+        )
+
+
+def _row(db: Database, outbox_id: int) -> Outbox:
+    with db.read() as s:
+        row = s.get(Outbox, outbox_id)
+        assert row is not None
+        return row
+
+
+def test_queued_sending_retrying_failed_each_with_its_reason(db: Database, admin: Actor) -> None:
+    number, outbox_id = _reply(db, admin)
+
+    assert _claim(db) == [outbox_id]
+    row = _row(db, outbox_id)
+    assert (row.status, row.attempts) == (OutboxStatus.SENDING, 1)
+    assert row.email_message_id == f"<out.{number}@desk.test>"
+
+    assert _fail(db, outbox_id, "421 4.3.2 try later") == OutboxStatus.RETRYING
+    row = _row(db, outbox_id)
+    assert row.last_error == "421 4.3.2 try later"
+    assert row.next_attempt_at == NOW + timedelta(seconds=30)
+    assert _claim(db) == [], "not due before the backoff"
+
+    with db.write() as s:
+        later = outbox.claim_due(s, row.next_attempt_at, lambda n: "<unused@desk.test>")
+    assert later == [outbox_id]
+    assert _fail(db, outbox_id, "421 4.3.2 try later") == OutboxStatus.FAILED
+    row = _row(db, outbox_id)
+    assert row.last_error == "gave up: 421 4.3.2 try later"
+    assert row.email_message_id == f"<out.{number}@desk.test>", "the Message-ID never changes"
+
+    with db.read() as s:
+        [delivery] = outbox.ticket_outbox(s, row.ticket_id or 0)
+        [problem] = outbox.undelivered(s)
+        assert outbox.counts(s) == {"failed": 1}
+    assert delivery == problem
+    assert delivery.resendable and delivery.ticket_number == number
+    assert delivery.describe() == "failed after 2 tries: gave up: 421 4.3.2 try later"
+
+
+def test_a_final_refusal_fails_at_once(db: Database, admin: Actor) -> None:
+    _number, outbox_id = _reply(db, admin)
+    _claim(db)
+    assert _fail(db, outbox_id, "550 5.1.1 no such user", final=True) == OutboxStatus.FAILED
+    assert _row(db, outbox_id).last_error == "550 5.1.1 no such user"
+
+
+def test_a_bounce_keeps_the_dsn_status_and_diagnostic_code(db: Database, admin: Actor) -> None:
+    number, outbox_id = _reply(db, admin)
+    _claim(db)
+    with db.write() as s:
+        outbox.record_sent(s, outbox_id, note=None, now=NOW)
+
+    with db.write() as s:
+        bounce = outbox.record_bounce(
+            s,
+            f"<out.{number}@desk.test>",
+            dsn_status="5.1.1",
+            diagnostic="smtp; 550 5.1.1 <ann@example.org>:\r\n  user unknown",
+            now=NOW,
+        )
+        assert outbox.record_bounce(s, "<nobody@else>", dsn_status="5.0.0", diagnostic=None) is None
+
+    row = _row(db, outbox_id)
+    assert bounce == outbox.Bounce(outbox_id, row.ticket_id, row.message_id, OutboxStatus.SENT)
+    assert (row.status, row.dsn_status, row.bounced_at) == (OutboxStatus.BOUNCED, "5.1.1", NOW)
+    assert row.dsn_diagnostic == "smtp; 550 5.1.1 <ann@example.org>: user unknown", "one line"
+    with db.read() as s:
+        view = load_view(s, number)
+    [reply] = [e for e in view.entries if e.delivery is not None]
+    assert reply.delivery is not None and reply.delivery.status == OutboxStatus.BOUNCED
+    assert reply.delivery.describe() == (
+        "bounced: 5.1.1 smtp; 550 5.1.1 <ann@example.org>: user unknown"
+    )
+
+
+@pytest.mark.parametrize("how", ["failed", "bounced"])
+def test_an_agent_resends_undelivered_mail_and_the_history_says_who(
+    db: Database, admin: Actor, agent_bob: Actor, how: str
+) -> None:
+    number, outbox_id = _reply(db, admin)
+    _claim(db)
+    if how == "failed":
+        _fail(db, outbox_id, "550 5.7.1 rejected", final=True)
+    else:
+        with db.write() as s:
+            outbox.record_sent(s, outbox_id, note=None, now=NOW)
+            outbox.record_bounce(s, f"<out.{number}@desk.test>", dsn_status="5.2.2", diagnostic="x")
+    with db.read() as s:
+        version = ticket_detail(s, number).row.version
+
+    with db.write() as s:
+        delivery = outbox.resend(s, agent_bob, outbox_id, now=NOW)
+
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("queued", 0, None)
+    assert (delivery.dsn_status, delivery.next_attempt_at) == (None, NOW)
+    assert _claim(db) == [outbox_id], "due at once"
+    with db.read() as s:
+        detail = ticket_detail(s, number)
+    assert detail.row.version == version, "re-sending changes no field of the ticket"
+    [event] = [e for e in detail.events if e.kind == "resent"]
+    assert describe(event) == f"bob: delivery {how} → queued"
+
+
+def test_only_undelivered_mail_is_resent(db: Database, admin: Actor) -> None:
+    _number, outbox_id = _reply(db, admin)
+    with db.write() as s, pytest.raises(InvalidTransition, match="is queued"):
+        outbox.resend(s, admin, outbox_id)
+    with db.write() as s, pytest.raises(NotFound):
+        outbox.resend(s, admin, outbox_id + 100)

@@ -1,0 +1,84 @@
+"""Poller batches are bounded by bytes as well as by count (real Dovecot)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from helpdesk_tui.mail.poller import MailboxPoller, _Fetched
+from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.storage.database import Database
+
+from .mailbuild import config_for, email, server_settings, tickets
+from .servers import ImapAccount
+from .test_poller import append_all
+
+MIB = 1024 * 1024
+
+
+class _Recording(MailboxPoller):
+    """The real poller, noting each batch it fetches: (UIDs, bytes) or "later"."""
+
+    def __init__(self, db: Database, settings: MailSettings) -> None:
+        super().__init__(
+            db,
+            "support",
+            settings.mailboxes["support"],
+            settings,
+            config_for(settings),
+            stop=threading.Event(),
+        )
+        self.batches: list[tuple[list[int], int] | str] = []
+
+    def _fetch(
+        self, client: object, after_uid: int, uidvalidity: int, budget: int
+    ) -> _Fetched | None:
+        fetched = super()._fetch(client, after_uid, uidvalidity, budget)  # type: ignore[arg-type]
+        if fetched is not None:
+            self.batches.append((list(fetched.uids), fetched.size) if fetched.uids else "later")
+        return fetched
+
+
+def sized(subject: str, size: int) -> bytes:
+    """A message of about ``size`` bytes (a body of short lines)."""
+    line = "x" * 76
+    return email(subject=subject, body="\n".join([line] * (size // 78)))
+
+
+def uids_of(batches: Sequence[tuple[list[int], int] | str]) -> list[list[int] | str]:
+    return [b if isinstance(b, str) else b[0] for b in batches]
+
+
+def test_batches_stop_at_the_byte_budget_and_a_big_message_comes_alone(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    sizes = [400_000, 400_000, 1_500_000, 100_000, 100_000]
+    append_all(dovecot, [sized(f"Message {n}", size) for n, size in enumerate(sizes)])
+    recording = _Recording(db, server_settings(dovecot, batch_bytes=MIB))
+
+    assert recording.run_once() == 5
+
+    assert uids_of(recording.batches) == [
+        [1, 2],  # the third would pass 1 MiB
+        "later",  # read ahead: the 1.5 MB message does not fit beside the first two
+        [3],  # alone, over the budget by itself
+        "later",  # nothing fits beside it
+        [4, 5],
+    ]
+    first, _, alone, _, last = recording.batches
+    assert isinstance(first, tuple) and isinstance(alone, tuple) and isinstance(last, tuple)
+    assert first[1] <= MIB < alone[1] and last[1] <= MIB
+    assert [t.subject for t in tickets(db)] == [f"Message {n}" for n in range(5)]
+    assert dovecot.list_uids("INBOX") == []
+
+
+def test_small_messages_are_batched_by_count_and_read_ahead(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    append_all(dovecot, [email(subject=f"Small {n}") for n in range(5)])
+    recording = _Recording(db, server_settings(dovecot, batch_size=2, batch_bytes=MIB))
+
+    assert recording.run_once() == 5
+
+    assert uids_of(recording.batches) == [[1, 2], [3, 4], [5]], "each read while one commits"
+    assert [t.subject for t in tickets(db)] == [f"Small {n}" for n in range(5)]
