@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
+from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.storage.models import Outbox, OutboxStatus, Ticket, utcnow
 
 
 def ticket_subject(ticket: Ticket) -> str:
     """The subject every outgoing mail carries, with the token that threads replies."""
-    subject = ticket.subject
-    return f"Re: {subject} [#{ticket.number}]"
+    return reply_subject(ticket.subject, ticket.number)
 
 
 def queue_mail(

@@ -18,7 +18,6 @@ the outbox lease.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ import aiosmtplib
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.mail.ingest import ACK_KIND
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
@@ -43,8 +43,6 @@ SENDING = "sending"
 
 HUMAN_KINDS = frozenset({"reply"})
 """Outbox kinds an agent wrote; every other kind is automatic mail."""
-
-_TOKEN = re.compile(r"\[#\d+\]")
 
 
 @dataclass(frozen=True)
@@ -191,8 +189,8 @@ class OutboxSender:
         if row.cc_addresses:
             message["Cc"] = ", ".join(_split(row.cc_addresses))
         subject = row.subject
-        if ticket is not None and not _TOKEN.search(subject):
-            subject = f"{subject} [#{ticket.number}]"
+        if ticket is not None:
+            subject = reply_subject(subject, ticket.number)
         message["Subject"] = subject
         message["Date"] = format_datetime(utcnow())
         message["Message-ID"] = row.email_message_id or self.signer.new(None)
