@@ -86,6 +86,8 @@ def test_acknowledgement_and_replies_carry_one_re_and_one_token(
         built = sender.build(reply, ticket)
     assert built["Subject"] == f"Re: Printer on fire [#{number}]"
     assert ticket_tokens(built["Subject"]) == [number]
+    reply.subject = "Hi\r\nBcc: victim@example.org"
+    assert sender.build(reply, ticket)["Subject"] == f"Re: Hi Bcc: victim@example.org [#{number}]"
 
 
 @pytest.mark.parametrize(
