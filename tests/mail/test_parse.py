@@ -474,7 +474,7 @@ def test_attached_message_is_kept_whole() -> None:
 
     [attachment] = result.attachments
     assert attachment.content_type == "message/rfc822"
-    assert attachment.filename == "attachment.eml"
+    assert attachment.filename == "Forwarded original.eml"
     assert b"Subject: Forwarded original" in attachment.content
     assert result.body_text == "FYI, see attached.\n"
     assert result.bounced_message_id is None
