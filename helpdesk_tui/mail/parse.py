@@ -706,7 +706,8 @@ class _Headers:
         if self._compat is None:
             view = Message(policy=policy.compat32)
             for name, value in self.part.raw_items():
-                view[name] = str(value)
+                # Undeclared 8-bit text decoded here: compat32 would make it U+FFFD.
+                view[name] = _raw_to_text(str(value))
             payload = self.part.get_payload()
             if isinstance(payload, str):
                 view.set_payload(payload)
@@ -778,7 +779,8 @@ class _Headers:
             )
             match = _NAME_PARAMETER.search(_raw_to_text(_FOLD.sub("", raw)))
             if match:
-                text = decode_words(match.group(1) or match.group(2)).strip()
+                quoted, bare = match.groups()
+                text = decode_words(quoted if quoted is not None else bare).strip()
                 if text:
                     return text
         return None
@@ -976,7 +978,16 @@ def _report_fields(part: Message, headers: _Headers) -> list[dict[str, str]]:
     """The field blocks of a delivery-status part: per message, then one per recipient."""
     payload = part.get_payload()
     blocks: list[dict[str, str]] = []
-    if isinstance(payload, list):
+    encoding = headers.get("content-transfer-encoding").strip().lower()
+    if isinstance(payload, list) and encoding in ("base64", "quoted-printable"):
+        # The parser read the encoded text as fields: decode what it wrote back out.
+        data = _part_bytes(part, headers)
+        if encoding == "base64":
+            decoded = _base64(re.sub(r"[^A-Za-z0-9+/]", "", data.decode("latin-1"))) or b""
+        else:
+            decoded = binascii.a2b_qp(data)
+        blocks = _field_blocks(decode_bytes(decoded, "utf-8"))
+    elif isinstance(payload, list):
         # message/delivery-status: the parser made one Message per block. Other types
         # (message/global-delivery-status) come as one message whose body holds the rest.
         for block in payload:
