@@ -28,13 +28,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.generator import BytesGenerator
+from email.generator import BytesGenerator, Generator
 from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import Policy
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
-from io import BytesIO
+from io import BytesIO, StringIO
 from typing import TypeVar
 
 import html2text
@@ -542,8 +542,9 @@ _HEADER_REGISTRY = HeaderRegistry()
 
 
 def _default_policy_mailboxes(value: str) -> list[tuple[str, str]]:
-    header = _HEADER_REGISTRY("from", value)
-    return [(mailbox.display_name, mailbox.addr_spec) for mailbox in header.addresses]  # type: ignore[attr-defined]
+    """What ``policy.default``'s address parser makes of a header (it recovers some typos)."""
+    addresses = getattr(_HEADER_REGISTRY("from", value), "addresses", ())
+    return [(mailbox.display_name, mailbox.addr_spec) for mailbox in addresses]
 
 
 def mailboxes(value: str) -> list[tuple[str, str]]:
@@ -900,9 +901,11 @@ class _Body:
                 self.report_type = report_type
             if is_report and report_type == "delivery-status":
                 self.is_report = True
+            alternative = report_text and content_type == "multipart/alternative"
             for index, child in enumerate(part.get_payload()):
-                # RFC 6522: a report's first part is its human-readable text.
-                self._walk(child, depth + 1, report_text=is_report and index == 0)
+                # RFC 6522: a report's first part is its human-readable text (maybe in
+                # plain and HTML).
+                self._walk(child, depth + 1, report_text=alternative or (is_report and index == 0))
             return
         disposition = headers.disposition()
         filename = headers.filename()
@@ -1029,10 +1032,19 @@ def _part_bytes(part: Message, headers: _Headers) -> bytes:
     """Decoded content of a leaf part; an attached message is written back out whole."""
     payload = part.get_payload()
     if isinstance(payload, list):
-        buffer = BytesIO()
-        generator = BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32)
-        for inner in payload:
-            if isinstance(inner, Message):
+        messages = [inner for inner in payload if isinstance(inner, Message)]
+        try:
+            buffer = BytesIO()
+            generator = BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32)
+            for inner in messages:
                 generator.flatten(inner)
-        return buffer.getvalue()
+            return buffer.getvalue()
+        except (UnicodeError, LookupError):
+            # The generator re-encodes text it takes for mis-declared and then cannot
+            # write it as bytes; the text generator keeps what it can, which is better
+            # than quarantining the whole message for one attachment.
+            text = StringIO()
+            for inner in messages:
+                Generator(text, mangle_from_=False, policy=policy.compat32).flatten(inner)
+            return text.getvalue().encode("utf-8", "surrogateescape")
     return headers.payload()

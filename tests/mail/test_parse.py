@@ -1000,6 +1000,48 @@ def test_multipart_report_keeps_its_human_readable_part_as_body() -> None:
     assert not result.is_delivery_report and result.delivery_status is None
 
 
+def test_report_whose_text_comes_in_plain_and_html_keeps_both_as_body() -> None:
+    # Exchange's non-delivery reports: the human-readable part is multipart/alternative.
+    raw = lines(
+        "From: postmaster@corp.example.org",
+        "Subject: Undeliverable: Printer",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
+        "",
+        "--r",
+        'Content-Type: multipart/alternative; boundary="a"',
+        "",
+        "--a",
+        'Content-Type: text/plain; charset="us-ascii"; name="ndr.txt"',
+        "",
+        "Your message couldn't be delivered.",
+        "--a",
+        'Content-Type: text/html; charset="us-ascii"; name="ndr.htm"',
+        "",
+        "<p>Your message couldn't be delivered.</p>",
+        "--a--",
+        "--r",
+        "Content-Type: message/delivery-status",
+        "",
+        "Reporting-MTA: dns;corp.example.org",
+        "",
+        "Final-Recipient: rfc822;gone@corp.example.org",
+        "Action: failed",
+        "Status: 5.1.10",
+        "Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found",
+        "--r--",
+    )
+    result = parsed(raw)
+
+    assert result.body_text == "Your message couldn't be delivered."
+    assert result.body_html == "<p>Your message couldn't be delivered.</p>"
+    assert [a.filename for a in result.attachments] == ["delivery-status.txt"]
+    assert result.delivery_status is not None
+    assert result.delivery_status.reason() == (
+        "failed 5.1.10 for gone@corp.example.org: 550 5.1.10 RESOLVER.ADR.RecipientNotFound;"
+        " Recipient not found"
+    )
+
+
 @pytest.mark.parametrize(
     ("subject", "expected"),
     [
@@ -1120,6 +1162,39 @@ def test_delivery_status_fields_explain_a_bounce() -> None:
     )
     assert result.body_text.startswith("This is the mail system")
     assert [a.filename for a in result.attachments] == ["delivery-status.txt", "headers.txt"]
+
+
+def test_returned_headers_with_8bit_bytes_do_not_quarantine_the_bounce() -> None:
+    # Found by fuzzing the corpus's bounce: the generator that writes the returned
+    # headers back out choked on the 8-bit bytes and the whole bounce was quarantined.
+    raw = b"\r\n".join(
+        [
+            b"From: MAILER-DAEMON@mx.example.net",
+            b"Subject: Delivery failure",
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
+            b"",
+            b"--r",
+            b"Content-Type: text/plain",
+            b"",
+            b"Mailbox full.",
+            b"--r",
+            b"Content-Type: message/rfc822-headers",
+            b"",
+            b"From: Ana <ana@example.org>",
+            b"Message-ID: <orig-9@example.org>",
+            b"Content-Type: multipart/a\xfflternative;",
+            b"T\xffhread-Index: Ac1doyjrxh5tdsxl1doyjrxh5tdsxl==",
+            b"",
+            b"--r--",
+            b"",
+        ]
+    )
+    result = parsed(raw)
+
+    assert result.body_text == "Mailbox full."
+    assert result.bounced_message_id == "<orig-9@example.org>"
+    [headers] = result.attachments
+    assert headers.filename == "headers.txt" and b"orig-9@example.org" in headers.content
 
 
 def test_delivery_status_with_original_message_id_and_a_status_comment() -> None:
