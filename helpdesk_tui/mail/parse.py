@@ -59,6 +59,7 @@ NOISE_HEADERS = (
 
 _MAX_MIME_DEPTH = 40
 _MAX_REFERENCES = 100
+_MAX_AUTHORS = 50
 _MAX_SUBJECT = 1000
 _MAX_NAME = 200
 _MAX_HEADER_VALUE = 2000
@@ -287,7 +288,7 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
         for mailbox in _usable_mailboxes(value)
     ]
     from_name = _one_line(decode_words(senders[0][0]), _MAX_NAME) if senders else ""
-    from_addresses = _unique([address for _, address in senders])
+    from_addresses = _unique([address for _, address in senders])[:_MAX_AUTHORS]
     message_ids = _msg_ids(first.get("message-id", ""))
     message_id = message_ids[0] if message_ids else None
     in_reply_to = _msg_ids(first.get("in-reply-to", ""))
