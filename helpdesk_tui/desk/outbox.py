@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.storage.models import Message, Outbox, OutboxStatus, Ticket, utcnow
 
 __all__ = [
@@ -63,8 +64,7 @@ _MAX_ERROR = 2000
 
 def ticket_subject(ticket: Ticket) -> str:
     """The subject every outgoing mail carries, with the token that threads replies."""
-    subject = ticket.subject
-    return f"Re: {subject} [#{ticket.number}]"
+    return reply_subject(ticket.subject, ticket.number)
 
 
 def queue_mail(

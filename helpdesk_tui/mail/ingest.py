@@ -446,7 +446,8 @@ def _attach_bounce(
     if number is None:
         return None
     ticket = final_ticket(session, load_ticket(session, number, for_update=True))
-    reason = _first_line(parsed.body_text) or "delivery report"
+    dsn = parsed.delivery_status.reason() if parsed.delivery_status else None
+    reason = dsn or _first_line(parsed.body_text) or "delivery report"
     if outbox is not None:
         outbox.status = OutboxStatus.FAILED
         outbox.last_error = f"bounced: {reason}"[:2000]

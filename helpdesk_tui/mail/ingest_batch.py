@@ -30,6 +30,7 @@ from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.intake import AnyTicket, ContactRef, NewTicket
 from helpdesk_tui.desk.mailstate import insert_processed, key_hash, processed_row
+from helpdesk_tui.desk.subjects import ticket_tokens
 from helpdesk_tui.mail.ingest_common import (
     ACK_KIND,
     Context,
@@ -43,7 +44,7 @@ from helpdesk_tui.mail.ingest_common import (
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Noise, should_acknowledge
 from helpdesk_tui.mail.parse import ParsedMessage
-from helpdesk_tui.mail.thread_match import TOKEN, wanted_ids
+from helpdesk_tui.mail.thread_match import wanted_ids
 from helpdesk_tui.storage.mail_models import AckSent, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
     Channel,
@@ -247,7 +248,7 @@ class Batch:
                 return intake.ticket_key(found) if isinstance(found, NewTicket) else found
             if checked.origin is Origin.OURS and checked.ticket_number is not None:
                 return None
-        if TOKEN.search(parsed.subject):
+        if ticket_tokens(parsed.subject):
             return None
         return "new"
 

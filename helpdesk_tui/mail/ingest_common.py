@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from helpdesk_tui.desk.subjects import base_subject, reply_subject
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import Noise, classify
@@ -40,7 +41,7 @@ class IngestConfig:
     signer: MessageIdSigner
     desk_name: str = "Helpdesk"
     ack_enabled: bool = True
-    ack_subject: str = "[#{number}] Received: {subject}"
+    ack_subject: str = "Re: {subject} [#{number}]"
     ack_template: str = "Your request is ticket #{number}."
     ack_limit_per_hour: int = 3
 
@@ -142,7 +143,7 @@ def ack_content(
     """The acknowledgement's subject, body and References, from the configured templates."""
     values = {
         "number": number,
-        "subject": subject,
+        "subject": base_subject(subject),
         "name": name or address,
         "desk": config.desk_name,
     }
@@ -150,7 +151,7 @@ def ack_content(
     if parsed.message_id:
         references.append(parsed.message_id)
     return (
-        config.ack_subject.format_map(values),
+        reply_subject(config.ack_subject.format_map(values), number),
         config.ack_template.format_map(values),
         references[-20:],
     )

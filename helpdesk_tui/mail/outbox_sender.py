@@ -18,7 +18,6 @@ the outbox lease.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from email.utils import format_datetime, formataddr
 import aiosmtplib
 
 from helpdesk_tui.desk import outbox
+from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.mail.ingest import ACK_KIND
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 
 HUMAN_KINDS = frozenset({"reply"})
 """Outbox kinds an agent wrote; every other kind is automatic mail."""
-
-_TOKEN = re.compile(r"\[#\d+\]")
 
 
 @dataclass(frozen=True)
@@ -163,8 +161,8 @@ class OutboxSender:
         if row.cc_addresses:
             message["Cc"] = ", ".join(_split(row.cc_addresses))
         subject = row.subject
-        if ticket is not None and not _TOKEN.search(subject):
-            subject = f"{subject} [#{ticket.number}]"
+        if ticket is not None:
+            subject = reply_subject(subject, ticket.number)
         message["Subject"] = subject
         message["Date"] = format_datetime(utcnow())
         message["Message-ID"] = row.email_message_id or self.signer.new(None)

@@ -6,8 +6,12 @@ raises anything but :class:`ParseError`; the caller keeps such a message raw in 
 
 Top-level headers are read from the raw header block (``compat32``, which keeps values
 as-is) and decoded here, so that undeclared 8-bit text and unknown charsets fall back the
-same way bodies do. The MIME tree is walked with ``policy.default`` and, where that
-policy's stricter header parser fails, again with ``compat32``.
+same way bodies do; obsolete syntax (``From  :``, RFC 5322 section 4.5) is mended first.
+An address header our own reader finds no address in is read again by ``policy.default``'s
+parser, then ``compat32``'s, then scanned for an addr-spec: a sender a lenient reader can
+find is never lost. The MIME tree is walked with ``policy.default``; each header of a part
+that this policy fails on (or reads worse: a truncated or lost filename) is read again with
+``compat32``, and only if the whole tree cannot be walked is it walked with ``compat32``.
 """
 
 from __future__ import annotations
@@ -20,16 +24,18 @@ import html
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.generator import BytesGenerator
+from email.generator import BytesGenerator, Generator
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import Policy
-from email.utils import parsedate_to_datetime
-from io import BytesIO
+from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+from io import BytesIO, StringIO
+from typing import TypeVar
 
 import html2text
 
@@ -53,6 +59,7 @@ NOISE_HEADERS = (
 
 _MAX_MIME_DEPTH = 40
 _MAX_REFERENCES = 100
+_MAX_AUTHORS = 50
 _MAX_SUBJECT = 1000
 _MAX_NAME = 200
 _MAX_HEADER_VALUE = 2000
@@ -91,6 +98,11 @@ _CHARSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_.:+-]{0,39}$")
 _FALLBACK_CHARSETS = ("utf-8", "cp1252")
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]*$")
+# A field name followed by white space before its colon: obsolete syntax (RFC 5322 4.5.3).
+_OBSOLETE_FIELD = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_ADDR_SPEC = re.compile(r'[^\s@<>()\[\],;:"\\]+@[^\s@<>()\[\],;:"\\]+\.[^\s@<>()\[\],;:"\\]+')
 _MSG_ID = re.compile(r"<([^<>\s]{1,500})>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _WHITESPACE = re.compile(r"\s+")
@@ -133,6 +145,76 @@ class SkippedAttachment:
 
 
 @dataclass(frozen=True)
+class RecipientStatus:
+    """One recipient's block of a delivery status notification (RFC 3464)."""
+
+    final_recipient: str | None
+    """The address, without its type (``rfc822;``)."""
+    action: str | None
+    """Lower-case: ``failed``, ``delayed``, ``delivered``, ``relayed`` or ``expanded``."""
+    status: str | None
+    """The enhanced status code (``5.1.1``)."""
+    status_text: str | None
+    """What some MTAs write after the code: ``(mailbox full)``, without the parentheses."""
+    diagnostic_code: str | None
+    """What the remote server said (``550 5.1.1 <x@example.org>: User unknown``)."""
+    remote_mta: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """The machine-readable part of a bounce: why the mail was not delivered, and to whom.
+
+    ``action``, ``status``, ``diagnostic_code`` and ``final_recipient`` are those of the
+    recipient the report is most about: the first that failed, else the first delayed,
+    else the first.
+    """
+
+    reporting_mta: str | None
+    original_message_id: str | None
+    """The bounced mail's Message-ID: an ``Original-Message-ID`` field, else the Message-ID
+    of the returned message or headers."""
+    recipients: tuple[RecipientStatus, ...]
+
+    @property
+    def main(self) -> RecipientStatus | None:
+        for action in ("failed", "delayed"):
+            for recipient in self.recipients:
+                if recipient.action == action:
+                    return recipient
+        return self.recipients[0] if self.recipients else None
+
+    @property
+    def action(self) -> str | None:
+        return self.main.action if self.main else None
+
+    @property
+    def status(self) -> str | None:
+        return self.main.status if self.main else None
+
+    @property
+    def diagnostic_code(self) -> str | None:
+        return self.main.diagnostic_code if self.main else None
+
+    @property
+    def final_recipient(self) -> str | None:
+        return self.main.final_recipient if self.main else None
+
+    def reason(self) -> str | None:
+        """One line for a person: ``failed 5.1.1 for x@example.org: 550 User unknown``."""
+        main = self.main
+        if main is None:
+            return None
+        head = " ".join(part for part in (main.action, main.status) if part)
+        if main.final_recipient:
+            head = f"{head} for {main.final_recipient}" if head else main.final_recipient
+        detail = main.diagnostic_code or main.status_text
+        if detail:
+            return f"{head}: {detail}" if head else detail
+        return head or None
+
+
+@dataclass(frozen=True)
 class ParsedMessage:
     message_id: str | None
     """Normalized to ``<id-left@id-right>``."""
@@ -142,6 +224,9 @@ class ParsedMessage:
     from_address: str | None
     """Lower-cased addr-spec; None when From is missing or holds no usable address."""
     from_name: str
+    from_addresses: list[str]
+    """Every usable address in From, :attr:`from_address` first: a From with several
+    authors names the requester first, and the others are kept to be shown."""
     to: list[str]
     cc: list[str]
     reply_to: str | None
@@ -157,6 +242,11 @@ class ParsedMessage:
     skipped_attachments: list[SkippedAttachment]
     is_delivery_report: bool
     bounced_message_id: str | None
+    delivery_status: DeliveryStatus | None
+    """What a delivery status notification says (Action, Status, Diagnostic-Code, …)."""
+    report_type: str | None
+    """``report-type`` of a ``multipart/report`` (``delivery-status``,
+    ``disposition-notification``, ``feedback-report``), lower-case."""
     raw_sha256: str
     dedupe_key: str
     """Message-ID, or ``sha256:<hex>`` of the raw bytes when there is none."""
@@ -178,20 +268,27 @@ def parse_message(raw: bytes, *, max_attachment_bytes: int) -> ParsedMessage:
 
 
 def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
-    fields = _header_fields(raw)
+    readable = _mend_obsolete_syntax(raw)
+    fields = _header_fields(readable)
     if not fields:
         raise ParseError("no header fields: not an RFC 5322 message")
     first = dict(reversed(fields))
     try:
-        body = _Body.extract(raw, policy.default, max_attachment_bytes)
+        body = _Body.extract(readable, policy.default, max_attachment_bytes)
     except ParseError:
         raise
     except Exception:
-        # policy.default parses MIME headers into objects and can choke on malformed ones;
-        # compat32 treats them as opaque strings.
-        body = _Body.extract(raw, policy.compat32, max_attachment_bytes)
+        # Each part's headers already fall back to compat32 one by one; this is for what
+        # policy.default fails on while building the tree itself.
+        body = _Body.extract(readable, policy.compat32, max_attachment_bytes)
 
-    from_name, from_address = _first_mailbox(first.get("from", ""))
+    senders = [
+        mailbox
+        for value in (value for name, value in fields if name == "from")
+        for mailbox in _usable_mailboxes(value)
+    ]
+    from_name = _one_line(decode_words(senders[0][0]), _MAX_NAME) if senders else ""
+    from_addresses = _unique([address for _, address in senders])[:_MAX_AUTHORS]
     message_ids = _msg_ids(first.get("message-id", ""))
     message_id = message_ids[0] if message_ids else None
     in_reply_to = _msg_ids(first.get("in-reply-to", ""))
@@ -201,11 +298,12 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=_unique(_msg_ids(first.get("references", "")))[-_MAX_REFERENCES:],
         subject=_one_line(decode_words(first.get("subject", "")), _MAX_SUBJECT),
-        from_address=from_address,
+        from_address=from_addresses[0] if from_addresses else None,
         from_name=from_name,
+        from_addresses=from_addresses,
         to=_address_list(value for name, value in fields if name == "to"),
         cc=_address_list(value for name, value in fields if name == "cc"),
-        reply_to=_first_mailbox(first.get("reply-to", ""))[1],
+        reply_to=_first_address(first.get("reply-to", "")),
         date=_date(first.get("date")),
         headers={
             name: _one_line(decode_words(first[name]), _MAX_HEADER_VALUE)
@@ -223,12 +321,29 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
         skipped_attachments=body.skipped,
         is_delivery_report=body.is_report,
         bounced_message_id=body.bounced_message_id(),
+        delivery_status=body.delivery_status(),
+        report_type=body.report_type,
         raw_sha256=raw_sha256,
         dedupe_key=message_id or f"sha256:{raw_sha256}",
     )
 
 
 # --- headers ---------------------------------------------------------------------------
+
+
+def _mend_obsolete_syntax(raw: bytes) -> bytes:
+    """``From  : x`` becomes ``From: x`` in the top-level header block.
+
+    White space before the colon is obsolete syntax that readers must accept (RFC 5322
+    4.5.3); the stdlib parser takes such a line for the start of the body (or, first in
+    the message, for an mbox ``From `` line) and loses every header from there on.
+    """
+    end = _HEADER_END.search(raw)
+    head = raw[: end.start()] if end else raw
+    mended = _OBSOLETE_FIELD.sub(rb"\1:", head)
+    if mended == head:
+        return raw
+    return mended + raw[len(head) :]
 
 
 def _header_fields(raw: bytes) -> list[tuple[str, str]]:
@@ -250,45 +365,97 @@ def _raw_to_text(value: str) -> str:
 def decode_words(value: str) -> str:
     """Decode RFC 2047 encoded-words, however the sender got them wrong.
 
-    Adjacent words in the same charset are joined before decoding, because senders split a
-    multi-byte character across two words; whitespace between encoded words is dropped as
-    the RFC says. A word that does not decode stays as it was written.
+    Whitespace between adjacent encoded words is dropped as the RFC says, and adjacent
+    words in one charset are decoded together, because senders split a multi-byte
+    character across two words and even a base64 text in the middle of a 4-character
+    group (``=?utf-8?B?SGVsb?= =?utf-8?B?G8=?=``). Missing and surplus ``=`` padding is
+    forgiven. A word that does not decode stays as it was written.
     """
     out: list[str] = []
-    pending: tuple[str, bytearray] | None = None
+    run: list[re.Match[str]] = []
     position = 0
     for match in _ENCODED_WORD.finditer(value):
         gap = value[position : match.start()]
         position = match.end()
-        charset = match.group(1).split("*", 1)[0]
-        data = _encoded_word_bytes(match.group(2), match.group(3))
-        if data is None:
-            if pending is not None:
-                out.append(decode_bytes(bytes(pending[1]), pending[0]))
-                pending = None
-            out.append(gap + match.group(0))
-            continue
-        if pending is not None and not gap.strip():
-            if pending[0].lower() == charset.lower():
-                pending[1].extend(data)
-                continue
-            out.append(decode_bytes(bytes(pending[1]), pending[0]))
-        else:
-            if pending is not None:
-                out.append(decode_bytes(bytes(pending[1]), pending[0]))
+        if not run or gap.strip():
+            if run:
+                out.append(_decode_run(run))
+                run = []
             out.append(gap)
-        pending = (charset, bytearray(data))
-    if pending is not None:
-        out.append(decode_bytes(bytes(pending[1]), pending[0]))
+        run.append(match)
+    if run:
+        out.append(_decode_run(run))
     out.append(value[position:])
     return "".join(out)
 
 
-def _encoded_word_bytes(encoding: str, text: str) -> bytes | None:
+def _decode_run(words: list[re.Match[str]]) -> str:
+    """Adjacent encoded words: each stretch in one charset is decoded as one text."""
+    out: list[str] = []
+    group: list[re.Match[str]] = []
+    for word in words:
+        if group and _charset_of(group[0]) != _charset_of(word):
+            out.append(_decode_group(group))
+            group = []
+        group.append(word)
+    out.append(_decode_group(group))
+    return "".join(out)
+
+
+def _charset_of(word: re.Match[str]) -> str:
+    return word.group(1).split("*", 1)[0].lower()  # RFC 2231 language suffix dropped
+
+
+def _decode_group(words: list[re.Match[str]]) -> str:
+    charset = _charset_of(words[0])
+    if all(word.group(2) in "bB" for word in words) and any(
+        len(word.group(3)) % 4 and "=" not in word.group(3) for word in words[:-1]
+    ):
+        # A word before the last ends inside a 4-character group without padding: one
+        # base64 text split anywhere, unless the words only left out their padding.
+        joined = _base64("".join(word.group(3) for word in words))
+        if joined is not None and _decodes(joined, charset):
+            return decode_bytes(joined, charset)
+    out: list[str] = []
+    pending = bytearray()
+    for word in words:
+        data = _encoded_word_bytes(word.group(2), word.group(3))
+        if data is None:
+            if pending:
+                out.append(decode_bytes(bytes(pending), charset))
+                pending = bytearray()
+            out.append(word.group(0))
+        else:
+            pending.extend(data)
+    if pending:
+        out.append(decode_bytes(bytes(pending), charset))
+    return "".join(out)
+
+
+def _decodes(data: bytes, charset: str) -> bool:
     try:
-        if encoding in "bB":
-            return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+        data.decode(_charset_candidates(charset)[0])
+    except (LookupError, UnicodeError, ValueError):
+        return False
+    return True
+
+
+def _encoded_word_bytes(encoding: str, text: str) -> bytes | None:
+    if encoding in "bB":
+        return _base64(text)
+    try:
         return binascii.a2b_qp(text.encode("ascii"), header=True)
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _base64(text: str) -> bytes | None:
+    """Base64 with the padding made right: none, too little or too much (``SGk===``)."""
+    text = text.rstrip("=")
+    if len(text) % 4 == 1 or not _BASE64_TEXT.match(text):
+        return None
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (ValueError, binascii.Error):
         return None
 
@@ -337,18 +504,48 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _first_mailbox(value: str) -> tuple[str, str | None]:
-    """(display name, address) of the first mailbox with a usable address."""
-    for name, address in mailboxes(value):
-        clean = _clean_address(address)
-        if clean is not None:
-            return _one_line(decode_words(name), _MAX_NAME), clean
-    return "", None
+def _first_address(value: str) -> str | None:
+    found = _usable_mailboxes(value)
+    return found[0][1] if found else None
 
 
 def _address_list(values: Iterable[str]) -> list[str]:
-    addresses = (_clean_address(address) for value in values for _, address in mailboxes(value))
-    return _unique([address for address in addresses if address is not None])
+    return _unique([address for value in values for _, address in _usable_mailboxes(value)])
+
+
+def _usable_mailboxes(value: str) -> list[tuple[str, str]]:
+    """(raw display name, clean address) of each mailbox in an address header, in order.
+
+    :func:`mailboxes` reads the header as a mail server routes it. Only when it finds no
+    usable address at all (``Ann <ann@example.org`` without its ``>``, a comment inside
+    the address, ``<mailto:…>``) is the header read by ``policy.default``'s parser, then
+    by ``compat32``'s, then scanned for an addr-spec: what a lenient reader finds beats
+    losing the sender, and it never overrides an address read the strict way.
+    """
+    readers: tuple[Callable[[str], Iterable[tuple[str, str]]], ...] = (
+        mailboxes,
+        _default_policy_mailboxes,
+        lambda text: getaddresses([text]),
+        lambda text: (("", match) for match in _ADDR_SPEC.findall(text)),
+    )
+    for reader in readers:
+        try:
+            found = [(name, _clean_address(address)) for name, address in reader(value)]
+        except Exception:  # a reader that chokes on this header: try the next
+            continue
+        usable = [(name, address) for name, address in found if address is not None]
+        if usable:
+            return usable
+    return []
+
+
+_HEADER_REGISTRY = HeaderRegistry()
+
+
+def _default_policy_mailboxes(value: str) -> list[tuple[str, str]]:
+    """What ``policy.default``'s address parser makes of a header (it recovers some typos)."""
+    addresses = getattr(_HEADER_REGISTRY("from", value), "addresses", ())
+    return [(mailbox.display_name, mailbox.addr_spec) for mailbox in addresses]
 
 
 def mailboxes(value: str) -> list[tuple[str, str]]:
@@ -417,7 +614,7 @@ def mailboxes(value: str) -> list[tuple[str, str]]:
 
 
 def _clean_address(address: str) -> str | None:
-    address = address.strip().strip("<>").lower()
+    address = address.strip().strip("<>").strip().lower().removeprefix("mailto:")
     if len(address) > _MAX_ADDRESS or not _ADDRESS.match(address) or not _printable(address):
         return None
     return address
@@ -490,6 +687,124 @@ def safe_filename(name: str | None, content_type: str) -> str:
 # --- MIME tree -------------------------------------------------------------------------
 
 
+_T = TypeVar("_T")
+
+
+class _Headers:
+    """One MIME part's headers: as ``policy.default`` reads them, ``compat32`` where it fails.
+
+    ``policy.default`` parses each header into an object and can raise on a malformed one
+    (or read it worse than the opaque strings of ``compat32``: it stops an unquoted
+    filename at its first space and drops one made of an encoded word). Each header is
+    read again with ``compat32`` on its own, so one bad header costs nothing else.
+    """
+
+    def __init__(self, part: Message) -> None:
+        self.part = part
+        self._compat: Message | None = None
+
+    @property
+    def compat(self) -> Message:
+        if self._compat is None:
+            view = Message(policy=policy.compat32)
+            for name, value in self.part.raw_items():
+                # Undeclared 8-bit text decoded here: compat32 would make it U+FFFD.
+                view[name] = _raw_to_text(str(value))
+            payload = self.part.get_payload()
+            if isinstance(payload, str):
+                view.set_payload(payload)
+            self._compat = view
+        return self._compat
+
+    def read(self, reader: Callable[[Message], _T]) -> _T | None:
+        try:
+            return reader(self.part)
+        except Exception:  # this header is malformed for policy.default
+            pass
+        try:
+            return reader(self.compat)
+        except Exception:  # and for compat32 too: as if it were absent
+            return None
+
+    def content_type(self) -> str:
+        content_type = (self.read(lambda m: m.get_content_type()) or "text/plain").lower()
+        return content_type if _MIME_TYPE.match(content_type) else "application/octet-stream"
+
+    def disposition(self) -> str | None:
+        """``inline``, ``attachment`` or another word; parameters and junk after it dropped."""
+        value = self.read(lambda m: m.get_content_disposition()) or ""
+        match = re.match(r"[a-z-]+", value.strip().lower())
+        return match.group(0) if match else None
+
+    def filename(self) -> str | None:
+        """The decoded filename, or None when the part has none (or only a blank one)."""
+        strict = self._decoded_filename(self.part)
+        lenient = self._decoded_filename(self.compat) or self._scanned_filename()
+        if strict is None or (
+            lenient is not None
+            and lenient != strict
+            and (lenient.startswith(strict) or ("\ufffd" in strict and "\ufffd" not in lenient))
+        ):
+            return lenient
+        return strict
+
+    def charset(self) -> str | None:
+        return self.read(lambda m: m.get_content_charset())
+
+    def param(self, name: str) -> str | None:
+        value = self.read(lambda m: m.get_param(name))
+        if value is None:
+            return None
+        return collapse_rfc2231_value(value) if isinstance(value, tuple) else str(value)
+
+    def get(self, name: str) -> str:
+        return str(self.read(lambda m: m.get(name)) or "")
+
+    def payload(self) -> bytes:
+        data = self.read(lambda m: m.get_payload(decode=True))
+        return data if isinstance(data, bytes) else b""
+
+    @staticmethod
+    def _decoded_filename(part: Message) -> str | None:
+        try:
+            name = part.get_filename()
+        except Exception:  # a filename this policy cannot read
+            return None
+        text = decode_words(_raw_to_text(name or "")).strip().strip('"').strip()
+        return text or None
+
+    def _scanned_filename(self) -> str | None:
+        """``attachment filename=x.pdf``: a parameter after a missing semicolon."""
+        for header in ("content-disposition", "content-type"):
+            raw = next(
+                (str(v) for n, v in self.part.raw_items() if n.strip().lower() == header), ""
+            )
+            match = _NAME_PARAMETER.search(_raw_to_text(_FOLD.sub("", raw)))
+            if match:
+                quoted, bare = match.groups()
+                text = decode_words(quoted if quoted is not None else bare).strip()
+                if text:
+                    return text
+        return None
+
+
+_NAME_PARAMETER = re.compile(r'(?i)(?:^|[\s;])(?:file)?name\s*=\s*(?:"([^"]*)"|([^\s;"]+))')
+_STATUS_CODE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+_DSN_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:[ \t]*(.*(?:\n[ \t].*)*)", re.MULTILINE)
+_MAX_DSN_FIELD = 500
+_REPORT_PART_NAMES = {
+    "message/delivery-status": "delivery-status.txt",
+    "message/global-delivery-status": "delivery-status.txt",
+    "message/disposition-notification": "disposition-notification.txt",
+    "message/global-disposition-notification": "disposition-notification.txt",
+    "message/feedback-report": "feedback-report.txt",
+    "text/rfc822-headers": "headers.txt",
+    "message/rfc822-headers": "headers.txt",
+    "message/global-headers": "headers.txt",
+}
+"""Names for the machine-readable parts of reports, which rarely carry one."""
+
+
 @dataclass
 class _Body:
     max_attachment_bytes: int
@@ -498,7 +813,9 @@ class _Body:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     skipped: list[SkippedAttachment] = field(default_factory=list)
     is_report: bool = False
+    report_type: str | None = None
     embedded_ids: list[str] = field(default_factory=list)
+    dsn_blocks: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def extract(cls, raw: bytes, parse_policy: Policy, max_attachment_bytes: int) -> _Body:
@@ -515,49 +832,107 @@ class _Body:
     def bounced_message_id(self) -> str | None:
         if not self.is_report:
             return None
+        for block in self.dsn_blocks:
+            found = _msg_ids(block.get("original-message-id", ""))
+            if found:
+                return found[0]
         if self.embedded_ids:
             return self.embedded_ids[0]
         # Some reports quote the original headers in their human-readable part only.
         match = _EMBEDDED_MSG_ID.search("\n".join(self.plain))
         return match.group(1) if match else None
 
-    def _walk(self, part: Message, depth: int) -> None:
+    def delivery_status(self) -> DeliveryStatus | None:
+        if not self.dsn_blocks:
+            return None
+
+        def value(block: dict[str, str], name: str, typed: bool = False) -> str | None:
+            text = _one_line(block.get(name, ""), _MAX_DSN_FIELD)
+            if typed and ";" in text:  # "rfc822; x@example.org", "smtp; 550 ...", "dns; mx"
+                text = text.split(";", 1)[1].strip()
+            return text or None
+
+        recipients = []
+        for block in self.dsn_blocks:
+            if "final-recipient" not in block and "original-recipient" not in block:
+                continue
+            status = value(block, "status") or ""
+            code = _STATUS_CODE.search(status)
+            rest = status[code.end() :] if code else ""
+            recipient = value(block, "final-recipient", typed=True) or value(
+                block, "original-recipient", typed=True
+            )
+            recipients.append(
+                RecipientStatus(
+                    final_recipient=recipient,
+                    action=(value(block, "action") or "").lower() or None,
+                    status=code.group(1) if code else status or None,
+                    status_text=rest.strip(" -;").removeprefix("(").removesuffix(")") or None,
+                    diagnostic_code=value(block, "diagnostic-code", typed=True),
+                    remote_mta=value(block, "remote-mta", typed=True),
+                )
+            )
+        per_message = next(
+            (block for block in self.dsn_blocks if "reporting-mta" in block), self.dsn_blocks[0]
+        )
+        return DeliveryStatus(
+            reporting_mta=value(per_message, "reporting-mta", typed=True),
+            original_message_id=self.bounced_message_id(),
+            recipients=tuple(recipients),
+        )
+
+    def _walk(self, part: Message, depth: int, *, report_text: bool = False) -> None:
         if depth > _MAX_MIME_DEPTH:
             raise ParseError(f"MIME parts nested deeper than {_MAX_MIME_DEPTH} levels")
-        content_type = _content_type(part)
+        headers = _Headers(part)
+        content_type = headers.content_type()
         if content_type in _EMBEDDED_HEADER_TYPES:
-            self._note_embedded_id(part)
+            self._note_embedded_id(part, headers)
         if content_type in _DSN_TYPES:
             self.is_report = True
+            self.dsn_blocks.extend(_report_fields(part, headers))
         if content_type.startswith("multipart/"):
             if not part.is_multipart():
                 # Declared multipart but no usable boundary: the parser kept it as text.
-                self.plain.append(decode_bytes(part.get_payload(decode=True) or b"", None))
+                self.plain.append(decode_bytes(headers.payload(), None))
                 return
-            report_type = str(part.get_param("report-type") or "").lower()
-            if content_type == "multipart/report" and report_type == "delivery-status":
+            is_report = content_type == "multipart/report"
+            report_type = (headers.param("report-type") or "").strip().lower() or None
+            if is_report and self.report_type is None:
+                self.report_type = report_type
+            if is_report and report_type == "delivery-status":
                 self.is_report = True
-            for child in part.get_payload():
-                self._walk(child, depth + 1)
+            alternative = report_text and content_type == "multipart/alternative"
+            for index, child in enumerate(part.get_payload()):
+                # RFC 6522: a report's first part is its human-readable text (maybe in
+                # plain and HTML).
+                self._walk(child, depth + 1, report_text=alternative or (is_report and index == 0))
             return
-        disposition = part.get_content_disposition()
-        filename = part.get_filename()
+        disposition = headers.disposition()
+        filename = headers.filename()
         is_body = disposition != "attachment" and filename is None
-        if is_body and content_type in ("text/plain", "text/html"):
-            text = decode_bytes(part.get_payload(decode=True) or b"", part.get_content_charset())
+        if content_type in ("text/plain", "text/html") and (is_body or report_text):
+            text = decode_bytes(headers.payload(), headers.charset())
             (self.plain if content_type == "text/plain" else self.html).append(text)
         else:
-            self._add_attachment(part, content_type, disposition, filename)
+            self._add_attachment(part, headers, content_type, disposition, filename)
 
     def _add_attachment(
-        self, part: Message, content_type: str, disposition: str | None, filename: str | None
+        self,
+        part: Message,
+        headers: _Headers,
+        content_type: str,
+        disposition: str | None,
+        filename: str | None,
     ) -> None:
-        content = _part_bytes(part)
-        name = safe_filename(filename, content_type)
+        content = _part_bytes(part, headers)
+        if filename is None and content_type in ("message/rfc822", "message/global"):
+            filename = _message_filename(part)
+        name = safe_filename(filename or _REPORT_PART_NAMES.get(content_type), content_type)
         if len(content) > self.max_attachment_bytes:
             self.skipped.append(SkippedAttachment(name, content_type, len(content)))
             return
-        content_id = _content_id(str(part.get("content-id") or ""))
+        content_id = _content_id(headers.get("content-id"))
         self.attachments.append(
             ParsedAttachment(
                 filename=name,
@@ -569,19 +944,83 @@ class _Body:
             )
         )
 
-    def _note_embedded_id(self, part: Message) -> None:
+    def _note_embedded_id(self, part: Message, headers: _Headers) -> None:
         payload = part.get_payload()
         if isinstance(payload, list):
-            headers = "".join(
-                f"message-id: {inner.get('message-id', '')}\n"
+            text = "".join(
+                f"message-id: {_embedded_header(inner, 'message-id')}\n"
                 for inner in payload
                 if isinstance(inner, Message)
             )
         else:
-            headers = decode_bytes(part.get_payload(decode=True) or b"", None)
-        match = _EMBEDDED_MSG_ID.search(headers)
+            text = decode_bytes(headers.payload(), None)
+        match = _EMBEDDED_MSG_ID.search(text)
         if match:
             self.embedded_ids.append(match.group(1))
+
+
+def _embedded_header(message: Message, name: str) -> str:
+    """A header of an attached message, raw (its parser may not read it), unfolded."""
+    for key, value in message.raw_items():
+        if key.strip().lower() == name:
+            return _raw_to_text(_FOLD.sub("", str(value)))
+    return ""
+
+
+def _message_filename(part: Message) -> str | None:
+    """``<subject>.eml`` for an attached message, with what file systems refuse replaced."""
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if not isinstance(inner, Message):
+        return None
+    subject = _one_line(decode_words(_embedded_header(inner, "subject")), _MAX_FILENAME - 4)
+    subject = re.sub(r'[\\/:*?"<>|]+', "_", subject).strip(" ._")
+    return f"{subject}.eml" if subject else "message.eml"
+
+
+def _report_fields(part: Message, headers: _Headers) -> list[dict[str, str]]:
+    """The field blocks of a delivery-status part: per message, then one per recipient."""
+    payload = part.get_payload()
+    blocks: list[dict[str, str]] = []
+    encoding = headers.get("content-transfer-encoding").strip().lower()
+    if isinstance(payload, list) and encoding in ("base64", "quoted-printable"):
+        # The parser read the encoded text as fields: decode what it wrote back out.
+        data = _part_bytes(part, headers)
+        if encoding == "base64":
+            decoded = _base64(re.sub(r"[^A-Za-z0-9+/]", "", data.decode("latin-1"))) or b""
+        else:
+            decoded = binascii.a2b_qp(data)
+        blocks = _field_blocks(decode_bytes(decoded, "utf-8"))
+    elif isinstance(payload, list):
+        # message/delivery-status: the parser made one Message per block. Other types
+        # (message/global-delivery-status) come as one message whose body holds the rest.
+        for block in payload:
+            if not isinstance(block, Message):
+                continue
+            blocks.append(
+                {
+                    name.strip().lower(): _raw_to_text(_FOLD.sub("", str(value)))
+                    for name, value in reversed(list(block.raw_items()))
+                }
+            )
+            rest = block.get_payload()
+            if isinstance(rest, str) and rest.strip():
+                blocks.extend(_field_blocks(_raw_to_text(rest)))
+    else:
+        blocks = _field_blocks(decode_bytes(headers.payload(), "utf-8"))
+    return [block for block in blocks if block][:100]
+
+
+def _field_blocks(text: str) -> list[dict[str, str]]:
+    """``Name: value`` blocks separated by blank lines, as a report part's text has them."""
+    text = _clean_text(text)
+    return [
+        {
+            name.strip().lower(): _FOLD.sub("", value)
+            for name, value in reversed(_DSN_FIELD.findall(chunk))
+        }
+        for chunk in re.split(r"\n[ \t]*\n", text)
+    ]
 
 
 def _content_id(value: str) -> str | None:
@@ -590,19 +1029,23 @@ def _content_id(value: str) -> str | None:
     return token if token and len(token) <= 500 and _printable(token) else None
 
 
-def _content_type(part: Message) -> str:
-    content_type = part.get_content_type().lower()
-    return content_type if _MIME_TYPE.match(content_type) else "application/octet-stream"
-
-
-def _part_bytes(part: Message) -> bytes:
+def _part_bytes(part: Message, headers: _Headers) -> bytes:
     """Decoded content of a leaf part; an attached message is written back out whole."""
     payload = part.get_payload()
     if isinstance(payload, list):
-        buffer = BytesIO()
-        generator = BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32)
-        for inner in payload:
-            if isinstance(inner, Message):
+        messages = [inner for inner in payload if isinstance(inner, Message)]
+        try:
+            buffer = BytesIO()
+            generator = BytesGenerator(buffer, mangle_from_=False, policy=policy.compat32)
+            for inner in messages:
                 generator.flatten(inner)
-        return buffer.getvalue()
-    return part.get_payload(decode=True) or b""
+            return buffer.getvalue()
+        except (UnicodeError, LookupError):
+            # The generator re-encodes text it takes for mis-declared and then cannot
+            # write it as bytes; the text generator keeps what it can, which is better
+            # than quarantining the whole message for one attachment.
+            text = StringIO()
+            for inner in messages:
+                Generator(text, mangle_from_=False, policy=policy.compat32).flatten(inner)
+            return text.getvalue().encode("utf-8", "surrogateescape")
+    return headers.payload()

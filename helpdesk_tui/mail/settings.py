@@ -118,7 +118,12 @@ class MailSettings(BaseModel):
     """
     ack_enabled: bool = True
     """Acknowledge each new ticket by mail."""
-    ack_subject: str = "[#{number}] Received: {subject}"
+    ack_subject: str = "Re: {subject} [#{number}]"
+    """Subject of the acknowledgement; ``{number}``, ``{subject}``, ``{name}``, ``{desk}``.
+
+    ``{subject}`` comes without prefixes and tokens, and whatever the template, the subject
+    goes out with one ``Re:`` in front and one ``[#number]`` token at the end.
+    """
     ack_template: str = DEFAULT_ACK_TEMPLATE
     """Body of the acknowledgement; ``{number}``, ``{subject}``, ``{name}``, ``{desk}``."""
     ack_limit_per_hour: int = Field(default=3, ge=0)

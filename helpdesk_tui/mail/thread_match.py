@@ -1,24 +1,24 @@
 """Which ticket an incoming message continues, if any.
 
 In order: In-Reply-To and References against every Message-ID we stored or sent (and our
-own signed IDs, which name their ticket); then a ``[#1042]`` subject token, but only from
-the ticket's requester or someone already on its thread. A token from anyone else does not
-thread — a stranger quoting a number must not write into another customer's ticket — and
-is reported as a mention instead.
+own signed IDs, which name their ticket); then the ``[#1042]`` subject tokens, newest ticket first
+(:func:`~helpdesk_tui.desk.subjects.tokens_newest_first`), each only from the ticket's
+requester or someone already on its thread. A token from anyone else does not thread — a
+stranger quoting a number must not write into another customer's ticket — and is reported
+as a mention instead (the newest such ticket) when no other token threads.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.parse import ParsedMessage
 from helpdesk_tui.storage.models import Contact, Message, Outbox, Ticket
 
-TOKEN = re.compile(r"\[#(\d{1,12})\]")
 _MAX_IDS = 50
 
 
@@ -36,14 +36,15 @@ def match_thread(session: Session, parsed: ParsedMessage, signer: MessageIdSigne
     number = _by_headers(session, parsed, signer)
     if number is not None:
         return ThreadMatch(number, "headers")
-    for token in reversed(TOKEN.findall(parsed.subject)):
-        ticket = session.exec(select(Ticket).where(Ticket.number == int(token))).first()
+    mentioned: int | None = None
+    for number in tokens_newest_first(parsed.subject):
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).first()
         if ticket is None:
             continue
         if parsed.from_address and parsed.from_address in participants(session, ticket):
             return ThreadMatch(ticket.number, "token")
-        return ThreadMatch(None, "none", mentioned=ticket.number)
-    return ThreadMatch(None, "none")
+        mentioned = mentioned or ticket.number
+    return ThreadMatch(None, "none", mentioned=mentioned)
 
 
 def wanted_ids(parsed: ParsedMessage) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from email import headerregistry
 from email.message import EmailMessage
 from email.policy import Policy
 from pathlib import Path
@@ -474,7 +476,7 @@ def test_attached_message_is_kept_whole() -> None:
 
     [attachment] = result.attachments
     assert attachment.content_type == "message/rfc822"
-    assert attachment.filename == "attachment.eml"
+    assert attachment.filename == "Forwarded original.eml"
     assert b"Subject: Forwarded original" in attachment.content
     assert result.body_text == "FYI, see attached.\n"
     assert result.bounced_message_id is None
@@ -713,3 +715,582 @@ def test_huge_html_only_has_its_tags_dropped() -> None:
 
     assert text.startswith("Hello & welcome")
     assert "<p>" not in text
+
+
+# --- what a lenient reader recovers ----------------------------------------------------
+
+
+def test_several_addresses_in_from_the_first_usable_is_the_requester() -> None:
+    raw = lines(
+        "From: Undisclosed, Ann Customer <Ann@Example.org>, bob@example.org,",
+        " =?utf-8?Q?Zo=C3=AB?= <zoe@example.net>",
+        "To: support@example.com",
+        "Subject: Printer",
+        "",
+        "We all agree.",
+    )
+    result = parsed(raw)
+
+    assert result.from_address == "ann@example.org"
+    assert result.from_name == "Ann Customer"
+    assert result.from_addresses == ["ann@example.org", "bob@example.org", "zoe@example.net"]
+
+
+def test_obsolete_syntax_with_space_before_the_colon() -> None:
+    raw = lines(
+        "From  : Ann Customer <ann@example.org>",
+        "To\t: support@example.com",
+        "Subject : Printer on fire",
+        "Message-ID : <obs-1@example.org>",
+        "Date: Tue, 05 Mar 2024 10:30:00 +0100",
+        "MIME-Version: 1.0",
+        "Content-Type : text/plain; charset=utf-8",
+        "",
+        "Subject : this line is body text and stays so",
+    )
+    result = parsed(raw)
+
+    assert (result.from_address, result.from_name) == ("ann@example.org", "Ann Customer")
+    assert result.to == ["support@example.com"]
+    assert result.subject == "Printer on fire"
+    assert result.message_id == "<obs-1@example.org>"
+    assert result.body_text == "Subject : this line is body text and stays so\n"
+    assert result.raw_sha256 == hashlib.sha256(raw).hexdigest(), "the raw bytes are kept as-is"
+
+
+@pytest.mark.parametrize(
+    ("header", "address"),
+    [
+        ("Ann Customer <ann@example.org", "ann@example.org"),  # no closing bracket
+        ("Ann <ann(home)@example.org>", "ann@example.org"),  # comment inside the address
+        ("Ann <ann @ example.org>", "ann@example.org"),  # spaces around the @
+        ("Ann <mailto:ann@example.org>", "ann@example.org"),
+        ("Ann Customer ann@example.org", "ann@example.org"),  # no brackets at all
+        ('"Ann <ann@example.org>', "ann@example.org"),  # unterminated quote
+        ("Ann [ann@example.org]", "ann@example.org"),
+        # A strict reading that finds an address is never overridden:
+        ("boss@example.com <attacker@example.net>", "attacker@example.net"),
+        ("Ann at example dot org", None),
+    ],
+)
+def test_from_a_lenient_reader_can_read(header: str, address: str | None) -> None:
+    result = parsed(lines(f"From: {header}", "Subject: x", "", "hi"))
+
+    assert result.from_address == address
+
+
+def test_reply_to_cc_and_to_are_read_leniently_too() -> None:
+    raw = lines(
+        "From: ann@example.org",
+        "Reply-To: Ann <mailto:ann.private@example.org>",
+        "To: Support <support@example.com",
+        "Cc: Boss <boss(at work)@example.org>",
+        "",
+        "hi",
+    )
+    result = parsed(raw)
+
+    assert result.reply_to == "ann.private@example.org"
+    assert result.to == ["support@example.com"]
+    assert result.cc == ["boss@example.org"]
+
+
+def test_mixed_case_content_types_and_parameters() -> None:
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "MIME-Version: 1.0",
+        'Content-Type: Multipart/Mixed; BOUNDARY="Outer"',
+        "",
+        "--Outer",
+        'Content-Type: Multipart/Alternative; Boundary="inner"',
+        "",
+        "--inner",
+        'Content-Type: TEXT/PLAIN; CHARSET="UTF-8"',
+        "Content-Transfer-Encoding: QUOTED-PRINTABLE",
+        "",
+        "Gr=C3=BC=C3=9Fe",
+        "--inner",
+        "Content-Type: Text/HTML; Charset=utf-8",
+        "Content-Transfer-Encoding: Base64",
+        "",
+        base64.b64encode("<p>Grüße</p>".encode()).decode(),
+        "--inner--",
+        "--Outer",
+        'Content-Type: Application/PDF; Name="Rechnung.pdf"',
+        "Content-Disposition: ATTACHMENT",
+        "Content-Transfer-Encoding: BASE64",
+        "",
+        base64.b64encode(b"%PDF-1.4").decode(),
+        "--Outer--",
+    )
+    result = parsed(raw)
+
+    assert result.body_text == "Grüße"
+    assert result.body_html == "<p>Grüße</p>"
+    [pdf] = result.attachments
+    assert (pdf.filename, pdf.content_type, pdf.content) == (
+        "Rechnung.pdf",
+        "application/pdf",
+        b"%PDF-1.4",
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("=?utf-8?B?SGVsbG8gV29ybGQ===?=", "Hello World"),  # over-padded
+        ("=?utf-8?B?SGVsbG8gV29ybGQ=====?=", "Hello World"),
+        ("=?utf-8?B?SGVsbG8gV29ybGQ?=", "Hello World"),  # padding left out
+        ("=?utf-8?B?SGVsb?= =?utf-8?B?G8gV29ybGQ=?=", "Hello World"),  # split mid-group
+        ("=?UTF-8?B?0J/RgN?=\r\n =?UTF-8?B?C40LLQtdGCINC80LjRgA==?=", "Привет мир"),  # mid-char
+        ("=?utf-8?B?w6k?= =?utf-8?B?w6k?=", "éé"),  # two words without padding
+        ("Re: =?utf-8?B?w6k=?= =?utf-8?B?w6k=?= [#4]", "Re: éé [#4]"),
+        ("=?iso-8859-1?Q?caf=E9?= =?utf-8?B?IMOpdMOp?=", "café été"),
+        ("=?utf-8?B?SGk*?=", "=?utf-8?B?SGk*?="),  # not base64: kept as written
+    ],
+)
+def test_encoded_words_over_padded_or_split(subject: str, expected: str) -> None:
+    raw = f"From: a@example.org\r\nSubject: {subject}\r\n\r\nhi\r\n".encode()
+    assert parsed(raw).subject == expected
+
+
+def attachment_message(*part_headers: str, content: str = "cGRm") -> bytes:
+    return lines(
+        "From: a@example.org",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain",
+        "",
+        "see attached",
+        "--b",
+        *part_headers,
+        "",
+        content,
+        "--b--",
+    )
+
+
+@pytest.mark.parametrize(
+    ("part_headers", "expected"),
+    [
+        (  # unquoted encoded word: policy.default reads no filename at all
+            [
+                "Content-Type: application/pdf; name==?UTF-8?B?UmVjaG51bmcgTcOkcnoucGRm?=",
+                "Content-Disposition: attachment; filename==?UTF-8?B?UmVjaG51bmcgTcOkcnoucGRm?=",
+                "Content-Transfer-Encoding: base64",
+            ],
+            "Rechnung März.pdf",
+        ),
+        (  # quoted encoded word (not RFC 2231, but what Outlook and Gmail send)
+            [
+                "Content-Type: application/pdf",
+                'Content-Disposition: attachment; filename="=?utf-8?Q?Rechnung_M=C3=A4rz.pdf?="',
+                "Content-Transfer-Encoding: base64",
+            ],
+            "Rechnung März.pdf",
+        ),
+        (  # unquoted 8-bit name with a space: policy.default stops at the space
+            [
+                "Content-Type: application/pdf",
+                "Content-Disposition: attachment; filename=Rechnung März.pdf",
+                "Content-Transfer-Encoding: base64",
+            ],
+            "Rechnung März.pdf",
+        ),
+        (  # RFC 2231 continuations with a gap: policy.default keeps the first piece only
+            [
+                "Content-Type: application/pdf",
+                "Content-Disposition: attachment; filename*0=Rech; filename*2=nung.pdf",
+                "Content-Transfer-Encoding: base64",
+            ],
+            "Rechnung.pdf",
+        ),
+        (  # RFC 2231 with charset and language, folded
+            [
+                "Content-Type: application/pdf",
+                "Content-Disposition: attachment;",
+                " filename*0*=utf-8'de'Rechnung%20M%C3%A4;",
+                " filename*1*=rz.pdf",
+                "Content-Transfer-Encoding: base64",
+            ],
+            "Rechnung März.pdf",
+        ),
+        (  # a semicolon missing before the parameter
+            [
+                "Content-Type: application/pdf",
+                "Content-Disposition: attachment filename=Rechnung.pdf",
+                "Content-Transfer-Encoding: base64",
+            ],
+            "Rechnung.pdf",
+        ),
+    ],
+)
+def test_encoded_filenames_are_kept(part_headers: list[str], expected: str) -> None:
+    result = parsed(attachment_message(*part_headers))
+
+    [attachment] = result.attachments
+    assert attachment.filename == expected
+    assert attachment.content == b"pdf"
+    assert result.body_text == "see attached"
+
+
+@pytest.mark.parametrize(
+    "part_headers",
+    [
+        [
+            'Content-Type: text/plain; charset=utf-8; name=""',
+            'Content-Disposition: inline; filename=""',
+        ],
+        ['Content-Type: text/plain; charset=utf-8; name="  "'],
+        ["Content-Type: text/plain; charset=utf-8; name=", "Content-Disposition: inline"],
+    ],
+)
+def test_inline_text_part_with_a_blank_name_stays_body(part_headers: list[str]) -> None:
+    result = parsed(attachment_message(*part_headers, content="and the rest of the text"))
+
+    assert result.attachments == []
+    assert result.body_text == "see attached\nand the rest of the text"
+
+
+def test_named_text_attachment_stays_an_attachment() -> None:
+    result = parsed(
+        attachment_message(
+            'Content-Type: text/plain; name="log.txt"',
+            "Content-Disposition: attachment",
+            content="error at line 1",
+        )
+    )
+
+    assert [a.filename for a in result.attachments] == ["log.txt"]
+
+
+def test_multipart_report_keeps_its_human_readable_part_as_body() -> None:
+    # A read receipt as Outlook sends it: the text part carries a name.
+    raw = lines(
+        "From: Ann Customer <ann@example.org>",
+        "To: support@example.com",
+        "Subject: Read: Printer on fire [#12]",
+        "MIME-Version: 1.0",
+        "Content-Type: multipart/report; report-type=disposition-notification;",
+        '\tboundary="----=_NextPart_000"',
+        "",
+        "------=_NextPart_000",
+        'Content-Type: text/plain; charset="utf-8"; name="notification.txt"',
+        "Content-Disposition: inline",
+        "",
+        "Your message was read on Tuesday, March 5, 2024 10:42 AM.",
+        "------=_NextPart_000",
+        "Content-Type: message/disposition-notification",
+        "",
+        "Reporting-UA: ann-laptop; Microsoft Outlook 16.0",
+        "Final-Recipient: rfc822;ann@example.org",
+        "Original-Message-ID: <hd.12.abc@desk.example.com>",
+        "Disposition: manual-action/MDN-sent-manually; displayed",
+        "------=_NextPart_000--",
+    )
+    result = parsed(raw)
+
+    assert result.report_type == "disposition-notification"
+    assert result.body_text == "Your message was read on Tuesday, March 5, 2024 10:42 AM."
+    assert [(a.filename, a.content_type) for a in result.attachments] == [
+        ("disposition-notification.txt", "message/disposition-notification")
+    ]
+    assert not result.is_delivery_report and result.delivery_status is None
+
+
+def test_report_whose_text_comes_in_plain_and_html_keeps_both_as_body() -> None:
+    # Exchange's non-delivery reports: the human-readable part is multipart/alternative.
+    raw = lines(
+        "From: postmaster@corp.example.org",
+        "Subject: Undeliverable: Printer",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
+        "",
+        "--r",
+        'Content-Type: multipart/alternative; boundary="a"',
+        "",
+        "--a",
+        'Content-Type: text/plain; charset="us-ascii"; name="ndr.txt"',
+        "",
+        "Your message couldn't be delivered.",
+        "--a",
+        'Content-Type: text/html; charset="us-ascii"; name="ndr.htm"',
+        "",
+        "<p>Your message couldn't be delivered.</p>",
+        "--a--",
+        "--r",
+        "Content-Type: message/delivery-status",
+        "",
+        "Reporting-MTA: dns;corp.example.org",
+        "",
+        "Final-Recipient: rfc822;gone@corp.example.org",
+        "Action: failed",
+        "Status: 5.1.10",
+        "Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found",
+        "--r--",
+    )
+    result = parsed(raw)
+
+    assert result.body_text == "Your message couldn't be delivered."
+    assert result.body_html == "<p>Your message couldn't be delivered.</p>"
+    assert [a.filename for a in result.attachments] == ["delivery-status.txt"]
+    assert result.delivery_status is not None
+    assert result.delivery_status.reason() == (
+        "failed 5.1.10 for gone@corp.example.org: 550 5.1.10 RESOLVER.ADR.RecipientNotFound;"
+        " Recipient not found"
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Invoice: March/April <urgent>?", "Invoice_ March_April _urgent.eml"),
+        ("=?utf-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=", "Grüße aus Köln.eml"),
+        ("../../etc/passwd", "etc_passwd.eml"),
+        ("bell\x07 and \x1b[31mred", "bell and [31mred.eml"),
+        (None, "message.eml"),
+    ],
+)
+def test_attached_message_is_named_after_its_subject(subject: str | None, expected: str) -> None:
+    inner = ["From: c@example.org", *([f"Subject: {subject}"] if subject else []), "", "inner"]
+    raw = lines(
+        "From: a@example.org",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain",
+        "",
+        "forwarding this",
+        "--b",
+        "Content-Type: message/rfc822",
+        "",
+        *inner,
+        "--b--",
+    )
+    [attachment] = parsed(raw).attachments
+
+    assert attachment.filename == expected
+    assert attachment.content_type == "message/rfc822"
+
+
+def test_attached_message_with_its_own_filename_keeps_it() -> None:
+    raw = attachment_message(
+        "Content-Type: message/rfc822",
+        'Content-Disposition: attachment; filename="original.eml"',
+        content="Subject: Something else\r\n\r\nbody",
+    )
+    [attachment] = parsed(raw).attachments
+
+    assert attachment.filename == "original.eml"
+
+
+def test_delivery_status_fields_explain_a_bounce() -> None:
+    raw = lines(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+        "To: support@example.com",
+        "Subject: Undelivered Mail Returned to Sender",
+        "Auto-Submitted: auto-replied",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B1"',
+        "",
+        "--B1",
+        "Content-Description: Notification",
+        "Content-Type: text/plain; charset=us-ascii",
+        "",
+        "This is the mail system at host mx.example.net.",
+        "I'm sorry to have to inform you that your message could not",
+        "be delivered to one or more recipients.",
+        "--B1",
+        "Content-Description: Delivery report",
+        "Content-Type: message/delivery-status",
+        "",
+        "Reporting-MTA: dns; mx.example.net",
+        "X-Postfix-Queue-ID: 4BX2Q71FQRz9sPf",
+        "Arrival-Date: Tue,  5 Mar 2024 10:30:02 +0100 (CET)",
+        "",
+        "Final-Recipient: rfc822; ann@example.org",
+        "Original-Recipient: rfc822;ann@example.org",
+        "Action: delivered",
+        "Status: 2.0.0",
+        "",
+        "Final-Recipient: rfc822; gone@example.org",
+        "Original-Recipient: rfc822;gone@example.org",
+        "Action: failed",
+        "Status: 5.1.1",
+        "Remote-MTA: dns; mail.example.org",
+        "Diagnostic-Code: smtp; 550 5.1.1 <gone@example.org>: Recipient address",
+        "    rejected: User unknown in virtual mailbox table",
+        "",
+        "--B1",
+        "Content-Description: Undelivered Message Headers",
+        "Content-Type: text/rfc822-headers",
+        "",
+        "From: Desk Support <support@example.com>",
+        "To: gone@example.org",
+        "Subject: Re: Printer on fire [#12]",
+        "Message-ID: <hd.12.0123456789abcdef.abcdefghijklmnop@example.com>",
+        "",
+        "--B1--",
+    )
+    result = parsed(raw)
+    status = result.delivery_status
+
+    assert result.is_delivery_report and result.report_type == "delivery-status"
+    assert status is not None
+    assert status.reporting_mta == "mx.example.net"
+    assert (status.action, status.status, status.final_recipient) == (
+        "failed",
+        "5.1.1",
+        "gone@example.org",
+    )
+    assert status.diagnostic_code == (
+        "550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown in virtual "
+        "mailbox table"
+    )
+    assert status.original_message_id == result.bounced_message_id
+    assert status.original_message_id == "<hd.12.0123456789abcdef.abcdefghijklmnop@example.com>"
+    assert [(r.final_recipient, r.action) for r in status.recipients] == [
+        ("ann@example.org", "delivered"),
+        ("gone@example.org", "failed"),
+    ]
+    assert status.recipients[1].remote_mta == "mail.example.org"
+    assert status.reason() == (
+        "failed 5.1.1 for gone@example.org: 550 5.1.1 <gone@example.org>: Recipient address"
+        " rejected: User unknown in virtual mailbox table"
+    )
+    assert result.body_text.startswith("This is the mail system")
+    assert [a.filename for a in result.attachments] == ["delivery-status.txt", "headers.txt"]
+
+
+def test_returned_headers_with_8bit_bytes_do_not_quarantine_the_bounce() -> None:
+    # Found by fuzzing the corpus's bounce: the generator that writes the returned
+    # headers back out choked on the 8-bit bytes and the whole bounce was quarantined.
+    raw = b"\r\n".join(
+        [
+            b"From: MAILER-DAEMON@mx.example.net",
+            b"Subject: Delivery failure",
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
+            b"",
+            b"--r",
+            b"Content-Type: text/plain",
+            b"",
+            b"Mailbox full.",
+            b"--r",
+            b"Content-Type: message/rfc822-headers",
+            b"",
+            b"From: Ana <ana@example.org>",
+            b"Message-ID: <orig-9@example.org>",
+            b"Content-Type: multipart/a\xfflternative;",
+            b"T\xffhread-Index: Ac1doyjrxh5tdsxl1doyjrxh5tdsxl==",
+            b"",
+            b"--r--",
+            b"",
+        ]
+    )
+    result = parsed(raw)
+
+    assert result.body_text == "Mailbox full."
+    assert result.bounced_message_id == "<orig-9@example.org>"
+    [headers] = result.attachments
+    assert headers.filename == "headers.txt" and b"orig-9@example.org" in headers.content
+
+
+def test_delivery_status_with_original_message_id_and_a_status_comment() -> None:
+    # Exchange-style: Original-Message-ID in the report, status text after the code,
+    # the delivery-status part base64-encoded.
+    fields = (
+        "Reporting-MTA: dns;EXCH01.corp.example.org\r\n"
+        "Original-Message-ID: <reply-77@helpdesk.example.com>\r\n"
+        "\r\n"
+        "Final-Recipient: rfc822;full@example.org\r\n"
+        "Action: delayed\r\n"
+        "Status: 4.2.2 (mailbox full)\r\n"
+    )
+    raw = lines(
+        "From: postmaster@corp.example.org",
+        "Subject: Delivery delayed: Printer",
+        'Content-Type: multipart/report; report-type="delivery-status"; boundary="x"',
+        "",
+        "--x",
+        "Content-Type: text/plain",
+        "",
+        "Delivery is delayed to these recipients.",
+        "--x",
+        "Content-Type: message/global-delivery-status",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode(fields.encode()).decode(),
+        "--x--",
+    )
+    status = parsed(raw).delivery_status
+
+    assert status is not None
+    assert status.original_message_id == "<reply-77@helpdesk.example.com>"
+    assert (status.action, status.status, status.diagnostic_code) == ("delayed", "4.2.2", None)
+    assert status.recipients[0].status_text == "mailbox full"
+    assert status.reason() == "delayed 4.2.2 for full@example.org: mailbox full"
+    assert parsed(raw).bounced_message_id == "<reply-77@helpdesk.example.com>"
+
+
+def test_each_mime_header_falls_back_to_compat32_on_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """policy.default choking on Content-Disposition costs neither that header nor others."""
+
+    def choke(cls: type, value: str, kwds: dict[str, object]) -> None:
+        raise IndexError("header parser choked")
+
+    msg = message(subject="Grüße")
+    msg.add_attachment(b"data", maintype="application", subtype="pdf", filename="a b.pdf")
+    raw = msg.as_bytes()
+    monkeypatch.setattr(headerregistry.ContentDispositionHeader, "parse", classmethod(choke))
+    result = parsed(raw)
+
+    assert result.subject == "Grüße"
+    assert result.body_text == "It still burns.\n"
+    [attachment] = result.attachments
+    assert (attachment.filename, attachment.content_type) == ("a b.pdf", "application/pdf")
+    assert not attachment.inline
+
+
+# --- the whole corpus ------------------------------------------------------------------
+
+
+def header_block(raw: bytes) -> list[bytes]:
+    """The message's leading header lines, read as loosely as RFC 5322 4.5 allows."""
+    block: list[bytes] = []
+    for line in raw.splitlines():
+        if re.match(rb"[!-9;-~]+[ \t]*:", line) or (block and line[:1] in (b" ", b"\t")):
+            block.append(line)
+        else:
+            break
+    return block
+
+
+def test_whole_corpus_parses_and_every_recoverable_sender_is_found(mail_corpus: Path) -> None:
+    """Every file parses or is refused with a reason (never another exception); every
+    message whose header block has a From with an address (encoded or not) gets one."""
+    files = sorted(path for path in mail_corpus.rglob("*") if path.is_file())
+    files = [path for path in files if path.name != "README.md"]
+    assert len(files) > 40
+    with_sender = 0
+    for path in files:
+        raw = path.read_bytes()
+        from_lines = [
+            line for line in header_block(raw) if line.split(b":", 1)[0].strip().lower() == b"from"
+        ]
+        try:
+            result = parse_message(raw, max_attachment_bytes=100_000)
+        except ParseError as error:
+            assert error.reason.startswith("no header fields"), (path.name, error.reason)
+            assert not from_lines, path.name
+            continue
+        if any("@" in decode_words(line.decode("latin-1")) for line in from_lines):
+            with_sender += 1
+            assert result.from_address, path.name
+            assert result.from_addresses[0] == result.from_address
+        for text in (result.subject, result.from_name, result.body_text):
+            assert "\x1b" not in text and "\x00" not in text
+    assert with_sender >= 22
