@@ -73,7 +73,21 @@ def smtp_server(_smtp_session: SmtpServer) -> SmtpServer:
 
 # --- real-world mail kept outside the project (see ../shared/mail-corpus/README.md) ------
 
-MAIL_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "mail-corpus"
+
+def _find_corpus() -> Path:
+    """``shared/mail-corpus`` beside the checkout (a worktree may sit one level deeper)."""
+    override = os.environ.get("HELPDESK_MAIL_CORPUS")
+    if override:
+        return Path(override)
+    here = Path(__file__).resolve()
+    for parent in here.parents[3:]:
+        candidate = parent / "shared" / "mail-corpus"
+        if candidate.is_dir():
+            return candidate
+    return here.parents[3] / "shared" / "mail-corpus"
+
+
+MAIL_CORPUS = _find_corpus()
 _CORPUS_ARGUMENTS = {"mail_parser_file": "mail-parser", "reply_parser_file": "email-reply-parser"}
 
 
