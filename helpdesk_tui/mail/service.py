@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from helpdesk_tui.desk import quarantine, spam
+from helpdesk_tui.desk import machine, quarantine, spam
 from helpdesk_tui.desk.leases import current_holder
 from helpdesk_tui.desk.mailstate import FolderStatus, folder_statuses, outbox_counts
 from helpdesk_tui.mail.ingest import IngestConfig
@@ -63,6 +63,8 @@ class MailStatus:
     """Messages in quarantine, waiting for someone to look (and retry)."""
     spam: int = 0
     """Messages held as spam, not released."""
+    machine: int = 0
+    """Machine mail (bounces, receipts, reports, auto-replies) that matched no ticket."""
 
     @property
     def backlog(self) -> int:
@@ -104,7 +106,8 @@ def read_status(
             )
         held = quarantine.count_held(session)
         spam_held = spam.count_held(session)
-    return MailStatus(folders, counts, leases, running_here or [], held, spam_held)
+        machine_held = machine.count_held(session)
+    return MailStatus(folders, counts, leases, running_here or [], held, spam_held, machine_held)
 
 
 class MailService:
