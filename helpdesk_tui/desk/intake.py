@@ -54,7 +54,7 @@ from helpdesk_tui.desk.intake_rows import (
 from helpdesk_tui.desk.mailstate import insert_processed, key_hash, mark_processed, processed_row
 from helpdesk_tui.desk.thread import add_customer_message
 from helpdesk_tui.desk.tickets import EmailMeta
-from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome
+from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
     Channel,
     Message,
@@ -74,6 +74,7 @@ ACK_KIND = "ack"
 _ACK = AckSent.__table__  # type: ignore[attr-defined]
 _MACHINE = MachineMail.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
 _INSERT_ACK = insert(_ACK)
 _INSERT_MACHINE = insert(_MACHINE)
 
@@ -477,6 +478,8 @@ class Writer:
         author = self._contact(decision.requester, item)
         if target is None or target.status == Status.CLOSED:
             return self._on_closed_ticket(item, decision, email, raw_id, seen, target, author)
+        # Only the requester moves where the ticket's mail goes.
+        is_requester = author is not None and author.id == target.requester_id
         ticket, message = self.rows.customer_follow_up(
             MAIL,
             target,
@@ -484,7 +487,7 @@ class Writer:
             channel=Channel.EMAIL,
             author_contact_id=author.id if author else None,
             email=email,
-            reply_to=decision.reply_to,
+            reply_to=decision.reply_to if is_requester else None,
         )
         self._after_customer_message(item, decision, ticket)
         self._processed(item, Outcome.FOLLOW_UP, ticket, message, raw_id, seen)
@@ -711,13 +714,16 @@ class Writer:
             seen = (item.content_hash, Seen(str(outcome), number))
             contents = [*lookups.contents.get(digest, []), seen]
             lookups.remember(lookups.contents, digest, contents)
+        message_key = key_hash(item.message_id) if item.message_id else None
         where = {
             "mailbox": source.mailbox if source else None,
             "uidvalidity": source.uidvalidity if source else None,
             "uid": source.uid if source else None,
         }
         if seen_before:  # a quarantine retry or a spam release: the row is there
-            self.flush()
+            ids = self.flush()
+            if message is not None:
+                message_id = ids[message.position]
             mark_processed(
                 self.session,
                 item.key,
@@ -728,16 +734,21 @@ class Writer:
                 raw_message_id=raw_id,
                 **where,  # type: ignore[arg-type]
             )
+            self.session.connection().execute(
+                update(_PROCESSED)
+                .where(_PROCESSED.c.key_hash == key_hash(item.key))
+                .values(message_key=message_key, content_hash=item.content_hash)
+            )
             return
         row = processed_row(item.key, outcome, raw_message_id=raw_id, **where)  # type: ignore[arg-type]
-        row["message_key"] = key_hash(item.message_id) if item.message_id else None
+        row["message_key"] = message_key
         row["content_hash"] = item.content_hash
         row["ticket_id"] = ticket_key(ticket) if ticket else None
         row["message_id"] = message_id
         self._pending.processed.append((row, message))
 
-    def flush(self) -> None:
-        """Write everything collected, one statement per table."""
+    def flush(self) -> list[int]:
+        """Write everything collected, one statement per table; the new thread message ids."""
         ids = self.rows.flush()
         pending, self._pending = self._pending, _Pending()
         rows = []
@@ -753,6 +764,7 @@ class Writer:
             conn.execute(_INSERT_ACK, pending.acks)
         if pending.machine:
             conn.execute(_INSERT_MACHINE, pending.machine)
+        return ids
 
 
 def _machine_summary(item: Inbound) -> str:

@@ -497,3 +497,16 @@ def test_one_batch_through_every_rule(db: Database, admin: Actor) -> None:
     assert {r.ticket_number for r in results[:3]} == {number}
     assert [m.kind for m in messages(db, number)] == ["customer", "customer", "system"]
     assert len(tickets(db)) == 1 and len(outbox(db, "ack")) == 1
+
+
+def test_only_the_requester_moves_the_reply_address(db: Database, config: IngestConfig) -> None:
+    first = new_id()
+    one(db, config, email(message_id=first, to=f"{DESK}, boss@example.org"))
+    one(
+        db,
+        config,
+        email(sender="boss@example.org", in_reply_to=first, headers=["Reply-To: pa@example.org"]),
+    )
+    assert tickets(db)[0].reply_to is None
+    one(db, config, email(in_reply_to=first, headers=["Reply-To: ann.home@example.net"]))
+    assert tickets(db)[0].reply_to == "ann.home@example.net"
