@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -234,6 +234,8 @@ class Decision:
     """Another message with other content came before under this Message-ID."""
     acknowledge: str | None = None
     """The address an acknowledgement goes to, should this message start a ticket."""
+    no_ack: str | None = None
+    """Why it gets none."""
     requester: str | None = None
     reply_to: str | None = None
     """Where replies should go instead of the requester (stored on the ticket)."""
@@ -278,12 +280,15 @@ def decide(
             return Decision(Action.HOLD_MACHINE, reason=item.reason, collision=collision)
         return Decision(Action.MACHINE_NOTE, target, reason=item.reason, collision=collision)
     requester, reply_to = _addresses(item, config)
+    address = reply_to or requester
+    no_ack = _no_ack(item, address, lookups, config)
     return Decision(
         Action.FOLLOW_UP if target is not None else Action.TICKET,
         target,
         mentioned=mentioned if target is None else None,
         collision=collision,
-        acknowledge=_ack_address(item, requester, reply_to, lookups, config),
+        acknowledge=address if no_ack is None else None,
+        no_ack=no_ack,
         requester=requester,
         reply_to=reply_to,
     )
@@ -326,28 +331,23 @@ def _addresses(item: Inbound, config: IntakeConfig) -> tuple[str | None, str | N
     return sender, reply_to
 
 
-def _ack_address(
-    item: Inbound,
-    requester: str | None,
-    reply_to: str | None,
-    lookups: Lookups,
-    config: IntakeConfig,
+def _no_ack(
+    item: Inbound, address: str | None, lookups: Lookups, config: IntakeConfig
 ) -> str | None:
-    """Who gets the acknowledgement of a new ticket, if anyone."""
-    address = reply_to or requester
-    if not config.ack_enabled or config.ack_limit_per_hour == 0 or address is None:
-        return None
-    why = item.no_ack
-    if why is None and address in config.own_addresses:
-        why = "our own address"
-    if why is None and is_noreply(address):
-        why = "a no-reply address"
-    if why is None and lookups.acks[address] >= config.ack_limit_per_hour:
-        why = f"{lookups.acks[address]} acknowledgements this hour"
-    if why is not None:
-        log.info("no acknowledgement to %s: %s", address, why)
-        return None
-    return address
+    """Why a new ticket from this message gets no acknowledgement (None: it gets one)."""
+    if not config.ack_enabled or config.ack_limit_per_hour == 0:
+        return "acknowledgements are off"
+    if address is None:
+        return "no address"
+    if item.no_ack is not None:
+        return item.no_ack
+    if address in config.own_addresses:
+        return "our own address"
+    if is_noreply(address):
+        return "a no-reply address"
+    if lookups.acks[address] >= config.ack_limit_per_hour:
+        return f"{address} had {lookups.acks[address]} this hour"
+    return None
 
 
 # --- the writer ----------------------------------------------------------------------------
@@ -640,11 +640,12 @@ class Writer:
         author: ContactRef | None,
     ) -> bool:
         address = decision.acknowledge
-        if address is None:
-            return False
         config, lookups = self.config, self.lookups
-        if lookups.acks[address] >= config.ack_limit_per_hour:  # this batch had enough
-            log.info("no acknowledgement for #%s: %s had enough this hour", ticket.number, address)
+        if address is not None and lookups.acks[address] >= config.ack_limit_per_hour:
+            decision = replace(decision, no_ack=f"{address} had enough this hour")  # this batch
+            address = None
+        if address is None:
+            log.info("no acknowledgement for #%s: %s", ticket.number, decision.no_ack)
             return False
         values = {
             "number": ticket.number,
