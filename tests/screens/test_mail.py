@@ -17,8 +17,8 @@ from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.storage.models import Outbox
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.thread import MessageView
-from tests.screens.conftest import DeskData
 from tests.mail.test_intake_scenarios import delivery_report
+from tests.screens.conftest import DeskData
 from tests.screens.mail_scenes import (
     REJECTED,
     desk_mail,
