@@ -34,7 +34,7 @@ from helpdesk_tui.desk.intake import (
 )
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
-from helpdesk_tui.mail.noise import Verdict, classify, original_message_id, report_fields
+from helpdesk_tui.mail.noise import Verdict, classify, report_fields, reported_message_id
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.storage.mail_models import Outcome
@@ -222,8 +222,8 @@ def _thread_refs(
     wanted: list[str] = []
     if _is_report(verdict):
         about = parsed.bounced_message_id
-        if verdict.mail_class is MailClass.RECEIPT:
-            about = original_message_id(raw) or about
+        if verdict.mail_class is not MailClass.BOUNCE or about is None:
+            about = reported_message_id(raw) or about
         if about:
             wanted.append(about)
     for message_id in [parsed.in_reply_to, *reversed(parsed.references)]:

@@ -212,6 +212,11 @@ _REPORT_PARTS = frozenset(
         "message/feedback-report",
     }
 )
+_RETURNED = frozenset(
+    {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers", "message/global"}
+)
+_RETURNED_ID = re.compile(r"(?im)^message-id[ \t]*:[ \t]*(.*)$")
+_MSG_ID = re.compile(r"<[^<>\s]{1,500}>")
 _FIELD = re.compile(r"^([A-Za-z-]+)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
 _MAX_FIELD = 500
 
@@ -244,20 +249,39 @@ def report_fields(raw: bytes) -> Report:
     )
 
 
-def original_message_id(raw: bytes) -> str | None:
-    """The Message-ID an MDN's ``Original-Message-ID`` names, if any."""
+def reported_message_id(raw: bytes) -> str | None:
+    """The Message-ID a report is about: an MDN's ``Original-Message-ID``, else the one in
+    the returned message or headers it carries (DSN, ARF). Never raises."""
+    embedded: str | None = None
     try:
         message = BytesParser(policy=policy.compat32).parsebytes(raw)
         for part in message.walk():
-            if part.get_content_type().lower() in _REPORT_PARTS:
+            content_type = part.get_content_type().lower()
+            if content_type in _REPORT_PARTS:
                 for name, value in _fields(part):
-                    if name == "original-message-id":
-                        match = re.search(r"<[^<>\s]{1,500}>", value)
-                        if match:
-                            return match.group(0)
+                    if name == "original-message-id" and (found := _MSG_ID.search(value)):
+                        return found.group(0)
+            elif embedded is None and content_type in _RETURNED:
+                embedded = _returned_id(part)
     except Exception:  # nothing to find then
-        return None
-    return None
+        return embedded
+    return embedded
+
+
+def _returned_id(part: Message) -> str | None:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        values = [
+            str(inner.get("message-id", "")) for inner in payload if isinstance(inner, Message)
+        ]
+        text = "\n".join(values)
+    else:
+        data = part.get_payload(decode=True)
+        text = decode_bytes(data, None) if isinstance(data, bytes) else str(payload)
+        header = _RETURNED_ID.search(text)
+        text = header.group(1) if header else ""
+    found = _MSG_ID.search(text)
+    return found.group(0) if found else None
 
 
 def _fields(part: Message) -> list[tuple[str, str]]:

@@ -145,7 +145,7 @@ def read_receipt(original_id: str) -> bytes:
     )
 
 
-def abuse_report() -> bytes:
+def abuse_report(about: str = "<never-seen@elsewhere.example>") -> bytes:
     return crlf(
         "From: Abuse Desk <abuse@bigmail.example>\n"
         f"To: {DESK}\n"
@@ -170,7 +170,7 @@ def abuse_report() -> bytes:
         "Content-Type: text/rfc822-headers\n"
         "\n"
         "From: someone@elsewhere.example\n"
-        "Message-ID: <never-seen@elsewhere.example>\n"
+        f"Message-ID: {about}\n"
         "--f--\n"
     )
 
@@ -450,6 +450,19 @@ def test_an_unmatched_receipt_and_an_abuse_report_are_held(
     assert (receipt.outcome, report.outcome) == (Outcome.MACHINE, Outcome.MACHINE)
     assert sorted(e.kind for e in held(db)) == ["receipt", "report"]
     assert tickets(db) == [] and outbox(db) == []
+
+
+def test_an_abuse_report_about_our_mail_is_noted_on_its_ticket(
+    db: Database, config: IngestConfig
+) -> None:
+    number = one(db, config, email()).ticket_number or 0
+    acknowledgement = ack_id(db)
+
+    result = one(db, config, abuse_report(about=acknowledgement))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.MACHINE_NOTE, number)
+    assert "Feedback report from abuse@bigmail.example (abuse)" in messages(db, number)[-1].body
+    assert status_of(db, number) == "new" and held(db) == []
 
 
 def test_a_real_world_bounce_from_the_corpus_is_held(
