@@ -523,6 +523,7 @@ class Writer:
         self.lookups.stale = True
         if decision.reply_to is not None:
             ticket.reply_to = decision.reply_to
+        self.session.flush()  # the statements below read and write beside the ORM's rows
         ref = self.rows.lock_ticket(ticket.id)
         assert ref is not None
         self._after_customer_message(item, decision, ref)
@@ -573,9 +574,12 @@ class Writer:
     # -- pieces -------------------------------------------------------------------------------
 
     def _ticket(self, target: TicketKey | None) -> AnyTicket | None:
-        if target is None or isinstance(target, NewTicket):
-            return target
-        return self.rows.lock_ticket(target)
+        """The target as it is now: a ticket of this group, or the row under its lock."""
+        if isinstance(target, NewTicket):
+            if target.id is None:
+                return target
+            target = target.id  # inserted by an earlier group: read it again
+        return None if target is None else self.rows.lock_ticket(target)
 
     def _contact(self, address: str | None, item: Inbound) -> ContactRef | None:
         if address is None:
@@ -687,11 +691,10 @@ class Writer:
 
     def _mark_bounced(self, item: Inbound, summary: str) -> None:
         """The outgoing mail a bounce reports on failed; the reason says why."""
-        ids = [ref.message_id for ref in item.thread_refs]
-        if ids:
+        if item.thread_refs:
             self.session.connection().execute(
                 update(_OUTBOX)
-                .where(_OUTBOX.c.email_message_id.in_(ids))
+                .where(_OUTBOX.c.email_message_id == item.thread_refs[0].message_id)
                 .values(status=OutboxStatus.FAILED, last_error=f"bounced: {summary}"[:2000])
             )
 
