@@ -270,14 +270,15 @@ def machine_mail() -> None:
     type=click.Choice(["bounce", "receipt", "report", "auto_reply"]),
     help="Only this kind.",
 )
+@click.option("--all", "show_all", is_flag=True, help="Include released messages.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_runtime
-def machine_list(runtime: Runtime, kind: str | None, as_json: bool) -> None:
+def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bool) -> None:
     """Held machine mail, newest first."""
     from helpdesk_tui.desk import machine as held
 
     with runtime.database().read() as session:
-        entries = held.list_held(session, kind=kind)
+        entries = held.list_held(session, kind=kind, include_released=show_all)
     if as_json:
         echo_json([e.model_dump() for e in entries])
         return
@@ -289,6 +290,22 @@ def machine_list(runtime: Runtime, kind: str | None, as_json: bool) -> None:
             f"{line(e.from_address) or '?':<30} {line(e.subject) or '(no subject)'}"
         )
         click.echo(f"       {line(e.reason)}")
+        if e.released_at:
+            click.echo(f"       released by {line(e.released_by)}")
+
+
+@machine_mail.command("release")
+@click.argument("entry_id", type=int)
+@pass_runtime
+def machine_release(runtime: Runtime, entry_id: int) -> None:
+    """A person's mail held as machine mail by mistake: make it the ticket or follow-up."""
+    from helpdesk_tui.mail.ingest import release_machine
+
+    config = _ingest_config(runtime)
+    actor = runtime.actor()
+    with runtime.database().write() as session:
+        result = release_machine(session, actor, entry_id, config)
+    click.echo(_result_line(result))
 
 
 @machine_mail.command("show")

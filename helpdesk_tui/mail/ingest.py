@@ -20,10 +20,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from helpdesk_tui.desk import intake, quarantine, spam
+from helpdesk_tui.desk import intake, machine, quarantine, spam
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.intake import (
     ACK_KIND,
+    MACHINE_CLASSES,
     Inbound,
     IngestResult,
     IntakeConfig,
@@ -48,6 +49,7 @@ __all__ = [
     "ingest",
     "ingest_batch",
     "read_message",
+    "release_machine",
     "release_spam",
     "retry_quarantined",
 ]
@@ -99,14 +101,16 @@ def ingest(
     source: Source | None = None,
     redo: Outcome | None = None,
     not_spam: bool = False,
+    as_person: bool = False,
     now: datetime | None = None,
 ) -> IngestResult:
     """Store one message: a batch of one (see :func:`helpdesk_tui.desk.intake.ingest_batch`).
 
     ``redo`` processes a message again whose earlier outcome was that one (a quarantine
-    retry, a spam release); ``not_spam`` overrules the spam verdict.
+    retry, a spam or machine-mail release); ``not_spam`` overrules the spam verdict and
+    ``as_person`` the machine-mail one.
     """
-    item = read_message(raw, source, config, not_spam=not_spam)
+    item = read_message(raw, source, config, not_spam=not_spam, as_person=as_person)
     [result] = ingest_batch(session, [item], config, redo=redo, not_spam=not_spam, now=now)
     return result
 
@@ -125,9 +129,18 @@ def ingest_batch(
 
 
 def read_message(
-    raw: bytes, source: Source | None, config: IngestConfig, *, not_spam: bool = False
+    raw: bytes,
+    source: Source | None,
+    config: IngestConfig,
+    *,
+    not_spam: bool = False,
+    as_person: bool = False,
 ) -> Inbound:
-    """Hash, parse and classify one message; needs no database (it may run in a thread)."""
+    """Hash, parse and classify one message; needs no database (it may run in a thread).
+
+    ``as_person`` takes machine mail an agent released as a person's (but without an
+    acknowledgement: the sender may still be a machine that answers).
+    """
     sha = hashlib.sha256(raw).hexdigest()
     try:
         parsed = parse_message(raw, max_attachment_bytes=config.max_attachment_bytes)
@@ -145,6 +158,8 @@ def read_message(
             own_addresses=config.own_addresses,
             blocked=(),
         )
+    if as_person and verdict.mail_class in MACHINE_CLASSES:
+        verdict = Verdict(MailClass.NORMAL, no_ack=f"released machine mail ({verdict.reason})")
     return Inbound(
         raw=raw,
         sha=sha,
@@ -279,4 +294,14 @@ def release_spam(
     result = ingest(session, raw, config, redo=Outcome.SPAM, not_spam=True)
     ticket_id = intake.ticket_id_of(session, result.ticket_number)
     spam.mark_released(session, entry, actor, ticket_id)
+    return result
+
+
+def release_machine(
+    session: Session, actor: Actor, entry_id: int, config: IngestConfig
+) -> IngestResult:
+    """Let held machine mail through as a person's: the ticket or follow-up it would be."""
+    entry, raw = machine.open_entry(session, entry_id)
+    result = ingest(session, raw, config, redo=Outcome.MACHINE, as_person=True)
+    machine.mark_released(session, entry, actor, intake.ticket_id_of(session, result.ticket_number))
     return result

@@ -142,7 +142,7 @@ class MachineMail(SQLModel, table=True):
     """Machine mail that matched no ticket: a bounce, read receipt, report or auto-reply."""
 
     __tablename__ = "mail_machine"
-    __table_args__ = (Index("ix_mail_machine_kind", "kind", "id"),)
+    __table_args__ = (Index("ix_mail_machine_open", "released_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     raw_message_id: int = Field(
@@ -161,6 +161,12 @@ class MachineMail(SQLModel, table=True):
     about_message_id: str | None = Field(default=None, sa_column=Column(String(998)))
     """The Message-ID the report is about, when it names one."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    """Set when an agent let it through as a person's mail (a ticket or follow-up)."""
+    released_by: str | None = Field(default=None, sa_column=Column(String(100)))
+    ticket_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))
+    )
 
 
 class AckSent(SQLModel, table=True):

@@ -190,6 +190,10 @@ def test_status_quarantine_and_spam(
     assert invoke("mail", "machine", "list", "--kind", "receipt").stdout == (
         "no machine mail held\n"
     )
+    released_machine = invoke("mail", "machine", "release", machine_id)
+    assert released_machine.exit_code == 0, released_machine.stderr
+    assert released_machine.stdout.startswith("ticket: now in #2")
+    assert "released by" in invoke("mail", "machine", "list", "--all").stdout
 
     listed = invoke("mail", "quarantine", "list")
     assert listed.exit_code == 0 and "nested" in listed.stdout
@@ -209,7 +213,7 @@ def test_status_quarantine_and_spam(
     spam_id = spam.stdout.split()[0]
     released = invoke("mail", "spam", "release", spam_id)
     assert released.exit_code == 0, released.stderr
-    assert released.stdout.startswith("ticket: now in #2")
+    assert released.stdout.startswith("ticket: now in #3")
     again = invoke("mail", "spam", "release", spam_id)
     assert "released already" in one_error_line(again.stderr)
     assert invoke("mail", "spam", "list").stdout.strip() == "no spam held"

@@ -13,7 +13,13 @@ from sqlmodel import select
 
 from helpdesk_tui.desk import fields, machine, thread
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.mail.ingest import IngestConfig, IngestResult, ingest_batch, read_message
+from helpdesk_tui.mail.ingest import (
+    IngestConfig,
+    IngestResult,
+    ingest_batch,
+    read_message,
+    release_machine,
+)
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import MachineMail, Outcome
 from helpdesk_tui.storage.models import Contact, Event, OutboxStatus, Ticket
@@ -393,6 +399,29 @@ def test_an_unmatched_auto_reply_is_held_not_queued(db: Database, config: Ingest
     assert result.outcome is Outcome.MACHINE and tickets(db) == []
     [entry] = held(db)
     assert entry.kind == "auto_reply" and entry.from_address == "ann@example.org"
+
+
+def test_a_person_held_as_machine_mail_is_released_into_a_ticket(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    raw = email(
+        sender="Dana <dana@example.org>",
+        subject="Out of office tomorrow, please fix my laptop today",
+        headers=["Precedence: bulk"],
+    )
+    assert one(db, config, raw).outcome is Outcome.MACHINE
+    [entry] = held(db)
+
+    with db.write() as session:
+        result = release_machine(session, admin, entry.id or 0, config)
+
+    assert result.outcome is Outcome.TICKET and not result.acknowledged
+    [ticket] = tickets(db)
+    assert held(db) == []
+    with db.read() as session:
+        [released] = machine.list_held(session, include_released=True)
+    assert (released.released_by, released.ticket_id) == ("ada", ticket.id)
+    assert one(db, config, raw).duplicate, "read again, it is the released message"
 
 
 def test_a_bounce_of_our_mail_is_noted_with_status_and_diagnostic(

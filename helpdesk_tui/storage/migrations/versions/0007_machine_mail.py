@@ -42,11 +42,15 @@ def upgrade() -> None:
         sa.Column("diagnostic", sa.Text(), nullable=True),
         sa.Column("about_message_id", sa.String(length=998), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("released_by", sa.String(length=100), nullable=True),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["raw_message_id"], ["raw_message.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("mail_machine", schema=None) as batch_op:
-        batch_op.create_index("ix_mail_machine_kind", ["kind", "id"], unique=False)
+        batch_op.create_index("ix_mail_machine_open", ["released_at", "id"], unique=False)
     op.add_column("ticket", sa.Column("reply_to", sa.String(length=320), nullable=True))
 
 
