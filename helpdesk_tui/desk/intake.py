@@ -132,6 +132,8 @@ class Report:
     status: str | None = None
     diagnostic: str | None = None
     recipient: str | None = None
+    action: str | None = None
+    """A DSN's ``Action``: ``failed``, or ``delayed`` (still trying), ``delivered``…"""
     detail: str | None = None
     """``Disposition`` of a receipt, ``Feedback-Type`` of a report."""
 
@@ -553,7 +555,7 @@ class Writer:
         )
         if decision.collision:
             self._note_collision(ticket, item)
-        if item.mail_class is MailClass.BOUNCE:
+        if item.mail_class is MailClass.BOUNCE and _failed(item.report):
             self._mark_bounced(item, summary)
         outcome = Outcome.BOUNCE if item.mail_class is MailClass.BOUNCE else Outcome.MACHINE_NOTE
         self._processed(item, outcome, ticket, message, raw_id, seen)
@@ -776,7 +778,7 @@ def _machine_summary(item: Inbound) -> str:
     report = item.report or Report()
     sender = item.from_address or "an unknown sender"
     if item.mail_class is MailClass.BOUNCE:
-        parts = ["Delivery failed"]
+        parts = ["Delivery failed" if _failed(report) else f"Delivery {report.action}"]
         if report.recipient:
             parts[0] += f" to {report.recipient}"
         if report.status:
@@ -791,6 +793,12 @@ def _machine_summary(item: Inbound) -> str:
     if item.mail_class is MailClass.REPORT:
         return f"Feedback report from {sender}" + (f" ({report.detail})" if report.detail else "")
     return f"Automatic reply from {sender}: {item.subject or '(no subject)'}"
+
+
+def _failed(report: Report | None) -> bool:
+    """Whether a delivery report says the mail failed (not only delayed, or delivered)."""
+    action = (report.action if report else None) or "failed"
+    return action.lower() == "failed"
 
 
 def _size(count: int) -> str:

@@ -245,6 +245,7 @@ def report_fields(raw: bytes) -> Report:
         status=clean("status"),
         diagnostic=clean("diagnostic-code"),
         recipient=recipient,
+        action=(clean("action") or "").lower() or None,
         detail=clean("disposition") or clean("feedback-type"),
     )
 

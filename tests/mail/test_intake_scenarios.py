@@ -90,7 +90,9 @@ def out_of_office(in_reply_to: str, subject: str = "Printer on fire") -> bytes:
     )
 
 
-def delivery_report(original_id: str, recipient: str = "typo@exmaple.org") -> bytes:
+def delivery_report(
+    original_id: str, recipient: str = "typo@exmaple.org", action: str = "failed"
+) -> bytes:
     return crlf(
         "From: Mail Delivery System <MAILER-DAEMON@mx.desk.test>\n"
         f"To: {DESK}\n"
@@ -112,7 +114,7 @@ def delivery_report(original_id: str, recipient: str = "typo@exmaple.org") -> by
         "Reporting-MTA: dns; mx.desk.test\n"
         "\n"
         f"Final-Recipient: rfc822; {recipient}\n"
-        "Action: failed\n"
+        f"Action: {action}\n"
         "Status: 5.1.2\n"
         "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error\n"
         "    for name=exmaple.org type=MX: Host not found\n"
@@ -441,6 +443,19 @@ def test_a_bounce_of_our_mail_is_noted_with_status_and_diagnostic(
     [ack] = outbox(db, "ack")
     assert ack.status == OutboxStatus.FAILED and "5.1.2" in (ack.last_error or "")
     assert status_of(db, number) == "new" and len(tickets(db)) == 1
+
+
+def test_a_delay_notice_is_noted_but_the_mail_is_not_failed(
+    db: Database, config: IngestConfig
+) -> None:
+    number = one(db, config, email(sender="slow@example.org")).ticket_number or 0
+    acknowledgement = ack_id(db)
+
+    result = one(db, config, delivery_report(acknowledgement, action="delayed"))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.BOUNCE, number)
+    assert messages(db, number)[-1].body.startswith("Delivery delayed to typo@exmaple.org")
+    assert outbox(db, "ack")[0].status != OutboxStatus.FAILED
 
 
 def test_an_unmatched_bounce_is_held_with_its_reason(db: Database, config: IngestConfig) -> None:
