@@ -121,6 +121,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
                 "quarantined": state.quarantined,
                 "spam": state.spam,
                 "undelivered": [vars(d) for d in state.undelivered],
+                "machine": state.machine,
                 "leases": [vars(lease) for lease in state.leases],
             }
         )
@@ -141,7 +142,10 @@ def status(runtime: Runtime, as_json: bool) -> None:
         click.echo("not delivered (helpdesk mail resend ID sends failed or bounced mail again):")
     for delivery in state.undelivered:
         click.echo(f"  {delivery_line(delivery)}")
-    click.echo(f"held: {state.quarantined} in quarantine, {state.spam} as spam")
+    click.echo(
+        f"held: {state.quarantined} in quarantine, {state.spam} as spam, "
+        f"{state.machine} machine mail"
+    )
     for lease in state.leases:
         holder = line(lease.holder) if lease.holder else "nobody"
         click.echo(f"{lease.name}: {holder}")
@@ -291,6 +295,87 @@ def spam_release(runtime: Runtime, entry_id: int) -> None:
     with runtime.database().write() as session:
         result = release_spam(session, actor, entry_id, config)
     click.echo(_result_line(result))
+
+
+# --- machine mail -------------------------------------------------------------------------
+
+
+@mail.group("machine")
+def machine_mail() -> None:
+    """Bounces, read receipts, reports and auto-replies that matched no ticket."""
+
+
+@machine_mail.command("list")
+@click.option(
+    "--kind",
+    type=click.Choice(["bounce", "receipt", "report", "auto_reply"]),
+    help="Only this kind.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Include released messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_runtime
+def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bool) -> None:
+    """Held machine mail, newest first."""
+    from helpdesk_tui.desk import machine as held
+
+    with runtime.database().read() as session:
+        entries = held.list_held(session, kind=kind, include_released=show_all)
+    if as_json:
+        echo_json([e.model_dump() for e in entries])
+        return
+    if not entries:
+        click.echo("no machine mail held")
+    for e in entries:
+        click.echo(
+            f"{e.id:>5}  {e.created_at:%Y-%m-%d %H:%M}  {e.kind:<10} "
+            f"{line(e.from_address) or '?':<30} {line(e.subject) or '(no subject)'}"
+        )
+        click.echo(f"       {line(e.reason)}")
+        if e.released_at:
+            click.echo(f"       released by {line(e.released_by)}")
+
+
+@machine_mail.command("release")
+@click.argument("entry_id", type=int)
+@pass_runtime
+def machine_release(runtime: Runtime, entry_id: int) -> None:
+    """A person's mail held as machine mail by mistake: make it the ticket or follow-up."""
+    from helpdesk_tui.mail.ingest import release_machine
+
+    config = _ingest_config(runtime)
+    actor = runtime.actor()
+    with runtime.database().write() as session:
+        result = release_machine(session, actor, entry_id, config)
+    click.echo(_result_line(result))
+
+
+@machine_mail.command("show")
+@click.argument("entry_id", type=int)
+@click.option("--raw", is_flag=True, help="Write the raw bytes (only into a pipe or file).")
+@pass_runtime
+def machine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
+    """One held machine message: what it is, what it says, and its source."""
+    from helpdesk_tui.desk import machine as held
+
+    with runtime.database().read() as session:
+        entry, content = held.get(session, entry_id)
+    if raw:
+        _write_raw(content)
+        return
+    click.echo(f"id:        {entry.id}")
+    click.echo(f"kind:      {entry.kind}")
+    click.echo(f"reason:    {line(entry.reason)}")
+    click.echo(f"from:      {line(entry.from_address) or '?'}")
+    click.echo(f"subject:   {line(entry.subject) or '?'}")
+    if entry.status:
+        click.echo(f"status:    {line(entry.status)}")
+    if entry.diagnostic:
+        click.echo(f"diagnostic: {line(entry.diagnostic)}")
+    if entry.about_message_id:
+        click.echo(f"about:     {line(entry.about_message_id)}")
+    click.echo(f"received:  {entry.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    click.echo("")
+    click.echo(clean(content.decode("utf-8", "replace")))
 
 
 def _result_line(result: Any) -> str:

@@ -1,507 +1,993 @@
-"""Mail intake in SQL statements, without ORM objects: the poller's path for the common case.
+"""Incoming mail: what each message is decided to be, in one function, and the one writer.
 
-:class:`Intake` writes exactly the rows its ORM counterparts in
-:mod:`helpdesk_tui.desk.tickets` and :mod:`helpdesk_tui.desk.thread` write (ticket, thread
-message, attachments, events, the version bump and reopen, outgoing mail), with the same
-defaults, taken from the models. It exists because the mail poller writes a few thousand
-messages a minute, and the ORM's unit of work (objects, flushes, identity map) costs several
-times what the statements themselves do.
+The mail layer reads a message (parses it, classifies it, hashes its content) into an
+:class:`Inbound`; from there everything is here:
 
-An existing ticket a follow-up goes to is locked and bumped at once (its current state
-decides what happens). Everything new — tickets (numbers taken as a block), thread
-messages, attachments, events, outbox rows — waits in the :class:`Intake` and goes in with
-one statement per table at :meth:`Intake.flush`, in the order it was made; the new tickets'
-ids are then looked up by their (unique) numbers. The caller holds the savepoint around both.
+- :func:`decide` is every rule of intake in one place: quarantine, duplicate (same
+  Message-ID *and* same content), our own mail, spam, machine mail (bounce, read receipt,
+  report, auto-reply) recorded on its ticket or held apart, a follow-up, a new ticket, and
+  who gets an acknowledgement. It reads the batch's :class:`~.intake_rows.Lookups` and
+  writes nothing.
+- :class:`Writer` applies decisions, batching the common ones into one statement per table
+  (:class:`~.intake_rows.Intake`); what needs the ORM (quarantine, spam, a message on a
+  closed ticket, which starts a linked one through :func:`~.thread.add_customer_message`)
+  it writes in a savepoint of its own.
+- :func:`ingest_batch` runs a batch through both: runs of messages share a savepoint; when
+  anything in a run fails, the run is done again one message per savepoint, so only the
+  message at fault goes to quarantine. Only database trouble (connection lost, disk full)
+  propagates, because then nothing of the batch should count.
 
-The ORM functions stay the reference and the path for everything rare (closed or merged
-tickets, bounces, links); a ticket these functions change is expired in the session, so an
-ORM object loaded before never writes back a stale version.
+Every message ends in exactly one processed row keyed by Message-ID and content hash (the
+content hash alone without a Message-ID): reading it again, for any reason, changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
 
-from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.engine import Connection
-from sqlmodel import Session, SQLModel
+from sqlalchemy import insert, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
+from sqlmodel import Session, select
 
-from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.contacts import normalize_email
-from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
-from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, return_numbers, take_numbers
-from helpdesk_tui.desk.values import parse_priority, parse_type
+from helpdesk_tui.desk import outbox, quarantine, spam
+from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.contacts import find_or_create_contact
+from helpdesk_tui.desk.intake_rows import (
+    AnyTicket,
+    ContactRef,
+    Intake,
+    Lookups,
+    MessageHandle,
+    NewTicket,
+    Seen,
+    TicketKey,
+    Wanted,
+    address_or_none,
+    contact_for,
+    ticket_key,
+)
+from helpdesk_tui.desk.mailstate import insert_processed, key_hash, mark_processed, processed_row
+from helpdesk_tui.desk.subjects import base_subject, reply_subject
+from helpdesk_tui.desk.thread import add_customer_message
+from helpdesk_tui.desk.tickets import EmailMeta
+from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
-    PRIORITY_RANK,
-    Attachment,
     Channel,
-    Contact,
-    Event,
     Message,
     MessageKind,
-    Organization,
-    Outbox,
-    OutboxStatus,
     Status,
     Ticket,
     utcnow,
 )
 
+log = logging.getLogger(__name__)
 
-def _table(model: type[SQLModel]) -> Table:
-    table = model.__table__  # type: ignore[attr-defined]
-    assert isinstance(table, Table)
-    return table
+ACK_KIND = "ack"
+"""Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
 
+_ACK = AckSent.__table__  # type: ignore[attr-defined]
+_MACHINE = MachineMail.__table__  # type: ignore[attr-defined]
+_PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
+_INSERT_ACK = insert(_ACK)
+_INSERT_MACHINE = insert(_MACHINE)
 
-def _defaults(model: type[SQLModel]) -> dict[str, Any]:
-    """The model's own field defaults, so a Core row matches what the ORM would insert."""
-    return {
-        name: info.default
-        for name, info in model.model_fields.items()
-        if info.default is not PydanticUndefined and info.default_factory is None
-    }
-
-
-_TICKET, _MESSAGE, _EVENT, _OUTBOX = (_table(m) for m in (Ticket, Message, Event, Outbox))
-_CONTACT, _ORGANIZATION, _ATTACHMENT = (_table(m) for m in (Contact, Organization, Attachment))
-_TICKET_DEFAULTS = _defaults(Ticket)
-_MESSAGE_DEFAULTS = _defaults(Message)
-_OUTBOX_DEFAULTS = _defaults(Outbox)
-_NEW_PRIORITY = parse_priority("normal")
-_NEW_TYPE = parse_type("question")
-
-# Built once and executed with parameters: compiled once, no per-row statement building.
-_INSERT_TICKETS = insert(_TICKET)
-_TICKET_IDS = select(_TICKET.c.number, _TICKET.c.id).where(
-    _TICKET.c.number.in_(bindparam("numbers", expanding=True))
+_NOREPLY = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply[-_.+].*|.*[-_.+]noreply|"
+    r"no[-_.]?response|mailer[-_.]?daemon|postmaster|bounces?([-_.+].*)?)$"
 )
-_INSERT_MESSAGES = insert(_MESSAGE).returning(_MESSAGE.c.id, sort_by_parameter_order=True)
-_INSERT_EVENT = insert(_EVENT)
-_INSERT_OUTBOX = insert(_OUTBOX)
-_INSERT_ATTACHMENT = insert(_ATTACHMENT)
-_INSERT_CONTACT = insert(_CONTACT).returning(_CONTACT.c.id)
-_RENAME_CONTACT = update(_CONTACT).where(_CONTACT.c.id == bindparam("contact_id"))
-_BUMP_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket_id"))
-_LOCK_TICKET = (
-    select(
-        _TICKET.c.id,
-        _TICKET.c.number,
-        _TICKET.c.subject,
-        _TICKET.c.version,
-        _TICKET.c.requester_id,
-        _TICKET.c.status,
-        _TICKET.c.merged_into_id,
-    )
-    .where(_TICKET.c.id == bindparam("ticket_id"))
-    .with_for_update()
+"""Local parts nobody reads: an acknowledgement there is a message into the void (or a loop)."""
+
+
+class MailClass(StrEnum):
+    """What the mail layer says a message is; :func:`decide` says what to do with it."""
+
+    NORMAL = "normal"
+    """A person wrote it."""
+    AUTO_REPLY = "auto_reply"
+    """Out-of-office and other answers a machine wrote on someone's behalf."""
+    RECEIPT = "receipt"
+    """A read receipt (MDN, ``report-type=disposition-notification``)."""
+    REPORT = "report"
+    """An abuse or feedback report (ARF, ``report-type=feedback-report``)."""
+    BOUNCE = "bounce"
+    """A delivery status notification (DSN) or equally strong evidence of one."""
+    OWN = "own"
+    """Our own mail coming back."""
+    SPAM = "spam"
+
+
+MACHINE_CLASSES = frozenset(
+    {MailClass.AUTO_REPLY, MailClass.RECEIPT, MailClass.REPORT, MailClass.BOUNCE}
 )
 
 
 @dataclass(frozen=True)
-class TicketRef:
-    """What intake needs of a ticket: enough to thread, acknowledge and record events."""
+class Source:
+    """Where a message was read: lets the poller find what became of a UID later."""
 
-    id: int
-    number: int
-    subject: str
-    version: int
-    requester_id: int | None
-    status: str
-
-
-@dataclass(eq=False)
-class NewTicket:
-    """A ticket made by :meth:`Intake.open_ticket`: inserted at the flush, ``id`` known then.
-
-    Until then a follow-up in the same group changes its row in memory (nobody else can see
-    a ticket that is not inserted yet), and rows that point at it hold this object.
-    """
-
-    row: dict[str, Any]
-    id: int | None = None
-
-    @property
-    def number(self) -> int:
-        return int(self.row["number"])
-
-    @property
-    def subject(self) -> str:
-        return str(self.row["subject"])
-
-    @property
-    def version(self) -> int:
-        return int(self.row["version"])
-
-    @property
-    def requester_id(self) -> int | None:
-        value = self.row["requester_id"]
-        return None if value is None else int(value)
-
-    @property
-    def status(self) -> str:
-        return str(self.row["status"])
-
-
-AnyTicket = TicketRef | NewTicket
-
-
-def ticket_key(ticket: AnyTicket) -> int | NewTicket:
-    """What a row stores as its ``ticket_id`` until the flush: the id, or the new ticket."""
-    if isinstance(ticket, NewTicket) and ticket.id is None:
-        return ticket
-    assert ticket.id is not None
-    return ticket.id
-
-
-def resolve_ticket_id(value: object) -> object:
-    """A stored ``ticket_id`` after the flush: new tickets replaced by their ids."""
-    return value.id if isinstance(value, NewTicket) else value
+    mailbox: str
+    uidvalidity: int
+    uid: int
 
 
 @dataclass(frozen=True)
-class ContactRef:
-    id: int
-    email: str
-    name: str
+class ThreadRef:
+    """A Message-ID a message refers to; ``ticket_number`` when it is one of ours, signed."""
 
-
-def _connection(session: Session) -> Connection:
-    return session.connection()
-
-
-def _forget(session: Session, model: type[SQLModel], row_id: int) -> None:
-    """Expire an ORM copy of a row just changed by a statement (it reloads when next read)."""
-    loaded = session.identity_map.get(session.identity_key(model, row_id))  # type: ignore[no-untyped-call]
-    if loaded is not None:
-        session.expire(loaded)
-
-
-# --- contacts ------------------------------------------------------------------------------
-
-
-def contacts_by_email(session: Session, emails: Iterable[str]) -> dict[str, ContactRef]:
-    """Known contacts for these (normalized) addresses, in one query."""
-    wanted = sorted(set(emails))
-    if not wanted:
-        return {}
-    rows = _connection(session).execute(
-        select(_CONTACT.c.id, _CONTACT.c.email, _CONTACT.c.name).where(_CONTACT.c.email.in_(wanted))
-    )
-    return {email: ContactRef(cid, email, name) for cid, email, name in rows}
-
-
-def organizations_by_domain(session: Session, domains: Iterable[str]) -> dict[str, int]:
-    """Organization ids by mail domain (the first, as ``find_or_create_contact`` takes it)."""
-    wanted = sorted(set(domains))
-    if not wanted:
-        return {}
-    rows = _connection(session).execute(
-        select(_ORGANIZATION.c.domain, _ORGANIZATION.c.id)
-        .where(_ORGANIZATION.c.domain.in_(wanted))
-        .order_by(_ORGANIZATION.c.id.desc())
-    )
-    return {domain: oid for domain, oid in rows}
-
-
-def contact_for(
-    session: Session,
-    known: Mapping[str, ContactRef],
-    organizations: Mapping[str, int],
-    email: str,
-    name: str = "",
-) -> ContactRef:
-    """:func:`~helpdesk_tui.desk.contacts.find_or_create_contact`, looked up in ``known``.
-
-    ``known`` and ``organizations`` must be current for this address (the caller prefetched
-    them in this transaction); the result is the caller's to remember.
-    """
-    email = normalize_email(email)
-    conn = _connection(session)
-    found = known.get(email)
-    if found is not None:
-        if name and not found.name:
-            conn.execute(_RENAME_CONTACT, {"contact_id": found.id, "name": name})
-            _forget(session, Contact, found.id)
-            return ContactRef(found.id, email, name)
-        return found
-    contact_id = conn.execute(
-        _INSERT_CONTACT,
-        {
-            "email": email,
-            "name": name,
-            "organization_id": organizations.get(email.rsplit("@", 1)[1]),
-            "created_at": utcnow(),
-        },
-    ).scalar_one()
-    return ContactRef(int(contact_id), email, name)
-
-
-# --- tickets and messages ------------------------------------------------------------------
+    message_id: str
+    ticket_number: int | None = None
 
 
 @dataclass(frozen=True)
-class MessageHandle:
-    """A thread message made by :meth:`Intake.append_message`; its id exists after the flush."""
+class Report:
+    """What a machine-readable report says: DSN ``Status``/``Diagnostic-Code``, MDN, ARF."""
 
-    position: int
+    status: str | None = None
+    diagnostic: str | None = None
+    recipient: str | None = None
+    action: str | None = None
+    """A DSN's ``Action``: ``failed``, or ``delayed`` (still trying), ``delivered``…"""
+    detail: str | None = None
+    """``Disposition`` of a receipt, ``Feedback-Type`` of a report."""
 
 
-class Intake:
-    """One group of incoming messages' rows, for one savepoint of the caller's.
+@dataclass(frozen=True)
+class Skipped:
+    """An attachment over the size limit: not kept, but the agent learns it existed."""
 
-    ``expected_tickets`` is how many new tickets it may make at most: their numbers are
-    taken in one block at the first, and the unused rest is given back at :meth:`flush`.
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One incoming message as the mail layer read it; all :func:`decide` looks at."""
+
+    raw: bytes
+    sha: str
+    """sha256 of the raw bytes: the raw message is stored once per distinct bytes."""
+    source: Source | None
+    content_hash: str
+    """Normalized content (sender, subject, date, text, attachments), not transport headers."""
+    failure: str | None = None
+    """Why the message cannot be parsed: it goes to quarantine."""
+    mail_class: MailClass = MailClass.NORMAL
+    reason: str | None = None
+    """Why it is spam, or what kind of machine mail it is."""
+    no_ack: str | None = None
+    """Why a person's message gets no acknowledgement (a list, a bulk sender…)."""
+    message_id: str | None = None
+    subject: str = ""
+    from_address: str | None = None
+    from_name: str = ""
+    reply_to: str | None = None
+    body: str = ""
+    email: EmailMeta = field(default_factory=EmailMeta)
+    thread_refs: tuple[ThreadRef, ...] = ()
+    """The Message-IDs it answers or reports on, most direct first; forged ones left out."""
+    tokens: tuple[int, ...] = ()
+    """Ticket numbers named in the subject, newest first."""
+    report: Report | None = None
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The dedupe key: a copy of this message (same ID, same content) has the same one."""
+        if self.message_id:
+            return f"{self.message_id} {self.content_hash}"
+        return f"sha256:{self.content_hash}"
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    """What intake needs from the settings, resolved once."""
+
+    own_addresses: frozenset[str]
+    max_attachment_bytes: int = 10_000_000
+    desk_name: str = "Helpdesk"
+    ack_enabled: bool = True
+    ack_subject: str = "Re: {subject} [#{number}]"
+    ack_template: str = "Your request is ticket #{number}."
+    ack_limit_per_hour: int = 3
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    ticket_number: int | None = None
+    duplicate: bool = False
+    """Seen before: nothing was changed this time (``outcome`` is the first time's)."""
+    acknowledged: bool = False
+    reason: str | None = None
+    """Why a message was quarantined, held as spam or held as machine mail."""
+
+
+# --- the decision --------------------------------------------------------------------------
+
+
+class Action(StrEnum):
+    TICKET = "ticket"
+    FOLLOW_UP = "follow_up"
+    MACHINE_NOTE = "machine_note"
+    """Machine mail recorded on its ticket: a system note, no status change, no answer."""
+    HOLD_MACHINE = "hold_machine"
+    SPAM = "spam"
+    OWN = "own"
+    QUARANTINE = "quarantine"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    target: TicketKey | None = None
+    """The ticket a follow-up or machine note goes to."""
+    mentioned: int | None = None
+    """A ticket the subject names that the sender may not write into."""
+    collision: bool = False
+    """Another message with other content came before under this Message-ID."""
+    acknowledge: str | None = None
+    """The address an acknowledgement goes to, should this message start a ticket."""
+    no_ack: str | None = None
+    """Why it gets none."""
+    requester: str | None = None
+    reply_to: str | None = None
+    """Where replies should go instead of the requester (stored on the ticket)."""
+    reason: str | None = None
+    earlier: Seen | None = None
+
+
+def is_noreply(address: str) -> bool:
+    """An address nobody reads (``noreply@``, ``mailer-daemon@``, ``bounces+…@``)."""
+    return bool(_NOREPLY.match(address.partition("@")[0].lower()))
+
+
+def decide(
+    item: Inbound,
+    lookups: Lookups,
+    config: IntakeConfig,
+    *,
+    redo: Outcome | None = None,
+    not_spam: bool = False,
+) -> Decision:
+    """What to do with one message: every intake rule, in order, written once."""
+    earlier = lookups.processed.get(item.key)
+    if earlier is not None and (redo is None or earlier.outcome != redo):
+        return Decision(Action.DUPLICATE, earlier=earlier)
+    if item.failure is not None:
+        return Decision(Action.QUARANTINE, reason=item.failure)
+    collision = False
+    if item.message_id and earlier is None:
+        others = lookups.contents.get(key_hash(item.message_id), [])
+        legacy = [seen for content, seen in others if content is None]
+        if legacy and redo is None:
+            # Stored before contents were hashed: a copy cannot be told from a reuse.
+            return Decision(Action.DUPLICATE, earlier=legacy[0])
+        collision = any(content != item.content_hash for content, _ in others)
+    if item.mail_class is MailClass.OWN:
+        return Decision(Action.OWN)
+    if item.mail_class is MailClass.SPAM and not not_spam:
+        return Decision(Action.SPAM, reason=item.reason)
+    target, mentioned = _thread_target(item, lookups)
+    if item.mail_class in MACHINE_CLASSES:
+        if target is None:
+            return Decision(Action.HOLD_MACHINE, reason=item.reason, collision=collision)
+        return Decision(Action.MACHINE_NOTE, target, reason=item.reason, collision=collision)
+    requester, reply_to = _addresses(item, config)
+    address = reply_to or requester
+    no_ack = _no_ack(item, address, lookups, config)
+    return Decision(
+        Action.FOLLOW_UP if target is not None else Action.TICKET,
+        target,
+        mentioned=mentioned if target is None else None,
+        collision=collision,
+        acknowledge=address if no_ack is None else None,
+        no_ack=no_ack,
+        requester=requester,
+        reply_to=reply_to,
+    )
+
+
+def _thread_target(item: Inbound, lookups: Lookups) -> tuple[TicketKey | None, int | None]:
+    """The ticket a message continues (headers first, then subject tokens), and a mention.
+
+    A subject token threads only for the ticket's requester or someone already on its
+    thread: a stranger quoting a number must not write into another customer's ticket.
+    """
+    for ref in item.thread_refs:
+        found = lookups.threads.get(ref.message_id)
+        if found is None and ref.ticket_number is not None:
+            found = lookups.numbers.get(ref.ticket_number)
+        if found is not None:
+            return found, None
+    mentioned: int | None = None
+    for number in item.tokens:
+        ticket = lookups.numbers.get(number)
+        if ticket is None:
+            continue
+        if item.from_address and item.from_address in lookups.participants(ticket):
+            return ticket, None
+        mentioned = mentioned or number
+    return None, mentioned
+
+
+def _addresses(item: Inbound, config: IntakeConfig) -> tuple[str | None, str | None]:
+    """The requester, and the reply address when the message asks for another one.
+
+    Behind a web form the sender is ``noreply@…`` and the person is in ``Reply-To``: then
+    the person is the requester.
+    """
+    sender = address_or_none(item.from_address)
+    reply_to = address_or_none(item.reply_to)
+    if reply_to is None or reply_to == sender or reply_to in config.own_addresses:
+        return sender, None
+    if sender is None or is_noreply(sender):
+        return reply_to, None
+    return sender, reply_to
+
+
+def _no_ack(
+    item: Inbound, address: str | None, lookups: Lookups, config: IntakeConfig
+) -> str | None:
+    """Why a new ticket from this message gets no acknowledgement (None: it gets one)."""
+    if not config.ack_enabled or config.ack_limit_per_hour == 0:
+        return "acknowledgements are off"
+    if address is None:
+        return "no address"
+    if item.no_ack is not None:
+        return item.no_ack
+    if address in config.own_addresses:
+        return "our own address"
+    if is_noreply(address):
+        return "a no-reply address"
+    if lookups.acks[address] >= config.ack_limit_per_hour:
+        return f"{address} had {lookups.acks[address]} this hour"
+    return None
+
+
+# --- the writer ----------------------------------------------------------------------------
+
+
+class NeedsOwnSavepoint(Exception):
+    """Raised before anything is written: the message needs the ORM, in a savepoint alone."""
+
+
+@dataclass
+class _Pending:
+    processed: list[tuple[dict[str, object], MessageHandle | None]] = field(default_factory=list)
+    acks: list[dict[str, object]] = field(default_factory=list)
+    machine: list[dict[str, object]] = field(default_factory=list)
+
+
+class Writer:
+    """Applies decisions: the only code that writes incoming mail into the desk.
+
+    Common decisions are collected in an :class:`Intake` and written at :meth:`flush`,
+    one statement per table. With ``alone`` set, the writer also takes what needs the ORM
+    (quarantine, spam, a message on a closed ticket); without it, such a message raises
+    :class:`NeedsOwnSavepoint` before anything is written.
     """
 
-    def __init__(self, session: Session, expected_tickets: int = 1) -> None:
-        self.session = session
-        self._expected = max(1, expected_tickets)
-        self._numbers: list[int] = []
-        self._unused = 0
-        self._messages: list[dict[str, Any]] = []
-        self._attachments: list[Sequence[NewAttachment]] = []
-        self._events: list[dict[str, Any]] = []
-        self._outbox: list[dict[str, Any]] = []
-        self._tickets: list[NewTicket] = []
-
-    def _event(
+    def __init__(
         self,
-        actor: Actor,
-        ticket: AnyTicket,
-        kind: str,
+        session: Session,
+        lookups: Lookups,
+        config: IntakeConfig,
+        now: datetime,
         *,
-        field: str | None = None,
-        old: object = None,
-        new: object = None,
+        size: int = 1,
+        alone: bool = False,
     ) -> None:
-        """The same row as :func:`helpdesk_tui.desk.history.record`."""
-        self._events.append(
-            {
-                "ticket_id": ticket_key(ticket),
-                "ticket_number": ticket.number,
-                "ticket_version": ticket.version,
-                "actor_agent_id": actor.agent_id,
-                "actor": actor.name,
-                "kind": kind,
-                "field": field,
-                "old_value": None if old is None else str(old),
-                "new_value": None if new is None else str(new),
-                "created_at": utcnow(),
-            }
-        )
+        self.session = session
+        self.lookups = lookups
+        self.config = config
+        self.now = now
+        self.alone = alone
+        self.rows = Intake(session, expected_tickets=size)
+        self._pending = _Pending()
 
-    def open_ticket(
-        self,
-        actor: Actor,
-        *,
-        subject: str,
-        channel: str,
-        requester_id: int | None,
-    ) -> NewTicket:
-        """A new ticket with no first message yet: ``create_ticket(..., body="")``."""
-        subject = " ".join(subject.split())
-        if not subject:
-            raise InvalidValue("a ticket needs a subject")
-        channel = Channel(channel)
-        if not self._numbers:
-            self._numbers = list(reversed(take_numbers(self.session, self._expected)))
-            self._unused += self._expected
-        number = self._numbers.pop()
-        self._unused -= 1
-        now = utcnow()
-        values = {
-            **_TICKET_DEFAULTS,
-            "number": number,
-            "subject": subject[:500],
-            "requester_id": requester_id,
-            "priority": _NEW_PRIORITY,
-            "priority_rank": PRIORITY_RANK[_NEW_PRIORITY],
-            "type": _NEW_TYPE,
-            "channel": channel,
-            "created_at": now,
-            "updated_at": now,
-        }
-        values.pop("id", None)
-        ticket = NewTicket(values)
-        self._tickets.append(ticket)
-        self._event(actor, ticket, "created", new=f"via {channel.value}")
-        return ticket
-
-    def append_message(
-        self,
-        actor: Actor,
-        ticket: AnyTicket,
-        *,
-        kind: MessageKind,
-        body: str,
-        channel: str,
-        author_contact_id: int | None = None,
-        email: EmailMeta | None = None,
-    ) -> MessageHandle:
-        """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes."""
-        email = email or EmailMeta()
-        values = {
-            **_MESSAGE_DEFAULTS,
-            "ticket_id": ticket_key(ticket),
-            "kind": kind,
-            "channel": channel,
-            "author_agent_id": actor.agent_id,
-            "author_contact_id": author_contact_id,
-            "subject": email.subject,
-            "body": body,
-            "body_html": email.body_html,
-            "from_address": email.from_address,
-            "to_addresses": ", ".join(email.to) or None,
-            "cc_addresses": ", ".join(email.cc) or None,
-            "email_message_id": email.message_id,
-            "in_reply_to": email.in_reply_to,
-            "references": " ".join(email.references) or None,
-            "raw_message_id": email.raw_message_id,
-            "created_at": utcnow(),
-        }
-        values.pop("id", None)
-        self._messages.append(values)
-        self._attachments.append(email.attachments)
-        return MessageHandle(len(self._messages) - 1)
-
-    def lock_open_ticket(self, ticket_id: int) -> TicketRef | None:
-        """The ticket under its write lock, or None when it is closed or merged away.
-
-        Those two cases need :func:`~helpdesk_tui.desk.thread.add_customer_message` (a new
-        linked ticket, or the merge target); everything else takes :meth:`customer_follow_up`.
-        """
-        row = (
-            _connection(self.session).execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
-        )
-        if row is None or row.status == Status.CLOSED or row.merged_into_id is not None:
-            return None
-        return TicketRef(row.id, row.number, row.subject, row.version, row.requester_id, row.status)
-
-    def customer_follow_up(
-        self,
-        actor: Actor,
-        ticket: AnyTicket,
-        *,
-        body: str,
-        channel: str,
-        author_contact_id: int | None,
-        email: EmailMeta | None = None,
-    ) -> tuple[AnyTicket, MessageHandle]:
-        """``add_customer_message`` on a ticket from :meth:`lock_open_ticket` or this group.
-
-        Bumps the version, appends the message and its event, and reopens a waiting or
-        resolved ticket (with its status event). Returns the ticket as it now is.
-        """
-        old = Status(ticket.status)
-        changes: dict[str, object] = {"version": ticket.version + 1, "updated_at": utcnow()}
-        reopen = old in REOPENED_BY_CUSTOMER
-        if reopen:
-            changes["status"] = Status.OPEN
-            if old is Status.RESOLVED:
-                changes["resolved_at"] = None
-        bumped: AnyTicket
-        if isinstance(ticket, NewTicket) and ticket.id is None:
-            ticket.row.update(changes)
-            bumped = ticket
-        else:
-            assert ticket.id is not None
-            _connection(self.session).execute(_BUMP_TICKET, {"ticket_id": ticket.id, **changes})
-            _forget(self.session, Ticket, ticket.id)
-            bumped = TicketRef(
-                ticket.id,
-                ticket.number,
-                ticket.subject,
-                ticket.version + 1,
-                ticket.requester_id,
-                Status.OPEN if reopen else old,
+    def apply(self, item: Inbound, decision: Decision, *, seen_before: bool) -> IngestResult:
+        action = decision.action
+        if action is Action.DUPLICATE:
+            earlier = decision.earlier
+            assert earlier is not None
+            return IngestResult(Outcome(earlier.outcome), earlier.number, duplicate=True)
+        if action in (Action.QUARANTINE, Action.SPAM) and not self.alone:
+            raise NeedsOwnSavepoint
+        raw_id = self.lookups.raw_id(item.raw, item.sha)
+        if action is Action.QUARANTINE:
+            return self._quarantine(item, decision.reason or "unknown", raw_id, seen_before)
+        if decision.collision:
+            log.warning(
+                "Message-ID %s was used before by a message with other content; kept as its own",
+                item.message_id,
             )
-        requester_id = author_contact_id if author_contact_id is not None else ticket.requester_id
-        message = self.append_message(
-            actor,
-            bumped,
+        if action is Action.OWN:
+            self._processed(item, Outcome.OWN, None, None, raw_id, seen_before)
+            return IngestResult(Outcome.OWN)
+        if action is Action.SPAM:
+            reason = decision.reason or "spam"
+            source = item.source
+            spam.hold(
+                self.session,
+                raw_id,
+                reason,
+                mailbox=source.mailbox if source else None,
+                from_address=item.from_address,
+                subject=item.subject,
+            )
+            self._processed(item, Outcome.SPAM, None, None, raw_id, seen_before)
+            return IngestResult(Outcome.SPAM, reason=reason)
+        if action is Action.HOLD_MACHINE:
+            self._hold_machine(item, decision, raw_id)
+            self._processed(item, Outcome.MACHINE, None, None, raw_id, seen_before)
+            return IngestResult(Outcome.MACHINE, reason=decision.reason)
+        email = self._email(item, decision, raw_id)
+        if action is Action.MACHINE_NOTE:
+            return self._machine_note(item, decision, email, raw_id, seen_before)
+        if action is Action.FOLLOW_UP:
+            return self._follow_up(item, decision, email, raw_id, seen_before)
+        return self._new_ticket(item, decision, email, raw_id, seen_before)
+
+    # -- each decision ----------------------------------------------------------------------
+
+    def _new_ticket(
+        self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
+    ) -> IngestResult:
+        author = self._contact(decision.requester, item)
+        ticket: AnyTicket = self.rows.open_ticket(
+            MAIL,
+            subject=item.subject or "(no subject)",
+            channel=Channel.EMAIL,
+            requester_id=author.id if author else None,
+            reply_to=decision.reply_to,
+        )
+        message = self.rows.append_message(
+            MAIL,
+            ticket,
             kind=MessageKind.CUSTOMER,
-            body=body,
-            channel=channel,
-            author_contact_id=requester_id,
+            body=item.body,
+            channel=Channel.EMAIL,
+            author_contact_id=author.id if author else None,
             email=email,
         )
-        self._event(actor, bumped, "customer_message", new=f"via {channel}")
-        if reopen:
-            self._event(actor, bumped, "status", field="status", old=old, new=Status.OPEN)
-        return bumped, message
+        if decision.mentioned is not None:
+            self.rows.system_note(
+                MAIL,
+                ticket,
+                f"The subject names #{decision.mentioned}, but "
+                f"{item.from_address or 'the sender'} is not on that ticket, so this message "
+                "was not added to it.",
+            )
+        self._after_customer_message(item, decision, ticket)
+        acknowledged = self._acknowledge(ticket, item, decision, author)
+        self._processed(item, Outcome.TICKET, ticket, message, raw_id, seen)
+        return IngestResult(Outcome.TICKET, ticket.number, acknowledged=acknowledged)
 
-    def queue_mail(
+    def _follow_up(
+        self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
+    ) -> IngestResult:
+        target = self._ticket(decision.target)
+        if (target is None or target.status == Status.CLOSED) and not self.alone:
+            raise NeedsOwnSavepoint
+        author = self._contact(decision.requester, item)
+        if target is None or target.status == Status.CLOSED:
+            return self._on_closed_ticket(item, decision, email, raw_id, seen, target, author)
+        # Only the requester moves where the ticket's mail goes.
+        is_requester = author is not None and author.id == target.requester_id
+        ticket, message = self.rows.customer_follow_up(
+            MAIL,
+            target,
+            body=item.body,
+            channel=Channel.EMAIL,
+            author_contact_id=author.id if author else None,
+            email=email,
+            reply_to=decision.reply_to if is_requester else None,
+        )
+        self._after_customer_message(item, decision, ticket)
+        self._processed(item, Outcome.FOLLOW_UP, ticket, message, raw_id, seen)
+        return IngestResult(Outcome.FOLLOW_UP, ticket.number)
+
+    def _on_closed_ticket(
+        self,
+        item: Inbound,
+        decision: Decision,
+        email: EmailMeta,
+        raw_id: int,
+        seen: bool,
+        target: AnyTicket | None,
+        author: ContactRef | None,
+    ) -> IngestResult:
+        """A closed ticket starts a new linked one: the ORM rule every front door uses."""
+        self.flush()
+        if target is None:  # deleted meanwhile: a new ticket after all
+            return self._new_ticket(item, decision, email, raw_id, seen)
+        contact = (
+            find_or_create_contact(self.session, author.email, author.name) if author else None
+        )
+        ticket, message = add_customer_message(
+            self.session,
+            MAIL,
+            target.number,
+            body=item.body,
+            channel=Channel.EMAIL,
+            author=contact,
+            email=email,
+        )
+        assert ticket.id is not None and message.id is not None
+        self.lookups.stale = True
+        if decision.reply_to is not None:
+            ticket.reply_to = decision.reply_to
+        self.session.flush()  # the statements below read and write beside the ORM's rows
+        ref = self.rows.lock_ticket(ticket.id)
+        assert ref is not None
+        self._after_customer_message(item, decision, ref)
+        acknowledged = self._acknowledge(ref, item, decision, author)
+        self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message.id)
+        return IngestResult(Outcome.FOLLOW_UP, ticket.number, acknowledged=acknowledged)
+
+    def _machine_note(
+        self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
+    ) -> IngestResult:
+        """Machine mail on its ticket: a system note and an event; the status stays."""
+        target = self._ticket(decision.target)
+        if target is None:
+            self._hold_machine(item, decision, raw_id)
+            self._processed(item, Outcome.MACHINE, None, None, raw_id, seen)
+            return IngestResult(Outcome.MACHINE, reason=decision.reason)
+        ticket = self.rows.bump(target)
+        kind = item.mail_class.value
+        summary = _machine_summary(item)
+        message = self.rows.system_note(
+            MAIL,
+            ticket,
+            f"{summary}\n\n{item.body}".strip(),
+            email=email,
+            event=kind,
+            detail=summary[:200],
+        )
+        if decision.collision:
+            self._note_collision(ticket, item)
+        if item.mail_class is MailClass.BOUNCE and _failed(item.report):
+            self._mark_bounced(item, summary)
+        outcome = Outcome.BOUNCE if item.mail_class is MailClass.BOUNCE else Outcome.MACHINE_NOTE
+        self._processed(item, outcome, ticket, message, raw_id, seen)
+        return IngestResult(outcome, ticket.number)
+
+    def _quarantine(self, item: Inbound, reason: str, raw_id: int, seen: bool) -> IngestResult:
+        quarantine.hold(
+            self.session,
+            raw_id,
+            reason,
+            mailbox=item.source.mailbox if item.source else None,
+            from_hint=item.from_address,
+            subject_hint=item.subject or None,
+        )
+        self._processed(item, Outcome.QUARANTINE, None, None, raw_id, seen)
+        return IngestResult(Outcome.QUARANTINE, reason=reason)
+
+    # -- pieces -------------------------------------------------------------------------------
+
+    def _ticket(self, target: TicketKey | None) -> AnyTicket | None:
+        """The target as it is now: a ticket of this group, or the row under its lock."""
+        if isinstance(target, NewTicket):
+            if target.id is None:
+                return target
+            target = target.id  # inserted by an earlier group: read it again
+        return None if target is None else self.rows.lock_ticket(target)
+
+    def _contact(self, address: str | None, item: Inbound) -> ContactRef | None:
+        if address is None:
+            return None
+        name = item.from_name if address == address_or_none(item.from_address) else ""
+        lookups = self.lookups
+        contact = contact_for(self.session, lookups.contacts, lookups.organizations, address, name)
+        lookups.remember(lookups.contacts, contact.email, contact)
+        return contact
+
+    def _email(self, item: Inbound, decision: Decision, raw_id: int) -> EmailMeta:
+        email = item.email
+        message_id = email.message_id
+        if decision.collision or (message_id and message_id in self.lookups.threads):
+            message_id = None  # the thread already has a message under this Message-ID
+        return EmailMeta(
+            message_id=message_id,
+            in_reply_to=email.in_reply_to,
+            references=email.references,
+            from_address=email.from_address,
+            to=email.to,
+            cc=email.cc,
+            subject=email.subject,
+            body_html=email.body_html,
+            raw_message_id=raw_id,
+            attachments=email.attachments,
+        )
+
+    def _after_customer_message(self, item: Inbound, decision: Decision, ticket: AnyTicket) -> None:
+        if item.skipped:
+            limit = _size(self.config.max_attachment_bytes)
+            lines = [f"{s.filename} ({_size(s.size)}, {s.content_type})" for s in item.skipped]
+            self.rows.system_note(
+                MAIL,
+                ticket,
+                f"Attachments over the {limit} limit were not kept (the raw message still "
+                "has them): " + "; ".join(lines),
+            )
+        if decision.collision:
+            self._note_collision(ticket, item)
+        key = ticket_key(ticket)
+        if item.message_id and not decision.collision:
+            self.lookups.remember(self.lookups.threads, item.message_id, key)
+        self.lookups.remember(self.lookups.numbers, ticket.number, key)
+        self.lookups.add_participants(
+            key, [a for a in (item.from_address, *item.email.to, *item.email.cc) if a]
+        )
+
+    def _note_collision(self, ticket: AnyTicket, item: Inbound) -> None:
+        self.rows.event(
+            MAIL,
+            ticket,
+            "message_id_reused",
+            f"{item.message_id} came before with other content; this message is kept too",
+        )
+
+    def _acknowledge(
         self,
         ticket: AnyTicket,
-        *,
-        kind: str,
-        to: Iterable[str],
-        body: str,
-        subject: str,
-        in_reply_to: str | None = None,
-        references: Iterable[str] = (),
-    ) -> None:
-        """The outbox row :func:`~helpdesk_tui.desk.outbox.queue_mail` writes."""
-        now = utcnow()
+        item: Inbound,
+        decision: Decision,
+        author: ContactRef | None,
+    ) -> bool:
+        address = decision.acknowledge
+        config, lookups = self.config, self.lookups
+        if address is not None and lookups.acks[address] >= config.ack_limit_per_hour:
+            decision = replace(decision, no_ack=f"{address} had enough this hour")  # this batch
+            address = None
+        if address is None:
+            log.info("no acknowledgement for #%s: %s", ticket.number, decision.no_ack)
+            return False
         values = {
-            **_OUTBOX_DEFAULTS,
-            "ticket_id": ticket_key(ticket),
-            "message_id": None,
-            "kind": kind,
-            "to_addresses": ", ".join(to),
-            "cc_addresses": None,
-            "subject": subject,
-            "body": body,
-            "in_reply_to": in_reply_to,
-            "references": " ".join(references) or None,
-            "status": OutboxStatus.QUEUED,
-            "next_attempt_at": now,
-            "created_at": now,
+            "number": ticket.number,
+            "subject": base_subject(ticket.subject),
+            "name": (author.name if author else "") or address,
+            "desk": config.desk_name,
         }
-        values.pop("id", None)
-        self._outbox.append(values)
+        references = [*item.email.references, *([item.message_id] if item.message_id else [])]
+        self.rows.queue_mail(
+            ticket,
+            kind=ACK_KIND,
+            to=[address],
+            subject=reply_subject(config.ack_subject.format_map(values), ticket.number),
+            body=config.ack_template.format_map(values),
+            in_reply_to=item.message_id,
+            references=references[-20:],
+        )
+        self._pending.acks.append({"address": address, "created_at": self.now})
+        lookups.remember(lookups.acks, address, lookups.acks[address] + 1)
+        return True
+
+    def _hold_machine(self, item: Inbound, decision: Decision, raw_id: int) -> None:
+        report = item.report or Report()
+        about = item.thread_refs[0].message_id if item.thread_refs else None
+        self._pending.machine.append(
+            {
+                "raw_message_id": raw_id,
+                "kind": item.mail_class.value,
+                "reason": (decision.reason or _machine_summary(item))[:500],
+                "mailbox": item.source.mailbox if item.source else None,
+                "from_address": (item.from_address or "")[:320] or None,
+                "subject": item.subject[:500],
+                "status": (report.status or "")[:20] or None,
+                "diagnostic": report.diagnostic,
+                "about_message_id": about[:998] if about else None,
+                "created_at": self.now,
+            }
+        )
+
+    def _mark_bounced(self, item: Inbound, summary: str) -> None:
+        """The outgoing mail a bounce reports on is ``bounced``, with the report's Status and
+        Diagnostic-Code (the summary when the report has neither)."""
+        if item.thread_refs:
+            report = item.report or Report()
+            outbox.record_bounce(
+                self.session,
+                item.thread_refs[0].message_id,
+                dsn_status=report.status,
+                diagnostic=report.diagnostic or summary,
+                now=self.now,
+            )
+
+    def _processed(
+        self,
+        item: Inbound,
+        outcome: Outcome,
+        ticket: AnyTicket | None,
+        message: MessageHandle | None,
+        raw_id: int,
+        seen_before: bool,
+        *,
+        message_id: int | None = None,
+    ) -> None:
+        source = item.source
+        lookups = self.lookups
+        number = ticket.number if ticket else None
+        lookups.remember(lookups.processed, item.key, Seen(str(outcome), number))
+        if item.message_id:
+            digest = key_hash(item.message_id)
+            seen = (item.content_hash, Seen(str(outcome), number))
+            contents = [*lookups.contents.get(digest, []), seen]
+            lookups.remember(lookups.contents, digest, contents)
+        message_key = key_hash(item.message_id) if item.message_id else None
+        where = {
+            "mailbox": source.mailbox if source else None,
+            "uidvalidity": source.uidvalidity if source else None,
+            "uid": source.uid if source else None,
+        }
+        if seen_before:  # a quarantine retry or a spam release: the row is there
+            ids = self.flush()
+            if message is not None:
+                message_id = ids[message.position]
+            mark_processed(
+                self.session,
+                item.key,
+                outcome,
+                seen_before=True,
+                ticket_id=ticket.id if ticket else None,
+                message_id=message_id,
+                raw_message_id=raw_id,
+                **where,  # type: ignore[arg-type]
+            )
+            self.session.connection().execute(
+                update(_PROCESSED)
+                .where(_PROCESSED.c.key_hash == key_hash(item.key))
+                .values(message_key=message_key, content_hash=item.content_hash)
+            )
+            return
+        row = processed_row(item.key, outcome, raw_message_id=raw_id, **where)  # type: ignore[arg-type]
+        row["message_key"] = message_key
+        row["content_hash"] = item.content_hash
+        row["ticket_id"] = ticket_key(ticket) if ticket else None
+        row["message_id"] = message_id
+        self._pending.processed.append((row, message))
 
     def flush(self) -> list[int]:
-        """Write the waiting rows; the thread message ids, by :class:`MessageHandle` position."""
-        conn = _connection(self.session)
-        if self._tickets:
-            conn.execute(_INSERT_TICKETS, [ticket.row for ticket in self._tickets])
-            numbers = [ticket.number for ticket in self._tickets]
-            found = {number: i for number, i in conn.execute(_TICKET_IDS, {"numbers": numbers})}
-            for ticket in self._tickets:
-                ticket.id = int(found[ticket.number])
-        for rows in (self._messages, self._events, self._outbox):
-            for row in rows:
-                row["ticket_id"] = resolve_ticket_id(row["ticket_id"])
-        ids: list[int] = []
-        if self._messages:
-            ids = [int(i) for i in conn.execute(_INSERT_MESSAGES, self._messages).scalars()]
-        attachments = [
-            {
-                "message_id": message_id,
-                "filename": item.filename,
-                "content_type": item.content_type,
-                "size": len(item.content),
-                "content_id": item.content_id,
-                "inline": item.inline,
-                "content": item.content,
-            }
-            for message_id, items in zip(ids, self._attachments, strict=True)
-            for item in items
-        ]
-        for rows, statement in (
-            (attachments, _INSERT_ATTACHMENT),
-            (self._events, _INSERT_EVENT),
-            (self._outbox, _INSERT_OUTBOX),
-        ):
-            if rows:
-                conn.execute(statement, rows)
-        return_numbers(self.session, self._unused)
-        self._numbers, self._unused, self._tickets = [], 0, []
-        self._messages, self._attachments, self._events, self._outbox = [], [], [], []
+        """Write everything collected, one statement per table; the new thread message ids."""
+        ids = self.rows.flush()
+        pending, self._pending = self._pending, _Pending()
+        rows = []
+        for row, message in pending.processed:
+            ticket = row["ticket_id"]
+            row["ticket_id"] = ticket.id if isinstance(ticket, NewTicket) else ticket
+            if message is not None:
+                row["message_id"] = ids[message.position]
+            rows.append(row)
+        insert_processed(self.session, rows)
+        conn = self.session.connection()
+        if pending.acks:
+            conn.execute(_INSERT_ACK, pending.acks)
+        if pending.machine:
+            conn.execute(_INSERT_MACHINE, pending.machine)
         return ids
+
+
+def _machine_summary(item: Inbound) -> str:
+    """One line that says what the machine mail is, with a DSN's Status and Diagnostic-Code."""
+    report = item.report or Report()
+    sender = item.from_address or "an unknown sender"
+    if item.mail_class is MailClass.BOUNCE:
+        parts = ["Delivery failed" if _failed(report) else f"Delivery {report.action}"]
+        if report.recipient:
+            parts[0] += f" to {report.recipient}"
+        if report.status:
+            parts.append(f"Status: {report.status}")
+        if report.diagnostic:
+            parts.append(f"Diagnostic-Code: {report.diagnostic}")
+        if len(parts) == 1:
+            parts.append(_first_line(item.body) or item.subject or "delivery report")
+        return "; ".join(parts)
+    if item.mail_class is MailClass.RECEIPT:
+        return f"Read receipt from {sender}" + (f" ({report.detail})" if report.detail else "")
+    if item.mail_class is MailClass.REPORT:
+        return f"Feedback report from {sender}" + (f" ({report.detail})" if report.detail else "")
+    return f"Automatic reply from {sender}: {item.subject or '(no subject)'}"
+
+
+def _failed(report: Report | None) -> bool:
+    """Whether a delivery report says the mail failed (not only delayed, or delivered)."""
+    action = (report.action if report else None) or "failed"
+    return action.lower() == "failed"
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MB"
+    if count >= 1024:
+        return f"{count / 1024:.0f} kB"
+    return f"{count} bytes"
+
+
+def _first_line(value: object) -> str:
+    for line in str(value).splitlines():
+        if line.strip():
+            return line.strip()[:500]
+    return ""
+
+
+# --- the batch ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Run:
+    session: Session
+    config: IntakeConfig
+    lookups: Lookups
+    redo: Outcome | None
+    not_spam: bool
+    now: datetime
+
+
+def ingest_batch(
+    session: Session,
+    items: Sequence[Inbound],
+    config: IntakeConfig,
+    *,
+    redo: Outcome | None = None,
+    not_spam: bool = False,
+    now: datetime | None = None,
+) -> list[IngestResult]:
+    """Decide and write each message in order, sharing the lookups; one result each.
+
+    ``redo`` processes a message again whose earlier outcome was that one (a quarantine
+    retry, a spam release); ``not_spam`` overrules the spam verdict. Runs inside the
+    caller's transaction.
+    """
+    run = _Run(session, config, Lookups(session, now or utcnow()), redo, not_spam, now or utcnow())
+    run.lookups.load(_wanted(items))
+    _store_raws(run.lookups, items)
+    results: list[IngestResult | None] = [None] * len(items)
+    position = 0
+    while position < len(items):
+        if run.lookups.stale:
+            run.lookups.load(_wanted(items[position:]))
+        position = _group(run, items, position, results)
+    done = [result for result in results if result is not None]
+    assert len(done) == len(items)
+    return done
+
+
+def _wanted(items: Sequence[Inbound]) -> Wanted:
+    addresses = {
+        a
+        for item in items
+        for a in (address_or_none(item.from_address), address_or_none(item.reply_to))
+        if a is not None
+    }
+    return Wanted(
+        keys=[item.key for item in items],
+        message_keys=[key_hash(item.message_id) for item in items if item.message_id],
+        shas=[item.sha for item in items],
+        message_ids=[ref.message_id for item in items for ref in item.thread_refs],
+        numbers=[
+            n
+            for item in items
+            for n in (*item.tokens, *(r.ticket_number for r in item.thread_refs))
+            if n is not None
+        ],
+        addresses=sorted(addresses),
+    )
+
+
+def _store_raws(lookups: Lookups, items: Sequence[Inbound]) -> None:
+    """The raw bytes of every message that will need them: the first of each key not seen."""
+    keys: set[str] = set()
+    raws: list[tuple[str, bytes]] = []
+    for item in items:
+        if item.key in keys or item.key in lookups.processed:
+            continue
+        keys.add(item.key)
+        raws.append((item.sha, item.raw))
+    lookups.store_raws(raws)
+
+
+def _group(
+    run: _Run, items: Sequence[Inbound], position: int, results: list[IngestResult | None]
+) -> int:
+    """Write from ``position`` on in one savepoint, as far as the group goes; where next."""
+    lookups = run.lookups
+    mark = lookups.mark()
+    end = position
+    try:
+        with run.session.begin_nested():
+            writer = Writer(run.session, lookups, run.config, run.now, size=len(items) - position)
+            while end < len(items):
+                item = items[end]
+                decision = decide(item, lookups, run.config, redo=run.redo, not_spam=run.not_spam)
+                if decision.action is not Action.DUPLICATE and item.key in lookups.processed:
+                    break  # done again (a retry, a release): its processed row is updated
+                try:
+                    results[end] = writer.apply(item, decision, seen_before=False)
+                except NeedsOwnSavepoint:
+                    break
+                end += 1
+            writer.flush()
+        lookups.keep()
+    except (OperationalError, InterfaceError, InternalError):
+        raise  # the database itself is in trouble: nothing of this batch may count
+    except Exception:
+        lookups.undo_to(mark)
+        last = min(end, len(items) - 1)
+        log.info("a message in %d could not be stored together; one at a time", last - position + 1)
+        for index in range(position, last + 1):
+            results[index] = _alone(run, items[index])
+        return last + 1
+    if end < len(items):
+        results[end] = _alone(run, items[end])
+        end += 1
+    return end
+
+
+def _alone(run: _Run, item: Inbound) -> IngestResult:
+    """One message in its own savepoint: the isolation that quarantines a failing message."""
+    session, lookups = run.session, run.lookups
+    earlier = lookups.processed.get(item.key)
+    decision = decide(item, lookups, run.config, redo=run.redo, not_spam=run.not_spam)
+    if decision.action is Action.DUPLICATE:
+        return Writer(session, lookups, run.config, run.now).apply(item, decision, seen_before=True)
+    mark = lookups.mark()
+    try:
+        with session.begin_nested():
+            writer = Writer(session, lookups, run.config, run.now, alone=True)
+            result = writer.apply(item, decision, seen_before=earlier is not None)
+            writer.flush()
+        lookups.keep()
+        return result
+    except (OperationalError, InterfaceError, InternalError):
+        raise  # the database itself is in trouble: nothing of this batch may count
+    except DBAPIError as error:
+        lookups.undo_to(mark)
+        holder = _holder_of(session, item.message_id)
+        if holder is not None:
+            # Stored under this Message-ID by another way in (it is our own sent mail).
+            ticket = session.get(Ticket, holder)
+            return IngestResult(
+                Outcome.FOLLOW_UP, ticket.number if ticket else None, duplicate=True
+            )
+        reason = f"cannot be stored: {_first_line(error.orig or error)}"
+    except Exception as error:
+        lookups.undo_to(mark)
+        log.exception("message %s could not be processed", item.key)
+        reason = f"could not be processed: {type(error).__name__}: {_first_line(error)}"
+    with session.begin_nested():
+        writer = Writer(session, lookups, run.config, run.now, alone=True)
+        result = writer.apply(
+            item, Decision(Action.QUARANTINE, reason=reason), seen_before=earlier is not None
+        )
+        writer.flush()
+    lookups.keep()
+    return result
+
+
+def _holder_of(session: Session, message_id: str | None) -> int | None:
+    """The ticket already holding a message with this Message-ID, if any."""
+    if not message_id:
+        return None
+    return session.exec(
+        select(Message.ticket_id).where(Message.email_message_id == message_id)
+    ).first()
+
+
+def ticket_id_of(session: Session, number: int | None) -> int | None:
+    if number is None:
+        return None
+    return session.exec(select(Ticket.id).where(Ticket.number == number)).first()
+
+
+def own_addresses(addresses: Iterable[str]) -> frozenset[str]:
+    """The desk's addresses as intake compares them."""
+    return frozenset(a.strip().lower() for a in addresses if a.strip())

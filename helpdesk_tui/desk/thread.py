@@ -168,14 +168,14 @@ def reply(
         change_status(session, actor, ticket, status_after)
     elif ticket.status == Status.NEW:
         _set_status(session, actor, ticket, Status.OPEN)
-    requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
-    if requester is not None and requester.email:
+    address = reply_address(session, ticket)
+    if address is not None:
         in_reply_to, references = _thread_headers(session, ticket)
         queue_mail(
             session,
             ticket,
             kind="reply",
-            to=[requester.email],
+            to=[address],
             cc=cc,
             body=body,
             message_id=message.id,
@@ -183,6 +183,14 @@ def reply(
             references=references,
         )
     return message
+
+
+def reply_address(session: Session, ticket: Ticket) -> str | None:
+    """Where mail about the ticket goes: the ``Reply-To`` the customer gave, else the requester."""
+    if ticket.reply_to:
+        return ticket.reply_to
+    requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    return requester.email if requester is not None and requester.email else None
 
 
 def add_note(

@@ -1,80 +1,45 @@
-"""One raw message in, one desk change out — and never an exception for what a message holds.
+"""Raw mail in, an :class:`~helpdesk_tui.desk.intake.Inbound` out: parse, classify, hash.
 
-:func:`ingest` runs inside the caller's transaction (the poller commits a batch, then
-moves the messages on the server). Each message gets a savepoint: whatever goes wrong in
-it is rolled back and the message goes to quarantine with the reason, so a bad message
-never blocks the ones after it. Only database trouble (connection lost, disk full)
-propagates, because then nothing of the batch should count.
+This is all the mail layer does with an incoming message. What it *is* (a person, a
+bounce, a receipt, spam…), which Message-IDs and ticket tokens it names, and a content hash
+that tells a copy from another message under the same Message-ID are read here;
+:mod:`helpdesk_tui.desk.intake` decides and writes. Mail reaches a ticket through the
+poller, this module (with the parser and the classifier it calls) and ``desk.intake``.
 
-Every message ends in exactly one processed row keyed by Message-ID (raw hash without
-one): reading it again, for any reason, changes nothing.
-
-:func:`ingest_batch` takes the poller's whole batch: it looks up what the batch needs
-(processed keys, raw hashes, threaded Message-IDs, contacts, acknowledgement counts) in one
-query each, and writes the common cases — a new ticket, a follow-up on an open ticket, own
-mail, spam — with the statements of :mod:`helpdesk_tui.desk.intake`. Everything rarer
-(bounces, closed or merged tickets, subject tokens, our own signed IDs, skipped
-attachments) takes the ORM path through ``desk/``, after which the lookups are done again.
-:func:`ingest` is a batch of one.
-
-This module holds the rules: the entry points, the savepoints and the quarantine, and the
-ORM path. The batch's lookups and statements are in :mod:`helpdesk_tui.mail.ingest_batch`;
-what both share (settings, results, classification, email metadata, acknowledgement text)
-is in :mod:`helpdesk_tui.mail.ingest_common`.
+:func:`read_message` needs no database, so the poller runs it in a reader thread.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from helpdesk_tui.desk import history, quarantine, spam
-from helpdesk_tui.desk.actors import MAIL, Actor
-from helpdesk_tui.desk.contacts import find_or_create_contact
-from helpdesk_tui.desk.intake import TicketRef
-from helpdesk_tui.desk.mailstate import mark_processed
-from helpdesk_tui.desk.outbox import queue_mail
-from helpdesk_tui.desk.thread import add_customer_message, final_ticket
-from helpdesk_tui.desk.tickets import (
-    EmailMeta,
-    add_message,
-    create_ticket,
-    load_ticket,
-)
-from helpdesk_tui.mail.ingest_batch import Batch, Group, ReadMessage, Seen
-from helpdesk_tui.mail.ingest_common import (
+from helpdesk_tui.desk import intake, machine, quarantine, spam
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.intake import (
     ACK_KIND,
-    Context,
-    IngestConfig,
+    MACHINE_CLASSES,
+    Inbound,
     IngestResult,
+    IntakeConfig,
+    MailClass,
+    Skipped,
     Source,
-    ack_content,
-    classify_noise,
-    email_meta,
-    over_ack_limit,
+    ThreadRef,
 )
-from helpdesk_tui.mail.message_ids import Origin
-from helpdesk_tui.mail.noise import Noise, should_acknowledge
+from helpdesk_tui.desk.subjects import tokens_newest_first
+from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
+from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
+from helpdesk_tui.mail.noise import Verdict, classify, report_fields, reported_message_id
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
-from helpdesk_tui.mail.thread_match import match_thread
-from helpdesk_tui.storage.mail_models import AckSent, Outcome
-from helpdesk_tui.storage.models import (
-    Channel,
-    Contact,
-    Message,
-    MessageKind,
-    Outbox,
-    OutboxStatus,
-    Ticket,
-    utcnow,
-)
+from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.storage.mail_models import Outcome
 
 __all__ = [
     "ACK_KIND",
@@ -85,13 +50,47 @@ __all__ = [
     "ingest",
     "ingest_batch",
     "read_message",
+    "release_machine",
     "release_spam",
     "retry_quarantined",
 ]
 
-log = logging.getLogger(__name__)
+ReadMessage = Inbound
+"""A message read and classified, ready for :func:`ingest_batch`."""
 
-_ACK = AckSent.__table__  # type: ignore[attr-defined]
+_MAX_IDS = 50
+_SPACE = re.compile(r"[ \t]+\n")
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """What ingest needs from the settings, resolved once."""
+
+    own_addresses: frozenset[str]
+    blocked: tuple[str, ...]
+    max_attachment_bytes: int
+    signer: MessageIdSigner
+    desk: IntakeConfig
+
+    @classmethod
+    def from_settings(cls, mail: MailSettings, desk_name: str) -> IngestConfig:
+        domain = (mail.from_address or "helpdesk.invalid").rpartition("@")[2]
+        own = intake.own_addresses(mail.addresses)
+        return cls(
+            own_addresses=own,
+            blocked=tuple(mail.blocked),
+            max_attachment_bytes=mail.max_attachment_bytes,
+            signer=MessageIdSigner(mail.message_id_secret.get_secret_value(), domain),
+            desk=IntakeConfig(
+                own_addresses=own,
+                max_attachment_bytes=mail.max_attachment_bytes,
+                desk_name=desk_name,
+                ack_enabled=mail.ack_enabled,
+                ack_subject=mail.ack_subject,
+                ack_template=mail.ack_template,
+                ack_limit_per_hour=mail.ack_limit_per_hour,
+            ),
+        )
 
 
 def ingest(
@@ -102,136 +101,180 @@ def ingest(
     source: Source | None = None,
     redo: Outcome | None = None,
     not_spam: bool = False,
+    as_person: bool = False,
     now: datetime | None = None,
 ) -> IngestResult:
-    """Store one message as a ticket, follow-up, bounce, own mail, spam, or in quarantine.
+    """Store one message: a batch of one (see :func:`helpdesk_tui.desk.intake.ingest_batch`).
 
     ``redo`` processes a message again whose earlier outcome was that one (a quarantine
-    retry, a spam release); ``not_spam`` overrules the spam verdict.
+    retry, a spam or machine-mail release); ``not_spam`` overrules the spam verdict and
+    ``as_person`` the machine-mail one.
     """
-    item = read_message(raw, source, config)
+    item = read_message(raw, source, config, not_spam=not_spam, as_person=as_person)
     [result] = ingest_batch(session, [item], config, redo=redo, not_spam=not_spam, now=now)
     return result
 
 
 def ingest_batch(
     session: Session,
-    items: Sequence[ReadMessage],
+    items: Sequence[Inbound],
     config: IngestConfig,
     *,
     redo: Outcome | None = None,
     not_spam: bool = False,
     now: datetime | None = None,
 ) -> list[IngestResult]:
-    """:func:`ingest` for each message in order, sharing the lookups; one result each.
+    """Each message decided and written by the desk, in order; one result each."""
+    return intake.ingest_batch(session, items, config.desk, redo=redo, not_spam=not_spam, now=now)
 
-    Runs of common messages share one savepoint (see :class:`Group`); when anything in a
-    run fails, the run is rolled back and done again one message per savepoint, so only the
-    message at fault goes to quarantine.
+
+def read_message(
+    raw: bytes,
+    source: Source | None,
+    config: IngestConfig,
+    *,
+    not_spam: bool = False,
+    as_person: bool = False,
+) -> Inbound:
+    """Hash, parse and classify one message; needs no database (it may run in a thread).
+
+    ``as_person`` takes machine mail an agent released as a person's (but without an
+    acknowledgement: the sender may still be a machine that answers).
     """
-    context = Context(session, config, redo, not_spam, now or utcnow())
-    batch = Batch(session, context.now)
-    batch.load(items)
-    batch.store_raws(items)
-    results: list[IngestResult | None] = [None] * len(items)
-    position = 0
-    while position < len(items):
-        if batch.stale:
-            batch.load(items[position:])
-        position = _ingest_run(context, batch, items, position, results)
-    done = [result for result in results if result is not None]
-    assert len(done) == len(items)
-    return done
-
-
-def read_message(raw: bytes, source: Source | None, config: IngestConfig) -> ReadMessage:
-    """Hash and parse one message; needs no database, so it may run in another thread."""
     sha = hashlib.sha256(raw).hexdigest()
     try:
         parsed = parse_message(raw, max_attachment_bytes=config.max_attachment_bytes)
     except ParseError as error:
-        return ReadMessage(
-            raw, sha, source, None, f"cannot be parsed: {error.reason}", f"sha256:{sha}"
+        return Inbound(raw, sha, source, sha, failure=f"cannot be parsed: {error.reason}")
+    verdict = classify(
+        parsed,
+        own_addresses=config.own_addresses,
+        blocked=() if not_spam else config.blocked,
+    )
+    if not_spam and verdict.mail_class is MailClass.SPAM:  # the flag header, overruled
+        headers = {k: v for k, v in parsed.headers.items() if k != "x-spam-flag"}
+        verdict = classify(
+            dataclasses.replace(parsed, headers=headers),
+            own_addresses=config.own_addresses,
+            blocked=(),
         )
-    return ReadMessage(raw, sha, source, parsed, None, parsed.dedupe_key)
+    if as_person and verdict.mail_class in MACHINE_CLASSES:
+        verdict = Verdict(MailClass.NORMAL, no_ack=f"released machine mail ({verdict.reason})")
+    return Inbound(
+        raw=raw,
+        sha=sha,
+        source=source,
+        content_hash=content_hash(parsed),
+        mail_class=verdict.mail_class,
+        reason=verdict.reason,
+        no_ack=verdict.no_ack,
+        message_id=parsed.message_id,
+        subject=parsed.subject,
+        from_address=parsed.from_address,
+        from_name=parsed.from_name,
+        reply_to=parsed.reply_to,
+        body=parsed.body_text,
+        email=_email(parsed),
+        thread_refs=_thread_refs(parsed, raw, verdict, config.signer),
+        tokens=subject_tokens(parsed.subject),
+        report=report_fields(raw) if _is_report(verdict) else None,
+        skipped=tuple(
+            Skipped(s.filename, s.content_type, s.size) for s in parsed.skipped_attachments
+        ),
+    )
 
 
-def _ingest_run(
-    context: Context,
-    batch: Batch,
-    items: Sequence[ReadMessage],
-    position: int,
-    results: list[IngestResult | None],
-) -> int:
-    """Ingest from ``position`` on, as far as one group goes; returns where to go on."""
-    mark = batch.mark()
-    end = position
-    try:
-        with context.session.begin_nested():
-            group = Group(context, batch, size=len(items) - position)
-            while end < len(items):
-                result = group.add(items[end])
-                if result is None:
-                    break
-                results[end] = result
-                end += 1
-            group.flush()
-        batch.keep()
-    except (OperationalError, InterfaceError, InternalError):
-        raise  # the database itself is in trouble: nothing of this batch may count
-    except Exception:
-        batch.undo_to(mark)
-        last = min(end, len(items) - 1)
-        log.info("a message in %d could not be stored together; one at a time", last - position + 1)
-        for index in range(position, last + 1):
-            results[index] = _ingest_one(context, batch, items[index])
-        return last + 1
-    if end < len(items):
-        results[end] = _ingest_one(context, batch, items[end])
-        end += 1
-    return end
+def subject_tokens(subject: str) -> tuple[int, ...]:
+    """Ticket numbers named in a subject (``[#1042]``), newest ticket first."""
+    return tuple(tokens_newest_first(subject))
 
 
-def _ingest_one(context: Context, batch: Batch, item: ReadMessage) -> IngestResult:
-    """One message in its own savepoint: the isolation that quarantines a failing message."""
-    session, redo = context.session, context.redo
-    earlier = batch.processed.get(item.key)
-    if earlier is not None and (redo is None or earlier.outcome != redo):
-        return IngestResult(Outcome(earlier.outcome), earlier.number, duplicate=True)
-    raw_id = batch.raw_id(item.raw, item.sha)
-    record = _Record(item.key, earlier is not None, raw_id, item.source, batch)
-    parsed = item.parsed
-    if parsed is None:
-        assert item.failure is not None
-        return _quarantine(session, record, item.failure, None)
-    mark = batch.mark()
-    try:
-        with session.begin_nested():
-            group = Group(context, batch)
-            result = group.add(item) if earlier is None else None
-            if result is None:
-                batch.stale = True
-                result = _apply(
-                    session, parsed, record, context.config, context.not_spam, context.now
-                )
-            else:
-                group.flush()
-        batch.keep()
-        return result
-    except (OperationalError, InterfaceError, InternalError):
-        raise  # the database itself is in trouble: nothing of this batch may count
-    except DBAPIError as error:
-        batch.undo_to(mark)
-        holder = _holder_of(session, parsed.message_id)
-        if holder is not None:
-            # Stored under this Message-ID by another way in (it is our own sent mail).
-            return _duplicate(session, Outcome.FOLLOW_UP, holder)
-        reason = f"cannot be stored: {_first_line(error.orig or error)}"
-    except Exception as error:
-        batch.undo_to(mark)
-        log.exception("message %s could not be processed", item.key)
-        reason = f"could not be processed: {type(error).__name__}: {_first_line(error)}"
-    return _quarantine(session, record, reason, parsed)
+def content_hash(parsed: ParsedMessage) -> str:
+    """What makes two messages under one Message-ID the same message.
+
+    Sender, recipients, subject, date, text, HTML and attachments — not the transport
+    headers (``Received``, ``Delivered-To``…) that differ between two copies of one message,
+    nor line-end and trailing-space differences that relays and IMAP servers introduce.
+    """
+    digest = hashlib.sha256()
+
+    def add(value: str | bytes | None) -> None:
+        data = value if isinstance(value, bytes) else (value or "").encode("utf-8", "replace")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+
+    add(parsed.from_address)
+    add(",".join(parsed.to))
+    add(",".join(parsed.cc))
+    add(parsed.subject)
+    add(parsed.date.isoformat() if parsed.date else None)
+    add(_normal_text(parsed.body_text))
+    add(_normal_text(parsed.body_html or ""))
+    for attachment in parsed.attachments:
+        add(attachment.filename)
+        add(hashlib.sha256(attachment.content.replace(b"\r\n", b"\n")).digest())
+    for skipped in parsed.skipped_attachments:
+        add(f"{skipped.filename}:{skipped.size}")
+    return digest.hexdigest()
+
+
+def _normal_text(text: str) -> str:
+    return _SPACE.sub("\n", text.replace("\r\n", "\n")).strip()
+
+
+def _is_report(verdict: Verdict) -> bool:
+    return verdict.mail_class in (MailClass.BOUNCE, MailClass.RECEIPT, MailClass.REPORT)
+
+
+def _thread_refs(
+    parsed: ParsedMessage, raw: bytes, verdict: Verdict, signer: MessageIdSigner
+) -> tuple[ThreadRef, ...]:
+    """The Message-IDs a message answers or reports on, most direct first, forged ones out.
+
+    A report names the message it is about first (the bounced mail, the one a receipt is
+    for), then what it answers.
+    """
+    wanted: list[str] = []
+    if _is_report(verdict):
+        about = parsed.bounced_message_id
+        if verdict.mail_class is not MailClass.BOUNCE or about is None:
+            about = reported_message_id(raw) or about
+        if about:
+            wanted.append(about)
+    for message_id in [parsed.in_reply_to, *reversed(parsed.references)]:
+        if message_id and message_id not in wanted:
+            wanted.append(message_id)
+    refs: list[ThreadRef] = []
+    for message_id in wanted[:_MAX_IDS]:
+        checked = signer.check(message_id)
+        if checked.origin is Origin.FORGED:
+            continue
+        number = checked.ticket_number if checked.origin is Origin.OURS else None
+        refs.append(ThreadRef(message_id, number))
+    return tuple(refs)
+
+
+def _email(parsed: ParsedMessage) -> EmailMeta:
+    return EmailMeta(
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=tuple(parsed.references),
+        from_address=parsed.from_address,
+        to=tuple(parsed.to),
+        cc=tuple(parsed.cc),
+        subject=parsed.subject[:500],
+        body_html=parsed.body_html,
+        attachments=tuple(
+            NewAttachment(
+                filename=a.filename,
+                content=a.content,
+                content_type=a.content_type,
+                content_id=a.content_id,
+                inline=a.inline,
+            )
+            for a in parsed.attachments
+        ),
+    )
 
 
 def retry_quarantined(session: Session, entry_id: int, config: IngestConfig) -> IngestResult:
@@ -239,8 +282,7 @@ def retry_quarantined(session: Session, entry_id: int, config: IngestConfig) -> 
     entry, raw = quarantine.open_entry(session, entry_id)
     result = ingest(session, raw, config, redo=Outcome.QUARANTINE)
     if result.outcome is not Outcome.QUARANTINE:
-        ticket_id = _ticket_id(session, result.ticket_number)
-        quarantine.resolve(session, entry, ticket_id)
+        quarantine.resolve(session, entry, intake.ticket_id_of(session, result.ticket_number))
     return result
 
 
@@ -250,296 +292,16 @@ def release_spam(
     """Let a held message through as the normal ticket or follow-up it would have been."""
     entry, raw = spam.open_entry(session, entry_id)
     result = ingest(session, raw, config, redo=Outcome.SPAM, not_spam=True)
-    spam.mark_released(session, entry, actor, _ticket_id(session, result.ticket_number))
+    ticket_id = intake.ticket_id_of(session, result.ticket_number)
+    spam.mark_released(session, entry, actor, ticket_id)
     return result
 
 
-# --- the steps ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Record:
-    """How to write the processed row of the message at hand."""
-
-    key: str
-    seen_before: bool
-    raw_message_id: int
-    source: Source | None
-    batch: Batch
-
-    def write(
-        self,
-        session: Session,
-        outcome: Outcome,
-        ticket: Ticket | TicketRef | None = None,
-        message_id: int | None = None,
-    ) -> None:
-        source = self.source
-        ticket_id = ticket.id if ticket else None
-        self.batch.remember(
-            self.batch.processed,
-            self.key,
-            Seen(str(outcome), ticket.number if ticket else None),
-        )
-        mark_processed(
-            session,
-            self.key,
-            outcome,
-            seen_before=self.seen_before,
-            ticket_id=ticket_id,
-            message_id=message_id,
-            raw_message_id=self.raw_message_id,
-            mailbox=source.mailbox if source else None,
-            uidvalidity=source.uidvalidity if source else None,
-            uid=source.uid if source else None,
-        )
-
-
-def _apply(
-    session: Session,
-    parsed: ParsedMessage,
-    record: _Record,
-    config: IngestConfig,
-    not_spam: bool,
-    now: datetime,
+def release_machine(
+    session: Session, actor: Actor, entry_id: int, config: IngestConfig
 ) -> IngestResult:
-    noise = classify_noise(parsed, config, not_spam=not_spam)
-    source = record.source
-
-    def done(outcome: Outcome, ticket: Ticket | None, message: Message | None) -> None:
-        record.write(session, outcome, ticket, message.id if message else None)
-
-    if noise is Noise.OWN:
-        done(Outcome.OWN, None, None)
-        return IngestResult(Outcome.OWN)
-    if noise is Noise.SPAM:
-        reason = _spam_reason(parsed)
-        spam.hold(
-            session,
-            record.raw_message_id,
-            reason,
-            mailbox=source.mailbox if source else None,
-            from_address=parsed.from_address,
-            subject=parsed.subject,
-        )
-        done(Outcome.SPAM, None, None)
-        return IngestResult(Outcome.SPAM, reason=reason)
-    meta = email_meta(parsed, record.raw_message_id)
-    if noise is Noise.BOUNCE:
-        bounced = _attach_bounce(session, parsed, meta, config)
-        if bounced is not None:
-            ticket, message = bounced
-            done(Outcome.BOUNCE, ticket, message)
-            return IngestResult(Outcome.BOUNCE, ticket.number)
-    author = _author(session, parsed)
-    match = match_thread(session, parsed, config.signer)
-    if match.number is not None:
-        ticket, message = add_customer_message(
-            session,
-            MAIL,
-            match.number,
-            body=parsed.body_text,
-            channel=Channel.EMAIL,
-            author=author,
-            email=meta,
-        )
-        is_new = ticket.number != match.number
-        outcome = Outcome.FOLLOW_UP
-    else:
-        ticket = create_ticket(
-            session,
-            MAIL,
-            subject=parsed.subject or "(no subject)",
-            body="",
-            channel=Channel.EMAIL,
-            requester=author,
-        )
-        message = add_message(
-            session,
-            MAIL,
-            ticket,
-            kind=MessageKind.CUSTOMER,
-            body=parsed.body_text,
-            channel=Channel.EMAIL,
-            author_contact_id=author.id if author else None,
-            email=meta,
-        )
-        is_new, outcome = True, Outcome.TICKET
-        if match.mentioned is not None:
-            _system_note(
-                session,
-                ticket,
-                f"The subject names #{match.mentioned}, but {parsed.from_address or 'the sender'}"
-                f" is not on that ticket, so this message was not added to it.",
-            )
-    _note_skipped_attachments(session, ticket, parsed, config)
-    acknowledged = False
-    if is_new and should_acknowledge(noise) and author is not None and author.email:
-        acknowledged = _acknowledge(session, ticket, author, parsed, config, now)
-    done(outcome, ticket, message)
-    return IngestResult(outcome, ticket.number, acknowledged=acknowledged)
-
-
-def _spam_reason(parsed: ParsedMessage) -> str:
-    if parsed.headers.get("x-spam-flag", "").strip().lower() == "yes":
-        return "X-Spam-Flag: YES"
-    return f"sender {parsed.from_address} is on the block list"
-
-
-def _author(session: Session, parsed: ParsedMessage) -> Contact | None:
-    if parsed.from_address is None:
-        return None
-    return find_or_create_contact(session, parsed.from_address, parsed.from_name)
-
-
-def _system_note(session: Session, ticket: Ticket, text: str) -> Message:
-    return add_message(
-        session, MAIL, ticket, kind=MessageKind.SYSTEM, body=text, channel=Channel.EMAIL
-    )
-
-
-def _note_skipped_attachments(
-    session: Session, ticket: Ticket, parsed: ParsedMessage, config: IngestConfig
-) -> None:
-    if not parsed.skipped_attachments:
-        return
-    limit = _size(config.max_attachment_bytes)
-    lines = [
-        f"{a.filename} ({_size(a.size)}, {a.content_type})" for a in parsed.skipped_attachments
-    ]
-    _system_note(
-        session,
-        ticket,
-        f"Attachments over the {limit} limit were not kept (the raw message still has "
-        "them): " + "; ".join(lines),
-    )
-
-
-def _size(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.1f} MB"
-    if count >= 1024:
-        return f"{count / 1024:.0f} kB"
-    return f"{count} bytes"
-
-
-def _attach_bounce(
-    session: Session, parsed: ParsedMessage, meta: EmailMeta, config: IngestConfig
-) -> tuple[Ticket, Message] | None:
-    """A delivery report goes on the ticket whose mail bounced (when we can tell which)."""
-    bounced = parsed.bounced_message_id
-    if not bounced:
-        return None
-    outbox = session.exec(select(Outbox).where(Outbox.email_message_id == bounced)).first()
-    ticket_id = outbox.ticket_id if outbox else None
-    if ticket_id is None:
-        ticket_id = session.exec(
-            select(Message.ticket_id).where(Message.email_message_id == bounced)
-        ).first()
-    number: int | None = None
-    if ticket_id is not None:
-        found = session.get(Ticket, ticket_id)
-        number = found.number if found else None
-    if number is None:
-        checked = config.signer.check(bounced)
-        number = checked.ticket_number if checked.origin is Origin.OURS else None
-    if number is None:
-        return None
-    ticket = final_ticket(session, load_ticket(session, number, for_update=True))
-    dsn = parsed.delivery_status.reason() if parsed.delivery_status else None
-    reason = dsn or _first_line(parsed.body_text) or "delivery report"
-    if outbox is not None:
-        outbox.status = OutboxStatus.FAILED
-        outbox.last_error = f"bounced: {reason}"[:2000]
-        session.add(outbox)
-    history.bump(ticket)
-    message = add_message(
-        session,
-        MAIL,
-        ticket,
-        kind=MessageKind.SYSTEM,
-        body=parsed.body_text,
-        channel=Channel.EMAIL,
-        email=meta,
-    )
-    history.record(session, MAIL, ticket, "bounce", new=reason[:200])
-    return ticket, message
-
-
-def _acknowledge(
-    session: Session,
-    ticket: Ticket,
-    requester: Contact,
-    parsed: ParsedMessage,
-    config: IngestConfig,
-    now: datetime,
-) -> bool:
-    """Queue the templated acknowledgement, unless this sender had enough of them this hour."""
-    if not config.ack_enabled or config.ack_limit_per_hour == 0 or not requester.email:
-        return False
-    address = requester.email
-    recent = session.exec(
-        select(func.count())
-        .select_from(AckSent)
-        .where(AckSent.address == address, AckSent.created_at > now - timedelta(hours=1))
-    ).one()
-    if over_ack_limit(ticket.number, address, recent, config):
-        return False
-    subject, body, references = ack_content(
-        ticket.number, ticket.subject, requester.name, address, parsed, config
-    )
-    queue_mail(
-        session,
-        ticket,
-        kind=ACK_KIND,
-        to=[address],
-        subject=subject,
-        body=body,
-        in_reply_to=parsed.message_id,
-        references=references,
-    )
-    session.execute(insert(_ACK).values(address=address, created_at=now))
-    return True
-
-
-def _quarantine(
-    session: Session, record: _Record, reason: str, parsed: ParsedMessage | None
-) -> IngestResult:
-    quarantine.hold(
-        session,
-        record.raw_message_id,
-        reason,
-        mailbox=record.source.mailbox if record.source else None,
-        from_hint=parsed.from_address if parsed else None,
-        subject_hint=parsed.subject if parsed else None,
-    )
-    record.write(session, Outcome.QUARANTINE)
-    record.batch.keep()
-    return IngestResult(Outcome.QUARANTINE, reason=reason)
-
-
-def _duplicate(session: Session, outcome: str, ticket_id: int | None) -> IngestResult:
-    ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
-    return IngestResult(Outcome(outcome), ticket.number if ticket else None, duplicate=True)
-
-
-def _holder_of(session: Session, message_id: str | None) -> int | None:
-    """The ticket already holding a message with this Message-ID, if any."""
-    if not message_id:
-        return None
-    return session.exec(
-        select(Message.ticket_id).where(Message.email_message_id == message_id)
-    ).first()
-
-
-def _ticket_id(session: Session, number: int | None) -> int | None:
-    if number is None:
-        return None
-    return session.exec(select(Ticket.id).where(Ticket.number == number)).first()
-
-
-def _first_line(value: object) -> str:
-    for line in str(value).splitlines():
-        if line.strip():
-            return line.strip()[:500]
-    return ""
+    """Let held machine mail through as a person's: the ticket or follow-up it would be."""
+    entry, raw = machine.open_entry(session, entry_id)
+    result = ingest(session, raw, config, redo=Outcome.MACHINE, as_person=True)
+    machine.mark_released(session, entry, actor, intake.ticket_id_of(session, result.ticket_number))
+    return result

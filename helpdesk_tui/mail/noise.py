@@ -1,58 +1,118 @@
-"""Classify incoming mail so that no automatic mail ever answers automatic mail.
+"""Classify incoming mail: a person, a machine (and which kind), our own mail, or spam.
 
-Only :attr:`Noise.NORMAL` mail gets an acknowledgement. The other classes tell ingest what
-else to do: keep an auto-reply in the thread quietly, match a bounce to the outbox, drop
-our own mail coming back, hold spam.
+Machines are not customers. What a class means for the desk — recorded on a ticket, held
+apart, acknowledged or not — is decided in :func:`helpdesk_tui.desk.intake.decide`; this
+module only says what the message is, from its headers and MIME structure:
+
+- **bounce**: a delivery status notification (``multipart/report;
+  report-type=delivery-status`` or a ``message/delivery-status`` part), or
+  ``X-Failed-Recipients``, or a mail-system sender (``MAILER-DAEMON``, ``postmaster``, or
+  a null ``Return-Path``) *and* a bounce subject. The sender alone proves nothing: people
+  write from ``postmaster@`` too.
+- **receipt**: ``report-type=disposition-notification`` (MDN).
+- **report**: ``report-type=feedback-report`` (ARF abuse reports).
+- **auto-reply**: RFC 3834 ``Auto-Submitted`` (anything but ``no``), ``X-Autoreply``,
+  ``X-Autorespond``, ``Precedence: auto_reply/bulk/junk``, or an out-of-office subject.
+
+A person's mail may still be unfit for an acknowledgement (``no_ack``): a mailing list
+(``List-Id``, ``Precedence: list``), ``X-Auto-Response-Suppress``, a null sender.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from enum import StrEnum
+from dataclasses import dataclass
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
 
-from helpdesk_tui.mail.parse import ParsedMessage, mailboxes
+from helpdesk_tui.desk.intake import MailClass, Report
+from helpdesk_tui.mail.parse import ParsedMessage, decode_bytes, mailboxes
 
 LOOP_HEADER = "x-helpdesk-loop"
 """Set on every message we send; finding it on incoming mail means it came from a helpdesk."""
 
-_BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
-_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
-_AUTO_REPLY_MARKERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
+_MAIL_SYSTEM = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
+_MACHINE_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply"})
+_REPORT_TYPE = re.compile(r"""report-type\s*=\s*"?([a-z0-9_-]+)""", re.IGNORECASE)
+
+_PREFIX = r"^\s*(?:(?:re|aw|sv|vs|odp|antw|r|rif|ref|réf|wg|fw|fwd)\s*:\s*)*"
+_OUT_OF_OFFICE = re.compile(
+    _PREFIX + r"(?:"
+    # en
+    r"out of (?:the )?office|automatic reply|auto[- ]?reply|auto[- ]?response|autoresponse"
+    r"|away from (?:the )?office|on vacation|vacation (?:reply|notice|message)"
+    # de
+    r"|abwesenheitsnotiz|automatische antwort|abwesend|nicht im büro|außer haus"
+    # fr
+    r"|réponse automatique|reponse automatique|absence du bureau|absent du bureau"
+    r"|message d'absence|je suis absente?"
+    # es
+    r"|respuesta automática|respuesta automatica|fuera de la oficina|fuera de oficina"
+    # it
+    r"|risposta automatica|fuori sede|fuori ufficio|assente dall'ufficio"
+    # nl
+    r"|automatisch antwoord|afwezig|niet aanwezig|buiten kantoor"
+    # pt
+    r"|resposta automática|resposta automatica|ausente do escritório|fora do escritório"
+    # sv, da, no
+    r"|autosvar|automatiskt svar|frånvaromeddelande|automatisk svar|fraværsmelding|fravær"
+    # pl
+    r"|odpowiedź automatyczna|odpowiedz automatyczna|automatyczna odpowiedź|poza biurem"
+    r"|nieobecność"
+    # fi, cs, tr
+    r"|automaattinen vastaus|poissa toimistolta|automatická odpověď|mimo kancelář"
+    r"|otomatik yan\u0131t|ofis d\u0131\u015f\u0131nda"
+    r")\b",
+    re.IGNORECASE,
+)
+"""Out-of-office subjects in the languages customers most often write in."""
+
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery status notification|returned mail|failure notice"
+    r"|delivery failure|mail delivery failed|non[- ]?deliver|delivery has failed"
+    r"|unzustellbar|nicht zugestellt|non remis|non distribuable|no se puede entregar"
+    r"|mancata consegna|onbestelbaar",
+    re.IGNORECASE,
+)
 
 
-class Noise(StrEnum):
-    NORMAL = "normal"
-    AUTO_REPLY = "auto_reply"
-    """Written by a machine on someone's behalf (vacation, ticket robots, lists): still kept."""
-    BOUNCE = "bounce"
-    OWN = "own"
-    SPAM = "spam"
+@dataclass(frozen=True)
+class Verdict:
+    mail_class: MailClass
+    reason: str | None = None
+    """Why it is spam, or what kind of machine mail it is."""
+    no_ack: str | None = None
+    """Why a person's message gets no acknowledgement."""
 
 
 def classify(
     parsed: ParsedMessage, *, own_addresses: Iterable[str], blocked: Iterable[str]
-) -> Noise:
-    """Decide what kind of mail this is; OWN > SPAM > BOUNCE > AUTO_REPLY > NORMAL.
+) -> Verdict:
+    """What kind of mail this is; OWN > SPAM > BOUNCE > REPORT > RECEIPT > AUTO_REPLY.
 
     ``blocked`` entries are full addresses, ``@domain`` or ``domain`` (case-insensitive;
     a domain entry matches that domain only, not its subdomains).
     """
     if _is_own(parsed, own_addresses):
-        return Noise.OWN
-    if _is_spam(parsed, blocked):
-        return Noise.SPAM
-    auto_reply = _is_auto_reply(parsed)
-    if _is_bounce(parsed, auto_reply=auto_reply):
-        return Noise.BOUNCE
-    if auto_reply:
-        return Noise.AUTO_REPLY
-    return Noise.NORMAL
-
-
-def should_acknowledge(noise: Noise) -> bool:
-    """Whether this mail may get an automatic answer (only mail a person wrote)."""
-    return noise == Noise.NORMAL
+        return Verdict(MailClass.OWN)
+    spam = _spam_reason(parsed, blocked)
+    if spam is not None:
+        return Verdict(MailClass.SPAM, spam)
+    headers = parsed.headers
+    report_type = _report_type(headers.get("content-type", ""))
+    auto = _auto_reply_reason(parsed)
+    bounce = _bounce_reason(parsed, report_type, auto_reply=auto is not None)
+    if bounce is not None:
+        return Verdict(MailClass.BOUNCE, bounce)
+    if report_type == "feedback-report":
+        return Verdict(MailClass.REPORT, "feedback report (ARF)")
+    if report_type == "disposition-notification":
+        return Verdict(MailClass.RECEIPT, "read receipt (MDN)")
+    if auto is not None:
+        return Verdict(MailClass.AUTO_REPLY, auto)
+    return Verdict(MailClass.NORMAL, no_ack=_no_ack_reason(parsed))
 
 
 def _is_own(parsed: ParsedMessage, own_addresses: Iterable[str]) -> bool:
@@ -62,11 +122,11 @@ def _is_own(parsed: ParsedMessage, own_addresses: Iterable[str]) -> bool:
     return parsed.from_address is not None and parsed.from_address in own
 
 
-def _is_spam(parsed: ParsedMessage, blocked: Iterable[str]) -> bool:
+def _spam_reason(parsed: ParsedMessage, blocked: Iterable[str]) -> str | None:
     if parsed.headers.get("x-spam-flag", "").strip().lower() == "yes":
-        return True
+        return "X-Spam-Flag: YES"
     if parsed.from_address is None:
-        return False
+        return None
     domain = parsed.from_address.rpartition("@")[2]
     for entry in blocked:
         entry = entry.strip().lower()
@@ -74,34 +134,167 @@ def _is_spam(parsed: ParsedMessage, blocked: Iterable[str]) -> bool:
             continue
         if "@" in entry.lstrip("@"):
             if entry == parsed.from_address:
-                return True
+                return f"sender {parsed.from_address} is on the block list"
         elif entry.lstrip("@") == domain:
-            return True
-    return False
+            return f"sender {parsed.from_address} is on the block list"
+    return None
 
 
-def _is_bounce(parsed: ParsedMessage, *, auto_reply: bool) -> bool:
-    """Delivery reports, mail from the mail system itself, and mail with a null sender.
+def _report_type(content_type: str) -> str | None:
+    if not content_type.strip().lower().startswith("multipart/report"):
+        return None
+    match = _REPORT_TYPE.search(content_type)
+    return match.group(1).lower() if match else None
 
-    A null Return-Path (``<>``) alone is not enough when the message also says it is an
-    auto-reply: RFC 3834 asks vacation responders to send with a null sender too.
-    """
-    if parsed.is_delivery_report or "x-failed-recipients" in parsed.headers:
-        return True
+
+def _null_sender(parsed: ParsedMessage) -> bool:
+    return re.sub(r"\s", "", parsed.headers.get("return-path", "")) == "<>"
+
+
+def _bounce_reason(
+    parsed: ParsedMessage, report_type: str | None, *, auto_reply: bool
+) -> str | None:
+    """A delivery report by its structure, or a mail system's mail that says it is one."""
+    if report_type == "delivery-status" or (
+        parsed.is_delivery_report and report_type not in ("disposition-notification",)
+    ):
+        return "delivery status notification"
+    if "x-failed-recipients" in parsed.headers:
+        return "X-Failed-Recipients"
     # "MAILER-DAEMON" often comes without a domain, so look at the raw From as well.
     senders = [parsed.from_address] if parsed.from_address else []
     senders += [address for _, address in mailboxes(parsed.headers.get("from", ""))]
-    if any(sender.partition("@")[0].strip().lower() in _BOUNCE_SENDERS for sender in senders):
-        return True
-    null_sender = re.sub(r"\s", "", parsed.headers.get("return-path", "")) == "<>"
-    return null_sender and not auto_reply
+    mail_system = any(s.partition("@")[0].strip().lower() in _MAIL_SYSTEM for s in senders)
+    if (mail_system or (_null_sender(parsed) and not auto_reply)) and _BOUNCE_SUBJECT.search(
+        parsed.subject
+    ):
+        return "delivery failure from the mail system"
+    return None
 
 
-def _is_auto_reply(parsed: ParsedMessage) -> bool:
+def _auto_reply_reason(parsed: ParsedMessage) -> str | None:
     headers = parsed.headers
     auto_submitted = headers.get("auto-submitted", "no").split(";", 1)[0].strip().lower()
     if auto_submitted not in ("", "no"):
-        return True
-    if headers.get("precedence", "").strip().lower() in _BULK_PRECEDENCE:
-        return True
-    return any(marker in headers for marker in _AUTO_REPLY_MARKERS)
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in _MACHINE_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for marker in ("x-autoreply", "x-autorespond"):
+        if marker in headers:
+            return f"{marker.title()} header"
+    if _OUT_OF_OFFICE.search(parsed.subject):
+        return "out-of-office subject"
+    return None
+
+
+def _no_ack_reason(parsed: ParsedMessage) -> str | None:
+    headers = parsed.headers
+    if "list-id" in headers:
+        return "mailing list (List-Id)"
+    if headers.get("precedence", "").strip().lower() == "list":
+        return "mailing list (Precedence: list)"
+    if "x-auto-response-suppress" in headers:
+        return "X-Auto-Response-Suppress"
+    if _null_sender(parsed):
+        return "null sender (Return-Path: <>)"
+    return None
+
+
+# --- what a report says ---------------------------------------------------------------------
+
+_REPORT_PARTS = frozenset(
+    {
+        "message/delivery-status",
+        "message/global-delivery-status",
+        "message/disposition-notification",
+        "message/global-disposition-notification",
+        "message/feedback-report",
+    }
+)
+_RETURNED = frozenset(
+    {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers", "message/global"}
+)
+_RETURNED_ID = re.compile(r"(?im)^message-id[ \t]*:[ \t]*(.*)$")
+_MSG_ID = re.compile(r"<[^<>\s]{1,500}>")
+_FIELD = re.compile(r"^([A-Za-z-]+)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
+_MAX_FIELD = 500
+
+
+def report_fields(raw: bytes) -> Report:
+    """Status, Diagnostic-Code and recipient of a DSN; Disposition of an MDN; Feedback-Type
+    of an ARF report; read from the machine-readable part. Never raises."""
+    try:
+        message = BytesParser(policy=policy.compat32).parsebytes(raw)
+        fields: dict[str, str] = {}
+        for part in message.walk():
+            if part.get_content_type().lower() in _REPORT_PARTS:
+                for name, value in _fields(part):
+                    fields.setdefault(name, value)
+    except Exception:  # a report we cannot read is still a report
+        return Report()
+
+    def clean(name: str) -> str | None:
+        value = " ".join(fields.get(name, "").split())
+        return value[:_MAX_FIELD] or None
+
+    recipient = clean("final-recipient") or clean("original-recipient")
+    if recipient and ";" in recipient:
+        recipient = recipient.split(";", 1)[1].strip()
+    return Report(
+        status=clean("status"),
+        diagnostic=clean("diagnostic-code"),
+        recipient=recipient,
+        action=(clean("action") or "").lower() or None,
+        detail=clean("disposition") or clean("feedback-type"),
+    )
+
+
+def reported_message_id(raw: bytes) -> str | None:
+    """The Message-ID a report is about: an MDN's ``Original-Message-ID``, else the one in
+    the returned message or headers it carries (DSN, ARF). Never raises."""
+    embedded: str | None = None
+    try:
+        message = BytesParser(policy=policy.compat32).parsebytes(raw)
+        for part in message.walk():
+            content_type = part.get_content_type().lower()
+            if content_type in _REPORT_PARTS:
+                for name, value in _fields(part):
+                    if name == "original-message-id" and (found := _MSG_ID.search(value)):
+                        return found.group(0)
+            elif embedded is None and content_type in _RETURNED:
+                embedded = _returned_id(part)
+    except Exception:  # nothing to find then
+        return embedded
+    return embedded
+
+
+def _returned_id(part: Message) -> str | None:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        values = [
+            str(inner.get("message-id", "")) for inner in payload if isinstance(inner, Message)
+        ]
+        text = "\n".join(values)
+    else:
+        data = part.get_payload(decode=True)
+        text = decode_bytes(data, None) if isinstance(data, bytes) else str(payload)
+        header = _RETURNED_ID.search(text)
+        text = header.group(1) if header else ""
+    found = _MSG_ID.search(text)
+    return found.group(0) if found else None
+
+
+def _fields(part: Message) -> list[tuple[str, str]]:
+    """The header-style fields of a report part, per-message and per-recipient blocks."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return [
+            (name.lower(), str(value))
+            for block in payload
+            if isinstance(block, Message)
+            for name, value in block.items()
+        ]
+    data = part.get_payload(decode=True)
+    text = decode_bytes(data, None) if isinstance(data, bytes) else str(payload)
+    return [(name.lower(), value) for name, value in _FIELD.findall(text)]

@@ -54,6 +54,7 @@ NOISE_HEADERS = (
     "list-id",
     "sender",
     "from",
+    "content-type",
 )
 """Headers kept in :attr:`ParsedMessage.headers` for loop, bounce and spam detection."""
 

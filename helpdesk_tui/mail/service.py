@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from helpdesk_tui.desk import outbox, quarantine, spam
+from helpdesk_tui.desk import machine, outbox, quarantine, spam
 from helpdesk_tui.desk.leases import current_holder
 from helpdesk_tui.desk.mailstate import FolderStatus, folder_statuses
 from helpdesk_tui.mail.ingest import IngestConfig
@@ -65,6 +65,8 @@ class MailStatus:
     """Messages held as spam, not released."""
     undelivered: list[outbox.Delivery] = field(default_factory=list)
     """Outgoing mail not getting through (failed, bounced, retrying), with the reasons."""
+    machine: int = 0
+    """Machine mail (bounces, receipts, reports, auto-replies) that matched no ticket."""
 
     @property
     def backlog(self) -> int:
@@ -112,7 +114,10 @@ def read_status(
             )
         held = quarantine.count_held(session)
         spam_held = spam.count_held(session)
-    return MailStatus(folders, counts, leases, running_here or [], held, spam_held, undelivered)
+        machine_held = machine.count_held(session)
+    return MailStatus(
+        folders, counts, leases, running_here or [], held, spam_held, undelivered, machine_held
+    )
 
 
 class MailService:

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from helpdesk_tui import timefmt
-from helpdesk_tui.desk import quarantine, spam
+from helpdesk_tui.desk import machine, quarantine, spam
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.messages import TicketChanged
 from helpdesk_tui.safe_text import plain
@@ -114,10 +114,14 @@ class MailScreen(DeskScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, held: list[QuarantinedMail], spam: list[SpamMail]) -> None:
+        def __init__(
+            self, held: list[QuarantinedMail], spam: list[SpamMail], machine: int = 0
+        ) -> None:
             super().__init__()
             self.held = held
             self.spam = spam
+            self.machine = machine
+            """Machine mail held apart (``helpdesk mail machine list``)."""
 
     class Done(Message):
         """A retry or release finished; ``number`` is the ticket it touched."""
@@ -164,7 +168,8 @@ class MailScreen(DeskScreen):
         with self.desk_app.db.read() as session:
             held = quarantine.list_held(session)
             spammed = spam.list_held(session)
-        self.post_message(self.Loaded(held, spammed))
+            machine_held = machine.count_held(session)
+        self.post_message(self.Loaded(held, spammed, machine_held))
 
     def on_mail_screen_loaded(self, message: Loaded) -> None:
         now = self.desk_app.clock()
@@ -175,7 +180,8 @@ class MailScreen(DeskScreen):
         )
         self._title(
             "#mail-spam-title",
-            f"Spam · {len(message.spam)} held",
+            f"Spam · {len(message.spam)} held"
+            + (f" · machine mail · {message.machine} held" if message.machine else ""),
             "kept out of the queue · Enter inspects · u releases",
         )
         held = self.query_one("#mail-quarantine", DataTable)

@@ -30,6 +30,10 @@ class Outcome(StrEnum):
     """A message on an existing ticket (or, on a closed one, its new linked ticket)."""
     BOUNCE = "bounce"
     """A delivery report, attached to the ticket of the mail that bounced."""
+    MACHINE_NOTE = "machine_note"
+    """An auto-reply, read receipt or report, recorded on its ticket as a system note."""
+    MACHINE = "machine"
+    """Machine mail that matched no ticket: held apart (:class:`MachineMail`)."""
     OWN = "own"
     """Our own mail coming back: kept raw, never a customer message."""
     SPAM = "spam"
@@ -58,12 +62,20 @@ class ProcessedMail(SQLModel, table=True):
     """One incoming message, counted once: keyed by Message-ID, or raw hash when it has none."""
 
     __tablename__ = "mail_processed"
-    __table_args__ = (Index("ix_mail_processed_uid", "mailbox", "uidvalidity", "uid"),)
+    __table_args__ = (
+        Index("ix_mail_processed_uid", "mailbox", "uidvalidity", "uid"),
+        Index("ix_mail_processed_message_key", "message_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     """sha256 of ``dedupe_key``: Message-IDs can be long, an index entry should not be."""
     dedupe_key: str = Field(sa_column=Column(Text, nullable=False))
+    """Message-ID and content hash (``<id> <hash>``), or ``sha256:<content hash>``."""
+    message_key: str | None = Field(default=None, sa_column=Column(String(64)))
+    """sha256 of the Message-ID: finds another message that reuses it."""
+    content_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    """Normalized content hash; None on rows from before revision 0007."""
     outcome: str = Field(sa_column=Column(String(20), nullable=False))
     ticket_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))
@@ -120,6 +132,37 @@ class SpamMail(SQLModel, table=True):
     subject: str = Field(default="", sa_column=Column(String(500), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    released_by: str | None = Field(default=None, sa_column=Column(String(100)))
+    ticket_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))
+    )
+
+
+class MachineMail(SQLModel, table=True):
+    """Machine mail that matched no ticket: a bounce, read receipt, report or auto-reply."""
+
+    __tablename__ = "mail_machine"
+    __table_args__ = (Index("ix_mail_machine_open", "released_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    raw_message_id: int = Field(
+        sa_column=Column(ForeignKey("raw_message.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    """``bounce``, ``receipt``, ``report`` or ``auto_reply``."""
+    reason: str = Field(sa_column=Column(String(500), nullable=False))
+    mailbox: str | None = Field(default=None, sa_column=Column(String(40)))
+    from_address: str | None = Field(default=None, sa_column=Column(String(320)))
+    subject: str = Field(default="", sa_column=Column(String(500), nullable=False))
+    status: str | None = Field(default=None, sa_column=Column(String(20)))
+    """A delivery report's ``Status`` (``5.1.1``)."""
+    diagnostic: str | None = Field(default=None, sa_column=Column(Text))
+    """A delivery report's ``Diagnostic-Code``."""
+    about_message_id: str | None = Field(default=None, sa_column=Column(String(998)))
+    """The Message-ID the report is about, when it names one."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    """Set when an agent let it through as a person's mail (a ticket or follow-up)."""
     released_by: str | None = Field(default=None, sa_column=Column(String(100)))
     ticket_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))

@@ -191,6 +191,8 @@ class Ticket(SQLModel, table=True):
     merged_into_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))
     )
+    reply_to: str | None = Field(default=None, sa_column=Column(String(320)))
+    """Where replies go when the requester asked for another address (mail ``Reply-To``)."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     first_response_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

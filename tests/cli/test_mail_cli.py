@@ -21,6 +21,7 @@ from tests.conftest import need
 from tests.mail.mailbuild import DESK, SECRET, config_for, email, server_settings
 from tests.mail.servers import DovecotMissing, DovecotServer, ImapAccount, SmtpServer, free_port
 from tests.mail.test_ingest_quarantine import nested_too_deep
+from tests.mail.test_intake_scenarios import delivery_report
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +172,7 @@ def test_status_quarantine_and_spam(
             email(subject="real one"),
             nested_too_deep(),
             email(sender="x@spammy.example", subject=evil_subject),
+            delivery_report("<backscatter@elsewhere.example>", "gone@example.net"),
         ):
             client.append("INBOX", raw)
     import_inbox(url, dovecot, blocked=["@spammy.example"])
@@ -179,10 +181,25 @@ def test_status_quarantine_and_spam(
     assert status.exit_code == 0, status.stderr
     assert "support/INBOX: last poll" in status.stdout and "backlog 0" in status.stdout
     assert "outbox: 1 queued" in status.stdout
-    assert "held: 1 in quarantine, 1 as spam" in status.stdout
+    assert "held: 1 in quarantine, 1 as spam, 1 machine mail" in status.stdout
     data = json.loads(invoke("mail", "status", "--json").stdout)
-    assert data["backlog"] == 1 and data["folders"][0]["last_uid"] == 3
-    assert (data["quarantined"], data["spam"]) == (1, 1)
+    assert data["backlog"] == 1 and data["folders"][0]["last_uid"] == 4
+    assert (data["quarantined"], data["spam"], data["machine"]) == (1, 1, 1)
+
+    machine = invoke("mail", "machine", "list")
+    assert machine.exit_code == 0 and "bounce" in machine.stdout
+    machine_id = machine.stdout.split()[0]
+    shown_machine = invoke("mail", "machine", "show", machine_id)
+    assert shown_machine.exit_code == 0, shown_machine.stderr
+    assert "status:    5.1.2" in shown_machine.stdout
+    assert "about:     <backscatter@elsewhere.example>" in shown_machine.stdout
+    assert invoke("mail", "machine", "list", "--kind", "receipt").stdout == (
+        "no machine mail held\n"
+    )
+    released_machine = invoke("mail", "machine", "release", machine_id)
+    assert released_machine.exit_code == 0, released_machine.stderr
+    assert released_machine.stdout.startswith("ticket: now in #2")
+    assert "released by" in invoke("mail", "machine", "list", "--all").stdout
 
     listed = invoke("mail", "quarantine", "list")
     assert listed.exit_code == 0 and "nested" in listed.stdout
@@ -202,7 +219,7 @@ def test_status_quarantine_and_spam(
     spam_id = spam.stdout.split()[0]
     released = invoke("mail", "spam", "release", spam_id)
     assert released.exit_code == 0, released.stderr
-    assert released.stdout.startswith("ticket: now in #2")
+    assert released.stdout.startswith("ticket: now in #3")
     again = invoke("mail", "spam", "release", spam_id)
     assert "released already" in one_error_line(again.stderr)
     assert invoke("mail", "spam", "list").stdout.strip() == "no spam held"

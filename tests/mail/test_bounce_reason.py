@@ -44,8 +44,7 @@ def test_bounce_reason_names_status_recipient_and_diagnostic(db: Database) -> No
 
     assert (result.outcome, result.ticket_number) == (Outcome.BOUNCE, number)
     [ack] = outbox(db, "ack")
-    assert ack.status == OutboxStatus.FAILED
-    assert ack.last_error == (
-        "bounced: failed 5.1.1 for gone@example.org: 550 5.1.1 <gone@example.org>:"
-        " Recipient address rejected: User unknown"
+    assert (ack.status, ack.dsn_status) == (OutboxStatus.BOUNCED, "5.1.1")
+    assert ack.dsn_diagnostic == (
+        "smtp; 550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown"
     )

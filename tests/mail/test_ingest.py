@@ -16,6 +16,7 @@ from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail, SpamMail
 from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
+    Event,
     OutboxStatus,
     RawMessage,
     Ticket,
@@ -256,13 +257,31 @@ def test_reply_to_a_closed_ticket_opens_a_new_linked_ticket(
 # --- dedupe ---------------------------------------------------------------------------------
 
 
-def test_same_message_id_is_stored_once(db: Database, config: IngestConfig) -> None:
+def test_a_copy_of_a_message_is_stored_once(db: Database, config: IngestConfig) -> None:
     message_id = new_id()
     first = receive(db, config, email(message_id=message_id))
-    again = receive(db, config, email(message_id=message_id, body="resent, other bytes"))
+    relayed = b"Received: from mx2.example.org by desk.test\r\n" + email(message_id=message_id)
+    again = receive(db, config, relayed)
 
     assert (again.duplicate, again.ticket_number) == (True, first.ticket_number)
     assert len(tickets(db)) == 1 and len(outbox(db)) == 1
+
+
+def test_another_message_under_a_used_message_id_is_kept(
+    db: Database, config: IngestConfig
+) -> None:
+    message_id = new_id()
+    first = receive(db, config, email(message_id=message_id))
+    other = receive(db, config, email(message_id=message_id, body="resent, other words"))
+
+    assert not other.duplicate and other.outcome is Outcome.TICKET
+    assert other.ticket_number != first.ticket_number and len(tickets(db)) == 2
+    [kept] = messages(db, other.ticket_number or 0)
+    assert kept.body.strip() == "resent, other words" and kept.email_message_id is None
+    with db.read() as session:
+        events = session.exec(select(Event).where(Event.kind == "message_id_reused")).all()
+    assert [e.ticket_number for e in events] == [other.ticket_number]
+    assert message_id in (events[0].new_value or "")
 
 
 def test_without_message_id_the_raw_bytes_decide(db: Database, config: IngestConfig) -> None:
@@ -275,22 +294,34 @@ def test_without_message_id_the_raw_bytes_decide(db: Database, config: IngestCon
 
 # --- noise ----------------------------------------------------------------------------------
 
-NOISE = [
+MACHINE = [
     ["Auto-Submitted: auto-replied"],
     ["Auto-Submitted: auto-generated"],
     ["Precedence: bulk"],
     ["Precedence: junk"],
-    ["Precedence: list"],
     ["Precedence: auto_reply"],
     ["X-Autoreply: yes"],
     ["X-Autorespond: yes"],
+]
+NO_ACK = [
+    ["Precedence: list"],
+    ["List-Id: Users <users.lists.example.org>"],
     ["X-Auto-Response-Suppress: All"],
     ["Return-Path: <>"],
 ]
 
 
-@pytest.mark.parametrize("headers", NOISE, ids=lambda h: h[0])
-def test_automatic_mail_is_stored_without_an_acknowledgement(
+@pytest.mark.parametrize("headers", MACHINE, ids=lambda h: h[0])
+def test_unmatched_automatic_mail_is_held_as_machine_mail(
+    db: Database, config: IngestConfig, headers: list[str]
+) -> None:
+    result = receive(db, config, email(headers=headers))
+    assert result.outcome is Outcome.MACHINE and not result.acknowledged
+    assert tickets(db) == [] and outbox(db) == []
+
+
+@pytest.mark.parametrize("headers", NO_ACK, ids=lambda h: h[0])
+def test_list_and_null_sender_mail_makes_a_ticket_without_an_acknowledgement(
     db: Database, config: IngestConfig, headers: list[str]
 ) -> None:
     result = receive(db, config, email(headers=headers))
@@ -299,11 +330,11 @@ def test_automatic_mail_is_stored_without_an_acknowledgement(
 
 
 @pytest.mark.parametrize("sender", ["MAILER-DAEMON@mx.example.org", "postmaster@example.org"])
-def test_mail_system_senders_get_no_acknowledgement(
+def test_a_person_writing_from_a_mail_system_address_gets_a_ticket_not_an_answer(
     db: Database, config: IngestConfig, sender: str
 ) -> None:
     result = receive(db, config, email(sender=sender))
-    assert result.ticket_number is not None and outbox(db) == []
+    assert result.outcome is Outcome.TICKET and outbox(db) == []
 
 
 def test_auto_submitted_no_is_a_person(db: Database, config: IngestConfig) -> None:
@@ -337,7 +368,7 @@ def test_delivery_report_attaches_to_the_ticket_whose_mail_bounced(
     bounce = messages(db, number)[-1]
     assert bounce.kind == "system" and "not found" in bounce.body
     [ack] = outbox(db, "ack")
-    assert ack.status == OutboxStatus.FAILED and "bounced" in (ack.last_error or "")
+    assert ack.status == OutboxStatus.BOUNCED
     assert len(outbox(db)) == 1, "no acknowledgement of a bounce"
 
 

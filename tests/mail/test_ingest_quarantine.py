@@ -7,8 +7,7 @@ from sqlmodel import select
 
 from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.errors import InvalidTransition
-from helpdesk_tui.desk.intake import Intake
-from helpdesk_tui.mail import ingest as ingest_module
+from helpdesk_tui.desk.intake_rows import Intake
 from helpdesk_tui.mail.ingest import IngestConfig, ingest, retry_quarantined
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
@@ -62,23 +61,15 @@ def test_unparseable_message_is_quarantined_with_raw_and_reason(
 def test_a_failure_inside_the_desk_is_rolled_back_quarantined_and_retryable(
     db: Database, config: IngestConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_create = ingest_module.create_ticket
     real_open = Intake.open_ticket
-
-    def broken(*args: object, **kwargs: object) -> object:
-        real_create(*args, **kwargs)  # type: ignore[arg-type]
-        raise RuntimeError("the ticket store is having a bad day")
 
     def broken_open(*args: object, **kwargs: object) -> object:
         real_open(*args, **kwargs)  # type: ignore[arg-type]
         raise RuntimeError("the ticket store is having a bad day")
 
-    # Both ways a ticket is made: the ORM path and the poller's statements.
-    monkeypatch.setattr(ingest_module, "create_ticket", broken)
     monkeypatch.setattr(Intake, "open_ticket", broken_open)
     with db.write() as session:
         first = ingest(session, email(sender="one@example.org", subject="before"), config)
-    monkeypatch.setattr(ingest_module, "create_ticket", real_create)
     monkeypatch.setattr(Intake, "open_ticket", real_open)
 
     assert first.outcome is Outcome.QUARANTINE and "bad day" in (first.reason or "")

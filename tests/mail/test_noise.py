@@ -1,31 +1,37 @@
-"""classify: which mail may be answered automatically, and what the rest is."""
+"""classify: a person, a machine (and which kind), our own mail, or spam."""
 
 from __future__ import annotations
 
 import pytest
 
-from helpdesk_tui.mail.noise import Noise, classify, should_acknowledge
+from helpdesk_tui.desk.intake import MailClass as Noise
+from helpdesk_tui.mail.noise import Verdict, classify, report_fields
 from helpdesk_tui.mail.parse import ParsedMessage, parse_message
 
 OWN = {"support@example.com", "Billing@Example.com"}
 
 
-def mail(*headers: str, body: str = "Hello, my printer is on fire.") -> ParsedMessage:
+def mail(
+    *headers: str, body: str = "Hello, my printer is on fire.", subject: str = "help"
+) -> ParsedMessage:
     has_from = any(header.lower().startswith("from:") for header in headers)
     head = list(headers) if has_from else ["From: Customer <customer@example.org>", *headers]
-    raw = "\r\n".join([*head, "Subject: help", "", body, ""]).encode()
+    raw = "\r\n".join([*head, f"Subject: {subject}", "", body, ""]).encode()
     return parse_message(raw, max_attachment_bytes=1_000_000)
 
 
-def kind(parsed: ParsedMessage, blocked: list[str] | None = None) -> Noise:
+def verdict(parsed: ParsedMessage, blocked: list[str] | None = None) -> Verdict:
     return classify(parsed, own_addresses=OWN, blocked=blocked or [])
 
 
-def test_a_person_writing_is_normal_and_acknowledged() -> None:
-    noise = kind(mail())
+def kind(parsed: ParsedMessage, blocked: list[str] | None = None) -> Noise:
+    return verdict(parsed, blocked).mail_class
 
-    assert noise is Noise.NORMAL
-    assert should_acknowledge(noise)
+
+def test_a_person_writing_is_normal_and_acknowledged() -> None:
+    found = verdict(mail())
+
+    assert found.mail_class is Noise.NORMAL and found.no_ack is None
 
 
 @pytest.mark.parametrize(
@@ -35,18 +41,58 @@ def test_a_person_writing_is_normal_and_acknowledged() -> None:
         "Auto-Submitted: auto-generated; owner-email=x@example.org",
         "Precedence: bulk",
         "Precedence: JUNK",
-        "Precedence: list",
         "Precedence: auto_reply",
         "X-Autoreply: yes",
         "X-Autorespond: Out of office",
-        "X-Auto-Response-Suppress: All",
     ],
 )
 def test_auto_replies(header: str) -> None:
-    noise = kind(mail(header))
+    assert kind(mail(header)) is Noise.AUTO_REPLY
 
-    assert noise is Noise.AUTO_REPLY
-    assert not should_acknowledge(noise)
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Precedence: list",
+        "List-Id: Printer users <printers.lists.example.org>",
+        "X-Auto-Response-Suppress: All",
+        "Return-Path: <>",
+        "Return-Path: < >",
+    ],
+)
+def test_people_on_lists_and_null_senders_are_people_but_get_no_answer(header: str) -> None:
+    found = verdict(mail(header))
+
+    assert found.mail_class is Noise.NORMAL and found.no_ack
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of Office: Printer on fire",
+        "Automatic reply: Printer on fire [#12]",
+        "Re: Autoreply: your message",
+        "Abwesenheitsnotiz: Drucker",
+        "AW: Automatische Antwort: Drucker",
+        "Réponse automatique : imprimante",
+        "Respuesta automática: impresora",
+        "Risposta automatica: stampante",
+        "Automatisch antwoord: printer",
+        "Resposta automática: impressora",
+        "Autosvar: skrivare",
+        "Frånvaromeddelande",
+        "Odpowiedź automatyczna: drukarka",
+    ],
+)
+def test_out_of_office_subjects_in_common_languages(subject: str) -> None:
+    assert kind(mail(subject=subject)) is Noise.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    "subject", ["Office printer out of paper", "Question about the automatic reply feature"]
+)
+def test_subjects_that_only_mention_absence_are_people(subject: str) -> None:
+    assert kind(mail(subject=subject)) is Noise.NORMAL
 
 
 @pytest.mark.parametrize(
@@ -57,21 +103,64 @@ def test_headers_that_say_a_person_wrote_it(header: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "subject"),
     [
-        ("From: MAILER-DAEMON@mx.example.net",),
-        ("From: Mail Delivery System <MAILER-DAEMON>",),
-        ("From: postmaster@example.org",),
-        ("Return-Path: <>",),
-        ("Return-Path: < >",),
-        ("X-Failed-Recipients: gone@example.org",),
+        (("From: MAILER-DAEMON@mx.example.net",), "Undelivered Mail Returned to Sender"),
+        (("From: Mail Delivery System <MAILER-DAEMON>",), "failure notice"),
+        (("From: postmaster@example.org",), "Delivery Status Notification (Failure)"),
+        (("Return-Path: <>",), "Returned mail: see transcript for details"),
+        (("X-Failed-Recipients: gone@example.org",), "help"),
     ],
 )
-def test_bounces(headers: tuple[str, ...]) -> None:
-    noise = kind(mail(*headers))
+def test_bounces(headers: tuple[str, ...], subject: str) -> None:
+    assert kind(mail(*headers, subject=subject)) is Noise.BOUNCE
 
-    assert noise is Noise.BOUNCE
-    assert not should_acknowledge(noise)
+
+@pytest.mark.parametrize(
+    "sender", ["From: MAILER-DAEMON@mx.example.net", "From: Postmaster <postmaster@example.org>"]
+)
+def test_a_mail_system_address_alone_is_not_a_bounce(sender: str) -> None:
+    assert kind(mail(sender, subject="Question about your SPF record")) is Noise.NORMAL
+
+
+def test_read_receipt_and_feedback_report_by_report_type() -> None:
+    def report(report_type: str, part: str, fields: str) -> ParsedMessage:
+        raw = (
+            "From: Customer <customer@example.org>\r\nSubject: Read: help\r\n"
+            f'Content-Type: multipart/report; report-type={report_type}; boundary="r"\r\n\r\n'
+            "--r\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n"
+            f"--r\r\nContent-Type: {part}\r\n\r\n{fields}\r\n--r--\r\n"
+        ).encode()
+        return parse_message(raw, max_attachment_bytes=1000)
+
+    receipt = report(
+        "disposition-notification",
+        "message/disposition-notification",
+        "Disposition: manual-action/MDN-sent-manually; displayed",
+    )
+    feedback = report("feedback-report", "message/feedback-report", "Feedback-Type: abuse")
+
+    assert kind(receipt) is Noise.RECEIPT
+    assert kind(feedback) is Noise.REPORT
+
+
+def test_report_fields_of_a_delivery_status_notification() -> None:
+    raw = (
+        b"From: MAILER-DAEMON@mx.example.net\r\nSubject: Undelivered\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        b"--r\r\nContent-Type: text/plain\r\n\r\nSorry.\r\n"
+        b"--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.example.net\r\n\r\n"
+        b"Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"Diagnostic-Code: smtp; 550 5.1.1 <gone@example.org>:\r\n"
+        b" Recipient address rejected: User unknown\r\n--r--\r\n"
+    )
+    found = report_fields(raw)
+
+    assert (found.status, found.recipient) == ("5.1.1", "gone@example.org")
+    assert found.diagnostic == (
+        "smtp; 550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown"
+    )
 
 
 def test_delivery_report_is_a_bounce_even_from_a_person_like_sender() -> None:
@@ -87,9 +176,12 @@ def test_delivery_report_is_a_bounce_even_from_a_person_like_sender() -> None:
 
 
 def test_bounce_beats_auto_reply() -> None:
-    assert kind(mail("From: MAILER-DAEMON@mx.example.net", "Auto-Submitted: auto-replied")) is (
-        Noise.BOUNCE
+    parsed = mail(
+        "From: MAILER-DAEMON@mx.example.net",
+        "Auto-Submitted: auto-replied",
+        subject="failure notice",
     )
+    assert kind(parsed) is Noise.BOUNCE
 
 
 def test_null_sender_vacation_reply_is_an_auto_reply() -> None:
@@ -106,10 +198,7 @@ def test_null_sender_vacation_reply_is_an_auto_reply() -> None:
     ],
 )
 def test_own_mail(headers: tuple[str, ...]) -> None:
-    noise = kind(mail(*headers))
-
-    assert noise is Noise.OWN
-    assert not should_acknowledge(noise)
+    assert kind(mail(*headers)) is Noise.OWN
 
 
 def test_own_beats_everything() -> None:
@@ -162,4 +251,12 @@ def test_block_list_needs_a_sender_address() -> None:
 
 def test_noise_values_are_stable_strings() -> None:
     """Stored in the database and shown in the UI."""
-    assert [noise.value for noise in Noise] == ["normal", "auto_reply", "bounce", "own", "spam"]
+    assert [noise.value for noise in Noise] == [
+        "normal",
+        "auto_reply",
+        "receipt",
+        "report",
+        "bounce",
+        "own",
+        "spam",
+    ]

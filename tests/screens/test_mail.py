@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import quarantine, spam, thread
+from helpdesk_tui.mail.ingest import IngestConfig, ingest
 from helpdesk_tui.screens.held_mail import HeldMailScreen
 from helpdesk_tui.screens.mail import MailScreen
 from helpdesk_tui.screens.pickers import PickScreen
@@ -17,12 +18,14 @@ from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.storage.models import Outbox
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.thread import MessageView
+from tests.mail.test_intake_scenarios import delivery_report
 from tests.screens.conftest import DeskData
 from tests.screens.mail_scenes import (
     BOUNCE_DIAGNOSTIC,
     BOUNCE_ID,
     REJECTED,
     bounced_reply,
+    desk_mail,
     failed_reply,
     held_mail,
     mail_app_settings,
@@ -267,3 +270,15 @@ async def test_the_mail_screen_lists_mail_that_did_not_get_through(
         text = _text(app)
     assert "Outbox  1 failed, 1 queued, 1 sent" in text
     assert f"#{number} reply to ann@example.com: failed after 8 tries: {REJECTED}" in text
+
+
+async def test_mail_screen_counts_machine_mail_held_apart(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    config = IngestConfig.from_settings(desk_mail(), "Desk Support")
+    with desk_data.db.write() as session:
+        ingest(session, delivery_report("<backscatter@elsewhere.example>"), config)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _mail_screen(pilot, app)
+        await until(pilot, lambda: "machine mail · 1 held" in _text(app))

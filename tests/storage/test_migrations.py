@@ -20,9 +20,13 @@ from sqlmodel import SQLModel
 
 import helpdesk_tui.storage
 from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.mailstate import key_hash
 from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.mail_models import ProcessedMail
+from tests.mail.mailbuild import config_for, email, mail_settings
 
 FIRST_REVISION = "0001"
 ROWS_PER_TABLE = 2
@@ -187,3 +191,27 @@ def test_models_and_migrations_do_not_drift(db: Database) -> None:
         )
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+def test_mail_processed_before_0007_still_counts_as_seen(db_url: str) -> None:
+    """Rows keyed by Message-ID alone get their Message-ID key; reading the mail again
+    changes nothing (a copy cannot be told from a reuse without the old content hash)."""
+    db = Database(db_url)
+    migrate.upgrade(db, "0002")
+    message_id = "<old-1@example.org>"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO mail_processed (key_hash, dedupe_key, outcome, created_at)"
+                " VALUES (:digest, :key, 'ticket', :now)"
+            ),
+            {"digest": key_hash(message_id), "key": message_id, "now": datetime.now(UTC)},
+        )
+    migrate.upgrade(db)
+
+    with db.write() as session:
+        result = ingest(session, email(message_id=message_id), config_for(mail_settings()))
+        [row] = session.scalars(select(ProcessedMail)).all()
+    assert result.duplicate
+    assert (row.message_key, row.content_hash) == (key_hash(message_id), None)
+    db.dispose()

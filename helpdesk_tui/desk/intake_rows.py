@@ -1,0 +1,772 @@
+"""The rows of mail intake, written as SQL statements, and the lookups a batch shares.
+
+:class:`Intake` writes the rows the ORM functions of :mod:`helpdesk_tui.desk.tickets` and
+:mod:`helpdesk_tui.desk.thread` would (ticket, thread message, attachments, events, the
+version bump and reopen, outgoing mail), with the same defaults, taken from the models. It
+exists because the poller writes a few thousand messages a minute and the ORM's unit of
+work costs several times what the statements do. It is only ever driven by
+:class:`helpdesk_tui.desk.intake.Writer`, which holds the rules; this module holds none.
+
+An existing ticket is locked and bumped at once (its current state decides what happens).
+Everything new — tickets (numbers taken as a block), thread messages, attachments, events,
+outbox rows — waits in the :class:`Intake` and goes in with one statement per table at
+:meth:`Intake.flush`. A ticket changed here is expired in the session, so an ORM object
+loaded before never writes back a stale version.
+
+:class:`Lookups` looks up what a batch of messages needs (processed keys, raw hashes,
+threaded Message-IDs, tickets named by number, contacts, acknowledgement counts) with one
+query per kind, and keeps an undo journal so a rolled-back savepoint takes back what its
+messages added.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.contacts import normalize_email
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.mailstate import key_hash
+from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
+from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, return_numbers, take_numbers
+from helpdesk_tui.desk.values import parse_priority, parse_type
+from helpdesk_tui.storage.mail_models import AckSent, ProcessedMail
+from helpdesk_tui.storage.models import (
+    PRIORITY_RANK,
+    Attachment,
+    Channel,
+    Contact,
+    Event,
+    Message,
+    MessageKind,
+    Organization,
+    Outbox,
+    OutboxStatus,
+    RawMessage,
+    Status,
+    Ticket,
+    utcnow,
+)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The model's own field defaults, so a Core row matches what the ORM would insert."""
+    return {
+        name: info.default
+        for name, info in model.model_fields.items()
+        if info.default is not PydanticUndefined and info.default_factory is None
+    }
+
+
+_TICKET, _MESSAGE, _EVENT, _OUTBOX = (_table(m) for m in (Ticket, Message, Event, Outbox))
+_CONTACT, _ORGANIZATION, _ATTACHMENT = (_table(m) for m in (Contact, Organization, Attachment))
+_TICKET_DEFAULTS = _defaults(Ticket)
+_MESSAGE_DEFAULTS = _defaults(Message)
+_OUTBOX_DEFAULTS = _defaults(Outbox)
+_NEW_PRIORITY = parse_priority("normal")
+_NEW_TYPE = parse_type("question")
+
+# Built once and executed with parameters: compiled once, no per-row statement building.
+_INSERT_TICKETS = insert(_TICKET)
+_TICKET_IDS = select(_TICKET.c.number, _TICKET.c.id).where(
+    _TICKET.c.number.in_(bindparam("numbers", expanding=True))
+)
+_INSERT_MESSAGES = insert(_MESSAGE).returning(_MESSAGE.c.id, sort_by_parameter_order=True)
+_INSERT_EVENT = insert(_EVENT)
+_INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_ATTACHMENT = insert(_ATTACHMENT)
+_INSERT_CONTACT = insert(_CONTACT).returning(_CONTACT.c.id)
+_RENAME_CONTACT = update(_CONTACT).where(_CONTACT.c.id == bindparam("contact_id"))
+_BUMP_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket_id"))
+_TICKET_STATE = select(
+    _TICKET.c.id,
+    _TICKET.c.number,
+    _TICKET.c.subject,
+    _TICKET.c.version,
+    _TICKET.c.requester_id,
+    _TICKET.c.status,
+    _TICKET.c.merged_into_id,
+).where(_TICKET.c.id == bindparam("ticket_id"))
+_LOCK_TICKET = _TICKET_STATE.with_for_update()
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """What intake needs of a ticket: enough to thread, acknowledge and record events."""
+
+    id: int
+    number: int
+    subject: str
+    version: int
+    requester_id: int | None
+    status: str
+
+
+@dataclass(eq=False)
+class NewTicket:
+    """A ticket made by :meth:`Intake.open_ticket`: inserted at the flush, ``id`` known then.
+
+    Until then a follow-up in the same group changes its row in memory (nobody else can see
+    a ticket that is not inserted yet), and rows that point at it hold this object.
+    """
+
+    row: dict[str, Any]
+    id: int | None = None
+
+    @property
+    def number(self) -> int:
+        return int(self.row["number"])
+
+    @property
+    def subject(self) -> str:
+        return str(self.row["subject"])
+
+    @property
+    def version(self) -> int:
+        return int(self.row["version"])
+
+    @property
+    def requester_id(self) -> int | None:
+        value = self.row["requester_id"]
+        return None if value is None else int(value)
+
+    @property
+    def status(self) -> str:
+        return str(self.row["status"])
+
+
+AnyTicket = TicketRef | NewTicket
+
+
+def ticket_key(ticket: AnyTicket) -> int | NewTicket:
+    """What a row stores as its ``ticket_id`` until the flush: the id, or the new ticket."""
+    if isinstance(ticket, NewTicket) and ticket.id is None:
+        return ticket
+    assert ticket.id is not None
+    return ticket.id
+
+
+def resolve_ticket_id(value: object) -> object:
+    """A stored ``ticket_id`` after the flush: new tickets replaced by their ids."""
+    return value.id if isinstance(value, NewTicket) else value
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    id: int
+    email: str
+    name: str
+
+
+def _connection(session: Session) -> Connection:
+    return session.connection()
+
+
+def _forget(session: Session, model: type[SQLModel], row_id: int) -> None:
+    """Expire an ORM copy of a row just changed by a statement (it reloads when next read)."""
+    loaded = session.identity_map.get(session.identity_key(model, row_id))  # type: ignore[no-untyped-call]
+    if loaded is not None:
+        session.expire(loaded)
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+def contacts_by_email(session: Session, emails: Iterable[str]) -> dict[str, ContactRef]:
+    """Known contacts for these (normalized) addresses, in one query."""
+    wanted = sorted(set(emails))
+    if not wanted:
+        return {}
+    rows = _connection(session).execute(
+        select(_CONTACT.c.id, _CONTACT.c.email, _CONTACT.c.name).where(_CONTACT.c.email.in_(wanted))
+    )
+    return {email: ContactRef(cid, email, name) for cid, email, name in rows}
+
+
+def organizations_by_domain(session: Session, domains: Iterable[str]) -> dict[str, int]:
+    """Organization ids by mail domain (the first, as ``find_or_create_contact`` takes it)."""
+    wanted = sorted(set(domains))
+    if not wanted:
+        return {}
+    rows = _connection(session).execute(
+        select(_ORGANIZATION.c.domain, _ORGANIZATION.c.id)
+        .where(_ORGANIZATION.c.domain.in_(wanted))
+        .order_by(_ORGANIZATION.c.id.desc())
+    )
+    return {domain: oid for domain, oid in rows}
+
+
+def contact_for(
+    session: Session,
+    known: Mapping[str, ContactRef],
+    organizations: Mapping[str, int],
+    email: str,
+    name: str = "",
+) -> ContactRef:
+    """:func:`~helpdesk_tui.desk.contacts.find_or_create_contact`, looked up in ``known``.
+
+    ``known`` and ``organizations`` must be current for this address (the caller prefetched
+    them in this transaction); the result is the caller's to remember.
+    """
+    email = normalize_email(email)
+    conn = _connection(session)
+    found = known.get(email)
+    if found is not None:
+        if name and not found.name:
+            conn.execute(_RENAME_CONTACT, {"contact_id": found.id, "name": name})
+            _forget(session, Contact, found.id)
+            return ContactRef(found.id, email, name)
+        return found
+    contact_id = conn.execute(
+        _INSERT_CONTACT,
+        {
+            "email": email,
+            "name": name,
+            "organization_id": organizations.get(email.rsplit("@", 1)[1]),
+            "created_at": utcnow(),
+        },
+    ).scalar_one()
+    return ContactRef(int(contact_id), email, name)
+
+
+# --- tickets and messages ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageHandle:
+    """A thread message made by :meth:`Intake.append_message`; its id exists after the flush."""
+
+    position: int
+
+
+class Intake:
+    """One group of incoming messages' rows, for one savepoint of the caller's.
+
+    ``expected_tickets`` is how many new tickets it may make at most: their numbers are
+    taken in one block at the first, and the unused rest is given back at :meth:`flush`.
+    """
+
+    def __init__(self, session: Session, expected_tickets: int = 1) -> None:
+        self.session = session
+        self._expected = max(1, expected_tickets)
+        self._numbers: list[int] = []
+        self._unused = 0
+        self._messages: list[dict[str, Any]] = []
+        self._attachments: list[Sequence[NewAttachment]] = []
+        self._events: list[dict[str, Any]] = []
+        self._outbox: list[dict[str, Any]] = []
+        self._tickets: list[NewTicket] = []
+
+    def _event(
+        self,
+        actor: Actor,
+        ticket: AnyTicket,
+        kind: str,
+        *,
+        field: str | None = None,
+        old: object = None,
+        new: object = None,
+    ) -> None:
+        """The same row as :func:`helpdesk_tui.desk.history.record`."""
+        self._events.append(
+            {
+                "ticket_id": ticket_key(ticket),
+                "ticket_number": ticket.number,
+                "ticket_version": ticket.version,
+                "actor_agent_id": actor.agent_id,
+                "actor": actor.name,
+                "kind": kind,
+                "field": field,
+                "old_value": None if old is None else str(old),
+                "new_value": None if new is None else str(new),
+                "created_at": utcnow(),
+            }
+        )
+
+    def open_ticket(
+        self,
+        actor: Actor,
+        *,
+        subject: str,
+        channel: str,
+        requester_id: int | None,
+        reply_to: str | None = None,
+    ) -> NewTicket:
+        """A new ticket with no first message yet: ``create_ticket(..., body="")``."""
+        subject = " ".join(subject.split())
+        if not subject:
+            raise InvalidValue("a ticket needs a subject")
+        channel = Channel(channel)
+        if not self._numbers:
+            self._numbers = list(reversed(take_numbers(self.session, self._expected)))
+            self._unused += self._expected
+        number = self._numbers.pop()
+        self._unused -= 1
+        now = utcnow()
+        values = {
+            **_TICKET_DEFAULTS,
+            "number": number,
+            "subject": subject[:500],
+            "requester_id": requester_id,
+            "reply_to": reply_to,
+            "priority": _NEW_PRIORITY,
+            "priority_rank": PRIORITY_RANK[_NEW_PRIORITY],
+            "type": _NEW_TYPE,
+            "channel": channel,
+            "created_at": now,
+            "updated_at": now,
+        }
+        values.pop("id", None)
+        ticket = NewTicket(values)
+        self._tickets.append(ticket)
+        self._event(actor, ticket, "created", new=f"via {channel.value}")
+        return ticket
+
+    def append_message(
+        self,
+        actor: Actor,
+        ticket: AnyTicket,
+        *,
+        kind: MessageKind,
+        body: str,
+        channel: str,
+        author_contact_id: int | None = None,
+        email: EmailMeta | None = None,
+    ) -> MessageHandle:
+        """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes."""
+        email = email or EmailMeta()
+        values = {
+            **_MESSAGE_DEFAULTS,
+            "ticket_id": ticket_key(ticket),
+            "kind": kind,
+            "channel": channel,
+            "author_agent_id": actor.agent_id,
+            "author_contact_id": author_contact_id,
+            "subject": email.subject,
+            "body": body,
+            "body_html": email.body_html,
+            "from_address": email.from_address,
+            "to_addresses": ", ".join(email.to) or None,
+            "cc_addresses": ", ".join(email.cc) or None,
+            "email_message_id": email.message_id,
+            "in_reply_to": email.in_reply_to,
+            "references": " ".join(email.references) or None,
+            "raw_message_id": email.raw_message_id,
+            "created_at": utcnow(),
+        }
+        values.pop("id", None)
+        self._messages.append(values)
+        self._attachments.append(email.attachments)
+        return MessageHandle(len(self._messages) - 1)
+
+    def lock_ticket(self, ticket_id: int) -> TicketRef | None:
+        """The ticket under its write lock, merges followed to the one holding the thread."""
+        conn = _connection(self.session)
+        seen: set[int] = set()
+        while True:
+            row = conn.execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
+            if row is None:
+                return None
+            seen.add(row.id)
+            if row.merged_into_id is None or row.merged_into_id in seen:
+                return TicketRef(
+                    row.id, row.number, row.subject, row.version, row.requester_id, row.status
+                )
+            ticket_id = row.merged_into_id
+
+    def bump(self, ticket: AnyTicket, changes: dict[str, object] | None = None) -> AnyTicket:
+        """Move the version on (and apply ``changes``); the ticket as it now is."""
+        values: dict[str, object] = {
+            "version": ticket.version + 1,
+            "updated_at": utcnow(),
+            **(changes or {}),
+        }
+        if isinstance(ticket, NewTicket) and ticket.id is None:
+            ticket.row.update(values)
+            return ticket
+        assert ticket.id is not None
+        _connection(self.session).execute(_BUMP_TICKET, {"ticket_id": ticket.id, **values})
+        _forget(self.session, Ticket, ticket.id)
+        return TicketRef(
+            ticket.id,
+            ticket.number,
+            ticket.subject,
+            ticket.version + 1,
+            ticket.requester_id,
+            str(values.get("status", ticket.status)),
+        )
+
+    def system_note(
+        self,
+        actor: Actor,
+        ticket: AnyTicket,
+        body: str,
+        *,
+        email: EmailMeta | None = None,
+        event: str | None = None,
+        detail: str | None = None,
+    ) -> MessageHandle:
+        """A system entry on the thread (and an event when ``event`` names one)."""
+        message = self.append_message(
+            actor, ticket, kind=MessageKind.SYSTEM, body=body, channel=Channel.EMAIL, email=email
+        )
+        if event is not None:
+            self._event(actor, ticket, event, new=detail)
+        return message
+
+    def event(self, actor: Actor, ticket: AnyTicket, kind: str, detail: str | None) -> None:
+        """A history row of ``kind`` with ``detail`` as its new value."""
+        self._event(actor, ticket, kind, new=detail)
+
+    def customer_follow_up(
+        self,
+        actor: Actor,
+        ticket: AnyTicket,
+        *,
+        body: str,
+        channel: str,
+        author_contact_id: int | None,
+        email: EmailMeta | None = None,
+        reply_to: str | None = None,
+    ) -> tuple[AnyTicket, MessageHandle]:
+        """A customer message on an open ticket from :meth:`lock_ticket` or this group.
+
+        Bumps the version, appends the message and its event, and reopens a waiting or
+        resolved ticket (with its status event). Returns the ticket as it now is.
+        """
+        old = Status(ticket.status)
+        changes: dict[str, object] = {}
+        reopen = old in REOPENED_BY_CUSTOMER
+        if reopen:
+            changes["status"] = Status.OPEN
+            if old is Status.RESOLVED:
+                changes["resolved_at"] = None
+        if reply_to is not None:
+            changes["reply_to"] = reply_to
+        bumped = self.bump(ticket, changes)
+        requester_id = author_contact_id if author_contact_id is not None else ticket.requester_id
+        message = self.append_message(
+            actor,
+            bumped,
+            kind=MessageKind.CUSTOMER,
+            body=body,
+            channel=channel,
+            author_contact_id=requester_id,
+            email=email,
+        )
+        self._event(actor, bumped, "customer_message", new=f"via {channel}")
+        if reopen:
+            self._event(actor, bumped, "status", field="status", old=old, new=Status.OPEN)
+        return bumped, message
+
+    def queue_mail(
+        self,
+        ticket: AnyTicket,
+        *,
+        kind: str,
+        to: Iterable[str],
+        body: str,
+        subject: str,
+        in_reply_to: str | None = None,
+        references: Iterable[str] = (),
+    ) -> None:
+        """The outbox row :func:`~helpdesk_tui.desk.outbox.queue_mail` writes."""
+        now = utcnow()
+        values = {
+            **_OUTBOX_DEFAULTS,
+            "ticket_id": ticket_key(ticket),
+            "message_id": None,
+            "kind": kind,
+            "to_addresses": ", ".join(to),
+            "cc_addresses": None,
+            "subject": subject,
+            "body": body,
+            "in_reply_to": in_reply_to,
+            "references": " ".join(references) or None,
+            "status": OutboxStatus.QUEUED,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        values.pop("id", None)
+        self._outbox.append(values)
+
+    def flush(self) -> list[int]:
+        """Write the waiting rows; the thread message ids, by :class:`MessageHandle` position."""
+        conn = _connection(self.session)
+        if self._tickets:
+            conn.execute(_INSERT_TICKETS, [ticket.row for ticket in self._tickets])
+            numbers = [ticket.number for ticket in self._tickets]
+            found = {number: i for number, i in conn.execute(_TICKET_IDS, {"numbers": numbers})}
+            for ticket in self._tickets:
+                ticket.id = int(found[ticket.number])
+        for rows in (self._messages, self._events, self._outbox):
+            for row in rows:
+                row["ticket_id"] = resolve_ticket_id(row["ticket_id"])
+        ids: list[int] = []
+        if self._messages:
+            ids = [int(i) for i in conn.execute(_INSERT_MESSAGES, self._messages).scalars()]
+        attachments = [
+            {
+                "message_id": message_id,
+                "filename": item.filename,
+                "content_type": item.content_type,
+                "size": len(item.content),
+                "content_id": item.content_id,
+                "inline": item.inline,
+                "content": item.content,
+            }
+            for message_id, items in zip(ids, self._attachments, strict=True)
+            for item in items
+        ]
+        for rows, statement in (
+            (attachments, _INSERT_ATTACHMENT),
+            (self._events, _INSERT_EVENT),
+            (self._outbox, _INSERT_OUTBOX),
+        ):
+            if rows:
+                conn.execute(statement, rows)
+        return_numbers(self.session, self._unused)
+        self._numbers, self._unused, self._tickets = [], 0, []
+        self._messages, self._attachments, self._events, self._outbox = [], [], [], []
+        return ids
+
+
+# --- the batch's lookups -------------------------------------------------------------------
+
+_RAW, _ACK, _PROCESSED = (_table(m) for m in (RawMessage, AckSent, ProcessedMail))
+_INSERT_RAW = insert(_RAW).returning(_RAW.c.id)
+_INSERT_RAWS = insert(_RAW).returning(_RAW.c.id, sort_by_parameter_order=True)
+_IN_CHUNK = 500
+"""Values per IN list: far below SQLite's and PostgreSQL's parameter limits."""
+_MISSING = object()
+
+TicketKey = int | NewTicket
+"""A ticket as the lookups hold it: its id, or a ticket of the group at hand."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A processed row: what became of a message the first time."""
+
+    outcome: str
+    number: int | None
+
+
+def chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), _IN_CHUNK):
+        yield ordered[start : start + _IN_CHUNK]
+
+
+def address_or_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize_email(value)
+    except InvalidValue:
+        return None
+
+
+def _split_addresses(*values: str | None) -> set[str]:
+    return {a.strip().lower() for v in values for a in (v or "").split(",") if a.strip()}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a batch needs looked up, gathered from its messages before the first."""
+
+    keys: Sequence[str] = ()
+    message_keys: Sequence[str] = ()
+    shas: Sequence[str] = ()
+    message_ids: Sequence[str] = ()
+    numbers: Sequence[int] = ()
+    addresses: Sequence[str] = ()
+
+
+class Lookups:
+    """What a batch's messages need from the database, looked up together.
+
+    The lookups hold for the messages not yet written: what each message adds (contact,
+    processed key, Message-ID, acknowledgement, participants) is remembered at once, with
+    an undo journal, so a rolled-back savepoint takes its additions back too (:meth:`mark`,
+    :meth:`undo_to`). After a message written through the ORM (``stale``) they are looked
+    up again.
+    """
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.stale = False
+        self.processed: dict[str, Seen] = {}
+        self.contents: dict[str, list[tuple[str | None, Seen]]] = {}
+        """Message-ID hash → (content hash, outcome) of each message processed under it."""
+        self.raw_ids: dict[str, int] = {}
+        self.threads: dict[str, TicketKey] = {}
+        """Message-ID (stored or sent) → the ticket holding it."""
+        self.numbers: dict[int, TicketKey] = {}
+        """Ticket number → ticket, for subject tokens and our own signed Message-IDs."""
+        self.people: dict[TicketKey, set[str]] = {}
+        """Ticket → addresses that may thread into it by subject token (filled on demand)."""
+        self.contacts: dict[str, ContactRef] = {}
+        self.organizations: dict[str, int] = {}
+        self.acks: Counter[str] = Counter()
+        self._undo: list[tuple[dict[Any, Any], object, object]] = []
+
+    def load(self, wanted: Wanted) -> None:
+        conn = _connection(self.session)
+        self.stale = False
+        hashes = {key_hash(key): key for key in wanted.keys}
+        self.processed = {}
+        for chunk in chunks(hashes):
+            rows = conn.execute(
+                select(_PROCESSED.c.key_hash, _PROCESSED.c.outcome, _TICKET.c.number)
+                .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+                .where(_PROCESSED.c.key_hash.in_(chunk))
+            )
+            for digest, outcome, number in rows:
+                self.processed[hashes[digest]] = Seen(outcome, number)
+        self.contents = {}
+        for chunk in chunks(wanted.message_keys):
+            found = conn.execute(
+                select(
+                    _PROCESSED.c.message_key,
+                    _PROCESSED.c.content_hash,
+                    _PROCESSED.c.outcome,
+                    _TICKET.c.number,
+                )
+                .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+                .where(_PROCESSED.c.message_key.in_(chunk))
+            )
+            for message_key, content, outcome, number in found:
+                entry = (content, Seen(outcome, number))
+                self.contents.setdefault(message_key, []).append(entry)
+        self.raw_ids = {}
+        for chunk in chunks(wanted.shas):
+            raws = conn.execute(select(_RAW.c.sha256, _RAW.c.id).where(_RAW.c.sha256.in_(chunk)))
+            self.raw_ids.update({sha: int(raw_id) for sha, raw_id in raws})
+        self.threads = {}
+        for table in (_MESSAGE, _OUTBOX):  # an outbox row wins
+            for chunk in chunks(wanted.message_ids):
+                holders = conn.execute(
+                    select(table.c.email_message_id, table.c.ticket_id)
+                    .join(_TICKET, _TICKET.c.id == table.c.ticket_id)
+                    .where(table.c.email_message_id.in_(chunk))
+                )
+                self.threads.update({mid: int(ticket_id) for mid, ticket_id in holders})
+        self.numbers = {}
+        if wanted.numbers:
+            by_number = conn.execute(
+                select(_TICKET.c.number, _TICKET.c.id).where(
+                    _TICKET.c.number.in_(sorted(set(wanted.numbers)))
+                )
+            )
+            self.numbers = {int(number): int(tid) for number, tid in by_number}
+        self.people = {}
+        addresses = set(wanted.addresses)
+        self.contacts = contacts_by_email(self.session, addresses)
+        self.organizations = organizations_by_domain(
+            self.session, (a.rsplit("@", 1)[1] for a in addresses)
+        )
+        self.acks = Counter()
+        for chunk in chunks(addresses):
+            counts = conn.execute(
+                select(_ACK.c.address, func.count())
+                .where(_ACK.c.address.in_(chunk), _ACK.c.created_at > self.now - timedelta(hours=1))
+                .group_by(_ACK.c.address)
+            )
+            self.acks.update({address: int(count) for address, count in counts})
+
+    def store_raws(self, raws: Sequence[tuple[str, bytes]]) -> None:
+        """Store these raw messages (sha, bytes) not stored yet, in one statement.
+
+        Outside any savepoint, as :meth:`raw_id` is, so quarantine can always point at them.
+        """
+        rows: dict[str, dict[str, object]] = {}
+        for sha, raw in raws:
+            if sha not in self.raw_ids:
+                rows[sha] = {"sha256": sha, "content": raw, "received_at": self.now}
+        if rows:
+            ids = _connection(self.session).execute(_INSERT_RAWS, list(rows.values())).scalars()
+            self.raw_ids.update(zip(rows, (int(i) for i in ids), strict=True))
+
+    def raw_id(self, raw: bytes, sha: str) -> int:
+        """The id of the stored raw bytes (stored once, however often the message comes)."""
+        found = self.raw_ids.get(sha)
+        if found is None:
+            found = int(
+                _connection(self.session)
+                .execute(_INSERT_RAW, {"sha256": sha, "content": raw, "received_at": self.now})
+                .scalar_one()
+            )
+            self.remember(self.raw_ids, sha, found)
+        return found
+
+    def participants(self, ticket: TicketKey) -> set[str]:
+        """Addresses that may thread by token: the requester and everyone on the thread."""
+        found = self.people.get(ticket)
+        if found is not None:
+            return found
+        found = set()
+        if isinstance(ticket, int):
+            conn = _connection(self.session)
+            requester = conn.execute(
+                select(_CONTACT.c.email)
+                .join(_TICKET, _TICKET.c.requester_id == _CONTACT.c.id)
+                .where(_TICKET.c.id == ticket)
+            ).scalar_one_or_none()
+            found |= _split_addresses(requester)
+            for row in conn.execute(
+                select(
+                    _MESSAGE.c.from_address, _MESSAGE.c.to_addresses, _MESSAGE.c.cc_addresses
+                ).where(_MESSAGE.c.ticket_id == ticket)
+            ):
+                found |= _split_addresses(*row)
+            for sent in conn.execute(
+                select(_OUTBOX.c.to_addresses, _OUTBOX.c.cc_addresses).where(
+                    _OUTBOX.c.ticket_id == ticket
+                )
+            ):
+                found |= _split_addresses(*sent)
+        self.remember(self.people, ticket, found)
+        return found
+
+    def add_participants(self, ticket: TicketKey, addresses: Iterable[str]) -> None:
+        if ticket in self.people or isinstance(ticket, NewTicket):
+            known = self.people.get(ticket, set())
+            self.remember(self.people, ticket, known | {a.lower() for a in addresses if a})
+
+    # -- additions, and taking them back ------------------------------------------------
+
+    def remember(self, mapping: dict[Any, Any], key: object, value: object) -> None:
+        self._undo.append((mapping, key, mapping.get(key, _MISSING)))
+        mapping[key] = value
+
+    def mark(self) -> int:
+        return len(self._undo)
+
+    def undo_to(self, mark: int) -> None:
+        while len(self._undo) > mark:
+            mapping, key, old = self._undo.pop()
+            if old is _MISSING:
+                del mapping[key]
+            else:
+                mapping[key] = old
+
+    def keep(self) -> None:
+        """The additions so far are committed to (a released savepoint): no undo for them."""
+        self._undo.clear()

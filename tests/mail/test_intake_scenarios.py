@@ -1,0 +1,570 @@
+"""Every intake rule through the one writer, with realistic messages, on SQLite and PostgreSQL.
+
+Each scenario hands raw mail to the same entry the poller uses (``ingest_batch`` over
+``read_message``), so decide() and the Writer are what is tested, batched or one at a time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_tui.desk import fields, machine, thread
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.mail.ingest import (
+    IngestConfig,
+    IngestResult,
+    ingest_batch,
+    read_message,
+    release_machine,
+)
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.mail_models import MachineMail, Outcome
+from helpdesk_tui.storage.models import Contact, Event, OutboxStatus, Ticket
+
+from .mailbuild import DESK, config_for, email, mail_settings, messages, new_id, outbox, tickets
+from .test_ingest import assign_outgoing_ids
+
+pytestmark = pytest.mark.usefixtures("admin")
+
+
+@pytest.fixture
+def config() -> IngestConfig:
+    return config_for(mail_settings())
+
+
+def receive(db: Database, config: IngestConfig, *raws: bytes) -> list[IngestResult]:
+    """One poller batch: read each message, then decide and write them together."""
+    items = [read_message(raw, None, config) for raw in raws]
+    with db.write() as session:
+        return ingest_batch(session, items, config)
+
+
+def one(db: Database, config: IngestConfig, raw: bytes) -> IngestResult:
+    [result] = receive(db, config, raw)
+    return result
+
+
+def crlf(text: str) -> bytes:
+    return text.replace("\n", "\r\n").encode()
+
+
+def status_of(db: Database, number: int) -> str:
+    with db.read() as session:
+        return session.exec(select(Ticket.status).where(Ticket.number == number)).one()
+
+
+def events(db: Database, kind: str) -> list[Event]:
+    with db.read() as session:
+        return list(session.exec(select(Event).where(Event.kind == kind)))
+
+
+def held(db: Database) -> list[MachineMail]:
+    with db.read() as session:
+        return machine.list_held(session)
+
+
+def ack_id(db: Database) -> str:
+    """The Message-ID our acknowledgement went out with."""
+    assign_outgoing_ids(db)
+    [ack] = outbox(db, "ack")
+    assert ack.email_message_id
+    return ack.email_message_id
+
+
+def out_of_office(in_reply_to: str, subject: str = "Printer on fire") -> bytes:
+    return crlf(
+        "From: Ann Customer <ann@example.org>\n"
+        f"To: {DESK}\n"
+        f"Subject: Abwesenheitsnotiz: {subject}\n"
+        f"Message-ID: {new_id()}\n"
+        f"In-Reply-To: {in_reply_to}\n"
+        "Auto-Submitted: auto-replied\n"
+        "X-Auto-Response-Suppress: All\n"
+        "Date: Tue, 24 Nov 2026 08:00:00 +0100\n"
+        "Content-Type: text/plain; charset=utf-8\n"
+        "\n"
+        "Ich bin bis zum 30. November nicht im Büro.\n"
+    )
+
+
+def delivery_report(
+    original_id: str, recipient: str = "typo@exmaple.org", action: str = "failed"
+) -> bytes:
+    return crlf(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.desk.test>\n"
+        f"To: {DESK}\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        f"Message-ID: {new_id('mx.desk.test')}\n"
+        "Auto-Submitted: auto-replied\n"
+        "Date: Tue, 24 Nov 2026 08:00:00 +0000\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\n'
+        "\n"
+        "--b1\n"
+        "Content-Type: text/plain\n"
+        "\n"
+        f"I'm sorry to have to inform you that your message could not be delivered to\n"
+        f"<{recipient}>: host exmaple.org not found.\n"
+        "--b1\n"
+        "Content-Type: message/delivery-status\n"
+        "\n"
+        "Reporting-MTA: dns; mx.desk.test\n"
+        "\n"
+        f"Final-Recipient: rfc822; {recipient}\n"
+        f"Action: {action}\n"
+        "Status: 5.1.2\n"
+        "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error\n"
+        "    for name=exmaple.org type=MX: Host not found\n"
+        "--b1\n"
+        "Content-Type: text/rfc822-headers\n"
+        "\n"
+        f"From: {DESK}\n"
+        f"Message-ID: {original_id}\n"
+        "Subject: [#1] Received: Printer on fire\n"
+        "--b1--\n"
+    )
+
+
+def read_receipt(original_id: str) -> bytes:
+    return crlf(
+        "From: Ann Customer <ann@example.org>\n"
+        f"To: {DESK}\n"
+        "Subject: Read: Printer on fire\n"
+        f"Message-ID: {new_id()}\n"
+        "Date: Tue, 24 Nov 2026 09:00:00 +0000\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="m"\n'
+        "\n"
+        "--m\n"
+        "Content-Type: text/plain; charset=utf-8\n"
+        "\n"
+        "Your message was displayed on Tue, 24 Nov 2026.\n"
+        "--m\n"
+        "Content-Type: message/disposition-notification\n"
+        "\n"
+        "Reporting-UA: ann-laptop; Thunderbird 128\n"
+        "Final-Recipient: rfc822;ann@example.org\n"
+        f"Original-Message-ID: {original_id}\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\n"
+        "--m--\n"
+    )
+
+
+def abuse_report(about: str = "<never-seen@elsewhere.example>") -> bytes:
+    return crlf(
+        "From: Abuse Desk <abuse@bigmail.example>\n"
+        f"To: {DESK}\n"
+        "Subject: FW: Complaint about message from 192.0.2.25\n"
+        f"Message-ID: {new_id('bigmail.example')}\n"
+        "Date: Tue, 24 Nov 2026 10:00:00 +0000\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="f"\n'
+        "\n"
+        "--f\n"
+        "Content-Type: text/plain\n"
+        "\n"
+        "This is an email abuse report for an email message received from IP 192.0.2.25.\n"
+        "--f\n"
+        "Content-Type: message/feedback-report\n"
+        "\n"
+        "Feedback-Type: abuse\n"
+        "User-Agent: BigMail-FBL/1.0\n"
+        "Version: 1\n"
+        "Source-IP: 192.0.2.25\n"
+        "--f\n"
+        "Content-Type: text/rfc822-headers\n"
+        "\n"
+        "From: someone@elsewhere.example\n"
+        f"Message-ID: {about}\n"
+        "--f--\n"
+    )
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+def test_a_person_opens_a_ticket_and_is_acknowledged(db: Database, config: IngestConfig) -> None:
+    result = one(db, config, email(subject="Printer on fire"))
+
+    assert (result.outcome, result.acknowledged) == (Outcome.TICKET, True)
+    [ack] = outbox(db, "ack")
+    assert ack.to_addresses == "ann@example.org"
+
+
+def test_a_reply_is_a_follow_up_that_reopens_a_waiting_ticket(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    first = new_id()
+    number = one(db, config, email(message_id=first)).ticket_number or 0
+    with db.write() as session:
+        fields.set_status(session, admin, number, "waiting")
+
+    result = one(db, config, email(subject="Re: Printer on fire", in_reply_to=first))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.FOLLOW_UP, number)
+    assert status_of(db, number) == "open"
+
+
+def test_a_human_at_postmaster_is_a_person_not_a_bounce(db: Database, config: IngestConfig) -> None:
+    raw = email(
+        sender="Jo Admin <postmaster@example.org>",
+        subject="Your SPF record rejects our mail",
+        body="Hello, our server rejects your mail since Tuesday. Can you check your SPF?",
+    )
+    result = one(db, config, raw)
+
+    assert result.outcome is Outcome.TICKET and not result.acknowledged
+    assert held(db) == []
+
+
+def test_a_list_post_makes_a_ticket_without_an_acknowledgement(
+    db: Database, config: IngestConfig
+) -> None:
+    raw = email(
+        sender="Bea <bea@example.org>",
+        to="printers@lists.example.org",
+        headers=["List-Id: Printer users <printers.lists.example.org>", "Precedence: list"],
+    )
+    result = one(db, config, raw)
+
+    assert result.outcome is Outcome.TICKET and not result.acknowledged
+    assert outbox(db) == []
+
+
+# --- addresses ----------------------------------------------------------------------------------
+
+
+def test_web_form_mail_belongs_to_the_person_in_reply_to(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    raw = email(
+        sender="Contact form <noreply@forms.example.net>",
+        subject="Contact form: printer on fire",
+        headers=["Reply-To: Carla Client <carla@example.com>"],
+    )
+    result = one(db, config, raw)
+
+    assert result.acknowledged
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None and requester.email == "carla@example.com"
+    assert outbox(db, "ack")[0].to_addresses == "carla@example.com"
+    with db.write() as session:
+        thread.reply(session, admin, ticket.number, body="We are on it.")
+    assert outbox(db, "reply")[0].to_addresses == "carla@example.com"
+
+
+def test_acknowledgement_and_replies_go_to_reply_to(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    raw = email(
+        sender="Ann Customer <ann@example.org>",
+        headers=["Reply-To: IT team <it-team@example.org>"],
+    )
+    number = one(db, config, raw).ticket_number or 0
+
+    [ticket] = tickets(db)
+    assert ticket.reply_to == "it-team@example.org"
+    assert outbox(db, "ack")[0].to_addresses == "it-team@example.org"
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Unplug it.")
+    assert outbox(db, "reply")[0].to_addresses == "it-team@example.org"
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["no-reply@shop.example", "DoNotReply@bank.example", "bounces+1234@mailer.example"],
+)
+def test_no_acknowledgement_to_noreply_style_addresses(
+    db: Database, config: IngestConfig, sender: str
+) -> None:
+    result = one(db, config, email(sender=sender, subject="Your order #5512 shipped"))
+
+    assert result.outcome is Outcome.TICKET and not result.acknowledged
+    assert outbox(db) == []
+
+
+def test_no_acknowledgement_when_reply_to_is_our_own_address(
+    db: Database, config: IngestConfig
+) -> None:
+    raw = email(headers=[f"Reply-To: {DESK}"])
+    result = one(db, config, raw)
+
+    assert result.acknowledged
+    assert outbox(db, "ack")[0].to_addresses == "ann@example.org"
+    assert tickets(db)[0].reply_to is None
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+
+def test_a_copy_is_a_duplicate_within_a_batch_and_after_it(
+    db: Database, config: IngestConfig
+) -> None:
+    message_id = new_id()
+    raw = email(message_id=message_id)
+    relayed = b"Received: from mx2.example.org by mx.desk.test; Tue, 24 Nov 2026\r\n" + raw
+    first, copy = receive(db, config, raw, relayed)
+    [later] = receive(db, config, raw)
+
+    assert (first.duplicate, copy.duplicate, later.duplicate) == (False, True, True)
+    assert copy.ticket_number == later.ticket_number == first.ticket_number
+    assert len(tickets(db)) == 1
+
+
+def test_a_reused_message_id_with_other_content_is_kept_and_noted(
+    db: Database, config: IngestConfig
+) -> None:
+    reused = "<1@localhost>"  # a broken mailer numbers every message from 1
+    first_raw = email(message_id=reused, subject="Printer on fire")
+    second_raw = email(message_id=reused, subject="Scanner jammed", body="Paper everywhere.")
+    first, second = receive(db, config, first_raw, second_raw)
+
+    assert (first.outcome, second.outcome) == (Outcome.TICKET, Outcome.TICKET)
+    assert not second.duplicate and second.ticket_number != first.ticket_number
+    [event] = events(db, "message_id_reused")
+    assert event.ticket_number == second.ticket_number and reused in (event.new_value or "")
+
+
+def test_a_reused_message_id_in_a_reply_threads_normally(
+    db: Database, config: IngestConfig
+) -> None:
+    first = new_id()
+    number = one(db, config, email(message_id=first)).ticket_number
+    again = one(
+        db,
+        config,
+        email(message_id=first, subject="Re: Printer on fire", in_reply_to=first, body="Still."),
+    )
+
+    assert (again.outcome, again.ticket_number, again.duplicate) == (
+        Outcome.FOLLOW_UP,
+        number,
+        False,
+    )
+    assert len(events(db, "message_id_reused")) == 1
+
+
+# --- machines -----------------------------------------------------------------------------------
+
+
+def test_out_of_office_is_a_note_that_changes_nothing(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    number = one(db, config, email()).ticket_number or 0
+    acknowledgement = ack_id(db)
+    with db.write() as session:
+        fields.set_status(session, admin, number, "waiting")
+
+    result = one(db, config, out_of_office(acknowledgement))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.MACHINE_NOTE, number)
+    assert status_of(db, number) == "waiting", "an auto-reply does not reopen"
+    note = messages(db, number)[-1]
+    assert note.kind == "system" and "nicht im Büro" in note.body
+    assert len(outbox(db)) == 1, "no acknowledgement of an auto-reply"
+    assert [e.ticket_number for e in events(db, "auto_reply")] == [number]
+
+
+def test_out_of_office_on_a_closed_ticket_starts_nothing(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    number = one(db, config, email()).ticket_number or 0
+    acknowledgement = ack_id(db)
+    with db.write() as session:
+        fields.set_status(session, admin, number, "closed")
+
+    result = one(db, config, out_of_office(acknowledgement))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.MACHINE_NOTE, number)
+    assert len(tickets(db)) == 1 and status_of(db, number) == "closed"
+
+
+def test_out_of_office_by_subject_alone_with_a_ticket_token(
+    db: Database, config: IngestConfig
+) -> None:
+    number = one(db, config, email()).ticket_number or 0
+    raw = email(subject=f"Réponse automatique : Re: Printer on fire [#{number}]", body="Absent.")
+
+    result = one(db, config, raw)
+
+    assert (result.outcome, result.ticket_number) == (Outcome.MACHINE_NOTE, number)
+
+
+def test_an_unmatched_auto_reply_is_held_not_queued(db: Database, config: IngestConfig) -> None:
+    result = one(db, config, out_of_office("<unknown@elsewhere.example>"))
+
+    assert result.outcome is Outcome.MACHINE and tickets(db) == []
+    [entry] = held(db)
+    assert entry.kind == "auto_reply" and entry.from_address == "ann@example.org"
+
+
+def test_a_person_held_as_machine_mail_is_released_into_a_ticket(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    raw = email(
+        sender="Dana <dana@example.org>",
+        subject="Out of office tomorrow, please fix my laptop today",
+        headers=["Precedence: bulk"],
+    )
+    assert one(db, config, raw).outcome is Outcome.MACHINE
+    [entry] = held(db)
+
+    with db.write() as session:
+        result = release_machine(session, admin, entry.id or 0, config)
+
+    assert result.outcome is Outcome.TICKET and not result.acknowledged
+    [ticket] = tickets(db)
+    assert held(db) == []
+    with db.read() as session:
+        [released] = machine.list_held(session, include_released=True)
+    assert (released.released_by, released.ticket_id) == ("ada", ticket.id)
+    assert one(db, config, raw).duplicate, "read again, it is the released message"
+
+
+def test_a_bounce_of_our_mail_is_noted_with_status_and_diagnostic(
+    db: Database, config: IngestConfig
+) -> None:
+    number = one(db, config, email(sender="typo@exmaple.org")).ticket_number or 0
+    acknowledgement = ack_id(db)
+
+    result = one(db, config, delivery_report(acknowledgement))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.BOUNCE, number)
+    note = messages(db, number)[-1]
+    assert note.kind == "system"
+    assert "Status: 5.1.2" in note.body and "Diagnostic-Code: X-Postfix; Host or" in note.body
+    [event] = events(db, "bounce")
+    assert "5.1.2" in (event.new_value or "")
+    [ack] = outbox(db, "ack")
+    assert (ack.status, ack.dsn_status) == (OutboxStatus.BOUNCED, "5.1.2")
+    assert "Host or domain name not found" in (ack.dsn_diagnostic or "")
+    assert status_of(db, number) == "new" and len(tickets(db)) == 1
+
+
+def test_a_delay_notice_is_noted_but_the_mail_is_not_failed(
+    db: Database, config: IngestConfig
+) -> None:
+    number = one(db, config, email(sender="slow@example.org")).ticket_number or 0
+    acknowledgement = ack_id(db)
+
+    result = one(db, config, delivery_report(acknowledgement, action="delayed"))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.BOUNCE, number)
+    assert messages(db, number)[-1].body.startswith("Delivery delayed to typo@exmaple.org")
+    assert outbox(db, "ack")[0].status != OutboxStatus.FAILED
+
+
+def test_an_unmatched_bounce_is_held_with_its_reason(db: Database, config: IngestConfig) -> None:
+    result = one(db, config, delivery_report("<backscatter@spammer.example>"))
+
+    assert result.outcome is Outcome.MACHINE and tickets(db) == [] and outbox(db) == []
+    [entry] = held(db)
+    assert (entry.kind, entry.status) == ("bounce", "5.1.2")
+    assert entry.diagnostic and "Host not found" in entry.diagnostic
+    assert entry.about_message_id == "<backscatter@spammer.example>"
+
+
+def test_a_read_receipt_is_noted_on_the_ticket_of_our_reply(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    number = one(db, config, email()).ticket_number or 0
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Unplug it.")
+    assign_outgoing_ids(db)
+    reply_id = outbox(db, "reply")[0].email_message_id or ""
+    before = status_of(db, number)
+
+    result = one(db, config, read_receipt(reply_id))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.MACHINE_NOTE, number)
+    assert status_of(db, number) == before
+    assert "displayed" in messages(db, number)[-1].body
+    assert len(outbox(db, "ack")) == 1
+
+
+def test_an_unmatched_receipt_and_an_abuse_report_are_held(
+    db: Database, config: IngestConfig
+) -> None:
+    receipt, report = receive(db, config, read_receipt("<gone@desk.test>"), abuse_report())
+
+    assert (receipt.outcome, report.outcome) == (Outcome.MACHINE, Outcome.MACHINE)
+    assert sorted(e.kind for e in held(db)) == ["receipt", "report"]
+    assert tickets(db) == [] and outbox(db) == []
+
+
+def test_an_abuse_report_about_our_mail_is_noted_on_its_ticket(
+    db: Database, config: IngestConfig
+) -> None:
+    number = one(db, config, email()).ticket_number or 0
+    acknowledgement = ack_id(db)
+
+    result = one(db, config, abuse_report(about=acknowledgement))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.MACHINE_NOTE, number)
+    assert "Feedback report from abuse@bigmail.example (abuse)" in messages(db, number)[-1].body
+    assert status_of(db, number) == "new" and held(db) == []
+
+
+def test_a_real_world_bounce_from_the_corpus_is_held(
+    db: Database, config: IngestConfig, mail_corpus: Path
+) -> None:
+    raw = (mail_corpus / "mail-parser" / "mail_malformed_2").read_bytes()
+
+    result = one(db, config, raw)
+
+    assert result.outcome is Outcome.MACHINE and tickets(db) == []
+    [entry] = held(db)
+    assert entry.kind == "bounce" and (entry.status or "").startswith("4.2.2")
+
+
+# --- the rest of the rules, batched together ------------------------------------------------------
+
+
+def test_one_batch_through_every_rule(db: Database, admin: Actor) -> None:
+    config = config_for(mail_settings(blocked=["@spammy.example"]))
+    first = new_id()
+    results = receive(
+        db,
+        config,
+        email(message_id=first, subject="Printer on fire"),
+        email(subject="Re: Printer on fire", in_reply_to=first, body="And smoke."),
+        out_of_office(first),
+        email(sender="seller@spammy.example", subject="Cheap toner"),
+        email(sender=f"Desk <{DESK}>", subject="Our own mail"),
+        b"not a message at all",
+        email(message_id=first, subject="Printer on fire"),
+        delivery_report("<nobody@nowhere.example>"),
+    )
+
+    assert [(r.outcome, r.duplicate) for r in results] == [
+        (Outcome.TICKET, False),
+        (Outcome.FOLLOW_UP, False),
+        (Outcome.MACHINE_NOTE, False),
+        (Outcome.SPAM, False),
+        (Outcome.OWN, False),
+        (Outcome.QUARANTINE, False),
+        (Outcome.TICKET, True),
+        (Outcome.MACHINE, False),
+    ]
+    number = results[0].ticket_number or 0
+    assert {r.ticket_number for r in results[:3]} == {number}
+    assert [m.kind for m in messages(db, number)] == ["customer", "customer", "system"]
+    assert len(tickets(db)) == 1 and len(outbox(db, "ack")) == 1
+
+
+def test_only_the_requester_moves_the_reply_address(db: Database, config: IngestConfig) -> None:
+    first = new_id()
+    one(db, config, email(message_id=first, to=f"{DESK}, boss@example.org"))
+    one(
+        db,
+        config,
+        email(sender="boss@example.org", in_reply_to=first, headers=["Reply-To: pa@example.org"]),
+    )
+    assert tickets(db)[0].reply_to is None
+    one(db, config, email(in_reply_to=first, headers=["Reply-To: ann.home@example.net"]))
+    assert tickets(db)[0].reply_to == "ann.home@example.net"
