@@ -49,3 +49,14 @@ def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str) -> s
     if text is None:
         raise CliError(f"the {what} was not saved in the editor; nothing was saved")
     return text.split(hint)[0].rstrip()
+
+
+def ask_first(question: str, *, numbers: Iterable[str], refusal: str) -> None:
+    """Ask a person to confirm (``y`` goes ahead, anything else aborts).
+
+    With nobody to ask — stdin is not a terminal, or it carries the ticket numbers — the
+    command stops with ``refusal``: one line that says to pass ``--yes``.
+    """
+    if numbers_use_stdin(numbers) or not sys.stdin.isatty():
+        raise CliError(refusal)
+    click.confirm(question, abort=True)

@@ -6,6 +6,7 @@ import click
 from sqlmodel import Session
 
 from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.output import line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import (
     expect_version_option,
@@ -13,9 +14,10 @@ from helpdesk_tui.cli.ticket.batch import (
     numbers_argument,
     run_each,
 )
-from helpdesk_tui.cli.ticket.input import number_tokens
+from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk import relations
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.storage.models import Role
 
@@ -23,6 +25,7 @@ from helpdesk_tui.storage.models import Role
 @click.command()
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...|-")
 @click.argument("target", metavar="INTO_TARGET")
+@click.option("--yes", is_flag=True, help="Merge different requesters' tickets without asking.")
 @expect_version_option
 @json_option
 @pass_runtime
@@ -30,24 +33,68 @@ def merge(
     runtime: Runtime,
     sources: tuple[str, ...],
     target: str,
+    yes: bool,
     expect_version: int | None,
     as_json: bool,
 ) -> None:
-    """Merge tickets into INTO_TARGET: their thread moves there and they close."""
+    """Merge tickets into INTO_TARGET: their thread moves there and they close.
+
+    When a ticket's requester is not INTO_TARGET's, it asks first (--yes does not).
+    """
     into = parse_number(target)
+    tokens = number_tokens(sources)
+    confirmed = _confirm_requesters(runtime, tokens, into, sources) if not yes else None
 
     def act(session: Session, actor: Actor, number: int) -> int:
-        merged = relations.merge(session, actor, number, into, expected_version=expect_version)
+        merged = relations.merge(
+            session,
+            actor,
+            number,
+            into,
+            expected_version=expect_version,
+            different_requesters=confirmed is None or number in confirmed,
+        )
         return merged.number
 
     run_each(
         runtime,
-        sources,
+        tokens,
         act,
         as_json=as_json,
         expected_version=expect_version,
         describe=lambda row: f"merged into #{row.number} (version {row.version})",
     )
+
+
+def _confirm_requesters(
+    runtime: Runtime, tokens: list[str], into: int, sources: tuple[str, ...]
+) -> set[int]:
+    """Warn about each merge that joins two requesters and ask once; the ones agreed to.
+
+    A ticket that cannot be read here is left to the merge itself to report.
+    """
+    warnings: dict[int, str] = {}
+    with runtime.database().read() as session:
+        for token in tokens:
+            try:
+                number = parse_number(token)
+                plan = relations.merge_plan(session, number, into)
+            except DeskError:
+                continue
+            if plan.different_requesters:
+                warnings[number] = plan.warning
+    if not warnings:
+        return set()
+    for warning in warnings.values():
+        click.echo(f"warning: {line(warning)}", err=True)
+    listed = ", ".join(f"#{number}" for number in warnings)
+    ask_first(
+        f"Merge {listed} into #{into} anyway?",
+        numbers=sources,
+        refusal="these tickets have different requesters and there is no terminal to ask on; "
+        "nothing was merged — pass --yes to merge anyway",
+    )
+    return set(warnings)
 
 
 @click.command()
