@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.drafts import DraftStore
@@ -18,6 +18,13 @@ from tests.screens.test_undo import no_address_ticket, saved_drafts
 from tests.screens.ticket_helpers import settle, until
 
 SIZE = (80, 24)
+
+
+async def still(pilot: Pilot[None]) -> None:
+    """Settle, with no blinking cursor in a dialog's input (it would make the picture racy)."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await settle(pilot)
 
 
 def _has_options(pilot: Pilot[None]) -> bool:
@@ -37,7 +44,7 @@ def test_closing_asks_first(
         await show_ticket(pilot, number)
         await pilot.press("s", *"closed", "enter")
         await until(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
-        await settle(pilot)
+        await still(pilot)
 
     assert snap_compare(make_test_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -54,7 +61,7 @@ def test_merge_picker_shows_requesters(
             pilot,
             lambda: isinstance(pilot.app.screen, TicketPickScreen) and _has_options(pilot),
         )
-        await settle(pilot)
+        await still(pilot)
 
     assert snap_compare(make_test_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -73,7 +80,7 @@ def test_merging_different_requesters_warns(
         )
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
-        await settle(pilot)
+        await still(pilot)
 
     assert snap_compare(make_test_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -89,7 +96,7 @@ def test_reply_with_no_address_asks_for_one(
         await start_reply(pilot, number, "Fixed on site.")
         await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
-        await settle(pilot)
+        await still(pilot)
 
     assert snap_compare(make_test_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -107,6 +114,6 @@ def test_drafts_list(
         assert isinstance(app, HelpdeskApp)
         app.action_drafts()
         await until(pilot, lambda: isinstance(app.screen, DraftsScreen) and _has_options(pilot))
-        await settle(pilot)
+        await still(pilot)
 
     assert snap_compare(make_test_app(), terminal_size=SIZE, run_before=run_before)
