@@ -75,6 +75,22 @@ class DraftStore:
         with contextlib.suppress(FileNotFoundError):
             self.path(number, kind).unlink()
 
+    def move(self, number: int, to: int) -> list[DraftKind]:
+        """Drafts of a ticket merged into ``to`` follow it, where ``to`` has none of that kind.
+
+        A draft ``to`` already has is never overwritten (the other stays, and is listed).
+        """
+        moved: list[DraftKind] = []
+        for kind in DRAFT_KINDS:
+            source, target = self.path(number, kind), self.path(to, kind)
+            try:
+                os.link(source, target)  # fails, changing nothing, if ``target`` exists
+            except (FileNotFoundError, FileExistsError):
+                continue
+            source.unlink()
+            moved.append(kind)
+        return moved
+
     def kinds_with_drafts(self, number: int) -> list[DraftKind]:
         """Which drafts exist for a ticket (shown on the ticket screen)."""
         return [kind for kind in DRAFT_KINDS if self.path(number, kind).exists()]

@@ -57,3 +57,14 @@ def test_list_shows_every_draft_newest_first_and_skips_other_files(tmp_path: Pat
     assert drafts[1].preview == "Dear Ann, the printer is fixed now"
     assert len(drafts[0].preview) == PREVIEW_CHARS and drafts[0].preview.endswith("…")
     assert drafts[1].saved_at == datetime.fromtimestamp(1_000_000, UTC)
+
+
+def test_drafts_follow_a_merge_without_overwriting(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    store.save(3, "reply", "to Ann")
+    store.save(3, "note", "mine")
+    store.save(9, "note", "theirs")
+    assert store.move(3, 9) == ["reply"]
+    assert store.load(9, "reply") == "to Ann" and store.load(3, "reply") == ""
+    assert (store.load(3, "note"), store.load(9, "note")) == ("mine", "theirs")
+    assert store.move(4, 9) == []

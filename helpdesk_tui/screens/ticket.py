@@ -354,18 +354,38 @@ class TicketScreen(DeskScreen):
             return None
         return self.view
 
-    def _change(self, done: str, change: Change, *, version: int | None = None) -> None:
-        """Run ``change`` against the version seen (by default: the one on screen now)."""
+    def _change(
+        self,
+        done: str,
+        change: Change,
+        *,
+        version: int | None = None,
+        after: Callable[[], object] | None = None,
+    ) -> None:
+        """Run ``change`` against the version seen (by default: the one on screen now).
+
+        ``after`` runs once the change has committed (never when it was refused).
+        """
         view = self._seen()
         if view is None:
             return
-        self._write(self.number, view.row.version if version is None else version, done, change)
+        seen = view.row.version if version is None else version
+        self._write(self.number, seen, done, change, after)
 
     @work(thread=True, group="ticket-write", exit_on_error=False)
-    def _write(self, number: int, version: int, done: str, change: Change) -> None:
+    def _write(
+        self,
+        number: int,
+        version: int,
+        done: str,
+        change: Change,
+        after: Callable[[], object] | None = None,
+    ) -> None:
         app = self.desk_app
         with app.db.write() as session:
             result = change(session, app.actor, number, version)
+        if after is not None:
+            after()
         open_number = result if isinstance(result, int) and result != number else None
         self.post_message(self.Done(number, done, open_number))
 
@@ -666,6 +686,7 @@ class TicketScreen(DeskScreen):
                         ).number
                     ),
                     version=message.version,
+                    after=lambda: self.drafts.move(plan.source, plan.target),
                 )
 
         yes = "Merge anyway" if plan.different_requesters else "Merge"

@@ -124,6 +124,7 @@ async def test_merging_different_requesters_warns_naming_both(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     source, target = desk_data.numbers["vpn"], desk_data.numbers["printer"]
+    DraftStore().save(source, "reply", "Dear Ben,")
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(pilot, source)
@@ -148,6 +149,8 @@ async def test_merging_different_requesters_warns_naming_both(
         await until(pilot, lambda: screen.number == target and screen.view is not None)
     with desk_data.db.read() as s:
         assert ticket_detail(s, source).merged_into == target
+    assert DraftStore().load(target, "reply") == "Dear Ben,"  # the draft followed the merge
+    assert DraftStore().kinds_with_drafts(source) == []
 
 
 async def test_merging_the_same_requester_asks_the_plain_question(
