@@ -132,8 +132,11 @@ class ComposerScreen(ModalScreen[bool]):
         *,
         subject: str,
         drafts: DraftStore | None = None,
+        no_address: bool = False,
     ) -> None:
+        """``no_address``: the requester has no email address yet (asked for on send)."""
         super().__init__()
+        self.no_address = no_address
         self.number = number
         self.kind = kind
         self.mark = mark
@@ -155,7 +158,10 @@ class ComposerScreen(ModalScreen[bool]):
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
-            yield Static(Text("Drafts are kept until sent or discarded", "dim"), id="composer-hint")
+            hint = "Drafts are kept until sent or discarded"
+            if self.no_address:
+                hint = f"The requester has no email address: you will be asked on send · {hint}"
+            yield Static(Text(hint, "dim"), id="composer-hint")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -844,6 +844,7 @@ class TicketScreen(DeskScreen):
 
     def _open_composer(self, kind: DraftKind, mark: Watermark) -> None:
         subject = self.view.row.subject if self.view is not None else ""
+        no_address = kind == "reply" and self.view is not None and not self.view.row.requester_email
 
         def closed(sent: bool | None) -> None:
             self._set_activity(Activity.VIEWING)
@@ -854,7 +855,15 @@ class TicketScreen(DeskScreen):
 
         self._set_activity(Activity.REPLYING)
         self.app.push_screen(
-            ComposerScreen(mark.number, kind, mark, subject=subject, drafts=self.drafts), closed
+            ComposerScreen(
+                mark.number,
+                kind,
+                mark,
+                subject=subject,
+                drafts=self.drafts,
+                no_address=no_address,
+            ),
+            closed,
         )
 
     # -- the palette --------------------------------------------------------------------------

@@ -171,6 +171,8 @@ async def _reply_without_address(pilot, number: int) -> None:  # type: ignore[no
     await open_ticket(pilot, number)
     await pilot.press("r")
     await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    hint = str(pilot.app.screen.query_one("#composer-hint", Static).render())
+    assert hint.startswith("The requester has no email address: you will be asked on send")
     await pilot.press(*"Fixed", "ctrl+r")
     await until(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
 
