@@ -229,3 +229,30 @@ def test_drafts_lists_mine_with_the_state_of_their_tickets(invoke: Invoke, use_d
         (open_one, "note", "new"),
         (closed_one, "reply", "closed"),
     }
+
+
+def test_the_merge_warning_shows_hostile_names_as_plain_text(invoke: Invoke, use_db: str) -> None:
+    from helpdesk_tui.desk.actors import SYSTEM
+    from helpdesk_tui.desk.tickets import create_ticket
+    from helpdesk_tui.storage.database import Database
+
+    assert invoke("ticket", "list").exit_code == 0  # the desk exists
+    db = Database(use_db)
+    try:
+        with db.write() as s:
+            numbers = [
+                create_ticket(
+                    s, SYSTEM, subject="Hi", body="x", requester_email=email, requester_name=name
+                ).number
+                for email, name in (
+                    ("eve@example.com", "Eve \x1b]52;c;aGk=\x07\x1b[2J\u202eevil"),
+                    ("ann@example.com", "Ann\x9b31m"),
+                )
+            ]
+    finally:
+        db.dispose()
+    result = invoke("ticket", "merge", *map(str, numbers))
+    assert result.exit_code == 1
+    for stream in (result.stdout, result.stderr):
+        assert not any(ch in stream for ch in ("\x1b", "\x07", "\x9b", "\u202e"))
+    assert "Eve" in result.stderr and "eve@example.com" in result.stderr
