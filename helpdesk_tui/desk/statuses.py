@@ -44,14 +44,20 @@ def may_reopen(actor: Actor) -> bool:
     return actor.is_system or actor.role in REOPENERS
 
 
+def require_reopener(actor: Actor, number: int | None = None) -> None:
+    """Refuse, in one line, an actor who may not reopen (``number``: which ticket, if one)."""
+    if not may_reopen(actor):
+        what = f"#{number}" if number is not None else "a closed ticket"
+        raise PermissionDenied(
+            f"only a supervisor or an admin can reopen {what}; {actor.name} is {actor.role}"
+        )
+
+
 def check_reopen(actor: Actor, number: int, old: Status) -> None:
     """A closed ticket opens again only by a supervisor's or an admin's explicit reopen."""
     if old is not Status.CLOSED:
         raise InvalidTransition(f"#{number} is {old.value}, not closed; there is nothing to reopen")
-    if not may_reopen(actor):
-        raise PermissionDenied(
-            f"only a supervisor or an admin can reopen #{number}; {actor.name} is {actor.role}"
-        )
+    require_reopener(actor, number)
 
 
 def parse_status(value: str) -> Status:

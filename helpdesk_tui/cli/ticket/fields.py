@@ -20,7 +20,7 @@ from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.queries import TicketRow
-from helpdesk_tui.desk.statuses import asks_before, may_reopen, parse_status
+from helpdesk_tui.desk.statuses import asks_before, parse_status, require_reopener
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.storage.models import Ticket
@@ -135,12 +135,7 @@ def reopen(
     as_json: bool,
 ) -> None:
     """Open closed tickets again (supervisors and admins), saying why."""
-    actor = runtime.actor()
-    if not may_reopen(actor):
-        raise CliError(
-            f"only a supervisor or an admin can reopen a closed ticket; {actor.name} is "
-            f"{actor.role}"
-        )
+    require_reopener(runtime.actor())  # one line, not one per ticket
 
     def act(session: Session, actor: Actor, number: int) -> int:
         fields.reopen(session, actor, number, reason=reason, expected_version=expect_version)
