@@ -166,11 +166,16 @@ def test_merging_different_requesters_refuses_without_a_terminal(
     assert _status(invoke, ann) == "closed"
 
 
-def test_merging_the_same_requester_does_not_ask(invoke: Invoke, use_db: str) -> None:
+def test_merging_the_same_requester_does_not_ask_and_drafts_follow(
+    invoke: Invoke, use_db: str
+) -> None:
     first = _new(invoke, "Dup", "--from", "ann@example.com")
     second = _new(invoke, "Main", "--from", "ann@example.com")
+    DraftStore().save(first, "reply", "Dear Ann,")
     result = invoke("ticket", "merge", str(first), str(second))
     assert result.exit_code == 0, result.stderr
+    assert f"your reply draft on #{first} moved to #{second}" in result.stderr
+    assert DraftStore().load(second, "reply") == "Dear Ann,"
 
 
 def test_merging_different_requesters_on_a_terminal_warns_and_asks(

@@ -18,7 +18,9 @@ from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk import relations
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.ticket_view import draft_tickets
 from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.storage.models import Role
 
 
@@ -56,14 +58,32 @@ def merge(
         )
         return merged.number
 
-    run_each(
-        runtime,
-        tokens,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: f"merged into #{row.number} (version {row.version})",
-    )
+    try:
+        run_each(
+            runtime,
+            tokens,
+            act,
+            as_json=as_json,
+            expected_version=expect_version,
+            describe=lambda row: f"merged into #{row.number} (version {row.version})",
+        )
+    finally:
+        _drafts_follow(runtime, tokens, into)
+
+
+def _drafts_follow(runtime: Runtime, tokens: list[str], into: int) -> None:
+    """Your drafts on tickets now merged into ``into`` move there (as in the terminal UI)."""
+    store = DraftStore()
+    numbers = [int(t.lstrip("#")) for t in tokens if t.lstrip("#").isdigit()]
+    with_drafts = [number for number in numbers if store.kinds_with_drafts(number)]
+    if not with_drafts:
+        return
+    with runtime.database().read() as session:
+        tickets = draft_tickets(session, with_drafts)
+    for number in with_drafts:
+        if tickets[number].merged_into == into:
+            for kind in store.move(number, into):
+                click.echo(f"your {kind} draft on #{number} moved to #{into}", err=True)
 
 
 def _confirm_requesters(
