@@ -7,8 +7,12 @@ import json
 import os
 import pty
 import select
+import stat
 import subprocess
 import time
+from pathlib import Path
+
+import pytest
 
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.drafts import DraftStore
@@ -261,3 +265,22 @@ def test_the_merge_warning_shows_hostile_names_as_plain_text(invoke: Invoke, use
     for stream in (result.stdout, result.stderr):
         assert not any(ch in stream for ch in ("\x1b", "\x07", "\x9b", "\u202e"))
     assert "Eve" in result.stderr and "eve@example.com" in result.stderr
+
+
+def test_a_refused_reply_written_in_the_editor_is_kept_as_a_draft(
+    invoke: Invoke, use_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "Written in the editor.\\n$(cat "$1")" > "$1"\n')
+    editor.chmod(editor.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    number = _new(invoke)  # no requester address
+    result = invoke("ticket", "reply", str(number), "--edit")
+    assert result.exit_code == 1
+    assert "no requester email address" in one_error_line(result.stderr)
+    assert f"your reply is kept as a draft on #{number}" in result.stderr
+    assert DraftStore().load(number, "reply") == "Written in the editor."
+    result = invoke("ticket", "reply", str(number), "--body", "From a script.")
+    assert result.exit_code == 1 and "kept as a draft" not in result.stderr
+    assert DraftStore().load(number, "reply") == "Written in the editor."

@@ -14,10 +14,12 @@ from helpdesk_tui.cli.ticket.batch import (
     run_each,
 )
 from helpdesk_tui.cli.ticket.fields import confirm_closing
-from helpdesk_tui.cli.ticket.input import numbers_use_stdin, read_body
+from helpdesk_tui.cli.ticket.input import body_from_editor, numbers_use_stdin, read_body
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.statuses import asks_before, parse_status
+from helpdesk_tui.drafts import DraftStore
 
 body_option = click.option("--body", default=None, help="The text (else stdin, else $EDITOR).")
 edit_option = click.option("--edit", is_flag=True, help="Write the text in $EDITOR.")
@@ -67,18 +69,25 @@ def reply(
     if status is not None and asks_before(status) and not yes:
         confirm_closing(numbers)
     text = _body(body, edit, numbers, "reply")
+    typed = body_from_editor(body, edit=edit)
 
     def act(session: Session, actor: Actor, number: int) -> int:
-        thread.reply(
-            session,
-            actor,
-            number,
-            body=text,
-            cc=cc,
-            to=to,
-            status_after=status,
-            expected_version=expect_version,
-        )
+        try:
+            thread.reply(
+                session,
+                actor,
+                number,
+                body=text,
+                cc=cc,
+                to=to,
+                status_after=status,
+                expected_version=expect_version,
+            )
+        except DeskError:
+            if typed:  # what was written in the editor is not lost: `helpdesk drafts`
+                DraftStore().save(number, "reply", text)
+                click.echo(f"note: your reply is kept as a draft on #{number}", err=True)
+            raise
         return number
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
