@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.contacts import find_or_create_contact, normalize_email
+from helpdesk_tui.desk.contacts import find_or_create_contact, parse_recipient
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
 from helpdesk_tui.desk.statuses import parse_status
 from helpdesk_tui.desk.tags import apply_tags
@@ -121,7 +121,7 @@ def set_requester_email(
     A requester without an address gets this one (unless another contact already has it);
     otherwise the contact with this address (found or created) becomes the requester.
     """
-    address = normalize_email(email)
+    address = parse_recipient(email)
     with _changing(session, actor, number, expected_version) as change:
         ticket = change.ticket
         current = session.get(Contact, ticket.requester_id) if ticket.requester_id else None

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.contacts import normalize_email
+from helpdesk_tui.desk.contacts import parse_recipient
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
 from helpdesk_tui.desk.outbox import queue_mail
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
@@ -180,7 +180,7 @@ def reply(
     neither there is nothing to send, so nothing is saved: :class:`NoAddress`.
     """
     _require_body(body, "reply")
-    address = normalize_email(to) if to is not None else None
+    address = parse_recipient(to) if to is not None else None
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)
     if ticket.status == Status.CLOSED:

@@ -200,3 +200,27 @@ def test_an_address_already_known_makes_that_contact_the_requester(
     assert detail.row.requester_email == "ann@example.com" and detail.row.version == 2
     with pytest.raises(InvalidValue), db.write() as s:
         fields.set_requester_email(s, admin, number, "not an address")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ann@example.com, eve@example.com",
+        "ann@example.com;eve@example.com",
+        "Ann <ann@example.com>",
+        "ann@example.com\r\nBcc: eve@example.com",
+        "ann@example.com\x1b[2J",
+        "ann@eve@example.com",
+        "ann\u200b@example.com",
+    ],
+)
+def test_a_typed_address_is_one_mailbox_and_nothing_more(
+    db: Database, admin: Actor, typed: str
+) -> None:
+    number = _new(db, admin, None)
+    with pytest.raises(InvalidValue, match="not a single email address"), db.write() as s:
+        thread.reply(s, admin, number, body="Hi", to=typed)
+    with pytest.raises(InvalidValue, match="not a single email address"), db.write() as s:
+        fields.set_requester_email(s, admin, number, typed)
+    with db.read() as s:
+        assert s.exec(select(Outbox)).all() == []
