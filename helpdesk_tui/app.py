@@ -20,6 +20,7 @@ from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
+from helpdesk_tui.drafts import DraftKind
 from helpdesk_tui.mail_link import MailLink
 from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerFailed
 from helpdesk_tui.safe_text import clean
@@ -85,14 +86,17 @@ class HelpdeskApp(App[None]):
 
     # -- tickets ----------------------------------------------------------------------------
 
-    def open_ticket(self, number: int) -> None:
-        """Show ticket ``number``; from a ticket screen, it takes that screen's place."""
+    def open_ticket(self, number: int, *, compose: DraftKind | None = None) -> None:
+        """Show ticket ``number``; from a ticket screen, it takes that screen's place.
+
+        ``compose`` opens that kind of composer (with its kept draft) once the ticket shows.
+        """
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(self.screen, TicketScreen):
-            self.switch_screen(TicketScreen(number))
+            self.switch_screen(TicketScreen(number, compose=compose))
         else:
-            self.push_screen(TicketScreen(number))
+            self.push_screen(TicketScreen(number, compose=compose))
 
     @on(OpenTicket)
     def _open_ticket(self, message: OpenTicket) -> None:
@@ -110,6 +114,18 @@ class HelpdeskApp(App[None]):
         """
         with self.db.read() as session:
             return pages.neighbour(session, self.queue.query_spec, number, step)
+
+    def action_drafts(self) -> None:
+        """List this agent's kept drafts; the one picked opens in its ticket's composer."""
+        from helpdesk_tui.screens.drafts import DraftsScreen, parse_draft_value
+
+        def picked(value: str | None) -> None:
+            draft = parse_draft_value(value or "")
+            if draft is not None:
+                number, kind = draft
+                self.open_ticket(number, compose=kind)
+
+        self.push_screen(DraftsScreen(self.db, self.clock), picked)
 
     # -- mail ---------------------------------------------------------------------------------
 
@@ -173,6 +189,9 @@ class HelpdeskApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Mail", "Mail state, quarantine and spam (@)", self.action_mail)
+        yield SystemCommand(
+            "Drafts", "Your unsent replies, notes and call logs", self.action_drafts
+        )
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(screen, TicketScreen):

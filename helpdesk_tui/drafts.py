@@ -8,14 +8,30 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from helpdesk_tui.config import data_dir
 
 DraftKind = Literal["reply", "note", "call"]
 DRAFT_KINDS: tuple[DraftKind, ...] = ("reply", "note", "call")
+_DRAFT_FILE = re.compile(r"(\d+)-(reply|note|call)\.txt")
+PREVIEW_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One kept draft: which ticket and kind, when it was last saved, how it begins."""
+
+    number: int
+    kind: DraftKind
+    saved_at: datetime
+    preview: str
+    """The first non-blank line, cut to ``PREVIEW_CHARS`` (the agent's own text)."""
 
 
 class DraftStore:
@@ -59,6 +75,46 @@ class DraftStore:
         with contextlib.suppress(FileNotFoundError):
             self.path(number, kind).unlink()
 
+    def move(self, number: int, to: int) -> list[DraftKind]:
+        """Drafts of a ticket merged into ``to`` follow it, where ``to`` has none of that kind.
+
+        A draft ``to`` already has is never overwritten (the other stays, and is listed).
+        """
+        moved: list[DraftKind] = []
+        for kind in DRAFT_KINDS:
+            source, target = self.path(number, kind), self.path(to, kind)
+            try:
+                os.link(source, target)  # fails, changing nothing, if ``target`` exists
+            except (FileNotFoundError, FileExistsError):
+                continue
+            source.unlink()
+            moved.append(kind)
+        return moved
+
     def kinds_with_drafts(self, number: int) -> list[DraftKind]:
         """Which drafts exist for a ticket (shown on the ticket screen)."""
         return [kind for kind in DRAFT_KINDS if self.path(number, kind).exists()]
+
+    def list_drafts(self) -> list[Draft]:
+        """Every draft kept, most recently saved first (so none is stranded out of sight)."""
+        found: list[Draft] = []
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            match = _DRAFT_FILE.fullmatch(entry.name)
+            if match is None or not entry.is_file():
+                continue
+            number, kind = int(match.group(1)), cast(DraftKind, match.group(2))
+            try:
+                text = Path(entry.path).read_text(encoding="utf-8", errors="replace")
+                saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+            except FileNotFoundError:
+                continue  # sent or discarded meanwhile
+            first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+            if len(first) > PREVIEW_CHARS:
+                first = first[: PREVIEW_CHARS - 1] + "…"
+            found.append(Draft(number, kind, saved, first))
+        found.sort(key=lambda d: (d.saved_at, d.number, d.kind), reverse=True)
+        return found

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from helpdesk_tui.config import data_dir
-from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.drafts import PREVIEW_CHARS, DraftStore
 
 
 def test_drafts_survive_a_new_store_and_live_in_the_data_dir() -> None:
@@ -39,3 +41,30 @@ def test_overwrite_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
 def test_kinds_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown draft kind"):
         DraftStore(tmp_path).save(3, "../../x", "text")  # type: ignore[arg-type]
+
+
+def test_list_shows_every_draft_newest_first_and_skips_other_files(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    assert store.list_drafts() == []
+    store.save(3, "reply", "\n\n  Dear Ann, the printer is fixed now\nline two")
+    store.save(12, "note", "x" * 100)
+    os.utime(store.path(3, "reply"), (1_000_000, 1_000_000))
+    os.utime(store.path(12, "note"), (2_000_000, 2_000_000))
+    (tmp_path / ".3-reply.txt.abc.tmp").write_text("half written")
+    (tmp_path / "notes.txt").write_text("not a draft")
+    drafts = store.list_drafts()
+    assert [(d.number, d.kind) for d in drafts] == [(12, "note"), (3, "reply")]
+    assert drafts[1].preview == "Dear Ann, the printer is fixed now"
+    assert len(drafts[0].preview) == PREVIEW_CHARS and drafts[0].preview.endswith("…")
+    assert drafts[1].saved_at == datetime.fromtimestamp(1_000_000, UTC)
+
+
+def test_drafts_follow_a_merge_without_overwriting(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    store.save(3, "reply", "to Ann")
+    store.save(3, "note", "mine")
+    store.save(9, "note", "theirs")
+    assert store.move(3, 9) == ["reply"]
+    assert store.load(9, "reply") == "to Ann" and store.load(3, "reply") == ""
+    assert (store.load(3, "note"), store.load(9, "note")) == ("mine", "theirs")
+    assert store.move(4, 9) == []

@@ -38,3 +38,21 @@ class Conflict(DeskError):
         self.number = number
         self.current_version = current_version
         self.changes = changes
+
+
+class NoAddress(DeskError):
+    """A reply has nowhere to go: the requester has no email address and none was given.
+
+    Nothing is saved; ``number`` lets a front door ask for an address and try again.
+    """
+
+    def __init__(self, message: str, *, number: int) -> None:
+        super().__init__(message)
+        self.number = number
+
+
+class NeedsConfirmation(DeskError):
+    """A change a person must confirm first (merging different requesters' tickets).
+
+    Nothing is saved; the front door asks, then repeats the change saying it was confirmed.
+    """

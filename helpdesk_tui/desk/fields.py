@@ -15,13 +15,15 @@ from sqlmodel import Session, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.contacts import find_or_create_contact, parse_recipient
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
 from helpdesk_tui.desk.statuses import parse_status
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.thread import change_status
+from helpdesk_tui.desk.thread import reopen as reopen_ticket
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import MAX_TIER, parse_priority, parse_tier, parse_type
-from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Status, Team, Ticket
+from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Contact, Status, Team, Ticket
 
 
 @dataclass
@@ -87,6 +89,51 @@ def set_status(
     if ticket.status != new:
         history.bump(ticket)
         change_status(session, actor, ticket, new)
+    return ticket
+
+
+def reopen(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Open a closed ticket again (supervisors and admins; an event keeps who and why)."""
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    history.bump(ticket)
+    reopen_ticket(session, actor, ticket, reason)
+    return ticket
+
+
+def set_requester_email(
+    session: Session,
+    actor: Actor,
+    number: int,
+    email: str,
+    *,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Give the ticket's requester an email address, so replies can reach them.
+
+    A requester without an address gets this one (unless another contact already has it);
+    otherwise the contact with this address (found or created) becomes the requester.
+    """
+    address = parse_recipient(email)
+    with _changing(session, actor, number, expected_version) as change:
+        ticket = change.ticket
+        current = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+        if current is not None and current.email == address:
+            return ticket
+        taken = session.exec(select(Contact).where(Contact.email == address)).first()
+        old = (current.email or current.name or None) if current is not None else None
+        if current is not None and not current.email and taken is None:
+            current.email = address
+        else:
+            ticket.requester_id = find_or_create_contact(session, address).id
+        change.fields.append(("requester", old, address, None))
     return ticket
 
 

@@ -60,6 +60,8 @@ def describe(event: Event) -> str:
         return f"{event.actor}: {event.field} {old} → {new}"
     if event.kind == "merged" and event.new_value:
         return f"{event.actor}: {event.new_value}"  # "#12 merged in" already says what happened
+    if event.kind == "reopened":  # the reason a supervisor gave
+        return f"{event.actor}: reopened: {event.new_value or ''}"
     detail = event.new_value or ""
     if event.kind == "linked":  # the desk's own words: "follow_up #12"
         detail = _words(detail)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NeedsConfirmation
 from helpdesk_tui.desk.tags import apply_tags, ticket_tags
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.storage.models import Event, Message, Role, Status, Ticket, TicketLink, utcnow
+from helpdesk_tui.storage.models import (
+    Contact,
+    Event,
+    Message,
+    Role,
+    Status,
+    Ticket,
+    TicketLink,
+    utcnow,
+)
 
 LINK_KINDS = ("related", "follow_up", "merged")
 
@@ -71,6 +82,62 @@ def linked_numbers(session: Session, ticket_id: int) -> list[tuple[str, int]]:
     return [(kind, number) for kind, number in rows]
 
 
+@dataclass(frozen=True)
+class MergePlan:
+    """What a merge would join, for the question a front door asks before it."""
+
+    source: int
+    target: int
+    source_requester: str
+    """``Ann <ann@example.com>``, or ``no requester``."""
+    target_requester: str
+    different_requesters: bool
+    """Both tickets have a requester and they are not the same contact."""
+
+    @property
+    def warning(self) -> str:
+        """One line naming both requesters, or an empty string when they are the same."""
+        if not self.different_requesters:
+            return ""
+        return (
+            f"#{self.source} is from {self.source_requester} but #{self.target} is from "
+            f"{self.target_requester}; merging puts their conversations in one ticket"
+        )
+
+
+def _requester_label(session: Session, ticket: Ticket) -> str:
+    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    if contact is None:
+        return "no requester"
+    if contact.name and contact.email:
+        return f"{contact.name} <{contact.email}>"
+    return contact.email or contact.name or "an unnamed contact"
+
+
+def _plan(session: Session, source: Ticket, target: Ticket) -> MergePlan:
+    differ = (
+        source.requester_id is not None
+        and target.requester_id is not None
+        and source.requester_id != target.requester_id
+    )
+    return MergePlan(
+        source=source.number,
+        target=target.number,
+        source_requester=_requester_label(session, source),
+        target_requester=_requester_label(session, target),
+        different_requesters=differ,
+    )
+
+
+def merge_plan(session: Session, source_number: int, target_number: int) -> MergePlan:
+    """What merging ``source`` into ``target`` joins (read only; the merge checks again)."""
+    if source_number == target_number:
+        raise InvalidValue(f"#{source_number} cannot be linked or merged with itself")
+    source = load_ticket(session, source_number)
+    target = load_ticket(session, target_number)
+    return _plan(session, source, target)
+
+
 def merge(
     session: Session,
     actor: Actor,
@@ -78,11 +145,14 @@ def merge(
     target_number: int,
     *,
     expected_version: int | None = None,
+    different_requesters: bool = False,
 ) -> Ticket:
     """Merge ``source`` into ``target``: its messages, history and tags move; it closes.
 
     Both rows are locked before anything is checked, so of two agents merging the same
     pair in opposite directions at once, the second finds the first's merge and is refused.
+    Tickets of two different requesters merge only when ``different_requesters`` says a
+    person confirmed it (:class:`NeedsConfirmation` otherwise).
     """
     source, target = _lock_pair(session, source_number, target_number)
     history.check_version(session, source, expected_version)
@@ -93,6 +163,9 @@ def merge(
             raise InvalidTransition(f"#{ticket.number} was already merged into {where}")
     if target.status == Status.CLOSED:
         raise InvalidTransition(f"#{target.number} is closed; merge into an open ticket")
+    plan = _plan(session, source, target)
+    if plan.different_requesters and not different_requesters:
+        raise NeedsConfirmation(f"{plan.warning}; confirm to merge anyway")
     session.execute(
         update(Message).where(col(Message.ticket_id) == source.id).values(ticket_id=target.id)
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue
-from helpdesk_tui.storage.models import Status
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, PermissionDenied
+from helpdesk_tui.storage.models import Role, Status
 
 _WORKING = {Status.OPEN, Status.IN_PROGRESS, Status.WAITING, Status.ON_HOLD}
 
@@ -26,6 +27,39 @@ REOPENED_BY_CUSTOMER = frozenset({Status.WAITING, Status.RESOLVED})
 """A customer message on a ticket in one of these statuses sets it back to open."""
 
 
+ASK_BEFORE = frozenset({Status.CLOSED})
+"""Statuses every front door confirms before setting: closing is final for an agent."""
+
+REOPENERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+"""Who may take a closed ticket back to open (with a reason, recorded in an event)."""
+
+
+def asks_before(new: Status) -> bool:
+    """Whether a person must confirm this status before it is set (scripts say ``--yes``)."""
+    return new in ASK_BEFORE
+
+
+def may_reopen(actor: Actor) -> bool:
+    """Whether ``actor`` may reopen a closed ticket (the system may, for completeness)."""
+    return actor.is_system or actor.role in REOPENERS
+
+
+def require_reopener(actor: Actor, number: int | None = None) -> None:
+    """Refuse, in one line, an actor who may not reopen (``number``: which ticket, if one)."""
+    if not may_reopen(actor):
+        what = f"#{number}" if number is not None else "a closed ticket"
+        raise PermissionDenied(
+            f"only a supervisor or an admin can reopen {what}; {actor.name} is {actor.role}"
+        )
+
+
+def check_reopen(actor: Actor, number: int, old: Status) -> None:
+    """A closed ticket opens again only by a supervisor's or an admin's explicit reopen."""
+    if old is not Status.CLOSED:
+        raise InvalidTransition(f"#{number} is {old.value}, not closed; there is nothing to reopen")
+    require_reopener(actor, number)
+
+
 def parse_status(value: str) -> Status:
     try:
         return Status(value.strip().lower().replace("-", "_").replace(" ", "_"))
@@ -37,7 +71,10 @@ def parse_status(value: str) -> Status:
 def check_transition(number: int, old: Status, new: Status) -> None:
     if new not in ALLOWED[old]:
         if old is Status.CLOSED:
-            raise InvalidTransition(f"#{number} is closed; a closed ticket cannot change status")
+            raise InvalidTransition(
+                f"#{number} is closed; a supervisor or an admin can reopen it "
+                f"(helpdesk ticket reopen {number} --reason ...)"
+            )
         allowed = ", ".join(sorted(s.value for s in ALLOWED[old])) or "none"
         raise InvalidTransition(
             f"#{number} cannot go from {old.value} to {new.value}; from {old.value}: {allowed}"

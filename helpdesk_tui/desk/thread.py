@@ -8,9 +8,10 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue
+from helpdesk_tui.desk.contacts import parse_recipient
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
 from helpdesk_tui.desk.outbox import queue_mail
-from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_transition
+from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, create_ticket, load_ticket
 from helpdesk_tui.storage.models import (
     Channel,
@@ -49,6 +50,27 @@ def change_status(session: Session, actor: Actor, ticket: Ticket, new: Status) -
     """Check the transition, then record it (no version bump: the caller bumps once)."""
     check_transition(ticket.number, Status(ticket.status), new)
     _set_status(session, actor, ticket, new)
+
+
+def reopen(session: Session, actor: Actor, ticket: Ticket, reason: str) -> None:
+    """A supervisor or admin takes a closed ticket back to open, saying why.
+
+    A merged ticket stays closed: its conversation lives on in the ticket it was merged into.
+    (No version bump: the caller bumps once.)
+    """
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise InvalidValue(f"say why #{ticket.number} is reopened (a reason is required)")
+    check_reopen(actor, ticket.number, Status(ticket.status))
+    if ticket.merged_into_id is not None:
+        into = session.get(Ticket, ticket.merged_into_id)
+        where = f"#{into.number}" if into else "another ticket"
+        raise InvalidTransition(
+            f"#{ticket.number} was merged into {where}; its conversation continues there"
+        )
+    _set_status(session, actor, ticket, Status.OPEN)
+    ticket.closed_at = None
+    history.record(session, actor, ticket, "reopened", new=reason)
 
 
 def final_ticket(session: Session, ticket: Ticket) -> Ticket:
@@ -150,38 +172,51 @@ def reply(
     expected_version: int | None = None,
     cc: Sequence[str] = (),
     status_after: Status | None = None,
+    to: str | None = None,
 ) -> Message:
-    """An agent's answer to the customer; its email is queued in this same transaction."""
+    """An agent's answer to the customer; its email is queued in this same transaction.
+
+    It goes to the requester's address, or to ``to`` when given (this reply only). With
+    neither there is nothing to send, so nothing is saved: :class:`NoAddress`.
+    """
     _require_body(body, "reply")
+    address = parse_recipient(to) if to is not None else None
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)
     if ticket.status == Status.CLOSED:
         raise InvalidTransition(f"#{number} is closed; a closed ticket takes no replies")
+    if address is None:
+        address = reply_address(session, ticket)
+    if not address:
+        raise NoAddress(
+            f"#{number} has no requester email address, so the reply was not sent; "
+            f"add one (helpdesk ticket requester {number} --email ADDRESS) "
+            f"or send to an address (--to ADDRESS)",
+            number=number,
+        )
     history.bump(ticket)
     message = add_message(
         session, actor, ticket, kind=MessageKind.REPLY, body=body, channel=Channel.EMAIL
     )
-    history.record(session, actor, ticket, "reply")
+    history.record(session, actor, ticket, "reply", new=f"to {address}" if to else None)
     if ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
     if status_after is not None:
         change_status(session, actor, ticket, status_after)
     elif ticket.status == Status.NEW:
         _set_status(session, actor, ticket, Status.OPEN)
-    address = reply_address(session, ticket)
-    if address is not None:
-        in_reply_to, references = _thread_headers(session, ticket)
-        queue_mail(
-            session,
-            ticket,
-            kind="reply",
-            to=[address],
-            cc=cc,
-            body=body,
-            message_id=message.id,
-            in_reply_to=in_reply_to,
-            references=references,
-        )
+    in_reply_to, references = _thread_headers(session, ticket)
+    queue_mail(
+        session,
+        ticket,
+        kind="reply",
+        to=[address],
+        cc=cc,
+        body=body,
+        message_id=message.id,
+        in_reply_to=in_reply_to,
+        references=references,
+    )
     return message
 
 

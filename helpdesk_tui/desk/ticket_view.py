@@ -6,6 +6,7 @@ consistent picture (and a ``Watermark`` of exactly what it showed).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,7 +27,14 @@ from helpdesk_tui.desk.queries import (
 )
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.storage.models import Contact, Message, MessageKind, Organization
+from helpdesk_tui.storage.models import (
+    Contact,
+    Message,
+    MessageKind,
+    Organization,
+    Status,
+    Ticket,
+)
 
 OTHER_TICKETS_SHOWN = 5
 QUIET_EVENTS = frozenset({"created", "customer_message", "reply", "note", "phone_call"})
@@ -131,3 +139,38 @@ def _author(session: Session, message: Message, logins: dict[int | None, str]) -
     elif message.author_agent_id is not None:
         name = logins.get(message.author_agent_id, "")
     return name or message.from_address or "unknown"
+
+
+@dataclass(frozen=True)
+class DraftTicket:
+    """The ticket a kept draft belongs to, and whether a reply can still go there."""
+
+    number: int
+    row: TicketRow | None
+    merged_into: int | None = None
+
+    @property
+    def note(self) -> str:
+        """Empty when the draft can be sent as it is; otherwise what stands in the way."""
+        if self.row is None:
+            return "the ticket is gone"
+        if self.merged_into is not None:
+            return f"merged into #{self.merged_into}"
+        if self.row.status == Status.CLOSED:
+            return "closed: a supervisor or an admin can reopen it"
+        return ""
+
+
+def draft_tickets(session: Session, numbers: Iterable[int]) -> dict[int, DraftTicket]:
+    """For each ticket number that has drafts: its row, and where a merge took it."""
+    found: dict[int, DraftTicket] = {}
+    for number in set(numbers):
+        row = ticket_row(session, number)
+        merged_into = None
+        if row is not None:
+            ticket = load_ticket(session, number)
+            if ticket.merged_into_id is not None:
+                target = session.get(Ticket, ticket.merged_into_id)
+                merged_into = target.number if target is not None else None
+        found[number] = DraftTicket(number, row, merged_into)
+    return found

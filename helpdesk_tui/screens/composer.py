@@ -13,6 +13,7 @@ then goes against the version the agent has now seen, so a later arrival asks ag
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -27,10 +28,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.desk import thread
+from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.activity import Since, Watermark, since
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.errors import Conflict, DeskError
+from helpdesk_tui.desk.errors import Conflict, DeskError, NoAddress
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.timefmt import relative
@@ -57,6 +58,14 @@ DONE: dict[DraftKind, str] = {
     "note": "Note added",
     "call": "Call logged",
 }
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a reply goes when the requester has no address; ``keep`` saves it on them."""
+
+    email: str
+    keep: bool
 
 
 def arrivals_text(news: Since, now_ago: Callable[..., str]) -> Text:
@@ -123,8 +132,11 @@ class ComposerScreen(ModalScreen[bool]):
         *,
         subject: str,
         drafts: DraftStore | None = None,
+        no_address: bool = False,
     ) -> None:
+        """``no_address``: the requester has no email address yet (asked for on send)."""
         super().__init__()
+        self.no_address = no_address
         self.number = number
         self.kind = kind
         self.mark = mark
@@ -146,7 +158,10 @@ class ComposerScreen(ModalScreen[bool]):
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
-            yield Static(Text("Drafts are kept until sent or discarded", "dim"), id="composer-hint")
+            hint = "Drafts are kept until sent or discarded"
+            if self.no_address:
+                hint = f"The requester has no email address: you will be asked on send · {hint}"
+            yield Static(Text(hint, "dim"), id="composer-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -246,7 +261,7 @@ class ComposerScreen(ModalScreen[bool]):
         self._send(self.text, self.mark)
 
     @work(thread=True, exclusive=True, group="composer-send", exit_on_error=False)
-    def _send(self, text: str, mark: Watermark) -> None:
+    def _send(self, text: str, mark: Watermark, to: Address | None = None) -> None:
         app = self.desk_app
         actor = app.actor
         with app.db.write() as session:
@@ -254,12 +269,62 @@ class ComposerScreen(ModalScreen[bool]):
             if news.arrivals:
                 self.post_message(self.Arrived(news))
                 return
-            self._save_to_ticket(session, actor, text, news.current.version)
+            self._save_to_ticket(session, actor, text, news.current.version, to)
         self.drafts.delete(self.number, self.kind)
         self.post_message(self.Sent())
 
-    def _save_to_ticket(self, session: Session, actor: Actor, text: str, version: int) -> None:
-        SENDERS[self.kind](session, actor, self.number, body=text, expected_version=version)
+    def _save_to_ticket(
+        self, session: Session, actor: Actor, text: str, version: int, to: Address | None
+    ) -> None:
+        if to is None:
+            SENDERS[self.kind](session, actor, self.number, body=text, expected_version=version)
+        elif to.keep:
+            ticket = fields.set_requester_email(
+                session, actor, self.number, to.email, expected_version=version
+            )
+            thread.reply(session, actor, self.number, body=text, expected_version=ticket.version)
+        else:
+            thread.reply(
+                session, actor, self.number, body=text, expected_version=version, to=to.email
+            )
+
+    def _ask_address(self) -> None:
+        """The requester has no address: ask for one, and whether to keep it on the contact."""
+        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
+        from helpdesk_tui.screens.pickers import PromptScreen
+
+        def typed(email: str | None) -> None:
+            if not email or not email.strip():
+                return
+            question = Text("Send this reply to ")
+            question.append_text(plain(email.strip(), "bold"))
+            question.append("?")
+
+            def chosen(answer: str | None) -> None:
+                if answer in ("keep", "once"):
+                    self._sending = True
+                    self._send(self.text, self.mark, Address(email.strip(), answer == "keep"))
+
+            self.app.push_screen(
+                ChoiceScreen(
+                    question,
+                    [
+                        Choice("s", "Save as the requester's address and send", "keep"),
+                        Choice("o", "Send only this reply there", "once"),
+                    ],
+                    cancel_label="Back to writing",
+                    id="reply-address",
+                ),
+                chosen,
+            )
+
+        self.app.push_screen(
+            PromptScreen(
+                f"#{self.number}'s requester has no email address. Send to:",
+                hint="Nothing was sent; the draft is kept",
+            ),
+            typed,
+        )
 
     def on_composer_screen_arrived(self, message: Arrived) -> None:
         from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
@@ -305,6 +370,9 @@ class ComposerScreen(ModalScreen[bool]):
             if isinstance(error, Conflict):
                 # Something landed between the check and the save: check again, show it.
                 self.action_send()
+                return
+            if isinstance(error, NoAddress):
+                self._ask_address()
                 return
         message = str(error) if isinstance(error, DeskError) else f"Not saved: {error!r}"
         self.notify(message, severity="error", markup=False, timeout=8)

@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.safe_text import clean, plain
 
-_PICKER_CSS = """
+PICKER_CSS = """
 {cls} {{ align: center middle; }}
 {cls} > #picker {{
     width: 64; max-width: 95%; height: auto; max-height: 80%;
@@ -117,7 +117,7 @@ class PickScreen(_Picker):
     (a new category, say).
     """
 
-    DEFAULT_CSS = _PICKER_CSS.format(cls="PickScreen")
+    DEFAULT_CSS = PICKER_CSS.format(cls="PickScreen")
 
     def __init__(
         self,
@@ -181,7 +181,7 @@ class PromptScreen(_Picker):
     """Ask for one line of text; Enter answers (an empty answer is allowed)."""
 
     DEFAULT_CSS = (
-        _PICKER_CSS.format(cls="PromptScreen")
+        PICKER_CSS.format(cls="PromptScreen")
         + """
     PromptScreen OptionList { display: none; }
     """
@@ -195,13 +195,23 @@ class PromptScreen(_Picker):
 Finder = Callable[[str], list[TicketRow]]
 
 
+def _ticket_label(row: TicketRow) -> Text:
+    """``#12 open Printer on fire`` and, dimmed, who asked (so a merge sees the requester)."""
+    label = Text.assemble(
+        (f"#{row.number} ", "bold"), (f"{words(row.status)} ", "dim"), plain(row.subject)
+    )
+    label.append("  ")
+    label.append_text(plain(row.requester_email or row.requester_name or "no requester", "dim"))
+    return label
+
+
 class TicketPickScreen(_Picker):
     """Find a ticket by ``#number`` or by words of its subject and messages.
 
     ``find`` runs in a worker thread (it reads the database); it is given the typed text.
     """
 
-    DEFAULT_CSS = _PICKER_CSS.format(cls="TicketPickScreen")
+    DEFAULT_CSS = PICKER_CSS.format(cls="TicketPickScreen")
 
     class Found(Message):
         def __init__(self, query: str, rows: list[TicketRow]) -> None:
@@ -235,14 +245,7 @@ class TicketPickScreen(_Picker):
         if message.query != self.query_one(Input).value.strip():
             return
         options = [
-            Option(
-                Text.assemble(
-                    (f"#{row.number} ", "bold"),
-                    (f"{words(row.status)} ", "dim"),
-                    plain(row.subject),
-                ),
-                id=str(row.number),
-            )
+            Option(_ticket_label(row), id=str(row.number))
             for row in message.rows
             if row.number != self.exclude
         ]

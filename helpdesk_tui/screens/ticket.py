@@ -38,7 +38,8 @@ from helpdesk_tui.desk.claims import take_next
 from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
-from helpdesk_tui.desk.statuses import ALLOWED
+from helpdesk_tui.desk.relations import MergePlan
+from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen
 from helpdesk_tui.desk.ticket_view import TicketView, find_tickets, load_view
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.drafts import DraftKind, DraftStore
@@ -93,6 +94,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("assign_agent", "a", "Assign", "Assign to an agent (fuzzy pick)", show=True),
     Action("assign_team", "T", "Team", "Hand to a team (fuzzy pick)"),
     Action("status", "s", "Status", "Change the status", show=True),
+    Action(
+        "reopen",
+        "O",
+        "Reopen",
+        "Reopen a closed ticket, saying why (supervisors, admins)",
+        role="supervisor",
+    ),
     Action("priority", "p", "Priority", "Change the priority"),
     Action("type", "y", "Type", "Change the type"),
     Action("category", "C", "Category", "Set or clear the category"),
@@ -164,6 +172,14 @@ class TicketScreen(DeskScreen):
             self.mark = mark
             self.replying = replying
 
+    class Planned(Message):
+        """What a merge would join came back: ask, warning when requesters differ."""
+
+        def __init__(self, plan: MergePlan, version: int) -> None:
+            super().__init__()
+            self.plan = plan
+            self.version = version
+
     class Picked(Message):
         """Lists for a picker came back from the database."""
 
@@ -172,9 +188,11 @@ class TicketScreen(DeskScreen):
             self.what = what
             self.picks = picks
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, *, compose: DraftKind | None = None) -> None:
+        """``compose`` opens the composer of that kind (a kept draft) once the ticket shows."""
         super().__init__()
         self.number = number
+        self.compose_draft = compose
         self.view: TicketView | None = None
         self.activity = Activity.VIEWING
         self.drafts = DraftStore()
@@ -235,6 +253,9 @@ class TicketScreen(DeskScreen):
         self.query_one(Thread).show(view.entries, now)
         self.query_one(HistoryLog).show(view, now)
         self.query_one(SidePanel).show(view, now)
+        if self.compose_draft is not None:
+            kind, self.compose_draft = self.compose_draft, None
+            self._start_composer(kind)
 
     def open_number(self, number: int) -> None:
         """Show another ticket in this screen (next, previous, take next, after a merge)."""
@@ -350,18 +371,38 @@ class TicketScreen(DeskScreen):
             return None
         return self.view
 
-    def _change(self, done: str, change: Change, *, version: int | None = None) -> None:
-        """Run ``change`` against the version seen (by default: the one on screen now)."""
+    def _change(
+        self,
+        done: str,
+        change: Change,
+        *,
+        version: int | None = None,
+        after: Callable[[], object] | None = None,
+    ) -> None:
+        """Run ``change`` against the version seen (by default: the one on screen now).
+
+        ``after`` runs once the change has committed (never when it was refused).
+        """
         view = self._seen()
         if view is None:
             return
-        self._write(self.number, view.row.version if version is None else version, done, change)
+        seen = view.row.version if version is None else version
+        self._write(self.number, seen, done, change, after)
 
     @work(thread=True, group="ticket-write", exit_on_error=False)
-    def _write(self, number: int, version: int, done: str, change: Change) -> None:
+    def _write(
+        self,
+        number: int,
+        version: int,
+        done: str,
+        change: Change,
+        after: Callable[[], object] | None = None,
+    ) -> None:
         app = self.desk_app
         with app.db.write() as session:
             result = change(session, app.actor, number, version)
+        if after is not None:
+            after()
         open_number = result if isinstance(result, int) and result != number else None
         self.post_message(self.Done(number, done, open_number))
 
@@ -457,11 +498,65 @@ class TicketScreen(DeskScreen):
         current = Status(view.row.status)
         allowed = [s for s in Status if s in ALLOWED[current]]
         if not allowed:
-            self.notify(f"#{self.number} is {words(current.value)}; its status no longer changes")
+            if current is Status.CLOSED and may_reopen(self.desk_app.actor):
+                self.action_reopen()
+            else:
+                self.notify(
+                    f"#{self.number} is {words(current.value)}; "
+                    "a supervisor or an admin can reopen it",
+                    markup=False,
+                )
             return
-        picks = [Pick(s.value, words(s.value)) for s in allowed]
+        picks = [
+            Pick(s.value, words(s.value), "asks first" if asks_before(s) else "") for s in allowed
+        ]
         title = f"Status of #{self.number} (now {words(current.value)})"
         self._field_pick("status", title, picks)
+
+    def action_reopen(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        if view.row.status != Status.CLOSED:
+            self.notify(f"#{self.number} is not closed", timeout=3)
+            return
+        if not may_reopen(self.desk_app.actor):
+            self.notify(
+                f"Only a supervisor or an admin can reopen #{self.number}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        version = view.row.version
+        self._pick_then(
+            PromptScreen(
+                f"Reopen #{self.number}: why?", hint="The reason is kept in the ticket's history"
+            ),
+            lambda reason: self._change(
+                f"#{self.number} reopened",
+                lambda s, a, n, v: fields.reopen(s, a, n, reason=reason, expected_version=v),
+                version=version,
+            ),
+        )
+
+    def _ask_to_close(self, apply: Callable[[], None]) -> None:
+        """Closing is final for an agent: say so (and that drafts are kept), then ``apply``."""
+        kept = self.drafts.kinds_with_drafts(self.number)
+        question = Text(
+            f"Close #{self.number}? A closed ticket takes no replies; "
+            "only a supervisor or an admin can reopen it."
+        )
+        if kept:
+            verb = "drafts are" if len(kept) > 1 else "draft is"
+            question.append(f"\nYour {' and '.join(kept)} {verb} kept (ctrl+p, Drafts).")
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                apply()
+
+        self.app.push_screen(
+            ChoiceScreen(question, [Choice("y", "Close it", "yes")], id="confirm-close"), answered
+        )
 
     def action_priority(self) -> None:
         picks = [Pick(p.value, p.value) for p in reversed(Priority)]
@@ -482,14 +577,21 @@ class TicketScreen(DeskScreen):
         }
         setter, version = setters[field], view.row.version
         current = getattr(view.row, field)
-        self._pick_then(
-            PickScreen(title, picks, current=current),
-            lambda value: self._change(
+
+        def apply(value: str) -> None:
+            self._change(
                 f"#{self.number} {field}: {words(value)}",
                 lambda s, a, n, v: setter(s, a, n, value, expected_version=v),
                 version=version,
-            ),
-        )
+            )
+
+        def picked(value: str) -> None:
+            if field == "status" and asks_before(Status(value)):
+                self._ask_to_close(lambda: apply(value))
+            else:
+                apply(value)
+
+        self._pick_then(PickScreen(title, picks, current=current), picked)
 
     def action_category(self) -> None:
         view = self._seen()
@@ -555,26 +657,59 @@ class TicketScreen(DeskScreen):
         if view is None:
             return
         version = view.row.version
-
-        def picked(target: str) -> None:
-            other = int(target)
-            question = Text(f"Merge #{self.number} into #{other}? #{self.number} will be closed.")
-
-            def answered(answer: str | None) -> None:
-                if answer == "yes":
-                    self._change(
-                        f"#{self.number} merged into #{other}",
-                        lambda s, a, n, v: (
-                            relations.merge(s, a, n, other, expected_version=v).number
-                        ),
-                        version=version,
-                    )
-
-            self.app.push_screen(confirm(question, yes="Merge"), answered)
-
         self._pick_then(
             TicketPickScreen(f"Merge #{self.number} into", self._finder(), exclude=self.number),
-            picked,
+            lambda target: self._plan_merge(self.number, int(target), version),
+        )
+
+    @work(thread=True, group="ticket-picks", exit_on_error=False)
+    def _plan_merge(self, number: int, other: int, version: int) -> None:
+        with self.desk_app.db.read() as session:
+            plan = relations.merge_plan(session, number, other)
+        self.post_message(self.Planned(plan, version))
+
+    def on_ticket_screen_planned(self, message: Planned) -> None:
+        plan = message.plan
+        if plan.source != self.number:
+            return
+        question = Text(f"Merge #{plan.source} into #{plan.target}? #{plan.source} will be closed.")
+        details = None
+        if plan.different_requesters:
+            question = Text(f"#{plan.source} and #{plan.target} have different requesters.")
+            details = Text.assemble(
+                (f"#{plan.source} ", "bold"),
+                "is from ",
+                plain(plan.source_requester),
+                "\n",
+                (f"#{plan.target} ", "bold"),
+                "is from ",
+                plain(plan.target_requester),
+                "\n\nMerging puts both conversations in one ticket, and replies go to "
+                f"#{plan.target}'s requester. #{plan.source} will be closed.",
+            )
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self._change(
+                    f"#{plan.source} merged into #{plan.target}",
+                    lambda s, a, n, v: (
+                        relations.merge(
+                            s,
+                            a,
+                            n,
+                            plan.target,
+                            expected_version=v,
+                            different_requesters=plan.different_requesters,
+                        ).number
+                    ),
+                    version=message.version,
+                    after=lambda: self.drafts.move(plan.source, plan.target),
+                )
+
+        yes = "Merge anyway" if plan.different_requesters else "Merge"
+        self.app.push_screen(
+            ChoiceScreen(question, [Choice("y", yes, "yes")], details=details, id="confirm-merge"),
+            answered,
         )
 
     def action_link(self) -> None:
@@ -749,6 +884,7 @@ class TicketScreen(DeskScreen):
 
     def _open_composer(self, kind: DraftKind, mark: Watermark) -> None:
         subject = self.view.row.subject if self.view is not None else ""
+        no_address = kind == "reply" and self.view is not None and not self.view.row.requester_email
 
         def closed(sent: bool | None) -> None:
             self._set_activity(Activity.VIEWING)
@@ -759,7 +895,15 @@ class TicketScreen(DeskScreen):
 
         self._set_activity(Activity.REPLYING)
         self.app.push_screen(
-            ComposerScreen(mark.number, kind, mark, subject=subject, drafts=self.drafts), closed
+            ComposerScreen(
+                mark.number,
+                kind,
+                mark,
+                subject=subject,
+                drafts=self.drafts,
+                no_address=no_address,
+            ),
+            closed,
         )
 
     # -- the palette --------------------------------------------------------------------------

@@ -240,7 +240,7 @@ async def test_pickers_word_statuses_and_agents_as_the_rest_of_the_ui(
         await open_ticket(pilot, printer)
         await pilot.press("M", *f"#{laptop}")
         await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
-        assert _options(app) == [f"#{laptop} in progress Laptop will not boot"]
+        assert _options(app) == [f"#{laptop} in progress Laptop will not boot  ann@example.com"]
 
 
 async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data: DeskData) -> None:

@@ -32,6 +32,8 @@ for _command in (
     thread.call,
     fields.assign,
     fields.status,
+    fields.reopen,
+    fields.requester,
     fields.priority,
     fields.type_,
     fields.category,

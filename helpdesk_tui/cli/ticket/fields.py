@@ -16,11 +16,13 @@ from helpdesk_tui.cli.ticket.batch import (
     numbers_argument,
     run_each,
 )
+from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.queries import TicketRow
-from helpdesk_tui.desk.statuses import parse_status
+from helpdesk_tui.desk.statuses import asks_before, parse_status, require_reopener
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.storage.models import Ticket
 
 Setter = Callable[..., Ticket]
@@ -63,7 +65,121 @@ def _field_command(
     return command
 
 
-status = _field_command("status", fields.set_status, parse_status, lambda r: r.status)
+yes_option = click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
+
+
+def confirm_closing(numbers: tuple[str, ...]) -> None:
+    """Closing is final for an agent: ask, naming any reply draft that stays behind."""
+    tokens = number_tokens(numbers) if "-" not in numbers else []
+    closing = [int(t.lstrip("#")) for t in tokens if t.lstrip("#").isdigit()]
+    store = DraftStore()
+    drafts = [f"#{number}" for number in closing if store.kinds_with_drafts(number)]
+    kept = f" Your drafts on {', '.join(drafts)} are kept (helpdesk drafts)." if drafts else ""
+    listed = ", ".join(f"#{number}" for number in closing)
+    ask_first(
+        f"Close {listed}? A closed ticket takes no replies; only a supervisor or an admin "
+        f"can reopen it.{kept}",
+        numbers=numbers,
+        refusal="closing needs confirmation and there is no terminal to ask on; "
+        "pass --yes to close anyway",
+    )
+
+
+@click.command()
+@numbers_argument
+@click.argument("value")
+@yes_option
+@expect_version_option
+@json_option
+@pass_runtime
+def status(
+    runtime: Runtime,
+    numbers: tuple[str, ...],
+    value: str,
+    yes: bool,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Set the status of tickets (`-` reads their numbers from stdin).
+
+    Closing asks first (--yes does not): only a supervisor or an admin can reopen.
+    """
+    if asks_before(parse_status(value)) and not yes:
+        confirm_closing(numbers)
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        fields.set_status(session, actor, number, value, expected_version=expect_version)
+        return number
+
+    run_each(
+        runtime,
+        numbers,
+        act,
+        as_json=as_json,
+        expected_version=expect_version,
+        describe=lambda row: f"#{row.number} status {line(row.status)}",
+    )
+
+
+@click.command()
+@numbers_argument
+@click.option("--reason", required=True, help="Why it opens again (kept in the history).")
+@expect_version_option
+@json_option
+@pass_runtime
+def reopen(
+    runtime: Runtime,
+    numbers: tuple[str, ...],
+    reason: str,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Open closed tickets again (supervisors and admins), saying why."""
+    require_reopener(runtime.actor())  # one line, not one per ticket
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        fields.reopen(session, actor, number, reason=reason, expected_version=expect_version)
+        return number
+
+    run_each(
+        runtime,
+        numbers,
+        act,
+        as_json=as_json,
+        expected_version=expect_version,
+        describe=lambda row: f"#{row.number} reopened: status {line(row.status)}",
+    )
+
+
+@click.command()
+@numbers_argument
+@click.option("--email", required=True, metavar="ADDRESS", help="The requester's address.")
+@expect_version_option
+@json_option
+@pass_runtime
+def requester(
+    runtime: Runtime,
+    numbers: tuple[str, ...],
+    email: str,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Give the requester of tickets an email address, so replies reach them."""
+
+    def act(session: Session, actor: Actor, number: int) -> int:
+        fields.set_requester_email(session, actor, number, email, expected_version=expect_version)
+        return number
+
+    run_each(
+        runtime,
+        numbers,
+        act,
+        as_json=as_json,
+        expected_version=expect_version,
+        describe=lambda row: f"#{row.number} requester {line(row.requester_email)}",
+    )
+
+
 priority = _field_command("priority", fields.set_priority, parse_priority, lambda r: r.priority)
 type_ = _field_command("type", fields.set_type, parse_type, lambda r: r.type)
 category = _field_command("category", fields.set_category, str, lambda r: r.category)

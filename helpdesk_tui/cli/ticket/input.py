@@ -31,6 +31,11 @@ def numbers_use_stdin(values: Iterable[str]) -> bool:
     return STDIN in values
 
 
+def body_from_editor(body: str | None, *, edit: bool) -> bool:
+    """Whether :func:`read_body` takes the text from ``$EDITOR`` (a person typed it)."""
+    return body is None and (edit or sys.stdin.isatty())
+
+
 def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str) -> str:
     """The text of a message: ``--body``, else stdin when piped, else ``$EDITOR``.
 
@@ -40,7 +45,7 @@ def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str) -> s
     if body is not None:
         return body
     stdin = sys.stdin
-    if not edit and not stdin.isatty():
+    if not body_from_editor(body, edit=edit):
         if not stdin_free:
             raise CliError(f"ticket numbers come from stdin; give the {what} with --body")
         return stdin.read()
@@ -49,3 +54,14 @@ def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str) -> s
     if text is None:
         raise CliError(f"the {what} was not saved in the editor; nothing was saved")
     return text.split(hint)[0].rstrip()
+
+
+def ask_first(question: str, *, numbers: Iterable[str], refusal: str) -> None:
+    """Ask a person to confirm (``y`` goes ahead, anything else aborts).
+
+    With nobody to ask — stdin is not a terminal, or it carries the ticket numbers — the
+    command stops with ``refusal``: one line that says to pass ``--yes``.
+    """
+    if numbers_use_stdin(numbers) or not sys.stdin.isatty():
+        raise CliError(refusal)
+    click.confirm(question, abort=True)

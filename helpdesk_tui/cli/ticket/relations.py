@@ -6,6 +6,7 @@ import click
 from sqlmodel import Session
 
 from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.output import line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import (
     expect_version_option,
@@ -13,16 +14,20 @@ from helpdesk_tui.cli.ticket.batch import (
     numbers_argument,
     run_each,
 )
-from helpdesk_tui.cli.ticket.input import number_tokens
+from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk import relations
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.ticket_view import draft_tickets
 from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.storage.models import Role
 
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...|-")
 @click.argument("target", metavar="INTO_TARGET")
+@click.option("--yes", is_flag=True, help="Merge different requesters' tickets without asking.")
 @expect_version_option
 @json_option
 @pass_runtime
@@ -30,24 +35,86 @@ def merge(
     runtime: Runtime,
     sources: tuple[str, ...],
     target: str,
+    yes: bool,
     expect_version: int | None,
     as_json: bool,
 ) -> None:
-    """Merge tickets into INTO_TARGET: their thread moves there and they close."""
+    """Merge tickets into INTO_TARGET: their thread moves there and they close.
+
+    When a ticket's requester is not INTO_TARGET's, it asks first (--yes does not).
+    """
     into = parse_number(target)
+    tokens = number_tokens(sources)
+    confirmed = _confirm_requesters(runtime, tokens, into, sources) if not yes else None
 
     def act(session: Session, actor: Actor, number: int) -> int:
-        merged = relations.merge(session, actor, number, into, expected_version=expect_version)
+        merged = relations.merge(
+            session,
+            actor,
+            number,
+            into,
+            expected_version=expect_version,
+            different_requesters=confirmed is None or number in confirmed,
+        )
         return merged.number
 
-    run_each(
-        runtime,
-        sources,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: f"merged into #{row.number} (version {row.version})",
+    try:
+        run_each(
+            runtime,
+            tokens,
+            act,
+            as_json=as_json,
+            expected_version=expect_version,
+            describe=lambda row: f"merged into #{row.number} (version {row.version})",
+        )
+    finally:
+        _drafts_follow(runtime, tokens, into)
+
+
+def _drafts_follow(runtime: Runtime, tokens: list[str], into: int) -> None:
+    """Your drafts on tickets now merged into ``into`` move there (as in the terminal UI)."""
+    store = DraftStore()
+    numbers = [int(t.lstrip("#")) for t in tokens if t.lstrip("#").isdigit()]
+    with_drafts = [number for number in numbers if store.kinds_with_drafts(number)]
+    if not with_drafts:
+        return
+    with runtime.database().read() as session:
+        tickets = draft_tickets(session, with_drafts)
+    for number in with_drafts:
+        if tickets[number].merged_into == into:
+            for kind in store.move(number, into):
+                click.echo(f"your {kind} draft on #{number} moved to #{into}", err=True)
+
+
+def _confirm_requesters(
+    runtime: Runtime, tokens: list[str], into: int, sources: tuple[str, ...]
+) -> set[int]:
+    """Warn about each merge that joins two requesters and ask once; the ones agreed to.
+
+    A ticket that cannot be read here is left to the merge itself to report.
+    """
+    warnings: dict[int, str] = {}
+    with runtime.database().read() as session:
+        for token in tokens:
+            try:
+                number = parse_number(token)
+                plan = relations.merge_plan(session, number, into)
+            except DeskError:
+                continue
+            if plan.different_requesters:
+                warnings[number] = plan.warning
+    if not warnings:
+        return set()
+    for warning in warnings.values():
+        click.echo(f"warning: {line(warning)}", err=True)
+    listed = ", ".join(f"#{number}" for number in warnings)
+    ask_first(
+        f"Merge {listed} into #{into} anyway?",
+        numbers=sources,
+        refusal="these tickets have different requesters and there is no terminal to ask on; "
+        "nothing was merged — pass --yes to merge anyway",
     )
+    return set(warnings)
 
 
 @click.command()

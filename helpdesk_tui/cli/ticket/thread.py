@@ -13,10 +13,13 @@ from helpdesk_tui.cli.ticket.batch import (
     numbers_argument,
     run_each,
 )
-from helpdesk_tui.cli.ticket.input import numbers_use_stdin, read_body
+from helpdesk_tui.cli.ticket.fields import confirm_closing
+from helpdesk_tui.cli.ticket.input import body_from_editor, numbers_use_stdin, read_body
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.statuses import parse_status
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.statuses import asks_before, parse_status
+from helpdesk_tui.drafts import DraftStore
 
 body_option = click.option("--body", default=None, help="The text (else stdin, else $EDITOR).")
 edit_option = click.option("--edit", is_flag=True, help="Write the text in $EDITOR.")
@@ -34,7 +37,14 @@ def _body(body: str | None, edit: bool, numbers: tuple[str, ...], what: str) -> 
 @body_option
 @edit_option
 @click.option("--cc", multiple=True, metavar="EMAIL", help="Copy the reply to EMAIL; repeatable.")
+@click.option(
+    "--to",
+    metavar="EMAIL",
+    default=None,
+    help="Send this reply to EMAIL instead of the requester (say, one without an address).",
+)
 @click.option("--status", "status_after", default=None, help="Set this status with the reply.")
+@click.option("--yes", is_flag=True, help="With --status closed: close without asking.")
 @expect_version_option
 @json_option
 @pass_runtime
@@ -44,24 +54,40 @@ def reply(
     body: str | None,
     edit: bool,
     cc: tuple[str, ...],
+    to: str | None,
     status_after: str | None,
+    yes: bool,
     expect_version: int | None,
     as_json: bool,
 ) -> None:
-    """Answer the customer; the email goes out through the outbox."""
-    text = _body(body, edit, numbers, "reply")
+    """Answer the customer; the email goes out through the outbox.
+
+    A requester without an email address gets nothing: give one with
+    `helpdesk ticket requester NUMBER --email ADDRESS`, or send this reply with --to.
+    """
     status = parse_status(status_after) if status_after else None
+    if status is not None and asks_before(status) and not yes:
+        confirm_closing(numbers)
+    text = _body(body, edit, numbers, "reply")
+    typed = body_from_editor(body, edit=edit)
 
     def act(session: Session, actor: Actor, number: int) -> int:
-        thread.reply(
-            session,
-            actor,
-            number,
-            body=text,
-            cc=cc,
-            status_after=status,
-            expected_version=expect_version,
-        )
+        try:
+            thread.reply(
+                session,
+                actor,
+                number,
+                body=text,
+                cc=cc,
+                to=to,
+                status_after=status,
+                expected_version=expect_version,
+            )
+        except DeskError:
+            if typed:  # what was written in the editor is not lost: `helpdesk drafts`
+                DraftStore().save(number, "reply", text)
+                click.echo(f"note: your reply is kept as a draft on #{number}", err=True)
+            raise
         return number
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)

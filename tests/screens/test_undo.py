@@ -1,0 +1,276 @@
+"""Closing asks, supervisors reopen, merges across requesters warn, a reply with no address
+asks for one, drafts are listed and reopened: the terminal UI side."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlmodel import select
+from textual.widgets import OptionList, Static, TextArea
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk import fields
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.confirm import ChoiceScreen
+from helpdesk_tui.screens.drafts import DraftsScreen
+from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.models import Event, Outbox
+from tests.screens.conftest import FROZEN_NOW, DeskData
+from tests.screens.ticket_helpers import notifications, open_ticket, settle, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+
+def _status(desk: DeskData, number: int) -> str:
+    with desk.db.read() as s:
+        return ticket_detail(s, number).row.status
+
+
+def _question(app: HelpdeskApp) -> str:
+    return str(app.screen.query_one("#question", Static).render())
+
+
+def _options(app: HelpdeskApp) -> list[str]:
+    """The picker's lines (none while it is still being composed)."""
+    if not app.screen.query(OptionList):
+        return []
+    options = app.screen.query_one(OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+def close(desk: DeskData, number: int) -> None:
+    with desk.db.write() as s:
+        fields.set_status(s, desk.ada, number, "closed")
+
+
+def no_address_ticket(desk: DeskData) -> int:
+    with desk.db.write() as s:
+        return create_ticket(s, desk.ada, subject="Phoned in: screen flickers", body="").number
+
+
+async def test_closing_from_the_status_picker_asks_and_keeps_the_draft(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["vpn"]
+    DraftStore().save(number, "reply", "Dear Ben,")
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert any(o.startswith("closed") and "asks first" in o for o in _options(app))
+        await pilot.press(*"closed", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert app.screen.id == "confirm-close"
+        assert "only a supervisor or an admin can reopen" in _question(app)
+        assert "reply draft is kept" in _question(app)
+        await pilot.press("escape")  # the safe answer
+        await settle(pilot)
+        assert _status(desk_data, number) == "new"
+        await pilot.press("s", *"closed", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.status == "closed")
+    assert DraftStore().load(number, "reply") == "Dear Ben,"
+
+
+async def test_an_admin_reopens_with_a_reason(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["vpn"]
+    close(desk_data, number)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("s")  # on a closed ticket, the status key offers to reopen
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        title = str(app.screen.query_one("#picker-title", Static).render())
+        assert title == f"Reopen #{number}: why?"
+        await pilot.press(*"customer still cannot connect", "enter")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.status == "open")
+        await settle(pilot)
+        assert f"#{number} reopened" in notifications(app)
+    with desk_data.db.read() as s:
+        event = s.exec(select(Event).where(Event.kind == "reopened")).one()
+    assert (event.actor, event.new_value) == ("ada", "customer still cannot connect")
+
+
+async def test_an_agent_cannot_reopen_and_the_palette_does_not_offer_it(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["vpn"]
+    close(desk_data, number)
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, number)
+        assert not any(title.endswith("Reopen") for title, _, _ in screen.palette_commands())
+        await pilot.press("O")
+        await settle(pilot)
+        assert f"Only a supervisor or an admin can reopen #{number}" in notifications(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert any("a supervisor or an admin can reopen it" in n for n in notifications(app))
+    assert _status(desk_data, number) == "closed"
+
+
+async def test_merging_different_requesters_warns_naming_both(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    source, target = desk_data.numbers["vpn"], desk_data.numbers["printer"]
+    DraftStore().save(source, "reply", "Dear Ben,")
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_ticket(pilot, source)
+        await pilot.press("M", *f"#{target}")
+        await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
+        assert _options(app) == [f"#{target} open Printer on fire  ann@example.com"]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert app.screen.id == "confirm-merge"
+        assert "different requesters" in _question(app)
+        details = str(app.screen.query_one("#details Static", Static).render())
+        assert "Ben Baker <ben@example.com>" in details
+        assert "Ann Archer <ann@example.com>" in details
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _status(desk_data, source) == "new"
+        await pilot.press("M", *f"#{target}")
+        await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: screen.number == target and screen.view is not None)
+    with desk_data.db.read() as s:
+        assert ticket_detail(s, source).merged_into == target
+    assert DraftStore().load(target, "reply") == "Dear Ben,"  # the draft followed the merge
+    assert DraftStore().kinds_with_drafts(source) == []
+
+
+async def test_merging_the_same_requester_asks_the_plain_question(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    source, target = desk_data.numbers["laptop"], desk_data.numbers["printer"]  # both Ann's
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, source)
+        await pilot.press("M", *f"#{target}")
+        await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert _question(app) == f"Merge #{source} into #{target}? #{source} will be closed."
+
+
+async def _reply_without_address(pilot, number: int) -> None:  # type: ignore[no-untyped-def]
+    await open_ticket(pilot, number)
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    hint = str(pilot.app.screen.query_one("#composer-hint", Static).render())
+    assert hint.startswith("The requester has no email address: you will be asked on send")
+    await pilot.press(*"Fixed", "ctrl+r")
+    await until(pilot, lambda: isinstance(pilot.app.screen, PromptScreen))
+
+
+async def test_a_reply_with_no_address_asks_for_one_and_saves_it(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = no_address_ticket(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _reply_without_address(pilot, number)
+        assert not any("queued" in n for n in notifications(app))
+        assert DraftStore().load(number, "reply") in ("", "Fixed")  # autosave may not have run
+        await pilot.press(*"Fay@Example.com", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert app.screen.id == "reply-address"
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await settle(pilot)
+        assert f"Reply queued to send on #{number}" in notifications(app)
+    with desk_data.db.read() as s:
+        assert s.exec(select(Outbox.to_addresses)).all() == ["fay@example.com"]
+        assert ticket_detail(s, number).row.requester_email == "fay@example.com"
+
+
+async def test_a_reply_with_no_address_can_go_to_one_address_once(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = no_address_ticket(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _reply_without_address(pilot, number)
+        await pilot.press(*"desk@example.org", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+    with desk_data.db.read() as s:
+        assert s.exec(select(Outbox.to_addresses)).all() == ["desk@example.org"]
+        assert ticket_detail(s, number).row.requester_email is None
+
+
+async def test_a_reply_with_no_address_cancelled_keeps_the_composer(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = no_address_ticket(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _reply_without_address(pilot, number)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        assert app.screen.query_one(TextArea).text == "Fixed"
+    with desk_data.db.read() as s:
+        assert s.exec(select(Outbox)).all() == []
+
+
+def saved_drafts(desk: DeskData) -> tuple[int, int]:
+    """A reply draft on the laptop ticket and a note draft on a closed one, at set times."""
+    laptop, thanks = desk.numbers["laptop"], desk.numbers["thanks"]
+    close(desk, thanks)
+    store = DraftStore()
+    store.save(laptop, "reply", "Dear Ann,\nplease hold the power button.")
+    store.save(thanks, "note", "Customer happy.")
+    for number, kind, minutes in ((laptop, "reply", 3), (thanks, "note", 50)):
+        moment = (FROZEN_NOW - timedelta(minutes=minutes)).timestamp()
+        os.utime(store.path(number, kind), (moment, moment))
+    return laptop, thanks
+
+
+async def test_drafts_are_listed_and_one_opens_in_its_composer(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    laptop, _closed = saved_drafts(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_drafts()
+        await until(pilot, lambda: isinstance(app.screen, DraftsScreen) and bool(_options(app)))
+        options = _options(app)
+        assert options[0].startswith(f"#{laptop} reply: Laptop will not boot")
+        assert "3 min ago" in options[0] and "Dear Ann," in options[0]
+        assert "closed: a supervisor or an admin can reopen it" in options[1]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        assert app.screen.query_one(TextArea).text == "Dear Ann,\nplease hold the power button."
+        assert isinstance(app.screen_stack[-2], TicketScreen)
+        assert app.screen_stack[-2].number == laptop
+
+
+async def test_drafts_are_in_the_palette_and_say_when_there_are_none(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Drafts" in titles
+        app.action_drafts()
+        await until(pilot, lambda: isinstance(app.screen, DraftsScreen))
+        await settle(pilot)
+        hint = str(app.screen.query_one("#picker-hint", Static).render())
+        assert hint.startswith("You have no drafts")
