@@ -13,6 +13,7 @@ import click
 from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.streams import raw_stdout
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import utcnow
@@ -260,7 +261,7 @@ def _result_line(result: Any) -> str:
 
 
 def _write_raw(content: bytes) -> None:
-    stream = sys.stdout.buffer
+    stream = raw_stdout()
     if stream.isatty():
         raise CliError("refusing to write raw mail to a terminal; redirect it to a file")
     stream.write(content)
