@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.values import parse_address, text_value
 from helpdesk_tui.storage.models import Contact, Organization
 
 
 def normalize_email(address: str) -> str:
-    address = address.strip().lower()
-    if "@" not in address or address.startswith("@") or address.endswith("@") or " " in address:
-        raise InvalidValue(f"not an email address: {address!r}")
-    return address
+    return parse_address(address)
 
 
 def find_or_create_contact(session: Session, email: str, name: str = "") -> Contact:
     email = normalize_email(email)
+    name = " ".join(text_value(name, "contact's name", single_line=True).split())
     contact = session.exec(select(Contact).where(Contact.email == email)).first()
     if contact is not None:
         if name and not contact.name:

@@ -20,7 +20,7 @@ from helpdesk_tui.desk.statuses import parse_status
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.thread import change_status
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.desk.values import MAX_TIER, parse_priority, parse_tier, parse_type
+from helpdesk_tui.desk.values import MAX_TIER, parse_priority, parse_tier, parse_type, text_value
 from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Status, Team, Ticket
 
 
@@ -128,7 +128,8 @@ def set_category(
     *,
     expected_version: int | None = None,
 ) -> Ticket:
-    value = " ".join((category or "").split())[:100] or None
+    text = text_value(category or "", "category", single_line=True)
+    value = " ".join(text.split())[:100] or None
     with _changing(session, actor, number, expected_version) as change:
         change.set("category", value)
     return change.ticket

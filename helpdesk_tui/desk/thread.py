@@ -12,6 +12,7 @@ from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue
 from helpdesk_tui.desk.outbox import queue_mail
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_transition
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, create_ticket, load_ticket
+from helpdesk_tui.desk.values import parse_address
 from helpdesk_tui.storage.models import (
     Channel,
     Contact,
@@ -153,6 +154,7 @@ def reply(
 ) -> Message:
     """An agent's answer to the customer; its email is queued in this same transaction."""
     _require_body(body, "reply")
+    cc = [parse_address(address, "address to copy (--cc)") for address in cc]
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)
     if ticket.status == Status.CLOSED:

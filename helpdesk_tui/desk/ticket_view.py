@@ -26,6 +26,7 @@ from helpdesk_tui.desk.queries import (
 )
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage.models import Contact, Message, MessageKind, Organization
 
 OTHER_TICKETS_SHOWN = 5
@@ -117,7 +118,8 @@ def find_tickets(session: Session, query: str, *, limit: int = 20) -> list[Ticke
     messages; with no query, the most recently updated open tickets."""
     query = query.strip()
     if query.lstrip("#").isdigit():
-        row = ticket_row(session, int(query.lstrip("#")))
+        number = number_in(query)
+        row = ticket_row(session, number) if number is not None else None
         return [row] if row is not None else []
     spec = QueueQuery(text=query) if query else QueueQuery(TicketFilter(open_only=True))
     return first_page(session, spec, limit).rows

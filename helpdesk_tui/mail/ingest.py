@@ -148,7 +148,11 @@ def read_message(raw: bytes, source: Source | None, config: IngestConfig) -> Rea
     """Hash and parse one message; needs no database, so it may run in another thread."""
     sha = hashlib.sha256(raw).hexdigest()
     try:
-        parsed = parse_message(raw, max_attachment_bytes=config.max_attachment_bytes)
+        parsed = parse_message(
+            raw,
+            max_attachment_bytes=config.max_attachment_bytes,
+            max_body_bytes=config.max_body_bytes,
+        )
     except ParseError as error:
         return ReadMessage(
             raw, sha, source, None, f"cannot be parsed: {error.reason}", f"sha256:{sha}"

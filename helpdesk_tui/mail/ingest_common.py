@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import Noise, classify
@@ -38,6 +39,7 @@ class IngestConfig:
     blocked: tuple[str, ...]
     max_attachment_bytes: int
     signer: MessageIdSigner
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     desk_name: str = "Helpdesk"
     ack_enabled: bool = True
     ack_subject: str = "[#{number}] Received: {subject}"
@@ -51,6 +53,7 @@ class IngestConfig:
             own_addresses=frozenset(mail.addresses),
             blocked=tuple(mail.blocked),
             max_attachment_bytes=mail.max_attachment_bytes,
+            max_body_bytes=mail.max_body_bytes,
             signer=MessageIdSigner(mail.message_id_secret.get_secret_value(), domain),
             desk_name=desk_name,
             ack_enabled=mail.ack_enabled,

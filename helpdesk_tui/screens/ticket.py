@@ -326,6 +326,9 @@ class TicketScreen(DeskScreen):
             self._ask_overwrite(error.path)
         elif isinstance(error, DeskError) and group != "ticket-load":
             self.notify(str(error), title="Not done", severity="error", timeout=8, markup=False)
+        elif isinstance(error, DeskError):
+            self.query_one(TicketHeader).show_problem(self.number, str(error))
+            return  # and DeskScreen reports it too
         else:
             return
         event.prevent_default()
