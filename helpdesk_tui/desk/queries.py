@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.errors import InvalidValue
@@ -305,16 +305,21 @@ class TicketDetail:
         }
 
 
-def ticket_detail(session: Session, number: int) -> TicketDetail:
+def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> TicketDetail:
+    """The ticket in full; without ``bodies`` the messages' text is not read (a screen reads
+    its first part with :func:`~helpdesk_tui.desk.ticket_view.load_view`)."""
     ticket = load_ticket(session, number)
     assert ticket.id is not None
     row = ticket_row(session, number)
     assert row is not None
-    messages = session.exec(
+    statement = (
         select(Message)
         .where(Message.ticket_id == ticket.id)
         .order_by(col(Message.created_at), col(Message.id))
-    ).all()
+    )
+    if not bodies:
+        statement = statement.options(defer(Message.body), defer(Message.body_html))  # type: ignore[arg-type]
+    messages = session.exec(statement).all()
     events = session.exec(
         select(Event).where(Event.ticket_id == ticket.id).order_by(col(Event.id))
     ).all()

@@ -2,13 +2,20 @@
 
 A read-only composition of the other desk reads, done in one session so the screen gets a
 consistent picture (and a ``Watermark`` of exactly what it showed).
+
+Message text is read in parts: the first :data:`FIRST_PART` characters of each message
+with the view (the database cuts them, so a 100 MB message costs no more to open than a
+short one), the rest :data:`NEXT_PART` characters at a time with :func:`more_text` when
+the agent asks for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from helpdesk_tui.desk.activity import Watermark
@@ -29,6 +36,10 @@ from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage.models import Contact, Message, MessageKind, Organization
 
+FIRST_PART = 20_000
+"""Characters of each message read with the view: several screenfuls, quick to draw."""
+NEXT_PART = 100_000
+"""Characters read each time the agent asks for more of a long message."""
 OTHER_TICKETS_SHOWN = 5
 QUIET_EVENTS = frozenset({"created", "customer_message", "reply", "note", "phone_call"})
 """Events the thread does not repeat as system lines: their messages show them."""
@@ -46,6 +57,15 @@ class Entry:
     attachments: list[AttachmentInfo] = field(default_factory=list)
     delivery: Delivery | None = None
     """How the email of an agent's reply went (queued, sent, failed with the reason)."""
+    message_id: int | None = None
+    length: int = 0
+    """Characters in a message's whole text: more than ``len(body)`` while only a part is
+    read (0 for system lines, which are always whole)."""
+
+    @property
+    def more(self) -> int:
+        """Characters of the text not read yet."""
+        return max(self.length - len(self.body), 0)
 
 
 @dataclass(frozen=True)
@@ -62,9 +82,33 @@ class TicketView:
         return self.detail.row
 
 
+def _first_parts(session: Session, ticket_id: int) -> dict[int, tuple[str, int]]:
+    """Each message's first part and whole length, cut by the database."""
+    rows = session.execute(
+        sa_select(
+            Message.id, func.substr(Message.body, 1, FIRST_PART), func.length(Message.body)
+        ).where(Message.ticket_id == ticket_id)  # type: ignore[arg-type]
+    )
+    return {int(mid): (part or "", int(length or 0)) for mid, part, length in rows}
+
+
+def more_text(session: Session, entry: Entry) -> Entry:
+    """``entry`` with the next part of its text read (the whole text when little is left)."""
+    if entry.message_id is None or not entry.more:
+        return entry
+    part = session.execute(
+        sa_select(func.substr(Message.body, len(entry.body) + 1, NEXT_PART)).where(
+            Message.id == entry.message_id  # type: ignore[arg-type]
+        )
+    ).scalar_one_or_none()
+    return replace(entry, body=entry.body + (part or ""))
+
+
 def load_view(session: Session, number: int) -> TicketView:
-    detail = ticket_detail(session, number)
+    detail = ticket_detail(session, number, bodies=False)
     ticket = load_ticket(session, number)
+    assert ticket.id is not None
+    parts = _first_parts(session, ticket.id)
     logins = {agent.id: agent.login for agent, _teams in list_agents(session)}
     attachments = list_attachments(session, number)
     sent = deliveries(session, ticket.id or 0)
@@ -76,10 +120,12 @@ def load_view(session: Session, number: int) -> TicketView:
             kind=message.kind,
             author=_author(session, message, logins),
             at=message.created_at,
-            body=message.body,
+            body=parts.get(message.id or 0, ("", 0))[0],
             channel=message.channel,
             attachments=by_message.get(message.id or 0, []),
             delivery=sent.get(message.id or 0),
+            message_id=message.id,
+            length=parts.get(message.id or 0, ("", 0))[1],
         )
         for message in detail.messages
     ]
