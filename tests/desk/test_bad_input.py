@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent, add_team, ensure_team
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import find_tickets
@@ -145,3 +146,15 @@ def test_the_largest_ticket_number_is_looked_up_without_error(db: Database, admi
 
 def test_text_value_passes_ordinary_text() -> None:
     assert text_value("Grüße, 你好 👋", "subject", single_line=True) == "Grüße, 你好 👋"
+
+
+def test_agent_and_team_names_are_checked_too(db: Database, admin: Actor) -> None:
+    with pytest.raises(InvalidValue, match="agent's name"), db.write() as session:
+        add_agent(session, admin, "eve", name="Eve\x00")
+    with pytest.raises(InvalidValue, match="team name"), db.write() as session:
+        add_team(session, admin, "Ops\x00")
+    with pytest.raises(InvalidValue, match="email"), db.write() as session:
+        add_agent(session, admin, "eve", email="eve@example.com, boss@example.com")
+    with db.write() as session:
+        agent = add_agent(session, admin, "eve", name="E\u200bve \u202eX", teams=["O\u200bps"])
+        assert (agent.name, ensure_team(session, "Ops").id is not None) == ("Eve X", True)
