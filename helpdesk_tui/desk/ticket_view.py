@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.agents import list_agents
@@ -86,8 +86,8 @@ def _first_parts(session: Session, ticket_id: int) -> dict[int, tuple[str, int]]
     """Each message's first part and whole length, cut by the database."""
     rows = session.execute(
         sa_select(
-            Message.id, func.substr(Message.body, 1, FIRST_PART), func.length(Message.body)
-        ).where(Message.ticket_id == ticket_id)  # type: ignore[arg-type]
+            col(Message.id), func.substr(Message.body, 1, FIRST_PART), func.length(Message.body)
+        ).where(col(Message.ticket_id) == ticket_id)
     )
     return {int(mid): (part or "", int(length or 0)) for mid, part, length in rows}
 
@@ -98,7 +98,7 @@ def more_text(session: Session, entry: Entry) -> Entry:
         return entry
     part = session.execute(
         sa_select(func.substr(Message.body, len(entry.body) + 1, NEXT_PART)).where(
-            Message.id == entry.message_id  # type: ignore[arg-type]
+            col(Message.id) == entry.message_id
         )
     ).scalar_one_or_none()
     return replace(entry, body=entry.body + (part or ""))
