@@ -83,13 +83,27 @@ class TicketView:
 
 
 def _first_parts(session: Session, ticket_id: int) -> dict[int, tuple[str, int]]:
-    """Each message's first part and whole length, cut by the database."""
+    """Each message's first part and whole length, cut by the database.
+
+    The length is asked for apart, and only of messages longer than their first part:
+    SQLite reads a whole TEXT value into memory for each function over it, so one query
+    with both would hold a huge message twice at once.
+    """
     rows = session.execute(
-        sa_select(
-            col(Message.id), func.substr(Message.body, 1, FIRST_PART), func.length(Message.body)
-        ).where(col(Message.ticket_id) == ticket_id)
+        sa_select(col(Message.id), func.substr(Message.body, 1, FIRST_PART + 1)).where(
+            col(Message.ticket_id) == ticket_id
+        )
     )
-    return {int(mid): (part or "", int(length or 0)) for mid, part, length in rows}
+    parts = {int(mid): part or "" for mid, part in rows}
+    lengths = {mid: len(part) for mid, part in parts.items()}
+    for mid, part in parts.items():
+        if len(part) > FIRST_PART:
+            lengths[mid] = int(
+                session.execute(
+                    sa_select(func.length(Message.body)).where(col(Message.id) == mid)
+                ).scalar_one()
+            )
+    return {mid: (part[:FIRST_PART], lengths[mid]) for mid, part in parts.items()}
 
 
 def more_text(session: Session, entry: Entry) -> Entry:
