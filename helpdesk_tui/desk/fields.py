@@ -173,6 +173,7 @@ def escalate(
 
 
 def find_agent(session: Session, login: str) -> Agent:
+    text_value(login, "agent's login")
     agent = session.exec(select(Agent).where(Agent.login == login.strip())).first()
     if agent is None:
         raise NotFound(f"no agent {login!r}; see: helpdesk agent list")
@@ -180,6 +181,7 @@ def find_agent(session: Session, login: str) -> Agent:
 
 
 def find_team(session: Session, name: str) -> Team:
+    text_value(name, "team name")
     team = session.exec(select(Team).where(Team.name == name.strip())).first()
     if team is None:
         raise NotFound(f"no team {name!r}; see: helpdesk team list")

@@ -21,7 +21,7 @@ from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, parse_status
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
+from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
     Agent,
@@ -174,6 +174,9 @@ def _to_row(values: Sequence[Any]) -> TicketRow:
 
 
 def _apply_filter(session: Session, statement: Any, spec: TicketFilter) -> Any:
+    for name in ("assignee", "team", "tag", "category"):
+        if (value := getattr(spec, name)) is not None:
+            text_value(value, name)  # refused here, not by the driver with a traceback
     if spec.statuses:
         statement = statement.where(
             col(Ticket.status).in_([parse_status(s).value for s in spec.statuses])

@@ -119,3 +119,13 @@ def test_bodies_over_the_limit_are_refused(
     assert _stored(invoke) == []
     assert invoke(*NEW, "--body", "é" * 1024).exit_code == 0  # 2,048 bytes: at the limit
     _refused(invoke("ticket", "note", "1", "--body", "é" * 1025), "note", "limit")
+
+
+@pytest.mark.parametrize("option", ["--category", "--assignee", "--team", "--tag"])
+def test_nul_in_a_list_filter_is_one_line(invoke: Invoke, use_db: str, option: str) -> None:
+    _refused(invoke("ticket", "list", option, "x\x00"), "NUL")
+
+
+def test_nul_in_an_assignee_is_one_line(invoke: Invoke, use_db: str) -> None:
+    assert invoke(*NEW, "--body", "It smokes.").exit_code == 0
+    _refused(invoke("ticket", "assign", "1", "--to", "x\x00"), "NUL")
