@@ -107,3 +107,12 @@ def test_bytes_echoed_by_click_are_cleaned_too() -> None:
     sink = StringIO()
     CleanStream(sink).buffer.write(b"ok\x1b]0;t\x07 \xc2\x9b31m \x9b")
     assert sink.getvalue() == "ok  \ufffd"
+
+
+def test_settings_and_agents(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_DESK_NAME", f"Desk {HOSTILE}")
+    shown = _run("config", "show")
+    assert shown.exit_code == 0 and "Desk" in shown.stdout
+    added = _run("agent", "add", "eve", "--name", f"Eve {HOSTILE}")
+    assert added.exit_code == 0, added.stderr
+    assert "Eve" in _run("agent", "list").stdout
