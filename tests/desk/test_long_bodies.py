@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from helpdesk_tui.desk import thread
+from helpdesk_tui.desk.activity import BODY_START, since, watermark
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.ticket_view import FIRST_PART, NEXT_PART, load_view, more_text
 from helpdesk_tui.desk.tickets import create_ticket
@@ -29,3 +30,19 @@ def test_the_view_reads_the_first_part_and_more_on_demand(db: Database, admin: A
     assert whole.body == body and whole.more == 0
     with db.read() as session:
         assert more_text(session, whole) is whole
+
+
+def test_what_arrived_while_writing_brings_only_the_start_of_a_long_message(
+    db: Database, admin: Actor
+) -> None:
+    with db.write() as session:
+        number = create_ticket(
+            session, admin, subject="VPN", body="It broke.", requester_email="ann@example.com"
+        ).number
+    with db.read() as session:
+        mark = watermark(session, number)
+    with db.write() as session:
+        thread.add_customer_message(session, MAIL, number, body="z" * 300_000)
+    with db.read() as session:
+        [arrival] = since(session, mark, excluding=admin).arrivals
+    assert arrival.body == "z" * BODY_START
