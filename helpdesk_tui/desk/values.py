@@ -30,7 +30,7 @@ _MAILBOX_PART = (
     r"[^\s@<>()\[\],;:\"\\\x00-\x1f\x7f-\x9f"
     r"\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+"
 )
-_ADDRESS_PARTS = re.compile(f"^{_MAILBOX_PART}@{_MAILBOX_PART}$")
+_ADDRESS_PARTS = re.compile(f"{_MAILBOX_PART}@{_MAILBOX_PART}")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -91,7 +91,7 @@ def parse_address(value: str, field: str = "email address") -> str:
     """
     text_value(value, field)
     address = value.strip().lower()
-    if len(address) > MAX_ADDRESS or not _ADDRESS_PARTS.match(address):
+    if len(address) > MAX_ADDRESS or not _ADDRESS_PARTS.fullmatch(address):
         raise InvalidValue(f"not an {field}: {value!r} (one address, like ann@example.com)")
     return address
 
