@@ -7,7 +7,6 @@ string prompt and every help text as markup, so neither ever carries outside tex
 from __future__ import annotations
 
 import asyncio
-import re
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from textual.command import Hit, Hits, Provider
 from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.queries import TicketRow, ticket_row
 from helpdesk_tui.desk.queue import QueueQuery
+from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.storage.database import Database
 
@@ -24,16 +24,15 @@ if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
 
 MAX_HITS = 8
-_NUMBER = re.compile(r"#?(\d+)")
 
 
 def find_tickets(db: Database, query: str) -> list[TicketRow]:
     """Tickets for a palette query: ``#1042`` / ``1042`` first, then by full-text search."""
     with db.read() as session:
         found: list[TicketRow] = []
-        number = _NUMBER.fullmatch(query.strip())
-        if number:
-            row = ticket_row(session, int(number.group(1)))
+        number = number_in(query)
+        if number is not None:
+            row = ticket_row(session, number)
             if row is not None:
                 found.append(row)
         if not query.strip().lstrip("#").isdigit():

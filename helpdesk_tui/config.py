@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from helpdesk_tui.desk.limits import Limits
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.ui_settings import UiSettings
 from helpdesk_tui.urls import mask_url, url_password
@@ -102,6 +103,9 @@ class Settings(BaseSettings):
     ui: UiSettings = Field(default_factory=UiSettings)
     """Keys, saved views and looks of the terminal UI."""
 
+    limits: Limits = Field(default_factory=Limits)
+    """Size limits on what agents write (``max_body_bytes``); mail has its own in ``mail``."""
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -141,6 +145,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte {error.start}); save it as UTF-8"
+        ) from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
 

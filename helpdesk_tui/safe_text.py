@@ -8,8 +8,10 @@ characters and bidi overrides must never reach the terminal raw.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # CSI / OSC / DCS / other ESC sequences, whole, so no payload survives (e.g. OSC 52 clipboard).
 _ESCAPE_SEQUENCE = re.compile(
@@ -20,22 +22,43 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC
 )
-# C0 and C1 controls except tab and newline; DEL; bidi embedding/override/isolate controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+# C0 and C1 controls except tab and newline; DEL; bidi embedding/override/isolate/mark controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates: undecodable bytes from argv or a file (``surrogateescape``); written out
+# they would become raw bytes again (a C1 byte among them), so they are shown as U+FFFD.
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Invisible characters that make two names look alike: zero-width space / non-joiner /
+# joiner, word joiner and invisible operators, BOM, Mongolian vowel separator, combining
+# grapheme joiner, Hangul fillers. Bodies keep them (emoji sequences and several scripts
+# need ZWJ/ZWNJ); single-line text (subjects, names, tags, file names) loses them.
+_INVISIBLE = re.compile(r"[\u034f\u115f\u1160\u180e\u200b-\u200d\u2060-\u2064\u3164\ufeff\uffa0]")
 
 
 def clean(text: str, *, single_line: bool = False) -> str:
     """``text`` with escape sequences and control characters removed.
 
-    ``single_line`` also folds newlines and tabs to spaces (subjects, names, file names).
+    ``single_line`` also folds newlines and tabs to spaces and drops invisible characters
+    that can spoof (subjects, names, file names).
     """
-    text = _ESCAPE_SEQUENCE.sub("", text.replace("\r\n", "\n"))
+    text = _ESCAPE_SEQUENCE.sub("", _SURROGATE.sub("\ufffd", text.replace("\r\n", "\n")))
     text = _CONTROL.sub("", text)
     if single_line:
-        text = " ".join(text.split())
+        text = " ".join(_INVISIBLE.sub("", text).split())
     return text
+
+
+def without_invisibles(text: str) -> str:
+    """``text`` without bidi controls and zero-width characters (kept: everything else).
+
+    For names and subjects as they are stored: what an agent reads is what was typed, and
+    ``ad\u200bmin`` cannot pass for ``admin``.
+    """
+    return _INVISIBLE.sub("", _BIDI.sub("", text))
 
 
 def plain(text: str | None, style: str = "", *, single_line: bool = True) -> Text:
     """A ``Text`` that shows ``text`` literally: no markup, no escapes."""
+    from rich.text import Text  # here, so the CLI's output filter does not load Rich
+
     return Text(clean(text or "", single_line=single_line), style=style)

@@ -29,3 +29,16 @@ def test_markup_stays_literal() -> None:
 
 def test_bodies_keep_newlines() -> None:
     assert clean("line one\r\nline two\x1b[31m", single_line=False) == "line one\nline two"
+
+
+def test_single_line_text_loses_invisible_characters() -> None:
+    assert clean("ad\u200bmi\u2060n\ufeff \u202eX\u2066", single_line=True) == "admin X"
+
+
+def test_bodies_keep_joiners_but_lose_bidi_controls() -> None:
+    family = "\U0001f468\u200d\U0001f469"
+    assert clean(f"{family}\u202e", single_line=False) == family
+
+
+def test_undecodable_bytes_show_as_replacement_characters() -> None:
+    assert clean("bad \udc9b31m byte") == "bad \ufffd31m byte"

@@ -16,6 +16,7 @@ import click
 from helpdesk_tui import __version__
 from helpdesk_tui.cli.errors import translate
 from helpdesk_tui.cli.lazy import LazyGroup
+from helpdesk_tui.cli.streams import clean_streams, raw_streams
 
 SUBCOMMANDS = {
     "agent": "helpdesk_tui.cli.agents:agent",
@@ -47,7 +48,15 @@ SUBCOMMAND_HELP = {
 
 
 class HelpdeskGroup(LazyGroup):
-    """The root group: turns every expected failure into one line on stderr."""
+    """The root group: turns every expected failure into one line on stderr.
+
+    Everything the command writes, click's own messages included, goes out through
+    ``clean_streams``: the one place that keeps escape sequences off the terminal.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with clean_streams():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -86,4 +95,5 @@ def main(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from helpdesk_tui.cli.tui import start
 
-        start()
+        with raw_streams():
+            start()

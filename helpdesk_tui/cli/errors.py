@@ -52,6 +52,10 @@ def translate(error: BaseException, database_url: str | None = None) -> CliError
     if storage is not None and isinstance(error, storage.NoDesk):
         return CliError(no_desk(str(error.path)))
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(error, sqlalchemy_exc.DataError):
+        # A value the desk's checks let through and the database refuses: one line still,
+        # and never the statement's parameters.
+        return CliError(f"the database refused a value: {database_problem(error)}")
     if sqlalchemy_exc is not None and isinstance(
         error, sqlalchemy_exc.OperationalError | sqlalchemy_exc.InterfaceError
     ):

@@ -13,6 +13,8 @@ import click
 from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.streams import raw_stdout
+from helpdesk_tui.desk.values import MAX_NUMBER
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import utcnow
@@ -211,7 +213,7 @@ def quarantine_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
 
 
 @quarantine.command("show")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
 @click.option("--raw", is_flag=True, help="Write the raw bytes (only into a pipe or file).")
 @pass_runtime
 def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
@@ -236,7 +238,7 @@ def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
 
 
 @quarantine.command("retry")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
 @pass_runtime
 def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
     """Run a quarantined message through ingest again."""
@@ -284,7 +286,7 @@ def spam_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
 
 
 @spam.command("release")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
 @pass_runtime
 def spam_release(runtime: Runtime, entry_id: int) -> None:
     """Let a held message through: it becomes the ticket or follow-up it would have been."""
@@ -386,7 +388,7 @@ def _result_line(result: Any) -> str:
 
 
 def _write_raw(content: bytes) -> None:
-    stream = sys.stdout.buffer
+    stream = raw_stdout()
     if stream.isatty():
         raise CliError("refusing to write raw mail to a terminal; redirect it to a file")
     stream.write(content)

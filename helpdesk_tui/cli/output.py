@@ -3,6 +3,9 @@
 Every text that came from outside (subjects, names, bodies) goes through ``safe_text.clean``
 so escape sequences never reach the terminal; JSON is written ASCII-only, so control
 characters arrive escaped (``\\u001b``), never raw.
+
+That does not rest on each ``echo`` remembering it: ``streams.clean_streams`` cleans every
+write of every command (see there).
 """
 
 from __future__ import annotations

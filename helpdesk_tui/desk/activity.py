@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -21,6 +23,8 @@ from helpdesk_tui.storage.models import Agent, Contact, Event, Message, MessageK
 
 MESSAGE_EVENTS = frozenset({"customer_message", "reply", "note", "phone_call"})
 """Events that only say a message was added; the message itself is listed instead."""
+BODY_START = 4_000
+"""Characters of an arrived message read for its preview (the composer shows six lines)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Arrival:
     who: str
     what: str
     body: str | None = None
+    """At most :data:`BODY_START` characters: what was said, not all of it."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +102,11 @@ def _arrivals(
 ) -> list[Arrival]:
     me = excluding.agent_id if excluding is not None else None
     result: list[Arrival] = []
-    for message in session.exec(messages).all():
+    for message in session.exec(messages.options(defer(Message.body))).all():  # type: ignore[arg-type]
         if me is not None and message.author_agent_id == me:
             continue
-        result.append(
-            Arrival(message.created_at, _author(session, message), _label(message), message.body)
-        )
+        who, what = _author(session, message), _label(message)
+        result.append(Arrival(message.created_at, who, what, _start(session, message)))
     for event in session.exec(events).all():
         if me is not None and event.actor_agent_id == me:
             continue
@@ -110,6 +114,14 @@ def _arrivals(
         result.append(Arrival(event.created_at, event.actor, what))
     result.sort(key=lambda a: a.at)
     return result
+
+
+def _start(session: Session, message: Message) -> str:
+    """The first :data:`BODY_START` characters of a message (a preview; it may be huge)."""
+    start = session.execute(
+        sa_select(func.substr(Message.body, 1, BODY_START)).where(col(Message.id) == message.id)
+    ).scalar_one()
+    return str(start or "")
 
 
 def _author(session: Session, message: Message) -> str:

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.desk.values import parse_address, text_value
 from helpdesk_tui.storage.models import Agent, Role, Team, TeamMember
 
 
@@ -31,7 +32,8 @@ def agent_count(session: Session) -> int:
 
 
 def ensure_team(session: Session, name: str, description: str = "") -> Team:
-    name = " ".join(name.split())
+    name = " ".join(text_value(name, "team name", single_line=True).split())
+    description = text_value(description, "team description")
     if not name:
         raise InvalidValue("a team needs a name")
     team = session.exec(select(Team).where(Team.name == name)).first()
@@ -64,6 +66,8 @@ def add_agent(
     login = _valid_login(login)
     if session.exec(select(Agent).where(Agent.login == login)).first() is not None:
         raise InvalidValue(f"{login} is already an agent; see: helpdesk agent list")
+    name = " ".join(text_value(name, "agent's name", single_line=True).split())
+    email = parse_address(email, "agent's email address") if email else None
     agent = Agent(login=login, name=name or login, email=email, role=parse_role(role))
     session.add(agent)
     session.flush()

@@ -15,14 +15,21 @@ from sqlmodel import Session, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.contacts import find_or_create_contact, parse_recipient
+from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
 from helpdesk_tui.desk.statuses import parse_status
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.thread import change_status
 from helpdesk_tui.desk.thread import reopen as reopen_ticket
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.desk.values import MAX_TIER, parse_priority, parse_tier, parse_type
+from helpdesk_tui.desk.values import (
+    MAX_TIER,
+    parse_address,
+    parse_priority,
+    parse_tier,
+    parse_type,
+    text_value,
+)
 from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Contact, Status, Team, Ticket
 
 
@@ -121,7 +128,7 @@ def set_requester_email(
     A requester without an address gets this one (unless another contact already has it);
     otherwise the contact with this address (found or created) becomes the requester.
     """
-    address = parse_recipient(email)
+    address = parse_address(email, "requester's email address")
     with _changing(session, actor, number, expected_version) as change:
         ticket = change.ticket
         current = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
@@ -175,7 +182,8 @@ def set_category(
     *,
     expected_version: int | None = None,
 ) -> Ticket:
-    value = " ".join((category or "").split())[:100] or None
+    text = text_value(category or "", "category", single_line=True)
+    value = " ".join(text.split())[:100] or None
     with _changing(session, actor, number, expected_version) as change:
         change.set("category", value)
     return change.ticket
@@ -219,6 +227,7 @@ def escalate(
 
 
 def find_agent(session: Session, login: str) -> Agent:
+    text_value(login, "agent's login")
     agent = session.exec(select(Agent).where(Agent.login == login.strip())).first()
     if agent is None:
         raise NotFound(f"no agent {login!r}; see: helpdesk agent list")
@@ -228,6 +237,7 @@ def find_agent(session: Session, login: str) -> Agent:
 
 
 def find_team(session: Session, name: str) -> Team:
+    text_value(name, "team name")
     team = session.exec(select(Team).where(Team.name == name.strip())).first()
     if team is None:
         raise NotFound(f"no team {name!r}; see: helpdesk team list")

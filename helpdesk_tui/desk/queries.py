@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.errors import InvalidValue
@@ -22,7 +22,7 @@ from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, parse_status
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
+from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
     Agent,
@@ -175,6 +175,9 @@ def _to_row(values: Sequence[Any]) -> TicketRow:
 
 
 def _apply_filter(session: Session, statement: Any, spec: TicketFilter) -> Any:
+    for name in ("assignee", "team", "tag", "category"):
+        if (value := getattr(spec, name)) is not None:
+            text_value(value, name)  # refused here, not by the driver with a traceback
     if spec.statuses:
         statement = statement.where(
             col(Ticket.status).in_([parse_status(s).value for s in spec.statuses])
@@ -318,16 +321,21 @@ class TicketDetail:
         }
 
 
-def ticket_detail(session: Session, number: int) -> TicketDetail:
+def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> TicketDetail:
+    """The ticket in full; without ``bodies`` the messages' text is not read (a screen reads
+    its first part with :func:`~helpdesk_tui.desk.ticket_view.load_view`)."""
     ticket = load_ticket(session, number)
     assert ticket.id is not None
     row = ticket_row(session, number)
     assert row is not None
-    messages = session.exec(
+    statement = (
         select(Message)
         .where(Message.ticket_id == ticket.id)
         .order_by(col(Message.created_at), col(Message.id))
-    ).all()
+    )
+    if not bodies:
+        statement = statement.options(defer(Message.body), defer(Message.body_html))  # type: ignore[arg-type]
+    messages = session.exec(statement).all()
     events = session.exec(
         select(Event).where(Event.ticket_id == ticket.id).order_by(col(Event.id))
     ).all()

@@ -26,6 +26,7 @@ from helpdesk_tui.desk.queries import (
     ticket_row,
 )
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
+from helpdesk_tui.desk.values import text_value
 from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Contact, Status, Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 
@@ -138,7 +139,9 @@ def position(query: QueueQuery, row: TicketRow) -> Position:
 
 def _statement(session: Session, query: QueueQuery) -> Any:
     statement = _apply_filter(session, _row_query(), query.filter)
-    condition = search.matching(session, query.text) if query.text else None
+    condition = (
+        search.matching(session, text_value(query.text, "search text")) if query.text else None
+    )
     if condition is not None:
         statement = statement.where(condition)
     return statement

@@ -8,11 +8,11 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.contacts import parse_recipient
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
 from helpdesk_tui.desk.outbox import queue_mail
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, create_ticket, load_ticket
+from helpdesk_tui.desk.values import parse_address
 from helpdesk_tui.storage.models import (
     Channel,
     Contact,
@@ -180,7 +180,8 @@ def reply(
     neither there is nothing to send, so nothing is saved: :class:`NoAddress`.
     """
     _require_body(body, "reply")
-    address = parse_recipient(to) if to is not None else None
+    address = parse_address(to, "address to reply to") if to is not None else None
+    cc = [parse_address(address, "address to copy (--cc)") for address in cc]
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)
     if ticket.status == Status.CLOSED:

@@ -2,15 +2,22 @@
 
 A read-only composition of the other desk reads, done in one session so the screen gets a
 consistent picture (and a ``Watermark`` of exactly what it showed).
+
+Message text is read in parts: the first :data:`FIRST_PART` characters of each message
+with the view (the database cuts them, so a 100 MB message costs no more to open than a
+short one), the rest :data:`NEXT_PART` characters at a time with :func:`more_text` when
+the agent asks for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.agents import list_agents
@@ -27,6 +34,7 @@ from helpdesk_tui.desk.queries import (
 )
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage.models import (
     Contact,
     Message,
@@ -36,6 +44,10 @@ from helpdesk_tui.storage.models import (
     Ticket,
 )
 
+FIRST_PART = 20_000
+"""Characters of each message read with the view: several screenfuls, quick to draw."""
+NEXT_PART = 100_000
+"""Characters read each time the agent asks for more of a long message."""
 OTHER_TICKETS_SHOWN = 5
 QUIET_EVENTS = frozenset({"created", "customer_message", "reply", "note", "phone_call"})
 """Events the thread does not repeat as system lines: their messages show them."""
@@ -53,6 +65,15 @@ class Entry:
     attachments: list[AttachmentInfo] = field(default_factory=list)
     delivery: Delivery | None = None
     """How the email of an agent's reply went (queued, sent, failed with the reason)."""
+    message_id: int | None = None
+    length: int = 0
+    """Characters in a message's whole text: more than ``len(body)`` while only a part is
+    read (0 for system lines, which are always whole)."""
+
+    @property
+    def more(self) -> int:
+        """Characters of the text not read yet."""
+        return max(self.length - len(self.body), 0)
 
 
 @dataclass(frozen=True)
@@ -69,9 +90,47 @@ class TicketView:
         return self.detail.row
 
 
+def _first_parts(session: Session, ticket_id: int) -> dict[int, tuple[str, int]]:
+    """Each message's first part and whole length, cut by the database.
+
+    The length is asked for apart, and only of messages longer than their first part:
+    SQLite reads a whole TEXT value into memory for each function over it, so one query
+    with both would hold a huge message twice at once.
+    """
+    rows = session.execute(
+        sa_select(col(Message.id), func.substr(Message.body, 1, FIRST_PART + 1)).where(
+            col(Message.ticket_id) == ticket_id
+        )
+    )
+    parts = {int(mid): part or "" for mid, part in rows}
+    lengths = {mid: len(part) for mid, part in parts.items()}
+    for mid, part in parts.items():
+        if len(part) > FIRST_PART:
+            lengths[mid] = int(
+                session.execute(
+                    sa_select(func.length(Message.body)).where(col(Message.id) == mid)
+                ).scalar_one()
+            )
+    return {mid: (part[:FIRST_PART], lengths[mid]) for mid, part in parts.items()}
+
+
+def more_text(session: Session, entry: Entry) -> Entry:
+    """``entry`` with the next part of its text read (the whole text when little is left)."""
+    if entry.message_id is None or not entry.more:
+        return entry
+    part = session.execute(
+        sa_select(func.substr(Message.body, len(entry.body) + 1, NEXT_PART)).where(
+            col(Message.id) == entry.message_id
+        )
+    ).scalar_one_or_none()
+    return replace(entry, body=entry.body + (part or ""))
+
+
 def load_view(session: Session, number: int) -> TicketView:
-    detail = ticket_detail(session, number)
+    detail = ticket_detail(session, number, bodies=False)
     ticket = load_ticket(session, number)
+    assert ticket.id is not None
+    parts = _first_parts(session, ticket.id)
     logins = {agent.id: agent.login for agent, _teams in list_agents(session)}
     attachments = list_attachments(session, number)
     sent = detail.deliveries
@@ -83,10 +142,12 @@ def load_view(session: Session, number: int) -> TicketView:
             kind=message.kind,
             author=_author(session, message, logins),
             at=message.created_at,
-            body=message.body,
+            body=parts.get(message.id or 0, ("", 0))[0],
             channel=message.channel,
             attachments=by_message.get(message.id or 0, []),
             delivery=sent.get(message.id or 0),
+            message_id=message.id,
+            length=parts.get(message.id or 0, ("", 0))[1],
         )
         for message in detail.messages
     ]
@@ -125,7 +186,8 @@ def find_tickets(session: Session, query: str, *, limit: int = 20) -> list[Ticke
     messages; with no query, the most recently updated open tickets."""
     query = query.strip()
     if query.lstrip("#").isdigit():
-        row = ticket_row(session, int(query.lstrip("#")))
+        number = number_in(query)
+        row = ticket_row(session, number) if number is not None else None
         return [row] if row is not None else []
     spec = QueueQuery(text=query) if query else QueueQuery(TicketFilter(open_only=True))
     return first_page(session, spec, limit).rows

@@ -13,7 +13,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.tags import apply_tags
-from helpdesk_tui.desk.values import parse_priority, parse_type
+from helpdesk_tui.desk.values import parse_int, parse_priority, parse_type, text_value
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
     Attachment,
@@ -98,11 +98,8 @@ def load_ticket(session: Session, number: int, *, for_update: bool = False) -> T
 
 
 def parse_number(value: str | int) -> int:
-    """``1042``, ``#1042`` → 1042; anything else is one clear error."""
-    raw = str(value).strip().lstrip("#")
-    if not raw.isdigit():
-        raise InvalidValue(f"not a ticket number: {value!r}")
-    return int(raw)
+    """``1042``, ``#1042`` → 1042; anything else (``-3``, ``2**63``, ``٣``) is one clear error."""
+    return parse_int(value, "ticket number")
 
 
 def add_message(
@@ -118,6 +115,7 @@ def add_message(
 ) -> Message:
     """Append one entry to the thread (no version bump: callers decide what else changes)."""
     email = email or EmailMeta()
+    body = text_value(body, "message text")
     assert ticket.id is not None
     message = Message(
         ticket_id=ticket.id,
@@ -172,7 +170,10 @@ def create_ticket(
     email: EmailMeta | None = None,
 ) -> Ticket:
     """A new ticket with its first message, from any channel."""
-    subject = " ".join(subject.split())
+    subject = " ".join(text_value(subject, "subject", single_line=True).split())
+    requester_name = text_value(requester_name, "requester's name", single_line=True)
+    body = text_value(body, "message text")
+    category = text_value(category, "category", single_line=True) if category else None
     if not subject:
         raise InvalidValue("a ticket needs a subject")
     channel = Channel(channel)

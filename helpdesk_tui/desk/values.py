@@ -1,14 +1,36 @@
-"""Parsing the values a person types for a ticket's fields, with one clear error each."""
+"""Parsing the values a person types for a ticket's fields, with one clear error each.
+
+Every front door (CLI, TUI, mail) hands text to the desk, and the desk's writers check it
+here: a NUL byte or undecodable bytes are refused naming the field (PostgreSQL cannot store
+NUL, and neither engine can store lone surrogates), invisible characters that spoof are
+taken out of single-line text, numbers must fit a 64-bit column, and an address is one
+mailbox with nothing that could add a header or a recipient.
+"""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import TypeVar
 
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.safe_text import without_invisibles
 from helpdesk_tui.storage.models import Priority, TicketType
 
 MIN_TIER, MAX_TIER = 1, 4
+MAX_NUMBER = 2**63 - 1
+"""The largest value a ticket number, id or version column holds (BIGINT on both engines)."""
+MAX_ADDRESS = 254
+"""RFC 5321's limit for a forward path."""
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# One bare mailbox: local@domain, no whitespace, quotes, brackets, separators, controls or
+# invisible characters (the domain may be an IDN or a single label such as ``localhost``).
+_MAILBOX_PART = (
+    r"[^\s@<>()\[\],;:\"\\\x00-\x1f\x7f-\x9f"
+    r"\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+"
+)
+_ADDRESS_PARTS = re.compile(f"{_MAILBOX_PART}@{_MAILBOX_PART}")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -40,7 +62,52 @@ def parse_tier(value: int | str) -> int:
 
 
 def parse_tag(value: str) -> str:
-    tag = "-".join(value.strip().lower().split())
+    tag = "-".join(text_value(value, "tag", single_line=True).strip().lower().split())
     if not tag or len(tag) > 100 or not tag.isprintable():
         raise InvalidValue(f"not a usable tag: {value!r}")
     return tag
+
+
+def text_value(value: str, field: str, *, single_line: bool = False) -> str:
+    """``value`` as the desk stores it, or InvalidValue naming ``field``.
+
+    Refused: NUL bytes and undecodable bytes (lone surrogates, as Python keeps bytes of
+    argv or a file that are not UTF-8). ``single_line`` (subjects, names) also drops bidi
+    controls and zero-width characters, so what an agent reads is what is stored.
+    """
+    if "\x00" in value:
+        raise InvalidValue(f"the {field} contains a NUL byte; nothing was saved")
+    if _SURROGATE.search(value):
+        raise InvalidValue(f"the {field} is not valid UTF-8; nothing was saved")
+    return without_invisibles(value) if single_line else value
+
+
+def parse_address(value: str, field: str = "email address") -> str:
+    """One email address, lower-cased: ``ann@example.com``.
+
+    Refuses lists (``,`` ``;``), display names and brackets, whitespace (CR/LF included),
+    control characters and escape sequences: an address goes into a mail header, and any
+    of those could add a recipient or a header there.
+    """
+    text_value(value, field)
+    address = value.strip().lower()
+    if len(address) > MAX_ADDRESS or not _ADDRESS_PARTS.fullmatch(address):
+        raise InvalidValue(f"not an {field}: {value!r} (one address, like ann@example.com)")
+    return address
+
+
+def parse_int(value: str | int, field: str, *, minimum: int = 1) -> int:
+    """A whole number from ``minimum`` to :data:`MAX_NUMBER` (ASCII digits, optional ``#``)."""
+    raw = str(value).strip().lstrip("#")
+    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= MAX_NUMBER:
+        raise InvalidValue(f"not a {field}: {value!r} (a whole number, {minimum} to {MAX_NUMBER})")
+    return int(raw)
+
+
+def number_in(text: str) -> int | None:
+    """The ticket number a search box holds (``1042``, ``#1042``), or None when it holds
+    something else, a number out of range included (never a query that would fail)."""
+    try:
+        return parse_int(text, "ticket number")
+    except InvalidValue:
+        return None

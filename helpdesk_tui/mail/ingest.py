@@ -143,7 +143,11 @@ def read_message(
     """
     sha = hashlib.sha256(raw).hexdigest()
     try:
-        parsed = parse_message(raw, max_attachment_bytes=config.max_attachment_bytes)
+        parsed = parse_message(
+            raw,
+            max_attachment_bytes=config.max_attachment_bytes,
+            max_body_bytes=config.max_body_bytes,
+        )
     except ParseError as error:
         return Inbound(raw, sha, source, sha, failure=f"cannot be parsed: {error.reason}")
     verdict = classify(

@@ -39,6 +39,9 @@ from typing import TypeVar
 
 import html2text
 
+from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES, cut_body, human_bytes
+from helpdesk_tui.safe_text import without_invisibles
+
 INTERNAL_HEADER_PREFIX = "x-helpdesk-"
 """Our own control headers; copies arriving from outside are never trusted."""
 
@@ -253,22 +256,28 @@ class ParsedMessage:
     """Message-ID, or ``sha256:<hex>`` of the raw bytes when there is none."""
 
 
-def parse_message(raw: bytes, *, max_attachment_bytes: int) -> ParsedMessage:
-    """Parse a raw message; raise :class:`ParseError` (and nothing else) when it cannot be."""
+def parse_message(
+    raw: bytes, *, max_attachment_bytes: int, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> ParsedMessage:
+    """Parse a raw message; raise :class:`ParseError` (and nothing else) when it cannot be.
+
+    Text over ``max_body_bytes`` (``mail.max_body_bytes``) is cut to it, with a note at
+    its top; the raw message keeps all of it.
+    """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise ParseError(f"expected bytes, got {type(raw).__name__}")
     raw = bytes(raw)
     if not raw.strip():
         raise ParseError("empty message")
     try:
-        return _parse(raw, max_attachment_bytes)
+        return _parse(raw, max_attachment_bytes, max_body_bytes)
     except ParseError:
         raise
     except Exception as exc:
         raise ParseError(f"unexpected {type(exc).__name__}: {exc}"[:500]) from exc
 
 
-def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
+def _parse(raw: bytes, max_attachment_bytes: int, max_body_bytes: int) -> ParsedMessage:
     readable = _mend_obsolete_syntax(raw)
     fields = _header_fields(readable)
     if not fields:
@@ -316,8 +325,10 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedMessage:
             for name, value in first.items()
             if name.startswith(INTERNAL_HEADER_PREFIX)
         },
-        body_text=body.text(),
-        body_html=_clean_text("\n".join(body.html)) if body.html else None,
+        body_text=_within_limit(body.text(), max_body_bytes),
+        body_html=cut_body(_clean_text("\n".join(body.html)), max_body_bytes)[0]
+        if body.html
+        else None,
         attachments=body.attachments,
         skipped_attachments=body.skipped,
         is_delivery_report=body.is_report,
@@ -640,7 +651,20 @@ def _one_line(text: str, limit: int) -> str:
     """Subject, names and header values: one line, no control or direction-override chars."""
     text = _WHITESPACE.sub(" ", text)
     text = _CONTROLS.sub("", _BIDI_CONTROLS.sub("", _SURROGATES.sub("\ufffd", text)))
+    text = without_invisibles(text)  # zero-width characters too: names and subjects spoof
     return _WHITESPACE.sub(" ", text).strip()[:limit]
+
+
+def _within_limit(text: str, max_bytes: int) -> str:
+    """The body as stored: cut to ``max_bytes``, saying so first, when it is longer."""
+    kept, size = cut_body(text, max_bytes)
+    if size <= max_bytes:
+        return text
+    return (
+        f"[This message was cut to the first {human_bytes(max_bytes)} of its "
+        f"{human_bytes(size)} of text (mail.max_body_bytes); the raw message keeps it all.]"
+        f"\n\n{kept}"
+    )
 
 
 def _clean_text(text: str) -> str:

@@ -19,6 +19,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES
+
 DEFAULT_ACK_TEMPLATE = """\
 Hello {name},
 
@@ -132,6 +134,9 @@ class MailSettings(BaseModel):
     """Senders held as spam: full addresses or ``@domain``."""
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=0)
     """Attachments over this size are not kept; the ticket gets a note instead."""
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    """Message text over this size (bytes of UTF-8) is stored cut to it, with a note at its
+    top; the raw message keeps it all. See ``limits.max_body_bytes`` for agents' text."""
     poll_interval: float = Field(default=60.0, gt=0)
     """Seconds between polls when the server does not offer IDLE."""
     idle_restart: float = Field(default=540.0, gt=0, le=600)

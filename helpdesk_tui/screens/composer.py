@@ -31,7 +31,8 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.activity import Since, Watermark, since
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.errors import Conflict, DeskError, NoAddress
+from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddress
+from helpdesk_tui.desk.limits import check_body
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.timefmt import relative
@@ -246,6 +247,8 @@ class ComposerScreen(ModalScreen[bool]):
             self.notify(error.format_message(), severity="error", markup=False)
             return
         if edited is not None:
+            if self._over_limit(edited):
+                return
             self.text_area.load_text(edited.rstrip("\n"))
             self._store(self.text)
 
@@ -257,8 +260,19 @@ class ComposerScreen(ModalScreen[bool]):
         if not self.text.strip():
             self.notify(f"Nothing to send: the {self.kind} is empty", severity="warning")
             return
+        if self._over_limit(self.text):
+            return
         self._sending = True
         self._send(self.text, self.mark)
+
+    def _over_limit(self, text: str) -> bool:
+        """Text over ``limits.max_body_bytes`` is refused here, saying by how much."""
+        try:
+            check_body(text, self.kind, self.desk_app.settings.limits.max_body_bytes)
+        except InvalidValue as error:
+            self.notify(str(error), title="Not sent", severity="error", timeout=10, markup=False)
+            return True
+        return False
 
     @work(thread=True, exclusive=True, group="composer-send", exit_on_error=False)
     def _send(self, text: str, mark: Watermark, to: Address | None = None) -> None:

@@ -40,7 +40,7 @@ from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen
-from helpdesk_tui.desk.ticket_view import TicketView, find_tickets, load_view
+from helpdesk_tui.desk.ticket_view import Entry, TicketView, find_tickets, load_view, more_text
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.messages import TicketChanged
@@ -115,6 +115,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("take_next", "x", "Take next", "Take the most urgent unassigned ticket of my teams"),
     Action("history", "h", "History", "Show the history of changes (again: the thread)"),
     Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
+    Action("more", "o", "Read on", "Read the next part of a long message"),
     Action("reload", "ctrl+l", "Reload", "Read the ticket again"),
 )
 
@@ -358,6 +359,9 @@ class TicketScreen(DeskScreen):
             self._ask_overwrite(error.path)
         elif isinstance(error, DeskError) and group != "ticket-load":
             self.notify(str(error), title="Not done", severity="error", timeout=8, markup=False)
+        elif isinstance(error, DeskError):
+            self.query_one(TicketHeader).show_problem(self.number, str(error))
+            return  # and DeskScreen reports it too
         else:
             return
         event.prevent_default()
@@ -761,6 +765,23 @@ class TicketScreen(DeskScreen):
 
     def action_quotes(self) -> None:
         self.query_one(Thread).toggle_quotes()
+
+    def action_more(self) -> None:
+        entry = self.query_one(Thread).first_cut()
+        if entry is None:
+            self.notify("Every message is shown in full", timeout=3)
+            return
+        self._read_on(self.number, entry)
+
+    @work(thread=True, exclusive=True, group="ticket-more", exit_on_error=False)
+    def _read_on(self, number: int, entry: Entry) -> None:
+        with self.desk_app.db.read() as session:
+            longer = more_text(session, entry)
+        self.app.call_from_thread(self._extended, number, entry, longer)
+
+    def _extended(self, number: int, old: Entry, new: Entry) -> None:
+        if number == self.number:
+            self.query_one(Thread).extend(old, new)
 
     def action_reload(self) -> None:
         self.reload()

@@ -3,6 +3,10 @@
 Each kind looks different (a label in words and a coloured edge, so it reads without
 colour too). Quoted history in a message is folded until the agent asks for it. All text
 is outside text and goes through ``safe_text`` into ``rich.text.Text``.
+
+A long message arrives in part (``Entry.more`` characters not read yet) and says so; the
+screen reads on with ``desk.ticket_view.more_text`` and hands the longer entry to
+:meth:`Thread.extend`, which redraws that one message only.
 """
 
 from __future__ import annotations
@@ -99,6 +103,8 @@ def render_entry(entry: Entry, now: datetime, *, unfold: bool, split: Splitter |
     elif folded.strip():
         lines = len(folded.strip("\n").splitlines())
         text.append(f"\n… {lines} quoted line{'s' * (lines != 1)} folded (f shows)", "dim")
+    if entry.more:
+        text.append(f"\n… {entry.more:,} more characters of this message (o reads on)", "dim")
     for item in entry.attachments:
         text.append("\nAttachment: ", "bold")
         text.append_text(plain(item.filename))
@@ -140,6 +146,7 @@ class Thread(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.unfold = False
         self._entries: list[Entry] = []
+        self._views: list[MessageView] = []
         self._now: datetime | None = None
         self._split = _split_reply()
 
@@ -151,18 +158,33 @@ class Thread(VerticalScroll, can_focus=True):
         self.unfold = not self.unfold
         self._render_entries()
 
+    def first_cut(self) -> Entry | None:
+        """The first message shown only in part, if any."""
+        return next((entry for entry in self._entries if entry.more), None)
+
+    def extend(self, old: Entry, new: Entry) -> None:
+        """Show ``new`` (the same message, more of it) in place of ``old``."""
+        for index, entry in enumerate(self._entries):
+            if entry is old and self._now is not None:
+                self._entries[index] = new
+                self._views[index].update(
+                    render_entry(new, self._now, unfold=self.unfold, split=self._split)
+                )
+                return
+
     def _render_entries(self) -> None:
         if self._now is None:
             return
         now = self._now
         at_end = self.scroll_y >= self.max_scroll_y
         self.remove_children()
-        self.mount_all(
+        self._views = [
             MessageView(
                 render_entry(entry, now, unfold=self.unfold, split=self._split),
                 classes=entry_classes(entry),
             )
             for entry in self._entries
-        )
+        ]
+        self.mount_all(self._views)
         if at_end:
             self.call_after_refresh(self.scroll_end, animate=False)

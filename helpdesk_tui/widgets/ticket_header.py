@@ -48,6 +48,12 @@ class TicketHeader(Vertical):
             title.append("loading…", "dim")
         self.query_one("#ticket-title", Static).update(title)
 
+    def show_problem(self, number: int, problem: str) -> None:
+        """The ticket could not be loaded: say so, instead of "loading…" for good."""
+        title = Text(f"#{number} ")
+        title.append_text(plain(problem, "bold"))
+        self.query_one("#ticket-title", Static).update(title)
+
     def show_presence(self, others: Sequence[OnTicket]) -> None:
         line = self.query_one("#ticket-presence", Static)
         line.update(presence_text(others) if others else Text("No one else is here", "dim"))

@@ -218,9 +218,9 @@ def test_a_typed_address_is_one_mailbox_and_nothing_more(
     db: Database, admin: Actor, typed: str
 ) -> None:
     number = _new(db, admin, None)
-    with pytest.raises(InvalidValue, match="not a single email address"), db.write() as s:
+    with pytest.raises(InvalidValue, match=r"not an? .*address"), db.write() as s:
         thread.reply(s, admin, number, body="Hi", to=typed)
-    with pytest.raises(InvalidValue, match="not a single email address"), db.write() as s:
+    with pytest.raises(InvalidValue, match=r"not an? .*address"), db.write() as s:
         fields.set_requester_email(s, admin, number, typed)
     with db.read() as s:
         assert s.exec(select(Outbox)).all() == []

@@ -19,6 +19,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.queries import TicketRow, ticket_row
 from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.desk.values import MAX_NUMBER
 
 Action = Callable[[Session, Actor, int], int | None]
 """Changes one ticket; returns the number of the ticket to report, None when it is gone."""
@@ -26,7 +27,7 @@ Action = Callable[[Session, Actor, int], int | None]
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 expect_version_option = click.option(
     "--expect-version",
-    type=int,
+    type=click.IntRange(0, MAX_NUMBER),
     default=None,
     metavar="N",
     help="Refuse the change if the ticket is no longer at version N.",

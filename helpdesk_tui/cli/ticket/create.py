@@ -42,7 +42,8 @@ def new(
     as_json: bool,
 ) -> None:
     """Open a new ticket."""
-    text = read_body(body, edit=edit, stdin_free=True, what="request")
+    limit = runtime.settings.limits.max_body_bytes
+    text = read_body(body, edit=edit, stdin_free=True, what="request", max_bytes=limit)
     db = runtime.database()
     actor = runtime.actor()
     with db.write() as session:

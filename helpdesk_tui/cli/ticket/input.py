@@ -1,4 +1,8 @@
-"""What ticket commands read: ticket numbers (``-`` = from stdin) and message bodies."""
+"""What ticket commands read: ticket numbers (``-`` = from stdin) and message bodies.
+
+Stdin is read as bytes, at most the size limit (and one byte more, to know it was over),
+and decoded strictly: invalid UTF-8 is one line naming the byte, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,37 @@ from collections.abc import Iterable
 import click
 
 from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.desk.limits import check_body, human_bytes
 
 STDIN = "-"
 EDITOR_HINT = "# Write the {what} above this line; this line and everything below is left out."
+MAX_NUMBERS_BYTES = 64 * 1024 * 1024
+"""Ticket numbers on stdin: millions of them fit; an endless stream does not."""
 
 
-def _stdin() -> str:
-    return sys.stdin.read()
+def _stdin(what: str, max_bytes: int, key: str) -> str:
+    data = sys.stdin.buffer.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise CliError(
+            f"the {what} on stdin is over the {human_bytes(max_bytes)} limit ({key}); "
+            "nothing was saved"
+        )
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        raise CliError(
+            f"the {what} on stdin is not valid UTF-8 (byte {error.start}); nothing was saved"
+        ) from None
 
 
 def number_tokens(values: Iterable[str]) -> list[str]:
     """The ticket numbers given, with ``-`` replaced by whatever stdin holds (one per word)."""
     tokens: list[str] = []
     for value in values:
-        tokens.extend(_stdin().split() if value == STDIN else [value])
+        if value == STDIN:
+            tokens.extend(_stdin("ticket numbers", MAX_NUMBERS_BYTES, "64 MB").split())
+        else:
+            tokens.append(value)
     if not tokens:
         raise CliError("no ticket numbers given")
     return tokens
@@ -36,24 +57,23 @@ def body_from_editor(body: str | None, *, edit: bool) -> bool:
     return body is None and (edit or sys.stdin.isatty())
 
 
-def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str) -> str:
+def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str, max_bytes: int) -> str:
     """The text of a message: ``--body``, else stdin when piped, else ``$EDITOR``.
 
     ``edit`` opens the editor even when stdin is not a terminal; ``stdin_free`` is False
-    when stdin already carries ticket numbers.
+    when stdin already carries ticket numbers. Text over ``max_bytes`` is refused.
     """
     if body is not None:
-        return body
-    stdin = sys.stdin
+        return check_body(body, what, max_bytes)
     if not body_from_editor(body, edit=edit):
         if not stdin_free:
             raise CliError(f"ticket numbers come from stdin; give the {what} with --body")
-        return stdin.read()
+        return _stdin(what, max_bytes, "limits.max_body_bytes")
     hint = EDITOR_HINT.format(what=what)
     text = click.edit(f"\n{hint}\n", require_save=True)
     if text is None:
         raise CliError(f"the {what} was not saved in the editor; nothing was saved")
-    return text.split(hint)[0].rstrip()
+    return check_body(text.split(hint)[0].rstrip(), what, max_bytes)
 
 
 def ask_first(question: str, *, numbers: Iterable[str], refusal: str) -> None:

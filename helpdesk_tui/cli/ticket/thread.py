@@ -25,8 +25,16 @@ body_option = click.option("--body", default=None, help="The text (else stdin, e
 edit_option = click.option("--edit", is_flag=True, help="Write the text in $EDITOR.")
 
 
-def _body(body: str | None, edit: bool, numbers: tuple[str, ...], what: str) -> str:
-    text = read_body(body, edit=edit, stdin_free=not numbers_use_stdin(numbers), what=what)
+def _body(
+    runtime: Runtime, body: str | None, edit: bool, numbers: tuple[str, ...], what: str
+) -> str:
+    text = read_body(
+        body,
+        edit=edit,
+        stdin_free=not numbers_use_stdin(numbers),
+        what=what,
+        max_bytes=runtime.settings.limits.max_body_bytes,
+    )
     if not text.strip():
         raise CliError(f"an empty {what} was not saved")
     return text
@@ -68,7 +76,7 @@ def reply(
     status = parse_status(status_after) if status_after else None
     if status is not None and asks_before(status) and not yes:
         confirm_closing(numbers)
-    text = _body(body, edit, numbers, "reply")
+    text = _body(runtime, body, edit, numbers, "reply")
     typed = body_from_editor(body, edit=edit)
 
     def act(session: Session, actor: Actor, number: int) -> int:
@@ -109,7 +117,7 @@ def note(
     as_json: bool,
 ) -> None:
     """Add an internal note: agents see it, the customer never does."""
-    text = _body(body, edit, numbers, "note")
+    text = _body(runtime, body, edit, numbers, "note")
 
     def act(session: Session, actor: Actor, number: int) -> int:
         thread.add_note(session, actor, number, body=text, expected_version=expect_version)
@@ -134,7 +142,7 @@ def call(
     as_json: bool,
 ) -> None:
     """Write down a phone call with the customer (not emailed)."""
-    text = _body(body, edit, numbers, "call log")
+    text = _body(runtime, body, edit, numbers, "call log")
 
     def act(session: Session, actor: Actor, number: int) -> int:
         thread.log_call(session, actor, number, body=text, expected_version=expect_version)

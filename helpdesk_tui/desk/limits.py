@@ -1,0 +1,73 @@
+"""How big a message may be: the ``[limits]`` table of the config, and the rule that uses it.
+
+```toml
+[limits]
+max_body_bytes = 1048576   # 1 MiB of UTF-8 text per message
+```
+
+Why 1 MiB: a long human-written email is 10 to 100 KB, and a pasted log that an agent still
+reads in a thread stays well under a megabyte; above that the text is a dump that belongs in
+an attachment. A megabyte per message keeps a ticket quick to load and the database small,
+and still takes any real message whole. Agents' text (CLI and TUI) over the limit is refused
+with the size. Mail has its own key with the same default, ``mail.max_body_bytes``: a
+customer's message over it is stored cut to it with a note at its top, and the raw message
+(kept as for every mail) still holds all of it.
+
+Attachments come only by mail; their limit is ``mail.max_attachment_bytes`` (25 MiB, the
+limit of the big mail providers): a larger one is left out with a note on the ticket.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from helpdesk_tui.desk.errors import InvalidValue
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class Limits(BaseModel):
+    """Size limits for what comes in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    """Largest text of a ticket, reply, note or call log an agent writes, in bytes of UTF-8
+    (CLI and TUI); larger text is refused, saying by how much."""
+
+
+def human_bytes(count: int) -> str:
+    """``900 B``, ``12.0 KB``, ``1.0 MB``."""
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"
+
+
+def utf8_size(text: str) -> int:
+    """Bytes of ``text`` as UTF-8, counted in slices (no encoded copy of a huge text)."""
+    step = 1 << 16
+    return sum(
+        len(text[i : i + step].encode("utf-8", "surrogatepass")) for i in range(0, len(text), step)
+    )
+
+
+def check_body(text: str, what: str, max_bytes: int) -> str:
+    """``text`` if it is within ``max_bytes``; else InvalidValue saying by how much."""
+    size = utf8_size(text)
+    if size > max_bytes:
+        raise InvalidValue(
+            f"the {what} is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit "
+            "(limits.max_body_bytes); nothing was saved — attach long logs or dumps instead"
+        )
+    return text
+
+
+def cut_body(text: str, max_bytes: int) -> tuple[str, int]:
+    """``text`` cut to at most ``max_bytes`` of UTF-8 (at a character boundary), and its
+    size before; the text is unchanged when it fits."""
+    size = utf8_size(text)
+    if size <= max_bytes:
+        return text, size
+    return text.encode("utf-8", "surrogatepass")[:max_bytes].decode("utf-8", "ignore"), size

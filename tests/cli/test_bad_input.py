@@ -1,0 +1,131 @@
+"""Bad input on the command line is one ``error:`` line naming the field, and stores nothing.
+
+NUL bytes, invalid UTF-8 (stdin, argv, the config file), numbers out of range, address
+lists and header injection, bodies over the size limit (issue 8, items 7 and 8).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from helpdesk_tui.cli import main
+from tests.cli.conftest import Invoke, one_error_line, run_script, write_toml
+
+NEW = ("ticket", "new", "--subject", "Printer on fire", "--from", "ann@example.com")
+
+
+def _stored(invoke: Invoke) -> list[object]:
+    result = invoke("ticket", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    return list(json.loads(result.stdout))
+
+
+def _bytes_in(*args: str, input: bytes) -> Result:
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def _refused(result: Result, *words: str) -> str:
+    assert result.exit_code != 0, result.stdout
+    line = one_error_line(result.stderr)
+    for word in words:
+        assert word in line, line
+    return line
+
+
+def test_nul_bytes_name_the_field_on_each_engine(invoke: Invoke, use_db: str) -> None:
+    _refused(invoke("ticket", "new", "--subject", "Print\x00er", "--body", "x"), "subject", "NUL")
+    _refused(invoke(*NEW, "--name", "Ann\x00"), "name", "NUL")
+    _refused(invoke(*NEW, "--tag", "a\x00"), "tag", "NUL")
+    _refused(_bytes_in(*NEW, input=b"It\x00smokes"), "message text", "NUL")
+    assert _stored(invoke) == []
+    _refused(invoke(*NEW, "--body", "ok", "--category", "x\x00"), "category", "NUL")
+    assert _stored(invoke) == []
+
+
+def test_nul_in_a_reply_or_note_stores_nothing(invoke: Invoke, use_db: str) -> None:
+    assert invoke(*NEW, "--body", "It smokes.").exit_code == 0
+    _refused(invoke("ticket", "note", "1", "--body", "a\x00b"), "NUL")
+    _refused(_bytes_in("ticket", "reply", "1", input=b"Hi\x00"), "NUL")
+    shown = json.loads(invoke("ticket", "show", "1", "--json").stdout)[0]
+    assert len(shown["messages"]) == 1 and shown["version"] == 1
+
+
+def test_invalid_utf8_on_stdin_is_one_line(invoke: Invoke) -> None:
+    _refused(_bytes_in(*NEW, input=b"caf\xe9 au lait"), "stdin", "not valid UTF-8", "byte 3")
+    _refused(_bytes_in("ticket", "show", "-", input=b"1 \xff"), "stdin", "not valid UTF-8")
+    assert _stored(invoke) == []
+
+
+def test_invalid_utf8_in_argv_is_one_line() -> None:
+    bad = os.fsdecode(b"Caf\xe9")  # what Python makes of argv bytes that are not UTF-8
+    result = run_script("ticket", "new", "--subject", bad, "--from", "a@example.com", "--body", "x")
+    assert result.returncode == 1
+    assert "subject is not valid UTF-8" in one_error_line(result.stderr)
+
+
+def test_invalid_utf8_in_the_config_file_is_one_line(tmp_path: Path) -> None:
+    config = write_toml(tmp_path / "config" / "config.toml", "")
+    config.write_bytes(b'desk_name = "Caf\xe9"\n')
+    result = run_script("ticket", "list")
+    assert result.returncode == 2
+    assert "not valid UTF-8" in one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("number", [str(2**63), str(2**70), "#-4", "\u0663"])
+def test_ticket_numbers_out_of_range_are_one_line(invoke: Invoke, use_db: str, number: str) -> None:
+    _refused(invoke("ticket", "show", number), "not a ticket number")
+    _refused(invoke("ticket", "priority", number, "high"), "not a ticket number")
+
+
+def test_negative_and_huge_versions_are_usage_errors(invoke: Invoke) -> None:
+    for version in ("-1", str(2**64)):
+        result = invoke("ticket", "priority", "1", "high", "--expect-version", version)
+        assert result.exit_code == 2 and "Traceback" not in result.stderr
+        assert "--expect-version" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "ann@example.com, eve@evil.example",
+        "ann@example.com\r\nBcc: eve@evil.example",
+        "ann@example.com\x1b]0;x\x07",
+        "Ann <ann@example.com>",
+    ],
+)
+def test_from_takes_one_plain_address(invoke: Invoke, address: str) -> None:
+    result = invoke("ticket", "new", "--subject", "S", "--from", address, "--body", "x")
+    _refused(result, "not an email address")
+    assert _stored(invoke) == []
+
+
+def test_cc_takes_one_plain_address_each(invoke: Invoke) -> None:
+    assert invoke(*NEW, "--body", "It smokes.").exit_code == 0
+    result = invoke("ticket", "reply", "1", "--body", "Hi", "--cc", "a@example.com,b@example.com")
+    _refused(result, "--cc")
+
+
+def test_bodies_over_the_limit_are_refused(
+    invoke: Invoke, use_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPDESK_LIMITS__MAX_BODY_BYTES", "2048")
+    _refused(invoke(*NEW, "--body", "x" * 2049), "2.0 KB limit")
+    _refused(_bytes_in(*NEW, input=b"y" * 5000), "stdin", "over the 2.0 KB limit")
+    assert _stored(invoke) == []
+    assert invoke(*NEW, "--body", "é" * 1024).exit_code == 0  # 2,048 bytes: at the limit
+    _refused(invoke("ticket", "note", "1", "--body", "é" * 1025), "note", "limit")
+
+
+@pytest.mark.parametrize("option", ["--category", "--assignee", "--team", "--tag"])
+def test_nul_in_a_list_filter_is_one_line(invoke: Invoke, use_db: str, option: str) -> None:
+    _refused(invoke("ticket", "list", option, "x\x00"), "NUL")
+
+
+def test_nul_in_an_assignee_is_one_line(invoke: Invoke, use_db: str) -> None:
+    assert invoke(*NEW, "--body", "It smokes.").exit_code == 0
+    _refused(invoke("ticket", "assign", "1", "--to", "x\x00"), "NUL")

@@ -1,0 +1,118 @@
+"""No escape sequence reaches the terminal from any plain CLI output path (issue 8, item 6).
+
+Each case drives one path with hostile values — OSC 0 (title), OSC 52 (clipboard), CSI, BEL,
+an 8-bit CSI (C1), bidi overrides, zero-width characters — and checks the raw bytes written
+to stdout and stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner, Result
+
+from helpdesk_tui.cli import main
+
+HOSTILE = "\x1b]0;owned\x07\x1b]52;c;aGk=\x07\x1b[2J\x07\x9b31m\x9d0;t\x9c\u202eexe.gnp\u200bX"
+
+
+def _clean(result: Result) -> Result:
+    for name, data in (("stdout", result.stdout_bytes), ("stderr", result.stderr_bytes or b"")):
+        assert b"\x1b" not in data, (name, data)
+        assert b"\x07" not in data, (name, data)
+        text = data.decode("utf-8", "surrogateescape")
+        assert not re.search(r"[\x80-\x9f\udc80-\udc9f\u202e]", text), (name, data)
+    assert "Traceback" not in (result.stderr or ""), result.stderr
+    return result
+
+
+def _run(*args: str, input: str | None = None) -> Result:
+    return _clean(CliRunner().invoke(main, list(args), input=input))
+
+
+@pytest.fixture
+def number() -> int:
+    result = _run(
+        "ticket", "new", "--subject", f"Subject {HOSTILE}", "--from", "ann@example.com",
+        "--name", f"Ann {HOSTILE}", "--body", f"Body {HOSTILE}\nline two", "--tag", "x",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "Subject" in result.stdout
+    listed = _run("ticket", "list", "--json")
+    return int(json.loads(listed.stdout)[0]["number"])
+
+
+def test_listing_and_show(number: int) -> None:
+    assert "Subject" in _run("ticket", "list").stdout
+    shown = _run("ticket", "show", str(number))
+    assert "line two" in shown.stdout
+    assert "\\u001b" in _run("ticket", "show", str(number), "--json").stdout
+
+
+def test_batch_results_and_batch_errors(number: int) -> None:
+    done = _run("ticket", "category", str(number), f"cat {HOSTILE}")
+    assert done.exit_code == 0 and f"#{number} category cat" in done.stdout
+    failed = _run("ticket", "priority", str(number), f"9{HOSTILE}", "high")
+    assert failed.exit_code == 1
+    assert "error:" in failed.stderr
+
+
+def test_conflict_quotes_old_and_new_values(number: int) -> None:
+    _run("ticket", "category", str(number), f"first {HOSTILE}")
+    _run("ticket", "category", str(number), f"second {HOSTILE}")
+    conflict = _run("ticket", "priority", str(number), "high", "--expect-version", "1")
+    assert conflict.exit_code == 1
+    assert "since you loaded it" in conflict.stderr and "second" in conflict.stderr
+
+
+def test_desk_errors_and_usage_errors() -> None:
+    unknown_agent = _run("ticket", "assign", "1", "--agent", HOSTILE)
+    assert unknown_agent.exit_code != 0 and "error" in unknown_agent.stderr.lower()
+    unknown_status = _run("ticket", "list", "--status", HOSTILE)
+    assert unknown_status.exit_code == 1 and "unknown status" in unknown_status.stderr
+    usage = _run("ticket", "priority", "1", "high", "--expect-version", HOSTILE)
+    assert usage.exit_code == 2 and "owned" in usage.stderr
+    bad_number = _run("ticket", "show", HOSTILE)
+    assert bad_number.exit_code != 0
+    no_such = _run(HOSTILE)
+    assert no_such.exit_code == 2
+
+
+def test_prompt_and_confirmation(number: int) -> None:
+    asked = _run("ticket", "delete", f"{number}{HOSTILE}", input="n\n")
+    assert "for good?" in asked.stdout
+    assert asked.exit_code == 1
+
+
+def test_a_sequence_split_across_writes_loses_its_escape() -> None:
+    from io import StringIO
+
+    from helpdesk_tui.cli.streams import CleanStream
+
+    sink = StringIO()
+    stream = CleanStream(sink)
+    stream.write("title\x1b]0;")
+    stream.write("owned\x07 and \x9b")
+    stream.write("31m \udc9b")
+    assert not re.search(r"[\x1b\x07\x80-\x9f\udc80-\udcff]", sink.getvalue())
+
+
+def test_bytes_echoed_by_click_are_cleaned_too() -> None:
+    from io import StringIO
+
+    from helpdesk_tui.cli.streams import CleanStream
+
+    sink = StringIO()
+    CleanStream(sink).buffer.write(b"ok\x1b]0;t\x07 \xc2\x9b31m \x9b")
+    assert sink.getvalue() == "ok  \ufffd"
+
+
+def test_settings_and_agents(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_DESK_NAME", f"Desk {HOSTILE}")
+    shown = _run("config", "show")
+    assert shown.exit_code == 0 and "Desk" in shown.stdout
+    added = _run("agent", "add", "eve", "--name", f"Eve {HOSTILE}")
+    assert added.exit_code == 0, added.stderr
+    assert "Eve" in _run("agent", "list").stdout

@@ -1,0 +1,86 @@
+"""Long and bad input in the TUI (issue 8, items 7 and 8).
+
+A long message opens at once, in part, and reads on with a key; the composer refuses text
+over the limit; a ticket number that is not there never shows as "loading" for good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import TextArea
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.commands import find_tickets
+from helpdesk_tui.config import Settings
+from helpdesk_tui.desk import thread
+from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.limits import Limits
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.desk.ticket_view import FIRST_PART
+from helpdesk_tui.messages import OpenTicket
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.widgets.thread import Thread
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+
+async def test_a_long_message_shows_its_first_part_and_reads_on(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    body = "".join(f"log line {i:08}\n" for i in range(200_000))  # 3.6 MB
+    with desk_data.db.write() as session:
+        thread.add_customer_message(session, MAIL, number, body=body)
+    app = make_test_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_ticket(pilot, number)
+        view = screen.view
+        assert view is not None
+        [long] = [e for e in view.entries if e.length == len(body)]
+        assert len(long.body) == FIRST_PART
+        threads = screen.query_one(Thread)
+        threads.scroll_end(animate=False)
+        note = "more characters of this message (o reads on)"
+        await until(pilot, lambda: note in "\n".join(screen_lines(app)))
+        await pilot.press("o")
+        await until(pilot, lambda: (threads.first_cut() or long).body != long.body)
+        extended = threads.first_cut()
+        assert extended is not None and extended.length == len(body)
+        assert body.startswith(extended.body) and len(extended.body) > FIRST_PART
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+
+
+async def test_the_composer_refuses_text_over_the_limit(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["vpn"]
+    settings = Settings(database_url=desk_data.db.url, limits=Limits(max_body_bytes=1024))
+    app = make_test_app(settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        app.screen.query_one(TextArea).load_text("x" * 1025)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: any("1.0 KB limit" in n for n in notifications(app)))
+        assert isinstance(app.screen, ComposerScreen)  # still writing: nothing was lost
+    with desk_data.db.read() as session:
+        assert [m.kind for m in ticket_detail(session, number).messages] == ["customer"]
+
+
+async def test_a_ticket_that_is_not_there_says_so_in_its_header(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(OpenTicket(987654321))
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await until(pilot, lambda: "no ticket #987654321" in "\n".join(screen_lines(app)))
+        assert "loading" not in "\n".join(screen_lines(app))
+    assert find_tickets(desk_data.db, str(2**70)) == []
