@@ -28,7 +28,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, exists, literal, select, true, tuple_, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlmodel import Session, col
 
 from helpdesk_tui.desk import search
@@ -41,7 +52,17 @@ from helpdesk_tui.desk.queries import (
 )
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
-from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Status, Tag, Team, Ticket, TicketTag
+from helpdesk_tui.storage.models import (
+    PRIORITY_RANK,
+    Agent,
+    Event,
+    Presence,
+    Status,
+    Tag,
+    Team,
+    Ticket,
+    TicketTag,
+)
 from helpdesk_tui.storage.types import UTCDateTime
 
 STATUS_RANK: dict[str, int] = {status.value: rank for rank, status in enumerate(Status)}
@@ -237,7 +258,7 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
 
 def _requester_key(sort: str) -> Any:
     """The sort key as an expression, for the one-customer list (which sorts its few rows)."""
-    from sqlalchemy import case, func
+    from sqlalchemy import case
 
     if sort == "status":
         return case(STATUS_RANK, value=Ticket.status)
@@ -341,6 +362,44 @@ def _merged_ids(session: Session, statements: list[Any], descending: bool, limit
     order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
     statement = select(inner.c.id).order_by(*order).limit(limit)
     return [int(i) for i in session.execute(statement).scalars()]
+
+
+# -- changes -------------------------------------------------------------------------------
+
+LATE_COMMITS = 100
+"""Event ids this far below the newest are counted too: on PostgreSQL a transaction that
+took an id earlier may commit after a later one, so the newest id alone could miss it."""
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    """What a list's reader saw: compare two marks to know whether to read again.
+
+    ``events`` moves with every change to any ticket (every change writes an event, and
+    only those do); ``presence`` with who is viewing or replying where.
+    """
+
+    events: tuple[int, int]
+    presence: tuple[Any, ...]
+
+
+def change_mark(session: Session, now: datetime) -> ChangeMark:
+    """Two small indexed reads: the newest event ids, and the presence table (a few rows)."""
+    newest = select(func.max(Event.id)).scalar_subquery()
+    recent = session.execute(
+        select(func.max(Event.id), func.count(Event.id)).where(
+            col(Event.id) > func.coalesce(newest, 0) - LATE_COMMITS
+        )
+    ).one()
+    live = session.execute(
+        select(
+            func.max(Presence.id),
+            func.max(Presence.expires_at),
+            func.count(Presence.id),
+            func.count(Presence.id).filter(col(Presence.expires_at) > now),
+        )
+    ).one()
+    return ChangeMark(events=(recent[0] or 0, recent[1]), presence=tuple(live))
 
 
 # -- pages -------------------------------------------------------------------------------------

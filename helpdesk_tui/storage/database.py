@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -142,13 +142,8 @@ def _optimize(cursor: sqlite3.Cursor, *, on_open: bool) -> None:
     missing or stale, usually nothing. It must never hold anyone up: it gives up at once
     if another connection is writing, and a failure is not an error for the caller.
     """
-    try:
+    with suppress(sqlite3.Error):
         cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA optimize=0x10002" if on_open else "PRAGMA optimize")
-    except sqlite3.Error:
-        pass
-    finally:
-        try:
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        except sqlite3.Error:
-            pass
+    with suppress(sqlite3.Error):
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
