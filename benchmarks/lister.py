@@ -34,22 +34,36 @@ from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 
-SORTS = ("updated", "priority", "number", "subject", "requester", "status", "assignee", "sla", "created")
+SORTS = (
+    "updated",
+    "priority",
+    "number",
+    "subject",
+    "requester",
+    "status",
+    "assignee",
+    "sla",
+    "created",
+)
 
 
 def _words(db: Database) -> tuple[str, str]:
     """A common and a rare word of the subjects (by document count in the FTS index)."""
     with db.read() as session:
         session.execute(
-            text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab USING fts5vocab(main, ticket_fts, row)")
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab USING fts5vocab(main, ticket_fts, row)"
+            )
         )
         common = session.execute(
-            text("SELECT term FROM temp.bench_vocab WHERE length(term) > 3 ORDER BY doc DESC LIMIT 1")
+            text(
+                "SELECT term FROM temp.bench_vocab WHERE length(term) > 3 ORDER BY doc DESC LIMIT 1"
+            )
         ).scalar_one()
         rare = session.execute(
             text(
-                "SELECT term FROM temp.bench_vocab WHERE doc BETWEEN 1 AND 3 AND length(term) > 4 "
-                "AND term NOT GLOB '*[0-9]*' ORDER BY term LIMIT 1"
+                "SELECT term FROM temp.bench_vocab WHERE length(term) > 4 "
+                "AND term NOT GLOB '*[0-9]*' ORDER BY doc, term LIMIT 1"
             )
         ).scalar()
     return common, rare or common
@@ -58,11 +72,15 @@ def _words(db: Database) -> tuple[str, str]:
 def _first_names(db: Database) -> tuple[str, str, str, str]:
     with db.read() as session:
         login = session.execute(
-            text("SELECT login FROM agent WHERE id IN "
-                "(SELECT assignee_id FROM ticket WHERE assignee_id IS NOT NULL LIMIT 1)")
+            text(
+                "SELECT login FROM agent WHERE id IN "
+                "(SELECT assignee_id FROM ticket WHERE assignee_id IS NOT NULL LIMIT 1)"
+            )
         ).scalar_one()
         team = session.execute(text("SELECT name FROM team ORDER BY id LIMIT 1")).scalar_one()
-        tag = session.execute(text("SELECT name FROM tag WHERE id IN (SELECT tag_id FROM ticket_tag LIMIT 1)")).scalar_one()
+        tag = session.execute(
+            text("SELECT name FROM tag WHERE id IN (SELECT tag_id FROM ticket_tag LIMIT 1)")
+        ).scalar_one()
         category = session.execute(
             text("SELECT category FROM ticket WHERE category IS NOT NULL LIMIT 1")
         ).scalar_one()
