@@ -35,6 +35,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     true,
     tuple_,
@@ -137,11 +138,16 @@ class Position:
 
 @dataclass(frozen=True)
 class QueuePage:
-    """Rows in list order, and whether more exist before the first and after the last."""
+    """Rows in list order, and whether more exist before the first and after the last.
+
+    ``positions`` are the rows' places, to page on from (a search's order is its ranking,
+    which a row alone does not tell).
+    """
 
     rows: list[TicketRow]
     more_before: bool
     more_after: bool
+    positions: list[Position] = field(default_factory=list)
 
 
 def position(query: QueueQuery, row: TicketRow) -> Position:
@@ -321,13 +327,12 @@ def _fetch(
     forward: bool,
     inclusive: bool,
     limit: int,
-) -> tuple[list[TicketRow], bool]:
+) -> tuple[list[TicketRow], bool, list[Position]]:
     """Up to ``limit`` rows from ``start`` walking forward (or backward) in list order."""
+    if search.words(query.text):
+        return _search_fetch(session, query, start, forward, inclusive, limit)
     descending = query.descending == forward
     residual = residual_filters(session, query.filter)
-    condition = search.matching(session, query.text) if query.text else None
-    if condition is not None:
-        residual.append(condition)
     statements = [
         statement
         for arm in arms(session, query)
@@ -348,7 +353,7 @@ def _fetch(
     rows = rows_by_id(session, ids[:limit])
     if not forward:
         rows.reverse()
-    return rows, len(ids) > limit
+    return rows, len(ids) > limit, [position(query, row) for row in rows]
 
 
 def _merged_ids(session: Session, statements: list[Any], descending: bool, limit: int) -> list[int]:
@@ -362,6 +367,86 @@ def _merged_ids(session: Session, statements: list[Any], descending: bool, limit
     order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
     statement = select(inner.c.id).order_by(*order).limit(limit)
     return [int(i) for i in session.execute(statement).scalars()]
+
+
+# -- search --------------------------------------------------------------------------------
+
+MAX_SEARCH_RESULTS = 10_000
+"""How far a search is read for End (its last page): the search's order is its ranking."""
+_CHECK_BATCH = 64
+
+
+def _search_ids(session: Session, query: QueueQuery, need: int) -> list[int]:
+    """The first ``need`` matches of the search that are in the view, best first."""
+    spec = query.filter
+    unfiltered = spec == TicketFilter()
+    conditions: list[Any] = []
+    if not unfiltered:
+        for arm in arms(session, replace(query, sort="number")):
+            conditions.append(and_(true(), *arm.where))
+        residual = residual_filters(session, spec)
+    found: list[int] = []
+    batch: list[int] = []
+
+    def check() -> None:
+        if unfiltered:
+            found.extend(batch)
+        else:
+            statement = select(Ticket.id).where(
+                col(Ticket.id).in_(batch), or_(*conditions), *residual
+            )
+            keep = set(session.execute(statement).scalars())
+            found.extend(i for i in batch if i in keep)
+        batch.clear()
+
+    for ticket_id in search.matches(session, query.text):
+        batch.append(ticket_id)
+        if len(batch) >= _CHECK_BATCH:
+            check()
+            if len(found) >= need:
+                break
+    if batch:
+        check()
+    return found[:need]
+
+
+def _search_fetch(
+    session: Session,
+    query: QueueQuery,
+    start: Position | None,
+    forward: bool,
+    inclusive: bool,
+    limit: int,
+) -> tuple[list[TicketRow], bool, list[Position]]:
+    """A page of a search, by rank: the tiers are read from the top up to the page."""
+    if start is None:
+        if forward:
+            begin = 0
+            ids = _search_ids(session, query, limit + 1)
+        else:
+            ids = _search_ids(session, query, MAX_SEARCH_RESULTS)
+            begin = max(0, len(ids) - limit)
+            chosen = ids[begin:]
+            return _ranked(session, chosen, begin), begin > 0, _places(chosen, begin)
+    elif forward:
+        begin = int(start.value) + (0 if inclusive else 1)
+        ids = _search_ids(session, query, begin + limit + 1)
+    else:
+        end = int(start.value) + (1 if inclusive else 0)
+        begin = max(0, end - limit)
+        ids = _search_ids(session, query, end)
+        chosen = ids[begin:end]
+        return _ranked(session, chosen, begin), begin > 0, _places(chosen, begin)
+    chosen = ids[begin : begin + limit]
+    return _ranked(session, chosen, begin), len(ids) > begin + limit, _places(chosen, begin)
+
+
+def _ranked(session: Session, ids: list[int], _begin: int) -> list[TicketRow]:
+    return rows_by_id(session, ids)
+
+
+def _places(ids: list[int], begin: int) -> list[Position]:
+    return [Position(begin + offset, ticket_id) for offset, ticket_id in enumerate(ids)]
 
 
 # -- changes -------------------------------------------------------------------------------
@@ -406,31 +491,41 @@ def change_mark(session: Session, now: datetime) -> ChangeMark:
 
 
 def first_page(session: Session, query: QueueQuery, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=None, forward=True, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=False, more_after=more)
+    rows, more, places = _fetch(
+        session, query, start=None, forward=True, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=False, more_after=more, positions=places)
 
 
 def last_page(session: Session, query: QueueQuery, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=None, forward=False, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=more, more_after=False)
+    rows, more, places = _fetch(
+        session, query, start=None, forward=False, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=more, more_after=False, positions=places)
 
 
 def page_after(session: Session, query: QueueQuery, after: Position, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=after, forward=True, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=True, more_after=more)
+    rows, more, places = _fetch(
+        session, query, start=after, forward=True, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=True, more_after=more, positions=places)
 
 
 def page_before(session: Session, query: QueueQuery, before: Position, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=before, forward=False, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=more, more_after=True)
+    rows, more, places = _fetch(
+        session, query, start=before, forward=False, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=more, more_after=True, positions=places)
 
 
 def page_from(session: Session, query: QueueQuery, start: Position | None, limit: int) -> QueuePage:
     """``limit`` rows from ``start`` on, ``start`` itself included (re-reading a window)."""
     if start is None:
         return first_page(session, query, limit)
-    rows, more = _fetch(session, query, start=start, forward=True, inclusive=True, limit=limit)
-    return QueuePage(rows, more_before=True, more_after=more)
+    rows, more, places = _fetch(
+        session, query, start=start, forward=True, inclusive=True, limit=limit
+    )
+    return QueuePage(rows, more_before=True, more_after=more, positions=places)
 
 
 def neighbour(session: Session, query: QueueQuery, number: int, step: int) -> int | None:
@@ -442,10 +537,16 @@ def neighbour(session: Session, query: QueueQuery, number: int, step: int) -> in
     row = ticket_row(session, number)
     if row is None or step == 0:
         return None
-    rows, _ = _fetch(
+    start = position(query, row)
+    if search.words(query.text):
+        ranked = _search_ids(session, query, MAX_SEARCH_RESULTS)
+        if row.id not in ranked:
+            return None
+        start = Position(ranked.index(row.id), row.id)
+    rows, _more, _places = _fetch(
         session,
         query,
-        start=position(query, row),
+        start=start,
         forward=step > 0,
         inclusive=False,
         limit=abs(step),

@@ -176,6 +176,8 @@ class QueueScreen(DeskScreen):
         self._styles: RowStyles | None = None
         self._new_desk = False
         """The last read found no rows and no ticket on the whole desk."""
+        self._positions: dict[int, pages.Position] = {}
+        """Each shown row's place in the list's order (ticket number → position)."""
         self._mark: ChangeMark | None = None
         """The desk's change mark when the rows shown were read."""
         self._empty_says: bool | None = None
@@ -297,6 +299,11 @@ class QueueScreen(DeskScreen):
             return
         self._pending = None
         load, page = message.load, message.page
+        if load.kind in ("first", "last", "refresh"):
+            self._positions = {}
+        self._positions.update(
+            (row.number, place) for row, place in zip(page.rows, page.positions, strict=True)
+        )
         focus = self.table.current_number
         added = True
         if load.kind == "first":
@@ -319,6 +326,11 @@ class QueueScreen(DeskScreen):
             self._at_start = not page.more_before
             if len(self._rows) > MAX_WINDOW:
                 self._rows, self._at_end = self._rows[:MAX_WINDOW], False
+        self._positions = {
+            row.number: self._positions[row.number]
+            for row in self._rows
+            if row.number in self._positions
+        }
         self._on = message.on
         self._new_desk = message.new_desk
         self._mark = message.mark
@@ -376,9 +388,7 @@ class QueueScreen(DeskScreen):
     def _reread(self) -> None:
         """Re-read the window in place, the cursor kept on its ticket."""
         start = (
-            None
-            if self._at_start or not self._rows
-            else pages.position(self.query_spec, self._rows[0])
+            None if self._at_start or not self._rows else self._positions.get(self._rows[0].number)
         )
         self._reload("refresh", start, limit=max(len(self._rows), PAGE))
 
@@ -393,10 +403,12 @@ class QueueScreen(DeskScreen):
         if not self._rows:
             return
         row = self.table.cursor_row
-        if not self._at_end and row >= len(self._rows) - EDGE:
-            self._reload("after", pages.position(self.query_spec, self._rows[-1]))
-        elif not self._at_start and row < EDGE:
-            self._reload("before", pages.position(self.query_spec, self._rows[0]))
+        last = self._positions.get(self._rows[-1].number)
+        first = self._positions.get(self._rows[0].number)
+        if not self._at_end and row >= len(self._rows) - EDGE and last is not None:
+            self._reload("after", last)
+        elif not self._at_start and row < EDGE and first is not None:
+            self._reload("before", first)
 
     @on(QueueTable.Highlighted)
     def _moved(self, message: QueueTable.Highlighted) -> None:

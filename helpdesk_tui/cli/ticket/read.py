@@ -18,7 +18,6 @@ from helpdesk_tui.desk.queue import (
     QueueQuery,
     first_page,
     page_after,
-    position,
 )
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.safe_text import clean
@@ -43,7 +42,7 @@ def rows(db: Database, query: QueueQuery, *, limit: int) -> Iterator[TicketRow]:
             remaining -= len(page.rows)
         if not page.more_after or not page.rows:
             return
-        after = position(query, page.rows[-1])
+        after = page.positions[-1]
 
 
 @click.command("list")
