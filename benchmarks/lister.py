@@ -52,7 +52,8 @@ def _words(db: Database) -> tuple[str, str]:
     with db.read() as session:
         session.execute(
             text(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab USING fts5vocab(main, ticket_fts, row)"
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab "
+                "USING fts5vocab(main, ticket_fts, row)"
             )
         )
         common = session.execute(

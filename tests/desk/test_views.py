@@ -100,7 +100,7 @@ def test_builtin_views(db: Database, admin: Actor, agent_bob: Actor) -> None:
         fields.set_status(s, admin, waiting, "waiting")
         fields.set_status(s, admin, other, "resolved")
     views = {v.name: v for v in builtin_views("ada")}
-    assert list(views) == ["mine", "unassigned", "open", "waiting", "on_hold", "resolved"]
+    assert list(views) == ["mine", "unassigned", "open", "waiting", "on_hold", "resolved", "all"]
     with db.read() as s:
 
         def shown(name: str) -> list[int]:
@@ -112,6 +112,7 @@ def test_builtin_views(db: Database, admin: Actor, agent_bob: Actor) -> None:
         assert shown("waiting") == [waiting]
         assert shown("on_hold") == []
         assert shown("resolved") == [other]
+        assert shown("all") == sorted([mine, waiting, other])
 
 
 def test_saved_view_from_config_is_checked(db: Database, admin: Actor) -> None:

@@ -76,6 +76,9 @@ async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -
             await pilot.press(key)
             await settle(pilot)
             assert shown(app) == numbers, key
+        await pilot.press("7")  # All tickets: every status, closed too
+        await settle(pilot)
+        assert sorted(shown(app)) == list(range(1, 12))
         await pilot.press("v")  # next view wraps round to the first
         await settle(pilot)
         assert queue(app).view.title == "My open"

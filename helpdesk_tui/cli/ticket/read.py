@@ -100,6 +100,33 @@ def list_(
         click.echo(str(row.number) if ids else row_line(row))
 
 
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--open", "open_only", is_flag=True, help="Only tickets that still need somebody.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="0: all.")
+@click.option("--ids", is_flag=True, help="Print only ticket numbers, one per line.")
+@json_option
+@pass_runtime
+def search(
+    runtime: Runtime,
+    query: tuple[str, ...],
+    open_only: bool,
+    limit: int,
+    ids: bool,
+    as_json: bool,
+) -> None:
+    """Find tickets by number, words of the subject or messages, requester, organization or
+    email domain; best matches first (whole words before word starts), newest first."""
+    runtime.actor()
+    spec = QueueQuery(TicketFilter(open_only=open_only), text=" ".join(query))
+    found = rows(runtime.database(), spec, limit=limit)
+    if as_json:
+        echo_json([row.as_json() for row in found])
+        return
+    for row in found:
+        click.echo(str(row.number) if ids else row_line(row))
+
+
 def _detail_text(detail: TicketDetail) -> list[str]:
     row = detail.row
     lines = [
