@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from typing import Any
 
@@ -88,7 +89,9 @@ class TicketRow:
         return data
 
 
+@cache
 def _row_query() -> Any:
+    """The row query, built once (building it costs more than running it for a page)."""
     requester = aliased(Contact)
     assignee = aliased(Agent)
     team = aliased(Team)
