@@ -192,6 +192,83 @@ def _unindexed(session: Session, column: Any) -> Any:
     return column + 0
 
 
+FEW = 2000
+"""A filter that matches fewer tickets than this in a view is read through its own index
+and its matches sorted (at most this many rows); a commoner one is checked row by row on
+the sort's index walk, which then finds a page within a few thousand rows. Either way no
+read grows with the desk: a filter matching nothing at all is the case this is for."""
+TAG_PROBE = 20_000
+"""Rows of one tag looked at to decide whether it is rare in a view."""
+
+
+def selective_filter(session: Session, query: QueueQuery) -> list[Any] | None:
+    """The list's conditions (filters on their own indexes) if one filter is rare in the
+    view — fewer than ``FEW`` matches, counted through its index — else None."""
+    spec = query.filter
+    if spec.requester_id is not None:
+        return None
+    view = [col(Ticket.status).in_(_statuses(spec)), *_lead(session, spec)]
+    probes: list[Any] = []
+    if spec.priorities:
+        values = sorted({parse_priority(p).value for p in spec.priorities})
+        probes.append(col(Ticket.priority).in_(values))
+    if spec.types:
+        probes.append(col(Ticket.type).in_(sorted({parse_type(t).value for t in spec.types})))
+    if spec.team:
+        probes.append(Ticket.team_id == _team_id(session, spec.team))
+    if spec.category:
+        probes.append(Ticket.category == spec.category)
+    rare = False
+    for probe in probes:
+        matches = select(Ticket.id).where(probe, *view).limit(FEW).subquery()
+        rare = rare or session.execute(select(func.count()).select_from(matches)).scalar_one() < FEW
+    if spec.tag:
+        tag_id = _tag_id(session, spec.tag)
+        tagged = (
+            select(TicketTag.ticket_id)
+            .where(TicketTag.tag_id == tag_id)
+            .limit(TAG_PROBE)
+            .subquery()
+        )
+        total = session.execute(select(func.count()).select_from(tagged)).scalar_one()
+        in_view = session.execute(
+            select(func.count())
+            .select_from(tagged)
+            .join(Ticket, Ticket.id == tagged.c.ticket_id)
+            .where(*view)
+        ).scalar_one()
+        rare = rare or (total < TAG_PROBE and in_view < FEW)
+        probes.append(
+            col(Ticket.id).in_(select(TicketTag.ticket_id).where(TicketTag.tag_id == tag_id))
+        )
+    return [*view, *probes] if rare else None
+
+
+def _team_id(session: Session, name: str) -> int:
+    return _lookup(
+        session, select(Team.id).where(Team.name == name), f"team {name!r}", "helpdesk team list"
+    )
+
+
+def _tag_id(session: Session, name: str) -> int:
+    found = session.execute(select(Tag.id).where(Tag.name == parse_tag(name))).scalar()
+    return -1 if found is None else int(found)
+
+
+def _lead(session: Session, spec: TicketFilter) -> list[Any]:
+    if spec.unassigned:
+        return [col(Ticket.assignee_id).is_(None)]
+    if spec.assignee:
+        agent_id = _lookup(
+            session,
+            select(Agent.id).where(Agent.login == spec.assignee),
+            f"agent {spec.assignee!r}",
+            "helpdesk agent list",
+        )
+        return [Ticket.assignee_id == agent_id]
+    return []
+
+
 def residual_filters(session: Session, spec: TicketFilter) -> list[Any]:
     """The conditions checked row by row on the walk (everything but status and assignee)."""
     where: list[Any] = []
@@ -202,20 +279,14 @@ def residual_filters(session: Session, spec: TicketFilter) -> list[Any]:
         values = sorted({parse_type(t).value for t in spec.types})
         where.append(_unindexed(session, Ticket.__table__.c.type).in_(values))
     if spec.team:
-        team_id = _lookup(
-            session,
-            select(Team.id).where(Team.name == spec.team),
-            f"team {spec.team!r}",
-            "helpdesk team list",
-        )
+        team_id = _team_id(session, spec.team)
         where.append(_unindexed(session, Ticket.__table__.c.team_id) == team_id)
     if spec.category:
         where.append(_unindexed(session, Ticket.__table__.c.category) == spec.category)
     if spec.tag:
-        tag_id = session.execute(select(Tag.id).where(Tag.name == parse_tag(spec.tag))).scalar()
         where.append(
             exists()
-            .where(TicketTag.ticket_id == Ticket.id, TicketTag.tag_id == (tag_id or -1))
+            .where(TicketTag.ticket_id == Ticket.id, TicketTag.tag_id == _tag_id(session, spec.tag))
             .correlate(Ticket)
         )
     return where
@@ -226,24 +297,12 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
     spec = query.filter
     statuses = _statuses(spec)
     key = SORT_KEYS[query.sort]
-    lead: list[Any] = []
-    assignee_login: str | None = None
-    if spec.unassigned:
-        lead.append(col(Ticket.assignee_id).is_(None))
-        assignee_login = ""
-    elif spec.assignee:
-        agent_id = _lookup(
-            session,
-            select(Agent.id).where(Agent.login == spec.assignee),
-            f"agent {spec.assignee!r}",
-            "helpdesk agent list",
-        )
-        lead.append(Ticket.assignee_id == agent_id)
-        assignee_login = spec.assignee
+    lead = _lead(session, spec)
+    assignee_login = "" if spec.unassigned else spec.assignee or None
     if spec.requester_id is not None:
         # One customer's tickets ("their other tickets"): few, so one range by requester.
         where = [Ticket.requester_id == spec.requester_id, col(Ticket.status).in_(statuses)]
-        return [Arm([*lead, *where], column=_requester_key(query.sort))]
+        return [Arm([*lead, *where], column=key_expression(query.sort))]
     made = []
     for status in statuses:
         where = [*lead, Ticket.status == status]
@@ -262,8 +321,9 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
     return made
 
 
-def _requester_key(sort: str) -> Any:
-    """The sort key as an expression, for the one-customer list (which sorts its few rows)."""
+def key_expression(sort: str) -> Any:
+    """The sort key as one expression over all statuses, for lists of few rows (which are
+    read through their filter's index and sorted: one customer's tickets, a rare filter)."""
     from sqlalchemy import case
 
     if sort == "status":
@@ -332,10 +392,14 @@ def _fetch(
     if search.words(query.text):
         return _search_fetch(session, query, start, forward, inclusive, limit)
     descending = query.descending == forward
-    residual = residual_filters(session, query.filter)
+    few = selective_filter(session, query)
+    if few is not None:
+        chosen, residual = [Arm(few, column=key_expression(query.sort))], []
+    else:
+        chosen, residual = arms(session, query), residual_filters(session, query.filter)
     statements = [
         statement
-        for arm in arms(session, query)
+        for arm in chosen
         if (
             statement := arm_statement(
                 arm,

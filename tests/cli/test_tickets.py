@@ -319,7 +319,8 @@ def test_search_by_words_number_requester_and_domain(
     printers = _new(invoke, "Printers jammed")
     printer = _new(invoke, "Printer on fire")
     other = invoke(
-        "ticket", "new", "--subject", "VPN drops", "--from", "bo@acme-widgets.test", "--name", "Bo Lindqvist",
+        "ticket", "new", "--subject", "VPN drops", "--from", "bo@acme-widgets.test",
+        "--name", "Bo Lindqvist",
         "--body", "Since the printer update.", "--json",
     )  # fmt: skip
     vpn = int(json.loads(other.stdout)["number"])
@@ -338,4 +339,4 @@ def test_search_by_words_number_requester_and_domain(
     assert search("acme") == [vpn]  # the requester's email domain
     assert search("nothing-like-it") == []
     ids = invoke("ticket", "search", "--ids", "print")
-    assert ids.stdout.split() == [str(printer), str(printers)] + [str(vpn)]
+    assert ids.stdout.split() == [str(printer), str(printers), str(vpn)]
