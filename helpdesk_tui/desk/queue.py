@@ -36,12 +36,11 @@ from sqlalchemy import (
     func,
     literal,
     or_,
-    select,
     true,
     tuple_,
     union_all,
 )
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import search
 from helpdesk_tui.desk.errors import InvalidValue
@@ -65,6 +64,9 @@ from helpdesk_tui.storage.models import (
     TicketTag,
 )
 from helpdesk_tui.storage.types import UTCDateTime
+
+_TICKET: Any = Ticket.__table__  # type: ignore[attr-defined]
+"""The ticket table's plain columns (the filters wrap them so no index is taken)."""
 
 STATUS_RANK: dict[str, int] = {status.value: rank for rank, status in enumerate(Status)}
 """Statuses sort in workflow order, not alphabetically (the only status order there is)."""
@@ -197,8 +199,9 @@ FEW = 2000
 and its matches sorted (at most this many rows); a commoner one is checked row by row on
 the sort's index walk, which then finds a page within a few thousand rows. Either way no
 read grows with the desk: a filter matching nothing at all is the case this is for."""
-TAG_PROBE = 20_000
-"""Rows of one tag looked at to decide whether it is rare in a view."""
+TAG_PROBE = 5_000
+"""A tag on fewer tickets than this may be rare in a view (its tickets' statuses are then
+looked at); a commoner one is checked on the walk."""
 
 
 def selective_filter(session: Session, query: QueueQuery) -> list[Any] | None:
@@ -220,38 +223,43 @@ def selective_filter(session: Session, query: QueueQuery) -> list[Any] | None:
         probes.append(Ticket.category == spec.category)
     rare = False
     for probe in probes:
-        matches = select(Ticket.id).where(probe, *view).limit(FEW).subquery()
+        matches = select(col(Ticket.id)).where(probe, *view).limit(FEW).subquery()
         rare = rare or session.execute(select(func.count()).select_from(matches)).scalar_one() < FEW
     if spec.tag:
         tag_id = _tag_id(session, spec.tag)
         tagged = (
-            select(TicketTag.ticket_id)
+            select(col(TicketTag.ticket_id))
             .where(TicketTag.tag_id == tag_id)
             .limit(TAG_PROBE)
             .subquery()
         )
+        # Only a tag on few tickets in all can be rare in the view: count those, not more.
         total = session.execute(select(func.count()).select_from(tagged)).scalar_one()
-        in_view = session.execute(
-            select(func.count())
-            .select_from(tagged)
-            .join(Ticket, Ticket.id == tagged.c.ticket_id)
-            .where(*view)
-        ).scalar_one()
-        rare = rare or (total < TAG_PROBE and in_view < FEW)
+        if total < TAG_PROBE and not rare:
+            in_view = session.execute(
+                select(func.count())
+                .select_from(tagged)
+                .join(Ticket, col(Ticket.id) == tagged.c.ticket_id)
+                .where(*view)
+            ).scalar_one()
+            rare = in_view < FEW
         probes.append(
-            col(Ticket.id).in_(select(TicketTag.ticket_id).where(TicketTag.tag_id == tag_id))
+            col(Ticket.id).in_(select(col(TicketTag.ticket_id)).where(TicketTag.tag_id == tag_id))
         )
     return [*view, *probes] if rare else None
 
 
 def _team_id(session: Session, name: str) -> int:
     return _lookup(
-        session, select(Team.id).where(Team.name == name), f"team {name!r}", "helpdesk team list"
+        session,
+        select(col(Team.id)).where(Team.name == name),
+        f"team {name!r}",
+        "helpdesk team list",
     )
 
 
 def _tag_id(session: Session, name: str) -> int:
-    found = session.execute(select(Tag.id).where(Tag.name == parse_tag(name))).scalar()
+    found = session.execute(select(col(Tag.id)).where(Tag.name == parse_tag(name))).scalar()
     return -1 if found is None else int(found)
 
 
@@ -261,7 +269,7 @@ def _lead(session: Session, spec: TicketFilter) -> list[Any]:
     if spec.assignee:
         agent_id = _lookup(
             session,
-            select(Agent.id).where(Agent.login == spec.assignee),
+            select(col(Agent.id)).where(Agent.login == spec.assignee),
             f"agent {spec.assignee!r}",
             "helpdesk agent list",
         )
@@ -274,19 +282,22 @@ def residual_filters(session: Session, spec: TicketFilter) -> list[Any]:
     where: list[Any] = []
     if spec.priorities:
         values = sorted({parse_priority(p).value for p in spec.priorities})
-        where.append(_unindexed(session, Ticket.__table__.c.priority).in_(values))
+        where.append(_unindexed(session, _TICKET.c.priority).in_(values))
     if spec.types:
         values = sorted({parse_type(t).value for t in spec.types})
-        where.append(_unindexed(session, Ticket.__table__.c.type).in_(values))
+        where.append(_unindexed(session, _TICKET.c.type).in_(values))
     if spec.team:
         team_id = _team_id(session, spec.team)
-        where.append(_unindexed(session, Ticket.__table__.c.team_id) == team_id)
+        where.append(_unindexed(session, _TICKET.c.team_id) == team_id)
     if spec.category:
-        where.append(_unindexed(session, Ticket.__table__.c.category) == spec.category)
+        where.append(_unindexed(session, _TICKET.c.category) == spec.category)
     if spec.tag:
         where.append(
             exists()
-            .where(TicketTag.ticket_id == Ticket.id, TicketTag.tag_id == _tag_id(session, spec.tag))
+            .where(
+                col(TicketTag.ticket_id) == col(Ticket.id),
+                col(TicketTag.tag_id) == _tag_id(session, spec.tag),
+            )
             .correlate(Ticket)
         )
     return where
@@ -456,7 +467,7 @@ def _search_ids(session: Session, query: QueueQuery, need: int) -> list[int]:
         if unfiltered:
             found.extend(batch)
         else:
-            statement = select(Ticket.id).where(
+            statement = select(col(Ticket.id)).where(
                 col(Ticket.id).in_(batch), or_(*conditions), *residual
             )
             keep = set(session.execute(statement).scalars())
@@ -534,18 +545,18 @@ class ChangeMark:
 
 def change_mark(session: Session, now: datetime) -> ChangeMark:
     """Two small indexed reads: the newest event ids, and the presence table (a few rows)."""
-    newest = select(func.max(Event.id)).scalar_subquery()
+    newest = select(func.max(col(Event.id))).scalar_subquery()
     recent = session.execute(
-        select(func.max(Event.id), func.count(Event.id)).where(
+        select(func.max(col(Event.id)), func.count(col(Event.id))).where(
             col(Event.id) > func.coalesce(newest, 0) - LATE_COMMITS
         )
     ).one()
     live = session.execute(
         select(
-            func.max(Presence.id),
+            func.max(col(Presence.id)),
             func.max(Presence.expires_at),
-            func.count(Presence.id),
-            func.count(Presence.id).filter(col(Presence.expires_at) > now),
+            func.count(col(Presence.id)),
+            func.count(col(Presence.id)).filter(col(Presence.expires_at) > now),
         )
     ).one()
     return ChangeMark(events=(recent[0] or 0, recent[1]), presence=tuple(live))

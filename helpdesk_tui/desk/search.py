@@ -24,8 +24,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select, text
-from sqlmodel import Session, col
+from sqlalchemy import and_, func, literal_column, or_, text
+from sqlmodel import Session, col, select
 
 from helpdesk_tui.storage.models import Contact, Message, Organization, Ticket
 
@@ -98,7 +98,7 @@ def _pg_subjects(session: Session, query: str) -> Read:
     condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
 
     def read(count: int, below: int | None) -> list[Any]:
-        statement = select(Ticket.id, Ticket.id).where(condition)
+        statement = select(col(Ticket.id), col(Ticket.id)).where(condition)
         if below is not None:
             statement = statement.where(col(Ticket.id) < below)
         return list(session.execute(statement.order_by(col(Ticket.id).desc()).limit(count)))
@@ -111,7 +111,7 @@ def _pg_messages(session: Session, query: str) -> Read:
     condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
 
     def read(count: int, below: int | None) -> list[Any]:
-        statement = select(Message.ticket_id, Message.id).where(condition)
+        statement = select(col(Message.ticket_id), col(Message.id)).where(condition)
         if below is not None:
             statement = statement.where(col(Message.id) < below)
         return list(session.execute(statement.order_by(col(Message.id).desc()).limit(count)))
@@ -121,7 +121,7 @@ def _pg_messages(session: Session, query: str) -> Read:
 
 def _requesters(session: Session, terms: list[str]) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain."""
-    org = select(Organization.id)
+    org = select(col(Organization.id))
     per_word = []
     for term in terms:
         like = f"%{term}%"
@@ -141,9 +141,9 @@ def _requesters(session: Session, terms: list[str]) -> Read:
     contacts = [
         int(i)
         for i in session.execute(
-            select(Contact.id)
+            select(col(Contact.id))
             .where(and_(*per_word))
-            .order_by(Contact.name, Contact.id)
+            .order_by(col(Contact.name), col(Contact.id))
             .limit(MAX_CONTACTS)
         ).scalars()
     ]
@@ -151,7 +151,9 @@ def _requesters(session: Session, terms: list[str]) -> Read:
     def read(count: int, below: int | None) -> list[Any]:
         if not contacts:
             return []
-        statement = select(Ticket.id, Ticket.id).where(col(Ticket.requester_id).in_(contacts))
+        statement = select(col(Ticket.id), col(Ticket.id)).where(
+            col(Ticket.requester_id).in_(contacts)
+        )
         if below is not None:
             statement = statement.where(col(Ticket.id) < below)
         return list(session.execute(statement.order_by(col(Ticket.id).desc()).limit(count)))
@@ -164,6 +166,8 @@ def tiers(session: Session, query: str) -> list[Read]:
     terms = words(query)
     if not terms:
         return []
+    subjects: Callable[[Session, str], Read]
+    messages: Callable[[Session, str], Read]
     if session.get_bind().dialect.name == "sqlite":
         subjects, messages = _sqlite_subjects, _sqlite_messages
         exact, prefix = _fts5(terms, prefix=False), _fts5(terms, prefix=True)
@@ -184,7 +188,7 @@ def matches(session: Session, query: str) -> Iterator[int]:
     seen: set[int] = set()
     number = number_of(query)
     if number is not None:
-        found = session.execute(select(Ticket.id).where(Ticket.number == number)).scalar()
+        found = session.execute(select(col(Ticket.id)).where(Ticket.number == number)).scalar()
         if found is not None:
             seen.add(int(found))
             yield int(found)
