@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
 from textual import events
 
 from helpdesk_tui.app import HelpdeskApp, make_app
@@ -33,7 +32,6 @@ from helpdesk_tui.desk.agents import list_agents
 from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.ui_settings import SavedView, UiSettings
 
 SIZE = (120, 40)
 VIEW_KEYS = ("2", "3", "4", "5", "6", "1")
@@ -57,14 +55,6 @@ def build(path: Path, tickets: int) -> float:
     generate_demo(db, tickets=tickets, seed=1)
     db.dispose()
     return time.perf_counter() - started
-
-
-def analyze(path: Path) -> None:
-    """Give SQLite's planner statistics, as a desk in use has (see the note in ``main``)."""
-    db = Database(f"sqlite:///{path}")
-    with db.write() as session:
-        session.execute(text("ANALYZE"))
-    db.dispose()
 
 
 def _memory() -> tuple[float, float]:
@@ -116,8 +106,8 @@ async def measure(path: Path, tickets: int, keys: int) -> Figures:
     with db.read() as session:
         login = list_agents(session)[0][0].login
         actor = agent_actor(session, login)
-    # A saved view of every ticket (key 7), so PageDown has the whole desk to walk through.
-    settings = Settings(database_url=db.url, ui=UiSettings(views={"all": SavedView(title="All")}))
+    # "All tickets" (key 7), so PageDown has the whole desk to walk through.
+    settings = Settings(database_url=db.url)
     app = make_app(settings, db, actor)
     started = time.perf_counter()
     async with app.run_test(size=SIZE):
@@ -178,11 +168,6 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--keys", type=int, default=40, help="PageDown presses per size")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the databases here")
-    parser.add_argument(
-        "--no-analyze",
-        action="store_true",
-        help="measure without planner statistics (a freshly bulk-loaded SQLite file)",
-    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="queue-bench-"))
@@ -194,10 +179,6 @@ def main() -> None:
             if not path.exists():
                 print(f"building {tickets:,} tickets …", flush=True)
                 print(f"  built in {build(path, tickets):.1f} s", flush=True)
-            if not args.no_analyze:
-                # Without statistics SQLite sorts every resolved ticket for "Recently resolved"
-                # (~0.4 s at 100k); with them it walks the updated_at index (~8 ms).
-                analyze(path)
             results.append(run_size(path, tickets, args.keys))
         _report(results)
     finally:
