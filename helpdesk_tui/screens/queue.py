@@ -196,7 +196,7 @@ class QueueScreen(DeskScreen):
         yield QueueTable(id="queue-table")
         yield Static(id="queue-empty")
         yield Input(
-            placeholder="Search subjects and messages; Enter to search, Esc to cancel",
+            placeholder="Search number, words, requester, organization; Enter to search",
             id="queue-search",
         )
         yield MailIndicator(id="queue-mail")
@@ -238,7 +238,10 @@ class QueueScreen(DeskScreen):
         if query.text:
             status.append(" · search: ")
             status.append(plain(query.text))
-        status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
+        if query.text.strip():
+            status.append(" · best matches first")  # a search lists by its ranking
+        else:
+            status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
         self.query_one("#queue-status", Static).update(status, layout=False)
 
     # -- loading --------------------------------------------------------------------------
