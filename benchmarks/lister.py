@@ -8,6 +8,7 @@ step: whatever statistics the desks have, the desk made itself (``ANALYZE`` afte
 connection, the first time included (a cold first query is what an agent meets).
 
     python benchmarks/lister.py --big /path/to/1m.db [--repeat 5] [--limit 100]
+    python benchmarks/lister.py --big-url postgresql+psycopg://…/big --small-url …/empty
 
 Prints, per action, the median and the maximum in milliseconds at each size and the ratio
 of the medians. The same file runs against older code (it needs only ``first_page``,
@@ -49,6 +50,20 @@ SORTS = (
 
 def _words(db: Database) -> tuple[str, str]:
     """A common and a rare word of the subjects (by document count in the FTS index)."""
+    if not db.is_sqlite:
+        with db.read() as session:
+            found = (
+                session.execute(
+                    text(
+                        "SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', subject) "
+                        "FROM ticket') WHERE length(word) > 4 AND word !~ '[0-9]' "
+                        "ORDER BY ndoc DESC, word"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return found[0], found[-1]
     with db.read() as session:
         session.execute(
             text(
@@ -138,8 +153,8 @@ def measure(db: Database, repeat: int, limit: int) -> dict[str, list[float]]:
     return figures
 
 
-def build_small(directory: Path, tickets: int) -> Database:
-    db = Database(f"sqlite:///{directory / 'small.db'}")
+def build_small(url: str, tickets: int) -> Database:
+    db = Database(url)
     migrate.upgrade(db)
     generate_demo(db, tickets=tickets, seed=1)
     db.dispose()
@@ -148,19 +163,21 @@ def build_small(directory: Path, tickets: int) -> Database:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--big", type=Path, required=True, help="a desk built by helpdesk demo")
+    parser.add_argument("--big", type=Path, help="a SQLite desk built by helpdesk demo")
+    parser.add_argument("--big-url", help="or its database URL (PostgreSQL)")
+    parser.add_argument("--small-url", help="an empty database for the small desk")
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--limit", type=int, default=100)
     args = parser.parse_args()
-    big = Database(f"sqlite:///{args.big}")
+    big = Database(args.big_url or f"sqlite:///{args.big}")
     started = time.perf_counter()
     state = migrate.schema_state(big)
     if not state.is_latest:
         migrate.upgrade(big)
-        print(f"upgraded {args.big} in {time.perf_counter() - started:.1f} s")
+        print(f"upgraded {big.shown_url} in {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        small = build_small(Path(tmp), args.small)
+        small = build_small(args.small_url or f"sqlite:///{Path(tmp) / 'small.db'}", args.small)
         small_figures = measure(small, args.repeat, args.limit)
         big_figures = measure(big, args.repeat, args.limit)
         small.dispose()

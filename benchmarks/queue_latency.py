@@ -1,4 +1,5 @@
-"""Queue latency at 1,000 and 100,000 tickets: first paint, PageDown, filter change, memory.
+"""Queue latency at 1,000 and 100,000 tickets: first paint, PageDown, filter change, memory,
+and the CPU an idle queue uses (30 s on "Recently resolved" with nothing changing).
 
 Builds one SQLite desk per size with the demo generator (seed 1), then drives the real app
 headless, each size in its own process so resident memory is that size's alone. A key's
@@ -35,6 +36,7 @@ from helpdesk_tui.storage.database import Database
 
 SIZE = (120, 40)
 VIEW_KEYS = ("2", "3", "4", "5", "6", "1")
+IDLE_SECONDS = 30.0
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Figures:
     filter_ms: list[float]
     rss_mib: float
     peak_rss_mib: float
+    idle_cpu: float = 0.0
+    """CPU seconds per second of the whole process while the queue sat idle on a view."""
 
 
 def build(path: Path, tickets: int) -> float:
@@ -138,9 +142,13 @@ async def measure(path: Path, tickets: int, keys: int) -> Figures:
                 return queue.view is view and not queue.fetching
 
             filter_change.append(await probe.key(key, switched))
+        await probe.key("6", lambda: queue.view is queue.views[5] and not queue.fetching)
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        await asyncio.sleep(IDLE_SECONDS)  # "Recently resolved", nothing changing
+        idle = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
         rss, peak = _memory()
     db.dispose()
-    return Figures(tickets, first_paint, page_down, filter_change, rss, peak)
+    return Figures(tickets, first_paint, page_down, filter_change, rss, peak, idle)
 
 
 def _child(path: str, tickets: int, keys: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -190,14 +198,14 @@ def _report(results: list[Figures]) -> None:
     print()
     print(
         f"{'tickets':>9} {'first paint':>12} {'PageDown p50':>13} {'p90':>7} "
-        f"{'filter p50':>11} {'p90':>7} {'RSS':>8} {'peak RSS':>9}"
+        f"{'filter p50':>11} {'p90':>7} {'RSS':>8} {'peak RSS':>9} {'idle CPU':>9}"
     )
     for f in results:
         print(
             f"{f.tickets:>9,} {f.first_paint_ms:>10.0f}ms "
             f"{statistics.median(f.page_down_ms):>11.1f}ms {_p90(f.page_down_ms):>5.1f}ms "
             f"{statistics.median(f.filter_ms):>9.1f}ms {_p90(f.filter_ms):>5.1f}ms "
-            f"{f.rss_mib:>6.0f}MiB {f.peak_rss_mib:>7.0f}MiB"
+            f"{f.rss_mib:>6.0f}MiB {f.peak_rss_mib:>7.0f}MiB {f.idle_cpu:>8.1%}"
         )
     if len(results) >= 2:
         small, big = results[0], results[-1]
