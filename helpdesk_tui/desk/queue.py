@@ -32,6 +32,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    case,
     exists,
     func,
     literal,
@@ -335,8 +336,6 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
 def key_expression(sort: str) -> Any:
     """The sort key as one expression over all statuses, for lists of few rows (which are
     read through their filter's index and sorted: one customer's tickets, a rare filter)."""
-    from sqlalchemy import case
-
     if sort == "status":
         return case(STATUS_RANK, value=Ticket.status)
     if sort == "sla":
@@ -502,7 +501,7 @@ def _search_fetch(
             ids = _search_ids(session, query, MAX_SEARCH_RESULTS)
             begin = max(0, len(ids) - limit)
             chosen = ids[begin:]
-            return _ranked(session, chosen, begin), begin > 0, _places(chosen, begin)
+            return rows_by_id(session, chosen), begin > 0, _places(chosen, begin)
     elif forward:
         begin = int(start.value) + (0 if inclusive else 1)
         ids = _search_ids(session, query, begin + limit + 1)
@@ -511,13 +510,9 @@ def _search_fetch(
         begin = max(0, end - limit)
         ids = _search_ids(session, query, end)
         chosen = ids[begin:end]
-        return _ranked(session, chosen, begin), begin > 0, _places(chosen, begin)
+        return rows_by_id(session, chosen), begin > 0, _places(chosen, begin)
     chosen = ids[begin : begin + limit]
-    return _ranked(session, chosen, begin), len(ids) > begin + limit, _places(chosen, begin)
-
-
-def _ranked(session: Session, ids: list[int], _begin: int) -> list[TicketRow]:
-    return rows_by_id(session, ids)
+    return rows_by_id(session, chosen), len(ids) > begin + limit, _places(chosen, begin)
 
 
 def _places(ids: list[int], begin: int) -> list[Position]:
