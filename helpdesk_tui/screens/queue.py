@@ -221,14 +221,33 @@ class QueueScreen(DeskScreen):
         self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
         self._show_rows(self._focus)
 
-    def _show_bars(self) -> None:
+    def _view_bar(self, width: int) -> Text:
+        """Every view with its key. Where the titles do not all fit, the current view keeps
+        its title, the others keep theirs in key order while they fit, and the rest show
+        their keys alone: every key stays in sight."""
+        shown = self.views[:9]
+        titled = {id(self.view)}
+        length = sum(len(f" {n + 1} ") for n in range(len(shown)))
+        length += len(self.view.title) + 1
+        for view in shown:
+            if id(view) not in titled and length + len(view.title) + 1 <= width:
+                titled.add(id(view))
+                length += len(view.title) + 1
         views = Text(no_wrap=True, overflow="ellipsis")
-        for index, view in enumerate(self.views[:9]):
-            style = "reverse bold" if view is self.view else ""
+        for index, view in enumerate(shown):
             views.append(f" {index + 1} ", style="bold")
-            views.append(plain(view.title, style=style))
-            views.append(" ")
-        self.query_one("#queue-views", Static).update(views, layout=False)
+            if id(view) in titled:
+                style = "reverse bold" if view is self.view else ""
+                views.append(plain(view.title, style=style))
+                views.append(" ")
+        return views
+
+    def on_resize(self) -> None:
+        self._show_bars()
+
+    def _show_bars(self) -> None:
+        width = self.size.width or self.app.size.width
+        self.query_one("#queue-views", Static).update(self._view_bar(width), layout=False)
         query = self.query_spec
         status = Text(no_wrap=True, overflow="ellipsis")
         status.append(plain(self.view.title, style="bold"))
