@@ -1,4 +1,5 @@
-"""Queue latency at 1,000 and 100,000 tickets: first paint, PageDown, filter change, memory.
+"""Queue latency at 1,000 and 100,000 tickets: first paint, PageDown, filter change, memory,
+and the CPU an idle queue uses (30 s on "Recently resolved" with nothing changing).
 
 Builds one SQLite desk per size with the demo generator (seed 1), then drives the real app
 headless, each size in its own process so resident memory is that size's alone. A key's
@@ -23,7 +24,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
 from textual import events
 
 from helpdesk_tui.app import HelpdeskApp, make_app
@@ -33,10 +33,10 @@ from helpdesk_tui.desk.agents import list_agents
 from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.ui_settings import SavedView, UiSettings
 
 SIZE = (120, 40)
 VIEW_KEYS = ("2", "3", "4", "5", "6", "1")
+IDLE_SECONDS = 30.0
 
 
 @dataclass
@@ -47,6 +47,8 @@ class Figures:
     filter_ms: list[float]
     rss_mib: float
     peak_rss_mib: float
+    idle_cpu: float = 0.0
+    """CPU seconds per second of the whole process while the queue sat idle on a view."""
 
 
 def build(path: Path, tickets: int) -> float:
@@ -57,14 +59,6 @@ def build(path: Path, tickets: int) -> float:
     generate_demo(db, tickets=tickets, seed=1)
     db.dispose()
     return time.perf_counter() - started
-
-
-def analyze(path: Path) -> None:
-    """Give SQLite's planner statistics, as a desk in use has (see the note in ``main``)."""
-    db = Database(f"sqlite:///{path}")
-    with db.write() as session:
-        session.execute(text("ANALYZE"))
-    db.dispose()
 
 
 def _memory() -> tuple[float, float]:
@@ -116,8 +110,8 @@ async def measure(path: Path, tickets: int, keys: int) -> Figures:
     with db.read() as session:
         login = list_agents(session)[0][0].login
         actor = agent_actor(session, login)
-    # A saved view of every ticket (key 7), so PageDown has the whole desk to walk through.
-    settings = Settings(database_url=db.url, ui=UiSettings(views={"all": SavedView(title="All")}))
+    # "All tickets" (key 7), so PageDown has the whole desk to walk through.
+    settings = Settings(database_url=db.url)
     app = make_app(settings, db, actor)
     started = time.perf_counter()
     async with app.run_test(size=SIZE):
@@ -148,9 +142,13 @@ async def measure(path: Path, tickets: int, keys: int) -> Figures:
                 return queue.view is view and not queue.fetching
 
             filter_change.append(await probe.key(key, switched))
+        await probe.key("6", lambda: queue.view is queue.views[5] and not queue.fetching)
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        await asyncio.sleep(IDLE_SECONDS)  # "Recently resolved", nothing changing
+        idle = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
         rss, peak = _memory()
     db.dispose()
-    return Figures(tickets, first_paint, page_down, filter_change, rss, peak)
+    return Figures(tickets, first_paint, page_down, filter_change, rss, peak, idle)
 
 
 def _child(path: str, tickets: int, keys: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -178,11 +176,6 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--keys", type=int, default=40, help="PageDown presses per size")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the databases here")
-    parser.add_argument(
-        "--no-analyze",
-        action="store_true",
-        help="measure without planner statistics (a freshly bulk-loaded SQLite file)",
-    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="queue-bench-"))
@@ -194,10 +187,6 @@ def main() -> None:
             if not path.exists():
                 print(f"building {tickets:,} tickets …", flush=True)
                 print(f"  built in {build(path, tickets):.1f} s", flush=True)
-            if not args.no_analyze:
-                # Without statistics SQLite sorts every resolved ticket for "Recently resolved"
-                # (~0.4 s at 100k); with them it walks the updated_at index (~8 ms).
-                analyze(path)
             results.append(run_size(path, tickets, args.keys))
         _report(results)
     finally:
@@ -209,14 +198,14 @@ def _report(results: list[Figures]) -> None:
     print()
     print(
         f"{'tickets':>9} {'first paint':>12} {'PageDown p50':>13} {'p90':>7} "
-        f"{'filter p50':>11} {'p90':>7} {'RSS':>8} {'peak RSS':>9}"
+        f"{'filter p50':>11} {'p90':>7} {'RSS':>8} {'peak RSS':>9} {'idle CPU':>9}"
     )
     for f in results:
         print(
             f"{f.tickets:>9,} {f.first_paint_ms:>10.0f}ms "
             f"{statistics.median(f.page_down_ms):>11.1f}ms {_p90(f.page_down_ms):>5.1f}ms "
             f"{statistics.median(f.filter_ms):>9.1f}ms {_p90(f.filter_ms):>5.1f}ms "
-            f"{f.rss_mib:>6.0f}MiB {f.peak_rss_mib:>7.0f}MiB"
+            f"{f.rss_mib:>6.0f}MiB {f.peak_rss_mib:>7.0f}MiB {f.idle_cpu:>8.1%}"
         )
     if len(results) >= 2:
         small, big = results[0], results[-1]

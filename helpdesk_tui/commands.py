@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
 
 MAX_HITS = 8
+DEBOUNCE_SECONDS = 0.15
+"""A palette search starts only after typing pauses this long; the palette cancels the
+search of a key as soon as the next key arrives, and a search cancelled while it waits
+never reaches the database."""
 
 
 def find_tickets(db: Database, query: str) -> list[TicketRow]:
@@ -48,15 +52,23 @@ def _prompt(row: TicketRow) -> Text:
 class TicketCommands(Provider):
     """``#1042`` opens ticket 1042; words find tickets by subject and message text."""
 
+    _asked = ""
+    """The newest query typed; a thread that starts for an older one does nothing."""
+
     @property
     def desk_app(self) -> HelpdeskApp:
         return self.app  # type: ignore[return-value]
+
+    def _find(self, db: Database, query: str) -> list[TicketRow]:
+        return find_tickets(db, query) if query == self._asked else []
 
     async def search(self, query: str) -> Hits:
         if not query.strip():
             return
         app = self.desk_app
-        rows = await asyncio.to_thread(find_tickets, app.db, query)
+        self._asked = query
+        await asyncio.sleep(DEBOUNCE_SECONDS)  # cancelled here when the next key arrives
+        rows = await asyncio.to_thread(self._find, app.db, query)
         matcher = self.matcher(query)
         for row in rows:
             text = f"#{row.number} {clean(row.subject, single_line=True)}"

@@ -110,7 +110,7 @@ async def test_saved_views_from_config_and_bad_ones_reported(
             "view 'bad': unknown status 'opened'; allowed: new, open, in_progress, waiting, "
             "on_hold, resolved, closed"
         ]
-        await pilot.press("7")
+        await pilot.press("8")
         await settle(pilot)
         assert app.queue.view.title == "Hot"
         assert shown(app) == [1, 9, 2]

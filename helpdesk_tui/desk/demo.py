@@ -137,6 +137,8 @@ def generate_demo(
             events += batch.event_count
             if progress is not None:
                 progress(min(start + batch_size, tickets))
+    # A bulk load changes the data's shape; the planner needs to know (issue 10).
+    db.refresh_statistics()
     return DemoResult(
         tickets=tickets,
         contacts=cast.new_contacts,

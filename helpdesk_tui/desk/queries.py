@@ -1,7 +1,6 @@
-"""Reading tickets: filtered, sorted lists paged by key, and one ticket in full.
+"""Reading tickets: what a list row and a filter are, one ticket's row, one ticket in full.
 
-Lists never load all tickets: each page is one indexed query that continues after (or
-before) the last row seen — keyset pagination — so page 1,000 costs what page 1 costs.
+Lists themselves (views, filters, sorts, paging, search) are ``desk/queue.py``'s alone.
 """
 
 from __future__ import annotations
@@ -9,40 +8,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
-from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
 from helpdesk_tui.desk.relations import linked_numbers
-from helpdesk_tui.desk.statuses import OPEN_STATUSES, parse_status
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
 from helpdesk_tui.storage.models import (
-    PRIORITY_RANK,
     Agent,
     Contact,
     Event,
     Message,
-    Tag,
     Team,
     Ticket,
-    TicketTag,
 )
-
-SORT_COLUMNS: dict[str, Any] = {
-    "number": Ticket.number,
-    "subject": Ticket.subject,
-    "status": Ticket.status,
-    "priority": Ticket.priority_rank,
-    "updated": Ticket.updated_at,
-    "created": Ticket.created_at,
-}
 
 
 @dataclass(frozen=True)
@@ -104,39 +90,9 @@ class TicketRow:
         return data
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page ended: the sort value and the ticket id of its last (or first) row."""
-
-    value: Any
-    id: int
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[TicketRow]
-    has_more: bool
-    sort: str
-    descending: bool
-
-    def cursor_after(self) -> Cursor | None:
-        return _cursor(self.rows[-1], self.sort) if self.rows else None
-
-    def cursor_before(self) -> Cursor | None:
-        return _cursor(self.rows[0], self.sort) if self.rows else None
-
-
-def _cursor(row: TicketRow, sort: str) -> Cursor:
-    attr = {"priority": "priority", "updated": "updated_at", "created": "created_at"}.get(
-        sort, sort
-    )
-    value: Any = getattr(row, attr)
-    if sort == "priority":
-        value = PRIORITY_RANK[value]
-    return Cursor(value=value, id=row.id)
-
-
+@cache
 def _row_query() -> Any:
+    """The row query, built once (building it costs more than running it for a page)."""
     requester = aliased(Contact)
     assignee = aliased(Agent)
     team = aliased(Team)
@@ -174,88 +130,15 @@ def _to_row(values: Sequence[Any]) -> TicketRow:
     return TicketRow(*values)
 
 
-def _apply_filter(session: Session, statement: Any, spec: TicketFilter) -> Any:
-    for name in ("assignee", "team", "tag", "category"):
-        if (value := getattr(spec, name)) is not None:
-            text_value(value, name)  # refused here, not by the driver with a traceback
-    if spec.statuses:
-        statement = statement.where(
-            col(Ticket.status).in_([parse_status(s).value for s in spec.statuses])
-        )
-    elif spec.open_only:
-        statement = statement.where(col(Ticket.status).in_(OPEN_STATUSES))
-    if spec.priorities:
-        statement = statement.where(
-            col(Ticket.priority).in_([parse_priority(p).value for p in spec.priorities])
-        )
-    if spec.types:
-        statement = statement.where(col(Ticket.type).in_([parse_type(t).value for t in spec.types]))
-    if spec.unassigned:
-        statement = statement.where(col(Ticket.assignee_id).is_(None))
-    elif spec.assignee:
-        agent_id = session.exec(select(Agent.id).where(Agent.login == spec.assignee)).first()
-        if agent_id is None:
-            raise InvalidValue(f"no agent {spec.assignee!r}; see: helpdesk agent list")
-        statement = statement.where(Ticket.assignee_id == agent_id)
-    if spec.team:
-        team_id = session.exec(select(Team.id).where(Team.name == spec.team)).first()
-        if team_id is None:
-            raise InvalidValue(f"no team {spec.team!r}; see: helpdesk team list")
-        statement = statement.where(Ticket.team_id == team_id)
-    if spec.tag:
-        tag_id = session.exec(select(Tag.id).where(Tag.name == parse_tag(spec.tag))).first()
-        statement = statement.where(
-            col(Ticket.id).in_(
-                select(TicketTag.ticket_id).where(TicketTag.tag_id == (tag_id or -1))
-            )
-        )
-    if spec.category:
-        statement = statement.where(Ticket.category == spec.category)
-    if spec.requester_id is not None:
-        statement = statement.where(Ticket.requester_id == spec.requester_id)
-    return statement
-
-
-def list_tickets(
-    session: Session,
-    spec: TicketFilter = TicketFilter(),
-    *,
-    sort: str = "updated",
-    descending: bool = True,
-    after: Cursor | None = None,
-    before: Cursor | None = None,
-    limit: int = 50,
-) -> Page:
-    """One page of tickets, continuing after ``after`` or ending before ``before``."""
-    if sort not in SORT_COLUMNS:
-        raise InvalidValue(f"unknown sort {sort!r}; allowed: {', '.join(SORT_COLUMNS)}")
-    column = SORT_COLUMNS[sort]
-    statement = _apply_filter(session, _row_query(), spec)
-    # Walking backwards (``before``) flips the order, then the page is turned round again.
-    backwards = before is not None
-    forward_desc = descending != backwards
-    cursor = before if backwards else after
-    if cursor is not None:
-        if forward_desc:
-            beyond = or_(
-                column < cursor.value, and_(column == cursor.value, col(Ticket.id) < cursor.id)
-            )
-        else:
-            beyond = or_(
-                column > cursor.value, and_(column == cursor.value, col(Ticket.id) > cursor.id)
-            )
-        statement = statement.where(beyond)
-    order = (column.desc(), col(Ticket.id).desc()) if forward_desc else (column, col(Ticket.id))
-    values = session.execute(statement.order_by(*order).limit(limit + 1)).all()
-    rows = [_to_row(v) for v in values[:limit]]
-    if backwards:
-        rows.reverse()
-    return Page(rows=rows, has_more=len(values) > limit, sort=sort, descending=descending)
-
-
-def count_tickets(session: Session, spec: TicketFilter = TicketFilter()) -> int:
-    statement = _apply_filter(session, select(func.count()).select_from(Ticket), spec)
-    return int(session.exec(statement).one())
+def rows_by_id(session: Session, ids: Sequence[int]) -> list[TicketRow]:
+    """The rows of tickets ``ids``, in that order (missing ones left out)."""
+    if not ids:
+        return []
+    found = {
+        values[0]: _to_row(values)
+        for values in session.execute(_row_query().where(col(Ticket.id).in_(ids)))
+    }
+    return [found[i] for i in ids if i in found]
 
 
 def has_tickets(session: Session) -> bool:

@@ -1,86 +1,101 @@
-"""The queue's pages: a filter, a full-text search and any column as sort key, paged by key.
+"""The one ticket lister: views, filters, sorts, keyset paging and search, for the TUI queue,
+the CLI (``ticket list`` / ``ticket search``) and the palette.
 
-Like ``queries.list_tickets`` (whose row query and filter this reuses), every page is one
-query continuing after (or before) a row already seen, so page 1,000 costs what page 1
-costs; on top it sorts by the joined columns a queue shows (requester, assignee, SLA due)
-and narrows by a search. ``neighbour`` walks one ticket at a time for next/previous.
+Every page is an index walk, whatever the view, sort and filter, at 1k tickets as at 1M:
+
+- A list shows tickets of one or more statuses. Each status is read as its own *arm*: an
+  index range ``(status, key, id)`` (or ``(assignee_id, status, key, id)`` for one
+  assignee or the unassigned), walked in the page's order from the last row seen
+  (keyset pagination: page 1,000 costs what page 1 costs) and stopped after one page.
+  The arms' pages are merged by one ``ORDER BY`` over at most one page per arm, so no
+  query ever sorts more than ``arms * (limit + 1)`` rows.
+- Where an arm's sort key is the same for all its rows (the status order inside one
+  status, the assignee order under one assignee, the SLA order of a resolved ticket or of
+  one without a deadline), the arm walks ``(status, id)`` and carries the key as a value.
+- The other filters (priority, type, team, category, tag) are checked on each row of the
+  walk. They are written so that no engine picks their own index instead (which would
+  mean sorting every match): ``+ 0`` / ``|| ''`` on SQLite, and PostgreSQL plans by cost.
+- The requester and assignee orders walk columns the database keeps on the ticket
+  (``requester_sort``, ``assignee_sort``: migration 0009), not a subquery per ticket.
+
+``tests/desk/test_queue_plans.py`` checks the plan of every arm on both engines.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
-from sqlmodel import Session, col
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    true,
+    tuple_,
+    union_all,
+)
+from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import search
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.queries import (
     TicketFilter,
     TicketRow,
-    _apply_filter,
-    _row_query,
-    _to_row,
+    rows_by_id,
     ticket_row,
 )
-from helpdesk_tui.desk.statuses import OPEN_STATUSES
-from helpdesk_tui.desk.values import text_value
-from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Contact, Status, Ticket
+from helpdesk_tui.desk.statuses import OPEN_STATUSES, parse_status
+from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
+from helpdesk_tui.storage.models import (
+    PRIORITY_RANK,
+    Agent,
+    Event,
+    Presence,
+    Status,
+    Tag,
+    Team,
+    Ticket,
+    TicketTag,
+)
 from helpdesk_tui.storage.types import UTCDateTime
 
-STATUS_RANK: dict[str, int] = {status.value: rank for rank, status in enumerate(Status)}
-"""Statuses sort in workflow order, not alphabetically."""
+_TICKET: Any = Ticket.__table__  # type: ignore[attr-defined]
+"""The ticket table's plain columns (the filters wrap them so no index is taken)."""
 
-_NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+STATUS_RANK: dict[str, int] = {status.value: rank for rank, status in enumerate(Status)}
+"""Statuses sort in workflow order, not alphabetically (the only status order there is)."""
+ALL_STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
+
+NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
+"""The SLA order's value for a ticket with no deadline running: after every real one."""
 
 
 @dataclass(frozen=True)
 class SortKey:
-    """One sortable column: its SQL expression and the same value taken from a row."""
+    """One order: its ticket column (None: constant within a status) and a row's value."""
 
-    expression: Any
-    value: Any  # Callable[[TicketRow], Any]
+    column: Any
+    value: Callable[[TicketRow], Any]
+    sql_type: Any
 
 
 SORT_KEYS: dict[str, SortKey] = {
-    "number": SortKey(Ticket.number, lambda r: r.number),
-    "subject": SortKey(Ticket.subject, lambda r: r.subject),
-    "requester": SortKey(
-        func.coalesce(
-            select(col(Contact.name))
-            .where(col(Contact.id) == Ticket.requester_id)
-            .scalar_subquery(),
-            "",
-        ),
-        lambda r: r.requester_name,
-    ),
-    "status": SortKey(
-        case(STATUS_RANK, value=Ticket.status, else_=len(STATUS_RANK)),
-        lambda r: STATUS_RANK.get(r.status, len(STATUS_RANK)),
-    ),
-    "priority": SortKey(Ticket.priority_rank, lambda r: PRIORITY_RANK[r.priority]),
-    "assignee": SortKey(
-        func.coalesce(
-            select(col(Agent.login)).where(col(Agent.id) == Ticket.assignee_id).scalar_subquery(),
-            "",
-        ),
-        lambda r: r.assignee or "",
-    ),
-    "updated": SortKey(Ticket.updated_at, lambda r: r.updated_at),
-    "created": SortKey(Ticket.created_at, lambda r: r.created_at),
-    "sla": SortKey(
-        func.coalesce(
-            case(
-                (col(Ticket.status).not_in(OPEN_STATUSES), None),
-                (col(Ticket.first_response_at).is_(None), Ticket.response_due_at),
-            ),
-            case((col(Ticket.status).in_(OPEN_STATUSES), Ticket.resolution_due_at)),
-            literal(_NO_DUE, UTCDateTime()),
-        ),
-        lambda r: r.next_due or _NO_DUE,
-    ),
+    "number": SortKey(Ticket.number, lambda r: r.number, Integer()),
+    "subject": SortKey(Ticket.subject, lambda r: r.subject, String()),
+    "requester": SortKey(Ticket.requester_sort, lambda r: r.requester_name, String()),
+    "status": SortKey(None, lambda r: STATUS_RANK[r.status], Integer()),
+    "priority": SortKey(Ticket.priority_rank, lambda r: PRIORITY_RANK[r.priority], Integer()),
+    "assignee": SortKey(Ticket.assignee_sort, lambda r: r.assignee or "", String()),
+    "updated": SortKey(Ticket.updated_at, lambda r: r.updated_at, UTCDateTime()),
+    "created": SortKey(Ticket.created_at, lambda r: r.created_at, UTCDateTime()),
+    "sla": SortKey(Ticket.sla_due_at, lambda r: r.next_due or NO_DUE, UTCDateTime()),
 }
 SORT_ORDER: tuple[str, ...] = (
     "updated",
@@ -93,12 +108,12 @@ SORT_ORDER: tuple[str, ...] = (
     "sla",
     "created",
 )
-"""The order a "next sort" key cycles through."""
+"""The order a "next sort" key cycles through; also the CLI's ``--sort`` choices."""
 
 
 @dataclass(frozen=True)
 class QueueQuery:
-    """Everything that decides which tickets a queue shows, and in which order."""
+    """Everything that decides which tickets a list shows, and in which order."""
 
     filter: TicketFilter = field(default_factory=TicketFilter)
     text: str = ""
@@ -118,7 +133,7 @@ class QueueQuery:
 
 @dataclass(frozen=True)
 class Position:
-    """A place in a queue's order: a row's sort value and ticket id."""
+    """A place in a list's order: a row's sort value and ticket id."""
 
     value: Any
     id: int
@@ -126,25 +141,252 @@ class Position:
 
 @dataclass(frozen=True)
 class QueuePage:
-    """Rows in queue order, and whether more exist before the first and after the last."""
+    """Rows in list order, and whether more exist before the first and after the last.
+
+    ``positions`` are the rows' places, to page on from (a search's order is its ranking,
+    which a row alone does not tell).
+    """
 
     rows: list[TicketRow]
     more_before: bool
     more_after: bool
+    positions: list[Position] = field(default_factory=list)
 
 
 def position(query: QueueQuery, row: TicketRow) -> Position:
     return Position(SORT_KEYS[query.sort].value(row), row.id)
 
 
-def _statement(session: Session, query: QueueQuery) -> Any:
-    statement = _apply_filter(session, _row_query(), query.filter)
-    condition = (
-        search.matching(session, text_value(query.text, "search text")) if query.text else None
+# -- arms ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One index range of a list: fixed equalities, and the key column or its constant."""
+
+    where: list[Any]
+    column: Any = None
+    constant: Any = None
+
+
+def _statuses(spec: TicketFilter) -> list[str]:
+    if spec.statuses:
+        return sorted({parse_status(s).value for s in spec.statuses}, key=STATUS_RANK.__getitem__)
+    return list(OPEN_STATUSES if spec.open_only else ALL_STATUSES)
+
+
+def _lookup(session: Session, statement: Any, what: str, hint: str) -> int:
+    found = session.execute(statement).scalar()
+    if found is None:
+        raise InvalidValue(f"no {what}; see: {hint}")
+    return int(found)
+
+
+def _unindexed(session: Session, column: Any) -> Any:
+    """``column`` in a form no index serves, so a filter on it never drives the plan.
+
+    Walking the sort's index and checking each row stops after one page; taking the
+    filter's own index instead means reading and sorting every match first.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return column
+    if isinstance(column.type, String):
+        return column.op("||")(literal(""))
+    return column + 0
+
+
+FEW = 2000
+"""A filter that matches fewer tickets than this in a view is read through its own index
+and its matches sorted (at most this many rows); a commoner one is checked row by row on
+the sort's index walk, which then finds a page within a few thousand rows. Either way no
+read grows with the desk: a filter matching nothing at all is the case this is for."""
+TAG_PROBE = 5_000
+"""A tag on fewer tickets than this may be rare in a view (its tickets' statuses are then
+looked at); a commoner one is checked on the walk."""
+
+
+def selective_filter(session: Session, query: QueueQuery) -> list[Any] | None:
+    """The list's conditions (filters on their own indexes) if one filter is rare in the
+    view — fewer than ``FEW`` matches, counted through its index — else None."""
+    spec = query.filter
+    if spec.requester_id is not None:
+        return None
+    view = [col(Ticket.status).in_(_statuses(spec)), *_lead(session, spec)]
+    probes: list[Any] = []
+    if spec.priorities:
+        values = sorted({parse_priority(p).value for p in spec.priorities})
+        probes.append(col(Ticket.priority).in_(values))
+    if spec.types:
+        probes.append(col(Ticket.type).in_(sorted({parse_type(t).value for t in spec.types})))
+    if spec.team:
+        probes.append(Ticket.team_id == _team_id(session, spec.team))
+    if spec.category:
+        probes.append(Ticket.category == spec.category)
+    rare = False
+    for probe in probes:
+        matches = select(col(Ticket.id)).where(probe, *view).limit(FEW).subquery()
+        rare = rare or session.execute(select(func.count()).select_from(matches)).scalar_one() < FEW
+    if spec.tag:
+        tag_id = _tag_id(session, spec.tag)
+        tagged = (
+            select(col(TicketTag.ticket_id))
+            .where(TicketTag.tag_id == tag_id)
+            .limit(TAG_PROBE)
+            .subquery()
+        )
+        # Only a tag on few tickets in all can be rare in the view: count those, not more.
+        total = session.execute(select(func.count()).select_from(tagged)).scalar_one()
+        if total < TAG_PROBE and not rare:
+            in_view = session.execute(
+                select(func.count())
+                .select_from(tagged)
+                .join(Ticket, col(Ticket.id) == tagged.c.ticket_id)
+                .where(*view)
+            ).scalar_one()
+            rare = in_view < FEW
+        probes.append(
+            col(Ticket.id).in_(select(col(TicketTag.ticket_id)).where(TicketTag.tag_id == tag_id))
+        )
+    return [*view, *probes] if rare else None
+
+
+def _team_id(session: Session, name: str) -> int:
+    return _lookup(
+        session,
+        select(col(Team.id)).where(Team.name == name),
+        f"team {name!r}",
+        "helpdesk team list",
     )
-    if condition is not None:
-        statement = statement.where(condition)
-    return statement
+
+
+def _tag_id(session: Session, name: str) -> int:
+    found = session.execute(select(col(Tag.id)).where(Tag.name == parse_tag(name))).scalar()
+    return -1 if found is None else int(found)
+
+
+def _lead(session: Session, spec: TicketFilter) -> list[Any]:
+    if spec.unassigned:
+        return [col(Ticket.assignee_id).is_(None)]
+    if spec.assignee:
+        agent_id = _lookup(
+            session,
+            select(col(Agent.id)).where(Agent.login == spec.assignee),
+            f"agent {spec.assignee!r}",
+            "helpdesk agent list",
+        )
+        return [Ticket.assignee_id == agent_id]
+    return []
+
+
+def residual_filters(session: Session, spec: TicketFilter) -> list[Any]:
+    """The conditions checked row by row on the walk (everything but status and assignee)."""
+    where: list[Any] = []
+    if spec.priorities:
+        values = sorted({parse_priority(p).value for p in spec.priorities})
+        where.append(_unindexed(session, _TICKET.c.priority).in_(values))
+    if spec.types:
+        values = sorted({parse_type(t).value for t in spec.types})
+        where.append(_unindexed(session, _TICKET.c.type).in_(values))
+    if spec.team:
+        team_id = _team_id(session, spec.team)
+        where.append(_unindexed(session, _TICKET.c.team_id) == team_id)
+    if spec.category:
+        where.append(_unindexed(session, _TICKET.c.category) == spec.category)
+    if spec.tag:
+        where.append(
+            exists()
+            .where(
+                col(TicketTag.ticket_id) == col(Ticket.id),
+                col(TicketTag.tag_id) == _tag_id(session, spec.tag),
+            )
+            .correlate(Ticket)
+        )
+    return where
+
+
+def arms(session: Session, query: QueueQuery) -> list[Arm]:
+    """The index ranges that together hold exactly the list's tickets."""
+    spec = query.filter
+    statuses = _statuses(spec)
+    key = SORT_KEYS[query.sort]
+    lead = _lead(session, spec)
+    assignee_login = "" if spec.unassigned else spec.assignee or None
+    if spec.requester_id is not None:
+        # One customer's tickets ("their other tickets"): few, so one range by requester.
+        where = [Ticket.requester_id == spec.requester_id, col(Ticket.status).in_(statuses)]
+        return [Arm([*lead, *where], column=key_expression(query.sort))]
+    made = []
+    for status in statuses:
+        where = [*lead, Ticket.status == status]
+        if query.sort == "status":
+            made.append(Arm(where, constant=STATUS_RANK[status]))
+        elif query.sort == "assignee" and assignee_login is not None:
+            made.append(Arm(where, constant=assignee_login))
+        elif query.sort == "sla":
+            if status in OPEN_STATUSES:
+                made.append(Arm([*where, col(Ticket.sla_due_at).is_not(None)], column=key.column))
+                made.append(Arm([*where, col(Ticket.sla_due_at).is_(None)], constant=NO_DUE))
+            else:
+                made.append(Arm(where, constant=NO_DUE))
+        else:
+            made.append(Arm(where, column=key.column))
+    return made
+
+
+def key_expression(sort: str) -> Any:
+    """The sort key as one expression over all statuses, for lists of few rows (which are
+    read through their filter's index and sorted: one customer's tickets, a rare filter)."""
+    if sort == "status":
+        return case(STATUS_RANK, value=Ticket.status)
+    if sort == "sla":
+        return func.coalesce(
+            case((col(Ticket.status).in_(OPEN_STATUSES), Ticket.sla_due_at)),
+            literal(NO_DUE, UTCDateTime()),
+        )
+    return SORT_KEYS[sort].column
+
+
+def arm_statement(
+    arm: Arm,
+    query: QueueQuery,
+    residual: Sequence[Any],
+    *,
+    start: Position | None,
+    descending: bool,
+    inclusive: bool,
+    limit: int,
+) -> Any | None:
+    """One arm's walk: ``(id, key)`` of up to ``limit`` rows from ``start``; None if empty."""
+    key_type = SORT_KEYS[query.sort].sql_type
+    where = [*arm.where, *residual]
+    ticket_id = col(Ticket.id)
+    if arm.column is None:
+        key: Any = literal(arm.constant, key_type)
+        order = [ticket_id.desc() if descending else ticket_id]
+        if start is not None:
+            before = arm.constant < start.value if descending else arm.constant > start.value
+            if arm.constant == start.value:
+                if descending:
+                    where.append(ticket_id <= start.id if inclusive else ticket_id < start.id)
+                else:
+                    where.append(ticket_id >= start.id if inclusive else ticket_id > start.id)
+            elif not before:
+                return None
+    else:
+        key = arm.column
+        order = [key.desc(), ticket_id.desc()] if descending else [key, ticket_id]
+        if start is not None:
+            pair, cursor = tuple_(key, ticket_id), tuple_(literal(start.value, key_type), start.id)
+            if descending:
+                where.append(pair <= cursor if inclusive else pair < cursor)
+            else:
+                where.append(pair >= cursor if inclusive else pair > cursor)
+    return (
+        select(ticket_id.label("id"), key.label("k"))
+        .where(and_(true(), *where))
+        .order_by(*order)
+        .limit(limit)
+    )
 
 
 def _fetch(
@@ -155,60 +397,221 @@ def _fetch(
     forward: bool,
     inclusive: bool,
     limit: int,
-) -> tuple[list[TicketRow], bool]:
-    """Up to ``limit`` rows from ``start`` walking forward (or backward) in queue order."""
-    expression = SORT_KEYS[query.sort].expression
+) -> tuple[list[TicketRow], bool, list[Position]]:
+    """Up to ``limit`` rows from ``start`` walking forward (or backward) in list order."""
+    _check_text(query)
+    if search.words(query.text):
+        return _search_fetch(session, query, start, forward, inclusive, limit)
     descending = query.descending == forward
-    statement = _statement(session, query)
-    if start is not None:
-        ticket_id = col(Ticket.id)
-        if descending:
-            tie = ticket_id <= start.id if inclusive else ticket_id < start.id
-            beyond = or_(expression < start.value, and_(expression == start.value, tie))
-        else:
-            tie = ticket_id >= start.id if inclusive else ticket_id > start.id
-            beyond = or_(expression > start.value, and_(expression == start.value, tie))
-        statement = statement.where(beyond)
-    order = (
-        (expression.desc(), col(Ticket.id).desc()) if descending else (expression, col(Ticket.id))
-    )
-    values = session.exec(statement.order_by(*order).limit(limit + 1)).all()
-    rows = [_to_row(v) for v in values[:limit]]
+    few = selective_filter(session, query)
+    if few is not None:
+        chosen, residual = [Arm(few, column=key_expression(query.sort))], []
+    else:
+        chosen, residual = arms(session, query), residual_filters(session, query.filter)
+    statements = [
+        statement
+        for arm in chosen
+        if (
+            statement := arm_statement(
+                arm,
+                query,
+                residual,
+                start=start,
+                descending=descending,
+                inclusive=inclusive,
+                limit=limit + 1,
+            )
+        )
+        is not None
+    ]
+    ids = _merged_ids(session, statements, descending, limit + 1)
+    rows = rows_by_id(session, ids[:limit])
     if not forward:
         rows.reverse()
-    return rows, len(values) > limit
+    return rows, len(ids) > limit, [position(query, row) for row in rows]
+
+
+def _merged_ids(session: Session, statements: list[Any], descending: bool, limit: int) -> list[int]:
+    """The first ``limit`` ids of the arms' pages in order: one sort of at most their rows."""
+    if not statements:
+        return []
+    if len(statements) == 1:
+        return [int(i) for i in session.execute(statements[0]).scalars()]
+    merged = union_all(*[select(p.c.id, p.c.k) for p in (s.subquery() for s in statements)])
+    inner = merged.subquery()
+    order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
+    statement = select(inner.c.id).order_by(*order).limit(limit)
+    return [int(i) for i in session.execute(statement).scalars()]
+
+
+# -- search --------------------------------------------------------------------------------
+
+MAX_SEARCH_RESULTS = 10_000
+"""How far a search is read for End (its last page): the search's order is its ranking."""
+_CHECK_BATCH = 64
+
+
+def _search_ids(session: Session, query: QueueQuery, need: int) -> list[int]:
+    """The first ``need`` matches of the search that are in the view, best first."""
+    spec = query.filter
+    unfiltered = spec == TicketFilter()
+    conditions: list[Any] = []
+    if not unfiltered:
+        for arm in arms(session, replace(query, sort="number")):
+            conditions.append(and_(true(), *arm.where))
+        residual = residual_filters(session, spec)
+    found: list[int] = []
+    batch: list[int] = []
+
+    def check() -> None:
+        if unfiltered:
+            found.extend(batch)
+        else:
+            statement = select(col(Ticket.id)).where(
+                col(Ticket.id).in_(batch), or_(*conditions), *residual
+            )
+            keep = set(session.execute(statement).scalars())
+            found.extend(i for i in batch if i in keep)
+        batch.clear()
+
+    for ticket_id in search.matches(session, query.text):
+        batch.append(ticket_id)
+        if len(batch) >= _CHECK_BATCH:
+            check()
+            if len(found) >= need:
+                break
+    if batch:
+        check()
+    return found[:need]
+
+
+def _search_fetch(
+    session: Session,
+    query: QueueQuery,
+    start: Position | None,
+    forward: bool,
+    inclusive: bool,
+    limit: int,
+) -> tuple[list[TicketRow], bool, list[Position]]:
+    """A page of a search, by rank: the tiers are read from the top up to the page."""
+    if start is None:
+        if forward:
+            begin = 0
+            ids = _search_ids(session, query, limit + 1)
+        else:
+            ids = _search_ids(session, query, MAX_SEARCH_RESULTS)
+            begin = max(0, len(ids) - limit)
+            chosen = ids[begin:]
+            return rows_by_id(session, chosen), begin > 0, _places(chosen, begin)
+    elif forward:
+        begin = int(start.value) + (0 if inclusive else 1)
+        ids = _search_ids(session, query, begin + limit + 1)
+    else:
+        end = int(start.value) + (1 if inclusive else 0)
+        begin = max(0, end - limit)
+        ids = _search_ids(session, query, end)
+        chosen = ids[begin:end]
+        return rows_by_id(session, chosen), begin > 0, _places(chosen, begin)
+    chosen = ids[begin : begin + limit]
+    return rows_by_id(session, chosen), len(ids) > begin + limit, _places(chosen, begin)
+
+
+def _places(ids: list[int], begin: int) -> list[Position]:
+    return [Position(begin + offset, ticket_id) for offset, ticket_id in enumerate(ids)]
+
+
+# -- changes -------------------------------------------------------------------------------
+
+LATE_COMMITS = 100
+"""Event ids this far below the newest are counted too: on PostgreSQL a transaction that
+took an id earlier may commit after a later one, so the newest id alone could miss it."""
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    """What a list's reader saw: compare two marks to know whether to read again.
+
+    ``events`` moves with every change to any ticket (every change writes an event, and
+    only those do); ``presence`` with who is viewing or replying where.
+    """
+
+    events: tuple[int, int]
+    presence: tuple[Any, ...]
+
+
+def change_mark(session: Session, now: datetime) -> ChangeMark:
+    """Two small indexed reads: the newest event ids, and the presence table (a few rows)."""
+    newest = select(func.max(col(Event.id))).scalar_subquery()
+    recent = session.execute(
+        select(func.max(col(Event.id)), func.count(col(Event.id))).where(
+            col(Event.id) > func.coalesce(newest, 0) - LATE_COMMITS
+        )
+    ).one()
+    live = session.execute(
+        select(
+            func.max(col(Presence.id)),
+            func.max(Presence.expires_at),
+            func.count(col(Presence.id)),
+            func.count(col(Presence.id)).filter(col(Presence.expires_at) > now),
+        )
+    ).one()
+    return ChangeMark(events=(recent[0] or 0, recent[1]), presence=tuple(live))
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+def _check_text(query: QueueQuery) -> None:
+    """Filter and search text with NUL or undecodable bytes is refused here, in one line
+    naming the field, never by the database driver with a traceback."""
+    spec = query.filter
+    for name in ("assignee", "team", "tag", "category"):
+        if (value := getattr(spec, name)) is not None:
+            text_value(value, name)
+    if query.text:
+        text_value(query.text, "search text")
 
 
 def first_page(session: Session, query: QueueQuery, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=None, forward=True, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=False, more_after=more)
+    rows, more, places = _fetch(
+        session, query, start=None, forward=True, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=False, more_after=more, positions=places)
 
 
 def last_page(session: Session, query: QueueQuery, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=None, forward=False, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=more, more_after=False)
+    rows, more, places = _fetch(
+        session, query, start=None, forward=False, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=more, more_after=False, positions=places)
 
 
 def page_after(session: Session, query: QueueQuery, after: Position, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=after, forward=True, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=True, more_after=more)
+    rows, more, places = _fetch(
+        session, query, start=after, forward=True, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=True, more_after=more, positions=places)
 
 
 def page_before(session: Session, query: QueueQuery, before: Position, limit: int) -> QueuePage:
-    rows, more = _fetch(session, query, start=before, forward=False, inclusive=False, limit=limit)
-    return QueuePage(rows, more_before=more, more_after=True)
+    rows, more, places = _fetch(
+        session, query, start=before, forward=False, inclusive=False, limit=limit
+    )
+    return QueuePage(rows, more_before=more, more_after=True, positions=places)
 
 
 def page_from(session: Session, query: QueueQuery, start: Position | None, limit: int) -> QueuePage:
     """``limit`` rows from ``start`` on, ``start`` itself included (re-reading a window)."""
     if start is None:
         return first_page(session, query, limit)
-    rows, more = _fetch(session, query, start=start, forward=True, inclusive=True, limit=limit)
-    return QueuePage(rows, more_before=True, more_after=more)
+    rows, more, places = _fetch(
+        session, query, start=start, forward=True, inclusive=True, limit=limit
+    )
+    return QueuePage(rows, more_before=True, more_after=more, positions=places)
 
 
 def neighbour(session: Session, query: QueueQuery, number: int, step: int) -> int | None:
-    """The ticket ``step`` places after (or, negative, before) ``number`` in the queue's order.
+    """The ticket ``step`` places after (or, negative, before) ``number`` in the list's order.
 
     Walks from the ticket's current place even if it no longer matches the filter, so
     "next" after closing a ticket is the one that followed it.
@@ -216,10 +619,16 @@ def neighbour(session: Session, query: QueueQuery, number: int, step: int) -> in
     row = ticket_row(session, number)
     if row is None or step == 0:
         return None
-    rows, _ = _fetch(
+    start = position(query, row)
+    if search.words(query.text):
+        ranked = _search_ids(session, query, MAX_SEARCH_RESULTS)
+        if row.id not in ranked:
+            return None
+        start = Position(ranked.index(row.id), row.id)
+    rows, _more, _places = _fetch(
         session,
         query,
-        start=position(query, row),
+        start=start,
         forward=step > 0,
         inclusive=False,
         limit=abs(step),

@@ -28,7 +28,6 @@ from helpdesk_tui.desk.queries import (
     TicketDetail,
     TicketFilter,
     TicketRow,
-    list_tickets,
     ticket_detail,
     ticket_row,
 )
@@ -166,9 +165,8 @@ def load_view(session: Session, number: int) -> TicketView:
         if contact is not None and contact.organization_id is not None:
             org = session.get(Organization, contact.organization_id)
             organization = org.name if org else None
-        page = list_tickets(
-            session, TicketFilter(requester_id=ticket.requester_id), limit=OTHER_TICKETS_SHOWN + 1
-        )
+        query = QueueQuery(TicketFilter(requester_id=ticket.requester_id))
+        page = first_page(session, query, OTHER_TICKETS_SHOWN + 1)
         others = [row for row in page.rows if row.number != number][:OTHER_TICKETS_SHOWN]
     last_message = max((m.id or 0 for m in detail.messages), default=0)
     return TicketView(

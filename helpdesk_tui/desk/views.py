@@ -28,7 +28,7 @@ class View:
 
 
 def builtin_views(login: str) -> list[View]:
-    """The six views every agent has, in the order of keys 1 to 6."""
+    """The seven views every agent has, in the order of keys 1 to 7."""
     return [
         View("mine", "My open", QueueQuery(TicketFilter(assignee=login, open_only=True))),
         View("unassigned", "Unassigned", QueueQuery(TicketFilter(unassigned=True, open_only=True))),
@@ -40,6 +40,7 @@ def builtin_views(login: str) -> list[View]:
             "Recently resolved",
             QueueQuery(TicketFilter(statuses=(Status.RESOLVED.value, Status.CLOSED.value))),
         ),
+        View("all", "All tickets", QueueQuery(TicketFilter())),
     ]
 
 

@@ -3,8 +3,11 @@
 The screen keeps a *window* of at most ``MAX_WINDOW`` rows around the cursor. Moving near
 either end of the window fetches the next (or previous) page by key; g/G load the first or
 the last page (the last with a reversed query). Every second a timer, re-armed after each
-run, re-reads the window (one page query and one presence query) so changes made elsewhere
-show without a key press, with the cursor kept on the same ticket.
+run, asks the desk whether anything changed since the last read (``desk.queue.change_mark``:
+two small indexed reads); only then does it re-read the window (one page query and one
+presence query; presence alone when only presence changed), so changes made elsewhere show
+without a key press, with the cursor kept on the same ticket, and an idle queue costs
+next to nothing.
 
 All reads run in thread workers; each carries a request number and only the answer to the
 newest request is used, so a slow answer can never overwrite a newer one.
@@ -31,7 +34,7 @@ from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketFilter, TicketRow, has_tickets
-from helpdesk_tui.desk.queue import SORT_ORDER, QueuePage, QueueQuery
+from helpdesk_tui.desk.queue import SORT_ORDER, ChangeMark, QueuePage, QueueQuery, change_mark
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import plain
@@ -133,6 +136,7 @@ class QueueScreen(DeskScreen):
             on: dict[int, list[OnTicket]],
             *,
             new_desk: bool,
+            mark: ChangeMark,
         ) -> None:
             super().__init__()
             self.request = request
@@ -141,6 +145,20 @@ class QueueScreen(DeskScreen):
             self.on = on
             self.new_desk = new_desk
             """No rows, and the whole desk has no ticket at all."""
+            self.mark = mark
+            """What the desk's change mark was just before the page was read."""
+
+    class Checked(Message):
+        """A timer tick's answer: the desk's change mark now, and who is on which ticket
+        (read only when presence alone changed)."""
+
+        def __init__(
+            self, request: int, mark: ChangeMark, on: dict[int, list[OnTicket]] | None
+        ) -> None:
+            super().__init__()
+            self.request = request
+            self.mark = mark
+            self.on = on
 
     def __init__(self) -> None:
         super().__init__()
@@ -158,6 +176,10 @@ class QueueScreen(DeskScreen):
         self._styles: RowStyles | None = None
         self._new_desk = False
         """The last read found no rows and no ticket on the whole desk."""
+        self._positions: dict[int, pages.Position] = {}
+        """Each shown row's place in the list's order (ticket number → position)."""
+        self._mark: ChangeMark | None = None
+        """The desk's change mark when the rows shown were read."""
         self._empty_says: bool | None = None
         """Which text the empty line holds: ``_new_desk`` when it was written, None yet."""
 
@@ -174,7 +196,7 @@ class QueueScreen(DeskScreen):
         yield QueueTable(id="queue-table")
         yield Static(id="queue-empty")
         yield Input(
-            placeholder="Search subjects and messages; Enter to search, Esc to cancel",
+            placeholder="Search number, words, requester, organization; Enter to search",
             id="queue-search",
         )
         yield MailIndicator(id="queue-mail")
@@ -199,14 +221,33 @@ class QueueScreen(DeskScreen):
         self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
         self._show_rows(self._focus)
 
-    def _show_bars(self) -> None:
+    def _view_bar(self, width: int) -> Text:
+        """Every view with its key. Where the titles do not all fit, the current view keeps
+        its title, the others keep theirs in key order while they fit, and the rest show
+        their keys alone: every key stays in sight."""
+        shown = self.views[:9]
+        titled = {id(self.view)}
+        length = sum(len(f" {n + 1} ") for n in range(len(shown)))
+        length += len(self.view.title) + 1
+        for view in shown:
+            if id(view) not in titled and length + len(view.title) + 1 <= width:
+                titled.add(id(view))
+                length += len(view.title) + 1
         views = Text(no_wrap=True, overflow="ellipsis")
-        for index, view in enumerate(self.views[:9]):
-            style = "reverse bold" if view is self.view else ""
+        for index, view in enumerate(shown):
             views.append(f" {index + 1} ", style="bold")
-            views.append(plain(view.title, style=style))
-            views.append(" ")
-        self.query_one("#queue-views", Static).update(views, layout=False)
+            if id(view) in titled:
+                style = "reverse bold" if view is self.view else ""
+                views.append(plain(view.title, style=style))
+                views.append(" ")
+        return views
+
+    def on_resize(self) -> None:
+        self._show_bars()
+
+    def _show_bars(self) -> None:
+        width = self.size.width or self.app.size.width
+        self.query_one("#queue-views", Static).update(self._view_bar(width), layout=False)
         query = self.query_spec
         status = Text(no_wrap=True, overflow="ellipsis")
         status.append(plain(self.view.title, style="bold"))
@@ -216,7 +257,10 @@ class QueueScreen(DeskScreen):
         if query.text:
             status.append(" · search: ")
             status.append(plain(query.text))
-        status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
+        if query.text.strip():
+            status.append(" · best matches first")  # a search lists by its ranking
+        else:
+            status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
         self.query_one("#queue-status", Static).update(status, layout=False)
 
     # -- loading --------------------------------------------------------------------------
@@ -234,6 +278,7 @@ class QueueScreen(DeskScreen):
     def _fetch(self, request: int, query: QueueQuery, load: Load) -> None:
         app = self.desk_app
         with app.db.read() as session:
+            mark = change_mark(session, app.clock())
             page = load.fetch(session, query)
             on = presence.on_tickets(
                 session,
@@ -243,7 +288,21 @@ class QueueScreen(DeskScreen):
             )
             new_desk = not page.rows and not has_tickets(session)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(request, load, page, on, new_desk=new_desk))
+            self.post_message(self.Loaded(request, load, page, on, new_desk=new_desk, mark=mark))
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def _check(self, request: int, seen: ChangeMark | None, numbers: list[int]) -> None:
+        """Has anything changed since ``seen``? Reads presence too if only that moved."""
+        app = self.desk_app
+        with app.db.read() as session:
+            mark = change_mark(session, app.clock())
+            on = None
+            if seen is not None and mark.events == seen.events and mark.presence != seen.presence:
+                on = presence.on_tickets(
+                    session, numbers, now=app.clock(), exclude_session=app.session_id
+                )
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Checked(request, mark, on))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed read is retried later unless the query itself is bad.
@@ -262,6 +321,11 @@ class QueueScreen(DeskScreen):
             return
         self._pending = None
         load, page = message.load, message.page
+        if load.kind in ("first", "last", "refresh"):
+            self._positions = {}
+        self._positions.update(
+            (row.number, place) for row, place in zip(page.rows, page.positions, strict=True)
+        )
         focus = self.table.current_number
         added = True
         if load.kind == "first":
@@ -284,8 +348,14 @@ class QueueScreen(DeskScreen):
             self._at_start = not page.more_before
             if len(self._rows) > MAX_WINDOW:
                 self._rows, self._at_end = self._rows[:MAX_WINDOW], False
+        self._positions = {
+            row.number: self._positions[row.number]
+            for row in self._rows
+            if row.number in self._positions
+        }
         self._on = message.on
         self._new_desk = message.new_desk
+        self._mark = message.mark
         self._show_rows(focus)
         self._schedule_refresh()
         if added:
@@ -310,28 +380,44 @@ class QueueScreen(DeskScreen):
         if empty.display != (not self._rows):
             empty.display = not self._rows
 
-    def _schedule_refresh(self, delay: float = REFRESH_SECONDS) -> None:
+    def _schedule_refresh(self, delay: float | None = None) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(delay, self._refresh)
+        self._timer = self.set_timer(delay or REFRESH_SECONDS, self._refresh)
 
     def _refresh(self) -> None:
-        """Re-read the window in place (the timer's tick); skipped while a page is coming."""
+        """The timer's tick: ask whether anything changed; skipped while a page is coming."""
         self._timer = None
-        if self._pending is not None:
+        if self._pending is not None or self._mark is None:
             self._schedule_refresh()
             return
+        self._check(self._request, self._mark, [row.number for row in self._rows])
+
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        if message.request != self._request or self._pending is not None:
+            return  # a page was asked for meanwhile; its answer brings a fresh mark
+        seen = self._mark
+        if seen is None or message.mark.events != seen.events:
+            self._reread()
+            return
+        self._mark = message.mark
+        if message.on is not None:
+            self._on = message.on
+            self._show_rows(self._focus)
+        self._schedule_refresh()
+
+    def _reread(self) -> None:
+        """Re-read the window in place, the cursor kept on its ticket."""
         start = (
-            None
-            if self._at_start or not self._rows
-            else pages.position(self.query_spec, self._rows[0])
+            None if self._at_start or not self._rows else self._positions.get(self._rows[0].number)
         )
         self._reload("refresh", start, limit=max(len(self._rows), PAGE))
 
     def refresh_now(self) -> None:
         """Re-read at once (after this terminal changed a ticket)."""
         if self._pending is None or self._pending.kind == "refresh":
-            self._refresh()
+            self._reread()
 
     def _maybe_fetch_more(self) -> None:
         if self._pending is not None and self._pending.kind != "refresh":
@@ -339,10 +425,12 @@ class QueueScreen(DeskScreen):
         if not self._rows:
             return
         row = self.table.cursor_row
-        if not self._at_end and row >= len(self._rows) - EDGE:
-            self._reload("after", pages.position(self.query_spec, self._rows[-1]))
-        elif not self._at_start and row < EDGE:
-            self._reload("before", pages.position(self.query_spec, self._rows[0]))
+        last = self._positions.get(self._rows[-1].number)
+        first = self._positions.get(self._rows[0].number)
+        if not self._at_end and row >= len(self._rows) - EDGE and last is not None:
+            self._reload("after", last)
+        elif not self._at_start and row < EDGE and first is not None:
+            self._reload("before", first)
 
     @on(QueueTable.Highlighted)
     def _moved(self, message: QueueTable.Highlighted) -> None:

@@ -314,3 +314,33 @@ def test_text_output_never_carries_escape_sequences(invoke: Invoke, use_db: str)
         assert "Printer on fire" in text
     raw = invoke("ticket", "list", "--json").stdout
     assert "\x1b" not in raw and "\\u001b" in raw
+
+
+def test_search_by_words_number_requester_and_domain(
+    invoke: Invoke, use_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("helpdesk_tui.cli.ticket.read.PAGE", 2)
+    printers = _new(invoke, "Printers jammed")
+    printer = _new(invoke, "Printer on fire")
+    other = invoke(
+        "ticket", "new", "--subject", "VPN drops", "--from", "bo@acme-widgets.test",
+        "--name", "Bo Lindqvist",
+        "--body", "Since the printer update.", "--json",
+    )  # fmt: skip
+    vpn = int(json.loads(other.stdout)["number"])
+    assert invoke("ticket", "status", str(printer), "closed").exit_code == 0
+
+    def search(*args: str) -> list[int]:
+        result = invoke("ticket", "search", "--json", *args)
+        assert result.exit_code == 0, result.stderr
+        return numbers_of(json.loads(result.stdout))
+
+    # whole word in a subject, then in a message, then word starts; closed tickets too
+    assert search("printer") == [printer, vpn, printers]
+    assert search("printer", "--open") == [vpn, printers]
+    assert search(f"#{vpn}") == [vpn]
+    assert search("lindqvist") == [vpn]
+    assert search("acme") == [vpn]  # the requester's email domain
+    assert search("nothing-like-it") == []
+    ids = invoke("ticket", "search", "--ids", "print")
+    assert ids.stdout.split() == [str(printer), str(printers), str(vpn)]

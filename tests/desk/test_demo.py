@@ -14,7 +14,8 @@ from helpdesk_tui.desk.actors import MAIL, agent_actor
 from helpdesk_tui.desk.demo import DemoResult, generate_demo
 from helpdesk_tui.desk.demo_bulk import stamper
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.queries import TicketFilter, count_tickets, ticket_detail
+from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
+from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
@@ -131,7 +132,7 @@ def test_demo_tickets_work_with_the_desk_rules(demo_db: Database) -> None:
         ticket = s.exec(select(Ticket).where(Ticket.status == "waiting")).first()
         assert ticket is not None
         actor = agent_actor(s, "dana.sd")
-        assert count_tickets(s, TicketFilter(statuses=["waiting"])) > 0
+        assert first_page(s, QueueQuery(TicketFilter(statuses=["waiting"])), 1).rows
         detail = ticket_detail(s, ticket.number)
     assert detail.row.created_at.tzinfo is not None
     assert detail.messages and detail.events

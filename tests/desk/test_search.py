@@ -4,7 +4,14 @@ from sqlalchemy import text
 
 from helpdesk_tui.desk import relations, thread
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.queue import QueueQuery, first_page
+from helpdesk_tui.desk.queue import (
+    QueueQuery,
+    first_page,
+    last_page,
+    neighbour,
+    page_after,
+    page_before,
+)
 from helpdesk_tui.desk.search import words
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
@@ -76,3 +83,34 @@ def test_index_is_used(db: Database, admin: Actor) -> None:
                 )
             ).all()
             assert "ix_message_body_fts" in " ".join(row[0] for row in plan)
+
+
+def test_search_ranks_whole_words_first_and_pages_by_rank(db: Database, admin: Actor) -> None:
+    for i in range(5):
+        _new(db, admin, f"Printer number {i}")
+        _new(db, admin, f"Printers jammed {i}")
+        _new(db, admin, f"Other {i}", "the printer again")
+    query = QueueQuery(text="printer")
+    with db.read() as s:
+        everything = first_page(s, query, 100).rows
+        subjects = [r.subject for r in everything]
+        assert subjects[:5] == [f"Printer number {i}" for i in reversed(range(5))]
+        assert subjects[5:10] == [f"Other {i}" for i in reversed(range(5))]  # in a message
+        assert subjects[10:] == [f"Printers jammed {i}" for i in reversed(range(5))]
+        pages, page = [], first_page(s, query, 4)
+        while True:
+            pages += page.rows
+            if not page.more_after:
+                break
+            page = page_after(s, query, page.positions[-1], 4)
+        assert pages == everything
+        backwards, page = [], last_page(s, query, 4)
+        while True:
+            backwards = page.rows + backwards
+            if not page.more_before:
+                break
+            page = page_before(s, query, page.positions[0], 4)
+        assert backwards == everything
+        middle = everything[7]
+        assert neighbour(s, query, middle.number, 1) == everything[8].number
+        assert neighbour(s, query, middle.number, -2) == everything[5].number

@@ -14,7 +14,8 @@ from helpdesk_tui.desk.errors import (
     NotFound,
     PermissionDenied,
 )
-from helpdesk_tui.desk.queries import TicketFilter, list_tickets, ticket_detail
+from helpdesk_tui.desk.queries import TicketFilter, ticket_detail, ticket_row
+from helpdesk_tui.desk.queue import QueueQuery, first_page, page_after, page_before, position
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Outbox, Ticket
@@ -208,28 +209,19 @@ def test_list_filters_and_keyset_pages(db: Database, admin: Actor) -> None:
     numbers = [_new(db, admin, f"T{i}") for i in range(7)]
     with db.write() as s:
         fields.set_status(s, admin, numbers[0], "waiting")
+    by_number = QueueQuery(sort="number", descending=False)
     with db.read() as s:
-        waiting = list_tickets(s, TicketFilter(statuses=["waiting"]))
+        waiting = first_page(s, QueueQuery(TicketFilter(statuses=["waiting"])), 50)
         assert [r.number for r in waiting.rows] == [numbers[0]]
         seen: list[int] = []
-        page = list_tickets(s, sort="number", descending=False, limit=3)
+        page = first_page(s, by_number, 3)
         while True:
             seen += [r.number for r in page.rows]
-            if not page.has_more:
+            if not page.more_after:
                 break
-            page = list_tickets(
-                s, sort="number", descending=False, limit=3, after=page.cursor_after()
-            )
+            page = page_after(s, by_number, position(by_number, page.rows[-1]), 3)
         assert seen == numbers
-        back = list_tickets(
-            s, sort="number", descending=False, limit=3, before=Cursor_of(s, numbers)
-        )
+        last = ticket_row(s, numbers[6])
+        assert last is not None
+        back = page_before(s, by_number, position(by_number, last), 3)
         assert [r.number for r in back.rows] == numbers[3:6]
-
-
-def Cursor_of(s, numbers):
-    from helpdesk_tui.desk.queries import Cursor, ticket_row
-
-    row = ticket_row(s, numbers[6])
-    assert row is not None
-    return Cursor(value=row.number, id=row.id)

@@ -100,7 +100,7 @@ def test_builtin_views(db: Database, admin: Actor, agent_bob: Actor) -> None:
         fields.set_status(s, admin, waiting, "waiting")
         fields.set_status(s, admin, other, "resolved")
     views = {v.name: v for v in builtin_views("ada")}
-    assert list(views) == ["mine", "unassigned", "open", "waiting", "on_hold", "resolved"]
+    assert list(views) == ["mine", "unassigned", "open", "waiting", "on_hold", "resolved", "all"]
     with db.read() as s:
 
         def shown(name: str) -> list[int]:
@@ -112,6 +112,7 @@ def test_builtin_views(db: Database, admin: Actor, agent_bob: Actor) -> None:
         assert shown("waiting") == [waiting]
         assert shown("on_hold") == []
         assert shown("resolved") == [other]
+        assert shown("all") == sorted([mine, waiting, other])
 
 
 def test_saved_view_from_config_is_checked(db: Database, admin: Actor) -> None:
@@ -150,3 +151,30 @@ def test_sla_sort_follows_the_deadline_still_running(db: Database, admin: Actor)
     assert due[numbers[2]] == start + timedelta(hours=3)
     assert [r.number for r in rows] == [numbers[2], numbers[3], numbers[0], numbers[1]]
     _walk(db, QueueQuery(sort="sla", descending=True))
+
+
+def test_requester_and_assignee_orders_follow_renames_and_reassignment(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """The sort keys kept on the ticket (migration 0009's triggers) follow every change."""
+    with db.write() as s:
+        nameless = create_ticket(s, admin, subject="A", body="x", requester_email="z@ex.test")
+        named = create_ticket(
+            s, admin, subject="B", body="x", requester_email="m@ex.test", requester_name="Mia"
+        )
+    by_requester = QueueQuery(sort="requester", descending=False)
+    with db.read() as s:
+        rows = first_page(s, by_requester, 10).rows
+        assert [r.number for r in rows] == [nameless.number, named.number]  # "" before "Mia"
+    with db.write() as s:  # the contact gets its name from a later message
+        create_ticket(s, admin, subject="C", body="x", requester_email="z@ex.test",
+                      requester_name="Zoe")  # fmt: skip
+        fields.assign(s, admin, named.number, agent="bob")
+        fields.assign(s, admin, nameless.number, agent="ada")
+    with db.read() as s:
+        rows = first_page(s, by_requester, 10).rows
+        assert [r.requester_name for r in rows] == ["Mia", "Zoe", "Zoe"]
+        by_assignee = first_page(s, QueueQuery(sort="assignee", descending=False), 10).rows
+        assert [r.assignee for r in by_assignee] == [None, "ada", "bob"]
+        stored = s.exec(select(Ticket.requester_sort, Ticket.assignee_sort)).all()
+        assert sorted(stored) == [("Mia", "bob"), ("Zoe", ""), ("Zoe", "ada")]

@@ -28,7 +28,7 @@ async def test_help_offers_only_the_views_there_are(
         await pilot.press("question_mark")
         await pilot.pause()
         views = [does for _, does, _ in _help_rows(app) if does.startswith("View ")]
-        assert views == [f"View {n}" for n in range(1, 7)]
+        assert views == [f"View {n}" for n in range(1, 8)]
     saved = {"hot": SavedView(title="Hot", priorities=["urgent"])}
     settings = Settings(database_url=desk_data.db.url, ui=UiSettings(views=saved))
     app = make_test_app(settings=settings)
@@ -37,7 +37,7 @@ async def test_help_offers_only_the_views_there_are(
         await pilot.press("question_mark")
         await pilot.pause()
         views = [does for _, does, _ in _help_rows(app) if does.startswith("View ")]
-        assert views[-1] == "View 7"  # a saved view after the six built-in ones
+        assert views[-1] == "View 8"  # a saved view after the seven built-in ones
 
 
 async def test_binding_ids_are_only_ids_that_remap(

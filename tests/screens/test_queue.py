@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import event
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 
@@ -75,6 +76,9 @@ async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -
             await pilot.press(key)
             await settle(pilot)
             assert shown(app) == numbers, key
+        await pilot.press("7")  # All tickets: every status, closed too
+        await settle(pilot)
+        assert sorted(shown(app)) == list(range(1, 12))
         await pilot.press("v")  # next view wraps round to the first
         await settle(pilot)
         assert queue(app).view.title == "My open"
@@ -289,6 +293,51 @@ async def test_changes_elsewhere_show_within_two_seconds_and_cursor_stays(
             await wait_for(pilot, lambda: "✎bob" in _cell(app, 11, "on"), 2.0)
         assert took < 2.0
     finally:
+        other.dispose()
+
+
+async def test_an_idle_queue_reads_no_list_until_something_changes(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every tick asks the desk's change mark; the list is read again only after a change.
+
+    Statements are counted as the engine sends them (an event listener), not timed.
+    """
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.01)
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        sent.append(sql)
+
+    def lists() -> int:
+        return sum("FROM ticket" in sql for sql in sent)
+
+    def checks() -> int:
+        return sum("FROM event" in sql and "FROM ticket" not in sql for sql in sent)
+
+    app = make_test_app()
+    other = Database(desk_data.db.url)
+    event.listen(desk_data.db.engine, "before_cursor_execute", count)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            sent.clear()
+            await wait_for(pilot, lambda: checks() >= 20, 30.0)
+            assert lists() == 0
+            with other.write() as s:
+                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+            await wait_for(pilot, lambda: new.number in shown(app), 30.0)
+            assert lists() > 0
+            sent.clear()
+            with other.write() as s:  # presence alone: markers move, the list is not read
+                presence.heartbeat(s, desk_data.bob, "term-b3", new.number, Activity.VIEWING)
+            await wait_for(pilot, lambda: "◉bob" in _cell(app, new.number, "on"), 30.0)
+            assert lists() == 0
+    finally:
+        event.remove(desk_data.db.engine, "before_cursor_execute", count)
         other.dispose()
 
 

@@ -26,6 +26,7 @@ def ticket() -> None:
 for _command in (
     create.new,
     read.list_,
+    read.search,
     read.show,
     thread.reply,
     thread.note,

@@ -11,14 +11,13 @@ from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
 from helpdesk_tui.cli.ticket.input import number_tokens
 from helpdesk_tui.desk.history import describe
-from helpdesk_tui.desk.queries import (
-    SORT_COLUMNS,
-    Cursor,
-    TicketDetail,
-    TicketFilter,
-    TicketRow,
-    list_tickets,
-    ticket_detail,
+from helpdesk_tui.desk.queries import TicketDetail, TicketFilter, TicketRow, ticket_detail
+from helpdesk_tui.desk.queue import (
+    SORT_ORDER,
+    Position,
+    QueueQuery,
+    first_page,
+    page_after,
 )
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.safe_text import clean
@@ -27,24 +26,23 @@ from helpdesk_tui.storage.database import Database
 PAGE = 500
 
 
-def _rows(
-    db: Database, spec: TicketFilter, *, sort: str, descending: bool, limit: int
-) -> Iterator[TicketRow]:
+def rows(db: Database, query: QueueQuery, *, limit: int) -> Iterator[TicketRow]:
     """Up to ``limit`` rows (0: all), a page at a time, each page its own short read."""
-    after: Cursor | None = None
+    after: Position | None = None
     remaining = limit or None
     while remaining is None or remaining > 0:
         size = PAGE if remaining is None else min(PAGE, remaining)
         with db.read() as session:
-            page = list_tickets(
-                session, spec, sort=sort, descending=descending, after=after, limit=size
-            )
+            if after is None:
+                page = first_page(session, query, size)
+            else:
+                page = page_after(session, query, after, size)
         yield from page.rows
         if remaining is not None:
             remaining -= len(page.rows)
-        if not page.has_more:
+        if not page.more_after or not page.rows:
             return
-        after = page.cursor_after()
+        after = page.positions[-1]
 
 
 @click.command("list")
@@ -57,9 +55,7 @@ def _rows(
 @click.option("--tag", metavar="TAG", help="Only tickets with this tag.")
 @click.option("--category", help="Only this category.")
 @click.option("--open", "open_only", is_flag=True, help="Only tickets that still need somebody.")
-@click.option(
-    "--sort", type=click.Choice(sorted(SORT_COLUMNS)), default="updated", show_default=True
-)
+@click.option("--sort", type=click.Choice(SORT_ORDER), default="updated", show_default=True)
 @click.option("--asc", is_flag=True, help="Oldest/lowest first (default: newest/highest).")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="0: all.")
 @click.option("--ids", is_flag=True, help="Print only ticket numbers, one per line.")
@@ -95,11 +91,39 @@ def list_(
         category=category,
         open_only=open_only,
     )
-    rows = _rows(runtime.database(), spec, sort=sort, descending=not asc, limit=limit)
+    query = QueueQuery(spec, sort=sort, descending=not asc)
+    found = rows(runtime.database(), query, limit=limit)
     if as_json:
-        echo_json([row.as_json() for row in rows])
+        echo_json([row.as_json() for row in found])
         return
-    for row in rows:
+    for row in found:
+        click.echo(str(row.number) if ids else row_line(row))
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--open", "open_only", is_flag=True, help="Only tickets that still need somebody.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="0: all.")
+@click.option("--ids", is_flag=True, help="Print only ticket numbers, one per line.")
+@json_option
+@pass_runtime
+def search(
+    runtime: Runtime,
+    query: tuple[str, ...],
+    open_only: bool,
+    limit: int,
+    ids: bool,
+    as_json: bool,
+) -> None:
+    """Find tickets by number, words of the subject or messages, requester, organization or
+    email domain; best matches first (whole words before word starts), newest first."""
+    runtime.actor()
+    spec = QueueQuery(TicketFilter(open_only=open_only), text=" ".join(query))
+    found = rows(runtime.database(), spec, limit=limit)
+    if as_json:
+        echo_json([row.as_json() for row in found])
+        return
+    for row in found:
         click.echo(str(row.number) if ids else row_line(row))
 
 

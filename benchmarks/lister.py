@@ -1,0 +1,197 @@
+"""The ticket lister at 1,000 tickets and at a big desk: every view, sort, filter, End, search.
+
+Drives ``desk.queue`` — the one lister behind the TUI queue, the CLI and the palette — on a
+big SQLite desk you built with ``helpdesk demo --tickets 1000000`` (pass it with ``--big``)
+and on a 1,000-ticket desk this script builds the same way, in the same run. No statistics
+step: whatever statistics the desks have, the desk made itself (``ANALYZE`` after the demo,
+``PRAGMA optimize`` when a connection closes). Each action runs ``--repeat`` times on one
+connection, the first time included (a cold first query is what an agent meets).
+
+    python benchmarks/lister.py --big /path/to/1m.db [--repeat 5] [--limit 100]
+    python benchmarks/lister.py --big-url postgresql+psycopg://…/big --small-url …/empty
+
+Prints, per action, the median and the maximum in milliseconds at each size and the ratio
+of the medians. The same file runs against older code (it needs only ``first_page``,
+``last_page``, ``QueueQuery``, ``TicketFilter`` and ``builtin_views``), which is how the
+"before" figures in README.md were taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import text
+
+from helpdesk_tui.desk import queue
+from helpdesk_tui.desk.demo import generate_demo
+from helpdesk_tui.desk.queries import TicketFilter
+from helpdesk_tui.desk.views import builtin_views
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import Database
+
+SORTS = (
+    "updated",
+    "priority",
+    "number",
+    "subject",
+    "requester",
+    "status",
+    "assignee",
+    "sla",
+    "created",
+)
+
+
+def _words(db: Database) -> tuple[str, str]:
+    """A common and a rare word of the subjects (by document count in the FTS index)."""
+    if not db.is_sqlite:
+        with db.read() as session:
+            found = (
+                session.execute(
+                    text(
+                        "SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', subject) "
+                        "FROM ticket') WHERE length(word) > 4 AND word !~ '[0-9]' "
+                        "ORDER BY ndoc DESC, word"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return found[0], found[-1]
+    with db.read() as session:
+        session.execute(
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab "
+                "USING fts5vocab(main, ticket_fts, row)"
+            )
+        )
+        common = session.execute(
+            text(
+                "SELECT term FROM temp.bench_vocab WHERE length(term) > 3 ORDER BY doc DESC LIMIT 1"
+            )
+        ).scalar_one()
+        rare = session.execute(
+            text(
+                "SELECT term FROM temp.bench_vocab WHERE length(term) > 4 "
+                "AND term NOT GLOB '*[0-9]*' ORDER BY doc, term LIMIT 1"
+            )
+        ).scalar()
+    return common, rare or common
+
+
+def _first_names(db: Database) -> tuple[str, str, str, str]:
+    with db.read() as session:
+        login = session.execute(
+            text(
+                "SELECT login FROM agent WHERE id IN "
+                "(SELECT assignee_id FROM ticket WHERE assignee_id IS NOT NULL LIMIT 1)"
+            )
+        ).scalar_one()
+        team = session.execute(text("SELECT name FROM team ORDER BY id LIMIT 1")).scalar_one()
+        tag = session.execute(
+            text("SELECT name FROM tag WHERE id IN (SELECT tag_id FROM ticket_tag LIMIT 1)")
+        ).scalar_one()
+        category = session.execute(
+            text("SELECT category FROM ticket WHERE category IS NOT NULL LIMIT 1")
+        ).scalar_one()
+    return login, team, tag, category
+
+
+def actions(db: Database, limit: int) -> dict[str, Callable[[object], object]]:
+    login, team, tag, category = _first_names(db)
+    common, rare = _words(db)
+    views = {view.title: view.query for view in builtin_views(login)}
+    open_query = views["All open"]
+    done = views["Recently resolved"]
+    made: dict[str, Callable[[object], object]] = {}
+    for title, query in views.items():
+        made[f"view {title}"] = lambda s, q=query: queue.first_page(s, q, limit)
+    for sort in SORTS:
+        q = open_query.with_sort(sort)
+        made[f"sort {sort} (All open)"] = lambda s, q=q: queue.first_page(s, q, limit)
+    for sort in ("updated", "requester", "priority"):
+        q = done.with_sort(sort)
+        made[f"sort {sort} (Resolved)"] = lambda s, q=q: queue.first_page(s, q, limit)
+    for label, spec in (
+        (f"team {team}", TicketFilter(open_only=True, team=team)),
+        (f"tag {tag}", TicketFilter(open_only=True, tag=tag)),
+        (f"category {category}", TicketFilter(open_only=True, category=category)),
+        ("priority urgent", TicketFilter(open_only=True, priorities=("urgent",))),
+        ("type complaint", TicketFilter(open_only=True, types=("complaint",))),
+    ):
+        q = replace(open_query, filter=spec)
+        made[f"filter {label}"] = lambda s, q=q: queue.first_page(s, q, limit)
+    made["End (All open)"] = lambda s: queue.last_page(s, open_query, limit)
+    made["End (Resolved)"] = lambda s: queue.last_page(s, done, limit)
+    everything = queue.QueueQuery(TicketFilter())
+    made[f"search common '{common}'"] = lambda s: queue.first_page(
+        s, replace(everything, text=common), limit
+    )
+    made[f"search rare '{rare}'"] = lambda s: queue.first_page(
+        s, replace(everything, text=rare), limit
+    )
+    return made
+
+
+def measure(db: Database, repeat: int, limit: int) -> dict[str, list[float]]:
+    """Milliseconds per run of each action, keyed by a label free of the desk's own names."""
+    figures: dict[str, list[float]] = {}
+    for index, (label, action) in enumerate(actions(db, limit).items()):
+        times = []
+        for _ in range(repeat):
+            with db.read() as session:
+                started = time.perf_counter()
+                action(session)
+                times.append((time.perf_counter() - started) * 1000)
+        figures[f"{index:02d} {label}"] = times
+    return figures
+
+
+def build_small(url: str, tickets: int) -> Database:
+    db = Database(url)
+    migrate.upgrade(db)
+    generate_demo(db, tickets=tickets, seed=1)
+    db.dispose()
+    return Database(db.url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--big", type=Path, help="a SQLite desk built by helpdesk demo")
+    parser.add_argument("--big-url", help="or its database URL (PostgreSQL)")
+    parser.add_argument("--small-url", help="an empty database for the small desk")
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=100)
+    args = parser.parse_args()
+    big = Database(args.big_url or f"sqlite:///{args.big}")
+    started = time.perf_counter()
+    state = migrate.schema_state(big)
+    if not state.is_latest:
+        migrate.upgrade(big)
+        print(f"upgraded {big.shown_url} in {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        small = build_small(args.small_url or f"sqlite:///{Path(tmp) / 'small.db'}", args.small)
+        small_figures = measure(small, args.repeat, args.limit)
+        big_figures = measure(big, args.repeat, args.limit)
+        small.dispose()
+    big.dispose()
+    print(f"{'action':44} {'small med':>9} {'max':>7} {'big med':>9} {'max':>8} {'ratio':>6}")
+    for (label, small_times), big_times in zip(
+        small_figures.items(), big_figures.values(), strict=True
+    ):
+        s_med, b_med = statistics.median(small_times), statistics.median(big_times)
+        print(
+            f"{label[3:][:44]:44} {s_med:9.1f} {max(small_times):7.1f} {b_med:9.1f} "
+            f"{max(big_times):8.1f} {b_med / s_med if s_med else 0:6.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
