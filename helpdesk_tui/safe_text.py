@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.style import Style
     from rich.text import Text
 
 # CSI / OSC / DCS / other ESC sequences, whole, so no payload survives (e.g. OSC 52 clipboard).
@@ -57,7 +58,7 @@ def without_invisibles(text: str) -> str:
     return _INVISIBLE.sub("", _BIDI.sub("", text))
 
 
-def plain(text: str | None, style: str = "", *, single_line: bool = True) -> Text:
+def plain(text: str | None, style: str | Style = "", *, single_line: bool = True) -> Text:
     """A ``Text`` that shows ``text`` literally: no markup, no escapes."""
     from rich.text import Text  # here, so the CLI's output filter does not load Rich
 

@@ -11,6 +11,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -207,7 +208,7 @@ def check_all(
     """Every mailbox, then SMTP; ``on_report`` sees each as it finishes."""
     reports = []
     targets: list[Callable[[], CheckReport]] = [
-        (lambda n=name, b=box: check_imap(n, b)) for name, box in mail.mailboxes.items()
+        partial(check_imap, name, box) for name, box in mail.mailboxes.items()
     ]
     if mail.smtp is not None:
         smtp = mail.smtp

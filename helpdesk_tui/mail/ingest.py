@@ -33,6 +33,7 @@ from helpdesk_tui.desk.intake import (
     Source,
     ThreadRef,
 )
+from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
@@ -71,6 +72,8 @@ class IngestConfig:
     max_attachment_bytes: int
     signer: MessageIdSigner
     desk: IntakeConfig
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """Text beyond this is cut (with a note at its top); the raw message is kept whole."""
 
     @classmethod
     def from_settings(cls, mail: MailSettings, desk_name: str) -> IngestConfig:
@@ -81,6 +84,7 @@ class IngestConfig:
             blocked=tuple(mail.blocked),
             max_attachment_bytes=mail.max_attachment_bytes,
             signer=MessageIdSigner(mail.message_id_secret.get_secret_value(), domain),
+            max_body_bytes=mail.max_body_bytes,
             desk=IntakeConfig(
                 own_addresses=own,
                 max_attachment_bytes=mail.max_attachment_bytes,

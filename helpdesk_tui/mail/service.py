@@ -22,6 +22,7 @@ from datetime import datetime
 from helpdesk_tui.desk import machine, outbox, quarantine, spam
 from helpdesk_tui.desk.leases import current_holder
 from helpdesk_tui.desk.mailstate import FolderStatus, folder_statuses
+from helpdesk_tui.desk.outbox import Delivery
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.lease_keeper import LeaseKeeper
 from helpdesk_tui.mail.outbox_sender import OutboxSender
@@ -63,7 +64,7 @@ class MailStatus:
     """Messages in quarantine, waiting for someone to look (and retry)."""
     spam: int = 0
     """Messages held as spam, not released."""
-    undelivered: list[outbox.Delivery] = field(default_factory=list)
+    undelivered: list[Delivery] = field(default_factory=list)
     """Outgoing mail not getting through (failed, bounced, retrying), with the reasons."""
     machine: int = 0
     """Machine mail (bounces, receipts, reports, auto-replies) that matched no ticket."""

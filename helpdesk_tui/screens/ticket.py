@@ -419,7 +419,7 @@ class TicketScreen(DeskScreen):
             self.reload()
 
     def _pick_then(
-        self, screen: PickScreen | PromptScreen | TicketPickScreen, apply: Callable[[str], None]
+        self, screen: PickScreen | PromptScreen | TicketPickScreen, apply: Callable[[str], object]
     ) -> None:
         """Show a picker; its answer (if any) goes to ``apply``."""
 

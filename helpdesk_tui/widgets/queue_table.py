@@ -119,9 +119,9 @@ class RowStyles:
         """With ``no_color`` only weights: NO_COLOR greys a colour by its brightness, which
         makes the theme's red almost as dark as the background."""
 
-        def colour(name: str, **attrs: bool) -> Style:
+        def colour(name: str, *, bold: bool = False) -> Style:
             value = None if no_color else variables.get(name)
-            return Style(color=value, **attrs) if value else Style(**attrs)
+            return Style(color=value or None, bold=bold)
 
         return cls(
             urgent=colour("error", bold=True),
