@@ -128,7 +128,7 @@ def set_requester_email(
     A requester without an address gets this one (unless another contact already has it);
     otherwise the contact with this address (found or created) becomes the requester.
     """
-    address = parse_address(email, "requester's email address")
+    address = parse_address(email)
     with _changing(session, actor, number, expected_version) as change:
         ticket = change.ticket
         current = session.get(Contact, ticket.requester_id) if ticket.requester_id else None

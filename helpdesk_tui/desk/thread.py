@@ -180,7 +180,7 @@ def reply(
     neither there is nothing to send, so nothing is saved: :class:`NoAddress`.
     """
     _require_body(body, "reply")
-    address = parse_address(to, "address to reply to") if to is not None else None
+    address = parse_address(to) if to is not None else None
     cc = [parse_address(address, "address to copy (--cc)") for address in cc]
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)

@@ -28,6 +28,13 @@ def _clean(result: Result) -> Result:
     return result
 
 
+@pytest.fixture(autouse=True)
+def _private_desk() -> None:
+    """The default desk in the test's data directory, made the way a user makes it."""
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 0, result.stderr
+
+
 def _run(*args: str, input: str | None = None) -> Result:
     return _clean(CliRunner().invoke(main, list(args), input=input))
 

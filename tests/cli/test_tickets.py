@@ -328,7 +328,7 @@ def test_search_by_words_number_requester_and_domain(
         "--body", "Since the printer update.", "--json",
     )  # fmt: skip
     vpn = int(json.loads(other.stdout)["number"])
-    assert invoke("ticket", "status", str(printer), "closed").exit_code == 0
+    assert invoke("ticket", "status", str(printer), "closed", "--yes").exit_code == 0
 
     def search(*args: str) -> list[int]:
         result = invoke("ticket", "search", "--json", *args)

@@ -161,11 +161,11 @@ def test_agent_and_team_names_are_checked_too(db: Database, admin: Actor) -> Non
 
 
 def test_nul_in_a_search_or_filter_is_refused_before_the_database(db: Database) -> None:
-    from helpdesk_tui.desk.queries import TicketFilter, list_tickets
+    from helpdesk_tui.desk.queries import TicketFilter
     from helpdesk_tui.desk.queue import QueueQuery, first_page
 
     with db.read() as session:
         with pytest.raises(InvalidValue, match="search text"):
             first_page(session, QueueQuery(text="print\x00er"), 10)
         with pytest.raises(InvalidValue, match="category"):
-            list_tickets(session, TicketFilter(category="x\x00"))
+            first_page(session, QueueQuery(filter=TicketFilter(category="x\x00")), 10)
