@@ -42,5 +42,19 @@ def due(when: datetime | None, now: datetime) -> str:
     return f"{_span(-seconds)} late"
 
 
+def badge(when: datetime | None, now: datetime) -> str:
+    """A deadline in at most four cells, for narrow terminals: "45m", "2h", "3d", "late"."""
+    if when is None:
+        return ""
+    seconds = (when - now).total_seconds()
+    if seconds < 0:
+        return "late"
+    if seconds < _HOUR:
+        return f"{max(1, int(seconds // _MINUTE))}m"
+    if seconds < _DAY:
+        return f"{int(seconds // _HOUR)}h"
+    return f"{min(999, int(seconds // _DAY))}d"
+
+
 def is_overdue(when: datetime | None, now: datetime) -> bool:
     return when is not None and when < now

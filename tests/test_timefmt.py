@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from helpdesk_tui.timefmt import due, is_overdue, relative
+from helpdesk_tui.timefmt import badge, due, is_overdue, relative
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -24,3 +24,13 @@ def test_deadlines() -> None:
     assert is_overdue(NOW - timedelta(seconds=1), NOW)
     assert not is_overdue(NOW + timedelta(seconds=1), NOW)
     assert not is_overdue(None, NOW)
+
+
+def test_badges_fit_four_cells() -> None:
+    assert badge(None, NOW) == ""
+    assert badge(NOW + timedelta(seconds=10), NOW) == "1m"
+    assert badge(NOW + timedelta(minutes=45), NOW) == "45m"
+    assert badge(NOW + timedelta(hours=2, minutes=59), NOW) == "2h"
+    assert badge(NOW + timedelta(days=3), NOW) == "3d"
+    assert badge(NOW + timedelta(days=5000), NOW) == "999d"
+    assert badge(NOW - timedelta(seconds=1), NOW) == "late"

@@ -29,7 +29,7 @@ from textual.strip import Strip
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.widgets.presence_marker import presence_text
 
 
@@ -46,6 +46,7 @@ class QueueColumn:
 
 
 OWNER_WIDTH = 12
+SHORT_OWNER_WIDTH = 8
 COLUMNS: tuple[QueueColumn, ...] = (
     QueueColumn("number", "#", 7, "number"),
     QueueColumn("subject", "Subject", 0, "subject"),
@@ -57,34 +58,76 @@ COLUMNS: tuple[QueueColumn, ...] = (
     QueueColumn("updated", "Updated", 10, "updated"),
     QueueColumn("sla", "SLA due", 9, "sla"),
     QueueColumn("on", "On it", 8, None),
+    # Compact forms, for 80 columns:
+    QueueColumn("from", "From", 6, "requester"),
+    QueueColumn("state", "Status", 7, "status"),
+    QueueColumn("mark", "!", 1, "priority"),
+    QueueColumn("who", "Owner", SHORT_OWNER_WIDTH, "assignee"),
+    QueueColumn("badge", "SLA", 4, "sla"),
 )
-LAYOUTS: tuple[tuple[str, ...], ...] = (
-    ("number", "subject", "requester", "status", "priority", "assignee", "updated", "sla", "on"),
-    ("number", "subject", "status", "priority", "assignee", "updated", "sla", "on"),
-    ("number", "subject", "status", "priority", "assignee", "updated", "on"),
-    ("number", "subject", "status", "priority", "owner", "updated"),
-    ("number", "subject", "status", "priority", "owner"),
-    ("number", "subject", "status", "owner"),
+
+
+@dataclass(frozen=True)
+class Layout:
+    keys: tuple[str, ...]
+    padding: int = 2
+    """Cells around each column: 2 is one each side, 1 a single space between columns."""
+
+
+LAYOUTS: tuple[Layout, ...] = (
+    Layout(
+        ("number", "subject", "requester", "status", "priority", "assignee", "updated", "sla", "on")
+    ),
+    Layout(("number", "subject", "requester", "state", "priority", "owner", "updated", "badge")),
+    Layout(("number", "subject", "requester", "state", "priority", "owner", "badge")),
+    Layout(("number", "subject", "from", "state", "mark", "who", "badge"), padding=1),
+    Layout(("number", "subject", "from", "who", "badge"), padding=1),
 )
-"""Widest first; the first that leaves the subject ``MIN_SUBJECT`` cells is shown. Narrow
-layouts fold the assignee and "On it" into one "owner" cell, so who has a ticket and who
-is on it now stay in sight at 80 columns."""
-MIN_SUBJECT = 20
+"""Widest first; the first that leaves the subject ``MIN_SUBJECT`` cells is shown (the last
+otherwise). Every layout keeps who asked, who has the ticket and the SLA in sight: narrower
+ones fold the assignee and "On it" into one "owner" cell and show the deadline as a badge
+("2h", "late"), and at 80 columns the requester, status and priority take their compact
+forms too (first name, "in prog", "!"), one space apart."""
+MIN_SUBJECT = 40
 PADDING = 2  # one cell each side of every column
 
 Cells = dict[str, Text]
 _BY_KEY = {column.key: column for column in COLUMNS}
 
 
-def fit_columns(width: int) -> list[tuple[QueueColumn, int]]:
+@dataclass(frozen=True)
+class Fitted:
+    """The columns shown at one width, each with its width, and the padding between them."""
+
+    columns: tuple[tuple[QueueColumn, int], ...]
+    padding: int = PADDING
+
+
+def fit_columns(width: int) -> Fitted:
     """The columns that fit ``width`` cells, each with its width."""
     for layout in LAYOUTS:
-        shown = [_BY_KEY[key] for key in layout]
-        fixed = sum(c.width + PADDING for c in shown if c.width) + PADDING
+        shown = [_BY_KEY[key] for key in layout.keys]
+        if layout.padding == 2:
+            fixed = sum(c.width + 2 for c in shown if c.width) + 2
+        else:
+            fixed = sum(c.width for c in shown if c.width) + len(shown) - 1
         if width - fixed >= MIN_SUBJECT:
             break
-    subject = max(MIN_SUBJECT, width - fixed)
-    return [(c, c.width or subject) for c in shown]
+    subject = max(10, width - fixed)
+    return Fitted(tuple((c, c.width or subject) for c in shown), layout.padding)
+
+
+SHORT_STATUS = {"in_progress": "in prog", "resolved": "solved"}
+PRIORITY_MARK = {"urgent": "!", "high": "↑", "low": "↓"}
+"""Priority in one cell: urgent and high are also coloured (urgent bold without colour)."""
+
+
+def short_name(name: str, email: str | None) -> str:
+    """The first word of ``name``, or the local part of ``email`` when there is no name."""
+    words = name.split()
+    if words:
+        return words[0]
+    return (email or "").partition("@")[0]
 
 
 def owner_cell(owner: Text, on: Text, width: int = OWNER_WIDTH) -> Text:
@@ -135,9 +178,11 @@ class RowStyles:
 
 
 def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> Cells:
-    """The cells of one ticket row; every outside string goes through ``plain``."""
+    """The cells of one ticket row (every form, wide and compact); every outside string goes
+    through ``plain``."""
     due = row.next_due
     late = styles.late if timefmt.is_overdue(due, now) else ""
+    status = row.status.replace("_", " ")
     new = styles.new if row.status == "new" else ""
     priority_style = {"urgent": styles.urgent, "high": styles.high}.get(row.priority, "")
     assignee = plain(row.assignee) if row.assignee else plain(row.team, style=styles.muted)
@@ -146,18 +191,26 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
         "number": Text(f"#{row.number}"),
         "subject": plain(row.subject, style=new),
         "requester": plain(row.requester_name or row.requester_email),
-        "status": Text(row.status.replace("_", " "), style=new),
+        "status": Text(status, style=new),
         "priority": Text(row.priority, style=priority_style),
         "assignee": assignee,
         "owner": owner_cell(assignee, marks),
         "updated": Text(timefmt.relative(row.updated_at, now)),
         "sla": Text(timefmt.due(due, now), style=late),
         "on": marks,
+        "from": plain(short_name(clean(row.requester_name, single_line=True), row.requester_email)),
+        "state": Text(SHORT_STATUS.get(row.status, status), style=new),
+        "mark": Text(PRIORITY_MARK.get(row.priority, ""), style=priority_style),
+        "who": owner_cell(assignee, marks, SHORT_OWNER_WIDTH),
+        "badge": Text(timefmt.badge(due, now), style=late),
     }
 
 
 def _label(column: QueueColumn, width: int, arrow: str) -> Text:
-    """A header cell: the label, the sort arrow, and the ``tail`` at the right if it fits."""
+    """A header cell: the label, the sort arrow, and the ``tail`` at the right if it fits.
+    In a narrow cell the arrow keeps its place and the label gives way."""
+    if len(column.label) + len(arrow) > width and arrow:
+        return Text(column.label[: width - 1] + arrow.strip())
     label = Text(column.label + arrow)
     if column.tail and label.cell_len + 1 + len(column.tail) <= width:
         label.pad_right(width - label.cell_len - len(column.tail))
@@ -236,7 +289,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._made: dict[int, tuple[object, Cells]] = {}
         """Each shown row's cells and what they were made from."""
         self._styles: RowStyles | None = None
-        self._columns: list[tuple[QueueColumn, int]] = []
+        self._fitted = Fitted(())
         self._sort: tuple[str, bool] = ("updated", True)
         self._strips: dict[int, Strip] = {}
         self._looks: tuple[Style, Style, Style] | None = None
@@ -256,7 +309,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def column_keys(self) -> list[str]:
-        return [column.key for column, _ in self._columns]
+        return [column.key for column, _ in self._fitted.columns]
 
     def cell(self, number: int, column: str) -> Text:
         return self._cells[self._keys.index(number)][column]
@@ -371,8 +424,8 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             return
         if offset.y == 0:
             x = 0
-            for column, width in self._columns:
-                x += width + PADDING
+            for column, width in self._fitted.columns:
+                x += width + self._fitted.padding
                 if offset.x < x:
                     if column.sort:
                         self.post_message(self.SortRequested(column.sort))
@@ -388,9 +441,9 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
-        columns = fit_columns(width)
-        if columns != self._columns:
-            self._columns = columns
+        fitted = fit_columns(width)
+        if fitted != self._fitted:
+            self._fitted = fitted
             self._strips.clear()
         self.virtual_size = Size(width, len(self._keys) + 1)
         self._scroll_cursor_into_view()
@@ -420,12 +473,15 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _line(self, cells: Mapping[str, Text]) -> list[Segment]:
         line = Text(no_wrap=True, end="")
-        for column, width in self._columns:
+        wide = self._fitted.padding == 2
+        for index, (column, width) in enumerate(self._fitted.columns):
             cell = cells[column.key].copy()
             cell.truncate(width, overflow="ellipsis", pad=True)
-            line.append(" ")
+            if wide or index:
+                line.append(" ")
             line.append_text(cell)
-            line.append(" ")
+            if wide:
+                line.append(" ")
         return list(line.render(self.app.console))
 
     def _header(self, width: int) -> Strip:
@@ -433,7 +489,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         arrow = " ▼" if descending else " ▲"
         labels = {
             column.key: _label(column, width, arrow if column.sort == sort else "")
-            for column, width in self._columns
+            for column, width in self._fitted.columns
         }
         style = self.looks[1]
         return Strip(self._line(labels)).crop_extend(0, width, style).apply_style(style)

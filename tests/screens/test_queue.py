@@ -25,6 +25,7 @@ from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity
+from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import screen_lines
 
@@ -214,19 +215,20 @@ async def test_no_color_keeps_urgent_as_readable_as_the_subject(
     make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Under NO_COLOR a theme colour turns grey by its brightness (red: almost black), so
-    urgency is shown by weight alone, in the row's own colour."""
+    urgency is shown by weight alone, in the row's own colour (at 80 columns, the mark)."""
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        table = queue(app).table
-        lines = [table.render_line(y) for y in range(table.size.height)]
-        row = next(line for line in lines if "urgent" in line.text)
-        urgent = next(seg for seg in row if seg.text.strip() == "urgent")
-        subject = next(seg for seg in row if seg.text.strip().startswith("#"))
-        assert urgent.style is not None and subject.style is not None
-        assert urgent.style.bold and urgent.style.color == subject.style.color
+    for size, urgent_text in (((120, 40), "urgent"), ((80, 24), "!")):
+        app = make_test_app()
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            table = queue(app).table
+            lines = [table.render_line(y) for y in range(table.size.height)]
+            row = next(line for line in lines if "Printer on fire" in line.text)
+            urgent = next(seg for seg in row if seg.text.strip() == urgent_text)
+            number = next(seg for seg in row if seg.text.strip().startswith("#"))
+            assert urgent.style is not None and number.style is not None
+            assert urgent.style.bold and urgent.style.color == number.style.color
 
 
 async def test_search_finds_subjects_and_messages(
@@ -409,12 +411,35 @@ async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., Helpde
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         keys = app.queue.table.column_keys
-        assert keys == ["number", "subject", "status", "priority", "owner", "updated"]
+        assert keys == ["number", "subject", "from", "state", "mark", "who", "badge"]
         await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        keys = app.queue.table.column_keys
+        assert "requester" in keys and "badge" in keys and "owner" in keys
+        await pilot.resize_terminal(140, 40)
         await settle(pilot)
         keys = app.queue.table.column_keys
         assert "requester" in keys and "sla" in keys and "assignee" in keys
         assert shown(app) == [9, 1]
+
+
+@pytest.mark.parametrize("width", range(80, 161))
+def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials(width: int) -> None:
+    """At every width from 80 columns: the subject keeps 40 cells, and who asked, the
+    status, the priority, who has it and the SLA stay in sight (compact or in full)."""
+    fitted = fit_columns(width - 1)  # (one column is the scrollbar's)
+    widths = dict((column.key, cells) for column, cells in fitted.columns)
+    assert widths["subject"] >= 40
+    used = sum(widths.values()) + fitted.padding * len(widths) - (1 if fitted.padding == 1 else 0)
+    assert used <= width - 1
+    for wide, compact in (
+        ("requester", "from"),
+        ("status", "state"),
+        ("priority", "mark"),
+        ("owner", "who"),
+        ("sla", "badge"),
+    ):
+        assert {wide, compact} & widths.keys() or (wide == "owner" and "assignee" in widths)
 
 
 async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
@@ -424,13 +449,15 @@ async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
-        rows = {line.split()[0]: line for line in screen_lines(app) if line.startswith(" #")}
-        header = next(line for line in screen_lines(app) if line.startswith(" # "))
-        assert "Owner" in header and "On it" in header
+        rows = {line.split()[0]: line for line in screen_lines(app) if line.startswith("#")}
+        header = rows["#"]
+        assert header.split() == ["#", "Subject", "From", "Status", "!", "Owner", "SLA"]
         assert "ada" in rows["#1"] and "◉bob" in rows["#1"]  # owner and presence, one cell
         assert "✎cy" in rows["#2"]
         assert "cy" in rows["#3"] and "bob" in rows["#8"] and "ada" in rows["#9"]
-        assert "Laptop will not boot " in rows["#9"]  # twenty cells of subject, not cut
+        assert "Laptop will not boot " in rows["#9"]
+        assert rows["#9"].split("#9")[1].startswith(" " * 6 + "Laptop")
+        assert rows["#1"].split()[-5:-3] == ["Ann", "open"]  # requester and status, compact
         with desk_data.db.write() as session:
             fields.assign(session, desk_data.ada, 2, team="Billing")
         await wait_for(pilot, lambda: "Billing" in _cell(app, 2, "owner"), 3)

@@ -7,12 +7,76 @@ at the report before committing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+import pytest
+import time_machine
+from sqlmodel import select
 from textual.pilot import Pilot
 
 from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk import fields, presence
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.models import Activity, Ticket
+from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_queue import settle
+
+LONG_TICKETS = (
+    # subject, requester name, priority, SLA due from now (minutes), assignee
+    (
+        "Quarterly invoice for the Rotterdam office was charged twice and the refund never came",
+        "Maximiliane Wolkenstein-Rodenegg",
+        "urgent",
+        -95,
+        "ada",
+    ),
+    (
+        "Cannot log in to the customer portal after the password reset email expired",
+        "",
+        "high",
+        130,
+        None,
+    ),
+    (
+        "Please move our whole team's mailboxes to the new server before the end of March",
+        "Jean-Baptiste Emmanuel Zorg",
+        "low",
+        4 * 24 * 60,
+        "bob",
+    ),
+)
+
+
+@pytest.fixture
+def long_desk(desk_data: DeskData) -> DeskData:
+    """The seeded desk and three tickets with long subjects and names, SLA deadlines (one
+    late), owners and someone on them: every column has something to show."""
+    db = desk_data.db
+    for minutes, (subject, name, priority, due, assignee) in enumerate(LONG_TICKETS):
+        moment = FROZEN_NOW - timedelta(minutes=3 - minutes)
+        with time_machine.travel(moment, tick=False), db.write() as session:
+            ticket = create_ticket(
+                session,
+                desk_data.ada,
+                subject=subject,
+                body="x",
+                requester_email=f"long.address.{minutes}@subsidiary.example.com",
+                requester_name=name,
+                priority=priority,
+            )
+            ticket.response_due_at = FROZEN_NOW + timedelta(minutes=due)
+            if assignee:
+                fields.assign(session, desk_data.ada, ticket.number, agent=assignee)
+    with db.write() as session:
+        numbers = session.exec(select(Ticket.number).order_by(Ticket.number.desc())).all()[:3]
+        presence.heartbeat(
+            session, desk_data.cy, "term-cy-2", numbers[0], Activity.REPLYING, now=FROZEN_NOW
+        )
+        presence.heartbeat(
+            session, desk_data.bob, "term-bob-2", numbers[2], Activity.VIEWING, now=FROZEN_NOW
+        )
+    return desk_data
 
 
 async def _all_open(pilot: Pilot[None]) -> None:
@@ -48,3 +112,17 @@ def test_queue_search_by_priority_80x24(
 
 def test_key_help_80x24(snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]) -> None:
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_help)
+
+
+def test_queue_long_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], long_desk: DeskData
+) -> None:
+    """Subject keeps 40 cells; first name, short status, priority mark, owner with who is
+    on it, and an SLA badge ("late" in the error colour) stay in sight."""
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_all_open)
+
+
+def test_queue_long_120x40(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], long_desk: DeskData
+) -> None:
+    assert snap_compare(make_test_app(), terminal_size=(120, 40), run_before=_all_open)
