@@ -66,6 +66,9 @@ class HelpdeskApp(App[None]):
         """Runs mail in this terminal when configured; holds the state the screens show."""
         self.theme = settings.ui.theme
         if settings.ui.keymap:
+            from helpdesk_tui.keymap import binding_ids, check_keymap
+
+            check_keymap(settings.ui.keymap, binding_ids([type(self)]))
             self.set_keymap(settings.ui.keymap)
 
     def on_mount(self) -> None:
