@@ -9,37 +9,44 @@ Call ``take_next`` inside ``db.write()``.
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from datetime import datetime
+
+from sqlalchemy import not_, or_
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import team_ids_of
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import assign
-from helpdesk_tui.storage.models import Status, Ticket
+from helpdesk_tui.desk.presence import someone_else_on
+from helpdesk_tui.storage.models import Status, Ticket, utcnow
 
 CLAIMABLE_STATUSES: tuple[str, ...] = (Status.NEW, Status.OPEN, Status.IN_PROGRESS)
 """Unassigned work that needs someone now; waiting and on-hold tickets are parked."""
 
 
-def take_next(session: Session, actor: Actor) -> Ticket:
+def take_next(session: Session, actor: Actor, *, now: datetime | None = None) -> Ticket:
     """Assign the most urgent unassigned ticket of the actor's teams to the actor.
 
     Urgency: priority first, then the earliest response due time, then the oldest. Tickets
-    with no team belong to nobody yet, so every agent may take them.
+    with no team belong to nobody yet, so every agent may take them. A ticket another agent
+    is viewing or replying to at ``now`` is skipped: they may be about to take it, and two
+    agents answering one customer is the collision taking next exists to avoid.
     """
     if actor.agent_id is None:
         raise InvalidValue("only an agent can take a ticket")
+    now = now or utcnow()
     teams = team_ids_of(session, actor.agent_id)
     in_my_teams = or_(col(Ticket.team_id).is_(None), col(Ticket.team_id).in_(teams))
+    claimable = (
+        col(Ticket.assignee_id).is_(None),
+        col(Ticket.merged_into_id).is_(None),
+        col(Ticket.status).in_(CLAIMABLE_STATUSES),
+        in_my_teams,
+    )
     statement = (
         select(Ticket)
-        .where(
-            col(Ticket.assignee_id).is_(None),
-            col(Ticket.merged_into_id).is_(None),
-            col(Ticket.status).in_(CLAIMABLE_STATUSES),
-            in_my_teams,
-        )
+        .where(*claimable, not_(someone_else_on(Ticket.id, actor, now)))
         .order_by(
             col(Ticket.priority_rank).desc(),
             col(Ticket.response_due_at).is_(None),
@@ -52,5 +59,7 @@ def take_next(session: Session, actor: Actor) -> Ticket:
     )
     ticket = session.exec(statement).first()
     if ticket is None:
+        if session.exec(select(Ticket.id).where(*claimable).limit(1)).first() is not None:
+            raise NotFound("no unassigned ticket is waiting in your teams that no one else is on")
         raise NotFound("no unassigned ticket is waiting in your teams")
     return assign(session, actor, ticket.number, agent=actor.name, expected_version=ticket.version)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -127,6 +127,19 @@ def on_tickets(
             first.setdefault(entry.login, entry)
         result[number] = list(first.values())
     return result
+
+
+def someone_else_on(ticket_id: Any, actor: Actor, now: datetime) -> ColumnElement[bool]:
+    """A condition: another agent is viewing or replying to the ticket ``ticket_id`` now.
+
+    The actor's own terminals do not count. One index probe per ticket
+    (``ix_presence_ticket_expires``).
+    """
+    return exists().where(
+        col(Presence.ticket_id) == ticket_id,
+        col(Presence.expires_at) >= now,
+        col(Presence.agent_id) != actor.agent_id,
+    )
 
 
 def others_replying(

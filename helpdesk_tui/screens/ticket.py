@@ -755,7 +755,7 @@ class TicketScreen(DeskScreen):
     def _take(self) -> None:
         app = self.desk_app
         with app.db.write() as session:
-            number = take_next(session, app.actor).number
+            number = take_next(session, app.actor, now=app.clock()).number
         self.post_message(self.Done(number, f"You took #{number}", number))
 
     def action_history(self) -> None:

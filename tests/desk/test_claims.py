@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpdesk_tui.desk import fields
+from helpdesk_tui.desk import fields, presence
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent, ensure_team
 from helpdesk_tui.desk.claims import take_next
@@ -13,6 +14,7 @@ from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Activity
 
 
 def _new(db: Database, actor: Actor, subject: str, **kw: object) -> int:
@@ -99,3 +101,38 @@ def test_a_claim_in_progress_is_skipped_or_waited_for(
         release.set()
         assert slow.result(timeout=10) == first
         assert fast.result(timeout=10) == second
+
+
+def test_tickets_someone_else_is_on_are_skipped(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Another agent viewing or replying to a ticket keeps it from take-next; the taker's own
+    terminals and a marker that has expired do not."""
+    with db.write() as s:
+        cy_agent = add_agent(s, admin, "cy", teams=["Support"])
+    cy = Actor(name=cy_agent.login, agent_id=cy_agent.id)
+    viewed = _new(db, admin, "Bob is reading it", priority="urgent")
+    replied = _new(db, admin, "Cy is answering it", priority="urgent")
+    mine = _new(db, admin, "Only I am on it", priority="high")
+    left = _new(db, admin, "Bob's terminal died", priority="high")
+    quiet = _new(db, admin, "Nobody is on it")
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    with db.write() as s:
+        presence.heartbeat(s, agent_bob, "term-bob", viewed, Activity.VIEWING, now=now)
+        presence.heartbeat(s, cy, "term-cy", replied, Activity.REPLYING, now=now)
+        presence.heartbeat(s, admin, "term-ada", mine, Activity.VIEWING, now=now)
+        old = now - presence.PRESENCE_TTL - timedelta(seconds=1)
+        presence.heartbeat(s, agent_bob, "term-bob-2", left, Activity.REPLYING, now=old)
+
+    def claim() -> int:
+        with db.write() as s:
+            return take_next(s, admin, now=now).number
+
+    assert [claim(), claim(), claim()] == [mine, left, quiet]
+    with pytest.raises(NotFound, match=r"no unassigned ticket .* that no one else is on"):
+        claim()
+    with db.write() as s:
+        presence.leave(s, "term-bob")
+    assert claim() == viewed
+    with db.write() as s:
+        assert take_next(s, cy, now=now).number == replied  # cy's own marker is no obstacle
