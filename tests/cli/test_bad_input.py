@@ -136,3 +136,65 @@ def test_nul_in_a_list_filter_is_one_line(invoke: Invoke, use_db: str, option: s
 def test_nul_in_an_assignee_is_one_line(invoke: Invoke, use_db: str) -> None:
     assert invoke(*NEW, "--body", "It smokes.").exit_code == 0
     _refused(invoke("ticket", "assign", "1", "--to", "x\x00"), "NUL")
+
+
+def test_invalid_utf8_from_the_editor_is_one_line(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "caf\\351 au lait\\n" > "$1"\n')
+    editor.chmod(0o700)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = invoke(*NEW, "--edit")
+    _refused(result, "request written in the editor", "not valid UTF-8", "byte 3")
+    assert _stored(invoke) == []
+
+
+def test_text_from_the_editor_is_kept_as_written(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "\\357\\273\\277Caf\\303\\251\\r\\nau lait\\n" > "$1"\n')
+    editor.chmod(0o700)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = invoke(*NEW, "--edit", "--json")
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(invoke("ticket", "show", "1", "--json").stdout)[0]
+    assert shown["messages"][0]["body"] == "Café\nau lait"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HELPDESK_DESK_NAME", b"Caf\xe9"),
+        ("HELPDESK_DATABASE_URL", b"postgresql+psycopg://desk:s3cr\xe9t@localhost:1/desk"),
+        ("HELPDESK_MAIL__SMTP__HOST", b"smtp.\xff.example"),
+        ("HELPDESK_CONFIG_DIR", b"/tmp/conf\xe9"),
+        ("helpdesk_desk_name", b"\xe9"),
+    ],
+)
+def test_invalid_utf8_in_an_environment_variable_is_one_line(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, name: str, value: bytes
+) -> None:
+    monkeypatch.setenv(name, os.fsdecode(value))
+    result = invoke("ticket", "list")
+    assert result.exit_code == 2
+    line = _refused(result, f"environment variable {name}", "not valid UTF-8")
+    assert "s3cr" not in result.stderr, line
+
+
+def test_invalid_utf8_in_an_environment_variable_name_is_one_line() -> None:
+    result = run_script("ticket", "list", env={os.fsdecode(b"HELPDESK_N\xe9"): "1"})
+    assert result.returncode == 2
+    assert "its name is not valid UTF-8" in one_error_line(result.stderr)
+
+
+def test_a_nested_setting_that_is_not_json_is_one_line(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPDESK_MAIL", "{smtp: nope")
+    result = invoke("config", "show")
+    assert result.exit_code == 2
+    _refused(result, "environment variable HELPDESK_MAIL", "not valid JSON")
