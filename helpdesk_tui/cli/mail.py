@@ -320,6 +320,7 @@ def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bo
     """Held machine mail, newest first."""
     from helpdesk_tui.desk import machine as held
 
+    runtime.actor()
     with runtime.database().read() as session:
         entries = held.list_held(session, kind=kind, include_released=show_all)
     if as_json:
@@ -344,8 +345,8 @@ def machine_release(runtime: Runtime, entry_id: int) -> None:
     """A person's mail held as machine mail by mistake: make it the ticket or follow-up."""
     from helpdesk_tui.mail.ingest import release_machine
 
-    config = _ingest_config(runtime)
     actor = runtime.actor()
+    config = _ingest_config(runtime)
     with runtime.database().write() as session:
         result = release_machine(session, actor, entry_id, config)
     click.echo(_result_line(result))
@@ -359,6 +360,7 @@ def machine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     """One held machine message: what it is, what it says, and its source."""
     from helpdesk_tui.desk import machine as held
 
+    runtime.actor()
     with runtime.database().read() as session:
         entry, content = held.get(session, entry_id)
     if raw:

@@ -42,6 +42,7 @@ def merge(
 
     When a ticket's requester is not INTO_TARGET's, it asks first (--yes does not).
     """
+    runtime.actor()  # before the requesters' addresses are shown in a warning
     into = parse_number(target)
     tokens = number_tokens(sources)
     confirmed = _confirm_requesters(runtime, tokens, into, sources) if not yes else None
