@@ -163,7 +163,7 @@ def delivery_line(delivery: Delivery) -> str:
 
 
 @mail.command()
-@click.argument("outbox_id", metavar="ID", type=int)
+@click.argument("outbox_id", metavar="ID", type=click.IntRange(1, MAX_NUMBER))
 @pass_runtime
 def resend(runtime: Runtime, outbox_id: int) -> None:
     """Send a failed or bounced mail again (ID: from ``mail status`` or ``ticket show``).
@@ -339,7 +339,7 @@ def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bo
 
 
 @machine_mail.command("release")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
 @pass_runtime
 def machine_release(runtime: Runtime, entry_id: int) -> None:
     """A person's mail held as machine mail by mistake: make it the ticket or follow-up."""
@@ -353,7 +353,7 @@ def machine_release(runtime: Runtime, entry_id: int) -> None:
 
 
 @machine_mail.command("show")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
 @click.option("--raw", is_flag=True, help="Write the raw bytes (only into a pipe or file).")
 @pass_runtime
 def machine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:

@@ -198,3 +198,45 @@ def test_a_nested_setting_that_is_not_json_is_one_line(
     result = invoke("config", "show")
     assert result.exit_code == 2
     _refused(result, "environment variable HELPDESK_MAIL", "not valid JSON")
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ("ticket", "show", "1" * 5000),
+        ("ticket", "show", "0" * 5000 + "7"),
+        ("mail", "resend", str(2**63)),
+        ("mail", "machine", "show", str(2**63)),
+        ("mail", "machine", "release", str(2**63)),
+        ("demo", "--tickets", str(2**63)),
+    ],
+    ids=lambda verb: " ".join(verb)[:24],
+)
+def test_numbers_past_any_limit_are_one_line_in_every_family(
+    invoke: Invoke, use_db: str, verb: tuple[str, ...]
+) -> None:
+    result = invoke(*verb)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if result.exit_code == 2:  # a usage error: click's lines, naming the argument
+        assert "Invalid value" in result.stderr and "Traceback" not in result.stderr
+    else:
+        assert result.exit_code == 1
+        assert "#7" in one_error_line(result.stderr) or "not a ticket number" in result.stderr
+
+
+def test_a_search_for_a_number_past_the_range_is_a_text_search(invoke: Invoke, use_db: str) -> None:
+    assert invoke(*NEW, "--body", f"Order {2**63} lost").exit_code == 0
+    result = invoke("ticket", "search", str(2**63), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [row["number"] for row in json.loads(result.stdout)] == [1]
+
+
+@pytest.mark.parametrize(
+    "verb", [("set-role", "{}", "admin"), ("deactivate", "{}"), ("reactivate", "{}")]
+)
+def test_an_agent_login_that_is_not_utf8_is_one_line(
+    invoke: Invoke, use_db: str, verb: tuple[str, ...]
+) -> None:
+    login = os.fsdecode(b"Caf\xe9")
+    result = invoke("agent", *(login if part == "{}" else part for part in verb))
+    _refused(result, "login is not valid UTF-8")
