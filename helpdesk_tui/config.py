@@ -9,6 +9,7 @@ A team server configures the shared database once in the site file (platformdirs
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -174,13 +176,49 @@ def _source_of(location: tuple[str | int, ...], files: list[Path]) -> str:
     return "defaults"
 
 
+def _check_environment() -> None:
+    """Every ``HELPDESK_*`` variable, name and value, is UTF-8 text.
+
+    Python keeps bytes that are not UTF-8 as lone surrogates, which pass validation and
+    fail far away (a database driver, a mail header) with a traceback; refuse them here,
+    naming the variable.
+    """
+    for name, value in os.environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        for part, text in (("name", name), ("value", value)):
+            try:
+                os.fsencode(text).decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ConfigError(
+                    f"environment variable {name}: its {part} is not valid UTF-8 "
+                    f"(byte {error.start}); set it as UTF-8"
+                ) from None
+
+
+def _unparsable(error: SettingsError) -> ConfigError:
+    """A nested setting given as a ``HELPDESK_*`` variable that is not JSON (``HELPDESK_MAIL``)."""
+    found = re.search(r'field "(\w+)"', str(error))
+    where = (
+        f"environment variable {ENV_PREFIX}{found.group(1).upper()}"
+        if found
+        else f"a {ENV_PREFIX}* environment variable"
+    )
+    return ConfigError(
+        f"{where}: not valid JSON; or set its keys one by one, like {ENV_PREFIX}MAIL__SMTP__HOST"
+    )
+
+
 def load_settings(**overrides: Any) -> Settings:
     """The effective settings, or a ConfigError whose message a person can act on."""
+    _check_environment()
     files = [user_config_file(), site_config_file()]
     for path in files:
         _read_toml(path)
     try:
         return Settings(**overrides)
+    except SettingsError as error:
+        raise _unparsable(error) from None
     except ValidationError as error:
         lines = []
         for problem in error.errors():

@@ -8,19 +8,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from helpdesk_tui.cli.errors import safe_url
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.streams import raw_stderr
 from helpdesk_tui.desk.demo import generate_demo
+from helpdesk_tui.desk.values import MAX_NUMBER
 from helpdesk_tui.storage.models import Role
 
 
 @click.command()
-@click.option("--tickets", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--tickets", type=click.IntRange(1, MAX_NUMBER), default=1000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same desk.")
 @pass_runtime
 def demo(runtime: Runtime, tickets: int, seed: int) -> None:
     """Add demo tickets, contacts, agents, teams, tags and months of history (admins only)."""
     runtime.actor().require(Role.ADMIN, "fill the desk with demo data")
     db = runtime.database()
-    console = Console(stderr=True)
+    console = Console(file=raw_stderr())
     columns = (
         TextColumn("demo tickets"),
         BarColumn(),

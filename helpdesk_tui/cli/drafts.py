@@ -19,6 +19,7 @@ from helpdesk_tui.drafts import DraftStore
 @pass_runtime
 def drafts(runtime: Runtime, as_json: bool) -> None:
     """List your unsent drafts, newest first, with their tickets' state."""
+    runtime.actor()
     kept = DraftStore().list_drafts()
     if not kept:
         if as_json:

@@ -163,7 +163,7 @@ def delivery_line(delivery: Delivery) -> str:
 
 
 @mail.command()
-@click.argument("outbox_id", metavar="ID", type=int)
+@click.argument("outbox_id", metavar="ID", type=click.IntRange(1, MAX_NUMBER))
 @pass_runtime
 def resend(runtime: Runtime, outbox_id: int) -> None:
     """Send a failed or bounced mail again (ID: from ``mail status`` or ``ticket show``).
@@ -320,6 +320,7 @@ def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bo
     """Held machine mail, newest first."""
     from helpdesk_tui.desk import machine as held
 
+    runtime.actor()
     with runtime.database().read() as session:
         entries = held.list_held(session, kind=kind, include_released=show_all)
     if as_json:
@@ -338,27 +339,28 @@ def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bo
 
 
 @machine_mail.command("release")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
 @pass_runtime
 def machine_release(runtime: Runtime, entry_id: int) -> None:
     """A person's mail held as machine mail by mistake: make it the ticket or follow-up."""
     from helpdesk_tui.mail.ingest import release_machine
 
-    config = _ingest_config(runtime)
     actor = runtime.actor()
+    config = _ingest_config(runtime)
     with runtime.database().write() as session:
         result = release_machine(session, actor, entry_id, config)
     click.echo(_result_line(result))
 
 
 @machine_mail.command("show")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
 @click.option("--raw", is_flag=True, help="Write the raw bytes (only into a pipe or file).")
 @pass_runtime
 def machine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     """One held machine message: what it is, what it says, and its source."""
     from helpdesk_tui.desk import machine as held
 
+    runtime.actor()
     with runtime.database().read() as session:
         entry, content = held.get(session, entry_id)
     if raw:

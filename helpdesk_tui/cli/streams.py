@@ -122,3 +122,13 @@ def raw_stdout() -> IO[bytes]:
         stream = stream.stream
     buffer: IO[bytes] = stream.buffer
     return buffer
+
+
+def raw_stderr() -> IO[str]:
+    """The text stream under stderr, for drawing that is ours alone (``demo``'s progress bar:
+    fixed words and numbers, redrawn in place with cursor moves the cleaning would strip)."""
+    stream: Any = sys.stderr
+    while isinstance(stream, CleanStream):
+        stream = stream.stream
+    text: IO[str] = stream
+    return text

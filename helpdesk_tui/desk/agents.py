@@ -80,6 +80,7 @@ def add_agent(
 
 
 def _agent(session: Session, login: str) -> Agent:
+    text_value(login, "login")
     agent = session.exec(select(Agent).where(Agent.login == login)).first()
     if agent is None:
         raise NotFound(f"no agent {login!r}; see: helpdesk agent list")

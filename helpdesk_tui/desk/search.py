@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import and_, func, literal_column, or_, text
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage.models import Contact, Message, Organization, Ticket
 
 _WORD = re.compile(r"\w+")
-_NUMBER = re.compile(r"#?(\d+)")
 _PG_CONFIG: Any = literal_column("'simple'::regconfig")
 _PG_BODY_PREFIX: Any = literal_column("100000")  # = migration 0003's PG_BODY_PREFIX
 FIRST_BATCH = 64
@@ -42,12 +42,6 @@ MAX_CONTACTS = 500
 def words(query: str) -> list[str]:
     """The words of a search, lower-cased, with anything that could be syntax dropped."""
     return _WORD.findall(query.lower())
-
-
-def number_of(query: str) -> int | None:
-    """The ticket number a search names (``#1042``, ``1042``), if it is one."""
-    found = _NUMBER.fullmatch(query.strip())
-    return int(found.group(1)) if found else None
 
 
 def _fts5(terms: list[str], *, prefix: bool) -> str:
@@ -186,7 +180,7 @@ def tiers(session: Session, query: str) -> list[Read]:
 def matches(session: Session, query: str) -> Iterator[int]:
     """Ticket ids matching ``query``, best first, each once; read lazily, tier by tier."""
     seen: set[int] = set()
-    number = number_of(query)
+    number = number_in(query)
     if number is not None:
         found = session.execute(select(col(Ticket.id)).where(Ticket.number == number)).scalar()
         if found is not None:

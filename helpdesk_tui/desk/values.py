@@ -99,7 +99,10 @@ def parse_address(value: str, field: str = "email address") -> str:
 def parse_int(value: str | int, field: str, *, minimum: int = 1) -> int:
     """A whole number from ``minimum`` to :data:`MAX_NUMBER` (ASCII digits, optional ``#``)."""
     raw = str(value).strip().lstrip("#")
-    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= MAX_NUMBER:
+    # At most 19 digits reach int(): Python refuses to convert more than 4,300 at all.
+    raw = raw.lstrip("0") or raw[-1:]
+    digits = raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_NUMBER))
+    if not digits or not minimum <= int(raw) <= MAX_NUMBER:
         raise InvalidValue(f"not a {field}: {value!r} (a whole number, {minimum} to {MAX_NUMBER})")
     return int(raw)
 

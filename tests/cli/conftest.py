@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from click.testing import CliRunner, Result
 from helpdesk_tui.cli import main
 
 Invoke = Callable[..., Result]
+PROMPT_WAIT_SECONDS = 60
 
 
 @pytest.fixture
@@ -77,6 +81,49 @@ def run_script(
         env={**os.environ, **(env or {})},
         timeout=120,
     )
+
+
+def in_terminal(*args: str, answer: str) -> tuple[int, str]:
+    """Run the installed ``helpdesk`` on a real pseudo-terminal; answer its first question.
+
+    Returns the exit status and everything the terminal showed. The wait for the question
+    is a deadline on blocking reads, not a sleep.
+    """
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [helpdesk_script(), *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=os.environ.copy(),
+        close_fds=True,
+    )
+    os.close(follower)
+    shown = b""
+    answered = False
+    deadline = time.monotonic() + PROMPT_WAIT_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the program ended and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if not answered and b"[y/N]" in shown:
+                os.write(leader, answer.encode() + b"\n")
+                answered = True
+        return process.wait(timeout=PROMPT_WAIT_SECONDS), shown.decode(errors="replace")
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
 
 
 def one_error_line(stderr: str) -> str:

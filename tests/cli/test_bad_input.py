@@ -136,3 +136,107 @@ def test_nul_in_a_list_filter_is_one_line(invoke: Invoke, use_db: str, option: s
 def test_nul_in_an_assignee_is_one_line(invoke: Invoke, use_db: str) -> None:
     assert invoke(*NEW, "--body", "It smokes.").exit_code == 0
     _refused(invoke("ticket", "assign", "1", "--to", "x\x00"), "NUL")
+
+
+def test_invalid_utf8_from_the_editor_is_one_line(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "caf\\351 au lait\\n" > "$1"\n')
+    editor.chmod(0o700)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = invoke(*NEW, "--edit")
+    _refused(result, "request written in the editor", "not valid UTF-8", "byte 3")
+    assert _stored(invoke) == []
+
+
+def test_text_from_the_editor_is_kept_as_written(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "\\357\\273\\277Caf\\303\\251\\r\\nau lait\\n" > "$1"\n')
+    editor.chmod(0o700)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = invoke(*NEW, "--edit", "--json")
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(invoke("ticket", "show", "1", "--json").stdout)[0]
+    assert shown["messages"][0]["body"] == "Café\nau lait"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HELPDESK_DESK_NAME", b"Caf\xe9"),
+        ("HELPDESK_DATABASE_URL", b"postgresql+psycopg://desk:s3cr\xe9t@localhost:1/desk"),
+        ("HELPDESK_MAIL__SMTP__HOST", b"smtp.\xff.example"),
+        ("HELPDESK_CONFIG_DIR", b"/tmp/conf\xe9"),
+        ("helpdesk_desk_name", b"\xe9"),
+    ],
+)
+def test_invalid_utf8_in_an_environment_variable_is_one_line(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, name: str, value: bytes
+) -> None:
+    monkeypatch.setenv(name, os.fsdecode(value))
+    result = invoke("ticket", "list")
+    assert result.exit_code == 2
+    line = _refused(result, f"environment variable {name}", "not valid UTF-8")
+    assert "s3cr" not in result.stderr, line
+
+
+def test_invalid_utf8_in_an_environment_variable_name_is_one_line() -> None:
+    result = run_script("ticket", "list", env={os.fsdecode(b"HELPDESK_N\xe9"): "1"})
+    assert result.returncode == 2
+    assert "its name is not valid UTF-8" in one_error_line(result.stderr)
+
+
+def test_a_nested_setting_that_is_not_json_is_one_line(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPDESK_MAIL", "{smtp: nope")
+    result = invoke("config", "show")
+    assert result.exit_code == 2
+    _refused(result, "environment variable HELPDESK_MAIL", "not valid JSON")
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ("ticket", "show", "1" * 5000),
+        ("ticket", "show", "0" * 5000 + "7"),
+        ("mail", "resend", str(2**63)),
+        ("mail", "machine", "show", str(2**63)),
+        ("mail", "machine", "release", str(2**63)),
+        ("demo", "--tickets", str(2**63)),
+    ],
+    ids=lambda verb: " ".join(verb)[:24],
+)
+def test_numbers_past_any_limit_are_one_line_in_every_family(
+    invoke: Invoke, use_db: str, verb: tuple[str, ...]
+) -> None:
+    result = invoke(*verb)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if result.exit_code == 2:  # a usage error: click's lines, naming the argument
+        assert "Invalid value" in result.stderr and "Traceback" not in result.stderr
+    else:
+        assert result.exit_code == 1
+        assert "#7" in one_error_line(result.stderr) or "not a ticket number" in result.stderr
+
+
+def test_a_search_for_a_number_past_the_range_is_a_text_search(invoke: Invoke, use_db: str) -> None:
+    assert invoke(*NEW, "--body", f"Order {2**63} lost").exit_code == 0
+    result = invoke("ticket", "search", str(2**63), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [row["number"] for row in json.loads(result.stdout)] == [1]
+
+
+@pytest.mark.parametrize(
+    "verb", [("set-role", "{}", "admin"), ("deactivate", "{}"), ("reactivate", "{}")]
+)
+def test_an_agent_login_that_is_not_utf8_is_one_line(
+    invoke: Invoke, use_db: str, verb: tuple[str, ...]
+) -> None:
+    login = os.fsdecode(b"Caf\xe9")
+    result = invoke("agent", *(login if part == "{}" else part for part in verb))
+    _refused(result, "login is not valid UTF-8")

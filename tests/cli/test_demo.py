@@ -4,7 +4,7 @@ import json
 import re
 
 from helpdesk_tui.desk.actors import os_login
-from tests.cli.conftest import Invoke, one_error_line
+from tests.cli.conftest import Invoke, in_terminal, one_error_line
 
 
 def test_demo_fills_a_fresh_desk_and_prints_its_rate(invoke: Invoke, use_db: str) -> None:
@@ -27,3 +27,12 @@ def test_demo_is_for_admins(invoke: Invoke, use_db: str) -> None:
     assert result.exit_code == 1
     assert one_error_line(result.stderr).startswith("error: only an admin may fill the desk")
     assert invoke("ticket", "list", "--ids").stdout == ""
+
+
+def test_the_progress_bar_is_drawn_in_place_on_a_terminal(invoke: Invoke, use_db: str) -> None:
+    """The bar is our own fixed text: it bypasses the cleaning stream to move the cursor,
+    and a transient bar is erased at the end instead of piling up on one line."""
+    code, shown = in_terminal("demo", "--tickets", "30", answer="")
+    assert code == 0, shown
+    assert "\x1b[2K" in shown  # the bar erased in place
+    assert "added 30 demo tickets" in shown

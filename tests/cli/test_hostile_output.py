@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from helpdesk_tui.cli import main
+from tests.cli.conftest import in_terminal
 
 HOSTILE = "\x1b]0;owned\x07\x1b]52;c;aGk=\x07\x1b[2J\x07\x9b31m\x9d0;t\x9c\u202eexe.gnp\u200bX"
 
@@ -88,9 +89,11 @@ def test_desk_errors_and_usage_errors() -> None:
 
 
 def test_prompt_and_confirmation(number: int) -> None:
-    asked = _run("ticket", "delete", f"{number}{HOSTILE}", input="n\n")
-    assert "for good?" in asked.stdout
-    assert asked.exit_code == 1
+    code, shown = in_terminal("ticket", "delete", f"{number}{HOSTILE}", answer="n")
+    assert code == 1 and "for good?" in shown
+    assert not re.search(r"[\x1b\x07\x80-\x9f\u202e]", shown), shown
+    refused = _run("ticket", "delete", f"{number}{HOSTILE}")
+    assert refused.exit_code == 1 and "pass --yes" in refused.stderr
 
 
 def test_a_sequence_split_across_writes_loses_its_escape() -> None:

@@ -287,9 +287,9 @@ def test_merge_link_and_delete(invoke: Invoke, use_db: str) -> None:
     assert _show(invoke, source)["merged_into"] == target
     assert invoke("ticket", "link", str(target), str(other)).exit_code == 0
     assert _show(invoke, other)["links"] == [{"kind": "related", "number": target}]
-    result = invoke("ticket", "delete", str(other), input="n\n")
-    assert result.exit_code != 0
-    assert invoke("ticket", "delete", str(other), input="y\n").exit_code == 0
+    result = invoke("ticket", "delete", str(other), input="y\n")  # no terminal: not asked
+    assert result.exit_code != 0 and "pass --yes" in result.stderr
+    assert invoke("ticket", "delete", str(other), "--yes").exit_code == 0
     assert invoke("ticket", "show", str(other)).exit_code == 1
     result = invoke("ticket", "delete", str(source), "--yes", "--json")
     assert json.loads(result.stdout) == [{"number": source, "deleted": True}]

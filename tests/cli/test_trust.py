@@ -28,6 +28,12 @@ AGENT_VERBS = [
     ("mail", "quarantine", "retry", "1"),
     ("mail", "spam", "list"),
     ("mail", "spam", "release", "1"),
+    ("mail", "machine", "list"),
+    ("mail", "machine", "show", "1"),
+    ("mail", "machine", "release", "1"),
+    ("mail", "resend", "1"),
+    ("drafts",),
+    ("ticket", "merge", "1", "2"),
 ]
 ADMIN_VERBS = [
     (("db", "upgrade"), "only an admin may upgrade the database"),
@@ -71,6 +77,19 @@ def test_admin_verbs_refuse_an_agent(
     assert one_error_line(result.stderr).startswith(f"error: {refusal}; bob is agent")
     assert not (tmp_path / "copy.db").exists()
     assert json.loads(invoke("ticket", "list", "--json").stdout)[0]["number"] == 1
+
+
+def test_a_merge_shows_no_requester_to_a_login_that_is_not_an_agent(
+    desk: str, invoke: Invoke
+) -> None:
+    made = invoke("ticket", "new", "--subject", "Two", "--from", "b@example.com", "--body", "x")
+    assert made.exit_code == 0, made.stderr
+    result = as_login("mallory")("ticket", "merge", "1", "2", "--yes")
+    assert one_error_line(result.stderr).startswith(f"error: {NOT_AN_AGENT}")
+    result = as_login("mallory")("ticket", "merge", "1", "2")
+    assert one_error_line(result.stderr).startswith(f"error: {NOT_AN_AGENT}")
+    shown = result.stderr + result.stdout
+    assert "a@example.com" not in shown and "b@example.com" not in shown
 
 
 def test_agents_may_use_the_agent_verbs(desk: str) -> None:

@@ -4,21 +4,14 @@ drafts are listed: the CLI side, in process and (for the questions) on a real te
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import stat
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.drafts import DraftStore
-from tests.cli.conftest import Invoke, helpdesk_script, one_error_line
-
-PROMPT_WAIT_SECONDS = 60
+from tests.cli.conftest import Invoke, in_terminal, one_error_line
 
 
 def _new(invoke: Invoke, subject: str = "Printer on fire", *extra: str) -> int:
@@ -33,49 +26,6 @@ def _status(invoke: Invoke, number: int) -> str:
     result = invoke("ticket", "show", str(number), "--json")
     assert result.exit_code == 0, result.stderr
     return str(json.loads(result.stdout)[0]["status"])
-
-
-def in_terminal(*args: str, answer: str) -> tuple[int, str]:
-    """Run the installed ``helpdesk`` on a real pseudo-terminal; answer its first question.
-
-    Returns the exit status and everything the terminal showed. The wait for the question
-    is a deadline on blocking reads, not a sleep.
-    """
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [helpdesk_script(), *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=os.environ.copy(),
-        close_fds=True,
-    )
-    os.close(follower)
-    shown = b""
-    answered = False
-    deadline = time.monotonic() + PROMPT_WAIT_SECONDS
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 1.0)
-            if not ready:
-                if process.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the program ended and closed the terminal
-                break
-            if not chunk:
-                break
-            shown += chunk
-            if not answered and b"[y/N]" in shown:
-                os.write(leader, answer.encode() + b"\n")
-                answered = True
-        return process.wait(timeout=PROMPT_WAIT_SECONDS), shown.decode(errors="replace")
-    finally:
-        os.close(leader)
-        if process.poll() is None:
-            process.kill()
 
 
 # -- closing ---------------------------------------------------------------------------------
@@ -150,6 +100,33 @@ def test_an_agent_cannot_reopen(invoke: Invoke, use_db: str) -> None:
     assert result.exit_code == 1
     assert "only a supervisor or an admin can reopen" in one_error_line(result.stderr)
     assert _status(invoke, number) == "closed"
+
+
+# -- deleting --------------------------------------------------------------------------------
+
+
+def test_deleting_without_a_terminal_is_refused_with_a_hint(invoke: Invoke, use_db: str) -> None:
+    number = _new(invoke)
+    for result in (
+        invoke("ticket", "delete", str(number), input="y\n"),
+        invoke("ticket", "delete", "-", input=f"{number}\n"),
+    ):
+        assert result.exit_code == 1
+        assert "pass --yes" in one_error_line(result.stderr)
+        assert _status(invoke, number) == "new"
+    result = invoke("ticket", "delete", "-", "--yes", input=f"{number}\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == f"deleted #{number}"
+
+
+def test_deleting_on_a_terminal_asks(invoke: Invoke, use_db: str) -> None:
+    number = _new(invoke)
+    code, shown = in_terminal("ticket", "delete", str(number), answer="n")
+    assert code == 1 and f"delete #{number} for good?" in shown and "Aborted" in shown
+    assert _status(invoke, number) == "new"
+    code, shown = in_terminal("ticket", "delete", str(number), answer="y")
+    assert code == 0, shown
+    assert invoke("ticket", "show", str(number)).exit_code == 1
 
 
 # -- merging ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What ticket commands read: ticket numbers (``-`` = from stdin) and message bodies.
 
-Stdin is read as bytes, at most the size limit (and one byte more, to know it was over),
-and decoded strictly: invalid UTF-8 is one line naming the byte, never a traceback.
+Stdin and the editor's file are read as bytes (stdin at most the size limit and one byte
+more, to know it was over) and decoded strictly: invalid UTF-8 is one line naming the text
+and the byte, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,11 +14,23 @@ import click
 
 from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.desk.limits import check_body, human_bytes
+from helpdesk_tui.safe_text import clean
 
 STDIN = "-"
 EDITOR_HINT = "# Write the {what} above this line; this line and everything below is left out."
 MAX_NUMBERS_BYTES = 64 * 1024 * 1024
 """Ticket numbers on stdin: millions of them fit; an endless stream does not."""
+
+
+def _decoded(data: bytes, what: str) -> str:
+    """``data`` as UTF-8 text (a leading BOM dropped, CRLF made LF), or one line naming ``what``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CliError(
+            f"the {what} is not valid UTF-8 (byte {error.start}); nothing was saved"
+        ) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
 def _stdin(what: str, max_bytes: int, key: str) -> str:
@@ -27,12 +40,7 @@ def _stdin(what: str, max_bytes: int, key: str) -> str:
             f"the {what} on stdin is over the {human_bytes(max_bytes)} limit ({key}); "
             "nothing was saved"
         )
-    try:
-        return data.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        raise CliError(
-            f"the {what} on stdin is not valid UTF-8 (byte {error.start}); nothing was saved"
-        ) from None
+    return _decoded(data, f"{what} on stdin")
 
 
 def number_tokens(values: Iterable[str]) -> list[str]:
@@ -70,9 +78,12 @@ def read_body(body: str | None, *, edit: bool, stdin_free: bool, what: str, max_
             raise CliError(f"ticket numbers come from stdin; give the {what} with --body")
         return _stdin(what, max_bytes, "limits.max_body_bytes")
     hint = EDITOR_HINT.format(what=what)
-    text = click.edit(f"\n{hint}\n", require_save=True)
-    if text is None:
+    # Bytes in and out: click would decode the file itself, and a traceback is all it has
+    # for a file that is not UTF-8.
+    data = click.edit(f"\n{hint}\n".encode(), require_save=True)
+    if data is None:
         raise CliError(f"the {what} was not saved in the editor; nothing was saved")
+    text = _decoded(data, f"{what} written in the editor")
     return check_body(text.split(hint)[0].rstrip(), what, max_bytes)
 
 
@@ -84,4 +95,6 @@ def ask_first(question: str, *, numbers: Iterable[str], refusal: str) -> None:
     """
     if numbers_use_stdin(numbers) or not sys.stdin.isatty():
         raise CliError(refusal)
-    click.confirm(question, abort=True)
+    # On a terminal click hands the question to ``input()``, which writes it to the file
+    # descriptor itself, past the cleaning stream: clean it here.
+    click.confirm(clean(question), abort=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from sqlmodel import Session
 
-from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import (
@@ -43,6 +42,7 @@ def merge(
 
     When a ticket's requester is not INTO_TARGET's, it asks first (--yes does not).
     """
+    runtime.actor()  # before the requesters' addresses are shown in a warning
     into = parse_number(target)
     tokens = number_tokens(sources)
     confirmed = _confirm_requesters(runtime, tokens, into, sources) if not yes else None
@@ -153,12 +153,15 @@ def link(runtime: Runtime, numbers: tuple[str, ...], other: str, kind: str, as_j
 def delete(runtime: Runtime, numbers: tuple[str, ...], yes: bool, as_json: bool) -> None:
     """Delete tickets for good (admins only; the audit trail keeps a record)."""
     runtime.actor().require(Role.ADMIN, "delete a ticket")
-    tokens = number_tokens(numbers)
     if not yes:
-        if "-" in numbers:
-            raise CliError("ticket numbers come from stdin, so confirm with --yes")
-        listed = ", ".join(f"#{token.lstrip('#')}" for token in tokens)
-        click.confirm(f"delete {listed} for good?", abort=True)
+        listed = ", ".join(f"#{number.lstrip('#')}" for number in numbers)
+        ask_first(
+            f"delete {listed} for good?",
+            numbers=numbers,
+            refusal="deleting needs confirmation and there is no terminal to ask on; "
+            "nothing was deleted — pass --yes to delete anyway",
+        )
+    tokens = number_tokens(numbers)
 
     def act(session: Session, actor: Actor, number: int) -> None:
         relations.delete_ticket(session, actor, number)
