@@ -246,6 +246,14 @@ class ComposerScreen(ModalScreen[bool]):
         except click.ClickException as error:
             self.notify(error.format_message(), severity="error", markup=False)
             return
+        except UnicodeDecodeError as error:
+            self.notify(
+                f"The {self.kind} written in the editor is not valid UTF-8 (byte {error.start}); "
+                "the text here is unchanged",
+                severity="error",
+                markup=False,
+            )
+            return
         if edited is not None:
             if self._over_limit(edited):
                 return
