@@ -823,9 +823,10 @@ class _Headers:
         return str(self.read(lambda m: m.get(name)) or "")
 
     def payload(self) -> bytes:
-        data = self._base64_payload()
-        if data is None:
-            data = self.read(lambda m: m.get_payload(decode=True))
+        fast = self._base64_payload()
+        if fast is not None:
+            return fast
+        data = self.read(lambda m: m.get_payload(decode=True))
         return data if isinstance(data, bytes) else b""
 
     def _base64_payload(self) -> bytes | None:
