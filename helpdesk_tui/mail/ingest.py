@@ -62,6 +62,7 @@ ReadMessage = Inbound
 
 _MAX_IDS = 50
 _SPACE = re.compile(r"[ \t]+\n")
+_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -221,10 +222,25 @@ def content_hash(parsed: ParsedMessage) -> str:
     add(_normal_text(parsed.body_html or ""))
     for attachment in parsed.attachments:
         add(attachment.filename)
-        add(hashlib.sha256(attachment.content.replace(b"\r\n", b"\n")).digest())
+        add(_lf_digest(attachment.content))
     for skipped in parsed.skipped_attachments:
         add(f"{skipped.filename}:{skipped.size}")
     return digest.hexdigest()
+
+
+def _lf_digest(data: bytes) -> bytes:
+    """SHA-256 of ``data`` with CRLF read as LF, a MiB at a time: no second copy of a big
+    attachment. A chunk never ends in CR, so no CRLF is split between two."""
+    digest = hashlib.sha256()
+    view = memoryview(data)
+    start = 0
+    while start < len(data):
+        end = min(start + _HASH_CHUNK, len(data))
+        while end < len(data) and data[end - 1] == 0x0D:
+            end += 1
+        digest.update(bytes(view[start:end]).replace(b"\r\n", b"\n"))
+        start = end
+    return digest.digest()
 
 
 def _normal_text(text: str) -> str:
