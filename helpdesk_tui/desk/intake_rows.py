@@ -21,11 +21,12 @@ messages added.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -90,6 +91,9 @@ _INSERT_MESSAGES = insert(_MESSAGE).returning(_MESSAGE.c.id, sort_by_parameter_o
 _INSERT_EVENT = insert(_EVENT)
 _INSERT_OUTBOX = insert(_OUTBOX)
 _INSERT_ATTACHMENT = insert(_ATTACHMENT)
+_INSERT_ATTACHMENT_IDS = insert(_ATTACHMENT).returning(
+    _ATTACHMENT.c.id, sort_by_parameter_order=True
+)
 _INSERT_CONTACT = insert(_CONTACT).returning(_CONTACT.c.id)
 _RENAME_CONTACT = update(_CONTACT).where(_CONTACT.c.id == bindparam("contact_id"))
 _BUMP_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket_id"))
@@ -533,6 +537,11 @@ class Intake:
             for message_id, items in zip(ids, self._attachments, strict=True)
             for item in items
         ]
+        aside = _set_aside_big(conn, attachments)
+        if any(content is not None for content in aside):
+            stored = [int(i) for i in conn.execute(_INSERT_ATTACHMENT_IDS, attachments).scalars()]
+            _write_big(conn, _ATTACHMENT, stored, aside)
+            attachments = []
         for rows, statement in (
             (attachments, _INSERT_ATTACHMENT),
             (self._events, _INSERT_EVENT),
@@ -544,6 +553,46 @@ class Intake:
         self._numbers, self._unused, self._tickets = [], 0, []
         self._messages, self._attachments, self._events, self._outbox = [], [], [], []
         return ids
+
+
+_BIG_VALUE = 1 << 20
+"""``content`` values over this many bytes go to SQLite through a blob handle, not bound to
+the INSERT: the sqlite3 module keeps the values bound to its cached statements until they
+run again, so the last raw message and attachment (52 MiB for a 30 MB message) stayed
+resident between polls, under the next message being parsed."""
+_ZERO_CONTENT = {
+    table.name: update(table)
+    .where(table.c.id == bindparam("row_id"))
+    .values(content=func.zeroblob(bindparam("blob_size")))
+    for table in (_ATTACHMENT, _table(RawMessage))
+}
+
+
+def _set_aside_big(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[bytes | None]:
+    """On SQLite, each big ``content`` taken out of its row (left empty) for
+    :func:`_write_big`; None for a row left as it is."""
+    if conn.dialect.name != "sqlite":
+        return [None] * len(rows)
+    aside: list[bytes | None] = []
+    for row in rows:
+        content = row["content"]
+        aside.append(content if len(content) > _BIG_VALUE else None)
+        if len(content) > _BIG_VALUE:
+            row["content"] = b""
+    return aside
+
+
+def _write_big(
+    conn: Connection, table: Table, ids: Sequence[int], aside: Sequence[bytes | None]
+) -> None:
+    """Write the contents set aside into the rows just inserted, in the same transaction."""
+    for row_id, content in zip(ids, aside, strict=True):
+        if content is None:
+            continue
+        conn.execute(_ZERO_CONTENT[table.name], {"row_id": row_id, "blob_size": len(content)})
+        dbapi = cast(sqlite3.Connection, conn.connection.dbapi_connection)
+        with dbapi.blobopen(table.name, "content", row_id) as blob:
+            blob.write(content)
 
 
 # --- the batch's lookups -------------------------------------------------------------------
@@ -701,18 +750,21 @@ class Lookups:
             if sha not in self.raw_ids:
                 rows[sha] = {"sha256": sha, "content": raw, "received_at": self.now}
         if rows:
-            ids = _connection(self.session).execute(_INSERT_RAWS, list(rows.values())).scalars()
-            self.raw_ids.update(zip(rows, (int(i) for i in ids), strict=True))
+            conn = _connection(self.session)
+            aside = _set_aside_big(conn, list(rows.values()))
+            ids = [int(i) for i in conn.execute(_INSERT_RAWS, list(rows.values())).scalars()]
+            _write_big(conn, _RAW, ids, aside)
+            self.raw_ids.update(zip(rows, ids, strict=True))
 
     def raw_id(self, raw: bytes, sha: str) -> int:
         """The id of the stored raw bytes (stored once, however often the message comes)."""
         found = self.raw_ids.get(sha)
         if found is None:
-            found = int(
-                _connection(self.session)
-                .execute(_INSERT_RAW, {"sha256": sha, "content": raw, "received_at": self.now})
-                .scalar_one()
-            )
+            conn = _connection(self.session)
+            row = {"sha256": sha, "content": raw, "received_at": self.now}
+            aside = _set_aside_big(conn, [row])
+            found = int(conn.execute(_INSERT_RAW, row).scalar_one())
+            _write_big(conn, _RAW, [found], aside)
             self.remember(self.raw_ids, sha, found)
         return found
 

@@ -29,6 +29,7 @@ from helpdesk_tui.desk.intake import (
     IngestResult,
     IntakeConfig,
     MailClass,
+    Report,
     Skipped,
     Source,
     ThreadRef,
@@ -37,7 +38,7 @@ from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
-from helpdesk_tui.mail.noise import Verdict, classify, report_fields, reported_message_id
+from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.storage.mail_models import Outcome
@@ -61,6 +62,7 @@ ReadMessage = Inbound
 
 _MAX_IDS = 50
 _SPACE = re.compile(r"[ \t]+\n")
+_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,9 @@ def read_message(
         reply_to=parsed.reply_to,
         body=parsed.body_text,
         email=_email(parsed),
-        thread_refs=_thread_refs(parsed, raw, verdict, config.signer),
+        thread_refs=_thread_refs(parsed, verdict, config.signer),
         tokens=subject_tokens(parsed.subject),
-        report=report_fields(raw) if _is_report(verdict) else None,
+        report=_report(parsed) if _is_report(verdict) else None,
         skipped=tuple(
             Skipped(s.filename, s.content_type, s.size) for s in parsed.skipped_attachments
         ),
@@ -220,10 +222,25 @@ def content_hash(parsed: ParsedMessage) -> str:
     add(_normal_text(parsed.body_html or ""))
     for attachment in parsed.attachments:
         add(attachment.filename)
-        add(hashlib.sha256(attachment.content.replace(b"\r\n", b"\n")).digest())
+        add(_lf_digest(attachment.content))
     for skipped in parsed.skipped_attachments:
         add(f"{skipped.filename}:{skipped.size}")
     return digest.hexdigest()
+
+
+def _lf_digest(data: bytes) -> bytes:
+    """SHA-256 of ``data`` with CRLF read as LF, a MiB at a time: no second copy of a big
+    attachment. A chunk never ends in CR, so no CRLF is split between two."""
+    digest = hashlib.sha256()
+    view = memoryview(data)
+    start = 0
+    while start < len(data):
+        end = min(start + _HASH_CHUNK, len(data))
+        while end < len(data) and data[end - 1] == 0x0D:
+            end += 1
+        digest.update(bytes(view[start:end]).replace(b"\r\n", b"\n"))
+        start = end
+    return digest.digest()
 
 
 def _normal_text(text: str) -> str:
@@ -234,8 +251,22 @@ def _is_report(verdict: Verdict) -> bool:
     return verdict.mail_class in (MailClass.BOUNCE, MailClass.RECEIPT, MailClass.REPORT)
 
 
+def _report(parsed: ParsedMessage) -> Report:
+    """What the parser read from a report's machine-readable part, as the desk records it."""
+    status = parsed.delivery_status
+    if status is None:
+        return Report(detail=parsed.disposition or parsed.feedback_type)
+    return Report(
+        status=status.status,
+        diagnostic=status.typed_diagnostic,
+        recipient=status.final_recipient,
+        action=status.action,
+        detail=parsed.disposition or parsed.feedback_type,
+    )
+
+
 def _thread_refs(
-    parsed: ParsedMessage, raw: bytes, verdict: Verdict, signer: MessageIdSigner
+    parsed: ParsedMessage, verdict: Verdict, signer: MessageIdSigner
 ) -> tuple[ThreadRef, ...]:
     """The Message-IDs a message answers or reports on, most direct first, forged ones out.
 
@@ -244,9 +275,9 @@ def _thread_refs(
     """
     wanted: list[str] = []
     if _is_report(verdict):
-        about = parsed.bounced_message_id
-        if verdict.mail_class is not MailClass.BOUNCE or about is None:
-            about = reported_message_id(raw) or about
+        about = (
+            parsed.bounced_message_id if verdict.mail_class is MailClass.BOUNCE else None
+        ) or parsed.reported_message_id
         if about:
             wanted.append(about)
     for message_id in [parsed.in_reply_to, *reversed(parsed.references)]:

@@ -23,19 +23,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email import policy
-from email.message import Message
-from email.parser import BytesParser
 
-from helpdesk_tui.desk.intake import MailClass, Report
-from helpdesk_tui.mail.parse import ParsedMessage, decode_bytes, mailboxes
+from helpdesk_tui.desk.intake import MailClass
+from helpdesk_tui.mail.parse import ParsedMessage, mailboxes
 
 LOOP_HEADER = "x-helpdesk-loop"
 """Set on every message we send; finding it on incoming mail means it came from a helpdesk."""
 
 _MAIL_SYSTEM = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
 _MACHINE_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply"})
-_REPORT_TYPE = re.compile(r"""report-type\s*=\s*"?([a-z0-9_-]+)""", re.IGNORECASE)
 
 _PREFIX = r"^\s*(?:(?:re|aw|sv|vs|odp|antw|r|rif|ref|réf|wg|fw|fwd)\s*:\s*)*"
 _OUT_OF_OFFICE = re.compile(
@@ -100,8 +96,7 @@ def classify(
     spam = _spam_reason(parsed, blocked)
     if spam is not None:
         return Verdict(MailClass.SPAM, spam)
-    headers = parsed.headers
-    report_type = _report_type(headers.get("content-type", ""))
+    report_type = parsed.report_type
     auto = _auto_reply_reason(parsed)
     bounce = _bounce_reason(parsed, report_type, auto_reply=auto is not None)
     if bounce is not None:
@@ -138,13 +133,6 @@ def _spam_reason(parsed: ParsedMessage, blocked: Iterable[str]) -> str | None:
         elif entry.lstrip("@") == domain:
             return f"sender {parsed.from_address} is on the block list"
     return None
-
-
-def _report_type(content_type: str) -> str | None:
-    if not content_type.strip().lower().startswith("multipart/report"):
-        return None
-    match = _REPORT_TYPE.search(content_type)
-    return match.group(1).lower() if match else None
 
 
 def _null_sender(parsed: ParsedMessage) -> bool:
@@ -199,102 +187,3 @@ def _no_ack_reason(parsed: ParsedMessage) -> str | None:
     if _null_sender(parsed):
         return "null sender (Return-Path: <>)"
     return None
-
-
-# --- what a report says ---------------------------------------------------------------------
-
-_REPORT_PARTS = frozenset(
-    {
-        "message/delivery-status",
-        "message/global-delivery-status",
-        "message/disposition-notification",
-        "message/global-disposition-notification",
-        "message/feedback-report",
-    }
-)
-_RETURNED = frozenset(
-    {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers", "message/global"}
-)
-_RETURNED_ID = re.compile(r"(?im)^message-id[ \t]*:[ \t]*(.*)$")
-_MSG_ID = re.compile(r"<[^<>\s]{1,500}>")
-_FIELD = re.compile(r"^([A-Za-z-]+)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.MULTILINE)
-_MAX_FIELD = 500
-
-
-def report_fields(raw: bytes) -> Report:
-    """Status, Diagnostic-Code and recipient of a DSN; Disposition of an MDN; Feedback-Type
-    of an ARF report; read from the machine-readable part. Never raises."""
-    try:
-        message = BytesParser(policy=policy.compat32).parsebytes(raw)
-        fields: dict[str, str] = {}
-        for part in message.walk():
-            if part.get_content_type().lower() in _REPORT_PARTS:
-                for name, value in _fields(part):
-                    fields.setdefault(name, value)
-    except Exception:  # a report we cannot read is still a report
-        return Report()
-
-    def clean(name: str) -> str | None:
-        value = " ".join(fields.get(name, "").split())
-        return value[:_MAX_FIELD] or None
-
-    recipient = clean("final-recipient") or clean("original-recipient")
-    if recipient and ";" in recipient:
-        recipient = recipient.split(";", 1)[1].strip()
-    return Report(
-        status=clean("status"),
-        diagnostic=clean("diagnostic-code"),
-        recipient=recipient,
-        action=(clean("action") or "").lower() or None,
-        detail=clean("disposition") or clean("feedback-type"),
-    )
-
-
-def reported_message_id(raw: bytes) -> str | None:
-    """The Message-ID a report is about: an MDN's ``Original-Message-ID``, else the one in
-    the returned message or headers it carries (DSN, ARF). Never raises."""
-    embedded: str | None = None
-    try:
-        message = BytesParser(policy=policy.compat32).parsebytes(raw)
-        for part in message.walk():
-            content_type = part.get_content_type().lower()
-            if content_type in _REPORT_PARTS:
-                for name, value in _fields(part):
-                    if name == "original-message-id" and (found := _MSG_ID.search(value)):
-                        return found.group(0)
-            elif embedded is None and content_type in _RETURNED:
-                embedded = _returned_id(part)
-    except Exception:  # nothing to find then
-        return embedded
-    return embedded
-
-
-def _returned_id(part: Message) -> str | None:
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        values = [
-            str(inner.get("message-id", "")) for inner in payload if isinstance(inner, Message)
-        ]
-        text = "\n".join(values)
-    else:
-        data = part.get_payload(decode=True)
-        text = decode_bytes(data, None) if isinstance(data, bytes) else str(payload)
-        header = _RETURNED_ID.search(text)
-        text = header.group(1) if header else ""
-    found = _MSG_ID.search(text)
-    return found.group(0) if found else None
-
-
-def _fields(part: Message) -> list[tuple[str, str]]:
-    """The header-style fields of a report part, per-message and per-recipient blocks."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        return [
-            (name.lower(), str(value))
-            for block in payload
-            if isinstance(block, Message)
-            for name, value in block.items()
-        ]
-    data = part.get_payload(decode=True)
-    text = decode_bytes(data, None) if isinstance(data, bytes) else str(payload)
-    return [(name.lower(), value) for name, value in _FIELD.findall(text)]

@@ -6,6 +6,8 @@ Each scenario hands raw mail to the same entry the poller uses (``ingest_batch``
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,14 @@ from helpdesk_tui.mail.ingest import (
 )
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import MachineMail, Outcome
-from helpdesk_tui.storage.models import Contact, Event, OutboxStatus, Ticket
+from helpdesk_tui.storage.models import (
+    Attachment,
+    Contact,
+    Event,
+    OutboxStatus,
+    RawMessage,
+    Ticket,
+)
 
 from .mailbuild import DESK, config_for, email, mail_settings, messages, new_id, outbox, tickets
 from .test_ingest import assign_outgoing_ids
@@ -568,3 +577,39 @@ def test_only_the_requester_moves_the_reply_address(db: Database, config: Ingest
     assert tickets(db)[0].reply_to is None
     one(db, config, email(in_reply_to=first, headers=["Reply-To: ann.home@example.net"]))
     assert tickets(db)[0].reply_to == "ann.home@example.net"
+
+
+def test_big_raw_message_and_attachments_are_stored_whole_and_in_order(db: Database) -> None:
+    """Over 1 MiB, SQLite gets the bytes through a blob handle; the result must not differ."""
+    big, small = hashlib.sha256(b"a").digest() * 70_000, b"%PDF-1.4 small"
+    parts = []
+    for name, data in (("big.bin", big), ("small.pdf", small)):
+        encoded = base64.encodebytes(data).decode().replace("\n", "\r\n")
+        parts.append(
+            "--b\r\nContent-Type: application/octet-stream\r\n"
+            f'Content-Disposition: attachment; filename="{name}"\r\n'
+            f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}"
+        )
+    raw = (
+        crlf(
+            f"From: Ann Customer <ann@example.org>\nTo: {DESK}\nSubject: Scans\n"
+            f"Message-ID: {new_id()}\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+            "Two scans.\n"
+        )
+        + "".join(parts).encode()
+        + b"--b--\r\n"
+    )
+    config = config_for(mail_settings(max_attachment_bytes=4 * 1024 * 1024))
+
+    result = one(db, config, raw)
+
+    assert result.ticket_number is not None
+    with db.read() as session:
+        stored = session.exec(select(Attachment).order_by(Attachment.id)).all()
+        raws = session.exec(select(RawMessage.content)).all()
+    assert [(a.filename, a.size, a.content) for a in stored] == [
+        ("big.bin", len(big), big),
+        ("small.pdf", len(small), small),
+    ]
+    assert raws == [raw]

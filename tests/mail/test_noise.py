@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk_tui.desk.intake import MailClass as Noise
-from helpdesk_tui.mail.noise import Verdict, classify, report_fields
+from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, parse_message
 
 OWN = {"support@example.com", "Billing@Example.com"}
@@ -141,10 +141,12 @@ def test_read_receipt_and_feedback_report_by_report_type() -> None:
     feedback = report("feedback-report", "message/feedback-report", "Feedback-Type: abuse")
 
     assert kind(receipt) is Noise.RECEIPT
+    assert receipt.disposition == "manual-action/MDN-sent-manually; displayed"
     assert kind(feedback) is Noise.REPORT
+    assert feedback.feedback_type == "abuse"
 
 
-def test_report_fields_of_a_delivery_status_notification() -> None:
+def test_delivery_status_fields_keep_the_diagnostic_type() -> None:
     raw = (
         b"From: MAILER-DAEMON@mx.example.net\r\nSubject: Undelivered\r\n"
         b'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
@@ -155,10 +157,11 @@ def test_report_fields_of_a_delivery_status_notification() -> None:
         b"Diagnostic-Code: smtp; 550 5.1.1 <gone@example.org>:\r\n"
         b" Recipient address rejected: User unknown\r\n--r--\r\n"
     )
-    found = report_fields(raw)
+    found = parse_message(raw, max_attachment_bytes=1000).delivery_status
 
-    assert (found.status, found.recipient) == ("5.1.1", "gone@example.org")
-    assert found.diagnostic == (
+    assert found is not None
+    assert (found.status, found.final_recipient) == ("5.1.1", "gone@example.org")
+    assert found.typed_diagnostic == (
         "smtp; 550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown"
     )
 

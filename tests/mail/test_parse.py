@@ -993,6 +993,8 @@ def test_multipart_report_keeps_its_human_readable_part_as_body() -> None:
     result = parsed(raw)
 
     assert result.report_type == "disposition-notification"
+    assert result.disposition == "manual-action/MDN-sent-manually; displayed"
+    assert result.reported_message_id == "<hd.12.abc@desk.example.com>"
     assert result.body_text == "Your message was read on Tuesday, March 5, 2024 10:42 AM."
     assert [(a.filename, a.content_type) for a in result.attachments] == [
         ("disposition-notification.txt", "message/disposition-notification")

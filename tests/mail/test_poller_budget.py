@@ -5,9 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from sqlmodel import select
+
+from helpdesk_tui.mail import poller as poller_module
 from helpdesk_tui.mail.poller import MailboxPoller, _Fetched
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import RawMessage
 
 from .mailbuild import config_for, email, server_settings, tickets
 from .servers import ImapAccount
@@ -82,3 +86,21 @@ def test_small_messages_are_batched_by_count_and_read_ahead(
 
     assert uids_of(recording.batches) == [[1, 2], [3, 4], [5]], "each read while one commits"
     assert [t.subject for t in tickets(db)] == [f"Small {n}" for n in range(5)]
+
+
+def test_big_messages_are_fetched_in_parts_byte_for_byte(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    part = poller_module._FETCH_PART_BYTES
+    exact = sized("Two parts exactly", 2 * part - 200)
+    exact = exact[:-2] + b"y" * (2 * part - len(exact)) + b"\r\n"  # the last part comes back empty
+    raws = [sized("Small", 10_000), sized("Nine and a half MiB", 9 * part + part // 2), exact]
+    assert len(exact) == 2 * part
+    append_all(dovecot, raws)
+    recording = _Recording(db, server_settings(dovecot, batch_bytes=64 * MIB))
+
+    assert recording.run_once() == 3
+
+    with db.read() as session:
+        stored = session.exec(select(RawMessage.content).order_by(RawMessage.id)).all()
+    assert stored == raws
