@@ -8,14 +8,14 @@ in a fresh process, and prints the median and max wall-clock time of each:
 - completion: ``_HELPDESK_COMPLETE=bash_complete COMP_WORDS='helpdesk ticket '`` and
   the statuses after ``ticket list --status`` (``COMP_WORDS='helpdesk ticket list --status '``);
 - first paint: from before the process is started until the screen has drawn the first
-  page of the queue (the real ``helpdesk`` start path, headless at 80×24) against a bare
+  page of the queue (the real ``helpdesk`` start path, headless at 80x24) against a bare
   Textual app with one DataTable of 20 rows, measured the same way; the ratio of medians.
 
 The cases alternate run by run, so a change in the machine's load hits them alike.
 
     python benchmarks/startup.py [--runs 15] [--keep DIR]
 
-Goal (issue 10): a CLI verb ≤ 0.3 s, completion ≤ 0.2 s, first paint ≤ 1.5× bare Textual.
+Goal (issue 10): a CLI verb ≤ 0.3 s, completion ≤ 0.2 s, first paint ≤ 1.5x bare Textual.
 """
 
 from __future__ import annotations
