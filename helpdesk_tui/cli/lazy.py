@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from helpdesk_tui.cli.errors import CliError
 
@@ -48,6 +49,26 @@ class LazyGroup(click.Group):
         if not isinstance(command, click.Command):
             raise TypeError(f"{module_name}:{attribute} is not a click command")
         return command
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Subcommand names (with their help) from the static table, importing none of them.
+
+        click's own completion loads every subcommand to read its help: a Tab would then
+        import the whole CLI and the database layer with it.
+        """
+        names = [name for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        eager = [name for name in names if name not in self.lazy_subcommands]
+        results = [
+            CompletionItem(name, help=self.lazy_help.get(name, ""))
+            for name in names
+            if name in self.lazy_subcommands
+        ]
+        for name in eager:
+            command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                results.append(CompletionItem(name, help=command.get_short_help_str()))
+        results.extend(click.Command.shell_complete(self, ctx, incomplete))
+        return results
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the static help table, without importing anything."""

@@ -16,7 +16,6 @@ from helpdesk_tui.cli.database import connect, open_database
 from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
 from helpdesk_tui.desk.actors import Actor, agent_actor, os_login
 from helpdesk_tui.desk.errors import UnknownAgent
-from helpdesk_tui.desk.setup import ensure_first_admin, has_agents
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.migrate import SchemaState
 from helpdesk_tui.storage.models import Role
@@ -98,6 +97,11 @@ class Runtime:
         On an existing desk the caller must be one of its agents, and an admin to upgrade it;
         ``as_outsider`` (root mending a shared desk's modes) gives None for a non-agent instead.
         """
+        from helpdesk_tui.desk.setup import (
+            ensure_first_admin,
+            has_agents,
+        )  # (mail models: only here)
+
         database, state = self.connect(create=True)
         if not state.is_empty:
             with database.read() as session:
@@ -121,6 +125,8 @@ class Runtime:
 
     def first_admin(self) -> Actor:
         """The private default desk's owner: its first admin when it has no agents yet."""
+        from helpdesk_tui.desk.setup import ensure_first_admin
+
         with self.database().write() as session:
             if ensure_first_admin(session, self.login, name=full_name(self.login)) is not None:
                 self.say(f"made {self.login} the first admin of this helpdesk")

@@ -9,6 +9,7 @@ import pytest
 from helpdesk_tui import __version__
 from helpdesk_tui.cli import SUBCOMMAND_HELP, SUBCOMMANDS
 from helpdesk_tui.cli.lazy import LazyGroup
+from helpdesk_tui.cli.ticket import VERB_HELP, VERBS, ticket
 from helpdesk_tui.desk.actors import os_login
 from tests.cli.conftest import Invoke, one_error_line, run_script
 
@@ -36,6 +37,37 @@ def test_help_lists_every_command_without_importing_them() -> None:
 
 def test_every_command_has_help_text() -> None:
     assert set(SUBCOMMAND_HELP) == set(SUBCOMMANDS)
+    assert set(VERB_HELP) == set(VERBS)
+
+
+def test_every_ticket_verb_loads_under_its_name() -> None:
+    import click
+
+    ctx = click.Context(ticket)
+    for name in VERBS:
+        command = ticket.get_command(ctx, name)
+        assert command is not None and command.name == name
+
+
+def test_completing_a_ticket_verb_imports_no_verb_and_no_database() -> None:
+    code = (
+        "import os, sys\n"
+        "os.environ.update(_HELPDESK_COMPLETE='bash_complete', COMP_WORDS='helpdesk ticket ',"
+        " COMP_CWORD='2')\n"
+        "from helpdesk_tui.cli import main\n"
+        "try:\n"
+        "    main(prog_name='helpdesk')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlalchemy', 'alembic')"
+        " or m.startswith('helpdesk_tui.cli.ticket.')]\n"
+        "print('loaded:', sorted(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "loaded: []" in result.stdout
+    assert "plain,list" in result.stdout and "plain,delete" in result.stdout
 
 
 def test_version(invoke: Invoke) -> None:
@@ -78,6 +110,16 @@ def test_completion_completes_lazy_subcommands() -> None:
              "COMP_CWORD": "2"}
     )  # fmt: skip
     assert "plain,status" in result.stdout
+    result = run_script(
+        env={"_HELPDESK_COMPLETE": "bash_complete",
+             "COMP_WORDS": "helpdesk ticket list --status w", "COMP_CWORD": "4"}
+    )  # fmt: skip
+    assert result.stdout.split() == ["plain,waiting"]
+    result = run_script(
+        env={"_HELPDESK_COMPLETE": "bash_complete",
+             "COMP_WORDS": "helpdesk ticket list --priority ", "COMP_CWORD": "4"}
+    )  # fmt: skip
+    assert result.stdout.split() == ["plain,low", "plain,normal", "plain,high", "plain,urgent"]
 
 
 def test_locate(invoke: Invoke, tmp_path: Path) -> None:

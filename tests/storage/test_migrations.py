@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, Index, MetaData, Table, insert, select, text
 from sqlmodel import SQLModel
 
@@ -215,3 +217,17 @@ def test_mail_processed_before_0007_still_counts_as_seen(db_url: str) -> None:
     assert result.duplicate
     assert (row.message_key, row.content_hash) == (key_hash(message_id), None)
     db.dispose()
+
+
+def test_revision_graph_read_from_the_files_is_alembics() -> None:
+    """The start-up reads the graph without Alembic; it must be the one Alembic runs."""
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    scripts = ScriptDirectory.from_config(config)
+    expected = {
+        script.revision: frozenset(script._versioned_down_revisions)
+        for script in scripts.walk_revisions()
+    }
+    assert migrate.revision_graph() == expected
+    built_on = frozenset().union(*expected.values())
+    assert {r for r in expected if r not in built_on} == set(scripts.get_heads())

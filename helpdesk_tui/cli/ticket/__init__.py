@@ -9,10 +9,57 @@ from __future__ import annotations
 
 import click
 
-from helpdesk_tui.cli.ticket import create, fields, read, relations, thread
+from helpdesk_tui.cli.lazy import LazyGroup
+
+VERBS = {
+    "new": "helpdesk_tui.cli.ticket.create:new",
+    "list": "helpdesk_tui.cli.ticket.read:list_",
+    "search": "helpdesk_tui.cli.ticket.read:search",
+    "show": "helpdesk_tui.cli.ticket.read:show",
+    "reply": "helpdesk_tui.cli.ticket.thread:reply",
+    "note": "helpdesk_tui.cli.ticket.thread:note",
+    "call": "helpdesk_tui.cli.ticket.thread:call",
+    "assign": "helpdesk_tui.cli.ticket.fields:assign",
+    "status": "helpdesk_tui.cli.ticket.fields:status",
+    "reopen": "helpdesk_tui.cli.ticket.fields:reopen",
+    "requester": "helpdesk_tui.cli.ticket.fields:requester",
+    "priority": "helpdesk_tui.cli.ticket.fields:priority",
+    "type": "helpdesk_tui.cli.ticket.fields:type_",
+    "category": "helpdesk_tui.cli.ticket.fields:category",
+    "tier": "helpdesk_tui.cli.ticket.fields:tier",
+    "escalate": "helpdesk_tui.cli.ticket.fields:escalate",
+    "tag": "helpdesk_tui.cli.ticket.fields:tag",
+    "merge": "helpdesk_tui.cli.ticket.relations:merge",
+    "link": "helpdesk_tui.cli.ticket.relations:link",
+    "delete": "helpdesk_tui.cli.ticket.relations:delete",
+}
+"""Each verb's module is imported only when it runs (or its own help is asked for)."""
+
+VERB_HELP = {
+    "new": "Open a new ticket.",
+    "list": "List tickets, newest change first.",
+    "search": "Find tickets by number, words, requester, organization or email domain.",
+    "show": "Show tickets in full: fields, thread and history (JSON: an array).",
+    "reply": "Answer the customer; the email goes out through the outbox.",
+    "note": "Add an internal note: agents see it, the customer never does.",
+    "call": "Write down a phone call with the customer (not emailed).",
+    "assign": "Assign tickets to an agent and/or a team, or unassign them.",
+    "status": "Set the status of tickets (`-` reads their numbers from stdin).",
+    "reopen": "Open closed tickets again (supervisors and admins), saying why.",
+    "requester": "Give the requester of tickets an email address, so replies reach them.",
+    "priority": "Set the priority of tickets (`-` reads their numbers from stdin).",
+    "type": "Set the type of tickets (`-` reads their numbers from stdin).",
+    "category": "Set the category of tickets (an empty VALUE clears it).",
+    "tier": "Set the tier of tickets (`-` reads their numbers from stdin).",
+    "escalate": "Move tickets one tier up (at most tier 4), optionally to another team.",
+    "tag": "Add and remove tags on tickets.",
+    "merge": "Merge tickets into INTO_TARGET: their thread moves there and they close.",
+    "link": "Link tickets to OTHER (shown on both).",
+    "delete": "Delete tickets for good (admins only; the audit trail keeps a record).",
+}
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy_subcommands=VERBS, lazy_help=VERB_HELP)
 def ticket() -> None:
     """Create, list, show and change tickets.
 
@@ -21,28 +68,3 @@ def ticket() -> None:
     Each ticket changes on its own; a failure is reported for that ticket and the
     exit status is then 1. --json prints a JSON array (new: one object).
     """
-
-
-for _command in (
-    create.new,
-    read.list_,
-    read.search,
-    read.show,
-    thread.reply,
-    thread.note,
-    thread.call,
-    fields.assign,
-    fields.status,
-    fields.reopen,
-    fields.requester,
-    fields.priority,
-    fields.type_,
-    fields.category,
-    fields.tier,
-    fields.escalate,
-    fields.tag,
-    relations.merge,
-    relations.link,
-    relations.delete,
-):
-    ticket.add_command(_command)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from enum import StrEnum
 
 import click
+from click.shell_completion import CompletionItem
 
 from helpdesk_tui.cli.output import echo_json, line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
@@ -22,6 +24,7 @@ from helpdesk_tui.desk.queue import (
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Priority, Status, TicketType
 
 PAGE = 500
 
@@ -45,10 +48,39 @@ def rows(db: Database, query: QueueQuery, *, limit: int) -> Iterator[TicketRow]:
         after = page.positions[-1]
 
 
+def _completes(values: type[StrEnum]) -> Callable[..., list[CompletionItem]]:
+    """Shell completion of an option from the desk's fixed values."""
+
+    def complete(
+        _ctx: click.Context, _param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return [CompletionItem(value) for value in values if value.startswith(incomplete)]
+
+    return complete
+
+
 @click.command("list")
-@click.option("--status", "statuses", multiple=True, help="Only this status; repeat for more.")
-@click.option("--priority", "priorities", multiple=True, help="Only this priority; repeatable.")
-@click.option("--type", "types", multiple=True, help="Only this type; repeatable.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    shell_complete=_completes(Status),
+    help="Only this status; repeat for more.",
+)
+@click.option(
+    "--priority",
+    "priorities",
+    multiple=True,
+    shell_complete=_completes(Priority),
+    help="Only this priority; repeatable.",
+)
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    shell_complete=_completes(TicketType),
+    help="Only this type; repeatable.",
+)
 @click.option("--assignee", metavar="LOGIN", help="Only tickets assigned to LOGIN.")
 @click.option("--unassigned", is_flag=True, help="Only tickets nobody is assigned to.")
 @click.option("--team", metavar="NAME", help="Only this team's tickets.")
