@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -56,7 +57,13 @@ class HelpdeskGroup(LazyGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         with clean_streams():
-            return super().main(*args, **kwargs)
+            try:
+                return super().main(*args, **kwargs)
+            except Exception:
+                # A bug. Its traceback may quote outside text (a subject, a header), so it
+                # is printed here, through the cleaning stream, not by Python after it.
+                traceback.print_exc()
+                sys.exit(1)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

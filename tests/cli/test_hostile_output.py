@@ -126,3 +126,21 @@ def test_settings_and_agents(monkeypatch: pytest.MonkeyPatch) -> None:
     added = _run("agent", "add", "eve", "--name", f"Eve {HOSTILE}")
     assert added.exit_code == 0, added.stderr
     assert "Eve" in _run("agent", "list").stdout
+
+
+def test_a_bugs_traceback_is_cleaned_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unexpected error's traceback quotes its message: it goes through the cleaning too."""
+    import helpdesk_tui.cli.locate as locate
+
+    def broken() -> None:
+        raise RuntimeError(f"a bug about {HOSTILE}")
+
+    monkeypatch.setattr(locate, "user_config_file", broken)
+    with pytest.raises(SystemExit) as exited:
+        main.main(["locate", "config"], prog_name="helpdesk")
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: a bug about" in err
+    assert not re.search("[\x1b\x07\x80-\x9f]", err)
