@@ -182,6 +182,8 @@ class QueueScreen(DeskScreen):
         """The desk's change mark when the rows shown were read."""
         self._empty_says: bool | None = None
         """Which text the empty line holds: ``_new_desk`` when it was written, None yet."""
+        self._first_answer = True
+        """No page has come back yet: the first one decides whether "My open" is worth showing."""
 
     @property
     def desk_app(self) -> HelpdeskApp:
@@ -353,6 +355,10 @@ class QueueScreen(DeskScreen):
             for row in self._rows
             if row.number in self._positions
         }
+        if self._first_answer:
+            self._first_answer = False
+            if self._nothing_of_mine(page.rows, message.new_desk):
+                return
         self._on = message.on
         self._new_desk = message.new_desk
         self._mark = message.mark
@@ -457,6 +463,23 @@ class QueueScreen(DeskScreen):
         self._show_bars()
         self.table.set_sort(query.sort, query.descending)
         self._reload("first")
+
+    def _nothing_of_mine(self, rows: list[TicketRow], new_desk: bool) -> bool:
+        """At start, an agent with nothing open of their own sees the open work instead of
+        an empty list (a new admin on a running desk, say); True when it switched."""
+        mine = self.views[0]
+        if rows or new_desk or self.view is not mine or self.query_spec != mine.query:
+            return False
+        everyone = next((v for v in self.views if v.name == "open"), None)
+        if everyone is None:
+            return False
+        key = self.views.index(everyone) + 1
+        self.select_view(everyone)
+        self.notify(
+            f"Nothing open is assigned to you: showing {everyone.title} ({key}; 1 for yours)",
+            markup=False,
+        )
+        return True
 
     def select_view(self, view: View) -> None:
         self.view = view

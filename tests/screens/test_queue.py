@@ -27,7 +27,7 @@ from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
-from tests.screens.ticket_helpers import screen_lines
+from tests.screens.ticket_helpers import notifications, screen_lines
 
 ALL_OPEN = [11, 9, 8, 7, 6, 5, 4, 3, 2, 1]
 
@@ -487,3 +487,32 @@ async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
         await settle(pilot)
         assert shown(app) == [1] and not queue(app).query_one("#queue-empty").display
         assert app.focused is queue(app).table  # Enter opens it, as on any desk
+
+
+async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """A new agent (or admin) on a running desk sees the open work first, not an empty list."""
+    with desk_data.db.write() as session:
+        agent = add_agent(session, desk_data.ada, "dee", name="Dee New", teams=["Support"])
+        dee = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
+    app = make_test_app(actor=dee)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: queue(app).view.name == "open" and bool(shown(app)), 10)
+        assert "Nothing open is assigned to you: showing All open (3; 1 for yours)" in (
+            notifications(app)
+        )
+        await pilot.press("1")
+        await wait_for(pilot, lambda: queue(app).view.name == "mine", 10)
+        await settle(pilot)
+        assert shown(app) == [], "their own view stays theirs once they ask for it"
+
+
+async def test_an_agent_with_work_of_their_own_starts_on_my_open(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: bool(shown(app)), 10)
+        assert queue(app).view.name == "mine"
+        assert not any("Nothing open" in n for n in notifications(app))
