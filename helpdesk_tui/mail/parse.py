@@ -224,19 +224,6 @@ class DeliveryStatus:
             return main.diagnostic_code
         return f"{main.diagnostic_type}; {main.diagnostic_code}"
 
-    def reason(self) -> str | None:
-        """One line for a person: ``failed 5.1.1 for x@example.org: 550 User unknown``."""
-        main = self.main
-        if main is None:
-            return None
-        head = " ".join(part for part in (main.action, main.status) if part)
-        if main.final_recipient:
-            head = f"{head} for {main.final_recipient}" if head else main.final_recipient
-        detail = main.diagnostic_code or main.status_text
-        if detail:
-            return f"{head}: {detail}" if head else detail
-        return head or None
-
 
 @dataclass(frozen=True)
 class ParsedMessage:

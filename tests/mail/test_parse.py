@@ -1038,9 +1038,14 @@ def test_report_whose_text_comes_in_plain_and_html_keeps_both_as_body() -> None:
     assert result.body_html == "<p>Your message couldn't be delivered.</p>"
     assert [a.filename for a in result.attachments] == ["delivery-status.txt"]
     assert result.delivery_status is not None
-    assert result.delivery_status.reason() == (
-        "failed 5.1.10 for gone@corp.example.org: 550 5.1.10 RESOLVER.ADR.RecipientNotFound;"
-        " Recipient not found"
+    status = result.delivery_status
+    assert (status.action, status.status, status.final_recipient) == (
+        "failed",
+        "5.1.10",
+        "gone@corp.example.org",
+    )
+    assert (
+        status.diagnostic_code == "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found"
     )
 
 
@@ -1158,9 +1163,10 @@ def test_delivery_status_fields_explain_a_bounce() -> None:
         ("gone@example.org", "failed"),
     ]
     assert status.recipients[1].remote_mta == "mail.example.org"
-    assert status.reason() == (
-        "failed 5.1.1 for gone@example.org: 550 5.1.1 <gone@example.org>: Recipient address"
-        " rejected: User unknown in virtual mailbox table"
+    assert (status.action, status.status, status.final_recipient) == (
+        "failed",
+        "5.1.1",
+        "gone@example.org",
     )
     assert result.body_text.startswith("This is the mail system")
     assert [a.filename for a in result.attachments] == ["delivery-status.txt", "headers.txt"]
@@ -1232,7 +1238,7 @@ def test_delivery_status_with_original_message_id_and_a_status_comment() -> None
     assert status.original_message_id == "<reply-77@helpdesk.example.com>"
     assert (status.action, status.status, status.diagnostic_code) == ("delayed", "4.2.2", None)
     assert status.recipients[0].status_text == "mailbox full"
-    assert status.reason() == "delayed 4.2.2 for full@example.org: mailbox full"
+    assert status.final_recipient == "full@example.org"
     assert parsed(raw).bounced_message_id == "<reply-77@helpdesk.example.com>"
 
 
