@@ -27,10 +27,6 @@ def _valid_login(login: str) -> str:
     return login
 
 
-def agent_count(session: Session) -> int:
-    return len(session.exec(select(Agent.id)).all())
-
-
 def ensure_team(session: Session, name: str, description: str = "") -> Team:
     name = " ".join(text_value(name, "team name", single_line=True).split())
     description = text_value(description, "team description")

@@ -74,12 +74,6 @@ def record_poll(
         state.last_error_at = now
 
 
-def find_processed(session: Session, dedupe_key: str) -> ProcessedMail | None:
-    return session.exec(
-        select(ProcessedMail).where(ProcessedMail.key_hash == key_hash(dedupe_key))
-    ).first()
-
-
 def mark_processed(
     session: Session,
     dedupe_key: str,
