@@ -19,6 +19,7 @@ from helpdesk_tui.desk import presence
 from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
 from helpdesk_tui.drafts import DraftKind
 from helpdesk_tui.mail_link import MailLink
@@ -57,6 +58,8 @@ class HelpdeskApp(App[None]):
         self.db = db
         self.actor = actor
         self.clock = clock
+        self.desk = Desk(db, actor, clock=clock)
+        """The facade every screen calls; screens never open sessions themselves."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(settings.desk_name, single_line=True)

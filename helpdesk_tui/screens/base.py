@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.messages import WorkerFailed
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
 
 
 class DeskScreen(Screen[Any]):
@@ -16,6 +19,11 @@ class DeskScreen(Screen[Any]):
     ``Worker.StateChanged`` does not bubble, so each screen forwards failures to the app,
     whose one handler words them for people.
     """
+
+    @property
+    def desk(self) -> Desk:
+        """The app's desk facade: every read and change a screen makes goes through it."""
+        return cast("Desk", self.app.desk)  # type: ignore[attr-defined]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

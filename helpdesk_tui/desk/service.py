@@ -1,0 +1,41 @@
+"""What every part of the `Desk` facade shares: the database, who is acting, and the clock.
+
+Each area of the desk (tickets, mail holding, knowledge base, reports, SLA …) adds its
+operations as a class deriving from :class:`DeskService`; :class:`helpdesk_tui.desk.facade.Desk`
+joins them into the one object screens and the CLI hold. Operations open their own
+transactions (``self._read()`` / ``self._write()``) and return frozen dataclasses, never ORM
+rows, so callers cannot reach the database through a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlmodel import Session
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import utcnow
+
+
+class DeskService:
+    """The shared state of the facade; one instance per session of work (a terminal, a CLI run)."""
+
+    def __init__(
+        self, db: Database, actor: Actor, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.clock = clock
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self.db.read() as session:
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self.db.write() as session:
+            yield session
