@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mail_ingest import BATCH, DESK, make_messages
 
 from helpdesk_tui.mail.ingest import IngestConfig, ingest_batch, read_message
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 

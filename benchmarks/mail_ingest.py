@@ -28,7 +28,7 @@ from faker import Faker
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.parse import parse_message
 from helpdesk_tui.mail.poller import MailboxPoller, connect
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from tests.mail.servers import DovecotServer, ImapAccount

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.poller import MailboxPoller
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from tests.mail.servers import DovecotServer, ImapAccount

@@ -26,8 +26,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from helpdesk_tui.desk.limits import Limits
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.limits_settings import Limits
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.ui_settings import UiSettings
 from helpdesk_tui.urls import mask_url, url_password
 

@@ -12,7 +12,7 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.leases import current_holder
 from helpdesk_tui.mail.service import OUTBOX_LEASE, poller_lease
-from helpdesk_tui.mail.settings import MailboxSettings
+from helpdesk_tui.mail_settings import MailboxSettings
 from helpdesk_tui.screens.mail import MailScreen
 from helpdesk_tui.storage.models import Ticket
 from helpdesk_tui.widgets.mail_indicator import MailIndicator

@@ -15,7 +15,7 @@ from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.streams import raw_stdout
 from helpdesk_tui.desk.values import MAX_NUMBER
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import utcnow
 

@@ -1,4 +1,5 @@
-"""How big a message may be: the ``[limits]`` table of the config, and the rule that uses it.
+"""How big a message may be: the rules that apply the ``[limits]`` table of the config
+(:mod:`helpdesk_tui.limits_settings`).
 
 ```toml
 [limits]
@@ -19,21 +20,7 @@ limit of the big mail providers): a larger one is left out with a note on the ti
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from helpdesk_tui.desk.errors import InvalidValue
-
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-
-class Limits(BaseModel):
-    """Size limits for what comes in."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
-    """Largest text of a ticket, reply, note or call log an agent writes, in bytes of UTF-8
-    (CLI and TUI); larger text is refused, saying by how much."""
 
 
 def human_bytes(count: int) -> str:

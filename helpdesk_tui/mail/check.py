@@ -16,7 +16,7 @@ from functools import partial
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, Security, SmtpSettings
+from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, Security, SmtpSettings
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,13 @@ from helpdesk_tui.desk.intake import (
     Source,
     ThreadRef,
 )
-from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
+from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.mail_models import Outcome
 
 __all__ = [

@@ -31,7 +31,7 @@ from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.mail.ingest import ACK_KIND
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
-from helpdesk_tui.mail.settings import MailSettings, Security, SmtpSettings
+from helpdesk_tui.mail_settings import MailSettings, Security, SmtpSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Outbox, OutboxStatus, Ticket, utcnow
 

@@ -40,7 +40,8 @@ from typing import TypeVar
 
 import html2text
 
-from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES, cut_body, human_bytes
+from helpdesk_tui.desk.limits import cut_body, human_bytes
+from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.safe_text import without_invisibles
 
 INTERNAL_HEADER_PREFIX = "x-helpdesk-"

@@ -44,7 +44,7 @@ from helpdesk_tui.mail.ingest import (
     ingest_batch,
     read_message,
 )
-from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, Security
+from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, Security
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome
 

@@ -27,7 +27,7 @@ from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.lease_keeper import LeaseKeeper
 from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.poller import MailboxPoller
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 
 log = logging.getLogger(__name__)

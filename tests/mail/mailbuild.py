@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from helpdesk_tui.mail.ingest import IngestConfig
-from helpdesk_tui.mail.settings import MailboxSettings, MailSettings, SmtpSettings
+from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, SmtpSettings
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Message, Outbox, Ticket

@@ -17,7 +17,7 @@ from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.mail.message_ids import Origin
 from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.service import MailService
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Outbox, OutboxStatus, utcnow
 

@@ -15,7 +15,7 @@ from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.mailstate import folder_statuses
 from helpdesk_tui.mail.poller import MailboxPoller, connect
 from helpdesk_tui.mail.service import MailService, read_status
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import MailFolderState, ProcessedMail
 from helpdesk_tui.storage.models import Message

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from helpdesk_tui.mail import poller as poller_module
 from helpdesk_tui.mail.poller import MailboxPoller, _Fetched
-from helpdesk_tui.mail.settings import MailSettings
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import RawMessage
 

@@ -16,7 +16,7 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import outbox, quarantine, thread
 from helpdesk_tui.desk.mailstate import record_poll
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
-from helpdesk_tui.mail.settings import MailboxSettings, MailSettings
+from helpdesk_tui.mail_settings import MailboxSettings, MailSettings
 from helpdesk_tui.storage.models import Outbox, RawMessage
 from tests.mail.mailbuild import email, mail_settings
 from tests.mail.test_ingest_quarantine import nested_too_deep

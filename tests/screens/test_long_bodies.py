@@ -15,9 +15,9 @@ from helpdesk_tui.commands import find_tickets
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import MAIL
-from helpdesk_tui.desk.limits import Limits
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import FIRST_PART
+from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.queue import QueueScreen

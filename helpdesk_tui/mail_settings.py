@@ -1,5 +1,8 @@
 """Mail settings (mailboxes, SMTP, the desk's own addresses): the [mail] table of the config.
 
+A leaf like :mod:`helpdesk_tui.config`, which reads it: the mail layer uses these models,
+but the settings never import the mail layer.
+
 Mailboxes are a table keyed by a short name, so each one's password can come from the
 config file (mode 0600) or from the environment::
 
@@ -19,7 +22,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from helpdesk_tui.desk.limits import DEFAULT_MAX_BODY_BYTES
+from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 
 DEFAULT_ACK_TEMPLATE = """\
 Hello {name},
