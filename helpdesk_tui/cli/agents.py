@@ -6,15 +6,7 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.agents import (
-    add_agent,
-    add_team,
-    list_agents,
-    list_teams,
-    set_active,
-    set_role,
-)
-from helpdesk_tui.storage.models import Role
+from helpdesk_tui.desk.enums import Role
 
 ROLES = [role.value for role in Role]
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -41,10 +33,8 @@ def agent_add(
     teams: tuple[str, ...],
 ) -> None:
     """Let the OS user LOGIN work the desk (admins only)."""
-    actor = runtime.actor()
-    with runtime.database().write() as session:
-        added = add_agent(session, actor, login, name=name, email=email, role=role, teams=teams)
-        click.echo(f"added {line(added.login)} as {added.role}")
+    added = runtime.desk().agents_add(login, name=name, email=email, role=role, teams=teams)
+    click.echo(f"added {line(added.login)} as {added.role}")
 
 
 @agent.command("list")
@@ -52,9 +42,7 @@ def agent_add(
 @pass_runtime
 def agent_list(runtime: Runtime, as_json: bool) -> None:
     """Every agent with role and teams."""
-    runtime.actor()
-    with runtime.database().read() as session:
-        agents = list_agents(session)
+    agents = runtime.desk().agents_list()
     if as_json:
         echo_json(
             [
@@ -64,13 +52,14 @@ def agent_list(runtime: Runtime, as_json: bool) -> None:
                     "email": a.email,
                     "role": a.role,
                     "active": a.active,
-                    "teams": teams,
+                    "teams": list(a.teams),
                 }
-                for a, teams in agents
+                for a in agents
             ]
         )
         return
-    for a, teams in agents:
+    for a in agents:
+        teams = a.teams
         email = f" <{line(a.email)}>" if a.email else ""
         inactive = " (deactivated)" if not a.active else ""
         team_text = f"  [{', '.join(line(t) for t in teams)}]" if teams else ""
@@ -83,10 +72,8 @@ def agent_list(runtime: Runtime, as_json: bool) -> None:
 @pass_runtime
 def agent_set_role(runtime: Runtime, login: str, role: str) -> None:
     """Change an agent's role (admins only)."""
-    actor = runtime.actor()
-    with runtime.database().write() as session:
-        changed = set_role(session, actor, login, role)
-        click.echo(f"{line(changed.login)} is now {changed.role}")
+    changed = runtime.desk().agents_set_role(login, role)
+    click.echo(f"{line(changed.login)} is now {changed.role}")
 
 
 @agent.command("deactivate")
@@ -94,10 +81,8 @@ def agent_set_role(runtime: Runtime, login: str, role: str) -> None:
 @pass_runtime
 def agent_deactivate(runtime: Runtime, login: str) -> None:
     """Stop LOGIN from working the desk; their history keeps their name (admins only)."""
-    actor = runtime.actor()
-    with runtime.database().write() as session:
-        changed = set_active(session, actor, login, False)
-        click.echo(f"{line(changed.login)} is deactivated; helpdesk agent reactivate undoes it")
+    changed = runtime.desk().agents_deactivate(login)
+    click.echo(f"{line(changed.login)} is deactivated; helpdesk agent reactivate undoes it")
 
 
 @agent.command("reactivate")
@@ -105,10 +90,8 @@ def agent_deactivate(runtime: Runtime, login: str) -> None:
 @pass_runtime
 def agent_reactivate(runtime: Runtime, login: str) -> None:
     """Let a deactivated agent work the desk again (admins only)."""
-    actor = runtime.actor()
-    with runtime.database().write() as session:
-        changed = set_active(session, actor, login, True)
-        click.echo(f"{line(changed.login)} is active again as {changed.role}")
+    changed = runtime.desk().agents_reactivate(login)
+    click.echo(f"{line(changed.login)} is active again as {changed.role}")
 
 
 @click.group()
@@ -122,10 +105,8 @@ def team() -> None:
 @pass_runtime
 def team_add(runtime: Runtime, name: str, description: str) -> None:
     """Add a team (admins only); an existing team is left as it is."""
-    actor = runtime.actor()
-    with runtime.database().write() as session:
-        added = add_team(session, actor, name, description)
-        click.echo(f"team {line(added.name)}")
+    added = runtime.desk().teams_add(name, description)
+    click.echo(f"team {line(added.name)}")
 
 
 @team.command("list")
@@ -133,9 +114,7 @@ def team_add(runtime: Runtime, name: str, description: str) -> None:
 @pass_runtime
 def team_list(runtime: Runtime, as_json: bool) -> None:
     """Every team."""
-    runtime.actor()
-    with runtime.database().read() as session:
-        teams = list_teams(session)
+    teams = runtime.desk().teams_list()
     if as_json:
         echo_json([{"name": t.name, "description": t.description} for t in teams])
         return

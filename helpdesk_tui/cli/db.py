@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from helpdesk_tui.cli.database import Plan, plan, revisions
-from helpdesk_tui.cli.errors import CliError, no_desk, safe_url
+from helpdesk_tui.cli.errors import CliError, safe_url
 from helpdesk_tui.cli.output import echo_json
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.storage import migrate
-from helpdesk_tui.storage.models import Role
+from helpdesk_tui.desk.enums import Role
+from helpdesk_tui.desk.opening import Plan, no_desk, plan, revisions
 
 _STATE_TEXT = {
     Plan.READY: "up to date",
@@ -57,20 +56,13 @@ def status(runtime: Runtime, as_json: bool) -> None:
 def upgrade(runtime: Runtime) -> None:
     """Bring the desk's schema up to this helpdesk's (admins only)."""
     url = runtime.settings.database_url
-    database, state = runtime.connect()
+    _database, state = runtime.connect()
     if state.is_empty:
         raise CliError(no_desk(safe_url(url)))
-    runtime.actor(Role.ADMIN, "upgrade the database")
-    action = plan(state, upgrade_older=True, create=False)
-    if action is Plan.REFUSE_NEWER:
-        raise CliError(
-            f"database schema is at {revisions(state.current)}, newer than this "
-            "helpdesk; upgrade helpdesk-tui"
-        )
-    if action is Plan.READY:
+    state = runtime.desk(Role.ADMIN, "upgrade the database").admin_upgrade()
+    if state.is_latest:
         click.echo(f"database schema in {safe_url(url)} is up to date")
         return
-    migrate.upgrade(database)
     click.echo(
         f"upgraded database schema in {safe_url(url)} from {revisions(state.current)} "
         f"to {revisions(state.heads)}"
@@ -86,14 +78,7 @@ def backup(runtime: Runtime, file: Path) -> None:
     SQLite: a single database file, readable by you only. PostgreSQL: pg_dump's custom
     format (restore it with helpdesk db restore or pg_restore).
     """
-    from helpdesk_tui.storage.backup import BackupError
-    from helpdesk_tui.storage.backup import backup as take_backup
-
-    runtime.actor(Role.ADMIN, "back up the desk")
-    try:
-        take_backup(runtime.database(), file)
-    except BackupError as error:
-        raise CliError(str(error)) from None
+    runtime.desk(Role.ADMIN, "back up the desk").admin_backup(file)
     click.echo(f"backed up {safe_url(runtime.settings.database_url)} to {file}")
 
 
@@ -105,31 +90,9 @@ def restore(runtime: Runtime, file: Path) -> None:
 
     Everything in the backup comes back: tickets, history, agents and their roles.
     """
-    from helpdesk_tui.desk.setup import contents
-    from helpdesk_tui.storage.backup import BackupError, backup_revisions
-    from helpdesk_tui.storage.backup import restore as restore_backup
-
-    runtime.actor(Role.ADMIN, "restore the desk")
-    database = runtime.database()
     url = safe_url(runtime.settings.database_url)
-    with database.read() as session:
-        held = contents(session)
-    if held:
-        raise CliError(
-            f"the desk at {url} is not empty ({', '.join(held)}); restore only into a new desk "
-            "made with helpdesk init"
-        )
-    if database.is_sqlite:
-        found = backup_revisions(file) if file.is_file() else frozenset()
-        if not found:
-            raise CliError(f"{file} is not a helpdesk backup")
-        if not found <= migrate.schema_state(database).known:
-            raise CliError(f"{file} comes from a newer helpdesk; upgrade helpdesk-tui first")
-    try:
-        restore_backup(database, file)
-    except BackupError as error:
-        raise CliError(str(error)) from None
+    runtime.desk(Role.ADMIN, "restore the desk").admin_restore(file)
     click.echo(f"restored {file} into {url}")
-    database, state = runtime.connect()
+    _database, state = runtime.connect()
     if not state.is_latest:
         click.echo(f"its schema is at {revisions(state.current)}; now run: helpdesk db upgrade")

@@ -9,9 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from helpdesk_tui.cli.errors import safe_url
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.streams import raw_stderr
-from helpdesk_tui.desk.demo import generate_demo
+from helpdesk_tui.desk.enums import Role
 from helpdesk_tui.desk.values import MAX_NUMBER
-from helpdesk_tui.storage.models import Role
 
 
 @click.command()
@@ -20,8 +19,7 @@ from helpdesk_tui.storage.models import Role
 @pass_runtime
 def demo(runtime: Runtime, tickets: int, seed: int) -> None:
     """Add demo tickets, contacts, agents, teams, tags and months of history (admins only)."""
-    runtime.actor().require(Role.ADMIN, "fill the desk with demo data")
-    db = runtime.database()
+    desk = runtime.desk(Role.ADMIN, "fill the desk with demo data")
     console = Console(file=raw_stderr())
     columns = (
         TextColumn("demo tickets"),
@@ -35,9 +33,9 @@ def demo(runtime: Runtime, tickets: int, seed: int) -> None:
         def advance(done: int) -> None:
             progress.update(task, completed=done)
 
-        result = generate_demo(db, tickets=tickets, seed=seed, progress=advance)
+        result = desk.demo_generate(tickets=tickets, seed=seed, progress=advance)
     click.echo(
         f"added {result.tickets} demo tickets ({result.messages} messages, {result.events} "
-        f"events, {result.contacts} new contacts) to {safe_url(db.url)} "
+        f"events, {result.contacts} new contacts) to {safe_url(runtime.settings.database_url)} "
         f"in {result.seconds:.1f} s: {result.rate:,.0f} tickets/s"
     )

@@ -10,7 +10,6 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.ticket_view import draft_tickets
 from helpdesk_tui.drafts import DraftStore
 
 
@@ -19,7 +18,7 @@ from helpdesk_tui.drafts import DraftStore
 @pass_runtime
 def drafts(runtime: Runtime, as_json: bool) -> None:
     """List your unsent drafts, newest first, with their tickets' state."""
-    runtime.actor()
+    desk = runtime.desk()
     kept = DraftStore().list_drafts()
     if not kept:
         if as_json:
@@ -27,8 +26,7 @@ def drafts(runtime: Runtime, as_json: bool) -> None:
         else:
             click.echo("no drafts", err=True)
         return
-    with runtime.database().read() as session:
-        tickets = draft_tickets(session, (draft.number for draft in kept))
+    tickets = desk.tickets_for_drafts(draft.number for draft in kept)
     if as_json:
         echo_json(
             [

@@ -1,7 +1,8 @@
 """Every expected failure ends as one line on stderr (``error: ...``) and a non-zero exit.
 
 Only bugs show a traceback. Modules are never imported here just to name an exception
-type: an exception of a type whose module is not loaded cannot have been raised.
+type: an exception of a type whose module is not loaded cannot have been raised. The CLI
+never names the database's exceptions: the desk turns them into desk errors.
 """
 
 from __future__ import annotations
@@ -34,55 +35,19 @@ def safe_url(url: str) -> str:
     return mask_url(url)
 
 
-def database_problem(error: BaseException) -> str:
-    """The first line of what the driver said, without SQLAlchemy's boilerplate."""
-    original = getattr(error, "orig", None) or error
-    text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__
-
-
 def translate(error: BaseException, database_url: str | None = None) -> CliError | None:
-    """The one-line error for an expected failure; None for a bug (which keeps its traceback)."""
-    desk_errors = sys.modules.get("helpdesk_tui.desk.errors")
-    if desk_errors is not None and isinstance(error, desk_errors.DeskError):
-        return CliError(str(error))
+    """The one-line error for an expected failure; None for a bug (which keeps its traceback).
+
+    A database failure outside a desk operation (its driver's exception) is worded by the
+    desk (``desk.opening.database_error``), as the desk words the ones inside.
+    """
     config = sys.modules.get("helpdesk_tui.config")
     if config is not None and isinstance(error, config.ConfigError):
         return CliError(str(error), CONFIG_ERROR_EXIT)
-    storage = sys.modules.get("helpdesk_tui.storage.database")
-    if storage is not None and isinstance(error, storage.NoDesk):
-        return CliError(no_desk(str(error.path)))
-    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_exc is not None and isinstance(error, sqlalchemy_exc.DataError):
-        # A value the desk's checks let through and the database refuses: one line still,
-        # and never the statement's parameters.
-        return CliError(f"the database refused a value: {database_problem(error)}")
-    if sqlalchemy_exc is not None and isinstance(
-        error, sqlalchemy_exc.OperationalError | sqlalchemy_exc.InterfaceError
-    ):
-        from helpdesk_tui.urls import scrub
-
-        problem = sqlite_trouble(database_url)
-        if problem is not None:
-            return CliError(problem)
-        where = f" at {safe_url(database_url)}" if database_url else ""
-        return CliError(f"database error{where}: {scrub(database_problem(error), database_url)}")
+    opening = sys.modules.get("helpdesk_tui.desk.opening")
+    if opening is not None:
+        error = opening.database_error(error, database_url) or error
+    desk_errors = sys.modules.get("helpdesk_tui.desk.errors")
+    if desk_errors is not None and isinstance(error, desk_errors.DeskError):
+        return CliError(str(error))
     return None
-
-
-def no_desk(where: str) -> str:
-    return f"no desk at {where}; create one with `helpdesk init`"
-
-
-def sqlite_trouble(database_url: str | None) -> str | None:
-    """For a SQLite desk this process cannot read or write: which file, and the fix."""
-    if not database_url or not database_url.startswith("sqlite:"):
-        return None
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    from helpdesk_tui.storage.sqlite_files import access_problem
-
-    path = make_url(database_url).database
-    return access_problem(Path(path)) if path else None

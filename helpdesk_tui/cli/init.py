@@ -9,7 +9,6 @@ database's mode, and the setgid directory gives them the group.
 from __future__ import annotations
 
 import grp
-import os
 from pathlib import Path
 
 import click
@@ -17,7 +16,7 @@ import click
 from helpdesk_tui.cli.errors import CliError, safe_url
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.config import site_config_file
-from helpdesk_tui.storage import sqlite_files
+from helpdesk_tui.desk.opening import share_sqlite_desk
 
 DEFAULT_SHARED_DIR = Path("/srv/helpdesk")
 DATABASE_FILE = "helpdesk.db"
@@ -78,17 +77,8 @@ def _share(directory: Path, group: str) -> None:
         gid = grp.getgrnam(group).gr_gid
     except KeyError:
         raise CliError(f"there is no group {group!r}; create it first: groupadd {group}") from None
-    database = directory / DATABASE_FILE
     try:
-        sqlite_files.share_directory(directory, gid)
-        # Whatever this process creates from here on is the group's and no one else's.
-        os.umask(0o007)
-        if database.exists():
-            for file in sqlite_files.desk_files(database):
-                if file.exists():
-                    sqlite_files.share_file(file, gid)
-        else:
-            sqlite_files.create_database_file(database, group=gid)
+        share_sqlite_desk(directory / DATABASE_FILE, gid)
     except PermissionError as error:
         raise CliError(
             f"cannot give {error.filename or directory} to group {group}: {error.strerror}; "

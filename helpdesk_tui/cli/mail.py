@@ -15,32 +15,17 @@ from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.streams import raw_stdout
 from helpdesk_tui.desk.values import MAX_NUMBER
-from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.storage.models import utcnow
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.intake import IngestResult
     from helpdesk_tui.desk.outbox import Delivery
 
 
-def _mail(runtime: Runtime) -> MailSettings:
-    mail = runtime.settings.mail
-    problems = mail.problems()
-    if problems:
-        raise CliError("; ".join(problems))
-    return mail
-
-
-def _ingest_config(runtime: Runtime) -> Any:
-    from helpdesk_tui.mail.ingest import IngestConfig
-
-    return IngestConfig.from_settings(_mail(runtime), runtime.settings.desk_name)
-
-
-def _when(value: datetime | None) -> str:
+def _when(value: datetime | None, now: datetime) -> str:
     if value is None:
         return "never"
-    seconds = int((utcnow() - value).total_seconds())
+    seconds = int((now - value).total_seconds())
     if seconds < 120:
         return f"{seconds}s ago"
     if seconds < 7200:
@@ -57,9 +42,9 @@ def mail() -> None:
 @pass_runtime
 def check(runtime: Runtime) -> None:
     """Connect to each mailbox and the SMTP server; name exactly what fails."""
-    from helpdesk_tui.mail.check import check_all
+    from helpdesk_tui.mail.api import check_servers
 
-    runtime.actor()
+    runtime.desk()
     settings = runtime.settings.mail
     if not settings.mailboxes and settings.smtp is None:
         raise CliError("mail is not configured: no [mail.mailboxes.<name>] and no [mail.smtp]")
@@ -70,7 +55,7 @@ def check(runtime: Runtime) -> None:
             mark = "ok  " if step.ok else "FAIL"
             click.echo(f"  {mark} {step.name:<16} {line(step.detail)}")
 
-    reports = check_all(settings, on_report=show)
+    reports = check_servers(settings, on_report=show)
     failed = [r for r in reports if not r.ok]
     if failed:
         raise CliError(f"{len(failed)} of {len(reports)} checks failed")
@@ -85,16 +70,15 @@ def run(runtime: Runtime, verbose: bool) -> None:
     Safe to run beside terminals that run them too: database leases let exactly one
     poller per mailbox and one sender work. Stops cleanly on SIGTERM or Ctrl-C.
     """
-    from helpdesk_tui.mail.service import MailService
+    from helpdesk_tui.mail.api import mail_service
 
-    runtime.actor()
-    mail_settings = _mail(runtime)
+    desk = runtime.desk()
+    service = mail_service(desk, runtime.settings.mail, desk_name=runtime.settings.desk_name)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    service = MailService(runtime.database(), mail_settings, desk_name=runtime.settings.desk_name)
 
     def stop(_signum: int, _frame: object) -> None:
         service.stop_event.set()
@@ -110,10 +94,11 @@ def run(runtime: Runtime, verbose: bool) -> None:
 @pass_runtime
 def status(runtime: Runtime, as_json: bool) -> None:
     """Last poll, last error and backlog of each mailbox; the outbox; who runs what."""
-    from helpdesk_tui.mail.service import read_status
+    from helpdesk_tui.mail.api import read_status
 
-    runtime.actor()
-    state = read_status(runtime.database(), runtime.settings.mail)
+    desk = runtime.desk()
+    state = read_status(desk, runtime.settings.mail)
+    now = desk.clock()
     if as_json:
         echo_json(
             {
@@ -133,11 +118,13 @@ def status(runtime: Runtime, as_json: bool) -> None:
     for folder in state.folders:
         where = f"{line(folder.mailbox)}/{line(folder.folder)}"
         click.echo(
-            f"{where}: last poll {_when(folder.last_poll_at)}, "
+            f"{where}: last poll {_when(folder.last_poll_at, now)}, "
             f"backlog {folder.backlog}, last UID {folder.last_uid}"
         )
         if folder.last_error:
-            click.echo(f"  last error {_when(folder.last_error_at)}: {line(folder.last_error)}")
+            click.echo(
+                f"  last error {_when(folder.last_error_at, now)}: {line(folder.last_error)}"
+            )
     counts = ", ".join(f"{n} {s}" for s, n in sorted(state.outbox.items())) or "empty"
     click.echo(f"outbox: {counts}")
     if state.undelivered:
@@ -171,11 +158,7 @@ def resend(runtime: Runtime, outbox_id: int) -> None:
     It goes out with fresh tries at the sender's next pass; the ticket's history records
     who re-sent it.
     """
-    from helpdesk_tui.desk import outbox
-
-    actor = runtime.actor()
-    with runtime.database().write() as session:
-        delivery = outbox.resend(session, actor, outbox_id)
+    delivery = runtime.desk().mail_outbox_resend(outbox_id)
     click.echo(f"{delivery_line(delivery)}; the sender picks it up on its next pass")
 
 
@@ -193,13 +176,9 @@ def quarantine() -> None:
 @pass_runtime
 def quarantine_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
     """Quarantined messages, newest first."""
-    from helpdesk_tui.desk import quarantine as held
-
-    runtime.actor()
-    with runtime.database().read() as session:
-        entries = held.list_held(session, include_resolved=show_all)
+    entries = runtime.desk().mail_quarantine_list(include_resolved=show_all)
     if as_json:
-        echo_json([e.model_dump() for e in entries])
+        echo_json([e.as_json() for e in entries])
         return
     if not entries:
         click.echo("quarantine is empty")
@@ -218,11 +197,7 @@ def quarantine_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
 @pass_runtime
 def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     """One quarantined message: the reason and the message source."""
-    from helpdesk_tui.desk import quarantine as held
-
-    runtime.actor()
-    with runtime.database().read() as session:
-        entry, content = held.get(session, entry_id)
+    entry, content = runtime.desk().mail_quarantine_show(entry_id)
     if raw:
         _write_raw(content)
         return
@@ -242,12 +217,12 @@ def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
 @pass_runtime
 def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
     """Run a quarantined message through ingest again."""
-    from helpdesk_tui.mail.ingest import retry_quarantined
+    from helpdesk_tui.mail.api import retry_quarantined
 
-    runtime.actor()
-    config = _ingest_config(runtime)
-    with runtime.database().write() as session:
-        result = retry_quarantined(session, entry_id, config)
+    settings = runtime.settings
+    result = retry_quarantined(
+        runtime.desk(), entry_id, settings.mail, desk_name=settings.desk_name
+    )
     if result.reason and result.outcome == "quarantine":
         raise CliError(f"still quarantined: {line(result.reason)}")
     click.echo(_result_line(result))
@@ -267,13 +242,9 @@ def spam() -> None:
 @pass_runtime
 def spam_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
     """Held spam, newest first."""
-    from helpdesk_tui.desk import spam as held
-
-    runtime.actor()
-    with runtime.database().read() as session:
-        entries = held.list_held(session, include_released=show_all)
+    entries = runtime.desk().mail_spam_list(include_released=show_all)
     if as_json:
-        echo_json([e.model_dump() for e in entries])
+        echo_json([e.as_json() for e in entries])
         return
     if not entries:
         click.echo("no spam held")
@@ -290,12 +261,10 @@ def spam_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
 @pass_runtime
 def spam_release(runtime: Runtime, entry_id: int) -> None:
     """Let a held message through: it becomes the ticket or follow-up it would have been."""
-    from helpdesk_tui.mail.ingest import release_spam
+    from helpdesk_tui.mail.api import release_spam
 
-    actor = runtime.actor()
-    config = _ingest_config(runtime)
-    with runtime.database().write() as session:
-        result = release_spam(session, actor, entry_id, config)
+    settings = runtime.settings
+    result = release_spam(runtime.desk(), entry_id, settings.mail, desk_name=settings.desk_name)
     click.echo(_result_line(result))
 
 
@@ -318,13 +287,9 @@ def machine_mail() -> None:
 @pass_runtime
 def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bool) -> None:
     """Held machine mail, newest first."""
-    from helpdesk_tui.desk import machine as held
-
-    runtime.actor()
-    with runtime.database().read() as session:
-        entries = held.list_held(session, kind=kind, include_released=show_all)
+    entries = runtime.desk().mail_machine_list(kind=kind, include_released=show_all)
     if as_json:
-        echo_json([e.model_dump() for e in entries])
+        echo_json([e.as_json() for e in entries])
         return
     if not entries:
         click.echo("no machine mail held")
@@ -343,12 +308,10 @@ def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bo
 @pass_runtime
 def machine_release(runtime: Runtime, entry_id: int) -> None:
     """A person's mail held as machine mail by mistake: make it the ticket or follow-up."""
-    from helpdesk_tui.mail.ingest import release_machine
+    from helpdesk_tui.mail.api import release_machine
 
-    actor = runtime.actor()
-    config = _ingest_config(runtime)
-    with runtime.database().write() as session:
-        result = release_machine(session, actor, entry_id, config)
+    settings = runtime.settings
+    result = release_machine(runtime.desk(), entry_id, settings.mail, desk_name=settings.desk_name)
     click.echo(_result_line(result))
 
 
@@ -358,11 +321,7 @@ def machine_release(runtime: Runtime, entry_id: int) -> None:
 @pass_runtime
 def machine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     """One held machine message: what it is, what it says, and its source."""
-    from helpdesk_tui.desk import machine as held
-
-    runtime.actor()
-    with runtime.database().read() as session:
-        entry, content = held.get(session, entry_id)
+    entry, content = runtime.desk().mail_machine_show(entry_id)
     if raw:
         _write_raw(content)
         return
@@ -382,11 +341,10 @@ def machine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     click.echo(clean(content.decode("utf-8", "replace")))
 
 
-def _result_line(result: Any) -> str:
-    if result.ticket_number is not None:
-        verb = "already in" if result.duplicate else "now in"
-        return f"{result.outcome}: {verb} #{result.ticket_number}"
-    return f"{result.outcome}" + (f": {line(result.reason)}" if result.reason else "")
+def _result_line(result: IngestResult) -> str:
+    from helpdesk_tui.mail.api import result_text
+
+    return line(result_text(result))
 
 
 def _write_raw(content: bytes) -> None:

@@ -12,13 +12,13 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 
-from helpdesk_tui.cli.database import connect, open_database
 from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
-from helpdesk_tui.desk.actors import Actor, agent_actor, os_login
+from helpdesk_tui.desk.actors import Actor, os_login
+from helpdesk_tui.desk.admin_service import actor_of, ensure_first_admin, has_agents
+from helpdesk_tui.desk.enums import Role
 from helpdesk_tui.desk.errors import UnknownAgent
-from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.migrate import SchemaState
-from helpdesk_tui.storage.models import Role
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import Database, SchemaState, connect, open_database
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,10 +85,14 @@ class Runtime:
     def actor(self, role: Role = Role.AGENT, doing: str = "do that") -> Actor:
         """The agent running this command, refused unless they hold ``role`` (or higher)."""
         if self._actor is None:
-            with self.database().read() as session:
-                self._actor = agent_actor(session, self.login)
+            self._actor = actor_of(self.database(), self.login)
         self._actor.require(role, doing)
         return self._actor
+
+    def desk(self, role: Role = Role.AGENT, doing: str = "do that") -> Desk:
+        """The desk, worked on by the agent running this command (who must hold ``role``)."""
+        actor = self.actor(role, doing)
+        return Desk(self.database(), actor)
 
     def set_up(self, admin: str | None = None, *, as_outsider: bool = False) -> Actor | None:
         """``helpdesk init``: create the desk, or bring an existing one up to date.
@@ -97,25 +101,15 @@ class Runtime:
         On an existing desk the caller must be one of its agents, and an admin to upgrade it;
         ``as_outsider`` (root mending a shared desk's modes) gives None for a non-agent instead.
         """
-        from helpdesk_tui.desk.setup import (
-            ensure_first_admin,
-            has_agents,
-        )  # (mail models: only here)
-
         database, state = self.connect(create=True)
-        if not state.is_empty:
-            with database.read() as session:
-                if has_agents(session) and not state.is_latest:
-                    self.actor(Role.ADMIN, "upgrade the database")
+        if not state.is_empty and has_agents(database) and not state.is_latest:
+            self.actor(Role.ADMIN, "upgrade the database")
         self.close()
         self.database(create=True, upgrade=True)
         login = admin or self.login
-        with self.database().write() as session:
-            made = ensure_first_admin(session, login, name=full_name(login)) is not None
-        if made:
+        if ensure_first_admin(self.database(), login, name=full_name(login)):
             self.say(f"made {login} the first admin of this helpdesk")
-            with self.database().read() as session:
-                return agent_actor(session, login)
+            return actor_of(self.database(), login)
         try:
             return self.actor()
         except UnknownAgent:
@@ -125,11 +119,8 @@ class Runtime:
 
     def first_admin(self) -> Actor:
         """The private default desk's owner: its first admin when it has no agents yet."""
-        from helpdesk_tui.desk.setup import ensure_first_admin
-
-        with self.database().write() as session:
-            if ensure_first_admin(session, self.login, name=full_name(self.login)) is not None:
-                self.say(f"made {self.login} the first admin of this helpdesk")
+        if ensure_first_admin(self.database(), self.login, name=full_name(self.login)):
+            self.say(f"made {self.login} the first admin of this helpdesk")
         return self.actor()
 
     def close(self) -> None:

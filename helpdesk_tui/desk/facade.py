@@ -7,8 +7,11 @@ joined here; a new area adds one base class below.
 
 from __future__ import annotations
 
-from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.admin_service import AdminService
+from helpdesk_tui.desk.mail_holding_service import MailHoldingService
+from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
+from helpdesk_tui.desk.tickets_service import TicketsService
 
 
-class Desk(DeskService):
+class Desk(TicketsService, TicketsCliService, AdminService, MailHoldingService):
     """One agent's (or the system's) session of work on the desk."""

@@ -10,12 +10,13 @@ rows, so callers cannot reach the database through a result.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
 from sqlmodel import Session
 
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.opening import desk_errors
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import utcnow
 
@@ -32,10 +33,14 @@ class DeskService:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self.db.read() as session:
+        with self._desk_errors(), self.db.read() as session:
             yield session
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with self.db.write() as session:
+        with self._desk_errors(), self.db.write() as session:
             yield session
+
+    def _desk_errors(self) -> AbstractContextManager[None]:
+        """The database's failures leave the facade as desk errors (one line, no password)."""
+        return desk_errors(self.db.url)

@@ -10,19 +10,17 @@ of a holder on another host going silent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 
-from helpdesk_tui.desk import machine, outbox, quarantine, spam
-from helpdesk_tui.desk.leases import current_holder
-from helpdesk_tui.desk.mailstate import FolderStatus, folder_statuses
-from helpdesk_tui.desk.outbox import Delivery
+from helpdesk_tui.desk.actors import SYSTEM
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.mail_holding_service import MailState
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.lease_keeper import LeaseKeeper
 from helpdesk_tui.mail.outbox_sender import OutboxSender
@@ -44,81 +42,13 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-@dataclass(frozen=True)
-class LeaseInfo:
-    name: str
-    holder: str | None
-    expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class MailStatus:
-    """What the TUI's status line and ``helpdesk mail status`` show."""
-
-    folders: list[FolderStatus]
-    outbox: dict[str, int]
-    leases: list[LeaseInfo]
-    running_here: list[str] = field(default_factory=list)
-    """Leases this process holds right now."""
-    quarantined: int = 0
-    """Messages in quarantine, waiting for someone to look (and retry)."""
-    spam: int = 0
-    """Messages held as spam, not released."""
-    undelivered: list[Delivery] = field(default_factory=list)
-    """Outgoing mail not getting through (failed, bounced, retrying), with the reasons."""
-    machine: int = 0
-    """Machine mail (bounces, receipts, reports, auto-replies) that matched no ticket."""
-
-    @property
-    def backlog(self) -> int:
-        """Incoming mail not imported yet plus outgoing mail not sent yet."""
-        return sum(f.backlog for f in self.folders) + self.outbox_backlog
-
-    @property
-    def outbox_backlog(self) -> int:
-        return sum(self.outbox.get(status, 0) for status in outbox.DUE)
-
-    @property
-    def undelivered_count(self) -> int:
-        """Outgoing mail given up or bounced: someone should look (and re-send)."""
-        return sum(self.outbox.get(status, 0) for status in outbox.UNDELIVERED)
-
-    @property
-    def last_error(self) -> str | None:
-        errors = [f for f in self.folders if f.last_error and f.last_error_at]
-        if not errors:
-            return None
-        latest = max(errors, key=lambda f: f.last_error_at)  # type: ignore[arg-type,return-value]
-        return f"{latest.mailbox}: {latest.last_error}"
-
-    @property
-    def last_poll_at(self) -> datetime | None:
-        times = [f.last_poll_at for f in self.folders if f.last_poll_at]
-        return max(times) if times else None
-
-
 def read_status(
-    db: Database, mail: MailSettings, *, running_here: list[str] | None = None
-) -> MailStatus:
+    desk: Desk, mail: MailSettings, *, running_here: list[str] | None = None
+) -> MailState:
+    """The desk's mail state, with the leases of the configured mailboxes and the outbox."""
     names = [poller_lease(name) for name in mail.mailboxes] + [OUTBOX_LEASE]
-    with db.read() as session:
-        folders = folder_statuses(session)
-        counts = outbox.counts(session)
-        undelivered = outbox.undelivered(session)
-        leases = []
-        for name in names:
-            lease = current_holder(session, name)
-            leases.append(
-                LeaseInfo(
-                    name, lease.holder if lease else None, lease.expires_at if lease else None
-                )
-            )
-        held = quarantine.count_held(session)
-        spam_held = spam.count_held(session)
-        machine_held = machine.count_held(session)
-    return MailStatus(
-        folders, counts, leases, running_here or [], held, spam_held, undelivered, machine_held
-    )
+    state = desk.mail_state(names)
+    return dataclasses.replace(state, running_here=running_here or [])
 
 
 class MailService:
@@ -171,9 +101,9 @@ class MailService:
         finally:
             self.stop()
 
-    def status(self) -> MailStatus:
+    def status(self) -> MailState:
         here = [keeper.name for keeper in self._keepers if keeper.held]
-        return read_status(self.db, self.mail, running_here=here)
+        return read_status(Desk(self.db, SYSTEM), self.mail, running_here=here)
 
     # -- workers -------------------------------------------------------------------------
 

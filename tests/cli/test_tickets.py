@@ -108,7 +108,7 @@ def test_list_filters_sorts_and_limits(invoke: Invoke, use_db: str) -> None:
 def test_list_pages_through_more_than_one_page(
     invoke: Invoke, use_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("helpdesk_tui.cli.ticket.read.PAGE", 2)
+    monkeypatch.setattr("helpdesk_tui.desk.tickets_cli_service.PAGE", 2)
     made = [_new(invoke, f"T{i}") for i in range(5)]
     listed = invoke("ticket", "list", "--ids", "--sort", "number", "--asc", "--limit", "0")
     assert [int(n) for n in listed.stdout.split()] == made
@@ -319,7 +319,7 @@ def test_text_output_never_carries_escape_sequences(invoke: Invoke, use_db: str)
 def test_search_by_words_number_requester_and_domain(
     invoke: Invoke, use_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("helpdesk_tui.cli.ticket.read.PAGE", 2)
+    monkeypatch.setattr("helpdesk_tui.desk.tickets_cli_service.PAGE", 2)
     printers = _new(invoke, "Printers jammed")
     printer = _new(invoke, "Printer on fire")
     other = invoke(

@@ -9,20 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import click
-from sqlmodel import Session
 
 from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import echo_json, row_line
 from helpdesk_tui.cli.runtime import Runtime
 from helpdesk_tui.cli.ticket.input import number_tokens
-from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.queries import TicketRow, ticket_row
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.desk.values import MAX_NUMBER
 
-Action = Callable[[Session, Actor, int], int | None]
-"""Changes one ticket; returns the number of the ticket to report, None when it is gone."""
+Action = Callable[[Desk, int], TicketRow | None]
+"""Changes one ticket (one transaction); returns the row to report, None when it is gone."""
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 expect_version_option = click.option(
@@ -57,17 +56,13 @@ def run_each(
 ) -> None:
     tokens = number_tokens(values)
     one_ticket_only(tokens, expected_version)
-    db = runtime.database()
-    actor = runtime.actor()
+    desk = runtime.desk()
     results: list[dict[str, object]] = []
     failed = 0
     for token in tokens:
         try:
             number = parse_number(token)
-            with db.write() as session:
-                shown = action(session, actor, number)
-                session.flush()
-                row = ticket_row(session, shown) if shown is not None else None
+            row = action(desk, number)
         except DeskError as error:
             failed += 1
             click.echo(f"error: {_failure(token, error)}", err=True)

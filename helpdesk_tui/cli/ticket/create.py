@@ -8,8 +8,6 @@ from helpdesk_tui.cli.output import echo_json, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option
 from helpdesk_tui.cli.ticket.input import read_body
-from helpdesk_tui.desk.queries import ticket_row
-from helpdesk_tui.desk.tickets import create_ticket
 
 CHANNELS = ("manual", "phone", "email")
 
@@ -44,25 +42,17 @@ def new(
     """Open a new ticket."""
     limit = runtime.settings.limits.max_body_bytes
     text = read_body(body, edit=edit, stdin_free=True, what="request", max_bytes=limit)
-    db = runtime.database()
-    actor = runtime.actor()
-    with db.write() as session:
-        ticket = create_ticket(
-            session,
-            actor,
-            subject=subject,
-            body=text,
-            channel=channel,
-            requester_email=requester_email,
-            requester_name=requester_name,
-            priority=priority,
-            ticket_type=ticket_type,
-            category=category,
-            tags=tags,
-        )
-        session.flush()
-        row = ticket_row(session, ticket.number)
-    assert row is not None
+    row = runtime.desk().tickets_create(
+        subject=subject,
+        body=text,
+        channel=channel,
+        requester_email=requester_email,
+        requester_name=requester_name,
+        priority=priority,
+        ticket_type=ticket_type,
+        category=category,
+        tags=tags,
+    )
     if as_json:
         echo_json(row.as_json())
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
-from sqlmodel import Session
 
 from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import line
@@ -17,15 +16,14 @@ from helpdesk_tui.cli.ticket.batch import (
     run_each,
 )
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
-from helpdesk_tui.desk import fields
-from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import asks_before, parse_status, require_reopener
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.storage.models import Ticket
 
-Setter = Callable[..., Ticket]
+Setter = Callable[[Desk, int, str, int | None], TicketRow]
+"""Sets one field of ticket NUMBER to VALUE (at the expected version, when given)."""
 
 
 def _field_command(
@@ -48,9 +46,8 @@ def _field_command(
     ) -> None:
         parse(value)  # a bad value is one error, not one per ticket
 
-        def act(session: Session, actor: Actor, number: int) -> int:
-            setter(session, actor, number, value, expected_version=expect_version)
-            return number
+        def act(desk: Desk, number: int) -> TicketRow:
+            return setter(desk, number, value, expect_version)
 
         run_each(
             runtime,
@@ -107,9 +104,8 @@ def status(
     if asks_before(parse_status(value)) and not yes:
         confirm_closing(numbers)
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        fields.set_status(session, actor, number, value, expected_version=expect_version)
-        return number
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_set_status(number, value, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -137,9 +133,8 @@ def reopen(
     """Open closed tickets again (supervisors and admins), saying why."""
     require_reopener(runtime.actor())  # one line, not one per ticket
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        fields.reopen(session, actor, number, reason=reason, expected_version=expect_version)
-        return number
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_reopen(number, reason=reason, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -166,9 +161,8 @@ def requester(
 ) -> None:
     """Give the requester of tickets an email address, so replies reach them."""
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        fields.set_requester_email(session, actor, number, email, expected_version=expect_version)
-        return number
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_set_requester_email(number, email, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -180,10 +174,30 @@ def requester(
     )
 
 
-priority = _field_command("priority", fields.set_priority, parse_priority, lambda r: r.priority)
-type_ = _field_command("type", fields.set_type, parse_type, lambda r: r.type)
-category = _field_command("category", fields.set_category, str, lambda r: r.category)
-tier = _field_command("tier", fields.set_tier, parse_tier, lambda r: r.tier)
+priority = _field_command(
+    "priority",
+    lambda desk, n, value, version: desk.tickets_set_priority(n, value, expected_version=version),
+    parse_priority,
+    lambda r: r.priority,
+)
+type_ = _field_command(
+    "type",
+    lambda desk, n, value, version: desk.tickets_set_type(n, value, expected_version=version),
+    parse_type,
+    lambda r: r.type,
+)
+category = _field_command(
+    "category",
+    lambda desk, n, value, version: desk.tickets_set_category(n, value, expected_version=version),
+    str,
+    lambda r: r.category,
+)
+tier = _field_command(
+    "tier",
+    lambda desk, n, value, version: desk.tickets_set_tier(n, value, expected_version=version),
+    parse_tier,
+    lambda r: r.tier,
+)
 category.help = "Set the category of tickets (an empty VALUE clears it)."
 
 
@@ -202,9 +216,8 @@ def escalate(
 ) -> None:
     """Move tickets one tier up (at most tier 4), optionally to another team."""
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        fields.escalate(session, actor, number, team=team, expected_version=expect_version)
-        return number
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_escalate(number, team=team, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -242,17 +255,10 @@ def assign(
         raise CliError("say whom to assign to: --to LOGIN, --me, --team NAME or --unassign")
     agent = runtime.actor().name if me else login
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        fields.assign(
-            session,
-            actor,
-            number,
-            agent=agent,
-            team=team,
-            unassign=unassign,
-            expected_version=expect_version,
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_assign(
+            number, agent=agent, team=team, unassign=unassign, expected_version=expect_version
         )
-        return number
 
     run_each(
         runtime,
@@ -287,10 +293,9 @@ def tag(
     for name in (*added, *removed):
         parse_tag(name)
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        fields.set_tags(
-            session, actor, number, add=added, remove=removed, expected_version=expect_version
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_set_tags(
+            number, add=added, remove=removed, expected_version=expect_version
         )
-        return number
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)

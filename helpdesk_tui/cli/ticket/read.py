@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from enum import StrEnum
 
 import click
@@ -12,40 +12,12 @@ from helpdesk_tui.cli.output import echo_json, line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
 from helpdesk_tui.cli.ticket.input import number_tokens
+from helpdesk_tui.desk.enums import Priority, Status, TicketType
 from helpdesk_tui.desk.history import describe
-from helpdesk_tui.desk.queries import TicketDetail, TicketFilter, TicketRow, ticket_detail
-from helpdesk_tui.desk.queue import (
-    SORT_ORDER,
-    Position,
-    QueueQuery,
-    first_page,
-    page_after,
-)
+from helpdesk_tui.desk.queries import TicketDetail, TicketFilter
+from helpdesk_tui.desk.queue import SORT_ORDER, QueueQuery
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Priority, Status, TicketType
-
-PAGE = 500
-
-
-def rows(db: Database, query: QueueQuery, *, limit: int) -> Iterator[TicketRow]:
-    """Up to ``limit`` rows (0: all), a page at a time, each page its own short read."""
-    after: Position | None = None
-    remaining = limit or None
-    while remaining is None or remaining > 0:
-        size = PAGE if remaining is None else min(PAGE, remaining)
-        with db.read() as session:
-            if after is None:
-                page = first_page(session, query, size)
-            else:
-                page = page_after(session, query, after, size)
-        yield from page.rows
-        if remaining is not None:
-            remaining -= len(page.rows)
-        if not page.more_after or not page.rows:
-            return
-        after = page.positions[-1]
 
 
 def _completes(values: type[StrEnum]) -> Callable[..., list[CompletionItem]]:
@@ -111,7 +83,7 @@ def list_(
     as_json: bool,
 ) -> None:
     """List tickets, newest change first."""
-    runtime.actor()
+    desk = runtime.desk()
     spec = TicketFilter(
         statuses=statuses,
         priorities=priorities,
@@ -124,7 +96,7 @@ def list_(
         open_only=open_only,
     )
     query = QueueQuery(spec, sort=sort, descending=not asc)
-    found = rows(runtime.database(), query, limit=limit)
+    found = desk.tickets_rows(query, limit=limit)
     if as_json:
         echo_json([row.as_json() for row in found])
         return
@@ -149,9 +121,9 @@ def search(
 ) -> None:
     """Find tickets by number, words of the subject or messages, requester, organization or
     email domain; best matches first (whole words before word starts), newest first."""
-    runtime.actor()
+    desk = runtime.desk()
     spec = QueueQuery(TicketFilter(open_only=open_only), text=" ".join(query))
-    found = rows(runtime.database(), spec, limit=limit)
+    found = desk.tickets_rows(spec, limit=limit)
     if as_json:
         echo_json([row.as_json() for row in found])
         return
@@ -205,12 +177,8 @@ def _detail_text(detail: TicketDetail) -> list[str]:
 def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
     """Show tickets in full: fields, thread and history (JSON: an array)."""
     tokens = number_tokens(numbers)
-    runtime.actor()
-    db = runtime.database()
-    details = []
-    for token in tokens:
-        with db.read() as session:
-            details.append(ticket_detail(session, parse_number(token)))
+    desk = runtime.desk()
+    details = [desk.tickets_show(parse_number(token)) for token in tokens]
     if as_json:
         echo_json([detail.as_json() for detail in details])
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from sqlmodel import Session
 
 from helpdesk_tui.cli.output import line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
@@ -14,13 +13,12 @@ from helpdesk_tui.cli.ticket.batch import (
     run_each,
 )
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
-from helpdesk_tui.desk import relations
-from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.enums import Role
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.ticket_view import draft_tickets
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.storage.models import Role
 
 
 @click.command()
@@ -47,16 +45,13 @@ def merge(
     tokens = number_tokens(sources)
     confirmed = _confirm_requesters(runtime, tokens, into, sources) if not yes else None
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        merged = relations.merge(
-            session,
-            actor,
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_merge(
             number,
             into,
             expected_version=expect_version,
             different_requesters=confirmed is None or number in confirmed,
         )
-        return merged.number
 
     try:
         run_each(
@@ -78,8 +73,7 @@ def _drafts_follow(runtime: Runtime, tokens: list[str], into: int) -> None:
     with_drafts = [number for number in numbers if store.kinds_with_drafts(number)]
     if not with_drafts:
         return
-    with runtime.database().read() as session:
-        tickets = draft_tickets(session, with_drafts)
+    tickets = runtime.desk().tickets_for_drafts(with_drafts)
     for number in with_drafts:
         if tickets[number].merged_into == into:
             for kind in store.move(number, into):
@@ -94,15 +88,15 @@ def _confirm_requesters(
     A ticket that cannot be read here is left to the merge itself to report.
     """
     warnings: dict[int, str] = {}
-    with runtime.database().read() as session:
-        for token in tokens:
-            try:
-                number = parse_number(token)
-                plan = relations.merge_plan(session, number, into)
-            except DeskError:
-                continue
-            if plan.different_requesters:
-                warnings[number] = plan.warning
+    desk = runtime.desk()
+    for token in tokens:
+        try:
+            number = parse_number(token)
+            plan = desk.tickets_merge_plan(number, into)
+        except DeskError:
+            continue
+        if plan.different_requesters:
+            warnings[number] = plan.warning
     if not warnings:
         return set()
     for warning in warnings.values():
@@ -132,9 +126,8 @@ def link(runtime: Runtime, numbers: tuple[str, ...], other: str, kind: str, as_j
     """Link tickets to OTHER (shown on both)."""
     target = parse_number(other)
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        relations.link(session, actor, number, target, kind=kind)
-        return number
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_link(number, target, kind=kind)
 
     run_each(
         runtime,
@@ -163,7 +156,7 @@ def delete(runtime: Runtime, numbers: tuple[str, ...], yes: bool, as_json: bool)
         )
     tokens = number_tokens(numbers)
 
-    def act(session: Session, actor: Actor, number: int) -> None:
-        relations.delete_ticket(session, actor, number)
+    def act(desk: Desk, number: int) -> None:
+        desk.tickets_delete(number)
 
     run_each(runtime, tokens, act, as_json=as_json)

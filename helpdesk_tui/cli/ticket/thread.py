@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from sqlmodel import Session
 
 from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
@@ -15,9 +14,9 @@ from helpdesk_tui.cli.ticket.batch import (
 )
 from helpdesk_tui.cli.ticket.fields import confirm_closing
 from helpdesk_tui.cli.ticket.input import body_from_editor, numbers_use_stdin, read_body
-from helpdesk_tui.desk import thread
-from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import asks_before, parse_status
 from helpdesk_tui.drafts import DraftStore
 
@@ -79,11 +78,9 @@ def reply(
     text = _body(runtime, body, edit, numbers, "reply")
     typed = body_from_editor(body, edit=edit)
 
-    def act(session: Session, actor: Actor, number: int) -> int:
+    def act(desk: Desk, number: int) -> TicketRow:
         try:
-            thread.reply(
-                session,
-                actor,
+            return desk.tickets_reply(
                 number,
                 body=text,
                 cc=cc,
@@ -96,7 +93,6 @@ def reply(
                 DraftStore().save(number, "reply", text)
                 click.echo(f"note: your reply is kept as a draft on #{number}", err=True)
             raise
-        return number
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
 
@@ -119,9 +115,8 @@ def note(
     """Add an internal note: agents see it, the customer never does."""
     text = _body(runtime, body, edit, numbers, "note")
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        thread.add_note(session, actor, number, body=text, expected_version=expect_version)
-        return number
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_note(number, body=text, expected_version=expect_version)
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
 
@@ -144,8 +139,7 @@ def call(
     """Write down a phone call with the customer (not emailed)."""
     text = _body(runtime, body, edit, numbers, "call log")
 
-    def act(session: Session, actor: Actor, number: int) -> int:
-        thread.log_call(session, actor, number, body=text, expected_version=expect_version)
-        return number
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.tickets_log_call(number, body=text, expected_version=expect_version)
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)

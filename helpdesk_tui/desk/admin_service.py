@@ -1,0 +1,208 @@
+"""Running the desk itself on the `Desk`: agents, teams, the schema, backups.
+
+Roles are checked here on every operation (an admin adds agents, upgrades, backs up,
+restores). The functions at the bottom serve the moment before there is an actor: opening a
+desk and making its first admin (``helpdesk init``, the private default desk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.desk import agents
+from helpdesk_tui.desk.actors import Actor, agent_actor
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.opening import (
+    Database,
+    DeskUnavailable,
+    SchemaState,
+    desk_errors,
+    revisions,
+)
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.models import Agent, Role, Team
+from helpdesk_tui.urls import mask_url
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.demo import DemoResult
+
+__all__ = [
+    "AdminService",
+    "AgentView",
+    "BackupFailed",
+    "TeamView",
+    "actor_of",
+    "ensure_first_admin",
+    "has_agents",
+]
+
+
+class BackupFailed(DeskError):
+    """A backup or restore could not be made (the message says why)."""
+
+
+@dataclass(frozen=True)
+class AgentView:
+    login: str
+    name: str
+    email: str | None
+    role: str
+    active: bool
+    teams: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, agent: Agent, teams: Sequence[str] = ()) -> AgentView:
+        return cls(agent.login, agent.name, agent.email, agent.role, agent.active, tuple(teams))
+
+
+@dataclass(frozen=True)
+class TeamView:
+    name: str
+    description: str
+
+    @classmethod
+    def of(cls, team: Team) -> TeamView:
+        return cls(team.name, team.description)
+
+
+class AdminService(DeskService):
+    """Agents and teams, the schema and backups."""
+
+    # -- agents and teams --------------------------------------------------------------------
+
+    def agents_add(
+        self,
+        login: str,
+        *,
+        name: str = "",
+        email: str | None = None,
+        role: str = Role.AGENT,
+        teams: Sequence[str] = (),
+    ) -> AgentView:
+        """Let the OS user ``login`` work the desk (admins only)."""
+        with self._write() as session:
+            added = agents.add_agent(
+                session, self.actor, login, name=name, email=email, role=role, teams=teams
+            )
+            return AgentView.of(added, teams)
+
+    def agents_list(self) -> list[AgentView]:
+        """Every agent with role and teams, by login."""
+        with self._read() as session:
+            return [AgentView.of(agent, teams) for agent, teams in agents.list_agents(session)]
+
+    def agents_set_role(self, login: str, role: str) -> AgentView:
+        with self._write() as session:
+            return AgentView.of(agents.set_role(session, self.actor, login, role))
+
+    def agents_deactivate(self, login: str) -> AgentView:
+        """Stop ``login`` working the desk; their history keeps their name (admins only)."""
+        with self._write() as session:
+            return AgentView.of(agents.set_active(session, self.actor, login, False))
+
+    def agents_reactivate(self, login: str) -> AgentView:
+        with self._write() as session:
+            return AgentView.of(agents.set_active(session, self.actor, login, True))
+
+    def teams_add(self, name: str, description: str = "") -> TeamView:
+        """Add a team (admins only); an existing team is left as it is."""
+        with self._write() as session:
+            return TeamView.of(agents.add_team(session, self.actor, name, description))
+
+    def teams_list(self) -> list[TeamView]:
+        with self._read() as session:
+            return [TeamView.of(team) for team in agents.list_teams(session)]
+
+    def demo_generate(
+        self, *, tickets: int, seed: int = 1, progress: Callable[[int], None] | None = None
+    ) -> DemoResult:
+        """Fill the desk with demo tickets, people and history (admins only)."""
+        from helpdesk_tui.desk.demo import generate_demo
+
+        self.actor.require(Role.ADMIN, "fill the desk with demo data")
+        return generate_demo(self.db, tickets=tickets, seed=seed, progress=progress)
+
+    # -- schema and backups ------------------------------------------------------------------
+
+    def admin_schema_state(self) -> SchemaState:
+        """Which schema the database has and which this code needs."""
+        with self._desk_errors():
+            return migrate.schema_state(self.db)
+
+    def admin_upgrade(self) -> SchemaState:
+        """Bring the schema up to this code's (admins only); the state it was in before."""
+        self.actor.require(Role.ADMIN, "upgrade the database")
+        state = self.admin_schema_state()
+        if state.is_newer:
+            raise DeskUnavailable(
+                f"database schema is at {revisions(state.current)}, newer than this "
+                "helpdesk; upgrade helpdesk-tui"
+            )
+        if not state.is_latest:
+            with self._desk_errors():
+                migrate.upgrade(self.db)
+        return state
+
+    def admin_backup(self, target: Path) -> None:
+        """Write a consistent copy of the desk to ``target`` while everyone works on."""
+        from helpdesk_tui.storage.backup import BackupError, backup
+
+        self.actor.require(Role.ADMIN, "back up the desk")
+        try:
+            backup(self.db, target)
+        except BackupError as error:
+            raise BackupFailed(str(error)) from None
+
+    def admin_restore(self, source: Path) -> None:
+        """Fill this new, empty desk from the backup ``source`` (admins only)."""
+        from helpdesk_tui.desk.setup import contents
+        from helpdesk_tui.storage.backup import BackupError, backup_revisions, restore
+
+        self.actor.require(Role.ADMIN, "restore the desk")
+        with self._read() as session:
+            held = contents(session)
+        if held:
+            raise BackupFailed(
+                f"the desk at {mask_url(self.db.url)} is not empty ({', '.join(held)}); restore "
+                "only into a new desk made with helpdesk init"
+            )
+        if self.db.is_sqlite:
+            found = backup_revisions(source) if source.is_file() else frozenset()
+            if not found:
+                raise BackupFailed(f"{source} is not a helpdesk backup")
+            if not found <= self.admin_schema_state().known:
+                raise BackupFailed(
+                    f"{source} comes from a newer helpdesk; upgrade helpdesk-tui first"
+                )
+        try:
+            restore(self.db, source)
+        except BackupError as error:
+            raise BackupFailed(str(error)) from None
+
+
+# -- before there is an actor -------------------------------------------------------------------
+
+
+def actor_of(db: Database, login: str) -> Actor:
+    """The agent ``login`` as the desk's actor (:class:`UnknownAgent` when not one)."""
+    with desk_errors(db.url), db.read() as session:
+        return agent_actor(session, login)
+
+
+def has_agents(db: Database) -> bool:
+    from helpdesk_tui.desk.setup import has_agents as any_agent  # (mail models: only here)
+
+    with desk_errors(db.url), db.read() as session:
+        return any_agent(session)
+
+
+def ensure_first_admin(db: Database, login: str, *, name: str = "") -> bool:
+    """Make ``login`` the first admin of a desk without agents; False when it has some."""
+    from helpdesk_tui.desk.setup import ensure_first_admin as first_admin
+
+    with desk_errors(db.url), db.write() as session:
+        return first_admin(session, login, name=name) is not None

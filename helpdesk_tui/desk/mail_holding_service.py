@@ -1,0 +1,308 @@
+"""The mail holding area on the `Desk`: quarantine, spam, machine mail, the outbox, mail state.
+
+What the mail screen and ``helpdesk mail …`` show and do to mail the desk kept back. Every
+method returns frozen views (never the rows of ``storage.mail_models``); the raw source of a
+held message comes as bytes beside its view, to be cleaned by whoever shows it.
+
+The mail tables load with the first method called, not with the facade (start-up of the
+CLI's other commands).
+
+Running a held message through ingest again (retry, release) parses mail, so it is the mail
+layer's (``helpdesk_tui.mail.api``); the desk never imports mail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from helpdesk_tui.desk import outbox
+from helpdesk_tui.desk.outbox import Delivery
+from helpdesk_tui.desk.service import DeskService
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.mailstate import FolderStatus
+    from helpdesk_tui.storage.mail_models import MachineMail, QuarantinedMail, SpamMail
+
+__all__ = [
+    "Delivery",
+    "HeldMachine",
+    "HeldQuarantine",
+    "HeldSpam",
+    "LeaseView",
+    "MailHoldingService",
+    "MailState",
+]
+
+
+@dataclass(frozen=True)
+class _Held:
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class HeldQuarantine(_Held):
+    """A message that could not be processed, kept raw with the reason."""
+
+    id: int
+    raw_message_id: int
+    reason: str
+    mailbox: str | None
+    from_hint: str | None
+    subject_hint: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    ticket_id: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @classmethod
+    def of(cls, row: QuarantinedMail) -> HeldQuarantine:
+        assert row.id is not None
+        return cls(
+            row.id,
+            row.raw_message_id,
+            row.reason,
+            row.mailbox,
+            row.from_hint,
+            row.subject_hint,
+            row.attempts,
+            row.created_at,
+            row.updated_at,
+            row.resolved_at,
+            row.ticket_id,
+        )
+
+
+@dataclass(frozen=True)
+class HeldSpam(_Held):
+    """A message held as spam (X-Spam-Flag or the block list)."""
+
+    id: int
+    raw_message_id: int
+    reason: str
+    mailbox: str | None
+    from_address: str | None
+    subject: str
+    created_at: datetime
+    released_at: datetime | None
+    released_by: str | None
+    ticket_id: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.released_at is None
+
+    @classmethod
+    def of(cls, row: SpamMail) -> HeldSpam:
+        assert row.id is not None
+        return cls(
+            row.id,
+            row.raw_message_id,
+            row.reason,
+            row.mailbox,
+            row.from_address,
+            row.subject,
+            row.created_at,
+            row.released_at,
+            row.released_by,
+            row.ticket_id,
+        )
+
+
+@dataclass(frozen=True)
+class HeldMachine(_Held):
+    """A bounce, read receipt, report or auto-reply that matched no ticket."""
+
+    id: int
+    raw_message_id: int
+    kind: str
+    reason: str
+    mailbox: str | None
+    from_address: str | None
+    subject: str
+    status: str | None
+    diagnostic: str | None
+    about_message_id: str | None
+    created_at: datetime
+    released_at: datetime | None
+    released_by: str | None
+    ticket_id: int | None
+
+    @classmethod
+    def of(cls, row: MachineMail) -> HeldMachine:
+        assert row.id is not None
+        return cls(
+            row.id,
+            row.raw_message_id,
+            row.kind,
+            row.reason,
+            row.mailbox,
+            row.from_address,
+            row.subject,
+            row.status,
+            row.diagnostic,
+            row.about_message_id,
+            row.created_at,
+            row.released_at,
+            row.released_by,
+            row.ticket_id,
+        )
+
+
+@dataclass(frozen=True)
+class LeaseView:
+    name: str
+    holder: str | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MailState:
+    """What the TUI's status line, the mail screen and ``helpdesk mail status`` show."""
+
+    folders: list[FolderStatus]
+    outbox: dict[str, int]
+    """Outgoing mail by :class:`~helpdesk_tui.desk.outbox.OutboxStatus` value."""
+    leases: list[LeaseView]
+    undelivered: list[Delivery] = field(default_factory=list)
+    """Outgoing mail not getting through (failed, bounced, retrying), with the reasons."""
+    quarantined: int = 0
+    """Messages in quarantine, waiting for someone to look (and retry)."""
+    spam: int = 0
+    """Messages held as spam, not released."""
+    machine: int = 0
+    """Machine mail (bounces, receipts, reports, auto-replies) that matched no ticket."""
+    running_here: list[str] = field(default_factory=list)
+    """Leases this process holds right now (the mail layer fills it in)."""
+
+    @property
+    def backlog(self) -> int:
+        """Incoming mail not imported yet plus outgoing mail not sent yet."""
+        return sum(f.backlog for f in self.folders) + self.outbox_backlog
+
+    @property
+    def outbox_backlog(self) -> int:
+        return sum(self.outbox.get(status, 0) for status in outbox.DUE)
+
+    @property
+    def undelivered_count(self) -> int:
+        """Outgoing mail given up or bounced: someone should look (and re-send)."""
+        return sum(self.outbox.get(status, 0) for status in outbox.UNDELIVERED)
+
+    @property
+    def last_error(self) -> str | None:
+        errors = [(f.last_error_at, f) for f in self.folders if f.last_error and f.last_error_at]
+        if not errors:
+            return None
+        _, latest = max(errors, key=lambda pair: pair[0])
+        return f"{latest.mailbox}: {latest.last_error}"
+
+    @property
+    def last_poll_at(self) -> datetime | None:
+        times = [f.last_poll_at for f in self.folders if f.last_poll_at]
+        return max(times) if times else None
+
+
+class MailHoldingService(DeskService):
+    """The mail the desk held back, the outbox, and the mail state (one read)."""
+
+    def mail_state(self, lease_names: Sequence[str]) -> MailState:
+        """One read of everything ``helpdesk mail status`` shows; ``lease_names`` to report."""
+        from helpdesk_tui.desk import machine, quarantine, spam
+        from helpdesk_tui.desk.leases import current_holder
+        from helpdesk_tui.desk.mailstate import folder_statuses
+
+        with self._read() as session:
+            leases = []
+            for name in lease_names:
+                lease = current_holder(session, name)
+                leases.append(
+                    LeaseView(
+                        name, lease.holder if lease else None, lease.expires_at if lease else None
+                    )
+                )
+            return MailState(
+                folders=folder_statuses(session),
+                outbox=outbox.counts(session),
+                leases=leases,
+                undelivered=outbox.undelivered(session),
+                quarantined=quarantine.count_held(session),
+                spam=spam.count_held(session),
+                machine=machine.count_held(session),
+            )
+
+    # -- quarantine ---------------------------------------------------------------------------
+
+    def mail_quarantine_list(self, *, include_resolved: bool = False) -> list[HeldQuarantine]:
+        """Quarantined messages, newest first."""
+        from helpdesk_tui.desk import quarantine
+
+        with self._read() as session:
+            rows = quarantine.list_held(session, include_resolved=include_resolved)
+            return [HeldQuarantine.of(row) for row in rows]
+
+    def mail_quarantine_show(self, entry_id: int) -> tuple[HeldQuarantine, bytes]:
+        """One quarantined message and its raw source."""
+        from helpdesk_tui.desk import quarantine
+
+        with self._read() as session:
+            row, content = quarantine.get(session, entry_id)
+            return HeldQuarantine.of(row), content
+
+    # -- spam ---------------------------------------------------------------------------------
+
+    def mail_spam_list(self, *, include_released: bool = False) -> list[HeldSpam]:
+        """Held spam, newest first."""
+        from helpdesk_tui.desk import spam
+
+        with self._read() as session:
+            rows = spam.list_held(session, include_released=include_released)
+            return [HeldSpam.of(row) for row in rows]
+
+    def mail_spam_show(self, entry_id: int) -> tuple[HeldSpam, bytes]:
+        from helpdesk_tui.desk import spam
+
+        with self._read() as session:
+            row, content = spam.get(session, entry_id)
+            return HeldSpam.of(row), content
+
+    # -- machine mail -------------------------------------------------------------------------
+
+    def mail_machine_list(
+        self, *, kind: str | None = None, include_released: bool = False
+    ) -> list[HeldMachine]:
+        """Held machine mail, newest first; ``kind`` keeps one kind (bounce, receipt …)."""
+        from helpdesk_tui.desk import machine
+
+        with self._read() as session:
+            rows = machine.list_held(session, kind=kind, include_released=include_released)
+            return [HeldMachine.of(row) for row in rows]
+
+    def mail_machine_show(self, entry_id: int) -> tuple[HeldMachine, bytes]:
+        from helpdesk_tui.desk import machine
+
+        with self._read() as session:
+            row, content = machine.get(session, entry_id)
+            return HeldMachine.of(row), content
+
+    def mail_machine_count(self) -> int:
+        from helpdesk_tui.desk import machine
+
+        with self._read() as session:
+            return machine.count_held(session)
+
+    # -- the outbox ---------------------------------------------------------------------------
+
+    def mail_outbox_resend(self, outbox_id: int) -> Delivery:
+        """Send a failed or bounced mail again at the sender's next pass (the history says who)."""
+        with self._write() as session:
+            return outbox.resend(session, self.actor, outbox_id, now=self.clock())

@@ -1,0 +1,31 @@
+"""Ticket reading the CLI needs beyond the shared operations: a whole listing, page by page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.queue import Position, QueueQuery, first_page, page_after
+from helpdesk_tui.desk.service import DeskService
+
+PAGE = 500
+
+
+class TicketsCliService(DeskService):
+    def tickets_rows(self, query: QueueQuery, *, limit: int) -> Iterator[TicketRow]:
+        """Up to ``limit`` rows (0: all), a page at a time, each page its own short read."""
+        after: Position | None = None
+        remaining = limit or None
+        while remaining is None or remaining > 0:
+            size = PAGE if remaining is None else min(PAGE, remaining)
+            with self._read() as session:
+                if after is None:
+                    page = first_page(session, query, size)
+                else:
+                    page = page_after(session, query, after, size)
+            yield from page.rows
+            if remaining is not None:
+                remaining -= len(page.rows)
+            if not page.more_after or not page.rows:
+                return
+            after = page.positions[-1]
