@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING
 from textual.signal import Signal
 from textual.timer import Timer
 
-from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.messages import MailPolled
+from helpdesk_tui.messages import MailPolled, OutboxMoved
 from helpdesk_tui.safe_text import clean
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
-    from helpdesk_tui.mail.ingest import IngestConfig
-    from helpdesk_tui.mail.service import MailService, MailStatus
+    from helpdesk_tui.desk.intake import IngestResult
+    from helpdesk_tui.desk.mail_holding_service import MailState
+    from helpdesk_tui.mail.api import MailService
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +39,13 @@ STOP_SECONDS = 2.0
 """How long leaving the app waits for each mail thread to give its lease back."""
 
 
-class MailNotReady(DeskError):
-    """Mail is not configured well enough for what was asked (retry, release)."""
-
-
 class MailLink:
     """Owned by the app: starts and stops the service, and keeps the latest ``status``."""
 
     def __init__(self, app: HelpdeskApp) -> None:
         self.app = app
         self.mail = app.settings.mail
-        self.status: MailStatus | None = None
+        self.status: MailState | None = None
         self.problem: str | None = None
         """Why mail does not run in this terminal."""
         self.read_error: str | None = None
@@ -89,13 +85,15 @@ class MailLink:
         self.read_now()
 
     def _start_service(self) -> None:
-        from helpdesk_tui.mail.service import MailService
+        from helpdesk_tui.mail.api import mail_service
 
         try:
             with self._lock:
                 if self._stopping:
                     return
-                service = MailService(self.app.db, self.mail, desk_name=self.app.settings.desk_name)
+                service = mail_service(
+                    self.app.desk, self.mail, desk_name=self.app.settings.desk_name
+                )
                 service.start()
                 self._service = service
         except Exception as error:
@@ -142,11 +140,11 @@ class MailLink:
         )
 
     def _read(self) -> None:
-        from helpdesk_tui.mail.service import read_status
+        from helpdesk_tui.mail.api import read_status
 
         service = self._service
         try:
-            status = service.status() if service else read_status(self.app.db, self.mail)
+            status = service.status() if service else read_status(self.app.desk, self.mail)
         except Exception as error:
             log.exception("cannot read the mail state")
             self.app.post_message(MailPolled(None, f"{type(error).__name__}: {error}"))
@@ -172,22 +170,22 @@ class MailLink:
             self._timer = self.app.set_timer(STATUS_SECONDS, self.read_now)
 
     def _outbox_moved(self) -> None:
-        """Mail was sent or given up: an open ticket shows its replies' new state.
-
-        Delivery does not change the ticket's version, so the ticket screen's own change
-        check would not notice it.
-        """
-        from helpdesk_tui.screens.ticket import TicketScreen
-
+        """Mail was sent or given up: the screens that show deliveries read again."""
         for screen in self.app.screen_stack:
-            if isinstance(screen, TicketScreen):
-                screen.reload()
+            screen.post_message(OutboxMoved())
 
-    def ingest_config(self) -> IngestConfig:
-        """What retry and release run ingest with; refuses while mail is misconfigured."""
-        from helpdesk_tui.mail.ingest import IngestConfig
+    # -- held mail --------------------------------------------------------------------------
 
-        problems = self.mail.problems()
-        if problems:
-            raise MailNotReady("; ".join(problems))
-        return IngestConfig.from_settings(self.mail, self.app.settings.desk_name)
+    def retry_quarantined(self, entry_id: int) -> IngestResult:
+        """Run a quarantined message through ingest again (blocking: call from a worker)."""
+        from helpdesk_tui.mail.api import retry_quarantined
+
+        desk_name = self.app.settings.desk_name
+        return retry_quarantined(self.app.desk, entry_id, self.mail, desk_name=desk_name)
+
+    def release_spam(self, entry_id: int) -> IngestResult:
+        """Let held spam through as this terminal's agent (blocking: call from a worker)."""
+        from helpdesk_tui.mail.api import release_spam
+
+        desk_name = self.app.settings.desk_name
+        return release_spam(self.app.desk, entry_id, self.mail, desk_name=desk_name)

@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.worker import Worker
 
 if TYPE_CHECKING:
-    from helpdesk_tui.mail.service import MailStatus
+    from helpdesk_tui.desk.mail_holding_service import MailState
 
 
 class OpenTicket(Message):
@@ -38,7 +38,16 @@ class WorkerFailed(Message):
 class MailPolled(Message):
     """A fresh read of the mail state (``status``), or why it could not be read (``problem``)."""
 
-    def __init__(self, status: MailStatus | None, problem: str | None = None) -> None:
+    def __init__(self, status: MailState | None, problem: str | None = None) -> None:
         super().__init__()
         self.status = status
         self.problem = problem
+
+
+class OutboxMoved(Message):
+    """Outgoing mail was sent or given up: a screen showing replies' delivery reads again.
+
+    Delivery does not change a ticket's version, so a screen's own change check would not
+    notice it; the mail link posts this to every screen on the stack, and those that show
+    deliveries handle it.
+    """

@@ -10,7 +10,7 @@ the mail screen does it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import work
@@ -20,13 +20,9 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from helpdesk_tui.desk import quarantine, spam
+from helpdesk_tui.desk.mail_holding_service import HeldQuarantine, HeldSpam
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
-from helpdesk_tui.storage.mail_models import QuarantinedMail, SpamMail
-
-if TYPE_CHECKING:
-    from helpdesk_tui.app import HelpdeskApp
 
 HeldKind = Literal["quarantine", "spam"]
 SHOWN_BYTES = 64 * 1024
@@ -43,10 +39,10 @@ def _when(value: datetime) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
-def held_facts(entry: QuarantinedMail | SpamMail) -> Text:
+def held_facts(entry: HeldQuarantine | HeldSpam) -> Text:
     """Reason, sender, subject, mailbox and times of a held message."""
     text = Text()
-    if isinstance(entry, QuarantinedMail):
+    if isinstance(entry, HeldQuarantine):
         _fact(text, "Reason", entry.reason)
         _fact(text, "From", entry.from_hint)
         _fact(text, "Subject", entry.subject_hint)
@@ -90,7 +86,7 @@ class HeldMailScreen(DeskScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, entry: QuarantinedMail | SpamMail, content: bytes) -> None:
+        def __init__(self, entry: HeldQuarantine | HeldSpam, content: bytes) -> None:
             super().__init__()
             self.entry = entry
             self.content = content
@@ -99,11 +95,7 @@ class HeldMailScreen(DeskScreen):
         super().__init__()
         self.kind: HeldKind = kind
         self.entry_id = entry_id
-        self.entry: QuarantinedMail | SpamMail | None = None
-
-    @property
-    def desk_app(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
+        self.entry: HeldQuarantine | HeldSpam | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -127,16 +119,15 @@ class HeldMailScreen(DeskScreen):
         return True
 
     def _open(self) -> bool:
-        entry = self.entry
-        if isinstance(entry, QuarantinedMail):
-            return entry.resolved_at is None
-        return entry is not None and entry.released_at is None
+        return self.entry is not None and self.entry.is_open
 
     @work(thread=True, exclusive=True, group="held-load", exit_on_error=False)
     def load(self) -> None:
-        with self.desk_app.db.read() as session:
-            held = quarantine if self.kind == "quarantine" else spam
-            entry, content = held.get(session, self.entry_id)
+        entry: HeldQuarantine | HeldSpam
+        if self.kind == "quarantine":
+            entry, content = self.desk.mail_quarantine_show(self.entry_id)
+        else:
+            entry, content = self.desk.mail_spam_show(self.entry_id)
         self.post_message(self.Loaded(entry, content))
 
     def on_held_mail_screen_loaded(self, message: Loaded) -> None:

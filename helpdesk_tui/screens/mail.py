@@ -19,17 +19,16 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from helpdesk_tui import timefmt
-from helpdesk_tui.desk import machine, quarantine, spam
 from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.mail_holding_service import HeldQuarantine, HeldSpam
 from helpdesk_tui.messages import TicketChanged
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.confirm import confirm
-from helpdesk_tui.storage.mail_models import QuarantinedMail, SpamMail
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
-    from helpdesk_tui.mail.ingest import IngestResult
+    from helpdesk_tui.desk.intake import IngestResult
     from helpdesk_tui.mail_link import MailLink
 
 
@@ -96,10 +95,9 @@ def held_row(who: str | None, subject: str | None, why: Text) -> Text:
 
 def result_text(result: IngestResult) -> str:
     """What a retry or release came to, as ``helpdesk mail`` words it."""
-    if result.ticket_number is not None:
-        verb = "already in" if result.duplicate else "now in"
-        return f"{result.outcome}: {verb} #{result.ticket_number}"
-    return f"{result.outcome}" + (f": {result.reason}" if result.reason else "")
+    from helpdesk_tui.mail.api import result_text
+
+    return result_text(result)
 
 
 class MailScreen(DeskScreen):
@@ -115,7 +113,7 @@ class MailScreen(DeskScreen):
 
     class Loaded(Message):
         def __init__(
-            self, held: list[QuarantinedMail], spam: list[SpamMail], machine: int = 0
+            self, held: list[HeldQuarantine], spam: list[HeldSpam], machine: int = 0
         ) -> None:
             super().__init__()
             self.held = held
@@ -165,11 +163,10 @@ class MailScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="mail-lists", exit_on_error=False)
     def reload(self) -> None:
-        with self.desk_app.db.read() as session:
-            held = quarantine.list_held(session)
-            spammed = spam.list_held(session)
-            machine_held = machine.count_held(session)
-        self.post_message(self.Loaded(held, spammed, machine_held))
+        desk = self.desk
+        held = desk.mail_quarantine_list()
+        spammed = desk.mail_spam_list()
+        self.post_message(self.Loaded(held, spammed, desk.mail_machine_count()))
 
     def on_mail_screen_loaded(self, message: Loaded) -> None:
         now = self.desk_app.clock()
@@ -288,13 +285,8 @@ class MailScreen(DeskScreen):
     @work(thread=True, group="mail-change", exit_on_error=False)
     def _retry(self, entry_id: int) -> None:
         """Run a quarantined message through ingest again (``helpdesk mail quarantine retry``)."""
-        from helpdesk_tui.mail.ingest import retry_quarantined
-
-        app = self.desk_app
         try:
-            config = app.mail_link.ingest_config()
-            with app.db.write() as session:
-                result = retry_quarantined(session, entry_id, config)
+            result = self.desk_app.mail_link.retry_quarantined(entry_id)
         except DeskError as error:
             self.post_message(self.Done(str(error), None, ok=False))
             return
@@ -305,13 +297,8 @@ class MailScreen(DeskScreen):
     @work(thread=True, group="mail-change", exit_on_error=False)
     def _release(self, entry_id: int) -> None:
         """Let held spam through (as ``helpdesk mail spam release``)."""
-        from helpdesk_tui.mail.ingest import release_spam
-
-        app = self.desk_app
         try:
-            config = app.mail_link.ingest_config()
-            with app.db.write() as session:
-                result = release_spam(session, app.actor, entry_id, config)
+            result = self.desk_app.mail_link.release_spam(entry_id)
         except DeskError as error:
             self.post_message(self.Done(str(error), None, ok=False))
             return

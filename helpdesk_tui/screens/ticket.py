@@ -43,7 +43,7 @@ from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen
 from helpdesk_tui.desk.ticket_view import Entry, TicketView, find_tickets, load_view, more_text
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.drafts import DraftKind, DraftStore
-from helpdesk_tui.messages import TicketChanged
+from helpdesk_tui.messages import OutboxMoved, TicketChanged
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.composer import ComposerScreen
@@ -244,6 +244,9 @@ class TicketScreen(DeskScreen):
         with self.desk_app.db.read() as session:
             view = load_view(session, number)
         self.post_message(self.Loaded(number, view))
+
+    def on_outbox_moved(self, _message: OutboxMoved) -> None:
+        self.reload()  # the replies' delivery state changed
 
     def on_ticket_screen_loaded(self, message: Loaded) -> None:
         if message.number != self.number:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from helpdesk_tui.desk.opening import Plan, plan
 from helpdesk_tui.desk.actors import os_login
+from helpdesk_tui.desk.opening import Plan, plan
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.migrate import SchemaState

@@ -12,6 +12,8 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from helpdesk_tui.desk import quarantine
+from helpdesk_tui.desk.actors import SYSTEM
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mailstate import folder_statuses
 from helpdesk_tui.mail.poller import MailboxPoller, connect
 from helpdesk_tui.mail.service import MailService, read_status
@@ -171,7 +173,7 @@ def test_spam_and_quarantine_leave_the_inbox_too(sqlite_db: Database, dovecot: I
     with sqlite_db.read() as session:
         [held] = quarantine.list_held(session)
     assert "nested" in held.reason
-    status = read_status(sqlite_db, settings)
+    status = read_status(Desk(sqlite_db, SYSTEM), settings)
     assert (status.quarantined, status.spam) == (1, 1), "the TUI's mail line counts them"
 
 
@@ -193,7 +195,9 @@ def test_service_waits_in_idle_and_imports_new_mail_at_once(
         assert status.outbox_backlog == 1, "the acknowledgement waits: no SMTP configured"
     finally:
         service.stop()
-    assert read_status(sqlite_db, settings).leases[0].holder is None, "lease given up on stop"
+    assert read_status(Desk(sqlite_db, SYSTEM), settings).leases[0].holder is None, (
+        "lease given up on stop"
+    )
 
 
 def test_two_services_on_one_database_import_each_message_once(
