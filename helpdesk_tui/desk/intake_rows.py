@@ -37,6 +37,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.mailstate import key_hash
+from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, return_numbers, take_numbers
 from helpdesk_tui.desk.values import parse_priority, parse_type
@@ -51,7 +52,6 @@ from helpdesk_tui.storage.models import (
     MessageKind,
     Organization,
     Outbox,
-    OutboxStatus,
     RawMessage,
     Status,
     Ticket,

@@ -7,6 +7,7 @@ One module owns every move between the :class:`OutboxStatus` states:
 from               to          by
 =================  ==========  =====================================================
 queued, retrying   sending     :func:`claim_due` (due now; the Message-ID is fixed)
+sending            (sent)      :func:`sendable` (still claimed: the sender may send it)
 sending            sent        :func:`record_sent` (the server accepted it)
 sending            retrying    :func:`record_failure` (a try failed, tries are left)
 sending            failed      :func:`record_failure` (refused for good, or out of tries)
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -32,7 +34,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.subjects import reply_subject
-from helpdesk_tui.storage.models import Message, Outbox, OutboxStatus, Ticket, utcnow
+from helpdesk_tui.storage.models import Message, Outbox, Ticket, utcnow
 
 __all__ = [
     "DUE",
@@ -48,10 +50,29 @@ __all__ = [
     "record_failure",
     "record_sent",
     "resend",
+    "sendable",
     "ticket_outbox",
     "ticket_subject",
     "undelivered",
 ]
+
+
+class OutboxStatus(StrEnum):
+    """The life of one outgoing mail; this module owns every move between these."""
+
+    QUEUED = "queued"
+    """Written, never tried."""
+    SENDING = "sending"
+    """Claimed by the sender; found at start-up, it was interrupted and is sent again."""
+    SENT = "sent"
+    """The server accepted it."""
+    RETRYING = "retrying"
+    """A try failed for now (``last_error``); tried again at ``next_attempt_at``."""
+    FAILED = "failed"
+    """Given up: refused for good, or out of tries (``last_error`` says why)."""
+    BOUNCED = "bounced"
+    """Accepted, then returned by a delivery report (``dsn_status``, ``dsn_diagnostic``)."""
+
 
 DUE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.RETRYING)
 """States the sender still has work in (``sending``: interrupted, sent again)."""
@@ -112,7 +133,7 @@ class Delivery:
     kind: str
     to: str
     subject: str
-    status: str
+    status: OutboxStatus
     attempts: int
     last_error: str | None
     """The last SMTP error (retrying), or why it was given up (failed)."""
@@ -161,7 +182,7 @@ def _delivery(row: Outbox, number: int | None) -> Delivery:
         kind=row.kind,
         to=row.to_addresses,
         subject=row.subject,
-        status=row.status,
+        status=OutboxStatus(row.status),
         attempts=row.attempts,
         last_error=row.last_error,
         next_attempt_at=row.next_attempt_at,
@@ -243,14 +264,25 @@ def claim_due(
     return [row.id for row in rows if row.id is not None]
 
 
-def record_sent(session: Session, outbox_id: int, *, note: str | None, now: datetime) -> str:
+def sendable(session: Session, outbox_id: int) -> tuple[Outbox, Ticket | None] | None:
+    """A claimed row and its ticket, while it is still ``sending`` (None: not to send now)."""
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.status != OutboxStatus.SENDING:
+        return None
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    return row, ticket
+
+
+def record_sent(
+    session: Session, outbox_id: int, *, note: str | None, now: datetime
+) -> OutboxStatus | None:
     """The server accepted the mail (``note``: recipients it refused, if any)."""
     row = session.get(Outbox, outbox_id)
     if row is None:
-        return ""
+        return None
     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, note
     session.add(row)
-    return row.status
+    return OutboxStatus.SENT
 
 
 def record_failure(
@@ -262,20 +294,21 @@ def record_failure(
     max_attempts: int,
     backoff: Callable[[int], timedelta],
     now: datetime,
-) -> str:
+) -> OutboxStatus | None:
     """A try failed: ``retrying`` later with the error, or ``failed`` once refused for good
-    (``final``) or out of tries. Returns the new status."""
+    (``final``) or out of tries. Returns the new status (None: no such row)."""
     row = session.get(Outbox, outbox_id)
     if row is None:
-        return ""
-    if final or row.attempts >= max_attempts:
+        return None
+    status = OutboxStatus.FAILED if final or row.attempts >= max_attempts else OutboxStatus.RETRYING
+    if status is OutboxStatus.FAILED:
         why = error if final else f"gave up: {error}"
-        row.status, row.last_error = OutboxStatus.FAILED, why[:_MAX_ERROR]
+        row.status, row.last_error = status, why[:_MAX_ERROR]
     else:
-        row.status, row.last_error = OutboxStatus.RETRYING, error[:_MAX_ERROR]
+        row.status, row.last_error = status, error[:_MAX_ERROR]
         row.next_attempt_at = now + backoff(row.attempts)
     session.add(row)
-    return row.status
+    return status
 
 
 # -- after sending -----------------------------------------------------------------------

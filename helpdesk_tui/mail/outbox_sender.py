@@ -27,13 +27,14 @@ from email.utils import format_datetime, formataddr
 import aiosmtplib
 
 from helpdesk_tui.desk import outbox
+from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.mail.ingest import ACK_KIND
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
 from helpdesk_tui.mail_settings import MailSettings, Security, SmtpSettings
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Outbox, OutboxStatus, Ticket, utcnow
+from helpdesk_tui.storage.models import Outbox, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +127,12 @@ class OutboxSender:
             await client.login(smtp.user, smtp.password.get_secret_value())
         return client
 
-    async def _send_one(self, client: aiosmtplib.SMTP, outbox_id: int) -> str:
+    async def _send_one(self, client: aiosmtplib.SMTP, outbox_id: int) -> OutboxStatus | None:
         with self.db.read() as session:
-            row = session.get(Outbox, outbox_id)
-            if row is None or row.status != OutboxStatus.SENDING:
-                return ""
-            ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+            claimed = outbox.sendable(session, outbox_id)
+        if claimed is None:
+            return None
+        row, ticket = claimed
         try:
             message = self.build(row, ticket)
             recipients = _split(row.to_addresses) + _split(row.cc_addresses)
@@ -181,7 +182,7 @@ class OutboxSender:
 
     def _record(
         self, outbox_id: int, reason: str | None, *, sent: bool = False, final: bool = False
-    ) -> str:
+    ) -> OutboxStatus | None:
         now = utcnow()
         with self.db.write() as session:
             if sent:
@@ -195,7 +196,7 @@ class OutboxSender:
                 backoff=self.backoff,
                 now=now,
             )
-        if status == OutboxStatus.FAILED:
+        if status is OutboxStatus.FAILED:
             log.warning("outbox %s failed: %s", outbox_id, reason)
         return status
 

@@ -82,23 +82,6 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class OutboxStatus(StrEnum):
-    """The life of one outgoing mail; ``desk/outbox.py`` owns every move between these."""
-
-    QUEUED = "queued"
-    """Written, never tried."""
-    SENDING = "sending"
-    """Claimed by the sender; found at start-up, it was interrupted and is sent again."""
-    SENT = "sent"
-    """The server accepted it."""
-    RETRYING = "retrying"
-    """A try failed for now (``last_error``); tried again at ``next_attempt_at``."""
-    FAILED = "failed"
-    """Given up: refused for good, or out of tries (``last_error`` says why)."""
-    BOUNCED = "bounced"
-    """Accepted, then returned by a delivery report (``dsn_status``, ``dsn_diagnostic``)."""
-
-
 class Activity(StrEnum):
     VIEWING = "viewing"
     REPLYING = "replying"
@@ -386,7 +369,8 @@ class Outbox(SQLModel, table=True):
     in_reply_to: str | None = Field(default=None, sa_column=Column(String(998)))
     references: str | None = Field(default=None, sa_column=Column(Text))
     email_message_id: str | None = Field(default=None, sa_column=Column(String(998)))
-    status: str = Field(default=OutboxStatus.QUEUED, sa_column=Column(String(10), nullable=False))
+    status: str = Field(sa_column=Column(String(10), nullable=False))
+    """An ``OutboxStatus`` value of ``desk/outbox.py``, which owns the whole lifecycle."""
     attempts: int = Field(default=0, nullable=False)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     last_error: str | None = Field(default=None, sa_column=Column(Text))

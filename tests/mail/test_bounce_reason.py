@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome
-from helpdesk_tui.storage.models import OutboxStatus, utcnow
+from helpdesk_tui.storage.models import utcnow
 
 from .mailbuild import DESK, config_for, email, mail_settings, outbox
 

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.mail.ingest import IngestConfig, IngestResult, ingest, release_spam
 from helpdesk_tui.mail.message_ids import MessageIdSigner
@@ -17,7 +18,6 @@ from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
     Event,
-    OutboxStatus,
     RawMessage,
     Ticket,
     utcnow,

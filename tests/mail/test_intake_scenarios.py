@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from helpdesk_tui.desk import fields, machine, thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.mail.ingest import (
     IngestConfig,
     IngestResult,
@@ -28,7 +29,6 @@ from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
     Event,
-    OutboxStatus,
     RawMessage,
     Ticket,
 )

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.outbox import resend
+from helpdesk_tui.desk.outbox import OutboxStatus, resend
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.mail.message_ids import Origin
@@ -19,7 +19,7 @@ from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Outbox, OutboxStatus, utcnow
+from helpdesk_tui.storage.models import Outbox, utcnow
 
 from .mailbuild import DESK, config_for, email, mail_settings, messages, new_id, outbox
 from .servers import SmtpServer
