@@ -1,0 +1,107 @@
+"""The Desk's admin operations: agents, teams, schema, backups; roles checked on each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.admin_service import (
+    AgentView,
+    BackupFailed,
+    TeamView,
+    actor_of,
+    ensure_first_admin,
+    has_agents,
+)
+from helpdesk_tui.desk.errors import PermissionDenied, UnknownAgent
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DeskUnavailable, connect, open_database
+from helpdesk_tui.desk.queries import TicketFilter
+from helpdesk_tui.desk.queue import QueueQuery
+from helpdesk_tui.storage.database import Database
+
+
+def test_agents_and_teams_come_back_as_views(db: Database, admin: Actor) -> None:
+    desk = Desk(db, admin)
+    added = desk.agents_add("carl", name="Carl", email="carl@example.org", teams=["Network"])
+    assert added == AgentView("carl", "Carl", "carl@example.org", "agent", True, ("Network",))
+
+    assert desk.agents_set_role("carl", "supervisor").role == "supervisor"
+    assert desk.agents_deactivate("carl").active is False
+    assert desk.agents_reactivate("carl").active is True
+
+    listed = {agent.login: agent for agent in desk.agents_list()}
+    assert listed["carl"].teams == ("Network",) and listed["ada"].role == "admin"
+    assert desk.teams_add("Billing", "Invoices") == TeamView("Billing", "Invoices")
+    assert [team.name for team in desk.teams_list()] == ["Billing", "Network", "Support"]
+
+
+def test_only_an_admin_runs_the_desk(db: Database, agent_bob: Actor, tmp_path: Path) -> None:
+    desk = Desk(db, agent_bob)
+    with pytest.raises(PermissionDenied):
+        desk.agents_add("eve")
+    with pytest.raises(PermissionDenied):
+        desk.admin_backup(tmp_path / "copy")
+    with pytest.raises(PermissionDenied):
+        desk.admin_upgrade()
+    assert [agent.login for agent in desk.agents_list()] == ["ada", "bob"], "reading is for all"
+
+
+def test_the_schema_is_up_to_date_and_upgrading_changes_nothing(db: Database, admin: Actor) -> None:
+    desk = Desk(db, admin)
+    before = desk.admin_schema_state()
+    assert before.is_latest
+    assert desk.admin_upgrade() == before
+
+
+def test_restore_refuses_a_desk_that_holds_tickets(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    desk = Desk(db, admin)
+    desk.tickets_create(subject="Printer", body="on fire")
+    with pytest.raises(BackupFailed, match="is not empty"):
+        desk.admin_restore(tmp_path / "backup")
+
+
+def test_a_sqlite_backup_restores_into_a_new_desk(tmp_path: Path) -> None:
+    say: list[str] = []
+    source = open_database(f"sqlite:///{tmp_path / 'a.db'}", create=True, say=say.append)
+    target = open_database(f"sqlite:///{tmp_path / 'b.db'}", create=True, say=say.append)
+    try:
+        assert ensure_first_admin(source, "ada", name="Ada") and ensure_first_admin(target, "ada")
+        assert not ensure_first_admin(source, "eve"), "only an empty desk gets a first admin"
+        Desk(source, actor_of(source, "ada")).tickets_create(subject="Kept", body="safe")
+        Desk(source, actor_of(source, "ada")).admin_backup(tmp_path / "copy.db")
+
+        with pytest.raises(BackupFailed, match="not a helpdesk backup"):
+            Desk(target, actor_of(target, "ada")).admin_restore(tmp_path / "nothing")
+        Desk(target, actor_of(target, "ada")).admin_restore(tmp_path / "copy.db")
+        [row] = Desk(target, actor_of(target, "ada")).tickets_rows(_everything(), limit=0)
+        assert row.subject == "Kept"
+    finally:
+        source.dispose()
+        target.dispose()
+    made = [
+        f"created the helpdesk schema in sqlite:///{tmp_path / name}" for name in ("a.db", "b.db")
+    ]
+    assert say == made
+
+
+def _everything() -> QueueQuery:
+    return QueueQuery(TicketFilter())
+
+
+def test_before_an_actor_the_desk_knows_its_agents(db: Database, admin: Actor) -> None:
+    assert has_agents(db)
+    assert actor_of(db, "ada") == admin
+    with pytest.raises(UnknownAgent):
+        actor_of(db, "mallory")
+
+
+def test_a_missing_desk_is_one_desk_error(tmp_path: Path) -> None:
+    with pytest.raises(DeskUnavailable, match=r"no desk at .*helpdesk init"):
+        connect(f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}")
+    with pytest.raises(DeskUnavailable, match="cannot use database URL"):
+        connect("postgresql+nosuchdriver://u:secret@h/db")
