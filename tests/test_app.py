@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import select
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.commands import find_tickets
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import presence
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import TicketScreen
@@ -132,10 +132,11 @@ async def test_palette_jumps_to_a_ticket_by_number(
 
 
 def test_palette_finds_tickets_by_number_and_words(desk_data: DeskData) -> None:
-    assert [r.number for r in find_tickets(desk_data.db, "#3")] == [3]
-    assert [r.number for r in find_tickets(desk_data.db, "5")] == [5]
-    assert [r.number for r in find_tickets(desk_data.db, "black screen")] == [9]
-    assert find_tickets(desk_data.db, "#999") == []
+    desk = Desk(desk_data.db, desk_data.ada)
+    assert [r.number for r in desk.find_tickets("#3")] == [3]
+    assert [r.number for r in desk.find_tickets("5")] == [5]
+    assert [r.number for r in desk.find_tickets("black screen")] == [9]
+    assert desk.find_tickets("#999") == []
 
 
 async def test_palette_offers_views_and_the_ticket_screens_actions(
