@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 from sqlmodel import select
 
+from helpdesk_tui import app as app_module
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import presence
@@ -204,6 +206,31 @@ async def test_quit_takes_this_terminals_markers_away(
         sessions = set(s.exec(select(Presence.session_id)).all())
     assert app.session_id not in sessions
     assert sessions == {"term-bob", "term-cy"}
+
+
+async def test_quit_does_not_wait_on_a_locked_database(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another process holds the write lock: quitting still ends the app (markers are
+    removed off the event loop, and not waited for past ``LEAVE_SECONDS``); they go once
+    the lock is released."""
+    monkeypatch.setattr(app_module, "LEAVE_SECONDS", 0.05)
+    app = make_test_app()
+    with desk_data.db.write() as s:
+        presence.heartbeat(s, desk_data.ada, app.session_id, 1, Activity.VIEWING, now=FROZEN_NOW)
+    with desk_data.db.write() as lock:  # BEGIN IMMEDIATE: every other writer waits
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+q")
+        assert not app.is_running
+        sessions = set(lock.exec(select(Presence.session_id)).all())
+        assert app.session_id in sessions  # not removed yet: the lock is still held
+    for leaving in [t for t in threading.enumerate() if t.name == "presence-leave"]:
+        leaving.join()
+    with desk_data.db.read() as s:
+        assert app.session_id not in set(s.exec(select(Presence.session_id)).all())
 
 
 def test_a_failure_reads_as_the_file_and_its_fix_never_a_raw_sql_error(
