@@ -697,8 +697,7 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-step", exit_on_error=False)
     def _step(self, step: int) -> None:
-        finder = getattr(self.app, "neighbour_ticket", None)
-        number = finder(self.number, step) if finder is not None else None
+        number = self.desk_app.neighbour_ticket(self.number, step)
         self.app.call_from_thread(self._stepped, number, step)
 
     def _stepped(self, number: int | None, step: int) -> None:
