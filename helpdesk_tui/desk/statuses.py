@@ -26,8 +26,8 @@ ALL_STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
 STATUS_RANK: dict[str, int] = {status: rank for rank, status in enumerate(ALL_STATUSES)}
 """Statuses sort in workflow order, not alphabetically (the only status order there is)."""
 
-OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in (Status.NEW, *_WORKING))
-"""Statuses of tickets that still need somebody."""
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s is Status.NEW or s in _WORKING)
+"""Statuses of tickets that still need somebody, in workflow order (not a set's order)."""
 
 REOPENED_BY_CUSTOMER = frozenset({Status.WAITING, Status.RESOLVED})
 """A customer message on a ticket in one of these statuses sets it back to open."""
