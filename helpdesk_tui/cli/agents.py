@@ -6,7 +6,7 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.enums import Role
+from helpdesk_tui.desk.kinds import Role
 
 ROLES = [role.value for role in Role]
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -9,7 +9,7 @@ import click
 from helpdesk_tui.cli.errors import CliError, safe_url
 from helpdesk_tui.cli.output import echo_json
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.enums import Role
+from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.opening import Plan, no_desk, plan, revisions
 
 _STATE_TEXT = {

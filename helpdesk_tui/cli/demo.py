@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from helpdesk_tui.cli.errors import safe_url
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.streams import raw_stderr
-from helpdesk_tui.desk.enums import Role
+from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.values import MAX_NUMBER
 
 

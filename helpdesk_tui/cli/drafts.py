@@ -26,7 +26,7 @@ def drafts(runtime: Runtime, as_json: bool) -> None:
         else:
             click.echo("no drafts", err=True)
         return
-    tickets = desk.tickets_for_drafts(draft.number for draft in kept)
+    tickets = desk.drafts_tickets(draft.number for draft in kept)
     if as_json:
         echo_json(
             [

@@ -15,9 +15,9 @@ import click
 from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.desk.admin_service import actor_of, ensure_first_admin, has_agents
-from helpdesk_tui.desk.enums import Role
 from helpdesk_tui.desk.errors import UnknownAgent
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.opening import Database, SchemaState, connect, open_database
 
 P = ParamSpec("P")

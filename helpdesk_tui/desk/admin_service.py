@@ -90,10 +90,14 @@ class AdminService(DeskService):
             )
             return AgentView.of(added, teams)
 
-    def agents_list(self) -> list[AgentView]:
-        """Every agent with role and teams, by login."""
+    def agents_list(self, *, active_only: bool = False) -> list[AgentView]:
+        """Every agent with role and teams, by login (only those still working, if asked)."""
         with self._read() as session:
-            return [AgentView.of(agent, teams) for agent, teams in agents.list_agents(session)]
+            return [
+                AgentView.of(agent, teams)
+                for agent, teams in agents.list_agents(session)
+                if agent.active or not active_only
+            ]
 
     def agents_set_role(self, login: str, role: str) -> AgentView:
         with self._write() as session:

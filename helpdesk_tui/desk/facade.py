@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from helpdesk_tui.desk.admin_service import AdminService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
+from helpdesk_tui.desk.presence_service import PresenceService
 from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
 from helpdesk_tui.desk.tickets_service import TicketsService
 
 
-class Desk(TicketsService, TicketsCliService, AdminService, MailHoldingService):
+class Desk(TicketsService, TicketsCliService, PresenceService, AdminService, MailHoldingService):
     """One agent's (or the system's) session of work on the desk."""

@@ -60,7 +60,7 @@ def test_restore_refuses_a_desk_that_holds_tickets(
     db: Database, admin: Actor, tmp_path: Path
 ) -> None:
     desk = Desk(db, admin)
-    desk.tickets_create(subject="Printer", body="on fire")
+    desk.ticket_create(subject="Printer", body="on fire")
     with pytest.raises(BackupFailed, match="is not empty"):
         desk.admin_restore(tmp_path / "backup")
 
@@ -72,7 +72,7 @@ def test_a_sqlite_backup_restores_into_a_new_desk(tmp_path: Path) -> None:
     try:
         assert ensure_first_admin(source, "ada", name="Ada") and ensure_first_admin(target, "ada")
         assert not ensure_first_admin(source, "eve"), "only an empty desk gets a first admin"
-        Desk(source, actor_of(source, "ada")).tickets_create(subject="Kept", body="safe")
+        Desk(source, actor_of(source, "ada")).ticket_create(subject="Kept", body="safe")
         Desk(source, actor_of(source, "ada")).admin_backup(tmp_path / "copy.db")
 
         with pytest.raises(BackupFailed, match="not a helpdesk backup"):

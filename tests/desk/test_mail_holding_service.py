@@ -93,8 +93,8 @@ def test_resend_queues_undelivered_mail_again(db: Database, agent_bob: Actor) ->
     from helpdesk_tui.storage.models import utcnow
 
     desk = Desk(db, agent_bob)
-    row = desk.tickets_create(subject="Printer", body="Help", requester_email="ann@example.org")
-    desk.tickets_reply(row.number, body="Unplug it.")
+    row = desk.ticket_create(subject="Printer", body="Help", requester_email="ann@example.org")
+    desk.ticket_reply(row.number, body="Unplug it.")
     with db.write() as session:
         [claimed] = outbox.claim_due(session, utcnow(), lambda _n: "<x@desk.test>")
         outbox.record_failure(

@@ -42,7 +42,7 @@ def new(
     """Open a new ticket."""
     limit = runtime.settings.limits.max_body_bytes
     text = read_body(body, edit=edit, stdin_free=True, what="request", max_bytes=limit)
-    row = runtime.desk().tickets_create(
+    row = runtime.desk().ticket_create(
         subject=subject,
         body=text,
         channel=channel,

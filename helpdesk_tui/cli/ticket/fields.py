@@ -105,7 +105,7 @@ def status(
         confirm_closing(numbers)
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_set_status(number, value, expected_version=expect_version)
+        return desk.ticket_set_status(number, value, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -134,7 +134,7 @@ def reopen(
     require_reopener(runtime.actor())  # one line, not one per ticket
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_reopen(number, reason=reason, expected_version=expect_version)
+        return desk.ticket_reopen(number, reason=reason, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -162,7 +162,7 @@ def requester(
     """Give the requester of tickets an email address, so replies reach them."""
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_set_requester_email(number, email, expected_version=expect_version)
+        return desk.ticket_set_requester_email(number, email, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -176,25 +176,25 @@ def requester(
 
 priority = _field_command(
     "priority",
-    lambda desk, n, value, version: desk.tickets_set_priority(n, value, expected_version=version),
+    lambda desk, n, value, version: desk.ticket_set_priority(n, value, expected_version=version),
     parse_priority,
     lambda r: r.priority,
 )
 type_ = _field_command(
     "type",
-    lambda desk, n, value, version: desk.tickets_set_type(n, value, expected_version=version),
+    lambda desk, n, value, version: desk.ticket_set_type(n, value, expected_version=version),
     parse_type,
     lambda r: r.type,
 )
 category = _field_command(
     "category",
-    lambda desk, n, value, version: desk.tickets_set_category(n, value, expected_version=version),
+    lambda desk, n, value, version: desk.ticket_set_category(n, value, expected_version=version),
     str,
     lambda r: r.category,
 )
 tier = _field_command(
     "tier",
-    lambda desk, n, value, version: desk.tickets_set_tier(n, value, expected_version=version),
+    lambda desk, n, value, version: desk.ticket_set_tier(n, value, expected_version=version),
     parse_tier,
     lambda r: r.tier,
 )
@@ -217,7 +217,7 @@ def escalate(
     """Move tickets one tier up (at most tier 4), optionally to another team."""
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_escalate(number, team=team, expected_version=expect_version)
+        return desk.ticket_escalate(number, team=team, expected_version=expect_version)
 
     run_each(
         runtime,
@@ -256,7 +256,7 @@ def assign(
     agent = runtime.actor().name if me else login
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_assign(
+        return desk.ticket_assign(
             number, agent=agent, team=team, unassign=unassign, expected_version=expect_version
         )
 
@@ -294,8 +294,6 @@ def tag(
         parse_tag(name)
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_set_tags(
-            number, add=added, remove=removed, expected_version=expect_version
-        )
+        return desk.ticket_tag(number, add=added, remove=removed, expected_version=expect_version)
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)

@@ -12,8 +12,8 @@ from helpdesk_tui.cli.output import echo_json, line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
 from helpdesk_tui.cli.ticket.input import number_tokens
-from helpdesk_tui.desk.enums import Priority, Status, TicketType
 from helpdesk_tui.desk.history import describe
+from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.queries import TicketDetail, TicketFilter
 from helpdesk_tui.desk.queue import SORT_ORDER, QueueQuery
 from helpdesk_tui.desk.tickets import parse_number
@@ -178,7 +178,7 @@ def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
     """Show tickets in full: fields, thread and history (JSON: an array)."""
     tokens = number_tokens(numbers)
     desk = runtime.desk()
-    details = [desk.tickets_show(parse_number(token)) for token in tokens]
+    details = [desk.ticket_show(parse_number(token)) for token in tokens]
     if as_json:
         echo_json([detail.as_json() for detail in details])
         return

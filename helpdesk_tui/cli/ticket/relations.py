@@ -13,9 +13,9 @@ from helpdesk_tui.cli.ticket.batch import (
     run_each,
 )
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
-from helpdesk_tui.desk.enums import Role
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.drafts import DraftStore
@@ -46,7 +46,7 @@ def merge(
     confirmed = _confirm_requesters(runtime, tokens, into, sources) if not yes else None
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_merge(
+        return desk.ticket_merge(
             number,
             into,
             expected_version=expect_version,
@@ -73,7 +73,7 @@ def _drafts_follow(runtime: Runtime, tokens: list[str], into: int) -> None:
     with_drafts = [number for number in numbers if store.kinds_with_drafts(number)]
     if not with_drafts:
         return
-    tickets = runtime.desk().tickets_for_drafts(with_drafts)
+    tickets = runtime.desk().drafts_tickets(with_drafts)
     for number in with_drafts:
         if tickets[number].merged_into == into:
             for kind in store.move(number, into):
@@ -92,7 +92,7 @@ def _confirm_requesters(
     for token in tokens:
         try:
             number = parse_number(token)
-            plan = desk.tickets_merge_plan(number, into)
+            plan = desk.ticket_merge_plan(number, into)
         except DeskError:
             continue
         if plan.different_requesters:
@@ -127,7 +127,7 @@ def link(runtime: Runtime, numbers: tuple[str, ...], other: str, kind: str, as_j
     target = parse_number(other)
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_link(number, target, kind=kind)
+        return desk.ticket_link(number, target, kind=kind)
 
     run_each(
         runtime,
@@ -157,6 +157,6 @@ def delete(runtime: Runtime, numbers: tuple[str, ...], yes: bool, as_json: bool)
     tokens = number_tokens(numbers)
 
     def act(desk: Desk, number: int) -> None:
-        desk.tickets_delete(number)
+        desk.ticket_delete(number)
 
     run_each(runtime, tokens, act, as_json=as_json)

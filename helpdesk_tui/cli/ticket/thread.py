@@ -80,7 +80,7 @@ def reply(
 
     def act(desk: Desk, number: int) -> TicketRow:
         try:
-            return desk.tickets_reply(
+            return desk.ticket_reply(
                 number,
                 body=text,
                 cc=cc,
@@ -116,7 +116,7 @@ def note(
     text = _body(runtime, body, edit, numbers, "note")
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_note(number, body=text, expected_version=expect_version)
+        return desk.ticket_note(number, body=text, expected_version=expect_version)
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
 
@@ -140,6 +140,6 @@ def call(
     text = _body(runtime, body, edit, numbers, "call log")
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.tickets_log_call(number, body=text, expected_version=expect_version)
+        return desk.ticket_log_call(number, body=text, expected_version=expect_version)
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
