@@ -212,6 +212,8 @@ class TicketScreen(DeskScreen):
         if self._beat_timer is not None:
             self._beat_timer.stop()
         app = self.desk_app
+        if not app.is_running:
+            return  # the app is ending: it removes all of this terminal's markers itself
         if any(isinstance(s, TicketScreen) and s is not self for s in app.screen_stack):
             return  # another ticket screen took over; its beat replaces this one's marker
         app.run_worker(
