@@ -35,6 +35,7 @@ from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound
 from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
+from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, words
 from helpdesk_tui.desk.ticket_view import Entry, TicketView
@@ -386,7 +387,9 @@ class TicketScreen(DeskScreen):
         result = change(number, version)
         if after is not None:
             after()
-        open_number = result if isinstance(result, int) and result != number else None
+        open_number = None
+        if isinstance(result, TicketRow) and result.number != number:
+            open_number = result.number  # a merge: the ticket that remains
         self.post_message(self.Done(number, done, open_number))
 
     def on_ticket_screen_done(self, message: Done) -> None:
