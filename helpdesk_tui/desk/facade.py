@@ -7,8 +7,9 @@ joined here; a new area adds one base class below.
 
 from __future__ import annotations
 
+from helpdesk_tui.desk.canned_service import CannedService
 from helpdesk_tui.desk.service import DeskService
 
 
-class Desk(DeskService):
+class Desk(CannedService, DeskService):
     """One agent's (or the system's) session of work on the desk."""
