@@ -348,7 +348,9 @@ class CannedService(DeskService):
         view = self.macro_get(name)
         number = parse_number(number)
         with self._write() as session:
-            ticket = load_ticket(session, number)
+            # Locked before anything of it is read: a plain read first would keep the
+            # version seen then in the session, and the check would compare against that.
+            ticket = load_ticket(session, number, for_update=True)
             values = placeholder_values(session, ticket, self.actor.agent_id, desk_name)
             ticket = macros.apply(
                 session,
