@@ -132,8 +132,9 @@ class OutboxSender:
             if row is None or row.status != OutboxStatus.SENDING:
                 return ""
             ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+            files = outbox.outgoing_attachments(session, row)
         try:
-            message = self.build(row, ticket)
+            message = self.build(row, ticket, files)
             recipients = _split(row.to_addresses) + _split(row.cc_addresses)
             refused, _ = await client.send_message(
                 message, sender=self.mail.from_address, recipients=recipients
@@ -149,8 +150,14 @@ class OutboxSender:
             )
         return self._record(outbox_id, note, sent=True)
 
-    def build(self, row: Outbox, ticket: Ticket | None) -> EmailMessage:
-        """The mail as it goes out: threading headers, the ticket token, loop protection."""
+    def build(
+        self,
+        row: Outbox,
+        ticket: Ticket | None,
+        attachments: Sequence[outbox.OutgoingAttachment] = (),
+    ) -> EmailMessage:
+        """The mail as it goes out: threading headers, the ticket token, loop protection,
+        and the reply's files as attachment parts (``multipart/mixed``)."""
         address = self.mail.from_address
         if address is None:
             raise ValueError("mail.addresses is empty: there is no From address")
@@ -175,6 +182,13 @@ class OutboxSender:
             message["X-Auto-Response-Suppress"] = "All"
         message[LOOP_HEADER] = address
         message.set_content(row.body)
+        for item in attachments:
+            maintype, _, subtype = item.content_type.partition("/")
+            if not (maintype and subtype) or maintype in ("multipart", "message"):
+                maintype, subtype = "application", "octet-stream"
+            message.add_attachment(
+                item.content, maintype=maintype, subtype=subtype, filename=item.filename
+            )
         return message
 
     # -- recording -----------------------------------------------------------------------
