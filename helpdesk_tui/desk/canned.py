@@ -78,7 +78,8 @@ def render(body: str, values: Mapping[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         return clean(values.get(" ".join(match.group(1).split()), ""), single_line=True)
 
-    return _PLACEHOLDER.sub(value, body)
+    # The text itself is cleaned too: it may predate a check, or come from an import.
+    return _PLACEHOLDER.sub(value, clean(body))
 
 
 def first_word(name: str) -> str:

@@ -22,6 +22,7 @@ from helpdesk_tui.desk.macros import MacroSpec
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.tickets import NewAttachment, load_ticket, parse_number
 from helpdesk_tui.desk.values import text_value
+from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.canned_models import CannedResponse, Macro
 from helpdesk_tui.storage.models import Agent, Contact, Role, Ticket
 
@@ -208,7 +209,9 @@ class CannedService(DeskService):
         The text is checked first: a placeholder the desk does not know is refused, naming it.
         """
         name = parse_name(name)
-        body = text_value(body, "canned text")
+        # Stored without escape sequences or control characters: it is shown in editors
+        # and inserted into drafts as it is.
+        body = clean(text_value(body, "canned text"))
         if not body.strip():
             raise InvalidValue("a canned response needs a text")
         if len(body.encode()) > MAX_CANNED_BODY:

@@ -25,7 +25,8 @@ from helpdesk_tui.desk.fields import find_agent, find_team
 from helpdesk_tui.desk.statuses import parse_status
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.tickets import NewAttachment, load_ticket
-from helpdesk_tui.desk.values import parse_priority, parse_tag
+from helpdesk_tui.desk.values import parse_priority, parse_tag, text_value
+from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Status, Team, Ticket
 
 BODY_KINDS = ("reply", "note")
@@ -65,7 +66,7 @@ def checked(session: Session, spec: MacroSpec) -> MacroSpec:
     check_body(spec.body)
     result = MacroSpec(
         name=parse_name(spec.name),
-        body=spec.body if spec.body.strip() else "",
+        body=clean(text_value(spec.body, "macro text")) if spec.body.strip() else "",
         body_kind=spec.body_kind,
         status=parse_status(spec.status).value if spec.status else None,
         priority=parse_priority(spec.priority).value if spec.priority else None,

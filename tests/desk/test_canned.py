@@ -115,3 +115,14 @@ def test_pick_ranks_by_fuzzy_name(db: Database, admin: Actor) -> None:
     assert ada.canned_pick("vpn")[0].canned.name == "VPN setup guide"
     assert ada.canned_pick("refnd")[0].canned.name == "Refund policy"
     assert len(ada.canned_pick("")) == 4
+
+
+def test_texts_are_stored_and_rendered_without_escape_sequences(
+    db: Database, agent_bob: Actor
+) -> None:
+    number = _ticket(db)
+    bob = Desk(db, agent_bob)
+    saved = bob.canned_save("Red", "Hi\x1b[31m there\x07\n\tbye [b]x[/b]")
+    assert saved.body == "Hi there\n\tbye [b]x[/b]"
+    assert render("a\x1b]52;c;QUFB\x07b {{desk.name}}", {"desk.name": "D"}) == "ab D"
+    assert bob.canned_render(saved.id, number, desk_name="D") == saved.body
