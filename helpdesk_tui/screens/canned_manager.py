@@ -19,6 +19,7 @@ from textual.widgets import Checkbox, Footer, Input, OptionList, Static, TextAre
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned import PLACEHOLDERS
 from helpdesk_tui.desk.canned_service import CannedView
 from helpdesk_tui.desk.errors import DeskError
@@ -225,7 +226,7 @@ class CannedEditScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="canned-save", exit_on_error=False)
     def _save(self, name: str, body: str, shared: bool) -> None:
-        desk = self.app.desk  # type: ignore[attr-defined]
+        desk = desk_app(self).desk
         desk.canned_save(name, body, shared=shared, canned_id=self.view.id if self.view else None)
         self.post_message(self.Saved())
 

@@ -9,7 +9,7 @@ are shown through ``plain``, never as markup.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +22,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.safe_text import plain
@@ -75,7 +76,7 @@ class _DeskPicker(ModalScreen[Any]):
 
     @property
     def desk(self) -> Desk:
-        return cast("Desk", self.app.desk)  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
