@@ -21,7 +21,13 @@ from helpdesk_tui.storage.canned_models import CannedResponse
 from helpdesk_tui.storage.models import Event
 from helpdesk_tui.widgets.attachment_list import AttachmentList, PathSuggester
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import notifications, open_ticket, settle, until
+from tests.screens.ticket_helpers import (
+    notifications,
+    open_ticket,
+    screen_lines,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -134,6 +140,10 @@ async def test_files_are_attached_listed_removed_and_sent(
         await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         await settle(pilot)
+        # Shown on the reply in the thread as incoming files are, names as plain text.
+        thread = "\n".join(screen_lines(app))
+        await until(pilot, lambda: "Attachment: trace.log" in "\n".join(screen_lines(app)))
+        assert "\x1b" not in thread
     with desk_data.db.read() as s:
         files = [a.filename for a in list_attachments(s, number)]
     assert files == ["trace.log", "photo [bold]x .png"]
