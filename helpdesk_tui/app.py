@@ -233,6 +233,9 @@ class HelpdeskApp(App[None]):
         yield SystemCommand(
             "Drafts", "Your unsent replies, notes and call logs", self.action_drafts
         )
+        yield SystemCommand(
+            "Canned responses", "List, add, edit and delete canned responses", self.action_canned
+        )
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(screen, TicketScreen):
@@ -243,6 +246,11 @@ class HelpdeskApp(App[None]):
                 yield SystemCommand(
                     f"View: {view.title}", "Show this view in the queue", _select(screen, view)
                 )
+
+    def action_canned(self) -> None:
+        from helpdesk_tui.screens.canned_manager import CannedManagerScreen
+
+        self.push_screen(CannedManagerScreen())
 
     async def action_quit(self) -> None:
         """Leave: this terminal's viewing/replying markers go at once (within

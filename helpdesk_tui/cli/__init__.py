@@ -21,6 +21,7 @@ from helpdesk_tui.cli.streams import clean_streams, raw_streams
 
 SUBCOMMANDS = {
     "agent": "helpdesk_tui.cli.agents:agent",
+    "canned": "helpdesk_tui.cli.canned:canned",
     "completion": "helpdesk_tui.cli.completion:completion",
     "config": "helpdesk_tui.cli.config:config",
     "db": "helpdesk_tui.cli.db:db",
@@ -28,6 +29,7 @@ SUBCOMMANDS = {
     "drafts": "helpdesk_tui.cli.drafts:drafts",
     "init": "helpdesk_tui.cli.init:init",
     "locate": "helpdesk_tui.cli.locate:locate",
+    "macro": "helpdesk_tui.cli.canned:macro",
     "mail": "helpdesk_tui.cli.mail:mail",
     "team": "helpdesk_tui.cli.agents:team",
     "ticket": "helpdesk_tui.cli.ticket:ticket",
@@ -35,6 +37,7 @@ SUBCOMMANDS = {
 
 SUBCOMMAND_HELP = {
     "agent": "Add agents, list them, change their roles, deactivate them.",
+    "canned": "Canned responses: list, show, add, edit, delete, render on a ticket.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
     "config": "Show the effective settings (secrets masked).",
     "db": "The desk's database: status, upgrade, backup, restore.",
@@ -42,6 +45,7 @@ SUBCOMMAND_HELP = {
     "drafts": "List your unsent drafts of replies, notes and call logs.",
     "init": "Create a desk (--shared GROUP: a team's); its first admin is you.",
     "locate": "Print where the config files and the data live.",
+    "macro": "Macros: a canned text plus field changes, applied to a ticket at once.",
     "mail": "Fetch and send mail: the poller and the outbox.",
     "team": "Add teams and list them.",
     "ticket": "Create, list, show and change tickets.",

@@ -8,8 +8,11 @@ existing file is never replaced unless the agent said so.
 from __future__ import annotations
 
 import contextlib
+import mimetypes
 import os
+import stat
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +20,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.errors import DeskError, InvalidValue, NotFound
-from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.desk.limits import human_bytes
+from helpdesk_tui.desk.tickets import NewAttachment, load_ticket
+from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import Attachment, Message
 
@@ -126,3 +131,62 @@ def save_attachment(
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
     return target
+
+
+MAX_ATTACHED_FILES = 20
+"""Files on one reply or note: more is a mistake (a glob gone wide), not a message."""
+
+
+def file_to_attach(path: Path, limits: Limits) -> tuple[str, int]:
+    """The clean name and size of a file an agent attaches, or InvalidValue saying why not.
+
+    Only a regular file is taken (a directory, a FIFO or a device is refused: reading one
+    could block or never end), and only within ``limits.max_attachment_bytes``.
+    """
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise InvalidValue(f"cannot attach {path}: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidValue(f"cannot attach {path}: not a regular file")
+    if info.st_size > limits.max_attachment_bytes:
+        raise InvalidValue(
+            f"{path} is {human_bytes(info.st_size)}, over the "
+            f"{human_bytes(limits.max_attachment_bytes)} limit for one file "
+            "(limits.max_attachment_bytes); nothing was saved"
+        )
+    return safe_filename(path.name), info.st_size
+
+
+def read_attachments(paths: Sequence[Path], limits: Limits) -> list[NewAttachment]:
+    """The files an agent attaches to a reply or note, read whole and checked against the
+    limits (each file and all together) before anything is saved.
+
+    Names are cut to bare safe names (as incoming ones are when saved); the type is guessed
+    from the name. A file that grows past its limit while being read is refused too.
+    """
+    if len(paths) > MAX_ATTACHED_FILES:
+        raise InvalidValue(f"at most {MAX_ATTACHED_FILES} files go on one message")
+    checked = [(path, *file_to_attach(path, limits)) for path in paths]
+    total = sum(size for _path, _name, size in checked)
+    if total > limits.max_attachments_bytes:
+        raise InvalidValue(
+            f"the attached files come to {human_bytes(total)}, over the "
+            f"{human_bytes(limits.max_attachments_bytes)} limit for one message "
+            "(limits.max_attachments_bytes); nothing was saved"
+        )
+    found: list[NewAttachment] = []
+    for path, name, size in checked:
+        try:
+            with path.open("rb") as handle:
+                content = handle.read(limits.max_attachment_bytes + 1)
+        except OSError as error:
+            raise InvalidValue(f"cannot attach {path}: {error.strerror or error}") from None
+        if len(content) > limits.max_attachment_bytes:
+            raise InvalidValue(f"{path} grew past the limit while it was read; nothing was saved")
+        total += len(content) - size
+        if total > limits.max_attachments_bytes:
+            raise InvalidValue(f"{path} grew past the limit while it was read; nothing was saved")
+        kind = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
+        found.append(NewAttachment(filename=name, content=content, content_type=kind))
+    return found

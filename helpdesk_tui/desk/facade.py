@@ -8,11 +8,19 @@ joined here; a new area adds one base class below.
 from __future__ import annotations
 
 from helpdesk_tui.desk.admin_service import AdminService
+from helpdesk_tui.desk.canned_service import CannedService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
 from helpdesk_tui.desk.presence_service import PresenceService
 from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
 from helpdesk_tui.desk.tickets_service import TicketsService
 
 
-class Desk(TicketsService, TicketsCliService, PresenceService, AdminService, MailHoldingService):
+class Desk(
+    TicketsService,
+    TicketsCliService,
+    PresenceService,
+    AdminService,
+    MailHoldingService,
+    CannedService,
+):
     """One agent's (or the system's) session of work on the desk."""

@@ -14,8 +14,12 @@ with the size. Mail has its own key with the same default, ``mail.max_body_bytes
 customer's message over it is stored cut to it with a note at its top, and the raw message
 (kept as for every mail) still holds all of it.
 
-Attachments come only by mail; their limit is ``mail.max_attachment_bytes`` (25 MiB, the
-limit of the big mail providers): a larger one is left out with a note on the ticket.
+Incoming attachments have their limit in ``mail.max_attachment_bytes`` (25 MiB, the limit of
+the big mail providers): a larger one is left out with a note on the ticket. Files an agent
+attaches to a reply or note have theirs here: ``max_attachment_bytes`` for one file and
+``max_attachments_bytes`` for all of one message's files together (default 20 MiB: with
+base64's third more, a reply stays under the 25 MiB most mail servers take); a file over
+either is refused before anything is saved.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.subjects import reply_subject
-from helpdesk_tui.storage.models import Message, Outbox, Ticket, utcnow
+from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
 
 __all__ = [
     "DUE",
@@ -43,8 +43,10 @@ __all__ = [
     "Bounce",
     "Delivery",
     "OutboxStatus",
+    "OutgoingAttachment",
     "claim_due",
     "counts",
+    "outgoing_attachments",
     "queue_mail",
     "record_bounce",
     "record_failure",
@@ -117,6 +119,31 @@ def queue_mail(
     )
     session.add(row)
     return row
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    """A file an agent attached to a reply, as the sender puts it in a MIME part."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def outgoing_attachments(session: Session, row: Outbox) -> list[OutgoingAttachment]:
+    """The files attached to the reply ``row`` carries, in the order they were attached.
+
+    They are the reply's own attachments (stored like incoming ones), so a re-sent mail
+    carries them again; automatic mail carries none.
+    """
+    if row.kind != "reply" or row.message_id is None:
+        return []
+    rows = session.exec(
+        select(Attachment)
+        .where(col(Attachment.message_id) == row.message_id)
+        .order_by(col(Attachment.id))
+    ).all()
+    return [OutgoingAttachment(a.filename, a.content_type, a.content) for a in rows]
 
 
 # -- what agents see ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
 from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
 from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
@@ -163,6 +164,11 @@ class TicketDetail:
     merged_into: int | None = None
     outgoing: list[Delivery] = field(default_factory=list)
     """Every mail the ticket sent or will send, with its delivery state."""
+    attachments: list[AttachmentInfo] = field(default_factory=list)
+    """Every file in the thread, received or attached by an agent, without contents."""
+
+    def files_of(self, message_id: int | None) -> list[AttachmentInfo]:
+        return [a for a in self.attachments if a.message_id == message_id]
 
     @property
     def deliveries(self) -> dict[int, Delivery]:
@@ -183,6 +189,15 @@ class TicketDetail:
                     "created_at": m.created_at.isoformat(),
                     "body": m.body,
                     "mail": self.deliveries[m.id].id if m.id in self.deliveries else None,
+                    "attachments": [
+                        {
+                            "id": a.id,
+                            "filename": a.filename,
+                            "content_type": a.content_type,
+                            "size": a.size,
+                        }
+                        for a in self.files_of(m.id)
+                    ],
                 }
                 for m in self.messages
             ],
@@ -234,4 +249,5 @@ def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> Tick
         links=linked_numbers(session, ticket.id),
         merged_into=merged_into,
         outgoing=ticket_outbox(session, ticket.id),
+        attachments=list_attachments(session, number),
     )

@@ -11,7 +11,13 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
 from helpdesk_tui.desk.outbox import queue_mail
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
-from helpdesk_tui.desk.tickets import EmailMeta, add_message, create_ticket, load_ticket
+from helpdesk_tui.desk.tickets import (
+    EmailMeta,
+    NewAttachment,
+    add_message,
+    create_ticket,
+    load_ticket,
+)
 from helpdesk_tui.desk.values import parse_address
 from helpdesk_tui.storage.models import (
     Channel,
@@ -173,11 +179,13 @@ def reply(
     cc: Sequence[str] = (),
     status_after: Status | None = None,
     to: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
     """An agent's answer to the customer; its email is queued in this same transaction.
 
     It goes to the requester's address, or to ``to`` when given (this reply only). With
     neither there is nothing to send, so nothing is saved: :class:`NoAddress`.
+    ``attachments`` are kept on the reply like incoming ones and go out as MIME parts.
     """
     _require_body(body, "reply")
     address = parse_address(to) if to is not None else None
@@ -197,7 +205,13 @@ def reply(
         )
     history.bump(ticket)
     message = add_message(
-        session, actor, ticket, kind=MessageKind.REPLY, body=body, channel=Channel.EMAIL
+        session,
+        actor,
+        ticket,
+        kind=MessageKind.REPLY,
+        body=body,
+        channel=Channel.EMAIL,
+        email=EmailMeta(attachments=tuple(attachments)) if attachments else None,
     )
     history.record(session, actor, ticket, "reply", new=f"to {address}" if to else None)
     if ticket.first_response_at is None:
@@ -236,14 +250,21 @@ def add_note(
     *,
     body: str,
     expected_version: int | None = None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
-    """An internal note: visible to agents, never sent."""
+    """An internal note: visible to agents, never sent (nor are its ``attachments``)."""
     _require_body(body, "note")
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)
     history.bump(ticket)
     message = add_message(
-        session, actor, ticket, kind=MessageKind.NOTE, body=body, channel=Channel.MANUAL
+        session,
+        actor,
+        ticket,
+        kind=MessageKind.NOTE,
+        body=body,
+        channel=Channel.MANUAL,
+        email=EmailMeta(attachments=tuple(attachments)) if attachments else None,
     )
     history.record(session, actor, ticket, "note")
     return message

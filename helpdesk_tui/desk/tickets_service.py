@@ -20,7 +20,7 @@ from helpdesk_tui.desk import fields, outbox, presence, queue, relations, thread
 from helpdesk_tui.desk.activity import Since, Watermark, since
 from helpdesk_tui.desk.attachments import save_attachment
 from helpdesk_tui.desk.claims import take_next
-from helpdesk_tui.desk.errors import NotFound
+from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import (
@@ -43,7 +43,7 @@ from helpdesk_tui.desk.ticket_view import (
     load_view,
     more_text,
 )
-from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.desk.tickets import NewAttachment, create_ticket
 
 WriteKind = Literal["reply", "note", "call"]
 """What an agent writes on a ticket: a reply (emailed), an internal note, a call log."""
@@ -190,12 +190,14 @@ class TicketsService(DeskService):
         mark: Watermark,
         *,
         to: Recipient | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> Since | None:
         """Save a reply, note or call log, unless something arrived since ``mark`` (what
         the agent had seen): then nothing is saved and what arrived is returned, to be
         read before sending again against its ``current`` mark. None once saved.
 
         ``to`` sends a reply to an address the requester lacks (kept on them if asked).
+        ``attachments`` go on a reply or note (a call log takes none).
         """
         actor = self.actor
         with self._write() as session:
@@ -204,14 +206,30 @@ class TicketsService(DeskService):
                 return news
             version = news.current.version
             if kind == "note":
-                thread.add_note(session, actor, number, body=body, expected_version=version)
+                thread.add_note(
+                    session,
+                    actor,
+                    number,
+                    body=body,
+                    expected_version=version,
+                    attachments=attachments,
+                )
             elif kind == "call":
+                if attachments:
+                    raise InvalidValue("a call log takes no files; attach them to a note")
                 thread.log_call(session, actor, number, body=body, expected_version=version)
             elif to is not None and to.keep:
                 ticket = fields.set_requester_email(
                     session, actor, number, to.email, expected_version=version
                 )
-                thread.reply(session, actor, number, body=body, expected_version=ticket.version)
+                thread.reply(
+                    session,
+                    actor,
+                    number,
+                    body=body,
+                    expected_version=ticket.version,
+                    attachments=attachments,
+                )
             else:
                 thread.reply(
                     session,
@@ -220,6 +238,7 @@ class TicketsService(DeskService):
                     body=body,
                     expected_version=version,
                     to=to.email if to is not None else None,
+                    attachments=attachments,
                 )
         return None
 
@@ -232,8 +251,9 @@ class TicketsService(DeskService):
         to: str | None = None,
         status_after: Status | None = None,
         expected_version: int | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> TicketRow:
-        """An answer to the customer; its email is queued with it."""
+        """An answer to the customer; its email (with any files) is queued with it."""
         with self._write() as session:
             thread.reply(
                 session,
@@ -244,16 +264,27 @@ class TicketsService(DeskService):
                 to=to,
                 status_after=status_after,
                 expected_version=expected_version,
+                attachments=attachments,
             )
             return _row(session, number)
 
     def ticket_note(
-        self, number: int, body: str, *, expected_version: int | None = None
+        self,
+        number: int,
+        body: str,
+        *,
+        expected_version: int | None = None,
+        attachments: Sequence[NewAttachment] = (),
     ) -> TicketRow:
         """An internal note: visible to agents, never sent."""
         with self._write() as session:
             thread.add_note(
-                session, self.actor, number, body=body, expected_version=expected_version
+                session,
+                self.actor,
+                number,
+                body=body,
+                expected_version=expected_version,
+                attachments=attachments,
             )
             return _row(session, number)
 

@@ -130,11 +130,12 @@ class OutboxSender:
     async def _send_one(self, client: aiosmtplib.SMTP, outbox_id: int) -> OutboxStatus | None:
         with self.db.read() as session:
             claimed = outbox.sendable(session, outbox_id)
-        if claimed is None:
-            return None
-        row, ticket = claimed
+            if claimed is None:
+                return None
+            row, ticket = claimed
+            files = outbox.outgoing_attachments(session, row)
         try:
-            message = self.build(row, ticket)
+            message = self.build(row, ticket, files)
             recipients = _split(row.to_addresses) + _split(row.cc_addresses)
             refused, _ = await client.send_message(
                 message, sender=self.mail.from_address, recipients=recipients
@@ -150,8 +151,14 @@ class OutboxSender:
             )
         return self._record(outbox_id, note, sent=True)
 
-    def build(self, row: Outbox, ticket: Ticket | None) -> EmailMessage:
-        """The mail as it goes out: threading headers, the ticket token, loop protection."""
+    def build(
+        self,
+        row: Outbox,
+        ticket: Ticket | None,
+        attachments: Sequence[outbox.OutgoingAttachment] = (),
+    ) -> EmailMessage:
+        """The mail as it goes out: threading headers, the ticket token, loop protection,
+        and the reply's files as attachment parts (``multipart/mixed``)."""
         address = self.mail.from_address
         if address is None:
             raise ValueError("mail.addresses is empty: there is no From address")
@@ -176,6 +183,13 @@ class OutboxSender:
             message["X-Auto-Response-Suppress"] = "All"
         message[LOOP_HEADER] = address
         message.set_content(row.body)
+        for item in attachments:
+            maintype, _, subtype = item.content_type.partition("/")
+            if not (maintype and subtype) or maintype in ("multipart", "message"):
+                maintype, subtype = "application", "octet-stream"
+            message.add_attachment(
+                item.content, maintype=maintype, subtype=subtype, filename=item.filename
+            )
         return message
 
     # -- recording -----------------------------------------------------------------------

@@ -27,12 +27,14 @@ from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.activity import Since, Watermark
+from helpdesk_tui.desk.attachments import read_attachments
 from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddress
 from helpdesk_tui.desk.limits import check_body
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.timefmt import relative
+from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
 
 AUTOSAVE_SECONDS = 1.0
 PREVIEW_LINES = 6
@@ -90,6 +92,9 @@ class ComposerScreen(ModalScreen[bool]):
         Binding("ctrl+s", "save", "Save draft", id="composer.save", priority=True),
         Binding("ctrl+o", "editor", "$EDITOR", id="composer.editor", priority=True),
         Binding("escape", "close", "Close", id="composer.close", priority=True),
+        Binding("ctrl+t", "canned", "Canned", id="composer.canned", priority=True),
+        Binding("ctrl+g", "macro", "Macro", id="composer.macro", priority=True),
+        Binding("ctrl+f", "attach", "Files", id="composer.attach", priority=True),
     ]
 
     class Arrived(Message):
@@ -104,6 +109,11 @@ class ComposerScreen(ModalScreen[bool]):
 
     class Sent(Message):
         pass
+
+    class MacroApplied(Message):
+        def __init__(self, summary: str) -> None:
+            super().__init__()
+            self.summary = summary
 
     def __init__(
         self,
@@ -125,6 +135,7 @@ class ComposerScreen(ModalScreen[bool]):
         self.drafts = drafts or DraftStore()
         self._sending = False
         self._autosave: Timer | None = None
+        self._files: tuple[AttachedFile, ...] = ()
 
     def compose(self) -> ComposeResult:
         title = Text(f"{TITLES[self.kind]} #{self.number}: ")
@@ -135,6 +146,7 @@ class ComposerScreen(ModalScreen[bool]):
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
+            yield AttachmentList(id="composer-files")
             hint = "Drafts are kept until sent or discarded"
             if self.no_address:
                 hint = f"The requester has no email address: you will be asked on send · {hint}"
@@ -260,12 +272,74 @@ class ComposerScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="composer-send", exit_on_error=False)
     def _send(self, text: str, mark: Watermark, to: Recipient | None = None) -> None:
-        news = desk_app(self).desk.ticket_write(self.number, self.kind, text, mark, to=to)
+        app = desk_app(self)
+        paths = [item.path for item in self.attached]
+        files = read_attachments(paths, app.settings.limits) if paths else []
+        news = app.desk.ticket_write(self.number, self.kind, text, mark, to=to, attachments=files)
         if news is not None:
             self.post_message(self.Arrived(news))
             return
         self.drafts.delete(self.number, self.kind)
         self.post_message(self.Sent())
+
+    # Canned responses, macros, files ------------------------------------------------
+    # (the pickers and the file list are screens and widgets of their own)
+
+    @property
+    def attached(self) -> tuple[AttachedFile, ...]:
+        """The draft's files (kept here, not read off the widget: the send worker reads it)."""
+        return self._files
+
+    @attached.setter
+    def attached(self, files: tuple[AttachedFile, ...]) -> None:
+        self._files = files
+        self.query_one(AttachmentList).files = files
+
+    def action_canned(self) -> None:
+        from helpdesk_tui.screens.canned_picker import CannedPickScreen
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.text_area.insert(text)
+                self.text_area.focus()
+
+        picker = CannedPickScreen(self.number, desk_app(self).settings.desk_name)
+        self.app.push_screen(picker, chosen)
+
+    def action_macro(self) -> None:
+        from helpdesk_tui.screens.canned_picker import MacroPickScreen
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._apply_macro(name, self.mark.version)
+
+        self.app.push_screen(MacroPickScreen(self.number), chosen)
+
+    @work(thread=True, exclusive=True, group="composer-macro", exit_on_error=False)
+    def _apply_macro(self, name: str, version: int) -> None:
+        app = desk_app(self)
+        result = app.desk.macro_apply(
+            self.number, name, expected_version=version, desk_name=app.settings.desk_name
+        )
+        summary = f"Macro {name} applied to #{result.number}: {', '.join(result.changes)}"
+        self.post_message(self.MacroApplied(summary))
+
+    def on_composer_screen_macro_applied(self, message: MacroApplied) -> None:
+        self.notify(message.summary, timeout=5, markup=False)
+
+    def action_attach(self) -> None:
+        from helpdesk_tui.screens.attach import AttachScreen
+
+        if self.kind == "call":
+            self.notify("A call log takes no files; attach them to a note", severity="warning")
+            return
+
+        def done(files: tuple[AttachedFile, ...] | None) -> None:
+            if files is not None:
+                self.attached = files
+            self.text_area.focus()
+
+        self.app.push_screen(AttachScreen(self.attached, desk_app(self).settings.limits), done)
 
     def _ask_address(self) -> None:
         """The requester has no address: ask for one, and whether to keep it on the contact."""

@@ -14,6 +14,7 @@ from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
 from helpdesk_tui.cli.ticket.input import number_tokens
 from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
+from helpdesk_tui.desk.limits import human_bytes
 from helpdesk_tui.desk.queries import TicketDetail, TicketFilter
 from helpdesk_tui.desk.queue import SORT_ORDER, QueueQuery
 from helpdesk_tui.desk.tickets import parse_number
@@ -154,6 +155,10 @@ def _detail_text(detail: TicketDetail) -> list[str]:
             "",
             f"── {message.kind} via {message.channel}{sender} · {when}",
             clean(message.body).rstrip(),
+        ]
+        lines += [
+            f"   [file {a.id}: {line(a.filename)} ({human_bytes(a.size)})]"
+            for a in detail.files_of(message.id)
         ]
         delivery = detail.deliveries.get(message.id or 0)
         if delivery is not None:

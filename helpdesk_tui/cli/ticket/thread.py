@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from helpdesk_tui.cli.errors import CliError
@@ -14,14 +16,29 @@ from helpdesk_tui.cli.ticket.batch import (
 )
 from helpdesk_tui.cli.ticket.fields import confirm_closing
 from helpdesk_tui.cli.ticket.input import body_from_editor, numbers_use_stdin, read_body
+from helpdesk_tui.desk.attachments import read_attachments
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import asks_before, parse_status
+from helpdesk_tui.desk.tickets import NewAttachment
 from helpdesk_tui.drafts import DraftStore
 
 body_option = click.option("--body", default=None, help="The text (else stdin, else $EDITOR).")
 edit_option = click.option("--edit", is_flag=True, help="Write the text in $EDITOR.")
+attach_option = click.option(
+    "--attach",
+    "attach",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Attach FILE; repeatable (limits.max_attachment_bytes each).",
+)
+
+
+def _files(runtime: Runtime, paths: tuple[Path, ...]) -> list[NewAttachment]:
+    """The files to attach, read and checked before anything is saved."""
+    return read_attachments(paths, runtime.settings.limits) if paths else []
 
 
 def _body(
@@ -52,6 +69,7 @@ def _body(
 )
 @click.option("--status", "status_after", default=None, help="Set this status with the reply.")
 @click.option("--yes", is_flag=True, help="With --status closed: close without asking.")
+@attach_option
 @expect_version_option
 @json_option
 @pass_runtime
@@ -64,6 +82,7 @@ def reply(
     to: str | None,
     status_after: str | None,
     yes: bool,
+    attach: tuple[Path, ...],
     expect_version: int | None,
     as_json: bool,
 ) -> None:
@@ -75,6 +94,7 @@ def reply(
     status = parse_status(status_after) if status_after else None
     if status is not None and asks_before(status) and not yes:
         confirm_closing(numbers)
+    files = _files(runtime, attach)
     text = _body(runtime, body, edit, numbers, "reply")
     typed = body_from_editor(body, edit=edit)
 
@@ -87,6 +107,7 @@ def reply(
                 to=to,
                 status_after=status,
                 expected_version=expect_version,
+                attachments=files,
             )
         except DeskError:
             if typed:  # what was written in the editor is not lost: `helpdesk drafts`
@@ -101,6 +122,7 @@ def reply(
 @numbers_argument
 @body_option
 @edit_option
+@attach_option
 @expect_version_option
 @json_option
 @pass_runtime
@@ -109,14 +131,18 @@ def note(
     numbers: tuple[str, ...],
     body: str | None,
     edit: bool,
+    attach: tuple[Path, ...],
     expect_version: int | None,
     as_json: bool,
 ) -> None:
     """Add an internal note: agents see it, the customer never does."""
+    files = _files(runtime, attach)
     text = _body(runtime, body, edit, numbers, "note")
 
     def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_note(number, body=text, expected_version=expect_version)
+        return desk.ticket_note(
+            number, body=text, expected_version=expect_version, attachments=files
+        )
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
 

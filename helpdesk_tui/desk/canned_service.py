@@ -1,0 +1,367 @@
+"""The composer's repeated work on the facade: canned responses and macros.
+
+Canned responses are shared (the whole desk's; supervisors and admins manage them) or
+personal (their owner's alone: nobody else sees or changes them). Macros are the desk's,
+managed by supervisors and admins, applied by any agent. Texts are rendered by the pure
+functions of ``desk/canned.py``; macros are applied by ``desk/macros.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, or_, select
+
+from helpdesk_tui.desk import macros
+from helpdesk_tui.desk.canned import PLACEHOLDERS, check_body, first_word, parse_name, rank, render
+from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
+from helpdesk_tui.desk.macros import MacroSpec
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.tickets import NewAttachment, load_ticket, parse_number
+from helpdesk_tui.desk.values import text_value
+from helpdesk_tui.safe_text import clean
+from helpdesk_tui.storage.canned_models import CannedResponse, Macro
+from helpdesk_tui.storage.models import Agent, Contact, Role, Ticket
+
+__all__ = ["PLACEHOLDERS", "CannedMatch", "CannedService", "CannedView", "MacroSpec", "MacroView"]
+
+MAX_CANNED_BODY = 64 * 1024
+"""A canned text is a paragraph or a page; 64 KB is far more than either."""
+
+
+@dataclass(frozen=True)
+class CannedView:
+    id: int
+    name: str
+    body: str
+    shared: bool
+    """True: the desk's; False: the acting agent's own."""
+    updated_by: str
+    updated_at: datetime
+
+    @property
+    def scope(self) -> str:
+        return "shared" if self.shared else "personal"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "scope": self.scope,
+            "body": self.body,
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class CannedMatch:
+    canned: CannedView
+    score: float
+
+
+@dataclass(frozen=True)
+class MacroView:
+    id: int
+    spec: MacroSpec
+    updated_by: str
+    updated_at: datetime
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def changes(self) -> list[str]:
+        """What the macro does, one short phrase each (``status → waiting``)."""
+        spec = self.spec
+        done = [f"{spec.body_kind} text"] if spec.body else []
+        done += [f"status → {spec.status}"] if spec.status else []
+        done += [f"priority → {spec.priority}"] if spec.priority else []
+        done += [f"tag +{t}" for t in spec.tags_add] + [f"tag -{t}" for t in spec.tags_remove]
+        done += [f"assignee → {spec.assignee}"] if spec.assignee else []
+        done += [f"team → {spec.team}"] if spec.team else []
+        return done
+
+    def as_json(self) -> dict[str, object]:
+        spec = self.spec
+        return {
+            "id": self.id,
+            "name": spec.name,
+            "body": spec.body,
+            "body_kind": spec.body_kind,
+            "status": spec.status,
+            "priority": spec.priority,
+            "tags_add": list(spec.tags_add),
+            "tags_remove": list(spec.tags_remove),
+            "assignee": spec.assignee,
+            "team": spec.team,
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class MacroResult:
+    number: int
+    version: int
+    """The ticket's version after the macro: every event of it carries this one."""
+    changes: tuple[str, ...]
+
+
+def _canned_view(row: CannedResponse) -> CannedView:
+    assert row.id is not None
+    return CannedView(
+        id=row.id,
+        name=row.name,
+        body=row.body,
+        shared=row.owner_agent_id is None,
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
+    )
+
+
+def _macro_view(row: Macro) -> MacroView:
+    assert row.id is not None
+    spec = MacroSpec(
+        name=row.name,
+        body=row.body,
+        body_kind=row.body_kind,
+        status=row.status,
+        priority=row.priority,
+        tags_add=tuple(row.tags_add.split()),
+        tags_remove=tuple(row.tags_remove.split()),
+        assignee=row.assignee,
+        team=row.team,
+    )
+    return MacroView(id=row.id, spec=spec, updated_by=row.updated_by, updated_at=row.updated_at)
+
+
+def placeholder_values(
+    session: Session, ticket: Ticket, agent_id: int | None, desk_name: str
+) -> dict[str, str]:
+    """What each placeholder stands for on ``ticket``, written by agent ``agent_id``."""
+    requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    requester_name = (requester.name or requester.email or "") if requester else ""
+    agent_name = (agent.name or agent.login) if agent else ""
+    return {
+        "requester.name": requester_name,
+        "requester.first_name": first_word(requester.name or "") if requester else "",
+        "requester.email": (requester.email or "") if requester else "",
+        "ticket.number": str(ticket.number),
+        "ticket.subject": ticket.subject,
+        "ticket.status": ticket.status.replace("_", " "),
+        "ticket.priority": ticket.priority,
+        "agent.name": agent_name,
+        "agent.first_name": first_word(agent_name),
+        "agent.email": (agent.email or "") if agent else "",
+        "desk.name": desk_name,
+    }
+
+
+class CannedService(DeskService):
+    """Canned responses (``canned_*``) and macros (``macro_*``)."""
+
+    # -- canned responses ----------------------------------------------------------------
+
+    def _visible(self) -> ColumnElement[bool]:
+        """Shared rows and the actor's own."""
+        return or_(
+            col(CannedResponse.owner_agent_id).is_(None),
+            col(CannedResponse.owner_agent_id) == self.actor.agent_id,
+        )
+
+    def canned_list(self) -> list[CannedView]:
+        """The shared responses and the agent's own, by name (personal first on a tie)."""
+        with self._read() as session:
+            rows = session.exec(select(CannedResponse).where(self._visible())).all()
+        views = [_canned_view(row) for row in rows]
+        return sorted(views, key=lambda v: (v.name.casefold(), v.shared, v.id))
+
+    def canned_get(self, name: str, *, shared: bool | None = None) -> CannedView:
+        """One response by name: the agent's own before a shared one of the same name,
+        unless ``shared`` says which."""
+        wanted = parse_name(name)
+        found = [
+            v
+            for v in self.canned_list()
+            if v.name.casefold() == wanted.casefold() and (shared is None or v.shared == shared)
+        ]
+        if not found:
+            raise NotFound(f"no canned response {wanted!r}; see: helpdesk canned list")
+        return found[0]
+
+    def _may_manage(self, shared: bool) -> None:
+        if shared and not self.actor.can(Role.SUPERVISOR):
+            raise PermissionDenied(
+                f"only a supervisor or an admin may manage shared canned responses; "
+                f"{self.actor.name} is {self.actor.role} (personal ones are yours to manage)"
+            )
+
+    def canned_save(
+        self, name: str, body: str, *, shared: bool = False, canned_id: int | None = None
+    ) -> CannedView:
+        """Create a response (``canned_id`` None) or change one's name and text.
+
+        The text is checked first: a placeholder the desk does not know is refused, naming it.
+        """
+        name = parse_name(name)
+        # Stored without escape sequences or control characters: it is shown in editors
+        # and inserted into drafts as it is.
+        body = clean(text_value(body, "canned text"))
+        if not body.strip():
+            raise InvalidValue("a canned response needs a text")
+        if len(body.encode()) > MAX_CANNED_BODY:
+            raise InvalidValue(f"a canned text is at most {MAX_CANNED_BODY // 1024} KB")
+        check_body(body)
+        with self._write() as session:
+            if canned_id is None:
+                self._may_manage(shared)
+                row = CannedResponse(
+                    name=name,
+                    body=body,
+                    owner_agent_id=None if shared else self.actor.agent_id,
+                    updated_by=self.actor.name,
+                )
+            else:
+                row = self._own_row(session, canned_id)
+                row.name, row.body = name, body
+                row.updated_by, row.updated_at = self.actor.name, self.clock()
+            self._unique(session, row)
+            session.add(row)
+            session.flush()
+            return _canned_view(row)
+
+    def _own_row(self, session: Session, canned_id: int) -> CannedResponse:
+        row = session.exec(
+            select(CannedResponse)
+            .where(col(CannedResponse.id) == canned_id, self._visible())
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"no canned response {canned_id}")
+        self._may_manage(row.owner_agent_id is None)
+        return row
+
+    def _unique(self, session: Session, row: CannedResponse) -> None:
+        owner = col(CannedResponse.owner_agent_id)
+        same = session.exec(
+            select(CannedResponse.id, CannedResponse.name).where(
+                owner.is_(None) if row.owner_agent_id is None else owner == row.owner_agent_id
+            )
+        ).all()
+        for other_id, other_name in same:
+            if other_id != row.id and other_name.casefold() == row.name.casefold():
+                scope = "shared" if row.owner_agent_id is None else "personal"
+                raise InvalidValue(f"there is a {scope} canned response {row.name!r} already")
+
+    def canned_delete(self, canned_id: int) -> CannedView:
+        with self._write() as session:
+            row = self._own_row(session, canned_id)
+            view = _canned_view(row)
+            session.delete(row)
+            return view
+
+    def canned_render(self, canned_id: int, number: int | str, *, desk_name: str) -> str:
+        """The response's text for ticket ``number``, placeholders filled.
+
+        An unknown placeholder raises :class:`helpdesk_tui.desk.canned.UnknownPlaceholder`
+        (naming it) and nothing is rendered.
+        """
+        with self._read() as session:
+            row = session.exec(
+                select(CannedResponse).where(col(CannedResponse.id) == canned_id, self._visible())
+            ).first()
+            if row is None:
+                raise NotFound(f"no canned response {canned_id}")
+            ticket = load_ticket(session, parse_number(number))
+            values = placeholder_values(session, ticket, self.actor.agent_id, desk_name)
+        return render(row.body, values)
+
+    def canned_pick(self, query: str, *, limit: int = 20) -> list[CannedMatch]:
+        """The responses that fit what the agent typed, best first (typos forgiven)."""
+        ranked = rank(query, self.canned_list(), name=lambda v: v.name, body=lambda v: v.body)
+        return [CannedMatch(r.item, r.score) for r in ranked[:limit]]
+
+    # -- macros --------------------------------------------------------------------------
+
+    def macro_list(self) -> list[MacroView]:
+        with self._read() as session:
+            rows = session.exec(select(Macro)).all()
+        return sorted((_macro_view(row) for row in rows), key=lambda v: v.name.casefold())
+
+    def macro_get(self, name: str) -> MacroView:
+        wanted = parse_name(name).casefold()
+        for view in self.macro_list():
+            if view.name.casefold() == wanted:
+                return view
+        raise NotFound(f"no macro {name!r}; see: helpdesk macro list")
+
+    def macro_pick(self, query: str, *, limit: int = 20) -> list[MacroView]:
+        ranked = rank(query, self.macro_list(), name=lambda v: v.name, body=lambda v: v.spec.body)
+        return [r.item for r in ranked[:limit]]
+
+    def macro_save(self, spec: MacroSpec, *, macro_id: int | None = None) -> MacroView:
+        """Create a macro or replace one's definition (supervisors and admins)."""
+        self.actor.require(Role.SUPERVISOR, "manage macros")
+        with self._write() as session:
+            spec = macros.checked(session, spec)
+            if macro_id is None:
+                row = Macro(name=spec.name, updated_by=self.actor.name)
+            else:
+                found = session.get(Macro, macro_id)
+                if found is None:
+                    raise NotFound(f"no macro {macro_id}")
+                row = found
+            clash = session.exec(select(Macro.id, Macro.name)).all()
+            if any(i != row.id and n.casefold() == spec.name.casefold() for i, n in clash):
+                raise InvalidValue(f"there is a macro {spec.name!r} already")
+            row.name, row.body, row.body_kind = spec.name, spec.body, spec.body_kind
+            row.status, row.priority = spec.status, spec.priority
+            row.tags_add, row.tags_remove = " ".join(spec.tags_add), " ".join(spec.tags_remove)
+            row.assignee, row.team = spec.assignee, spec.team
+            row.updated_by, row.updated_at = self.actor.name, self.clock()
+            session.add(row)
+            session.flush()
+            return _macro_view(row)
+
+    def macro_delete(self, name: str) -> MacroView:
+        self.actor.require(Role.SUPERVISOR, "manage macros")
+        view = self.macro_get(name)
+        with self._write() as session:
+            row = session.get(Macro, view.id)
+            if row is not None:
+                session.delete(row)
+        return view
+
+    def macro_apply(
+        self,
+        number: int | str,
+        name: str,
+        *,
+        expected_version: int | None,
+        desk_name: str,
+        attachments: Sequence[NewAttachment] = (),
+    ) -> MacroResult:
+        """Apply macro ``name`` to ticket ``number`` as one change, refused when the ticket
+        is no longer at ``expected_version`` (what the agent saw)."""
+        view = self.macro_get(name)
+        number = parse_number(number)
+        with self._write() as session:
+            # Locked before anything of it is read: a plain read first would keep the
+            # version seen then in the session, and the check would compare against that.
+            ticket = load_ticket(session, number, for_update=True)
+            values = placeholder_values(session, ticket, self.actor.agent_id, desk_name)
+            ticket = macros.apply(
+                session,
+                self.actor,
+                number,
+                view.spec,
+                expected_version=expected_version,
+                values=values,
+                attachments=attachments,
+            )
+            return MacroResult(ticket.number, ticket.version, tuple(view.changes()))

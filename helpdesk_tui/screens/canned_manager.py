@@ -1,0 +1,242 @@
+"""Managing canned responses: the shared ones and your own, listed; add, edit, delete.
+
+Shared responses are the desk's: a supervisor or an admin manages them, anyone uses them.
+Personal ones are yours alone. The desk decides who may do what (``CannedService``); a
+refusal, or a text with an unknown placeholder, is shown as the desk words it. Names and
+texts are shown as plain text (``plain``), never as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Footer, Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.desk.canned import PLACEHOLDERS
+from helpdesk_tui.desk.canned_service import CannedView
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.safe_text import clean, plain
+from helpdesk_tui.screens.base import DeskScreen
+
+
+def canned_label(view: CannedView) -> Text:
+    label = plain(view.name, "bold")
+    label.append(f"  {view.scope}", "dim")
+    first = view.body.strip().splitlines()[0] if view.body.strip() else ""
+    label.append("  ")
+    label.append_text(plain(first[:60], "dim"))
+    return label
+
+
+class CannedManagerScreen(DeskScreen):
+    """The agent's canned responses (shared and personal), by name."""
+
+    CSS_PATH = "canned_manager.tcss"
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="canned.add"),
+        Binding("e,enter", "edit", "Edit", id="canned.edit"),
+        Binding("d,delete", "delete", "Delete", id="canned.delete"),
+        Binding("escape", "back", "Back", id="canned.back"),
+    ]
+
+    class Listed(Message):
+        def __init__(self, views: list[CannedView]) -> None:
+            super().__init__()
+            self.views = views
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: list[CannedView] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Canned responses"), id="canned-title")
+        yield OptionList(id="canned-list")
+        with VerticalScroll(id="canned-body"):
+            yield Static("", id="canned-text")
+        yield Static(
+            Text("Insert one in the composer with ctrl+t · placeholders: " + _names()),
+            id="canned-hint",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="canned-list", exit_on_error=False)
+    def reload(self) -> None:
+        self.post_message(self.Listed(self.desk.canned_list()))
+
+    def on_canned_manager_screen_listed(self, message: Listed) -> None:
+        options = self.query_one(OptionList)
+        keep = options.highlighted or 0
+        self.views = message.views
+        options.clear_options()
+        options.add_options([Option(canned_label(v), id=str(i)) for i, v in enumerate(self.views)])
+        if self.views:
+            options.highlighted = min(keep, len(self.views) - 1)
+        options.focus()
+        self._show_body()
+
+    @property
+    def selected(self) -> CannedView | None:
+        index = self.query_one(OptionList).highlighted
+        return self.views[index] if index is not None and index < len(self.views) else None
+
+    @on(OptionList.OptionHighlighted)
+    def _show_body(self) -> None:
+        view = self.selected
+        shown = (
+            plain(view.body, single_line=False)
+            if view
+            else Text("No canned responses yet: a adds one", "dim")
+        )
+        self.query_one("#canned-text", Static).update(shown)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self) -> None:
+        self.action_edit()
+
+    def action_add(self) -> None:
+        self.app.push_screen(CannedEditScreen(None, may_share=self._may_share()), self._saved)
+
+    def action_edit(self) -> None:
+        if self.selected is not None:
+            editor = CannedEditScreen(self.selected, may_share=self._may_share())
+            self.app.push_screen(editor, self._saved)
+
+    def _may_share(self) -> bool:
+        return self.desk.actor.can("supervisor")
+
+    def _saved(self, saved: bool | None) -> None:
+        if saved:
+            self.reload()
+
+    def action_delete(self) -> None:
+        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
+
+        view = self.selected
+        if view is None:
+            return
+        question = Text(f"Delete the {view.scope} canned response ")
+        question.append_text(plain(view.name, "bold"))
+        question.append("?")
+
+        def chosen(answer: str | None) -> None:
+            if answer == "delete":
+                self._delete(view.id)
+
+        choices = [Choice("y", "Delete it", "delete")]
+        self.app.push_screen(ChoiceScreen(question, choices, id="canned-delete"), chosen)
+
+    @work(thread=True, exclusive=True, group="canned-change", exit_on_error=False)
+    def _delete(self, canned_id: int) -> None:
+        self.desk.canned_delete(canned_id)
+        self.post_message(self.Listed(self.desk.canned_list()))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            if isinstance(error, DeskError):
+                self.notify(str(error), severity="error", markup=False, timeout=8)
+                return
+        super().on_worker_state_changed(event)
+
+
+def _names() -> str:
+    return " ".join("{{" + name + "}}" for name in PLACEHOLDERS)
+
+
+class CannedEditScreen(ModalScreen[bool]):
+    """Write a canned response: its name, whether it is shared, its text. Dismisses True
+    once the desk saved it; a refusal (an unknown placeholder, a name taken) shows here."""
+
+    CSS_PATH = "overlay.tcss"
+    DEFAULT_CLASSES = "overlay"
+    DEFAULT_CSS = """
+    CannedEditScreen { align: center middle; }
+    CannedEditScreen > #canned-edit {
+        width: 90%; height: 90%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    CannedEditScreen #canned-edit-title { text-style: bold; }
+    CannedEditScreen #canned-edit-row { height: auto; }
+    CannedEditScreen #canned-edit-name { width: 1fr; }
+    CannedEditScreen TextArea { height: 1fr; }
+    CannedEditScreen #canned-edit-error { color: $error; height: auto; }
+    CannedEditScreen #canned-edit-error.-empty { display: none; }
+    CannedEditScreen #canned-edit-hint { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="canned-edit.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="canned-edit.cancel", priority=True),
+    ]
+
+    class Saved(Message):
+        pass
+
+    def __init__(self, view: CannedView | None, *, may_share: bool) -> None:
+        super().__init__()
+        self.view = view
+        self.may_share = may_share
+
+    def compose(self) -> ComposeResult:
+        view = self.view
+        title = "New canned response" if view is None else f"Edit the {view.scope} response"
+        with Vertical(id="canned-edit"):
+            yield Static(Text(title), id="canned-edit-title")
+            with Horizontal(id="canned-edit-row"):
+                yield Input(
+                    value=view.name if view else "", placeholder="Name", id="canned-edit-name"
+                )
+                yield Checkbox(
+                    "Shared",
+                    value=view.shared if view else False,
+                    disabled=view is not None or not self.may_share,
+                    id="canned-edit-shared",
+                )
+            body = clean(view.body) if view else ""  # no escape sequence reaches the terminal
+            yield TextArea(body, id="canned-edit-body", soft_wrap=True)
+            yield Static("", id="canned-edit-error", classes="-empty")
+            yield Static(Text("ctrl+s saves · Esc cancels"), id="canned-edit-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        self._save(
+            self.query_one(Input).value,
+            self.query_one(TextArea).text,
+            self.query_one(Checkbox).value,
+        )
+
+    @work(thread=True, exclusive=True, group="canned-save", exit_on_error=False)
+    def _save(self, name: str, body: str, shared: bool) -> None:
+        desk = desk_app(self).desk
+        desk.canned_save(name, body, shared=shared, canned_id=self.view.id if self.view else None)
+        self.post_message(self.Saved())
+
+    def on_canned_edit_screen_saved(self) -> None:
+        self.dismiss(True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            shown = str(error) if isinstance(error, DeskError) else repr(error)
+            widget = self.query_one("#canned-edit-error", Static)
+            widget.update(plain(shown, single_line=False))
+            widget.remove_class("-empty")

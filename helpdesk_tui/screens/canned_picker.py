@@ -1,0 +1,236 @@
+"""Pick a canned response (its text rendered for this ticket goes into the draft) or a macro
+(applied to the ticket at once), by typing a few letters: fuzzy, keyboard only.
+
+Ranking is the desk's (``canned_pick``: rapidfuzz, names before bodies). A canned text with
+a placeholder the desk does not know is not inserted at all: the error naming it shows here
+and the picker stays open. Names and bodies are outside text (anyone may write them): they
+are shown through ``plain``, never as markup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.desk.canned_service import CannedView, MacroView
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.pickers import PICKER_CSS
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
+
+PREVIEW_LINES = 4
+
+_CSS = """
+{cls} #canned-preview {{ color: $text-muted; height: auto; max-height: 5; padding: 0 0 0 2; }}
+{cls} #canned-error {{ color: $error; height: auto; }}
+{cls} #canned-error.-empty {{ display: none; }}
+"""
+
+
+def preview(body: str) -> Text:
+    """The first lines of a text as it is written (placeholders and all)."""
+    lines = body.strip().splitlines()
+    text = plain("\n".join(lines[:PREVIEW_LINES]), single_line=False)
+    if len(lines) > PREVIEW_LINES:
+        text.append(f"\n… {len(lines) - PREVIEW_LINES} more lines", "dim")
+    return text
+
+
+class _DeskPicker(ModalScreen[Any]):
+    """A typed query, a list ranked by the desk (in a worker), a preview and an error line."""
+
+    CSS_PATH = "overlay.tcss"
+    DEFAULT_CLASSES = "overlay"
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="canned-picker.cancel"),
+        Binding("down", "move(1)", "Down", show=False, id="canned-picker.down", priority=True),
+        Binding("up", "move(-1)", "Up", show=False, id="canned-picker.up", priority=True),
+    ]
+
+    title_text = ""
+    hint_text = ""
+
+    class Found(Message):
+        def __init__(self, query: str, items: list[Any]) -> None:
+            super().__init__()
+            self.query = query
+            self.items = items
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[Any] = []
+
+    @property
+    def desk(self) -> Desk:
+        return desk_app(self).desk
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static(Text(self.title_text), id="picker-title")
+            yield Input(id="picker-input", placeholder="Type to search")
+            yield OptionList(id="picker-options")
+            yield Static("", id="canned-preview")
+            yield Static("", id="canned-error", classes="-empty")
+            yield Static(Text(self.hint_text), id="picker-hint")
+
+    def on_mount(self) -> None:
+        self._lookup("")
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_move(self, step: int) -> None:
+        options = self.options
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = (current + step) % options.option_count
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        self._lookup(event.value)
+
+    def find_items(self, query: str) -> list[Any]:
+        raise NotImplementedError
+
+    def item_label(self, item: Any) -> Text:
+        raise NotImplementedError
+
+    def item_body(self, item: Any) -> str:
+        raise NotImplementedError
+
+    def choose_item(self, item: Any) -> None:
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, group="canned-pick", exit_on_error=False)
+    def _lookup(self, query: str) -> None:
+        self.post_message(self.Found(query, self.find_items(query)))
+
+    @on(Found)
+    def _found(self, message: Found) -> None:
+        if message.query != self.query_one(Input).value:
+            return
+        self.items = message.items
+        options = self.options
+        options.clear_options()
+        options.add_options(
+            [Option(self.item_label(item), id=str(index)) for index, item in enumerate(self.items)]
+        )
+        if self.items:
+            options.highlighted = 0
+        self._preview()
+
+    @on(OptionList.OptionHighlighted)
+    def _preview(self) -> None:
+        highlighted = self.options.highlighted
+        shown = (
+            preview(self.item_body(self.items[highlighted]))
+            if highlighted is not None and highlighted < len(self.items)
+            else Text("Nothing matches" if self.query_one(Input).value else "", "dim")
+        )
+        self.query_one("#canned-preview", Static).update(shown)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        highlighted = self.options.highlighted
+        if highlighted is not None and highlighted < len(self.items):
+            self.choose_item(self.items[highlighted])
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.choose_item(self.items[int(event.option.id or 0)])
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#canned-error", Static)
+        error.update(plain(message, single_line=False))
+        error.set_class(not message, "-empty")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.show_error(str(error) if isinstance(error, DeskError) else repr(error))
+
+
+class CannedPickScreen(_DeskPicker):
+    """Dismisses with the chosen response's text rendered for ticket ``number`` (or None)."""
+
+    DEFAULT_CSS = PICKER_CSS.format(cls="CannedPickScreen") + _CSS.format(cls="CannedPickScreen")
+    hint_text = "Enter inserts the text for this ticket · Esc cancels"
+
+    class Rendered(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, number: int, desk_name: str) -> None:
+        super().__init__()
+        self.number = number
+        self.desk_name = desk_name
+        self.title_text = f"Insert a canned response into #{number}"
+
+    def find_items(self, query: str) -> list[CannedView]:
+        return [match.canned for match in self.desk.canned_pick(query)]
+
+    def item_label(self, item: CannedView) -> Text:
+        label = plain(item.name)
+        label.append(f"  {item.scope}", "dim")
+        return label
+
+    def item_body(self, item: CannedView) -> str:
+        return item.body
+
+    def choose_item(self, item: CannedView) -> None:
+        self.show_error("")
+        self._render_canned(item.id)
+
+    @work(thread=True, exclusive=True, group="canned-render", exit_on_error=False)
+    def _render_canned(self, canned_id: int) -> None:
+        text = self.desk.canned_render(canned_id, self.number, desk_name=self.desk_name)
+        self.post_message(self.Rendered(text))
+
+    @on(Rendered)
+    def _rendered(self, message: Rendered) -> None:
+        self.dismiss(message.text)
+
+
+class MacroPickScreen(_DeskPicker):
+    """Dismisses with the chosen macro's name (or None); the composer applies it."""
+
+    DEFAULT_CSS = PICKER_CSS.format(cls="MacroPickScreen") + _CSS.format(cls="MacroPickScreen")
+    hint_text = "Enter applies the macro to the ticket now · Esc cancels"
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.title_text = f"Apply a macro to #{number}"
+
+    def find_items(self, query: str) -> list[MacroView]:
+        return self.desk.macro_pick(query)
+
+    def item_label(self, item: MacroView) -> Text:
+        label = plain(item.name)
+        label.append("  ")
+        label.append_text(plain(", ".join(item.changes()), "dim"))
+        return label
+
+    def item_body(self, item: MacroView) -> str:
+        return item.spec.body or "(no text: fields only)"
+
+    def choose_item(self, item: MacroView) -> None:
+        self.dismiss(item.name)

@@ -1,0 +1,88 @@
+"""``helpdesk canned`` and ``helpdesk macro`` on each engine, as the admin and as an agent."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import col, select
+
+from helpdesk_tui.desk.actors import os_login
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Event, Outbox
+from tests.cli.conftest import Invoke, as_login, lines, one_error_line
+
+
+def _ticket(invoke: Invoke) -> int:
+    result = invoke(
+        "ticket", "new", "--subject", "VPN drops", "--from", "ann@example.com",
+        "--name", "Ann Smith", "--body", "It drops.", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return int(json.loads(result.stdout)["number"])
+
+
+def test_canned_round_trip(invoke: Invoke, use_db: str) -> None:
+    body = "Hi {{requester.first_name}}, #{{ticket.number}} is fixed. -- {{desk.name}}"
+    assert invoke("canned", "add", "Fixed", "--shared", "--body", body).exit_code == 0
+    assert invoke("canned", "add", "Mine", "--body", "personal [b]x[/b]").exit_code == 0
+    listed = json.loads(invoke("canned", "list", "--json").stdout)
+    assert [(c["name"], c["scope"]) for c in listed] == [("Fixed", "shared"), ("Mine", "personal")]
+    assert invoke("canned", "show", "fixed").stdout.splitlines()[1] == body
+    number = _ticket(invoke)
+    rendered = invoke("canned", "render", "Fixed", str(number))
+    assert rendered.exit_code == 0, rendered.stderr
+    assert rendered.stdout == f"Hi Ann, #{number} is fixed. -- Helpdesk\n"
+    edited = invoke("canned", "edit", "Mine", "--rename", "Mine too")
+    assert edited.exit_code == 0, edited.stderr
+    assert json.loads(invoke("canned", "show", "Mine too", "--json").stdout)["body"] == (
+        "personal [b]x[/b]"
+    )
+    assert invoke("canned", "delete", "Mine too").exit_code == 0
+    assert len(lines(invoke("canned", "list").stdout)) == 1
+
+
+def test_unknown_placeholder_is_one_error_naming_it(invoke: Invoke, use_db: str) -> None:
+    result = invoke("canned", "add", "Bad", "--body", "Dear {{customer}}")
+    assert result.exit_code == 1
+    assert "{{customer}}" in one_error_line(result.stderr)
+
+
+def test_agents_manage_only_their_own(invoke: Invoke, use_db: str) -> None:
+    assert invoke("agent", "add", "bob", "--name", "Bob").exit_code == 0
+    assert invoke("canned", "add", "Shared", "--shared", "--body", "x").exit_code == 0
+    bob = as_login("bob")
+    refused = bob("canned", "add", "Team", "--shared", "--body", "x")
+    assert refused.exit_code == 1
+    assert "supervisor" in one_error_line(refused.stderr)
+    assert bob("canned", "delete", "Shared").exit_code == 1
+    assert bob("canned", "add", "Shared", "--body", "bob's own").exit_code == 0
+    assert bob("canned", "show", "Shared").stdout.splitlines()[1] == "bob's own"
+
+
+def test_macro_applies_as_one_change(invoke: Invoke, use_db: str) -> None:
+    number = _ticket(invoke)
+    added = invoke(
+        "macro", "add", "Wait for logs", "--body", "Hi {{requester.name}}, please send logs.",
+        "--status", "waiting", "--priority", "high", "--tag", "needs-logs",
+        "--assignee", os_login(),
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert "status → waiting" in invoke("macro", "list").stdout
+    before = json.loads(invoke("ticket", "show", str(number), "--json").stdout)[0]["version"]
+    applied = invoke("macro", "apply", str(number), "wait for logs", "--json")
+    assert applied.exit_code == 0, applied.stderr
+    result = json.loads(applied.stdout)
+    assert result["version"] == before + 1
+    stale = invoke("macro", "apply", str(number), "Wait for logs", "--expect-version", str(before))
+    assert stale.exit_code == 1
+    assert "since you loaded it" in one_error_line(stale.stderr)
+    db = Database(use_db)
+    try:
+        with db.read() as s:
+            events = s.exec(select(Event).where(col(Event.ticket_version) == before + 1)).all()
+            mail = s.exec(select(Outbox)).all()
+    finally:
+        db.dispose()
+    kinds = sorted(e.kind for e in events)
+    assert kinds == ["assignee", "macro", "priority", "reply", "status", "tag_added"]
+    assert [m.body for m in mail] == ["Hi Ann Smith, please send logs."]

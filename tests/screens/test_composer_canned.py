@@ -1,0 +1,161 @@
+"""The composer's canned picker, macro picker and attached files, driven by keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlmodel import col, select
+from textual.widgets import Input, Static, TextArea
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk.attachments import list_attachments
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.macros import MacroSpec
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.screens.attach import AttachScreen
+from helpdesk_tui.screens.canned_picker import CannedPickScreen, MacroPickScreen
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.canned_models import CannedResponse
+from helpdesk_tui.storage.models import Event
+from helpdesk_tui.widgets.attachment_list import AttachmentList, PathSuggester
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import (
+    notifications,
+    open_ticket,
+    screen_lines,
+    settle,
+    until,
+)
+
+AppFactory = Callable[..., HelpdeskApp]
+
+
+def seed_canned(desk: DeskData) -> None:
+    ada = Desk(desk.db, desk.ada)
+    ada.canned_save(
+        "Password reset", "Hi {{requester.first_name}},\n\nuse the reset link.", shared=True
+    )
+    ada.canned_save("Printer offline", "Please power-cycle the printer.", shared=True)
+    ada.canned_save("Refund policy", "Refunds take 5 days. -- {{agent.name}}", shared=True)
+    ada.canned_save("[bold]Markup[/bold] name", "Body with [red]markup[/red]\x1b[31m.")
+
+
+async def start(pilot, number: int, key: str = "r") -> ComposerScreen:  # type: ignore[no-untyped-def]
+    await open_ticket(pilot, number)
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    return pilot.app.screen
+
+
+async def test_canned_picker_inserts_the_rendered_text(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    seed_canned(desk_data)
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await start(pilot, number)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
+        await pilot.press(*"refnd")
+        await until(
+            pilot, lambda: "Refund" in str(app.screen.query_one("OptionList").render_line(0))
+        )
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is composer)
+        assert composer.query_one(TextArea).text == "Refunds take 5 days. -- Ada Admin"
+
+
+async def test_unknown_placeholder_shows_the_error_and_inserts_nothing(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    with desk_data.db.write() as s:  # written before the check existed, say
+        s.add(CannedResponse(name="Broken", body="Dear {{customer.name}}", updated_by="ada"))
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await start(pilot, number)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
+        picker = app.screen
+        await until(pilot, lambda: picker.query_one("OptionList").option_count == 1)
+        await pilot.press("enter")
+        error = picker.query_one("#canned-error", Static)
+        await until(pilot, lambda: "{{customer.name}}" in str(error.render()))
+        assert app.screen is picker
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is composer)
+        assert composer.query_one(TextArea).text == ""
+
+
+async def test_macro_picker_applies_the_macro_once(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    Desk(desk_data.db, desk_data.ada).macro_save(
+        MacroSpec(name="Escalate", status="on_hold", priority="urgent", tags_add=("vip",))
+    )
+    number = desk_data.numbers["vpn"]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot, number, "n")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
+        await until(pilot, lambda: app.screen.query_one("OptionList").option_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Macro Escalate" in n for n in notifications(app)))
+    with desk_data.db.read() as s:
+        detail = ticket_detail(s, number)
+        macro_events = s.exec(select(Event).where(col(Event.kind) == "macro")).all()
+    assert (detail.row.status, detail.row.priority) == ("on_hold", "urgent")
+    assert "vip" in detail.tags and len(macro_events) == 1
+
+
+async def test_files_are_attached_listed_removed_and_sent(
+    make_test_app: AppFactory, desk_data: DeskData, tmp_path: Path
+) -> None:
+    (tmp_path / "trace.log").write_bytes(b"\x00\x01 trace")
+    (tmp_path / "photo [bold]x \x1b[31m.png").write_bytes(b"\x89PNG")
+    (tmp_path / "extra.txt").write_bytes(b"extra")
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await start(pilot, number)
+        await pilot.press(*"See the files.")
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, AttachScreen))
+        field = app.screen.query_one(Input)
+        for name in ("trace.log", "photo [bold]x \x1b[31m.png", "extra.txt", "missing"):
+            field.value = str(tmp_path / name)
+            await pilot.press("enter")
+        assert "No such file" in str(app.screen.query_one("#attach-error", Static).render())
+        field.value = ""
+        await pilot.press("down", "down", "down", "delete")  # extra.txt goes
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is composer)
+        shown = str(composer.query_one(AttachmentList).render())
+        assert "trace.log" in shown and "photo [bold]x .png" in shown
+        assert "extra.txt" not in shown and "\x1b" not in shown
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await settle(pilot)
+        # Shown on the reply in the thread as incoming files are, names as plain text.
+        thread = "\n".join(screen_lines(app))
+        await until(pilot, lambda: "Attachment: trace.log" in "\n".join(screen_lines(app)))
+        assert "\x1b" not in thread
+    with desk_data.db.read() as s:
+        files = [a.filename for a in list_attachments(s, number)]
+    assert files == ["trace.log", "photo [bold]x .png"]
+
+
+async def test_path_suggester_completes_from_the_file_system(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "readme.txt").write_text("x")
+    (tmp_path / ".hidden").write_text("x")
+    suggester = PathSuggester(cwd=tmp_path)
+    assert await suggester.get_suggestion("rep") == "reports/"
+    assert await suggester.get_suggestion("rea") == "readme.txt"
+    assert await suggester.get_suggestion(f"{tmp_path}/rea") == f"{tmp_path}/readme.txt"
+    assert await suggester.get_suggestion(".h") == ".hidden"
+    assert await suggester.get_suggestion("zz") is None
