@@ -1,0 +1,287 @@
+"""`ReportService`: the reports area of the desk facade.
+
+A report reads ``report_ticket`` / ``report_reply`` (one row of figures per ticket, one per
+agent reply) with a handful of GROUP BY queries, then :func:`reports.build_result` makes the
+figures. Those tables are a cache of the event history, caught up before each report from a
+watermark (the last event id read): every ticket number with a newer event is replayed by
+:func:`reports.ticket_figures`, whichever writer recorded the event (an agent, intake's
+batch writer, the demo loader), and a deleted ticket's row goes. Catching up costs what
+changed since the last report, not the size of the desk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlmodel import Session, col
+
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.reports import (
+    EPOCH,
+    Counts,
+    HistoryEvent,
+    ReportQuery,
+    ReportResult,
+    TicketNow,
+    build_result,
+    day_number,
+    sla_overdue,
+    ticket_figures,
+)
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.storage.models import (
+    Agent,
+    Channel,
+    Event,
+    Priority,
+    Team,
+    Ticket,
+    TicketType,
+)
+from helpdesk_tui.storage.report_models import ReportReply, ReportState, ReportTicket
+
+WATERMARK = "events_read"
+LOOKBACK = 256
+"""Event ids re-read behind the watermark: on PostgreSQL a transaction that took a lower id
+may commit after one that took a higher id; any such event this close is caught again."""
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """What the report's filters offer."""
+
+    teams: tuple[str, ...]
+    agents: tuple[str, ...]
+    channels: tuple[str, ...]
+    categories: tuple[str, ...]
+    types: tuple[str, ...]
+    priorities: tuple[str, ...]
+
+
+def _in_chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def catch_up(session: Session) -> int:
+    """Bring the report tables up to the newest event; returns how many tickets were replayed."""
+    state = session.execute(
+        select(ReportState).where(col(ReportState.name) == WATERMARK).with_for_update()
+    ).scalar()
+    mark = state.value if state else 0
+    top = session.execute(select(func.max(Event.id))).scalar() or 0
+    if top <= mark:
+        return 0
+    numbers = sorted(
+        n
+        for n in session.execute(
+            select(col(Event.ticket_number))
+            .where(col(Event.id) > max(0, mark - LOOKBACK), col(Event.id) <= top)
+            .distinct()
+        ).scalars()
+        if n is not None
+    )
+    agent_ids = {
+        login: id_ for id_, login in session.execute(select(col(Agent.id), col(Agent.login)))
+    }
+    for chunk in _in_chunks(numbers):
+        replay(session, chunk, agent_ids)
+    if state:
+        state.value = top
+    else:
+        session.add(ReportState(name=WATERMARK, value=top))
+    return len(numbers)
+
+
+def replay(session: Session, numbers: Sequence[int], agent_ids: dict[str, int]) -> None:
+    """Recompute the report rows of these ticket numbers from their events."""
+    found = session.execute(select(Ticket).where(col(Ticket.number).in_(numbers))).scalars()
+    tickets = {ticket.number: ticket for ticket in found}
+    history: dict[int, list[HistoryEvent]] = {}
+    replies: list[dict[str, Any]] = []
+    rows = session.execute(
+        select(
+            col(Event.id),
+            col(Event.ticket_number),
+            col(Event.kind),
+            col(Event.field),
+            col(Event.old_value),
+            col(Event.new_value),
+            col(Event.actor_agent_id),
+            col(Event.created_at),
+        )
+        .where(col(Event.ticket_number).in_(numbers))
+        .order_by(col(Event.id))
+    )
+    for event_id, number, kind, field, old, new, agent_id, at in rows:
+        if number not in tickets:
+            continue
+        history.setdefault(number, []).append(HistoryEvent(kind, field, old, new, agent_id, at))
+        if kind == "reply" and agent_id is not None:
+            replies.append(
+                {
+                    "event_id": event_id,
+                    "number": number,
+                    "agent_id": agent_id,
+                    "day": day_number(at),
+                }
+            )
+    session.execute(delete(ReportTicket).where(col(ReportTicket.number).in_(numbers)))
+    session.execute(delete(ReportReply).where(col(ReportReply.number).in_(numbers)))
+    figures = [
+        vars(ticket_figures(_now(ticket), history.get(number, ()), agent_ids))
+        for number, ticket in tickets.items()
+    ]
+    if figures:
+        session.execute(insert(ReportTicket), figures)
+    if replies:
+        session.execute(insert(ReportReply), replies)
+
+
+def _now(ticket: Ticket) -> TicketNow:
+    return TicketNow(
+        number=ticket.number,
+        ticket_id=ticket.id,
+        created_at=ticket.created_at,
+        team_id=ticket.team_id,
+        assignee_id=ticket.assignee_id,
+        channel=ticket.channel,
+        category=ticket.category,
+        type=ticket.type,
+        priority=ticket.priority,
+        status=ticket.status,
+        merged=ticket.merged_into_id is not None,
+        response_due_at=ticket.response_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+        sla_due_at=ticket.sla_due_at,
+    )
+
+
+class ReportService(DeskService):
+    """Reports: every figure a support lead runs the team on."""
+
+    def report_choices(self) -> ReportChoices:
+        """The values the filters offer (teams, active agents, categories in use …)."""
+        with self._read() as session:
+            teams = session.execute(select(col(Team.name)).order_by(Team.name)).scalars().all()
+            agents = session.execute(select(col(Agent.login)).order_by(Agent.login)).scalars().all()
+            categories = (
+                session.execute(
+                    select(col(Ticket.category))
+                    .where(col(Ticket.category).is_not(None))
+                    .distinct()
+                    .order_by(Ticket.category)
+                )
+                .scalars()
+                .all()
+            )
+        return ReportChoices(
+            teams=tuple(teams),
+            agents=tuple(agents),
+            channels=tuple(c.value for c in Channel),
+            categories=tuple(c for c in categories if c),
+            types=tuple(t.value for t in TicketType),
+            priorities=tuple(p.value for p in Priority),
+        )
+
+    def report_run(self, query: ReportQuery) -> ReportResult:
+        """Catch the report tables up, then compute every figure for ``query``."""
+        if query.end < query.start:
+            raise InvalidValue(f"the report ends ({query.end}) before it starts ({query.start})")
+        with self._write() as session:
+            catch_up(session)
+        with self._read() as session:
+            return self._compute(session, query)
+
+    def _compute(self, session: Session, query: ReportQuery) -> ReportResult:
+        rt = ReportTicket
+        where = self._filters(session, query)
+        first = (query.start - EPOCH).days
+        last = (query.end - EPOCH).days
+        counts = Counts()
+
+        def grouped(*columns: Any, day: Any) -> Iterable[Any]:
+            return session.execute(
+                select(*columns, func.count())
+                .where(day >= first, day <= last, *where)
+                .group_by(*columns)
+            ).all()
+
+        for day, category, channel, type_, n in grouped(
+            rt.created_day, rt.category, rt.channel, rt.type, day=col(rt.created_day)
+        ):
+            counts.created[(day, category or "—", channel, type_)] = n
+        for row in grouped(
+            rt.resolved_day,
+            rt.agent_id,
+            rt.category,
+            rt.channel,
+            rt.type,
+            rt.resolution_mins,
+            rt.reopens,
+            rt.resolution_met,
+            day=col(rt.resolved_day),
+        ):
+            day, agent, category, channel, type_, mins, reopens, met, n = row
+            key = (day, agent, category or "—", channel, type_, mins, int(reopens > 0), met)
+            counts.resolved[key] = counts.resolved.get(key, 0) + n
+        for day, responder, mins, met, n in grouped(
+            rt.response_day,
+            rt.responder_id,
+            rt.response_mins,
+            rt.response_met,
+            day=col(rt.response_day),
+        ):
+            counts.responses[(day, responder, mins, met)] = n
+        for day, agent, rating, n in grouped(
+            rt.rated_day, rt.agent_id, rt.rating, day=col(rt.rated_day)
+        ):
+            counts.ratings[(day, agent, rating)] = n
+        replies = select(col(ReportReply.agent_id), func.count()).where(
+            col(ReportReply.day) >= first, col(ReportReply.day) <= last
+        )
+        if where:
+            replies = replies.where(
+                col(ReportReply.number).in_(select(col(rt.number)).where(*where))
+            )
+        for agent, n in session.execute(replies.group_by(col(ReportReply.agent_id))):
+            counts.replies[agent] = n
+        now = self.clock()
+        overdue = sla_overdue(col(rt.sla_due_at), now)
+        for status, priority, is_overdue, n in session.execute(
+            select(col(rt.status), col(rt.priority), overdue, func.count())
+            .where(col(rt.open) == 1, *where)
+            .group_by(rt.status, rt.priority, overdue)
+        ):
+            counts.backlog[(status, priority, is_overdue)] = n
+        logins: dict[int, str] = dict(
+            session.execute(select(col(Agent.id), col(Agent.login))).all()
+        )
+        return build_result(query, counts, logins)
+
+    def _filters(self, session: Session, query: ReportQuery) -> list[Any]:
+        rt = ReportTicket
+        where: list[Any] = []
+        if query.team is not None:
+            team = session.execute(
+                select(col(Team.id)).where(col(Team.name) == query.team)
+            ).scalar()
+            if team is None:
+                raise InvalidValue(f"no team is called {query.team!r}")
+            where.append(col(rt.team_id) == team)
+        if query.agent is not None:
+            agent = session.execute(
+                select(col(Agent.id)).where(col(Agent.login) == query.agent)
+            ).scalar()
+            if agent is None:
+                raise InvalidValue(f"no agent has the login {query.agent!r}")
+            where.append(col(rt.agent_id) == agent)
+        for name in ("channel", "category", "type", "priority"):
+            value = getattr(query, name)
+            if value is not None:
+                where.append(getattr(rt, name) == value)
+        return where
