@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlmodel import Session, col
 
 from helpdesk_tui.desk.errors import InvalidValue
@@ -204,43 +204,42 @@ class ReportService(DeskService):
         last = (query.end - EPOCH).days
         counts = Counts()
 
-        def grouped(*columns: Any, day: Any) -> Iterable[Any]:
-            return session.execute(
-                select(*columns, func.count())
-                .where(day >= first, day <= last, *where)
-                .group_by(*columns)
-            ).all()
+        def grouped(day: Any, *columns: Any) -> list[Any]:
+            return list(
+                session.execute(
+                    select(*columns, func.count())
+                    .where(day >= first, day <= last, *where)
+                    .group_by(*columns)
+                ).all()
+            )
 
-        for day, category, channel, type_, n in grouped(
-            rt.created_day, rt.category, rt.channel, rt.type, day=col(rt.created_day)
+        created, resolved = col(rt.created_day), col(rt.resolved_day)
+        values = (col(rt.category), col(rt.channel), col(rt.type))
+        for day, n in grouped(created, created):
+            counts.created_days[day] = n
+        for category, channel, type_, n in grouped(created, *values):
+            counts.created_values[(category or "—", channel, type_)] = n
+        reopened = case((col(rt.reopens) > 0, 1), else_=0)
+        for day, was_reopened, met, n in grouped(
+            resolved, resolved, reopened, col(rt.resolution_met)
         ):
-            counts.created[(day, category or "—", channel, type_)] = n
-        for row in grouped(
-            rt.resolved_day,
-            rt.agent_id,
-            rt.category,
-            rt.channel,
-            rt.type,
-            rt.resolution_mins,
-            rt.reopens,
-            rt.resolution_met,
-            day=col(rt.resolved_day),
+            counts.resolved_days[(day, was_reopened, met)] = n
+        for category, channel, type_, n in grouped(resolved, *values):
+            counts.resolved_values[(category or "—", channel, type_)] = n
+        for agent, minutes, n in grouped(resolved, col(rt.agent_id), col(rt.resolution_mins)):
+            counts.resolutions[(agent, minutes)] = n
+        for responder, minutes, met, n in grouped(
+            col(rt.response_day),
+            col(rt.responder_id),
+            col(rt.response_mins),
+            col(rt.response_met),
         ):
-            day, agent, category, channel, type_, mins, reopens, met, n = row
-            key = (day, agent, category or "—", channel, type_, mins, int(reopens > 0), met)
-            counts.resolved[key] = counts.resolved.get(key, 0) + n
-        for day, responder, mins, met, n in grouped(
-            rt.response_day,
-            rt.responder_id,
-            rt.response_mins,
-            rt.response_met,
-            day=col(rt.response_day),
-        ):
-            counts.responses[(day, responder, mins, met)] = n
-        for day, agent, rating, n in grouped(
-            rt.rated_day, rt.agent_id, rt.rating, day=col(rt.rated_day)
-        ):
-            counts.ratings[(day, agent, rating)] = n
+            counts.responses[(responder, minutes, met)] = n
+        rated = col(rt.rated_day)
+        for day, rating, n in grouped(rated, rated, col(rt.rating)):
+            counts.rating_days[(day, rating)] = n
+        for agent, rating, n in grouped(rated, col(rt.agent_id), col(rt.rating)):
+            counts.rating_agents[(agent, rating)] = n
         replies = select(col(ReportReply.agent_id), func.count()).where(
             col(ReportReply.day) >= first, col(ReportReply.day) <= last
         )

@@ -11,7 +11,8 @@ Two halves, both pure (no database):
   into a :class:`ReportResult`; :func:`result_table` lays any part of it out as rows, and is
   what the screen's tables, the CLI's table, CSV and JSON all print.
 
-Durations are whole minutes; quantiles are nearest-rank (the median of 1, 2, 3, 4 minutes is
+Durations are minutes, exact for the first hour and rounded down beyond it
+(:func:`duration_step`); quantiles are nearest-rank (the median of 1, 2, 3, 4 minutes is
 2, the p90 of ten values is the ninth). Days are whole UTC days since 1970-01-01; weeks start
 on Monday.
 """
@@ -198,11 +199,13 @@ def ticket_figures(
         open=int(now.status not in DONE and not now.merged),
         merged=int(now.merged),
         response_day=day_number(first_reply[0]) if first_reply else None,
-        response_mins=minutes_between(created, first_reply[0]) if first_reply else None,
+        response_mins=duration_step(minutes_between(created, first_reply[0]))
+        if first_reply
+        else None,
         responder_id=first_reply[1] if first_reply else None,
         response_met=sla_met(now.response_due_at, first_reply[0] if first_reply else None),
         resolved_day=day_number(resolved[0]) if resolved else None,
-        resolution_mins=minutes_between(created, resolved[0]) if resolved else None,
+        resolution_mins=duration_step(minutes_between(created, resolved[0])) if resolved else None,
         resolution_met=sla_met(now.resolution_due_at, resolved[0] if resolved else None),
         reopens=reopens,
         rating=rating[0] if rating else None,
@@ -242,8 +245,6 @@ class PeriodRow:
     start: date
     created: int
     resolved: int
-    response_median: int | None
-    resolution_median: int | None
     ratings: int
     satisfaction: float | None
 
@@ -282,6 +283,9 @@ class ReportResult:
     resolved: int
     first_response: Durations
     resolution: Durations
+    response_bands: tuple[int, ...]
+    """First responses per band of :data:`BANDS`."""
+    resolution_bands: tuple[int, ...]
     sla_met: int
     sla_due: int
     reopened: int
@@ -340,27 +344,62 @@ def durations(histogram: Mapping[int, int]) -> Durations:
 
 
 # ---------------------------------------------------------------------------------------
-# From grouped counts to the result. The service reads these with GROUP BY queries.
+# From grouped counts to the result. The service reads these with GROUP BY queries whose
+# answers stay small however many tickets there are (days, agents by minutes, values).
 
 
 @dataclass
 class Counts:
     """Grouped counts over the report tables, keyed as the service's queries group them."""
 
-    created: dict[tuple[int, str, str, str], int] = field(default_factory=dict)
-    """(day, category, channel, type) → tickets created."""
-    resolved: dict[tuple[int, int | None, str, str, str, int, int, int | None], int] = field(
-        default_factory=dict
-    )
-    """(day, agent, category, channel, type, minutes, reopened, met) → tickets resolved."""
-    responses: dict[tuple[int, int | None, int, int | None], int] = field(default_factory=dict)
-    """(day, responder, minutes, met) → first responses."""
-    ratings: dict[tuple[int, int | None, int], int] = field(default_factory=dict)
-    """(day, agent, rating) → ratings."""
+    created_days: dict[int, int] = field(default_factory=dict)
+    created_values: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """(category, channel, type) → tickets created."""
+    resolved_days: dict[tuple[int, int, int | None], int] = field(default_factory=dict)
+    """(day, reopened 0/1, resolution due time met 1/0/None) → tickets resolved."""
+    resolved_values: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    resolutions: dict[tuple[int | None, int], int] = field(default_factory=dict)
+    """(handler, minutes) → tickets resolved."""
+    responses: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
+    """(responder, minutes, response due time met) → first responses."""
+    rating_days: dict[tuple[int, int], int] = field(default_factory=dict)
+    rating_agents: dict[tuple[int | None, int], int] = field(default_factory=dict)
     replies: dict[int, int] = field(default_factory=dict)
     """agent → replies."""
     backlog: dict[tuple[str, str, int], int] = field(default_factory=dict)
-    """(status, priority, overdue) → open tickets."""
+    """(status, priority, overdue 0/1) → open tickets."""
+
+
+def duration_step(minutes: int) -> int:
+    """Minutes as the report tables keep them: exact for the first hour, then rounded down
+    to 5 minutes up to a day, to the hour up to 30 days, to the day beyond (so the
+    quantiles read a few hundred distinct values, not one per ticket)."""
+    if minutes < 60:
+        return minutes
+    if minutes < 24 * 60:
+        return minutes - minutes % 5
+    if minutes < 30 * 24 * 60:
+        return minutes - minutes % 60
+    return minutes - minutes % (24 * 60)
+
+
+BANDS: tuple[tuple[str, int], ...] = (
+    ("< 1h", 60),
+    ("1-4h", 4 * 60),
+    ("4-24h", 24 * 60),
+    ("1-3d", 3 * 24 * 60),
+    ("3-7d", 7 * 24 * 60),
+    ("> 7d", 2**62),
+)
+"""The bands of the response-time chart (upper bounds, exclusive)."""
+
+
+def _bands(histogram: Mapping[int, int]) -> tuple[int, ...]:
+    counts = [0] * len(BANDS)
+    for minutes, n in histogram.items():
+        index = next(i for i, (_, upper) in enumerate(BANDS) if minutes < upper)
+        counts[index] += n
+    return tuple(counts)
 
 
 def _period(query: ReportQuery, day: int) -> int:
@@ -377,60 +416,64 @@ def _mean(histogram: Mapping[int, int]) -> float | None:
     return sum(v * n for v, n in histogram.items()) / total if total else None
 
 
-def _add(target: dict[int, int], key: int, n: int) -> None:
+def _add(target: dict[Any, int], key: Any, n: int) -> None:
     target[key] = target.get(key, 0) + n
 
 
-def _breakdown(created: Mapping[str, int], resolved: Mapping[str, int]) -> tuple[BreakdownRow, ...]:
-    values = sorted(set(created) | set(resolved), key=lambda v: (-created.get(v, 0), v))
-    return tuple(BreakdownRow(v, created.get(v, 0), resolved.get(v, 0)) for v in values)
+def _breakdowns(
+    created: Mapping[tuple[str, str, str], int], resolved: Mapping[tuple[str, str, str], int]
+) -> list[tuple[BreakdownRow, ...]]:
+    result = []
+    for index in range(3):
+        made: dict[str, int] = {}
+        done: dict[str, int] = {}
+        for key, n in created.items():
+            _add(made, key[index], n)
+        for key, n in resolved.items():
+            _add(done, key[index], n)
+        values = sorted(set(made) | set(done), key=lambda v: (-made.get(v, 0), v))
+        result.append(tuple(BreakdownRow(v, made.get(v, 0), done.get(v, 0)) for v in values))
+    return result
 
 
 def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) -> ReportResult:
     """Every figure of the report from the grouped counts (``logins``: agent id → login)."""
     per_created: dict[int, int] = {}
     per_resolved: dict[int, int] = {}
-    per_response: dict[int, dict[int, int]] = {}
-    per_resolution: dict[int, dict[int, int]] = {}
     per_rating: dict[int, dict[int, int]] = {}
-    breakdown_created: tuple[dict[str, int], ...] = ({}, {}, {})
-    breakdown_resolved: tuple[dict[str, int], ...] = ({}, {}, {})
-    agent_handled: dict[int, int] = {}
-    agent_response: dict[int, dict[int, int]] = {}
-    agent_resolution: dict[int, dict[int, int]] = {}
-    agent_rating: dict[int, dict[int, int]] = {}
-    response_all: dict[int, int] = {}
-    resolution_all: dict[int, int] = {}
-    rating_all: dict[int, int] = {}
-    reopened = sla_met_count = sla_due_count = 0
-
-    for (day, *dims), n in counts.created.items():
+    for day, n in counts.created_days.items():
         _add(per_created, _period(query, day), n)
-        for index, value in enumerate(dims):
-            _add(breakdown_created[index], value, n)  # type: ignore[arg-type]
-    for (day, agent, *dims, mins, was_reopened, met), n in counts.resolved.items():
+    reopened = sla_met_count = sla_due_count = 0
+    for (day, was_reopened, met), n in counts.resolved_days.items():
         _add(per_resolved, _period(query, day), n)
-        _add(per_resolution.setdefault(_period(query, day), {}), mins, n)
-        _add(resolution_all, mins, n)
-        for index, value in enumerate(dims):
-            _add(breakdown_resolved[index], value, n)  # type: ignore[arg-type]
-        reopened += n if was_reopened else 0
+        reopened += n * was_reopened
         if met is not None:
             sla_due_count += n
             sla_met_count += n * met
+    for (_, _, met), n in counts.responses.items():
+        if met is not None:
+            sla_due_count += n
+            sla_met_count += n * met
+    for (day, rating), n in counts.rating_days.items():
+        _add(per_rating.setdefault(_period(query, day), {}), rating, n)
+
+    resolution_all: dict[int, int] = {}
+    response_all: dict[int, int] = {}
+    rating_all: dict[int, int] = {}
+    agent_handled: dict[int, int] = {}
+    agent_resolution: dict[int, dict[int, int]] = {}
+    agent_response: dict[int, dict[int, int]] = {}
+    agent_rating: dict[int, dict[int, int]] = {}
+    for (agent, minutes), n in counts.resolutions.items():
+        _add(resolution_all, minutes, n)
         if agent is not None:
             _add(agent_handled, agent, n)
-            _add(agent_resolution.setdefault(agent, {}), mins, n)
-    for (day, responder, mins, met), n in counts.responses.items():
-        _add(per_response.setdefault(_period(query, day), {}), mins, n)
-        _add(response_all, mins, n)
-        if met is not None:
-            sla_due_count += n
-            sla_met_count += n * met
+            _add(agent_resolution.setdefault(agent, {}), minutes, n)
+    for (responder, minutes, _), n in counts.responses.items():
+        _add(response_all, minutes, n)
         if responder is not None:
-            _add(agent_response.setdefault(responder, {}), mins, n)
-    for (day, agent, rating), n in counts.ratings.items():
-        _add(per_rating.setdefault(_period(query, day), {}), rating, n)
+            _add(agent_response.setdefault(responder, {}), minutes, n)
+    for (agent, rating), n in counts.rating_agents.items():
         _add(rating_all, rating, n)
         if agent is not None:
             _add(agent_rating.setdefault(agent, {}), rating, n)
@@ -440,8 +483,6 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
             start=day_date(p),
             created=per_created.get(p, 0),
             resolved=per_resolved.get(p, 0),
-            response_median=quantile(per_response.get(p, {}), 0.5),
-            resolution_median=quantile(per_resolution.get(p, {}), 0.5),
             ratings=sum(per_rating.get(p, {}).values()),
             satisfaction=_mean(per_rating.get(p, {})),
         )
@@ -467,16 +508,19 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
     backlog: dict[tuple[str, str], int] = {}
     overdue = 0
     for (status, priority, is_overdue), n in counts.backlog.items():
-        backlog[(status, priority)] = backlog.get((status, priority), 0) + n
-        overdue += n if is_overdue else 0
+        _add(backlog, (status, priority), n)
+        overdue += n * is_overdue
     status_order = [s.value for s in Status]
     priority_order = ["urgent", "high", "normal", "low"]
+    by_category, by_channel, by_type = _breakdowns(counts.created_values, counts.resolved_values)
     return ReportResult(
         query=query,
         created=sum(per_created.values()),
         resolved=sum(per_resolved.values()),
         first_response=durations(response_all),
         resolution=durations(resolution_all),
+        response_bands=_bands(response_all),
+        resolution_bands=_bands(resolution_all),
         sla_met=sla_met_count,
         sla_due=sla_due_count,
         reopened=reopened,
@@ -496,9 +540,9 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         satisfied=sum(n for r, n in rating_all.items() if r >= POSITIVE_RATING),
         periods=periods,
         agents=tuple(agents),
-        by_category=_breakdown(breakdown_created[0], breakdown_resolved[0]),
-        by_channel=_breakdown(breakdown_created[1], breakdown_resolved[1]),
-        by_type=_breakdown(breakdown_created[2], breakdown_resolved[2]),
+        by_category=by_category,
+        by_channel=by_channel,
+        by_type=by_type,
     )
 
 
@@ -549,8 +593,6 @@ def periods_table(result: ReportResult) -> Table:
             "period",
             "created",
             "resolved",
-            "first response median (min)",
-            "resolution median (min)",
             "ratings",
             "satisfaction",
         ),
@@ -559,8 +601,6 @@ def periods_table(result: ReportResult) -> Table:
                 p.start.isoformat(),
                 p.created,
                 p.resolved,
-                p.response_median,
-                p.resolution_median,
                 p.ratings,
                 _round(p.satisfaction),
             )
@@ -609,6 +649,20 @@ def breakdown_table(result: ReportResult, grouping: Grouping) -> Table:
     )
 
 
+def times_table(result: ReportResult) -> Table:
+    """The response-time chart's numbers: tickets per band of time taken."""
+    return Table(
+        "Response times",
+        ("time taken", "first responses", "resolutions"),
+        tuple(
+            (label, response, resolution)
+            for (label, _), response, resolution in zip(
+                BANDS, result.response_bands, result.resolution_bands, strict=True
+            )
+        ),
+    )
+
+
 def backlog_table(result: ReportResult) -> Table:
     return Table(
         "Backlog",
@@ -624,6 +678,21 @@ def result_table(result: ReportResult, grouping: Grouping) -> Table:
     if grouping is Grouping.AGENT:
         return agents_table(result)
     return breakdown_table(result, grouping)
+
+
+def report_tables(result: ReportResult, grouping: Grouping) -> list[Table]:
+    """Every table of a report, the ``grouping`` one second (the CLI's text and JSON)."""
+    tables = [summary_table(result), result_table(result, grouping)]
+    if grouping not in (Grouping.DAY, Grouping.WEEK):
+        tables.append(periods_table(result))
+    if grouping is not Grouping.AGENT:
+        tables.append(agents_table(result))
+    tables += [times_table(result), backlog_table(result)]
+    tables += [breakdown_table(result, g) for g in BREAKDOWNS if g is not grouping]
+    return tables
+
+
+BREAKDOWNS = (Grouping.CATEGORY, Grouping.CHANNEL, Grouping.TYPE)
 
 
 def format_minutes(minutes: int | None) -> str:

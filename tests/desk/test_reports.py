@@ -26,7 +26,7 @@ from sqlmodel import Session
 from helpdesk_tui.desk import fields, relations, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.reports import Grouping, ReportQuery, quantile, result_table
+from helpdesk_tui.desk.reports import Grouping, ReportQuery, duration_step, quantile, result_table
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Status, Ticket
@@ -171,7 +171,8 @@ def test_totals_medians_and_p90(desk: Desk) -> None:
     assert (result.first_response.count, result.first_response.median) == (4, 10)
     assert result.first_response.p90 == 50
     assert (result.resolution.median, result.resolution.p90) == (60, 1440)
-    assert [p.response_median for p in result.periods] == [10, 5, None]
+    assert result.response_bands == (4, 0, 0, 0, 0, 0)
+    assert result.resolution_bands == (0, 1, 0, 1, 0, 0)
 
 
 def test_sla_compliance_overdue_and_reopen_rate(desk: Desk) -> None:
@@ -223,6 +224,10 @@ def test_filters_and_weeks(desk: Desk) -> None:
     assert (one_day.created, one_day.resolved, one_day.resolution.median) == (2, 1, 60)
     table = result_table(weekly, Grouping.AGENT)
     assert table.rows[0][:3] == ("bob", 2, 2)
+
+
+def test_durations_past_the_first_hour_are_rounded_down() -> None:
+    assert [duration_step(m) for m in (59, 61, 1439, 1441, 43201)] == [59, 60, 1435, 1440, 43200]
 
 
 def test_quantile_is_nearest_rank() -> None:
