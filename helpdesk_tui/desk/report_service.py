@@ -31,7 +31,7 @@ from helpdesk_tui.desk.reports import (
     sla_overdue,
     ticket_figures,
 )
-from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.satisfaction_service import SatisfactionService
 from helpdesk_tui.storage.models import (
     Agent,
     Channel,
@@ -161,8 +161,8 @@ def _now(ticket: Ticket) -> TicketNow:
     )
 
 
-class ReportService(DeskService):
-    """Reports: every figure a support lead runs the team on."""
+class ReportService(SatisfactionService):
+    """Reports: every figure a support lead runs the team on (and the ratings they count)."""
 
     def report_choices(self) -> ReportChoices:
         """The values the filters offer (teams, active agents, categories in use …)."""
