@@ -5,7 +5,7 @@ events by :mod:`helpdesk_tui.desk.reports`; ``report_reply`` one row per agent r
 are a cache of the event history, caught up from ``report_state``'s watermark (the last
 event id read), so a report over a million tickets aggregates small integers instead of
 replaying ten million events. ``survey_opt_out`` lists requesters who asked not to be
-surveyed; ``desk_secret`` keeps the key that signs survey tokens.
+surveyed; ``desk_setting`` keeps the key that signs survey tokens and the desk's switch.
 """
 
 from __future__ import annotations
@@ -106,10 +106,12 @@ class SurveyOptOut(SQLModel, table=True):
     )
 
 
-class DeskSecret(SQLModel, table=True):
-    """A per-desk secret (``survey``: the HMAC key of survey tokens), made on first use."""
+class DeskSetting(SQLModel, table=True):
+    """A per-desk value kept in the database, the same for every agent of a shared desk:
+    ``survey.secret`` (the HMAC key of survey tokens, made on first use) and
+    ``survey.enabled`` (``no`` switches surveys off for the whole desk)."""
 
-    __tablename__ = "desk_secret"
+    __tablename__ = "desk_setting"
 
     name: str = Field(sa_column=Column(String(50), primary_key=True))
     value: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,4 +1,4 @@
-"""reports and satisfaction: per-ticket report figures, replies, survey opt-outs, desk secrets
+"""reports and satisfaction: per-ticket report figures, replies, survey opt-outs, desk settings
 
 Revision ID: 0012
 Revises: 0009
@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("contact_id"),
     )
     op.create_table(
-        "desk_secret",
+        "desk_setting",
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
@@ -93,5 +93,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("desk_secret", "survey_opt_out", "report_state", "report_reply", "report_ticket"):
+    for table in (
+        "desk_setting",
+        "survey_opt_out",
+        "report_state",
+        "report_reply",
+        "report_ticket",
+    ):
         op.drop_table(table)
