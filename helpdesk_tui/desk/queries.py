@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
 from helpdesk_tui.desk.relations import linked_numbers
+from helpdesk_tui.desk.satisfaction import Rating, ticket_rating
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import load_ticket
@@ -163,6 +164,8 @@ class TicketDetail:
     merged_into: int | None = None
     outgoing: list[Delivery] = field(default_factory=list)
     """Every mail the ticket sent or will send, with its delivery state."""
+    rating: Rating | None = None
+    """The customer's latest satisfaction rating."""
 
     @property
     def deliveries(self) -> dict[int, Delivery]:
@@ -175,6 +178,7 @@ class TicketDetail:
             "tags": self.tags,
             "links": [{"kind": k, "number": n} for k, n in self.links],
             "merged_into": self.merged_into,
+            "rating": None if self.rating is None else vars(self.rating),
             "messages": [
                 {
                     "kind": m.kind,
@@ -234,4 +238,5 @@ def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> Tick
         links=linked_numbers(session, ticket.id),
         merged_into=merged_into,
         outgoing=ticket_outbox(session, ticket.id),
+        rating=ticket_rating(session, ticket),
     )

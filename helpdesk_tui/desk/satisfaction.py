@@ -256,7 +256,7 @@ def read_answer(body: str) -> Answer | None:
         if match is None or match.group(1).lower() not in _WORDS:
             return None
         score, rest = _WORDS[match.group(1).lower()], match.group(2)
-    comment = rest.strip(_SEPARATORS).strip()
+    comment = rest.lstrip(_SEPARATORS).strip()
     return Answer(score, comment[:MAX_COMMENT] or None)
 
 

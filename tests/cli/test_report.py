@@ -48,3 +48,24 @@ def test_bad_dates_and_unknown_names_are_one_line(use_db: str, invoke: Invoke) -
     assert result.exit_code == 2 and "not a date" in result.output
     result = invoke("report", "--team", "Nobody")
     assert result.exit_code != 0 and "no team is called 'Nobody'" in result.output
+
+
+def test_a_phone_rating_shows_in_the_report(use_db: str, invoke: Invoke) -> None:
+    _desk(invoke)
+    rated = invoke("ticket", "rate", "2", "4", "--comment", "quick and kind")
+    assert rated.exit_code == 0, rated.output
+    assert rated.stdout.strip() == "#2 rated 4/5: quick and kind"
+    assert invoke("ticket", "rate", "2", "6").exit_code == 2
+    data = json.loads(invoke("report", "--format", "json").stdout)
+    summary = {row["figure"]: row["value"] for row in data["summary"]}
+    assert (summary["ratings"], summary["satisfaction (1-5)"]) == (1, 4.0)
+    shown = invoke("ticket", "show", "2")
+    assert "Satisfaction rating 4/5: quick and kind" in shown.stdout
+
+
+def test_surveys_switch_per_desk_and_requester(use_db: str, invoke: Invoke) -> None:
+    assert invoke("survey", "status").stdout.strip() == "surveys are on for this desk"
+    assert invoke("survey", "off").exit_code == 0
+    assert invoke("survey", "status").stdout.strip() == "surveys are off for this desk"
+    result = invoke("survey", "opt-out", "ann@example.com")
+    assert result.exit_code == 0 and "gets no surveys" in result.stdout
