@@ -67,6 +67,16 @@ def _in_chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[in
         yield values[start : start + size]
 
 
+def _behind(session: Session) -> bool:
+    """Whether events were recorded since the report tables were last caught up (a read, so
+    a report on an unchanged desk never waits for the write lock)."""
+    mark = session.execute(
+        select(col(ReportState.value)).where(col(ReportState.name) == WATERMARK)
+    ).scalar()
+    top = session.execute(select(func.max(Event.id))).scalar() or 0
+    return top > (mark or 0)
+
+
 def catch_up(session: Session) -> int:
     """Bring the report tables up to the newest event; returns how many tickets were replayed."""
     state = session.execute(
@@ -192,8 +202,11 @@ class ReportService(SatisfactionService):
         """Catch the report tables up, then compute every figure for ``query``."""
         if query.end < query.start:
             raise InvalidValue(f"the report ends ({query.end}) before it starts ({query.start})")
-        with self._write() as session:
-            catch_up(session)
+        with self._read() as session:
+            behind = _behind(session)
+        if behind:
+            with self._write() as session:
+                catch_up(session)
         with self._read() as session:
             return self._compute(session, query)
 
