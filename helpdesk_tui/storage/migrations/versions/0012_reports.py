@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.execute("INSERT INTO report_state (name, value) VALUES ('events_read', 0)")
     op.create_table(
         "survey_opt_out",
         sa.Column("contact_id", sa.Integer(), nullable=False),
