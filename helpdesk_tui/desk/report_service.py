@@ -34,12 +34,9 @@ from helpdesk_tui.desk.reports import (
 from helpdesk_tui.desk.satisfaction_service import SatisfactionService
 from helpdesk_tui.storage.models import (
     Agent,
-    Channel,
     Event,
-    Priority,
     Team,
     Ticket,
-    TicketType,
 )
 from helpdesk_tui.storage.report_models import ReportReply, ReportState, ReportTicket
 
@@ -48,18 +45,6 @@ LOOKBACK = 256
 """Event ids re-read behind the watermark: on PostgreSQL a transaction that took a lower id
 may commit after one that took a higher id; any such event this close is caught again."""
 CHUNK = 500
-
-
-@dataclass(frozen=True)
-class ReportChoices:
-    """What the report's filters offer."""
-
-    teams: tuple[str, ...]
-    agents: tuple[str, ...]
-    channels: tuple[str, ...]
-    categories: tuple[str, ...]
-    types: tuple[str, ...]
-    priorities: tuple[str, ...]
 
 
 def _in_chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -126,6 +111,7 @@ def replay(session: Session, numbers: Sequence[int], agent_ids: dict[str, int]) 
     """Recompute the report rows of these ticket numbers from their events."""
     found = session.execute(select(Ticket).where(col(Ticket.number).in_(numbers))).scalars()
     tickets = {ticket.number: ticket for ticket in found}
+    holders = _holders(session, list(tickets.values()))
     history: dict[int, list[HistoryEvent]] = {}
     replies: list[dict[str, Any]] = []
     rows = session.execute(
@@ -139,7 +125,7 @@ def replay(session: Session, numbers: Sequence[int], agent_ids: dict[str, int]) 
             col(Event.actor_agent_id),
             col(Event.created_at),
         )
-        .where(col(Event.ticket_number).in_(numbers))
+        .where(col(Event.ticket_id).in_(holders))
         .order_by(col(Event.id))
     )
     for event_id, number, kind, field, old, new, agent_id, at in rows:
@@ -167,6 +153,24 @@ def replay(session: Session, numbers: Sequence[int], agent_ids: dict[str, int]) 
         session.execute(insert(ReportReply), replies)
 
 
+def _holders(session: Session, tickets: Sequence[Ticket]) -> set[int]:
+    """The ids of the tickets whose events these tickets' histories are under: their own,
+    and, for a merged ticket, the ticket its events moved to (merges followed to the end).
+    Events are read by ``ticket_id`` (indexed) and told apart by ``ticket_number``."""
+    holders = {t.id for t in tickets if t.id is not None}
+    targets = {t.merged_into_id for t in tickets if t.merged_into_id is not None}
+    while targets - holders:
+        new = targets - holders
+        holders |= new
+        rows = session.execute(
+            select(col(Ticket.merged_into_id)).where(
+                col(Ticket.id).in_(new), col(Ticket.merged_into_id).is_not(None)
+            )
+        )
+        targets = {target for target in rows.scalars() if target is not None}
+    return holders
+
+
 def _now(ticket: Ticket) -> TicketNow:
     return TicketNow(
         number=ticket.number,
@@ -188,30 +192,6 @@ def _now(ticket: Ticket) -> TicketNow:
 
 class ReportService(SatisfactionService):
     """Reports: every figure a support lead runs the team on (and the ratings they count)."""
-
-    def report_choices(self) -> ReportChoices:
-        """The values the filters offer (teams, active agents, categories in use …)."""
-        with self._read() as session:
-            teams = session.execute(select(col(Team.name)).order_by(Team.name)).scalars().all()
-            agents = session.execute(select(col(Agent.login)).order_by(Agent.login)).scalars().all()
-            categories = (
-                session.execute(
-                    select(col(Ticket.category))
-                    .where(col(Ticket.category).is_not(None))
-                    .distinct()
-                    .order_by(Ticket.category)
-                )
-                .scalars()
-                .all()
-            )
-        return ReportChoices(
-            teams=tuple(teams),
-            agents=tuple(agents),
-            channels=tuple(c.value for c in Channel),
-            categories=tuple(c for c in categories if c),
-            types=tuple(t.value for t in TicketType),
-            priorities=tuple(p.value for p in Priority),
-        )
 
     def report_run(self, query: ReportQuery) -> ReportResult:
         """Catch the report tables up, then compute every figure for ``query``."""
