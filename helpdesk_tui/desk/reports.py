@@ -616,10 +616,10 @@ def agents_table(result: ReportResult) -> Table:
             "agent",
             "handled",
             "replies",
-            "first response median (min)",
-            "resolution median (min)",
+            "1st reply med (min)",
+            "resolve med (min)",
             "ratings",
-            "satisfaction",
+            "CSAT",
         ),
         tuple(
             (
