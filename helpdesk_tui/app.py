@@ -41,12 +41,14 @@ class HelpdeskApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {TicketCommands}
-    MODES: ClassVar = {"queue": QueueScreen}
+    MODES: ClassVar = {"queue": QueueScreen, "reports": "reports"}
+    SCREENS: ClassVar = {"reports": lambda: _reports_screen()}
     DEFAULT_MODE: ClassVar[str] = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("at", "mail", "Mail", show=False, id="app.mail"),
+        Binding("f4", "reports", "Reports", show=False, id="app.reports"),
     ]
 
     def __init__(
@@ -146,7 +148,8 @@ class HelpdeskApp(App[None]):
 
     @on(TicketChanged)
     def _ticket_changed(self) -> None:
-        self.queue.refresh_now()
+        if self.current_mode == "queue":
+            self.queue.refresh_now()
 
     def neighbour_ticket(self, number: int, step: int) -> int | None:
         """The ticket ``step`` places after (negative: before) ``number`` in the queue as shown.
@@ -180,6 +183,16 @@ class HelpdeskApp(App[None]):
 
         if not isinstance(self.screen, MailScreen):
             self.push_screen(MailScreen())
+
+    # -- reports ------------------------------------------------------------------------------
+
+    def action_reports(self) -> None:
+        """Switch to the reports mode, or from there back to the queue (as it was left)."""
+        if self.current_mode == "reports":
+            self.switch_mode("queue")
+            self.queue.refresh_now()
+        else:
+            self.switch_mode("reports")
 
     # -- failures, help, palette -------------------------------------------------------------
 
@@ -236,6 +249,11 @@ class HelpdeskApp(App[None]):
         yield SystemCommand(
             "Canned responses", "List, add, edit and delete canned responses", self.action_canned
         )
+        yield SystemCommand(
+            "Reports",
+            "Volume, response times, SLA, agents, satisfaction (F4)",
+            self.action_reports,
+        )
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(screen, TicketScreen):
@@ -258,6 +276,13 @@ class HelpdeskApp(App[None]):
         await self._leave_desk()
         await self.mail_link.stop()
         self.exit()
+
+
+def _reports_screen() -> Screen[None]:
+    """The reports screen, imported on first use (plotting stays out of start-up)."""
+    from helpdesk_tui.screens.reports import ReportsScreen
+
+    return ReportsScreen()
 
 
 def _select(screen: QueueScreen, view: View) -> Callable[[], None]:

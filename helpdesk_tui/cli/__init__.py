@@ -31,6 +31,8 @@ SUBCOMMANDS = {
     "locate": "helpdesk_tui.cli.locate:locate",
     "macro": "helpdesk_tui.cli.canned:macro",
     "mail": "helpdesk_tui.cli.mail:mail",
+    "report": "helpdesk_tui.cli.report:report",
+    "survey": "helpdesk_tui.cli.survey:survey",
     "team": "helpdesk_tui.cli.agents:team",
     "ticket": "helpdesk_tui.cli.ticket:ticket",
 }
@@ -47,6 +49,8 @@ SUBCOMMAND_HELP = {
     "locate": "Print where the config files and the data live.",
     "macro": "Macros: a canned text plus field changes, applied to a ticket at once.",
     "mail": "Fetch and send mail: the poller and the outbox.",
+    "report": "The reports screen's numbers as a table, CSV or JSON.",
+    "survey": "Satisfaction surveys: on or off for the desk; requesters who opt out.",
     "team": "Add teams and list them.",
     "ticket": "Create, list, show and change tickets.",
 }

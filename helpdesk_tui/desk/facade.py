@@ -11,6 +11,7 @@ from helpdesk_tui.desk.admin_service import AdminService
 from helpdesk_tui.desk.canned_service import CannedService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
 from helpdesk_tui.desk.presence_service import PresenceService
+from helpdesk_tui.desk.report_service import ReportService
 from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
 from helpdesk_tui.desk.tickets_service import TicketsService
 
@@ -22,5 +23,6 @@ class Desk(
     AdminService,
     MailHoldingService,
     CannedService,
+    ReportService,
 ):
     """One agent's (or the system's) session of work on the desk."""

@@ -52,9 +52,10 @@ from helpdesk_tui.desk.intake_rows import (
     ticket_key,
 )
 from helpdesk_tui.desk.mailstate import insert_processed, key_hash, mark_processed, processed_row
+from helpdesk_tui.desk.satisfaction import record_rating, survey_answer
 from helpdesk_tui.desk.subjects import base_subject, reply_subject
 from helpdesk_tui.desk.thread import add_customer_message
-from helpdesk_tui.desk.tickets import EmailMeta
+from helpdesk_tui.desk.tickets import EmailMeta, add_message, load_ticket
 from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
     Channel,
@@ -432,7 +433,8 @@ class Writer:
         if action is Action.MACHINE_NOTE:
             return self._machine_note(item, decision, email, raw_id, seen_before)
         if action is Action.FOLLOW_UP:
-            return self._follow_up(item, decision, email, raw_id, seen_before)
+            rated = self._survey_answer(item, decision, email, raw_id, seen_before)
+            return rated or self._follow_up(item, decision, email, raw_id, seen_before)
         return self._new_ticket(item, decision, email, raw_id, seen_before)
 
     # -- each decision ----------------------------------------------------------------------
@@ -492,6 +494,40 @@ class Writer:
         )
         self._after_customer_message(item, decision, ticket)
         self._processed(item, Outcome.FOLLOW_UP, ticket, message, raw_id, seen)
+        return IngestResult(Outcome.FOLLOW_UP, ticket.number)
+
+    def _survey_answer(
+        self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
+    ) -> IngestResult | None:
+        """A reply to a satisfaction survey that gives a rating: the rating is recorded and
+        the message kept in the thread, and the ticket stays as it is (no reopening). Any
+        other reply — no rating, no valid token for this ticket — is an ordinary follow-up."""
+        target = self._ticket(decision.target)
+        if target is None or "survey" not in item.subject:
+            return None
+        answer = survey_answer(self.session, item.subject, item.body, target.number)
+        if answer is None:
+            return None
+        if not self.alone:
+            raise NeedsOwnSavepoint
+        self.flush()
+        ticket = load_ticket(self.session, target.number, for_update=True)
+        author = self._contact(decision.requester, item)
+        message = add_message(
+            self.session,
+            MAIL,
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            body=item.body,
+            channel=Channel.EMAIL,
+            author_contact_id=author.id if author else None,
+            email=email,
+        )
+        record_rating(self.session, MAIL, ticket, answer.score, answer.comment)
+        self.session.flush()
+        assert ticket.id is not None
+        ref = self.rows.lock_ticket(ticket.id)
+        self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message.id)
         return IngestResult(Outcome.FOLLOW_UP, ticket.number)
 
     def _on_closed_ticket(

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
 from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
 from helpdesk_tui.desk.relations import linked_numbers
+from helpdesk_tui.desk.satisfaction import Rating, ticket_rating
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import load_ticket
@@ -170,6 +171,9 @@ class TicketDetail:
     def files_of(self, message_id: int | None) -> list[AttachmentInfo]:
         return [a for a in self.attachments if a.message_id == message_id]
 
+    rating: Rating | None = None
+    """The customer's latest satisfaction rating."""
+
     @property
     def deliveries(self) -> dict[int, Delivery]:
         """The mail of each agent's reply, by thread message id (the newest row wins)."""
@@ -181,6 +185,7 @@ class TicketDetail:
             "tags": self.tags,
             "links": [{"kind": k, "number": n} for k, n in self.links],
             "merged_into": self.merged_into,
+            "rating": None if self.rating is None else vars(self.rating),
             "messages": [
                 {
                     "kind": m.kind,
@@ -250,4 +255,5 @@ def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> Tick
         merged_into=merged_into,
         outgoing=ticket_outbox(session, ticket.id),
         attachments=list_attachments(session, number),
+        rating=ticket_rating(session, ticket),
     )

@@ -10,6 +10,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
 from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.satisfaction import queue_survey
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
 from helpdesk_tui.desk.tickets import (
     EmailMeta,
@@ -45,6 +46,7 @@ def _set_status(session: Session, actor: Actor, ticket: Ticket, new: Status) -> 
     now = utcnow()
     if new is Status.RESOLVED:
         ticket.resolved_at = now
+        queue_survey(session, ticket)
     elif new is Status.CLOSED:
         ticket.closed_at = now
     elif old in (Status.RESOLVED, Status.CLOSED):

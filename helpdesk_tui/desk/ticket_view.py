@@ -31,6 +31,7 @@ from helpdesk_tui.desk.queries import (
     ticket_row,
 )
 from helpdesk_tui.desk.queue import QueueQuery, first_page
+from helpdesk_tui.desk.satisfaction import Rating
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage.models import (
@@ -99,6 +100,8 @@ class TicketView:
     other_tickets: list[TicketRow]
     attachments: list[AttachmentInfo]
     watermark: Watermark
+    rating: Rating | None = None
+    """The customer's latest satisfaction rating."""
 
 
 def _first_parts(session: Session, ticket_id: int) -> dict[int, tuple[str, int]]:
@@ -193,6 +196,7 @@ def load_view(session: Session, number: int) -> TicketView:
         other_tickets=others,
         attachments=attachments,
         watermark=Watermark(number, detail.row.version, last_message),
+        rating=detail.rating,
     )
 
 

@@ -58,6 +58,8 @@ def render_fields(view: TicketView, now: datetime) -> Text:
         _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at, now))
     if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
         _field(text, "Solve by", timefmt.due(row.resolution_due_at, now))
+    if view.rating is not None:
+        _field(text, "Rating", f"{view.rating.score}/5 ({view.rating.by})")
     if view.merged_into is not None:
         _field(text, "Merged", f"into #{view.merged_into}")
     if view.links:

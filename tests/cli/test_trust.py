@@ -34,6 +34,9 @@ AGENT_VERBS = [
     ("mail", "resend", "1"),
     ("drafts",),
     ("ticket", "merge", "1", "2"),
+    ("ticket", "rate", "1", "4"),
+    ("report",),
+    ("survey", "status"),
 ]
 ADMIN_VERBS = [
     (("db", "upgrade"), "only an admin may upgrade the database"),
@@ -46,6 +49,7 @@ ADMIN_VERBS = [
     (("team", "add", "Network"), "only an admin may add teams"),
     (("demo", "--tickets", "1"), "only an admin may fill the desk with demo data"),
     (("ticket", "delete", "1", "--yes"), "only an admin may delete a ticket"),
+    (("survey", "off"), "only an admin may switch satisfaction surveys"),
 ]
 
 

@@ -29,6 +29,7 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
@@ -146,6 +147,8 @@ def seed_desk(db: Database) -> DeskData:
         ada = _actor(db, None, "ada", "Ada Admin", "admin", "Support")
         bob = _actor(db, ada, "bob", "Bob Agent", "agent", "Support")
         cy = _actor(db, ada, "cy", "Cy Cashier", "agent", "Billing")
+        # No satisfaction surveys: the mail and queue pictures show this desk's own mail.
+        Desk(db, ada).satisfaction_surveys(False)
     numbers: dict[str, int] = {}
     for seed in SEED:
         with time_machine.travel(FROZEN_NOW - timedelta(minutes=seed.minutes_ago), tick=False):

@@ -32,6 +32,7 @@ VERBS = {
     "merge": "helpdesk_tui.cli.ticket.relations:merge",
     "link": "helpdesk_tui.cli.ticket.relations:link",
     "delete": "helpdesk_tui.cli.ticket.relations:delete",
+    "rate": "helpdesk_tui.cli.ticket.rate:rate",
 }
 """Each verb's module is imported only when it runs (or its own help is asked for)."""
 
@@ -56,6 +57,7 @@ VERB_HELP = {
     "merge": "Merge tickets into INTO_TARGET: their thread moves there and they close.",
     "link": "Link tickets to OTHER (shown on both).",
     "delete": "Delete tickets for good (admins only; the audit trail keeps a record).",
+    "rate": "Record a satisfaction rating (1-5) the customer gave, e.g. by phone.",
 }
 
 

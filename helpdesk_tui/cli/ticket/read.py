@@ -148,6 +148,9 @@ def _detail_text(detail: TicketDetail) -> list[str]:
         lines.append("links " + ", ".join(f"{kind} #{number}" for kind, number in detail.links))
     if detail.merged_into is not None:
         lines.append(f"merged into #{detail.merged_into}")
+    if detail.rating is not None:
+        said = f": {line(detail.rating.comment)}" if detail.rating.comment else ""
+        lines.append(f"satisfaction {detail.rating.score}/5 (by {line(detail.rating.by)}){said}")
     for message in detail.messages:
         sender = f" from {line(message.from_address)}" if message.from_address else ""
         when = f"{message.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,712 @@
+"""The report's rules: what each figure means, computed once for the screen and the CLI.
+
+Two halves, both pure (no database):
+
+* :func:`ticket_figures` reads one ticket's event history — the events recorded under its
+  number, wherever a merge moved them — and says when it was first answered and by whom,
+  when it was finally resolved and who handled it then, how often it was reopened, whether
+  its due times were met, and its satisfaction rating. Reassignment, reopening and merges
+  count as the history says, not as the ticket row says now.
+* :func:`build_result` turns the grouped counts the report service reads from those figures
+  into a :class:`ReportResult`; :func:`result_table` lays any part of it out as rows, and is
+  what the screen's tables, the CLI's table, CSV and JSON all print.
+
+Durations are minutes, exact for the first hour and rounded down beyond it
+(:func:`duration_step`); quantiles are nearest-rank (the median of 1, 2, 3, 4 minutes is
+2, the p90 of ten values is the ninth). Days are whole UTC days since 1970-01-01; weeks start
+on Monday.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, case
+
+from helpdesk_tui.storage.models import Status
+
+EPOCH = date(1970, 1, 1)
+DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
+POSITIVE_RATING = 4
+"""Ratings at or above this count as satisfied (the "CSAT %" share)."""
+
+
+class Grouping(StrEnum):
+    """What the rows of the main table are (``helpdesk report --group-by``)."""
+
+    DAY = "day"
+    WEEK = "week"
+    AGENT = "agent"
+    CATEGORY = "category"
+    CHANNEL = "channel"
+    TYPE = "type"
+
+
+def day_number(moment: datetime) -> int:
+    return (moment.astimezone(UTC).date() - EPOCH).days
+
+
+def day_date(day: int) -> date:
+    return EPOCH + timedelta(days=day)
+
+
+def week_start(day: int) -> int:
+    """The Monday on or before ``day`` (day 4, 1970-01-05, was a Monday)."""
+    return day - (day - 4) % 7
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+# ---------------------------------------------------------------------------------------
+# The SLA source. Until SLA policies exist, a ticket's own due times say what was promised;
+# this is the one place that reads them, so policies can replace it.
+
+
+def sla_met(due: datetime | None, done: datetime | None) -> int | None:
+    """1 if ``done`` came by ``due``, 0 if not, None when nothing was promised or done."""
+    if due is None or done is None:
+        return None
+    return 1 if done <= due else 0
+
+
+def sla_overdue(due: ColumnElement[datetime] | Any, now: datetime) -> ColumnElement[int]:
+    """1 where an open ticket's running deadline has passed (an SQL expression over ``due``)."""
+    return case((due < now, 1), else_=0)
+
+
+# ---------------------------------------------------------------------------------------
+# One ticket's figures, from its history.
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """What :func:`ticket_figures` needs of one event (in the order they were recorded)."""
+
+    kind: str
+    field: str | None
+    old: str | None
+    new: str | None
+    agent_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TicketNow:
+    """The ticket row as it is now (dimensions a report filters on, due times)."""
+
+    number: int
+    ticket_id: int | None
+    created_at: datetime
+    team_id: int | None
+    assignee_id: int | None
+    channel: str
+    category: str | None
+    type: str
+    priority: str
+    status: str
+    merged: bool
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    """One ticket's row in the report tables (``report_ticket``)."""
+
+    number: int
+    ticket_id: int | None
+    created_day: int
+    team_id: int | None
+    agent_id: int | None
+    channel: str
+    category: str | None
+    type: str
+    priority: str
+    status: str
+    open: int
+    merged: int
+    response_day: int | None
+    response_mins: int | None
+    responder_id: int | None
+    response_met: int | None
+    resolved_day: int | None
+    resolution_mins: int | None
+    resolution_met: int | None
+    reopens: int
+    rating: int | None
+    rated_day: int | None
+    sla_due_at: datetime | None
+
+
+RATED = "rated"
+"""The event kind of a satisfaction rating; ``new`` is the score 1 to 5."""
+
+
+def ticket_figures(
+    now: TicketNow, events: Iterable[HistoryEvent], agent_ids: Mapping[str, int]
+) -> TicketFigures:
+    """Replay one ticket's history.
+
+    ``agent_ids`` maps logins to agent ids (assignee events name logins). The handler is
+    the assignee at the moment of the final resolution (or the agent who resolved it when
+    nobody was assigned); a ticket merged into another is neither resolved nor in the
+    backlog — its conversation continues in the other ticket.
+    """
+    created = now.created_at
+    assignee = None
+    first_reply: tuple[datetime, int] | None = None
+    resolved: tuple[datetime, int | None] | None = None
+    reopens = 0
+    rating: tuple[int, datetime] | None = None
+    for event in events:
+        if event.kind == "created":
+            created = event.at
+        elif event.field == "assignee":
+            assignee = agent_ids.get(event.new) if event.new else None
+        elif event.kind == "reply" and event.agent_id is not None and first_reply is None:
+            first_reply = (event.at, event.agent_id)
+        elif event.field == "status":
+            was_done, is_done = event.old in DONE, event.new in DONE
+            if is_done and not was_done:
+                resolved = (event.at, assignee if assignee is not None else event.agent_id)
+            elif was_done and not is_done:
+                reopens += 1
+                resolved = None
+        elif event.kind == RATED and event.new and event.new.isdigit():
+            rating = (int(event.new), event.at)
+    if now.merged or now.status not in DONE:
+        resolved = None
+    handler = resolved[1] if resolved else now.assignee_id
+    return TicketFigures(
+        number=now.number,
+        ticket_id=now.ticket_id,
+        created_day=day_number(created),
+        team_id=now.team_id,
+        agent_id=handler,
+        channel=now.channel,
+        category=now.category,
+        type=now.type,
+        priority=now.priority,
+        status=now.status,
+        open=int(now.status not in DONE and not now.merged),
+        merged=int(now.merged),
+        response_day=day_number(first_reply[0]) if first_reply else None,
+        response_mins=duration_step(minutes_between(created, first_reply[0]))
+        if first_reply
+        else None,
+        responder_id=first_reply[1] if first_reply else None,
+        response_met=sla_met(now.response_due_at, first_reply[0] if first_reply else None),
+        resolved_day=day_number(resolved[0]) if resolved else None,
+        resolution_mins=duration_step(minutes_between(created, resolved[0])) if resolved else None,
+        resolution_met=sla_met(now.resolution_due_at, resolved[0] if resolved else None),
+        reopens=reopens,
+        rating=rating[0] if rating else None,
+        rated_day=day_number(rating[1]) if rating else None,
+        sla_due_at=now.sla_due_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The question and the answer.
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A time range (both days included, UTC) and filters; None means any."""
+
+    start: date
+    end: date
+    team: str | None = None
+    agent: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    type: str | None = None
+    priority: str | None = None
+    group_by: Grouping = Grouping.DAY
+
+
+@dataclass(frozen=True)
+class Durations:
+    count: int
+    median: int | None
+    p90: int | None
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    start: date
+    created: int
+    resolved: int
+    ratings: int
+    satisfaction: float | None
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    login: str
+    handled: int
+    replies: int
+    response_median: int | None
+    resolution_median: int | None
+    ratings: int
+    satisfaction: float | None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    value: str
+    created: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class BacklogRow:
+    status: str
+    priority: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Every figure of one report; the screen and the CLI print parts of this, nothing else."""
+
+    query: ReportQuery
+    created: int
+    resolved: int
+    first_response: Durations
+    resolution: Durations
+    response_bands: tuple[int, ...]
+    """First responses per band of :data:`BANDS`."""
+    resolution_bands: tuple[int, ...]
+    sla_met: int
+    sla_due: int
+    reopened: int
+    backlog: tuple[BacklogRow, ...]
+    overdue: int
+    ratings: int
+    satisfaction: float | None
+    satisfied: int
+    periods: tuple[PeriodRow, ...]
+    agents: tuple[AgentRow, ...]
+    by_category: tuple[BreakdownRow, ...]
+    by_channel: tuple[BreakdownRow, ...]
+    by_type: tuple[BreakdownRow, ...]
+
+    @property
+    def backlog_total(self) -> int:
+        return sum(row.count for row in self.backlog)
+
+    @property
+    def sla_compliance(self) -> float | None:
+        return share(self.sla_met, self.sla_due)
+
+    @property
+    def overdue_share(self) -> float | None:
+        return share(self.overdue, self.backlog_total)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return share(self.reopened, self.resolved)
+
+    @property
+    def satisfied_share(self) -> float | None:
+        return share(self.satisfied, self.ratings)
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def quantile(histogram: Mapping[int, int], q: float) -> int | None:
+    """Nearest-rank quantile of values given as ``{value: how many}``."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank = max(1, math.ceil(q * total))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the ranks add up to the total")
+
+
+def durations(histogram: Mapping[int, int]) -> Durations:
+    return Durations(sum(histogram.values()), quantile(histogram, 0.5), quantile(histogram, 0.9))
+
+
+# ---------------------------------------------------------------------------------------
+# From grouped counts to the result. The service reads these with GROUP BY queries whose
+# answers stay small however many tickets there are (days, agents by minutes, values).
+
+
+@dataclass
+class Counts:
+    """Grouped counts over the report tables, keyed as the service's queries group them."""
+
+    created_days: dict[int, int] = field(default_factory=dict)
+    created_values: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """(category, channel, type) → tickets created."""
+    resolved_days: dict[tuple[int, int, int | None], int] = field(default_factory=dict)
+    """(day, reopened 0/1, resolution due time met 1/0/None) → tickets resolved."""
+    resolved_values: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    resolutions: dict[tuple[int | None, int], int] = field(default_factory=dict)
+    """(handler, minutes) → tickets resolved."""
+    responses: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
+    """(responder, minutes, response due time met) → first responses."""
+    rating_days: dict[tuple[int, int], int] = field(default_factory=dict)
+    rating_agents: dict[tuple[int | None, int], int] = field(default_factory=dict)
+    replies: dict[int, int] = field(default_factory=dict)
+    """agent → replies."""
+    backlog: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    """(status, priority, overdue 0/1) → open tickets."""
+
+
+def duration_step(minutes: int) -> int:
+    """Minutes as the report tables keep them: exact for the first hour, then rounded down
+    to 5 minutes up to a day, to the hour up to 30 days, to the day beyond (so the
+    quantiles read a few hundred distinct values, not one per ticket)."""
+    if minutes < 60:
+        return minutes
+    if minutes < 24 * 60:
+        return minutes - minutes % 5
+    if minutes < 30 * 24 * 60:
+        return minutes - minutes % 60
+    return minutes - minutes % (24 * 60)
+
+
+BANDS: tuple[tuple[str, int], ...] = (
+    ("< 1h", 60),
+    ("1-4h", 4 * 60),
+    ("4-24h", 24 * 60),
+    ("1-3d", 3 * 24 * 60),
+    ("3-7d", 7 * 24 * 60),
+    ("> 7d", 2**62),
+)
+"""The bands of the response-time chart (upper bounds, exclusive)."""
+
+
+def _bands(histogram: Mapping[int, int]) -> tuple[int, ...]:
+    counts = [0] * len(BANDS)
+    for minutes, n in histogram.items():
+        index = next(i for i, (_, upper) in enumerate(BANDS) if minutes < upper)
+        counts[index] += n
+    return tuple(counts)
+
+
+def _period(query: ReportQuery, day: int) -> int:
+    return week_start(day) if query.group_by is Grouping.WEEK else day
+
+
+def _periods(query: ReportQuery) -> list[int]:
+    first, last = (d.toordinal() - EPOCH.toordinal() for d in (query.start, query.end))
+    return sorted({_period(query, day) for day in range(first, last + 1)})
+
+
+def _mean(histogram: Mapping[int, int]) -> float | None:
+    total = sum(histogram.values())
+    return sum(v * n for v, n in histogram.items()) / total if total else None
+
+
+def _add(target: dict[Any, int], key: Any, n: int) -> None:
+    target[key] = target.get(key, 0) + n
+
+
+def _breakdowns(
+    created: Mapping[tuple[str, str, str], int], resolved: Mapping[tuple[str, str, str], int]
+) -> list[tuple[BreakdownRow, ...]]:
+    result = []
+    for index in range(3):
+        made: dict[str, int] = {}
+        done: dict[str, int] = {}
+        for key, n in created.items():
+            _add(made, key[index], n)
+        for key, n in resolved.items():
+            _add(done, key[index], n)
+        values = sorted(set(made) | set(done), key=lambda v: (-made.get(v, 0), v))
+        result.append(tuple(BreakdownRow(v, made.get(v, 0), done.get(v, 0)) for v in values))
+    return result
+
+
+def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) -> ReportResult:
+    """Every figure of the report from the grouped counts (``logins``: agent id → login)."""
+    per_created: dict[int, int] = {}
+    per_resolved: dict[int, int] = {}
+    per_rating: dict[int, dict[int, int]] = {}
+    for day, n in counts.created_days.items():
+        _add(per_created, _period(query, day), n)
+    reopened = sla_met_count = sla_due_count = 0
+    for (day, was_reopened, met), n in counts.resolved_days.items():
+        _add(per_resolved, _period(query, day), n)
+        reopened += n * was_reopened
+        if met is not None:
+            sla_due_count += n
+            sla_met_count += n * met
+    for (_, _, met), n in counts.responses.items():
+        if met is not None:
+            sla_due_count += n
+            sla_met_count += n * met
+    for (day, rating), n in counts.rating_days.items():
+        _add(per_rating.setdefault(_period(query, day), {}), rating, n)
+
+    resolution_all: dict[int, int] = {}
+    response_all: dict[int, int] = {}
+    rating_all: dict[int, int] = {}
+    agent_handled: dict[int, int] = {}
+    agent_resolution: dict[int, dict[int, int]] = {}
+    agent_response: dict[int, dict[int, int]] = {}
+    agent_rating: dict[int, dict[int, int]] = {}
+    for (agent, minutes), n in counts.resolutions.items():
+        _add(resolution_all, minutes, n)
+        if agent is not None:
+            _add(agent_handled, agent, n)
+            _add(agent_resolution.setdefault(agent, {}), minutes, n)
+    for (responder, minutes, _), n in counts.responses.items():
+        _add(response_all, minutes, n)
+        if responder is not None:
+            _add(agent_response.setdefault(responder, {}), minutes, n)
+    for (agent, rating), n in counts.rating_agents.items():
+        _add(rating_all, rating, n)
+        if agent is not None:
+            _add(agent_rating.setdefault(agent, {}), rating, n)
+
+    periods = tuple(
+        PeriodRow(
+            start=day_date(p),
+            created=per_created.get(p, 0),
+            resolved=per_resolved.get(p, 0),
+            ratings=sum(per_rating.get(p, {}).values()),
+            satisfaction=_mean(per_rating.get(p, {})),
+        )
+        for p in _periods(query)
+    )
+    agent_ids = set(agent_handled) | set(agent_response) | set(agent_rating)
+    agent_ids |= {a for a, n in counts.replies.items() if n}
+    agents = sorted(
+        (
+            AgentRow(
+                login=logins.get(agent, f"agent {agent}"),
+                handled=agent_handled.get(agent, 0),
+                replies=counts.replies.get(agent, 0),
+                response_median=quantile(agent_response.get(agent, {}), 0.5),
+                resolution_median=quantile(agent_resolution.get(agent, {}), 0.5),
+                ratings=sum(agent_rating.get(agent, {}).values()),
+                satisfaction=_mean(agent_rating.get(agent, {})),
+            )
+            for agent in agent_ids
+        ),
+        key=lambda row: (-row.handled, row.login),
+    )
+    backlog: dict[tuple[str, str], int] = {}
+    overdue = 0
+    for (status, priority, is_overdue), n in counts.backlog.items():
+        _add(backlog, (status, priority), n)
+        overdue += n * is_overdue
+    status_order = [s.value for s in Status]
+    priority_order = ["urgent", "high", "normal", "low"]
+    by_category, by_channel, by_type = _breakdowns(counts.created_values, counts.resolved_values)
+    return ReportResult(
+        query=query,
+        created=sum(per_created.values()),
+        resolved=sum(per_resolved.values()),
+        first_response=durations(response_all),
+        resolution=durations(resolution_all),
+        response_bands=_bands(response_all),
+        resolution_bands=_bands(resolution_all),
+        sla_met=sla_met_count,
+        sla_due=sla_due_count,
+        reopened=reopened,
+        backlog=tuple(
+            BacklogRow(status, priority, n)
+            for (status, priority), n in sorted(
+                backlog.items(),
+                key=lambda item: (
+                    _rank(status_order, item[0][0]),
+                    _rank(priority_order, item[0][1]),
+                ),
+            )
+        ),
+        overdue=overdue,
+        ratings=sum(rating_all.values()),
+        satisfaction=_mean(rating_all),
+        satisfied=sum(n for r, n in rating_all.items() if r >= POSITIVE_RATING),
+        periods=periods,
+        agents=tuple(agents),
+        by_category=by_category,
+        by_channel=by_channel,
+        by_type=by_type,
+    )
+
+
+def _rank(order: Sequence[str], value: str) -> int:
+    return order.index(value) if value in order else len(order)
+
+
+# ---------------------------------------------------------------------------------------
+# Tables: the one layout of every part of the result, for the screen, CSV, JSON and text.
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+def _round(value: float | None, places: int = 2) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def summary_table(result: ReportResult) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        ("created", result.created),
+        ("resolved", result.resolved),
+        ("backlog", result.backlog_total),
+        ("first response median (min)", result.first_response.median),
+        ("first response p90 (min)", result.first_response.p90),
+        ("resolution median (min)", result.resolution.median),
+        ("resolution p90 (min)", result.resolution.p90),
+        ("SLA compliance", _round(result.sla_compliance, 4)),
+        ("overdue share", _round(result.overdue_share, 4)),
+        ("reopen rate", _round(result.reopen_rate, 4)),
+        ("satisfaction (1-5)", _round(result.satisfaction)),
+        ("satisfied share", _round(result.satisfied_share, 4)),
+        ("ratings", result.ratings),
+    ]
+    return Table("Summary", ("figure", "value"), tuple(rows))
+
+
+def periods_table(result: ReportResult) -> Table:
+    return Table(
+        "Per " + ("week" if result.query.group_by is Grouping.WEEK else "day"),
+        (
+            "period",
+            "created",
+            "resolved",
+            "ratings",
+            "satisfaction",
+        ),
+        tuple(
+            (
+                p.start.isoformat(),
+                p.created,
+                p.resolved,
+                p.ratings,
+                _round(p.satisfaction),
+            )
+            for p in result.periods
+        ),
+    )
+
+
+def agents_table(result: ReportResult) -> Table:
+    return Table(
+        "Per agent",
+        (
+            "agent",
+            "handled",
+            "replies",
+            "1st reply med (min)",
+            "resolve med (min)",
+            "ratings",
+            "CSAT",
+        ),
+        tuple(
+            (
+                a.login,
+                a.handled,
+                a.replies,
+                a.response_median,
+                a.resolution_median,
+                a.ratings,
+                _round(a.satisfaction),
+            )
+            for a in result.agents
+        ),
+    )
+
+
+def breakdown_table(result: ReportResult, grouping: Grouping) -> Table:
+    rows = {
+        Grouping.CATEGORY: result.by_category,
+        Grouping.CHANNEL: result.by_channel,
+        Grouping.TYPE: result.by_type,
+    }[grouping]
+    return Table(
+        f"By {grouping.value}",
+        (grouping.value, "created", "resolved"),
+        tuple((r.value, r.created, r.resolved) for r in rows),
+    )
+
+
+def times_table(result: ReportResult) -> Table:
+    """The response-time chart's numbers: tickets per band of time taken."""
+    return Table(
+        "Response times",
+        ("time taken", "first responses", "resolutions"),
+        tuple(
+            (label, response, resolution)
+            for (label, _), response, resolution in zip(
+                BANDS, result.response_bands, result.resolution_bands, strict=True
+            )
+        ),
+    )
+
+
+def backlog_table(result: ReportResult) -> Table:
+    return Table(
+        "Backlog",
+        ("status", "priority", "tickets"),
+        tuple((b.status, b.priority, b.count) for b in result.backlog),
+    )
+
+
+def result_table(result: ReportResult, grouping: Grouping) -> Table:
+    """The main table for ``--group-by`` (and the screen's table for the same choice)."""
+    if grouping in (Grouping.DAY, Grouping.WEEK):
+        return periods_table(result)
+    if grouping is Grouping.AGENT:
+        return agents_table(result)
+    return breakdown_table(result, grouping)
+
+
+def report_tables(result: ReportResult, grouping: Grouping) -> list[Table]:
+    """Every table of a report, the ``grouping`` one second (the CLI's text and JSON)."""
+    tables = [summary_table(result), result_table(result, grouping)]
+    if grouping not in (Grouping.DAY, Grouping.WEEK):
+        tables.append(periods_table(result))
+    if grouping is not Grouping.AGENT:
+        tables.append(agents_table(result))
+    tables += [times_table(result), backlog_table(result)]
+    tables += [breakdown_table(result, g) for g in BREAKDOWNS if g is not grouping]
+    return tables
+
+
+BREAKDOWNS = (Grouping.CATEGORY, Grouping.CHANNEL, Grouping.TYPE)
+
+
+def format_minutes(minutes: int | None) -> str:
+    """``95`` → ``1h 35m``; ``None`` → ``—`` (for people; tables keep minutes)."""
+    if minutes is None:
+        return "—"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins:02d}m"
+    return f"{mins}m"
+
+
+def format_share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"

@@ -1,0 +1,268 @@
+"""Customer satisfaction: ratings on tickets, and the survey that asks for them.
+
+A rating is an event (``rated``, the score 1 to 5 as its value) on the ticket, with the
+customer's comment, if any, as a system entry in the thread; the report reads the last
+rating of each ticket. A rating never changes the ticket's status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk import history
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.reports import RATED
+from helpdesk_tui.desk.tickets import add_message
+from helpdesk_tui.storage.models import (
+    Channel,
+    Contact,
+    Event,
+    Message,
+    MessageKind,
+    Outbox,
+    Ticket,
+)
+from helpdesk_tui.storage.report_models import DeskSetting, SurveyOptOut
+
+MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A ticket's satisfaction rating as shown on the ticket."""
+
+    score: int
+    by: str
+    """Who recorded it: ``mail`` for a survey answer, else the agent who took it by phone."""
+    comment: str | None
+
+
+def check_score(score: int) -> int:
+    if not 1 <= score <= 5:
+        raise InvalidValue(f"a rating is 1 to 5, not {score}")
+    return score
+
+
+def record_rating(
+    session: Session,
+    actor: Actor,
+    ticket: Ticket,
+    score: int,
+    comment: str | None,
+    *,
+    channel: str = Channel.EMAIL,
+) -> None:
+    """Record ``score`` (and the comment) on ``ticket``; its status stays as it is."""
+    check_score(score)
+    comment = " ".join((comment or "").split())[:MAX_COMMENT] or None
+    history.bump(ticket)
+    history.record(session, actor, ticket, RATED, new=str(score))
+    shown = f"Satisfaction rating {score}/5"
+    add_message(
+        session,
+        actor,
+        ticket,
+        kind=MessageKind.SYSTEM,
+        body=f"{shown}: {comment}" if comment else shown,
+        channel=channel,
+    )
+
+
+_COMMENT = re.compile(r"^Satisfaction rating \d/5: (.*)$", re.DOTALL)
+
+
+def ticket_rating(session: Session, ticket: Ticket) -> Rating | None:
+    """The ticket's latest rating (its own events only, not those a merge brought in)."""
+    event = session.exec(
+        select(Event)
+        .where(
+            col(Event.ticket_id) == ticket.id,
+            col(Event.ticket_number) == ticket.number,
+            col(Event.kind) == RATED,
+        )
+        .order_by(col(Event.id).desc())
+    ).first()
+    if event is None or not (event.new_value or "").isdigit():
+        return None
+    note = session.exec(
+        select(Message.body)
+        .where(
+            col(Message.ticket_id) == ticket.id,
+            col(Message.kind) == MessageKind.SYSTEM,
+            col(Message.body).startswith(f"Satisfaction rating {event.new_value}/5"),
+        )
+        .order_by(col(Message.id).desc())
+    ).first()
+    match = _COMMENT.match(note or "")
+    return Rating(int(event.new_value or 0), event.actor, match.group(1) if match else None)
+
+
+# -- the survey ------------------------------------------------------------------------------
+
+SURVEY_KIND = "survey"
+"""Outbox kind of a satisfaction survey (automatic mail: ``Auto-Submitted: auto-generated``)."""
+SECRET = "survey.secret"
+ENABLED = "survey.enabled"
+_TOKEN = re.compile(r"\bsurvey (\d{1,18})-([0-9a-f]{16})\b")
+
+
+def _setting(session: Session, name: str) -> str | None:
+    row = session.get(DeskSetting, name)
+    return row.value if row else None
+
+
+def _secret(session: Session) -> bytes:
+    """The desk's survey key, made on first use (two first uses at once: one insert wins)."""
+    value = _setting(session, SECRET)
+    if value is None:
+        value = secrets.token_hex(32)
+        with session.begin_nested():
+            session.add(DeskSetting(name=SECRET, value=value))
+        value = _setting(session, SECRET) or value
+    return value.encode()
+
+
+def survey_token(session: Session, number: int) -> str:
+    """``123-<16 hex>``: the ticket number and its HMAC under the desk's survey key."""
+    mac = hmac.new(_secret(session), f"survey:{number}".encode(), hashlib.sha256)
+    return f"{number}-{mac.hexdigest()[:16]}"
+
+
+def token_number(session: Session, text: str) -> int | None:
+    """The ticket a survey token in ``text`` was made for, or None if there is none or it
+    is forged (a token for one ticket never rates another)."""
+    match = _TOKEN.search(text)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    expected = survey_token(session, number)
+    return number if hmac.compare_digest(expected, f"{number}-{match.group(2)}") else None
+
+
+def surveys_enabled(session: Session) -> bool:
+    return _setting(session, ENABLED) != "no"
+
+
+def set_surveys_enabled(session: Session, enabled: bool) -> None:
+    row = session.get(DeskSetting, ENABLED)
+    if row is None:
+        session.add(DeskSetting(name=ENABLED, value="yes" if enabled else "no"))
+    else:
+        row.value = "yes" if enabled else "no"
+
+
+def set_opt_out(session: Session, contact: Contact, opted_out: bool) -> None:
+    assert contact.id is not None
+    row = session.get(SurveyOptOut, contact.id)
+    if opted_out and row is None:
+        session.add(SurveyOptOut(contact_id=contact.id))
+    elif not opted_out and row is not None:
+        session.delete(row)
+
+
+def survey_body(number: int, token: str) -> str:
+    return (
+        f"Your request #{number} has been resolved. How did we do?\n\n"
+        "Reply to this message with a rating from 1 (bad) to 5 (great) - or simply good or "
+        "bad - on the first line, and any comment after it. Keep the subject as it is: "
+        f"it carries the code that ties your rating to your request ({token}).\n\n"
+        "Your ticket stays resolved; if you still need help, reply without a rating and it "
+        "opens again.\n"
+    )
+
+
+def queue_survey(session: Session, ticket: Ticket) -> bool:
+    """Ask the requester of a just-resolved ticket for a rating, once per ticket.
+
+    Not when surveys are off for the desk, the requester opted out, there is no address to
+    write to, the ticket was merged away, or a survey for it was queued before.
+    """
+    if ticket.merged_into_id is not None or not surveys_enabled(session):
+        return False
+    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    address = ticket.reply_to or (contact.email if contact else None)
+    if not address or (contact and session.get(SurveyOptOut, contact.id) is not None):
+        return False
+    asked = session.exec(
+        select(Outbox.id).where(col(Outbox.ticket_id) == ticket.id, col(Outbox.kind) == SURVEY_KIND)
+    ).first()
+    if asked is not None:
+        return False
+    token = survey_token(session, ticket.number)
+    queue_mail(
+        session,
+        ticket,
+        kind=SURVEY_KIND,
+        to=[address],
+        subject=f"How did we do? (survey {token})",  # the sender adds the ticket token
+        body=survey_body(ticket.number, token),
+    )
+    return True
+
+
+# -- reading an answer -------------------------------------------------------------------------
+
+_WORDS: dict[str, int] = {
+    word: score
+    for words, score in (
+        (
+            "good great excellent gut super bien bon bueno buena buono bene bom boa ótimo "
+            "otimo goed prima top",
+            5,
+        ),
+        ("bad poor terrible schlecht mauvais mal malo mala cattivo male ruim slecht", 1),
+    )
+    for word in words.split()
+}
+"""Good and bad in English, German, French, Spanish, Italian, Portuguese and Dutch."""
+_SCORE = re.compile(r"^\s*([1-5])(?:\s*/\s*5)?(?![\d.,]\d)\b(.*)$", re.DOTALL)
+_LEAD = re.compile(r"^\s*([^\W\d_]+)\b(.*)$", re.DOTALL)
+_SEPARATORS = " \t-\u2013\u2014:;,.!"
+
+
+@dataclass(frozen=True)
+class Answer:
+    score: int
+    comment: str | None
+
+
+def _first_text(body: str) -> str:
+    """The reply's own first non-empty line (quoted text and the survey below it left out)."""
+    for raw in body.splitlines():
+        text = raw.strip()
+        if text.startswith(">"):
+            break
+        if text:
+            return text
+    return ""
+
+
+def read_answer(body: str) -> Answer | None:
+    """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; else None."""
+    first = _first_text(body)
+    match = _SCORE.match(first)
+    if match is not None:
+        score, rest = int(match.group(1)), match.group(2)
+    else:
+        match = _LEAD.match(first)
+        if match is None or match.group(1).lower() not in _WORDS:
+            return None
+        score, rest = _WORDS[match.group(1).lower()], match.group(2)
+    comment = rest.lstrip(_SEPARATORS).strip()
+    return Answer(score, comment[:MAX_COMMENT] or None)
+
+
+def survey_answer(session: Session, subject: str, body: str, number: int) -> Answer | None:
+    """The rating in a reply to ticket ``number``'s survey: a valid token for that very
+    ticket in the subject and a rating on the first line; None makes it a plain follow-up."""
+    if token_number(session, subject) != number:
+        return None
+    return read_answer(body)

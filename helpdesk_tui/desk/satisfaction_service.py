@@ -1,0 +1,62 @@
+"""`SatisfactionService`: customer-satisfaction ratings on the desk facade."""
+
+from __future__ import annotations
+
+from helpdesk_tui.desk import history
+from helpdesk_tui.desk.contacts import find_or_create_contact
+from helpdesk_tui.desk.satisfaction import (
+    Rating,
+    record_rating,
+    set_opt_out,
+    set_surveys_enabled,
+    surveys_enabled,
+    ticket_rating,
+)
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.desk.values import parse_address
+from helpdesk_tui.storage.models import Channel, Role
+
+
+class SatisfactionService(DeskService):
+    """Ratings: recorded from a survey answer (intake) or by an agent (a phone call)."""
+
+    def satisfaction_rate(
+        self,
+        number: int,
+        score: int,
+        *,
+        comment: str | None = None,
+        expected_version: int | None = None,
+    ) -> Rating:
+        """Record a rating the customer gave an agent (by phone); the status stays."""
+        with self._write() as session:
+            ticket = load_ticket(session, number, for_update=True)
+            history.check_version(session, ticket, expected_version)
+            record_rating(session, self.actor, ticket, score, comment, channel=Channel.PHONE)
+            session.flush()
+            rating = ticket_rating(session, ticket)
+        assert rating is not None
+        return rating
+
+    def satisfaction_surveys(self, enabled: bool | None = None) -> bool:
+        """Whether this desk sends surveys; ``enabled`` switches them (admins only)."""
+        if enabled is None:
+            with self._read() as session:
+                return surveys_enabled(session)
+        self.actor.require(Role.ADMIN, "switch satisfaction surveys")
+        with self._write() as session:
+            set_surveys_enabled(session, enabled)
+        return enabled
+
+    def satisfaction_opt_out(self, address: str, opted_out: bool = True) -> None:
+        """Never (or again) send surveys to the requester at ``address``."""
+        with self._write() as session:
+            contact = find_or_create_contact(session, parse_address(address))
+            session.flush()
+            set_opt_out(session, contact, opted_out)
+
+    def satisfaction_of(self, number: int) -> Rating | None:
+        """The ticket's latest rating, if it has one."""
+        with self._read() as session:
+            return ticket_rating(session, load_ticket(session, number))

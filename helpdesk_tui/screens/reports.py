@@ -1,0 +1,306 @@
+"""The reports screen (its own app mode, F4): how much comes in, how fast it is answered,
+what is overdue, who carries the load, whether customers are happy.
+
+Every number comes from one ``Desk.report_run`` in a thread worker (the screen never waits on
+the database) and is laid out by ``desk.reports``' tables — the ones ``helpdesk report``
+prints — so the screen and the CLI always agree. Each chart's numbers are one key away
+(``t``) as a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import (
+    ContentSwitcher,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual_plotext import PlotextPlot
+
+from helpdesk_tui.desk.reports import (
+    BANDS,
+    BREAKDOWNS,
+    Grouping,
+    ReportQuery,
+    ReportResult,
+    Table,
+    agents_table,
+    backlog_table,
+    breakdown_table,
+    format_minutes,
+    format_share,
+    periods_table,
+    times_table,
+)
+from helpdesk_tui.safe_text import clean
+from helpdesk_tui.screens.base import DeskScreen
+
+PRESETS: dict[str, tuple[str, int]] = {
+    "today": ("Today", 1),
+    "7d": ("7 days", 7),
+    "30d": ("30 days", 30),
+    "quarter": ("Quarter", 0),
+}
+"""Range presets: a label and a length in days (0: the calendar quarter so far)."""
+FILTERS = ("team", "agent", "channel", "category", "type", "priority")
+
+
+def preset_query(name: str, today: date, base: ReportQuery | None = None) -> ReportQuery:
+    """The range of preset ``name`` ending ``today``, keeping ``base``'s filters."""
+    _, days = PRESETS[name]
+    if days:
+        start = today - timedelta(days=days - 1)
+    else:
+        start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    grouping = Grouping.WEEK if (today - start).days > 45 else Grouping.DAY
+    query = base or ReportQuery(start=start, end=today)
+    return replace(query, start=start, end=today, group_by=grouping)
+
+
+def cell(value: object) -> str:
+    """A table cell as the screen shows it (an absent figure is a dash)."""
+    return "—" if value is None else str(value)
+
+
+def fill(table: DataTable[str], data: Table) -> None:
+    table.clear(columns=True)
+    table.add_columns(*data.columns)
+    table.add_rows([[cell(v) for v in row] for row in data.rows])
+
+
+def summary_text(result: ReportResult) -> Text:
+    """The figures strip: two lines, readable at 80 columns."""
+    q = result.query
+    text = Text()
+    text.append(f"{q.start:%d %b} to {q.end:%d %b %Y}", style="bold")
+    filters = [
+        f"{name} {clean(getattr(q, name), single_line=True)}"
+        for name in FILTERS
+        if getattr(q, name)
+    ]
+    text.append(f"  {' · '.join(filters) or 'all tickets'}\n", style="dim")
+    figures = (
+        ("Created", str(result.created)),
+        ("Resolved", str(result.resolved)),
+        ("Backlog", str(result.backlog_total)),
+        ("1st resp", format_minutes(result.first_response.median)),
+        ("p90", format_minutes(result.first_response.p90)),
+        ("Resolve", format_minutes(result.resolution.median)),
+        ("p90", format_minutes(result.resolution.p90)),
+        ("SLA", format_share(result.sla_compliance)),
+        ("Overdue", format_share(result.overdue_share)),
+        ("Reopen", format_share(result.reopen_rate)),
+        ("CSAT", "—" if result.satisfaction is None else f"{result.satisfaction:.1f}/5"),
+    )
+    for label, value in figures:
+        text.append(f"{label} ", style="dim")
+        text.append(f"{value}  ", style="bold")
+    return text
+
+
+class ReportFilterScreen(ModalScreen[ReportQuery | None]):
+    """A custom range and the filters; Enter applies, Escape keeps the report as it was."""
+
+    CSS_PATH = "reports.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="reports.filter.cancel"),
+    ]
+
+    def __init__(self, query: ReportQuery) -> None:
+        super().__init__()
+        self.query_now = query
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="report-filter"):
+            yield Static("Report range and filters (Enter applies)", classes="title")
+            with Grid(id="report-filter-grid"):
+                yield Label("From")
+                yield Input(self.query_now.start.isoformat(), id="from")
+                yield Label("To")
+                yield Input(self.query_now.end.isoformat(), id="to")
+                for name in FILTERS:
+                    yield Label(name.capitalize())
+                    yield Input(getattr(self.query_now, name) or "", id=name, placeholder="any")
+            yield Static("", id="report-filter-error")
+
+    @on(Input.Submitted)
+    def _apply(self) -> None:
+        values = {i.id: i.value.strip() for i in self.query(Input) if i.id}
+        try:
+            start, end = date.fromisoformat(values["from"]), date.fromisoformat(values["to"])
+        except ValueError:
+            self.query_one("#report-filter-error", Static).update(
+                Text("dates are written like 2026-11-30", style="bold")
+            )
+            return
+        if end < start:
+            self.query_one("#report-filter-error", Static).update(
+                Text("the range ends before it starts", style="bold")
+            )
+            return
+        grouping = Grouping.WEEK if (end - start).days > 45 else Grouping.DAY
+        filters = {name: values[name] or None for name in FILTERS}
+        self.dismiss(ReportQuery(start=start, end=end, group_by=grouping, **filters))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReportsScreen(DeskScreen):
+    """Charts, figures and tables of one report; recomputed in a worker on every change."""
+
+    CSS_PATH = "reports.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "preset('today')", "Today", id="reports.today"),
+        Binding("2", "preset('7d')", "7d", id="reports.7d"),
+        Binding("3", "preset('30d')", "30d", id="reports.30d"),
+        Binding("4", "preset('quarter')", "Quarter", id="reports.quarter"),
+        Binding("f", "filter", "Range/filter", id="reports.filter"),
+        Binding("t", "toggle_tables", "Chart/table", id="reports.tables"),
+        Binding("r", "rerun", "Refresh", show=False, id="reports.refresh"),
+        Binding("escape", "app.reports", "Queue", show=False, id="reports.back"),
+    ]
+
+    query_spec: reactive[ReportQuery | None] = reactive(None, init=False)
+    result: reactive[ReportResult | None] = reactive(None, init=False)
+    show_tables: reactive[bool] = reactive(False)
+
+    class Computed(Message):
+        def __init__(self, result: ReportResult) -> None:
+            super().__init__()
+            self.result = result
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text("Computing the report…"), id="report-summary")
+        with TabbedContent(id="report-tabs"):
+            for pane, title in (("volume", "Volume"), ("times", "Times"), ("csat", "CSAT")):
+                with TabPane(title, id=f"tab-{pane}"), ContentSwitcher(initial=f"{pane}-chart"):
+                    yield PlotextPlot(id=f"{pane}-chart")
+                    yield DataTable[str](id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Agents", id="tab-agents"):
+                yield DataTable[str](id="agents-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Breakdown", id="tab-breakdown"):
+                yield DataTable[str](id="breakdown-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Backlog", id="tab-backlog"):
+                yield DataTable[str](id="backlog-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_spec = preset_query("30d", self.desk.clock().date())
+
+    def watch_query_spec(self, query: ReportQuery | None) -> None:
+        if query is not None:
+            self._run(query)
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def _run(self, query: ReportQuery) -> None:
+        self.post_message(self.Computed(self.desk.report_run(query)))
+
+    @on(Computed)
+    def _computed(self, message: Computed) -> None:
+        if message.result.query == self.query_spec:
+            self.result = message.result
+
+    def watch_result(self, result: ReportResult | None) -> None:
+        if result is None:
+            return
+        self.query_one("#report-summary", Static).update(summary_text(result))
+        fill(self.query_one("#volume-table", DataTable), periods_table(result))
+        fill(self.query_one("#times-table", DataTable), times_table(result))
+        fill(self.query_one("#csat-table", DataTable), periods_table(result))
+        fill(self.query_one("#agents-table", DataTable), agents_table(result))
+        fill(self.query_one("#breakdown-table", DataTable), self._breakdowns(result))
+        fill(self.query_one("#backlog-table", DataTable), backlog_table(result))
+        self._draw(result)
+
+    @staticmethod
+    def _breakdowns(result: ReportResult) -> Table:
+        rows = tuple(
+            (grouping.value, *row)
+            for grouping in BREAKDOWNS
+            for row in breakdown_table(result, grouping).rows
+        )
+        return Table("Breakdown", ("by", "value", "created", "resolved"), rows)
+
+    def _draw(self, result: ReportResult) -> None:
+        labels = [p.start.strftime("%m-%d") for p in result.periods]
+        xs = [float(x) for x in range(1, len(labels) + 1)]
+        step = max(1, len(xs) // 6)
+        volume = self.query_one("#volume-chart", PlotextPlot)
+        plt = volume.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.plot(xs, [p.created for p in result.periods], label="created", marker="braille")
+        plt.plot(xs, [p.resolved for p in result.periods], label="resolved", marker="braille")
+        plt.xticks(xs[::step], labels[::step])
+        plt.title("Created vs resolved")
+        volume.refresh()
+
+        times = self.query_one("#times-chart", PlotextPlot)
+        plt = times.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.multiple_bar(
+            [label for label, _ in BANDS],
+            [list(result.response_bands), list(result.resolution_bands)],
+            labels=["first response", "resolution"],  # type: ignore[call-arg]  # (stub: label)
+        )
+        plt.title("Response times (tickets per band)")
+        times.refresh()
+
+        csat = self.query_one("#csat-chart", PlotextPlot)
+        plt = csat.plt
+        plt.clear_data()
+        plt.clear_figure()
+        rated = [(x, p.satisfaction) for x, p in zip(xs, result.periods, strict=True)]
+        points = [(x, s) for x, s in rated if s is not None]
+        if points:
+            plt.plot([x for x, _ in points], [s for _, s in points], marker="braille")
+        plt.ylim(1, 5)
+        plt.xlim(1, max(2, len(xs)))
+        plt.xticks(xs[::step], labels[::step])
+        plt.title("Satisfaction (1-5)" if points else "Satisfaction: no ratings in this range")
+        csat.refresh()
+
+    def watch_show_tables(self, show: bool) -> None:
+        for pane in ("volume", "times", "csat"):
+            switcher = self.query_one(f"#tab-{pane} ContentSwitcher", ContentSwitcher)
+            switcher.current = f"{pane}-table" if show else f"{pane}-chart"
+
+    def action_toggle_tables(self) -> None:
+        self.show_tables = not self.show_tables
+
+    def action_preset(self, name: str) -> None:
+        self.query_spec = preset_query(name, self.desk.clock().date(), self.query_spec)
+
+    def action_rerun(self) -> None:
+        if self.query_spec is not None:
+            self._run(self.query_spec)
+
+    def action_filter(self) -> None:
+        if self.query_spec is None:
+            return
+
+        def chosen(query: ReportQuery | None) -> None:
+            if query is not None:
+                self.query_spec = query
+
+        self.app.push_screen(ReportFilterScreen(self.query_spec), chosen)

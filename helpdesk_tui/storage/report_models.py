@@ -1,0 +1,117 @@
+"""Tables behind the reports and customer-satisfaction surveys (migration ``0012``).
+
+``report_ticket`` holds one row of figures per ticket number, derived from that ticket's
+events by :mod:`helpdesk_tui.desk.reports`; ``report_reply`` one row per agent reply. Both
+are a cache of the event history, caught up from ``report_state``'s watermark (the last
+event id read), so a report over a million tickets aggregates small integers instead of
+replaying ten million events. ``survey_opt_out`` lists requesters who asked not to be
+surveyed; ``desk_setting`` keeps the key that signs survey tokens and the desk's switch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from helpdesk_tui.storage.types import UTCDateTime
+
+
+def _ts() -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=True)
+
+
+class ReportTicket(SQLModel, table=True):
+    """One ticket's figures; days are whole days since 1970-01-01 (UTC), durations minutes."""
+
+    __tablename__ = "report_ticket"
+    __table_args__ = (
+        Index("ix_report_ticket_created", "created_day", "channel", "category", "type"),
+        Index(
+            "ix_report_ticket_resolved",
+            "resolved_day",
+            "agent_id",
+            "resolution_mins",
+            "reopens",
+            "resolution_met",
+        ),
+        Index(
+            "ix_report_ticket_response",
+            "response_day",
+            "responder_id",
+            "response_mins",
+            "response_met",
+        ),
+        Index("ix_report_ticket_rated", "rated_day", "agent_id", "rating"),
+        Index("ix_report_ticket_open", "open", "status", "priority", "sla_due_at"),
+    )
+
+    number: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    ticket_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    created_day: int = Field(sa_column=Column(Integer, nullable=False))
+    team_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    agent_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    """Who handled it: the assignee when it was resolved, else the assignee now."""
+    channel: str = Field(sa_column=Column(String(10), nullable=False))
+    category: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    type: str = Field(sa_column=Column(String(20), nullable=False))
+    priority: str = Field(sa_column=Column(String(10), nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    open: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    """1 while the ticket is in the backlog (not resolved, closed or merged)."""
+    merged: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    response_day: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    response_mins: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    responder_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    response_met: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    """1 met, 0 missed, NULL when no response due time was set."""
+    resolved_day: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    resolution_mins: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    resolution_met: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    reopens: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    rating: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    rated_day: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    sla_due_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class ReportReply(SQLModel, table=True):
+    """One agent reply (for the per-agent reply counts), keyed to its ticket number."""
+
+    __tablename__ = "report_reply"
+    __table_args__ = (Index("ix_report_reply_day", "day", "agent_id", "number"),)
+
+    event_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    number: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    agent_id: int = Field(sa_column=Column(Integer, nullable=False))
+    day: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class ReportState(SQLModel, table=True):
+    """Named integers: ``events_read`` is the last event id the report tables include."""
+
+    __tablename__ = "report_state"
+
+    name: str = Field(sa_column=Column(String(50), primary_key=True))
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class SurveyOptOut(SQLModel, table=True):
+    """A requester who is never sent a satisfaction survey."""
+
+    __tablename__ = "survey_opt_out"
+
+    contact_id: int = Field(
+        sa_column=Column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class DeskSetting(SQLModel, table=True):
+    """A per-desk value kept in the database, the same for every agent of a shared desk:
+    ``survey.secret`` (the HMAC key of survey tokens, made on first use) and
+    ``survey.enabled`` (``no`` switches surveys off for the whole desk)."""
+
+    __tablename__ = "desk_setting"
+
+    name: str = Field(sa_column=Column(String(50), primary_key=True))
+    value: str = Field(sa_column=Column(Text, nullable=False))

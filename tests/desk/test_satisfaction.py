@@ -1,0 +1,110 @@
+"""Ratings and surveys: reading an answer, the signed token, once per ticket, the switches."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_tui.desk import fields
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.satisfaction import (
+    SURVEY_KIND,
+    Answer,
+    read_answer,
+    survey_answer,
+    survey_token,
+    token_number,
+)
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Outbox, Status, Ticket
+
+
+@pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        ("4 — quick and kind", Answer(4, "quick and kind")),
+        ("5", Answer(5, None)),
+        ("  3/5, slow but fine\n> How did we do?", Answer(3, "slow but fine")),
+        ("\n\nGood, thanks!", Answer(5, "thanks!")),
+        ("sehr gut", None),  # the first word decides: "sehr" is no rating
+        ("Gut!", Answer(5, None)),
+        ("très bien", None),
+        ("bien, merci", Answer(5, "merci")),
+        ("Bueno", Answer(5, None)),
+        ("goed", Answer(5, None)),
+        ("ótimo atendimento", Answer(5, "atendimento")),
+        ("Schlecht. Niemand hat geantwortet", Answer(1, "Niemand hat geantwortet")),
+        ("mauvais", Answer(1, None)),
+        ("slecht", Answer(1, None)),
+        ("cattivo servizio", Answer(1, "servizio")),
+        ("bad", Answer(1, None)),
+        ("It broke again.", None),
+        ("6 stars", None),
+        ("4.5", None),
+        ("2023 was better", None),
+        ("> 5\n", None),
+    ],
+)
+def test_reading_an_answer(body: str, answer: Answer | None) -> None:
+    assert read_answer(body) == answer
+
+
+def _ticket(db: Database, admin: Actor, email: str = "ann@example.com") -> int:
+    with db.write() as session:
+        return create_ticket(
+            session, admin, subject="VPN", body="broken", requester_email=email
+        ).number
+
+
+def _surveys(db: Database) -> list[Outbox]:
+    with db.read() as session:
+        return list(session.exec(select(Outbox).where(Outbox.kind == SURVEY_KIND)))
+
+
+def test_a_token_rates_only_its_own_ticket(db: Database, admin: Actor) -> None:
+    one, two = _ticket(db, admin), _ticket(db, admin)
+    with db.write() as session:
+        token = survey_token(session, one)
+        assert token_number(session, f"Re: How did we do? (survey {token}) [#{one}]") == one
+        forged = f"survey {two}-{token.split('-')[1]}"
+        assert token_number(session, forged) is None
+        assert survey_answer(session, f"(survey {token})", "5", two) is None
+        assert survey_answer(session, f"(survey {token})", "5", one) == Answer(5, None)
+        assert survey_token(session, one) == token  # one key per desk, kept
+
+
+def test_one_survey_per_ticket_and_the_switches(db: Database, admin: Actor) -> None:
+    desk = Desk(db, admin)
+    first, quiet, opted = (_ticket(db, admin, f"{n}@example.com") for n in ("a", "b", "c"))
+    desk.satisfaction_opt_out("c@example.com")
+    for _ in range(2):
+        for number in (first, opted):
+            with db.write() as session:
+                fields.set_status(session, admin, number, "resolved")
+            with db.write() as session:
+                fields.set_status(session, admin, number, "open")
+    [survey] = _surveys(db)
+    assert survey.to_addresses == "a@example.com" and "survey" in survey.subject
+    desk.satisfaction_surveys(False)
+    with db.write() as session:
+        fields.set_status(session, admin, quiet, "resolved")
+    assert len(_surveys(db)) == 1
+    assert desk.satisfaction_surveys() is False
+
+
+def test_a_phone_rating_keeps_the_status(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    number = _ticket(db, admin)
+    with db.write() as session:
+        fields.set_status(session, admin, number, "resolved")
+    rating = Desk(db, agent_bob).satisfaction_rate(number, 2, comment="  too   slow ")
+    assert (rating.score, rating.by, rating.comment) == (2, "bob", "too slow")
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.status == Status.RESOLVED
+    with pytest.raises(InvalidValue):
+        Desk(db, agent_bob).satisfaction_rate(number, 0)
+    with pytest.raises(PermissionDenied):
+        Desk(db, agent_bob).satisfaction_surveys(False)

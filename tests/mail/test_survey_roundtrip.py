@@ -1,0 +1,91 @@
+"""Satisfaction surveys through real Dovecot and SMTP: resolve → survey out → the customer's
+answer is a rating (the ticket stays resolved); an answer without one is a follow-up."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
+
+from helpdesk_tui.desk import fields
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.mail.service import MailService
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Status
+
+from .mailbuild import email, messages, new_id, server_settings, tickets
+from .servers import ImapAccount, SmtpServer
+from .test_poller import wait_until
+
+
+def _survey_for_new_ticket(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> tuple[int, str, str]:
+    """A customer writes, the desk resolves the ticket: (number, survey subject, its id)."""
+    dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
+    smtp_server.wait_for(1)  # the acknowledgement
+    [ticket] = tickets(db)
+    with db.write() as session:
+        fields.set_status(session, admin, ticket.number, "resolved")
+    survey = smtp_server.wait_for(2)[-1]
+    mail = message_from_bytes(survey.raw, policy=policy.default)
+    assert survey.rcpt_tos == ("ann@example.org",)
+    assert mail["Auto-Submitted"] == "auto-generated"
+    return ticket.number, str(mail["Subject"]), str(mail["Message-ID"])
+
+
+def test_a_rating_by_mail_is_recorded_and_the_ticket_stays_resolved(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    service = MailService(db, server_settings(dovecot, smtp_server))
+    service.start()
+    try:
+        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
+        assert f"[#{number}]" in subject and "survey" in subject
+        dovecot.append(
+            "INBOX",
+            email(
+                subject=f"Re: {subject}",
+                in_reply_to=survey_id,
+                body="4 — quick and kind\n\n> How did we do?",
+            ),
+        )
+        desk = Desk(db, admin)
+        wait_until(lambda: desk.satisfaction_of(number) is not None, what="rating")
+        rating = desk.satisfaction_of(number)
+        assert rating is not None and (rating.score, rating.comment) == (4, "quick and kind")
+        [ticket] = tickets(db)
+        assert ticket.status == Status.RESOLVED
+        with db.write() as session:  # resolving again never sends a second survey
+            fields.set_status(session, admin, number, "open")
+            fields.set_status(session, admin, number, "resolved")
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="inbox emptied")
+    finally:
+        service.stop()
+    assert len(smtp_server.messages) == 2, "the acknowledgement and one survey"
+
+
+def test_an_answer_without_a_rating_or_with_a_forged_token_is_a_follow_up(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    service = MailService(db, server_settings(dovecot, smtp_server))
+    service.start()
+    try:
+        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
+        forged = re.sub(r"survey (\d+)-[0-9a-f]{16}", r"survey \1-0123456789abcdef", subject)
+        assert forged != subject
+        dovecot.append("INBOX", email(subject=f"Re: {forged}", body="5 great"))
+        wait_until(lambda: len(messages(db, number)) == 2, what="forged answer")
+        assert tickets(db)[0].status == Status.OPEN
+        assert Desk(db, admin).satisfaction_of(number) is None
+        with db.write() as session:
+            fields.set_status(session, admin, number, "resolved")
+        dovecot.append(
+            "INBOX",
+            email(subject=f"Re: {subject}", in_reply_to=survey_id, body="It broke again."),
+        )
+        wait_until(lambda: len(messages(db, number)) == 3, what="follow-up")
+        assert tickets(db)[0].status == Status.OPEN
+        assert Desk(db, admin).satisfaction_of(number) is None
+    finally:
+        service.stop()

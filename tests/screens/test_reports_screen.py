@@ -1,0 +1,158 @@
+"""The reports screen: its mode and key, presets, filters, chart ↔ table, the CLI's numbers,
+and snapshots at 80x24 and 120x40 (frozen clock, fixed history)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.cli import main
+from helpdesk_tui.cli.runtime import Runtime
+from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
+from tests.screens.conftest import FROZEN_NOW, DeskData
+from tests.screens.ticket_helpers import settle, until
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def report_history(desk: DeskData) -> None:
+    """Ten days of answered and resolved tickets, some rated, before the seeded ones."""
+    from helpdesk_tui.desk.tickets import create_ticket
+
+    agents = (desk.ada, desk.bob, desk.cy)
+    for day in range(10, 0, -1):
+        for n in range(day % 3 + 1):
+            agent = agents[(day + n) % 3]
+            start = FROZEN_NOW - timedelta(days=day, hours=n + 2)
+            with time_machine.travel(start, tick=False), desk.db.write() as session:
+                ticket = create_ticket(
+                    session,
+                    desk.ada,
+                    subject=f"History {day}.{n}",
+                    body="Help.",
+                    requester_email=f"h{day}{n}@example.com",
+                    channel=("email", "phone", "web")[n % 3],
+                    category=("billing", "access")[day % 2],
+                )
+                number = ticket.number
+            moments = (
+                (timedelta(minutes=10 * (n + 1) + day), "reply"),
+                (timedelta(minutes=11 * (n + 1) + day), "assign"),
+                (timedelta(hours=day % 4 + 1), "resolve"),
+            )
+            for offset, step in moments:
+                with time_machine.travel(start + offset, tick=False), desk.db.write() as session:
+                    if step == "reply":
+                        thread.reply(session, agent, number, body="On it.")
+                    elif step == "assign":
+                        fields.assign(session, desk.ada, number, agent=agent.name)
+                    else:
+                        fields.set_status(session, agent, number, "resolved")
+            if (day + n) % 2 == 0:
+                with time_machine.travel(start + timedelta(hours=6), tick=False):
+                    Desk(desk.db, agent).satisfaction_rate(
+                        number, 3 + (day + n) % 3, comment="thanks"
+                    )
+
+
+async def _open_reports(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press("f4")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ReportsScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, ReportsScreen)
+    await until(pilot, lambda: screen.result is not None)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_reports_screen(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    size: tuple[int, int],
+) -> None:
+    report_history(desk_data)
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=_open_reports)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_reports_agents_table(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    size: tuple[int, int],
+) -> None:
+    report_history(desk_data)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _open_reports(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ReportsScreen)
+        screen.query_one("#report-tabs").active = "tab-agents"  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=run_before)
+
+
+async def test_key_presets_tables_and_back(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    report_history(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen) and screen.result is not None
+        assert screen.result.created == 20 + 11  # the history and the seeded desk
+        await pilot.press("1")  # today: the seeded tickets only
+        await until(pilot, lambda: screen.result is not None and screen.result.created == 11)
+        await pilot.press("t")
+        await settle(pilot)
+        assert screen.query_one("#volume-table", DataTable).display
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
+        app.screen.query_one("#agent").value = "bob"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.result is not None and screen.result.query.agent == "bob")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+
+
+async def test_cli_csv_equals_the_screens_table(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``helpdesk report --group-by agent --format csv`` prints what the Agents tab shows."""
+    report_history(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen) and screen.result is not None
+        query = screen.result.query
+        table = screen.query_one("#agents-table", DataTable)
+        shown = [[str(c.label) for c in table.columns.values()]]
+        shown += [[str(v) for v in table.get_row_at(i)] for i in range(table.row_count)]
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", desk_data.db.url)
+    args = ["report", "--from", query.start.isoformat(), "--to", query.end.isoformat()]
+    result = CliRunner().invoke(
+        main, [*args, "--group-by", "agent", "--format", "csv"], obj=Runtime(login="ada")
+    )
+    assert result.exit_code == 0, result.output
+    printed = list(csv.reader(io.StringIO(result.stdout)))
+    assert len(printed) > 2
+    assert printed == [[v if v != "—" else "" for v in row] for row in shown]
