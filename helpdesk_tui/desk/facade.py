@@ -7,8 +7,9 @@ joined here; a new area adds one base class below.
 
 from __future__ import annotations
 
+from helpdesk_tui.desk.kb_service import KbService
 from helpdesk_tui.desk.service import DeskService
 
 
-class Desk(DeskService):
+class Desk(KbService, DeskService):
     """One agent's (or the system's) session of work on the desk."""
