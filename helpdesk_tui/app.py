@@ -37,12 +37,13 @@ class HelpdeskApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {TicketCommands}
-    MODES: ClassVar = {"queue": QueueScreen}
+    MODES: ClassVar = {"queue": QueueScreen, "kb": lambda: _kb_screen()}
     DEFAULT_MODE: ClassVar[str] = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("at", "mail", "Mail", show=False, id="app.mail"),
+        Binding("f3", "kb", "Knowledge base", id="app.kb"),
     ]
 
     def __init__(
@@ -146,6 +147,12 @@ class HelpdeskApp(App[None]):
         if not isinstance(self.screen, MailScreen):
             self.push_screen(MailScreen())
 
+    # -- knowledge base ------------------------------------------------------------------
+
+    def action_kb(self) -> None:
+        """Switch to the knowledge base (from it: back to the queue, as it was left)."""
+        self.switch_mode("queue" if self.current_mode == "kb" else "kb")
+
     # -- failures, help, palette -------------------------------------------------------------
 
     @on(WorkerFailed)
@@ -198,6 +205,9 @@ class HelpdeskApp(App[None]):
         yield SystemCommand(
             "Drafts", "Your unsent replies, notes and call logs", self.action_drafts
         )
+        yield SystemCommand(
+            "Knowledge base", "Search, read and write articles (F3)", self.action_kb
+        )
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(screen, TicketScreen):
@@ -215,6 +225,13 @@ class HelpdeskApp(App[None]):
             presence.leave(session, self.session_id)
         await self.mail_link.stop()
         self.exit()
+
+
+def _kb_screen() -> Screen:
+    """The knowledge-base mode's screen, imported when the mode is first entered."""
+    from helpdesk_tui.screens.kb import KbScreen
+
+    return KbScreen()
 
 
 def _select(screen: QueueScreen, view: View) -> Callable[[], None]:
