@@ -95,7 +95,12 @@ class MailLink:
             with self._lock:
                 if self._stopping:
                     return
-                service = MailService(self.app.db, self.mail, desk_name=self.app.settings.desk_name)
+                service = MailService(
+                    self.app.db,
+                    self.mail,
+                    desk_name=self.app.settings.desk_name,
+                    kb_public_url=self.app.settings.kb.public_url,
+                )
                 service.start()
                 self._service = service
         except Exception as error:
@@ -190,4 +195,6 @@ class MailLink:
         problems = self.mail.problems()
         if problems:
             raise MailNotReady("; ".join(problems))
-        return IngestConfig.from_settings(self.mail, self.app.settings.desk_name)
+        return IngestConfig.from_settings(
+            self.mail, self.app.settings.desk_name, kb_public_url=self.app.settings.kb.public_url
+        )

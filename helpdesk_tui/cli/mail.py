@@ -34,7 +34,9 @@ def _mail(runtime: Runtime) -> MailSettings:
 def _ingest_config(runtime: Runtime) -> Any:
     from helpdesk_tui.mail.ingest import IngestConfig
 
-    return IngestConfig.from_settings(_mail(runtime), runtime.settings.desk_name)
+    return IngestConfig.from_settings(
+        _mail(runtime), runtime.settings.desk_name, kb_public_url=runtime.settings.kb.public_url
+    )
 
 
 def _when(value: datetime | None) -> str:
@@ -94,7 +96,12 @@ def run(runtime: Runtime, verbose: bool) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    service = MailService(runtime.database(), mail_settings, desk_name=runtime.settings.desk_name)
+    service = MailService(
+        runtime.database(),
+        mail_settings,
+        desk_name=runtime.settings.desk_name,
+        kb_public_url=runtime.settings.kb.public_url,
+    )
 
     def stop(_signum: int, _frame: object) -> None:
         service.stop_event.set()
