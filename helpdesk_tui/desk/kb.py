@@ -10,6 +10,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from helpdesk_tui.desk.errors import DeskError, InvalidValue
 from helpdesk_tui.storage.kb_models import ArticleStatus, Visibility
@@ -109,24 +110,32 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=256)
+def _pattern(stems: frozenset[str]) -> re.Pattern[str]:
+    """Words starting with any of ``stems`` (longest first, so the longest stem wins)."""
+    choices = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    return re.compile(rf"\b(?:{choices})\w*", re.IGNORECASE)
+
+
+def _matcher(groups: Sequence[Sequence[str]]) -> re.Pattern[str] | None:
+    stems = frozenset(_stem(word) for group in groups for word in group)
+    return _pattern(stems) if stems else None
+
+
 def spans(text: str, groups: Sequence[Sequence[str]]) -> tuple[Span, ...]:
     """Where ``text`` holds a searched word (or the start of one): whole words, in order."""
-    stems = {_stem(word) for group in groups for word in group}
-    if not stems:
+    pattern = _matcher(groups)
+    if pattern is None:
         return ()
-    found = []
-    for match in re.finditer(r"\w+", text):
-        word = match.group().lower()
-        if any(word.startswith(stem) for stem in stems):
-            found.append((match.start(), match.end()))
-    return tuple(found)
+    return tuple(match.span() for match in pattern.finditer(text))
 
 
 def snippet(body: str, groups: Sequence[Sequence[str]], width: int = SNIPPET) -> str:
     """One line of the body around its first searched word (its start if none)."""
     flat = " ".join(line.strip(" #*>-`") for line in body.splitlines() if line.strip())
-    hits = spans(flat, groups)
-    start = max(0, hits[0][0] - width // 4) if hits else 0
+    pattern = _matcher(groups)
+    first = pattern.search(flat) if pattern is not None else None
+    start = max(0, first.start() - width // 4) if first else 0
     if start:
         start = flat.find(" ", start) + 1 or start
     cut = flat[start : start + width]

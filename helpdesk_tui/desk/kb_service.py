@@ -406,6 +406,13 @@ class KbService(DeskService):
         self.actor.require(Role.SUPERVISOR, "import articles")
         added = updated = 0
         with self._write() as session:
+            slugs = [kb.check_slug(data.slug) for data in articles]
+            known: dict[str, KbArticle] = {}
+            for at in range(0, len(slugs), 500):
+                chunk = slugs[at : at + 500]
+                rows = session.exec(select(KbArticle).where(col(KbArticle.slug).in_(chunk)))
+                known.update({row.slug: row for row in rows})
+            made: list[KbArticle] = []
             for data in articles:
                 values = {
                     "title": kb.check_title(data.title),
@@ -415,9 +422,7 @@ class KbService(DeskService):
                     "status": kb.check_choice(data.status, ArticleStatus, "status"),
                     "visibility": kb.check_choice(data.visibility, Visibility, "visibility"),
                 }
-                row = session.exec(
-                    select(KbArticle).where(KbArticle.slug == kb.check_slug(data.slug))
-                ).first()
+                row = known.get(data.slug)
                 if row is None:
                     row = KbArticle.model_validate(
                         {
@@ -430,19 +435,27 @@ class KbService(DeskService):
                         }
                     )
                     session.add(row)
-                    session.flush()
-                    self._snapshot(session, row)
-                    self._event(session, row, "imported", new_value=row.title)
+                    known[data.slug] = row
+                    made.append(row)
                     added += 1
                     continue
                 changed = [n for n, v in values.items() if getattr(row, n) != v]
                 if not changed:
                     continue
+                if row.id is None:  # the same name twice in one import: the first is written
+                    session.flush()
+                    made.remove(row)
+                    self._snapshot(session, row)
+                    self._event(session, row, "imported", new_value=row.title)
                 for name in changed:
                     setattr(row, name, values[name])
                 self._bump(session, row, at=data.updated_at)
                 self._event(session, row, "imported", "fields", None, ", ".join(changed))
                 updated += 1
+            session.flush()  # the new articles' ids, in one round of inserts
+            for row in made:
+                self._snapshot(session, row)
+                self._event(session, row, "imported", new_value=row.title)
         return added, updated
 
     # -- suggestions --------------------------------------------------------------------------

@@ -6,8 +6,8 @@ words dropped. Each word becomes a group of alternatives — itself, its synonym
 word (a typo: rapidfuzz against that vocabulary) — and the results come in tiers, best first:
 
 0. every group matches a whole word;
-1. every group matches the start of a word (what is being typed, "pass" → "password");
-2. some groups match (a question in plain words; a ticket's text).
+1. … the last one the start of a word (what is being typed, "pass" → "password");
+2. some groups match, the last as a start (a question in plain words; a ticket's text).
 
 Within a tier the engine ranks: SQLite FTS5 ``bm25`` with column weights (title 10, tags 5,
 body 1), PostgreSQL ``ts_rank`` over a tsvector weighted A (title), B (tags), C (body).
@@ -36,6 +36,8 @@ PG_VECTOR = (
 """Must stay equal to migration 0010's ``PG_VECTOR``, or PostgreSQL cannot use the index."""
 MAX_TERMS = 12
 """Words of one search kept (a ticket's text can be long); the first ones, subject first."""
+SHORT_PREFIX = 4
+"""A last word shorter than this matches the start of title and tag words only."""
 TYPO_CUTOFF = 80.0
 """rapidfuzz ratio (0 to 100) from which a vocabulary word stands in for an unknown word."""
 
@@ -137,7 +139,14 @@ def vocabulary(session: Session) -> tuple[frozenset[str], tuple[str, ...]]:
     database until an article is added or changed."""
     bind = session.get_bind()
     key = str(bind.engine.url)
-    stamp = tuple(session.execute(text("SELECT count(*), max(updated_at) FROM kb_article")).one())
+    # Two index probes: a new article raises the first, a change the second.
+    stamp = tuple(
+        session.execute(
+            text(
+                "SELECT (SELECT max(id) FROM kb_article), (SELECT max(updated_at) FROM kb_article)"
+            )
+        ).one()
+    )
     with _vocab_lock:
         cached = _vocab_cache.get(key)
         if cached is not None and cached[0] == stamp:
@@ -171,16 +180,26 @@ def _groups(session: Session, terms: list[str]) -> list[tuple[str, ...]]:
 # -- the engines ------------------------------------------------------------------------------
 
 
+def _short(group: tuple[str, ...]) -> bool:
+    """A start of a word this short is looked for in titles and tags only: in the bodies it
+    is the start of nearly every article's words, and ranking them all costs a lot."""
+    return len(group[0]) < SHORT_PREFIX
+
+
 def _fts5(groups: list[tuple[str, ...]], *, prefix: bool, every: bool) -> str:
-    star = "*" if prefix else ""
-    parts = ["(" + " OR ".join(f'"{w}"{star}' for w in group) + ")" for group in groups]
-    return (" AND " if every else " OR ").join(parts)
+    parts = [" OR ".join(f'"{w}"' for w in group) for group in groups]
+    if prefix:
+        typed = " OR ".join(f'"{w}"*' for w in groups[-1])
+        parts[-1] = f"{{title tags}} : ({typed})" if _short(groups[-1]) else typed
+    return (" AND " if every else " OR ").join(f"({part})" for part in parts)
 
 
 def _tsquery(groups: list[tuple[str, ...]], *, prefix: bool, every: bool) -> str:
-    star = ":*" if prefix else ""
-    parts = ["(" + " | ".join(f"{w}{star}" for w in group) + ")" for group in groups]
-    return (" & " if every else " | ").join(parts)
+    parts = [" | ".join(group) for group in groups]
+    if prefix:
+        star = ":*AB" if _short(groups[-1]) else ":*"
+        parts[-1] = " | ".join(f"{w}{star}" for w in groups[-1])
+    return (" & " if every else " | ").join(f"({part})" for part in parts)
 
 
 def _where(filters: KbFilters, params: dict[str, Any], alias: str) -> str:

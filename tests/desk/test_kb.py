@@ -142,3 +142,11 @@ def test_acknowledgement_never_lists_drafts_or_internal_articles(db: Database) -
     desk = Desk(db, SYSTEM, clock=clock_from(T0))
     load_fixture(desk, visibility="internal")
     assert desk.kb_for_acknowledgement("VPN keeps disconnecting", "It drops.") == []
+
+
+def test_a_short_start_of_a_word_matches_titles_and_tags_only(db: Database) -> None:
+    desk = Desk(db, SYSTEM, clock=clock_from(T0))
+    in_title = desk.kb_create("Firmware updates", "Plug in the charger.")
+    desk.kb_create("Docking station", "Update the firmware first.")
+    assert [r.article.id for r in desk.kb_search("fir")] == [in_title.id]
+    assert len(desk.kb_search("firm")) == 2
