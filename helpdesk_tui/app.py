@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -15,11 +18,11 @@ from textual.screen import Screen
 
 from helpdesk_tui.commands import TicketCommands
 from helpdesk_tui.config import Settings
-from helpdesk_tui.desk import presence
-from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.kinds import utcnow
+from helpdesk_tui.desk.service import Database
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
 from helpdesk_tui.drafts import DraftKind
 from helpdesk_tui.mail_link import MailLink
@@ -27,9 +30,10 @@ from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerF
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.help import HelpScreen, KeyHelp
 from helpdesk_tui.screens.queue import QueueScreen
-from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import utcnow
-from helpdesk_tui.urls import scrub
+
+LEAVE_SECONDS = 2.0
+"""How long quitting waits for this terminal's presence markers to go. A locked or
+unreachable database cannot hold the terminal longer: the markers then expire by themselves."""
 
 
 class HelpdeskApp(App[None]):
@@ -80,11 +84,43 @@ class HelpdeskApp(App[None]):
             self.notify(problem, title="Config", severity="warning", markup=False)
         self.mail_link.start()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
-        with self.db.write() as session:
-            presence.leave(session, self.session_id)
+        await self._leave_desk()
         self.mail_link.stop_now()
+
+    async def _leave_desk(self) -> None:
+        """Remove this terminal's presence markers off the event loop, waiting at most
+        ``LEAVE_SECONDS`` (the database's busy timeout is far longer)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def finished(error: BaseException | None) -> None:
+            if done.done():
+                return
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)
+
+        def leave() -> None:
+            error: BaseException | None = None
+            try:
+                self.desk.presence_leave(self.session_id)
+            except Exception as caught:  # reported below, if anyone still waits
+                error = caught
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+                loop.call_soon_threadsafe(finished, error)
+
+        # A daemon thread, not the loop's executor: a thread stuck on a lock must not hold
+        # up the interpreter's exit either.
+        threading.Thread(target=leave, name="presence-leave", daemon=True).start()
+        try:
+            await asyncio.wait_for(asyncio.shield(done), LEAVE_SECONDS)
+        except TimeoutError:
+            self.log.warning("presence markers not removed in time; they expire by themselves")
+        except Exception as error:
+            self.log.warning(f"presence markers not removed: {error!r}")
 
     @property
     def queue(self) -> QueueScreen:
@@ -119,8 +155,7 @@ class HelpdeskApp(App[None]):
         A keyset query in the queue's current view, filter, search and sort; it blocks, so
         call it from a thread worker.
         """
-        with self.db.read() as session:
-            return pages.neighbour(session, self.queue.query_spec, number, step)
+        return self.desk.neighbour(self.queue.query_spec, number, step)
 
     def action_drafts(self) -> None:
         """List this agent's kept drafts; the one picked opens in its ticket's composer."""
@@ -132,7 +167,7 @@ class HelpdeskApp(App[None]):
                 number, kind = draft
                 self.open_ticket(number, compose=kind)
 
-        self.push_screen(DraftsScreen(self.db, self.clock), picked)
+        self.push_screen(DraftsScreen(), picked)
 
     # -- mail ---------------------------------------------------------------------------------
 
@@ -168,7 +203,7 @@ class HelpdeskApp(App[None]):
         with any database password masked."""
         if isinstance(error, DeskError):
             return str(error)
-        return self.db.trouble() or scrub(f"{type(error).__name__}: {error}", self.db.url)
+        return self.desk.failure_text(error)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -220,9 +255,9 @@ class HelpdeskApp(App[None]):
                 )
 
     async def action_quit(self) -> None:
-        """Leave: this terminal's viewing/replying markers go at once."""
-        with self.db.write() as session:
-            presence.leave(session, self.session_id)
+        """Leave: this terminal's viewing/replying markers go at once (within
+        ``LEAVE_SECONDS``; a database that does not answer cannot freeze the terminal)."""
+        await self._leave_desk()
         await self.mail_link.stop()
         self.exit()
 

@@ -13,36 +13,19 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
-from helpdesk_tui.desk import queue as pages
-from helpdesk_tui.desk.queries import TicketRow, ticket_row
-from helpdesk_tui.desk.queue import QueueQuery
-from helpdesk_tui.desk.values import number_in
+from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
-from helpdesk_tui.storage.database import Database
 
 if TYPE_CHECKING:
-    from helpdesk_tui.app import HelpdeskApp
+    from helpdesk_tui.desk.facade import Desk
 
 MAX_HITS = 8
 DEBOUNCE_SECONDS = 0.15
 """A palette search starts only after typing pauses this long; the palette cancels the
 search of a key as soon as the next key arrives, and a search cancelled while it waits
 never reaches the database."""
-
-
-def find_tickets(db: Database, query: str) -> list[TicketRow]:
-    """Tickets for a palette query: ``#1042`` / ``1042`` first, then by full-text search."""
-    with db.read() as session:
-        found: list[TicketRow] = []
-        number = number_in(query)
-        if number is not None:
-            row = ticket_row(session, number)
-            if row is not None:
-                found.append(row)
-        if not query.strip().lstrip("#").isdigit():
-            page = pages.first_page(session, QueueQuery(text=query), MAX_HITS)
-            found += [row for row in page.rows if row not in found]
-    return found[:MAX_HITS]
 
 
 def _prompt(row: TicketRow) -> Text:
@@ -55,20 +38,16 @@ class TicketCommands(Provider):
     _asked = ""
     """The newest query typed; a thread that starts for an older one does nothing."""
 
-    @property
-    def desk_app(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
-
-    def _find(self, db: Database, query: str) -> list[TicketRow]:
-        return find_tickets(db, query) if query == self._asked else []
+    def _find(self, desk: Desk, query: str) -> list[TicketRow]:
+        return desk.find_tickets(query, limit=MAX_HITS) if query == self._asked else []
 
     async def search(self, query: str) -> Hits:
         if not query.strip():
             return
-        app = self.desk_app
+        app = desk_app(self)
         self._asked = query
         await asyncio.sleep(DEBOUNCE_SECONDS)  # cancelled here when the next key arrives
-        rows = await asyncio.to_thread(self._find, app.db, query)
+        rows = await asyncio.to_thread(self._find, app.desk, query)
         matcher = self.matcher(query)
         for row in rows:
             text = f"#{row.number} {clean(row.subject, single_line=True)}"
@@ -78,5 +57,5 @@ class TicketCommands(Provider):
                 _prompt(row),
                 partial(app.open_ticket, row.number),
                 text=text,
-                help=f"Open ticket · {row.status.replace('_', ' ')} · {row.priority}",
+                help=f"Open ticket · {words(row.status)} · {row.priority}",
             )

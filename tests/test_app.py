@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 from sqlmodel import select
 
+from helpdesk_tui import app as app_module
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.commands import find_tickets
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import presence
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import TicketScreen
@@ -132,10 +134,11 @@ async def test_palette_jumps_to_a_ticket_by_number(
 
 
 def test_palette_finds_tickets_by_number_and_words(desk_data: DeskData) -> None:
-    assert [r.number for r in find_tickets(desk_data.db, "#3")] == [3]
-    assert [r.number for r in find_tickets(desk_data.db, "5")] == [5]
-    assert [r.number for r in find_tickets(desk_data.db, "black screen")] == [9]
-    assert find_tickets(desk_data.db, "#999") == []
+    desk = Desk(desk_data.db, desk_data.ada)
+    assert [r.number for r in desk.find_tickets("#3")] == [3]
+    assert [r.number for r in desk.find_tickets("5")] == [5]
+    assert [r.number for r in desk.find_tickets("black screen")] == [9]
+    assert desk.find_tickets("#999") == []
 
 
 async def test_palette_offers_views_and_the_ticket_screens_actions(
@@ -203,6 +206,31 @@ async def test_quit_takes_this_terminals_markers_away(
         sessions = set(s.exec(select(Presence.session_id)).all())
     assert app.session_id not in sessions
     assert sessions == {"term-bob", "term-cy"}
+
+
+async def test_quit_does_not_wait_on_a_locked_database(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another process holds the write lock: quitting still ends the app (markers are
+    removed off the event loop, and not waited for past ``LEAVE_SECONDS``); they go once
+    the lock is released."""
+    monkeypatch.setattr(app_module, "LEAVE_SECONDS", 0.05)
+    app = make_test_app()
+    with desk_data.db.write() as s:
+        presence.heartbeat(s, desk_data.ada, app.session_id, 1, Activity.VIEWING, now=FROZEN_NOW)
+    with desk_data.db.write() as lock:  # BEGIN IMMEDIATE: every other writer waits
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+q")
+        assert not app.is_running
+        sessions = set(lock.exec(select(Presence.session_id)).all())
+        assert app.session_id in sessions  # not removed yet: the lock is still held
+    for leaving in [t for t in threading.enumerate() if t.name == "presence-leave"]:
+        leaving.join()
+    with desk_data.db.read() as s:
+        assert app.session_id not in set(s.exec(select(Presence.session_id)).all())
 
 
 def test_a_failure_reads_as_the_file_and_its_fix_never_a_raw_sql_error(

@@ -36,6 +36,7 @@ from helpdesk_tui.desk.demo_content import (
     SITES,
     SUPPORT_ADDRESS,
 )
+from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.models import PRIORITY_RANK
 
 Values = list[Any]
@@ -101,7 +102,7 @@ _RESPONSE_HOURS = {"low": 24, "normal": 8, "high": 4, "urgent": 1}
 _RESOLUTION_HOURS = {"low": 240, "normal": 120, "high": 48, "urgent": 8}
 _CHANNELS = ("email", "phone", "web", "manual")
 _CHANNEL_WEIGHTS = tuple(accumulate((65, 15, 12, 8)))
-_STATUSES = ("new", "open", "in_progress", "waiting", "on_hold", "resolved", "closed")
+_STATUSES = ALL_STATUSES
 # Final status by age: (age limit in hours, cumulative weights in _STATUSES order).
 _STATUS_BY_AGE = tuple(
     (limit, tuple(accumulate(weights)))

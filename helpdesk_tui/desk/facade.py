@@ -8,8 +8,9 @@ joined here; a new area adds one base class below.
 from __future__ import annotations
 
 from helpdesk_tui.desk.kb_service import KbService
-from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.presence_service import PresenceService
+from helpdesk_tui.desk.tickets_service import TicketsService
 
 
-class Desk(KbService, DeskService):
+class Desk(TicketsService, PresenceService, KbService):
     """One agent's (or the system's) session of work on the desk."""

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import Conflict
+from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.storage.models import Event, Ticket, utcnow
 
 
@@ -40,14 +41,10 @@ _WORDED_FIELDS = frozenset({"status", "type", "priority"})
 """Fields whose values are the desk's own words (``in_progress``), read with spaces."""
 
 
-def _words(value: str) -> str:
-    return value.replace("_", " ")
-
-
 def _value(field: str, value: str | None) -> str:
     if value is None:
         return "—"
-    return _words(value) if field in _WORDED_FIELDS else value
+    return words(value) if field in _WORDED_FIELDS else value
 
 
 def describe(event: Event) -> str:
@@ -64,8 +61,8 @@ def describe(event: Event) -> str:
         return f"{event.actor}: reopened: {event.new_value or ''}"
     detail = event.new_value or ""
     if event.kind == "linked":  # the desk's own words: "follow_up #12"
-        detail = _words(detail)
-    return f"{event.actor}: {_words(event.kind)}{' ' if detail else ''}{detail}"
+        detail = words(detail)
+    return f"{event.actor}: {words(event.kind)}{' ' if detail else ''}{detail}"
 
 
 def bump(ticket: Ticket) -> None:

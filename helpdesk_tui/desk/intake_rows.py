@@ -183,7 +183,7 @@ def _connection(session: Session) -> Connection:
 
 def _forget(session: Session, model: type[SQLModel], row_id: int) -> None:
     """Expire an ORM copy of a row just changed by a statement (it reloads when next read)."""
-    loaded = session.identity_map.get(session.identity_key(model, row_id))  # type: ignore[no-untyped-call]
+    loaded = session.identity_map.get(session.identity_key(model, row_id))
     if loaded is not None:
         session.expire(loaded)
 

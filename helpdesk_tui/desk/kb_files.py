@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import frontmatter  # type: ignore[import-untyped]
-import yaml  # type: ignore[import-untyped]
+import frontmatter
+import yaml
 
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.kb_service import ArticleData

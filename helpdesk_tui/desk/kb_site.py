@@ -111,7 +111,7 @@ def markdown() -> MarkdownIt:
 
 
 def render(md: MarkdownIt, body: str) -> str:
-    return md.render(body)
+    return str(md.render(body))
 
 
 def _page(title: str, root: str, content: str, site_title: str, *, search: bool = True) -> str:

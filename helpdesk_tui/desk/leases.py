@@ -164,7 +164,7 @@ def renew(
         .where(and_(_LEASE.c.name == name, _LEASE.c.holder == holder))
         .values(expires_at=now + ttl)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 def release(session: Session, name: str, holder: str) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Integer,
@@ -51,14 +51,13 @@ from helpdesk_tui.desk.queries import (
     rows_by_id,
     ticket_row,
 )
-from helpdesk_tui.desk.statuses import OPEN_STATUSES, parse_status
+from helpdesk_tui.desk.statuses import ALL_STATUSES, OPEN_STATUSES, STATUS_RANK, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
     Agent,
     Event,
     Presence,
-    Status,
     Tag,
     Team,
     Ticket,
@@ -68,10 +67,6 @@ from helpdesk_tui.storage.types import UTCDateTime
 
 _TICKET: Any = Ticket.__table__  # type: ignore[attr-defined]
 """The ticket table's plain columns (the filters wrap them so no index is taken)."""
-
-STATUS_RANK: dict[str, int] = {status.value: rank for rank, status in enumerate(Status)}
-"""Statuses sort in workflow order, not alphabetically (the only status order there is)."""
-ALL_STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
 
 NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
 """The SLA order's value for a ticket with no deadline running: after every real one."""
@@ -608,6 +603,33 @@ def page_from(session: Session, query: QueueQuery, start: Position | None, limit
         session, query, start=start, forward=True, inclusive=True, limit=limit
     )
     return QueuePage(rows, more_before=True, more_after=more, positions=places)
+
+
+PageKind = Literal["first", "last", "after", "before", "from"]
+"""Which page of a list: the first, the last, the one after or before a position, or the
+rows from a position on, that position included (re-reading a window in place)."""
+
+
+def read_page(
+    session: Session,
+    query: QueueQuery,
+    limit: int,
+    *,
+    kind: PageKind = "first",
+    start: Position | None = None,
+) -> QueuePage:
+    """One page of a list, by kind; "after" and "before" need ``start``."""
+    if kind == "first":
+        return first_page(session, query, limit)
+    if kind == "last":
+        return last_page(session, query, limit)
+    if kind == "from":
+        return page_from(session, query, start, limit)
+    if start is None:
+        raise InvalidValue(f"a page {kind} needs a position to start from")
+    if kind == "after":
+        return page_after(session, query, start, limit)
+    return page_before(session, query, start, limit)
 
 
 def neighbour(session: Session, query: QueueQuery, number: int, step: int) -> int | None:

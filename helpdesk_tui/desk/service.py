@@ -18,6 +18,11 @@ from sqlmodel import Session
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import utcnow
+from helpdesk_tui.urls import scrub
+
+__all__ = ["Database", "DeskService"]
+"""``Database`` is named here for callers that hand one to the facade (the app's factory):
+they never import storage themselves."""
 
 
 class DeskService:
@@ -29,6 +34,16 @@ class DeskService:
         self.db = db
         self.actor = actor
         self.clock = clock
+
+    @property
+    def location(self) -> str:
+        """Where the desk's data is, for people: the SQLite file, or the URL without password."""
+        return self.db.shown_url
+
+    def failure_text(self, error: BaseException | None) -> str:
+        """What a person reads about an unexpected failure: the desk files this login cannot
+        use (and the fix) if that is the cause, else the error with any password masked."""
+        return self.db.trouble() or scrub(f"{type(error).__name__}: {error}", self.db.url)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

@@ -1,4 +1,5 @@
-"""Which status may follow which. Checked here, never in a screen."""
+"""Statuses: which may follow which (checked here, never in a screen), their order, and
+how people read them. The one place status words and lists live."""
 
 from __future__ import annotations
 
@@ -20,8 +21,13 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.CLOSED: frozenset(),
 }
 
-OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in (Status.NEW, *_WORKING))
-"""Statuses of tickets that still need somebody."""
+ALL_STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
+"""Every status, in workflow order."""
+STATUS_RANK: dict[str, int] = {status: rank for rank, status in enumerate(ALL_STATUSES)}
+"""Statuses sort in workflow order, not alphabetically (the only status order there is)."""
+
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s is Status.NEW or s in _WORKING)
+"""Statuses of tickets that still need somebody, in workflow order (not a set's order)."""
 
 REOPENED_BY_CUSTOMER = frozenset({Status.WAITING, Status.RESOLVED})
 """A customer message on a ticket in one of these statuses sets it back to open."""
@@ -79,3 +85,17 @@ def check_transition(number: int, old: Status, new: Status) -> None:
         raise InvalidTransition(
             f"#{number} cannot go from {old.value} to {new.value}; from {old.value}: {allowed}"
         )
+
+
+SHORT_WORDS: dict[str, str] = {Status.IN_PROGRESS: "in prog", Status.RESOLVED: "solved"}
+"""Statuses too long for a narrow queue column, as that column says them."""
+
+
+def words(value: str) -> str:
+    """A desk value (``in_progress``, ``service_request``) as people read it: ``in progress``."""
+    return value.replace("_", " ")
+
+
+def short_words(status: str) -> str:
+    """A status in a narrow column (``in prog``); the others as :func:`words` says them."""
+    return SHORT_WORDS.get(status, words(status))

@@ -25,7 +25,6 @@ from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
 from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.outbox import Delivery
 from helpdesk_tui.desk.queries import (
-    TicketDetail,
     TicketFilter,
     TicketRow,
     ticket_detail,
@@ -76,17 +75,30 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class HistoryLine:
+    """One change in a ticket's history, worded for people (``bob: status open → waiting``)."""
+
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class TicketView:
-    detail: TicketDetail
+    """Everything a ticket screen shows, read in one transaction; no ORM rows inside."""
+
+    row: TicketRow
     entries: list[Entry]
+    history: list[HistoryLine]
+    """Every event, oldest first."""
+    tags: list[str]
+    links: list[tuple[str, int]]
+    merged_into: int | None
+    outgoing: list[Delivery]
+    """Every mail the ticket sent or will send, with its delivery state."""
     requester_org: str | None
     other_tickets: list[TicketRow]
     attachments: list[AttachmentInfo]
     watermark: Watermark
-
-    @property
-    def row(self) -> TicketRow:
-        return self.detail.row
 
 
 def _first_parts(session: Session, ticket_id: int) -> dict[int, tuple[str, int]]:
@@ -170,8 +182,13 @@ def load_view(session: Session, number: int) -> TicketView:
         others = [row for row in page.rows if row.number != number][:OTHER_TICKETS_SHOWN]
     last_message = max((m.id or 0 for m in detail.messages), default=0)
     return TicketView(
-        detail=detail,
+        row=detail.row,
         entries=entries,
+        history=[HistoryLine(event.created_at, describe(event)) for event in detail.events],
+        tags=detail.tags,
+        links=detail.links,
+        merged_into=detail.merged_into,
+        outgoing=detail.outgoing,
         requester_org=organization,
         other_tickets=others,
         attachments=attachments,
@@ -180,15 +197,22 @@ def load_view(session: Session, number: int) -> TicketView:
 
 
 def find_tickets(session: Session, query: str, *, limit: int = 20) -> list[TicketRow]:
-    """Tickets for a picker: ``#1042`` / ``1042`` first, then a search of subjects and
-    messages; with no query, the most recently updated open tickets."""
+    """Tickets for a picker or the palette: the ticket ``#1042`` / ``1042`` names first, then
+    a search of subjects, messages and requesters (none for a query that is only a number);
+    with no query, the most recently updated open tickets."""
     query = query.strip()
+    found: list[TicketRow] = []
+    number = number_in(query)
+    if number is not None:
+        row = ticket_row(session, number)
+        if row is not None:
+            found.append(row)
     if query.lstrip("#").isdigit():
-        number = number_in(query)
-        row = ticket_row(session, number) if number is not None else None
-        return [row] if row is not None else []
+        return found
     spec = QueueQuery(text=query) if query else QueueQuery(TicketFilter(open_only=True))
-    return first_page(session, spec, limit).rows
+    seen = {row.number for row in found}
+    found += [row for row in first_page(session, spec, limit).rows if row.number not in seen]
+    return found[:limit]
 
 
 def _author(session: Session, message: Message, logins: dict[int | None, str]) -> str:

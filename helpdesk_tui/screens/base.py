@@ -1,15 +1,17 @@
-"""What every screen of the app shares: failed workers are reported, not silently lost."""
+"""What every screen of the app shares: the desk, and failed workers reported, not lost."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.messages import WorkerFailed
 
 if TYPE_CHECKING:
+    from helpdesk_tui.app import HelpdeskApp
     from helpdesk_tui.desk.facade import Desk
 
 
@@ -21,9 +23,14 @@ class DeskScreen(Screen[Any]):
     """
 
     @property
+    def desk_app(self) -> HelpdeskApp:
+        """The app this screen runs in: its settings, clock, views and mail state."""
+        return desk_app(self)
+
+    @property
     def desk(self) -> Desk:
         """The app's desk facade: every read and change a screen makes goes through it."""
-        return cast("Desk", self.app.desk)  # type: ignore[attr-defined]
+        return desk_app(self).desk
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -13,11 +13,8 @@ then goes against the version the agent has now seen, so a later arrival asks ag
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,27 +25,18 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.desk import fields, thread
-from helpdesk_tui.desk.activity import Since, Watermark, since
-from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.desk.activity import Since, Watermark
 from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddress
 from helpdesk_tui.desk.limits import check_body
+from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.timefmt import relative
 
-if TYPE_CHECKING:
-    from helpdesk_tui.app import HelpdeskApp
-
 AUTOSAVE_SECONDS = 1.0
 PREVIEW_LINES = 6
 
-Sender = Callable[..., object]
-SENDERS: dict[DraftKind, Sender] = {
-    "reply": thread.reply,
-    "note": thread.add_note,
-    "call": thread.log_call,
-}
 TITLES: dict[DraftKind, str] = {
     "reply": "Reply to the customer on",
     "note": "Internal note on",
@@ -59,14 +47,6 @@ DONE: dict[DraftKind, str] = {
     "note": "Note added",
     "call": "Call logged",
 }
-
-
-@dataclass(frozen=True)
-class Address:
-    """Where a reply goes when the requester has no address; ``keep`` saves it on them."""
-
-    email: str
-    keep: bool
 
 
 def arrivals_text(news: Since, now_ago: Callable[..., str]) -> Text:
@@ -145,10 +125,6 @@ class ComposerScreen(ModalScreen[bool]):
         self.drafts = drafts or DraftStore()
         self._sending = False
         self._autosave: Timer | None = None
-
-    @property
-    def desk_app(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         title = Text(f"{TITLES[self.kind]} #{self.number}: ")
@@ -276,39 +252,20 @@ class ComposerScreen(ModalScreen[bool]):
     def _over_limit(self, text: str) -> bool:
         """Text over ``limits.max_body_bytes`` is refused here, saying by how much."""
         try:
-            check_body(text, self.kind, self.desk_app.settings.limits.max_body_bytes)
+            check_body(text, self.kind, desk_app(self).settings.limits.max_body_bytes)
         except InvalidValue as error:
             self.notify(str(error), title="Not sent", severity="error", timeout=10, markup=False)
             return True
         return False
 
     @work(thread=True, exclusive=True, group="composer-send", exit_on_error=False)
-    def _send(self, text: str, mark: Watermark, to: Address | None = None) -> None:
-        app = self.desk_app
-        actor = app.actor
-        with app.db.write() as session:
-            news = since(session, mark, excluding=actor)
-            if news.arrivals:
-                self.post_message(self.Arrived(news))
-                return
-            self._save_to_ticket(session, actor, text, news.current.version, to)
+    def _send(self, text: str, mark: Watermark, to: Recipient | None = None) -> None:
+        news = desk_app(self).desk.ticket_write(self.number, self.kind, text, mark, to=to)
+        if news is not None:
+            self.post_message(self.Arrived(news))
+            return
         self.drafts.delete(self.number, self.kind)
         self.post_message(self.Sent())
-
-    def _save_to_ticket(
-        self, session: Session, actor: Actor, text: str, version: int, to: Address | None
-    ) -> None:
-        if to is None:
-            SENDERS[self.kind](session, actor, self.number, body=text, expected_version=version)
-        elif to.keep:
-            ticket = fields.set_requester_email(
-                session, actor, self.number, to.email, expected_version=version
-            )
-            thread.reply(session, actor, self.number, body=text, expected_version=ticket.version)
-        else:
-            thread.reply(
-                session, actor, self.number, body=text, expected_version=version, to=to.email
-            )
 
     def _ask_address(self) -> None:
         """The requester has no address: ask for one, and whether to keep it on the contact."""
@@ -325,7 +282,7 @@ class ComposerScreen(ModalScreen[bool]):
             def chosen(answer: str | None) -> None:
                 if answer in ("keep", "once"):
                     self._sending = True
-                    self._send(self.text, self.mark, Address(email.strip(), answer == "keep"))
+                    self._send(self.text, self.mark, Recipient(email.strip(), answer == "keep"))
 
             self.app.push_screen(
                 ChoiceScreen(
@@ -352,7 +309,7 @@ class ComposerScreen(ModalScreen[bool]):
         from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
 
         news = message.news
-        clock = self.desk_app.clock
+        clock = desk_app(self).clock
         count = len(news.arrivals)
         question = Text(
             f"{count} new thing{'s' * (count != 1)} arrived on #{self.number} "

@@ -7,21 +7,17 @@ stranded out of sight. Enter opens the ticket with the draft in the composer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from rich.text import Text
 from textual import work
 from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.desk.ticket_view import draft_tickets
+from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.drafts import DRAFT_KINDS, Draft, DraftKind, DraftStore
 from helpdesk_tui.messages import WorkerFailed
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.pickers import PICKER_CSS, Pick, PickScreen
-from helpdesk_tui.storage.database import Database
 from helpdesk_tui.timefmt import relative
 
 
@@ -48,12 +44,8 @@ class DraftsScreen(PickScreen):
             super().__init__()
             self.picks = picks
 
-    def __init__(
-        self, db: Database, clock: Callable[[], datetime], store: DraftStore | None = None
-    ) -> None:
+    def __init__(self, store: DraftStore | None = None) -> None:
         super().__init__("Your drafts", [], hint="Reading your drafts…")
-        self.db = db
-        self.clock = clock
         self.store = store or DraftStore()
 
     def on_mount(self) -> None:
@@ -62,9 +54,9 @@ class DraftsScreen(PickScreen):
     @work(thread=True, exclusive=True, group="drafts", exit_on_error=False)
     def _list(self) -> None:
         kept = self.store.list_drafts()
-        with self.db.read() as session:
-            tickets = draft_tickets(session, (draft.number for draft in kept))
-        now = self.clock()
+        app = desk_app(self)
+        tickets = app.desk.drafts_tickets(draft.number for draft in kept)
+        now = app.clock()
         picks: list[Pick] = []
         for draft in kept:
             ticket = tickets[draft.number]

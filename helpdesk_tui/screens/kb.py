@@ -161,8 +161,12 @@ class KbScreen(DeskScreen):
         self.app.call_from_thread(self._show, query, rows)
 
     def _show(self, query: str, rows: list[tuple[ArticleView, tuple[Span, ...], Text]]) -> None:
+        if query != self.search_text:
+            return  # an older search that finished late; the newer one is on its way
         listing = self.query_one("#kb-results", OptionList)
-        keep = self.article.id if self.article is not None else None
+        # The same search again (after a save): stay on the article; a new one: its best.
+        same = query == self.searched
+        keep = self.article.id if self.article is not None and same else None
         listing.clear_options()
         listing.add_options(
             [Option(result_prompt(a, spans, line), id=str(a.id)) for a, spans, line in rows]

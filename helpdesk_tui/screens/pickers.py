@@ -23,6 +23,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 
 PICKER_CSS = """
@@ -50,11 +51,6 @@ def agent_pick(login: str, name: str, teams: Sequence[str]) -> Pick:
     """An agent by login, with their name (when it says more than the login) and teams."""
     shown = [part for part in (name if name != login else "", ", ".join(teams)) if part]
     return Pick(login, login, " · ".join(shown))
-
-
-def words(value: str) -> str:
-    """A desk value (``in_progress``, ``service_request``) as the screens say it."""
-    return value.replace("_", " ")
 
 
 def highlight(label: str, query: str, search: FuzzySearch) -> Text:

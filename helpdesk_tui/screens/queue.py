@@ -17,24 +17,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from helpdesk_tui.desk import presence
-from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.presence import OnTicket
-from helpdesk_tui.desk.queries import TicketFilter, TicketRow, has_tickets
-from helpdesk_tui.desk.queue import SORT_ORDER, ChangeMark, QueuePage, QueueQuery, change_mark
+from helpdesk_tui.desk.queries import TicketFilter, TicketRow
+from helpdesk_tui.desk.queue import SORT_ORDER, ChangeMark, PageKind, Position, QueueQuery
+from helpdesk_tui.desk.tickets_service import QueueCheck, QueueWindow
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import plain
@@ -42,9 +41,6 @@ from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles
-
-if TYPE_CHECKING:
-    from helpdesk_tui.app import HelpdeskApp
 
 PAGE = 100
 """Rows fetched per page."""
@@ -64,20 +60,13 @@ class Load:
     """One read of the queue: which page, from where."""
 
     kind: LoadKind
-    start: pages.Position | None
+    start: Position | None
     limit: int
 
-    def fetch(self, session: Session, query: QueueQuery) -> QueuePage:
-        if self.kind == "first":
-            return pages.first_page(session, query, self.limit)
-        if self.kind == "last":
-            return pages.last_page(session, query, self.limit)
-        if self.kind == "refresh":
-            return pages.page_from(session, query, self.start, self.limit)
-        assert self.start is not None
-        if self.kind == "after":
-            return pages.page_after(session, query, self.start, self.limit)
-        return pages.page_before(session, query, self.start, self.limit)
+    @property
+    def page_kind(self) -> PageKind:
+        """The desk's name for this page (a refresh re-reads the window from its start)."""
+        return "from" if self.kind == "refresh" else self.kind
 
 
 def empty_text(*, new_desk: bool, views: int, where: str) -> Text:
@@ -128,43 +117,32 @@ class QueueScreen(DeskScreen):
     class Loaded(Message):
         """A worker's answer: a page of rows and who is on them."""
 
-        def __init__(
-            self,
-            request: int,
-            load: Load,
-            page: QueuePage,
-            on: dict[int, list[OnTicket]],
-            *,
-            new_desk: bool,
-            mark: ChangeMark,
-        ) -> None:
+        def __init__(self, request: int, load: Load, window: QueueWindow) -> None:
             super().__init__()
             self.request = request
             self.load = load
-            self.page = page
-            self.on = on
-            self.new_desk = new_desk
-            """No rows, and the whole desk has no ticket at all."""
-            self.mark = mark
-            """What the desk's change mark was just before the page was read."""
+            self.window = window
 
     class Checked(Message):
         """A timer tick's answer: the desk's change mark now, and who is on which ticket
         (read only when presence alone changed)."""
 
-        def __init__(
-            self, request: int, mark: ChangeMark, on: dict[int, list[OnTicket]] | None
-        ) -> None:
+        def __init__(self, request: int, check: QueueCheck) -> None:
             super().__init__()
             self.request = request
-            self.mark = mark
-            self.on = on
+            self.check = check
+
+    view: var[View] = var(lambda: View("", "", QueueQuery()), init=False)
+    """The view chosen (keys 1 to 9, v, the palette); set in ``__init__`` to the first."""
+    query_spec: var[QueueQuery] = var(QueueQuery, init=False, always_update=True)
+    """What the list shows now: the view's query, or it searched, filtered or re-sorted.
+    Setting it reads the first page again (even when it is the same query)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.views: list[View] = self.desk_app.views
-        self.view = self.views[0]
-        self.query_spec: QueueQuery = self.view.query
+        self.set_reactive(QueueScreen.view, self.views[0])
+        self.set_reactive(QueueScreen.query_spec, self.views[0].query)
         self._rows: list[TicketRow] = []
         self._on: dict[int, list[OnTicket]] = {}
         self._at_start = True
@@ -176,7 +154,7 @@ class QueueScreen(DeskScreen):
         self._styles: RowStyles | None = None
         self._new_desk = False
         """The last read found no rows and no ticket on the whole desk."""
-        self._positions: dict[int, pages.Position] = {}
+        self._positions: dict[int, Position] = {}
         """Each shown row's place in the list's order (ticket number → position)."""
         self._mark: ChangeMark | None = None
         """The desk's change mark when the rows shown were read."""
@@ -184,10 +162,6 @@ class QueueScreen(DeskScreen):
         """Which text the empty line holds: ``_new_desk`` when it was written, None yet."""
         self._first_answer = True
         """No page has come back yet: the first one decides whether "My open" is worth showing."""
-
-    @property
-    def desk_app(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -268,7 +242,7 @@ class QueueScreen(DeskScreen):
     # -- loading --------------------------------------------------------------------------
 
     def _reload(
-        self, kind: LoadKind, start: pages.Position | None = None, *, limit: int | None = None
+        self, kind: LoadKind, start: Position | None = None, *, limit: int | None = None
     ) -> None:
         """Ask for a page; the answer to the newest request is the only one used."""
         self._request += 1
@@ -278,33 +252,22 @@ class QueueScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def _fetch(self, request: int, query: QueueQuery, load: Load) -> None:
-        app = self.desk_app
-        with app.db.read() as session:
-            mark = change_mark(session, app.clock())
-            page = load.fetch(session, query)
-            on = presence.on_tickets(
-                session,
-                [row.number for row in page.rows],
-                now=app.clock(),
-                exclude_session=app.session_id,
-            )
-            new_desk = not page.rows and not has_tickets(session)
+        window = self.desk.list_window(
+            query,
+            load.limit,
+            kind=load.page_kind,
+            start=load.start,
+            session_id=self.desk_app.session_id,
+        )
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(request, load, page, on, new_desk=new_desk, mark=mark))
+            self.post_message(self.Loaded(request, load, window))
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def _check(self, request: int, seen: ChangeMark | None, numbers: list[int]) -> None:
         """Has anything changed since ``seen``? Reads presence too if only that moved."""
-        app = self.desk_app
-        with app.db.read() as session:
-            mark = change_mark(session, app.clock())
-            on = None
-            if seen is not None and mark.events == seen.events and mark.presence != seen.presence:
-                on = presence.on_tickets(
-                    session, numbers, now=app.clock(), exclude_session=app.session_id
-                )
+        check = self.desk.list_changes(seen, numbers, session_id=self.desk_app.session_id)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Checked(request, mark, on))
+            self.post_message(self.Checked(request, check))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed read is retried later unless the query itself is bad.
@@ -322,7 +285,8 @@ class QueueScreen(DeskScreen):
         if message.request != self._request:
             return
         self._pending = None
-        load, page = message.load, message.page
+        load, window = message.load, message.window
+        page = window.page
         if load.kind in ("first", "last", "refresh"):
             self._positions = {}
         self._positions.update(
@@ -357,11 +321,11 @@ class QueueScreen(DeskScreen):
         }
         if self._first_answer:
             self._first_answer = False
-            if self._nothing_of_mine(page.rows, message.new_desk):
+            if self._nothing_of_mine(page.rows, window.new_desk):
                 return
-        self._on = message.on
-        self._new_desk = message.new_desk
-        self._mark = message.mark
+        self._on = window.on
+        self._new_desk = window.new_desk
+        self._mark = window.mark
         self._show_rows(focus)
         self._schedule_refresh()
         if added:
@@ -374,7 +338,7 @@ class QueueScreen(DeskScreen):
         self.table.show(self._rows, self._on, self.desk_app.clock(), self._styles, focus=focus)
         empty = self.query_one("#queue-empty", Static)
         if not self._rows and self._empty_says != self._new_desk:
-            where = self.desk_app.db.shown_url
+            where = self.desk.location
             views = min(len(self.views), 9)
             empty.update(empty_text(new_desk=self._new_desk, views=views, where=where))
             empty.set_class(self._new_desk, "-new-desk")
@@ -403,13 +367,13 @@ class QueueScreen(DeskScreen):
     def _checked(self, message: Checked) -> None:
         if message.request != self._request or self._pending is not None:
             return  # a page was asked for meanwhile; its answer brings a fresh mark
-        seen = self._mark
-        if seen is None or message.mark.events != seen.events:
+        seen, check = self._mark, message.check
+        if seen is None or check.mark.events != seen.events:
             self._reread()
             return
-        self._mark = message.mark
-        if message.on is not None:
-            self._on = message.on
+        self._mark = check.mark
+        if check.on is not None:
+            self._on = check.on
             self._show_rows(self._focus)
         self._schedule_refresh()
 
@@ -460,9 +424,14 @@ class QueueScreen(DeskScreen):
 
     def set_query(self, query: QueueQuery) -> None:
         self.query_spec = query
+
+    def watch_query_spec(self, query: QueueQuery) -> None:
         self._show_bars()
         self.table.set_sort(query.sort, query.descending)
         self._reload("first")
+
+    def watch_view(self) -> None:
+        self._show_bars()
 
     def _nothing_of_mine(self, rows: list[TicketRow], new_desk: bool) -> bool:
         """At start, an agent with nothing open of their own sees the open work instead of
@@ -483,7 +452,7 @@ class QueueScreen(DeskScreen):
 
     def select_view(self, view: View) -> None:
         self.view = view
-        self.set_query(view.query)
+        self.query_spec = view.query
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys 1 to 9 work only for the views there are (so ``?`` lists no empty ones)."""

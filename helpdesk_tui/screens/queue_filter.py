@@ -17,10 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.kinds import Priority, TicketType
 from helpdesk_tui.desk.queries import TicketFilter
-from helpdesk_tui.desk.statuses import parse_status
+from helpdesk_tui.desk.statuses import ALL_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
-from helpdesk_tui.storage.models import Priority, Status, TicketType
 
 NONE = "none"
 """Typed as the assignee: only unassigned tickets."""
@@ -59,7 +59,7 @@ def form_values(spec: TicketFilter) -> dict[str, str]:
 
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("statuses", "Status", ", ".join(s.value for s in Status)),
+    ("statuses", "Status", ", ".join(ALL_STATUSES)),
     ("priorities", "Priority", ", ".join(p.value for p in Priority)),
     ("types", "Type", ", ".join(t.value for t in TicketType)),
     ("assignee", "Assignee", f"agent login, or {NONE}"),

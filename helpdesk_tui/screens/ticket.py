@@ -14,34 +14,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.desk import fields, outbox, presence, relations
-from helpdesk_tui.desk.activity import Arrival, Watermark, since
+from helpdesk_tui.desk.activity import Arrival, Watermark
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.agents import list_agents, list_teams
-from helpdesk_tui.desk.attachments import TargetExists, safe_filename, save_attachment
-from helpdesk_tui.desk.claims import take_next
+from helpdesk_tui.desk.attachments import TargetExists, safe_filename
 from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound
+from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
 from helpdesk_tui.desk.presence import OnTicket
-from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.relations import MergePlan
-from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen
-from helpdesk_tui.desk.ticket_view import Entry, TicketView, find_tickets, load_view, more_text
-from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, words
+from helpdesk_tui.desk.ticket_view import Entry, TicketView
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.messages import TicketChanged
 from helpdesk_tui.safe_text import plain
@@ -54,23 +50,18 @@ from helpdesk_tui.screens.pickers import (
     PromptScreen,
     TicketPickScreen,
     agent_pick,
-    words,
 )
-from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Activity, Priority, Status, TicketType
 from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import Thread, human_size
 from helpdesk_tui.widgets.ticket_header import TicketHeader
 
-if TYPE_CHECKING:
-    from helpdesk_tui.app import HelpdeskApp
-
 BEAT_SECONDS = 1.5
 """Presence heartbeat and change check: others see this terminal on the ticket within 2 s."""
 
-Change = Callable[[Session, Actor, int, int], object]
-"""A desk change: (session, actor, ticket number, expected version)."""
+Change = Callable[[int, int], object]
+"""A change through the desk: (ticket number, the version the agent saw). What it returns,
+if a ticket number other than this one, is opened next (a merge's target)."""
 
 
 @dataclass(frozen=True)
@@ -146,14 +137,9 @@ class TicketScreen(DeskScreen):
     class Beat(Message):
         """A heartbeat's answer: who else is here, and what others changed since our view."""
 
-        def __init__(
-            self, number: int, others: list[OnTicket], version: int, news: list[Arrival]
-        ) -> None:
+        def __init__(self, beat: PresenceBeat) -> None:
             super().__init__()
-            self.number = number
-            self.others = others
-            self.version = version
-            self.news = news
+            self.beat = beat
 
     class Done(Message):
         """A change was saved; ``open_number`` is a ticket to show next (take, merge)."""
@@ -189,22 +175,21 @@ class TicketScreen(DeskScreen):
             self.what = what
             self.picks = picks
 
+    view: var[TicketView | None] = var(None, init=False, always_update=True)
+    """The ticket as last read: every read shows it again (relative times move on)."""
+    activity: var[Activity] = var(Activity.VIEWING, init=False, always_update=True)
+    """What this terminal does on the ticket (viewing, replying): each change beats at once."""
+
     def __init__(self, number: int, *, compose: DraftKind | None = None) -> None:
         """``compose`` opens the composer of that kind (a kept draft) once the ticket shows."""
         super().__init__()
         self.number = number
         self.compose_draft = compose
-        self.view: TicketView | None = None
-        self.activity = Activity.VIEWING
         self.drafts = DraftStore()
         self._beat_timer: Timer | None = None
         self._beating = True
         self._beat_trouble = False
         self._saving: tuple[int, str] = (0, "")
-
-    @property
-    def desk_app(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -230,7 +215,7 @@ class TicketScreen(DeskScreen):
         if any(isinstance(s, TicketScreen) and s is not self for s in app.screen_stack):
             return  # another ticket screen took over; its beat replaces this one's marker
         app.run_worker(
-            partial(_leave_ticket, app.db, app.actor, app.session_id),
+            lambda: app.desk.presence_leave(app.session_id),
             thread=True,
             exit_on_error=False,
             group="presence-leave",
@@ -241,22 +226,24 @@ class TicketScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
     def reload(self) -> None:
         number = self.number
-        with self.desk_app.db.read() as session:
-            view = load_view(session, number)
-        self.post_message(self.Loaded(number, view))
+        self.post_message(self.Loaded(number, self.desk.ticket_open(number)))
 
     def on_ticket_screen_loaded(self, message: Loaded) -> None:
         if message.number != self.number:
             return
-        self.view = view = message.view
+        self.view = message.view
+        if self.compose_draft is not None:
+            kind, self.compose_draft = self.compose_draft, None
+            self._start_composer(kind)
+
+    def watch_view(self, view: TicketView | None) -> None:
+        if view is None:
+            return
         now = self.desk_app.clock()
         self.query_one(TicketHeader).show_ticket(self.number, view.row)
         self.query_one(Thread).show(view.entries, now)
         self.query_one(HistoryLog).show(view, now)
         self.query_one(SidePanel).show(view, now)
-        if self.compose_draft is not None:
-            kind, self.compose_draft = self.compose_draft, None
-            self._start_composer(kind)
 
     def open_number(self, number: int) -> None:
         """Show another ticket in this screen (next, previous, take next, after a merge)."""
@@ -284,29 +271,19 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
     def _heartbeat(self, number: int, activity: Activity, mark: Watermark | None) -> None:
-        app = self.desk_app
-        now = app.clock()
-        with app.db.write() as session:
-            presence.heartbeat(session, app.actor, app.session_id, number, activity, now=now)
-        with app.db.read() as session:
-            others = presence.on_tickets(
-                session, [number], now=now, exclude_session=app.session_id
-            ).get(number, [])
-            version = load_ticket(session, number).version
-            news: list[Arrival] = []
-            if mark is not None and mark.number == number and version != mark.version:
-                news = since(session, mark, excluding=app.actor).arrivals
-        self.post_message(self.Beat(number, others, version, news))
+        beat = self.desk.presence_beat(self.desk_app.session_id, number, activity, mark)
+        self.post_message(self.Beat(beat))
 
     def on_ticket_screen_beat(self, message: Beat) -> None:
         self._beat_trouble = False
         self._rearm()
-        if message.number != self.number:
+        beat = message.beat
+        if beat.number != self.number:
             return
-        self.query_one(TicketHeader).show_presence(message.others)
-        if self.view is not None and message.version != self.view.row.version:
-            if message.news:
-                self._tell_news(message.news)
+        self.query_one(TicketHeader).show_presence(beat.others)
+        if self.view is not None and beat.version != self.view.row.version:
+            if beat.news:
+                self._tell_news(beat.news)
             self.reload()
 
     def _tell_news(self, news: list[Arrival]) -> None:
@@ -336,8 +313,7 @@ class TicketScreen(DeskScreen):
         if self._beating and self.is_mounted:
             self._beat_timer = self.set_timer(BEAT_SECONDS, self._beat)
 
-    def _set_activity(self, activity: Activity) -> None:
-        self.activity = activity
+    def watch_activity(self) -> None:
         self._beat()
 
     # -- failures -----------------------------------------------------------------------------
@@ -402,9 +378,7 @@ class TicketScreen(DeskScreen):
         change: Change,
         after: Callable[[], object] | None = None,
     ) -> None:
-        app = self.desk_app
-        with app.db.write() as session:
-            result = change(session, app.actor, number, version)
+        result = change(number, version)
         if after is not None:
             after()
         open_number = result if isinstance(result, int) and result != number else None
@@ -447,7 +421,7 @@ class TicketScreen(DeskScreen):
         me = self.desk_app.actor.name
         self._change(
             f"#{self.number} is yours now",
-            lambda s, a, n, v: fields.assign(s, a, n, agent=me, expected_version=v),
+            lambda n, v: self.desk.ticket_assign(n, agent=me, expected_version=v),
         )
 
     def action_assign_agent(self) -> None:
@@ -458,17 +432,15 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, group="ticket-picks", exit_on_error=False)
     def _load_picks(self, what: str) -> None:
-        with self.desk_app.db.read() as session:
-            if what == "agent":
-                picks = [
-                    agent_pick(agent.login, agent.name, teams)
-                    for agent, teams in list_agents(session)
-                    if agent.active
-                ]
-            else:
-                picks = [
-                    Pick(team.name, team.name, team.description) for team in list_teams(session)
-                ]
+        if what == "agent":
+            picks = [
+                agent_pick(agent.login, agent.name, agent.teams)
+                for agent in self.desk.agents_list()
+            ]
+        else:
+            picks = [
+                Pick(team.name, team.name, team.description) for team in self.desk.teams_list()
+            ]
         self.post_message(self.Picked(what, picks))
 
     def on_ticket_screen_picked(self, message: Picked) -> None:
@@ -481,7 +453,7 @@ class TicketScreen(DeskScreen):
                 PickScreen(f"Assign #{self.number} to", message.picks, current=view.row.assignee),
                 lambda login: self._change(
                     f"#{self.number} assigned to {login}",
-                    lambda s, a, n, v: fields.assign(s, a, n, agent=login, expected_version=v),
+                    lambda n, v: self.desk.ticket_assign(n, agent=login, expected_version=v),
                     version=version,
                 ),
             )
@@ -490,7 +462,7 @@ class TicketScreen(DeskScreen):
                 PickScreen(f"Hand #{self.number} to team", message.picks, current=view.row.team),
                 lambda team: self._change(
                     f"#{self.number} handed to {team}",
-                    lambda s, a, n, v: fields.assign(s, a, n, team=team, expected_version=v),
+                    lambda n, v: self.desk.ticket_assign(n, team=team, expected_version=v),
                     version=version,
                 ),
             )
@@ -538,7 +510,7 @@ class TicketScreen(DeskScreen):
             ),
             lambda reason: self._change(
                 f"#{self.number} reopened",
-                lambda s, a, n, v: fields.reopen(s, a, n, reason=reason, expected_version=v),
+                lambda n, v: self.desk.ticket_reopen(n, reason, expected_version=v),
                 version=version,
             ),
         )
@@ -574,10 +546,10 @@ class TicketScreen(DeskScreen):
         view = self._seen()
         if view is None:
             return
-        setters: dict[str, Callable[..., object]] = {
-            "status": fields.set_status,
-            "priority": fields.set_priority,
-            "type": fields.set_type,
+        setters: dict[str, Callable[..., None]] = {
+            "status": self.desk.ticket_set_status,
+            "priority": self.desk.ticket_set_priority,
+            "type": self.desk.ticket_set_type,
         }
         setter, version = setters[field], view.row.version
         current = getattr(view.row, field)
@@ -585,7 +557,7 @@ class TicketScreen(DeskScreen):
         def apply(value: str) -> None:
             self._change(
                 f"#{self.number} {field}: {words(value)}",
-                lambda s, a, n, v: setter(s, a, n, value, expected_version=v),
+                lambda n, v: setter(n, value, expected_version=v),
                 version=version,
             )
 
@@ -608,7 +580,7 @@ class TicketScreen(DeskScreen):
             ),
             lambda value: self._change(
                 f"#{self.number} category: {value.strip() or 'none'}",
-                lambda s, a, n, v: fields.set_category(s, a, n, value, expected_version=v),
+                lambda n, v: self.desk.ticket_set_category(n, value, expected_version=v),
                 version=version,
             ),
         )
@@ -617,7 +589,7 @@ class TicketScreen(DeskScreen):
         view = self._seen()
         if view is None:
             return
-        version, before = view.row.version, set(view.detail.tags)
+        version, before = view.row.version, set(view.tags)
 
         def apply(value: str) -> None:
             after = set(value.replace(",", " ").split())
@@ -626,9 +598,7 @@ class TicketScreen(DeskScreen):
                 return
             self._change(
                 f"#{self.number} tags: {' '.join(sorted(after)) or 'none'}",
-                lambda s, a, n, v: fields.set_tags(
-                    s, a, n, add=add, remove=remove, expected_version=v
-                ),
+                lambda n, v: self.desk.ticket_tag(n, add=add, remove=remove, expected_version=v),
                 version=version,
             )
 
@@ -636,7 +606,7 @@ class TicketScreen(DeskScreen):
             PromptScreen(
                 f"Tags of #{self.number}",
                 hint="Words separated by spaces; remove a word to drop the tag",
-                value=" ".join(view.detail.tags),
+                value=" ".join(view.tags),
             ),
             apply,
         )
@@ -644,17 +614,8 @@ class TicketScreen(DeskScreen):
     def action_escalate(self) -> None:
         self._change(
             f"#{self.number} escalated",
-            lambda s, a, n, v: fields.escalate(s, a, n, expected_version=v),
+            lambda n, v: self.desk.ticket_escalate(n, expected_version=v),
         )
-
-    def _finder(self) -> Callable[[str], list[TicketRow]]:
-        db = self.desk_app.db
-
-        def find(query: str) -> list[TicketRow]:
-            with db.read() as session:
-                return find_tickets(session, query)
-
-        return find
 
     def action_merge(self) -> None:
         view = self._seen()
@@ -662,14 +623,15 @@ class TicketScreen(DeskScreen):
             return
         version = view.row.version
         self._pick_then(
-            TicketPickScreen(f"Merge #{self.number} into", self._finder(), exclude=self.number),
+            TicketPickScreen(
+                f"Merge #{self.number} into", self.desk.find_tickets, exclude=self.number
+            ),
             lambda target: self._plan_merge(self.number, int(target), version),
         )
 
     @work(thread=True, group="ticket-picks", exit_on_error=False)
     def _plan_merge(self, number: int, other: int, version: int) -> None:
-        with self.desk_app.db.read() as session:
-            plan = relations.merge_plan(session, number, other)
+        plan = self.desk.ticket_merge_plan(number, other)
         self.post_message(self.Planned(plan, version))
 
     def on_ticket_screen_planned(self, message: Planned) -> None:
@@ -696,15 +658,11 @@ class TicketScreen(DeskScreen):
             if answer == "yes":
                 self._change(
                     f"#{plan.source} merged into #{plan.target}",
-                    lambda s, a, n, v: (
-                        relations.merge(
-                            s,
-                            a,
-                            n,
-                            plan.target,
-                            expected_version=v,
-                            different_requesters=plan.different_requesters,
-                        ).number
+                    lambda n, v: self.desk.ticket_merge(
+                        n,
+                        plan.target,
+                        expected_version=v,
+                        different_requesters=plan.different_requesters,
                     ),
                     version=message.version,
                     after=lambda: self.drafts.move(plan.source, plan.target),
@@ -721,11 +679,13 @@ class TicketScreen(DeskScreen):
             other = int(target)
             self._change(
                 f"#{self.number} linked to #{other}",
-                lambda s, a, n, v: relations.link(s, a, n, other),
+                lambda n, _v: self.desk.ticket_link(n, other),
             )
 
         self._pick_then(
-            TicketPickScreen(f"Link #{self.number} to", self._finder(), exclude=self.number),
+            TicketPickScreen(
+                f"Link #{self.number} to", self.desk.find_tickets, exclude=self.number
+            ),
             picked,
         )
 
@@ -737,8 +697,7 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-step", exit_on_error=False)
     def _step(self, step: int) -> None:
-        finder = getattr(self.app, "neighbour_ticket", None)
-        number = finder(self.number, step) if finder is not None else None
+        number = self.desk_app.neighbour_ticket(self.number, step)
         self.app.call_from_thread(self._stepped, number, step)
 
     def _stepped(self, number: int | None, step: int) -> None:
@@ -753,9 +712,7 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-take", exit_on_error=False)
     def _take(self) -> None:
-        app = self.desk_app
-        with app.db.write() as session:
-            number = take_next(session, app.actor, now=app.clock()).number
+        number = self.desk.ticket_take_next()
         self.post_message(self.Done(number, f"You took #{number}", number))
 
     def action_history(self) -> None:
@@ -775,8 +732,7 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-more", exit_on_error=False)
     def _read_on(self, number: int, entry: Entry) -> None:
-        with self.desk_app.db.read() as session:
-            longer = more_text(session, entry)
+        longer = self.desk.ticket_more(entry)
         self.app.call_from_thread(self._extended, number, entry, longer)
 
     def _extended(self, number: int, old: Entry, new: Entry) -> None:
@@ -792,7 +748,7 @@ class TicketScreen(DeskScreen):
         view = self._seen()
         if view is None:
             return
-        undelivered = [d for d in view.detail.outgoing if d.resendable]
+        undelivered = [d for d in view.outgoing if d.resendable]
         if not undelivered:
             self.notify(f"#{self.number} has no failed or bounced mail", timeout=3)
             return
@@ -800,7 +756,7 @@ class TicketScreen(DeskScreen):
         def resend(outbox_id: str) -> None:
             self._change(
                 f"Mail {outbox_id} of #{self.number} queued to send again",
-                lambda s, a, _n, _v: outbox.resend(s, a, int(outbox_id)),
+                lambda _n, _v: self.desk.ticket_resend(int(outbox_id)),
             )
 
         if len(undelivered) == 1:
@@ -840,15 +796,7 @@ class TicketScreen(DeskScreen):
     @work(thread=True, group="ticket-save", exit_on_error=False)
     def _save(self, number: int, attachment_id: int, path: str, *, overwrite: bool) -> None:
         target = Path(path).expanduser()
-        with self.desk_app.db.read() as session:
-            saved = save_attachment(
-                session,
-                number,
-                attachment_id,
-                target.parent,
-                name=target.name,
-                overwrite=overwrite,
-            )
+        saved = self.desk.ticket_save_attachment(number, attachment_id, target, overwrite=overwrite)
         self.app.call_from_thread(self.notify, f"Saved {saved}", timeout=4, markup=False)
 
     def _ask_overwrite(self, path: Path) -> None:
@@ -871,9 +819,7 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-compose", exit_on_error=False)
     def _check_replying(self, kind: DraftKind, mark: Watermark) -> None:
-        app = self.desk_app
-        with app.db.read() as session:
-            replying = presence.others_replying(session, mark.number, app.actor, now=app.clock())
+        replying = self.desk.presence_replying(mark.number)
         self.post_message(self.Ready(kind, mark, replying))
 
     def on_ticket_screen_ready(self, message: Ready) -> None:
@@ -908,13 +854,13 @@ class TicketScreen(DeskScreen):
         no_address = kind == "reply" and self.view is not None and not self.view.row.requester_email
 
         def closed(sent: bool | None) -> None:
-            self._set_activity(Activity.VIEWING)
+            self.activity = Activity.VIEWING
             if sent:
                 self.desk_app.post_message(TicketChanged(mark.number))
                 self.query_one(Thread).scroll_end(animate=False)  # the reload follows the end
                 self.reload()
 
-        self._set_activity(Activity.REPLYING)
+        self.activity = Activity.REPLYING
         self.app.push_screen(
             ComposerScreen(
                 mark.number,
@@ -945,9 +891,3 @@ class TicketScreen(DeskScreen):
 def _download_dir() -> Path:
     downloads = Path.home() / "Downloads"
     return downloads if downloads.is_dir() else Path.cwd()
-
-
-def _leave_ticket(db: Database, actor: Actor, session_id: str) -> None:
-    """This terminal left its ticket: its marker goes at once (not after it expires)."""
-    with db.write() as session:
-        presence.heartbeat(session, actor, session_id, None, None)

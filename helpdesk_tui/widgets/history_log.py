@@ -10,7 +10,6 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
-from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import plain
 
@@ -18,9 +17,9 @@ from helpdesk_tui.safe_text import plain
 def render_history(view: TicketView, now: datetime) -> Text:
     text = Text()
     text.append("History (h returns to the thread)\n", "bold")
-    for event in reversed(view.detail.events):
-        text.append(f"{timefmt.relative(event.created_at, now):<12}", "dim")
-        text.append_text(plain(describe(event)))
+    for line in reversed(view.history):
+        text.append(f"{timefmt.relative(line.at, now):<12}", "dim")
+        text.append_text(plain(line.text))
         text.append("\n")
     text.rstrip()
     return text

@@ -12,10 +12,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
+from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.safe_text import plain
 
 if TYPE_CHECKING:
-    from helpdesk_tui.app import HelpdeskApp
     from helpdesk_tui.mail_link import MailLink
 
 
@@ -75,12 +75,8 @@ class MailIndicator(Static):
     MailIndicator.-attention { color: $text-error; }
     """
 
-    @property
-    def desk_app(self) -> HelpdeskApp:
-        return self.app  # type: ignore[return-value]
-
     def on_mount(self) -> None:
-        link = self.desk_app.mail_link
+        link = desk_app(self).mail_link
         link.changed.subscribe(self, self._show)
         self._show(link)
 
@@ -89,4 +85,4 @@ class MailIndicator(Static):
         if not link.enabled:
             return
         self.set_class(needs_attention(link), "-attention")
-        self.update(mail_summary(link, self.desk_app.clock()))
+        self.update(mail_summary(link, desk_app(self).clock()))

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from rich.style import Style
 from rich.text import Text
 
+from helpdesk_tui.desk.kinds import Activity
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.storage.models import Activity
 
 REPLYING_MARK = "✎"
 VIEWING_MARK = "◉"

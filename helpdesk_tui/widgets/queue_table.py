@@ -29,6 +29,7 @@ from textual.strip import Strip
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.statuses import short_words, words
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.widgets.presence_marker import presence_text
 
@@ -117,7 +118,6 @@ def fit_columns(width: int) -> Fitted:
     return Fitted(tuple((c, c.width or subject) for c in shown), layout.padding)
 
 
-SHORT_STATUS = {"in_progress": "in prog", "resolved": "solved"}
 PRIORITY_MARK = {"urgent": "!", "high": "↑", "low": "↓"}
 """Priority in one cell: urgent and high are also coloured (urgent bold without colour)."""
 
@@ -182,7 +182,7 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
     through ``plain``."""
     due = row.next_due
     late = styles.late if timefmt.is_overdue(due, now) else ""
-    status = row.status.replace("_", " ")
+    status = words(row.status)
     new = styles.new if row.status == "new" else ""
     priority_style = {"urgent": styles.urgent, "high": styles.high}.get(row.priority, "")
     assignee = plain(row.assignee) if row.assignee else plain(row.team, style=styles.muted)
@@ -199,7 +199,7 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
         "sla": Text(timefmt.due(due, now), style=late),
         "on": marks,
         "from": plain(short_name(clean(row.requester_name, single_line=True), row.requester_email)),
-        "state": Text(SHORT_STATUS.get(row.status, status), style=new),
+        "state": Text(short_words(row.status), style=new),
         "mark": Text(PRIORITY_MARK.get(row.priority, ""), style=priority_style),
         "who": owner_cell(assignee, marks, SHORT_OWNER_WIDTH),
         "badge": Text(timefmt.badge(due, now), style=late),

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
-from helpdesk_tui.desk.statuses import OPEN_STATUSES
+from helpdesk_tui.desk.statuses import OPEN_STATUSES, words
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import plain
 
@@ -44,11 +44,11 @@ def render_fields(view: TicketView, now: datetime) -> Text:
         text.append("\n")
         text.append_text(plain(view.requester_org, "dim"))
     text.append("\n\n")
-    _field(text, "Status", row.status.replace("_", " "))
+    _field(text, "Status", words(row.status))
     _field(text, "Priority", row.priority)
-    _field(text, "Type", row.type.replace("_", " "))
+    _field(text, "Type", words(row.type))
     _field(text, "Category", plain(row.category) if row.category else None)
-    _field(text, "Tags", plain(", ".join(view.detail.tags)) if view.detail.tags else None)
+    _field(text, "Tags", plain(", ".join(view.tags)) if view.tags else None)
     _field(text, "Team", plain(row.team) if row.team else None)
     _field(text, "Assignee", plain(row.assignee) if row.assignee else "unassigned")
     _field(text, "Tier", str(row.tier))
@@ -58,10 +58,10 @@ def render_fields(view: TicketView, now: datetime) -> Text:
         _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at, now))
     if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
         _field(text, "Solve by", timefmt.due(row.resolution_due_at, now))
-    if view.detail.merged_into is not None:
-        _field(text, "Merged", f"into #{view.detail.merged_into}")
-    if view.detail.links:
-        links = ", ".join(f"{kind.replace('_', ' ')} #{n}" for kind, n in view.detail.links)
+    if view.merged_into is not None:
+        _field(text, "Merged", f"into #{view.merged_into}")
+    if view.links:
+        links = ", ".join(f"{words(kind)} #{n}" for kind, n in view.links)
         _field(text, "Links", links)
     if view.other_tickets:
         text.append("\nTheir other tickets\n", "bold")

@@ -19,10 +19,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
+from helpdesk_tui.desk.kinds import MessageKind
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.ticket_view import Entry
 from helpdesk_tui.safe_text import plain
-from helpdesk_tui.storage.models import MessageKind
 
 Splitter = Callable[[str], tuple[str, str]]
 

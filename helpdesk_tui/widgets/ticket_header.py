@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from helpdesk_tui.desk.kinds import Activity
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.safe_text import plain
-from helpdesk_tui.storage.models import Activity
 
 
 def presence_text(others: Sequence[OnTicket]) -> Text:

@@ -44,7 +44,7 @@ def test_view_of_a_ticket_with_its_thread_and_context(
     assert [(a.filename, a.size) for a in view.entries[1].attachments] == [("jam.jpg", 5)]
     assert [row.number for row in view.other_tickets] == [other]
     assert view.watermark.version == view.row.version == 4
-    assert view.watermark.last_message_id == max(m.id or 0 for m in view.detail.messages)
+    assert view.watermark.last_message_id == max(e.message_id or 0 for e in view.entries)
 
 
 def test_find_tickets_by_number_or_words(db: Database, admin: Actor) -> None:

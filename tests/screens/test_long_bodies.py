@@ -11,10 +11,10 @@ from collections.abc import Callable
 from textual.widgets import TextArea
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.commands import find_tickets
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.limits import Limits
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import FIRST_PART
@@ -83,4 +83,4 @@ async def test_a_ticket_that_is_not_there_says_so_in_its_header(
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         await until(pilot, lambda: "no ticket #987654321" in "\n".join(screen_lines(app)))
         assert "loading" not in "\n".join(screen_lines(app))
-    assert find_tickets(desk_data.db, str(2**70)) == []
+    assert Desk(desk_data.db, desk_data.ada).find_tickets(str(2**70)) == []

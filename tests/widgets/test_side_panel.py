@@ -20,7 +20,7 @@ def _view(db: Database, admin: Actor, **times: datetime | str | None) -> TicketV
     with db.read() as s:
         view = load_view(s, number)
     row = dataclasses.replace(view.row, **times)
-    return dataclasses.replace(view, detail=dataclasses.replace(view.detail, row=row))
+    return dataclasses.replace(view, row=row)
 
 
 def _line(text: str, label: str) -> str | None:

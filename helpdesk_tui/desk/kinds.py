@@ -1,0 +1,30 @@
+"""The desk's fixed values, for screens, widgets and the CLI: they import these from here,
+never from ``storage`` (the tables happen to store them, but they are the desk's words)."""
+
+from __future__ import annotations
+
+from helpdesk_tui.storage.models import (
+    PRIORITY_RANK,
+    Activity,
+    Channel,
+    MessageKind,
+    OutboxStatus,
+    Priority,
+    Role,
+    Status,
+    TicketType,
+    utcnow,
+)
+
+__all__ = [
+    "PRIORITY_RANK",
+    "Activity",
+    "Channel",
+    "MessageKind",
+    "OutboxStatus",
+    "Priority",
+    "Role",
+    "Status",
+    "TicketType",
+    "utcnow",
+]
