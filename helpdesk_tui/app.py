@@ -47,7 +47,7 @@ class HelpdeskApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("at", "mail", "Mail", show=False, id="app.mail"),
-        Binding("f3", "kb", "Knowledge base", id="app.kb"),
+        Binding("f3", "kb", "Knowledge base", show=False, id="app.kb"),
     ]
 
     def __init__(

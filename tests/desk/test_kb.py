@@ -150,3 +150,28 @@ def test_a_short_start_of_a_word_matches_titles_and_tags_only(db: Database) -> N
     desk.kb_create("Docking station", "Update the firmware first.")
     assert [r.article.id for r in desk.kb_search("fir")] == [in_title.id]
     assert len(desk.kb_search("firm")) == 2
+
+
+def test_a_resolved_tickets_reply_becomes_a_draft(db: Database, admin: Actor) -> None:
+    from helpdesk_tui.desk import fields, thread
+    from helpdesk_tui.desk.tickets import create_ticket
+
+    desk = Desk(db, admin, clock=clock_from(T0))
+    with db.write() as session:
+        number = create_ticket(
+            session, admin, subject="Printer jams", body="Tray 2", requester_email="a@example.org"
+        ).number
+    with pytest.raises(InvalidTransition):
+        desk.kb_from_ticket(number)
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Fan the paper before loading it.")
+    with db.write() as session:
+        fields.set_status(session, admin, number, "resolved")
+    made = desk.kb_from_ticket(number)
+    assert (made.title, made.body, made.status, made.tags) == (
+        "Printer jams",
+        "Fan the paper before loading it.\n",
+        "draft",
+        ("from-ticket",),
+    )
+    assert [r.article.id for r in desk.kb_suggest_for_ticket(number)] == [made.id]
