@@ -119,3 +119,31 @@ def test_html_export_holds_public_articles_only(
     index = (site / "index.html").read_text()
     assert "Guest Wi-Fi" in index and "escalation" not in index
     assert "escalation" not in (site / "assets" / "search-index.js").read_text()
+
+
+def test_new_from_a_resolved_ticket(use_db: str, invoke: Invoke) -> None:
+    made = invoke(
+        "ticket",
+        "new",
+        "--subject",
+        "Printer jams",
+        "--body",
+        "Tray 2",
+        "--from",
+        "ann@example.org",
+        "--json",
+    )
+    assert made.exit_code == 0, made.stderr
+    number = str(json.loads(made.stdout)["number"])
+    early = invoke("kb", "new", "--from-ticket", number)
+    assert early.exit_code == 1 and "only a resolved ticket" in early.stderr
+    assert invoke("ticket", "reply", number, "--body", "Fan the paper first.").exit_code == 0
+    assert invoke("ticket", "status", number, "resolved").exit_code == 0
+    result = invoke("kb", "new", "--from-ticket", number, "--json")
+    assert result.exit_code == 0, result.stderr
+    article = json.loads(result.stdout)
+    assert (article["title"], article["body"], article["status"]) == (
+        "Printer jams",
+        "Fan the paper first.\n",
+        "draft",
+    )
