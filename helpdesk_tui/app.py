@@ -41,7 +41,11 @@ class HelpdeskApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {TicketCommands}
-    MODES: ClassVar = {"queue": QueueScreen, "reports": "reports"}
+    MODES: ClassVar = {
+        "queue": QueueScreen,
+        "reports": "reports",
+        "kb": lambda: _kb_screen(),
+    }
     SCREENS: ClassVar = {"reports": lambda: _reports_screen()}
     DEFAULT_MODE: ClassVar[str] = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,6 +53,7 @@ class HelpdeskApp(App[None]):
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("at", "mail", "Mail", show=False, id="app.mail"),
         Binding("f4", "reports", "Reports", show=False, id="app.reports"),
+        Binding("f3", "kb", "Knowledge base", show=False, id="app.kb"),
     ]
 
     def __init__(
@@ -194,6 +199,12 @@ class HelpdeskApp(App[None]):
         else:
             self.switch_mode("reports")
 
+    # -- knowledge base ------------------------------------------------------------------
+
+    def action_kb(self) -> None:
+        """Switch to the knowledge base (from it: back to the queue, as it was left)."""
+        self.switch_mode("queue" if self.current_mode == "kb" else "kb")
+
     # -- failures, help, palette -------------------------------------------------------------
 
     @on(WorkerFailed)
@@ -254,6 +265,11 @@ class HelpdeskApp(App[None]):
             "Volume, response times, SLA, agents, satisfaction (F4)",
             self.action_reports,
         )
+        yield SystemCommand(
+            "Knowledge base",
+            "Search, read and write articles (F3)",
+            self.action_kb,
+        )
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(screen, TicketScreen):
@@ -283,6 +299,13 @@ def _reports_screen() -> Screen[None]:
     from helpdesk_tui.screens.reports import ReportsScreen
 
     return ReportsScreen()
+
+
+def _kb_screen() -> Screen:
+    """The knowledge-base mode's screen, imported when the mode is first entered."""
+    from helpdesk_tui.screens.kb import KbScreen
+
+    return KbScreen()
 
 
 def _select(screen: QueueScreen, view: View) -> Callable[[], None]:

@@ -83,6 +83,19 @@ def _usable_sqlite(url: str) -> None:
         )
 
 
+class KbSettings(BaseModel):
+    """The knowledge base's public side."""
+
+    model_config = {"extra": "forbid"}
+
+    public_url: str = ""
+    """Where ``helpdesk kb export --html`` output is published (``https://help.example.com``);
+    article links in replies and acknowledgements start with it. Empty: no links."""
+
+    site_title: str = "Help center"
+    """The title of the exported help site."""
+
+
 class Settings(BaseSettings):
     """Everything helpdesk-tui can be told. Unknown keys are refused, not ignored."""
 
@@ -107,6 +120,9 @@ class Settings(BaseSettings):
 
     limits: Limits = Field(default_factory=Limits)
     """Size limits on what agents write (``max_body_bytes``); mail has its own in ``mail``."""
+
+    kb: KbSettings = Field(default_factory=KbSettings)
+    """The knowledge base: the public help site's address and title."""
 
     @field_validator("database_url")
     @classmethod

@@ -92,7 +92,10 @@ class MailLink:
                 if self._stopping:
                     return
                 service = mail_service(
-                    self.app.desk, self.mail, desk_name=self.app.settings.desk_name
+                    self.app.desk,
+                    self.mail,
+                    desk_name=self.app.settings.desk_name,
+                    kb_public_url=self.app.settings.kb.public_url,
                 )
                 service.start()
                 self._service = service
@@ -181,11 +184,23 @@ class MailLink:
         from helpdesk_tui.mail.api import retry_quarantined
 
         desk_name = self.app.settings.desk_name
-        return retry_quarantined(self.app.desk, entry_id, self.mail, desk_name=desk_name)
+        return retry_quarantined(
+            self.app.desk,
+            entry_id,
+            self.mail,
+            desk_name=desk_name,
+            kb_public_url=self.app.settings.kb.public_url,
+        )
 
     def release_spam(self, entry_id: int) -> IngestResult:
         """Let held spam through as this terminal's agent (blocking: call from a worker)."""
         from helpdesk_tui.mail.api import release_spam
 
         desk_name = self.app.settings.desk_name
-        return release_spam(self.app.desk, entry_id, self.mail, desk_name=desk_name)
+        return release_spam(
+            self.app.desk,
+            entry_id,
+            self.mail,
+            desk_name=desk_name,
+            kb_public_url=self.app.settings.kb.public_url,
+        )

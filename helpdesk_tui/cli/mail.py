@@ -73,7 +73,12 @@ def run(runtime: Runtime, verbose: bool) -> None:
     from helpdesk_tui.mail.api import mail_service
 
     desk = runtime.desk()
-    service = mail_service(desk, runtime.settings.mail, desk_name=runtime.settings.desk_name)
+    service = mail_service(
+        desk,
+        runtime.settings.mail,
+        desk_name=runtime.settings.desk_name,
+        kb_public_url=runtime.settings.kb.public_url,
+    )
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         stream=sys.stderr,
@@ -221,7 +226,11 @@ def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
 
     settings = runtime.settings
     result = retry_quarantined(
-        runtime.desk(), entry_id, settings.mail, desk_name=settings.desk_name
+        runtime.desk(),
+        entry_id,
+        settings.mail,
+        desk_name=settings.desk_name,
+        kb_public_url=settings.kb.public_url,
     )
     if result.reason and result.outcome == "quarantine":
         raise CliError(f"still quarantined: {line(result.reason)}")
@@ -264,7 +273,13 @@ def spam_release(runtime: Runtime, entry_id: int) -> None:
     from helpdesk_tui.mail.api import release_spam
 
     settings = runtime.settings
-    result = release_spam(runtime.desk(), entry_id, settings.mail, desk_name=settings.desk_name)
+    result = release_spam(
+        runtime.desk(),
+        entry_id,
+        settings.mail,
+        desk_name=settings.desk_name,
+        kb_public_url=settings.kb.public_url,
+    )
     click.echo(_result_line(result))
 
 
@@ -311,7 +326,13 @@ def machine_release(runtime: Runtime, entry_id: int) -> None:
     from helpdesk_tui.mail.api import release_machine
 
     settings = runtime.settings
-    result = release_machine(runtime.desk(), entry_id, settings.mail, desk_name=settings.desk_name)
+    result = release_machine(
+        runtime.desk(),
+        entry_id,
+        settings.mail,
+        desk_name=settings.desk_name,
+        kb_public_url=settings.kb.public_url,
+    )
     click.echo(_result_line(result))
 
 

@@ -33,7 +33,10 @@ class Actor:
     def require(self, role: Role, doing: str) -> None:
         """Refuse unless this actor holds ``role`` or a higher one."""
         if not self.can(role):
-            raise PermissionDenied(f"only an {role.value} may {doing}; {self.name} is {self.role}")
+            article = "an" if role.value[0] in "aeiou" else "a"
+            raise PermissionDenied(
+                f"only {article} {role.value} may {doing}; {self.name} is {self.role}"
+            )
 
 
 MAIL = Actor(name="mail")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from helpdesk_tui.desk.admin_service import AdminService
 from helpdesk_tui.desk.canned_service import CannedService
+from helpdesk_tui.desk.kb_service import KbService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
 from helpdesk_tui.desk.presence_service import PresenceService
 from helpdesk_tui.desk.report_service import ReportService
@@ -24,5 +25,6 @@ class Desk(
     MailHoldingService,
     CannedService,
     ReportService,
+    KbService,
 ):
     """One agent's (or the system's) session of work on the desk."""

@@ -51,6 +51,8 @@ from helpdesk_tui.desk.intake_rows import (
     contact_for,
     ticket_key,
 )
+from helpdesk_tui.desk.kb import public_link
+from helpdesk_tui.desk.kb_service import articles_for_acknowledgement
 from helpdesk_tui.desk.mailstate import insert_processed, key_hash, mark_processed, processed_row
 from helpdesk_tui.desk.satisfaction import record_rating, survey_answer
 from helpdesk_tui.desk.subjects import base_subject, reply_subject
@@ -68,6 +70,7 @@ from helpdesk_tui.storage.models import (
 
 log = logging.getLogger(__name__)
 
+ARTICLES_INTRO = "These articles may already answer your question:"
 ACK_KIND = "ack"
 """Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
 
@@ -196,6 +199,9 @@ class IntakeConfig:
     ack_subject: str = "Re: {subject} [#{number}]"
     ack_template: str = "Your request is ticket #{number}."
     ack_limit_per_hour: int = 3
+    kb_public_url: str = ""
+    """The published help site (``[kb] public_url``): when set, an acknowledgement lists the
+    public articles that answer the new ticket well, with their links."""
 
 
 @dataclass(frozen=True)
@@ -700,13 +706,25 @@ class Writer:
             kind=ACK_KIND,
             to=[address],
             subject=reply_subject(config.ack_subject.format_map(values), ticket.number),
-            body=config.ack_template.format_map(values),
+            body=self._with_articles(config.ack_template.format_map(values), ticket, item),
             in_reply_to=item.message_id,
             references=references[-20:],
         )
         self._pending.acks.append({"address": address, "created_at": self.now})
         lookups.remember(lookups.acks, address, lookups.acks[address] + 1)
         return True
+
+    def _with_articles(self, text: str, ticket: AnyTicket, item: Inbound) -> str:
+        """The acknowledgement ``text`` followed by the published public articles that match
+        the new ticket well (unchanged when none does, or when no help site is configured)."""
+        base = self.config.kb_public_url
+        if not base:
+            return text
+        found = articles_for_acknowledgement(self.session, ticket.subject, item.body)
+        if not found:
+            return text
+        lines = [f"- {a.title}\n  {public_link(base, a.slug)}" for a in found]
+        return f"{text.rstrip()}\n\n{ARTICLES_INTRO}\n" + "\n".join(lines) + "\n"
 
     def _hold_machine(self, item: Inbound, decision: Decision, raw_id: int) -> None:
         report = item.report or Report()

@@ -62,11 +62,15 @@ def check_servers(
     return check_all(mail, on_report=on_report)
 
 
-def mail_service(desk: Desk, mail: MailSettings, *, desk_name: str) -> MailService:
+def mail_service(
+    desk: Desk, mail: MailSettings, *, desk_name: str, kb_public_url: str = ""
+) -> MailService:
     """The poller and outbox service (not started: ``start()``/``stop()``, or ``run()``)."""
     from helpdesk_tui.mail.service import MailService
 
-    return MailService(desk.db, require_ready(mail), desk_name=desk_name)
+    return MailService(
+        desk.db, require_ready(mail), desk_name=desk_name, kb_public_url=kb_public_url
+    )
 
 
 def read_status(desk: Desk, mail: MailSettings) -> MailState:
@@ -76,39 +80,41 @@ def read_status(desk: Desk, mail: MailSettings) -> MailState:
     return read_status(desk, mail)
 
 
-def _config(mail: MailSettings, desk_name: str) -> IngestConfig:
+def _config(mail: MailSettings, desk_name: str, kb_public_url: str) -> IngestConfig:
     from helpdesk_tui.mail.ingest import IngestConfig
 
-    return IngestConfig.from_settings(require_ready(mail), desk_name)
+    return IngestConfig.from_settings(require_ready(mail), desk_name, kb_public_url=kb_public_url)
 
 
 def retry_quarantined(
-    desk: Desk, entry_id: int, mail: MailSettings, *, desk_name: str
+    desk: Desk, entry_id: int, mail: MailSettings, *, desk_name: str, kb_public_url: str = ""
 ) -> IngestResult:
     """Run a quarantined message through ingest again; resolved when it gets through."""
     from helpdesk_tui.mail import ingest
 
-    config = _config(mail, desk_name)
+    config = _config(mail, desk_name, kb_public_url)
     with desk.db.write() as session:
         return ingest.retry_quarantined(session, entry_id, config)
 
 
-def release_spam(desk: Desk, entry_id: int, mail: MailSettings, *, desk_name: str) -> IngestResult:
+def release_spam(
+    desk: Desk, entry_id: int, mail: MailSettings, *, desk_name: str, kb_public_url: str = ""
+) -> IngestResult:
     """Let held spam through as the ticket or follow-up it would have been."""
     from helpdesk_tui.mail import ingest
 
-    config = _config(mail, desk_name)
+    config = _config(mail, desk_name, kb_public_url)
     with desk.db.write() as session:
         return ingest.release_spam(session, desk.actor, entry_id, config)
 
 
 def release_machine(
-    desk: Desk, entry_id: int, mail: MailSettings, *, desk_name: str
+    desk: Desk, entry_id: int, mail: MailSettings, *, desk_name: str, kb_public_url: str = ""
 ) -> IngestResult:
     """Let a person's mail held as machine mail through: the ticket or follow-up it would be."""
     from helpdesk_tui.mail import ingest
 
-    config = _config(mail, desk_name)
+    config = _config(mail, desk_name, kb_public_url)
     with desk.db.write() as session:
         return ingest.release_machine(session, desk.actor, entry_id, config)
 

@@ -78,7 +78,9 @@ class IngestConfig:
     """Text beyond this is cut (with a note at its top); the raw message is kept whole."""
 
     @classmethod
-    def from_settings(cls, mail: MailSettings, desk_name: str) -> IngestConfig:
+    def from_settings(
+        cls, mail: MailSettings, desk_name: str, *, kb_public_url: str = ""
+    ) -> IngestConfig:
         domain = (mail.from_address or "helpdesk.invalid").rpartition("@")[2]
         own = intake.own_addresses(mail.addresses)
         return cls(
@@ -95,6 +97,7 @@ class IngestConfig:
                 ack_subject=mail.ack_subject,
                 ack_template=mail.ack_template,
                 ack_limit_per_hour=mail.ack_limit_per_hour,
+                kb_public_url=kb_public_url,
             ),
         )
 

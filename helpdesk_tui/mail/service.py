@@ -61,6 +61,7 @@ class MailService:
         *,
         desk_name: str = "Helpdesk",
         holder: str | None = None,
+        kb_public_url: str = "",
     ) -> None:
         problems = mail.problems()
         if problems:
@@ -68,7 +69,7 @@ class MailService:
         self.db = db
         self.mail = mail
         self.holder = holder or new_holder()
-        self.config = IngestConfig.from_settings(mail, desk_name)
+        self.config = IngestConfig.from_settings(mail, desk_name, kb_public_url=kb_public_url)
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._keepers: list[LeaseKeeper] = []

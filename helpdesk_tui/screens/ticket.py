@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -32,6 +32,7 @@ from helpdesk_tui.desk.activity import Arrival, Watermark
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.attachments import TargetExists, safe_filename
 from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound
+from helpdesk_tui.desk.kb import public_link
 from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
@@ -41,7 +42,7 @@ from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, words
 from helpdesk_tui.desk.ticket_view import Entry, TicketView
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.messages import OutboxMoved, TicketChanged
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import Choice, ChoiceScreen, confirm
@@ -56,6 +57,9 @@ from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import Thread, human_size
 from helpdesk_tui.widgets.ticket_header import TicketHeader
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.kb_service import ArticleView, KbResult
 
 BEAT_SECONDS = 1.5
 """Presence heartbeat and change check: others see this terminal on the ticket within 2 s."""
@@ -109,6 +113,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
     Action("more", "o", "Read on", "Read the next part of a long message"),
     Action("reload", "ctrl+l", "Reload", "Read the ticket again"),
+    Action("kb_insert", "i", "Insert article", "Reply with a suggested article's text"),
+    Action("kb_link", "I", "Insert article link", "Reply with a suggested article's public link"),
+    Action(
+        "kb_draft", "A", "Article from ticket", "Turn this resolved ticket's reply into a draft"
+    ),
 )
 
 
@@ -191,6 +200,8 @@ class TicketScreen(DeskScreen):
         self._beating = True
         self._beat_trouble = False
         self._saving: tuple[int, str] = (0, "")
+        self.pending_insert = ""
+        """An article's text (or link) the next reply opens with."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -250,6 +261,7 @@ class TicketScreen(DeskScreen):
         self.query_one(Thread).show(view.entries, now)
         self.query_one(HistoryLog).show(view, now)
         self.query_one(SidePanel).show(view, now)
+        self._suggest(self.number)
 
     def open_number(self, number: int) -> None:
         """Show another ticket in this screen (next, previous, take next, after a merge)."""
@@ -869,16 +881,61 @@ class TicketScreen(DeskScreen):
                 self.reload()
 
         self.activity = Activity.REPLYING
-        self.app.push_screen(
-            ComposerScreen(
-                mark.number,
-                kind,
-                mark,
-                subject=subject,
-                drafts=self.drafts,
-                no_address=no_address,
-            ),
-            closed,
+        insert, self.pending_insert = self.pending_insert, ""
+        composer = ComposerScreen(
+            mark.number,
+            kind,
+            mark,
+            subject=subject,
+            drafts=self.drafts,
+            no_address=no_address,
+        )
+        self.app.push_screen(composer, closed)
+        if insert:
+            composer.call_after_refresh(lambda: composer.text_area.insert(insert))
+
+    # -- knowledge base -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="ticket-kb", exit_on_error=False)
+    def _suggest(self, number: int) -> None:
+        found = self.desk.kb_suggest_for_ticket(number)
+        self.app.call_from_thread(self._suggested, number, found)
+
+    def _suggested(self, number: int, found: list[KbResult]) -> None:
+        if number == self.number:
+            self.query_one(SidePanel).show_suggestions(found)
+
+    def action_kb_insert(self) -> None:
+        self._pick_article(lambda article: article.body)
+
+    def action_kb_link(self) -> None:
+        base = self.desk_app.settings.kb.public_url
+        if not base:
+            self.notify("No help site address: set [kb] public_url", severity="warning")
+            return
+        self._pick_article(lambda article: public_link(base, article.slug))
+
+    def _pick_article(self, text_of: Callable[[ArticleView], str]) -> None:
+        """Pick one of the suggested articles; a reply opens with its text (or link) in it."""
+        suggested = {str(r.article.id): r.article for r in self.query_one(SidePanel).suggestions}
+        if not suggested:
+            self.notify("No suggested article for this ticket", severity="warning")
+            return
+        picks = [Pick(key, a.title, a.category) for key, a in suggested.items()]
+
+        def insert(key: str) -> None:
+            self.pending_insert = clean(text_of(suggested[key])).rstrip("\n")
+            self._start_composer("reply")
+
+        self._pick_then(PickScreen("Insert into the reply", picks), insert)
+
+    @work(thread=True, group="ticket-kb-draft", exit_on_error=False)
+    def action_kb_draft(self) -> None:
+        article = self.desk.kb_from_ticket(self.number)
+        self.app.call_from_thread(
+            self.notify,
+            f"Draft article {article.slug} written; F3 opens the knowledge base",
+            markup=False,
         )
 
     # -- the palette --------------------------------------------------------------------------

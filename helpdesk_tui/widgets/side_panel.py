@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +15,11 @@ from helpdesk_tui import timefmt
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, words
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import plain
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.kb_service import KbResult
+
+SUGGESTIONS_HINT = "i inserts one, I its link"
 
 
 def _field(text: Text, label: str, value: Text | str | None) -> None:
@@ -76,13 +83,44 @@ def render_fields(view: TicketView, now: datetime) -> Text:
     return text
 
 
+def render_suggestions(results: Sequence[KbResult]) -> Text:
+    """The knowledge-base articles suggested for the ticket, best first, numbered."""
+    text = Text()
+    text.append("Suggested articles\n", "bold")
+    if not results:
+        text.append("none found", "dim")
+        return text
+    for index, result in enumerate(results, 1):
+        text.append(f"{index} ", "bold")
+        text.append_text(plain(result.article.title))
+        if not result.article.is_public:
+            text.append(
+                " (internal)" if result.article.visibility == "internal" else " (draft)", "dim"
+            )
+        text.append("\n")
+    text.append(SUGGESTIONS_HINT, "dim")
+    return text
+
+
 class SidePanel(VerticalScroll):
     DEFAULT_CSS = """
     SidePanel { width: 32; padding: 0 1; border-left: solid $panel; }
+    SidePanel #side-kb { margin-top: 1; display: none; }
     """
+
+    suggestions: tuple[KbResult, ...] = ()
+    """What the panel lists under "Suggested articles", best first."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="side-fields")
+        yield Static(id="side-kb")
 
     def show(self, view: TicketView, now: datetime) -> None:
         self.query_one("#side-fields", Static).update(render_fields(view, now))
+
+    def show_suggestions(self, results: Sequence[KbResult]) -> None:
+        """List the articles suggested for this ticket (kept for the insert keys)."""
+        self.suggestions = tuple(results)
+        shown = self.query_one("#side-kb", Static)
+        shown.update(render_suggestions(results))
+        shown.display = bool(results)  # a desk without articles shows nothing here

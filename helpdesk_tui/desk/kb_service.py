@@ -1,0 +1,610 @@
+"""The knowledge base, as the `Desk` facade offers it: articles, versions, search, suggestions.
+
+Who may do what: every agent reads, creates and edits articles (drafts, internal ones);
+publishing, unpublishing, editing what customers already see (a published public article)
+and importing need a supervisor, since those change what customers read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk import kb
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.storage.kb_models import (
+    ArticleStatus,
+    KbArticle,
+    KbArticleVersion,
+    KbEvent,
+    Visibility,
+)
+from helpdesk_tui.storage.kb_search import KbFilters, search_articles
+from helpdesk_tui.storage.models import Message, MessageKind, Role, Status
+
+SUGGESTIONS = 5
+"""Articles the side panel of a ticket lists."""
+ACK_ARTICLES = 3
+"""Articles an acknowledgement lists at most."""
+_FIELDS = ("title", "category", "tags", "visibility", "body")
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: int
+    slug: str
+    title: str
+    body: str
+    category: str
+    tags: tuple[str, ...]
+    status: str
+    visibility: str
+    author: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_public(self) -> bool:
+        """Customers may read it: published and public."""
+        return self.status == ArticleStatus.PUBLISHED and self.visibility == Visibility.PUBLIC
+
+
+@dataclass(frozen=True)
+class KbResult:
+    """One search result: the article, where the searched words are, and how it matched."""
+
+    article: ArticleView
+    tier: int
+    score: float
+    title_spans: tuple[kb.Span, ...]
+    snippet: str
+    snippet_spans: tuple[kb.Span, ...]
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: int
+    title: str
+    body: str
+    category: str
+    tags: tuple[str, ...]
+    status: str
+    visibility: str
+    actor: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class KbEventView:
+    version: int | None
+    actor: str
+    kind: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ArticleData:
+    """An article as a file holds it (``kb export`` / ``kb import``): every field kept."""
+
+    slug: str
+    title: str
+    body: str
+    category: str
+    tags: tuple[str, ...]
+    status: str
+    visibility: str
+    author: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _view(row: KbArticle) -> ArticleView:
+    assert row.id is not None
+    return ArticleView(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        body=row.body,
+        category=row.category,
+        tags=kb.split_tags(row.tags),
+        status=row.status,
+        visibility=row.visibility,
+        author=row.author,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class KbService(DeskService):
+    """Knowledge-base operations of the facade (methods prefixed ``kb_``)."""
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def kb_article(self, ref: int | str) -> ArticleView:
+        """An article by id or by slug."""
+        with self._read() as session:
+            return _view(self._load(session, ref))
+
+    def kb_list(
+        self,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        status: str | None = None,
+        visibility: str | None = None,
+        limit: int | None = 200,
+    ) -> list[ArticleView]:
+        """Articles, most recently changed first."""
+        with self._read() as session:
+            statement = select(KbArticle)
+            for name, value in (
+                ("category", category),
+                ("status", status),
+                ("visibility", visibility),
+            ):
+                if value is not None:
+                    statement = statement.where(getattr(KbArticle, name) == value)
+            if tag is not None:
+                statement = statement.where(
+                    (" " + col(KbArticle.tags) + " ").like(f"% {tag.lower()} %")
+                )
+            statement = statement.order_by(col(KbArticle.updated_at).desc(), col(KbArticle.id))
+            if limit is not None:
+                statement = statement.limit(limit)
+            return [_view(row) for row in session.exec(statement)]
+
+    def kb_categories(self) -> list[str]:
+        with self._read() as session:
+            rows = session.exec(select(KbArticle.category).distinct().order_by(KbArticle.category))
+            return [c for c in rows if c]
+
+    def kb_tags(self) -> list[str]:
+        with self._read() as session:
+            found = {t for tags in session.exec(select(KbArticle.tags)) for t in tags.split()}
+        return sorted(found)
+
+    def kb_search(
+        self,
+        query: str,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        status: str | None = None,
+        visibility: str | None = None,
+        limit: int = 20,
+    ) -> list[KbResult]:
+        """Articles for what a person typed, best first (see ``storage/kb_search.py``)."""
+        filters = KbFilters(category, tag, status, visibility)
+        with self._read() as session:
+            return self._search(session, query, filters, limit)
+
+    def _search(
+        self, session: Session, query: str, filters: KbFilters, limit: int
+    ) -> list[KbResult]:
+        found = search_articles(session, query, filters, limit=limit)
+        if not found.hits:
+            return []
+        ids = [hit.article_id for hit in found.hits]
+        rows = {r.id: r for r in session.exec(select(KbArticle).where(col(KbArticle.id).in_(ids)))}
+        results = []
+        for hit in found.hits:
+            article = _view(rows[hit.article_id])
+            line = kb.snippet(article.body, found.groups)
+            results.append(
+                KbResult(
+                    article=article,
+                    tier=hit.tier,
+                    score=hit.score,
+                    title_spans=kb.spans(article.title, found.groups),
+                    snippet=line,
+                    snippet_spans=kb.spans(line, found.groups),
+                )
+            )
+        return results
+
+    def kb_versions(self, ref: int | str) -> list[VersionView]:
+        """Every version of an article, the first first."""
+        with self._read() as session:
+            article = self._load(session, ref)
+            rows = session.exec(
+                select(KbArticleVersion)
+                .where(KbArticleVersion.article_id == article.id)
+                .order_by(col(KbArticleVersion.version))
+            )
+            return [
+                VersionView(
+                    version=r.version,
+                    title=r.title,
+                    body=r.body,
+                    category=r.category,
+                    tags=kb.split_tags(r.tags),
+                    status=r.status,
+                    visibility=r.visibility,
+                    actor=r.actor,
+                    created_at=r.created_at,
+                )
+                for r in rows
+            ]
+
+    def kb_diff(self, ref: int | str, old: int, new: int | None = None) -> str:
+        """A unified diff between two versions of an article (``new``: the latest)."""
+        versions = {v.version: v for v in self.kb_versions(ref)}
+        new = new if new is not None else max(versions)
+        texts = []
+        for number in (old, new):
+            if number not in versions:
+                raise NotFound(f"the article has no version {number}")
+            v = versions[number]
+            texts.append(
+                kb.version_text(v.title, v.category, " ".join(v.tags), v.visibility, v.body)
+            )
+        return kb.unified_diff(texts[0], texts[1], f"version {old}", f"version {new}")
+
+    def kb_history(self, ref: int | str) -> list[KbEventView]:
+        """The article's events, oldest first."""
+        with self._read() as session:
+            article = self._load(session, ref)
+            rows = session.exec(
+                select(KbEvent).where(KbEvent.article_id == article.id).order_by(col(KbEvent.id))
+            )
+            return [
+                KbEventView(
+                    r.article_version,
+                    r.actor,
+                    r.kind,
+                    r.field,
+                    r.old_value,
+                    r.new_value,
+                    r.created_at,
+                )
+                for r in rows
+            ]
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def kb_create(
+        self,
+        title: str,
+        body: str,
+        *,
+        category: str = "",
+        tags: Iterable[str] = (),
+        visibility: str = Visibility.INTERNAL,
+        slug: str | None = None,
+    ) -> ArticleView:
+        """A new draft article, written by the acting agent."""
+        title = kb.check_title(title)
+        with self._write() as session:
+            now = self.clock()
+            row = KbArticle(
+                slug=self._free_slug(session, kb.check_slug(slug) if slug else kb.slugify(title)),
+                title=title,
+                body=kb.normalize_body(body),
+                category=kb.check_category(category),
+                tags=kb.normalize_tags(tags),
+                status=ArticleStatus.DRAFT,
+                visibility=kb.check_choice(visibility, Visibility, "visibility"),
+                author=self.actor.name,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            self._snapshot(session, row)
+            self._event(session, row, "created", new_value=row.title)
+            return _view(row)
+
+    def kb_update(
+        self,
+        ref: int | str,
+        *,
+        expected_version: int | None = None,
+        title: str | None = None,
+        body: str | None = None,
+        category: str | None = None,
+        tags: Iterable[str] | None = None,
+        visibility: str | None = None,
+    ) -> ArticleView:
+        """Change an article; refused if ``expected_version`` is not its current version.
+
+        An unchanged article is not written again (no new version, no event).
+        """
+        with self._write() as session:
+            row = self._load(session, ref, for_update=True)
+            self._check_version(row, expected_version)
+            if row.status == ArticleStatus.PUBLISHED and row.visibility == Visibility.PUBLIC:
+                self.actor.require(Role.SUPERVISOR, "edit an article customers can read")
+            new = {
+                "title": kb.check_title(title) if title is not None else row.title,
+                "category": kb.check_category(category) if category is not None else row.category,
+                "tags": kb.normalize_tags(tags) if tags is not None else row.tags,
+                "visibility": kb.check_choice(visibility, Visibility, "visibility")
+                if visibility is not None
+                else row.visibility,
+                "body": kb.normalize_body(body) if body is not None else row.body,
+            }
+            changed = [name for name in _FIELDS if getattr(row, name) != new[name]]
+            if not changed:
+                return _view(row)
+            if "visibility" in changed and row.status == ArticleStatus.PUBLISHED:
+                self.actor.require(Role.SUPERVISOR, "change who can read a published article")
+            old = {name: getattr(row, name) for name in changed}
+            for name in changed:
+                setattr(row, name, new[name])
+            self._bump(session, row)
+            for name in changed:
+                shown_old = None if name == "body" else old[name]
+                shown_new = None if name == "body" else new[name]
+                self._event(session, row, "updated", name, shown_old, shown_new)
+            return _view(row)
+
+    def kb_publish(self, ref: int | str, *, expected_version: int | None = None) -> ArticleView:
+        return self._set_status(ref, ArticleStatus.PUBLISHED, expected_version)
+
+    def kb_unpublish(self, ref: int | str, *, expected_version: int | None = None) -> ArticleView:
+        return self._set_status(ref, ArticleStatus.DRAFT, expected_version)
+
+    def _set_status(
+        self, ref: int | str, status: ArticleStatus, expected_version: int | None
+    ) -> ArticleView:
+        doing = "publish" if status == ArticleStatus.PUBLISHED else "unpublish"
+        self.actor.require(Role.SUPERVISOR, f"{doing} an article")
+        with self._write() as session:
+            row = self._load(session, ref, for_update=True)
+            self._check_version(row, expected_version)
+            if row.status == status:
+                raise InvalidTransition(f"{row.slug} is already {status.value}")
+            old = row.status
+            row.status = status
+            self._bump(session, row)
+            self._event(
+                session,
+                row,
+                "published" if doing == "publish" else "unpublished",
+                "status",
+                old,
+                status.value,
+            )
+            return _view(row)
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def kb_export_data(self) -> list[ArticleData]:
+        """Every article with every field, by slug (what ``kb export`` writes)."""
+        with self._read() as session:
+            rows = session.exec(select(KbArticle).order_by(col(KbArticle.slug)))
+            return [
+                ArticleData(
+                    slug=r.slug,
+                    title=r.title,
+                    body=r.body,
+                    category=r.category,
+                    tags=kb.split_tags(r.tags),
+                    status=r.status,
+                    visibility=r.visibility,
+                    author=r.author,
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
+                )
+                for r in rows
+            ]
+
+    def kb_import(self, articles: Sequence[ArticleData]) -> tuple[int, int]:
+        """Write articles from files, in one transaction: a new slug is added, a known one
+        updated (a new version) when it differs. Returns (added, updated)."""
+        self.actor.require(Role.SUPERVISOR, "import articles")
+        added = updated = 0
+        with self._write() as session:
+            slugs = [kb.check_slug(data.slug) for data in articles]
+            known: dict[str, KbArticle] = {}
+            for at in range(0, len(slugs), 500):
+                chunk = slugs[at : at + 500]
+                rows = session.exec(select(KbArticle).where(col(KbArticle.slug).in_(chunk)))
+                known.update({row.slug: row for row in rows})
+            made: list[KbArticle] = []
+            for data in articles:
+                values = {
+                    "title": kb.check_title(data.title),
+                    "body": kb.normalize_body(data.body),
+                    "category": kb.check_category(data.category),
+                    "tags": kb.normalize_tags(data.tags),
+                    "status": kb.check_choice(data.status, ArticleStatus, "status"),
+                    "visibility": kb.check_choice(data.visibility, Visibility, "visibility"),
+                }
+                row = known.get(data.slug)
+                if row is None:
+                    row = KbArticle.model_validate(
+                        {
+                            "slug": data.slug,
+                            "author": data.author,
+                            "version": 1,
+                            "created_at": data.created_at,
+                            "updated_at": data.updated_at,
+                            **values,
+                        }
+                    )
+                    session.add(row)
+                    known[data.slug] = row
+                    made.append(row)
+                    added += 1
+                    continue
+                changed = [n for n, v in values.items() if getattr(row, n) != v]
+                if not changed:
+                    continue
+                if row.id is None:  # the same name twice in one import: the first is written
+                    session.flush()
+                    made.remove(row)
+                    self._snapshot(session, row)
+                    self._event(session, row, "imported", new_value=row.title)
+                for name in changed:
+                    setattr(row, name, values[name])
+                self._bump(session, row, at=data.updated_at)
+                self._event(session, row, "imported", "fields", None, ", ".join(changed))
+                updated += 1
+            session.flush()  # the new articles' ids, in one round of inserts
+            for row in made:
+                self._snapshot(session, row)
+                self._event(session, row, "imported", new_value=row.title)
+        return added, updated
+
+    # -- suggestions --------------------------------------------------------------------------
+
+    def kb_suggest(
+        self, text: str, *, public_only: bool = False, limit: int = SUGGESTIONS
+    ) -> list[KbResult]:
+        """Articles for a piece of customer text (best first)."""
+        filters = (
+            KbFilters(status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC)
+            if public_only
+            else KbFilters()
+        )
+        with self._read() as session:
+            return self._search(session, text, filters, limit)
+
+    def kb_suggest_for_ticket(self, number: int, *, limit: int = SUGGESTIONS) -> list[KbResult]:
+        """Articles for a ticket: its subject and its latest customer message."""
+        with self._read() as session:
+            ticket = load_ticket(session, number)
+            latest = session.exec(
+                select(Message.body)
+                .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.CUSTOMER)
+                .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+                .limit(1)
+            ).first()
+            text = f"{ticket.subject} {(latest or '')[:2000]}"
+            return self._search(session, text, KbFilters(), limit)
+
+    def kb_for_acknowledgement(self, subject: str, body: str) -> list[ArticleView]:
+        """Up to :data:`ACK_ARTICLES` published public articles that answer a new ticket well
+        (see :func:`helpdesk_tui.desk.kb.matches_well`); none when nothing does."""
+        with self._read() as session:
+            return articles_for_acknowledgement(session, subject, body)
+
+    def kb_from_ticket(self, number: int) -> ArticleView:
+        """A draft article from a resolved ticket: its subject, and the last reply as body."""
+        with self._read() as session:
+            ticket = load_ticket(session, number)
+            if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+                raise InvalidTransition(
+                    f"#{number} is {ticket.status}: only a resolved ticket's answer becomes an "
+                    "article"
+                )
+            reply = session.exec(
+                select(Message.body)
+                .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.REPLY)
+                .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+                .limit(1)
+            ).first()
+            if not reply:
+                raise InvalidValue(f"#{number} has no reply to turn into an article")
+            subject = ticket.subject
+        return self.kb_create(subject, reply, tags=["from-ticket"])
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _load(self, session: Session, ref: int | str, *, for_update: bool = False) -> KbArticle:
+        statement = select(KbArticle)
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            statement = statement.where(KbArticle.id == int(ref))
+        else:
+            statement = statement.where(KbArticle.slug == ref)
+        if for_update:
+            statement = statement.with_for_update()
+        row = session.exec(statement).first()
+        if row is None:
+            raise NotFound(f"no article {ref}")
+        return row
+
+    @staticmethod
+    def _check_version(row: KbArticle, expected: int | None) -> None:
+        if expected is not None and expected != row.version:
+            raise kb.ArticleConflict(
+                f"{row.slug} changed since you opened it (version {expected} → {row.version}); "
+                "reload it and make your change again",
+                current_version=row.version,
+            )
+
+    @staticmethod
+    def _free_slug(session: Session, slug: str) -> str:
+        taken = set(
+            session.exec(select(KbArticle.slug).where(col(KbArticle.slug).like(f"{slug}%"))).all()
+        )
+        candidate, n = slug, 2
+        while candidate in taken:
+            candidate, n = f"{slug}-{n}", n + 1
+        return candidate
+
+    def _bump(self, session: Session, row: KbArticle, *, at: datetime | None = None) -> None:
+        row.version += 1
+        row.updated_at = at or self.clock()
+        session.add(row)
+        session.flush()
+        self._snapshot(session, row)
+
+    def _snapshot(self, session: Session, row: KbArticle) -> None:
+        assert row.id is not None
+        session.add(
+            KbArticleVersion(
+                article_id=row.id,
+                version=row.version,
+                title=row.title,
+                body=row.body,
+                category=row.category,
+                tags=row.tags,
+                status=row.status,
+                visibility=row.visibility,
+                actor=self.actor.name,
+                created_at=row.updated_at,
+            )
+        )
+
+    def _event(
+        self,
+        session: Session,
+        row: KbArticle,
+        kind: str,
+        field: str | None = None,
+        old_value: str | None = None,
+        new_value: str | None = None,
+    ) -> None:
+        session.add(
+            KbEvent(
+                article_id=row.id,
+                article_version=row.version,
+                actor_agent_id=self.actor.agent_id,
+                actor=self.actor.name,
+                kind=kind,
+                field=field,
+                old_value=old_value,
+                new_value=new_value,
+                created_at=self.clock(),
+            )
+        )
+
+
+def articles_for_acknowledgement(session: Session, subject: str, body: str) -> list[ArticleView]:
+    """The acknowledgement's articles, in the caller's transaction (mail intake writes the
+    ticket and its acknowledgement in one)."""
+    filters = KbFilters(status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC)
+    found = search_articles(session, f"{subject} {body[:2000]}", filters, limit=10)
+    if not found.hits:
+        return []
+    ids = [hit.article_id for hit in found.hits]
+    rows = {r.id: r for r in session.exec(select(KbArticle).where(col(KbArticle.id).in_(ids)))}
+    good = [
+        _view(rows[hit.article_id])
+        for hit in found.hits
+        if kb.matches_well(subject, rows[hit.article_id].title, rows[hit.article_id].tags)
+    ]
+    return good[:ACK_ARTICLES]

@@ -1,0 +1,266 @@
+"""Knowledge-base search: the one function every caller goes through (:func:`search_articles`).
+
+What a person types is never passed to the engine as syntax: it is cut into words, common
+words dropped. Each word becomes a group of alternatives — itself, its synonyms
+(:data:`SYNONYMS`) and, when it is no word of any title, tag or category, the closest such
+word (a typo: rapidfuzz against that vocabulary) — and the results come in tiers, best first:
+
+0. every group matches a whole word;
+1. … the last one the start of a word (what is being typed, "pass" → "password");
+2. some groups match, the last as a start (a question in plain words; a ticket's text).
+
+Within a tier the engine ranks: SQLite FTS5 ``bm25`` with column weights (title 10, tags 5,
+body 1), PostgreSQL ``ts_rank`` over a tsvector weighted A (title), B (tags), C (body).
+Both stem English words ("printers" finds "printer"); migration 0010 makes the indexes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import text
+from sqlmodel import Session
+
+TITLE_WEIGHT = 10.0
+TAGS_WEIGHT = 5.0
+BODY_WEIGHT = 1.0
+PG_VECTOR = (
+    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, tags), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, left(body, 100000)), 'C')"
+)
+"""Must stay equal to migration 0010's ``PG_VECTOR``, or PostgreSQL cannot use the index."""
+MAX_TERMS = 12
+"""Words of one search kept (a ticket's text can be long); the first ones, subject first."""
+SHORT_PREFIX = 4
+"""A last word shorter than this matches the start of title and tag words only."""
+TYPO_CUTOFF = 80.0
+"""rapidfuzz ratio (0 to 100) from which a vocabulary word stands in for an unknown word."""
+
+_WORD = re.compile(r"\w+")
+_STOPWORDS_TEXT = """
+    a about after again all also am an and any are as at be because been before being
+    but by can cannot could did do does doing don done for from get gets getting got had
+    has have having he her here hi hello how i if in into is it its just me my myself no
+    nor not now of off on once only or our out over please same she should so some still
+    such t than thank thanks that the their them then there these they this those to too
+    under until up us very was we were what when where which while who why will with
+    would you your yours im ive cant wont doesnt isnt dont didnt"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+_SYNONYM_GROUPS = (
+    ("password", "passphrase", "passcode"),
+    ("email", "mail", "mailbox"),
+    ("laptop", "notebook"),
+    ("computer", "pc", "workstation"),
+    ("wifi", "wireless", "wlan"),
+    ("login", "logon", "signin"),
+    ("mfa", "2fa", "authenticator"),
+    ("monitor", "display", "screen"),
+    ("slow", "sluggish", "laggy"),
+    ("crash", "freeze", "hang", "unresponsive"),
+    ("delete", "remove", "erase"),
+    ("install", "setup"),
+    ("broken", "faulty", "damaged", "cracked"),
+    ("phone", "mobile", "smartphone", "cellphone"),
+    ("internet", "network", "connectivity"),
+    ("locked", "lockout"),
+    ("invoice", "bill", "billing"),
+    ("refund", "reimbursement"),
+    ("headset", "headphones", "earphones"),
+    ("spam", "junk"),
+    ("update", "upgrade", "patch"),
+    ("printer", "printing"),
+)
+_ONE_WAY = {"forgot": ("reset",), "forgotten": ("reset",), "expired": ("reset",)}
+
+
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for group in _SYNONYM_GROUPS:
+        for word in group:
+            table[word] = tuple(w for w in group if w != word)
+    for word, extra in _ONE_WAY.items():
+        table[word] = table.get(word, ()) + extra
+    return table
+
+
+SYNONYMS: dict[str, tuple[str, ...]] = _synonyms()
+"""A word → the words that mean the same to a help desk (searched as alternatives)."""
+
+
+@dataclass(frozen=True)
+class KbFilters:
+    """Narrowing a search (or a listing); None is "any"."""
+
+    category: str | None = None
+    tag: str | None = None
+    status: str | None = None
+    visibility: str | None = None
+
+
+@dataclass(frozen=True)
+class KbHit:
+    article_id: int
+    tier: int
+    """0 every word whole, 1 every word's start, 2 some words (see the module docstring)."""
+    score: float
+    """The engine's relevance within the tier; higher is better."""
+
+
+@dataclass(frozen=True)
+class KbSearch:
+    hits: tuple[KbHit, ...]
+    groups: tuple[tuple[str, ...], ...]
+    """Each searched word with its alternatives (synonyms, typo fixes): for highlighting."""
+
+
+def words(query: str) -> list[str]:
+    """The significant words of a search, lower-cased, in order, each once."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(query.lower()):
+        if word not in STOPWORDS and len(word) > 1 and word not in seen:
+            seen[word] = None
+    return list(seen)[:MAX_TERMS]
+
+
+# -- vocabulary for typos: the words of every title, tag and category ---------------------
+
+_vocab_lock = threading.Lock()
+_vocab_cache: dict[str, tuple[tuple[Any, ...], frozenset[str], tuple[str, ...]]] = {}
+
+
+def vocabulary(session: Session) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The title/tag/category words (as a set and as a list for rapidfuzz), cached per
+    database until an article is added or changed."""
+    bind = session.get_bind()
+    key = str(bind.engine.url)
+    # Two index probes: a new article raises the first, a change the second.
+    stamp = tuple(
+        session.execute(
+            text(
+                "SELECT (SELECT max(id) FROM kb_article), (SELECT max(updated_at) FROM kb_article)"
+            )
+        ).one()
+    )
+    with _vocab_lock:
+        cached = _vocab_cache.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], cached[2]
+    found: set[str] = set()
+    for title, tags, category in session.execute(
+        text("SELECT title, tags, category FROM kb_article")
+    ):
+        found.update(w for w in _WORD.findall(f"{title} {tags} {category}".lower()) if len(w) > 2)
+    words_set = frozenset(found)
+    entry = (stamp, words_set, tuple(sorted(words_set)))
+    with _vocab_lock:
+        _vocab_cache[key] = entry
+    return entry[1], entry[2]
+
+
+def _groups(session: Session, terms: list[str]) -> list[tuple[str, ...]]:
+    known, listing = vocabulary(session) if terms else (frozenset(), ())
+    groups = []
+    for term in terms:
+        group = [term, *SYNONYMS.get(term, ())]
+        if len(term) >= 4 and term not in known and not any(w.startswith(term) for w in listing):
+            best = process.extractOne(term, listing, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            if best is not None:
+                fixed = str(best[0])
+                group += [fixed, *SYNONYMS.get(fixed, ())]
+        groups.append(tuple(dict.fromkeys(group)))
+    return groups
+
+
+# -- the engines ------------------------------------------------------------------------------
+
+
+def _short(group: tuple[str, ...]) -> bool:
+    """A start of a word this short is looked for in titles and tags only: in the bodies it
+    is the start of nearly every article's words, and ranking them all costs a lot."""
+    return len(group[0]) < SHORT_PREFIX
+
+
+def _fts5(groups: list[tuple[str, ...]], *, prefix: bool, every: bool) -> str:
+    parts = [" OR ".join(f'"{w}"' for w in group) for group in groups]
+    if prefix:
+        typed = " OR ".join(f'"{w}"*' for w in groups[-1])
+        parts[-1] = f"{{title tags}} : ({typed})" if _short(groups[-1]) else typed
+    return (" AND " if every else " OR ").join(f"({part})" for part in parts)
+
+
+def _tsquery(groups: list[tuple[str, ...]], *, prefix: bool, every: bool) -> str:
+    parts = [" | ".join(group) for group in groups]
+    if prefix:
+        star = ":*AB" if _short(groups[-1]) else ":*"
+        parts[-1] = " | ".join(f"{w}{star}" for w in groups[-1])
+    return (" & " if every else " | ").join(f"({part})" for part in parts)
+
+
+def _where(filters: KbFilters, params: dict[str, Any], alias: str) -> str:
+    clauses = []
+    for name in ("category", "status", "visibility"):
+        value = getattr(filters, name)
+        if value is not None:
+            clauses.append(f"{alias}.{name} = :f_{name}")
+            params[f"f_{name}"] = value
+    if filters.tag is not None:
+        clauses.append(f"(' ' || {alias}.tags || ' ') LIKE :f_tag")
+        params["f_tag"] = f"% {filters.tag.lower()} %"
+    return "".join(f" AND {c}" for c in clauses)
+
+
+def _run_tier(
+    session: Session,
+    groups: list[tuple[str, ...]],
+    filters: KbFilters,
+    *,
+    prefix: bool,
+    every: bool,
+    limit: int,
+) -> list[tuple[int, float]]:
+    params: dict[str, Any] = {"n": limit}
+    if session.get_bind().dialect.name == "sqlite":
+        params["q"] = _fts5(groups, prefix=prefix, every=every)
+        sql = (
+            "SELECT a.id, -bm25(kb_fts, :wt, :wg, :wb) AS score FROM kb_fts "
+            "JOIN kb_article AS a ON a.id = kb_fts.rowid WHERE kb_fts MATCH :q"
+            f"{_where(filters, params, 'a')} ORDER BY score DESC, a.id LIMIT :n"
+        )
+        params |= {"wt": TITLE_WEIGHT, "wg": TAGS_WEIGHT, "wb": BODY_WEIGHT}
+    else:
+        params["q"] = _tsquery(groups, prefix=prefix, every=every)
+        sql = (
+            f"SELECT a.id, ts_rank({PG_VECTOR}, query, 1) AS score "
+            "FROM kb_article AS a, to_tsquery('english'::regconfig, :q) AS query "
+            f"WHERE ({PG_VECTOR}) @@ query"
+            f"{_where(filters, params, 'a')} ORDER BY score DESC, a.id LIMIT :n"
+        )
+    return [(int(i), float(s)) for i, s in session.execute(text(sql), params)]
+
+
+def search_articles(
+    session: Session, query: str, filters: KbFilters | None = None, *, limit: int = 20
+) -> KbSearch:
+    """Articles for ``query`` (best first, at most ``limit``), ``filters`` applied."""
+    filters = filters or KbFilters()
+    groups = _groups(session, words(query))
+    if not groups:
+        return KbSearch((), ())
+    hits: dict[int, KbHit] = {}
+    tiers = [(0, False, True), (1, True, True)]
+    if len(groups) > 1:
+        tiers.append((2, True, False))
+    for tier, prefix, every in tiers:
+        for article_id, score in _run_tier(
+            session, groups, filters, prefix=prefix, every=every, limit=limit
+        ):
+            hits.setdefault(article_id, KbHit(article_id, tier, score))
+        if len(hits) >= limit:
+            break
+    return KbSearch(tuple(list(hits.values())[:limit]), tuple(groups))

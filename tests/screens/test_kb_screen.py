@@ -1,0 +1,187 @@
+"""The knowledge-base screen: F3 from anywhere, search as you type, filters, write, publish;
+snapshots at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Select, TextArea
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.kb_service import ArticleData
+from helpdesk_tui.screens.kb import KbScreen
+from helpdesk_tui.screens.kb_edit import KbEditScreen
+from tests.desk.kb_fixture import ARTICLES
+from tests.screens.conftest import FROZEN_NOW, DeskData
+from tests.screens.ticket_helpers import settle, until
+
+SIZES = [(80, 24), (120, 40)]
+HOSTILE = ArticleData(
+    "hostile",
+    "[bold red]pwn[/] \x1b[2J title",
+    "# Heading\n\nText with \x1b]52;c;aGVsbG8=\x07 escape.\n",
+    "Security",
+    ("test",),
+    "draft",
+    "internal",
+    "ada",
+    FROZEN_NOW - timedelta(days=2),
+    FROZEN_NOW - timedelta(days=2),
+)
+
+
+def seed_kb(desk: DeskData, count: int = 40) -> None:
+    when = FROZEN_NOW - timedelta(days=3)
+    Desk(desk.db, desk.ada, clock=lambda: FROZEN_NOW).kb_import(
+        [
+            ArticleData(
+                a.slug,
+                a.title,
+                a.body,
+                a.category,
+                a.tags,
+                "published",
+                "public",
+                "ada",
+                when,
+                when,
+            )
+            for a in ARTICLES[:count]
+        ]
+        + [HOSTILE]
+    )
+
+
+def kb_screen(pilot: Pilot[None]) -> KbScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, KbScreen)
+    return screen
+
+
+async def open_kb(pilot: Pilot[None]) -> KbScreen:
+    await pilot.press("f3")
+    await until(pilot, lambda: isinstance(pilot.app.screen, KbScreen))
+    await until(pilot, lambda: kb_screen(pilot).searched is not None)
+    await settle(pilot)
+    return kb_screen(pilot)
+
+
+async def search(pilot: Pilot[None], text: str) -> KbScreen:
+    screen = kb_screen(pilot)
+    screen.query_one("#kb-query", Input).focus()
+    for key in text:
+        await pilot.press(key if key != " " else "space")
+    await until(pilot, lambda: screen.searched == text)
+    await settle(pilot)
+    return screen
+
+
+async def test_f3_from_the_queue_and_back(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+    seed_kb(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kb(pilot)
+        assert len(screen.results) == 41
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current_mode == "queue")
+        await pilot.press("f3")
+        await until(pilot, lambda: app.current_mode == "kb")
+
+
+async def test_search_as_you_type_ranks_and_previews(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+    seed_kb(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_kb(pilot)
+        screen = await search(pilot, "vpn disconect")
+        assert screen.results[0].slug == "vpn-keeps-disconnecting-every-few-minutes"
+        assert screen.article is not None and screen.article.slug == screen.results[0].slug
+        await pilot.press("enter")
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("down")
+        await settle(pilot)
+        assert screen.article == screen.results[1]
+
+
+async def test_filters_narrow_the_list(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+    seed_kb(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kb(pilot)
+        screen.query_one("#kb-status", Select).value = "draft"
+        await until(pilot, lambda: len(screen.results) == 1)
+        assert screen.results[0].slug == "hostile"
+        screen.query_one("#kb-status", Select).clear()
+        await until(pilot, lambda: len(screen.results) == 41)
+        category = screen.query_one("#kb-category", Select)
+        await until(pilot, lambda: len(category._options) > 1)
+        category.value = "Network"
+        await until(pilot, lambda: {a.category for a in screen.results} == {"Network"})
+
+
+async def test_write_a_new_article_and_publish_it(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kb(pilot)
+        screen.query_one("#kb-results", OptionList).focus()
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        for key in "Guest":
+            await pilot.press(key)
+        app.screen.query_one(TextArea).insert("Ask **reception**.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, KbScreen) and len(screen.results) == 1)
+        await settle(pilot)
+        made = screen.results[0]
+        assert (made.title, made.body, made.status) == ("Guest", "Ask **reception**.\n", "draft")
+        screen.query_one("#kb-results", OptionList).focus()
+        await pilot.press("p")
+        await until(pilot, lambda: screen.results[0].status == "published")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        app.screen.query_one("#kb-edit-title", Input).value = "Guest Wi-Fi"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.results[0].title == "Guest Wi-Fi")
+        assert [v.version for v in Desk(desk_data.db, desk_data.ada).kb_versions(made.id)] == [
+            1,
+            2,
+            3,
+        ]
+
+
+async def _kb_search_scene(pilot: Pilot[None]) -> None:
+    await open_kb(pilot)
+    await search(pilot, "outlok crash")
+    await pilot.press("enter")  # to the results: the footer shows their keys
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_kb_screen_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    size: tuple[int, int],
+) -> None:
+    seed_kb(desk_data)
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=_kb_search_scene)
+
+
+async def _kb_hostile_scene(pilot: Pilot[None]) -> None:
+    await open_kb(pilot)
+    await search(pilot, "pwn")
+    await pilot.press("enter")  # no blinking cursor in the picture
+    await settle(pilot)
+
+
+def test_kb_screen_hostile_article_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+) -> None:
+    seed_kb(desk_data)
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_kb_hostile_scene)

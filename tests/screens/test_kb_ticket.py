@@ -1,0 +1,98 @@
+"""Knowledge base on a ticket: suggested articles in the side panel, i / I put an article's
+text or link into a reply, A turns a resolved ticket's reply into a draft article."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.config import KbSettings, Settings
+from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.pickers import PickScreen
+from helpdesk_tui.widgets.side_panel import SidePanel
+from tests.screens.conftest import DeskData
+from tests.screens.test_kb_screen import seed_kb
+from tests.screens.ticket_helpers import notifications, open_ticket, settle, until
+
+SITE = "https://help.example.com"
+
+
+def kb_settings(desk: DeskData) -> Settings:
+    return Settings(database_url=desk.db.url, kb=KbSettings(public_url=SITE))
+
+
+async def _suggestions_shown(pilot: Pilot[None], number: int) -> None:
+    screen = await open_ticket(pilot, number)
+    await until(pilot, lambda: bool(screen.query_one(SidePanel).suggestions))
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_suggestion_panel_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    size: tuple[int, int],
+) -> None:
+    seed_kb(desk_data)
+    number = desk_data.numbers["vpn"]
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _suggestions_shown(pilot, number)
+
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=run_before)
+
+
+async def test_i_and_shift_i_put_an_article_into_a_reply(
+    make_test_app, desk_data: DeskData
+) -> None:  # type: ignore[no-untyped-def]
+    seed_kb(desk_data)
+    number = desk_data.numbers["wifi"]  # (on the VPN ticket cy is replying: a warning first)
+    app = make_test_app(settings=kb_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _suggestions_shown(pilot, number)
+        side = app.screen.query_one(SidePanel)
+        first = side.suggestions[0].article
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen)
+        await until(pilot, lambda: composer.text_area.text == first.body.rstrip("\n"))
+
+
+async def test_link_needs_the_help_site_address(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+    seed_kb(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _suggestions_shown(pilot, desk_data.numbers["vpn"])
+        await pilot.press("I")
+        await settle(pilot)
+        assert "No help site address: set [kb] public_url" in notifications(app)
+
+
+async def test_a_resolved_tickets_reply_becomes_a_draft_article(
+    make_test_app, desk_data: DeskData
+) -> None:  # type: ignore[no-untyped-def]
+    number = desk_data.numbers["vpn"]
+    with desk_data.db.write() as session:
+        thread.reply(session, desk_data.ada, number, body="Update AnyConnect to 5.1.")
+    with desk_data.db.write() as session:
+        fields.set_status(session, desk_data.ada, number, "resolved")
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("A")
+        await until(pilot, lambda: any("Draft article" in n for n in notifications(app)))
+    [article] = Desk(desk_data.db, desk_data.ada).kb_list()
+    assert (article.title, article.body, article.status) == (
+        "VPN drops every hour",
+        "Update AnyConnect to 5.1.\n",
+        "draft",
+    )
