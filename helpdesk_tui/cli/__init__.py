@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "init": "helpdesk_tui.cli.init:init",
     "locate": "helpdesk_tui.cli.locate:locate",
     "mail": "helpdesk_tui.cli.mail:mail",
+    "sla": "helpdesk_tui.cli.sla:sla",
     "team": "helpdesk_tui.cli.agents:team",
     "ticket": "helpdesk_tui.cli.ticket:ticket",
 }
@@ -43,6 +44,7 @@ SUBCOMMAND_HELP = {
     "init": "Create a desk (--shared GROUP: a team's); its first admin is you.",
     "locate": "Print where the config files and the data live.",
     "mail": "Fetch and send mail: the poller and the outbox.",
+    "sla": "Service levels: SLA policies and business calendars.",
     "team": "Add teams and list them.",
     "ticket": "Create, list, show and change tickets.",
 }
