@@ -450,7 +450,12 @@ def _clock(
 ) -> Clock:
     target = policy.targets.of(run.kind)
     end = run.stop or now
-    mine = tuple(p for p in pauses if (p.end is None or p.end > run.start) and p.start < end)
+    # The due time depends on the history only, never on ``now``.
+    mine = tuple(
+        p
+        for p in pauses
+        if (p.end is None or p.end > run.start) and (run.stop is None or p.start < run.stop)
+    )
     # A pause still open when the run stopped ends there for the run (a reply while waiting).
     walked = tuple(
         p

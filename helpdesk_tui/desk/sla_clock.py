@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, event, update
+from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -113,46 +114,60 @@ def load_rules(session: Session) -> tuple[list[sla.Policy], dict[str, sla.Calend
 
 def facts(session: Session, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:
     """What the clocks of these tickets are computed from: fields and the events that matter."""
-    rows = session.exec(
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.created_at,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.type,
-            Ticket.category,
-            Organization.name,
+    rows = (
+        session.connection()
+        .execute(
+            select_rows(
+                col(Ticket.id),
+                col(Ticket.number),
+                col(Ticket.created_at),
+                col(Ticket.status),
+                col(Ticket.priority),
+                col(Ticket.type),
+                col(Ticket.category),
+                col(Organization.name),
+            )
+            .join(Contact, col(Contact.id) == col(Ticket.requester_id), isouter=True)
+            .join(Organization, col(Organization.id) == col(Contact.organization_id), isouter=True)
+            .where(col(Ticket.id).in_(ticket_ids))
         )
-        .join(Contact, col(Contact.id) == col(Ticket.requester_id), isouter=True)
-        .join(Organization, col(Organization.id) == col(Contact.organization_id), isouter=True)
-        .where(col(Ticket.id).in_(ticket_ids))
-    ).all()
-    numbers = {row[0]: row[1] for row in rows}
-    found: dict[int, list[sla.Fact]] = {row[0]: [] for row in rows}
-    events = session.exec(
-        select(Event.ticket_id, Event.ticket_number, Event.kind, Event.new_value, Event.created_at)
-        .where(
-            col(Event.ticket_id).in_(ticket_ids),
-            col(Event.kind).in_(["status", *_FACT_KINDS]),
+        .all()
+    )
+    numbers = {int(row[0] or 0): row[1] for row in rows}
+    found: dict[int, list[sla.Fact]] = {ticket_id: [] for ticket_id in numbers}
+    events = (
+        session.connection()
+        .execute(
+            select_rows(
+                col(Event.ticket_id),
+                col(Event.ticket_number),
+                col(Event.kind),
+                col(Event.new_value),
+                col(Event.created_at),
+            )
+            .where(
+                col(Event.ticket_id).in_(ticket_ids),
+                col(Event.kind).in_(["status", *_FACT_KINDS]),
+            )
+            .order_by(col(Event.created_at), col(Event.id))
         )
-        .order_by(col(Event.created_at), col(Event.id))
-    ).all()
+        .all()
+    )
     for ticket_id, number, kind, new, at in events:
         # Events a merge brought in keep their old ticket's number: that ticket's history.
-        if ticket_id in found and number == numbers[ticket_id]:
+        if ticket_id is not None and number == numbers.get(ticket_id):
             found[ticket_id].append(
                 sla.Fact(at, "status", new) if kind == "status" else sla.Fact(at, _FACT_KINDS[kind])
             )
     return {
-        row[0]: sla.TicketFacts(
+        int(row[0] or 0): sla.TicketFacts(
             created_at=row[2],
             status=row[3],
             priority=row[4],
             type=row[5],
             category=row[6],
             organization=row[7],
-            facts=tuple(found[row[0]]),
+            facts=tuple(found[int(row[0] or 0)]),
         )
         for row in rows
     }
