@@ -55,6 +55,36 @@ class ClockState(StrEnum):
     """Stopped after its due time (the target was breached)."""
 
 
+DEFAULT_WARN_PERCENT = 75
+"""Share of a target elapsed at which a clock shows (and alerts) as a warning."""
+
+
+class DueLevel(StrEnum):
+    """How a deadline looks on screen: no deadline, fine, nearly due, overdue."""
+
+    NONE = "none"
+    OK = "ok"
+    WARNING = "warning"
+    OVERDUE = "overdue"
+
+
+def due_level(
+    start: datetime, due: datetime | None, now: datetime, warn_percent: int = DEFAULT_WARN_PERCENT
+) -> DueLevel:
+    """The level of a deadline running since ``start``, by the share of wall time elapsed.
+
+    (The exact business-time warning instant is :attr:`Clock.warn_at`; a list shows this
+    cheaper measure, which needs no history.)
+    """
+    if due is None:
+        return DueLevel.NONE
+    if now >= due:
+        return DueLevel.OVERDUE
+    if due > start and (now - start) / (due - start) * 100 >= warn_percent:
+        return DueLevel.WARNING
+    return DueLevel.OK
+
+
 @lru_cache(maxsize=256)
 def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     import holidays  # a large package: loaded only by a calendar that names a country
@@ -192,7 +222,7 @@ class Policy:
     organization: str | None = None
     type: str | None = None
     category: str | None = None
-    warn_percent: int = 75
+    warn_percent: int = DEFAULT_WARN_PERCENT
     built_in: bool = False
 
     def __post_init__(self) -> None:

@@ -214,13 +214,20 @@ class QueueScreen(DeskScreen):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
-        self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
+        self._styles = self._row_styles()
         self.app.theme_changed_signal.subscribe(self, self._on_theme)
         self._show_bars()
         self._reload("first")
 
+    def _row_styles(self) -> RowStyles:
+        return RowStyles.from_theme(
+            self.app.theme_variables,
+            no_color=self.app.no_color,
+            warn_percent=self.desk_app.settings.ui.sla_warn_percent,
+        )
+
     def _on_theme(self, _theme: object) -> None:
-        self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
+        self._styles = self._row_styles()
         self._show_rows(self._focus)
 
     def _view_bar(self, width: int) -> Text:
