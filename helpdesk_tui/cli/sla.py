@@ -144,6 +144,22 @@ def calendar_set(
     click.echo(f"calendar {line(name)} saved; {changed} open ticket(s) have new due times")
 
 
+@sla.command("tier")
+@click.argument("team", required=False)
+@click.argument("tier", required=False)
+@pass_runtime
+def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
+    """Set which support tier (1-4) TEAM works (admins); without arguments, list them."""
+    if team is None:
+        for number, name in _desk(runtime).sla_team_tiers():
+            click.echo(f"tier {number}  {line(name)}")
+        return
+    if tier is None:
+        raise click.UsageError("say which tier: helpdesk sla tier TEAM 1..4")
+    _desk(runtime, Role.ADMIN, "set team tiers").sla_set_team_tier(team, tier)
+    click.echo(f"{line(team)} works tier {tier}; escalation to tier {tier} goes there")
+
+
 @sla.command("recompute")
 @pass_runtime
 def recompute(runtime: Runtime) -> None:

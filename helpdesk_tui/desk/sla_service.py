@@ -10,11 +10,12 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import sla, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.desk.values import parse_priority, parse_type, text_value
-from helpdesk_tui.storage.models import Organization, Role
-from helpdesk_tui.storage.sla_models import SlaCalendar, SlaPolicy
+from helpdesk_tui.desk.values import parse_priority, parse_tier, parse_type, text_value
+from helpdesk_tui.storage.models import Organization, Role, Team
+from helpdesk_tui.storage.sla_models import SlaCalendar, SlaPolicy, TeamTier
 
 RECOMPUTE_BATCH = 2000
 """Open tickets recomputed per transaction after a policy or calendar change."""
@@ -256,6 +257,27 @@ class SlaService(DeskService):
             row.closed_days = ",".join(d.isoformat() for d in closed_days)
             session.add(row)
         return self.sla_recompute()
+
+    def sla_set_team_tier(self, team: str, tier: int | str) -> None:
+        """Say which tier ``team`` works (admins): escalation moves tickets to it."""
+        self.actor.require(Role.ADMIN, "set team tiers")
+        value = parse_tier(tier)
+        with self._write() as session:
+            found = find_team(session, team)
+            assert found.id is not None
+            row = session.get(TeamTier, found.id) or TeamTier(team_id=found.id, tier=value)
+            row.tier = value
+            session.add(row)
+
+    def sla_team_tiers(self) -> list[tuple[int, str]]:
+        """(tier, team) for every team with a tier, by tier."""
+        with self._read() as session:
+            rows = session.exec(
+                select(TeamTier.tier, Team.name)
+                .join(Team, col(Team.id) == col(TeamTier.team_id))
+                .order_by(col(TeamTier.tier), col(Team.name))
+            ).all()
+        return [(int(tier), str(name)) for tier, name in rows]
 
     def sla_recompute(self, batch: int = RECOMPUTE_BATCH) -> int:
         """Every open ticket's clocks from its history, ``batch`` tickets per transaction.

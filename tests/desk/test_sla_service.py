@@ -134,3 +134,45 @@ def test_bad_policies_and_who_may_change_them(db: Database, admin: Actor, agent_
             "x", first_response="1h", next_response="1h", resolution="2h"
         )
     assert not [p for p in desk.sla_policies() if not p.built_in]
+
+
+def test_tiers_move_tickets_between_the_tiers_teams_and_tell_them(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    from helpdesk_tui.desk.agents import add_agent
+    from helpdesk_tui.storage.models import Event, Outbox
+
+    with db.write() as session:
+        add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
+    desk = _desk(db, admin)
+    desk.sla_set_team_tier("Support", 1)
+    desk.sla_set_team_tier("Network", 2)
+    assert desk.sla_team_tiers() == [(1, "Support"), (2, "Network")]
+    number = _new(db, admin)
+    with db.write() as session:
+        fields.assign(session, admin, number, agent="bob", team="Support")
+        fields.escalate(session, admin, number)
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        assert (ticket.tier, ticket.assignee_id) == (2, None)
+        mail = session.exec(select(Outbox).where(Outbox.kind == "escalation")).all()
+        assert [m.to_addresses for m in mail] == ["nia@example.com"]
+        assert "escalated by ada from tier 1 to tier 2 (Network)" in mail[0].body
+    with db.write() as session:
+        fields.deescalate(session, admin, number)
+    with pytest.raises(InvalidValue, match="already at tier 1"), db.write() as session:
+        fields.deescalate(session, admin, number)
+    with db.read() as session:
+        events = session.exec(
+            select(Event.field, Event.old_value, Event.new_value).where(
+                Event.ticket_number == number,
+                Event.field.in_(["tier", "team"]),  # type: ignore[union-attr]
+            )
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("team", None, "Support"),
+        ("tier", "1", "2"),
+        ("team", "Support", "Network"),
+        ("tier", "2", "1"),
+        ("team", "Network", "Support"),
+    ]
