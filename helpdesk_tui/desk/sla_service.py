@@ -8,13 +8,13 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from helpdesk_tui.desk import sla, sla_clock
+from helpdesk_tui.desk import sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_priority, parse_tier, parse_type, text_value
-from helpdesk_tui.storage.models import Organization, Role, Team
+from helpdesk_tui.storage.models import Event, Organization, Role, Team, Ticket
 from helpdesk_tui.storage.sla_models import SlaCalendar, SlaPolicy, TeamTier
 
 RECOMPUTE_BATCH = 2000
@@ -57,6 +57,16 @@ class SlaTimeline:
     resolution_due_at: datetime | None
     """What the ticket stores (equal to the clocks' due times)."""
     warn_percent: int
+
+
+@dataclass(frozen=True)
+class SlaAlertView:
+    """A warning or breach alert, for a notification."""
+
+    event_id: int
+    number: int
+    text: str
+    breach: bool
 
 
 @dataclass(frozen=True)
@@ -278,6 +288,38 @@ class SlaService(DeskService):
                 .order_by(col(TeamTier.tier), col(Team.name))
             ).all()
         return [(int(tier), str(name)) for tier, name in rows]
+
+    def sla_check_alerts(self, *, auto_escalate: bool = False) -> int:
+        """Send the warning and breach alerts that are due (the alert lease holder calls
+        this); how many were sent."""
+        return len(sla_alerts.check(self.db, self.clock(), auto_escalate=auto_escalate))
+
+    def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:
+        """Alerts recorded after ``event_id`` on tickets this agent owns (supervisors and
+        admins: every ticket), newest last."""
+        with self._read() as session:
+            statement = (
+                select(Event, Ticket.assignee_id)
+                .join(Ticket, col(Ticket.id) == col(Event.ticket_id))
+                .where(
+                    col(Event.id) > event_id,
+                    col(Event.kind).in_(list(sla_alerts.ALERT_EVENTS.values())),
+                )
+                .order_by(col(Event.id).desc())
+                .limit(limit)
+            )
+            rows = session.exec(statement).all()
+        mine = self.actor.can(Role.SUPERVISOR)
+        return [
+            SlaAlertView(
+                int(event.id or 0),
+                int(event.ticket_number or 0),
+                f"#{event.ticket_number}: {event.new_value}",
+                event.kind == sla_alerts.ALERT_EVENTS["breach"],
+            )
+            for event, assignee in reversed(rows)
+            if mine or assignee == self.actor.agent_id
+        ]
 
     def sla_recompute(self, batch: int = RECOMPUTE_BATCH) -> int:
         """Every open ticket's clocks from its history, ``batch`` tickets per transaction.

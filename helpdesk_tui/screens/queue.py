@@ -37,7 +37,7 @@ from helpdesk_tui.desk.queries import TicketFilter, TicketRow, has_tickets
 from helpdesk_tui.desk.queue import SORT_ORDER, ChangeMark, QueuePage, QueueQuery, change_mark
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
@@ -412,6 +412,8 @@ class QueueScreen(DeskScreen):
             return  # a page was asked for meanwhile; its answer brings a fresh mark
         seen = self._mark
         if seen is None or message.mark.events != seen.events:
+            if seen is not None:
+                self._sla_alerts(seen.events[0] or 0)
             self._reread()
             return
         self._mark = message.mark
@@ -419,6 +421,18 @@ class QueueScreen(DeskScreen):
             self._on = message.on
             self._show_rows(self._focus)
         self._schedule_refresh()
+
+    @work(thread=True, group="queue-sla", exit_on_error=False)
+    def _sla_alerts(self, after_event: int) -> None:
+        """SLA warnings and breaches recorded since the last look, as notifications."""
+        for alert in self.desk.sla_alerts_since(after_event):
+            self.app.call_from_thread(
+                self.notify,
+                clean(alert.text, single_line=True),
+                title="SLA breached" if alert.breach else "SLA warning",
+                severity="error" if alert.breach else "warning",
+                markup=False,
+            )
 
     def _reread(self) -> None:
         """Re-read the window in place, the cursor kept on its ticket."""

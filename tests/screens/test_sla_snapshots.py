@@ -65,3 +65,28 @@ def test_ticket_sla_warning_80x24(
         await show_ticket(pilot, number)
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_queue_notifies_an_sla_breach_the_poller_recorded(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    from helpdesk_tui.desk import sla_alerts
+    from tests.screens.conftest import FROZEN_NOW
+    from tests.screens.test_queue import wait_for
+
+    created, subject, priority = CLOCKS[0][2], CLOCKS[0][0], "urgent"
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        with time_machine.travel(created, tick=False), desk_data.db.write() as session:
+            create_ticket(session, desk_data.ada, subject=subject, body="x", priority=priority)
+        await settle(pilot)
+        sla_alerts.check(desk_data.db, FROZEN_NOW)  # what the alert lease holder does
+        await wait_for(
+            pilot,
+            lambda: any("first response breached" in n.message for n in app._notifications),
+            5,
+        )
+        titles = sorted(n.title for n in app._notifications if "SLA" in n.title)
+        assert titles == ["SLA breached"]  # the first response; the resolution has hours left
