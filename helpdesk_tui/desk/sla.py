@@ -31,8 +31,10 @@ PAUSING = frozenset({"waiting", "resolved", "closed"})
 STOPPING = frozenset({"resolved", "closed"})
 """Statuses that end a pending response (there is nothing left to answer)."""
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SEARCH_DAYS = 3 * 366
-"""How far ahead a due time is searched before a calendar counts as never open."""
+_SEARCH_DAYS = 10 * 366
+"""How far ahead a due time is searched before a calendar counts as never open (a target
+is at most :data:`MAX_TARGET_MINUTES`: a year of 8-hour days; one open day a week covers it)."""
+MAX_TARGET_MINUTES = 2000 * 60
 
 
 class ClockKind(StrEnum):
@@ -177,7 +179,7 @@ class Calendar:
             if remaining <= window_end - begin:
                 return begin + remaining
             remaining -= window_end - begin
-        raise InvalidValue(f"calendar {self.name} has no working time in the next three years")
+        raise InvalidValue(f"calendar {self.name} has no working time in the next ten years")
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time from ``start`` to ``end`` (zero if ``end`` is not later)."""
@@ -321,8 +323,8 @@ def parse_duration(value: str, what: str = "target") -> int:
             raise InvalidValue(f"{what} {value!r}: write minutes or hours, e.g. 90m, 4h, 1h30m")
     if number:  # a bare number is minutes
         total += int(number)
-    if total <= 0 or total > 10_000 * 60:
-        raise InvalidValue(f"{what} {value!r} must be between 1 minute and 10000 hours")
+    if total <= 0 or total > MAX_TARGET_MINUTES:
+        raise InvalidValue(f"{what} {value!r} must be between 1 minute and 2000 hours")
     return total
 
 
