@@ -150,7 +150,7 @@ class Calendar:
             and day in _holidays(self.holiday_country, self.holiday_subdivision, day.year)
         )
 
-    def _window(self, day: date) -> tuple[datetime, datetime]:
+    def window(self, day: date) -> tuple[datetime, datetime]:
         """The day's working hours in UTC (the local wall clock, whatever DST does)."""
         tz = zone(self.timezone)
         start = datetime.combine(day, time(), tz) + timedelta(minutes=self.start_minute)
@@ -165,10 +165,9 @@ class Calendar:
         """Working windows ending after ``since``, in order (a bounded search)."""
         day = since.astimezone(zone(self.timezone)).date() - timedelta(days=1)
         for _ in range(_SEARCH_DAYS):
-            if self.is_working_day(day):
-                start, end = self._window(day)
-                if end > since:
-                    yield start, end
+            hours = _working_window(self, day)
+            if hours is not None and hours[1] > since:
+                yield hours
             day += timedelta(days=1)
 
     def add(self, start: datetime, minutes: float) -> datetime:
@@ -191,6 +190,12 @@ class Calendar:
                 break
             total += min(window_end, end) - max(window_start, start)
         return total
+
+
+@lru_cache(maxsize=1 << 16)
+def _working_window(calendar: Calendar, day: date) -> tuple[datetime, datetime] | None:
+    """A day's working hours in UTC, or ``None`` on a closed day (computed once each)."""
+    return calendar.window(day) if calendar.is_working_day(day) else None
 
 
 def _hhmm(minute: int) -> str:
@@ -477,8 +482,17 @@ def _used(calendar: Calendar, start: datetime, end: datetime, pauses: Sequence[P
     return total / timedelta(minutes=1)
 
 
+_BARE = ClockState.RUNNING
+"""The state a ``dues_only`` clock reports (its state was not worked out)."""
+
+
 def _clock(
-    run: _Run, policy: Policy, calendar: Calendar, pauses: Sequence[Pause], now: datetime
+    run: _Run,
+    policy: Policy,
+    calendar: Calendar,
+    pauses: Sequence[Pause],
+    now: datetime,
+    dues_only: bool = False,
 ) -> Clock:
     target = policy.targets.of(run.kind)
     end = run.stop or now
@@ -496,6 +510,8 @@ def _clock(
         for p in mine
     )
     due, _left = _walk(calendar, run.start, target, walked)
+    if dues_only:  # what the due columns need; the rest walks the calendar up to ``now``
+        return Clock(run.kind, target, run.start, due, None, run.stop, mine, _BARE, 0)
     warn_at, _ = _walk(calendar, run.start, target * policy.warn_percent / 100, walked)
     remaining = target - _used(calendar, run.start, end, walked)
     if run.stop is not None:
@@ -517,6 +533,8 @@ def explain(
     policies: Sequence[Policy],
     calendars: dict[str, Calendar],
     now: datetime,
+    *,
+    dues_only: bool = False,
 ) -> Explanation:
     """Every clock of the ticket as of ``now``, and what its due columns should hold.
 
@@ -527,7 +545,7 @@ def explain(
     policy = choose_policy(policies, ticket)
     calendar = calendars.get(policy.calendar or "", DEFAULT_CALENDAR)
     pauses = _status_pauses(ticket)
-    clocks = tuple(_clock(run, policy, calendar, pauses, now) for run in _runs(ticket))
+    clocks = tuple(_clock(run, policy, calendar, pauses, now, dues_only) for run in _runs(ticket))
     response = [c for c in clocks if c.kind is not ClockKind.RESOLUTION][-1]
     resolution = clocks[-1]
     return Explanation(policy, calendar, clocks, response.due_at, resolution.due_at, now)

@@ -200,7 +200,7 @@ def refresh(
     }
     changes = []
     for ticket_id, ticket in facts(session, ticket_ids).items():
-        explained = sla.explain(ticket, policies, calendars, now)
+        explained = sla.explain(ticket, policies, calendars, now, dues_only=True)
         due = (explained.response_due_at, explained.resolution_due_at)
         if current.get(ticket_id) != due:
             changes.append(
