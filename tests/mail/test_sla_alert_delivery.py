@@ -70,7 +70,7 @@ def test_a_breach_alert_is_delivered_once_across_a_sigkill(
         me = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
     Desk(sqlite_db, me).sla_set_policy(
         "urgent", priority="urgent", first_response="1h", next_response="1h",
-        resolution="4000h",
+        resolution="2000h",
     )  # fmt: skip
     first_number = _late_ticket(sqlite_db, me, "Payroll failed")
 
