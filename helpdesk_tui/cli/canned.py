@@ -28,7 +28,7 @@ scope_option = click.option(
 
 
 def _desk(runtime: Runtime) -> Desk:
-    return Desk(runtime.database(), runtime.actor())
+    return runtime.desk()
 
 
 def _text(runtime: Runtime, body: str | None, edit: bool, what: str) -> str:

@@ -47,9 +47,8 @@ def kb() -> None:
 
 
 def _desk(runtime: Runtime) -> Any:
-    from helpdesk_tui.desk.facade import Desk
 
-    return Desk(runtime.database(), runtime.actor())
+    return runtime.desk()
 
 
 def _article_json(article: Any) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.reports import (
     Grouping,
     ReportQuery,
@@ -104,7 +103,7 @@ def report(
 ) -> None:
     """Created and resolved, backlog, response and resolution times, SLA, reopen rate,
     agents, breakdowns and satisfaction — the numbers of the reports screen."""
-    desk = Desk(runtime.database(), runtime.actor(doing="read reports"))
+    desk = runtime.desk(doing="read reports")
     end = end or desk.clock().date()
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     grouping = Grouping(group_by)

@@ -9,7 +9,7 @@ from helpdesk_tui.desk.facade import Desk
 
 
 def _desk(runtime: Runtime) -> Desk:
-    return Desk(runtime.database(), runtime.actor(doing="manage satisfaction surveys"))
+    return runtime.desk(doing="manage satisfaction surveys")
 
 
 @click.group("survey")

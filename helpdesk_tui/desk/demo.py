@@ -25,10 +25,12 @@ from typing import Any
 from faker import Faker
 from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
 
+from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load, stamper
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
 from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import (
     Agent,
@@ -137,6 +139,8 @@ def generate_demo(
             events += batch.event_count
             if progress is not None:
                 progress(min(start + batch_size, tickets))
+    # The open tickets' SLA due times come from the policies, as every ticket's do.
+    SlaService(db, SYSTEM).sla_recompute()
     # A bulk load changes the data's shape; the planner needs to know (issue 10).
     db.refresh_statistics()
     return DemoResult(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from helpdesk_tui.desk import history
+from helpdesk_tui.desk import history, tiers
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
@@ -24,6 +24,7 @@ from helpdesk_tui.desk.thread import reopen as reopen_ticket
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import (
     MAX_TIER,
+    MIN_TIER,
     parse_address,
     parse_priority,
     parse_tier,
@@ -212,17 +213,47 @@ def escalate(
     team: str | None = None,
     expected_version: int | None = None,
 ) -> Ticket:
-    """One tier up (to at most tier 4), optionally handing the ticket to another team."""
+    """One tier up (to at most tier 4), to ``team`` or else the next tier's team if one is
+    set (``helpdesk sla tier``); the new team hears of it by mail."""
+    return _move_tier(session, actor, number, +1, team, expected_version)
+
+
+def deescalate(
+    session: Session,
+    actor: Actor,
+    number: int,
+    *,
+    team: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """One tier down (to at least tier 1), like :func:`escalate` the other way."""
+    return _move_tier(session, actor, number, -1, team, expected_version)
+
+
+def _move_tier(
+    session: Session,
+    actor: Actor,
+    number: int,
+    step: int,
+    team: str | None,
+    expected_version: int | None,
+) -> Ticket:
     team_id = find_team(session, team).id if team else None
     with _changing(session, actor, number, expected_version) as change:
         ticket = change.ticket
         _open_only(ticket, "tier")
-        if ticket.tier >= MAX_TIER and team_id in (None, ticket.team_id):
-            raise InvalidValue(f"#{number} is already at tier {MAX_TIER}")
-        change.set("tier", min(ticket.tier + 1, MAX_TIER))
-        if team_id is not None:
+        old_tier = ticket.tier
+        tier = min(max(ticket.tier + step, MIN_TIER), MAX_TIER)
+        if tier == ticket.tier and team_id in (None, ticket.team_id):
+            raise InvalidValue(f"#{number} is already at tier {ticket.tier}")
+        if team_id is None:
+            tier_team = tiers.team_of_tier(session, tier)
+            team_id = tier_team.id if tier_team is not None else None
+        change.set("tier", tier)
+        if team_id is not None and team_id != ticket.team_id:
             change.set("team_id", team_id, shown="team")
             change.set("assignee_id", None, shown="assignee")
+        tiers.notify_tier_move(session, ticket, actor.name, old_tier)
     return change.ticket
 
 

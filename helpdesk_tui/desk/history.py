@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.desk import sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import Conflict
 from helpdesk_tui.desk.statuses import words
@@ -34,6 +35,7 @@ def record(
         created_at=utcnow(),
     )
     session.add(event)
+    sla_clock.touch(session, ticket.id, kind)
     return event
 
 

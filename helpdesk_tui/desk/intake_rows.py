@@ -33,6 +33,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
+from helpdesk_tui.desk import sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
@@ -549,6 +550,7 @@ class Intake:
         ):
             if rows:
                 conn.execute(statement, rows)
+        sla_clock.touch_rows(self.session, self._events)
         return_numbers(self.session, self._unused)
         self._numbers, self._unused, self._tickets = [], 0, []
         self._messages, self._attachments, self._events, self._outbox = [], [], [], []

@@ -415,6 +415,16 @@ class TicketsService(DeskService):
             )
             return _row(session, number)
 
+    def ticket_deescalate(
+        self, number: int, *, team: str | None = None, expected_version: int | None = None
+    ) -> TicketRow:
+        """Move down one support tier (to ``team`` when given)."""
+        with self._write() as session:
+            fields.deescalate(
+                session, self.actor, number, team=team, expected_version=expected_version
+            )
+            return _row(session, number)
+
     # -- relations, claims, mail, files -------------------------------------------------------
 
     def ticket_merge(

@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable
 
+from helpdesk_tui.desk import sla_alerts
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_holding_service import MailState
@@ -27,10 +28,12 @@ from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.poller import MailboxPoller
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 OUTBOX_LEASE = "mail.outbox"
+SLA_LEASE = "sla.alerts"
 
 
 def poller_lease(mailbox: str) -> str:
@@ -82,6 +85,7 @@ class MailService:
         self.stop_event.clear()
         for name in self.mail.mailboxes:
             self._spawn(f"poll-{name}", poller_lease(name), self._poller_work(name))
+        self._spawn("sla", SLA_LEASE, self._sla_work)
         if self.mail.smtp is not None:
             self._spawn("outbox", OUTBOX_LEASE, self._outbox_work)
         else:
@@ -146,6 +150,17 @@ class MailService:
             ).run()
 
         return work
+
+    def _sla_work(self, keeper: LeaseKeeper) -> None:
+        """SLA warning and breach alerts, so they go out with no terminal open."""
+        while not self.stop_event.is_set() and keeper.ok():
+            try:
+                sent = sla_alerts.check(self.db, utcnow())
+                if sent:
+                    log.info("sla: %s alert(s)", len(sent))
+            except Exception:
+                log.exception("sla: alert pass failed")
+            self.stop_event.wait(self.mail.outbox_interval)
 
     def _outbox_work(self, keeper: LeaseKeeper) -> None:
         sender = OutboxSender(self.db, self.mail, self.config.signer)

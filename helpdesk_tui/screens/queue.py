@@ -36,7 +36,7 @@ from helpdesk_tui.desk.queue import SORT_ORDER, ChangeMark, PageKind, Position, 
 from helpdesk_tui.desk.tickets_service import QueueCheck, QueueWindow
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
@@ -188,13 +188,20 @@ class QueueScreen(DeskScreen):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
-        self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
+        self._styles = self._row_styles()
         self.app.theme_changed_signal.subscribe(self, self._on_theme)
         self._show_bars()
         self._reload("first")
 
+    def _row_styles(self) -> RowStyles:
+        return RowStyles.from_theme(
+            self.app.theme_variables,
+            no_color=self.app.no_color,
+            warn_percent=self.desk_app.settings.ui.sla_warn_percent,
+        )
+
     def _on_theme(self, _theme: object) -> None:
-        self._styles = RowStyles.from_theme(self.app.theme_variables, no_color=self.app.no_color)
+        self._styles = self._row_styles()
         self._show_rows(self._focus)
 
     def _view_bar(self, width: int) -> Text:
@@ -369,6 +376,8 @@ class QueueScreen(DeskScreen):
             return  # a page was asked for meanwhile; its answer brings a fresh mark
         seen, check = self._mark, message.check
         if seen is None or check.mark.events != seen.events:
+            if seen is not None:
+                self._sla_alerts(seen.events[0] or 0)
             self._reread()
             return
         self._mark = check.mark
@@ -376,6 +385,18 @@ class QueueScreen(DeskScreen):
             self._on = check.on
             self._show_rows(self._focus)
         self._schedule_refresh()
+
+    @work(thread=True, group="queue-sla", exit_on_error=False)
+    def _sla_alerts(self, after_event: int) -> None:
+        """SLA warnings and breaches recorded since the last look, as notifications."""
+        for alert in self.desk.sla_alerts_since(after_event):
+            self.app.call_from_thread(
+                self.notify,
+                clean(alert.text, single_line=True),
+                title="SLA breached" if alert.breach else "SLA warning",
+                severity="error" if alert.breach else "warning",
+                markup=False,
+            )
 
     def _reread(self) -> None:
         """Re-read the window in place, the cursor kept on its ticket."""

@@ -102,6 +102,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("category", "C", "Category", "Set or clear the category"),
     Action("tags", "t", "Tags", "Edit the tags"),
     Action("escalate", "e", "Escalate", "Move up one support tier"),
+    Action("deescalate", "E", "De-escalate", "Move down one support tier"),
     Action("merge", "M", "Merge", "Merge this ticket into another one"),
     Action("link", "l", "Link", "Link another ticket as related"),
     Action("save_attachment", "d", "Save file", "Save an attachment to a file"),
@@ -635,6 +636,12 @@ class TicketScreen(DeskScreen):
         self._change(
             f"#{self.number} escalated",
             lambda n, v: self.desk.ticket_escalate(n, expected_version=v),
+        )
+
+    def action_deescalate(self) -> None:
+        self._change(
+            f"#{self.number} de-escalated",
+            lambda n, v: self.desk.ticket_deescalate(n, expected_version=v),
         )
 
     def action_merge(self) -> None:

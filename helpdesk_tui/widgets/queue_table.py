@@ -29,6 +29,7 @@ from textual.strip import Strip
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.sla import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.statuses import short_words, words
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.widgets.presence_marker import presence_text
@@ -156,9 +157,19 @@ class RowStyles:
     replying: Style
     viewing: Style
     muted: Style
+    due_ok: Style
+    due_warning: Style
+    warn_percent: int = DEFAULT_WARN_PERCENT
+    """SLA deadlines turn to ``due_warning`` once this share of their time has passed."""
 
     @classmethod
-    def from_theme(cls, variables: Mapping[str, str], *, no_color: bool = False) -> RowStyles:
+    def from_theme(
+        cls,
+        variables: Mapping[str, str],
+        *,
+        no_color: bool = False,
+        warn_percent: int = DEFAULT_WARN_PERCENT,
+    ) -> RowStyles:
         """With ``no_color`` only weights: NO_COLOR greys a colour by its brightness, which
         makes the theme's red almost as dark as the background."""
 
@@ -174,14 +185,25 @@ class RowStyles:
             replying=colour("warning", bold=True),
             viewing=colour("accent"),
             muted=Style(dim=True),
+            due_ok=colour("success"),
+            due_warning=colour("warning", bold=True),
+            warn_percent=warn_percent,
         )
+
+    def due(self, level: DueLevel) -> Style | str:
+        """The style of an SLA deadline at ``level``."""
+        return {
+            DueLevel.OK: self.due_ok,
+            DueLevel.WARNING: self.due_warning,
+            DueLevel.OVERDUE: self.late,
+        }.get(level, "")
 
 
 def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> Cells:
     """The cells of one ticket row (every form, wide and compact); every outside string goes
     through ``plain``."""
     due = row.next_due
-    late = styles.late if timefmt.is_overdue(due, now) else ""
+    late = styles.due(due_level(row.created_at, due, now, styles.warn_percent))
     status = words(row.status)
     new = styles.new if row.status == "new" else ""
     priority_style = {"urgent": styles.urgent, "high": styles.high}.get(row.priority, "")
@@ -369,7 +391,8 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> Cells:
         """``row_cells``, reused while nothing shown in the row has changed (refresh ticks)."""
         due = row.next_due
-        key = (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now))
+        level = due_level(row.created_at, due, now, styles.warn_percent)
+        key = (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now), level)
         known = self._made.get(row.number)
         if known is not None and known[0] == key and styles is self._styles:
             return known[1]

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
+from helpdesk_tui.desk.sla import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, words
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import plain
@@ -38,7 +40,25 @@ def _reply_deadline(due: datetime, replied: datetime | None, now: datetime) -> s
     return "met" if replied <= due else f"replied {timefmt.due(due, replied)}"
 
 
-def render_fields(view: TicketView, now: datetime) -> Text:
+def _deadline(
+    text: str, start: datetime, due: datetime, now: datetime, styles: dict[DueLevel, Style]
+) -> Text:
+    return Text(text, style=styles.get(due_level(start, due, now, DEFAULT_WARN_PERCENT), ""))
+
+
+def due_styles(variables: dict[str, str]) -> dict[DueLevel, Style]:
+    """Deadline colours from the theme: ok, warning, overdue."""
+    return {
+        DueLevel.OK: Style(color=variables.get("success")),
+        DueLevel.WARNING: Style(color=variables.get("warning"), bold=True),
+        DueLevel.OVERDUE: Style(color=variables.get("error"), bold=True),
+    }
+
+
+def render_fields(
+    view: TicketView, now: datetime, styles: dict[DueLevel, Style] | None = None
+) -> Text:
+    styles = styles or {}
     row = view.row
     text = Text()
     requester = plain(row.requester_name or row.requester_email or "—")
@@ -61,10 +81,23 @@ def render_fields(view: TicketView, now: datetime) -> Text:
     _field(text, "Tier", str(row.tier))
     _field(text, "Created", timefmt.relative(row.created_at, now))
     _field(text, "Updated", timefmt.relative(row.updated_at, now))
+    if row.status == "waiting":  # the clocks stand still while the customer has the ball
+        _field(text, "SLA", Text("paused (waiting)", style="dim"))
     if row.response_due_at is not None:
-        _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at, now))
+        replied = _reply_deadline(row.response_due_at, row.first_response_at, now)
+        pending = row.first_response_at is None and row.status in OPEN_STATUSES
+        _field(
+            text,
+            "Reply by",
+            _deadline(replied, row.created_at, row.response_due_at, now, styles)
+            if pending
+            else replied,
+        )
     if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
-        _field(text, "Solve by", timefmt.due(row.resolution_due_at, now))
+        solve = timefmt.due(row.resolution_due_at, now)
+        _field(
+            text, "Solve by", _deadline(solve, row.created_at, row.resolution_due_at, now, styles)
+        )
     if view.rating is not None:
         _field(text, "Rating", f"{view.rating.score}/5 ({view.rating.by})")
     if view.merged_into is not None:
@@ -116,7 +149,8 @@ class SidePanel(VerticalScroll):
         yield Static(id="side-kb")
 
     def show(self, view: TicketView, now: datetime) -> None:
-        self.query_one("#side-fields", Static).update(render_fields(view, now))
+        styles = due_styles(dict(self.app.theme_variables))
+        self.query_one("#side-fields", Static).update(render_fields(view, now, styles))
 
     def show_suggestions(self, results: Sequence[KbResult]) -> None:
         """List the articles suggested for this ticket (kept for the insert keys)."""

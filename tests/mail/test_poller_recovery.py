@@ -16,7 +16,7 @@ from sqlmodel import func, select
 
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.desk.agents import add_agent
-from helpdesk_tui.mail.service import OUTBOX_LEASE, MailService, poller_lease
+from helpdesk_tui.mail.service import OUTBOX_LEASE, SLA_LEASE, MailService, poller_lease
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
 from helpdesk_tui.storage.models import Lease, Message, Ticket
@@ -150,7 +150,7 @@ def test_a_restart_after_sigkill_takes_the_leases_at_once_and_works(
     sqlite_db: Database, dovecot: ImapAccount, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     """The dead holder's leases run for a minute; the restarted process does not wait it out."""
-    names = {poller_lease("support"), OUTBOX_LEASE}
+    names = {poller_lease("support"), OUTBOX_LEASE, SLA_LEASE}
     config_dir = tmp_path / "run-config"
     write_config(config_dir, sqlite_db, dovecot, lease_seconds=60, smtp=smtp_server)
     with sqlite_db.write() as session:  # ``helpdesk mail run`` is for agents

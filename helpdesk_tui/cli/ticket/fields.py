@@ -214,10 +214,38 @@ def escalate(
     expect_version: int | None,
     as_json: bool,
 ) -> None:
-    """Move tickets one tier up (at most tier 4), optionally to another team."""
+    """Move tickets one tier up (at most tier 4), to the next tier's team (or --team)."""
 
     def act(desk: Desk, number: int) -> TicketRow:
         return desk.ticket_escalate(number, team=team, expected_version=expect_version)
+
+    run_each(
+        runtime,
+        numbers,
+        act,
+        as_json=as_json,
+        expected_version=expect_version,
+        describe=lambda row: f"#{row.number} tier {row.tier} team {line(row.team) or '-'}",
+    )
+
+
+@click.command()
+@numbers_argument
+@click.option("--team", metavar="NAME", help="Hand the tickets to this team too.")
+@expect_version_option
+@json_option
+@pass_runtime
+def deescalate(
+    runtime: Runtime,
+    numbers: tuple[str, ...],
+    team: str | None,
+    expect_version: int | None,
+    as_json: bool,
+) -> None:
+    """Move tickets one tier down (at least tier 1), to the previous tier's team."""
+
+    def act(desk: Desk, number: int) -> TicketRow:
+        return desk.ticket_deescalate(number, team=team, expected_version=expect_version)
 
     run_each(
         runtime,

@@ -1,0 +1,229 @@
+"""``helpdesk sla``: service-level policies and business calendars; ``helpdesk ticket sla``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from helpdesk_tui.cli.output import echo_json, line
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.kinds import Priority, Role, TicketType
+from helpdesk_tui.desk.tickets import parse_number
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _desk(runtime: Runtime, role: Role = Role.AGENT, doing: str = "do that") -> Desk:
+    return runtime.desk(role, doing)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
+
+
+@click.group()
+def sla() -> None:
+    """Service levels: response and resolution targets, and the hours that count."""
+
+
+@sla.group()
+def policy() -> None:
+    """Targets per priority, optionally per organization, type or category."""
+
+
+@policy.command("list")
+@json_option
+@pass_runtime
+def policy_list(runtime: Runtime, as_json: bool) -> None:
+    """The desk's policies, then the built-in ones every desk falls back on."""
+    policies = _desk(runtime).sla_policies()
+    if as_json:
+        echo_json(
+            [{"name": p.name, "built_in": p.built_in, "rule": p.description} for p in policies]
+        )
+        return
+    for p in policies:
+        click.echo(line(p.description))
+
+
+@policy.command("set")
+@click.argument("name")
+@click.option("--first", "first_response", required=True, help="First response target: 4h, 90m.")
+@click.option("--next", "next_response", help="Next response target (default: --first).")
+@click.option("--resolve", "resolution", required=True, help="Resolution target: 40h.")
+@click.option("--priority", type=click.Choice([p.value for p in Priority]))
+@click.option("--organization", help="Only tickets of this organization's requesters.")
+@click.option("--type", "ticket_type", type=click.Choice([t.value for t in TicketType]))
+@click.option("--category", help="Only tickets of this category.")
+@click.option("--calendar", help="Business calendar (default: the built-in business hours).")
+@click.option(
+    "--warn",
+    "warn_percent",
+    type=int,
+    default=75,
+    show_default=True,
+    help="Warn when this share (%) of a target has elapsed.",
+)
+@pass_runtime
+def policy_set(
+    runtime: Runtime,
+    name: str,
+    first_response: str,
+    next_response: str | None,
+    resolution: str,
+    priority: str | None,
+    organization: str | None,
+    ticket_type: str | None,
+    category: str | None,
+    calendar: str | None,
+    warn_percent: int,
+) -> None:
+    """Add or replace policy NAME (admins); open tickets' clocks are recomputed."""
+    desk = _desk(runtime, Role.ADMIN, "change SLA policies")
+    changed = desk.sla_set_policy(
+        name,
+        first_response=first_response,
+        next_response=next_response or first_response,
+        resolution=resolution,
+        priority=priority,
+        organization=organization,
+        ticket_type=ticket_type,
+        category=category,
+        calendar=calendar,
+        warn_percent=warn_percent,
+    )
+    click.echo(f"policy {line(name)} saved; {changed} open ticket(s) have new due times")
+
+
+@policy.command("remove")
+@click.argument("name")
+@pass_runtime
+def policy_remove(runtime: Runtime, name: str) -> None:
+    """Remove policy NAME (admins); open tickets' clocks are recomputed."""
+    changed = _desk(runtime, Role.ADMIN, "change SLA policies").sla_remove_policy(name)
+    click.echo(f"policy {line(name)} removed; {changed} open ticket(s) have new due times")
+
+
+@sla.group()
+def calendar() -> None:
+    """Business calendars: time zone, working days and hours, holidays, closed days."""
+
+
+@calendar.command("list")
+@pass_runtime
+def calendar_list(runtime: Runtime) -> None:
+    """Every calendar, the built-in one first."""
+    for c in _desk(runtime).sla_calendars():
+        click.echo(line(c.description))
+
+
+@calendar.command("set")
+@click.argument("name")
+@click.option("--tz", "timezone", default="UTC", show_default=True, help="Europe/Berlin, …")
+@click.option("--days", default="mon-fri", show_default=True, help="Working days.")
+@click.option("--hours", default="09:00-17:00", show_default=True, help="Working hours.")
+@click.option("--holidays", help="Public holidays of a country[-subdivision]: DE, DE-BY, US-CA.")
+@click.option("--closed", multiple=True, help="An extra closed day (ISO date); repeatable.")
+@pass_runtime
+def calendar_set(
+    runtime: Runtime,
+    name: str,
+    timezone: str,
+    days: str,
+    hours: str,
+    holidays: str | None,
+    closed: tuple[str, ...],
+) -> None:
+    """Add or replace calendar NAME (admins); open tickets' clocks are recomputed."""
+    desk = _desk(runtime, Role.ADMIN, "change SLA calendars")
+    changed = desk.sla_set_calendar(
+        name, timezone=timezone, days=days, hours=hours, holidays=holidays, closed=closed
+    )
+    click.echo(f"calendar {line(name)} saved; {changed} open ticket(s) have new due times")
+
+
+@sla.command("tier")
+@click.argument("team", required=False)
+@click.argument("tier", required=False)
+@pass_runtime
+def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
+    """Set which support tier (1-4) TEAM works (admins); without arguments, list them."""
+    if team is None:
+        for number, name in _desk(runtime).sla_team_tiers():
+            click.echo(f"tier {number}  {line(name)}")
+        return
+    if tier is None:
+        raise click.UsageError("say which tier: helpdesk sla tier TEAM 1..4")
+    _desk(runtime, Role.ADMIN, "set team tiers").sla_set_team_tier(team, tier)
+    click.echo(f"{line(team)} works tier {tier}; escalation to tier {tier} goes there")
+
+
+@sla.command("recompute")
+@pass_runtime
+def recompute(runtime: Runtime) -> None:
+    """Recompute every open ticket's clocks from its history (admins)."""
+    changed = _desk(runtime, Role.ADMIN, "recompute SLA clocks").sla_recompute()
+    click.echo(f"{changed} open ticket(s) had new due times")
+
+
+@click.command("sla")
+@click.argument("number")
+@json_option
+@pass_runtime
+def ticket_sla(runtime: Runtime, number: str, as_json: bool) -> None:
+    """The SLA timeline of ticket NUMBER: policy, calendar, each clock's run."""
+    timeline = _desk(runtime).sla_explain(parse_number(number))
+    if as_json:
+        echo_json(
+            {
+                "number": timeline.number,
+                "policy": timeline.policy,
+                "calendar": timeline.calendar,
+                "response_due_at": _iso(timeline.response_due_at),
+                "resolution_due_at": _iso(timeline.resolution_due_at),
+                "clocks": [
+                    {
+                        "clock": c.clock,
+                        "state": c.state,
+                        "target": c.target,
+                        "started_at": _iso(c.started_at),
+                        "due_at": _iso(c.due_at),
+                        "stopped_at": _iso(c.stopped_at),
+                        "remaining": c.remaining,
+                        "pauses": [
+                            {"start": _iso(p.start), "end": _iso(p.end), "status": p.status}
+                            for p in c.pauses
+                        ],
+                    }
+                    for c in timeline.clocks
+                ],
+            }
+        )
+        return
+    click.echo(f"#{timeline.number}")
+    click.echo(f"policy   {line(timeline.policy)}")
+    click.echo(f"calendar {line(timeline.calendar)}")
+    for c in timeline.clocks:
+        click.echo(f"{c.clock} (target {c.target}): {c.state}")
+        click.echo(f"  started  {_when(c.started_at)}")
+        for p in c.pauses:
+            click.echo(f"  paused   {_when(p.start)} ({p.status.replace('_', ' ')})")
+            if p.end is not None:
+                click.echo(f"  resumed  {_when(p.end)}")
+        paused = "  (paused: moves on resume)" if c.due_at is None else ""
+        click.echo(f"  due      {_when(c.due_at)}{paused}")
+        late = c.remaining.lstrip("-")
+        if c.stopped_at is not None:
+            if c.state == "met":
+                click.echo(f"  met      {_when(c.stopped_at)} ({c.remaining} to spare)")
+            else:
+                click.echo(f"  breached {_when(c.stopped_at)} (late by {late})")
+        elif c.due_at is not None:
+            left = f"overdue by {late}" if c.remaining_minutes < 0 else f"{c.remaining} left"
+            click.echo(f"  now      {left}")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,146 @@
+"""Warning and breach alerts: each clock run alerts once per level, by mail and on screen.
+
+:func:`check` is called by the one process holding the ``sla.alerts`` lease (the mail
+service runs it), so alerts go out with no terminal open. A :class:`SlaNotice` row per
+(ticket, clock, run start, level) makes each alert happen once: it is written in the same
+transaction as the alert's event and outgoing mail, so a process killed at any moment
+either sent nothing for it (the next holder sends it) or wrote all three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Agent, Ticket
+from helpdesk_tui.storage.sla_models import SlaNotice
+
+SLA_ACTOR = Actor(name="sla")
+HORIZON = timedelta(days=14)
+"""Tickets due later than this are not looked at (no target warns this far ahead)."""
+BATCH = 500
+ALERT_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
+_LEVELS = {sla.ClockState.WARNING: ("warning",), sla.ClockState.BREACHED: ("warning", "breach")}
+_RUNNING = [s for s in OPEN_STATUSES if s not in sla.PAUSING]
+
+
+@dataclass(frozen=True)
+class Alert:
+    number: int
+    clock: str
+    level: str
+    due_at: datetime
+
+
+def _candidates(session: Session, now: datetime) -> list[int]:
+    horizon = now + HORIZON
+    ids = session.exec(
+        select(Ticket.id)
+        .where(
+            col(Ticket.status).in_(_RUNNING),
+            or_(col(Ticket.sla_due_at) <= horizon, col(Ticket.response_due_at) <= horizon),
+        )
+        .order_by(col(Ticket.id))
+    ).all()
+    return [int(i) for i in ids if i is not None]
+
+
+def check(db: Database, now: datetime, *, auto_escalate: bool = False) -> list[Alert]:
+    """Alert every running clock that reached its warning or breach and was not alerted yet.
+
+    With ``auto_escalate`` a breach also moves the ticket one tier up (to that tier's team).
+    """
+    with db.read() as session:
+        rules = sla_clock.load_rules(session)
+        ids = _candidates(session, now)
+    made: list[Alert] = []
+    for start in range(0, len(ids), BATCH):
+        with db.write() as session:
+            made += _check_batch(session, ids[start : start + BATCH], rules, now, auto_escalate)
+    return made
+
+
+def _check_batch(
+    session: Session,
+    ids: list[int],
+    rules: tuple[list[sla.Policy], dict[str, sla.Calendar]],
+    now: datetime,
+    auto_escalate: bool,
+) -> list[Alert]:
+    policies, calendars = rules
+    done = {
+        (n.ticket_id, n.clock, n.started_at, n.level)
+        for n in session.exec(select(SlaNotice).where(col(SlaNotice.ticket_id).in_(ids))).all()
+    }
+    made: list[Alert] = []
+    escalated: set[int] = set()
+    for ticket_id, facts in sla_clock.facts(session, ids).items():
+        explained = sla.explain(facts, policies, calendars, now)
+        for clock in explained.current():
+            levels = _LEVELS.get(clock.state, ())
+            new = [
+                level
+                for level in levels
+                if (ticket_id, clock.kind.value, clock.started_at, level) not in done
+            ]
+            if not new or clock.due_at is None:
+                continue
+            for level in new:
+                session.add(
+                    SlaNotice(
+                        ticket_id=ticket_id,
+                        clock=clock.kind.value,
+                        level=level,
+                        started_at=clock.started_at,
+                        due_at=clock.due_at,
+                        created_at=now,
+                    )
+                )
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None
+            alert = Alert(ticket.number, clock.kind.label, new[-1], clock.due_at)
+            _announce(session, ticket, alert)
+            made.append(alert)
+            if alert.level == "breach" and auto_escalate and ticket_id not in escalated:
+                escalated.add(ticket_id)  # two clocks breached at once: one tier up
+                _escalate(session, ticket)
+    return made
+
+
+def _announce(session: Session, ticket: Ticket, alert: Alert) -> None:
+    """The alert's event (the TUI notices it) and its mail to the assignee and supervisors."""
+    what = "breached" if alert.level == "breach" else "nearly due"
+    detail = f"{alert.clock} {what} (due {alert.due_at:%Y-%m-%d %H:%M} UTC)"
+    history.record(session, SLA_ACTOR, ticket, ALERT_EVENTS[alert.level], new=detail)
+    to = set(tiers.team_addresses(session, ticket.team_id, supervisors_only=True))
+    assignee = session.get(Agent, ticket.assignee_id) if ticket.assignee_id else None
+    if assignee is not None and assignee.email and assignee.active:
+        to.add(assignee.email)
+    if to:
+        queue_mail(
+            session,
+            ticket,
+            kind="sla_alert",
+            to=sorted(to),
+            subject=f"[#{ticket.number}] SLA {what}: {alert.clock}",
+            body=f'#{ticket.number} "{ticket.subject}": {detail}.\n',
+        )
+
+
+def _escalate(session: Session, ticket: Ticket) -> None:
+    savepoint = session.begin_nested()
+    try:
+        fields.escalate(session, SLA_ACTOR, ticket.number)
+    except DeskError:  # already at the top tier: the alert stands on its own
+        savepoint.rollback()
+    else:
+        savepoint.commit()

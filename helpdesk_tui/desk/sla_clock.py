@@ -1,0 +1,237 @@
+"""Keeping each ticket's SLA due columns equal to what its history and the policies say.
+
+This is the one writer of ``response_due_at`` / ``resolution_due_at``. Whatever changes a
+ticket in a way a clock cares about records an event (``history.record``, or the intake's
+batch rows); the event marks the ticket, and just before that transaction commits the marked
+tickets' clocks are recomputed from their history (:func:`refresh`) — in the same
+transaction, so the stored due times never disagree with the history that explains them.
+A policy or calendar change recomputes every open ticket in batches (:func:`recompute_open`).
+
+The stored due times depend on the history only, never on the time of computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, event, update
+from sqlalchemy import select as select_rows
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk import sla
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
+from helpdesk_tui.storage.models import Contact, Event, Organization, Ticket, utcnow
+from helpdesk_tui.storage.sla_models import SlaCalendar, SlaPolicy
+
+CLOCK_EVENTS = frozenset(
+    {
+        "created",
+        "reply",
+        "customer_message",
+        "phone_call",
+        "status",
+        "priority",
+        "type",
+        "category",
+        "requester",
+        "merged",
+    }
+)
+"""Event kinds after which a ticket's clocks are recomputed."""
+_FACT_KINDS = {"reply": "reply", "customer_message": "customer", "phone_call": "customer"}
+_MARKED = "sla_marked"
+
+
+def touch(session: Session, ticket_id: int | None, kind: str) -> None:
+    """Mark the ticket for a recompute before this transaction commits (if ``kind`` matters)."""
+    if ticket_id is not None and kind in CLOCK_EVENTS:
+        session.info.setdefault(_MARKED, set()).add(ticket_id)
+
+
+def touch_rows(session: Session, events: Iterable[dict[str, Any]]) -> None:
+    """:func:`touch` for event rows written in bulk (the intake's)."""
+    for row in events:
+        touch(session, row.get("ticket_id"), str(row.get("kind")))
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    marked: set[int] | None = session.info.pop(_MARKED, None)
+    if marked:
+        session.flush()
+        refresh(session, sorted(marked))  # type: ignore[arg-type]
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(_MARKED, None)
+
+
+def calendar_of(row: SlaCalendar) -> sla.Calendar:
+    return sla.Calendar(
+        name=row.name,
+        timezone=row.timezone,
+        work_days=frozenset(int(d) for d in row.work_days.split(",") if d),
+        start_minute=row.start_minute,
+        end_minute=row.end_minute,
+        holiday_country=row.holiday_country,
+        holiday_subdivision=row.holiday_subdivision,
+        closed_days=frozenset(date.fromisoformat(d) for d in row.closed_days.split(",") if d),
+    )
+
+
+def load_rules(session: Session) -> tuple[list[sla.Policy], dict[str, sla.Calendar]]:
+    """The admins' policies (without the built-in ones) and calendars by name."""
+    calendars = {row.id: calendar_of(row) for row in session.exec(select(SlaCalendar)).all()}
+    policies = []
+    rows = session.exec(
+        select(SlaPolicy, Organization.name)
+        .join(Organization, col(Organization.id) == col(SlaPolicy.organization_id), isouter=True)
+        .order_by(col(SlaPolicy.id))
+    ).all()
+    for row, organization in rows:
+        policies.append(
+            sla.Policy(
+                row.name,
+                sla.Targets(
+                    row.first_response_minutes, row.next_response_minutes, row.resolution_minutes
+                ),
+                calendar=calendars[row.calendar_id].name if row.calendar_id else None,
+                priority=row.priority,
+                organization=organization,
+                type=row.type,
+                category=row.category,
+                warn_percent=row.warn_percent,
+            )
+        )
+    return policies, {c.name: c for c in calendars.values()}
+
+
+def facts(session: Session, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:
+    """What the clocks of these tickets are computed from: fields and the events that matter."""
+    rows = (
+        session.connection()
+        .execute(
+            select_rows(
+                col(Ticket.id),
+                col(Ticket.number),
+                col(Ticket.created_at),
+                col(Ticket.status),
+                col(Ticket.priority),
+                col(Ticket.type),
+                col(Ticket.category),
+                col(Organization.name),
+            )
+            .join(Contact, col(Contact.id) == col(Ticket.requester_id), isouter=True)
+            .join(Organization, col(Organization.id) == col(Contact.organization_id), isouter=True)
+            .where(col(Ticket.id).in_(ticket_ids))
+        )
+        .all()
+    )
+    numbers = {int(row[0] or 0): row[1] for row in rows}
+    found: dict[int, list[sla.Fact]] = {ticket_id: [] for ticket_id in numbers}
+    events = (
+        session.connection()
+        .execute(
+            select_rows(
+                col(Event.ticket_id),
+                col(Event.ticket_number),
+                col(Event.kind),
+                col(Event.new_value),
+                col(Event.created_at),
+            )
+            .where(
+                col(Event.ticket_id).in_(ticket_ids),
+                col(Event.kind).in_(["status", *_FACT_KINDS]),
+            )
+            .order_by(col(Event.created_at), col(Event.id))
+        )
+        .all()
+    )
+    for ticket_id, number, kind, new, at in events:
+        # Events a merge brought in keep their old ticket's number: that ticket's history.
+        if ticket_id is not None and number == numbers.get(ticket_id):
+            found[ticket_id].append(
+                sla.Fact(at, "status", new) if kind == "status" else sla.Fact(at, _FACT_KINDS[kind])
+            )
+    return {
+        int(row[0] or 0): sla.TicketFacts(
+            created_at=row[2],
+            status=row[3],
+            priority=row[4],
+            type=row[5],
+            category=row[6],
+            organization=row[7],
+            facts=tuple(found[int(row[0] or 0)]),
+        )
+        for row in rows
+    }
+
+
+_STORE = (
+    update(Ticket)
+    .where(col(Ticket.id) == bindparam("ticket_id"))
+    .values(
+        response_due_at=bindparam("response_due"), resolution_due_at=bindparam("resolution_due")
+    )
+)
+
+
+def refresh(
+    session: Session,
+    ticket_ids: Sequence[int],
+    rules: tuple[list[sla.Policy], dict[str, sla.Calendar]] | None = None,
+) -> int:
+    """Recompute and store these tickets' due columns; how many changed."""
+    policies, calendars = rules or load_rules(session)
+    now = utcnow()  # only the clocks' states use it; nothing stored depends on it
+    current = {
+        row[0]: (row[1], row[2])
+        for row in session.exec(
+            select(Ticket.id, Ticket.response_due_at, Ticket.resolution_due_at).where(
+                col(Ticket.id).in_(ticket_ids)
+            )
+        ).all()
+    }
+    changes = []
+    for ticket_id, ticket in facts(session, ticket_ids).items():
+        explained = sla.explain(ticket, policies, calendars, now, dues_only=True)
+        due = (explained.response_due_at, explained.resolution_due_at)
+        if current.get(ticket_id) != due:
+            changes.append(
+                {"ticket_id": ticket_id, "response_due": due[0], "resolution_due": due[1]}
+            )
+    if changes:
+        session.connection().execute(
+            _STORE, changes, execution_options={"synchronize_session": False}
+        )
+        for change in changes:
+            loaded = session.identity_map.get(identity_key(Ticket, change["ticket_id"]))
+            if loaded is not None:
+                set_committed_value(loaded, "response_due_at", change["response_due"])
+                set_committed_value(loaded, "resolution_due_at", change["resolution_due"])
+                session.expire(loaded, ["sla_due_at"])
+    return len(changes)
+
+
+def open_ticket_batches(session: Session, size: int) -> Iterator[list[int]]:
+    """Ids of open tickets, ``size`` at a time, in id order (a keyset walk)."""
+    after = 0
+    while True:
+        ids = list(
+            session.exec(
+                select(Ticket.id)
+                .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.id) > after)
+                .order_by(col(Ticket.id))
+                .limit(size)
+            ).all()
+        )
+        if not ids:
+            return
+        yield [int(i) for i in ids if i is not None]
+        after = int(ids[-1] or 0)

@@ -1,0 +1,354 @@
+"""The SLA area of the desk facade: policies, calendars, clocks explained, recomputes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk import sla, sla_alerts, sla_clock
+from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.desk.fields import find_team
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.tickets import load_ticket
+from helpdesk_tui.desk.values import parse_priority, parse_tier, parse_type, text_value
+from helpdesk_tui.storage.models import Event, Organization, Role, Team, Ticket
+from helpdesk_tui.storage.sla_models import SlaCalendar, SlaPolicy, TeamTier
+
+RECOMPUTE_BATCH = 2000
+"""Open tickets recomputed per transaction after a policy or calendar change."""
+
+
+@dataclass(frozen=True)
+class SlaPause:
+    start: datetime
+    end: datetime | None
+    status: str
+
+
+@dataclass(frozen=True)
+class SlaClockView:
+    clock: str
+    """``first response``, ``next response``, ``resolution``."""
+    state: str
+    """A :class:`~helpdesk_tui.desk.sla.ClockState` value."""
+    target: str
+    started_at: datetime
+    due_at: datetime | None
+    warn_at: datetime | None
+    stopped_at: datetime | None
+    remaining: str
+    """Business time left (``-25m``: overdue), now or when it stopped."""
+    remaining_minutes: float
+    pauses: tuple[SlaPause, ...]
+
+
+@dataclass(frozen=True)
+class SlaTimeline:
+    """``helpdesk ticket sla N``: which policy and calendar, and every clock's run."""
+
+    number: int
+    policy: str
+    calendar: str
+    clocks: tuple[SlaClockView, ...]
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    """What the ticket stores (equal to the clocks' due times)."""
+    warn_percent: int
+
+
+@dataclass(frozen=True)
+class SlaAlertView:
+    """A warning or breach alert, for a notification."""
+
+    event_id: int
+    number: int
+    text: str
+    breach: bool
+
+
+@dataclass(frozen=True)
+class SlaPolicyView:
+    name: str
+    description: str
+    built_in: bool
+
+
+@dataclass(frozen=True)
+class SlaCalendarView:
+    name: str
+    description: str
+
+
+def _clock_view(clock: sla.Clock) -> SlaClockView:
+    return SlaClockView(
+        clock=clock.kind.label,
+        state=clock.state.value,
+        target=sla.duration(clock.target_minutes),
+        started_at=clock.started_at,
+        due_at=clock.due_at,
+        warn_at=clock.warn_at,
+        stopped_at=clock.stopped_at,
+        remaining=sla.duration(clock.remaining_minutes),
+        remaining_minutes=clock.remaining_minutes,
+        pauses=tuple(SlaPause(p.start, p.end, p.status) for p in clock.pauses),
+    )
+
+
+def parse_days(value: str) -> frozenset[int]:
+    """``mon-fri``, ``mon,wed,fri``, ``sun-thu`` → weekday numbers (Monday = 0)."""
+    days: set[int] = set()
+    for part in value.lower().replace(" ", "").split(","):
+        ends = part.split("-")
+        try:
+            first, last = (sla.DAY_NAMES.index(e[:3]) for e in (ends[0], ends[-1]))
+        except ValueError:
+            raise InvalidValue(f"working days {value!r}: write e.g. mon-fri or mon,wed") from None
+        day = first
+        days.add(day)
+        while day != last:
+            day = (day + 1) % 7
+            days.add(day)
+    return frozenset(days)
+
+
+def _minute(clock: str) -> int:
+    hour, _, minute = clock.partition(":")
+    return int(hour) * 60 + int(minute or 0)
+
+
+def parse_hours(value: str) -> tuple[int, int]:
+    """``09:00-17:30`` → minutes after midnight; ``00:00-24:00`` is the whole day."""
+    try:
+        start, end = value.replace(" ", "").split("-")
+        minutes = [_minute(part) for part in (start, end)]
+    except ValueError:
+        raise InvalidValue(f"working hours {value!r}: write e.g. 09:00-17:00") from None
+    if not 0 <= minutes[0] < minutes[1] <= 24 * 60:
+        raise InvalidValue(f"working hours {value!r}: the start must come before the end")
+    return minutes[0], minutes[1]
+
+
+class SlaService(DeskService):
+    """Service levels: the policies and calendars, and the clocks they give each ticket."""
+
+    def sla_explain(self, number: int) -> SlaTimeline:
+        """The ticket's clocks from its history, with the policy and calendar that set them."""
+        with self._read() as session:
+            ticket = load_ticket(session, number)
+            assert ticket.id is not None
+            policies, calendars = sla_clock.load_rules(session)
+            facts = sla_clock.facts(session, [ticket.id])[ticket.id]
+            explained = sla.explain(facts, policies, calendars, self.clock())
+        return SlaTimeline(
+            number=number,
+            policy=explained.policy.describe(),
+            calendar=explained.calendar.describe(),
+            clocks=tuple(_clock_view(c) for c in explained.clocks),
+            response_due_at=ticket.response_due_at,
+            resolution_due_at=ticket.resolution_due_at,
+            warn_percent=explained.policy.warn_percent,
+        )
+
+    def sla_policies(self) -> list[SlaPolicyView]:
+        """The admins' policies, then the built-in ones they fall back on."""
+        with self._read() as session:
+            policies, _calendars = sla_clock.load_rules(session)
+        return [
+            SlaPolicyView(p.name, p.describe(), p.built_in)
+            for p in (*policies, *sla.BUILT_IN_POLICIES)
+        ]
+
+    def sla_calendars(self) -> list[SlaCalendarView]:
+        with self._read() as session:
+            _policies, calendars = sla_clock.load_rules(session)
+        shown = [sla.DEFAULT_CALENDAR, *calendars.values()]
+        return [SlaCalendarView(c.name, c.describe()) for c in shown]
+
+    def sla_set_policy(
+        self,
+        name: str,
+        *,
+        first_response: str,
+        next_response: str,
+        resolution: str,
+        priority: str | None = None,
+        organization: str | None = None,
+        ticket_type: str | None = None,
+        category: str | None = None,
+        calendar: str | None = None,
+        warn_percent: int = 75,
+    ) -> int:
+        """Add or replace a policy (admins); every open ticket's clocks follow. Returns how
+        many tickets' due times changed."""
+        self.actor.require(Role.ADMIN, "change SLA policies")
+        name = " ".join(text_value(name, "policy name", single_line=True).split())
+        if not name:
+            raise InvalidValue("a policy needs a name")
+        targets = sla.Targets(
+            sla.parse_duration(first_response, "first response target"),
+            sla.parse_duration(next_response, "next response target"),
+            sla.parse_duration(resolution, "resolution target"),
+        )
+        values = {
+            "priority": parse_priority(priority).value if priority else None,
+            "type": parse_type(ticket_type).value if ticket_type else None,
+            "category": " ".join(category.split()) if category else None,
+        }
+        sla.Policy(name, targets, warn_percent=warn_percent)  # checks targets and the warning
+        with self._write() as session:
+            org_id = _organization_id(session, organization) if organization else None
+            calendar_id = _calendar_id(session, calendar) if calendar else None
+            row = session.exec(select(SlaPolicy).where(SlaPolicy.name == name)).first()
+            row = row or SlaPolicy(
+                name=name, first_response_minutes=0, next_response_minutes=0, resolution_minutes=0
+            )
+            row.first_response_minutes = targets.first_response
+            row.next_response_minutes = targets.next_response
+            row.resolution_minutes = targets.resolution
+            row.priority = values["priority"]
+            row.type = values["type"]
+            row.category = values["category"]
+            row.organization_id = org_id
+            row.calendar_id = calendar_id
+            row.warn_percent = warn_percent
+            session.add(row)
+        return self.sla_recompute()
+
+    def sla_remove_policy(self, name: str) -> int:
+        self.actor.require(Role.ADMIN, "change SLA policies")
+        with self._write() as session:
+            row = session.exec(select(SlaPolicy).where(SlaPolicy.name == name.strip())).first()
+            if row is None:
+                raise NotFound(f"no SLA policy {name!r}; see: helpdesk sla policy list")
+            session.delete(row)
+        return self.sla_recompute()
+
+    def sla_set_calendar(
+        self,
+        name: str,
+        *,
+        timezone: str = "UTC",
+        days: str = "mon-fri",
+        hours: str = "09:00-17:00",
+        holidays: str | None = None,
+        closed: Sequence[str] = (),
+    ) -> int:
+        """Add or replace a business calendar (admins); open tickets' clocks follow.
+
+        ``holidays``: a country code with an optional subdivision, ``DE`` or ``DE-BY``.
+        """
+        self.actor.require(Role.ADMIN, "change SLA calendars")
+        name = " ".join(text_value(name, "calendar name", single_line=True).split())
+        if not name or name == sla.DEFAULT_CALENDAR.name:
+            raise InvalidValue(f"a calendar needs a name other than {sla.DEFAULT_CALENDAR.name!r}")
+        country, _, subdivision = (holidays or "").upper().partition("-")
+        if country:
+            sla.check_holidays(country, subdivision or None)
+        try:
+            closed_days = sorted({date.fromisoformat(d.strip()) for d in closed if d.strip()})
+        except ValueError:
+            raise InvalidValue(
+                f"closed days {', '.join(closed)}: write ISO dates, 2026-12-24"
+            ) from None
+        start, end = parse_hours(hours)
+        work_days = parse_days(days)
+        sla.Calendar(name, timezone, work_days, start, end)  # checks zone, hours and days
+        with self._write() as session:
+            row = session.exec(select(SlaCalendar).where(SlaCalendar.name == name)).first()
+            row = row or SlaCalendar(name=name)
+            row.timezone = timezone
+            row.work_days = ",".join(str(d) for d in sorted(work_days))
+            row.start_minute, row.end_minute = start, end
+            row.holiday_country = country or None
+            row.holiday_subdivision = subdivision or None
+            row.closed_days = ",".join(d.isoformat() for d in closed_days)
+            session.add(row)
+        return self.sla_recompute()
+
+    def sla_set_team_tier(self, team: str, tier: int | str) -> None:
+        """Say which tier ``team`` works (admins): escalation moves tickets to it."""
+        self.actor.require(Role.ADMIN, "set team tiers")
+        value = parse_tier(tier)
+        with self._write() as session:
+            found = find_team(session, team)
+            assert found.id is not None
+            row = session.get(TeamTier, found.id) or TeamTier(team_id=found.id, tier=value)
+            row.tier = value
+            session.add(row)
+
+    def sla_team_tiers(self) -> list[tuple[int, str]]:
+        """(tier, team) for every team with a tier, by tier."""
+        with self._read() as session:
+            rows = session.exec(
+                select(TeamTier.tier, Team.name)
+                .join(Team, col(Team.id) == col(TeamTier.team_id))
+                .order_by(col(TeamTier.tier), col(Team.name))
+            ).all()
+        return [(int(tier), str(name)) for tier, name in rows]
+
+    def sla_check_alerts(self, *, auto_escalate: bool = False) -> int:
+        """Send the warning and breach alerts that are due (the alert lease holder calls
+        this); how many were sent."""
+        return len(sla_alerts.check(self.db, self.clock(), auto_escalate=auto_escalate))
+
+    def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:
+        """Alerts recorded after ``event_id`` on tickets this agent owns (supervisors and
+        admins: every ticket), newest last."""
+        with self._read() as session:
+            statement = (
+                select(Event, Ticket.assignee_id)
+                .join(Ticket, col(Ticket.id) == col(Event.ticket_id))
+                .where(
+                    col(Event.id) > event_id,
+                    col(Event.kind).in_(list(sla_alerts.ALERT_EVENTS.values())),
+                )
+                .order_by(col(Event.id).desc())
+                .limit(limit)
+            )
+            rows = session.exec(statement).all()
+        mine = self.actor.can(Role.SUPERVISOR)
+        return [
+            SlaAlertView(
+                int(event.id or 0),
+                int(event.ticket_number or 0),
+                f"#{event.ticket_number}: {event.new_value}",
+                event.kind == sla_alerts.ALERT_EVENTS["breach"],
+            )
+            for event, assignee in reversed(rows)
+            if mine or assignee == self.actor.agent_id
+        ]
+
+    def sla_recompute(self, batch: int = RECOMPUTE_BATCH) -> int:
+        """Every open ticket's clocks from its history, ``batch`` tickets per transaction.
+
+        Returns how many tickets' due times changed.
+        """
+        changed = 0
+        with self._read() as session:
+            rules = sla_clock.load_rules(session)
+            batches = list(sla_clock.open_ticket_batches(session, batch))
+        for ids in batches:
+            with self._write() as session:
+                changed += sla_clock.refresh(session, ids, rules)
+        return changed
+
+
+def _organization_id(session: Session, name: str) -> int:
+    found = session.exec(select(Organization.id).where(Organization.name == name.strip())).first()
+    if found is None:
+        raise NotFound(f"no organization {name!r}")
+    return int(found)
+
+
+def _calendar_id(session: Session, name: str) -> int | None:
+    if name.strip() == sla.DEFAULT_CALENDAR.name:
+        return None
+    found = session.exec(
+        select(SlaCalendar.id).where(col(SlaCalendar.name) == name.strip())
+    ).first()
+    if found is None:
+        raise NotFound(f"no SLA calendar {name!r}; see: helpdesk sla calendar list")
+    return int(found)

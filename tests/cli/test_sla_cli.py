@@ -1,0 +1,59 @@
+"""``helpdesk sla`` and ``helpdesk ticket sla``: the explanation prints the stored numbers."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Ticket
+from tests.cli.conftest import Invoke, one_error_line
+
+
+def test_ticket_sla_prints_the_stored_due_times(invoke: Invoke, use_db: str) -> None:
+    result = invoke(
+        "ticket", "new", "--subject", "VPN", "--from", "a@example.com", "--body", "down",
+        "--priority", "high", "--json",
+    )  # fmt: skip
+    number = json.loads(result.stdout)["number"]
+    assert invoke("ticket", "status", str(number), "waiting").exit_code == 0
+    assert invoke("ticket", "status", str(number), "open").exit_code == 0
+    result = invoke(
+        "sla", "calendar", "set", "berlin", "--tz", "Europe/Berlin", "--holidays", "DE-BY"
+    )
+    assert result.exit_code == 0, result.stderr
+    result = invoke(
+        "sla", "policy", "set", "vip", "--priority", "high", "--first", "30m", "--resolve", "2h",
+        "--calendar", "berlin",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "1 open ticket(s) have new due times" in result.stdout
+    text = invoke("ticket", "sla", str(number))
+    assert text.exit_code == 0, text.stderr
+    assert "policy   vip: priority high" in text.stdout
+    assert "holidays DE-BY" in text.stdout
+    assert "paused" in text.stdout and "resumed" in text.stdout
+    shown = json.loads(invoke("ticket", "sla", str(number), "--json").stdout)
+    db = Database(use_db)
+    try:
+        with db.read() as session:
+            ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+    finally:
+        db.dispose()
+    assert ticket.response_due_at is not None and ticket.resolution_due_at is not None
+    assert shown["response_due_at"] == ticket.response_due_at.isoformat()
+    assert shown["resolution_due_at"] == ticket.resolution_due_at.isoformat()
+    assert shown["clocks"][-1]["due_at"] == ticket.resolution_due_at.isoformat()
+    due = ticket.resolution_due_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert f"due      {due}" in text.stdout
+
+
+def test_a_bad_policy_is_one_line(invoke: Invoke, use_db: str) -> None:
+    result = invoke("sla", "policy", "set", "x", "--first", "soon", "--resolve", "2h")
+    assert result.exit_code != 0
+    assert "first response target 'soon'" in one_error_line(result.stderr)
+    result = invoke("sla", "calendar", "set", "x", "--tz", "Mars/Olympus")
+    assert "unknown time zone" in one_error_line(result.stderr)
+    result = invoke("sla", "policy", "list")
+    assert result.stdout.splitlines()[0].startswith("default-urgent (built-in)")

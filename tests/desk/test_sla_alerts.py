@@ -1,0 +1,79 @@
+"""Warning and breach alerts: once per clock run and level, by mail and as an event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import time_machine
+from sqlmodel import select
+
+from helpdesk_tui.desk import fields, sla_alerts
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Agent, Event, Outbox, Ticket
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # a Friday; business hours 09-17 UTC
+
+
+def _new(db: Database, actor: Actor, created: datetime, subject: str) -> int:
+    with time_machine.travel(created, tick=False), db.write() as session:
+        number = create_ticket(
+            session, actor, subject=subject, body="x", requester_email="kim@example.com",
+            priority="urgent",
+        ).number  # fmt: skip
+        fields.assign(session, actor, number, agent="bob", team="Support")
+        return number
+
+
+def test_warning_and_breach_alert_once_each(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    with db.write() as session:
+        add_agent(session, admin, "sue", name="Sue", email="sue@example.com", role="supervisor",
+                  teams=["Support"])  # fmt: skip
+    with db.write() as session:
+        bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
+        bob.email = "bob@example.com"
+    late = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    near = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
+    first = sla_alerts.check(db, NOW)
+    assert {(a.number, a.clock, a.level) for a in first} == {
+        (late, "first response", "breach"),
+        (late, "resolution", "breach"),
+        (near, "first response", "warning"),
+    }
+    assert sla_alerts.check(db, NOW) == []  # once: a second pass (or process) sends nothing
+    with db.read() as session:
+        mail = session.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
+        events = session.exec(
+            select(Event).where(Event.kind.in_(["sla_warning", "sla_breach"]))
+        ).all()  # type: ignore[attr-defined]
+    assert len(mail) == 3 and len(events) == 3
+    assert {m.to_addresses for m in mail} == {"bob@example.com, sue@example.com"}
+    assert any("SLA breached: first response" in m.subject for m in mail)
+    # The breach of the nearly-due one later is a new alert; its warning is not repeated.
+    later = sla_alerts.check(db, datetime(2026, 12, 4, 12, 30, tzinfo=UTC))
+    assert [(a.number, a.level) for a in later] == [(near, "breach")]
+    # The TUI's notification: alerts after an event id, for the assignee or supervisors.
+    shown = Desk(db, agent_bob).sla_alerts_since(0, limit=10)
+    assert len(shown) == 4 and shown[-1].breach and shown[-1].number == near
+    assert Desk(db, admin).sla_alerts_since(events[-1].id or 0)[-1].number == near
+
+
+def test_a_breach_can_escalate_to_the_next_tiers_team(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    desk = Desk(db, admin)
+    with db.write() as session:
+        add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
+    desk.sla_set_team_tier("Network", 2)
+    late = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    sla_alerts.check(db, NOW, auto_escalate=True)
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == late)).one()
+        tier_events = session.exec(
+            select(Event).where(Event.ticket_number == late, Event.field == "tier")
+        ).all()
+    assert ticket.tier == 2 and ticket.assignee_id is None
+    assert [(e.actor, e.old_value, e.new_value) for e in tier_events] == [("sla", "1", "2")]

@@ -1,0 +1,178 @@
+"""SLA clocks stored on tickets and explained, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Status, Ticket
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def _desk(db: Database, actor: Actor) -> Desk:
+    return Desk(db, actor, clock=lambda: NOW)
+
+
+def _new(db: Database, actor: Actor, priority: str = "normal") -> int:
+    with db.write() as session:
+        return create_ticket(
+            session,
+            actor,
+            subject="VPN down",
+            body="help",
+            requester_email="ann@example.com",
+            priority=priority,
+        ).number
+
+
+def _stored(db: Database, number: int) -> tuple[datetime | None, datetime | None, datetime | None]:
+    with db.read() as session:
+        t = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        return t.response_due_at, t.resolution_due_at, t.sla_due_at
+
+
+def _assert_explained(desk: Desk, db: Database, number: int) -> None:
+    """The explanation's due times are the stored ones, and the queue's key follows them."""
+    timeline = desk.sla_explain(number)
+    response, resolution, sla_due = _stored(db, number)
+    runs = [c for c in timeline.clocks if c.clock != "resolution"]
+    assert runs[-1].due_at == response == timeline.response_due_at
+    assert timeline.clocks[-1].due_at == resolution == timeline.resolution_due_at
+    with db.read() as session:
+        t = session.exec(select(Ticket).where(Ticket.number == number)).one()
+    expected = response if t.first_response_at is None and response else resolution
+    assert sla_due == expected
+
+
+def test_a_new_ticket_has_clocks_from_the_built_in_policy(db: Database, admin: Actor) -> None:
+    number = _new(db, admin, "urgent")
+    desk = _desk(db, admin)
+    timeline = desk.sla_explain(number)
+    assert timeline.policy.startswith("default-urgent")
+    assert [c.clock for c in timeline.clocks] == ["first response", "resolution"]
+    response, resolution, _ = _stored(db, number)
+    assert response is not None and resolution is not None and response < resolution
+    _assert_explained(desk, db, number)
+
+
+def test_every_event_that_matters_updates_the_stored_clocks(db: Database, admin: Actor) -> None:
+    number = _new(db, admin)
+    desk = _desk(db, admin)
+    with db.write() as session:
+        fields.set_status(session, admin, number, "waiting")
+    assert _stored(db, number) == (None, None, None)  # paused: not counting down
+    _assert_explained(desk, db, number)
+    with db.write() as session:
+        fields.set_status(session, admin, number, "open")
+    _assert_explained(desk, db, number)
+    before = _stored(db, number)
+    with db.write() as session:
+        fields.set_priority(session, admin, number, "urgent")
+    assert _stored(db, number)[1] is not None and _stored(db, number)[1] < before[1]  # type: ignore[operator]
+    _assert_explained(desk, db, number)
+    with db.write() as session:
+        thread.reply(session, admin, number, body="on it")
+    _assert_explained(desk, db, number)
+    with db.write() as session:
+        thread.add_customer_message(session, admin, number, body="still down")
+    timeline = desk.sla_explain(number)
+    assert [c.clock for c in timeline.clocks] == ["first response", "next response", "resolution"]
+    assert timeline.clocks[0].state == "met"
+    _assert_explained(desk, db, number)
+
+
+def test_changing_a_policy_recomputes_open_tickets_only(db: Database, admin: Actor) -> None:
+    open_one, other, done = (_new(db, admin, "high") for _ in range(3))
+    with db.write() as session:
+        fields.set_status(session, admin, done, Status.CLOSED)
+    closed_before = _stored(db, done)
+    desk = _desk(db, admin)
+    changed = desk.sla_set_policy(
+        "fast", first_response="10m", next_response="10m", resolution="1h", priority="high"
+    )
+    assert changed == 2
+    for number in (open_one, other):
+        timeline = desk.sla_explain(number)
+        assert timeline.policy.startswith("fast:")
+        assert timeline.clocks[0].target == "10m"
+        _assert_explained(desk, db, number)
+    assert _stored(db, done) == closed_before
+    # A calendar change is a recompute too; removing the policy goes back to the built-in.
+    desk.sla_set_calendar("night", hours="00:00-24:00", days="mon-sun")
+    desk.sla_set_policy(
+        "fast", first_response="10m", next_response="10m", resolution="1h", priority="high",
+        calendar="night",
+    )  # fmt: skip
+    assert "night" in desk.sla_explain(open_one).calendar
+    _assert_explained(desk, db, open_one)
+    assert desk.sla_remove_policy("fast") == 2
+    assert desk.sla_explain(open_one).policy.startswith("default-high")
+    _assert_explained(desk, db, open_one)
+
+
+def test_bad_policies_and_who_may_change_them(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    desk = _desk(db, admin)
+    with pytest.raises(InvalidValue, match="first response target"):
+        desk.sla_set_policy("x", first_response="never", next_response="1h", resolution="1h")
+    with pytest.raises(NotFound, match="calendar"):
+        desk.sla_set_policy(
+            "x", first_response="1h", next_response="1h", resolution="2h", calendar="moon"
+        )
+    with pytest.raises(InvalidValue, match="time zone"):
+        desk.sla_set_calendar("x", timezone="Mars/Olympus")
+    with pytest.raises(PermissionDenied):
+        _desk(db, agent_bob).sla_set_policy(
+            "x", first_response="1h", next_response="1h", resolution="2h"
+        )
+    assert not [p for p in desk.sla_policies() if not p.built_in]
+
+
+def test_tiers_move_tickets_between_the_tiers_teams_and_tell_them(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    from helpdesk_tui.desk.agents import add_agent
+    from helpdesk_tui.storage.models import Event, Outbox
+
+    with db.write() as session:
+        add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
+    desk = _desk(db, admin)
+    desk.sla_set_team_tier("Support", 1)
+    desk.sla_set_team_tier("Network", 2)
+    assert desk.sla_team_tiers() == [(1, "Support"), (2, "Network")]
+    number = _new(db, admin)
+    with db.write() as session:
+        fields.assign(session, admin, number, agent="bob", team="Support")
+        fields.escalate(session, admin, number)
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        assert (ticket.tier, ticket.assignee_id) == (2, None)
+        mail = session.exec(select(Outbox).where(Outbox.kind == "escalation")).all()
+        assert [m.to_addresses for m in mail] == ["nia@example.com"]
+        assert "escalated by ada from tier 1 to tier 2 (Network)" in mail[0].body
+    with db.write() as session:
+        fields.deescalate(session, admin, number)
+    with pytest.raises(InvalidValue, match="already at tier 1"), db.write() as session:
+        fields.deescalate(session, admin, number)
+    with db.read() as session:
+        events = session.exec(
+            select(Event.field, Event.old_value, Event.new_value).where(
+                Event.ticket_number == number,
+                Event.field.in_(["tier", "team"]),  # type: ignore[union-attr]
+            )
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("team", None, "Support"),
+        ("tier", "1", "2"),
+        ("team", "Support", "Network"),
+        ("tier", "2", "1"),
+        ("team", "Network", "Support"),
+    ]

@@ -1,0 +1,92 @@
+"""Snapshots of the SLA badges: deadlines from the built-in policy, frozen clock, 80x24.
+
+At FROZEN_NOW (Friday 09:30 UTC; business hours Mon-Fri 09:00-17:00 UTC) the three tickets
+below are overdue, nearly due (warning colour) and fine (ok colour), from their history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from textual.pilot import Pilot
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk.tickets import create_ticket
+from tests.screens.conftest import DeskData
+from tests.screens.snapshot_setup import show_ticket
+from tests.screens.test_queue import settle
+
+CLOCKS = (
+    # subject, priority, created (UTC); first response due: urgent 1h, normal 8h business
+    ("Payroll run failed", "urgent", datetime(2025, 3, 13, 15, 0, tzinfo=UTC)),  # due Thu 16:00
+    ("VPN drops every hour", "urgent", datetime(2025, 3, 13, 16, 40, tzinfo=UTC)),  # Fri 09:40
+    ("New starter needs a laptop", "normal", datetime(2025, 3, 14, 9, 20, tzinfo=UTC)),
+)
+
+
+@pytest.fixture
+def sla_desk(desk_data: DeskData) -> dict[str, int]:
+    made = {}
+    for subject, priority, created in CLOCKS:
+        with time_machine.travel(created, tick=False), desk_data.db.write() as session:
+            ticket = create_ticket(
+                session,
+                desk_data.ada,
+                subject=subject,
+                body="x",
+                requester_email="kim@example.com",
+                requester_name="Kim",
+                priority=priority,
+            )
+            made[subject] = ticket.number
+    return made
+
+
+def test_queue_sla_badges_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], sla_desk: dict[str, int]
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_ticket_sla_warning_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], sla_desk: dict[str, int]
+) -> None:
+    number = sla_desk["VPN drops every hour"]
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await show_ticket(pilot, number)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_queue_notifies_an_sla_breach_the_poller_recorded(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    from helpdesk_tui.desk import sla_alerts
+    from tests.screens.conftest import FROZEN_NOW
+    from tests.screens.test_queue import wait_for
+
+    created, subject, priority = CLOCKS[0][2], CLOCKS[0][0], "urgent"
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        with time_machine.travel(created, tick=False), desk_data.db.write() as session:
+            create_ticket(session, desk_data.ada, subject=subject, body="x", priority=priority)
+        await settle(pilot)
+        sla_alerts.check(desk_data.db, FROZEN_NOW)  # what the alert lease holder does
+        await wait_for(
+            pilot,
+            lambda: any("first response breached" in n.message for n in app._notifications),
+            5,
+        )
+        titles = sorted(n.title for n in app._notifications if "SLA" in n.title)
+        assert titles == ["SLA breached"]  # the first response; the resolution has hours left
