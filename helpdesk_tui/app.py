@@ -18,6 +18,7 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import presence
 from helpdesk_tui.desk import queue as pages
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.assignment import SHIFT_HEARTBEAT
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
@@ -78,12 +79,26 @@ class HelpdeskApp(App[None]):
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         self.mail_link.start()
+        self._on_shift()
+        self.set_interval(SHIFT_HEARTBEAT.total_seconds(), self._on_shift)
+
+    def _on_shift(self) -> None:
+        """A running terminal keeps its agent on shift for automatic assignment."""
+        beat = self.desk.shift_heartbeat
+        self.run_worker(beat, thread=True, group="shift", exclusive=True, exit_on_error=False)
 
     def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
         with self.db.write() as session:
             presence.leave(session, self.session_id)
+        self.desk.shift_end()
         self.mail_link.stop_now()
+
+    def action_away(self, away: bool = True) -> None:
+        """Away: no tickets are assigned to this agent automatically (back: they are again)."""
+        (self.desk.shift_away if away else self.desk.shift_back)()
+        said = "Away: no tickets are assigned to you automatically" if away else "Back on shift"
+        self.notify(said, title="Shift", markup=False)
 
     @property
     def queue(self) -> QueueScreen:
@@ -197,6 +212,12 @@ class HelpdeskApp(App[None]):
         yield SystemCommand("Mail", "Mail state, quarantine and spam (@)", self.action_mail)
         yield SystemCommand(
             "Drafts", "Your unsent replies, notes and call logs", self.action_drafts
+        )
+        yield SystemCommand(
+            "Away", "Take no automatically assigned tickets", lambda: self.action_away(True)
+        )
+        yield SystemCommand(
+            "Back", "Take automatically assigned tickets again", lambda: self.action_away(False)
         )
         from helpdesk_tui.screens.ticket import TicketScreen
 

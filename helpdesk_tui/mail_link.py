@@ -95,7 +95,13 @@ class MailLink:
             with self._lock:
                 if self._stopping:
                     return
-                service = MailService(self.app.db, self.mail, desk_name=self.app.settings.desk_name)
+                settings = self.app.settings
+                service = MailService(
+                    self.app.db,
+                    self.mail,
+                    desk_name=settings.desk_name,
+                    rules_file=settings.rules_path(),
+                )
                 service.start()
                 self._service = service
         except Exception as error:
@@ -190,4 +196,7 @@ class MailLink:
         problems = self.mail.problems()
         if problems:
             raise MailNotReady("; ".join(problems))
-        return IngestConfig.from_settings(self.mail, self.app.settings.desk_name)
+        settings = self.app.settings
+        return IngestConfig.from_settings(
+            self.mail, settings.desk_name, rules_file=settings.rules_path()
+        )

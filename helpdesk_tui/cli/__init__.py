@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "init": "helpdesk_tui.cli.init:init",
     "locate": "helpdesk_tui.cli.locate:locate",
     "mail": "helpdesk_tui.cli.mail:mail",
+    "rules": "helpdesk_tui.cli.rules:rules",
     "team": "helpdesk_tui.cli.agents:team",
     "ticket": "helpdesk_tui.cli.ticket:ticket",
 }
@@ -43,6 +44,7 @@ SUBCOMMAND_HELP = {
     "init": "Create a desk (--shared GROUP: a team's); its first admin is you.",
     "locate": "Print where the config files and the data live.",
     "mail": "Fetch and send mail: the poller and the outbox.",
+    "rules": "Routing rules: list, check, test on a message; hand out a team's tickets.",
     "team": "Add teams and list them.",
     "ticket": "Create, list, show and change tickets.",
 }

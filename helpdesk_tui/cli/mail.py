@@ -34,7 +34,10 @@ def _mail(runtime: Runtime) -> MailSettings:
 def _ingest_config(runtime: Runtime) -> Any:
     from helpdesk_tui.mail.ingest import IngestConfig
 
-    return IngestConfig.from_settings(_mail(runtime), runtime.settings.desk_name)
+    settings = runtime.settings
+    return IngestConfig.from_settings(
+        _mail(runtime), settings.desk_name, rules_file=settings.rules_path()
+    )
 
 
 def _when(value: datetime | None) -> str:
@@ -94,7 +97,12 @@ def run(runtime: Runtime, verbose: bool) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    service = MailService(runtime.database(), mail_settings, desk_name=runtime.settings.desk_name)
+    service = MailService(
+        runtime.database(),
+        mail_settings,
+        desk_name=runtime.settings.desk_name,
+        rules_file=runtime.settings.rules_path(),
+    )
 
     def stop(_signum: int, _frame: object) -> None:
         service.stop_event.set()

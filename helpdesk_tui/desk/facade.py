@@ -7,8 +7,8 @@ joined here; a new area adds one base class below.
 
 from __future__ import annotations
 
-from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.routing_service import RoutingService
 
 
-class Desk(DeskService):
+class Desk(RoutingService):
     """One agent's (or the system's) session of work on the desk."""

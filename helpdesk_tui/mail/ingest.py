@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -43,6 +46,9 @@ from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
 from helpdesk_tui.mail.settings import MailSettings
 from helpdesk_tui.storage.mail_models import Outcome
 
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.routing_apply import IntakeRouter
+
 __all__ = [
     "ACK_KIND",
     "IngestConfig",
@@ -56,6 +62,8 @@ __all__ = [
     "release_spam",
     "retry_quarantined",
 ]
+
+log = logging.getLogger(__name__)
 
 ReadMessage = Inbound
 """A message read and classified, ready for :func:`ingest_batch`."""
@@ -78,7 +86,14 @@ class IngestConfig:
     """Text beyond this is cut (with a note at its top); the raw message is kept whole."""
 
     @classmethod
-    def from_settings(cls, mail: MailSettings, desk_name: str) -> IngestConfig:
+    def from_settings(
+        cls, mail: MailSettings, desk_name: str, *, rules_file: Path | None = None
+    ) -> IngestConfig:
+        """``rules_file``: the routing rules new tickets and follow-ups go through.
+
+        A rules file with a fault is logged and not used (mail keeps coming in, unrouted,
+        where agents see it); ``helpdesk rules check`` names the fault.
+        """
         domain = (mail.from_address or "helpdesk.invalid").rpartition("@")[2]
         own = intake.own_addresses(mail.addresses)
         return cls(
@@ -95,8 +110,23 @@ class IngestConfig:
                 ack_subject=mail.ack_subject,
                 ack_template=mail.ack_template,
                 ack_limit_per_hour=mail.ack_limit_per_hour,
+                router=_router(rules_file, desk_name),
             ),
         )
+
+
+def _router(rules_file: Path | None, desk_name: str) -> IntakeRouter | None:
+    if rules_file is None:
+        return None
+    from helpdesk_tui.desk.routing import RulesError, load_rules
+    from helpdesk_tui.desk.routing_apply import IntakeRouter
+
+    try:
+        rules = load_rules(rules_file)
+    except RulesError as error:
+        log.error("routing rules not used: %s", error)
+        return None
+    return IntakeRouter(rules, desk=desk_name) if rules.rules else None
 
 
 def ingest(

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from helpdesk_tui.desk import machine, outbox, quarantine, spam
 from helpdesk_tui.desk.leases import current_holder
@@ -131,6 +132,7 @@ class MailService:
         *,
         desk_name: str = "Helpdesk",
         holder: str | None = None,
+        rules_file: Path | None = None,
     ) -> None:
         problems = mail.problems()
         if problems:
@@ -138,7 +140,7 @@ class MailService:
         self.db = db
         self.mail = mail
         self.holder = holder or new_holder()
-        self.config = IngestConfig.from_settings(mail, desk_name)
+        self.config = IngestConfig.from_settings(mail, desk_name, rules_file=rules_file)
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._keepers: list[LeaseKeeper] = []
