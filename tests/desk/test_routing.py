@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from helpdesk_tui.desk import assignment
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent, ensure_team
 from helpdesk_tui.desk.facade import Desk
@@ -379,3 +380,29 @@ def test_a_canned_reply_never_goes_to_a_no_reply_address(
     assert failed == [
         "rule 'invoices': canned reply 'billing-ack' not sent: no address a person reads"
     ]
+
+
+def test_mail_routed_to_a_team_is_handed_to_an_agent_on_shift(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Billing")
+        amy = add_agent(s, admin, "amy", teams=["Billing"])
+        add_agent(s, admin, "ben", teams=["Billing"])  # never opened a terminal: off shift
+        assert amy.id is not None
+        assignment.on_shift(s, amy.id, MONDAY_10_BERLIN)
+    text = '[teams.Billing]\nassign = "least_open"\n' + _one_rule(
+        'subject_contains = "invoice"', 'team = "Billing"'
+    )
+    config = _config(tmp_path, text)
+    first = _ingest(db, config, email(subject="Invoice 1"))
+    second = _ingest(db, config, email(subject="Invoice 2"))
+    with db.read() as s:
+        rows = [ticket_detail(s, n).row for n in (first, second)]
+        said = s.exec(
+            select(Event.actor, Event.new_value).where(
+                Event.ticket_number == first, Event.kind == "auto_assigned"
+            )
+        ).all()
+    assert [(r.team, r.assignee) for r in rows] == [("Billing", "amy"), ("Billing", "amy")]
+    assert said == [("routing", "amy by least-open in Billing")]
