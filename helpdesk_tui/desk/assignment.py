@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from helpdesk_tui.desk import fields, history
 from helpdesk_tui.desk.actors import Actor
@@ -76,16 +76,16 @@ def parse_skills(text: str) -> frozenset[str]:
     return frozenset(s.strip().lower() for s in text.replace(";", ",").split(",") if s.strip())
 
 
-def _ensure_shift(session: Session, agent_id: int) -> None:
-    """The agent's shift row, made if missing (two makers at once: one wins, none fails)."""
-    table = AgentShift.__table__  # type: ignore[attr-defined]
+def _make_if_missing(session: Session, model: type[SQLModel], **values: object) -> None:
+    """Insert a row unless its key exists (two makers at once: one wins, none fails)."""
+    table = model.__table__  # type: ignore[attr-defined]
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = maker(table).values(agent_id=agent_id, away=False).on_conflict_do_nothing()
-    session.connection().execute(statement)
+    session.connection().execute(maker(table).values(**values).on_conflict_do_nothing())
 
 
 def _shift(session: Session, agent_id: int) -> AgentShift:
-    _ensure_shift(session, agent_id)
+    """The agent's shift row under its write lock, made if missing."""
+    _make_if_missing(session, AgentShift, agent_id=agent_id, away=False)
     statement = (
         select(AgentShift)
         .where(AgentShift.agent_id == agent_id)
@@ -195,9 +195,8 @@ def choose(
 
 
 def _team_row(session: Session, team_id: int) -> TeamRouting:
-    table = TeamRouting.__table__  # type: ignore[attr-defined]
-    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.connection().execute(maker(table).values(team_id=team_id).on_conflict_do_nothing())
+    """The team's assignment row under its write lock, made if missing."""
+    _make_if_missing(session, TeamRouting, team_id=team_id)
     statement = (
         select(TeamRouting)
         .where(TeamRouting.team_id == team_id)
@@ -239,7 +238,6 @@ def auto_assign(
     team = session.get(Team, ticket.team_id)
     assert team is not None and ticket.id is not None
     turn = _team_row(session, ticket.team_id)
-    assert ticket.id is not None
     wanted = frozenset(ticket_tags(session, ticket.id)) | (
         {ticket.category.lower()} if ticket.category else set()
     )

@@ -140,7 +140,8 @@ def canned_text(
 
 def _send_canned(
     session: Session, actor: Actor, rules: Rules, name: str, ticket: Ticket, desk: str
-) -> str:
+) -> str | None:
+    """Queue canned reply ``name`` to the ticket's customer; why not, when it cannot go."""
     address = reply_address(session, ticket)
     if address is None or is_noreply(address):
         return f"canned reply {name!r} not sent: no address a person reads"
@@ -159,7 +160,7 @@ def _send_canned(
     )
     outbox.queue_mail(session, ticket, kind=ACK_KIND, to=[address], subject=subject, body=body)
     history.record(session, actor, ticket, "canned_reply", new=f"{name} to {address}")
-    return f"sent canned reply {name!r} to {address}"
+    return None
 
 
 def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -> list[str]:
@@ -186,9 +187,9 @@ def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -
             problems.append(f"rule {rule.name!r}: {name}: {error}")
     if act.canned_reply is not None:
         ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
-        said = _send_canned(session, actor, rules, act.canned_reply, ticket, desk)
-        if "not sent" in said:
-            problems.append(f"rule {rule.name!r}: {said}")
+        problem = _send_canned(session, actor, rules, act.canned_reply, ticket, desk)
+        if problem is not None:
+            problems.append(f"rule {rule.name!r}: {problem}")
     return problems
 
 
