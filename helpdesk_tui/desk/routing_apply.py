@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlmodel import Session, col, select
@@ -32,7 +33,9 @@ from helpdesk_tui.desk.routing import (
     Outcome,
     Rule,
     Rules,
+    RulesError,
     evaluate,
+    load_rules,
 )
 from helpdesk_tui.desk.subjects import base_subject
 from helpdesk_tui.desk.tags import ticket_tags
@@ -255,15 +258,37 @@ def dry_run(session: Session, rules: Rules, facts: Facts) -> Routed:
 class IntakeRouter:
     """The hook mail intake calls after writing a group of messages (``IntakeConfig.router``).
 
+    The rules file is read again when it changes (one ``stat`` per group), so a running
+    poller follows edits; a file with a fault is logged once and the last good rules stay.
     Each ticket is routed in a savepoint of its own: a routing fault is logged and the
     message stays stored, never quarantined for it.
     """
 
-    def __init__(self, rules: Rules, *, desk: str = "Helpdesk") -> None:
-        self.rules = rules
+    def __init__(self, path: Path, *, desk: str = "Helpdesk") -> None:
+        self.path = path
         self.desk = desk
+        self.rules = Rules(source=str(path))
+        self._stamp: tuple[int, int] | None = None
+        self.current()
+
+    def current(self) -> Rules:
+        """The rules as the file says now (the last good ones if it has a fault)."""
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = (0, 0)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self.rules = load_rules(self.path)
+            except RulesError as error:
+                log.error("routing rules not changed: %s", error)
+        return self.rules
 
     def __call__(self, session: Session, arrivals: Sequence[Arrival], now: datetime) -> None:
+        if not self.current().rules:
+            return
         for arrival in arrivals:
             try:
                 with session.begin_nested():

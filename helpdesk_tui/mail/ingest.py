@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,8 +62,6 @@ __all__ = [
     "retry_quarantined",
 ]
 
-log = logging.getLogger(__name__)
-
 ReadMessage = Inbound
 """A message read and classified, ready for :func:`ingest_batch`."""
 
@@ -91,8 +88,8 @@ class IngestConfig:
     ) -> IngestConfig:
         """``rules_file``: the routing rules new tickets and follow-ups go through.
 
-        A rules file with a fault is logged and not used (mail keeps coming in, unrouted,
-        where agents see it); ``helpdesk rules check`` names the fault.
+        The file is read again when it changes; a file with a fault is logged and the last
+        good rules stay (mail keeps coming in); ``helpdesk rules check`` names the fault.
         """
         domain = (mail.from_address or "helpdesk.invalid").rpartition("@")[2]
         own = intake.own_addresses(mail.addresses)
@@ -118,15 +115,9 @@ class IngestConfig:
 def _router(rules_file: Path | None, desk_name: str) -> IntakeRouter | None:
     if rules_file is None:
         return None
-    from helpdesk_tui.desk.routing import RulesError, load_rules
     from helpdesk_tui.desk.routing_apply import IntakeRouter
 
-    try:
-        rules = load_rules(rules_file)
-    except RulesError as error:
-        log.error("routing rules not used: %s", error)
-        return None
-    return IntakeRouter(rules, desk=desk_name) if rules.rules else None
+    return IntakeRouter(rules_file, desk=desk_name)
 
 
 def ingest(

@@ -406,3 +406,21 @@ def test_mail_routed_to_a_team_is_handed_to_an_agent_on_shift(
         ).all()
     assert [(r.team, r.assignee) for r in rows] == [("Billing", "amy"), ("Billing", "amy")]
     assert said == [("routing", "amy by least-open in Billing")]
+
+
+def test_a_running_poller_follows_edits_and_keeps_the_last_good_rules(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Billing")
+        ensure_team(s, "Network")
+    config = _config(tmp_path, _one_rule('channel = "email"', 'team = "Billing"'))
+    rules_file = tmp_path / "rules.toml"
+    first = _ingest(db, config, email())
+    rules_file.write_text(_one_rule('channel = "email"', 'team = "Network", tier = 2'))
+    second = _ingest(db, config, email())
+    rules_file.write_text("this is = = not TOML")
+    third = _ingest(db, config, email())
+    with db.read() as s:
+        teams = [ticket_detail(s, n).row.team for n in (first, second, third)]
+    assert teams == ["Billing", "Network", "Network"]
