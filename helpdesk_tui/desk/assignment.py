@@ -4,16 +4,19 @@ Only agents who are on shift get tickets: a running terminal heartbeats the agen
 ``agent_shift`` row forward (:func:`on_shift`), and an agent can say they are away
 (:func:`set_away`). An agent with a capacity gets no more open tickets than it.
 
-Safe under concurrency, on both engines. An assigner locks, in this order, the ticket, the
-team's ``team_routing`` row and then the chosen agent's ``agent_shift`` row, and counts the
-agent's open tickets only under that last lock:
+Safe under concurrency, on both engines. An assigner locks, in this order, the team's
+``team_routing`` row, the ticket, and then the chosen agent's ``agent_shift`` row, and counts
+the agent's open tickets only under that last lock:
 
-- the ticket lock (re-read, ``populate_existing``) means a ticket another process assigned
-  meanwhile is seen assigned and left alone: never two agents;
 - the team lock makes assigners of one team take turns, so round-robin's pointer moves
   one step per ticket;
+- the ticket lock (re-read, ``populate_existing``) means a ticket another process assigned
+  meanwhile is seen assigned and left alone: never two agents;
 - the agent lock makes every assigner that could give this agent a ticket (from any team)
-  count after the previous one committed: no capacity is ever exceeded.
+  count after the previous one committed: no capacity is ever exceeded. Agent rows are
+  locked with ``SKIP LOCKED`` (an agent another assigner is serving is passed over for this
+  ticket), so nobody ever waits on one, and mail intake does not wait on team rows either
+  (see :func:`auto_assign`): no two transactions can wait on each other in a cycle.
 
 On SQLite ``Database.write()`` starts with ``BEGIN IMMEDIATE``, so writers run one at a time
 and the same reads see every earlier commit (SQLite ignores ``FOR UPDATE``).
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -83,30 +87,46 @@ def _make_if_missing(session: Session, model: type[SQLModel], **values: object) 
     session.connection().execute(maker(table).values(**values).on_conflict_do_nothing())
 
 
-def _shift(session: Session, agent_id: int) -> AgentShift:
-    """The agent's shift row under its write lock, made if missing."""
-    _make_if_missing(session, AgentShift, agent_id=agent_id, away=False)
+def _locked(session: Session, model: type[SQLModel], key: object, skip_locked: bool) -> Any | None:
+    """The row of ``model`` with primary key ``key`` under its write lock, made if missing.
+
+    With ``skip_locked`` a row another transaction holds is None instead of waited for.
+    """
+    column = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
     statement = (
-        select(AgentShift)
-        .where(AgentShift.agent_id == agent_id)
-        .with_for_update()
+        select(model)
+        .where(column == key)
+        .with_for_update(skip_locked=skip_locked)
         .execution_options(populate_existing=True)
     )
-    return session.exec(statement).one()
+    return session.exec(statement).first()
+
+
+def _shift(session: Session, agent_id: int, *, skip_locked: bool = False) -> AgentShift | None:
+    """The agent's shift row under its write lock, made if missing."""
+    _make_if_missing(session, AgentShift, agent_id=agent_id, away=False)
+    row: AgentShift | None = _locked(session, AgentShift, agent_id, skip_locked)
+    return row
+
+
+def _own_shift(session: Session, agent_id: int) -> AgentShift:
+    row = _shift(session, agent_id)
+    assert row is not None
+    return row
 
 
 def on_shift(session: Session, agent_id: int, now: datetime) -> None:
     """A terminal of this agent is running (heartbeat every :data:`SHIFT_HEARTBEAT`)."""
-    _shift(session, agent_id).on_shift_until = now + SHIFT_TTL
+    _own_shift(session, agent_id).on_shift_until = now + SHIFT_TTL
 
 
 def off_shift(session: Session, agent_id: int) -> None:
     """The agent's terminal closed: off shift now (another running terminal heartbeats back)."""
-    _shift(session, agent_id).on_shift_until = None
+    _own_shift(session, agent_id).on_shift_until = None
 
 
 def set_away(session: Session, agent_id: int, away: bool, now: datetime) -> AgentShift:
-    shift = _shift(session, agent_id)
+    shift = _own_shift(session, agent_id)
     if shift.away != away:
         shift.away = away
         shift.away_since = now if away else None
@@ -120,7 +140,7 @@ def set_capacity(session: Session, actor: Actor, login: str, capacity: int | Non
         raise InvalidValue("a capacity is 0 or more")
     agent = fields.find_agent(session, login)
     assert agent.id is not None
-    _shift(session, agent.id).capacity = capacity
+    _own_shift(session, agent.id).capacity = capacity
     return agent
 
 
@@ -194,16 +214,11 @@ def choose(
     return next(c for c in turn if c.open_tickets == fewest)
 
 
-def _team_row(session: Session, team_id: int) -> TeamRouting:
+def _team_row(session: Session, team_id: int, *, skip_locked: bool) -> TeamRouting | None:
     """The team's assignment row under its write lock, made if missing."""
     _make_if_missing(session, TeamRouting, team_id=team_id)
-    statement = (
-        select(TeamRouting)
-        .where(TeamRouting.team_id == team_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(statement).one()
+    row: TeamRouting | None = _locked(session, TeamRouting, team_id, skip_locked)
+    return row
 
 
 def auto_assign(
@@ -212,12 +227,26 @@ def auto_assign(
     number: int,
     strategy: Strategy,
     now: datetime,
+    *,
+    wait: bool = True,
 ) -> Assigned | NotAssigned:
     """Give ticket ``number`` to an agent of its team by ``strategy``, if one may take it.
 
     Left alone: a ticket already assigned, closed, merged or without a team; a ticket an
     agent is viewing or replying to (as take-next leaves it: they may be taking it).
+
+    Locks: the team's row, then the ticket, then agents' rows, which are never waited for
+    (one another assigner holds is skipped for this ticket). ``wait`` False skips a team
+    another transaction holds too: mail intake, whose transaction holds many tickets,
+    never waits on a team row, so no cycle of waits can form (an assigner holding the team
+    row may wait for a ticket intake holds, never the other way round).
     """
+    team_id = session.exec(select(Ticket.team_id).where(Ticket.number == number)).first()
+    if team_id is None:
+        return NotAssigned(number, "no team")
+    turn = _team_row(session, team_id, skip_locked=not wait)
+    if turn is None:
+        return NotAssigned(number, "another assigner is handing out this team's tickets")
     ticket = session.exec(
         select(Ticket)
         .where(Ticket.number == number)
@@ -226,27 +255,27 @@ def auto_assign(
     ).first()
     if ticket is None:
         return NotAssigned(number, "no such ticket")
+    if ticket.team_id != team_id:
+        return NotAssigned(number, "moved to another team meanwhile")
     if ticket.assignee_id is not None:
         return NotAssigned(number, "already assigned")
     if ticket.status in (Status.CLOSED, Status.RESOLVED) or ticket.merged_into_id is not None:
         return NotAssigned(number, f"#{number} is {ticket.status}")
-    if ticket.team_id is None:
-        return NotAssigned(number, "no team")
     busy = session.exec(select(someone_else_on(ticket.id, _NOBODY, now))).one()
     if busy:
         return NotAssigned(number, "an agent is on it now")
-    team = session.get(Team, ticket.team_id)
+    team = session.get(Team, team_id)
     assert team is not None and ticket.id is not None
-    turn = _team_row(session, ticket.team_id)
     wanted = frozenset(ticket_tags(session, ticket.id)) | (
         {ticket.category.lower()} if ticket.category else set()
     )
-    pool = candidates(session, ticket.team_id, now)
+    pool = candidates(session, team_id, now)
     while (pick := choose(strategy, pool, turn.last_agent_id, frozenset(wanted))) is not None:
-        shift = _shift(session, pick.agent_id)  # counted again under the agent's lock
-        load = open_counts(session, [pick.agent_id])[pick.agent_id]
-        if shift.capacity is None or load < shift.capacity:
-            break
+        shift = _shift(session, pick.agent_id, skip_locked=True)
+        if shift is not None:  # counted again under the agent's lock
+            load = open_counts(session, [pick.agent_id])[pick.agent_id]
+            if shift.capacity is None or load < shift.capacity:
+                break
         pool = [c for c in pool if c.agent_id != pick.agent_id]
     if pick is None:
         return NotAssigned(number, f"nobody in {team.name} is on shift with room")

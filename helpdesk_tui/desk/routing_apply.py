@@ -199,7 +199,12 @@ def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -
 def route(
     session: Session, rules: Rules, arrival: Arrival, now: datetime, *, desk: str = "Helpdesk"
 ) -> Routed:
-    """Evaluate the rules for one arrival and write what they say; then auto-assign."""
+    """Evaluate the rules for one arrival and write what they say; then auto-assign.
+
+    The ticket is locked by then (and, from mail, others with it), so auto-assignment does
+    not wait for a team row another assigner holds (:func:`auto_assign`'s ``wait``): the
+    ticket stays unassigned instead, for ``helpdesk rules assign`` or its next message.
+    """
     ticket = session.get(Ticket, arrival.ticket_id)
     if ticket is None or ticket.status == Status.CLOSED:
         return Routed(None, (), ())
@@ -238,7 +243,7 @@ def _auto_assign(
     strategy = rules.strategies.get(team.name) if team else None
     if strategy is None:
         return None, None
-    result = auto_assign(session, ROUTING, ticket.number, strategy, now)
+    result = auto_assign(session, ROUTING, ticket.number, strategy, now, wait=False)
     if isinstance(result, Assigned):
         return result.login, None
     return None, result.reason

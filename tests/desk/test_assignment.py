@@ -17,7 +17,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent, ensure_team
 from helpdesk_tui.desk.assignment import Assigned, NotAssigned
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.routing import Strategy
+from helpdesk_tui.desk.routing import Strategy, parse_rules
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Agent, Event, TeamMember, Ticket
@@ -181,8 +181,6 @@ def test_a_ticket_another_agent_is_on_is_left_alone(db: Database, admin: Actor) 
 
 
 def test_backlog_is_handed_out_by_the_teams_strategy(db: Database, admin: Actor) -> None:
-    from helpdesk_tui.desk.routing import parse_rules
-
     _agents(db, admin, ["amy", "ben"])
     numbers = _tickets(db, admin, 4)
     rules = parse_rules('[teams.Support]\nassign = "round_robin"')
@@ -233,7 +231,9 @@ def test_processes_assigning_at_once_never_double_assign_or_overfill(
     """Four processes hand out the same 40 tickets of two teams, whose agents are shared.
 
     Each agent may carry 6: 18 in all. Every ticket ends with at most one agent and one
-    ``auto_assigned`` event, no agent carries more than 6, and all 18 places are used.
+    ``auto_assigned`` event, and no agent ever carries more than 6. (An agent another
+    process is serving is passed over, so a racing pass may leave room; a calm pass after
+    it fills every place.)
     """
     with db.write() as s:
         ensure_team(s, "Network")
@@ -256,18 +256,27 @@ def test_processes_assigning_at_once_never_double_assign_or_overfill(
         ],
     )
     assert [o[0] for o in outcomes] == ["ok"] * 4, outcomes
-    assert sum(o[1] for o in outcomes) == 18
-    with db.read() as s:
-        per_agent = dict(
-            s.exec(
-                select(Ticket.assignee_id, func.count())
-                .where(col(Ticket.assignee_id).is_not(None))
-                .group_by(col(Ticket.assignee_id))
-            ).all()
-        )
-        events = s.exec(select(Event.ticket_number).where(Event.kind == "auto_assigned")).all()
-    assert sorted(per_agent.values()) == [6, 6, 6]
+    raced = sum(o[1] for o in outcomes)
+    loads, events = _loads_and_events(db)
+    assert all(load <= 6 for load in loads) and sum(loads) == raced
+    assert len(events) == raced and len(set(events)) == raced
+    rules = parse_rules('[teams.Support]\nassign = "least_open"\n[teams.Network]\n')
+    for team in ("Support", "Network"):
+        desk.assign_backlog(rules, team)
+    loads, events = _loads_and_events(db)
+    assert sorted(loads) == [6, 6, 6]
     assert len(events) == 18 and len(set(events)) == 18
+
+
+def _loads_and_events(db: Database) -> tuple[list[int], list[int | None]]:
+    with db.read() as s:
+        loads = s.exec(
+            select(func.count())
+            .where(col(Ticket.assignee_id).is_not(None))
+            .group_by(col(Ticket.assignee_id))
+        ).all()
+        events = s.exec(select(Event.ticket_number).where(Event.kind == "auto_assigned")).all()
+    return [int(n) for n in loads], list(events)
 
 
 def _team_id(session: Any, name: str) -> int:
