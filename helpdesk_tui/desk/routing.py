@@ -207,37 +207,26 @@ class Rules:
 
 
 @dataclass(frozen=True)
-class Match:
-    """A rule that fired, and its actions."""
-
-    rule: Rule
-
-    @property
-    def actions(self) -> Actions:
-        return self.rule.actions
-
-
-@dataclass(frozen=True)
-class Outcome:
+class Evaluation:
     """Every rule that fired, in order, and the ticket's values as the rules leave them."""
 
-    matches: tuple[Match, ...]
+    matches: tuple[Rule, ...]
     result: Facts
 
 
-def evaluate(rules: Rules, facts: Facts) -> Outcome:
+def evaluate(rules: Rules, facts: Facts) -> Evaluation:
     """Run every rule set over ``facts``; nothing is written."""
-    matches: list[Match] = []
+    matches: list[Rule] = []
     current = facts
     for rule_set in rules.sets:
         for rule in rule_set.rules:
             if not rule.matches(current, rules.hours):
                 continue
-            matches.append(Match(rule))
+            matches.append(rule)
             current = _after(current, rule.actions)
             if rule_set.mode is MatchMode.FIRST:
                 break
-    return Outcome(tuple(matches), current)
+    return Evaluation(tuple(matches), current)
 
 
 def _after(facts: Facts, act: Actions) -> Facts:

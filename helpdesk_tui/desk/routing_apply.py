@@ -29,8 +29,8 @@ from helpdesk_tui.desk.intake import ACK_KIND, is_noreply
 from helpdesk_tui.desk.routing import (
     Actions,
     Arrival,
+    Evaluation,
     Facts,
-    Outcome,
     Rule,
     Rules,
     RulesError,
@@ -211,23 +211,23 @@ def route(
     number = ticket.number
     outcome = evaluate(rules, facts_for(session, ticket, arrival, now))
     problems: list[str] = []
-    for match in outcome.matches:
+    for rule in outcome.matches:
         history.record(
             session,
-            rule_actor(match.rule),
+            rule_actor(rule),
             ticket,
             "routed",
-            new=f"by rule {match.rule.name!r} (set {match.rule.set_name!r})",
+            new=f"by rule {rule.name!r} (set {rule.set_name!r})",
         )
-        problems += _apply(session, rules, match.rule, number, desk)
+        problems += _apply(session, rules, rule, number, desk)
     for problem in problems:
         history.record(session, ROUTING, ticket, "routing_failed", new=problem[:1000])
     assigned, not_assigned = _auto_assign(session, rules, ticket, now)
     session.flush()
     return Routed(
         number,
-        tuple(m.rule.name for m in outcome.matches),
-        tuple(a for m in outcome.matches for a in m.actions.describe()),
+        tuple(rule.name for rule in outcome.matches),
+        tuple(a for rule in outcome.matches for a in rule.actions.describe()),
         assigned,
         not_assigned,
         tuple(problems),
@@ -251,11 +251,11 @@ def _auto_assign(
 
 def dry_run(session: Session, rules: Rules, facts: Facts) -> Routed:
     """What the rules would do with ``facts``; reads only (``helpdesk rules test``)."""
-    outcome: Outcome = evaluate(rules, facts)
+    outcome: Evaluation = evaluate(rules, facts)
     return Routed(
         None,
-        tuple(m.rule.name for m in outcome.matches),
-        tuple(a for m in outcome.matches for a in m.actions.describe()),
+        tuple(rule.name for rule in outcome.matches),
+        tuple(a for rule in outcome.matches for a in rule.actions.describe()),
         problems=tuple(check_names(session, rules)),
     )
 

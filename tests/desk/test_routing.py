@@ -89,7 +89,7 @@ def test_each_condition_matches_and_refuses(
     condition: str, matching: dict[str, object], other: dict[str, object]
 ) -> None:
     rules = parse_rules(_one_rule(condition))
-    assert [m.rule.name for m in evaluate(rules, _facts(**matching)).matches] == ["the rule"]
+    assert [m.name for m in evaluate(rules, _facts(**matching)).matches] == ["the rule"]
     assert evaluate(rules, _facts(**{**matching, **other})).matches == ()
 
 
@@ -138,12 +138,12 @@ then = { team = "Support" }
 """
     )
     outcome = evaluate(rules, _facts(category=None, priority="normal"))
-    assert [m.rule.name for m in outcome.matches] == ["invoices", "refunds", "billing team"]
+    assert [m.name for m in outcome.matches] == ["invoices", "refunds", "billing team"]
     assert outcome.result.team == "Billing"
     assert outcome.result.tags == ("money", "refund")
     assert outcome.result.priority == "high"
     other = evaluate(rules, _facts(subject="VPN", body="down", category=None))
-    assert [m.rule.name for m in other.matches] == ["catch all"]
+    assert [m.name for m in other.matches] == ["catch all"]
 
 
 @pytest.mark.parametrize(
