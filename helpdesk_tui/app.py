@@ -19,6 +19,7 @@ from textual.screen import Screen
 from helpdesk_tui.commands import TicketCommands
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.assignment import SHIFT_HEARTBEAT
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import utcnow
@@ -89,6 +90,13 @@ class HelpdeskApp(App[None]):
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         self.mail_link.start()
+        self._on_shift()
+        self.set_interval(SHIFT_HEARTBEAT.total_seconds(), self._on_shift)
+
+    def _on_shift(self) -> None:
+        """A running terminal keeps its agent on shift for automatic assignment."""
+        beat = self.desk.shift_heartbeat
+        self.run_worker(beat, thread=True, group="shift", exclusive=True, exit_on_error=False)
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
@@ -113,6 +121,7 @@ class HelpdeskApp(App[None]):
             error: BaseException | None = None
             try:
                 self.desk.presence_leave(self.session_id)
+                self.desk.shift_end()
             except Exception as caught:  # reported below, if anyone still waits
                 error = caught
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
@@ -127,6 +136,13 @@ class HelpdeskApp(App[None]):
             self.log.warning("presence markers not removed in time; they expire by themselves")
         except Exception as error:
             self.log.warning(f"presence markers not removed: {error!r}")
+
+    def action_away(self, away: bool = True) -> None:
+        """Away: no tickets are assigned to this agent automatically (back: they are again)."""
+        change = self.desk.shift_away if away else self.desk.shift_back
+        self.run_worker(change, thread=True, group="shift", exit_on_error=False)
+        said = "Away: no tickets are assigned to you automatically" if away else "Back on shift"
+        self.notify(said, title="Shift", markup=False)
 
     @property
     def queue(self) -> QueueScreen:
@@ -269,6 +285,12 @@ class HelpdeskApp(App[None]):
             "Knowledge base",
             "Search, read and write articles (F3)",
             self.action_kb,
+        )
+        yield SystemCommand(
+            "Away", "Take no automatically assigned tickets", lambda: self.action_away(True)
+        )
+        yield SystemCommand(
+            "Back", "Take automatically assigned tickets again", lambda: self.action_away(False)
         )
         from helpdesk_tui.screens.ticket import TicketScreen
 

@@ -33,6 +33,7 @@ from helpdesk_tui.urls import mask_url, url_password
 
 APP_NAME = "helpdesk-tui"
 CONFIG_FILE = "config.toml"
+RULES_FILE = "rules.toml"
 ENV_PREFIX = "HELPDESK_"
 MASK = "********"
 
@@ -123,6 +124,17 @@ class Settings(BaseSettings):
 
     kb: KbSettings = Field(default_factory=KbSettings)
     """The knowledge base: the public help site's address and title."""
+
+    rules_file: Path | None = None
+    """The routing rules (TOML); default: ``rules.toml`` beside the site config file if it
+    exists there, else beside the user's (``helpdesk locate config`` shows both)."""
+
+    def rules_path(self) -> Path:
+        """Where the routing rules are read from (the file need not exist: no rules)."""
+        if self.rules_file is not None:
+            return self.rules_file
+        site = site_config_dir() / RULES_FILE
+        return site if site.exists() else user_config_dir() / RULES_FILE
 
     @field_validator("database_url")
     @classmethod

@@ -96,6 +96,7 @@ class MailLink:
                     self.mail,
                     desk_name=self.app.settings.desk_name,
                     kb_public_url=self.app.settings.kb.public_url,
+                    rules_file=self.app.settings.rules_path(),
                 )
                 service.start()
                 self._service = service
@@ -190,6 +191,7 @@ class MailLink:
             self.mail,
             desk_name=desk_name,
             kb_public_url=self.app.settings.kb.public_url,
+            rules_file=self.app.settings.rules_path(),
         )
 
     def release_spam(self, entry_id: int) -> IngestResult:
@@ -203,4 +205,5 @@ class MailLink:
             self.mail,
             desk_name=desk_name,
             kb_public_url=self.app.settings.kb.public_url,
+            rules_file=self.app.settings.rules_path(),
         )

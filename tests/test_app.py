@@ -11,6 +11,7 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import presence
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.routing_service import ShiftView
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import TicketScreen
@@ -262,3 +263,25 @@ def test_ticket_actions_above_the_agents_role_are_not_offered() -> None:
     supervisor = Actor(name="sue", agent_id=3, role="supervisor")
     assert allowed_actions(agent) == [a for a in ACTIONS if a is not reopen]
     assert allowed_actions(supervisor) == list(ACTIONS)
+
+
+async def test_a_running_terminal_is_on_shift_and_the_palette_sets_away_and_back(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """Automatic assignment counts an agent whose TUI runs; Away/Back in the palette."""
+    app = make_test_app()
+
+    def ada() -> ShiftView:
+        return next(v for v in app.desk.shift_list() if v.login == "ada")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        assert (ada().on_shift, ada().away) == (True, False)
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        titles["Away"].callback()
+        assert ada().away is True
+        titles["Back"].callback()
+        assert ada().away is False
+        await pilot.press("ctrl+q")
+    assert ada().on_shift is False

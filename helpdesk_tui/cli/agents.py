@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.desk.kinds import Role
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
 
 ROLES = [role.value for role in Role]
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -92,6 +97,65 @@ def agent_reactivate(runtime: Runtime, login: str) -> None:
     """Let a deactivated agent work the desk again (admins only)."""
     changed = runtime.desk().agents_reactivate(login)
     click.echo(f"{line(changed.login)} is active again as {changed.role}")
+
+
+def _desk(runtime: Runtime) -> Desk:
+    from helpdesk_tui.desk.facade import Desk
+
+    return Desk(runtime.database(), runtime.actor())
+
+
+@agent.command("away")
+@pass_runtime
+def agent_away(runtime: Runtime) -> None:
+    """You are away: no tickets are assigned to you automatically until `agent back`."""
+    _desk(runtime).shift_away()
+    click.echo(f"{line(runtime.login)} is away; helpdesk agent back undoes it")
+
+
+@agent.command("back")
+@pass_runtime
+def agent_back(runtime: Runtime) -> None:
+    """You are back: automatic assignment counts you again while your terminal runs."""
+    _desk(runtime).shift_back()
+    click.echo(f"{line(runtime.login)} is back")
+
+
+@agent.command("capacity")
+@click.argument("login")
+@click.argument("limit", required=False, type=click.IntRange(min=0, max=100_000))
+@pass_runtime
+def agent_capacity(runtime: Runtime, login: str, limit: int | None) -> None:
+    """At most LIMIT open tickets for LOGIN by automatic assignment; no LIMIT: no limit."""
+    _desk(runtime).assign_set_capacity(login, limit)
+    said = f"at most {limit} open tickets" if limit is not None else "no limit"
+    click.echo(f"{line(login)}: {said} by automatic assignment")
+
+
+@agent.command("skills")
+@click.argument("login")
+@click.argument("skills", nargs=-1)
+@pass_runtime
+def agent_skills(runtime: Runtime, login: str, skills: tuple[str, ...]) -> None:
+    """Set LOGIN's skills (matched against tickets' tags and category); none clears them."""
+    _desk(runtime).assign_set_skills(login, list(skills))
+    click.echo(f"{line(login)}: skills {line(', '.join(skills)) or 'none'}")
+
+
+@agent.command("shifts")
+@json_option
+@pass_runtime
+def agent_shifts(runtime: Runtime, as_json: bool) -> None:
+    """Who is on shift or away, their open tickets and capacity."""
+    views = _desk(runtime).shift_list()
+    if as_json:
+        echo_json([vars(v) | {"skills": list(v.skills)} for v in views])
+        return
+    for v in views:
+        state = "away" if v.away else "on shift" if v.on_shift else "off shift"
+        cap = f"/{v.capacity}" if v.capacity is not None else ""
+        skills = f"  [{line(', '.join(v.skills))}]" if v.skills else ""
+        click.echo(f"{line(v.login):<16} {state:<10} {v.open_tickets}{cap} open{skills}")
 
 
 @click.group()

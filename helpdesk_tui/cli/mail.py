@@ -78,6 +78,7 @@ def run(runtime: Runtime, verbose: bool) -> None:
         runtime.settings.mail,
         desk_name=runtime.settings.desk_name,
         kb_public_url=runtime.settings.kb.public_url,
+        rules_file=runtime.settings.rules_path(),
     )
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -231,6 +232,7 @@ def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
         settings.mail,
         desk_name=settings.desk_name,
         kb_public_url=settings.kb.public_url,
+        rules_file=settings.rules_path(),
     )
     if result.reason and result.outcome == "quarantine":
         raise CliError(f"still quarantined: {line(result.reason)}")
@@ -279,6 +281,7 @@ def spam_release(runtime: Runtime, entry_id: int) -> None:
         settings.mail,
         desk_name=settings.desk_name,
         kb_public_url=settings.kb.public_url,
+        rules_file=settings.rules_path(),
     )
     click.echo(_result_line(result))
 
@@ -332,6 +335,7 @@ def machine_release(runtime: Runtime, entry_id: int) -> None:
         settings.mail,
         desk_name=settings.desk_name,
         kb_public_url=settings.kb.public_url,
+        rules_file=settings.rules_path(),
     )
     click.echo(_result_line(result))
 

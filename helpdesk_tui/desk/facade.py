@@ -13,6 +13,7 @@ from helpdesk_tui.desk.kb_service import KbService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
 from helpdesk_tui.desk.presence_service import PresenceService
 from helpdesk_tui.desk.report_service import ReportService
+from helpdesk_tui.desk.routing_service import RoutingService
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
 from helpdesk_tui.desk.tickets_service import TicketsService
@@ -28,5 +29,6 @@ class Desk(
     ReportService,
     KbService,
     SlaService,
+    RoutingService,
 ):
     """One agent's (or the system's) session of work on the desk."""

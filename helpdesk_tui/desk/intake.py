@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -54,6 +54,7 @@ from helpdesk_tui.desk.intake_rows import (
 from helpdesk_tui.desk.kb import public_link
 from helpdesk_tui.desk.kb_service import articles_for_acknowledgement
 from helpdesk_tui.desk.mailstate import insert_processed, key_hash, mark_processed, processed_row
+from helpdesk_tui.desk.routing import Arrival, Trigger
 from helpdesk_tui.desk.satisfaction import record_rating, survey_answer
 from helpdesk_tui.desk.subjects import base_subject, reply_subject
 from helpdesk_tui.desk.thread import add_customer_message
@@ -202,6 +203,9 @@ class IntakeConfig:
     kb_public_url: str = ""
     """The published help site (``[kb] public_url``): when set, an acknowledgement lists the
     public articles that answer the new ticket well, with their links."""
+    router: Callable[[Session, Sequence[Arrival], datetime], None] | None = None
+    """Routing rules (:class:`~.routing_apply.IntakeRouter`), run on each new ticket and
+    follow-up once its rows are written; None: no rules."""
 
 
 @dataclass(frozen=True)
@@ -398,6 +402,7 @@ class Writer:
         self.alone = alone
         self.rows = Intake(session, expected_tickets=size)
         self._pending = _Pending()
+        self._arrivals: list[tuple[AnyTicket, Arrival]] = []
 
     def apply(self, item: Inbound, decision: Decision, *, seen_before: bool) -> IngestResult:
         action = decision.action
@@ -474,6 +479,7 @@ class Writer:
                 "was not added to it.",
             )
         self._after_customer_message(item, decision, ticket)
+        self._route(ticket, Trigger.NEW, item, decision)
         acknowledged = self._acknowledge(ticket, item, decision, author)
         self._processed(item, Outcome.TICKET, ticket, message, raw_id, seen)
         return IngestResult(Outcome.TICKET, ticket.number, acknowledged=acknowledged)
@@ -499,6 +505,7 @@ class Writer:
             reply_to=decision.reply_to if is_requester else None,
         )
         self._after_customer_message(item, decision, ticket)
+        self._route(ticket, Trigger.FOLLOW_UP, item, decision)
         self._processed(item, Outcome.FOLLOW_UP, ticket, message, raw_id, seen)
         return IngestResult(Outcome.FOLLOW_UP, ticket.number)
 
@@ -570,6 +577,7 @@ class Writer:
         ref = self.rows.lock_ticket(ticket.id)
         assert ref is not None
         self._after_customer_message(item, decision, ref)
+        self._route(ref, Trigger.NEW, item, decision)
         acknowledged = self._acknowledge(ref, item, decision, author)
         self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message.id)
         return IngestResult(Outcome.FOLLOW_UP, ticket.number, acknowledged=acknowledged)
@@ -670,6 +678,15 @@ class Writer:
         self.lookups.add_participants(
             key, [a for a in (item.from_address, *item.email.to, *item.email.cc) if a]
         )
+
+    def _route(
+        self, ticket: AnyTicket, trigger: Trigger, item: Inbound, decision: Decision
+    ) -> None:
+        """Routing runs at :meth:`flush`, once the ticket's rows are written."""
+        if self.config.router is not None:
+            sender = decision.requester or item.from_address
+            arrival = Arrival(0, trigger, Channel.EMAIL, item.subject, item.body, sender)
+            self._arrivals.append((ticket, arrival))  # its ticket id is known at the flush
 
     def _note_collision(self, ticket: AnyTicket, item: Inbound) -> None:
         self.rows.event(
@@ -827,6 +844,13 @@ class Writer:
             conn.execute(_INSERT_ACK, pending.acks)
         if pending.machine:
             conn.execute(_INSERT_MACHINE, pending.machine)
+        arrivals, self._arrivals = self._arrivals, []
+        if arrivals and self.config.router is not None:
+            self.config.router(
+                self.session,
+                [replace(a, ticket_id=t.id) for t, a in arrivals if t.id is not None],
+                self.now,
+            )
         return ids
 
 

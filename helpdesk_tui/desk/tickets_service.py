@@ -491,6 +491,11 @@ class TicketsService(DeskService):
             )
             return _row(session, ticket.number)
 
+    def ticket_row(self, number: int) -> TicketRow:
+        """Ticket ``number``'s row as stored now."""
+        with self._read() as session:
+            return _row(session, number)
+
     def ticket_show(self, number: int) -> TicketDetail:
         """One ticket in full: fields, thread, history, links and outgoing mail."""
         with self._read() as session:

@@ -17,6 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -42,6 +44,9 @@ from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.mail_models import Outcome
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.routing_apply import IntakeRouter
 
 __all__ = [
     "ACK_KIND",
@@ -79,8 +84,18 @@ class IngestConfig:
 
     @classmethod
     def from_settings(
-        cls, mail: MailSettings, desk_name: str, *, kb_public_url: str = ""
+        cls,
+        mail: MailSettings,
+        desk_name: str,
+        *,
+        kb_public_url: str = "",
+        rules_file: Path | None = None,
     ) -> IngestConfig:
+        """``rules_file``: the routing rules new tickets and follow-ups go through.
+
+        The file is read again when it changes; a file with a fault is logged and the last
+        good rules stay (mail keeps coming in); ``helpdesk rules check`` names the fault.
+        """
         domain = (mail.from_address or "helpdesk.invalid").rpartition("@")[2]
         own = intake.own_addresses(mail.addresses)
         return cls(
@@ -98,8 +113,17 @@ class IngestConfig:
                 ack_template=mail.ack_template,
                 ack_limit_per_hour=mail.ack_limit_per_hour,
                 kb_public_url=kb_public_url,
+                router=_router(rules_file, desk_name),
             ),
         )
+
+
+def _router(rules_file: Path | None, desk_name: str) -> IntakeRouter | None:
+    if rules_file is None:
+        return None
+    from helpdesk_tui.desk.routing_apply import IntakeRouter
+
+    return IntakeRouter(rules_file, desk=desk_name)
 
 
 def ingest(

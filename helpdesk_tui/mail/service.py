@@ -17,6 +17,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from helpdesk_tui.desk import sla_alerts
 from helpdesk_tui.desk.actors import SYSTEM
@@ -65,6 +66,7 @@ class MailService:
         desk_name: str = "Helpdesk",
         holder: str | None = None,
         kb_public_url: str = "",
+        rules_file: Path | None = None,
     ) -> None:
         problems = mail.problems()
         if problems:
@@ -72,7 +74,9 @@ class MailService:
         self.db = db
         self.mail = mail
         self.holder = holder or new_holder()
-        self.config = IngestConfig.from_settings(mail, desk_name, kb_public_url=kb_public_url)
+        self.config = IngestConfig.from_settings(
+            mail, desk_name, kb_public_url=kb_public_url, rules_file=rules_file
+        )
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._keepers: list[LeaseKeeper] = []

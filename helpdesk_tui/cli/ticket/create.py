@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from helpdesk_tui.cli.output import echo_json, row_line
+from helpdesk_tui.cli.output import echo_json, line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option
 from helpdesk_tui.cli.ticket.input import read_body
@@ -53,7 +53,33 @@ def new(
         category=category,
         tags=tags,
     )
+    if _route(runtime, row.number):
+        row = runtime.desk().ticket_row(row.number)
     if as_json:
         echo_json(row.as_json())
     else:
         click.echo(f"created {row_line(row)}")
+
+
+def _route(runtime: Runtime, number: int) -> bool:
+    """The routing rules, as for a ticket that came by mail; a rule that fired is said.
+    Whether any fired (the ticket changed).
+
+    A rules file with a fault is a warning here: the ticket is made, unrouted.
+    """
+    from helpdesk_tui.desk.routing import RulesError
+
+    desk = runtime.desk()
+    try:
+        rules = desk.rules_load(runtime.settings.rules_path())
+    except RulesError as error:
+        click.echo(f"warning: not routed: {line(str(error))}", err=True)
+        return False
+    if not rules.rules:
+        return False
+    routed = desk.rules_route(rules, number, desk=runtime.settings.desk_name)
+    for name in routed.rules:
+        click.echo(f"routed by rule {line(name)}", err=True)
+    for problem in routed.problems:
+        click.echo(f"warning: {line(problem)}", err=True)
+    return bool(routed.rules)

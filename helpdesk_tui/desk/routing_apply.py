@@ -1,0 +1,304 @@
+"""Routing rules applied to tickets: the database side of :mod:`helpdesk_tui.desk.routing`.
+
+Each matching rule's actions are written through the ordinary field writers
+(:mod:`helpdesk_tui.desk.fields`) by an actor named after the rule, so the ticket's history
+says which rule changed what (``rule Invoices: team — → Billing``), and a ``routed`` event
+names every rule that fired. Then, when the ticket has a team with an assignment strategy
+and no assignee, :func:`helpdesk_tui.desk.assignment.auto_assign` hands it out.
+
+A rule that cannot be carried out (a team deleted since the file was checked) leaves a
+``routing_failed`` event naming the rule; it never stops the message from being stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
+from sqlmodel import Session, col, select
+
+from helpdesk_tui.desk import fields, history, outbox
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.assignment import Assigned, auto_assign
+from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.intake import ACK_KIND, is_noreply
+from helpdesk_tui.desk.routing import (
+    Actions,
+    Arrival,
+    Evaluation,
+    Facts,
+    Rule,
+    Rules,
+    RulesError,
+    evaluate,
+    load_rules,
+)
+from helpdesk_tui.desk.subjects import base_subject
+from helpdesk_tui.desk.tags import ticket_tags
+from helpdesk_tui.desk.thread import reply_address
+from helpdesk_tui.desk.tickets import add_message
+from helpdesk_tui.storage.models import (
+    Agent,
+    Channel,
+    Contact,
+    MessageKind,
+    Organization,
+    Status,
+    Team,
+    Ticket,
+)
+
+log = logging.getLogger(__name__)
+
+ROUTING = Actor(name="routing")
+"""Who hands tickets out automatically (assignment by a team's strategy)."""
+
+
+def rule_actor(rule: Rule) -> Actor:
+    """The author of a rule's changes in the history: ``rule <name>``."""
+    return Actor(name=f"rule {rule.name}"[:100])
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What routing did to one ticket (or, in a dry run, would do)."""
+
+    number: int | None
+    rules: tuple[str, ...]
+    actions: tuple[str, ...]
+    assigned: str | None = None
+    not_assigned: str | None = None
+    problems: tuple[str, ...] = ()
+
+
+def check_names(session: Session, rules: Rules) -> list[str]:
+    """Rules that name a team or agent this desk does not have: one line each."""
+    teams = set(session.exec(select(Team.name)).all())
+    agents = {login: active for login, active in session.exec(select(Agent.login, Agent.active))}
+    problems = []
+    for rule in rules.rules:
+        where = f"{rules.source}: rule {rule.name!r}"
+        team = rule.actions.team
+        if team is not None and team not in teams:
+            problems.append(f"{where}: no team {team!r} (see: helpdesk team list)")
+        login = rule.actions.assignee
+        if login is not None and login not in agents:
+            problems.append(f"{where}: no agent {login!r} (see: helpdesk agent list)")
+        elif login is not None and not agents[login]:
+            problems.append(f"{where}: agent {login!r} is deactivated")
+    for team in rules.strategies:
+        if team not in teams:
+            problems.append(f"{rules.source}: [teams.{team}]: no team {team!r}")
+    return problems
+
+
+def facts_for(session: Session, ticket: Ticket, arrival: Arrival, at: datetime) -> Facts:
+    """The rules' view of a ticket and the message that just reached it."""
+    organization = None
+    if ticket.requester_id is not None:
+        organization = session.exec(
+            select(Organization.name)
+            .join(Contact, col(Contact.organization_id) == Organization.id)
+            .where(Contact.id == ticket.requester_id)
+        ).first()
+    team = session.get(Team, ticket.team_id) if ticket.team_id else None
+    assert ticket.id is not None
+    return Facts(
+        trigger=arrival.trigger,
+        at=at,
+        channel=arrival.channel,
+        sender=(arrival.sender or "").lower() or None,
+        organization=organization,
+        subject=arrival.subject,
+        body=arrival.body,
+        type=ticket.type,
+        category=ticket.category,
+        priority=ticket.priority,
+        tags=tuple(ticket_tags(session, ticket.id)),
+        team=team.name if team else None,
+    )
+
+
+def canned_text(
+    rules: Rules, name: str, ticket: Ticket, *, to_name: str, desk: str
+) -> tuple[str, str]:
+    """The subject and body of canned reply ``name`` for this ticket.
+
+    The one place a rule's "send a canned reply" gets its text: today a template of the
+    rules file (``[canned.NAME]``); canned responses kept by the desk replace it here.
+    """
+    template = rules.canned[name]
+    values = {
+        "number": ticket.number,
+        "subject": base_subject(ticket.subject),
+        "name": to_name,
+        "desk": desk,
+    }
+    return template.subject.format_map(values), template.body.format_map(values)
+
+
+def _send_canned(
+    session: Session, actor: Actor, rules: Rules, name: str, ticket: Ticket, desk: str
+) -> str | None:
+    """Queue canned reply ``name`` to the ticket's customer; why not, when it cannot go."""
+    address = reply_address(session, ticket)
+    if address is None or is_noreply(address):
+        return f"canned reply {name!r} not sent: no address a person reads"
+    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    subject, body = canned_text(
+        rules, name, ticket, to_name=(contact.name if contact else "") or address, desk=desk
+    )
+    history.bump(ticket)
+    add_message(
+        session,
+        actor,
+        ticket,
+        kind=MessageKind.SYSTEM,
+        body=f"Canned reply {name!r} sent to {address}:\n\n{body}",
+        channel=Channel.EMAIL,
+    )
+    outbox.queue_mail(session, ticket, kind=ACK_KIND, to=[address], subject=subject, body=body)
+    history.record(session, actor, ticket, "canned_reply", new=f"{name} to {address}")
+    return None
+
+
+def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -> list[str]:
+    """Carry out one rule's actions; the problems, one line each."""
+    actor = rule_actor(rule)
+    act: Actions = rule.actions
+    problems = []
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("team", lambda: fields.assign(session, actor, number, team=act.team)),
+        ("category", lambda: fields.set_category(session, actor, number, act.category)),
+        ("type", lambda: fields.set_type(session, actor, number, act.type or "")),
+        ("priority", lambda: fields.set_priority(session, actor, number, act.priority or "")),
+        ("tags", lambda: fields.set_tags(session, actor, number, add=act.tags)),
+        ("assignee", lambda: fields.assign(session, actor, number, agent=act.assignee)),
+        ("tier", lambda: fields.set_tier(session, actor, number, act.tier or 1)),
+    ]
+    for name, step in steps:
+        if not getattr(act, name):
+            continue
+        try:
+            with session.begin_nested():
+                step()
+        except DeskError as error:
+            problems.append(f"rule {rule.name!r}: {name}: {error}")
+    if act.canned_reply is not None:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        problem = _send_canned(session, actor, rules, act.canned_reply, ticket, desk)
+        if problem is not None:
+            problems.append(f"rule {rule.name!r}: {problem}")
+    return problems
+
+
+def route(
+    session: Session, rules: Rules, arrival: Arrival, now: datetime, *, desk: str = "Helpdesk"
+) -> Routed:
+    """Evaluate the rules for one arrival and write what they say; then auto-assign.
+
+    The ticket is locked by then (and, from mail, others with it), so auto-assignment does
+    not wait for a team row another assigner holds (:func:`auto_assign`'s ``wait``): the
+    ticket stays unassigned instead, for ``helpdesk rules assign`` or its next message.
+    """
+    ticket = session.get(Ticket, arrival.ticket_id)
+    if ticket is None or ticket.status == Status.CLOSED:
+        return Routed(None, (), ())
+    number = ticket.number
+    outcome = evaluate(rules, facts_for(session, ticket, arrival, now))
+    problems: list[str] = []
+    for rule in outcome.matches:
+        history.record(
+            session,
+            rule_actor(rule),
+            ticket,
+            "routed",
+            new=f"by rule {rule.name!r} (set {rule.set_name!r})",
+        )
+        problems += _apply(session, rules, rule, number, desk)
+    for problem in problems:
+        history.record(session, ROUTING, ticket, "routing_failed", new=problem[:1000])
+    assigned, not_assigned = _auto_assign(session, rules, ticket, now)
+    session.flush()
+    return Routed(
+        number,
+        tuple(rule.name for rule in outcome.matches),
+        tuple(a for rule in outcome.matches for a in rule.actions.describe()),
+        assigned,
+        not_assigned,
+        tuple(problems),
+    )
+
+
+def _auto_assign(
+    session: Session, rules: Rules, ticket: Ticket, now: datetime
+) -> tuple[str | None, str | None]:
+    if ticket.team_id is None or ticket.assignee_id is not None:
+        return None, None
+    team = session.get(Team, ticket.team_id)
+    strategy = rules.strategies.get(team.name) if team else None
+    if strategy is None:
+        return None, None
+    result = auto_assign(session, ROUTING, ticket.number, strategy, now, wait=False)
+    if isinstance(result, Assigned):
+        return result.login, None
+    return None, result.reason
+
+
+def dry_run(session: Session, rules: Rules, facts: Facts) -> Routed:
+    """What the rules would do with ``facts``; reads only (``helpdesk rules test``)."""
+    outcome: Evaluation = evaluate(rules, facts)
+    return Routed(
+        None,
+        tuple(rule.name for rule in outcome.matches),
+        tuple(a for rule in outcome.matches for a in rule.actions.describe()),
+        problems=tuple(check_names(session, rules)),
+    )
+
+
+class IntakeRouter:
+    """The hook mail intake calls after writing a group of messages (``IntakeConfig.router``).
+
+    The rules file is read again when it changes (one ``stat`` per group), so a running
+    poller follows edits; a file with a fault is logged once and the last good rules stay.
+    Each ticket is routed in a savepoint of its own: a routing fault is logged and the
+    message stays stored, never quarantined for it.
+    """
+
+    def __init__(self, path: Path, *, desk: str = "Helpdesk") -> None:
+        self.path = path
+        self.desk = desk
+        self.rules = Rules(source=str(path))
+        self._stamp: tuple[int, int] | None = None
+        self.current()
+
+    def current(self) -> Rules:
+        """The rules as the file says now (the last good ones if it has a fault)."""
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = (0, 0)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self.rules = load_rules(self.path)
+            except RulesError as error:
+                log.error("routing rules not changed: %s", error)
+        return self.rules
+
+    def __call__(self, session: Session, arrivals: Sequence[Arrival], now: datetime) -> None:
+        if not self.current().rules:
+            return
+        for arrival in arrivals:
+            try:
+                with session.begin_nested():
+                    route(session, self.rules, arrival, now, desk=self.desk)
+            except (OperationalError, InterfaceError, InternalError):
+                raise
+            except Exception:
+                log.exception("routing ticket id %s failed; it stays as it came", arrival.ticket_id)

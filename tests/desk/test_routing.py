@@ -1,0 +1,426 @@
+"""Routing rules: every condition and action, rule sets, bad rules, and mail intake routing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from helpdesk_tui.desk import assignment
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent, ensure_team
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.desk.routing import Facts, RulesError, Trigger, evaluate, parse_rules
+from helpdesk_tui.desk.routing_service import MessageFields
+from helpdesk_tui.desk.tags import ticket_tags
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.mail.ingest import IngestConfig, ingest
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Contact, Event, Organization, Outbox, Ticket
+from tests.mail.mailbuild import email, mail_settings
+
+MONDAY_10_BERLIN = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+SATURDAY = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+HOURS = """
+[hours]
+timezone = "Europe/Berlin"
+days = ["mon", "tue", "wed", "thu", "fri"]
+start = "09:00"
+end = "17:00"
+"""
+
+
+def _one_rule(condition: str, then: str = 'team = "Billing"', on: str = '["new"]') -> str:
+    return f"""{HOURS}
+[[set]]
+name = "main"
+[[set.rule]]
+name = "the rule"
+on = {on}
+if = {{ {condition} }}
+then = {{ {then} }}
+"""
+
+
+def _facts(**kw: object) -> Facts:
+    values: dict[str, object] = {
+        "trigger": Trigger.NEW,
+        "at": MONDAY_10_BERLIN,
+        "channel": "email",
+        "sender": "ann@mail.acme.com",
+        "organization": "acme",
+        "subject": "Invoice 2026-117 is wrong",
+        "body": "Please refund order #4411.",
+        "type": "question",
+        "category": "Billing",
+        "priority": "high",
+    }
+    values.update(kw)
+    return Facts(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("condition", "matching", "other"),
+    [
+        ('channel = "email"', {}, {"channel": "phone"}),
+        ('channel = ["phone", "web"]', {"channel": "web"}, {"channel": "email"}),
+        ('sender = "Ann@Mail.Acme.com"', {}, {"sender": "bob@mail.acme.com"}),
+        ('sender_domain = "acme.com"', {}, {"sender": "ann@acme.com.evil.org"}),
+        ('sender_domain = "mail.acme.com"', {}, {"sender": "ann@other.org"}),
+        ('organization = "ACME"', {}, {"organization": None}),
+        ('subject_contains = "INVOICE"', {}, {"subject": "Printer on fire"}),
+        ('subject_contains = ["printer", "invoice"]', {}, {"subject": "VPN down"}),
+        ('body_contains = "refund"', {}, {"body": "thanks"}),
+        (r'subject_matches = "\\d{4}-\\d{3}"', {}, {"subject": "Invoice wrong"}),
+        ('body_matches = "#[0-9]+"', {}, {"body": "order 4411"}),
+        ('type = "question"', {}, {"type": "incident"}),
+        ('type = "service request"', {"type": "service_request"}, {"type": "question"}),
+        ('category = "billing"', {}, {"category": None}),
+        ('priority = "high"', {}, {"priority": "low"}),
+        ("business_hours = true", {}, {"at": SATURDAY}),
+        ("business_hours = false", {"at": SATURDAY}, {"at": MONDAY_10_BERLIN}),
+        ('tag = "vip"', {"tags": ("vip",)}, {"tags": ("other",)}),
+    ],
+)
+def test_each_condition_matches_and_refuses(
+    condition: str, matching: dict[str, object], other: dict[str, object]
+) -> None:
+    rules = parse_rules(_one_rule(condition))
+    assert [m.name for m in evaluate(rules, _facts(**matching)).matches] == ["the rule"]
+    assert evaluate(rules, _facts(**{**matching, **other})).matches == ()
+
+
+def test_business_hours_follow_the_calendar_time_zone() -> None:
+    rules = parse_rules(_one_rule("business_hours = true"))
+    before_nine_berlin = datetime(2026, 12, 7, 7, 59, tzinfo=UTC)  # 08:59 in Berlin
+    five_pm_berlin = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+    assert not evaluate(rules, _facts(at=before_nine_berlin)).matches
+    assert evaluate(rules, _facts(at=datetime(2026, 12, 7, 8, 0, tzinfo=UTC))).matches
+    assert not evaluate(rules, _facts(at=five_pm_berlin)).matches
+
+
+def test_a_rule_runs_on_new_tickets_unless_told_follow_ups_too() -> None:
+    new_only = parse_rules(_one_rule('channel = "email"'))
+    both = parse_rules(_one_rule('channel = "email"', on='["new", "follow_up"]'))
+    follow_up = _facts(trigger=Trigger.FOLLOW_UP)
+    assert not evaluate(new_only, follow_up).matches
+    assert evaluate(both, follow_up).matches
+
+
+def test_first_match_stops_all_match_goes_on_and_later_sets_see_earlier_changes() -> None:
+    rules = parse_rules(
+        """
+[[set]]
+name = "classify"
+match = "all"
+[[set.rule]]
+name = "invoices"
+if = { subject_contains = "invoice" }
+then = { category = "Billing", tags = ["money"] }
+[[set.rule]]
+name = "refunds"
+if = { body_contains = "refund" }
+then = { tags = ["refund"], priority = "high" }
+
+[[set]]
+name = "route"
+match = "first"
+[[set.rule]]
+name = "billing team"
+if = { category = "billing" }
+then = { team = "Billing" }
+[[set.rule]]
+name = "catch all"
+then = { team = "Support" }
+"""
+    )
+    outcome = evaluate(rules, _facts(category=None, priority="normal"))
+    assert [m.name for m in outcome.matches] == ["invoices", "refunds", "billing team"]
+    assert outcome.result.team == "Billing"
+    assert outcome.result.tags == ("money", "refund")
+    assert outcome.result.priority == "high"
+    other = evaluate(rules, _facts(subject="VPN", body="down", category=None))
+    assert [m.name for m in other.matches] == ["catch all"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_one_rule('subjct = "x"'), "rule 'the rule': if: unknown key 'subjct'"),
+        (_one_rule('subject_matches = "(unclosed"'), "rule 'the rule': subject_matches: bad"),
+        (_one_rule('priority = "hot"'), "rule 'the rule': priority: unknown priority"),
+        (_one_rule('channel = "email"', 'colour = "red"'), "rule 'the rule': then: unknown key"),
+        (_one_rule('channel = "email"', "tier = 9"), "rule 'the rule': tier"),
+        (_one_rule('channel = "email"', 'canned_reply = "nope"'), "no canned reply 'nope'"),
+        (_one_rule('channel = "email"', on='["sometimes"]'), "rule 'the rule': on: 'sometimes'"),
+        ("[hours]\ntimezone = 'Mars/Olympus'", "[hours]: unknown time zone"),
+        ("[[set]]\nmatch = 'most'", "set 1: match: 'most' is not one of first, all"),
+        ("[teams.Network]\nassign = 'random'", "[teams.Network]: assign: 'random'"),
+        ("not toml at all = = =", "not valid TOML"),
+    ],
+)
+def test_a_bad_rules_file_is_one_line_naming_the_rule(text: str, message: str) -> None:
+    with pytest.raises(RulesError) as caught:
+        parse_rules(text, source="rules.toml")
+    said = str(caught.value)
+    assert said.startswith("rules.toml: ") and "\n" not in said
+    assert message in said
+
+
+def test_rules_check_names_unknown_teams_and_agents(db: Database, admin: Actor) -> None:
+    rules = parse_rules(
+        """
+[teams.Ghosts]
+assign = "round_robin"
+[[set]]
+[[set.rule]]
+name = "to nowhere"
+then = { team = "Nowhere", assignee = "nobody" }
+[[set.rule]]
+name = "fine"
+then = { team = "Support", assignee = "ada" }
+"""
+    )
+    problems = Desk(db, admin).rules_check(rules)
+    assert problems == [
+        "rules.toml: rule 'to nowhere': no team 'Nowhere' (see: helpdesk team list)",
+        "rules.toml: rule 'to nowhere': no agent 'nobody' (see: helpdesk agent list)",
+        "rules.toml: [teams.Ghosts]: no team 'Ghosts'",
+    ]
+
+
+# --- on the desk: mail intake and agents' tickets ---------------------------------------------
+
+ALL_ACTIONS = """
+[canned.billing-ack]
+subject = "About your invoice (#{number})"
+body = "Hello {name}, {desk} has your question about {subject} as #{number}."
+
+[[set]]
+name = "main"
+match = "all"
+[[set.rule]]
+name = "invoices"
+if = { subject_contains = "invoice", sender_domain = "acme.com" }
+then = { team = "Billing", category = "Invoices", type = "service_request", priority = "urgent", tags = ["billing", "vip"], assignee = "bob", tier = 2, canned_reply = "billing-ack" }
+"""  # noqa: E501
+
+
+def _config(tmp_path: Path, text: str) -> IngestConfig:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return IngestConfig.from_settings(mail_settings(), "Desk Support", rules_file=path)
+
+
+def _ingest(db: Database, config: IngestConfig, raw: bytes) -> int:
+    with db.write() as session:
+        result = ingest(session, raw, config, now=MONDAY_10_BERLIN)
+    assert result.ticket_number is not None
+    return result.ticket_number
+
+
+def test_mail_intake_carries_out_every_action_and_the_history_names_the_rule(
+    db: Database, admin: Actor, agent_bob: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Billing")
+    config = _config(tmp_path, ALL_ACTIONS)
+    number = _ingest(db, config, email(sender="Ann <ann@acme.com>", subject="Invoice wrong"))
+    with db.read() as s:
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+        detail = ticket_detail(s, number)
+        tags = ticket_tags(s, ticket.id or 0)
+        events = s.exec(select(Event).where(Event.ticket_id == ticket.id)).all()
+        mail = s.exec(select(Outbox).where(Outbox.ticket_id == ticket.id)).all()
+    row = detail.row
+    assert (row.team, row.category, row.type, row.priority, row.assignee, row.tier) == (
+        "Billing",
+        "Invoices",
+        "service_request",
+        "urgent",
+        "bob",
+        2,
+    )
+    assert tags == ["billing", "vip"]
+    routed = [e for e in events if e.kind == "routed"]
+    assert [(e.actor, e.new_value) for e in routed] == [
+        ("rule invoices", "by rule 'invoices' (set 'main')")
+    ]
+    assert {e.field for e in events if e.actor == "rule invoices" and e.field} >= {
+        "team",
+        "category",
+        "type",
+        "priority",
+        "tags",
+        "assignee",
+        "tier",
+    }
+    canned = [m for m in mail if m.subject.startswith("About your invoice")]
+    assert len(canned) == 1
+    assert canned[0].to_addresses == "ann@acme.com"
+    assert canned[0].body == (
+        f"Hello Ann, Desk Support has your question about Invoice wrong as #{number}."
+    )
+
+
+def test_mail_that_matches_no_rule_stays_as_it_came(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Billing")
+    number = _ingest(db, _config(tmp_path, ALL_ACTIONS), email(subject="Printer on fire"))
+    with db.read() as s:
+        row = ticket_detail(s, number).row
+        kinds = s.exec(select(Event.kind).where(Event.ticket_number == number)).all()
+    assert (row.team, row.priority, row.assignee) == (None, "normal", None)
+    assert "routed" not in kinds
+
+
+def test_follow_ups_are_routed_by_rules_that_ask_for_them(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Escalations")
+    text = _one_rule(
+        'body_contains = "lawyer"', 'team = "Escalations", priority = "urgent"', '["follow_up"]'
+    )
+    config = _config(tmp_path, text)
+    first = email(message_id="<first@example.org>", body="My lawyer will call.")
+    number = _ingest(db, config, first)
+    with db.read() as s:
+        assert ticket_detail(s, number).row.team is None  # a new ticket: the rule is not for it
+    again = email(
+        in_reply_to="<first@example.org>", subject="Re: Printer on fire", body="My lawyer!"
+    )
+    assert _ingest(db, config, again) == number
+    with db.read() as s:
+        row = ticket_detail(s, number).row
+    assert (row.team, row.priority) == ("Escalations", "urgent")
+
+
+def test_organization_condition_reads_the_requesters_organization(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Key accounts")
+        s.add(Organization(name="Acme", domain="acme.com"))
+    config = _config(tmp_path, _one_rule('organization = "acme"', 'team = "Key accounts"'))
+    number = _ingest(db, config, email(sender="ann@acme.com"))
+    with db.read() as s:
+        contact = s.exec(select(Contact).where(Contact.email == "ann@acme.com")).one()
+        assert contact.organization_id is not None
+        assert ticket_detail(s, number).row.team == "Key accounts"
+
+
+def test_a_rule_naming_a_deleted_team_leaves_an_event_and_the_mail_is_stored(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, _one_rule('channel = "email"', 'team = "Gone", priority = "high"'))
+    number = _ingest(db, config, email())
+    with db.read() as s:
+        row = ticket_detail(s, number).row
+        failed = s.exec(
+            select(Event.new_value).where(
+                Event.ticket_number == number, Event.kind == "routing_failed"
+            )
+        ).all()
+    assert row.priority == "high"
+    assert failed == ["rule 'the rule': team: no team 'Gone'; see: helpdesk team list"]
+
+
+def test_an_agents_new_ticket_is_routed_too(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        ensure_team(s, "Phones")
+        number = create_ticket(
+            s, admin, subject="Desk phone dead", body="x", channel="phone"
+        ).number
+    rules = parse_rules(_one_rule('channel = "phone"', 'team = "Phones"'))
+    routed = Desk(db, admin).rules_route(rules, number)
+    assert routed.rules == ("the rule",)
+    with db.read() as s:
+        assert ticket_detail(s, number).row.team == "Phones"
+
+
+def test_rules_test_changes_nothing(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        ensure_team(s, "Billing")
+        count = len(s.exec(select(Event.id)).all())
+    rules = parse_rules(ALL_ACTIONS)
+    desk = Desk(db, admin, clock=lambda: MONDAY_10_BERLIN)
+    routed = desk.rules_test(rules, MessageFields("ann@acme.com", "Invoice wrong", "hello"))
+    assert routed.rules == ("invoices",)
+    assert "team → Billing" in routed.actions
+    assert "send canned reply 'billing-ack'" in routed.actions
+    assert desk.rules_test(rules, MessageFields("ann@other.org", "Invoice", "")).rules == ()
+    with db.read() as s:
+        assert len(s.exec(select(Event.id)).all()) == count
+        assert s.exec(select(Ticket.id)).all() == []
+
+
+def test_a_canned_reply_never_goes_to_a_no_reply_address(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, ALL_ACTIONS.replace(', sender_domain = "acme.com"', ""))
+    with db.write() as s:
+        ensure_team(s, "Billing")
+        add_agent(s, admin, "bob", teams=["Billing"])
+    number = _ingest(db, config, email(sender="noreply@acme.com", subject="Invoice ready"))
+    with db.read() as s:
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+        subjects = s.exec(select(Outbox.subject).where(Outbox.ticket_id == ticket.id)).all()
+        failed = s.exec(
+            select(Event.new_value)
+            .where(Event.ticket_id == ticket.id, Event.kind == "routing_failed")
+            .order_by(col(Event.id))
+        ).all()
+    assert not [t for t in subjects if t.startswith("About your invoice")]
+    assert failed == [
+        "rule 'invoices': canned reply 'billing-ack' not sent: no address a person reads"
+    ]
+
+
+def test_mail_routed_to_a_team_is_handed_to_an_agent_on_shift(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Billing")
+        amy = add_agent(s, admin, "amy", teams=["Billing"])
+        add_agent(s, admin, "ben", teams=["Billing"])  # never opened a terminal: off shift
+        assert amy.id is not None
+        assignment.on_shift(s, amy.id, MONDAY_10_BERLIN)
+    text = '[teams.Billing]\nassign = "least_open"\n' + _one_rule(
+        'subject_contains = "invoice"', 'team = "Billing"'
+    )
+    config = _config(tmp_path, text)
+    first = _ingest(db, config, email(subject="Invoice 1"))
+    second = _ingest(db, config, email(subject="Invoice 2"))
+    with db.read() as s:
+        rows = [ticket_detail(s, n).row for n in (first, second)]
+        said = s.exec(
+            select(Event.actor, Event.new_value).where(
+                Event.ticket_number == first, Event.kind == "auto_assigned"
+            )
+        ).all()
+    assert [(r.team, r.assignee) for r in rows] == [("Billing", "amy"), ("Billing", "amy")]
+    assert said == [("routing", "amy by least-open in Billing")]
+
+
+def test_a_running_poller_follows_edits_and_keeps_the_last_good_rules(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        ensure_team(s, "Billing")
+        ensure_team(s, "Network")
+    config = _config(tmp_path, _one_rule('channel = "email"', 'team = "Billing"'))
+    rules_file = tmp_path / "rules.toml"
+    first = _ingest(db, config, email())
+    rules_file.write_text(_one_rule('channel = "email"', 'team = "Network", tier = 2'))
+    second = _ingest(db, config, email())
+    rules_file.write_text("this is = = not TOML")
+    third = _ingest(db, config, email())
+    with db.read() as s:
+        teams = [ticket_detail(s, n).row.team for n in (first, second, third)]
+    assert teams == ["Billing", "Network", "Network"]
