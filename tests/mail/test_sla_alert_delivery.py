@@ -16,10 +16,11 @@ from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.fields import assign
+from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.mail.service import OUTBOX_LEASE, SLA_LEASE, poller_lease
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Outbox, OutboxStatus, utcnow
+from helpdesk_tui.storage.models import Outbox, utcnow
 
 from .mailbuild import sqlite_database
 from .servers import ImapAccount, SmtpServer
