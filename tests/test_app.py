@@ -21,6 +21,7 @@ from tests.screens.test_queue import settle, shown
 # The screen tests' fixtures (a seeded desk, the frozen clock, the app factory), used here too.
 screen_db = screen_fixtures.screen_db
 desk_data = screen_fixtures.desk_data
+_seeded_sqlite = screen_fixtures._seeded_sqlite
 frozen_clock = screen_fixtures.frozen_clock
 make_test_app = screen_fixtures.make_test_app
 
