@@ -34,6 +34,7 @@ from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity
+from tests.screens.ticket_helpers import record_notifications
 
 FROZEN_NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -234,11 +235,13 @@ def make_test_app(
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> HelpdeskApp:
-        return make_app(
+        app = make_app(
             settings or Settings(database_url=desk_data.db.url),
             desk_data.db,
             actor or desk_data.ada,
             clock=clock or frozen_clock,
         )
+        record_notifications(app)
+        return app
 
     return factory
