@@ -60,19 +60,51 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database URL, on each engine in turn."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL, on each engine in turn (a PostgreSQL one is dropped after)."""
     if request.param == "sqlite":
-        return sqlite_url(tmp_path)
+        yield sqlite_url(tmp_path)
+        return
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    return cluster.create_database(f"t{os.getpid()}_{next(_db_names)}")
+    name = f"t{os.getpid()}_{next(_db_names)}"
+    yield cluster.create_database(name)
+    cluster.drop_database(name)  # keeps the cluster small: its files go at the session's end
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite desk migrated once per session (per xdist worker): ``db`` copies it."""
+    path = tmp_path_factory.mktemp("template") / "helpdesk.db"
+    database = Database(f"sqlite:///{path}")
+    migrate.upgrade(database)
+    database.dispose()
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres(pg_cluster: PgCluster) -> str:
+    """A PostgreSQL database migrated once per session: ``db`` makes each test's from it."""
+    name = f"template_{os.getpid()}"
+    database = Database(pg_cluster.create_database(name))
+    migrate.upgrade(database)
+    database.dispose()  # a template may have no connections when it is copied
+    return name
 
 
 @pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """A migrated database on each engine in turn."""
+def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A migrated database on each engine in turn: a copy of one migrated per session, as
+    running the migrations for each test took a good part of the suite's time."""
+    if db_url.startswith("sqlite"):
+        template: Path = request.getfixturevalue("_migrated_sqlite")
+        shutil.copy(template, db_url.removeprefix("sqlite:///"))
+    else:
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        name = db_url.rsplit("/", 1)[1]
+        cluster.drop_database(name)
+        cluster.create_database(name, template=request.getfixturevalue("_migrated_postgres"))
     database = Database(db_url)
-    migrate.upgrade(database)
     yield database
     database.dispose()
 

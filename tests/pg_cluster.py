@@ -77,12 +77,27 @@ class PgCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
+    def _sql(self, statement: str) -> None:
         import psycopg
 
         with psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(statement)  # type: ignore[arg-type]
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database, empty or a copy of ``template`` (which must have no open
+        connections); from PostgreSQL 15 by file copy, the quickest for a small database."""
+        import psycopg
+
+        with psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True) as conn:
+            copy = f' TEMPLATE "{template}"' if template else ""
+            if template and conn.info.server_version >= 150000:
+                copy += " STRATEGY FILE_COPY"
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')  # type: ignore[arg-type]
         return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name``, ending any connection a test left open to it."""
+        self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def start_cluster() -> PgCluster:

@@ -20,10 +20,12 @@ from helpdesk_tui.ui_settings import SavedView, UiSettings
 from tests.screens import conftest as screen_fixtures
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_queue import settle, shown
+from tests.screens.ticket_helpers import notifications
 
 # The screen tests' fixtures (a seeded desk, the frozen clock, the app factory), used here too.
 screen_db = screen_fixtures.screen_db
 desk_data = screen_fixtures.desk_data
+_seeded_sqlite = screen_fixtures._seeded_sqlite
 frozen_clock = screen_fixtures.frozen_clock
 make_test_app = screen_fixtures.make_test_app
 
@@ -109,7 +111,7 @@ async def test_saved_views_from_config_and_bad_ones_reported(
     app = make_test_app(settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert [n.message for n in app._notifications] == [
+        assert notifications(app) == [
             "view 'bad': unknown status 'opened'; allowed: new, open, in_progress, waiting, "
             "on_hold, resolved, closed"
         ]
@@ -188,7 +190,7 @@ async def test_failed_read_is_a_notification(make_test_app: Callable[..., Helpde
         app.screen.query_one("#filter-assignee").value = "nobody"
         await pilot.press("enter")
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = notifications(app)
         assert messages == ["no agent 'nobody'; see: helpdesk agent list"]
 
 

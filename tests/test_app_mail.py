@@ -27,6 +27,7 @@ from tests.screens.ticket_helpers import notifications, settle, until
 # The screen tests' seeded desk and app factory, and the mail tests' real servers.
 screen_db = screen_fixtures.screen_db
 desk_data = screen_fixtures.desk_data
+_seeded_sqlite = screen_fixtures._seeded_sqlite
 frozen_clock = screen_fixtures.frozen_clock
 make_test_app = screen_fixtures.make_test_app
 dovecot_server = mail_fixtures.dovecot_server

@@ -23,22 +23,14 @@ from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.limits import human_bytes
 from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.safe_text import plain
-from helpdesk_tui.screens.pickers import PICKER_CSS
 from helpdesk_tui.widgets.attachment_list import AttachedFile, PathSuggester
 
 
 class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
     """Dismisses with the draft's files as they are when the agent is done."""
 
-    CSS_PATH = "overlay.tcss"
+    CSS_PATH = ["pickers.tcss", "attach.tcss"]
     DEFAULT_CLASSES = "overlay"
-    DEFAULT_CSS = (
-        PICKER_CSS.format(cls="AttachScreen")
-        + """
-    AttachScreen #attach-error { color: $error; height: auto; }
-    AttachScreen #attach-error.-empty { display: none; }
-    """
-    )
 
     BINDINGS = [
         Binding("escape", "done", "Done", id="attach.done"),

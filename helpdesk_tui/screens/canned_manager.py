@@ -162,21 +162,8 @@ class CannedEditScreen(ModalScreen[bool]):
     """Write a canned response: its name, whether it is shared, its text. Dismisses True
     once the desk saved it; a refusal (an unknown placeholder, a name taken) shows here."""
 
-    CSS_PATH = "overlay.tcss"
+    CSS_PATH = "canned_manager.tcss"
     DEFAULT_CLASSES = "overlay"
-    DEFAULT_CSS = """
-    CannedEditScreen { align: center middle; }
-    CannedEditScreen > #canned-edit {
-        width: 90%; height: 90%; border: thick $primary; background: $surface; padding: 0 1;
-    }
-    CannedEditScreen #canned-edit-title { text-style: bold; }
-    CannedEditScreen #canned-edit-row { height: auto; }
-    CannedEditScreen #canned-edit-name { width: 1fr; }
-    CannedEditScreen TextArea { height: 1fr; }
-    CannedEditScreen #canned-edit-error { color: $error; height: auto; }
-    CannedEditScreen #canned-edit-error.-empty { display: none; }
-    CannedEditScreen #canned-edit-hint { color: $text-muted; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="canned-edit.save", priority=True),

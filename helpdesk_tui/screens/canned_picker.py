@@ -26,18 +26,11 @@ from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.safe_text import plain
-from helpdesk_tui.screens.pickers import PICKER_CSS
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
 
 PREVIEW_LINES = 4
-
-_CSS = """
-{cls} #canned-preview {{ color: $text-muted; height: auto; max-height: 5; padding: 0 0 0 2; }}
-{cls} #canned-error {{ color: $error; height: auto; }}
-{cls} #canned-error.-empty {{ display: none; }}
-"""
 
 
 def preview(body: str) -> Text:
@@ -52,7 +45,7 @@ def preview(body: str) -> Text:
 class _DeskPicker(ModalScreen[Any]):
     """A typed query, a list ranked by the desk (in a worker), a preview and an error line."""
 
-    CSS_PATH = "overlay.tcss"
+    CSS_PATH = ["pickers.tcss", "canned_picker.tcss"]
     DEFAULT_CLASSES = "overlay"
 
     BINDINGS = [
@@ -171,7 +164,6 @@ class _DeskPicker(ModalScreen[Any]):
 class CannedPickScreen(_DeskPicker):
     """Dismisses with the chosen response's text rendered for ticket ``number`` (or None)."""
 
-    DEFAULT_CSS = PICKER_CSS.format(cls="CannedPickScreen") + _CSS.format(cls="CannedPickScreen")
     hint_text = "Enter inserts the text for this ticket · Esc cancels"
 
     class Rendered(Message):
@@ -213,7 +205,6 @@ class CannedPickScreen(_DeskPicker):
 class MacroPickScreen(_DeskPicker):
     """Dismisses with the chosen macro's name (or None); the composer applies it."""
 
-    DEFAULT_CSS = PICKER_CSS.format(cls="MacroPickScreen") + _CSS.format(cls="MacroPickScreen")
     hint_text = "Enter applies the macro to the ticket now · Esc cancels"
 
     def __init__(self, number: int) -> None:

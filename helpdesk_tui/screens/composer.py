@@ -74,18 +74,8 @@ def arrivals_text(news: Since, now_ago: Callable[..., str]) -> Text:
 class ComposerScreen(ModalScreen[bool]):
     """Dismisses with True once something was saved to the ticket, False otherwise."""
 
-    CSS_PATH = "overlay.tcss"
+    CSS_PATH = "composer.tcss"
     DEFAULT_CLASSES = "overlay"
-
-    DEFAULT_CSS = """
-    ComposerScreen { align: center bottom; }
-    ComposerScreen > #composer {
-        height: 65%; min-height: 10; border-top: thick $primary; background: $surface;
-    }
-    ComposerScreen #composer-title { padding: 0 1; text-style: bold; }
-    ComposerScreen #composer-hint { padding: 0 1; color: $text-muted; }
-    ComposerScreen TextArea { height: 1fr; border: none; }
-    """
 
     BINDINGS = [
         Binding("ctrl+r", "send", "Send", id="composer.send", priority=True),

@@ -30,19 +30,8 @@ class ChoiceScreen(ModalScreen[str]):
     Escape dismisses with ``cancel`` (the safe answer).
     """
 
-    CSS_PATH = "overlay.tcss"
+    CSS_PATH = "confirm.tcss"
     DEFAULT_CLASSES = "overlay"
-
-    DEFAULT_CSS = """
-    ChoiceScreen { align: center middle; }
-    ChoiceScreen > #dialog {
-        width: 72; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $warning; background: $surface; padding: 0 1;
-    }
-    ChoiceScreen #question { text-style: bold; }
-    ChoiceScreen #details { height: auto; max-height: 14; margin: 1 0 0 0; }
-    ChoiceScreen #choices { margin: 1 0 0 0; }
-    """
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.drafts import DRAFT_KINDS, Draft, DraftKind, DraftStore
 from helpdesk_tui.messages import WorkerFailed
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.screens.pickers import PICKER_CSS, Pick, PickScreen
+from helpdesk_tui.screens.pickers import Pick, PickScreen
 from helpdesk_tui.timefmt import relative
 
 
@@ -36,8 +36,6 @@ def parse_draft_value(value: str) -> tuple[int, DraftKind] | None:
 
 class DraftsScreen(PickScreen):
     """Pick a draft by typing a few letters of its ticket; dismisses with ``number:kind``."""
-
-    DEFAULT_CSS = PICKER_CSS.format(cls="DraftsScreen")
 
     class Listed(Message):
         def __init__(self, picks: list[Pick]) -> None:

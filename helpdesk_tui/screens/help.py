@@ -39,29 +39,7 @@ class KeyTable(DataTable[Text]):
 class HelpScreen(ModalScreen[None]):
     """A list of keys, what they do, and the binding id to remap them with in config."""
 
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    HelpScreen > Vertical {
-        width: 90%;
-        max-width: 90;
-        height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    HelpScreen #help-title {
-        text-style: bold;
-        color: $text;
-    }
-    HelpScreen #help-hint {
-        color: $text-muted;
-    }
-    HelpScreen KeyTable {
-        height: 1fr;
-    }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,f1,q", "dismiss", "Close", id="help.close"),
     ]

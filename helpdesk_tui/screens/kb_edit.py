@@ -25,16 +25,7 @@ if TYPE_CHECKING:
 class KbEditScreen(Screen[dict[str, Any] | None]):
     """Fields of a new article (``article`` None) or of one to change."""
 
-    DEFAULT_CSS = """
-    KbEditScreen #kb-edit-fields {
-        height: 3;
-        padding: 0 1;
-    }
-    KbEditScreen #kb-edit-fields Input { width: 1fr; }
-    KbEditScreen #kb-edit-fields Select { width: 20; }
-    KbEditScreen #kb-edit-title-label { padding: 0 1; color: $text-muted; }
-    KbEditScreen #kb-edit-body { height: 1fr; margin: 0 1; }
-    """
+    CSS_PATH = "kb_edit.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="kb_edit.save", priority=True),
         Binding("ctrl+o", "editor", "$EDITOR", id="kb_edit.editor", priority=True),

@@ -26,17 +26,6 @@ from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 
-PICKER_CSS = """
-{cls} {{ align: center middle; }}
-{cls} > #picker {{
-    width: 64; max-width: 95%; height: auto; max-height: 80%;
-    border: thick $primary; background: $surface; padding: 0 1;
-}}
-{cls} #picker-title {{ text-style: bold; }}
-{cls} OptionList {{ height: auto; max-height: 14; border: none; }}
-{cls} #picker-hint {{ color: $text-muted; }}
-"""
-
 
 @dataclass(frozen=True)
 class Pick:
@@ -65,7 +54,7 @@ def highlight(label: str, query: str, search: FuzzySearch) -> Text:
 
 
 class _Picker(ModalScreen[str | None]):
-    CSS_PATH = "overlay.tcss"
+    CSS_PATH = "pickers.tcss"
     DEFAULT_CLASSES = "overlay"
 
     BINDINGS = [
@@ -112,8 +101,6 @@ class PickScreen(_Picker):
     With ``allow_new`` the typed text itself may be chosen when nothing matches it exactly
     (a new category, say).
     """
-
-    DEFAULT_CSS = PICKER_CSS.format(cls="PickScreen")
 
     def __init__(
         self,
@@ -176,13 +163,6 @@ class PickScreen(_Picker):
 class PromptScreen(_Picker):
     """Ask for one line of text; Enter answers (an empty answer is allowed)."""
 
-    DEFAULT_CSS = (
-        PICKER_CSS.format(cls="PromptScreen")
-        + """
-    PromptScreen OptionList { display: none; }
-    """
-    )
-
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
@@ -206,8 +186,6 @@ class TicketPickScreen(_Picker):
 
     ``find`` runs in a worker thread (it reads the database); it is given the typed text.
     """
-
-    DEFAULT_CSS = PICKER_CSS.format(cls="TicketPickScreen")
 
     class Found(Message):
         def __init__(self, query: str, rows: list[TicketRow]) -> None:

@@ -75,33 +75,7 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
     The fields are one line each (compact), so the one being typed in stays readable at 80x24.
     """
 
-    DEFAULT_CSS = """
-    QueueFilterScreen {
-        align: center middle;
-    }
-    QueueFilterScreen > Vertical {
-        width: 90%;
-        max-width: 80;
-        height: auto;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    QueueFilterScreen Grid {
-        grid-size: 2;
-        grid-columns: 10 1fr;
-        grid-rows: 1;
-        grid-gutter: 0 1;
-        height: auto;
-    }
-    QueueFilterScreen #filter-error {
-        color: $error;
-        height: auto;
-    }
-    QueueFilterScreen #filter-hint {
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = "queue_filter.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "apply", "Apply", id="filter.apply", priority=True),
         Binding("escape", "cancel", "Cancel", id="filter.cancel"),

@@ -22,6 +22,8 @@ import pytest
 from tests.conftest import need
 from tests.os_users import Accounts, PortablePython, accounts, can_make_accounts
 
+pytestmark = pytest.mark.slow  # throw-away OS users, the real helpdesk run as each
+
 
 @pytest.fixture
 def server() -> Iterator[tuple[Accounts, PortablePython]]:

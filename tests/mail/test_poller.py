@@ -185,7 +185,6 @@ def test_service_waits_in_idle_and_imports_new_mail_at_once(
     service.start()
     try:
         wait_until(lambda: service.status().last_poll_at is not None, what="first poll")
-        time.sleep(0.3)
         dovecot.append("INBOX", email(subject="Arrived during IDLE"))
         wait_until(lambda: len(tickets(sqlite_db)) == 1, timeout=5, what="import via IDLE")
         wait_until(lambda: dovecot.list_uids("INBOX") == [], what="move")

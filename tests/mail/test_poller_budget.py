@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+import pytest
 from sqlmodel import select
 
 from helpdesk_tui.mail import poller as poller_module
@@ -88,6 +89,7 @@ def test_small_messages_are_batched_by_count_and_read_ahead(
     assert [t.subject for t in tickets(db)] == [f"Small {n}" for n in range(5)]
 
 
+@pytest.mark.slow  # megabytes through IMAP on both engines
 def test_big_messages_are_fetched_in_parts_byte_for_byte(
     db: Database, dovecot: ImapAccount
 ) -> None:

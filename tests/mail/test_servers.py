@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import smtplib
 import socket
-import time
 
 import pytest
 from imapclient import IMAPClient
@@ -89,9 +88,7 @@ def test_stop_and_start_on_the_same_port(
     with pytest.raises((OSError, client.Error, client.AbortError)):
         client.noop()
 
-    started = time.monotonic()
-    dovecot.start()
-    assert time.monotonic() - started < 5
+    dovecot.start()  # fails if Dovecot does not answer within its start-up timeout
     assert dovecot.port == port
     assert dovecot.list_uids("INBOX") == [uid]
 

@@ -16,6 +16,8 @@ Use::
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,9 +33,9 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.tickets import create_ticket
-from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity
+from tests.screens.ticket_helpers import record_notifications
 
 FROZEN_NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -186,17 +188,42 @@ def frozen_clock() -> Callable[[], datetime]:
 
 
 @pytest.fixture
-def screen_db(tmp_path: Path) -> Iterator[Database]:
+def screen_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
     """An empty, migrated SQLite desk in a file (so a second Database can share it)."""
-    database = Database(f"sqlite:///{tmp_path / 'screens.db'}")
-    migrate.upgrade(database)
+    path = tmp_path / "screens.db"
+    shutil.copy(_migrated_sqlite, path)
+    database = Database(f"sqlite:///{path}")
     yield database
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def _seeded_sqlite(
+    _migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, DeskData]:
+    """The seeded desk, made once per session (per xdist worker): ``desk_data`` copies it.
+
+    Seeding takes two dozen transactions; the result is the same every time (fixed times,
+    fixed data), so every test may start from a copy of the same file.
+    """
+    path = tmp_path_factory.mktemp("seeded") / "screens.db"
+    shutil.copy(_migrated_sqlite, path)
+    database = Database(f"sqlite:///{path}")
+    data = seed_desk(database)
+    database.dispose()
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path, data
+
+
 @pytest.fixture
-def desk_data(screen_db: Database) -> DeskData:
-    return seed_desk(screen_db)
+def desk_data(screen_db: Database, _seeded_sqlite: tuple[Path, DeskData]) -> DeskData:
+    """The seeded desk in ``screen_db``'s file."""
+    seeded, data = _seeded_sqlite
+    path = screen_db.sqlite_path
+    assert path is not None
+    screen_db.dispose()  # nothing is open on the file while it is replaced
+    shutil.copy(seeded, path)
+    return dataclasses.replace(data, db=screen_db)
 
 
 @pytest.fixture
@@ -211,11 +238,13 @@ def make_test_app(
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> HelpdeskApp:
-        return make_app(
+        app = make_app(
             settings or Settings(database_url=desk_data.db.url),
             desk_data.db,
             actor or desk_data.ada,
             clock=clock or frozen_clock,
         )
+        record_notifications(app)
+        return app
 
     return factory

@@ -15,6 +15,7 @@ from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
+from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
 from helpdesk_tui.storage.models import Activity
@@ -435,7 +436,7 @@ async def test_actions_run_from_the_command_palette(
 
 
 async def test_a_ticket_deleted_while_open_is_said_once(
-    make_test_app: AppFactory, desk_data: DeskData
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from helpdesk_tui.desk.relations import delete_ticket
 
@@ -443,9 +444,10 @@ async def test_a_ticket_deleted_while_open_is_said_once(
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(pilot, number)
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
         with desk_data.db.write() as s:
             delete_ticket(s, desk_data.ada, number)
-        await until(pilot, lambda: f"no ticket #{number}" in notifications(app), timeout=4)
-        await pilot.pause(3.5)  # two more beats' time: no more notifications
+        await until(pilot, lambda: f"no ticket #{number}" in notifications(app))
+        await pilot.pause(0.2)  # many beats' time, were it still beating: no more notifications
         assert notifications(app).count(f"no ticket #{number}") == 1
         assert app.screen is screen

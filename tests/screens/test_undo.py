@@ -256,6 +256,7 @@ async def test_drafts_are_listed_and_one_opens_in_its_composer(
         assert "closed: a supervisor or an admin can reopen it" in options[1]
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await settle(pilot)  # pushed is not yet composed
         assert app.screen.query_one(TextArea).text == "Dear Ann,\nplease hold the power button."
         assert isinstance(app.screen_stack[-2], TicketScreen)
         assert app.screen_stack[-2].number == laptop

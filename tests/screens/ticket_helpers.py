@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import time
 from collections.abc import Callable
+from typing import Any
+from weakref import WeakKeyDictionary
 
+from rich.cells import cell_len
+from textual.app import App
 from textual.pilot import Pilot
 
 from helpdesk_tui.app import HelpdeskApp
@@ -45,10 +51,52 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: floa
     return time.monotonic() - start
 
 
+_NOTIFIED: WeakKeyDictionary[App[Any], list[str]] = WeakKeyDictionary()
+
+
+def record_notifications(app: App[Any]) -> None:
+    """Keep every message ``app.notify`` is given, for ``notifications(app)``.
+
+    Through the public ``notify`` (screens and widgets call it via ``self.notify``), so a
+    test sees what the agent was told even after the toast timed out on a slow machine.
+    """
+    told = _NOTIFIED.setdefault(app, [])
+    notify = app.notify
+
+    def recording(message: str, **options: Any) -> None:
+        told.append(str(message))
+        notify(message, **options)
+
+    app.notify = recording  # type: ignore[method-assign]
+
+
 def notifications(app: HelpdeskApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """What the app has notified so far (``record_notifications`` must have been called)."""
+    assert app in _NOTIFIED, "build the app with make_test_app (it records notifications)"
+    return list(_NOTIFIED[app])
+
+
+_SVG_TEXT = re.compile(
+    r'<text [^>]*?x="(?P<x>[0-9.]+)" [^>]*?clip-path="url\(#[^)]*-line-(?P<line>\d+)\)">'
+    r"(?P<text>.*?)</text>",
+    re.S,
+)
+_CHAR_WIDTH = 0.61 * 20  # Rich's export_svg: char_height 20, char_width 0.61 of it
 
 
 def screen_lines(app: HelpdeskApp) -> list[str]:
-    """Exactly the characters the terminal is sent for the screen, line by line."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
+    """The characters of the screen, line by line, from the public ``export_screenshot``.
+
+    It renders what the terminal is sent into an SVG (as the snapshot tests do); the text
+    is read back from it, each piece at its column, so hostile characters in it show here.
+    Trailing blanks are dropped.
+    """
+    lines: dict[int, str] = {}
+    for match in _SVG_TEXT.finditer(app.export_screenshot()):
+        number = int(match["line"])
+        column = round(float(match["x"]) / _CHAR_WIDTH)
+        text = html.unescape(match["text"]).replace("\N{NO-BREAK SPACE}", " ")
+        line = lines.get(number, "")
+        lines[number] = line + " " * max(0, column - cell_len(line)) + text
+    height = app.size.height
+    return [lines.get(number, "").rstrip() for number in range(height)]
