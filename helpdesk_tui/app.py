@@ -95,8 +95,13 @@ class HelpdeskApp(App[None]):
 
     def _on_shift(self) -> None:
         """A running terminal keeps its agent on shift for automatic assignment."""
-        beat = self.desk.shift_heartbeat
-        self.run_worker(beat, thread=True, group="shift", exclusive=True, exit_on_error=False)
+        self.run_worker(self._beat_shift, thread=True, group="shift", exit_on_error=False)
+
+    def _beat_shift(self) -> None:
+        try:
+            self.desk.shift_heartbeat()
+        except DeskError as error:  # a locked or unreachable database: the next beat retries
+            self.log.warning(f"shift heartbeat not recorded: {error}")
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""

@@ -180,7 +180,7 @@ def test_agents_set_themselves_away_and_supervisors_set_capacity(
     assert bob("agent", "back").stdout.strip() == "bob is back"
     refused = bob("agent", "capacity", "bob", "3")
     assert refused.exit_code == 1
-    assert "only an supervisor may set capacities" in one_error_line(refused.stderr)
+    assert "only a supervisor may set capacities" in one_error_line(refused.stderr)
     assert invoke("agent", "capacity", "bob", "3").stdout.strip() == (
         "bob: at most 3 open tickets by automatic assignment"
     )
