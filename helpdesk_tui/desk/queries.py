@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
+from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
 from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.desk.satisfaction import Rating, ticket_rating
@@ -28,6 +29,7 @@ from helpdesk_tui.storage.models import (
     Contact,
     Event,
     Message,
+    MessageKind,
     Team,
     Ticket,
 )
@@ -154,12 +156,46 @@ def ticket_row(session: Session, number: int) -> TicketRow | None:
 
 
 @dataclass(frozen=True)
+class MessageView:
+    """One message of a thread, as read: the stored fields people and scripts see."""
+
+    id: int
+    kind: str
+    channel: str
+    author: str
+    """Who wrote it, for people: the requester's name or email, an agent's login, else the
+    sender's address (``unknown`` when there is none)."""
+    from_address: str | None
+    to_addresses: str | None
+    cc_addresses: str | None
+    subject: str | None
+    body: str
+    """The whole text; empty when read without bodies (a screen reads it in parts)."""
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One line of a ticket's history: the change as stored and worded for people."""
+
+    id: int
+    actor: str
+    kind: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+    text: str
+    """``bob: status open → in progress`` (:func:`~helpdesk_tui.desk.history.describe`)."""
+
+
+@dataclass(frozen=True)
 class TicketDetail:
-    """One ticket in full: its row, thread, tags, history and links."""
+    """One ticket in full: its row, thread, tags, history and links; values all the way down."""
 
     row: TicketRow
-    messages: list[Message]
-    events: list[Event]
+    messages: list[MessageView]
+    events: list[EventView]
     tags: list[str]
     links: list[tuple[str, int]] = field(default_factory=list)
     merged_into: int | None = None
@@ -224,9 +260,52 @@ class TicketDetail:
         }
 
 
+def _author(session: Session, message: Message, logins: dict[int, str]) -> str:
+    name = ""
+    if message.kind == MessageKind.CUSTOMER and message.author_contact_id is not None:
+        contact = session.get(Contact, message.author_contact_id)
+        name = (contact.name or contact.email or "") if contact else ""
+    elif message.author_agent_id is not None:
+        name = logins.get(message.author_agent_id, "")
+    return name or message.from_address or "unknown"
+
+
+def _message_view(
+    session: Session, message: Message, logins: dict[int, str], *, bodies: bool
+) -> MessageView:
+    assert message.id is not None
+    return MessageView(
+        id=message.id,
+        kind=message.kind,
+        channel=message.channel,
+        author=_author(session, message, logins),
+        from_address=message.from_address,
+        to_addresses=message.to_addresses,
+        cc_addresses=message.cc_addresses,
+        subject=message.subject,
+        body=message.body if bodies else "",
+        created_at=message.created_at,
+    )
+
+
+def _event_view(event: Event) -> EventView:
+    assert event.id is not None
+    return EventView(
+        id=event.id,
+        actor=event.actor,
+        kind=event.kind,
+        field=event.field,
+        old_value=event.old_value,
+        new_value=event.new_value,
+        created_at=event.created_at,
+        text=describe(event),
+    )
+
+
 def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> TicketDetail:
-    """The ticket in full; without ``bodies`` the messages' text is not read (a screen reads
-    its first part with :func:`~helpdesk_tui.desk.ticket_view.load_view`)."""
+    """The ticket in full, as values (no ORM rows); without ``bodies`` the messages' text is
+    not read (a screen reads its first part with
+    :func:`~helpdesk_tui.desk.ticket_view.load_view`)."""
     ticket = load_ticket(session, number)
     assert ticket.id is not None
     row = ticket_row(session, number)
@@ -238,18 +317,29 @@ def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> Tick
     )
     if not bodies:
         statement = statement.options(defer(Message.body), defer(Message.body_html))  # type: ignore[arg-type]
-    messages = session.exec(statement).all()
-    events = session.exec(
-        select(Event).where(Event.ticket_id == ticket.id).order_by(col(Event.id))
-    ).all()
+    logins = {
+        agent_id: login
+        for agent_id, login in session.exec(select(Agent.id, Agent.login))
+        if agent_id is not None
+    }
+    messages = [
+        _message_view(session, message, logins, bodies=bodies)
+        for message in session.exec(statement)
+    ]
+    events = [
+        _event_view(event)
+        for event in session.exec(
+            select(Event).where(Event.ticket_id == ticket.id).order_by(col(Event.id))
+        )
+    ]
     merged_into = None
     if ticket.merged_into_id is not None:
         target = session.get(Ticket, ticket.merged_into_id)
         merged_into = target.number if target else None
     return TicketDetail(
         row=row,
-        messages=list(messages),
-        events=list(events),
+        messages=messages,
+        events=events,
         tags=ticket_tags(session, ticket.id),
         links=linked_numbers(session, ticket.id),
         merged_into=merged_into,

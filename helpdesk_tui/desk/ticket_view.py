@@ -20,9 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from helpdesk_tui.desk.activity import Watermark
-from helpdesk_tui.desk.agents import list_agents
-from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
-from helpdesk_tui.desk.history import describe
+from helpdesk_tui.desk.attachments import AttachmentInfo
 from helpdesk_tui.desk.outbox import Delivery
 from helpdesk_tui.desk.queries import (
     TicketFilter,
@@ -145,8 +143,7 @@ def load_view(session: Session, number: int) -> TicketView:
     ticket = load_ticket(session, number)
     assert ticket.id is not None
     parts = _first_parts(session, ticket.id)
-    logins = {agent.id: agent.login for agent, _teams in list_agents(session)}
-    attachments = list_attachments(session, number)
+    attachments = detail.attachments
     sent = detail.deliveries
     by_message: dict[int, list[AttachmentInfo]] = {}
     for item in attachments:
@@ -154,21 +151,19 @@ def load_view(session: Session, number: int) -> TicketView:
     entries = [
         Entry(
             kind=message.kind,
-            author=_author(session, message, logins),
+            author=message.author,
             at=message.created_at,
-            body=parts.get(message.id or 0, ("", 0))[0],
+            body=parts.get(message.id, ("", 0))[0],
             channel=message.channel,
-            attachments=by_message.get(message.id or 0, []),
-            delivery=sent.get(message.id or 0),
+            attachments=by_message.get(message.id, []),
+            delivery=sent.get(message.id),
             message_id=message.id,
-            length=parts.get(message.id or 0, ("", 0))[1],
+            length=parts.get(message.id, ("", 0))[1],
         )
         for message in detail.messages
     ]
     entries += [
-        Entry(
-            kind=MessageKind.SYSTEM, author=event.actor, at=event.created_at, body=describe(event)
-        )
+        Entry(kind=MessageKind.SYSTEM, author=event.actor, at=event.created_at, body=event.text)
         for event in detail.events
         if event.kind not in QUIET_EVENTS
     ]
@@ -183,11 +178,11 @@ def load_view(session: Session, number: int) -> TicketView:
         query = QueueQuery(TicketFilter(requester_id=ticket.requester_id))
         page = first_page(session, query, OTHER_TICKETS_SHOWN + 1)
         others = [row for row in page.rows if row.number != number][:OTHER_TICKETS_SHOWN]
-    last_message = max((m.id or 0 for m in detail.messages), default=0)
+    last_message = max((m.id for m in detail.messages), default=0)
     return TicketView(
         row=detail.row,
         entries=entries,
-        history=[HistoryLine(event.created_at, describe(event)) for event in detail.events],
+        history=[HistoryLine(event.created_at, event.text) for event in detail.events],
         tags=detail.tags,
         links=detail.links,
         merged_into=detail.merged_into,
@@ -217,16 +212,6 @@ def find_tickets(session: Session, query: str, *, limit: int = 20) -> list[Ticke
     seen = {row.number for row in found}
     found += [row for row in first_page(session, spec, limit).rows if row.number not in seen]
     return found[:limit]
-
-
-def _author(session: Session, message: Message, logins: dict[int | None, str]) -> str:
-    name = ""
-    if message.kind == MessageKind.CUSTOMER and message.author_contact_id is not None:
-        contact = session.get(Contact, message.author_contact_id)
-        name = (contact.name or contact.email or "") if contact else ""
-    elif message.author_agent_id is not None:
-        name = logins.get(message.author_agent_id, "")
-    return name or message.from_address or "unknown"
 
 
 @dataclass(frozen=True)

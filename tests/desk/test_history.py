@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from helpdesk_tui.desk import fields, relations
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
@@ -19,7 +18,7 @@ def _new(db: Database, actor: Actor, subject: str) -> int:
 
 def _lines(db: Database, number: int) -> list[str]:
     with db.read() as s:
-        return [describe(event) for event in ticket_detail(s, number).events]
+        return [event.text for event in ticket_detail(s, number).events]
 
 
 def test_events_say_statuses_types_and_merges_as_the_rest_of_the_ui_does(

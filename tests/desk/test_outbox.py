@@ -14,7 +14,6 @@ from sqlmodel import select
 from helpdesk_tui.desk import outbox, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
-from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import load_view
@@ -158,7 +157,7 @@ def test_an_agent_resends_undelivered_mail_and_the_history_says_who(
         detail = ticket_detail(s, number)
     assert detail.row.version == version, "re-sending changes no field of the ticket"
     [event] = [e for e in detail.events if e.kind == "resent"]
-    assert describe(event) == f"bob: delivery {how} → queued"
+    assert event.text == f"bob: delivery {how} → queued"
 
 
 def test_only_undelivered_mail_is_resent(db: Database, admin: Actor) -> None:

@@ -256,6 +256,24 @@ def test_a_ticket_worked_through_the_desk(db: Database, admin: Actor, agent_bob:
     assert [d.to for d in detail.outgoing] == ["ann@example.org"]
 
 
+def test_show_returns_values_all_the_way_down(db: Database, admin: Actor) -> None:
+    [number] = _tickets(db, admin, "Printer jam")
+    with db.write() as s:
+        files = (NewAttachment("jam.jpg", b"12345"),)
+        thread.add_customer_message(
+            s, MAIL, number, body="photo", email=EmailMeta(attachments=files)
+        )
+    desk = _desk(db, admin)
+    version = desk.ticket_open(number).row.version
+    desk.ticket_reply(number, body="Unplug it.", expected_version=version)
+    desk.ticket_set_priority(number, Priority.HIGH)
+    detail = desk.ticket_show(number)
+    _frozen_all_the_way(detail)
+    assert detail.messages[-1].body == "Unplug it." and detail.messages[-1].author == "ada"
+    assert detail.events[-1].text == "ada: priority normal → high"
+    assert detail.attachments and detail.outgoing
+
+
 def test_a_stale_version_is_refused(db: Database, agent_bob: Actor) -> None:
     desk = Desk(db, agent_bob)
     row = desk.ticket_create(subject="Printer", body="Help")

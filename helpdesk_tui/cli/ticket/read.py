@@ -12,7 +12,6 @@ from helpdesk_tui.cli.output import echo_json, line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
 from helpdesk_tui.cli.ticket.input import number_tokens
-from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.limits import human_bytes
 from helpdesk_tui.desk.queries import TicketDetail, TicketFilter
@@ -163,7 +162,7 @@ def _detail_text(detail: TicketDetail) -> list[str]:
             f"   [file {a.id}: {line(a.filename)} ({human_bytes(a.size)})]"
             for a in detail.files_of(message.id)
         ]
-        delivery = detail.deliveries.get(message.id or 0)
+        delivery = detail.deliveries.get(message.id)
         if delivery is not None:
             lines.append(f"   [mail {delivery.id}: {line(delivery.describe())}]")
     if detail.outgoing:
@@ -172,9 +171,7 @@ def _detail_text(detail: TicketDetail) -> list[str]:
             f"mail {d.id} {d.kind} to {line(d.to)}: {line(d.describe())}" for d in detail.outgoing
         ]
     lines += ["", "── history"]
-    lines += [
-        f"{event.created_at:%Y-%m-%d %H:%M} {line(describe(event))}" for event in detail.events
-    ]
+    lines += [f"{event.created_at:%Y-%m-%d %H:%M} {line(event.text)}" for event in detail.events]
     return lines
 
 
