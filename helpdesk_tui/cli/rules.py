@@ -72,7 +72,8 @@ def rules_list(runtime: Runtime, as_json: bool) -> None:
 @rules.command("check")
 @pass_runtime
 def rules_check(runtime: Runtime) -> None:
-    """Check the rules file: its form, and that every team and agent it names exists."""
+    """Check the rules file: its form, and that every team, agent and business calendar it
+    names exists."""
     desk, loaded = _desk_and_rules(runtime)
     problems = desk.rules_check(loaded)
     if problems:

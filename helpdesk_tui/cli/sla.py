@@ -160,6 +160,23 @@ def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
     click.echo(f"{line(team)} works tier {tier}; escalation to tier {tier} goes there")
 
 
+@sla.command("auto-escalate")
+@click.argument("switch", type=click.Choice(["on", "off"]), required=False)
+@pass_runtime
+def auto_escalate(runtime: Runtime, switch: str | None) -> None:
+    """Whether a breach moves the ticket to the next tier's team: on or off (admins);
+    without an argument, say which."""
+    if switch is None:
+        on = _desk(runtime).sla_auto_escalate()
+    else:
+        desk = _desk(runtime, Role.ADMIN, "switch automatic escalation")
+        on = desk.sla_auto_escalate(switch == "on")
+    if on:
+        click.echo("automatic escalation is on: a breach moves the ticket one tier up")
+    else:
+        click.echo("automatic escalation is off: a breach alerts, the ticket stays")
+
+
 @sla.command("recompute")
 @pass_runtime
 def recompute(runtime: Runtime) -> None:

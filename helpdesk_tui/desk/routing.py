@@ -2,11 +2,7 @@
 
 The rules come from a TOML file (``rules.toml``, see :func:`parse_rules`)::
 
-    [hours]                       # "business_hours" in a condition reads this calendar
-    timezone = "Europe/Berlin"
-    days = ["mon", "tue", "wed", "thu", "fri"]
-    start = "09:00"
-    end = "17:00"
+    calendar = "berlin"           # business_hours = true/false: this SLA business calendar
 
     [teams.Network]               # automatic assignment inside a team
     assign = "round_robin"        # or "least_open", "skill_match"
@@ -28,26 +24,34 @@ Every condition of a rule must hold (a list of values: any one of them); a rule 
 condition always matches. A matching rule's actions change the ticket as the following
 rules see it, so a later set can route on a category an earlier one set. A bad rule is
 refused with one line naming the file and the rule (:class:`RulesError`).
+
+``business_hours`` asks an SLA business calendar (:meth:`~helpdesk_tui.desk.sla.Calendar.contains`:
+working days and hours, public holidays, closed days), so routing and the SLA clocks agree on
+what business time is: ``true``/``false`` use the file's ``calendar`` (default: the desk's
+built-in business hours), a name (``business_hours = "berlin"``) that calendar. The desk keeps
+the calendars (``helpdesk sla calendar set``); a name it does not have is refused by
+``helpdesk rules check`` and, when a rule is evaluated, by a :class:`RulesError`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from helpdesk_tui.desk.errors import DeskError, InvalidValue
+from helpdesk_tui.desk.sla import DEFAULT_CALENDAR, Calendar
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
 from helpdesk_tui.storage.models import Channel
 
 E = TypeVar("E", bound=StrEnum)
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CalendarOf = Callable[[str | None], Calendar]
+"""A rule's calendar by name (``None``: the rules file's own)."""
 
 
 class RulesError(DeskError):
@@ -109,28 +113,14 @@ class Arrival:
 
 
 @dataclass(frozen=True)
-class BusinessHours:
-    """A plain weekly calendar: these weekdays, from ``start`` to ``end``, in ``timezone``."""
-
-    timezone: str = "UTC"
-    days: tuple[str, ...] = DAYS[:5]
-    start: time = time(9, 0)
-    end: time = time(17, 0)
-
-    def contains(self, moment: datetime) -> bool:
-        local = moment.astimezone(ZoneInfo(self.timezone))
-        return DAYS[local.weekday()] in self.days and self.start <= local.time() < self.end
-
-
-@dataclass(frozen=True)
 class Condition:
     """One test of a rule: ``field`` against ``values`` (any of them)."""
 
     field: str
     values: tuple[Any, ...]
 
-    def holds(self, facts: Facts, hours: BusinessHours) -> bool:
-        return bool(_TESTS[self.field](facts, self.values, hours))
+    def holds(self, facts: Facts, calendar: CalendarOf) -> bool:
+        return bool(_TESTS[self.field](facts, self.values, calendar))
 
     def describe(self) -> str:
         shown = [v.pattern if isinstance(v, re.Pattern) else v for v in self.values]
@@ -171,8 +161,16 @@ class Rule:
     actions: Actions
     on: frozenset[Trigger] = frozenset({Trigger.NEW})
 
-    def matches(self, facts: Facts, hours: BusinessHours) -> bool:
-        return facts.trigger in self.on and all(c.holds(facts, hours) for c in self.conditions)
+    def matches(self, facts: Facts, calendar: CalendarOf) -> bool:
+        return facts.trigger in self.on and all(c.holds(facts, calendar) for c in self.conditions)
+
+    def calendars(self) -> list[str | None]:
+        """The calendars its ``business_hours`` conditions name (``None``: the file's)."""
+        return [
+            c.values[0] if isinstance(c.values[0], str) else None
+            for c in self.conditions
+            if c.field == "business_hours"
+        ]
 
 
 @dataclass(frozen=True)
@@ -196,7 +194,9 @@ class Rules:
     """A whole rules file, checked for form (names of teams and agents: by the desk)."""
 
     sets: tuple[RuleSet, ...] = ()
-    hours: BusinessHours = field(default_factory=BusinessHours)
+    calendar: str | None = None
+    """The SLA business calendar ``business_hours = true/false`` asks; ``None``: the desk's
+    built-in business hours."""
     strategies: Mapping[str, Strategy] = field(default_factory=dict)
     canned: Mapping[str, CannedTemplate] = field(default_factory=dict)
     source: str = "rules.toml"
@@ -214,13 +214,50 @@ class Evaluation:
     result: Facts
 
 
-def evaluate(rules: Rules, facts: Facts) -> Evaluation:
-    """Run every rule set over ``facts``; nothing is written."""
+def calendar_problems(rules: Rules, known: Collection[str]) -> list[str]:
+    """Calendars the rules name that the desk does not have (``known``): one line each."""
+    usable = {*known, DEFAULT_CALENDAR.name}
+    problems = []
+    if rules.calendar is not None and rules.calendar not in usable:
+        problems.append(f"{rules.source}: calendar: {_no_calendar(rules.calendar)}")
+    for rule in rules.rules:
+        for name in dict.fromkeys(rule.calendars()):
+            if name is not None and name not in usable:
+                problems.append(f"{rules.source}: rule {rule.name!r}: {_no_calendar(name)}")
+    return problems
+
+
+def _no_calendar(name: str) -> str:
+    return f"no business calendar {name!r} (see: helpdesk sla calendar list)"
+
+
+def _calendar_of(rules: Rules, rule: Rule, calendars: Mapping[str, Calendar]) -> CalendarOf:
+    def calendar(name: str | None) -> Calendar:
+        wanted = name or rules.calendar
+        if wanted is None or wanted == DEFAULT_CALENDAR.name:
+            return DEFAULT_CALENDAR
+        found = calendars.get(wanted)
+        if found is None:
+            raise RulesError(f"{rules.source}: rule {rule.name!r}: {_no_calendar(wanted)}")
+        return found
+
+    return calendar
+
+
+def evaluate(
+    rules: Rules, facts: Facts, calendars: Mapping[str, Calendar] | None = None
+) -> Evaluation:
+    """Run every rule set over ``facts``; nothing is written.
+
+    ``calendars``: the desk's SLA business calendars by name, for ``business_hours``; a rule
+    that asks one it does not have is a :class:`RulesError` naming the rule.
+    """
+    known = calendars or {}
     matches: list[Rule] = []
     current = facts
     for rule_set in rules.sets:
         for rule in rule_set.rules:
-            if not rule.matches(current, rules.hours):
+            if not rule.matches(current, _calendar_of(rules, rule, known)):
                 continue
             matches.append(rule)
             current = _after(current, rule.actions)
@@ -279,7 +316,9 @@ _TESTS: dict[str, Any] = {
     "category": lambda f, v, h: _any_equal(f.category, v),
     "priority": lambda f, v, h: _any_equal(f.priority, v),
     "tag": lambda f, v, h: any(t in v for t in f.tags),
-    "business_hours": lambda f, v, h: h.contains(f.at) == v[0],
+    "business_hours": lambda f, v, c: (
+        c(v[0] if isinstance(v[0], str) else None).contains(f.at) == (v[0] is not False)
+    ),
 }
 CONDITIONS = tuple(_TESTS)
 ACTIONS = ("team", "category", "type", "priority", "tags", "assignee", "tier", "canned_reply")
@@ -307,8 +346,15 @@ def parse_rules(text: str, *, source: str = "rules.toml") -> Rules:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RulesError(f"{source}: not valid TOML: {error}") from None
-    _known(data, {"hours", "teams", "canned", "set"}, source)
-    hours = _hours(data.get("hours", {}), source)
+    if "hours" in data:  # the rules' own calendar, before they used the SLA calendars
+        raise RulesError(
+            f"{source}: [hours] is no longer read: name an SLA business calendar instead "
+            '(calendar = "NAME"; see: helpdesk sla calendar set)'
+        )
+    _known(data, {"calendar", "teams", "canned", "set"}, source)
+    calendar = data.get("calendar")
+    if calendar is not None and not (isinstance(calendar, str) and calendar.strip()):
+        raise RulesError(f"{source}: calendar: give the name of an SLA business calendar")
     strategies = _strategies(data.get("teams", {}), source)
     canned = _canned(data.get("canned", {}), source)
     sets: list[RuleSet] = []
@@ -329,7 +375,7 @@ def parse_rules(text: str, *, source: str = "rules.toml") -> Rules:
             seen.add(rule.name)
             rules.append(rule)
         sets.append(RuleSet(name, mode, tuple(rules)))
-    return Rules(tuple(sets), hours, strategies, canned, source)
+    return Rules(tuple(sets), calendar and calendar.strip(), strategies, canned, source)
 
 
 def _known(data: Mapping[str, Any], keys: set[str], where: str) -> None:
@@ -346,34 +392,6 @@ def _enum(enum: type[E], value: object, where: str) -> E:
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
         raise RulesError(f"{where}: {value!r} is not one of {allowed}") from None
-
-
-def _hours(raw: Mapping[str, Any], source: str) -> BusinessHours:
-    where = f"{source}: [hours]"
-    _known(raw, {"timezone", "days", "start", "end"}, where)
-    zone = str(raw.get("timezone", "UTC"))
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RulesError(f"{where}: unknown time zone {zone!r}") from None
-    days = tuple(str(d).lower()[:3] for d in raw.get("days", DAYS[:5]))
-    for day in days:
-        if day not in DAYS:
-            raise RulesError(f"{where}: {day!r} is not a weekday ({', '.join(DAYS)})")
-    start = _clock(raw.get("start", "09:00"), f"{where}: start")
-    end = _clock(raw.get("end", "17:00"), f"{where}: end")
-    if end <= start:
-        raise RulesError(f"{where}: end {end:%H:%M} is not after start {start:%H:%M}")
-    return BusinessHours(zone, days, start, end)
-
-
-def _clock(value: object, where: str) -> time:
-    if isinstance(value, time):
-        return value
-    try:
-        return time.fromisoformat(str(value))
-    except ValueError:
-        raise RulesError(f"{where}: {value!r} is not a time of day (HH:MM)") from None
 
 
 def _strategies(raw: Mapping[str, Any], source: str) -> dict[str, Strategy]:
@@ -452,9 +470,12 @@ def _condition(key: str, value: object, where: str) -> Condition:
     if not values:
         raise RulesError(f"{where}: {key} has no value")
     if key == "business_hours":
-        if len(values) != 1 or not isinstance(values[0], bool):
-            raise RulesError(f"{where}: business_hours is true or false")
-        return Condition(key, (values[0],))
+        value = values[0].strip() if isinstance(values[0], str) else values[0]
+        if len(values) != 1 or not (isinstance(value, bool) or (isinstance(value, str) and value)):
+            raise RulesError(
+                f"{where}: business_hours is true, false or the name of a business calendar"
+            )
+        return Condition(key, (value,))
     if not all(isinstance(v, str) and v.strip() for v in values):
         raise RulesError(f"{where}: {key} takes text (or a list of texts)")
     if key.endswith("_matches"):

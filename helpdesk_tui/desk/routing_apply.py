@@ -6,8 +6,9 @@ says which rule changed what (``rule Invoices: team — → Billing``), and a ``
 names every rule that fired. Then, when the ticket has a team with an assignment strategy
 and no assignee, :func:`helpdesk_tui.desk.assignment.auto_assign` hands it out.
 
-A rule that cannot be carried out (a team deleted since the file was checked) leaves a
-``routing_failed`` event naming the rule; it never stops the message from being stored.
+A rule that cannot be carried out (a team deleted since the file was checked, a business
+calendar the desk does not have) leaves a ``routing_failed`` event naming the rule; it never
+stops the message from being stored.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlmodel import Session, col, select
 
-from helpdesk_tui.desk import fields, history, outbox
+from helpdesk_tui.desk import fields, history, outbox, sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.assignment import Assigned, auto_assign
 from helpdesk_tui.desk.errors import DeskError
@@ -34,6 +35,7 @@ from helpdesk_tui.desk.routing import (
     Rule,
     Rules,
     RulesError,
+    calendar_problems,
     evaluate,
     load_rules,
 )
@@ -76,7 +78,8 @@ class Routed:
 
 
 def check_names(session: Session, rules: Rules) -> list[str]:
-    """Rules that name a team or agent this desk does not have: one line each."""
+    """Rules that name a team, agent or business calendar this desk does not have: one line
+    each."""
     teams = set(session.exec(select(Team.name)).all())
     agents = {login: active for login, active in session.exec(select(Agent.login, Agent.active))}
     problems = []
@@ -93,7 +96,7 @@ def check_names(session: Session, rules: Rules) -> list[str]:
     for team in rules.strategies:
         if team not in teams:
             problems.append(f"{rules.source}: [teams.{team}]: no team {team!r}")
-    return problems
+    return problems + calendar_problems(rules, sla_clock.load_calendars(session))
 
 
 def facts_for(session: Session, ticket: Ticket, arrival: Arrival, at: datetime) -> Facts:
@@ -209,7 +212,13 @@ def route(
     if ticket is None or ticket.status == Status.CLOSED:
         return Routed(None, (), ())
     number = ticket.number
-    outcome = evaluate(rules, facts_for(session, ticket, arrival, now))
+    try:
+        outcome = evaluate(
+            rules, facts_for(session, ticket, arrival, now), sla_clock.load_calendars(session)
+        )
+    except RulesError as error:  # a business calendar the desk does not have
+        history.record(session, ROUTING, ticket, "routing_failed", new=str(error)[:1000])
+        return Routed(number, (), (), problems=(str(error),))
     problems: list[str] = []
     for rule in outcome.matches:
         history.record(
@@ -251,7 +260,7 @@ def _auto_assign(
 
 def dry_run(session: Session, rules: Rules, facts: Facts) -> Routed:
     """What the rules would do with ``facts``; reads only (``helpdesk rules test``)."""
-    outcome: Evaluation = evaluate(rules, facts)
+    outcome: Evaluation = evaluate(rules, facts, sla_clock.load_calendars(session))
     return Routed(
         None,
         tuple(rule.name for rule in outcome.matches),

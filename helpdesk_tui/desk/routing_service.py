@@ -111,7 +111,8 @@ class RoutingService(DeskService):
         ]
 
     def rules_check(self, rules: Rules) -> list[str]:
-        """Rules naming a team or agent this desk does not have, one line each."""
+        """Rules naming a team, agent or business calendar this desk does not have, one line
+        each."""
         from helpdesk_tui.desk.routing_apply import check_names
 
         with self._read() as session:

@@ -20,6 +20,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.outbox import queue_mail
 from helpdesk_tui.desk.reports import RATED
+from helpdesk_tui.desk.settings import desk_setting, set_switch, switch
 from helpdesk_tui.desk.tickets import add_message
 from helpdesk_tui.storage.models import (
     Channel,
@@ -114,19 +115,14 @@ ENABLED = "survey.enabled"
 _TOKEN = re.compile(r"\bsurvey (\d{1,18})-([0-9a-f]{16})\b")
 
 
-def _setting(session: Session, name: str) -> str | None:
-    row = session.get(DeskSetting, name)
-    return row.value if row else None
-
-
 def _secret(session: Session) -> bytes:
     """The desk's survey key, made on first use (two first uses at once: one insert wins)."""
-    value = _setting(session, SECRET)
+    value = desk_setting(session, SECRET)
     if value is None:
         value = secrets.token_hex(32)
         with session.begin_nested():
             session.add(DeskSetting(name=SECRET, value=value))
-        value = _setting(session, SECRET) or value
+        value = desk_setting(session, SECRET) or value
     return value.encode()
 
 
@@ -148,15 +144,11 @@ def token_number(session: Session, text: str) -> int | None:
 
 
 def surveys_enabled(session: Session) -> bool:
-    return _setting(session, ENABLED) != "no"
+    return switch(session, ENABLED, default=True)
 
 
 def set_surveys_enabled(session: Session, enabled: bool) -> None:
-    row = session.get(DeskSetting, ENABLED)
-    if row is None:
-        session.add(DeskSetting(name=ENABLED, value="yes" if enabled else "no"))
-    else:
-        row.value = "yes" if enabled else "no"
+    set_switch(session, ENABLED, enabled)
 
 
 def set_opt_out(session: Session, contact: Contact, opted_out: bool) -> None:

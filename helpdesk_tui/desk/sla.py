@@ -161,6 +161,12 @@ class Calendar:
         # Aware arithmetic with one zone is wall-clock arithmetic: each end has its own offset.
         return start.astimezone(UTC), end.astimezone(UTC)
 
+    def contains(self, moment: datetime) -> bool:
+        """Whether ``moment`` (aware) is business time: within a working day's hours, not on a
+        public holiday or closed day. Routing's ``business_hours`` condition asks this."""
+        hours = _working_window(self, moment.astimezone(zone(self.timezone)).date())
+        return hours is not None and hours[0] <= moment < hours[1]
+
     def windows(self, since: datetime) -> Iterable[tuple[datetime, datetime]]:
         """Working windows ending after ``since``, in order (a bounded search)."""
         day = since.astimezone(zone(self.timezone)).date() - timedelta(days=1)

@@ -19,6 +19,7 @@ from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.settings import set_switch, switch
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Agent, Ticket
@@ -31,6 +32,17 @@ BATCH = 500
 ALERT_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
 _LEVELS = {sla.ClockState.WARNING: ("warning",), sla.ClockState.BREACHED: ("warning", "breach")}
 _RUNNING = [s for s in OPEN_STATUSES if s not in sla.PAUSING]
+AUTO_ESCALATE = "sla.auto_escalate"
+"""The desk's switch (``helpdesk sla auto-escalate on|off``): a breach moves the ticket one
+tier up. Off until an admin turns it on."""
+
+
+def auto_escalates(session: Session) -> bool:
+    return switch(session, AUTO_ESCALATE, default=False)
+
+
+def set_auto_escalate(session: Session, on: bool) -> None:
+    set_switch(session, AUTO_ESCALATE, on)
 
 
 @dataclass(frozen=True)
@@ -54,14 +66,17 @@ def _candidates(session: Session, now: datetime) -> list[int]:
     return [int(i) for i in ids if i is not None]
 
 
-def check(db: Database, now: datetime, *, auto_escalate: bool = False) -> list[Alert]:
+def check(db: Database, now: datetime, *, auto_escalate: bool | None = None) -> list[Alert]:
     """Alert every running clock that reached its warning or breach and was not alerted yet.
 
-    With ``auto_escalate`` a breach also moves the ticket one tier up (to that tier's team).
+    With ``auto_escalate`` a breach also moves the ticket one tier up (to that tier's team);
+    ``None`` (what the mail service passes): as the desk's switch says (:func:`auto_escalates`).
     """
     with db.read() as session:
         rules = sla_clock.load_rules(session)
         ids = _candidates(session, now)
+        if auto_escalate is None:
+            auto_escalate = auto_escalates(session)
     made: list[Alert] = []
     for start in range(0, len(ids), BATCH):
         with db.write() as session:

@@ -85,6 +85,11 @@ def calendar_of(row: SlaCalendar) -> sla.Calendar:
     )
 
 
+def load_calendars(session: Session) -> dict[str, sla.Calendar]:
+    """The admins' business calendars by name (the built-in one is not among them)."""
+    return {row.name: calendar_of(row) for row in session.exec(select(SlaCalendar)).all()}
+
+
 def load_rules(session: Session) -> tuple[list[sla.Policy], dict[str, sla.Calendar]]:
     """The admins' policies (without the built-in ones) and calendars by name."""
     calendars = {row.id: calendar_of(row) for row in session.exec(select(SlaCalendar)).all()}

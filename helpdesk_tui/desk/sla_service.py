@@ -289,9 +289,20 @@ class SlaService(DeskService):
             ).all()
         return [(int(tier), str(name)) for tier, name in rows]
 
-    def sla_check_alerts(self, *, auto_escalate: bool = False) -> int:
+    def sla_auto_escalate(self, enabled: bool | None = None) -> bool:
+        """Whether a breach moves the ticket one tier up (to that tier's team); ``enabled``
+        switches it for the whole desk (admins only)."""
+        if enabled is None:
+            with self._read() as session:
+                return sla_alerts.auto_escalates(session)
+        self.actor.require(Role.ADMIN, "switch automatic escalation")
+        with self._write() as session:
+            sla_alerts.set_auto_escalate(session, enabled)
+        return enabled
+
+    def sla_check_alerts(self, *, auto_escalate: bool | None = None) -> int:
         """Send the warning and breach alerts that are due (the alert lease holder calls
-        this); how many were sent."""
+        this); how many were sent. ``auto_escalate``: default, the desk's switch."""
         return len(sla_alerts.check(self.db, self.clock(), auto_escalate=auto_escalate))
 
     def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:

@@ -12,11 +12,7 @@ from tests.mail.mailbuild import email
 
 CORPUS = Path("/work/shared/mail-corpus/mail-parser")
 RULES = """
-[hours]
-timezone = "Europe/Berlin"
-days = ["mon", "tue", "wed", "thu", "fri"]
-start = "09:00"
-end = "17:00"
+calendar = "berlin"
 
 [teams.Billing]
 assign = "round_robin"
@@ -44,11 +40,14 @@ then = { category = "Spam check" }
 
 @pytest.fixture
 def rules_file(tmp_path: Path, invoke: Invoke, use_db: str) -> Path:
-    """RULES beside the user's config (no site file), with the Billing team it names."""
+    """RULES beside the user's config (no site file), with the Billing team and the business
+    calendar it names."""
     path = tmp_path / "config" / "rules.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(RULES, encoding="utf-8")
     assert invoke("team", "add", "Billing").exit_code == 0
+    berlin = ("sla", "calendar", "set", "berlin", "--tz", "Europe/Berlin", "--holidays", "DE-BE")
+    assert invoke(*berlin).exit_code == 0
     return path
 
 
@@ -83,11 +82,23 @@ def test_rules_check_passes_then_names_a_missing_team(invoke: Invoke, rules_file
     )
 
 
+def test_rules_check_names_a_rule_asking_a_calendar_the_desk_lacks(
+    invoke: Invoke, rules_file: Path
+) -> None:
+    rules_file.write_text(RULES.replace("business_hours = false", 'business_hours = "tokyo"'))
+    result = invoke("rules", "check")
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        f"error: {rules_file}: rule 'Night shift': no business calendar 'tokyo' "
+        "(see: helpdesk sla calendar list)"
+    )
+
+
 @pytest.mark.parametrize(
     ("fault", "said"),
     [
         ('subject_contains = ["invoice", "refund"]', "rule 'Invoices': if: unknown key 'subjct'"),
-        ("business_hours = false", "rule 'Night shift': business_hours is true or false"),
+        ("business_hours = false", "rule 'Night shift': business_hours is true, false or the"),
         ('sender_domain = "nalg.ru"', "rule 'Russian mail': body_matches: bad regular expression"),
     ],
 )
@@ -96,7 +107,7 @@ def test_a_bad_rule_is_one_line_naming_it(
 ) -> None:
     broken = {
         'subject_contains = ["invoice", "refund"]': 'subjct = "invoice"',
-        "business_hours = false": 'business_hours = "no"',
+        "business_hours = false": "business_hours = 3",
         'sender_domain = "nalg.ru"': 'body_matches = "[unclosed"',
     }[fault]
     rules_file.write_text(RULES.replace(fault, broken))
@@ -126,6 +137,11 @@ def test_rules_test_shows_which_rule_fires_and_changes_nothing(
     ]
     saturday = invoke("rules", "test", eml, "--at", "2026-12-05T10:00+01:00", "--json")
     assert json.loads(saturday.stdout)["rules"] == ["Night shift"]
+    # A public holiday of the desk's calendar is not business hours: Christmas, a Friday.
+    christmas = invoke("rules", "test", eml, "--at", "2026-12-25T10:00+01:00", "--json")
+    assert json.loads(christmas.stdout)["rules"] == ["Night shift"]
+    friday = invoke("rules", "test", eml, "--at", "2026-12-18T10:00+01:00", "--json")
+    assert json.loads(friday.stdout)["rules"] == []
     assert json.loads(invoke("ticket", "list", "--json").stdout) == []
 
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Ticket
-from tests.cli.conftest import Invoke, one_error_line
+from tests.cli.conftest import Invoke, as_login, one_error_line
 
 
 def test_ticket_sla_prints_the_stored_due_times(invoke: Invoke, use_db: str) -> None:
@@ -57,3 +57,18 @@ def test_a_bad_policy_is_one_line(invoke: Invoke, use_db: str) -> None:
     assert "unknown time zone" in one_error_line(result.stderr)
     result = invoke("sla", "policy", "list")
     assert result.stdout.splitlines()[0].startswith("default-urgent (built-in)")
+
+
+def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use_db: str) -> None:
+    off = "automatic escalation is off: a breach alerts, the ticket stays"
+    on = "automatic escalation is on: a breach moves the ticket one tier up"
+    assert invoke("sla", "auto-escalate").stdout.strip() == off
+    assert invoke("agent", "add", "bob").exit_code == 0
+    bob = as_login("bob")
+    refused = bob("sla", "auto-escalate", "on")
+    assert refused.exit_code == 1
+    assert "switch automatic escalation" in one_error_line(refused.stderr)
+    assert invoke("sla", "auto-escalate", "on").stdout.strip() == on
+    assert bob("sla", "auto-escalate").stdout.strip() == on  # the same for every agent
+    assert invoke("sla", "auto-escalate", "off").stdout.strip() == off
+    assert invoke("sla", "auto-escalate", "maybe").exit_code == 2

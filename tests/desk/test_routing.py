@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.routing import Facts, RulesError, Trigger, evaluate, parse_rules
 from helpdesk_tui.desk.routing_service import MessageFields
+from helpdesk_tui.desk.sla import Calendar
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
@@ -24,13 +25,10 @@ from tests.mail.mailbuild import email, mail_settings
 
 MONDAY_10_BERLIN = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 SATURDAY = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
-HOURS = """
-[hours]
-timezone = "Europe/Berlin"
-days = ["mon", "tue", "wed", "thu", "fri"]
-start = "09:00"
-end = "17:00"
-"""
+CHRISTMAS_10_BERLIN = datetime(2026, 12, 25, 9, 0, tzinfo=UTC)  # a Friday
+BERLIN = Calendar("berlin", "Europe/Berlin", holiday_country="DE")
+CALENDARS = {"berlin": BERLIN}
+HOURS = 'calendar = "berlin"\n'
 
 
 def _one_rule(condition: str, then: str = 'team = "Billing"', on: str = '["new"]') -> str:
@@ -89,17 +87,57 @@ def test_each_condition_matches_and_refuses(
     condition: str, matching: dict[str, object], other: dict[str, object]
 ) -> None:
     rules = parse_rules(_one_rule(condition))
-    assert [m.name for m in evaluate(rules, _facts(**matching)).matches] == ["the rule"]
-    assert evaluate(rules, _facts(**{**matching, **other})).matches == ()
+    fired = evaluate(rules, _facts(**matching), CALENDARS).matches
+    assert [m.name for m in fired] == ["the rule"]
+    assert evaluate(rules, _facts(**{**matching, **other}), CALENDARS).matches == ()
 
 
 def test_business_hours_follow_the_calendar_time_zone() -> None:
     rules = parse_rules(_one_rule("business_hours = true"))
     before_nine_berlin = datetime(2026, 12, 7, 7, 59, tzinfo=UTC)  # 08:59 in Berlin
     five_pm_berlin = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
-    assert not evaluate(rules, _facts(at=before_nine_berlin)).matches
-    assert evaluate(rules, _facts(at=datetime(2026, 12, 7, 8, 0, tzinfo=UTC))).matches
-    assert not evaluate(rules, _facts(at=five_pm_berlin)).matches
+    nine_berlin = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert not evaluate(rules, _facts(at=before_nine_berlin), CALENDARS).matches
+    assert evaluate(rules, _facts(at=nine_berlin), CALENDARS).matches
+    assert not evaluate(rules, _facts(at=five_pm_berlin), CALENDARS).matches
+
+
+def test_a_public_holiday_of_the_calendar_is_not_business_hours() -> None:
+    inside = parse_rules(_one_rule("business_hours = true"))
+    outside = parse_rules(_one_rule("business_hours = false"))
+    christmas = _facts(at=CHRISTMAS_10_BERLIN)
+    assert not evaluate(inside, christmas, CALENDARS).matches
+    assert evaluate(outside, christmas, CALENDARS).matches
+    # The same Friday morning counts where the calendar knows no holidays.
+    plain = {"berlin": Calendar("berlin", "Europe/Berlin")}
+    assert evaluate(inside, christmas, plain).matches
+
+
+def test_a_closed_day_and_a_named_calendar_per_condition() -> None:
+    closed = Calendar("support", "Europe/Berlin", closed_days=frozenset({date(2026, 12, 7)}))
+    rules = parse_rules(_one_rule('business_hours = "support"'))
+    assert not evaluate(rules, _facts(), {**CALENDARS, "support": closed}).matches
+    assert evaluate(
+        rules, _facts(at=datetime(2026, 12, 8, 9, 0, tzinfo=UTC)), {"support": closed}
+    ).matches
+
+
+def test_without_a_calendar_business_hours_are_the_desk_default() -> None:
+    rules = parse_rules(_one_rule("business_hours = true").replace(HOURS, ""))
+    assert rules.calendar is None
+    eight_utc = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 09:00 Berlin, before 09:00 UTC
+    assert not evaluate(rules, _facts(at=eight_utc)).matches
+    assert evaluate(rules, _facts(at=MONDAY_10_BERLIN)).matches
+
+
+def test_a_calendar_the_desk_does_not_have_is_one_line_naming_the_rule() -> None:
+    rules = parse_rules(_one_rule('business_hours = "tokyo"'))
+    with pytest.raises(RulesError) as caught:
+        evaluate(rules, _facts(), CALENDARS)
+    assert str(caught.value) == (
+        "rules.toml: rule 'the rule': no business calendar 'tokyo' "
+        "(see: helpdesk sla calendar list)"
+    )
 
 
 def test_a_rule_runs_on_new_tickets_unless_told_follow_ups_too() -> None:
@@ -156,7 +194,9 @@ then = { team = "Support" }
         (_one_rule('channel = "email"', "tier = 9"), "rule 'the rule': tier"),
         (_one_rule('channel = "email"', 'canned_reply = "nope"'), "no canned reply 'nope'"),
         (_one_rule('channel = "email"', on='["sometimes"]'), "rule 'the rule': on: 'sometimes'"),
-        ("[hours]\ntimezone = 'Mars/Olympus'", "[hours]: unknown time zone"),
+        ("[hours]\ntimezone = 'UTC'", "[hours] is no longer read: name an SLA business"),
+        ("calendar = 3", "calendar: give the name of an SLA business calendar"),
+        (_one_rule("business_hours = 1"), "rule 'the rule': business_hours is true, false or"),
         ("[[set]]\nmatch = 'most'", "set 1: match: 'most' is not one of first, all"),
         ("[teams.Network]\nassign = 'random'", "[teams.Network]: assign: 'random'"),
         ("not toml at all = = =", "not valid TOML"),
@@ -170,9 +210,12 @@ def test_a_bad_rules_file_is_one_line_naming_the_rule(text: str, message: str) -
     assert message in said
 
 
-def test_rules_check_names_unknown_teams_and_agents(db: Database, admin: Actor) -> None:
+def test_rules_check_names_unknown_teams_agents_and_calendars(db: Database, admin: Actor) -> None:
+    desk = Desk(db, admin)
+    desk.sla_set_calendar("berlin", timezone="Europe/Berlin", holidays="DE")
     rules = parse_rules(
         """
+calendar = "Atlantis"
 [teams.Ghosts]
 assign = "round_robin"
 [[set]]
@@ -182,13 +225,24 @@ then = { team = "Nowhere", assignee = "nobody" }
 [[set.rule]]
 name = "fine"
 then = { team = "Support", assignee = "ada" }
+[[set.rule]]
+name = "after hours in Tokyo"
+if = { business_hours = "tokyo" }
+then = { tags = ["late"] }
+[[set.rule]]
+name = "Berlin hours"
+if = { business_hours = "berlin" }
+then = { tags = ["day"] }
 """
     )
-    problems = Desk(db, admin).rules_check(rules)
+    problems = desk.rules_check(rules)
     assert problems == [
         "rules.toml: rule 'to nowhere': no team 'Nowhere' (see: helpdesk team list)",
         "rules.toml: rule 'to nowhere': no agent 'nobody' (see: helpdesk agent list)",
         "rules.toml: [teams.Ghosts]: no team 'Ghosts'",
+        "rules.toml: calendar: no business calendar 'Atlantis' (see: helpdesk sla calendar list)",
+        "rules.toml: rule 'after hours in Tokyo': no business calendar 'tokyo' "
+        "(see: helpdesk sla calendar list)",
     ]
 
 
@@ -391,8 +445,8 @@ def test_mail_routed_to_a_team_is_handed_to_an_agent_on_shift(
         add_agent(s, admin, "ben", teams=["Billing"])  # never opened a terminal: off shift
         assert amy.id is not None
         assignment.on_shift(s, amy.id, MONDAY_10_BERLIN)
-    text = '[teams.Billing]\nassign = "least_open"\n' + _one_rule(
-        'subject_contains = "invoice"', 'team = "Billing"'
+    text = _one_rule('subject_contains = "invoice"', 'team = "Billing"') + (
+        '[teams.Billing]\nassign = "least_open"\n'
     )
     config = _config(tmp_path, text)
     first = _ingest(db, config, email(subject="Invoice 1"))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields, sla_alerts
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.errors import PermissionDenied
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
@@ -77,3 +79,28 @@ def test_a_breach_can_escalate_to_the_next_tiers_team(
         ).all()
     assert ticket.tier == 2 and ticket.assignee_id is None
     assert [(e.actor, e.old_value, e.new_value) for e in tier_events] == [("sla", "1", "2")]
+
+
+def test_the_desk_switch_turns_automatic_escalation_on(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    desk = Desk(db, admin)
+    with db.write() as session:
+        add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
+    desk.sla_set_team_tier("Network", 2)
+    assert desk.sla_auto_escalate() is False  # off until an admin turns it on
+    stays = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    assert desk.sla_check_alerts() == 2  # both clocks breached; the ticket stays
+    with pytest.raises(PermissionDenied):
+        Desk(db, agent_bob).sla_auto_escalate(True)
+    assert desk.sla_auto_escalate(True) is True
+    assert Desk(db, agent_bob).sla_auto_escalate() is True
+    moves = _new(db, admin, datetime(2026, 11, 30, 10, 0, tzinfo=UTC), "Printer on fire")
+    sla_alerts.check(db, NOW)  # what the mail service calls: the desk's switch decides
+    with db.read() as session:
+        tiers = dict(
+            session.exec(
+                select(Ticket.number, Ticket.tier).where(col(Ticket.number).in_([stays, moves]))
+            ).all()
+        )
+    assert tiers == {stays: 1, moves: 2}
