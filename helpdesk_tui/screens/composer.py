@@ -33,6 +33,7 @@ from helpdesk_tui.desk.limits import check_body
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.timefmt import relative
 from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
 
@@ -212,30 +213,9 @@ class ComposerScreen(ModalScreen[bool]):
     # $EDITOR ------------------------------------------------------------------------
 
     def action_editor(self) -> None:
-        import click
-        from textual.app import SuspendNotSupported
-
-        try:
-            with self.app.suspend():
-                edited = click.edit(self.text, extension=".txt", require_save=True)
-        except SuspendNotSupported:
-            self.notify("This terminal cannot hand over to an editor", severity="error")
-            return
-        except click.ClickException as error:
-            self.notify(error.format_message(), severity="error", markup=False)
-            return
-        except UnicodeDecodeError as error:
-            self.notify(
-                f"The {self.kind} written in the editor is not valid UTF-8 (byte {error.start}); "
-                "the text here is unchanged",
-                severity="error",
-                markup=False,
-            )
-            return
-        if edited is not None:
-            if self._over_limit(edited):
-                return
-            self.text_area.load_text(edited.rstrip("\n"))
+        edited = edit_in_editor(self, self.text, extension=".txt", what=self.kind)
+        if edited is not None and not self._over_limit(edited):
+            self.text_area.load_text(edited)
             self._store(self.text)
 
     # Sending ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Label, Select, TextArea
 
 from helpdesk_tui.desk.kb import Visibility
 from helpdesk_tui.safe_text import clean
+from helpdesk_tui.screens.editor import edit_in_editor
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView
@@ -92,26 +93,7 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
         self.dismiss(None)
 
     def action_editor(self) -> None:
-        import click
-        from textual.app import SuspendNotSupported
-
         area = self.query_one("#kb-edit-body", TextArea)
-        try:
-            with self.app.suspend():
-                edited = click.edit(area.text, extension=".md", require_save=True)
-        except SuspendNotSupported:
-            self.notify("This terminal cannot hand over to an editor", severity="error")
-            return
-        except click.ClickException as error:
-            self.notify(error.format_message(), severity="error", markup=False)
-            return
-        except UnicodeDecodeError as error:
-            self.notify(
-                f"The text written in the editor is not valid UTF-8 (byte {error.start}); "
-                "the text here is unchanged",
-                severity="error",
-                markup=False,
-            )
-            return
+        edited = edit_in_editor(self, area.text, extension=".md", what="article text")
         if edited is not None:
-            area.load_text(clean(edited.rstrip("\n")))
+            area.load_text(clean(edited))
