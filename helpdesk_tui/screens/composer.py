@@ -12,6 +12,7 @@ then goes against the version the agent has now seen, so a later arrival asks ag
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from rich.text import Text
@@ -126,6 +127,8 @@ class ComposerScreen(ModalScreen[bool]):
         self.drafts = drafts or DraftStore()
         self._sending = False
         self._autosave: Timer | None = None
+        self._draft_lock = threading.Lock()
+        self._discarded = False
         self._files: tuple[AttachedFile, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -170,7 +173,10 @@ class ComposerScreen(ModalScreen[bool]):
 
     @work(thread=True, group="composer-draft", exit_on_error=False)
     def _store(self, text: str, *, announce: bool = False, close: bool = False) -> None:
-        self.drafts.save(self.number, self.kind, text)
+        with self._draft_lock:  # a save still running when the draft is discarded must not
+            if self._discarded:  # bring it back
+                return
+            self.drafts.save(self.number, self.kind, text)
         if announce or close:
             self.post_message(self.Saved(close))
 
@@ -207,7 +213,9 @@ class ComposerScreen(ModalScreen[bool]):
     def _discard(self) -> None:
         if self._autosave is not None:
             self._autosave.stop()
-        self.drafts.delete(self.number, self.kind)
+        with self._draft_lock:
+            self._discarded = True
+            self.drafts.delete(self.number, self.kind)
         self.dismiss(False)
 
     # $EDITOR ------------------------------------------------------------------------
