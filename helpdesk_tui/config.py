@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,30 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=user_config_file()),
             TomlConfigSettingsSource(settings_cls, toml_file=site_config_file()),
+        )
+
+
+@dataclass(frozen=True)
+class IntakeOptions:
+    """What taking mail in needs from the settings: ``[mail]`` and the desk-wide settings it
+    uses (the desk's name in acknowledgements, the help site's address, the routing rules).
+
+    Built once by :meth:`from_settings` and handed on whole, to the mail service and to a
+    retry or release of held mail."""
+
+    mail: MailSettings
+    desk_name: str = "Helpdesk"
+    kb_public_url: str = ""
+    rules_file: Path | None = None
+    """The routing rules; None: no rules."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IntakeOptions:
+        return cls(
+            mail=settings.mail,
+            desk_name=settings.desk_name,
+            kb_public_url=settings.kb.public_url,
+            rules_file=settings.rules_path(),
         )
 
 

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING
 from textual.signal import Signal
 from textual.timer import Timer
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.messages import MailPolled, OutboxMoved
 from helpdesk_tui.safe_text import clean
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
     from helpdesk_tui.desk.intake import IngestResult
-    from helpdesk_tui.desk.mail_holding_service import MailState
+    from helpdesk_tui.desk.mail_holding_service import HeldArea, MailState
     from helpdesk_tui.mail.api import MailService
 
 log = logging.getLogger(__name__)
@@ -92,11 +93,7 @@ class MailLink:
                 if self._stopping:
                     return
                 service = mail_service(
-                    self.app.desk,
-                    self.mail,
-                    desk_name=self.app.settings.desk_name,
-                    kb_public_url=self.app.settings.kb.public_url,
-                    rules_file=self.app.settings.rules_path(),
+                    self.app.desk, IntakeOptions.from_settings(self.app.settings)
                 )
                 service.start()
                 self._service = service
@@ -180,30 +177,11 @@ class MailLink:
 
     # -- held mail --------------------------------------------------------------------------
 
-    def retry_quarantined(self, entry_id: int) -> IngestResult:
-        """Run a quarantined message through ingest again (blocking: call from a worker)."""
-        from helpdesk_tui.mail.api import retry_quarantined
+    def run_again(self, area: HeldArea, entry_id: int) -> IngestResult:
+        """Retry a quarantined message, or release held spam or machine mail as this
+        terminal's agent (blocking: call from a worker)."""
+        from helpdesk_tui.mail.api import run_again
 
-        desk_name = self.app.settings.desk_name
-        return retry_quarantined(
-            self.app.desk,
-            entry_id,
-            self.mail,
-            desk_name=desk_name,
-            kb_public_url=self.app.settings.kb.public_url,
-            rules_file=self.app.settings.rules_path(),
-        )
-
-    def release_spam(self, entry_id: int) -> IngestResult:
-        """Let held spam through as this terminal's agent (blocking: call from a worker)."""
-        from helpdesk_tui.mail.api import release_spam
-
-        desk_name = self.app.settings.desk_name
-        return release_spam(
-            self.app.desk,
-            entry_id,
-            self.mail,
-            desk_name=desk_name,
-            kb_public_url=self.app.settings.kb.public_url,
-            rules_file=self.app.settings.rules_path(),
+        return run_again(
+            self.app.desk, area, entry_id, IntakeOptions.from_settings(self.app.settings)
         )

@@ -14,6 +14,7 @@ from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.streams import raw_stdout
+from helpdesk_tui.desk.mail_holding_service import HeldArea
 from helpdesk_tui.desk.values import MAX_NUMBER
 from helpdesk_tui.safe_text import clean
 
@@ -70,16 +71,11 @@ def run(runtime: Runtime, verbose: bool) -> None:
     Safe to run beside terminals that run them too: database leases let exactly one
     poller per mailbox and one sender work. Stops cleanly on SIGTERM or Ctrl-C.
     """
+    from helpdesk_tui.config import IntakeOptions
     from helpdesk_tui.mail.api import mail_service
 
     desk = runtime.desk()
-    service = mail_service(
-        desk,
-        runtime.settings.mail,
-        desk_name=runtime.settings.desk_name,
-        kb_public_url=runtime.settings.kb.public_url,
-        rules_file=runtime.settings.rules_path(),
-    )
+    service = mail_service(desk, IntakeOptions.from_settings(runtime.settings))
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         stream=sys.stderr,
@@ -168,6 +164,25 @@ def resend(runtime: Runtime, outbox_id: int) -> None:
     click.echo(f"{delivery_line(delivery)}; the sender picks it up on its next pass")
 
 
+def _run_again_command(area: HeldArea, name: str, help: str) -> click.Command:
+    """``mail AREA NAME ID``: run a held message through ingest again, say what came of it."""
+
+    @click.command(name, help=help)
+    @click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
+    @pass_runtime
+    def command(runtime: Runtime, entry_id: int) -> None:
+        from helpdesk_tui.config import IntakeOptions
+        from helpdesk_tui.mail.api import run_again
+
+        desk = runtime.desk()
+        result = run_again(desk, area, entry_id, IntakeOptions.from_settings(runtime.settings))
+        if area is HeldArea.QUARANTINE and result.reason and result.outcome == "quarantine":
+            raise CliError(f"still quarantined: {line(result.reason)}")
+        click.echo(_result_line(result))
+
+    return command
+
+
 # --- quarantine -----------------------------------------------------------------------
 
 
@@ -218,25 +233,11 @@ def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     click.echo(clean(content.decode("utf-8", "replace")))
 
 
-@quarantine.command("retry")
-@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
-@pass_runtime
-def quarantine_retry(runtime: Runtime, entry_id: int) -> None:
-    """Run a quarantined message through ingest again."""
-    from helpdesk_tui.mail.api import retry_quarantined
-
-    settings = runtime.settings
-    result = retry_quarantined(
-        runtime.desk(),
-        entry_id,
-        settings.mail,
-        desk_name=settings.desk_name,
-        kb_public_url=settings.kb.public_url,
-        rules_file=settings.rules_path(),
+quarantine.add_command(
+    _run_again_command(
+        HeldArea.QUARANTINE, "retry", "Run a quarantined message through ingest again."
     )
-    if result.reason and result.outcome == "quarantine":
-        raise CliError(f"still quarantined: {line(result.reason)}")
-    click.echo(_result_line(result))
+)
 
 
 # --- spam -------------------------------------------------------------------------------
@@ -267,23 +268,13 @@ def spam_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
         )
 
 
-@spam.command("release")
-@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
-@pass_runtime
-def spam_release(runtime: Runtime, entry_id: int) -> None:
-    """Let a held message through: it becomes the ticket or follow-up it would have been."""
-    from helpdesk_tui.mail.api import release_spam
-
-    settings = runtime.settings
-    result = release_spam(
-        runtime.desk(),
-        entry_id,
-        settings.mail,
-        desk_name=settings.desk_name,
-        kb_public_url=settings.kb.public_url,
-        rules_file=settings.rules_path(),
+spam.add_command(
+    _run_again_command(
+        HeldArea.SPAM,
+        "release",
+        "Let a held message through: it becomes the ticket or follow-up it would have been.",
     )
-    click.echo(_result_line(result))
+)
 
 
 # --- machine mail -------------------------------------------------------------------------
@@ -321,23 +312,13 @@ def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bo
             click.echo(f"       released by {line(e.released_by)}")
 
 
-@machine_mail.command("release")
-@click.argument("entry_id", type=click.IntRange(1, MAX_NUMBER))
-@pass_runtime
-def machine_release(runtime: Runtime, entry_id: int) -> None:
-    """A person's mail held as machine mail by mistake: make it the ticket or follow-up."""
-    from helpdesk_tui.mail.api import release_machine
-
-    settings = runtime.settings
-    result = release_machine(
-        runtime.desk(),
-        entry_id,
-        settings.mail,
-        desk_name=settings.desk_name,
-        kb_public_url=settings.kb.public_url,
-        rules_file=settings.rules_path(),
+machine_mail.add_command(
+    _run_again_command(
+        HeldArea.MACHINE,
+        "release",
+        "A person's mail held as machine mail by mistake: make it the ticket or follow-up.",
     )
-    click.echo(_result_line(result))
+)
 
 
 @machine_mail.command("show")

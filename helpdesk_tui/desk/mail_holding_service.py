@@ -17,7 +17,9 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from helpdesk_tui.desk import outbox
 from helpdesk_tui.desk.outbox import Delivery
@@ -25,10 +27,10 @@ from helpdesk_tui.desk.service import DeskService
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.mailstate import FolderStatus
-    from helpdesk_tui.storage.mail_models import MachineMail, QuarantinedMail, SpamMail
 
 __all__ = [
     "Delivery",
+    "HeldArea",
     "HeldMachine",
     "HeldQuarantine",
     "HeldSpam",
@@ -38,16 +40,44 @@ __all__ = [
 ]
 
 
+class HeldArea(StrEnum):
+    """Where the desk keeps mail back (each a ``desk`` module of the same name)."""
+
+    QUARANTINE = "quarantine"
+    SPAM = "spam"
+    MACHINE = "machine"
+
+
 @dataclass(frozen=True)
 class _Held:
+    area: ClassVar[HeldArea]
+
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        """The view of a held row: each field is the row's column of the same name."""
+        assert row.id is not None
+        return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls)})
+
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+H = TypeVar("H", bound=_Held)
+
+
+def _store(area: HeldArea) -> ModuleType:
+    """The module that keeps ``area``'s rows: ``list_held``, ``get``, ``count_held``."""
+    from helpdesk_tui.desk import machine, quarantine, spam
+
+    stores = {HeldArea.QUARANTINE: quarantine, HeldArea.SPAM: spam, HeldArea.MACHINE: machine}
+    return stores[area]
 
 
 @dataclass(frozen=True)
 class HeldQuarantine(_Held):
     """A message that could not be processed, kept raw with the reason."""
 
+    area = HeldArea.QUARANTINE
     id: int
     raw_message_id: int
     reason: str
@@ -64,28 +94,12 @@ class HeldQuarantine(_Held):
     def is_open(self) -> bool:
         return self.resolved_at is None
 
-    @classmethod
-    def of(cls, row: QuarantinedMail) -> HeldQuarantine:
-        assert row.id is not None
-        return cls(
-            row.id,
-            row.raw_message_id,
-            row.reason,
-            row.mailbox,
-            row.from_hint,
-            row.subject_hint,
-            row.attempts,
-            row.created_at,
-            row.updated_at,
-            row.resolved_at,
-            row.ticket_id,
-        )
-
 
 @dataclass(frozen=True)
 class HeldSpam(_Held):
     """A message held as spam (X-Spam-Flag or the block list)."""
 
+    area = HeldArea.SPAM
     id: int
     raw_message_id: int
     reason: str
@@ -101,27 +115,12 @@ class HeldSpam(_Held):
     def is_open(self) -> bool:
         return self.released_at is None
 
-    @classmethod
-    def of(cls, row: SpamMail) -> HeldSpam:
-        assert row.id is not None
-        return cls(
-            row.id,
-            row.raw_message_id,
-            row.reason,
-            row.mailbox,
-            row.from_address,
-            row.subject,
-            row.created_at,
-            row.released_at,
-            row.released_by,
-            row.ticket_id,
-        )
-
 
 @dataclass(frozen=True)
 class HeldMachine(_Held):
     """A bounce, read receipt, report or auto-reply that matched no ticket."""
 
+    area = HeldArea.MACHINE
     id: int
     raw_message_id: int
     kind: str
@@ -136,26 +135,6 @@ class HeldMachine(_Held):
     released_at: datetime | None
     released_by: str | None
     ticket_id: int | None
-
-    @classmethod
-    def of(cls, row: MachineMail) -> HeldMachine:
-        assert row.id is not None
-        return cls(
-            row.id,
-            row.raw_message_id,
-            row.kind,
-            row.reason,
-            row.mailbox,
-            row.from_address,
-            row.subject,
-            row.status,
-            row.diagnostic,
-            row.about_message_id,
-            row.created_at,
-            row.released_at,
-            row.released_by,
-            row.ticket_id,
-        )
 
 
 @dataclass(frozen=True)
@@ -240,59 +219,42 @@ class MailHoldingService(DeskService):
                 machine=machine.count_held(session),
             )
 
-    # -- quarantine ---------------------------------------------------------------------------
+    # -- quarantine, spam, machine mail --------------------------------------------------------
+
+    def _held_list(self, view: type[H], **filters: object) -> list[H]:
+        """``view.area``'s held mail, newest first, filtered by its ``list_held``."""
+        with self._read() as session:
+            return [view.of(row) for row in _store(view.area).list_held(session, **filters)]
+
+    def _held_show(self, view: type[H], entry_id: int) -> tuple[H, bytes]:
+        """One held message of ``view.area`` and its raw source."""
+        with self._read() as session:
+            row, content = _store(view.area).get(session, entry_id)
+            return view.of(row), content
 
     def mail_quarantine_list(self, *, include_resolved: bool = False) -> list[HeldQuarantine]:
         """Quarantined messages, newest first."""
-        from helpdesk_tui.desk import quarantine
-
-        with self._read() as session:
-            rows = quarantine.list_held(session, include_resolved=include_resolved)
-            return [HeldQuarantine.of(row) for row in rows]
+        return self._held_list(HeldQuarantine, include_resolved=include_resolved)
 
     def mail_quarantine_show(self, entry_id: int) -> tuple[HeldQuarantine, bytes]:
         """One quarantined message and its raw source."""
-        from helpdesk_tui.desk import quarantine
-
-        with self._read() as session:
-            row, content = quarantine.get(session, entry_id)
-            return HeldQuarantine.of(row), content
-
-    # -- spam ---------------------------------------------------------------------------------
+        return self._held_show(HeldQuarantine, entry_id)
 
     def mail_spam_list(self, *, include_released: bool = False) -> list[HeldSpam]:
         """Held spam, newest first."""
-        from helpdesk_tui.desk import spam
-
-        with self._read() as session:
-            rows = spam.list_held(session, include_released=include_released)
-            return [HeldSpam.of(row) for row in rows]
+        return self._held_list(HeldSpam, include_released=include_released)
 
     def mail_spam_show(self, entry_id: int) -> tuple[HeldSpam, bytes]:
-        from helpdesk_tui.desk import spam
-
-        with self._read() as session:
-            row, content = spam.get(session, entry_id)
-            return HeldSpam.of(row), content
-
-    # -- machine mail -------------------------------------------------------------------------
+        return self._held_show(HeldSpam, entry_id)
 
     def mail_machine_list(
         self, *, kind: str | None = None, include_released: bool = False
     ) -> list[HeldMachine]:
         """Held machine mail, newest first; ``kind`` keeps one kind (bounce, receipt …)."""
-        from helpdesk_tui.desk import machine
-
-        with self._read() as session:
-            rows = machine.list_held(session, kind=kind, include_released=include_released)
-            return [HeldMachine.of(row) for row in rows]
+        return self._held_list(HeldMachine, kind=kind, include_released=include_released)
 
     def mail_machine_show(self, entry_id: int) -> tuple[HeldMachine, bytes]:
-        from helpdesk_tui.desk import machine
-
-        with self._read() as session:
-            row, content = machine.get(session, entry_id)
-            return HeldMachine.of(row), content
+        return self._held_show(HeldMachine, entry_id)
 
     def mail_machine_count(self) -> int:
         from helpdesk_tui.desk import machine

@@ -10,20 +10,19 @@ Cheap to import: the IMAP and SMTP machinery loads only when a function here nee
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.intake import IngestResult
-from helpdesk_tui.desk.mail_holding_service import MailState
+from helpdesk_tui.desk.mail_holding_service import HeldArea, MailState
 from helpdesk_tui.mail.parse import ParseError, parse_message
 from helpdesk_tui.mail.quotes import split_reply
 from helpdesk_tui.mail_settings import MailSettings
 
 if TYPE_CHECKING:
+    from helpdesk_tui.config import IntakeOptions
     from helpdesk_tui.mail.check import CheckReport
-    from helpdesk_tui.mail.ingest import IngestConfig
     from helpdesk_tui.mail.service import MailService
 
 __all__ = [
@@ -36,11 +35,9 @@ __all__ = [
     "mail_service",
     "parse_message",
     "read_status",
-    "release_machine",
-    "release_spam",
     "require_ready",
     "result_text",
-    "retry_quarantined",
+    "run_again",
     "split_reply",
 ]
 
@@ -66,24 +63,12 @@ def check_servers(
     return check_all(mail, on_report=on_report)
 
 
-def mail_service(
-    desk: Desk,
-    mail: MailSettings,
-    *,
-    desk_name: str,
-    kb_public_url: str = "",
-    rules_file: Path | None = None,
-) -> MailService:
+def mail_service(desk: Desk, options: IntakeOptions) -> MailService:
     """The poller and outbox service (not started: ``start()``/``stop()``, or ``run()``)."""
     from helpdesk_tui.mail.service import MailService
 
-    return MailService(
-        desk.db,
-        require_ready(mail),
-        desk_name=desk_name,
-        kb_public_url=kb_public_url,
-        rules_file=rules_file,
-    )
+    require_ready(options.mail)
+    return MailService(desk.db, options)
 
 
 def read_status(desk: Desk, mail: MailSettings) -> MailState:
@@ -93,64 +78,21 @@ def read_status(desk: Desk, mail: MailSettings) -> MailState:
     return read_status(desk, mail)
 
 
-def _config(
-    mail: MailSettings, desk_name: str, kb_public_url: str, rules_file: Path | None
-) -> IngestConfig:
-    from helpdesk_tui.mail.ingest import IngestConfig
+def run_again(desk: Desk, area: HeldArea, entry_id: int, options: IntakeOptions) -> IngestResult:
+    """Run a held message through ingest again, in one transaction.
 
-    return IngestConfig.from_settings(
-        require_ready(mail), desk_name, kb_public_url=kb_public_url, rules_file=rules_file
-    )
-
-
-def retry_quarantined(
-    desk: Desk,
-    entry_id: int,
-    mail: MailSettings,
-    *,
-    desk_name: str,
-    kb_public_url: str = "",
-    rules_file: Path | None = None,
-) -> IngestResult:
-    """Run a quarantined message through ingest again; resolved when it gets through."""
+    Quarantine: a retry, resolved when the message gets through. Spam and machine mail: a
+    release by the desk's actor, making the ticket or follow-up the message would have been.
+    """
     from helpdesk_tui.mail import ingest
 
-    config = _config(mail, desk_name, kb_public_url, rules_file)
+    require_ready(options.mail)
+    config = ingest.IngestConfig.from_options(options)
     with desk.db.write() as session:
-        return ingest.retry_quarantined(session, entry_id, config)
-
-
-def release_spam(
-    desk: Desk,
-    entry_id: int,
-    mail: MailSettings,
-    *,
-    desk_name: str,
-    kb_public_url: str = "",
-    rules_file: Path | None = None,
-) -> IngestResult:
-    """Let held spam through as the ticket or follow-up it would have been."""
-    from helpdesk_tui.mail import ingest
-
-    config = _config(mail, desk_name, kb_public_url, rules_file)
-    with desk.db.write() as session:
-        return ingest.release_spam(session, desk.actor, entry_id, config)
-
-
-def release_machine(
-    desk: Desk,
-    entry_id: int,
-    mail: MailSettings,
-    *,
-    desk_name: str,
-    kb_public_url: str = "",
-    rules_file: Path | None = None,
-) -> IngestResult:
-    """Let a person's mail held as machine mail through: the ticket or follow-up it would be."""
-    from helpdesk_tui.mail import ingest
-
-    config = _config(mail, desk_name, kb_public_url, rules_file)
-    with desk.db.write() as session:
+        if area is HeldArea.QUARANTINE:
+            return ingest.retry_quarantined(session, entry_id, config)
+        if area is HeldArea.SPAM:
+            return ingest.release_spam(session, desk.actor, entry_id, config)
         return ingest.release_machine(session, desk.actor, entry_id, config)
 
 

@@ -42,10 +42,10 @@ from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
-from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.mail_models import Outcome
 
 if TYPE_CHECKING:
+    from helpdesk_tui.config import IntakeOptions
     from helpdesk_tui.desk.routing_apply import IntakeRouter
 
 __all__ = [
@@ -83,19 +83,12 @@ class IngestConfig:
     """Text beyond this is cut (with a note at its top); the raw message is kept whole."""
 
     @classmethod
-    def from_settings(
-        cls,
-        mail: MailSettings,
-        desk_name: str,
-        *,
-        kb_public_url: str = "",
-        rules_file: Path | None = None,
-    ) -> IngestConfig:
-        """``rules_file``: the routing rules new tickets and follow-ups go through.
-
-        The file is read again when it changes; a file with a fault is logged and the last
-        good rules stay (mail keeps coming in); ``helpdesk rules check`` names the fault.
+    def from_options(cls, options: IntakeOptions) -> IngestConfig:
+        """The routing rules (``options.rules_file``) are read again when the file changes; a
+        file with a fault is logged and the last good rules stay (mail keeps coming in);
+        ``helpdesk rules check`` names the fault.
         """
+        mail = options.mail
         domain = (mail.from_address or "helpdesk.invalid").rpartition("@")[2]
         own = intake.own_addresses(mail.addresses)
         return cls(
@@ -107,13 +100,13 @@ class IngestConfig:
             desk=IntakeConfig(
                 own_addresses=own,
                 max_attachment_bytes=mail.max_attachment_bytes,
-                desk_name=desk_name,
+                desk_name=options.desk_name,
                 ack_enabled=mail.ack_enabled,
                 ack_subject=mail.ack_subject,
                 ack_template=mail.ack_template,
                 ack_limit_per_hour=mail.ack_limit_per_hour,
-                kb_public_url=kb_public_url,
-                router=_router(rules_file, desk_name),
+                kb_public_url=options.kb_public_url,
+                router=_router(options.rules_file, options.desk_name),
             ),
         )
 

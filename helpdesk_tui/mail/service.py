@@ -17,7 +17,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk import sla_alerts
 from helpdesk_tui.desk.actors import SYSTEM
@@ -30,6 +30,9 @@ from helpdesk_tui.mail.poller import MailboxPoller
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import utcnow
+
+if TYPE_CHECKING:
+    from helpdesk_tui.config import IntakeOptions
 
 log = logging.getLogger(__name__)
 
@@ -58,25 +61,14 @@ def read_status(
 class MailService:
     """Start with :meth:`start`, stop with :meth:`stop`; or :meth:`run` in the foreground."""
 
-    def __init__(
-        self,
-        db: Database,
-        mail: MailSettings,
-        *,
-        desk_name: str = "Helpdesk",
-        holder: str | None = None,
-        kb_public_url: str = "",
-        rules_file: Path | None = None,
-    ) -> None:
-        problems = mail.problems()
+    def __init__(self, db: Database, options: IntakeOptions, *, holder: str | None = None) -> None:
+        problems = options.mail.problems()
         if problems:
             raise ValueError("; ".join(problems))
         self.db = db
-        self.mail = mail
+        self.mail = options.mail
         self.holder = holder or new_holder()
-        self.config = IngestConfig.from_settings(
-            mail, desk_name, kb_public_url=kb_public_url, rules_file=rules_file
-        )
+        self.config = IngestConfig.from_options(options)
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._keepers: list[LeaseKeeper] = []

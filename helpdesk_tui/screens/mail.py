@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.mail_holding_service import HeldQuarantine, HeldSpam
+from helpdesk_tui.desk.mail_holding_service import HeldArea, HeldQuarantine, HeldSpam
 from helpdesk_tui.messages import TicketChanged
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
@@ -286,7 +286,7 @@ class MailScreen(DeskScreen):
     def _retry(self, entry_id: int) -> None:
         """Run a quarantined message through ingest again (``helpdesk mail quarantine retry``)."""
         try:
-            result = self.desk_app.mail_link.retry_quarantined(entry_id)
+            result = self.desk_app.mail_link.run_again(HeldArea.QUARANTINE, entry_id)
         except DeskError as error:
             self.post_message(self.Done(str(error), None, ok=False))
             return
@@ -298,7 +298,7 @@ class MailScreen(DeskScreen):
     def _release(self, entry_id: int) -> None:
         """Let held spam through (as ``helpdesk mail spam release``)."""
         try:
-            result = self.desk_app.mail_link.release_spam(entry_id)
+            result = self.desk_app.mail_link.run_again(HeldArea.SPAM, entry_id)
         except DeskError as error:
             self.post_message(self.Done(str(error), None, ok=False))
             return

@@ -10,10 +10,11 @@ import dataclasses
 
 import pytest
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.mail_holding_service import HeldQuarantine, HeldSpam
+from helpdesk_tui.desk.mail_holding_service import HeldArea, HeldQuarantine, HeldSpam
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.mail import api
 from helpdesk_tui.mail.ingest import ingest
@@ -72,7 +73,7 @@ def test_release_through_the_mail_door_shows_in_the_views(db: Database, admin: A
     desk = Desk(db, admin)
     [spam] = desk.mail_spam_list()
 
-    result = api.release_spam(desk, spam.id, SETTINGS, desk_name="Desk")
+    result = api.run_again(desk, HeldArea.SPAM, spam.id, IntakeOptions(SETTINGS, desk_name="Desk"))
 
     assert result.ticket_number is not None
     assert api.result_text(result) == f"ticket: now in #{result.ticket_number}"
@@ -83,8 +84,11 @@ def test_release_through_the_mail_door_shows_in_the_views(db: Database, admin: A
 
 def test_mail_not_ready_is_a_desk_error(db: Database, admin: Actor) -> None:
     with pytest.raises(api.MailNotReady, match="not configured"):
-        api.retry_quarantined(
-            Desk(db, admin), 1, mail_settings(mailboxes={}, smtp=None, addresses=[]), desk_name="D"
+        api.run_again(
+            Desk(db, admin),
+            HeldArea.QUARANTINE,
+            1,
+            IntakeOptions(mail_settings(mailboxes={}, smtp=None, addresses=[]), desk_name="D"),
         )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import assignment
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent, ensure_team
@@ -266,7 +267,9 @@ then = { team = "Billing", category = "Invoices", type = "service_request", prio
 def _config(tmp_path: Path, text: str) -> IngestConfig:
     path = tmp_path / "rules.toml"
     path.write_text(text, encoding="utf-8")
-    return IngestConfig.from_settings(mail_settings(), "Desk Support", rules_file=path)
+    return IngestConfig.from_options(
+        IntakeOptions(mail_settings(), "Desk Support", rules_file=path)
+    )
 
 
 def _ingest(db: Database, config: IngestConfig, raw: bytes) -> int:

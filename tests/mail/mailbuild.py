@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, SmtpSettings
 from helpdesk_tui.storage import migrate
@@ -98,7 +99,7 @@ def server_settings(
 
 
 def config_for(settings: MailSettings) -> IngestConfig:
-    return IngestConfig.from_settings(settings, "Desk Support")
+    return IngestConfig.from_options(IntakeOptions(settings, "Desk Support"))
 
 
 def tickets(db: Database) -> list[Ticket]:

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import update
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.outbox import OutboxStatus, resend
@@ -225,7 +226,7 @@ def test_service_sends_a_reply_queued_while_smtp_was_down_exactly_once(
         number = ingest(session, email(message_id=customer_id), config_for(settings)).ticket_number
     assert number is not None
     smtp_server.stop()
-    service = MailService(db, settings)
+    service = MailService(db, IntakeOptions(settings))
     service.start()
     try:
         with db.write() as session:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.facade import Desk
@@ -181,7 +182,7 @@ def test_service_waits_in_idle_and_imports_new_mail_at_once(
     sqlite_db: Database, dovecot: ImapAccount
 ) -> None:
     settings = server_settings(dovecot, poll_interval=300)  # only IDLE can be this quick
-    service = MailService(sqlite_db, settings)
+    service = MailService(sqlite_db, IntakeOptions(settings))
     service.start()
     try:
         wait_until(lambda: service.status().last_poll_at is not None, what="first poll")
@@ -203,7 +204,7 @@ def test_two_services_on_one_database_import_each_message_once(
     sqlite_db: Database, dovecot: ImapAccount
 ) -> None:
     settings = server_settings(dovecot, batch_size=5)
-    services = [MailService(sqlite_db, settings) for _ in range(3)]
+    services = [MailService(sqlite_db, IntakeOptions(settings)) for _ in range(3)]
     for service in services:
         service.start()
     try:

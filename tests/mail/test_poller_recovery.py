@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.mail.service import OUTBOX_LEASE, SLA_LEASE, MailService, poller_lease
@@ -210,7 +211,7 @@ def test_dovecot_down_through_several_failed_reconnects_then_back_imports_what_a
     failing there: counted in failed attempts, each recorded with its own time, not waited
     out in seconds."""
     settings = server_settings(dovecot, reconnect_max=2, poll_interval=300)
-    service = MailService(sqlite_db, settings)
+    service = MailService(sqlite_db, IntakeOptions(settings))
     service.start()
     failures: set[datetime] = set()
 

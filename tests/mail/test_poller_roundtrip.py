@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.mail.service import MailService
@@ -27,7 +28,7 @@ def test_customer_replies_to_the_acknowledgement_and_the_agent_answers_in_thread
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
     settings = server_settings(dovecot, smtp_server)
-    service = MailService(db, settings)
+    service = MailService(db, IntakeOptions(settings))
     service.start()
     try:
         first_id = new_id()

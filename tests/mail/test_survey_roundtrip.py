@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes, policy
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
@@ -37,7 +38,7 @@ def _survey_for_new_ticket(
 def test_a_rating_by_mail_is_recorded_and_the_ticket_stays_resolved(
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
-    service = MailService(db, server_settings(dovecot, smtp_server))
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
     service.start()
     try:
         number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
@@ -68,7 +69,7 @@ def test_a_rating_by_mail_is_recorded_and_the_ticket_stays_resolved(
 def test_an_answer_without_a_rating_or_with_a_forged_token_is_a_follow_up(
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
-    service = MailService(db, server_settings(dovecot, smtp_server))
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
     service.start()
     try:
         number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)

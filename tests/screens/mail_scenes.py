@@ -12,7 +12,7 @@ from datetime import timedelta
 import time_machine
 from sqlmodel import col, select
 
-from helpdesk_tui.config import Settings
+from helpdesk_tui.config import IntakeOptions, Settings
 from helpdesk_tui.desk import outbox, quarantine, thread
 from helpdesk_tui.desk.mailstate import record_poll
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
@@ -50,7 +50,7 @@ def _at(minutes: int) -> time_machine.travel:
 
 def held_mail(desk: DeskData) -> dict[str, int]:
     """Two quarantined messages (one retry would cure), one spam, a failed poll; their ids."""
-    config = IngestConfig.from_settings(desk_mail(), "Desk Support")
+    config = IngestConfig.from_options(IntakeOptions(desk_mail(), "Desk Support"))
     with _at(50), desk.db.write() as session:
         ingest(session, nested_too_deep(), config)
     with _at(30), desk.db.write() as session:

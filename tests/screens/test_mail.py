@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import quarantine, spam, thread
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
 from helpdesk_tui.screens.held_mail import HeldMailScreen
@@ -275,7 +276,7 @@ async def test_the_mail_screen_lists_mail_that_did_not_get_through(
 async def test_mail_screen_counts_machine_mail_held_apart(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    config = IngestConfig.from_settings(desk_mail(), "Desk Support")
+    config = IngestConfig.from_options(IntakeOptions(desk_mail(), "Desk Support"))
     with desk_data.db.write() as session:
         ingest(session, delivery_report("<backscatter@elsewhere.example>"), config)
     app = make_test_app(settings=mail_app_settings(desk_data))
