@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
 import click
 
 from helpdesk_tui.cli.errors import CliError
-from helpdesk_tui.cli.output import line
+from helpdesk_tui.cli.output import line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import (
     expect_version_option,
@@ -22,43 +24,63 @@ from helpdesk_tui.desk.statuses import asks_before, parse_status, require_reopen
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
 from helpdesk_tui.drafts import DraftStore
 
-Setter = Callable[[Desk, int, str, int | None], TicketRow]
-"""Sets one field of ticket NUMBER to VALUE (at the expected version, when given)."""
+Change = Callable[[Desk, int, int | None], TicketRow]
+"""Changes ticket NUMBER (at the expected version, when given); returns its row."""
+Describe = Callable[[TicketRow], str]
+"""The line printed for a changed ticket (without --json)."""
+
+
+def _on_each(
+    describe: Describe = row_line,
+) -> Callable[[Callable[..., Change]], Callable[..., None]]:
+    """The body of a ``ticket VERB NUMBER...`` command, with ``--expect-version`` and ``--json``
+    as its last options (the decorators above it add the numbers and its own).
+
+    The decorated function gets the runtime, the numbers and the command's own options,
+    checks what is wrong for every ticket alike (one error, not one per ticket), and returns
+    the change; it is made on each ticket in turn, each printed with ``describe``.
+    """
+
+    def decorate(plan: Callable[..., Change]) -> Callable[..., None]:
+        @functools.wraps(plan)
+        def body(
+            runtime: Runtime,
+            numbers: tuple[str, ...],
+            expect_version: int | None,
+            as_json: bool,
+            **options: Any,
+        ) -> None:
+            change = plan(runtime, numbers, **options)
+            run_each(
+                runtime,
+                numbers,
+                lambda desk, number: change(desk, number, expect_version),
+                as_json=as_json,
+                expected_version=expect_version,
+                describe=describe,
+            )
+
+        return expect_version_option(json_option(pass_runtime(body)))
+
+    return decorate
 
 
 def _field_command(
-    name: str, setter: Setter, parse: Callable[[str], object], shown: Callable[[TicketRow], object]
+    name: str,
+    change: Callable[[Desk, int, str, int | None], TicketRow],
+    parse: Callable[[str], object],
+    shown: Callable[[TicketRow], object],
 ) -> click.Command:
     """``ticket NAME NUMBER... VALUE``: one field set to one value on each ticket."""
 
-    @click.command(name)
+    @click.command(name, help=f"Set the {name} of tickets (`-` reads their numbers from stdin).")
     @numbers_argument
     @click.argument("value")
-    @expect_version_option
-    @json_option
-    @pass_runtime
-    def command(
-        runtime: Runtime,
-        numbers: tuple[str, ...],
-        value: str,
-        expect_version: int | None,
-        as_json: bool,
-    ) -> None:
+    @_on_each(lambda row: f"#{row.number} {name} {line(str(shown(row) or '-'))}")
+    def command(runtime: Runtime, numbers: tuple[str, ...], value: str) -> Change:
         parse(value)  # a bad value is one error, not one per ticket
+        return lambda desk, number, version: change(desk, number, value, version)
 
-        def act(desk: Desk, number: int) -> TicketRow:
-            return setter(desk, number, value, expect_version)
-
-        run_each(
-            runtime,
-            numbers,
-            act,
-            as_json=as_json,
-            expected_version=expect_version,
-            describe=lambda row: f"#{row.number} {name} {line(str(shown(row) or '-'))}",
-        )
-
-    command.help = f"Set the {name} of tickets (`-` reads their numbers from stdin)."
     return command
 
 
@@ -86,91 +108,39 @@ def confirm_closing(numbers: tuple[str, ...]) -> None:
 @numbers_argument
 @click.argument("value")
 @yes_option
-@expect_version_option
-@json_option
-@pass_runtime
-def status(
-    runtime: Runtime,
-    numbers: tuple[str, ...],
-    value: str,
-    yes: bool,
-    expect_version: int | None,
-    as_json: bool,
-) -> None:
+@_on_each(lambda row: f"#{row.number} status {line(row.status)}")
+def status(runtime: Runtime, numbers: tuple[str, ...], value: str, yes: bool) -> Change:
     """Set the status of tickets (`-` reads their numbers from stdin).
 
     Closing asks first (--yes does not): only a supervisor or an admin can reopen.
     """
     if asks_before(parse_status(value)) and not yes:
         confirm_closing(numbers)
-
-    def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_set_status(number, value, expected_version=expect_version)
-
-    run_each(
-        runtime,
-        numbers,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: f"#{row.number} status {line(row.status)}",
+    return lambda desk, number, version: desk.ticket_set_status(
+        number, value, expected_version=version
     )
 
 
 @click.command()
 @numbers_argument
 @click.option("--reason", required=True, help="Why it opens again (kept in the history).")
-@expect_version_option
-@json_option
-@pass_runtime
-def reopen(
-    runtime: Runtime,
-    numbers: tuple[str, ...],
-    reason: str,
-    expect_version: int | None,
-    as_json: bool,
-) -> None:
+@_on_each(lambda row: f"#{row.number} reopened: status {line(row.status)}")
+def reopen(runtime: Runtime, numbers: tuple[str, ...], reason: str) -> Change:
     """Open closed tickets again (supervisors and admins), saying why."""
     require_reopener(runtime.actor())  # one line, not one per ticket
-
-    def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_reopen(number, reason=reason, expected_version=expect_version)
-
-    run_each(
-        runtime,
-        numbers,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: f"#{row.number} reopened: status {line(row.status)}",
+    return lambda desk, number, version: desk.ticket_reopen(
+        number, reason=reason, expected_version=version
     )
 
 
 @click.command()
 @numbers_argument
 @click.option("--email", required=True, metavar="ADDRESS", help="The requester's address.")
-@expect_version_option
-@json_option
-@pass_runtime
-def requester(
-    runtime: Runtime,
-    numbers: tuple[str, ...],
-    email: str,
-    expect_version: int | None,
-    as_json: bool,
-) -> None:
+@_on_each(lambda row: f"#{row.number} requester {line(row.requester_email)}")
+def requester(runtime: Runtime, numbers: tuple[str, ...], email: str) -> Change:
     """Give the requester of tickets an email address, so replies reach them."""
-
-    def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_set_requester_email(number, email, expected_version=expect_version)
-
-    run_each(
-        runtime,
-        numbers,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: f"#{row.number} requester {line(row.requester_email)}",
+    return lambda desk, number, version: desk.ticket_set_requester_email(
+        number, email, expected_version=version
     )
 
 
@@ -201,60 +171,29 @@ tier = _field_command(
 category.help = "Set the category of tickets (an empty VALUE clears it)."
 
 
-@click.command()
-@numbers_argument
-@click.option("--team", metavar="NAME", help="Hand the tickets to this team too.")
-@expect_version_option
-@json_option
-@pass_runtime
-def escalate(
-    runtime: Runtime,
-    numbers: tuple[str, ...],
-    team: str | None,
-    expect_version: int | None,
-    as_json: bool,
-) -> None:
-    """Move tickets one tier up (at most tier 4), to the next tier's team (or --team)."""
+def _tier_command(name: str, move: Callable[..., TicketRow], help: str) -> click.Command:
+    """``ticket escalate|deescalate NUMBER... [--team NAME]``: ``move`` is the Desk method."""
 
-    def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_escalate(number, team=team, expected_version=expect_version)
+    @click.command(name, help=help)
+    @numbers_argument
+    @click.option("--team", metavar="NAME", help="Hand the tickets to this team too.")
+    @_on_each(lambda row: f"#{row.number} tier {row.tier} team {line(row.team) or '-'}")
+    def command(runtime: Runtime, numbers: tuple[str, ...], team: str | None) -> Change:
+        return lambda desk, number, version: move(desk, number, team=team, expected_version=version)
 
-    run_each(
-        runtime,
-        numbers,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: f"#{row.number} tier {row.tier} team {line(row.team) or '-'}",
-    )
+    return command
 
 
-@click.command()
-@numbers_argument
-@click.option("--team", metavar="NAME", help="Hand the tickets to this team too.")
-@expect_version_option
-@json_option
-@pass_runtime
-def deescalate(
-    runtime: Runtime,
-    numbers: tuple[str, ...],
-    team: str | None,
-    expect_version: int | None,
-    as_json: bool,
-) -> None:
-    """Move tickets one tier down (at least tier 1), to the previous tier's team."""
-
-    def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_deescalate(number, team=team, expected_version=expect_version)
-
-    run_each(
-        runtime,
-        numbers,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: f"#{row.number} tier {row.tier} team {line(row.team) or '-'}",
-    )
+escalate = _tier_command(
+    "escalate",
+    Desk.ticket_escalate,
+    "Move tickets one tier up (at most tier 4), to the next tier's team (or --team).",
+)
+deescalate = _tier_command(
+    "deescalate",
+    Desk.ticket_deescalate,
+    "Move tickets one tier down (at least tier 1), to the previous tier's team.",
+)
 
 
 @click.command()
@@ -263,9 +202,9 @@ def deescalate(
 @click.option("--me", is_flag=True, help="Assign to yourself.")
 @click.option("--team", metavar="NAME", help="Assign to this team.")
 @click.option("--unassign", is_flag=True, help="Take the agent off the tickets.")
-@expect_version_option
-@json_option
-@pass_runtime
+@_on_each(
+    lambda row: f"#{row.number} assignee {line(row.assignee) or '-'} team {line(row.team) or '-'}"
+)
 def assign(
     runtime: Runtime,
     numbers: tuple[str, ...],
@@ -273,30 +212,15 @@ def assign(
     me: bool,
     team: str | None,
     unassign: bool,
-    expect_version: int | None,
-    as_json: bool,
-) -> None:
+) -> Change:
     """Assign tickets to an agent and/or a team, or unassign them."""
     if sum((bool(login), me, unassign)) > 1:
         raise CliError("give only one of --to, --me and --unassign")
     if not (login or me or team or unassign):
         raise CliError("say whom to assign to: --to LOGIN, --me, --team NAME or --unassign")
     agent = runtime.actor().name if me else login
-
-    def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_assign(
-            number, agent=agent, team=team, unassign=unassign, expected_version=expect_version
-        )
-
-    run_each(
-        runtime,
-        numbers,
-        act,
-        as_json=as_json,
-        expected_version=expect_version,
-        describe=lambda row: (
-            f"#{row.number} assignee {line(row.assignee) or '-'} team {line(row.team) or '-'}"
-        ),
+    return lambda desk, number, version: desk.ticket_assign(
+        number, agent=agent, team=team, unassign=unassign, expected_version=version
     )
 
 
@@ -304,24 +228,15 @@ def assign(
 @numbers_argument
 @click.option("--add", "added", multiple=True, metavar="TAG", help="Add TAG; repeatable.")
 @click.option("--remove", "removed", multiple=True, metavar="TAG", help="Remove TAG; repeatable.")
-@expect_version_option
-@json_option
-@pass_runtime
+@_on_each()
 def tag(
-    runtime: Runtime,
-    numbers: tuple[str, ...],
-    added: tuple[str, ...],
-    removed: tuple[str, ...],
-    expect_version: int | None,
-    as_json: bool,
-) -> None:
+    runtime: Runtime, numbers: tuple[str, ...], added: tuple[str, ...], removed: tuple[str, ...]
+) -> Change:
     """Add and remove tags on tickets."""
     if not (added or removed):
         raise CliError("say which tags: --add TAG and/or --remove TAG")
     for name in (*added, *removed):
         parse_tag(name)
-
-    def act(desk: Desk, number: int) -> TicketRow:
-        return desk.ticket_tag(number, add=added, remove=removed, expected_version=expect_version)
-
-    run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
+    return lambda desk, number, version: desk.ticket_tag(
+        number, add=added, remove=removed, expected_version=version
+    )
