@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import event
 from sqlmodel import select
 
 from helpdesk_tui.desk import fields, thread
@@ -82,3 +85,27 @@ def test_each_reply_carries_how_its_email_went(db: Database, admin: Actor) -> No
         "550 no such user",
     )
     assert by_body["never mailed"] is None and by_body["Paper stuck"] is None
+
+
+def test_opening_a_ticket_reads_the_agents_once(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """The thread's authors come from one read of the agents, passed along (not one per
+    message, nor a second list for the view)."""
+    with db.write() as s:
+        number = create_ticket(s, admin, subject="VPN", body="down").number
+        thread.add_note(s, agent_bob, number, body="looking")
+        thread.add_note(s, admin, number, body="me too")
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.read() as s:
+            view = load_view(s, number)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert [e.author for e in view.entries if e.kind == "note"] == ["bob", "ada"]
+    assert len([q for q in statements if re.search(r"\bFROM agent\b", q)]) == 1
