@@ -78,6 +78,7 @@ class HeldQuarantine(_Held):
     """A message that could not be processed, kept raw with the reason."""
 
     area = HeldArea.QUARANTINE
+
     id: int
     raw_message_id: int
     reason: str
@@ -100,6 +101,7 @@ class HeldSpam(_Held):
     """A message held as spam (X-Spam-Flag or the block list)."""
 
     area = HeldArea.SPAM
+
     id: int
     raw_message_id: int
     reason: str
@@ -121,6 +123,7 @@ class HeldMachine(_Held):
     """A bounce, read receipt, report or auto-reply that matched no ticket."""
 
     area = HeldArea.MACHINE
+
     id: int
     raw_message_id: int
     kind: str

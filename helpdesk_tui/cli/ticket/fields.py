@@ -66,20 +66,18 @@ def _on_each(
 
 
 def _field_command(
-    name: str,
-    change: Callable[[Desk, int, str, int | None], TicketRow],
-    parse: Callable[[str], object],
-    shown: Callable[[TicketRow], object],
+    name: str, change: Callable[..., TicketRow], parse: Callable[[str], object]
 ) -> click.Command:
-    """``ticket NAME NUMBER... VALUE``: one field set to one value on each ticket."""
+    """``ticket NAME NUMBER... VALUE``: the field NAME set to one value on each ticket;
+    ``change`` is the Desk method that sets it."""
 
     @click.command(name, help=f"Set the {name} of tickets (`-` reads their numbers from stdin).")
     @numbers_argument
     @click.argument("value")
-    @_on_each(lambda row: f"#{row.number} {name} {line(str(shown(row) or '-'))}")
+    @_on_each(lambda row: f"#{row.number} {name} {line(str(getattr(row, name) or '-'))}")
     def command(runtime: Runtime, numbers: tuple[str, ...], value: str) -> Change:
         parse(value)  # a bad value is one error, not one per ticket
-        return lambda desk, number, version: change(desk, number, value, version)
+        return lambda desk, number, version: change(desk, number, value, expected_version=version)
 
     return command
 
@@ -144,30 +142,10 @@ def requester(runtime: Runtime, numbers: tuple[str, ...], email: str) -> Change:
     )
 
 
-priority = _field_command(
-    "priority",
-    lambda desk, n, value, version: desk.ticket_set_priority(n, value, expected_version=version),
-    parse_priority,
-    lambda r: r.priority,
-)
-type_ = _field_command(
-    "type",
-    lambda desk, n, value, version: desk.ticket_set_type(n, value, expected_version=version),
-    parse_type,
-    lambda r: r.type,
-)
-category = _field_command(
-    "category",
-    lambda desk, n, value, version: desk.ticket_set_category(n, value, expected_version=version),
-    str,
-    lambda r: r.category,
-)
-tier = _field_command(
-    "tier",
-    lambda desk, n, value, version: desk.ticket_set_tier(n, value, expected_version=version),
-    parse_tier,
-    lambda r: r.tier,
-)
+priority = _field_command("priority", Desk.ticket_set_priority, parse_priority)
+type_ = _field_command("type", Desk.ticket_set_type, parse_type)
+category = _field_command("category", Desk.ticket_set_category, str)
+tier = _field_command("tier", Desk.ticket_set_tier, parse_tier)
 category.help = "Set the category of tickets (an empty VALUE clears it)."
 
 
