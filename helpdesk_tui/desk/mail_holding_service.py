@@ -50,6 +50,8 @@ class HeldArea(StrEnum):
 
 @dataclass(frozen=True)
 class _Held:
+    """A held message as shown; each kind names the area that holds it."""
+
     area: ClassVar[HeldArea]
 
     @classmethod

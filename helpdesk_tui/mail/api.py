@@ -86,6 +86,7 @@ def run_again(desk: Desk, area: HeldArea, entry_id: int, options: IntakeOptions)
     """
     from helpdesk_tui.mail import ingest
 
+    area = HeldArea(area)  # a plain "spam" too, never taken for another area
     require_ready(options.mail)
     config = ingest.IngestConfig.from_options(options)
     with desk.db.write() as session:
