@@ -17,6 +17,11 @@ from helpdesk_tui.storage.database import Database
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
+HANG_SECONDS = 120.0
+"""How long a test waits for something that must happen before it calls it hung. A guard,
+never a speed check: generous, as ``-n 4`` on a loaded machine slows everything (a shorter
+deadline made tests fail there). Where a wait must prove "sooner than X" (IDLE before the
+poll interval, leases taken before they expire), X is made far longer than this instead."""
 _db_names = itertools.count()
 
 
