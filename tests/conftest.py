@@ -17,6 +17,11 @@ from helpdesk_tui.storage.database import Database
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
+HANG_SECONDS = 120.0
+"""How long a test waits for something that must happen before it calls it hung. A guard,
+never a speed check: generous, as ``-n 4`` on a loaded machine slows everything (a shorter
+deadline made tests fail there). Where a wait must prove "sooner than X" (IDLE before the
+poll interval, leases taken before they expire), X is made far longer than this instead."""
 _db_names = itertools.count()
 
 
@@ -61,19 +66,29 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL, on each engine in turn (a PostgreSQL one is dropped after)."""
+    """A database URL, on each engine in turn (a PostgreSQL one is dropped after).
+
+    Empty, unless the test also takes ``db``: then it is already a copy of the session's
+    migrated desk, made here once rather than made empty and replaced (on PostgreSQL that
+    was two more statements per test).
+    """
+    migrated = "db" in request.fixturenames
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
+        url = sqlite_url(tmp_path)
+        if migrated:
+            shutil.copy(request.getfixturevalue("_migrated_sqlite"), url.removeprefix("sqlite:///"))
+        yield url
         return
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
     name = f"t{os.getpid()}_{next(_db_names)}"
-    yield cluster.create_database(name)
+    template = request.getfixturevalue("_migrated_postgres") if migrated else None
+    yield cluster.create_database(name, template=template)
     cluster.drop_database(name)  # keeps the cluster small: its files go at the session's end
 
 
 @pytest.fixture(scope="session")
 def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite desk migrated once per session (per xdist worker): ``db`` copies it."""
+    """A SQLite desk migrated once per session (per xdist worker); ``db`` starts from a copy."""
     path = tmp_path_factory.mktemp("template") / "helpdesk.db"
     database = Database(f"sqlite:///{path}")
     migrate.upgrade(database)
@@ -84,7 +99,7 @@ def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def _migrated_postgres(pg_cluster: PgCluster) -> str:
-    """A PostgreSQL database migrated once per session: ``db`` makes each test's from it."""
+    """A PostgreSQL database migrated once per session: ``db_url`` makes each ``db`` from it."""
     name = f"template_{os.getpid()}"
     database = Database(pg_cluster.create_database(name))
     migrate.upgrade(database)
@@ -93,17 +108,10 @@ def _migrated_postgres(pg_cluster: PgCluster) -> str:
 
 
 @pytest.fixture
-def db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Database]:
-    """A migrated database on each engine in turn: a copy of one migrated per session, as
-    running the migrations for each test took a good part of the suite's time."""
-    if db_url.startswith("sqlite"):
-        template: Path = request.getfixturevalue("_migrated_sqlite")
-        shutil.copy(template, db_url.removeprefix("sqlite:///"))
-    else:
-        cluster: PgCluster = request.getfixturevalue("pg_cluster")
-        name = db_url.rsplit("/", 1)[1]
-        cluster.drop_database(name)
-        cluster.create_database(name, template=request.getfixturevalue("_migrated_postgres"))
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated database on each engine in turn: ``db_url`` made it a copy of the one
+    migrated per session, as running the migrations for each test took a good part of the
+    suite's time."""
     database = Database(db_url)
     yield database
     database.dispose()

@@ -9,6 +9,7 @@ packages it needs when they are not readable by others — into a world-readable
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import stat
@@ -95,10 +96,14 @@ class PortablePython:
             ignore=shutil.ignore_patterns("__pycache__"),
         )
         self.pythonpath = [str(code)]
+        # Bytecode made once here: the users may not write it (PYTHONDONTWRITEBYTECODE), so
+        # without it every run of ``helpdesk`` compiled the whole package again.
+        compileall.compile_dir(code, quiet=1)
         site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
         if copy_packages or not all(others_can_reach(Path(p)) for p in site):
             packages = self.root / "site-packages"
             _copy_distributions(packages)
+            compileall.compile_dir(packages, quiet=1)
             self.pythonpath.append(str(packages))
         else:
             self.pythonpath += site

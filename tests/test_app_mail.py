@@ -67,8 +67,8 @@ async def test_a_dead_imap_server_is_a_notice_not_a_crash_and_quit_stops_mail(
     )
     app = make_test_app(settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.mail_link.running, timeout=10)
-        await until(pilot, lambda: _last_error(app) is not None, timeout=15)
+        await until(pilot, lambda: app.mail_link.running)
+        await until(pilot, lambda: _last_error(app) is not None)
         assert any(n.startswith("support: ") for n in notifications(app)), notifications(app)
         indicator = app.queue.query_one(MailIndicator)
         assert "error: support:" in str(indicator.render())
@@ -95,7 +95,7 @@ async def test_mail_in_the_inbox_becomes_a_ticket_in_the_queue_while_the_app_run
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("3")  # All open: the new ticket is nobody's yet
-        await until(pilot, lambda: _polled(app), timeout=15)
+        await until(pilot, lambda: _polled(app))
         dovecot.append("INBOX", email(subject="Coffee machine leaks", body="All over the floor."))
 
         def new_number() -> int | None:
@@ -105,11 +105,11 @@ async def test_mail_in_the_inbox_becomes_a_ticket_in_the_queue_while_the_app_run
                 ).first()
             return ticket.number if ticket else None
 
-        await until(pilot, lambda: new_number() is not None, timeout=15)
+        await until(pilot, lambda: new_number() is not None)
         number = new_number()
-        await until(pilot, lambda: number in shown(app), timeout=5)
+        await until(pilot, lambda: number in shown(app))
         [ack] = smtp_server.wait_for(1)
         assert f"[#{number}]" in ack.raw.decode()
-        await until(pilot, lambda: dovecot.list_uids("INBOX") == [], timeout=10)
+        await until(pilot, lambda: dovecot.list_uids("INBOX") == [])
         await pilot.press("ctrl+q")
     assert _mail_threads() == []

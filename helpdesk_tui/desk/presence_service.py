@@ -41,7 +41,7 @@ class PresenceService(DeskService):
         """Say terminal ``session_id`` is on ticket ``number`` doing ``activity``; read who
         else is there and, when the ticket moved past ``mark``, what others did."""
         now = self.clock()
-        with self._write() as session:
+        with self._write(brief=True) as session:  # a locked desk: the next beat repeats it
             presence.heartbeat(session, self.actor, session_id, number, activity, now=now)
         with self._read() as session:
             others = presence.on_tickets(

@@ -183,10 +183,14 @@ class RoutingService(DeskService):
             return bool(shift and shift.away)
 
     def shift_heartbeat(self) -> None:
-        """This agent's terminal is running: on shift for :data:`assignment.SHIFT_TTL` more."""
+        """This agent's terminal is running: on shift for :data:`assignment.SHIFT_TTL` more.
+
+        A locked desk makes it fail after a short wait (the next beat repeats it) rather
+        than hold a thread of the terminal for the full busy timeout.
+        """
         if self.actor.agent_id is None:
             return
-        with self._write() as session:
+        with self._write(brief=True) as session:
             assignment.on_shift(session, self._me(), self.clock())
 
     def shift_end(self) -> None:

@@ -52,8 +52,10 @@ class DeskService:
             yield session
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._desk_errors(), self.db.write() as session:
+    def _write(self, *, brief: bool = False) -> Iterator[Session]:
+        """A write transaction; ``brief`` gives up after a short wait for another writer's
+        lock (``Database.write``), for heartbeats the next beat repeats."""
+        with self._desk_errors(), self.db.write(brief=brief) as session:
             yield session
 
     def _desk_errors(self) -> AbstractContextManager[None]:

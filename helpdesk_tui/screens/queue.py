@@ -40,7 +40,7 @@ from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
-from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles
+from helpdesk_tui.widgets.queue_table import QueueTable
 
 PAGE = 100
 """Rows fetched per page."""
@@ -151,7 +151,8 @@ class QueueScreen(DeskScreen):
         self._pending: Load | None = None
         self._focus: int | None = None
         self._timer: Timer | None = None
-        self._styles: RowStyles | None = None
+        self._started = False
+        """``on_mount`` has run: the first page is on its way."""
         self._new_desk = False
         """The last read found no rows and no ticket on the whole desk."""
         self._positions: dict[int, Position] = {}
@@ -169,7 +170,7 @@ class QueueScreen(DeskScreen):
         yield Header()
         yield Static(id="queue-views")
         yield Static(id="queue-status")
-        yield QueueTable(id="queue-table")
+        yield QueueTable(warn_percent=self.desk_app.settings.ui.sla_warn_percent, id="queue-table")
         yield Static(id="queue-empty")
         yield Input(
             placeholder="Search number, words, requester, organization; Enter to search",
@@ -188,20 +189,13 @@ class QueueScreen(DeskScreen):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
-        self._styles = self._row_styles()
+        self._started = True
         self.app.theme_changed_signal.subscribe(self, self._on_theme)
         self._show_bars()
         self._reload("first")
 
-    def _row_styles(self) -> RowStyles:
-        return RowStyles.from_theme(
-            self.app.theme_variables,
-            no_color=self.app.no_color,
-            warn_percent=self.desk_app.settings.ui.sla_warn_percent,
-        )
-
     def _on_theme(self, _theme: object) -> None:
-        self._styles = self._row_styles()
+        """The table's CSS has been re-read: its cells are made again in the theme's colours."""
         self._show_rows(self._focus)
 
     def _view_bar(self, width: int) -> Text:
@@ -340,9 +334,8 @@ class QueueScreen(DeskScreen):
             self._maybe_fetch_more()
 
     def _show_rows(self, focus: int | None) -> None:
-        assert self._styles is not None
         self._focus = focus
-        self.table.show(self._rows, self._on, self.desk_app.clock(), self._styles, focus=focus)
+        self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
         empty = self.query_one("#queue-empty", Static)
         if not self._rows and self._empty_says != self._new_desk:
             where = self.desk.location
@@ -438,7 +431,7 @@ class QueueScreen(DeskScreen):
             self._timer = None
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and self._styles is not None:
+        if self._started:
             self.refresh_now()
 
     # -- changing what is shown -------------------------------------------------------------

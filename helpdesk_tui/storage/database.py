@@ -4,7 +4,9 @@
 only reads; ``Database.own_connection()`` gives a long job of many write transactions (the
 demo's bulk load) a connection that is closed after it. On SQLite a write transaction
 starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
-when a read lock cannot be upgraded.
+when a read lock cannot be upgraded. ``write(brief=True)`` waits for another writer's lock
+for ``BRIEF_LOCK_WAIT_MS`` only, for writes a timer repeats anyway (heartbeats): a thread
+stuck 30 s on a lock would hold up the terminal's exit, which waits for its threads.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -24,10 +26,14 @@ from helpdesk_tui.storage import sqlite_files
 from helpdesk_tui.urls import mask_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+BRIEF_LOCK_WAIT_MS = 1_000
+"""How long a ``write(brief=True)`` waits for a lock (SQLite's busy timeout, PostgreSQL's
+``lock_timeout``) before it fails with the database's "locked" error."""
 SQLITE_ANALYSIS_LIMIT = 1000
 """Rows of each index ``ANALYZE`` looks at: estimates good enough for the planner, quickly
 (a full ``ANALYZE`` of a 1M-ticket desk takes minutes)."""
 _IMMEDIATE = "helpdesk_immediate"
+_BUSY_TIMEOUT = "helpdesk_busy_timeout_ms"
 
 
 class NoDesk(Exception):
@@ -82,10 +88,19 @@ class Database:
         return mask_url(self.url)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on any error."""
+    def write(self, *, brief: bool = False) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error.
+
+        ``brief``: wait at most ``BRIEF_LOCK_WAIT_MS`` for another writer's lock, not the
+        busy timeout's 30 s; for a write that is repeated soon if it fails (a heartbeat).
+        """
         with Session(self.engine, expire_on_commit=False) as session:
-            session.connection(execution_options={_IMMEDIATE: True})
+            options: dict[str, Any] = {_IMMEDIATE: True}
+            if brief:
+                options[_BUSY_TIMEOUT] = BRIEF_LOCK_WAIT_MS
+            session.connection(execution_options=options)
+            if brief and not self.is_sqlite:
+                session.execute(text(f"SET LOCAL lock_timeout = {BRIEF_LOCK_WAIT_MS}"))
             try:
                 yield session
                 session.commit()
@@ -184,8 +199,15 @@ def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> E
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        # Each transaction sets the busy timeout it needs (a pooled connection may come
+        # from a brief write); the PRAGMA is only run when the value changes.
+        busy_timeout = options.get(_BUSY_TIMEOUT, SQLITE_BUSY_TIMEOUT_MS)
+        info = conn.connection.info
+        if info.get(_BUSY_TIMEOUT, SQLITE_BUSY_TIMEOUT_MS) != busy_timeout:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout)}")
+            info[_BUSY_TIMEOUT] = busy_timeout
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN")
 
     return engine
 

@@ -148,7 +148,8 @@ def owner_cell(owner: Text, on: Text, width: int = OWNER_WIDTH) -> Text:
 
 @dataclass(frozen=True)
 class RowStyles:
-    """Styles for cells, made from the theme's colours (so themes and NO_COLOR work)."""
+    """Styles for cells, read from the table's component classes (``QueueTable.row_styles``)
+    so themes and CSS restyle rows; equal values compare equal, so cached cells stay."""
 
     urgent: Style
     high: Style
@@ -161,34 +162,6 @@ class RowStyles:
     due_warning: Style
     warn_percent: int = DEFAULT_WARN_PERCENT
     """SLA deadlines turn to ``due_warning`` once this share of their time has passed."""
-
-    @classmethod
-    def from_theme(
-        cls,
-        variables: Mapping[str, str],
-        *,
-        no_color: bool = False,
-        warn_percent: int = DEFAULT_WARN_PERCENT,
-    ) -> RowStyles:
-        """With ``no_color`` only weights: NO_COLOR greys a colour by its brightness, which
-        makes the theme's red almost as dark as the background."""
-
-        def colour(name: str, *, bold: bool = False) -> Style:
-            value = None if no_color else variables.get(name)
-            return Style(color=value or None, bold=bold)
-
-        return cls(
-            urgent=colour("error", bold=True),
-            high=colour("warning"),
-            new=Style(bold=True),
-            late=colour("error", bold=True),
-            replying=colour("warning", bold=True),
-            viewing=colour("accent"),
-            muted=Style(dim=True),
-            due_ok=colour("success"),
-            due_warning=colour("warning", bold=True),
-            warn_percent=warn_percent,
-        )
 
     def due(self, level: DueLevel) -> Style | str:
         """The style of an SLA deadline at ``level``."""
@@ -246,6 +219,16 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "queue-table--header",
         "queue-table--cursor",
+        # The cells' styles (``RowStyles``): only their colour and text style are used.
+        "queue-table--urgent",
+        "queue-table--high",
+        "queue-table--new",
+        "queue-table--late",
+        "queue-table--replying",
+        "queue-table--viewing",
+        "queue-table--muted",
+        "queue-table--due-ok",
+        "queue-table--due-warning",
     }
     DEFAULT_CSS = """
     QueueTable {
@@ -271,6 +254,15 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
+        & > .queue-table--urgent { color: $error; text-style: bold; }
+        & > .queue-table--high { color: $warning; }
+        & > .queue-table--new { text-style: bold; }
+        & > .queue-table--late { color: $error; text-style: bold; }
+        & > .queue-table--replying { color: $warning; text-style: bold; }
+        & > .queue-table--viewing { color: $accent; }
+        & > .queue-table--muted { text-style: dim; }
+        & > .queue-table--due-ok { color: $success; }
+        & > .queue-table--due-warning { color: $warning; text-style: bold; }
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -304,13 +296,17 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.sort = sort
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, warn_percent: int = DEFAULT_WARN_PERCENT, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.warn_percent = warn_percent
+        """SLA deadlines show as a warning once this share of their time has passed."""
+        self._row_styles: RowStyles | None = None
         self._keys: list[int] = []
         self._cells: list[Cells] = []
         self._made: dict[int, tuple[object, Cells]] = {}
         """Each shown row's cells and what they were made from."""
         self._styles: RowStyles | None = None
+        """The styles the shown cells were made with."""
         self._fitted = Fitted(())
         self._sort: tuple[str, bool] = ("updated", True)
         self._strips: dict[int, Strip] = {}
@@ -354,14 +350,14 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         rows: Sequence[TicketRow],
         presence: Mapping[int, Sequence[OnTicket]],
         now: datetime,
-        styles: RowStyles,
         *,
         focus: int | None,
     ) -> None:
         """Show exactly ``rows``; the cursor goes to ticket ``focus`` if it is among them."""
+        styles = self.row_styles
         keys = [row.number for row in rows]
         cells = [self._cells_of(row, presence.get(row.number, ()), now, styles) for row in rows]
-        if keys == self._keys and styles is self._styles:
+        if keys == self._keys and styles == self._styles:
             for key, new, old in zip(keys, cells, self._cells, strict=True):
                 if new != old:
                     self._strips.pop(key, None)
@@ -394,7 +390,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         level = due_level(row.created_at, due, now, styles.warn_percent)
         key = (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now), level)
         known = self._made.get(row.number)
-        if known is not None and known[0] == key and styles is self._styles:
+        if known is not None and known[0] == key and styles == self._styles:
             return known[1]
         cells = row_cells(row, on, now, styles)
         self._made[row.number] = (key, cells)
@@ -475,6 +471,33 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         super().notify_style_update()
         self._strips.clear()
         self._looks = None
+        self._row_styles = None
+
+    @property
+    def row_styles(self) -> RowStyles:
+        """The cells' styles, from the ``queue-table--<style>`` component classes (themes and
+        the app's CSS restyle rows). Under NO_COLOR only their weights: NO_COLOR greys a
+        colour by its brightness, which makes the theme's red almost as dark as the
+        background."""
+        if self._row_styles is None:
+
+            def part(name: str) -> Style:
+                style = self.get_component_rich_style(f"queue-table--{name}", partial=True)
+                return style.without_color if self.app.no_color else style
+
+            self._row_styles = RowStyles(
+                urgent=part("urgent"),
+                high=part("high"),
+                new=part("new"),
+                late=part("late"),
+                replying=part("replying"),
+                viewing=part("viewing"),
+                muted=part("muted"),
+                due_ok=part("due-ok"),
+                due_warning=part("due-warning"),
+                warn_percent=self.warn_percent,
+            )
+        return self._row_styles
 
     def on_focus(self) -> None:
         self._looks = None

@@ -20,6 +20,12 @@ from helpdesk_tui.cli import main
 Invoke = Callable[..., Result]
 PROMPT_WAIT_SECONDS = 60
 
+on_sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+"""For a test of the process boundary (the installed script, a real terminal): what it
+proves (exit status, stderr, prompts, pipes) does not depend on the engine, and the same
+commands run in-process on both engines elsewhere; a second engine would only start the
+slow part, a fresh interpreter, again."""
+
 
 @pytest.fixture
 def invoke() -> Invoke:

@@ -10,7 +10,16 @@ from pathlib import Path
 from helpdesk_tui.config import data_dir, user_config_file
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
-from tests.cli.conftest import Invoke, helpdesk_script, one_error_line, run_script, write_toml
+from tests.cli.conftest import (
+    Invoke,
+    helpdesk_script,
+    on_sqlite_only,
+    one_error_line,
+    run_script,
+    write_toml,
+)
+
+pytestmark = on_sqlite_only
 
 
 def test_must_show_flow(use_db: str) -> None:

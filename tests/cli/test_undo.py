@@ -11,7 +11,7 @@ import pytest
 
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.drafts import DraftStore
-from tests.cli.conftest import Invoke, in_terminal, one_error_line
+from tests.cli.conftest import Invoke, in_terminal, on_sqlite_only, one_error_line
 
 
 def _new(invoke: Invoke, subject: str = "Printer on fire", *extra: str) -> int:
@@ -51,6 +51,7 @@ def test_other_statuses_do_not_ask(invoke: Invoke, use_db: str) -> None:
     assert _status(invoke, number) == "resolved"
 
 
+@on_sqlite_only
 def test_closing_on_a_terminal_asks_and_names_a_kept_draft(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     DraftStore().save(number, "reply", "Dear Ann,")
@@ -119,6 +120,7 @@ def test_deleting_without_a_terminal_is_refused_with_a_hint(invoke: Invoke, use_
     assert result.stdout.strip() == f"deleted #{number}"
 
 
+@on_sqlite_only
 def test_deleting_on_a_terminal_asks(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     code, shown = in_terminal("ticket", "delete", str(number), answer="n")
@@ -159,6 +161,7 @@ def test_merging_the_same_requester_does_not_ask_and_drafts_follow(
     assert DraftStore().load(second, "reply") == "Dear Ann,"
 
 
+@on_sqlite_only
 def test_merging_different_requesters_on_a_terminal_warns_and_asks(
     invoke: Invoke, use_db: str
 ) -> None:

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.screens.ticket import TicketScreen
+from tests.conftest import HANG_SECONDS
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -40,8 +41,11 @@ async def open_ticket(pilot: Pilot[None], number: int) -> TicketScreen:
     return screen
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0) -> float:
-    """Wait until ``condition`` holds; returns the seconds it took (fails after ``timeout``)."""
+async def until(
+    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = HANG_SECONDS
+) -> float:
+    """Wait until ``condition`` holds; returns the seconds it took (fails after ``timeout``,
+    a guard against a hang, not a speed check)."""
     start = time.monotonic()
     while not condition():
         if time.monotonic() - start > timeout:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
-from sqlalchemy.exc import IntegrityError, StatementError
-from sqlmodel import col
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
+from sqlmodel import Session, col
 
 from helpdesk_tui.storage import migrate
-from helpdesk_tui.storage.database import SQLITE_BUSY_TIMEOUT_MS, Database
+from helpdesk_tui.storage.database import BRIEF_LOCK_WAIT_MS, SQLITE_BUSY_TIMEOUT_MS, Database
 from helpdesk_tui.storage.models import Message, Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 from tests.conftest import sqlite_url
@@ -59,6 +59,45 @@ def test_an_own_connection_writes_and_its_settings_end_with_it(sqlite_db: Databa
         conn = session.connection()
         assert conn.exec_driver_sql("SELECT n FROM own_probe").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+
+
+def _lock_wait(session: Session) -> str:
+    """How long this transaction waits for another's lock, as the engine says it."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return f"{conn.exec_driver_sql('PRAGMA busy_timeout').scalar()}ms"
+    return str(conn.exec_driver_sql("SHOW lock_timeout").scalar())
+
+
+def test_a_brief_write_waits_briefly_and_only_it(db: Database) -> None:
+    """Heartbeats write with ``brief``: a short lock wait in that transaction, the full one
+    again in the next transaction on the same pooled connection."""
+    brief, full = f"{BRIEF_LOCK_WAIT_MS}ms", f"{SQLITE_BUSY_TIMEOUT_MS}ms"
+    if not db.is_sqlite:
+        brief, full = f"{BRIEF_LOCK_WAIT_MS // 1000}s", "0"  # PostgreSQL: no limit by default
+    with db.write(brief=True) as session:
+        assert _lock_wait(session) == brief
+    with db.write() as session:
+        assert _lock_wait(session) == full
+    with db.read() as session:
+        assert _lock_wait(session) == full
+
+
+def test_a_brief_write_on_a_locked_desk_fails_instead_of_waiting_out_the_busy_timeout(
+    db: Database,
+) -> None:
+    other = Database(db.url)
+    try:
+        with other.write() as holder:
+            if not other.is_sqlite:  # on SQLite, BEGIN IMMEDIATE locks every other writer out
+                holder.connection().exec_driver_sql("LOCK TABLE agent IN EXCLUSIVE MODE")
+            with (
+                pytest.raises(OperationalError, match=r"locked|lock timeout"),
+                db.write(brief=True) as session,
+            ):
+                session.connection().exec_driver_sql("UPDATE agent SET name = name WHERE id = 0")
+    finally:
+        other.dispose()
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:

@@ -1,10 +1,13 @@
-"""The queue's compact cells for 80 columns: short names, badges, marks, in theme colours."""
+"""The queue's compact cells for 80 columns: short names, badges, marks; their styles come
+from the table's component classes, so the theme and the app's CSS colour them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from rich.style import Style
+from textual.app import App, ComposeResult
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.queue import first_page
@@ -12,10 +15,33 @@ from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Ticket
-from helpdesk_tui.widgets.queue_table import RowStyles, row_cells, short_name
+from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles, row_cells, short_name
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-THEME = {"error": "#ff0000", "warning": "#ffaa00", "accent": "#0000ff"}
+STYLES = RowStyles(
+    urgent=Style(color="#ff0000", bold=True),
+    high=Style(color="#ffaa00"),
+    new=Style(bold=True),
+    late=Style(color="#ff0000", bold=True),
+    replying=Style(color="#ffaa00", bold=True),
+    viewing=Style(color="#0000ff"),
+    muted=Style(dim=True),
+    due_ok=Style(color="#00ff00"),
+    due_warning=Style(color="#ffaa00", bold=True),
+)
+
+
+class TableApp(App[None]):
+    def __init__(self, css: str = "") -> None:
+        self.CSS = css
+        super().__init__()
+
+    def compose(self) -> ComposeResult:
+        yield QueueTable(warn_percent=60)
+
+
+def colour(value: str) -> Style:
+    return Style(color=value)
 
 
 def test_short_names() -> None:
@@ -40,10 +66,45 @@ def test_compact_cells_say_late_in_the_error_colour(db: Database, admin: Actor) 
     with db.read() as s:
         query = next(view for view in builtin_views("ada") if view.title == "All open").query
         (row,) = first_page(s, query, 10).rows
-    styles = RowStyles.from_theme(THEME)
-    cells = row_cells(row, (), NOW, styles)
+    cells = row_cells(row, (), NOW, STYLES)
     assert str(cells["from"]) == "Ann"
-    assert str(cells["badge"]) == "late" and cells["badge"].style == styles.late
-    assert styles.late == Style(color="#ff0000", bold=True)
-    assert str(cells["mark"]) == "!" and cells["mark"].style == styles.urgent
+    assert str(cells["badge"]) == "late" and cells["badge"].style == STYLES.late
+    assert str(cells["mark"]) == "!" and cells["mark"].style == STYLES.urgent
     assert str(cells["state"]) == "new" and str(cells["who"]) == ""
+
+
+async def test_row_styles_are_the_themes_colours_and_follow_a_theme_change() -> None:
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(QueueTable)
+
+        def theme(name: str) -> Style:
+            return colour(app.theme_variables[name])
+
+        styles = table.row_styles
+        assert styles.late == styles.urgent == theme("error") + Style(bold=True)
+        assert styles.high == theme("warning") and styles.viewing == theme("accent")
+        assert styles.due_ok == theme("success") and styles.muted == Style(dim=True)
+        assert styles.new == Style(bold=True) and styles.warn_percent == 60
+        app.theme = "nord"
+        await pilot.pause()
+        assert table.row_styles.late == colour(app.theme_variables["error"]) + Style(bold=True)
+        assert table.row_styles.late != styles.late
+
+
+async def test_the_apps_css_restyles_rows() -> None:
+    app = TableApp("QueueTable > .queue-table--late { color: #ff00ff; text-style: underline; }")
+    async with app.run_test():
+        late = app.query_one(QueueTable).row_styles.late
+    assert late == Style(color="#ff00ff", underline=True)
+
+
+async def test_no_color_keeps_only_the_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_COLOR greys a colour by its brightness: the theme's red would be near the
+    background, so the cells keep their weight alone."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = TableApp()
+    async with app.run_test():
+        styles = app.query_one(QueueTable).row_styles
+    assert styles.late == styles.urgent == Style(bold=True)
+    assert styles.high == styles.viewing == Style()
