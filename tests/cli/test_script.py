@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from helpdesk_tui.config import data_dir, user_config_file
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
@@ -19,7 +21,7 @@ from tests.cli.conftest import (
     write_toml,
 )
 
-pytestmark = on_sqlite_only
+pytestmark = [on_sqlite_only, pytest.mark.slow]  # a fresh interpreter per command
 
 
 def test_must_show_flow(use_db: str) -> None:
