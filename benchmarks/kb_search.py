@@ -155,6 +155,8 @@ def main() -> None:
         # full passes off it (they would be timed as a search that happened to trigger one).
         gc.collect()
         gc.freeze()
+        wall, used = timed(lambda: desk.kb_search("printer", limit=LISTED))
+        print(f"first search (reads the typo vocabulary): wall {wall:.1f} ms, CPU {used:.1f} ms")
         queries = [q for query, _ in QUERIES for q in typed(query)]
         typing: list[tuple[float, float]] = []
         slowest: list[tuple[float, float, str]] = []
@@ -169,6 +171,10 @@ def main() -> None:
             print(f"  slowest: {query!r} wall {wall:.1f} ms, CPU {used:.1f} ms")
         whole = [timed(lambda q=q: desk.kb_search(q, limit=LISTED)) for q, _ in QUERIES]  # type: ignore[misc]
         print(summary(f"the {len(QUERIES)} whole queries", whole))
+        changed = desk.kb_list(limit=1)[0]
+        desk.kb_update(changed.id, body=changed.body + "\nChecked again.")
+        wall, used = timed(lambda: desk.kb_search("printer", limit=LISTED))
+        print(f"first search after an article changed: wall {wall:.1f} ms, CPU {used:.1f} ms")
         missed = [q for q, slug in QUERIES if not found(desk, q, slug)]
         print(f"whole queries with their article in the top 3: {len(QUERIES) - len(missed)}"
               f"/{len(QUERIES)}" + (f" (missed: {missed})" if missed else ""))  # fmt: skip

@@ -167,8 +167,9 @@ _vocab_cache: dict[str, Vocabulary] = {}
 
 
 def vocabulary(session: Session) -> Vocabulary:
-    """The title/tag/category words, cached per database until an article is added or
-    changed."""
+    """The title/tag/category words, cached per database; when an article is added or
+    changed, only the new and changed ones are read (a word an edit took away stays: it
+    can only offer a typo fix that matches less)."""
     bind = session.get_bind()
     key = str(bind.engine.url)
     # Two index probes: a new article raises the first, a change the second.
@@ -183,15 +184,18 @@ def vocabulary(session: Session) -> Vocabulary:
         cached = _vocab_cache.get(key)
         if cached is not None and cached.stamp == stamp:
             return cached
-    found: set[str] = set()
-    for title, tags, category in session.execute(
-        text("SELECT title, tags, category FROM kb_article")
-    ):
-        found.update(
-            w
-            for w in _WORD.findall(f"{title} {tags} {category}".lower())
-            if len(w) > 2 and w not in STOPWORDS
-        )
+    sql = "SELECT title, tags, category FROM kb_article"
+    params: dict[str, Any] = {}
+    if cached is not None and None not in cached.stamp:
+        sql += " WHERE id > :id OR updated_at > :at"
+        params = {"id": cached.stamp[0], "at": cached.stamp[1]}
+    rows = session.execute(text(sql), params).all()
+    every = " ".join(
+        " ".join(row) for row in rows
+    ).lower()  # one pass of the pattern, not one a row
+    found = {w for w in set(_WORD.findall(every)) if len(w) > 2 and w not in STOPWORDS}
+    if params and cached is not None:
+        found |= cached.known
     entry = Vocabulary(stamp, frozenset(found), tuple(sorted(found)), {})
     with _vocab_lock:
         _vocab_cache[key] = entry

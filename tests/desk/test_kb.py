@@ -71,6 +71,16 @@ def test_a_search_too_common_to_rank_on_bodies_still_finds_the_article(db: Datab
     assert misses == {}
 
 
+def test_typos_are_fixed_with_the_words_of_new_and_changed_articles(db: Database) -> None:
+    desk = Desk(db, SYSTEM, clock=clock_from(T0))
+    first = desk.kb_create("Kerberos tickets", "Renew them with kinit.")
+    assert [r.article.id for r in desk.kb_search("kerbros")] == [first.id]
+    second = desk.kb_create("Zendesk migration", "Old tickets move in May.")
+    assert [r.article.id for r in desk.kb_search("zendesc")] == [second.id]
+    desk.kb_update(first.id, title="Kerberos and Wireguard")
+    assert [r.article.id for r in desk.kb_search("wiregard")] == [first.id]
+
+
 def test_title_weighs_more_than_body_and_exact_before_prefix(db: Database) -> None:
     desk = Desk(db, SYSTEM, clock=clock_from(T0))
     body_only = desk.kb_create("Meeting rooms", "Ask reception about the printer in room 4.")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, TextArea
 
@@ -151,6 +152,50 @@ async def test_write_a_new_article_and_publish_it(make_test_app, desk_data: Desk
             2,
             3,
         ]
+
+
+async def test_the_palette_opens_an_article_from_anywhere(
+    make_test_app, desk_data: DeskData
+) -> None:  # type: ignore[no-untyped-def]
+    """ctrl+p, a few words: "KB: <title>" entries; the one picked opens on the KB screen,
+    highlighted, with the filters cleared."""
+    seed_kb(desk_data)
+    wanted = "VPN keeps disconnecting every few minutes"
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        for key in "vpn disconnect":
+            await pilot.press(key if key != " " else "space")
+        commands = app.screen.query_one(CommandList)
+
+        def prompts() -> list[str]:
+            options = [commands.get_option_at_index(i) for i in range(commands.option_count)]
+            return [str(o.hit.text) for o in options if isinstance(o, Command)]
+
+        await until(pilot, lambda: f"KB: {wanted}" in prompts())
+        commands.highlighted = prompts().index(f"KB: {wanted}")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "kb")
+        screen = kb_screen(pilot)
+        await until(pilot, lambda: screen.article is not None and screen.article.title == wanted)
+        await until(pilot, lambda: screen.searched == wanted)
+        await settle(pilot)
+        assert screen.article is not None and screen.article.title == wanted
+        assert screen.query_one("#kb-query", Input).value == wanted
+
+        # From the queue again, with a filter set that hides it: the filter is cleared.
+        article_id = screen.article.id
+        screen.query_one("#kb-status", Select).value = "draft"
+        await until(pilot, lambda: screen.results == [])
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current_mode == "queue")
+        app.open_article(article_id)
+        await until(pilot, lambda: app.current_mode == "kb" and len(screen.results) > 0)
+        await settle(pilot)
+        assert screen.query_one("#kb-status", Select).is_blank()
+        assert screen.article is not None and screen.article.id == article_id
 
 
 async def _kb_search_scene(pilot: Pilot[None]) -> None:
