@@ -230,3 +230,41 @@ def test_kb_screen_hostile_article_snapshot(
 ) -> None:
     seed_kb(desk_data)
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_kb_hostile_scene)
+
+
+MARKDOWN_BODY = """## Before you start
+
+Your laptop must be on the **office network** or the VPN.
+
+1. Open *Settings* → Printers.
+2. Choose `Add printer` and pick `FLOOR3-LASER`.
+3. Print a test page.
+
+- Nothing listed? See [the VPN article](https://help.example.com/kb/vpn).
+- Still stuck: call extension 4357.
+"""
+
+
+async def _kb_editor_scene(pilot: Pilot[None]) -> None:
+    await open_kb(pilot)
+    await search(pilot, "floor printer")
+    await pilot.press("enter")
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(pilot.app.screen, KbEditScreen))
+    pilot.app.screen.query_one(TextArea).focus()  # the Markdown text, highlighted
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_kb_article_editor_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    size: tuple[int, int],
+) -> None:
+    seed_kb(desk_data)
+    desk = Desk(desk_data.db, desk_data.ada, clock=lambda: FROZEN_NOW - timedelta(days=1))
+    desk.kb_create(
+        "Add the third-floor printer", MARKDOWN_BODY, category="Printing", tags=["printer"]
+    )
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=_kb_editor_scene)
