@@ -192,9 +192,8 @@ def vocabulary(session: Session) -> Vocabulary:
         sql += " WHERE id > :id OR updated_at > :at"
         params = {"id": cached.stamp[0], "at": cached.stamp[1]}
     rows = session.execute(text(sql), params).all()
-    every = " ".join(
-        " ".join(row) for row in rows
-    ).lower()  # one pass of the pattern, not one a row
+    # One pass of the pattern over all the text, not one a row.
+    every = " ".join(" ".join(row) for row in rows).lower()
     found = {w for w in set(_WORD.findall(every)) if len(w) > 2 and w not in STOPWORDS}
     if params and cached is not None:
         found |= cached.known
