@@ -78,8 +78,8 @@ class TicketCommands(_DeskSearch):
 ARTICLE_MIN_CHARS = 3
 """Articles are searched from this many characters typed (fewer match nearly every one)."""
 ARTICLE_SCORE = 0.5
-"""Article hits rank below a ticket hit that matches as well: the palette is mostly for
-tickets, and ``#1042`` must stay on top."""
+"""Article hits score at most this plus 0.1: a ticket's number (score 1) or a subject typed
+as it is stays above them."""
 
 
 class ArticleCommands(_DeskSearch):
