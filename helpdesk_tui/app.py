@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from helpdesk_tui.commands import TicketCommands
+from helpdesk_tui.commands import ArticleCommands, TicketCommands
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.assignment import SHIFT_HEARTBEAT
@@ -41,7 +41,7 @@ class HelpdeskApp(App[None]):
     """One agent's terminal on the desk."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS: ClassVar = App.COMMANDS | {TicketCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {TicketCommands, ArticleCommands}
     MODES: ClassVar = {
         "queue": QueueScreen,
         "reports": "reports",
@@ -225,6 +225,15 @@ class HelpdeskApp(App[None]):
     def action_kb(self) -> None:
         """Switch to the knowledge base (from it: back to the queue, as it was left)."""
         self.switch_mode("queue" if self.current_mode == "kb" else "kb")
+
+    def open_article(self, article_id: int) -> None:
+        """Show one article on the knowledge-base screen (the palette's "KB: …" entries)."""
+        from helpdesk_tui.screens.kb import KbScreen
+
+        self.switch_mode("kb")
+        screen = self.screen_stack[0]  # under an article editor left open there, if any
+        assert isinstance(screen, KbScreen)
+        screen.open_article(article_id)
 
     # -- failures, help, palette -------------------------------------------------------------
 

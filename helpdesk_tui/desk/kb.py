@@ -118,6 +118,12 @@ def _pattern(stems: frozenset[str]) -> re.Pattern[str]:
 
 
 def _matcher(groups: Sequence[Sequence[str]]) -> re.Pattern[str] | None:
+    return _group_matcher(tuple(tuple(group) for group in groups))
+
+
+@lru_cache(maxsize=256)
+def _group_matcher(groups: tuple[tuple[str, ...], ...]) -> re.Pattern[str] | None:
+    """One search highlights its words in every result's title and snippet: made once."""
     stems = frozenset(_stem(word) for group in groups for word in group)
     return _pattern(stems) if stems else None
 
@@ -131,15 +137,24 @@ def spans(text: str, groups: Sequence[Sequence[str]]) -> tuple[Span, ...]:
 
 
 def snippet(body: str, groups: Sequence[Sequence[str]], width: int = SNIPPET) -> str:
-    """One line of the body around its first searched word (its start if none)."""
-    flat = " ".join(line.strip(" #*>-`") for line in body.splitlines() if line.strip())
+    """One line of the body around its first searched word (its start if none).
+
+    Only the part of the body around that word is flattened into the line, so a long
+    article costs a search no more than a short one.
+    """
     pattern = _matcher(groups)
+    first = pattern.search(body) if pattern is not None else None
+    low = max(0, first.start() - width) if first else 0
+    high = low + 3 * width
+    part = body[low:high]
+    flat = " ".join(line.strip(" #*>-`") for line in part.splitlines() if line.strip())
     first = pattern.search(flat) if pattern is not None else None
     start = max(0, first.start() - width // 4) if first else 0
-    if start:
+    if start or low:
         start = flat.find(" ", start) + 1 or start
     cut = flat[start : start + width]
-    return ("…" if start else "") + cut + ("…" if start + width < len(flat) else "")
+    more = start + width < len(flat) or high < len(body)
+    return ("…" if start or low else "") + cut + ("…" if more else "")
 
 
 def groups_hit(text: str, groups: Sequence[Sequence[str]]) -> int:

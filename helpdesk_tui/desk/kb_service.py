@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import Row, Select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import kb
@@ -24,7 +27,7 @@ from helpdesk_tui.storage.kb_models import (
     KbEvent,
     Visibility,
 )
-from helpdesk_tui.storage.kb_search import KbFilters, search_articles
+from helpdesk_tui.storage.kb_search import KbFilters, KbSearch, search_articles
 from helpdesk_tui.storage.models import Message, MessageKind, Role, Status
 
 SUGGESTIONS = 5
@@ -107,7 +110,11 @@ class ArticleData:
     updated_at: datetime
 
 
-def _view(row: KbArticle) -> ArticleView:
+# -- views: one builder per kind, each from whatever row holds its columns ----------------------
+
+
+def _article_view(row: KbArticle | Row[Any]) -> ArticleView:
+    """An article's view, from an ORM row (a write holds one) or a plain row of its columns."""
     assert row.id is not None
     return ArticleView(
         id=row.id,
@@ -125,6 +132,84 @@ def _view(row: KbArticle) -> ArticleView:
     )
 
 
+def _version_view(row: KbArticleVersion) -> VersionView:
+    return VersionView(
+        version=row.version,
+        title=row.title,
+        body=row.body,
+        category=row.category,
+        tags=kb.split_tags(row.tags),
+        status=row.status,
+        visibility=row.visibility,
+        actor=row.actor,
+        created_at=row.created_at,
+    )
+
+
+def _event_view(row: KbEvent) -> KbEventView:
+    return KbEventView(
+        row.article_version,
+        row.actor,
+        row.kind,
+        row.field,
+        row.old_value,
+        row.new_value,
+        row.created_at,
+    )
+
+
+def _article_data(row: KbArticle | Row[Any]) -> ArticleData:
+    return ArticleData(
+        slug=row.slug,
+        title=row.title,
+        body=row.body,
+        category=row.category,
+        tags=kb.split_tags(row.tags),
+        status=row.status,
+        visibility=row.visibility,
+        author=row.author,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+_ARTICLES = sa.select(KbArticle.__table__)  # type: ignore[attr-defined]
+"""Every column of the articles as plain rows: a read builds views without ORM objects
+(what search results cost was as much the ORM's as the search's)."""
+
+
+def _article_views(session: Session, statement: Select[Any]) -> list[ArticleView]:
+    """The views of the articles ``statement`` (``_ARTICLES`` narrowed) reads, in its order."""
+    return [_article_view(row) for row in session.execute(statement)]
+
+
+def _articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, ArticleView]:
+    table = _ARTICLES.selected_columns
+    return {a.id: a for a in _article_views(session, _ARTICLES.where(table.id.in_(ids)))}
+
+
+def _results(session: Session, found: KbSearch) -> list[KbResult]:
+    """A search's hits as results: each article with its highlights and snippet."""
+    if not found.hits:
+        return []
+    articles = _articles_by_id(session, [hit.article_id for hit in found.hits])
+    results = []
+    for hit in found.hits:
+        article = articles[hit.article_id]
+        line = kb.snippet(article.body, found.groups)
+        results.append(
+            KbResult(
+                article=article,
+                tier=hit.tier,
+                score=hit.score,
+                title_spans=kb.spans(article.title, found.groups),
+                snippet=line,
+                snippet_spans=kb.spans(line, found.groups),
+            )
+        )
+    return results
+
+
 class KbService(DeskService):
     """Knowledge-base operations of the facade (methods prefixed ``kb_``)."""
 
@@ -133,7 +218,7 @@ class KbService(DeskService):
     def kb_article(self, ref: int | str) -> ArticleView:
         """An article by id or by slug."""
         with self._read() as session:
-            return _view(self._load(session, ref))
+            return _article_view(self._load(session, ref))
 
     def kb_list(
         self,
@@ -145,23 +230,18 @@ class KbService(DeskService):
         limit: int | None = 200,
     ) -> list[ArticleView]:
         """Articles, most recently changed first."""
+        table = _ARTICLES.selected_columns
+        statement = _ARTICLES
+        for name, value in (("category", category), ("status", status), ("visibility", visibility)):
+            if value is not None:
+                statement = statement.where(table[name] == value)
+        if tag is not None:
+            statement = statement.where((" " + table.tags + " ").like(f"% {tag.lower()} %"))
+        statement = statement.order_by(table.updated_at.desc(), table.id)
+        if limit is not None:
+            statement = statement.limit(limit)
         with self._read() as session:
-            statement = select(KbArticle)
-            for name, value in (
-                ("category", category),
-                ("status", status),
-                ("visibility", visibility),
-            ):
-                if value is not None:
-                    statement = statement.where(getattr(KbArticle, name) == value)
-            if tag is not None:
-                statement = statement.where(
-                    (" " + col(KbArticle.tags) + " ").like(f"% {tag.lower()} %")
-                )
-            statement = statement.order_by(col(KbArticle.updated_at).desc(), col(KbArticle.id))
-            if limit is not None:
-                statement = statement.limit(limit)
-            return [_view(row) for row in session.exec(statement)]
+            return _article_views(session, statement)
 
     def kb_categories(self) -> list[str]:
         with self._read() as session:
@@ -186,31 +266,7 @@ class KbService(DeskService):
         """Articles for what a person typed, best first (see ``storage/kb_search.py``)."""
         filters = KbFilters(category, tag, status, visibility)
         with self._read() as session:
-            return self._search(session, query, filters, limit)
-
-    def _search(
-        self, session: Session, query: str, filters: KbFilters, limit: int
-    ) -> list[KbResult]:
-        found = search_articles(session, query, filters, limit=limit)
-        if not found.hits:
-            return []
-        ids = [hit.article_id for hit in found.hits]
-        rows = {r.id: r for r in session.exec(select(KbArticle).where(col(KbArticle.id).in_(ids)))}
-        results = []
-        for hit in found.hits:
-            article = _view(rows[hit.article_id])
-            line = kb.snippet(article.body, found.groups)
-            results.append(
-                KbResult(
-                    article=article,
-                    tier=hit.tier,
-                    score=hit.score,
-                    title_spans=kb.spans(article.title, found.groups),
-                    snippet=line,
-                    snippet_spans=kb.spans(line, found.groups),
-                )
-            )
-        return results
+            return _results(session, search_articles(session, query, filters, limit=limit))
 
     def kb_versions(self, ref: int | str) -> list[VersionView]:
         """Every version of an article, the first first."""
@@ -221,20 +277,7 @@ class KbService(DeskService):
                 .where(KbArticleVersion.article_id == article.id)
                 .order_by(col(KbArticleVersion.version))
             )
-            return [
-                VersionView(
-                    version=r.version,
-                    title=r.title,
-                    body=r.body,
-                    category=r.category,
-                    tags=kb.split_tags(r.tags),
-                    status=r.status,
-                    visibility=r.visibility,
-                    actor=r.actor,
-                    created_at=r.created_at,
-                )
-                for r in rows
-            ]
+            return [_version_view(row) for row in rows]
 
     def kb_diff(self, ref: int | str, old: int, new: int | None = None) -> str:
         """A unified diff between two versions of an article (``new``: the latest)."""
@@ -257,18 +300,7 @@ class KbService(DeskService):
             rows = session.exec(
                 select(KbEvent).where(KbEvent.article_id == article.id).order_by(col(KbEvent.id))
             )
-            return [
-                KbEventView(
-                    r.article_version,
-                    r.actor,
-                    r.kind,
-                    r.field,
-                    r.old_value,
-                    r.new_value,
-                    r.created_at,
-                )
-                for r in rows
-            ]
+            return [_event_view(row) for row in rows]
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -303,7 +335,7 @@ class KbService(DeskService):
             session.flush()
             self._snapshot(session, row)
             self._event(session, row, "created", new_value=row.title)
-            return _view(row)
+            return _article_view(row)
 
     def kb_update(
         self,
@@ -336,7 +368,7 @@ class KbService(DeskService):
             }
             changed = [name for name in _FIELDS if getattr(row, name) != new[name]]
             if not changed:
-                return _view(row)
+                return _article_view(row)
             if "visibility" in changed and row.status == ArticleStatus.PUBLISHED:
                 self.actor.require(Role.SUPERVISOR, "change who can read a published article")
             old = {name: getattr(row, name) for name in changed}
@@ -347,7 +379,7 @@ class KbService(DeskService):
                 shown_old = None if name == "body" else old[name]
                 shown_new = None if name == "body" else new[name]
                 self._event(session, row, "updated", name, shown_old, shown_new)
-            return _view(row)
+            return _article_view(row)
 
     def kb_publish(self, ref: int | str, *, expected_version: int | None = None) -> ArticleView:
         return self._set_status(ref, ArticleStatus.PUBLISHED, expected_version)
@@ -376,29 +408,15 @@ class KbService(DeskService):
                 old,
                 status.value,
             )
-            return _view(row)
+            return _article_view(row)
 
     # -- files ------------------------------------------------------------------------------------
 
     def kb_export_data(self) -> list[ArticleData]:
         """Every article with every field, by slug (what ``kb export`` writes)."""
+        statement = _ARTICLES.order_by(_ARTICLES.selected_columns.slug)
         with self._read() as session:
-            rows = session.exec(select(KbArticle).order_by(col(KbArticle.slug)))
-            return [
-                ArticleData(
-                    slug=r.slug,
-                    title=r.title,
-                    body=r.body,
-                    category=r.category,
-                    tags=kb.split_tags(r.tags),
-                    status=r.status,
-                    visibility=r.visibility,
-                    author=r.author,
-                    created_at=r.created_at,
-                    updated_at=r.updated_at,
-                )
-                for r in rows
-            ]
+            return [_article_data(row) for row in session.execute(statement)]
 
     def kb_import(self, articles: Sequence[ArticleData]) -> tuple[int, int]:
         """Write articles from files, in one transaction: a new slug is added, a known one
@@ -470,7 +488,7 @@ class KbService(DeskService):
             else KbFilters()
         )
         with self._read() as session:
-            return self._search(session, text, filters, limit)
+            return _results(session, search_articles(session, text, filters, limit=limit))
 
     def kb_suggest_for_ticket(self, number: int, *, limit: int = SUGGESTIONS) -> list[KbResult]:
         """Articles for a ticket: its subject and its latest customer message."""
@@ -483,7 +501,7 @@ class KbService(DeskService):
                 .limit(1)
             ).first()
             text = f"{ticket.subject} {(latest or '')[:2000]}"
-            return self._search(session, text, KbFilters(), limit)
+            return _results(session, search_articles(session, text, limit=limit))
 
     def kb_for_acknowledgement(self, subject: str, body: str) -> list[ArticleView]:
         """Up to :data:`ACK_ARTICLES` published public articles that answer a new ticket well
@@ -598,13 +616,10 @@ def articles_for_acknowledgement(session: Session, subject: str, body: str) -> l
     ticket and its acknowledgement in one)."""
     filters = KbFilters(status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC)
     found = search_articles(session, f"{subject} {body[:2000]}", filters, limit=10)
-    if not found.hits:
-        return []
-    ids = [hit.article_id for hit in found.hits]
-    rows = {r.id: r for r in session.exec(select(KbArticle).where(col(KbArticle.id).in_(ids)))}
+    articles = _articles_by_id(session, [hit.article_id for hit in found.hits])
     good = [
-        _view(rows[hit.article_id])
-        for hit in found.hits
-        if kb.matches_well(subject, rows[hit.article_id].title, rows[hit.article_id].tags)
+        article
+        for article in (articles[hit.article_id] for hit in found.hits)
+        if kb.matches_well(subject, article.title, " ".join(article.tags))
     ]
     return good[:ACK_ARTICLES]

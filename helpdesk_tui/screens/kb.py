@@ -92,6 +92,8 @@ class KbScreen(DeskScreen):
         self.results: list[ArticleView] = []
         self.searched: str | None = None
         """The query the shown results are for (None before the first search)."""
+        self.wanted: int | None = None
+        """An article asked for by id (:meth:`open_article`): highlighted when it is listed."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,7 +118,35 @@ class KbScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#kb-query", Input).focus()
         self.load_choices()
+        if self.wanted is not None:
+            self._fetch(self.wanted)
+        else:
+            self.run_search()
+
+    def open_article(self, article_id: int) -> None:
+        """Show one article: its title searched, filters cleared, the article highlighted."""
+        self.wanted = article_id
+        if self.is_mounted:
+            self._fetch(article_id)
+
+    @work(thread=True, exclusive=True, group="kb-open", exit_on_error=False)
+    def _fetch(self, article_id: int) -> None:
+        article = self.desk.kb_article(article_id)
+        self.app.call_from_thread(self._opened, article)
+
+    def _opened(self, article: ArticleView) -> None:
+        for name in FILTERS:
+            select = self.query_one(f"#kb-{name}", Select)
+            with select.prevent(Select.Changed):
+                select.clear()
+        self.article = article
+        query = self.query_one("#kb-query", Input)
+        query.value = clean(article.title, single_line=True)
+        self.search_text = query.value
+        if self._timer is not None:
+            self._timer.stop()  # no need to wait for typing to pause
         self.run_search()
+        self.query_one("#kb-results", OptionList).focus()
 
     def on_screen_resume(self) -> None:
         self.load_choices()
@@ -167,6 +197,8 @@ class KbScreen(DeskScreen):
         # The same search again (after a save): stay on the article; a new one: its best.
         same = query == self.searched
         keep = self.article.id if self.article is not None and same else None
+        if self.wanted is not None:
+            keep, self.wanted = self.wanted, None
         listing.clear_options()
         listing.add_options(
             [Option(result_prompt(a, spans, line), id=str(a.id)) for a, spans, line in rows]

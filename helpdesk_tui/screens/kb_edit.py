@@ -63,7 +63,12 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
                 allow_blank=False,
                 id="kb-edit-visibility",
             )
-        area = TextArea(clean(article.body) if article else "", soft_wrap=True, id="kb-edit-body")
+        area = TextArea(
+            clean(article.body) if article else "",
+            language="markdown",
+            soft_wrap=True,
+            id="kb-edit-body",
+        )
         area.cursor_blink = False
         yield area
         yield Footer()

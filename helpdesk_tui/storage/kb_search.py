@@ -10,8 +10,17 @@ word (a typo: rapidfuzz against that vocabulary) — and the results come in tie
 2. some groups match, the last as a start (a question in plain words; a ticket's text).
 
 Within a tier the engine ranks: SQLite FTS5 ``bm25`` with column weights (title 10, tags 5,
-body 1), PostgreSQL ``ts_rank`` over a tsvector weighted A (title), B (tags), C (body).
-Both stem English words ("printers" finds "printer"); migration 0010 makes the indexes.
+body 1), PostgreSQL ``ts_rank`` over a stored tsvector weighted A (title), B (tags), C (body)
+plus ``ts_rank`` over title and tags alone (with weights only, a short article that has a
+word in its body outranked one that has it in its title: "outlok crash" over 10,000 articles).
+Both stem English words ("printers" finds "printer"); migrations 0010 and 0018 make the
+indexes.
+
+Ranking costs time per matching article, so a tier that matches more than
+:data:`CANDIDATES` articles (a common word, the first letters of one: "ins" is stemmed to
+"in", in every body) is ranked among the articles it matches by title or tags only — with
+that many matches, an article that has the words only in its body would not rank in the
+first few anyway. Counting up to that bound is cheap (an index walk that stops there).
 """
 
 from __future__ import annotations
@@ -28,12 +37,12 @@ from sqlmodel import Session
 TITLE_WEIGHT = 10.0
 TAGS_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
-PG_VECTOR = (
-    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, tags), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, left(body, 100000)), 'C')"
-)
-"""Must stay equal to migration 0010's ``PG_VECTOR``, or PostgreSQL cannot use the index."""
+PG_ALL = "search_all"
+"""PostgreSQL's stored tsvector of title (A), tags (B) and body (C) (migration 0018)."""
+PG_HEAD = "search_head"
+"""… and of title (A) and tags (B) only."""
+CANDIDATES = 500
+"""A tier matching more articles than this is ranked on titles and tags only."""
 MAX_TERMS = 12
 """Words of one search kept (a ticket's text can be long); the first ones, subject first."""
 SHORT_PREFIX = 4
@@ -130,13 +139,39 @@ def words(query: str) -> list[str]:
 
 # -- vocabulary for typos: the words of every title, tag and category ---------------------
 
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words of every title, tag and category (common words left out), and the typo
+    fixes found in them so far (an agent types the same word letter by letter)."""
+
+    stamp: tuple[Any, ...]
+    known: frozenset[str]
+    listing: tuple[str, ...]
+    fixes: dict[str, str | None]
+
+    def fix(self, term: str) -> str | None:
+        """The vocabulary word closest to ``term`` (a typo's fix), or None."""
+        if term in self.fixes:
+            return self.fixes[term]
+        best = process.extractOne(term, self.listing, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        fixed = str(best[0]) if best is not None else None
+        with _vocab_lock:
+            if len(self.fixes) < MAX_FIXES:
+                self.fixes[term] = fixed
+        return fixed
+
+
+MAX_FIXES = 10_000
+"""Typo fixes kept per vocabulary (memory stays bounded whatever is typed)."""
 _vocab_lock = threading.Lock()
-_vocab_cache: dict[str, tuple[tuple[Any, ...], frozenset[str], tuple[str, ...]]] = {}
+_vocab_cache: dict[str, Vocabulary] = {}
 
 
-def vocabulary(session: Session) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The title/tag/category words (as a set and as a list for rapidfuzz), cached per
-    database until an article is added or changed."""
+def vocabulary(session: Session) -> Vocabulary:
+    """The title/tag/category words, cached per database; when an article is added or
+    changed, only the new and changed ones are read (a word an edit took away stays: it
+    can only offer a typo fix that matches less)."""
     bind = session.get_bind()
     key = str(bind.engine.url)
     # Two index probes: a new article raises the first, a change the second.
@@ -149,29 +184,39 @@ def vocabulary(session: Session) -> tuple[frozenset[str], tuple[str, ...]]:
     )
     with _vocab_lock:
         cached = _vocab_cache.get(key)
-        if cached is not None and cached[0] == stamp:
-            return cached[1], cached[2]
-    found: set[str] = set()
-    for title, tags, category in session.execute(
-        text("SELECT title, tags, category FROM kb_article")
-    ):
-        found.update(w for w in _WORD.findall(f"{title} {tags} {category}".lower()) if len(w) > 2)
-    words_set = frozenset(found)
-    entry = (stamp, words_set, tuple(sorted(words_set)))
+        if cached is not None and cached.stamp == stamp:
+            return cached
+    sql = "SELECT title, tags, category FROM kb_article"
+    params: dict[str, Any] = {}
+    if cached is not None and None not in cached.stamp:
+        sql += " WHERE id > :id OR updated_at > :at"
+        params = {"id": cached.stamp[0], "at": cached.stamp[1]}
+    rows = session.execute(text(sql), params).all()
+    # One pass of the pattern over all the text, not one a row.
+    every = " ".join(" ".join(row) for row in rows).lower()
+    found = {w for w in set(_WORD.findall(every)) if len(w) > 2 and w not in STOPWORDS}
+    if params and cached is not None:
+        found |= cached.known
+    entry = Vocabulary(stamp, frozenset(found), tuple(sorted(found)), {})
     with _vocab_lock:
         _vocab_cache[key] = entry
-    return entry[1], entry[2]
+    return entry
 
 
 def _groups(session: Session, terms: list[str]) -> list[tuple[str, ...]]:
-    known, listing = vocabulary(session) if terms else (frozenset(), ())
+    if not terms:
+        return []
+    vocab = vocabulary(session)
     groups = []
     for term in terms:
         group = [term, *SYNONYMS.get(term, ())]
-        if len(term) >= 4 and term not in known and not any(w.startswith(term) for w in listing):
-            best = process.extractOne(term, listing, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
-            if best is not None:
-                fixed = str(best[0])
+        if (
+            len(term) >= 4
+            and term not in vocab.known
+            and not any(w.startswith(term) for w in vocab.listing)
+        ):
+            fixed = vocab.fix(term)
+            if fixed is not None:
                 group += [fixed, *SYNONYMS.get(fixed, ())]
         groups.append(tuple(dict.fromkeys(group)))
     return groups
@@ -186,12 +231,14 @@ def _short(group: tuple[str, ...]) -> bool:
     return len(group[0]) < SHORT_PREFIX
 
 
-def _fts5(groups: list[tuple[str, ...]], *, prefix: bool, every: bool) -> str:
+def _fts5(groups: list[tuple[str, ...]], *, prefix: bool, every: bool, head: bool) -> str:
     parts = [" OR ".join(f'"{w}"' for w in group) for group in groups]
     if prefix:
         typed = " OR ".join(f'"{w}"*' for w in groups[-1])
-        parts[-1] = f"{{title tags}} : ({typed})" if _short(groups[-1]) else typed
-    return (" AND " if every else " OR ").join(f"({part})" for part in parts)
+        short = _short(groups[-1]) and not head  # head: the whole query is on title and tags
+        parts[-1] = f"{{title tags}} : ({typed})" if short else typed
+    query = (" AND " if every else " OR ").join(f"({part})" for part in parts)
+    return f"{{title tags}} : ({query})" if head else query
 
 
 def _tsquery(groups: list[tuple[str, ...]], *, prefix: bool, every: bool) -> str:
@@ -215,6 +262,63 @@ def _where(filters: KbFilters, params: dict[str, Any], alias: str) -> str:
     return "".join(f" AND {c}" for c in clauses)
 
 
+@dataclass(frozen=True)
+class _Tier:
+    """One tier's SQL pieces: where its articles come from, their id, how they rank."""
+
+    source: str
+    article_id: str
+    rank: str
+
+
+def _tier_sql(
+    sqlite: bool,
+    groups: list[tuple[str, ...]],
+    filters: KbFilters,
+    params: dict[str, Any],
+    *,
+    prefix: bool,
+    every: bool,
+    head: bool,
+) -> _Tier:
+    if sqlite:
+        params["q"] = _fts5(groups, prefix=prefix, every=every, head=head)
+        params |= {"wt": TITLE_WEIGHT, "wg": TAGS_WEIGHT, "wb": BODY_WEIGHT}
+        where = _where(filters, params, "a")
+        if not where:  # the FTS table alone answers: its rowid is the article's id
+            return _Tier("kb_fts WHERE kb_fts MATCH :q", "kb_fts.rowid", _BM25)
+        return _Tier(
+            f"kb_fts JOIN kb_article AS a ON a.id = kb_fts.rowid WHERE kb_fts MATCH :q{where}",
+            "a.id",
+            _BM25,
+        )
+    params["q"] = _tsquery(groups, prefix=prefix, every=every)
+    vector = PG_HEAD if head else PG_ALL
+    condition = f"a.{vector} @@ query"
+    if prefix and _short(groups[-1]) and not head:
+        # The short start of a word is looked for in the titles' and tags' own index: the
+        # whole vector's cannot tell a title's word from a body's without reading the row.
+        params["last"] = _tsquery(groups[-1:], prefix=True, every=True)
+        last = f"a.{PG_HEAD} @@ to_tsquery('english'::regconfig, :last)"
+        if len(groups) == 1:
+            condition = last
+        else:
+            params["rest"] = _tsquery(groups[:-1], prefix=False, every=every)
+            rest = f"a.{PG_ALL} @@ to_tsquery('english'::regconfig, :rest)"
+            condition = f"({rest} {'AND' if every else 'OR'} {last})"
+    return _Tier(
+        "kb_article AS a, to_tsquery('english'::regconfig, :q) AS query "
+        f"WHERE {condition}{_where(filters, params, 'a')}",
+        "a.id",
+        f"ts_rank(a.{PG_HEAD}, query, 1)"
+        if head
+        else f"ts_rank(a.{PG_ALL}, query, 1) + ts_rank(a.{PG_HEAD}, query, 1)",
+    )
+
+
+_BM25 = "-bm25(kb_fts, :wt, :wg, :wb)"
+
+
 def _run_tier(
     session: Session,
     groups: list[tuple[str, ...]],
@@ -223,31 +327,35 @@ def _run_tier(
     prefix: bool,
     every: bool,
     limit: int,
+    candidates: int,
 ) -> list[tuple[int, float]]:
-    params: dict[str, Any] = {"n": limit}
-    if session.get_bind().dialect.name == "sqlite":
-        params["q"] = _fts5(groups, prefix=prefix, every=every)
-        sql = (
-            "SELECT a.id, -bm25(kb_fts, :wt, :wg, :wb) AS score FROM kb_fts "
-            "JOIN kb_article AS a ON a.id = kb_fts.rowid WHERE kb_fts MATCH :q"
-            f"{_where(filters, params, 'a')} ORDER BY score DESC, a.id LIMIT :n"
-        )
-        params |= {"wt": TITLE_WEIGHT, "wg": TAGS_WEIGHT, "wb": BODY_WEIGHT}
-    else:
-        params["q"] = _tsquery(groups, prefix=prefix, every=every)
-        sql = (
-            f"SELECT a.id, ts_rank({PG_VECTOR}, query, 1) AS score "
-            "FROM kb_article AS a, to_tsquery('english'::regconfig, :q) AS query "
-            f"WHERE ({PG_VECTOR}) @@ query"
-            f"{_where(filters, params, 'a')} ORDER BY score DESC, a.id LIMIT :n"
-        )
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    params: dict[str, Any] = {"n": limit, "cap": candidates + 1}
+    tier = _tier_sql(sqlite, groups, filters, params, prefix=prefix, every=every, head=False)
+    counted = session.execute(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM {tier.source} LIMIT :cap) AS m"), params
+    ).scalar_one()
+    if counted > candidates:
+        tier = _tier_sql(sqlite, groups, filters, params, prefix=prefix, every=every, head=True)
+    sql = (
+        f"SELECT {tier.article_id} AS id, {tier.rank} AS score FROM {tier.source} "
+        "ORDER BY score DESC, id LIMIT :n"
+    )
     return [(int(i), float(s)) for i, s in session.execute(text(sql), params)]
 
 
 def search_articles(
-    session: Session, query: str, filters: KbFilters | None = None, *, limit: int = 20
+    session: Session,
+    query: str,
+    filters: KbFilters | None = None,
+    *,
+    limit: int = 20,
+    candidates: int = CANDIDATES,
 ) -> KbSearch:
-    """Articles for ``query`` (best first, at most ``limit``), ``filters`` applied."""
+    """Articles for ``query`` (best first, at most ``limit``), ``filters`` applied.
+
+    ``candidates``: see :data:`CANDIDATES` (a test lowers it to rank a small KB that way).
+    """
     filters = filters or KbFilters()
     groups = _groups(session, words(query))
     if not groups:
@@ -258,7 +366,13 @@ def search_articles(
         tiers.append((2, True, False))
     for tier, prefix, every in tiers:
         for article_id, score in _run_tier(
-            session, groups, filters, prefix=prefix, every=every, limit=limit
+            session,
+            groups,
+            filters,
+            prefix=prefix,
+            every=every,
+            limit=limit,
+            candidates=candidates,
         ):
             hits.setdefault(article_id, KbHit(article_id, tier, score))
         if len(hits) >= limit:

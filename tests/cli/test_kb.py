@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from tests.cli.conftest import Invoke, as_login
@@ -65,8 +66,6 @@ def test_export_import_export_gives_identical_files(
     assert invoke("kb", "import", str(source)).exit_code == 0
     first = tmp_path / "first"
     assert invoke("kb", "export", str(first)).exit_code == 0
-
-    import os
 
     monkeypatch.setenv(
         "HELPDESK_DATABASE_URL",

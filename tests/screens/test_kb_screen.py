@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, TextArea
 
@@ -153,6 +154,50 @@ async def test_write_a_new_article_and_publish_it(make_test_app, desk_data: Desk
         ]
 
 
+async def test_the_palette_opens_an_article_from_anywhere(
+    make_test_app, desk_data: DeskData
+) -> None:  # type: ignore[no-untyped-def]
+    """ctrl+p, a few words: "KB: <title>" entries; the one picked opens on the KB screen,
+    highlighted, with the filters cleared."""
+    seed_kb(desk_data)
+    wanted = "VPN keeps disconnecting every few minutes"
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        for key in "vpn disconnect":
+            await pilot.press(key if key != " " else "space")
+        commands = app.screen.query_one(CommandList)
+
+        def prompts() -> list[str]:
+            options = [commands.get_option_at_index(i) for i in range(commands.option_count)]
+            return [str(o.hit.text) for o in options if isinstance(o, Command)]
+
+        await until(pilot, lambda: f"KB: {wanted}" in prompts())
+        commands.highlighted = prompts().index(f"KB: {wanted}")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "kb")
+        screen = kb_screen(pilot)
+        await until(pilot, lambda: screen.article is not None and screen.article.title == wanted)
+        await until(pilot, lambda: screen.searched == wanted)
+        await settle(pilot)
+        assert screen.article is not None and screen.article.title == wanted
+        assert screen.query_one("#kb-query", Input).value == wanted
+
+        # From the queue again, with a filter set that hides it: the filter is cleared.
+        article_id = screen.article.id
+        screen.query_one("#kb-status", Select).value = "draft"
+        await until(pilot, lambda: screen.results == [])
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current_mode == "queue")
+        app.open_article(article_id)
+        await until(pilot, lambda: app.current_mode == "kb" and len(screen.results) > 0)
+        await settle(pilot)
+        assert screen.query_one("#kb-status", Select).is_blank()
+        assert screen.article is not None and screen.article.id == article_id
+
+
 async def _kb_search_scene(pilot: Pilot[None]) -> None:
     await open_kb(pilot)
     await search(pilot, "outlok crash")
@@ -185,3 +230,41 @@ def test_kb_screen_hostile_article_snapshot(
 ) -> None:
     seed_kb(desk_data)
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_kb_hostile_scene)
+
+
+MARKDOWN_BODY = """## Before you start
+
+Your laptop must be on the **office network** or the VPN.
+
+1. Open *Settings* → Printers.
+2. Choose `Add printer` and pick `FLOOR3-LASER`.
+3. Print a test page.
+
+- Nothing listed? See [the VPN article](https://help.example.com/kb/vpn).
+- Still stuck: call extension 4357.
+"""
+
+
+async def _kb_editor_scene(pilot: Pilot[None]) -> None:
+    await open_kb(pilot)
+    await search(pilot, "floor printer")
+    await pilot.press("enter")
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(pilot.app.screen, KbEditScreen))
+    pilot.app.screen.query_one(TextArea).focus()  # the Markdown text, highlighted
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_kb_article_editor_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    size: tuple[int, int],
+) -> None:
+    seed_kb(desk_data)
+    desk = Desk(desk_data.db, desk_data.ada, clock=lambda: FROZEN_NOW - timedelta(days=1))
+    desk.kb_create(
+        "Add the third-floor printer", MARKDOWN_BODY, category="Printing", tags=["printer"]
+    )
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=_kb_editor_scene)
