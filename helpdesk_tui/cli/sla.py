@@ -161,20 +161,20 @@ def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
 
 
 @sla.command("auto-escalate")
-@click.argument("switch", type=click.Choice(["on", "off"]), required=False)
+@click.argument("switch", type=click.Choice(["off", "warning", "breach", "on"]), required=False)
 @pass_runtime
 def auto_escalate(runtime: Runtime, switch: str | None) -> None:
-    """Whether a breach moves the ticket to the next tier's team: on or off (admins);
-    without an argument, say which."""
+    """At which SLA alert a ticket moves to the next tier's team by itself: off, warning or
+    breach (``on`` is breach; admins); without an argument, say which."""
     if switch is None:
-        on = _desk(runtime).sla_auto_escalate()
+        at = _desk(runtime).sla_auto_escalate()
     else:
         desk = _desk(runtime, Role.ADMIN, "switch automatic escalation")
-        on = desk.sla_auto_escalate(switch == "on")
-    if on:
-        click.echo("automatic escalation is on: a breach moves the ticket one tier up")
+        at = desk.sla_auto_escalate(switch)
+    if at == "off":
+        click.echo("automatic escalation is off: alerts are sent, the ticket stays")
     else:
-        click.echo("automatic escalation is off: a breach alerts, the ticket stays")
+        click.echo(f"automatic escalation is at {at}: a {at} alert moves the ticket one tier up")
 
 
 @sla.command("recompute")

@@ -12,6 +12,7 @@ from helpdesk_tui.desk import sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_priority, parse_tier, parse_type, text_value
 from helpdesk_tui.storage.models import Event, Organization, Role, Team, Ticket
@@ -289,20 +290,24 @@ class SlaService(DeskService):
             ).all()
         return [(int(tier), str(name)) for tier, name in rows]
 
-    def sla_auto_escalate(self, enabled: bool | None = None) -> bool:
-        """Whether a breach moves the ticket one tier up (to that tier's team); ``enabled``
-        switches it for the whole desk (admins only)."""
-        if enabled is None:
+    def sla_auto_escalate(self, at: str | None = None) -> AutoEscalate:
+        """At which alert (``off``, ``warning``, ``breach``) a ticket moves one tier up by
+        itself; ``at`` sets it for the whole desk (admins only; ``on`` means ``breach``)."""
+        if at is None:
             with self._read() as session:
                 return sla_alerts.auto_escalates(session)
         self.actor.require(Role.ADMIN, "switch automatic escalation")
+        try:
+            value = AutoEscalate.BREACH if at == "on" else AutoEscalate(at)
+        except ValueError:
+            raise InvalidValue(f"automatic escalation {at!r}: say off, warning or breach") from None
         with self._write() as session:
-            sla_alerts.set_auto_escalate(session, enabled)
-        return enabled
+            sla_alerts.set_auto_escalate(session, value)
+        return value
 
-    def sla_check_alerts(self, *, auto_escalate: bool | None = None) -> int:
+    def sla_check_alerts(self, *, auto_escalate: AutoEscalate | None = None) -> int:
         """Send the warning and breach alerts that are due (the alert lease holder calls
-        this); how many were sent. ``auto_escalate``: default, the desk's switch."""
+        this); how many were sent. ``auto_escalate``: default, the desk's setting."""
         return len(sla_alerts.check(self.db, self.clock(), auto_escalate=auto_escalate))
 
     def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import Actor
@@ -157,22 +157,26 @@ def test_tiers_move_tickets_between_the_tiers_teams_and_tell_them(
         assert (ticket.tier, ticket.assignee_id) == (2, None)
         mail = session.exec(select(Outbox).where(Outbox.kind == "escalation")).all()
         assert [m.to_addresses for m in mail] == ["nia@example.com"]
-        assert "escalated by ada from tier 1 to tier 2 (Network)" in mail[0].body
+        assert "escalated by ada from tier 1 (Support) to tier 2 (Network) (manual)" in mail[0].body
     with db.write() as session:
         fields.deescalate(session, admin, number)
     with pytest.raises(InvalidValue, match="already at tier 1"), db.write() as session:
         fields.deescalate(session, admin, number)
     with db.read() as session:
         events = session.exec(
-            select(Event.field, Event.old_value, Event.new_value).where(
-                Event.ticket_number == number,
-                Event.field.in_(["tier", "team"]),  # type: ignore[union-attr]
-            )
+            select(Event.kind, Event.field, Event.old_value, Event.new_value)
+            .where(Event.ticket_number == number, Event.kind != "created")
+            .order_by(col(Event.id))
         ).all()
+    # Each move is ONE event of its own kind (no separate tier, team and assignee events).
     assert [tuple(e) for e in events] == [
-        ("team", None, "Support"),
-        ("tier", "1", "2"),
-        ("team", "Support", "Network"),
-        ("tier", "2", "1"),
-        ("team", "Network", "Support"),
+        ("assignee", "assignee", None, "bob"),
+        ("team", "team", None, "Support"),
+        ("escalated", "manual", "tier 1, Support", "tier 2, Network"),
+        ("de-escalated", "manual", "tier 2, Network", "tier 1, Support"),
+    ]
+    history = [e.text for e in desk.ticket_show(number).events]
+    assert history[-2:] == [
+        "ada: escalated from tier 1 (Support) to tier 2 (Network), manual",
+        "ada: de-escalated from tier 2 (Network) to tier 1 (Support), manual",
     ]
