@@ -200,6 +200,9 @@ def ticket_sla(runtime: Runtime, number: str, as_json: bool) -> None:
                 "calendar": timeline.calendar,
                 "response_due_at": _iso(timeline.response_due_at),
                 "resolution_due_at": _iso(timeline.resolution_due_at),
+                "reply_due_at": _iso(timeline.reply_due_at),
+                "due_at": _iso(timeline.due_at),
+                "due_clock": timeline.due_clock,
                 "clocks": [
                     {
                         "clock": c.clock,
@@ -240,6 +243,10 @@ def ticket_sla(runtime: Runtime, number: str, as_json: bool) -> None:
         elif c.due_at is not None:
             left = f"overdue by {late}" if c.remaining_minutes < 0 else f"{c.remaining} left"
             click.echo(f"  now      {left}")
+    if timeline.due_at is not None:
+        click.echo(f"due      {_when(timeline.due_at)} ({timeline.due_clock}: the earliest)")
+    else:
+        click.echo("due      none running (paused, or nothing pending)")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -391,9 +391,21 @@ class Explanation:
     clocks: tuple[Clock, ...]
     """Every run, in order of start (the first response, each next response, resolution)."""
     response_due_at: datetime | None
+    """The first response's due time (kept once met or missed)."""
     resolution_due_at: datetime | None
-    """What the ticket's due columns hold."""
+    reply_due_at: datetime | None
+    """The pending reply's due time (first or next response); ``None`` if no reply is
+    pending or the clock is paused."""
+    reply_started_at: datetime | None
+    """When that pending reply's clock started."""
     now: datetime
+
+    @property
+    def due_at(self) -> datetime | None:
+        """The earliest pending target: what the queue sorts by and its badge shows (the
+        ticket's ``sla_due_at``, which the database computes by the same rule)."""
+        pending = [d for d in (self.reply_due_at, self.resolution_due_at) if d is not None]
+        return min(pending) if pending else None
 
     def current(self) -> list[Clock]:
         """The last run of each kind of clock."""
@@ -544,14 +556,25 @@ def explain(
 ) -> Explanation:
     """Every clock of the ticket as of ``now``, and what its due columns should hold.
 
-    ``response_due_at`` is the due time of the latest response run (the first response's,
-    or a pending next response's); ``resolution_due_at`` the resolution's. A paused clock has
-    no due time (``None``): it is not counting down.
+    ``response_due_at`` is the first response's due time; ``reply_due_at`` the due time of
+    the response run still pending (the first response, or a next response after a customer's
+    follow-up), if any; ``resolution_due_at`` the resolution's. A paused clock has no due
+    time (``None``): it is not counting down.
     """
     policy = choose_policy(policies, ticket)
     calendar = calendars.get(policy.calendar or "", DEFAULT_CALENDAR)
     pauses = _status_pauses(ticket)
     clocks = tuple(_clock(run, policy, calendar, pauses, now, dues_only) for run in _runs(ticket))
-    response = [c for c in clocks if c.kind is not ClockKind.RESOLUTION][-1]
-    resolution = clocks[-1]
-    return Explanation(policy, calendar, clocks, response.due_at, resolution.due_at, now)
+    first, resolution = clocks[0], clocks[-1]
+    pending = [c for c in clocks[:-1] if c.stopped_at is None and c.due_at is not None]
+    reply = pending[-1] if pending else None
+    return Explanation(
+        policy,
+        calendar,
+        clocks,
+        first.due_at,
+        resolution.due_at,
+        reply.due_at if reply else None,
+        reply.started_at if reply else None,
+        now,
+    )

@@ -1,8 +1,9 @@
 """Keeping each ticket's SLA due columns equal to what its history and the policies say.
 
-This is the one writer of ``response_due_at`` / ``resolution_due_at``. Whatever changes a
-ticket in a way a clock cares about records an event (``history.record``, or the intake's
-batch rows); the event marks the ticket, and just before that transaction commits the marked
+This is the one writer of ``response_due_at`` / ``resolution_due_at`` / ``reply_due_at`` /
+``reply_started_at`` (the database derives ``sla_due_at``, the earliest pending one, from
+them). Whatever changes a ticket in a way a clock cares about records an event
+(``history.record``, or the intake's batch rows); the event marks the ticket, and just before that transaction commits the marked
 tickets' clocks are recomputed from their history (:func:`refresh`) — in the same
 transaction, so the stored due times never disagree with the history that explains them.
 A policy or calendar change recomputes every open ticket in batches (:func:`recompute_open`).
@@ -182,7 +183,10 @@ _STORE = (
     update(Ticket)
     .where(col(Ticket.id) == bindparam("ticket_id"))
     .values(
-        response_due_at=bindparam("response_due"), resolution_due_at=bindparam("resolution_due")
+        response_due_at=bindparam("response_due"),
+        resolution_due_at=bindparam("resolution_due"),
+        reply_due_at=bindparam("reply_due"),
+        reply_started_at=bindparam("reply_started"),
     )
 )
 
@@ -196,20 +200,35 @@ def refresh(
     policies, calendars = rules or load_rules(session)
     now = utcnow()  # only the clocks' states use it; nothing stored depends on it
     current = {
-        row[0]: (row[1], row[2])
-        for row in session.exec(
-            select(Ticket.id, Ticket.response_due_at, Ticket.resolution_due_at).where(
-                col(Ticket.id).in_(ticket_ids)
-            )
-        ).all()
+        row[0]: tuple(row[1:])
+        for row in session.connection().execute(
+            select_rows(
+                col(Ticket.id),
+                col(Ticket.response_due_at),
+                col(Ticket.resolution_due_at),
+                col(Ticket.reply_due_at),
+                col(Ticket.reply_started_at),
+            ).where(col(Ticket.id).in_(ticket_ids))
+        )
     }
     changes = []
     for ticket_id, ticket in facts(session, ticket_ids).items():
         explained = sla.explain(ticket, policies, calendars, now, dues_only=True)
-        due = (explained.response_due_at, explained.resolution_due_at)
+        due = (
+            explained.response_due_at,
+            explained.resolution_due_at,
+            explained.reply_due_at,
+            explained.reply_started_at,
+        )
         if current.get(ticket_id) != due:
             changes.append(
-                {"ticket_id": ticket_id, "response_due": due[0], "resolution_due": due[1]}
+                {
+                    "ticket_id": ticket_id,
+                    "response_due": due[0],
+                    "resolution_due": due[1],
+                    "reply_due": due[2],
+                    "reply_started": due[3],
+                }
             )
     if changes:
         session.connection().execute(
@@ -220,6 +239,8 @@ def refresh(
             if loaded is not None:
                 set_committed_value(loaded, "response_due_at", change["response_due"])
                 set_committed_value(loaded, "resolution_due_at", change["resolution_due"])
+                set_committed_value(loaded, "reply_due_at", change["reply_due"])
+                set_committed_value(loaded, "reply_started_at", change["reply_started"])
                 session.expire(loaded, ["sla_due_at"])
     return len(changes)
 

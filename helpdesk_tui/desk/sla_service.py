@@ -56,7 +56,14 @@ class SlaTimeline:
     clocks: tuple[SlaClockView, ...]
     response_due_at: datetime | None
     resolution_due_at: datetime | None
-    """What the ticket stores (equal to the clocks' due times)."""
+    reply_due_at: datetime | None
+    """What the ticket stores (equal to the clocks' due times): the first response's, the
+    resolution's, and the pending reply's (first or next response) if one is pending."""
+    due_at: datetime | None
+    """The ticket's ``sla_due_at``: the earliest pending target, what the queue sorts by and
+    its badge shows; ``None`` while the clocks are paused (or nothing is pending)."""
+    due_clock: str | None
+    """Which clock ``due_at`` is (``next response``, ``resolution`` …)."""
     warn_percent: int
 
 
@@ -150,6 +157,9 @@ class SlaService(DeskService):
             clocks=tuple(_clock_view(c) for c in explained.clocks),
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
+            reply_due_at=ticket.reply_due_at,
+            due_at=ticket.sla_due_at,
+            due_clock=_due_clock(explained),
             warn_percent=explained.policy.warn_percent,
         )
 
@@ -350,6 +360,13 @@ class SlaService(DeskService):
             with self._write() as session:
                 changed += sla_clock.refresh(session, ids, rules)
         return changed
+
+
+def _due_clock(explained: sla.Explanation) -> str | None:
+    """The pending clock whose due time is the ticket's earliest (the queue's)."""
+    due = explained.due_at
+    pending = [c for c in explained.current() if c.stopped_at is None and c.due_at == due]
+    return pending[0].kind.label if due is not None and pending else None
 
 
 def _organization_id(session: Session, name: str) -> int:

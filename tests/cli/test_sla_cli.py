@@ -47,6 +47,12 @@ def test_ticket_sla_prints_the_stored_due_times(invoke: Invoke, use_db: str) -> 
     assert shown["clocks"][-1]["due_at"] == ticket.resolution_due_at.isoformat()
     due = ticket.resolution_due_at.strftime("%Y-%m-%d %H:%M UTC")
     assert f"due      {due}" in text.stdout
+    # The last line names the queue's due time: the earliest pending target (unanswered: the
+    # first response), equal to what the ticket stores and the queue sorts by.
+    assert ticket.sla_due_at == ticket.reply_due_at == ticket.response_due_at
+    assert shown["due_at"] == ticket.sla_due_at.isoformat()
+    first = ticket.sla_due_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert text.stdout.splitlines()[-1] == f"due      {first} (first response: the earliest)"
 
 
 def test_a_bad_policy_is_one_line(invoke: Invoke, use_db: str) -> None:

@@ -128,7 +128,9 @@ def test_a_customer_message_after_a_reply_starts_the_next_response_clock() -> No
     explained = sla.explain(ticket(created, *history), [policy(60, 960, nxt=90)], {}, created)
     nxt = clock(explained, ClockKind.NEXT_RESPONSE)
     assert nxt.started_at == utc(2026, 11, 30, 16, 30)
-    assert nxt.due_at == explained.response_due_at == utc(2026, 12, 1, 10, 0)
+    assert nxt.due_at == explained.reply_due_at == explained.due_at == utc(2026, 12, 1, 10, 0)
+    assert explained.reply_started_at == utc(2026, 11, 30, 16, 30)
+    assert explained.response_due_at == utc(2026, 11, 30, 10, 0)  # the first response's
     answered = sla.explain(
         ticket(created, *history, Fact(utc(2026, 12, 1, 9, 15), "reply")),
         [policy(60, 960, nxt=90)],
@@ -136,6 +138,7 @@ def test_a_customer_message_after_a_reply_starts_the_next_response_clock() -> No
         created,
     )
     assert clock(answered, ClockKind.NEXT_RESPONSE).state is ClockState.MET
+    assert answered.reply_due_at is None and answered.due_at == answered.resolution_due_at
 
 
 def test_the_most_specific_policy_wins_and_names_its_calendar() -> None:
