@@ -3,10 +3,11 @@
 This is the one writer of ``response_due_at`` / ``resolution_due_at`` / ``reply_due_at`` /
 ``reply_started_at`` (the database derives ``sla_due_at``, the earliest pending one, from
 them). Whatever changes a ticket in a way a clock cares about records an event
-(``history.record``, or the intake's batch rows); the event marks the ticket, and just before that transaction commits the marked
-tickets' clocks are recomputed from their history (:func:`refresh`) — in the same
-transaction, so the stored due times never disagree with the history that explains them.
-A policy or calendar change recomputes every open ticket in batches (:func:`recompute_open`).
+(``history.record``, or the intake's batch rows); the event marks the ticket, and just
+before that transaction commits the marked tickets' clocks are recomputed from their history
+(:func:`refresh`) — in the same transaction, so the stored due times never disagree with
+the history that explains them. A policy or calendar change recomputes every open ticket in batches
+(:func:`open_ticket_batches`, :func:`refresh`).
 
 The stored due times depend on the history only, never on the time of computation.
 """
