@@ -15,10 +15,11 @@ The stored due times depend on the history only, never on the time of computatio
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, event, update
+from sqlalchemy import ColumnElement, and_, bindparam, event, or_, update
 from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -202,7 +203,8 @@ def refresh(
     now = utcnow()  # only the clocks' states use it; nothing stored depends on it
     current = {
         row[0]: tuple(row[1:])
-        for row in session.connection().execute(
+        for row in session.connection()
+        .execute(
             select_rows(
                 col(Ticket.id),
                 col(Ticket.response_due_at),
@@ -211,6 +213,7 @@ def refresh(
                 col(Ticket.reply_started_at),
             ).where(col(Ticket.id).in_(ticket_ids))
         )
+        .all()
     }
     changes = []
     for ticket_id, ticket in facts(session, ticket_ids).items():
@@ -246,14 +249,56 @@ def refresh(
     return len(changes)
 
 
-def open_ticket_batches(session: Session, size: int) -> Iterator[list[int]]:
-    """Ids of open tickets, ``size`` at a time, in id order (a keyset walk)."""
+@dataclass(frozen=True)
+class Scope:
+    """Which tickets a policy can apply to (``None``: any value), as a SQL condition."""
+
+    priority: str | None = None
+    type: str | None = None
+    category: str | None = None
+    organization_id: int | None = None
+
+    @classmethod
+    def of(cls, row: SlaPolicy) -> Scope:
+        return cls(row.priority, row.type, row.category, row.organization_id)
+
+    def condition(self) -> ColumnElement[bool] | None:
+        """``None`` when the policy may apply to every ticket."""
+        parts: list[ColumnElement[bool]] = []
+        if self.priority is not None:
+            parts.append(col(Ticket.priority) == self.priority)
+        if self.type is not None:
+            parts.append(col(Ticket.type) == self.type)
+        if self.category is not None:
+            parts.append(col(Ticket.category) == self.category)
+        if self.organization_id is not None:
+            members = select_rows(col(Contact.id)).where(
+                col(Contact.organization_id) == self.organization_id
+            )
+            parts.append(col(Ticket.requester_id).in_(members))
+        return and_(*parts) if parts else None
+
+
+def open_ticket_batches(
+    session: Session, size: int, scopes: Sequence[Scope] | None = None
+) -> Iterator[list[int]]:
+    """Ids of open tickets, ``size`` at a time, in id order (a keyset walk).
+
+    ``scopes``: only tickets one of these policies can apply to. A policy change cannot move
+    the clocks of a ticket that neither its old nor its new version matches (the ticket's
+    policy stays the one it was), so only those are recomputed.
+    """
+    conditions = [scope.condition() for scope in scopes or ()]
+    narrowed = [c for c in conditions if c is not None]
+    where: list[ColumnElement[bool]] = [col(Ticket.status).in_(OPEN_STATUSES)]
+    if narrowed and len(narrowed) == len(conditions):
+        where.append(or_(*narrowed))
     after = 0
     while True:
         ids = list(
             session.exec(
                 select(Ticket.id)
-                .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.id) > after)
+                .where(*where, col(Ticket.id) > after)
                 .order_by(col(Ticket.id))
                 .limit(size)
             ).all()

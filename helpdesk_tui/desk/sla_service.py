@@ -213,6 +213,7 @@ class SlaService(DeskService):
             org_id = _organization_id(session, organization) if organization else None
             calendar_id = _calendar_id(session, calendar) if calendar else None
             row = session.exec(select(SlaPolicy).where(SlaPolicy.name == name)).first()
+            scopes = [sla_clock.Scope.of(row)] if row is not None else []
             row = row or SlaPolicy(
                 name=name, first_response_minutes=0, next_response_minutes=0, resolution_minutes=0
             )
@@ -226,7 +227,8 @@ class SlaService(DeskService):
             row.calendar_id = calendar_id
             row.warn_percent = warn_percent
             session.add(row)
-        return self.sla_recompute()
+            scopes.append(sla_clock.Scope.of(row))
+        return self.sla_recompute(scopes=scopes)
 
     def sla_remove_policy(self, name: str) -> int:
         self.actor.require(Role.ADMIN, "change SLA policies")
@@ -234,8 +236,9 @@ class SlaService(DeskService):
             row = session.exec(select(SlaPolicy).where(SlaPolicy.name == name.strip())).first()
             if row is None:
                 raise NotFound(f"no SLA policy {name!r}; see: helpdesk sla policy list")
+            scopes = [sla_clock.Scope.of(row)]
             session.delete(row)
-        return self.sla_recompute()
+        return self.sla_recompute(scopes=scopes)
 
     def sla_set_calendar(
         self,
@@ -347,15 +350,18 @@ class SlaService(DeskService):
             if mine or assignee == self.actor.agent_id
         ]
 
-    def sla_recompute(self, batch: int = RECOMPUTE_BATCH) -> int:
-        """Every open ticket's clocks from its history, ``batch`` tickets per transaction.
+    def sla_recompute(
+        self, batch: int = RECOMPUTE_BATCH, *, scopes: Sequence[sla_clock.Scope] | None = None
+    ) -> int:
+        """Every open ticket's clocks from its history, ``batch`` tickets per transaction
+        (``scopes``: only the tickets a changed policy's old or new version can apply to).
 
         Returns how many tickets' due times changed.
         """
         changed = 0
         with self._read() as session:
             rules = sla_clock.load_rules(session)
-            batches = list(sla_clock.open_ticket_batches(session, batch))
+            batches = list(sla_clock.open_ticket_batches(session, batch, scopes))
         for ids in batches:
             with self._write() as session:
                 changed += sla_clock.refresh(session, ids, rules)

@@ -171,6 +171,38 @@ def test_changing_a_policy_recomputes_open_tickets_only(db: Database, admin: Act
     _assert_explained(desk, db, open_one)
 
 
+def test_a_policy_change_recomputes_only_the_tickets_it_can_apply_to(
+    db: Database, admin: Actor
+) -> None:
+    """Its old and its new scope: a ticket neither matches keeps the policy it had."""
+    high, normal = _new(db, admin, "high"), _new(db, admin, "normal")
+    pinned = datetime(2030, 1, 1, tzinfo=UTC)
+    with db.write() as session:  # a stale due time, to see who is recomputed
+        for number in (high, normal):
+            session.exec(select(Ticket).where(Ticket.number == number)).one().reply_due_at = pinned
+    desk = _desk(db, admin)
+    desk.sla_set_policy(
+        "p", first_response="1h", resolution="8h", priority="high", next_response="1h"
+    )
+    with db.read() as session:
+        replies = dict(
+            session.exec(
+                select(Ticket.number, Ticket.reply_due_at).where(
+                    col(Ticket.number).in_([high, normal])
+                )
+            ).all()
+        )
+    assert replies[high] != pinned and replies[normal] == pinned
+    # Moved from high to normal: the old scope (high) and the new (normal) are recomputed.
+    desk.sla_set_policy(
+        "p", first_response="2h", resolution="9h", priority="normal", next_response="2h"
+    )
+    assert desk.sla_explain(high).policy.startswith("default-high")
+    assert desk.sla_explain(normal).policy.startswith("p:")
+    _assert_explained(desk, db, high)
+    _assert_explained(desk, db, normal)
+
+
 def test_bad_policies_and_who_may_change_them(db: Database, admin: Actor, agent_bob: Actor) -> None:
     desk = _desk(db, admin)
     with pytest.raises(InvalidValue, match="first response target"):
