@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
@@ -78,7 +77,7 @@ def _candidates(session: Session, now: datetime) -> list[int]:
         select(Ticket.id)
         .where(
             col(Ticket.status).in_(_RUNNING),
-            or_(col(Ticket.sla_due_at) <= horizon, col(Ticket.response_due_at) <= horizon),
+            col(Ticket.sla_due_at) <= horizon,  # the earliest pending target of each
         )
         .order_by(col(Ticket.id))
     ).all()
