@@ -161,20 +161,20 @@ def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
 
 
 @sla.command("auto-escalate")
-@click.argument("switch", type=click.Choice(["on", "off"]), required=False)
+@click.argument("switch", type=click.Choice(["off", "warning", "breach", "on"]), required=False)
 @pass_runtime
 def auto_escalate(runtime: Runtime, switch: str | None) -> None:
-    """Whether a breach moves the ticket to the next tier's team: on or off (admins);
-    without an argument, say which."""
+    """At which SLA alert a ticket moves to the next tier's team by itself: off, warning or
+    breach (``on`` is breach; admins); without an argument, say which."""
     if switch is None:
-        on = _desk(runtime).sla_auto_escalate()
+        at = _desk(runtime).sla_auto_escalate()
     else:
         desk = _desk(runtime, Role.ADMIN, "switch automatic escalation")
-        on = desk.sla_auto_escalate(switch == "on")
-    if on:
-        click.echo("automatic escalation is on: a breach moves the ticket one tier up")
+        at = desk.sla_auto_escalate(switch)
+    if at == "off":
+        click.echo("automatic escalation is off: alerts are sent, the ticket stays")
     else:
-        click.echo("automatic escalation is off: a breach alerts, the ticket stays")
+        click.echo(f"automatic escalation is at {at}: a {at} alert moves the ticket one tier up")
 
 
 @sla.command("recompute")
@@ -200,6 +200,9 @@ def ticket_sla(runtime: Runtime, number: str, as_json: bool) -> None:
                 "calendar": timeline.calendar,
                 "response_due_at": _iso(timeline.response_due_at),
                 "resolution_due_at": _iso(timeline.resolution_due_at),
+                "reply_due_at": _iso(timeline.reply_due_at),
+                "due_at": _iso(timeline.due_at),
+                "due_clock": timeline.due_clock,
                 "clocks": [
                     {
                         "clock": c.clock,
@@ -240,6 +243,10 @@ def ticket_sla(runtime: Runtime, number: str, as_json: bool) -> None:
         elif c.due_at is not None:
             left = f"overdue by {late}" if c.remaining_minutes < 0 else f"{c.remaining} left"
             click.echo(f"  now      {left}")
+    if timeline.due_at is not None:
+        click.echo(f"due      {_when(timeline.due_at)} ({timeline.due_clock}: the earliest)")
+    else:
+        click.echo("due      none running (paused, or nothing pending)")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -28,7 +28,7 @@ CLAIMABLE_STATUSES: tuple[str, ...] = (Status.NEW, Status.OPEN, Status.IN_PROGRE
 def take_next(session: Session, actor: Actor, *, now: datetime | None = None) -> Ticket:
     """Assign the most urgent unassigned ticket of the actor's teams to the actor.
 
-    Urgency: priority first, then the earliest response due time, then the oldest. Tickets
+    Urgency: priority first, then the earliest SLA due time (the queue's), then the oldest. Tickets
     with no team belong to nobody yet, so every agent may take them. A ticket another agent
     is viewing or replying to at ``now`` is skipped: they may be about to take it, and two
     agents answering one customer is the collision taking next exists to avoid.
@@ -49,8 +49,8 @@ def take_next(session: Session, actor: Actor, *, now: datetime | None = None) ->
         .where(*claimable, not_(someone_else_on(Ticket.id, actor, now)))
         .order_by(
             col(Ticket.priority_rank).desc(),
-            col(Ticket.response_due_at).is_(None),
-            col(Ticket.response_due_at),
+            col(Ticket.sla_due_at).is_(None),
+            col(Ticket.sla_due_at),
             col(Ticket.created_at),
             col(Ticket.id),
         )

@@ -36,6 +36,7 @@ from helpdesk_tui.desk.demo_content import (
     SITES,
     SUPPORT_ADDRESS,
 )
+from helpdesk_tui.desk.escalation import Place, Reason, TierMove
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.models import PRIORITY_RANK
 
@@ -491,7 +492,11 @@ class _Ticket:
             self._step_note()
             return
         actor = self._agent()
-        self._event(actor, "tier", "tier", self.tier, self.tier + 1)
+        # One event, as the desk records a move between tiers (desk/escalation.py).
+        move = TierMove(
+            True, Place(self.tier, self.team), Place(self.tier + 1, self.team), Reason.MANUAL
+        )
+        self._event(actor, move.kind, move.reason.value, move.before.stored(), move.after.stored())
         self.tier += 1
         experts = [a for a in self.out.agents[self.team or ""] if a.tier >= self.tier]
         if experts and self.assignee not in experts:

@@ -17,6 +17,7 @@ from helpdesk_tui.desk import history, tiers
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
+from helpdesk_tui.desk.escalation import Place, Reason, TierMove
 from helpdesk_tui.desk.statuses import parse_status
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.thread import change_status
@@ -212,10 +213,11 @@ def escalate(
     *,
     team: str | None = None,
     expected_version: int | None = None,
+    reason: Reason = Reason.MANUAL,
 ) -> Ticket:
     """One tier up (to at most tier 4), to ``team`` or else the next tier's team if one is
     set (``helpdesk sla tier``); the new team hears of it by mail."""
-    return _move_tier(session, actor, number, +1, team, expected_version)
+    return _move_tier(session, actor, number, +1, team, expected_version, reason)
 
 
 def deescalate(
@@ -227,7 +229,7 @@ def deescalate(
     expected_version: int | None = None,
 ) -> Ticket:
     """One tier down (to at least tier 1), like :func:`escalate` the other way."""
-    return _move_tier(session, actor, number, -1, team, expected_version)
+    return _move_tier(session, actor, number, -1, team, expected_version, Reason.MANUAL)
 
 
 def _move_tier(
@@ -237,24 +239,43 @@ def _move_tier(
     step: int,
     team: str | None,
     expected_version: int | None,
+    reason: Reason,
 ) -> Ticket:
+    """Move the ticket a tier, recorded as ONE ``escalated``/``de-escalated`` event (tier and
+    team before and after, and why), not as separate tier, team and assignee changes."""
     team_id = find_team(session, team).id if team else None
-    with _changing(session, actor, number, expected_version) as change:
-        ticket = change.ticket
-        _open_only(ticket, "tier")
-        old_tier = ticket.tier
-        tier = min(max(ticket.tier + step, MIN_TIER), MAX_TIER)
-        if tier == ticket.tier and team_id in (None, ticket.team_id):
-            raise InvalidValue(f"#{number} is already at tier {ticket.tier}")
-        if team_id is None:
-            tier_team = tiers.team_of_tier(session, tier)
-            team_id = tier_team.id if tier_team is not None else None
-        change.set("tier", tier)
-        if team_id is not None and team_id != ticket.team_id:
-            change.set("team_id", team_id, shown="team")
-            change.set("assignee_id", None, shown="assignee")
-        tiers.notify_tier_move(session, ticket, actor.name, old_tier)
-    return change.ticket
+    ticket = load_ticket(session, number, for_update=True)
+    history.check_version(session, ticket, expected_version)
+    _open_only(ticket, "tier")
+    tier = min(max(ticket.tier + step, MIN_TIER), MAX_TIER)
+    if tier == ticket.tier and team_id in (None, ticket.team_id):
+        raise InvalidValue(f"#{number} is already at tier {ticket.tier}")
+    if team_id is None:
+        tier_team = tiers.team_of_tier(session, tier)
+        team_id = tier_team.id if tier_team is not None else ticket.team_id
+    before = Place(ticket.tier, _team_name(session, ticket.team_id))
+    history.bump(ticket)
+    ticket.tier = tier
+    if team_id != ticket.team_id:
+        ticket.team_id = team_id
+        ticket.assignee_id = None  # the new team picks it up
+    move = TierMove(step > 0, before, Place(tier, _team_name(session, team_id)), reason)
+    history.record(
+        session,
+        actor,
+        ticket,
+        move.kind,
+        field=move.reason.value,
+        old=move.before.stored(),
+        new=move.after.stored(),
+    )
+    tiers.notify_tier_move(session, ticket, actor.name, move)
+    return ticket
+
+
+def _team_name(session: Session, team_id: int | None) -> str | None:
+    team = session.get(Team, team_id) if team_id is not None else None
+    return team.name if team is not None else None
 
 
 def find_agent(session: Session, login: str) -> Agent:

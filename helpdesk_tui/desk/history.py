@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import Conflict
+from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.storage.models import Event, Ticket, utcnow
 
@@ -54,6 +55,9 @@ def describe(event: Event) -> str:
 
     Names people chose (categories, tags, teams) are left as they were written.
     """
+    move = TierMove.from_event(event.kind, event.field, event.old_value, event.new_value)
+    if move is not None:  # "escalated from tier 1 (Support) to tier 2 (Network), manual"
+        return f"{event.actor}: {move.describe()}"
     if event.field and (event.old_value is not None or event.new_value is not None):
         old, new = (_value(event.field, v) for v in (event.old_value, event.new_value))
         return f"{event.actor}: {event.field} {old} → {new}"

@@ -73,18 +73,29 @@ class TicketRow:
     resolution_due_at: datetime | None
     first_response_at: datetime | None
     version: int
+    reply_due_at: datetime | None = None
+    """The pending reply's due time (first or next response), if a reply is pending."""
+    reply_started_at: datetime | None = None
+    sla_due_at: datetime | None = None
+    """The earliest pending target (the database's ``sla_due_at``: the queue's SLA order)."""
 
     @property
     def next_due(self) -> datetime | None:
-        """The SLA deadline still running: the first reply's until it is made, then the fix's.
+        """The SLA deadline still running: the earliest of a pending reply's (first or next
+        response) and the resolution's; none while paused.
 
         None once the ticket is resolved or closed, so a met deadline never shows as late.
         """
         if self.status not in OPEN_STATUSES:
             return None
-        if self.first_response_at is None and self.response_due_at is not None:
-            return self.response_due_at
-        return self.resolution_due_at
+        return self.sla_due_at
+
+    @property
+    def due_started_at(self) -> datetime:
+        """When the clock of :attr:`next_due` started (the warning is a share of it)."""
+        if self.sla_due_at is not None and self.sla_due_at == self.reply_due_at:
+            return self.reply_started_at or self.created_at
+        return self.created_at
 
     def as_json(self) -> dict[str, Any]:
         data = self.__dict__.copy()
@@ -120,6 +131,9 @@ def _row_query() -> Any:
         Ticket.resolution_due_at,
         Ticket.first_response_at,
         Ticket.version,
+        Ticket.reply_due_at,
+        Ticket.reply_started_at,
+        Ticket.sla_due_at,
     ]
     return (
         sa_select(*columns)

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case
 
+from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.storage.models import Status
 
 EPOCH = date(1970, 1, 1)
@@ -171,6 +172,10 @@ def ticket_figures(
             created = event.at
         elif event.field == "assignee":
             assignee = agent_ids.get(event.new) if event.new else None
+        elif (move := TierMove.from_event(event.kind, event.field, event.old, event.new)) and (
+            move.team_changed
+        ):
+            assignee = None  # a move to another team's tier leaves the ticket unassigned
         elif event.kind == "reply" and event.agent_id is not None and first_reply is None:
             first_reply = (event.at, event.agent_id)
         elif event.field == "status":

@@ -17,11 +17,12 @@ are recomputed when a policy or calendar changes).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from helpdesk_tui.desk.errors import InvalidValue
@@ -167,41 +168,133 @@ class Calendar:
         hours = _working_window(self, moment.astimezone(zone(self.timezone)).date())
         return hours is not None and hours[0] <= moment < hours[1]
 
-    def windows(self, since: datetime) -> Iterable[tuple[datetime, datetime]]:
-        """Working windows ending after ``since``, in order (a bounded search)."""
-        day = since.astimezone(zone(self.timezone)).date() - timedelta(days=1)
-        for _ in range(_SEARCH_DAYS):
-            hours = _working_window(self, day)
-            if hours is not None and hours[1] > since:
-                yield hours
-            day += timedelta(days=1)
-
     def add(self, start: datetime, minutes: float) -> datetime:
         """The instant ``minutes`` of business time after ``start``."""
-        remaining = timedelta(minutes=minutes)
-        for window_start, window_end in self.windows(start):
-            begin = max(window_start, start)
-            if remaining <= window_end - begin:
-                return begin + remaining
-            remaining -= window_end - begin
-        raise InvalidValue(f"calendar {self.name} has no working time in the next ten years")
+        return self._timeline.add(start, round(minutes * 60_000_000))
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time from ``start`` to ``end`` (zero if ``end`` is not later)."""
-        total = timedelta()
         if end <= start:
-            return total
-        for window_start, window_end in self.windows(start):
-            if window_start >= end:
-                break
-            total += min(window_end, end) - max(window_start, start)
-        return total
+            return timedelta()
+        return timedelta(microseconds=self._timeline.between(start, end))
+
+    @cached_property
+    def _timeline(self) -> _Timeline:
+        return _Timeline(self)
 
 
 @lru_cache(maxsize=1 << 16)
 def _working_window(calendar: Calendar, day: date) -> tuple[datetime, datetime] | None:
     """A day's working hours in UTC, or ``None`` on a closed day (computed once each)."""
     return calendar.window(day) if calendar.is_working_day(day) else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CHUNK = 400
+_SEARCH_US = _SEARCH_DAYS * 86_400_000_000
+"""Days of working windows laid out at a time (a timeline grows by this much as needed)."""
+
+
+def _us(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Working windows laid out from day ``first`` to ``last`` (microseconds since the
+    epoch, UTC), with the business time before and through each window."""
+
+    first: date
+    last: date
+    starts: list[int]
+    ends: list[int]
+    before: list[int]
+    through: list[int]
+    low: datetime
+    high: datetime
+    """Instants inside these (UTC) lie on days the span covers with a day to spare."""
+
+    def used(self, at: int) -> int:
+        """Business time from the start of the span to ``at``."""
+        i = bisect_right(self.starts, at) - 1
+        if i < 0:
+            return 0
+        return self.before[i] + min(at, self.ends[i]) - self.starts[i]
+
+
+class _Timeline:
+    """A calendar's working windows over a span of days, with the business time before
+    each, so that :meth:`Calendar.add` and :meth:`Calendar.between` are binary searches
+    instead of a walk over the days (a recompute asks them for every clock of every open
+    ticket). The span grows as earlier or later days are asked for; it is replaced whole,
+    never changed in place, so threads sharing a calendar each read a consistent one.
+    """
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self.span: _Span | None = None
+
+    def _lay_out(self, first: date, last: date) -> _Span:
+        starts, ends, before, through, total = [], [], [], [], 0
+        day = first
+        while day <= last:
+            hours = _working_window(self.calendar, day)
+            if hours is not None:
+                start, end = _us(hours[0]), _us(hours[1])
+                starts.append(start)
+                ends.append(end)
+                before.append(total)
+                total += end - start
+                through.append(total)
+            day += timedelta(days=1)
+        tz = zone(self.calendar.timezone)
+        low = datetime.combine(first + timedelta(days=1), time(), tz).astimezone(UTC)
+        high = datetime.combine(last, time(), tz).astimezone(UTC)
+        span = _Span(first, last, starts, ends, before, through, low, high)
+        self.span = span
+        return span
+
+    def _around(self, *moments: datetime) -> _Span:
+        """A span that covers the local days of ``moments`` (and a day either side)."""
+        span = self.span
+        if span is not None and all(span.low <= m < span.high for m in moments):
+            return span
+        days = [m.astimezone(zone(self.calendar.timezone)).date() for m in moments]
+        low, high = min(days) - timedelta(days=1), max(days) + timedelta(days=1)
+        if span is None:
+            return self._lay_out(low - timedelta(days=_CHUNK), high + timedelta(days=_CHUNK))
+        first = min(span.first, low - timedelta(days=_CHUNK))
+        return self._lay_out(first, max(span.last, high + timedelta(days=_CHUNK)))
+
+    def between(self, start: datetime, end: datetime) -> int:
+        span = self._around(start, end)
+        return span.used(_us(end)) - span.used(_us(start))
+
+    def add(self, start: datetime, amount: int) -> datetime:
+        span = self._around(start)
+        at = _us(start)
+        horizon: date | None = None
+        while True:
+            if amount <= 0:  # the first business instant at or after ``start``
+                i = bisect_right(span.ends, at)
+                found = max(span.starts[i], at) if i < len(span.starts) else None
+            else:
+                target = span.used(at) + amount
+                i = bisect_left(span.through, target)
+                found = span.starts[i] + target - span.before[i] if i < len(span.starts) else None
+            if found is not None:
+                if found - at <= _SEARCH_US:
+                    return _EPOCH + timedelta(microseconds=found)
+                break
+            if horizon is None:
+                horizon = start.astimezone(zone(self.calendar.timezone)).date()
+                horizon += timedelta(days=_SEARCH_DAYS)
+            if span.last >= horizon:
+                break
+            span = self._lay_out(span.first, span.last + timedelta(days=_CHUNK))
+        raise InvalidValue(
+            f"calendar {self.calendar.name} has no working time in the next ten years"
+        )
 
 
 def _hhmm(minute: int) -> str:
@@ -391,9 +484,21 @@ class Explanation:
     clocks: tuple[Clock, ...]
     """Every run, in order of start (the first response, each next response, resolution)."""
     response_due_at: datetime | None
+    """The first response's due time (kept once met or missed)."""
     resolution_due_at: datetime | None
-    """What the ticket's due columns hold."""
+    reply_due_at: datetime | None
+    """The pending reply's due time (first or next response); ``None`` if no reply is
+    pending or the clock is paused."""
+    reply_started_at: datetime | None
+    """When that pending reply's clock started."""
     now: datetime
+
+    @property
+    def due_at(self) -> datetime | None:
+        """The earliest pending target: what the queue sorts by and its badge shows (the
+        ticket's ``sla_due_at``, which the database computes by the same rule)."""
+        pending = [d for d in (self.reply_due_at, self.resolution_due_at) if d is not None]
+        return min(pending) if pending else None
 
     def current(self) -> list[Clock]:
         """The last run of each kind of clock."""
@@ -544,14 +649,25 @@ def explain(
 ) -> Explanation:
     """Every clock of the ticket as of ``now``, and what its due columns should hold.
 
-    ``response_due_at`` is the due time of the latest response run (the first response's,
-    or a pending next response's); ``resolution_due_at`` the resolution's. A paused clock has
-    no due time (``None``): it is not counting down.
+    ``response_due_at`` is the first response's due time; ``reply_due_at`` the due time of
+    the response run still pending (the first response, or a next response after a customer's
+    follow-up), if any; ``resolution_due_at`` the resolution's. A paused clock has no due
+    time (``None``): it is not counting down.
     """
     policy = choose_policy(policies, ticket)
     calendar = calendars.get(policy.calendar or "", DEFAULT_CALENDAR)
     pauses = _status_pauses(ticket)
     clocks = tuple(_clock(run, policy, calendar, pauses, now, dues_only) for run in _runs(ticket))
-    response = [c for c in clocks if c.kind is not ClockKind.RESOLUTION][-1]
-    resolution = clocks[-1]
-    return Explanation(policy, calendar, clocks, response.due_at, resolution.due_at, now)
+    first, resolution = clocks[0], clocks[-1]
+    pending = [c for c in clocks[:-1] if c.stopped_at is None and c.due_at is not None]
+    reply = pending[-1] if pending else None
+    return Explanation(
+        policy,
+        calendar,
+        clocks,
+        first.due_at,
+        resolution.due_at,
+        reply.due_at if reply else None,
+        reply.started_at if reply else None,
+        now,
+    )

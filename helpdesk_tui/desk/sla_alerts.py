@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.escalation import Reason
 from helpdesk_tui.desk.outbox import queue_mail
-from helpdesk_tui.desk.settings import set_switch, switch
+from helpdesk_tui.desk.settings import desk_setting, set_desk_setting
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Agent, Ticket
@@ -33,16 +34,33 @@ ALERT_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
 _LEVELS = {sla.ClockState.WARNING: ("warning",), sla.ClockState.BREACHED: ("warning", "breach")}
 _RUNNING = [s for s in OPEN_STATUSES if s not in sla.PAUSING]
 AUTO_ESCALATE = "sla.auto_escalate"
-"""The desk's switch (``helpdesk sla auto-escalate on|off``): a breach moves the ticket one
-tier up. Off until an admin turns it on."""
+"""The desk's setting (``helpdesk sla auto-escalate off|warning|breach``): at which alert a
+ticket moves one tier up. Off until an admin turns it on."""
 
 
-def auto_escalates(session: Session) -> bool:
-    return switch(session, AUTO_ESCALATE, default=False)
+class AutoEscalate(StrEnum):
+    """At which alert a ticket moves one tier up by itself (once per clock run and level)."""
+
+    OFF = "off"
+    WARNING = "warning"
+    BREACH = "breach"
+
+    @property
+    def reason(self) -> Reason:
+        return Reason.AUTO_WARNING if self is AutoEscalate.WARNING else Reason.AUTO_BREACH
 
 
-def set_auto_escalate(session: Session, on: bool) -> None:
-    set_switch(session, AUTO_ESCALATE, on)
+_STORED = {"yes": AutoEscalate.BREACH, "no": AutoEscalate.OFF}
+"""What an older desk stored (an on/off switch: on was at breach)."""
+
+
+def auto_escalates(session: Session) -> AutoEscalate:
+    value = desk_setting(session, AUTO_ESCALATE) or AutoEscalate.OFF.value
+    return _STORED.get(value) or AutoEscalate(value)
+
+
+def set_auto_escalate(session: Session, at: AutoEscalate) -> None:
+    set_desk_setting(session, AUTO_ESCALATE, AutoEscalate(at).value)
 
 
 @dataclass(frozen=True)
@@ -59,18 +77,19 @@ def _candidates(session: Session, now: datetime) -> list[int]:
         select(Ticket.id)
         .where(
             col(Ticket.status).in_(_RUNNING),
-            or_(col(Ticket.sla_due_at) <= horizon, col(Ticket.response_due_at) <= horizon),
+            col(Ticket.sla_due_at) <= horizon,  # the earliest pending target of each
         )
         .order_by(col(Ticket.id))
     ).all()
     return [int(i) for i in ids if i is not None]
 
 
-def check(db: Database, now: datetime, *, auto_escalate: bool | None = None) -> list[Alert]:
+def check(db: Database, now: datetime, *, auto_escalate: AutoEscalate | None = None) -> list[Alert]:
     """Alert every running clock that reached its warning or breach and was not alerted yet.
 
-    With ``auto_escalate`` a breach also moves the ticket one tier up (to that tier's team);
-    ``None`` (what the mail service passes): as the desk's switch says (:func:`auto_escalates`).
+    With ``auto_escalate`` at ``warning`` (or ``breach``) a new alert of that level also moves
+    the ticket one tier up (to that tier's team), once per alert; ``None`` (what the mail
+    service passes): as the desk's setting says (:func:`auto_escalates`).
     """
     with db.read() as session:
         rules = sla_clock.load_rules(session)
@@ -89,7 +108,7 @@ def _check_batch(
     ids: list[int],
     rules: tuple[list[sla.Policy], dict[str, sla.Calendar]],
     now: datetime,
-    auto_escalate: bool,
+    auto_escalate: AutoEscalate,
 ) -> list[Alert]:
     policies, calendars = rules
     done = {
@@ -125,9 +144,9 @@ def _check_batch(
             alert = Alert(ticket.number, clock.kind.label, new[-1], clock.due_at)
             _announce(session, ticket, alert)
             made.append(alert)
-            if alert.level == "breach" and auto_escalate and ticket_id not in escalated:
-                escalated.add(ticket_id)  # two clocks breached at once: one tier up
-                _escalate(session, ticket)
+            if auto_escalate.value in new and ticket_id not in escalated:
+                escalated.add(ticket_id)  # two clocks alerting at once: one tier up
+                _escalate(session, ticket, auto_escalate.reason)
     return made
 
 
@@ -151,10 +170,10 @@ def _announce(session: Session, ticket: Ticket, alert: Alert) -> None:
         )
 
 
-def _escalate(session: Session, ticket: Ticket) -> None:
+def _escalate(session: Session, ticket: Ticket, reason: Reason) -> None:
     savepoint = session.begin_nested()
     try:
-        fields.escalate(session, SLA_ACTOR, ticket.number)
+        fields.escalate(session, SLA_ACTOR, ticket.number, reason=reason)
     except DeskError:  # already at the top tier: the alert stands on its own
         savepoint.rollback()
     else:

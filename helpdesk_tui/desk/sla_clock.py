@@ -1,11 +1,13 @@
 """Keeping each ticket's SLA due columns equal to what its history and the policies say.
 
-This is the one writer of ``response_due_at`` / ``resolution_due_at``. Whatever changes a
-ticket in a way a clock cares about records an event (``history.record``, or the intake's
-batch rows); the event marks the ticket, and just before that transaction commits the marked
-tickets' clocks are recomputed from their history (:func:`refresh`) — in the same
-transaction, so the stored due times never disagree with the history that explains them.
-A policy or calendar change recomputes every open ticket in batches (:func:`recompute_open`).
+This is the one writer of ``response_due_at`` / ``resolution_due_at`` / ``reply_due_at`` /
+``reply_started_at`` (the database derives ``sla_due_at``, the earliest pending one, from
+them). Whatever changes a ticket in a way a clock cares about records an event
+(``history.record``, or the intake's batch rows); the event marks the ticket, and just
+before that transaction commits the marked tickets' clocks are recomputed from their history
+(:func:`refresh`) — in the same transaction, so the stored due times never disagree with
+the history that explains them. A policy or calendar change recomputes every open ticket in batches
+(:func:`open_ticket_batches`, :func:`refresh`).
 
 The stored due times depend on the history only, never on the time of computation.
 """
@@ -13,10 +15,11 @@ The stored due times depend on the history only, never on the time of computatio
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, event, update
+from sqlalchemy import ColumnElement, and_, bindparam, event, or_, update
 from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -182,7 +185,10 @@ _STORE = (
     update(Ticket)
     .where(col(Ticket.id) == bindparam("ticket_id"))
     .values(
-        response_due_at=bindparam("response_due"), resolution_due_at=bindparam("resolution_due")
+        response_due_at=bindparam("response_due"),
+        resolution_due_at=bindparam("resolution_due"),
+        reply_due_at=bindparam("reply_due"),
+        reply_started_at=bindparam("reply_started"),
     )
 )
 
@@ -196,20 +202,37 @@ def refresh(
     policies, calendars = rules or load_rules(session)
     now = utcnow()  # only the clocks' states use it; nothing stored depends on it
     current = {
-        row[0]: (row[1], row[2])
-        for row in session.exec(
-            select(Ticket.id, Ticket.response_due_at, Ticket.resolution_due_at).where(
-                col(Ticket.id).in_(ticket_ids)
-            )
-        ).all()
+        row[0]: tuple(row[1:])
+        for row in session.connection()
+        .execute(
+            select_rows(
+                col(Ticket.id),
+                col(Ticket.response_due_at),
+                col(Ticket.resolution_due_at),
+                col(Ticket.reply_due_at),
+                col(Ticket.reply_started_at),
+            ).where(col(Ticket.id).in_(ticket_ids))
+        )
+        .all()
     }
     changes = []
     for ticket_id, ticket in facts(session, ticket_ids).items():
         explained = sla.explain(ticket, policies, calendars, now, dues_only=True)
-        due = (explained.response_due_at, explained.resolution_due_at)
+        due = (
+            explained.response_due_at,
+            explained.resolution_due_at,
+            explained.reply_due_at,
+            explained.reply_started_at,
+        )
         if current.get(ticket_id) != due:
             changes.append(
-                {"ticket_id": ticket_id, "response_due": due[0], "resolution_due": due[1]}
+                {
+                    "ticket_id": ticket_id,
+                    "response_due": due[0],
+                    "resolution_due": due[1],
+                    "reply_due": due[2],
+                    "reply_started": due[3],
+                }
             )
     if changes:
         session.connection().execute(
@@ -220,18 +243,62 @@ def refresh(
             if loaded is not None:
                 set_committed_value(loaded, "response_due_at", change["response_due"])
                 set_committed_value(loaded, "resolution_due_at", change["resolution_due"])
+                set_committed_value(loaded, "reply_due_at", change["reply_due"])
+                set_committed_value(loaded, "reply_started_at", change["reply_started"])
                 session.expire(loaded, ["sla_due_at"])
     return len(changes)
 
 
-def open_ticket_batches(session: Session, size: int) -> Iterator[list[int]]:
-    """Ids of open tickets, ``size`` at a time, in id order (a keyset walk)."""
+@dataclass(frozen=True)
+class Scope:
+    """Which tickets a policy can apply to (``None``: any value), as a SQL condition."""
+
+    priority: str | None = None
+    type: str | None = None
+    category: str | None = None
+    organization_id: int | None = None
+
+    @classmethod
+    def of(cls, row: SlaPolicy) -> Scope:
+        return cls(row.priority, row.type, row.category, row.organization_id)
+
+    def condition(self) -> ColumnElement[bool] | None:
+        """``None`` when the policy may apply to every ticket."""
+        parts: list[ColumnElement[bool]] = []
+        if self.priority is not None:
+            parts.append(col(Ticket.priority) == self.priority)
+        if self.type is not None:
+            parts.append(col(Ticket.type) == self.type)
+        if self.category is not None:
+            parts.append(col(Ticket.category) == self.category)
+        if self.organization_id is not None:
+            members = select_rows(col(Contact.id)).where(
+                col(Contact.organization_id) == self.organization_id
+            )
+            parts.append(col(Ticket.requester_id).in_(members))
+        return and_(*parts) if parts else None
+
+
+def open_ticket_batches(
+    session: Session, size: int, scopes: Sequence[Scope] | None = None
+) -> Iterator[list[int]]:
+    """Ids of open tickets, ``size`` at a time, in id order (a keyset walk).
+
+    ``scopes``: only tickets one of these policies can apply to. A policy change cannot move
+    the clocks of a ticket that neither its old nor its new version matches (the ticket's
+    policy stays the one it was), so only those are recomputed.
+    """
+    conditions = [scope.condition() for scope in scopes or ()]
+    narrowed = [c for c in conditions if c is not None]
+    where: list[ColumnElement[bool]] = [col(Ticket.status).in_(OPEN_STATUSES)]
+    if narrowed and len(narrowed) == len(conditions):
+        where.append(or_(*narrowed))
     after = 0
     while True:
         ids = list(
             session.exec(
                 select(Ticket.id)
-                .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.id) > after)
+                .where(*where, col(Ticket.id) > after)
                 .order_by(col(Ticket.id))
                 .limit(size)
             ).all()

@@ -12,6 +12,7 @@ from helpdesk_tui.desk import sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_priority, parse_tier, parse_type, text_value
 from helpdesk_tui.storage.models import Event, Organization, Role, Team, Ticket
@@ -55,7 +56,14 @@ class SlaTimeline:
     clocks: tuple[SlaClockView, ...]
     response_due_at: datetime | None
     resolution_due_at: datetime | None
-    """What the ticket stores (equal to the clocks' due times)."""
+    reply_due_at: datetime | None
+    """What the ticket stores (equal to the clocks' due times): the first response's, the
+    resolution's, and the pending reply's (first or next response) if one is pending."""
+    due_at: datetime | None
+    """The ticket's ``sla_due_at``: the earliest pending target, what the queue sorts by and
+    its badge shows; ``None`` while the clocks are paused (or nothing is pending)."""
+    due_clock: str | None
+    """Which clock ``due_at`` is (``next response``, ``resolution`` …)."""
     warn_percent: int
 
 
@@ -149,6 +157,9 @@ class SlaService(DeskService):
             clocks=tuple(_clock_view(c) for c in explained.clocks),
             response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at,
+            reply_due_at=ticket.reply_due_at,
+            due_at=ticket.sla_due_at,
+            due_clock=_due_clock(explained),
             warn_percent=explained.policy.warn_percent,
         )
 
@@ -202,6 +213,7 @@ class SlaService(DeskService):
             org_id = _organization_id(session, organization) if organization else None
             calendar_id = _calendar_id(session, calendar) if calendar else None
             row = session.exec(select(SlaPolicy).where(SlaPolicy.name == name)).first()
+            scopes = [sla_clock.Scope.of(row)] if row is not None else []
             row = row or SlaPolicy(
                 name=name, first_response_minutes=0, next_response_minutes=0, resolution_minutes=0
             )
@@ -215,7 +227,8 @@ class SlaService(DeskService):
             row.calendar_id = calendar_id
             row.warn_percent = warn_percent
             session.add(row)
-        return self.sla_recompute()
+            scopes.append(sla_clock.Scope.of(row))
+        return self.sla_recompute(scopes=scopes)
 
     def sla_remove_policy(self, name: str) -> int:
         self.actor.require(Role.ADMIN, "change SLA policies")
@@ -223,8 +236,9 @@ class SlaService(DeskService):
             row = session.exec(select(SlaPolicy).where(SlaPolicy.name == name.strip())).first()
             if row is None:
                 raise NotFound(f"no SLA policy {name!r}; see: helpdesk sla policy list")
+            scopes = [sla_clock.Scope.of(row)]
             session.delete(row)
-        return self.sla_recompute()
+        return self.sla_recompute(scopes=scopes)
 
     def sla_set_calendar(
         self,
@@ -289,20 +303,24 @@ class SlaService(DeskService):
             ).all()
         return [(int(tier), str(name)) for tier, name in rows]
 
-    def sla_auto_escalate(self, enabled: bool | None = None) -> bool:
-        """Whether a breach moves the ticket one tier up (to that tier's team); ``enabled``
-        switches it for the whole desk (admins only)."""
-        if enabled is None:
+    def sla_auto_escalate(self, at: str | None = None) -> AutoEscalate:
+        """At which alert (``off``, ``warning``, ``breach``) a ticket moves one tier up by
+        itself; ``at`` sets it for the whole desk (admins only; ``on`` means ``breach``)."""
+        if at is None:
             with self._read() as session:
                 return sla_alerts.auto_escalates(session)
         self.actor.require(Role.ADMIN, "switch automatic escalation")
+        try:
+            value = AutoEscalate.BREACH if at == "on" else AutoEscalate(at)
+        except ValueError:
+            raise InvalidValue(f"automatic escalation {at!r}: say off, warning or breach") from None
         with self._write() as session:
-            sla_alerts.set_auto_escalate(session, enabled)
-        return enabled
+            sla_alerts.set_auto_escalate(session, value)
+        return value
 
-    def sla_check_alerts(self, *, auto_escalate: bool | None = None) -> int:
+    def sla_check_alerts(self, *, auto_escalate: AutoEscalate | None = None) -> int:
         """Send the warning and breach alerts that are due (the alert lease holder calls
-        this); how many were sent. ``auto_escalate``: default, the desk's switch."""
+        this); how many were sent. ``auto_escalate``: default, the desk's setting."""
         return len(sla_alerts.check(self.db, self.clock(), auto_escalate=auto_escalate))
 
     def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:
@@ -332,19 +350,29 @@ class SlaService(DeskService):
             if mine or assignee == self.actor.agent_id
         ]
 
-    def sla_recompute(self, batch: int = RECOMPUTE_BATCH) -> int:
-        """Every open ticket's clocks from its history, ``batch`` tickets per transaction.
+    def sla_recompute(
+        self, batch: int = RECOMPUTE_BATCH, *, scopes: Sequence[sla_clock.Scope] | None = None
+    ) -> int:
+        """Every open ticket's clocks from its history, ``batch`` tickets per transaction
+        (``scopes``: only the tickets a changed policy's old or new version can apply to).
 
         Returns how many tickets' due times changed.
         """
         changed = 0
         with self._read() as session:
             rules = sla_clock.load_rules(session)
-            batches = list(sla_clock.open_ticket_batches(session, batch))
+            batches = list(sla_clock.open_ticket_batches(session, batch, scopes))
         for ids in batches:
             with self._write() as session:
                 changed += sla_clock.refresh(session, ids, rules)
         return changed
+
+
+def _due_clock(explained: sla.Explanation) -> str | None:
+    """The pending clock whose due time is the ticket's earliest (the queue's)."""
+    due = explained.due_at
+    pending = [c for c in explained.current() if c.stopped_at is None and c.due_at == due]
+    return pending[0].kind.label if due is not None and pending else None
 
 
 def _organization_id(session: Session, name: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.desk.outbox import queue_mail
 from helpdesk_tui.storage.models import Agent, Role, Team, TeamMember, Ticket
 from helpdesk_tui.storage.sla_models import TeamTier
@@ -35,22 +36,19 @@ def team_addresses(
     return sorted({address for address in session.exec(statement).all() if address})
 
 
-def notify_tier_move(session: Session, ticket: Ticket, actor_name: str, old_tier: int) -> None:
+def notify_tier_move(session: Session, ticket: Ticket, actor_name: str, move: TierMove) -> None:
     """Mail the team that now holds the ticket (queued in the same transaction as the move)."""
     to = team_addresses(session, ticket.team_id)
     if not to:
         return
-    team = session.get(Team, ticket.team_id) if ticket.team_id else None
-    way = "escalated" if ticket.tier > old_tier else "de-escalated"
     queue_mail(
         session,
         ticket,
         kind="escalation",
         to=to,
-        subject=f"[#{ticket.number}] {way} to tier {ticket.tier}",
+        subject=f"[#{ticket.number}] {move.kind} to tier {move.after.tier}",
         body=(
-            f'#{ticket.number} "{ticket.subject}" was {way} by {actor_name} from tier '
-            f"{old_tier} to tier {ticket.tier}"
-            f"{f' ({team.name})' if team else ''}.\n"
+            f'#{ticket.number} "{ticket.subject}" was {move.kind} by {actor_name} from '
+            f"{move.before} to {move.after} ({move.reason.value}).\n"
         ),
     )

@@ -156,9 +156,12 @@ QUEUE_KEYS: dict[str, tuple[str, ...]] = {
 }
 """Index columns after the status for each queue order ("updated" has its own since 0001)."""
 SLA_DUE = (
-    "CASE WHEN first_response_at IS NULL AND response_due_at IS NOT NULL "
-    "THEN response_due_at ELSE resolution_due_at END"
+    "CASE WHEN reply_due_at IS NOT NULL "
+    "AND (resolution_due_at IS NULL OR reply_due_at < resolution_due_at) "
+    "THEN reply_due_at ELSE resolution_due_at END"
 )
+"""The earliest pending target: the pending reply's (first or next response) or the
+resolution's; none while the clocks are paused (migration 0016)."""
 
 
 class Ticket(SQLModel, table=True):
@@ -212,7 +215,13 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     response_due_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    """The first response's due time (kept once it is met or missed, for reports)."""
     resolution_due_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    reply_due_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    """The due time of the reply the customer is waiting for now (the first response, or a
+    next response after their follow-up); ``None`` when none is pending or while paused."""
+    reply_started_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    """When that reply's clock started (how much of it has elapsed, for the warning)."""
     version: int = Field(default=1, nullable=False)
     requester_sort: str = Field(
         default="", sa_column=Column(String(200), nullable=False, server_default=text("''"))

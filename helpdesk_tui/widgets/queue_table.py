@@ -176,7 +176,7 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
     """The cells of one ticket row (every form, wide and compact); every outside string goes
     through ``plain``."""
     due = row.next_due
-    late = styles.due(due_level(row.created_at, due, now, styles.warn_percent))
+    late = styles.due(due_level(row.due_started_at, due, now, styles.warn_percent))
     status = words(row.status)
     new = styles.new if row.status == "new" else ""
     priority_style = {"urgent": styles.urgent, "high": styles.high}.get(row.priority, "")
@@ -387,7 +387,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> Cells:
         """``row_cells``, reused while nothing shown in the row has changed (refresh ticks)."""
         due = row.next_due
-        level = due_level(row.created_at, due, now, styles.warn_percent)
+        level = due_level(row.due_started_at, due, now, styles.warn_percent)
         key = (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now), level)
         known = self._made.get(row.number)
         if known is not None and known[0] == key and styles == self._styles:

@@ -33,10 +33,8 @@ def _field(text: Text, label: str, value: Text | str | None) -> None:
     text.append("\n")
 
 
-def _reply_deadline(due: datetime, replied: datetime | None, now: datetime) -> str:
-    """A running first-reply deadline, or how it was kept once the first reply went out."""
-    if replied is None:
-        return timefmt.due(due, now)
+def _reply_deadline(due: datetime, replied: datetime) -> str:
+    """How the first-reply deadline was kept once the first reply went out."""
     return "met" if replied <= due else f"replied {timefmt.due(due, replied)}"
 
 
@@ -83,16 +81,12 @@ def render_fields(
     _field(text, "Updated", timefmt.relative(row.updated_at, now))
     if row.status == "waiting":  # the clocks stand still while the customer has the ball
         _field(text, "SLA", Text("paused (waiting)", style="dim"))
-    if row.response_due_at is not None:
-        replied = _reply_deadline(row.response_due_at, row.first_response_at, now)
-        pending = row.first_response_at is None and row.status in OPEN_STATUSES
-        _field(
-            text,
-            "Reply by",
-            _deadline(replied, row.created_at, row.response_due_at, now, styles)
-            if pending
-            else replied,
-        )
+    if row.reply_due_at is not None and row.status in OPEN_STATUSES:  # a reply is awaited
+        start = row.reply_started_at or row.created_at
+        due = row.reply_due_at
+        _field(text, "Reply by", _deadline(timefmt.due(due, now), start, due, now, styles))
+    elif row.response_due_at is not None and row.first_response_at is not None:
+        _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at))
     if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
         solve = timefmt.due(row.resolution_due_at, now)
         _field(

@@ -47,6 +47,12 @@ def test_ticket_sla_prints_the_stored_due_times(invoke: Invoke, use_db: str) -> 
     assert shown["clocks"][-1]["due_at"] == ticket.resolution_due_at.isoformat()
     due = ticket.resolution_due_at.strftime("%Y-%m-%d %H:%M UTC")
     assert f"due      {due}" in text.stdout
+    # The last line names the queue's due time: the earliest pending target (unanswered: the
+    # first response), equal to what the ticket stores and the queue sorts by.
+    assert ticket.sla_due_at == ticket.reply_due_at == ticket.response_due_at
+    assert shown["due_at"] == ticket.sla_due_at.isoformat()
+    first = ticket.sla_due_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert text.stdout.splitlines()[-1] == f"due      {first} (first response: the earliest)"
 
 
 def test_a_bad_policy_is_one_line(invoke: Invoke, use_db: str) -> None:
@@ -60,8 +66,8 @@ def test_a_bad_policy_is_one_line(invoke: Invoke, use_db: str) -> None:
 
 
 def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use_db: str) -> None:
-    off = "automatic escalation is off: a breach alerts, the ticket stays"
-    on = "automatic escalation is on: a breach moves the ticket one tier up"
+    off = "automatic escalation is off: alerts are sent, the ticket stays"
+    on = "automatic escalation is at breach: a breach alert moves the ticket one tier up"
     assert invoke("sla", "auto-escalate").stdout.strip() == off
     assert invoke("agent", "add", "bob").exit_code == 0
     bob = as_login("bob")
@@ -70,5 +76,8 @@ def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use
     assert "switch automatic escalation" in one_error_line(refused.stderr)
     assert invoke("sla", "auto-escalate", "on").stdout.strip() == on
     assert bob("sla", "auto-escalate").stdout.strip() == on  # the same for every agent
+    assert invoke("sla", "auto-escalate", "warning").stdout.strip() == (
+        "automatic escalation is at warning: a warning alert moves the ticket one tier up"
+    )
     assert invoke("sla", "auto-escalate", "off").stdout.strip() == off
     assert invoke("sla", "auto-escalate", "maybe").exit_code == 2

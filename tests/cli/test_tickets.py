@@ -260,6 +260,8 @@ def test_field_verbs(invoke: Invoke, use_db: str) -> None:
     assert (detail["priority"], detail["type"], detail["category"]) == ("urgent", "incident", "VPN")
     assert (detail["tier"], detail["team"], detail["assignee"]) == (3, "Network", os_login())
     assert detail["tags"] == ["vpn"]
+    history = invoke("ticket", "show", n).stdout
+    assert f"{os_login()}: escalated from tier 2 to tier 3 (Network), manual" in history
     assert invoke("ticket", "assign", n, "--unassign").exit_code == 0
     assert invoke("ticket", "category", n, "").exit_code == 0
     detail = _show(invoke, number)

@@ -11,8 +11,9 @@ from sqlmodel import col, select
 from helpdesk_tui.desk import fields, sla_alerts
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
-from helpdesk_tui.desk.errors import PermissionDenied
+from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Agent, Event, Outbox, Ticket
@@ -71,14 +72,46 @@ def test_a_breach_can_escalate_to_the_next_tiers_team(
         add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
     desk.sla_set_team_tier("Network", 2)
     late = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
-    sla_alerts.check(db, NOW, auto_escalate=True)
+    sla_alerts.check(db, NOW, auto_escalate=AutoEscalate.BREACH)
     with db.read() as session:
         ticket = session.exec(select(Ticket).where(Ticket.number == late)).one()
-        tier_events = session.exec(
-            select(Event).where(Event.ticket_number == late, Event.field == "tier")
+        moves = session.exec(
+            select(Event).where(
+                Event.ticket_number == late,
+                col(Event.kind).in_(["escalated", "tier", "team", "assignee"]),
+            )
         ).all()
     assert ticket.tier == 2 and ticket.assignee_id is None
-    assert [(e.actor, e.old_value, e.new_value) for e in tier_events] == [("sla", "1", "2")]
+    # One event for the move (the assign that set the ticket up came before it): two clocks
+    # breached at once still move the ticket one tier.
+    assert [(e.actor, e.kind, e.field, e.old_value, e.new_value) for e in moves][2:] == [
+        ("sla", "escalated", "auto at breach", "tier 1, Support", "tier 2, Network")
+    ]
+    history = [e.text for e in Desk(db, admin).ticket_show(late).events]
+    assert "sla: escalated from tier 1 (Support) to tier 2 (Network), auto at breach" in history
+
+
+def test_automatic_escalation_at_the_warning(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    desk = Desk(db, admin)
+    with db.write() as session:
+        add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
+    desk.sla_set_team_tier("Network", 2)
+    assert desk.sla_auto_escalate("warning") is AutoEscalate.WARNING
+    near = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
+    assert [a.level for a in sla_alerts.check(db, NOW)] == ["warning"]
+    later = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)
+    assert [a.level for a in sla_alerts.check(db, later)] == ["breach"]  # no second move
+    with db.read() as session:
+        moves = session.exec(
+            select(Event.actor, Event.field, Event.old_value, Event.new_value).where(
+                Event.ticket_number == near, Event.kind == "escalated"
+            )
+        ).all()
+        tier = session.exec(select(Ticket.tier).where(Ticket.number == near)).one()
+    assert [tuple(m) for m in moves] == [
+        ("sla", "auto at warning", "tier 1, Support", "tier 2, Network")
+    ]
+    assert tier == 2
 
 
 def test_the_desk_switch_turns_automatic_escalation_on(
@@ -88,13 +121,15 @@ def test_the_desk_switch_turns_automatic_escalation_on(
     with db.write() as session:
         add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
     desk.sla_set_team_tier("Network", 2)
-    assert desk.sla_auto_escalate() is False  # off until an admin turns it on
+    assert desk.sla_auto_escalate() is AutoEscalate.OFF  # off until an admin turns it on
     stays = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
     assert desk.sla_check_alerts() == 2  # both clocks breached; the ticket stays
     with pytest.raises(PermissionDenied):
-        Desk(db, agent_bob).sla_auto_escalate(True)
-    assert desk.sla_auto_escalate(True) is True
-    assert Desk(db, agent_bob).sla_auto_escalate() is True
+        Desk(db, agent_bob).sla_auto_escalate("breach")
+    with pytest.raises(InvalidValue, match="off, warning or breach"):
+        desk.sla_auto_escalate("sometimes")
+    assert desk.sla_auto_escalate("on") is AutoEscalate.BREACH
+    assert Desk(db, agent_bob).sla_auto_escalate() is AutoEscalate.BREACH
     moves = _new(db, admin, datetime(2026, 11, 30, 10, 0, tzinfo=UTC), "Printer on fire")
     sla_alerts.check(db, NOW)  # what the mail service calls: the desk's switch decides
     with db.read() as session:

@@ -5,6 +5,7 @@ Nights, weekends, public holidays, both DST changes, waiting periods, met and br
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -128,7 +129,9 @@ def test_a_customer_message_after_a_reply_starts_the_next_response_clock() -> No
     explained = sla.explain(ticket(created, *history), [policy(60, 960, nxt=90)], {}, created)
     nxt = clock(explained, ClockKind.NEXT_RESPONSE)
     assert nxt.started_at == utc(2026, 11, 30, 16, 30)
-    assert nxt.due_at == explained.response_due_at == utc(2026, 12, 1, 10, 0)
+    assert nxt.due_at == explained.reply_due_at == explained.due_at == utc(2026, 12, 1, 10, 0)
+    assert explained.reply_started_at == utc(2026, 11, 30, 16, 30)
+    assert explained.response_due_at == utc(2026, 11, 30, 10, 0)  # the first response's
     answered = sla.explain(
         ticket(created, *history, Fact(utc(2026, 12, 1, 9, 15), "reply")),
         [policy(60, 960, nxt=90)],
@@ -136,6 +139,7 @@ def test_a_customer_message_after_a_reply_starts_the_next_response_clock() -> No
         created,
     )
     assert clock(answered, ClockKind.NEXT_RESPONSE).state is ClockState.MET
+    assert answered.reply_due_at is None and answered.due_at == answered.resolution_due_at
 
 
 def test_the_most_specific_policy_wins_and_names_its_calendar() -> None:
@@ -174,3 +178,28 @@ def test_a_bad_calendar_is_refused() -> None:
         Calendar("x", start_minute=600, end_minute=500)
     with pytest.raises(InvalidValue, match="holidays"):
         sla.check_holidays("XX", None)
+
+
+@pytest.mark.parametrize(
+    "calendar",
+    [
+        OFFICE,
+        BERLIN,
+        ROUND_THE_CLOCK,
+        Calendar("nyc-weekends", "America/New_York", frozenset({5, 6}), 13 * 60 + 30, 14 * 60),
+        Calendar("lord-howe", "Australia/Lord_Howe", frozenset(range(6)), 60, 23 * 60),
+    ],
+    ids=lambda c: c.name,
+)
+def test_business_time_added_is_business_time_between(calendar: Calendar) -> None:
+    """``add`` and ``between`` agree over three years of starts (DST of half an hour on Lord
+    Howe, holidays in Bavaria, 30 minutes a week in New York), and ``add`` never goes back."""
+    rng = random.Random(13)
+    for _ in range(500):
+        start = utc(2025, 1, 1) + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+        minutes = rng.choice([1, 30, 90, 480, 2400, rng.randrange(1, 6000)])
+        due = calendar.add(start, minutes)
+        assert due > start
+        assert calendar.between(start, due) == timedelta(minutes=minutes)
+        assert calendar.contains(due - timedelta(microseconds=1))
+        assert calendar.add(start, 0) <= due

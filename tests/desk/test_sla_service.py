@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import select
+import time_machine
+from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import Actor
@@ -41,16 +42,18 @@ def _stored(db: Database, number: int) -> tuple[datetime | None, datetime | None
 
 
 def _assert_explained(desk: Desk, db: Database, number: int) -> None:
-    """The explanation's due times are the stored ones, and the queue's key follows them."""
+    """The explanation's due times are the stored ones, and the queue's key (the earliest
+    pending target: a first or next response, or the resolution) follows them."""
     timeline = desk.sla_explain(number)
     response, resolution, sla_due = _stored(db, number)
-    runs = [c for c in timeline.clocks if c.clock != "resolution"]
-    assert runs[-1].due_at == response == timeline.response_due_at
+    assert timeline.clocks[0].due_at == response == timeline.response_due_at
     assert timeline.clocks[-1].due_at == resolution == timeline.resolution_due_at
-    with db.read() as session:
-        t = session.exec(select(Ticket).where(Ticket.number == number)).one()
-    expected = response if t.first_response_at is None and response else resolution
-    assert sla_due == expected
+    pending = [c for c in timeline.clocks if c.stopped_at is None and c.due_at is not None]
+    replies = [c for c in pending if c.clock != "resolution"]
+    assert timeline.reply_due_at == (replies[-1].due_at if replies else None)
+    earliest = min(pending, key=lambda c: c.due_at or NOW, default=None)
+    assert sla_due == timeline.due_at == (earliest.due_at if earliest else None)
+    assert timeline.due_clock == (earliest.clock if earliest else None)
 
 
 def test_a_new_ticket_has_clocks_from_the_built_in_policy(db: Database, admin: Actor) -> None:
@@ -90,6 +93,55 @@ def test_every_event_that_matters_updates_the_stored_clocks(db: Database, admin:
     _assert_explained(desk, db, number)
 
 
+def utc(day: int, hour: int, minute: int = 0) -> datetime:
+    """Monday 30 November 2026 (``30``) to Friday 4 December (``4``)."""
+    month = 11 if day == 30 else 12
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+def test_the_queue_due_is_the_earliest_pending_target_a_next_response_too(
+    db: Database, admin: Actor
+) -> None:
+    """Frozen clock, business hours Mon-Fri 09-17 UTC: first response 1h, next 2h, fix 16h."""
+    desk = _desk(db, admin)
+    desk.sla_set_policy(
+        "normal", priority="normal", first_response="1h", next_response="2h", resolution="16h"
+    )
+
+    def at(moment: datetime) -> time_machine.travel:
+        return time_machine.travel(moment, tick=False)
+
+    with at(utc(30, 9)):  # Monday 09:00
+        number = _new(db, admin)
+    assert _stored(db, number)[2] == utc(30, 10)  # the first response is the earliest
+    with at(utc(30, 9, 30)), db.write() as session:
+        thread.reply(session, admin, number, body="on it")
+    assert _stored(db, number)[2] == utc(1, 17)  # answered: the resolution's (Tue 17:00)
+    with at(utc(30, 16, 30)), db.write() as session:  # the customer writes back at 16:30
+        thread.add_customer_message(session, admin, number, body="still down")
+    # The next response (30 min today, 90 tomorrow) is due before the resolution: it leads.
+    assert _stored(db, number) == (utc(30, 10), utc(1, 17), utc(1, 10, 30))
+    assert desk.ticket_open(number).row.next_due == utc(1, 10, 30)
+    _assert_explained(desk, db, number)
+    assert desk.sla_explain(number).due_clock == "next response"
+    with at(utc(1, 10)), db.write() as session:  # Tuesday 10:00: waiting on the customer
+        fields.set_status(session, admin, number, "waiting")
+    assert _stored(db, number)[1:] == (None, None)  # paused: no due time runs
+    assert desk.ticket_open(number).row.next_due is None
+    _assert_explained(desk, db, number)
+    with at(utc(2, 11)), db.write() as session:  # Wednesday 11:00 the customer answers
+        thread.add_customer_message(session, admin, number, body="here are the logs")
+    # Both clocks resume where they stood: 30 min of the reply, 7h of the resolution left.
+    assert _stored(db, number) == (utc(30, 10), utc(3, 10), utc(2, 11, 30))
+    timeline = desk.sla_explain(number)
+    assert (timeline.reply_due_at, timeline.due_clock) == (utc(2, 11, 30), "next response")
+    _assert_explained(desk, db, number)
+    with at(utc(2, 11, 15)), db.write() as session:
+        thread.reply(session, admin, number, body="fixed, please check")
+    assert _stored(db, number)[2] == utc(3, 10)  # replied: the resolution leads again
+    _assert_explained(desk, db, number)
+
+
 def test_changing_a_policy_recomputes_open_tickets_only(db: Database, admin: Actor) -> None:
     open_one, other, done = (_new(db, admin, "high") for _ in range(3))
     with db.write() as session:
@@ -117,6 +169,38 @@ def test_changing_a_policy_recomputes_open_tickets_only(db: Database, admin: Act
     assert desk.sla_remove_policy("fast") == 2
     assert desk.sla_explain(open_one).policy.startswith("default-high")
     _assert_explained(desk, db, open_one)
+
+
+def test_a_policy_change_recomputes_only_the_tickets_it_can_apply_to(
+    db: Database, admin: Actor
+) -> None:
+    """Its old and its new scope: a ticket neither matches keeps the policy it had."""
+    high, normal = _new(db, admin, "high"), _new(db, admin, "normal")
+    pinned = datetime(2030, 1, 1, tzinfo=UTC)
+    with db.write() as session:  # a stale due time, to see who is recomputed
+        for number in (high, normal):
+            session.exec(select(Ticket).where(Ticket.number == number)).one().reply_due_at = pinned
+    desk = _desk(db, admin)
+    desk.sla_set_policy(
+        "p", first_response="1h", resolution="8h", priority="high", next_response="1h"
+    )
+    with db.read() as session:
+        replies = dict(
+            session.exec(
+                select(Ticket.number, Ticket.reply_due_at).where(
+                    col(Ticket.number).in_([high, normal])
+                )
+            ).all()
+        )
+    assert replies[high] != pinned and replies[normal] == pinned
+    # Moved from high to normal: the old scope (high) and the new (normal) are recomputed.
+    desk.sla_set_policy(
+        "p", first_response="2h", resolution="9h", priority="normal", next_response="2h"
+    )
+    assert desk.sla_explain(high).policy.startswith("default-high")
+    assert desk.sla_explain(normal).policy.startswith("p:")
+    _assert_explained(desk, db, high)
+    _assert_explained(desk, db, normal)
 
 
 def test_bad_policies_and_who_may_change_them(db: Database, admin: Actor, agent_bob: Actor) -> None:
@@ -157,22 +241,26 @@ def test_tiers_move_tickets_between_the_tiers_teams_and_tell_them(
         assert (ticket.tier, ticket.assignee_id) == (2, None)
         mail = session.exec(select(Outbox).where(Outbox.kind == "escalation")).all()
         assert [m.to_addresses for m in mail] == ["nia@example.com"]
-        assert "escalated by ada from tier 1 to tier 2 (Network)" in mail[0].body
+        assert "escalated by ada from tier 1 (Support) to tier 2 (Network) (manual)" in mail[0].body
     with db.write() as session:
         fields.deescalate(session, admin, number)
     with pytest.raises(InvalidValue, match="already at tier 1"), db.write() as session:
         fields.deescalate(session, admin, number)
     with db.read() as session:
         events = session.exec(
-            select(Event.field, Event.old_value, Event.new_value).where(
-                Event.ticket_number == number,
-                Event.field.in_(["tier", "team"]),  # type: ignore[union-attr]
-            )
+            select(Event.kind, Event.field, Event.old_value, Event.new_value)
+            .where(Event.ticket_number == number, Event.kind != "created")
+            .order_by(col(Event.id))
         ).all()
+    # Each move is ONE event of its own kind (no separate tier, team and assignee events).
     assert [tuple(e) for e in events] == [
-        ("team", None, "Support"),
-        ("tier", "1", "2"),
-        ("team", "Support", "Network"),
-        ("tier", "2", "1"),
-        ("team", "Network", "Support"),
+        ("assignee", "assignee", None, "bob"),
+        ("team", "team", None, "Support"),
+        ("escalated", "manual", "tier 1, Support", "tier 2, Network"),
+        ("de-escalated", "manual", "tier 2, Network", "tier 1, Support"),
+    ]
+    history = [e.text for e in desk.ticket_show(number).events]
+    assert history[-2:] == [
+        "ada: escalated from tier 1 (Support) to tier 2 (Network), manual",
+        "ada: de-escalated from tier 2 (Network) to tier 1 (Support), manual",
     ]

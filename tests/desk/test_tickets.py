@@ -148,8 +148,16 @@ def test_assign_tags_tier_escalate(db: Database, admin: Actor, agent_bob: Actor)
         detail = ticket_detail(s, number)
     assert detail.tags == ["fire-hazard"]
     assert detail.row.tier == 2 and detail.row.team == "Network" and detail.row.assignee is None
-    kinds = [(e.field, e.old_value, e.new_value) for e in detail.events if e.field]
-    assert ("assignee", None, "bob") in kinds and ("team", "Support", "Network") in kinds
+    kinds = [(e.kind, e.field, e.old_value, e.new_value) for e in detail.events if e.field]
+    assert ("assignee", "assignee", None, "bob") in kinds
+    # The escalation is one event of its own kind: tier and team before and after, and why
+    # (the assign above is the only team event; no separate tier or assignee-cleared ones).
+    assert kinds[-1] == ("escalated", "manual", "tier 1, Support", "tier 2, Network")
+    assert [k[0] for k in kinds].count("team") == 1 and "tier" not in [k[0] for k in kinds]
+    assert [k for k in kinds if k[0] == "assignee"] == [("assignee", "assignee", None, "bob")]
+    assert detail.events[-1].text == (
+        "ada: escalated from tier 1 (Support) to tier 2 (Network), manual"
+    )
 
 
 def test_escalate_needs_a_known_team(db: Database, admin: Actor) -> None:

@@ -129,26 +129,32 @@ def test_saved_view_from_config_is_checked(db: Database, admin: Actor) -> None:
 
 
 def test_sla_sort_follows_the_deadline_still_running(db: Database, admin: Actor) -> None:
-    """Before the first reply its deadline counts; after it, the fix's; none once resolved."""
+    """The earliest pending target: a reply's (first or next) or the fix's; none once resolved."""
     numbers = _seed(db, admin, 4)
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     with db.write() as s:
         for offset, number in enumerate(numbers):
             ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
             ticket.response_due_at = start + timedelta(hours=1 + offset)
+            ticket.reply_due_at = ticket.response_due_at  # (the clock writer is bypassed)
             ticket.resolution_due_at = start + timedelta(hours=10 - offset)
             s.add(ticket)
         replied = s.exec(select(Ticket).where(Ticket.number == numbers[0])).one()
         replied.first_response_at = start  # its reply deadline is met: the fix's is next
+        replied.reply_due_at = None
         done = s.exec(select(Ticket).where(Ticket.number == numbers[1])).one()
         done.status = "resolved"  # nothing left to keep
-        s.add_all([replied, done])
+        followed_up = s.exec(select(Ticket).where(Ticket.number == numbers[3])).one()
+        followed_up.first_response_at = start  # answered, then the customer wrote again:
+        followed_up.reply_due_at = start + timedelta(hours=5)  # a next response is due first
+        s.add_all([replied, done, followed_up])
     with db.read() as s:
         rows = first_page(s, QueueQuery(sort="sla", descending=False), 10).rows
     due = {r.number: r.next_due for r in rows}
     assert due[numbers[0]] == start + timedelta(hours=10)
     assert due[numbers[1]] is None
     assert due[numbers[2]] == start + timedelta(hours=3)
+    assert due[numbers[3]] == start + timedelta(hours=5)  # before its fix's (7 h)
     assert [r.number for r in rows] == [numbers[2], numbers[3], numbers[0], numbers[1]]
     _walk(db, QueueQuery(sort="sla", descending=True))
 

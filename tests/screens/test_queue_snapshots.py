@@ -69,7 +69,9 @@ def long_desk(desk_data: DeskData) -> DeskData:
                 fields.assign(session, desk_data.ada, ticket.number, agent=assignee)
         # The scene pins its deadlines after the policy's (no clock event follows).
         with db.write() as session:
-            session.get(Ticket, ticket.id).response_due_at = FROZEN_NOW + timedelta(minutes=due)  # type: ignore[union-attr]
+            pinned = session.get(Ticket, ticket.id)
+            assert pinned is not None
+            pinned.response_due_at = pinned.reply_due_at = FROZEN_NOW + timedelta(minutes=due)
     with db.write() as session:
         numbers = session.exec(select(Ticket.number).order_by(Ticket.number.desc())).all()[:3]
         presence.heartbeat(

@@ -1,7 +1,8 @@
 """Snapshots of the SLA badges: deadlines from the built-in policy, frozen clock, 80x24.
 
 At FROZEN_NOW (Friday 09:30 UTC; business hours Mon-Fri 09:00-17:00 UTC) the three tickets
-below are overdue, nearly due (warning colour) and fine (ok colour), from their history.
+below are overdue, nearly due (warning colour) and fine (ok colour), from their history; a
+fourth, answered, waits for a next response, which its badge shows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time_machine
 from textual.pilot import Pilot
 
 from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.tickets import create_ticket
 from tests.screens.conftest import DeskData
 from tests.screens.snapshot_setup import show_ticket
@@ -25,6 +27,13 @@ CLOCKS = (
     ("Payroll run failed", "urgent", datetime(2025, 3, 13, 15, 0, tzinfo=UTC)),  # due Thu 16:00
     ("VPN drops every hour", "urgent", datetime(2025, 3, 13, 16, 40, tzinfo=UTC)),  # Fri 09:40
     ("New starter needs a laptop", "normal", datetime(2025, 3, 14, 9, 20, tzinfo=UTC)),
+)
+FOLLOW_UP = (
+    # Answered on Tuesday; the customer wrote again on Friday at 09:00: the next response
+    # (8h, due Fri 17:00) comes before the resolution (40h, due Mon 17:00) and leads.
+    ("Printer jams again", datetime(2025, 3, 11, 9, 0, tzinfo=UTC)),
+    datetime(2025, 3, 11, 10, 0, tzinfo=UTC),
+    datetime(2025, 3, 14, 9, 0, tzinfo=UTC),
 )
 
 
@@ -43,6 +52,16 @@ def sla_desk(desk_data: DeskData) -> dict[str, int]:
                 priority=priority,
             )
             made[subject] = ticket.number
+    (subject, created), replied, again = FOLLOW_UP
+    with time_machine.travel(created, tick=False), desk_data.db.write() as session:
+        made[subject] = create_ticket(
+            session, desk_data.ada, subject=subject, body="x", requester_email="lee@example.com",
+            requester_name="Lee",
+        ).number  # fmt: skip
+    with time_machine.travel(replied, tick=False), desk_data.db.write() as session:
+        thread.reply(session, desk_data.ada, made[subject], body="Try the other tray")
+    with time_machine.travel(again, tick=False), desk_data.db.write() as session:
+        thread.add_customer_message(session, desk_data.ada, made[subject], body="Still jams")
     return made
 
 

@@ -62,7 +62,7 @@ def test_compact_cells_say_late_in_the_error_colour(db: Database, admin: Actor) 
             priority="urgent",
         )
     with db.write() as s:  # a deadline pinned after the policy's (no clock event follows)
-        s.get(Ticket, ticket.id).response_due_at = NOW - timedelta(minutes=5)  # type: ignore[union-attr]
+        s.get(Ticket, ticket.id).reply_due_at = NOW - timedelta(minutes=5)  # type: ignore[union-attr]
     with db.read() as s:
         query = next(view for view in builtin_views("ada") if view.title == "All open").query
         (row,) = first_page(s, query, 10).rows

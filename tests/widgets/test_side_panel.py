@@ -31,10 +31,16 @@ def test_deadlines_before_and_after_the_first_reply(db: Database, admin: Actor) 
     due = {
         "response_due_at": NOW + timedelta(hours=1),
         "resolution_due_at": NOW + timedelta(days=1),
+        "reply_due_at": None,
     }
-    waiting = render_fields(_view(db, admin, **due), NOW).plain
+    pending = {"reply_due_at": NOW + timedelta(hours=1)}
+    waiting = render_fields(_view(db, admin, **due | pending), NOW).plain
     assert _line(waiting, "Reply by") == "Reply by in 1 h"
     assert _line(waiting, "Solve by") == "Solve by in 1 d"
+    # Answered, then the customer wrote again: the next response is the reply awaited.
+    again = {"reply_due_at": NOW + timedelta(hours=2), "reply_started_at": NOW}
+    follow_up = render_fields(_view(db, admin, **due | again, first_response_at=NOW), NOW).plain
+    assert _line(follow_up, "Reply by") == "Reply by in 2 h"
     kept = render_fields(_view(db, admin, **due, first_response_at=NOW), NOW).plain
     assert _line(kept, "Reply by") == "Reply by met"
     late = NOW + timedelta(hours=3)
