@@ -142,10 +142,10 @@ def generate_demo(
                 progress(min(start + batch_size, tickets))
     # The open tickets' SLA due times come from the policies, as every ticket's do.
     SlaService(db, SYSTEM).sla_recompute()
-    # The report tables and their rollups, so the first report does not replay the load.
-    ReportService(db, SYSTEM).report_catch_up()
     # A bulk load changes the data's shape; the planner needs to know (issue 10).
     db.refresh_statistics()
+    # The report tables and their rollups, so the first report does not replay the load.
+    ReportService(db, SYSTEM).report_catch_up()
     return DemoResult(
         tickets=tickets,
         contacts=cast.new_contacts,

@@ -54,6 +54,8 @@ LOOKBACK = 256
 """Event ids re-read behind the watermark: on PostgreSQL a transaction that took a lower id
 may commit after one that took a higher id; any such event this close is caught again."""
 CHUNK = 500
+BULK_REPLAY = 20_000
+"""A catch-up replaying this many tickets refreshes the planner's statistics after it."""
 
 
 def _in_chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -284,6 +286,8 @@ class ReportService(SatisfactionService):
         with self._write() as session:
             state = _lock_state(session)
             state.value = max(state.value, work.top)
+        if len(work.numbers) >= BULK_REPLAY:  # a bulk load of the report tables
+            self.db.refresh_statistics()
         return len(work.numbers)
 
     def _compute(self, session: Session, query: ReportQuery, *, rollups: bool) -> ReportResult:
