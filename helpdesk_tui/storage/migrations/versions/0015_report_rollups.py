@@ -4,6 +4,10 @@ The report tables are a cache of the event history: this migration empties them 
 their watermark, so the next catch-up (``helpdesk demo``, the mail service, or the next
 report) replays every ticket once and fills the new columns and the rollups.
 
+Both 0012 and this build on 0009, so either may run first: 0012 makes ``report_ticket`` with
+the columns and indexes added here, and this adds them only to a ``report_ticket`` made by
+an earlier 0012.
+
 Revision ID: 0015
 Revises: 0009
 """
@@ -16,9 +20,9 @@ from alembic import op
 revision: str = "0015"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0012",)
+depends_on: str | Sequence[str] | None = None
 
-_INDEXES = {
+_INDEXES = {  # the same in 0012 (for a report_ticket it makes after this ran)
     "resolution_q": ["resolution_mins", "resolved_day"],
     "resolution_qa": ["agent_id", "resolution_mins", "resolved_day"],
     "response_q": ["response_mins", "response_day"],
@@ -29,13 +33,19 @@ _INDEXES = {
 
 
 def upgrade() -> None:
-    op.execute("DELETE FROM report_ticket")
-    op.execute("DELETE FROM report_reply")
-    op.execute("UPDATE report_state SET value = 0 WHERE name = 'events_read'")
-    op.add_column("report_ticket", sa.Column("response_bmins", sa.Integer(), nullable=True))
-    op.add_column("report_ticket", sa.Column("resolution_bmins", sa.Integer(), nullable=True))
-    for name, columns in _INDEXES.items():
-        op.create_index(f"ix_report_ticket_{name}", "report_ticket", columns)
+    inspector = sa.inspect(op.get_bind())
+    if inspector.has_table("report_ticket"):
+        op.execute("DELETE FROM report_ticket")
+        op.execute("DELETE FROM report_reply")
+        op.execute("UPDATE report_state SET value = 0 WHERE name = 'events_read'")
+        columns = {column["name"] for column in inspector.get_columns("report_ticket")}
+        for column in ("response_bmins", "resolution_bmins"):
+            if column not in columns:
+                op.add_column("report_ticket", sa.Column(column, sa.Integer(), nullable=True))
+        indexes = {index["name"] for index in inspector.get_indexes("report_ticket")}
+        for name, columns_ in _INDEXES.items():
+            if f"ix_report_ticket_{name}" not in indexes:
+                op.create_index(f"ix_report_ticket_{name}", "report_ticket", columns_)
     op.create_table(
         "report_rollup",
         sa.Column("measure", sa.String(length=20), nullable=False),
@@ -52,8 +62,3 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("report_rollup")
-    for name in _INDEXES:
-        op.drop_index(f"ix_report_ticket_{name}", table_name="report_ticket")
-    op.drop_column("report_ticket", "resolution_bmins")
-    op.drop_column("report_ticket", "response_bmins")
-    op.execute("UPDATE report_state SET value = 0 WHERE name = 'events_read'")
