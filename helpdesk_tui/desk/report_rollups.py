@@ -117,28 +117,20 @@ def apply(session: Session, change: Counter[Key]) -> None:
 
 
 def daily(session: Session, counts: Counts, first: int, last: int) -> None:
-    """Fill ``counts``' day-keyed figures for days ``first`` to ``last`` from the rollups."""
+    """Fill ``counts``' day-keyed figures for days ``first`` to ``last`` from the rollups
+    (summed by the database: a few rows per day, and one per value for the breakdowns)."""
     r = ReportRollup
-    rows = session.execute(
-        select(
-            col(r.measure),
-            col(r.period),
-            col(r.agent),
-            col(r.a),
-            col(r.b),
-            col(r.c),
-            col(r.value),
-            col(r.n),
-        ).where(
-            col(r.measure).in_(DAILY), col(r.period) >= first, col(r.period) <= last, col(r.n) != 0
-        )
-    )
-    for measure, day, agent, a, b, c, value, n in rows:
+    conn = session.connection()
+    in_range = (col(r.measure).in_(DAILY), col(r.period) >= first, col(r.period) <= last)
+    by_day = (col(r.measure), col(r.period), col(r.agent), col(r.value))
+    for measure, day, agent, value, n in conn.execute(
+        select(*by_day, func.sum(col(r.n))).where(*in_range).group_by(*by_day)
+    ):
+        n = int(n)
+        if not n:
+            continue
         if measure == CREATED:
             _add(counts.created_days, day, n)
-            _add(counts.created_values, (a or "—", b, c), n)
-        elif measure == RESOLVED:
-            _add(counts.resolved_values, (a or "—", b, c), n)
         elif measure == RESOLVED_FLAGS:
             reopened, met = divmod(value, 3)
             _add(counts.resolved_days, (day, reopened, _unmet(met - 1)), n)
@@ -149,6 +141,15 @@ def daily(session: Session, counts: Counts, first: int, last: int) -> None:
             _add(counts.rating_agents, (agent or None, value), n)
         elif measure == REPLY:
             _add(counts.replies, agent, n)
+    by_value = (col(r.measure), col(r.a), col(r.b), col(r.c))
+    for measure, a, b, c, n in conn.execute(
+        select(*by_value, func.sum(col(r.n)))
+        .where(col(r.measure).in_((CREATED, RESOLVED)), *in_range[1:])
+        .group_by(*by_value)
+    ):
+        if int(n):
+            target = counts.created_values if measure == CREATED else counts.resolved_values
+            _add(target, (a or "—", b, c), int(n))
 
 
 def durations(session: Session, counts: Counts, first: int, last: int) -> None:
@@ -174,7 +175,7 @@ def durations(session: Session, counts: Counts, first: int, last: int) -> None:
                 continue
             agent = getattr(ReportTicket, agent_column) if agent_column else None
             columns = (agent, minutes) if agent is not None else (minutes,)
-            for *who, mins, n in session.execute(
+            for *who, mins, n in session.connection().execute(
                 select(*columns, func.count())
                 .where(day >= max(start, first), day <= min(end, last), minutes.is_not(None))
                 .group_by(*columns)
@@ -182,7 +183,7 @@ def durations(session: Session, counts: Counts, first: int, last: int) -> None:
                 _add_duration(target, agent_column, who, bucket_of(mins), n)
         if whole:
             r = ReportRollup
-            for who, bucket, n in session.execute(
+            for agent_id, bucket, n in session.connection().execute(
                 select(col(r.agent), col(r.value), func.sum(col(r.n)))
                 .where(
                     col(r.measure) == kind.value,
@@ -192,7 +193,7 @@ def durations(session: Session, counts: Counts, first: int, last: int) -> None:
                 .group_by(col(r.agent), col(r.value))
             ):
                 if n:
-                    _add_duration(target, agent_column, [who or None], bucket, int(n))
+                    _add_duration(target, agent_column, [agent_id or None], bucket, int(n))
 
 
 def _add_duration(
@@ -219,7 +220,7 @@ def inside(session: Session, first: int, last: int) -> Any:
             query = query.where(minutes < upper)
         if agent is not None and agent_column is not None:
             query = query.where(getattr(ReportTicket, agent_column) == agent)
-        return {m: n for m, n in session.execute(query.group_by(minutes))}
+        return {m: n for m, n in session.connection().execute(query.group_by(minutes))}
 
     return minutes_in
 

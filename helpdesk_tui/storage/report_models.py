@@ -147,6 +147,7 @@ class ReportRollup(SQLModel, table=True):
     """
 
     __tablename__ = "report_rollup"
+    __table_args__ = {"sqlite_with_rowid": False}  # (on SQLite the key is the row)
 
     measure: str = Field(sa_column=Column(String(20), primary_key=True))
     period: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))

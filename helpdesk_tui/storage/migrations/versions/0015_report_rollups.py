@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("value", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("measure", "period", "agent", "a", "b", "c", "value"),
+        sqlite_with_rowid=False,
     )
 
 
