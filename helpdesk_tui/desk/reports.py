@@ -12,9 +12,12 @@ Two halves, both pure (no database):
   what the screen's tables, the CLI's table, CSV and JSON all print.
 
 Durations are minutes, exact for the first hour and rounded down beyond it
-(:func:`duration_step`); quantiles are nearest-rank (the median of 1, 2, 3, 4 minutes is
-2, the p90 of ten values is the ninth). Days are whole UTC days since 1970-01-01; weeks start
-on Monday.
+(:func:`duration_step`), wall-clock and in business hours of the ticket's SLA calendar;
+quantiles are nearest-rank (the median of 1, 2, 3, 4 minutes is 2, the p90 of ten values is
+the ninth). They are counted per bucket of about 10% (:func:`bucket_of`) and made exact by
+reading the minutes inside the one bucket that holds the rank (:func:`bucket_quantile`), so
+a report from the rollups gives the same medians as one from the ticket rows. Days are whole
+UTC days since 1970-01-01; weeks start on Monday.
 """
 
 from __future__ import annotations
