@@ -133,7 +133,8 @@ def main() -> None:
         n = max(1, len(numbers))
         wall, cpu = once(change)
         print(
-            f"{len(numbers)} changes: {wall / n * 1000:.2f} ms wall, {cpu / n * 1000:.2f} ms CPU each"
+            f"{len(numbers)} changes: {wall / n * 1000:.2f} ms wall, "
+            f"{cpu / n * 1000:.2f} ms CPU each"
         )
         wall, cpu = once(desk.report_catch_up)
         print(
