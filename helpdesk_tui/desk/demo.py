@@ -30,6 +30,7 @@ from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load, stamper
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
 from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.report_service import ReportService
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import (
@@ -143,6 +144,8 @@ def generate_demo(
     SlaService(db, SYSTEM).sla_recompute()
     # A bulk load changes the data's shape; the planner needs to know (issue 10).
     db.refresh_statistics()
+    # The report tables and their rollups, so the first report does not replay the load.
+    ReportService(db, SYSTEM).report_catch_up()
     return DemoResult(
         tickets=tickets,
         contacts=cast.new_contacts,

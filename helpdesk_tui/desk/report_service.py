@@ -1,12 +1,14 @@
 """`ReportService`: the reports area of the desk facade.
 
 A report reads ``report_ticket`` / ``report_reply`` (one row of figures per ticket, one per
-agent reply) with a handful of GROUP BY queries, then :func:`reports.build_result` makes the
-figures. Those tables are a cache of the event history, caught up before each report from a
-watermark (the last event id read): every ticket number with a newer event is replayed by
-:func:`reports.ticket_figures`, whichever writer recorded the event (an agent, intake's
-batch writer, the demo loader), and a deleted ticket's row goes. Catching up costs what
-changed since the last report, not the size of the desk.
+agent reply) with a handful of GROUP BY queries — or, without filters, their rollups
+(:mod:`report_rollups`) — then :func:`reports.build_result` makes the figures. Those tables
+are a cache of the event history, caught up from a watermark (the last event id read):
+every ticket number with a newer event is replayed by :func:`reports.ticket_figures`,
+whichever writer recorded the event (an agent, intake's batch writer, the demo loader), and
+a deleted ticket's row goes. Catching up costs what changed since the last catch-up, not the
+size of the desk; the demo loader and the mail service's SLA worker catch up after they
+write (:meth:`ReportService.report_catch_up`), so a report seldom finds much to do.
 """
 
 from __future__ import annotations
@@ -18,23 +20,30 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, select
 from sqlmodel import Session, col
 
+from helpdesk_tui.desk import report_rollups, sla, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.reports import (
     EPOCH,
     Counts,
     HistoryEvent,
+    Kind,
     ReportQuery,
     ReportResult,
     TicketNow,
+    bucket_of,
+    bucketed,
     build_result,
     day_number,
+    exact_inside,
     sla_overdue,
     ticket_figures,
 )
 from helpdesk_tui.desk.satisfaction_service import SatisfactionService
 from helpdesk_tui.storage.models import (
     Agent,
+    Contact,
     Event,
+    Organization,
     Team,
     Ticket,
 )
@@ -45,6 +54,8 @@ LOOKBACK = 256
 """Event ids re-read behind the watermark: on PostgreSQL a transaction that took a lower id
 may commit after one that took a higher id; any such event this close is caught again."""
 CHUNK = 500
+BULK_REPLAY = 20_000
+"""A catch-up replaying this many tickets refreshes the planner's statistics after it."""
 
 
 def _in_chunks(values: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -78,6 +89,12 @@ def pending(session: Session) -> Pending:
     return Pending(tuple(sorted(n for n in numbers if n is not None)), top)
 
 
+def replay_everything(session: Session) -> None:
+    """Have the next catch-up replay every ticket: the SLA policies or calendars changed,
+    and with them due times met and business minutes, which no event records."""
+    _lock_state(session).value = 0
+
+
 def _lock_state(session: Session) -> ReportState:
     """The watermark row under its lock: one catch-up at a time writes the report tables."""
     state = session.execute(
@@ -95,22 +112,55 @@ def _agent_ids(session: Session) -> dict[str, int]:
     return {login: id_ for id_, login in rows if id_ is not None}
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What replaying needs besides the events: agents by login, the SLA policies and
+    calendars (business minutes count in the calendar of each ticket's policy)."""
+
+    agent_ids: dict[str, int]
+    policies: list[sla.Policy]
+    calendars: dict[str, sla.Calendar]
+
+    @classmethod
+    def load(cls, session: Session) -> Rules:
+        return cls(_agent_ids(session), *sla_clock.load_rules(session))
+
+    def calendar(self, ticket: Ticket, organization: str | None) -> sla.Calendar:
+        facts = sla.TicketFacts(
+            created_at=ticket.created_at,
+            status=ticket.status,
+            priority=ticket.priority,
+            type=ticket.type,
+            category=ticket.category,
+            organization=organization,
+        )
+        policy = sla.choose_policy(self.policies, facts)
+        return self.calendars.get(policy.calendar or "", sla.DEFAULT_CALENDAR)
+
+
 def catch_up(session: Session) -> int:
     """Bring the report tables up to the newest event in one transaction (benchmarks,
     tests); returns how many tickets were replayed."""
     work = pending(session)
     state = _lock_state(session)
-    agent_ids = _agent_ids(session)
+    rules = Rules.load(session)
     for chunk in _in_chunks(work.numbers):
-        replay(session, chunk, agent_ids)
+        replay(session, chunk, rules)
     state.value = max(state.value, work.top)
     return len(work.numbers)
 
 
-def replay(session: Session, numbers: Sequence[int], agent_ids: dict[str, int]) -> None:
-    """Recompute the report rows of these ticket numbers from their events."""
-    found = session.execute(select(Ticket).where(col(Ticket.number).in_(numbers))).scalars()
-    tickets = {ticket.number: ticket for ticket in found}
+def replay(session: Session, numbers: Sequence[int], rules: Rules) -> None:
+    """Recompute the report rows of these ticket numbers from their events, and move the
+    rollups by the difference (minus each ticket's old rows, plus its new ones)."""
+    found = session.execute(
+        select(Ticket, col(Organization.name))
+        .join(Contact, col(Contact.id) == col(Ticket.requester_id), isouter=True)
+        .join(Organization, col(Organization.id) == col(Contact.organization_id), isouter=True)
+        .where(col(Ticket.number).in_(numbers))
+    ).all()
+    tickets = {ticket.number: ticket for ticket, _ in found}
+    organizations = {ticket.number: organization for ticket, organization in found}
     holders = _holders(session, list(tickets.values()))
     history: dict[int, list[HistoryEvent]] = {}
     replies: list[dict[str, Any]] = []
@@ -141,16 +191,31 @@ def replay(session: Session, numbers: Sequence[int], agent_ids: dict[str, int]) 
                     "day": day_number(at),
                 }
             )
+    rt, rr = ReportTicket.__table__, ReportReply.__table__  # type: ignore[attr-defined]
+    old_tickets = [
+        row._mapping for row in session.execute(select(rt).where(rt.c.number.in_(numbers)))
+    ]
+    old_replies = [
+        row._mapping for row in session.execute(select(rr).where(rr.c.number.in_(numbers)))
+    ]
     session.execute(delete(ReportTicket).where(col(ReportTicket.number).in_(numbers)))
     session.execute(delete(ReportReply).where(col(ReportReply.number).in_(numbers)))
     figures = [
-        vars(ticket_figures(_now(ticket), history.get(number, ()), agent_ids))
+        vars(
+            ticket_figures(
+                _now(ticket),
+                history.get(number, ()),
+                rules.agent_ids,
+                rules.calendar(ticket, organizations[number]),
+            )
+        )
         for number, ticket in tickets.items()
     ]
     if figures:
         session.execute(insert(ReportTicket), figures)
     if replies:
         session.execute(insert(ReportReply), replies)
+    report_rollups.apply(session, report_rollups.delta(old_tickets, figures, old_replies, replies))
 
 
 def _holders(session: Session, tickets: Sequence[Ticket]) -> set[int]:
@@ -193,32 +258,57 @@ def _now(ticket: Ticket) -> TicketNow:
 class ReportService(SatisfactionService):
     """Reports: every figure a support lead runs the team on (and the ratings they count)."""
 
-    def report_run(self, query: ReportQuery) -> ReportResult:
-        """Catch the report tables up, then compute every figure for ``query``."""
+    def report_run(self, query: ReportQuery, *, rollups: bool = True) -> ReportResult:
+        """Catch the report tables up, then compute every figure for ``query``.
+
+        A report without filters reads the rollups; ``rollups=False`` reads ``report_ticket``
+        instead (the same figures — the tests compare the two)."""
         if query.end < query.start:
             raise InvalidValue(f"the report ends ({query.end}) before it starts ({query.start})")
+        self.report_catch_up()
+        with self._read() as session:
+            return self._compute(session, query, rollups=rollups)
+
+    def report_catch_up(self) -> int:
+        """Replay the tickets changed since the last catch-up into the report tables and
+        their rollups; how many were replayed. A chunk per transaction: the first catch-up
+        on a big desk replays every history, and agents' changes must not wait for all of
+        it. Replaying is idempotent, so the watermark moves only once every chunk is in."""
         with self._read() as session:
             work = pending(session)
-            agent_ids = _agent_ids(session)
-        # A chunk per transaction: the first report on a big desk replays every history,
-        # and agents' changes must not wait for all of it. Replaying is idempotent, so the
-        # watermark moves only once every chunk is in.
+            if not work.numbers:
+                return 0
+            rules = Rules.load(session)
         for chunk in _in_chunks(work.numbers):
             with self._write() as session:
                 _lock_state(session)
-                replay(session, chunk, agent_ids)
-        if work.numbers:
-            with self._write() as session:
-                state = _lock_state(session)
-                state.value = max(state.value, work.top)
-        with self._read() as session:
-            return self._compute(session, query)
+                replay(session, chunk, rules)
+        with self._write() as session:
+            state = _lock_state(session)
+            state.value = max(state.value, work.top)
+        if len(work.numbers) >= BULK_REPLAY:  # a bulk load of the report tables
+            self.db.refresh_statistics()
+        return len(work.numbers)
 
-    def _compute(self, session: Session, query: ReportQuery) -> ReportResult:
-        rt = ReportTicket
+    def _compute(self, session: Session, query: ReportQuery, *, rollups: bool) -> ReportResult:
         where = self._filters(session, query)
         first = (query.start - EPOCH).days
         last = (query.end - EPOCH).days
+        if rollups and not where:
+            counts = Counts(inside=report_rollups.inside(session, first, last))
+            report_rollups.daily(session, counts, first, last)
+            report_rollups.durations(session, counts, first, last)
+        else:
+            counts = self._ticket_counts(session, first, last, where)
+        self._backlog(session, counts, where)
+        logins: dict[int, str] = dict(
+            session.execute(select(col(Agent.id), col(Agent.login))).all()
+        )
+        return build_result(query, counts, logins)
+
+    def _ticket_counts(self, session: Session, first: int, last: int, where: list[Any]) -> Counts:
+        """The counts read from ``report_ticket`` / ``report_reply`` (filtered reports)."""
+        rt = ReportTicket
         counts = Counts()
 
         def grouped(day: Any, *columns: Any) -> list[Any]:
@@ -243,15 +333,33 @@ class ReportService(SatisfactionService):
             counts.resolved_days[(day, was_reopened, met)] = n
         for category, channel, type_, n in grouped(resolved, *values):
             counts.resolved_values[(category or "—", channel, type_)] = n
+        exact: dict[Kind, dict[tuple[int | None, int], int]] = {kind: {} for kind in Kind}
         for agent, minutes, n in grouped(resolved, col(rt.agent_id), col(rt.resolution_mins)):
-            counts.resolutions[(agent, minutes)] = n
+            exact[Kind.RESOLUTION][(agent, minutes)] = n
         for responder, minutes, met, n in grouped(
             col(rt.response_day),
             col(rt.responder_id),
             col(rt.response_mins),
             col(rt.response_met),
         ):
-            counts.responses[(responder, minutes, met)] = n
+            _add(exact[Kind.RESPONSE], (responder, minutes), n)
+            _add(counts.response_met, met, n)
+        for kind, day, minutes in (
+            (Kind.RESOLUTION_BUSINESS, resolved, col(rt.resolution_bmins)),
+            (Kind.RESPONSE_BUSINESS, col(rt.response_day), col(rt.response_bmins)),
+        ):
+            for value, n in grouped(day, minutes):
+                if value is not None:
+                    exact[kind][(None, value)] = n
+        counts.resolutions = bucketed(exact[Kind.RESOLUTION])
+        counts.responses = bucketed(exact[Kind.RESPONSE])
+        for kind, target in (
+            (Kind.RESOLUTION_BUSINESS, counts.resolutions_business),
+            (Kind.RESPONSE_BUSINESS, counts.responses_business),
+        ):
+            for (_, minutes), n in exact[kind].items():
+                _add(target, bucket_of(minutes), n)
+        counts.inside = exact_inside(exact)
         rated = col(rt.rated_day)
         for day, rating, n in grouped(rated, rated, col(rt.rating)):
             counts.rating_days[(day, rating)] = n
@@ -266,6 +374,11 @@ class ReportService(SatisfactionService):
             )
         for agent, n in session.execute(replies.group_by(col(ReportReply.agent_id))):
             counts.replies[agent] = n
+        return counts
+
+    def _backlog(self, session: Session, counts: Counts, where: list[Any]) -> None:
+        """Open tickets now, by status, priority and whether overdue (any range)."""
+        rt = ReportTicket
         now = self.clock()
         overdue = sla_overdue(col(rt.sla_due_at), now)
         for status, priority, is_overdue, n in session.execute(
@@ -274,10 +387,6 @@ class ReportService(SatisfactionService):
             .group_by(rt.status, rt.priority, overdue)
         ):
             counts.backlog[(status, priority, is_overdue)] = n
-        logins: dict[int, str] = dict(
-            session.execute(select(col(Agent.id), col(Agent.login))).all()
-        )
-        return build_result(query, counts, logins)
 
     def _filters(self, session: Session, query: ReportQuery) -> list[Any]:
         rt = ReportTicket
@@ -301,3 +410,7 @@ class ReportService(SatisfactionService):
             if value is not None:
                 where.append(getattr(rt, name) == value)
         return where
+
+
+def _add(target: dict[Any, int], key: Any, n: int) -> None:
+    target[key] = target.get(key, 0) + n

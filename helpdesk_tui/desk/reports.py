@@ -12,15 +12,19 @@ Two halves, both pure (no database):
   what the screen's tables, the CLI's table, CSV and JSON all print.
 
 Durations are minutes, exact for the first hour and rounded down beyond it
-(:func:`duration_step`); quantiles are nearest-rank (the median of 1, 2, 3, 4 minutes is
-2, the p90 of ten values is the ninth). Days are whole UTC days since 1970-01-01; weeks start
-on Monday.
+(:func:`duration_step`), wall-clock and in business hours of the ticket's SLA calendar;
+quantiles are nearest-rank (the median of 1, 2, 3, 4 minutes is 2, the p90 of ten values is
+the ninth). They are counted per bucket of about 10% (:func:`bucket_of`) and made exact by
+reading the minutes inside the one bucket that holds the rank (:func:`bucket_quantile`), so
+a report from the rollups gives the same medians as one from the ticket rows. Days are whole
+UTC days since 1970-01-01; weeks start on Monday.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -29,6 +33,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case
 
 from helpdesk_tui.desk.escalation import TierMove
+from helpdesk_tui.desk.sla import Calendar
 from helpdesk_tui.storage.models import Status
 
 EPOCH = date(1970, 1, 1)
@@ -63,6 +68,25 @@ def week_start(day: int) -> int:
 
 def minutes_between(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds() // 60))
+
+
+def business_minutes(calendar: Calendar, start: datetime, end: datetime) -> int:
+    """Minutes of ``calendar``'s business time between two instants (as the SLA counts)."""
+    return int(calendar.between(start, end).total_seconds() // 60)
+
+
+def month_of(day: int) -> int:
+    """The month a day is in, as ``year * 12 + month - 1`` (the histograms' period)."""
+    moment = day_date(day)
+    return moment.year * 12 + moment.month - 1
+
+
+def month_days(month: int) -> tuple[int, int]:
+    """The first and last day of a month (see :func:`month_of`)."""
+    year, index = divmod(month, 12)
+    first = date(year, index + 1, 1)
+    following = date(year + (index + 1) // 12, (index + 1) % 12 + 1, 1)
+    return (first - EPOCH).days, (following - EPOCH).days - 1
 
 
 # ---------------------------------------------------------------------------------------
@@ -145,6 +169,9 @@ class TicketFigures:
     rating: int | None
     rated_day: int | None
     sla_due_at: datetime | None
+    response_bmins: int | None = None
+    """Business minutes (the ticket's SLA calendar) to the first response / resolution."""
+    resolution_bmins: int | None = None
 
 
 RATED = "rated"
@@ -152,11 +179,16 @@ RATED = "rated"
 
 
 def ticket_figures(
-    now: TicketNow, events: Iterable[HistoryEvent], agent_ids: Mapping[str, int]
+    now: TicketNow,
+    events: Iterable[HistoryEvent],
+    agent_ids: Mapping[str, int],
+    calendar: Calendar | None = None,
 ) -> TicketFigures:
     """Replay one ticket's history.
 
-    ``agent_ids`` maps logins to agent ids (assignee events name logins). The handler is
+    ``agent_ids`` maps logins to agent ids (assignee events name logins); ``calendar`` is the
+    business calendar of the ticket's SLA policy (business minutes are left out without
+    one). The handler is
     the assignee at the moment of the final resolution (or the agent who resolved it when
     nobody was assigned); a ticket merged into another is neither resolved nor in the
     backlog — its conversation continues in the other ticket.
@@ -216,6 +248,12 @@ def ticket_figures(
         rating=rating[0] if rating else None,
         rated_day=day_number(rating[1]) if rating else None,
         sla_due_at=now.sla_due_at,
+        response_bmins=duration_step(business_minutes(calendar, created, first_reply[0]))
+        if first_reply and calendar
+        else None,
+        resolution_bmins=duration_step(business_minutes(calendar, created, resolved[0]))
+        if resolved and calendar
+        else None,
     )
 
 
@@ -288,6 +326,10 @@ class ReportResult:
     resolved: int
     first_response: Durations
     resolution: Durations
+    first_response_business: Durations
+    """The same in business minutes of each ticket's SLA calendar (nights, weekends and
+    holidays left out); the plain ones are wall-clock minutes."""
+    resolution_business: Durations
     response_bands: tuple[int, ...]
     """First responses per band of :data:`BANDS`."""
     resolution_bands: tuple[int, ...]
@@ -344,8 +386,86 @@ def quantile(histogram: Mapping[int, int], q: float) -> int | None:
     raise AssertionError("unreachable: the ranks add up to the total")
 
 
-def durations(histogram: Mapping[int, int]) -> Durations:
-    return Durations(sum(histogram.values()), quantile(histogram, 0.5), quantile(histogram, 0.9))
+class Kind(StrEnum):
+    """The four duration histograms a report reads."""
+
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+    RESPONSE_BUSINESS = "response_b"
+    RESOLUTION_BUSINESS = "resolution_b"
+
+
+def _bucket_edges() -> tuple[int, ...]:
+    edges = set(range(11)) | {upper for _, upper in BANDS[:-1]}
+    edge = 10.0
+    while edge < 10 * 366 * 24 * 60:
+        edge *= 1.1
+        edges.add(int(edge))
+    return tuple(sorted(edges))
+
+
+def bucket_of(minutes: int) -> int:
+    """The histogram bucket of a duration: the minutes themselves below 11, then steps of
+    about 10% (the response-time chart's band edges are bucket edges too)."""
+    return bisect_right(BUCKET_EDGES, minutes) - 1
+
+
+def bucket_range(bucket: int) -> tuple[int, int | None]:
+    """The minutes a bucket holds: ``lower <= minutes < upper`` (no upper for the last)."""
+    upper = BUCKET_EDGES[bucket + 1] if bucket + 1 < len(BUCKET_EDGES) else None
+    return BUCKET_EDGES[bucket], upper
+
+
+Inside = Callable[[Kind, int | None, int], Mapping[int, int]]
+"""``(kind, agent or None for everyone, bucket)`` → ``{minutes: how many}`` in that bucket."""
+
+
+def bucket_quantile(
+    buckets: Mapping[int, int], q: float, inside: Callable[[int], Mapping[int, int]]
+) -> int | None:
+    """Nearest-rank quantile of durations given as counts per bucket: the bucket holding the
+    rank is found from the counts, then ``inside(bucket)`` gives that bucket's exact minutes
+    — so the answer is :func:`quantile` of the exact minutes, reading one bucket of them."""
+    total = sum(buckets.values())
+    if not total:
+        return None
+    rank = max(1, math.ceil(q * total))
+    seen = 0
+    for bucket in sorted(buckets):
+        if seen + buckets[bucket] >= rank:
+            exact = inside(bucket)
+            for value in sorted(exact):
+                seen += exact[value]
+                if seen >= rank:
+                    return value
+            raise AssertionError("a bucket's minutes disagree with its count")
+        seen += buckets[bucket]
+    raise AssertionError("unreachable: the ranks add up to the total")
+
+
+def bucketed(exact: Mapping[tuple[int | None, int], int]) -> dict[tuple[int | None, int], int]:
+    """``{(agent, minutes): n}`` → ``{(agent, bucket): n}``."""
+    result: dict[tuple[int | None, int], int] = {}
+    for (agent, minutes), n in exact.items():
+        _add(result, (agent, bucket_of(minutes)), n)
+    return result
+
+
+def exact_inside(exact: Mapping[Kind, Mapping[tuple[int | None, int], int]]) -> Inside:
+    """:data:`Inside` over exact ``{(agent, minutes): n}`` histograms held in memory."""
+
+    def inside(kind: Kind, agent: int | None, bucket: int) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for (who, minutes), n in exact.get(kind, {}).items():
+            if (agent is None or who == agent) and bucket_of(minutes) == bucket:
+                _add(found, minutes, n)
+        return found
+
+    return inside
+
+
+def _no_minutes(kind: Kind, agent: int | None, bucket: int) -> Mapping[int, int]:
+    raise AssertionError("Counts.inside was not given")
 
 
 # ---------------------------------------------------------------------------------------
@@ -355,7 +475,9 @@ def durations(histogram: Mapping[int, int]) -> Durations:
 
 @dataclass
 class Counts:
-    """Grouped counts over the report tables, keyed as the service's queries group them."""
+    """Grouped counts over the report tables (or their rollups), keyed as the service's
+    queries group them; durations are counted per bucket (:func:`bucket_of`) and
+    ``inside`` reads one bucket's exact minutes when a quantile needs them."""
 
     created_days: dict[int, int] = field(default_factory=dict)
     created_values: dict[tuple[str, str, str], int] = field(default_factory=dict)
@@ -364,15 +486,21 @@ class Counts:
     """(day, reopened 0/1, resolution due time met 1/0/None) → tickets resolved."""
     resolved_values: dict[tuple[str, str, str], int] = field(default_factory=dict)
     resolutions: dict[tuple[int | None, int], int] = field(default_factory=dict)
-    """(handler, minutes) → tickets resolved."""
-    responses: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
-    """(responder, minutes, response due time met) → first responses."""
+    """(handler, bucket) → tickets resolved."""
+    responses: dict[tuple[int | None, int], int] = field(default_factory=dict)
+    """(responder, bucket) → first responses."""
+    response_met: dict[int | None, int] = field(default_factory=dict)
+    """response due time met (1/0/None) → first responses."""
+    resolutions_business: dict[int, int] = field(default_factory=dict)
+    """bucket of business minutes → tickets resolved."""
+    responses_business: dict[int, int] = field(default_factory=dict)
     rating_days: dict[tuple[int, int], int] = field(default_factory=dict)
     rating_agents: dict[tuple[int | None, int], int] = field(default_factory=dict)
     replies: dict[int, int] = field(default_factory=dict)
     """agent → replies."""
     backlog: dict[tuple[str, str, int], int] = field(default_factory=dict)
     """(status, priority, overdue 0/1) → open tickets."""
+    inside: Inside = _no_minutes
 
 
 def duration_step(minutes: int) -> int:
@@ -399,12 +527,24 @@ BANDS: tuple[tuple[str, int], ...] = (
 """The bands of the response-time chart (upper bounds, exclusive)."""
 
 
-def _bands(histogram: Mapping[int, int]) -> tuple[int, ...]:
+BUCKET_EDGES = _bucket_edges()
+
+
+def _bands(buckets: Mapping[int, int]) -> tuple[int, ...]:
     counts = [0] * len(BANDS)
-    for minutes, n in histogram.items():
-        index = next(i for i, (_, upper) in enumerate(BANDS) if minutes < upper)
+    for bucket, n in buckets.items():
+        lower = BUCKET_EDGES[bucket]
+        index = next(i for i, (_, upper) in enumerate(BANDS) if lower < upper)
         counts[index] += n
     return tuple(counts)
+
+
+def _durations(buckets: Mapping[int, int], inside: Callable[[int], Mapping[int, int]]) -> Durations:
+    return Durations(
+        sum(buckets.values()),
+        bucket_quantile(buckets, 0.5, inside),
+        bucket_quantile(buckets, 0.9, inside),
+    )
 
 
 def _period(query: ReportQuery, day: int) -> int:
@@ -455,7 +595,7 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         if met is not None:
             sla_due_count += n
             sla_met_count += n * met
-    for (_, _, met), n in counts.responses.items():
+    for met, n in counts.response_met.items():
         if met is not None:
             sla_due_count += n
             sla_met_count += n * met
@@ -469,15 +609,23 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
     agent_resolution: dict[int, dict[int, int]] = {}
     agent_response: dict[int, dict[int, int]] = {}
     agent_rating: dict[int, dict[int, int]] = {}
-    for (agent, minutes), n in counts.resolutions.items():
-        _add(resolution_all, minutes, n)
+    for (agent, bucket), n in counts.resolutions.items():
+        _add(resolution_all, bucket, n)
         if agent is not None:
             _add(agent_handled, agent, n)
-            _add(agent_resolution.setdefault(agent, {}), minutes, n)
-    for (responder, minutes, _), n in counts.responses.items():
-        _add(response_all, minutes, n)
+            _add(agent_resolution.setdefault(agent, {}), bucket, n)
+    for (responder, bucket), n in counts.responses.items():
+        _add(response_all, bucket, n)
         if responder is not None:
-            _add(agent_response.setdefault(responder, {}), minutes, n)
+            _add(agent_response.setdefault(responder, {}), bucket, n)
+    inside = counts.inside
+
+    def median(kind: Kind, agent: int, buckets: Mapping[int, int]) -> int | None:
+        return bucket_quantile(buckets, 0.5, lambda bucket: inside(kind, agent, bucket))
+
+    def everyone(kind: Kind) -> Callable[[int], Mapping[int, int]]:
+        return lambda bucket: inside(kind, None, bucket)
+
     for (agent, rating), n in counts.rating_agents.items():
         _add(rating_all, rating, n)
         if agent is not None:
@@ -501,8 +649,8 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
                 login=logins.get(agent, f"agent {agent}"),
                 handled=agent_handled.get(agent, 0),
                 replies=counts.replies.get(agent, 0),
-                response_median=quantile(agent_response.get(agent, {}), 0.5),
-                resolution_median=quantile(agent_resolution.get(agent, {}), 0.5),
+                response_median=median(Kind.RESPONSE, agent, agent_response.get(agent, {})),
+                resolution_median=median(Kind.RESOLUTION, agent, agent_resolution.get(agent, {})),
                 ratings=sum(agent_rating.get(agent, {}).values()),
                 satisfaction=_mean(agent_rating.get(agent, {})),
             )
@@ -522,8 +670,14 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         query=query,
         created=sum(per_created.values()),
         resolved=sum(per_resolved.values()),
-        first_response=durations(response_all),
-        resolution=durations(resolution_all),
+        first_response=_durations(response_all, everyone(Kind.RESPONSE)),
+        resolution=_durations(resolution_all, everyone(Kind.RESOLUTION)),
+        first_response_business=_durations(
+            counts.responses_business, everyone(Kind.RESPONSE_BUSINESS)
+        ),
+        resolution_business=_durations(
+            counts.resolutions_business, everyone(Kind.RESOLUTION_BUSINESS)
+        ),
         response_bands=_bands(response_all),
         resolution_bands=_bands(resolution_all),
         sla_met=sla_met_count,
@@ -581,6 +735,10 @@ def summary_table(result: ReportResult) -> Table:
         ("first response p90 (min)", result.first_response.p90),
         ("resolution median (min)", result.resolution.median),
         ("resolution p90 (min)", result.resolution.p90),
+        ("first response median (business min)", result.first_response_business.median),
+        ("first response p90 (business min)", result.first_response_business.p90),
+        ("resolution median (business min)", result.resolution_business.median),
+        ("resolution p90 (business min)", result.resolution_business.p90),
         ("SLA compliance", _round(result.sla_compliance, 4)),
         ("overdue share", _round(result.overdue_share, 4)),
         ("reopen rate", _round(result.reopen_rate, 4)),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from helpdesk_tui.desk import sla, sla_alerts, sla_clock
+from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.service import DeskService
@@ -228,6 +228,7 @@ class SlaService(DeskService):
             row.warn_percent = warn_percent
             session.add(row)
             scopes.append(sla_clock.Scope.of(row))
+            report_service.replay_everything(session)
         return self.sla_recompute(scopes=scopes)
 
     def sla_remove_policy(self, name: str) -> int:
@@ -238,6 +239,7 @@ class SlaService(DeskService):
                 raise NotFound(f"no SLA policy {name!r}; see: helpdesk sla policy list")
             scopes = [sla_clock.Scope.of(row)]
             session.delete(row)
+            report_service.replay_everything(session)
         return self.sla_recompute(scopes=scopes)
 
     def sla_set_calendar(
@@ -280,6 +282,7 @@ class SlaService(DeskService):
             row.holiday_subdivision = subdivision or None
             row.closed_days = ",".join(d.isoformat() for d in closed_days)
             session.add(row)
+            report_service.replay_everything(session)
         return self.sla_recompute()
 
     def sla_set_team_tier(self, team: str, tier: int | str) -> None:

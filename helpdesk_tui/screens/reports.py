@@ -104,6 +104,8 @@ def summary_text(result: ReportResult) -> Text:
         ("p90", format_minutes(result.first_response.p90)),
         ("Resolve", format_minutes(result.resolution.median)),
         ("p90", format_minutes(result.resolution.p90)),
+        ("Business hours: 1st resp", format_minutes(result.first_response_business.median)),
+        ("Resolve", format_minutes(result.resolution_business.median)),
         ("SLA", format_share(result.sla_compliance)),
         ("Overdue", format_share(result.overdue_share)),
         ("Reopen", format_share(result.reopen_rate)),

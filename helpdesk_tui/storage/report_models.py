@@ -22,6 +22,16 @@ def _ts() -> Column[datetime]:
     return Column(UTCDateTime(), nullable=True)
 
 
+QUANTILE_INDEXES: dict[str, tuple[str, ...]] = {
+    "resolution_q": ("resolution_mins", "resolved_day"),
+    "resolution_qa": ("agent_id", "resolution_mins", "resolved_day"),
+    "response_q": ("response_mins", "response_day"),
+    "response_qa": ("responder_id", "response_mins", "response_day"),
+    "resolution_bq": ("resolution_bmins", "resolved_day"),
+    "response_bq": ("response_bmins", "response_day"),
+}
+
+
 class ReportTicket(SQLModel, table=True):
     """One ticket's figures; days are whole days since 1970-01-01 (UTC), durations minutes."""
 
@@ -45,6 +55,12 @@ class ReportTicket(SQLModel, table=True):
         ),
         Index("ix_report_ticket_rated", "rated_day", "agent_id", "rating"),
         Index("ix_report_ticket_open", "open", "status", "priority", "sla_due_at"),
+        # Migration 0015: a quantile read from the rollups' buckets is made exact by counting
+        # the minutes inside one bucket (for everyone, or for one agent).
+        *(
+            Index(f"ix_report_ticket_{name}", *columns)
+            for name, columns in QUANTILE_INDEXES.items()
+        ),
     )
 
     number: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
@@ -72,6 +88,9 @@ class ReportTicket(SQLModel, table=True):
     reopens: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     rating: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     rated_day: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    response_bmins: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    """First response in business minutes of the ticket's SLA calendar (migration 0015)."""
+    resolution_bmins: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     sla_due_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
@@ -115,3 +134,26 @@ class DeskSetting(SQLModel, table=True):
 
     name: str = Field(sa_column=Column(String(50), primary_key=True))
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ReportRollup(SQLModel, table=True):
+    """Counts of ``report_ticket`` / ``report_reply`` rows (migration ``0015``), kept by the
+    one writer of those tables as "minus a ticket's old row, plus its new row".
+
+    ``measure`` says what a row counts and what ``period`` is: a day (days since 1970-01-01)
+    for the counts, a month (``year * 12 + month - 1``) for the duration histograms, whose
+    ``value`` is a bucket of :mod:`helpdesk_tui.desk.reports`. ``agent`` is 0 for none; ``a``,
+    ``b``, ``c`` are category, channel and type where the measure has them, else ``''``.
+    """
+
+    __tablename__ = "report_rollup"
+    __table_args__ = {"sqlite_with_rowid": False}  # (on SQLite the key is the row)
+
+    measure: str = Field(sa_column=Column(String(20), primary_key=True))
+    period: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    agent: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    a: str = Field(sa_column=Column(String(100), primary_key=True))
+    b: str = Field(sa_column=Column(String(20), primary_key=True))
+    c: str = Field(sa_column=Column(String(20), primary_key=True))
+    value: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    n: int = Field(sa_column=Column(BigInteger, nullable=False))

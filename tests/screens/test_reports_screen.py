@@ -156,3 +156,45 @@ async def test_cli_csv_equals_the_screens_table(
     printed = list(csv.reader(io.StringIO(result.stdout)))
     assert len(printed) > 2
     assert printed == [[v if v != "—" else "" for v in row] for row in shown]
+
+
+async def test_cli_csv_equals_the_screens_tables_with_a_filter(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the agent filter set on the screen, ``helpdesk report --agent bob`` prints what
+    the Volume and Agents tables show (a filtered report reads the ticket rows, an
+    unfiltered one the rollups: both paths are held to the screen)."""
+    report_history(desk_data)
+    app = make_test_app()
+    shown: dict[str, list[list[str]]] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
+        app.screen.query_one("#agent").value = "bob"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.result is not None and screen.result.query.agent == "bob")
+        await settle(pilot)
+        assert screen.result is not None
+        query = screen.result.query
+        for name in ("volume", "agents"):
+            table = screen.query_one(f"#{name}-table", DataTable)
+            rows = [[str(c.label) for c in table.columns.values()]]
+            rows += [[str(v) for v in table.get_row_at(i)] for i in range(table.row_count)]
+            shown[name] = rows
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", desk_data.db.url)
+    args = ["report", "--from", query.start.isoformat(), "--to", query.end.isoformat()]
+    for name, group_by in (("volume", "day"), ("agents", "agent")):
+        result = CliRunner().invoke(
+            main,
+            [*args, "--agent", "bob", "--group-by", group_by, "--format", "csv"],
+            obj=Runtime(login="ada"),
+        )
+        assert result.exit_code == 0, result.output
+        printed = list(csv.reader(io.StringIO(result.stdout)))
+        assert len(printed) >= 2 and printed[1][0] != ""
+        assert printed == [[v if v != "—" else "" for v in row] for row in shown[name]]

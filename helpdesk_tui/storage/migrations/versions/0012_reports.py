@@ -15,6 +15,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_QUANTILE_INDEXES = {  # the same in 0015
+    "resolution_q": ["resolution_mins", "resolved_day"],
+    "resolution_qa": ["agent_id", "resolution_mins", "resolved_day"],
+    "response_q": ["response_mins", "response_day"],
+    "response_qa": ["responder_id", "response_mins", "response_day"],
+    "resolution_bq": ["resolution_bmins", "resolved_day"],
+    "response_bq": ["response_bmins", "response_day"],
+}
+
+
 def upgrade() -> None:
     op.create_table(
         "report_ticket",
@@ -41,8 +51,13 @@ def upgrade() -> None:
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("rated_day", sa.Integer(), nullable=True),
         sa.Column("sla_due_at", sa.DateTime(timezone=True), nullable=True),
+        # Added with 0015 (rollups; business minutes), which adds them to an older table.
+        sa.Column("response_bmins", sa.Integer(), nullable=True),
+        sa.Column("resolution_bmins", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("number"),
     )
+    for name, columns in _QUANTILE_INDEXES.items():
+        op.create_index(f"ix_report_ticket_{name}", "report_ticket", columns)
     op.create_index(
         "ix_report_ticket_created",
         "report_ticket",

@@ -1,0 +1,229 @@
+"""Rollups of the report tables: what a report over every ticket reads instead of them.
+
+``report_rollup`` counts ``report_ticket`` / ``report_reply`` rows by day (created, resolved,
+first responses met, ratings, replies; with category, channel and type where a breakdown
+needs them) and, per month, by duration bucket (:func:`reports.bucket_of`) per agent. The
+one writer of the report tables (``report_service.replay``) keeps them: for each replayed
+ticket it subtracts its old row's counts and adds its new row's (:func:`apply`), in the
+same transaction. A report without filters then reads a few thousand rollup rows instead
+of a million ticket rows; the histograms' months at the ends of the range that the range
+cuts are read from ``report_ticket`` (:func:`durations`), and a quantile is made exact by
+counting the minutes inside the one bucket that holds it (:func:`inside`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from helpdesk_tui.desk.reports import (
+    Counts,
+    Kind,
+    bucket_of,
+    bucket_range,
+    month_days,
+    month_of,
+)
+from helpdesk_tui.storage.report_models import ReportRollup, ReportTicket
+
+Key = tuple[str, int, int, str, str, str, int]
+"""(measure, period, agent, a, b, c, value) — the rollup's primary key."""
+
+CREATED, RESOLVED, RESOLVED_FLAGS = "created", "resolved", "resolved_flags"
+RESPONSE_MET, RATING, REPLY = "response_met", "rating", "reply"
+DAILY = (CREATED, RESOLVED, RESOLVED_FLAGS, RESPONSE_MET, RATING, REPLY)
+"""Measures counted per day; the :class:`reports.Kind` ones are histograms per month."""
+
+_COLUMNS: dict[Kind, tuple[str, str, str | None]] = {
+    Kind.RESOLUTION: ("resolved_day", "resolution_mins", "agent_id"),
+    Kind.RESPONSE: ("response_day", "response_mins", "responder_id"),
+    Kind.RESOLUTION_BUSINESS: ("resolved_day", "resolution_bmins", None),
+    Kind.RESPONSE_BUSINESS: ("response_day", "response_bmins", None),
+}
+"""Each histogram's day, minutes and agent columns in ``report_ticket``."""
+
+
+def _met(met: int | None) -> int:
+    return -1 if met is None else met
+
+
+def _unmet(value: int) -> int | None:
+    return None if value < 0 else value
+
+
+def ticket_keys(row: Mapping[Any, Any]) -> Iterator[Key]:
+    """The rollup rows one ``report_ticket`` row counts in (once each)."""
+    values = (row["category"] or "", row["channel"], row["type"])
+    yield (CREATED, row["created_day"], 0, *values, 0)
+    resolved = row["resolved_day"]
+    if resolved is not None:
+        yield (RESOLVED, resolved, 0, *values, 0)
+        flags = (1 if row["reopens"] else 0) * 3 + _met(row["resolution_met"]) + 1
+        yield (RESOLVED_FLAGS, resolved, 0, "", "", "", flags)
+    responded = row["response_day"]
+    if responded is not None:
+        yield (RESPONSE_MET, responded, 0, "", "", "", _met(row["response_met"]))
+    for kind, (day_column, minutes_column, agent_column) in _COLUMNS.items():
+        day, minutes = row[day_column], row[minutes_column]
+        if day is not None and minutes is not None:
+            agent = row[agent_column] or 0 if agent_column else 0
+            yield (kind.value, month_of(day), agent, "", "", "", bucket_of(minutes))
+    if row["rated_day"] is not None:
+        yield (RATING, row["rated_day"], row["agent_id"] or 0, "", "", "", row["rating"])
+
+
+def reply_key(row: Mapping[Any, Any]) -> Key:
+    return (REPLY, row["day"], row["agent_id"], "", "", "", 0)
+
+
+def delta(
+    old_tickets: Iterable[Mapping[Any, Any]],
+    new_tickets: Iterable[Mapping[Any, Any]],
+    old_replies: Iterable[Mapping[Any, Any]],
+    new_replies: Iterable[Mapping[Any, Any]],
+) -> Counter[Key]:
+    """Minus the old rows, plus the new ones (keys whose count does not move are left out)."""
+    change: Counter[Key] = Counter()
+    for row in old_tickets:
+        change.subtract(ticket_keys(row))
+    for row in new_tickets:
+        change.update(ticket_keys(row))
+    change.subtract(reply_key(row) for row in old_replies)
+    change.update(reply_key(row) for row in new_replies)
+    return Counter({key: n for key, n in change.items() if n})
+
+
+_KEY_COLUMNS = ("measure", "period", "agent", "a", "b", "c", "value")
+
+
+def apply(session: Session, change: Counter[Key]) -> None:
+    """Add ``change`` to the rollups (an upsert per key, in the caller's transaction)."""
+    if not change:
+        return
+    table = ReportRollup.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(_KEY_COLUMNS), set_={"n": table.c.n + statement.excluded.n}
+    )
+    rows = [dict(zip(_KEY_COLUMNS, key, strict=True), n=n) for key, n in sorted(change.items())]
+    session.connection().execute(statement, rows)
+
+
+def daily(session: Session, counts: Counts, first: int, last: int) -> None:
+    """Fill ``counts``' day-keyed figures for days ``first`` to ``last`` from the rollups
+    (summed by the database: a few rows per day, and one per value for the breakdowns)."""
+    r = ReportRollup
+    conn = session.connection()
+    in_range = (col(r.measure).in_(DAILY), col(r.period) >= first, col(r.period) <= last)
+    by_day = (col(r.measure), col(r.period), col(r.agent), col(r.value))
+    for measure, day, agent, value, n in conn.execute(
+        select(*by_day, func.sum(col(r.n))).where(*in_range).group_by(*by_day)
+    ):
+        n = int(n)
+        if not n:
+            continue
+        if measure == CREATED:
+            _add(counts.created_days, day, n)
+        elif measure == RESOLVED_FLAGS:
+            reopened, met = divmod(value, 3)
+            _add(counts.resolved_days, (day, reopened, _unmet(met - 1)), n)
+        elif measure == RESPONSE_MET:
+            _add(counts.response_met, _unmet(value), n)
+        elif measure == RATING:
+            _add(counts.rating_days, (day, value), n)
+            _add(counts.rating_agents, (agent or None, value), n)
+        elif measure == REPLY:
+            _add(counts.replies, agent, n)
+    by_value = (col(r.measure), col(r.a), col(r.b), col(r.c))
+    for measure, a, b, c, n in conn.execute(
+        select(*by_value, func.sum(col(r.n)))
+        .where(col(r.measure).in_((CREATED, RESOLVED)), *in_range[1:])
+        .group_by(*by_value)
+    ):
+        if int(n):
+            target = counts.created_values if measure == CREATED else counts.resolved_values
+            _add(target, (a or "—", b, c), int(n))
+
+
+def durations(session: Session, counts: Counts, first: int, last: int) -> None:
+    """Fill ``counts``' duration histograms for days ``first`` to ``last``: whole months from
+    the rollups, a month the range cuts from ``report_ticket`` — unless that month has
+    nothing outside the range (the first and last month of a desk's whole history)."""
+    targets: dict[Kind, dict[Any, int]] = {
+        Kind.RESOLUTION: counts.resolutions,
+        Kind.RESPONSE: counts.responses,
+        Kind.RESOLUTION_BUSINESS: counts.resolutions_business,
+        Kind.RESPONSE_BUSINESS: counts.responses_business,
+    }
+    for kind, (day_column, minutes_column, agent_column) in _COLUMNS.items():
+        day = getattr(ReportTicket, day_column)
+        minutes = getattr(ReportTicket, minutes_column)
+        target = targets[kind]
+        whole: list[int] = []
+        for month in range(month_of(first), month_of(last) + 1):
+            start, end = month_days(month)
+            outside = [(a, b) for a, b in ((start, first - 1), (last + 1, end)) if a <= b]
+            if not any(_any_between(session, day, a, b) for a, b in outside):
+                whole.append(month)
+                continue
+            agent = getattr(ReportTicket, agent_column) if agent_column else None
+            columns = (agent, minutes) if agent is not None else (minutes,)
+            for *who, mins, n in session.connection().execute(
+                select(*columns, func.count())
+                .where(day >= max(start, first), day <= min(end, last), minutes.is_not(None))
+                .group_by(*columns)
+            ):
+                _add_duration(target, agent_column, who, bucket_of(mins), n)
+        if whole:
+            r = ReportRollup
+            for agent_id, bucket, n in session.connection().execute(
+                select(col(r.agent), col(r.value), func.sum(col(r.n)))
+                .where(
+                    col(r.measure) == kind.value,
+                    col(r.period) >= whole[0],
+                    col(r.period) <= whole[-1],
+                )
+                .group_by(col(r.agent), col(r.value))
+            ):
+                if n:
+                    _add_duration(target, agent_column, [agent_id or None], bucket, int(n))
+
+
+def _add_duration(
+    target: dict[Any, int], agent_column: str | None, who: list[Any], bucket: int, n: int
+) -> None:
+    _add(target, (who[0], bucket) if agent_column else bucket, n)
+
+
+def _any_between(session: Session, day: Any, first: int, last: int) -> bool:
+    found = session.execute(select(day).where(day >= first, day <= last).limit(1)).first()
+    return found is not None
+
+
+def inside(session: Session, first: int, last: int) -> Any:
+    """:data:`reports.Inside` reading ``report_ticket`` (one bucket through an index)."""
+
+    def minutes_in(kind: Kind, agent: int | None, bucket: int) -> dict[int, int]:
+        day_column, minutes_column, agent_column = _COLUMNS[kind]
+        day = getattr(ReportTicket, day_column)
+        minutes = getattr(ReportTicket, minutes_column)
+        lower, upper = bucket_range(bucket)
+        query = select(minutes, func.count()).where(minutes >= lower, day >= first, day <= last)
+        if upper is not None:
+            query = query.where(minutes < upper)
+        if agent is not None and agent_column is not None:
+            query = query.where(getattr(ReportTicket, agent_column) == agent)
+        return {m: n for m, n in session.connection().execute(query.group_by(minutes))}
+
+    return minutes_in
+
+
+def _add(target: dict[Any, int], key: Any, n: int) -> None:
+    target[key] = target.get(key, 0) + n
