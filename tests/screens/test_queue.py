@@ -19,12 +19,13 @@ from helpdesk_tui.desk.queue import first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.screens import queue as queue_screen
-from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.queue import QueueScreen, view_bar
 from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity
+from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import notifications, screen_lines
@@ -520,3 +521,42 @@ async def test_an_agent_with_work_of_their_own_starts_on_my_open(
         await wait_for(pilot, lambda: bool(shown(app)), 10)
         assert queue(app).view.name == "mine"
         assert not any("Nothing open" in n for n in notifications(app))
+
+
+def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:
+    """An overflowing bar: the current view's title and its nearest neighbours' that fit,
+    every other view by its key; a view past the tenth has no key (v / V reach it)."""
+    titles = [view.title for view in builtin_views("ada")]
+    titles += ["Everything open, nearest deadline first", "Billing", "Hardware", "Eleventh"]
+    for current in range(len(titles)):
+        bar = view_bar(titles, current, 80)
+        assert bar.cell_len <= 80
+        assert f" {titles[current]} " in bar.plain
+        keys = [part for part in bar.plain.split(" ") if len(part) == 1 and part in "1234567890·"]
+        assert keys == [*"1234567890", "·"]
+    assert view_bar(titles, 7, 80).plain.startswith(" 1  2  3  4  5  6  7  8 Everything")
+    # One cell more and the right-hand neighbour's title fits; the left one's next.
+    assert view_bar(titles, 7, 81).plain.endswith(
+        " 8 Everything open, nearest deadline first  9 Billing  0  · "
+    )
+    assert " 7 All tickets  8 " in view_bar(titles, 7, 93).plain
+    assert view_bar(titles[:7], 0, 200).plain == "".join(
+        f" {n} {title} " for n, title in enumerate(titles[:7], 1)
+    )
+
+
+async def test_keys_0_and_V_reach_the_tenth_view_and_step_back(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    views = {name: SavedView(title=name.title()) for name in ("eighth", "ninth", "tenth")}
+    app = make_test_app(
+        settings=Settings(database_url=desk_data.db.url, ui=UiSettings(views=views))
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("0")
+        assert queue(app).view.title == "Tenth"
+        await pilot.press("V", "V")
+        assert queue(app).view.title == "Eighth"
+        await pilot.press("v", "v", "v")
+        assert queue(app).view.title == "My open"
