@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from sqlalchemy import event
+from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 
@@ -24,7 +25,7 @@ from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Activity
+from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
@@ -415,7 +416,7 @@ async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., Helpde
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         keys = app.queue.table.column_keys
-        assert keys == ["number", "subject", "from", "state", "mark", "who", "badge"]
+        assert keys == ["no", "subject", "from", "state", "mark", "who", "badge"]
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         keys = app.queue.table.column_keys
@@ -427,12 +428,18 @@ async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., Helpde
         assert shown(app) == [9, 1]
 
 
+@pytest.mark.parametrize("digits", [3, 7])
 @pytest.mark.parametrize("width", range(80, 161))
-def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials(width: int) -> None:
+def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials(
+    width: int, digits: int
+) -> None:
     """At every width from 80 columns: the subject keeps 40 cells, and who asked, the
-    status, the priority, who has it and the SLA stay in sight (compact or in full)."""
-    fitted = fit_columns(width - 1)  # (one column is the scrollbar's)
+    status, the priority, who has it and the SLA stay in sight (compact or in full) — on
+    a small desk and with the 7-digit numbers of a million tickets, shown uncut."""
+    fitted = fit_columns(width - 1, digits)  # (one column is the scrollbar's)
     widths = dict((column.key, cells) for column, cells in fitted.columns)
+    number = widths.get("number", widths.get("no"))
+    assert number is not None and number >= digits + ("number" in widths)
     assert widths["subject"] >= 40
     used = sum(widths.values()) + fitted.padding * len(widths) - (1 if fitted.padding == 1 else 0)
     assert used <= width - 1
@@ -560,3 +567,21 @@ async def test_keys_0_and_V_reach_the_tenth_view_and_step_back(
         assert queue(app).view.title == "Eighth"
         await pilot.press("v", "v", "v")
         assert queue(app).view.title == "My open"
+
+
+async def test_a_seven_digit_number_is_shown_whole_at_80_columns(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """On a desk of a million tickets the newest numbers have seven digits: the number
+    column widens for them (and the subject still keeps 40 cells)."""
+    with desk_data.db.write() as session:
+        wifi = select(Ticket).where(Ticket.number == desk_data.numbers["wifi"])
+        session.exec(wifi).one().number = 1234567
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert 1234567 in shown(app)
+        assert any(line.startswith("1234567 Wi-Fi slow") for line in screen_lines(app))
+        widths = {column.key: cells for column, cells in app.queue.table._fitted.columns}
+        assert widths["no"] == 7 and widths["subject"] >= 40
