@@ -14,7 +14,6 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import click
-from click.shell_completion import get_completion_class
 
 from helpdesk_tui import __version__
 from helpdesk_tui.cli.errors import translate
@@ -89,16 +88,18 @@ class HelpdeskGroup(LazyGroup):
         if complete_var is None:  # as click names it
             complete_var = f"_{prog_name.replace('-', '_').replace('.', '_')}_COMPLETE".upper()
         shell, _, what = os.environ.get(complete_var, "").partition("_")
-        comp_cls = get_completion_class(shell) if what == "complete" else None
-        if comp_cls is not None:
+        if what == "complete":
+            from click.shell_completion import get_completion_class
+
             from helpdesk_tui.cli.fast_complete import fast_completions
 
-            comp = comp_cls(self, ctx_args, prog_name, complete_var)
-            args, incomplete = comp.get_completion_args()
-            items = fast_completions(args, incomplete)
-            if items is not None:
-                click.echo("\n".join(comp.format_completion(item) for item in items))
-                sys.exit(0)
+            comp_cls = get_completion_class(shell)
+            if comp_cls is not None:
+                comp = comp_cls(self, ctx_args, prog_name, complete_var)
+                items = fast_completions(*comp.get_completion_args())
+                if items is not None:
+                    click.echo("\n".join(comp.format_completion(item) for item in items))
+                    sys.exit(0)
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def invoke(self, ctx: click.Context) -> Any:
