@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from helpdesk_tui import completion_cache
 from helpdesk_tui.commands import ArticleCommands, TicketCommands
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import Actor
@@ -90,8 +91,17 @@ class HelpdeskApp(App[None]):
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         self.mail_link.start()
+        self.run_worker(self._remember_names, thread=True, group="names", exit_on_error=False)
         self._on_shift()
         self.set_interval(SHIFT_HEARTBEAT.total_seconds(), self._on_shift)
+
+    def _remember_names(self) -> None:
+        """Agents, teams and tags for shell completion (``completion_cache``), as of now."""
+        try:
+            names = self.desk.completion_names()
+            completion_cache.remember(names.by_kind(), sqlite_path=self.db.sqlite_path)
+        except (DeskError, OSError) as error:  # a cache: the screens say if the desk is away
+            self.log.warning(f"names for shell completion not kept: {error}")
 
     def _on_shift(self) -> None:
         """A running terminal keeps its agent on shift for automatic assignment."""

@@ -51,7 +51,8 @@ class UiSettings(BaseModel):
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id → keys (comma-separated), e.g. ``"queue.search" = "s"``; see the ? screen."""
     views: dict[str, SavedView] = Field(default_factory=dict)
-    """Saved queue views by name, after the built-in ones (keys 7, 8, 9 for the first three)."""
+    """Saved queue views by name, after the built-in ones (keys 8, 9 and 0 for the first three;
+    v and V step through every view)."""
     sla_warn_percent: int = Field(default=75, ge=1, le=99)
     """SLA deadlines show in the warning colour once this share (%) of their time has passed."""
 

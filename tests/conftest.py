@@ -38,11 +38,13 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HELPDESK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("HELPDESK_SITE_CONFIG_DIR", str(tmp_path / "site-config"))
     monkeypatch.setenv("HELPDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HELPDESK_CACHE_DIR", str(tmp_path / "cache"))
     for name in list(os.environ):
         if name.startswith("HELPDESK_") and name not in {
             "HELPDESK_CONFIG_DIR",
             "HELPDESK_SITE_CONFIG_DIR",
             "HELPDESK_DATA_DIR",
+            "HELPDESK_CACHE_DIR",
         }:
             monkeypatch.delenv(name)
 

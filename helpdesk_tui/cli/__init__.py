@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import MutableMapping
 from typing import Any
 
 import click
@@ -78,6 +79,28 @@ class HelpdeskGroup(LazyGroup):
                 # is printed here, through the cleaning stream, not by Python after it.
                 traceback.print_exc()
                 sys.exit(1)
+
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        """A Tab on a value the fast table knows (``fast_complete``) is answered without
+        loading any command; everything else as click does it."""
+        if complete_var is None:  # as click names it
+            complete_var = f"_{prog_name.replace('-', '_').replace('.', '_')}_COMPLETE".upper()
+        shell, _, what = os.environ.get(complete_var, "").partition("_")
+        if what == "complete":
+            from click.shell_completion import get_completion_class
+
+            from helpdesk_tui.cli.fast_complete import fast_completions
+
+            comp_cls = get_completion_class(shell)
+            if comp_cls is not None:
+                comp = comp_cls(self, ctx_args, prog_name, complete_var)
+                items = fast_completions(*comp.get_completion_args())
+                if items is not None:
+                    click.echo("\n".join(comp.format_completion(item) for item in items))
+                    sys.exit(0)
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -12,10 +12,11 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 
+from helpdesk_tui import completion_cache
 from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.desk.admin_service import actor_of, ensure_first_admin, has_agents
-from helpdesk_tui.desk.errors import UnknownAgent
+from helpdesk_tui.desk.errors import DeskError, UnknownAgent
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.opening import Database, SchemaState, connect, open_database
@@ -125,8 +126,23 @@ class Runtime:
 
     def close(self) -> None:
         if self._db is not None:
+            if self._actor is not None:
+                self._remember_names(self._db, self._actor)
             self._db.dispose()
             self._db = None
+
+    @staticmethod
+    def _remember_names(db: Database, actor: Actor) -> None:
+        """Keep the desk's agents, teams and tags for shell completion (``completion_cache``):
+        after every command that used the desk, so the user's own changes complete at once."""
+        try:
+            names = Desk(db, actor).completion_names()
+        except DeskError:
+            return  # the database is out of reach: the command has said so, or will
+        try:
+            completion_cache.remember(names.by_kind(), sqlite_path=db.sqlite_path)
+        except OSError as error:  # a cache: the command itself went through
+            click.echo(f"note: names for shell completion not kept: {error}", err=True)
 
 
 def current_runtime() -> Runtime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from helpdesk_tui.desk.admin_service import AdminService
 from helpdesk_tui.desk.canned_service import CannedService
+from helpdesk_tui.desk.completion_service import CompletionService
 from helpdesk_tui.desk.kb_service import KbService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
 from helpdesk_tui.desk.presence_service import PresenceService
@@ -30,5 +31,6 @@ class Desk(
     KbService,
     SlaService,
     RoutingService,
+    CompletionService,
 ):
     """One agent's (or the system's) session of work on the desk."""

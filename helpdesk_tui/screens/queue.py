@@ -15,6 +15,7 @@ newest request is used, so a slow answer can never overwrite a newer one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -69,12 +70,10 @@ class Load:
         return "from" if self.kind == "refresh" else self.kind
 
 
-def empty_text(*, new_desk: bool, views: int, where: str) -> Text:
+def empty_text(*, new_desk: bool, keys: str, where: str) -> Text:
     """What an empty queue says: another view may have tickets, unless the desk has none."""
     if not new_desk:
-        return Text(
-            f"No tickets here. Try another view (keys 1 to {views}) or clear the filter (Esc)."
-        )
+        return Text(f"No tickets here. Try another view (keys {keys}) or clear the filter (Esc).")
     text = Text()
     text.append("This desk has no tickets yet.", "bold")
     text.append(
@@ -86,6 +85,48 @@ def empty_text(*, new_desk: bool, views: int, where: str) -> Text:
     text.append_text(plain(where))
     text.append("\nand a team's desk is set by database_url (helpdesk config show).")
     return text
+
+
+VIEW_KEYS = "1234567890"
+"""The keys of the first ten views, in order; the others are reached with v / V."""
+
+
+def view_key(index: int) -> str:
+    """The key that selects view ``index`` (0-based), or "" past the tenth."""
+    return VIEW_KEYS[index] if index < len(VIEW_KEYS) else ""
+
+
+def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
+    """Every view as a tab, its key and its title, the current one highlighted.
+
+    Where the titles do not all fit ``width`` cells the bar overflows like a row of tabs
+    scrolled to the current view: the current view keeps its title, then its neighbours,
+    nearest first (right before left), as long as theirs fit; the others show their keys
+    alone, dimmed, so every key stays in sight and a view's name shows as soon as the agent
+    moves towards it (v, V or its key).
+    """
+    if not titles:
+        return Text()
+    keys = [view_key(index) or "·" for index in range(len(titles))]
+    names = [plain(title) for title in titles]
+    titled = {current}
+    used = sum(len(key) + 2 for key in keys) + names[current].cell_len + 1
+    for distance in range(1, len(titles)):
+        for index in (current + distance, current - distance):
+            if 0 <= index < len(titles) and used + names[index].cell_len + 1 <= width:
+                titled.add(index)
+                used += names[index].cell_len + 1
+    bar = Text(no_wrap=True, overflow="ellipsis")
+    for index, (key, name) in enumerate(zip(keys, names, strict=True)):
+        if index in titled:
+            bar.append(f" {key} ", style="bold")
+            if index == current:
+                name.stylize("reverse bold")
+            bar.append_text(name)
+            bar.append(" ")
+        else:
+            bar.append(f" {key} ", style="dim")
+    return bar
 
 
 def _merge(old: list[TicketRow], new: list[TicketRow], *, at_end: bool) -> list[TicketRow]:
@@ -105,12 +146,13 @@ class QueueScreen(DeskScreen):
         Binding("s", "next_sort", "Sort", id="queue.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="queue.reverse"),
         Binding("v", "next_view", "View", id="queue.next_view"),
+        Binding("V", "previous_view", "Previous view", show=False, id="queue.previous_view"),
         Binding("g,home", "first", "First", show=False, id="queue.first"),
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
         *(
-            Binding(str(n), f"view({n - 1})", f"View {n}", show=False, id=f"queue.view{n}")
-            for n in range(1, 10)
+            Binding(key, f"view({n})", f"View {n + 1}", show=False, id=f"queue.view{n + 1}")
+            for n, key in enumerate(VIEW_KEYS)
         ),
     ]
 
@@ -199,25 +241,8 @@ class QueueScreen(DeskScreen):
         self._show_rows(self._focus)
 
     def _view_bar(self, width: int) -> Text:
-        """Every view with its key. Where the titles do not all fit, the current view keeps
-        its title, the others keep theirs in key order while they fit, and the rest show
-        their keys alone: every key stays in sight."""
-        shown = self.views[:9]
-        titled = {id(self.view)}
-        length = sum(len(f" {n + 1} ") for n in range(len(shown)))
-        length += len(self.view.title) + 1
-        for view in shown:
-            if id(view) not in titled and length + len(view.title) + 1 <= width:
-                titled.add(id(view))
-                length += len(view.title) + 1
-        views = Text(no_wrap=True, overflow="ellipsis")
-        for index, view in enumerate(shown):
-            views.append(f" {index + 1} ", style="bold")
-            if id(view) in titled:
-                style = "reverse bold" if view is self.view else ""
-                views.append(plain(view.title, style=style))
-                views.append(" ")
-        return views
+        titles = [view.title for view in self.views]
+        return view_bar(titles, self.views.index(self.view), width)
 
     def on_resize(self) -> None:
         self._show_bars()
@@ -339,8 +364,8 @@ class QueueScreen(DeskScreen):
         empty = self.query_one("#queue-empty", Static)
         if not self._rows and self._empty_says != self._new_desk:
             where = self.desk.location
-            views = min(len(self.views), 9)
-            empty.update(empty_text(new_desk=self._new_desk, views=views, where=where))
+            keys = f"1 to {min(len(self.views), 9)}" + (", 0" if len(self.views) >= 10 else "")
+            empty.update(empty_text(new_desk=self._new_desk, keys=keys, where=where))
             empty.set_class(self._new_desk, "-new-desk")
             self._empty_says = self._new_desk
         if self.table.display == self._new_desk:
@@ -469,7 +494,7 @@ class QueueScreen(DeskScreen):
         self.query_spec = view.query
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys 1 to 9 work only for the views there are (so ``?`` lists no empty ones)."""
+        """Keys 1 to 0 work only for the views there are (so ``?`` lists no empty ones)."""
         if action == "view":
             index = parameters[0]
             return isinstance(index, int) and index < len(self.views)
@@ -482,6 +507,10 @@ class QueueScreen(DeskScreen):
     def action_next_view(self) -> None:
         index = self.views.index(self.view)
         self.select_view(self.views[(index + 1) % len(self.views)])
+
+    def action_previous_view(self) -> None:
+        index = self.views.index(self.view)
+        self.select_view(self.views[(index - 1) % len(self.views)])
 
     def action_first(self) -> None:
         if self._at_start:

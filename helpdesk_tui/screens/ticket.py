@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -111,6 +111,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("previous", "left_square_bracket", "Prev", "Previous ticket in the queue"),
     Action("take_next", "x", "Take next", "Take the most urgent unassigned ticket of my teams"),
     Action("history", "h", "History", "Show the history of changes (again: the thread)"),
+    Action(
+        "related",
+        "g",
+        "Related",
+        "Go to the side panel's links, other tickets and articles (again: back)",
+    ),
     Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
     Action("more", "o", "Read on", "Read the next part of a long message"),
     Action("reload", "ctrl+l", "Reload", "Read the ticket again"),
@@ -427,7 +433,33 @@ class TicketScreen(DeskScreen):
     # -- the actions --------------------------------------------------------------------------
 
     def action_back(self) -> None:
+        if self.query_one(SidePanel).related.has_focus:
+            self._focus_main()  # Esc leaves the side panel first, then the ticket
+            return
         self.app.pop_screen()
+
+    def _focus_main(self) -> None:
+        self.query_one(f"#{self.query_one(ContentSwitcher).current}").focus()
+
+    def action_related(self) -> None:
+        """Focus the side panel's list (links, other tickets, articles); again: back."""
+        side = self.query_one(SidePanel)
+        if side.related.has_focus:
+            self._focus_main()
+        elif not side.enter():
+            self.notify("Nothing linked or suggested for this ticket", timeout=3)
+
+    @on(SidePanel.Opened)
+    def _open_related(self, message: SidePanel.Opened) -> None:
+        if message.kind == "ticket":
+            self.open_number(message.key)
+            self._focus_main()
+            return
+        side = self.query_one(SidePanel)
+        article = next((r.article for r in side.suggestions if r.article.id == message.key), None)
+        if article is not None:
+            self.pending_insert = clean(article.body).rstrip("\n")
+            self._start_composer("reply")
 
     def action_reply(self) -> None:
         self._start_composer("reply")

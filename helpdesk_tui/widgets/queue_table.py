@@ -11,7 +11,7 @@ each change, about ten times slower for a page of a queue).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -61,6 +61,7 @@ COLUMNS: tuple[QueueColumn, ...] = (
     QueueColumn("sla", "SLA due", 9, "sla"),
     QueueColumn("on", "On it", 8, None),
     # Compact forms, for 80 columns:
+    QueueColumn("no", "#", 6, "number"),
     QueueColumn("from", "From", 6, "requester"),
     QueueColumn("state", "Status", 7, "status"),
     QueueColumn("mark", "!", 1, "priority"),
@@ -82,14 +83,15 @@ LAYOUTS: tuple[Layout, ...] = (
     ),
     Layout(("number", "subject", "requester", "state", "priority", "owner", "updated", "badge")),
     Layout(("number", "subject", "requester", "state", "priority", "owner", "badge")),
-    Layout(("number", "subject", "from", "state", "mark", "who", "badge"), padding=1),
-    Layout(("number", "subject", "from", "who", "badge"), padding=1),
+    Layout(("no", "subject", "from", "state", "mark", "who", "badge"), padding=1),
+    Layout(("no", "subject", "from", "who", "badge"), padding=1),
 )
 """Widest first; the first that leaves the subject ``MIN_SUBJECT`` cells is shown (the last
 otherwise). Every layout keeps who asked, who has the ticket and the SLA in sight: narrower
 ones fold the assignee and "On it" into one "owner" cell and show the deadline as a badge
 ("2h", "late"), and at 80 columns the requester, status and priority take their compact
-forms too (first name, "in prog", "!"), one space apart."""
+forms too (first name, "in prog", "!", the number without its "#"), one space apart. The
+number column is as wide as the largest number shown so far needs (``number_width``)."""
 MIN_SUBJECT = 40
 PADDING = 2  # one cell each side of every column
 
@@ -105,10 +107,25 @@ class Fitted:
     padding: int = PADDING
 
 
-def fit_columns(width: int) -> Fitted:
-    """The columns that fit ``width`` cells, each with its width."""
+MIN_DIGITS = 3
+"""The number column is never narrower than its header with a sort arrow ("# ▼")."""
+
+
+def number_width(column: QueueColumn, digits: int) -> QueueColumn:
+    """The number column sized for ``digits`` digits ("#" and the digits, or the digits
+    alone in the compact form): a 1M-ticket desk's "#1000000" is not cut to "#10000…"."""
+    if column.key == "number":
+        return replace(column, width=max(MIN_DIGITS, digits + 1))
+    if column.key == "no":
+        return replace(column, width=max(MIN_DIGITS, digits))
+    return column
+
+
+def fit_columns(width: int, digits: int = 6) -> Fitted:
+    """The columns that fit ``width`` cells, each with its width, for ticket numbers of up
+    to ``digits`` digits."""
     for layout in LAYOUTS:
-        shown = [_BY_KEY[key] for key in layout.keys]
+        shown = [number_width(_BY_KEY[key], digits) for key in layout.keys]
         if layout.padding == 2:
             fixed = sum(c.width + 2 for c in shown if c.width) + 2
         else:
@@ -184,6 +201,7 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
     marks = presence_text(on, replying=styles.replying, viewing=styles.viewing)
     return {
         "number": Text(f"#{row.number}"),
+        "no": Text(str(row.number)),
         "subject": plain(row.subject, style=new),
         "requester": plain(row.requester_name or row.requester_email),
         "status": Text(status, style=new),
@@ -308,6 +326,8 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._styles: RowStyles | None = None
         """The styles the shown cells were made with."""
         self._fitted = Fitted(())
+        self._digits = MIN_DIGITS
+        """Digits of the largest ticket number shown so far (the number column only grows)."""
         self._sort: tuple[str, bool] = ("updated", True)
         self._strips: dict[int, Strip] = {}
         self._looks: tuple[Style, Style, Style] | None = None
@@ -356,6 +376,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Show exactly ``rows``; the cursor goes to ticket ``focus`` if it is among them."""
         styles = self.row_styles
         keys = [row.number for row in rows]
+        self._fit_numbers(keys)
         cells = [self._cells_of(row, presence.get(row.number, ()), now, styles) for row in rows]
         if keys == self._keys and styles == self._styles:
             for key, new, old in zip(keys, cells, self._cells, strict=True):
@@ -458,12 +479,22 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        width = self.scrollable_content_region.width
-        fitted = fit_columns(width)
+    def _fit_numbers(self, keys: Sequence[int]) -> None:
+        """Widen the number column when a longer ticket number comes into the window."""
+        digits = len(str(max(keys))) if keys else MIN_DIGITS
+        if digits > self._digits:
+            self._digits = digits
+            self._refit()
+
+    def _refit(self) -> None:
+        fitted = fit_columns(self.scrollable_content_region.width, self._digits)
         if fitted != self._fitted:
             self._fitted = fitted
             self._strips.clear()
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        self._refit()
         self.virtual_size = Size(width, len(self._keys) + 1)
         self._scroll_cursor_into_view()
 

@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Region
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.sla import DEFAULT_WARN_PERCENT, DueLevel, due_level
@@ -21,7 +25,7 @@ from helpdesk_tui.safe_text import plain
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import KbResult
 
-SUGGESTIONS_HINT = "i inserts one, I its link"
+SUGGESTIONS_HINT = "Enter or i replies, I links"
 
 
 def _field(text: Text, label: str, value: Text | str | None) -> None:
@@ -96,59 +100,163 @@ def render_fields(
         _field(text, "Rating", f"{view.rating.score}/5 ({view.rating.by})")
     if view.merged_into is not None:
         _field(text, "Merged", f"into #{view.merged_into}")
-    if view.links:
-        links = ", ".join(f"{words(kind)} #{n}" for kind, n in view.links)
-        _field(text, "Links", links)
-    if view.other_tickets:
-        text.append("\nTheir other tickets\n", "bold")
-        for other in view.other_tickets:
-            text.append(f"#{other.number} ", "bold")
-            text.append(f"{other.status.replace('_', ' ')} ", "dim")
-            text.append_text(plain(other.subject))
-            text.append("\n")
     text.rstrip()
     return text
 
 
-def render_suggestions(results: Sequence[KbResult]) -> Text:
-    """The knowledge-base articles suggested for the ticket, best first, numbered."""
-    text = Text()
-    text.append("Suggested articles\n", "bold")
+def related_options(view: TicketView) -> list[Option]:
+    """The panel's list of other tickets: the ticket's links, then the requester's other
+    tickets; each option's id starts ``ticket:NUMBER:`` (Enter opens it; a ticket may be
+    both linked and the requester's, and ids must differ)."""
+    options: list[Option] = []
+    if view.links:
+        options.append(Option(Text("Links", "bold"), disabled=True))
+        for kind, number in view.links:
+            line = Text(f"#{number} ", "bold")
+            line.append(words(kind), "dim")
+            options.append(Option(line, id=f"ticket:{number}:link:{kind}"))
+    if view.other_tickets:
+        options.append(Option(Text("Their other tickets", "bold"), disabled=True))
+        for other in view.other_tickets:
+            line = Text(f"#{other.number} ", "bold")
+            line.append(f"{words(other.status)} ", "dim")
+            line.append_text(plain(other.subject))
+            options.append(Option(line, id=f"ticket:{other.number}:other"))
+    return options
+
+
+def suggestion_options(results: Sequence[KbResult]) -> list[Option]:
+    """The knowledge-base articles suggested for the ticket, best first; each option's id is
+    ``article:ID`` (Enter starts a reply with the article's text)."""
+    options = [Option(Text("Suggested articles", "bold"), disabled=True)]
     if not results:
-        text.append("none found", "dim")
-        return text
-    for index, result in enumerate(results, 1):
-        text.append(f"{index} ", "bold")
-        text.append_text(plain(result.article.title))
+        options.append(Option(Text("none found", "dim"), disabled=True))
+        return options
+    for result in results:
+        line = plain(result.article.title)
         if not result.article.is_public:
-            text.append(
+            line.append(
                 " (internal)" if result.article.visibility == "internal" else " (draft)", "dim"
             )
-        text.append("\n")
-    text.append(SUGGESTIONS_HINT, "dim")
-    return text
+        options.append(Option(line, id=f"article:{result.article.id}"))
+    options.append(Option(Text(SUGGESTIONS_HINT, "dim"), disabled=True))
+    return options
 
 
-class SidePanel(VerticalScroll):
+class RelatedList(OptionList):
+    """Links, the requester's other tickets and suggested articles: Tab (or g) moves here,
+    up/down pick one, Enter opens it."""
+
+    DEFAULT_CSS = """
+    RelatedList {
+        border: none;
+        padding: 0;
+        background: transparent;
+        &:focus { border: none; background-tint: $foreground 0%; }
+        & > .option-list--option { padding: 0; }
+        & > .option-list--option-highlighted { background: transparent; text-style: none; }
+        &:focus > .option-list--option-highlighted {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
+    }
+    """
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        """Also scroll the panel around the list (it is as tall as its entries): at 80x24
+        the suggestions start below the panel's fold."""
+        super().scroll_to_highlight(top)
+        panel = self.parent
+        if self.highlighted is None or not isinstance(panel, VerticalScroll):
+            return
+        # (Textual's own bookkeeping of which line each option starts on, as above.)
+        y = self._index_to_line.get(self.highlighted)
+        if y is not None:
+            region = Region(0, self.virtual_region.y + y, 1, self._heights[self.highlighted])
+            panel.scroll_to_region(region, animate=False, immediate=True)
+
+    def on_focus(self) -> None:
+        """However it got the focus (g, Tab), the cursor is on an entry, not a heading."""
+        option = self.highlighted_option
+        if option is None or option.disabled:
+            self.highlighted = next(
+                (index for index, option in enumerate(self.options) if not option.disabled),
+                None,
+            )
+
+
+class SidePanel(VerticalScroll, can_focus=False):
+    """The ticket's fields, then a list of what relates to it, reachable from the keyboard."""
+
     DEFAULT_CSS = """
     SidePanel { width: 32; padding: 0 1; border-left: solid $panel; }
-    SidePanel #side-kb { margin-top: 1; display: none; }
+    SidePanel RelatedList { margin-top: 1; }
     """
+
+    class Opened(Message):
+        """Enter on an entry of the list: ``kind`` is "ticket" or "article", ``key`` its
+        number or id."""
+
+        def __init__(self, kind: str, key: int) -> None:
+            super().__init__()
+            self.kind = kind
+            self.key = key
 
     suggestions: tuple[KbResult, ...] = ()
     """What the panel lists under "Suggested articles", best first."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._related: list[Option] = []
+
     def compose(self) -> ComposeResult:
         yield Static(id="side-fields")
-        yield Static(id="side-kb")
+        yield RelatedList(id="side-related")
+
+    @property
+    def related(self) -> RelatedList:
+        return self.query_one(RelatedList)
 
     def show(self, view: TicketView, now: datetime) -> None:
         styles = due_styles(dict(self.app.theme_variables))
         self.query_one("#side-fields", Static).update(render_fields(view, now, styles))
+        self._related = related_options(view)
+        self._fill()
 
     def show_suggestions(self, results: Sequence[KbResult]) -> None:
-        """List the articles suggested for this ticket (kept for the insert keys)."""
+        """List the articles suggested for this ticket (kept for the insert keys); a desk
+        without articles shows nothing for them."""
         self.suggestions = tuple(results)
-        shown = self.query_one("#side-kb", Static)
-        shown.update(render_suggestions(results))
-        shown.display = bool(results)  # a desk without articles shows nothing here
+        self._fill()
+
+    def _fill(self) -> None:
+        """The list again, the highlight kept on the same entry where it still is."""
+        related = self.related
+        highlighted = related.highlighted_option
+        kept = highlighted.id if highlighted is not None else None
+        options = list(self._related)
+        if self.suggestions:
+            if options:
+                options.append(Option(Text(""), disabled=True))
+            options += suggestion_options(self.suggestions)
+        related.set_options(options)
+        related.display = bool(options)
+        ids = [option.id for option in options]
+        if kept in ids:
+            related.highlighted = ids.index(kept)
+
+    def enter(self) -> bool:
+        """Focus the list (False when there is nothing in it)."""
+        related = self.related
+        if not any(not option.disabled for option in related.options):
+            return False
+        related.focus()
+        return True
+
+    @on(OptionList.OptionSelected, "#side-related")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        kind, _, rest = (event.option.id or "").partition(":")
+        key = rest.partition(":")[0]
+        if key.isdigit():
+            self.post_message(self.Opened(kind, int(key)))

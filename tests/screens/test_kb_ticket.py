@@ -17,7 +17,13 @@ from helpdesk_tui.screens.pickers import PickScreen
 from helpdesk_tui.widgets.side_panel import SidePanel
 from tests.screens.conftest import DeskData
 from tests.screens.test_kb_screen import seed_kb
-from tests.screens.ticket_helpers import notifications, open_ticket, settle, until
+from tests.screens.ticket_helpers import (
+    notifications,
+    open_ticket,
+    screen_lines,
+    settle,
+    until,
+)
 
 SITE = "https://help.example.com"
 
@@ -96,3 +102,31 @@ async def test_a_resolved_tickets_reply_becomes_a_draft_article(
         "Update AnyConnect to 5.1.\n",
         "draft",
     )
+
+
+async def test_enter_on_a_suggested_article_starts_a_reply_with_it(
+    make_test_app, desk_data: DeskData
+) -> None:  # type: ignore[no-untyped-def]
+    seed_kb(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _suggestions_shown(pilot, desk_data.numbers["wifi"])
+        side = app.screen.query_one(SidePanel)
+        first = side.suggestions[0].article
+        await pilot.press("g")
+        assert side.related.has_focus
+        for _ in range(side.related.option_count):  # past Eve's other ticket, to the article
+            option = side.related.highlighted_option
+            if option is not None and (option.id or "").startswith("article:"):
+                break
+            await pilot.press("down")
+        assert option is not None and option.id == f"article:{first.id}"
+        await pilot.pause()
+        # At 80x24 the suggestions start below the panel's fold: it scrolled to the entry.
+        assert side.scroll_y > 0
+        assert any(first.title[:20] in line for line in screen_lines(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen)
+        await until(pilot, lambda: composer.text_area.text == first.body.rstrip("\n"))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from sqlalchemy import event
+from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 
@@ -19,12 +20,13 @@ from helpdesk_tui.desk.queue import first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.screens import queue as queue_screen
-from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.queue import QueueScreen, view_bar
 from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Activity
+from helpdesk_tui.storage.models import Activity, Ticket
+from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import notifications, screen_lines
@@ -226,7 +228,7 @@ async def test_no_color_keeps_urgent_as_readable_as_the_subject(
             lines = [table.render_line(y) for y in range(table.size.height)]
             row = next(line for line in lines if "Printer on fire" in line.text)
             urgent = next(seg for seg in row if seg.text.strip() == urgent_text)
-            number = next(seg for seg in row if seg.text.strip().startswith("#"))
+            number = next(seg for seg in row if seg.text.strip().lstrip("#")[:1].isdigit())
             assert urgent.style is not None and number.style is not None
             assert urgent.style.bold and urgent.style.color == number.style.color
 
@@ -414,7 +416,7 @@ async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., Helpde
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         keys = app.queue.table.column_keys
-        assert keys == ["number", "subject", "from", "state", "mark", "who", "badge"]
+        assert keys == ["no", "subject", "from", "state", "mark", "who", "badge"]
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         keys = app.queue.table.column_keys
@@ -426,12 +428,18 @@ async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., Helpde
         assert shown(app) == [9, 1]
 
 
+@pytest.mark.parametrize("digits", [3, 7])
 @pytest.mark.parametrize("width", range(80, 161))
-def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials(width: int) -> None:
+def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials(
+    width: int, digits: int
+) -> None:
     """At every width from 80 columns: the subject keeps 40 cells, and who asked, the
-    status, the priority, who has it and the SLA stay in sight (compact or in full)."""
-    fitted = fit_columns(width - 1)  # (one column is the scrollbar's)
+    status, the priority, who has it and the SLA stay in sight (compact or in full) — on
+    a small desk and with the 7-digit numbers of a million tickets, shown uncut."""
+    fitted = fit_columns(width - 1, digits)  # (one column is the scrollbar's)
     widths = dict((column.key, cells) for column, cells in fitted.columns)
+    number = widths.get("number", widths.get("no"))
+    assert number is not None and number >= digits + ("number" in widths)
     assert widths["subject"] >= 40
     used = sum(widths.values()) + fitted.padding * len(widths) - (1 if fitted.padding == 1 else 0)
     assert used <= width - 1
@@ -452,16 +460,18 @@ async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
-        rows = {line.split()[0]: line for line in screen_lines(app) if line.startswith("#")}
+        lines = [line for line in screen_lines(app) if line.split()]
+        rows = {line.split()[0]: line for line in lines if line[0] == "#" or line[0].isdigit()}
         header = rows["#"]
         assert header.split() == ["#", "Subject", "From", "Status", "!", "Owner", "SLA"]
-        assert "ada" in rows["#1"] and "◉bob" in rows["#1"]  # owner and presence, one cell
-        assert "✎cy" in rows["#2"]
-        assert "cy" in rows["#3"] and "bob" in rows["#8"] and "ada" in rows["#9"]
-        assert "Laptop will not boot " in rows["#9"]
-        assert rows["#9"].split("#9")[1].startswith(" " * 6 + "Laptop")
+        assert "ada" in rows["1"] and "◉bob" in rows["1"]  # owner and presence, one cell
+        assert "✎cy" in rows["2"]
+        assert "cy" in rows["3"] and "bob" in rows["8"] and "ada" in rows["9"]
+        assert "Laptop will not boot " in rows["9"]
+        # The number without its "#", as wide as the largest shown (at least 3 cells).
+        assert rows["9"].startswith("9" + " " * 3 + "Laptop")
         # requester and status, compact (the policy's SLA badge comes last)
-        assert rows["#1"].split()[-6:-4] == ["Ann", "open"]
+        assert rows["1"].split()[-6:-4] == ["Ann", "open"]
         with desk_data.db.write() as session:
             fields.assign(session, desk_data.ada, 2, team="Billing")
         await wait_for(pilot, lambda: "Billing" in _cell(app, 2, "owner"), 10.0)
@@ -520,3 +530,60 @@ async def test_an_agent_with_work_of_their_own_starts_on_my_open(
         await wait_for(pilot, lambda: bool(shown(app)), 10)
         assert queue(app).view.name == "mine"
         assert not any("Nothing open" in n for n in notifications(app))
+
+
+def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:
+    """An overflowing bar: the current view's title and its nearest neighbours' that fit,
+    every other view by its key; a view past the tenth has no key (v / V reach it)."""
+    titles = [view.title for view in builtin_views("ada")]
+    titles += ["Everything open, nearest deadline first", "Billing", "Hardware", "Eleventh"]
+    for current in range(len(titles)):
+        bar = view_bar(titles, current, 80)
+        assert bar.cell_len <= 80
+        assert f" {titles[current]} " in bar.plain
+        keys = [part for part in bar.plain.split(" ") if len(part) == 1 and part in "1234567890·"]
+        assert keys == [*"1234567890", "·"]
+    assert view_bar(titles, 7, 80).plain.startswith(" 1  2  3  4  5  6  7  8 Everything")
+    # One cell more and the right-hand neighbour's title fits; the left one's next.
+    assert view_bar(titles, 7, 81).plain.endswith(
+        " 8 Everything open, nearest deadline first  9 Billing  0  · "
+    )
+    assert " 7 All tickets  8 " in view_bar(titles, 7, 93).plain
+    assert view_bar(titles[:7], 0, 200).plain == "".join(
+        f" {n} {title} " for n, title in enumerate(titles[:7], 1)
+    )
+
+
+async def test_keys_0_and_V_reach_the_tenth_view_and_step_back(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    views = {name: SavedView(title=name.title()) for name in ("eighth", "ninth", "tenth")}
+    app = make_test_app(
+        settings=Settings(database_url=desk_data.db.url, ui=UiSettings(views=views))
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("0")
+        assert queue(app).view.title == "Tenth"
+        await pilot.press("V", "V")
+        assert queue(app).view.title == "Eighth"
+        await pilot.press("v", "v", "v")
+        assert queue(app).view.title == "My open"
+
+
+async def test_a_seven_digit_number_is_shown_whole_at_80_columns(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """On a desk of a million tickets the newest numbers have seven digits: the number
+    column widens for them (and the subject still keeps 40 cells)."""
+    with desk_data.db.write() as session:
+        wifi = select(Ticket).where(Ticket.number == desk_data.numbers["wifi"])
+        session.exec(wifi).one().number = 1234567
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert 1234567 in shown(app)
+        assert any(line.startswith("1234567 Wi-Fi slow") for line in screen_lines(app))
+        widths = {column.key: cells for column, cells in app.queue.table._fitted.columns}
+        assert widths["no"] == 7 and widths["subject"] >= 40

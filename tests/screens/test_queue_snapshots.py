@@ -16,9 +16,11 @@ from sqlmodel import select
 from textual.pilot import Pilot
 
 from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.models import Activity, Ticket
+from helpdesk_tui.ui_settings import SavedView, UiSettings
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_queue import settle
 
@@ -130,3 +132,38 @@ def test_queue_long_120x40(
     snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], long_desk: DeskData
 ) -> None:
     assert snap_compare(make_test_app(), terminal_size=(120, 40), run_before=_all_open)
+
+
+SAVED_VIEWS = {
+    "by-deadline": SavedView(
+        title="Everything open, nearest deadline first", open_only=True, sort="sla"
+    ),
+    "billing": SavedView(title="Billing backlog", team="Billing"),
+    "hardware": SavedView(title="Hardware with the Support team", tag="hardware"),
+}
+"""Three saved views after the seven built-in ones: keys 8, 9 and 0; none fits the bar."""
+
+
+def _with_saved_views(desk: DeskData) -> Settings:
+    return Settings(database_url=desk.db.url, ui=UiSettings(views=SAVED_VIEWS))
+
+
+async def _saved_view(pilot: Pilot[None]) -> None:
+    await pilot.press("8")
+    await settle(pilot)
+
+
+def test_queue_saved_views_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], long_desk: DeskData
+) -> None:
+    """Saved view 8 is on: the view bar scrolls to it (its title and its neighbours' shown,
+    the far views by key); long subjects, long names and every compact column."""
+    app = make_test_app(settings=_with_saved_views(long_desk))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_saved_view)
+
+
+def test_queue_saved_views_120x40(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], long_desk: DeskData
+) -> None:
+    app = make_test_app(settings=_with_saved_views(long_desk))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_saved_view)

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.desk import fields, presence, thread
+from helpdesk_tui.desk import fields, presence, relations, thread
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.queries import ticket_detail
@@ -19,6 +19,7 @@ from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
 from helpdesk_tui.storage.models import Activity
+from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import MessageView, Thread
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
@@ -451,3 +452,45 @@ async def test_a_ticket_deleted_while_open_is_said_once(
         await pilot.pause(0.2)  # many beats' time, were it still beating: no more notifications
         assert notifications(app).count(f"no ticket #{number}") == 1
         assert app.screen is screen
+
+
+async def test_side_panel_links_and_other_tickets_from_the_keyboard(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """g (or Tab) focuses the side panel's list, down moves, Enter opens the ticket, Esc
+    leaves the list before it leaves the ticket; at 80x24, where the panel is narrowest."""
+    printer, vpn, laptop = (desk_data.numbers[k] for k in ("printer", "vpn", "laptop"))
+    with desk_data.db.write() as s:
+        relations.link(s, desk_data.ada, printer, vpn)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, printer)
+        side = screen.query_one(SidePanel)
+        ids = [side.related.get_option_at_index(i).id for i in range(side.related.option_count)]
+        assert ids == [
+            None,
+            f"ticket:{vpn}:link:related",
+            None,
+            f"ticket:{laptop}:other",
+        ]  # headings: None
+        await pilot.press("g")
+        assert side.related.has_focus and side.related.highlighted == 1
+        await pilot.press("escape")
+        assert isinstance(app.screen, TicketScreen) and screen.query_one(Thread).has_focus
+        await pilot.press("tab")
+        assert side.related.has_focus
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: screen.number == laptop and screen.view is not None)
+        assert screen.view is not None and screen.view.row.subject == "Laptop will not boot"
+        assert screen.query_one(Thread).has_focus
+
+
+async def test_g_on_a_ticket_with_nothing_related_says_so(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, desk_data.numbers["vpn"])  # Ben's only ticket
+        await pilot.press("g")
+        assert screen.query_one(Thread).has_focus
+        assert "Nothing linked or suggested for this ticket" in notifications(app)

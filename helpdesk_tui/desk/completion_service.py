@@ -1,0 +1,33 @@
+"""What shell completion offers from the desk: agents' logins, team names, tag names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.storage.models import Agent, Tag, Team
+
+
+@dataclass(frozen=True)
+class CompletionNames:
+    agents: tuple[str, ...]
+    """Logins of active agents."""
+    teams: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    def by_kind(self) -> dict[str, tuple[str, ...]]:
+        return {"agent": self.agents, "team": self.teams, "tag": self.tags}
+
+
+class CompletionService(DeskService):
+    def completion_names(self) -> CompletionNames:
+        """Every name a command line may need (three small indexed reads)."""
+        with self._read() as session:
+            agents = session.exec(
+                select(Agent.login).where(col(Agent.active)).order_by(Agent.login)
+            ).all()
+            teams = session.exec(select(Team.name).order_by(Team.name)).all()
+            tags = session.exec(select(Tag.name).order_by(Tag.name)).all()
+        return CompletionNames(tuple(agents), tuple(teams), tuple(tags))
