@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, event, update
+from sqlalchemy import bindparam, event, func, update
 from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -224,14 +224,28 @@ def refresh(
     return len(changes)
 
 
-def open_ticket_batches(session: Session, size: int) -> Iterator[list[int]]:
-    """Ids of open tickets, ``size`` at a time, in id order (a keyset walk)."""
+def open_ticket_batches(
+    session: Session, size: int, numbers: tuple[int, int] | None = None
+) -> Iterator[list[int]]:
+    """Ids of open tickets (numbered ``numbers``, first to last, if given), ``size`` at a
+    time, in id order (a keyset walk)."""
     after = 0
+    among: list[Any] = []
+    if numbers is not None:
+        # Their ids' range (two probes of the number's index): a walk of those rows only.
+        low, high = session.exec(
+            select(func.min(Ticket.id), func.max(Ticket.id)).where(
+                col(Ticket.number).between(*numbers)
+            )
+        ).one()
+        if low is None:
+            return
+        after, among = low - 1, [col(Ticket.number).between(*numbers), col(Ticket.id) <= high]
     while True:
         ids = list(
             session.exec(
                 select(Ticket.id)
-                .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.id) > after)
+                .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.id) > after, *among)
                 .order_by(col(Ticket.id))
                 .limit(size)
             ).all()

@@ -332,15 +332,18 @@ class SlaService(DeskService):
             if mine or assignee == self.actor.agent_id
         ]
 
-    def sla_recompute(self, batch: int = RECOMPUTE_BATCH) -> int:
-        """Every open ticket's clocks from its history, ``batch`` tickets per transaction.
+    def sla_recompute(
+        self, batch: int = RECOMPUTE_BATCH, *, numbers: tuple[int, int] | None = None
+    ) -> int:
+        """Every open ticket's clocks from its history, ``batch`` tickets per transaction;
+        only those numbered ``numbers`` (first, last) if given (the tickets a load added).
 
         Returns how many tickets' due times changed.
         """
         changed = 0
         with self._read() as session:
             rules = sla_clock.load_rules(session)
-            batches = list(sla_clock.open_ticket_batches(session, batch))
+            batches = list(sla_clock.open_ticket_batches(session, batch, numbers))
         for ids in batches:
             with self._write() as session:
                 changed += sla_clock.refresh(session, ids, rules)
