@@ -430,6 +430,7 @@ def arm_statement(
 ) -> Any | None:
     """One arm's walk: ``(id, key)`` of up to ``limit`` rows from ``start``; None if empty."""
     key_type = SORT_KEYS[query.sort].sql_type
+    ticket_id: Any
     if arm.tagged:
         # The ticket is read for the other filters only, by its id, on each row of the walk.
         ticket_id = col(TicketTag.ticket_id)
