@@ -12,9 +12,14 @@ Every page is an index walk, whatever the view, sort and filter, at 1k tickets a
 - Where an arm's sort key is the same for all its rows (the status order inside one
   status, the assignee order under one assignee, the SLA order of a resolved ticket or of
   one without a deadline), the arm walks ``(status, id)`` and carries the key as a value.
-- The other filters (priority, type, team, category, tag) are checked on each row of the
-  walk. They are written so that no engine picks their own index instead (which would
-  mean sorting every match): ``+ 0`` / ``|| ''`` on SQLite, and PostgreSQL plans by cost.
+- In the views' order (update time), a filter (team, category, type, priority, tag) has
+  ranges of its own: ``(filter, status, updated_at, id)``, also after the assignee, and for
+  a tag the same over ``ticket_tag``'s copies of its ticket's keys (migration 0017). One
+  filter leads (``filter_lead``), so a filtered page walks only its own tickets.
+- In any other order, and for the filters that do not lead, a filter is checked on each
+  row of the walk, unless it is rare in the view (``selective_filter``). Those checks are
+  written so that no engine picks their own index instead (which would mean sorting every
+  match): ``+ 0`` / ``|| ''`` on SQLite, and PostgreSQL plans by cost.
 - The requester and assignee orders walk columns the database keeps on the ticket
   (``requester_sort``, ``assignee_sort``: migration 0009), not a subquery per ticket.
 
