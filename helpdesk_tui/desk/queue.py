@@ -269,9 +269,11 @@ def _tag_id(session: Session, name: str) -> int:
     return -1 if found is None else int(found)
 
 
-def _lead(session: Session, spec: TicketFilter) -> list[Any]:
+def _lead(session: Session, spec: TicketFilter, table: Any = Ticket) -> list[Any]:
+    """The assignee's equality (one agent's, or the unassigned) on ``table``: the ticket,
+    or ``TicketTag`` and its copy of the ticket's assignee."""
     if spec.unassigned:
-        return [col(Ticket.assignee_id).is_(None)]
+        return [col(table.assignee_id).is_(None)]
     if spec.assignee:
         agent_id = _lookup(
             session,
@@ -279,7 +281,7 @@ def _lead(session: Session, spec: TicketFilter) -> list[Any]:
             f"agent {spec.assignee!r}",
             "helpdesk agent list",
         )
-        return [Ticket.assignee_id == agent_id]
+        return [table.assignee_id == agent_id]
     return []
 
 
@@ -321,23 +323,6 @@ def _lead_values(session: Session, spec: TicketFilter, name: str) -> list[Any]:
         return [Ticket.type == value for value in sorted({parse_type(t).value for t in spec.types})]
     values = sorted({parse_priority(p).value for p in spec.priorities})
     return [Ticket.priority == value for value in values]
-
-
-def _tag_lead(session: Session, spec: TicketFilter) -> list[Any]:
-    """``_lead`` on ``ticket_tag``'s copy of the assignee."""
-    if spec.unassigned:
-        return [col(TicketTag.assignee_id).is_(None)]
-    if spec.assignee:
-        return [
-            TicketTag.assignee_id
-            == _lookup(
-                session,
-                select(col(Agent.id)).where(Agent.login == spec.assignee),
-                f"agent {spec.assignee!r}",
-                "helpdesk agent list",
-            )
-        ]
-    return []
 
 
 def residual_filters(session: Session, spec: TicketFilter, skip: str | None = None) -> list[Any]:
@@ -383,7 +368,7 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
         tagged = name == "tag"
         return [
             Arm(
-                [*_tag_lead(session, spec), value, TicketTag.status == status],
+                [*_lead(session, spec, TicketTag), value, TicketTag.status == status],
                 column=TicketTag.updated_at,
                 tagged=True,
             )

@@ -232,7 +232,7 @@ def open_ticket_batches(
     after = 0
     among: list[Any] = []
     if numbers is not None:
-        # Their ids' range (two probes of the number's index): a walk of those rows only.
+        # Their ids' range (read off the number's index): a walk of those rows only.
         low, high = session.exec(
             select(func.min(Ticket.id), func.max(Ticket.id)).where(
                 col(Ticket.number).between(*numbers)
