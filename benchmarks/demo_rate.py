@@ -3,6 +3,11 @@
     python3 benchmarks/demo_rate.py                       # 100,000 tickets, temporary SQLite
     python3 benchmarks/demo_rate.py --tickets 20000
     python3 benchmarks/demo_rate.py --url postgresql+psycopg://user@host/empty_db
+    python3 benchmarks/demo_rate.py --tickets 20000 --url sqlite:////copy/of/desk-1m.db
+
+Into an existing desk it adds tickets the way ``helpdesk demo`` does (numbers after the
+desk's). On a local PostgreSQL it also prints the server's CPU per ticket (its processes'
+times from /proc), and tickets per CPU second of client and server together.
 
 It needs the package installed (``pip install -e .``); it prints figures and asserts
 nothing. The load average is printed too: on a shared machine other work slows the run.
@@ -17,6 +22,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.storage import migrate
@@ -34,10 +42,36 @@ def _reference_ms() -> float:
     return (time.process_time() - started) * 1000
 
 
+def _server_cpu(db: Database) -> float | None:
+    """CPU seconds the local PostgreSQL server has used so far (the postmaster, the
+    children it has reaped, and the live ones); None on SQLite or a server elsewhere."""
+    if db.is_sqlite:
+        return None
+    try:
+        with db.read() as session:
+            directory = session.execute(text("SHOW data_directory")).scalar_one()
+        postmaster = int(Path(directory, "postmaster.pid").read_text().split()[0])
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid, parent = int(stat.parent.name), int(fields[1])
+            if pid == postmaster:
+                total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+            elif parent == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+    except (OSError, ValueError, IndexError, SQLAlchemyError):
+        return None
+
+
 def run(url: str, tickets: int, seed: int) -> None:
     db = Database(url)
     migrate.upgrade(db)
+    with db.read() as session:
+        existing = session.execute(text("SELECT count(*) FROM ticket")).scalar_one()
     load_before = os.getloadavg()[0]
+    server_before = _server_cpu(db)
     cpu_before = time.process_time()
     shown = [0.0]
 
@@ -48,10 +82,12 @@ def run(url: str, tickets: int, seed: int) -> None:
 
     result = generate_demo(db, tickets=tickets, seed=seed, progress=progress)
     cpu = time.process_time() - cpu_before
+    server_after = _server_cpu(db)
     print(file=sys.stderr)
     db.dispose()
     engine = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     print(f"engine            {engine}")
+    print(f"tickets before    {existing:,}")
     print(f"tickets           {result.tickets:,}")
     print(f"messages          {result.messages:,}")
     print(f"events            {result.events:,}")
@@ -59,6 +95,10 @@ def run(url: str, tickets: int, seed: int) -> None:
     print(f"seconds           {result.seconds:.1f}")
     print(f"tickets/s         {result.rate:,.0f}")
     print(f"CPU µs/ticket     {cpu / result.tickets * 1e6:.0f}  (both threads)")
+    if server_before is not None and server_after is not None:
+        server = (server_after - server_before) / result.tickets * 1e6
+        print(f"server µs/ticket  {server:.0f}  (PostgreSQL's processes)")
+        print(f"tickets/CPU s     {result.tickets / (cpu + server_after - server_before):,.0f}")
     print(f"peak RSS          {_peak_rss_mb():.0f} MB")
     print(f"load average      {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"CPUs              {os.cpu_count()}")

@@ -93,9 +93,9 @@ def insert_batch(conn: Connection, batch: Batch) -> None:
     if conn.dialect.name == "sqlite":
         _insert_batch_sqlite(conn, batch)
         return
-    # PostgreSQL: psycopg runs executemany as one pipeline; the ticket ids come back by
-    # number, a block this run reserved for itself.
-    _insert_many(conn, "ticket", TICKET_COLUMNS, batch.tickets)
+    # PostgreSQL: each table's rows in one COPY; the ticket ids come back by number, a
+    # block this run reserved for itself.
+    _copy(conn, "ticket", TICKET_COLUMNS, batch.tickets)
     first, last = _numbers(batch)
     ids: dict[int, int] = {
         number: ticket_id
@@ -106,7 +106,7 @@ def insert_batch(conn: Connection, batch: Batch) -> None:
     for table, columns, values in _children(batch):
         width = len(columns)
         values[::width] = [ids[number] for number in values[::width]]
-        _insert_many(conn, table, columns, values)
+        _copy(conn, table, columns, values)
 
 
 def _numbers(batch: Batch) -> tuple[int, int]:
@@ -116,15 +116,22 @@ def _numbers(batch: Batch) -> tuple[int, int]:
     return first, last
 
 
-def _insert_many(
-    conn: Connection, table: str, columns: Sequence[str], values: Sequence[Any]
-) -> None:
-    if values:
-        conn.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-            f"({', '.join(['%s'] * len(columns))})",
-            list(zip(*[iter(values)] * len(columns), strict=True)),
-        )
+def _copy(conn: Connection, table: str, columns: Sequence[str], values: Sequence[Any]) -> None:
+    """``values`` into ``table`` by ``COPY … FROM STDIN``, in the connection's transaction.
+
+    Several times cheaper than an ``INSERT`` per row, even pipelined: no statement to parse
+    or plan per row, and psycopg formats the rows in C.
+    """
+    if not values:
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in zip(*[iter(values)] * len(columns), strict=True):
+            copy.write_row(row)
 
 
 _STAGED = {"ticket": TICKET_COLUMNS, "message": MESSAGE_COLUMNS}

@@ -91,7 +91,7 @@ EVENT_COLUMNS = (
     "new_value",
     "created_at",
 )
-TICKET_TAG_COLUMNS = ("ticket_id", "tag_id")
+TICKET_TAG_COLUMNS = ("ticket_id", "tag_id", "status", "updated_at", "assignee_id")
 """A row's values come in these column orders; ``ticket_id`` always comes first."""
 
 MAX_MESSAGES = 8
@@ -276,6 +276,7 @@ class _Ticket:
         self.message_count = 0
         self.last_email_id: str | None = None
         self.created_at = created_at
+        self.tags: list[str] = []
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -428,8 +429,8 @@ class _Ticket:
         tags = self.rng.sample(self.category.tags, self.rng.randint(0, len(self.category.tags)))
         if self.priority == "urgent" or self.rng.random() < 0.03:
             tags.append("vip")
-        for tag in sorted(set(tags)):
-            self.out.ticket_tags.extend((self.number, self.out.tag_ids[tag]))
+        self.tags = sorted(set(tags))
+        for tag in self.tags:
             self._event(self.creator, "tag_added", "tags", None, tag)
 
     def _step_assign(self) -> None:
@@ -519,6 +520,13 @@ class _Ticket:
 
     def _emit_ticket(self) -> None:
         created, stamp = self.created_at, self.stamp
+        updated = self._stamp_t()
+        assignee_id = self.assignee.id if self.assignee else None
+        for tag in self.tags:
+            # With the ticket's copies (migration 0017): no trigger needs to look them up.
+            self.out.ticket_tags.extend(
+                (self.number, self.out.tag_ids[tag], self.status, updated, assignee_id)
+            )
         self.out.tickets.extend(
             (
                 self.number,
@@ -531,10 +539,10 @@ class _Ticket:
                 self.category.name,
                 self.channel,
                 self.out.team_ids[self.team] if self.team else None,
-                self.assignee.id if self.assignee else None,
+                assignee_id,
                 self.tier,
                 stamp(created),
-                self._stamp_t(),
+                updated,
                 self._maybe(self.first_response_at),
                 self._maybe(self.resolved_at),
                 self._maybe(self.closed_at),

@@ -12,9 +12,14 @@ Every page is an index walk, whatever the view, sort and filter, at 1k tickets a
 - Where an arm's sort key is the same for all its rows (the status order inside one
   status, the assignee order under one assignee, the SLA order of a resolved ticket or of
   one without a deadline), the arm walks ``(status, id)`` and carries the key as a value.
-- The other filters (priority, type, team, category, tag) are checked on each row of the
-  walk. They are written so that no engine picks their own index instead (which would
-  mean sorting every match): ``+ 0`` / ``|| ''`` on SQLite, and PostgreSQL plans by cost.
+- In the views' order (update time), a filter (team, category, type, priority, tag) has
+  ranges of its own: ``(filter, status, updated_at, id)``, also after the assignee, and for
+  a tag the same over ``ticket_tag``'s copies of its ticket's keys (migration 0017). One
+  filter leads (``filter_lead``), so a filtered page walks only its own tickets.
+- In any other order, and for the filters that do not lead, a filter is checked on each
+  row of the walk, unless it is rare in the view (``selective_filter``). Those checks are
+  written so that no engine picks their own index instead (which would mean sorting every
+  match): ``+ 0`` / ``|| ''`` on SQLite, and PostgreSQL plans by cost.
 - The requester and assignee orders walk columns the database keeps on the ticket
   (``requester_sort``, ``assignee_sort``: migration 0009), not a subquery per ticket.
 
@@ -157,11 +162,16 @@ def position(query: QueueQuery, row: TicketRow) -> Position:
 
 @dataclass(frozen=True)
 class Arm:
-    """One index range of a list: fixed equalities, and the key column or its constant."""
+    """One index range of a list: fixed equalities, and the key column or its constant.
+
+    ``tagged``: the range is in ``ticket_tag`` (a tag filter's walk, over the copies of the
+    ticket's status, update time and assignee kept there), not in ``ticket``.
+    """
 
     where: list[Any]
     column: Any = None
     constant: Any = None
+    tagged: bool = False
 
 
 def _statuses(spec: TicketFilter) -> list[str]:
@@ -259,9 +269,11 @@ def _tag_id(session: Session, name: str) -> int:
     return -1 if found is None else int(found)
 
 
-def _lead(session: Session, spec: TicketFilter) -> list[Any]:
+def _lead(session: Session, spec: TicketFilter, table: Any = Ticket) -> list[Any]:
+    """The assignee's equality (one agent's, or the unassigned) on ``table``: the ticket,
+    or ``TicketTag`` and its copy of the ticket's assignee."""
     if spec.unassigned:
-        return [col(Ticket.assignee_id).is_(None)]
+        return [col(table.assignee_id).is_(None)]
     if spec.assignee:
         agent_id = _lookup(
             session,
@@ -269,25 +281,66 @@ def _lead(session: Session, spec: TicketFilter) -> list[Any]:
             f"agent {spec.assignee!r}",
             "helpdesk agent list",
         )
-        return [Ticket.assignee_id == agent_id]
+        return [table.assignee_id == agent_id]
     return []
 
 
-def residual_filters(session: Session, spec: TicketFilter) -> list[Any]:
-    """The conditions checked row by row on the walk (everything but status and assignee)."""
+FILTER_LEADS = ("tag", "category", "team", "type", "priority")
+"""Filters with a walk of their own in the views' order (migration 0017); when a list has
+several, the first of those with the fewest values leads and the others are checked on it."""
+
+
+def filter_lead(query: QueueQuery) -> str | None:
+    """The filter whose own index range a list walks, if any.
+
+    Every view lists by update time, and each filter has the views' ranges behind it
+    (``(filter, status, updated_at, id)``, also after the assignee): in that order a
+    filtered list walks exactly its own tickets, however few or many of them match.
+    """
+    spec = query.filter
+    if query.sort != "updated" or spec.requester_id is not None:
+        return None
+    counts = {
+        "tag": 1 if spec.tag else 0,
+        "category": 1 if spec.category else 0,
+        "team": 1 if spec.team else 0,
+        "type": len(set(spec.types)),
+        "priority": len(set(spec.priorities)),
+    }
+    present = [name for name in FILTER_LEADS if counts[name]]
+    return min(present, key=counts.__getitem__) if present else None
+
+
+def _lead_values(session: Session, spec: TicketFilter, name: str) -> list[Any]:
+    """The lead filter's equalities, one per value (each value is a range of its own)."""
+    if name == "tag":
+        return [TicketTag.tag_id == _tag_id(session, spec.tag or "")]
+    if name == "category":
+        return [Ticket.category == spec.category]
+    if name == "team":
+        return [Ticket.team_id == _team_id(session, spec.team or "")]
+    if name == "type":
+        return [Ticket.type == value for value in sorted({parse_type(t).value for t in spec.types})]
+    values = sorted({parse_priority(p).value for p in spec.priorities})
+    return [Ticket.priority == value for value in values]
+
+
+def residual_filters(session: Session, spec: TicketFilter, skip: str | None = None) -> list[Any]:
+    """The conditions checked row by row on the walk (everything but status, assignee and
+    the filter ``skip``, whose own range the walk is)."""
     where: list[Any] = []
-    if spec.priorities:
+    if spec.priorities and skip != "priority":
         values = sorted({parse_priority(p).value for p in spec.priorities})
         where.append(_unindexed(session, _TICKET.c.priority).in_(values))
-    if spec.types:
+    if spec.types and skip != "type":
         values = sorted({parse_type(t).value for t in spec.types})
         where.append(_unindexed(session, _TICKET.c.type).in_(values))
-    if spec.team:
+    if spec.team and skip != "team":
         team_id = _team_id(session, spec.team)
         where.append(_unindexed(session, _TICKET.c.team_id) == team_id)
-    if spec.category:
+    if spec.category and skip != "category":
         where.append(_unindexed(session, _TICKET.c.category) == spec.category)
-    if spec.tag:
+    if spec.tag and skip != "tag":
         where.append(
             exists()
             .where(
@@ -310,6 +363,20 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
         # One customer's tickets ("their other tickets"): few, so one range by requester.
         where = [Ticket.requester_id == spec.requester_id, col(Ticket.status).in_(statuses)]
         return [Arm([*lead, *where], column=key_expression(query.sort))]
+    if (name := filter_lead(query)) is not None:
+        # A range per value of the filter and status, in ``ticket_tag`` for a tag.
+        tagged = name == "tag"
+        return [
+            Arm(
+                [*_lead(session, spec, TicketTag), value, TicketTag.status == status],
+                column=TicketTag.updated_at,
+                tagged=True,
+            )
+            if tagged
+            else Arm([*lead, value, Ticket.status == status], column=key.column)
+            for value in _lead_values(session, spec, name)
+            for status in statuses
+        ]
     made = []
     for status in statuses:
         where = [*lead, Ticket.status == status]
@@ -353,8 +420,16 @@ def arm_statement(
 ) -> Any | None:
     """One arm's walk: ``(id, key)`` of up to ``limit`` rows from ``start``; None if empty."""
     key_type = SORT_KEYS[query.sort].sql_type
-    where = [*arm.where, *residual]
-    ticket_id = col(Ticket.id)
+    ticket_id: Any
+    if arm.tagged:
+        # The ticket is read for the other filters only, by its id, on each row of the walk.
+        ticket_id = col(TicketTag.ticket_id)
+        where = [*arm.where]
+        if residual:
+            where.append(exists().where(col(Ticket.id) == ticket_id, *residual))
+    else:
+        ticket_id = col(Ticket.id)
+        where = [*arm.where, *residual]
     if arm.column is None:
         key: Any = literal(arm.constant, key_type)
         order = [ticket_id.desc() if descending else ticket_id]
@@ -398,11 +473,7 @@ def _fetch(
     if search.words(query.text):
         return _search_fetch(session, query, start, forward, inclusive, limit)
     descending = query.descending == forward
-    few = selective_filter(session, query)
-    if few is not None:
-        chosen, residual = [Arm(few, column=key_expression(query.sort))], []
-    else:
-        chosen, residual = arms(session, query), residual_filters(session, query.filter)
+    chosen, residual = walk(session, query)
     statements = [
         statement
         for arm in chosen
@@ -424,6 +495,14 @@ def _fetch(
     if not forward:
         rows.reverse()
     return rows, len(ids) > limit, [position(query, row) for row in rows]
+
+
+def walk(session: Session, query: QueueQuery) -> tuple[list[Arm], list[Any]]:
+    """A list's arms, and the conditions checked on each row of their walks."""
+    if filter_lead(query) is None and (few := selective_filter(session, query)) is not None:
+        return [Arm(few, column=key_expression(query.sort))], []
+    lead = filter_lead(query)
+    return arms(session, query), residual_filters(session, query.filter, skip=lead)
 
 
 def _merged_ids(session: Session, statements: list[Any], descending: bool, limit: int) -> list[int]:

@@ -132,17 +132,24 @@ def _requesters(session: Session, terms: list[str]) -> Read:
             ),
         ]
         per_word.append(or_(*fields))
-    contacts = [
-        int(i)
-        for i in session.execute(
-            select(col(Contact.id))
-            .where(and_(*per_word))
-            .order_by(col(Contact.name), col(Contact.id))
-            .limit(MAX_CONTACTS)
-        ).scalars()
-    ]
+    found: list[list[int]] = []
 
     def read(count: int, below: int | None) -> list[Any]:
+        # The contacts are looked for when the tier is first read, not before: the tiers
+        # above it usually fill the page, and this look reads every contact.
+        if not found:
+            found.append(
+                [
+                    int(i)
+                    for i in session.execute(
+                        select(col(Contact.id))
+                        .where(and_(*per_word))
+                        .order_by(col(Contact.name), col(Contact.id))
+                        .limit(MAX_CONTACTS)
+                    ).scalars()
+                ]
+            )
+        contacts = found[0]
         if not contacts:
             return []
         statement = select(col(Ticket.id), col(Ticket.id)).where(

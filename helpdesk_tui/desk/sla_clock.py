@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, event, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, event, func, or_, update
 from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -280,9 +280,13 @@ class Scope:
 
 
 def open_ticket_batches(
-    session: Session, size: int, scopes: Sequence[Scope] | None = None
+    session: Session,
+    size: int,
+    scopes: Sequence[Scope] | None = None,
+    numbers: tuple[int, int] | None = None,
 ) -> Iterator[list[int]]:
-    """Ids of open tickets, ``size`` at a time, in id order (a keyset walk).
+    """Ids of open tickets (numbered ``numbers``, first to last, if given), ``size`` at a
+    time, in id order (a keyset walk).
 
     ``scopes``: only tickets one of these policies can apply to. A policy change cannot move
     the clocks of a ticket that neither its old nor its new version matches (the ticket's
@@ -294,11 +298,22 @@ def open_ticket_batches(
     if narrowed and len(narrowed) == len(conditions):
         where.append(or_(*narrowed))
     after = 0
+    among: list[Any] = []
+    if numbers is not None:
+        # Their ids' range (read off the number's index): a walk of those rows only.
+        low, high = session.exec(
+            select(func.min(Ticket.id), func.max(Ticket.id)).where(
+                col(Ticket.number).between(*numbers)
+            )
+        ).one()
+        if low is None:
+            return
+        after, among = low - 1, [col(Ticket.number).between(*numbers), col(Ticket.id) <= high]
     while True:
         ids = list(
             session.exec(
                 select(Ticket.id)
-                .where(*where, col(Ticket.id) > after)
+                .where(*where, col(Ticket.id) > after, *among)
                 .order_by(col(Ticket.id))
                 .limit(size)
             ).all()

@@ -354,17 +354,22 @@ class SlaService(DeskService):
         ]
 
     def sla_recompute(
-        self, batch: int = RECOMPUTE_BATCH, *, scopes: Sequence[sla_clock.Scope] | None = None
+        self,
+        batch: int = RECOMPUTE_BATCH,
+        *,
+        scopes: Sequence[sla_clock.Scope] | None = None,
+        numbers: tuple[int, int] | None = None,
     ) -> int:
         """Every open ticket's clocks from its history, ``batch`` tickets per transaction
-        (``scopes``: only the tickets a changed policy's old or new version can apply to).
+        (``scopes``: only the tickets a changed policy's old or new version can apply to;
+        ``numbers``: only those numbered first to last, the tickets a load added).
 
         Returns how many tickets' due times changed.
         """
         changed = 0
         with self._read() as session:
             rules = sla_clock.load_rules(session)
-            batches = list(sla_clock.open_ticket_batches(session, batch, scopes))
+            batches = list(sla_clock.open_ticket_batches(session, batch, scopes, numbers))
         for ids in batches:
             with self._write() as session:
                 changed += sla_clock.refresh(session, ids, rules)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Computed,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Text,
@@ -155,6 +156,8 @@ QUEUE_KEYS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
 }
 """Index columns after the status for each queue order ("updated" has its own since 0001)."""
+FILTER_COLUMNS = ("team_id", "category", "type", "priority")
+"""Ticket columns the queue filters on, each with its own walk in the views' order."""
 SLA_DUE = (
     "CASE WHEN reply_due_at IS NOT NULL "
     "AND (resolution_due_at IS NULL OR reply_due_at < resolution_due_at) "
@@ -171,10 +174,24 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_requester", "requester_id", "created_at"),
-        # A filter rare in a view is read through one of these (migration 0009).
-        Index("ix_ticket_category_status", "category", "status"),
-        Index("ix_ticket_type_status", "type", "status"),
-        Index("ix_ticket_priority_status", "priority", "status"),
+        # Each filter of each view walks its own range in the views' order (migration
+        # 0017), also under one assignee ("My open", "Unassigned"); the team's is above.
+        *(
+            Index(f"ix_ticket_{name}_status_updated", name, "status", "updated_at", "id")
+            for name in FILTER_COLUMNS
+            if name != "team_id"
+        ),
+        *(
+            Index(
+                f"ix_ticket_assignee_{name}_status_updated",
+                "assignee_id",
+                name,
+                "status",
+                "updated_at",
+                "id",
+            )
+            for name in FILTER_COLUMNS
+        ),
         # The queue's orders (migration 0009): one index per sort key after the status, and
         # after assignee and status (under one assignee the assignee order is constant).
         *(Index(f"ix_ticket_status_{name}", "status", *keys) for name, keys in QUEUE_KEYS.items()),
@@ -245,7 +262,18 @@ class Tag(SQLModel, table=True):
 
 class TicketTag(SQLModel, table=True):
     __tablename__ = "ticket_tag"
-    __table_args__ = (Index("ix_ticket_tag_tag", "tag_id", "ticket_id"),)
+    __table_args__ = (
+        # A tag filter walks its tickets in the views' order (migration 0017).
+        Index("ix_ticket_tag_status_updated", "tag_id", "status", "updated_at", "ticket_id"),
+        Index(
+            "ix_ticket_tag_assignee_status_updated",
+            "tag_id",
+            "assignee_id",
+            "status",
+            "updated_at",
+            "ticket_id",
+        ),
+    )
 
     ticket_id: int = Field(
         sa_column=Column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True)
@@ -253,6 +281,11 @@ class TicketTag(SQLModel, table=True):
     tag_id: int = Field(
         sa_column=Column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
     )
+    # Copies of the ticket's, kept by triggers (migration 0017): a writer leaves them None
+    # (a bulk writer may give the ticket's own values), and nothing else writes them.
+    status: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    updated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    assignee_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
 class TicketLink(SQLModel, table=True):

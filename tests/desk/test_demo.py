@@ -157,6 +157,27 @@ def test_adds_to_a_desk_in_use_and_numbers_continue(db: Database) -> None:
     assert tagged > 0
 
 
+def test_adding_recomputes_only_the_added_tickets_due_times(db: Database) -> None:
+    """The SLA due times of the tickets a run adds come from the policies; the desk's other
+    open tickets are left as they are (recomputing those is a policy change's work)."""
+    _demo(db, tickets=60)
+    marker = datetime(2031, 1, 1, tzinfo=UTC)
+    with db.write() as s:
+        s.execute(
+            text("UPDATE ticket SET resolution_due_at = :m WHERE status IN ('new', 'open')"),
+            {"m": UTCDateTime().process_bind_param(marker, s.get_bind().dialect)},
+        )
+        kept = s.exec(select(func.count()).where(col(Ticket.status).in_(["new", "open"]))).one()
+    _demo(db, tickets=60, seed=2)
+    with db.read() as s:
+        due = s.exec(select(Ticket.number, Ticket.resolution_due_at).order_by(col(Ticket.number)))
+        rows = list(due)
+    old, added = rows[:60], rows[60:]
+    assert kept > 0
+    assert sum(1 for _n, at in old if at == marker) == kept
+    assert all(at != marker for _n, at in added)
+
+
 def test_needs_at_least_one_ticket(db: Database) -> None:
     with pytest.raises(InvalidValue, match="at least 1"):
         _demo(db, tickets=0)

@@ -25,7 +25,10 @@ QUEUE_INDEXES = {
         ["requester_id", "created_at"],
         ["number"],
     ],
-    "ticket_tag": [["tag_id", "ticket_id"]],
+    "ticket_tag": [
+        ["tag_id", "status", "updated_at", "ticket_id"],
+        ["tag_id", "assignee_id", "status", "updated_at", "ticket_id"],
+    ],
     "message": [["ticket_id", "created_at", "id"]],
     "event": [["ticket_id", "ticket_version"], ["created_at", "id"]],
 }
