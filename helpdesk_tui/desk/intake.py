@@ -154,7 +154,8 @@ class Skipped:
 class Inbound:
     """One incoming message as the mail layer read it; all :func:`decide` looks at."""
 
-    raw: bytes
+    raw: bytes | bytearray
+    """A big message comes as the buffer it was fetched into (not copied)."""
     sha: str
     """sha256 of the raw bytes: the raw message is stored once per distinct bytes."""
     source: Source | None
@@ -964,7 +965,7 @@ def _wanted(items: Sequence[Inbound]) -> Wanted:
 def _store_raws(lookups: Lookups, items: Sequence[Inbound]) -> None:
     """The raw bytes of every message that will need them: the first of each key not seen."""
     keys: set[str] = set()
-    raws: list[tuple[str, bytes]] = []
+    raws: list[tuple[str, bytes | bytearray]] = []
     for item in items:
         if item.key in keys or item.key in lookups.processed:
             continue

@@ -35,6 +35,7 @@ from sqlmodel import Session, SQLModel
 
 from helpdesk_tui.desk import sla_clock
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.blobs import Content, as_bytes, chunks_of, size_of
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.mailstate import key_hash
@@ -530,7 +531,7 @@ class Intake:
                 "message_id": message_id,
                 "filename": item.filename,
                 "content_type": item.content_type,
-                "size": len(item.content),
+                "size": size_of(item.content),
                 "content_id": item.content_id,
                 "inline": item.inline,
                 "content": item.content,
@@ -570,31 +571,34 @@ _ZERO_CONTENT = {
 }
 
 
-def _set_aside_big(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[bytes | None]:
+def _set_aside_big(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[Content | None]:
     """On SQLite, each big ``content`` taken out of its row (left empty) for
-    :func:`_write_big`; None for a row left as it is."""
-    if conn.dialect.name != "sqlite":
-        return [None] * len(rows)
-    aside: list[bytes | None] = []
+    :func:`_write_big`; None for a row left as it is (elsewhere with its bytes made whole)."""
+    sqlite = conn.dialect.name == "sqlite"
+    aside: list[Content | None] = []
     for row in rows:
         content = row["content"]
-        aside.append(content if len(content) > _BIG_VALUE else None)
-        if len(content) > _BIG_VALUE:
-            row["content"] = b""
+        big = sqlite and size_of(content) > _BIG_VALUE
+        aside.append(content if big else None)
+        row["content"] = b"" if big else as_bytes(content)
     return aside
 
 
 def _write_big(
-    conn: Connection, table: Table, ids: Sequence[int], aside: Sequence[bytes | None]
+    conn: Connection, table: Table, ids: Sequence[int], aside: Sequence[Content | None]
 ) -> None:
-    """Write the contents set aside into the rows just inserted, in the same transaction."""
+    """Write the contents set aside into the rows just inserted, in the same transaction,
+    a chunk at a time: ``content`` is the last column, so SQLite writes the ``zeroblob``
+    page by page instead of building the row in memory, and nothing big is ever bound."""
     for row_id, content in zip(ids, aside, strict=True):
         if content is None:
             continue
-        conn.execute(_ZERO_CONTENT[table.name], {"row_id": row_id, "blob_size": len(content)})
+        size = size_of(content)
+        conn.execute(_ZERO_CONTENT[table.name], {"row_id": row_id, "blob_size": size})
         dbapi = cast(sqlite3.Connection, conn.connection.dbapi_connection)
         with dbapi.blobopen(table.name, "content", row_id) as blob:
-            blob.write(content)
+            for chunk in chunks_of(content):
+                blob.write(chunk)
 
 
 # --- the batch's lookups -------------------------------------------------------------------
@@ -742,7 +746,7 @@ class Lookups:
             )
             self.acks.update({address: int(count) for address, count in counts})
 
-    def store_raws(self, raws: Sequence[tuple[str, bytes]]) -> None:
+    def store_raws(self, raws: Sequence[tuple[str, bytes | bytearray]]) -> None:
         """Store these raw messages (sha, bytes) not stored yet, in one statement.
 
         Outside any savepoint, as :meth:`raw_id` is, so quarantine can always point at them.
@@ -758,7 +762,7 @@ class Lookups:
             _write_big(conn, _RAW, ids, aside)
             self.raw_ids.update(zip(rows, ids, strict=True))
 
-    def raw_id(self, raw: bytes, sha: str) -> int:
+    def raw_id(self, raw: bytes | bytearray, sha: str) -> int:
         """The id of the stored raw bytes (stored once, however often the message comes)."""
         found = self.raw_ids.get(sha)
         if found is None:

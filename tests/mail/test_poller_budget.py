@@ -94,10 +94,11 @@ def test_big_messages_are_fetched_in_parts_byte_for_byte(
     db: Database, dovecot: ImapAccount
 ) -> None:
     part = poller_module._FETCH_PART_BYTES
-    exact = sized("Two parts exactly", 2 * part - 200)
-    exact = exact[:-2] + b"y" * (2 * part - len(exact)) + b"\r\n"  # the last part comes back empty
+    parts = poller_module._BIG_BYTES // part + 1
+    exact = sized("Parts exactly", parts * part - 200)
+    exact = exact[:-2] + b"y" * (parts * part - len(exact)) + b"\r\n"  # the last comes back empty
     raws = [sized("Small", 10_000), sized("Nine and a half MiB", 9 * part + part // 2), exact]
-    assert len(exact) == 2 * part
+    assert len(exact) == parts * part > poller_module._BIG_BYTES
     append_all(dovecot, raws)
     recording = _Recording(db, server_settings(dovecot, batch_bytes=64 * MIB))
 
