@@ -1284,13 +1284,16 @@ class _Runs:
         headers = _Headers(part)
         content_type = headers.content_type()
         if not part.is_multipart():
-            text = part._payload  # as the parser left it: get_payload() mends surrogates
+            # As the parser left it: get_payload() mends surrogates.
+            text = getattr(part, "_payload", None)
             if not isinstance(text, str) or not self._token.search(text):
                 return
             stream = _Base64Stream(self._pieces(text))
+            shown = part.get_payload()
             if (
                 headers.get("content-transfer-encoding").strip().lower() == "base64"
-                and part.get_payload().isascii()
+                and isinstance(shown, str)
+                and shown.isascii()
                 and not content_type.startswith(("text/", "multipart/", "message/"))
                 and content_type not in _DSN_TYPES | _OTHER_REPORT_TYPES
                 and depth <= _MAX_MIME_DEPTH
