@@ -516,8 +516,10 @@ class Writer:
         """A reply to a satisfaction survey that gives a rating: the rating is recorded and
         the message kept in the thread, and the ticket stays as it is (no reopening). Any
         other reply — no rating, no valid token for this ticket — is an ordinary follow-up."""
+        if "survey" not in item.subject:
+            return None
         target = self._ticket(decision.target)
-        if target is None or "survey" not in item.subject:
+        if target is None:
             return None
         answer = survey_answer(self.session, item.subject, item.body, target.number)
         if answer is None:

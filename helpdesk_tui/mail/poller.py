@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import dataclasses
 import imaplib
 import logging
+import multiprocessing
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
@@ -227,20 +231,21 @@ class MailboxPoller:
                 self._finish(client, leftover, outcomes)
         committed = 0
         budget = self.mail.batch_bytes
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{self.name}") as reader:
+        with _Readers(self.name, self.config) as readers:
             fetched = self._fetch(client, last_uid, uidvalidity, budget)
-            reading = self._read(reader, fetched)
+            reading = readers.early(fetched) or readers.late(fetched)
             while fetched is not None and reading is not None:
                 self._check_lease()
                 batch, backlog = fetched.uids, fetched.backlog
                 messages = reading.result()
-                # The next batch is fetched now and parsed while this one commits and moves:
-                # both are mostly waits (on SQLite, on the IMAP server), so the parsing
-                # thread does not slow the database work down by competing for the GIL.
-                # It gets only the bytes this batch leaves of the budget (none beside a big
-                # message), or waits.
+                # The next batch is fetched now, while this one is written, committed and
+                # moved. A parse process starts on it at once; the reader thread only once
+                # the writing is done (waits on SQLite and the IMAP server): beside the
+                # writing it would slow it down by competing for the GIL. It gets only
+                # the bytes this batch leaves of the budget (none beside a big message).
                 left = 0 if fetched.big else budget - fetched.size
                 ahead = self._fetch(client, batch[-1], uidvalidity, left)
+                ahead_reading = readers.early(ahead)
                 with self.db.write() as session:
                     results = ingest_batch(session, messages, self.config)
                     outcomes = {
@@ -253,7 +258,7 @@ class MailboxPoller:
                     reading.release()
                     advance(session, self.name, self.box.folder, batch[-1])
                     record_poll(session, self.name, self.box.folder, backlog=backlog)
-                    reading = self._read(reader, ahead)
+                    reading = ahead_reading or readers.late(ahead)
                 if fetched.big:
                     give_back_memory()
                 committed += len(outcomes)
@@ -262,7 +267,7 @@ class MailboxPoller:
                 fetched = ahead
                 if fetched is not None and reading is None:  # did not fit beside this batch
                     fetched = self._fetch(client, batch[-1], uidvalidity, budget)
-                    reading = self._read(reader, fetched)
+                    reading = readers.early(fetched) or readers.late(fetched)
         with self.db.write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
@@ -310,22 +315,6 @@ class MailboxPoller:
                 raws.append((bytes(found), Source(self.name, uidvalidity, uid)))
         del fetched
         return _Fetched(batch, backlog, raws, total)
-
-    def _read(self, reader: ThreadPoolExecutor, fetched: _Fetched | None) -> _Reading | None:
-        """Start parsing a fetched batch in the reader thread (parsing needs no database).
-
-        The reading takes the raw messages over (the batch keeps no second reference).
-        None for no batch, or one put off for lack of budget.
-        """
-        if fetched is None or not fetched.uids:
-            return None
-        reading = _Reading(fetched.raws, self.config, shared=fetched.size <= _SHARED_PARSE_BYTES)
-        fetched.raws = []
-        if not fetched.big:
-            # A big message is parsed by the thread that writes it, when it needs it: in
-            # the reader thread its buffers would stay in that thread's glibc arena.
-            reading.started = reader.submit(reading.work)
-        return reading
 
     def _finish(self, client: IMAPClient, uids: Sequence[int], outcomes: dict[int, str]) -> None:
         """Mark committed messages read and move them out of the folder."""
@@ -486,6 +475,124 @@ class _Reading:
         """Drop the raw and parsed messages (once ingested), keeping none alive by accident."""
         self._raws = []
         self._read = []
+
+
+class _Readers:
+    """Where fetched batches are parsed (parsing needs no database).
+
+    A backlog (more than one batch waiting) is parsed in a process forked for the poll:
+    parsing is pure Python, so in a thread it only ever runs while the writer waits, and
+    the writing itself is mostly Python too; in a process the next batch is parsed while
+    this one is written. A lone batch (mail trickling in) and a big message are parsed
+    here, by the reader thread or the writing thread, as a fork would cost more than it
+    saves. Where ``fork`` is missing (or the process dies) the reader thread does it all.
+    """
+
+    def __init__(self, name: str, config: IngestConfig) -> None:
+        self._name = name
+        self._config = config
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{name}")
+        self._process: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Readers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._thread.shutdown(wait=True)
+        if self._process is not None:
+            self._process.shutdown(wait=True, cancel_futures=True)
+
+    def early(self, fetched: _Fetched | None) -> _ReadingElsewhere | None:
+        """The batch handed to the parse process now, if it goes there."""
+        if fetched is None or not fetched.uids or fetched.big or not _FORK_PARSING:
+            return None
+        if self._process is None:
+            if fetched.backlog == 0:
+                return None
+            self._process = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_parse_process_start,
+                initargs=(self._config,),
+            )
+        reading = _ReadingElsewhere(fetched.raws, self._config, self._process)
+        fetched.raws = []
+        return reading
+
+    def late(self, fetched: _Fetched | None) -> _Reading | None:
+        """The batch handed to the reader thread (a big one to the writing thread, when it
+        reads the result). The reading takes the raw messages over (the batch keeps no
+        second reference). None for no batch, or one put off for lack of budget.
+        """
+        if fetched is None or not fetched.uids:
+            return None
+        reading = _Reading(fetched.raws, self._config, shared=fetched.size <= _SHARED_PARSE_BYTES)
+        fetched.raws = []
+        if not fetched.big:
+            # A big message is parsed by the thread that writes it, when it needs it: in
+            # the reader thread its buffers would stay in that thread's glibc arena.
+            reading.started = self._thread.submit(reading.work)
+        return reading
+
+
+_FORK_PARSING = "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux"
+"""A parse process is forked (cheap: no second start-up, the config comes along) on Linux;
+elsewhere fork is missing or unsafe (macOS) and the reader thread parses."""
+_PROCESS_CONFIG: list[IngestConfig] = []
+_PROCESS_TASK = 5
+"""Messages per task sent to the parse process."""
+
+
+def _parse_process_start(config: IngestConfig) -> None:
+    _PROCESS_CONFIG.append(config)
+
+
+def _parse_in_process(raws: list[tuple[bytes | bytearray, Source]]) -> list[ReadMessage]:
+    """In the parse process: each message read, without its raw bytes (the poller has them)."""
+    [config] = _PROCESS_CONFIG
+    return [dataclasses.replace(read_message(raw, source, config), raw=b"") for raw, source in raws]
+
+
+class _ReadingElsewhere:
+    """One batch being parsed in the parse process, a few messages per task: what the
+    process has not started on when the poller needs the batch, the poller parses itself
+    (so neither waits for the other while there is parsing left)."""
+
+    def __init__(
+        self,
+        raws: list[tuple[bytes | bytearray, Source]],
+        config: IngestConfig,
+        process: ProcessPoolExecutor,
+    ) -> None:
+        self._raws = raws
+        self._config = config
+        self._parts = [
+            (start, process.submit(_parse_in_process, raws[start : start + _PROCESS_TASK]))
+            for start in range(0, len(raws), _PROCESS_TASK)
+        ]
+
+    def result(self) -> list[ReadMessage]:
+        read: list[ReadMessage] = []
+        for start, future in self._parts:
+            raws = self._raws[start : start + _PROCESS_TASK]
+            if future.cancel():  # not started there: here, at once
+                read += [read_message(raw, source, self._config) for raw, source in raws]
+                continue
+            try:
+                done = future.result()
+            except BrokenProcessPool:  # killed (out of memory?): parse here rather than lose it
+                log.warning("the parse process died; parsing in the poller")
+                read += [read_message(raw, source, self._config) for raw, source in raws]
+                continue
+            read += [
+                dataclasses.replace(message, raw=raw)
+                for message, (raw, _) in zip(done, raws, strict=True)
+            ]
+        return read
+
+    def release(self) -> None:
+        self._raws = []
+        self._parts = []
 
 
 class _Connection:
