@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import LargeBinary, Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
@@ -585,26 +585,34 @@ def insert_returning_ids(
 
 
 _BIG_VALUE = 1 << 20
-"""``content`` values over this many bytes go to SQLite through a blob handle, not bound to
-the INSERT: the sqlite3 module keeps the values bound to its cached statements until they
-run again, so the last raw message and attachment (52 MiB for a 30 MB message) stayed
-resident between polls, under the next message being parsed."""
+"""``content`` values over this many bytes are not bound to the INSERT but written after it,
+a piece at a time: the sqlite3 module keeps the values bound to its cached statements until
+they run again, so the last raw message and attachment (52 MiB for a 30 MB message) stayed
+resident between polls, under the next message being parsed; and a streamed attachment
+(:class:`~.blobs.Chunked`) is never made whole."""
 _ZERO_CONTENT = {
     table.name: update(table)
     .where(table.c.id == bindparam("row_id"))
     .values(content=func.zeroblob(bindparam("blob_size")))
     for table in (_ATTACHMENT, _table(RawMessage))
 }
+_APPEND_CONTENT = {
+    table.name: update(table)
+    .where(table.c.id == bindparam("row_id"))
+    .values(content=table.c.content.concat(bindparam("piece", type_=LargeBinary)))
+    for table in (_ATTACHMENT, _table(RawMessage))
+}
+_APPEND_BYTES = 8 << 20
+"""PostgreSQL writes a value again whole on each append: few pieces, each bounded."""
 
 
 def _set_aside_big(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[Content | None]:
-    """On SQLite, each big ``content`` taken out of its row (left empty) for
-    :func:`_write_big`; None for a row left as it is (elsewhere with its bytes made whole)."""
-    sqlite = conn.dialect.name == "sqlite"
+    """Each big ``content`` taken out of its row (left empty) for :func:`_write_big`; None
+    for a row left as it is (with its bytes made whole)."""
     aside: list[Content | None] = []
     for row in rows:
         content = row["content"]
-        big = sqlite and size_of(content) > _BIG_VALUE
+        big = size_of(content) > _BIG_VALUE
         aside.append(content if big else None)
         row["content"] = b"" if big else as_bytes(content)
     return aside
@@ -614,10 +622,16 @@ def _write_big(
     conn: Connection, table: Table, ids: Sequence[int], aside: Sequence[Content | None]
 ) -> None:
     """Write the contents set aside into the rows just inserted, in the same transaction,
-    a chunk at a time: ``content`` is the last column, so SQLite writes the ``zeroblob``
-    page by page instead of building the row in memory, and nothing big is ever bound."""
+    a piece at a time. On SQLite through a blob handle: ``content`` is the last column, so
+    SQLite writes the ``zeroblob`` page by page instead of building the row in memory. On
+    PostgreSQL appended in pieces of :data:`_APPEND_BYTES`."""
+    sqlite = conn.dialect.name == "sqlite"
     for row_id, content in zip(ids, aside, strict=True):
         if content is None:
+            continue
+        if not sqlite:
+            for piece in _pieces(content, _APPEND_BYTES):
+                conn.execute(_APPEND_CONTENT[table.name], {"row_id": row_id, "piece": piece})
             continue
         size = size_of(content)
         conn.execute(_ZERO_CONTENT[table.name], {"row_id": row_id, "blob_size": size})
@@ -625,6 +639,18 @@ def _write_big(
         with dbapi.blobopen(table.name, "content", row_id) as blob:
             for chunk in chunks_of(content):
                 blob.write(chunk)
+
+
+def _pieces(content: Content, size: int) -> Iterator[bytes]:
+    """The content in pieces of about ``size`` bytes."""
+    piece = bytearray()
+    for chunk in chunks_of(content):
+        piece += chunk
+        if len(piece) >= size:
+            yield bytes(piece)
+            piece = bytearray()
+    if piece:
+        yield bytes(piece)
 
 
 # --- the batch's lookups -------------------------------------------------------------------
