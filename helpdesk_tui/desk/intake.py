@@ -154,7 +154,8 @@ class Skipped:
 class Inbound:
     """One incoming message as the mail layer read it; all :func:`decide` looks at."""
 
-    raw: bytes
+    raw: bytes | bytearray
+    """A big message comes as the buffer it was fetched into (not copied)."""
     sha: str
     """sha256 of the raw bytes: the raw message is stored once per distinct bytes."""
     source: Source | None
@@ -515,8 +516,10 @@ class Writer:
         """A reply to a satisfaction survey that gives a rating: the rating is recorded and
         the message kept in the thread, and the ticket stays as it is (no reopening). Any
         other reply — no rating, no valid token for this ticket — is an ordinary follow-up."""
+        if "survey" not in item.subject:
+            return None
         target = self._ticket(decision.target)
-        if target is None or "survey" not in item.subject:
+        if target is None:
             return None
         answer = survey_answer(self.session, item.subject, item.body, target.number)
         if answer is None:
@@ -964,7 +967,7 @@ def _wanted(items: Sequence[Inbound]) -> Wanted:
 def _store_raws(lookups: Lookups, items: Sequence[Inbound]) -> None:
     """The raw bytes of every message that will need them: the first of each key not seen."""
     keys: set[str] = set()
-    raws: list[tuple[str, bytes]] = []
+    raws: list[tuple[str, bytes | bytearray]] = []
     for item in items:
         if item.key in keys or item.key in lookups.processed:
             continue

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.blobs import Content, as_bytes, size_of
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.tags import apply_tags
@@ -29,7 +30,8 @@ from helpdesk_tui.storage.models import (
 @dataclass(frozen=True)
 class NewAttachment:
     filename: str
-    content: bytes
+    content: Content
+    """The bytes, or (a big attachment from mail) a :class:`~.blobs.Chunked` recipe."""
     content_type: str = "application/octet-stream"
     content_id: str | None = None
     inline: bool = False
@@ -144,10 +146,10 @@ def add_message(
                 message_id=message.id,
                 filename=item.filename,
                 content_type=item.content_type,
-                size=len(item.content),
+                size=size_of(item.content),
                 content_id=item.content_id,
                 inline=item.inline,
-                content=item.content,
+                content=as_bytes(item.content),
             )
         )
     return message

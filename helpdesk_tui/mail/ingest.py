@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from helpdesk_tui.desk import intake, machine, quarantine, spam
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.blobs import Content, chunks_of
 from helpdesk_tui.desk.intake import (
     ACK_KIND,
     MACHINE_CLASSES,
@@ -67,7 +68,6 @@ ReadMessage = Inbound
 
 _MAX_IDS = 50
 _SPACE = re.compile(r"[ \t]+\n")
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def ingest_batch(
 
 
 def read_message(
-    raw: bytes,
+    raw: bytes | bytearray,
     source: Source | None,
     config: IngestConfig,
     *,
@@ -248,18 +248,16 @@ def content_hash(parsed: ParsedMessage) -> str:
     return digest.hexdigest()
 
 
-def _lf_digest(data: bytes) -> bytes:
-    """SHA-256 of ``data`` with CRLF read as LF, a MiB at a time: no second copy of a big
-    attachment. A chunk never ends in CR, so no CRLF is split between two."""
+def _lf_digest(content: Content) -> bytes:
+    """SHA-256 of ``content`` with CRLF read as LF, a MiB at a time: no second copy of a big
+    attachment. A CR at the end of a chunk waits for the next one, so no CRLF is split."""
     digest = hashlib.sha256()
-    view = memoryview(data)
-    start = 0
-    while start < len(data):
-        end = min(start + _HASH_CHUNK, len(data))
-        while end < len(data) and data[end - 1] == 0x0D:
-            end += 1
-        digest.update(bytes(view[start:end]).replace(b"\r\n", b"\n"))
-        start = end
+    carry = b""
+    for chunk in chunks_of(content):
+        data = carry + bytes(chunk)
+        carry = data[-1:] if data.endswith(b"\r") else b""
+        digest.update(data[: len(data) - len(carry)].replace(b"\r\n", b"\n"))
+    digest.update(carry)
     return digest.digest()
 
 

@@ -23,8 +23,9 @@ import hashlib
 import html
 import mimetypes
 import re
+import secrets
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -40,6 +41,7 @@ from typing import TypeVar
 
 import html2text
 
+from helpdesk_tui.desk.blobs import Chunked, Content, size_of
 from helpdesk_tui.desk.limits import cut_body, human_bytes
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.safe_text import without_invisibles
@@ -111,6 +113,7 @@ _CHARSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_.:+-]{0,39}$")
 _FALLBACK_CHARSETS = ("utf-8", "cp1252")
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]*$")
 # A field name followed by white space before its colon: obsolete syntax (RFC 5322 4.5.3).
 _OBSOLETE_FIELD = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
@@ -142,7 +145,9 @@ class ParsedAttachment:
     """RFC 2231/2047 decoded and made safe: no path, no control characters, never empty."""
     content_type: str
     size: int
-    content: bytes
+    content: Content
+    """The bytes; in a big message (:data:`BIG_MESSAGE_BYTES`) a base64 attachment is a
+    :class:`~helpdesk_tui.desk.blobs.Chunked` decoded from the raw message when read."""
     content_id: str | None
     """Without angle brackets, as an HTML body refers to it (``cid:...``)."""
     inline: bool
@@ -272,41 +277,65 @@ class ParsedMessage:
     """Message-ID, or ``sha256:<hex>`` of the raw bytes when there is none."""
 
 
+BIG_MESSAGE_BYTES = 4 * 1024 * 1024
+"""Messages over this size are parsed without their long base64 runs (see :class:`_Runs`)."""
+_RUN_BYTES = 64 * 1024
+"""Runs of base64 lines shorter than this stay in the text the parser reads."""
+_NOT_BLANK = re.compile(rb"[^ \t\r\n\x0b\x0c]")
+
+
 def parse_message(
-    raw: bytes, *, max_attachment_bytes: int, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    raw: bytes | bytearray,
+    *,
+    max_attachment_bytes: int,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    big_over: int = BIG_MESSAGE_BYTES,
+    run_bytes: int = _RUN_BYTES,
 ) -> ParsedMessage:
     """Parse a raw message; raise :class:`ParseError` (and nothing else) when it cannot be.
 
     Text over ``max_body_bytes`` (``mail.max_body_bytes``) is cut to it, with a note at
-    its top; the raw message keeps all of it.
+    its top; the raw message keeps all of it. A message over ``big_over`` bytes takes the
+    big-message path: the same result, but the parser never sees runs of base64 lines
+    longer than ``run_bytes``, and base64 attachments made of them are decoded from the raw
+    bytes when read (``raw`` must then stay unchanged while the result is in use). A
+    ``bytearray`` is read in place, not copied.
     """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise ParseError(f"expected bytes, got {type(raw).__name__}")
-    raw = bytes(raw)
-    if not raw.strip():
+    if isinstance(raw, memoryview):
+        raw = bytes(raw)
+    if not _NOT_BLANK.search(raw):
         raise ParseError("empty message")
     try:
-        return _parse(raw, max_attachment_bytes, max_body_bytes)
+        return _parse(raw, max_attachment_bytes, max_body_bytes, big_over, run_bytes)
     except ParseError:
         raise
     except Exception as exc:
         raise ParseError(f"unexpected {type(exc).__name__}: {exc}"[:500]) from exc
 
 
-def _parse(raw: bytes, max_attachment_bytes: int, max_body_bytes: int) -> ParsedMessage:
+def _parse(
+    raw: bytes | bytearray,
+    max_attachment_bytes: int,
+    max_body_bytes: int,
+    big_over: int,
+    run_bytes: int,
+) -> ParsedMessage:
     readable = _mend_obsolete_syntax(raw)
     fields = _header_fields(readable)
     if not fields:
         raise ParseError("no header fields: not an RFC 5322 message")
     first = dict(reversed(fields))
+    runs = _Runs.find(readable, run_bytes) if len(raw) > big_over else None
     try:
-        body = _Body.extract(readable, policy.default, max_attachment_bytes)
+        body = _Body.extract(readable, policy.default, max_attachment_bytes, runs)
     except ParseError:
         raise
     except Exception:
         # Each part's headers already fall back to compat32 one by one; this is for what
         # policy.default fails on while building the tree itself.
-        body = _Body.extract(readable, policy.compat32, max_attachment_bytes)
+        body = _Body.extract(readable, policy.compat32, max_attachment_bytes, runs)
 
     senders = [
         mailbox
@@ -362,7 +391,7 @@ def _parse(raw: bytes, max_attachment_bytes: int, max_body_bytes: int) -> Parsed
 # --- headers ---------------------------------------------------------------------------
 
 
-def _mend_obsolete_syntax(raw: bytes) -> bytes:
+def _mend_obsolete_syntax(raw: bytes | bytearray) -> bytes | bytearray:
     """``From  : x`` becomes ``From: x`` in the top-level header block.
 
     White space before the colon is obsolete syntax that readers must accept (RFC 5322
@@ -377,7 +406,7 @@ def _mend_obsolete_syntax(raw: bytes) -> bytes:
     return mended + raw[len(head) :]
 
 
-def _header_fields(raw: bytes) -> list[tuple[str, str]]:
+def _header_fields(raw: bytes | bytearray) -> list[tuple[str, str]]:
     """Top-level header fields in order: (lower-case name, unfolded value as text).
 
     Only the header block is handed to the parser: with ``headersonly`` it still splits the
@@ -749,9 +778,11 @@ class _Headers:
     read again with ``compat32`` on its own, so one bad header costs nothing else.
     """
 
-    def __init__(self, part: Message) -> None:
+    def __init__(self, part: Message, stream: _Base64Stream | None = None) -> None:
         self.part = part
         self._compat: Message | None = None
+        self.stream = stream
+        """Set for a base64 leaf of a big message whose text the parser never saw."""
 
     @property
     def compat(self) -> Message:
@@ -810,7 +841,18 @@ class _Headers:
     def get(self, name: str) -> str:
         return str(self.read(lambda m: m.get(name)) or "")
 
+    def content(self) -> Content:
+        """The decoded body: from a big message, a stream over the raw bytes when the whole
+        text decodes as one (as :meth:`_base64_payload` would), else the bytes."""
+        if self.stream is not None and self.stream.checked():
+            return self.stream
+        return self.payload()
+
     def payload(self) -> bytes:
+        if self.stream is not None:  # needed whole after all: the text as the parser has it
+            self.part.set_payload(self.stream.text())
+            self.stream = None
+            self._compat = None
         fast = self._base64_payload()
         if fast is not None:
             return fast
@@ -886,10 +928,24 @@ class _Body:
     other_report_blocks: list[dict[str, str]] = field(default_factory=list)
     """Field blocks of MDN and ARF parts."""
 
+    streams: dict[int, _Base64Stream] = field(default_factory=dict)
+    """Parts (by ``id``) whose base64 text the parser did not see, with how to decode it."""
+
     @classmethod
-    def extract(cls, raw: bytes, parse_policy: Policy, max_attachment_bytes: int) -> _Body:
+    def extract(
+        cls,
+        raw: bytes | bytearray,
+        parse_policy: Policy,
+        max_attachment_bytes: int,
+        runs: _Runs | None,
+    ) -> _Body:
         body = cls(max_attachment_bytes)
-        body._walk(_parse_in_chunks(raw, parse_policy), depth=0)
+        if runs is None:
+            body._walk(_parse_in_chunks(raw, parse_policy), depth=0)
+            return body
+        tree = _parse_in_chunks(runs.skeleton, parse_policy)
+        body.streams = runs.restore(tree)
+        body._walk(tree, depth=0)
         return body
 
     def text(self) -> str:
@@ -975,7 +1031,7 @@ class _Body:
     def _walk(self, part: Message, depth: int, *, report_text: bool = False) -> None:
         if depth > _MAX_MIME_DEPTH:
             raise ParseError(f"MIME parts nested deeper than {_MAX_MIME_DEPTH} levels")
-        headers = _Headers(part)
+        headers = _Headers(part, self.streams.get(id(part)))
         content_type = headers.content_type()
         if content_type in _EMBEDDED_HEADER_TYPES:
             self._note_embedded_id(part, headers)
@@ -1018,19 +1074,20 @@ class _Body:
         disposition: str | None,
         filename: str | None,
     ) -> None:
-        content = _part_bytes(part, headers)
+        content = headers.content() if headers.stream is not None else _part_bytes(part, headers)
         if filename is None and content_type in ("message/rfc822", "message/global"):
             filename = _message_filename(part)
         name = safe_filename(filename or _REPORT_PART_NAMES.get(content_type), content_type)
-        if len(content) > self.max_attachment_bytes:
-            self.skipped.append(SkippedAttachment(name, content_type, len(content)))
+        size = size_of(content)
+        if size > self.max_attachment_bytes:
+            self.skipped.append(SkippedAttachment(name, content_type, size))
             return
         content_id = _content_id(headers.get("content-id"))
         self.attachments.append(
             ParsedAttachment(
                 filename=name,
                 content_type=content_type,
-                size=len(content),
+                size=size,
                 content=content,
                 content_id=content_id,
                 inline=disposition == "inline" or (disposition is None and content_id is not None),
@@ -1055,7 +1112,7 @@ class _Body:
 _FEED_CHUNK = 1 << 20
 
 
-def _parse_in_chunks(raw: bytes, parse_policy: Policy) -> Message:
+def _parse_in_chunks(raw: bytes | bytearray, parse_policy: Policy) -> Message:
     """The MIME tree, the message fed to the parser a MiB at a time.
 
     ``BytesParser.parsebytes`` decodes the whole message to one string first and reads it
@@ -1159,3 +1216,168 @@ def _part_bytes(part: Message, headers: _Headers) -> bytes:
                 Generator(text, mangle_from_=False, policy=policy.compat32).flatten(inner)
             return text.getvalue().encode("utf-8", "surrogateescape")
     return headers.payload()
+
+
+# --- big messages ----------------------------------------------------------------------
+
+_BASE64_RUN = re.compile(rb"\n((?:[A-Za-z0-9+/=]++\r?\n)++)")
+"""Lines of base64 characters only, after a line end: never a boundary (no ``-``), never a
+header (no ``:``, no leading space), so the parser only ever adds them to a body.
+Possessive: a plain repeat keeps backtracking state per line (80 MiB for 30 MB)."""
+_NOT_BASE64 = bytes(c for c in range(256) if chr(c) not in _BASE64_ALPHABET)
+_STREAM_CHUNK = 1 << 20
+
+
+class _Runs:
+    """A big message with its long runs of base64 lines each replaced by one token line.
+
+    The standard library's parser holds a body as lines (≈ 8 times a 30 MB message at the
+    peak); given the skeleton it sees a few short lines instead, so the MIME tree, every
+    header, boundary and defect come out as they would from the whole message. Then
+    :meth:`restore` gives each part whose text holds tokens its text back: a base64
+    attachment as a :class:`_Base64Stream` over the raw bytes, anything else (text, a
+    report, an attached message) as the very string the parser would have made.
+    """
+
+    def __init__(
+        self, raw: bytes | bytearray, skeleton: bytes, token: str, spans: list[tuple[int, int]]
+    ) -> None:
+        self.raw = raw
+        self.skeleton = skeleton
+        self.spans = spans
+        self._token = re.compile(re.escape(token) + r"([0-9]{8})")
+
+    @classmethod
+    def find(cls, raw: bytes | bytearray, run_bytes: int) -> _Runs | None:
+        head = _HEADER_END.search(raw)
+        if head is None:
+            return None
+        token = "HELPDESKRUN" + secrets.token_hex(12).upper()
+        if raw.find(token.encode()) != -1:
+            return None
+        pieces: list[bytes | bytearray] = []
+        spans: list[tuple[int, int]] = []
+        position = 0
+        # From the blank line's own line end: a run may follow it at once.
+        for match in _BASE64_RUN.finditer(raw, head.end() - 1):
+            start, end = match.span(1)
+            end -= 2 if raw[end - 2 : end] == b"\r\n" else 1  # the line end stays
+            if end - start < run_bytes:
+                continue
+            pieces += [raw[position:start], f"{token}{len(spans):08d}".encode()]
+            spans.append((start, end))
+            position = end
+        if not spans:
+            return None
+        pieces.append(raw[position:])
+        return cls(raw, b"".join(pieces), token, spans)
+
+    def restore(self, tree: Message) -> dict[int, _Base64Stream]:
+        """Give every part its text back; the base64 leaves to decode from the raw bytes."""
+        streams: dict[int, _Base64Stream] = {}
+        self._restore(tree, streams, depth=0)
+        return streams
+
+    def _restore(self, part: Message, streams: dict[int, _Base64Stream], depth: int) -> None:
+        """As :meth:`_Body._walk` goes: a leaf it reaches may stream; anything it writes
+        back out whole (an attached message, a part it does not take apart) gets its text."""
+        headers = _Headers(part)
+        content_type = headers.content_type()
+        if not part.is_multipart():
+            # As the parser left it: get_payload() mends surrogates.
+            text = getattr(part, "_payload", None)
+            if not isinstance(text, str) or not self._token.search(text):
+                return
+            stream = _Base64Stream(self._pieces(text))
+            shown = part.get_payload()
+            if (
+                headers.get("content-transfer-encoding").strip().lower() == "base64"
+                and isinstance(shown, str)
+                and shown.isascii()
+                and not content_type.startswith(("text/", "multipart/", "message/"))
+                and content_type not in _DSN_TYPES | _OTHER_REPORT_TYPES
+                and depth <= _MAX_MIME_DEPTH
+            ):
+                streams[id(part)] = stream
+            else:
+                part.set_payload(stream.text())
+            return
+        self._restore_texts(part)
+        if not content_type.startswith("multipart/"):
+            for inner in part.walk():
+                if inner is not part:
+                    self._restore_texts(inner)
+            return
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                self._restore(child, streams, depth + 1)
+
+    def _restore_texts(self, part: Message) -> None:
+        """A part's own text back: a leaf's body, a container's preamble and epilogue."""
+        for name in ("preamble", "epilogue", "_payload"):
+            text = getattr(part, name, None)
+            if isinstance(text, str) and self._token.search(text):
+                setattr(part, name, self._text(text))
+
+    def _pieces(self, text: str) -> list[str | memoryview]:
+        pieces: list[str | memoryview] = []
+        position = 0
+        view = memoryview(self.raw)
+        for match in self._token.finditer(text):
+            start, end = self.spans[int(match.group(1))]
+            pieces += [text[position : match.start()], view[start:end]]
+            position = match.end()
+        pieces.append(text[position:])
+        return pieces
+
+    def _text(self, text: str) -> str:
+        return _Base64Stream(self._pieces(text)).text()
+
+
+class _Base64Stream(Chunked):
+    """A base64 body decoded a MiB at a time from its pieces (text, and runs of the raw
+    bytes), to the very bytes ``binascii.a2b_base64`` makes of the whole text."""
+
+    def __init__(self, pieces: list[str | memoryview]) -> None:
+        self.pieces = pieces
+        self.size = -1
+
+    def text(self) -> str:
+        """The text as the parser would have made it (runs are ASCII)."""
+        return "".join(p if isinstance(p, str) else str(p, "ascii") for p in self.pieces)
+
+    def checked(self) -> bool:
+        """Whether the text decodes (it is decoded once to learn its size)."""
+        if self.size < 0:
+            try:
+                self.size = sum(len(chunk) for chunk in self.chunks())
+            except (binascii.Error, ValueError):
+                return False
+        return True
+
+    def _segments(self) -> Iterator[bytes]:
+        for piece in self.pieces:
+            if isinstance(piece, str):
+                yield piece.encode("ascii")
+                continue
+            for start in range(0, len(piece), _STREAM_CHUNK):
+                yield piece[start : start + _STREAM_CHUNK].tobytes()
+
+    def chunks(self) -> Iterator[bytes]:
+        # a2b_base64 skips what is not base64 and stops at the first complete padding:
+        # whole groups of four decode the same apart as together, so only the text from
+        # the first "=" on (normally the last few characters) is decoded in one piece.
+        carry = b""
+        segments = self._segments()
+        for segment in segments:
+            data = carry + segment.translate(None, _NOT_BASE64)
+            if b"=" in data:
+                rest = b"".join(s.translate(None, _NOT_BASE64) for s in segments)
+                yield binascii.a2b_base64(data + rest)
+                return
+            cut = len(data) - len(data) % 4
+            if cut:
+                yield binascii.a2b_base64(data[:cut])
+            carry = data[cut:]
+        if carry:
+            yield binascii.a2b_base64(carry)  # an incomplete group: raises, as for the whole

@@ -22,15 +22,21 @@ wait capped at ``reconnect_max``.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import dataclasses
 import imaplib
 import logging
+import multiprocessing
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
@@ -44,6 +50,7 @@ from helpdesk_tui.mail.ingest import (
     ingest_batch,
     read_message,
 )
+from helpdesk_tui.mail.parse import BIG_MESSAGE_BYTES
 from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, Security
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome
@@ -58,10 +65,29 @@ _SHARED_PARSE_BYTES = 8 * 1024 * 1024
 alone, one message at a time: parsing holds several times a message's size while it runs
 (the standard library's parser), so two big messages parsed at once double the peak."""
 _NEW_MAIL = frozenset({b"EXISTS", b"RECENT"})
-_FETCH_PART_BYTES = 4 * 1024 * 1024
-"""Messages bigger than this are fetched in parts of this size (``BODY.PEEK[]<offset.length>``):
+_BIG_BYTES = BIG_MESSAGE_BYTES
+"""A message over this size is big: it comes alone in its batch with nothing read ahead
+beside it, is fetched in parts into one buffer, and is parsed (by the big-message path)
+on the thread that writes it, after which freed memory goes back to the system."""
+_FETCH_PART_BYTES = 1024 * 1024
+"""Big messages are fetched in parts of this size (``BODY.PEEK[]<offset.length>``):
 imaplib and imapclient hold a literal several times over while reading it (a 30 MB message
-fetched whole peaked at 125 MiB, in parts at 63 MiB)."""
+fetched whole peaked at 125 MiB)."""
+
+
+_MALLOC_TRIM: Callable[[int], int] | None
+try:
+    _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to give back this way
+    _MALLOC_TRIM = None
+
+
+def give_back_memory() -> None:
+    """glibc's ``malloc_trim(0)`` after a big message: the freed heap it keeps (the dynamic
+    mmap threshold puts the next 30 MB buffer on the heap) goes back to the system, so the
+    next big message does not come on top of the last one's leftovers."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 class LeaseLost(Exception):
@@ -205,18 +231,21 @@ class MailboxPoller:
                 self._finish(client, leftover, outcomes)
         committed = 0
         budget = self.mail.batch_bytes
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{self.name}") as reader:
+        with _Readers(self.name, self.config) as readers:
             fetched = self._fetch(client, last_uid, uidvalidity, budget)
-            reading = self._read(reader, fetched)
+            reading = readers.early(fetched) or readers.late(fetched)
             while fetched is not None and reading is not None:
                 self._check_lease()
                 batch, backlog = fetched.uids, fetched.backlog
                 messages = reading.result()
-                # The next batch is fetched now and parsed while this one commits and moves:
-                # both are mostly waits (on SQLite, on the IMAP server), so the parsing
-                # thread does not slow the database work down by competing for the GIL.
-                # It gets only the bytes this batch leaves of the budget, or waits.
-                ahead = self._fetch(client, batch[-1], uidvalidity, budget - fetched.size)
+                # The next batch is fetched now, while this one is written, committed and
+                # moved. A parse process starts on it at once; the reader thread only once
+                # the writing is done (waits on SQLite and the IMAP server): beside the
+                # writing it would slow it down by competing for the GIL. It gets only
+                # the bytes this batch leaves of the budget (none beside a big message).
+                left = 0 if fetched.big else budget - fetched.size
+                ahead = self._fetch(client, batch[-1], uidvalidity, left)
+                ahead_reading = readers.early(ahead)
                 with self.db.write() as session:
                     results = ingest_batch(session, messages, self.config)
                     outcomes = {
@@ -229,14 +258,16 @@ class MailboxPoller:
                     reading.release()
                     advance(session, self.name, self.box.folder, batch[-1])
                     record_poll(session, self.name, self.box.folder, backlog=backlog)
-                    reading = self._read(reader, ahead)
+                    reading = ahead_reading or readers.late(ahead)
+                if fetched.big:
+                    give_back_memory()
                 committed += len(outcomes)
                 self.imported += len(outcomes)
                 self._finish(client, [uid for uid in batch if uid in outcomes], outcomes)
                 fetched = ahead
                 if fetched is not None and reading is None:  # did not fit beside this batch
                     fetched = self._fetch(client, batch[-1], uidvalidity, budget)
-                    reading = self._read(reader, fetched)
+                    reading = readers.early(fetched) or readers.late(fetched)
         with self.db.write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
@@ -255,44 +286,35 @@ class MailboxPoller:
             return None
         sizes = client.fetch(candidates, ["RFC822.SIZE"])
         batch: list[int] = []
-        big: set[int] = set()
         total = 0
         for uid in candidates:
             size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+            if size > _BIG_BYTES and (batch or budget < self.mail.batch_bytes):
+                break  # a big message comes alone, never beside another batch
             if total + size > budget and (batch or budget < self.mail.batch_bytes):
                 break
             batch.append(uid)
             total += size
-            if size > _FETCH_PART_BYTES:
-                big.add(uid)
+            if size > _BIG_BYTES:
+                break
         if not batch:
             return _Fetched([], len(new), [], 0)
-        small = [uid for uid in batch if uid not in big]
-        fetched = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
-        raws: list[tuple[bytes, Source]] = []
+        backlog = len(new) - len(batch)
+        if total > _BIG_BYTES:
+            raw = _fetch_in_parts(client, batch[0], total)
+            alone: list[tuple[bytes | bytearray, Source]] = []
+            if raw is not None:
+                alone.append((raw, Source(self.name, uidvalidity, batch[0])))
+            return _Fetched(batch, backlog, alone, total, big=True)
+        fetched = client.fetch(batch, ["BODY.PEEK[]"])
+        raws: list[tuple[bytes | bytearray, Source]] = []
         for uid in batch:
             # A UID missing from the answer was expunged by someone else since the search.
-            if uid in big:
-                raw = _fetch_in_parts(client, uid)
-            else:
-                raw = fetched.get(uid, {}).get(b"BODY[]")
-            if raw is not None:
-                raws.append((bytes(raw), Source(self.name, uidvalidity, uid)))
+            found = fetched.get(uid, {}).get(b"BODY[]")
+            if found is not None:
+                raws.append((bytes(found), Source(self.name, uidvalidity, uid)))
         del fetched
-        return _Fetched(batch, len(new) - len(batch), raws, total)
-
-    def _read(self, reader: ThreadPoolExecutor, fetched: _Fetched | None) -> _Reading | None:
-        """Start parsing a fetched batch in the reader thread (parsing needs no database).
-
-        The reading takes the raw messages over (the batch keeps no second reference).
-        None for no batch, or one put off for lack of budget.
-        """
-        if fetched is None or not fetched.uids:
-            return None
-        reading = _Reading(fetched.raws, self.config, shared=fetched.size <= _SHARED_PARSE_BYTES)
-        fetched.raws = []
-        reading.started = reader.submit(reading.work)
-        return reading
+        return _Fetched(batch, backlog, raws, total)
 
     def _finish(self, client: IMAPClient, uids: Sequence[int], outcomes: dict[int, str]) -> None:
         """Mark committed messages read and move them out of the folder."""
@@ -375,21 +397,26 @@ class _Fetched:
     batch was put off because it did not fit in the byte budget left."""
     backlog: int
     """New messages behind this batch."""
-    raws: list[tuple[bytes, Source]]
+    raws: list[tuple[bytes | bytearray, Source]]
     """Until :meth:`MailboxPoller._read` hands them to a :class:`_Reading`."""
     size: int
     """Bytes the batch takes (by ``RFC822.SIZE``)."""
+    big: bool = False
+    """One message over :data:`_BIG_BYTES`, alone."""
 
 
-def _fetch_in_parts(client: IMAPClient, uid: int) -> bytes | None:
-    """One message, :data:`_FETCH_PART_BYTES` at a time; None when it is gone (even half-way).
+def _fetch_in_parts(client: IMAPClient, uid: int, size: int) -> bytearray | None:
+    """One message, :data:`_FETCH_PART_BYTES` at a time, into one buffer of its
+    ``RFC822.SIZE`` (kept as it is: ``bytes`` of it would be a second copy); None when it
+    is gone (even half-way).
 
     Parts are asked for until one comes back short, not up to ``RFC822.SIZE``, which a
     server may count differently from the bytes it sends.
     """
-    buffer = bytearray()
+    buffer = bytearray(size)
+    filled = 0
     while True:
-        answer = client.fetch([uid], [f"BODY.PEEK[]<{len(buffer)}.{_FETCH_PART_BYTES}>"])
+        answer = client.fetch([uid], [f"BODY.PEEK[]<{filled}.{_FETCH_PART_BYTES}>"])
         part = next(
             (value for key, value in answer.get(uid, {}).items() if key.startswith(b"BODY[]")),
             None,
@@ -397,9 +424,11 @@ def _fetch_in_parts(client: IMAPClient, uid: int) -> bytes | None:
         del answer
         if part is None:  # expunged meanwhile: no message rather than a cut one
             return None
-        buffer += part
+        buffer[filled : filled + len(part)] = part
+        filled += len(part)
         if len(part) < _FETCH_PART_BYTES:
-            return bytes(buffer)
+            del buffer[filled:]
+            return buffer
 
 
 class _Reading:
@@ -412,7 +441,7 @@ class _Reading:
     """
 
     def __init__(
-        self, raws: list[tuple[bytes, Source]], config: IngestConfig, *, shared: bool
+        self, raws: list[tuple[bytes | bytearray, Source]], config: IngestConfig, *, shared: bool
     ) -> None:
         self._raws = raws
         self._config = config
@@ -434,7 +463,7 @@ class _Reading:
 
     def result(self) -> list[ReadMessage]:
         """Every message read, in order (helping with the rest, then waiting for the reader)."""
-        if self._shared:
+        if self._shared or self.started is None:
             self.work()
         if self.started is not None:
             self.started.result()
@@ -446,6 +475,124 @@ class _Reading:
         """Drop the raw and parsed messages (once ingested), keeping none alive by accident."""
         self._raws = []
         self._read = []
+
+
+class _Readers:
+    """Where fetched batches are parsed (parsing needs no database).
+
+    A backlog (more than one batch waiting) is parsed in a process forked for the poll:
+    parsing is pure Python, so in a thread it only ever runs while the writer waits, and
+    the writing itself is mostly Python too; in a process the next batch is parsed while
+    this one is written. A lone batch (mail trickling in) and a big message are parsed
+    here, by the reader thread or the writing thread, as a fork would cost more than it
+    saves. Where ``fork`` is missing (or the process dies) the reader thread does it all.
+    """
+
+    def __init__(self, name: str, config: IngestConfig) -> None:
+        self._name = name
+        self._config = config
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{name}")
+        self._process: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Readers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._thread.shutdown(wait=True)
+        if self._process is not None:
+            self._process.shutdown(wait=True, cancel_futures=True)
+
+    def early(self, fetched: _Fetched | None) -> _ReadingElsewhere | None:
+        """The batch handed to the parse process now, if it goes there."""
+        if fetched is None or not fetched.uids or fetched.big or not _FORK_PARSING:
+            return None
+        if self._process is None:
+            if fetched.backlog == 0:
+                return None
+            self._process = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_parse_process_start,
+                initargs=(self._config,),
+            )
+        reading = _ReadingElsewhere(fetched.raws, self._config, self._process)
+        fetched.raws = []
+        return reading
+
+    def late(self, fetched: _Fetched | None) -> _Reading | None:
+        """The batch handed to the reader thread (a big one to the writing thread, when it
+        reads the result). The reading takes the raw messages over (the batch keeps no
+        second reference). None for no batch, or one put off for lack of budget.
+        """
+        if fetched is None or not fetched.uids:
+            return None
+        reading = _Reading(fetched.raws, self._config, shared=fetched.size <= _SHARED_PARSE_BYTES)
+        fetched.raws = []
+        if not fetched.big:
+            # A big message is parsed by the thread that writes it, when it needs it: in
+            # the reader thread its buffers would stay in that thread's glibc arena.
+            reading.started = self._thread.submit(reading.work)
+        return reading
+
+
+_FORK_PARSING = "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux"
+"""A parse process is forked (cheap: no second start-up, the config comes along) on Linux;
+elsewhere fork is missing or unsafe (macOS) and the reader thread parses."""
+_PROCESS_CONFIG: list[IngestConfig] = []
+_PROCESS_TASK = 5
+"""Messages per task sent to the parse process."""
+
+
+def _parse_process_start(config: IngestConfig) -> None:
+    _PROCESS_CONFIG.append(config)
+
+
+def _parse_in_process(raws: list[tuple[bytes | bytearray, Source]]) -> list[ReadMessage]:
+    """In the parse process: each message read, without its raw bytes (the poller has them)."""
+    [config] = _PROCESS_CONFIG
+    return [dataclasses.replace(read_message(raw, source, config), raw=b"") for raw, source in raws]
+
+
+class _ReadingElsewhere:
+    """One batch being parsed in the parse process, a few messages per task: what the
+    process has not started on when the poller needs the batch, the poller parses itself
+    (so neither waits for the other while there is parsing left)."""
+
+    def __init__(
+        self,
+        raws: list[tuple[bytes | bytearray, Source]],
+        config: IngestConfig,
+        process: ProcessPoolExecutor,
+    ) -> None:
+        self._raws = raws
+        self._config = config
+        self._parts = [
+            (start, process.submit(_parse_in_process, raws[start : start + _PROCESS_TASK]))
+            for start in range(0, len(raws), _PROCESS_TASK)
+        ]
+
+    def result(self) -> list[ReadMessage]:
+        read: list[ReadMessage] = []
+        for start, future in self._parts:
+            raws = self._raws[start : start + _PROCESS_TASK]
+            if future.cancel():  # not started there: here, at once
+                read += [read_message(raw, source, self._config) for raw, source in raws]
+                continue
+            try:
+                done = future.result()
+            except BrokenProcessPool:  # killed (out of memory?): parse here rather than lose it
+                log.warning("the parse process died; parsing in the poller")
+                read += [read_message(raw, source, self._config) for raw, source in raws]
+                continue
+            read += [
+                dataclasses.replace(message, raw=raw)
+                for message, (raw, _) in zip(done, raws, strict=True)
+            ]
+        return read
+
+    def release(self) -> None:
+        self._raws = []
+        self._parts = []
 
 
 class _Connection:

@@ -312,8 +312,10 @@ class RawMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     sha256: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     received_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    content: bytes = Field(sa_column=Column(LargeBinary))
+    """Always written; nullable and last (migration 0019) so that SQLite can write a big
+    message into it page by page (``zeroblob`` and a blob handle) instead of in memory."""
 
 
 class Message(SQLModel, table=True):

@@ -25,6 +25,8 @@ from helpdesk_tui.mail.parse import (
     safe_filename,
 )
 
+from .big_path import both_ways
+
 LIMIT = 1_000_000
 
 
@@ -34,7 +36,9 @@ def lines(*text: str) -> bytes:
 
 
 def parsed(raw: bytes | EmailMessage, limit: int = LIMIT) -> ParsedMessage:
+    """The message parsed, after checking that the big-message path reads it the same."""
     data = raw.as_bytes() if isinstance(raw, EmailMessage) else raw
+    both_ways(data, max_attachment_bytes=limit)
     return parse_message(data, max_attachment_bytes=limit)
 
 
@@ -623,10 +627,12 @@ def test_compat32_takes_over_when_the_default_policy_chokes(
 ) -> None:
     real_extract = parse._Body.extract.__func__
 
-    def choosy(cls: type[parse._Body], raw: bytes, parse_policy: Policy, limit: int) -> parse._Body:
+    def choosy(
+        cls: type[parse._Body], raw: bytes, parse_policy: Policy, limit: int, runs: object
+    ) -> parse._Body:
         if parse_policy is parse.policy.default:
             raise ValueError("header parser choked")
-        return real_extract(cls, raw, parse_policy, limit)
+        return real_extract(cls, raw, parse_policy, limit, runs)
 
     monkeypatch.setattr(parse._Body, "extract", classmethod(choosy))
     msg = message()

@@ -9,12 +9,13 @@ import pytest
 from sqlmodel import select
 
 from helpdesk_tui.mail import poller as poller_module
-from helpdesk_tui.mail.poller import MailboxPoller, _Fetched
+from helpdesk_tui.mail.ingest import Source, read_message
+from helpdesk_tui.mail.poller import MailboxPoller, _Fetched, _Readers
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import RawMessage
 
-from .mailbuild import config_for, email, server_settings, tickets
+from .mailbuild import config_for, email, mail_settings, server_settings, tickets
 from .servers import ImapAccount
 from .test_poller import append_all
 
@@ -94,10 +95,11 @@ def test_big_messages_are_fetched_in_parts_byte_for_byte(
     db: Database, dovecot: ImapAccount
 ) -> None:
     part = poller_module._FETCH_PART_BYTES
-    exact = sized("Two parts exactly", 2 * part - 200)
-    exact = exact[:-2] + b"y" * (2 * part - len(exact)) + b"\r\n"  # the last part comes back empty
+    parts = poller_module._BIG_BYTES // part + 1
+    exact = sized("Parts exactly", parts * part - 200)
+    exact = exact[:-2] + b"y" * (parts * part - len(exact)) + b"\r\n"  # the last comes back empty
     raws = [sized("Small", 10_000), sized("Nine and a half MiB", 9 * part + part // 2), exact]
-    assert len(exact) == 2 * part
+    assert len(exact) == parts * part > poller_module._BIG_BYTES
     append_all(dovecot, raws)
     recording = _Recording(db, server_settings(dovecot, batch_bytes=64 * MIB))
 
@@ -106,3 +108,28 @@ def test_big_messages_are_fetched_in_parts_byte_for_byte(
     with db.read() as session:
         stored = session.exec(select(RawMessage.content).order_by(RawMessage.id)).all()
     assert stored == raws
+
+
+def test_a_backlog_parsed_in_the_parse_process_reads_as_here() -> None:
+    config = config_for(mail_settings())
+    raws: list[tuple[bytes | bytearray, Source]] = [
+        (email(subject=f"Message {n}", body=f"Line {n}\n" * n), Source("support", 7, n))
+        for n in range(12)
+    ]
+    fetched = _Fetched(uids=list(range(12)), backlog=3, raws=list(raws), size=10_000)
+    with _Readers("support", config) as readers:
+        reading = readers.early(fetched)
+        if not poller_module._FORK_PARSING:
+            assert reading is None
+            return
+        assert reading is not None
+        assert fetched.raws == [], "the reading took the raw messages over"
+        assert reading.result() == [read_message(raw, source, config) for raw, source in raws]
+
+
+def test_a_lone_batch_or_a_big_message_is_parsed_here() -> None:
+    config = config_for(mail_settings())
+    raws: list[tuple[bytes | bytearray, Source]] = [(email(), Source("support", 7, 1))]
+    with _Readers("support", config) as readers:
+        assert readers.early(_Fetched([1], 0, list(raws), 1_000)) is None
+        assert readers.early(_Fetched([1], 5, list(raws), 1_000, big=True)) is None
