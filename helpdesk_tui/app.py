@@ -281,7 +281,10 @@ class HelpdeskApp(App[None]):
             binding = active.binding
             if not binding.description:
                 continue
-            what = (binding.id, binding.action, binding.description)
+            description = binding.description
+            if isinstance(self.screen, QueueScreen):
+                description = self.screen.key_description(binding)
+            what = (binding.id, binding.action, description)
             keys = grouped.setdefault(what, [])
             shown = self.get_key_display(binding)
             if shown not in keys:

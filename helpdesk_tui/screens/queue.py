@@ -500,6 +500,13 @@ class QueueScreen(DeskScreen):
             return isinstance(index, int) and index < len(self.views)
         return True
 
+    def key_description(self, binding: Binding) -> str:
+        """What ``?`` says a key does: a view's key names the view."""
+        index = binding.action.removeprefix("view(").removesuffix(")")
+        if binding.action.startswith("view(") and index.isdigit() and int(index) < len(self.views):
+            return f"View: {self.views[int(index)].title}"
+        return binding.description
+
     def action_view(self, index: int) -> None:
         if index < len(self.views):
             self.select_view(self.views[index])

@@ -27,8 +27,8 @@ async def test_help_offers_only_the_views_there_are(
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
-        views = [does for _, does, _ in _help_rows(app) if does.startswith("View ")]
-        assert views == [f"View {n}" for n in range(1, 8)]
+        views = [(key, does) for key, does, _ in _help_rows(app) if does.startswith("View:")]
+        assert views[0] == ("1", "View: My open") and len(views) == 7
     saved = {"hot": SavedView(title="Hot", priorities=["urgent"])}
     settings = Settings(database_url=desk_data.db.url, ui=UiSettings(views=saved))
     app = make_test_app(settings=settings)
@@ -36,8 +36,8 @@ async def test_help_offers_only_the_views_there_are(
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
-        views = [does for _, does, _ in _help_rows(app) if does.startswith("View ")]
-        assert views[-1] == "View 8"  # a saved view after the seven built-in ones
+        views = [(key, does) for key, does, _ in _help_rows(app) if does.startswith("View:")]
+        assert views[-1] == ("8", "View: Hot")  # a saved view after the seven built-in ones
 
 
 async def test_binding_ids_are_only_ids_that_remap(
