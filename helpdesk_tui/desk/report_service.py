@@ -138,18 +138,6 @@ class Rules:
         return self.calendars.get(policy.calendar or "", sla.DEFAULT_CALENDAR)
 
 
-def catch_up(session: Session) -> int:
-    """Bring the report tables up to the newest event in one transaction (benchmarks,
-    tests); returns how many tickets were replayed."""
-    work = pending(session)
-    state = _lock_state(session)
-    rules = Rules.load(session)
-    for chunk in _in_chunks(work.numbers):
-        replay(session, chunk, rules)
-    state.value = max(state.value, work.top)
-    return len(work.numbers)
-
-
 def replay(session: Session, numbers: Sequence[int], rules: Rules) -> None:
     """Recompute the report rows of these ticket numbers from their events, and move the
     rollups by the difference (minus each ticket's old rows, plus its new ones)."""
