@@ -287,6 +287,7 @@ class MailboxPoller:
         sizes = client.fetch(candidates, ["RFC822.SIZE"])
         batch: list[int] = []
         total = 0
+        big = False
         for uid in candidates:
             size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
             if size > _BIG_BYTES and (batch or budget < self.mail.batch_bytes):
@@ -296,11 +297,12 @@ class MailboxPoller:
             batch.append(uid)
             total += size
             if size > _BIG_BYTES:
+                big = True
                 break
         if not batch:
             return _Fetched([], len(new), [], 0)
         backlog = len(new) - len(batch)
-        if total > _BIG_BYTES:
+        if big:
             raw = _fetch_in_parts(client, batch[0], total)
             alone: list[tuple[bytes | bytearray, Source]] = []
             if raw is not None:

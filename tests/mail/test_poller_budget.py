@@ -133,3 +133,17 @@ def test_a_lone_batch_or_a_big_message_is_parsed_here() -> None:
     with _Readers("support", config) as readers:
         assert readers.early(_Fetched([1], 0, list(raws), 1_000)) is None
         assert readers.early(_Fetched([1], 5, list(raws), 1_000, big=True)) is None
+
+
+def test_small_messages_adding_up_to_more_than_a_big_one_all_come_in(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    size = poller_module._BIG_BYTES // 4
+    append_all(dovecot, [sized(f"Quarter {n}", size) for n in range(6)])
+    recording = _Recording(db, server_settings(dovecot, batch_bytes=64 * MIB))
+
+    assert recording.run_once() == 6
+
+    assert uids_of(recording.batches) == [[1, 2, 3, 4, 5, 6]]
+    assert [t.subject for t in tickets(db)] == [f"Quarter {n}" for n in range(6)]
+    assert dovecot.list_uids("INBOX") == []
