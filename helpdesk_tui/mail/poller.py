@@ -36,7 +36,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
@@ -582,8 +581,8 @@ class _ReadingElsewhere:
                 continue
             try:
                 done = future.result()
-            except BrokenProcessPool:  # killed (out of memory?): parse here rather than lose it
-                log.warning("the parse process died; parsing in the poller")
+            except Exception:  # killed (out of memory?) or worse: parse here instead
+                log.warning("the parse process failed; parsing in the poller", exc_info=True)
                 read += [read_message(raw, source, self._config) for raw, source in raws]
                 continue
             read += [

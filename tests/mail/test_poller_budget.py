@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 
@@ -147,3 +148,23 @@ def test_small_messages_adding_up_to_more_than_a_big_one_all_come_in(
     assert uids_of(recording.batches) == [[1, 2, 3, 4, 5, 6]]
     assert [t.subject for t in tickets(db)] == [f"Quarter {n}" for n in range(6)]
     assert dovecot.list_uids("INBOX") == []
+
+
+def _dies(_raws: object) -> None:
+    os._exit(3)  # as the kernel's OOM killer would end it
+
+
+def test_when_the_parse_process_dies_the_poller_parses_the_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not poller_module._FORK_PARSING:
+        pytest.skip("no parse process on this platform")
+    monkeypatch.setattr(poller_module, "_parse_in_process", _dies)
+    config = config_for(mail_settings())
+    raws: list[tuple[bytes | bytearray, Source]] = [
+        (email(subject=f"Message {n}"), Source("support", 7, n)) for n in range(8)
+    ]
+    with _Readers("support", config) as readers:
+        reading = readers.early(_Fetched(list(range(8)), 2, list(raws), 10_000))
+        assert reading is not None
+        assert reading.result() == [read_message(raw, source, config) for raw, source in raws]
