@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 
@@ -111,7 +110,7 @@ def test_big_messages_are_fetched_in_parts_byte_for_byte(
     assert stored == raws
 
 
-def test_a_backlog_parsed_in_the_parse_process_reads_as_here() -> None:
+def test_a_batch_read_by_the_reader_thread_reads_as_here() -> None:
     config = config_for(mail_settings())
     raws: list[tuple[bytes | bytearray, Source]] = [
         (email(subject=f"Message {n}", body=f"Line {n}\n" * n), Source("support", 7, n))
@@ -119,21 +118,10 @@ def test_a_backlog_parsed_in_the_parse_process_reads_as_here() -> None:
     ]
     fetched = _Fetched(uids=list(range(12)), backlog=3, raws=list(raws), size=10_000)
     with _Readers("support", config) as readers:
-        reading = readers.early(fetched)
-        if not poller_module._FORK_PARSING:
-            assert reading is None
-            return
+        reading = readers.late(fetched)
         assert reading is not None
         assert fetched.raws == [], "the reading took the raw messages over"
         assert reading.result() == [read_message(raw, source, config) for raw, source in raws]
-
-
-def test_a_lone_batch_or_a_big_message_is_parsed_here() -> None:
-    config = config_for(mail_settings())
-    raws: list[tuple[bytes | bytearray, Source]] = [(email(), Source("support", 7, 1))]
-    with _Readers("support", config) as readers:
-        assert readers.early(_Fetched([1], 0, list(raws), 1_000)) is None
-        assert readers.early(_Fetched([1], 5, list(raws), 1_000, big=True)) is None
 
 
 def test_small_messages_adding_up_to_more_than_a_big_one_all_come_in(
@@ -148,23 +136,3 @@ def test_small_messages_adding_up_to_more_than_a_big_one_all_come_in(
     assert uids_of(recording.batches) == [[1, 2, 3, 4, 5, 6]]
     assert [t.subject for t in tickets(db)] == [f"Quarter {n}" for n in range(6)]
     assert dovecot.list_uids("INBOX") == []
-
-
-def _dies(_raws: object) -> None:
-    os._exit(3)  # as the kernel's OOM killer would end it
-
-
-def test_when_the_parse_process_dies_the_poller_parses_the_batch(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    if not poller_module._FORK_PARSING:
-        pytest.skip("no parse process on this platform")
-    monkeypatch.setattr(poller_module, "_parse_in_process", _dies)
-    config = config_for(mail_settings())
-    raws: list[tuple[bytes | bytearray, Source]] = [
-        (email(subject=f"Message {n}"), Source("support", 7, n)) for n in range(8)
-    ]
-    with _Readers("support", config) as readers:
-        reading = readers.early(_Fetched(list(range(8)), 2, list(raws), 10_000))
-        assert reading is not None
-        assert reading.result() == [read_message(raw, source, config) for raw, source in raws]
