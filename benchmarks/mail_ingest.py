@@ -8,8 +8,8 @@ real poller: fetch, parse, classify, thread, store (tickets, contacts, raw, atta
 acknowledgements in the outbox), commit, then flag \\Seen and move each batch. Goal (issue
 9): an ingest rate at least 0.9 of the baseline's on SQLite, 0.7 on PostgreSQL.
 
-Each run prints its wall time, the CPU time of this process and of the processes it waited
-for (the poller's parse process), and the load average before it: on a shared machine the
+Each run prints its wall time, the CPU time of this process and of any processes it waited
+for, and the load average before it: on a shared machine the
 wall times move with everyone else's work.
 """
 

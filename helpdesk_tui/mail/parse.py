@@ -12,6 +12,10 @@ parser, then ``compat32``'s, then scanned for an addr-spec: a sender a lenient r
 find is never lost. The MIME tree is walked with ``policy.default``; each header of a part
 that this policy fails on (or reads worse: a truncated or lost filename) is read again with
 ``compat32``, and only if the whole tree cannot be walked is it walked with ``compat32``.
+
+A message over :data:`BIG_MESSAGE_BYTES` is parsed from a skeleton without its long runs of
+base64 lines (:class:`_Runs`), to the same result; its base64 attachments are decoded from
+the raw bytes a MiB at a time whenever they are read (:class:`_Base64Stream`).
 """
 
 from __future__ import annotations

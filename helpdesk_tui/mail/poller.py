@@ -24,19 +24,15 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import dataclasses
 import imaplib
 import logging
-import multiprocessing
 import socket
 import ssl
-import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
@@ -233,19 +229,18 @@ class MailboxPoller:
         budget = self.mail.batch_bytes
         with _Readers(self.name, self.config) as readers:
             fetched = self._fetch(client, last_uid, uidvalidity, budget)
-            reading = readers.early(fetched) or readers.late(fetched)
+            reading = readers.late(fetched)
             while fetched is not None and reading is not None:
                 self._check_lease()
                 batch, backlog = fetched.uids, fetched.backlog
                 messages = reading.result()
                 # The next batch is fetched now, while this one is written, committed and
-                # moved. A parse process starts on it at once; the reader thread only once
-                # the writing is done (waits on SQLite and the IMAP server): beside the
-                # writing it would slow it down by competing for the GIL. It gets only
-                # the bytes this batch leaves of the budget (none beside a big message).
+                # moved; the reader thread parses it once the writing is done (waits on
+                # SQLite and the IMAP server): beside the writing it would slow it down by
+                # competing for the GIL. It gets only the bytes this batch leaves of the
+                # budget (none beside a big message).
                 left = 0 if fetched.big else budget - fetched.size
                 ahead = self._fetch(client, batch[-1], uidvalidity, left)
-                ahead_reading = readers.early(ahead)
                 with self.db.write() as session:
                     results = ingest_batch(session, messages, self.config)
                     outcomes = {
@@ -258,7 +253,7 @@ class MailboxPoller:
                     reading.release()
                     advance(session, self.name, self.box.folder, batch[-1])
                     record_poll(session, self.name, self.box.folder, backlog=backlog)
-                    reading = ahead_reading or readers.late(ahead)
+                    reading = readers.late(ahead)
                 if fetched.big:
                     give_back_memory()
                 committed += len(outcomes)
@@ -267,7 +262,7 @@ class MailboxPoller:
                 fetched = ahead
                 if fetched is not None and reading is None:  # did not fit beside this batch
                     fetched = self._fetch(client, batch[-1], uidvalidity, budget)
-                    reading = readers.early(fetched) or readers.late(fetched)
+                    reading = readers.late(fetched)
         with self.db.write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
@@ -287,6 +282,7 @@ class MailboxPoller:
         sizes = client.fetch(candidates, ["RFC822.SIZE"])
         batch: list[int] = []
         total = 0
+        big = False
         for uid in candidates:
             size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
             if size > _BIG_BYTES and (batch or budget < self.mail.batch_bytes):
@@ -296,11 +292,12 @@ class MailboxPoller:
             batch.append(uid)
             total += size
             if size > _BIG_BYTES:
+                big = True
                 break
         if not batch:
             return _Fetched([], len(new), [], 0)
         backlog = len(new) - len(batch)
-        if total > _BIG_BYTES:
+        if big:
             raw = _fetch_in_parts(client, batch[0], total)
             alone: list[tuple[bytes | bytearray, Source]] = []
             if raw is not None:
@@ -478,46 +475,18 @@ class _Reading:
 
 
 class _Readers:
-    """Where fetched batches are parsed (parsing needs no database).
-
-    A backlog (more than one batch waiting) is parsed in a process forked for the poll:
-    parsing is pure Python, so in a thread it only ever runs while the writer waits, and
-    the writing itself is mostly Python too; in a process the next batch is parsed while
-    this one is written. A lone batch (mail trickling in) and a big message are parsed
-    here, by the reader thread or the writing thread, as a fork would cost more than it
-    saves. Where ``fork`` is missing (or the process dies) the reader thread does it all.
-    """
+    """Where fetched batches are parsed (parsing needs no database): the reader thread, or
+    for a big message the thread that writes it."""
 
     def __init__(self, name: str, config: IngestConfig) -> None:
-        self._name = name
         self._config = config
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{name}")
-        self._process: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Readers:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._thread.shutdown(wait=True)
-        if self._process is not None:
-            self._process.shutdown(wait=True, cancel_futures=True)
-
-    def early(self, fetched: _Fetched | None) -> _ReadingElsewhere | None:
-        """The batch handed to the parse process now, if it goes there."""
-        if fetched is None or not fetched.uids or fetched.big or not _FORK_PARSING:
-            return None
-        if self._process is None:
-            if fetched.backlog == 0:
-                return None
-            self._process = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_parse_process_start,
-                initargs=(self._config,),
-            )
-        reading = _ReadingElsewhere(fetched.raws, self._config, self._process)
-        fetched.raws = []
-        return reading
 
     def late(self, fetched: _Fetched | None) -> _Reading | None:
         """The batch handed to the reader thread (a big one to the writing thread, when it
@@ -533,66 +502,6 @@ class _Readers:
             # the reader thread its buffers would stay in that thread's glibc arena.
             reading.started = self._thread.submit(reading.work)
         return reading
-
-
-_FORK_PARSING = "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux"
-"""A parse process is forked (cheap: no second start-up, the config comes along) on Linux;
-elsewhere fork is missing or unsafe (macOS) and the reader thread parses."""
-_PROCESS_CONFIG: list[IngestConfig] = []
-_PROCESS_TASK = 5
-"""Messages per task sent to the parse process."""
-
-
-def _parse_process_start(config: IngestConfig) -> None:
-    _PROCESS_CONFIG.append(config)
-
-
-def _parse_in_process(raws: list[tuple[bytes | bytearray, Source]]) -> list[ReadMessage]:
-    """In the parse process: each message read, without its raw bytes (the poller has them)."""
-    [config] = _PROCESS_CONFIG
-    return [dataclasses.replace(read_message(raw, source, config), raw=b"") for raw, source in raws]
-
-
-class _ReadingElsewhere:
-    """One batch being parsed in the parse process, a few messages per task: what the
-    process has not started on when the poller needs the batch, the poller parses itself
-    (so neither waits for the other while there is parsing left)."""
-
-    def __init__(
-        self,
-        raws: list[tuple[bytes | bytearray, Source]],
-        config: IngestConfig,
-        process: ProcessPoolExecutor,
-    ) -> None:
-        self._raws = raws
-        self._config = config
-        self._parts = [
-            (start, process.submit(_parse_in_process, raws[start : start + _PROCESS_TASK]))
-            for start in range(0, len(raws), _PROCESS_TASK)
-        ]
-
-    def result(self) -> list[ReadMessage]:
-        read: list[ReadMessage] = []
-        for start, future in self._parts:
-            raws = self._raws[start : start + _PROCESS_TASK]
-            if future.cancel():  # not started there: here, at once
-                read += [read_message(raw, source, self._config) for raw, source in raws]
-                continue
-            try:
-                done = future.result()
-            except BrokenProcessPool:  # killed (out of memory?): parse here rather than lose it
-                log.warning("the parse process died; parsing in the poller")
-                read += [read_message(raw, source, self._config) for raw, source in raws]
-                continue
-            read += [
-                dataclasses.replace(message, raw=raw)
-                for message, (raw, _) in zip(done, raws, strict=True)
-            ]
-        return read
-
-    def release(self) -> None:
-        self._raws = []
-        self._parts = []
 
 
 class _Connection:

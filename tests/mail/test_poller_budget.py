@@ -110,7 +110,7 @@ def test_big_messages_are_fetched_in_parts_byte_for_byte(
     assert stored == raws
 
 
-def test_a_backlog_parsed_in_the_parse_process_reads_as_here() -> None:
+def test_a_batch_read_by_the_reader_thread_reads_as_here() -> None:
     config = config_for(mail_settings())
     raws: list[tuple[bytes | bytearray, Source]] = [
         (email(subject=f"Message {n}", body=f"Line {n}\n" * n), Source("support", 7, n))
@@ -118,18 +118,21 @@ def test_a_backlog_parsed_in_the_parse_process_reads_as_here() -> None:
     ]
     fetched = _Fetched(uids=list(range(12)), backlog=3, raws=list(raws), size=10_000)
     with _Readers("support", config) as readers:
-        reading = readers.early(fetched)
-        if not poller_module._FORK_PARSING:
-            assert reading is None
-            return
+        reading = readers.late(fetched)
         assert reading is not None
         assert fetched.raws == [], "the reading took the raw messages over"
         assert reading.result() == [read_message(raw, source, config) for raw, source in raws]
 
 
-def test_a_lone_batch_or_a_big_message_is_parsed_here() -> None:
-    config = config_for(mail_settings())
-    raws: list[tuple[bytes | bytearray, Source]] = [(email(), Source("support", 7, 1))]
-    with _Readers("support", config) as readers:
-        assert readers.early(_Fetched([1], 0, list(raws), 1_000)) is None
-        assert readers.early(_Fetched([1], 5, list(raws), 1_000, big=True)) is None
+def test_small_messages_adding_up_to_more_than_a_big_one_all_come_in(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    size = poller_module._BIG_BYTES // 4
+    append_all(dovecot, [sized(f"Quarter {n}", size) for n in range(6)])
+    recording = _Recording(db, server_settings(dovecot, batch_bytes=64 * MIB))
+
+    assert recording.run_once() == 6
+
+    assert uids_of(recording.batches) == [[1, 2, 3, 4, 5, 6]]
+    assert [t.subject for t in tickets(db)] == [f"Quarter {n}" for n in range(6)]
+    assert dovecot.list_uids("INBOX") == []
