@@ -23,6 +23,8 @@ never a speed check: generous, as ``-n 4`` on a loaded machine slows everything 
 deadline made tests fail there). Where a wait must prove "sooner than X" (IDLE before the
 poll interval, leases taken before they expire), X is made far longer than this instead."""
 _db_names = itertools.count()
+STARTS_MIGRATED = {"db", "use_db"}
+"""Fixtures whose test gets ``db_url`` as a copy of the migrated desk, not empty."""
 
 
 def need(what: str) -> None:
@@ -70,11 +72,13 @@ def sqlite_url(tmp_path: Path) -> str:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL, on each engine in turn (a PostgreSQL one is dropped after).
 
-    Empty, unless the test also takes ``db``: then it is already a copy of the session's
-    migrated desk, made here once rather than made empty and replaced (on PostgreSQL that
-    was two more statements per test).
+    Empty, unless the test also takes ``db`` or ``use_db``: then it is already a copy of
+    the session's migrated desk, made here once (not made empty and replaced). ``use_db``
+    (tests/cli) runs ``helpdesk init`` on that copy, which makes the caller the first admin
+    of a migrated desk without agents just as of a new one, without running every migration
+    again for each CLI test; ``init`` on an empty database is tested through ``no_desk_yet``.
     """
-    migrated = "db" in request.fixturenames
+    migrated = not STARTS_MIGRATED.isdisjoint(request.fixturenames)
     if request.param == "sqlite":
         url = sqlite_url(tmp_path)
         if migrated:
