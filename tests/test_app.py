@@ -20,7 +20,7 @@ from helpdesk_tui.ui_settings import SavedView, UiSettings
 from tests.screens import conftest as screen_fixtures
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_queue import settle, shown
-from tests.screens.ticket_helpers import notifications, until
+from tests.screens.ticket_helpers import notifications, until, workers_done
 
 # The screen tests' fixtures (a seeded desk, the frozen clock, the app factory), used here too.
 screen_db = screen_fixtures.screen_db
@@ -278,7 +278,7 @@ async def test_a_running_terminal_is_on_shift_and_the_palette_sets_away_and_back
 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert (ada().on_shift, ada().away) == (True, False)
         titles = {c.title: c for c in app.get_system_commands(app.screen)}
         titles["Away"].callback()

@@ -29,7 +29,7 @@ from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
-from tests.screens.ticket_helpers import notifications, screen_lines
+from tests.screens.ticket_helpers import notifications, screen_lines, workers_done
 
 ALL_OPEN = [11, 9, 8, 7, 6, 5, 4, 3, 2, 1]
 
@@ -37,7 +37,7 @@ ALL_OPEN = [11, 9, 8, 7, 6, 5, 4, 3, 2, 1]
 async def settle(pilot: Pilot[None]) -> None:
     """Until the queue's reads have landed and been drawn."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 
