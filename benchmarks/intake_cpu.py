@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mail_ingest import BATCH, DESK, make_messages
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.mail.ingest import IngestConfig, ingest_batch, read_message
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage import migrate
@@ -35,7 +36,7 @@ def main() -> None:
     settings = MailSettings.model_validate(
         {"addresses": [DESK], "message_id_secret": "benchmark-secret-0123456789"}
     )
-    config = IngestConfig.from_settings(settings, "Benchmark Desk")
+    config = IngestConfig.from_options(IntakeOptions(settings, "Benchmark Desk"))
     with tempfile.TemporaryDirectory() as folder:
         db = Database(args.database_url or f"sqlite:///{folder}/intake.db")
         migrate.upgrade(db)

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from faker import Faker
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.parse import parse_message
 from helpdesk_tui.mail.poller import MailboxPoller, connect
@@ -155,7 +156,7 @@ class Timed:
         rate = count / self.wall
         return (
             f"{label:<34}{rate:8.0f} messages/s  ({self.wall:.2f} s wall, "
-            f"{self.own:.2f} s CPU + {self.children:.2f} s in a parse process, "
+            f"{self.own:.2f} s CPU + {self.children:.2f} s in child processes, "
             f"load {self.load:.2f})"
         )
 
@@ -171,7 +172,7 @@ def ingest_run(settings: MailSettings, db: Database) -> int:
         "bench",
         settings.mailboxes["bench"],
         settings,
-        IngestConfig.from_settings(settings, "Benchmark Desk"),
+        IngestConfig.from_options(IntakeOptions(settings, "Benchmark Desk")),
         stop=threading.Event(),
     )
     return poller.run_once()

@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.poller import MailboxPoller
 from helpdesk_tui.mail_settings import MailSettings
@@ -90,7 +91,7 @@ def child(account: dict[str, object], url: str, size: int, batch_bytes: int) -> 
             "bench",
             settings.mailboxes["bench"],
             settings,
-            IngestConfig.from_settings(settings, "Benchmark Desk"),
+            IngestConfig.from_options(IntakeOptions(settings, "Benchmark Desk")),
             stop=threading.Event(),
         ).run_once()
 
