@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -26,6 +25,7 @@ from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.pickers import ListModal
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
@@ -42,7 +42,7 @@ def preview(body: str) -> Text:
     return text
 
 
-class _DeskPicker(ModalScreen[Any]):
+class _DeskPicker(ListModal[Any]):
     """A typed query, a list ranked by the desk (in a worker), a preview and an error line."""
 
     CSS_PATH = ["pickers.tcss", "canned_picker.tcss"]
@@ -82,19 +82,6 @@ class _DeskPicker(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self._lookup("")
-
-    @property
-    def options(self) -> OptionList:
-        return self.query_one(OptionList)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_move(self, step: int) -> None:
-        options = self.options
-        if options.option_count:
-            current = options.highlighted if options.highlighted is not None else -step
-            options.highlighted = (current + step) % options.option_count
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:

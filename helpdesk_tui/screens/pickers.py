@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,6 +26,8 @@ from textual.widgets.option_list import Option
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
+
+ResultT = TypeVar("ResultT")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,26 @@ def highlight(label: str, query: str, search: FuzzySearch) -> Text:
     return text
 
 
-class _Picker(ModalScreen[str | None]):
+class ListModal(ModalScreen[ResultT]):
+    """A modal whose keys move through its one ``OptionList``; Esc gives nothing back.
+
+    The key bindings stay with each subclass (their ids are what a keymap names)."""
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_move(self, step: int) -> None:
+        options = self.options
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = (current + step) % options.option_count
+
+
+class _Picker(ListModal[str | None]):
     CSS_PATH = "pickers.tcss"
     DEFAULT_CLASSES = "overlay"
 
@@ -76,19 +98,6 @@ class _Picker(ModalScreen[str | None]):
             yield OptionList(id="picker-options")
             if self.hint:
                 yield Static(Text(self.hint), id="picker-hint")
-
-    @property
-    def options(self) -> OptionList:
-        return self.query_one(OptionList)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_move(self, step: int) -> None:
-        options = self.options
-        if options.option_count:
-            current = options.highlighted if options.highlighted is not None else -step
-            options.highlighted = (current + step) % options.option_count
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
