@@ -35,6 +35,7 @@ from helpdesk_tui.desk.routing import (
     Rule,
     Rules,
     RulesError,
+    Trigger,
     calendar_problems,
     evaluate,
     load_rules,
@@ -47,6 +48,7 @@ from helpdesk_tui.storage.models import (
     Agent,
     Channel,
     Contact,
+    Message,
     MessageKind,
     Organization,
     Status,
@@ -75,6 +77,26 @@ class Routed:
     assigned: str | None = None
     not_assigned: str | None = None
     problems: tuple[str, ...] = ()
+
+
+def new_ticket_arrival(session: Session, ticket: Ticket) -> Arrival:
+    """A ticket an agent just created, as routing sees a new ticket: its first customer
+    message and its requester's address."""
+    assert ticket.id is not None
+    first = session.exec(
+        select(Message)
+        .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.CUSTOMER)
+        .order_by(col(Message.id))
+    ).first()
+    requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    return Arrival(
+        ticket.id,
+        Trigger.NEW,
+        ticket.channel,
+        ticket.subject,
+        first.body if first else "",
+        requester.email if requester else None,
+    )
 
 
 def check_names(session: Session, rules: Rules) -> list[str]:

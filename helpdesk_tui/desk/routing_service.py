@@ -18,7 +18,6 @@ from helpdesk_tui.desk.assignment import Assigned, NotAssigned
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.routing import (
-    Arrival,
     Facts,
     Rules,
     Strategy,
@@ -27,13 +26,10 @@ from helpdesk_tui.desk.routing import (
     load_rules,
 )
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.storage.models import (
     Agent,
     Channel,
     Contact,
-    Message,
-    MessageKind,
     Organization,
     Role,
 )
@@ -139,28 +135,6 @@ class RoutingService(DeskService):
                 facts = _with_organization(session, facts)
             return dry_run(session, rules, facts)
 
-    def rules_route(self, rules: Rules, number: int, *, desk: str = "Helpdesk") -> Routed:
-        """Route a ticket an agent just created, as mail intake routes a new one."""
-        from helpdesk_tui.desk.routing_apply import route
-
-        with self._write() as session:
-            ticket = load_ticket(session, number, for_update=True)
-            assert ticket.id is not None
-            first = session.exec(
-                select(Message)
-                .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.CUSTOMER)
-                .order_by(col(Message.id))
-            ).first()
-            arrival = Arrival(
-                ticket.id,
-                Trigger.NEW,
-                ticket.channel,
-                ticket.subject,
-                first.body if first else "",
-                _requester_email(session, ticket.requester_id),
-            )
-            return route(session, rules, arrival, self.clock(), desk=desk)
-
     # -- shifts ----------------------------------------------------------------------------------
 
     def _me(self) -> int:
@@ -262,11 +236,6 @@ class RoutingService(DeskService):
             assert team_id is not None
             numbers = assignment.unassigned_in_team(session, team_id)
         return [self.assign_auto(number, strategy) for number in numbers]
-
-
-def _requester_email(session: Session, contact_id: int | None) -> str | None:
-    contact = session.get(Contact, contact_id) if contact_id is not None else None
-    return contact.email if contact else None
 
 
 def _with_organization(session: Session, facts: Facts) -> Facts:

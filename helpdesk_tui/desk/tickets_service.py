@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlmodel import Session
 
@@ -45,8 +45,20 @@ from helpdesk_tui.desk.ticket_view import (
 )
 from helpdesk_tui.desk.tickets import NewAttachment, create_ticket
 
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.routing import Rules
+    from helpdesk_tui.desk.routing_apply import Routed
+
 WriteKind = Literal["reply", "note", "call"]
 """What an agent writes on a ticket: a reply (emailed), an internal note, a call log."""
+
+
+@dataclass(frozen=True)
+class CreatedTicket:
+    """A ticket just made: its row (after routing) and what routing did, if rules were given."""
+
+    row: TicketRow
+    routed: Routed | None
 
 
 @dataclass(frozen=True)
@@ -473,8 +485,14 @@ class TicketsService(DeskService):
         ticket_type: str = "question",
         category: str | None = None,
         tags: Iterable[str] = (),
-    ) -> TicketRow:
-        """A new ticket from a phone call, a walk-in or a script."""
+        rules: Rules | None = None,
+        desk_name: str = "Helpdesk",
+    ) -> CreatedTicket:
+        """A new ticket from a phone call, a walk-in or a script.
+
+        With ``rules``, the ticket is routed as mail intake routes a new one, in the same
+        transaction: nobody sees it unrouted, and a failed routing leaves no ticket behind.
+        """
         with self._write() as session:
             ticket = create_ticket(
                 session,
@@ -489,7 +507,13 @@ class TicketsService(DeskService):
                 category=category,
                 tags=tags,
             )
-            return _row(session, ticket.number)
+            routed = None
+            if rules is not None and rules.rules:
+                from helpdesk_tui.desk.routing_apply import new_ticket_arrival, route
+
+                arrival = new_ticket_arrival(session, ticket)
+                routed = route(session, rules, arrival, self.clock(), desk=desk_name)
+            return CreatedTicket(_row(session, ticket.number), routed)
 
     def ticket_row(self, number: int) -> TicketRow:
         """Ticket ``number``'s row as stored now."""

@@ -181,6 +181,18 @@ def test_a_new_ticket_from_the_cli_is_routed_and_auto_assigned(
     assert row["assignee"] is None
 
 
+def test_a_faulty_rules_file_is_a_warning_and_the_ticket_is_made_unrouted(
+    invoke: Invoke, rules_file: Path
+) -> None:
+    rules_file.write_text("[[rule]\nname = 'half a rule'\n", encoding="utf-8")
+    result = invoke("ticket", "new", "--subject", "Invoice twice", "--body", "x", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith("warning: not routed: ") and "not valid TOML" in warning
+    assert json.loads(result.stdout)["priority"] == "normal"
+
+
 def test_agents_set_themselves_away_and_supervisors_set_capacity(
     invoke: Invoke, use_db: str
 ) -> None:

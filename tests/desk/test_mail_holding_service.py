@@ -97,7 +97,7 @@ def test_resend_queues_undelivered_mail_again(db: Database, agent_bob: Actor) ->
     from helpdesk_tui.storage.models import utcnow
 
     desk = Desk(db, agent_bob)
-    row = desk.ticket_create(subject="Printer", body="Help", requester_email="ann@example.org")
+    row = desk.ticket_create(subject="Printer", body="Help", requester_email="ann@example.org").row
     desk.ticket_reply(row.number, body="Unplug it.")
     with db.write() as session:
         [claimed] = outbox.claim_due(session, utcnow(), lambda _n: "<x@desk.test>")

@@ -18,7 +18,6 @@ from helpdesk_tui.desk.routing import Facts, RulesError, Trigger, evaluate, pars
 from helpdesk_tui.desk.routing_service import MessageFields
 from helpdesk_tui.desk.sla import Calendar
 from helpdesk_tui.desk.tags import ticket_tags
-from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Event, Organization, Outbox, Ticket
@@ -388,17 +387,36 @@ def test_a_rule_naming_a_deleted_team_leaves_an_event_and_the_mail_is_stored(
     assert failed == ["rule 'the rule': team: no team 'Gone'; see: helpdesk team list"]
 
 
-def test_an_agents_new_ticket_is_routed_too(db: Database, admin: Actor) -> None:
+def test_an_agents_new_ticket_is_routed_in_the_same_write(db: Database, admin: Actor) -> None:
     with db.write() as s:
         ensure_team(s, "Phones")
-        number = create_ticket(
-            s, admin, subject="Desk phone dead", body="x", channel="phone"
-        ).number
     rules = parse_rules(_one_rule('channel = "phone"', 'team = "Phones"'))
-    routed = Desk(db, admin).rules_route(rules, number)
-    assert routed.rules == ("the rule",)
+    created = Desk(db, admin).ticket_create(
+        subject="Desk phone dead", body="x", channel="phone", rules=rules
+    )
+    assert created.routed is not None and created.routed.rules == ("the rule",)
+    assert created.row.team == "Phones"
     with db.read() as s:
-        assert ticket_detail(s, number).row.team == "Phones"
+        assert ticket_detail(s, created.row.number).row.team == "Phones"
+        versions = s.exec(
+            select(Event.ticket_version).where(Event.ticket_number == created.row.number)
+        ).all()
+    assert created.row.version == max(versions)
+
+
+def test_a_failing_rule_leaves_no_ticket_behind(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = parse_rules(_one_rule('channel = "phone"', 'priority = "high"'))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("helpdesk_tui.desk.routing_apply.route", broken)
+    with pytest.raises(RuntimeError):
+        Desk(db, admin).ticket_create(subject="Lost?", body="x", channel="phone", rules=rules)
+    with db.read() as s:
+        assert s.exec(select(Ticket.id)).all() == []
 
 
 def test_rules_test_changes_nothing(db: Database, admin: Actor) -> None:

@@ -231,9 +231,11 @@ def test_queue_window_and_changes(db: Database, admin: Actor, agent_bob: Actor) 
 
 def test_a_ticket_worked_through_the_desk(db: Database, admin: Actor, agent_bob: Actor) -> None:
     desk = Desk(db, agent_bob)
-    row = desk.ticket_create(
+    created = desk.ticket_create(
         subject="Printer on fire", body="Help", requester_email="ann@example.org"
     )
+    row = created.row
+    assert created.routed is None
     number = row.number
     assert (row.status, row.version) == (Status.NEW, 1)
 
@@ -276,7 +278,7 @@ def test_show_returns_values_all_the_way_down(db: Database, admin: Actor) -> Non
 
 def test_a_stale_version_is_refused(db: Database, agent_bob: Actor) -> None:
     desk = Desk(db, agent_bob)
-    row = desk.ticket_create(subject="Printer", body="Help")
+    row = desk.ticket_create(subject="Printer", body="Help").row
     desk.ticket_note(row.number, body="first")
     with pytest.raises(Conflict):
         desk.ticket_note(row.number, body="second", expected_version=row.version)
@@ -284,9 +286,9 @@ def test_a_stale_version_is_refused(db: Database, agent_bob: Actor) -> None:
 
 def test_merge_link_and_delete(db: Database, admin: Actor, agent_bob: Actor) -> None:
     desk = Desk(db, agent_bob)
-    first = desk.ticket_create(subject="One", body="a", requester_email="ann@example.org")
-    second = desk.ticket_create(subject="Two", body="b", requester_email="ann@example.org")
-    third = desk.ticket_create(subject="Three", body="c", requester_email="cy@example.org")
+    first = desk.ticket_create(subject="One", body="a", requester_email="ann@example.org").row
+    second = desk.ticket_create(subject="Two", body="b", requester_email="ann@example.org").row
+    third = desk.ticket_create(subject="Three", body="c", requester_email="cy@example.org").row
 
     assert not desk.ticket_merge_plan(second.number, first.number).different_requesters
     merged = desk.ticket_merge(second.number, first.number)
@@ -307,7 +309,7 @@ def test_rows_page_through_the_whole_list(
 ) -> None:
     monkeypatch.setattr("helpdesk_tui.desk.tickets_cli_service.PAGE", 2)
     desk = Desk(db, agent_bob)
-    numbers = [desk.ticket_create(subject=f"T{i}", body="x").number for i in range(5)]
+    numbers = [desk.ticket_create(subject=f"T{i}", body="x").row.number for i in range(5)]
     query = QueueQuery(TicketFilter(), sort="number", descending=False)
     assert [row.number for row in desk.tickets_rows(query, limit=0)] == numbers
     assert [row.number for row in desk.tickets_rows(query, limit=3)] == numbers[:3]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from helpdesk_tui.cli.output import echo_json, line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option
 from helpdesk_tui.cli.ticket.input import read_body
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.routing import Rules
 
 CHANNELS = ("manual", "phone", "email")
 
@@ -42,7 +47,7 @@ def new(
     """Open a new ticket."""
     limit = runtime.settings.limits.max_body_bytes
     text = read_body(body, edit=edit, stdin_free=True, what="request", max_bytes=limit)
-    row = runtime.desk().ticket_create(
+    created = runtime.desk().ticket_create(
         subject=subject,
         body=text,
         channel=channel,
@@ -52,34 +57,30 @@ def new(
         ticket_type=ticket_type,
         category=category,
         tags=tags,
+        rules=_rules(runtime),
+        desk_name=runtime.settings.desk_name,
     )
-    if _route(runtime, row.number):
-        row = runtime.desk().ticket_row(row.number)
+    row = created.row
+    if created.routed is not None:
+        for name in created.routed.rules:
+            click.echo(f"routed by rule {line(name)}", err=True)
+        for problem in created.routed.problems:
+            click.echo(f"warning: {line(problem)}", err=True)
     if as_json:
         echo_json(row.as_json())
     else:
         click.echo(f"created {row_line(row)}")
 
 
-def _route(runtime: Runtime, number: int) -> bool:
-    """The routing rules, as for a ticket that came by mail; a rule that fired is said.
-    Whether any fired (the ticket changed).
+def _rules(runtime: Runtime) -> Rules | None:
+    """The routing rules, as for a ticket that came by mail.
 
     A rules file with a fault is a warning here: the ticket is made, unrouted.
     """
     from helpdesk_tui.desk.routing import RulesError
 
-    desk = runtime.desk()
     try:
-        rules = desk.rules_load(runtime.settings.rules_path())
+        return runtime.desk().rules_load(runtime.settings.rules_path())
     except RulesError as error:
         click.echo(f"warning: not routed: {line(str(error))}", err=True)
-        return False
-    if not rules.rules:
-        return False
-    routed = desk.rules_route(rules, number, desk=runtime.settings.desk_name)
-    for name in routed.rules:
-        click.echo(f"routed by rule {line(name)}", err=True)
-    for problem in routed.problems:
-        click.echo(f"warning: {line(problem)}", err=True)
-    return bool(routed.rules)
+        return None
