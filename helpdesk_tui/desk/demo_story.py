@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
+from math import ceil
 from typing import Any, TypeVar
 
 from helpdesk_tui.desk.demo_content import (
@@ -158,16 +159,17 @@ class DemoPerson:
 
 
 class Clock:
-    """Maps ticket ``i`` of ``n`` to a creation time over ``days`` before ``now`` (naive UTC).
+    """Maps ticket ``i`` of ``n`` to a creation time between ``start`` and ``now`` (naive UTC).
 
     Business hours on weekdays weigh most, nights and weekends little; the mapping is
     monotonic, so ticket numbers grow with creation time.
     """
 
-    def __init__(self, now: datetime, days: int) -> None:
+    def __init__(self, now: datetime, start: datetime) -> None:
         end = now.replace(minute=0, second=0, microsecond=0)
-        self.start = end - timedelta(days=days)
-        weights = [self._weight(self.start + h * _HOUR) for h in range(days * 24)]
+        hours = max(1, ceil((end - start) / _HOUR))
+        self.start = end - hours * _HOUR
+        weights = [self._weight(self.start + h * _HOUR) for h in range(hours)]
         self._weights = weights
         self._cumulative = list(accumulate(weights))
 

@@ -74,8 +74,10 @@ class TierMove:
         cls, kind: str, field: str | None, old: str | None, new: str | None
     ) -> TierMove | None:
         """The move an event records, or ``None`` if the event is not a tier move."""
+        if kind not in KINDS:  # most events: asked of each one when a history is replayed
+            return None
         before, after = Place.parse(old), Place.parse(new)
-        if kind not in KINDS or before is None or after is None:
+        if before is None or after is None:
             return None
         try:
             reason = Reason(field or Reason.MANUAL)

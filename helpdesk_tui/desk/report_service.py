@@ -125,7 +125,7 @@ class Rules:
     def load(cls, session: Session) -> Rules:
         return cls(_agent_ids(session), *sla_clock.load_rules(session))
 
-    def calendar(self, ticket: Ticket, organization: str | None) -> sla.Calendar:
+    def calendar(self, ticket: TicketNow, organization: str | None) -> sla.Calendar:
         facts = sla.TicketFacts(
             created_at=ticket.created_at,
             status=ticket.status,
@@ -140,19 +140,34 @@ class Rules:
 
 def replay(session: Session, numbers: Sequence[int], rules: Rules) -> None:
     """Recompute the report rows of these ticket numbers from their events, and move the
-    rollups by the difference (minus each ticket's old rows, plus its new ones)."""
-    found = session.execute(
-        select(Ticket, col(Organization.name))
+    rollups by the difference (minus each ticket's old rows, plus its new ones).
+
+    Plain rows through the connection, not ORM objects: a bulk load replays every ticket
+    it added, and building and tracking an object per ticket cost more than the replay."""
+    conn = session.connection()
+    found = conn.execute(
+        select(*_NOW_COLUMNS, col(Ticket.merged_into_id), col(Organization.name))
         .join(Contact, col(Contact.id) == col(Ticket.requester_id), isouter=True)
         .join(Organization, col(Organization.id) == col(Contact.organization_id), isouter=True)
         .where(col(Ticket.number).in_(numbers))
     ).all()
-    tickets = {ticket.number: ticket for ticket, _ in found}
-    organizations = {ticket.number: organization for ticket, organization in found}
-    holders = _holders(session, list(tickets.values()))
+    tickets: dict[int, TicketNow] = {}
+    organizations: dict[int, str | None] = {}
+    merged_into: dict[int, int] = {}
+    for *values, merged_into_id, organization in found:
+        now = TicketNow(
+            **dict(zip(_NOW_FIELDS, values, strict=True)), merged=merged_into_id is not None
+        )
+        tickets[now.number] = now
+        organizations[now.number] = organization
+        if merged_into_id is not None:
+            merged_into[now.number] = merged_into_id
+    holders = _holders(
+        session, {t.ticket_id for t in tickets.values() if t.ticket_id is not None}, merged_into
+    )
     history: dict[int, list[HistoryEvent]] = {}
     replies: list[dict[str, Any]] = []
-    rows = session.execute(
+    rows = conn.execute(
         select(
             col(Event.id),
             col(Event.ticket_number),
@@ -180,38 +195,41 @@ def replay(session: Session, numbers: Sequence[int], rules: Rules) -> None:
                 }
             )
     rt, rr = ReportTicket.__table__, ReportReply.__table__  # type: ignore[attr-defined]
-    old_tickets = [
-        row._mapping for row in session.execute(select(rt).where(rt.c.number.in_(numbers)))
-    ]
-    old_replies = [
-        row._mapping for row in session.execute(select(rr).where(rr.c.number.in_(numbers)))
-    ]
-    session.execute(delete(ReportTicket).where(col(ReportTicket.number).in_(numbers)))
-    session.execute(delete(ReportReply).where(col(ReportReply.number).in_(numbers)))
+    old_tickets = [row._mapping for row in conn.execute(select(rt).where(rt.c.number.in_(numbers)))]
+    old_replies = [row._mapping for row in conn.execute(select(rr).where(rr.c.number.in_(numbers)))]
+    conn.execute(delete(rt).where(rt.c.number.in_(numbers)))
+    conn.execute(delete(rr).where(rr.c.number.in_(numbers)))
     figures = [
         vars(
             ticket_figures(
-                _now(ticket),
+                now,
                 history.get(number, ()),
                 rules.agent_ids,
-                rules.calendar(ticket, organizations[number]),
+                rules.calendar(now, organizations[number]),
             )
         )
-        for number, ticket in tickets.items()
+        for number, now in tickets.items()
     ]
     if figures:
-        session.execute(insert(ReportTicket), figures)
+        conn.execute(insert(rt), figures)
     if replies:
-        session.execute(insert(ReportReply), replies)
+        conn.execute(insert(rr), replies)
     report_rollups.apply(session, report_rollups.delta(old_tickets, figures, old_replies, replies))
 
 
-def _holders(session: Session, tickets: Sequence[Ticket]) -> set[int]:
-    """The ids of the tickets whose events these tickets' histories are under: their own,
-    and, for a merged ticket, the ticket its events moved to (merges followed to the end).
-    Events are read by ``ticket_id`` (indexed) and told apart by ``ticket_number``."""
-    holders = {t.id for t in tickets if t.id is not None}
-    targets = {t.merged_into_id for t in tickets if t.merged_into_id is not None}
+_NOW_FIELDS = tuple(name for name in TicketNow.__dataclass_fields__ if name != "merged")
+_NOW_COLUMNS = tuple(
+    col(getattr(Ticket, "id" if name == "ticket_id" else name)) for name in _NOW_FIELDS
+)
+"""The ticket's columns :class:`TicketNow` is made of (``merged`` comes from another)."""
+
+
+def _holders(session: Session, ids: set[int], merged_into: dict[int, int]) -> set[int]:
+    """The ids of the tickets whose events these tickets' histories are under: their own
+    (``ids``), and, for a merged ticket, the ticket its events moved to (merges followed to
+    the end). Events are read by ``ticket_id`` (indexed) and told apart by ``ticket_number``."""
+    holders = set(ids)
+    targets = set(merged_into.values())
     while targets - holders:
         new = targets - holders
         holders |= new
@@ -222,25 +240,6 @@ def _holders(session: Session, tickets: Sequence[Ticket]) -> set[int]:
         )
         targets = {target for target in rows.scalars() if target is not None}
     return holders
-
-
-def _now(ticket: Ticket) -> TicketNow:
-    return TicketNow(
-        number=ticket.number,
-        ticket_id=ticket.id,
-        created_at=ticket.created_at,
-        team_id=ticket.team_id,
-        assignee_id=ticket.assignee_id,
-        channel=ticket.channel,
-        category=ticket.category,
-        type=ticket.type,
-        priority=ticket.priority,
-        status=ticket.status,
-        merged=ticket.merged_into_id is not None,
-        response_due_at=ticket.response_due_at,
-        resolution_due_at=ticket.resolution_due_at,
-        sla_due_at=ticket.sla_due_at,
-    )
 
 
 class ReportService(SatisfactionService):

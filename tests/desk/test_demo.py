@@ -178,6 +178,28 @@ def test_adding_recomputes_only_the_added_tickets_due_times(db: Database) -> Non
     assert all(at != marker for _n, at in added)
 
 
+def _created(db: Database, numbers: range) -> list[datetime]:
+    with db.read() as s:
+        return list(
+            s.exec(select(Ticket.created_at).where(col(Ticket.number).in_(list(numbers)))).all()
+        )
+
+
+def test_added_tickets_come_after_the_desks_newest(db: Database) -> None:
+    """A desk's new tickets come after its old ones: so do the demo's added to a desk in
+    use (over at least a day, when its newest ticket is younger than that)."""
+    _demo(db, tickets=80)
+    newest = max(_created(db, range(1, 81)))
+    later = NOW + timedelta(days=20)
+    generate_demo(db, tickets=80, seed=2, now=later)
+    added = _created(db, range(81, 161))
+    assert len(added) == 80
+    assert min(added) >= newest.replace(minute=0, second=0, microsecond=0)
+    assert max(added) <= later
+    generate_demo(db, tickets=80, seed=3, now=later)  # the newest ticket is hours old
+    assert min(_created(db, range(161, 241))) >= later - timedelta(days=1, hours=1)
+
+
 def test_needs_at_least_one_ticket(db: Database) -> None:
     with pytest.raises(InvalidValue, match="at least 1"):
         _demo(db, tickets=0)
