@@ -167,7 +167,6 @@ class HelpdeskApp(App[None]):
 
     def _opened(self, db: Database, actor: Actor, desk: Desk) -> None:
         self.db, self.actor, self._desk = db, actor, desk
-        self.sub_title = clean(actor.name, single_line=True)
         self._go_live()
 
     def _go_live(self) -> None:

@@ -223,6 +223,8 @@ class QueueScreen(DeskScreen):
         """No page has come back yet: the first one decides whether "My open" is worth showing."""
         self._kept_as_of: datetime | None = None
         """The rows shown are the page kept from an earlier start, read at this time."""
+        self._kept_view: View | None = None
+        """The view whose kept page is shown (or was, before the agent chose another)."""
         self._start_view: View | None = None
         """The view the queue landed on at start: its first page is kept for the next one."""
         kept = self.desk_app.kept
@@ -231,6 +233,7 @@ class QueueScreen(DeskScreen):
             self.set_reactive(QueueScreen.view, landed)
             self.set_reactive(QueueScreen.query_spec, landed.query)
             self._rows, self._kept_as_of = list(kept.rows), kept.as_of
+            self._kept_view = landed
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -273,6 +276,7 @@ class QueueScreen(DeskScreen):
         if self._kept_as_of is not None and self._first_answer:
             self.set_reactive(QueueScreen.view, self.views[0])
             self.set_reactive(QueueScreen.query_spec, self.views[0].query)
+        self._show_bars()
         self._reload("first")
 
     def _on_theme(self, _theme: object) -> None:
@@ -319,8 +323,12 @@ class QueueScreen(DeskScreen):
         load = Load(kind, start, limit or PAGE)
         self._pending = load
         if not self.desk_app.live:  # asked again (from the first page) once it is open
-            if self._kept_as_of is not None and self.query_spec != self.view.query:
+            kept = self._kept_view
+            if self._kept_as_of is not None and (
+                self.view is not kept or kept is None or self.query_spec != kept.query
+            ):
                 self._rows, self._kept_as_of = [], None  # not what the kept page shows
+                self._show_bars()
                 self._show_rows(None)
             return
         self._fetch(self._request, self.query_spec, load)
