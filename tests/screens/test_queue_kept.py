@@ -22,6 +22,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import UnknownAgent
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.database import Database
 from tests.screens.conftest import DeskData
 from tests.screens.test_queue import settle, shown, wait_for
 from tests.screens.ticket_helpers import notifications, record_notifications
@@ -73,7 +74,7 @@ def opening_app(
     """The app as ``helpdesk`` starts it when a page is kept: the desk opens in a thread."""
     settings = Settings(database_url=desk.db.url)
 
-    def opening() -> tuple[object, Actor]:
+    def opening() -> tuple[Database, Actor]:
         assert gate.wait(30)
         if fail is not None:
             raise fail
@@ -84,7 +85,7 @@ def opening_app(
         None,
         Actor(name=login),
         clock=clock,
-        opening=opening,  # type: ignore[arg-type]
+        opening=opening,
         kept=kept_page(settings, login),
     )
     record_notifications(app)
