@@ -30,16 +30,16 @@ from helpdesk_tui.desk.errors import DeskError, DeskLoading
 from helpdesk_tui.desk.kinds import utcnow
 from helpdesk_tui.desk.queue_values import QueueQuery, TicketRow
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
-from helpdesk_tui.drafts import DraftKind
 from helpdesk_tui.mail_link import MailLink
 from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerFailed
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.screens.help import HelpScreen, KeyHelp
 from helpdesk_tui.screens.queue import QueueScreen
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.service import Database
+    from helpdesk_tui.drafts import DraftKind
+    from helpdesk_tui.screens.help import KeyHelp
 
 Opening = Callable[[], "tuple[Database, Actor]"]
 """Opens the desk (imports the data layer, checks the schema) in a thread: its database and
@@ -386,6 +386,8 @@ class HelpdeskApp(App[None]):
         return self.desk.failure_text(error)
 
     def action_help(self) -> None:
+        from helpdesk_tui.screens.help import HelpScreen  # (not needed for the first paint)
+
         if isinstance(self.screen, HelpScreen):
             return
         title = self.screen.__class__.__name__.removesuffix("Screen") or "App"
@@ -398,6 +400,8 @@ class HelpdeskApp(App[None]):
         such as a scroll view's, after them with the id left blank: only ids remap in
         ``[ui.keymap]``, so an action name there would mislead.
         """
+        from helpdesk_tui.screens.help import KeyHelp
+
         grouped: dict[tuple[str | None, str, str], list[str]] = {}
         actives = self.screen.active_bindings.values()
         for active in sorted(actives, key=lambda active: active.binding.id is None):

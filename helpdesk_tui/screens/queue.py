@@ -54,7 +54,6 @@ from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
-from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.queue_table import QueueTable
 
@@ -646,6 +645,8 @@ class QueueScreen(DeskScreen):
         def apply(spec: TicketFilter | None) -> None:
             if spec is not None:
                 self.set_query(replace(self.query_spec, filter=spec))
+
+        from helpdesk_tui.screens.queue_filter import QueueFilterScreen  # (not at first paint)
 
         self.app.push_screen(QueueFilterScreen(self.query_spec.filter), apply)
 
