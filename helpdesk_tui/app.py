@@ -96,6 +96,8 @@ class HelpdeskApp(App[None]):
         self.open_error: BaseException | None = None
         """Why the desk could not be opened (the app has then exited): the CLI says it."""
         self._when_live: list[Callable[[], None]] = []
+        self._leaving = False
+        """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(settings.desk_name, single_line=True)
@@ -157,15 +159,23 @@ class HelpdeskApp(App[None]):
             db, actor = self._opening()
             desk = _new_desk(db, actor, self.clock)
         except Exception as error:  # said by the CLI once the app is gone, as on a cold start
-            self.call_from_thread(self._not_opened, error)
+            self._answer(self._not_opened, error)
             return
-        self.call_from_thread(self._opened, db, actor, desk)
+        self._answer(self._opened, db, actor, desk)
+
+    def _answer(self, callback: Callable[..., None], *args: object) -> None:
+        """Hand the opening's outcome to the app, unless the agent quit meanwhile (the CLI
+        closes the database either way)."""
+        with contextlib.suppress(RuntimeError):  # the app is no longer running
+            self.call_from_thread(callback, *args)
 
     def _not_opened(self, error: BaseException) -> None:
         self.open_error = error
         self.exit(return_code=1)
 
     def _opened(self, db: Database, actor: Actor, desk: Desk) -> None:
+        if self._leaving:
+            return
         self.db, self.actor, self._desk = db, actor, desk
         self._go_live()
 
@@ -467,6 +477,7 @@ class HelpdeskApp(App[None]):
     async def action_quit(self) -> None:
         """Leave: this terminal's viewing/replying markers go at once (within
         ``LEAVE_SECONDS``; a database that does not answer cannot freeze the terminal)."""
+        self._leaving = True
         if self.live:
             await self._leave_desk()
         await self.mail_link.stop()

@@ -183,3 +183,19 @@ async def test_a_desk_that_cannot_be_opened_ends_the_app_with_the_reason(
         gate.set()
         await wait_for(pilot, lambda: app.open_error is not None, 10)
     assert app.open_error is refusal and app.return_code == 1
+
+
+async def test_a_desk_opened_after_the_agent_quit_is_not_used(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    await keep_a_page(make_test_app)
+    app = opening_app(desk_data, gate, frozen_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        gate.set()  # the opening ends after the agent quit: the app leaves without the desk
+        await pilot.pause()
+    assert not app.live and app.open_error is None and app.return_code in (None, 0)
