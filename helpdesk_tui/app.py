@@ -1,4 +1,10 @@
-"""The Textual app: wires screens, global bindings and the command palette. Kept thin on purpose."""
+"""The Textual app: wires screens, global bindings and the command palette. Kept thin on purpose.
+
+The app can start before its desk is open (``opening``): the queue then shows the first
+page as the user last saw it (``queue_cache``) while a thread imports the data layer and
+opens the desk, and everything that needs the desk (mail, the shift heartbeat, opening a
+ticket) starts once it is there. Nothing on that path imports SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +15,35 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from helpdesk_tui import completion_cache
+from helpdesk_tui import completion_cache, queue_cache
 from helpdesk_tui.commands import ArticleCommands, TicketCommands
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.assignment import SHIFT_HEARTBEAT
-from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.errors import DeskError, DeskLoading
 from helpdesk_tui.desk.kinds import utcnow
-from helpdesk_tui.desk.service import Database
+from helpdesk_tui.desk.queue_values import QueueQuery, TicketRow
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
-from helpdesk_tui.drafts import DraftKind
 from helpdesk_tui.mail_link import MailLink
 from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerFailed
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.screens.help import HelpScreen, KeyHelp
 from helpdesk_tui.screens.queue import QueueScreen
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.service import Database
+    from helpdesk_tui.drafts import DraftKind
+    from helpdesk_tui.screens.help import KeyHelp
+
+Opening = Callable[[], "tuple[Database, Actor]"]
+"""Opens the desk (imports the data layer, checks the schema) in a thread: its database and
+the agent running the app."""
 
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
@@ -62,17 +74,30 @@ class HelpdeskApp(App[None]):
         self,
         *,
         settings: Settings,
-        db: Database,
+        db: Database | None,
         actor: Actor,
         clock: Callable[[], datetime] = utcnow,
+        opening: Opening | None = None,
+        kept: queue_cache.KeptPage | None = None,
     ) -> None:
+        """``db`` None: the desk is opened by ``opening`` once the first screen is drawn
+        (``actor`` is then who runs the app, by login, until the desk says more)."""
         super().__init__()
         self.settings = settings
         self.db = db
         self.actor = actor
         self.clock = clock
-        self.desk = Desk(db, actor, clock=clock)
-        """The facade every screen calls; screens never open sessions themselves."""
+        self._desk: Desk | None = None
+        if db is not None:
+            self._desk = _new_desk(db, actor, clock)
+        self._opening = opening
+        self.kept = kept
+        """The first page as last seen (``queue_cache``), shown until the live one comes."""
+        self.open_error: BaseException | None = None
+        """Why the desk could not be opened (the app has then exited): the CLI says it."""
+        self._when_live: list[Callable[[], None]] = []
+        self._leaving = False
+        """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(settings.desk_name, single_line=True)
@@ -87,19 +112,113 @@ class HelpdeskApp(App[None]):
             check_keymap(settings.ui.keymap, binding_ids([type(self)]))
             self.set_keymap(settings.ui.keymap)
 
+    @property
+    def desk(self) -> Desk:
+        """The facade every screen calls; screens never open sessions themselves.
+
+        Raises :class:`DeskLoading` while the desk is being opened (see ``live``)."""
+        if self._desk is None:
+            raise DeskLoading("the desk is still loading")
+        return self._desk
+
+    @property
+    def live(self) -> bool:
+        """The desk is open: pages shown from here on are read from it."""
+        return self._desk is not None
+
+    def when_live(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now if the desk is open, else as soon as it is."""
+        if self.live:
+            action()
+        else:
+            self._when_live.append(action)
+
+    def _later(self, action: Callable[[], None], what: str) -> bool:
+        """While the desk is loading: ``action`` waits for it (True); False once it is open."""
+        if self.live:
+            return False
+        self.notify(f"{what} once the desk is loaded", markup=False)
+        self._when_live.append(action)
+        return True
+
     def on_mount(self) -> None:
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
+        if self.live:
+            self._go_live()
+        else:
+            # After the first screen is drawn: the import would slow down the drawing.
+            self.call_after_refresh(self._start_opening)
+
+    def _start_opening(self) -> None:
+        self.run_worker(self._open_desk, thread=True, group="opening", exit_on_error=False)
+
+    def _open_desk(self) -> None:
+        assert self._opening is not None
+        try:
+            db, actor = self._opening()
+            desk = _new_desk(db, actor, self.clock)
+        except Exception as error:  # said by the CLI once the app is gone, as on a cold start
+            self._answer(self._not_opened, error)
+            return
+        self._answer(self._opened, db, actor, desk)
+
+    def _answer(self, callback: Callable[..., None], *args: object) -> None:
+        """Hand the opening's outcome to the app, unless the agent quit meanwhile (the CLI
+        closes the database either way)."""
+        with contextlib.suppress(RuntimeError):  # the app is no longer running
+            self.call_from_thread(callback, *args)
+
+    def _not_opened(self, error: BaseException) -> None:
+        self.open_error = error
+        self.exit(return_code=1)
+
+    def _opened(self, db: Database, actor: Actor, desk: Desk) -> None:
+        if self._leaving:
+            return
+        self.db, self.actor, self._desk = db, actor, desk
+        self._go_live()
+
+    def _go_live(self) -> None:
+        """The desk is open: mail, names for completion, the shift, and what waited for it."""
+        from helpdesk_tui.desk.assignment import SHIFT_HEARTBEAT
+
         self.mail_link.start()
         self.run_worker(self._remember_names, thread=True, group="names", exit_on_error=False)
         self._on_shift()
         self.set_interval(SHIFT_HEARTBEAT.total_seconds(), self._on_shift)
+        waiting, self._when_live = self._when_live, []
+        for action in waiting:
+            action()
+
+    def keep_first_page(self, view: View, query: QueueQuery, rows: list[TicketRow]) -> None:
+        """Keep the queue's first page for the next start (``queue_cache``), in a thread."""
+        if self.db is None:
+            return
+        sqlite_path, now = self.db.sqlite_path, self.clock()
+
+        def keep() -> None:
+            try:
+                queue_cache.keep(
+                    url=self.settings.database_url,
+                    login=self.actor.name,
+                    sqlite_path=sqlite_path,
+                    view=view.name,
+                    query=query,
+                    rows=rows,
+                    as_of=now,
+                )
+            except OSError as error:  # a cache: the next start shows "loading…" instead
+                self.log.warning(f"first page not kept: {error}")
+
+        self.run_worker(keep, thread=True, group="keep-page", exit_on_error=False)
 
     def _remember_names(self) -> None:
         """Agents, teams and tags for shell completion (``completion_cache``), as of now."""
         try:
             names = self.desk.completion_names()
-            completion_cache.remember(names.by_kind(), sqlite_path=self.db.sqlite_path)
+            sqlite_path = self.db.sqlite_path if self.db is not None else None
+            completion_cache.remember(names.by_kind(), sqlite_path=sqlite_path)
         except (DeskError, OSError) as error:  # a cache: the screens say if the desk is away
             self.log.warning(f"names for shell completion not kept: {error}")
 
@@ -115,7 +234,8 @@ class HelpdeskApp(App[None]):
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
-        await self._leave_desk()
+        if self.live:
+            await self._leave_desk()
         self.mail_link.stop_now()
 
     async def _leave_desk(self) -> None:
@@ -154,6 +274,8 @@ class HelpdeskApp(App[None]):
 
     def action_away(self, away: bool = True) -> None:
         """Away: no tickets are assigned to this agent automatically (back: they are again)."""
+        if self._later(lambda: self.action_away(away), "Away" if away else "Back"):
+            return
         change = self.desk.shift_away if away else self.desk.shift_back
         self.run_worker(change, thread=True, group="shift", exit_on_error=False)
         said = "Away: no tickets are assigned to you automatically" if away else "Back on shift"
@@ -170,7 +292,10 @@ class HelpdeskApp(App[None]):
         """Show ticket ``number``; from a ticket screen, it takes that screen's place.
 
         ``compose`` opens that kind of composer (with its kept draft) once the ticket shows.
+        While the desk is loading, the ticket opens as soon as it is there.
         """
+        if self._later(lambda: self.open_ticket(number, compose=compose), f"Opening #{number}"):
+            return
         from helpdesk_tui.screens.ticket import TicketScreen
 
         if isinstance(self.screen, TicketScreen):
@@ -197,6 +322,8 @@ class HelpdeskApp(App[None]):
 
     def action_drafts(self) -> None:
         """List this agent's kept drafts; the one picked opens in its ticket's composer."""
+        if self._later(self.action_drafts, "Your drafts show"):
+            return
         from helpdesk_tui.screens.drafts import DraftsScreen, parse_draft_value
 
         def picked(value: str | None) -> None:
@@ -215,6 +342,8 @@ class HelpdeskApp(App[None]):
 
     def action_mail(self) -> None:
         """Show the mail screen: poller and outbox state, quarantine and spam."""
+        if self._later(self.action_mail, "Mail shows"):
+            return
         from helpdesk_tui.screens.mail import MailScreen
 
         if not isinstance(self.screen, MailScreen):
@@ -224,6 +353,8 @@ class HelpdeskApp(App[None]):
 
     def action_reports(self) -> None:
         """Switch to the reports mode, or from there back to the queue (as it was left)."""
+        if self._later(self.action_reports, "Reports show"):
+            return
         if self.current_mode == "reports":
             self.switch_mode("queue")
             self.queue.refresh_now()
@@ -234,6 +365,8 @@ class HelpdeskApp(App[None]):
 
     def action_kb(self) -> None:
         """Switch to the knowledge base (from it: back to the queue, as it was left)."""
+        if self._later(self.action_kb, "The knowledge base shows"):
+            return
         self.switch_mode("queue" if self.current_mode == "kb" else "kb")
 
     def open_article(self, article_id: int) -> None:
@@ -258,11 +391,13 @@ class HelpdeskApp(App[None]):
         """What an agent reads about a failure: a desk refusal as it is; for anything else, the
         desk files this login cannot use (and the fix) if that is the cause, else the error
         with any database password masked."""
-        if isinstance(error, DeskError):
+        if isinstance(error, DeskError) or not self.live:
             return str(error)
         return self.desk.failure_text(error)
 
     def action_help(self) -> None:
+        from helpdesk_tui.screens.help import HelpScreen  # (not needed for the first paint)
+
         if isinstance(self.screen, HelpScreen):
             return
         title = self.screen.__class__.__name__.removesuffix("Screen") or "App"
@@ -275,6 +410,8 @@ class HelpdeskApp(App[None]):
         such as a scroll view's, after them with the id left blank: only ids remap in
         ``[ui.keymap]``, so an action name there would mislead.
         """
+        from helpdesk_tui.screens.help import KeyHelp
+
         grouped: dict[tuple[str | None, str, str], list[str]] = {}
         actives = self.screen.active_bindings.values()
         for active in sorted(actives, key=lambda active: active.binding.id is None):
@@ -331,6 +468,8 @@ class HelpdeskApp(App[None]):
                 )
 
     def action_canned(self) -> None:
+        if self._later(self.action_canned, "Canned responses show"):
+            return
         from helpdesk_tui.screens.canned_manager import CannedManagerScreen
 
         self.push_screen(CannedManagerScreen())
@@ -338,9 +477,18 @@ class HelpdeskApp(App[None]):
     async def action_quit(self) -> None:
         """Leave: this terminal's viewing/replying markers go at once (within
         ``LEAVE_SECONDS``; a database that does not answer cannot freeze the terminal)."""
-        await self._leave_desk()
+        self._leaving = True
+        if self.live:
+            await self._leave_desk()
         await self.mail_link.stop()
         self.exit()
+
+
+def _new_desk(db: Database, actor: Actor, clock: Callable[[], datetime]) -> Desk:
+    """The facade, imported here: importing it loads the whole data layer."""
+    from helpdesk_tui.desk.facade import Desk
+
+    return Desk(db, actor, clock=clock)
 
 
 def _reports_screen() -> Screen[None]:
@@ -361,6 +509,15 @@ def _select(screen: QueueScreen, view: View) -> Callable[[], None]:
     return lambda: screen.select_view(view)
 
 
+def kept_page(settings: Settings, login: str) -> queue_cache.KeptPage | None:
+    """The queue's first page as ``login`` last saw it on this desk (``queue_cache``), of a
+    view they still have, with the same query; None if there is none to trust."""
+    views, _problems = _views(settings, Actor(name=login))
+    return queue_cache.recall(
+        url=settings.database_url, login=login, views={view.name: view.query for view in views}
+    )
+
+
 def _views(settings: Settings, actor: Actor) -> tuple[list[View], list[str]]:
     """Built-in views, then the valid saved ones; a problem with a saved one is reported."""
     views = builtin_views(actor.name)
@@ -375,10 +532,17 @@ def _views(settings: Settings, actor: Actor) -> tuple[list[View], list[str]]:
 
 def make_app(
     settings: Settings,
-    db: Database,
+    db: Database | None,
     actor: Actor,
     *,
     clock: Callable[[], datetime] = utcnow,
+    opening: Opening | None = None,
+    kept: queue_cache.KeptPage | None = None,
 ) -> HelpdeskApp:
-    """The one factory the CLI and the tests use to build the app."""
-    return HelpdeskApp(settings=settings, db=db, actor=actor, clock=clock)
+    """The one factory the CLI and the tests use to build the app.
+
+    With ``db`` None the app opens the desk itself, in a thread, by ``opening``, after
+    showing ``kept`` (the first page as last seen) or "loading…"."""
+    return HelpdeskApp(
+        settings=settings, db=db, actor=actor, clock=clock, opening=opening, kept=kept
+    )

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
 from helpdesk_tui.app_access import desk_app
-from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.queue_values import TicketRow
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 
@@ -47,7 +47,9 @@ class _DeskSearch(Provider):
         await asyncio.sleep(DEBOUNCE_SECONDS)  # cancelled here when the next key arrives
 
         def latest() -> list[T]:
-            return find(app.desk, query) if query == self._asked else []
+            if query != self._asked or not app.live:  # (nothing to search until it is open)
+                return []
+            return find(app.desk, query)
 
         return await asyncio.to_thread(latest)
 

@@ -1,25 +1,27 @@
 """What a command works with: the settings, the database, and the agent running it.
 
 Each is made on first use, so ``helpdesk locate config`` never touches a database and a
-bad setting is reported only by commands that need it.
+bad setting is reported only by commands that need it. The data layer too is imported on
+first use (the terminal UI draws its first page before it).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import click
 
 from helpdesk_tui import completion_cache
 from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
 from helpdesk_tui.desk.actors import Actor, os_login
-from helpdesk_tui.desk.admin_service import actor_of, ensure_first_admin, has_agents
 from helpdesk_tui.desk.errors import DeskError, UnknownAgent
-from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import Role
-from helpdesk_tui.desk.opening import Database, SchemaState, connect, open_database
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.opening import Database, SchemaState
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,14 +71,21 @@ class Runtime:
     def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
         """The desk's database, ready for this code; only ``create`` sets up an empty one."""
         if self._db is None:
+            from helpdesk_tui.desk.opening import open_database
+
             self._db = open_database(
                 self.settings.database_url, create=create, upgrade=upgrade, say=self.say
             )
-            click.get_current_context().call_on_close(self.close)
+            # (None in the terminal UI's opening thread: ``cli/tui.py`` registered it)
+            context = click.get_current_context(silent=True)
+            if context is not None:
+                context.call_on_close(self.close)
         return self._db
 
     def connect(self, *, create: bool = False) -> tuple[Database, SchemaState]:
         """The database as it is, whatever its schema (``helpdesk db``, ``helpdesk init``)."""
+        from helpdesk_tui.desk.opening import connect
+
         if self._db is not None:
             self.close()
         self._db, state = connect(self.settings.database_url, create=create)
@@ -86,12 +95,16 @@ class Runtime:
     def actor(self, role: Role = Role.AGENT, doing: str = "do that") -> Actor:
         """The agent running this command, refused unless they hold ``role`` (or higher)."""
         if self._actor is None:
+            from helpdesk_tui.desk.admin_service import actor_of
+
             self._actor = actor_of(self.database(), self.login)
         self._actor.require(role, doing)
         return self._actor
 
     def desk(self, role: Role = Role.AGENT, doing: str = "do that") -> Desk:
         """The desk, worked on by the agent running this command (who must hold ``role``)."""
+        from helpdesk_tui.desk.facade import Desk
+
         actor = self.actor(role, doing)
         return Desk(self.database(), actor)
 
@@ -102,6 +115,8 @@ class Runtime:
         On an existing desk the caller must be one of its agents, and an admin to upgrade it;
         ``as_outsider`` (root mending a shared desk's modes) gives None for a non-agent instead.
         """
+        from helpdesk_tui.desk.admin_service import actor_of, ensure_first_admin, has_agents
+
         database, state = self.connect(create=True)
         if not state.is_empty and has_agents(database) and not state.is_latest:
             self.actor(Role.ADMIN, "upgrade the database")
@@ -120,6 +135,8 @@ class Runtime:
 
     def first_admin(self) -> Actor:
         """The private default desk's owner: its first admin when it has no agents yet."""
+        from helpdesk_tui.desk.admin_service import ensure_first_admin
+
         if ensure_first_admin(self.database(), self.login, name=full_name(self.login)):
             self.say(f"made {self.login} the first admin of this helpdesk")
         return self.actor()
@@ -135,6 +152,8 @@ class Runtime:
     def _remember_names(db: Database, actor: Actor) -> None:
         """Keep the desk's agents, teams and tags for shell completion (``completion_cache``):
         after every command that used the desk, so the user's own changes complete at once."""
+        from helpdesk_tui.desk.facade import Desk
+
         try:
             names = Desk(db, actor).completion_names()
         except DeskError:

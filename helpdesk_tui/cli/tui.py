@@ -3,21 +3,56 @@
 The one exception to "only ``helpdesk init`` creates a desk": with no ``database_url``
 configured, the first start sets up its user's private desk in the data directory (a path
 no one typed, so no typo can make it) with that user as its admin.
+
+When this user has started the UI on this desk before (a first page is kept in their cache
+dir: ``queue_cache``), the UI is drawn at once with that page and the desk is opened in a
+thread meanwhile: the data layer is not imported before the first paint. A desk that cannot
+be opened then ends the UI and is reported here, as it is on a first start.
 """
 
 from __future__ import annotations
 
-from helpdesk_tui.cli.runtime import current_runtime
+from typing import TYPE_CHECKING
+
+import click
+
+from helpdesk_tui.cli.runtime import Runtime, current_runtime
 from helpdesk_tui.config import default_database_url
+from helpdesk_tui.desk.actors import Actor
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.opening import Database
+
+
+def _open(runtime: Runtime) -> tuple[Database, Actor]:
+    """The desk's database and the agent running the UI (made first admin of a new private
+    desk)."""
+    if runtime.settings.database_url == default_database_url():
+        db = runtime.database(create=True)
+        return db, runtime.first_admin()
+    actor = runtime.actor()
+    return runtime.database(), actor
 
 
 def start() -> None:
-    runtime = current_runtime()
-    if runtime.settings.database_url == default_database_url():
-        runtime.database(create=True)
-        actor = runtime.first_admin()
-    else:
-        actor = runtime.actor()
-    from helpdesk_tui.app import make_app
+    from helpdesk_tui.app import kept_page, make_app
 
-    make_app(runtime.settings, runtime.database(), actor).run()
+    runtime = current_runtime()
+    kept = kept_page(runtime.settings, runtime.login)
+    if kept is None:
+        db, actor = _open(runtime)
+        make_app(runtime.settings, db, actor).run()
+        return
+    notes: list[str] = []
+    runtime.say = notes.append  # nothing may write to the terminal while the UI runs
+    click.get_current_context().call_on_close(runtime.close)  # (opened in another thread)
+    app = make_app(
+        runtime.settings, None, Actor(name=runtime.login), opening=lambda: _open(runtime), kept=kept
+    )
+    try:
+        app.run()
+    finally:
+        for note in notes:
+            click.echo(note, err=True)
+    if app.open_error is not None:
+        raise app.open_error

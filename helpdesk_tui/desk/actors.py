@@ -1,15 +1,21 @@
-"""Who is acting: an agent (by OS login) or the system itself (mail, SLA clock)."""
+"""Who is acting: an agent (by OS login) or the system itself (mail, SLA clock).
+
+The data layer is imported only by ``agent_actor``, which reads the database: the TUI knows
+who runs it (and draws its first page) before SQLAlchemy is loaded.
+"""
 
 from __future__ import annotations
 
 import os
 import pwd
 from dataclasses import dataclass
-
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk.errors import PermissionDenied, UnknownAgent
-from helpdesk_tui.storage.models import Agent, Role
+from helpdesk_tui.storage.enums import Role
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 _ROLE_RANK = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 
@@ -50,6 +56,10 @@ def os_login() -> str:
 
 def agent_actor(session: Session, login: str | None = None) -> Actor:
     """The actor for an OS login (the current one by default), or one line saying what to run."""
+    from sqlmodel import select
+
+    from helpdesk_tui.storage.models import Agent
+
     login = login or os_login()
     # Only the columns every schema has: ``helpdesk db upgrade`` checks its caller on an old one.
     row = session.exec(

@@ -30,8 +30,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from helpdesk_tui.desk import fields, history
@@ -41,6 +39,7 @@ from helpdesk_tui.desk.presence import someone_else_on
 from helpdesk_tui.desk.routing import Strategy
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.tags import ticket_tags
+from helpdesk_tui.storage.database import upsert_insert
 from helpdesk_tui.storage.models import Agent, Role, Status, Team, TeamMember, Ticket
 from helpdesk_tui.storage.routing_models import AgentShift, TeamRouting
 
@@ -83,7 +82,7 @@ def parse_skills(text: str) -> frozenset[str]:
 def _make_if_missing(session: Session, model: type[SQLModel], **values: object) -> None:
     """Insert a row unless its key exists (two makers at once: one wins, none fails)."""
     table = model.__table__  # type: ignore[attr-defined]
-    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    maker = upsert_insert(session.get_bind().dialect.name)
     session.connection().execute(maker(table).values(**values).on_conflict_do_nothing())
 
 

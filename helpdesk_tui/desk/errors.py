@@ -56,3 +56,7 @@ class NeedsConfirmation(DeskError):
 
     Nothing is saved; the front door asks, then repeats the change saying it was confirmed.
     """
+
+
+class DeskLoading(DeskError):
+    """The terminal UI is still opening the desk (it shows the page last seen meanwhile)."""

@@ -1,14 +1,15 @@
 """The desk's fixed values, for screens, widgets and the CLI: they import these from here,
-never from ``storage`` (the tables happen to store them, but they are the desk's words)."""
+never from ``storage`` (the tables happen to store them, but they are the desk's words).
+Plain values, no database code: importing them costs no SQLAlchemy."""
 
 from __future__ import annotations
 
-from helpdesk_tui.desk.outbox import OutboxStatus
-from helpdesk_tui.storage.models import (
+from helpdesk_tui.storage.enums import (
     PRIORITY_RANK,
     Activity,
     Channel,
     MessageKind,
+    OutboxStatus,
     Priority,
     Role,
     Status,

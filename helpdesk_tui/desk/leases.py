@@ -24,10 +24,9 @@ from enum import StrEnum
 
 from sqlalchemy import and_, case, delete, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.storage.database import upsert_insert
 from helpdesk_tui.storage.models import Lease, utcnow
 
 # Core statements on the table: their rowcount is what the database reports.
@@ -102,7 +101,7 @@ def acquire(
         )
     ).first()
     if current is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = upsert_insert(session.get_bind().dialect.name)
         created = session.execute(
             insert(_LEASE)
             .values(

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -34,6 +33,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.subjects import reply_subject
+from helpdesk_tui.storage.enums import OutboxStatus
 from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
 
 __all__ = [
@@ -57,23 +57,6 @@ __all__ = [
     "ticket_subject",
     "undelivered",
 ]
-
-
-class OutboxStatus(StrEnum):
-    """The life of one outgoing mail; this module owns every move between these."""
-
-    QUEUED = "queued"
-    """Written, never tried."""
-    SENDING = "sending"
-    """Claimed by the sender; found at start-up, it was interrupted and is sent again."""
-    SENT = "sent"
-    """The server accepted it."""
-    RETRYING = "retrying"
-    """A try failed for now (``last_error``); tried again at ``next_attempt_at``."""
-    FAILED = "failed"
-    """Given up: refused for good, or out of tries (``last_error`` says why)."""
-    BOUNCED = "bounced"
-    """Accepted, then returned by a delivery report (``dsn_status``, ``dsn_diagnostic``)."""
 
 
 DUE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.RETRYING)

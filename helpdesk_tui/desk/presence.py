@@ -7,7 +7,6 @@ last heartbeat, so a killed terminal's marker disappears on its own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,19 +15,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.queue_values import OnTicket as OnTicket
 from helpdesk_tui.storage.models import Activity, Agent, Presence, Ticket, utcnow
 
 PRESENCE_TTL = timedelta(seconds=15)
 HEARTBEAT_EVERY = timedelta(seconds=5)
-
-
-@dataclass(frozen=True)
-class OnTicket:
-    login: str
-    name: str
-    activity: Activity
-    since: datetime
-    session_id: str
 
 
 def heartbeat(

@@ -19,9 +19,10 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
 from helpdesk_tui.desk.history import describe
 from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
+from helpdesk_tui.desk.queue_values import TicketFilter as TicketFilter
+from helpdesk_tui.desk.queue_values import TicketRow as TicketRow
 from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.desk.satisfaction import Rating, ticket_rating
-from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.storage.models import (
@@ -33,76 +34,6 @@ from helpdesk_tui.storage.models import (
     Team,
     Ticket,
 )
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    """What a list shows. Empty fields do not filter; ``open_only`` keeps unfinished work."""
-
-    statuses: Sequence[str] = ()
-    priorities: Sequence[str] = ()
-    types: Sequence[str] = ()
-    assignee: str | None = None
-    unassigned: bool = False
-    team: str | None = None
-    tag: str | None = None
-    category: str | None = None
-    requester_id: int | None = None
-    open_only: bool = False
-
-
-@dataclass(frozen=True)
-class TicketRow:
-    """One line of a queue: enough to show and sort, nothing more."""
-
-    id: int
-    number: int
-    subject: str
-    status: str
-    priority: str
-    type: str
-    category: str | None
-    tier: int
-    requester_name: str
-    requester_email: str | None
-    assignee: str | None
-    team: str | None
-    created_at: datetime
-    updated_at: datetime
-    response_due_at: datetime | None
-    resolution_due_at: datetime | None
-    first_response_at: datetime | None
-    version: int
-    reply_due_at: datetime | None = None
-    """The pending reply's due time (first or next response), if a reply is pending."""
-    reply_started_at: datetime | None = None
-    sla_due_at: datetime | None = None
-    """The earliest pending target (the database's ``sla_due_at``: the queue's SLA order)."""
-
-    @property
-    def next_due(self) -> datetime | None:
-        """The SLA deadline still running: the earliest of a pending reply's (first or next
-        response) and the resolution's; none while paused.
-
-        None once the ticket is resolved or closed, so a met deadline never shows as late.
-        """
-        if self.status not in OPEN_STATUSES:
-            return None
-        return self.sla_due_at
-
-    @property
-    def due_started_at(self) -> datetime:
-        """When the clock of :attr:`next_due` started (the warning is a share of it)."""
-        if self.sla_due_at is not None and self.sla_due_at == self.reply_due_at:
-            return self.reply_started_at or self.created_at
-        return self.created_at
-
-    def as_json(self) -> dict[str, Any]:
-        data = self.__dict__.copy()
-        for key, value in data.items():
-            if isinstance(value, datetime):
-                data[key] = value.isoformat()
-        return data
 
 
 @cache

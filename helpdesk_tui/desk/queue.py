@@ -29,9 +29,9 @@ Every page is an index walk, whatever the view, sort and filter, at 1k tickets a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -50,11 +50,26 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import search
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.queries import (
+from helpdesk_tui.desk.queries import rows_by_id, ticket_row
+from helpdesk_tui.desk.queue_values import (
+    SORT_ORDER as SORT_ORDER,
+)
+from helpdesk_tui.desk.queue_values import (
+    ChangeMark as ChangeMark,
+)
+from helpdesk_tui.desk.queue_values import (
+    PageKind,
     TicketFilter,
     TicketRow,
-    rows_by_id,
-    ticket_row,
+)
+from helpdesk_tui.desk.queue_values import (
+    Position as Position,
+)
+from helpdesk_tui.desk.queue_values import (
+    QueuePage as QueuePage,
+)
+from helpdesk_tui.desk.queue_values import (
+    QueueQuery as QueueQuery,
 )
 from helpdesk_tui.desk.statuses import ALL_STATUSES, OPEN_STATUSES, STATUS_RANK, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
@@ -97,60 +112,6 @@ SORT_KEYS: dict[str, SortKey] = {
     "created": SortKey(Ticket.created_at, lambda r: r.created_at, UTCDateTime()),
     "sla": SortKey(Ticket.sla_due_at, lambda r: r.next_due or NO_DUE, UTCDateTime()),
 }
-SORT_ORDER: tuple[str, ...] = (
-    "updated",
-    "priority",
-    "number",
-    "subject",
-    "requester",
-    "status",
-    "assignee",
-    "sla",
-    "created",
-)
-"""The order a "next sort" key cycles through; also the CLI's ``--sort`` choices."""
-
-
-@dataclass(frozen=True)
-class QueueQuery:
-    """Everything that decides which tickets a list shows, and in which order."""
-
-    filter: TicketFilter = field(default_factory=TicketFilter)
-    text: str = ""
-    sort: str = "updated"
-    descending: bool = True
-
-    def __post_init__(self) -> None:
-        if self.sort not in SORT_KEYS:
-            allowed = ", ".join(SORT_ORDER)
-            raise InvalidValue(f"unknown sort {self.sort!r}; allowed: {allowed}")
-
-    def with_sort(self, sort: str, descending: bool | None = None) -> QueueQuery:
-        return replace(
-            self, sort=sort, descending=self.descending if descending is None else descending
-        )
-
-
-@dataclass(frozen=True)
-class Position:
-    """A place in a list's order: a row's sort value and ticket id."""
-
-    value: Any
-    id: int
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    """Rows in list order, and whether more exist before the first and after the last.
-
-    ``positions`` are the rows' places, to page on from (a search's order is its ranking,
-    which a row alone does not tell).
-    """
-
-    rows: list[TicketRow]
-    more_before: bool
-    more_after: bool
-    positions: list[Position] = field(default_factory=list)
 
 
 def position(query: QueueQuery, row: TicketRow) -> Position:
@@ -601,18 +562,6 @@ LATE_COMMITS = 100
 took an id earlier may commit after a later one, so the newest id alone could miss it."""
 
 
-@dataclass(frozen=True)
-class ChangeMark:
-    """What a list's reader saw: compare two marks to know whether to read again.
-
-    ``events`` moves with every change to any ticket (every change writes an event, and
-    only those do); ``presence`` with who is viewing or replying where.
-    """
-
-    events: tuple[int, int]
-    presence: tuple[Any, ...]
-
-
 def change_mark(session: Session, now: datetime) -> ChangeMark:
     """Two small indexed reads: the newest event ids, and the presence table (a few rows)."""
     newest = select(func.max(col(Event.id))).scalar_subquery()
@@ -682,11 +631,6 @@ def page_from(session: Session, query: QueueQuery, start: Position | None, limit
         session, query, start=start, forward=True, inclusive=True, limit=limit
     )
     return QueuePage(rows, more_before=True, more_after=more, positions=places)
-
-
-PageKind = Literal["first", "last", "after", "before", "from"]
-"""Which page of a list: the first, the last, the one after or before a position, or the
-rows from a position on, that position included (re-reading a window in place)."""
 
 
 def read_page(

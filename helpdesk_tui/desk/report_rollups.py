@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from helpdesk_tui.desk.reports import (
@@ -29,6 +28,7 @@ from helpdesk_tui.desk.reports import (
     month_days,
     month_of,
 )
+from helpdesk_tui.storage.database import upsert_insert
 from helpdesk_tui.storage.report_models import ReportRollup, ReportTicket
 
 Key = tuple[str, int, int, str, str, str, int]
@@ -107,7 +107,7 @@ def apply(session: Session, change: Counter[Key]) -> None:
         return
     table = ReportRollup.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(dialect)
     statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(_KEY_COLUMNS), set_={"n": table.c.n + statement.excluded.n}

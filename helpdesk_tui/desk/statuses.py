@@ -3,9 +3,13 @@ how people read them. The one place status words and lists live."""
 
 from __future__ import annotations
 
-from helpdesk_tui.desk.actors import Actor
+from typing import TYPE_CHECKING
+
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, PermissionDenied
-from helpdesk_tui.storage.models import Role, Status
+from helpdesk_tui.storage.enums import Role, Status
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.actors import Actor
 
 _WORKING = {Status.OPEN, Status.IN_PROGRESS, Status.WAITING, Status.ON_HOLD}
 

@@ -22,16 +22,18 @@ from helpdesk_tui.desk.attachments import save_attachment
 from helpdesk_tui.desk.claims import take_next
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
-from helpdesk_tui.desk.presence import OnTicket
-from helpdesk_tui.desk.queries import (
-    TicketDetail,
+from helpdesk_tui.desk.queries import TicketDetail, has_tickets, ticket_detail, ticket_row
+from helpdesk_tui.desk.queue_values import (
+    ChangeMark,
+    PageKind,
+    Position,
+    QueueCheck,
+    QueuePage,
+    QueueQuery,
+    QueueWindow,
     TicketFilter,
     TicketRow,
-    has_tickets,
-    ticket_detail,
-    ticket_row,
 )
-from helpdesk_tui.desk.queue import ChangeMark, PageKind, Position, QueuePage, QueueQuery
 from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.ticket_view import (
@@ -59,27 +61,6 @@ class CreatedTicket:
 
     row: TicketRow
     routed: Routed | None
-
-
-@dataclass(frozen=True)
-class QueueWindow:
-    """One read of the queue screen: a page, who is on its tickets, and the change mark
-    read just before it (what later checks compare against)."""
-
-    page: QueuePage
-    on: dict[int, list[OnTicket]]
-    new_desk: bool
-    """No rows, and the whole desk has no ticket at all."""
-    mark: ChangeMark
-
-
-@dataclass(frozen=True)
-class QueueCheck:
-    """A refresh tick's answer: the change mark now, and who is on which ticket (read only
-    when presence alone changed since the mark the caller holds)."""
-
-    mark: ChangeMark
-    on: dict[int, list[OnTicket]] | None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.safe_text import without_invisibles
-from helpdesk_tui.storage.models import Priority, TicketType
+from helpdesk_tui.storage.enums import Priority, TicketType
 
 MIN_TIER, MAX_TIER = 1, 4
 MAX_NUMBER = 2**63 - 1

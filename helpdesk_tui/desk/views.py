@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.queries import TicketFilter
-from helpdesk_tui.desk.queue import QueueQuery
+from helpdesk_tui.desk.queue_values import QueueQuery, TicketFilter
 from helpdesk_tui.desk.statuses import parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
-from helpdesk_tui.storage.models import Status
+from helpdesk_tui.storage.enums import Status
 
 ME = "me"
 """In a saved view's ``assignee``: whoever runs the app."""

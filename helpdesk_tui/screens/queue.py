@@ -11,12 +11,19 @@ next to nothing.
 
 All reads run in thread workers; each carries a request number and only the answer to the
 newest request is used, so a slow answer can never overwrite a newer one.
+
+At start the desk may still be opening (``HelpdeskApp.live``): the screen then shows the
+first page as this user last saw it (``queue_cache``), marked "as of HH:MM, loading…", or
+"Loading…"; keys that change the list wait for the desk (the newest one wins), and the
+live page replaces the kept one as soon as it is read. The live first page of the view the
+queue lands on is kept again for the next start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -31,15 +38,22 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.presence import OnTicket
-from helpdesk_tui.desk.queries import TicketFilter, TicketRow
-from helpdesk_tui.desk.queue import SORT_ORDER, ChangeMark, PageKind, Position, QueueQuery
-from helpdesk_tui.desk.tickets_service import QueueCheck, QueueWindow
+from helpdesk_tui.desk.queue_values import (
+    SORT_ORDER,
+    ChangeMark,
+    OnTicket,
+    PageKind,
+    Position,
+    QueueCheck,
+    QueueQuery,
+    QueueWindow,
+    TicketFilter,
+    TicketRow,
+)
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
-from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.queue_table import QueueTable
 
@@ -201,10 +215,24 @@ class QueueScreen(DeskScreen):
         """Each shown row's place in the list's order (ticket number → position)."""
         self._mark: ChangeMark | None = None
         """The desk's change mark when the rows shown were read."""
-        self._empty_says: bool | None = None
-        """Which text the empty line holds: ``_new_desk`` when it was written, None yet."""
+        self._empty_says: bool | Literal["loading"] | None = None
+        """Which text the empty line holds: ``_new_desk`` when it was written, "loading"
+        while the desk is opened, None yet."""
         self._first_answer = True
         """No page has come back yet: the first one decides whether "My open" is worth showing."""
+        self._kept_as_of: datetime | None = None
+        """The rows shown are the page kept from an earlier start, read at this time."""
+        self._kept_view: View | None = None
+        """The view whose kept page is shown (or was, before the agent chose another)."""
+        self._start_view: View | None = None
+        """The view the queue landed on at start: its first page is kept for the next one."""
+        kept = self.desk_app.kept
+        landed = next((v for v in self.views if kept and v.name == kept.view), None)
+        if kept is not None and landed is not None:
+            self.set_reactive(QueueScreen.view, landed)
+            self.set_reactive(QueueScreen.query_spec, landed.query)
+            self._rows, self._kept_as_of = list(kept.rows), kept.as_of
+            self._kept_view = landed
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -233,6 +261,20 @@ class QueueScreen(DeskScreen):
     def on_mount(self) -> None:
         self._started = True
         self.app.theme_changed_signal.subscribe(self, self._on_theme)
+        self._show_bars()
+        if self.desk_app.live:
+            self._reload("first")
+        else:
+            self._show_rows(self._rows[0].number if self._rows else None)
+            self.desk_app.when_live(self._desk_opened)
+
+    def _desk_opened(self) -> None:
+        """The desk is open: the live page, from the view the agent would start on (which
+        decides, as on any start, whether "My open" is worth showing), unless they chose
+        another one meanwhile."""
+        if self._kept_as_of is not None and self._first_answer:
+            self.set_reactive(QueueScreen.view, self.views[0])
+            self.set_reactive(QueueScreen.query_spec, self.views[0].query)
         self._show_bars()
         self._reload("first")
 
@@ -263,6 +305,11 @@ class QueueScreen(DeskScreen):
             status.append(" · best matches first")  # a search lists by its ranking
         else:
             status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
+        if self._kept_as_of is not None:
+            as_of = self._kept_as_of.astimezone().strftime("%H:%M")
+            status.append(f" · as of {as_of}, loading…", style="italic")
+        elif not self.desk_app.live:
+            status.append(" · loading…", style="italic")
         self.query_one("#queue-status", Static).update(status, layout=False)
 
     # -- loading --------------------------------------------------------------------------
@@ -274,6 +321,15 @@ class QueueScreen(DeskScreen):
         self._request += 1
         load = Load(kind, start, limit or PAGE)
         self._pending = load
+        if not self.desk_app.live:  # asked again (from the first page) once it is open
+            kept = self._kept_view
+            if self._kept_as_of is not None and (
+                self.view is not kept or kept is None or self.query_spec != kept.query
+            ):
+                self._rows, self._kept_as_of = [], None  # not what the kept page shows
+                self._show_bars()
+                self._show_rows(None)
+            return
         self._fetch(self._request, self.query_spec, load)
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
@@ -352,7 +408,11 @@ class QueueScreen(DeskScreen):
         self._on = window.on
         self._new_desk = window.new_desk
         self._mark = window.mark
+        if self._kept_as_of is not None:
+            self._kept_as_of = None
+            self._show_bars()
         self._show_rows(focus)
+        self._keep(load)
         self._schedule_refresh()
         if added:
             # (a page of only already-seen rows must not set off the same request again)
@@ -362,18 +422,31 @@ class QueueScreen(DeskScreen):
         self._focus = focus
         self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
         empty = self.query_one("#queue-empty", Static)
-        if not self._rows and self._empty_says != self._new_desk:
-            where = self.desk.location
-            keys = f"1 to {min(len(self.views), 9)}" + (", 0" if len(self.views) >= 10 else "")
-            empty.update(empty_text(new_desk=self._new_desk, keys=keys, where=where))
+        says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
+        if not self._rows and self._empty_says != says:
+            if says == "loading":
+                empty.update(Text("Loading the desk…", style="italic"))
+            else:
+                where = self.desk.location
+                keys = f"1 to {min(len(self.views), 9)}"
+                keys += ", 0" if len(self.views) >= 10 else ""
+                empty.update(empty_text(new_desk=self._new_desk, keys=keys, where=where))
             empty.set_class(self._new_desk, "-new-desk")
-            self._empty_says = self._new_desk
+            self._empty_says = says
         if self.table.display == self._new_desk:
             self.table.display = not self._new_desk  # no column headers over a new desk
             if self.table.display and self.focused is None:
                 self.table.focus()  # hiding it took the focus away
         if empty.display != (not self._rows):
             empty.display = not self._rows
+
+    def _keep(self, load: Load) -> None:
+        """The landing view's first page, as read now, for the next start's first paint."""
+        if self._start_view is None:
+            self._start_view = self.view
+        top = load.kind in ("first", "refresh") and self._at_start
+        if top and self.view is self._start_view and self.query_spec == self.view.query:
+            self.desk_app.keep_first_page(self.view, self.query_spec, self._rows)
 
     def _schedule_refresh(self, delay: float | None = None) -> None:
         if self._timer is not None:
@@ -572,6 +645,8 @@ class QueueScreen(DeskScreen):
         def apply(spec: TicketFilter | None) -> None:
             if spec is not None:
                 self.set_query(replace(self.query_spec, filter=spec))
+
+        from helpdesk_tui.screens.queue_filter import QueueFilterScreen  # (not at first paint)
 
         self.app.push_screen(QueueFilterScreen(self.query_spec.filter), apply)
 

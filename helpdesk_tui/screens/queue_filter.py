@@ -18,7 +18,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.kinds import Priority, TicketType
-from helpdesk_tui.desk.queries import TicketFilter
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.statuses import ALL_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
 

@@ -224,3 +224,15 @@ def _optimize(cursor: sqlite3.Cursor, *, on_open: bool) -> None:
         cursor.execute("PRAGMA optimize=0x10002" if on_open else "PRAGMA optimize")
     with suppress(sqlite3.Error):
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The dialect's ``insert`` (the one with ``on_conflict_do_…``), imported on use: a
+    SQLite desk never loads the PostgreSQL dialect (a tenth of a CLI verb's start)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert

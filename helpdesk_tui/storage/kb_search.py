@@ -30,7 +30,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -154,6 +153,8 @@ class Vocabulary:
         """The vocabulary word closest to ``term`` (a typo's fix), or None."""
         if term in self.fixes:
             return self.fixes[term]
+        from rapidfuzz import fuzz, process  # (only a search with an unknown word)
+
         best = process.extractOne(term, self.listing, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         fixed = str(best[0]) if best is not None else None
         with _vocab_lock:

@@ -10,6 +10,7 @@ Alembic itself is imported only to migrate.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,13 +66,26 @@ def _literal(node: ast.expr) -> frozenset[str]:
     return frozenset(value)
 
 
-@cache
-def revision_graph() -> dict[str, frozenset[str]]:
-    """Each revision of this code's migrations → the revisions it builds on."""
-    graph: dict[str, frozenset[str]] = {}
-    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        assigned: dict[str, ast.expr] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+_REVISION_LINE = re.compile(r"(?:down_)?revision\b")
+"""The start of a module-level ``revision`` or ``down_revision`` statement (column 0)."""
+
+
+def _assignments(source: str) -> dict[str, ast.expr]:
+    """The module-level ``revision`` / ``down_revision`` assignments of a version file.
+
+    Only those statements are parsed (each from its first line to where it parses), not
+    the whole file: parsing every migration whole was most of the schema check's time.
+    """
+    assigned: dict[str, ast.expr] = {}
+    lines = source.splitlines()
+    for first, line in enumerate(lines):
+        if not _REVISION_LINE.match(line):
+            continue
+        for last in range(first + 1, len(lines) + 1):
+            try:
+                (node,) = ast.parse("\n".join(lines[first:last])).body
+            except (SyntaxError, ValueError):
+                continue
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 if node.value is not None:
                     assigned[node.target.id] = node.value
@@ -79,6 +93,16 @@ def revision_graph() -> dict[str, frozenset[str]]:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         assigned[target.id] = node.value
+            break
+    return assigned
+
+
+@cache
+def revision_graph() -> dict[str, frozenset[str]]:
+    """Each revision of this code's migrations → the revisions it builds on."""
+    graph: dict[str, frozenset[str]] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        assigned = _assignments(path.read_text(encoding="utf-8"))
         if "revision" not in assigned:
             continue
         (revision,) = _literal(assigned["revision"])

@@ -6,8 +6,7 @@ describe the same tables for queries. A test checks that the two never drift apa
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -24,68 +23,29 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+# The values live in ``enums.py`` (no SQLAlchemy there); they are still importable from here.
+from helpdesk_tui.storage.enums import (
+    PRIORITY_RANK as PRIORITY_RANK,
+)
+from helpdesk_tui.storage.enums import (
+    Activity as Activity,
+)
+from helpdesk_tui.storage.enums import (
+    Channel,
+    Priority,
+    Role,
+    Status,
+    TicketType,
+    utcnow,
+)
+from helpdesk_tui.storage.enums import (
+    MessageKind as MessageKind,
+)
 from helpdesk_tui.storage.types import UTCDateTime
-
-
-def utcnow() -> datetime:
-    """Now, as an aware UTC datetime (every timestamp in the database is UTC)."""
-    return datetime.now(UTC)
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
-
-
-class Status(StrEnum):
-    NEW = "new"
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    WAITING = "waiting"
-    ON_HOLD = "on_hold"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-class Priority(StrEnum):
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
-    URGENT = "urgent"
-
-
-PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
-
-
-class TicketType(StrEnum):
-    INCIDENT = "incident"
-    SERVICE_REQUEST = "service_request"
-    QUESTION = "question"
-    COMPLAINT = "complaint"
-
-
-class Channel(StrEnum):
-    EMAIL = "email"
-    PHONE = "phone"
-    WEB = "web"
-    MANUAL = "manual"
-
-
-class MessageKind(StrEnum):
-    CUSTOMER = "customer"
-    REPLY = "reply"
-    NOTE = "note"
-    SYSTEM = "system"
-
-
-class Role(StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-
-
-class Activity(StrEnum):
-    VIEWING = "viewing"
-    REPLYING = "replying"
 
 
 class Organization(SQLModel, table=True):

@@ -8,7 +8,7 @@ from rich.style import Style
 from rich.text import Text
 
 from helpdesk_tui.desk.kinds import Activity
-from helpdesk_tui.desk.presence import OnTicket
+from helpdesk_tui.desk.queue_values import OnTicket
 from helpdesk_tui.safe_text import clean
 
 REPLYING_MARK = "✎"

@@ -70,6 +70,50 @@ def test_completing_a_ticket_verb_imports_no_verb_and_no_database() -> None:
     assert "plain,list" in result.stdout and "plain,delete" in result.stdout
 
 
+DATA_LAYER = ("sqlalchemy", "sqlmodel", "alembic")
+
+
+def test_the_terminal_ui_draws_its_first_page_without_the_data_layer() -> None:
+    """All that ``helpdesk`` loads before its first paint (when a page is kept: the desk
+    is then opened in a thread) imports none of SQLAlchemy, SQLModel or Alembic."""
+    code = (
+        "import sys\n"
+        "import helpdesk_tui.cli, helpdesk_tui.cli.tui, helpdesk_tui.app\n"
+        "import helpdesk_tui.screens.queue, helpdesk_tui.widgets.queue_table\n"
+        "from helpdesk_tui.app import kept_page\n"
+        "from helpdesk_tui.config import load_settings\n"
+        "kept_page(load_settings(), 'ada')\n"
+        f"heavy = [m for m in sys.modules if m.split('.')[0] in {DATA_LAYER!r}]\n"
+        "print('loaded:', sorted(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "loaded: []" in result.stdout
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_ticket_list_imports_only_what_it_uses(use_db: str) -> None:
+    """A verb on a SQLite desk loads neither the terminal UI nor mail, Alembic, the
+    PostgreSQL dialect or the fuzzy matcher (the ORM it still needs: see benchmarks)."""
+    code = (
+        "import sys\n"
+        "from helpdesk_tui.cli import main\n"
+        "try:\n"
+        "    main(['ticket', 'list'], prog_name='helpdesk')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "unused = ('textual', 'alembic', 'rapidfuzz', 'imapclient', 'aiosmtplib',"
+        " 'sqlalchemy.dialects.postgresql', 'helpdesk_tui.mail.', 'helpdesk_tui.screens')\n"
+        "heavy = [m for m in sys.modules if m.startswith(unused)]\n"
+        "print('loaded:', sorted(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "loaded: []" in result.stdout, result.stdout + result.stderr
+
+
 def test_version(invoke: Invoke) -> None:
     result = invoke("--version")
     assert result.exit_code == 0

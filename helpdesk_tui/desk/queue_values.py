@@ -1,0 +1,193 @@
+"""What a ticket list is and what it hands back, as plain values: the filter and the query
+(view, search, sort), a row, a page, a place in a list's order, the change mark, who is on
+which ticket, and one read of the queue screen.
+
+No database code here: the queue screen, its table and the views import these without
+SQLAlchemy, so the TUI can draw its first page before the data layer is loaded. The lister
+itself is ``desk/queue.py``'s (``SORT_KEYS`` there has one key per name in ``SORT_ORDER``);
+``queries``, ``queue``, ``presence`` and ``tickets_service`` still hand out these names too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
+from helpdesk_tui.storage.enums import Activity
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What a list shows. Empty fields do not filter; ``open_only`` keeps unfinished work."""
+
+    statuses: Sequence[str] = ()
+    priorities: Sequence[str] = ()
+    types: Sequence[str] = ()
+    assignee: str | None = None
+    unassigned: bool = False
+    team: str | None = None
+    tag: str | None = None
+    category: str | None = None
+    requester_id: int | None = None
+    open_only: bool = False
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One line of a queue: enough to show and sort, nothing more."""
+
+    id: int
+    number: int
+    subject: str
+    status: str
+    priority: str
+    type: str
+    category: str | None
+    tier: int
+    requester_name: str
+    requester_email: str | None
+    assignee: str | None
+    team: str | None
+    created_at: datetime
+    updated_at: datetime
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    version: int
+    reply_due_at: datetime | None = None
+    """The pending reply's due time (first or next response), if a reply is pending."""
+    reply_started_at: datetime | None = None
+    sla_due_at: datetime | None = None
+    """The earliest pending target (the database's ``sla_due_at``: the queue's SLA order)."""
+
+    @property
+    def next_due(self) -> datetime | None:
+        """The SLA deadline still running: the earliest of a pending reply's (first or next
+        response) and the resolution's; none while paused.
+
+        None once the ticket is resolved or closed, so a met deadline never shows as late.
+        """
+        if self.status not in OPEN_STATUSES:
+            return None
+        return self.sla_due_at
+
+    @property
+    def due_started_at(self) -> datetime:
+        """When the clock of :attr:`next_due` started (the warning is a share of it)."""
+        if self.sla_due_at is not None and self.sla_due_at == self.reply_due_at:
+            return self.reply_started_at or self.created_at
+        return self.created_at
+
+    def as_json(self) -> dict[str, Any]:
+        data = self.__dict__.copy()
+        for key, value in data.items():
+            if isinstance(value, datetime):
+                data[key] = value.isoformat()
+        return data
+
+
+SORT_ORDER: tuple[str, ...] = (
+    "updated",
+    "priority",
+    "number",
+    "subject",
+    "requester",
+    "status",
+    "assignee",
+    "sla",
+    "created",
+)
+"""The order a "next sort" key cycles through; also the CLI's ``--sort`` choices."""
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Everything that decides which tickets a list shows, and in which order."""
+
+    filter: TicketFilter = field(default_factory=TicketFilter)
+    text: str = ""
+    sort: str = "updated"
+    descending: bool = True
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORT_ORDER:
+            allowed = ", ".join(SORT_ORDER)
+            raise InvalidValue(f"unknown sort {self.sort!r}; allowed: {allowed}")
+
+    def with_sort(self, sort: str, descending: bool | None = None) -> QueueQuery:
+        return replace(
+            self, sort=sort, descending=self.descending if descending is None else descending
+        )
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in a list's order: a row's sort value and ticket id."""
+
+    value: Any
+    id: int
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """Rows in list order, and whether more exist before the first and after the last.
+
+    ``positions`` are the rows' places, to page on from (a search's order is its ranking,
+    which a row alone does not tell).
+    """
+
+    rows: list[TicketRow]
+    more_before: bool
+    more_after: bool
+    positions: list[Position] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChangeMark:
+    """What a list's reader saw: compare two marks to know whether to read again.
+
+    ``events`` moves with every change to any ticket (every change writes an event, and
+    only those do); ``presence`` with who is viewing or replying where.
+    """
+
+    events: tuple[int, int]
+    presence: tuple[Any, ...]
+
+
+PageKind = Literal["first", "last", "after", "before", "from"]
+"""Which page of a list: the first, the last, the one after or before a position, or the
+rows from a position on, that position included (re-reading a window in place)."""
+
+
+@dataclass(frozen=True)
+class OnTicket:
+    login: str
+    name: str
+    activity: Activity
+    since: datetime
+    session_id: str
+
+
+@dataclass(frozen=True)
+class QueueWindow:
+    """One read of the queue screen: a page, who is on its tickets, and the change mark
+    read just before it (what later checks compare against)."""
+
+    page: QueuePage
+    on: dict[int, list[OnTicket]]
+    new_desk: bool
+    """No rows, and the whole desk has no ticket at all."""
+    mark: ChangeMark
+
+
+@dataclass(frozen=True)
+class QueueCheck:
+    """A refresh tick's answer: the change mark now, and who is on which ticket (read only
+    when presence alone changed since the mark the caller holds)."""
+
+    mark: ChangeMark
+    on: dict[int, list[OnTicket]] | None

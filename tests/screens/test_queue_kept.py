@@ -1,0 +1,201 @@
+"""Start-up: the queue draws the page kept from the last start, then the live one.
+
+The desk is "opened" by a function the test holds back with an event, so each test sees
+the screen before and after the desk is there, in that order, without timing anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from helpdesk_tui import queue_cache
+from helpdesk_tui.app import HelpdeskApp, kept_page, make_app
+from helpdesk_tui.config import Settings
+from helpdesk_tui.desk import fields
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import UnknownAgent
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.database import Database
+from tests.screens.conftest import DeskData
+from tests.screens.test_queue import settle, shown, wait_for
+from tests.screens.ticket_helpers import notifications, record_notifications
+
+
+@pytest.fixture
+def gate() -> Iterator[threading.Event]:
+    event = threading.Event()
+    yield event
+    event.set()  # never leave an opening thread waiting
+
+
+def status(app: HelpdeskApp) -> str:
+    return str(app.queue.query_one("#queue-status", Static).render())
+
+
+async def keep_a_page(make_test_app: Callable[..., HelpdeskApp]) -> list[int]:
+    """Run the app once, live, as the last start did: its first page is kept."""
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: bool(shown(app)), 10)
+        await settle(pilot)
+        return shown(app)
+
+
+def add_ticket(desk: DeskData) -> int:
+    """A ticket for ada made after the page was kept: only the live page has it."""
+    with desk.db.write() as session:
+        ticket = create_ticket(
+            session,
+            desk.ada,
+            subject="Kettle leaks",
+            body="Water everywhere.",
+            requester_email="ann@example.com",
+        )
+    with desk.db.write() as session:
+        fields.assign(session, desk.ada, ticket.number, agent="ada")
+    return ticket.number
+
+
+def opening_app(
+    desk: DeskData,
+    gate: threading.Event,
+    clock: Callable[[], datetime],
+    *,
+    login: str = "ada",
+    fail: BaseException | None = None,
+) -> HelpdeskApp:
+    """The app as ``helpdesk`` starts it when a page is kept: the desk opens in a thread."""
+    settings = Settings(database_url=desk.db.url)
+
+    def opening() -> tuple[Database, Actor]:
+        assert gate.wait(30)
+        if fail is not None:
+            raise fail
+        return desk.db, desk.ada
+
+    app = make_app(
+        settings,
+        None,
+        Actor(name=login),
+        clock=clock,
+        opening=opening,
+        kept=kept_page(settings, login),
+    )
+    record_notifications(app)
+    return app
+
+
+async def live(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, HelpdeskApp)
+    await wait_for(pilot, lambda: app.live and app.queue._mark is not None, 10)
+    await settle(pilot)
+
+
+async def test_the_kept_page_shows_at_once_then_the_live_page_replaces_it(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    kept = await keep_a_page(make_test_app)
+    new = add_ticket(desk_data)
+    app = opening_app(desk_data, gate, frozen_clock)
+    assert app.kept is not None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.live
+        assert shown(app) == kept
+        assert "as of" in status(app) and "loading…" in status(app)
+        await pilot.press("2")  # another view: asked for once the desk is open
+        await pilot.pause()
+        assert shown(app) == [], "the kept rows are not another view's"
+        await pilot.press("1")
+        gate.set()
+        await live(pilot)
+        assert shown(app)[0] == new and set(kept) < set(shown(app))
+        assert "loading" not in status(app)
+    again = queue_cache.recall(
+        url=desk_data.db.url, login="ada", views={v.name: v.query for v in app.views}
+    )
+    assert again is not None and again.rows[0].number == new, "the live page is kept"
+
+
+async def test_enter_on_a_kept_row_opens_the_ticket_once_the_desk_is_open(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    kept = await keep_a_page(make_test_app)
+    app = opening_app(desk_data, gate, frozen_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert f"Opening #{kept[0]} once the desk is loaded" in notifications(app)
+        assert not isinstance(app.screen, TicketScreen)
+        gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), 10)
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.number == kept[0]
+
+
+async def test_nothing_kept_for_another_agent_or_desk(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    await keep_a_page(make_test_app)
+    assert kept_page(Settings(database_url=desk_data.db.url), "bob") is None
+    assert kept_page(Settings(database_url=desk_data.db.url + "x"), "ada") is None
+    app = opening_app(desk_data, gate, frozen_clock, login="bob")
+    assert app.kept is None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert shown(app) == []
+        empty = str(app.queue.query_one("#queue-empty", Static).render())
+        assert "Loading the desk" in empty
+        gate.set()
+        await live(pilot)
+        assert shown(app)
+
+
+async def test_a_desk_that_cannot_be_opened_ends_the_app_with_the_reason(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    await keep_a_page(make_test_app)
+    refusal = UnknownAgent("ada is deactivated on this helpdesk")
+    app = opening_app(desk_data, gate, frozen_clock, fail=refusal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        gate.set()
+        await wait_for(pilot, lambda: app.open_error is not None, 10)
+    assert app.open_error is refusal and app.return_code == 1
+
+
+async def test_a_desk_opened_after_the_agent_quit_is_not_used(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    await keep_a_page(make_test_app)
+    app = opening_app(desk_data, gate, frozen_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        gate.set()  # the opening ends after the agent quit: the app leaves without the desk
+        await pilot.pause()
+    assert not app.live and app.open_error is None and app.return_code in (None, 0)
