@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, text
+from sqlalchemy import and_, column, func, literal_column, or_, table, text, union
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.values import number_in
@@ -163,30 +163,47 @@ def _pg_messages(session: Session, query: str) -> Read:
     return _pg_tier(session, Message, Message.id, Message.ticket_id, vector, query)
 
 
+TRIGRAM = 3
+"""A word this long or longer is looked up in the contacts' trigram index (migration 0021);
+a shorter one has no trigram, so it is checked against every contact."""
+
+
+def _contacts_holding(session: Session, term: str) -> Any:
+    """Ids of the contacts whose name, email, organization or domain holds ``term``."""
+    like = f"%{term}%"
+    organizations = select(col(Organization.id)).where(
+        or_(
+            func.lower(Organization.name).like(like),
+            func.lower(func.coalesce(Organization.domain, "")).like(like),
+        )
+    )
+    by_organization = select(col(Contact.id)).where(col(Contact.organization_id).in_(organizations))
+    by_text: Any
+    if session.get_bind().dialect.name == "sqlite" and len(term) >= TRIGRAM:
+        # The trigram table answers "contains" (case-insensitively) in name or email.
+        trigrams = table("contact_trigram", column("rowid"))
+        by_text = select(trigrams.c.rowid).where(
+            literal_column("contact_trigram").op("MATCH")(f'"{term}"')
+        )
+    else:
+        # PostgreSQL reads these through its trigram indexes when the server has them.
+        by_text = select(col(Contact.id)).where(
+            or_(
+                func.lower(Contact.name).like(like),
+                func.lower(func.coalesce(Contact.email, "")).like(like),
+            )
+        )
+    return col(Contact.id).in_(union(by_text, by_organization))
+
+
 def _requesters(session: Session, terms: list[str]) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain."""
-    org = select(col(Organization.id))
-    per_word = []
-    for term in terms:
-        like = f"%{term}%"
-        fields = [
-            func.lower(Contact.name).like(like),
-            func.lower(func.coalesce(Contact.email, "")).like(like),
-            col(Contact.organization_id).in_(
-                org.where(
-                    or_(
-                        func.lower(Organization.name).like(like),
-                        func.lower(func.coalesce(Organization.domain, "")).like(like),
-                    )
-                )
-            ),
-        ]
-        per_word.append(or_(*fields))
+    per_word = [_contacts_holding(session, term) for term in terms]
     found: list[list[int]] = []
 
     def read(count: int, below: int | None) -> list[Any]:
         # The contacts are looked for when the tier is first read, not before: the tiers
-        # above it usually fill the page, and this look reads every contact.
+        # above it usually fill the page.
         if not found:
             found.append(
                 [

@@ -5,6 +5,7 @@ from sqlalchemy import event, text
 
 from helpdesk_tui.desk import relations, search, thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.queue import (
     Position,
@@ -18,6 +19,7 @@ from helpdesk_tui.desk.queue import (
 from helpdesk_tui.desk.search import PG_WALK_COST, pg_walks, words
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Organization
 
 
 def _found(db: Database, query: str) -> set[str]:
@@ -180,3 +182,62 @@ def test_postgres_gathers_a_rare_word_through_its_gin_index(
         for statement, params in seen:
             plan = " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
             assert "+ 0" in statement and "_fts" in plan and "Backward" not in plan, plan
+
+
+def test_requesters_are_found_by_name_email_organization_and_domain(
+    db: Database, admin: Actor
+) -> None:
+    with db.write() as s:
+        acme = Organization(name="Acme Widgets", domain="acme-widgets.example")
+        s.add(acme)
+        s.flush()
+        wile = find_or_create_contact(s, "wile@desert.example", "Wile Coyote")
+        wile.organization_id = acme.id
+        create_ticket(s, admin, subject="Rocket skates", body="x", requester=wile)
+        create_ticket(
+            s,
+            admin,
+            subject="Birdseed",
+            body="x",
+            requester_email="rr@fast.example",
+            requester_name="Road Runner",
+        )
+    assert _found(db, "coyote") == {"Rocket skates"}  # a word inside the name
+    assert _found(db, "OYOT") == {"Rocket skates"}
+    assert _found(db, "fast.exam") == {"Birdseed"}  # in the email
+    assert _found(db, "widgets") == {"Rocket skates"}  # the organization's name
+    assert _found(db, "acme-widgets") == {"Rocket skates"}  # its domain
+    assert _found(db, "rr") == {"Birdseed"}  # shorter than a trigram: checked on every contact
+    assert _found(db, "road runner") == {"Birdseed"}
+    assert _found(db, "road coyote") == set()  # every word, in one requester
+    with db.write() as s:
+        s.execute(text("UPDATE contact SET name = 'Wile E. Genius' WHERE email LIKE 'wile@%'"))
+    assert _found(db, "coyote") == set()  # the index follows a rename
+    assert _found(db, "genius") == {"Rocket skates"}
+
+
+def test_requester_tier_reads_the_trigram_index(db: Database) -> None:
+    """A rare word's search reaches the requester tier: it must not read every contact."""
+    seen: list[tuple[str, object]] = []
+
+    def remember(_c: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if "FROM contact" in statement:
+            seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        with db.read() as s:
+            search.tiers(s, "coyote")[-1](64, None)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    ((statement, params),) = seen
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+            lines = [row[-1] for row in plan]
+            assert any("contact_trigram VIRTUAL TABLE" in line for line in lines), lines
+            assert "SCAN contact" not in lines, lines  # (organizations are few: scanned)
+            return
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
+        assert "ix_contact_name_trgm" in plan and "ix_contact_email_trgm" in plan, plan
