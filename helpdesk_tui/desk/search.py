@@ -112,7 +112,7 @@ def _pg_estimate(session: Session, table: str, condition: str, query: str) -> tu
     """The planner's row count of ``table`` and its estimate of the rows that match."""
 
     def planned(statement: str, params: dict[str, str]) -> float:
-        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {statement}"), params).scalar()
+        plan: Any = session.execute(text(f"EXPLAIN (FORMAT JSON) {statement}"), params).scalar()
         if isinstance(plan, str):
             plan = json.loads(plan)
         return float(plan[0]["Plan"]["Plan Rows"])
