@@ -12,10 +12,14 @@ first appears):
 
 Each tier is *streamed* from its index in its own order and stopped as soon as enough
 tickets are found — SQLite's FTS5 hands out matches by rowid, newest first, without
-collecting them all; PostgreSQL's GIN indexes (``to_tsvector``, migration 0003, whose
-expressions are repeated here exactly so that PostgreSQL uses them) give the newest first
-through a bounded top-N. So the first page of a search costs about the same whether a
-word is in ten tickets or in half the desk, and nothing is counted.
+collecting them all. PostgreSQL's GIN indexes (``to_tsvector``, migration 0003, whose
+expressions are repeated here exactly so that PostgreSQL uses them) give no order: a tier
+either walks ids newest first, checking each row (cheap for a common word), or gathers
+the word's matches through the index and sorts them (cheap for a rare one), as the
+planner's estimate of the matches says (``pg_walks``). So the first page of a search
+costs about the same whether a word is in ten tickets or in half the desk, and nothing is
+counted. The requester tier looks words up in the contacts' trigram index (migration
+0021), when the tiers above it leave the page short.
 """
 
 from __future__ import annotations
@@ -108,17 +112,16 @@ def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
     return walked * walk_cost < matches * PG_GATHER_COST
 
 
-def _pg_estimate(session: Session, table: str, condition: str, query: str) -> tuple[float, float]:
-    """The planner's row count of ``table`` and its estimate of the rows that match."""
-
-    def planned(statement: str, params: dict[str, str]) -> float:
-        plan: Any = session.execute(text(f"EXPLAIN (FORMAT JSON) {statement}"), params).scalar()
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        return float(plan[0]["Plan"]["Plan Rows"])
-
-    rows = planned(f"SELECT 1 FROM {table}", {})
-    return rows, planned(f"SELECT 1 FROM {table} WHERE {condition}", {"q": query})
+def _pg_planned_rows(session: Session, statement: Any) -> float:
+    """The planner's estimate of the rows ``statement`` gives (no row is read)."""
+    sql = statement.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    # (literal: a tsquery here is made of words and ":*" and "&" only, see ``words``)
+    plan: Any = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def _pg_tier(session: Session, table: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
@@ -129,7 +132,9 @@ def _pg_tier(session: Session, table: Any, key: Any, ticket: Any, vector: Any, q
 
     def read(count: int, below: int | None) -> list[Any]:
         if not estimate:  # once per search, when the tier is first read
-            estimate.append(_pg_estimate(session, name, _PG_MATCH[name], query))
+            every: Any = select(literal_column("1")).select_from(table)
+            matching = every.where(condition)
+            estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
         rows, matches = estimate[0]
         order: Any = col(key)
         if not pg_walks(count, rows, matches, PG_WALK_COST[name]):
@@ -140,17 +145,6 @@ def _pg_tier(session: Session, table: Any, key: Any, ticket: Any, vector: Any, q
         return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
     return read
-
-
-_PG_MATCH = {
-    "ticket": "to_tsvector('simple'::regconfig, subject) @@ to_tsquery('simple'::regconfig, :q)",
-    "message": (
-        "to_tsvector('simple'::regconfig, left(body, 100000)) "
-        "@@ to_tsquery('simple'::regconfig, :q)"
-    ),
-}
-"""The tiers' conditions as SQL, for the planner's estimate (the same as migration 0003's
-index expressions, and as the statements built below)."""
 
 
 def _pg_subjects(session: Session, query: str) -> Read:
