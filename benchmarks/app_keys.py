@@ -57,7 +57,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-SIZES = ((80, 24), (120, 40))
 IDLE_SECONDS = 30.0
 KEY_TIMEOUT = 120.0
 
@@ -537,12 +536,14 @@ def cli_and_paint(desk: Desk, runs: int) -> dict[str, list[tuple[float, float]]]
     return samples
 
 
-def measure(desk: Desk, root: Path, repeat: int, runs: int, idle: float) -> dict:
+def measure(
+    desk: Desk, root: Path, sizes: list[tuple[int, int]], repeat: int, runs: int, idle: float
+) -> dict:
     print(f"{desk.label}: the app …", flush=True)
     result: dict[str, Any] = {"sizes": {}}
-    for size in SIZES:
+    for size in sizes:
         tag = f"{size[0]}x{size[1]}"
-        result["sizes"][tag] = run_app(desk, root, size, repeat, idle if size == SIZES[0] else 0)
+        result["sizes"][tag] = run_app(desk, root, size, repeat, idle if size == sizes[0] else 0)
         print(f"  {tag} done, load {result['sizes'][tag]['load']}", flush=True)
     load = os.getloadavg()[0]
     result["startup"] = cli_and_paint(desk, runs)
@@ -636,7 +637,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="first-paint and CLI runs")
     parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the small desks here")
+    parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, comma-separated")
     args = parser.parse_args()
+    sizes = [(int(w), int(h)) for w, h in (size.split("x") for size in args.sizes.split(","))]
     if args.child:
         child(args.child)
         return
@@ -676,8 +679,8 @@ def main() -> None:
             parser.error("give --big and/or --postgres / --pg-url")
         done = []
         for small, small_root, big, big_root in pairs:
-            a = measure(small, small_root, args.repeat, args.runs, args.idle)
-            b = measure(big, big_root, args.repeat, args.runs, args.idle)
+            a = measure(small, small_root, sizes, args.repeat, args.runs, args.idle)
+            b = measure(big, big_root, sizes, args.repeat, args.runs, args.idle)
             done.append((small, big, a, b))
         for small, big, a, b in done:
             report(small, big, a, b)
