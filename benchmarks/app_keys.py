@@ -593,7 +593,7 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
                 f"   {label[:52]:52} {_med_max(walls):>20} {cpu_a:6.1f} "
                 f"{_med_max(sb['wall'][label]):>20} {cpu_b:6.1f} "
                 f"{wb / wa if wa else 0:6.2f} {cpu_b / cpu_a if cpu_a else 0:6.2f} "
-                f"{statistics.median(sb.get('settled', sb['wall'])[label]):7.1f} "
+                f"{statistics.median(sb.get('settled', {}).get(label, sb['wall'][label])):7.1f} "
                 f"{max(sb.get('gc', {}).get(label, [0])):5.0f}{flag}"
             )
             worst.append((wb, label))
