@@ -23,6 +23,7 @@ load average is printed beside each desk's figures (on a shared machine CPU time
 steadier figure).
 
     python benchmarks/app_keys.py --big COPY_OF_1M.db [--postgres] [--keep DIR]
+        [--repeat 3] [--runs 3] [--sizes 80x24,120x40] [--idle 30] [--pg-url URL]
 
 ``--big`` is a SQLite desk built by ``helpdesk demo --tickets 1000000`` (use a copy: the app
 writes presence rows). ``--postgres`` also starts a throw-away PostgreSQL cluster (the
