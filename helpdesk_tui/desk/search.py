@@ -124,15 +124,15 @@ def _pg_planned_rows(session: Session, statement: Any) -> float:
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
-def _pg_tier(session: Session, table: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
+def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
     """A tier over one GIN-indexed text: by id newest first, walking or gathering."""
-    name = table.__tablename__
+    name = model.__tablename__
     condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
     estimate: list[tuple[float, float]] = []
 
     def read(count: int, below: int | None) -> list[Any]:
         if not estimate:  # once per search, when the tier is first read
-            every: Any = select(literal_column("1")).select_from(table)
+            every: Any = select(literal_column("1")).select_from(model)
             matching = every.where(condition)
             estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
         rows, matches = estimate[0]
