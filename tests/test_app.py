@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 
@@ -287,3 +288,15 @@ async def test_a_running_terminal_is_on_shift_and_the_palette_sets_away_and_back
         await until(pilot, lambda: not ada().away)
         await pilot.press("ctrl+q")
     assert ada().on_shift is False
+
+
+async def test_start_up_objects_are_kept_out_of_the_collectors_way_until_the_app_ends(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full collection walked every object made at start; frozen, they are skipped (and
+    given back when the app ends, so a process that runs more apps can free them)."""
+    monkeypatch.setattr(app_module, "HEAP_SETTLE_SECONDS", 0.01)
+    app = make_test_app()
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: gc.get_freeze_count() > 0)
+    assert gc.get_freeze_count() == 0

@@ -12,19 +12,24 @@ first appears):
 
 Each tier is *streamed* from its index in its own order and stopped as soon as enough
 tickets are found — SQLite's FTS5 hands out matches by rowid, newest first, without
-collecting them all; PostgreSQL's GIN indexes (``to_tsvector``, migration 0003, whose
-expressions are repeated here exactly so that PostgreSQL uses them) give the newest first
-through a bounded top-N. So the first page of a search costs about the same whether a
-word is in ten tickets or in half the desk, and nothing is counted.
+collecting them all. PostgreSQL's GIN indexes (``to_tsvector``, migration 0003, whose
+expressions are repeated here exactly so that PostgreSQL uses them) give no order: a tier
+either walks ids newest first, checking each row (cheap for a common word), or gathers
+the word's matches through the index and sorts them (cheap for a rare one), as the
+planner's estimate of the matches says (``pg_walks``). So the first page of a search
+costs about the same whether a word is in ten tickets or in half the desk, and nothing is
+counted. The requester tier looks words up in the contacts' trigram index (migration
+0021), when the tiers above it leave the page short.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, text
+from sqlalchemy import and_, column, func, literal_column, or_, table, text, union
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.values import number_in
@@ -87,56 +92,112 @@ def _sqlite_messages(session: Session, match: str) -> Read:
     return read
 
 
-def _pg_subjects(session: Session, query: str) -> Read:
-    vector = func.to_tsvector(_PG_CONFIG, Ticket.subject)
+PG_WALK_COST = {"ticket": 10.0, "message": 30.0}
+"""Relative cost of one row read along the primary key on PostgreSQL: the GIN index gives
+no order, so walking ids newest first computes the row's ``to_tsvector`` (a subject's is
+cheap, a message body's about three times dearer)."""
+PG_GATHER_COST = 5.0
+"""Relative cost of one match gathered through the GIN index (a bitmap scan: every match
+is read, then sorted by id)."""
+
+
+def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
+    """Whether walking ids newest first finds ``count`` matches cheaper than gathering all
+    ``matches`` (estimated) of ``rows`` through the GIN index and sorting them.
+
+    A common word is met every few rows of the walk; a rare one only after thousands of
+    rows, each one's text parsed again, where gathering its few matches is quick.
+    """
+    walked = count * rows / max(matches, 1.0)
+    return walked * walk_cost < matches * PG_GATHER_COST
+
+
+def _pg_planned_rows(session: Session, statement: Any) -> float:
+    """The planner's estimate of the rows ``statement`` gives (no row is read)."""
+    sql = statement.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    # (literal: a tsquery here is made of words and ":*" and "&" only, see ``words``)
+    plan: Any = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
+    """A tier over one GIN-indexed text: by id newest first, walking or gathering."""
+    name = model.__tablename__
     condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
+    estimate: list[tuple[float, float]] = []
 
     def read(count: int, below: int | None) -> list[Any]:
-        statement = select(col(Ticket.id), col(Ticket.id)).where(condition)
+        if not estimate:  # once per search, when the tier is first read
+            every: Any = select(literal_column("1")).select_from(model)
+            matching = every.where(condition)
+            estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
+        rows, matches = estimate[0]
+        order: Any = col(key)
+        if not pg_walks(count, rows, matches, PG_WALK_COST[name]):
+            order = col(key) + literal_column("0")  # no index gives this order: gather
+        statement = select(col(ticket), col(key)).where(condition)
         if below is not None:
-            statement = statement.where(col(Ticket.id) < below)
-        return list(session.execute(statement.order_by(col(Ticket.id).desc()).limit(count)))
+            statement = statement.where(col(key) < below)
+        return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
     return read
+
+
+def _pg_subjects(session: Session, query: str) -> Read:
+    vector = func.to_tsvector(_PG_CONFIG, Ticket.subject)
+    return _pg_tier(session, Ticket, Ticket.id, Ticket.id, vector, query)
 
 
 def _pg_messages(session: Session, query: str) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, func.left(Message.body, _PG_BODY_PREFIX))
-    condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
+    return _pg_tier(session, Message, Message.id, Message.ticket_id, vector, query)
 
-    def read(count: int, below: int | None) -> list[Any]:
-        statement = select(col(Message.ticket_id), col(Message.id)).where(condition)
-        if below is not None:
-            statement = statement.where(col(Message.id) < below)
-        return list(session.execute(statement.order_by(col(Message.id).desc()).limit(count)))
 
-    return read
+TRIGRAM = 3
+"""A word this long or longer is looked up in the contacts' trigram index (migration 0021);
+a shorter one has no trigram, so it is checked against every contact."""
+
+
+def _contacts_holding(session: Session, term: str) -> Any:
+    """Ids of the contacts whose name, email, organization or domain holds ``term``."""
+    like = f"%{term}%"
+    organizations = select(col(Organization.id)).where(
+        or_(
+            func.lower(Organization.name).like(like),
+            func.lower(func.coalesce(Organization.domain, "")).like(like),
+        )
+    )
+    by_organization = select(col(Contact.id)).where(col(Contact.organization_id).in_(organizations))
+    by_text: Any
+    if session.get_bind().dialect.name == "sqlite" and len(term) >= TRIGRAM:
+        # The trigram table answers "contains" (case-insensitively) in name or email.
+        trigrams = table("contact_trigram", column("rowid"))
+        by_text = select(trigrams.c.rowid).where(
+            literal_column("contact_trigram").op("MATCH")(f'"{term}"')
+        )
+    else:
+        # PostgreSQL reads these through its trigram indexes when the server has them.
+        by_text = select(col(Contact.id)).where(
+            or_(
+                func.lower(Contact.name).like(like),
+                func.lower(func.coalesce(Contact.email, "")).like(like),
+            )
+        )
+    return col(Contact.id).in_(union(by_text, by_organization))
 
 
 def _requesters(session: Session, terms: list[str]) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain."""
-    org = select(col(Organization.id))
-    per_word = []
-    for term in terms:
-        like = f"%{term}%"
-        fields = [
-            func.lower(Contact.name).like(like),
-            func.lower(func.coalesce(Contact.email, "")).like(like),
-            col(Contact.organization_id).in_(
-                org.where(
-                    or_(
-                        func.lower(Organization.name).like(like),
-                        func.lower(func.coalesce(Organization.domain, "")).like(like),
-                    )
-                )
-            ),
-        ]
-        per_word.append(or_(*fields))
+    per_word = [_contacts_holding(session, term) for term in terms]
     found: list[list[int]] = []
 
     def read(count: int, below: int | None) -> list[Any]:
         # The contacts are looked for when the tier is first read, not before: the tiers
-        # above it usually fill the page, and this look reads every contact.
+        # above it usually fill the page.
         if not found:
             found.append(
                 [

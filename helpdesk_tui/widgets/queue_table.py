@@ -330,6 +330,10 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._sort: tuple[str, bool] = ("updated", True)
         self._strips: dict[int, Strip] = {}
         self._looks: tuple[Style, Style, Style] | None = None
+        self._restyled = False
+        """Styles changed since the cached strips were checked against them."""
+        self._strips_look: tuple[Style, RowStyles] | None = None
+        """The base style and the row styles the cached strips were drawn with."""
         """Base, header and cursor styles from CSS, read once per change of style or focus."""
 
     # -- what the screen reads --------------------------------------------------------------
@@ -498,10 +502,16 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_cursor_into_view()
 
     def notify_style_update(self) -> None:
+        """Styles are read again; the drawn rows are kept unless they look different now.
+
+        Focus moving to or from the table restyles it (its cursor is styled by ``:focus``),
+        which happens on every search, filter form and palette: the rows' own look does not
+        change then, so redrawing every visible row would be wasted.
+        """
         super().notify_style_update()
-        self._strips.clear()
         self._looks = None
         self._row_styles = None
+        self._restyled = True
 
     @property
     def row_styles(self) -> RowStyles:
@@ -584,6 +594,12 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             under = Style(color=cursor.color)
             segments = Segment.apply_style(self._line(self._cells[index]), under, over)
             return Strip(segments).crop_extend(0, width, cursor)
+        if self._restyled:
+            self._restyled = False
+            look = (base, self.row_styles)
+            if look != self._strips_look:
+                self._strips.clear()
+                self._strips_look = look
         key = self._keys[index]
         strip = self._strips.get(key)
         if strip is None:

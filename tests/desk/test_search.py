@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import event, text
 
-from helpdesk_tui.desk import relations, thread
+from helpdesk_tui.desk import relations, search, thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.contacts import find_or_create_contact
+from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.queue import (
+    Position,
     QueueQuery,
     first_page,
     last_page,
@@ -12,9 +16,10 @@ from helpdesk_tui.desk.queue import (
     page_after,
     page_before,
 )
-from helpdesk_tui.desk.search import words
+from helpdesk_tui.desk.search import PG_WALK_COST, pg_walks, words
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Organization
 
 
 def _found(db: Database, query: str) -> set[str]:
@@ -114,3 +119,125 @@ def test_search_ranks_whole_words_first_and_pages_by_rank(db: Database, admin: A
         middle = everything[7]
         assert neighbour(s, query, middle.number, 1) == everything[8].number
         assert neighbour(s, query, middle.number, -2) == everything[5].number
+
+
+def test_postgres_walks_ids_for_common_words_and_gathers_rare_ones() -> None:
+    """PostgreSQL's GIN index gives no order: a common word is found walking ids newest
+    first, a rare one by gathering its few matches (a walk would parse thousands of rows)."""
+    assert pg_walks(64, 100_000, 7_000, PG_WALK_COST["ticket"])
+    assert not pg_walks(64, 100_000, 1_500, PG_WALK_COST["ticket"])
+    assert not pg_walks(64, 400_000, 3_500, PG_WALK_COST["message"])
+    assert pg_walks(64, 400_000, 390_000, PG_WALK_COST["message"])
+    assert not pg_walks(64, 400_000, 0, PG_WALK_COST["message"])
+
+
+@pytest.mark.parametrize("gather_cost", [0.0, 1e9])
+def test_walking_and_gathering_find_the_same_tickets_in_the_same_order(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, gather_cost: float
+) -> None:
+    for i in range(6):
+        _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "paper jam")
+        _new(db, admin, f"Scanner {i}", "the printer again" if i % 3 else "nothing")
+    expected = {
+        word: [r.number for r in _page(db, word)] for word in ("printer", "toner", "jam", "zzz")
+    }
+    monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    for word, numbers in expected.items():
+        assert [r.number for r in _page(db, word)] == numbers
+    assert len(expected["printer"]) == 10 and expected["zzz"] == []
+
+
+def _page(db: Database, word: str) -> list[TicketRow]:
+    with db.read() as s:
+        return (
+            first_page(s, QueueQuery(text=word), 5).rows
+            + page_after(s, QueueQuery(text=word), Position(4, 0), 50).rows
+        )
+
+
+@pytest.mark.postgres
+def test_postgres_gathers_a_rare_word_through_its_gin_index(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gathering statement cannot walk the primary key (its order is on ``id + 0``), so
+    PostgreSQL reads the word's matches from the GIN index."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's plan")
+    _new(db, admin, "Printer number 1", "toner low")
+    monkeypatch.setattr(search, "PG_GATHER_COST", 0.0)  # every tier gathers
+    seen: list[tuple[str, object]] = []
+
+    def remember(_c: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if "to_tsquery" in statement and not statement.startswith("EXPLAIN"):
+            seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        _page(db, "toner")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert len(seen) == 8  # two pages: exact and prefix, subjects and messages
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement, params in seen:
+            plan = " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
+            assert "+ 0" in statement and "_fts" in plan and "Backward" not in plan, plan
+
+
+def test_requesters_are_found_by_name_email_organization_and_domain(
+    db: Database, admin: Actor
+) -> None:
+    with db.write() as s:
+        acme = Organization(name="Acme Widgets", domain="acme-widgets.example")
+        s.add(acme)
+        s.flush()
+        wile = find_or_create_contact(s, "wile@desert.example", "Wile Coyote")
+        wile.organization_id = acme.id
+        create_ticket(s, admin, subject="Rocket skates", body="x", requester=wile)
+        create_ticket(
+            s,
+            admin,
+            subject="Birdseed",
+            body="x",
+            requester_email="rr@fast.example",
+            requester_name="Road Runner",
+        )
+    assert _found(db, "coyote") == {"Rocket skates"}  # a word inside the name
+    assert _found(db, "OYOT") == {"Rocket skates"}
+    assert _found(db, "fast.exam") == {"Birdseed"}  # in the email
+    assert _found(db, "widgets") == {"Rocket skates"}  # the organization's name
+    assert _found(db, "acme-widgets") == {"Rocket skates"}  # its domain
+    assert _found(db, "rr") == {"Birdseed"}  # shorter than a trigram: checked on every contact
+    assert _found(db, "road runner") == {"Birdseed"}
+    assert _found(db, "road coyote") == set()  # every word, in one requester
+    with db.write() as s:
+        s.execute(text("UPDATE contact SET name = 'Wile E. Genius' WHERE email LIKE 'wile@%'"))
+    assert _found(db, "coyote") == set()  # the index follows a rename
+    assert _found(db, "genius") == {"Rocket skates"}
+
+
+def test_requester_tier_reads_the_trigram_index(db: Database) -> None:
+    """A rare word's search reaches the requester tier: it must not read every contact."""
+    seen: list[tuple[str, object]] = []
+
+    def remember(_c: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if "FROM contact" in statement:
+            seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        with db.read() as s:
+            search.tiers(s, "coyote")[-1](64, None)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    ((statement, params),) = seen
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+            lines = [row[-1] for row in plan]
+            assert any("contact_trigram VIRTUAL TABLE" in line for line in lines), lines
+            assert "SCAN contact" not in lines, lines  # (organizations are few: scanned)
+            return
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
+        assert "ix_contact_name_trgm" in plan and "ix_contact_email_trgm" in plan, plan

@@ -185,7 +185,8 @@ async def test_a_reply_with_no_address_asks_for_one_and_saves_it(
     async with app.run_test(size=(120, 40)) as pilot:
         await _reply_without_address(pilot, number)
         assert not any("queued" in n for n in notifications(app))
-        assert DraftStore().load(number, "reply") in ("", "Fixed")  # autosave may not have run
+        # Autosave may not have run, or run between two keys of a loaded machine.
+        assert "Fixed".startswith(DraftStore().load(number, "reply"))
         await pilot.press(*"Fay@Example.com", "enter")
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         assert app.screen.id == "reply-address"

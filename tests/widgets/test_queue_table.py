@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.widgets import Input
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.queue import first_page
@@ -108,3 +109,37 @@ async def test_no_color_keeps_only_the_weights(monkeypatch: pytest.MonkeyPatch) 
         styles = app.query_one(QueueTable).row_styles
     assert styles.late == styles.urgent == Style(bold=True)
     assert styles.high == styles.viewing == Style()
+
+
+class FocusApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield QueueTable()
+        yield Input()
+
+
+async def test_a_focus_change_keeps_the_drawn_rows_and_a_theme_change_redraws_them(
+    db: Database, admin: Actor
+) -> None:
+    """Focus leaving the table (search, filter form, palette) restyles only its cursor: the
+    other rows are not drawn again; a new theme draws them all in its colours."""
+    with db.write() as s:
+        for n in range(5):
+            create_ticket(s, admin, subject=f"Printer {n}", body="x", priority="urgent")
+    with db.read() as s:
+        query = next(view for view in builtin_views("ada") if view.title == "All open").query
+        rows = first_page(s, query, 10).rows
+    app = FocusApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(QueueTable)
+        table.show(rows, {}, NOW, focus=None)
+        table.focus()
+        await pilot.pause()
+        drawn = dict(table._strips)
+        assert len(drawn) == len(rows) - 1  # every row but the cursor's (never cached)
+        app.query_one(Input).focus()
+        await pilot.pause()
+        assert not table.has_focus
+        assert all(table._strips[number] is strip for number, strip in drawn.items())
+        app.theme = "nord"
+        await pilot.pause()
+        assert not any(table._strips.get(number) is strip for number, strip in drawn.items())
