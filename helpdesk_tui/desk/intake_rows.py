@@ -276,6 +276,11 @@ class Intake:
         self._events: list[dict[str, Any]] = []
         self._outbox: list[dict[str, Any]] = []
         self._tickets: list[NewTicket] = []
+        self._bumps: dict[int, dict[str, Any]] = {}
+        """Changes to existing tickets (locked), written at :meth:`flush` in one statement
+        per set of columns."""
+        self._bumped: dict[int, TicketRef] = {}
+        """Those tickets as they are after the changes waiting in ``_bumps``."""
 
     def _event(
         self,
@@ -384,6 +389,8 @@ class Intake:
         conn = _connection(self.session)
         seen: set[int] = set()
         while True:
+            if ticket_id in self._bumped:  # locked and changed by this group already
+                return self._bumped[ticket_id]
             row = conn.execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
             if row is None:
                 return None
@@ -395,7 +402,11 @@ class Intake:
             ticket_id = row.merged_into_id
 
     def bump(self, ticket: AnyTicket, changes: dict[str, object] | None = None) -> AnyTicket:
-        """Move the version on (and apply ``changes``); the ticket as it now is."""
+        """Move the version on (and apply ``changes``); the ticket as it now is.
+
+        An existing ticket (locked by :meth:`lock_ticket`) is written at :meth:`flush`,
+        with the other bumps of the group; until then this group sees it as changed.
+        """
         values: dict[str, object] = {
             "version": ticket.version + 1,
             "updated_at": utcnow(),
@@ -405,9 +416,8 @@ class Intake:
             ticket.row.update(values)
             return ticket
         assert ticket.id is not None
-        _connection(self.session).execute(_BUMP_TICKET, {"ticket_id": ticket.id, **values})
-        _forget(self.session, Ticket, ticket.id)
-        return TicketRef(
+        self._bumps.setdefault(ticket.id, {}).update(values)
+        bumped = TicketRef(
             ticket.id,
             ticket.number,
             ticket.subject,
@@ -415,6 +425,8 @@ class Intake:
             ticket.requester_id,
             str(values.get("status", ticket.status)),
         )
+        self._bumped[ticket.id] = bumped
+        return bumped
 
     def system_note(
         self,
@@ -513,6 +525,15 @@ class Intake:
     def flush(self) -> list[int]:
         """Write the waiting rows; the thread message ids, by :class:`MessageHandle` position."""
         conn = _connection(self.session)
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for ticket_id, values in self._bumps.items():
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"ticket_id": ticket_id, **values}
+            )
+            _forget(self.session, Ticket, ticket_id)
+        for rows in by_columns.values():
+            conn.execute(_BUMP_TICKET, rows)
+        self._bumps, self._bumped = {}, {}
         if self._tickets:
             conn.execute(_INSERT_TICKETS, [ticket.row for ticket in self._tickets])
             numbers = [ticket.number for ticket in self._tickets]
