@@ -1,6 +1,6 @@
 """Mail ingest rate against a real Dovecot, beside a fetch-and-parse-only baseline.
 
-    python benchmarks/mail_ingest.py [--messages 2000] [--database-url URL]
+    python benchmarks/mail_ingest.py [--messages 2000] [--postgres | --database-url URL]
 
 Both runs read the same messages from the same Dovecot over loopback in batches of the
 poller's size. The baseline only fetches (BODY.PEEK[]) and parses; the ingest run is the
@@ -238,8 +238,18 @@ def ingest_run(settings: MailSettings, db: Database) -> tuple[int, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
+    where.add_argument(
+        "--postgres", action="store_true", help="a temporary PostgreSQL cluster (initdb/pg_ctl)"
+    )
     args = parser.parse_args()
+    cluster = None
+    if args.postgres:
+        from tests.pg_cluster import start_cluster
+
+        cluster = start_cluster()
+        args.database_url = cluster.create_database("mail_bench")
 
     workdir = Path(tempfile.mkdtemp(prefix="helpdesk-bench-"))
     server = DovecotServer()
@@ -281,6 +291,9 @@ def main() -> None:
     finally:
         server.close()
         shutil.rmtree(workdir, ignore_errors=True)
+        if cluster is not None:
+            cluster.stop()
+            shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 if __name__ == "__main__":
