@@ -48,7 +48,8 @@ from helpdesk_tui.desk.intake_rows import (
     TicketKey,
     Wanted,
     address_or_none,
-    contact_for,
+    contact_id,
+    same_contact,
     ticket_key,
 )
 from helpdesk_tui.desk.kb import public_link
@@ -495,7 +496,7 @@ class Writer:
         if target is None or target.status == Status.CLOSED:
             return self._on_closed_ticket(item, decision, email, raw_id, seen, target, author)
         # Only the requester moves where the ticket's mail goes.
-        is_requester = author is not None and author.id == target.requester_id
+        is_requester = author is not None and same_contact(author.id, target.requester_id)
         ticket, message = self.rows.customer_follow_up(
             MAIL,
             target,
@@ -526,9 +527,9 @@ class Writer:
             return None
         if not self.alone:
             raise NeedsOwnSavepoint
-        self.flush()
-        ticket = load_ticket(self.session, target.number, for_update=True)
         author = self._contact(decision.requester, item)
+        self.flush()  # the contact too: the ORM writes below need its id
+        ticket = load_ticket(self.session, target.number, for_update=True)
         message = add_message(
             self.session,
             MAIL,
@@ -536,7 +537,7 @@ class Writer:
             kind=MessageKind.CUSTOMER,
             body=item.body,
             channel=Channel.EMAIL,
-            author_contact_id=author.id if author else None,
+            author_contact_id=contact_id(author) if author else None,
             email=email,
         )
         record_rating(self.session, MAIL, ticket, answer.score, answer.comment)
@@ -640,7 +641,7 @@ class Writer:
             return None
         name = item.from_name if address == address_or_none(item.from_address) else ""
         lookups = self.lookups
-        contact = contact_for(self.session, lookups.contacts, lookups.organizations, address, name)
+        contact = self.rows.contact(lookups.contacts, lookups.organizations, address, name)
         lookups.remember(lookups.contacts, contact.email, contact)
         return contact
 

@@ -95,7 +95,6 @@ _INSERT_ATTACHMENT = insert(_ATTACHMENT)
 _INSERT_ATTACHMENT_IDS = insert(_ATTACHMENT).returning(
     _ATTACHMENT.c.id, sort_by_parameter_order=True
 )
-_INSERT_CONTACT = insert(_CONTACT).returning(_CONTACT.c.id)
 _RENAME_CONTACT = update(_CONTACT).where(_CONTACT.c.id == bindparam("contact_id"))
 _BUMP_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket_id"))
 _TICKET_STATE = select(
@@ -146,9 +145,9 @@ class NewTicket:
         return int(self.row["version"])
 
     @property
-    def requester_id(self) -> int | None:
+    def requester_id(self) -> ContactId | None:
         value = self.row["requester_id"]
-        return None if value is None else int(value)
+        return None if value is None else cast(ContactId, value)
 
     @property
     def status(self) -> str:
@@ -171,11 +170,49 @@ def resolve_ticket_id(value: object) -> object:
     return value.id if isinstance(value, NewTicket) else value
 
 
+@dataclass(eq=False)
+class NewContact:
+    """A contact made by :meth:`Intake.contact`: inserted at the flush, ``id`` known then."""
+
+    row: dict[str, Any]
+    id: int | None = None
+
+
+ContactId = int | NewContact
+"""A contact as rows hold it until the flush: its id, or a contact of the group at hand."""
+
+
 @dataclass(frozen=True)
 class ContactRef:
-    id: int
+    id: ContactId
     email: str
     name: str
+
+
+def contact_id(contact: ContactRef) -> int:
+    """The contact's id, once written (a new contact has one after the flush)."""
+    value = contact.id
+    if isinstance(value, NewContact):
+        assert value.id is not None, "the new contact is not written yet"
+        return value.id
+    return value
+
+
+def same_contact(one: ContactId | None, other: ContactId | None) -> bool:
+    """Whether two contact references are one contact (written or not yet)."""
+    if isinstance(one, NewContact) and one.id is not None:
+        one = one.id
+    if isinstance(other, NewContact) and other.id is not None:
+        other = other.id
+    if one is None or other is None:
+        return False
+    if isinstance(one, NewContact) or isinstance(other, NewContact):
+        return one is other
+    return one == other
+
+
+def _resolve_contact(value: object) -> object:
+    return value.id if isinstance(value, NewContact) else value
 
 
 def _connection(session: Session) -> Connection:
@@ -216,39 +253,6 @@ def organizations_by_domain(session: Session, domains: Iterable[str]) -> dict[st
     return {domain: oid for domain, oid in rows}
 
 
-def contact_for(
-    session: Session,
-    known: Mapping[str, ContactRef],
-    organizations: Mapping[str, int],
-    email: str,
-    name: str = "",
-) -> ContactRef:
-    """:func:`~helpdesk_tui.desk.contacts.find_or_create_contact`, looked up in ``known``.
-
-    ``known`` and ``organizations`` must be current for this address (the caller prefetched
-    them in this transaction); the result is the caller's to remember.
-    """
-    email = normalize_email(email)
-    conn = _connection(session)
-    found = known.get(email)
-    if found is not None:
-        if name and not found.name:
-            conn.execute(_RENAME_CONTACT, {"contact_id": found.id, "name": name})
-            _forget(session, Contact, found.id)
-            return ContactRef(found.id, email, name)
-        return found
-    contact_id = conn.execute(
-        _INSERT_CONTACT,
-        {
-            "email": email,
-            "name": name,
-            "organization_id": organizations.get(email.rsplit("@", 1)[1]),
-            "created_at": utcnow(),
-        },
-    ).scalar_one()
-    return ContactRef(int(contact_id), email, name)
-
-
 # --- tickets and messages ------------------------------------------------------------------
 
 
@@ -281,6 +285,46 @@ class Intake:
         per set of columns."""
         self._bumped: dict[int, TicketRef] = {}
         """Those tickets as they are after the changes waiting in ``_bumps``."""
+        self._contacts: list[NewContact] = []
+
+    def contact(
+        self,
+        known: Mapping[str, ContactRef],
+        organizations: Mapping[str, int],
+        email: str,
+        name: str = "",
+    ) -> ContactRef:
+        """:func:`~helpdesk_tui.desk.contacts.find_or_create_contact`, looked up in ``known``;
+        a new contact is inserted at :meth:`flush`, with the group's others.
+
+        ``known`` and ``organizations`` must be current for this address (the caller
+        prefetched them in this transaction); the result is the caller's to remember.
+        """
+        email = normalize_email(email)
+        found = known.get(email)
+        if found is not None:
+            if name and not found.name:
+                pending = found.id
+                if isinstance(pending, NewContact) and pending.id is None:
+                    pending.row["name"] = name
+                else:
+                    row_id = contact_id(found)
+                    _connection(self.session).execute(
+                        _RENAME_CONTACT, {"contact_id": row_id, "name": name}
+                    )
+                    _forget(self.session, Contact, row_id)
+                return ContactRef(found.id, email, name)
+            return found
+        new = NewContact(
+            {
+                "email": email,
+                "name": name,
+                "organization_id": organizations.get(email.rsplit("@", 1)[1]),
+                "created_at": utcnow(),
+            }
+        )
+        self._contacts.append(new)
+        return ContactRef(new, email, name)
 
     def _event(
         self,
@@ -314,7 +358,7 @@ class Intake:
         *,
         subject: str,
         channel: str,
-        requester_id: int | None,
+        requester_id: ContactId | None,
         reply_to: str | None = None,
     ) -> NewTicket:
         """A new ticket with no first message yet: ``create_ticket(..., body="")``."""
@@ -355,7 +399,7 @@ class Intake:
         kind: MessageKind,
         body: str,
         channel: str,
-        author_contact_id: int | None = None,
+        author_contact_id: ContactId | None = None,
         email: EmailMeta | None = None,
     ) -> MessageHandle:
         """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes."""
@@ -416,13 +460,15 @@ class Intake:
             ticket.row.update(values)
             return ticket
         assert ticket.id is not None
+        requester_id = ticket.requester_id
+        assert not isinstance(requester_id, NewContact), "a written ticket's contact is written"
         self._bumps.setdefault(ticket.id, {}).update(values)
         bumped = TicketRef(
             ticket.id,
             ticket.number,
             ticket.subject,
             ticket.version + 1,
-            ticket.requester_id,
+            requester_id,
             str(values.get("status", ticket.status)),
         )
         self._bumped[ticket.id] = bumped
@@ -457,7 +503,7 @@ class Intake:
         *,
         body: str,
         channel: str,
-        author_contact_id: int | None,
+        author_contact_id: ContactId | None,
         email: EmailMeta | None = None,
         reply_to: str | None = None,
     ) -> tuple[AnyTicket, MessageHandle]:
@@ -534,6 +580,15 @@ class Intake:
         for rows in by_columns.values():
             conn.execute(_BUMP_TICKET, rows)
         self._bumps, self._bumped = {}, {}
+        if self._contacts:
+            contact_ids = insert_returning_ids(conn, _CONTACT, [c.row for c in self._contacts])
+            for contact, new_id in zip(self._contacts, contact_ids, strict=True):
+                contact.id = new_id
+            self._contacts = []
+        for ticket in self._tickets:
+            ticket.row["requester_id"] = _resolve_contact(ticket.row["requester_id"])
+        for row in self._messages:
+            row["author_contact_id"] = _resolve_contact(row["author_contact_id"])
         if self._tickets:
             conn.execute(_INSERT_TICKETS, [ticket.row for ticket in self._tickets])
             numbers = [ticket.number for ticket in self._tickets]
@@ -578,18 +633,21 @@ class Intake:
         return ids
 
 
-_INSERTS = {table.name: insert(table) for table in (_MESSAGE, _table(RawMessage))}
+_INSERTS = {table.name: insert(table) for table in (_MESSAGE, _table(RawMessage), _CONTACT)}
 _INSERTS_RETURNING = {
     name: statement.returning(statement.table.c.id, sort_by_parameter_order=True)
     for name, statement in _INSERTS.items()
 }
-_LAST_IDS = {table.name: select(func.max(table.c.id)) for table in (_MESSAGE, _table(RawMessage))}
+_LAST_IDS = {
+    table.name: select(func.max(table.c.id)) for table in (_MESSAGE, _table(RawMessage), _CONTACT)
+}
 
 
 def insert_returning_ids(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
-    """Insert ``rows`` into ``table`` (``message`` or ``raw_message``); their ids, in order.
+    """Insert ``rows`` into ``table`` (``message``, ``raw_message`` or ``contact``); their
+    ids, in order.
 
     SQLite cannot return ids from an ``executemany``, so SQLAlchemy inserts such rows one
     statement each (4,000 statements for 2,000 messages). Here they go in with one

@@ -14,6 +14,12 @@ A crash between 2 and 3 leaves messages in the folder whose UID is at most ``las
 the next connection moves them first thing ("catch-up") without importing them again. A
 changed UIDVALIDITY starts the folder from UID 0; the dedupe keys make that harmless.
 
+Parsing is pure Python, so a thread cannot run it beside the writing: when a backlog (more
+than one batch) waits, a parse process (``spawn``ed, never a fork of this threaded process)
+reads the next batch while this one is written; it is kept for later polls, and whatever it
+has not begun, did not answer in time or failed on, the poller parses itself. Big messages
+are always parsed here, by the streaming path.
+
 While the server offers IDLE the poller waits in IDLE (re-issued every ``idle_restart``
 seconds, under the ten minutes some servers and NAT boxes allow); otherwise it polls every
 ``poll_interval`` seconds. Any error drops the connection and reconnects with a doubling
@@ -25,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import dataclasses
+import gc
 import imaplib
 import logging
 import multiprocessing
@@ -576,6 +583,7 @@ def _parse_worker_main(
     poller keeps its own result.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the poller decides when this ends
+    gc.freeze()  # the imported modules' objects: not walked by every full collection
     try:
         while True:
             try:
@@ -642,6 +650,8 @@ class _ParseWorker:
         task_id = self._next
         self._next += 1
         with self._condition:
+            if self.failed:  # nothing is sent: the poller parses it (take_back says so)
+                return task_id
             self._waiting.add(task_id)
         self._outgoing.put((task_id, [(bytes(raw), source) for raw, source in raws]))
         return task_id
@@ -650,8 +660,12 @@ class _ParseWorker:
         """Keep the process off this task if it has not begun it; whether it had not (and
         the poller parses it)."""
         with self._condition:
-            if task_id in self._done or self.failed:
-                return self.failed and task_id not in self._done
+            if task_id in self._done:
+                return False
+            if self.failed:
+                self._waiting.discard(task_id)
+                self.counts["read here after all"] += 1
+                return True
         slot = task_id % _SLOTS
         self._taken[slot] = task_id
         if self._started[slot] == task_id:
