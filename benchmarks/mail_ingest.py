@@ -33,14 +33,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from typing import TYPE_CHECKING
+
 from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.parse import parse_message
-from helpdesk_tui.mail.poller import MailboxPoller, connect
 from helpdesk_tui.mail_settings import MailSettings
-from helpdesk_tui.storage import migrate
-from helpdesk_tui.storage.database import Database
 from tests.mail.servers import DovecotServer, ImapAccount
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Database
+
+# The poller and the database are imported where they are used: the parse process is
+# spawned, so it imports this script (the main module) again, and it should find it as
+# light as the ``helpdesk`` command's own main module.
 
 DESK = "support@desk.example"
 BATCH = 50
@@ -123,6 +129,8 @@ def fill(account: ImapAccount, messages: list[bytes]) -> None:
 
 def baseline(settings: MailSettings) -> int:
     """Fetch every message in batches and parse it; store nothing, move nothing."""
+    from helpdesk_tui.mail.poller import connect
+
     box = settings.mailboxes["bench"]
     parsed = 0
     with connect(box) as client:
@@ -223,6 +231,8 @@ def _cpu(who: int) -> float:
 
 def ingest_run(settings: MailSettings, db: Database) -> tuple[int, str]:
     """The real poller, one poll: how many it imported, and what its parse process did."""
+    from helpdesk_tui.mail.poller import MailboxPoller
+
     poller = MailboxPoller(
         db,
         "bench",
@@ -244,6 +254,9 @@ def main() -> None:
         "--postgres", action="store_true", help="a temporary PostgreSQL cluster (initdb/pg_ctl)"
     )
     args = parser.parse_args()
+    from helpdesk_tui.storage import migrate
+    from helpdesk_tui.storage.database import Database
+
     cluster = None
     if args.postgres:
         from tests.pg_cluster import start_cluster

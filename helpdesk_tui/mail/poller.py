@@ -31,12 +31,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import dataclasses
-import gc
 import imaplib
 import logging
 import multiprocessing
 import queue
-import signal
 import socket
 import ssl
 import threading
@@ -45,7 +43,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any
 
 from imapclient import IMAPClient
@@ -58,6 +55,7 @@ from helpdesk_tui.mail.ingest import (
     Source,
     ingest_batch,
     read_message,
+    serve_reads,
 )
 from helpdesk_tui.mail.parse import BIG_MESSAGE_BYTES
 from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, Security
@@ -558,53 +556,14 @@ _WORKER_RETRY = 60.0
 _WORKER_STOP = 2.0
 """Seconds a stopping parse process gets to end by itself before it is killed."""
 _SLOTS = 1024
-"""Task ids are noted in shared arrays at ``id % _SLOTS``; far more than are ever in flight."""
+"""Task ids are noted in shared arrays at ``id % _SLOTS`` (see :func:`~.ingest.serve_reads`);
+far more than are ever in flight."""
 
 
 def _reading_config(config: IngestConfig) -> IngestConfig:
     """What :func:`read_message` needs, for the parse process: no routing rules (the desk's,
     not the reader's; they hold a file watcher that need not cross)."""
     return dataclasses.replace(config, desk=dataclasses.replace(config.desk, router=None))
-
-
-def _parse_worker_main(
-    tasks: Connection,
-    results: Connection,
-    started: Any,
-    taken: Any,
-    config: IngestConfig,
-) -> None:
-    """The parse process: read each task's messages and send them back without their raw
-    bytes (the poller has them), until the poller closes its end.
-
-    A task's id goes into ``started`` before the work, and the task is skipped when the
-    poller has put its id in ``taken`` (it parses that task itself): no lock is shared, so
-    nothing this process does can hold the poller up. At worst both parse a task, and the
-    poller keeps its own result.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the poller decides when this ends
-    gc.freeze()  # the imported modules' objects: not walked by every full collection
-    try:
-        while True:
-            try:
-                task_id, raws = tasks.recv()
-            except EOFError:
-                return
-            slot = task_id % _SLOTS
-            started[slot] = task_id
-            if taken[slot] == task_id:
-                results.send((task_id, None))
-                continue
-            try:
-                read = [
-                    dataclasses.replace(read_message(raw, source, config), raw=b"")
-                    for raw, source in raws
-                ]
-            except Exception:  # the poller reads it again and meets the error itself
-                read = None
-            results.send((task_id, read))
-    except (OSError, EOFError, KeyboardInterrupt):
-        return  # the poller went away
 
 
 class _ParseWorker:
@@ -622,7 +581,7 @@ class _ParseWorker:
         task_reader, self._tasks = context.Pipe(duplex=False)
         self._results, result_writer = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=_parse_worker_main,
+            target=serve_reads,
             args=(task_reader, result_writer, self._started, self._taken, _reading_config(config)),
             name=f"helpdesk-parse-{name}",
             daemon=True,
