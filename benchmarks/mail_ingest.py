@@ -213,7 +213,7 @@ class Timed:
     def line(self, label: str, count: int, here: str) -> str:
         rate = count / self.wall
         parts = [f"{here} {self.own:.2f} s"]
-        if self.children:
+        if self.children >= 0.005:
             parts.append(f"parse process {self.children:.2f} s")
         parts.append(f"Dovecot {self.dovecot:.2f} s")
         if self._postgres_pid is not None:

@@ -590,7 +590,9 @@ class Intake:
         for row in self._messages:
             row["author_contact_id"] = _resolve_contact(row["author_contact_id"])
         if self._tickets:
-            conn.execute(_INSERT_TICKETS, [ticket.row for ticket in self._tickets])
+            new_rows = [ticket.row for ticket in self._tickets]
+            sla_clock.set_new_dues(self.session, new_rows)
+            conn.execute(_INSERT_TICKETS, new_rows)
             numbers = [ticket.number for ticket in self._tickets]
             found = {number: i for number, i in conn.execute(_TICKET_IDS, {"numbers": numbers})}
             for ticket in self._tickets:
@@ -626,7 +628,9 @@ class Intake:
         ):
             if rows:
                 conn.execute(statement, rows)
-        sla_clock.touch_rows(self.session, self._events)
+        sla_clock.touch_rows(
+            self.session, self._events, born=[t.id for t in self._tickets if t.id is not None]
+        )
         return_numbers(self.session, self._unused)
         self._numbers, self._unused, self._tickets = [], 0, []
         self._messages, self._attachments, self._events, self._outbox = [], [], [], []

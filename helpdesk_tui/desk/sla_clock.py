@@ -56,10 +56,55 @@ def touch(session: Session, ticket_id: int | None, kind: str) -> None:
         session.info.setdefault(_MARKED, set()).add(ticket_id)
 
 
-def touch_rows(session: Session, events: Iterable[dict[str, Any]]) -> None:
-    """:func:`touch` for event rows written in bulk (the intake's)."""
+def touch_rows(
+    session: Session, events: Iterable[dict[str, Any]], born: Iterable[int] = ()
+) -> None:
+    """:func:`touch` for event rows written in bulk (the intake's). The ``created`` events
+    of tickets in ``born`` are passed over: :func:`set_new_dues` gave them their clocks."""
+    skip = set(born)
     for row in events:
-        touch(session, row.get("ticket_id"), str(row.get("kind")))
+        ticket_id = row.get("ticket_id")
+        if ticket_id in skip and row.get("kind") == "created":
+            continue
+        touch(session, ticket_id, str(row.get("kind")))
+
+
+def set_new_dues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Fill the due columns of ticket rows about to be inserted, as :func:`refresh` would
+    once they were (a new ticket's clocks depend on its fields and requester only: its
+    history is its ``created`` event). Saves writing each new row twice, which costs the
+    ticket table's every index; the caller leaves their ``created`` events untouched
+    (:func:`touch_rows`)."""
+    if not rows:
+        return
+    policies, calendars = load_rules(session)
+    requesters = sorted({r["requester_id"] for r in rows if r.get("requester_id") is not None})
+    organizations: dict[int | None, str | None] = {}
+    if requesters:
+        organizations = {
+            contact_id: name
+            for contact_id, name in session.connection().execute(
+                select_rows(col(Contact.id), col(Organization.name))
+                .join(Organization, col(Organization.id) == col(Contact.organization_id))
+                .where(col(Contact.id).in_(requesters))
+            )
+        }
+    now = utcnow()
+    for row in rows:
+        requester = row.get("requester_id")
+        ticket = sla.TicketFacts(
+            created_at=row["created_at"],
+            status=str(row["status"]),
+            priority=str(row["priority"]),
+            type=str(row["type"]),
+            category=row.get("category"),
+            organization=organizations.get(requester) if requester is not None else None,
+        )
+        explained = sla.explain(ticket, policies, calendars, now, dues_only=True)
+        row["response_due_at"] = explained.response_due_at
+        row["resolution_due_at"] = explained.resolution_due_at
+        row["reply_due_at"] = explained.reply_due_at
+        row["reply_started_at"] = explained.reply_started_at
 
 
 @event.listens_for(OrmSession, "before_commit")
