@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import os
 import re
 import signal
 from collections.abc import Sequence
@@ -243,6 +244,12 @@ def serve_reads(
     worst both parse a task, and the poller keeps its own result.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the poller decides when this ends
+    # Nothing from here may reach the terminal (the poller may run inside the TUI): a
+    # library's warning or a crash would be written over the screen. The poller logs.
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    os.close(quiet)
     gc.freeze()  # the imported modules' objects: not walked by every full collection
     try:
         while True:
