@@ -278,6 +278,9 @@ class Writer:
         self.now = now
         self.alone = alone
         self.rows = Intake(session, expected_tickets=size)
+        if not alone:  # writes no ticket through the ORM: its tickets are locked together
+            known = (*lookups.threads.values(), *lookups.numbers.values())
+            self.rows.expect_tickets(t for t in known if isinstance(t, int))
         self._pending = _Pending()
         self._arrivals: list[tuple[AnyTicket, Arrival]] = []
 

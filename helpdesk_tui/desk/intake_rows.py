@@ -107,6 +107,12 @@ _TICKET_STATE = select(
     _TICKET.c.merged_into_id,
 ).where(_TICKET.c.id == bindparam("ticket_id"))
 _LOCK_TICKET = _TICKET_STATE.with_for_update()
+_LOCK_TICKETS = (
+    select(*_TICKET_STATE.selected_columns)
+    .where(_TICKET.c.id.in_(bindparam("ticket_ids", expanding=True)))
+    .order_by(_TICKET.c.id)  # one order for every locker: no deadlock between two
+    .with_for_update()
+)
 
 
 @dataclass(frozen=True)
@@ -286,6 +292,17 @@ class Intake:
         self._bumped: dict[int, TicketRef] = {}
         """Those tickets as they are after the changes waiting in ``_bumps``."""
         self._contacts: list[NewContact] = []
+        self._candidates: Sequence[int] = ()
+        self._locked: dict[int, Any] | None = None
+        """Rows of the tickets this group may change, locked together at the first
+        :meth:`lock_ticket` (see :meth:`expect_tickets`)."""
+
+    def expect_tickets(self, ticket_ids: Iterable[int]) -> None:
+        """The existing tickets this group may change: the first :meth:`lock_ticket` locks
+        them all in one statement. Only for a group that writes no ticket through the ORM
+        before its flush (the rows read here would go stale)."""
+        candidates = sorted(set(ticket_ids))
+        self._candidates = candidates if len(candidates) <= _IN_CHUNK else ()
 
     def contact(
         self,
@@ -431,11 +448,16 @@ class Intake:
     def lock_ticket(self, ticket_id: int) -> TicketRef | None:
         """The ticket under its write lock, merges followed to the one holding the thread."""
         conn = _connection(self.session)
+        if self._locked is None and self._candidates:
+            rows = conn.execute(_LOCK_TICKETS, {"ticket_ids": list(self._candidates)})
+            self._locked = {row.id: row for row in rows}
         seen: set[int] = set()
         while True:
             if ticket_id in self._bumped:  # locked and changed by this group already
                 return self._bumped[ticket_id]
-            row = conn.execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
+            row = (self._locked or {}).get(ticket_id)
+            if row is None:
+                row = conn.execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
             if row is None:
                 return None
             seen.add(row.id)
@@ -580,6 +602,7 @@ class Intake:
         for rows in by_columns.values():
             conn.execute(_BUMP_TICKET, rows)
         self._bumps, self._bumped = {}, {}
+        self._candidates, self._locked = (), None
         if self._contacts:
             contact_ids = insert_returning_ids(conn, _CONTACT, [c.row for c in self._contacts])
             for contact, new_id in zip(self._contacts, contact_ids, strict=True):

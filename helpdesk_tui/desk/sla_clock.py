@@ -48,6 +48,8 @@ CLOCK_EVENTS = frozenset(
 """Event kinds after which a ticket's clocks are recomputed."""
 _FACT_KINDS = {"reply": "reply", "customer_message": "customer", "phone_call": "customer"}
 _MARKED = "sla_marked"
+_RULES = "sla_rules"
+"""The rules :func:`set_new_dues` read, kept for the recompute at the same commit."""
 
 
 def touch(session: Session, ticket_id: int | None, kind: str) -> None:
@@ -77,7 +79,7 @@ def set_new_dues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     (:func:`touch_rows`)."""
     if not rows:
         return
-    policies, calendars = load_rules(session)
+    policies, calendars = session.info[_RULES] = load_rules(session)  # for the commit's too
     requesters = sorted({r["requester_id"] for r in rows if r.get("requester_id") is not None})
     organizations: dict[int | None, str | None] = {}
     if requesters:
@@ -110,14 +112,16 @@ def set_new_dues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 @event.listens_for(OrmSession, "before_commit")
 def _before_commit(session: OrmSession) -> None:
     marked: set[int] | None = session.info.pop(_MARKED, None)
+    rules = session.info.pop(_RULES, None)
     if marked:
         session.flush()
-        refresh(session, sorted(marked))  # type: ignore[arg-type]
+        refresh(session, sorted(marked), rules)  # type: ignore[arg-type]
 
 
 @event.listens_for(OrmSession, "after_rollback")
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_MARKED, None)
+    session.info.pop(_RULES, None)
 
 
 def calendar_of(row: SlaCalendar | Row[Any]) -> sla.Calendar:
