@@ -7,7 +7,8 @@ Order is what keeps mail from being lost or doubled:
    (by ``RFC822.SIZE``, asked first); one message over the byte budget comes alone.
 2. Ingest them and advance ``last_uid`` in one database transaction.
 3. After the commit, flag them ``\\Seen`` and move them to the processed folder (MOVE, or
-   COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it).
+   COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it); in a backlog a second
+   thread does it while the next batch is written.
 
 A crash before 2 commits leaves the messages unread in the folder: they are fetched again.
 A crash between 2 and 3 leaves messages in the folder whose UID is at most ``last_uid``:
@@ -41,7 +42,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,7 +251,14 @@ class MailboxPoller:
                 self._finish(client, leftover, outcomes)
         committed = 0
         budget = self.mail.batch_bytes
-        with _Readers(self.name, self.config, self.parse_worker) as readers:
+        # A committed batch is flagged and moved by the mover thread while the next batch
+        # is written (IMAP and the database beside each other); the connection is only
+        # ever used by one thread at a time, and every move follows its batch's commit.
+        pending: tuple[list[int], dict[int, str]] | None = None
+        with (
+            _Readers(self.name, self.config, self.parse_worker) as readers,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"move-{self.name}") as mover,
+        ):
             fetched = self._fetch(client, last_uid, uidvalidity, budget)
             reading = readers.early(fetched) or readers.late(fetched)
             while fetched is not None and reading is not None:
@@ -266,28 +274,40 @@ class MailboxPoller:
                 left = 0 if fetched.big else budget - fetched.size
                 ahead = self._fetch(client, batch[-1], uidvalidity, left)
                 ahead_reading = readers.early(ahead)
-                with self.db.write() as session:
-                    results = ingest_batch(session, messages, self.config)
-                    outcomes = {
-                        message.source.uid: result.outcome
-                        for message, result in zip(messages, results, strict=True)
-                        if message.source is not None
-                    }
-                    # This batch's raw and parsed copies go before the next one is parsed.
-                    del messages, results
-                    reading.release()
-                    advance(session, self.name, self.box.folder, batch[-1])
-                    record_poll(session, self.name, self.box.folder, backlog=backlog)
-                    reading = ahead_reading or readers.late(ahead)
+                moving = None if pending is None else mover.submit(self._finish, client, *pending)
+                pending = None
+                try:
+                    with self.db.write() as session:
+                        results = ingest_batch(session, messages, self.config)
+                        outcomes = {
+                            message.source.uid: result.outcome
+                            for message, result in zip(messages, results, strict=True)
+                            if message.source is not None
+                        }
+                        # This batch's raw and parsed copies go before the next is parsed.
+                        del messages, results
+                        reading.release()
+                        advance(session, self.name, self.box.folder, batch[-1])
+                        record_poll(session, self.name, self.box.folder, backlog=backlog)
+                        reading = ahead_reading or readers.late(ahead)
+                finally:
+                    if moving is not None:
+                        wait([moving])  # the connection is this thread's again
+                if moving is not None:
+                    moving.result()  # a failed move ends the poll (caught up next time)
                 if fetched.big:
                     give_back_memory()
                 committed += len(outcomes)
                 self.imported += len(outcomes)
-                self._finish(client, [uid for uid in batch if uid in outcomes], outcomes)
+                pending = ([uid for uid in batch if uid in outcomes], outcomes)
                 fetched = ahead
                 if fetched is not None and reading is None:  # did not fit beside this batch
+                    self._finish(client, *pending)
+                    pending = None
                     fetched = self._fetch(client, batch[-1], uidvalidity, budget)
                     reading = readers.early(fetched) or readers.late(fetched)
+            if pending is not None:
+                self._finish(client, *pending)
         with self.db.write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
