@@ -28,7 +28,7 @@ from helpdesk_tui.safe_text import clean
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
-    from helpdesk_tui.desk.intake import IngestResult
+    from helpdesk_tui.desk.inbound import IngestResult
     from helpdesk_tui.desk.mail_holding_service import HeldArea, MailState
     from helpdesk_tui.mail.api import MailService
 

@@ -19,7 +19,7 @@ from helpdesk_tui.desk.values import MAX_NUMBER
 from helpdesk_tui.safe_text import clean
 
 if TYPE_CHECKING:
-    from helpdesk_tui.desk.intake import IngestResult
+    from helpdesk_tui.desk.inbound import IngestResult
     from helpdesk_tui.desk.outbox import Delivery
 
 

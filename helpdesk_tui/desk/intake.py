@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -37,6 +37,15 @@ from sqlmodel import Session, select
 from helpdesk_tui.desk import outbox, quarantine, spam
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.contacts import find_or_create_contact
+from helpdesk_tui.desk.inbound import (
+    ACK_KIND,
+    MACHINE_CLASSES,
+    Inbound,
+    IngestResult,
+    IntakeConfig,
+    MailClass,
+    Report,
+)
 from helpdesk_tui.desk.intake_rows import (
     AnyTicket,
     ContactRef,
@@ -48,7 +57,8 @@ from helpdesk_tui.desk.intake_rows import (
     TicketKey,
     Wanted,
     address_or_none,
-    contact_for,
+    contact_id,
+    same_contact,
     ticket_key,
 )
 from helpdesk_tui.desk.kb import public_link
@@ -72,8 +82,6 @@ from helpdesk_tui.storage.models import (
 log = logging.getLogger(__name__)
 
 ARTICLES_INTRO = "These articles may already answer your question:"
-ACK_KIND = "ack"
-"""Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
 
 _ACK = AckSent.__table__  # type: ignore[attr-defined]
 _MACHINE = MachineMail.__table__  # type: ignore[attr-defined]
@@ -86,138 +94,6 @@ _NOREPLY = re.compile(
     r"no[-_.]?response|mailer[-_.]?daemon|postmaster|bounces?([-_.+].*)?)$"
 )
 """Local parts nobody reads: an acknowledgement there is a message into the void (or a loop)."""
-
-
-class MailClass(StrEnum):
-    """What the mail layer says a message is; :func:`decide` says what to do with it."""
-
-    NORMAL = "normal"
-    """A person wrote it."""
-    AUTO_REPLY = "auto_reply"
-    """Out-of-office and other answers a machine wrote on someone's behalf."""
-    RECEIPT = "receipt"
-    """A read receipt (MDN, ``report-type=disposition-notification``)."""
-    REPORT = "report"
-    """An abuse or feedback report (ARF, ``report-type=feedback-report``)."""
-    BOUNCE = "bounce"
-    """A delivery status notification (DSN) or equally strong evidence of one."""
-    OWN = "own"
-    """Our own mail coming back."""
-    SPAM = "spam"
-
-
-MACHINE_CLASSES = frozenset(
-    {MailClass.AUTO_REPLY, MailClass.RECEIPT, MailClass.REPORT, MailClass.BOUNCE}
-)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a message was read: lets the poller find what became of a UID later."""
-
-    mailbox: str
-    uidvalidity: int
-    uid: int
-
-
-@dataclass(frozen=True)
-class ThreadRef:
-    """A Message-ID a message refers to; ``ticket_number`` when it is one of ours, signed."""
-
-    message_id: str
-    ticket_number: int | None = None
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a machine-readable report says: DSN ``Status``/``Diagnostic-Code``, MDN, ARF."""
-
-    status: str | None = None
-    diagnostic: str | None = None
-    recipient: str | None = None
-    action: str | None = None
-    """A DSN's ``Action``: ``failed``, or ``delayed`` (still trying), ``delivered``…"""
-    detail: str | None = None
-    """``Disposition`` of a receipt, ``Feedback-Type`` of a report."""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """An attachment over the size limit: not kept, but the agent learns it existed."""
-
-    filename: str
-    content_type: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One incoming message as the mail layer read it; all :func:`decide` looks at."""
-
-    raw: bytes | bytearray
-    """A big message comes as the buffer it was fetched into (not copied)."""
-    sha: str
-    """sha256 of the raw bytes: the raw message is stored once per distinct bytes."""
-    source: Source | None
-    content_hash: str
-    """Normalized content (sender, subject, date, text, attachments), not transport headers."""
-    failure: str | None = None
-    """Why the message cannot be parsed: it goes to quarantine."""
-    mail_class: MailClass = MailClass.NORMAL
-    reason: str | None = None
-    """Why it is spam, or what kind of machine mail it is."""
-    no_ack: str | None = None
-    """Why a person's message gets no acknowledgement (a list, a bulk sender…)."""
-    message_id: str | None = None
-    subject: str = ""
-    from_address: str | None = None
-    from_name: str = ""
-    reply_to: str | None = None
-    body: str = ""
-    email: EmailMeta = field(default_factory=EmailMeta)
-    thread_refs: tuple[ThreadRef, ...] = ()
-    """The Message-IDs it answers or reports on, most direct first; forged ones left out."""
-    tokens: tuple[int, ...] = ()
-    """Ticket numbers named in the subject, newest first."""
-    report: Report | None = None
-    skipped: tuple[Skipped, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """The dedupe key: a copy of this message (same ID, same content) has the same one."""
-        if self.message_id:
-            return f"{self.message_id} {self.content_hash}"
-        return f"sha256:{self.content_hash}"
-
-
-@dataclass(frozen=True)
-class IntakeConfig:
-    """What intake needs from the settings, resolved once."""
-
-    own_addresses: frozenset[str]
-    max_attachment_bytes: int = 10_000_000
-    desk_name: str = "Helpdesk"
-    ack_enabled: bool = True
-    ack_subject: str = "Re: {subject} [#{number}]"
-    ack_template: str = "Your request is ticket #{number}."
-    ack_limit_per_hour: int = 3
-    kb_public_url: str = ""
-    """The published help site (``[kb] public_url``): when set, an acknowledgement lists the
-    public articles that answer the new ticket well, with their links."""
-    router: Callable[[Session, Sequence[Arrival], datetime], None] | None = None
-    """Routing rules (:class:`~.routing_apply.IntakeRouter`), run on each new ticket and
-    follow-up once its rows are written; None: no rules."""
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    outcome: Outcome
-    ticket_number: int | None = None
-    duplicate: bool = False
-    """Seen before: nothing was changed this time (``outcome`` is the first time's)."""
-    acknowledged: bool = False
-    reason: str | None = None
-    """Why a message was quarantined, held as spam or held as machine mail."""
 
 
 # --- the decision --------------------------------------------------------------------------
@@ -402,6 +278,9 @@ class Writer:
         self.now = now
         self.alone = alone
         self.rows = Intake(session, expected_tickets=size)
+        if not alone:  # writes no ticket through the ORM: its tickets are locked together
+            known = (*lookups.threads.values(), *lookups.numbers.values())
+            self.rows.expect_tickets(t for t in known if isinstance(t, int))
         self._pending = _Pending()
         self._arrivals: list[tuple[AnyTicket, Arrival]] = []
 
@@ -495,7 +374,7 @@ class Writer:
         if target is None or target.status == Status.CLOSED:
             return self._on_closed_ticket(item, decision, email, raw_id, seen, target, author)
         # Only the requester moves where the ticket's mail goes.
-        is_requester = author is not None and author.id == target.requester_id
+        is_requester = author is not None and same_contact(author.id, target.requester_id)
         ticket, message = self.rows.customer_follow_up(
             MAIL,
             target,
@@ -526,9 +405,9 @@ class Writer:
             return None
         if not self.alone:
             raise NeedsOwnSavepoint
-        self.flush()
-        ticket = load_ticket(self.session, target.number, for_update=True)
         author = self._contact(decision.requester, item)
+        self.flush()  # the contact too: the ORM writes below need its id
+        ticket = load_ticket(self.session, target.number, for_update=True)
         message = add_message(
             self.session,
             MAIL,
@@ -536,7 +415,7 @@ class Writer:
             kind=MessageKind.CUSTOMER,
             body=item.body,
             channel=Channel.EMAIL,
-            author_contact_id=author.id if author else None,
+            author_contact_id=contact_id(author) if author else None,
             email=email,
         )
         record_rating(self.session, MAIL, ticket, answer.score, answer.comment)
@@ -640,7 +519,7 @@ class Writer:
             return None
         name = item.from_name if address == address_or_none(item.from_address) else ""
         lookups = self.lookups
-        contact = contact_for(self.session, lookups.contacts, lookups.organizations, address, name)
+        contact = self.rows.contact(lookups.contacts, lookups.organizations, address, name)
         lookups.remember(lookups.contacts, contact.email, contact)
         return contact
 

@@ -95,7 +95,6 @@ _INSERT_ATTACHMENT = insert(_ATTACHMENT)
 _INSERT_ATTACHMENT_IDS = insert(_ATTACHMENT).returning(
     _ATTACHMENT.c.id, sort_by_parameter_order=True
 )
-_INSERT_CONTACT = insert(_CONTACT).returning(_CONTACT.c.id)
 _RENAME_CONTACT = update(_CONTACT).where(_CONTACT.c.id == bindparam("contact_id"))
 _BUMP_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket_id"))
 _TICKET_STATE = select(
@@ -108,6 +107,12 @@ _TICKET_STATE = select(
     _TICKET.c.merged_into_id,
 ).where(_TICKET.c.id == bindparam("ticket_id"))
 _LOCK_TICKET = _TICKET_STATE.with_for_update()
+_LOCK_TICKETS = (
+    select(*_TICKET_STATE.selected_columns)
+    .where(_TICKET.c.id.in_(bindparam("ticket_ids", expanding=True)))
+    .order_by(_TICKET.c.id)  # one order for every locker: no deadlock between two
+    .with_for_update()
+)
 
 
 @dataclass(frozen=True)
@@ -146,9 +151,9 @@ class NewTicket:
         return int(self.row["version"])
 
     @property
-    def requester_id(self) -> int | None:
+    def requester_id(self) -> ContactId | None:
         value = self.row["requester_id"]
-        return None if value is None else int(value)
+        return None if value is None else cast(ContactId, value)
 
     @property
     def status(self) -> str:
@@ -171,11 +176,49 @@ def resolve_ticket_id(value: object) -> object:
     return value.id if isinstance(value, NewTicket) else value
 
 
+@dataclass(eq=False)
+class NewContact:
+    """A contact made by :meth:`Intake.contact`: inserted at the flush, ``id`` known then."""
+
+    row: dict[str, Any]
+    id: int | None = None
+
+
+ContactId = int | NewContact
+"""A contact as rows hold it until the flush: its id, or a contact of the group at hand."""
+
+
 @dataclass(frozen=True)
 class ContactRef:
-    id: int
+    id: ContactId
     email: str
     name: str
+
+
+def contact_id(contact: ContactRef) -> int:
+    """The contact's id, once written (a new contact has one after the flush)."""
+    value = contact.id
+    if isinstance(value, NewContact):
+        assert value.id is not None, "the new contact is not written yet"
+        return value.id
+    return value
+
+
+def same_contact(one: ContactId | None, other: ContactId | None) -> bool:
+    """Whether two contact references are one contact (written or not yet)."""
+    if isinstance(one, NewContact) and one.id is not None:
+        one = one.id
+    if isinstance(other, NewContact) and other.id is not None:
+        other = other.id
+    if one is None or other is None:
+        return False
+    if isinstance(one, NewContact) or isinstance(other, NewContact):
+        return one is other
+    return one == other
+
+
+def _resolve_contact(value: object) -> object:
+    return value.id if isinstance(value, NewContact) else value
 
 
 def _connection(session: Session) -> Connection:
@@ -216,39 +259,6 @@ def organizations_by_domain(session: Session, domains: Iterable[str]) -> dict[st
     return {domain: oid for domain, oid in rows}
 
 
-def contact_for(
-    session: Session,
-    known: Mapping[str, ContactRef],
-    organizations: Mapping[str, int],
-    email: str,
-    name: str = "",
-) -> ContactRef:
-    """:func:`~helpdesk_tui.desk.contacts.find_or_create_contact`, looked up in ``known``.
-
-    ``known`` and ``organizations`` must be current for this address (the caller prefetched
-    them in this transaction); the result is the caller's to remember.
-    """
-    email = normalize_email(email)
-    conn = _connection(session)
-    found = known.get(email)
-    if found is not None:
-        if name and not found.name:
-            conn.execute(_RENAME_CONTACT, {"contact_id": found.id, "name": name})
-            _forget(session, Contact, found.id)
-            return ContactRef(found.id, email, name)
-        return found
-    contact_id = conn.execute(
-        _INSERT_CONTACT,
-        {
-            "email": email,
-            "name": name,
-            "organization_id": organizations.get(email.rsplit("@", 1)[1]),
-            "created_at": utcnow(),
-        },
-    ).scalar_one()
-    return ContactRef(int(contact_id), email, name)
-
-
 # --- tickets and messages ------------------------------------------------------------------
 
 
@@ -276,6 +286,62 @@ class Intake:
         self._events: list[dict[str, Any]] = []
         self._outbox: list[dict[str, Any]] = []
         self._tickets: list[NewTicket] = []
+        self._bumps: dict[int, dict[str, Any]] = {}
+        """Changes to existing tickets (locked), written at :meth:`flush` in one statement
+        per set of columns."""
+        self._bumped: dict[int, TicketRef] = {}
+        """Those tickets as they are after the changes waiting in ``_bumps``."""
+        self._contacts: list[NewContact] = []
+        self._candidates: Sequence[int] = ()
+        self._locked: dict[int, Any] | None = None
+        """Rows of the tickets this group may change, locked together at the first
+        :meth:`lock_ticket` (see :meth:`expect_tickets`)."""
+
+    def expect_tickets(self, ticket_ids: Iterable[int]) -> None:
+        """The existing tickets this group may change: the first :meth:`lock_ticket` locks
+        them all in one statement. Only for a group that writes no ticket through the ORM
+        before its flush (the rows read here would go stale)."""
+        candidates = sorted(set(ticket_ids))
+        self._candidates = candidates if len(candidates) <= _IN_CHUNK else ()
+
+    def contact(
+        self,
+        known: Mapping[str, ContactRef],
+        organizations: Mapping[str, int],
+        email: str,
+        name: str = "",
+    ) -> ContactRef:
+        """:func:`~helpdesk_tui.desk.contacts.find_or_create_contact`, looked up in ``known``;
+        a new contact is inserted at :meth:`flush`, with the group's others.
+
+        ``known`` and ``organizations`` must be current for this address (the caller
+        prefetched them in this transaction); the result is the caller's to remember.
+        """
+        email = normalize_email(email)
+        found = known.get(email)
+        if found is not None:
+            if name and not found.name:
+                pending = found.id
+                if isinstance(pending, NewContact) and pending.id is None:
+                    pending.row["name"] = name
+                else:
+                    row_id = contact_id(found)
+                    _connection(self.session).execute(
+                        _RENAME_CONTACT, {"contact_id": row_id, "name": name}
+                    )
+                    _forget(self.session, Contact, row_id)
+                return ContactRef(found.id, email, name)
+            return found
+        new = NewContact(
+            {
+                "email": email,
+                "name": name,
+                "organization_id": organizations.get(email.rsplit("@", 1)[1]),
+                "created_at": utcnow(),
+            }
+        )
+        self._contacts.append(new)
+        return ContactRef(new, email, name)
 
     def _event(
         self,
@@ -309,7 +375,7 @@ class Intake:
         *,
         subject: str,
         channel: str,
-        requester_id: int | None,
+        requester_id: ContactId | None,
         reply_to: str | None = None,
     ) -> NewTicket:
         """A new ticket with no first message yet: ``create_ticket(..., body="")``."""
@@ -350,7 +416,7 @@ class Intake:
         kind: MessageKind,
         body: str,
         channel: str,
-        author_contact_id: int | None = None,
+        author_contact_id: ContactId | None = None,
         email: EmailMeta | None = None,
     ) -> MessageHandle:
         """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes."""
@@ -382,9 +448,16 @@ class Intake:
     def lock_ticket(self, ticket_id: int) -> TicketRef | None:
         """The ticket under its write lock, merges followed to the one holding the thread."""
         conn = _connection(self.session)
+        if self._locked is None and self._candidates:
+            rows = conn.execute(_LOCK_TICKETS, {"ticket_ids": list(self._candidates)})
+            self._locked = {row.id: row for row in rows}
         seen: set[int] = set()
         while True:
-            row = conn.execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
+            if ticket_id in self._bumped:  # locked and changed by this group already
+                return self._bumped[ticket_id]
+            row = (self._locked or {}).get(ticket_id)
+            if row is None:
+                row = conn.execute(_LOCK_TICKET, {"ticket_id": ticket_id}).one_or_none()
             if row is None:
                 return None
             seen.add(row.id)
@@ -395,7 +468,11 @@ class Intake:
             ticket_id = row.merged_into_id
 
     def bump(self, ticket: AnyTicket, changes: dict[str, object] | None = None) -> AnyTicket:
-        """Move the version on (and apply ``changes``); the ticket as it now is."""
+        """Move the version on (and apply ``changes``); the ticket as it now is.
+
+        An existing ticket (locked by :meth:`lock_ticket`) is written at :meth:`flush`,
+        with the other bumps of the group; until then this group sees it as changed.
+        """
         values: dict[str, object] = {
             "version": ticket.version + 1,
             "updated_at": utcnow(),
@@ -405,16 +482,19 @@ class Intake:
             ticket.row.update(values)
             return ticket
         assert ticket.id is not None
-        _connection(self.session).execute(_BUMP_TICKET, {"ticket_id": ticket.id, **values})
-        _forget(self.session, Ticket, ticket.id)
-        return TicketRef(
+        requester_id = ticket.requester_id
+        assert not isinstance(requester_id, NewContact), "a written ticket's contact is written"
+        self._bumps.setdefault(ticket.id, {}).update(values)
+        bumped = TicketRef(
             ticket.id,
             ticket.number,
             ticket.subject,
             ticket.version + 1,
-            ticket.requester_id,
+            requester_id,
             str(values.get("status", ticket.status)),
         )
+        self._bumped[ticket.id] = bumped
+        return bumped
 
     def system_note(
         self,
@@ -445,7 +525,7 @@ class Intake:
         *,
         body: str,
         channel: str,
-        author_contact_id: int | None,
+        author_contact_id: ContactId | None,
         email: EmailMeta | None = None,
         reply_to: str | None = None,
     ) -> tuple[AnyTicket, MessageHandle]:
@@ -513,8 +593,29 @@ class Intake:
     def flush(self) -> list[int]:
         """Write the waiting rows; the thread message ids, by :class:`MessageHandle` position."""
         conn = _connection(self.session)
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for ticket_id, values in self._bumps.items():
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"ticket_id": ticket_id, **values}
+            )
+            _forget(self.session, Ticket, ticket_id)
+        for rows in by_columns.values():
+            conn.execute(_BUMP_TICKET, rows)
+        self._bumps, self._bumped = {}, {}
+        self._candidates, self._locked = (), None
+        if self._contacts:
+            contact_ids = insert_returning_ids(conn, _CONTACT, [c.row for c in self._contacts])
+            for contact, new_id in zip(self._contacts, contact_ids, strict=True):
+                contact.id = new_id
+            self._contacts = []
+        for ticket in self._tickets:
+            ticket.row["requester_id"] = _resolve_contact(ticket.row["requester_id"])
+        for row in self._messages:
+            row["author_contact_id"] = _resolve_contact(row["author_contact_id"])
         if self._tickets:
-            conn.execute(_INSERT_TICKETS, [ticket.row for ticket in self._tickets])
+            new_rows = [ticket.row for ticket in self._tickets]
+            sla_clock.set_new_dues(self.session, new_rows)
+            conn.execute(_INSERT_TICKETS, new_rows)
             numbers = [ticket.number for ticket in self._tickets]
             found = {number: i for number, i in conn.execute(_TICKET_IDS, {"numbers": numbers})}
             for ticket in self._tickets:
@@ -550,25 +651,30 @@ class Intake:
         ):
             if rows:
                 conn.execute(statement, rows)
-        sla_clock.touch_rows(self.session, self._events)
+        sla_clock.touch_rows(
+            self.session, self._events, born=[t.id for t in self._tickets if t.id is not None]
+        )
         return_numbers(self.session, self._unused)
         self._numbers, self._unused, self._tickets = [], 0, []
         self._messages, self._attachments, self._events, self._outbox = [], [], [], []
         return ids
 
 
-_INSERTS = {table.name: insert(table) for table in (_MESSAGE, _table(RawMessage))}
+_INSERTS = {table.name: insert(table) for table in (_MESSAGE, _table(RawMessage), _CONTACT)}
 _INSERTS_RETURNING = {
     name: statement.returning(statement.table.c.id, sort_by_parameter_order=True)
     for name, statement in _INSERTS.items()
 }
-_LAST_IDS = {table.name: select(func.max(table.c.id)) for table in (_MESSAGE, _table(RawMessage))}
+_LAST_IDS = {
+    table.name: select(func.max(table.c.id)) for table in (_MESSAGE, _table(RawMessage), _CONTACT)
+}
 
 
 def insert_returning_ids(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
-    """Insert ``rows`` into ``table`` (``message`` or ``raw_message``); their ids, in order.
+    """Insert ``rows`` into ``table`` (``message``, ``raw_message`` or ``contact``); their
+    ids, in order.
 
     SQLite cannot return ids from an ``executemany``, so SQLAlchemy inserts such rows one
     statement each (4,000 statements for 2,000 messages). Here they go in with one

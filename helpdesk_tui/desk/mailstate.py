@@ -8,6 +8,7 @@ two folders) finds its dedupe key and changes nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,10 @@ _PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
 _INSERT_PROCESSED = insert(_PROCESSED)
 
 
+@functools.lru_cache(maxsize=4096)
 def key_hash(dedupe_key: str) -> str:
+    """The stored form of a dedupe key (or Message-ID); remembered, as a batch asks for
+    each message's several times."""
     return hashlib.sha256(dedupe_key.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -26,7 +26,8 @@ from helpdesk_tui.desk import fields, history, outbox, sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.assignment import Assigned, auto_assign
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.intake import ACK_KIND, is_noreply
+from helpdesk_tui.desk.inbound import ACK_KIND
+from helpdesk_tui.desk.intake import is_noreply
 from helpdesk_tui.desk.routing import (
     Actions,
     Arrival,

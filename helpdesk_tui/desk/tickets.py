@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.blobs import Content, as_bytes, size_of
+from helpdesk_tui.desk.blobs import as_bytes, size_of
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.desk.inbound import EmailMeta as EmailMeta
+from helpdesk_tui.desk.inbound import NewAttachment as NewAttachment
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.values import parse_int, parse_priority, parse_type, text_value
 from helpdesk_tui.storage.models import (
@@ -25,33 +26,6 @@ from helpdesk_tui.storage.models import (
     Ticket,
     utcnow,
 )
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    filename: str
-    content: Content
-    """The bytes, or (a big attachment from mail) a :class:`~.blobs.Chunked` recipe."""
-    content_type: str = "application/octet-stream"
-    content_id: str | None = None
-    inline: bool = False
-
-
-@dataclass(frozen=True)
-class EmailMeta:
-    """What an email brings besides its text: headers for threading, the raw source."""
-
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: Sequence[str] = ()
-    from_address: str | None = None
-    to: Sequence[str] = ()
-    cc: Sequence[str] = ()
-    subject: str | None = None
-    body_html: str | None = None
-    raw_message_id: int | None = None
-    attachments: Sequence[NewAttachment] = field(default_factory=tuple)
-
 
 _NEXT_NUMBER = text(
     "UPDATE counter SET value = value + 1 WHERE name = 'ticket_number' RETURNING value"

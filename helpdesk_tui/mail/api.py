@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.intake import IngestResult
+from helpdesk_tui.desk.inbound import IngestResult
 from helpdesk_tui.desk.mail_holding_service import HeldArea, MailState
 from helpdesk_tui.mail.parse import ParseError, parse_message
 from helpdesk_tui.mail.quotes import split_reply

@@ -12,42 +12,49 @@ poller, this module (with the parser and the classifier it calls) and ``desk.int
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
+import os
 import re
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
-from helpdesk_tui.desk import intake, machine, quarantine, spam
-from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import Content, chunks_of
-from helpdesk_tui.desk.intake import (
+from helpdesk_tui.desk.inbound import (
     ACK_KIND,
     MACHINE_CLASSES,
+    EmailMeta,
     Inbound,
     IngestResult,
     IntakeConfig,
     MailClass,
+    NewAttachment,
     Report,
     Skipped,
     Source,
     ThreadRef,
 )
 from helpdesk_tui.desk.subjects import tokens_newest_first
-from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
-from helpdesk_tui.storage.mail_models import Outcome
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from helpdesk_tui.config import IntakeOptions
+    from helpdesk_tui.desk.actors import Actor
     from helpdesk_tui.desk.routing_apply import IntakeRouter
+    from helpdesk_tui.storage.mail_models import Outcome
+
+# Reading (read_message, and serve_reads in the poller's parse process) needs none of the
+# database code: the desk's intake and holding areas are imported where they are used.
 
 __all__ = [
     "ACK_KIND",
@@ -61,6 +68,7 @@ __all__ = [
     "release_machine",
     "release_spam",
     "retry_quarantined",
+    "serve_reads",
 ]
 
 ReadMessage = Inbound
@@ -88,6 +96,8 @@ class IngestConfig:
         file with a fault is logged and the last good rules stay (mail keeps coming in);
         ``helpdesk rules check`` names the fault.
         """
+        from helpdesk_tui.desk import intake
+
         mail = options.mail
         domain = (mail.from_address or "helpdesk.invalid").rpartition("@")[2]
         own = intake.own_addresses(mail.addresses)
@@ -151,6 +161,8 @@ def ingest_batch(
     now: datetime | None = None,
 ) -> list[IngestResult]:
     """Each message decided and written by the desk, in order; one result each."""
+    from helpdesk_tui.desk import intake
+
     return intake.ingest_batch(session, items, config.desk, redo=redo, not_spam=not_spam, now=now)
 
 
@@ -212,6 +224,54 @@ def read_message(
             Skipped(s.filename, s.content_type, s.size) for s in parsed.skipped_attachments
         ),
     )
+
+
+def serve_reads(
+    tasks: Connection,
+    results: Connection,
+    started: Any,
+    taken: Any,
+    config: IngestConfig,
+) -> None:
+    """The poller's parse process: read each task's messages (``(task id, [(raw, source)])``
+    from ``tasks``) and send them back without their raw bytes (the poller has them), until
+    the poller closes its end. Only reading happens here, so this module imports no
+    database code at its top: the process starts in a fraction of the poller's time.
+
+    A task's id goes into ``started`` (at ``id % len(started)``) before the work, and the
+    task is skipped when the poller has put its id in ``taken`` (it parses that task
+    itself): no lock is shared, so nothing this process does can hold the poller up. At
+    worst both parse a task, and the poller keeps its own result.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the poller decides when this ends
+    # Nothing from here may reach the terminal (the poller may run inside the TUI): a
+    # library's warning or a crash would be written over the screen. The poller logs.
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    os.close(quiet)
+    gc.freeze()  # the imported modules' objects: not walked by every full collection
+    try:
+        while True:
+            try:
+                task_id, raws = tasks.recv()
+            except EOFError:
+                return
+            slot = task_id % len(started)
+            started[slot] = task_id
+            if taken[slot] == task_id:
+                results.send((task_id, None))
+                continue
+            try:
+                read = [
+                    dataclasses.replace(read_message(raw, source, config), raw=b"")
+                    for raw, source in raws
+                ]
+            except Exception:  # the poller reads it again and meets the error itself
+                read = None
+            results.send((task_id, read))
+    except (OSError, EOFError, KeyboardInterrupt):
+        return  # the poller went away
 
 
 def subject_tokens(subject: str) -> tuple[int, ...]:
@@ -336,6 +396,9 @@ def _email(parsed: ParsedMessage) -> EmailMeta:
 
 def retry_quarantined(session: Session, entry_id: int, config: IngestConfig) -> IngestResult:
     """Run a quarantined message through ingest again; resolved when it gets through."""
+    from helpdesk_tui.desk import intake, quarantine
+    from helpdesk_tui.storage.mail_models import Outcome
+
     entry, raw = quarantine.open_entry(session, entry_id)
     result = ingest(session, raw, config, redo=Outcome.QUARANTINE)
     if result.outcome is not Outcome.QUARANTINE:
@@ -347,6 +410,9 @@ def release_spam(
     session: Session, actor: Actor, entry_id: int, config: IngestConfig
 ) -> IngestResult:
     """Let a held message through as the normal ticket or follow-up it would have been."""
+    from helpdesk_tui.desk import intake, spam
+    from helpdesk_tui.storage.mail_models import Outcome
+
     entry, raw = spam.open_entry(session, entry_id)
     result = ingest(session, raw, config, redo=Outcome.SPAM, not_spam=True)
     ticket_id = intake.ticket_id_of(session, result.ticket_number)
@@ -358,6 +424,9 @@ def release_machine(
     session: Session, actor: Actor, entry_id: int, config: IngestConfig
 ) -> IngestResult:
     """Let held machine mail through as a person's: the ticket or follow-up it would be."""
+    from helpdesk_tui.desk import intake, machine
+    from helpdesk_tui.storage.mail_models import Outcome
+
     entry, raw = machine.open_entry(session, entry_id)
     result = ingest(session, raw, config, redo=Outcome.MACHINE, as_person=True)
     machine.mark_released(session, entry, actor, intake.ticket_id_of(session, result.ticket_number))

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from helpdesk_tui.desk.intake import MailClass
+from helpdesk_tui.desk.inbound import MailClass
 from helpdesk_tui.mail.parse import ParsedMessage, mailboxes
 
 LOOP_HEADER = "x-helpdesk-loop"

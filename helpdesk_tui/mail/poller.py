@@ -7,12 +7,19 @@ Order is what keeps mail from being lost or doubled:
    (by ``RFC822.SIZE``, asked first); one message over the byte budget comes alone.
 2. Ingest them and advance ``last_uid`` in one database transaction.
 3. After the commit, flag them ``\\Seen`` and move them to the processed folder (MOVE, or
-   COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it).
+   COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it); in a backlog a second
+   thread does it while the next batch is written.
 
 A crash before 2 commits leaves the messages unread in the folder: they are fetched again.
 A crash between 2 and 3 leaves messages in the folder whose UID is at most ``last_uid``:
 the next connection moves them first thing ("catch-up") without importing them again. A
 changed UIDVALIDITY starts the folder from UID 0; the dedupe keys make that harmless.
+
+Parsing is pure Python, so a thread cannot run it beside the writing: when a backlog (more
+than one batch) waits, a parse process (``spawn``ed, never a fork of this threaded process)
+reads the next batch while this one is written; it is kept for later polls, and whatever it
+has not begun, did not answer in time or failed on, the poller parses itself. Big messages
+are always parsed here, by the streaming path.
 
 While the server offers IDLE the poller waits in IDLE (re-issued every ``idle_restart``
 seconds, under the ten minutes some servers and NAT boxes allow); otherwise it polls every
@@ -24,16 +31,20 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import dataclasses
 import imaplib
 import logging
+import multiprocessing
+import queue
 import socket
 import ssl
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -45,6 +56,7 @@ from helpdesk_tui.mail.ingest import (
     Source,
     ingest_batch,
     read_message,
+    serve_reads,
 )
 from helpdesk_tui.mail.parse import BIG_MESSAGE_BYTES
 from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, Security
@@ -147,6 +159,9 @@ class MailboxPoller:
         self.keep_going = keep_going
         self.imported = 0
         """Messages this poller has committed (for logs and the benchmark)."""
+        self.parse_worker = _WorkerSlot(name, config)
+        """The process that parses a backlog beside the poller, started when first needed
+        and kept until the poller stops."""
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -155,6 +170,12 @@ class MailboxPoller:
 
         Returns when ``stop`` is set or the lease is lost.
         """
+        try:
+            self._run()
+        finally:
+            self.parse_worker.close()
+
+    def _run(self) -> None:
         failures = 0
         while not self.stop.is_set():
             try:
@@ -198,9 +219,12 @@ class MailboxPoller:
 
     def run_once(self) -> int:
         """Connect, import everything new, log out: for tools, tests and the benchmark."""
-        with _Connection(self.box) as client:
-            self.prepare(client)
-            return self.poll(client)
+        try:
+            with _Connection(self.box) as client:
+                self.prepare(client)
+                return self.poll(client)
+        finally:
+            self.parse_worker.close()
 
     def prepare(self, client: IMAPClient) -> None:
         """Create the folders mail is moved to, where the server lacks them."""
@@ -227,42 +251,63 @@ class MailboxPoller:
                 self._finish(client, leftover, outcomes)
         committed = 0
         budget = self.mail.batch_bytes
-        with _Readers(self.name, self.config) as readers:
+        # A committed batch is flagged and moved by the mover thread while the next batch
+        # is written (IMAP and the database beside each other); the connection is only
+        # ever used by one thread at a time, and every move follows its batch's commit.
+        pending: tuple[list[int], dict[int, str]] | None = None
+        with (
+            _Readers(self.name, self.config, self.parse_worker) as readers,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"move-{self.name}") as mover,
+        ):
             fetched = self._fetch(client, last_uid, uidvalidity, budget)
-            reading = readers.late(fetched)
+            reading = readers.early(fetched) or readers.late(fetched)
             while fetched is not None and reading is not None:
                 self._check_lease()
                 batch, backlog = fetched.uids, fetched.backlog
                 messages = reading.result()
                 # The next batch is fetched now, while this one is written, committed and
-                # moved; the reader thread parses it once the writing is done (waits on
-                # SQLite and the IMAP server): beside the writing it would slow it down by
+                # moved. The parse process starts on it at once; the reader thread (where
+                # there is no parse process) only once the writing is done (waits on SQLite
+                # and the IMAP server): beside the writing it would slow it down by
                 # competing for the GIL. It gets only the bytes this batch leaves of the
                 # budget (none beside a big message).
                 left = 0 if fetched.big else budget - fetched.size
                 ahead = self._fetch(client, batch[-1], uidvalidity, left)
-                with self.db.write() as session:
-                    results = ingest_batch(session, messages, self.config)
-                    outcomes = {
-                        message.source.uid: result.outcome
-                        for message, result in zip(messages, results, strict=True)
-                        if message.source is not None
-                    }
-                    # This batch's raw and parsed copies go before the next one is parsed.
-                    del messages, results
-                    reading.release()
-                    advance(session, self.name, self.box.folder, batch[-1])
-                    record_poll(session, self.name, self.box.folder, backlog=backlog)
-                    reading = readers.late(ahead)
+                ahead_reading = readers.early(ahead)
+                moving = None if pending is None else mover.submit(self._finish, client, *pending)
+                pending = None
+                try:
+                    with self.db.write() as session:
+                        results = ingest_batch(session, messages, self.config)
+                        outcomes = {
+                            message.source.uid: result.outcome
+                            for message, result in zip(messages, results, strict=True)
+                            if message.source is not None
+                        }
+                        # This batch's raw and parsed copies go before the next is parsed.
+                        del messages, results
+                        reading.release()
+                        advance(session, self.name, self.box.folder, batch[-1])
+                        record_poll(session, self.name, self.box.folder, backlog=backlog)
+                        reading = ahead_reading or readers.late(ahead)
+                finally:
+                    if moving is not None:
+                        wait([moving])  # the connection is this thread's again
+                if moving is not None:
+                    moving.result()  # a failed move ends the poll (caught up next time)
                 if fetched.big:
                     give_back_memory()
                 committed += len(outcomes)
                 self.imported += len(outcomes)
-                self._finish(client, [uid for uid in batch if uid in outcomes], outcomes)
+                pending = ([uid for uid in batch if uid in outcomes], outcomes)
                 fetched = ahead
                 if fetched is not None and reading is None:  # did not fit beside this batch
+                    self._finish(client, *pending)
+                    pending = None
                     fetched = self._fetch(client, batch[-1], uidvalidity, budget)
-                    reading = readers.late(fetched)
+                    reading = readers.early(fetched) or readers.late(fetched)
+            if pending is not None:
+                self._finish(client, *pending)
         with self.db.write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
@@ -475,11 +520,12 @@ class _Reading:
 
 
 class _Readers:
-    """Where fetched batches are parsed (parsing needs no database): the reader thread, or
-    for a big message the thread that writes it."""
+    """Where fetched batches are parsed (parsing needs no database): the parse process, the
+    reader thread, or for a big message the thread that writes it."""
 
-    def __init__(self, name: str, config: IngestConfig) -> None:
+    def __init__(self, name: str, config: IngestConfig, worker: _WorkerSlot) -> None:
         self._config = config
+        self._worker = worker
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{name}")
 
     def __enter__(self) -> _Readers:
@@ -487,6 +533,20 @@ class _Readers:
 
     def __exit__(self, *_exc: object) -> None:
         self._thread.shutdown(wait=True)
+        self._worker.forget()
+
+    def early(self, fetched: _Fetched | None) -> _ReadingElsewhere | None:
+        """The batch handed to the parse process now, if it goes there: not a big message
+        (parsed in the poller by the streaming path, so memory stays bounded), and only
+        once a backlog (more than one batch waiting) has started the process."""
+        if fetched is None or not fetched.uids or fetched.big:
+            return None
+        worker = self._worker.get(start=fetched.backlog > 0)
+        if worker is None:
+            return None
+        reading = _ReadingElsewhere(fetched.raws, self._config, worker)
+        fetched.raws = []
+        return reading
 
     def late(self, fetched: _Fetched | None) -> _Reading | None:
         """The batch handed to the reader thread (a big one to the writing thread, when it
@@ -502,6 +562,275 @@ class _Readers:
             # the reader thread its buffers would stay in that thread's glibc arena.
             reading.started = self._thread.submit(reading.work)
         return reading
+
+
+# --- the parse process ----------------------------------------------------------------------
+
+_WORKER_TASK = 5
+"""Messages per task sent to the parse process."""
+_WORKER_WAIT = 30.0
+"""Seconds the poller waits for a task the parse process has begun; then it stops the
+process and parses the task itself."""
+_WORKER_RETRY = 60.0
+"""Seconds after a parse process failed before another is started."""
+_WORKER_STOP = 2.0
+"""Seconds a stopping parse process gets to end by itself before it is killed."""
+_SLOTS = 1024
+"""Task ids are noted in shared arrays at ``id % _SLOTS`` (see :func:`~.ingest.serve_reads`);
+far more than are ever in flight."""
+
+
+def _reading_config(config: IngestConfig) -> IngestConfig:
+    """What :func:`read_message` needs, for the parse process: no routing rules (the desk's,
+    not the reader's; they hold a file watcher that need not cross)."""
+    return dataclasses.replace(config, desk=dataclasses.replace(config.desk, router=None))
+
+
+class _ParseWorker:
+    """One parse process (``spawn``: a fresh interpreter, never a fork of the threaded
+    poller) and the two threads that talk to it, so the poller itself never blocks on a
+    pipe: it hands tasks over (:meth:`submit`) and waits for an answer (:meth:`collect`)
+    at most :data:`_WORKER_WAIT` seconds. On any failure the process is stopped and
+    ``collect`` answers None: the poller parses that task itself.
+    """
+
+    def __init__(self, name: str, config: IngestConfig) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._started = context.RawArray("q", _SLOTS)
+        self._taken = context.RawArray("q", _SLOTS)
+        task_reader, self._tasks = context.Pipe(duplex=False)
+        self._results, result_writer = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=serve_reads,
+            args=(task_reader, result_writer, self._started, self._taken, _reading_config(config)),
+            name=f"helpdesk-parse-{name}",
+            daemon=True,
+        )
+        self.process.start()
+        task_reader.close()
+        result_writer.close()
+        self._condition = threading.Condition()
+        self._waiting: set[int] = set()
+        self._done: dict[int, list[ReadMessage] | None] = {}
+        self._next = 1
+        self.failed = False
+        self.counts: Counter[str] = Counter()
+        """Tasks read there, taken back (read here), and read here after a failure."""
+        self._outgoing: queue.SimpleQueue[tuple[int, list[Any]] | None] = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._send, name=f"parse-send-{name}", daemon=True)
+        self._receiver = threading.Thread(
+            target=self._receive, name=f"parse-receive-{name}", daemon=True
+        )
+        self._sender.start()
+        self._receiver.start()
+
+    def submit(self, raws: Sequence[tuple[bytes | bytearray, Source]]) -> int:
+        """Hand a task over; its id."""
+        task_id = self._next
+        self._next += 1
+        with self._condition:
+            if self.failed:  # nothing is sent: the poller parses it (take_back says so)
+                return task_id
+            self._waiting.add(task_id)
+        self._outgoing.put((task_id, [(bytes(raw), source) for raw, source in raws]))
+        return task_id
+
+    def take_back(self, task_id: int) -> bool:
+        """Keep the process off this task if it has not begun it; whether it had not (and
+        the poller parses it)."""
+        with self._condition:
+            if task_id in self._done:
+                return False
+            if self.failed:
+                self._waiting.discard(task_id)
+                self.counts["read here after all"] += 1
+                return True
+        slot = task_id % _SLOTS
+        self._taken[slot] = task_id
+        if self._started[slot] == task_id:
+            return False  # begun there (or about to skip it): its answer comes
+        self._forget(task_id)
+        self.counts["taken back"] += 1
+        return True
+
+    def collect(self, task_id: int, timeout: float | None = None) -> list[ReadMessage] | None:
+        """The task's messages read there (without their raw bytes); None when the poller
+        must parse it: skipped, failed there, the process died or took too long."""
+        deadline = time.monotonic() + (_WORKER_WAIT if timeout is None else timeout)
+        with self._condition:
+            while task_id not in self._done and not self.failed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._condition.wait(left)
+            answered = task_id in self._done
+            result = self._done.pop(task_id, None)
+            self._waiting.discard(task_id)
+        if not answered and not self.failed:
+            log.warning("the parse process did not answer in %.0f s; stopping it", _WORKER_WAIT)
+            self.stop(kill=True)
+        self.counts["read there" if result is not None else "read here after all"] += 1
+        return result
+
+    def forget(self) -> None:
+        """Tasks no one will collect (a poll that ended early): skipped there, dropped here."""
+        with self._condition:
+            pending = list(self._waiting)
+        for task_id in pending:
+            self._taken[task_id % _SLOTS] = task_id
+            self._forget(task_id)
+
+    def _forget(self, task_id: int) -> None:
+        with self._condition:
+            self._waiting.discard(task_id)
+            self._done.pop(task_id, None)
+
+    def _send(self) -> None:
+        while True:
+            task = self._outgoing.get()
+            if task is None:
+                break
+            try:
+                self._tasks.send(task)
+            except (OSError, ValueError):
+                self._fail()
+                break
+        self._tasks.close()  # the process reads to the end, then stops
+
+    def _receive(self) -> None:
+        try:
+            while True:
+                task_id, read = self._results.recv()
+                with self._condition:
+                    if task_id in self._waiting:
+                        self._done[task_id] = read
+                        self._condition.notify_all()
+        except (OSError, EOFError, ValueError):
+            pass
+        except Exception:  # an answer that cannot be unpickled: treat it as a failure
+            log.warning("the parse process sent something unreadable", exc_info=True)
+        self._fail()
+
+    def _fail(self) -> None:
+        with self._condition:
+            self.failed = True
+            self._condition.notify_all()
+
+    def stop(self, *, kill: bool = False) -> None:
+        """End the process: politely (its pipe closed, it finishes what it holds), or at
+        once; every wait bounded."""
+        self._fail()
+        self._outgoing.put(None)
+        if kill:
+            self.process.kill()
+        self.process.join(_WORKER_STOP)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(_WORKER_STOP)
+        self._sender.join(_WORKER_STOP)
+        self._receiver.join(_WORKER_STOP)
+        self._results.close()
+
+
+class _WorkerSlot:
+    """The poller's parse process, if any: started when a backlog first needs it, kept for
+    later polls, replaced (after :data:`_WORKER_RETRY` seconds) when it failed."""
+
+    def __init__(self, name: str, config: IngestConfig) -> None:
+        self._name = name
+        self._config = config
+        self.worker: _ParseWorker | None = None
+        self._retry_at = 0.0
+        self.started = 0
+        self.counts: Counter[str] = Counter()
+
+    def get(self, *, start: bool) -> _ParseWorker | None:
+        worker = self.worker
+        if worker is not None and worker.failed:
+            worker.stop(kill=True)
+            self.counts += worker.counts
+            self.worker = worker = None
+            self._retry_at = time.monotonic() + _WORKER_RETRY
+        if worker is None and start and time.monotonic() >= self._retry_at:
+            try:
+                worker = self.worker = _ParseWorker(self._name, self._config)
+                self.started += 1
+            except Exception:  # no processes to be had (limits): the reader thread parses
+                log.warning("cannot start a parse process", exc_info=True)
+                self._retry_at = time.monotonic() + _WORKER_RETRY
+        return worker
+
+    def forget(self) -> None:
+        if self.worker is not None:
+            self.worker.forget()
+
+    def close(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.stop()
+            self.counts += worker.counts
+
+    def summary(self) -> str:
+        """What the parse processes did, for logs and the benchmark."""
+        if not self.started:
+            return "none started"
+        counts = ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items())) or "none"
+        return f"{self.started} started; tasks of {_WORKER_TASK} messages: {counts}"
+
+
+class _ReadingElsewhere:
+    """One batch being parsed in the parse process, :data:`_WORKER_TASK` messages a task.
+
+    When the poller needs the batch it parses, from the last task back, those the process
+    has not begun (the process works from the first on, so they meet in the middle), then
+    takes the answers for the rest; any task that fails there it parses itself.
+    """
+
+    def __init__(
+        self,
+        raws: list[tuple[bytes | bytearray, Source]],
+        config: IngestConfig,
+        worker: _ParseWorker,
+    ) -> None:
+        self._raws = raws
+        self._config = config
+        self._worker = worker
+        self._tasks = [
+            (start, worker.submit(raws[start : start + _WORKER_TASK]))
+            for start in range(0, len(raws), _WORKER_TASK)
+        ]
+
+    def result(self) -> list[ReadMessage]:
+        here: dict[int, list[ReadMessage]] = {}
+        for start, task_id in reversed(self._tasks):
+            if not self._worker.take_back(task_id):
+                break
+            here[task_id] = self._read_here(start)
+        read: list[ReadMessage] = []
+        for start, task_id in self._tasks:
+            done = here.get(task_id)
+            if done is None:
+                there = self._worker.collect(task_id)
+                if there is None:
+                    done = self._read_here(start)
+                else:
+                    raws = self._raws[start : start + _WORKER_TASK]
+                    done = [
+                        dataclasses.replace(message, raw=raw)
+                        for message, (raw, _) in zip(there, raws, strict=True)
+                    ]
+            read += done
+        return read
+
+    def _read_here(self, start: int) -> list[ReadMessage]:
+        return [
+            read_message(raw, source, self._config)
+            for raw, source in self._raws[start : start + _WORKER_TASK]
+        ]
+
+    def release(self) -> None:
+        self._raws = []
+        self._tasks = []
 
 
 class _Connection:

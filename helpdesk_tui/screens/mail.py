@@ -28,7 +28,7 @@ from helpdesk_tui.screens.confirm import confirm
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
-    from helpdesk_tui.desk.intake import IngestResult
+    from helpdesk_tui.desk.inbound import IngestResult
     from helpdesk_tui.mail_link import MailLink
 
 

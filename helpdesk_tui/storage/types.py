@@ -22,6 +22,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # the common case (``utcnow``), without the conversion
+            return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} given; use an aware UTC datetime")
         value = value.astimezone(UTC)

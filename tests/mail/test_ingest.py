@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk import fields, sla_clock, thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.mail.ingest import IngestConfig, IngestResult, ingest, release_spam
@@ -18,6 +19,7 @@ from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
     Event,
+    Organization,
     RawMessage,
     Ticket,
     utcnow,
@@ -451,3 +453,31 @@ def test_overlong_subject_is_cut_not_refused(db: Database, config: IngestConfig)
     assert result.outcome is Outcome.TICKET
     [message] = messages(db, result.ticket_number or 0)
     assert message.subject == "x" * 500 and tickets(db)[0].subject == "x" * 500
+
+
+def test_a_new_tickets_clocks_are_set_as_a_recompute_would_set_them(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    with db.write() as session:
+        session.add(Organization(name="Example", domain="example.org"))
+    desk = Desk(db, admin)
+    desk.sla_set_calendar("Office", days="mon-fri", hours="09:00-17:00")
+    desk.sla_set_policy(
+        "Example customers",
+        first_response="2h",
+        next_response="4h",
+        resolution="30h",
+        organization="Example",
+        calendar="Office",
+    )
+    numbers = [
+        receive(db, config, email(sender=sender, subject=f"Help {n}")).ticket_number
+        for n, sender in enumerate(["Ann <ann@example.org>", "Bo <bo@elsewhere.test>"])
+    ]
+
+    with db.write() as session:
+        tickets = [session.exec(select(Ticket).where(Ticket.number == n)).one() for n in numbers]
+        dues = [(t.response_due_at, t.resolution_due_at) for t in tickets]
+        assert all(response and resolution for response, resolution in dues)
+        assert dues[0] != dues[1], "the organization's policy applies to Ann's ticket only"
+        assert sla_clock.refresh(session, [t.id for t in tickets if t.id is not None]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk_tui.desk.intake import MailClass as Noise
+from helpdesk_tui.desk.inbound import MailClass as Noise
 from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, parse_message
 

@@ -125,6 +125,31 @@ def test_messages_committed_but_not_moved_are_moved_later_not_imported_again(
     assert dovecot.list_uids("INBOX") == [] and len(dovecot.list_uids("Processed")) == 2
 
 
+def test_a_move_failing_beside_the_next_batch_loses_and_doubles_nothing(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    settings = server_settings(dovecot, batch_size=2)
+    subjects = [f"Request {n}" for n in range(6)]
+    append_all(dovecot, [email(subject=s) for s in subjects])
+    crashing = _DropsBeforeMove(
+        sqlite_db,
+        "support",
+        settings.mailboxes["support"],
+        settings,
+        config_for(settings),
+        stop=threading.Event(),
+    )
+    with pytest.raises(ConnectionResetError):
+        crashing.run_once()  # the first batch's move fails while the second is written
+    assert len(tickets(sqlite_db)) == 4, "both batches committed"
+    assert len(dovecot.list_uids("INBOX")) == 6, "none moved"
+
+    assert poller(sqlite_db, settings).run_once() == 2
+
+    assert sorted(t.subject for t in tickets(sqlite_db)) == subjects
+    assert dovecot.list_uids("INBOX") == [] and len(dovecot.list_uids("Processed")) == 6
+
+
 def test_changed_uidvalidity_reads_the_folder_again_without_doubles(
     sqlite_db: Database, dovecot: ImapAccount
 ) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from helpdesk_tui.mail import poller as poller_module
 from helpdesk_tui.mail.ingest import Source, read_message
-from helpdesk_tui.mail.poller import MailboxPoller, _Fetched, _Readers
+from helpdesk_tui.mail.poller import MailboxPoller, _Fetched, _Readers, _WorkerSlot
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import RawMessage
@@ -117,7 +117,7 @@ def test_a_batch_read_by_the_reader_thread_reads_as_here() -> None:
         for n in range(12)
     ]
     fetched = _Fetched(uids=list(range(12)), backlog=3, raws=list(raws), size=10_000)
-    with _Readers("support", config) as readers:
+    with _Readers("support", config, _WorkerSlot("support", config)) as readers:
         reading = readers.late(fetched)
         assert reading is not None
         assert fetched.raws == [], "the reading took the raw messages over"

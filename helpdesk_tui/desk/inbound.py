@@ -1,0 +1,183 @@
+"""Incoming mail as the mail layer reads it and the desk decides on it: plain values only.
+
+The mail layer's reading (parse, classify, hash) makes an :class:`Inbound`; everything
+about it that intake decides and writes is in :mod:`helpdesk_tui.desk.intake`. This module
+imports no database code, so the poller's parse process, which only reads, starts quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from helpdesk_tui.desk.blobs import Content
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from helpdesk_tui.desk.routing import Arrival
+    from helpdesk_tui.storage.mail_models import Outcome
+
+ACK_KIND = "ack"
+"""Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    content: Content
+    """The bytes, or (a big attachment from mail) a :class:`~.blobs.Chunked` recipe."""
+    content_type: str = "application/octet-stream"
+    content_id: str | None = None
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class EmailMeta:
+    """What an email brings besides its text: headers for threading, the raw source."""
+
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: Sequence[str] = ()
+    from_address: str | None = None
+    to: Sequence[str] = ()
+    cc: Sequence[str] = ()
+    subject: str | None = None
+    body_html: str | None = None
+    raw_message_id: int | None = None
+    attachments: Sequence[NewAttachment] = field(default_factory=tuple)
+
+
+class MailClass(StrEnum):
+    """What the mail layer says a message is; :func:`decide` says what to do with it."""
+
+    NORMAL = "normal"
+    """A person wrote it."""
+    AUTO_REPLY = "auto_reply"
+    """Out-of-office and other answers a machine wrote on someone's behalf."""
+    RECEIPT = "receipt"
+    """A read receipt (MDN, ``report-type=disposition-notification``)."""
+    REPORT = "report"
+    """An abuse or feedback report (ARF, ``report-type=feedback-report``)."""
+    BOUNCE = "bounce"
+    """A delivery status notification (DSN) or equally strong evidence of one."""
+    OWN = "own"
+    """Our own mail coming back."""
+    SPAM = "spam"
+
+
+MACHINE_CLASSES = frozenset(
+    {MailClass.AUTO_REPLY, MailClass.RECEIPT, MailClass.REPORT, MailClass.BOUNCE}
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a message was read: lets the poller find what became of a UID later."""
+
+    mailbox: str
+    uidvalidity: int
+    uid: int
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    """A Message-ID a message refers to; ``ticket_number`` when it is one of ours, signed."""
+
+    message_id: str
+    ticket_number: int | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a machine-readable report says: DSN ``Status``/``Diagnostic-Code``, MDN, ARF."""
+
+    status: str | None = None
+    diagnostic: str | None = None
+    recipient: str | None = None
+    action: str | None = None
+    """A DSN's ``Action``: ``failed``, or ``delayed`` (still trying), ``delivered``…"""
+    detail: str | None = None
+    """``Disposition`` of a receipt, ``Feedback-Type`` of a report."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An attachment over the size limit: not kept, but the agent learns it existed."""
+
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One incoming message as the mail layer read it; all :func:`decide` looks at."""
+
+    raw: bytes | bytearray
+    """A big message comes as the buffer it was fetched into (not copied)."""
+    sha: str
+    """sha256 of the raw bytes: the raw message is stored once per distinct bytes."""
+    source: Source | None
+    content_hash: str
+    """Normalized content (sender, subject, date, text, attachments), not transport headers."""
+    failure: str | None = None
+    """Why the message cannot be parsed: it goes to quarantine."""
+    mail_class: MailClass = MailClass.NORMAL
+    reason: str | None = None
+    """Why it is spam, or what kind of machine mail it is."""
+    no_ack: str | None = None
+    """Why a person's message gets no acknowledgement (a list, a bulk sender…)."""
+    message_id: str | None = None
+    subject: str = ""
+    from_address: str | None = None
+    from_name: str = ""
+    reply_to: str | None = None
+    body: str = ""
+    email: EmailMeta = field(default_factory=EmailMeta)
+    thread_refs: tuple[ThreadRef, ...] = ()
+    """The Message-IDs it answers or reports on, most direct first; forged ones left out."""
+    tokens: tuple[int, ...] = ()
+    """Ticket numbers named in the subject, newest first."""
+    report: Report | None = None
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The dedupe key: a copy of this message (same ID, same content) has the same one."""
+        if self.message_id:
+            return f"{self.message_id} {self.content_hash}"
+        return f"sha256:{self.content_hash}"
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    """What intake needs from the settings, resolved once."""
+
+    own_addresses: frozenset[str]
+    max_attachment_bytes: int = 10_000_000
+    desk_name: str = "Helpdesk"
+    ack_enabled: bool = True
+    ack_subject: str = "Re: {subject} [#{number}]"
+    ack_template: str = "Your request is ticket #{number}."
+    ack_limit_per_hour: int = 3
+    kb_public_url: str = ""
+    """The published help site (``[kb] public_url``): when set, an acknowledgement lists the
+    public articles that answer the new ticket well, with their links."""
+    router: Callable[[Session, Sequence[Arrival], datetime], None] | None = None
+    """Routing rules (:class:`~.routing_apply.IntakeRouter`), run on each new ticket and
+    follow-up once its rows are written; None: no rules."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    ticket_number: int | None = None
+    duplicate: bool = False
+    """Seen before: nothing was changed this time (``outcome`` is the first time's)."""
+    acknowledged: bool = False
+    reason: str | None = None
+    """Why a message was quarantined, held as spam or held as machine mail."""
