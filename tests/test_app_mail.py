@@ -69,9 +69,10 @@ async def test_a_dead_imap_server_is_a_notice_not_a_crash_and_quit_stops_mail(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.mail_link.running)
         await until(pilot, lambda: _last_error(app) is not None)
-        assert any(n.startswith("support: ") for n in notifications(app)), notifications(app)
+        # The error reaches the notice and the indicator by messages: wait for them to land.
+        await until(pilot, lambda: any(n.startswith("support: ") for n in notifications(app)))
         indicator = app.queue.query_one(MailIndicator)
-        assert "error: support:" in str(indicator.render())
+        await until(pilot, lambda: "error: support:" in str(indicator.render()))
         assert _lease_holders(desk_data)[0] is not None, "this terminal holds the poller lease"
         await pilot.press("at")
         await until(pilot, lambda: isinstance(app.screen, MailScreen))
