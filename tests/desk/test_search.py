@@ -156,13 +156,12 @@ def _page(db: Database, word: str) -> list[TicketRow]:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_postgres_gathers_a_rare_word_through_its_gin_index(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The gathering statement cannot walk the primary key (its order is on ``id + 0``), so
     PostgreSQL reads the word's matches from the GIN index."""
-    if db.is_sqlite:
-        pytest.skip("PostgreSQL's plan")
     _new(db, admin, "Printer number 1", "toner low")
     monkeypatch.setattr(search, "PG_GATHER_COST", 0.0)  # every tier gathers
     seen: list[tuple[str, object]] = []
