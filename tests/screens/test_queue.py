@@ -29,16 +29,22 @@ from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
-from tests.screens.ticket_helpers import notifications, screen_lines, workers_done
+from tests.screens.ticket_helpers import (
+    POLL_SECONDS,
+    drain,
+    notifications,
+    screen_lines,
+    workers_done,
+)
 
 ALL_OPEN = [11, 9, 8, 7, 6, 5, 4, 3, 2, 1]
 
 
 async def settle(pilot: Pilot[None]) -> None:
     """Until the queue's reads have landed and been drawn."""
-    await pilot.pause()
+    await drain(pilot)
     await workers_done(pilot.app)
-    await pilot.pause()
+    await drain(pilot)
 
 
 def queue(app: HelpdeskApp) -> QueueScreen:
@@ -59,7 +65,7 @@ async def wait_for(pilot: Pilot[None], check: Callable[[], bool], seconds: float
     while not check():
         if time.monotonic() - started > seconds:
             pytest.fail(f"not within {seconds} s")
-        await pilot.pause(0.05)
+        await pilot.pause(POLL_SECONDS)
     return time.monotonic() - started
 
 
