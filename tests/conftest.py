@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import shutil
@@ -25,6 +26,25 @@ poll interval, leases taken before they expire), X is made far longer than this 
 _db_names = itertools.count()
 STARTS_MIGRATED = {"db", "use_db"}
 """Fixtures whose test gets ``db_url`` as a copy of the migrated desk, not empty."""
+
+
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The cyclic garbage collector's thresholds while tests run (Python's are 700, 10, 10).
+
+A screen test builds and drops thousands of widgets, styles and strips; at Python's
+thresholds the collector ran ~200 times per screen test and a full collection every test or
+so, each walking every object the session holds (the imported libraries, ~300,000): a third
+of the screen tests' CPU time went to it. Collected less often, and with what was imported
+before the first test frozen out of its walks (``gc.freeze``), it costs a tenth of that, for
+some 50 MB more memory per worker. Reference counting frees what is not in a cycle at once,
+as before; cycles are still collected, only in larger batches."""
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Every module is imported now: keep the collector's walks to what tests make."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def need(what: str) -> None:
