@@ -6,6 +6,7 @@ import gc
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,25 @@ of the screen tests' CPU time went to it. Collected less often, and with what wa
 before the first test frozen out of its walks (``gc.freeze``), it costs a tenth of that, for
 some 50 MB more memory per worker. Reference counting frees what is not in a cycle at once,
 as before; cycles are still collected, only in larger batches."""
+
+
+MEMORY_TMP = Path("/dev/shm")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary files in memory (a tmpfs) where there is one and TMPDIR does not say
+    otherwise: pytest's ``tmp_path``, the PostgreSQL clusters, Dovecot's mail.
+
+    Every SQLite desk a test makes lives under ``tmp_path``, and SQLite syncs its files to
+    disk at each checkpoint (closing a ``Database`` checkpoints): thousands of syncs of a
+    few milliseconds each, waited for and worth nothing for a file thrown away after the
+    test. What the tests check does not change: SQLite and PostgreSQL do the same work.
+    """
+    if "TMPDIR" in os.environ or not MEMORY_TMP.is_dir() or not os.access(MEMORY_TMP, os.W_OK):
+        return
+    if os.statvfs(MEMORY_TMP).f_flag & os.ST_NOEXEC:  # tests run editor scripts they write
+        return
+    tempfile.tempdir = str(MEMORY_TMP)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
