@@ -30,9 +30,9 @@ from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import (
-    POLL_SECONDS,
     drain,
     notifications,
+    poll,
     screen_lines,
     workers_done,
 )
@@ -65,7 +65,7 @@ async def wait_for(pilot: Pilot[None], check: Callable[[], bool], seconds: float
     while not check():
         if time.monotonic() - started > seconds:
             pytest.fail(f"not within {seconds} s")
-        await pilot.pause(POLL_SECONDS)
+        await poll(pilot)
     return time.monotonic() - started
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import re
@@ -21,7 +22,7 @@ from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
 
 POLL_SECONDS = 0.01
-"""How often ``until`` looks again: messages are handled and the screen drawn in between."""
+"""How often ``until`` looks again (see ``poll``)."""
 
 
 async def workers_done(app: App[Any]) -> None:
@@ -44,6 +45,14 @@ async def drain(pilot: Pilot[None]) -> None:
     more time than they spent working. What must be waited for is waited for by name
     (``workers_done``, ``until``)."""
     await pilot.pause(0)
+
+
+async def poll(pilot: Pilot[None]) -> None:
+    """Let time pass for what runs elsewhere (worker threads, servers, timers), then
+    ``drain``: a message handled while the test slept may have queued more for other widgets
+    (a signal posts to each subscriber), and the condition looked at next must see them."""
+    await asyncio.sleep(POLL_SECONDS)
+    await drain(pilot)
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -76,7 +85,7 @@ async def until(
     while not condition():
         if time.monotonic() - start > timeout:
             raise AssertionError(f"not true within {timeout} s")
-        await pilot.pause(POLL_SECONDS)
+        await poll(pilot)
     return time.monotonic() - start
 
 
