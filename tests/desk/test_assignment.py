@@ -3,7 +3,6 @@ and real processes assigning at the same moment (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Barrier
@@ -21,9 +20,9 @@ from helpdesk_tui.desk.routing import Strategy, parse_rules
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Agent, Event, TeamMember, Ticket
+from tests import processes
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
-SPAWN = multiprocessing.get_context("spawn")
 JOIN_SECONDS = 120
 
 
@@ -209,19 +208,9 @@ def _assign_all(
 
 
 def _race(url: str, work: list[tuple[list[int], str]]) -> list[tuple[str, Any]]:
-    barrier = SPAWN.Barrier(len(work))
-    results = SPAWN.Queue()
-    children = [
-        SPAWN.Process(target=_assign_all, args=(url, numbers, strategy, barrier, results))
-        for numbers, strategy in work
-    ]
-    for child in children:
-        child.start()
-    outcomes = [results.get(timeout=JOIN_SECONDS) for _ in children]
-    for child in children:
-        child.join(JOIN_SECONDS)
-        assert child.exitcode == 0
-    return outcomes
+    barrier = processes.barrier(len(work))
+    args = [(url, numbers, strategy, barrier) for numbers, strategy in work]
+    return processes.run_children(_assign_all, args, JOIN_SECONDS)
 
 
 @pytest.mark.slow

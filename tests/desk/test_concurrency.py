@@ -6,7 +6,6 @@ A barrier lines them up so the racing writes really start at the same moment.
 
 from __future__ import annotations
 
-import multiprocessing
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
@@ -19,25 +18,17 @@ from helpdesk_tui.desk.errors import Conflict, DeskError
 from helpdesk_tui.desk.tickets import create_ticket, load_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Ticket
+from tests import processes
 
 pytestmark = pytest.mark.slow
 
-SPAWN = multiprocessing.get_context("spawn")
 JOIN_SECONDS = 600
-"""Only against a hang: eight fresh interpreters on a busy machine may take minutes."""
+"""Only against a hang: eight processes on a busy machine may take minutes."""
 
 
 def _run(target: Any, args_per_child: list[tuple[Any, ...]]) -> list[tuple[str, str]]:
-    """Start one spawned process per args tuple; each puts one (outcome, detail) result."""
-    results = SPAWN.Queue()
-    children = [SPAWN.Process(target=target, args=(*args, results)) for args in args_per_child]
-    for child in children:
-        child.start()
-    outcomes = [results.get(timeout=JOIN_SECONDS) for _ in children]
-    for child in children:
-        child.join(JOIN_SECONDS)
-        assert child.exitcode == 0
-    return outcomes
+    """One process per args tuple (tests/processes.py); each puts one (outcome, detail)."""
+    return processes.run_children(target, args_per_child, JOIN_SECONDS)
 
 
 def _change_from_loaded_version(
@@ -103,7 +94,7 @@ def test_two_agents_change_the_same_version_one_wins_one_is_told_who(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
     number = _new_ticket(db, admin, "Printer on fire")
-    barrier = SPAWN.Barrier(2)
+    barrier = processes.barrier(2)
     outcomes = _run(
         _change_from_loaded_version,
         [
@@ -130,14 +121,14 @@ def test_two_agents_change_the_same_version_one_wins_one_is_told_who(
 
 
 def test_eight_processes_creating_at_once_get_distinct_numbers(db: Database) -> None:
-    processes, each = 8, 50  # every creation queues on the counter row: 400 overlap enough
-    barrier = SPAWN.Barrier(processes)
-    outcomes = _run(_create_many, [(db.url, each, barrier)] * processes)
-    assert outcomes == [("ok", "")] * processes
+    children, each = 8, 50  # every creation queues on the counter row: 400 overlap enough
+    barrier = processes.barrier(children)
+    outcomes = _run(_create_many, [(db.url, each, barrier)] * children)
+    assert outcomes == [("ok", "")] * children
     with db.read() as session:
         numbers = session.exec(select(Ticket.number).order_by(col(Ticket.number))).all()
-    assert len(numbers) == processes * each
-    assert numbers == list(range(numbers[0], numbers[0] + processes * each))
+    assert len(numbers) == children * each
+    assert numbers == list(range(numbers[0], numbers[0] + children * each))
 
 
 def test_merging_a_pair_both_ways_at_once_merges_once(
@@ -145,7 +136,7 @@ def test_merging_a_pair_both_ways_at_once_merges_once(
 ) -> None:
     first = _new_ticket(db, admin, "VPN down")
     second = _new_ticket(db, admin, "VPN down again")
-    barrier = SPAWN.Barrier(2)
+    barrier = processes.barrier(2)
     outcomes = _run(
         _merge,
         [(db.url, "ada", first, second, barrier), (db.url, "bob", second, first, barrier)],

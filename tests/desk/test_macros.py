@@ -3,7 +3,6 @@ agents apply one at the same moment from two processes, on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from multiprocessing.synchronize import Barrier
 from typing import Any
@@ -19,8 +18,8 @@ from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.tickets import create_ticket, load_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Message, MessageKind, Outbox
+from tests import processes
 
-SPAWN = multiprocessing.get_context("spawn")
 JOIN_SECONDS = 120
 
 WAIT = MacroSpec(
@@ -141,18 +140,9 @@ def test_two_processes_apply_at_once_the_ticket_changes_once(
     Desk(db, admin).macro_save(WAIT)
     number = _ticket(db)
     seen = _version(db, number)
-    barrier = SPAWN.Barrier(2)
-    results = SPAWN.Queue()
-    children = [
-        SPAWN.Process(target=_apply_in_child, args=(db.url, who, number, seen, barrier, results))
-        for who in ("ada", "bob")
-    ]
-    for child in children:
-        child.start()
-    outcomes = [results.get(timeout=JOIN_SECONDS) for _ in children]
-    for child in children:
-        child.join(JOIN_SECONDS)
-        assert child.exitcode == 0
+    barrier = processes.barrier(2)
+    args = [(db.url, who, number, seen, barrier) for who in ("ada", "bob")]
+    outcomes = processes.run_children(_apply_in_child, args, JOIN_SECONDS)
     _assert_applied_once(db, number, seen, [outcome for outcome, _ in outcomes])
 
 

@@ -21,6 +21,9 @@ from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
 
+POLL_SECONDS = 0.01
+"""How often ``until`` looks again (see ``poll``)."""
+
 
 async def workers_done(app: App[Any]) -> None:
     """Until every worker running now has ended. A worker cancelled by a newer one of its
@@ -32,12 +35,32 @@ async def workers_done(app: App[Any]) -> None:
             await worker.wait()
 
 
+async def drain(pilot: Pilot[None]) -> None:
+    """Until the app and every widget of its screen have handled what was queued, then draw.
+
+    ``pilot.pause(0)``: Pilot waits for the message queues, yields once and refreshes the
+    screen. Not ``pilot.pause()``, which also waits for the process to look idle: it sleeps
+    20 ms at least and on until 20 ms pass with (almost) no CPU used, so longer whenever a
+    worker thread or the machine is busy — a guess at "done" that cost the screen tests
+    more time than they spent working. What must be waited for is waited for by name
+    (``workers_done``, ``until``)."""
+    await pilot.pause(0)
+
+
+async def poll(pilot: Pilot[None]) -> None:
+    """Let time pass for what runs elsewhere (worker threads, servers, timers), then
+    ``drain``: a message handled while the test slept may have queued more for other widgets
+    (a signal posts to each subscriber), and the condition looked at next must see them."""
+    await asyncio.sleep(POLL_SECONDS)
+    await drain(pilot)
+
+
 async def settle(pilot: Pilot[None]) -> None:
     """Let pending messages and database workers finish (the heartbeat timer keeps going)."""
     for _ in range(3):
-        await pilot.pause()
+        await drain(pilot)
         await workers_done(pilot.app)
-    await pilot.pause()
+    await drain(pilot)
 
 
 async def open_ticket(pilot: Pilot[None], number: int) -> TicketScreen:
@@ -62,8 +85,7 @@ async def until(
     while not condition():
         if time.monotonic() - start > timeout:
             raise AssertionError(f"not true within {timeout} s")
-        await asyncio.sleep(0.02)
-        await pilot.pause()
+        await poll(pilot)
     return time.monotonic() - start
 
 
