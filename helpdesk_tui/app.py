@@ -50,7 +50,8 @@ HEAP_SETTLE_SECONDS = 2.0
 """After start-up, this long: the objects made so far (modules, classes, the screens) are
 collected once and then frozen out of the garbage collector's sight (``gc.freeze``). They
 live as long as the app, yet a full collection walked all of them — about 140,000 objects,
-40 to 60 ms with the app stopped — at random keys."""
+40 to 60 ms with the app stopped — at random keys. Only where the app has its process to
+itself (``HelpdeskApp.settle_heap_after``): freezing is for the whole process."""
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
 unreachable database cannot hold the terminal longer: the markers then expire by themselves."""
@@ -58,6 +59,11 @@ unreachable database cannot hold the terminal longer: the markers then expire by
 
 class HelpdeskApp(App[None]):
     """One agent's terminal on the desk."""
+
+    settle_heap_after: float | None = None
+    """Seconds after the desk is open to settle the heap (:meth:`settle_heap`); set by the
+    command that runs the app in a process of its own. None (the default, as in tests that
+    run many apps in one process): never, as ``gc.freeze`` acts on the whole process."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {TicketCommands, ArticleCommands}
@@ -193,7 +199,8 @@ class HelpdeskApp(App[None]):
         self.run_worker(self._remember_names, thread=True, group="names", exit_on_error=False)
         self._on_shift()
         self.set_interval(SHIFT_HEARTBEAT.total_seconds(), self._on_shift)
-        self.set_timer(HEAP_SETTLE_SECONDS, self.settle_heap)
+        if self.settle_heap_after is not None:
+            self.set_timer(self.settle_heap_after, self.settle_heap)
         waiting, self._when_live = self._when_live, []
         for action in waiting:
             action()
@@ -222,8 +229,7 @@ class HelpdeskApp(App[None]):
 
     def settle_heap(self) -> None:
         """Collect start-up's garbage once, then keep what is left out of later collections
-        (``HEAP_SETTLE_SECONDS``); undone when the app ends (``on_unmount``), so a process
-        that runs more apps, such as the tests, can still free them."""
+        for the rest of the process (``HEAP_SETTLE_SECONDS``)."""
         gc.collect()
         gc.freeze()
 
@@ -251,7 +257,6 @@ class HelpdeskApp(App[None]):
         if self.live:
             await self._leave_desk()
         self.mail_link.stop_now()
-        gc.unfreeze()
 
     async def _leave_desk(self) -> None:
         """Remove this terminal's presence markers off the event loop, waiting at most

@@ -42,6 +42,9 @@ as before; cycles are still collected, only in larger batches."""
 
 
 MEMORY_TMP = Path("/dev/shm")
+MEMORY_TMP_NEEDS = 4 * 1024**3
+"""Free space the tmpfs must have for the tests' files to go there: a container's /dev/shm
+is often 64 MB, less than one of the big-message tests writes."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,7 +58,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if "TMPDIR" in os.environ or not MEMORY_TMP.is_dir() or not os.access(MEMORY_TMP, os.W_OK):
         return
-    if os.statvfs(MEMORY_TMP).f_flag & os.ST_NOEXEC:  # tests run editor scripts they write
+    found = os.statvfs(MEMORY_TMP)
+    if found.f_flag & os.ST_NOEXEC:  # tests run editor scripts they write
+        return
+    if found.f_bavail * found.f_frsize < MEMORY_TMP_NEEDS:
         return
     tempfile.tempdir = str(MEMORY_TMP)
 

@@ -35,13 +35,15 @@ def _open(runtime: Runtime) -> tuple[Database, Actor]:
 
 
 def start() -> None:
-    from helpdesk_tui.app import kept_page, make_app
+    from helpdesk_tui.app import HEAP_SETTLE_SECONDS, kept_page, make_app
 
     runtime = current_runtime()
     kept = kept_page(runtime.settings, runtime.login)
     if kept is None:
         db, actor = _open(runtime)
-        make_app(runtime.settings, db, actor).run()
+        app = make_app(runtime.settings, db, actor)
+        app.settle_heap_after = HEAP_SETTLE_SECONDS  # this process runs one app
+        app.run()
         return
     notes: list[str] = []
     runtime.say = notes.append  # nothing may write to the terminal while the UI runs
@@ -49,6 +51,7 @@ def start() -> None:
     app = make_app(
         runtime.settings, None, Actor(name=runtime.login), opening=lambda: _open(runtime), kept=kept
     )
+    app.settle_heap_after = HEAP_SETTLE_SECONDS
     try:
         app.run()
     finally:
