@@ -52,8 +52,14 @@ def remember(names: Mapping[str, Sequence[str]], *, sqlite_path: Path | None) ->
     with contextlib.suppress(OSError):
         if path.read_text(encoding="utf-8") == text:
             return
+    write_private(path, text)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` at once, readable by its owner alone (0600, in a 0700
+    folder): a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".completion-")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:  # mkstemp: mode 0600
             out.write(text)

@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -31,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from helpdesk_tui.completion_cache import cache_dir
+from helpdesk_tui.completion_cache import cache_dir, write_private
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.queue_values import QueueQuery, TicketRow
 
@@ -96,16 +95,7 @@ def keep(
         old = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(old, dict) and {**old, "as_of": None} == {**data, "as_of": None}:
             return  # the same rows: the time they were first seen so stays
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".queue-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:  # mkstemp: mode 0600
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_private(path, text)
 
 
 def recall(*, url: str, login: str, views: Mapping[str, QueueQuery]) -> KeptPage | None:
