@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -32,8 +31,8 @@ from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import (
     drain,
     notifications,
-    poll,
     screen_lines,
+    until,
     workers_done,
 )
 
@@ -61,12 +60,7 @@ def cursor(app: HelpdeskApp) -> int | None:
 
 async def wait_for(pilot: Pilot[None], check: Callable[[], bool], seconds: float) -> float:
     """Seconds until ``check()`` held (pressing nothing); fails after ``seconds``."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > seconds:
-            pytest.fail(f"not within {seconds} s")
-        await poll(pilot)
-    return time.monotonic() - started
+    return await until(pilot, check, timeout=seconds)
 
 
 async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -> None:
