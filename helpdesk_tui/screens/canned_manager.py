@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, OptionList, Static, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -25,6 +25,7 @@ from helpdesk_tui.desk.canned_service import CannedView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
 def canned_label(view: CannedView) -> Text:
@@ -66,7 +67,7 @@ class CannedManagerScreen(DeskScreen):
             Text("Insert one in the composer with ctrl+t · placeholders: " + _names()),
             id="canned-hint",
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

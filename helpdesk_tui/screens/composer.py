@@ -23,7 +23,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.app_access import desk_app
@@ -37,6 +37,7 @@ from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.timefmt import relative
 from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 AUTOSAVE_SECONDS = 1.0
 PREVIEW_LINES = 6
@@ -145,7 +146,7 @@ class ComposerScreen(ModalScreen[bool]):
             if self.no_address:
                 hint = f"The requester has no email address: you will be asked on send · {hint}"
             yield Static(Text(hint, "dim"), id="composer-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         area = self.text_area

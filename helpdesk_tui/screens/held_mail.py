@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from helpdesk_tui.desk.mail_holding_service import HeldQuarantine, HeldSpam
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 HeldKind = Literal["quarantine", "spam"]
 SHOWN_BYTES = 64 * 1024
@@ -104,7 +105,7 @@ class HeldMailScreen(DeskScreen):
         yield Static(id="held-facts")
         with VerticalScroll(id="held-source", can_focus=True):
             yield Static(id="held-raw")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#held-source").focus()

@@ -20,13 +20,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Markdown, OptionList, Select, Static
+from textual.widgets import Header, Input, Markdown, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.kb import ArticleStatus, Span, Visibility
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView, KbResult
@@ -113,7 +114,7 @@ class KbScreen(DeskScreen):
                 yield Static(id="kb-meta")
                 with VerticalScroll(id="kb-preview-scroll"):
                     yield Markdown(id="kb-markdown")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#kb-query", Input).focus()

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, TextArea
+from textual.widgets import Input, Label, Select, TextArea
 
 from helpdesk_tui.desk.kb import Visibility
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.editor import edit_in_editor
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView
@@ -71,7 +72,7 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
         )
         area.cursor_blink = False
         yield area
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#kb-edit-title", Input).focus()

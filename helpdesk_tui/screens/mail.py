@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.errors import DeskError
@@ -25,6 +25,7 @@ from helpdesk_tui.messages import TicketChanged
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.confirm import confirm
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
@@ -141,7 +142,7 @@ class MailScreen(DeskScreen):
         yield DataTable(cursor_type="row", id="mail-quarantine")
         yield Static(id="mail-spam-title", classes="mail-title")
         yield DataTable(cursor_type="row", id="mail-spam")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         link = self.desk_app.mail_link

@@ -24,7 +24,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     ContentSwitcher,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -51,6 +50,7 @@ from helpdesk_tui.desk.reports import (
 )
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 PRESETS: dict[str, tuple[str, int]] = {
     "today": ("Today", 1),
@@ -203,7 +203,7 @@ class ReportsScreen(DeskScreen):
                 yield DataTable[str](id="breakdown-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Backlog", id="tab-backlog"):
                 yield DataTable[str](id="backlog-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_spec = preset_query("30d", self.desk.clock().date())

@@ -25,7 +25,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Header
+from textual.widgets import ContentSwitcher, Header
 from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.desk.activity import Arrival, Watermark
@@ -54,6 +54,7 @@ from helpdesk_tui.screens.pickers import (
     agent_pick,
 )
 from helpdesk_tui.widgets.history_log import HistoryLog
+from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import Thread, human_size
 from helpdesk_tui.widgets.ticket_header import TicketHeader
@@ -218,7 +219,7 @@ class TicketScreen(DeskScreen):
                 yield Thread(id="thread")
                 yield HistoryLog(id="history")
             yield SidePanel(id="side")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(TicketHeader).show_ticket(self.number, None)

@@ -1,0 +1,165 @@
+"""The footer of every screen: Textual's ``Footer``, updated in place.
+
+Textual's footer throws away every key it shows and builds them again (new widgets, their
+CSS matched, laid out) each time the screen's bindings *may* have changed: every focus
+change, every screen resumed. In the queue that was most of the time of the keys that move
+the focus — `/`, the search's Enter, the filter form's Tab and Enter — about 30 to 60 ms each.
+This footer compares what it would show with what it shows: nothing changed, nothing done;
+otherwise only the keys that differ are removed or added (the queue table's "Open" leaving
+when the search box takes the focus, say). It looks and behaves as Textual's: the same key
+widgets, CSS, tooltips and clicks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One key as the footer shows it: everything ``FooterKey`` is made from."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    disabled: bool
+    tooltip: str
+    palette: bool = False
+    """The command palette's key, docked at the right."""
+
+
+class KeyFooter(Footer):
+    """Textual's footer; a change of bindings shows and hides keys instead of rebuilding."""
+
+    KEEP_HIDDEN = 16
+    """Keys hidden beyond this are dropped (the footer rebuilt) so they cannot pile up."""
+
+    def __init__(self, *, id: str | None = None, show_command_palette: bool = True) -> None:
+        super().__init__(id=id, show_command_palette=show_command_palette)
+        self._keys: dict[KeySpec, FooterKey] | None = None
+        """Every key made (shown or hidden), in the footer's order; None when the footer
+        shows grouped keys (Textual's own compose, rebuilt whole on a change)."""
+
+    def _specs(self) -> list[KeySpec] | None:
+        """The keys the screen's bindings ask for now, as ``Footer.compose`` lays them out;
+        None if any binding has a group (left to ``Footer``)."""
+        active = self.screen.active_bindings
+        by_action: dict[str, KeySpec] = {}
+        for _node, binding, enabled, tooltip in active.values():
+            if not binding.show:
+                continue
+            if binding.group is not None:
+                return None
+            if binding.action not in by_action:  # (the first key of an action is shown)
+                by_action[binding.action] = KeySpec(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    not enabled,
+                    tooltip,
+                )
+        specs = list(by_action.values())
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            found = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _node, binding, enabled, _tooltip = found
+                specs.append(
+                    KeySpec(
+                        binding.key,
+                        self.app.get_key_display(binding),
+                        binding.description,
+                        binding.action,
+                        not enabled,
+                        binding.tooltip or binding.description,
+                        palette=True,
+                    )
+                )
+        return specs
+
+    def _key(self, spec: KeySpec) -> FooterKey:
+        key = FooterKey(
+            spec.key,
+            spec.display,
+            spec.description,
+            spec.action,
+            disabled=spec.disabled,
+            tooltip=spec.tooltip,
+            classes="-command-palette" if spec.palette else "",
+        )
+        if not spec.palette:  # (as Footer's data binding: the palette key stays compact)
+            key.set_reactive(FooterKey.compact, self.compact)
+        return key
+
+    def compose(self) -> ComposeResult:
+        specs = self._specs() if self._bindings_ready else []
+        if specs is None:
+            self._keys = None
+            yield from super().compose()
+            return
+        self._keys = {spec: self._key(spec) for spec in specs}
+        self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
+        yield from self._keys.values()
+
+    def watch_compact(self, compact: bool) -> None:
+        for spec, key in (self._keys or {}).items():
+            if not spec.palette:
+                key.compact = compact
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._update_keys)
+
+    async def _update_keys(self) -> None:
+        """Show the keys the bindings ask for now: hide the others, make the new ones."""
+        if not self.is_attached or self._pruning:
+            return
+        specs = self._specs()
+        if specs is None or self._keys is None or not self._fits(specs):
+            await self.recompose()
+            return
+        async with self.batch():  # one update at a time (each waits for the one before)
+            specs = self._specs() if self.is_attached else None
+            if specs is not None and self._keys is not None and self._fits(specs):
+                await self._show_keys(specs)
+
+    def _fits(self, specs: list[KeySpec]) -> bool:
+        """The keys already made come in ``specs``' order, and few are hidden."""
+        assert self._keys is not None
+        order = {spec: index for index, spec in enumerate(self._keys)}
+        made = [order[spec] for spec in specs if spec in order]
+        hidden = len(self._keys) - len(made)
+        return made == sorted(made) and hidden <= self.KEEP_HIDDEN
+
+    async def _show_keys(self, specs: list[KeySpec]) -> None:
+        assert self._keys is not None
+        wanted = set(specs)
+        for spec, key in self._keys.items():
+            key.display = spec in wanted
+        new = [spec for spec in specs if spec not in self._keys]
+        self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
+        if not new:
+            return
+        # Each new key goes just before the next key of ``specs`` already made.
+        keys = dict(self._keys)
+        for index, spec in enumerate(specs):
+            if spec in keys:
+                continue
+            key = self._key(spec)
+            before = next((keys[s] for s in specs[index + 1 :] if s in keys), None)
+            await self.mount(key, before=before)
+            keys[spec] = key
+        children = {id(child): position for position, child in enumerate(self.children)}
+        self._keys = dict(sorted(keys.items(), key=lambda item: children[id(item[1])]))
