@@ -1,0 +1,120 @@
+"""The footer shows the keys Textual's own footer shows, and a focus change rebuilds nothing:
+no key widget made again, no key restyled (each rebuild cost a queue key 30-60 ms)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
+from textual.widget import Widget
+from textual.widgets import Footer, Input
+from textual.widgets._footer import FooterKey
+
+from helpdesk_tui.widgets.key_footer import KeyFooter
+
+
+class Rows(Widget, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open"),
+        Binding("d", "delete", "Delete"),
+        Binding("x", "hidden", "Hidden", show=False),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "delete" else True  # shown, disabled
+
+    def action_open(self) -> None:
+        pass
+
+
+class FooterApp(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search"),
+        Binding("f", "filter", "Filter"),
+        Binding("question_mark,f1", "keys", "Keys"),
+    ]
+
+    def __init__(self, footer: type[Footer]) -> None:
+        super().__init__()
+        self.footer = footer
+
+    def compose(self) -> ComposeResult:
+        yield Rows(id="rows")
+        yield Input(id="box")
+        yield self.footer()
+
+
+def shown(app: App[None]) -> list[tuple[str, str, bool, bool]]:
+    """The footer's visible keys, in order: key, description, disabled, the palette's."""
+    footer = app.screen.query_one(Footer)
+    return [
+        (key.key, key.description, key.has_class("-disabled"), key.has_class("-command-palette"))
+        for key in footer.query_children(FooterKey)
+        if key.display
+    ]
+
+
+@contextmanager
+def restyled() -> Iterator[list[DOMNode]]:
+    """The nodes the stylesheet is applied to meanwhile."""
+    nodes: list[DOMNode] = []
+    apply = Stylesheet.apply
+
+    def counting(self: Stylesheet, node: DOMNode, **kwargs: object) -> None:
+        nodes.append(node)
+        apply(self, node, **kwargs)  # type: ignore[arg-type]
+
+    Stylesheet.apply = counting  # type: ignore[method-assign]
+    try:
+        yield nodes
+    finally:
+        Stylesheet.apply = apply  # type: ignore[method-assign]
+
+
+async def keys_by_focus(footer: type[Footer]) -> list[list[tuple[str, str, bool, bool]]]:
+    app = FooterApp(footer)
+    seen = []
+    async with app.run_test(size=(100, 10)) as pilot:
+        for target in ("#rows", "#box", "#rows", "#box"):
+            app.screen.query_one(target).focus()
+            await pilot.pause()
+            await pilot.pause()
+            seen.append(shown(app))
+    return seen
+
+
+async def test_shows_what_textuals_footer_shows() -> None:
+    ours, textuals = await keys_by_focus(KeyFooter), await keys_by_focus(Footer)
+    assert ours == textuals
+    assert ours[0][0][:2] == ("enter", "Open")
+    assert ("d", "Delete", True, False) in ours[0]  # a disabled key stays, dimmed
+    assert ours[0] != ours[1]  # the input's focus hides the rows' keys and "?"
+
+
+@pytest.mark.parametrize("target", ["#box", None])
+async def test_a_focus_change_makes_and_restyles_no_key(target: str | None) -> None:
+    app = FooterApp(KeyFooter)
+    async with app.run_test(size=(100, 10)) as pilot:
+        for first in ("#box", "#rows"):  # each focus once: every key there is made
+            app.screen.query_one(first).focus()
+            await pilot.pause()
+            await pilot.pause()
+        keys = set(app.screen.query_one(Footer).query_children(FooterKey))
+        before = shown(app)
+        with restyled() as nodes:
+            app.screen.set_focus(None if target is None else app.screen.query_one(target))
+            await pilot.pause()
+            await pilot.pause()
+            assert shown(app) != before
+            app.screen.query_one("#rows").focus()
+            await pilot.pause()
+            await pilot.pause()
+        assert set(app.screen.query_one(Footer).query_children(FooterKey)) == keys
+        assert not [node for node in nodes if isinstance(node, FooterKey)]
+        assert shown(app) == before
