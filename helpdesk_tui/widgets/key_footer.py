@@ -148,18 +148,21 @@ class KeyFooter(Footer):
         wanted = set(specs)
         for spec, key in self._keys.items():
             key.display = spec in wanted
-        new = [spec for spec in specs if spec not in self._keys]
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
-        if not new:
-            return
-        # Each new key goes just before the next key of ``specs`` already made.
+        # Each new key goes just before the next key of ``specs`` already made (at the end
+        # if none), in the footer and in ``_keys``.
+        order = list(self._keys)
+        new: list[tuple[FooterKey, FooterKey | None]] = []
         keys = dict(self._keys)
         for index, spec in enumerate(specs):
             if spec in keys:
                 continue
-            key = self._key(spec)
-            before = next((keys[s] for s in specs[index + 1 :] if s in keys), None)
+            follows = next((s for s in specs[index + 1 :] if s in self._keys), None)
+            order.insert(len(order) if follows is None else order.index(follows), spec)
+            keys[spec] = self._key(spec)
+            new.append((keys[spec], None if follows is None else keys[follows]))
+        self._keys = {spec: keys[spec] for spec in order}
+        for key, before in new:
+            if not self.is_attached or self._pruning:
+                return
             await self.mount(key, before=before)
-            keys[spec] = key
-        children = {id(child): position for position, child in enumerate(self.children)}
-        self._keys = dict(sorted(keys.items(), key=lambda item: children[id(item[1])]))
