@@ -34,6 +34,7 @@ from helpdesk_tui.desk.views import View, builtin_views, custom_view
 from helpdesk_tui.mail_link import MailLink
 from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerFailed
 from helpdesk_tui.safe_text import clean
+from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue import QueueScreen
 
 if TYPE_CHECKING:
@@ -476,9 +477,8 @@ class HelpdeskApp(App[None]):
         yield SystemCommand(
             "Back", "Take automatically assigned tickets again", lambda: self.action_away(False)
         )
-        from helpdesk_tui.screens.ticket import TicketScreen
-
-        if isinstance(screen, TicketScreen):
+        if isinstance(screen, DeskScreen):  # (a ticket's actions; asked without importing
+            # the ticket screen, which the first palette on the queue would pay for)
             for title, help_text, callback in screen.palette_commands():
                 yield SystemCommand(title, help_text, callback)
         if isinstance(screen, QueueScreen):

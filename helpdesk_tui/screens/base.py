@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
@@ -31,6 +32,10 @@ class DeskScreen(Screen[Any]):
     def desk(self) -> Desk:
         """The app's desk facade: every read and change a screen makes goes through it."""
         return desk_app(self).desk
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(title, help, callback) of this screen's own commands for the palette."""
+        return []
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -57,6 +57,9 @@ from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.queue_table import QueueTable
+
+if TYPE_CHECKING:
+    from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 
 PAGE = 100
 """Rows fetched per page."""
@@ -225,6 +228,8 @@ class QueueScreen(DeskScreen):
         """The rows shown are the page kept from an earlier start, read at this time."""
         self._kept_view: View | None = None
         """The view whose kept page is shown (or was, before the agent chose another)."""
+        self._filter_form: QueueFilterScreen | None = None
+        """The filter form (f), built on first use."""
         self._start_view: View | None = None
         """The view the queue landed on at start: its first page is kept for the next one."""
         kept = self.desk_app.kept
@@ -649,7 +654,18 @@ class QueueScreen(DeskScreen):
 
         from helpdesk_tui.screens.queue_filter import QueueFilterScreen  # (not at first paint)
 
-        self.app.push_screen(QueueFilterScreen(self.query_spec.filter), apply)
+        form = self._filter_form
+        if form is None or not form.is_attached:
+            # One form, kept (installed) and filled again each time: built once.
+            form = self._filter_form = QueueFilterScreen(self.query_spec.filter)
+            self.app.install_screen(form, f"queue-filter-{id(self)}")
+        else:
+            form.refill(self.query_spec.filter)
+        self.app.push_screen(form, apply)
+
+    def on_unmount(self) -> None:
+        if self._filter_form is not None:
+            self.app.uninstall_screen(self._filter_form)
 
 
 def _describe(spec: TicketFilter) -> str:

@@ -73,6 +73,8 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
     """Enter applies (from any field or the checkbox), Escape cancels, ctrl+r empties all.
 
     The fields are one line each (compact), so the one being typed in stays readable at 80x24.
+    The queue keeps one form and fills it again each time (``refill``): building the form's
+    widgets anew was most of the time of the key f.
     """
 
     CSS_PATH = "queue_filter.tcss"
@@ -97,6 +99,18 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
             yield Checkbox("Open tickets only", self._current.open_only, id="filter-open")
             yield Static(id="filter-error")
             yield Static(Text("Enter apply · Esc cancel · ctrl+r clear"), id="filter-hint")
+
+    def refill(self, current: TicketFilter) -> None:
+        """The form as a new one for ``current`` would be: its values, no error, the focus
+        given to the first field again when it is shown (which selects its text)."""
+        self._current = current
+        for key, value in form_values(current).items():
+            field = self.query_one(f"#filter-{key}", Input)
+            field.value = value
+            field.cursor_position = len(value)
+        self.query_one("#filter-open", Checkbox).value = current.open_only
+        self.query_one("#filter-error", Static).update()
+        self.set_focus(None)
 
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#filter-{key}", Input).value for key, _, _ in FIELDS}

@@ -192,6 +192,45 @@ async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
         assert shown(app) == ALL_OPEN
 
 
+async def test_filter_form_is_built_once_and_opens_as_new(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """The queue keeps its filter form: each f shows the filter in force, no earlier error,
+    the first field focused with its text selected (typing replaces it), as a new form."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f", *"new", "tab", *"nope", "enter")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, QueueFilterScreen)
+        assert "nope" in str(form.query_one("#filter-error").render())
+        await pilot.press("escape")  # cancelled: the typing is not kept
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen is form
+        assert [form.query_one(f"#filter-{key}", Input).value for key, _, _ in FILTER_FIELDS] == [
+            ""
+        ] * len(FILTER_FIELDS)
+        assert str(form.query_one("#filter-error").render()) == ""
+        await pilot.press(*"new", "tab", *"high", "enter")
+        await settle(pilot)
+        assert shown(app) == [2]
+        await pilot.press("f")
+        await pilot.pause()
+        statuses = form.query_one("#filter-statuses", Input)
+        assert app.focused is statuses and statuses.value == "new"
+        assert form.query_one("#filter-priorities", Input).value == "high"
+        await pilot.press(*"open", "enter")  # the selected "new" is replaced
+        await settle(pilot)
+        assert "filtered: status open, priority high" in str(
+            queue(app).query_one("#queue-status").render()
+        )
+
+
 async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
