@@ -8,6 +8,7 @@ import time_machine
 from sqlalchemy import event
 from sqlmodel import select
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input
 
 from helpdesk_tui.app import HelpdeskApp, make_app
@@ -27,6 +28,7 @@ from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
+from tests.restyles import restyled
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import (
     drain,
@@ -229,6 +231,37 @@ async def test_filter_form_is_built_once_and_opens_as_new(
         assert "filtered: status open, priority high" in str(
             queue(app).query_one("#queue-status").render()
         )
+
+
+async def test_search_and_filter_keys_restyle_only_what_changed(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """/ and its Enter restyle the search box and the table (whose cursor follows the focus),
+    no footer key; the filter form's second f restyles the form alone, its Enter nothing.
+    (Rebuilding the footer and the form on each of these keys was most of their time.)"""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f", "escape", "slash", "escape")  # the form built, the footer's
+        await settle(pilot)  # keys for the search box's focus made: once each
+        for keys, moves in ((["slash"], 1), ([*"printer", "enter"], 1), (["slash", "escape"], 2)):
+            with restyled() as nodes:
+                await pilot.press(*keys)
+                await settle(pilot)
+            widgets = {type(node).__name__ for node in nodes if isinstance(node, Widget)}
+            assert widgets <= {"Input", "QueueTable", "ScrollBar"}, keys
+            assert len(nodes) <= 20 * moves, keys  # (each with its component classes)
+        with restyled() as nodes:
+            await pilot.press("f")
+            await settle(pilot)
+        form = app.screen
+        assert isinstance(form, QueueFilterScreen)
+        assert all(node is form or form in node.ancestors for node in nodes if node.parent)
+        with restyled() as nodes:
+            await pilot.press("enter")
+            await settle(pilot)
+        assert not nodes
 
 
 async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(

@@ -3,20 +3,17 @@ no key widget made again, no key restyled (each rebuild cost a queue key 30-60 m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import ClassVar
 
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.css.stylesheet import Stylesheet
-from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
 from helpdesk_tui.widgets.key_footer import KeyFooter
+from tests.restyles import restyled
 
 
 class Rows(Widget, can_focus=True):
@@ -58,23 +55,6 @@ def shown(app: App[None]) -> list[tuple[str, str, bool, bool]]:
         for key in footer.query_children(FooterKey)
         if key.display
     ]
-
-
-@contextmanager
-def restyled() -> Iterator[list[DOMNode]]:
-    """The nodes the stylesheet is applied to meanwhile."""
-    nodes: list[DOMNode] = []
-    apply = Stylesheet.apply
-
-    def counting(self: Stylesheet, node: DOMNode, **kwargs: object) -> None:
-        nodes.append(node)
-        apply(self, node, **kwargs)  # type: ignore[arg-type]
-
-    Stylesheet.apply = counting  # type: ignore[method-assign]
-    try:
-        yield nodes
-    finally:
-        Stylesheet.apply = apply  # type: ignore[method-assign]
 
 
 async def keys_by_focus(footer: type[Footer]) -> list[list[tuple[str, str, bool, bool]]]:
