@@ -53,6 +53,9 @@ collected once and then frozen out of the garbage collector's sight (``gc.freeze
 live as long as the app, yet a full collection walked all of them — about 140,000 objects,
 40 to 60 ms with the app stopped — at random keys. Only where the app has its process to
 itself (``HelpdeskApp.settle_heap_after``): freezing is for the whole process."""
+OPENING_WAIT = 10
+"""At most this many refreshes wait for the first screen to be drawn whole (a screen
+with something always moving never is) before the desk is opened."""
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
 unreachable database cannot hold the terminal longer: the markers then expire by themselves."""
@@ -186,7 +189,22 @@ class HelpdeskApp(App[None]):
             # After the first screen is drawn: the import would slow down the drawing.
             self.call_after_refresh(self._start_opening)
 
-    def _start_opening(self) -> None:
+    def _start_opening(self, waited: int = 0) -> None:
+        """Open the desk in a thread once the first screen is drawn whole.
+
+        A refresh can leave more to draw (the footer composes its keys after one): the
+        thread's imports would hold that up, so it waits for a refresh that leaves nothing
+        to do, for at most ``OPENING_WAIT`` refreshes."""
+        screen = self.screen
+        pending = (
+            screen._layout_required
+            or screen._repaint_required
+            or screen._recompose_required
+            or screen._dirty_widgets
+        )
+        if pending and waited < OPENING_WAIT:
+            self.call_after_refresh(self._start_opening, waited + 1)
+            return
         self.run_worker(self._open_desk, thread=True, group="opening", exit_on_error=False)
 
     def _open_desk(self) -> None:

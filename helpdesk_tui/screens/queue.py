@@ -34,7 +34,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from helpdesk_tui.desk.errors import DeskError
@@ -56,6 +56,7 @@ from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.queue_table import QueueTable
+from helpdesk_tui.widgets.steady_footer import SteadyFooter
 
 PAGE = 100
 """Rows fetched per page."""
@@ -247,7 +248,7 @@ class QueueScreen(DeskScreen):
             id="queue-search",
         )
         yield MailIndicator(id="queue-mail")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def fetching(self) -> bool:
