@@ -25,7 +25,6 @@ from textual.screen import Screen
 
 from helpdesk_tui import completion_cache, queue_cache
 from helpdesk_tui.commands import ArticleCommands, TicketCommands
-from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError, DeskLoading
 from helpdesk_tui.desk.kinds import utcnow
@@ -36,8 +35,10 @@ from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerF
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.start_settings import StartSettings, start_of
 
 if TYPE_CHECKING:
+    from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.service import Database
     from helpdesk_tui.drafts import DraftKind
@@ -53,6 +54,9 @@ collected once and then frozen out of the garbage collector's sight (``gc.freeze
 live as long as the app, yet a full collection walked all of them — about 140,000 objects,
 40 to 60 ms with the app stopped — at random keys. Only where the app has its process to
 itself (``HelpdeskApp.settle_heap_after``): freezing is for the whole process."""
+OPENING_WAIT = 10
+"""At most this many refreshes wait for the first screen to be drawn whole (a screen
+with something always moving never is) before the desk is opened."""
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
 unreachable database cannot hold the terminal longer: the markers then expire by themselves."""
@@ -86,17 +90,31 @@ class HelpdeskApp(App[None]):
     def __init__(
         self,
         *,
-        settings: Settings,
+        settings: Settings | None,
         db: Database | None,
         actor: Actor,
         clock: Callable[[], datetime] = utcnow,
         opening: Opening | None = None,
         kept: queue_cache.KeptPage | None = None,
+        start: StartSettings | None = None,
+        load_settings: Callable[[], Settings] | None = None,
     ) -> None:
         """``db`` None: the desk is opened by ``opening`` once the first screen is drawn
-        (``actor`` is then who runs the app, by login, until the desk says more)."""
+        (``actor`` is then who runs the app, by login, until the desk says more).
+
+        ``settings`` None: the first screen is drawn from ``start`` (the values a start
+        needs, as last validated: ``start_settings``) and ``load_settings`` reads them whole
+        in the opening thread, before the desk is opened."""
         super().__init__()
-        self.settings = settings
+        if start is None:
+            assert settings is not None
+            start = start_of(settings)
+        elif settings is None:
+            assert load_settings is not None and opening is not None
+        self._settings = settings
+        self._load_settings = load_settings
+        self.start = start
+        """What the first screen is drawn with (the title, theme, keys, saved views)."""
         self.db = db
         self.actor = actor
         self.clock = clock
@@ -113,17 +131,26 @@ class HelpdeskApp(App[None]):
         """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
-        self.title = clean(settings.desk_name, single_line=True)
+        self.title = clean(self.start.desk_name, single_line=True)
         self.sub_title = clean(actor.name, single_line=True)
-        self.views, self.config_problems = _views(settings, actor)
+        self.views, self.config_problems = _views(self.start, actor)
         self.mail_link = MailLink(self)
         """Runs mail in this terminal when configured; holds the state the screens show."""
-        self.theme = settings.ui.theme
-        if settings.ui.keymap:
+        self.theme = self.start.theme
+        if self.start.keymap:
             from helpdesk_tui.keymap import binding_ids, check_keymap
 
-            check_keymap(settings.ui.keymap, binding_ids([type(self)]))
-            self.set_keymap(settings.ui.keymap)
+            check_keymap(self.start.keymap, binding_ids([type(self)]))
+            self.set_keymap(self.start.keymap)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings, whole (mail, limits, the knowledge base's address…).
+
+        Raises :class:`DeskLoading` until they are read, with the desk (``live``)."""
+        if self._settings is None:
+            raise DeskLoading("the settings are still loading")
+        return self._settings
 
     @property
     def desk(self) -> Desk:
@@ -163,18 +190,37 @@ class HelpdeskApp(App[None]):
             # After the first screen is drawn: the import would slow down the drawing.
             self.call_after_refresh(self._start_opening)
 
-    def _start_opening(self) -> None:
+    def _start_opening(self, waited: int = 0) -> None:
+        """Open the desk in a thread once the first screen is drawn whole.
+
+        A refresh can leave more to draw (the footer composes its keys after one): the
+        thread's imports would hold that up, so it waits for a refresh that leaves nothing
+        to do, for at most ``OPENING_WAIT`` refreshes."""
+        screen = self.screen
+        pending = (
+            screen._layout_required
+            or screen._repaint_required
+            or screen._recompose_required
+            or screen._dirty_widgets
+        )
+        if pending and waited < OPENING_WAIT:
+            self.call_after_refresh(self._start_opening, waited + 1)
+            return
         self.run_worker(self._open_desk, thread=True, group="opening", exit_on_error=False)
 
     def _open_desk(self) -> None:
         assert self._opening is not None
         try:
+            settings = self._settings
+            if settings is None:
+                assert self._load_settings is not None
+                settings = self._load_settings()
             db, actor = self._opening()
             desk = _new_desk(db, actor, self.clock)
         except Exception as error:  # said by the CLI once the app is gone, as on a cold start
             self._answer(self._not_opened, error)
             return
-        self._answer(self._opened, db, actor, desk)
+        self._answer(self._opened, settings, db, actor, desk)
 
     def _answer(self, callback: Callable[..., None], *args: object) -> None:
         """Hand the opening's outcome to the app, unless the agent quit meanwhile (the CLI
@@ -186,9 +232,10 @@ class HelpdeskApp(App[None]):
         self.open_error = error
         self.exit(return_code=1)
 
-    def _opened(self, db: Database, actor: Actor, desk: Desk) -> None:
+    def _opened(self, settings: Settings, db: Database, actor: Actor, desk: Desk) -> None:
         if self._leaving:
             return
+        self._settings = settings
         self.db, self.actor, self._desk = db, actor, desk
         self._go_live()
 
@@ -215,7 +262,7 @@ class HelpdeskApp(App[None]):
         def keep() -> None:
             try:
                 queue_cache.keep(
-                    url=self.settings.database_url,
+                    url=self.start.database_url,
                     login=self.actor.name,
                     sqlite_path=sqlite_path,
                     view=view.name,
@@ -529,40 +576,51 @@ def _select(screen: QueueScreen, view: View) -> Callable[[], None]:
     return lambda: screen.select_view(view)
 
 
-def kept_page(settings: Settings, login: str) -> queue_cache.KeptPage | None:
+def kept_page(settings: Settings | StartSettings, login: str) -> queue_cache.KeptPage | None:
     """The queue's first page as ``login`` last saw it on this desk (``queue_cache``), of a
     view they still have, with the same query; None if there is none to trust."""
-    views, _problems = _views(settings, Actor(name=login))
+    start = start_of(settings)
+    views, _problems = _views(start, Actor(name=login))
     return queue_cache.recall(
-        url=settings.database_url, login=login, views={view.name: view.query for view in views}
+        url=start.database_url, login=login, views={view.name: view.query for view in views}
     )
 
 
-def _views(settings: Settings, actor: Actor) -> tuple[list[View], list[str]]:
+def _views(start: StartSettings, actor: Actor) -> tuple[list[View], list[str]]:
     """Built-in views, then the valid saved ones; a problem with a saved one is reported."""
     views = builtin_views(actor.name)
     problems = []
-    for name, saved in settings.ui.views.items():
+    for name, saved in start.views.items():
         try:
-            views.append(custom_view(name, actor.name, **saved.model_dump()))
+            views.append(custom_view(name, actor.name, **saved))
         except DeskError as error:
             problems.append(str(error))
     return views, problems
 
 
 def make_app(
-    settings: Settings,
+    settings: Settings | None,
     db: Database | None,
     actor: Actor,
     *,
     clock: Callable[[], datetime] = utcnow,
     opening: Opening | None = None,
     kept: queue_cache.KeptPage | None = None,
+    start: StartSettings | None = None,
+    load_settings: Callable[[], Settings] | None = None,
 ) -> HelpdeskApp:
     """The one factory the CLI and the tests use to build the app.
 
     With ``db`` None the app opens the desk itself, in a thread, by ``opening``, after
-    showing ``kept`` (the first page as last seen) or "loading…"."""
+    showing ``kept`` (the first page as last seen) or "loading…". With ``settings`` None
+    it is drawn from ``start`` and reads the settings by ``load_settings`` in that thread."""
     return HelpdeskApp(
-        settings=settings, db=db, actor=actor, clock=clock, opening=opening, kept=kept
+        settings=settings,
+        db=db,
+        actor=actor,
+        clock=clock,
+        opening=opening,
+        kept=kept,
+        start=start,
+        load_settings=load_settings,
     )

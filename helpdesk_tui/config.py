@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import BaseModel, Field, SecretBytes, SecretStr, ValidationError, field_validator
 from pydantic_core import to_jsonable_python
 from pydantic_settings import (
@@ -27,47 +26,27 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# (names from config_files kept importable from here, where they always were)
+from helpdesk_tui.config_files import APP_NAME as APP_NAME
+from helpdesk_tui.config_files import CONFIG_FILE as CONFIG_FILE
+from helpdesk_tui.config_files import (
+    ENV_PREFIX,
+    RULES_FILE,
+    check_environment,
+    site_config_dir,
+    user_config_dir,
+)
+from helpdesk_tui.config_files import ConfigError as ConfigError
+from helpdesk_tui.config_files import data_dir as data_dir
+from helpdesk_tui.config_files import default_database_url as default_database_url
+from helpdesk_tui.config_files import site_config_file as site_config_file
+from helpdesk_tui.config_files import user_config_file as user_config_file
 from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.ui_settings import UiSettings
 from helpdesk_tui.urls import mask_url, url_password
 
-APP_NAME = "helpdesk-tui"
-CONFIG_FILE = "config.toml"
-RULES_FILE = "rules.toml"
-ENV_PREFIX = "HELPDESK_"
 MASK = "********"
-
-
-def user_config_dir() -> Path:
-    override = os.environ.get("HELPDESK_CONFIG_DIR")
-    return Path(override) if override else platformdirs.user_config_path(APP_NAME)
-
-
-def site_config_dir() -> Path:
-    override = os.environ.get("HELPDESK_SITE_CONFIG_DIR")
-    return Path(override) if override else platformdirs.site_config_path(APP_NAME)
-
-
-def data_dir() -> Path:
-    override = os.environ.get("HELPDESK_DATA_DIR")
-    return Path(override) if override else platformdirs.user_data_path(APP_NAME)
-
-
-def user_config_file() -> Path:
-    return user_config_dir() / CONFIG_FILE
-
-
-def site_config_file() -> Path:
-    return site_config_dir() / CONFIG_FILE
-
-
-def default_database_url() -> str:
-    return f"sqlite:///{data_dir() / 'helpdesk.db'}"
-
-
-class ConfigError(Exception):
-    """A setting that cannot be used; the message names the key, where it came from, and why."""
 
 
 def _usable_sqlite(url: str) -> None:
@@ -229,26 +208,6 @@ def _source_of(location: tuple[str | int, ...], files: list[Path]) -> str:
     return "defaults"
 
 
-def _check_environment() -> None:
-    """Every ``HELPDESK_*`` variable, name and value, is UTF-8 text.
-
-    Python keeps bytes that are not UTF-8 as lone surrogates, which pass validation and
-    fail far away (a database driver, a mail header) with a traceback; refuse them here,
-    naming the variable.
-    """
-    for name, value in os.environ.items():
-        if not name.upper().startswith(ENV_PREFIX):
-            continue
-        for part, text in (("name", name), ("value", value)):
-            try:
-                os.fsencode(text).decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise ConfigError(
-                    f"environment variable {name}: its {part} is not valid UTF-8 "
-                    f"(byte {error.start}); set it as UTF-8"
-                ) from None
-
-
 def _unparsable(error: SettingsError) -> ConfigError:
     """A nested setting given as a ``HELPDESK_*`` variable that is not JSON (``HELPDESK_MAIL``)."""
     found = re.search(r'field "(\w+)"', str(error))
@@ -264,7 +223,7 @@ def _unparsable(error: SettingsError) -> ConfigError:
 
 def load_settings(**overrides: Any) -> Settings:
     """The effective settings, or a ConfigError whose message a person can act on."""
-    _check_environment()
+    check_environment()
     files = [user_config_file(), site_config_file()]
     for path in files:
         _read_toml(path)

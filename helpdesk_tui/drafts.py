@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast
 
-from helpdesk_tui.config import data_dir
+from helpdesk_tui.config_files import data_dir
 
 DraftKind = Literal["reply", "note", "call"]
 DRAFT_KINDS: tuple[DraftKind, ...] = ("reply", "note", "call")

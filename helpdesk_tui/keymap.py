@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.keys import REPLACED_KEYS, Keys, key_to_character
 
-from helpdesk_tui.config import ConfigError
+from helpdesk_tui.config_files import ConfigError
 
 BINDING_PACKAGES = ("helpdesk_tui.screens", "helpdesk_tui.widgets")
 """Where the app's screens and widgets, and so their bindings, live."""

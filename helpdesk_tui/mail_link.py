@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from textual.signal import Signal
 from textual.timer import Timer
 
-from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.messages import MailPolled, OutboxMoved
 from helpdesk_tui.safe_text import clean
 
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.inbound import IngestResult
     from helpdesk_tui.desk.mail_holding_service import HeldArea, MailState
     from helpdesk_tui.mail.api import MailService
+    from helpdesk_tui.mail_settings import MailSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,6 @@ class MailLink:
 
     def __init__(self, app: HelpdeskApp) -> None:
         self.app = app
-        self.mail = app.settings.mail
         self.status: MailState | None = None
         self.problem: str | None = None
         """Why mail does not run in this terminal."""
@@ -59,9 +58,14 @@ class MailLink:
         self._told: str | None = None
 
     @property
+    def mail(self) -> MailSettings:
+        """The ``[mail]`` settings (read with the desk: see ``HelpdeskApp.settings``)."""
+        return self.app.settings.mail
+
+    @property
     def enabled(self) -> bool:
         """Mail is configured (a mailbox or SMTP): the state is worth showing."""
-        return self.mail.enabled
+        return self.app.start.mail_enabled
 
     @property
     def running(self) -> bool:
@@ -86,6 +90,7 @@ class MailLink:
         self.read_now()
 
     def _start_service(self) -> None:
+        from helpdesk_tui.config import IntakeOptions
         from helpdesk_tui.mail.api import mail_service
 
         try:
@@ -180,6 +185,7 @@ class MailLink:
     def run_again(self, area: HeldArea, entry_id: int) -> IngestResult:
         """Retry a quarantined message, or release held spam or machine mail as this
         terminal's agent (blocking: call from a worker)."""
+        from helpdesk_tui.config import IntakeOptions
         from helpdesk_tui.mail.api import run_again
 
         return run_again(

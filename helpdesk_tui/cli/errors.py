@@ -41,7 +41,7 @@ def translate(error: BaseException, database_url: str | None = None) -> CliError
     A database failure outside a desk operation (its driver's exception) is worded by the
     desk (``desk.opening.database_error``), as the desk words the ones inside.
     """
-    config = sys.modules.get("helpdesk_tui.config")
+    config = sys.modules.get("helpdesk_tui.config_files")
     if config is not None and isinstance(error, config.ConfigError):
         return CliError(str(error), CONFIG_ERROR_EXIT)
     opening = sys.modules.get("helpdesk_tui.desk.opening")

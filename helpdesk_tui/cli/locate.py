@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from helpdesk_tui.config import data_dir, site_config_file, user_config_file
+from helpdesk_tui.config_files import data_dir, site_config_file, user_config_file
 
 
 @click.group()

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import click
 
-from helpdesk_tui import completion_cache
-from helpdesk_tui.config import Settings, load_settings, secret_file_warnings
+from helpdesk_tui import completion_cache, start_settings
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.desk.errors import DeskError, UnknownAgent
 from helpdesk_tui.desk.kinds import Role
 
 if TYPE_CHECKING:
+    from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.opening import Database, SchemaState
 
@@ -47,6 +47,8 @@ class Runtime:
     def __init__(self, login: str | None = None) -> None:
         self.login = login or os_login()
         self._settings: Settings | None = None
+        self._start: start_settings.StartSettings | None = None
+        self._warned = False
         self._db: Database | None = None
         self._actor: Actor | None = None
         self.say: Callable[[str], None] = lambda line: click.echo(line, err=True)
@@ -54,19 +56,52 @@ class Runtime:
 
     @property
     def settings(self) -> Settings:
+        """The settings, validated (pydantic): a bad one is a ConfigError naming it."""
         if self._settings is None:
-            self._settings = load_settings()
-            for warning in secret_file_warnings(self._settings):
-                click.echo(f"warning: {warning}", err=True)
+            from helpdesk_tui.config import load_settings, secret_file_warnings
+
+            made_of = start_settings.inputs()
+            settings = load_settings()
+            warnings = secret_file_warnings(settings)
+            self._warn(warnings)
+            try:
+                start_settings.keep(made_of, settings, warnings)
+            except OSError as error:  # a cache: the next start validates again
+                self.say(f"note: settings for a quick start not kept: {error}")
+            self._settings = settings
         return self._settings
 
     @property
+    def start(self) -> start_settings.StartSettings:
+        """What a start needs from the settings (``start_settings``): kept from their last
+        validation when nothing they are made of changed since, else validated now."""
+        if self._start is None:
+            found = start_settings.recall() if self._settings is None else None
+            if found is not None:
+                self._start, warnings = found
+                self._warn(warnings)
+            else:
+                self._start = start_settings.StartSettings.from_settings(self.settings)
+        return self._start
+
+    def _warn(self, warnings: list[str]) -> None:
+        """The settings' warnings, said once per command."""
+        if not self._warned:
+            self._warned = True
+            for warning in warnings:
+                click.echo(f"warning: {warning}", err=True)
+
+    @property
     def database_url(self) -> str | None:
-        return self._settings.database_url if self._settings is not None else None
+        for known in (self._settings, self._start):
+            if known is not None:
+                return known.database_url
+        return None
 
     def point_at(self, url: str) -> None:
         """Work on the desk at ``url`` instead of the configured one (``init --shared``)."""
         self._settings = self.settings.model_copy(update={"database_url": url})
+        self._start = None
 
     def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
         """The desk's database, ready for this code; only ``create`` sets up an empty one."""
@@ -74,7 +109,7 @@ class Runtime:
             from helpdesk_tui.desk.opening import open_database
 
             self._db = open_database(
-                self.settings.database_url, create=create, upgrade=upgrade, say=self.say
+                self.start.database_url, create=create, upgrade=upgrade, say=self.say
             )
             # (None in the terminal UI's opening thread: ``cli/tui.py`` registered it)
             context = click.get_current_context(silent=True)
@@ -88,7 +123,7 @@ class Runtime:
 
         if self._db is not None:
             self.close()
-        self._db, state = connect(self.settings.database_url, create=create)
+        self._db, state = connect(self.start.database_url, create=create)
         click.get_current_context().call_on_close(self.close)
         return self._db, state
 

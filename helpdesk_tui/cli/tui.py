@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from helpdesk_tui.cli.runtime import Runtime, current_runtime
-from helpdesk_tui.config import default_database_url
+from helpdesk_tui.config_files import default_database_url
 from helpdesk_tui.desk.actors import Actor
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def _open(runtime: Runtime) -> tuple[Database, Actor]:
     """The desk's database and the agent running the UI (made first admin of a new private
     desk)."""
-    if runtime.settings.database_url == default_database_url():
+    if runtime.start.database_url == default_database_url():
         db = runtime.database(create=True)
         return db, runtime.first_admin()
     actor = runtime.actor()
@@ -38,7 +38,7 @@ def start() -> None:
     from helpdesk_tui.app import HEAP_SETTLE_SECONDS, kept_page, make_app
 
     runtime = current_runtime()
-    kept = kept_page(runtime.settings, runtime.login)
+    kept = kept_page(runtime.start, runtime.login)
     if kept is None:
         db, actor = _open(runtime)
         app = make_app(runtime.settings, db, actor)
@@ -48,8 +48,16 @@ def start() -> None:
     notes: list[str] = []
     runtime.say = notes.append  # nothing may write to the terminal while the UI runs
     click.get_current_context().call_on_close(runtime.close)  # (opened in another thread)
+    # The settings were checked when last validated (``start_settings``); they are read
+    # whole (pydantic) in the opening thread, with the desk.
     app = make_app(
-        runtime.settings, None, Actor(name=runtime.login), opening=lambda: _open(runtime), kept=kept
+        None,
+        None,
+        Actor(name=runtime.login),
+        opening=lambda: _open(runtime),
+        kept=kept,
+        start=runtime.start,
+        load_settings=lambda: runtime.settings,
     )
     app.settle_heap_after = HEAP_SETTLE_SECONDS
     try:

@@ -25,6 +25,10 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# (the on-screen level of a deadline: a module of its own, which the queue's first paint loads)
+from helpdesk_tui.desk.due import DEFAULT_WARN_PERCENT as DEFAULT_WARN_PERCENT
+from helpdesk_tui.desk.due import DueLevel as DueLevel
+from helpdesk_tui.desk.due import due_level as due_level
 from helpdesk_tui.desk.errors import InvalidValue
 
 PAUSING = frozenset({"waiting", "resolved", "closed"})
@@ -56,36 +60,6 @@ class ClockState(StrEnum):
     MET = "met"
     MISSED = "missed"
     """Stopped after its due time (the target was breached)."""
-
-
-DEFAULT_WARN_PERCENT = 75
-"""Share of a target elapsed at which a clock shows (and alerts) as a warning."""
-
-
-class DueLevel(StrEnum):
-    """How a deadline looks on screen: no deadline, fine, nearly due, overdue."""
-
-    NONE = "none"
-    OK = "ok"
-    WARNING = "warning"
-    OVERDUE = "overdue"
-
-
-def due_level(
-    start: datetime, due: datetime | None, now: datetime, warn_percent: int = DEFAULT_WARN_PERCENT
-) -> DueLevel:
-    """The level of a deadline running since ``start``, by the share of wall time elapsed.
-
-    (The exact business-time warning instant is :attr:`Clock.warn_at`; a list shows this
-    cheaper measure, which needs no history.)
-    """
-    if due is None:
-        return DueLevel.NONE
-    if now >= due:
-        return DueLevel.OVERDUE
-    if due > start and (now - start) / (due - start) * 100 >= warn_percent:
-        return DueLevel.WARNING
-    return DueLevel.OK
 
 
 @lru_cache(maxsize=256)

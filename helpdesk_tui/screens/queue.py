@@ -251,7 +251,7 @@ class QueueScreen(DeskScreen):
         yield Header()
         yield Static(id="queue-views")
         yield Static(id="queue-status")
-        yield QueueTable(warn_percent=self.desk_app.settings.ui.sla_warn_percent, id="queue-table")
+        yield QueueTable(warn_percent=self.desk_app.start.sla_warn_percent, id="queue-table")
         yield Static(id="queue-empty")
         yield Input(
             placeholder="Search number, words, requester, organization; Enter to search",

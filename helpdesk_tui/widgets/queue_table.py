@@ -27,8 +27,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from helpdesk_tui import timefmt
+from helpdesk_tui.desk.due import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.queue_values import OnTicket, TicketRow
-from helpdesk_tui.desk.sla import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.statuses import short_words, words
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.widgets.presence_marker import presence_text

@@ -17,7 +17,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
-from helpdesk_tui.desk.sla import DEFAULT_WARN_PERCENT, DueLevel, due_level
+from helpdesk_tui.desk.due import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, words
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import plain

@@ -5,8 +5,9 @@ import tomllib
 
 import pytest
 
+from helpdesk_tui import start_settings
 from helpdesk_tui.config import MASK, site_config_file, user_config_file
-from tests.cli.conftest import Invoke, one_error_line, write_toml
+from tests.cli.conftest import Invoke, on_sqlite_only, one_error_line, write_toml
 
 SECRETS = """
 [mail]
@@ -72,3 +73,17 @@ def test_bad_value_in_the_environment_exits_2_naming_the_variable(
     assert "'database_url' in environment variable HELPDESK_DATABASE_URL" in one_error_line(
         result.stderr
     )
+
+
+@on_sqlite_only
+def test_a_setting_broken_after_a_quick_start_is_still_one_line(
+    use_db: str, invoke: Invoke
+) -> None:
+    """A verb uses the settings kept from their last validation (``start_settings``) only
+    while nothing they are made of changed: a bad edit is refused as before."""
+    assert invoke("ticket", "list").exit_code == 0
+    assert start_settings.recall() is not None
+    path = write_toml(user_config_file(), 'colour = "red"\n')
+    result = invoke("ticket", "list")
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == f"error: unknown setting 'colour' in {path}"
