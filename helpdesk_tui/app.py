@@ -276,9 +276,7 @@ class HelpdeskApp(App[None]):
 
     def settle_heap(self) -> None:
         """Collect start-up's garbage once, then keep what is left out of later collections
-        for the rest of the process (``HEAP_SETTLE_SECONDS``). What the command froze before
-        the first paint (``cli/tui.py``) is looked at too."""
-        gc.unfreeze()
+        for the rest of the process (``HEAP_SETTLE_SECONDS``)."""
         gc.collect()
         gc.freeze()
 

@@ -12,11 +12,11 @@ be opened then ends the UI and is reported here, as it is on a first start.
 
 from __future__ import annotations
 
-import gc
 from typing import TYPE_CHECKING
 
 import click
 
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.runtime import Runtime, current_runtime
 from helpdesk_tui.config_files import default_database_url
 from helpdesk_tui.desk.actors import Actor
@@ -36,12 +36,10 @@ def _open(runtime: Runtime) -> tuple[Database, Actor]:
 
 
 def start() -> None:
-    from helpdesk_tui.app import HEAP_SETTLE_SECONDS, kept_page, make_app
+    # (what the imports make is frozen until the heap settles: ``HelpdeskApp.settle_heap``)
+    with loading():
+        from helpdesk_tui.app import HEAP_SETTLE_SECONDS, kept_page, make_app
 
-    # What the imports made lives as long as the process: out of the collector's sight
-    # until the heap settles (``HelpdeskApp.settle_heap``), a full collection while the
-    # first screen is drawn does not walk all of it again.
-    gc.freeze()
     runtime = current_runtime()
     kept = kept_page(runtime.start, runtime.login)
     if kept is None:
