@@ -12,6 +12,7 @@ be opened then ends the UI and is reported here, as it is on a first start.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import click
@@ -63,9 +64,12 @@ def start() -> None:
         load_settings=lambda: runtime.settings,
     )
     app.settle_heap_after = HEAP_SETTLE_SECONDS
+    app.collect_after_first_paint = True
+    gc.disable()
     try:
         app.run()
     finally:
+        gc.enable()
         for note in notes:
             click.echo(note, err=True)
     if app.open_error is not None:
