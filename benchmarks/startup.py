@@ -4,7 +4,8 @@ Builds a small desk (``helpdesk init`` + ``helpdesk demo --tickets 200``) under 
 ``HELPDESK_DATA_DIR`` / ``HELPDESK_CONFIG_DIR``, then runs each case ``--runs`` times, each
 in a fresh process, and prints the median and max wall-clock time of each:
 
-- ``--help``, ``ticket list`` (the installed ``helpdesk`` entry point, output to a pipe);
+- ``--help``, ``ticket list``, ``ticket search password``, ``ticket show 12`` (the installed
+  ``helpdesk`` entry point, output to a pipe);
 - completion: ``_HELPDESK_COMPLETE=bash_complete COMP_WORDS='helpdesk ticket '``, the
   statuses after ``ticket list --status``, the agents after ``ticket assign 12 --to`` and the
   tags after ``ticket tag 12 --add`` (the names a command kept in the user's cache dir: the
@@ -193,6 +194,10 @@ def main() -> None:
         cases = {
             "helpdesk --help": lambda: timed([helpdesk, "--help"], env),
             "helpdesk ticket list": lambda: timed([helpdesk, "ticket", "list"], env),
+            "helpdesk ticket search password": lambda: timed(
+                [helpdesk, "ticket", "search", "password"], env
+            ),
+            "helpdesk ticket show 12": lambda: timed([helpdesk, "ticket", "show", "12"], env),
             "complete 'helpdesk ticket '": lambda: timed(
                 [helpdesk], dict(complete, COMP_WORDS="helpdesk ticket ", COMP_CWORD="2")
             ),

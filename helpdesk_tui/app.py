@@ -70,6 +70,10 @@ class HelpdeskApp(App[None]):
     command that runs the app in a process of its own. None (the default, as in tests that
     run many apps in one process): never, as ``gc.freeze`` acts on the whole process."""
 
+    collect_after_first_paint = False
+    """The command paused the cyclic garbage collector for the first paint (the objects
+    made meanwhile are the screen's, and live on): it runs again once that is drawn."""
+
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {TicketCommands, ArticleCommands}
     MODES: ClassVar = {
@@ -206,6 +210,8 @@ class HelpdeskApp(App[None]):
         if pending and waited < OPENING_WAIT:
             self.call_after_refresh(self._start_opening, waited + 1)
             return
+        if self.collect_after_first_paint:
+            gc.enable()
         self.run_worker(self._open_desk, thread=True, group="opening", exit_on_error=False)
 
     def _open_desk(self) -> None:

@@ -17,7 +17,7 @@ import click
 
 from helpdesk_tui import __version__
 from helpdesk_tui.cli.errors import translate
-from helpdesk_tui.cli.lazy import LazyGroup
+from helpdesk_tui.cli.lazy import LazyGroup, loading
 from helpdesk_tui.cli.streams import clean_streams, raw_streams
 
 SUBCOMMANDS = {
@@ -137,7 +137,8 @@ def main(ctx: click.Context) -> None:
     your data directory unless configured otherwise; `helpdesk locate data`).
     """
     if ctx.invoked_subcommand is None:
-        from helpdesk_tui.cli.tui import start
+        with loading():
+            from helpdesk_tui.cli.tui import start
 
         with raw_streams():
             start()

@@ -7,14 +7,41 @@ database, the rules, or Textual.
 
 from __future__ import annotations
 
+import gc
 import importlib
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import click
 from click.shell_completion import CompletionItem
 
 from helpdesk_tui.cli.errors import CliError
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Import a command's modules (the data layer) with the cyclic garbage collector
+    paused, and keep what they made out of its later walks (``gc.freeze``).
+
+    Importing SQLAlchemy, the tables and the desk makes some 200,000 long-lived objects;
+    the collector, running as they were made, walked them over and over: 60-80 ms of a
+    verb's half second. Imports make next to no garbage. The young garbage there is before
+    is collected first (cheap), so what is frozen is what lives on; nothing is frozen when
+    nothing new was imported (a process that runs many commands, as the tests do).
+    """
+    enabled = gc.isenabled()
+    modules = len(sys.modules)
+    gc.collect(1)
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        if len(sys.modules) != modules:
+            gc.freeze()
 
 
 class LazyGroup(click.Group):
@@ -42,7 +69,8 @@ class LazyGroup(click.Group):
     def _load(self, name: str) -> click.Command:
         module_name, attribute = self.lazy_subcommands[name].split(":", 1)
         try:
-            module = importlib.import_module(module_name)
+            with loading():
+                module = importlib.import_module(module_name)
         except ImportError as error:
             raise CliError(f"the '{name}' command is not available here: {error}") from None
         command = getattr(module, attribute)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 import click
 
 from helpdesk_tui import completion_cache, start_settings
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.desk.errors import DeskError, UnknownAgent
 from helpdesk_tui.desk.kinds import Role
@@ -106,7 +107,8 @@ class Runtime:
     def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
         """The desk's database, ready for this code; only ``create`` sets up an empty one."""
         if self._db is None:
-            from helpdesk_tui.desk.opening import open_database
+            with loading():
+                from helpdesk_tui.desk.opening import open_database
 
             self._db = open_database(
                 self.start.database_url, create=create, upgrade=upgrade, say=self.say
@@ -130,7 +132,8 @@ class Runtime:
     def actor(self, role: Role = Role.AGENT, doing: str = "do that") -> Actor:
         """The agent running this command, refused unless they hold ``role`` (or higher)."""
         if self._actor is None:
-            from helpdesk_tui.desk.admin_service import actor_of
+            with loading():
+                from helpdesk_tui.desk.admin_service import actor_of
 
             self._actor = actor_of(self.database(), self.login)
         self._actor.require(role, doing)
@@ -138,7 +141,8 @@ class Runtime:
 
     def desk(self, role: Role = Role.AGENT, doing: str = "do that") -> Desk:
         """The desk, worked on by the agent running this command (who must hold ``role``)."""
-        from helpdesk_tui.desk.facade import Desk
+        with loading():
+            from helpdesk_tui.desk.facade import Desk
 
         actor = self.actor(role, doing)
         return Desk(self.database(), actor)

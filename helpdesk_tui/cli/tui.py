@@ -12,10 +12,12 @@ be opened then ends the UI and is reported here, as it is on a first start.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import click
 
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.runtime import Runtime, current_runtime
 from helpdesk_tui.config_files import default_database_url
 from helpdesk_tui.desk.actors import Actor
@@ -35,7 +37,9 @@ def _open(runtime: Runtime) -> tuple[Database, Actor]:
 
 
 def start() -> None:
-    from helpdesk_tui.app import HEAP_SETTLE_SECONDS, kept_page, make_app
+    # (what the imports make is frozen until the heap settles: ``HelpdeskApp.settle_heap``)
+    with loading():
+        from helpdesk_tui.app import HEAP_SETTLE_SECONDS, kept_page, make_app
 
     runtime = current_runtime()
     kept = kept_page(runtime.start, runtime.login)
@@ -60,9 +64,12 @@ def start() -> None:
         load_settings=lambda: runtime.settings,
     )
     app.settle_heap_after = HEAP_SETTLE_SECONDS
+    app.collect_after_first_paint = True
+    gc.disable()
     try:
         app.run()
     finally:
+        gc.enable()
         for note in notes:
             click.echo(note, err=True)
     if app.open_error is not None:

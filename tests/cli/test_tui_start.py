@@ -11,7 +11,8 @@ import pytest
 
 from helpdesk_tui import queue_cache
 from helpdesk_tui.app import HelpdeskApp
-from tests.cli.conftest import Invoke, as_login, on_sqlite_only, one_error_line
+from helpdesk_tui.config import user_config_file
+from tests.cli.conftest import Invoke, as_login, on_sqlite_only, one_error_line, write_toml
 
 STARTS: list[dict[str, Any]] = []
 """What each headless start saw: whether a kept page was shown, whether the desk opened."""
@@ -61,3 +62,20 @@ def test_a_kept_page_shows_first_and_a_refused_agent_is_one_line(
     assert STARTS[-1] == {"kept": True, "live": False}
     assert refused.exit_code == 1
     assert "bob is deactivated" in one_error_line(refused.stderr)
+
+
+@on_sqlite_only
+def test_a_setting_broken_since_the_last_start_is_one_line_before_the_ui(
+    use_db: str, invoke: Invoke
+) -> None:
+    """A start with a kept page draws from the settings kept at their last check
+    (``start_settings``) only while nothing they come from changed: a bad edit is refused
+    before the UI runs, as on any start."""
+    assert invoke().exit_code == 0
+    assert invoke().exit_code == 0
+    assert STARTS[-1] == {"kept": True, "live": True}
+    path = write_toml(user_config_file(), '[ui]\ntheme = "no-such-theme"\n')
+    refused = invoke()
+    assert refused.exit_code == 2
+    assert one_error_line(refused.stderr).startswith(f"error: bad value for 'ui.theme' in {path}")
+    assert len(STARTS) == 2
