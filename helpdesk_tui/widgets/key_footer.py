@@ -143,12 +143,33 @@ class KeyFooter(Footer):
         hidden = len(self._keys) - len(made)
         return made == sorted(made) and hidden <= self.KEEP_HIDDEN
 
-    async def _show_keys(self, specs: list[KeySpec]) -> None:
+    def on_mount(self) -> None:
+        # (Footer's own on_mount, which subscribes to the bindings, runs as well.)
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
+
+    def _focus_moved(self) -> None:
+        """The keys for the new focus, shown in the same frame as the focus itself when they
+        are all made already: Textual refreshes the bindings only after the next frame,
+        which would lay the screen out a second time for the footer alone."""
+        if not self.is_attached or self._keys is None or self.lock.is_locked:
+            return
+        if not self.app.app_focus:
+            return
+        specs = self._specs()
+        if specs is not None and all(spec in self._keys for spec in specs) and self._fits(specs):
+            self._show_made(specs)
+
+    def _show_made(self, specs: list[KeySpec]) -> None:
+        """Show the keys of ``specs`` already made, hide the others."""
         assert self._keys is not None
         wanted = set(specs)
         for spec, key in self._keys.items():
             key.display = spec in wanted
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
+
+    async def _show_keys(self, specs: list[KeySpec]) -> None:
+        assert self._keys is not None
+        self._show_made(specs)
         # Each new key goes just before the next key of ``specs`` already made (at the end
         # if none), in the footer and in ``_keys``.
         order = list(self._keys)
