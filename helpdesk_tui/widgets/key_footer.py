@@ -124,14 +124,16 @@ class KeyFooter(Footer):
 
     async def _update_keys(self) -> None:
         """Show the keys the bindings ask for now: hide the others, make the new ones."""
-        if not self.is_attached or self._pruning:
-            return
+        if not self.is_attached or self._pruning or not self.screen.is_current:
+            return  # (the app closing; a screen made current again refreshes its bindings)
         specs = self._specs()
         if specs is None or self._keys is None or not self._fits(specs):
             await self.recompose()
             return
         async with self.batch():  # one update at a time (each waits for the one before)
-            specs = self._specs() if self.is_attached else None
+            if not self.is_attached or self._pruning or not self.screen.is_current:
+                return
+            specs = self._specs()
             if specs is not None and self._keys is not None and self._fits(specs):
                 await self._show_keys(specs)
 
@@ -151,9 +153,9 @@ class KeyFooter(Footer):
         """The keys for the new focus, shown in the same frame as the focus itself when they
         are all made already: Textual refreshes the bindings only after the next frame,
         which would lay the screen out a second time for the footer alone."""
-        if not self.is_attached or self._keys is None or self.lock.is_locked:
+        if not self.is_attached or self._pruning or self._keys is None or self.lock.is_locked:
             return
-        if not self.app.app_focus:
+        if not self.app.app_focus or not self.screen.is_active:  # (not while closing)
             return
         specs = self._specs()
         if specs is not None and all(spec in self._keys for spec in specs) and self._fits(specs):
