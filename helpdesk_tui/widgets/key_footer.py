@@ -119,8 +119,25 @@ class KeyFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self.screen and not self._show_made_now():
             self.call_after_refresh(self._update_keys)
+
+    def _show_made_now(self) -> bool:
+        """Show the keys at once if every one is made already (True if so). Textual's footer
+        waits for the next frame, which lays the screen out a second time for it alone: a
+        focus change (whose bindings are refreshed as it happens) and its keys are drawn in
+        one frame here."""
+        if self._pruning or self._keys is None or self.lock.is_locked:
+            return False
+        if not self.screen.is_current:
+            return False
+        specs = self._specs()
+        if specs is None or not all(spec in self._keys for spec in specs):
+            return False
+        if not self._fits(specs):
+            return False
+        self._show_made(specs)
+        return True
 
     async def _update_keys(self) -> None:
         """Show the keys the bindings ask for now: hide the others, make the new ones."""
@@ -144,22 +161,6 @@ class KeyFooter(Footer):
         made = [order[spec] for spec in specs if spec in order]
         hidden = len(self._keys) - len(made)
         return made == sorted(made) and hidden <= self.KEEP_HIDDEN
-
-    def on_mount(self) -> None:
-        # (Footer's own on_mount, which subscribes to the bindings, runs as well.)
-        self.watch(self.screen, "focused", self._focus_moved, init=False)
-
-    def _focus_moved(self) -> None:
-        """The keys for the new focus, shown in the same frame as the focus itself when they
-        are all made already: Textual refreshes the bindings only after the next frame,
-        which would lay the screen out a second time for the footer alone."""
-        if not self.is_attached or self._pruning or self._keys is None or self.lock.is_locked:
-            return
-        if not self.app.app_focus or not self.screen.is_active:  # (not while closing)
-            return
-        specs = self._specs()
-        if specs is not None and all(spec in self._keys for spec in specs) and self._fits(specs):
-            self._show_made(specs)
 
     def _show_made(self, specs: list[KeySpec]) -> None:
         """Show the keys of ``specs`` already made, hide the others."""
