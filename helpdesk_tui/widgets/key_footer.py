@@ -1,13 +1,14 @@
-"""The footer of every screen: Textual's ``Footer``, updated in place.
+"""The footer of every screen: Textual's ``Footer``, its keys shown and hidden in place.
 
 Textual's footer throws away every key it shows and builds them again (new widgets, their
 CSS matched, laid out) each time the screen's bindings *may* have changed: every focus
 change, every screen resumed. In the queue that was most of the time of the keys that move
-the focus — `/`, the search's Enter, the filter form's Tab and Enter — about 30 to 60 ms each.
-This footer compares what it would show with what it shows: nothing changed, nothing done;
-otherwise only the keys that differ are removed or added (the queue table's "Open" leaving
-when the search box takes the focus, say). It looks and behaves as Textual's: the same key
-widgets, CSS, tooltips and clicks.
+the focus (`/`, the search's Enter, the filter form's Tab and Enter): 30 to 60 ms each.
+This footer keeps every key it has made and shows those the bindings ask for now, hiding
+the others (the queue table's "Open" while the search box has the focus, say); a key it has
+not shown before is made once. It looks and behaves as Textual's: the same key widgets in
+the same order, CSS, tooltips and clicks. Grouped bindings (none in this app) are left to
+Textual's footer as they are.
 """
 
 from __future__ import annotations
@@ -101,7 +102,10 @@ class KeyFooter(Footer):
         return key
 
     def compose(self) -> ComposeResult:
-        specs = self._specs() if self._bindings_ready else []
+        if not self._bindings_ready:
+            self._keys = {}
+            return
+        specs = self._specs()
         if specs is None:
             self._keys = None
             yield from super().compose()
