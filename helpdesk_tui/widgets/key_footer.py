@@ -171,7 +171,8 @@ class KeyFooter(Footer):
         assert self._keys is not None
         wanted = set(specs)
         for spec, key in self._keys.items():
-            key.display = spec in wanted
+            if key.display != (spec in wanted):  # (setting it, even unchanged, lays out again)
+                key.display = spec in wanted
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
 
     async def _show_keys(self, specs: list[KeySpec]) -> None:
