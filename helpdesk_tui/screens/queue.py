@@ -660,12 +660,14 @@ class QueueScreen(DeskScreen):
         from helpdesk_tui.screens.queue_filter import QueueFilterScreen  # (not at first paint)
 
         form = self._filter_form
-        if form is None or not form.is_attached:
+        if form is not None and form.is_attached:
+            form.refill(self.query_spec.filter)
+        else:
             # One form, kept (installed) and filled again each time: built once.
+            if form is not None:
+                self.app.uninstall_screen(form)
             form = self._filter_form = QueueFilterScreen(self.query_spec.filter)
             self.app.install_screen(form, f"queue-filter-{id(self)}")
-        else:
-            form.refill(self.query_spec.filter)
         self.app.push_screen(form, apply)
 
     def on_unmount(self) -> None:

@@ -1,13 +1,14 @@
-"""The footer of every screen: Textual's ``Footer``, updated in place.
+"""The footer of every screen: Textual's ``Footer``, its keys shown and hidden in place.
 
 Textual's footer throws away every key it shows and builds them again (new widgets, their
 CSS matched, laid out) each time the screen's bindings *may* have changed: every focus
 change, every screen resumed. In the queue that was most of the time of the keys that move
-the focus — `/`, the search's Enter, the filter form's Tab and Enter — about 30 to 60 ms each.
-This footer compares what it would show with what it shows: nothing changed, nothing done;
-otherwise only the keys that differ are removed or added (the queue table's "Open" leaving
-when the search box takes the focus, say). It looks and behaves as Textual's: the same key
-widgets, CSS, tooltips and clicks.
+the focus (`/`, the search's Enter, the filter form's Tab and Enter): 30 to 60 ms each.
+This footer keeps every key it has made and shows those the bindings ask for now, hiding
+the others (the queue table's "Open" while the search box has the focus, say); a key it has
+not shown before is made once. It looks and behaves as Textual's: the same key widgets in
+the same order, CSS, tooltips and clicks. Grouped bindings (none in this app) are left to
+Textual's footer as they are.
 """
 
 from __future__ import annotations
@@ -101,7 +102,10 @@ class KeyFooter(Footer):
         return key
 
     def compose(self) -> ComposeResult:
-        specs = self._specs() if self._bindings_ready else []
+        if not self._bindings_ready:
+            self._keys = {}
+            return
+        specs = self._specs()
         if specs is None:
             self._keys = None
             yield from super().compose()
@@ -119,19 +123,38 @@ class KeyFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self.screen and not self._show_made_now():
             self.call_after_refresh(self._update_keys)
+
+    def _show_made_now(self) -> bool:
+        """Show the keys at once if every one is made already (True if so). Textual's footer
+        waits for the next frame, which lays the screen out a second time for it alone: a
+        focus change (whose bindings are refreshed as it happens) and its keys are drawn in
+        one frame here."""
+        if self._pruning or self._keys is None or self.lock.is_locked:
+            return False
+        if not self.screen.is_current:
+            return False
+        specs = self._specs()
+        if specs is None or not all(spec in self._keys for spec in specs):
+            return False
+        if not self._fits(specs):
+            return False
+        self._show_made(specs)
+        return True
 
     async def _update_keys(self) -> None:
         """Show the keys the bindings ask for now: hide the others, make the new ones."""
-        if not self.is_attached or self._pruning:
-            return
+        if not self.is_attached or self._pruning or not self.screen.is_current:
+            return  # (the app closing; a screen made current again refreshes its bindings)
         specs = self._specs()
         if specs is None or self._keys is None or not self._fits(specs):
             await self.recompose()
             return
         async with self.batch():  # one update at a time (each waits for the one before)
-            specs = self._specs() if self.is_attached else None
+            if not self.is_attached or self._pruning or not self.screen.is_current:
+                return
+            specs = self._specs()
             if specs is not None and self._keys is not None and self._fits(specs):
                 await self._show_keys(specs)
 
@@ -143,12 +166,18 @@ class KeyFooter(Footer):
         hidden = len(self._keys) - len(made)
         return made == sorted(made) and hidden <= self.KEEP_HIDDEN
 
-    async def _show_keys(self, specs: list[KeySpec]) -> None:
+    def _show_made(self, specs: list[KeySpec]) -> None:
+        """Show the keys of ``specs`` already made, hide the others."""
         assert self._keys is not None
         wanted = set(specs)
         for spec, key in self._keys.items():
-            key.display = spec in wanted
+            if key.display != (spec in wanted):  # (setting it, even unchanged, lays out again)
+                key.display = spec in wanted
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
+
+    async def _show_keys(self, specs: list[KeySpec]) -> None:
+        assert self._keys is not None
+        self._show_made(specs)
         # Each new key goes just before the next key of ``specs`` already made (at the end
         # if none), in the footer and in ``_keys``.
         order = list(self._keys)

@@ -30,6 +30,9 @@ class Rows(Widget, can_focus=True):
         pass
 
 
+MOVES = Binding.Group("Move")
+
+
 class FooterApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
@@ -47,18 +50,29 @@ class FooterApp(App[None]):
         yield self.footer()
 
 
+class GroupedApp(FooterApp):
+    """Two keys shown as one group: left to Textual's footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "left", "Left", group=MOVES),
+        Binding("right", "right", "Right", group=MOVES),
+    ]
+
+
 def shown(app: App[None]) -> list[tuple[str, str, bool, bool]]:
     """The footer's visible keys, in order: key, description, disabled, the palette's."""
     footer = app.screen.query_one(Footer)
     return [
         (key.key, key.description, key.has_class("-disabled"), key.has_class("-command-palette"))
-        for key in footer.query_children(FooterKey)
+        for key in footer.query(FooterKey)
         if key.display
     ]
 
 
-async def keys_by_focus(footer: type[Footer]) -> list[list[tuple[str, str, bool, bool]]]:
-    app = FooterApp(footer)
+async def keys_by_focus(
+    footer: type[Footer], *, grouped: bool = False
+) -> list[list[tuple[str, str, bool, bool]]]:
+    app = (GroupedApp if grouped else FooterApp)(footer)
     seen = []
     async with app.run_test(size=(100, 10)) as pilot:
         for target in ("#rows", "#box", "#rows", "#box"):
@@ -75,6 +89,15 @@ async def test_shows_what_textuals_footer_shows() -> None:
     assert ours[0][0][:2] == ("enter", "Open")
     assert ("d", "Delete", True, False) in ours[0]  # a disabled key stays, dimmed
     assert ours[0] != ours[1]  # the input's focus hides the rows' keys and "?"
+
+
+async def test_grouped_keys_are_textuals_own() -> None:
+    ours, textuals = (
+        await keys_by_focus(KeyFooter, grouped=True),
+        await keys_by_focus(Footer, grouped=True),
+    )
+    assert ours == textuals
+    assert ("left", "", False, False) in ours[0]
 
 
 @pytest.mark.parametrize("target", ["#box", None])
