@@ -643,7 +643,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3, help="first-paint and CLI runs")
     parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the small desks here")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build (or reuse) the small SQLite desk and the PostgreSQL cluster here",
+    )
     parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, comma-separated")
     args = parser.parse_args()
     sizes = [(int(w), int(h)) for w, h in (size.split("x") for size in args.sizes.split(","))]
@@ -672,10 +676,19 @@ def main() -> None:
             if big_url is None:
                 from tests.pg_cluster import start_cluster
 
-                cluster = start_cluster()
-                big_url = cluster.create_database("big")
-                print(f"building {args.pg_tickets:,} tickets (PostgreSQL) …", flush=True)
-                build(work / "pg-big", big_url, args.pg_tickets)
+                # With --keep the cluster lives in DIR/pg-cluster and its big desk is reused.
+                cluster = start_cluster(work / "pg-cluster" if args.keep else None)
+                built = work / "pg-big" / "built"
+                if built.exists():
+                    big_url = cluster.url("big")
+                    print(f"reusing the kept PostgreSQL desk ({built.read_text()})", flush=True)
+                else:
+                    cluster.drop_database("big")
+                    big_url = cluster.create_database("big")
+                    print(f"building {args.pg_tickets:,} tickets (PostgreSQL) …", flush=True)
+                    build(work / "pg-big", big_url, args.pg_tickets)
+                    built.parent.mkdir(parents=True, exist_ok=True)
+                    built.write_text(f"{args.pg_tickets:,} tickets")
             small_url = _fresh_database(big_url, "app_keys_small")
             print(f"building {args.small:,} tickets (PostgreSQL) …", flush=True)
             build(work / "pg-small", small_url, args.small)
@@ -692,7 +705,9 @@ def main() -> None:
         for small, big, a, b in done:
             report(small, big, a, b)
     finally:
-        if cluster is not None:
+        if cluster is not None and args.keep is not None:
+            cluster.stop(mode="fast")  # its data stays in DIR/pg-cluster for the next run
+        elif cluster is not None:
             cluster.stop()
             shutil.rmtree(cluster.root, ignore_errors=True)
         if args.keep is None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, text
 
-from helpdesk_tui.desk import relations, search, thread
+from helpdesk_tui.desk import queue, relations, search, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
-from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.queries import TicketFilter, TicketRow
 from helpdesk_tui.desk.queue import (
     Position,
     QueueQuery,
@@ -145,6 +145,37 @@ def test_walking_and_gathering_find_the_same_tickets_in_the_same_order(
     for word, numbers in expected.items():
         assert [r.number for r in _page(db, word)] == numbers
     assert len(expected["printer"]) == 10 and expected["zzz"] == []
+
+
+@pytest.mark.parametrize("gather_cost", [0.0, 1e9])
+def test_search_in_a_view_pages_alike_whatever_the_batches(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, gather_cost: float
+) -> None:
+    """A search in a view checks its matches against the view in batches sized by the
+    share found so far, and a gathering tier keeps what it read ahead (PostgreSQL): tiny
+    batches, read-aheads and pages give the same list as the whole search filtered."""
+    for i in range(24):
+        _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "printer jam")
+    with db.write() as s:
+        s.execute(text("UPDATE ticket SET status = 'resolved' WHERE number % 3 <> 0"))
+    with db.read() as s:
+        everything = [r for r in first_page(s, QueueQuery(text="printer"), 100).rows]
+    expected = [r.number for r in everything if r.status != "resolved"]
+    assert len(everything) == 24 and 0 < len(expected) < 12
+    monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    monkeypatch.setattr(search, "FIRST_BATCH", 2)
+    monkeypatch.setattr(search, "PG_GATHER_AHEAD", 3)
+    monkeypatch.setattr(queue, "_CHECK_BATCH", 2)
+    monkeypatch.setattr(queue, "_CHECK_MAX", 5)
+    query = QueueQuery(TicketFilter(open_only=True), text="printer")
+    with db.read() as s:
+        page = first_page(s, query, 3)
+        seen = [r.number for r in page.rows]
+        while page.more_after:
+            page = page_after(s, query, page.positions[-1], 3)
+            seen += [r.number for r in page.rows]
+        assert seen == expected
+        assert [r.number for r in last_page(s, query, 3).rows] == expected[-3:]
 
 
 def _page(db: Database, word: str) -> list[TicketRow]:
