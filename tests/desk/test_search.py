@@ -214,6 +214,33 @@ def test_postgres_gathers_a_rare_word_through_its_gin_index(
             assert "+ 0" in statement and "_fts" in plan and "Backward" not in plan, plan
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgres_gathers_a_word_once_per_search(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gathering tier reads every match through the GIN index anyway: its next batches
+    come from what it kept, not from gathering again."""
+    for i in range(7):
+        _new(db, admin, f"Printer number {i}")
+    monkeypatch.setattr(search, "PG_GATHER_COST", 0.0)  # every tier gathers
+    monkeypatch.setattr(search, "FIRST_BATCH", 1)  # batches of 1, 2, 4, 8
+    gathers: list[str] = []
+
+    def remember(_c: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM ticket" in statement and "+ 0" in statement:
+            gathers.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        with db.read() as s:
+            found = first_page(s, QueueQuery(text="printer"), 20).rows
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert len(found) == 7
+    assert len(gathers) == 2  # the exact and the prefix subject tiers, once each
+
+
 def test_requesters_are_found_by_name_email_organization_and_domain(
     db: Database, admin: Actor
 ) -> None:
