@@ -11,7 +11,8 @@ a rare word (/, the word typed, Enter), the command palette's search key by key,
 the screen shows its result *and* has drawn every change (the rows it asked for are in the
 table, nothing left to lay out or paint; the headless driver's frames are rendered to
 terminal bytes as a terminal's would be), as wall time and as the CPU time of the app's
-process (every thread: the reads run in thread workers). Every action is repeated
+process (every thread: the reads run in thread workers), and apart the CPU of the desk's
+list reads the key caused (``read``: the query's share). Every action is repeated
 ``--repeat`` times, the first (cold) time included.
 
 Beside the keys, per desk: the first paint of ``helpdesk`` against a bare Textual app with
@@ -117,6 +118,10 @@ class Driver:
         self.timeouts: list[str] = []
         self.gc: dict[str, list[float]] = {}
         self.settled: dict[str, list[float]] = {}
+        self.read: dict[str, list[float]] = {}
+        """Per key: CPU ms of the desk's list reads done for it (their worker threads)."""
+        self.reads: list[float] = []
+        self._time_reads()
         self._gc_ms = 0.0
         self._gc_began = 0.0
 
@@ -137,6 +142,23 @@ class Driver:
             self.drawn.set()
 
         app._display = display
+
+    def _time_reads(self) -> None:
+        """Time each ``Desk.list_window`` (the queue's read: change check, page, presence)
+        by its thread's CPU, to tell a key's query from its drawing."""
+        from helpdesk_tui.desk.facade import Desk
+
+        original = Desk.list_window
+        reads = self.reads
+
+        def timed(desk: Any, *args: Any, **kwargs: Any) -> Any:
+            began = time.thread_time()
+            try:
+                return original(desk, *args, **kwargs)
+            finally:
+                reads.append((time.thread_time() - began) * 1000)
+
+        Desk.list_window = timed  # type: ignore[method-assign]
 
     def _settled(self) -> bool:
         """Nothing left to lay out or paint, and no repaint on its way to the screen."""
@@ -205,6 +227,7 @@ class Driver:
         event = events.Key(name, character)
         event.set_sender(self.app)
         cpu, started, collected = time.process_time(), time.perf_counter(), self._gc_ms
+        reads = len(self.reads)
         self.app._driver.send_message(event)
         await asyncio.sleep(0)
         drawn = None if shows is None else (lambda: self._drawn(shows()))
@@ -213,6 +236,7 @@ class Driver:
         self.wall.setdefault(label, []).append(wall)
         self.cpu.setdefault(label, []).append((time.process_time() - cpu) * 1000)
         self.gc.setdefault(label, []).append(self._gc_ms - collected)
+        self.read.setdefault(label, []).append(sum(self.reads[reads:]))
         if shows is not None:
             ok = await self.until(ready) and ok
         self.settled.setdefault(label, []).append((time.perf_counter() - started) * 1000)
@@ -402,6 +426,7 @@ async def drive(app: Any, names: dict[str, str], repeat: int, idle: float) -> di
         "cpu": d.cpu,
         "gc": d.gc,
         "settled": d.settled,
+        "read": d.read,
     }
     if idle:
         await view("6", index_of["resolved"], "view (to idle)")
@@ -559,6 +584,10 @@ def measure(
     return result
 
 
+def _median(result: dict, key: str, label: str) -> float:
+    return statistics.median(result.get(key, {}).get(label) or [0.0])
+
+
 def _med_max(values: list[float]) -> str:
     return f"{statistics.median(values):7.1f} /{max(values):7.1f}"
 
@@ -581,7 +610,7 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
         print(
             f"   {'key (ms)':52} {'small wall med / max':>20} {'cpu':>6} "
             f"{'big wall med / max':>20} {'cpu':>6} {'wall x':>6} {'cpu x':>6} "
-            f"{'settled':>7} {'gc':>5}"
+            f"{'settled':>7} {'gc':>5} {'read':>11}"
         )
         worst: list[tuple[float, str]] = []
         for label, walls in sa["wall"].items():
@@ -596,7 +625,8 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
                 f"{_med_max(sb['wall'][label]):>20} {cpu_b:6.1f} "
                 f"{wb / wa if wa else 0:6.2f} {cpu_b / cpu_a if cpu_a else 0:6.2f} "
                 f"{statistics.median(sb.get('settled', {}).get(label, sb['wall'][label])):7.1f} "
-                f"{max(sb.get('gc', {}).get(label, [0])):5.0f}{flag}"
+                f"{max(sb.get('gc', {}).get(label, [0])):5.0f} "
+                f"{_median(sa, 'read', label):5.1f}/{_median(sb, 'read', label):5.1f}{flag}"
             )
             worst.append((wb, label))
         everything = [v for values in sb["wall"].values() for v in values]
@@ -643,7 +673,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3, help="first-paint and CLI runs")
     parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the small desks here")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build (or reuse) the small SQLite desk and the PostgreSQL cluster here",
+    )
     parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, comma-separated")
     args = parser.parse_args()
     sizes = [(int(w), int(h)) for w, h in (size.split("x") for size in args.sizes.split(","))]
@@ -672,10 +706,19 @@ def main() -> None:
             if big_url is None:
                 from tests.pg_cluster import start_cluster
 
-                cluster = start_cluster()
-                big_url = cluster.create_database("big")
-                print(f"building {args.pg_tickets:,} tickets (PostgreSQL) …", flush=True)
-                build(work / "pg-big", big_url, args.pg_tickets)
+                # With --keep the cluster lives in DIR/pg-cluster and its big desk is reused.
+                cluster = start_cluster(work / "pg-cluster" if args.keep else None)
+                built = work / "pg-big" / "built"
+                if built.exists():
+                    big_url = cluster.url("big")
+                    print(f"reusing the kept PostgreSQL desk ({built.read_text()})", flush=True)
+                else:
+                    cluster.drop_database("big")
+                    big_url = cluster.create_database("big")
+                    print(f"building {args.pg_tickets:,} tickets (PostgreSQL) …", flush=True)
+                    build(work / "pg-big", big_url, args.pg_tickets)
+                    built.parent.mkdir(parents=True, exist_ok=True)
+                    built.write_text(f"{args.pg_tickets:,} tickets")
             small_url = _fresh_database(big_url, "app_keys_small")
             print(f"building {args.small:,} tickets (PostgreSQL) …", flush=True)
             build(work / "pg-small", small_url, args.small)
@@ -692,7 +735,9 @@ def main() -> None:
         for small, big, a, b in done:
             report(small, big, a, b)
     finally:
-        if cluster is not None:
+        if cluster is not None and args.keep is not None:
+            cluster.stop(mode="fast")  # its data stays in DIR/pg-cluster for the next run
+        elif cluster is not None:
             cluster.stop()
             shutil.rmtree(cluster.root, ignore_errors=True)
         if args.keep is None:

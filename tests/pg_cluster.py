@@ -52,9 +52,10 @@ class PgCluster:
         self.root.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(
-            "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"
-        )
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run(
+                "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+            )
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -71,8 +72,9 @@ class PgCluster:
             "start",
         )
 
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server; ``mode="fast"`` for a cluster whose data is kept."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -100,11 +102,14 @@ class PgCluster:
         self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_cluster() -> PgCluster:
+def start_cluster(root: Path | None = None) -> PgCluster:
+    """A new cluster in a temp dir, or in ``root``: made there the first time, started
+    again from its data the next (a benchmark's kept desk)."""
     bin_dir = find_pg_bin()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
-    root = Path(tempfile.mkdtemp(prefix="helpdesk-pg-"))
+    if root is None:
+        root = Path(tempfile.mkdtemp(prefix="helpdesk-pg-"))
     cluster = PgCluster(bin_dir=bin_dir, root=root, port=_free_port())
     cluster.start()
     return cluster

@@ -124,11 +124,28 @@ def _pg_planned_rows(session: Session, statement: Any) -> float:
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
+PG_GATHER_AHEAD = 2048
+"""Matches a gather keeps for the tier's next reads: it reads every match of the word
+through the GIN index anyway, so the next batches (a search in a view that holds few of
+them, a word commoner than estimated) come from memory instead of gathering again."""
+
+
 def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
     """A tier over one GIN-indexed text: by id newest first, walking or gathering."""
     name = model.__tablename__
     condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
     estimate: list[tuple[float, float]] = []
+    ahead: list[Any] = []
+    """Gathered matches not handed out yet, in order, after ``after[0]``."""
+    after: list[int | None] = [None]
+    done = [False]
+    """The last gather read the tier to its end."""
+
+    def fetch(count: int, below: int | None, order: Any) -> list[Any]:
+        statement = select(col(ticket), col(key)).where(condition)
+        if below is not None:
+            statement = statement.where(col(key) < below)
+        return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
     def read(count: int, below: int | None) -> list[Any]:
         if not estimate:  # once per search, when the tier is first read
@@ -136,13 +153,22 @@ def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, q
             matching = every.where(condition)
             estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
         rows, matches = estimate[0]
-        order: Any = col(key)
-        if not pg_walks(count, rows, matches, PG_WALK_COST[name]):
-            order = col(key) + literal_column("0")  # no index gives this order: gather
-        statement = select(col(ticket), col(key)).where(condition)
-        if below is not None:
-            statement = statement.where(col(key) < below)
-        return list(session.execute(statement.order_by(order.desc()).limit(count)))
+        if pg_walks(count, rows, matches, PG_WALK_COST[name]):
+            return fetch(count, below, col(key))
+        if after[0] != below:  # not where the kept matches continue: start again there
+            ahead.clear()
+            done[0] = False
+        if len(ahead) < count and not done[0]:
+            more = max(count, PG_GATHER_AHEAD)
+            start = ahead[-1][1] if ahead else below
+            # no index gives this order: gather every match, sort, keep ``more``
+            gathered = fetch(more, start, col(key) + literal_column("0"))
+            done[0] = len(gathered) < more
+            ahead.extend(gathered)
+        batch = ahead[:count]
+        del ahead[:count]
+        after[0] = batch[-1][1] if batch else below
+        return batch
 
     return read
 

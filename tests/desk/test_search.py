@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, text
 
-from helpdesk_tui.desk import relations, search, thread
+from helpdesk_tui.desk import queue, relations, search, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
-from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.queries import TicketFilter, TicketRow
 from helpdesk_tui.desk.queue import (
     Position,
     QueueQuery,
@@ -147,6 +147,37 @@ def test_walking_and_gathering_find_the_same_tickets_in_the_same_order(
     assert len(expected["printer"]) == 10 and expected["zzz"] == []
 
 
+@pytest.mark.parametrize("gather_cost", [0.0, 1e9])
+def test_search_in_a_view_pages_alike_whatever_the_batches(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, gather_cost: float
+) -> None:
+    """A search in a view checks its matches against the view in batches sized by the
+    share found so far, and a gathering tier keeps what it read ahead (PostgreSQL): tiny
+    batches, read-aheads and pages give the same list as the whole search filtered."""
+    for i in range(24):
+        _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "printer jam")
+    with db.write() as s:
+        s.execute(text("UPDATE ticket SET status = 'resolved' WHERE number % 3 <> 0"))
+    with db.read() as s:
+        everything = [r for r in first_page(s, QueueQuery(text="printer"), 100).rows]
+    expected = [r.number for r in everything if r.status != "resolved"]
+    assert len(everything) == 24 and 0 < len(expected) < 12
+    monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    monkeypatch.setattr(search, "FIRST_BATCH", 2)
+    monkeypatch.setattr(search, "PG_GATHER_AHEAD", 3)
+    monkeypatch.setattr(queue, "_CHECK_BATCH", 2)
+    monkeypatch.setattr(queue, "_CHECK_MAX", 5)
+    query = QueueQuery(TicketFilter(open_only=True), text="printer")
+    with db.read() as s:
+        page = first_page(s, query, 3)
+        seen = [r.number for r in page.rows]
+        while page.more_after:
+            page = page_after(s, query, page.positions[-1], 3)
+            seen += [r.number for r in page.rows]
+        assert seen == expected
+        assert [r.number for r in last_page(s, query, 3).rows] == expected[-3:]
+
+
 def _page(db: Database, word: str) -> list[TicketRow]:
     with db.read() as s:
         return (
@@ -181,6 +212,33 @@ def test_postgres_gathers_a_rare_word_through_its_gin_index(
         for statement, params in seen:
             plan = " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
             assert "+ 0" in statement and "_fts" in plan and "Backward" not in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgres_gathers_a_word_once_per_search(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gathering tier reads every match through the GIN index anyway: its next batches
+    come from what it kept, not from gathering again."""
+    for i in range(7):
+        _new(db, admin, f"Printer number {i}")
+    monkeypatch.setattr(search, "PG_GATHER_COST", 0.0)  # every tier gathers
+    monkeypatch.setattr(search, "FIRST_BATCH", 1)  # batches of 1, 2, 4, 8
+    gathers: list[str] = []
+
+    def remember(_c: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM ticket" in statement and "+ 0" in statement:
+            gathers.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        with db.read() as s:
+            found = first_page(s, QueueQuery(text="printer"), 20).rows
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert len(found) == 7
+    assert len(gathers) == 2  # the exact and the prefix subject tiers, once each
 
 
 def test_requesters_are_found_by_name_email_organization_and_domain(
