@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlmodel import Session, col
 
 from helpdesk_tui.desk.reports import (
@@ -101,19 +101,18 @@ def delta(
 _KEY_COLUMNS = ("measure", "period", "agent", "a", "b", "c", "value")
 
 
-def apply(session: Session, change: Counter[Key]) -> None:
+def apply(conn: Connection, change: Counter[Key]) -> None:
     """Add ``change`` to the rollups (an upsert per key, in the caller's transaction)."""
     if not change:
         return
     table = ReportRollup.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = upsert_insert(dialect)
+    insert = upsert_insert(conn.dialect.name)
     statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(_KEY_COLUMNS), set_={"n": table.c.n + statement.excluded.n}
     )
     rows = [dict(zip(_KEY_COLUMNS, key, strict=True), n=n) for key, n in sorted(change.items())]
-    session.connection().execute(statement, rows)
+    conn.execute(statement, rows)
 
 
 def daily(session: Session, counts: Counts, first: int, last: int) -> None:
