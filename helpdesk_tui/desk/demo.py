@@ -361,17 +361,15 @@ def _make_contacts(
         )
     before = _count(conn, Contact)
     ids = _ensure(conn, Contact, "email", rows)
-    organizations = _organizations(conn, list(ids.values()))
+    names = _organization_names(conn, list(ids.values()))
     people = [
-        DemoPerson(
-            ids[r["email"]], r["name"], r["email"], organization=organizations.get(ids[r["email"]])
-        )
+        DemoPerson(ids[r["email"]], r["name"], r["email"], organization=names.get(ids[r["email"]]))
         for r in rows
     ]
     return people, _count(conn, Contact) - before
 
 
-def _organizations(conn: Connection, contact_ids: list[int]) -> dict[int, str]:
+def _organization_names(conn: Connection, contact_ids: list[int]) -> dict[int, str]:
     """The organization names of these contacts (those found may have another than the
     demo would give them): an SLA policy may depend on it, and with it a report figure."""
     contact, organization = _table(Contact), _table(Organization)

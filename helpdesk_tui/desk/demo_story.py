@@ -318,7 +318,8 @@ class _Ticket:
         self.last_email_id: str | None = None
         self.created_at = created_at
         self.tags: list[str] = []
-        self.history: list[tuple[Any, ...]] | None = [] if out.figures else None
+        self.history: list[HistoryEvent] | None = [] if out.figures else None
+        self._aware: tuple[datetime, datetime] = (created_at, created_at.replace(tzinfo=UTC))
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -348,7 +349,11 @@ class _Ticket:
             )
         )
         if self.history is not None:
-            self.history.append((kind, field, old_value, new_value, agent_id, self.t))
+            moment, aware = self._aware
+            if moment != self.t:
+                aware = self.t.replace(tzinfo=UTC)
+                self._aware = (self.t, aware)
+            self.history.append(HistoryEvent(kind, field, old_value, new_value, agent_id, aware))
 
     def _message(
         self,
@@ -604,15 +609,13 @@ class _Ticket:
     def _report(self, assignee_id: int | None) -> None:
         """The report rows of a finished ticket, by the report rule itself, from the ticket
         and its history as the database will hold them (aware UTC times, as read back)."""
-        report = self.out
-        assert report.figures is not None and self.history is not None
+        report = self.out  # (the lists the rows go to)
+        figures = report.figures
+        assert figures is not None and self.history is not None
         if self.status not in DONE:
             report.unreported.append(self.number)
             return
-        history = [
-            HistoryEvent(kind, field, old, new, agent_id, at.replace(tzinfo=UTC))
-            for kind, field, old, new, agent_id, at in self.history
-        ]
+        history = self.history
         due = self.created_at + _RESOLUTION_HOURS[self.priority] * _HOUR
         resolution_due = due.replace(tzinfo=UTC)
         now = TicketNow(
@@ -634,7 +637,7 @@ class _Ticket:
             # models.SLA_DUE with no reply due time (the load writes none): the resolution's.
             sla_due_at=resolution_due,
         )
-        row = vars(self.out.figures(now, history, self.contact.organization))
+        row = vars(figures(now, history, self.contact.organization))
         report.rollups.update(ticket_keys(row))
         values = [row[name] for name in REPORT_TICKET_COLUMNS]
         values[_SLA_DUE_AT] = self.stamp(due)
