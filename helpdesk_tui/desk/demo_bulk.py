@@ -32,6 +32,7 @@ from helpdesk_tui.desk.report_service import (
     REPORT_REPLY_COLUMNS,
     REPORT_TICKET_COLUMNS,
     Written,
+    counted_reply,
 )
 from helpdesk_tui.storage.models import Ticket
 from helpdesk_tui.storage.types import UTCDateTime
@@ -138,16 +139,18 @@ def _insert_report(conn: Connection, batch: Batch, ids: dict[int, int]) -> Writt
         values = batch.report_tickets
         values[1::width] = [ids[number] for number in values[1::width]]
         numbers = {ticket_id: number for number, ticket_id in ids.items()}
-        params = _bound(conn, 2)
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        # (kind = 'reply' only narrows the read; counted_reply decides, as in a replay)
         replies = [
             event_id
-            for event_id, ticket_id in conn.exec_driver_sql(
-                "SELECT id, ticket_id FROM event WHERE ticket_id BETWEEN "
-                f"{params[0]} AND {params[1]} AND kind = 'reply' "
-                "AND actor_agent_id IS NOT NULL ORDER BY id",
+            for event_id, ticket_id, kind, agent_id in conn.exec_driver_sql(
+                "SELECT id, ticket_id, kind, actor_agent_id FROM event "
+                f"WHERE ticket_id BETWEEN {mark} AND {mark} AND kind = 'reply' ORDER BY id",
                 (min(numbers), max(numbers)),
             )
-            if ticket_id in numbers and numbers[ticket_id] not in unwritten
+            if counted_reply(kind, agent_id)
+            and ticket_id in numbers
+            and numbers[ticket_id] not in unwritten
         ]
         step = len(REPORT_REPLY_VALUES)
         assert len(replies) * step == len(batch.report_replies), "replies do not match"
@@ -159,10 +162,6 @@ def _insert_report(conn: Connection, batch: Batch, ids: dict[int, int]) -> Writt
         _insert(conn, "report_reply", REPORT_REPLY_COLUMNS, rows)
         report_rollups.apply(conn, batch.rollups)
     return Written(first, last, top, unwritten)
-
-
-def _bound(conn: Connection, count: int) -> list[str]:
-    return ["?" if conn.dialect.name == "sqlite" else "%s"] * count
 
 
 def _insert(conn: Connection, table: str, columns: tuple[str, ...], values: Values) -> None:

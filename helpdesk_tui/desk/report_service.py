@@ -9,6 +9,11 @@ whichever writer recorded the event (an agent, intake's batch writer, the demo l
 a deleted ticket's row goes. Catching up costs what changed since the last catch-up, not the
 size of the desk; the demo loader and the mail service's SLA worker catch up after they
 write (:meth:`ReportService.report_catch_up`), so a report seldom finds much to do.
+
+The demo loader writes its finished tickets' rows itself, in the transaction that adds
+them, computed by the same rule (:meth:`Rules.figures`, :func:`counted_reply`,
+``report_rollups.ticket_keys``) from the stories it has in memory; it hands the catch-up a
+:class:`Written` per batch, and the catch-up skips those tickets until they change again.
 """
 
 from __future__ import annotations
