@@ -166,7 +166,7 @@ def generate_demo(
     SlaService(db, SYSTEM).sla_recompute(numbers=(first_number, first_number + tickets - 1))
     # The report tables and their rollups, so the first report does not replay the load:
     # the batches wrote the finished tickets' rows; the others' due times have just moved.
-    replayed = ReportService(db, SYSTEM).report_catch_up(written)
+    replayed = ReportService(db, SYSTEM).report_catch_up(written, rules)
     # A bulk load changes the data's shape; the planner needs to know (issue 10). A catch-up
     # of that many tickets has just refreshed the statistics (a second ANALYZE: ≈ 1 s at 1M).
     if replayed < BULK_REPLAY:

@@ -302,17 +302,22 @@ class ReportService(SatisfactionService):
         with self._read() as session:
             return self._compute(session, query, rollups=rollups)
 
-    def report_catch_up(self, written: Sequence[Written] = ()) -> int:
+    def report_catch_up(
+        self, written: Sequence[Written] = (), written_by: Rules | None = None
+    ) -> int:
         """Replay the tickets changed since the last catch-up into the report tables and
         their rollups; how many were replayed. A chunk per transaction: the first catch-up
         on a big desk replays every history, and agents' changes must not wait for all of
         it. Replaying is idempotent, so the watermark moves only once every chunk is in.
-        ``written``: rows a bulk writer stored itself, skipped while current."""
+
+        ``written``: rows a bulk writer stored itself by the rules ``written_by``, skipped
+        while current — unless the rules have changed since (an SLA policy or calendar, or
+        the agents): then those rows may be stale without any event saying so."""
         with self._read() as session:
-            work = pending(session, written)
+            rules = Rules.load(session)
+            work = pending(session, written if written_by == rules else ())
             if not work.numbers:
                 return 0
-            rules = Rules.load(session)
         for chunk in _in_chunks(work.numbers):
             with self._write() as session:
                 _lock_state(session)

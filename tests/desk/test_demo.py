@@ -300,3 +300,28 @@ def test_the_catch_up_skips_rows_written_with_their_tickets(db: Database) -> Non
         assert pending(s, [Written(first, last, top)]).numbers == ()
         assert pending(s, [Written(first, last, top, frozenset({first}))]).numbers == (first,)
         assert pending(s, [Written(first + 1, last, top - 1)]).numbers[0] == first
+
+
+def test_rules_changed_during_the_load_replay_its_tickets(db: Database, admin: Actor) -> None:
+    """An SLA calendar given to a policy while the load runs changes its finished tickets'
+    business minutes with no event on them: the catch-up then replays them all."""
+    desk = Desk(db, admin, clock=lambda: NOW)
+    desk.sla_set_calendar("mornings", hours="08:00-10:00")
+
+    def change_rules(done: int) -> None:
+        if done == 100:
+            desk.sla_set_policy(
+                "vpn",
+                first_response="1h",
+                next_response="2h",
+                resolution="8h",
+                category="VPN",
+                calendar="mornings",
+            )
+
+    _demo(db, tickets=300, batch_size=100, progress=change_rules)
+    loaded = _report_tables(db)
+    with db.write() as s:
+        replay_everything(s)
+    ReportService(db, SYSTEM).report_catch_up()
+    assert _report_tables(db) == loaded
