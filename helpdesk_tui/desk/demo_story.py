@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from math import ceil
 from typing import Any, TypeVar
@@ -38,6 +39,9 @@ from helpdesk_tui.desk.demo_content import (
     SUPPORT_ADDRESS,
 )
 from helpdesk_tui.desk.escalation import Place, Reason, TierMove
+from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
+from helpdesk_tui.desk.report_service import REPORT_TICKET_COLUMNS, counted_reply
+from helpdesk_tui.desk.reports import DONE, HistoryEvent, TicketFigures, TicketNow, day_number
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.models import PRIORITY_RANK
 
@@ -94,8 +98,14 @@ EVENT_COLUMNS = (
 )
 TICKET_TAG_COLUMNS = ("ticket_id", "tag_id", "status", "updated_at", "assignee_id")
 """A row's values come in these column orders; ``ticket_id`` always comes first."""
+REPORT_REPLY_VALUES = ("number", "agent_id", "day")
+"""A ``report_reply`` row as the story knows it: the loader puts the event's id first."""
+
+Figures = Callable[[TicketNow, Sequence[HistoryEvent], str | None], TicketFigures]
+"""The report rule (``report_service.Rules.figures``): a ticket's row from its history."""
 
 MAX_MESSAGES = 8
+_SLA_DUE_AT = REPORT_TICKET_COLUMNS.index("sla_due_at")
 _HOUR = timedelta(hours=1)
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -156,6 +166,8 @@ class DemoPerson:
     login: str = ""
     team: str = ""
     tier: int = 1
+    organization: str | None = None
+    """A contact's organization's name (its SLA policy may depend on it)."""
 
 
 class Clock:
@@ -202,6 +214,16 @@ class Batch:
     messages: Values
     events: Values
     ticket_tags: Values
+    report_tickets: Values = field(default_factory=list)
+    """``report_ticket`` rows (``REPORT_TICKET_COLUMNS``) of the resolved and closed tickets,
+    whose due times the load keeps; the others' are recomputed after it (no event says so),
+    and then replayed."""
+    report_replies: Values = field(default_factory=list)
+    """``REPORT_REPLY_VALUES`` per agent reply of those tickets, in the events' order."""
+    rollups: Counter[Key] = field(default_factory=Counter)
+    """What those rows add to ``report_rollup``."""
+    unreported: list[int] = field(default_factory=list)
+    """The numbers of the tickets without report rows here."""
 
     @property
     def message_count(self) -> int:
@@ -232,16 +254,33 @@ class StoryWriter:
     tag_ids: dict[str, int]
     stamp: Callable[[datetime], Any]
     """Turns a naive UTC datetime into the value the database driver is given."""
+    figures: Figures | None = None
+    """When given, the batches carry the report rows of their finished tickets."""
     tickets: Values = field(default_factory=list)
     messages: Values = field(default_factory=list)
     events: Values = field(default_factory=list)
     ticket_tags: Values = field(default_factory=list)
+    report_tickets: Values = field(default_factory=list)
+    report_replies: Values = field(default_factory=list)
+    rollups: Counter[Key] = field(default_factory=Counter)
+    unreported: list[int] = field(default_factory=list)
 
     def clear(self) -> None:
         self.tickets, self.messages, self.events, self.ticket_tags = [], [], [], []
+        self.report_tickets, self.report_replies, self.unreported = [], [], []
+        self.rollups = Counter()
 
     def batch(self) -> Batch:
-        return Batch(self.tickets, self.messages, self.events, self.ticket_tags)
+        return Batch(
+            self.tickets,
+            self.messages,
+            self.events,
+            self.ticket_tags,
+            self.report_tickets,
+            self.report_replies,
+            self.rollups,
+            self.unreported,
+        )
 
     def write(self, number: int, created_at: datetime) -> None:
         _Ticket(self, number, created_at).play()
@@ -279,6 +318,8 @@ class _Ticket:
         self.last_email_id: str | None = None
         self.created_at = created_at
         self.tags: list[str] = []
+        self.history: list[HistoryEvent] | None = [] if out.figures else None
+        self._aware: tuple[datetime, datetime] = (created_at, created_at.replace(tzinfo=UTC))
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -291,6 +332,8 @@ class _Ticket:
         new: str | int | None = None,
     ) -> None:
         agent_id, name = (None, actor) if isinstance(actor, str) else (actor.id, actor.login)
+        old_value = None if old is None else str(old)
+        new_value = None if new is None else str(new)
         self.out.events.extend(
             (
                 self.number,
@@ -300,11 +343,17 @@ class _Ticket:
                 name,
                 kind,
                 field,
-                None if old is None else str(old),
-                None if new is None else str(new),
+                old_value,
+                new_value,
                 self._stamp_t(),
             )
         )
+        if self.history is not None:
+            moment, aware = self._aware
+            if moment != self.t:
+                aware = self.t.replace(tzinfo=UTC)
+                self._aware = (self.t, aware)
+            self.history.append(HistoryEvent(kind, field, old_value, new_value, agent_id, aware))
 
     def _message(
         self,
@@ -553,6 +602,55 @@ class _Ticket:
                 self.version,
             )
         )
+
+        if self.history is not None:
+            self._report(assignee_id)
+
+    def _report(self, assignee_id: int | None) -> None:
+        """The report rows of a finished ticket, by the report rule itself, from the ticket
+        and its history as the database will hold them (aware UTC times, as read back)."""
+        report = self.out  # (the lists the rows go to)
+        figures = report.figures
+        assert figures is not None and self.history is not None
+        if self.status not in DONE:
+            report.unreported.append(self.number)
+            return
+        history = self.history
+        due = self.created_at + _RESOLUTION_HOURS[self.priority] * _HOUR
+        resolution_due = due.replace(tzinfo=UTC)
+        now = TicketNow(
+            number=self.number,
+            ticket_id=self.number,  # the loader swaps in the id, as for the other rows
+            created_at=self.created_at.replace(tzinfo=UTC),
+            team_id=self.out.team_ids[self.team] if self.team else None,
+            assignee_id=assignee_id,
+            channel=self.channel,
+            category=self.category.name,
+            type=self.category.ticket_type,
+            priority=self.priority,
+            status=self.status,
+            merged=False,
+            response_due_at=(self.created_at + _RESPONSE_HOURS[self.priority] * _HOUR).replace(
+                tzinfo=UTC
+            ),
+            resolution_due_at=resolution_due,
+            # models.SLA_DUE with no reply due time (the load writes none): the resolution's.
+            sla_due_at=resolution_due,
+        )
+        row = vars(figures(now, history, self.contact.organization))
+        report.rollups.update(ticket_keys(row))
+        values = [row[name] for name in REPORT_TICKET_COLUMNS]
+        values[_SLA_DUE_AT] = self.stamp(due)
+        report.report_tickets.extend(values)
+        for event in history:
+            if counted_reply(event.kind, event.agent_id):
+                reply = {
+                    "number": self.number,
+                    "agent_id": event.agent_id,
+                    "day": day_number(event.at),
+                }
+                report.report_replies.extend(reply[name] for name in REPORT_REPLY_VALUES)
+                report.rollups[reply_key(reply)] += 1
 
     def _maybe(self, moment: datetime | None) -> Any:
         return None if moment is None else self.stamp(moment)

@@ -9,10 +9,16 @@ whichever writer recorded the event (an agent, intake's batch writer, the demo l
 a deleted ticket's row goes. Catching up costs what changed since the last catch-up, not the
 size of the desk; the demo loader and the mail service's SLA worker catch up after they
 write (:meth:`ReportService.report_catch_up`), so a report seldom finds much to do.
+
+The demo loader writes its finished tickets' rows itself, in the transaction that adds
+them, computed by the same rule (:meth:`Rules.figures`, :func:`counted_reply`,
+``report_rollups.ticket_keys``) from the stories it has in memory; it hands the catch-up a
+:class:`Written` per batch, and the catch-up skips those tickets until they change again.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +35,7 @@ from helpdesk_tui.desk.reports import (
     Kind,
     ReportQuery,
     ReportResult,
+    TicketFigures,
     TicketNow,
     bucket_of,
     bucketed,
@@ -71,9 +78,31 @@ class Pending:
     top: int
 
 
-def pending(session: Session) -> Pending:
-    """The ticket numbers with events past the watermark (a read: an unchanged desk's
-    report never waits for the write lock)."""
+@dataclass(frozen=True)
+class Written:
+    """Report rows a bulk writer stored in the transaction that added their tickets
+    (the demo loader): tickets numbered ``first`` to ``last`` but ``unwritten``, current up to
+    event id ``top`` (the transaction's last; any later change of them has a higher id).
+
+    A catch-up skips such a ticket unless it has an event past ``top``: replaying it would
+    write the same rows again."""
+
+    first: int
+    last: int
+    top: int
+    unwritten: frozenset[int] = frozenset()
+
+    def current(self, number: int, latest: int) -> bool:
+        return (
+            self.first <= number <= self.last
+            and latest <= self.top
+            and number not in self.unwritten
+        )
+
+
+def pending(session: Session, written: Sequence[Written] = ()) -> Pending:
+    """The ticket numbers with events past the watermark, but for those ``written`` holds
+    as current (a read: an unchanged desk's report never waits for the write lock)."""
     mark = session.execute(
         select(col(ReportState.value)).where(col(ReportState.name) == WATERMARK)
     ).scalar()
@@ -81,12 +110,20 @@ def pending(session: Session) -> Pending:
     top = session.execute(select(func.max(Event.id))).scalar() or 0
     if top <= mark:
         return Pending((), top)
-    numbers = session.execute(
-        select(col(Event.ticket_number))
+    latest = session.execute(
+        select(col(Event.ticket_number), func.max(col(Event.id)))
         .where(col(Event.id) > max(0, mark - LOOKBACK), col(Event.id) <= top)
-        .distinct()
-    ).scalars()
-    return Pending(tuple(sorted(n for n in numbers if n is not None)), top)
+        .group_by(col(Event.ticket_number))
+    )
+    ordered = sorted(written, key=lambda w: w.first)
+    firsts = [w.first for w in ordered]
+
+    def current(number: int, last: int) -> bool:
+        at = bisect_right(firsts, number) - 1
+        return at >= 0 and ordered[at].current(number, last)
+
+    numbers = [n for n, last in latest if n is not None and not current(n, last)]
+    return Pending(tuple(sorted(numbers)), top)
 
 
 def replay_everything(session: Session) -> None:
@@ -137,6 +174,22 @@ class Rules:
         policy = sla.choose_policy(self.policies, facts)
         return self.calendars.get(policy.calendar or "", sla.DEFAULT_CALENDAR)
 
+    def figures(
+        self, now: TicketNow, history: Sequence[HistoryEvent], organization: str | None
+    ) -> TicketFigures:
+        """The ticket's ``report_ticket`` row: the one rule, for the catch-up's replay and
+        for a bulk writer that has a new ticket's history in memory (the demo loader)."""
+        return ticket_figures(now, history, self.agent_ids, self.calendar(now, organization))
+
+
+def counted_reply(kind: str, agent_id: int | None) -> bool:
+    """Whether an event is an agent's reply (a ``report_reply`` row)."""
+    return kind == "reply" and agent_id is not None
+
+
+REPORT_TICKET_COLUMNS = tuple(TicketFigures.__dataclass_fields__)
+REPORT_REPLY_COLUMNS = ("event_id", "number", "agent_id", "day")
+
 
 def replay(session: Session, numbers: Sequence[int], rules: Rules) -> None:
     """Recompute the report rows of these ticket numbers from their events, and move the
@@ -185,7 +238,7 @@ def replay(session: Session, numbers: Sequence[int], rules: Rules) -> None:
         if number not in tickets:
             continue
         history.setdefault(number, []).append(HistoryEvent(kind, field, old, new, agent_id, at))
-        if kind == "reply" and agent_id is not None:
+        if counted_reply(kind, agent_id):
             replies.append(
                 {
                     "event_id": event_id,
@@ -200,21 +253,14 @@ def replay(session: Session, numbers: Sequence[int], rules: Rules) -> None:
     conn.execute(delete(rt).where(rt.c.number.in_(numbers)))
     conn.execute(delete(rr).where(rr.c.number.in_(numbers)))
     figures = [
-        vars(
-            ticket_figures(
-                now,
-                history.get(number, ()),
-                rules.agent_ids,
-                rules.calendar(now, organizations[number]),
-            )
-        )
+        vars(rules.figures(now, history.get(number, ()), organizations[number]))
         for number, now in tickets.items()
     ]
     if figures:
         conn.execute(insert(rt), figures)
     if replies:
         conn.execute(insert(rr), replies)
-    report_rollups.apply(session, report_rollups.delta(old_tickets, figures, old_replies, replies))
+    report_rollups.apply(conn, report_rollups.delta(old_tickets, figures, old_replies, replies))
 
 
 _NOW_FIELDS = tuple(name for name in TicketNow.__dataclass_fields__ if name != "merged")
@@ -256,16 +302,22 @@ class ReportService(SatisfactionService):
         with self._read() as session:
             return self._compute(session, query, rollups=rollups)
 
-    def report_catch_up(self) -> int:
+    def report_catch_up(
+        self, written: Sequence[Written] = (), written_by: Rules | None = None
+    ) -> int:
         """Replay the tickets changed since the last catch-up into the report tables and
         their rollups; how many were replayed. A chunk per transaction: the first catch-up
         on a big desk replays every history, and agents' changes must not wait for all of
-        it. Replaying is idempotent, so the watermark moves only once every chunk is in."""
+        it. Replaying is idempotent, so the watermark moves only once every chunk is in.
+
+        ``written``: rows a bulk writer stored itself by the rules ``written_by``, skipped
+        while current — unless the rules have changed since (an SLA policy or calendar, or
+        the agents): then those rows may be stale without any event saying so."""
         with self._read() as session:
-            work = pending(session)
+            rules = Rules.load(session)
+            work = pending(session, written if written_by == rules else ())
             if not work.numbers:
                 return 0
-            rules = Rules.load(session)
         for chunk in _in_chunks(work.numbers):
             with self._write() as session:
                 _lock_state(session)

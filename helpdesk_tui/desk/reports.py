@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, case
 
@@ -110,9 +110,11 @@ def sla_overdue(due: ColumnElement[datetime] | Any, now: datetime) -> ColumnElem
 # One ticket's figures, from its history.
 
 
-@dataclass(frozen=True)
-class HistoryEvent:
-    """What :func:`ticket_figures` needs of one event (in the order they were recorded)."""
+class HistoryEvent(NamedTuple):
+    """What :func:`ticket_figures` needs of one event (in the order they were recorded).
+
+    A named tuple, not a dataclass: a catch-up or a demo load makes one per event, ten
+    million at a million tickets, and a tuple is made several times faster."""
 
     kind: str
     field: str | None

@@ -10,12 +10,14 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields
-from helpdesk_tui.desk.actors import MAIL, agent_actor
+from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
 from helpdesk_tui.desk.demo import DemoResult, generate_demo
 from helpdesk_tui.desk.demo_bulk import stamper
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
 from helpdesk_tui.desk.queue import QueueQuery, first_page
+from helpdesk_tui.desk.report_service import ReportService, Written, pending, replay_everything
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
@@ -216,3 +218,110 @@ def test_fast_timestamps_are_what_the_column_type_would_store(db: Database) -> N
         probe = Table("stamp_probe", MetaData(), Column("fast", UTCDateTime()))
         value = s.execute(core_select(probe.c.fast)).scalar_one()
     assert value == moment.replace(tzinfo=UTC)
+
+
+def _report_tables(db: Database) -> tuple[list[tuple[object, ...]], ...]:
+    with db.read() as s:
+        return tuple(
+            [tuple(row) for row in s.execute(text(query))]
+            for query in (
+                "SELECT * FROM report_ticket ORDER BY number",
+                "SELECT * FROM report_reply ORDER BY event_id",
+                "SELECT * FROM report_rollup WHERE n <> 0 "
+                "ORDER BY measure, period, agent, a, b, c, value",
+            )
+        )
+
+
+def test_report_rows_the_load_writes_are_the_replays(db: Database, admin: Actor) -> None:
+    """The loader writes its finished tickets' report rows itself (by the report rule, from
+    the stories in memory) and the catch-up replays only the rest: the tables are what a
+    replay of every ticket gives, business minutes in the calendar of each ticket's policy
+    (one for a category, one for an organization) included, on a fresh desk and on one in
+    use, and after an agent changes a ticket the load wrote the rows of."""
+    desk = Desk(db, admin, clock=lambda: NOW)
+    desk.sla_set_calendar("mornings", hours="08:00-10:00")
+    desk.sla_set_calendar("long days", hours="07:00-21:00")
+    desk.sla_set_policy(
+        "vpn",
+        first_response="1h",
+        next_response="2h",
+        resolution="8h",
+        category="VPN",
+        calendar="mornings",
+    )
+    _demo(db, tickets=300)
+    with db.read() as s:  # a policy for the demo's busiest organization
+        organization = s.execute(
+            text(
+                "SELECT o.name FROM ticket t JOIN contact c ON c.id = t.requester_id "
+                "JOIN organization o ON o.id = c.organization_id "
+                "GROUP BY o.name ORDER BY count(*) DESC, o.name LIMIT 1"
+            )
+        ).scalar_one()
+    desk.sla_set_policy(
+        "key account",
+        first_response="30m",
+        next_response="1h",
+        resolution="4h",
+        organization=organization,
+        calendar="long days",
+    )
+    desk.report_catch_up()
+    generate_demo(db, tickets=400, seed=2, now=NOW + timedelta(days=90))
+    loaded = _report_tables(db)
+    assert len(loaded[0]) == 700 and loaded[1] and loaded[2]
+    with db.read() as s:
+        done = s.execute(text("SELECT max(number) FROM ticket WHERE status = 'closed'")).scalar()
+    with db.write() as s:
+        replay_everything(s)
+    assert ReportService(db, SYSTEM).report_catch_up() == 700
+    assert _report_tables(db) == loaded
+    desk.clock = lambda: NOW + timedelta(days=91)
+    desk.ticket_reopen(done, "the customer wrote again")
+    desk.report_catch_up()
+    after = _report_tables(db)
+    assert {r[0]: r for r in after[0]}[done] != {r[0]: r for r in loaded[0]}[done]
+    with db.write() as s:
+        replay_everything(s)
+    ReportService(db, SYSTEM).report_catch_up()
+    assert _report_tables(db) == after
+
+
+def test_the_catch_up_skips_rows_written_with_their_tickets(db: Database) -> None:
+    """A ticket the load wrote the rows of is replayed only once it has a later event."""
+    _demo(db, tickets=50)
+    with db.write() as s:
+        top = s.execute(text("SELECT max(id) FROM event")).scalar_one()
+        first, last = s.execute(text("SELECT min(number), max(number) FROM ticket")).one()
+        s.execute(text("UPDATE report_state SET value = 0"))
+    with db.read() as s:
+        assert len(pending(s).numbers) == 50
+        assert pending(s, [Written(first, last, top)]).numbers == ()
+        assert pending(s, [Written(first, last, top, frozenset({first}))]).numbers == (first,)
+        assert pending(s, [Written(first + 1, last, top - 1)]).numbers[0] == first
+
+
+def test_rules_changed_during_the_load_replay_its_tickets(db: Database, admin: Actor) -> None:
+    """An SLA calendar given to a policy while the load runs changes its finished tickets'
+    business minutes with no event on them: the catch-up then replays them all."""
+    desk = Desk(db, admin, clock=lambda: NOW)
+    desk.sla_set_calendar("mornings", hours="08:00-10:00")
+
+    def change_rules(done: int) -> None:
+        if done == 100:
+            desk.sla_set_policy(
+                "vpn",
+                first_response="1h",
+                next_response="2h",
+                resolution="8h",
+                category="VPN",
+                calendar="mornings",
+            )
+
+    _demo(db, tickets=300, batch_size=100, progress=change_rules)
+    loaded = _report_tables(db)
+    with db.write() as s:
+        replay_everything(s)
+    ReportService(db, SYSTEM).report_catch_up()
+    assert _report_tables(db) == loaded
