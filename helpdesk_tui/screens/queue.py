@@ -234,7 +234,8 @@ class QueueScreen(DeskScreen):
         self._kept_view: View | None = None
         """The view whose kept page is shown (or was, before the agent chose another)."""
         self._filter_form: QueueFilterScreen | None = None
-        """The filter form (f), built on first use."""
+        """The filter form (f), built on first use and kept (installed) as long as the app
+        runs, as the queue is."""
         self._start_view: View | None = None
         """The view the queue landed on at start: its first page is kept for the next one."""
         kept = self.desk_app.kept
@@ -669,10 +670,6 @@ class QueueScreen(DeskScreen):
             form = self._filter_form = QueueFilterScreen(self.query_spec.filter)
             self.app.install_screen(form, f"queue-filter-{id(self)}")
         self.app.push_screen(form, apply)
-
-    def on_unmount(self) -> None:
-        if self._filter_form is not None:
-            self.app.uninstall_screen(self._filter_form)
 
 
 def _describe(spec: TicketFilter) -> str:

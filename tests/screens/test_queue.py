@@ -661,3 +661,16 @@ async def test_a_seven_digit_number_is_shown_whole_at_80_columns(
         assert any(line.startswith("1234567 Wi-Fi slow") for line in screen_lines(app))
         widths = {column.key: cells for column, cells in app.queue.table._fitted.columns}
         assert widths["no"] == 7 and widths["subject"] >= 40
+
+
+async def test_quitting_with_the_filter_form_open(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """The kept form is closed with the app, open or not."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueFilterScreen)
+        await app.action_quit()
+    assert app.return_code == 0

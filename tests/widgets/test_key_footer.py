@@ -3,6 +3,8 @@ no key widget made again, no key restyled (each rebuild cost a queue key 30-60 m
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -12,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
+import helpdesk_tui
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from tests.restyles import restyled
 
@@ -121,3 +124,12 @@ async def test_a_focus_change_makes_and_restyles_no_key(target: str | None) -> N
         assert set(app.screen.query_one(Footer).query_children(FooterKey)) == keys
         assert not [node for node in nodes if isinstance(node, FooterKey)]
         assert shown(app) == before
+
+
+def test_every_screen_uses_the_key_footer() -> None:
+    """A screen yielding Textual's ``Footer`` would rebuild its keys on each focus change."""
+    package = Path(helpdesk_tui.__file__).parent
+    for path in [*package.glob("screens/*.py"), package / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id != "Footer", f"{path.name}: use KeyFooter"
