@@ -18,12 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from helpdesk_tui import completion_cache, queue_cache
+from helpdesk_tui import completion_cache, heap, queue_cache
 from helpdesk_tui.commands import ArticleCommands, TicketCommands
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError, DeskLoading
@@ -128,6 +128,8 @@ class HelpdeskApp(App[None]):
         self._opening = opening
         self.kept = kept
         """The first page as last seen (``queue_cache``), shown until the live one comes."""
+        self.idle_collector = heap.IdleCollector()
+        """Told of every key, click and paste; collects in pauses once the heap settles."""
         self.open_error: BaseException | None = None
         """Why the desk could not be opened (the app has then exited): the CLI says it."""
         self._when_live: list[Callable[[], None]] = []
@@ -282,10 +284,16 @@ class HelpdeskApp(App[None]):
         self.run_worker(keep, thread=True, group="keep-page", exit_on_error=False)
 
     def settle_heap(self) -> None:
-        """Collect start-up's garbage once, then keep what is left out of later collections
-        for the rest of the process (``HEAP_SETTLE_SECONDS``)."""
-        gc.collect()
-        gc.freeze()
+        """Collect start-up's garbage once, keep what is left out of later collections for
+        the rest of the process (``HEAP_SETTLE_SECONDS``), and from then on collect in the
+        agent's pauses rather than under their keys (:mod:`helpdesk_tui.heap`)."""
+        heap.settle()
+        self.set_interval(heap.IDLE_CHECK_SECONDS, self.idle_collector.tick)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_collector.input_seen()
+        await super().on_event(event)
 
     def _remember_names(self) -> None:
         """Agents, teams and tags for shell completion (``completion_cache``), as of now."""

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from helpdesk_tui import app as app_module
+from helpdesk_tui import heap
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import presence
@@ -301,7 +302,15 @@ async def test_start_up_objects_are_kept_out_of_the_collectors_way(
     async with quiet.run_test() as pilot:
         await settle(pilot)
     assert gc.get_freeze_count() <= before  # (frozen objects still go when unreferenced)
+    thresholds = gc.get_threshold()
     app = make_test_app()
     app.settle_heap_after = 0.01
-    async with app.run_test() as pilot:
-        await until(pilot, lambda: gc.get_freeze_count() > before)
+    try:
+        async with app.run_test() as pilot:
+            await until(pilot, lambda: gc.get_freeze_count() > before)
+            assert gc.get_threshold()[2] == heap.FULL_EVERY  # full collections in pauses
+            stamp = app.idle_collector.last_input
+            await pilot.press("down")
+            assert app.idle_collector.last_input > stamp  # a key is not a pause
+    finally:
+        gc.set_threshold(*thresholds)  # (the suite's own, for the tests after this one)
