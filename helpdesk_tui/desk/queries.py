@@ -5,15 +5,11 @@ Lists themselves (views, filters, sorts, paging, search) are ``desk/queue.py``'s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
@@ -24,6 +20,9 @@ from helpdesk_tui.desk.queue_values import TicketRow as TicketRow
 from helpdesk_tui.desk.relations import linked_numbers
 from helpdesk_tui.desk.satisfaction import Rating, ticket_rating
 from helpdesk_tui.desk.tags import ticket_tags
+from helpdesk_tui.desk.ticket_rows import has_tickets as has_tickets
+from helpdesk_tui.desk.ticket_rows import rows_by_id as rows_by_id
+from helpdesk_tui.desk.ticket_rows import ticket_row as ticket_row
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.storage.models import (
     Agent,
@@ -31,73 +30,8 @@ from helpdesk_tui.storage.models import (
     Event,
     Message,
     MessageKind,
-    Team,
     Ticket,
 )
-
-
-@cache
-def _row_query() -> Any:
-    """The row query, built once (building it costs more than running it for a page)."""
-    requester = aliased(Contact)
-    assignee = aliased(Agent)
-    team = aliased(Team)
-    # In TicketRow's field order.
-    columns: list[Any] = [
-        Ticket.id,
-        Ticket.number,
-        Ticket.subject,
-        Ticket.status,
-        Ticket.priority,
-        Ticket.type,
-        Ticket.category,
-        Ticket.tier,
-        func.coalesce(requester.name, ""),
-        requester.email,
-        assignee.login,
-        team.name,
-        Ticket.created_at,
-        Ticket.updated_at,
-        Ticket.response_due_at,
-        Ticket.resolution_due_at,
-        Ticket.first_response_at,
-        Ticket.version,
-        Ticket.reply_due_at,
-        Ticket.reply_started_at,
-        Ticket.sla_due_at,
-    ]
-    return (
-        sa_select(*columns)
-        .select_from(Ticket)
-        .outerjoin(requester, col(requester.id) == Ticket.requester_id)
-        .outerjoin(assignee, col(assignee.id) == Ticket.assignee_id)
-        .outerjoin(team, col(team.id) == Ticket.team_id)
-    )
-
-
-def _to_row(values: Sequence[Any]) -> TicketRow:
-    return TicketRow(*values)
-
-
-def rows_by_id(session: Session, ids: Sequence[int]) -> list[TicketRow]:
-    """The rows of tickets ``ids``, in that order (missing ones left out)."""
-    if not ids:
-        return []
-    found = {
-        values[0]: _to_row(values)
-        for values in session.execute(_row_query().where(col(Ticket.id).in_(ids)))
-    }
-    return [found[i] for i in ids if i in found]
-
-
-def has_tickets(session: Session) -> bool:
-    """Whether the desk holds any ticket at all, in any status (one indexed row read)."""
-    return session.exec(select(Ticket.id).limit(1)).first() is not None
-
-
-def ticket_row(session: Session, number: int) -> TicketRow | None:
-    values = session.execute(_row_query().where(Ticket.number == number)).first()
-    return _to_row(values) if values else None
 
 
 @dataclass(frozen=True)
