@@ -5,7 +5,17 @@ SQLModel, pydantic or the ORM; ``Ticket`` and the like are their columns, by att
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from helpdesk_tui.storage.types import UTCDateTime
 
@@ -24,6 +34,20 @@ agent = Table(
     Column("created_at", UTCDateTime(timezone=True), nullable=False),
 )
 Agent = agent.c
+
+attachment = Table(
+    "attachment",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("message_id", Integer(), nullable=False),
+    Column("filename", String(length=255), nullable=False),
+    Column("content_type", String(length=255), nullable=False),
+    Column("size", Integer(), nullable=False),
+    Column("content_id", String(length=998)),
+    Column("inline", Boolean(), nullable=False),
+    Column("content", LargeBinary(), nullable=False),
+)
+Attachment = attachment.c
 
 contact = Table(
     "contact",
@@ -85,6 +109,32 @@ organization = Table(
     Column("domain", String(length=255)),
 )
 Organization = organization.c
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("ticket_id", Integer()),
+    Column("message_id", Integer()),
+    Column("kind", String(length=20), nullable=False),
+    Column("to_addresses", Text(), nullable=False),
+    Column("cc_addresses", Text()),
+    Column("subject", String(length=998), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("in_reply_to", String(length=998)),
+    Column("references", Text()),
+    Column("email_message_id", String(length=998)),
+    Column("status", String(length=10), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(timezone=True), nullable=False),
+    Column("last_error", Text()),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("sent_at", UTCDateTime(timezone=True)),
+    Column("dsn_status", String(length=20)),
+    Column("dsn_diagnostic", Text()),
+    Column("bounced_at", UTCDateTime(timezone=True)),
+)
+Outbox = outbox.c
 
 presence = Table(
     "presence",
@@ -149,6 +199,17 @@ ticket = Table(
     Column("sla_due_at", UTCDateTime(timezone=True)),
 )
 Ticket = ticket.c
+
+ticket_link = Table(
+    "ticket_link",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("from_ticket_id", Integer(), nullable=False),
+    Column("to_ticket_id", Integer(), nullable=False),
+    Column("kind", String(length=20), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+)
+TicketLink = ticket_link.c
 
 ticket_tag = Table(
     "ticket_tag",

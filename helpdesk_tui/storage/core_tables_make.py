@@ -16,17 +16,21 @@ from pathlib import Path
 
 TABLES = (
     "agent",
+    "attachment",
     "contact",
     "event",
     "message",
     "organization",
+    "outbox",
     "presence",
     "tag",
     "team",
     "ticket",
+    "ticket_link",
     "ticket_tag",
 )
-"""The tables of the quick read paths (the lister, its search, the row reader, the actor)."""
+"""The tables of the quick read paths (the lister, its search, the row reader, the actor,
+what ``ticket show`` reads)."""
 
 TARGET = Path(__file__).with_name("core_tables.py")
 
@@ -64,7 +68,7 @@ def source() -> str:
         lines.append(f"{class_name} = {name}.c")
         blocks.append("\n".join(lines))
     core = sorted({*types, "Column", "MetaData", "Table"} - {"UTCDateTime"})
-    imports = f"from sqlalchemy import {', '.join(core)}\n"
+    imports = "from sqlalchemy import (\n" + "".join(f"    {kind},\n" for kind in core) + ")\n"
     if "UTCDateTime" in types:
         imports += "\nfrom helpdesk_tui.storage.types import UTCDateTime\n"
     return HEADER + imports + "\nmetadata = MetaData()\n\n" + "\n\n".join(blocks) + "\n"
