@@ -149,7 +149,7 @@ class Runtime:
         return Desk(self.database(), actor)
 
     def lister(self) -> TicketsCliService:
-        """The ticket lister alone, for ``ticket list`` and ``ticket search``: it reads on
+        """The ticket reader alone, for ``ticket list``, ``search`` and ``show``: it reads on
         Core tables, so these verbs import neither the facade nor the ORM, SQLModel or
         pydantic (two fifths of their start)."""
         with loading():

@@ -185,8 +185,8 @@ def _detail_text(detail: TicketDetail) -> list[str]:
 def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
     """Show tickets in full: fields, thread and history (JSON: an array)."""
     tokens = number_tokens(numbers)
-    desk = runtime.desk()
-    details = [desk.ticket_show(parse_number(token)) for token in tokens]
+    lister = runtime.lister()
+    details = [lister.ticket_show(parse_number(token)) for token in tokens]
     if as_json:
         echo_json([detail.as_json() for detail in details])
         return
