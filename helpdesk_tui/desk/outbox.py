@@ -132,6 +132,8 @@ def outgoing_attachments(session: Session, row: Outbox) -> list[OutgoingAttachme
 
 
 # -- what agents see ---------------------------------------------------------------------
+# (``Delivery`` and a ticket's outgoing mail are read in ``desk/ticket_reads.py``, on Core
+# tables for ``ticket show``; imported above.)
 
 
 def counts(session: Session) -> dict[str, int]:
