@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.queue_values import TicketRow
 from helpdesk_tui.safe_text import clean
 
 

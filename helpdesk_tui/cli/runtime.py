@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.opening import Database, SchemaState
+    from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -133,7 +134,7 @@ class Runtime:
         """The agent running this command, refused unless they hold ``role`` (or higher)."""
         if self._actor is None:
             with loading():
-                from helpdesk_tui.desk.admin_service import actor_of
+                from helpdesk_tui.desk.actors import actor_of
 
             self._actor = actor_of(self.database(), self.login)
         self._actor.require(role, doing)
@@ -146,6 +147,16 @@ class Runtime:
 
         actor = self.actor(role, doing)
         return Desk(self.database(), actor)
+
+    def lister(self) -> TicketsCliService:
+        """The ticket reader alone, for ``ticket list``, ``search`` and ``show``: it reads on
+        Core tables, so these verbs import neither the facade nor the ORM, SQLModel or
+        pydantic (two fifths of their start)."""
+        with loading():
+            from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
+
+        actor = self.actor()
+        return TicketsCliService(self.database(), actor)
 
     def set_up(self, admin: str | None = None, *, as_outsider: bool = False) -> Actor | None:
         """``helpdesk init``: create the desk, or bring an existing one up to date.
@@ -191,10 +202,10 @@ class Runtime:
     def _remember_names(db: Database, actor: Actor) -> None:
         """Keep the desk's agents, teams and tags for shell completion (``completion_cache``):
         after every command that used the desk, so the user's own changes complete at once."""
-        from helpdesk_tui.desk.facade import Desk
+        from helpdesk_tui.desk.completion_service import CompletionService
 
         try:
-            names = Desk(db, actor).completion_names()
+            names = CompletionService(db, actor).completion_names()
         except DeskError:
             return  # the database is out of reach: the command has said so, or will
         try:

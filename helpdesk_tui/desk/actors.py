@@ -15,7 +15,7 @@ from helpdesk_tui.desk.errors import PermissionDenied, UnknownAgent
 from helpdesk_tui.storage.enums import Role
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from helpdesk_tui.storage.database import Database, Reader
 
 _ROLE_RANK = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 
@@ -54,15 +54,15 @@ def os_login() -> str:
     return pwd.getpwuid(os.getuid()).pw_name
 
 
-def agent_actor(session: Session, login: str | None = None) -> Actor:
+def agent_actor(session: Reader, login: str | None = None) -> Actor:
     """The actor for an OS login (the current one by default), or one line saying what to run."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from helpdesk_tui.storage.models import Agent
+    from helpdesk_tui.storage.core_tables import Agent
 
     login = login or os_login()
     # Only the columns every schema has: ``helpdesk db upgrade`` checks its caller on an old one.
-    row = session.exec(
+    row = session.execute(
         select(Agent.id, Agent.login, Agent.role, Agent.active).where(Agent.login == login)
     ).first()
     if row is None:
@@ -78,3 +78,12 @@ def agent_actor(session: Session, login: str | None = None) -> Actor:
         )
     assert agent_id is not None
     return Actor(name=name, agent_id=agent_id, role=role)
+
+
+def actor_of(db: Database, login: str) -> Actor:
+    """The agent ``login`` as the desk's actor (:class:`UnknownAgent` when not one); read on
+    a Core connection (no ORM: a quick CLI verb's first read)."""
+    from helpdesk_tui.desk.opening import desk_errors
+
+    with desk_errors(db.url), db.read_rows() as conn:
+        return agent_actor(conn, login)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk import agents
-from helpdesk_tui.desk.actors import Actor, agent_actor
+from helpdesk_tui.desk.actors import actor_of as actor_of
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.opening import (
     Database,
@@ -189,12 +189,6 @@ class AdminService(DeskService):
 
 
 # -- before there is an actor -------------------------------------------------------------------
-
-
-def actor_of(db: Database, login: str) -> Actor:
-    """The agent ``login`` as the desk's actor (:class:`UnknownAgent` when not one)."""
-    with desk_errors(db.url), db.read() as session:
-        return agent_actor(session, login)
 
 
 def has_agents(db: Database) -> bool:

@@ -13,14 +13,14 @@ import os
 import stat
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.errors import DeskError, InvalidValue, NotFound
 from helpdesk_tui.desk.limits import human_bytes
+from helpdesk_tui.desk.ticket_reads import AttachmentInfo as AttachmentInfo
+from helpdesk_tui.desk.ticket_reads import list_attachments as list_attachments
 from helpdesk_tui.desk.tickets import NewAttachment, load_ticket
 from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.safe_text import clean
@@ -36,35 +36,6 @@ class TargetExists(DeskError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path} exists already; nothing was saved")
         self.path = path
-
-
-@dataclass(frozen=True)
-class AttachmentInfo:
-    id: int
-    message_id: int
-    filename: str
-    content_type: str
-    size: int
-    inline: bool
-
-
-def list_attachments(session: Session, number: int) -> list[AttachmentInfo]:
-    """Every attachment in the ticket's thread, in thread order, without their contents."""
-    ticket = load_ticket(session, number)
-    rows = session.execute(
-        sa_select(
-            col(Attachment.id),
-            col(Attachment.message_id),
-            col(Attachment.filename),
-            col(Attachment.content_type),
-            col(Attachment.size),
-            col(Attachment.inline),
-        )
-        .join(Message, col(Message.id) == Attachment.message_id)
-        .where(col(Message.ticket_id) == ticket.id)
-        .order_by(col(Message.created_at), col(Message.id), col(Attachment.id))
-    ).all()
-    return [AttachmentInfo(*row) for row in rows]
 
 
 def safe_filename(name: str, *, fallback: str = "attachment") -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlalchemy import select
 
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.storage.models import Agent, Tag, Team
+from helpdesk_tui.storage.core_tables import Agent, Tag, Team
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,12 @@ class CompletionNames:
 
 class CompletionService(DeskService):
     def completion_names(self) -> CompletionNames:
-        """Every name a command line may need (three small indexed reads)."""
-        with self._read() as session:
-            agents = session.exec(
-                select(Agent.login).where(col(Agent.active)).order_by(Agent.login)
+        """Every name a command line may need (three small indexed reads, on Core tables:
+        every command ends with them)."""
+        with self._read_rows() as conn:
+            agents = conn.scalars(
+                select(Agent.login).where(Agent.active).order_by(Agent.login)
             ).all()
-            teams = session.exec(select(Team.name).order_by(Team.name)).all()
-            tags = session.exec(select(Tag.name).order_by(Tag.name)).all()
+            teams = conn.scalars(select(Team.name).order_by(Team.name)).all()
+            tags = conn.scalars(select(Tag.name).order_by(Tag.name)).all()
         return CompletionNames(tuple(agents), tuple(teams), tuple(tags))

@@ -8,8 +8,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import Conflict
-from helpdesk_tui.desk.escalation import TierMove
-from helpdesk_tui.desk.statuses import words
+from helpdesk_tui.desk.ticket_reads import describe as describe
 from helpdesk_tui.storage.models import Event, Ticket, utcnow
 
 
@@ -38,37 +37,6 @@ def record(
     session.add(event)
     sla_clock.touch(session, ticket.id, kind)
     return event
-
-
-_WORDED_FIELDS = frozenset({"status", "type", "priority"})
-"""Fields whose values are the desk's own words (``in_progress``), read with spaces."""
-
-
-def _value(field: str, value: str | None) -> str:
-    if value is None:
-        return "—"
-    return words(value) if field in _WORDED_FIELDS else value
-
-
-def describe(event: Event) -> str:
-    """One line a person reads: ``bob: status open → in progress``, ``bob: #12 merged in``.
-
-    Names people chose (categories, tags, teams) are left as they were written.
-    """
-    move = TierMove.from_event(event.kind, event.field, event.old_value, event.new_value)
-    if move is not None:  # "escalated from tier 1 (Support) to tier 2 (Network), manual"
-        return f"{event.actor}: {move.describe()}"
-    if event.field and (event.old_value is not None or event.new_value is not None):
-        old, new = (_value(event.field, v) for v in (event.old_value, event.new_value))
-        return f"{event.actor}: {event.field} {old} → {new}"
-    if event.kind == "merged" and event.new_value:
-        return f"{event.actor}: {event.new_value}"  # "#12 merged in" already says what happened
-    if event.kind == "reopened":  # the reason a supervisor gave
-        return f"{event.actor}: reopened: {event.new_value or ''}"
-    detail = event.new_value or ""
-    if event.kind == "linked":  # the desk's own words: "follow_up #12"
-        detail = words(detail)
-    return f"{event.actor}: {words(event.kind)}{' ' if detail else ''}{detail}"
 
 
 def bump(ticket: Ticket) -> None:

@@ -33,6 +33,11 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.subjects import reply_subject
+from helpdesk_tui.desk.ticket_reads import RESENDABLE as RESENDABLE
+from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
+from helpdesk_tui.desk.ticket_reads import Delivery as Delivery
+from helpdesk_tui.desk.ticket_reads import delivery_of
+from helpdesk_tui.desk.ticket_reads import ticket_outbox as ticket_outbox
 from helpdesk_tui.storage.enums import OutboxStatus
 from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
 
@@ -61,9 +66,6 @@ __all__ = [
 
 DUE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.RETRYING)
 """States the sender still has work in (``sending``: interrupted, sent again)."""
-UNDELIVERED = (OutboxStatus.FAILED, OutboxStatus.BOUNCED)
-"""States in which the mail did not reach its recipient and nothing will try again."""
-RESENDABLE = frozenset(UNDELIVERED)
 
 _MAX_ERROR = 2000
 
@@ -130,92 +132,14 @@ def outgoing_attachments(session: Session, row: Outbox) -> list[OutgoingAttachme
 
 
 # -- what agents see ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How one outgoing mail went: what the ticket, ``ticket show`` and ``mail status`` show."""
-
-    id: int
-    ticket_number: int | None
-    message_id: int | None
-    """The thread entry (an agent's reply) this mail carries; None for automatic mail."""
-    kind: str
-    to: str
-    subject: str
-    status: OutboxStatus
-    attempts: int
-    last_error: str | None
-    """The last SMTP error (retrying), or why it was given up (failed)."""
-    next_attempt_at: datetime
-    sent_at: datetime | None
-    dsn_status: str | None = None
-    dsn_diagnostic: str | None = None
-    bounced_at: datetime | None = None
-
-    @property
-    def resendable(self) -> bool:
-        return self.status in RESENDABLE
-
-    def describe(self) -> str:
-        """The state in one line of words (outside text included: clean it before printing)."""
-        status = self.status
-        if status == OutboxStatus.SENT:
-            when = f" {self.sent_at:%Y-%m-%d %H:%M} UTC" if self.sent_at else ""
-            return f"sent{when}" + (f" ({self.last_error})" if self.last_error else "")
-        if status == OutboxStatus.RETRYING:
-            return (
-                f"retrying after {self.attempts} {_tries(self.attempts)}, next "
-                f"{self.next_attempt_at:%H:%M} UTC; last error: {self.last_error or '?'}"
-            )
-        if status == OutboxStatus.FAILED:
-            return (
-                f"failed after {self.attempts} {_tries(self.attempts)}: "
-                f"{self.last_error or 'no reason given'}"
-            )
-        if status == OutboxStatus.BOUNCED:
-            parts = [p for p in (self.dsn_status, self.dsn_diagnostic) if p]
-            return "bounced: " + (" ".join(parts) or self.last_error or "no reason given")
-        return status  # queued, sending
-
-
-def _tries(count: int) -> str:
-    return "try" if count == 1 else "tries"
-
-
-def _delivery(row: Outbox, number: int | None) -> Delivery:
-    assert row.id is not None
-    return Delivery(
-        id=row.id,
-        ticket_number=number,
-        message_id=row.message_id,
-        kind=row.kind,
-        to=row.to_addresses,
-        subject=row.subject,
-        status=OutboxStatus(row.status),
-        attempts=row.attempts,
-        last_error=row.last_error,
-        next_attempt_at=row.next_attempt_at,
-        sent_at=row.sent_at,
-        dsn_status=row.dsn_status,
-        dsn_diagnostic=row.dsn_diagnostic,
-        bounced_at=row.bounced_at,
-    )
+# (``Delivery`` and a ticket's outgoing mail are read in ``desk/ticket_reads.py``, on Core
+# tables for ``ticket show``; imported above.)
 
 
 def counts(session: Session) -> dict[str, int]:
     """Outgoing mail by status (an :class:`OutboxStatus` value each)."""
     rows = session.exec(select(Outbox.status, func.count()).group_by(col(Outbox.status))).all()
     return {status: int(count) for status, count in rows}
-
-
-def ticket_outbox(session: Session, ticket_id: int) -> list[Delivery]:
-    """Every mail a ticket sent or will send (replies and automatic mail), oldest first."""
-    ticket = session.get(Ticket, ticket_id)
-    rows = session.exec(
-        select(Outbox).where(Outbox.ticket_id == ticket_id).order_by(col(Outbox.id))
-    ).all()
-    return [_delivery(row, ticket.number if ticket else None) for row in rows]
 
 
 def undelivered(session: Session, *, limit: int = 50) -> list[Delivery]:
@@ -232,7 +156,7 @@ def undelivered(session: Session, *, limit: int = 50) -> list[Delivery]:
             .order_by(col(Outbox.next_attempt_at).desc(), col(Outbox.id).desc())
             .limit(limit - len(found))
         ).all()
-        found += [_delivery(row, number) for row, number in rows]
+        found += [delivery_of(row, number) for row, number in rows]
         if len(found) >= limit:
             break
     return found
@@ -398,4 +322,4 @@ def resend(
         history.record(
             session, actor, ticket, "resent", field="delivery", old=previous, new=row.status
         )
-    return _delivery(row, ticket.number if ticket else None)
+    return delivery_of(row, ticket.number if ticket else None)

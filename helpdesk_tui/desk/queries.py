@@ -5,99 +5,34 @@ Lists themselves (views, filters, sorts, paging, search) are ``desk/queue.py``'s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased, defer
-from sqlmodel import Session, col, select
+from sqlalchemy import select
 
-from helpdesk_tui.desk.attachments import AttachmentInfo, list_attachments
-from helpdesk_tui.desk.history import describe
-from helpdesk_tui.desk.outbox import Delivery, ticket_outbox
 from helpdesk_tui.desk.queue_values import TicketFilter as TicketFilter
 from helpdesk_tui.desk.queue_values import TicketRow as TicketRow
-from helpdesk_tui.desk.relations import linked_numbers
-from helpdesk_tui.desk.satisfaction import Rating, ticket_rating
-from helpdesk_tui.desk.tags import ticket_tags
-from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.storage.models import (
-    Agent,
-    Contact,
-    Event,
-    Message,
-    MessageKind,
-    Team,
-    Ticket,
+from helpdesk_tui.desk.ticket_reads import (
+    AttachmentInfo,
+    Delivery,
+    Rating,
+    describe,
+    linked_numbers,
+    list_attachments,
+    ticket_keys,
+    ticket_outbox,
+    ticket_rating,
+    ticket_tags,
 )
+from helpdesk_tui.desk.ticket_rows import has_tickets as has_tickets
+from helpdesk_tui.desk.ticket_rows import rows_by_id as rows_by_id
+from helpdesk_tui.desk.ticket_rows import ticket_row as ticket_row
+from helpdesk_tui.storage.core_tables import Agent, Contact, Event, Message, Ticket, event, message
+from helpdesk_tui.storage.enums import MessageKind
 
-
-@cache
-def _row_query() -> Any:
-    """The row query, built once (building it costs more than running it for a page)."""
-    requester = aliased(Contact)
-    assignee = aliased(Agent)
-    team = aliased(Team)
-    # In TicketRow's field order.
-    columns: list[Any] = [
-        Ticket.id,
-        Ticket.number,
-        Ticket.subject,
-        Ticket.status,
-        Ticket.priority,
-        Ticket.type,
-        Ticket.category,
-        Ticket.tier,
-        func.coalesce(requester.name, ""),
-        requester.email,
-        assignee.login,
-        team.name,
-        Ticket.created_at,
-        Ticket.updated_at,
-        Ticket.response_due_at,
-        Ticket.resolution_due_at,
-        Ticket.first_response_at,
-        Ticket.version,
-        Ticket.reply_due_at,
-        Ticket.reply_started_at,
-        Ticket.sla_due_at,
-    ]
-    return (
-        sa_select(*columns)
-        .select_from(Ticket)
-        .outerjoin(requester, col(requester.id) == Ticket.requester_id)
-        .outerjoin(assignee, col(assignee.id) == Ticket.assignee_id)
-        .outerjoin(team, col(team.id) == Ticket.team_id)
-    )
-
-
-def _to_row(values: Sequence[Any]) -> TicketRow:
-    return TicketRow(*values)
-
-
-def rows_by_id(session: Session, ids: Sequence[int]) -> list[TicketRow]:
-    """The rows of tickets ``ids``, in that order (missing ones left out)."""
-    if not ids:
-        return []
-    found = {
-        values[0]: _to_row(values)
-        for values in session.execute(_row_query().where(col(Ticket.id).in_(ids)))
-    }
-    return [found[i] for i in ids if i in found]
-
-
-def has_tickets(session: Session) -> bool:
-    """Whether the desk holds any ticket at all, in any status (one indexed row read)."""
-    return session.exec(select(Ticket.id).limit(1)).first() is not None
-
-
-def ticket_row(session: Session, number: int) -> TicketRow | None:
-    values = session.execute(_row_query().where(Ticket.number == number)).first()
-    return _to_row(values) if values else None
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
 
 
 @dataclass(frozen=True)
@@ -205,25 +140,36 @@ class TicketDetail:
         }
 
 
-def _author(session: Session, message: Message, logins: dict[int, str]) -> str:
+def _author(session: Reader, message: Any, logins: dict[int, str], contacts: dict[int, str]) -> str:
     name = ""
     if message.kind == MessageKind.CUSTOMER and message.author_contact_id is not None:
-        contact = session.get(Contact, message.author_contact_id)
-        name = (contact.name or contact.email or "") if contact else ""
+        if message.author_contact_id not in contacts:
+            contact = session.execute(
+                select(Contact.name, Contact.email).where(Contact.id == message.author_contact_id)
+            ).first()
+            contacts[message.author_contact_id] = (
+                (contact.name or contact.email or "") if contact else ""
+            )
+        name = contacts[message.author_contact_id]
     elif message.author_agent_id is not None:
         name = logins.get(message.author_agent_id, "")
     return name or message.from_address or "unknown"
 
 
 def _message_view(
-    session: Session, message: Message, logins: dict[int, str], *, bodies: bool
+    session: Reader,
+    message: Any,
+    logins: dict[int, str],
+    contacts: dict[int, str],
+    *,
+    bodies: bool,
 ) -> MessageView:
     assert message.id is not None
     return MessageView(
         id=message.id,
         kind=message.kind,
         channel=message.channel,
-        author=_author(session, message, logins),
+        author=_author(session, message, logins, contacts),
         from_address=message.from_address,
         to_addresses=message.to_addresses,
         cc_addresses=message.cc_addresses,
@@ -233,7 +179,7 @@ def _message_view(
     )
 
 
-def _event_view(event: Event) -> EventView:
+def _event_view(event: Any) -> EventView:
     assert event.id is not None
     return EventView(
         id=event.id,
@@ -247,40 +193,57 @@ def _event_view(event: Event) -> EventView:
     )
 
 
-def ticket_detail(session: Session, number: int, *, bodies: bool = True) -> TicketDetail:
-    """The ticket in full, as values (no ORM rows); without ``bodies`` the messages' text is
-    not read (a screen reads its first part with
+_MESSAGE_FIELDS = (
+    "id",
+    "kind",
+    "channel",
+    "author_agent_id",
+    "author_contact_id",
+    "from_address",
+    "to_addresses",
+    "cc_addresses",
+    "subject",
+    "created_at",
+)
+"""What a thread entry shows, but its text (read only ``bodies``)."""
+
+
+def ticket_detail(session: Reader, number: int, *, bodies: bool = True) -> TicketDetail:
+    """The ticket in full, as values (no ORM rows: read on Core tables); without ``bodies``
+    the messages' text is not read (a screen reads its first part with
     :func:`~helpdesk_tui.desk.ticket_view.load_view`)."""
-    ticket = load_ticket(session, number)
-    assert ticket.id is not None
+    ticket = ticket_keys(session, number)
     row = ticket_row(session, number)
     assert row is not None
+    fields = [message.c[name] for name in _MESSAGE_FIELDS]
+    if bodies:
+        fields.append(Message.body)
     statement = (
-        select(Message)
+        select(*fields)
         .where(Message.ticket_id == ticket.id)
-        .order_by(col(Message.created_at), col(Message.id))
+        .order_by(Message.created_at, Message.id)
     )
-    if not bodies:
-        statement = statement.options(defer(Message.body), defer(Message.body_html))  # type: ignore[arg-type]
     logins = {
         agent_id: login
-        for agent_id, login in session.exec(select(Agent.id, Agent.login))
+        for agent_id, login in session.execute(select(Agent.id, Agent.login))
         if agent_id is not None
     }
+    contacts: dict[int, str] = {}
     messages = [
-        _message_view(session, message, logins, bodies=bodies)
-        for message in session.exec(statement)
+        _message_view(session, values, logins, contacts, bodies=bodies)
+        for values in session.execute(statement)
     ]
     events = [
-        _event_view(event)
-        for event in session.exec(
-            select(Event).where(Event.ticket_id == ticket.id).order_by(col(Event.id))
+        _event_view(values)
+        for values in session.execute(
+            select(event).where(Event.ticket_id == ticket.id).order_by(Event.id)
         )
     ]
     merged_into = None
     if ticket.merged_into_id is not None:
-        target = session.get(Ticket, ticket.merged_into_id)
-        merged_into = target.number if target else None
+        merged_into = session.execute(
+            select(Ticket.number).where(Ticket.id == ticket.merged_into_id)
+        ).scalar()
     return TicketDetail(
         row=row,
         messages=messages,

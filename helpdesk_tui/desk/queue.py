@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ARRAY,
@@ -45,15 +45,14 @@ from sqlalchemy import (
     func,
     literal,
     or_,
+    select,
     true,
     tuple_,
     union_all,
 )
-from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import search
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.queries import rows_by_id, ticket_row
 from helpdesk_tui.desk.queue_values import (
     SORT_ORDER as SORT_ORDER,
 )
@@ -75,9 +74,9 @@ from helpdesk_tui.desk.queue_values import (
     QueueQuery as QueueQuery,
 )
 from helpdesk_tui.desk.statuses import ALL_STATUSES, OPEN_STATUSES, STATUS_RANK, parse_status
+from helpdesk_tui.desk.ticket_rows import rows_by_id, ticket_row
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
-from helpdesk_tui.storage.models import (
-    PRIORITY_RANK,
+from helpdesk_tui.storage.core_tables import (
     Agent,
     Event,
     Presence,
@@ -85,10 +84,16 @@ from helpdesk_tui.storage.models import (
     Team,
     Ticket,
     TicketTag,
+    ticket,
 )
+from helpdesk_tui.storage.database import dialect_name
+from helpdesk_tui.storage.enums import PRIORITY_RANK
 from helpdesk_tui.storage.types import UTCDateTime
 
-_TICKET: Any = Ticket.__table__  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
+
+_TICKET: Any = ticket
 """The ticket table's plain columns (the filters wrap them so no index is taken)."""
 
 NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -144,20 +149,20 @@ def _statuses(spec: TicketFilter) -> list[str]:
     return list(OPEN_STATUSES if spec.open_only else ALL_STATUSES)
 
 
-def _lookup(session: Session, statement: Any, what: str, hint: str) -> int:
+def _lookup(session: Reader, statement: Any, what: str, hint: str) -> int:
     found = session.execute(statement).scalar()
     if found is None:
         raise InvalidValue(f"no {what}; see: {hint}")
     return int(found)
 
 
-def _unindexed(session: Session, column: Any) -> Any:
+def _unindexed(session: Reader, column: Any) -> Any:
     """``column`` in a form no index serves, so a filter on it never drives the plan.
 
     Walking the sort's index and checking each row stops after one page; taking the
     filter's own index instead means reading and sorting every match first.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    if dialect_name(session) != "sqlite":
         return column
     if isinstance(column.type, String):
         return column.op("||")(literal(""))
@@ -174,31 +179,31 @@ TAG_PROBE = 5_000
 looked at); a commoner one is checked on the walk."""
 
 
-def selective_filter(session: Session, query: QueueQuery) -> list[Any] | None:
+def selective_filter(session: Reader, query: QueueQuery) -> list[Any] | None:
     """The list's conditions (filters on their own indexes) if one filter is rare in the
     view — fewer than ``FEW`` matches, counted through its index — else None."""
     spec = query.filter
     if spec.requester_id is not None:
         return None
-    view = [col(Ticket.status).in_(_statuses(spec)), *_lead(session, spec)]
+    view = [Ticket.status.in_(_statuses(spec)), *_lead(session, spec)]
     probes: list[Any] = []
     if spec.priorities:
         values = sorted({parse_priority(p).value for p in spec.priorities})
-        probes.append(col(Ticket.priority).in_(values))
+        probes.append(Ticket.priority.in_(values))
     if spec.types:
-        probes.append(col(Ticket.type).in_(sorted({parse_type(t).value for t in spec.types})))
+        probes.append(Ticket.type.in_(sorted({parse_type(t).value for t in spec.types})))
     if spec.team:
         probes.append(Ticket.team_id == _team_id(session, spec.team))
     if spec.category:
         probes.append(Ticket.category == spec.category)
     rare = False
     for probe in probes:
-        matches = select(col(Ticket.id)).where(probe, *view).limit(FEW).subquery()
+        matches = select(Ticket.id).where(probe, *view).limit(FEW).subquery()
         rare = rare or session.execute(select(func.count()).select_from(matches)).scalar_one() < FEW
     if spec.tag:
         tag_id = _tag_id(session, spec.tag)
         tagged = (
-            select(col(TicketTag.ticket_id))
+            select(TicketTag.ticket_id)
             .where(TicketTag.tag_id == tag_id)
             .limit(TAG_PROBE)
             .subquery()
@@ -209,39 +214,37 @@ def selective_filter(session: Session, query: QueueQuery) -> list[Any] | None:
             in_view = session.execute(
                 select(func.count())
                 .select_from(tagged)
-                .join(Ticket, col(Ticket.id) == tagged.c.ticket_id)
+                .join(ticket, Ticket.id == tagged.c.ticket_id)
                 .where(*view)
             ).scalar_one()
             rare = in_view < FEW
-        probes.append(
-            col(Ticket.id).in_(select(col(TicketTag.ticket_id)).where(TicketTag.tag_id == tag_id))
-        )
+        probes.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag_id == tag_id)))
     return [*view, *probes] if rare else None
 
 
-def _team_id(session: Session, name: str) -> int:
+def _team_id(session: Reader, name: str) -> int:
     return _lookup(
         session,
-        select(col(Team.id)).where(Team.name == name),
+        select(Team.id).where(Team.name == name),
         f"team {name!r}",
         "helpdesk team list",
     )
 
 
-def _tag_id(session: Session, name: str) -> int:
-    found = session.execute(select(col(Tag.id)).where(Tag.name == parse_tag(name))).scalar()
+def _tag_id(session: Reader, name: str) -> int:
+    found = session.execute(select(Tag.id).where(Tag.name == parse_tag(name))).scalar()
     return -1 if found is None else int(found)
 
 
-def _lead(session: Session, spec: TicketFilter, table: Any = Ticket) -> list[Any]:
+def _lead(session: Reader, spec: TicketFilter, table: Any = Ticket) -> list[Any]:
     """The assignee's equality (one agent's, or the unassigned) on ``table``: the ticket,
     or ``TicketTag`` and its copy of the ticket's assignee."""
     if spec.unassigned:
-        return [col(table.assignee_id).is_(None)]
+        return [table.assignee_id.is_(None)]
     if spec.assignee:
         agent_id = _lookup(
             session,
-            select(col(Agent.id)).where(Agent.login == spec.assignee),
+            select(Agent.id).where(Agent.login == spec.assignee),
             f"agent {spec.assignee!r}",
             "helpdesk agent list",
         )
@@ -275,7 +278,7 @@ def filter_lead(query: QueueQuery) -> str | None:
     return min(present, key=counts.__getitem__) if present else None
 
 
-def _lead_values(session: Session, spec: TicketFilter, name: str) -> list[Any]:
+def _lead_values(session: Reader, spec: TicketFilter, name: str) -> list[Any]:
     """The lead filter's equalities, one per value (each value is a range of its own)."""
     if name == "tag":
         return [TicketTag.tag_id == _tag_id(session, spec.tag or "")]
@@ -289,7 +292,7 @@ def _lead_values(session: Session, spec: TicketFilter, name: str) -> list[Any]:
     return [Ticket.priority == value for value in values]
 
 
-def residual_filters(session: Session, spec: TicketFilter, skip: str | None = None) -> list[Any]:
+def residual_filters(session: Reader, spec: TicketFilter, skip: str | None = None) -> list[Any]:
     """The conditions checked row by row on the walk (everything but status, assignee and
     the filter ``skip``, whose own range the walk is)."""
     where: list[Any] = []
@@ -308,15 +311,15 @@ def residual_filters(session: Session, spec: TicketFilter, skip: str | None = No
         where.append(
             exists()
             .where(
-                col(TicketTag.ticket_id) == col(Ticket.id),
-                col(TicketTag.tag_id) == _tag_id(session, spec.tag),
+                TicketTag.ticket_id == Ticket.id,
+                TicketTag.tag_id == _tag_id(session, spec.tag),
             )
-            .correlate(Ticket)
+            .correlate(ticket)
         )
     return where
 
 
-def arms(session: Session, query: QueueQuery) -> list[Arm]:
+def arms(session: Reader, query: QueueQuery) -> list[Arm]:
     """The index ranges that together hold exactly the list's tickets."""
     spec = query.filter
     statuses = _statuses(spec)
@@ -325,7 +328,7 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
     assignee_login = "" if spec.unassigned else spec.assignee or None
     if spec.requester_id is not None:
         # One customer's tickets ("their other tickets"): few, so one range by requester.
-        where = [Ticket.requester_id == spec.requester_id, col(Ticket.status).in_(statuses)]
+        where = [Ticket.requester_id == spec.requester_id, Ticket.status.in_(statuses)]
         return [Arm([*lead, *where], column=key_expression(query.sort))]
     if (name := filter_lead(query)) is not None:
         # A range per value of the filter and status, in ``ticket_tag`` for a tag.
@@ -350,8 +353,8 @@ def arms(session: Session, query: QueueQuery) -> list[Arm]:
             made.append(Arm(where, constant=assignee_login))
         elif query.sort == "sla":
             if status in OPEN_STATUSES:
-                made.append(Arm([*where, col(Ticket.sla_due_at).is_not(None)], column=key.column))
-                made.append(Arm([*where, col(Ticket.sla_due_at).is_(None)], constant=NO_DUE))
+                made.append(Arm([*where, Ticket.sla_due_at.is_not(None)], column=key.column))
+                made.append(Arm([*where, Ticket.sla_due_at.is_(None)], constant=NO_DUE))
             else:
                 made.append(Arm(where, constant=NO_DUE))
         else:
@@ -366,7 +369,7 @@ def key_expression(sort: str) -> Any:
         return case(STATUS_RANK, value=Ticket.status)
     if sort == "sla":
         return func.coalesce(
-            case((col(Ticket.status).in_(OPEN_STATUSES), Ticket.sla_due_at)),
+            case((Ticket.status.in_(OPEN_STATUSES), Ticket.sla_due_at)),
             literal(NO_DUE, UTCDateTime()),
         )
     return SORT_KEYS[sort].column
@@ -387,12 +390,12 @@ def arm_statement(
     ticket_id: Any
     if arm.tagged:
         # The ticket is read for the other filters only, by its id, on each row of the walk.
-        ticket_id = col(TicketTag.ticket_id)
+        ticket_id = TicketTag.ticket_id
         where = [*arm.where]
         if residual:
-            where.append(exists().where(col(Ticket.id) == ticket_id, *residual))
+            where.append(exists().where(Ticket.id == ticket_id, *residual))
     else:
-        ticket_id = col(Ticket.id)
+        ticket_id = Ticket.id
         where = [*arm.where, *residual]
     if arm.column is None:
         key: Any = literal(arm.constant, key_type)
@@ -424,7 +427,7 @@ def arm_statement(
 
 
 def _fetch(
-    session: Session,
+    session: Reader,
     query: QueueQuery,
     *,
     start: Position | None,
@@ -461,7 +464,7 @@ def _fetch(
     return rows, len(ids) > limit, [position(query, row) for row in rows]
 
 
-def walk(session: Session, query: QueueQuery) -> tuple[list[Arm], list[Any]]:
+def walk(session: Reader, query: QueueQuery) -> tuple[list[Arm], list[Any]]:
     """A list's arms, and the conditions checked on each row of their walks."""
     if filter_lead(query) is None and (few := selective_filter(session, query)) is not None:
         return [Arm(few, column=key_expression(query.sort))], []
@@ -469,7 +472,7 @@ def walk(session: Session, query: QueueQuery) -> tuple[list[Arm], list[Any]]:
     return arms(session, query), residual_filters(session, query.filter, skip=lead)
 
 
-def _merged_ids(session: Session, statements: list[Any], descending: bool, limit: int) -> list[int]:
+def _merged_ids(session: Reader, statements: list[Any], descending: bool, limit: int) -> list[int]:
     """The first ``limit`` ids of the arms' pages in order: one sort of at most their rows."""
     if not statements:
         return []
@@ -493,15 +496,15 @@ match in twelve ("All open") is checked in two or three reads, not twenty."""
 _CHECK_MAX = 2048
 
 
-def _among(session: Session, column: Any, values: list[int]) -> Any:
+def _among(session: Reader, column: Any, values: list[int]) -> Any:
     """``column IN values`` for a long list: on PostgreSQL one array parameter
     (``= ANY``), not a parameter per value — 2,048 ids cost 2 ms of CPU instead of 13."""
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect_name(session) == "sqlite":
         return column.in_(values)
     return column == any_(bindparam(None, values, type_=ARRAY(Integer())))
 
 
-def _search_ids(session: Session, query: QueueQuery, need: int) -> list[int]:
+def _search_ids(session: Reader, query: QueueQuery, need: int) -> list[int]:
     """The first ``need`` matches of the search that are in the view, best first."""
     spec = query.filter
     unfiltered = spec == TicketFilter()
@@ -519,8 +522,8 @@ def _search_ids(session: Session, query: QueueQuery, need: int) -> list[int]:
         if unfiltered:
             found.extend(batch)
         else:
-            statement = select(col(Ticket.id)).where(
-                _among(session, col(Ticket.id), batch), or_(*conditions), *residual
+            statement = select(Ticket.id).where(
+                _among(session, Ticket.id, batch), or_(*conditions), *residual
             )
             keep = set(session.execute(statement).scalars())
             found.extend(i for i in batch if i in keep)
@@ -541,7 +544,7 @@ def _search_ids(session: Session, query: QueueQuery, need: int) -> list[int]:
 
 
 def _search_fetch(
-    session: Session,
+    session: Reader,
     query: QueueQuery,
     start: Position | None,
     forward: bool,
@@ -592,27 +595,22 @@ def newest_events() -> Any:
     million events), starts parallel workers for it: 10-20 ms per read, on every page and
     every change check.
     """
-    newest = select(func.max(col(Event.id))).scalar_subquery()
-    last = (
-        select(col(Event.id).label("id"))
-        .order_by(col(Event.id).desc())
-        .limit(LATE_COMMITS)
-        .subquery()
-    )
+    newest = select(func.max(Event.id)).scalar_subquery()
+    last = select(Event.id.label("id")).order_by(Event.id.desc()).limit(LATE_COMMITS).subquery()
     return select(func.max(last.c.id), func.count(last.c.id)).where(
         last.c.id > func.coalesce(newest, 0) - LATE_COMMITS
     )
 
 
-def change_mark(session: Session, now: datetime) -> ChangeMark:
+def change_mark(session: Reader, now: datetime) -> ChangeMark:
     """Two small indexed reads: the newest event ids, and the presence table (a few rows)."""
     recent = session.execute(newest_events()).one()
     live = session.execute(
         select(
-            func.max(col(Presence.id)),
+            func.max(Presence.id),
             func.max(Presence.expires_at),
-            func.count(col(Presence.id)),
-            func.count(col(Presence.id)).filter(col(Presence.expires_at) > now),
+            func.count(Presence.id),
+            func.count(Presence.id).filter(Presence.expires_at > now),
         )
     ).one()
     return ChangeMark(events=(recent[0] or 0, recent[1]), presence=tuple(live))
@@ -632,35 +630,35 @@ def _check_text(query: QueueQuery) -> None:
         text_value(query.text, "search text")
 
 
-def first_page(session: Session, query: QueueQuery, limit: int) -> QueuePage:
+def first_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
     rows, more, places = _fetch(
         session, query, start=None, forward=True, inclusive=False, limit=limit
     )
     return QueuePage(rows, more_before=False, more_after=more, positions=places)
 
 
-def last_page(session: Session, query: QueueQuery, limit: int) -> QueuePage:
+def last_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
     rows, more, places = _fetch(
         session, query, start=None, forward=False, inclusive=False, limit=limit
     )
     return QueuePage(rows, more_before=more, more_after=False, positions=places)
 
 
-def page_after(session: Session, query: QueueQuery, after: Position, limit: int) -> QueuePage:
+def page_after(session: Reader, query: QueueQuery, after: Position, limit: int) -> QueuePage:
     rows, more, places = _fetch(
         session, query, start=after, forward=True, inclusive=False, limit=limit
     )
     return QueuePage(rows, more_before=True, more_after=more, positions=places)
 
 
-def page_before(session: Session, query: QueueQuery, before: Position, limit: int) -> QueuePage:
+def page_before(session: Reader, query: QueueQuery, before: Position, limit: int) -> QueuePage:
     rows, more, places = _fetch(
         session, query, start=before, forward=False, inclusive=False, limit=limit
     )
     return QueuePage(rows, more_before=more, more_after=True, positions=places)
 
 
-def page_from(session: Session, query: QueueQuery, start: Position | None, limit: int) -> QueuePage:
+def page_from(session: Reader, query: QueueQuery, start: Position | None, limit: int) -> QueuePage:
     """``limit`` rows from ``start`` on, ``start`` itself included (re-reading a window)."""
     if start is None:
         return first_page(session, query, limit)
@@ -671,7 +669,7 @@ def page_from(session: Session, query: QueueQuery, start: Position | None, limit
 
 
 def read_page(
-    session: Session,
+    session: Reader,
     query: QueueQuery,
     limit: int,
     *,
@@ -692,7 +690,7 @@ def read_page(
     return page_before(session, query, start, limit)
 
 
-def neighbour(session: Session, query: QueueQuery, number: int, step: int) -> int | None:
+def neighbour(session: Reader, query: QueueQuery, number: int, step: int) -> int | None:
     """The ticket ``step`` places after (or, negative, before) ``number`` in the list's order.
 
     Walks from the ticket's current place even if it no longer matches the filter, so

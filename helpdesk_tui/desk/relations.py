@@ -11,6 +11,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NeedsConfirmation
 from helpdesk_tui.desk.tags import apply_tags, ticket_tags
+from helpdesk_tui.desk.ticket_reads import linked_numbers as linked_numbers
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.storage.models import (
     Contact,
@@ -62,24 +63,6 @@ def link(
         history.bump(one)
         history.record(session, actor, one, "linked", new=f"{kind} #{two.number}")
     return row
-
-
-def linked_numbers(session: Session, ticket_id: int) -> list[tuple[str, int]]:
-    """(kind, number) of every ticket linked to this one, either way."""
-    rows = session.exec(
-        select(TicketLink.kind, Ticket.number)
-        .join(
-            Ticket,
-            or_(
-                (col(TicketLink.to_ticket_id) == Ticket.id)
-                & (col(TicketLink.from_ticket_id) == ticket_id),
-                (col(TicketLink.from_ticket_id) == Ticket.id)
-                & (col(TicketLink.to_ticket_id) == ticket_id),
-            ),
-        )
-        .order_by(col(Ticket.number))
-    ).all()
-    return [(kind, number) for kind, number in rows]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, case
 
 from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.desk.sla import Calendar
+from helpdesk_tui.desk.ticket_reads import RATED as RATED
 from helpdesk_tui.storage.models import Status
 
 EPOCH = date(1970, 1, 1)
@@ -174,10 +175,6 @@ class TicketFigures:
     response_bmins: int | None = None
     """Business minutes (the ticket's SLA calendar) to the first response / resolution."""
     resolution_bmins: int | None = None
-
-
-RATED = "rated"
-"""The event kind of a satisfaction rating; ``new`` is the score 1 to 5."""
 
 
 def ticket_figures(

@@ -19,14 +19,14 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.outbox import queue_mail
-from helpdesk_tui.desk.reports import RATED
 from helpdesk_tui.desk.settings import desk_setting, set_switch, switch
+from helpdesk_tui.desk.ticket_reads import RATED
+from helpdesk_tui.desk.ticket_reads import Rating as Rating
+from helpdesk_tui.desk.ticket_reads import ticket_rating as ticket_rating
 from helpdesk_tui.desk.tickets import add_message
 from helpdesk_tui.storage.models import (
     Channel,
     Contact,
-    Event,
-    Message,
     MessageKind,
     Outbox,
     Ticket,
@@ -34,16 +34,6 @@ from helpdesk_tui.storage.models import (
 from helpdesk_tui.storage.report_models import DeskSetting, SurveyOptOut
 
 MAX_COMMENT = 2000
-
-
-@dataclass(frozen=True)
-class Rating:
-    """A ticket's satisfaction rating as shown on the ticket."""
-
-    score: int
-    by: str
-    """Who recorded it: ``mail`` for a survey answer, else the agent who took it by phone."""
-    comment: str | None
 
 
 def check_score(score: int) -> int:
@@ -75,35 +65,6 @@ def record_rating(
         body=f"{shown}: {comment}" if comment else shown,
         channel=channel,
     )
-
-
-_COMMENT = re.compile(r"^Satisfaction rating \d/5: (.*)$", re.DOTALL)
-
-
-def ticket_rating(session: Session, ticket: Ticket) -> Rating | None:
-    """The ticket's latest rating (its own events only, not those a merge brought in)."""
-    event = session.exec(
-        select(Event)
-        .where(
-            col(Event.ticket_id) == ticket.id,
-            col(Event.ticket_number) == ticket.number,
-            col(Event.kind) == RATED,
-        )
-        .order_by(col(Event.id).desc())
-    ).first()
-    if event is None or not (event.new_value or "").isdigit():
-        return None
-    note = session.exec(
-        select(Message.body)
-        .where(
-            col(Message.ticket_id) == ticket.id,
-            col(Message.kind) == MessageKind.SYSTEM,
-            col(Message.body).startswith(f"Satisfaction rating {event.new_value}/5"),
-        )
-        .order_by(col(Message.id).desc())
-    ).first()
-    match = _COMMENT.match(note or "")
-    return Rating(int(event.new_value or 0), event.actor, match.group(1) if match else None)
 
 
 # -- the survey ------------------------------------------------------------------------------

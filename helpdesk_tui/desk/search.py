@@ -27,13 +27,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, column, func, literal_column, or_, table, text, union
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, column, func, literal_column, or_, select, table, text, union
 
 from helpdesk_tui.desk.values import number_in
-from helpdesk_tui.storage.models import Contact, Message, Organization, Ticket
+from helpdesk_tui.storage import core_tables
+from helpdesk_tui.storage.core_tables import Contact, Message, Organization, Ticket
+from helpdesk_tui.storage.database import connection_of, dialect_name
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
 
 _WORD = re.compile(r"\w+")
 _PG_CONFIG: Any = literal_column("'simple'::regconfig")
@@ -62,7 +66,7 @@ Read = Callable[[int, int | None], list[Any]]
 order, from after ``below`` (the last key read: a ticket or a message id)."""
 
 
-def _sqlite_subjects(session: Session, match: str) -> Read:
+def _sqlite_subjects(session: Reader, match: str) -> Read:
     def read(count: int, below: int | None) -> list[Any]:
         rows = session.execute(
             text(
@@ -76,7 +80,7 @@ def _sqlite_subjects(session: Session, match: str) -> Read:
     return read
 
 
-def _sqlite_messages(session: Session, match: str) -> Read:
+def _sqlite_messages(session: Reader, match: str) -> Read:
     def read(count: int, below: int | None) -> list[Any]:
         rows = session.execute(
             text(
@@ -112,13 +116,12 @@ def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
     return walked * walk_cost < matches * PG_GATHER_COST
 
 
-def _pg_planned_rows(session: Session, statement: Any) -> float:
+def _pg_planned_rows(session: Reader, statement: Any) -> float:
     """The planner's estimate of the rows ``statement`` gives (no row is read)."""
-    sql = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
-    )
+    conn = connection_of(session)
+    sql = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     # (literal: a tsquery here is made of words and ":*" and "&" only, see ``words``)
-    plan: Any = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
+    plan: Any = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])
@@ -130,9 +133,9 @@ through the GIN index anyway, so the next batches (a search in a view that holds
 them, a word commoner than estimated) come from memory instead of gathering again."""
 
 
-def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
+def _pg_tier(session: Reader, model: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
     """A tier over one GIN-indexed text: by id newest first, walking or gathering."""
-    name = model.__tablename__
+    name = model.name
     condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
     estimate: list[tuple[float, float]] = []
     ahead: list[Any] = []
@@ -142,9 +145,9 @@ def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, q
     """The last gather read the tier to its end."""
 
     def fetch(count: int, below: int | None, order: Any) -> list[Any]:
-        statement = select(col(ticket), col(key)).where(condition)
+        statement = select(ticket, key).where(condition)
         if below is not None:
-            statement = statement.where(col(key) < below)
+            statement = statement.where(key < below)
         return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
     def read(count: int, below: int | None) -> list[Any]:
@@ -154,7 +157,7 @@ def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, q
             estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
         rows, matches = estimate[0]
         if pg_walks(count, rows, matches, PG_WALK_COST[name]):
-            return fetch(count, below, col(key))
+            return fetch(count, below, key)
         if after[0] != below:  # not where the kept matches continue: start again there
             ahead.clear()
             done[0] = False
@@ -162,7 +165,7 @@ def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, q
             more = max(count, PG_GATHER_AHEAD)
             start = ahead[-1][1] if ahead else below
             # no index gives this order: gather every match, sort, keep ``more``
-            gathered = fetch(more, start, col(key) + literal_column("0"))
+            gathered = fetch(more, start, key + literal_column("0"))
             done[0] = len(gathered) < more
             ahead.extend(gathered)
         batch = ahead[:count]
@@ -173,14 +176,14 @@ def _pg_tier(session: Session, model: Any, key: Any, ticket: Any, vector: Any, q
     return read
 
 
-def _pg_subjects(session: Session, query: str) -> Read:
+def _pg_subjects(session: Reader, query: str) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, Ticket.subject)
-    return _pg_tier(session, Ticket, Ticket.id, Ticket.id, vector, query)
+    return _pg_tier(session, core_tables.ticket, Ticket.id, Ticket.id, vector, query)
 
 
-def _pg_messages(session: Session, query: str) -> Read:
+def _pg_messages(session: Reader, query: str) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, func.left(Message.body, _PG_BODY_PREFIX))
-    return _pg_tier(session, Message, Message.id, Message.ticket_id, vector, query)
+    return _pg_tier(session, core_tables.message, Message.id, Message.ticket_id, vector, query)
 
 
 TRIGRAM = 3
@@ -188,18 +191,18 @@ TRIGRAM = 3
 a shorter one has no trigram, so it is checked against every contact."""
 
 
-def _contacts_holding(session: Session, term: str) -> Any:
+def _contacts_holding(session: Reader, term: str) -> Any:
     """Ids of the contacts whose name, email, organization or domain holds ``term``."""
     like = f"%{term}%"
-    organizations = select(col(Organization.id)).where(
+    organizations = select(Organization.id).where(
         or_(
             func.lower(Organization.name).like(like),
             func.lower(func.coalesce(Organization.domain, "")).like(like),
         )
     )
-    by_organization = select(col(Contact.id)).where(col(Contact.organization_id).in_(organizations))
+    by_organization = select(Contact.id).where(Contact.organization_id.in_(organizations))
     by_text: Any
-    if session.get_bind().dialect.name == "sqlite" and len(term) >= TRIGRAM:
+    if dialect_name(session) == "sqlite" and len(term) >= TRIGRAM:
         # The trigram table answers "contains" (case-insensitively) in name or email.
         trigrams = table("contact_trigram", column("rowid"))
         by_text = select(trigrams.c.rowid).where(
@@ -207,16 +210,16 @@ def _contacts_holding(session: Session, term: str) -> Any:
         )
     else:
         # PostgreSQL reads these through its trigram indexes when the server has them.
-        by_text = select(col(Contact.id)).where(
+        by_text = select(Contact.id).where(
             or_(
                 func.lower(Contact.name).like(like),
                 func.lower(func.coalesce(Contact.email, "")).like(like),
             )
         )
-    return col(Contact.id).in_(union(by_text, by_organization))
+    return Contact.id.in_(union(by_text, by_organization))
 
 
-def _requesters(session: Session, terms: list[str]) -> Read:
+def _requesters(session: Reader, terms: list[str]) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain."""
     per_word = [_contacts_holding(session, term) for term in terms]
     found: list[list[int]] = []
@@ -229,9 +232,9 @@ def _requesters(session: Session, terms: list[str]) -> Read:
                 [
                     int(i)
                     for i in session.execute(
-                        select(col(Contact.id))
+                        select(Contact.id)
                         .where(and_(*per_word))
-                        .order_by(col(Contact.name), col(Contact.id))
+                        .order_by(Contact.name, Contact.id)
                         .limit(MAX_CONTACTS)
                     ).scalars()
                 ]
@@ -239,24 +242,22 @@ def _requesters(session: Session, terms: list[str]) -> Read:
         contacts = found[0]
         if not contacts:
             return []
-        statement = select(col(Ticket.id), col(Ticket.id)).where(
-            col(Ticket.requester_id).in_(contacts)
-        )
+        statement = select(Ticket.id, Ticket.id).where(Ticket.requester_id.in_(contacts))
         if below is not None:
-            statement = statement.where(col(Ticket.id) < below)
-        return list(session.execute(statement.order_by(col(Ticket.id).desc()).limit(count)))
+            statement = statement.where(Ticket.id < below)
+        return list(session.execute(statement.order_by(Ticket.id.desc()).limit(count)))
 
     return read
 
 
-def tiers(session: Session, query: str) -> list[Read]:
+def tiers(session: Reader, query: str) -> list[Read]:
     """The tiers of a search, best first (see the module's docstring)."""
     terms = words(query)
     if not terms:
         return []
-    subjects: Callable[[Session, str], Read]
-    messages: Callable[[Session, str], Read]
-    if session.get_bind().dialect.name == "sqlite":
+    subjects: Callable[[Reader, str], Read]
+    messages: Callable[[Reader, str], Read]
+    if dialect_name(session) == "sqlite":
         subjects, messages = _sqlite_subjects, _sqlite_messages
         exact, prefix = _fts5(terms, prefix=False), _fts5(terms, prefix=True)
     else:
@@ -271,12 +272,12 @@ def tiers(session: Session, query: str) -> list[Read]:
     ]
 
 
-def matches(session: Session, query: str) -> Iterator[int]:
+def matches(session: Reader, query: str) -> Iterator[int]:
     """Ticket ids matching ``query``, best first, each once; read lazily, tier by tier."""
     seen: set[int] = set()
     number = number_in(query)
     if number is not None:
-        found = session.execute(select(col(Ticket.id)).where(Ticket.number == number)).scalar()
+        found = session.execute(select(Ticket.id).where(Ticket.number == number)).scalar()
         if found is not None:
             seen.add(int(found))
             yield int(found)

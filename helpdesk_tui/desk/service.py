@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.opening import desk_errors
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import utcnow
+from helpdesk_tui.storage.enums import utcnow
 from helpdesk_tui.urls import scrub
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
 
 __all__ = ["Database", "DeskService"]
 """``Database`` is named here for callers that hand one to the facade (the app's factory):
@@ -50,6 +53,13 @@ class DeskService:
     def _read(self) -> Iterator[Session]:
         with self._desk_errors(), self.db.read() as session:
             yield session
+
+    @contextmanager
+    def _read_rows(self) -> Iterator[Connection]:
+        """A read on Core tables only (``storage/core_tables``): no ORM session, so a quick
+        CLI verb never imports the ORM, SQLModel or pydantic."""
+        with self._desk_errors(), self.db.read_rows() as conn:
+            yield conn
 
     @contextmanager
     def _write(self, *, brief: bool = False) -> Iterator[Session]:

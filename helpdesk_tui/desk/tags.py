@@ -8,15 +8,9 @@ from sqlmodel import Session, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.ticket_reads import ticket_tags as ticket_tags
 from helpdesk_tui.desk.values import parse_tag
 from helpdesk_tui.storage.models import Tag, Ticket, TicketTag
-
-
-def ticket_tags(session: Session, ticket_id: int) -> list[str]:
-    rows = session.exec(
-        select(Tag.name).join(TicketTag).where(TicketTag.ticket_id == ticket_id).order_by(Tag.name)
-    ).all()
-    return list(rows)
 
 
 def apply_tags(

@@ -15,7 +15,8 @@ from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.inbound import EmailMeta as EmailMeta
 from helpdesk_tui.desk.inbound import NewAttachment as NewAttachment
 from helpdesk_tui.desk.tags import apply_tags
-from helpdesk_tui.desk.values import parse_int, parse_priority, parse_type, text_value
+from helpdesk_tui.desk.values import parse_number as parse_number
+from helpdesk_tui.desk.values import parse_priority, parse_type, text_value
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
     Attachment,
@@ -71,11 +72,6 @@ def load_ticket(session: Session, number: int, *, for_update: bool = False) -> T
     if ticket is None:
         raise NotFound(f"no ticket #{number}")
     return ticket
-
-
-def parse_number(value: str | int) -> int:
-    """``1042``, ``#1042`` → 1042; anything else (``-3``, ``2**63``, ``٣``) is one clear error."""
-    return parse_int(value, "ticket number")
 
 
 def add_message(

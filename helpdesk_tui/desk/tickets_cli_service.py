@@ -1,11 +1,17 @@
-"""Ticket reading the CLI needs beyond the shared operations: a whole listing, page by page."""
+"""Ticket reading the CLI needs beyond the shared operations: a whole listing, page by page.
+
+It reads on Core tables only: ``ticket list``, ``ticket search`` and ``ticket show`` hold
+this service alone (``Runtime.lister``), never the whole facade, so they import neither the
+ORM nor SQLModel.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.queries import TicketDetail, ticket_detail
 from helpdesk_tui.desk.queue import Position, QueueQuery, first_page, page_after
+from helpdesk_tui.desk.queue_values import TicketRow
 from helpdesk_tui.desk.service import DeskService
 
 PAGE = 500
@@ -18,7 +24,7 @@ class TicketsCliService(DeskService):
         remaining = limit or None
         while remaining is None or remaining > 0:
             size = PAGE if remaining is None else min(PAGE, remaining)
-            with self._read() as session:
+            with self._read_rows() as session:
                 if after is None:
                     page = first_page(session, query, size)
                 else:
@@ -29,3 +35,8 @@ class TicketsCliService(DeskService):
             if not page.more_after or not page.rows:
                 return
             after = page.positions[-1]
+
+    def ticket_show(self, number: int) -> TicketDetail:
+        """One ticket in full: fields, thread, history, links and outgoing mail."""
+        with self._read_rows() as conn:
+            return ticket_detail(conn, number)

@@ -22,7 +22,7 @@ from helpdesk_tui.desk.attachments import save_attachment
 from helpdesk_tui.desk.claims import take_next
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
-from helpdesk_tui.desk.queries import TicketDetail, has_tickets, ticket_detail, ticket_row
+from helpdesk_tui.desk.queries import has_tickets, ticket_row
 from helpdesk_tui.desk.queue_values import (
     ChangeMark,
     PageKind,
@@ -500,11 +500,6 @@ class TicketsService(DeskService):
         """Ticket ``number``'s row as stored now."""
         with self._read() as session:
             return _row(session, number)
-
-    def ticket_show(self, number: int) -> TicketDetail:
-        """One ticket in full: fields, thread, history, links and outgoing mail."""
-        with self._read() as session:
-            return ticket_detail(session, number)
 
     def ticket_take_next(self) -> int:
         """Assign the most urgent unassigned ticket of my teams to me; its number."""

@@ -107,6 +107,11 @@ def parse_int(value: str | int, field: str, *, minimum: int = 1) -> int:
     return int(raw)
 
 
+def parse_number(value: str | int) -> int:
+    """``1042``, ``#1042`` → 1042; anything else (``-3``, ``2**63``, ``٣``) is one clear error."""
+    return parse_int(value, "ticket number")
+
+
 def number_in(text: str) -> int | None:
     """The ticket number a search box holds (``1042``, ``#1042``), or None when it holds
     something else, a number out of range included (never a query that would fail)."""

@@ -15,15 +15,22 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.engine import Connection, Engine, create_engine, make_url
 
 from helpdesk_tui.storage import sqlite_files
 from helpdesk_tui.urls import mask_url
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlmodel import Session
+
+    Reader: TypeAlias = Session | Connection
+    """What a query runs on: an ORM session, or a Core connection (``Database.read_rows``)."""
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BRIEF_LOCK_WAIT_MS = 1_000
@@ -94,6 +101,8 @@ class Database:
         ``brief``: wait at most ``BRIEF_LOCK_WAIT_MS`` for another writer's lock, not the
         busy timeout's 30 s; for a write that is repeated soon if it fails (a heartbeat).
         """
+        from sqlmodel import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             options: dict[str, Any] = {_IMMEDIATE: True}
             if brief:
@@ -124,8 +133,17 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for queries; closing it ends the transaction, objects stay readable."""
+        from sqlmodel import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    @contextmanager
+    def read_rows(self) -> Iterator[Connection]:
+        """A connection for Core queries (``storage/core_tables``), its transaction ended
+        on leaving: a read that never imports the ORM (a quick CLI verb)."""
+        with self.engine.connect() as conn:
+            yield conn
 
     def refresh_statistics(self) -> None:
         """Give the query planner fresh statistics (after a bulk load: the demo, an import).
@@ -224,6 +242,18 @@ def _optimize(cursor: sqlite3.Cursor, *, on_open: bool) -> None:
         cursor.execute("PRAGMA optimize=0x10002" if on_open else "PRAGMA optimize")
     with suppress(sqlite3.Error):
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def dialect_name(reader: Reader) -> str:
+    """``sqlite`` or ``postgresql``, from a session or a connection."""
+    if isinstance(reader, Connection):
+        return reader.dialect.name
+    return reader.get_bind().dialect.name
+
+
+def connection_of(reader: Reader) -> Connection:
+    """The Core connection of a session's transaction (or the connection itself)."""
+    return reader if isinstance(reader, Connection) else reader.connection()
 
 
 def upsert_insert(dialect: str) -> Any:

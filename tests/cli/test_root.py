@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -106,27 +107,63 @@ def test_the_terminal_ui_draws_its_first_page_without_the_data_layer() -> None:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_ticket_list_imports_only_what_it_uses(use_db: str) -> None:
-    """A verb on a SQLite desk loads neither the terminal UI nor mail, Alembic, the
-    PostgreSQL dialect or the fuzzy matcher (the ORM it still needs: see benchmarks), nor,
-    with settings validated before (``helpdesk init`` here), the settings' validation."""
+def test_a_verb_imports_only_what_it_uses(use_db: str) -> None:
+    """A verb on the whole facade (``agent list``) on a SQLite desk loads neither the
+    terminal UI nor mail, Alembic, the PostgreSQL dialect or the fuzzy matcher, nor, with
+    settings validated before (``helpdesk init`` here), the settings' validation."""
+    assert _loaded_by(["agent", "list"], UNUSED_BY_A_VERB) == []
+
+
+UNUSED_BY_A_VERB = (
+    "textual",
+    "alembic",
+    "rapidfuzz",
+    "imapclient",
+    "aiosmtplib",
+    "sqlalchemy.dialects.postgresql",
+    "helpdesk_tui.mail.",
+    "helpdesk_tui.screens",
+    "pydantic_settings",
+    "helpdesk_tui.config",
+)
+ORM = ("sqlmodel", "pydantic", "pydantic_core", "sqlalchemy.orm", "helpdesk_tui.storage.models")
+
+
+def _loaded_by(args: list[str], unused: tuple[str, ...]) -> list[str]:
+    """The modules of ``unused`` that running ``helpdesk ARGS`` imported: a name and what is
+    inside it (a name ending in "." only what is inside)."""
     code = (
         "import sys\n"
         "from helpdesk_tui.cli import main\n"
         "try:\n"
-        "    main(['ticket', 'list'], prog_name='helpdesk')\n"
+        f"    main({args!r}, prog_name='helpdesk')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "unused = ('textual', 'alembic', 'rapidfuzz', 'imapclient', 'aiosmtplib',"
-        " 'sqlalchemy.dialects.postgresql', 'helpdesk_tui.mail.', 'helpdesk_tui.screens',"
-        " 'pydantic_settings')\n"
-        "heavy = [m for m in sys.modules if m.startswith(unused) or m == 'helpdesk_tui.config']\n"
-        "print('loaded:', sorted(heavy))\n"
+        f"names = {unused!r}\n"
+        "print(sorted(m for m in sys.modules for u in names"
+        " if m == u or m.startswith(u.rstrip('.') + '.')))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert "loaded: []" in result.stdout, result.stdout + result.stderr
+    return ast.literal_eval(result.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ticket", "list"],
+        ["ticket", "list", "--json"],
+        ["ticket", "search", "password"],
+        ["ticket", "show", "1"],
+        ["ticket", "show", "1", "--json"],
+    ],
+)
+def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: list[str]) -> None:
+    """``ticket list``, ``search`` and ``show`` read on Core tables (``storage/core_tables``):
+    SQLModel, pydantic and the ORM are two fifths of a verb's start (see benchmarks)."""
+    assert _loaded_by(args, UNUSED_BY_A_VERB + ORM + ("helpdesk_tui.desk.facade",)) == []
 
 
 def test_version(invoke: Invoke) -> None:

@@ -7,6 +7,7 @@ the command then exits non-zero. ``--json`` prints one array of the changed tick
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 import click
 
@@ -15,12 +16,13 @@ from helpdesk_tui.cli.output import echo_json, row_line
 from helpdesk_tui.cli.runtime import Runtime
 from helpdesk_tui.cli.ticket.input import number_tokens
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.queries import TicketRow
-from helpdesk_tui.desk.tickets import parse_number
-from helpdesk_tui.desk.values import MAX_NUMBER
+from helpdesk_tui.desk.queue_values import TicketRow
+from helpdesk_tui.desk.values import MAX_NUMBER, parse_number
 
-Action = Callable[[Desk, int], TicketRow | None]
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
+
+Action: TypeAlias = "Callable[[Desk, int], TicketRow | None]"
 """Changes one ticket (one transaction); returns the row to report, None when it is gone."""
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import click
 from click.shell_completion import CompletionItem
@@ -14,10 +15,12 @@ from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
 from helpdesk_tui.cli.ticket.input import number_tokens
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.limits import human_bytes
-from helpdesk_tui.desk.queries import TicketDetail, TicketFilter
-from helpdesk_tui.desk.queue import SORT_ORDER, QueueQuery
-from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.desk.queue_values import SORT_ORDER, QueueQuery, TicketFilter
+from helpdesk_tui.desk.values import parse_number
 from helpdesk_tui.safe_text import clean
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.queries import TicketDetail
 
 
 def _completes(values: type[StrEnum]) -> Callable[..., list[CompletionItem]]:
@@ -83,7 +86,7 @@ def list_(
     as_json: bool,
 ) -> None:
     """List tickets, newest change first."""
-    desk = runtime.desk()
+    lister = runtime.lister()
     spec = TicketFilter(
         statuses=statuses,
         priorities=priorities,
@@ -96,7 +99,7 @@ def list_(
         open_only=open_only,
     )
     query = QueueQuery(spec, sort=sort, descending=not asc)
-    found = desk.tickets_rows(query, limit=limit)
+    found = lister.tickets_rows(query, limit=limit)
     if as_json:
         echo_json([row.as_json() for row in found])
         return
@@ -121,9 +124,9 @@ def search(
 ) -> None:
     """Find tickets by number, words of the subject or messages, requester, organization or
     email domain; best matches first (whole words before word starts), newest first."""
-    desk = runtime.desk()
+    lister = runtime.lister()
     spec = QueueQuery(TicketFilter(open_only=open_only), text=" ".join(query))
-    found = desk.tickets_rows(spec, limit=limit)
+    found = lister.tickets_rows(spec, limit=limit)
     if as_json:
         echo_json([row.as_json() for row in found])
         return
@@ -182,8 +185,8 @@ def _detail_text(detail: TicketDetail) -> list[str]:
 def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
     """Show tickets in full: fields, thread and history (JSON: an array)."""
     tokens = number_tokens(numbers)
-    desk = runtime.desk()
-    details = [desk.ticket_show(parse_number(token)) for token in tokens]
+    lister = runtime.lister()
+    details = [lister.ticket_show(parse_number(token)) for token in tokens]
     if as_json:
         echo_json([detail.as_json() for detail in details])
         return
