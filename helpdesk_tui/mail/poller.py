@@ -4,7 +4,8 @@ Order is what keeps mail from being lost or doubled:
 
 1. Fetch a batch of UIDs above the folder's ``last_uid`` with ``BODY.PEEK[]`` (the server
    marks nothing). A batch is at most ``batch_size`` messages and ``batch_bytes`` bytes
-   (by ``RFC822.SIZE``, asked first); one message over the byte budget comes alone.
+   (by ``RFC822.SIZE``, asked first, for twenty batches at a time); one message over the
+   byte budget comes alone.
 2. Ingest them and advance ``last_uid`` in one database transaction.
 3. After the commit, flag them ``\\Seen`` and move them to the processed folder (MOVE, or
    COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it); in a backlog a second
@@ -17,9 +18,10 @@ changed UIDVALIDITY starts the folder from UID 0; the dedupe keys make that harm
 
 Parsing is pure Python, so a thread cannot run it beside the writing: when a backlog (more
 than one batch) waits, a parse process (``spawn``ed, never a fork of this threaded process)
-reads the next batch while this one is written; it is kept for later polls, and whatever it
-has not begun, did not answer in time or failed on, the poller parses itself. Big messages
-are always parsed here, by the streaming path.
+reads the next two batches while this one is written; it is kept for later polls. Whatever
+it has not begun when the poller would otherwise wait (for its batch, for the move), did not
+answer in time or failed on, the poller parses itself, from the last task back. Big
+messages are always parsed here, by the streaming path.
 
 While the server offers IDLE the poller waits in IDLE (re-issued every ``idle_restart``
 seconds, under the ten minutes some servers and NAT boxes allow); otherwise it polls every
