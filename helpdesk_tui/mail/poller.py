@@ -18,7 +18,7 @@ changed UIDVALIDITY starts the folder from UID 0; the dedupe keys make that harm
 
 Parsing is pure Python, so a thread cannot run it beside the writing: when a backlog (more
 than one batch) waits, a parse process (``spawn``ed, never a fork of this threaded process)
-reads the next two batches while this one is written; it is kept for later polls. Whatever
+reads the next batches (up to four) while this one is written; it is kept for later polls. Whatever
 it has not begun when the poller would otherwise wait (for its batch, for the move), did not
 answer in time or failed on, the poller parses itself, from the last task back. Big
 messages are always parsed here, by the streaming path.
@@ -286,7 +286,7 @@ class MailboxPoller:
                     messages = reading.result()
                 _moved(moving, later)  # a failed move ends the poll (caught up next time)
                 # The next batch is fetched now, while this one is written, committed and
-                # moved. The parse process starts on it at once (and on the one after it);
+                # moved. The parse process starts on it at once (and on those after it);
                 # the reader thread (where there is no parse process) only once the writing
                 # is done (waits on SQLite and the IMAP server): beside the writing it would
                 # slow it down by competing for the GIL. It gets only the bytes this batch
@@ -643,7 +643,7 @@ class _Readers:
 
 _SIZES_AHEAD = 20
 """Batches of UIDs whose sizes are asked for at once."""
-_PARSE_AHEAD = 2
+_PARSE_AHEAD = 4
 """Batches fetched and handed to the parse process beyond the one being written."""
 _WORKER_TASK = 5
 """Messages per task sent to the parse process."""
