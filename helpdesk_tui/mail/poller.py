@@ -4,7 +4,8 @@ Order is what keeps mail from being lost or doubled:
 
 1. Fetch a batch of UIDs above the folder's ``last_uid`` with ``BODY.PEEK[]`` (the server
    marks nothing). A batch is at most ``batch_size`` messages and ``batch_bytes`` bytes
-   (by ``RFC822.SIZE``, asked first); one message over the byte budget comes alone.
+   (by ``RFC822.SIZE``, asked first, for twenty batches at a time); one message over the
+   byte budget comes alone.
 2. Ingest them and advance ``last_uid`` in one database transaction.
 3. After the commit, flag them ``\\Seen`` and move them to the processed folder (MOVE, or
    COPY + ``\\Deleted`` + UID EXPUNGE where the server lacks it); in a backlog a second
@@ -17,9 +18,10 @@ changed UIDVALIDITY starts the folder from UID 0; the dedupe keys make that harm
 
 Parsing is pure Python, so a thread cannot run it beside the writing: when a backlog (more
 than one batch) waits, a parse process (``spawn``ed, never a fork of this threaded process)
-reads the next batch while this one is written; it is kept for later polls, and whatever it
-has not begun, did not answer in time or failed on, the poller parses itself. Big messages
-are always parsed here, by the streaming path.
+reads the next batches (up to four) while this one is written; it is kept for later polls. Whatever
+it has not begun when the poller would otherwise wait (for its batch, for the move), did not
+answer in time or failed on, the poller parses itself, from the last task back. Big
+messages are always parsed here, by the streaming path.
 
 While the server offers IDLE the poller waits in IDLE (re-issued every ``idle_restart``
 seconds, under the ten minutes some servers and NAT boxes allow); otherwise it polls every
@@ -40,15 +42,18 @@ import socket
 import ssl
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+# The writer is loaded with the poller, not at its first batch: ``mail/ingest.py`` imports
+# it only where it writes, so that the parse process, which only reads, starts light.
+import helpdesk_tui.desk.intake  # noqa: F401
 from helpdesk_tui.desk.mailstate import advance, check_uidvalidity, outcomes_by_uid, record_poll
 from helpdesk_tui.mail.ingest import (
     IngestConfig,
@@ -159,6 +164,10 @@ class MailboxPoller:
         self.keep_going = keep_going
         self.imported = 0
         """Messages this poller has committed (for logs and the benchmark)."""
+        self._known: list[tuple[int, int]] = []
+        """UIDs (with their sizes) this poll found new and has not fetched yet."""
+        self._unknown = 0
+        """New messages beyond those, as last searched."""
         self.parse_worker = _WorkerSlot(name, config)
         """The process that parses a backlog beside the poller, started when first needed
         and kept until the poller stops."""
@@ -250,51 +259,65 @@ class MailboxPoller:
                     outcomes = outcomes_by_uid(session, self.name, uidvalidity, leftover)
                 self._finish(client, leftover, outcomes)
         committed = 0
+        self._known, self._unknown = [], 0
         budget = self.mail.batch_bytes
         # A committed batch is flagged and moved by the mover thread while the next batch
-        # is written (IMAP and the database beside each other); the connection is only
-        # ever used by one thread at a time, and every move follows its batch's commit.
+        # is read and written (IMAP and the database beside each other); the connection is
+        # only ever used by one thread at a time (this one waits for the move before it
+        # fetches), and every move follows its batch's commit.
         pending: tuple[list[int], dict[int, str]] | None = None
+        moving: Future[None] | None = None
         with (
             _Readers(self.name, self.config, self.parse_worker) as readers,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"move-{self.name}") as mover,
         ):
             fetched = self._fetch(client, last_uid, uidvalidity, budget)
             reading = readers.early(fetched) or readers.late(fetched)
+            further: deque[tuple[_Fetched, _ReadingElsewhere | None]] = deque()
             while fetched is not None and reading is not None:
                 self._check_lease()
                 batch, backlog = fetched.uids, fetched.backlog
-                messages = reading.result()
+                # The batches after this one the parse process reads: the poller reads
+                # their last tasks itself while it waits (for this batch, for the move).
+                later = [r for _, r in further if isinstance(r, _ReadingElsewhere)]
+                if isinstance(reading, _ReadingElsewhere):
+                    messages = reading.result(later)
+                else:
+                    messages = reading.result()
+                _moved(moving, later)  # a failed move ends the poll (caught up next time)
                 # The next batch is fetched now, while this one is written, committed and
-                # moved. The parse process starts on it at once; the reader thread (where
-                # there is no parse process) only once the writing is done (waits on SQLite
-                # and the IMAP server): beside the writing it would slow it down by
-                # competing for the GIL. It gets only the bytes this batch leaves of the
-                # budget (none beside a big message).
-                left = 0 if fetched.big else budget - fetched.size
-                ahead = self._fetch(client, batch[-1], uidvalidity, left)
-                ahead_reading = readers.early(ahead)
-                moving = None if pending is None else mover.submit(self._finish, client, *pending)
-                pending = None
-                try:
-                    with self.db.write() as session:
-                        results = ingest_batch(session, messages, self.config)
-                        outcomes = {
-                            message.source.uid: result.outcome
-                            for message, result in zip(messages, results, strict=True)
-                            if message.source is not None
-                        }
-                        # This batch's raw and parsed copies go before the next is parsed.
-                        del messages, results
-                        reading.release()
-                        advance(session, self.name, self.box.folder, batch[-1])
-                        record_poll(session, self.name, self.box.folder, backlog=backlog)
-                        reading = ahead_reading or readers.late(ahead)
-                finally:
-                    if moving is not None:
-                        wait([moving])  # the connection is this thread's again
-                if moving is not None:
-                    moving.result()  # a failed move ends the poll (caught up next time)
+                # moved. The parse process starts on it at once (and on those after it);
+                # the reader thread (where there is no parse process) only once the writing
+                # is done (waits on SQLite and the IMAP server): beside the writing it would
+                # slow it down by competing for the GIL. It gets only the bytes this batch
+                # leaves of the budget (none beside a big message).
+                ahead: _Fetched | None
+                if further:
+                    ahead, ahead_reading = further.popleft()
+                else:
+                    left = 0 if fetched.big else budget - fetched.size
+                    ahead = self._fetch(client, batch[-1], uidvalidity, left)
+                    ahead_reading = readers.early(ahead)
+                if ahead is not None and ahead_reading is not None:
+                    self._fetch_further(
+                        client, uidvalidity, budget, readers, [fetched, ahead], further
+                    )
+                if pending is not None:
+                    moving = mover.submit(self._finish, client, *pending)
+                    pending = None
+                with self.db.write() as session:
+                    results = ingest_batch(session, messages, self.config)
+                    outcomes = {
+                        message.source.uid: result.outcome
+                        for message, result in zip(messages, results, strict=True)
+                        if message.source is not None
+                    }
+                    # This batch's raw and parsed copies go before the next is parsed.
+                    del messages, results
+                    reading.release()
+                    advance(session, self.name, self.box.folder, batch[-1])
+                    record_poll(session, self.name, self.box.folder, backlog=backlog)
+                    reading = ahead_reading or readers.late(ahead)
                 if fetched.big:
                     give_back_memory()
                 committed += len(outcomes)
@@ -302,15 +325,42 @@ class MailboxPoller:
                 pending = ([uid for uid in batch if uid in outcomes], outcomes)
                 fetched = ahead
                 if fetched is not None and reading is None:  # did not fit beside this batch
+                    _moved(moving)
                     self._finish(client, *pending)
                     pending = None
                     fetched = self._fetch(client, batch[-1], uidvalidity, budget)
                     reading = readers.early(fetched) or readers.late(fetched)
+            _moved(moving)
             if pending is not None:
                 self._finish(client, *pending)
         with self.db.write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
+
+    def _fetch_further(
+        self,
+        client: IMAPClient,
+        uidvalidity: int,
+        budget: int,
+        readers: _Readers,
+        held: list[_Fetched],
+        further: deque[tuple[_Fetched, _ReadingElsewhere | None]],
+    ) -> None:
+        """Keep the parse process :data:`_PARSE_AHEAD` batches ahead of the one being
+        written (``held``: that one, then the next), within the byte budget the batches in
+        hand leave. With one batch ahead it sat idle whenever it had read it before the
+        poller had written the one before, and the poller parsed itself whatever it had
+        not begun when it was the slower."""
+        held = held + [following for following, _ in further]
+        while len(held) - 1 < _PARSE_AHEAD and held[-1].uids and held[-1].backlog > 0:
+            left = budget - sum(batch.size for batch in held)
+            if left <= 0:
+                return
+            following = self._fetch(client, held[-1].uids[-1], uidvalidity, left)
+            if following is None or not following.uids:
+                return  # put off: fetched in its turn, with the budget then left
+            further.append((following, readers.early(following)))
+            held.append(following)
 
     def _fetch(
         self, client: IMAPClient, after_uid: int, uidvalidity: int, budget: int
@@ -320,16 +370,13 @@ class MailboxPoller:
         ("later") unless the budget is the whole one: then that message comes alone.
         ``BODY.PEEK[]`` marks nothing on the server.
         """
-        new = sorted(uid for uid in client.search(["UID", f"{after_uid + 1}:*"]) if uid > after_uid)
-        candidates = new[: self.mail.batch_size]
-        if not candidates:
+        known, waiting = self._candidates(client, after_uid)
+        if not known:
             return None
-        sizes = client.fetch(candidates, ["RFC822.SIZE"])
         batch: list[int] = []
         total = 0
         big = False
-        for uid in candidates:
-            size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+        for uid, size in known[: self.mail.batch_size]:
             if size > _BIG_BYTES and (batch or budget < self.mail.batch_bytes):
                 break  # a big message comes alone, never beside another batch
             if total + size > budget and (batch or budget < self.mail.batch_bytes):
@@ -340,8 +387,8 @@ class MailboxPoller:
                 big = True
                 break
         if not batch:
-            return _Fetched([], len(new), [], 0)
-        backlog = len(new) - len(batch)
+            return _Fetched([], waiting, [], 0)
+        backlog = waiting - len(batch)
         if big:
             raw = _fetch_in_parts(client, batch[0], total)
             alone: list[tuple[bytes | bytearray, Source]] = []
@@ -357,6 +404,24 @@ class MailboxPoller:
                 raws.append((bytes(found), Source(self.name, uidvalidity, uid)))
         del fetched
         return _Fetched(batch, backlog, raws, total)
+
+    def _candidates(self, client: IMAPClient, after_uid: int) -> tuple[list[tuple[int, int]], int]:
+        """The next UIDs above ``after_uid`` with their sizes, and how many new messages
+        wait in all. One search and one size fetch serve :data:`_SIZES_AHEAD` batches (each
+        round trip waits for the server, which has to share the CPUs with the poller and
+        its parse process); when they are used up, the folder is searched again."""
+        known = [(uid, size) for uid, size in self._known if uid > after_uid]
+        if not known:
+            new = sorted(
+                uid for uid in client.search(["UID", f"{after_uid + 1}:*"]) if uid > after_uid
+            )
+            wanted = new[: self.mail.batch_size * _SIZES_AHEAD]
+            if wanted:
+                sizes = client.fetch(wanted, ["RFC822.SIZE"])
+                known = [(uid, int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))) for uid in wanted]
+            self._unknown = len(new) - len(wanted)
+        self._known = known
+        return known, len(known) + self._unknown
 
     def _finish(self, client: IMAPClient, uids: Sequence[int], outcomes: dict[int, str]) -> None:
         """Mark committed messages read and move them out of the folder."""
@@ -417,6 +482,16 @@ class MailboxPoller:
                 self._check_lease()
         finally:
             client.idle_done()
+
+
+def _moved(moving: Future[None] | None, later: Sequence[_ReadingElsewhere] = ()) -> None:
+    """Wait for the mover thread's move (the connection is the poller's again), reading the
+    last tasks of the ``later`` batches meanwhile; its error, if it failed."""
+    if moving is None:
+        return
+    while not moving.done() and _read_last_here(later):
+        pass
+    moving.result()
 
 
 def _arrived_before_idle(client: IMAPClient) -> bool:
@@ -566,6 +641,10 @@ class _Readers:
 
 # --- the parse process ----------------------------------------------------------------------
 
+_SIZES_AHEAD = 20
+"""Batches of UIDs whose sizes are asked for at once."""
+_PARSE_AHEAD = 4
+"""Batches fetched and handed to the parse process beyond the one being written."""
 _WORKER_TASK = 5
 """Messages per task sent to the parse process."""
 _WORKER_WAIT = 30.0
@@ -671,6 +750,11 @@ class _ParseWorker:
             self.stop(kill=True)
         self.counts["read there" if result is not None else "read here after all"] += 1
         return result
+
+    def answered(self, task_id: int) -> bool:
+        """Whether :meth:`collect` has the task's answer now (or the process failed)."""
+        with self._condition:
+            return task_id in self._done or self.failed
 
     def forget(self) -> None:
         """Tasks no one will collect (a poll that ended early): skipped there, dropped here."""
@@ -781,9 +865,12 @@ class _WorkerSlot:
 class _ReadingElsewhere:
     """One batch being parsed in the parse process, :data:`_WORKER_TASK` messages a task.
 
-    When the poller needs the batch it parses, from the last task back, those the process
-    has not begun (the process works from the first on, so they meet in the middle), then
-    takes the answers for the rest; any task that fails there it parses itself.
+    The process works from the first task on; the poller takes tasks from the other end
+    (the last task it has not begun is parsed here), so they meet in the middle: when the
+    poller needs the batch it parses this batch's tasks the process has not begun, from
+    the last back, and while it waits for the others it parses the last tasks of the
+    batches fetched further ahead (:meth:`result`'s ``later``), kept for their turn. Any
+    task that fails there it parses itself.
     """
 
     def __init__(
@@ -799,17 +886,19 @@ class _ReadingElsewhere:
             (start, worker.submit(raws[start : start + _WORKER_TASK]))
             for start in range(0, len(raws), _WORKER_TASK)
         ]
+        self._here: dict[int, list[ReadMessage]] = {}
+        """Tasks read here, taken back before the process began them."""
 
-    def result(self) -> list[ReadMessage]:
-        here: dict[int, list[ReadMessage]] = {}
-        for start, task_id in reversed(self._tasks):
-            if not self._worker.take_back(task_id):
-                break
-            here[task_id] = self._read_here(start)
+    def result(self, later: Sequence[_ReadingElsewhere] = ()) -> list[ReadMessage]:
+        """The batch's messages; ``later``: the batches fetched after it, in order."""
+        while self._read_last_here():
+            pass
         read: list[ReadMessage] = []
         for start, task_id in self._tasks:
-            done = here.get(task_id)
+            done = self._here.pop(task_id, None)
             if done is None:
+                while not self._worker.answered(task_id) and _read_last_here(later):
+                    pass
                 there = self._worker.collect(task_id)
                 if there is None:
                     done = self._read_here(start)
@@ -822,6 +911,19 @@ class _ReadingElsewhere:
             read += done
         return read
 
+    def _read_last_here(self) -> bool | None:
+        """Read here the last task not read yet, if the process has not begun it: True
+        when one was; None when none is left; False when the process has begun it (and
+        so every task before it)."""
+        for start, task_id in reversed(self._tasks):
+            if task_id in self._here:
+                continue
+            if not self._worker.take_back(task_id):
+                return False
+            self._here[task_id] = self._read_here(start)
+            return True
+        return None
+
     def _read_here(self, start: int) -> list[ReadMessage]:
         return [
             read_message(raw, source, self._config)
@@ -831,6 +933,17 @@ class _ReadingElsewhere:
     def release(self) -> None:
         self._raws = []
         self._tasks = []
+        self._here = {}
+
+
+def _read_last_here(readings: Sequence[_ReadingElsewhere]) -> bool:
+    """Read here the last task of these batches (in order) that the process has not begun;
+    whether there was one."""
+    for reading in reversed(readings):
+        done = reading._read_last_here()
+        if done is not None:
+            return done
+    return False
 
 
 class _Connection:

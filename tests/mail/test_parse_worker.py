@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlmodel import func, select
@@ -96,6 +96,24 @@ def test_a_task_the_process_began_and_never_answers_is_parsed_here(
     assert not worker.process.is_alive(), "stopped, not left behind"
 
 
+def test_waiting_the_poller_reads_the_last_tasks_of_later_batches(worker: _ParseWorker) -> None:
+    config = config_for(mail_settings())
+    first, second = some_raws(10), some_raws(10)
+    os.kill(worker.process.pid, signal.SIGSTOP)  # it begins nothing: every task is there
+    one = _ReadingElsewhere(list(first), config, worker)
+    two = _ReadingElsewhere(list(second), config, worker)
+    assert poller_module._read_last_here([one, two]) is True
+    assert list(two._here) == [two._tasks[-1][1]], "the last task of the last batch first"
+    assert poller_module._read_last_here([one, two]) is True
+    assert poller_module._read_last_here([one, two]) is True
+    assert list(one._here) == [one._tasks[-1][1]], "then the batch before it"
+    assert worker.counts["taken back"] == 3
+
+    assert one.result([two]) == [read_message(raw, source, config) for raw, source in first]
+    assert two.result() == [read_message(raw, source, config) for raw, source in second]
+    assert worker.counts["taken back"] == 4, "every task read here, none twice"
+
+
 def test_a_failed_process_is_not_used_again_at_once(worker: _ParseWorker) -> None:
     config = config_for(mail_settings())
     slot = _WorkerSlot("support", config)
@@ -130,7 +148,7 @@ def test_the_parse_process_killed_mid_batch_loses_and_doubles_nothing(
     original = _ReadingElsewhere.result
     asked = 0
 
-    def result(reading: _ReadingElsewhere) -> list[object]:
+    def result(reading: _ReadingElsewhere, later: Sequence[_ReadingElsewhere] = ()) -> list[object]:
         nonlocal asked
         asked += 1
         if asked == 2:
@@ -138,7 +156,7 @@ def test_the_parse_process_killed_mid_batch_loses_and_doubles_nothing(
             assert worker is not None
             poller.killed = worker.process.pid
             os.kill(worker.process.pid, signal.SIGKILL)
-        return original(reading)  # type: ignore[return-value]
+        return original(reading, later)  # type: ignore[return-value]
 
     monkeypatch.setattr(_ReadingElsewhere, "result", result)
 

@@ -136,3 +136,22 @@ def test_small_messages_adding_up_to_more_than_a_big_one_all_come_in(
     assert uids_of(recording.batches) == [[1, 2, 3, 4, 5, 6]]
     assert [t.subject for t in tickets(db)] == [f"Quarter {n}" for n in range(6)]
     assert dovecot.list_uids("INBOX") == []
+
+
+def test_mail_arriving_during_a_poll_comes_in_with_it(db: Database, dovecot: ImapAccount) -> None:
+    append_all(dovecot, [email(subject=f"Early {n}") for n in range(3)])
+
+    class MailArrives(_Recording):
+        def _fetch(
+            self, client: object, after_uid: int, uidvalidity: int, budget: int
+        ) -> _Fetched | None:
+            if len(self.batches) == 1:  # the first batch's sizes (with the others') are known
+                append_all(dovecot, [email(subject=f"Late {n}") for n in range(2)])
+            return super()._fetch(client, after_uid, uidvalidity, budget)
+
+    recording = MailArrives(db, server_settings(dovecot, batch_size=2, batch_bytes=MIB))
+
+    assert recording.run_once() == 5, "searched again once the UIDs it knew were fetched"
+
+    assert uids_of(recording.batches) == [[1, 2], [3], [4, 5]]
+    assert dovecot.list_uids("INBOX") == []
