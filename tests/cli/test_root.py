@@ -166,7 +166,7 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: 
     """``ticket list``, ``search`` and ``show`` read on Core tables (``storage/core_tables``):
     SQLModel, pydantic and the ORM are two fifths of a verb's start (see benchmarks). On
     PostgreSQL too, which loads the postgresql dialect and psycopg but not SQLite's."""
-    unused = UNUSED_BY_A_VERB + ORM + ("helpdesk_tui.desk.facade",)
+    unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
         unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite")
