@@ -25,7 +25,10 @@ on a shared machine the CPU time is the steadier figure. To measure older code, 
 ``helpdesk_tui`` first on ``PYTHONPATH`` (code without a kept page gives the same figure in
 all three helpdesk rows).
 
-    python benchmarks/startup.py [--runs 15] [--keep DIR]
+    python benchmarks/startup.py [--runs 15] [--keep DIR] [--postgres] [--cli-only] [--tickets N]
+
+``--postgres``: the desk in a throw-away PostgreSQL cluster (``tests/pg_cluster.py``, kept
+in DIR/pg with ``--keep``) instead of a SQLite file. ``--cli-only``: no first paints.
 
 Goal (issue 10): a CLI verb ≤ 0.3 s, completion ≤ 0.2 s, first paint ≤ 1.5x bare Textual.
 """
@@ -136,18 +139,26 @@ else:
 """
 
 
-def build(root: Path) -> dict[str, str]:
+def build(root: Path, url: str | None = None, tickets: int = 200) -> dict[str, str]:
+    """The desk's environment: a SQLite desk in ROOT/data, or the database at ``url``."""
     env = dict(os.environ)
     env["HELPDESK_DATA_DIR"] = str(root / "data")
     env["HELPDESK_CONFIG_DIR"] = str(root / "config")
     env["HELPDESK_CACHE_DIR"] = str(root / "cache")
     env.pop("HELPDESK_DATABASE_URL", None)
+    if url is not None:
+        env["HELPDESK_DATABASE_URL"] = url
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled modules are cached
-    if not (root / "data").exists():
+    built = root / ("pg-desk-built" if url is not None else "data")
+    if not built.exists():
         subprocess.run(["helpdesk", "init"], env=env, check=True, capture_output=True)
         subprocess.run(
-            ["helpdesk", "demo", "--tickets", "200"], env=env, check=True, capture_output=True
+            ["helpdesk", "demo", "--tickets", str(tickets)],
+            env=env,
+            check=True,
+            capture_output=True,
         )
+        built.mkdir(exist_ok=True)
     return env
 
 
@@ -185,10 +196,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--keep", type=Path, help="build the desk here once, reuse it after")
+    parser.add_argument("--postgres", action="store_true", help="a PostgreSQL desk")
+    parser.add_argument("--tickets", type=int, default=200, help="the demo desk's size")
+    parser.add_argument("--cli-only", action="store_true", help="no first paints")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="helpdesk-startup-"))
+    cluster = None
     try:
-        env = build(root)
+        if args.postgres:
+            sys.path.append(str(Path(__file__).resolve().parents[1]))
+            from tests.pg_cluster import start_cluster
+
+            cluster = start_cluster(root / "pg")
+        env = build(root, cluster.url() if cluster is not None else None, args.tickets)
         helpdesk = shutil.which("helpdesk") or "helpdesk"
         complete = dict(env, _HELPDESK_COMPLETE="bash_complete")
         cases = {
@@ -219,6 +239,8 @@ def main() -> None:
             "helpdesk": "helpdesk",
             "helpdesk, nothing kept": "cold",
         }
+        if args.cli_only:
+            paints = {}
         for run in cases.values():  # warm the file cache once
             run()
         for kind in paints.values():  # (and keep the first page, as a first start does)
@@ -251,17 +273,21 @@ def main() -> None:
                 f" {max(walls) * 1000:>6.0f}ms {statistics.median(cpus) * 1000:>9.0f}ms"
                 f" {max(cpus) * 1000:>6.0f}ms"
             )
-        bare = samples["first paint: bare Textual"]
+        bare = samples.get("first paint: bare Textual")
         for case in (
             "first paint: helpdesk",
             "live page: helpdesk",
             "first paint: helpdesk, nothing kept",
         ):
+            if not bare:
+                break
             for what, index in (("wall", 0), ("CPU", 1)):
                 ours = statistics.median(v[index] for v in samples[case])
                 base = statistics.median(v[index] for v in bare)
                 print(f"{case} / bare Textual ({what}, medians): {ours / base:.2f}")
     finally:
+        if cluster is not None:
+            cluster.stop("fast" if args.keep else "immediate")
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
 

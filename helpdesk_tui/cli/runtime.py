@@ -108,12 +108,12 @@ class Runtime:
     def database(self, *, create: bool = False, upgrade: bool = False) -> Database:
         """The desk's database, ready for this code; only ``create`` sets up an empty one."""
         if self._db is None:
+            url = self.start.database_url
             with loading():
-                from helpdesk_tui.desk.opening import open_database
+                from helpdesk_tui.desk.opening import load_driver, open_database
 
-            self._db = open_database(
-                self.start.database_url, create=create, upgrade=upgrade, say=self.say
-            )
+                load_driver(url)
+            self._db = open_database(url, create=create, upgrade=upgrade, say=self.say)
             # (None in the terminal UI's opening thread: ``cli/tui.py`` registered it)
             context = click.get_current_context(silent=True)
             if context is not None:

@@ -34,7 +34,7 @@ from sqlalchemy.exc import (
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.storage import migrate, sqlite_files
-from helpdesk_tui.storage.database import Database, DeskUnusable, NoDesk
+from helpdesk_tui.storage.database import Database, DeskUnusable, NoDesk, load_driver
 from helpdesk_tui.storage.migrate import SchemaState
 from helpdesk_tui.storage.sqlite_files import access_problem, is_shared
 from helpdesk_tui.urls import mask_url, scrub
@@ -48,6 +48,7 @@ __all__ = [
     "connect",
     "database_error",
     "desk_errors",
+    "load_driver",
     "no_desk",
     "open_database",
     "plan",

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, create_engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from helpdesk_tui.storage import sqlite_files
 from helpdesk_tui.urls import mask_url
@@ -161,11 +162,27 @@ class Database:
         self.engine.dispose()
 
 
+def load_driver(url: str) -> None:
+    """Import the SQLAlchemy dialect and the driver ``url`` names, as the engine would.
+
+    For a caller that imports under ``cli.lazy.loading`` (the collector paused): on
+    PostgreSQL psycopg and SQLAlchemy's postgresql dialect are a quarter of a read verb's
+    start. A URL that cannot be used is left to ``Database`` to refuse, with its words.
+    """
+    with suppress(ArgumentError, ImportError, ValueError):
+        make_url(url).get_dialect().import_dbapi()
+
+
 def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, echo=echo, create=create)
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    extra: dict[str, Any] = {}
+    if parsed.get_driver_name() in ("psycopg", "psycopg2"):
+        # No table has an HSTORE column: without this the first connection looks the type
+        # up (three more round trips and a type registration in every command).
+        extra["use_native_hstore"] = False
+    return create_engine(url, echo=echo, pool_pre_ping=True, **extra)
 
 
 def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> Engine:

@@ -6,11 +6,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
-from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col
 
 from helpdesk_tui.storage import migrate
-from helpdesk_tui.storage.database import BRIEF_LOCK_WAIT_MS, SQLITE_BUSY_TIMEOUT_MS, Database
+from helpdesk_tui.storage.database import (
+    BRIEF_LOCK_WAIT_MS,
+    SQLITE_BUSY_TIMEOUT_MS,
+    Database,
+    load_driver,
+)
 from helpdesk_tui.storage.models import Message, Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 from tests.conftest import sqlite_url
@@ -187,3 +192,34 @@ def test_shown_url_names_the_file_or_hides_the_password(tmp_path: Path) -> None:
     database = Database("postgresql+psycopg://ada:s3cret@db.example.com/helpdesk")
     assert database.shown_url == "postgresql+psycopg://ada:***@db.example.com/helpdesk"
     database.dispose()
+
+
+def test_schema_state_of_an_empty_and_of_a_migrated_database(db_url: str) -> None:
+    """The version table is looked for (on PostgreSQL with ``to_regclass``, in the search
+    path), and read when it is there."""
+    database = Database(db_url)
+    try:
+        assert migrate.schema_state(database).is_empty
+        migrate.upgrade(database)
+        assert migrate.schema_state(database).is_latest
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_postgresql_engine_does_not_look_up_hstore_on_connect(db_url: str) -> None:
+    """No column is an HSTORE: the type lookup would be three more round trips per command."""
+    database = Database(db_url)
+    try:
+        assert database.engine.dialect.use_native_hstore is False  # type: ignore[attr-defined]
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize("url", ["no such url", "postgresql+nosuchdriver://u@h/d", "nosuch://"])
+def test_load_driver_leaves_an_unusable_url_to_the_database_to_refuse(url: str) -> None:
+    load_driver(url)
+    with pytest.raises((ArgumentError, ImportError)):
+        Database(url)
