@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from helpdesk_tui import completion_cache, heap, queue_cache
-from helpdesk_tui.commands import ArticleCommands, TicketCommands
+from helpdesk_tui.commands import DeskCommands
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError, DeskLoading
 from helpdesk_tui.desk.kinds import utcnow
@@ -75,7 +75,7 @@ class HelpdeskApp(App[None]):
     made meanwhile are the screen's, and live on): it runs again once that is drawn."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS: ClassVar = App.COMMANDS | {TicketCommands, ArticleCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {DeskCommands}
     MODES: ClassVar = {
         "queue": QueueScreen,
         "reports": "reports",

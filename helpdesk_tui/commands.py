@@ -8,9 +8,8 @@ string prompt and every help text as markup, so neither ever carries outside tex
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
@@ -21,9 +20,8 @@ from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 
 if TYPE_CHECKING:
-    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.kb_service import KbResult
 
-T = TypeVar("T")
 MAX_HITS = 8
 DEBOUNCE_SECONDS = 0.05
 """A palette search starts only after typing pauses this long; the palette cancels the
@@ -37,48 +35,6 @@ def _prompt(row: TicketRow) -> Text:
     return Text.assemble((f"#{row.number} ", "bold"), plain(row.subject))
 
 
-class _DeskSearch(Provider):
-    """A provider whose hits come from a desk search, run once typing pauses."""
-
-    _asked = ""
-    """The newest query typed; a thread that starts for an older one does nothing."""
-
-    async def _found(self, query: str, find: Callable[[Desk, str], list[T]]) -> list[T]:
-        app = desk_app(self)
-        self._asked = query
-        await asyncio.sleep(DEBOUNCE_SECONDS)  # cancelled here when the next key arrives
-
-        def latest() -> list[T]:
-            if query != self._asked or not app.live:  # (nothing to search until it is open)
-                return []
-            return find(app.desk, query)
-
-        return await asyncio.to_thread(latest)
-
-
-class TicketCommands(_DeskSearch):
-    """``#1042`` opens ticket 1042; words find tickets by subject and message text."""
-
-    async def search(self, query: str) -> Hits:
-        if not query.strip():
-            return
-        app = desk_app(self)
-        rows = await self._found(
-            query, lambda desk, asked: desk.find_tickets(asked, limit=MAX_HITS)
-        )
-        matcher = self.matcher(query)
-        for row in rows:
-            text = f"#{row.number} {clean(row.subject, single_line=True)}"
-            score = 1.0 if query.strip().lstrip("#") == str(row.number) else matcher.match(text)
-            yield Hit(
-                max(score, 0.01),
-                _prompt(row),
-                partial(app.open_ticket, row.number),
-                text=text,
-                help=f"Open ticket · {words(row.status)} · {row.priority}",
-            )
-
-
 ARTICLE_MIN_CHARS = 3
 """Articles are searched from this many characters typed (fewer match nearly every one)."""
 ARTICLE_SCORE = 0.5
@@ -86,16 +42,48 @@ ARTICLE_SCORE = 0.5
 as it is stays above them."""
 
 
-class ArticleCommands(_DeskSearch):
-    """Words find knowledge-base articles; "KB: <title>" opens one on the KB screen."""
+class DeskCommands(Provider):
+    """Tickets and knowledge-base articles, read together once typing pauses.
+
+    ``#1042`` opens ticket 1042; words find tickets by subject and message text, and
+    knowledge-base articles ("KB: <title>" opens one on the KB screen).
+
+    One provider, not one per kind: the palette polls for hits every 0.1 s while any
+    provider runs, and a provider that finished last *without* a hit (no article for
+    "printer") left the hits already found waiting for that poll (a last key → hits of
+    ~170 ms instead of ~65). One read that yields everything it found wakes it at once."""
+
+    _asked = ""
+    """The newest query typed; a thread that starts for an older one does nothing."""
 
     async def search(self, query: str) -> Hits:
-        asked = query.strip()
-        if len(asked) < ARTICLE_MIN_CHARS or asked.startswith("#") or asked.isdigit():
+        if not query.strip():
             return
         app = desk_app(self)
-        found = await self._found(query, lambda desk, q: desk.kb_search(q, limit=MAX_HITS))
+        self._asked = query
+        await asyncio.sleep(DEBOUNCE_SECONDS)  # cancelled here when the next key arrives
+        asked = query.strip()
+        articles = not (len(asked) < ARTICLE_MIN_CHARS or asked.startswith("#") or asked.isdigit())
+
+        def latest() -> tuple[list[TicketRow], list[KbResult]]:
+            if query != self._asked or not app.live:  # (nothing to search until it is open)
+                return [], []
+            desk = app.desk
+            rows = desk.find_tickets(query, limit=MAX_HITS)
+            return rows, desk.kb_search(query, limit=MAX_HITS) if articles else []
+
+        rows, found = await asyncio.to_thread(latest)
         matcher = self.matcher(query)
+        for row in rows:
+            text = f"#{row.number} {clean(row.subject, single_line=True)}"
+            score = 1.0 if asked.lstrip("#") == str(row.number) else matcher.match(text)
+            yield Hit(
+                max(score, 0.01),
+                _prompt(row),
+                partial(app.open_ticket, row.number),
+                text=text,
+                help=f"Open ticket · {words(row.status)} · {row.priority}",
+            )
         for rank, result in enumerate(found):
             article = result.article
             text = f"KB: {clean(article.title, single_line=True)}"

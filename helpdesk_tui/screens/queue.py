@@ -236,6 +236,8 @@ class QueueScreen(DeskScreen):
         self._filter_form: QueueFilterScreen | None = None
         """The filter form (f), built on first use and kept (installed) as long as the app
         runs, as the queue is."""
+        self._search_closing = False
+        """Enter was pressed in the search box: it is hidden once the search's read began."""
         self._start_view: View | None = None
         """The view the queue landed on at start: its first page is kept for the next one."""
         kept = self.desk_app.kept
@@ -334,6 +336,8 @@ class QueueScreen(DeskScreen):
         load = Load(kind, start, limit or PAGE)
         self._pending = load
         if not self.desk_app.live:  # asked again (from the first page) once it is open
+            if self._search_closing:
+                self._close_search()
             kept = self._kept_view
             if self._kept_as_of is not None and (
                 self.view is not kept or kept is None or self.query_spec != kept.query
@@ -368,7 +372,11 @@ class QueueScreen(DeskScreen):
 
         (Textual also runs ``DeskScreen``'s handler, which reports the failure.)
         """
-        if event.worker.group != "queue" or event.state != WorkerState.ERROR:
+        if event.worker.group != "queue":
+            return
+        if self._search_closing and event.state != WorkerState.PENDING:
+            self._close_search()  # the read's thread is under way (or done)
+        if event.state != WorkerState.ERROR:
             return
         self._pending = None
         if not isinstance(event.worker.error, DeskError):
@@ -632,6 +640,7 @@ class QueueScreen(DeskScreen):
             self.set_query(self.query_spec.with_sort(sort))
 
     def action_search(self) -> None:
+        self._search_closing = False
         search = self.query_one("#queue-search", Input)
         search.value = self.query_spec.text
         search.display = True
@@ -639,10 +648,14 @@ class QueueScreen(DeskScreen):
 
     @on(Input.Submitted, "#queue-search")
     def _searched(self, event: Input.Submitted) -> None:
-        self._close_search()
+        # The read first, the box hidden once its thread has started (``_worker_running``):
+        # hidden at once, the screen was laid out (the box, the footer's keys for the table)
+        # before the worker's task got to start the thread, which read that much later.
+        self._search_closing = True
         self.set_query(replace(self.query_spec, text=event.value.strip()))
 
     def _close_search(self) -> None:
+        self._search_closing = False
         search = self.query_one("#queue-search", Input)
         search.display = False
         self.table.focus()

@@ -3,8 +3,10 @@ snapshots at 80x24 and 120x40."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from textual.command import Command, CommandList, CommandPalette
@@ -268,3 +270,49 @@ def test_kb_article_editor_snapshot(
         "Add the third-floor printer", MARKDOWN_BODY, category="Printing", tags=["printer"]
     )
     assert snap_compare(make_test_app(), terminal_size=size, run_before=_kb_editor_scene)
+
+
+async def test_the_palette_reads_tickets_and_articles_together(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One read (one thread) per query finds both tickets and articles, so the palette's
+    hits do not wait for a second provider that finds nothing (its 0.1 s poll)."""
+    seed_kb(desk_data)
+    reads: list[tuple[str, str, int]] = []
+    find_tickets, kb_search = Desk.find_tickets, Desk.kb_search
+
+    def tickets(desk: Desk, query: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(("tickets", query, threading.get_ident()))
+        return find_tickets(desk, query, *args, **kwargs)
+
+    def articles(desk: Desk, query: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(("articles", query, threading.get_ident()))
+        return kb_search(desk, query, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "find_tickets", tickets)
+    monkeypatch.setattr(Desk, "kb_search", articles)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"vpn")
+        commands = app.screen.query_one(CommandList)
+
+        def prompts() -> list[str]:
+            options = [commands.get_option_at_index(i) for i in range(commands.option_count)]
+            return [str(o.hit.text) for o in options if isinstance(o, Command)]
+
+        await until(
+            pilot,
+            lambda: (
+                any(p.startswith("KB: ") for p in prompts())
+                and any(p.startswith("#") for p in prompts())
+            ),
+        )
+        asked = [(query, thread) for kind, query, thread in reads if kind == "articles"]
+        assert asked and all(q == "vpn" for q, _ in asked)
+        for query, thread in asked:
+            assert ("tickets", query, thread) in reads  # the same read, the same thread

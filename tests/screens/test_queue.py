@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -10,13 +12,15 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input
+from textual.worker import WorkerState
 
 from helpdesk_tui.app import HelpdeskApp, make_app
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
-from helpdesk_tui.desk.queue import first_page
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.screens import queue as queue_screen
@@ -325,6 +329,48 @@ async def test_search_finds_subjects_and_messages(
         await pilot.press("escape")
         await settle(pilot)
         assert shown(app) == ALL_OPEN
+
+
+async def test_search_box_goes_while_the_search_is_read(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter starts the read first; the box goes (and the table has the focus) once the
+    read's thread runs, not when its rows come: the screen is laid out for the box while
+    the query runs, and the rows land in a pass of their own."""
+    reading, release = threading.Event(), threading.Event()
+    list_window = Desk.list_window
+
+    def held(desk: Desk, query: QueueQuery, *args: Any, **kwargs: Any) -> Any:
+        if query.text:
+            reading.set()
+            release.wait(10)
+        return list_window(desk, query, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "list_window", held)
+    close_search = QueueScreen._close_search
+    reads_when_closed: list[list[WorkerState]] = []
+
+    def closing(screen: QueueScreen) -> None:
+        reads = [w.state for w in screen.app.workers if w.group == "queue"]
+        reads_when_closed.append(reads)
+        close_search(screen)
+
+    monkeypatch.setattr(QueueScreen, "_close_search", closing)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        box = queue(app).query_one("#queue-search")
+        await pilot.press("slash", *"tunnel", "enter")
+        await until(pilot, reading.is_set, timeout=10)
+        await until(pilot, lambda: not box.display, timeout=10)
+        assert app.focused is queue(app).table
+        assert shown(app) == ALL_OPEN  # the search's rows are not in yet
+        assert reads_when_closed == [[WorkerState.RUNNING]]  # the read had begun
+        release.set()
+        await settle(pilot)
+        assert shown(app) == [2]
+        assert not box.display
 
 
 async def test_sort_cycles_and_reverses(make_test_app: Callable[..., HelpdeskApp]) -> None:

@@ -1,0 +1,154 @@
+"""One key's timeline in the real app: what happens, in which frame, until its rows are drawn.
+
+``app_keys.py`` says how long a key takes; this says why: each frame written, each layout
+pass (and which widget asked for it, with the calls that led there), the queue's read in its
+thread, and the queue screen's steps that handle its answer, in milliseconds from the key.
+
+    HELPDESK_DATABASE_URL=sqlite:///DESK.db HELPDESK_CONFIG_DIR=… HELPDESK_DATA_DIR=… \\
+        python benchmarks/key_timeline.py search [--view open] [--word printer] [--repeat 3]
+    … python benchmarks/key_timeline.py views --keys 12 [--repeat 3]
+
+Run it on a copy of a desk (the app writes presence rows). Wall times on a loaded machine
+vary; the order of the steps and the number of frames and layouts do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+LOG: list[tuple[float, str]] = []
+began = [0.0]
+
+
+def mark(what: str) -> None:
+    if began[0]:
+        LOG.append(((time.perf_counter() - began[0]) * 1000, what))
+
+
+def _traced(owner: Any, name: str) -> None:
+    original = getattr(owner, name)
+
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        mark(f"{name} start")
+        try:
+            return original(*args, **kwargs)
+        finally:
+            mark(f"{name} end")
+
+    setattr(owner, name, traced)
+
+
+def instrument() -> None:
+    from textual.screen import Screen
+    from textual.widget import Widget
+
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.screens.queue import QueueScreen
+    from helpdesk_tui.widgets.queue_table import QueueTable
+
+    _traced(Desk, "list_window")
+    for name in ("_show_rows", "_close_search", "_keep", "_maybe_fetch_more"):
+        _traced(QueueScreen, name)
+    _traced(QueueTable, "show")
+    layout = Screen._refresh_layout
+
+    def refresh_layout(self: Any, *args: Any, **kwargs: Any) -> Any:
+        mark("layout pass")
+        return layout(self, *args, **kwargs)
+
+    Screen._refresh_layout = refresh_layout  # type: ignore[method-assign]
+    refresh = Widget.refresh
+
+    def refreshed(self: Any, *args: Any, layout: bool = False, **kwargs: Any) -> Any:
+        if layout and type(self).__name__ != "FooterKey":
+            calls = traceback.extract_stack(limit=6)[:-1]
+            path = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(calls))
+            mark(f"  asks for layout: {type(self).__name__} ({path})")
+        return refresh(self, *args, layout=layout, **kwargs)
+
+    Widget.refresh = refreshed  # type: ignore[method-assign]
+
+
+async def drive(app: Any, args: argparse.Namespace) -> None:
+    from app_keys import Driver
+    from textual.widgets import Input
+
+    d = Driver(app)
+    display = app._display
+
+    def displayed(screen: Any, renderable: Any) -> None:
+        mark("frame")
+        display(screen, renderable)
+
+    app._display = displayed
+    await d.until(lambda: app.queue._mark is not None and not app.queue.fetching, timeout=600)
+    queue = app.queue
+
+    async def timed(label: str, key: str) -> None:
+        LOG.clear()
+        began[0] = time.perf_counter()
+        before = queue._request
+        wall = await d.key(
+            label, key, lambda: queue._request != before and not queue.fetching, lambda: queue.table
+        )
+        began[0] = 0.0
+        print(f"--- {label}: wall {wall:.1f} ms, CPU {d.cpu[label][-1]:.1f} ms", flush=True)
+        for at, what in LOG:
+            print(f"  {at:7.1f} {what}")
+        await asyncio.sleep(0.2)
+
+    if args.what == "views":
+        for _ in range(args.repeat):
+            for key in args.keys:
+                await timed(f"view {key}", key)
+        return
+    index = next(i for i, view in enumerate(queue.views) if view.name == args.view)
+    await d.key("view", str(index + 1), lambda: queue.view is queue.views[index])
+    await asyncio.sleep(0.3)
+    box = queue.query_one("#queue-search", Input)
+    for _ in range(args.repeat):
+        await d.key("/", "slash", lambda: app.screen.focused is box)
+        for i, character in enumerate(args.word):
+            typed = args.word[: i + 1]
+            await d.key("typing", character, lambda t=typed: box.value == t, lambda: box)
+        await asyncio.sleep(0.2)
+        await timed("search Enter", "enter")
+        await d.key("Esc", "escape", lambda: not queue.fetching)
+        await asyncio.sleep(0.2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("search", "views"))
+    parser.add_argument("--view", default="open", help="the view searched in (its name)")
+    parser.add_argument("--word", default="printer")
+    parser.add_argument("--keys", default="12", help="view keys pressed in turn")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    import textual.app
+
+    def headless_run(self: Any, *_args: Any, **_kwargs: Any) -> None:
+        async def run() -> None:
+            async with self.run_test(size=(80, 24)):
+                await drive(self, args)
+
+        asyncio.run(run())
+
+    textual.app.App.run = headless_run  # type: ignore[method-assign]
+    instrument()
+    from helpdesk_tui.cli import main as helpdesk
+
+    helpdesk([], prog_name="helpdesk", standalone_mode=False)
+
+
+if __name__ == "__main__":
+    main()
