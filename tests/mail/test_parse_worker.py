@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 from sqlmodel import func, select
@@ -24,13 +25,13 @@ from helpdesk_tui.mail.poller import (
     _ReadingElsewhere,
     _WorkerSlot,
 )
-from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import ProcessedMail
 
 from .mailbuild import config_for, email, mail_settings, server_settings, tickets
 from .servers import ImapAccount
 from .test_poller import append_all
+from .test_poller import poller as support_poller
 
 Raws = list[tuple[bytes | bytearray, Source]]
 
@@ -127,15 +128,8 @@ class _KillsTheParseProcess(MailboxPoller):
     """The real poller; its parse process is killed (as the OOM killer would) when the
     poller asks for the second batch it handed over."""
 
-    def __init__(self, db: Database, settings: MailSettings) -> None:
-        super().__init__(
-            db,
-            "support",
-            settings.mailboxes["support"],
-            settings,
-            config_for(settings),
-            stop=threading.Event(),
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.killed: int | None = None
 
 
@@ -144,7 +138,7 @@ def test_the_parse_process_killed_mid_batch_loses_and_doubles_nothing(
 ) -> None:
     subjects = [f"Request {n}" for n in range(60)]
     append_all(dovecot, [email(subject=s, body=f"About {s}.") for s in subjects])
-    poller = _KillsTheParseProcess(db, server_settings(dovecot, batch_size=10))
+    poller = support_poller(db, server_settings(dovecot, batch_size=10), _KillsTheParseProcess)
     original = _ReadingElsewhere.result
     asked = 0
 
@@ -168,7 +162,7 @@ def test_the_parse_process_killed_mid_batch_loses_and_doubles_nothing(
         assert session.exec(select(func.count()).select_from(ProcessedMail)).one() == 60
     assert dovecot.list_uids("INBOX") == []
     assert poller.parse_worker.worker is None, "closed with the poll"
-    again = _KillsTheParseProcess(db, server_settings(dovecot, batch_size=10))
+    again = support_poller(db, server_settings(dovecot, batch_size=10), _KillsTheParseProcess)
     assert again.run_once() == 0
 
 

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar, overload
 
 import pytest
 from sqlalchemy import update
@@ -35,6 +36,7 @@ from .servers import ImapAccount
 from .test_ingest_quarantine import nested_too_deep
 
 SEEN = b"\\Seen"
+AnyPoller = TypeVar("AnyPoller", bound=MailboxPoller)
 
 
 @pytest.fixture
@@ -42,8 +44,15 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     yield from sqlite_database(tmp_path)
 
 
-def poller(db: Database, settings: MailSettings) -> MailboxPoller:
-    return MailboxPoller(
+@overload
+def poller(db: Database, settings: MailSettings) -> MailboxPoller: ...
+@overload
+def poller(db: Database, settings: MailSettings, kind: type[AnyPoller]) -> AnyPoller: ...
+def poller(
+    db: Database, settings: MailSettings, kind: type[MailboxPoller] = MailboxPoller
+) -> MailboxPoller:
+    """The ``support`` mailbox's poller (``kind``: the real one, or a test's subclass of it)."""
+    return kind(
         db,
         "support",
         settings.mailboxes["support"],
@@ -105,14 +114,7 @@ def test_messages_committed_but_not_moved_are_moved_later_not_imported_again(
 ) -> None:
     settings = server_settings(dovecot)
     append_all(dovecot, [email(subject="one"), email(subject="two")])
-    crashing = _DropsBeforeMove(
-        sqlite_db,
-        "support",
-        settings.mailboxes["support"],
-        settings,
-        config_for(settings),
-        stop=threading.Event(),
-    )
+    crashing = poller(sqlite_db, settings, _DropsBeforeMove)
     with pytest.raises(ConnectionResetError):
         crashing.run_once()
     assert len(tickets(sqlite_db)) == 2
@@ -131,14 +133,7 @@ def test_a_move_failing_beside_the_next_batch_loses_and_doubles_nothing(
     settings = server_settings(dovecot, batch_size=2)
     subjects = [f"Request {n}" for n in range(6)]
     append_all(dovecot, [email(subject=s) for s in subjects])
-    crashing = _DropsBeforeMove(
-        sqlite_db,
-        "support",
-        settings.mailboxes["support"],
-        settings,
-        config_for(settings),
-        stop=threading.Event(),
-    )
+    crashing = poller(sqlite_db, settings, _DropsBeforeMove)
     with pytest.raises(ConnectionResetError):
         crashing.run_once()  # the first batch's move fails while the second is written
     assert len(tickets(sqlite_db)) == 4, "both batches committed"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -11,13 +11,12 @@ from sqlmodel import select
 from helpdesk_tui.mail import poller as poller_module
 from helpdesk_tui.mail.ingest import Source, read_message
 from helpdesk_tui.mail.poller import MailboxPoller, _Fetched, _Readers, _WorkerSlot
-from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import RawMessage
 
 from .mailbuild import config_for, email, mail_settings, server_settings, tickets
 from .servers import ImapAccount
-from .test_poller import append_all
+from .test_poller import append_all, poller
 
 MIB = 1024 * 1024
 
@@ -25,15 +24,8 @@ MIB = 1024 * 1024
 class _Recording(MailboxPoller):
     """The real poller, noting each batch it fetches: (UIDs, bytes) or "later"."""
 
-    def __init__(self, db: Database, settings: MailSettings) -> None:
-        super().__init__(
-            db,
-            "support",
-            settings.mailboxes["support"],
-            settings,
-            config_for(settings),
-            stop=threading.Event(),
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.batches: list[tuple[list[int], int] | str] = []
 
     def _fetch(
@@ -60,7 +52,7 @@ def test_batches_stop_at_the_byte_budget_and_a_big_message_comes_alone(
 ) -> None:
     sizes = [400_000, 400_000, 1_500_000, 100_000, 100_000]
     append_all(dovecot, [sized(f"Message {n}", size) for n, size in enumerate(sizes)])
-    recording = _Recording(db, server_settings(dovecot, batch_bytes=MIB))
+    recording = poller(db, server_settings(dovecot, batch_bytes=MIB), _Recording)
 
     assert recording.run_once() == 5
 
@@ -82,7 +74,7 @@ def test_small_messages_are_batched_by_count_and_read_ahead(
     db: Database, dovecot: ImapAccount
 ) -> None:
     append_all(dovecot, [email(subject=f"Small {n}") for n in range(5)])
-    recording = _Recording(db, server_settings(dovecot, batch_size=2, batch_bytes=MIB))
+    recording = poller(db, server_settings(dovecot, batch_size=2, batch_bytes=MIB), _Recording)
 
     assert recording.run_once() == 5
 
@@ -101,7 +93,7 @@ def test_big_messages_are_fetched_in_parts_byte_for_byte(
     raws = [sized("Small", 10_000), sized("Nine and a half MiB", 9 * part + part // 2), exact]
     assert len(exact) == parts * part > poller_module._BIG_BYTES
     append_all(dovecot, raws)
-    recording = _Recording(db, server_settings(dovecot, batch_bytes=64 * MIB))
+    recording = poller(db, server_settings(dovecot, batch_bytes=64 * MIB), _Recording)
 
     assert recording.run_once() == 3
 
@@ -129,7 +121,7 @@ def test_small_messages_adding_up_to_more_than_a_big_one_all_come_in(
 ) -> None:
     size = poller_module._BIG_BYTES // 4
     append_all(dovecot, [sized(f"Quarter {n}", size) for n in range(6)])
-    recording = _Recording(db, server_settings(dovecot, batch_bytes=64 * MIB))
+    recording = poller(db, server_settings(dovecot, batch_bytes=64 * MIB), _Recording)
 
     assert recording.run_once() == 6
 
@@ -149,7 +141,7 @@ def test_mail_arriving_during_a_poll_comes_in_with_it(db: Database, dovecot: Ima
                 append_all(dovecot, [email(subject=f"Late {n}") for n in range(2)])
             return super()._fetch(client, after_uid, uidvalidity, budget)
 
-    recording = MailArrives(db, server_settings(dovecot, batch_size=2, batch_bytes=MIB))
+    recording = poller(db, server_settings(dovecot, batch_size=2, batch_bytes=MIB), MailArrives)
 
     assert recording.run_once() == 5, "searched again once the UIDs it knew were fetched"
 
