@@ -21,6 +21,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 if TYPE_CHECKING:
+    from textual.binding import Binding
     from textual.screen import Screen
 
 
@@ -61,31 +62,28 @@ class KeyFooter(Footer):
             if binding.group is not None:
                 return None
             if binding.action not in by_action:  # (the first key of an action is shown)
-                by_action[binding.action] = KeySpec(
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    not enabled,
-                    tooltip,
-                )
+                by_action[binding.action] = self._spec(binding, enabled, tooltip)
         specs = list(by_action.values())
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             found = active.get(self.app.COMMAND_PALETTE_BINDING)
             if found is not None:
                 _node, binding, enabled, _tooltip = found
-                specs.append(
-                    KeySpec(
-                        binding.key,
-                        self.app.get_key_display(binding),
-                        binding.description,
-                        binding.action,
-                        not enabled,
-                        binding.tooltip or binding.description,
-                        palette=True,
-                    )
-                )
+                tooltip = binding.tooltip or binding.description
+                specs.append(self._spec(binding, enabled, tooltip, palette=True))
         return specs
+
+    def _spec(
+        self, binding: Binding, enabled: bool, tooltip: str, *, palette: bool = False
+    ) -> KeySpec:
+        return KeySpec(
+            binding.key,
+            self.app.get_key_display(binding),
+            binding.description,
+            binding.action,
+            not enabled,
+            tooltip,
+            palette=palette,
+        )
 
     def _key(self, spec: KeySpec) -> FooterKey:
         key = FooterKey(
