@@ -31,10 +31,8 @@ from helpdesk_tui.config_files import APP_NAME as APP_NAME
 from helpdesk_tui.config_files import CONFIG_FILE as CONFIG_FILE
 from helpdesk_tui.config_files import (
     ENV_PREFIX,
-    RULES_FILE,
     check_environment,
-    site_config_dir,
-    user_config_dir,
+    rules_path,
 )
 from helpdesk_tui.config_files import ConfigError as ConfigError
 from helpdesk_tui.config_files import data_dir as data_dir
@@ -111,10 +109,7 @@ class Settings(BaseSettings):
 
     def rules_path(self) -> Path:
         """Where the routing rules are read from (the file need not exist: no rules)."""
-        if self.rules_file is not None:
-            return self.rules_file
-        site = site_config_dir() / RULES_FILE
-        return site if site.exists() else user_config_dir() / RULES_FILE
+        return rules_path(self.rules_file)
 
     @field_validator("database_url")
     @classmethod

@@ -45,6 +45,16 @@ def site_config_file() -> Path:
     return site_config_dir() / CONFIG_FILE
 
 
+def rules_path(rules_file: Path | None) -> Path:
+    """Where the routing rules are read from (the file need not exist: no rules): the
+    configured ``rules_file``, else ``rules.toml`` beside the site config file if it exists
+    there, else beside the user's."""
+    if rules_file is not None:
+        return rules_file
+    site = site_config_dir() / RULES_FILE
+    return site if site.exists() else user_config_dir() / RULES_FILE
+
+
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'helpdesk.db'}"
 

@@ -3,8 +3,9 @@ last checked.
 
 Validating the settings (:mod:`helpdesk_tui.config`) imports pydantic and builds every
 settings model: about as long as Textual takes to draw its first screen. The terminal UI's
-first paint and a reading verb (``helpdesk ticket list``) need only a few values: the
-database URL, the desk's name, the ``[ui]`` table and whether mail is configured.
+first paint and most verbs (``helpdesk ticket list``, ``ticket note``) need only a few
+values: the database URL, the desk's name, the ``[ui]`` table, whether mail is configured,
+the largest text an agent may write and the routing rules' file.
 
 So every full validation keeps, in the user's cache dir (``settings.json``, 0600), those
 values *as validated* with a fingerprint of everything they came from: both config files
@@ -33,6 +34,7 @@ from helpdesk_tui.config_files import (
     ENV_PREFIX,
     check_environment,
     default_database_url,
+    rules_path,
     site_config_file,
     user_config_file,
 )
@@ -58,6 +60,10 @@ class StartSettings:
     """Saved queue views by name: each one's fields, as validated."""
     sla_warn_percent: int = 75
     mail_enabled: bool = False
+    max_body_bytes: int = 1024 * 1024
+    """``limits.max_body_bytes`` (its default is ``limits_settings.DEFAULT_MAX_BODY_BYTES``)."""
+    rules_file: str | None = None
+    """``rules_file`` as configured (None: the default place, ``config_files.rules_path``)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StartSettings:
@@ -70,7 +76,13 @@ class StartSettings:
             views={name: view.model_dump() for name, view in settings.ui.views.items()},
             sla_warn_percent=settings.ui.sla_warn_percent,
             mail_enabled=settings.mail.enabled,
+            max_body_bytes=settings.limits.max_body_bytes,
+            rules_file=None if settings.rules_file is None else str(settings.rules_file),
         )
+
+    def rules_path(self) -> Path:
+        """Where the routing rules are read from, as ``Settings.rules_path``."""
+        return rules_path(None if self.rules_file is None else Path(self.rules_file))
 
 
 def start_of(settings: Settings | StartSettings) -> StartSettings:

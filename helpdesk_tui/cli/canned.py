@@ -37,7 +37,7 @@ def _text(runtime: Runtime, body: str | None, edit: bool, what: str) -> str:
         edit=edit,
         stdin_free=True,
         what=what,
-        max_bytes=runtime.settings.limits.max_body_bytes,
+        max_bytes=runtime.start.max_body_bytes,
     )
     if not text.strip():
         raise CliError(f"an empty {what} was not saved")
@@ -151,7 +151,7 @@ def canned_render(runtime: Runtime, name: str, number: int, shared: bool | None)
     """Print the response as it reads on TICKET (placeholders filled)."""
     desk = _desk(runtime)
     view = desk.canned_get(name, shared=shared)
-    click.echo(desk.canned_render(view.id, number, desk_name=runtime.settings.desk_name))
+    click.echo(desk.canned_render(view.id, number, desk_name=runtime.start.desk_name))
 
 
 # -- macros ------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def macro_apply(
 ) -> None:
     """Apply macro NAME to TICKET as one change (one version, one group of events)."""
     result = _desk(runtime).macro_apply(
-        number, name, expected_version=expect_version, desk_name=runtime.settings.desk_name
+        number, name, expected_version=expect_version, desk_name=runtime.start.desk_name
     )
     if as_json:
         echo_json(

@@ -199,7 +199,7 @@ def _data(article: Any) -> Any:
 def _body(runtime: Runtime, body: str | None, *, edit: bool, start: str = "") -> str:
     from helpdesk_tui.cli.ticket.input import read_body
 
-    max_bytes = runtime.settings.limits.max_body_bytes
+    max_bytes = runtime.start.max_body_bytes
     if body is None and edit and start:
         from helpdesk_tui.cli.errors import CliError
 

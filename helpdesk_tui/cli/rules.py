@@ -24,7 +24,7 @@ def _desk_and_rules(runtime: Runtime) -> tuple[Desk, Rules]:
     from helpdesk_tui.desk.facade import Desk
 
     desk = Desk(runtime.database(), runtime.actor())
-    return desk, desk.rules_load(runtime.settings.rules_path())
+    return desk, desk.rules_load(runtime.start.rules_path())
 
 
 @click.group()

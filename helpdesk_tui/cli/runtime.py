@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.opening import Database, SchemaState
+    from helpdesk_tui.desk.service import DeskService
     from helpdesk_tui.desk.tickets_cli_service import TicketsCliService
 
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S", bound="DeskService")
 
 
 def full_name(login: str) -> str:
@@ -145,8 +147,14 @@ class Runtime:
         with loading():
             from helpdesk_tui.desk.facade import Desk
 
+        return self.service(Desk, role, doing)
+
+    def service(self, area: type[S], role: Role = Role.AGENT, doing: str = "do that") -> S:
+        """One area of the desk (a service the facade joins, e.g. ``TicketsService``), for a
+        verb that needs no other: the same operations as on the facade, without importing
+        the other areas and their tables (a write verb's start)."""
         actor = self.actor(role, doing)
-        return Desk(self.database(), actor)
+        return area(self.database(), actor)
 
     def lister(self) -> TicketsCliService:
         """The ticket reader alone, for ``ticket list``, ``search`` and ``show``: it reads on

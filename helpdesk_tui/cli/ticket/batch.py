@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import click
 
 from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, row_line
 from helpdesk_tui.cli.runtime import Runtime
 from helpdesk_tui.cli.ticket.input import number_tokens
@@ -20,9 +21,9 @@ from helpdesk_tui.desk.queue_values import TicketRow
 from helpdesk_tui.desk.values import MAX_NUMBER, parse_number
 
 if TYPE_CHECKING:
-    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.tickets_service import TicketsService
 
-Action: TypeAlias = "Callable[[Desk, int], TicketRow | None]"
+Action: TypeAlias = "Callable[[TicketsService, int], TicketRow | None]"
 """Changes one ticket (one transaction); returns the row to report, None when it is gone."""
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -47,6 +48,15 @@ def _failure(token: str, error: DeskError) -> str:
     return message if f"#{number}" in message else f"#{number}: {message}"
 
 
+def tickets(runtime: Runtime) -> TicketsService:
+    """The tickets' area of the desk alone (the facade's ``TicketsService``): a ticket verb
+    changes tickets with the facade's own operations, without loading the other areas."""
+    with loading():
+        from helpdesk_tui.desk.tickets_service import TicketsService
+
+    return runtime.service(TicketsService)
+
+
 def run_each(
     runtime: Runtime,
     values: Sequence[str],
@@ -58,7 +68,7 @@ def run_each(
 ) -> None:
     tokens = number_tokens(values)
     one_ticket_only(tokens, expected_version)
-    desk = runtime.desk()
+    desk = tickets(runtime)
     results: list[dict[str, object]] = []
     failed = 0
     for token in tokens:

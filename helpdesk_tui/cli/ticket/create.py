@@ -8,7 +8,7 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line, row_line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.cli.ticket.batch import json_option
+from helpdesk_tui.cli.ticket.batch import json_option, tickets
 from helpdesk_tui.cli.ticket.input import read_body
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ def new(
     as_json: bool,
 ) -> None:
     """Open a new ticket."""
-    limit = runtime.settings.limits.max_body_bytes
+    limit = runtime.start.max_body_bytes
     text = read_body(body, edit=edit, stdin_free=True, what="request", max_bytes=limit)
-    created = runtime.desk().ticket_create(
+    created = tickets(runtime).ticket_create(
         subject=subject,
         body=text,
         channel=channel,
@@ -58,7 +58,7 @@ def new(
         category=category,
         tags=tags,
         rules=_rules(runtime),
-        desk_name=runtime.settings.desk_name,
+        desk_name=runtime.start.desk_name,
     )
     row = created.row
     if created.routed is not None:
@@ -78,9 +78,10 @@ def _rules(runtime: Runtime) -> Rules | None:
     A rules file with a fault is a warning here: the ticket is made, unrouted.
     """
     from helpdesk_tui.desk.routing import RulesError
+    from helpdesk_tui.desk.routing_service import RoutingService
 
     try:
-        return runtime.desk().rules_load(runtime.settings.rules_path())
+        return runtime.service(RoutingService).rules_load(runtime.start.rules_path())
     except RulesError as error:
         click.echo(f"warning: not routed: {line(str(error))}", err=True)
         return None

@@ -18,13 +18,13 @@ from helpdesk_tui.cli.ticket.batch import (
     run_each,
 )
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
-from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import asks_before, parse_status, require_reopener
+from helpdesk_tui.desk.tickets_service import TicketsService
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
 from helpdesk_tui.drafts import DraftStore
 
-Change = Callable[[Desk, int, int | None], TicketRow]
+Change = Callable[[TicketsService, int, int | None], TicketRow]
 """Changes ticket NUMBER (at the expected version, when given); returns its row."""
 Describe = Callable[[TicketRow], str]
 """The line printed for a changed ticket (without --json)."""
@@ -69,7 +69,7 @@ def _field_command(
     name: str, change: Callable[..., TicketRow], parse: Callable[[str], object]
 ) -> click.Command:
     """``ticket NAME NUMBER... VALUE``: the field NAME set to one value on each ticket;
-    ``change`` is the Desk method that sets it."""
+    ``change`` is the desk's method that sets it."""
 
     @click.command(name, help=f"Set the {name} of tickets (`-` reads their numbers from stdin).")
     @numbers_argument
@@ -142,15 +142,15 @@ def requester(runtime: Runtime, numbers: tuple[str, ...], email: str) -> Change:
     )
 
 
-priority = _field_command("priority", Desk.ticket_set_priority, parse_priority)
-type_ = _field_command("type", Desk.ticket_set_type, parse_type)
-category = _field_command("category", Desk.ticket_set_category, str)
-tier = _field_command("tier", Desk.ticket_set_tier, parse_tier)
+priority = _field_command("priority", TicketsService.ticket_set_priority, parse_priority)
+type_ = _field_command("type", TicketsService.ticket_set_type, parse_type)
+category = _field_command("category", TicketsService.ticket_set_category, str)
+tier = _field_command("tier", TicketsService.ticket_set_tier, parse_tier)
 category.help = "Set the category of tickets (an empty VALUE clears it)."
 
 
 def _tier_command(name: str, move: Callable[..., TicketRow], help: str) -> click.Command:
-    """``ticket escalate|deescalate NUMBER... [--team NAME]``: ``move`` is the Desk method."""
+    """``ticket escalate|deescalate NUMBER... [--team NAME]``: ``move`` is the desk's method."""
 
     @click.command(name, help=help)
     @numbers_argument
@@ -164,12 +164,12 @@ def _tier_command(name: str, move: Callable[..., TicketRow], help: str) -> click
 
 escalate = _tier_command(
     "escalate",
-    Desk.ticket_escalate,
+    TicketsService.ticket_escalate,
     "Move tickets one tier up (at most tier 4), to the next tier's team (or --team).",
 )
 deescalate = _tier_command(
     "deescalate",
-    Desk.ticket_deescalate,
+    TicketsService.ticket_deescalate,
     "Move tickets one tier down (at least tier 1), to the previous tier's team.",
 )
 

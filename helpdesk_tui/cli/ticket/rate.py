@@ -6,7 +6,7 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.satisfaction_service import SatisfactionService
 from helpdesk_tui.desk.tickets import parse_number
 
 
@@ -18,7 +18,7 @@ from helpdesk_tui.desk.tickets import parse_number
 @pass_runtime
 def rate(runtime: Runtime, number: str, score: int, comment: str | None, as_json: bool) -> None:
     """Record the customer's rating of ticket NUMBER, 1 (bad) to 5 (great); the status stays."""
-    desk = Desk(runtime.database(), runtime.actor(doing="rate a ticket"))
+    desk = runtime.service(SatisfactionService, doing="rate a ticket")
     ticket = parse_number(number)
     rating = desk.satisfaction_rate(ticket, score, comment=comment)
     if as_json:

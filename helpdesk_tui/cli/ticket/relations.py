@@ -11,13 +11,14 @@ from helpdesk_tui.cli.ticket.batch import (
     json_option,
     numbers_argument,
     run_each,
+    tickets,
 )
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.desk.tickets_service import TicketsService
 from helpdesk_tui.drafts import DraftStore
 
 
@@ -45,7 +46,7 @@ def merge(
     tokens = number_tokens(sources)
     confirmed = _confirm_requesters(runtime, tokens, into, sources) if not yes else None
 
-    def act(desk: Desk, number: int) -> TicketRow:
+    def act(desk: TicketsService, number: int) -> TicketRow:
         return desk.ticket_merge(
             number,
             into,
@@ -73,9 +74,9 @@ def _drafts_follow(runtime: Runtime, tokens: list[str], into: int) -> None:
     with_drafts = [number for number in numbers if store.kinds_with_drafts(number)]
     if not with_drafts:
         return
-    tickets = runtime.desk().drafts_tickets(with_drafts)
+    merged = tickets(runtime).drafts_tickets(with_drafts)
     for number in with_drafts:
-        if tickets[number].merged_into == into:
+        if merged[number].merged_into == into:
             for kind in store.move(number, into):
                 click.echo(f"your {kind} draft on #{number} moved to #{into}", err=True)
 
@@ -88,7 +89,7 @@ def _confirm_requesters(
     A ticket that cannot be read here is left to the merge itself to report.
     """
     warnings: dict[int, str] = {}
-    desk = runtime.desk()
+    desk = tickets(runtime)
     for token in tokens:
         try:
             number = parse_number(token)
@@ -126,7 +127,7 @@ def link(runtime: Runtime, numbers: tuple[str, ...], other: str, kind: str, as_j
     """Link tickets to OTHER (shown on both)."""
     target = parse_number(other)
 
-    def act(desk: Desk, number: int) -> TicketRow:
+    def act(desk: TicketsService, number: int) -> TicketRow:
         return desk.ticket_link(number, target, kind=kind)
 
     run_each(
@@ -156,7 +157,7 @@ def delete(runtime: Runtime, numbers: tuple[str, ...], yes: bool, as_json: bool)
         )
     tokens = number_tokens(numbers)
 
-    def act(desk: Desk, number: int) -> None:
+    def act(desk: TicketsService, number: int) -> None:
         desk.ticket_delete(number)
 
     run_each(runtime, tokens, act, as_json=as_json)

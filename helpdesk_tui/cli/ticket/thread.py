@@ -18,10 +18,10 @@ from helpdesk_tui.cli.ticket.fields import confirm_closing
 from helpdesk_tui.cli.ticket.input import body_from_editor, numbers_use_stdin, read_body
 from helpdesk_tui.desk.attachments import read_attachments
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import asks_before, parse_status
 from helpdesk_tui.desk.tickets import NewAttachment
+from helpdesk_tui.desk.tickets_service import TicketsService
 from helpdesk_tui.drafts import DraftStore
 
 body_option = click.option("--body", default=None, help="The text (else stdin, else $EDITOR).")
@@ -49,7 +49,7 @@ def _body(
         edit=edit,
         stdin_free=not numbers_use_stdin(numbers),
         what=what,
-        max_bytes=runtime.settings.limits.max_body_bytes,
+        max_bytes=runtime.start.max_body_bytes,
     )
     if not text.strip():
         raise CliError(f"an empty {what} was not saved")
@@ -98,7 +98,7 @@ def reply(
     text = _body(runtime, body, edit, numbers, "reply")
     typed = body_from_editor(body, edit=edit)
 
-    def act(desk: Desk, number: int) -> TicketRow:
+    def act(desk: TicketsService, number: int) -> TicketRow:
         try:
             return desk.ticket_reply(
                 number,
@@ -139,7 +139,7 @@ def note(
     files = _files(runtime, attach)
     text = _body(runtime, body, edit, numbers, "note")
 
-    def act(desk: Desk, number: int) -> TicketRow:
+    def act(desk: TicketsService, number: int) -> TicketRow:
         return desk.ticket_note(
             number, body=text, expected_version=expect_version, attachments=files
         )
@@ -165,7 +165,7 @@ def call(
     """Write down a phone call with the customer (not emailed)."""
     text = _body(runtime, body, edit, numbers, "call log")
 
-    def act(desk: Desk, number: int) -> TicketRow:
+    def act(desk: TicketsService, number: int) -> TicketRow:
         return desk.ticket_log_call(number, body=text, expected_version=expect_version)
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
