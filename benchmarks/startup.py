@@ -6,6 +6,12 @@ in a fresh process, and prints the median and max wall-clock time of each:
 
 - ``--help``, ``ticket list``, ``ticket search password``, ``ticket show 12`` (the installed
   ``helpdesk`` entry point, output to a pipe);
+- write verbs (``ticket new``, ``reply``, ``note``, ``assign``, ``status``, ``tag`` on an
+  open ticket) and other groups' verbs (``mail status``, ``report``, ``agent list``,
+  ``canned list``, ``kb search``), each run on a fresh copy of the desk (the SQLite file
+  copied back, or the PostgreSQL database made again from the built one, before the run
+  and outside its time), so no write piles up on the next run; their own cache directory
+  (kept settings and names) as a user's;
 - completion: ``_HELPDESK_COMPLETE=bash_complete COMP_WORDS='helpdesk ticket '``, the
   statuses after ``ticket list --status``, the agents after ``ticket assign 12 --to`` and the
   tags after ``ticket tag 12 --add`` (the names a command kept in the user's cache dir: the
@@ -29,6 +35,7 @@ all three helpdesk rows).
 
 ``--postgres``: the desk in a throw-away PostgreSQL cluster (``tests/pg_cluster.py``, kept
 in DIR/pg with ``--keep``) instead of a SQLite file. ``--cli-only``: no first paints.
+``--no-writes``: not the write verbs (nor the other groups').
 
 Goal (issue 10): a CLI verb ≤ 0.3 s, completion ≤ 0.2 s, first paint ≤ 1.5x bare Textual.
 """
@@ -45,6 +52,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 # The child for the first paint: arguments are "bare" or "helpdesk". It is run as
 # ``python -c CHILD kind``; the parent's time.time() before the start is in HELPDESK_T0.
@@ -162,6 +170,50 @@ def build(root: Path, url: str | None = None, tickets: int = 200) -> dict[str, s
     return env
 
 
+WRITES = {
+    "helpdesk ticket new": [
+        "ticket", "new", "--subject", "Printer jams on tray 2", "--from", "pat@example.com",
+        "--body", "It jams every morning.",
+    ],
+    "helpdesk ticket reply N": ["ticket", "reply", "{n}", "--body", "Please try tray 1."],
+    "helpdesk ticket note N": ["ticket", "note", "{n}", "--body", "Asked facilities."],
+    "helpdesk ticket assign N --me": ["ticket", "assign", "{n}", "--me"],
+    "helpdesk ticket status N waiting": ["ticket", "status", "{n}", "waiting"],
+    "helpdesk ticket tag N --add vip": ["ticket", "tag", "{n}", "--add", "vip"],
+    "helpdesk mail status": ["mail", "status"],
+    "helpdesk report": ["report"],
+    "helpdesk agent list": ["agent", "list"],
+    "helpdesk canned list": ["canned", "list"],
+    "helpdesk kb search printer": ["kb", "search", "printer"],
+}  # fmt: skip
+"""Verbs that change the desk (N: an open ticket), and other groups' verbs, by case name."""
+
+
+class FreshDesk:
+    """The write verbs' desk, made again from the built one before each of their runs: a
+    copy of the SQLite file, or a PostgreSQL database made from the built one as template."""
+
+    def __init__(self, root: Path, env: dict[str, str], cluster: Any = None) -> None:
+        self.cluster = cluster
+        self.env = dict(env, HELPDESK_CACHE_DIR=str(root / "write-cache"))
+        if cluster is None:
+            self.built = Path(env["HELPDESK_DATA_DIR"]) / "helpdesk.db"
+            self.data = root / "write-data"
+            self.data.mkdir(exist_ok=True)
+            self.env["HELPDESK_DATA_DIR"] = str(self.data)
+        else:
+            self.env["HELPDESK_DATABASE_URL"] = cluster.url("writes")
+
+    def renew(self) -> None:
+        if self.cluster is None:
+            for companion in ("-wal", "-shm"):
+                (self.data / f"helpdesk.db{companion}").unlink(missing_ok=True)
+            shutil.copy2(self.built, self.data / "helpdesk.db")
+        else:
+            self.cluster.drop_database("writes")
+            self.cluster.create_database("writes", template="postgres")
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -176,6 +228,18 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     if done.returncode != 0:
         raise SystemExit(f"{argv} failed: {done.stderr}")
     return elapsed, _children_cpu() - cpu
+
+
+def open_ticket(helpdesk: str, env: dict[str, str]) -> str:
+    """The number of an open ticket of the desk (the write verbs work on it)."""
+    done = subprocess.run(
+        [helpdesk, "ticket", "list", "--status", "open", "--ids", "--limit", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.split()[0]
 
 
 def first_paint(kind: str, env: dict[str, str]) -> dict[str, tuple[float, float]]:
@@ -199,6 +263,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="a PostgreSQL desk")
     parser.add_argument("--tickets", type=int, default=200, help="the demo desk's size")
     parser.add_argument("--cli-only", action="store_true", help="no first paints")
+    parser.add_argument("--no-writes", action="store_true", help="no write verbs")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="helpdesk-startup-"))
     cluster = None
@@ -234,6 +299,17 @@ def main() -> None:
                 dict(complete, COMP_WORDS="helpdesk ticket tag 12 --add ", COMP_CWORD="5"),
             ),
         }
+        if not args.no_writes:
+            fresh = FreshDesk(root, env, cluster)
+            fresh.renew()
+            number = open_ticket(helpdesk, fresh.env)
+
+            def write(argv: list[str]) -> tuple[float, float]:
+                fresh.renew()
+                return timed([helpdesk, *(a.format(n=number) for a in argv)], fresh.env)
+
+            for name, argv in WRITES.items():
+                cases[name] = lambda argv=argv: write(argv)
         paints = {
             "bare Textual": "bare",
             "helpdesk": "helpdesk",
