@@ -29,6 +29,11 @@ addresses = ["support@desk.example"]
 [mail.smtp]
 host = "smtp.example.com"
 """
+LIMITS = """
+rules_file = "/srv/desk/rules.toml"
+[limits]
+max_body_bytes = 4096
+"""
 
 
 def _write(path: Path, text: str, mode: int = 0o600) -> Path:
@@ -109,3 +114,20 @@ def test_a_variable_that_is_not_utf8_is_refused_as_a_validation_would(
 
 def test_the_settings_keys_are_the_settings_fields() -> None:
     assert set(start_settings.SETTINGS_KEYS) == set(Settings.model_fields)
+
+
+def test_the_body_limit_and_rules_file_are_kept_for_a_write_verb() -> None:
+    _write(user_config_file(), LIMITS)
+    settings = _validate()
+    kept, _ = start_settings.recall() or (None, None)
+    assert kept is not None
+    assert kept.max_body_bytes == settings.limits.max_body_bytes == 4096
+    assert kept.rules_path() == settings.rules_path() == Path("/srv/desk/rules.toml")
+
+
+def test_the_defaults_are_the_settings_defaults(tmp_path: Path) -> None:
+    """A start value's default is its setting's, and so is where the rules are looked for."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'desk.db'}")
+    start = StartSettings(database_url=settings.database_url)
+    assert start == StartSettings.from_settings(settings)
+    assert start.rules_path() == settings.rules_path()

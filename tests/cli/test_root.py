@@ -173,6 +173,31 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: 
     assert _loaded_by(args, unused) == []
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ticket", "note", "1", "--body", "Checked the logs."],
+        ["ticket", "tag", "1", "--add", "vip"],
+        ["ticket", "new", "--subject", "Printer", "--body", "It jams."],
+    ],
+)
+def test_a_ticket_write_loads_the_tickets_area_only(use_db: str, args: list[str]) -> None:
+    """A ticket write holds ``TicketsService`` alone: neither the facade with the other
+    areas (knowledge base, canned responses, reports, mail holding) and their tables, nor,
+    with settings validated before, the settings' validation (the body limit is kept)."""
+    unused = (
+        *UNUSED_BY_A_VERB,
+        "helpdesk_tui.desk.facade",
+        "helpdesk_tui.desk.kb_service",
+        "helpdesk_tui.desk.canned_service",
+        "helpdesk_tui.desk.report_service",
+        "helpdesk_tui.storage.kb_models",
+        "helpdesk_tui.storage.canned_models",
+    )
+    assert _loaded_by(args, unused) == []
+
+
 def test_version(invoke: Invoke) -> None:
     result = invoke("--version")
     assert result.exit_code == 0
