@@ -150,7 +150,10 @@ class MailLink:
 
         service = self._service
         try:
-            status = service.status() if service else read_status(self.app.desk, self.mail)
+            if service is not None:
+                status = service.status()
+            else:
+                status = read_status(self.app.desk, self.mail.mailboxes)
         except Exception as error:
             log.exception("cannot read the mail state")
             self.app.post_message(MailPolled(None, f"{type(error).__name__}: {error}"))

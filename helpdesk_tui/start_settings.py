@@ -3,9 +3,10 @@ last checked.
 
 Validating the settings (:mod:`helpdesk_tui.config`) imports pydantic and builds every
 settings model: about as long as Textual takes to draw its first screen. The terminal UI's
-first paint and most verbs (``helpdesk ticket list``, ``ticket note``) need only a few
-values: the database URL, the desk's name, the ``[ui]`` table, whether mail is configured,
-the largest text an agent may write and the routing rules' file.
+first paint and most verbs (``helpdesk ticket list``, ``ticket note``, ``mail status``) need
+only a few values: the database URL, the desk's name, the ``[ui]`` table, whether mail is
+configured and its mailboxes' names, the largest text an agent may write and the routing
+rules' file.
 
 So every full validation keeps, in the user's cache dir (``settings.json``, 0600), those
 values *as validated* with a fingerprint of everything they came from: both config files
@@ -60,6 +61,8 @@ class StartSettings:
     """Saved queue views by name: each one's fields, as validated."""
     sla_warn_percent: int = 75
     mail_enabled: bool = False
+    mailboxes: list[str] = field(default_factory=list)
+    """The names of the IMAP mailboxes (``[mail.mailboxes.NAME]``), for ``mail status``."""
     max_body_bytes: int = 1024 * 1024
     """``limits.max_body_bytes`` (its default is ``limits_settings.DEFAULT_MAX_BODY_BYTES``)."""
     rules_file: str | None = None
@@ -76,6 +79,7 @@ class StartSettings:
             views={name: view.model_dump() for name, view in settings.ui.views.items()},
             sla_warn_percent=settings.ui.sla_warn_percent,
             mail_enabled=settings.mail.enabled,
+            mailboxes=list(settings.mail.mailboxes),
             max_body_bytes=settings.limits.max_body_bytes,
             rules_file=None if settings.rules_file is None else str(settings.rules_file),
         )

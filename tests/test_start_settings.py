@@ -33,6 +33,11 @@ LIMITS = """
 rules_file = "/srv/desk/rules.toml"
 [limits]
 max_body_bytes = 4096
+[mail]
+addresses = ["support@desk.example"]
+[mail.mailboxes.support]
+host = "imap.example.com"
+user = "support"
 """
 
 
@@ -116,13 +121,14 @@ def test_the_settings_keys_are_the_settings_fields() -> None:
     assert set(start_settings.SETTINGS_KEYS) == set(Settings.model_fields)
 
 
-def test_the_body_limit_and_rules_file_are_kept_for_a_write_verb() -> None:
+def test_what_write_verbs_and_mail_status_need_is_kept() -> None:
     _write(user_config_file(), LIMITS)
     settings = _validate()
     kept, _ = start_settings.recall() or (None, None)
     assert kept is not None
     assert kept.max_body_bytes == settings.limits.max_body_bytes == 4096
     assert kept.rules_path() == settings.rules_path() == Path("/srv/desk/rules.toml")
+    assert kept.mailboxes == list(settings.mail.mailboxes) == ["support"]
 
 
 def test_the_defaults_are_the_settings_defaults(tmp_path: Path) -> None:

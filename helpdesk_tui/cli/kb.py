@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from helpdesk_tui.cli.lazy import LazyGroup
+from helpdesk_tui.cli.lazy import LazyGroup, loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.safe_text import clean
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.kb_service import KbService
 
 VERBS = {
     name: f"helpdesk_tui.cli.kb:{name}_"
@@ -46,9 +49,12 @@ def kb() -> None:
     """
 
 
-def _desk(runtime: Runtime) -> Any:
+def _desk(runtime: Runtime) -> KbService:
+    """The knowledge base alone, not the whole facade (a quicker start)."""
+    with loading():
+        from helpdesk_tui.desk.kb_service import KbService
 
-    return runtime.desk()
+    return runtime.service(KbService)
 
 
 def _article_json(article: Any) -> dict[str, Any]:

@@ -96,10 +96,11 @@ def run(runtime: Runtime, verbose: bool) -> None:
 @pass_runtime
 def status(runtime: Runtime, as_json: bool) -> None:
     """Last poll, last error and backlog of each mailbox; the outbox; who runs what."""
+    from helpdesk_tui.desk.mail_holding_service import MailHoldingService
     from helpdesk_tui.mail.api import read_status
 
-    desk = runtime.desk()
-    state = read_status(desk, runtime.settings.mail)
+    desk = runtime.service(MailHoldingService)
+    state = read_status(desk, runtime.start.mailboxes)
     now = desk.clock()
     if as_json:
         echo_json(

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import click
 
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.desk.reports import (
@@ -103,7 +104,10 @@ def report(
 ) -> None:
     """Created and resolved, backlog, response and resolution times, SLA, reopen rate,
     agents, breakdowns and satisfaction — the numbers of the reports screen."""
-    desk = runtime.desk(doing="read reports")
+    with loading():
+        from helpdesk_tui.desk.report_service import ReportService
+
+    desk = runtime.service(ReportService, doing="read reports")
     end = end or desk.clock().date()
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     grouping = Grouping(group_by)

@@ -9,21 +9,22 @@ Cheap to import: the IMAP and SMTP machinery loads only when a function here nee
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.inbound import IngestResult
 from helpdesk_tui.desk.mail_holding_service import HeldArea, MailState
 from helpdesk_tui.mail.parse import ParseError, parse_message
 from helpdesk_tui.mail.quotes import split_reply
-from helpdesk_tui.mail_settings import MailSettings
 
 if TYPE_CHECKING:
     from helpdesk_tui.config import IntakeOptions
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.mail_holding_service import MailHoldingService
     from helpdesk_tui.mail.check import CheckReport
     from helpdesk_tui.mail.service import MailService
+    from helpdesk_tui.mail_settings import MailSettings
 
 __all__ = [
     "IngestResult",
@@ -71,11 +72,12 @@ def mail_service(desk: Desk, options: IntakeOptions) -> MailService:
     return MailService(desk.db, options)
 
 
-def read_status(desk: Desk, mail: MailSettings) -> MailState:
-    """The mail state as the database has it (no service of this process running)."""
-    from helpdesk_tui.mail.service import read_status
+def read_status(desk: MailHoldingService, mailboxes: Iterable[str]) -> MailState:
+    """The mail state as the database has it (no service of this process running), with
+    the leases of the mailboxes named (``MailSettings.mailboxes``' keys)."""
+    from helpdesk_tui.mail.status import read_status
 
-    return read_status(desk, mail)
+    return read_status(desk, mailboxes)
 
 
 def run_again(desk: Desk, area: HeldArea, entry_id: int, options: IntakeOptions) -> IngestResult:

@@ -10,7 +10,6 @@ of a holder on another host going silent.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 import socket
@@ -27,7 +26,9 @@ from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail.lease_keeper import LeaseKeeper
 from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.poller import MailboxPoller
-from helpdesk_tui.mail_settings import MailSettings
+from helpdesk_tui.mail.status import OUTBOX_LEASE as OUTBOX_LEASE
+from helpdesk_tui.mail.status import SLA_LEASE as SLA_LEASE
+from helpdesk_tui.mail.status import poller_lease, read_status
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import utcnow
 
@@ -36,26 +37,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OUTBOX_LEASE = "mail.outbox"
-SLA_LEASE = "sla.alerts"
-
-
-def poller_lease(mailbox: str) -> str:
-    return f"mail.poll.{mailbox}"
-
 
 def new_holder() -> str:
     """Names this process in lease rows: host, pid, and a nonce for two services in one."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def read_status(
-    desk: Desk, mail: MailSettings, *, running_here: list[str] | None = None
-) -> MailState:
-    """The desk's mail state, with the leases of the configured mailboxes and the outbox."""
-    names = [poller_lease(name) for name in mail.mailboxes] + [OUTBOX_LEASE]
-    state = desk.mail_state(names)
-    return dataclasses.replace(state, running_here=running_here or [])
 
 
 class MailService:
@@ -104,7 +89,7 @@ class MailService:
 
     def status(self) -> MailState:
         here = [keeper.name for keeper in self._keepers if keeper.held]
-        return read_status(Desk(self.db, SYSTEM), self.mail, running_here=here)
+        return read_status(Desk(self.db, SYSTEM), self.mail.mailboxes, running_here=here)
 
     # -- workers -------------------------------------------------------------------------
 

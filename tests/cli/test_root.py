@@ -108,7 +108,7 @@ def test_the_terminal_ui_draws_its_first_page_without_the_data_layer() -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_verb_imports_only_what_it_uses(use_db: str) -> None:
-    """A verb on the whole facade (``agent list``) on a SQLite desk loads neither the
+    """A verb (``agent list``) on a SQLite desk loads neither the
     terminal UI nor mail, Alembic, the PostgreSQL dialect or the fuzzy matcher, nor, with
     settings validated before (``helpdesk init`` here), the settings' validation."""
     assert _loaded_by(["agent", "list"], UNUSED_BY_A_VERB) == []
@@ -195,6 +195,27 @@ def test_a_ticket_write_loads_the_tickets_area_only(use_db: str, args: list[str]
         "helpdesk_tui.storage.kb_models",
         "helpdesk_tui.storage.canned_models",
     )
+    assert _loaded_by(args, unused) == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["mail", "status"],
+        ["report"],
+        ["agent", "list"],
+        ["canned", "list"],
+        ["kb", "search", "vpn"],
+    ],
+)
+def test_other_groups_verbs_load_their_area_only(use_db: str, args: list[str]) -> None:
+    """``mail status``, ``report``, ``agent``, ``canned`` and ``kb`` hold their own area of the
+    desk, not the facade; ``mail status`` neither the poller nor the settings' validation."""
+    unused = (*UNUSED_BY_A_VERB, "helpdesk_tui.desk.facade")
+    if args[0] == "mail":
+        unused = (*unused, "helpdesk_tui.mail.service", "helpdesk_tui.mail.poller")
+        unused = tuple(u for u in unused if u != "helpdesk_tui.mail.")
     assert _loaded_by(args, unused) == []
 
 
