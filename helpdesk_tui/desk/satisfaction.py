@@ -31,7 +31,7 @@ from helpdesk_tui.storage.models import (
     Outbox,
     Ticket,
 )
-from helpdesk_tui.storage.report_models import DeskSetting, SurveyOptOut
+from helpdesk_tui.storage.survey_models import DeskSetting, SurveyOptOut
 
 MAX_COMMENT = 2000
 

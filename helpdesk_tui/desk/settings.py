@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from helpdesk_tui.storage.report_models import DeskSetting
+from helpdesk_tui.storage.survey_models import DeskSetting
 
 
 def desk_setting(session: Session, name: str) -> str | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from helpdesk_tui.storage.models import utcnow
+from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -20,7 +21,7 @@ def _ts() -> Column[datetime]:
     return Column(UTCDateTime(), nullable=False)
 
 
-class CannedResponse(SQLModel, table=True):
+class CannedResponse(Table, table=True):
     """A text agents insert into replies and notes; names are unique per owner (desk-checked)."""
 
     __tablename__ = "canned_response"
@@ -38,7 +39,7 @@ class CannedResponse(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Macro(SQLModel, table=True):
+class Macro(Table, table=True):
     """A canned text plus field changes, applied to a ticket as one change."""
 
     __tablename__ = "macro"

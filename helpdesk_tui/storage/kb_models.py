@@ -12,9 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from helpdesk_tui.storage.models import utcnow
+from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -34,7 +35,7 @@ class Visibility(StrEnum):
     """Customers too, once published: the help site and acknowledgements."""
 
 
-class KbArticle(SQLModel, table=True):
+class KbArticle(Table, table=True):
     """An article as it is now. ``tags`` are lower-case words joined by single spaces."""
 
     __tablename__ = "kb_article"
@@ -61,7 +62,7 @@ class KbArticle(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class KbArticleVersion(SQLModel, table=True):
+class KbArticleVersion(Table, table=True):
     """One state an article had: written when the article is created and at each change."""
 
     __tablename__ = "kb_article_version"
@@ -82,7 +83,7 @@ class KbArticleVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class KbEvent(SQLModel, table=True):
+class KbEvent(Table, table=True):
     """Append-only: who changed what on which article, old → new, when."""
 
     __tablename__ = "kb_event"

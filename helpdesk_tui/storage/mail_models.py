@@ -11,9 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from helpdesk_tui.storage.models import utcnow
+from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -40,7 +41,7 @@ class Outcome(StrEnum):
     QUARANTINE = "quarantine"
 
 
-class MailFolderState(SQLModel, table=True):
+class MailFolderState(Table, table=True):
     """Where the poller stands in one folder of one mailbox, and how its last poll went."""
 
     __tablename__ = "mail_folder_state"
@@ -58,7 +59,7 @@ class MailFolderState(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
-class ProcessedMail(SQLModel, table=True):
+class ProcessedMail(Table, table=True):
     """One incoming message, counted once: keyed by Message-ID, or raw hash when it has none."""
 
     __tablename__ = "mail_processed"
@@ -92,7 +93,7 @@ class ProcessedMail(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class QuarantinedMail(SQLModel, table=True):
+class QuarantinedMail(Table, table=True):
     """A message that could not be processed: its raw bytes and why, until it is retried."""
 
     __tablename__ = "mail_quarantine"
@@ -116,7 +117,7 @@ class QuarantinedMail(SQLModel, table=True):
     )
 
 
-class SpamMail(SQLModel, table=True):
+class SpamMail(Table, table=True):
     """A message held as spam (X-Spam-Flag or block list) instead of reaching the queue."""
 
     __tablename__ = "mail_spam"
@@ -138,7 +139,7 @@ class SpamMail(SQLModel, table=True):
     )
 
 
-class MachineMail(SQLModel, table=True):
+class MachineMail(Table, table=True):
     """Machine mail that matched no ticket: a bounce, read receipt, report or auto-reply."""
 
     __tablename__ = "mail_machine"
@@ -169,7 +170,7 @@ class MachineMail(SQLModel, table=True):
     )
 
 
-class AckSent(SQLModel, table=True):
+class AckSent(Table, table=True):
     """One acknowledgement queued to one address: the rate limit counts these."""
 
     __tablename__ = "mail_ack"

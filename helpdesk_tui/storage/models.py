@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 # The values live in ``enums.py`` (no SQLAlchemy there); they are still importable from here.
 from helpdesk_tui.storage.enums import (
@@ -41,6 +41,7 @@ from helpdesk_tui.storage.enums import (
 from helpdesk_tui.storage.enums import (
     MessageKind as MessageKind,
 )
+from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -48,13 +49,13 @@ def _ts(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-class Organization(SQLModel, table=True):
+class Organization(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     domain: str | None = Field(default=None, sa_column=Column(String(255), index=True))
 
 
-class Contact(SQLModel, table=True):
+class Contact(Table, table=True):
     """A customer: whoever asks for help, matched by email address."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -68,7 +69,7 @@ class Contact(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Agent(SQLModel, table=True):
+class Agent(Table, table=True):
     """A person who works tickets, identified by their OS login on the shared server."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -81,13 +82,13 @@ class Agent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Team(SQLModel, table=True):
+class Team(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
     description: str = Field(default="", sa_column=Column(String(500), nullable=False))
 
 
-class TeamMember(SQLModel, table=True):
+class TeamMember(Table, table=True):
     __tablename__ = "team_member"
 
     team_id: int = Field(
@@ -98,7 +99,7 @@ class TeamMember(SQLModel, table=True):
     )
 
 
-class Counter(SQLModel, table=True):
+class Counter(Table, table=True):
     """Named sequences; ``ticket_number`` hands out ticket numbers under a row lock."""
 
     name: str = Field(sa_column=Column(String(50), primary_key=True))
@@ -127,7 +128,7 @@ SLA_DUE = (
 resolution's; none while the clocks are paused (migration 0016)."""
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Table, table=True):
     __table_args__ = (
         Index("ix_ticket_status_updated", "status", "updated_at", "id"),
         Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
@@ -215,12 +216,12 @@ class Ticket(SQLModel, table=True):
     nothing may write it, and the statement writers take their defaults from the model)."""
 
 
-class Tag(SQLModel, table=True):
+class Tag(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
 
 
-class TicketTag(SQLModel, table=True):
+class TicketTag(Table, table=True):
     __tablename__ = "ticket_tag"
     __table_args__ = (
         # A tag filter walks its tickets in the views' order (migration 0017).
@@ -248,7 +249,7 @@ class TicketTag(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
-class TicketLink(SQLModel, table=True):
+class TicketLink(Table, table=True):
     """A relation between two tickets: ``related``, ``follow_up`` (closed → new) or ``merged``."""
 
     __tablename__ = "ticket_link"
@@ -265,7 +266,7 @@ class TicketLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class RawMessage(SQLModel, table=True):
+class RawMessage(Table, table=True):
     """The exact bytes of an incoming email, kept for audit and re-processing."""
 
     __tablename__ = "raw_message"
@@ -278,7 +279,7 @@ class RawMessage(SQLModel, table=True):
     message into it page by page (``zeroblob`` and a blob handle) instead of in memory."""
 
 
-class Message(SQLModel, table=True):
+class Message(Table, table=True):
     """One entry in a ticket's thread."""
 
     __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),)
@@ -310,7 +311,7 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(
         sa_column=Column(ForeignKey("message.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -325,7 +326,7 @@ class Attachment(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class Event(SQLModel, table=True):
+class Event(Table, table=True):
     """Append-only audit row: who changed what on which ticket, old → new, when.
 
     ``ticket_id`` goes NULL when an admin deletes a ticket; ``ticket_number`` keeps the trail.
@@ -353,7 +354,7 @@ class Event(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Outbox(SQLModel, table=True):
+class Outbox(Table, table=True):
     """Outgoing mail, written in the same transaction as the change that causes it."""
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
@@ -387,7 +388,7 @@ class Outbox(SQLModel, table=True):
     bounced_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
-class Presence(SQLModel, table=True):
+class Presence(Table, table=True):
     """ "alice is viewing #1042": a heartbeated row that expires when its terminal dies."""
 
     __table_args__ = (
@@ -408,7 +409,7 @@ class Presence(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_ts())
 
 
-class Lease(SQLModel, table=True):
+class Lease(Table, table=True):
     """Which process runs a singleton job (mail poller, outbox) right now."""
 
     name: str = Field(sa_column=Column(String(50), primary_key=True))

@@ -1,20 +1,21 @@
-"""Tables behind the reports and customer-satisfaction surveys (migration ``0012``).
+"""Tables behind the reports (migration ``0012``).
 
 ``report_ticket`` holds one row of figures per ticket number, derived from that ticket's
 events by :mod:`helpdesk_tui.desk.reports`; ``report_reply`` one row per agent reply. Both
 are a cache of the event history, caught up from ``report_state``'s watermark (the last
 event id read), so a report over a million tickets aggregates small integers instead of
-replaying ten million events. ``survey_opt_out`` lists requesters who asked not to be
-surveyed; ``desk_setting`` keeps the key that signs survey tokens and the desk's switch.
+replaying ten million events. The surveys' tables, made by the same migration, are in
+``survey_models``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import BigInteger, Column, Index, Integer, String
+from sqlmodel import Field
 
+from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -32,7 +33,7 @@ QUANTILE_INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ReportTicket(SQLModel, table=True):
+class ReportTicket(Table, table=True):
     """One ticket's figures; days are whole days since 1970-01-01 (UTC), durations minutes."""
 
     __tablename__ = "report_ticket"
@@ -94,7 +95,7 @@ class ReportTicket(SQLModel, table=True):
     sla_due_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
-class ReportReply(SQLModel, table=True):
+class ReportReply(Table, table=True):
     """One agent reply (for the per-agent reply counts), keyed to its ticket number."""
 
     __tablename__ = "report_reply"
@@ -106,7 +107,7 @@ class ReportReply(SQLModel, table=True):
     day: int = Field(sa_column=Column(Integer, nullable=False))
 
 
-class ReportState(SQLModel, table=True):
+class ReportState(Table, table=True):
     """Named integers: ``events_read`` is the last event id the report tables include."""
 
     __tablename__ = "report_state"
@@ -115,28 +116,7 @@ class ReportState(SQLModel, table=True):
     value: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
-class SurveyOptOut(SQLModel, table=True):
-    """A requester who is never sent a satisfaction survey."""
-
-    __tablename__ = "survey_opt_out"
-
-    contact_id: int = Field(
-        sa_column=Column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
-    )
-
-
-class DeskSetting(SQLModel, table=True):
-    """A per-desk value kept in the database, the same for every agent of a shared desk:
-    ``survey.secret`` (the HMAC key of survey tokens, made on first use) and
-    ``survey.enabled`` (``no`` switches surveys off for the whole desk)."""
-
-    __tablename__ = "desk_setting"
-
-    name: str = Field(sa_column=Column(String(50), primary_key=True))
-    value: str = Field(sa_column=Column(Text, nullable=False))
-
-
-class ReportRollup(SQLModel, table=True):
+class ReportRollup(Table, table=True):
     """Counts of ``report_ticket`` / ``report_reply`` rows (migration ``0015``), kept by the
     one writer of those tables as "minus a ticket's old row, plus its new row".
 

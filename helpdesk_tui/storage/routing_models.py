@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
 
 
-class AgentShift(SQLModel, table=True):
+class AgentShift(Table, table=True):
     """One agent's availability for automatic assignment; no row means "never seen"."""
 
     __tablename__ = "agent_shift"
@@ -32,7 +33,7 @@ class AgentShift(SQLModel, table=True):
     """Most open tickets automatic assignment gives this agent; None: no limit."""
 
 
-class TeamRouting(SQLModel, table=True):
+class TeamRouting(Table, table=True):
     """A team's assignment state; assigners lock this row (``FOR UPDATE``) to take turns."""
 
     __tablename__ = "team_routing"

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from helpdesk_tui.storage.models import utcnow
+from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -22,7 +23,7 @@ def _ts(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-class SlaCalendar(SQLModel, table=True):
+class SlaCalendar(Table, table=True):
     """Business hours: which days and hours count, in which time zone, minus holidays."""
 
     __tablename__ = "sla_calendar"
@@ -41,7 +42,7 @@ class SlaCalendar(SQLModel, table=True):
     """Extra closed dates, ISO, comma-separated."""
 
 
-class SlaPolicy(SQLModel, table=True):
+class SlaPolicy(Table, table=True):
     """Targets (in business minutes) for tickets of a priority, optionally narrower."""
 
     __tablename__ = "sla_policy"
@@ -65,7 +66,7 @@ class SlaPolicy(SQLModel, table=True):
     """The share of a target elapsed at which the clock turns to a warning."""
 
 
-class SlaNotice(SQLModel, table=True):
+class SlaNotice(Table, table=True):
     """One warning or breach alert sent for one run of one clock: the unique key makes it once."""
 
     __tablename__ = "sla_notice"
@@ -85,7 +86,7 @@ class SlaNotice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class TeamTier(SQLModel, table=True):
+class TeamTier(Table, table=True):
     """The support tier (1-4) a team works; escalation moves tickets to the next tier's team."""
 
     __tablename__ = "team_tier"
