@@ -5,6 +5,10 @@ an agent makes to it (reply, note, assign, status, fields, tags, merge, links, r
 front door; the ``ticket_*`` changes take the version the agent saw (``expected_version``)
 and are refused with :class:`~helpdesk_tui.desk.errors.Conflict` when someone changed the
 ticket since.
+
+What only the reads and the terminal's own paths use (the lister, the ticket's view, the
+news since a mark, presence, claims) is imported where it is used: a CLI verb that changes
+a ticket holds this service alone (``cli/ticket/batch.tickets``) and starts without them.
 """
 
 from __future__ import annotations
@@ -16,10 +20,8 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlmodel import Session
 
-from helpdesk_tui.desk import fields, outbox, presence, queue, relations, thread
-from helpdesk_tui.desk.activity import Since, Watermark, since
+from helpdesk_tui.desk import fields, outbox, relations, thread
 from helpdesk_tui.desk.attachments import save_attachment
-from helpdesk_tui.desk.claims import take_next
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.queries import has_tickets, ticket_row
@@ -36,20 +38,13 @@ from helpdesk_tui.desk.queue_values import (
 )
 from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.desk.ticket_view import (
-    DraftTicket,
-    Entry,
-    TicketView,
-    draft_tickets,
-    find_tickets,
-    load_view,
-    more_text,
-)
 from helpdesk_tui.desk.tickets import NewAttachment, create_ticket
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.activity import Since, Watermark
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
+    from helpdesk_tui.desk.ticket_view import DraftTicket, Entry, TicketView
 
 WriteKind = Literal["reply", "note", "call"]
 """What an agent writes on a ticket: a reply (emailed), an internal note, a call log."""
@@ -95,6 +90,8 @@ class TicketsService(DeskService):
     ) -> QueuePage:
         """A page of tickets in ``query``'s view, filter, search and sort (keyset paging:
         pass a row's position from ``QueuePage.positions`` as ``start``)."""
+        from helpdesk_tui.desk import queue
+
         with self._read() as session:
             return queue.read_page(session, query, limit, kind=kind, start=start)
 
@@ -104,12 +101,16 @@ class TicketsService(DeskService):
 
     def neighbour(self, query: QueueQuery, number: int, step: int) -> int | None:
         """The ticket ``step`` places after (negative: before) ``number`` in ``query``'s list."""
+        from helpdesk_tui.desk import queue
+
         with self._read() as session:
             return queue.neighbour(session, query, number, step)
 
     def find_tickets(self, query: str, *, limit: int = 20) -> list[TicketRow]:
         """Tickets for a picker or the palette: ``#1042`` first, then a search; with no
         query, the most recently updated open tickets."""
+        from helpdesk_tui.desk.ticket_view import find_tickets
+
         with self._read() as session:
             return find_tickets(session, query, limit=limit)
 
@@ -124,6 +125,8 @@ class TicketsService(DeskService):
     ) -> QueueWindow:
         """A page for the queue screen with its presence markers (other terminals than
         ``session_id``) and the change mark, in one read."""
+        from helpdesk_tui.desk import presence, queue
+
         with self._read() as session:
             mark = queue.change_mark(session, self.clock())
             page = queue.read_page(session, query, limit, kind=kind, start=start)
@@ -141,6 +144,8 @@ class TicketsService(DeskService):
     ) -> QueueCheck:
         """Has anything changed since ``seen``? Two small indexed reads; the presence of
         ``numbers`` is read too when only presence moved."""
+        from helpdesk_tui.desk import presence, queue
+
         with self._read() as session:
             mark = queue.change_mark(session, self.clock())
             on = None
@@ -154,11 +159,15 @@ class TicketsService(DeskService):
 
     def ticket_open(self, number: int) -> TicketView:
         """Ticket ``number`` as its screen shows it (each message's first part)."""
+        from helpdesk_tui.desk.ticket_view import load_view
+
         with self._read() as session:
             return load_view(session, number)
 
     def ticket_more(self, entry: Entry) -> Entry:
         """``entry`` with the next part of its text read."""
+        from helpdesk_tui.desk.ticket_view import more_text
+
         with self._read() as session:
             return more_text(session, entry)
 
@@ -170,6 +179,8 @@ class TicketsService(DeskService):
 
     def drafts_tickets(self, numbers: Iterable[int]) -> dict[int, DraftTicket]:
         """For each ticket number that has drafts: its row, and where a merge took it."""
+        from helpdesk_tui.desk.ticket_view import draft_tickets
+
         with self._read() as session:
             return draft_tickets(session, numbers)
 
@@ -192,6 +203,8 @@ class TicketsService(DeskService):
         ``to`` sends a reply to an address the requester lacks (kept on them if asked).
         ``attachments`` go on a reply or note (a call log takes none).
         """
+        from helpdesk_tui.desk.activity import since
+
         actor = self.actor
         with self._write() as session:
             news = since(session, mark, excluding=actor)
@@ -503,6 +516,8 @@ class TicketsService(DeskService):
 
     def ticket_take_next(self) -> int:
         """Assign the most urgent unassigned ticket of my teams to me; its number."""
+        from helpdesk_tui.desk.claims import take_next
+
         with self._write() as session:
             return take_next(session, self.actor, now=self.clock()).number
 
