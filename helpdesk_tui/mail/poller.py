@@ -274,7 +274,12 @@ class MailboxPoller:
             _Readers(self.name, self.config, self.parse_worker) as readers,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"imap-{self.name}") as imap,
         ):
-            fetched = self._fetch(client, last_uid, uidvalidity, budget)
+            known, _ = self._candidates(client, last_uid)
+            # A backlog of small messages (more than a batch) starts the parse process
+            # before the first batch is fetched: it takes ≈ 0.15 s of imports to come up.
+            if sum(size <= _BIG_BYTES for _, size in known) > self.mail.batch_size:
+                self.parse_worker.get(start=True)
+            fetched = self._fetch(client, last_uid, uidvalidity, budget) if known else None
             reading = readers.early(fetched) or readers.late(fetched)
             further: deque[_Ahead] = deque()
             while fetched is not None and reading is not None:
