@@ -312,7 +312,10 @@ class MailboxPoller:
                 held: list[_Fetched] = []
                 if ahead is not None and ahead_reading is not None:
                     held = [fetched, ahead, *(following for following, _ in further)]
-                to_move = unmoved.take() if len(unmoved) >= _MOVE_BATCHES else None
+                # Moved beside this batch's writing: committed batches, _MOVE_BATCHES at a
+                # time, and all of them before the last batch (only it is moved after the loop).
+                last = ahead is None and len(unmoved) > 0
+                to_move = unmoved.take() if len(unmoved) >= _MOVE_BATCHES or last else None
                 if to_move is not None or held:
                     job = imap.submit(
                         self._imap_job, client, uidvalidity, budget, readers, held, to_move
