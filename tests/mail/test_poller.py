@@ -17,7 +17,7 @@ from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mailstate import folder_statuses
-from helpdesk_tui.mail.poller import MailboxPoller, connect
+from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect
 from helpdesk_tui.mail.service import MailService, read_status
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
@@ -131,18 +131,21 @@ def test_a_move_failing_beside_the_next_batch_loses_and_doubles_nothing(
     sqlite_db: Database, dovecot: ImapAccount
 ) -> None:
     settings = server_settings(dovecot, batch_size=2)
-    subjects = [f"Request {n}" for n in range(6)]
+    # Batches are moved _MOVE_BATCHES at a time: the first move comes beside the batch
+    # after them, and one batch more waits behind it.
+    count = 2 * (_MOVE_BATCHES + 2)
+    subjects = [f"Request {n:02}" for n in range(count)]
     append_all(dovecot, [email(subject=s) for s in subjects])
     crashing = poller(sqlite_db, settings, _DropsBeforeMove)
     with pytest.raises(ConnectionResetError):
-        crashing.run_once()  # the first batch's move fails while the second is written
-    assert len(tickets(sqlite_db)) == 4, "both batches committed"
-    assert len(dovecot.list_uids("INBOX")) == 6, "none moved"
+        crashing.run_once()  # the first batches' move fails while the next one is written
+    assert len(tickets(sqlite_db)) == count - 2, "every batch before the last committed"
+    assert len(dovecot.list_uids("INBOX")) == count, "none moved"
 
     assert poller(sqlite_db, settings).run_once() == 2
 
     assert sorted(t.subject for t in tickets(sqlite_db)) == subjects
-    assert dovecot.list_uids("INBOX") == [] and len(dovecot.list_uids("Processed")) == 6
+    assert dovecot.list_uids("INBOX") == [] and len(dovecot.list_uids("Processed")) == count
 
 
 def test_changed_uidvalidity_reads_the_folder_again_without_doubles(
