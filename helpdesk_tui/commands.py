@@ -8,8 +8,9 @@ string prompt and every help text as markup, so neither ever carries outside tex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
@@ -20,15 +21,12 @@ from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.style import Style
+
     from helpdesk_tui.desk.kb_service import KbResult
 
 MAX_HITS = 8
-DEBOUNCE_SECONDS = 0.05
-"""A palette search starts only after typing pauses this long; the palette cancels the
-search of a key as soon as the next key arrives, and a search cancelled while it waits
-never reaches the database. Short, because the pause is part of every search's wait for
-its hits (a key → its hits within 150 ms): a burst of keys typed faster than this still
-makes one search, and a search started between slower keys costs one page's read."""
 
 
 def _prompt(row: TicketRow) -> Text:
@@ -43,7 +41,7 @@ as it is stays above them."""
 
 
 class DeskCommands(Provider):
-    """Tickets and knowledge-base articles, read together once typing pauses.
+    """Tickets and knowledge-base articles, read together, one read at a time.
 
     ``#1042`` opens ticket 1042; words find tickets by subject and message text, and
     knowledge-base articles ("KB: <title>" opens one on the KB screen).
@@ -51,26 +49,48 @@ class DeskCommands(Provider):
     One provider, not one per kind: the palette polls for hits every 0.1 s while any
     provider runs, and a provider that finished last *without* a hit (no article for
     "printer") left the hits already found waiting for that poll (a last key → hits of
-    ~170 ms instead of ~65). One read that yields everything it found wakes it at once."""
+    ~170 ms instead of ~65). One read that yields everything it found wakes it at once.
 
-    _asked = ""
-    """The newest query typed; a thread that starts for an older one does nothing."""
+    No fixed pause before a read (it was part of every search's wait for its hits): a
+    search reads at once when no read runs. Keys typed while one runs are coalesced — the
+    palette cancels a key's search when the next key arrives, so when the read ends only
+    the newest query's search is left waiting, and it reads next. An older read's hits are
+    dropped (its search was cancelled), and never more than one read runs for the palette,
+    however fast the keys come or slow the desk is."""
+
+    def __init__(self, screen: Screen[Any], match_style: Style | None = None) -> None:
+        super().__init__(screen, match_style)
+        self._asked = ""
+        """The newest query typed; a read that starts for an older one does nothing."""
+        self._reading: asyncio.Event | None = None
+        """Set when the read running in its thread ends (None: no read runs)."""
 
     async def search(self, query: str) -> Hits:
         if not query.strip():
             return
         app = desk_app(self)
         self._asked = query
-        await asyncio.sleep(DEBOUNCE_SECONDS)  # cancelled here when the next key arrives
+        while self._reading is not None:
+            await self._reading.wait()  # cancelled here when the next key arrives
         asked = query.strip()
         articles = not (len(asked) < ARTICLE_MIN_CHARS or asked.startswith("#") or asked.isdigit())
+        ended = self._reading = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def end() -> None:
+            self._reading = None
+            ended.set()
 
         def latest() -> tuple[list[TicketRow], list[KbResult]]:
-            if query != self._asked or not app.live:  # (nothing to search until it is open)
-                return [], []
-            desk = app.desk
-            rows = desk.find_tickets(query, limit=MAX_HITS)
-            return rows, desk.kb_search(query, limit=MAX_HITS) if articles else []
+            try:
+                if query != self._asked or not app.live:  # (nothing to search until it is open)
+                    return [], []
+                desk = app.desk
+                rows = desk.find_tickets(query, limit=MAX_HITS)
+                return rows, desk.kb_search(query, limit=MAX_HITS) if articles else []
+            finally:  # (even when this search was cancelled meanwhile: the read has ended)
+                with contextlib.suppress(RuntimeError):  # (the app's loop closed: none waits)
+                    loop.call_soon_threadsafe(end)
 
         rows, found = await asyncio.to_thread(latest)
         matcher = self.matcher(query)
