@@ -8,9 +8,9 @@ string prompt and every help text as markup, so neither ever carries outside tex
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
@@ -21,12 +21,11 @@ from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
-    from textual.style import Style
-
     from helpdesk_tui.desk.kb_service import KbResult
 
 MAX_HITS = 8
+_READS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="palette-read")
+"""The palette's reads, one at a time, in the order asked (its thread starts at the first)."""
 
 
 def _prompt(row: TicketRow) -> Text:
@@ -52,47 +51,32 @@ class DeskCommands(Provider):
     ~170 ms instead of ~65). One read that yields everything it found wakes it at once.
 
     No fixed pause before a read (it was part of every search's wait for its hits): a
-    search reads at once when no read runs. Keys typed while one runs are coalesced — the
-    palette cancels a key's search when the next key arrives, so when the read ends only
-    the newest query's search is left waiting, and it reads next. An older read's hits are
-    dropped (its search was cancelled), and never more than one read runs for the palette,
-    however fast the keys come or slow the desk is."""
+    search reads at once when no read runs. Reads run one at a time in the palette's own
+    thread, and keys typed while one runs are coalesced: the palette cancels a key's search
+    when the next key arrives, which takes its read out of the queue unstarted, so when the
+    running read ends only the newest query's read is left. An older read's hits are
+    dropped (its search was cancelled), however fast the keys come or slow the desk is."""
 
-    def __init__(self, screen: Screen[Any], match_style: Style | None = None) -> None:
-        super().__init__(screen, match_style)
-        self._asked = ""
-        """The newest query typed; a read that starts for an older one does nothing."""
-        self._reading: asyncio.Event | None = None
-        """Set when the read running in its thread ends (None: no read runs)."""
+    _asked = ""
+    """The newest query typed; a read that starts for an older one does nothing."""
 
     async def search(self, query: str) -> Hits:
         if not query.strip():
             return
         app = desk_app(self)
         self._asked = query
-        while self._reading is not None:
-            await self._reading.wait()  # cancelled here when the next key arrives
         asked = query.strip()
         articles = not (len(asked) < ARTICLE_MIN_CHARS or asked.startswith("#") or asked.isdigit())
-        ended = self._reading = asyncio.Event()
-        loop = asyncio.get_running_loop()
-
-        def end() -> None:
-            self._reading = None
-            ended.set()
 
         def latest() -> tuple[list[TicketRow], list[KbResult]]:
-            try:
-                if query != self._asked or not app.live:  # (nothing to search until it is open)
-                    return [], []
-                desk = app.desk
-                rows = desk.find_tickets(query, limit=MAX_HITS)
-                return rows, desk.kb_search(query, limit=MAX_HITS) if articles else []
-            finally:  # (even when this search was cancelled meanwhile: the read has ended)
-                with contextlib.suppress(RuntimeError):  # (the app's loop closed: none waits)
-                    loop.call_soon_threadsafe(end)
+            if query != self._asked or not app.live:  # (nothing to search until it is open)
+                return [], []
+            desk = app.desk
+            rows = desk.find_tickets(query, limit=MAX_HITS)
+            return rows, desk.kb_search(query, limit=MAX_HITS) if articles else []
 
-        rows, found = await asyncio.to_thread(latest)
+        # Cancelled here when the next key arrives (a read not started yet never starts).
+        rows, found = await asyncio.wrap_future(_READS.submit(latest))
         matcher = self.matcher(query)
         for row in rows:
             text = f"#{row.number} {clean(row.subject, single_line=True)}"
