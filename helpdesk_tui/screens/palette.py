@@ -5,13 +5,14 @@ its widgets composed and mounted, the stylesheet applied to each, several layout
 about 50 ms of CPU and 90 ms to its first frame on a 2-core machine, of which the desk's
 provider is ~3 ms. ``KeptPalette`` is installed once and pushed again: an opening only
 makes the providers for the screen it opens over and lists their commands, as Textual's
-``_on_mount`` does; a closing clears what the last opening left (its query, its hits) and
-shuts the providers down, as Textual's ``_on_unmount`` does, while the palette is hidden.
+``_on_mount`` does — before the palette is drawn, so it is drawn once, list and all; a
+closing clears what the last opening left (its query, its hits) and shuts the providers
+down, as Textual's ``_on_unmount`` does, while the palette is hidden.
 """
 
 from __future__ import annotations
 
-from asyncio import create_task, wait
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual.command import CommandInput, CommandList, CommandPalette
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
 
+LIST_WAIT_SECONDS = 0.05
+"""An opening waits this long at most for its commands to be listed before it is drawn."""
 PALETTE_ID = "--command-palette"
 """Textual's id for its palette (its CSS and ``App.action_command_palette`` use it)."""
 
@@ -28,6 +31,13 @@ PALETTE_ID = "--command-palette"
 def stacked(app: App[Any], screen: Screen[Any]) -> bool:
     """Is ``screen`` in the screen stack of any mode (shown, covered, or in a mode left)?"""
     return any(screen in stack for stack in app._screen_stacks.values())
+
+
+def _retrieved(waited: asyncio.Future[object]) -> None:
+    """A listing cancelled by a key (or failed: Textual reports a worker's failure) was
+    waited for, not lost."""
+    if not waited.cancelled():
+        waited.exception()
 
 
 class KeptPalette(CommandPalette):
@@ -72,7 +82,11 @@ class KeptPalette(CommandPalette):
         ]
         for provider in self._providers:
             provider._post_init()
-        self._gather_commands("")
+        # Listed before the palette is drawn (Textual draws it, then the list: a layout and
+        # two frames more); the palette's messages (a key's search) wait meanwhile.
+        listed = asyncio.ensure_future(self._gather_commands("").wait())
+        listed.add_done_callback(_retrieved)
+        await asyncio.wait([listed], timeout=LIST_WAIT_SECONDS)
 
     async def on_screen_suspend(self) -> None:
         """Hidden: closed if no screen stack holds it any more (not merely covered, nor
@@ -96,4 +110,4 @@ class KeptPalette(CommandPalette):
         self._selected_command = None
         providers, self._providers = self._providers, []
         if providers:
-            await wait([create_task(provider._shutdown()) for provider in providers])
+            await asyncio.wait([asyncio.create_task(p._shutdown()) for p in providers])
