@@ -25,6 +25,10 @@ steadier figure).
 
     python benchmarks/app_keys.py --big COPY_OF_1M.db [--postgres] [--keep DIR]
         [--repeat 3] [--runs 3] [--sizes 80x24,120x40] [--idle 30] [--pg-url URL]
+        [--only palette]
+
+``--only palette`` presses only the palette's keys (ctrl+p until its commands are listed,
+a word key by key until its hits are, Esc), ``--repeat`` times for each of two words.
 
 ``--big`` is a SQLite desk built by ``helpdesk demo --tickets 1000000`` (use a copy: the app
 writes presence rows). ``--postgres`` also starts a throw-away PostgreSQL cluster (the
@@ -251,7 +255,9 @@ class Driver:
             await self.key(label, text[index], lambda typed=typed: field().value == typed, field)
 
 
-async def drive(app: Any, names: dict[str, str], repeat: int, idle: float) -> dict[str, Any]:
+async def drive(
+    app: Any, names: dict[str, str], repeat: int, idle: float, only: str | None = None
+) -> dict[str, Any]:
     from textual.command import CommandInput, CommandList, CommandPalette
     from textual.widgets import Input
 
@@ -337,8 +343,21 @@ async def drive(app: Any, names: dict[str, str], repeat: int, idle: float) -> di
 
     CommandPalette._refresh_command_list = spy  # type: ignore[method-assign]
 
+    def listing() -> Any:
+        return app.screen.query_one(CommandList)
+
+    def discovered() -> bool:
+        """The palette is shown with its commands listed (Textual shows it once they are)."""
+        shown = app.screen
+        return (
+            isinstance(shown, CommandPalette)
+            and shown.has_class("-ready")
+            and listing().option_count > 0
+            and not shown.query_one(CommandInput).value
+        )
+
     async def palette(word: str) -> None:
-        await d.key("palette: ctrl+p", "ctrl+p", lambda: isinstance(app.screen, CommandPalette))
+        await d.key("palette: ctrl+p", "ctrl+p", discovered, listing)
         shown = app.screen
         box = shown.query_one(CommandInput)
         hits = shown.query_one(CommandList)
@@ -361,7 +380,8 @@ async def drive(app: Any, names: dict[str, str], repeat: int, idle: float) -> di
 
     index_of = {view.name: i for i, view in enumerate(views)}
     names_team, names_tag, names_cat = names["team"], names["tag"], names["category"]
-    for _ in range(repeat):
+
+    async def every_other_key() -> None:
         # Views: every key, then v / V past the tenth (the bar overflows).
         for i, key in enumerate("1234567890"):
             await view(key, i)
@@ -417,6 +437,10 @@ async def drive(app: Any, names: dict[str, str], repeat: int, idle: float) -> di
             where = views[index_of[name]].title
             await search(f"common ({where})", names["common"])
             await search(f"rare ({where})", names["rare"])
+
+    for _ in range(repeat):
+        if only is None:
+            await every_other_key()
         await palette(names["common"])
         await palette(names["rare"])
 
@@ -452,7 +476,9 @@ def child(spec_path: str) -> None:
     def headless_run(self: Any, *args: Any, **kwargs: Any) -> None:
         async def main() -> None:
             async with self.run_test(size=tuple(spec["size"])):
-                result = await drive(self, spec["names"], spec["repeat"], spec["idle"])
+                result = await drive(
+                    self, spec["names"], spec["repeat"], spec["idle"], spec["only"]
+                )
             Path(spec["out"]).write_text(json.dumps(result))
 
         asyncio.run(main())
@@ -508,12 +534,21 @@ def prepare(label: str, root: Path, url: str) -> Desk:
     return Desk(label, url, env, names)
 
 
-def run_app(desk: Desk, root: Path, size: tuple[int, int], repeat: int, idle: float) -> dict:
+def run_app(
+    desk: Desk, root: Path, size: tuple[int, int], repeat: int, idle: float, only: str | None
+) -> dict:
     out = root / f"keys-{size[0]}x{size[1]}.json"
     spec = root / "spec.json"
     spec.write_text(
         json.dumps(
-            {"size": size, "names": desk.names, "repeat": repeat, "idle": idle, "out": str(out)}
+            {
+                "size": size,
+                "names": desk.names,
+                "repeat": repeat,
+                "idle": idle,
+                "out": str(out),
+                "only": only,
+            }
         )
     )
     load = os.getloadavg()[0]
@@ -569,17 +604,26 @@ def cli_and_paint(desk: Desk, runs: int) -> dict[str, list[tuple[float, float]]]
 
 
 def measure(
-    desk: Desk, root: Path, sizes: list[tuple[int, int]], repeat: int, runs: int, idle: float
+    desk: Desk,
+    root: Path,
+    sizes: list[tuple[int, int]],
+    repeat: int,
+    runs: int,
+    idle: float,
+    only: str | None = None,
 ) -> dict:
+    """The app at each size; then (all keys only) first paint and CLI verbs."""
     print(f"{desk.label}: the app …", flush=True)
     result: dict[str, Any] = {"sizes": {}}
     for size in sizes:
         tag = f"{size[0]}x{size[1]}"
-        result["sizes"][tag] = run_app(desk, root, size, repeat, idle if size == sizes[0] else 0)
+        idles = idle if size == sizes[0] else 0
+        result["sizes"][tag] = run_app(desk, root, size, repeat, idles, only)
         print(f"  {tag} done, load {result['sizes'][tag]['load']}", flush=True)
-    load = os.getloadavg()[0]
-    result["startup"] = cli_and_paint(desk, runs)
-    result["startup_load"] = (load, os.getloadavg()[0])
+    if only is None:
+        load = os.getloadavg()[0]
+        result["startup"] = cli_and_paint(desk, runs)
+        result["startup_load"] = (load, os.getloadavg()[0])
     (root / "result.json").write_text(json.dumps(result))
     return result
 
@@ -641,6 +685,8 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
                 f"   idle 30 s on Recently resolved: CPU {sa['idle_cpu']:.1%} / "
                 f"{sb['idle_cpu']:.1%} of a core"
             )
+    if "startup" not in a:
+        return
     print(
         f"-- fresh processes (load {a['startup_load'][0]:.1f} / {b['startup_load'][0]:.1f}):"
         f" {'small wall med / max':>20} {'cpu':>6} {'big wall med / max':>20} {'cpu':>6}"
@@ -679,7 +725,13 @@ def main() -> None:
         help="build (or reuse) the small SQLite desk and the PostgreSQL cluster here",
     )
     parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, comma-separated")
+    parser.add_argument(
+        "--only",
+        choices=("palette",),
+        help="only these keys (the palette: ctrl+p, its search, Esc), no idle, no fresh processes",
+    )
     args = parser.parse_args()
+    idle = 0.0 if args.only else args.idle
     sizes = [(int(w), int(h)) for w, h in (size.split("x") for size in args.sizes.split(","))]
     if args.child:
         child(args.child)
@@ -729,8 +781,8 @@ def main() -> None:
             parser.error("give --big and/or --postgres / --pg-url")
         done = []
         for small, small_root, big, big_root in pairs:
-            a = measure(small, small_root, sizes, args.repeat, args.runs, args.idle)
-            b = measure(big, big_root, sizes, args.repeat, args.runs, args.idle)
+            a = measure(small, small_root, sizes, args.repeat, args.runs, idle, args.only)
+            b = measure(big, big_root, sizes, args.repeat, args.runs, idle, args.only)
             done.append((small, big, a, b))
         for small, big, a, b in done:
             report(small, big, a, b)

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.service import Database
     from helpdesk_tui.drafts import DraftKind
     from helpdesk_tui.screens.help import KeyHelp
+    from helpdesk_tui.screens.palette import KeptPalette
 
 Opening = Callable[[], "tuple[Database, Actor]"]
 """Opens the desk (imports the data layer, checks the schema) in a thread: its database and
@@ -142,6 +143,8 @@ class HelpdeskApp(App[None]):
         self.views, self.config_problems = _views(self.start, actor)
         self.mail_link = MailLink(self)
         """Runs mail in this terminal when configured; holds the state the screens show."""
+        self._palette: KeptPalette | None = None
+        """The command palette, composed at its first opening and kept (``screens.palette``)."""
         self.theme = self.start.theme
         if self.start.keymap:
             from helpdesk_tui.keymap import binding_ids, check_keymap
@@ -512,6 +515,23 @@ class HelpdeskApp(App[None]):
             KeyHelp(", ".join(keys), description, ident or "")
             for (ident, _action, description), keys in grouped.items()
         ]
+
+    def action_command_palette(self) -> None:
+        """The kept palette (Textual builds a new one at each opening: ~50 ms of CPU); a
+        new one only when the kept one is open in another mode's stack."""
+        from textual.command import CommandPalette
+
+        from helpdesk_tui.screens.palette import PALETTE_ID, KeptPalette, stacked
+
+        if not self.use_command_palette or isinstance(self.screen, CommandPalette):
+            return
+        if self._palette is None:
+            self._palette = KeptPalette()
+            self.install_screen(self._palette, name=PALETTE_ID)
+        elif stacked(self, self._palette):  # (no id: two screens with one id cannot mount)
+            self.push_screen(CommandPalette())
+            return
+        self.push_screen(self._palette.opening())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

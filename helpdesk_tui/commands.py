@@ -8,6 +8,7 @@ string prompt and every help text as markup, so neither ever carries outside tex
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -23,12 +24,8 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import KbResult
 
 MAX_HITS = 8
-DEBOUNCE_SECONDS = 0.05
-"""A palette search starts only after typing pauses this long; the palette cancels the
-search of a key as soon as the next key arrives, and a search cancelled while it waits
-never reaches the database. Short, because the pause is part of every search's wait for
-its hits (a key → its hits within 150 ms): a burst of keys typed faster than this still
-makes one search, and a search started between slower keys costs one page's read."""
+_READS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="palette-read")
+"""The palette's reads, one at a time, in the order asked (its thread starts at the first)."""
 
 
 def _prompt(row: TicketRow) -> Text:
@@ -43,7 +40,7 @@ as it is stays above them."""
 
 
 class DeskCommands(Provider):
-    """Tickets and knowledge-base articles, read together once typing pauses.
+    """Tickets and knowledge-base articles, read together, one read at a time.
 
     ``#1042`` opens ticket 1042; words find tickets by subject and message text, and
     knowledge-base articles ("KB: <title>" opens one on the KB screen).
@@ -51,17 +48,23 @@ class DeskCommands(Provider):
     One provider, not one per kind: the palette polls for hits every 0.1 s while any
     provider runs, and a provider that finished last *without* a hit (no article for
     "printer") left the hits already found waiting for that poll (a last key → hits of
-    ~170 ms instead of ~65). One read that yields everything it found wakes it at once."""
+    ~170 ms instead of ~65). One read that yields everything it found wakes it at once.
+
+    No fixed pause before a read (it was part of every search's wait for its hits): a
+    search reads at once when no read runs. Reads run one at a time in the palette's own
+    thread, and keys typed while one runs are coalesced: the palette cancels a key's search
+    when the next key arrives, which takes its read out of the queue unstarted, so when the
+    running read ends only the newest query's read is left. An older read's hits are
+    dropped (its search was cancelled), however fast the keys come or slow the desk is."""
 
     _asked = ""
-    """The newest query typed; a thread that starts for an older one does nothing."""
+    """The newest query typed; a read that starts for an older one does nothing."""
 
     async def search(self, query: str) -> Hits:
         if not query.strip():
             return
         app = desk_app(self)
         self._asked = query
-        await asyncio.sleep(DEBOUNCE_SECONDS)  # cancelled here when the next key arrives
         asked = query.strip()
         articles = not (len(asked) < ARTICLE_MIN_CHARS or asked.startswith("#") or asked.isdigit())
 
@@ -72,7 +75,8 @@ class DeskCommands(Provider):
             rows = desk.find_tickets(query, limit=MAX_HITS)
             return rows, desk.kb_search(query, limit=MAX_HITS) if articles else []
 
-        rows, found = await asyncio.to_thread(latest)
+        # Cancelled here when the next key arrives (a read not started yet never starts).
+        rows, found = await asyncio.wrap_future(_READS.submit(latest))
         matcher = self.matcher(query)
         for row in rows:
             text = f"#{row.number} {clean(row.subject, single_line=True)}"

@@ -1,0 +1,189 @@
+"""The command palette (ctrl+p): kept between openings, each opening empty; the desk's
+provider reads one query at a time and shows the newest query's hits only; snapshots at
+80x24 of a first and a reopened palette (the same picture)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.command import Command, CommandInput, CommandList, CommandPalette
+from textual.pilot import Pilot
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.screens.palette import KeptPalette
+from helpdesk_tui.screens.ticket import TicketScreen
+from tests.conftest import HANG_SECONDS
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import drain, settle, until
+
+
+def prompts(app: HelpdeskApp) -> list[str]:
+    """The texts of the palette's listed commands, in order."""
+    commands = app.screen.query_one(CommandList)
+    options = [commands.get_option_at_index(i) for i in range(commands.option_count)]
+    return [str(option.hit.text) for option in options if isinstance(option, Command)]
+
+
+def listed(app: HelpdeskApp) -> bool:
+    """The palette is shown with its commands for an empty query listed."""
+    screen = app.screen
+    return (
+        isinstance(screen, CommandPalette)
+        and screen.has_class("-ready")
+        and not screen.query_one(CommandInput).value
+        and bool(prompts(app))
+    )
+
+
+async def open_palette(pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: listed(pilot.app))  # type: ignore[arg-type]
+
+
+async def type_query(pilot: Pilot[None], text: str, hit: str) -> None:
+    """Type ``text``; until the hits listed for it include ``hit``."""
+    app = pilot.app
+    assert isinstance(app, HelpdeskApp)
+    await pilot.press(*text)
+    await until(pilot, lambda: any(hit in prompt for prompt in prompts(app)))
+
+
+async def test_the_palette_answers_the_newest_query_only(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The read for "lap" is still running when the next keys arrive (Backspace three
+    times, then "meeting"): the searches of those keys wait for it, each cancelled by the next
+    key, and once it ends only "meeting" is read. The laptop ticket "lap" found is never
+    listed for "meeting"; the list shows the Wi-Fi ticket, and it stays."""
+    slow = threading.Event()
+    reads: list[str] = []
+    find_tickets = Desk.find_tickets
+
+    def tickets(desk: Desk, query: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(query)
+        if query == "lap":
+            assert slow.wait(HANG_SECONDS)
+        found = find_tickets(desk, query, *args, **kwargs)
+        reads.append(f"{query} read")
+        return found
+
+    monkeypatch.setattr(Desk, "find_tickets", tickets)
+    shown: list[tuple[str, list[str]]] = []
+    refresh = CommandPalette._refresh_command_list
+
+    def spy(palette: CommandPalette, *args: Any, **kwargs: Any) -> None:
+        refresh(palette, *args, **kwargs)
+        commands = palette.query_one(CommandList)
+        options = [commands.get_option_at_index(i) for i in range(commands.option_count)]
+        texts = [str(option.hit.text) for option in options if isinstance(option, Command)]
+        shown.append((palette.query_one(CommandInput).value, texts))
+
+    monkeypatch.setattr(CommandPalette, "_refresh_command_list", spy)
+    laptop = f"#{desk_data.numbers['laptop']} Laptop will not boot"
+    wifi = f"#{desk_data.numbers['wifi']} Wi-Fi slow in meeting room 3"
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_palette(pilot)
+        await pilot.press(*"lap")
+        await until(pilot, lambda: "lap" in reads)
+        await pilot.press("backspace", "backspace", "backspace", *"meeting")
+        box = app.screen.query_one(CommandInput)
+        await until(pilot, lambda: box.value == "meeting")
+        await drain(pilot)
+        slow.set()
+        await until(pilot, lambda: wifi in prompts(app))
+        await settle(pilot)
+        # No read started while "lap" was read; then the newest query's only.
+        assert reads[reads.index("lap") :] == ["lap", "lap read", "meeting", "meeting read"]
+        assert wifi in prompts(app) and laptop not in prompts(app)
+        assert all(laptop not in texts for value, texts in shown if value.startswith("m"))
+
+
+async def test_reopening_the_palette_starts_empty(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The palette is composed once; each opening starts with no query and the commands of
+    the screen it opens over, the input focused, whatever the last opening left."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_palette(pilot)
+        palette = app.screen
+        assert isinstance(palette, KeptPalette)
+        first = prompts(app)
+        assert any(prompt.startswith("View: ") for prompt in first)
+        await type_query(pilot, "meeting", "Wi-Fi slow")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+
+        await open_palette(pilot)
+        assert app.screen is palette
+        assert prompts(app) == first
+        assert palette.focused is palette.query_one(CommandInput)
+        await type_query(pilot, "laptop", "Laptop will not boot")
+        assert not any("Wi-Fi" in prompt for prompt in prompts(app))
+
+        # Picking a ticket closes it; over the ticket screen, its own commands are listed.
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        ticket_screen = app.screen
+        await open_palette(pilot)
+        assert app.screen is palette
+        over_ticket = prompts(app)
+        titles = [title for title, _, _ in ticket_screen.palette_commands()]
+        assert set(titles) <= set(over_ticket)
+        assert not any(prompt.startswith("View: ") for prompt in over_ticket)
+
+
+async def test_a_palette_left_open_in_another_mode_is_not_pushed_twice(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """A switch to the knowledge base while the palette is open leaves it in the queue's
+    stack: ctrl+p there opens a palette of its own (Textual's, built for that opening), and
+    back on the queue the kept one is still open."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_palette(pilot)
+        kept = app.screen
+        app.switch_mode("kb")
+        await until(pilot, lambda: app.current_mode == "kb")
+        await settle(pilot)
+        await open_palette(pilot)
+        assert app.screen is not kept and isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        app.switch_mode("queue")
+        await until(pilot, lambda: app.screen is kept)
+
+
+async def _palette_scene(pilot: Pilot[None], *, reopened: bool) -> None:
+    await settle(pilot)
+    if reopened:
+        await open_palette(pilot)
+        await type_query(pilot, "meeting", "Wi-Fi slow")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(pilot.app.screen, CommandPalette))
+    await open_palette(pilot)
+    pilot.app.screen.query_one(CommandInput).cursor_blink = False  # (a still picture)
+    await type_query(pilot, "laptop", "Laptop will not boot")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("reopened", [False, True], ids=["first", "reopened"])
+def test_palette_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    reopened: bool,
+) -> None:
+    async def scene(pilot: Pilot[None]) -> None:
+        await _palette_scene(pilot, reopened=reopened)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=scene)
