@@ -253,9 +253,8 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         background: $surface;
         color: $foreground;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;  /* always: rows crossing the height change no layout */
         scrollbar-size-vertical: 1;
-        scrollbar-gutter: stable;
         & > .queue-table--header {
             text-style: bold;
             background: $panel;
