@@ -456,22 +456,23 @@ class QueueScreen(DeskScreen):
         self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
         empty = self.query_one("#queue-empty", Static)
         says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
-        if not self._rows and self._empty_says != says:
+        if self._empty_says != says:
+            keys = f"1 to {min(len(self.views), 9)}"
+            keys += ", 0" if len(self.views) >= 10 else ""
             if says == "loading":
-                empty.update(Text("Loading the desk…", style="italic"))
-            else:
+                self.table.say_when_empty(Text("Loading the desk…", style="italic"))
+            elif says:  # a desk without tickets: how they come, in the table's place
                 where = self.desk.location
-                keys = f"1 to {min(len(self.views), 9)}"
-                keys += ", 0" if len(self.views) >= 10 else ""
-                empty.update(empty_text(new_desk=self._new_desk, keys=keys, where=where))
-            empty.set_class(self._new_desk, "-new-desk")
+                empty.update(empty_text(new_desk=True, keys=keys, where=where))
+            else:
+                self.table.say_when_empty(empty_text(new_desk=False, keys=keys, where=""))
             self._empty_says = says
         if self.table.display == self._new_desk:
             self.table.display = not self._new_desk  # no column headers over a new desk
             if self.table.display and self.focused is None:
                 self.table.focus()  # hiding it took the focus away
-        if empty.display != (not self._rows):
-            empty.display = not self._rows
+        if empty.display != self._new_desk:
+            empty.display = self._new_desk
 
     def _keep(self, load: Load) -> None:
         """The landing view's first page, as read now, for the next start's first paint."""

@@ -325,7 +325,9 @@ async def test_search_finds_subjects_and_messages(
         await pilot.press("slash", *"printer tunnel", "enter")  # reopened: text selected
         await settle(pilot)
         assert shown(app) == []
-        assert queue(app).query_one("#queue-empty").display
+        table = queue(app).table
+        assert "No tickets here" in table.render_line(2).text  # in its body: same size
+        assert not queue(app).query_one("#queue-empty").display
         await pilot.press("escape")
         await settle(pilot)
         assert shown(app) == ALL_OPEN
@@ -397,7 +399,8 @@ async def test_the_search_line_takes_the_status_line_s_place(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
     """/ opens the search line where the status line was, and Enter closes it: the table
-    keeps its place and size throughout (a table that grows or shrinks is laid out twice)."""
+    keeps its place and size throughout, also when nothing is found (a table that grows or
+    shrinks is laid out twice)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -415,6 +418,9 @@ async def test_the_search_line_takes_the_status_line_s_place(
         assert not box.display and status.display
         assert table.region == region
         assert shown(app) == [2]
+        await pilot.press("slash", *"printer tunnel", "enter")  # nothing: said in the table
+        await settle(pilot)
+        assert shown(app) == [] and table.region == region
 
 
 async def test_a_key_s_bars_and_sort_arrow_come_with_its_rows(
