@@ -66,6 +66,43 @@ def instrument() -> None:
         return layout(self, *args, **kwargs)
 
     Screen._refresh_layout = refresh_layout  # type: ignore[method-assign]
+    tick = Screen._on_timer_update
+
+    def ticked(self: Any) -> None:
+        dirty = sorted(type(w).__name__ + (f"#{w.id}" if w.id else "") for w in self._dirty_widgets)
+        mark(f"tick (layout {self._layout_required}, dirty {', '.join(dirty)})")
+        tick(self)
+
+    Screen._on_timer_update = ticked  # type: ignore[method-assign]
+    from textual.timer import Timer
+
+    resume = Timer.resume
+
+    def resumed(self: Any) -> None:
+        if self.name == "screen_update" and not self._active.is_set():
+            mark("screen timer resumed")
+        resume(self)
+
+    Timer.resume = resumed  # type: ignore[method-assign]
+    pause = Timer.pause
+
+    def paused(self: Any) -> None:
+        if self.name == "screen_update" and self._active.is_set():
+            calls = traceback.extract_stack(limit=5)[:-1]
+            path = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(calls))
+            mark(f"screen timer paused ({path})")
+        pause(self)
+
+    Timer.pause = paused  # type: ignore[method-assign]
+    import textual.timer as timer_module
+
+    original_sleep = timer_module.sleep
+
+    async def sleep(secs: float) -> None:
+        mark(f"timer sleeps {secs * 1000:.1f} ms")
+        await original_sleep(secs)
+
+    timer_module.sleep = sleep
     refresh = Widget.refresh
 
     def refreshed(self: Any, *args: Any, layout: bool = False, **kwargs: Any) -> Any:

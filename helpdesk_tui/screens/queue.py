@@ -70,6 +70,9 @@ EDGE = 40
 REFRESH_SECONDS = 1.0
 RETRY_SECONDS = 5.0
 """After a failed read (database away), before trying again."""
+BARS_WAIT_SECONDS = 0.15
+"""How long a key's new view bar, status line and sort arrow wait for its rows, to be
+drawn with them: one frame for the key, not one for the bars and one for the rows."""
 
 LoadKind = Literal["first", "last", "after", "before", "refresh"]
 
@@ -163,6 +166,8 @@ class QueueScreen(DeskScreen):
         # CSS has Textual restyle every widget of the app (the first f took 2-3 times the next).
         Path(__file__).with_name("queue_filter.tcss"),
     ]
+    AUTO_FOCUS: ClassVar[str | None] = "#queue-table"
+    """(Not the search line above it, which is hidden.)"""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("f", "filter", "Filter", id="queue.filter"),
@@ -237,7 +242,10 @@ class QueueScreen(DeskScreen):
         """The filter form (f), built on first use and kept (installed) as long as the app
         runs, as the queue is."""
         self._search_closing = False
-        """Enter was pressed in the search box: it is hidden once the search's read began."""
+        """Enter was pressed in the search line: it goes once the search's read began."""
+        self._bars_stale = False
+        """The bars and the sort arrow show the list before the one asked for (``_bars_later``)."""
+        self._bars_timer: Timer | None = None
         self._start_view: View | None = None
         """The view the queue landed on at start: its first page is kept for the next one."""
         kept = self.desk_app.kept
@@ -254,12 +262,15 @@ class QueueScreen(DeskScreen):
         yield Header()
         yield Static(id="queue-views")
         yield Static(id="queue-status")
-        yield QueueTable(warn_percent=self.desk_app.start.sla_warn_percent, id="queue-table")
-        yield Static(id="queue-empty")
+        # The search line takes the status line's place while it is open: the table keeps
+        # its size, so opening and closing it lays out no more than those two lines.
         yield Input(
             placeholder="Search number, words, requester, organization; Enter to search",
             id="queue-search",
+            compact=True,
         )
+        yield QueueTable(warn_percent=self.desk_app.start.sla_warn_percent, id="queue-table")
+        yield Static(id="queue-empty")
         yield MailIndicator(id="queue-mail")
         yield KeyFooter()
 
@@ -338,6 +349,7 @@ class QueueScreen(DeskScreen):
         if not self.desk_app.live:  # asked again (from the first page) once it is open
             if self._search_closing:
                 self._close_search()
+            self._show_stale_bars()
             kept = self._kept_view
             if self._kept_as_of is not None and (
                 self.view is not kept or kept is None or self.query_spec != kept.query
@@ -431,6 +443,7 @@ class QueueScreen(DeskScreen):
         if self._kept_as_of is not None:
             self._kept_as_of = None
             self._show_bars()
+        self._show_stale_bars()
         self._show_rows(focus)
         self._keep(load)
         self._schedule_refresh()
@@ -443,22 +456,23 @@ class QueueScreen(DeskScreen):
         self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
         empty = self.query_one("#queue-empty", Static)
         says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
-        if not self._rows and self._empty_says != says:
+        if self._empty_says != says:
+            keys = f"1 to {min(len(self.views), 9)}"
+            keys += ", 0" if len(self.views) >= 10 else ""
             if says == "loading":
-                empty.update(Text("Loading the desk…", style="italic"))
-            else:
+                self.table.say_when_empty(Text("Loading the desk…", style="italic"))
+            elif says:  # a desk without tickets: how they come, in the table's place
                 where = self.desk.location
-                keys = f"1 to {min(len(self.views), 9)}"
-                keys += ", 0" if len(self.views) >= 10 else ""
-                empty.update(empty_text(new_desk=self._new_desk, keys=keys, where=where))
-            empty.set_class(self._new_desk, "-new-desk")
+                empty.update(empty_text(new_desk=True, keys=keys, where=where))
+            else:
+                self.table.say_when_empty(empty_text(new_desk=False, keys=keys, where=""))
             self._empty_says = says
         if self.table.display == self._new_desk:
             self.table.display = not self._new_desk  # no column headers over a new desk
             if self.table.display and self.focused is None:
                 self.table.focus()  # hiding it took the focus away
-        if empty.display != (not self._rows):
-            empty.display = not self._rows
+        if empty.display != self._new_desk:
+            empty.display = self._new_desk
 
     def _keep(self, load: Load) -> None:
         """The landing view's first page, as read now, for the next start's first paint."""
@@ -557,13 +571,33 @@ class QueueScreen(DeskScreen):
     def set_query(self, query: QueueQuery) -> None:
         self.query_spec = query
 
-    def watch_query_spec(self, query: QueueQuery) -> None:
-        self._show_bars()
-        self.table.set_sort(query.sort, query.descending)
+    def watch_query_spec(self) -> None:
+        self._bars_later()
         self._reload("first")
 
     def watch_view(self) -> None:
-        self._show_bars()
+        self._bars_later()
+
+    def _bars_later(self) -> None:
+        """Show the bars and the sort arrow for the list asked for with its rows, or after
+        ``BARS_WAIT_SECONDS`` if they are slow to come.
+
+        Drawn at once, they took a frame of their own while the rows were read, and
+        Textual's next frame after one drawn from idle comes one period late: a key whose
+        rows were ready in 15 ms showed them after 30 to 50.
+        """
+        self._bars_stale = True
+        if self._bars_timer is None:
+            self._bars_timer = self.set_timer(BARS_WAIT_SECONDS, self._show_stale_bars)
+
+    def _show_stale_bars(self) -> None:
+        if self._bars_timer is not None:
+            self._bars_timer.stop()
+            self._bars_timer = None
+        if self._bars_stale:
+            self._bars_stale = False
+            self._show_bars()
+            self.table.set_sort(self.query_spec.sort, self.query_spec.descending)
 
     def _nothing_of_mine(self, rows: list[TicketRow], new_desk: bool) -> bool:
         """At start, an agent with nothing open of their own sees the open work instead of
@@ -643,14 +677,17 @@ class QueueScreen(DeskScreen):
         self._search_closing = False
         search = self.query_one("#queue-search", Input)
         search.value = self.query_spec.text
+        self.query_one("#queue-status").display = False
         search.display = True
         search.focus()
 
     @on(Input.Submitted, "#queue-search")
     def _searched(self, event: Input.Submitted) -> None:
-        # The read first, the box hidden once its thread has started (``_worker_running``):
-        # hidden at once, the screen was laid out (the box, the footer's keys for the table)
+        # The read first, the line closed once its thread has started (``_worker_running``):
+        # closed at once, the screen was laid out (the line, the footer's keys for the table)
         # before the worker's task got to start the thread, which read that much later.
+        # (Closed with the rows instead, the focus's restyles came after their frame and
+        # took one more.)
         self._search_closing = True
         self.set_query(replace(self.query_spec, text=event.value.strip()))
 
@@ -658,6 +695,7 @@ class QueueScreen(DeskScreen):
         self._search_closing = False
         search = self.query_one("#queue-search", Input)
         search.display = False
+        self.query_one("#queue-status").display = True
         self.table.focus()
 
     def action_clear(self) -> None:

@@ -253,9 +253,8 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         background: $surface;
         color: $foreground;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;  /* always: rows crossing the height change no layout */
         scrollbar-size-vertical: 1;
-        scrollbar-gutter: stable;
         & > .queue-table--header {
             text-style: bold;
             background: $panel;
@@ -334,6 +333,9 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Styles changed since the cached strips were checked against them."""
         self._strips_look: tuple[Style, RowStyles] | None = None
         """The base style and the row styles the cached strips were drawn with."""
+        self._empty = Text()
+        """What the table says under its header while it has no rows."""
+        self._empty_strips: tuple[object, list[Strip]] | None = None
         """Base, header and cursor styles from CSS, read once per change of style or focus."""
 
     # -- what the screen reads --------------------------------------------------------------
@@ -405,6 +407,31 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             self._set_cursor(0)
         self.refresh()
+
+    def say_when_empty(self, text: Text) -> None:
+        """What to say under the header while there are no rows ("No tickets here…").
+
+        Said in the table's own body, not by a widget below it: a list that empties or
+        fills then leaves the table its size, and the screen is laid out once (a table that
+        shrinks and grows makes its scrollbar ask for a second layout, one frame more).
+        """
+        if text != self._empty:
+            self._empty = text
+            if not self._keys:
+                self.refresh()
+
+    def _empty_line(self, line: int, width: int, base: Style) -> Strip:
+        """Line ``line`` of the empty message, centred, dimmed like a muted cell."""
+        made = (self._empty, width, base, self.row_styles.muted)
+        if self._empty_strips is None or self._empty_strips[0] != made:
+            text = self._empty.copy()
+            text.justify = "center"
+            text.stylize(self.row_styles.muted)
+            console = self.app.console
+            lines = console.render_lines(text, console.options.update_width(width), style=base)
+            self._empty_strips = (made, [Strip(segments) for segments in lines])
+        strips = self._empty_strips[1]
+        return strips[line] if 0 <= line < len(strips) else Strip.blank(width, base)
 
     def _cells_of(
         self, row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles
@@ -586,6 +613,8 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         if y == 0:
             return self._header(width)
         index = round(self.scroll_y) + y - 1
+        if not self._keys and self._empty:
+            return self._empty_line(y - 2, width, base)  # a blank line under the header
         if not 0 <= index < len(self._keys):
             return Strip.blank(width, base)
         if index == self.cursor_row:

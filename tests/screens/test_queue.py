@@ -325,7 +325,9 @@ async def test_search_finds_subjects_and_messages(
         await pilot.press("slash", *"printer tunnel", "enter")  # reopened: text selected
         await settle(pilot)
         assert shown(app) == []
-        assert queue(app).query_one("#queue-empty").display
+        table = queue(app).table
+        assert "No tickets here" in table.render_line(2).text  # in its body: same size
+        assert not queue(app).query_one("#queue-empty").display
         await pilot.press("escape")
         await settle(pilot)
         assert shown(app) == ALL_OPEN
@@ -371,6 +373,125 @@ async def test_search_box_goes_while_the_search_is_read(
         await settle(pilot)
         assert shown(app) == [2]
         assert not box.display
+
+
+async def test_the_table_keeps_its_scrollbar_whether_or_not_the_rows_fit(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """A scrollbar that came and went as a view's rows crossed the screen's height laid
+    the table out three times (a view of few rows against one of a page: 2.7 times the
+    key's time on a big desk). The table reserves it always, so the columns stay put too."""
+    _many(desk_data.db, desk_data, 30)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = set()
+        for key, rows in (("4", 1), ("3", 40), ("5", 1)):
+            await pilot.press(key)
+            await settle(pilot)
+            table = queue(app).table
+            assert len(shown(app)) >= rows and (rows > 1) == (len(shown(app)) > table.page_rows)
+            assert table.show_vertical_scrollbar
+            seen.add(table.scrollable_content_region)
+        assert len(seen) == 1
+
+
+async def test_the_search_line_takes_the_status_line_s_place(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """/ opens the search line where the status line was, and Enter closes it: the table
+    keeps its place and size throughout, also when nothing is found (a table that grows or
+    shrinks is laid out twice)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        table, status = queue(app).table, queue(app).query_one("#queue-status")
+        box = queue(app).query_one("#queue-search", Input)
+        region, line = table.region, status.region
+        await pilot.press("slash")
+        await pilot.pause()
+        assert box.display and not status.display
+        assert box.region == line
+        assert table.region == region
+        await pilot.press(*"tunnel", "enter")
+        await settle(pilot)
+        assert not box.display and status.display
+        assert table.region == region
+        assert shown(app) == [2]
+        await pilot.press("slash", *"printer tunnel", "enter")  # nothing: said in the table
+        await settle(pilot)
+        assert shown(app) == [] and table.region == region
+
+
+async def test_a_key_s_bars_and_sort_arrow_come_with_its_rows(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view or sort key changes nothing on the screen until its rows are read, then the
+    bars, the arrow and the rows at once (one frame, not a frame of bars before them)."""
+    reading, release = threading.Event(), threading.Event()
+    list_window = Desk.list_window
+    held = [False]
+
+    def holding(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+        if held[0]:
+            reading.set()
+            release.wait(10)
+        return list_window(desk, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "list_window", holding)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        status = queue(app).query_one("#queue-status")
+        before = (str(status.render()), str(queue(app).query_one("#queue-views").render()))
+        header = queue(app).table.render_line(0).text
+        held[0] = True
+        await pilot.press("s")
+        await until(pilot, reading.is_set, timeout=10)
+        await pilot.pause()
+        assert (str(status.render()), str(queue(app).query_one("#queue-views").render())) == before
+        assert queue(app).table.render_line(0).text == header
+        held[0] = False
+        release.set()
+        await settle(pilot)
+        assert "sort priority" in str(status.render())
+        assert queue(app).table.render_line(0).text != header
+        assert shown(app)[:3] == [1, 9, 2]
+
+
+async def test_a_slow_read_shows_the_key_s_bars_before_its_rows(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bars wait for the rows only ``BARS_WAIT_SECONDS``: a slow read still says at
+    once what it is reading."""
+    reading, release = threading.Event(), threading.Event()
+    list_window = Desk.list_window
+    held = [False]
+
+    def holding(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+        if held[0]:
+            reading.set()
+            release.wait(10)
+        return list_window(desk, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "list_window", holding)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 0.01)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        status = queue(app).query_one("#queue-status")
+        held[0] = True
+        await pilot.press("4")
+        await until(pilot, reading.is_set, timeout=10)
+        await until(pilot, lambda: "Waiting" in str(status.render()), timeout=10)
+        assert shown(app) == ALL_OPEN  # the rows are still being read
+        held[0] = False
+        release.set()
+        await settle(pilot)
+        assert shown(app) == [3]
 
 
 async def test_sort_cycles_and_reverses(make_test_app: Callable[..., HelpdeskApp]) -> None:
