@@ -423,11 +423,10 @@ async def test_the_search_line_takes_the_status_line_s_place(
         assert shown(app) == [] and table.region == region
 
 
-async def test_a_key_s_bars_and_sort_arrow_come_with_its_rows(
-    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A view or sort key changes nothing on the screen until its rows are read, then the
-    bars, the arrow and the rows at once (one frame, not a frame of bars before them)."""
+def _hold_list_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[threading.Event, threading.Event, list[bool]]:
+    """While ``held[0]`` is true, each list read sets ``reading`` and waits for ``release``."""
     reading, release = threading.Event(), threading.Event()
     list_window = Desk.list_window
     held = [False]
@@ -439,6 +438,15 @@ async def test_a_key_s_bars_and_sort_arrow_come_with_its_rows(
         return list_window(desk, *args, **kwargs)
 
     monkeypatch.setattr(Desk, "list_window", holding)
+    return reading, release, held
+
+
+async def test_a_key_s_bars_and_sort_arrow_come_with_its_rows(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view or sort key changes nothing on the screen until its rows are read, then the
+    bars, the arrow and the rows at once (one frame, not a frame of bars before them)."""
+    reading, release, held = _hold_list_reads(monkeypatch)
     monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -466,17 +474,7 @@ async def test_a_slow_read_shows_the_key_s_bars_before_its_rows(
 ) -> None:
     """The bars wait for the rows only ``BARS_WAIT_SECONDS``: a slow read still says at
     once what it is reading."""
-    reading, release = threading.Event(), threading.Event()
-    list_window = Desk.list_window
-    held = [False]
-
-    def holding(desk: Desk, *args: Any, **kwargs: Any) -> Any:
-        if held[0]:
-            reading.set()
-            release.wait(10)
-        return list_window(desk, *args, **kwargs)
-
-    monkeypatch.setattr(Desk, "list_window", holding)
+    reading, release, held = _hold_list_reads(monkeypatch)
     monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 0.01)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
