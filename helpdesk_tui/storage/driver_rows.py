@@ -1,0 +1,133 @@
+"""Rows handed to the database driver as they are, without SQLAlchemy's per-row work.
+
+SQLAlchemy's ``executemany`` looks the statement up, makes each row's parameters and runs
+every value through its type's bind processor, row by row: at bulk rates (the demo loader,
+the mail poller) that costs a good part of what the driver's own insert does. Here a
+statement is built once per table, columns and dialect, and each column's conversion is
+decided once: none where SQLAlchemy would pass the value unchanged, the type's own bind
+processor where it has one, and for :class:`~.types.UTCDateTime` :func:`stamper`'s fast
+function, which checks itself against the real type when it is made. The values that reach
+the driver are the ones SQLAlchemy would have sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
+
+from helpdesk_tui.storage.types import UTCDateTime
+
+_SAMPLES = (datetime(2024, 2, 29, 23, 59, 59, 999_999), datetime(2025, 1, 1))
+
+
+def _sqlite_stamp(moment: datetime) -> str:
+    return moment.isoformat(" ", "microseconds")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+def stamper(dialect: Dialect) -> Callable[[datetime], Any]:
+    """A fast function from a naive UTC datetime to its database value for ``dialect``:
+    exactly what :class:`~.types.UTCDateTime` binds for the aware datetime (checked here on
+    samples; where they ever differ, the type's own processing is used)."""
+    reference = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert reference is not None
+    fast = _sqlite_stamp if dialect.name == "sqlite" else _aware
+    if all(fast(sample) == reference(_aware(sample)) for sample in _SAMPLES):
+        return fast
+
+    def checked(moment: datetime) -> Any:
+        return reference(_aware(moment))
+
+    return checked
+
+
+def _utc_stamper(dialect: Dialect) -> Callable[[Any], Any]:
+    """:func:`stamper` for aware datetimes (the app's), any other zone through the type."""
+    fast = stamper(dialect)
+    reference = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert reference is not None
+
+    def stamp(value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is UTC:
+            return fast(value.replace(tzinfo=None))
+        return reference(value)
+
+    return stamp
+
+
+class DriverInsert:
+    """``INSERT INTO table (columns) VALUES (...)`` for rows given as dicts with exactly
+    ``columns`` as keys; see the module's docstring."""
+
+    def __init__(self, table: Table, columns: tuple[str, ...], dialect: Dialect) -> None:
+        unfilled = [
+            c.name for c in table.columns if c.name not in columns and c.default is not None
+        ]
+        if unfilled:
+            raise ValueError(f"{table.name}: no value for {unfilled}, which SQLAlchemy fills")
+        quote = dialect.identifier_preparer
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(quote.format_column(table.c[name]) for name in columns)
+        self.sql = (
+            f"INSERT INTO {quote.format_table(table)} ({names}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
+        )
+        self._get = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+        self._converters: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, name in enumerate(columns):
+            column_type = table.c[name].type
+            if isinstance(column_type, UTCDateTime):
+                self._converters.append((index, _utc_stamper(dialect)))
+                continue
+            processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self._converters.append((index, processor))
+
+    def values(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """The rows as the driver takes them."""
+        get, converters = self._get, self._converters
+        if not converters:
+            return [get(row) for row in rows]
+        made = []
+        for row in rows:
+            values = list(get(row))
+            for index, convert in converters:
+                value = values[index]
+                if value is not None:
+                    values[index] = convert(value)
+            made.append(tuple(values))
+        return made
+
+    def run(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert ``rows`` in ``conn``'s transaction with the driver's own ``executemany``
+        (pipelined on psycopg)."""
+        if not rows:
+            return
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(self.sql, self.values(rows))
+        finally:
+            cursor.close()
+
+
+@lru_cache(maxsize=256)
+def driver_insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> DriverInsert:
+    """The :class:`DriverInsert` for these, made once."""
+    return DriverInsert(table, columns, dialect)
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` through the driver."""
+    if rows:
+        driver_insert(table, tuple(rows[0]), conn.dialect).run(conn, rows)
