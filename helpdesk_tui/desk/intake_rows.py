@@ -651,6 +651,8 @@ class Intake:
         return ids
 
 
+_FULL_TEXT = frozenset(("ticket", "message", "contact"))
+"""Tables with a full-text index kept by an insert trigger (SQLite)."""
 _ID_TABLES = (_TICKET, _MESSAGE, _table(RawMessage), _CONTACT)
 _LAST_IDS = {table.name: select(func.max(table.c.id)) for table in _ID_TABLES}
 _NEXT_IDS = (
@@ -680,7 +682,7 @@ def insert_returning_ids(
             row["id"] = new_id
         insert_rows(conn, table, rows)
         return ids
-    insert_rows(conn, table, rows)
+    insert_rows(conn, table, rows, staged=table.name in _FULL_TEXT)
     last = int(conn.execute(_LAST_IDS[table.name]).scalar_one())
     return list(range(last - len(rows) + 1, last + 1))
 

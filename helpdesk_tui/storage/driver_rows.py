@@ -12,17 +12,21 @@ the driver are the ones SQLAlchemy would have sent.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Column, Connection, MetaData, Table
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 from helpdesk_tui.storage.types import UTCDateTime
 
+_SQLITE = sqlite.dialect()
 _SAMPLES = (datetime(2024, 2, 29, 23, 59, 59, 999_999), datetime(2025, 1, 1))
 
 
@@ -127,7 +131,48 @@ def driver_insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> D
     return DriverInsert(table, columns, dialect)
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` through the driver."""
-    if rows:
-        driver_insert(table, tuple(rows[0]), conn.dialect).run(conn, rows)
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, staged: bool = False
+) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` through the driver.
+
+    ``staged``, for a table with a full-text trigger: on SQLite the rows go into a
+    staging table of this connection's (``temp``, without triggers or indexes) and from
+    there into ``table`` in one ``INSERT ... SELECT``, in their order. SQLite's full-text
+    index writes what a statement added to it at the statement's end, and journals every
+    page it touches for that statement: one statement for the batch, not one per row.
+    """
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    if not staged or conn.dialect.name != "sqlite":
+        driver_insert(table, columns, conn.dialect).run(conn, rows)
+        return
+    stage = _stage(table, columns)
+    conn.exec_driver_sql(stage.create)
+    driver_insert(stage.table, columns, conn.dialect).run(conn, rows)
+    conn.exec_driver_sql(stage.move)
+    conn.exec_driver_sql(stage.clear)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    table: Table
+    create: str
+    move: str
+    clear: str
+
+
+@lru_cache(maxsize=64)
+def _stage(table: Table, columns: tuple[str, ...]) -> _Stage:
+    """The staging table for these columns of ``table`` (SQLite), and its statements."""
+    name = f"bulk_stage_{table.name}_{zlib.crc32(' '.join(columns).encode()):08x}"
+    stage = Table(name, MetaData(), *(Column(c, table.c[c].type) for c in columns), schema="temp")
+    quote = _SQLITE.identifier_preparer
+    names = ", ".join(quote.format_column(table.c[column]) for column in columns)
+    return _Stage(
+        stage,
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT {names} FROM main.{table.name} WHERE 0",
+        f"INSERT INTO main.{table.name} ({names}) SELECT {names} FROM temp.{name} ORDER BY rowid",
+        f"DELETE FROM temp.{name}",
+    )

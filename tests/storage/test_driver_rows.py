@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.dialects import sqlite
 
+from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.driver_rows import DriverInsert, insert_rows
 from helpdesk_tui.storage.models import Contact
@@ -30,11 +31,19 @@ def test_rows_reach_the_database_as_sqlalchemy_would_send_them(db: Database) -> 
         conn = session.connection()
         insert_rows(conn, _CONTACT, _contacts("fast"))
         conn.execute(insert(_CONTACT), _contacts("core"))
+        insert_rows(conn, _CONTACT, _contacts("staged"), staged=True)
+        insert_rows(conn, _CONTACT, _contacts("again"), staged=True)
         stored = conn.execute(
             select(_CONTACT.c.email, _CONTACT.c.created_at).order_by(_CONTACT.c.id)
         ).all()
         raw = conn.exec_driver_sql("SELECT email, created_at FROM contact ORDER BY id").all()
     by_email = dict(stored)
+    assert [email for email, _ in stored][-6:] == [
+        f"{prefix}{n}@example.com" for prefix in ("staged", "again") for n in range(3)
+    ]
+    assert [by_email[f"staged{n}@example.com"] for n in range(3)] == [
+        by_email[f"core{n}@example.com"] for n in range(3)
+    ]
     assert [by_email[f"fast{n}@example.com"] for n in range(3)] == [
         by_email[f"core{n}@example.com"] for n in range(3)
     ]
@@ -70,5 +79,20 @@ def test_a_bulk_write_keeps_temporary_files_in_memory_on_sqlite(tmp_path: object
             with db.write(bulk=bulk) as session:
                 store = session.connection().exec_driver_sql("PRAGMA temp_store").scalar_one()
             assert store == expected
+    finally:
+        db.dispose()
+
+
+def test_staged_rows_reach_the_full_text_index_on_sqlite(tmp_path: object) -> None:
+    db = Database(f"sqlite:///{tmp_path}/t.db")
+    try:
+        migrate.upgrade(db)
+        with db.write(bulk=True) as session:
+            insert_rows(session.connection(), _CONTACT, _contacts("staged"), staged=True)
+        with db.write() as session:
+            found = session.connection().exec_driver_sql(
+                "SELECT count(*) FROM contact_trigram WHERE contact_trigram MATCH 'staged'"
+            )
+            assert found.scalar_one() == 3
     finally:
         db.dispose()
