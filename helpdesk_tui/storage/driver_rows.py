@@ -13,7 +13,7 @@ the driver are the ones SQLAlchemy would have sent.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -134,7 +134,8 @@ def driver_insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> D
 def insert_rows(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, staged: bool = False
 ) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` through the driver.
+    """Insert ``rows`` (dicts with the same keys) into ``table`` through the driver: on
+    PostgreSQL in one binary ``COPY`` (:func:`copy_rows`), on SQLite by ``executemany``.
 
     ``staged``, for a table with a full-text trigger: on SQLite the rows go into a
     staging table of this connection's (``temp``, without triggers or indexes) and from
@@ -145,7 +146,12 @@ def insert_rows(
     if not rows:
         return
     columns = tuple(rows[0])
-    if not staged or conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite":
+        copy_rows(
+            conn, table.name, columns, driver_insert(table, columns, conn.dialect).values(rows)
+        )
+        return
+    if not staged:
         driver_insert(table, columns, conn.dialect).run(conn, rows)
         return
     stage = _stage(table, columns)
@@ -176,3 +182,47 @@ def _stage(table: Table, columns: tuple[str, ...]) -> _Stage:
         f"INSERT INTO main.{table.name} ({names}) SELECT {names} FROM temp.{name} ORDER BY rowid",
         f"DELETE FROM temp.{name}",
     )
+
+
+_COPY_TYPES = "helpdesk_copy_types"
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """``rows`` into ``table`` by ``COPY ... FROM STDIN`` (PostgreSQL), in the connection's
+    transaction.
+
+    Several times cheaper than an ``INSERT`` per row, even pipelined: no statement to parse,
+    bind or plan per row on either side, and psycopg formats the rows in C. Binary, with
+    the columns' types from the catalog (looked up once per connection and table): neither
+    side formats or parses a time or a number as text.
+    """
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    types = _column_types(conn, table, tuple(columns))
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _column_types(conn: Connection, table: str, columns: tuple[str, ...]) -> list[str]:
+    """The PostgreSQL type names of ``table``'s ``columns`` (a binary COPY needs them)."""
+    known: dict[str, dict[str, str]] = conn.connection.info.setdefault(_COPY_TYPES, {})
+    found = known.get(table)
+    if found is None or not found.keys() >= set(columns):
+        found = dict(
+            conn.exec_driver_sql(
+                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            ).all()
+        )
+        known[table] = found
+    return [found[name] for name in columns]
