@@ -45,7 +45,7 @@ def main() -> None:
         read_cpu = time.process_time() - started
         started, wall = time.process_time(), time.perf_counter()
         for start in range(0, len(items), BATCH):
-            with db.write() as session:
+            with db.write(bulk=True) as session:  # as the poller writes
                 ingest_batch(session, items[start : start + BATCH], config)
         write_cpu, wall = time.process_time() - started, time.perf_counter() - wall
         db.dispose()

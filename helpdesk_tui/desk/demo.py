@@ -35,7 +35,7 @@ from faker import Faker
 from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
 
 from helpdesk_tui.desk.actors import SYSTEM
-from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load, stamper
+from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
 from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
@@ -43,6 +43,7 @@ from helpdesk_tui.desk.report_service import BULK_REPLAY, ReportService, Rules, 
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.driver_rows import stamper
 from helpdesk_tui.storage.models import (
     Agent,
     Contact,

@@ -2,21 +2,20 @@
 
 SQLAlchemy's per-value type processing costs more than SQLite's own insert work at a
 hundred thousand tickets, so the demo hands the driver ready-made values instead:
-``stamper`` turns naive UTC datetimes into exactly what ``UTCDateTime`` would have bound (it
-checks itself against the real type on start, and falls back to it if they ever differ),
+``stamper`` (:mod:`helpdesk_tui.storage.driver_rows`, which the mail intake's inserts use
+too) turns naive UTC datetimes into exactly what ``UTCDateTime`` would have bound (it checks
+itself against the real type on start, and falls back to it if they ever differ),
 and ``insert_batch`` writes a batch in few statements (SQLite) or one pipeline (PostgreSQL),
 on a connection of the load's own that ``prepare_load`` has set up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.engine import Dialect
 
 from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.demo_story import (
@@ -34,8 +33,7 @@ from helpdesk_tui.desk.report_service import (
     Written,
     counted_reply,
 )
-from helpdesk_tui.storage.models import Ticket
-from helpdesk_tui.storage.types import UTCDateTime
+from helpdesk_tui.storage.driver_rows import copy_rows
 
 # Below SQLite's 32,766 bound parameters per statement.
 _MAX_PARAMETERS = 30_000
@@ -45,31 +43,6 @@ _MAX_PARAMETERS = 30_000
 # every few batches.
 _SQLITE_LOAD_PRAGMAS = ("cache_size = -65536", "temp_store = MEMORY", "wal_autocheckpoint = 10000")
 _STAGE = "temp.demo_stage_"
-_SAMPLES = (datetime(2024, 2, 29, 23, 59, 59, 999_999), datetime(2025, 1, 1))
-
-
-def _sqlite_stamp(moment: datetime) -> str:
-    return moment.isoformat(" ", "microseconds")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
-
-
-def stamper(dialect: Dialect) -> Callable[[datetime], Any]:
-    """A fast function from a naive UTC datetime to its database value for ``dialect``."""
-    column_type = _table(Ticket).c.created_at.type
-    assert isinstance(column_type, UTCDateTime)
-    reference = column_type.dialect_impl(dialect).bind_processor(dialect)
-    assert reference is not None
-    fast = _sqlite_stamp if dialect.name == "sqlite" else _aware
-    if all(fast(sample) == reference(_aware(sample)) for sample in _SAMPLES):
-        return fast
-
-    def checked(moment: datetime) -> Any:
-        return reference(_aware(moment))
-
-    return checked
 
 
 def _table(model: Any) -> Table:
@@ -179,37 +152,9 @@ def _numbers(batch: Batch) -> tuple[int, int]:
 
 
 def _copy(conn: Connection, table: str, columns: Sequence[str], values: Sequence[Any]) -> None:
-    """``values`` into ``table`` by ``COPY … FROM STDIN``, in the connection's transaction.
-
-    Several times cheaper than an ``INSERT`` per row, even pipelined: no statement to parse
-    or plan per row, and psycopg formats the rows in C. Binary, with the columns' types
-    from the catalog: neither side formats or parses a time or a number as text (a third
-    less CPU in the load's thread than text ``COPY``).
-    """
-    if not values:
-        return
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    types = _column_types(conn, table, tuple(columns))
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
-    ):
-        copy.set_types(types)
-        for row in zip(*[iter(values)] * len(columns), strict=True):
-            copy.write_row(row)
-
-
-def _column_types(conn: Connection, table: str, columns: tuple[str, ...]) -> list[str]:
-    """The PostgreSQL type names of ``table``'s ``columns`` (a binary COPY needs them)."""
-    found: dict[str, str] = dict(
-        conn.exec_driver_sql(
-            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-            (table,),
-        ).all()
-    )
-    return [found[name] for name in columns]
+    """``values`` (flat, a row after another) into ``table`` by one binary ``COPY``."""
+    if values:
+        copy_rows(conn, table, columns, zip(*[iter(values)] * len(columns), strict=True))
 
 
 _STAGED = {"ticket": TICKET_COLUMNS, "message": MESSAGE_COLUMNS}

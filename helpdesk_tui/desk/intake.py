@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
 from sqlmodel import Session, select
 
@@ -69,6 +69,7 @@ from helpdesk_tui.desk.satisfaction import record_rating, survey_answer
 from helpdesk_tui.desk.subjects import base_subject, reply_subject
 from helpdesk_tui.desk.thread import add_customer_message
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, load_ticket
+from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
     Channel,
@@ -86,8 +87,6 @@ ARTICLES_INTRO = "These articles may already answer your question:"
 _ACK = AckSent.__table__  # type: ignore[attr-defined]
 _MACHINE = MachineMail.__table__  # type: ignore[attr-defined]
 _PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
-_INSERT_ACK = insert(_ACK)
-_INSERT_MACHINE = insert(_MACHINE)
 
 _NOREPLY = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply[-_.+].*|.*[-_.+]noreply|"
@@ -722,10 +721,8 @@ class Writer:
             rows.append(row)
         insert_processed(self.session, rows)
         conn = self.session.connection()
-        if pending.acks:
-            conn.execute(_INSERT_ACK, pending.acks)
-        if pending.machine:
-            conn.execute(_INSERT_MACHINE, pending.machine)
+        insert_rows(conn, _ACK, pending.acks)
+        insert_rows(conn, _MACHINE, pending.machine)
         arrivals, self._arrivals = self._arrivals, []
         if arrivals and self.config.router is not None:
             self.config.router(

@@ -43,6 +43,7 @@ from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, return_numbers, take_numbers
 from helpdesk_tui.desk.values import parse_priority, parse_type
+from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import AckSent, ProcessedMail
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
@@ -85,13 +86,6 @@ _NEW_PRIORITY = parse_priority("normal")
 _NEW_TYPE = parse_type("question")
 
 # Built once and executed with parameters: compiled once, no per-row statement building.
-_INSERT_TICKETS = insert(_TICKET)
-_TICKET_IDS = select(_TICKET.c.number, _TICKET.c.id).where(
-    _TICKET.c.number.in_(bindparam("numbers", expanding=True))
-)
-_INSERT_EVENT = insert(_EVENT)
-_INSERT_OUTBOX = insert(_OUTBOX)
-_INSERT_ATTACHMENT = insert(_ATTACHMENT)
 _INSERT_ATTACHMENT_IDS = insert(_ATTACHMENT).returning(
     _ATTACHMENT.c.id, sort_by_parameter_order=True
 )
@@ -615,11 +609,9 @@ class Intake:
         if self._tickets:
             new_rows = [ticket.row for ticket in self._tickets]
             sla_clock.set_new_dues(self.session, new_rows)
-            conn.execute(_INSERT_TICKETS, new_rows)
-            numbers = [ticket.number for ticket in self._tickets]
-            found = {number: i for number, i in conn.execute(_TICKET_IDS, {"numbers": numbers})}
-            for ticket in self._tickets:
-                ticket.id = int(found[ticket.number])
+            ticket_ids = insert_returning_ids(conn, _TICKET, new_rows)
+            for ticket, new_id in zip(self._tickets, ticket_ids, strict=True):
+                ticket.id = new_id
         for rows in (self._messages, self._events, self._outbox):
             for row in rows:
                 row["ticket_id"] = resolve_ticket_id(row["ticket_id"])
@@ -644,13 +636,12 @@ class Intake:
             stored = [int(i) for i in conn.execute(_INSERT_ATTACHMENT_IDS, attachments).scalars()]
             _write_big(conn, _ATTACHMENT, stored, aside)
             attachments = []
-        for rows, statement in (
-            (attachments, _INSERT_ATTACHMENT),
-            (self._events, _INSERT_EVENT),
-            (self._outbox, _INSERT_OUTBOX),
+        for rows, table in (
+            (attachments, _ATTACHMENT),
+            (self._events, _EVENT),
+            (self._outbox, _OUTBOX),
         ):
-            if rows:
-                conn.execute(statement, rows)
+            insert_rows(conn, table, rows)
         sla_clock.touch_rows(
             self.session, self._events, born=[t.id for t in self._tickets if t.id is not None]
         )
@@ -660,32 +651,38 @@ class Intake:
         return ids
 
 
-_INSERTS = {table.name: insert(table) for table in (_MESSAGE, _table(RawMessage), _CONTACT)}
-_INSERTS_RETURNING = {
-    name: statement.returning(statement.table.c.id, sort_by_parameter_order=True)
-    for name, statement in _INSERTS.items()
-}
-_LAST_IDS = {
-    table.name: select(func.max(table.c.id)) for table in (_MESSAGE, _table(RawMessage), _CONTACT)
-}
+_FULL_TEXT = frozenset(("ticket", "message", "contact"))
+"""Tables with a full-text index kept by an insert trigger (SQLite)."""
+_ID_TABLES = (_TICKET, _MESSAGE, _table(RawMessage), _CONTACT)
+_LAST_IDS = {table.name: select(func.max(table.c.id)) for table in _ID_TABLES}
+_NEXT_IDS = (
+    "SELECT nextval(sequence) FROM (SELECT pg_get_serial_sequence(%s, 'id')) AS s(sequence), "
+    "generate_series(1, %s) ORDER BY 1"
+)
 
 
 def insert_returning_ids(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
-    """Insert ``rows`` into ``table`` (``message``, ``raw_message`` or ``contact``); their
-    ids, in order.
+    """Insert ``rows`` into ``table`` (``ticket``, ``message``, ``raw_message`` or
+    ``contact``) with the driver's ``executemany``; their ids, in order.
 
-    SQLite cannot return ids from an ``executemany``, so SQLAlchemy inserts such rows one
-    statement each (4,000 statements for 2,000 messages). Here they go in with one
-    ``executemany`` and the ids are worked out: a rowid table gives each new row the
-    largest rowid so far plus one, and a transaction holds SQLite's write lock from its
-    first write to its end, so the rows just inserted hold the last ``len(rows)`` ids, in
-    order.
+    Neither engine returns ids from a plain ``executemany``, and an ``INSERT ... RETURNING``
+    costs: SQLite inserts such rows one statement each, PostgreSQL takes them as one
+    multi-row statement that psycopg parses again every time (tens of thousands of
+    characters for a batch of mail). So on PostgreSQL the ids are taken from the table's
+    sequence first, in one query, and written with the rows (each row gets its ``id``);
+    on SQLite they are worked out: a rowid table gives each new row the largest rowid so
+    far plus one, and a transaction holds SQLite's write lock from its first write to its
+    end, so the rows just inserted hold the last ``len(rows)`` ids, in order.
     """
     if conn.dialect.name != "sqlite":
-        return [int(i) for i in conn.execute(_INSERTS_RETURNING[table.name], rows).scalars()]
-    conn.execute(_INSERTS[table.name], rows)
+        ids = [int(i) for (i,) in conn.exec_driver_sql(_NEXT_IDS, (table.name, len(rows)))]
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        insert_rows(conn, table, rows)
+        return ids
+    insert_rows(conn, table, rows, staged=table.name in _FULL_TEXT)
     last = int(conn.execute(_LAST_IDS[table.name]).scalar_one())
     return list(range(last - len(rows) + 1, last + 1))
 

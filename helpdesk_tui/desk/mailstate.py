@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import MailFolderState, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import utcnow
 
 _PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
-_INSERT_PROCESSED = insert(_PROCESSED)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -154,8 +154,7 @@ def processed_row(
 
 def insert_processed(session: Session, rows: Sequence[dict[str, object]]) -> None:
     """First-time processed rows, in one statement."""
-    if rows:
-        session.connection().execute(_INSERT_PROCESSED, list(rows))
+    insert_rows(session.connection(), _PROCESSED, rows)
 
 
 def outcomes_by_uid(

@@ -320,7 +320,7 @@ class MailboxPoller:
                     job = imap.submit(
                         self._imap_job, client, uidvalidity, budget, readers, held, to_move
                     )
-                with self.db.write() as session:
+                with self.db.write(bulk=True) as session:
                     results = ingest_batch(session, messages, self.config)
                     outcomes = {
                         message.source.uid: result.outcome

@@ -42,6 +42,7 @@ SQLITE_ANALYSIS_LIMIT = 1000
 (a full ``ANALYZE`` of a 1M-ticket desk takes minutes)."""
 _IMMEDIATE = "helpdesk_immediate"
 _BUSY_TIMEOUT = "helpdesk_busy_timeout_ms"
+_TEMP_STORE = "helpdesk_temp_store"
 
 
 class NoDesk(Exception):
@@ -96,11 +97,16 @@ class Database:
         return mask_url(self.url)
 
     @contextmanager
-    def write(self, *, brief: bool = False) -> Iterator[Session]:
+    def write(self, *, brief: bool = False, bulk: bool = False) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on any error.
 
         ``brief``: wait at most ``BRIEF_LOCK_WAIT_MS`` for another writer's lock, not the
         busy timeout's 30 s; for a write that is repeated soon if it fails (a heartbeat).
+        ``bulk``: SQLite keeps this transaction's statement journals in memory, not in
+        temporary files (``PRAGMA temp_store=MEMORY``): each INSERT into a table with a
+        trigger journals every page it touches, a few hundred MB of files for a few
+        thousand mail messages; the journal of one statement is a few hundred KB. Only for
+        writes of many small rows that sort nothing big (the mail poller's batches).
         """
         from sqlmodel import Session
 
@@ -108,6 +114,8 @@ class Database:
             options: dict[str, Any] = {_IMMEDIATE: True}
             if brief:
                 options[_BUSY_TIMEOUT] = BRIEF_LOCK_WAIT_MS
+            if bulk:
+                options[_TEMP_STORE] = "MEMORY"
             session.connection(execution_options=options)
             if brief and not self.is_sqlite:
                 session.execute(text(f"SET LOCAL lock_timeout = {BRIEF_LOCK_WAIT_MS}"))
@@ -242,6 +250,12 @@ def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> E
         if info.get(_BUSY_TIMEOUT, SQLITE_BUSY_TIMEOUT_MS) != busy_timeout:
             conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout)}")
             info[_BUSY_TIMEOUT] = busy_timeout
+        # Likewise where temporary files go (``Database.write(bulk=True)``); it is read
+        # when the transaction begins, and can only change outside one.
+        temp_store = options.get(_TEMP_STORE, "DEFAULT")
+        if info.get(_TEMP_STORE, "DEFAULT") != temp_store:
+            conn.exec_driver_sql(f"PRAGMA temp_store={temp_store}")
+            info[_TEMP_STORE] = temp_store
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_IMMEDIATE, False) else "BEGIN")
 
     return engine

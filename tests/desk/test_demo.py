@@ -12,7 +12,6 @@ from sqlmodel import col, select
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
 from helpdesk_tui.desk.demo import DemoResult, generate_demo
-from helpdesk_tui.desk.demo_bulk import stamper
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
@@ -21,6 +20,7 @@ from helpdesk_tui.desk.report_service import ReportService, Written, pending, re
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.driver_rows import stamper
 from helpdesk_tui.storage.models import Contact, Event, Message, Ticket, TicketTag
 from helpdesk_tui.storage.types import UTCDateTime
 from tests.conftest import sqlite_url
