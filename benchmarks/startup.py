@@ -279,6 +279,7 @@ def main() -> None:
             sys.path.append(str(Path(__file__).resolve().parents[1]))
             from tests.pg_cluster import start_cluster
 
+            root.chmod(0o755)  # mkdtemp's 0700 keeps the cluster's own user out
             cluster = start_cluster(root / "pg")
         env = build(root, cluster.url() if cluster is not None else None, args.tickets)
         helpdesk = shutil.which("helpdesk") or "helpdesk"
