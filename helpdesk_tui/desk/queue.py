@@ -29,17 +29,15 @@ Every page is an index walk, whatever the view, sort and filter, at 1k tickets a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    ARRAY,
     Integer,
     String,
     and_,
-    any_,
-    bindparam,
     case,
     exists,
     func,
@@ -489,63 +487,26 @@ def _merged_ids(session: Reader, statements: list[Any], descending: bool, limit:
 
 MAX_SEARCH_RESULTS = 10_000
 """How far a search is read for End (its last page): the search's order is its ranking."""
-_CHECK_BATCH = 64
-"""Matches checked against the view at first; then as many as the share of them in the
-view so far says the page still needs, and at least four times the last (at most
-``_CHECK_MAX``): a view that holds one match in twelve ("All open") is checked in two or
-three reads, not twenty."""
-_CHECK_MAX = 2048
 
 
-def _among(session: Reader, column: Any, values: list[int]) -> Any:
-    """``column IN values`` for a long list: on PostgreSQL one array parameter
-    (``= ANY``), not a parameter per value — 2,048 ids cost 2 ms of CPU instead of 13."""
-    if dialect_name(session) == "sqlite":
-        return column.in_(values)
-    return column == any_(bindparam(None, values, type_=ARRAY(Integer())))
+def view_condition(session: Reader, spec: TicketFilter) -> Any | None:
+    """The view's filter as one condition on ``ticket`` (None: every ticket is in it).
+
+    The same arms and residual filters the view's own list walks, so a search inside the
+    view puts its filter into each tier's statement and reads only matches in the view.
+    """
+    if spec == TicketFilter():
+        return None
+    conditions = [
+        and_(true(), *arm.where) for arm in arms(session, QueueQuery(filter=spec, sort="number"))
+    ]
+    return and_(or_(*conditions), *residual_filters(session, spec))
 
 
 def _search_ids(session: Reader, query: QueueQuery, need: int) -> list[int]:
     """The first ``need`` matches of the search that are in the view, best first."""
-    spec = query.filter
-    unfiltered = spec == TicketFilter()
-    conditions: list[Any] = []
-    if not unfiltered:
-        for arm in arms(session, replace(query, sort="number")):
-            conditions.append(and_(true(), *arm.where))
-        residual = residual_filters(session, spec)
-    found: list[int] = []
-    batch: list[int] = []
-    checked = [0]
-    size = _CHECK_BATCH
-
-    def check() -> None:
-        if unfiltered:
-            found.extend(batch)
-        else:
-            statement = select(Ticket.id).where(
-                _among(session, Ticket.id, batch), or_(*conditions), *residual
-            )
-            keep = set(session.execute(statement).scalars())
-            found.extend(i for i in batch if i in keep)
-        checked[0] += len(batch)
-        batch.clear()
-
-    for ticket_id in search.matches(session, query.text):
-        batch.append(ticket_id)
-        if len(batch) >= size:
-            check()
-            if len(found) >= need:
-                break
-            share = max(len(found), 1) / checked[0]
-            # At least four times the last: the newest matches are the likeliest to be in
-            # a view of open work, so the share so far promises more than the older ones
-            # hold, and each check is a round trip (six for a rare word in "All open" on
-            # PostgreSQL at 100k, three now).
-            size = min(max(size * 4, int((need - len(found)) / share * 1.2)), _CHECK_MAX)
-    if batch:
-        check()
-    return found[:need]
+    within = view_condition(session, query.filter)
+    return list(islice(search.matches(session, query.text, within), need))
 
 
 def _search_fetch(

@@ -20,6 +20,11 @@ planner's estimate of the matches says (``pg_walks``). So the first page of a se
 costs about the same whether a word is in ten tickets or in half the desk, and nothing is
 counted. The requester tier looks words up in the contacts' trigram index (migration
 0021), when the tiers above it leave the page short.
+
+A search inside a view gives every tier the view's filter (``within``, a condition on
+``ticket``): each match is checked against it as the tier's index hands it out (by the
+ticket's primary key), so one statement per tier reads a page of matches in the view, in
+the tier's order, instead of reading matches and checking them in further statements.
 """
 
 from __future__ import annotations
@@ -29,7 +34,19 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, column, func, literal_column, or_, select, table, text, union
+from sqlalchemy import (
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    true,
+    union,
+)
 
 from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage import core_tables
@@ -66,34 +83,56 @@ Read = Callable[[int, int | None], list[Any]]
 order, from after ``below`` (the last key read: a ticket or a message id)."""
 
 
-def _sqlite_subjects(session: Reader, match: str) -> Read:
+def in_view(ticket_id: Any, within: Any | None) -> Any:
+    """``within`` (a condition on ``ticket``, None for every ticket) for the ticket whose id
+    is ``ticket_id``: checked on each match as the tier's index hands it out, so a tier
+    reads matches in the view only, in its own order, and stops after a page."""
+    if within is None:
+        return true()
+    if ticket_id is Ticket.id:
+        return within
+    # A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join, which it may
+    # start from the view's tickets (all open ones, read through the primary key); this
+    # stays one look-up by the primary key per match, on both engines.
+    return select(Ticket.id).where(Ticket.id == ticket_id, within).scalar_subquery().is_not(None)
+
+
+def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Read:
+    """Matches of an FTS5 table by rowid, newest first: ``(rowid, rowid)``, or for the
+    messages ``(ticket id, message id)``."""
+    fts = table(name, column("rowid"))
+    checked: Any
+    if name == "ticket_fts":
+        ticket_id: Any = fts.c.rowid
+        checked = in_view(ticket_id, within)
+    else:
+        ticket_id = select(Message.ticket_id).where(Message.id == fts.c.rowid).scalar_subquery()
+        checked = true()
+        if within is not None:
+            checked = exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
+
     def read(count: int, below: int | None) -> list[Any]:
-        rows = session.execute(
-            text(
-                "SELECT rowid, rowid FROM ticket_fts WHERE ticket_fts MATCH :q "
-                "AND rowid < :below ORDER BY rowid DESC LIMIT :n"
-            ),
-            {"q": match, "below": below if below is not None else 1 << 62, "n": count},
-        ).all()
-        return list(rows)
+        statement = (
+            select(ticket_id, fts.c.rowid)
+            .where(
+                literal_column(name).op("MATCH")(bindparam("q", match)),
+                fts.c.rowid < (below if below is not None else 1 << 62),
+                checked,
+            )
+            .order_by(fts.c.rowid.desc())
+            .limit(count)
+        )
+        return list(session.execute(statement).all())
 
     return read
 
 
-def _sqlite_messages(session: Reader, match: str) -> Read:
-    def read(count: int, below: int | None) -> list[Any]:
-        rows = session.execute(
-            text(
-                "SELECT message.ticket_id, hits.rowid FROM "
-                "(SELECT rowid FROM message_fts WHERE message_fts MATCH :q AND rowid < :below "
-                "ORDER BY rowid DESC LIMIT :n) AS hits JOIN message ON message.id = hits.rowid "
-                "ORDER BY hits.rowid DESC"
-            ),
-            {"q": match, "below": below if below is not None else 1 << 62, "n": count},
-        ).all()
-        return list(rows)
+def _sqlite_subjects(session: Reader, match: str, within: Any | None) -> Read:
+    return _fts_read(session, "ticket_fts", match, within)
 
-    return read
+
+def _sqlite_messages(session: Reader, match: str, within: Any | None) -> Read:
+    return _fts_read(session, "message_fts", match, within)
 
 
 PG_WALK_COST = {"ticket": 10.0, "message": 30.0}
@@ -133,10 +172,20 @@ through the GIN index anyway, so the next batches (a search in a view that holds
 them, a word commoner than estimated) come from memory instead of gathering again."""
 
 
-def _pg_tier(session: Reader, model: Any, key: Any, ticket: Any, vector: Any, query: str) -> Read:
-    """A tier over one GIN-indexed text: by id newest first, walking or gathering."""
+def _pg_tier(
+    session: Reader,
+    model: Any,
+    key: Any,
+    ticket: Any,
+    vector: Any,
+    query: str,
+    within: Any | None,
+) -> Read:
+    """A tier over one GIN-indexed text, in the view: by id newest first, walking or
+    gathering (the walk checks the view on each row; the estimate of the matches is of
+    those in the view)."""
     name = model.name
-    condition = vector.op("@@")(func.to_tsquery(_PG_CONFIG, query))
+    condition = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, query)), in_view(ticket, within))
     estimate: list[tuple[float, float]] = []
     ahead: list[Any] = []
     """Gathered matches not handed out yet, in order, after ``after[0]``."""
@@ -176,14 +225,15 @@ def _pg_tier(session: Reader, model: Any, key: Any, ticket: Any, vector: Any, qu
     return read
 
 
-def _pg_subjects(session: Reader, query: str) -> Read:
+def _pg_subjects(session: Reader, query: str, within: Any | None) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, Ticket.subject)
-    return _pg_tier(session, core_tables.ticket, Ticket.id, Ticket.id, vector, query)
+    return _pg_tier(session, core_tables.ticket, Ticket.id, Ticket.id, vector, query, within)
 
 
-def _pg_messages(session: Reader, query: str) -> Read:
+def _pg_messages(session: Reader, query: str, within: Any | None) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, func.left(Message.body, _PG_BODY_PREFIX))
-    return _pg_tier(session, core_tables.message, Message.id, Message.ticket_id, vector, query)
+    model = core_tables.message
+    return _pg_tier(session, model, Message.id, Message.ticket_id, vector, query, within)
 
 
 TRIGRAM = 3
@@ -219,7 +269,7 @@ def _contacts_holding(session: Reader, term: str) -> Any:
     return Contact.id.in_(union(by_text, by_organization))
 
 
-def _requesters(session: Reader, terms: list[str]) -> Read:
+def _requesters(session: Reader, terms: list[str], within: Any | None) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain."""
     per_word = [_contacts_holding(session, term) for term in terms]
     found: list[list[int]] = []
@@ -242,7 +292,9 @@ def _requesters(session: Reader, terms: list[str]) -> Read:
         contacts = found[0]
         if not contacts:
             return []
-        statement = select(Ticket.id, Ticket.id).where(Ticket.requester_id.in_(contacts))
+        statement = select(Ticket.id, Ticket.id).where(
+            Ticket.requester_id.in_(contacts), in_view(Ticket.id, within)
+        )
         if below is not None:
             statement = statement.where(Ticket.id < below)
         return list(session.execute(statement.order_by(Ticket.id.desc()).limit(count)))
@@ -250,13 +302,13 @@ def _requesters(session: Reader, terms: list[str]) -> Read:
     return read
 
 
-def tiers(session: Reader, query: str) -> list[Read]:
-    """The tiers of a search, best first (see the module's docstring)."""
+def tiers(session: Reader, query: str, within: Any | None = None) -> list[Read]:
+    """The tiers of a search inside a view, best first (see the module's docstring)."""
     terms = words(query)
     if not terms:
         return []
-    subjects: Callable[[Reader, str], Read]
-    messages: Callable[[Reader, str], Read]
+    subjects: Callable[[Reader, str, Any | None], Read]
+    messages: Callable[[Reader, str, Any | None], Read]
     if dialect_name(session) == "sqlite":
         subjects, messages = _sqlite_subjects, _sqlite_messages
         exact, prefix = _fts5(terms, prefix=False), _fts5(terms, prefix=True)
@@ -264,24 +316,26 @@ def tiers(session: Reader, query: str) -> list[Read]:
         subjects, messages = _pg_subjects, _pg_messages
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
     return [
-        subjects(session, exact),
-        messages(session, exact),
-        subjects(session, prefix),
-        messages(session, prefix),
-        _requesters(session, terms),
+        subjects(session, exact, within),
+        messages(session, exact, within),
+        subjects(session, prefix, within),
+        messages(session, prefix, within),
+        _requesters(session, terms, within),
     ]
 
 
-def matches(session: Reader, query: str) -> Iterator[int]:
-    """Ticket ids matching ``query``, best first, each once; read lazily, tier by tier."""
+def matches(session: Reader, query: str, within: Any | None = None) -> Iterator[int]:
+    """Ticket ids matching ``query`` that are in the view ``within`` (a condition on
+    ``ticket``; None: all tickets), best first, each once; read lazily, tier by tier."""
     seen: set[int] = set()
     number = number_in(query)
     if number is not None:
-        found = session.execute(select(Ticket.id).where(Ticket.number == number)).scalar()
+        by_number = select(Ticket.id).where(Ticket.number == number, in_view(Ticket.id, within))
+        found = session.execute(by_number).scalar()
         if found is not None:
             seen.add(int(found))
             yield int(found)
-    for read in tiers(session, query):
+    for read in tiers(session, query, within):
         below: int | None = None
         count = FIRST_BATCH
         while True:

@@ -32,7 +32,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session
 
-from helpdesk_tui.desk import queue
+from helpdesk_tui.desk import queue, search
 from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.desk.queries import TicketFilter
 from helpdesk_tui.desk.views import builtin_views
@@ -57,6 +57,12 @@ def _plan(session: Session, statement: Any) -> str:
     finally:
         event.remove(conn, "before_cursor_execute", grab)
     sql, params = sent[-1]
+    return _explain(session, sql, params)
+
+
+def _explain(session: Session, sql: str, params: Any) -> str:
+    """The engine's plan for ``sql`` with ``params``, as sent through the driver."""
+    conn = session.connection()
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     sqlite = conn.dialect.name == "sqlite"
     cursor.execute(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + sql, params)
@@ -409,3 +415,80 @@ def test_the_change_check_reads_only_the_newest_events(demo_desk: Database) -> N
         ids = session.execute(text("SELECT id FROM event ORDER BY id DESC")).scalars().all()
         assert newest == ids[0]
         assert count == sum(1 for i in ids if i > ids[0] - queue.LATE_COMMITS)
+
+
+def _sent(session: Session, read: Any) -> list[tuple[str, Any]]:
+    """The statements (with their parameters) that ``read()`` sends."""
+    conn = session.connection()
+    sent: list[tuple[str, Any]] = []
+
+    def grab(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        sent.append((sql, params))
+
+    event.listen(conn, "before_cursor_execute", grab)
+    try:
+        read()
+    finally:
+        event.remove(conn, "before_cursor_execute", grab)
+    return sent
+
+
+def _pg_reads_ranges(plan: str, *, walks: bool) -> bool:
+    """Every index a PostgreSQL plan reads is read as a range (an ``Index Cond`` on the
+    next line), but for the walk of the primary key newest first that a tier that walks
+    stops after a page (and then nothing is sorted)."""
+    lines = plan.split(" | ")
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if "Scan" not in line or "Heap Scan" in line:
+            continue
+        if walks and "Scan Backward using" in line and "_pkey" in line:
+            continue
+        if "Index Cond" not in following:
+            return False
+    return not walks or ("Sort" not in plan and "Scan Backward" in plan)
+
+
+@pytest.mark.parametrize("gather_cost", [0.0, 1e9])
+def test_a_search_in_a_view_reads_only_matches_in_the_view(
+    demo_desk: Database, monkeypatch: pytest.MonkeyPatch, gather_cost: float
+) -> None:
+    """A search inside a view puts the view's filter into each tier's statement: one
+    statement per tier reads the matches in its own order (FTS5 by rowid; on PostgreSQL a
+    walk of the primary key or a gather through the GIN index, ``gather_cost``) and checks
+    each against the view by its primary key — no scan and no sort of the view's tickets.
+    PostgreSQL is held to it with sequential scans costed off (see the module's docstring);
+    a gather sorts its matches (that is what it is), never tickets read otherwise."""
+    monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    bad: list[str] = []
+    checked = 0
+    with demo_desk.read() as session:
+        if not demo_desk.is_sqlite:
+            walk = ("enable_bitmapscan", "enable_sort", "enable_incremental_sort")
+            for setting in ("enable_seqscan", *(walk if gather_cost else ())):
+                session.execute(text(f"SET {setting} = off"))
+        login = session.execute(text("SELECT login FROM agent ORDER BY id")).scalars().first()
+        tag = session.execute(text("SELECT name FROM tag ORDER BY id")).scalars().first()
+        subject = session.execute(text("SELECT subject FROM ticket ORDER BY id")).scalars().first()
+        assert login is not None and tag is not None and subject is not None
+        word = max(search.words(subject), key=len)
+        views = [view.query for view in builtin_views(login)]
+        views.append(replace(views[0], filter=TicketFilter(open_only=True, tag=tag)))
+        for view in views:
+            for typed in (word, word[:3]):
+                query = replace(view, text=typed)
+                sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
+                for sql, params in sent:
+                    tier = "ticket_fts" in sql or "message_fts" in sql or "to_tsvector" in sql
+                    if not tier or sql.startswith("EXPLAIN"):  # (a tier's estimate)
+                        continue
+                    plan = _explain(session, sql, params)
+                    checked += 1
+                    label = f"{view.filter} {typed}: {plan}"
+                    if demo_desk.is_sqlite:
+                        scans = [p for p in plan.split(" | ") if p.startswith("SCAN ")]
+                        if "TEMP B-TREE" in plan or not all("VIRTUAL TABLE" in p for p in scans):
+                            bad.append(label)
+                    elif "Seq Scan" in plan or not _pg_reads_ranges(plan, walks=bool(gather_cost)):
+                        bad.append(label)
+    assert checked > 20
+    assert bad == []
