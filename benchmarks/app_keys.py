@@ -25,10 +25,12 @@ steadier figure).
 
     python benchmarks/app_keys.py --big COPY_OF_1M.db [--postgres] [--keep DIR]
         [--repeat 3] [--runs 3] [--sizes 80x24,120x40] [--idle 30] [--pg-url URL]
-        [--only palette]
+        [--only palette|search]
 
 ``--only palette`` presses only the palette's keys (ctrl+p until its commands are listed,
-a word key by key until its hits are, Esc), ``--repeat`` times for each of two words.
+a word key by key until its hits are, Esc), ``--repeat`` times for each of two words;
+``--only search`` only the queue's search (a common and a rare word in "All tickets" and
+"All open").
 
 ``--big`` is a SQLite desk built by ``helpdesk demo --tickets 1000000`` (use a copy: the app
 writes presence rows). ``--postgres`` also starts a throw-away PostgreSQL cluster (the
@@ -431,6 +433,9 @@ async def drive(
         for name in ("open", "resolved"):
             await view(str(index_of[name] + 1), index_of[name], "view (to End)")
             await end_home(views[index_of[name]].title)
+        await search_keys()
+
+    async def search_keys() -> None:
         # Search, over all tickets and in "All open".
         for name in ("all", "open"):
             await view(str(index_of[name] + 1), index_of[name], "view (to search)")
@@ -441,6 +446,9 @@ async def drive(
     for _ in range(repeat):
         if only is None:
             await every_other_key()
+        if only == "search":
+            await search_keys()
+            continue
         await palette(names["common"])
         await palette(names["rare"])
 
@@ -727,8 +735,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, comma-separated")
     parser.add_argument(
         "--only",
-        choices=("palette",),
-        help="only these keys (the palette: ctrl+p, its search, Esc), no idle, no fresh processes",
+        choices=("palette", "search"),
+        help="only these keys (the palette: ctrl+p, its search, Esc; search: /, a word, Enter, "
+        "Esc in All tickets and All open), no idle, no fresh processes",
     )
     args = parser.parse_args()
     idle = 0.0 if args.only else args.idle
