@@ -45,18 +45,7 @@ LIMIT = 101
 
 def _plan(session: Session, statement: Any) -> str:
     """The engine's plan for ``statement`` as it is really sent (with its parameters)."""
-    conn = session.connection()
-    sent: list[tuple[str, Any]] = []
-
-    def grab(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
-        sent.append((sql, params))
-
-    event.listen(conn, "before_cursor_execute", grab)
-    try:
-        session.execute(statement).all()
-    finally:
-        event.remove(conn, "before_cursor_execute", grab)
-    sql, params = sent[-1]
+    sql, params = _sent(session, lambda: session.execute(statement).all())[-1]
     return _explain(session, sql, params)
 
 
