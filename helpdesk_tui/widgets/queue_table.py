@@ -329,6 +329,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._sort: tuple[str, bool] = ("updated", True)
         self._strips: dict[int, Strip] = {}
         self._looks: tuple[Style, Style, Style] | None = None
+        """Base, header and cursor styles from CSS, read once per change of style or focus."""
         self._restyled = False
         """Styles changed since the cached strips were checked against them."""
         self._strips_look: tuple[Style, RowStyles] | None = None
@@ -336,7 +337,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._empty = Text()
         """What the table says under its header while it has no rows."""
         self._empty_strips: tuple[object, list[Strip]] | None = None
-        """Base, header and cursor styles from CSS, read once per change of style or focus."""
+        """The empty message's lines and what they were drawn from (``_empty_line``)."""
 
     # -- what the screen reads --------------------------------------------------------------
 
