@@ -29,8 +29,8 @@ steadier figure).
 
 ``--only palette`` presses only the palette's keys (ctrl+p until its commands are listed,
 a word key by key until its hits are, Esc), ``--repeat`` times for each of two words;
-``--only search`` only the queue's search (a common and a rare word in "All tickets" and
-"All open").
+``--only search`` only the queue's search (a common and a rare word in "All tickets", "All
+open", "My open" and "All open" filtered by a tag).
 
 ``--big`` is a SQLite desk built by ``helpdesk demo --tickets 1000000`` (use a copy: the app
 writes presence rows). ``--postgres`` also starts a throw-away PostgreSQL cluster (the
@@ -436,12 +436,24 @@ async def drive(
         await search_keys()
 
     async def search_keys() -> None:
-        # Search, over all tickets and in "All open".
-        for name in ("all", "open"):
+        # Search, over all tickets, in "All open" and in "My open" (one agent's: a small
+        # view at 1M), then in "All open" filtered by a tag (the filter form's Enter first).
+        for name in ("all", "open", "mine"):
             await view(str(index_of[name] + 1), index_of[name], "view (to search)")
             where = views[index_of[name]].title
             await search(f"common ({where})", names["common"])
             await search(f"rare ({where})", names["rare"])
+        await view(str(index_of["open"] + 1), index_of["open"], "view (to search)")
+        await d.key("filter form: f", "f", lambda: isinstance(app.screen, QueueFilterScreen))
+        form = app.screen
+        for _ in range(5):
+            before = form.focused
+            await d.key("filter form: Tab", "tab", lambda b=before: form.focused is not b)
+        await d.type("filter form: typing", names_tag, focused_input)
+        await press("filter tag (All open): Enter", "enter")
+        await search("common (All open, tag)", names["common"])
+        await search("rare (All open, tag)", names["rare"])
+        await press("filter cleared: Esc", "escape")
 
     for _ in range(repeat):
         if only is None:
@@ -737,7 +749,8 @@ def main() -> None:
         "--only",
         choices=("palette", "search"),
         help="only these keys (the palette: ctrl+p, its search, Esc; search: /, a word, Enter, "
-        "Esc in All tickets and All open), no idle, no fresh processes",
+        "Esc in All tickets, All open, My open and All open with a tag filter), no idle, "
+        "no fresh processes",
     )
     args = parser.parse_args()
     idle = 0.0 if args.only else args.idle

@@ -139,6 +139,12 @@ def actions(db: Database, limit: int) -> dict[str, Callable[[object], object]]:
     made[f"search rare '{rare}'"] = lambda s: queue.first_page(
         s, replace(everything, text=rare), limit
     )
+    # A search inside a view: all open tickets, one agent's (small at 1M), a tag's.
+    tagged = replace(open_query, filter=TicketFilter(open_only=True, tag=tag))
+    for where, query in (("All open", open_query), ("My open", views["My open"]), ("tag", tagged)):
+        for word in (common, rare):
+            q = replace(query, text=word)
+            made[f"search '{word}' ({where})"] = lambda s, q=q: queue.first_page(s, q, limit)
     return made
 
 

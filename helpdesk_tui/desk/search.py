@@ -25,6 +25,13 @@ A search inside a view gives every tier the view's filter (``within``, a conditi
 ``ticket``): each match is checked against it as the tier's index hands it out (by the
 ticket's primary key), so one statement per tier reads a page of matches in the view, in
 the tier's order, instead of reading matches and checking them in further statements.
+In a small view (``SmallView``: its tickets' ids, read through the view's own index
+ranges, and how many; the lister decides, ``queue.small_view``) a tier reads no more than
+the view allows: on SQLite each match the FTS index hands out is looked for in the view's
+set of ids (read once per statement), not looked up by its primary key, so a view holding
+few of a common word's matches costs the word's stream of rowids and the view's ids; on
+PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
+the primary key only when the view can fill a page soon, and gathers otherwise.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -83,6 +91,15 @@ Read = Callable[[int, int | None], list[Any]]
 order, from after ``below`` (the last key read: a ticket or a message id)."""
 
 
+@dataclass(frozen=True)
+class SmallView:
+    """A view small enough to be read before the search: its tickets' ids, and how many."""
+
+    ids: Any
+    """A statement giving the ids of the view's tickets."""
+    size: int
+
+
 def in_view(ticket_id: Any, within: Any | None) -> Any:
     """``within`` (a condition on ``ticket``, None for every ticket) for the ticket whose id
     is ``ticket_id``: checked on each match as the tier's index hands it out, so a tier
@@ -97,18 +114,26 @@ def in_view(ticket_id: Any, within: Any | None) -> Any:
     return select(Ticket.id).where(Ticket.id == ticket_id, within).scalar_subquery().is_not(None)
 
 
-def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Read:
+def _fts_read(
+    session: Reader, name: str, match: str, within: Any | None, small: SmallView | None
+) -> Read:
     """Matches of an FTS5 table by rowid, newest first: ``(rowid, rowid)``, or for the
     messages ``(ticket id, message id)``."""
     fts = table(name, column("rowid"))
     checked: Any
+    # A small view's ids are read once per statement and each match is looked for among
+    # them; ``+ 0`` keeps SQLite from handing that set to the FTS index as rowids to look
+    # up one by one (each one a fresh search of the word's matches: 50-2000 µs).
     if name == "ticket_fts":
         ticket_id: Any = fts.c.rowid
-        checked = in_view(ticket_id, within)
+        checked = in_view(ticket_id, within) if small is None else (fts.c.rowid + 0).in_(small.ids)
     else:
         ticket_id = select(Message.ticket_id).where(Message.id == fts.c.rowid).scalar_subquery()
         checked = true()
-        if within is not None:
+        if small is not None:  # the view's messages, through the tickets' message index
+            messages = select(Message.id).where(Message.ticket_id.in_(small.ids))
+            checked = (fts.c.rowid + 0).in_(messages)
+        elif within is not None:
             checked = exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
 
     def read(count: int, below: int | None) -> list[Any]:
@@ -127,12 +152,12 @@ def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Rea
     return read
 
 
-def _sqlite_subjects(session: Reader, match: str, within: Any | None) -> Read:
-    return _fts_read(session, "ticket_fts", match, within)
+def _sqlite_subjects(session: Reader, match: str, within: Any | None, small: Any) -> Read:
+    return _fts_read(session, "ticket_fts", match, within, small)
 
 
-def _sqlite_messages(session: Reader, match: str, within: Any | None) -> Read:
-    return _fts_read(session, "message_fts", match, within)
+def _sqlite_messages(session: Reader, match: str, within: Any | None, small: Any) -> Read:
+    return _fts_read(session, "message_fts", match, within, small)
 
 
 PG_WALK_COST = {"ticket": 10.0, "message": 30.0}
@@ -180,10 +205,12 @@ def _pg_tier(
     vector: Any,
     query: str,
     within: Any | None,
+    small: SmallView | None,
 ) -> Read:
     """A tier over one GIN-indexed text, in the view: by id newest first, walking or
     gathering (the walk checks the view on each row; the estimate of the matches is of
-    those in the view)."""
+    those in the view, and at most a small view's size: a word's matches in a view are
+    the planner's guess, and a walk on a guess too high reads the whole table)."""
     name = model.name
     condition = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, query)), in_view(ticket, within))
     estimate: list[tuple[float, float]] = []
@@ -205,6 +232,8 @@ def _pg_tier(
             matching = every.where(condition)
             estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
         rows, matches = estimate[0]
+        if small is not None:
+            matches = min(matches, float(small.size))
         if pg_walks(count, rows, matches, PG_WALK_COST[name]):
             return fetch(count, below, key)
         if after[0] != below:  # not where the kept matches continue: start again there
@@ -225,15 +254,16 @@ def _pg_tier(
     return read
 
 
-def _pg_subjects(session: Reader, query: str, within: Any | None) -> Read:
+def _pg_subjects(session: Reader, query: str, within: Any | None, small: Any) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, Ticket.subject)
-    return _pg_tier(session, core_tables.ticket, Ticket.id, Ticket.id, vector, query, within)
+    model = core_tables.ticket
+    return _pg_tier(session, model, Ticket.id, Ticket.id, vector, query, within, small)
 
 
-def _pg_messages(session: Reader, query: str, within: Any | None) -> Read:
+def _pg_messages(session: Reader, query: str, within: Any | None, small: Any) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, func.left(Message.body, _PG_BODY_PREFIX))
     model = core_tables.message
-    return _pg_tier(session, model, Message.id, Message.ticket_id, vector, query, within)
+    return _pg_tier(session, model, Message.id, Message.ticket_id, vector, query, within, small)
 
 
 TRIGRAM = 3
@@ -302,13 +332,15 @@ def _requesters(session: Reader, terms: list[str], within: Any | None) -> Read:
     return read
 
 
-def tiers(session: Reader, query: str, within: Any | None = None) -> list[Read]:
+def tiers(
+    session: Reader, query: str, within: Any | None = None, small: SmallView | None = None
+) -> list[Read]:
     """The tiers of a search inside a view, best first (see the module's docstring)."""
     terms = words(query)
     if not terms:
         return []
-    subjects: Callable[[Reader, str, Any | None], Read]
-    messages: Callable[[Reader, str, Any | None], Read]
+    subjects: Callable[[Reader, str, Any | None, SmallView | None], Read]
+    messages: Callable[[Reader, str, Any | None, SmallView | None], Read]
     if dialect_name(session) == "sqlite":
         subjects, messages = _sqlite_subjects, _sqlite_messages
         exact, prefix = _fts5(terms, prefix=False), _fts5(terms, prefix=True)
@@ -316,17 +348,21 @@ def tiers(session: Reader, query: str, within: Any | None = None) -> list[Read]:
         subjects, messages = _pg_subjects, _pg_messages
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
     return [
-        subjects(session, exact, within),
-        messages(session, exact, within),
-        subjects(session, prefix, within),
-        messages(session, prefix, within),
+        subjects(session, exact, within, small),
+        messages(session, exact, within, small),
+        subjects(session, prefix, within, small),
+        messages(session, prefix, within, small),
         _requesters(session, terms, within),
     ]
 
 
-def matches(session: Reader, query: str, within: Any | None = None) -> Iterator[int]:
+def matches(
+    session: Reader, query: str, within: Any | None = None, small: SmallView | None = None
+) -> Iterator[int]:
     """Ticket ids matching ``query`` that are in the view ``within`` (a condition on
-    ``ticket``; None: all tickets), best first, each once; read lazily, tier by tier."""
+    ``ticket``; None: all tickets), best first, each once; read lazily, tier by tier.
+    ``small``: the same view, when it is small (see the module's docstring); the order and
+    the tickets are the same either way."""
     seen: set[int] = set()
     number = number_in(query)
     if number is not None:
@@ -335,7 +371,7 @@ def matches(session: Reader, query: str, within: Any | None = None) -> Iterator[
         if found is not None:
             seen.add(int(found))
             yield int(found)
-    for read in tiers(session, query, within):
+    for read in tiers(session, query, within, small):
         below: int | None = None
         count = FIRST_BATCH
         while True:
