@@ -30,7 +30,7 @@ steadier figure).
 ``--only palette`` presses only the palette's keys (ctrl+p until its commands are listed,
 a word key by key until its hits are, Esc), ``--repeat`` times for each of two words;
 ``--only search`` only the queue's search (a common and a rare word in "All tickets", "All
-open", "My open" and "All open" filtered by a tag).
+open", "My open" and "All open" filtered by a tag and by an agent).
 
 ``--big`` is a SQLite desk built by ``helpdesk demo --tickets 1000000`` (use a copy: the app
 writes presence rows). ``--postgres`` also starts a throw-away PostgreSQL cluster (the
@@ -436,24 +436,30 @@ async def drive(
         await search_keys()
 
     async def search_keys() -> None:
-        # Search, over all tickets, in "All open" and in "My open" (one agent's: a small
-        # view at 1M), then in "All open" filtered by a tag (the filter form's Enter first).
+        # Search, over all tickets, in "All open" and in "My open", then in "All open"
+        # filtered by a tag and by an agent (small views at 1M; the filter form first).
         for name in ("all", "open", "mine"):
             await view(str(index_of[name] + 1), index_of[name], "view (to search)")
             where = views[index_of[name]].title
             await search(f"common ({where})", names["common"])
             await search(f"rare ({where})", names["rare"])
         await view(str(index_of["open"] + 1), index_of["open"], "view (to search)")
-        await d.key("filter form: f", "f", lambda: isinstance(app.screen, QueueFilterScreen))
-        form = app.screen
-        for _ in range(5):
-            before = form.focused
-            await d.key("filter form: Tab", "tab", lambda b=before: form.focused is not b)
-        await d.type("filter form: typing", names_tag, focused_input)
-        await press("filter tag (All open): Enter", "enter")
-        await search("common (All open, tag)", names["common"])
-        await search("rare (All open, tag)", names["rare"])
-        await press("filter cleared: Esc", "escape")
+        # The app's own agent may have no tickets; another agent's are a filter away.
+        for field, tabs, value in (("tag", 5, names_tag), ("assignee", 3, names["login"])):
+            for kind in ("common", "rare"):
+                await d.key(
+                    "filter form: f", "f", lambda: isinstance(app.screen, QueueFilterScreen)
+                )
+                form = app.screen
+                for _ in range(tabs):
+                    before = form.focused
+                    await d.key(
+                        "filter form: Tab", "tab", lambda b=before, f=form: f.focused is not b
+                    )
+                await d.type("filter form: typing", value, focused_input)
+                await press(f"filter {field} (All open): Enter", "enter")
+                # (its Esc clears the search and the filter: back to "All open")
+                await search(f"{kind} (All open, {field})", names[kind])
 
     for _ in range(repeat):
         if only is None:
@@ -749,7 +755,7 @@ def main() -> None:
         "--only",
         choices=("palette", "search"),
         help="only these keys (the palette: ctrl+p, its search, Esc; search: /, a word, Enter, "
-        "Esc in All tickets, All open, My open and All open with a tag filter), no idle, "
+        "Esc in All tickets, All open, My open, All open with a tag or agent filter), no idle, "
         "no fresh processes",
     )
     args = parser.parse_args()
