@@ -63,7 +63,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+# The package and ``tests`` from PYTHONPATH first (an A/B run puts older code there), this
+# checkout's only when nothing else provides them.
+sys.path.insert(0, str(HERE))
+sys.path.append(str(HERE.parent))
 
 IDLE_SECONDS = 30.0
 KEY_TIMEOUT = 120.0
