@@ -218,6 +218,20 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
     }
 
 
+def _shows(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> object:
+    """What a row's cells show at ``now``: they are made again only when this changes."""
+    due = row.next_due
+    level = due_level(row.due_started_at, due, now, styles.warn_percent)
+    return (
+        row,
+        tuple(on),
+        timefmt.relative(row.updated_at, now),
+        timefmt.due(due, now),
+        level,
+        styles,
+    )
+
+
 def _label(column: QueueColumn, width: int, arrow: str) -> Text:
     """A header cell: the label, the sort arrow, and the ``tail`` at the right if it fits.
     In a narrow cell the arrow keeps its place and the label gives way."""
@@ -318,9 +332,16 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """SLA deadlines show as a warning once this share of their time has passed."""
         self._row_styles: RowStyles | None = None
         self._keys: list[int] = []
-        self._cells: list[Cells] = []
+        self._shown: list[tuple[TicketRow, tuple[OnTicket, ...], object]] = []
+        """Each shown row, its presence, and what its cells show (``_made``'s key)."""
+        self._cells: list[Cells | None] = []
+        """Each shown row's cells, made when the row is first drawn (``_cells_at``): a page
+        holds ``PAGE`` rows and the screen shows a fifth of them, so a page of new tickets
+        (a search, a view) makes only the cells it draws."""
         self._made: dict[int, tuple[object, Cells]] = {}
         """Each shown row's cells and what they were made from."""
+        self._now: datetime | None = None
+        """The time the shown rows' cells are made for."""
         self._styles: RowStyles | None = None
         """The styles the shown cells were made with."""
         self._fitted = Fitted(())
@@ -356,7 +377,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         return [column.key for column, _ in self._fitted.columns]
 
     def cell(self, number: int, column: str) -> Text:
-        return self._cells[self._keys.index(number)][column]
+        return self._cells_at(self._keys.index(number))[column]
 
     @property
     def page_rows(self) -> int:
@@ -383,18 +404,21 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         styles = self.row_styles
         keys = [row.number for row in rows]
         self._fit_numbers(keys)
-        cells = [self._cells_of(row, presence.get(row.number, ()), now, styles) for row in rows]
+        shown = []
+        for row in rows:
+            on = tuple(presence.get(row.number, ()))
+            shown.append((row, on, _shows(row, on, now, styles)))
         if keys == self._keys and styles == self._styles:
-            for key, new, old in zip(keys, cells, self._cells, strict=True):
-                if new != old:
+            for key, new, old in zip(keys, shown, self._shown, strict=True):
+                if new[2] != old[2]:
                     self._strips.pop(key, None)
         else:
             self._strips.clear()
-        self._styles = styles
+        self._styles, self._now = styles, now
         old_row, old_top = self.cursor_row, round(self.scroll_y)
-        self._keys, self._cells = keys, cells
-        shown = set(keys)
-        self._made = {number: made for number, made in self._made.items() if number in shown}
+        self._keys, self._shown, self._cells = keys, shown, [None] * len(keys)
+        numbers = set(keys)
+        self._made = {number: made for number, made in self._made.items() if number in numbers}
         self.virtual_size = Size(self.scrollable_content_region.width, len(keys) + 1)
         if keys:
             row = keys.index(focus) if focus in keys else min(old_row, len(keys) - 1)
@@ -434,18 +458,21 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         strips = self._empty_strips[1]
         return strips[line] if 0 <= line < len(strips) else Strip.blank(width, base)
 
-    def _cells_of(
-        self, row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles
-    ) -> Cells:
-        """``row_cells``, reused while nothing shown in the row has changed (refresh ticks)."""
-        due = row.next_due
-        level = due_level(row.due_started_at, due, now, styles.warn_percent)
-        key = (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now), level)
+    def _cells_at(self, index: int) -> Cells:
+        """The cells of the shown row ``index``: ``row_cells``, reused while nothing shown
+        in the row has changed (refresh ticks)."""
+        cells = self._cells[index]
+        if cells is not None:
+            return cells
+        row, on, key = self._shown[index]
         known = self._made.get(row.number)
-        if known is not None and known[0] == key and styles == self._styles:
-            return known[1]
-        cells = row_cells(row, on, now, styles)
-        self._made[row.number] = (key, cells)
+        if known is not None and known[0] == key:
+            cells = known[1]
+        else:
+            assert self._now is not None and self._styles is not None  # (set with the rows)
+            cells = row_cells(row, on, self._now, self._styles)
+            self._made[row.number] = (key, cells)
+        self._cells[index] = cells
         return cells
 
     def _set_cursor(self, row: int) -> None:
@@ -622,7 +649,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             # The cursor's background and weight over the cells' own colours (priority, markers).
             over = Style(bgcolor=cursor.bgcolor, bold=cursor.bold)
             under = Style(color=cursor.color)
-            segments = Segment.apply_style(self._line(self._cells[index]), under, over)
+            segments = Segment.apply_style(self._line(self._cells_at(index)), under, over)
             return Strip(segments).crop_extend(0, width, cursor)
         if self._restyled:
             self._restyled = False
@@ -633,7 +660,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         key = self._keys[index]
         strip = self._strips.get(key)
         if strip is None:
-            strip = Strip(self._line(self._cells[index])).crop_extend(0, width, base)
+            strip = Strip(self._line(self._cells_at(index))).crop_extend(0, width, base)
             strip = strip.apply_style(base)
             self._strips[key] = strip
         return strip

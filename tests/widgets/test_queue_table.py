@@ -4,6 +4,7 @@ from the table's component classes, so the theme and the app's CSS colour them."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from rich.style import Style
@@ -16,6 +17,7 @@ from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Ticket
+from helpdesk_tui.widgets import queue_table
 from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles, row_cells, short_name
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -143,3 +145,37 @@ async def test_a_focus_change_keeps_the_drawn_rows_and_a_theme_change_redraws_th
         app.theme = "nord"
         await pilot.pause()
         assert not any(table._strips.get(number) is strip for number, strip in drawn.items())
+
+
+async def test_a_page_makes_the_cells_of_the_rows_it_draws_only(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page holds more rows than the screen shows (a search's or a view's 100): their
+    cells are made when a row is first drawn, and made once while it shows the same."""
+    with db.write() as s:
+        for n in range(40):
+            create_ticket(s, admin, subject=f"Printer {n}", body="x")
+    with db.read() as s:
+        query = next(view for view in builtin_views("ada") if view.title == "All open").query
+        rows = first_page(s, query, 40).rows
+    made: list[int] = []
+
+    def counted(row: Any, *args: Any) -> Any:
+        made.append(row.number)
+        return row_cells(row, *args)
+
+    monkeypatch.setattr(queue_table, "row_cells", counted)
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(QueueTable)
+        table.show(rows, {}, NOW, focus=None)
+        await pilot.pause()
+        assert len(set(made)) == len(made)
+        assert 0 < len(made) <= table.page_rows < len(rows)
+        assert rows[-1].number not in made
+        assert str(table.cell(rows[-1].number, "no")) == str(rows[-1].number)  # asked: made
+        assert made[-1] == rows[-1].number
+        count = len(made)
+        table.show(rows, {}, NOW, focus=None)  # the same rows again: nothing made anew
+        await pilot.pause()
+        assert len(made) == count
