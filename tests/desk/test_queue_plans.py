@@ -438,7 +438,8 @@ def _pg_reads_ranges(plan: str, *, walks: bool) -> bool:
 
 
 def _search_views(session: Session) -> list[queue.QueueQuery]:
-    """Every built-in view, and "All open" filtered by a tag and by a team."""
+    """Every built-in view, and "All open" filtered by a tag, by a team and by a category
+    no ticket has (an empty view)."""
     login = session.execute(text("SELECT login FROM agent ORDER BY id")).scalars().first()
     tag = session.execute(text("SELECT name FROM tag ORDER BY id")).scalars().first()
     team = session.execute(text("SELECT name FROM team ORDER BY id")).scalars().first()
@@ -446,6 +447,7 @@ def _search_views(session: Session) -> list[queue.QueueQuery]:
     views = [view.query for view in builtin_views(login)]
     views.append(replace(views[0], filter=TicketFilter(open_only=True, tag=tag)))
     views.append(replace(views[0], filter=TicketFilter(open_only=True, team=team)))
+    views.append(replace(views[0], filter=TicketFilter(open_only=True, category="no such")))
     return views
 
 
