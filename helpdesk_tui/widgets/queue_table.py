@@ -405,9 +405,9 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         keys = [row.number for row in rows]
         self._fit_numbers(keys)
         shown = []
-        for row in rows:
-            on = tuple(presence.get(row.number, ()))
-            shown.append((row, on, _shows(row, on, now, styles)))
+        for ticket in rows:
+            on = tuple(presence.get(ticket.number, ()))
+            shown.append((ticket, on, _shows(ticket, on, now, styles)))
         if keys == self._keys and styles == self._styles:
             for key, new, old in zip(keys, shown, self._shown, strict=True):
                 if new[2] != old[2]:
