@@ -49,6 +49,19 @@ attachment = Table(
 )
 Attachment = attachment.c
 
+canned_response = Table(
+    "canned_response",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("owner_agent_id", Integer()),
+    Column("updated_by", String(length=100), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+)
+CannedResponse = canned_response.c
+
 contact = Table(
     "contact",
     metadata,
@@ -77,6 +90,43 @@ event = Table(
     Column("created_at", UTCDateTime(timezone=True), nullable=False),
 )
 Event = event.c
+
+kb_article = Table(
+    "kb_article",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("slug", String(length=120), nullable=False),
+    Column("title", String(length=300), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("category", String(length=100), nullable=False),
+    Column("tags", String(length=1000), nullable=False),
+    Column("status", String(length=20), nullable=False),
+    Column("visibility", String(length=20), nullable=False),
+    Column("author", String(length=100), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+)
+KbArticle = kb_article.c
+
+macro = Table(
+    "macro",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("body_kind", String(length=10), nullable=False),
+    Column("status", String(length=20)),
+    Column("priority", String(length=20)),
+    Column("tags_add", Text(), nullable=False),
+    Column("tags_remove", Text(), nullable=False),
+    Column("assignee", String(length=64)),
+    Column("team", String(length=100)),
+    Column("updated_by", String(length=100), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+)
+Macro = macro.c
 
 message = Table(
     "message",
@@ -165,6 +215,14 @@ team = Table(
     Column("description", String(length=500), nullable=False),
 )
 Team = team.c
+
+team_member = Table(
+    "team_member",
+    metadata,
+    Column("team_id", Integer(), primary_key=True),
+    Column("agent_id", Integer(), primary_key=True),
+)
+TeamMember = team_member.c
 
 ticket = Table(
     "ticket",
