@@ -109,6 +109,18 @@ kb_article = Table(
 )
 KbArticle = kb_article.c
 
+lease = Table(
+    "lease",
+    metadata,
+    Column("name", String(length=50), primary_key=True),
+    Column("holder", String(length=200), nullable=False),
+    Column("acquired_at", UTCDateTime(timezone=True), nullable=False),
+    Column("expires_at", UTCDateTime(timezone=True), nullable=False),
+    Column("host", String(length=255)),
+    Column("pid", Integer()),
+)
+Lease = lease.c
+
 macro = Table(
     "macro",
     metadata,
@@ -127,6 +139,73 @@ macro = Table(
     Column("updated_at", UTCDateTime(timezone=True), nullable=False),
 )
 Macro = macro.c
+
+mail_folder_state = Table(
+    "mail_folder_state",
+    metadata,
+    Column("mailbox", String(length=40), primary_key=True),
+    Column("folder", String(length=200), primary_key=True),
+    Column("uidvalidity", BigInteger()),
+    Column("last_uid", BigInteger(), nullable=False),
+    Column("backlog", Integer(), nullable=False),
+    Column("last_poll_at", UTCDateTime(timezone=True)),
+    Column("last_error", Text()),
+    Column("last_error_at", UTCDateTime(timezone=True)),
+)
+MailFolderState = mail_folder_state.c
+
+mail_machine = Table(
+    "mail_machine",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("raw_message_id", Integer(), nullable=False),
+    Column("kind", String(length=20), nullable=False),
+    Column("reason", String(length=500), nullable=False),
+    Column("mailbox", String(length=40)),
+    Column("from_address", String(length=320)),
+    Column("subject", String(length=500), nullable=False),
+    Column("status", String(length=20)),
+    Column("diagnostic", Text()),
+    Column("about_message_id", String(length=998)),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("released_at", UTCDateTime(timezone=True)),
+    Column("released_by", String(length=100)),
+    Column("ticket_id", Integer()),
+)
+MailMachine = mail_machine.c
+
+mail_quarantine = Table(
+    "mail_quarantine",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("raw_message_id", Integer(), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("mailbox", String(length=40)),
+    Column("from_hint", String(length=320)),
+    Column("subject_hint", String(length=500)),
+    Column("attempts", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+    Column("resolved_at", UTCDateTime(timezone=True)),
+    Column("ticket_id", Integer()),
+)
+MailQuarantine = mail_quarantine.c
+
+mail_spam = Table(
+    "mail_spam",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("raw_message_id", Integer(), nullable=False),
+    Column("reason", String(length=200), nullable=False),
+    Column("mailbox", String(length=40)),
+    Column("from_address", String(length=320)),
+    Column("subject", String(length=500), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("released_at", UTCDateTime(timezone=True)),
+    Column("released_by", String(length=100)),
+    Column("ticket_id", Integer()),
+)
+MailSpam = mail_spam.c
 
 message = Table(
     "message",

@@ -21,7 +21,12 @@ TABLES = (
     "contact",
     "event",
     "kb_article",
+    "lease",
     "macro",
+    "mail_folder_state",
+    "mail_machine",
+    "mail_quarantine",
+    "mail_spam",
     "message",
     "organization",
     "outbox",
@@ -35,7 +40,7 @@ TABLES = (
 )
 """The tables of the quick read paths (the lister, its search, the row reader, the actor,
 what ``ticket show`` reads; the agents, teams, canned responses, macros and articles the
-other groups' read verbs list)."""
+other groups' read verbs list; the mail state ``mail status`` shows)."""
 
 TARGET = Path(__file__).with_name("core_tables.py")
 
@@ -55,6 +60,7 @@ def source() -> str:
 
     import helpdesk_tui.storage.canned_models
     import helpdesk_tui.storage.kb_models
+    import helpdesk_tui.storage.mail_models
     import helpdesk_tui.storage.models  # noqa: F401  (they register the tables)
 
     metadata = SQLModel.metadata
