@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.desk.ticket_reads import UNDELIVERED, Delivery, delivery_of
+from helpdesk_tui.desk.ticket_reads import DUE, UNDELIVERED, Delivery, delivery_of
 from helpdesk_tui.storage.core_tables import (
     Lease,
     MailFolderState,
@@ -36,9 +36,6 @@ from helpdesk_tui.storage.enums import OutboxStatus, utcnow
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
-
-DUE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.RETRYING)
-"""Outgoing mail the sender has still to send (or is sending)."""
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
-from helpdesk_tui.desk.mail_reads import DUE as DUE
 from helpdesk_tui.desk.subjects import reply_subject
+from helpdesk_tui.desk.ticket_reads import DUE as DUE
 from helpdesk_tui.desk.ticket_reads import RESENDABLE as RESENDABLE
 from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
 from helpdesk_tui.desk.ticket_reads import Delivery as Delivery

@@ -278,6 +278,38 @@ presence = Table(
 )
 Presence = presence.c
 
+sla_calendar = Table(
+    "sla_calendar",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("timezone", String(length=64), nullable=False),
+    Column("work_days", String(length=20), nullable=False),
+    Column("start_minute", Integer(), nullable=False),
+    Column("end_minute", Integer(), nullable=False),
+    Column("holiday_country", String(length=10)),
+    Column("holiday_subdivision", String(length=10)),
+    Column("closed_days", Text(), nullable=False),
+)
+SlaCalendar = sla_calendar.c
+
+sla_policy = Table(
+    "sla_policy",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("priority", String(length=10)),
+    Column("organization_id", Integer()),
+    Column("type", String(length=20)),
+    Column("category", String(length=100)),
+    Column("first_response_minutes", Integer(), nullable=False),
+    Column("next_response_minutes", Integer(), nullable=False),
+    Column("resolution_minutes", Integer(), nullable=False),
+    Column("calendar_id", Integer()),
+    Column("warn_percent", Integer(), nullable=False),
+)
+SlaPolicy = sla_policy.c
+
 tag = Table(
     "tag",
     metadata,
@@ -302,6 +334,14 @@ team_member = Table(
     Column("agent_id", Integer(), primary_key=True),
 )
 TeamMember = team_member.c
+
+team_tier = Table(
+    "team_tier",
+    metadata,
+    Column("team_id", Integer(), primary_key=True),
+    Column("tier", Integer(), nullable=False),
+)
+TeamTier = team_tier.c
 
 ticket = Table(
     "ticket",

@@ -31,16 +31,20 @@ TABLES = (
     "organization",
     "outbox",
     "presence",
+    "sla_calendar",
+    "sla_policy",
     "tag",
     "team",
     "team_member",
+    "team_tier",
     "ticket",
     "ticket_link",
     "ticket_tag",
 )
 """The tables of the quick read paths (the lister, its search, the row reader, the actor,
 what ``ticket show`` reads; the agents, teams, canned responses, macros and articles the
-other groups' read verbs list; the mail state ``mail status`` shows)."""
+other groups' read verbs list; the mail state ``mail status`` shows; the SLA policies,
+calendars and tiers every clock and listing reads)."""
 
 TARGET = Path(__file__).with_name("core_tables.py")
 
@@ -61,7 +65,8 @@ def source() -> str:
     import helpdesk_tui.storage.canned_models
     import helpdesk_tui.storage.kb_models
     import helpdesk_tui.storage.mail_models
-    import helpdesk_tui.storage.models  # noqa: F401  (they register the tables)
+    import helpdesk_tui.storage.models
+    import helpdesk_tui.storage.sla_models  # noqa: F401  (they register the tables)
 
     metadata = SQLModel.metadata
     types: set[str] = set()

@@ -187,6 +187,9 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: 
         # (a word no title has: the search looks for the closest one, with rapidfuzz)
         (["kb", "search", "printer"], ("rapidfuzz",)),
         (["kb", "show", "1"], ()),
+        (["sla", "policy", "list"], ()),
+        (["sla", "calendar", "list"], ()),
+        (["sla", "tier"], ()),
         (["mail", "status"], ("helpdesk_tui.mail.",)),
         (["mail", "status", "--json"], ("helpdesk_tui.mail.",)),
     ],
@@ -195,7 +198,8 @@ def test_the_other_groups_reads_import_no_orm(
     use_db: str, args: list[str], uses: tuple[str, ...]
 ) -> None:
     """The other groups' listings read on Core tables too (``AdminReads``, ``CannedReads``,
-    ``KbReads``, ``MailReads``: the bases of the facade's services), not the ORM; ``mail
+    ``KbReads``, ``SlaReads``, ``MailReads``: the bases of the facade's services), not the
+    ORM; ``mail
     status`` reads through the mail layer's door without its parser or clients."""
     unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
     if use_db.startswith("postgresql"):
