@@ -278,6 +278,69 @@ presence = Table(
 )
 Presence = presence.c
 
+report_reply = Table(
+    "report_reply",
+    metadata,
+    Column("event_id", BigInteger(), primary_key=True),
+    Column("number", BigInteger(), nullable=False),
+    Column("agent_id", Integer(), nullable=False),
+    Column("day", Integer(), nullable=False),
+)
+ReportReply = report_reply.c
+
+report_rollup = Table(
+    "report_rollup",
+    metadata,
+    Column("measure", String(length=20), primary_key=True),
+    Column("period", Integer(), primary_key=True),
+    Column("agent", Integer(), primary_key=True),
+    Column("a", String(length=100), primary_key=True),
+    Column("b", String(length=20), primary_key=True),
+    Column("c", String(length=20), primary_key=True),
+    Column("value", Integer(), primary_key=True),
+    Column("n", BigInteger(), nullable=False),
+)
+ReportRollup = report_rollup.c
+
+report_state = Table(
+    "report_state",
+    metadata,
+    Column("name", String(length=50), primary_key=True),
+    Column("value", BigInteger(), nullable=False),
+)
+ReportState = report_state.c
+
+report_ticket = Table(
+    "report_ticket",
+    metadata,
+    Column("number", BigInteger(), primary_key=True),
+    Column("ticket_id", Integer()),
+    Column("created_day", Integer(), nullable=False),
+    Column("team_id", Integer()),
+    Column("agent_id", Integer()),
+    Column("channel", String(length=10), nullable=False),
+    Column("category", String(length=100)),
+    Column("type", String(length=20), nullable=False),
+    Column("priority", String(length=10), nullable=False),
+    Column("status", String(length=20), nullable=False),
+    Column("open", Integer(), nullable=False),
+    Column("merged", Integer(), nullable=False),
+    Column("response_day", Integer()),
+    Column("response_mins", Integer()),
+    Column("responder_id", Integer()),
+    Column("response_met", Integer()),
+    Column("resolved_day", Integer()),
+    Column("resolution_mins", Integer()),
+    Column("resolution_met", Integer()),
+    Column("reopens", Integer(), nullable=False),
+    Column("rating", Integer()),
+    Column("rated_day", Integer()),
+    Column("response_bmins", Integer()),
+    Column("resolution_bmins", Integer()),
+    Column("sla_due_at", UTCDateTime(timezone=True)),
+)
+ReportTicket = report_ticket.c
+
 sla_calendar = Table(
     "sla_calendar",
     metadata,

@@ -31,6 +31,10 @@ TABLES = (
     "organization",
     "outbox",
     "presence",
+    "report_reply",
+    "report_rollup",
+    "report_state",
+    "report_ticket",
     "sla_calendar",
     "sla_policy",
     "tag",
@@ -44,7 +48,7 @@ TABLES = (
 """The tables of the quick read paths (the lister, its search, the row reader, the actor,
 what ``ticket show`` reads; the agents, teams, canned responses, macros and articles the
 other groups' read verbs list; the mail state ``mail status`` shows; the SLA policies,
-calendars and tiers every clock and listing reads)."""
+calendars and tiers every clock and listing reads; the report tables ``report`` reads)."""
 
 TARGET = Path(__file__).with_name("core_tables.py")
 
@@ -66,6 +70,7 @@ def source() -> str:
     import helpdesk_tui.storage.kb_models
     import helpdesk_tui.storage.mail_models
     import helpdesk_tui.storage.models
+    import helpdesk_tui.storage.report_models
     import helpdesk_tui.storage.sla_models  # noqa: F401  (they register the tables)
 
     metadata = SQLModel.metadata
