@@ -74,6 +74,14 @@ contact = Table(
 )
 Contact = contact.c
 
+desk_setting = Table(
+    "desk_setting",
+    metadata,
+    Column("name", String(length=50), primary_key=True),
+    Column("value", Text(), nullable=False),
+)
+DeskSetting = desk_setting.c
+
 event = Table(
     "event",
     metadata,

@@ -19,6 +19,7 @@ TABLES = (
     "attachment",
     "canned_response",
     "contact",
+    "desk_setting",
     "event",
     "kb_article",
     "lease",
@@ -48,7 +49,8 @@ TABLES = (
 """The tables of the quick read paths (the lister, its search, the row reader, the actor,
 what ``ticket show`` reads; the agents, teams, canned responses, macros and articles the
 other groups' read verbs list; the mail state ``mail status`` shows; the SLA policies,
-calendars and tiers every clock and listing reads; the report tables ``report`` reads)."""
+calendars and tiers every clock and listing reads; the report tables ``report`` reads;
+the desk's switches)."""
 
 TARGET = Path(__file__).with_name("core_tables.py")
 
@@ -71,7 +73,8 @@ def source() -> str:
     import helpdesk_tui.storage.mail_models
     import helpdesk_tui.storage.models
     import helpdesk_tui.storage.report_models
-    import helpdesk_tui.storage.sla_models  # noqa: F401  (they register the tables)
+    import helpdesk_tui.storage.sla_models
+    import helpdesk_tui.storage.survey_models  # noqa: F401  (they register the tables)
 
     metadata = SQLModel.metadata
     types: set[str] = set()

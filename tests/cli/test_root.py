@@ -191,6 +191,7 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: 
         (["sla", "calendar", "list"], ()),
         (["sla", "tier"], ()),
         (["rules", "list"], ()),
+        (["survey", "status"], ()),
         # (a desk whose report tables are caught up: a catch-up with work loads the writer)
         (["report"], ()),
         (["mail", "status"], ("helpdesk_tui.mail.",)),
@@ -201,8 +202,8 @@ def test_the_other_groups_reads_import_no_orm(
     use_db: str, args: list[str], uses: tuple[str, ...]
 ) -> None:
     """The other groups' listings read on Core tables too (``AdminReads``, ``CannedReads``,
-    ``KbReads``, ``SlaReads``, ``RoutingReads``, ``ReportReads``, ``MailReads``: the bases of
-    the facade's services), not the ORM; ``mail status`` reads through the mail layer's door
+    ``KbReads``, ``SlaReads``, ``RoutingReads``, ``ReportReads``, ``SurveyReads``,
+    ``MailReads``: the bases of the facade's services), not the ORM; ``mail status`` reads through the mail layer's door
     without its parser or clients."""
     unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
     if use_db.startswith("postgresql"):
