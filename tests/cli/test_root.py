@@ -203,8 +203,8 @@ def test_the_other_groups_reads_import_no_orm(
 ) -> None:
     """The other groups' listings read on Core tables too (``AdminReads``, ``CannedReads``,
     ``KbReads``, ``SlaReads``, ``RoutingReads``, ``ReportReads``, ``SurveyReads``,
-    ``MailReads``: the bases of the facade's services), not the ORM; ``mail status`` reads through the mail layer's door
-    without its parser or clients."""
+    ``MailReads``: the bases of the facade's services), not the ORM; ``mail status`` reads
+    through the mail layer's door without its parser or clients."""
     unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
