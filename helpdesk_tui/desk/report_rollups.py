@@ -174,6 +174,14 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
         Kind.RESOLUTION_BUSINESS: counts.resolutions_business,
         Kind.RESPONSE_BUSINESS: counts.responses_business,
     }
+    found: dict[tuple[str, int, int], bool] = {}  # (two histograms share each day column)
+
+    def any_between(day_column: str, a: int, b: int) -> bool:
+        if (day_column, a, b) not in found:
+            day = getattr(ReportTicket, day_column)
+            found[day_column, a, b] = _any_between(session, day, a, b)
+        return found[day_column, a, b]
+
     for kind, (day_column, minutes_column, agent_column) in _COLUMNS.items():
         day = getattr(ReportTicket, day_column)
         minutes = getattr(ReportTicket, minutes_column)
@@ -182,7 +190,7 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
         for month in range(month_of(first), month_of(last) + 1):
             start, end = month_days(month)
             outside = [(a, b) for a, b in ((start, first - 1), (last + 1, end)) if a <= b]
-            if not any(_any_between(session, day, a, b) for a, b in outside):
+            if not any(any_between(day_column, a, b) for a, b in outside):
                 whole.append(month)
                 continue
             agent = getattr(ReportTicket, agent_column) if agent_column else None
