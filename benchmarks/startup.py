@@ -8,7 +8,8 @@ in a fresh process, and prints the median and max wall-clock time of each:
   ``helpdesk`` entry point, output to a pipe);
 - write verbs (``ticket new``, ``reply``, ``note``, ``assign``, ``status``, ``tag`` on an
   open ticket) and other groups' verbs (``mail status``, ``report``, ``agent list``,
-  ``canned list``, ``kb search``), each run on a fresh copy of the desk (the SQLite file
+  ``team list``, ``canned list``, ``macro list``, ``kb search``, ``sla policy list``,
+  ``survey status``, ``rules list``), each run on a fresh copy of the desk (the SQLite file
   copied back, or the PostgreSQL database made again from the built one and connected to
   once, before the run and outside its time), so no write piles up on the next run; their
   own cache directory (kept settings and names) as a user's;
@@ -184,8 +185,13 @@ WRITES = {
     "helpdesk mail status": ["mail", "status"],
     "helpdesk report": ["report"],
     "helpdesk agent list": ["agent", "list"],
+    "helpdesk team list": ["team", "list"],
     "helpdesk canned list": ["canned", "list"],
+    "helpdesk macro list": ["macro", "list"],
     "helpdesk kb search printer": ["kb", "search", "printer"],
+    "helpdesk sla policy list": ["sla", "policy", "list"],
+    "helpdesk survey status": ["survey", "status"],
+    "helpdesk rules list": ["rules", "list"],
 }  # fmt: skip
 """Verbs that change the desk (N: an open ticket), and other groups' verbs, by case name."""
 

@@ -12,6 +12,7 @@ from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.desk.kinds import Role
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.admin_reads import AdminReads
     from helpdesk_tui.desk.admin_service import AdminService
     from helpdesk_tui.desk.facade import Desk
 
@@ -49,7 +50,7 @@ def agent_add(
 @pass_runtime
 def agent_list(runtime: Runtime, as_json: bool) -> None:
     """Every agent with role and teams."""
-    agents = _admin(runtime).agents_list()
+    agents = _reads(runtime).agents_list()
     if as_json:
         echo_json(
             [
@@ -107,6 +108,14 @@ def _admin(runtime: Runtime) -> AdminService:
         from helpdesk_tui.desk.admin_service import AdminService
 
     return runtime.service(AdminService)
+
+
+def _reads(runtime: Runtime) -> AdminReads:
+    """The agents' and teams' lists alone: read on Core tables, without the ORM."""
+    with loading():
+        from helpdesk_tui.desk.admin_reads import AdminReads
+
+    return runtime.service(AdminReads)
 
 
 def _desk(runtime: Runtime) -> Desk:
@@ -188,7 +197,7 @@ def team_add(runtime: Runtime, name: str, description: str) -> None:
 @pass_runtime
 def team_list(runtime: Runtime, as_json: bool) -> None:
     """Every team."""
-    teams = _admin(runtime).teams_list()
+    teams = _reads(runtime).teams_list()
     if as_json:
         echo_json([{"name": t.name, "description": t.description} for t in teams])
         return

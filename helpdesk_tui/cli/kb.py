@@ -20,6 +20,7 @@ from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.safe_text import clean
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.kb_reads import KbReads
     from helpdesk_tui.desk.kb_service import KbService
 
 VERBS = {
@@ -57,6 +58,14 @@ def _desk(runtime: Runtime) -> KbService:
     return runtime.service(KbService)
 
 
+def _reads(runtime: Runtime) -> KbReads:
+    """Its reads alone: on Core tables, without the ORM (the quickest start)."""
+    with loading():
+        from helpdesk_tui.desk.kb_reads import KbReads
+
+    return runtime.service(KbReads)
+
+
 def _article_json(article: Any) -> dict[str, Any]:
     data = asdict(article)
     data["tags"] = list(article.tags)
@@ -91,7 +100,7 @@ def search_(
 ) -> None:
     """Find articles, best first: whole words before word starts, title and tags before
     the body; a misspelt word and common synonyms ("notebook" for "laptop") still find."""
-    found = _desk(runtime).kb_search(
+    found = _reads(runtime).kb_search(
         " ".join(query),
         category=category,
         tag=tag,
@@ -137,7 +146,6 @@ def show_(
     as_json: bool,
 ) -> None:
     """Show an article (front matter, then its Markdown), its versions, a diff, its history."""
-    desk = _desk(runtime)
     if diff is not None:
         old, _, new = diff.partition(":")
         try:
@@ -145,14 +153,14 @@ def show_(
         except ValueError:
             hint = "give version numbers: 1 or 1:3"
             raise click.BadParameter(hint, param_hint="--diff") from None
-        text = desk.kb_diff(article, numbers[0], numbers[1])
+        text = _desk(runtime).kb_diff(article, numbers[0], numbers[1])
         if as_json:
             echo_json({"diff": text})
         else:
             click.echo(clean(text), nl=False)
         return
     if versions:
-        found = desk.kb_versions(article)
+        found = _desk(runtime).kb_versions(article)
         if as_json:
             echo_json([{**asdict(v), "tags": list(v.tags)} for v in found])
             return
@@ -163,7 +171,7 @@ def show_(
             )
         return
     if history:
-        events = desk.kb_history(article)
+        events = _desk(runtime).kb_history(article)
         if as_json:
             echo_json([asdict(e) for e in events])
             return
@@ -176,7 +184,7 @@ def show_(
             )
             click.echo(f"{e.created_at:%Y-%m-%d %H:%M}  {line(e.actor)}  {e.kind}{change}{values}")
         return
-    shown = desk.kb_article(article)
+    shown = _reads(runtime).kb_article(article)
     if as_json:
         echo_json(_article_json(shown))
         return
@@ -186,7 +194,7 @@ def show_(
 
 
 def _data(article: Any) -> Any:
-    from helpdesk_tui.desk.kb_service import ArticleData
+    from helpdesk_tui.desk.kb_reads import ArticleData
 
     return ArticleData(
         slug=article.slug,

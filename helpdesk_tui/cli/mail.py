@@ -96,10 +96,10 @@ def run(runtime: Runtime, verbose: bool) -> None:
 @pass_runtime
 def status(runtime: Runtime, as_json: bool) -> None:
     """Last poll, last error and backlog of each mailbox; the outbox; who runs what."""
-    from helpdesk_tui.desk.mail_holding_service import MailHoldingService
+    from helpdesk_tui.desk.mail_reads import MailReads
     from helpdesk_tui.mail.api import read_status
 
-    desk = runtime.service(MailHoldingService)
+    desk = runtime.service(MailReads)
     state = read_status(desk, runtime.start.mailboxes)
     now = desk.clock()
     if as_json:

@@ -105,9 +105,9 @@ def report(
     """Created and resolved, backlog, response and resolution times, SLA, reopen rate,
     agents, breakdowns and satisfaction — the numbers of the reports screen."""
     with loading():
-        from helpdesk_tui.desk.report_service import ReportService
+        from helpdesk_tui.desk.report_reads import ReportReads
 
-    desk = runtime.service(ReportService, doing="read reports")
+    desk = runtime.service(ReportReads, doing="read reports")
     end = end or desk.clock().date()
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     grouping = Grouping(group_by)

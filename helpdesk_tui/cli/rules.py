@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 import click
 
 from helpdesk_tui.cli.errors import CliError
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.routing import Rules
+    from helpdesk_tui.desk.routing_reads import RoutingReads
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 MAX_EML_BYTES = 50_000_000
@@ -25,6 +27,15 @@ def _desk_and_rules(runtime: Runtime) -> tuple[Desk, Rules]:
 
     desk = Desk(runtime.database(), runtime.actor())
     return desk, desk.rules_load(runtime.start.rules_path())
+
+
+def _reads_and_rules(runtime: Runtime) -> tuple[RoutingReads, Rules]:
+    """The rules with their reader alone (no database read: the ORM is not loaded)."""
+    with loading():
+        from helpdesk_tui.desk.routing_reads import RoutingReads
+
+    reads = runtime.service(RoutingReads)
+    return reads, reads.rules_load(runtime.start.rules_path())
 
 
 @click.group()
@@ -38,7 +49,7 @@ def rules() -> None:
 @pass_runtime
 def rules_list(runtime: Runtime, as_json: bool) -> None:
     """Every rule in order, with its conditions and actions."""
-    desk, loaded = _desk_and_rules(runtime)
+    desk, loaded = _reads_and_rules(runtime)
     views = desk.rules_list(loaded)
     if as_json:
         echo_json(

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import Priority, Role, TicketType
-from helpdesk_tui.desk.tickets import parse_number
+from helpdesk_tui.desk.values import parse_number
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.sla_reads import SlaReads
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def _desk(runtime: Runtime, role: Role = Role.AGENT, doing: str = "do that") -> Desk:
     return runtime.desk(role, doing)
+
+
+def _reads(runtime: Runtime) -> SlaReads:
+    """The policies', calendars' and tiers' lists alone: read on Core tables, without the
+    ORM (the quickest start)."""
+    with loading():
+        from helpdesk_tui.desk.sla_reads import SlaReads
+
+    return runtime.service(SlaReads)
 
 
 def _when(value: datetime | None) -> str:
@@ -38,7 +52,7 @@ def policy() -> None:
 @pass_runtime
 def policy_list(runtime: Runtime, as_json: bool) -> None:
     """The desk's policies, then the built-in ones every desk falls back on."""
-    policies = _desk(runtime).sla_policies()
+    policies = _reads(runtime).sla_policies()
     if as_json:
         echo_json(
             [{"name": p.name, "built_in": p.built_in, "rule": p.description} for p in policies]
@@ -115,7 +129,7 @@ def calendar() -> None:
 @pass_runtime
 def calendar_list(runtime: Runtime) -> None:
     """Every calendar, the built-in one first."""
-    for c in _desk(runtime).sla_calendars():
+    for c in _reads(runtime).sla_calendars():
         click.echo(line(c.description))
 
 
@@ -151,7 +165,7 @@ def calendar_set(
 def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
     """Set which support tier (1-4) TEAM works (admins); without arguments, list them."""
     if team is None:
-        for number, name in _desk(runtime).sla_team_tiers():
+        for number, name in _reads(runtime).sla_team_tiers():
             click.echo(f"tier {number}  {line(name)}")
         return
     if tier is None:

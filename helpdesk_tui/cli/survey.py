@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.facade import Desk
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
 
 
 def _desk(runtime: Runtime) -> Desk:
@@ -21,7 +26,10 @@ def survey() -> None:
 @pass_runtime
 def status(runtime: Runtime) -> None:
     """Say whether this desk sends surveys."""
-    on = _desk(runtime).satisfaction_surveys()
+    with loading():
+        from helpdesk_tui.desk.survey_reads import SurveyReads
+
+    on = runtime.service(SurveyReads, doing="read the survey switch").satisfaction_surveys_on()
     click.echo(f"surveys are {'on' if on else 'off'} for this desk")
 
 

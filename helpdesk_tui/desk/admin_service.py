@@ -8,12 +8,12 @@ desk and making its first admin (``helpdesk init``, the private default desk).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk import agents
 from helpdesk_tui.desk.actors import actor_of as actor_of
+from helpdesk_tui.desk.admin_reads import AdminReads, AgentView, TeamView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.opening import (
     Database,
@@ -22,7 +22,6 @@ from helpdesk_tui.desk.opening import (
     desk_errors,
     revisions,
 )
-from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.models import Agent, Role, Team
 from helpdesk_tui.urls import mask_url
@@ -45,32 +44,16 @@ class BackupFailed(DeskError):
     """A backup or restore could not be made (the message says why)."""
 
 
-@dataclass(frozen=True)
-class AgentView:
-    login: str
-    name: str
-    email: str | None
-    role: str
-    active: bool
-    teams: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, agent: Agent, teams: Sequence[str] = ()) -> AgentView:
-        return cls(agent.login, agent.name, agent.email, agent.role, agent.active, tuple(teams))
+def _agent_view(agent: Agent, teams: Sequence[str] = ()) -> AgentView:
+    return AgentView(agent.login, agent.name, agent.email, agent.role, agent.active, tuple(teams))
 
 
-@dataclass(frozen=True)
-class TeamView:
-    name: str
-    description: str
-
-    @classmethod
-    def of(cls, team: Team) -> TeamView:
-        return cls(team.name, team.description)
+def _team_view(team: Team) -> TeamView:
+    return TeamView(team.name, team.description)
 
 
-class AdminService(DeskService):
-    """Agents and teams, the schema and backups."""
+class AdminService(AdminReads):
+    """Agents and teams (their lists: ``AdminReads``), the schema and backups."""
 
     # -- agents and teams --------------------------------------------------------------------
 
@@ -88,38 +71,25 @@ class AdminService(DeskService):
             added = agents.add_agent(
                 session, self.actor, login, name=name, email=email, role=role, teams=teams
             )
-            return AgentView.of(added, teams)
-
-    def agents_list(self, *, active_only: bool = False) -> list[AgentView]:
-        """Every agent with role and teams, by login (only those still working, if asked)."""
-        with self._read() as session:
-            return [
-                AgentView.of(agent, teams)
-                for agent, teams in agents.list_agents(session)
-                if agent.active or not active_only
-            ]
+            return _agent_view(added, teams)
 
     def agents_set_role(self, login: str, role: str) -> AgentView:
         with self._write() as session:
-            return AgentView.of(agents.set_role(session, self.actor, login, role))
+            return _agent_view(agents.set_role(session, self.actor, login, role))
 
     def agents_deactivate(self, login: str) -> AgentView:
         """Stop ``login`` working the desk; their history keeps their name (admins only)."""
         with self._write() as session:
-            return AgentView.of(agents.set_active(session, self.actor, login, False))
+            return _agent_view(agents.set_active(session, self.actor, login, False))
 
     def agents_reactivate(self, login: str) -> AgentView:
         with self._write() as session:
-            return AgentView.of(agents.set_active(session, self.actor, login, True))
+            return _agent_view(agents.set_active(session, self.actor, login, True))
 
     def teams_add(self, name: str, description: str = "") -> TeamView:
         """Add a team (admins only); an existing team is left as it is."""
         with self._write() as session:
-            return TeamView.of(agents.add_team(session, self.actor, name, description))
-
-    def teams_list(self) -> list[TeamView]:
-        with self._read() as session:
-            return [TeamView.of(team) for team in agents.list_teams(session)]
+            return _team_view(agents.add_team(session, self.actor, name, description))
 
     def demo_generate(
         self, *, tickets: int, seed: int = 1, progress: Callable[[int], None] | None = None

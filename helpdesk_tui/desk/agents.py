@@ -117,19 +117,5 @@ def set_active(session: Session, actor: Actor, login: str, active: bool) -> Agen
     return agent
 
 
-def list_agents(session: Session) -> list[tuple[Agent, list[str]]]:
-    """Every agent with the names of their teams."""
-    agents = session.exec(select(Agent).order_by(col(Agent.login))).all()
-    memberships = session.exec(select(TeamMember.agent_id, Team.name).join(Team)).all()
-    teams: dict[int, list[str]] = {}
-    for agent_id, team_name in memberships:
-        teams.setdefault(agent_id, []).append(team_name)
-    return [(agent, sorted(teams.get(agent.id or 0, []))) for agent in agents]
-
-
-def list_teams(session: Session) -> list[Team]:
-    return list(session.exec(select(Team).order_by(col(Team.name))).all())
-
-
 def team_ids_of(session: Session, agent_id: int) -> list[int]:
     return list(session.exec(select(TeamMember.team_id).where(TeamMember.agent_id == agent_id)))

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import macros
-from helpdesk_tui.desk.canned import PLACEHOLDERS, check_body, first_word, parse_name, rank, render
+from helpdesk_tui.desk.canned import PLACEHOLDERS, check_body, first_word, parse_name, render
+from helpdesk_tui.desk.canned_reads import (
+    CannedMatch,
+    CannedReads,
+    CannedView,
+    MacroSpec,
+    MacroView,
+    canned_view,
+    macro_view,
+)
 from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
-from helpdesk_tui.desk.macros import MacroSpec
-from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.tickets import NewAttachment, load_ticket, parse_number
 from helpdesk_tui.desk.values import text_value
 from helpdesk_tui.safe_text import clean
@@ -33,110 +38,11 @@ MAX_CANNED_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
-class CannedView:
-    id: int
-    name: str
-    body: str
-    shared: bool
-    """True: the desk's; False: the acting agent's own."""
-    updated_by: str
-    updated_at: datetime
-
-    @property
-    def scope(self) -> str:
-        return "shared" if self.shared else "personal"
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "scope": self.scope,
-            "body": self.body,
-            "updated_by": self.updated_by,
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class CannedMatch:
-    canned: CannedView
-    score: float
-
-
-@dataclass(frozen=True)
-class MacroView:
-    id: int
-    spec: MacroSpec
-    updated_by: str
-    updated_at: datetime
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    def changes(self) -> list[str]:
-        """What the macro does, one short phrase each (``status → waiting``)."""
-        spec = self.spec
-        done = [f"{spec.body_kind} text"] if spec.body else []
-        done += [f"status → {spec.status}"] if spec.status else []
-        done += [f"priority → {spec.priority}"] if spec.priority else []
-        done += [f"tag +{t}" for t in spec.tags_add] + [f"tag -{t}" for t in spec.tags_remove]
-        done += [f"assignee → {spec.assignee}"] if spec.assignee else []
-        done += [f"team → {spec.team}"] if spec.team else []
-        return done
-
-    def as_json(self) -> dict[str, object]:
-        spec = self.spec
-        return {
-            "id": self.id,
-            "name": spec.name,
-            "body": spec.body,
-            "body_kind": spec.body_kind,
-            "status": spec.status,
-            "priority": spec.priority,
-            "tags_add": list(spec.tags_add),
-            "tags_remove": list(spec.tags_remove),
-            "assignee": spec.assignee,
-            "team": spec.team,
-            "updated_by": self.updated_by,
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
 class MacroResult:
     number: int
     version: int
     """The ticket's version after the macro: every event of it carries this one."""
     changes: tuple[str, ...]
-
-
-def _canned_view(row: CannedResponse) -> CannedView:
-    assert row.id is not None
-    return CannedView(
-        id=row.id,
-        name=row.name,
-        body=row.body,
-        shared=row.owner_agent_id is None,
-        updated_by=row.updated_by,
-        updated_at=row.updated_at,
-    )
-
-
-def _macro_view(row: Macro) -> MacroView:
-    assert row.id is not None
-    spec = MacroSpec(
-        name=row.name,
-        body=row.body,
-        body_kind=row.body_kind,
-        status=row.status,
-        priority=row.priority,
-        tags_add=tuple(row.tags_add.split()),
-        tags_remove=tuple(row.tags_remove.split()),
-        assignee=row.assignee,
-        team=row.team,
-    )
-    return MacroView(id=row.id, spec=spec, updated_by=row.updated_by, updated_at=row.updated_at)
 
 
 def placeholder_values(
@@ -162,37 +68,10 @@ def placeholder_values(
     }
 
 
-class CannedService(DeskService):
-    """Canned responses (``canned_*``) and macros (``macro_*``)."""
+class CannedService(CannedReads):
+    """Canned responses (``canned_*``) and macros (``macro_*``); their reads: ``CannedReads``."""
 
     # -- canned responses ----------------------------------------------------------------
-
-    def _visible(self) -> ColumnElement[bool]:
-        """Shared rows and the actor's own."""
-        return or_(
-            col(CannedResponse.owner_agent_id).is_(None),
-            col(CannedResponse.owner_agent_id) == self.actor.agent_id,
-        )
-
-    def canned_list(self) -> list[CannedView]:
-        """The shared responses and the agent's own, by name (personal first on a tie)."""
-        with self._read() as session:
-            rows = session.exec(select(CannedResponse).where(self._visible())).all()
-        views = [_canned_view(row) for row in rows]
-        return sorted(views, key=lambda v: (v.name.casefold(), v.shared, v.id))
-
-    def canned_get(self, name: str, *, shared: bool | None = None) -> CannedView:
-        """One response by name: the agent's own before a shared one of the same name,
-        unless ``shared`` says which."""
-        wanted = parse_name(name)
-        found = [
-            v
-            for v in self.canned_list()
-            if v.name.casefold() == wanted.casefold() and (shared is None or v.shared == shared)
-        ]
-        if not found:
-            raise NotFound(f"no canned response {wanted!r}; see: helpdesk canned list")
-        return found[0]
 
     def _may_manage(self, shared: bool) -> None:
         if shared and not self.actor.can(Role.SUPERVISOR):
@@ -233,12 +112,13 @@ class CannedService(DeskService):
             self._unique(session, row)
             session.add(row)
             session.flush()
-            return _canned_view(row)
+            return canned_view(row)
 
     def _own_row(self, session: Session, canned_id: int) -> CannedResponse:
+        owner = col(CannedResponse.owner_agent_id)
         row = session.exec(
             select(CannedResponse)
-            .where(col(CannedResponse.id) == canned_id, self._visible())
+            .where(col(CannedResponse.id) == canned_id, self._visible(owner))
             .with_for_update()
         ).first()
         if row is None:
@@ -261,7 +141,7 @@ class CannedService(DeskService):
     def canned_delete(self, canned_id: int) -> CannedView:
         with self._write() as session:
             row = self._own_row(session, canned_id)
-            view = _canned_view(row)
+            view = canned_view(row)
             session.delete(row)
             return view
 
@@ -271,9 +151,12 @@ class CannedService(DeskService):
         An unknown placeholder raises :class:`helpdesk_tui.desk.canned.UnknownPlaceholder`
         (naming it) and nothing is rendered.
         """
+        owner = col(CannedResponse.owner_agent_id)
         with self._read() as session:
             row = session.exec(
-                select(CannedResponse).where(col(CannedResponse.id) == canned_id, self._visible())
+                select(CannedResponse).where(
+                    col(CannedResponse.id) == canned_id, self._visible(owner)
+                )
             ).first()
             if row is None:
                 raise NotFound(f"no canned response {canned_id}")
@@ -281,28 +164,7 @@ class CannedService(DeskService):
             values = placeholder_values(session, ticket, self.actor.agent_id, desk_name)
         return render(row.body, values)
 
-    def canned_pick(self, query: str, *, limit: int = 20) -> list[CannedMatch]:
-        """The responses that fit what the agent typed, best first (typos forgiven)."""
-        ranked = rank(query, self.canned_list(), name=lambda v: v.name, body=lambda v: v.body)
-        return [CannedMatch(r.item, r.score) for r in ranked[:limit]]
-
     # -- macros --------------------------------------------------------------------------
-
-    def macro_list(self) -> list[MacroView]:
-        with self._read() as session:
-            rows = session.exec(select(Macro)).all()
-        return sorted((_macro_view(row) for row in rows), key=lambda v: v.name.casefold())
-
-    def macro_get(self, name: str) -> MacroView:
-        wanted = parse_name(name).casefold()
-        for view in self.macro_list():
-            if view.name.casefold() == wanted:
-                return view
-        raise NotFound(f"no macro {name!r}; see: helpdesk macro list")
-
-    def macro_pick(self, query: str, *, limit: int = 20) -> list[MacroView]:
-        ranked = rank(query, self.macro_list(), name=lambda v: v.name, body=lambda v: v.spec.body)
-        return [r.item for r in ranked[:limit]]
 
     def macro_save(self, spec: MacroSpec, *, macro_id: int | None = None) -> MacroView:
         """Create a macro or replace one's definition (supervisors and admins)."""
@@ -326,7 +188,7 @@ class CannedService(DeskService):
             row.updated_by, row.updated_at = self.actor.name, self.clock()
             session.add(row)
             session.flush()
-            return _macro_view(row)
+            return macro_view(row)
 
     def macro_delete(self, name: str) -> MacroView:
         self.actor.require(Role.SUPERVISOR, "manage macros")

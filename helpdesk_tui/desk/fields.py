@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from helpdesk_tui.desk import history, tiers
+from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
@@ -243,6 +243,8 @@ def _move_tier(
 ) -> Ticket:
     """Move the ticket a tier, recorded as ONE ``escalated``/``de-escalated`` event (tier and
     team before and after, and why), not as separate tier, team and assignee changes."""
+    from helpdesk_tui.desk import tiers  # (the tiers' table: only a move between tiers)
+
     team_id = find_team(session, team).id if team else None
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from helpdesk_tui.desk.errors import DeskError, InvalidValue
-from helpdesk_tui.storage.kb_models import ArticleStatus, Visibility
+from helpdesk_tui.storage.enums import ArticleStatus, Visibility
 from helpdesk_tui.storage.kb_search import words
 
 __all__ = ["ArticleStatus", "Visibility"]

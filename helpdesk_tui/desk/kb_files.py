@@ -16,7 +16,7 @@ import frontmatter
 import yaml
 
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.kb_service import ArticleData
+from helpdesk_tui.desk.kb_reads import ArticleData
 
 SUFFIX = ".md"
 MAX_FILE_BYTES = 2_000_000

@@ -10,15 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy import Row, Select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import kb
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
-from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.kb_reads import (
+    ARTICLES,
+    ArticleData,
+    ArticleView,
+    KbReads,
+    KbResult,
+    article_data,
+    article_ref,
+    article_view,
+    articles_by_id,
+    search_results,
+)
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.storage.kb_models import (
     ArticleStatus,
@@ -27,47 +35,26 @@ from helpdesk_tui.storage.kb_models import (
     KbEvent,
     Visibility,
 )
-from helpdesk_tui.storage.kb_search import KbFilters, KbSearch, search_articles
+from helpdesk_tui.storage.kb_search import KbFilters, search_articles
 from helpdesk_tui.storage.models import Message, MessageKind, Role, Status
+
+__all__ = [
+    "ArticleData",
+    "ArticleView",
+    "KbEventView",
+    "KbResult",
+    "KbService",
+    "VersionView",
+    "articles_for_acknowledgement",
+]
+"""The views are ``kb_reads``'; named here for the screens, which take them from the facade's
+module."""
 
 SUGGESTIONS = 5
 """Articles the side panel of a ticket lists."""
 ACK_ARTICLES = 3
 """Articles an acknowledgement lists at most."""
 _FIELDS = ("title", "category", "tags", "visibility", "body")
-
-
-@dataclass(frozen=True)
-class ArticleView:
-    id: int
-    slug: str
-    title: str
-    body: str
-    category: str
-    tags: tuple[str, ...]
-    status: str
-    visibility: str
-    author: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def is_public(self) -> bool:
-        """Customers may read it: published and public."""
-        return self.status == ArticleStatus.PUBLISHED and self.visibility == Visibility.PUBLIC
-
-
-@dataclass(frozen=True)
-class KbResult:
-    """One search result: the article, where the searched words are, and how it matched."""
-
-    article: ArticleView
-    tier: int
-    score: float
-    title_spans: tuple[kb.Span, ...]
-    snippet: str
-    snippet_spans: tuple[kb.Span, ...]
 
 
 @dataclass(frozen=True)
@@ -94,42 +81,7 @@ class KbEventView:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class ArticleData:
-    """An article as a file holds it (``kb export`` / ``kb import``): every field kept."""
-
-    slug: str
-    title: str
-    body: str
-    category: str
-    tags: tuple[str, ...]
-    status: str
-    visibility: str
-    author: str
-    created_at: datetime
-    updated_at: datetime
-
-
 # -- views: one builder per kind, each from whatever row holds its columns ----------------------
-
-
-def _article_view(row: KbArticle | Row[Any]) -> ArticleView:
-    """An article's view, from an ORM row (a write holds one) or a plain row of its columns."""
-    assert row.id is not None
-    return ArticleView(
-        id=row.id,
-        slug=row.slug,
-        title=row.title,
-        body=row.body,
-        category=row.category,
-        tags=kb.split_tags(row.tags),
-        status=row.status,
-        visibility=row.visibility,
-        author=row.author,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
 
 
 def _version_view(row: KbArticleVersion) -> VersionView:
@@ -158,115 +110,11 @@ def _event_view(row: KbEvent) -> KbEventView:
     )
 
 
-def _article_data(row: KbArticle | Row[Any]) -> ArticleData:
-    return ArticleData(
-        slug=row.slug,
-        title=row.title,
-        body=row.body,
-        category=row.category,
-        tags=kb.split_tags(row.tags),
-        status=row.status,
-        visibility=row.visibility,
-        author=row.author,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-_ARTICLES = sa.select(KbArticle.__table__)  # type: ignore[attr-defined]
-"""Every column of the articles as plain rows: a read builds views without ORM objects
-(what search results cost was as much the ORM's as the search's)."""
-
-
-def _article_views(session: Session, statement: Select[Any]) -> list[ArticleView]:
-    """The views of the articles ``statement`` (``_ARTICLES`` narrowed) reads, in its order."""
-    return [_article_view(row) for row in session.execute(statement)]
-
-
-def _articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, ArticleView]:
-    table = _ARTICLES.selected_columns
-    return {a.id: a for a in _article_views(session, _ARTICLES.where(table.id.in_(ids)))}
-
-
-def _results(session: Session, found: KbSearch) -> list[KbResult]:
-    """A search's hits as results: each article with its highlights and snippet."""
-    if not found.hits:
-        return []
-    articles = _articles_by_id(session, [hit.article_id for hit in found.hits])
-    results = []
-    for hit in found.hits:
-        article = articles[hit.article_id]
-        line = kb.snippet(article.body, found.groups)
-        results.append(
-            KbResult(
-                article=article,
-                tier=hit.tier,
-                score=hit.score,
-                title_spans=kb.spans(article.title, found.groups),
-                snippet=line,
-                snippet_spans=kb.spans(line, found.groups),
-            )
-        )
-    return results
-
-
-class KbService(DeskService):
-    """Knowledge-base operations of the facade (methods prefixed ``kb_``)."""
+class KbService(KbReads):
+    """Knowledge-base operations of the facade (methods prefixed ``kb_``; the reads:
+    ``KbReads``)."""
 
     # -- reading ------------------------------------------------------------------------------
-
-    def kb_article(self, ref: int | str) -> ArticleView:
-        """An article by id or by slug."""
-        with self._read() as session:
-            return _article_view(self._load(session, ref))
-
-    def kb_list(
-        self,
-        *,
-        category: str | None = None,
-        tag: str | None = None,
-        status: str | None = None,
-        visibility: str | None = None,
-        limit: int | None = 200,
-    ) -> list[ArticleView]:
-        """Articles, most recently changed first."""
-        table = _ARTICLES.selected_columns
-        statement = _ARTICLES
-        for name, value in (("category", category), ("status", status), ("visibility", visibility)):
-            if value is not None:
-                statement = statement.where(table[name] == value)
-        if tag is not None:
-            statement = statement.where((" " + table.tags + " ").like(f"% {tag.lower()} %"))
-        statement = statement.order_by(table.updated_at.desc(), table.id)
-        if limit is not None:
-            statement = statement.limit(limit)
-        with self._read() as session:
-            return _article_views(session, statement)
-
-    def kb_categories(self) -> list[str]:
-        with self._read() as session:
-            rows = session.exec(select(KbArticle.category).distinct().order_by(KbArticle.category))
-            return [c for c in rows if c]
-
-    def kb_tags(self) -> list[str]:
-        with self._read() as session:
-            found = {t for tags in session.exec(select(KbArticle.tags)) for t in tags.split()}
-        return sorted(found)
-
-    def kb_search(
-        self,
-        query: str,
-        *,
-        category: str | None = None,
-        tag: str | None = None,
-        status: str | None = None,
-        visibility: str | None = None,
-        limit: int = 20,
-    ) -> list[KbResult]:
-        """Articles for what a person typed, best first (see ``storage/kb_search.py``)."""
-        filters = KbFilters(category, tag, status, visibility)
-        with self._read() as session:
-            return _results(session, search_articles(session, query, filters, limit=limit))
 
     def kb_versions(self, ref: int | str) -> list[VersionView]:
         """Every version of an article, the first first."""
@@ -335,7 +183,7 @@ class KbService(DeskService):
             session.flush()
             self._snapshot(session, row)
             self._event(session, row, "created", new_value=row.title)
-            return _article_view(row)
+            return article_view(row)
 
     def kb_update(
         self,
@@ -368,7 +216,7 @@ class KbService(DeskService):
             }
             changed = [name for name in _FIELDS if getattr(row, name) != new[name]]
             if not changed:
-                return _article_view(row)
+                return article_view(row)
             if "visibility" in changed and row.status == ArticleStatus.PUBLISHED:
                 self.actor.require(Role.SUPERVISOR, "change who can read a published article")
             old = {name: getattr(row, name) for name in changed}
@@ -379,7 +227,7 @@ class KbService(DeskService):
                 shown_old = None if name == "body" else old[name]
                 shown_new = None if name == "body" else new[name]
                 self._event(session, row, "updated", name, shown_old, shown_new)
-            return _article_view(row)
+            return article_view(row)
 
     def kb_publish(self, ref: int | str, *, expected_version: int | None = None) -> ArticleView:
         return self._set_status(ref, ArticleStatus.PUBLISHED, expected_version)
@@ -408,15 +256,15 @@ class KbService(DeskService):
                 old,
                 status.value,
             )
-            return _article_view(row)
+            return article_view(row)
 
     # -- files ------------------------------------------------------------------------------------
 
     def kb_export_data(self) -> list[ArticleData]:
         """Every article with every field, by slug (what ``kb export`` writes)."""
-        statement = _ARTICLES.order_by(_ARTICLES.selected_columns.slug)
+        statement = ARTICLES.order_by(ARTICLES.selected_columns.slug)
         with self._read() as session:
-            return [_article_data(row) for row in session.execute(statement)]
+            return [article_data(row) for row in session.execute(statement)]
 
     def kb_import(self, articles: Sequence[ArticleData]) -> tuple[int, int]:
         """Write articles from files, in one transaction: a new slug is added, a known one
@@ -488,7 +336,7 @@ class KbService(DeskService):
             else KbFilters()
         )
         with self._read() as session:
-            return _results(session, search_articles(session, text, filters, limit=limit))
+            return search_results(session, search_articles(session, text, filters, limit=limit))
 
     def kb_suggest_for_ticket(self, number: int, *, limit: int = SUGGESTIONS) -> list[KbResult]:
         """Articles for a ticket: its subject and its latest customer message."""
@@ -501,7 +349,7 @@ class KbService(DeskService):
                 .limit(1)
             ).first()
             text = f"{ticket.subject} {(latest or '')[:2000]}"
-            return _results(session, search_articles(session, text, limit=limit))
+            return search_results(session, search_articles(session, text, limit=limit))
 
     def kb_for_acknowledgement(self, subject: str, body: str) -> list[ArticleView]:
         """Up to :data:`ACK_ARTICLES` published public articles that answer a new ticket well
@@ -532,11 +380,9 @@ class KbService(DeskService):
     # -- helpers ----------------------------------------------------------------------------------
 
     def _load(self, session: Session, ref: int | str, *, for_update: bool = False) -> KbArticle:
-        statement = select(KbArticle)
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            statement = statement.where(KbArticle.id == int(ref))
-        else:
-            statement = statement.where(KbArticle.slug == ref)
+        statement = select(KbArticle).where(
+            article_ref(col(KbArticle.id), col(KbArticle.slug), ref)
+        )
         if for_update:
             statement = statement.with_for_update()
         row = session.exec(statement).first()
@@ -616,7 +462,7 @@ def articles_for_acknowledgement(session: Session, subject: str, body: str) -> l
     ticket and its acknowledgement in one)."""
     filters = KbFilters(status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC)
     found = search_articles(session, f"{subject} {body[:2000]}", filters, limit=10)
-    articles = _articles_by_id(session, [hit.article_id for hit in found.hits])
+    articles = articles_by_id(session, [hit.article_id for hit in found.hits])
     good = [
         article
         for article in (articles[hit.article_id] for hit in found.hits)

@@ -24,8 +24,9 @@ from enum import StrEnum
 
 from sqlalchemy import and_, case, delete, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from helpdesk_tui.desk.mail_reads import current_holder as current_holder
 from helpdesk_tui.storage.database import upsert_insert
 from helpdesk_tui.storage.models import Lease, utcnow
 
@@ -169,11 +170,3 @@ def renew(
 def release(session: Session, name: str, holder: str) -> None:
     """Give the lease up at once (a clean shutdown), if this holder has it."""
     session.execute(delete(_LEASE).where(_LEASE.c.name == name, _LEASE.c.holder == holder))
-
-
-def current_holder(session: Session, name: str, *, now: datetime | None = None) -> Lease | None:
-    """The live lease on ``name``, or None when it is free or expired."""
-    now = now or utcnow()
-    return session.exec(
-        select(Lease).where(col(Lease.name) == name, col(Lease.expires_at) > now)
-    ).first()

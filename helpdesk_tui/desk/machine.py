@@ -8,7 +8,6 @@ the report said (a bounce's Status and Diagnostic-Code), for an agent to look at
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
@@ -31,12 +30,6 @@ def list_held(
     if kind is not None:
         statement = statement.where(MachineMail.kind == kind)
     return list(session.exec(statement.order_by(col(MachineMail.id).desc()).limit(limit)))
-
-
-def count_held(session: Session) -> int:
-    """Machine mail not released."""
-    statement = select(func.count()).where(col(MachineMail.released_at).is_(None))
-    return int(session.exec(statement).one())
 
 
 def get(session: Session, entry_id: int) -> tuple[MachineMail, bytes]:

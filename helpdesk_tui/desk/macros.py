@@ -13,13 +13,13 @@ notes; this module only adds the fields ``desk/fields.py`` would set one by one.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from helpdesk_tui.desk import history, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.canned import check_body, parse_name, render
+from helpdesk_tui.desk.canned_reads import MacroSpec as MacroSpec
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue
 from helpdesk_tui.desk.fields import find_agent, find_team
 from helpdesk_tui.desk.statuses import parse_status
@@ -30,33 +30,6 @@ from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.models import PRIORITY_RANK, Agent, Status, Team, Ticket
 
 BODY_KINDS = ("reply", "note")
-
-
-@dataclass(frozen=True)
-class MacroSpec:
-    """What a macro does; every field optional but the name (validated by :func:`checked`)."""
-
-    name: str
-    body: str = ""
-    body_kind: str = "reply"
-    status: str | None = None
-    priority: str | None = None
-    tags_add: Sequence[str] = ()
-    tags_remove: Sequence[str] = ()
-    assignee: str | None = None
-    team: str | None = None
-
-    @property
-    def does_nothing(self) -> bool:
-        return not (
-            self.body.strip()
-            or self.status
-            or self.priority
-            or self.tags_add
-            or self.tags_remove
-            or self.assignee
-            or self.team
-        )
 
 
 def checked(session: Session, spec: MacroSpec) -> MacroSpec:

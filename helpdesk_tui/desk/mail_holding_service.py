@@ -14,19 +14,14 @@ layer's (``helpdesk_tui.mail.api``); the desk never imports mail.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
-from helpdesk_tui.desk import outbox
-from helpdesk_tui.desk.outbox import Delivery
-from helpdesk_tui.desk.service import DeskService
-
-if TYPE_CHECKING:
-    from helpdesk_tui.desk.mailstate import FolderStatus
+from helpdesk_tui.desk.mail_reads import LeaseView, MailReads, MailState, held_counts
+from helpdesk_tui.desk.ticket_reads import Delivery
 
 __all__ = [
     "Delivery",
@@ -142,87 +137,8 @@ class HeldMachine(_Held):
     ticket_id: int | None
 
 
-@dataclass(frozen=True)
-class LeaseView:
-    name: str
-    holder: str | None
-    expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class MailState:
-    """What the TUI's status line, the mail screen and ``helpdesk mail status`` show."""
-
-    folders: list[FolderStatus]
-    outbox: dict[str, int]
-    """Outgoing mail by :class:`~helpdesk_tui.desk.outbox.OutboxStatus` value."""
-    leases: list[LeaseView]
-    undelivered: list[Delivery] = field(default_factory=list)
-    """Outgoing mail not getting through (failed, bounced, retrying), with the reasons."""
-    quarantined: int = 0
-    """Messages in quarantine, waiting for someone to look (and retry)."""
-    spam: int = 0
-    """Messages held as spam, not released."""
-    machine: int = 0
-    """Machine mail (bounces, receipts, reports, auto-replies) that matched no ticket."""
-    running_here: list[str] = field(default_factory=list)
-    """Leases this process holds right now (the mail layer fills it in)."""
-
-    @property
-    def backlog(self) -> int:
-        """Incoming mail not imported yet plus outgoing mail not sent yet."""
-        return sum(f.backlog for f in self.folders) + self.outbox_backlog
-
-    @property
-    def outbox_backlog(self) -> int:
-        return sum(self.outbox.get(status, 0) for status in outbox.DUE)
-
-    @property
-    def undelivered_count(self) -> int:
-        """Outgoing mail given up or bounced: someone should look (and re-send)."""
-        return sum(self.outbox.get(status, 0) for status in outbox.UNDELIVERED)
-
-    @property
-    def last_error(self) -> str | None:
-        errors = [(f.last_error_at, f) for f in self.folders if f.last_error and f.last_error_at]
-        if not errors:
-            return None
-        _, latest = max(errors, key=lambda pair: pair[0])
-        return f"{latest.mailbox}: {latest.last_error}"
-
-    @property
-    def last_poll_at(self) -> datetime | None:
-        times = [f.last_poll_at for f in self.folders if f.last_poll_at]
-        return max(times) if times else None
-
-
-class MailHoldingService(DeskService):
-    """The mail the desk held back, the outbox, and the mail state (one read)."""
-
-    def mail_state(self, lease_names: Sequence[str]) -> MailState:
-        """One read of everything ``helpdesk mail status`` shows; ``lease_names`` to report."""
-        from helpdesk_tui.desk import machine, quarantine, spam
-        from helpdesk_tui.desk.leases import current_holder
-        from helpdesk_tui.desk.mailstate import folder_statuses
-
-        with self._read() as session:
-            leases = []
-            for name in lease_names:
-                lease = current_holder(session, name)
-                leases.append(
-                    LeaseView(
-                        name, lease.holder if lease else None, lease.expires_at if lease else None
-                    )
-                )
-            return MailState(
-                folders=folder_statuses(session),
-                outbox=outbox.counts(session),
-                leases=leases,
-                undelivered=outbox.undelivered(session),
-                quarantined=quarantine.count_held(session),
-                spam=spam.count_held(session),
-                machine=machine.count_held(session),
-            )
+class MailHoldingService(MailReads):
+    """The mail the desk held back, the outbox, and the mail state (one read: ``MailReads``)."""
 
     # -- quarantine, spam, machine mail --------------------------------------------------------
 
@@ -262,14 +178,14 @@ class MailHoldingService(DeskService):
         return self._held_show(HeldMachine, entry_id)
 
     def mail_machine_count(self) -> int:
-        from helpdesk_tui.desk import machine
-
-        with self._read() as session:
-            return machine.count_held(session)
+        with self._read_rows() as conn:
+            return held_counts(conn)[2]
 
     # -- the outbox ---------------------------------------------------------------------------
 
     def mail_outbox_resend(self, outbox_id: int) -> Delivery:
         """Send a failed or bounced mail again at the sender's next pass (the history says who)."""
         with self._write() as session:
+            from helpdesk_tui.desk import outbox
+
             return outbox.resend(session, self.actor, outbox_id, now=self.clock())

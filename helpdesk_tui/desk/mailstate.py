@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
@@ -171,33 +170,3 @@ def outcomes_by_uid(
         )
     ).all()
     return {int(uid): outcome for uid, outcome in rows if uid is not None}
-
-
-@dataclass(frozen=True)
-class FolderStatus:
-    mailbox: str
-    folder: str
-    last_uid: int
-    backlog: int
-    last_poll_at: datetime | None
-    last_error: str | None
-    last_error_at: datetime | None
-
-
-def folder_statuses(session: Session) -> list[FolderStatus]:
-    return [
-        FolderStatus(
-            s.mailbox,
-            s.folder,
-            s.last_uid,
-            s.backlog,
-            s.last_poll_at,
-            s.last_error,
-            s.last_error_at,
-        )
-        for s in session.exec(
-            select(MailFolderState).order_by(
-                col(MailFolderState.mailbox), col(MailFolderState.folder)
-            )
-        ).all()
-    ]

@@ -26,13 +26,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.subjects import reply_subject
+from helpdesk_tui.desk.ticket_reads import DUE as DUE
 from helpdesk_tui.desk.ticket_reads import RESENDABLE as RESENDABLE
 from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
 from helpdesk_tui.desk.ticket_reads import Delivery as Delivery
@@ -50,7 +50,6 @@ __all__ = [
     "OutboxStatus",
     "OutgoingAttachment",
     "claim_due",
-    "counts",
     "outgoing_attachments",
     "queue_mail",
     "record_bounce",
@@ -60,12 +59,8 @@ __all__ = [
     "sendable",
     "ticket_outbox",
     "ticket_subject",
-    "undelivered",
 ]
 
-
-DUE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.RETRYING)
-"""States the sender still has work in (``sending``: interrupted, sent again)."""
 
 _MAX_ERROR = 2000
 
@@ -134,32 +129,6 @@ def outgoing_attachments(session: Session, row: Outbox) -> list[OutgoingAttachme
 # -- what agents see ---------------------------------------------------------------------
 # (``Delivery`` and a ticket's outgoing mail are read in ``desk/ticket_reads.py``, on Core
 # tables for ``ticket show``; imported above.)
-
-
-def counts(session: Session) -> dict[str, int]:
-    """Outgoing mail by status (an :class:`OutboxStatus` value each)."""
-    rows = session.exec(select(Outbox.status, func.count()).group_by(col(Outbox.status))).all()
-    return {status: int(count) for status, count in rows}
-
-
-def undelivered(session: Session, *, limit: int = 50) -> list[Delivery]:
-    """Mail that is not getting through: given up, bounced, or retrying; worst first.
-
-    Index walk on ``ix_outbox_status_next`` per state (a handful of rows each).
-    """
-    found: list[Delivery] = []
-    for status in (*UNDELIVERED, OutboxStatus.RETRYING):
-        rows = session.exec(
-            select(Outbox, Ticket.number)
-            .outerjoin(Ticket, col(Ticket.id) == col(Outbox.ticket_id))
-            .where(col(Outbox.status) == status)
-            .order_by(col(Outbox.next_attempt_at).desc(), col(Outbox.id).desc())
-            .limit(limit - len(found))
-        ).all()
-        found += [delivery_of(row, number) for row, number in rows]
-        if len(found) >= limit:
-            break
-    return found
 
 
 # -- the sender's moves ------------------------------------------------------------------

@@ -7,7 +7,6 @@ the kept bytes.
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
@@ -59,12 +58,6 @@ def list_held(
     if not include_resolved:
         statement = statement.where(col(QuarantinedMail.resolved_at).is_(None))
     return list(session.exec(statement.order_by(col(QuarantinedMail.id).desc()).limit(limit)))
-
-
-def count_held(session: Session) -> int:
-    """Quarantined mail no retry has resolved yet."""
-    statement = select(func.count()).where(col(QuarantinedMail.resolved_at).is_(None))
-    return int(session.exec(statement).one())
 
 
 def get(session: Session, entry_id: int) -> tuple[QuarantinedMail, bytes]:

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
-from sqlmodel import Session, col
 
 from helpdesk_tui.desk.reports import (
     Counts,
@@ -29,7 +28,11 @@ from helpdesk_tui.desk.reports import (
     month_days,
     month_of,
 )
-from helpdesk_tui.storage.report_models import ReportRollup, ReportTicket
+from helpdesk_tui.storage.core_tables import ReportRollup, ReportTicket
+from helpdesk_tui.storage.database import connection_of
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
 
 Key = tuple[str, int, int, str, str, str, int]
 """(measure, period, agent, a, b, c, value) — the rollup's primary key."""
@@ -125,15 +128,15 @@ def apply(conn: Connection, change: Counter[Key]) -> None:
         conn.exec_driver_sql(_SQLITE_UPSERT, rows)
 
 
-def daily(session: Session, counts: Counts, first: int, last: int) -> None:
+def daily(session: Reader, counts: Counts, first: int, last: int) -> None:
     """Fill ``counts``' day-keyed figures for days ``first`` to ``last`` from the rollups
     (summed by the database: a few rows per day, and one per value for the breakdowns)."""
     r = ReportRollup
-    conn = session.connection()
-    in_range = (col(r.measure).in_(DAILY), col(r.period) >= first, col(r.period) <= last)
-    by_day = (col(r.measure), col(r.period), col(r.agent), col(r.value))
+    conn = connection_of(session)
+    in_range = (r.measure.in_(DAILY), r.period >= first, r.period <= last)
+    by_day = (r.measure, r.period, r.agent, r.value)
     for measure, day, agent, value, n in conn.execute(
-        select(*by_day, func.sum(col(r.n))).where(*in_range).group_by(*by_day)
+        select(*by_day, func.sum(r.n)).where(*in_range).group_by(*by_day)
     ):
         n = int(n)
         if not n:
@@ -150,10 +153,10 @@ def daily(session: Session, counts: Counts, first: int, last: int) -> None:
             _add(counts.rating_agents, (agent or None, value), n)
         elif measure == REPLY:
             _add(counts.replies, agent, n)
-    by_value = (col(r.measure), col(r.a), col(r.b), col(r.c))
+    by_value = (r.measure, r.a, r.b, r.c)
     for measure, a, b, c, n in conn.execute(
-        select(*by_value, func.sum(col(r.n)))
-        .where(col(r.measure).in_((CREATED, RESOLVED)), *in_range[1:])
+        select(*by_value, func.sum(r.n))
+        .where(r.measure.in_((CREATED, RESOLVED)), *in_range[1:])
         .group_by(*by_value)
     ):
         if int(n):
@@ -161,7 +164,7 @@ def daily(session: Session, counts: Counts, first: int, last: int) -> None:
             _add(target, (a or "—", b, c), int(n))
 
 
-def durations(session: Session, counts: Counts, first: int, last: int) -> None:
+def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
     """Fill ``counts``' duration histograms for days ``first`` to ``last``: whole months from
     the rollups, a month the range cuts from ``report_ticket`` — unless that month has
     nothing outside the range (the first and last month of a desk's whole history)."""
@@ -171,6 +174,14 @@ def durations(session: Session, counts: Counts, first: int, last: int) -> None:
         Kind.RESOLUTION_BUSINESS: counts.resolutions_business,
         Kind.RESPONSE_BUSINESS: counts.responses_business,
     }
+    found: dict[tuple[str, int, int], bool] = {}  # (two histograms share each day column)
+
+    def any_between(day_column: str, a: int, b: int) -> bool:
+        if (day_column, a, b) not in found:
+            day = getattr(ReportTicket, day_column)
+            found[day_column, a, b] = _any_between(session, day, a, b)
+        return found[day_column, a, b]
+
     for kind, (day_column, minutes_column, agent_column) in _COLUMNS.items():
         day = getattr(ReportTicket, day_column)
         minutes = getattr(ReportTicket, minutes_column)
@@ -179,12 +190,12 @@ def durations(session: Session, counts: Counts, first: int, last: int) -> None:
         for month in range(month_of(first), month_of(last) + 1):
             start, end = month_days(month)
             outside = [(a, b) for a, b in ((start, first - 1), (last + 1, end)) if a <= b]
-            if not any(_any_between(session, day, a, b) for a, b in outside):
+            if not any(any_between(day_column, a, b) for a, b in outside):
                 whole.append(month)
                 continue
             agent = getattr(ReportTicket, agent_column) if agent_column else None
             columns = (agent, minutes) if agent is not None else (minutes,)
-            for *who, mins, n in session.connection().execute(
+            for *who, mins, n in connection_of(session).execute(
                 select(*columns, func.count())
                 .where(day >= max(start, first), day <= min(end, last), minutes.is_not(None))
                 .group_by(*columns)
@@ -192,14 +203,14 @@ def durations(session: Session, counts: Counts, first: int, last: int) -> None:
                 _add_duration(target, agent_column, who, bucket_of(mins), n)
         if whole:
             r = ReportRollup
-            for agent_id, bucket, n in session.connection().execute(
-                select(col(r.agent), col(r.value), func.sum(col(r.n)))
+            for agent_id, bucket, n in connection_of(session).execute(
+                select(r.agent, r.value, func.sum(r.n))
                 .where(
-                    col(r.measure) == kind.value,
-                    col(r.period) >= whole[0],
-                    col(r.period) <= whole[-1],
+                    r.measure == kind.value,
+                    r.period >= whole[0],
+                    r.period <= whole[-1],
                 )
-                .group_by(col(r.agent), col(r.value))
+                .group_by(r.agent, r.value)
             ):
                 if n:
                     _add_duration(target, agent_column, [agent_id or None], bucket, int(n))
@@ -211,12 +222,12 @@ def _add_duration(
     _add(target, (who[0], bucket) if agent_column else bucket, n)
 
 
-def _any_between(session: Session, day: Any, first: int, last: int) -> bool:
+def _any_between(session: Reader, day: Any, first: int, last: int) -> bool:
     found = session.execute(select(day).where(day >= first, day <= last).limit(1)).first()
     return found is not None
 
 
-def inside(session: Session, first: int, last: int) -> Any:
+def inside(session: Reader, first: int, last: int) -> Any:
     """:data:`reports.Inside` reading ``report_ticket`` (one bucket through an index)."""
 
     def minutes_in(kind: Kind, agent: int | None, bucket: int) -> dict[int, int]:
@@ -229,7 +240,7 @@ def inside(session: Session, first: int, last: int) -> Any:
             query = query.where(minutes < upper)
         if agent is not None and agent_column is not None:
             query = query.where(getattr(ReportTicket, agent_column) == agent)
-        return {m: n for m, n in session.connection().execute(query.group_by(minutes))}
+        return {m: n for m, n in connection_of(session).execute(query.group_by(minutes))}
 
     return minutes_in
 

@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, case
 from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.desk.sla import Calendar
 from helpdesk_tui.desk.ticket_reads import RATED as RATED
-from helpdesk_tui.storage.models import Status
+from helpdesk_tui.storage.enums import Status
 
 EPOCH = date(1970, 1, 1)
 DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})

@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 from helpdesk_tui.desk.errors import DeskError, InvalidValue
 from helpdesk_tui.desk.sla import DEFAULT_CALENDAR, Calendar
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
-from helpdesk_tui.storage.models import Channel
+from helpdesk_tui.storage.enums import Channel
 
 E = TypeVar("E", bound=StrEnum)
 CalendarOf = Callable[[str | None], Calendar]

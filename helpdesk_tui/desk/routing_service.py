@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -22,10 +21,8 @@ from helpdesk_tui.desk.routing import (
     Rules,
     Strategy,
     Trigger,
-    describe_conditions,
-    load_rules,
 )
-from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.routing_reads import RoutingReads, RuleView
 from helpdesk_tui.storage.models import (
     Agent,
     Channel,
@@ -48,16 +45,6 @@ __all__ = [
     "ShiftView",
     "Strategy",
 ]
-
-
-@dataclass(frozen=True)
-class RuleView:
-    name: str
-    set_name: str
-    match: str
-    on: tuple[str, ...]
-    conditions: str
-    actions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -84,27 +71,11 @@ class ShiftView:
     skills: tuple[str, ...]
 
 
-class RoutingService(DeskService):
-    """``rules_*``: the routing rules; ``shift_*``: being away or on shift; ``assign_*``."""
+class RoutingService(RoutingReads):
+    """``rules_*``: the routing rules (read: ``RoutingReads``); ``shift_*``: being away or on
+    shift; ``assign_*``."""
 
     # -- rules ---------------------------------------------------------------------------------
-
-    def rules_load(self, path: Path) -> Rules:
-        """The rules file at ``path`` checked for form (:class:`RulesError` on the first fault)."""
-        return load_rules(path)
-
-    def rules_list(self, rules: Rules) -> list[RuleView]:
-        return [
-            RuleView(
-                rule.name,
-                rule.set_name,
-                next(s.mode.value for s in rules.sets if s.name == rule.set_name),
-                tuple(sorted(t.value for t in rule.on)),
-                describe_conditions(rule),
-                tuple(rule.actions.describe()),
-            )
-            for rule in rules.rules
-        ]
 
     def rules_check(self, rules: Rules) -> list[str]:
         """Rules naming a team, agent or business calendar this desk does not have, one line

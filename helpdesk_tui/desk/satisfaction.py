@@ -19,7 +19,8 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.outbox import queue_mail
-from helpdesk_tui.desk.settings import desk_setting, set_switch, switch
+from helpdesk_tui.desk.settings import desk_setting, set_switch
+from helpdesk_tui.desk.survey_reads import ENABLED, surveys_enabled
 from helpdesk_tui.desk.ticket_reads import RATED
 from helpdesk_tui.desk.ticket_reads import Rating as Rating
 from helpdesk_tui.desk.ticket_reads import ticket_rating as ticket_rating
@@ -72,7 +73,6 @@ def record_rating(
 SURVEY_KIND = "survey"
 """Outbox kind of a satisfaction survey (automatic mail: ``Auto-Submitted: auto-generated``)."""
 SECRET = "survey.secret"
-ENABLED = "survey.enabled"
 _TOKEN = re.compile(r"\bsurvey (\d{1,18})-([0-9a-f]{16})\b")
 
 
@@ -102,10 +102,6 @@ def token_number(session: Session, text: str) -> int | None:
     number = int(match.group(1))
     expected = survey_token(session, number)
     return number if hmac.compare_digest(expected, f"{number}-{match.group(2)}") else None
-
-
-def surveys_enabled(session: Session) -> bool:
-    return switch(session, ENABLED, default=True)
 
 
 def set_surveys_enabled(session: Session, enabled: bool) -> None:

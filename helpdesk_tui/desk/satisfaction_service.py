@@ -9,17 +9,17 @@ from helpdesk_tui.desk.satisfaction import (
     record_rating,
     set_opt_out,
     set_surveys_enabled,
-    surveys_enabled,
     ticket_rating,
 )
-from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.survey_reads import SurveyReads
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_address
 from helpdesk_tui.storage.models import Channel, Role
 
 
-class SatisfactionService(DeskService):
-    """Ratings: recorded from a survey answer (intake) or by an agent (a phone call)."""
+class SatisfactionService(SurveyReads):
+    """Ratings: recorded from a survey answer (intake) or by an agent (a phone call); whether
+    surveys are sent (read: ``SurveyReads``)."""
 
     def satisfaction_rate(
         self,
@@ -42,8 +42,7 @@ class SatisfactionService(DeskService):
     def satisfaction_surveys(self, enabled: bool | None = None) -> bool:
         """Whether this desk sends surveys; ``enabled`` switches them (admins only)."""
         if enabled is None:
-            with self._read() as session:
-                return surveys_enabled(session)
+            return self.satisfaction_surveys_on()
         self.actor.require(Role.ADMIN, "switch satisfaction surveys")
         with self._write() as session:
             set_surveys_enabled(session, enabled)

@@ -1,29 +1,45 @@
 """Per-desk switches kept in the database (``desk_setting``): the same for every agent and
-process of a shared desk, unlike the config file, which each machine has its own of."""
+process of a shared desk, unlike the config file, which each machine has its own of.
+
+Read on the Core table (``storage/core_tables``), in a session's transaction or on a plain
+connection (``helpdesk survey status``, without the ORM); written through the ORM.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
-from helpdesk_tui.storage.survey_models import DeskSetting
+from sqlalchemy import select
+
+from helpdesk_tui.storage.core_tables import DeskSetting
+from helpdesk_tui.storage.database import connection_of
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from helpdesk_tui.storage.database import Reader
 
 
-def desk_setting(session: Session, name: str) -> str | None:
-    row = session.get(DeskSetting, name)
-    return row.value if row else None
+def desk_setting(reader: Reader, name: str) -> str | None:
+    """The setting's value (in a session: as its transaction has it, flushed)."""
+    found = connection_of(reader).execute(select(DeskSetting.value).where(DeskSetting.name == name))
+    return found.scalar()
 
 
 def set_desk_setting(session: Session, name: str, value: str) -> None:
-    row = session.get(DeskSetting, name)
+    from helpdesk_tui.storage.survey_models import DeskSetting as Row
+
+    row = session.get(Row, name)
     if row is None:
-        session.add(DeskSetting(name=name, value=value))
+        session.add(Row(name=name, value=value))
     else:
         row.value = value
+    session.flush()  # (what a read of it in this transaction finds)
 
 
-def switch(session: Session, name: str, *, default: bool) -> bool:
+def switch(reader: Reader, name: str, *, default: bool) -> bool:
     """A yes/no setting; ``default`` until someone sets it."""
-    value = desk_setting(session, name)
+    value = desk_setting(reader, name)
     return default if value is None else value == "yes"
 
 

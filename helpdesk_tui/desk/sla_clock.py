@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, event, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, event, func, or_, update
 from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,7 +28,12 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.storage.models import Contact, Event, Organization, Ticket, utcnow
-from helpdesk_tui.storage.sla_models import SlaCalendar, SlaPolicy
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.sla_models import SlaPolicy
+from helpdesk_tui.desk.sla_reads import calendar_of as calendar_of
+from helpdesk_tui.desk.sla_reads import load_calendars as load_calendars
+from helpdesk_tui.desk.sla_reads import load_rules as load_rules
 
 CLOCK_EVENTS = frozenset(
     {
@@ -122,61 +126,6 @@ def _before_commit(session: OrmSession) -> None:
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_MARKED, None)
     session.info.pop(_RULES, None)
-
-
-def calendar_of(row: SlaCalendar | Row[Any]) -> sla.Calendar:
-    return sla.Calendar(
-        name=row.name,
-        timezone=row.timezone,
-        work_days=frozenset(int(d) for d in row.work_days.split(",") if d),
-        start_minute=row.start_minute,
-        end_minute=row.end_minute,
-        holiday_country=row.holiday_country,
-        holiday_subdivision=row.holiday_subdivision,
-        closed_days=frozenset(date.fromisoformat(d) for d in row.closed_days.split(",") if d),
-    )
-
-
-def load_calendars(session: Session) -> dict[str, sla.Calendar]:
-    """The admins' business calendars by name (the built-in one is not among them)."""
-    return {row.name: calendar_of(row) for row in session.exec(select(SlaCalendar)).all()}
-
-
-_CALENDAR_TABLE: Table = SlaCalendar.__table__  # type: ignore[attr-defined]
-_POLICY_TABLE: Table = SlaPolicy.__table__  # type: ignore[attr-defined]
-_CALENDARS = select_rows(_CALENDAR_TABLE)
-_POLICIES = (
-    select_rows(_POLICY_TABLE, col(Organization.name).label("organization"))
-    .join(Organization, col(Organization.id) == col(SlaPolicy.organization_id), isouter=True)
-    .order_by(col(SlaPolicy.id))
-)
-
-
-def load_rules(session: Session) -> tuple[list[sla.Policy], dict[str, sla.Calendar]]:
-    """The admins' policies (without the built-in ones) and calendars by name.
-
-    Read as rows, not ORM objects: this runs before every commit that touched a clock
-    (the poller's every batch), where the ORM's loading was most of its cost.
-    """
-    conn = session.connection()
-    calendars = {row.id: calendar_of(row) for row in conn.execute(_CALENDARS)}
-    policies = []
-    for row in conn.execute(_POLICIES):
-        policies.append(
-            sla.Policy(
-                row.name,
-                sla.Targets(
-                    row.first_response_minutes, row.next_response_minutes, row.resolution_minutes
-                ),
-                calendar=calendars[row.calendar_id].name if row.calendar_id else None,
-                priority=row.priority,
-                organization=row.organization,
-                type=row.type,
-                category=row.category,
-                warn_percent=row.warn_percent,
-            )
-        )
-    return policies, {c.name: c for c in calendars.values()}
 
 
 def facts(session: Session, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:

@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
-from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
+from helpdesk_tui.desk.sla_reads import SlaReads
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_priority, parse_tier, parse_type, text_value
-from helpdesk_tui.storage.models import Event, Organization, Role, Team, Ticket
+from helpdesk_tui.storage.models import Event, Organization, Role, Ticket
 from helpdesk_tui.storage.sla_models import SlaCalendar, SlaPolicy, TeamTier
 
 RECOMPUTE_BATCH = 2000
@@ -77,19 +77,6 @@ class SlaAlertView:
     breach: bool
 
 
-@dataclass(frozen=True)
-class SlaPolicyView:
-    name: str
-    description: str
-    built_in: bool
-
-
-@dataclass(frozen=True)
-class SlaCalendarView:
-    name: str
-    description: str
-
-
 def _clock_view(clock: sla.Clock) -> SlaClockView:
     return SlaClockView(
         clock=clock.kind.label,
@@ -139,8 +126,9 @@ def parse_hours(value: str) -> tuple[int, int]:
     return minutes[0], minutes[1]
 
 
-class SlaService(DeskService):
-    """Service levels: the policies and calendars, and the clocks they give each ticket."""
+class SlaService(SlaReads):
+    """Service levels: the policies and calendars (their lists: ``SlaReads``), and the clocks
+    they give each ticket."""
 
     def sla_explain(self, number: int) -> SlaTimeline:
         """The ticket's clocks from its history, with the policy and calendar that set them."""
@@ -162,21 +150,6 @@ class SlaService(DeskService):
             due_clock=_due_clock(explained),
             warn_percent=explained.policy.warn_percent,
         )
-
-    def sla_policies(self) -> list[SlaPolicyView]:
-        """The admins' policies, then the built-in ones they fall back on."""
-        with self._read() as session:
-            policies, _calendars = sla_clock.load_rules(session)
-        return [
-            SlaPolicyView(p.name, p.describe(), p.built_in)
-            for p in (*policies, *sla.BUILT_IN_POLICIES)
-        ]
-
-    def sla_calendars(self) -> list[SlaCalendarView]:
-        with self._read() as session:
-            _policies, calendars = sla_clock.load_rules(session)
-        shown = [sla.DEFAULT_CALENDAR, *calendars.values()]
-        return [SlaCalendarView(c.name, c.describe()) for c in shown]
 
     def sla_set_policy(
         self,
@@ -295,16 +268,6 @@ class SlaService(DeskService):
             row = session.get(TeamTier, found.id) or TeamTier(team_id=found.id, tier=value)
             row.tier = value
             session.add(row)
-
-    def sla_team_tiers(self) -> list[tuple[int, str]]:
-        """(tier, team) for every team with a tier, by tier."""
-        with self._read() as session:
-            rows = session.exec(
-                select(TeamTier.tier, Team.name)
-                .join(Team, col(Team.id) == col(TeamTier.team_id))
-                .order_by(col(TeamTier.tier), col(Team.name))
-            ).all()
-        return [(int(tier), str(name)) for tier, name in rows]
 
     def sla_auto_escalate(self, at: str | None = None) -> AutoEscalate:
         """At which alert (``off``, ``warning``, ``breach``) a ticket moves one tier up by

@@ -6,7 +6,6 @@ message becomes the normal ticket (or follow-up) it would have been.
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
@@ -45,12 +44,6 @@ def list_held(
     if not include_released:
         statement = statement.where(col(SpamMail.released_at).is_(None))
     return list(session.exec(statement.order_by(col(SpamMail.id).desc()).limit(limit)))
-
-
-def count_held(session: Session) -> int:
-    """Spam not released yet."""
-    statement = select(func.count()).where(col(SpamMail.released_at).is_(None))
-    return int(session.exec(statement).one())
 
 
 def get(session: Session, entry_id: int) -> tuple[SpamMail, bytes]:

@@ -44,6 +44,8 @@ RATED = "rated"
 UNDELIVERED = (OutboxStatus.FAILED, OutboxStatus.BOUNCED)
 """States in which the mail did not reach its recipient and nothing will try again."""
 RESENDABLE = frozenset(UNDELIVERED)
+DUE = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.RETRYING)
+"""Outgoing mail the sender has still to send (or is sending)."""
 
 
 class TicketKeys(Protocol):

@@ -10,19 +10,19 @@ Cheap to import: the IMAP and SMTP machinery loads only when a function here nee
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.inbound import IngestResult
 from helpdesk_tui.desk.mail_holding_service import HeldArea, MailState
-from helpdesk_tui.mail.parse import ParseError, parse_message
-from helpdesk_tui.mail.quotes import split_reply
 
 if TYPE_CHECKING:
     from helpdesk_tui.config import IntakeOptions
     from helpdesk_tui.desk.facade import Desk
-    from helpdesk_tui.desk.mail_holding_service import MailHoldingService
+    from helpdesk_tui.desk.mail_reads import MailReads
     from helpdesk_tui.mail.check import CheckReport
+    from helpdesk_tui.mail.parse import ParseError, parse_message
+    from helpdesk_tui.mail.quotes import split_reply
     from helpdesk_tui.mail.service import MailService
     from helpdesk_tui.mail_settings import MailSettings
 
@@ -41,6 +41,19 @@ __all__ = [
     "run_again",
     "split_reply",
 ]
+
+
+_LAZY = {"ParseError": "parse", "parse_message": "parse", "split_reply": "quotes"}
+
+
+def __getattr__(name: str) -> Any:
+    """The parser's names, imported on first use: reading the mail state (``helpdesk mail
+    status``) needs no parser, and the parser's body limit loads the settings' pydantic."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"helpdesk_tui.mail.{_LAZY[name]}"), name)
 
 
 class MailNotReady(DeskError):
@@ -72,7 +85,7 @@ def mail_service(desk: Desk, options: IntakeOptions) -> MailService:
     return MailService(desk.db, options)
 
 
-def read_status(desk: MailHoldingService, mailboxes: Iterable[str]) -> MailState:
+def read_status(desk: MailReads, mailboxes: Iterable[str]) -> MailState:
     """The mail state as the database has it (no service of this process running), with
     the leases of the mailboxes named (``MailSettings.mailboxes``' keys)."""
     from helpdesk_tui.mail.status import read_status

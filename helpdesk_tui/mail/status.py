@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from helpdesk_tui.desk.mail_holding_service import MailHoldingService, MailState
+    from helpdesk_tui.desk.mail_reads import MailReads, MailState
 
 OUTBOX_LEASE = "mail.outbox"
 SLA_LEASE = "sla.alerts"
@@ -22,7 +22,7 @@ def poller_lease(mailbox: str) -> str:
 
 
 def read_status(
-    desk: MailHoldingService, mailboxes: Iterable[str], *, running_here: list[str] | None = None
+    desk: MailReads, mailboxes: Iterable[str], *, running_here: list[str] | None = None
 ) -> MailState:
     """The desk's mail state, with the leases of the mailboxes named and the outbox."""
     names = [poller_lease(name) for name in mailboxes] + [OUTBOX_LEASE]

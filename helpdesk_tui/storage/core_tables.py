@@ -49,6 +49,19 @@ attachment = Table(
 )
 Attachment = attachment.c
 
+canned_response = Table(
+    "canned_response",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("owner_agent_id", Integer()),
+    Column("updated_by", String(length=100), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+)
+CannedResponse = canned_response.c
+
 contact = Table(
     "contact",
     metadata,
@@ -60,6 +73,14 @@ contact = Table(
     Column("created_at", UTCDateTime(timezone=True), nullable=False),
 )
 Contact = contact.c
+
+desk_setting = Table(
+    "desk_setting",
+    metadata,
+    Column("name", String(length=50), primary_key=True),
+    Column("value", Text(), nullable=False),
+)
+DeskSetting = desk_setting.c
 
 event = Table(
     "event",
@@ -77,6 +98,122 @@ event = Table(
     Column("created_at", UTCDateTime(timezone=True), nullable=False),
 )
 Event = event.c
+
+kb_article = Table(
+    "kb_article",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("slug", String(length=120), nullable=False),
+    Column("title", String(length=300), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("category", String(length=100), nullable=False),
+    Column("tags", String(length=1000), nullable=False),
+    Column("status", String(length=20), nullable=False),
+    Column("visibility", String(length=20), nullable=False),
+    Column("author", String(length=100), nullable=False),
+    Column("version", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+)
+KbArticle = kb_article.c
+
+lease = Table(
+    "lease",
+    metadata,
+    Column("name", String(length=50), primary_key=True),
+    Column("holder", String(length=200), nullable=False),
+    Column("acquired_at", UTCDateTime(timezone=True), nullable=False),
+    Column("expires_at", UTCDateTime(timezone=True), nullable=False),
+    Column("host", String(length=255)),
+    Column("pid", Integer()),
+)
+Lease = lease.c
+
+macro = Table(
+    "macro",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("body_kind", String(length=10), nullable=False),
+    Column("status", String(length=20)),
+    Column("priority", String(length=20)),
+    Column("tags_add", Text(), nullable=False),
+    Column("tags_remove", Text(), nullable=False),
+    Column("assignee", String(length=64)),
+    Column("team", String(length=100)),
+    Column("updated_by", String(length=100), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+)
+Macro = macro.c
+
+mail_folder_state = Table(
+    "mail_folder_state",
+    metadata,
+    Column("mailbox", String(length=40), primary_key=True),
+    Column("folder", String(length=200), primary_key=True),
+    Column("uidvalidity", BigInteger()),
+    Column("last_uid", BigInteger(), nullable=False),
+    Column("backlog", Integer(), nullable=False),
+    Column("last_poll_at", UTCDateTime(timezone=True)),
+    Column("last_error", Text()),
+    Column("last_error_at", UTCDateTime(timezone=True)),
+)
+MailFolderState = mail_folder_state.c
+
+mail_machine = Table(
+    "mail_machine",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("raw_message_id", Integer(), nullable=False),
+    Column("kind", String(length=20), nullable=False),
+    Column("reason", String(length=500), nullable=False),
+    Column("mailbox", String(length=40)),
+    Column("from_address", String(length=320)),
+    Column("subject", String(length=500), nullable=False),
+    Column("status", String(length=20)),
+    Column("diagnostic", Text()),
+    Column("about_message_id", String(length=998)),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("released_at", UTCDateTime(timezone=True)),
+    Column("released_by", String(length=100)),
+    Column("ticket_id", Integer()),
+)
+MailMachine = mail_machine.c
+
+mail_quarantine = Table(
+    "mail_quarantine",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("raw_message_id", Integer(), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("mailbox", String(length=40)),
+    Column("from_hint", String(length=320)),
+    Column("subject_hint", String(length=500)),
+    Column("attempts", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+    Column("resolved_at", UTCDateTime(timezone=True)),
+    Column("ticket_id", Integer()),
+)
+MailQuarantine = mail_quarantine.c
+
+mail_spam = Table(
+    "mail_spam",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("raw_message_id", Integer(), nullable=False),
+    Column("reason", String(length=200), nullable=False),
+    Column("mailbox", String(length=40)),
+    Column("from_address", String(length=320)),
+    Column("subject", String(length=500), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    Column("released_at", UTCDateTime(timezone=True)),
+    Column("released_by", String(length=100)),
+    Column("ticket_id", Integer()),
+)
+MailSpam = mail_spam.c
 
 message = Table(
     "message",
@@ -149,6 +286,101 @@ presence = Table(
 )
 Presence = presence.c
 
+report_reply = Table(
+    "report_reply",
+    metadata,
+    Column("event_id", BigInteger(), primary_key=True),
+    Column("number", BigInteger(), nullable=False),
+    Column("agent_id", Integer(), nullable=False),
+    Column("day", Integer(), nullable=False),
+)
+ReportReply = report_reply.c
+
+report_rollup = Table(
+    "report_rollup",
+    metadata,
+    Column("measure", String(length=20), primary_key=True),
+    Column("period", Integer(), primary_key=True),
+    Column("agent", Integer(), primary_key=True),
+    Column("a", String(length=100), primary_key=True),
+    Column("b", String(length=20), primary_key=True),
+    Column("c", String(length=20), primary_key=True),
+    Column("value", Integer(), primary_key=True),
+    Column("n", BigInteger(), nullable=False),
+)
+ReportRollup = report_rollup.c
+
+report_state = Table(
+    "report_state",
+    metadata,
+    Column("name", String(length=50), primary_key=True),
+    Column("value", BigInteger(), nullable=False),
+)
+ReportState = report_state.c
+
+report_ticket = Table(
+    "report_ticket",
+    metadata,
+    Column("number", BigInteger(), primary_key=True),
+    Column("ticket_id", Integer()),
+    Column("created_day", Integer(), nullable=False),
+    Column("team_id", Integer()),
+    Column("agent_id", Integer()),
+    Column("channel", String(length=10), nullable=False),
+    Column("category", String(length=100)),
+    Column("type", String(length=20), nullable=False),
+    Column("priority", String(length=10), nullable=False),
+    Column("status", String(length=20), nullable=False),
+    Column("open", Integer(), nullable=False),
+    Column("merged", Integer(), nullable=False),
+    Column("response_day", Integer()),
+    Column("response_mins", Integer()),
+    Column("responder_id", Integer()),
+    Column("response_met", Integer()),
+    Column("resolved_day", Integer()),
+    Column("resolution_mins", Integer()),
+    Column("resolution_met", Integer()),
+    Column("reopens", Integer(), nullable=False),
+    Column("rating", Integer()),
+    Column("rated_day", Integer()),
+    Column("response_bmins", Integer()),
+    Column("resolution_bmins", Integer()),
+    Column("sla_due_at", UTCDateTime(timezone=True)),
+)
+ReportTicket = report_ticket.c
+
+sla_calendar = Table(
+    "sla_calendar",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("timezone", String(length=64), nullable=False),
+    Column("work_days", String(length=20), nullable=False),
+    Column("start_minute", Integer(), nullable=False),
+    Column("end_minute", Integer(), nullable=False),
+    Column("holiday_country", String(length=10)),
+    Column("holiday_subdivision", String(length=10)),
+    Column("closed_days", Text(), nullable=False),
+)
+SlaCalendar = sla_calendar.c
+
+sla_policy = Table(
+    "sla_policy",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("name", String(length=100), nullable=False),
+    Column("priority", String(length=10)),
+    Column("organization_id", Integer()),
+    Column("type", String(length=20)),
+    Column("category", String(length=100)),
+    Column("first_response_minutes", Integer(), nullable=False),
+    Column("next_response_minutes", Integer(), nullable=False),
+    Column("resolution_minutes", Integer(), nullable=False),
+    Column("calendar_id", Integer()),
+    Column("warn_percent", Integer(), nullable=False),
+)
+SlaPolicy = sla_policy.c
+
 tag = Table(
     "tag",
     metadata,
@@ -165,6 +397,22 @@ team = Table(
     Column("description", String(length=500), nullable=False),
 )
 Team = team.c
+
+team_member = Table(
+    "team_member",
+    metadata,
+    Column("team_id", Integer(), primary_key=True),
+    Column("agent_id", Integer(), primary_key=True),
+)
+TeamMember = team_member.c
+
+team_tier = Table(
+    "team_tier",
+    metadata,
+    Column("team_id", Integer(), primary_key=True),
+    Column("tier", Integer(), nullable=False),
+)
+TeamTier = team_tier.c
 
 ticket = Table(
     "ticket",

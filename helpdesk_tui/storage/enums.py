@@ -83,3 +83,15 @@ class OutboxStatus(StrEnum):
     """Given up: refused for good, or out of tries (``last_error`` says why)."""
     BOUNCED = "bounced"
     """Accepted, then returned by a delivery report (``dsn_status``, ``dsn_diagnostic``)."""
+
+
+class ArticleStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Visibility(StrEnum):
+    INTERNAL = "internal"
+    """Agents only."""
+    PUBLIC = "public"
+    """Customers too, once published: the help site and acknowledgements."""

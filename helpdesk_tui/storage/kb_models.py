@@ -9,11 +9,12 @@ PostgreSQL tsvector) live in the migration and ``storage/kb_search.py``.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
+from helpdesk_tui.storage.enums import ArticleStatus as ArticleStatus
+from helpdesk_tui.storage.enums import Visibility as Visibility
 from helpdesk_tui.storage.models import utcnow
 from helpdesk_tui.storage.table import Table
 from helpdesk_tui.storage.types import UTCDateTime
@@ -21,18 +22,6 @@ from helpdesk_tui.storage.types import UTCDateTime
 
 def _ts(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
-
-
-class ArticleStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-
-
-class Visibility(StrEnum):
-    INTERNAL = "internal"
-    """Agents only."""
-    PUBLIC = "public"
-    """Customers too, once published: the help site and acknowledgements."""
 
 
 class KbArticle(Table, table=True):

@@ -28,10 +28,14 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+
+from helpdesk_tui.storage.database import connection_of, dialect_name
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
 
 TITLE_WEIGHT = 10.0
 TAGS_WEIGHT = 5.0
@@ -169,12 +173,11 @@ _vocab_lock = threading.Lock()
 _vocab_cache: dict[str, Vocabulary] = {}
 
 
-def vocabulary(session: Session) -> Vocabulary:
+def vocabulary(session: Reader) -> Vocabulary:
     """The title/tag/category words, cached per database; when an article is added or
     changed, only the new and changed ones are read (a word an edit took away stays: it
     can only offer a typo fix that matches less)."""
-    bind = session.get_bind()
-    key = str(bind.engine.url)
+    key = str(connection_of(session).engine.url)
     # Two index probes: a new article raises the first, a change the second.
     stamp = tuple(
         session.execute(
@@ -204,7 +207,7 @@ def vocabulary(session: Session) -> Vocabulary:
     return entry
 
 
-def _groups(session: Session, terms: list[str]) -> list[tuple[str, ...]]:
+def _groups(session: Reader, terms: list[str]) -> list[tuple[str, ...]]:
     if not terms:
         return []
     vocab = vocabulary(session)
@@ -321,7 +324,7 @@ _BM25 = "-bm25(kb_fts, :wt, :wg, :wb)"
 
 
 def _run_tier(
-    session: Session,
+    session: Reader,
     groups: list[tuple[str, ...]],
     filters: KbFilters,
     *,
@@ -330,7 +333,7 @@ def _run_tier(
     limit: int,
     candidates: int,
 ) -> list[tuple[int, float]]:
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    sqlite = dialect_name(session) == "sqlite"
     params: dict[str, Any] = {"n": limit, "cap": candidates + 1}
     tier = _tier_sql(sqlite, groups, filters, params, prefix=prefix, every=every, head=False)
     counted = session.execute(
@@ -346,7 +349,7 @@ def _run_tier(
 
 
 def search_articles(
-    session: Session,
+    session: Reader,
     query: str,
     filters: KbFilters | None = None,
     *,

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from helpdesk_tui.desk import outbox, thread
+from helpdesk_tui.desk import mail_reads, outbox, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.outbox import OutboxStatus
@@ -89,8 +89,8 @@ def test_queued_sending_retrying_failed_each_with_its_reason(db: Database, admin
 
     with db.read() as s:
         [delivery] = outbox.ticket_outbox(s, row.ticket_id or 0)
-        [problem] = outbox.undelivered(s)
-        assert outbox.counts(s) == {"failed": 1}
+        [problem] = mail_reads.undelivered(s)
+        assert mail_reads.outbox_counts(s) == {"failed": 1}
     assert delivery == problem
     assert delivery.resendable and delivery.ticket_number == number
     assert delivery.describe() == "failed after 2 tries: gave up: 421 4.3.2 try later"

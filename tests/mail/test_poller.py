@@ -16,7 +16,7 @@ from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.mailstate import folder_statuses
+from helpdesk_tui.desk.mail_reads import folder_statuses
 from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect
 from helpdesk_tui.mail.service import MailService, read_status
 from helpdesk_tui.mail_settings import MailSettings

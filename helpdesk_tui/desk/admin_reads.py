@@ -1,0 +1,67 @@
+"""Who works the desk, read on Core tables (``storage/core_tables``): the agents with their
+teams, and the teams.
+
+The one place these lists are read: :class:`AdminReads` is the base of the facade's
+``AdminService`` (the terminal's pickers) and alone is what ``helpdesk agent list`` and
+``team list`` hold, so those verbs import neither the ORM nor SQLModel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.storage.core_tables import Agent, Team, TeamMember, agent, team, team_member
+
+
+@dataclass(frozen=True)
+class AgentView:
+    login: str
+    name: str
+    email: str | None
+    role: str
+    active: bool
+    teams: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TeamView:
+    name: str
+    description: str
+
+
+class AdminReads(DeskService):
+    """The agents and teams, as every agent may read them."""
+
+    def agents_list(self, *, active_only: bool = False) -> list[AgentView]:
+        """Every agent with role and teams, by login (only those still working, if asked)."""
+        listed = select(Agent.id, Agent.login, Agent.name, Agent.email, Agent.role, Agent.active)
+        if active_only:
+            listed = listed.where(Agent.active)
+        with self._read_rows() as conn:
+            rows = conn.execute(listed.select_from(agent).order_by(Agent.login)).all()
+            memberships = conn.execute(
+                select(TeamMember.agent_id, Team.name).select_from(
+                    team_member.join(team, Team.id == TeamMember.team_id)
+                )
+            ).all()
+        teams: dict[int, list[str]] = {}
+        for agent_id, team_name in memberships:
+            teams.setdefault(agent_id, []).append(team_name)
+        return [
+            AgentView(login, name, email, role, active, _sorted(teams.get(agent_id, ())))
+            for agent_id, login, name, email, role, active in rows
+        ]
+
+    def teams_list(self) -> list[TeamView]:
+        """Every team, by name."""
+        with self._read_rows() as conn:
+            rows = conn.execute(select(Team.name, Team.description).order_by(Team.name)).all()
+        return [TeamView(name, description) for name, description in rows]
+
+
+def _sorted(names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted(names))

@@ -1,0 +1,308 @@
+"""Reports as agents read them, on Core tables (``storage/core_tables``): the figures of a
+report from the report tables and their rollups, and what a catch-up has to replay.
+
+:class:`ReportReads` is the base of the facade's ``ReportService`` (the reports screen)
+and alone is what ``helpdesk report`` holds: on a desk whose report tables are caught up
+that verb imports neither the ORM nor SQLModel. The catch-up's writes (the one writer of
+the report tables, ``report_service.replay``) are imported only when there is work.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, func, select
+
+from helpdesk_tui.desk import report_rollups, sla
+from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.reports import (
+    EPOCH,
+    Counts,
+    HistoryEvent,
+    Kind,
+    ReportQuery,
+    ReportResult,
+    TicketFigures,
+    TicketNow,
+    bucket_of,
+    bucketed,
+    build_result,
+    exact_inside,
+    sla_overdue,
+    ticket_figures,
+)
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.sla_reads import load_rules
+from helpdesk_tui.storage.core_tables import (
+    Agent,
+    Event,
+    ReportReply,
+    ReportState,
+    ReportTicket,
+    Team,
+)
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
+
+WATERMARK = "events_read"
+LOOKBACK = 256
+"""Event ids re-read behind the watermark: on PostgreSQL a transaction that took a lower id
+may commit after one that took a higher id; any such event this close is caught again."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What a catch-up has to do: ticket numbers to replay, and the event id it reaches."""
+
+    numbers: tuple[int, ...]
+    top: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """Report rows a bulk writer stored in the transaction that added their tickets
+    (the demo loader): tickets numbered ``first`` to ``last`` but ``unwritten``, current up to
+    event id ``top`` (the transaction's last; any later change of them has a higher id).
+
+    A catch-up skips such a ticket unless it has an event past ``top``: replaying it would
+    write the same rows again."""
+
+    first: int
+    last: int
+    top: int
+    unwritten: frozenset[int] = frozenset()
+
+    def current(self, number: int, latest: int) -> bool:
+        return (
+            self.first <= number <= self.last
+            and latest <= self.top
+            and number not in self.unwritten
+        )
+
+
+def pending(session: Reader, written: Sequence[Written] = ()) -> Pending:
+    """The ticket numbers with events past the watermark, but for those ``written`` holds
+    as current (a read: an unchanged desk's report never waits for the write lock)."""
+    mark = session.execute(select(ReportState.value).where(ReportState.name == WATERMARK)).scalar()
+    mark = mark or 0
+    top = session.execute(select(func.max(Event.id))).scalar() or 0
+    if top <= mark:
+        return Pending((), top)
+    latest = session.execute(
+        select(Event.ticket_number, func.max(Event.id))
+        .where(Event.id > max(0, mark - LOOKBACK), Event.id <= top)
+        .group_by(Event.ticket_number)
+    )
+    ordered = sorted(written, key=lambda w: w.first)
+    firsts = [w.first for w in ordered]
+
+    def current(number: int, last: int) -> bool:
+        at = bisect_right(firsts, number) - 1
+        return at >= 0 and ordered[at].current(number, last)
+
+    numbers = [n for n, last in latest if n is not None and not current(n, last)]
+    return Pending(tuple(sorted(numbers)), top)
+
+
+def _agent_ids(session: Reader) -> dict[str, int]:
+    rows = session.execute(select(Agent.id, Agent.login))
+    return {login: id_ for id_, login in rows if id_ is not None}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What replaying needs besides the events: agents by login, the SLA policies and
+    calendars (business minutes count in the calendar of each ticket's policy)."""
+
+    agent_ids: dict[str, int]
+    policies: list[sla.Policy]
+    calendars: dict[str, sla.Calendar]
+
+    @classmethod
+    def load(cls, session: Reader) -> Rules:
+        return cls(_agent_ids(session), *load_rules(session))
+
+    def calendar(self, ticket: TicketNow, organization: str | None) -> sla.Calendar:
+        facts = sla.TicketFacts(
+            created_at=ticket.created_at,
+            status=ticket.status,
+            priority=ticket.priority,
+            type=ticket.type,
+            category=ticket.category,
+            organization=organization,
+        )
+        policy = sla.choose_policy(self.policies, facts)
+        return self.calendars.get(policy.calendar or "", sla.DEFAULT_CALENDAR)
+
+    def figures(
+        self, now: TicketNow, history: Sequence[HistoryEvent], organization: str | None
+    ) -> TicketFigures:
+        """The ticket's ``report_ticket`` row: the one rule, for the catch-up's replay and
+        for a bulk writer that has a new ticket's history in memory (the demo loader)."""
+        return ticket_figures(now, history, self.agent_ids, self.calendar(now, organization))
+
+
+class ReportReads(DeskService):
+    """A report's figures (``report_run``) and the catch-up before it."""
+
+    def report_run(self, query: ReportQuery, *, rollups: bool = True) -> ReportResult:
+        """Catch the report tables up, then compute every figure for ``query``.
+
+        A report without filters reads the rollups; ``rollups=False`` reads ``report_ticket``
+        instead (the same figures — the tests compare the two)."""
+        if query.end < query.start:
+            raise InvalidValue(f"the report ends ({query.end}) before it starts ({query.start})")
+        self.report_catch_up()
+        with self._read_rows() as conn:
+            return self._compute(conn, query, rollups=rollups)
+
+    def report_catch_up(
+        self, written: Sequence[Written] = (), written_by: Rules | None = None
+    ) -> int:
+        """Replay the tickets changed since the last catch-up into the report tables and
+        their rollups; how many were replayed. A chunk per transaction: the first catch-up
+        on a big desk replays every history, and agents' changes must not wait for all of
+        it. Replaying is idempotent, so the watermark moves only once every chunk is in.
+
+        ``written``: rows a bulk writer stored itself by the rules ``written_by``, skipped
+        while current — unless the rules have changed since (an SLA policy or calendar, or
+        the agents): then those rows may be stale without any event saying so.
+
+        Only a catch-up with work to do imports the writer (``report_service``, the ORM):
+        a report on an unchanged desk reads only."""
+        with self._read_rows() as conn:
+            rules = Rules.load(conn)
+            work = pending(conn, written if written_by == rules else ())
+        if not work.numbers:
+            return 0
+        from helpdesk_tui.desk.report_service import BULK_REPLAY, _in_chunks, _lock_state, replay
+
+        for chunk in _in_chunks(work.numbers):
+            with self._write() as session:
+                _lock_state(session)
+                replay(session, chunk, rules)
+        with self._write() as session:
+            state = _lock_state(session)
+            state.value = max(state.value, work.top)
+        if len(work.numbers) >= BULK_REPLAY:  # a bulk load of the report tables
+            self.db.refresh_statistics()
+        return len(work.numbers)
+
+    def _compute(self, session: Reader, query: ReportQuery, *, rollups: bool) -> ReportResult:
+        where = self._filters(session, query)
+        first = (query.start - EPOCH).days
+        last = (query.end - EPOCH).days
+        if rollups and not where:
+            counts = Counts(inside=report_rollups.inside(session, first, last))
+            report_rollups.daily(session, counts, first, last)
+            report_rollups.durations(session, counts, first, last)
+        else:
+            counts = self._ticket_counts(session, first, last, where)
+        self._backlog(session, counts, where)
+        logins: dict[int, str] = dict(session.execute(select(Agent.id, Agent.login)).all())
+        return build_result(query, counts, logins)
+
+    def _ticket_counts(self, session: Reader, first: int, last: int, where: list[Any]) -> Counts:
+        """The counts read from ``report_ticket`` / ``report_reply`` (filtered reports)."""
+        rt = ReportTicket
+        counts = Counts()
+
+        def grouped(day: Any, *columns: Any) -> list[Any]:
+            return list(
+                session.execute(
+                    select(*columns, func.count())
+                    .where(day >= first, day <= last, *where)
+                    .group_by(*columns)
+                ).all()
+            )
+
+        created, resolved = rt.created_day, rt.resolved_day
+        values = (rt.category, rt.channel, rt.type)
+        for day, n in grouped(created, created):
+            counts.created_days[day] = n
+        for category, channel, type_, n in grouped(created, *values):
+            counts.created_values[(category or "—", channel, type_)] = n
+        reopened = case((rt.reopens > 0, 1), else_=0)
+        for day, was_reopened, met, n in grouped(resolved, resolved, reopened, rt.resolution_met):
+            counts.resolved_days[(day, was_reopened, met)] = n
+        for category, channel, type_, n in grouped(resolved, *values):
+            counts.resolved_values[(category or "—", channel, type_)] = n
+        exact: dict[Kind, dict[tuple[int | None, int], int]] = {kind: {} for kind in Kind}
+        for agent, minutes, n in grouped(resolved, rt.agent_id, rt.resolution_mins):
+            exact[Kind.RESOLUTION][(agent, minutes)] = n
+        for responder, minutes, met, n in grouped(
+            rt.response_day,
+            rt.responder_id,
+            rt.response_mins,
+            rt.response_met,
+        ):
+            _add(exact[Kind.RESPONSE], (responder, minutes), n)
+            _add(counts.response_met, met, n)
+        for kind, day, minutes in (
+            (Kind.RESOLUTION_BUSINESS, resolved, rt.resolution_bmins),
+            (Kind.RESPONSE_BUSINESS, rt.response_day, rt.response_bmins),
+        ):
+            for value, n in grouped(day, minutes):
+                if value is not None:
+                    exact[kind][(None, value)] = n
+        counts.resolutions = bucketed(exact[Kind.RESOLUTION])
+        counts.responses = bucketed(exact[Kind.RESPONSE])
+        for kind, target in (
+            (Kind.RESOLUTION_BUSINESS, counts.resolutions_business),
+            (Kind.RESPONSE_BUSINESS, counts.responses_business),
+        ):
+            for (_, minutes), n in exact[kind].items():
+                _add(target, bucket_of(minutes), n)
+        counts.inside = exact_inside(exact)
+        rated = rt.rated_day
+        for day, rating, n in grouped(rated, rated, rt.rating):
+            counts.rating_days[(day, rating)] = n
+        for agent, rating, n in grouped(rated, rt.agent_id, rt.rating):
+            counts.rating_agents[(agent, rating)] = n
+        replies = select(ReportReply.agent_id, func.count()).where(
+            ReportReply.day >= first, ReportReply.day <= last
+        )
+        if where:
+            replies = replies.where(ReportReply.number.in_(select(rt.number).where(*where)))
+        for agent, n in session.execute(replies.group_by(ReportReply.agent_id)):
+            counts.replies[agent] = n
+        return counts
+
+    def _backlog(self, session: Reader, counts: Counts, where: list[Any]) -> None:
+        """Open tickets now, by status, priority and whether overdue (any range)."""
+        rt = ReportTicket
+        now = self.clock()
+        overdue = sla_overdue(rt.sla_due_at, now)
+        for status, priority, is_overdue, n in session.execute(
+            select(rt.status, rt.priority, overdue, func.count())
+            .where(rt.open == 1, *where)
+            .group_by(rt.status, rt.priority, overdue)
+        ):
+            counts.backlog[(status, priority, is_overdue)] = n
+
+    def _filters(self, session: Reader, query: ReportQuery) -> list[Any]:
+        rt = ReportTicket
+        where: list[Any] = []
+        if query.team is not None:
+            team = session.execute(select(Team.id).where(Team.name == query.team)).scalar()
+            if team is None:
+                raise InvalidValue(f"no team is called {query.team!r}")
+            where.append(rt.team_id == team)
+        if query.agent is not None:
+            agent = session.execute(select(Agent.id).where(Agent.login == query.agent)).scalar()
+            if agent is None:
+                raise InvalidValue(f"no agent has the login {query.agent!r}")
+            where.append(rt.agent_id == agent)
+        for name in ("channel", "category", "type", "priority"):
+            value = getattr(query, name)
+            if value is not None:
+                where.append(getattr(rt, name) == value)
+        return where
+
+
+def _add(target: dict[Any, int], key: Any, n: int) -> None:
+    target[key] = target.get(key, 0) + n

@@ -1,0 +1,45 @@
+"""The routing rules as read from their file: loaded and listed, with no database read.
+
+:class:`RoutingReads` is the base of the facade's ``RoutingService`` and alone is what
+``helpdesk rules list`` holds (an agent's verb: the desk is opened to know who runs it),
+so that verb imports neither the ORM nor SQLModel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpdesk_tui.desk.routing import Rules, describe_conditions, load_rules
+from helpdesk_tui.desk.service import DeskService
+
+
+@dataclass(frozen=True)
+class RuleView:
+    name: str
+    set_name: str
+    match: str
+    on: tuple[str, ...]
+    conditions: str
+    actions: tuple[str, ...]
+
+
+class RoutingReads(DeskService):
+    """``rules_load`` and ``rules_list``."""
+
+    def rules_load(self, path: Path) -> Rules:
+        """The rules file at ``path`` checked for form (:class:`RulesError` on the first fault)."""
+        return load_rules(path)
+
+    def rules_list(self, rules: Rules) -> list[RuleView]:
+        return [
+            RuleView(
+                rule.name,
+                rule.set_name,
+                next(s.mode.value for s in rules.sets if s.name == rule.set_name),
+                tuple(sorted(t.value for t in rule.on)),
+                describe_conditions(rule),
+                tuple(rule.actions.describe()),
+            )
+            for rule in rules.rules
+        ]

@@ -1,0 +1,128 @@
+"""The SLA rules as the desk has them, read on Core tables (``storage/core_tables``): the
+admins' policies and business calendars, and which team works each tier.
+
+The one place they are read: the clocks (``sla_clock``, before every commit that touched
+one), routing, reports and :class:`SlaReads`, the base of the facade's ``SlaService`` that
+alone is what ``helpdesk sla policy list``, ``sla calendar list`` and ``sla tier`` hold
+(so those verbs import neither the ORM nor SQLModel). Read as rows, not ORM objects: the
+ORM's loading was most of the rules' cost in the poller's every batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from helpdesk_tui.desk import sla
+from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.storage.core_tables import (
+    Organization,
+    SlaPolicy,
+    Team,
+    TeamTier,
+    organization,
+    sla_calendar,
+    sla_policy,
+    team,
+    team_tier,
+)
+from helpdesk_tui.storage.database import connection_of
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
+
+
+@dataclass(frozen=True)
+class SlaPolicyView:
+    name: str
+    description: str
+    built_in: bool
+
+
+@dataclass(frozen=True)
+class SlaCalendarView:
+    name: str
+    description: str
+
+
+def calendar_of(row: Any) -> sla.Calendar:
+    """A business calendar from its row (ORM or Core)."""
+    return sla.Calendar(
+        name=row.name,
+        timezone=row.timezone,
+        work_days=frozenset(int(d) for d in row.work_days.split(",") if d),
+        start_minute=row.start_minute,
+        end_minute=row.end_minute,
+        holiday_country=row.holiday_country,
+        holiday_subdivision=row.holiday_subdivision,
+        closed_days=frozenset(date.fromisoformat(d) for d in row.closed_days.split(",") if d),
+    )
+
+
+_CALENDARS = select(sla_calendar)
+_POLICIES = (
+    select(sla_policy, Organization.name.label("organization"))
+    .select_from(sla_policy.outerjoin(organization, Organization.id == SlaPolicy.organization_id))
+    .order_by(SlaPolicy.id)
+)
+
+
+def load_calendars(reader: Reader) -> dict[str, sla.Calendar]:
+    """The admins' business calendars by name (the built-in one is not among them)."""
+    return {row.name: calendar_of(row) for row in connection_of(reader).execute(_CALENDARS)}
+
+
+def load_rules(reader: Reader) -> tuple[list[sla.Policy], dict[str, sla.Calendar]]:
+    """The admins' policies (without the built-in ones) and calendars by name."""
+    conn = connection_of(reader)
+    calendars = {row.id: calendar_of(row) for row in conn.execute(_CALENDARS)}
+    policies = []
+    for row in conn.execute(_POLICIES):
+        policies.append(
+            sla.Policy(
+                row.name,
+                sla.Targets(
+                    row.first_response_minutes, row.next_response_minutes, row.resolution_minutes
+                ),
+                calendar=calendars[row.calendar_id].name if row.calendar_id else None,
+                priority=row.priority,
+                organization=row.organization,
+                type=row.type,
+                category=row.category,
+                warn_percent=row.warn_percent,
+            )
+        )
+    return policies, {c.name: c for c in calendars.values()}
+
+
+class SlaReads(DeskService):
+    """The policies, calendars and tiers, as every agent may read them."""
+
+    def sla_policies(self) -> list[SlaPolicyView]:
+        """The admins' policies, then the built-in ones they fall back on."""
+        with self._read_rows() as conn:
+            policies, _calendars = load_rules(conn)
+        return [
+            SlaPolicyView(p.name, p.describe(), p.built_in)
+            for p in (*policies, *sla.BUILT_IN_POLICIES)
+        ]
+
+    def sla_calendars(self) -> list[SlaCalendarView]:
+        """The built-in business calendar, then the admins'."""
+        with self._read_rows() as conn:
+            calendars = load_calendars(conn)
+        shown = [sla.DEFAULT_CALENDAR, *calendars.values()]
+        return [SlaCalendarView(c.name, c.describe()) for c in shown]
+
+    def sla_team_tiers(self) -> list[tuple[int, str]]:
+        """(tier, team) for every team with a tier, by tier."""
+        with self._read_rows() as conn:
+            rows = conn.execute(
+                select(TeamTier.tier, Team.name)
+                .select_from(team_tier.join(team, Team.id == TeamTier.team_id))
+                .order_by(TeamTier.tier, Team.name)
+            ).all()
+        return [(int(tier), str(name)) for tier, name in rows]
