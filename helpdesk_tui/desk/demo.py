@@ -25,8 +25,8 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 from faker import Faker
 from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
 
+from helpdesk_tui.desk import sla_clock
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
@@ -56,6 +57,10 @@ from helpdesk_tui.storage.models import (
 )
 
 BATCH_SIZE = 4_000
+FIRST_BATCH = 500
+"""The first batch's size; each next one is twice the last, up to the batch size. Nothing
+is inserted until the first batch's stories are written: a small one lets the database
+start early, and each next batch is written while the one before it is inserted."""
 MAX_DAYS = 240
 TICKETS_PER_DAY = 5
 """A small demo spans two months at about this many tickets a day; a big one eight months."""
@@ -63,6 +68,9 @@ MIN_SPAN = timedelta(days=1)
 """Added to a desk in use, the tickets come after its newest one, over at least this long."""
 _FREE_MAIL = ("example.com", "example.net", "example.org")
 _NAME_POOL = 300
+_REPORT_TABLES = ("report_ticket", "report_reply", "report_rollup")
+_AFTER_LOAD = ("ticket", *_REPORT_TABLES)
+"""The tables the SLA recompute and the report catch-up after the load write."""
 _SWITCH_INTERVAL = 0.0002
 """Seconds; see ``_prompt_switching``."""
 
@@ -135,43 +143,70 @@ def generate_demo(
         figures=rules.figures,
     )
 
-    def make_batch(start: int) -> Batch:
+    def make_batch(start: int, end: int) -> Batch:
         writer.clear()
-        for i in range(start, min(start + batch_size, tickets)):
+        for i in range(start, end):
             writer.write(first_number + i, clock.at((i + rng.random()) / tickets))
         return writer.batch()
 
     messages = events = 0
     written: list[Written] = []
-    # One thread writes the next batch's rows while this one inserts the current batch
-    # (the database driver releases the GIL while it works); at most two batches in memory.
-    with (
-        db.own_connection() as conn,
-        _prompt_switching(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo") as pool,
-    ):
+    sla = SlaService(db, SYSTEM)
+    # The new open tickets' SLA due times come from the policies, as every ticket's do
+    # (the others' are as they were: recomputing them is a policy change's work). On
+    # PostgreSQL a batch's are recomputed once it is in, on a connection of their own,
+    # while the next batch goes in: the load's backend is the bound, and the next batch
+    # adds other rows (and all of them again if the policies changed meanwhile). SQLite
+    # has one writer at a time: there they follow the load.
+    with ExitStack() as stack:
+        conn = stack.enter_context(db.own_connection())
+        stack.enter_context(_prompt_switching())
+        # One thread writes the next batch's rows while this one inserts the current batch
+        # (the database driver releases the GIL while it works); at most two batches in
+        # memory.
+        pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo"))
+        after = None if db.is_sqlite else stack.enter_context(ThreadPoolExecutor(1, "demo-sla"))
+        due: list[Future[int]] = []
+        statistics: list[Future[None]] = []
         prepare_load(conn)
-        pending = pool.submit(make_batch, 0)
-        for start in range(0, tickets, batch_size):
+        batches = _batches(tickets, batch_size)
+        pending = pool.submit(make_batch, *batches[0])
+        for at, (start, end) in enumerate(batches):
             batch = pending.result()
-            if start + batch_size < tickets:
-                pending = pool.submit(make_batch, start + batch_size)
+            if at + 1 < len(batches):
+                pending = pool.submit(make_batch, *batches[at + 1])
             with conn.begin():
                 written.append(insert_batch(conn, batch))
+            if after is not None:
+                numbers = (first_number + start, first_number + end - 1)
+                due.append(after.submit(sla.sla_recompute, numbers=numbers))
             messages += batch.message_count
             events += batch.event_count
             if progress is not None:
-                progress(min(start + batch_size, tickets))
-    # The new open tickets' SLA due times come from the policies, as every ticket's do
-    # (the others' are as they were: recomputing them is a policy change's work).
-    SlaService(db, SYSTEM).sla_recompute(numbers=(first_number, first_number + tickets - 1))
-    # The report tables and their rollups, so the first report does not replay the load:
-    # the batches wrote the finished tickets' rows; the others' due times have just moved.
-    replayed = ReportService(db, SYSTEM).report_catch_up(written, rules)
-    # A bulk load changes the data's shape; the planner needs to know (issue 10). A catch-up
-    # of that many tickets has just refreshed the statistics (a second ANALYZE: ≈ 1 s at 1M).
+                progress(end)
+        # A bulk load changes the data's shape; the planner needs to know (issue 10). On
+        # PostgreSQL each table is analyzed as soon as nothing below writes it any more, on
+        # a connection of its own: ANALYZE is one backend's work, like the rest.
+        if after is None:
+            sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
+        else:
+            statistics.append(pool.submit(db.refresh_statistics, but=_AFTER_LOAD))
+            statistics.append(after.submit(db.refresh_statistics, ("ticket",)))
+            for recomputed in due:
+                recomputed.result()
+            with db.read() as session:
+                moved = sla_clock.load_rules(session) != (rules.policies, rules.calendars)
+            if moved:  # a policy or calendar changed during the load: every batch's again
+                sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
+        # The report tables and their rollups, so the first report does not replay the
+        # load: the batches wrote the finished tickets' rows; the others' due times have
+        # just moved. A catch-up of that many tickets refreshes every table's statistics
+        # itself (a second ANALYZE: ≈ 1 s at 1M).
+        replayed = ReportService(db, SYSTEM).report_catch_up(written, rules)
+        for analyzed in statistics:
+            analyzed.result()
     if replayed < BULK_REPLAY:
-        db.refresh_statistics()
+        db.refresh_statistics(_REPORT_TABLES if after is not None else None)
     return DemoResult(
         tickets=tickets,
         contacts=cast.new_contacts,
@@ -179,6 +214,16 @@ def generate_demo(
         events=events,
         seconds=time.perf_counter() - started,
     )
+
+
+def _batches(tickets: int, batch_size: int) -> list[tuple[int, int]]:
+    """Where each batch of the load starts and ends (see ``FIRST_BATCH``)."""
+    batches: list[tuple[int, int]] = []
+    start, size = 0, min(FIRST_BATCH, batch_size)
+    while start < tickets:
+        batches.append((start, min(start + size, tickets)))
+        start, size = start + size, min(size * 2, batch_size)
+    return batches
 
 
 @contextmanager

@@ -11,12 +11,13 @@ from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
-from helpdesk_tui.desk.demo import DemoResult, generate_demo
+from helpdesk_tui.desk.demo import DemoResult, _batches, generate_demo
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.report_service import ReportService, Written, pending, replay_everything
+from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
@@ -325,3 +326,21 @@ def test_rules_changed_during_the_load_replay_its_tickets(db: Database, admin: A
         replay_everything(s)
     ReportService(db, SYSTEM).report_catch_up()
     assert _report_tables(db) == loaded
+    # (the open tickets' due times are the new policy's, in every batch)
+    assert SlaService(db, SYSTEM).sla_recompute() == 0
+
+
+def test_batches_grow_from_the_first_to_the_batch_size() -> None:
+    """A small first batch, so that the database need not wait long for its first rows."""
+    assert _batches(20_000, 4_000) == [
+        (0, 500),
+        (500, 1_500),
+        (1_500, 3_500),
+        (3_500, 7_500),
+        (7_500, 11_500),
+        (11_500, 15_500),
+        (15_500, 19_500),
+        (19_500, 20_000),
+    ]
+    assert _batches(250, 100) == [(0, 100), (100, 200), (200, 250)]
+    assert _batches(1, 4_000) == [(0, 1)]
