@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,8 +69,10 @@ MIN_SPAN = timedelta(days=1)
 _FREE_MAIL = ("example.com", "example.net", "example.org")
 _NAME_POOL = 300
 _REPORT_TABLES = ("report_ticket", "report_reply", "report_rollup")
-_AFTER_LOAD = ("ticket", *_REPORT_TABLES)
-"""The tables the SLA recompute and the report catch-up after the load write."""
+"""What the report catch-up after the load writes."""
+_LATER = ("message", *_REPORT_TABLES)
+"""The tables not analyzed beside the others: messages (the largest) in parallel with them,
+the report tables after the catch-up."""
 _SWITCH_INTERVAL = 0.0002
 """Seconds; see ``_prompt_switching``."""
 
@@ -151,13 +153,21 @@ def generate_demo(
 
     messages = events = 0
     written: list[Written] = []
-    sla = SlaService(db, SYSTEM)
+    sla, reports = SlaService(db, SYSTEM), ReportService(db, SYSTEM)
+
+    def settle(numbers: tuple[int, int], unwritten: frozenset[int]) -> None:
+        """The SLA due times of a batch's open tickets, then their report rows."""
+        sla.sla_recompute(numbers=numbers)
+        reports.report_replay(sorted(unwritten), rules)
+
     # The new open tickets' SLA due times come from the policies, as every ticket's do
-    # (the others' are as they were: recomputing them is a policy change's work). On
-    # PostgreSQL a batch's are recomputed once it is in, on a connection of their own,
+    # (the others' are as they were: recomputing them is a policy change's work), and
+    # then their report rows (the batches wrote the finished tickets' rows themselves).
+    # On PostgreSQL a batch's are settled once it is in, on connections of their own,
     # while the next batch goes in: the load's backend is the bound, and the next batch
-    # adds other rows (and all of them again if the policies changed meanwhile). SQLite
-    # has one writer at a time: there they follow the load.
+    # adds other rows (if the policies changed meanwhile, the due times of all are
+    # recomputed and the catch-up replays all). SQLite has one writer at a time: there
+    # they follow the load.
     with ExitStack() as stack:
         conn = stack.enter_context(db.own_connection())
         stack.enter_context(_prompt_switching())
@@ -166,7 +176,7 @@ def generate_demo(
         # memory.
         pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo"))
         after = None if db.is_sqlite else stack.enter_context(ThreadPoolExecutor(1, "demo-sla"))
-        due: list[Future[int]] = []
+        settled: list[Future[None]] = []
         statistics: list[Future[None]] = []
         prepare_load(conn)
         batches = _batches(tickets, batch_size)
@@ -179,30 +189,30 @@ def generate_demo(
                 written.append(insert_batch(conn, batch))
             if after is not None:
                 numbers = (first_number + start, first_number + end - 1)
-                due.append(after.submit(sla.sla_recompute, numbers=numbers))
+                settled.append(after.submit(settle, numbers, written[-1].unwritten))
             messages += batch.message_count
             events += batch.event_count
             if progress is not None:
                 progress(end)
         # A bulk load changes the data's shape; the planner needs to know (issue 10). On
-        # PostgreSQL each table is analyzed as soon as nothing below writes it any more, on
-        # a connection of its own: ANALYZE is one backend's work, like the rest.
+        # PostgreSQL the tables are analyzed on connections of their own as soon as the load
+        # is in, two at a time (ANALYZE is one backend's work), the tickets once settled.
         if after is None:
             sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
         else:
-            statistics.append(pool.submit(db.refresh_statistics, but=_AFTER_LOAD))
-            statistics.append(after.submit(db.refresh_statistics, ("ticket",)))
-            for recomputed in due:
-                recomputed.result()
+            statistics.append(pool.submit(db.refresh_statistics, ("message",)))
+            statistics.append(after.submit(db.refresh_statistics, but=_LATER))
+            for job in settled:
+                job.result()
+            written = [replace(done, unwritten=frozenset()) for done in written]
             with db.read() as session:
                 moved = sla_clock.load_rules(session) != (rules.policies, rules.calendars)
             if moved:  # a policy or calendar changed during the load: every batch's again
                 sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
         # The report tables and their rollups, so the first report does not replay the
-        # load: the batches wrote the finished tickets' rows; the others' due times have
-        # just moved. A catch-up of that many tickets refreshes every table's statistics
-        # itself (a second ANALYZE: ≈ 1 s at 1M).
-        replayed = ReportService(db, SYSTEM).report_catch_up(written, rules)
+        # load. A catch-up of that many tickets refreshes every table's statistics itself
+        # (a second ANALYZE: ≈ 1 s at 1M).
+        replayed = reports.report_catch_up(written, rules)
         for analyzed in statistics:
             analyzed.result()
     if replayed < BULK_REPLAY:

@@ -329,6 +329,18 @@ class ReportService(SatisfactionService):
             self.db.refresh_statistics()
         return len(work.numbers)
 
+    def report_replay(self, numbers: Sequence[int], rules: Rules) -> None:
+        """Replay these tickets into the report tables now, by ``rules``, a chunk per
+        transaction; the watermark stays (the next catch-up sees their events as pending).
+
+        For a bulk writer's tickets whose rows it could not write with them (open ones:
+        their due times are recomputed after their transaction), once they are recomputed,
+        beside the rest of the load: a catch-up after it then skips them as written."""
+        for chunk in _in_chunks(numbers):
+            with self._write() as session:
+                _lock_state(session)
+                replay(session, chunk, rules)
+
     def _compute(self, session: Session, query: ReportQuery, *, rollups: bool) -> ReportResult:
         where = self._filters(session, query)
         first = (query.start - EPOCH).days
