@@ -70,9 +70,9 @@ _FREE_MAIL = ("example.com", "example.net", "example.org")
 _NAME_POOL = 300
 _REPORT_TABLES = ("report_ticket", "report_reply", "report_rollup")
 """What the report catch-up after the load writes."""
-_LATER = ("message", *_REPORT_TABLES)
-"""The tables not analyzed beside the others: messages (the largest) in parallel with them,
-the report tables after the catch-up."""
+_LATER = ("message", "ticket", *_REPORT_TABLES)
+"""The tables not analyzed with the others: messages (the largest) before them, tickets
+once their due times are settled, the report tables after the catch-up."""
 _SWITCH_INTERVAL = 0.0002
 """Seconds; see ``_prompt_switching``."""
 
@@ -195,13 +195,14 @@ def generate_demo(
             if progress is not None:
                 progress(end)
         # A bulk load changes the data's shape; the planner needs to know (issue 10). On
-        # PostgreSQL the tables are analyzed on connections of their own as soon as the load
-        # is in, two at a time (ANALYZE is one backend's work), the tickets once settled.
+        # PostgreSQL the tables are analyzed on connections of their own as soon as nothing
+        # writes them any more, two or three at a time (ANALYZE is one backend's work).
         if after is None:
             sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
         else:
             statistics.append(pool.submit(db.refresh_statistics, ("message",)))
-            statistics.append(after.submit(db.refresh_statistics, but=_LATER))
+            statistics.append(pool.submit(db.refresh_statistics, but=_LATER))
+            statistics.append(after.submit(db.refresh_statistics, ("ticket",)))
             for job in settled:
                 job.result()
             written = [replace(done, unwritten=frozenset()) for done in written]
@@ -212,11 +213,10 @@ def generate_demo(
         # The report tables and their rollups, so the first report does not replay the
         # load. A catch-up of that many tickets refreshes every table's statistics itself
         # (a second ANALYZE: ≈ 1 s at 1M).
-        replayed = reports.report_catch_up(written, rules)
+        if reports.report_catch_up(written, rules) < BULK_REPLAY:
+            db.refresh_statistics(_REPORT_TABLES if after is not None else None)
         for analyzed in statistics:
             analyzed.result()
-    if replayed < BULK_REPLAY:
-        db.refresh_statistics(_REPORT_TABLES if after is not None else None)
     return DemoResult(
         tickets=tickets,
         contacts=cast.new_contacts,
