@@ -179,7 +179,7 @@ def generate_demo(
         settled: list[Future[None]] = []
         statistics: list[Future[None]] = []
         prepare_load(conn)
-        batches = _batches(tickets, batch_size)
+        batches = batch_bounds(tickets, batch_size)
         pending = pool.submit(make_batch, *batches[0])
         for at, (start, end) in enumerate(batches):
             batch = pending.result()
@@ -226,7 +226,7 @@ def generate_demo(
     )
 
 
-def _batches(tickets: int, batch_size: int) -> list[tuple[int, int]]:
+def batch_bounds(tickets: int, batch_size: int) -> list[tuple[int, int]]:
     """Where each batch of the load starts and ends (see ``FIRST_BATCH``)."""
     batches: list[tuple[int, int]] = []
     start, size = 0, min(FIRST_BATCH, batch_size)

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
-from helpdesk_tui.desk.demo import DemoResult, _batches, generate_demo
+from helpdesk_tui.desk.demo import DemoResult, batch_bounds, generate_demo
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
@@ -332,7 +332,7 @@ def test_rules_changed_during_the_load_replay_its_tickets(db: Database, admin: A
 
 def test_batches_grow_from_the_first_to_the_batch_size() -> None:
     """A small first batch, so that the database need not wait long for its first rows."""
-    assert _batches(20_000, 4_000) == [
+    assert batch_bounds(20_000, 4_000) == [
         (0, 500),
         (500, 1_500),
         (1_500, 3_500),
@@ -342,5 +342,5 @@ def test_batches_grow_from_the_first_to_the_batch_size() -> None:
         (15_500, 19_500),
         (19_500, 20_000),
     ]
-    assert _batches(250, 100) == [(0, 100), (100, 200), (200, 250)]
-    assert _batches(1, 4_000) == [(0, 1)]
+    assert batch_bounds(250, 100) == [(0, 100), (100, 200), (200, 250)]
+    assert batch_bounds(1, 4_000) == [(0, 1)]
