@@ -239,7 +239,8 @@ def test_report_rows_the_load_writes_are_the_replays(db: Database, admin: Actor)
     the stories in memory) and the catch-up replays only the rest: the tables are what a
     replay of every ticket gives, business minutes in the calendar of each ticket's policy
     (one for a category, one for an organization) included, on a fresh desk and on one in
-    use, and after an agent changes a ticket the load wrote the rows of."""
+    use (in batches that PostgreSQL settles beside the load), and after an agent changes a
+    ticket the load wrote the rows of."""
     desk = Desk(db, admin, clock=lambda: NOW)
     desk.sla_set_calendar("mornings", hours="08:00-10:00")
     desk.sla_set_calendar("long days", hours="07:00-21:00")
@@ -269,7 +270,7 @@ def test_report_rows_the_load_writes_are_the_replays(db: Database, admin: Actor)
         calendar="long days",
     )
     desk.report_catch_up()
-    generate_demo(db, tickets=400, seed=2, now=NOW + timedelta(days=90))
+    generate_demo(db, tickets=400, seed=2, now=NOW + timedelta(days=90), batch_size=100)
     loaded = _report_tables(db)
     assert len(loaded[0]) == 700 and loaded[1] and loaded[2]
     with db.read() as s:
