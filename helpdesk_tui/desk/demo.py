@@ -10,10 +10,13 @@ time, as a living desk's do, instead of among a million older ones in each of th
 wrote most index pages again for every batch (``benchmarks/README.md``, seeding into 1M).
 A run a few hours after the last one therefore adds young tickets (mostly new and open).
 
-It writes in bulk (``demo_bulk``), 4,000 tickets per transaction, and holds at most two
-batches in memory: 100,000 tickets take seconds, not hours. Each batch carries the report
-rows of its finished tickets, made by the report rule from the stories in memory, so the
-report catch-up after the load replays only the rest (``report_service.Written``). It
+It writes in bulk (``demo_bulk``), up to 4,000 tickets per transaction (the first batches
+smaller, so that the database starts sooner), and holds at most two batches in memory:
+100,000 tickets take seconds, not hours. Each batch carries the report rows of its finished
+tickets, made by the report rule from the stories in memory, so the report catch-up after
+the load replays only the rest (``report_service.Written``). On PostgreSQL each batch's
+open tickets are settled (SLA due times, then report rows) and the tables analyzed on
+connections of their own beside the load, whose own backend is the bound there. It
 never queues outgoing mail, and every address it invents is under the reserved ``.example``
 TLD.
 """
@@ -175,7 +178,9 @@ def generate_demo(
         # (the database driver releases the GIL while it works); at most two batches in
         # memory.
         pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo"))
-        after = None if db.is_sqlite else stack.enter_context(ThreadPoolExecutor(1, "demo-sla"))
+        after = None
+        if not db.is_sqlite:
+            after = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo-settle"))
         settled: list[Future[None]] = []
         statistics: list[Future[None]] = []
         prepare_load(conn)
