@@ -10,10 +10,13 @@ time, as a living desk's do, instead of among a million older ones in each of th
 wrote most index pages again for every batch (``benchmarks/README.md``, seeding into 1M).
 A run a few hours after the last one therefore adds young tickets (mostly new and open).
 
-It writes in bulk (``demo_bulk``), 4,000 tickets per transaction, and holds at most two
-batches in memory: 100,000 tickets take seconds, not hours. Each batch carries the report
-rows of its finished tickets, made by the report rule from the stories in memory, so the
-report catch-up after the load replays only the rest (``report_service.Written``). It
+It writes in bulk (``demo_bulk``), up to 4,000 tickets per transaction (the first batches
+smaller, so that the database starts sooner), and holds at most two batches in memory:
+100,000 tickets take seconds, not hours. Each batch carries the report rows of its finished
+tickets, made by the report rule from the stories in memory, so the report catch-up after
+the load replays only the rest (``report_service.Written``). On PostgreSQL each batch's
+open tickets are settled (SLA due times, then report rows) and the tables analyzed on
+connections of their own beside the load, whose own backend is the bound there. It
 never queues outgoing mail, and every address it invents is under the reserved ``.example``
 TLD.
 """
@@ -25,9 +28,9 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +43,7 @@ from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
 from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.report_service import BULK_REPLAY, ReportService, Rules, Written
+from helpdesk_tui.desk.sla_reads import load_rules
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.database import Database
@@ -56,6 +60,10 @@ from helpdesk_tui.storage.models import (
 )
 
 BATCH_SIZE = 4_000
+FIRST_BATCH = 500
+"""The first batch's size; each next one is twice the last, up to the batch size. Nothing
+is inserted until the first batch's stories are written: a small one lets the database
+start early, and each next batch is written while the one before it is inserted."""
 MAX_DAYS = 240
 TICKETS_PER_DAY = 5
 """A small demo spans two months at about this many tickets a day; a big one eight months."""
@@ -63,6 +71,11 @@ MIN_SPAN = timedelta(days=1)
 """Added to a desk in use, the tickets come after its newest one, over at least this long."""
 _FREE_MAIL = ("example.com", "example.net", "example.org")
 _NAME_POOL = 300
+_REPORT_TABLES = ("report_ticket", "report_reply", "report_rollup")
+"""What the report catch-up after the load writes."""
+_LATER = ("message", "ticket", *_REPORT_TABLES)
+"""The tables not analyzed with the others: messages (the largest) before them, tickets
+once their due times are settled, the report tables after the catch-up."""
 _SWITCH_INTERVAL = 0.0002
 """Seconds; see ``_prompt_switching``."""
 
@@ -135,43 +148,80 @@ def generate_demo(
         figures=rules.figures,
     )
 
-    def make_batch(start: int) -> Batch:
+    def make_batch(start: int, end: int) -> Batch:
         writer.clear()
-        for i in range(start, min(start + batch_size, tickets)):
+        for i in range(start, end):
             writer.write(first_number + i, clock.at((i + rng.random()) / tickets))
         return writer.batch()
 
     messages = events = 0
     written: list[Written] = []
-    # One thread writes the next batch's rows while this one inserts the current batch
-    # (the database driver releases the GIL while it works); at most two batches in memory.
-    with (
-        db.own_connection() as conn,
-        _prompt_switching(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo") as pool,
-    ):
+    sla, reports = SlaService(db, SYSTEM), ReportService(db, SYSTEM)
+
+    def settle(numbers: tuple[int, int], unwritten: frozenset[int]) -> None:
+        """The SLA due times of a batch's open tickets, then their report rows."""
+        sla.sla_recompute(numbers=numbers)
+        reports.report_replay(sorted(unwritten), rules)
+
+    # The new open tickets' SLA due times come from the policies, as every ticket's do
+    # (the others' are as they were: recomputing them is a policy change's work), and
+    # then their report rows (the batches wrote the finished tickets' rows themselves).
+    # On PostgreSQL a batch's are settled once it is in, on connections of their own,
+    # while the next batch goes in: the load's backend is the bound, and the next batch
+    # adds other rows (if the policies changed meanwhile, the due times of all are
+    # recomputed and the catch-up replays all). SQLite has one writer at a time: there
+    # they follow the load.
+    with ExitStack() as stack:
+        conn = stack.enter_context(db.own_connection())
+        stack.enter_context(_prompt_switching())
+        # One thread writes the next batch's rows while this one inserts the current batch
+        # (the database driver releases the GIL while it works); at most two batches in
+        # memory.
+        pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo"))
+        after = None
+        if not db.is_sqlite:
+            after = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo-settle"))
+        settled: list[Future[None]] = []
+        statistics: list[Future[None]] = []
         prepare_load(conn)
-        pending = pool.submit(make_batch, 0)
-        for start in range(0, tickets, batch_size):
+        batches = batch_bounds(tickets, batch_size)
+        pending = pool.submit(make_batch, *batches[0])
+        for at, (start, end) in enumerate(batches):
             batch = pending.result()
-            if start + batch_size < tickets:
-                pending = pool.submit(make_batch, start + batch_size)
+            if at + 1 < len(batches):
+                pending = pool.submit(make_batch, *batches[at + 1])
             with conn.begin():
                 written.append(insert_batch(conn, batch))
+            if after is not None:
+                numbers = (first_number + start, first_number + end - 1)
+                settled.append(after.submit(settle, numbers, written[-1].unwritten))
             messages += batch.message_count
             events += batch.event_count
             if progress is not None:
-                progress(min(start + batch_size, tickets))
-    # The new open tickets' SLA due times come from the policies, as every ticket's do
-    # (the others' are as they were: recomputing them is a policy change's work).
-    SlaService(db, SYSTEM).sla_recompute(numbers=(first_number, first_number + tickets - 1))
-    # The report tables and their rollups, so the first report does not replay the load:
-    # the batches wrote the finished tickets' rows; the others' due times have just moved.
-    replayed = ReportService(db, SYSTEM).report_catch_up(written, rules)
-    # A bulk load changes the data's shape; the planner needs to know (issue 10). A catch-up
-    # of that many tickets has just refreshed the statistics (a second ANALYZE: ≈ 1 s at 1M).
-    if replayed < BULK_REPLAY:
-        db.refresh_statistics()
+                progress(end)
+        # A bulk load changes the data's shape; the planner needs to know (issue 10). On
+        # PostgreSQL the tables are analyzed on connections of their own as soon as nothing
+        # writes them any more, two or three at a time (ANALYZE is one backend's work).
+        if after is None:
+            sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
+        else:
+            statistics.append(pool.submit(db.refresh_statistics, ("message",)))
+            statistics.append(pool.submit(db.refresh_statistics, but=_LATER))
+            statistics.append(after.submit(db.refresh_statistics, ("ticket",)))
+            for job in settled:
+                job.result()
+            written = [replace(done, unwritten=frozenset()) for done in written]
+            with db.read() as session:
+                moved = load_rules(session) != (rules.policies, rules.calendars)
+            if moved:  # a policy or calendar changed during the load: every batch's again
+                sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
+        # The report tables and their rollups, so the first report does not replay the
+        # load. A catch-up of that many tickets refreshes every table's statistics itself
+        # (a second ANALYZE: ≈ 1 s at 1M).
+        if reports.report_catch_up(written, rules) < BULK_REPLAY:
+            db.refresh_statistics(_REPORT_TABLES if after is not None else None)
+        for analyzed in statistics:
+            analyzed.result()
     return DemoResult(
         tickets=tickets,
         contacts=cast.new_contacts,
@@ -179,6 +229,16 @@ def generate_demo(
         events=events,
         seconds=time.perf_counter() - started,
     )
+
+
+def batch_bounds(tickets: int, batch_size: int) -> list[tuple[int, int]]:
+    """Where each batch of the load starts and ends (see ``FIRST_BATCH``)."""
+    batches: list[tuple[int, int]] = []
+    start, size = 0, min(FIRST_BATCH, batch_size)
+    while start < tickets:
+        batches.append((start, min(start + size, tickets)))
+        start, size = start + size, min(size * 2, batch_size)
+    return batches
 
 
 @contextmanager

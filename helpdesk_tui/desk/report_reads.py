@@ -179,18 +179,29 @@ class ReportReads(DeskService):
             work = pending(conn, written if written_by == rules else ())
         if not work.numbers:
             return 0
-        from helpdesk_tui.desk.report_service import BULK_REPLAY, _in_chunks, _lock_state, replay
+        from helpdesk_tui.desk.report_service import BULK_REPLAY, _lock_state
 
-        for chunk in _in_chunks(work.numbers):
-            with self._write() as session:
-                _lock_state(session)
-                replay(session, chunk, rules)
+        self.report_replay(work.numbers, rules)
         with self._write() as session:
             state = _lock_state(session)
             state.value = max(state.value, work.top)
         if len(work.numbers) >= BULK_REPLAY:  # a bulk load of the report tables
             self.db.refresh_statistics()
         return len(work.numbers)
+
+    def report_replay(self, numbers: Sequence[int], rules: Rules) -> None:
+        """Replay these tickets into the report tables now, by ``rules``, a chunk per
+        transaction; the watermark stays (the next catch-up sees their events as pending).
+
+        The catch-up's work, and a bulk writer's for tickets whose rows it could not write
+        with them (open ones: their due times are recomputed after their transaction),
+        beside the rest of the load: a catch-up after it then skips them as written."""
+        from helpdesk_tui.desk.report_service import _in_chunks, _lock_state, replay
+
+        for chunk in _in_chunks(numbers):
+            with self._write() as session:
+                _lock_state(session)
+                replay(session, chunk, rules)
 
     def _compute(self, session: Reader, query: ReportQuery, *, rollups: bool) -> ReportResult:
         where = self._filters(session, query)

@@ -11,12 +11,13 @@ from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
-from helpdesk_tui.desk.demo import DemoResult, generate_demo
+from helpdesk_tui.desk.demo import DemoResult, batch_bounds, generate_demo
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.report_service import ReportService, Written, pending, replay_everything
+from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
@@ -238,7 +239,8 @@ def test_report_rows_the_load_writes_are_the_replays(db: Database, admin: Actor)
     the stories in memory) and the catch-up replays only the rest: the tables are what a
     replay of every ticket gives, business minutes in the calendar of each ticket's policy
     (one for a category, one for an organization) included, on a fresh desk and on one in
-    use, and after an agent changes a ticket the load wrote the rows of."""
+    use (in batches that PostgreSQL settles beside the load), and after an agent changes a
+    ticket the load wrote the rows of."""
     desk = Desk(db, admin, clock=lambda: NOW)
     desk.sla_set_calendar("mornings", hours="08:00-10:00")
     desk.sla_set_calendar("long days", hours="07:00-21:00")
@@ -268,7 +270,7 @@ def test_report_rows_the_load_writes_are_the_replays(db: Database, admin: Actor)
         calendar="long days",
     )
     desk.report_catch_up()
-    generate_demo(db, tickets=400, seed=2, now=NOW + timedelta(days=90))
+    generate_demo(db, tickets=400, seed=2, now=NOW + timedelta(days=90), batch_size=100)
     loaded = _report_tables(db)
     assert len(loaded[0]) == 700 and loaded[1] and loaded[2]
     with db.read() as s:
@@ -325,3 +327,21 @@ def test_rules_changed_during_the_load_replay_its_tickets(db: Database, admin: A
         replay_everything(s)
     ReportService(db, SYSTEM).report_catch_up()
     assert _report_tables(db) == loaded
+    # (the open tickets' due times are the new policy's, in every batch)
+    assert SlaService(db, SYSTEM).sla_recompute() == 0
+
+
+def test_batches_grow_from_the_first_to_the_batch_size() -> None:
+    """A small first batch, so that the database need not wait long for its first rows."""
+    assert batch_bounds(20_000, 4_000) == [
+        (0, 500),
+        (500, 1_500),
+        (1_500, 3_500),
+        (3_500, 7_500),
+        (7_500, 11_500),
+        (11_500, 15_500),
+        (15_500, 19_500),
+        (19_500, 20_000),
+    ]
+    assert batch_bounds(250, 100) == [(0, 100), (100, 200), (200, 250)]
+    assert batch_bounds(1, 4_000) == [(0, 1)]

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, select, text
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col
 
@@ -16,7 +16,7 @@ from helpdesk_tui.storage.database import (
     Database,
     load_driver,
 )
-from helpdesk_tui.storage.models import Message, Ticket
+from helpdesk_tui.storage.models import Message, Organization, Tag, Team, Ticket
 from helpdesk_tui.storage.types import UTCDateTime
 from tests.conftest import sqlite_url
 
@@ -106,6 +106,35 @@ def test_a_brief_write_on_a_locked_desk_fails_instead_of_waiting_out_the_busy_ti
                 session.connection().exec_driver_sql("UPDATE agent SET name = name WHERE id = 0")
     finally:
         other.dispose()
+
+
+def _analyzed(db: Database, tables: tuple[str, ...]) -> set[str]:
+    """Which of ``tables`` have statistics."""
+    with db.read() as session:
+        if db.is_sqlite:
+            found = session.execute(select(text("tbl")).select_from(text("sqlite_stat1")))
+        else:
+            found = session.execute(
+                text(
+                    "SELECT DISTINCT starelid::regclass::text FROM pg_statistic "
+                    "WHERE starelid = ANY(CAST(:tables AS regclass[]))"
+                ),
+                {"tables": list(tables)},
+            )
+        return {name for (name,) in found} & set(tables)
+
+
+def test_statistics_of_some_tables_or_of_all_but_some(db: Database) -> None:
+    """A bulk loader analyzes the tables it has finished with while it writes the others."""
+    with db.write() as session:
+        session.add_all([Tag(name="vpn"), Team(name="Network"), Organization(name="Acme")])
+    tables = ("organization", "tag", "team")
+    db.refresh_statistics(("tag",))
+    assert _analyzed(db, tables) == {"tag"}
+    db.refresh_statistics(but=("organization",))
+    assert _analyzed(db, tables) == {"tag", "team"}
+    db.refresh_statistics()
+    assert _analyzed(db, tables) == set(tables)
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
