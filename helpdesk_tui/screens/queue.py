@@ -4,10 +4,11 @@ The screen keeps a *window* of at most ``MAX_WINDOW`` rows around the cursor. Mo
 either end of the window fetches the next (or previous) page by key; g/G load the first or
 the last page (the last with a reversed query). Every second a timer, re-armed after each
 run, asks the desk whether anything changed since the last read (``desk.queue.change_mark``:
-two small indexed reads); only then does it re-read the window (one page query and one
-presence query; presence alone when only presence changed), so changes made elsewhere show
-without a key press, with the cursor kept on the same ticket, and an idle queue costs
-next to nothing.
+one small indexed read), and so does coming back from another screen; only then does it
+re-read the window (the page and its rows in one statement, and presence if anyone is on a
+ticket; presence alone when only presence changed), so changes made elsewhere show without
+a key press, with the cursor kept on the same ticket, and an idle queue costs next to
+nothing.
 
 All reads run in thread workers; each carries a request number and only the answer to the
 newest request is used, so a slow answer can never overwrite a newer one.
@@ -563,8 +564,14 @@ class QueueScreen(DeskScreen):
             self._timer = None
 
     def on_screen_resume(self) -> None:
-        if self._started:
-            self.refresh_now()
+        """Back from another screen (the palette, the filter form, a ticket): ask at once
+        whether anything changed, as the timer's tick does, and re-read only if it did
+        (re-read every time, it cost the key that closed that screen a list read)."""
+        if not self._started or self._mark is None:
+            return  # (no page read yet: its answer starts the timer)
+        if self._timer is not None:
+            self._timer.stop()
+        self._refresh()
 
     # -- changing what is shown -------------------------------------------------------------
 
