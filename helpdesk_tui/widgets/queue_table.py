@@ -218,6 +218,13 @@ def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: Row
     }
 
 
+def _made_from(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> object:
+    """Everything ``row_cells`` shows of ``row`` at ``now``: equal values, equal cells."""
+    due = row.next_due
+    level = due_level(row.due_started_at, due, now, styles.warn_percent)
+    return (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now), level)
+
+
 def _label(column: QueueColumn, width: int, arrow: str) -> Text:
     """A header cell: the label, the sort arrow, and the ``tail`` at the right if it fits.
     In a narrow cell the arrow keeps its place and the label gives way."""
@@ -318,11 +325,16 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """SLA deadlines show as a warning once this share of their time has passed."""
         self._row_styles: RowStyles | None = None
         self._keys: list[int] = []
-        self._cells: list[Cells] = []
+        self._rows: Sequence[TicketRow] = ()
+        self._presence: Mapping[int, Sequence[OnTicket]] = {}
+        self._now: datetime | None = None
+        self._shown: list[object] = []
+        """What each shown row's cells are made from (``_made_from``), in order."""
         self._made: dict[int, tuple[object, Cells]] = {}
-        """Each shown row's cells and what they were made from."""
+        """The cells made so far, by ticket number, with what they were made from: a row's
+        cells are made when it is first drawn (or asked for), not for every row shown."""
         self._styles: RowStyles | None = None
-        """The styles the shown cells were made with."""
+        """The styles the shown cells are made with."""
         self._fitted = Fitted(())
         self._digits = MIN_DIGITS
         """Digits of the largest ticket number shown so far (the number column only grows)."""
@@ -356,7 +368,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         return [column.key for column, _ in self._fitted.columns]
 
     def cell(self, number: int, column: str) -> Text:
-        return self._cells[self._keys.index(number)][column]
+        return self._cells_at(self._keys.index(number))[column]
 
     @property
     def page_rows(self) -> int:
@@ -379,22 +391,29 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         *,
         focus: int | None,
     ) -> None:
-        """Show exactly ``rows``; the cursor goes to ticket ``focus`` if it is among them."""
+        """Show exactly ``rows``; the cursor goes to ticket ``focus`` if it is among them.
+
+        Only what each row's cells are made from is worked out here: the cells themselves
+        are made as rows are drawn, so a new page of 100 rows makes the 20 or so on screen.
+        """
         styles = self.row_styles
         keys = [row.number for row in rows]
         self._fit_numbers(keys)
-        cells = [self._cells_of(row, presence.get(row.number, ()), now, styles) for row in rows]
+        shown = [_made_from(row, presence.get(row.number, ()), now, styles) for row in rows]
+        if styles != self._styles:
+            self._made.clear()
         if keys == self._keys and styles == self._styles:
-            for key, new, old in zip(keys, cells, self._cells, strict=True):
+            for key, new, old in zip(keys, shown, self._shown, strict=True):
                 if new != old:
                     self._strips.pop(key, None)
         else:
             self._strips.clear()
         self._styles = styles
         old_row, old_top = self.cursor_row, round(self.scroll_y)
-        self._keys, self._cells = keys, cells
-        shown = set(keys)
-        self._made = {number: made for number, made in self._made.items() if number in shown}
+        self._keys, self._shown = keys, shown
+        self._rows, self._presence, self._now = tuple(rows), presence, now
+        numbers = set(keys)
+        self._made = {number: made for number, made in self._made.items() if number in numbers}
         self.virtual_size = Size(self.scrollable_content_region.width, len(keys) + 1)
         if keys:
             row = keys.index(focus) if focus in keys else min(old_row, len(keys) - 1)
@@ -434,18 +453,17 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         strips = self._empty_strips[1]
         return strips[line] if 0 <= line < len(strips) else Strip.blank(width, base)
 
-    def _cells_of(
-        self, row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles
-    ) -> Cells:
-        """``row_cells``, reused while nothing shown in the row has changed (refresh ticks)."""
-        due = row.next_due
-        level = due_level(row.due_started_at, due, now, styles.warn_percent)
-        key = (row, tuple(on), timefmt.relative(row.updated_at, now), timefmt.due(due, now), level)
-        known = self._made.get(row.number)
-        if known is not None and known[0] == key and styles == self._styles:
+    def _cells_at(self, index: int) -> Cells:
+        """The cells of shown row ``index``: made once, and again only when what they are
+        made from changed (a refresh tick's new time or marker)."""
+        number, made_from = self._keys[index], self._shown[index]
+        known = self._made.get(number)
+        if known is not None and known[0] == made_from:
             return known[1]
-        cells = row_cells(row, on, now, styles)
-        self._made[row.number] = (key, cells)
+        row = self._rows[index]
+        assert self._now is not None and self._styles is not None  # (set with the rows)
+        cells = row_cells(row, self._presence.get(number, ()), self._now, self._styles)
+        self._made[number] = (made_from, cells)
         return cells
 
     def _set_cursor(self, row: int) -> None:
@@ -622,7 +640,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             # The cursor's background and weight over the cells' own colours (priority, markers).
             over = Style(bgcolor=cursor.bgcolor, bold=cursor.bold)
             under = Style(color=cursor.color)
-            segments = Segment.apply_style(self._line(self._cells[index]), under, over)
+            segments = Segment.apply_style(self._line(self._cells_at(index)), under, over)
             return Strip(segments).crop_extend(0, width, cursor)
         if self._restyled:
             self._restyled = False
@@ -633,7 +651,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         key = self._keys[index]
         strip = self._strips.get(key)
         if strip is None:
-            strip = Strip(self._line(self._cells[index])).crop_extend(0, width, base)
+            strip = Strip(self._line(self._cells_at(index))).crop_extend(0, width, base)
             strip = strip.apply_style(base)
             self._strips[key] = strip
         return strip
