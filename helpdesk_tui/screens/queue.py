@@ -230,6 +230,9 @@ class QueueScreen(DeskScreen):
         """Each shown row's place in the list's order (ticket number → position)."""
         self._mark: ChangeMark | None = None
         """The desk's change mark when the rows shown were read."""
+        self._ends: dict[str, tuple[QueueQuery, Load, QueueWindow]] = {}
+        """The first and the last page as last read, with the query they were read for (and,
+        in the window, the change mark they were read at): ``_show_ends``."""
         self._empty_says: bool | Literal["loading"] | None = None
         """Which text the empty line holds: ``_new_desk`` when it was written, "loading"
         while the desk is opened, None yet."""
@@ -399,8 +402,26 @@ class QueueScreen(DeskScreen):
     def _loaded(self, message: Loaded) -> None:
         if message.request != self._request:
             return
+        if message.load.kind in ("first", "last"):
+            self._ends[message.load.kind] = (self.query_spec, message.load, message.window)
+        self._show_window(message.load, message.window)
+
+    def _show_ends(self, kind: Literal["first", "last"]) -> bool:
+        """Show the list's first (or last) page as last read, if nothing has changed on the
+        desk since (its change mark is the one the screen holds): Home after End, End after
+        Home, read no page again. False when it has to be read."""
+        kept = self._ends.get(kind)
+        if kept is None or self._pending is not None:
+            return False
+        query, load, window = kept
+        if query != self.query_spec or window.mark != self._mark:
+            return False
+        self._request += 1  # (an answer on its way is for an older request now)
+        self._show_window(load, window)
+        return True
+
+    def _show_window(self, load: Load, window: QueueWindow) -> None:
         self._pending = None
-        load, window = message.load, message.window
         page = window.page
         if load.kind in ("first", "last", "refresh"):
             self._positions = {}
@@ -656,13 +677,13 @@ class QueueScreen(DeskScreen):
     def action_first(self) -> None:
         if self._at_start:
             self.table.move_cursor(0)
-        else:
+        elif not self._show_ends("first"):
             self._reload("first")
 
     def action_last(self) -> None:
         if self._at_end:
             self.table.move_cursor(len(self._rows) - 1)
-        else:
+        elif not self._show_ends("last"):
             self._reload("last")
 
     def action_next_sort(self) -> None:

@@ -173,6 +173,56 @@ async def test_window_pages_by_key_and_stays_small(
         assert cursor(app) == order[0]
 
 
+async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    small_pages: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home after End (and End after Home) show the page read before, reading nothing,
+    while the desk's change mark is still the one the screen holds; once the screen's
+    check saw a change made elsewhere, they read again and show it."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.05)
+    order = _many(desk_data.db, desk_data, 50)
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        sent.append(sql)
+
+    def lists() -> int:
+        return sum("FROM ticket" in sql for sql in sent)
+
+    app = make_test_app()
+    other = Database(desk_data.db.url)
+    event.listen(desk_data.db.engine, "before_cursor_execute", count)
+    try:
+        async with app.run_test(size=(100, 16)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            await pilot.press("G")
+            await settle(pilot)
+            assert shown(app) == order[-10:]
+            sent.clear()
+            await pilot.press("g")
+            await settle(pilot)
+            assert (shown(app), cursor(app)) == (order[:10], order[0])
+            await pilot.press("G")
+            await settle(pilot)
+            assert (shown(app), cursor(app)) == (order[-10:], order[-1])
+            assert lists() == 0
+            with other.write() as s:
+                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+            await wait_for(pilot, lambda: lists() > 0, 10.0)  # the check saw it: re-read
+            await settle(pilot)
+            sent.clear()
+            await pilot.press("g")
+            await settle(pilot)
+            assert lists() > 0 and shown(app)[:2] == [new.number, order[0]]
+    finally:
+        event.remove(desk_data.db.engine, "before_cursor_execute", count)
+        other.dispose()
+
+
 async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
