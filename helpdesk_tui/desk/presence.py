@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, delete, exists
 from sqlalchemy import select as sa_select
@@ -17,6 +17,9 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.queue_values import OnTicket as OnTicket
 from helpdesk_tui.storage.models import Activity, Agent, Presence, Ticket, utcnow
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
 
 PRESENCE_TTL = timedelta(seconds=15)
 HEARTBEAT_EVERY = timedelta(seconds=5)
@@ -75,7 +78,7 @@ def leave(session: Session, session_id: str) -> None:
 
 
 def on_tickets(
-    session: Session,
+    session: Reader,
     ticket_numbers: Iterable[int],
     *,
     now: datetime | None = None,

@@ -72,7 +72,7 @@ from helpdesk_tui.desk.queue_values import (
     QueueQuery as QueueQuery,
 )
 from helpdesk_tui.desk.statuses import ALL_STATUSES, OPEN_STATUSES, STATUS_RANK, parse_status
-from helpdesk_tui.desk.ticket_rows import rows_by_id, ticket_row
+from helpdesk_tui.desk.ticket_rows import rows_by_id, rows_in, ticket_row
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
 from helpdesk_tui.storage.core_tables import (
     Agent,
@@ -455,11 +455,12 @@ def _fetch(
         )
         is not None
     ]
-    ids = _merged_ids(session, statements, descending, limit + 1)
-    rows = rows_by_id(session, ids[:limit])
+    rows = _page_rows(session, statements, descending, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
     if not forward:
         rows.reverse()
-    return rows, len(ids) > limit, [position(query, row) for row in rows]
+    return rows, more, [position(query, row) for row in rows]
 
 
 def walk(session: Reader, query: QueueQuery) -> tuple[list[Arm], list[Any]]:
@@ -470,17 +471,22 @@ def walk(session: Reader, query: QueueQuery) -> tuple[list[Arm], list[Any]]:
     return arms(session, query), residual_filters(session, query.filter, skip=lead)
 
 
-def _merged_ids(session: Reader, statements: list[Any], descending: bool, limit: int) -> list[int]:
-    """The first ``limit`` ids of the arms' pages in order: one sort of at most their rows."""
+def _page_rows(
+    session: Reader, statements: list[Any], descending: bool, limit: int
+) -> list[TicketRow]:
+    """The rows of the first ``limit`` ids of the arms' pages, in order, in one statement:
+    one sort of at most the arms' rows, then each row read by its ticket's primary key."""
     if not statements:
         return []
     if len(statements) == 1:
-        return [int(i) for i in session.execute(statements[0]).scalars()]
-    merged = union_all(*[select(p.c.id, p.c.k) for p in (s.subquery() for s in statements)])
-    inner = merged.subquery()
-    order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
-    statement = select(inner.c.id).order_by(*order).limit(limit)
-    return [int(i) for i in session.execute(statement).scalars()]
+        page = statements[0].subquery()
+    else:
+        merged = union_all(*[select(p.c.id, p.c.k) for p in (s.subquery() for s in statements)])
+        inner = merged.subquery()
+        order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
+        page = select(inner.c.id, inner.c.k).order_by(*order).limit(limit).subquery()
+    order = [page.c.k.desc(), page.c.id.desc()] if descending else [page.c.k, page.c.id]
+    return rows_in(session, page, order)
 
 
 # -- search --------------------------------------------------------------------------------
@@ -598,23 +604,33 @@ def newest_events() -> Any:
     """
     newest = select(func.max(Event.id)).scalar_subquery()
     last = select(Event.id.label("id")).order_by(Event.id.desc()).limit(LATE_COMMITS).subquery()
-    return select(func.max(last.c.id), func.count(last.c.id)).where(
+    return select(func.max(last.c.id).label("newest"), func.count(last.c.id).label("late")).where(
         last.c.id > func.coalesce(newest, 0) - LATE_COMMITS
     )
 
 
 def change_mark(session: Reader, now: datetime) -> ChangeMark:
-    """Two small indexed reads: the newest event ids, and the presence table (a few rows)."""
-    recent = session.execute(newest_events()).one()
-    live = session.execute(
-        select(
-            func.max(Presence.id),
-            func.max(Presence.expires_at),
-            func.count(Presence.id),
-            func.count(Presence.id).filter(Presence.expires_at > now),
-        )
+    """The newest event ids and the presence table's summary (a few rows), in one statement.
+
+    The presence summary's last value counts the rows live at ``now``, as
+    ``presence.on_tickets`` reads them: with none, there is no marker to read.
+    """
+    events = newest_events().subquery()
+    live = select(
+        func.max(Presence.id).label("newest"),
+        func.max(Presence.expires_at).label("expires"),
+        func.count(Presence.id).label("rows"),
+        func.count(Presence.id).filter(Presence.expires_at >= now).label("live"),
+    ).subquery()
+    found = session.execute(
+        select(events.c.newest, events.c.late, *live.c).select_from(events.join(live, true()))
     ).one()
-    return ChangeMark(events=(recent[0] or 0, recent[1]), presence=tuple(live))
+    return ChangeMark(events=(found[0] or 0, found[1]), presence=tuple(found[2:]))
+
+
+def anyone_on(mark: ChangeMark) -> bool:
+    """Whether any presence row was live when ``mark`` was read (markers to read)."""
+    return bool(mark.presence[-1])
 
 
 # -- pages -------------------------------------------------------------------------------------

@@ -73,6 +73,13 @@ def rows_by_id(session: Reader, ids: Sequence[int]) -> list[TicketRow]:
     return [found[i] for i in ids if i in found]
 
 
+def rows_in(session: Reader, page: Any, order: Sequence[Any]) -> list[TicketRow]:
+    """The rows of the tickets whose ids ``page`` (a subquery with an ``id`` column) holds,
+    in ``order`` (over ``page``'s columns): the page and its rows in one statement."""
+    statement = _row_query().join(page, page.c.id == Ticket.id).order_by(*order)
+    return [_to_row(values) for values in session.execute(statement)]
+
+
 def has_tickets(session: Reader) -> bool:
     """Whether the desk holds any ticket at all, in any status (one indexed row read)."""
     return session.execute(select(Ticket.id).limit(1)).first() is not None

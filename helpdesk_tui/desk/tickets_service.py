@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -27,6 +28,7 @@ from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.queries import has_tickets, ticket_row
 from helpdesk_tui.desk.queue_values import (
     ChangeMark,
+    OnTicket,
     PageKind,
     Position,
     QueueCheck,
@@ -41,6 +43,8 @@ from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.tickets import NewAttachment, create_ticket
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from helpdesk_tui.desk.activity import Since, Watermark
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
@@ -124,36 +128,47 @@ class TicketsService(DeskService):
         session_id: str | None = None,
     ) -> QueueWindow:
         """A page for the queue screen with its presence markers (other terminals than
-        ``session_id``) and the change mark, in one read."""
-        from helpdesk_tui.desk import presence, queue
+        ``session_id``) and the change mark, in one read: two statements (the mark; the
+        page with its rows), and a third for the markers only when someone is on a ticket."""
+        from helpdesk_tui.desk import queue
 
-        with self._read() as session:
-            mark = queue.change_mark(session, self.clock())
-            page = queue.read_page(session, query, limit, kind=kind, start=start)
-            on = presence.on_tickets(
-                session,
-                [row.number for row in page.rows],
-                now=self.clock(),
-                exclude_session=session_id,
-            )
-            new_desk = not page.rows and not has_tickets(session)
+        with self._read_rows() as conn:
+            now = self.clock()
+            mark = queue.change_mark(conn, now)
+            page = queue.read_page(conn, query, limit, kind=kind, start=start)
+            on = self._markers(conn, mark, [row.number for row in page.rows], now, session_id)
+            new_desk = not page.rows and not has_tickets(conn)
         return QueueWindow(page, on, new_desk, mark)
 
     def list_changes(
         self, seen: ChangeMark | None, numbers: list[int], *, session_id: str | None = None
     ) -> QueueCheck:
-        """Has anything changed since ``seen``? Two small indexed reads; the presence of
-        ``numbers`` is read too when only presence moved."""
-        from helpdesk_tui.desk import presence, queue
+        """Has anything changed since ``seen``? One small indexed read; the presence of
+        ``numbers`` is read too when only presence moved (and someone is on a ticket)."""
+        from helpdesk_tui.desk import queue
 
-        with self._read() as session:
-            mark = queue.change_mark(session, self.clock())
+        with self._read_rows() as conn:
+            now = self.clock()
+            mark = queue.change_mark(conn, now)
             on = None
             if seen is not None and mark.events == seen.events and mark.presence != seen.presence:
-                on = presence.on_tickets(
-                    session, numbers, now=self.clock(), exclude_session=session_id
-                )
+                on = self._markers(conn, mark, numbers, now, session_id)
         return QueueCheck(mark, on)
+
+    @staticmethod
+    def _markers(
+        conn: Connection,
+        mark: ChangeMark,
+        numbers: list[int],
+        now: datetime,
+        session_id: str | None,
+    ) -> dict[int, list[OnTicket]]:
+        """Who is on tickets ``numbers``; not read when ``mark`` says nobody is on any."""
+        from helpdesk_tui.desk import presence, queue
+
+        if not queue.anyone_on(mark):
+            return {}
+        return presence.on_tickets(conn, numbers, now=now, exclude_session=session_id)
 
     # -- one ticket -----------------------------------------------------------------------
 

@@ -4,10 +4,11 @@ The screen keeps a *window* of at most ``MAX_WINDOW`` rows around the cursor. Mo
 either end of the window fetches the next (or previous) page by key; g/G load the first or
 the last page (the last with a reversed query). Every second a timer, re-armed after each
 run, asks the desk whether anything changed since the last read (``desk.queue.change_mark``:
-two small indexed reads); only then does it re-read the window (one page query and one
-presence query; presence alone when only presence changed), so changes made elsewhere show
-without a key press, with the cursor kept on the same ticket, and an idle queue costs
-next to nothing.
+one small indexed read), and so does coming back from another screen; only then does it
+re-read the window (the page and its rows in one statement, and presence if anyone is on a
+ticket; presence alone when only presence changed), so changes made elsewhere show without
+a key press, with the cursor kept on the same ticket, and an idle queue costs next to
+nothing.
 
 All reads run in thread workers; each carries a request number and only the answer to the
 newest request is used, so a slow answer can never overwrite a newer one.
@@ -229,6 +230,9 @@ class QueueScreen(DeskScreen):
         """Each shown row's place in the list's order (ticket number → position)."""
         self._mark: ChangeMark | None = None
         """The desk's change mark when the rows shown were read."""
+        self._ends: dict[str, tuple[QueueQuery, Load, QueueWindow]] = {}
+        """The first and the last page as last read, with the query they were read for (and,
+        in the window, the change mark they were read at): ``_show_ends``."""
         self._empty_says: bool | Literal["loading"] | None = None
         """Which text the empty line holds: ``_new_desk`` when it was written, "loading"
         while the desk is opened, None yet."""
@@ -398,8 +402,26 @@ class QueueScreen(DeskScreen):
     def _loaded(self, message: Loaded) -> None:
         if message.request != self._request:
             return
+        if message.load.kind in ("first", "last"):
+            self._ends[message.load.kind] = (self.query_spec, message.load, message.window)
+        self._show_window(message.load, message.window)
+
+    def _show_ends(self, kind: Literal["first", "last"]) -> bool:
+        """Show the list's first (or last) page as last read, if nothing has changed on the
+        desk since (its change mark is the one the screen holds): Home after End, End after
+        Home, read no page again. False when it has to be read."""
+        kept = self._ends.get(kind)
+        if kept is None or self._pending is not None:
+            return False
+        query, load, window = kept
+        if query != self.query_spec or window.mark != self._mark:
+            return False
+        self._request += 1  # (an answer on its way is for an older request now)
+        self._show_window(load, window)
+        return True
+
+    def _show_window(self, load: Load, window: QueueWindow) -> None:
         self._pending = None
-        load, window = message.load, message.window
         page = window.page
         if load.kind in ("first", "last", "refresh"):
             self._positions = {}
@@ -563,8 +585,14 @@ class QueueScreen(DeskScreen):
             self._timer = None
 
     def on_screen_resume(self) -> None:
-        if self._started:
-            self.refresh_now()
+        """Back from another screen (the palette, the filter form, a ticket): ask at once
+        whether anything changed, as the timer's tick does, and re-read only if it did
+        (re-read every time, it cost the key that closed that screen a list read)."""
+        if not self._started or self._mark is None:
+            return  # (no page read yet: its answer starts the timer)
+        if self._timer is not None:
+            self._timer.stop()
+        self._refresh()
 
     # -- changing what is shown -------------------------------------------------------------
 
@@ -649,13 +677,13 @@ class QueueScreen(DeskScreen):
     def action_first(self) -> None:
         if self._at_start:
             self.table.move_cursor(0)
-        else:
+        elif not self._show_ends("first"):
             self._reload("first")
 
     def action_last(self) -> None:
         if self._at_end:
             self.table.move_cursor(len(self._rows) - 1)
-        else:
+        elif not self._show_ends("last"):
             self._reload("last")
 
     def action_next_sort(self) -> None:

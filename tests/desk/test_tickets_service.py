@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import MAIL, Actor
@@ -227,6 +228,42 @@ def test_queue_window_and_changes(db: Database, admin: Actor, agent_bob: Actor) 
     ada.ticket_set_status(number, Status.IN_PROGRESS, expected_version=version)
     moved = ada.list_changes(check.mark, [number])
     assert moved.mark.events != window.mark.events and moved.on is None
+
+
+def test_the_queue_s_read_is_two_statements_unless_someone_is_on_a_ticket(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """The change mark, then the page with its rows; who is on which ticket is read only
+    when the mark says a presence row is live. Statements counted as the engine sends them."""
+    numbers = _tickets(db, admin, "Printer jam", "VPN down")
+    ada, bob = _desk(db, admin), _desk(db, agent_bob)
+    query = QueueQuery(TicketFilter(open_only=True))
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        if sql.lstrip().upper().startswith("SELECT"):
+            sent.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        window = ada.list_window(query, 10, session_id="ada-term")
+        assert len(sent) == 2 and window.on == {}
+        assert [row.number for row in window.page.rows] == numbers[::-1]
+        bob.presence_beat("bob-term", numbers[0], Activity.VIEWING)
+        sent.clear()
+        window = ada.list_window(query, 10, session_id="ada-term")
+        assert len(sent) == 3
+        assert [e.login for e in window.on[numbers[0]]] == ["bob"]
+        assert ada.list_window(query, 10, session_id="bob-term").on == {}  # (its own terminal)
+        sent.clear()
+        check = ada.list_changes(window.mark, numbers)
+        assert len(sent) == 1 and check.mark == window.mark and check.on is None
+        bob.presence_leave("bob-term")
+        sent.clear()
+        check = ada.list_changes(window.mark, numbers, session_id="ada-term")
+        assert check.on == {} and len(sent) == 1  # presence moved, and nobody is on any
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_ticket_worked_through_the_desk(db: Database, admin: Actor, agent_bob: Actor) -> None:

@@ -173,6 +173,56 @@ async def test_window_pages_by_key_and_stays_small(
         assert cursor(app) == order[0]
 
 
+async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    small_pages: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home after End (and End after Home) show the page read before, reading nothing,
+    while the desk's change mark is still the one the screen holds; once the screen's
+    check saw a change made elsewhere, they read again and show it."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.05)
+    order = _many(desk_data.db, desk_data, 50)
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        sent.append(sql)
+
+    def lists() -> int:
+        return sum("FROM ticket" in sql for sql in sent)
+
+    app = make_test_app()
+    other = Database(desk_data.db.url)
+    event.listen(desk_data.db.engine, "before_cursor_execute", count)
+    try:
+        async with app.run_test(size=(100, 16)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            await pilot.press("G")
+            await settle(pilot)
+            assert shown(app) == order[-10:]
+            sent.clear()
+            await pilot.press("g")
+            await settle(pilot)
+            assert (shown(app), cursor(app)) == (order[:10], order[0])
+            await pilot.press("G")
+            await settle(pilot)
+            assert (shown(app), cursor(app)) == (order[-10:], order[-1])
+            assert lists() == 0
+            with other.write() as s:
+                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+            await wait_for(pilot, lambda: lists() > 0, 10.0)  # the check saw it: re-read
+            await settle(pilot)
+            sent.clear()
+            await pilot.press("g")
+            await settle(pilot)
+            assert lists() > 0 and shown(app)[:2] == [new.number, order[0]]
+    finally:
+        event.remove(desk_data.db.engine, "before_cursor_execute", count)
+        other.dispose()
+
+
 async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -582,6 +632,55 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
                 presence.heartbeat(s, desk_data.bob, "term-b3", new.number, Activity.VIEWING)
             await wait_for(pilot, lambda: "◉bob" in _cell(app, new.number, "on"), 30.0)
             assert lists() == 0
+    finally:
+        event.remove(desk_data.db.engine, "before_cursor_execute", count)
+        other.dispose()
+
+
+async def test_back_from_another_screen_the_queue_asks_before_reading_its_list(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Closing the filter form (as the palette, a ticket) asks the desk's change mark at
+    once, and the list is read again only when something changed meanwhile (statements
+    counted as the engine sends them; the timer's own tick is kept out of the way)."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        sent.append(sql)
+
+    def lists() -> int:
+        return sum("FROM ticket" in sql for sql in sent)
+
+    def checks() -> int:
+        return sum("FROM event" in sql and "FROM ticket" not in sql for sql in sent)
+
+    app = make_test_app()
+    other = Database(desk_data.db.url)
+    event.listen(desk_data.db.engine, "before_cursor_execute", count)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            for _ in range(2):
+                sent.clear()
+                await pilot.press("f")
+                await settle(pilot)
+                assert isinstance(app.screen, QueueFilterScreen)
+                await pilot.press("escape")
+                await settle(pilot)
+                assert app.screen is queue(app)
+                assert (checks(), lists()) == (1, 0)
+            await pilot.press("f")
+            await settle(pilot)
+            with other.write() as s:
+                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+            sent.clear()
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: new.number in shown(app), 30.0)
+            assert lists() > 0
     finally:
         event.remove(desk_data.db.engine, "before_cursor_execute", count)
         other.dispose()
