@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The package from PYTHONPATH first (an A/B run puts older code there), this checkout's
+# only when nothing else provides it.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mail_ingest import BATCH, DESK, make_messages

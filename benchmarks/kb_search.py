@@ -33,7 +33,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The package from PYTHONPATH first (an A/B run puts older code there), this checkout's
+# only when nothing else provides it.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.facade import Desk

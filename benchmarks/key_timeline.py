@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+# The package and ``tests`` from PYTHONPATH first (an A/B run puts older code there), this
+# checkout's only when nothing else provides them.
+sys.path.insert(0, str(HERE))
+sys.path.append(str(HERE.parent))
 
 LOG: list[tuple[float, str]] = []
 began = [0.0]

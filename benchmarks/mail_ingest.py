@@ -31,7 +31,9 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The package from PYTHONPATH first (an A/B run puts older code there), this checkout's
+# only when nothing else provides it.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from typing import TYPE_CHECKING
 
