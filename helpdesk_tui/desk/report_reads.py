@@ -56,10 +56,13 @@ may commit after one that took a higher id; any such event this close is caught 
 
 @dataclass(frozen=True)
 class Pending:
-    """What a catch-up has to do: ticket numbers to replay, and the event id it reaches."""
+    """What a catch-up has to do: ticket numbers to replay, and the event id it reaches
+    from the watermark ``mark`` (past it with nothing to replay once a bulk writer has
+    written every new ticket's rows itself)."""
 
     numbers: tuple[int, ...]
     top: int
+    mark: int
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def pending(session: Reader, written: Sequence[Written] = ()) -> Pending:
     mark = mark or 0
     top = session.execute(select(func.max(Event.id))).scalar() or 0
     if top <= mark:
-        return Pending((), top)
+        return Pending((), top, mark)
     latest = session.execute(
         select(Event.ticket_number, func.max(Event.id))
         .where(Event.id > max(0, mark - LOOKBACK), Event.id <= top)
@@ -105,7 +108,7 @@ def pending(session: Reader, written: Sequence[Written] = ()) -> Pending:
         return at >= 0 and ordered[at].current(number, last)
 
     numbers = [n for n, last in latest if n is not None and not current(n, last)]
-    return Pending(tuple(sorted(numbers)), top)
+    return Pending(tuple(sorted(numbers)), top, mark)
 
 
 def _agent_ids(session: Reader) -> dict[str, int]:
@@ -177,7 +180,7 @@ class ReportReads(DeskService):
         with self._read_rows() as conn:
             rules = Rules.load(conn)
             work = pending(conn, written if written_by == rules else ())
-        if not work.numbers:
+        if not work.numbers and work.top <= work.mark:
             return 0
         from helpdesk_tui.desk.report_service import BULK_REPLAY, _lock_state
 
