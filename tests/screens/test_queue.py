@@ -592,6 +592,31 @@ async def test_changes_elsewhere_show_within_two_seconds_and_cursor_stays(
         other.dispose()
 
 
+class _Statements:
+    """The statements the engine sends while the block runs (an event listener, not a
+    timer): how many read the list, how many only ask the change mark."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sent: list[str] = []
+
+    def __enter__(self) -> _Statements:
+        event.listen(self.db.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.db.engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        self.sent.append(sql)
+
+    def lists(self) -> int:
+        return sum("FROM ticket" in sql for sql in self.sent)
+
+    def checks(self) -> int:
+        return sum("FROM event" in sql and "FROM ticket" not in sql for sql in self.sent)
+
+
 async def test_an_idle_queue_reads_no_list_until_something_changes(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
@@ -602,38 +627,26 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
     Statements are counted as the engine sends them (an event listener), not timed.
     """
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.01)
-    sent: list[str] = []
-
-    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
-        sent.append(sql)
-
-    def lists() -> int:
-        return sum("FROM ticket" in sql for sql in sent)
-
-    def checks() -> int:
-        return sum("FROM event" in sql and "FROM ticket" not in sql for sql in sent)
-
     app = make_test_app()
     other = Database(desk_data.db.url)
-    event.listen(desk_data.db.engine, "before_cursor_execute", count)
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("3")
-            await settle(pilot)
-            sent.clear()
-            await wait_for(pilot, lambda: checks() >= 20, 30.0)
-            assert lists() == 0
-            with other.write() as s:
-                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
-            await wait_for(pilot, lambda: new.number in shown(app), 30.0)
-            assert lists() > 0
-            sent.clear()
-            with other.write() as s:  # presence alone: markers move, the list is not read
-                presence.heartbeat(s, desk_data.bob, "term-b3", new.number, Activity.VIEWING)
-            await wait_for(pilot, lambda: "◉bob" in _cell(app, new.number, "on"), 30.0)
-            assert lists() == 0
+        with _Statements(desk_data.db) as statements:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("3")
+                await settle(pilot)
+                statements.sent.clear()
+                await wait_for(pilot, lambda: statements.checks() >= 20, 30.0)
+                assert statements.lists() == 0
+                with other.write() as s:
+                    new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+                await wait_for(pilot, lambda: new.number in shown(app), 30.0)
+                assert statements.lists() > 0
+                statements.sent.clear()
+                with other.write() as s:  # presence alone: markers move, the list is not read
+                    presence.heartbeat(s, desk_data.bob, "term-b3", new.number, Activity.VIEWING)
+                await wait_for(pilot, lambda: "◉bob" in _cell(app, new.number, "on"), 30.0)
+                assert statements.lists() == 0
     finally:
-        event.remove(desk_data.db.engine, "before_cursor_execute", count)
         other.dispose()
 
 
@@ -646,43 +659,31 @@ async def test_back_from_another_screen_the_queue_asks_before_reading_its_list(
     once, and the list is read again only when something changed meanwhile (statements
     counted as the engine sends them; the timer's own tick is kept out of the way)."""
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
-    sent: list[str] = []
-
-    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
-        sent.append(sql)
-
-    def lists() -> int:
-        return sum("FROM ticket" in sql for sql in sent)
-
-    def checks() -> int:
-        return sum("FROM event" in sql and "FROM ticket" not in sql for sql in sent)
-
     app = make_test_app()
     other = Database(desk_data.db.url)
-    event.listen(desk_data.db.engine, "before_cursor_execute", count)
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("3")
-            await settle(pilot)
-            for _ in range(2):
-                sent.clear()
+        with _Statements(desk_data.db) as statements:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("3")
+                await settle(pilot)
+                for _ in range(2):
+                    statements.sent.clear()
+                    await pilot.press("f")
+                    await settle(pilot)
+                    assert isinstance(app.screen, QueueFilterScreen)
+                    await pilot.press("escape")
+                    await settle(pilot)
+                    assert app.screen is queue(app)
+                    assert (statements.checks(), statements.lists()) == (1, 0)
                 await pilot.press("f")
                 await settle(pilot)
-                assert isinstance(app.screen, QueueFilterScreen)
+                with other.write() as s:
+                    new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+                statements.sent.clear()
                 await pilot.press("escape")
-                await settle(pilot)
-                assert app.screen is queue(app)
-                assert (checks(), lists()) == (1, 0)
-            await pilot.press("f")
-            await settle(pilot)
-            with other.write() as s:
-                new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
-            sent.clear()
-            await pilot.press("escape")
-            await wait_for(pilot, lambda: new.number in shown(app), 30.0)
-            assert lists() > 0
+                await wait_for(pilot, lambda: new.number in shown(app), 30.0)
+                assert statements.lists() > 0
     finally:
-        event.remove(desk_data.db.engine, "before_cursor_execute", count)
         other.dispose()
 
 
