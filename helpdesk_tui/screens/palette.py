@@ -16,7 +16,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual.command import CommandInput, CommandList, CommandPalette
-from textual.widgets import Input
+from textual.widgets import Input, LoadingIndicator
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -56,6 +56,10 @@ class KeptPalette(CommandPalette):
         palette uncovered again."""
         self._used = False
         """An opening has left its query, hits or providers to clear."""
+        self._blinks = True
+        """Whether the input's cursor blinks while the palette is open (see ``_still``)."""
+        self._spins: float | None = None
+        """The busy indicator's refresh interval while the palette is open."""
 
     def opening(self) -> KeptPalette:
         """Say that the next push is a new opening (the app calls this before pushing)."""
@@ -72,6 +76,8 @@ class KeptPalette(CommandPalette):
             return
         self._begun = self._asked
         await self._clear()  # (done already unless it was reopened before it saw its closing)
+        self.query_one(CommandInput).cursor_blink = self._blinks
+        self.query_one(LoadingIndicator).auto_refresh = self._spins
         self._used = True
         self.app.post_message(CommandPalette.Opened())
         self._calling_screen = self.app.screen_stack[-2]
@@ -93,6 +99,19 @@ class KeptPalette(CommandPalette):
         left open in another mode's stack), so cleared now, while nobody sees it."""
         if not stacked(self.app, self):
             await self._clear()
+            self._still()
+
+    def _still(self) -> None:
+        """Stop the hidden palette's timers: its input's cursor blink and its busy
+        indicator's animation. A closed palette stays mounted, focus and all, so they would
+        wake an idle app 18 times a second for as long as it runs, ≈ 0.5 % of a core
+        (Textual's own palette is unmounted at closing, and its timers with it)."""
+        field = self.query_one(CommandInput)
+        self._blinks = field.cursor_blink
+        field.cursor_blink = False
+        indicator = self.query_one(LoadingIndicator)
+        self._spins = indicator.auto_refresh
+        indicator.auto_refresh = None
 
     async def _clear(self) -> None:
         """Forget the last opening: its search, query, hits and providers."""

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.command import Command, CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import LoadingIndicator
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
@@ -140,6 +141,25 @@ async def test_reopening_the_palette_starts_empty(
         titles = [title for title, _, _ in ticket_screen.palette_commands()]
         assert set(titles) <= set(over_ticket)
         assert not any(prompt.startswith("View: ") for prompt in over_ticket)
+
+
+async def test_a_closed_palette_keeps_no_timer_running(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The kept palette's input blinks and its busy indicator is animated while the
+    palette is open, and neither once it is closed (their timers would otherwise wake the
+    idle app 18 times a second, for good)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await open_palette(pilot)
+            field = app.screen.query_one(CommandInput)
+            indicator = app.screen.query_one(LoadingIndicator)
+            assert field.cursor_blink and indicator.auto_refresh
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.queue)
+            assert not field.cursor_blink and indicator.auto_refresh is None
 
 
 async def test_a_palette_left_open_in_another_mode_is_not_pushed_twice(
