@@ -409,7 +409,7 @@ def arm_statement(
                 return None
     else:
         key = arm.column
-        order = [key.desc(), ticket_id.desc()] if descending else [key, ticket_id]
+        order = _key_order(key, ticket_id, descending)
         if start is not None:
             pair, cursor = tuple_(key, ticket_id), tuple_(literal(start.value, key_type), start.id)
             if descending:
@@ -483,10 +483,14 @@ def _page_rows(
     else:
         merged = union_all(*[select(p.c.id, p.c.k) for p in (s.subquery() for s in statements)])
         inner = merged.subquery()
-        order = [inner.c.k.desc(), inner.c.id.desc()] if descending else [inner.c.k, inner.c.id]
+        order = _key_order(inner.c.k, inner.c.id, descending)
         page = select(inner.c.id, inner.c.k).order_by(*order).limit(limit).subquery()
-    order = [page.c.k.desc(), page.c.id.desc()] if descending else [page.c.k, page.c.id]
-    return rows_in(session, page, order)
+    return rows_in(session, page, _key_order(page.c.k, page.c.id, descending))
+
+
+def _key_order(key: Any, ticket_id: Any, descending: bool) -> list[Any]:
+    """A list's order: by its sort key, then by the ticket's id (the tie-breaker)."""
+    return [key.desc(), ticket_id.desc()] if descending else [key, ticket_id]
 
 
 # -- search --------------------------------------------------------------------------------
