@@ -152,11 +152,15 @@ def _fts_read(
     return read
 
 
-def _sqlite_subjects(session: Reader, match: str, within: Any | None, small: Any) -> Read:
+def _sqlite_subjects(
+    session: Reader, match: str, within: Any | None, small: SmallView | None
+) -> Read:
     return _fts_read(session, "ticket_fts", match, within, small)
 
 
-def _sqlite_messages(session: Reader, match: str, within: Any | None, small: Any) -> Read:
+def _sqlite_messages(
+    session: Reader, match: str, within: Any | None, small: SmallView | None
+) -> Read:
     return _fts_read(session, "message_fts", match, within, small)
 
 
@@ -258,13 +262,13 @@ def _pg_tier(
     return read
 
 
-def _pg_subjects(session: Reader, query: str, within: Any | None, small: Any) -> Read:
+def _pg_subjects(session: Reader, query: str, within: Any | None, small: SmallView | None) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, Ticket.subject)
     model = core_tables.ticket
     return _pg_tier(session, model, Ticket.id, Ticket.id, vector, query, within, small)
 
 
-def _pg_messages(session: Reader, query: str, within: Any | None, small: Any) -> Read:
+def _pg_messages(session: Reader, query: str, within: Any | None, small: SmallView | None) -> Read:
     vector = func.to_tsvector(_PG_CONFIG, func.left(Message.body, _PG_BODY_PREFIX))
     model = core_tables.message
     return _pg_tier(session, model, Message.id, Message.ticket_id, vector, query, within, small)
