@@ -334,12 +334,10 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._keys: list[int] = []
         self._shown: list[tuple[TicketRow, tuple[OnTicket, ...], object]] = []
         """Each shown row, its presence, and what its cells show (``_made``'s key)."""
-        self._cells: list[Cells | None] = []
-        """Each shown row's cells, made when the row is first drawn (``_cells_at``): a page
-        holds ``PAGE`` rows and the screen shows a fifth of them, so a page of new tickets
-        (a search, a view) makes only the cells it draws."""
         self._made: dict[int, tuple[object, Cells]] = {}
-        """Each shown row's cells and what they were made from."""
+        """Each shown row's cells and what they were made from, made when the row is first
+        drawn (``_cells_at``): a page holds ``PAGE`` rows and the screen shows a fifth of
+        them, so a page of new tickets (a search, a view) makes only the cells it draws."""
         self._now: datetime | None = None
         """The time the shown rows' cells are made for."""
         self._styles: RowStyles | None = None
@@ -416,7 +414,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._strips.clear()
         self._styles, self._now = styles, now
         old_row, old_top = self.cursor_row, round(self.scroll_y)
-        self._keys, self._shown, self._cells = keys, shown, [None] * len(keys)
+        self._keys, self._shown = keys, shown
         numbers = set(keys)
         self._made = {number: made for number, made in self._made.items() if number in numbers}
         self.virtual_size = Size(self.scrollable_content_region.width, len(keys) + 1)
@@ -461,18 +459,13 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _cells_at(self, index: int) -> Cells:
         """The cells of the shown row ``index``: ``row_cells``, reused while nothing shown
         in the row has changed (refresh ticks)."""
-        cells = self._cells[index]
-        if cells is not None:
-            return cells
         row, on, key = self._shown[index]
         known = self._made.get(row.number)
         if known is not None and known[0] == key:
-            cells = known[1]
-        else:
-            assert self._now is not None and self._styles is not None  # (set with the rows)
-            cells = row_cells(row, on, self._now, self._styles)
-            self._made[row.number] = (key, cells)
-        self._cells[index] = cells
+            return known[1]
+        assert self._now is not None and self._styles is not None  # (set with the rows)
+        cells = row_cells(row, on, self._now, self._styles)
+        self._made[row.number] = (key, cells)
         return cells
 
     def _set_cursor(self, row: int) -> None:
