@@ -326,18 +326,6 @@ class KbService(KbReads):
 
     # -- suggestions --------------------------------------------------------------------------
 
-    def kb_suggest(
-        self, text: str, *, public_only: bool = False, limit: int = SUGGESTIONS
-    ) -> list[KbResult]:
-        """Articles for a piece of customer text (best first)."""
-        filters = (
-            KbFilters(status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC)
-            if public_only
-            else KbFilters()
-        )
-        with self._read() as session:
-            return search_results(session, search_articles(session, text, filters, limit=limit))
-
     def kb_suggest_for_ticket(self, number: int, *, limit: int = SUGGESTIONS) -> list[KbResult]:
         """Articles for a ticket: its subject and its latest customer message."""
         with self._read() as session:

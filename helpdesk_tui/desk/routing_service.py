@@ -122,11 +122,6 @@ class RoutingService(RoutingReads):
         with self._write() as session:
             assignment.set_away(session, self._me(), False, self.clock())
 
-    def shift_is_away(self) -> bool:
-        with self._read() as session:
-            shift = session.get(AgentShift, self._me())
-            return bool(shift and shift.away)
-
     def shift_heartbeat(self) -> None:
         """This agent's terminal is running: on shift for :data:`assignment.SHIFT_TTL` more.
 
