@@ -10,13 +10,17 @@ time, as a living desk's do, instead of among a million older ones in each of th
 wrote most index pages again for every batch (``benchmarks/README.md``, seeding into 1M).
 A run a few hours after the last one therefore adds young tickets (mostly new and open).
 
-It writes in bulk (``demo_bulk``), up to 4,000 tickets per transaction (the first batches
+It writes in bulk (``demo_bulk``), up to 4,000 tickets per batch (the first batches
 smaller, so that the database starts sooner), and holds at most two batches in memory:
-100,000 tickets take seconds, not hours. Each batch carries the report rows of its finished
-tickets, made by the report rule from the stories in memory, so the report catch-up after
-the load replays only the rest (``report_service.Written``). On PostgreSQL each batch's
-open tickets are settled (SLA due times, then report rows) and the tables analyzed on
-connections of their own beside the load, whose own backend is the bound there. It
+100,000 tickets take seconds, not hours. A ticket's rows are all made with its story: its
+thread and history, its SLA due times (by the policies, from that history, as
+``sla_clock.refresh`` would store them) and its report rows (by the report rule, so the
+report catch-up after the load replays nothing it wrote: ``report_service.Written``). Each
+batch goes in as one transaction; on PostgreSQL, where one connection's backend is the
+bound, as ``LOADERS`` parts of whole tickets on connections of their own, a transaction
+each, while the next batch is written. A load that fails or is killed leaves whole tickets
+only, and a gap in the numbers (those of the parts that did not commit); the tables are
+analyzed after it (on PostgreSQL on connections of their own, beside the catch-up). It
 never queues outgoing mail, and every address it invents is under the reserved ``.example``
 TLD.
 """
