@@ -407,7 +407,9 @@ def test_agents_work_while_the_load_runs(db: Database, admin: Actor) -> None:
     desk = Desk(db, admin, clock=lambda: NOW)
     _demo(db, tickets=100)
     with db.read() as s:
-        done = s.execute(text("SELECT max(number) FROM ticket WHERE status = 'closed'")).scalar()
+        done = s.execute(
+            text("SELECT max(number) FROM ticket WHERE status = 'closed'")
+        ).scalar_one()
 
     def work(loaded: int) -> None:
         if loaded == 100:
