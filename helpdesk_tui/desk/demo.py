@@ -175,13 +175,25 @@ def generate_demo(
     with ExitStack() as stack:
         connections = [stack.enter_context(db.own_connection()) for _ in range(loaders)]
         stack.enter_context(_prompt_switching())
-        # One thread writes the next batch's rows while this one's parts are inserted (the
-        # database driver releases the GIL while it works); at most two batches in memory.
+        # One thread writes the next batch's rows while this batch is inserted (the database
+        # driver releases the GIL while it works): on SQLite by this thread, on PostgreSQL
+        # its parts by threads of their own; at most two batches in memory.
         pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo"))
-        inserting = stack.enter_context(ThreadPoolExecutor(loaders, thread_name_prefix="demo-load"))
+        inserting = None
+        if loaders > 1:
+            inserting = stack.enter_context(
+                ThreadPoolExecutor(loaders, thread_name_prefix="demo-load")
+            )
         for conn in connections:
             prepare_load(conn)
         loading: list[Future[tuple[Written, Batch]]] = []  # the batch before's parts
+
+        def start(k: int, part: Batch) -> Future[tuple[Written, Batch]]:
+            if inserting is not None:
+                return inserting.submit(_load, connections[k], part)
+            inserted: Future[tuple[Written, Batch]] = Future()
+            inserted.set_result(_load(connections[k], part))
+            return inserted
 
         def collect(job: Future[tuple[Written, Batch]]) -> None:
             nonlocal messages, events, done
@@ -202,7 +214,7 @@ def generate_demo(
                 if k < len(before):
                     collect(before[k])  # the connection is free for its part of this batch
                 if k < len(parts):
-                    loading.append(inserting.submit(_load, connections[k], parts[k]))
+                    loading.append(start(k, parts[k]))
             if before and progress is not None:
                 progress(done)
         with db.read() as session:
@@ -213,7 +225,7 @@ def generate_demo(
         # PostgreSQL the tables are analyzed on connections of their own, up to three at a
         # time (ANALYZE is one backend's work), the report tables after the catch-up.
         statistics: list[Future[None]] = []
-        if not db.is_sqlite:
+        if inserting is not None:
             statistics.append(pool.submit(db.refresh_statistics, ("message",)))
             statistics.append(inserting.submit(db.refresh_statistics, ("ticket",)))
             statistics.append(inserting.submit(db.refresh_statistics, but=_LATER))
@@ -221,7 +233,7 @@ def generate_demo(
         # load. A catch-up of that many tickets refreshes every table's statistics itself
         # (a second ANALYZE: ≈ 1 s at 1M).
         if reports.report_catch_up(written, rules) < BULK_REPLAY:
-            db.refresh_statistics(None if db.is_sqlite else _REPORT_TABLES)
+            db.refresh_statistics(None if inserting is None else _REPORT_TABLES)
         for analyzed in statistics:
             analyzed.result()
     return DemoResult(
