@@ -12,12 +12,12 @@ run that many days after the desk's newest ticket (``now`` moved on): tickets of
 ages, and so the same stories, as a fresh load's, where a run soon after the desk was made
 adds young ones (fewer messages and events each). On a local PostgreSQL it also prints the
 server's CPU per ticket (its processes' times from /proc, sampled while the load runs), that
-of its busiest process (the load's own backend: one process, so it bounds the rate on any
-number of cores), and tickets per CPU second of client and server together.
+of its busiest process (a loading connection's backend: one process, so it bounds the rate
+on any number of cores), and tickets per CPU second of client and server together.
 
-CPU is split between the load's own thread (inserts, commits, then the SLA due times,
-statistics and report catch-up) and the others (the stories; on PostgreSQL also each
-batch's SLA due times and report rows, and the statistics): on a quiet machine with two
+CPU is split between the load's own thread (on SQLite the inserts and commits; then the
+statistics and report catch-up) and the others (the stories; on PostgreSQL also the inserts,
+by one thread per loading connection, and the statistics): on a quiet machine with two
 cores the run takes about the largest of the two, of half the client's and server's CPU
 together and of the busiest backend's, which it prints as an estimate beside the wall time
 (a loaded machine inflates wall time, not CPU). Bytes written are the process's
@@ -90,8 +90,8 @@ def _server_processes(postmaster: int) -> dict[int, float]:
 
 class _ServerWatch:
     """The local PostgreSQL server's CPU while the load runs, sampled every 0.1 s: in all,
-    and of its busiest process (the load's own backend: one connection, one process, so
-    tickets / its CPU bounds the rate whatever the cores)."""
+    and of its busiest process (a loading connection's backend: one process, so tickets / its
+    CPU bounds the rate whatever the cores)."""
 
     def __init__(self, postmaster: int) -> None:
         self.postmaster = postmaster
@@ -185,9 +185,9 @@ def run(url: str, tickets: int, seed: int, later: float | None = None) -> None:
     if server is not None:
         total, busiest = server
         print(f"server µs/ticket  {total / result.tickets * 1e6:.0f}  (PostgreSQL's processes)")
-        print(f"  busiest backend {busiest / result.tickets * 1e6:.0f}  (the load's own)")
+        print(f"  busiest backend {busiest / result.tickets * 1e6:.0f}  (a loading connection's)")
         print(f"tickets/CPU s     {result.tickets / (cpu + total):,.0f}")
-        # client and server share the two cores; one backend does the load's statements
+        # client and server share the two cores; a backend is one process
         bound = max(bound, (cpu + total) / 2, busiest)
     print(f"quiet estimate    {result.tickets / bound:,.0f} tickets/s (by CPU, two cores)")
     print(f"peak RSS          {_peak_rss_mb():.0f} MB")

@@ -10,19 +10,24 @@ time, as a living desk's do, instead of among a million older ones in each of th
 wrote most index pages again for every batch (``benchmarks/README.md``, seeding into 1M).
 A run a few hours after the last one therefore adds young tickets (mostly new and open).
 
-It writes in bulk (``demo_bulk``), up to 4,000 tickets per transaction (the first batches
+It writes in bulk (``demo_bulk``), up to 4,000 tickets per batch (the first batches
 smaller, so that the database starts sooner), and holds at most two batches in memory:
-100,000 tickets take seconds, not hours. Each batch carries the report rows of its finished
-tickets, made by the report rule from the stories in memory, so the report catch-up after
-the load replays only the rest (``report_service.Written``). On PostgreSQL each batch's
-open tickets are settled (SLA due times, then report rows) and the tables analyzed on
-connections of their own beside the load, whose own backend is the bound there. It
+100,000 tickets take seconds, not hours. A ticket's rows are all made with its story: its
+thread and history, its SLA due times (by the policies, from that history, as
+``sla_clock.refresh`` would store them) and its report rows (by the report rule, so the
+report catch-up after the load replays nothing it wrote: ``report_service.Written``). Each
+batch goes in as one transaction; on PostgreSQL, where one connection's backend is the
+bound, as ``LOADERS`` parts of whole tickets on connections of their own, a transaction
+each, while the next batch is written. A load that fails or is killed leaves whole tickets
+only, and a gap in the numbers (those of the parts that did not commit); the tables are
+analyzed after it (on PostgreSQL on connections of their own, beside the catch-up). It
 never queues outgoing mail, and every address it invents is under the reserved ``.example``
 TLD.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import sys
@@ -30,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,8 +79,13 @@ _NAME_POOL = 300
 _REPORT_TABLES = ("report_ticket", "report_reply", "report_rollup")
 """What the report catch-up after the load writes."""
 _LATER = ("message", "ticket", *_REPORT_TABLES)
-"""The tables not analyzed with the others: messages (the largest) before them, tickets
-once their due times are settled, the report tables after the catch-up."""
+"""The tables not analyzed with the others: messages and tickets (the largest) each on a
+connection of its own, the report tables after the catch-up."""
+LOADERS = 2
+"""PostgreSQL: connections inserting a batch's parts at the same time. One connection's
+backend is the bound there (≈ 300 µs of CPU per ticket, most of it foreign-key checks and
+index upkeep, ``benchmarks/README.md``), so one connection tops out near 3,000 tickets/s;
+SQLite has one writer at a time."""
 _SWITCH_INTERVAL = 0.0002
 """Seconds; see ``_prompt_switching``."""
 
@@ -145,81 +155,85 @@ def generate_demo(
         team_ids=cast.team_ids,
         tag_ids=cast.tag_ids,
         stamp=stamper(db.engine.dialect),
-        figures=rules.figures,
+        rules=rules,
     )
+    loaders = 1 if db.is_sqlite else LOADERS
 
-    def make_batch(start: int, end: int) -> Batch:
-        writer.clear()
-        for i in range(start, end):
-            writer.write(first_number + i, clock.at((i + rng.random()) / tickets))
-        return writer.batch()
+    def make_parts(start: int, end: int) -> list[Batch]:
+        """A batch's tickets in ``loaders`` parts of whole tickets, in number order."""
+        parts = []
+        for low, high in _split(start, end, loaders):
+            writer.clear()
+            for i in range(low, high):
+                writer.write(first_number + i, clock.at((i + rng.random()) / tickets))
+            parts.append(writer.batch())
+        return parts
 
-    messages = events = 0
+    messages = events = done = 0
     written: list[Written] = []
     sla, reports = SlaService(db, SYSTEM), ReportService(db, SYSTEM)
-
-    def settle(numbers: tuple[int, int], unwritten: frozenset[int]) -> None:
-        """The SLA due times of a batch's open tickets, then their report rows."""
-        sla.sla_recompute(numbers=numbers)
-        reports.report_replay(sorted(unwritten), rules)
-
-    # The new open tickets' SLA due times come from the policies, as every ticket's do
-    # (the others' are as they were: recomputing them is a policy change's work), and
-    # then their report rows (the batches wrote the finished tickets' rows themselves).
-    # On PostgreSQL a batch's are settled once it is in, on connections of their own,
-    # while the next batch goes in: the load's backend is the bound, and the next batch
-    # adds other rows (if the policies changed meanwhile, the due times of all are
-    # recomputed and the catch-up replays all). SQLite has one writer at a time: there
-    # they follow the load.
     with ExitStack() as stack:
-        conn = stack.enter_context(db.own_connection())
+        connections = [stack.enter_context(db.own_connection()) for _ in range(loaders)]
         stack.enter_context(_prompt_switching())
-        # One thread writes the next batch's rows while this one inserts the current batch
-        # (the database driver releases the GIL while it works); at most two batches in
-        # memory.
+        # One thread writes the next batch's rows while this batch is inserted (the database
+        # driver releases the GIL while it works): on SQLite by this thread, on PostgreSQL
+        # its parts by threads of their own; at most two batches in memory.
         pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo"))
-        after = None
-        if not db.is_sqlite:
-            after = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo-settle"))
-        settled: list[Future[None]] = []
-        statistics: list[Future[None]] = []
-        prepare_load(conn)
+        inserting = None
+        if loaders > 1:
+            inserting = stack.enter_context(
+                ThreadPoolExecutor(loaders, thread_name_prefix="demo-load")
+            )
+        for conn in connections:
+            prepare_load(conn)
+        loading: list[Future[tuple[Written, Batch]]] = []  # the batch before's parts
+
+        def start(k: int, part: Batch) -> Future[tuple[Written, Batch]]:
+            if inserting is not None:
+                return inserting.submit(_load, connections[k], part)
+            inserted: Future[tuple[Written, Batch]] = Future()
+            inserted.set_result(_load(connections[k], part))
+            return inserted
+
+        def collect(job: Future[tuple[Written, Batch]]) -> None:
+            nonlocal messages, events, done
+            stored, part = job.result()
+            written.append(stored)
+            messages += part.message_count
+            events += part.event_count
+            done += part.ticket_count
+
         batches = batch_bounds(tickets, batch_size)
-        pending = pool.submit(make_batch, *batches[0])
-        for at, (start, end) in enumerate(batches):
-            batch = pending.result()
+        pending = pool.submit(make_parts, *batches[0])
+        for at in range(len(batches) + 1):
+            parts = pending.result() if at < len(batches) else []
             if at + 1 < len(batches):
-                pending = pool.submit(make_batch, *batches[at + 1])
-            with conn.begin():
-                written.append(insert_batch(conn, batch))
-            if after is not None:
-                numbers = (first_number + start, first_number + end - 1)
-                settled.append(after.submit(settle, numbers, written[-1].unwritten))
-            messages += batch.message_count
-            events += batch.event_count
-            if progress is not None:
-                progress(end)
-        # A bulk load changes the data's shape; the planner needs to know (issue 10). On
-        # PostgreSQL the tables are analyzed on connections of their own as soon as nothing
-        # writes them any more, two or three at a time (ANALYZE is one backend's work).
-        if after is None:
+                pending = pool.submit(make_parts, *batches[at + 1])
+            before, loading = loading, []
+            for k in range(max(len(before), len(parts))):
+                if k < len(before):
+                    collect(before[k])  # the connection is free for its part of this batch
+                if k < len(parts):
+                    loading.append(start(k, parts[k]))
+            if before and progress is not None:
+                progress(done)
+        with db.read() as session:
+            moved = load_rules(session) != (rules.policies, rules.calendars)
+        if moved:  # a policy or calendar changed during the load: every added ticket's
             sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
-        else:
+        # A bulk load changes the data's shape; the planner needs to know (issue 10). On
+        # PostgreSQL the tables are analyzed on connections of their own, up to three at a
+        # time (ANALYZE is one backend's work), the report tables after the catch-up.
+        statistics: list[Future[None]] = []
+        if inserting is not None:
             statistics.append(pool.submit(db.refresh_statistics, ("message",)))
-            statistics.append(pool.submit(db.refresh_statistics, but=_LATER))
-            statistics.append(after.submit(db.refresh_statistics, ("ticket",)))
-            for job in settled:
-                job.result()
-            written = [replace(done, unwritten=frozenset()) for done in written]
-            with db.read() as session:
-                moved = load_rules(session) != (rules.policies, rules.calendars)
-            if moved:  # a policy or calendar changed during the load: every batch's again
-                sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
+            statistics.append(inserting.submit(db.refresh_statistics, ("ticket",)))
+            statistics.append(inserting.submit(db.refresh_statistics, but=_LATER))
         # The report tables and their rollups, so the first report does not replay the
         # load. A catch-up of that many tickets refreshes every table's statistics itself
         # (a second ANALYZE: ≈ 1 s at 1M).
         if reports.report_catch_up(written, rules) < BULK_REPLAY:
-            db.refresh_statistics(_REPORT_TABLES if after is not None else None)
+            db.refresh_statistics(None if inserting is None else _REPORT_TABLES)
         for analyzed in statistics:
             analyzed.result()
     return DemoResult(
@@ -229,6 +243,19 @@ def generate_demo(
         events=events,
         seconds=time.perf_counter() - started,
     )
+
+
+def _load(conn: Connection, batch: Batch) -> tuple[Written, Batch]:
+    """One part of a batch in one transaction: its tickets whole (thread, history, tags,
+    due times, report rows), or none of them."""
+    with conn.begin():
+        return insert_batch(conn, batch), batch
+
+
+def _split(start: int, end: int, parts: int) -> list[tuple[int, int]]:
+    """``start`` to ``end`` in ``parts`` runs as even as can be (none empty)."""
+    bounds = [start + (end - start) * k // parts for k in range(parts + 1)]
+    return [(low, high) for low, high in itertools.pairwise(bounds) if high > low]
 
 
 def batch_bounds(tickets: int, batch_size: int) -> list[tuple[int, int]]:

@@ -105,36 +105,32 @@ def _insert_report(conn: Connection, batch: Batch, ids: dict[int, int]) -> Writt
     A reply's event id is read back: the batch's agent replies in id order are the story's
     in its order (one statement inserted them in that order)."""
     first, last = _numbers(batch)
-    unwritten = frozenset(batch.unreported)
     top = int(conn.exec_driver_sql("SELECT max(id) FROM event").scalar_one())
-    if batch.report_tickets:
-        width = len(REPORT_TICKET_COLUMNS)
-        values = batch.report_tickets
-        values[1::width] = [ids[number] for number in values[1::width]]
-        numbers = {ticket_id: number for number, ticket_id in ids.items()}
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
-        # (kind = 'reply' only narrows the read; counted_reply decides, as in a replay)
-        replies = [
-            event_id
-            for event_id, ticket_id, kind, agent_id in conn.exec_driver_sql(
-                "SELECT id, ticket_id, kind, actor_agent_id FROM event "
-                f"WHERE ticket_id BETWEEN {mark} AND {mark} AND kind = 'reply' ORDER BY id",
-                (min(numbers), max(numbers)),
-            )
-            if counted_reply(kind, agent_id)
-            and ticket_id in numbers
-            and numbers[ticket_id] not in unwritten
-        ]
-        step = len(REPORT_REPLY_VALUES)
-        assert len(replies) * step == len(batch.report_replies), "replies do not match"
-        rows: Values = []
-        for event_id, at in zip(replies, range(0, len(batch.report_replies), step), strict=True):
-            rows.append(event_id)
-            rows.extend(batch.report_replies[at : at + step])
-        _insert(conn, "report_ticket", REPORT_TICKET_COLUMNS, values)
-        _insert(conn, "report_reply", REPORT_REPLY_COLUMNS, rows)
-        report_rollups.apply(conn, batch.rollups)
-    return Written(first, last, top, unwritten)
+    width = len(REPORT_TICKET_COLUMNS)
+    values = batch.report_tickets
+    values[1::width] = [ids[number] for number in values[1::width]]
+    numbers = {ticket_id: number for number, ticket_id in ids.items()}
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    # (kind = 'reply' only narrows the read; counted_reply decides, as in a replay)
+    replies = [
+        event_id
+        for event_id, ticket_id, kind, agent_id in conn.exec_driver_sql(
+            "SELECT id, ticket_id, kind, actor_agent_id FROM event "
+            f"WHERE ticket_id BETWEEN {mark} AND {mark} AND kind = 'reply' ORDER BY id",
+            (min(numbers), max(numbers)),
+        )
+        if counted_reply(kind, agent_id) and ticket_id in numbers
+    ]
+    step = len(REPORT_REPLY_VALUES)
+    assert len(replies) * step == len(batch.report_replies), "replies do not match"
+    rows: Values = []
+    for event_id, at in zip(replies, range(0, len(batch.report_replies), step), strict=True):
+        rows.append(event_id)
+        rows.extend(batch.report_replies[at : at + step])
+    _insert(conn, "report_ticket", REPORT_TICKET_COLUMNS, values)
+    _insert(conn, "report_reply", REPORT_REPLY_COLUMNS, rows)
+    report_rollups.apply(conn, batch.rollups)
+    return Written(first, last, top)
 
 
 def _insert(conn: Connection, table: str, columns: tuple[str, ...], values: Values) -> None:

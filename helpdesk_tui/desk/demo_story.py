@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from math import ceil
+from operator import attrgetter
 from typing import Any, TypeVar
 
+from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.demo_content import (
     APPS,
     CALLS,
@@ -40,8 +42,9 @@ from helpdesk_tui.desk.demo_content import (
 )
 from helpdesk_tui.desk.escalation import Place, Reason, TierMove
 from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
-from helpdesk_tui.desk.report_service import REPORT_TICKET_COLUMNS, counted_reply
-from helpdesk_tui.desk.reports import DONE, HistoryEvent, TicketFigures, TicketNow, day_number
+from helpdesk_tui.desk.report_service import REPORT_TICKET_COLUMNS, Rules, counted_reply
+from helpdesk_tui.desk.reports import DONE, HistoryEvent, TicketNow, day_number
+from helpdesk_tui.desk.sla_clock import event_fact
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.models import PRIORITY_RANK
 
@@ -68,6 +71,8 @@ TICKET_COLUMNS = (
     "closed_at",
     "response_due_at",
     "resolution_due_at",
+    "reply_due_at",
+    "reply_started_at",
     "version",
 )
 MESSAGE_COLUMNS = (
@@ -100,9 +105,6 @@ TICKET_TAG_COLUMNS = ("ticket_id", "tag_id", "status", "updated_at", "assignee_i
 """A row's values come in these column orders; ``ticket_id`` always comes first."""
 REPORT_REPLY_VALUES = ("number", "agent_id", "day")
 """A ``report_reply`` row as the story knows it: the loader puts the event's id first."""
-
-Figures = Callable[[TicketNow, Sequence[HistoryEvent], str | None], TicketFigures]
-"""The report rule (``report_service.Rules.figures``): a ticket's row from its history."""
 
 MAX_MESSAGES = 8
 _SLA_DUE_AT = REPORT_TICKET_COLUMNS.index("sla_due_at")
@@ -215,15 +217,15 @@ class Batch:
     events: Values
     ticket_tags: Values
     report_tickets: Values = field(default_factory=list)
-    """``report_ticket`` rows (``REPORT_TICKET_COLUMNS``) of the resolved and closed tickets,
-    whose due times the load keeps; the others' are recomputed after it (no event says so),
-    and then replayed."""
+    """The tickets' ``report_ticket`` rows (``REPORT_TICKET_COLUMNS``)."""
     report_replies: Values = field(default_factory=list)
     """``REPORT_REPLY_VALUES`` per agent reply of those tickets, in the events' order."""
     rollups: Counter[Key] = field(default_factory=Counter)
     """What those rows add to ``report_rollup``."""
-    unreported: list[int] = field(default_factory=list)
-    """The numbers of the tickets without report rows here."""
+
+    @property
+    def ticket_count(self) -> int:
+        return len(self.tickets) // len(TICKET_COLUMNS)
 
     @property
     def message_count(self) -> int:
@@ -254,8 +256,9 @@ class StoryWriter:
     tag_ids: dict[str, int]
     stamp: Callable[[datetime], Any]
     """Turns a naive UTC datetime into the value the database driver is given."""
-    figures: Figures | None = None
-    """When given, the batches carry the report rows of their finished tickets."""
+    rules: Rules
+    """The SLA policies and calendars the open tickets' due times come from, and the report
+    rule their ``report_ticket`` rows come from (as the database's would, once written)."""
     tickets: Values = field(default_factory=list)
     messages: Values = field(default_factory=list)
     events: Values = field(default_factory=list)
@@ -263,11 +266,10 @@ class StoryWriter:
     report_tickets: Values = field(default_factory=list)
     report_replies: Values = field(default_factory=list)
     rollups: Counter[Key] = field(default_factory=Counter)
-    unreported: list[int] = field(default_factory=list)
 
     def clear(self) -> None:
         self.tickets, self.messages, self.events, self.ticket_tags = [], [], [], []
-        self.report_tickets, self.report_replies, self.unreported = [], [], []
+        self.report_tickets, self.report_replies = [], []
         self.rollups = Counter()
 
     def batch(self) -> Batch:
@@ -279,7 +281,6 @@ class StoryWriter:
             self.report_tickets,
             self.report_replies,
             self.rollups,
-            self.unreported,
         )
 
     def write(self, number: int, created_at: datetime) -> None:
@@ -318,7 +319,7 @@ class _Ticket:
         self.last_email_id: str | None = None
         self.created_at = created_at
         self.tags: list[str] = []
-        self.history: list[HistoryEvent] | None = [] if out.figures else None
+        self.history: list[HistoryEvent] = []
         self._aware: tuple[datetime, datetime] = (created_at, created_at.replace(tzinfo=UTC))
 
     # -- rows -------------------------------------------------------------------------------
@@ -348,12 +349,11 @@ class _Ticket:
                 self._stamp_t(),
             )
         )
-        if self.history is not None:
-            moment, aware = self._aware
-            if moment != self.t:
-                aware = self.t.replace(tzinfo=UTC)
-                self._aware = (self.t, aware)
-            self.history.append(HistoryEvent(kind, field, old_value, new_value, agent_id, aware))
+        moment, aware = self._aware
+        if moment != self.t:
+            aware = self.t.replace(tzinfo=UTC)
+            self._aware = (self.t, aware)
+        self.history.append(HistoryEvent(kind, field, old_value, new_value, agent_id, aware))
 
     def _message(
         self,
@@ -570,8 +570,9 @@ class _Ticket:
         self._set_status("system", "closed")
 
     def _emit_ticket(self) -> None:
-        created, stamp = self.created_at, self.stamp
+        created, stamp, maybe = self.created_at, self.stamp, self._maybe
         updated = self._stamp_t()
+        dues = self._dues()
         assignee_id = self.assignee.id if self.assignee else None
         for tag in self.tags:
             # With the ticket's copies (migration 0017): no trigger needs to look them up.
@@ -594,30 +595,65 @@ class _Ticket:
                 self.tier,
                 stamp(created),
                 updated,
-                self._maybe(self.first_response_at),
-                self._maybe(self.resolved_at),
-                self._maybe(self.closed_at),
-                stamp(created + _RESPONSE_HOURS[self.priority] * _HOUR),
-                stamp(created + _RESOLUTION_HOURS[self.priority] * _HOUR),
+                maybe(self.first_response_at),
+                maybe(self.resolved_at),
+                maybe(self.closed_at),
+                *map(maybe, dues),
                 self.version,
             )
         )
+        self._report(assignee_id, dues)
 
-        if self.history is not None:
-            self._report(assignee_id)
+    def _dues(self) -> tuple[datetime | None, datetime | None, datetime | None, datetime | None]:
+        """The ticket's response, resolution and pending reply due times and when that
+        reply's clock started (naive UTC).
 
-    def _report(self, assignee_id: int | None) -> None:
-        """The report rows of a finished ticket, by the report rule itself, from the ticket
-        and its history as the database will hold them (aware UTC times, as read back)."""
+        An open ticket's are what ``sla_clock.refresh`` stores: its policy's, from its
+        history. A finished one's are its priority's default targets, which nothing
+        recomputes (no clock of a resolved or closed ticket runs)."""
+        created = self.created_at
+        if self.status in DONE:
+            return (
+                created + _RESPONSE_HOURS[self.priority] * _HOUR,
+                created + _RESOLUTION_HOURS[self.priority] * _HOUR,
+                None,
+                None,
+            )
+        found = (event_fact(e.kind, e.new, e.at) for e in self.history)
+        facts = sorted((fact for fact in found if fact is not None), key=attrgetter("at"))
+        ticket = sla.TicketFacts(
+            created_at=created.replace(tzinfo=UTC),
+            status=self.status,
+            priority=self.priority,
+            type=self.category.ticket_type,
+            category=self.category.name,
+            organization=self.contact.organization,
+            facts=tuple(facts),
+        )
+        rules = self.out.rules
+        now = self.out.now.replace(tzinfo=UTC)  # (only the clocks' states use it)
+        explained = sla.explain(ticket, rules.policies, rules.calendars, now, dues_only=True)
+        return (
+            _naive(explained.response_due_at),
+            _naive(explained.resolution_due_at),
+            _naive(explained.reply_due_at),
+            _naive(explained.reply_started_at),
+        )
+
+    def _report(
+        self,
+        assignee_id: int | None,
+        dues: tuple[datetime | None, datetime | None, datetime | None, datetime | None],
+    ) -> None:
+        """The ticket's report rows, by the report rule itself, from the ticket and its
+        history as the database will hold them (aware UTC times, as read back)."""
         report = self.out  # (the lists the rows go to)
-        figures = report.figures
-        assert figures is not None and self.history is not None
-        if self.status not in DONE:
-            report.unreported.append(self.number)
-            return
         history = self.history
-        due = self.created_at + _RESOLUTION_HOURS[self.priority] * _HOUR
-        resolution_due = due.replace(tzinfo=UTC)
+        response, resolution, pending, _ = dues
+        # models.SLA_DUE: the pending reply's due time if it comes first, else the resolution's
+        due = resolution
+        if pending is not None and (resolution is None or pending < resolution):
+            due = pending
         now = TicketNow(
             number=self.number,
             ticket_id=self.number,  # the loader swaps in the id, as for the other rows
@@ -630,17 +666,14 @@ class _Ticket:
             priority=self.priority,
             status=self.status,
             merged=False,
-            response_due_at=(self.created_at + _RESPONSE_HOURS[self.priority] * _HOUR).replace(
-                tzinfo=UTC
-            ),
-            resolution_due_at=resolution_due,
-            # models.SLA_DUE with no reply due time (the load writes none): the resolution's.
-            sla_due_at=resolution_due,
+            response_due_at=_aware(response),
+            resolution_due_at=_aware(resolution),
+            sla_due_at=_aware(due),
         )
-        row = vars(figures(now, history, self.contact.organization))
+        row = vars(report.rules.figures(now, history, self.contact.organization))
         report.rollups.update(ticket_keys(row))
         values = [row[name] for name in REPORT_TICKET_COLUMNS]
-        values[_SLA_DUE_AT] = self.stamp(due)
+        values[_SLA_DUE_AT] = self._maybe(due)
         report.report_tickets.extend(values)
         for event in history:
             if counted_reply(event.kind, event.agent_id):
@@ -654,6 +687,14 @@ class _Ticket:
 
     def _maybe(self, moment: datetime | None) -> Any:
         return None if moment is None else self.stamp(moment)
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
 
 
 _STEPS: dict[str, Callable[[_Ticket], None]] = {

@@ -194,11 +194,8 @@ class ReportReads(DeskService):
 
     def report_replay(self, numbers: Sequence[int], rules: Rules) -> None:
         """Replay these tickets into the report tables now, by ``rules``, a chunk per
-        transaction; the watermark stays (the next catch-up sees their events as pending).
-
-        The catch-up's work, and a bulk writer's for tickets whose rows it could not write
-        with them (open ones: their due times are recomputed after their transaction),
-        beside the rest of the load: a catch-up after it then skips them as written."""
+        transaction; the watermark stays (the next catch-up sees their events as pending):
+        the catch-up's work."""
         from helpdesk_tui.desk.report_service import _in_chunks, _lock_state, replay
 
         for chunk in _in_chunks(numbers):

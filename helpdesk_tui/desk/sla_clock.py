@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, event, func, or_, update
@@ -128,6 +129,14 @@ def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_RULES, None)
 
 
+def event_fact(kind: str, new_value: str | None, at: datetime) -> sla.Fact | None:
+    """What an event tells a ticket's clocks; None for an event that moves none."""
+    if kind == "status":
+        return sla.Fact(at, "status", new_value)
+    moved = _FACT_KINDS.get(kind)
+    return None if moved is None else sla.Fact(at, moved)
+
+
 def facts(session: Session, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:
     """What the clocks of these tickets are computed from: fields and the events that matter."""
     rows = (
@@ -171,10 +180,9 @@ def facts(session: Session, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFa
     )
     for ticket_id, number, kind, new, at in events:
         # Events a merge brought in keep their old ticket's number: that ticket's history.
-        if ticket_id is not None and number == numbers.get(ticket_id):
-            found[ticket_id].append(
-                sla.Fact(at, "status", new) if kind == "status" else sla.Fact(at, _FACT_KINDS[kind])
-            )
+        fact = event_fact(kind, new, at)
+        if fact is not None and ticket_id is not None and number == numbers.get(ticket_id):
+            found[ticket_id].append(fact)
     return {
         int(row[0] or 0): sla.TicketFacts(
             created_at=row[2],

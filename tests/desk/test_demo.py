@@ -5,13 +5,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, MetaData, Table, func, text
+from sqlalchemy import Column, Connection, MetaData, Table, func, text
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
 from helpdesk_tui.desk.demo import DemoResult, batch_bounds, generate_demo
+from helpdesk_tui.desk.demo_bulk import insert_batch
+from helpdesk_tui.desk.demo_story import Batch
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
@@ -339,6 +341,87 @@ def test_rules_changed_during_the_load_replay_its_tickets(db: Database, admin: A
     assert _report_tables(db) == loaded
     # (the open tickets' due times are the new policy's, in every batch)
     assert SlaService(db, SYSTEM).sla_recompute() == 0
+
+
+def _replayed_equal(db: Database) -> bool:
+    """Whether the report tables are what a replay of every ticket gives."""
+    loaded = _report_tables(db)
+    with db.write() as s:
+        replay_everything(s)
+    ReportService(db, SYSTEM).report_catch_up()
+    return _report_tables(db) == loaded
+
+
+def test_the_load_writes_the_policies_due_times(db: Database, admin: Actor) -> None:
+    """An open ticket's due times go in with it, by its policy and that policy's calendar
+    (what a recompute gives): nothing settles a batch after its transaction."""
+    desk = Desk(db, admin, clock=lambda: NOW)
+    desk.sla_set_calendar("mornings", hours="08:00-10:00")
+    desk.sla_set_policy(
+        "fast", first_response="1h", next_response="2h", resolution="8h", calendar="mornings"
+    )
+    _demo(db, tickets=300, batch_size=100)
+    with db.read() as s:
+        waiting = s.execute(
+            text("SELECT count(*) FROM ticket WHERE reply_due_at IS NOT NULL")
+        ).scalar_one()
+    assert waiting > 0
+    assert SlaService(db, SYSTEM).sla_recompute() == 0
+
+
+def test_a_failed_load_leaves_only_whole_tickets(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch part that fails takes its tickets with it, and only them: every ticket left
+    has its thread, history, due times and report rows, and its number once."""
+
+    def failing(conn: Connection, batch: Batch) -> Written:
+        stored = insert_batch(conn, batch)
+        if batch.tickets[0] == 101:  # a part (PostgreSQL) or batch (SQLite) starts there
+            raise RuntimeError("the connection broke")
+        return stored
+
+    monkeypatch.setattr("helpdesk_tui.desk.demo.insert_batch", failing)
+    with pytest.raises(RuntimeError, match="the connection broke"):
+        _demo(db, tickets=300, batch_size=100)
+    with db.read() as s:
+        numbers = list(s.exec(select(Ticket.number)).all())
+        partial = s.execute(
+            text(
+                "SELECT count(*) FROM ticket t WHERE "
+                "NOT EXISTS (SELECT 1 FROM message m WHERE m.ticket_id = t.id) "
+                "OR NOT EXISTS (SELECT 1 FROM event e WHERE e.ticket_id = t.id) "
+                "OR NOT EXISTS (SELECT 1 FROM report_ticket r WHERE r.number = t.number)"
+            )
+        ).scalar_one()
+    assert 0 < len(numbers) < 300 and len(set(numbers)) == len(numbers)
+    assert partial == 0
+    assert SlaService(db, SYSTEM).sla_recompute() == 0
+    assert _replayed_equal(db)
+
+
+def test_agents_work_while_the_load_runs(db: Database, admin: Actor) -> None:
+    """Agents change tickets and reports catch up while the load's batches go in (on
+    PostgreSQL, parts on two connections at once): none waits on the other for ever, and
+    afterwards the report tables are a replay's, with nothing left to replay."""
+    desk = Desk(db, admin, clock=lambda: NOW)
+    _demo(db, tickets=100)
+    with db.read() as s:
+        done = s.execute(
+            text("SELECT max(number) FROM ticket WHERE status = 'closed'")
+        ).scalar_one()
+
+    def work(loaded: int) -> None:
+        if loaded == 100:
+            desk.ticket_reopen(done, "the customer wrote again")
+        desk.report_catch_up()
+
+    generate_demo(
+        db, tickets=300, seed=2, now=NOW + timedelta(days=1), batch_size=100, progress=work
+    )
+    with db.read() as s:
+        assert pending(s).numbers == ()
+    assert _replayed_equal(db)
 
 
 def test_batches_grow_from_the_first_to_the_batch_size() -> None:
