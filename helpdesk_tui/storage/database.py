@@ -127,6 +127,22 @@ class Database:
                 raise
 
     @contextmanager
+    def write_rows(self, *, brief: bool = False) -> Iterator[Connection]:
+        """:meth:`write` on Core tables (``storage/core_tables``): a connection whose
+        transaction commits on success and rolls back on any error, with the same lock
+        (``BEGIN IMMEDIATE`` on SQLite) and ``brief`` wait; no ORM session, so a quick CLI
+        verb that changes a ticket never imports the ORM."""
+        options: dict[str, Any] = {_IMMEDIATE: True}
+        if brief:
+            options[_BUSY_TIMEOUT] = BRIEF_LOCK_WAIT_MS
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**options)
+            with conn.begin():
+                if brief and not self.is_sqlite:
+                    conn.execute(text(f"SET LOCAL lock_timeout = {BRIEF_LOCK_WAIT_MS}"))
+                yield conn
+
+    @contextmanager
     def own_connection(self) -> Iterator[Connection]:
         """A connection for one long job of many write transactions (``with conn.begin():``).
 
