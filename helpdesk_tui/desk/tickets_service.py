@@ -515,8 +515,10 @@ class TicketsService(DeskService):
 
         With ``rules``, the ticket is routed as mail intake routes a new one, in the same
         transaction: nobody sees it unrouted, and a failed routing leaves no ticket behind.
+        Without rules it is written on Core tables (routing is still on the ORM).
         """
-        with self._write() as session:
+        routing = rules is not None and bool(rules.rules)
+        with self._write() if routing else self._write_rows() as session:
             ticket = create_ticket(
                 session,
                 self.actor,
@@ -531,8 +533,10 @@ class TicketsService(DeskService):
                 tags=tags,
             )
             routed = None
-            if rules is not None and rules.rules:
+            if rules is not None and routing:
                 from helpdesk_tui.desk.routing_apply import new_ticket_arrival, route
+
+                assert not isinstance(session, Connection)
 
                 arrival = new_ticket_arrival(session, ticket)
                 routed = route(session, rules, arrival, self.clock(), desk=desk_name)
@@ -564,7 +568,7 @@ class TicketsService(DeskService):
         ``overwrite``. Returns the path written."""
         from helpdesk_tui.desk.attachments import save_attachment
 
-        with self._read() as session:
+        with self._read_rows() as session:
             return save_attachment(
                 session,
                 number,
