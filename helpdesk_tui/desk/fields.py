@@ -3,6 +3,11 @@
 Each function is one change: it loads the ticket under a write lock, refuses a stale
 ``expected_version``, and — only if something really changed — bumps the version once and
 records an event per field.
+
+They run on Core tables (a :class:`~helpdesk_tui.desk.ticket_record.TicketRecord`, its
+changed columns saved before returning), on the facade's Core connection or an ORM
+session's: a caller on the ORM that holds the ticket as an ORM object flushes it before and
+refreshes it after (routing, auto-assignment and the SLA alerts do).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ class AgentRef:
 
 @dataclass(frozen=True)
 class TeamRef:
+    """A team a change names: by id, and as people know it."""
+
     id: int
     name: str
 

@@ -1,4 +1,10 @@
-"""The conversation on a ticket: customer messages, agent replies, internal notes, calls."""
+"""The conversation on a ticket: customer messages, agent replies, internal notes, calls.
+
+The writers that take a ticket number load it as a Core
+:class:`~helpdesk_tui.desk.ticket_record.TicketRecord` and save it before returning (see
+``desk/fields.py`` for a caller on the ORM); the status rules take any
+:class:`~helpdesk_tui.desk.ticket_record.TicketState`, an ORM ``Ticket`` included.
+"""
 
 from __future__ import annotations
 
