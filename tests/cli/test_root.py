@@ -227,6 +227,8 @@ def test_the_other_groups_reads_import_no_orm(
         ["ticket", "assign", "1", "--me"],
         ["ticket", "tag", "1", "--add", "vip"],
         ["ticket", "priority", "1", "high"],
+        ["ticket", "escalate", "1"],
+        ["ticket", "requester", "1", "--email", "ann@example.com"],
         ["ticket", "reply", "1", "--body", "Try again.", "--to", "ann@example.com"],
         ["ticket", "new", "--subject", "Scanner", "--body", "It is slow."],
     ],
