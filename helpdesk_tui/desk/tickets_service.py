@@ -75,10 +75,9 @@ class Recipient:
 def _row(reader: Reader, number: int) -> TicketRow:
     """The ticket's row as this transaction stores it (its new version, and its clocks
     recomputed: ``sla_clock.settle``)."""
-    if isinstance(reader, Connection):
-        sla_clock.settle(reader)
-    else:
+    if not isinstance(reader, Connection):
         reader.flush()
+    sla_clock.settle(reader)
     row = ticket_row(reader, number)
     if row is None:
         raise NotFound(f"no ticket #{number}")

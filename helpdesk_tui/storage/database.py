@@ -1,8 +1,9 @@
 """Engine and sessions for SQLite (the embedded default) and PostgreSQL.
 
-``Database.write()`` opens a transaction that may change data; ``Database.read()`` one that
-only reads; ``Database.own_connection()`` gives a long job of many write transactions (the
-demo's bulk load) a connection that is closed after it. On SQLite a write transaction
+``Database.write()`` opens a transaction that may change data; ``Database.write_rows()``
+the same on a Core connection (no ORM session); ``Database.read()`` one that only reads;
+``Database.own_connection()`` gives a long job of many write transactions (the demo's bulk
+load) a connection that is closed after it. On SQLite a write transaction
 starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
 when a read lock cannot be upgraded. ``write(brief=True)`` waits for another writer's lock
 for ``BRIEF_LOCK_WAIT_MS`` only, for writes a timer repeats anyway (heartbeats): a thread
