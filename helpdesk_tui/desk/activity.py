@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlalchemy.orm import defer
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlalchemy import Select, func, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.history import describe, since_version
-from helpdesk_tui.desk.tickets import load_ticket
-from helpdesk_tui.storage.models import Agent, Contact, Event, Message, MessageKind
+from helpdesk_tui.desk.ticket_record import load
+from helpdesk_tui.storage.core_tables import Agent, Contact, Event, Message, event
+from helpdesk_tui.storage.database import connection_of
+from helpdesk_tui.storage.enums import MessageKind
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from helpdesk_tui.storage.database import Reader
 
 MESSAGE_EVENTS = frozenset({"customer_message", "reply", "note", "phone_call"})
 """Events that only say a message was added; the message itself is listed instead."""
@@ -55,88 +59,95 @@ class Since:
     current: Watermark
 
 
-def watermark(session: Session, number: int) -> Watermark:
+def watermark(reader: Reader, number: int) -> Watermark:
     """The ticket as it is now, read in one transaction."""
-    ticket = load_ticket(session, number)
-    last = session.exec(select(func.max(Message.id)).where(Message.ticket_id == ticket.id)).one()
+    conn = connection_of(reader)
+    ticket = load(conn, number)
+    last = conn.execute(select(func.max(Message.id)).where(Message.ticket_id == ticket.id)).scalar()
     return Watermark(number=number, version=ticket.version, last_message_id=int(last or 0))
 
 
-def since(session: Session, mark: Watermark, *, excluding: Actor | None = None) -> Since:
+_MESSAGE_COLUMNS = (
+    Message.id,
+    Message.kind,
+    Message.channel,
+    Message.author_agent_id,
+    Message.author_contact_id,
+    Message.from_address,
+    Message.created_at,
+    func.substr(Message.body, 1, BODY_START).label("start"),
+)
+"""A message as an arrival shows it: who, what, and the first part of its text."""
+
+
+def since(reader: Reader, mark: Watermark, *, excluding: Actor | None = None) -> Since:
     """Messages after ``mark.last_message_id`` and events after ``mark.version``.
 
     ``excluding`` leaves out the agent's own doings (they know what they did).
     """
-    ticket = load_ticket(session, mark.number)
-    current = watermark(session, mark.number)
-    messages = select(Message).where(
-        Message.ticket_id == ticket.id, col(Message.id) > mark.last_message_id
+    conn = connection_of(reader)
+    ticket = load(conn, mark.number)
+    current = watermark(conn, mark.number)
+    messages = select(*_MESSAGE_COLUMNS).where(
+        Message.ticket_id == ticket.id, Message.id > mark.last_message_id
     )
-    events = select(Event).where(
-        *since_version(ticket, mark.version),
-        col(Event.kind).not_in(MESSAGE_EVENTS),
+    events = select(event).where(
+        *since_version(ticket, mark.version), Event.kind.not_in(MESSAGE_EVENTS)
     )
-    return Since(_arrivals(session, messages, events, excluding), current)
+    return Since(_arrivals(conn, messages, events, excluding), current)
 
 
 def since_time(
-    session: Session, number: int, when: datetime, *, excluding: Actor | None = None
+    reader: Reader, number: int, when: datetime, *, excluding: Actor | None = None
 ) -> Since:
     """Messages and events on the ticket after ``when``."""
-    ticket = load_ticket(session, number)
-    current = watermark(session, number)
-    messages = select(Message).where(Message.ticket_id == ticket.id, col(Message.created_at) > when)
-    events = select(Event).where(
-        Event.ticket_id == ticket.id,
-        col(Event.created_at) > when,
-        col(Event.kind).not_in(MESSAGE_EVENTS),
+    conn = connection_of(reader)
+    ticket = load(conn, number)
+    current = watermark(conn, number)
+    messages = select(*_MESSAGE_COLUMNS).where(
+        Message.ticket_id == ticket.id, Message.created_at > when
     )
-    return Since(_arrivals(session, messages, events, excluding), current)
+    events = select(event).where(
+        Event.ticket_id == ticket.id, Event.created_at > when, Event.kind.not_in(MESSAGE_EVENTS)
+    )
+    return Since(_arrivals(conn, messages, events, excluding), current)
 
 
 def _arrivals(
-    session: Session,
-    messages: SelectOfScalar[Message],
-    events: SelectOfScalar[Event],
-    excluding: Actor | None,
+    conn: Connection, messages: Select[Any], events: Select[Any], excluding: Actor | None
 ) -> list[Arrival]:
     me = excluding.agent_id if excluding is not None else None
     result: list[Arrival] = []
-    for message in session.exec(messages.options(defer(Message.body))).all():  # type: ignore[arg-type]
-        if me is not None and message.author_agent_id == me:
+    for row in conn.execute(messages.order_by(Message.id)).all():
+        if me is not None and row.author_agent_id == me:
             continue
-        who, what = _author(session, message), _label(message)
-        result.append(Arrival(message.created_at, who, what, _start(session, message)))
-    for event in session.exec(events).all():
-        if me is not None and event.actor_agent_id == me:
+        result.append(
+            Arrival(row.created_at, _author(conn, row), _label(row), str(row.start or ""))
+        )
+    for row in conn.execute(events.order_by(Event.id)).all():
+        if me is not None and row.actor_agent_id == me:
             continue
-        what = describe(event).removeprefix(f"{event.actor}: ")
-        result.append(Arrival(event.created_at, event.actor, what))
+        what = describe(row).removeprefix(f"{row.actor}: ")
+        result.append(Arrival(row.created_at, row.actor, what))
     result.sort(key=lambda a: a.at)
     return result
 
 
-def _start(session: Session, message: Message) -> str:
-    """The first :data:`BODY_START` characters of a message (a preview; it may be huge)."""
-    start = session.execute(
-        sa_select(func.substr(Message.body, 1, BODY_START)).where(col(Message.id) == message.id)
-    ).scalar_one()
-    return str(start or "")
-
-
-def _author(session: Session, message: Message) -> str:
-    if message.kind == MessageKind.CUSTOMER and message.author_contact_id is not None:
-        contact = session.get(Contact, message.author_contact_id)
+def _author(conn: Connection, row: Any) -> str:
+    if row.kind == MessageKind.CUSTOMER and row.author_contact_id is not None:
+        contact = conn.execute(
+            select(Contact.name, Contact.email).where(Contact.id == row.author_contact_id)
+        ).first()
         if contact is not None:
             return contact.name or contact.email or "customer"
-    if message.author_agent_id is not None:
-        agent = session.get(Agent, message.author_agent_id)
-        if agent is not None:
-            return agent.login
-    return message.from_address or "customer"
+    if row.author_agent_id is not None:
+        login = conn.execute(select(Agent.login).where(Agent.id == row.author_agent_id)).scalar()
+        if login is not None:
+            return str(login)
+    return row.from_address or "customer"
 
 
-def _label(message: Message) -> str:
-    if message.kind == MessageKind.CUSTOMER:
-        return "phone call" if message.channel == "phone" else "customer message"
-    return {"reply": "reply", "note": "internal note"}.get(message.kind, message.kind)
+def _label(row: Any) -> str:
+    if row.kind == MessageKind.CUSTOMER:
+        return "phone call" if row.channel == "phone" else "customer message"
+    return {"reply": "reply", "note": "internal note"}.get(row.kind, str(row.kind))

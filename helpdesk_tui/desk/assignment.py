@@ -137,15 +137,16 @@ def set_capacity(session: Session, actor: Actor, login: str, capacity: int | Non
     actor.require(Role.SUPERVISOR, "set capacities")
     if capacity is not None and capacity < 0:
         raise InvalidValue("a capacity is 0 or more")
-    agent = fields.find_agent(session, login)
-    assert agent.id is not None
+    agent = session.get(Agent, fields.find_agent(session, login).id)
+    assert agent is not None and agent.id is not None
     _own_shift(session, agent.id).capacity = capacity
     return agent
 
 
 def set_skills(session: Session, actor: Actor, login: str, skills: Iterable[str]) -> Agent:
     actor.require(Role.SUPERVISOR, "set skills")
-    agent = fields.find_agent(session, login)
+    agent = session.get(Agent, fields.find_agent(session, login).id)
+    assert agent is not None
     agent.skills = ",".join(sorted(parse_skills(",".join(skills))))[:500]
     return agent
 
@@ -278,12 +279,13 @@ def auto_assign(
         pool = [c for c in pool if c.agent_id != pick.agent_id]
     if pick is None:
         return NotAssigned(number, f"nobody in {team.name} is on shift with room")
-    fields.assign(session, actor, number, agent=pick.login)
+    assigned = fields.assign(session, actor, number, agent=pick.login)
+    session.expire(ticket)  # (the assignment wrote its row on Core tables)
     turn.last_agent_id = pick.agent_id
     history.record(
         session,
         actor,
-        ticket,
+        assigned,
         "auto_assigned",
         new=f"{pick.login} by {strategy.value.replace('_', '-')} in {team.name}",
     )

@@ -14,17 +14,23 @@ import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
 
 from helpdesk_tui.desk.errors import DeskError, InvalidValue, NotFound
 from helpdesk_tui.desk.limits import human_bytes
 from helpdesk_tui.desk.ticket_reads import AttachmentInfo as AttachmentInfo
 from helpdesk_tui.desk.ticket_reads import list_attachments as list_attachments
-from helpdesk_tui.desk.tickets import NewAttachment, load_ticket
-from helpdesk_tui.limits_settings import Limits
+from helpdesk_tui.desk.ticket_record import load
+from helpdesk_tui.desk.tickets import NewAttachment
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.storage.models import Attachment, Message
+from helpdesk_tui.storage.core_tables import Attachment, Message, attachment, message
+from helpdesk_tui.storage.database import connection_of
+
+if TYPE_CHECKING:
+    from helpdesk_tui.limits_settings import Limits
+    from helpdesk_tui.storage.database import Reader
 
 MAX_NAME_BYTES = 200
 _UNSAFE = set('/\\:*?"<>|')
@@ -57,7 +63,7 @@ def _shorten(name: str) -> str:
 
 
 def save_attachment(
-    session: Session,
+    session: Reader,
     number: int,
     attachment_id: int,
     directory: Path,
@@ -71,22 +77,23 @@ def save_attachment(
     so the file always lands directly in ``directory``. Without ``overwrite`` an existing
     file raises ``TargetExists``; the check and the write are one atomic step (a hard link).
     """
-    ticket = load_ticket(session, number)
-    attachment = session.exec(
-        select(Attachment)
-        .join(Message, col(Message.id) == Attachment.message_id)
+    conn = connection_of(session)
+    ticket = load(conn, number)
+    found = conn.execute(
+        select(Attachment.filename, Attachment.content)
+        .join_from(attachment, message, Message.id == Attachment.message_id)
         .where(Attachment.id == attachment_id, Message.ticket_id == ticket.id)
     ).first()
-    if attachment is None:
+    if found is None:
         raise NotFound(f"#{number} has no attachment {attachment_id}")
     if not directory.is_dir():
         raise InvalidValue(f"{directory} is not a directory")
-    target = directory / safe_filename(name or attachment.filename)
+    target = directory / safe_filename(name or found.filename)
     handle, temp_name = tempfile.mkstemp(dir=directory, prefix=".helpdesk-", suffix=".part")
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(attachment.content)
+            out.write(found.content)
             out.flush()
             os.fsync(out.fileno())
         if overwrite:

@@ -19,13 +19,14 @@ from helpdesk_tui.desk.agents import team_ids_of
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import assign
 from helpdesk_tui.desk.presence import someone_else_on
+from helpdesk_tui.desk.ticket_record import TicketRecord
 from helpdesk_tui.storage.models import Status, Ticket, utcnow
 
 CLAIMABLE_STATUSES: tuple[str, ...] = (Status.NEW, Status.OPEN, Status.IN_PROGRESS)
 """Unassigned work that needs someone now; waiting and on-hold tickets are parked."""
 
 
-def take_next(session: Session, actor: Actor, *, now: datetime | None = None) -> Ticket:
+def take_next(session: Session, actor: Actor, *, now: datetime | None = None) -> TicketRecord:
     """Assign the most urgent unassigned ticket of the actor's teams to the actor.
 
     Urgency: priority first, then the earliest SLA due time (the queue's), then the oldest. Tickets

@@ -2,31 +2,72 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select, update
 
 from helpdesk_tui.desk.values import parse_address, text_value
-from helpdesk_tui.storage.models import Contact, Organization
+from helpdesk_tui.storage.core_tables import Contact, Organization, contact
+from helpdesk_tui.storage.database import connection_of
+from helpdesk_tui.storage.enums import utcnow
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """A customer as the writers use one: who, and where mail to them goes."""
+
+    id: int
+    email: str | None
+    name: str
 
 
 def normalize_email(address: str) -> str:
     return parse_address(address)
 
 
-def find_or_create_contact(session: Session, email: str, name: str = "") -> Contact:
+def contact_row(reader: Reader, contact_id: int | None) -> ContactRow | None:
+    """Contact ``contact_id``, if there is one."""
+    if contact_id is None:
+        return None
+    found = (
+        connection_of(reader)
+        .execute(select(Contact.id, Contact.email, Contact.name).where(Contact.id == contact_id))
+        .first()
+    )
+    return ContactRow(*found) if found is not None else None
+
+
+def find_contact(reader: Reader, email: str) -> ContactRow | None:
+    """The contact with this (normalized) address, if there is one."""
+    found = (
+        connection_of(reader)
+        .execute(select(Contact.id, Contact.email, Contact.name).where(Contact.email == email))
+        .first()
+    )
+    return ContactRow(*found) if found is not None else None
+
+
+def find_or_create_contact(reader: Reader, email: str, name: str = "") -> ContactRow:
     email = normalize_email(email)
     name = " ".join(text_value(name, "contact's name", single_line=True).split())
-    contact = session.exec(select(Contact).where(Contact.email == email)).first()
-    if contact is not None:
-        if name and not contact.name:
-            contact.name = name
-        return contact
+    conn = connection_of(reader)
+    found = find_contact(conn, email)
+    if found is not None:
+        if name and not found.name:
+            conn.execute(update(contact).where(Contact.id == found.id).values(name=name))
+            return ContactRow(found.id, found.email, name)
+        return found
     domain = email.rsplit("@", 1)[1]
-    organization = session.exec(select(Organization).where(Organization.domain == domain)).first()
-    contact = Contact(
-        email=email,
-        name=name,
-        organization_id=organization.id if organization else None,
-    )
-    session.add(contact)
-    session.flush()
-    return contact
+    organization_id = conn.execute(
+        select(Organization.id).where(Organization.domain == domain).limit(1)
+    ).scalar()
+    new_id = conn.execute(
+        insert(contact)
+        .values(email=email, name=name, organization_id=organization_id, created_at=utcnow())
+        .returning(Contact.id)
+    ).scalar_one()
+    return ContactRow(int(new_id), email, name)

@@ -68,6 +68,7 @@ from helpdesk_tui.desk.routing import Arrival, Trigger
 from helpdesk_tui.desk.satisfaction import record_rating, survey_answer
 from helpdesk_tui.desk.subjects import base_subject, reply_subject
 from helpdesk_tui.desk.thread import add_customer_message
+from helpdesk_tui.desk.ticket_record import save
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, load_ticket
 from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
@@ -407,7 +408,7 @@ class Writer:
         author = self._contact(decision.requester, item)
         self.flush()  # the contact too: the ORM writes below need its id
         ticket = load_ticket(self.session, target.number, for_update=True)
-        message = add_message(
+        message_id = add_message(
             self.session,
             MAIL,
             ticket,
@@ -421,7 +422,7 @@ class Writer:
         self.session.flush()
         assert ticket.id is not None
         ref = self.rows.lock_ticket(ticket.id)
-        self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message.id)
+        self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message_id)
         return IngestResult(Outcome.FOLLOW_UP, ticket.number)
 
     def _on_closed_ticket(
@@ -441,7 +442,7 @@ class Writer:
         contact = (
             find_or_create_contact(self.session, author.email, author.name) if author else None
         )
-        ticket, message = add_customer_message(
+        ticket, message_id = add_customer_message(
             self.session,
             MAIL,
             target.number,
@@ -450,17 +451,17 @@ class Writer:
             author=contact,
             email=email,
         )
-        assert ticket.id is not None and message.id is not None
         self.lookups.stale = True
         if decision.reply_to is not None:
             ticket.reply_to = decision.reply_to
+            save(self.session, ticket)
         self.session.flush()  # the statements below read and write beside the ORM's rows
         ref = self.rows.lock_ticket(ticket.id)
         assert ref is not None
         self._after_customer_message(item, decision, ref)
         self._route(ref, Trigger.NEW, item, decision)
         acknowledged = self._acknowledge(ref, item, decision, author)
-        self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message.id)
+        self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message_id)
         return IngestResult(Outcome.FOLLOW_UP, ticket.number, acknowledged=acknowledged)
 
     def _machine_note(

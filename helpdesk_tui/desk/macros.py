@@ -86,6 +86,7 @@ def apply(
             status_after=status,
             attachments=attachments,
         )
+        session.refresh(ticket)  # (the reply wrote its row on Core tables)
     elif text:
         thread.add_note(
             session,
@@ -95,6 +96,7 @@ def apply(
             expected_version=expected_version,
             attachments=attachments,
         )
+        session.refresh(ticket)  # (the note wrote its row on Core tables)
         if status is not None:
             thread.change_status(session, actor, ticket, status)
     else:

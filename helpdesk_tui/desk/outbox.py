@@ -22,7 +22,7 @@ crash is claimed again by the next sender (at-least-once delivery, same Message-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,7 +31,8 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
-from helpdesk_tui.desk.subjects import reply_subject
+from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
+from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
 from helpdesk_tui.desk.ticket_reads import DUE as DUE
 from helpdesk_tui.desk.ticket_reads import RESENDABLE as RESENDABLE
 from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
@@ -63,42 +64,6 @@ __all__ = [
 
 
 _MAX_ERROR = 2000
-
-
-def ticket_subject(ticket: Ticket) -> str:
-    """The subject every outgoing mail carries, with the token that threads replies."""
-    return reply_subject(ticket.subject, ticket.number)
-
-
-def queue_mail(
-    session: Session,
-    ticket: Ticket,
-    *,
-    kind: str,
-    to: Sequence[str],
-    body: str,
-    subject: str | None = None,
-    message_id: int | None = None,
-    cc: Sequence[str] = (),
-    in_reply_to: str | None = None,
-    references: Sequence[str] = (),
-) -> Outbox:
-    row = Outbox(
-        ticket_id=ticket.id,
-        message_id=message_id,
-        kind=kind,
-        to_addresses=", ".join(to),
-        cc_addresses=", ".join(cc) or None,
-        subject=subject or ticket_subject(ticket),
-        body=body,
-        in_reply_to=in_reply_to,
-        references=" ".join(references) or None,
-        status=OutboxStatus.QUEUED,
-        next_attempt_at=utcnow(),
-        created_at=utcnow(),
-    )
-    session.add(row)
-    return row
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from helpdesk_tui.desk.routing import (
 from helpdesk_tui.desk.subjects import base_subject
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.thread import reply_address
+from helpdesk_tui.desk.ticket_record import TicketState
 from helpdesk_tui.desk.tickets import add_message
 from helpdesk_tui.storage.models import (
     Agent,
@@ -80,7 +81,7 @@ class Routed:
     problems: tuple[str, ...] = ()
 
 
-def new_ticket_arrival(session: Session, ticket: Ticket) -> Arrival:
+def new_ticket_arrival(session: Session, ticket: TicketState) -> Arrival:
     """A ticket an agent just created, as routing sees a new ticket: its first customer
     message and its requester's address."""
     assert ticket.id is not None
@@ -197,6 +198,7 @@ def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -
     actor = rule_actor(rule)
     act: Actions = rule.actions
     problems = []
+    session.flush()  # (the rules' changes below read and write the ticket on Core tables)
     steps: list[tuple[str, Callable[[], object]]] = [
         ("team", lambda: fields.assign(session, actor, number, team=act.team)),
         ("category", lambda: fields.set_category(session, actor, number, act.category)),
@@ -214,11 +216,13 @@ def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -
                 step()
         except DeskError as error:
             problems.append(f"rule {rule.name!r}: {name}: {error}")
+    ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+    session.refresh(ticket)  # what those changes wrote
     if act.canned_reply is not None:
-        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
         problem = _send_canned(session, actor, rules, act.canned_reply, ticket, desk)
         if problem is not None:
             problems.append(f"rule {rule.name!r}: {problem}")
+        session.flush()
     return problems
 
 

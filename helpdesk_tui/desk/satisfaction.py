@@ -12,27 +12,38 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.outbox_rows import queue_mail
 from helpdesk_tui.desk.settings import desk_setting, set_switch
 from helpdesk_tui.desk.survey_reads import ENABLED, surveys_enabled
 from helpdesk_tui.desk.ticket_reads import RATED
 from helpdesk_tui.desk.ticket_reads import Rating as Rating
 from helpdesk_tui.desk.ticket_reads import ticket_rating as ticket_rating
 from helpdesk_tui.desk.tickets import add_message
-from helpdesk_tui.storage.models import (
-    Channel,
+from helpdesk_tui.storage.core_tables import (
     Contact,
-    MessageKind,
     Outbox,
-    Ticket,
+    SurveyOptOut,
+    survey_opt_out,
 )
-from helpdesk_tui.storage.survey_models import DeskSetting, SurveyOptOut
+from helpdesk_tui.storage.core_tables import (
+    desk_setting as desk_setting_table,
+)
+from helpdesk_tui.storage.database import connection_of
+from helpdesk_tui.storage.enums import Channel, MessageKind
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from helpdesk_tui.desk.ticket_record import TicketState
+    from helpdesk_tui.storage.database import Reader
 
 MAX_COMMENT = 2000
 
@@ -44,9 +55,9 @@ def check_score(score: int) -> int:
 
 
 def record_rating(
-    session: Session,
+    session: Reader,
     actor: Actor,
-    ticket: Ticket,
+    ticket: TicketState,
     score: int,
     comment: str | None,
     *,
@@ -76,24 +87,28 @@ SECRET = "survey.secret"
 _TOKEN = re.compile(r"\bsurvey (\d{1,18})-([0-9a-f]{16})\b")
 
 
-def _secret(session: Session) -> bytes:
+def _secret(reader: Reader) -> bytes:
     """The desk's survey key, made on first use (two first uses at once: one insert wins)."""
-    value = desk_setting(session, SECRET)
+    conn = connection_of(reader)
+    value = desk_setting(conn, SECRET)
     if value is None:
         value = secrets.token_hex(32)
-        with session.begin_nested():
-            session.add(DeskSetting(name=SECRET, value=value))
-        value = desk_setting(session, SECRET) or value
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(desk_setting_table).values(name=SECRET, value=value))
+        except IntegrityError:
+            pass  # (another made it first: theirs is read below)
+        value = desk_setting(conn, SECRET) or value
     return value.encode()
 
 
-def survey_token(session: Session, number: int) -> str:
+def survey_token(session: Reader, number: int) -> str:
     """``123-<16 hex>``: the ticket number and its HMAC under the desk's survey key."""
     mac = hmac.new(_secret(session), f"survey:{number}".encode(), hashlib.sha256)
     return f"{number}-{mac.hexdigest()[:16]}"
 
 
-def token_number(session: Session, text: str) -> int | None:
+def token_number(session: Reader, text: str) -> int | None:
     """The ticket a survey token in ``text`` was made for, or None if there is none or it
     is forged (a token for one ticket never rates another)."""
     match = _TOKEN.search(text)
@@ -108,13 +123,15 @@ def set_surveys_enabled(session: Session, enabled: bool) -> None:
     set_switch(session, ENABLED, enabled)
 
 
-def set_opt_out(session: Session, contact: Contact, opted_out: bool) -> None:
-    assert contact.id is not None
-    row = session.get(SurveyOptOut, contact.id)
-    if opted_out and row is None:
-        session.add(SurveyOptOut(contact_id=contact.id))
-    elif not opted_out and row is not None:
-        session.delete(row)
+def set_opt_out(reader: Reader, contact_id: int, opted_out: bool) -> None:
+    conn = connection_of(reader)
+    found = conn.execute(
+        select(SurveyOptOut.contact_id).where(SurveyOptOut.contact_id == contact_id)
+    ).first()
+    if opted_out and found is None:
+        conn.execute(insert(survey_opt_out).values(contact_id=contact_id))
+    elif not opted_out and found is not None:
+        conn.execute(delete(survey_opt_out).where(SurveyOptOut.contact_id == contact_id))
 
 
 def survey_body(number: int, token: str) -> str:
@@ -128,26 +145,35 @@ def survey_body(number: int, token: str) -> str:
     )
 
 
-def queue_survey(session: Session, ticket: Ticket) -> bool:
+def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     """Ask the requester of a just-resolved ticket for a rating, once per ticket.
 
     Not when surveys are off for the desk, the requester opted out, there is no address to
     write to, the ticket was merged away, or a survey for it was queued before.
     """
-    if ticket.merged_into_id is not None or not surveys_enabled(session):
+    conn = connection_of(reader)
+    if ticket.merged_into_id is not None or not surveys_enabled(conn):
         return False
-    contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    contact = (
+        conn.execute(
+            select(Contact.id, Contact.email, SurveyOptOut.contact_id.label("opted_out"))
+            .outerjoin_from(Contact.id.table, survey_opt_out, SurveyOptOut.contact_id == Contact.id)
+            .where(Contact.id == ticket.requester_id)
+        ).first()
+        if ticket.requester_id
+        else None
+    )
     address = ticket.reply_to or (contact.email if contact else None)
-    if not address or (contact and session.get(SurveyOptOut, contact.id) is not None):
+    if not address or (contact and contact.opted_out is not None):
         return False
-    asked = session.exec(
-        select(Outbox.id).where(col(Outbox.ticket_id) == ticket.id, col(Outbox.kind) == SURVEY_KIND)
+    asked = conn.execute(
+        select(Outbox.id).where(Outbox.ticket_id == ticket.id, Outbox.kind == SURVEY_KIND)
     ).first()
     if asked is not None:
         return False
-    token = survey_token(session, ticket.number)
+    token = survey_token(conn, ticket.number)
     queue_mail(
-        session,
+        conn,
         ticket,
         kind=SURVEY_KIND,
         to=[address],
@@ -209,7 +235,7 @@ def read_answer(body: str) -> Answer | None:
     return Answer(score, comment[:MAX_COMMENT] or None)
 
 
-def survey_answer(session: Session, subject: str, body: str, number: int) -> Answer | None:
+def survey_answer(session: Reader, subject: str, body: str, number: int) -> Answer | None:
     """The rating in a reply to ticket ``number``'s survey: a valid token for that very
     ticket in the subject and a rating on the first line; None makes it a plain follow-up."""
     if token_number(session, subject) != number:

@@ -53,7 +53,8 @@ class SatisfactionService(SurveyReads):
         with self._write() as session:
             contact = find_or_create_contact(session, parse_address(address))
             session.flush()
-            set_opt_out(session, contact, opted_out)
+            assert contact.id is not None
+            set_opt_out(session, contact.id, opted_out)
 
     def satisfaction_of(self, number: int) -> Rating | None:
         """The ticket's latest rating, if it has one."""

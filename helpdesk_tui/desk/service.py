@@ -68,6 +68,13 @@ class DeskService:
         with self._desk_errors(), self.db.write(brief=brief) as session:
             yield session
 
+    @contextmanager
+    def _write_rows(self, *, brief: bool = False) -> Iterator[Connection]:
+        """A write on Core tables only (``Database.write_rows``): the facade's ticket writes,
+        which never import the ORM, SQLModel or pydantic; like :meth:`_write` otherwise."""
+        with self._desk_errors(), self.db.write_rows(brief=brief) as conn:
+            yield conn
+
     def _desk_errors(self) -> AbstractContextManager[None]:
         """The database's failures leave the facade as desk errors (one line, no password)."""
         return desk_errors(self.db.url)

@@ -178,3 +178,4 @@ def _escalate(session: Session, ticket: Ticket, reason: Reason) -> None:
         savepoint.rollback()
     else:
         savepoint.commit()
+    session.expire(ticket)  # (the escalation wrote its row on Core tables)

@@ -19,18 +19,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, event, func, or_, update
-from sqlalchemy import select as select_rows
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, and_, bindparam, event, func, or_, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
-from helpdesk_tui.storage.models import Contact, Event, Organization, Ticket, utcnow
+from helpdesk_tui.storage.core_tables import (
+    Contact,
+    Event,
+    Organization,
+    Ticket,
+    contact,
+    organization,
+    ticket,
+)
+from helpdesk_tui.storage.database import connection_of
+from helpdesk_tui.storage.enums import utcnow
 
 if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
     from helpdesk_tui.storage.sla_models import SlaPolicy
 from helpdesk_tui.desk.sla_reads import calendar_of as calendar_of
 from helpdesk_tui.desk.sla_reads import load_calendars as load_calendars
@@ -52,20 +59,24 @@ CLOCK_EVENTS = frozenset(
 )
 """Event kinds after which a ticket's clocks are recomputed."""
 _FACT_KINDS = {"reply": "reply", "customer_message": "customer", "phone_call": "customer"}
-_MARKED = "sla_marked"
-_RULES = "sla_rules"
+_MARKED = "helpdesk_sla_marked"
+_RULES = "helpdesk_sla_rules"
 """The rules :func:`set_new_dues` read, kept for the recompute at the same commit."""
+Rules = tuple[list[sla.Policy], dict[str, sla.Calendar]]
 
 
-def touch(session: Session, ticket_id: int | None, kind: str) -> None:
-    """Mark the ticket for a recompute before this transaction commits (if ``kind`` matters)."""
+def touch(reader: Reader, ticket_id: int | None, kind: str) -> None:
+    """Mark the ticket for a recompute before this transaction commits (if ``kind`` matters).
+
+    The marks are kept on the transaction's connection, so an ORM writer and a Core one
+    (``session.connection()`` or ``Database.write_rows``) share them; :func:`settle` reads
+    them, at the latest when the connection commits (the ``commit`` hook below).
+    """
     if ticket_id is not None and kind in CLOCK_EVENTS:
-        session.info.setdefault(_MARKED, set()).add(ticket_id)
+        connection_of(reader).info.setdefault(_MARKED, set()).add(ticket_id)
 
 
-def touch_rows(
-    session: Session, events: Iterable[dict[str, Any]], born: Iterable[int] = ()
-) -> None:
+def touch_rows(reader: Reader, events: Iterable[dict[str, Any]], born: Iterable[int] = ()) -> None:
     """:func:`touch` for event rows written in bulk (the intake's). The ``created`` events
     of tickets in ``born`` are passed over: :func:`set_new_dues` gave them their clocks."""
     skip = set(born)
@@ -73,10 +84,10 @@ def touch_rows(
         ticket_id = row.get("ticket_id")
         if ticket_id in skip and row.get("kind") == "created":
             continue
-        touch(session, ticket_id, str(row.get("kind")))
+        touch(reader, ticket_id, str(row.get("kind")))
 
 
-def set_new_dues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
     """Fill the due columns of ticket rows about to be inserted, as :func:`refresh` would
     once they were (a new ticket's clocks depend on its fields and requester only: its
     history is its ``created`` event). Saves writing each new row twice, which costs the
@@ -84,22 +95,23 @@ def set_new_dues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     (:func:`touch_rows`)."""
     if not rows:
         return
-    policies, calendars = session.info[_RULES] = load_rules(session)  # for the commit's too
+    conn = connection_of(reader)
+    policies, calendars = conn.info[_RULES] = load_rules(conn)  # for the commit's too
     requesters = sorted({r["requester_id"] for r in rows if r.get("requester_id") is not None})
     organizations: dict[int | None, str | None] = {}
     if requesters:
         organizations = {
             contact_id: name
-            for contact_id, name in session.connection().execute(
-                select_rows(col(Contact.id), col(Organization.name))
-                .join(Organization, col(Organization.id) == col(Contact.organization_id))
-                .where(col(Contact.id).in_(requesters))
+            for contact_id, name in conn.execute(
+                select(Contact.id, Organization.name)
+                .join(organization, Organization.id == Contact.organization_id)
+                .where(Contact.id.in_(requesters))
             )
         }
     now = utcnow()
     for row in rows:
         requester = row.get("requester_id")
-        ticket = sla.TicketFacts(
+        facts_of_row = sla.TicketFacts(
             created_at=row["created_at"],
             status=str(row["status"]),
             priority=str(row["priority"]),
@@ -107,26 +119,36 @@ def set_new_dues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             category=row.get("category"),
             organization=organizations.get(requester) if requester is not None else None,
         )
-        explained = sla.explain(ticket, policies, calendars, now, dues_only=True)
+        explained = sla.explain(facts_of_row, policies, calendars, now, dues_only=True)
         row["response_due_at"] = explained.response_due_at
         row["resolution_due_at"] = explained.resolution_due_at
         row["reply_due_at"] = explained.reply_due_at
         row["reply_started_at"] = explained.reply_started_at
 
 
-@event.listens_for(OrmSession, "before_commit")
-def _before_commit(session: OrmSession) -> None:
-    marked: set[int] | None = session.info.pop(_MARKED, None)
-    rules = session.info.pop(_RULES, None)
-    if marked:
-        session.flush()
-        refresh(session, sorted(marked), rules)  # type: ignore[arg-type]
+def settle(reader: Reader) -> int:
+    """Recompute the clocks of the tickets this transaction marked (:func:`touch`), now;
+    how many changed. Called by the ``commit`` hook, and by a writer that reads its
+    ticket's row back before committing (so the row shows the new due times)."""
+    conn = connection_of(reader)
+    marked: set[int] | None = conn.info.pop(_MARKED, None)
+    rules: Rules | None = conn.info.pop(_RULES, None)
+    return refresh(conn, sorted(marked), rules) if marked else 0
 
 
-@event.listens_for(OrmSession, "after_rollback")
-def _after_rollback(session: OrmSession) -> None:
-    session.info.pop(_MARKED, None)
-    session.info.pop(_RULES, None)
+@event.listens_for(Engine, "commit")
+def _before_commit(conn: Connection) -> None:
+    """Every writer's marked tickets are recomputed in the transaction that marked them,
+    whether it commits an ORM session (flushed by then) or a Core connection."""
+    if _MARKED in conn.info:
+        settle(conn)
+    conn.info.pop(_RULES, None)
+
+
+@event.listens_for(Engine, "rollback")
+def _after_rollback(conn: Connection) -> None:
+    conn.info.pop(_MARKED, None)
+    conn.info.pop(_RULES, None)
 
 
 def event_fact(kind: str, new_value: str | None, at: datetime) -> sla.Fact | None:
@@ -137,47 +159,32 @@ def event_fact(kind: str, new_value: str | None, at: datetime) -> sla.Fact | Non
     return None if moved is None else sla.Fact(at, moved)
 
 
-def facts(session: Session, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:
+def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:
     """What the clocks of these tickets are computed from: fields and the events that matter."""
-    rows = (
-        session.connection()
-        .execute(
-            select_rows(
-                col(Ticket.id),
-                col(Ticket.number),
-                col(Ticket.created_at),
-                col(Ticket.status),
-                col(Ticket.priority),
-                col(Ticket.type),
-                col(Ticket.category),
-                col(Organization.name),
-            )
-            .join(Contact, col(Contact.id) == col(Ticket.requester_id), isouter=True)
-            .join(Organization, col(Organization.id) == col(Contact.organization_id), isouter=True)
-            .where(col(Ticket.id).in_(ticket_ids))
+    conn = connection_of(reader)
+    rows = conn.execute(
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.created_at,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.type,
+            Ticket.category,
+            Organization.name,
         )
-        .all()
-    )
+        .select_from(ticket)
+        .outerjoin(contact, Contact.id == Ticket.requester_id)
+        .outerjoin(organization, Organization.id == Contact.organization_id)
+        .where(Ticket.id.in_(ticket_ids))
+    ).all()
     numbers = {int(row[0] or 0): row[1] for row in rows}
     found: dict[int, list[sla.Fact]] = {ticket_id: [] for ticket_id in numbers}
-    events = (
-        session.connection()
-        .execute(
-            select_rows(
-                col(Event.ticket_id),
-                col(Event.ticket_number),
-                col(Event.kind),
-                col(Event.new_value),
-                col(Event.created_at),
-            )
-            .where(
-                col(Event.ticket_id).in_(ticket_ids),
-                col(Event.kind).in_(["status", *_FACT_KINDS]),
-            )
-            .order_by(col(Event.created_at), col(Event.id))
-        )
-        .all()
-    )
+    events = conn.execute(
+        select(Event.ticket_id, Event.ticket_number, Event.kind, Event.new_value, Event.created_at)
+        .where(Event.ticket_id.in_(ticket_ids), Event.kind.in_(["status", *_FACT_KINDS]))
+        .order_by(Event.created_at, Event.id)
+    ).all()
     for ticket_id, number, kind, new, at in events:
         # Events a merge brought in keep their old ticket's number: that ticket's history.
         fact = event_fact(kind, new, at)
@@ -198,8 +205,8 @@ def facts(session: Session, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFa
 
 
 _STORE = (
-    update(Ticket)
-    .where(col(Ticket.id) == bindparam("ticket_id"))
+    update(ticket)
+    .where(Ticket.id == bindparam("ticket_id"))
     .values(
         response_due_at=bindparam("response_due"),
         resolution_due_at=bindparam("resolution_due"),
@@ -209,31 +216,30 @@ _STORE = (
 )
 
 
-def refresh(
-    session: Session,
-    ticket_ids: Sequence[int],
-    rules: tuple[list[sla.Policy], dict[str, sla.Calendar]] | None = None,
-) -> int:
-    """Recompute and store these tickets' due columns; how many changed."""
-    policies, calendars = rules or load_rules(session)
+def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = None) -> int:
+    """Recompute and store these tickets' due columns; how many changed.
+
+    On Core tables: an ORM object of one of these tickets loaded before keeps its old due
+    times (a writer re-reads the ticket's row; the write sessions end at their commit).
+    """
+    conn = connection_of(reader)
+    policies, calendars = rules or load_rules(conn)
     now = utcnow()  # only the clocks' states use it; nothing stored depends on it
     current = {
         row[0]: tuple(row[1:])
-        for row in session.connection()
-        .execute(
-            select_rows(
-                col(Ticket.id),
-                col(Ticket.response_due_at),
-                col(Ticket.resolution_due_at),
-                col(Ticket.reply_due_at),
-                col(Ticket.reply_started_at),
-            ).where(col(Ticket.id).in_(ticket_ids))
-        )
-        .all()
+        for row in conn.execute(
+            select(
+                Ticket.id,
+                Ticket.response_due_at,
+                Ticket.resolution_due_at,
+                Ticket.reply_due_at,
+                Ticket.reply_started_at,
+            ).where(Ticket.id.in_(ticket_ids))
+        ).all()
     }
     changes = []
-    for ticket_id, ticket in facts(session, ticket_ids).items():
-        explained = sla.explain(ticket, policies, calendars, now, dues_only=True)
+    for ticket_id, ticket_facts in facts(conn, ticket_ids).items():
+        explained = sla.explain(ticket_facts, policies, calendars, now, dues_only=True)
         due = (
             explained.response_due_at,
             explained.resolution_due_at,
@@ -251,17 +257,7 @@ def refresh(
                 }
             )
     if changes:
-        session.connection().execute(
-            _STORE, changes, execution_options={"synchronize_session": False}
-        )
-        for change in changes:
-            loaded = session.identity_map.get(identity_key(Ticket, change["ticket_id"]))
-            if loaded is not None:
-                set_committed_value(loaded, "response_due_at", change["response_due"])
-                set_committed_value(loaded, "resolution_due_at", change["resolution_due"])
-                set_committed_value(loaded, "reply_due_at", change["reply_due"])
-                set_committed_value(loaded, "reply_started_at", change["reply_started"])
-                session.expire(loaded, ["sla_due_at"])
+        conn.execute(_STORE, changes)
     return len(changes)
 
 
@@ -282,21 +278,19 @@ class Scope:
         """``None`` when the policy may apply to every ticket."""
         parts: list[ColumnElement[bool]] = []
         if self.priority is not None:
-            parts.append(col(Ticket.priority) == self.priority)
+            parts.append(Ticket.priority == self.priority)
         if self.type is not None:
-            parts.append(col(Ticket.type) == self.type)
+            parts.append(Ticket.type == self.type)
         if self.category is not None:
-            parts.append(col(Ticket.category) == self.category)
+            parts.append(Ticket.category == self.category)
         if self.organization_id is not None:
-            members = select_rows(col(Contact.id)).where(
-                col(Contact.organization_id) == self.organization_id
-            )
-            parts.append(col(Ticket.requester_id).in_(members))
+            members = select(Contact.id).where(Contact.organization_id == self.organization_id)
+            parts.append(Ticket.requester_id.in_(members))
         return and_(*parts) if parts else None
 
 
 def open_ticket_batches(
-    session: Session,
+    reader: Reader,
     size: int,
     scopes: Sequence[Scope] | None = None,
     numbers: tuple[int, int] | None = None,
@@ -310,27 +304,26 @@ def open_ticket_batches(
     """
     conditions = [scope.condition() for scope in scopes or ()]
     narrowed = [c for c in conditions if c is not None]
-    where: list[ColumnElement[bool]] = [col(Ticket.status).in_(OPEN_STATUSES)]
+    where: list[ColumnElement[bool]] = [Ticket.status.in_(OPEN_STATUSES)]
     if narrowed and len(narrowed) == len(conditions):
         where.append(or_(*narrowed))
+    conn = connection_of(reader)
     after = 0
     among: list[Any] = []
     if numbers is not None:
         # Their ids' range (read off the number's index): a walk of those rows only.
-        low, high = session.exec(
-            select(func.min(Ticket.id), func.max(Ticket.id)).where(
-                col(Ticket.number).between(*numbers)
-            )
+        low, high = conn.execute(
+            select(func.min(Ticket.id), func.max(Ticket.id)).where(Ticket.number.between(*numbers))
         ).one()
         if low is None:
             return
-        after, among = low - 1, [col(Ticket.number).between(*numbers), col(Ticket.id) <= high]
+        after, among = low - 1, [Ticket.number.between(*numbers), Ticket.id <= high]
     while True:
         ids = list(
-            session.exec(
+            conn.scalars(
                 select(Ticket.id)
-                .where(*where, col(Ticket.id) > after, *among)
-                .order_by(col(Ticket.id))
+                .where(*where, Ticket.id > after, *among)
+                .order_by(Ticket.id)
                 .limit(size)
             ).all()
         )

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlalchemy import delete, insert, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.ticket_reads import ticket_tags as ticket_tags
 from helpdesk_tui.desk.values import parse_tag
-from helpdesk_tui.storage.models import Tag, Ticket, TicketTag
+from helpdesk_tui.storage.core_tables import Tag, TicketTag, tag, ticket_tag
+from helpdesk_tui.storage.database import connection_of
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.history import Versioned
+    from helpdesk_tui.storage.database import Reader
 
 
 def apply_tags(
-    session: Session,
+    reader: Reader,
     actor: Actor,
-    ticket: Ticket,
+    ticket: Versioned,
     *,
     add: Iterable[str] = (),
     remove: Iterable[str] = (),
@@ -27,7 +33,8 @@ def apply_tags(
     With ``bump`` the ticket's version moves on first (once), when anything changes.
     """
     assert ticket.id is not None
-    current = set(ticket_tags(session, ticket.id))
+    conn = connection_of(reader)
+    current = set(ticket_tags(conn, ticket.id))
     to_add = sorted({parse_tag(t) for t in add} - current)
     to_remove = sorted({parse_tag(t) for t in remove} & current)
     if not (to_add or to_remove):
@@ -35,18 +42,15 @@ def apply_tags(
     if bump:
         history.bump(ticket)
     for name in to_add:
-        tag = session.exec(select(Tag).where(Tag.name == name)).first()
-        if tag is None:
-            tag = Tag(name=name)
-            session.add(tag)
-            session.flush()
-        assert tag.id is not None
-        session.add(TicketTag(ticket_id=ticket.id, tag_id=tag.id))
-        history.record(session, actor, ticket, "tag_added", field="tags", new=name)
+        tag_id = conn.execute(select(Tag.id).where(Tag.name == name)).scalar()
+        if tag_id is None:
+            tag_id = conn.execute(insert(tag).values(name=name).returning(Tag.id)).scalar_one()
+        conn.execute(insert(ticket_tag).values(ticket_id=ticket.id, tag_id=tag_id))
+        history.record(conn, actor, ticket, "tag_added", field="tags", new=name)
     for name in to_remove:
-        tag_id = session.exec(select(Tag.id).where(Tag.name == name)).one()
-        link = session.get(TicketTag, (ticket.id, tag_id))
-        if link is not None:
-            session.delete(link)
-        history.record(session, actor, ticket, "tag_removed", field="tags", old=name)
+        tag_id = conn.execute(select(Tag.id).where(Tag.name == name)).scalar_one()
+        conn.execute(
+            delete(ticket_tag).where(TicketTag.ticket_id == ticket.id, TicketTag.tag_id == tag_id)
+        )
+        history.record(conn, actor, ticket, "tag_removed", field="tags", old=name)
     return True

@@ -1,35 +1,34 @@
-"""The conversation on a ticket: customer messages, agent replies, internal notes, calls."""
+"""The conversation on a ticket: customer messages, agent replies, internal notes, calls.
+
+The writers that take a ticket number load it as a Core
+:class:`~helpdesk_tui.desk.ticket_record.TicketRecord` and save it before returning (see
+``desk/fields.py`` for a caller on the ORM); the status rules take any
+:class:`~helpdesk_tui.desk.ticket_record.TicketState`, an ORM ``Ticket`` included.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, select
+from sqlalchemy import insert, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.contacts import ContactRow, contact_row
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
-from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.outbox_rows import queue_mail
 from helpdesk_tui.desk.satisfaction import queue_survey
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
-from helpdesk_tui.desk.tickets import (
-    EmailMeta,
-    NewAttachment,
-    add_message,
-    create_ticket,
-    load_ticket,
-)
+from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState, load_for_update, save
+from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, add_message, create_ticket
 from helpdesk_tui.desk.values import parse_address
-from helpdesk_tui.storage.models import (
-    Channel,
-    Contact,
-    Message,
-    MessageKind,
-    Status,
-    Ticket,
-    TicketLink,
-    utcnow,
-)
+from helpdesk_tui.storage.core_tables import Message, Ticket, ticket_link
+from helpdesk_tui.storage.database import connection_of
+from helpdesk_tui.storage.enums import Channel, MessageKind, Status, utcnow
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
 
 
 def _require_body(body: str, what: str) -> str:
@@ -38,7 +37,7 @@ def _require_body(body: str, what: str) -> str:
     return body
 
 
-def _set_status(session: Session, actor: Actor, ticket: Ticket, new: Status) -> None:
+def _set_status(session: Reader, actor: Actor, ticket: TicketState, new: Status) -> None:
     old = Status(ticket.status)
     if old is new:
         return
@@ -54,13 +53,13 @@ def _set_status(session: Session, actor: Actor, ticket: Ticket, new: Status) -> 
     history.record(session, actor, ticket, "status", field="status", old=old, new=new)
 
 
-def change_status(session: Session, actor: Actor, ticket: Ticket, new: Status) -> None:
+def change_status(session: Reader, actor: Actor, ticket: TicketState, new: Status) -> None:
     """Check the transition, then record it (no version bump: the caller bumps once)."""
     check_transition(ticket.number, Status(ticket.status), new)
     _set_status(session, actor, ticket, new)
 
 
-def reopen(session: Session, actor: Actor, ticket: Ticket, reason: str) -> None:
+def reopen(session: Reader, actor: Actor, ticket: TicketState, reason: str) -> None:
     """A supervisor or admin takes a closed ticket back to open, saying why.
 
     A merged ticket stays closed: its conversation lives on in the ticket it was merged into.
@@ -71,8 +70,12 @@ def reopen(session: Session, actor: Actor, ticket: Ticket, reason: str) -> None:
         raise InvalidValue(f"say why #{ticket.number} is reopened (a reason is required)")
     check_reopen(actor, ticket.number, Status(ticket.status))
     if ticket.merged_into_id is not None:
-        into = session.get(Ticket, ticket.merged_into_id)
-        where = f"#{into.number}" if into else "another ticket"
+        into = (
+            connection_of(session)
+            .execute(select(Ticket.number).where(Ticket.id == ticket.merged_into_id))
+            .scalar()
+        )
+        where = f"#{into}" if into is not None else "another ticket"
         raise InvalidTransition(
             f"#{ticket.number} was merged into {where}; its conversation continues there"
         )
@@ -81,40 +84,42 @@ def reopen(session: Session, actor: Actor, ticket: Ticket, reason: str) -> None:
     history.record(session, actor, ticket, "reopened", new=reason)
 
 
-def final_ticket(session: Session, ticket: Ticket) -> Ticket:
-    """Follow merges to the ticket that now holds the conversation."""
+def final_ticket(reader: Reader, ticket: TicketRecord) -> TicketRecord:
+    """Follow merges to the ticket that now holds the conversation (under a write lock)."""
+    conn = connection_of(reader)
     seen = {ticket.id}
     while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
-        target = session.get(Ticket, ticket.merged_into_id)
-        if target is None:
+        number = conn.execute(select(Ticket.number).where(Ticket.id == ticket.merged_into_id))
+        found = number.scalar()
+        if found is None:
             break
-        seen.add(target.id)
-        ticket = target
+        ticket = load_for_update(conn, int(found))
+        seen.add(ticket.id)
     return ticket
 
 
 def add_customer_message(
-    session: Session,
+    reader: Reader,
     actor: Actor,
     number: int,
     *,
     body: str,
     channel: str = Channel.EMAIL,
-    author: Contact | None = None,
+    author: ContactRow | None = None,
     email: EmailMeta | None = None,
-) -> tuple[Ticket, Message]:
+) -> tuple[TicketRecord, int]:
     """A message from the customer on an existing ticket.
 
     Waiting or resolved tickets open again; on a closed ticket the message starts a new
-    ticket linked to the old one. Returns the ticket that received the message.
+    ticket linked to the old one. Returns the ticket that received the message (saved) and
+    the message's id.
     """
-    ticket = final_ticket(session, load_ticket(session, number, for_update=True))
-    requester = author or (
-        session.get(Contact, ticket.requester_id) if ticket.requester_id else None
-    )
+    conn = connection_of(reader)
+    ticket = final_ticket(conn, load_for_update(conn, number))
+    requester = author or contact_row(conn, ticket.requester_id)
     if ticket.status == Status.CLOSED:
         follow_up = create_ticket(
-            session,
+            conn,
             actor,
             subject=ticket.subject,
             body=body,
@@ -126,23 +131,29 @@ def add_customer_message(
             email=email,
         )
         follow_up.team_id = ticket.team_id
-        assert follow_up.id is not None and ticket.id is not None
-        session.add(
-            TicketLink(from_ticket_id=follow_up.id, to_ticket_id=ticket.id, kind="follow_up")
+        save(conn, follow_up)
+        conn.execute(
+            insert(ticket_link).values(
+                from_ticket_id=follow_up.id,
+                to_ticket_id=ticket.id,
+                kind="follow_up",
+                created_at=utcnow(),
+            )
         )
-        history.record(session, actor, follow_up, "linked", new=f"follow-up of #{ticket.number}")
+        history.record(conn, actor, follow_up, "linked", new=f"follow-up of #{ticket.number}")
         history.bump(ticket)
         history.record(
-            session, actor, ticket, "linked", new=f"customer wrote again in #{follow_up.number}"
+            conn, actor, ticket, "linked", new=f"customer wrote again in #{follow_up.number}"
         )
-        message = session.exec(
-            select(Message).where(Message.ticket_id == follow_up.id).order_by(col(Message.id))
-        ).first()
-        assert message is not None
-        return follow_up, message
+        save(conn, ticket)
+        first = conn.execute(
+            select(Message.id).where(Message.ticket_id == follow_up.id).order_by(Message.id)
+        ).scalar()
+        assert first is not None
+        return follow_up, int(first)
     history.bump(ticket)
-    message = add_message(
-        session,
+    message_id = add_message(
+        conn,
         actor,
         ticket,
         kind=MessageKind.CUSTOMER,
@@ -151,28 +162,31 @@ def add_customer_message(
         author_contact_id=requester.id if requester else None,
         email=email,
     )
-    history.record(session, actor, ticket, "customer_message", new=f"via {channel}")
+    history.record(conn, actor, ticket, "customer_message", new=f"via {channel}")
     if Status(ticket.status) in REOPENED_BY_CUSTOMER:
-        _set_status(session, actor, ticket, Status.OPEN)
-    return ticket, message
+        _set_status(conn, actor, ticket, Status.OPEN)
+    save(conn, ticket)
+    return ticket, message_id
 
 
-def _thread_headers(session: Session, ticket: Ticket) -> tuple[str | None, list[str]]:
+def _thread_headers(reader: Reader, ticket: TicketState) -> tuple[str | None, list[str]]:
     """In-Reply-To and References for mail on this ticket, so the customer's client threads it."""
     ids = [
         mid
-        for mid in session.exec(
+        for mid in connection_of(reader)
+        .scalars(
             select(Message.email_message_id)
-            .where(Message.ticket_id == ticket.id, col(Message.email_message_id).is_not(None))
-            .order_by(col(Message.created_at), col(Message.id))
-        ).all()
+            .where(Message.ticket_id == ticket.id, Message.email_message_id.is_not(None))
+            .order_by(Message.created_at, Message.id)
+        )
+        .all()
         if mid
     ]
     return (ids[-1] if ids else None), ids[-20:]
 
 
 def reply(
-    session: Session,
+    session: Reader,
     actor: Actor,
     number: int,
     *,
@@ -182,7 +196,7 @@ def reply(
     status_after: Status | None = None,
     to: str | None = None,
     attachments: Sequence[NewAttachment] = (),
-) -> Message:
+) -> int:
     """An agent's answer to the customer; its email is queued in this same transaction.
 
     It goes to the requester's address, or to ``to`` when given (this reply only). With
@@ -192,7 +206,7 @@ def reply(
     _require_body(body, "reply")
     address = parse_address(to) if to is not None else None
     cc = [parse_address(address, "address to copy (--cc)") for address in cc]
-    ticket = load_ticket(session, number, for_update=True)
+    ticket = load_for_update(session, number)
     history.check_version(session, ticket, expected_version)
     if ticket.status == Status.CLOSED:
         raise InvalidTransition(f"#{number} is closed; a closed ticket takes no replies")
@@ -206,7 +220,7 @@ def reply(
             number=number,
         )
     history.bump(ticket)
-    message = add_message(
+    message_id = add_message(
         session,
         actor,
         ticket,
@@ -217,7 +231,11 @@ def reply(
     )
     history.record(session, actor, ticket, "reply", new=f"to {address}" if to else None)
     if ticket.first_response_at is None:
-        ticket.first_response_at = message.created_at
+        ticket.first_response_at = (
+            connection_of(session)
+            .execute(select(Message.created_at).where(Message.id == message_id))
+            .scalar_one()
+        )
     if status_after is not None:
         change_status(session, actor, ticket, status_after)
     elif ticket.status == Status.NEW:
@@ -230,36 +248,37 @@ def reply(
         to=[address],
         cc=cc,
         body=body,
-        message_id=message.id,
+        message_id=message_id,
         in_reply_to=in_reply_to,
         references=references,
     )
-    return message
+    save(session, ticket)
+    return message_id
 
 
-def reply_address(session: Session, ticket: Ticket) -> str | None:
+def reply_address(reader: Reader, ticket: TicketState) -> str | None:
     """Where mail about the ticket goes: the ``Reply-To`` the customer gave, else the requester."""
     if ticket.reply_to:
         return ticket.reply_to
-    requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+    requester = contact_row(reader, ticket.requester_id)
     return requester.email if requester is not None and requester.email else None
 
 
 def add_note(
-    session: Session,
+    session: Reader,
     actor: Actor,
     number: int,
     *,
     body: str,
     expected_version: int | None = None,
     attachments: Sequence[NewAttachment] = (),
-) -> Message:
+) -> int:
     """An internal note: visible to agents, never sent (nor are its ``attachments``)."""
     _require_body(body, "note")
-    ticket = load_ticket(session, number, for_update=True)
+    ticket = load_for_update(session, number)
     history.check_version(session, ticket, expected_version)
     history.bump(ticket)
-    message = add_message(
+    message_id = add_message(
         session,
         actor,
         ticket,
@@ -269,26 +288,28 @@ def add_note(
         email=EmailMeta(attachments=tuple(attachments)) if attachments else None,
     )
     history.record(session, actor, ticket, "note")
-    return message
+    save(session, ticket)
+    return message_id
 
 
 def log_call(
-    session: Session,
+    session: Reader,
     actor: Actor,
     number: int,
     *,
     body: str,
     expected_version: int | None = None,
-) -> Message:
+) -> int:
     """A phone call an agent took or made, written down in the thread (not emailed)."""
     _require_body(body, "call log")
-    ticket = load_ticket(session, number, for_update=True)
+    ticket = load_for_update(session, number)
     history.check_version(session, ticket, expected_version)
     history.bump(ticket)
-    message = add_message(
+    message_id = add_message(
         session, actor, ticket, kind=MessageKind.CUSTOMER, body=body, channel=Channel.PHONE
     )
     history.record(session, actor, ticket, "phone_call")
     if Status(ticket.status) in REOPENED_BY_CUSTOMER:
         _set_status(session, actor, ticket, Status.OPEN)
-    return message
+    save(session, ticket)
+    return message_id

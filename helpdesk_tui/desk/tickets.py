@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import insert, text
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import as_bytes, size_of
-from helpdesk_tui.desk.contacts import find_or_create_contact
+from helpdesk_tui.desk.contacts import ContactRow, find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.inbound import EmailMeta as EmailMeta
 from helpdesk_tui.desk.inbound import NewAttachment as NewAttachment
 from helpdesk_tui.desk.tags import apply_tags
+from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState, load_for_update
 from helpdesk_tui.desk.values import parse_number as parse_number
 from helpdesk_tui.desk.values import parse_priority, parse_type, text_value
-from helpdesk_tui.storage.models import (
-    PRIORITY_RANK,
-    Attachment,
-    Channel,
-    Contact,
-    Message,
-    MessageKind,
-    Ticket,
-    utcnow,
-)
+from helpdesk_tui.storage.core_tables import Message, attachment, message, ticket
+from helpdesk_tui.storage.database import connection_of
+from helpdesk_tui.storage.enums import PRIORITY_RANK, Channel, MessageKind, Status, utcnow
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from helpdesk_tui.storage.database import Reader
+    from helpdesk_tui.storage.models import Ticket
 
 _NEXT_NUMBER = text(
     "UPDATE counter SET value = value + 1 WHERE name = 'ticket_number' RETURNING value"
@@ -37,96 +37,111 @@ _TAKE_NUMBERS = text(
 _RETURN_NUMBERS = text("UPDATE counter SET value = value - :count WHERE name = 'ticket_number'")
 
 
-def next_number(session: Session) -> int:
+def next_number(session: Reader) -> int:
     """The next ticket number, taken under the counter row's write lock.
 
     The increment and the read are one statement, so concurrent creators on PostgreSQL
     queue on the row lock and SQLite's writers queue on the database lock: no two
     transactions that both commit can receive the same number.
     """
-    value = session.connection().execute(_NEXT_NUMBER).scalar_one()
+    value = connection_of(session).execute(_NEXT_NUMBER).scalar_one()
     return int(value)
 
 
-def take_numbers(session: Session, count: int) -> range:
+def take_numbers(session: Reader, count: int) -> range:
     """``count`` consecutive ticket numbers at once, under the same lock as :func:`next_number`.
 
     The transaction holds the counter's lock from here to its end, so it may hand back the
     unused top of the range with :func:`return_numbers` before anyone else takes a number.
     """
-    last = int(session.connection().execute(_TAKE_NUMBERS, {"count": count}).scalar_one())
+    last = int(connection_of(session).execute(_TAKE_NUMBERS, {"count": count}).scalar_one())
     return range(last - count + 1, last + 1)
 
 
-def return_numbers(session: Session, count: int) -> None:
+def return_numbers(session: Reader, count: int) -> None:
     """Give back the ``count`` highest numbers of this transaction's :func:`take_numbers`."""
     if count:
-        session.connection().execute(_RETURN_NUMBERS, {"count": count})
+        connection_of(session).execute(_RETURN_NUMBERS, {"count": count})
 
 
 def load_ticket(session: Session, number: int, *, for_update: bool = False) -> Ticket:
+    """Ticket ``number`` as an ORM object, for the writers still on the ORM (the facade's
+    own writes load a :class:`~helpdesk_tui.desk.ticket_record.TicketRecord`)."""
+    from sqlmodel import select
+
+    from helpdesk_tui.storage.models import Ticket
+
     statement = select(Ticket).where(Ticket.number == number)
     if for_update:
         statement = statement.with_for_update()
-    ticket = session.exec(statement).first()
-    if ticket is None:
+    found = session.exec(statement).first()
+    if found is None:
         raise NotFound(f"no ticket #{number}")
-    return ticket
+    return found
 
 
 def add_message(
-    session: Session,
+    reader: Reader,
     actor: Actor,
-    ticket: Ticket,
+    ticket: TicketState,
     *,
     kind: MessageKind,
     body: str,
     channel: str,
     author_contact_id: int | None = None,
     email: EmailMeta | None = None,
-) -> Message:
-    """Append one entry to the thread (no version bump: callers decide what else changes)."""
+) -> int:
+    """Append one entry to the thread (no version bump: callers decide what else changes);
+    the message's id."""
     email = email or EmailMeta()
     body = text_value(body, "message text")
     assert ticket.id is not None
-    message = Message(
-        ticket_id=ticket.id,
-        kind=kind,
-        channel=channel,
-        author_agent_id=actor.agent_id,
-        author_contact_id=author_contact_id,
-        subject=email.subject,
-        body=body,
-        body_html=email.body_html,
-        from_address=email.from_address,
-        to_addresses=", ".join(email.to) or None,
-        cc_addresses=", ".join(email.cc) or None,
-        email_message_id=email.message_id,
-        in_reply_to=email.in_reply_to,
-        references=" ".join(email.references) or None,
-        raw_message_id=email.raw_message_id,
-        created_at=utcnow(),
-    )
-    session.add(message)
-    session.flush()
-    assert message.id is not None
-    for item in email.attachments:
-        session.add(
-            Attachment(
-                message_id=message.id,
-                filename=item.filename,
-                content_type=item.content_type,
-                size=size_of(item.content),
-                content_id=item.content_id,
-                inline=item.inline,
-                content=as_bytes(item.content),
+    conn = connection_of(reader)
+    message_id = int(
+        conn.execute(
+            insert(message)
+            .values(
+                ticket_id=ticket.id,
+                kind=kind,
+                channel=channel,
+                author_agent_id=actor.agent_id,
+                author_contact_id=author_contact_id,
+                subject=email.subject,
+                body=body,
+                body_html=email.body_html,
+                from_address=email.from_address,
+                to_addresses=", ".join(email.to) or None,
+                cc_addresses=", ".join(email.cc) or None,
+                email_message_id=email.message_id,
+                in_reply_to=email.in_reply_to,
+                references=" ".join(email.references) or None,
+                raw_message_id=email.raw_message_id,
+                created_at=utcnow(),
             )
+            .returning(Message.id)
+        ).scalar_one()
+    )
+    if email.attachments:
+        conn.execute(
+            insert(attachment),
+            [
+                {
+                    "message_id": message_id,
+                    "filename": item.filename,
+                    "content_type": item.content_type,
+                    "size": size_of(item.content),
+                    "content_id": item.content_id,
+                    "inline": item.inline,
+                    "content": as_bytes(item.content),
+                }
+                for item in email.attachments
+            ],
         )
-    return message
+    return message_id
 
 
 def create_ticket(
-    session: Session,
+    reader: Reader,
     actor: Actor,
     *,
     subject: str,
@@ -134,14 +149,15 @@ def create_ticket(
     channel: str = Channel.MANUAL,
     requester_email: str | None = None,
     requester_name: str = "",
-    requester: Contact | None = None,
+    requester: ContactRow | None = None,
     priority: str = "normal",
     ticket_type: str = "question",
     category: str | None = None,
     tags: Iterable[str] = (),
     email: EmailMeta | None = None,
-) -> Ticket:
-    """A new ticket with its first message, from any channel."""
+) -> TicketRecord:
+    """A new ticket with its first message, from any channel (under a write lock, as
+    :func:`~helpdesk_tui.desk.ticket_record.load_for_update` gives it)."""
     subject = " ".join(text_value(subject, "subject", single_line=True).split())
     requester_name = text_value(requester_name, "requester's name", single_line=True)
     body = text_value(body, "message text")
@@ -149,35 +165,41 @@ def create_ticket(
     if not subject:
         raise InvalidValue("a ticket needs a subject")
     channel = Channel(channel)
+    conn = connection_of(reader)
     if requester is None and requester_email:
-        requester = find_or_create_contact(session, requester_email, requester_name)
+        requester = find_or_create_contact(conn, requester_email, requester_name)
     priority_value = parse_priority(priority)
     now = utcnow()
-    ticket = Ticket(  # type: ignore[call-arg]  # (sla_due_at: the database's)
-        number=next_number(session),
-        subject=subject[:500],
-        requester_id=requester.id if requester else None,
-        priority=priority_value,
-        priority_rank=PRIORITY_RANK[priority_value],
-        type=parse_type(ticket_type),
-        category=category or None,
-        channel=channel,
-        created_at=now,
-        updated_at=now,
+    number = next_number(conn)
+    conn.execute(
+        insert(ticket).values(
+            number=number,
+            subject=subject[:500],
+            requester_id=requester.id if requester else None,
+            status=Status.NEW,
+            priority=priority_value,
+            priority_rank=PRIORITY_RANK[priority_value],
+            type=parse_type(ticket_type),
+            category=category or None,
+            channel=channel,
+            tier=1,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    session.add(ticket)
-    session.flush()
-    history.record(session, actor, ticket, "created", new=f"via {channel.value}")
+    new = load_for_update(conn, number)
+    history.record(conn, actor, new, "created", new=f"via {channel.value}")
     if body or email:
         add_message(
-            session,
+            conn,
             actor,
-            ticket,
+            new,
             kind=MessageKind.CUSTOMER,
             body=body,
             channel=channel,
             author_contact_id=requester.id if requester else None,
             email=email,
         )
-    apply_tags(session, actor, ticket, add=tags, bump=False)
-    return ticket
+    apply_tags(conn, actor, new, add=tags, bump=False)
+    return new

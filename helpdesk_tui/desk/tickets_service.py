@@ -9,6 +9,10 @@ ticket since.
 What only the reads and the terminal's own paths use (the lister, the ticket's view, the
 news since a mark, presence, claims) is imported where it is used: a CLI verb that changes
 a ticket holds this service alone (``cli/ticket/batch.tickets``) and starts without them.
+
+The changes agents make most (reply, note, call, status, assignment, fields, tags, a new
+ticket) run on Core tables (``_write_rows``): the same rules (``fields``, ``thread``) for the
+terminal and the CLI, and a CLI verb that starts without the ORM, SQLModel or pydantic.
 """
 
 from __future__ import annotations
@@ -19,10 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
-from helpdesk_tui.desk import fields, outbox, relations, thread
-from helpdesk_tui.desk.attachments import save_attachment
+from helpdesk_tui.desk import fields, sla_clock, thread
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.queries import has_tickets, ticket_row
@@ -38,17 +41,16 @@ from helpdesk_tui.desk.queue_values import (
     TicketFilter,
     TicketRow,
 )
-from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.tickets import NewAttachment, create_ticket
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from helpdesk_tui.desk.activity import Since, Watermark
+    from helpdesk_tui.desk.relations import MergePlan
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
     from helpdesk_tui.desk.ticket_view import DraftTicket, Entry, TicketView
+    from helpdesk_tui.storage.database import Reader
 
 WriteKind = Literal["reply", "note", "call"]
 """What an agent writes on a ticket: a reply (emailed), an internal note, a call log."""
@@ -70,10 +72,13 @@ class Recipient:
     keep: bool
 
 
-def _row(session: Session, number: int) -> TicketRow:
-    """The ticket's row as this transaction stored it (its new version included)."""
-    session.flush()
-    row = ticket_row(session, number)
+def _row(reader: Reader, number: int) -> TicketRow:
+    """The ticket's row as this transaction stores it (its new version, and its clocks
+    recomputed: ``sla_clock.settle``)."""
+    if not isinstance(reader, Connection):
+        reader.flush()
+    sla_clock.settle(reader)
+    row = ticket_row(reader, number)
     if row is None:
         raise NotFound(f"no ticket #{number}")
     return row
@@ -189,6 +194,8 @@ class TicketsService(DeskService):
     def ticket_merge_plan(self, number: int, into: int) -> MergePlan:
         """What merging ``number`` into ``into`` would join (ask before, warn when the
         requesters differ)."""
+        from helpdesk_tui.desk import relations
+
         with self._read() as session:
             return relations.merge_plan(session, number, into)
 
@@ -221,7 +228,7 @@ class TicketsService(DeskService):
         from helpdesk_tui.desk.activity import since
 
         actor = self.actor
-        with self._write() as session:
+        with self._write_rows() as session:
             news = since(session, mark, excluding=actor)
             if news.arrivals:
                 return news
@@ -275,7 +282,7 @@ class TicketsService(DeskService):
         attachments: Sequence[NewAttachment] = (),
     ) -> TicketRow:
         """An answer to the customer; its email (with any files) is queued with it."""
-        with self._write() as session:
+        with self._write_rows() as session:
             thread.reply(
                 session,
                 self.actor,
@@ -298,7 +305,7 @@ class TicketsService(DeskService):
         attachments: Sequence[NewAttachment] = (),
     ) -> TicketRow:
         """An internal note: visible to agents, never sent."""
-        with self._write() as session:
+        with self._write_rows() as session:
             thread.add_note(
                 session,
                 self.actor,
@@ -313,7 +320,7 @@ class TicketsService(DeskService):
         self, number: int, body: str, *, expected_version: int | None = None
     ) -> TicketRow:
         """What was said on the phone, kept on the ticket."""
-        with self._write() as session:
+        with self._write_rows() as session:
             thread.log_call(
                 session, self.actor, number, body=body, expected_version=expected_version
             )
@@ -331,7 +338,7 @@ class TicketsService(DeskService):
         expected_version: int | None = None,
     ) -> TicketRow:
         """Assign to an agent (by login) and/or hand to a team (by name), or unassign."""
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.assign(
                 session,
                 self.actor,
@@ -347,7 +354,7 @@ class TicketsService(DeskService):
         self, number: int, status: Status | str, *, expected_version: int | None = None
     ) -> TicketRow:
         """Move to ``status`` if the workflow allows it from the current one."""
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.set_status(
                 session, self.actor, number, str(status), expected_version=expected_version
             )
@@ -357,7 +364,7 @@ class TicketsService(DeskService):
         self, number: int, reason: str, *, expected_version: int | None = None
     ) -> TicketRow:
         """Open a closed ticket again (supervisors and admins), the reason kept."""
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.reopen(
                 session, self.actor, number, reason=reason, expected_version=expected_version
             )
@@ -366,7 +373,7 @@ class TicketsService(DeskService):
     def ticket_set_requester_email(
         self, number: int, email: str, *, expected_version: int | None = None
     ) -> TicketRow:
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.set_requester_email(
                 session, self.actor, number, email, expected_version=expected_version
             )
@@ -375,7 +382,7 @@ class TicketsService(DeskService):
     def ticket_set_priority(
         self, number: int, priority: Priority | str, *, expected_version: int | None = None
     ) -> TicketRow:
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.set_priority(
                 session, self.actor, number, str(priority), expected_version=expected_version
             )
@@ -384,7 +391,7 @@ class TicketsService(DeskService):
     def ticket_set_type(
         self, number: int, type_: TicketType | str, *, expected_version: int | None = None
     ) -> TicketRow:
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.set_type(
                 session, self.actor, number, str(type_), expected_version=expected_version
             )
@@ -394,7 +401,7 @@ class TicketsService(DeskService):
         self, number: int, category: str, *, expected_version: int | None = None
     ) -> TicketRow:
         """Set the category; empty clears it."""
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.set_category(
                 session, self.actor, number, category, expected_version=expected_version
             )
@@ -403,7 +410,7 @@ class TicketsService(DeskService):
     def ticket_set_tier(
         self, number: int, tier: str, *, expected_version: int | None = None
     ) -> TicketRow:
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.set_tier(session, self.actor, number, tier, expected_version=expected_version)
             return _row(session, number)
 
@@ -415,7 +422,7 @@ class TicketsService(DeskService):
         remove: Iterable[str] = (),
         expected_version: int | None = None,
     ) -> TicketRow:
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.set_tags(
                 session,
                 self.actor,
@@ -430,7 +437,7 @@ class TicketsService(DeskService):
         self, number: int, *, team: str | None = None, expected_version: int | None = None
     ) -> TicketRow:
         """Move up one support tier (to ``team`` when given)."""
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.escalate(
                 session, self.actor, number, team=team, expected_version=expected_version
             )
@@ -440,7 +447,7 @@ class TicketsService(DeskService):
         self, number: int, *, team: str | None = None, expected_version: int | None = None
     ) -> TicketRow:
         """Move down one support tier (to ``team`` when given)."""
-        with self._write() as session:
+        with self._write_rows() as session:
             fields.deescalate(
                 session, self.actor, number, team=team, expected_version=expected_version
             )
@@ -460,6 +467,8 @@ class TicketsService(DeskService):
 
         ``different_requesters`` says the agent saw the plan's warning and merges anyway.
         """
+        from helpdesk_tui.desk import relations
+
         with self._write() as session:
             merged = relations.merge(
                 session,
@@ -473,12 +482,16 @@ class TicketsService(DeskService):
 
     def ticket_link(self, number: int, other: int, *, kind: str = "related") -> TicketRow:
         """Link ``other`` to ``number`` (related by default)."""
+        from helpdesk_tui.desk import relations
+
         with self._write() as session:
             relations.link(session, self.actor, number, other, kind=kind)
             return _row(session, number)
 
     def ticket_delete(self, number: int) -> None:
         """Delete a ticket for good (admins only; the audit trail keeps a record)."""
+        from helpdesk_tui.desk import relations
+
         with self._write() as session:
             relations.delete_ticket(session, self.actor, number)
 
@@ -501,8 +514,10 @@ class TicketsService(DeskService):
 
         With ``rules``, the ticket is routed as mail intake routes a new one, in the same
         transaction: nobody sees it unrouted, and a failed routing leaves no ticket behind.
+        Without rules it is written on Core tables (routing is still on the ORM).
         """
-        with self._write() as session:
+        routing = rules is not None and bool(rules.rules)
+        with self._write() if routing else self._write_rows() as session:
             ticket = create_ticket(
                 session,
                 self.actor,
@@ -517,8 +532,10 @@ class TicketsService(DeskService):
                 tags=tags,
             )
             routed = None
-            if rules is not None and rules.rules:
+            if rules is not None and routing:
                 from helpdesk_tui.desk.routing_apply import new_ticket_arrival, route
+
+                assert not isinstance(session, Connection)
 
                 arrival = new_ticket_arrival(session, ticket)
                 routed = route(session, rules, arrival, self.clock(), desk=desk_name)
@@ -538,6 +555,8 @@ class TicketsService(DeskService):
 
     def ticket_resend(self, outbox_id: int) -> None:
         """Queue a failed or bounced mail again, now, with fresh tries."""
+        from helpdesk_tui.desk import outbox
+
         with self._write() as session:
             outbox.resend(session, self.actor, outbox_id, now=self.clock())
 
@@ -546,7 +565,9 @@ class TicketsService(DeskService):
     ) -> Path:
         """Write one attachment to ``target`` (a file path); ``TargetExists`` unless
         ``overwrite``. Returns the path written."""
-        with self._read() as session:
+        from helpdesk_tui.desk.attachments import save_attachment
+
+        with self._read_rows() as session:
             return save_attachment(
                 session,
                 number,

@@ -381,6 +381,13 @@ sla_policy = Table(
 )
 SlaPolicy = sla_policy.c
 
+survey_opt_out = Table(
+    "survey_opt_out",
+    metadata,
+    Column("contact_id", Integer(), primary_key=True),
+)
+SurveyOptOut = survey_opt_out.c
+
 tag = Table(
     "tag",
     metadata,

@@ -38,6 +38,7 @@ TABLES = (
     "report_ticket",
     "sla_calendar",
     "sla_policy",
+    "survey_opt_out",
     "tag",
     "team",
     "team_member",
@@ -50,7 +51,7 @@ TABLES = (
 what ``ticket show`` reads; the agents, teams, canned responses, macros and articles the
 other groups' read verbs list; the mail state ``mail status`` shows; the SLA policies,
 calendars and tiers every clock and listing reads; the report tables ``report`` reads;
-the desk's switches)."""
+the desk's switches; and what the facade's ticket writes write: ``desk/ticket_record.py``)."""
 
 TARGET = Path(__file__).with_name("core_tables.py")
 

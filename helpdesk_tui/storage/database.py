@@ -1,8 +1,9 @@
 """Engine and sessions for SQLite (the embedded default) and PostgreSQL.
 
-``Database.write()`` opens a transaction that may change data; ``Database.read()`` one that
-only reads; ``Database.own_connection()`` gives a long job of many write transactions (the
-demo's bulk load) a connection that is closed after it. On SQLite a write transaction
+``Database.write()`` opens a transaction that may change data; ``Database.write_rows()``
+the same on a Core connection (no ORM session); ``Database.read()`` one that only reads;
+``Database.own_connection()`` gives a long job of many write transactions (the demo's bulk
+load) a connection that is closed after it. On SQLite a write transaction
 starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing
 when a read lock cannot be upgraded. ``write(brief=True)`` waits for another writer's lock
 for ``BRIEF_LOCK_WAIT_MS`` only, for writes a timer repeats anyway (heartbeats): a thread
@@ -125,6 +126,22 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def write_rows(self, *, brief: bool = False) -> Iterator[Connection]:
+        """:meth:`write` on Core tables (``storage/core_tables``): a connection whose
+        transaction commits on success and rolls back on any error, with the same lock
+        (``BEGIN IMMEDIATE`` on SQLite) and ``brief`` wait; no ORM session, so a quick CLI
+        verb that changes a ticket never imports the ORM."""
+        options: dict[str, Any] = {_IMMEDIATE: True}
+        if brief:
+            options[_BUSY_TIMEOUT] = BRIEF_LOCK_WAIT_MS
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**options)
+            with conn.begin():
+                if brief and not self.is_sqlite:
+                    conn.execute(text(f"SET LOCAL lock_timeout = {BRIEF_LOCK_WAIT_MS}"))
+                yield conn
 
     @contextmanager
     def own_connection(self) -> Iterator[Connection]:

@@ -215,6 +215,43 @@ def test_the_other_groups_reads_import_no_orm(
     assert _loaded_by(args, unused) == []
 
 
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ticket", "note", "1", "--body", "Checked the logs."],
+        ["ticket", "call", "1", "--body", "Rang back."],
+        ["ticket", "status", "1", "waiting"],
+        ["ticket", "assign", "1", "--me"],
+        ["ticket", "tag", "1", "--add", "vip"],
+        ["ticket", "priority", "1", "high"],
+        ["ticket", "escalate", "1"],
+        ["ticket", "requester", "1", "--email", "ann@example.com"],
+        ["ticket", "reply", "1", "--body", "Try again.", "--to", "ann@example.com"],
+        ["ticket", "new", "--subject", "Scanner", "--body", "It is slow."],
+    ],
+)
+def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
+    use_db: str, invoke: Invoke, args: list[str]
+) -> None:
+    """The facade's ticket writes run on Core tables (``Database.write_rows``,
+    ``desk/ticket_record``): the same rules as the terminal's, without the ORM, SQLModel
+    or pydantic (two fifths of a verb's start). The change is made, not refused. (A new
+    ticket with routing rules is routed on the ORM: none here.)"""
+    created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
+    assert created.exit_code == 0, created.stderr
+    unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
+    if use_db.startswith("postgresql"):
+        postgres = "sqlalchemy.dialects.postgresql"
+        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite")
+    assert _loaded_by(args, unused) == []
+    shown = invoke("ticket", "show", "2" if args[1] == "new" else "1", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert f'"version": {1 if args[1] == "new" else 2}' in shown.stdout, shown.stdout
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "args",

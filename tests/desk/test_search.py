@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, text, update
 
 from helpdesk_tui.desk import relations, search, thread
 from helpdesk_tui.desk.actors import Actor
@@ -19,7 +19,7 @@ from helpdesk_tui.desk.queue import (
 from helpdesk_tui.desk.search import PG_WALK_COST, pg_walks, words
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Organization
+from helpdesk_tui.storage.models import Contact, Organization
 
 
 def _found(db: Database, query: str) -> set[str]:
@@ -247,7 +247,7 @@ def test_requesters_are_found_by_name_email_organization_and_domain(
         s.add(acme)
         s.flush()
         wile = find_or_create_contact(s, "wile@desert.example", "Wile Coyote")
-        wile.organization_id = acme.id
+        s.execute(update(Contact).where(Contact.id == wile.id).values(organization_id=acme.id))
         create_ticket(s, admin, subject="Rocket skates", body="x", requester=wile)
         create_ticket(
             s,

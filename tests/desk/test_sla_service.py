@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlmodel import col, select
 
-from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk import fields, sla_clock, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
@@ -91,6 +91,41 @@ def test_every_event_that_matters_updates_the_stored_clocks(db: Database, admin:
     assert [c.clock for c in timeline.clocks] == ["first response", "next response", "resolution"]
     assert timeline.clocks[0].state == "met"
     _assert_explained(desk, db, number)
+
+
+def test_the_facades_writes_on_core_tables_recompute_the_clocks_they_return(
+    db: Database, admin: Actor
+) -> None:
+    """The facade's writes (``Database.write_rows``, no ORM session) get their clocks
+    recomputed in their transaction, and the row they return already shows them."""
+    number = _new(db, admin)
+    desk = _desk(db, admin)
+    row = desk.ticket_set_status(number, "waiting")
+    assert _stored(db, number) == (None, None, None)
+    assert (row.response_due_at, row.resolution_due_at, row.sla_due_at) == (None, None, None)
+    _assert_explained(desk, db, number)
+    desk.ticket_set_status(number, "open")
+    before = _stored(db, number)
+    row = desk.ticket_set_priority(number, "urgent")
+    stored = _stored(db, number)
+    assert stored[1] is not None and before[1] is not None and stored[1] < before[1]
+    assert (row.response_due_at, row.resolution_due_at, row.sla_due_at) == stored
+    _assert_explained(desk, db, number)
+    desk.ticket_reply(number, "on it")
+    _assert_explained(desk, db, number)
+
+
+def test_a_rolled_back_write_leaves_no_marks_for_the_next_one(db: Database, admin: Actor) -> None:
+    """The marks live on the pooled connection: a write that fails must not hand its
+    tickets to the next transaction's recompute."""
+    number = _new(db, admin)
+    with pytest.raises(RuntimeError), db.write_rows() as conn:
+        sla_clock.touch(conn, 1, "status")
+        assert conn.info.get("helpdesk_sla_marked") == {1}
+        raise RuntimeError("the write fails")
+    with db.write_rows() as conn:
+        assert "helpdesk_sla_marked" not in conn.info
+    assert number == 1
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:

@@ -72,7 +72,7 @@ def test_each_reply_carries_how_its_email_went(db: Database, admin: Actor) -> No
         second = thread.reply(s, admin, number, body="Did it help?")
         thread.add_note(s, admin, number, body="never mailed")
     with db.write() as s:
-        row = s.exec(select(Outbox).where(Outbox.message_id == second.id)).one()
+        row = s.exec(select(Outbox).where(Outbox.message_id == second)).one()
         row.status, row.attempts, row.last_error = "failed", 8, "550 no such user"
         s.add(row)
     with db.read() as s:

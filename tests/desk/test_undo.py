@@ -18,6 +18,7 @@ from helpdesk_tui.desk.errors import (
 )
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.statuses import asks_before, may_reopen, parse_status
+from helpdesk_tui.desk.ticket_record import save
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Status
@@ -179,6 +180,7 @@ def test_a_nameless_requester_keeps_their_contact_when_given_an_address(
         s.flush()
         ticket = fields.set_tags(s, admin, number)  # load it the desk's way
         ticket.requester_id = contact.id
+        save(s, ticket)
     with db.write() as s:
         fields.set_requester_email(s, admin, number, "dan@example.com")
     with db.read() as s:

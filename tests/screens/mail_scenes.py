@@ -95,11 +95,9 @@ def failed_reply(desk: DeskData) -> int:
     with _at(10), desk.db.write() as session:
         failed = thread.reply(session, desk.ada, number, body="Did the technician come?")
     with desk.db.write() as session:
-        rows = session.exec(
-            select(Outbox).where(col(Outbox.message_id).in_([sent.id, failed.id]))
-        ).all()
+        rows = session.exec(select(Outbox).where(col(Outbox.message_id).in_([sent, failed]))).all()
         for row in rows:
-            if row.message_id == sent.id:
+            if row.message_id == sent:
                 row.status, row.attempts = "sent", 1
                 row.sent_at = FROZEN_NOW - timedelta(minutes=44)
             else:
@@ -114,7 +112,7 @@ def bounced_reply(desk: DeskData) -> int:
     with _at(30), desk.db.write() as session:
         reply = thread.reply(session, desk.ada, number, body="Please try the other gateway.")
     with desk.db.write() as session:
-        row = session.exec(select(Outbox).where(col(Outbox.message_id) == reply.id)).one()
+        row = session.exec(select(Outbox).where(col(Outbox.message_id) == reply)).one()
         row.status, row.attempts, row.email_message_id = "sent", 1, BOUNCE_ID
         row.sent_at = FROZEN_NOW - timedelta(minutes=29)
         session.add(row)

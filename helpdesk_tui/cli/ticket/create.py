@@ -78,10 +78,10 @@ def _rules(runtime: Runtime) -> Rules | None:
     A rules file with a fault is a warning here: the ticket is made, unrouted.
     """
     from helpdesk_tui.desk.routing import RulesError
-    from helpdesk_tui.desk.routing_service import RoutingService
+    from helpdesk_tui.desk.routing_reads import RoutingReads
 
     try:
-        return runtime.service(RoutingService).rules_load(runtime.start.rules_path())
+        return runtime.service(RoutingReads).rules_load(runtime.start.rules_path())
     except RulesError as error:
         click.echo(f"warning: not routed: {line(str(error))}", err=True)
         return None

@@ -1,0 +1,120 @@
+"""A ticket a writer changes, on Core tables: loaded under a write lock, its changed columns
+written back with one UPDATE.
+
+The desk's rules (``fields``, ``thread``, ``history``, ``tags``…) change a ticket through
+:class:`TicketState`: the columns they read and set. :class:`TicketRecord` is that state
+read with Core (the facade's writes, which never import the ORM); an ORM ``Ticket`` has the
+same attributes, so a writer still on the ORM (intake, merge, macros) passes its own object
+to the same rules and the session flushes what they set. One rule, either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import select, update
+
+from helpdesk_tui.desk.errors import NotFound
+from helpdesk_tui.storage.core_tables import Ticket, ticket
+from helpdesk_tui.storage.database import connection_of
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
+
+
+class TicketState(Protocol):
+    """What the rules read and set on a ticket (an ORM ``Ticket`` or a :class:`TicketRecord`)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def merged_into_id(self) -> int | None: ...
+
+    requester_id: int | None
+    status: str
+    priority: str
+    priority_rank: int
+    type: str
+    category: str | None
+    team_id: int | None
+    assignee_id: int | None
+    tier: int
+    reply_to: str | None
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+
+
+@dataclass(eq=False)
+class TicketRecord:
+    """A ticket's row as a writer holds it; the columns set since loading are ``changed``."""
+
+    id: int
+    number: int
+    subject: str
+    channel: str
+    created_at: datetime
+    merged_into_id: int | None
+    requester_id: int | None
+    status: str
+    priority: str
+    priority_rank: int
+    type: str
+    category: str | None
+    team_id: int | None
+    assignee_id: int | None
+    tier: int
+    reply_to: str | None
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    changed: set[str] = field(default_factory=set, repr=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # (``changed`` is the last field: the fields set before it are the loaded row)
+        if "changed" in self.__dict__ and self.__dict__.get(name, _UNSET) != value:
+            self.changed.add(name)
+        object.__setattr__(self, name, value)
+
+
+_UNSET = object()
+_COLUMNS = [Ticket[name] for name in TicketRecord.__dataclass_fields__ if name != "changed"]
+
+
+def load_for_update(reader: Reader, number: int) -> TicketRecord:
+    """Ticket ``number`` under a write lock (PostgreSQL's row lock; SQLite's writer holds
+    the database's), or :class:`NotFound`."""
+    return load(reader, number, for_update=True)
+
+
+def load(reader: Reader, number: int, *, for_update: bool = False) -> TicketRecord:
+    """Ticket ``number`` (under a write lock with ``for_update``), or :class:`NotFound`."""
+    statement = select(*_COLUMNS).where(Ticket.number == number)
+    if for_update:
+        statement = statement.with_for_update()
+    row = connection_of(reader).execute(statement).first()
+    if row is None:
+        raise NotFound(f"no ticket #{number}")
+    return TicketRecord(*row)
+
+
+def save(reader: Reader, record: TicketRecord) -> None:
+    """Write the columns set since loading (or the last save), in one UPDATE."""
+    if record.changed:
+        values = {name: getattr(record, name) for name in sorted(record.changed)}
+        connection_of(reader).execute(update(ticket).where(Ticket.id == record.id).values(values))
+        record.changed.clear()
