@@ -44,10 +44,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     and_,
+    any_,
     bindparam,
     column,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -173,17 +175,6 @@ PG_GATHER_COST = 5.0
 is read, then sorted by id)."""
 
 
-def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
-    """Whether walking ids newest first finds ``count`` matches cheaper than gathering all
-    ``matches`` (estimated) of ``rows`` through the GIN index and sorting them.
-
-    A common word is met every few rows of the walk; a rare one only after thousands of
-    rows, each one's text parsed again, where gathering its few matches is quick.
-    """
-    walked = count * rows / max(matches, 1.0)
-    return walked * walk_cost < matches * PG_GATHER_COST
-
-
 def _pg_planned_rows(session: Reader, statement: Any) -> float:
     """The planner's estimate of the rows ``statement`` gives (no row is read)."""
     conn = connection_of(session)
@@ -199,6 +190,56 @@ PG_GATHER_AHEAD = 2048
 """Matches a gather keeps for the tier's next reads: it reads every match of the word
 through the GIN index anyway, so the next batches (a search in a view that holds few of
 them, a word commoner than estimated) come from memory instead of gathering again."""
+PG_VIEW_COST = 12.0
+"""Relative cost of one row of a small view read and its text parsed (the view's tickets by
+the primary key, their messages by the tickets' message index): ≈ 9-10 µs a row at 100k
+tickets, where a match gathered and checked against the view (``PG_GATHER_COST``) is
+≈ 3-4 µs."""
+PG_VIEW_ROWS = 2_000
+"""A small view with at most this many rows in a tier's table is read row by row without
+estimating the word's matches (≤ ≈ 20 ms a tier): that estimate alone can cost as much —
+for a short prefix (``wi:*``) PostgreSQL's planner reads the GIN index (20-30 ms at 100k
+tickets)."""
+
+
+def pg_strategy(
+    count: int,
+    rows: float,
+    matches: float,
+    walk_cost: float,
+    view: tuple[float, float] | None = None,
+) -> str:
+    """How a PostgreSQL tier reads ``count`` matches: ``"walk"`` (ids newest first),
+    ``"gather"`` (every match through the GIN index, sorted) or, in a small view,
+    ``"view"`` (the view's own rows, each one's text parsed).
+
+    ``matches``: the estimated matches in the view, of ``rows``. ``view``: for a small
+    view, its rows in the tier's table and the word's matches in the whole table — what a
+    gather reads, each checked against the view: a common word in a view that holds few of
+    its matches is found quicker by parsing the view's few rows, and a view of at most
+    ``PG_VIEW_ROWS`` rows is read so whatever the word (its matches are not estimated)."""
+    walked = count * rows / max(matches, 1.0) * walk_cost
+    if view is None:
+        return "walk" if walked < matches * PG_GATHER_COST else "gather"
+    view_rows, every_match = view
+    if view_rows <= PG_VIEW_ROWS:
+        return "view"
+    costs = {
+        "walk": walked,
+        "gather": every_match * PG_GATHER_COST,
+        "view": view_rows * PG_VIEW_COST,
+    }
+    return min(costs, key=costs.__getitem__)
+
+
+def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
+    """Whether walking ids newest first finds ``count`` matches cheaper than gathering all
+    ``matches`` (estimated) of ``rows`` through the GIN index and sorting them.
+
+    A common word is met every few rows of the walk; a rare one only after thousands of
+    rows, each one's text parsed again, where gathering its few matches is quick.
+    """
+    return pg_strategy(count, rows, matches, walk_cost) == "walk"
 
 
 def _pg_tier(
@@ -206,7 +247,7 @@ def _pg_tier(
     model: Any,
     key: Any,
     ticket: Any,
-    vector: Any,
+    text: Any,
     query: str,
     within: Any | None,
     small: SmallView | None,
@@ -216,34 +257,57 @@ def _pg_tier(
     those in the view, and at most a small view's size: a word's matches in a view are
     the planner's guess, and a walk on a guess too high reads the whole table).
 
+    In a small view the tier may read the view's own rows instead (``pg_strategy``): its
+    tickets' ids (``ticket = ANY(ARRAY(…))``, read through the view's index ranges), their
+    rows by the ticket's index, each one's text parsed — not through the GIN index
+    (``|| ''``), whose gather would read every match of the word in the desk.
+
     (A gather among a small view's ids, ``ticket IN (…)``, was tried: PostgreSQL guesses
     that set's size, and read a view of thousands and checked each one's text where the
     GIN index and the view's own indexes, combined, were 10-20 times quicker.)"""
     name = model.name
-    condition = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, query)), in_view(ticket, within))
-    estimate: list[tuple[float, float]] = []
+    tsquery = func.to_tsquery(_PG_CONFIG, query)
+    found = func.to_tsvector(_PG_CONFIG, text).op("@@")(tsquery)
+    condition = and_(found, in_view(ticket, within))
+    estimate: list[tuple[float, float, tuple[float, float] | None]] = []
     ahead: list[Any] = []
     """Gathered matches not handed out yet, in order, after ``after[0]``."""
     after: list[int | None] = [None]
     done = [False]
     """The last gather read the tier to its end."""
 
-    def fetch(count: int, below: int | None, order: Any) -> list[Any]:
-        statement = select(ticket, key).where(condition)
+    def fetch(count: int, below: int | None, order: Any, where: Any = condition) -> list[Any]:
+        statement = select(ticket, key).where(where)
         if below is not None:
             statement = statement.where(key < below)
         return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
+    def estimated() -> tuple[float, float, tuple[float, float] | None]:
+        every: Any = select(literal_column("1")).select_from(model)
+        view: tuple[float, float] | None = None
+        if small is not None:
+            # the view's rows in this table: its tickets (counted), or their messages
+            view_rows = float(small.size)
+            if name != "ticket":
+                view_rows = _pg_planned_rows(session, every.where(ticket.in_(small.ids)))
+            if view_rows <= PG_VIEW_ROWS:  # read the view, whatever the word
+                return 0.0, 0.0, (view_rows, 0.0)
+            view = (view_rows, _pg_planned_rows(session, every.where(found)))
+        rows = _pg_planned_rows(session, every)
+        matches = _pg_planned_rows(session, every.where(condition))
+        return rows, matches if small is None else min(matches, float(small.size)), view
+
     def read(count: int, below: int | None) -> list[Any]:
         if not estimate:  # once per search, when the tier is first read
-            every: Any = select(literal_column("1")).select_from(model)
-            matching = every.where(condition)
-            estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
-        rows, matches = estimate[0]
-        if small is not None:
-            matches = min(matches, float(small.size))
-        if pg_walks(count, rows, matches, PG_WALK_COST[name]):
+            estimate.append(estimated())
+        rows, matches, view = estimate[0]
+        strategy = pg_strategy(count, rows, matches, PG_WALK_COST[name], view)
+        if strategy == "walk":
             return fetch(count, below, key)
+        if strategy == "view" and small is not None:
+            parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
+            ids = func.array(small.ids.scalar_subquery())
+            return fetch(count, below, key, and_(ticket == any_(ids), parsed))
         if after[0] != below:  # not where the kept matches continue: start again there
             ahead.clear()
             done[0] = False
@@ -263,15 +327,14 @@ def _pg_tier(
 
 
 def _pg_subjects(session: Reader, query: str, within: Any | None, small: SmallView | None) -> Read:
-    vector = func.to_tsvector(_PG_CONFIG, Ticket.subject)
     model = core_tables.ticket
-    return _pg_tier(session, model, Ticket.id, Ticket.id, vector, query, within, small)
+    return _pg_tier(session, model, Ticket.id, Ticket.id, Ticket.subject, query, within, small)
 
 
 def _pg_messages(session: Reader, query: str, within: Any | None, small: SmallView | None) -> Read:
-    vector = func.to_tsvector(_PG_CONFIG, func.left(Message.body, _PG_BODY_PREFIX))
+    text = func.left(Message.body, _PG_BODY_PREFIX)
     model = core_tables.message
-    return _pg_tier(session, model, Message.id, Message.ticket_id, vector, query, within, small)
+    return _pg_tier(session, model, Message.id, Message.ticket_id, text, query, within, small)
 
 
 TRIGRAM = 3
