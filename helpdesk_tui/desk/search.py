@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
 _WORD = re.compile(r"\w+")
+_PG_PREFIX = re.compile(r"(\w+):\*")
 _PG_CONFIG: Any = literal_column("'simple'::regconfig")
 _PG_BODY_PREFIX: Any = literal_column("100000")  # = migration 0003's PG_BODY_PREFIX
 FIRST_BATCH = 64
@@ -154,18 +155,6 @@ def _fts_read(
     return read
 
 
-def _sqlite_subjects(
-    session: Reader, match: str, within: Any | None, small: SmallView | None
-) -> Read:
-    return _fts_read(session, "ticket_fts", match, within, small)
-
-
-def _sqlite_messages(
-    session: Reader, match: str, within: Any | None, small: SmallView | None
-) -> Read:
-    return _fts_read(session, "message_fts", match, within, small)
-
-
 PG_WALK_COST = {"ticket": 10.0, "message": 30.0}
 """Relative cost of one row read along the primary key on PostgreSQL: the GIN index gives
 no order, so walking ids newest first computes the row's ``to_tsvector`` (a subject's is
@@ -173,6 +162,17 @@ cheap, a message body's about three times dearer)."""
 PG_GATHER_COST = 5.0
 """Relative cost of one match gathered through the GIN index (a bitmap scan: every match
 is read, then sorted by id)."""
+
+
+def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
+    """Whether walking ids newest first finds ``count`` matches cheaper than gathering all
+    ``matches`` (estimated) of ``rows`` through the GIN index and sorting them.
+
+    A common word is met every few rows of the walk; a rare one only after thousands of
+    rows, each one's text parsed again, where gathering its few matches is quick.
+    """
+    walked = count * rows / max(matches, 1.0)
+    return walked * walk_cost < matches * PG_GATHER_COST
 
 
 def _pg_planned_rows(session: Reader, statement: Any) -> float:
@@ -190,56 +190,6 @@ PG_GATHER_AHEAD = 2048
 """Matches a gather keeps for the tier's next reads: it reads every match of the word
 through the GIN index anyway, so the next batches (a search in a view that holds few of
 them, a word commoner than estimated) come from memory instead of gathering again."""
-PG_VIEW_COST = 12.0
-"""Relative cost of one row of a small view read and its text parsed (the view's tickets by
-the primary key, their messages by the tickets' message index): ≈ 9-10 µs a row at 100k
-tickets, where a match gathered and checked against the view (``PG_GATHER_COST``) is
-≈ 3-4 µs."""
-PG_VIEW_ROWS = 2_000
-"""A small view with at most this many rows in a tier's table is read row by row without
-estimating the word's matches (≤ ≈ 20 ms a tier): that estimate alone can cost as much —
-for a short prefix (``wi:*``) PostgreSQL's planner reads the GIN index (20-30 ms at 100k
-tickets)."""
-
-
-def pg_strategy(
-    count: int,
-    rows: float,
-    matches: float,
-    walk_cost: float,
-    view: tuple[float, float] | None = None,
-) -> str:
-    """How a PostgreSQL tier reads ``count`` matches: ``"walk"`` (ids newest first),
-    ``"gather"`` (every match through the GIN index, sorted) or, in a small view,
-    ``"view"`` (the view's own rows, each one's text parsed).
-
-    ``matches``: the estimated matches in the view, of ``rows``. ``view``: for a small
-    view, its rows in the tier's table and the word's matches in the whole table — what a
-    gather reads, each checked against the view: a common word in a view that holds few of
-    its matches is found quicker by parsing the view's few rows, and a view of at most
-    ``PG_VIEW_ROWS`` rows is read so whatever the word (its matches are not estimated)."""
-    walked = count * rows / max(matches, 1.0) * walk_cost
-    if view is None:
-        return "walk" if walked < matches * PG_GATHER_COST else "gather"
-    view_rows, every_match = view
-    if view_rows <= PG_VIEW_ROWS:
-        return "view"
-    costs = {
-        "walk": walked,
-        "gather": every_match * PG_GATHER_COST,
-        "view": view_rows * PG_VIEW_COST,
-    }
-    return min(costs, key=costs.__getitem__)
-
-
-def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
-    """Whether walking ids newest first finds ``count`` matches cheaper than gathering all
-    ``matches`` (estimated) of ``rows`` through the GIN index and sorting them.
-
-    A common word is met every few rows of the walk; a rare one only after thousands of
-    rows, each one's text parsed again, where gathering its few matches is quick.
-    """
-    return pg_strategy(count, rows, matches, walk_cost) == "walk"
 
 
 def _pg_tier(
@@ -247,7 +197,7 @@ def _pg_tier(
     model: Any,
     key: Any,
     ticket: Any,
-    text: Any,
+    vector: Any,
     query: str,
     within: Any | None,
     small: SmallView | None,
@@ -257,57 +207,36 @@ def _pg_tier(
     those in the view, and at most a small view's size: a word's matches in a view are
     the planner's guess, and a walk on a guess too high reads the whole table).
 
-    In a small view the tier may read the view's own rows instead (``pg_strategy``): its
-    tickets' ids (``ticket = ANY(ARRAY(…))``, read through the view's index ranges), their
-    rows by the ticket's index, each one's text parsed — not through the GIN index
-    (``|| ''``), whose gather would read every match of the word in the desk.
+    A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_small_tier``.
 
     (A gather among a small view's ids, ``ticket IN (…)``, was tried: PostgreSQL guesses
     that set's size, and read a view of thousands and checked each one's text where the
     GIN index and the view's own indexes, combined, were 10-20 times quicker.)"""
     name = model.name
-    tsquery = func.to_tsquery(_PG_CONFIG, query)
-    found = func.to_tsvector(_PG_CONFIG, text).op("@@")(tsquery)
-    condition = and_(found, in_view(ticket, within))
-    estimate: list[tuple[float, float, tuple[float, float] | None]] = []
+    condition = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, query)), in_view(ticket, within))
+    estimate: list[tuple[float, float]] = []
     ahead: list[Any] = []
     """Gathered matches not handed out yet, in order, after ``after[0]``."""
     after: list[int | None] = [None]
     done = [False]
     """The last gather read the tier to its end."""
 
-    def fetch(count: int, below: int | None, order: Any, where: Any = condition) -> list[Any]:
-        statement = select(ticket, key).where(where)
+    def fetch(count: int, below: int | None, order: Any) -> list[Any]:
+        statement = select(ticket, key).where(condition)
         if below is not None:
             statement = statement.where(key < below)
         return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
-    def estimated() -> tuple[float, float, tuple[float, float] | None]:
-        every: Any = select(literal_column("1")).select_from(model)
-        view: tuple[float, float] | None = None
-        if small is not None:
-            # the view's rows in this table: its tickets (counted), or their messages
-            view_rows = float(small.size)
-            if name != "ticket":
-                view_rows = _pg_planned_rows(session, every.where(ticket.in_(small.ids)))
-            if view_rows <= PG_VIEW_ROWS:  # read the view, whatever the word
-                return 0.0, 0.0, (view_rows, 0.0)
-            view = (view_rows, _pg_planned_rows(session, every.where(found)))
-        rows = _pg_planned_rows(session, every)
-        matches = _pg_planned_rows(session, every.where(condition))
-        return rows, matches if small is None else min(matches, float(small.size)), view
-
     def read(count: int, below: int | None) -> list[Any]:
         if not estimate:  # once per search, when the tier is first read
-            estimate.append(estimated())
-        rows, matches, view = estimate[0]
-        strategy = pg_strategy(count, rows, matches, PG_WALK_COST[name], view)
-        if strategy == "walk":
+            every: Any = select(literal_column("1")).select_from(model)
+            matching = every.where(condition)
+            estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
+        rows, matches = estimate[0]
+        if small is not None:
+            matches = min(matches, float(small.size))
+        if pg_walks(count, rows, matches, PG_WALK_COST[name]):
             return fetch(count, below, key)
-        if strategy == "view" and small is not None:
-            parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
-            ids = func.array(small.ids.scalar_subquery())
-            return fetch(count, below, key, and_(ticket == any_(ids), parsed))
         if after[0] != below:  # not where the kept matches continue: start again there
             ahead.clear()
             done[0] = False
@@ -326,15 +255,108 @@ def _pg_tier(
     return read
 
 
-def _pg_subjects(session: Reader, query: str, within: Any | None, small: SmallView | None) -> Read:
-    model = core_tables.ticket
-    return _pg_tier(session, model, Ticket.id, Ticket.id, Ticket.subject, query, within, small)
+PG_FEW_TICKETS = 2_000
+"""A view with at most this many tickets is searched on PostgreSQL by ``_pg_small_tier``:
+reading its rows costs at most ≈ 20 ms (subjects) / 60 ms (messages) at 100k tickets,
+whatever the word. In a bigger small view (all open tickets at 100k) a common word's
+page is found walking ids newest first (``_pg_tier``), and reading the view's rows, or
+gathering the word's many matches, would cost more."""
+PG_GATHER_PER_VIEW_TICKET = {"ticket": 10, "message": 20}
+"""In a small view a tier first gathers the word's matches through the GIN index, each
+marked in or out of the view, but no more than this many per ticket of the view: a word
+with more is common, and the view's own rows are read instead, each one's text parsed.
+Measured at 100k tickets: a match gathered ≈ 1-1.5 µs, a view's ticket parsed ≈ 10 µs
+(its subject) or ≈ 30 µs (its 3-4 messages)."""
 
 
-def _pg_messages(session: Reader, query: str, within: Any | None, small: SmallView | None) -> Read:
-    text = func.left(Message.body, _PG_BODY_PREFIX)
-    model = core_tables.message
-    return _pg_tier(session, model, Message.id, Message.ticket_id, text, query, within, small)
+def _pg_small_tier(
+    session: Reader,
+    model: Any,
+    key: Any,
+    ticket: Any,
+    text: Any,
+    query: str,
+    small: SmallView,
+    common: list[bool],
+) -> Read:
+    """A tier over one GIN-indexed text in a view of few tickets, by id newest first.
+
+    Its first read gathers the word's matches in the whole desk through the GIN index, each
+    marked in or out of the view (a hashed set of the view's ids), up to a bound: below it,
+    that is every match, and the view's ones are kept, sorted, for this tier's reads; at the
+    bound the word is common (``common[0]``, shared with the prefix tier of the same text:
+    a prefix matches at least what its word does) and the tier reads the view's own rows
+    instead — its tickets by the primary key newest first (``= ANY(ARRAY(…))``), stopped
+    after a page, or their messages by the tickets' message index — each one's text parsed,
+    not through the GIN index (``|| ''``). A prefix shorter than ``TRIGRAM`` letters
+    (``wi:*``) is common without a gather: the GIN index reads every word it starts.
+
+    (A gather among a small view's ids in the ``WHERE``, ``ticket IN (…)``, was tried:
+    PostgreSQL guesses that set's size, and read a view of thousands and checked each
+    one's text where the GIN index and the view's own indexes, combined, were 10-20 times
+    quicker; marked in the select list, the set is a hashed subplan and the plan stays the
+    GIN index's.)"""
+    name = model.name
+    tsquery = func.to_tsquery(_PG_CONFIG, query)
+    kept: list[list[Any] | None] = []
+    """The view's matches, newest first (a gather below its bound); [None]: read the view."""
+
+    def gather() -> list[Any] | None:
+        bound = small.size * PG_GATHER_PER_VIEW_TICKET[name]
+        found = func.to_tsvector(_PG_CONFIG, text).op("@@")(tsquery)
+        marked = ticket.in_(small.ids).label("in_view")
+        sample = select(ticket.label("t"), key.label("k"), marked).where(found).limit(bound)
+        sampled = sample.subquery()
+        seen, tickets, keys = session.execute(
+            select(
+                func.count(),
+                func.array_agg(sampled.c.t).filter(sampled.c.in_view),
+                func.array_agg(sampled.c.k).filter(sampled.c.in_view),
+            )
+        ).one()
+        if seen >= bound:
+            return None
+        return sorted(zip(tickets or [], keys or [], strict=True), key=lambda m: -m[1])
+
+    def read(count: int, below: int | None) -> list[Any]:
+        if not kept:  # once per search, when the tier is first read
+            short = any(len(term) < TRIGRAM for term in _PG_PREFIX.findall(query))
+            matches = None if common[0] or short else gather()
+            common[0] = common[0] or matches is None
+            kept.append(matches)
+        matches = kept[0]
+        if matches is not None:
+            return [m for m in matches if below is None or m[1] < below][:count]
+        parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
+        statement = select(ticket, key).where(
+            ticket == any_(func.array(small.ids.scalar_subquery())), parsed
+        )
+        if below is not None:
+            statement = statement.where(key < below)
+        return list(session.execute(statement.order_by(key.desc()).limit(count)))
+
+    return read
+
+
+def _pg_subjects(
+    session: Reader, query: str, within: Any | None, small: SmallView | None, common: list[bool]
+) -> Read:
+    model, text = core_tables.ticket, Ticket.subject
+    if small is not None and small.size <= PG_FEW_TICKETS:
+        return _pg_small_tier(session, model, Ticket.id, Ticket.id, text, query, small, common)
+    vector = func.to_tsvector(_PG_CONFIG, text)
+    return _pg_tier(session, model, Ticket.id, Ticket.id, vector, query, within, small)
+
+
+def _pg_messages(
+    session: Reader, query: str, within: Any | None, small: SmallView | None, common: list[bool]
+) -> Read:
+    model, text = core_tables.message, func.left(Message.body, _PG_BODY_PREFIX)
+    key, ticket = Message.id, Message.ticket_id
+    if small is not None and small.size <= PG_FEW_TICKETS:
+        return _pg_small_tier(session, model, key, ticket, text, query, small, common)
+    vector = func.to_tsvector(_PG_CONFIG, text)
+    return _pg_tier(session, model, key, ticket, vector, query, within, small)
 
 
 TRIGRAM = 3
@@ -342,8 +364,9 @@ TRIGRAM = 3
 a shorter one has no trigram, so it is checked against every contact."""
 
 
-def _contacts_holding(session: Reader, term: str) -> Any:
-    """Ids of the contacts whose name, email, organization or domain holds ``term``."""
+def _contacts_holding(session: Reader, term: str, among: Any | None) -> Any:
+    """Ids of the contacts whose name, email, organization or domain holds ``term``;
+    ``among``: a small view's requesters, the only contacts then looked at."""
     like = f"%{term}%"
     organizations = select(Organization.id).where(
         or_(
@@ -360,19 +383,27 @@ def _contacts_holding(session: Reader, term: str) -> Any:
             literal_column("contact_trigram").op("MATCH")(f'"{term}"')
         )
     else:
-        # PostgreSQL reads these through its trigram indexes when the server has them.
+        # PostgreSQL reads these through its trigram indexes when the server has them; a
+        # word shorter than a trigram is looked for in every contact's name and email (at
+        # 100k tickets, 16k contacts: 10-25 ms), or in a small view's requesters only.
         by_text = select(Contact.id).where(
             or_(
                 func.lower(Contact.name).like(like),
                 func.lower(func.coalesce(Contact.email, "")).like(like),
             )
         )
+        if among is not None:
+            by_text = by_text.where(Contact.id.in_(among))
+            by_organization = by_organization.where(Contact.id.in_(among))
     return Contact.id.in_(union(by_text, by_organization))
 
 
-def _requesters(session: Reader, terms: list[str], within: Any | None) -> Read:
+def _requesters(
+    session: Reader, terms: list[str], within: Any | None, small: SmallView | None
+) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain."""
-    per_word = [_contacts_holding(session, term) for term in terms]
+    among = None if small is None else select(Ticket.requester_id).where(Ticket.id.in_(small.ids))
+    per_word = [_contacts_holding(session, term, among) for term in terms]
     found: list[list[int]] = []
 
     def read(count: int, below: int | None) -> list[Any]:
@@ -410,26 +441,27 @@ def tiers(
     terms = words(query)
     if not terms:
         return []
-    subjects: Callable[[Reader, str, Any | None, SmallView | None], Read]
-    messages: Callable[[Reader, str, Any | None, SmallView | None], Read]
     if dialect_name(session) == "sqlite":
-        subjects, messages = _sqlite_subjects, _sqlite_messages
         exact = _fts5(terms, prefix=False)
         # The prefix tiers are read once the exact ones ended, so a row the exact query
         # matches gave its ticket already: FTS5 leaves those out itself (merging the two
         # lists of rowids, ≈ 0.05 µs a row), where each row handed out is checked against
         # the view (≈ 0.15 µs) — "printer"* in a tag's view at 1M: 12 + 20 → 5 + 4 ms.
         prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
+        found = [
+            _fts_read(session, table, match, within, small)
+            for match in (exact, prefix)
+            for table in ("ticket_fts", "message_fts")
+        ]
     else:
-        subjects, messages = _pg_subjects, _pg_messages
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
-    return [
-        subjects(session, exact, within, small),
-        messages(session, exact, within, small),
-        subjects(session, prefix, within, small),
-        messages(session, prefix, within, small),
-        _requesters(session, terms, within),
-    ]
+        common: tuple[list[bool], list[bool]] = ([False], [False])  # (subjects, messages)
+        found = [
+            tier(session, match, within, small, shared)
+            for match in (exact, prefix)
+            for tier, shared in zip((_pg_subjects, _pg_messages), common, strict=True)
+        ]
+    return [*found, _requesters(session, terms, within, small)]
 
 
 def matches(

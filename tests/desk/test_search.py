@@ -16,7 +16,7 @@ from helpdesk_tui.desk.queue import (
     page_after,
     page_before,
 )
-from helpdesk_tui.desk.search import PG_VIEW_ROWS, PG_WALK_COST, pg_strategy, pg_walks, words
+from helpdesk_tui.desk.search import PG_WALK_COST, pg_walks, words
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Organization
@@ -129,17 +129,6 @@ def test_postgres_walks_ids_for_common_words_and_gathers_rare_ones() -> None:
     assert not pg_walks(64, 400_000, 3_500, PG_WALK_COST["message"])
     assert pg_walks(64, 400_000, 390_000, PG_WALK_COST["message"])
     assert not pg_walks(64, 400_000, 0, PG_WALK_COST["message"])
-
-
-def test_postgres_reads_a_small_views_rows_for_a_word_common_elsewhere() -> None:
-    """In a small view a tier reads the view's rows when that is cheaper than gathering
-    every match of the word in the desk (a common word) or walking ids; a view of at
-    most ``PG_VIEW_ROWS`` rows is read so whatever the word."""
-    few = PG_VIEW_ROWS
-    assert pg_strategy(64, 0.0, 0.0, PG_WALK_COST["message"], (few, 0.0)) == "view"
-    assert pg_strategy(64, 400_000, 900, PG_WALK_COST["message"], (9_000, 30_000)) == "view"
-    assert pg_strategy(64, 400_000, 200, PG_WALK_COST["message"], (9_000, 300)) == "gather"
-    assert pg_strategy(64, 100_000, 9_000, PG_WALK_COST["ticket"], (9_000, 60_000)) == "walk"
 
 
 @pytest.mark.parametrize("gather_cost", [0.0, 1e9])
