@@ -31,7 +31,14 @@ the view allows: on SQLite each match the FTS index hands out is looked for in t
 set of ids (read once per statement), not looked up by its primary key, so a view holding
 few of a common word's matches costs the word's stream of rowids and the view's ids; on
 PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
-the primary key only when the view can fill a page soon, and gathers otherwise.
+the primary key only when the view can fill a page soon, and gathers otherwise. A view of
+few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL either way round, as a
+bounded gather decides (``_pg_small_tier``): the word's matches, each marked in or out
+of the view, when the word has few; else the view's own rows, each one's text parsed.
+
+On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
+tickets were found already, and FTS5 merges the two lists of rowids far quicker than each
+row can be handed out and checked against the view.
 """
 
 from __future__ import annotations
@@ -261,12 +268,12 @@ reading its rows costs at most ≈ 20 ms (subjects) / 60 ms (messages) at 100k t
 whatever the word. In a bigger small view (all open tickets at 100k) a common word's
 page is found walking ids newest first (``_pg_tier``), and reading the view's rows, or
 gathering the word's many matches, would cost more."""
-PG_GATHER_PER_VIEW_TICKET = {"ticket": 10, "message": 20}
-"""In a small view a tier first gathers the word's matches through the GIN index, each
-marked in or out of the view, but no more than this many per ticket of the view: a word
-with more is common, and the view's own rows are read instead, each one's text parsed.
-Measured at 100k tickets: a match gathered ≈ 1-1.5 µs, a view's ticket parsed ≈ 10 µs
-(its subject) or ≈ 30 µs (its 3-4 messages)."""
+PG_GATHER_PER_VIEW_TICKET = {"ticket": 5, "message": 20}
+"""In a view of few tickets a tier first gathers the word's matches through the GIN index,
+each marked in or out of the view, but no more than this many per ticket of the view: a
+word with more is common, and the view's own rows are read instead, each one's text
+parsed. Measured at 100k tickets: a match gathered ≈ 1.5-2 µs, a view's ticket parsed
+≈ 7-10 µs (its subject) or ≈ 30-55 µs (its 3-4 messages)."""
 
 
 def _pg_small_tier(
