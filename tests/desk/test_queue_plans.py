@@ -493,6 +493,84 @@ SMALL = {"checked per match": 0, "small view": 10**9}
 """``queue.SMALL_VIEW`` for each strategy of a search inside a view."""
 
 
+def _pg_reads_the_view(plan: str) -> bool:
+    """A PostgreSQL tier that reads a view's rows: the view's ids through its own index
+    ranges, its tickets by the primary key or their messages by the tickets' message index
+    (``= ANY``), never the GIN index; a sort of those rows only (the messages'), none of
+    the tickets' (a walk of the primary key backwards, stopped after a page)."""
+    lines = plan.split(" | ")
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if "Scan" in line and "Heap Scan" not in line and "Index Cond" not in following:
+            return False
+    by_id = "Scan Backward using ticket_pkey" in plan and "Sort" not in plan
+    by_ticket = "on ix_message_ticket_created" in plan and "(ticket_id = ANY" in plan
+    return "_fts" not in plan and "ANY" in plan and (by_id or by_ticket)
+
+
+def _pg_gathers_marking_the_view(plan: str) -> bool:
+    """A PostgreSQL tier that gathers a word's matches through its GIN index, each marked
+    in or out of the view by a hashed set of the view's ids (read through its own index
+    ranges): no sort, no other scan of the table."""
+    lines = plan.split(" | ")
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if "Scan" in line and "Heap Scan" not in line and "Index Cond" not in following:
+            return False
+    return "Bitmap Index Scan on ix_" in plan and "_fts" in plan and "Sort" not in plan
+
+
+FEW_TICKETS = {"gathered": 10**9, "view's rows read": 0}
+"""``search.PG_GATHER_PER_VIEW_TICKET`` (both tables) for each way a tier in a view of few
+tickets reads on PostgreSQL."""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("way", list(FEW_TICKETS))
+def test_a_search_in_a_view_of_few_tickets_reads_its_rows_or_gathers_on_postgres(
+    demo_desk: Database, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    """In a view of few tickets (``search.PG_FEW_TICKETS``) a PostgreSQL tier gathers the
+    word's matches through the GIN index, each marked in or out of the view, up to a bound
+    (``PG_GATHER_PER_VIEW_TICKET``); a word with more matches reads the view's own rows
+    and parses each one's text — never every match of the word, each checked against the
+    view by a look-up (a common word in a tag's view that held none of its matches: 830
+    ms at 100k tickets). Sequential scans are costed off."""
+    bound = FEW_TICKETS[way]
+    monkeypatch.setattr(search, "PG_GATHER_PER_VIEW_TICKET", {"ticket": bound, "message": bound})
+    checked = 0
+    bad: list[str] = []
+    kinds: set[str] = set()
+    with demo_desk.read() as session:
+        session.execute(text("SET enable_seqscan = off"))
+        if bound:  # (on a desk this small PostgreSQL may rather parse the few rows)
+            session.execute(text("SET enable_indexscan = off"))
+            session.execute(text("SET enable_indexonlyscan = off"))
+        subject = session.execute(text("SELECT subject FROM ticket ORDER BY id")).scalars().first()
+        assert subject is not None
+        word = max(search.words(subject), key=len)
+        for view in _search_views(session)[1:]:  # (not "All tickets": no view to read)
+            small = queue.small_view(session, view.filter)
+            if small is None or small.size == 0 or small.size > search.PG_FEW_TICKETS:
+                continue
+            for typed in (word, word[:3]):
+                query = replace(view, text=typed)
+                sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
+                for sql, params in sent:
+                    if "to_tsvector" not in sql:
+                        continue
+                    gathers = "array_agg" in sql
+                    if gathers and not bound:  # (a gather of at most 0 matches reads none)
+                        continue
+                    plan = _explain(session, sql, params)
+                    checked += 1
+                    kinds.add("gathered" if gathers else "view's rows read")
+                    good = _pg_gathers_marking_the_view if gathers else _pg_reads_the_view
+                    if not good(plan):
+                        bad.append(f"{view.filter} {typed}: {plan}")
+    assert checked > 10 and way in kinds
+    assert bad == [], "\n".join(bad)
+
+
 @pytest.mark.parametrize("strategy", list(SMALL))
 @pytest.mark.parametrize("gather_cost", [0.0, 1e9])
 def test_a_search_in_a_view_reads_only_matches_in_the_view(
@@ -507,6 +585,7 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
     docstring); a gather sorts its matches (that is what it is), never tickets read
     otherwise. The small view's count reads its index ranges only, too."""
     monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    monkeypatch.setattr(search, "PG_FEW_TICKETS", -1)  # (a view of few tickets: above)
     monkeypatch.setattr(queue, "SMALL_VIEW", SMALL[strategy])
     bad: list[str] = []
     checked = 0
@@ -524,7 +603,7 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
                 sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
                 for sql, params in sent:
                     tier = "ticket_fts" in sql or "message_fts" in sql or "to_tsvector" in sql
-                    counts = sql.startswith("SELECT count(*)")
+                    counts = sql.startswith(("SELECT count(*)", "SELECT (SELECT count(*)"))
                     if not (tier or counts) or sql.startswith("EXPLAIN"):  # (an estimate)
                         continue
                     plan = _explain(session, sql, params)
@@ -578,16 +657,27 @@ def _searched(session: Session, query: queue.QueueQuery) -> tuple[list[int], lis
 def test_both_strategies_find_the_same_tickets_in_the_same_order(
     demo_desk: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A search in a small view (its ids read first) and in any view (each match checked)
-    give the same tickets in the same order, page after page and at End, for a word, a
-    prefix, a common word, several words and a ticket's number — and only the view's."""
+    """A search in a small view (its ids read first; on PostgreSQL, a view of few tickets,
+    its rows read or the word's matches gathered and marked, or its tiers gathering or
+    walking) and in any view (each match checked) give the same tickets in the same
+    order, page after page and at End, for a word, a prefix, a common word, several words
+    and a ticket's number — and only the view's."""
     with demo_desk.read() as session:
         subject = session.execute(text("SELECT subject FROM ticket ORDER BY id")).scalars().first()
         number = session.execute(text("SELECT number FROM ticket ORDER BY id")).scalars().first()
         assert subject is not None and number is not None
         terms = search.words(subject)
         word = max(terms, key=len)
-        typed = [word, word[:3], "the", " ".join(terms[:2]), str(number)]
+        name = (
+            session.execute(
+                text("SELECT name FROM contact WHERE id IN (SELECT requester_id FROM ticket)")
+            )
+            .scalars()
+            .first()
+        )
+        assert name is not None
+        # … and two letters of a requester's name (no trigram: the view's requesters only)
+        typed = [word, word[:3], "the", " ".join(terms[:2]), str(number), name[:2]]
         for view in _search_views(session):
             in_view = set(_expected(session, view))
             for text_ in typed:
@@ -597,3 +687,14 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
                 monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
                 assert _searched(session, query) == walked, (view.filter, text_)
                 assert set(walked[0]) <= in_view, (view.filter, text_)
+                # PostgreSQL, a view of few tickets: its rows read, or the word's matches
+                # gathered (marked in or out of it), or as a bigger view (walk or gather)
+                for name, value in (
+                    ("PG_GATHER_PER_VIEW_TICKET", {"ticket": 0, "message": 0}),
+                    ("PG_GATHER_PER_VIEW_TICKET", {"ticket": 10**9, "message": 10**9}),
+                    ("PG_FEW_TICKETS", -1),
+                ):
+                    monkeypatch.setattr(search, name, value)
+                    assert _searched(session, query) == walked, (view.filter, text_, name)
+                    monkeypatch.undo()
+                    monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
