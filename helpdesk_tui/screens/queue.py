@@ -247,6 +247,9 @@ class QueueScreen(DeskScreen):
         runs, as the queue is."""
         self._search_closing = False
         """Enter was pressed in the search line: it goes once the search's read began."""
+        self._form_closing = False
+        """Enter was pressed in the filter form: it goes with the filtered rows (or when
+        the bars stop waiting for them, ``_show_stale_bars``)."""
         self._bars_stale = False
         """The bars and the sort arrow show the list before the one asked for (``_bars_later``)."""
         self._bars_timer: Timer | None = None
@@ -622,6 +625,9 @@ class QueueScreen(DeskScreen):
         if self._bars_timer is not None:
             self._bars_timer.stop()
             self._bars_timer = None
+        if self._form_closing and self._filter_form is not None:
+            self._form_closing = False
+            self._filter_form.close()
         if self._bars_stale:
             self._bars_stale = False
             self._show_bars()
@@ -733,12 +739,9 @@ class QueueScreen(DeskScreen):
             self.set_query(self.view.query)
 
     def action_filter(self) -> None:
-        def apply(spec: TicketFilter | None) -> None:
-            if spec is not None:
-                self.set_query(replace(self.query_spec, filter=spec))
-
         from helpdesk_tui.screens.queue_filter import QueueFilterScreen  # (not at first paint)
 
+        self._form_closing = False
         form = self._filter_form
         if form is not None and form.is_attached:
             form.refill(self.query_spec.filter)
@@ -746,9 +749,15 @@ class QueueScreen(DeskScreen):
             # One form, kept (installed) and filled again each time: built once.
             if form is not None:
                 self.app.uninstall_screen(form)
-            form = self._filter_form = QueueFilterScreen(self.query_spec.filter)
+            form = self._filter_form = QueueFilterScreen(self.query_spec.filter, self._filtered)
             self.app.install_screen(form, f"queue-filter-{id(self)}")
-        self.app.push_screen(form, apply)
+        self.app.push_screen(form)
+
+    def _filtered(self, spec: TicketFilter) -> None:
+        """The form's Enter: the list is read while the form stays, and the form closes
+        when its rows are shown (``_show_stale_bars``), both in one frame."""
+        self._form_closing = True
+        self.set_query(replace(self.query_spec, filter=spec))
 
 
 def _describe(spec: TicketFilter) -> str:
