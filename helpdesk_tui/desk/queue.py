@@ -634,7 +634,7 @@ def change_mark(session: Reader, now: datetime) -> ChangeMark:
 
 def anyone_on(mark: ChangeMark) -> bool:
     """Whether any presence row was live when ``mark`` was read (markers to read)."""
-    return bool(mark.presence[-1])
+    return mark.anyone_on
 
 
 # -- pages -------------------------------------------------------------------------------------
