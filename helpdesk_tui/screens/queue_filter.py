@@ -118,7 +118,16 @@ class QueueFilterScreen(ModalScreen[None]):
             field.cursor_position = len(value)
         self.query_one("#filter-open", Checkbox).value = current.open_only
         self.query_one("#filter-error", Static).update()
+        if isinstance(self.focused, Input):
+            self.focused.cursor_blink = True  # (stopped at the last closing; paused by the blur)
         self.set_focus(None)
+
+    def on_screen_suspend(self) -> None:
+        """The closed form stays installed with its focus: its field's cursor would blink,
+        waking an idle app twice a second for as long as it runs. Stopped, not blurred (a
+        blur restyles the field, on the key that closes the form); ``refill`` restarts it."""
+        if isinstance(self.focused, Input):
+            self.focused.cursor_blink = False
 
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#filter-{key}", Input).value for key, _, _ in FIELDS}

@@ -287,6 +287,28 @@ async def test_filter_form_is_built_once_and_opens_as_new(
         )
 
 
+async def test_a_closed_filter_form_keeps_no_cursor_blinking(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """The kept form's field stops blinking when the form closes (its timer woke an idle
+    app twice a second) and blinks again, focused anew, at the next f."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f", "tab", *"high", "enter")
+        await settle(pilot)
+        form = queue(app)._filter_form
+        assert app.screen is queue(app) and form is not None
+        field = form.focused
+        assert isinstance(field, Input) and field.id == "filter-priorities"
+        assert not field.cursor_blink
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.screen is form and field.cursor_blink
+        assert isinstance(app.focused, Input) and app.focused.cursor_blink
+
+
 async def test_search_and_filter_keys_restyle_only_what_changed(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
