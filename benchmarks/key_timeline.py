@@ -7,6 +7,7 @@ thread, and the queue screen's steps that handle its answer, in milliseconds fro
     HELPDESK_DATABASE_URL=sqlite:///DESK.db HELPDESK_CONFIG_DIR=… HELPDESK_DATA_DIR=… \\
         python benchmarks/key_timeline.py search [--view open] [--word printer] [--repeat 3]
     … python benchmarks/key_timeline.py views --keys 12 [--repeat 3]
+    … python benchmarks/key_timeline.py filter [--view open] [--tabs 5] --word TAG [--repeat 3]
 
 Run it on a copy of a desk (the app writes presence rows). Wall times on a loaded machine
 vary; the order of the steps and the number of frames and layouts do not.
@@ -59,7 +60,16 @@ def instrument() -> None:
     from helpdesk_tui.widgets.queue_table import QueueTable
 
     _traced(Desk, "list_window")
-    for name in ("_show_rows", "_close_search", "_keep", "_maybe_fetch_more"):
+    _traced(Desk, "list_changes")
+    for name in (
+        "_show_rows",
+        "_close_search",
+        "_keep",
+        "_maybe_fetch_more",
+        "_reload",
+        "_refresh",
+        "_show_window",
+    ):
         _traced(QueueScreen, name)
     _traced(QueueTable, "show")
     layout = Screen._refresh_layout
@@ -83,7 +93,9 @@ def instrument() -> None:
 
     def resumed(self: Any) -> None:
         if self.name == "screen_update" and not self._active.is_set():
-            mark("screen timer resumed")
+            calls = traceback.extract_stack(limit=7)[:-1]
+            path = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(calls))
+            mark(f"screen timer resumed ({type(self._target()).__name__}: {path})")
         resume(self)
 
     Timer.resume = resumed  # type: ignore[method-assign]
@@ -141,9 +153,12 @@ async def drive(app: Any, args: argparse.Namespace) -> None:
             label, key, lambda: queue._request != before and not queue.fetching, lambda: queue.table
         )
         began[0] = 0.0
-        print(f"--- {label}: wall {wall:.1f} ms, CPU {d.cpu[label][-1]:.1f} ms", flush=True)
+        # (to the real stdout: the app captures ``print`` while it runs)
+        out = sys.__stdout__
+        print(f"--- {label}: wall {wall:.1f} ms, CPU {d.cpu[label][-1]:.1f} ms", file=out)
         for at, what in LOG:
-            print(f"  {at:7.1f} {what}")
+            print(f"  {at:7.1f} {what}", file=out)
+        out.flush()
         await asyncio.sleep(0.2)
 
     if args.what == "views":
@@ -154,6 +169,9 @@ async def drive(app: Any, args: argparse.Namespace) -> None:
     index = next(i for i, view in enumerate(queue.views) if view.name == args.view)
     await d.key("view", str(index + 1), lambda: queue.view is queue.views[index])
     await asyncio.sleep(0.3)
+    if args.what == "filter":
+        await filter_enters(d, app, args, timed)
+        return
     box = queue.query_one("#queue-search", Input)
     for _ in range(args.repeat):
         await d.key("/", "slash", lambda: app.screen.focused is box)
@@ -166,12 +184,38 @@ async def drive(app: Any, args: argparse.Namespace) -> None:
         await asyncio.sleep(0.2)
 
 
+async def filter_enters(d: Any, app: Any, args: argparse.Namespace, timed: Any) -> None:
+    """f, Tab ``--tabs`` times to the form's field, ``--word`` typed, then the timed Enter
+    (the form closes, the filtered list is read and drawn), then Esc clears the filter."""
+    from textual.widgets import Input
+
+    from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+
+    queue = app.queue
+    for _ in range(args.repeat):
+        await d.key("f", "f", lambda: isinstance(app.screen, QueueFilterScreen))
+        form = app.screen
+        for _ in range(args.tabs):
+            before = form.focused
+            await d.key("Tab", "tab", lambda b=before, f=form: f.focused is not b)
+        box = form.focused
+        assert isinstance(box, Input)
+        for i, character in enumerate(args.word):
+            typed = args.word[: i + 1]
+            await d.key("typing", character, lambda t=typed, b=box: b.value == t, lambda b=box: b)
+        await asyncio.sleep(0.2)
+        await timed("filter Enter", "enter")
+        await d.key("Esc", "escape", lambda: not queue.fetching)
+        await asyncio.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("search", "views"))
+    parser.add_argument("what", choices=("search", "views", "filter"))
     parser.add_argument("--view", default="open", help="the view searched in (its name)")
     parser.add_argument("--word", default="printer")
     parser.add_argument("--keys", default="12", help="view keys pressed in turn")
+    parser.add_argument("--tabs", type=int, default=5, help="filter: Tabs to the field (5: tag)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     import textual.app
@@ -179,7 +223,11 @@ def main() -> None:
     def headless_run(self: Any, *_args: Any, **_kwargs: Any) -> None:
         async def run() -> None:
             async with self.run_test(size=(80, 24)):
-                await drive(self, args)
+                try:
+                    await drive(self, args)
+                except BaseException:
+                    traceback.print_exc(file=sys.__stderr__)
+                    raise
 
         asyncio.run(run())
 

@@ -13,6 +13,7 @@ from helpdesk_tui.desk.completion_service import CompletionService
 from helpdesk_tui.desk.kb_service import KbService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
 from helpdesk_tui.desk.presence_service import PresenceService
+from helpdesk_tui.desk.queue_watch import QueueWatchService
 from helpdesk_tui.desk.report_service import ReportService
 from helpdesk_tui.desk.routing_service import RoutingService
 from helpdesk_tui.desk.sla_service import SlaService
@@ -32,5 +33,6 @@ class Desk(
     SlaService,
     RoutingService,
     CompletionService,
+    QueueWatchService,
 ):
     """One agent's (or the system's) session of work on the desk."""

@@ -641,9 +641,22 @@ def change_mark(session: Reader, now: datetime) -> ChangeMark:
     return ChangeMark(events=(found[0] or 0, found[1]), presence=tuple(found[2:]))
 
 
+def probe_statement() -> Any:
+    """The change mark without its count of live presence rows (which moves with the clock
+    alone, and which the screen watches by asking every look while anyone is on a ticket):
+    the same newest events and presence rows, a constant statement (``queue_watch``)."""
+    events = newest_events().subquery()
+    rows = select(
+        func.max(Presence.id).label("newest"),
+        func.max(Presence.expires_at).label("expires"),
+        func.count(Presence.id).label("rows"),
+    ).subquery()
+    return select(events.c.newest, events.c.late, *rows.c).select_from(events.join(rows, true()))
+
+
 def anyone_on(mark: ChangeMark) -> bool:
     """Whether any presence row was live when ``mark`` was read (markers to read)."""
-    return bool(mark.presence[-1])
+    return mark.anyone_on
 
 
 # -- pages -------------------------------------------------------------------------------------

@@ -157,6 +157,11 @@ class ChangeMark:
     events: tuple[int, int]
     presence: tuple[Any, ...]
 
+    @property
+    def anyone_on(self) -> bool:
+        """Whether any presence row was live when the mark was read (markers to read)."""
+        return bool(self.presence[-1])
+
 
 PageKind = Literal["first", "last", "after", "before", "from"]
 """Which page of a list: the first, the last, the one after or before a position, or the

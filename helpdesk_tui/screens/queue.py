@@ -55,6 +55,7 @@ from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.queue_table import QueueTable
@@ -194,6 +195,9 @@ class QueueScreen(DeskScreen):
             self.load = load
             self.window = window
 
+    class Woken(Message):
+        """The watcher saw that the desk may have changed (``queue_watch``)."""
+
     class Checked(Message):
         """A timer tick's answer: the desk's change mark now, and who is on which ticket
         (read only when presence alone changed)."""
@@ -222,6 +226,9 @@ class QueueScreen(DeskScreen):
         self._pending: Load | None = None
         self._focus: int | None = None
         self._timer: Timer | None = None
+        """A look put off after a failed read (``RETRY_SECONDS``)."""
+        self._watch: QueueWatch | None = None
+        """The once-a-second look for changes, in its own thread (``queue_watch``)."""
         self._started = False
         """``on_mount`` has run: the first page is on its way."""
         self._new_desk = False
@@ -247,6 +254,9 @@ class QueueScreen(DeskScreen):
         runs, as the queue is."""
         self._search_closing = False
         """Enter was pressed in the search line: it goes once the search's read began."""
+        self._form_closing = False
+        """Enter was pressed in the filter form: it goes with the filtered rows (or when
+        the bars stop waiting for them, ``_show_stale_bars``)."""
         self._bars_stale = False
         """The bars and the sort arrow show the list before the one asked for (``_bars_later``)."""
         self._bars_timer: Timer | None = None
@@ -504,16 +514,40 @@ class QueueScreen(DeskScreen):
         if top and self.view is self._start_view and self.query_spec == self.view.query:
             self.desk_app.keep_first_page(self.view, self.query_spec, self._rows)
 
-    def _schedule_refresh(self, delay: float | None = None) -> None:
+    def _schedule_refresh(self, delay: float | None = None, *, again: bool = False) -> None:
+        """The next look: by the watcher, when it sees the desk may have changed (within
+        ``REFRESH_SECONDS``); after ``delay`` when a read failed (``again``: at the
+        watcher's next look whatever it sees)."""
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(delay or REFRESH_SECONDS, self._refresh)
+            self._timer = None
+        if delay is not None:
+            if self._watch is not None:
+                self._watch.disarm()
+            self._timer = self.set_timer(delay, self._refresh)
+            return
+        if self._watch is None:
+            self._watch = QueueWatch(self.desk.change_probe, self._wake, REFRESH_SECONDS)
+            self._watch.start()
+        # (with someone on a ticket, every look checks: their marker expires with time)
+        self._watch.arm(always=self._mark is not None and self._mark.anyone_on, again=again)
+
+    def _wake(self) -> None:
+        """(The watcher's thread: the screen handles it on the app's loop.)"""
+        self.post_message(self.Woken())
+
+    @on(Woken)
+    def _woken(self) -> None:
+        if self._watch is not None and self._watch.armed:
+            return  # (armed again since: a page was read meanwhile)
+        self._refresh()
 
     def _refresh(self) -> None:
-        """The timer's tick: ask whether anything changed; skipped while a page is coming."""
+        """Ask whether anything changed; put off while a page is coming (whose mark may
+        already be too old: the next look checks whatever it finds)."""
         self._timer = None
         if self._pending is not None or self._mark is None:
-            self._schedule_refresh()
+            self._schedule_refresh(again=True)
             return
         self._check(self._request, self._mark, [row.number for row in self._rows])
 
@@ -583,13 +617,23 @@ class QueueScreen(DeskScreen):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if self._watch is not None:
+            self._watch.disarm()
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
 
     def on_screen_resume(self) -> None:
         """Back from another screen (the palette, the filter form, a ticket): ask at once
         whether anything changed, as the timer's tick does, and re-read only if it did
-        (re-read every time, it cost the key that closed that screen a list read)."""
-        if not self._started or self._mark is None:
-            return  # (no page read yet: its answer starts the timer)
+        (re-read every time, it cost the key that closed that screen a list read).
+
+        Not when a page was read while the screen was covered (the filter form's Enter
+        reads the filtered list before the form closes): its answer armed the watcher."""
+        read_meanwhile = self._watch is not None and self._watch.armed
+        if not self._started or self._mark is None or read_meanwhile:
+            return  # (no page read yet: its answer arms the watcher)
         if self._timer is not None:
             self._timer.stop()
         self._refresh()
@@ -622,6 +666,9 @@ class QueueScreen(DeskScreen):
         if self._bars_timer is not None:
             self._bars_timer.stop()
             self._bars_timer = None
+        if self._form_closing and self._filter_form is not None:
+            self._form_closing = False
+            self._filter_form.close()
         if self._bars_stale:
             self._bars_stale = False
             self._show_bars()
@@ -733,12 +780,9 @@ class QueueScreen(DeskScreen):
             self.set_query(self.view.query)
 
     def action_filter(self) -> None:
-        def apply(spec: TicketFilter | None) -> None:
-            if spec is not None:
-                self.set_query(replace(self.query_spec, filter=spec))
-
         from helpdesk_tui.screens.queue_filter import QueueFilterScreen  # (not at first paint)
 
+        self._form_closing = False
         form = self._filter_form
         if form is not None and form.is_attached:
             form.refill(self.query_spec.filter)
@@ -746,9 +790,15 @@ class QueueScreen(DeskScreen):
             # One form, kept (installed) and filled again each time: built once.
             if form is not None:
                 self.app.uninstall_screen(form)
-            form = self._filter_form = QueueFilterScreen(self.query_spec.filter)
+            form = self._filter_form = QueueFilterScreen(self.query_spec.filter, self._filtered)
             self.app.install_screen(form, f"queue-filter-{id(self)}")
-        self.app.push_screen(form, apply)
+        self.app.push_screen(form)
+
+    def _filtered(self, spec: TicketFilter) -> None:
+        """The form's Enter: the list is read while the form stays, and the form closes
+        when its rows are shown (``_show_stale_bars``), both in one frame."""
+        self._form_closing = True
+        self.set_query(replace(self.query_spec, filter=spec))
 
 
 def _describe(spec: TicketFilter) -> str:

@@ -1,12 +1,14 @@
 """The queue's filter form (f): status, priority, type, assignee, team, tag, category.
 
-It opens filled with the filter in force and returns a new ``TicketFilter`` (or None when
-cancelled). Values are checked with the desk's own parsers, so a typo is named in the form
+It opens filled with the filter in force; Enter hands a new ``TicketFilter`` to the
+queue, which closes the form once the filtered rows are read (Esc closes it, changing
+nothing). Values are checked with the desk's own parsers, so a typo is named in the form
 instead of failing later in a query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -69,8 +71,13 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class QueueFilterScreen(ModalScreen[TicketFilter | None]):
+class QueueFilterScreen(ModalScreen[None]):
     """Enter applies (from any field or the checkbox), Escape cancels, ctrl+r empties all.
+
+    Enter does not close the form: ``apply`` gets the filter and closes it when the list it
+    asked for is there, so the frame that takes the form away shows the filtered rows.
+    Closed at once, the queue was drawn first with the old rows and the new ones came one
+    or two frames later (Textual's next frame after one drawn from idle comes a period late).
 
     The fields are one line each (compact), so the one being typed in stays readable at 80x24.
     The queue keeps one form and fills it again each time (``refill``): building the form's
@@ -84,9 +91,10 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
         Binding("ctrl+r", "reset", "Clear all", id="filter.reset"),
     ]
 
-    def __init__(self, current: TicketFilter) -> None:
+    def __init__(self, current: TicketFilter, apply: Callable[[TicketFilter], None]) -> None:
         super().__init__()
         self._current = current
+        self._apply = apply
 
     def compose(self) -> ComposeResult:
         values = form_values(self._current)
@@ -110,7 +118,16 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
             field.cursor_position = len(value)
         self.query_one("#filter-open", Checkbox).value = current.open_only
         self.query_one("#filter-error", Static).update()
+        if isinstance(self.focused, Input):
+            self.focused.cursor_blink = True  # (stopped at the last closing; paused by the blur)
         self.set_focus(None)
+
+    def on_screen_suspend(self) -> None:
+        """The closed form stays installed with its focus: its field's cursor would blink,
+        waking an idle app twice a second for as long as it runs. Stopped, not blurred (a
+        blur restyles the field, on the key that closes the form); ``refill`` restarts it."""
+        if isinstance(self.focused, Input):
+            self.focused.cursor_blink = False
 
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#filter-{key}", Input).value for key, _, _ in FIELDS}
@@ -121,10 +138,15 @@ class QueueFilterScreen(ModalScreen[TicketFilter | None]):
         except InvalidValue as error:
             self.query_one("#filter-error", Static).update(Text(str(error)))
             return
-        self.dismiss(spec)
+        self._apply(spec)
+
+    def close(self) -> None:
+        """Closed by the queue once the filtered rows are read (unless Esc closed it first)."""
+        if self.is_active:
+            self.dismiss()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss()
 
     def action_reset(self) -> None:
         for key, _, _ in FIELDS:

@@ -287,6 +287,28 @@ async def test_filter_form_is_built_once_and_opens_as_new(
         )
 
 
+async def test_a_closed_filter_form_keeps_no_cursor_blinking(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """The kept form's field stops blinking when the form closes (its timer woke an idle
+    app twice a second) and blinks again, focused anew, at the next f."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f", "tab", *"high", "enter")
+        await settle(pilot)
+        form = queue(app)._filter_form
+        assert app.screen is queue(app) and form is not None
+        field = form.focused
+        assert isinstance(field, Input) and field.id == "filter-priorities"
+        assert not field.cursor_blink
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.screen is form and field.cursor_blink
+        assert isinstance(app.focused, Input) and app.focused.cursor_blink
+
+
 async def test_search_and_filter_keys_restyle_only_what_changed(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
@@ -622,7 +644,9 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
     desk_data: DeskData,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Every tick asks the desk's change mark; the list is read again only after a change.
+    """With someone on a ticket (the seeded presence rows are live at the frozen clock; their
+    markers expire with time), every look asks the desk's change mark; the list is read
+    again only after a change.
 
     Statements are counted as the engine sends them (an event listener), not timed.
     """
@@ -646,6 +670,42 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
                     presence.heartbeat(s, desk_data.bob, "term-b3", new.number, Activity.VIEWING)
                 await wait_for(pilot, lambda: "◉bob" in _cell(app, new.number, "on"), 30.0)
                 assert statements.lists() == 0
+    finally:
+        other.dispose()
+
+
+async def test_an_idle_queue_sends_no_statement_until_another_terminal_writes(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The watcher's looks (made by hand; its thread's are kept out of the way) ask SQLite's
+    data_version on a connection of their own: while nothing changes and no one is on a
+    ticket, nothing goes through the engine, neither a check nor a list; a write from
+    another terminal wakes the screen: its check, then the list."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
+    later = FROZEN_NOW + timedelta(days=2)  # (every presence row expired)
+    app = make_test_app(clock=lambda: later)
+    other = Database(desk_data.db.url)
+    try:
+        with _Statements(desk_data.db) as statements:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("3")
+                await settle(pilot)
+                watch = queue(app)._watch
+                assert watch is not None
+                watch.look()  # the first look has nothing to compare with: one check
+                await settle(pilot)
+                statements.sent.clear()
+                for _ in range(20):
+                    watch.look()
+                    await settle(pilot)
+                assert statements.sent == []
+                with other.write() as s:
+                    new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+                watch.look()
+                await wait_for(pilot, lambda: new.number in shown(app), 30.0)
+                assert statements.lists() > 0
     finally:
         other.dispose()
 
