@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from helpdesk_tui.desk.blobs import Content
+from helpdesk_tui.desk.blobs import Content, size_of
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -33,6 +33,19 @@ class NewAttachment:
     content_type: str = "application/octet-stream"
     content_id: str | None = None
     inline: bool = False
+
+    def row(self, message_id: int) -> dict[str, Any]:
+        """Its ``attachment`` row on message ``message_id``, the content as given (bytes or
+        a recipe: a writer that streams big content decides what to do with a recipe)."""
+        return {
+            "message_id": message_id,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": size_of(self.content),
+            "content_id": self.content_id,
+            "inline": self.inline,
+            "content": self.content,
+        }
 
 
 @dataclass(frozen=True)

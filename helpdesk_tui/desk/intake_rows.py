@@ -619,15 +619,7 @@ class Intake:
         if self._messages:
             ids = insert_returning_ids(conn, _MESSAGE, self._messages)
         attachments = [
-            {
-                "message_id": message_id,
-                "filename": item.filename,
-                "content_type": item.content_type,
-                "size": size_of(item.content),
-                "content_id": item.content_id,
-                "inline": item.inline,
-                "content": item.content,
-            }
+            item.row(message_id)
             for message_id, items in zip(ids, self._attachments, strict=True)
             for item in items
         ]

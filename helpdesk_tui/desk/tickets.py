@@ -9,7 +9,7 @@ from sqlalchemy import insert, text
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.blobs import as_bytes, size_of
+from helpdesk_tui.desk.blobs import as_bytes
 from helpdesk_tui.desk.contacts import ContactRow, find_or_create_contact
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.inbound import EmailMeta as EmailMeta
@@ -125,15 +125,7 @@ def add_message(
         conn.execute(
             insert(attachment),
             [
-                {
-                    "message_id": message_id,
-                    "filename": item.filename,
-                    "content_type": item.content_type,
-                    "size": size_of(item.content),
-                    "content_id": item.content_id,
-                    "inline": item.inline,
-                    "content": as_bytes(item.content),
-                }
+                item.row(message_id) | {"content": as_bytes(item.content)}
                 for item in email.attachments
             ],
         )
