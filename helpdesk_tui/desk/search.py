@@ -29,7 +29,8 @@ In a small view (``SmallView``: its tickets' ids, read through the view's own in
 ranges, and how many; the lister decides, ``queue.small_view``) a tier reads no more than
 the view allows: on SQLite each match the FTS index hands out is looked for in the view's
 set of ids (read once per statement), not looked up by its primary key, so a view holding
-few of a common word's matches costs the word's stream of rowids and the view's ids; on
+few of a common word's matches costs the word's stream of rowids and the view's ids, and
+both tiers of a table read one stream (``_SmallFts``); on
 PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
 the primary key only when the view can fill a page soon, and gathers otherwise. A view of
 few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL either way round, as a
@@ -38,7 +39,9 @@ of the view, when the word has few; else the view's own rows, each one's text pa
 
 On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
 tickets were found already, and FTS5 merges the two lists of rowids far quicker than each
-row can be handed out and checked against the view.
+row can be handed out and checked against the view. In a small view, where a word often
+has no match at all, that merge would read the word's matches a second time: there the
+prefix query's matches are read once, and the exact ones picked out of them.
 """
 
 from __future__ import annotations
