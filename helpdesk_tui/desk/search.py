@@ -178,7 +178,8 @@ class _SmallFts:
     """Both tiers of one FTS5 table in a small view — every word whole, then every word's
     start — read from one stream of matches: the prefix query's (each match of the whole
     words is one of them) in the view, newest first; of each batch, the whole-word matches
-    are picked out by the exact query over the batch's rowids only.
+    are picked out by the exact query over the batch's range of rowids, each match
+    looked for among the batch's.
 
     A word the view does not hold costs one read of its matches (merged with its longer
     forms), not two (the word's, then its longer forms' without it); each match is looked
@@ -207,18 +208,20 @@ class _SmallFts:
         self._done = len(read) < count
         if not read:
             return
-        whole = {
-            key
-            for _ticket, key in _fts_matches(
-                self._session,
-                self._fts,
-                self._exact,
-                self._checked,
-                len(read),
-                self._below,
-                low=read[-1][1],
-            )
-        }
+        # the batch's rowids (one JSON array: any number of them), not the view's set again
+        batch: Any = select(column("value")).select_from(
+            func.json_each(json.dumps([m[1] for m in read]))
+        )
+        exact = _fts_matches(
+            self._session,
+            self._fts,
+            self._exact,
+            (self._fts.c.rowid + 0).in_(batch),
+            len(read),
+            self._below,
+            low=read[-1][1],
+        )
+        whole = {key for _ticket, key in exact}
         for match in read:
             self._found[match[1] not in whole].append(match)
         self._below = read[-1][1]
