@@ -169,6 +169,13 @@ def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Rea
     return read
 
 
+SMALL_FTS_AHEAD = 4
+"""A small view's stream of a table reads this many times the matches a tier asks for:
+FTS5 merges every word a prefix starts (longer than the prefix index's 2 and 3 letters)
+into one list of rowids before it hands out the first (≈ 4 ms for a word in 75k subjects
+at 1M tickets), each statement again, so fewer and longer reads are cheaper."""
+
+
 def _newer(match: Any) -> int:
     """The order of a list of matches newest first, for ``bisect``."""
     return -int(match[1])
@@ -231,10 +238,10 @@ class _SmallFts:
 
         def read(count: int, below: int | None) -> list[Any]:
             start = 0 if below is None else bisect_left(found, 1 - below, key=_newer)
-            size = count
+            size = SMALL_FTS_AHEAD * count
             while len(found) - start < count and not self._done:
                 self._advance(size)
-                size *= 2
+                size *= SMALL_FTS_AHEAD
             return found[start : start + count]
 
         return read
@@ -509,9 +516,13 @@ def _requesters(
         contacts = found[0]
         if not contacts:
             return []
-        statement = select(Ticket.id, Ticket.id).where(
-            Ticket.requester_id.in_(contacts), in_view(Ticket.id, within)
-        )
+        checked = in_view(Ticket.id, within)
+        if small is not None and dialect_name(session) == "sqlite":
+            # The view's own tickets, each one's requester looked at: SQLite would rather
+            # read every ticket the view's statuses hold (76k open ones at 1M: 170 ms for a
+            # word in 180 contacts' names) than look up 180 requesters in each status.
+            checked = Ticket.id.in_(small.ids)
+        statement = select(Ticket.id, Ticket.id).where(Ticket.requester_id.in_(contacts), checked)
         if below is not None:
             statement = statement.where(Ticket.id < below)
         return list(session.execute(statement.order_by(Ticket.id.desc()).limit(count)))
