@@ -234,6 +234,8 @@ class _SmallFts:
         self._below = read[-1][1]
 
     def tier(self, whole: bool) -> Read:
+        """The tier of the whole words (``whole``) or of the starts only: its matches from
+        the stream, read further while it holds fewer than a read asks for."""
         found = self._found[not whole]
 
         def read(count: int, below: int | None) -> list[Any]:
@@ -539,17 +541,17 @@ def tiers(
         return []
     if dialect_name(session) == "sqlite":
         exact = _fts5(terms, prefix=False)
-        # The prefix tiers are read once the exact ones ended, so a row the exact query
-        # matches gave its ticket already: FTS5 leaves those out itself (merging the two
-        # lists of rowids, ≈ 0.05 µs a row), where each row handed out is checked against
-        # the view (≈ 0.15 µs) — "printer"* in a tag's view at 1M: 12 + 20 → 5 + 4 ms.
         tables = ("ticket_fts", "message_fts")
-        if small is not None:
+        if small is not None:  # a table's two tiers from one stream
             both = [
                 _SmallFts(session, name, exact, _fts5(terms, prefix=True), small) for name in tables
             ]
             found = [pair.tier(whole) for whole in (True, False) for pair in both]
         else:
+            # The prefix tiers are read once the exact ones ended, so a row the exact query
+            # matches gave its ticket already: FTS5 leaves those out itself (merging the two
+            # lists of rowids, ≈ 0.05 µs a row), where each row handed out is checked
+            # against the view (≈ 0.15 µs).
             prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
             found = [
                 _fts_read(session, name, match, within)
