@@ -29,7 +29,8 @@ In a small view (``SmallView``: its tickets' ids, read through the view's own in
 ranges, and how many; the lister decides, ``queue.small_view``) a tier reads no more than
 the view allows: on SQLite each match the FTS index hands out is looked for in the view's
 set of ids (read once per statement), not looked up by its primary key, so a view holding
-few of a common word's matches costs the word's stream of rowids and the view's ids; on
+few of a common word's matches costs the word's stream of rowids and the view's ids, and
+both tiers of a table read one stream (``_SmallFts``); on
 PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
 the primary key only when the view can fill a page soon, and gathers otherwise. A view of
 few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL either way round, as a
@@ -38,13 +39,16 @@ of the view, when the word has few; else the view's own rows, each one's text pa
 
 On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
 tickets were found already, and FTS5 merges the two lists of rowids far quicker than each
-row can be handed out and checked against the view.
+row can be handed out and checked against the view. In a small view, where a word often
+has no match at all, that merge would read the word's matches a second time: there the
+prefix query's matches are read once, and the exact ones picked out of them.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -124,42 +128,125 @@ def in_view(ticket_id: Any, within: Any | None) -> Any:
     return select(Ticket.id).where(Ticket.id == ticket_id, within).scalar_subquery().is_not(None)
 
 
-def _fts_read(
-    session: Reader, name: str, match: str, within: Any | None, small: SmallView | None
-) -> Read:
+def _fts_ticket(fts: Any) -> Any:
+    """The ticket of a match of the FTS5 table ``fts``: its rowid, or its message's ticket."""
+    if fts.name == "ticket_fts":
+        return fts.c.rowid
+    return select(Message.ticket_id).where(Message.id == fts.c.rowid).scalar_subquery()
+
+
+def _fts_matches(
+    session: Reader, fts: Any, match: str, checked: Any, count: int, below: Any, low: Any = None
+) -> list[Any]:
+    """Up to ``count`` matches of ``match`` that pass ``checked``, newest first, below the
+    rowid ``below`` (and from ``low``): ``(ticket id, rowid)``."""
+    bounds = [fts.c.rowid < (below if below is not None else 1 << 62)]
+    if low is not None:
+        bounds.append(fts.c.rowid >= low)
+    statement = (
+        select(_fts_ticket(fts), fts.c.rowid)
+        .where(literal_column(fts.name).op("MATCH")(bindparam("q", match)), *bounds, checked)
+        .order_by(fts.c.rowid.desc())
+        .limit(count)
+    )
+    return list(session.execute(statement).all())
+
+
+def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Read:
     """Matches of an FTS5 table by rowid, newest first: ``(rowid, rowid)``, or for the
-    messages ``(ticket id, message id)``."""
+    messages ``(ticket id, message id)``; each checked against the view ``within`` by its
+    ticket's primary key as the index hands it out."""
     fts = table(name, column("rowid"))
-    checked: Any
-    # A small view's ids are read once per statement and each match is looked for among
-    # them; ``+ 0`` keeps SQLite from handing that set to the FTS index as rowids to look
-    # up one by one (each one a fresh search of the word's matches: 50-2000 µs).
+    checked: Any = true()
     if name == "ticket_fts":
-        ticket_id: Any = fts.c.rowid
-        checked = in_view(ticket_id, within) if small is None else (fts.c.rowid + 0).in_(small.ids)
-    else:
-        ticket_id = select(Message.ticket_id).where(Message.id == fts.c.rowid).scalar_subquery()
-        checked = true()
-        if small is not None:  # the view's messages, through the tickets' message index
-            messages = select(Message.id).where(Message.ticket_id.in_(small.ids))
-            checked = (fts.c.rowid + 0).in_(messages)
-        elif within is not None:
-            checked = exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
+        checked = in_view(fts.c.rowid, within)
+    elif within is not None:
+        checked = exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
 
     def read(count: int, below: int | None) -> list[Any]:
-        statement = (
-            select(ticket_id, fts.c.rowid)
-            .where(
-                literal_column(name).op("MATCH")(bindparam("q", match)),
-                fts.c.rowid < (below if below is not None else 1 << 62),
-                checked,
-            )
-            .order_by(fts.c.rowid.desc())
-            .limit(count)
-        )
-        return list(session.execute(statement).all())
+        return _fts_matches(session, fts, match, checked, count, below)
 
     return read
+
+
+SMALL_FTS_AHEAD = 4
+"""A small view's stream of a table reads this many times the matches a tier asks for:
+FTS5 merges every word a prefix starts (longer than the prefix index's 2 and 3 letters)
+into one list of rowids before it hands out the first (≈ 4 ms for a word in 75k subjects
+at 1M tickets), each statement again, so fewer and longer reads are cheaper."""
+
+
+def _newer(match: Any) -> int:
+    """The order of a list of matches newest first, for ``bisect``."""
+    return -int(match[1])
+
+
+class _SmallFts:
+    """Both tiers of one FTS5 table in a small view — every word whole, then every word's
+    start — read from one stream of matches: the prefix query's (each match of the whole
+    words is one of them) in the view, newest first; of each batch, the whole-word matches
+    are picked out by the exact query over the batch's range of rowids, each match
+    looked for among the batch's.
+
+    A word the view does not hold costs one read of its matches (merged with its longer
+    forms), not two (the word's, then its longer forms' without it); each match is looked
+    for in the view's set of ids (read once per statement; ``+ 0`` keeps SQLite from
+    handing that set to the FTS index as rowids to look up one by one, each one a fresh
+    search of the word in every segment of the index: 100-200 µs, 3 ms for a prefix)."""
+
+    def __init__(self, session: Reader, name: str, exact: str, prefix: str, small: SmallView):
+        self._session = session
+        self._fts = fts = table(name, column("rowid"))
+        self._exact, self._prefix = exact, prefix
+        ids: Any = small.ids
+        if name == "message_fts":  # the view's messages, through the tickets' message index
+            ids = select(Message.id).where(Message.ticket_id.in_(small.ids))
+        self._checked = (fts.c.rowid + 0).in_(ids)
+        self._found: tuple[list[Any], list[Any]] = ([], [])
+        """The view's matches read so far, newest first: (whole words, starts only)."""
+        self._below: int | None = None
+        """The stream is read down to this rowid (not included)."""
+        self._done = False
+
+    def _advance(self, count: int) -> None:
+        read = _fts_matches(
+            self._session, self._fts, self._prefix, self._checked, count, self._below
+        )
+        self._done = len(read) < count
+        if not read:
+            return
+        # the batch's rowids (one JSON array: any number of them), not the view's set again
+        batch: Any = select(column("value")).select_from(
+            func.json_each(json.dumps([m[1] for m in read]))
+        )
+        exact = _fts_matches(
+            self._session,
+            self._fts,
+            self._exact,
+            (self._fts.c.rowid + 0).in_(batch),
+            len(read),
+            self._below,
+            low=read[-1][1],
+        )
+        whole = {key for _ticket, key in exact}
+        for match in read:
+            self._found[match[1] not in whole].append(match)
+        self._below = read[-1][1]
+
+    def tier(self, whole: bool) -> Read:
+        """The tier of the whole words (``whole``) or of the starts only: its matches from
+        the stream, read further while it holds fewer than a read asks for."""
+        found = self._found[not whole]
+
+        def read(count: int, below: int | None) -> list[Any]:
+            start = 0 if below is None else bisect_left(found, 1 - below, key=_newer)
+            size = SMALL_FTS_AHEAD * count
+            while len(found) - start < count and not self._done:
+                self._advance(size)
+                size *= SMALL_FTS_AHEAD
+            return found[start : start + count]
+
+        return read
 
 
 PG_WALK_COST = {"ticket": 10.0, "message": 30.0}
@@ -431,9 +518,13 @@ def _requesters(
         contacts = found[0]
         if not contacts:
             return []
-        statement = select(Ticket.id, Ticket.id).where(
-            Ticket.requester_id.in_(contacts), in_view(Ticket.id, within)
-        )
+        checked = in_view(Ticket.id, within)
+        if small is not None and dialect_name(session) == "sqlite":
+            # The view's own tickets, each one's requester looked at: SQLite would rather
+            # read every ticket the view's statuses hold (76k open ones at 1M: 170 ms for a
+            # word in 180 contacts' names) than look up 180 requesters in each status.
+            checked = Ticket.id.in_(small.ids)
+        statement = select(Ticket.id, Ticket.id).where(Ticket.requester_id.in_(contacts), checked)
         if below is not None:
             statement = statement.where(Ticket.id < below)
         return list(session.execute(statement.order_by(Ticket.id.desc()).limit(count)))
@@ -450,16 +541,23 @@ def tiers(
         return []
     if dialect_name(session) == "sqlite":
         exact = _fts5(terms, prefix=False)
-        # The prefix tiers are read once the exact ones ended, so a row the exact query
-        # matches gave its ticket already: FTS5 leaves those out itself (merging the two
-        # lists of rowids, ≈ 0.05 µs a row), where each row handed out is checked against
-        # the view (≈ 0.15 µs) — "printer"* in a tag's view at 1M: 12 + 20 → 5 + 4 ms.
-        prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
-        found = [
-            _fts_read(session, table, match, within, small)
-            for match in (exact, prefix)
-            for table in ("ticket_fts", "message_fts")
-        ]
+        tables = ("ticket_fts", "message_fts")
+        if small is not None:  # a table's two tiers from one stream
+            both = [
+                _SmallFts(session, name, exact, _fts5(terms, prefix=True), small) for name in tables
+            ]
+            found = [pair.tier(whole) for whole in (True, False) for pair in both]
+        else:
+            # The prefix tiers are read once the exact ones ended, so a row the exact query
+            # matches gave its ticket already: FTS5 leaves those out itself (merging the two
+            # lists of rowids, ≈ 0.05 µs a row), where each row handed out is checked
+            # against the view (≈ 0.15 µs).
+            prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
+            found = [
+                _fts_read(session, name, match, within)
+                for match in (exact, prefix)
+                for name in tables
+            ]
     else:
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
         common: tuple[list[bool], list[bool]] = ([False], [False])  # (subjects, messages)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, text, update
 
-from helpdesk_tui.desk import relations, search, thread
+from helpdesk_tui.desk import queue, relations, search, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.queries import TicketFilter, TicketRow
@@ -174,6 +174,53 @@ def test_search_in_a_view_pages_alike_whatever_the_batches(
             seen += [r.number for r in page.rows]
         assert seen == expected
         assert [r.number for r in last_page(s, query, 3).rows] == expected[-3:]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 64])
+def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """In a small view a table's two tiers (every word whole, then every word's start)
+    are read from one stream on SQLite, the prefix query's, and each batch's whole-word
+    matches picked out: the same tickets in the same order as with each match checked
+    against the view, page after page and at End, whatever the batches — whole words and
+    starts interleaved in subjects and messages, several words, a word the view lacks."""
+    for i in range(16):
+        subject = ("Printer {}", "Printers {}", "Scanner {}", "Print queue {}")[i % 4]
+        _new(db, admin, subject.format(i), ("printer jam", "printing done", "jammed")[i % 3])
+    with db.write() as s:
+        s.execute(text("UPDATE ticket SET status = 'resolved' WHERE number % 5 = 0"))
+    monkeypatch.setattr(search, "FIRST_BATCH", batch)
+    for word in ("printer", "print", "jam printer", "printers", "scanner", "zzz"):
+        query = QueueQuery(TicketFilter(open_only=True), text=word)
+        found = {}
+        for strategy, limit in (("checked per match", 0), ("small view", 10**9)):
+            monkeypatch.setattr(queue, "SMALL_VIEW", limit)
+            with db.read() as s:
+                page = first_page(s, query, 3)
+                seen = [r.number for r in page.rows]
+                while page.more_after:
+                    page = page_after(s, query, page.positions[-1], 3)
+                    seen += [r.number for r in page.rows]
+                found[strategy] = (seen, [r.number for r in last_page(s, query, 3).rows])
+        assert found["small view"] == found["checked per match"], word
+        assert (found["small view"][0] == []) == (word == "zzz"), word
+        # tier by tier: each read from where the last one stopped, as a whole
+        monkeypatch.undo()
+        with db.read() as s:
+            view = TicketFilter(open_only=True)
+            within, small = queue.view_condition(s, view), queue.small_view(s, view)
+            assert small is not None
+            checked = search.tiers(s, word, within)
+            for tier, read in enumerate(search.tiers(s, word, within, small)[:4]):
+                one_by_one: list[tuple[int, int]] = []
+                for _ in range(100):  # (a read that hands out a match twice: no end)
+                    batch = read(1, one_by_one[-1][1] if one_by_one else None)
+                    one_by_one += [tuple(match) for match in batch]
+                    if not batch:
+                        break
+                whole = [tuple(match) for match in checked[tier](1000, None)]
+                assert one_by_one == whole, (word, tier)
 
 
 def _page(db: Database, word: str) -> list[TicketRow]:
