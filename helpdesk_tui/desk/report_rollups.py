@@ -9,19 +9,22 @@ same transaction; the demo loader adds its new tickets' rows' counts the same wa
 report without filters then reads a few thousand rollup rows instead of a million ticket
 rows; the histograms' months at the ends of the range that the range cuts are read from
 ``report_ticket`` (:func:`durations`), and a quantile is made exact by counting the
-minutes inside the one bucket that holds it (:func:`inside`).
+minutes inside the one bucket that holds it (:func:`inside`: every quantile's bucket in
+one statement).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
 from helpdesk_tui.desk.reports import (
+    Bucket,
     Counts,
+    Inside,
     Kind,
     bucket_of,
     bucket_range,
@@ -227,22 +230,45 @@ def _any_between(session: Reader, day: Any, first: int, last: int) -> bool:
     return found is not None
 
 
-def inside(session: Reader, first: int, last: int) -> Any:
-    """:data:`reports.Inside` reading ``report_ticket`` (one bucket through an index)."""
+UNION_PARTS = 200
+"""Buckets read per statement (SQLite allows 500 parts in a compound SELECT): one statement
+up to 98 agents."""
 
-    def minutes_in(kind: Kind, agent: int | None, bucket: int) -> dict[int, int]:
-        day_column, minutes_column, agent_column = _COLUMNS[kind]
-        day = getattr(ReportTicket, day_column)
-        minutes = getattr(ReportTicket, minutes_column)
-        lower, upper = bucket_range(bucket)
-        query = select(minutes, func.count()).where(minutes >= lower, day >= first, day <= last)
-        if upper is not None:
-            query = query.where(minutes < upper)
-        if agent is not None and agent_column is not None:
-            query = query.where(getattr(ReportTicket, agent_column) == agent)
-        return {m: n for m, n in connection_of(session).execute(query.group_by(minutes))}
+
+def inside(session: Reader, first: int, last: int) -> Inside:
+    """:data:`reports.Inside` reading ``report_ticket`` in one statement: per bucket asked,
+    its minutes counted through an index (``QUANTILE_INDEXES``), all buckets' counts joined
+    by ``UNION ALL`` (one round trip on PostgreSQL instead of one per quantile). Every
+    value in it is an integer of the desk's own (days, bucket edges, agent ids), written
+    into the SQL as such."""
+
+    def minutes_in(wanted: Collection[Bucket]) -> dict[Bucket, dict[int, int]]:
+        asked = sorted(wanted, key=lambda key: (key[0].value, key[1] or 0, key[2]))
+        found: dict[Bucket, dict[int, int]] = {key: {} for key in asked}
+        parts = [_bucket_counts(index, key, first, last) for index, key in enumerate(asked)]
+        for start in range(0, len(parts), UNION_PARTS):
+            statement = " UNION ALL ".join(parts[start : start + UNION_PARTS])
+            for index, minutes, n in connection_of(session).exec_driver_sql(statement):
+                found[asked[index]][minutes] = n
+        return found
 
     return minutes_in
+
+
+def _bucket_counts(index: int, key: Bucket, first: int, last: int) -> str:
+    """One bucket's ``SELECT index, minutes, count`` (see :func:`inside`)."""
+    kind, agent, bucket = key
+    day, minutes, agent_column = _COLUMNS[kind]
+    lower, upper = bucket_range(bucket)
+    where = [f"{minutes} >= {int(lower)}", f"{day} >= {int(first)}", f"{day} <= {int(last)}"]
+    if upper is not None:
+        where.append(f"{minutes} < {int(upper)}")
+    if agent is not None and agent_column is not None:
+        where.append(f"{agent_column} = {int(agent)}")
+    return (
+        f"SELECT {int(index)}, {minutes}, count(*) FROM report_ticket "
+        f"WHERE {' AND '.join(where)} GROUP BY {minutes}"
+    )
 
 
 def _add(target: dict[Any, int], key: Any, n: int) -> None:

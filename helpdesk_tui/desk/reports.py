@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -415,8 +415,32 @@ def bucket_range(bucket: int) -> tuple[int, int | None]:
     return BUCKET_EDGES[bucket], upper
 
 
-Inside = Callable[[Kind, int | None, int], Mapping[int, int]]
-"""``(kind, agent or None for everyone, bucket)`` → ``{minutes: how many}`` in that bucket."""
+Bucket = tuple[Kind, int | None, int]
+"""``(kind, agent or None for everyone, bucket)``: one bucket of one duration histogram."""
+Inside = Callable[[Collection[Bucket]], Mapping[Bucket, Mapping[int, int]]]
+"""Every bucket a report's quantiles need → ``{minutes: how many}`` inside each: all of
+them asked at once, so a report reads them in one statement, not one per quantile."""
+
+
+def _rank_bucket(buckets: Mapping[int, int], q: float) -> tuple[int, int] | None:
+    """The bucket holding the nearest-rank quantile ``q`` of durations counted per bucket,
+    and the rank's place inside it (1 for its shortest duration)."""
+    total = sum(buckets.values())
+    if not total:
+        return None
+    rank = max(1, math.ceil(q * total))
+    seen = 0
+    for bucket in sorted(buckets):
+        if seen + buckets[bucket] >= rank:
+            return bucket, rank - seen
+        seen += buckets[bucket]
+    raise AssertionError("unreachable: the ranks add up to the total")
+
+
+def quantile_bucket(buckets: Mapping[int, int], q: float) -> int | None:
+    """The bucket whose exact minutes :func:`bucket_quantile` reads for ``q``."""
+    found = _rank_bucket(buckets, q)
+    return found[0] if found is not None else None
 
 
 def bucket_quantile(
@@ -425,21 +449,17 @@ def bucket_quantile(
     """Nearest-rank quantile of durations given as counts per bucket: the bucket holding the
     rank is found from the counts, then ``inside(bucket)`` gives that bucket's exact minutes
     — so the answer is :func:`quantile` of the exact minutes, reading one bucket of them."""
-    total = sum(buckets.values())
-    if not total:
+    found = _rank_bucket(buckets, q)
+    if found is None:
         return None
-    rank = max(1, math.ceil(q * total))
+    bucket, rank = found
+    exact = inside(bucket)
     seen = 0
-    for bucket in sorted(buckets):
-        if seen + buckets[bucket] >= rank:
-            exact = inside(bucket)
-            for value in sorted(exact):
-                seen += exact[value]
-                if seen >= rank:
-                    return value
-            raise AssertionError("a bucket's minutes disagree with its count")
-        seen += buckets[bucket]
-    raise AssertionError("unreachable: the ranks add up to the total")
+    for value in sorted(exact):
+        seen += exact[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("a bucket's minutes disagree with its count")
 
 
 def bucketed(exact: Mapping[tuple[int | None, int], int]) -> dict[tuple[int | None, int], int]:
@@ -453,17 +473,18 @@ def bucketed(exact: Mapping[tuple[int | None, int], int]) -> dict[tuple[int | No
 def exact_inside(exact: Mapping[Kind, Mapping[tuple[int | None, int], int]]) -> Inside:
     """:data:`Inside` over exact ``{(agent, minutes): n}`` histograms held in memory."""
 
-    def inside(kind: Kind, agent: int | None, bucket: int) -> dict[int, int]:
-        found: dict[int, int] = {}
-        for (who, minutes), n in exact.get(kind, {}).items():
-            if (agent is None or who == agent) and bucket_of(minutes) == bucket:
-                _add(found, minutes, n)
+    def inside(wanted: Collection[Bucket]) -> dict[Bucket, dict[int, int]]:
+        found: dict[Bucket, dict[int, int]] = {key: {} for key in wanted}
+        for kind, agent, bucket in wanted:
+            for (who, minutes), n in exact.get(kind, {}).items():
+                if (agent is None or who == agent) and bucket_of(minutes) == bucket:
+                    _add(found[kind, agent, bucket], minutes, n)
         return found
 
     return inside
 
 
-def _no_minutes(kind: Kind, agent: int | None, bucket: int) -> Mapping[int, int]:
+def _no_minutes(wanted: Collection[Bucket]) -> Mapping[Bucket, Mapping[int, int]]:
     raise AssertionError("Counts.inside was not given")
 
 
@@ -476,7 +497,7 @@ def _no_minutes(kind: Kind, agent: int | None, bucket: int) -> Mapping[int, int]
 class Counts:
     """Grouped counts over the report tables (or their rollups), keyed as the service's
     queries group them; durations are counted per bucket (:func:`bucket_of`) and
-    ``inside`` reads one bucket's exact minutes when a quantile needs them."""
+    ``inside`` reads the exact minutes of the buckets the quantiles need."""
 
     created_days: dict[int, int] = field(default_factory=dict)
     created_values: dict[tuple[str, str, str], int] = field(default_factory=dict)
@@ -538,12 +559,44 @@ def _bands(buckets: Mapping[int, int]) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def _durations(buckets: Mapping[int, int], inside: Callable[[int], Mapping[int, int]]) -> Durations:
-    return Durations(
-        sum(buckets.values()),
-        bucket_quantile(buckets, 0.5, inside),
-        bucket_quantile(buckets, 0.9, inside),
-    )
+Quantile = Callable[[Kind, int | None, float], int | None]
+"""``(kind, agent or None for everyone, q)`` → that histogram's quantile ``q``."""
+
+
+def _quantiles(
+    everyone: Mapping[Kind, Mapping[int, int]],
+    agents: Mapping[Kind, Mapping[int, Mapping[int, int]]],
+    inside: Inside,
+) -> Quantile:
+    """The quantiles a report shows — everyone's median and p90 of each kind, each agent's
+    median response and resolution — with the exact minutes of every bucket they need
+    read by one call of ``inside``."""
+    histograms: dict[tuple[Kind, int | None], Mapping[int, int]] = {
+        (kind, None): buckets for kind, buckets in everyone.items()
+    }
+    for kind, by_agent in agents.items():
+        histograms.update(((kind, agent), buckets) for agent, buckets in by_agent.items())
+    asked: list[tuple[Kind, int | None, float]] = [
+        (kind, None, q) for kind in everyone for q in (0.5, 0.9)
+    ]
+    asked += [(kind, agent, 0.5) for kind, by_agent in agents.items() for agent in by_agent]
+    wanted: set[Bucket] = set()
+    for kind, agent, q in asked:
+        bucket = quantile_bucket(histograms[kind, agent], q)
+        if bucket is not None:
+            wanted.add((kind, agent, bucket))
+    minutes = inside(wanted) if wanted else {}
+
+    def quantile(kind: Kind, agent: int | None, q: float) -> int | None:
+        return bucket_quantile(
+            histograms.get((kind, agent), {}), q, lambda bucket: minutes[kind, agent, bucket]
+        )
+
+    return quantile
+
+
+def _durations(buckets: Mapping[int, int], kind: Kind, quantile: Quantile) -> Durations:
+    return Durations(sum(buckets.values()), quantile(kind, None, 0.5), quantile(kind, None, 0.9))
 
 
 def _period(query: ReportQuery, day: int) -> int:
@@ -617,14 +670,16 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         _add(response_all, bucket, n)
         if responder is not None:
             _add(agent_response.setdefault(responder, {}), bucket, n)
-    inside = counts.inside
-
-    def median(kind: Kind, agent: int, buckets: Mapping[int, int]) -> int | None:
-        return bucket_quantile(buckets, 0.5, lambda bucket: inside(kind, agent, bucket))
-
-    def everyone(kind: Kind) -> Callable[[int], Mapping[int, int]]:
-        return lambda bucket: inside(kind, None, bucket)
-
+    quantile = _quantiles(
+        {
+            Kind.RESPONSE: response_all,
+            Kind.RESOLUTION: resolution_all,
+            Kind.RESPONSE_BUSINESS: counts.responses_business,
+            Kind.RESOLUTION_BUSINESS: counts.resolutions_business,
+        },
+        {Kind.RESPONSE: agent_response, Kind.RESOLUTION: agent_resolution},
+        counts.inside,
+    )
     for (agent, rating), n in counts.rating_agents.items():
         _add(rating_all, rating, n)
         if agent is not None:
@@ -648,8 +703,8 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
                 login=logins.get(agent, f"agent {agent}"),
                 handled=agent_handled.get(agent, 0),
                 replies=counts.replies.get(agent, 0),
-                response_median=median(Kind.RESPONSE, agent, agent_response.get(agent, {})),
-                resolution_median=median(Kind.RESOLUTION, agent, agent_resolution.get(agent, {})),
+                response_median=quantile(Kind.RESPONSE, agent, 0.5),
+                resolution_median=quantile(Kind.RESOLUTION, agent, 0.5),
                 ratings=sum(agent_rating.get(agent, {}).values()),
                 satisfaction=_mean(agent_rating.get(agent, {})),
             )
@@ -669,13 +724,13 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         query=query,
         created=sum(per_created.values()),
         resolved=sum(per_resolved.values()),
-        first_response=_durations(response_all, everyone(Kind.RESPONSE)),
-        resolution=_durations(resolution_all, everyone(Kind.RESOLUTION)),
+        first_response=_durations(response_all, Kind.RESPONSE, quantile),
+        resolution=_durations(resolution_all, Kind.RESOLUTION, quantile),
         first_response_business=_durations(
-            counts.responses_business, everyone(Kind.RESPONSE_BUSINESS)
+            counts.responses_business, Kind.RESPONSE_BUSINESS, quantile
         ),
         resolution_business=_durations(
-            counts.resolutions_business, everyone(Kind.RESOLUTION_BUSINESS)
+            counts.resolutions_business, Kind.RESOLUTION_BUSINESS, quantile
         ),
         response_bands=_bands(response_all),
         resolution_bands=_bands(resolution_all),

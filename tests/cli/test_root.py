@@ -264,10 +264,13 @@ def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
 def test_a_ticket_write_loads_the_tickets_area_only(use_db: str, args: list[str]) -> None:
     """A ticket write holds ``TicketsService`` alone: neither the facade with the other
     areas (knowledge base, canned responses, reports, mail holding) and their tables, nor,
-    with settings validated before, the settings' validation (the body limit is kept)."""
+    with settings validated before, the settings' validation (the body limit is kept), nor,
+    with no rules file, the routing rules (``ticket new``)."""
     unused = (
         *UNUSED_BY_A_VERB,
         "helpdesk_tui.desk.facade",
+        "helpdesk_tui.desk.routing",
+        "helpdesk_tui.desk.routing_reads",
         "helpdesk_tui.desk.kb_service",
         "helpdesk_tui.desk.canned_service",
         "helpdesk_tui.desk.report_service",

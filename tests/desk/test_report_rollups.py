@@ -11,8 +11,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
+from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.reports import (
@@ -132,6 +135,37 @@ def test_rollups_agree_with_report_ticket(db: Database, admin: Actor, agent_bob:
     _more(db, agents, rng, 60)
     assert desk.report_catch_up() >= 60  # (and those a few events behind the watermark)
     _agree(desk)
+
+
+def test_the_quantiles_buckets_are_read_in_one_statement(
+    db: Database, admin: Actor, agent_bob: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every median and p90 of a report from the rollups (everyone's, each agent's) reads
+    its bucket's exact minutes in the same single statement: one round trip, not one per
+    quantile."""
+    agents = {"ada": admin.agent_id or 0, "bob": agent_bob.agent_id or 0}
+    _story(db, agents, random.Random(14), 300)
+    desk = Desk(db, admin, clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
+    query = ReportQuery(start=date(2026, 9, 1), end=date(2026, 10, 31))  # whole months
+    desk.report_catch_up()
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        result = desk.report_run(query)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert result == desk.report_run(query, rollups=False)
+    exact = [s for s in statements if "_mins >=" in s]
+    assert len(exact) == 1
+    medians = [result.first_response.median, result.resolution_business.p90]
+    medians += [row.response_median for row in result.agents]
+    assert None not in medians and exact[0].count("UNION ALL") >= len(result.agents) * 2 + 3
+    monkeypatch.setattr(report_rollups, "UNION_PARTS", 2)  # (a desk of hundreds of agents)
+    assert desk.report_run(query) == result
 
 
 def test_business_hours_of_the_default_calendar(desk: Desk) -> None:

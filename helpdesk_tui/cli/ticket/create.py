@@ -75,13 +75,17 @@ def new(
 def _rules(runtime: Runtime) -> Rules | None:
     """The routing rules, as for a ticket that came by mail.
 
-    A rules file with a fault is a warning here: the ticket is made, unrouted.
+    A rules file with a fault is a warning here: the ticket is made, unrouted. No rules
+    file is no rules (as ``routing.load_rules`` reads it), without importing them.
     """
+    path = runtime.start.rules_path()
+    if not path.exists():
+        return None
     from helpdesk_tui.desk.routing import RulesError
     from helpdesk_tui.desk.routing_reads import RoutingReads
 
     try:
-        return runtime.service(RoutingReads).rules_load(runtime.start.rules_path())
+        return runtime.service(RoutingReads).rules_load(path)
     except RulesError as error:
         click.echo(f"warning: not routed: {line(str(error))}", err=True)
         return None
