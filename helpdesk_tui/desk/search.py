@@ -32,9 +32,10 @@ set of ids (read once per statement), not looked up by its primary key, so a vie
 few of a common word's matches costs the word's stream of rowids and the view's ids; on
 PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
 the primary key only when the view can fill a page soon, and gathers otherwise. A view of
-few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL either way round, as a
-bounded gather decides (``_pg_small_tier``): the word's matches, each marked in or out
-of the view, when the word has few; else the view's own rows, each one's text parsed.
+few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL with its ids in each tier's
+statement (``_pg_small_tier``): the planner combines the GIN index, asked for one word,
+with the view's own index, and reads the heap pages of the matches in the view only —
+at most the view's rows, however common the word and however cold the cache.
 
 On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
 tickets were found already, and FTS5 merges the two lists of rowids far quicker than each
@@ -51,7 +52,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     and_,
-    any_,
     bindparam,
     column,
     exists,
@@ -264,16 +264,54 @@ def _pg_tier(
 
 PG_FEW_TICKETS = 2_000
 """A view with at most this many tickets is searched on PostgreSQL by ``_pg_small_tier``:
-reading its rows costs at most ≈ 20 ms (subjects) / 60 ms (messages) at 100k tickets,
-whatever the word. In a bigger small view (all open tickets at 100k) a common word's
-page is found walking ids newest first (``_pg_tier``), and reading the view's rows, or
-gathering the word's many matches, would cost more."""
-PG_GATHER_PER_VIEW_TICKET = {"ticket": 5, "message": 20}
-"""In a view of few tickets a tier first gathers the word's matches through the GIN index,
-each marked in or out of the view, but no more than this many per ticket of the view: a
-word with more is common, and the view's own rows are read instead, each one's text
-parsed. Measured at 100k tickets: a match gathered ≈ 1.5-2 µs, a view's ticket parsed
-≈ 7-10 µs (its subject) or ≈ 30-55 µs (its 3-4 messages)."""
+its ids are read first and each tier's statement holds them (``IN``), so the planner
+combines the GIN index's matches with the view's own index (a ``BitmapAnd``) and reads
+the heap pages of the word's matches *in the view* only — at most the view's rows, a few
+hundred pages cold, whatever the word. In a bigger small view (all open tickets at 100k)
+a common word's page is found walking ids newest first (``_pg_tier``), and reading the
+view's rows, or the word's many matches, would cost more."""
+
+
+class _PgViewIds:
+    """The ids of a view of few tickets, read once per search, when a tier first needs
+    them (the tiers above it usually fill the page)."""
+
+    def __init__(self, session: Reader, small: SmallView) -> None:
+        self._session = session
+        self._small = small
+        self._ids: list[int] | None = None
+
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = [int(i) for i in self._session.execute(self._small.ids).scalars()]
+        return self._ids
+
+
+def _pg_index_term(session: Reader, model: Any, vector: Any, query: str) -> str | None:
+    """The term of ``query`` (``a & b:*``) the GIN index is asked for in a view of few
+    tickets: the one with the fewest matches in the planner's estimate, each term alone.
+
+    The planner's estimate of several words together is the product of theirs, as if they
+    were independent; for words that come together (``wi & fi``, from "wi-fi") that is
+    ten times too few (1,019 for 10,602 subjects at 100k), and it then reads every match
+    through the GIN index alone, each match's heap page (3,000 pages, 0.4 s on a cold
+    cache), instead of combining the index with the view's. One term's estimate is honest,
+    and at least what the words together match. A prefix shorter than ``TRIGRAM`` letters
+    (``wi:*``) is never asked for: the GIN index would read every word it starts. None:
+    no term is worth it, the view's own rows are read and parsed."""
+    terms = [
+        term for term in query.split(" & ") if not (term.endswith(":*") and len(term) - 2 < TRIGRAM)
+    ]
+    if len(terms) <= 1:
+        return terms[0] if terms else None
+    every: Any = select(literal_column("1")).select_from(model)
+
+    def estimate(term: str) -> float:
+        return _pg_planned_rows(
+            session, every.where(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)))
+        )
+
+    return min(terms, key=estimate)
 
 
 def _pg_small_tier(
@@ -283,61 +321,35 @@ def _pg_small_tier(
     ticket: Any,
     text: Any,
     query: str,
-    small: SmallView,
-    common: list[bool],
+    view: _PgViewIds,
 ) -> Read:
-    """A tier over one GIN-indexed text in a view of few tickets, by id newest first.
+    """A tier over one GIN-indexed text in a view of few tickets, by id newest first: one
+    statement per read, the view's ids in it (``IN``), the GIN index asked for one term
+    (``_pg_index_term``) and the whole query checked on each row the two indexes leave,
+    its text parsed (``|| ''``: not through the GIN index, whose estimate would be the
+    words' product again). With no term worth the index, the view's rows are read and
+    each one's text parsed: its tickets by the primary key newest first, stopped after a
+    page, or their messages by the tickets' message index.
 
-    Its first read gathers the word's matches in the whole desk through the GIN index, each
-    marked in or out of the view (a hashed set of the view's ids), up to a bound: below it,
-    that is every match, and the view's ones are kept, sorted, for this tier's reads; at the
-    bound the word is common (``common[0]``, shared with the prefix tier of the same text:
-    a prefix matches at least what its word does) and the tier reads the view's own rows
-    instead — its tickets by the primary key newest first (``= ANY(ARRAY(…))``), stopped
-    after a page, or their messages by the tickets' message index — each one's text parsed,
-    not through the GIN index (``|| ''``). A prefix shorter than ``TRIGRAM`` letters
-    (``wi:*``) is common without a gather: the GIN index reads every word it starts.
-
-    (A gather among a small view's ids in the ``WHERE``, ``ticket IN (…)``, was tried:
-    PostgreSQL guesses that set's size, and read a view of thousands and checked each
-    one's text where the GIN index and the view's own indexes, combined, were 10-20 times
-    quicker; marked in the select list, the set is a hashed subplan and the plan stays the
-    GIN index's.)"""
-    name = model.name
-    tsquery = func.to_tsquery(_PG_CONFIG, query)
-    kept: list[list[Any] | None] = []
-    """The view's matches, newest first (a gather below its bound); [None]: read the view."""
-
-    def gather() -> list[Any] | None:
-        bound = small.size * PG_GATHER_PER_VIEW_TICKET[name]
-        found = func.to_tsvector(_PG_CONFIG, text).op("@@")(tsquery)
-        marked = ticket.in_(small.ids).label("in_view")
-        sample = select(ticket.label("t"), key.label("k"), marked).where(found).limit(bound)
-        sampled = sample.subquery()
-        seen, tickets, keys = session.execute(
-            select(
-                func.count(),
-                func.array_agg(sampled.c.t).filter(sampled.c.in_view),
-                func.array_agg(sampled.c.k).filter(sampled.c.in_view),
-            )
-        ).one()
-        if seen >= bound:
-            return None
-        return sorted(zip(tickets or [], keys or [], strict=True), key=lambda m: -m[1])
+    (Before: the word's matches in the whole desk were gathered through the GIN index,
+    each marked in or out of the view, up to 5 (subjects) / 20 (messages) per ticket of
+    the view — quick on a warm cache, but every match is a heap page: 3,000 pages and
+    0.4-0.6 s for "wi-fi" in a tag's view of 348 tickets on a freshly started server.)"""
+    vector = func.to_tsvector(_PG_CONFIG, text)
+    conditions: list[Any] = []
 
     def read(count: int, below: int | None) -> list[Any]:
-        if not kept:  # once per search, when the tier is first read
-            short = any(len(term) < TRIGRAM for term in _PG_PREFIX.findall(query))
-            matches = None if common[0] or short else gather()
-            common[0] = common[0] or matches is None
-            kept.append(matches)
-        matches = kept[0]
-        if matches is not None:
-            return [m for m in matches if below is None or m[1] < below][:count]
-        parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
-        statement = select(ticket, key).where(
-            ticket == any_(func.array(small.ids.scalar_subquery())), parsed
-        )
+        if not conditions:  # once per search, when the tier is first read
+            term = _pg_index_term(session, model, vector, query)
+            if term is not None:
+                conditions.append(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)))
+            if term != query:
+                parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
+                conditions.append(parsed.op("@@")(func.to_tsquery(_PG_CONFIG, query)))
+        ids = view.ids()
+        if not ids:
+            return []
+        statement = select(ticket, key).where(ticket.in_(ids), *conditions)
         if below is not None:
             statement = statement.where(key < below)
         return list(session.execute(statement.order_by(key.desc()).limit(count)))
@@ -346,22 +358,30 @@ def _pg_small_tier(
 
 
 def _pg_subjects(
-    session: Reader, query: str, within: Any | None, small: SmallView | None, common: list[bool]
+    session: Reader,
+    query: str,
+    within: Any | None,
+    small: SmallView | None,
+    view: _PgViewIds | None,
 ) -> Read:
     model, text = core_tables.ticket, Ticket.subject
-    if small is not None and small.size <= PG_FEW_TICKETS:
-        return _pg_small_tier(session, model, Ticket.id, Ticket.id, text, query, small, common)
+    if view is not None:
+        return _pg_small_tier(session, model, Ticket.id, Ticket.id, text, query, view)
     vector = func.to_tsvector(_PG_CONFIG, text)
     return _pg_tier(session, model, Ticket.id, Ticket.id, vector, query, within, small)
 
 
 def _pg_messages(
-    session: Reader, query: str, within: Any | None, small: SmallView | None, common: list[bool]
+    session: Reader,
+    query: str,
+    within: Any | None,
+    small: SmallView | None,
+    view: _PgViewIds | None,
 ) -> Read:
     model, text = core_tables.message, func.left(Message.body, _PG_BODY_PREFIX)
     key, ticket = Message.id, Message.ticket_id
-    if small is not None and small.size <= PG_FEW_TICKETS:
-        return _pg_small_tier(session, model, key, ticket, text, query, small, common)
+    if view is not None:
+        return _pg_small_tier(session, model, key, ticket, text, query, view)
     vector = func.to_tsvector(_PG_CONFIG, text)
     return _pg_tier(session, model, key, ticket, vector, query, within, small)
 
@@ -462,11 +482,12 @@ def tiers(
         ]
     else:
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
-        common: tuple[list[bool], list[bool]] = ([False], [False])  # (subjects, messages)
+        few = small is not None and small.size <= PG_FEW_TICKETS
+        view = _PgViewIds(session, small) if small is not None and few else None
         found = [
-            tier(session, match, within, small, shared)
+            tier(session, match, within, small, view)
             for match in (exact, prefix)
-            for tier, shared in zip((_pg_subjects, _pg_messages), common, strict=True)
+            for tier in (_pg_subjects, _pg_messages)
         ]
     return [*found, _requesters(session, terms, within, small)]
 
