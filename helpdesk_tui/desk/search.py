@@ -284,12 +284,12 @@ def _pg_tier(
 
 PG_FEW_TICKETS = 2_000
 """A view with at most this many tickets is searched on PostgreSQL by ``_pg_small_tier``:
-its ids are read first and each tier's statement holds them (``IN``), so the planner
+its ids are read first and each tier's statement holds them (``= ANY``), so the planner
 combines the GIN index's matches with the view's own index (a ``BitmapAnd``) and reads
 the heap pages of the word's matches *in the view* only — at most the view's rows, a few
-hundred pages cold, whatever the word. In a bigger small view (all open tickets at 100k)
-a common word's page is found walking ids newest first (``_pg_tier``), and reading the
-view's rows, or the word's many matches, would cost more."""
+hundred pages cold, whatever the word. A bigger small view (all open tickets at 100k)
+is searched by ``_pg_tier`` (walking ids newest first, or gathering windows of them):
+reading its ids first, and its rows, would cost more."""
 
 
 class _PgViewIds:
@@ -335,7 +335,7 @@ def _pg_small_tier(
     view: _PgViewIds,
 ) -> Read:
     """A tier over one GIN-indexed text in a view of few tickets, by id newest first: one
-    statement per read, the view's ids in it (``IN``), the GIN index asked for one term
+    statement per read, the view's ids in it (an array), the GIN index asked for one term
     (``_pg_index_term``) and the whole query checked on each row the two indexes leave,
     its text parsed (``|| ''``: not through the GIN index, whose estimate would be the
     words' product again). With no term worth the index, the view's rows are read and
