@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ARRAY,
     Integer,
     and_,
     any_,
@@ -67,7 +68,6 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage import core_tables
