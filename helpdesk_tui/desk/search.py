@@ -204,6 +204,11 @@ PG_MIN_WINDOW = 256
 """The narrowest window of ids a gather reads (its key's units: ticket or message ids)."""
 PG_WINDOW_GROWTH = 4
 """Each further window of one read is this many times as wide as the one before."""
+PG_WINDOWS = 1
+"""Windows one read of several words reads at most; the rest of its range is then gathered
+whole, the GIN index asked for every word (a page not found in the window: the words
+together are far rarer than the term, ``wi & f``, and parsing every match of the term,
+``wi``, would cost more)."""
 
 
 def _pg_tier(
@@ -227,10 +232,12 @@ def _pg_tier(
     in the window are read from the table, each checked against the whole query (its text
     parsed) and the view. The first window should hold ``PG_WINDOW_SPARE`` pages of
     matches by the term's estimate; a window that holds too few is followed by one
-    ``PG_WINDOW_GROWTH`` times as wide below it. (Before, a gather read every match of the
-    word and sorted them: a heap page each, the whole ticket table for "wi-fi" at 100k —
-    9.5 ms warm, 3,000 pages cold — where the estimate of the words together, their
-    product, was ten times too low.)
+    ``PG_WINDOW_GROWTH`` times as wide below it — for several words ``PG_WINDOWS`` at most,
+    then the rest of the range whole, the GIN index asked for every word; for prefixes too
+    short for the index (``_pg_index_term``: None) the whole range at once. (Before, a
+    gather read every match of the word and sorted them: a heap page each, the whole
+    ticket table for "wi-fi" at 100k — 9.5 ms warm, 3,000 pages cold — where the estimate
+    of the words together, their product, was ten times too low.)
 
     A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_small_tier``."""
     name = model.name
@@ -239,44 +246,67 @@ def _pg_tier(
     condition = and_(vector.op("@@")(tsquery), in_view(ticket, within))
     term = _pg_index_term(query) or query
     gathered = counted = condition
+    # Windows of ids one read reads at most: any number for one word (a window costs the
+    # GIN index's list of it, and the window's matches); one for several (each of the
+    # term's matches in a window is parsed); none for prefixes too short for the index
+    # (each window would read every word they start).
+    windows: int | None = None if term == query else PG_WINDOWS
+    if _pg_index_term(query) is None:
+        windows = 0
     if term != query:
         parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
         counted = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)), in_view(ticket, within))
         gathered = and_(counted, parsed)
-    estimate: list[tuple[float, float, float, int]] = []
+    estimate: list[tuple[float, float]] = []
+    windowed: list[tuple[int, float]] = []
+    """The newest key and the term's matches (estimated), once a read gathers."""
 
-    def fetch(where: Any, count: int, below: int | None, low: int | None = None) -> list[Any]:
+    def fetch(
+        where: Any, count: int, below: int | None, low: int | None = None, order: Any = key
+    ) -> list[Any]:
         statement = select(ticket, key).where(where)
         if below is not None:
             statement = statement.where(key < below)
         if low is not None:
             statement = statement.where(key >= low)
-        return list(session.execute(statement.order_by(key.desc()).limit(count)))
+        return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
     def read(count: int, below: int | None) -> list[Any]:
+        every: Any = select(literal_column("1")).select_from(model)
         if not estimate:  # once per search, when the tier is first read
-            every: Any = select(literal_column("1")).select_from(model)
             rows = _pg_planned_rows(session, every)
-            matches = _pg_planned_rows(session, every.where(condition))
+            estimate.append((rows, _pg_planned_rows(session, every.where(condition))))
+        rows, matches = estimate[0]
+        if small is not None:
+            matches = min(matches, float(small.size))
+        if pg_walks(count, rows, matches, PG_WALK_COST[name]):
+            return fetch(condition, count, below)
+        whole = key + literal_column("0")  # (a gather's order: not a walk of the primary key)
+        if windows == 0:
+            return fetch(condition, count, below, order=whole)
+        if not windowed:  # once per search, when the tier first gathers
             by_term = matches
             if counted is not condition:  # (the parsed check left out: no estimate of it)
                 by_term = _pg_planned_rows(session, every.where(counted))
-            top = session.execute(select(func.max(key))).scalar()
-            estimate.append((rows, matches, by_term, int(top or 0)))
-        rows, matches, by_term, top = estimate[0]
-        if small is not None:
-            matches = min(matches, float(small.size))
-            by_term = min(by_term, float(small.size))
-        if pg_walks(count, rows, matches, PG_WALK_COST[name]):
-            return fetch(condition, count, below)
+            if small is not None:
+                by_term = min(by_term, float(small.size))
+            windowed.append((int(session.execute(select(func.max(key))).scalar() or 0), by_term))
+        top, by_term = windowed[0]
         high = top + 1 if below is None else below
         spread = top / max(by_term, 1.0)  # ids per match, by the term's estimate
         width = max(PG_MIN_WINDOW, int(PG_WINDOW_SPARE * count * spread))
         found: list[Any] = []
-        while high > 0 and len(found) < count:
+        read_windows = 0
+        while high > 0 and len(found) < count and read_windows != windows:
             low = max(high - width, 0)
             found += fetch(gathered, count - len(found), high, low)
             high, width = low, width * PG_WINDOW_GROWTH
+            read_windows += 1
+        if high > 0 and len(found) < count:
+            # The rest of the range whole, through the GIN index asked for every word (the
+            # words together far rarer than the term: parsing each of the term's matches
+            # would cost more), sorted.
+            found += fetch(condition, count - len(found), high, order=whole)
         return found
 
     return read

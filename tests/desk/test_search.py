@@ -139,12 +139,16 @@ def test_walking_and_gathering_find_the_same_tickets_in_the_same_order(
         _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "paper jam")
         _new(db, admin, f"Scanner {i}", "the printer again" if i % 3 else "nothing")
     expected = {
-        word: [r.number for r in _page(db, word)] for word in ("printer", "toner", "jam", "zzz")
+        word: [r.number for r in _page(db, word)]
+        for word in ("printer", "toner", "jam", "zzz", "printer again", "toner lo", "pr")
     }
     monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    monkeypatch.setattr(search, "PG_MIN_WINDOW", 1)  # (narrow windows of ids)
+    monkeypatch.setattr(search, "PG_WINDOW_SPARE", 0.01)
     for word, numbers in expected.items():
         assert [r.number for r in _page(db, word)] == numbers
     assert len(expected["printer"]) == 10 and expected["zzz"] == []
+    assert len(expected["printer again"]) == 4
 
 
 @pytest.mark.parametrize("gather_cost", [0.0, 1e9])
