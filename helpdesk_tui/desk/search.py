@@ -339,8 +339,8 @@ class _PgViewIds:
 
 def _pg_index_term(query: str) -> str | None:
     """The term of ``query`` (``a & b:*``) the GIN index is asked for in a view of few
-    tickets: its longest (as a rule the rarest; no estimate is asked for, each costs a
-    statement compiled and planned).
+    tickets and in a gather's windows of ids: its longest (as a rule the rarest; no
+    estimate is asked for, each costs a statement compiled and planned).
 
     The planner's estimate of several words together is the product of theirs, as if they
     were independent; for words that come together (``wi & fi``, from "wi-fi") that is
@@ -375,7 +375,9 @@ def _pg_small_tier(
     (Before: the word's matches in the whole desk were gathered through the GIN index,
     each marked in or out of the view, up to 5 (subjects) / 20 (messages) per ticket of
     the view — quick on a warm cache, but every match is a heap page: 3,000 pages and
-    0.4-0.6 s for "wi-fi" in a tag's view of 348 tickets on a freshly started server.)"""
+    0.4-0.6 s for "wi-fi" in a tag's view of 348 tickets on a freshly started server.
+    The view's ids as ``ticket IN (its statement)`` had been tried before that: PostgreSQL
+    guesses such a set's size; an array parameter's it knows.)"""
     vector = func.to_tsvector(_PG_CONFIG, text)
     conditions: list[Any] = []
 
