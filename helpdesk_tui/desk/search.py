@@ -15,11 +15,12 @@ tickets are found — SQLite's FTS5 hands out matches by rowid, newest first, wi
 collecting them all. PostgreSQL's GIN indexes (``to_tsvector``, migration 0003, whose
 expressions are repeated here exactly so that PostgreSQL uses them) give no order: a tier
 either walks ids newest first, checking each row (cheap for a common word), or gathers
-the word's matches through the index and sorts them (cheap for a rare one), as the
-planner's estimate of the matches says (``pg_walks``). So the first page of a search
-costs about the same whether a word is in ten tickets or in half the desk, and nothing is
-counted. The requester tier looks words up in the contacts' trigram index (migration
-0021), when the tiers above it leave the page short.
+the word's matches through the index a window of ids at a time, newest first, the index
+combined with the primary key's range (cheap for a rare one, and for a word commoner
+than estimated), as the planner's estimate of the matches says (``pg_walks``). So the
+first page of a search costs about the same whether a word is in ten tickets or in half
+the desk, and nothing is counted. The requester tier looks words up in the contacts'
+trigram index (migration 0021), when the tiers above it leave the page short.
 
 A search inside a view gives every tier the view's filter (``within``, a condition on
 ``ticket``): each match is checked against it as the tier's index hands it out (by the
@@ -33,9 +34,10 @@ few of a common word's matches costs the word's stream of rowids and the view's 
 both tiers of a table read one stream (``_SmallFts``); on
 PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
 the primary key only when the view can fill a page soon, and gathers otherwise. A view of
-few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL either way round, as a
-bounded gather decides (``_pg_small_tier``): the word's matches, each marked in or out
-of the view, when the word has few; else the view's own rows, each one's text parsed.
+few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL with its ids in each tier's
+statement (``_pg_small_tier``): the planner combines the GIN index, asked for one word,
+with the view's own index, and reads the heap pages of the matches in the view only —
+at most the view's rows, however common the word and however cold the cache.
 
 On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
 tickets were found already, and FTS5 merges the two lists of rowids far quicker than each
@@ -54,6 +56,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ARRAY,
+    Integer,
     and_,
     any_,
     bindparam,
@@ -254,13 +258,14 @@ PG_WALK_COST = {"ticket": 10.0, "message": 30.0}
 no order, so walking ids newest first computes the row's ``to_tsvector`` (a subject's is
 cheap, a message body's about three times dearer)."""
 PG_GATHER_COST = 5.0
-"""Relative cost of one match gathered through the GIN index (a bitmap scan: every match
-is read, then sorted by id)."""
+"""Relative cost of one match gathered through the GIN index (a bitmap scan: the index's
+list of the word's matches is read whole, for each window of ids; the matches in the
+window are read from the table, then sorted by id)."""
 
 
 def pg_walks(count: int, rows: float, matches: float, walk_cost: float) -> bool:
-    """Whether walking ids newest first finds ``count`` matches cheaper than gathering all
-    ``matches`` (estimated) of ``rows`` through the GIN index and sorting them.
+    """Whether walking ids newest first finds ``count`` matches cheaper than gathering
+    ``matches`` (estimated) of ``rows`` through the GIN index, window by window.
 
     A common word is met every few rows of the walk; a rare one only after thousands of
     rows, each one's text parsed again, where gathering its few matches is quick.
@@ -280,10 +285,17 @@ def _pg_planned_rows(session: Reader, statement: Any) -> float:
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
-PG_GATHER_AHEAD = 2048
-"""Matches a gather keeps for the tier's next reads: it reads every match of the word
-through the GIN index anyway, so the next batches (a search in a view that holds few of
-them, a word commoner than estimated) come from memory instead of gathering again."""
+PG_WINDOW_SPARE = 2.0
+"""A gather's first window of ids is this many times as wide as should hold the page."""
+PG_MIN_WINDOW = 256
+"""The narrowest window of ids a gather reads (its key's units: ticket or message ids)."""
+PG_WINDOW_GROWTH = 4
+"""Each further window of one read is this many times as wide as the one before."""
+PG_WINDOWS = 1
+"""Windows one read of several words reads at most; the rest of its range is then gathered
+whole, the GIN index asked for every word (a page not found in the window: the words
+together are far rarer than the term, ``wi & f``, and parsing every match of the term,
+``wi``, would cost more)."""
 
 
 def _pg_tier(
@@ -291,7 +303,7 @@ def _pg_tier(
     model: Any,
     key: Any,
     ticket: Any,
-    vector: Any,
+    text: Any,
     query: str,
     within: Any | None,
     small: SmallView | None,
@@ -301,130 +313,174 @@ def _pg_tier(
     those in the view, and at most a small view's size: a word's matches in a view are
     the planner's guess, and a walk on a guess too high reads the whole table).
 
-    A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_small_tier``.
+    A gather reads windows of ids, newest first (``key`` from ``high - width`` up to
+    ``high``): the GIN index, asked for one term (``_pg_index_term``: its estimate is
+    honest), combined with the primary key's range (a ``BitmapAnd``), so only the matches
+    in the window are read from the table, each checked against the whole query (its text
+    parsed) and the view. The first window should hold ``PG_WINDOW_SPARE`` pages of
+    matches by the term's estimate; a window that holds too few is followed by one
+    ``PG_WINDOW_GROWTH`` times as wide below it — for several words ``PG_WINDOWS`` at most,
+    then the rest of the range whole, the GIN index asked for every word; for prefixes too
+    short for the index (``_pg_index_term``: None) the whole range at once. (Before, a
+    gather read every match of the word and sorted them: a heap page each, the whole
+    ticket table for "wi-fi" at 100k — 9.5 ms warm, 3,000 pages cold — where the estimate
+    of the words together, their product, was ten times too low.)
 
-    (A gather among a small view's ids, ``ticket IN (…)``, was tried: PostgreSQL guesses
-    that set's size, and read a view of thousands and checked each one's text where the
-    GIN index and the view's own indexes, combined, were 10-20 times quicker.)"""
+    A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_small_tier``."""
     name = model.name
-    condition = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, query)), in_view(ticket, within))
+    vector = func.to_tsvector(_PG_CONFIG, text)
+    tsquery = func.to_tsquery(_PG_CONFIG, query)
+    condition = and_(vector.op("@@")(tsquery), in_view(ticket, within))
+    term = _pg_index_term(query) or query
+    gathered = counted = condition
+    # Windows of ids one read reads at most: any number for one word (a window costs the
+    # GIN index's list of it, and the window's matches); one for several (each of the
+    # term's matches in a window is parsed); none for prefixes too short for the index
+    # (each window would read every word they start).
+    windows: int | None = None if term == query else PG_WINDOWS
+    if _pg_index_term(query) is None:
+        windows = 0
+    if term != query:
+        parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
+        counted = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)), in_view(ticket, within))
+        gathered = and_(counted, parsed)
     estimate: list[tuple[float, float]] = []
-    ahead: list[Any] = []
-    """Gathered matches not handed out yet, in order, after ``after[0]``."""
-    after: list[int | None] = [None]
-    done = [False]
-    """The last gather read the tier to its end."""
+    windowed: list[tuple[int, float]] = []
+    """The newest key and the term's matches (estimated), once a read gathers."""
 
-    def fetch(count: int, below: int | None, order: Any) -> list[Any]:
-        statement = select(ticket, key).where(condition)
+    def fetch(
+        where: Any, count: int, below: int | None, low: int | None = None, order: Any = key
+    ) -> list[Any]:
+        statement = select(ticket, key).where(where)
         if below is not None:
             statement = statement.where(key < below)
+        if low is not None:
+            statement = statement.where(key >= low)
         return list(session.execute(statement.order_by(order.desc()).limit(count)))
 
     def read(count: int, below: int | None) -> list[Any]:
+        every: Any = select(literal_column("1")).select_from(model)
         if not estimate:  # once per search, when the tier is first read
-            every: Any = select(literal_column("1")).select_from(model)
-            matching = every.where(condition)
-            estimate.append((_pg_planned_rows(session, every), _pg_planned_rows(session, matching)))
+            rows = _pg_planned_rows(session, every)
+            estimate.append((rows, _pg_planned_rows(session, every.where(condition))))
         rows, matches = estimate[0]
         if small is not None:
             matches = min(matches, float(small.size))
         if pg_walks(count, rows, matches, PG_WALK_COST[name]):
-            return fetch(count, below, key)
-        if after[0] != below:  # not where the kept matches continue: start again there
-            ahead.clear()
-            done[0] = False
-        if len(ahead) < count and not done[0]:
-            more = max(count, PG_GATHER_AHEAD)
-            start = ahead[-1][1] if ahead else below
-            # no index gives this order: gather every match, sort, keep ``more``
-            gathered = fetch(more, start, key + literal_column("0"))
-            done[0] = len(gathered) < more
-            ahead.extend(gathered)
-        batch = ahead[:count]
-        del ahead[:count]
-        after[0] = batch[-1][1] if batch else below
-        return batch
+            return fetch(condition, count, below)
+        whole = key + literal_column("0")  # (a gather's order: not a walk of the primary key)
+        if windows == 0:
+            return fetch(condition, count, below, order=whole)
+        if not windowed:  # once per search, when the tier first gathers
+            by_term = matches
+            if counted is not condition:  # (the parsed check left out: no estimate of it)
+                by_term = _pg_planned_rows(session, every.where(counted))
+            if small is not None:
+                by_term = min(by_term, float(small.size))
+            windowed.append((int(session.execute(select(func.max(key))).scalar() or 0), by_term))
+        top, by_term = windowed[0]
+        high = top + 1 if below is None else below
+        spread = top / max(by_term, 1.0)  # ids per match, by the term's estimate
+        width = max(PG_MIN_WINDOW, int(PG_WINDOW_SPARE * count * spread))
+        found: list[Any] = []
+        read_windows = 0
+        while high > 0 and len(found) < count and read_windows != windows:
+            low = max(high - width, 0)
+            found += fetch(gathered, count - len(found), high, low)
+            high, width = low, width * PG_WINDOW_GROWTH
+            read_windows += 1
+        if high > 0 and len(found) < count:
+            # The rest of the range whole, through the GIN index asked for every word (the
+            # words together far rarer than the term: parsing each of the term's matches
+            # would cost more), sorted.
+            found += fetch(condition, count - len(found), high, order=whole)
+        return found
 
     return read
 
 
 PG_FEW_TICKETS = 2_000
 """A view with at most this many tickets is searched on PostgreSQL by ``_pg_small_tier``:
-reading its rows costs at most ≈ 20 ms (subjects) / 60 ms (messages) at 100k tickets,
-whatever the word. In a bigger small view (all open tickets at 100k) a common word's
-page is found walking ids newest first (``_pg_tier``), and reading the view's rows, or
-gathering the word's many matches, would cost more."""
-PG_GATHER_PER_VIEW_TICKET = {"ticket": 5, "message": 20}
-"""In a view of few tickets a tier first gathers the word's matches through the GIN index,
-each marked in or out of the view, but no more than this many per ticket of the view: a
-word with more is common, and the view's own rows are read instead, each one's text
-parsed. Measured at 100k tickets: a match gathered ≈ 1.5-2 µs, a view's ticket parsed
-≈ 7-10 µs (its subject) or ≈ 30-55 µs (its 3-4 messages)."""
+its ids are read first and each tier's statement holds them (``= ANY``), so the planner
+combines the GIN index's matches with the view's own index (a ``BitmapAnd``) and reads
+the heap pages of the word's matches *in the view* only — at most the view's rows, a few
+hundred pages cold, whatever the word. A bigger small view (all open tickets at 100k)
+is searched by ``_pg_tier`` (walking ids newest first, or gathering windows of them):
+reading its ids first, and its rows, would cost more."""
+
+
+class _PgViewIds:
+    """The ids of a view of few tickets, read once per search, when a tier first needs
+    them (the tiers above it usually fill the page)."""
+
+    def __init__(self, session: Reader, small: SmallView) -> None:
+        self._session = session
+        self._small = small
+        self._ids: list[int] | None = None
+
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = [int(i) for i in self._session.execute(self._small.ids).scalars()]
+        return self._ids
+
+
+def _pg_index_term(query: str) -> str | None:
+    """The term of ``query`` (``a & b:*``) the GIN index is asked for in a view of few
+    tickets and in a gather's windows of ids: its longest (as a rule the rarest; no
+    estimate is asked for, each costs a statement compiled and planned).
+
+    The planner's estimate of several words together is the product of theirs, as if they
+    were independent; for words that come together (``wi & fi``, from "wi-fi") that is
+    ten times too few (1,019 for 10,602 subjects at 100k), and it then reads every match
+    through the GIN index alone, each match's heap page (3,000 pages, 0.4 s on a cold
+    cache), instead of combining the index with the view's. One term's estimate is honest,
+    and at least what the words together match. A prefix shorter than ``TRIGRAM`` letters
+    (``wi:*``) is never asked for: the GIN index would read every word it starts. None:
+    no term is worth it, the view's own rows are read and parsed."""
+    terms = [
+        term for term in query.split(" & ") if not (term.endswith(":*") and len(term) - 2 < TRIGRAM)
+    ]
+    return max(terms, key=lambda term: len(term.removesuffix(":*")), default=None)
 
 
 def _pg_small_tier(
     session: Reader,
-    model: Any,
     key: Any,
     ticket: Any,
     text: Any,
     query: str,
-    small: SmallView,
-    common: list[bool],
+    view: _PgViewIds,
 ) -> Read:
-    """A tier over one GIN-indexed text in a view of few tickets, by id newest first.
+    """A tier over one GIN-indexed text in a view of few tickets, by id newest first: one
+    statement per read, the view's ids in it (an array), the GIN index asked for one term
+    (``_pg_index_term``) and the whole query checked on each row the two indexes leave,
+    its text parsed (``|| ''``: not through the GIN index, whose estimate would be the
+    words' product again). With no term worth the index, the view's rows are read and
+    each one's text parsed: its tickets by the primary key newest first, stopped after a
+    page, or their messages by the tickets' message index.
 
-    Its first read gathers the word's matches in the whole desk through the GIN index, each
-    marked in or out of the view (a hashed set of the view's ids), up to a bound: below it,
-    that is every match, and the view's ones are kept, sorted, for this tier's reads; at the
-    bound the word is common (``common[0]``, shared with the prefix tier of the same text:
-    a prefix matches at least what its word does) and the tier reads the view's own rows
-    instead — its tickets by the primary key newest first (``= ANY(ARRAY(…))``), stopped
-    after a page, or their messages by the tickets' message index — each one's text parsed,
-    not through the GIN index (``|| ''``). A prefix shorter than ``TRIGRAM`` letters
-    (``wi:*``) is common without a gather: the GIN index reads every word it starts.
-
-    (A gather among a small view's ids in the ``WHERE``, ``ticket IN (…)``, was tried:
-    PostgreSQL guesses that set's size, and read a view of thousands and checked each
-    one's text where the GIN index and the view's own indexes, combined, were 10-20 times
-    quicker; marked in the select list, the set is a hashed subplan and the plan stays the
-    GIN index's.)"""
-    name = model.name
-    tsquery = func.to_tsquery(_PG_CONFIG, query)
-    kept: list[list[Any] | None] = []
-    """The view's matches, newest first (a gather below its bound); [None]: read the view."""
-
-    def gather() -> list[Any] | None:
-        bound = small.size * PG_GATHER_PER_VIEW_TICKET[name]
-        found = func.to_tsvector(_PG_CONFIG, text).op("@@")(tsquery)
-        marked = ticket.in_(small.ids).label("in_view")
-        sample = select(ticket.label("t"), key.label("k"), marked).where(found).limit(bound)
-        sampled = sample.subquery()
-        seen, tickets, keys = session.execute(
-            select(
-                func.count(),
-                func.array_agg(sampled.c.t).filter(sampled.c.in_view),
-                func.array_agg(sampled.c.k).filter(sampled.c.in_view),
-            )
-        ).one()
-        if seen >= bound:
-            return None
-        return sorted(zip(tickets or [], keys or [], strict=True), key=lambda m: -m[1])
+    (Before: the word's matches in the whole desk were gathered through the GIN index,
+    each marked in or out of the view, up to 5 (subjects) / 20 (messages) per ticket of
+    the view — quick on a warm cache, but every match is a heap page: 3,000 pages and
+    0.4-0.6 s for "wi-fi" in a tag's view of 348 tickets on a freshly started server.
+    The view's ids as ``ticket IN (its statement)`` had been tried before that: PostgreSQL
+    guesses such a set's size; an array parameter's it knows.)"""
+    vector = func.to_tsvector(_PG_CONFIG, text)
+    conditions: list[Any] = []
 
     def read(count: int, below: int | None) -> list[Any]:
-        if not kept:  # once per search, when the tier is first read
-            short = any(len(term) < TRIGRAM for term in _PG_PREFIX.findall(query))
-            matches = None if common[0] or short else gather()
-            common[0] = common[0] or matches is None
-            kept.append(matches)
-        matches = kept[0]
-        if matches is not None:
-            return [m for m in matches if below is None or m[1] < below][:count]
-        parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
-        statement = select(ticket, key).where(
-            ticket == any_(func.array(small.ids.scalar_subquery())), parsed
-        )
+        if not conditions:  # once per search, when the tier is first read
+            term = _pg_index_term(query)
+            if term is not None:
+                conditions.append(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)))
+            if term != query:
+                parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
+                conditions.append(parsed.op("@@")(func.to_tsquery(_PG_CONFIG, query)))
+        ids = view.ids()
+        if not ids:
+            return []
+        view_ids = bindparam("view", ids, type_=ARRAY(Integer))
+        statement = select(ticket, key).where(ticket == any_(view_ids), *conditions)
         if below is not None:
             statement = statement.where(key < below)
         return list(session.execute(statement.order_by(key.desc()).limit(count)))
@@ -433,24 +489,30 @@ def _pg_small_tier(
 
 
 def _pg_subjects(
-    session: Reader, query: str, within: Any | None, small: SmallView | None, common: list[bool]
+    session: Reader,
+    query: str,
+    within: Any | None,
+    small: SmallView | None,
+    view: _PgViewIds | None,
 ) -> Read:
     model, text = core_tables.ticket, Ticket.subject
-    if small is not None and small.size <= PG_FEW_TICKETS:
-        return _pg_small_tier(session, model, Ticket.id, Ticket.id, text, query, small, common)
-    vector = func.to_tsvector(_PG_CONFIG, text)
-    return _pg_tier(session, model, Ticket.id, Ticket.id, vector, query, within, small)
+    if view is not None:
+        return _pg_small_tier(session, Ticket.id, Ticket.id, text, query, view)
+    return _pg_tier(session, model, Ticket.id, Ticket.id, text, query, within, small)
 
 
 def _pg_messages(
-    session: Reader, query: str, within: Any | None, small: SmallView | None, common: list[bool]
+    session: Reader,
+    query: str,
+    within: Any | None,
+    small: SmallView | None,
+    view: _PgViewIds | None,
 ) -> Read:
     model, text = core_tables.message, func.left(Message.body, _PG_BODY_PREFIX)
     key, ticket = Message.id, Message.ticket_id
-    if small is not None and small.size <= PG_FEW_TICKETS:
-        return _pg_small_tier(session, model, key, ticket, text, query, small, common)
-    vector = func.to_tsvector(_PG_CONFIG, text)
-    return _pg_tier(session, model, key, ticket, vector, query, within, small)
+    if view is not None:
+        return _pg_small_tier(session, key, ticket, text, query, view)
+    return _pg_tier(session, model, key, ticket, text, query, within, small)
 
 
 TRIGRAM = 3
@@ -560,11 +622,12 @@ def tiers(
             ]
     else:
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
-        common: tuple[list[bool], list[bool]] = ([False], [False])  # (subjects, messages)
+        few = small is not None and small.size <= PG_FEW_TICKETS
+        view = _PgViewIds(session, small) if small is not None and few else None
         found = [
-            tier(session, match, within, small, shared)
+            tier(session, match, within, small, view)
             for match in (exact, prefix)
-            for tier, shared in zip((_pg_subjects, _pg_messages), common, strict=True)
+            for tier in (_pg_subjects, _pg_messages)
         ]
     return [*found, _requesters(session, terms, within, small)]
 

@@ -139,12 +139,16 @@ def test_walking_and_gathering_find_the_same_tickets_in_the_same_order(
         _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "paper jam")
         _new(db, admin, f"Scanner {i}", "the printer again" if i % 3 else "nothing")
     expected = {
-        word: [r.number for r in _page(db, word)] for word in ("printer", "toner", "jam", "zzz")
+        word: [r.number for r in _page(db, word)]
+        for word in ("printer", "toner", "jam", "zzz", "printer again", "toner lo", "pr")
     }
     monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    monkeypatch.setattr(search, "PG_MIN_WINDOW", 1)  # (narrow windows of ids)
+    monkeypatch.setattr(search, "PG_WINDOW_SPARE", 0.01)
     for word, numbers in expected.items():
         assert [r.number for r in _page(db, word)] == numbers
     assert len(expected["printer"]) == 10 and expected["zzz"] == []
+    assert len(expected["printer again"]) == 4
 
 
 @pytest.mark.parametrize("gather_cost", [0.0, 1e9])
@@ -152,8 +156,8 @@ def test_search_in_a_view_pages_alike_whatever_the_batches(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, gather_cost: float
 ) -> None:
     """A search in a view reads each tier's matches in the view only (the view's filter is
-    in the tier's statement), and a gathering tier keeps what it read ahead (PostgreSQL):
-    tiny batches, read-aheads and pages give the same list as the whole search filtered."""
+    in the tier's statement), and a gathering tier reads windows of ids (PostgreSQL): tiny
+    batches, narrow windows and pages give the same list as the whole search filtered."""
     for i in range(24):
         _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "printer jam")
     with db.write() as s:
@@ -164,7 +168,8 @@ def test_search_in_a_view_pages_alike_whatever_the_batches(
     assert len(everything) == 24 and 0 < len(expected) < 12
     monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
     monkeypatch.setattr(search, "FIRST_BATCH", 2)
-    monkeypatch.setattr(search, "PG_GATHER_AHEAD", 3)
+    monkeypatch.setattr(search, "PG_MIN_WINDOW", 1)  # (many windows of ids, on PostgreSQL)
+    monkeypatch.setattr(search, "PG_WINDOW_SPARE", 0.1)
     query = QueueQuery(TicketFilter(open_only=True), text="printer")
     with db.read() as s:
         page = first_page(s, query, 3)
@@ -233,11 +238,12 @@ def _page(db: Database, word: str) -> list[TicketRow]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgres_gathers_a_rare_word_through_its_gin_index(
+def test_postgres_gathers_a_word_in_windows_of_ids(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The gathering statement cannot walk the primary key (its order is on ``id + 0``), so
-    PostgreSQL reads the word's matches from the GIN index."""
+    """A gathering tier reads a window of ids at a time, newest first (``id >= low AND id
+    < high``), through indexes only (the primary key's range, the GIN index, or the two
+    combined): never every match of the word, each read and sorted."""
     _new(db, admin, "Printer number 1", "toner low")
     monkeypatch.setattr(search, "PG_GATHER_COST", 0.0)  # every tier gathers
     seen: list[tuple[str, object]] = []
@@ -255,35 +261,46 @@ def test_postgres_gathers_a_rare_word_through_its_gin_index(
     with db.engine.connect() as conn:
         conn.exec_driver_sql("SET enable_seqscan = off")
         for statement, params in seen:
-            plan = " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
-            assert "+ 0" in statement and "_fts" in plan and "Backward" not in plan, plan
+            plan = " | ".join(
+                row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params)
+            )
+            assert ".id >= " in statement and ".id < " in statement, statement
+            lines = plan.split(" | ")
+            for line, following in zip(lines, [*lines[1:], ""], strict=True):
+                if "Scan" in line and "Heap Scan" not in line:
+                    assert "Index Cond" in following, plan
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgres_gathers_a_word_once_per_search(
+def test_postgres_widens_a_window_that_holds_too_few(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A gathering tier reads every match through the GIN index anyway: its next batches
-    come from what it kept, not from gathering again."""
-    for i in range(7):
-        _new(db, admin, f"Printer number {i}")
+    """A window of ids that holds too few matches is followed by one ``PG_WINDOW_GROWTH``
+    times as wide below it: a word whose estimate was far too high is read to the end of
+    the desk in a few statements, and every match is found, in order."""
+    for i in range(40):
+        _new(db, admin, f"Printer number {i}" if i % 6 == 0 else f"Scanner {i}")
+    with db.read() as s:
+        expected = [r.number for r in first_page(s, QueueQuery(text="printer"), 20).rows]
     monkeypatch.setattr(search, "PG_GATHER_COST", 0.0)  # every tier gathers
-    monkeypatch.setattr(search, "FIRST_BATCH", 1)  # batches of 1, 2, 4, 8
-    gathers: list[str] = []
+    monkeypatch.setattr(search, "PG_MIN_WINDOW", 1)
+    monkeypatch.setattr(search, "PG_WINDOW_SPARE", 0.01)  # a first window of one id
+    windows: list[str] = []
 
     def remember(_c: object, _cursor: object, statement: str, *_: object) -> None:
-        if "FROM ticket" in statement and "+ 0" in statement:
-            gathers.append(statement)
+        if "FROM ticket" in statement and "ticket.id >= " in statement:
+            windows.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", remember)
     try:
         with db.read() as s:
-            found = first_page(s, QueueQuery(text="printer"), 20).rows
+            found = [r.number for r in first_page(s, QueueQuery(text="printer"), 20).rows]
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
-    assert len(found) == 7
-    assert len(gathers) == 2  # the exact and the prefix subject tiers, once each
+    assert found == expected and len(found) == 7
+    # two subject tiers (exact, prefix), each to the end: widths 1, 4, 16, 64
+    assert len(windows) <= 2 * 4
 
 
 def test_requesters_are_found_by_name_email_organization_and_domain(
