@@ -219,8 +219,10 @@ UNUSED_BY_A_WRITE = (
     "helpdesk_tui.desk.queue_values",
     "helpdesk_tui.desk.queries",
     "helpdesk_tui.desk.inbound",
+    "helpdesk_tui.desk.satisfaction",
 )
-"""Modules a ticket write does without: only the lister, a ticket's view and mail use them."""
+"""Modules a ticket write does without: the lister, a ticket's view and mail use them, and
+a resolution (a survey to send): none of these verbs resolves."""
 
 
 @pytest.mark.parametrize(
@@ -247,8 +249,9 @@ def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
     """The facade's ticket writes run on Core tables (``Database.write_rows``,
     ``desk/ticket_record``): the same rules as the terminal's, without the ORM, SQLModel
     or pydantic (two fifths of a verb's start), nor the values of the queue's lister
-    (``queue_values``), of a ticket's reads (``queries``) or of incoming mail (``inbound``):
-    a write hands back a ``TicketRow`` (``ticket_row_value``) and takes ``NewAttachment``s
+    (``queue_values``), of a ticket's reads (``queries``) or of incoming mail (``inbound``),
+    nor, short of a resolution, the satisfaction survey (``satisfaction``): a write hands
+    back a ``TicketRow`` (``ticket_row_value``) and takes ``NewAttachment``s
     (``email_meta``), each frozen dataclass ≈ 0.5 ms of the start. The change is made, not
     refused. (A new ticket with routing rules is routed on the ORM: none here.)"""
     created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
