@@ -11,12 +11,14 @@ write of every command (see there).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from helpdesk_tui.desk.queue_values import TicketRow
 from helpdesk_tui.safe_text import clean
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.ticket_row_value import TicketRow
 
 
 def line(text: str | None) -> str:

@@ -3,6 +3,8 @@
 The mail layer's reading (parse, classify, hash) makes an :class:`Inbound`; everything
 about it that intake decides and writes is in :mod:`helpdesk_tui.desk.intake`. This module
 imports no database code, so the poller's parse process, which only reads, starts quickly.
+What any new message may carry (:class:`EmailMeta`, :class:`NewAttachment`) is
+``desk/email_meta``'s: a ticket write imports that, not the mail's values here.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from helpdesk_tui.desk.blobs import Content, size_of
+from helpdesk_tui.desk.email_meta import EmailMeta as EmailMeta
+from helpdesk_tui.desk.email_meta import NewAttachment as NewAttachment
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -23,45 +26,6 @@ if TYPE_CHECKING:
 
 ACK_KIND = "ack"
 """Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    filename: str
-    content: Content
-    """The bytes, or (a big attachment from mail) a :class:`~.blobs.Chunked` recipe."""
-    content_type: str = "application/octet-stream"
-    content_id: str | None = None
-    inline: bool = False
-
-    def row(self, message_id: int) -> dict[str, Any]:
-        """Its ``attachment`` row on message ``message_id``, the content as given (bytes or
-        a recipe: a writer that streams big content decides what to do with a recipe)."""
-        return {
-            "message_id": message_id,
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "size": size_of(self.content),
-            "content_id": self.content_id,
-            "inline": self.inline,
-            "content": self.content,
-        }
-
-
-@dataclass(frozen=True)
-class EmailMeta:
-    """What an email brings besides its text: headers for threading, the raw source."""
-
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: Sequence[str] = ()
-    from_address: str | None = None
-    to: Sequence[str] = ()
-    cc: Sequence[str] = ()
-    subject: str | None = None
-    body_html: str | None = None
-    raw_message_id: int | None = None
-    attachments: Sequence[NewAttachment] = field(default_factory=tuple)
 
 
 class MailClass(StrEnum):

@@ -6,6 +6,8 @@ No database code here: the queue screen, its table and the views import these wi
 SQLAlchemy, so the TUI can draw its first page before the data layer is loaded. The lister
 itself is ``desk/queue.py``'s (``SORT_KEYS`` there has one key per name in ``SORT_ORDER``);
 ``queries``, ``queue``, ``presence`` and ``tickets_service`` still hand out these names too.
+:class:`TicketRow` is ``desk/ticket_row_value``'s (re-exported here): a ticket write hands
+one back without importing the queue's other values.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.statuses import OPEN_STATUSES
+from helpdesk_tui.desk.ticket_row_value import TicketRow as TicketRow
 from helpdesk_tui.storage.enums import Activity
 
 
@@ -34,60 +36,6 @@ class TicketFilter:
     category: str | None = None
     requester_id: int | None = None
     open_only: bool = False
-
-
-@dataclass(frozen=True)
-class TicketRow:
-    """One line of a queue: enough to show and sort, nothing more."""
-
-    id: int
-    number: int
-    subject: str
-    status: str
-    priority: str
-    type: str
-    category: str | None
-    tier: int
-    requester_name: str
-    requester_email: str | None
-    assignee: str | None
-    team: str | None
-    created_at: datetime
-    updated_at: datetime
-    response_due_at: datetime | None
-    resolution_due_at: datetime | None
-    first_response_at: datetime | None
-    version: int
-    reply_due_at: datetime | None = None
-    """The pending reply's due time (first or next response), if a reply is pending."""
-    reply_started_at: datetime | None = None
-    sla_due_at: datetime | None = None
-    """The earliest pending target (the database's ``sla_due_at``: the queue's SLA order)."""
-
-    @property
-    def next_due(self) -> datetime | None:
-        """The SLA deadline still running: the earliest of a pending reply's (first or next
-        response) and the resolution's; none while paused.
-
-        None once the ticket is resolved or closed, so a met deadline never shows as late.
-        """
-        if self.status not in OPEN_STATUSES:
-            return None
-        return self.sla_due_at
-
-    @property
-    def due_started_at(self) -> datetime:
-        """When the clock of :attr:`next_due` started (the warning is a share of it)."""
-        if self.sla_due_at is not None and self.sla_due_at == self.reply_due_at:
-            return self.reply_started_at or self.created_at
-        return self.created_at
-
-    def as_json(self) -> dict[str, Any]:
-        data = self.__dict__.copy()
-        for key, value in data.items():
-            if isinstance(value, datetime):
-                data[key] = value.isoformat()
-        return data
 
 
 SORT_ORDER: tuple[str, ...] = (

@@ -18,7 +18,6 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import ContactRow, contact_row
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
 from helpdesk_tui.desk.outbox_rows import queue_mail
-from helpdesk_tui.desk.satisfaction import queue_survey
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
 from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState, load_for_update, save
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, add_message, create_ticket
@@ -45,6 +44,9 @@ def _set_status(session: Reader, actor: Actor, ticket: TicketState, new: Status)
     now = utcnow()
     if new is Status.RESOLVED:
         ticket.resolved_at = now
+        # (the survey's module, its settings and hashing: only a resolution sends one)
+        from helpdesk_tui.desk.satisfaction import queue_survey
+
         queue_survey(session, ticket)
     elif new is Status.CLOSED:
         ticket.closed_at = now

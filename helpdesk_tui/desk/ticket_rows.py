@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from helpdesk_tui.desk.queue_values import TicketRow
+from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.storage.core_tables import Ticket, agent, contact, team, ticket
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import as_bytes
 from helpdesk_tui.desk.contacts import ContactRow, find_or_create_contact
+from helpdesk_tui.desk.email_meta import EmailMeta as EmailMeta
+from helpdesk_tui.desk.email_meta import NewAttachment as NewAttachment
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
-from helpdesk_tui.desk.inbound import EmailMeta as EmailMeta
-from helpdesk_tui.desk.inbound import NewAttachment as NewAttachment
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState, load_for_update
 from helpdesk_tui.desk.values import parse_number as parse_number

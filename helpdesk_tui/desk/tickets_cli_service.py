@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 from helpdesk_tui.desk.queries import TicketDetail, ticket_detail
 from helpdesk_tui.desk.queue import Position, QueueQuery, first_page, page_after
-from helpdesk_tui.desk.queue_values import TicketRow
 from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.desk.ticket_row_value import TicketRow
 
 PAGE = 500
 

@@ -28,24 +28,24 @@ from sqlalchemy.engine import Connection
 from helpdesk_tui.desk import fields, sla_clock, thread
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
-from helpdesk_tui.desk.queries import has_tickets, ticket_row
-from helpdesk_tui.desk.queue_values import (
-    ChangeMark,
-    OnTicket,
-    PageKind,
-    Position,
-    QueueCheck,
-    QueuePage,
-    QueueQuery,
-    QueueWindow,
-    TicketFilter,
-    TicketRow,
-)
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.desk.tickets import NewAttachment, create_ticket
+from helpdesk_tui.desk.ticket_row_value import TicketRow
+from helpdesk_tui.desk.ticket_rows import has_tickets, ticket_row
+from helpdesk_tui.desk.tickets import create_ticket
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.activity import Since, Watermark
+    from helpdesk_tui.desk.email_meta import NewAttachment
+    from helpdesk_tui.desk.queue_values import (
+        ChangeMark,
+        OnTicket,
+        PageKind,
+        Position,
+        QueueCheck,
+        QueuePage,
+        QueueQuery,
+        QueueWindow,
+    )
     from helpdesk_tui.desk.relations import MergePlan
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
@@ -106,6 +106,8 @@ class TicketsService(DeskService):
 
     def search(self, text: str, limit: int, *, open_only: bool = False) -> QueuePage:
         """The best matches for ``text`` (number, words, requester, organization)."""
+        from helpdesk_tui.desk.queue_values import QueueQuery, TicketFilter
+
         return self.list_page(QueueQuery(TicketFilter(open_only=open_only), text=text), limit)
 
     def neighbour(self, query: QueueQuery, number: int, step: int) -> int | None:
@@ -136,6 +138,7 @@ class TicketsService(DeskService):
         ``session_id``) and the change mark, in one read: two statements (the mark; the
         page with its rows), and a third for the markers only when someone is on a ticket."""
         from helpdesk_tui.desk import queue
+        from helpdesk_tui.desk.queue_values import QueueWindow
 
         with self._read_rows() as conn:
             now = self.clock()
@@ -151,6 +154,7 @@ class TicketsService(DeskService):
         """Has anything changed since ``seen``? One small indexed read; the presence of
         ``numbers`` is read too when only presence moved (and someone is on a ticket)."""
         from helpdesk_tui.desk import queue
+        from helpdesk_tui.desk.queue_values import QueueCheck
 
         with self._read_rows() as conn:
             now = self.clock()

@@ -17,7 +17,7 @@ from helpdesk_tui.cli.output import echo_json, row_line
 from helpdesk_tui.cli.runtime import Runtime
 from helpdesk_tui.cli.ticket.input import number_tokens
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.queue_values import TicketRow
+from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.desk.values import MAX_NUMBER, parse_number
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from helpdesk_tui.cli.ticket.batch import (
     run_each,
 )
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
-from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import asks_before, parse_status, require_reopener
+from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.desk.tickets_service import TicketsService
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_tier, parse_type
 from helpdesk_tui.drafts import DraftStore

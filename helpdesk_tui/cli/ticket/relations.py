@@ -16,7 +16,7 @@ from helpdesk_tui.cli.ticket.batch import (
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
-from helpdesk_tui.desk.queries import TicketRow
+from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.desk.tickets import parse_number
 from helpdesk_tui.desk.tickets_service import TicketsService
 from helpdesk_tui.drafts import DraftStore

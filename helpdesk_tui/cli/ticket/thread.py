@@ -18,8 +18,8 @@ from helpdesk_tui.cli.ticket.fields import confirm_closing
 from helpdesk_tui.cli.ticket.input import body_from_editor, numbers_use_stdin, read_body
 from helpdesk_tui.desk.attachments import read_attachments
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import asks_before, parse_status
+from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.desk.tickets import NewAttachment
 from helpdesk_tui.desk.tickets_service import TicketsService
 from helpdesk_tui.drafts import DraftStore
