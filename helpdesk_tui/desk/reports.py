@@ -376,13 +376,17 @@ def quantile(histogram: Mapping[int, int], q: float) -> int | None:
     total = sum(histogram.values())
     if not total:
         return None
-    rank = max(1, math.ceil(q * total))
+    return _ranked(histogram, max(1, math.ceil(q * total)))
+
+
+def _ranked(histogram: Mapping[int, int], rank: int) -> int:
+    """The value at ``rank`` (1: the smallest) of values given as ``{value: how many}``."""
     seen = 0
     for value in sorted(histogram):
         seen += histogram[value]
         if seen >= rank:
             return value
-    raise AssertionError("unreachable: the ranks add up to the total")
+    raise AssertionError("a rank beyond the values' count (a bucket's minutes disagree with it)")
 
 
 class Kind(StrEnum):
@@ -453,13 +457,7 @@ def bucket_quantile(
     if found is None:
         return None
     bucket, rank = found
-    exact = inside(bucket)
-    seen = 0
-    for value in sorted(exact):
-        seen += exact[value]
-        if seen >= rank:
-            return value
-    raise AssertionError("a bucket's minutes disagree with its count")
+    return _ranked(inside(bucket), rank)
 
 
 def bucketed(exact: Mapping[tuple[int | None, int], int]) -> dict[tuple[int | None, int], int]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from sqlalchemy import event, text, update
 
@@ -20,6 +22,9 @@ from helpdesk_tui.desk.search import PG_WALK_COST, pg_walks, words
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Organization
+
+if TYPE_CHECKING:
+    from helpdesk_tui.storage.database import Reader
 
 
 def _found(db: Database, query: str) -> set[str]:
@@ -172,12 +177,7 @@ def test_search_in_a_view_pages_alike_whatever_the_batches(
     monkeypatch.setattr(search, "PG_WINDOW_SPARE", 0.1)
     query = QueueQuery(TicketFilter(open_only=True), text="printer")
     with db.read() as s:
-        page = first_page(s, query, 3)
-        seen = [r.number for r in page.rows]
-        while page.more_after:
-            page = page_after(s, query, page.positions[-1], 3)
-            seen += [r.number for r in page.rows]
-        assert seen == expected
+        assert _paged(s, query) == expected
         assert [r.number for r in last_page(s, query, 3).rows] == expected[-3:]
 
 
@@ -202,12 +202,10 @@ def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
         for strategy, limit in (("checked per match", 0), ("small view", 10**9)):
             monkeypatch.setattr(queue, "SMALL_VIEW", limit)
             with db.read() as s:
-                page = first_page(s, query, 3)
-                seen = [r.number for r in page.rows]
-                while page.more_after:
-                    page = page_after(s, query, page.positions[-1], 3)
-                    seen += [r.number for r in page.rows]
-                found[strategy] = (seen, [r.number for r in last_page(s, query, 3).rows])
+                found[strategy] = (
+                    _paged(s, query),
+                    [r.number for r in last_page(s, query, 3).rows],
+                )
         assert found["small view"] == found["checked per match"], word
         assert (found["small view"][0] == []) == (word == "zzz"), word
         # tier by tier: each read from where the last one stopped, as a whole
@@ -226,6 +224,16 @@ def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
                         break
                 whole = [tuple(match) for match in checked[tier](1000, None)]
                 assert one_by_one == whole, (word, tier)
+
+
+def _paged(session: Reader, query: QueueQuery) -> list[int]:
+    """The numbers of every ticket ``query`` lists, read page after page (3 a page)."""
+    page = first_page(session, query, 3)
+    seen = [r.number for r in page.rows]
+    while page.more_after:
+        page = page_after(session, query, page.positions[-1], 3)
+        seen += [r.number for r in page.rows]
+    return seen
 
 
 def _page(db: Database, word: str) -> list[TicketRow]:
