@@ -331,15 +331,14 @@ def _pg_tier(
     vector = func.to_tsvector(_PG_CONFIG, text)
     tsquery = func.to_tsquery(_PG_CONFIG, query)
     condition = and_(vector.op("@@")(tsquery), in_view(ticket, within))
-    term = _pg_index_term(query) or query
+    indexed = _pg_index_term(query)
+    term = indexed or query
     gathered = counted = condition
     # Windows of ids one read reads at most: any number for one word (a window costs the
     # GIN index's list of it, and the window's matches); one for several (each of the
     # term's matches in a window is parsed); none for prefixes too short for the index
     # (each window would read every word they start).
-    windows: int | None = None if term == query else PG_WINDOWS
-    if _pg_index_term(query) is None:
-        windows = 0
+    windows: int | None = 0 if indexed is None else None if term == query else PG_WINDOWS
     if term != query:
         parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
         counted = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)), in_view(ticket, within))
@@ -488,28 +487,23 @@ def _pg_small_tier(
     return read
 
 
-def _pg_subjects(
+def _pg_text(
     session: Reader,
+    name: str,
     query: str,
     within: Any | None,
     small: SmallView | None,
     view: _PgViewIds | None,
 ) -> Read:
-    model, text = core_tables.ticket, Ticket.subject
-    if view is not None:
-        return _pg_small_tier(session, Ticket.id, Ticket.id, text, query, view)
-    return _pg_tier(session, model, Ticket.id, Ticket.id, text, query, within, small)
-
-
-def _pg_messages(
-    session: Reader,
-    query: str,
-    within: Any | None,
-    small: SmallView | None,
-    view: _PgViewIds | None,
-) -> Read:
-    model, text = core_tables.message, func.left(Message.body, _PG_BODY_PREFIX)
-    key, ticket = Message.id, Message.ticket_id
+    """The tier of ``query`` over the tickets' subjects (``name`` "ticket") or the first
+    ``_PG_BODY_PREFIX`` characters of their messages' bodies ("message"), as the GIN
+    indexes hold them: in a view of few tickets by ``_pg_small_tier``, else ``_pg_tier``."""
+    text: Any
+    if name == "ticket":
+        model, key, ticket, text = core_tables.ticket, Ticket.id, Ticket.id, Ticket.subject
+    else:
+        model, key, ticket = core_tables.message, Message.id, Message.ticket_id
+        text = func.left(Message.body, _PG_BODY_PREFIX)
     if view is not None:
         return _pg_small_tier(session, key, ticket, text, query, view)
     return _pg_tier(session, model, key, ticket, text, query, within, small)
@@ -625,9 +619,9 @@ def tiers(
         few = small is not None and small.size <= PG_FEW_TICKETS
         view = _PgViewIds(session, small) if small is not None and few else None
         found = [
-            tier(session, match, within, small, view)
+            _pg_text(session, name, match, within, small, view)
             for match in (exact, prefix)
-            for tier in (_pg_subjects, _pg_messages)
+            for name in ("ticket", "message")
         ]
     return [*found, _requesters(session, terms, within, small)]
 
