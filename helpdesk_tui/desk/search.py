@@ -298,8 +298,32 @@ together are far rarer than the term, ``wi & f``, and parsing every match of the
 ``wi``, would cost more)."""
 
 
+class _PgTables:
+    """What the two tiers (whole words, then starts) over one table share in a search, read
+    once per search when a tier first needs it: the planner's count of the table's rows,
+    and its newest key (where a gather's windows start)."""
+
+    def __init__(self, session: Reader) -> None:
+        self._session = session
+        self._rows: dict[str, float] = {}
+        self._newest: dict[str, int] = {}
+
+    def rows(self, model: Any) -> float:
+        if model.name not in self._rows:
+            every: Any = select(literal_column("1")).select_from(model)
+            self._rows[model.name] = _pg_planned_rows(self._session, every)
+        return self._rows[model.name]
+
+    def newest(self, model: Any, key: Any) -> int:
+        if model.name not in self._newest:
+            top = self._session.execute(select(func.max(key))).scalar()
+            self._newest[model.name] = int(top or 0)
+        return self._newest[model.name]
+
+
 def _pg_tier(
     session: Reader,
+    tables: _PgTables,
     model: Any,
     key: Any,
     ticket: Any,
@@ -343,9 +367,10 @@ def _pg_tier(
         parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
         counted = and_(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)), in_view(ticket, within))
         gathered = and_(counted, parsed)
-    estimate: list[tuple[float, float]] = []
-    windowed: list[tuple[int, float]] = []
-    """The newest key and the term's matches (estimated), once a read gathers."""
+    estimate: list[float] = []
+    """The query's matches (estimated), once the tier is first read."""
+    windowed: list[float] = []
+    """The term's matches (estimated), once a read gathers."""
 
     def fetch(
         where: Any, count: int, below: int | None, low: int | None = None, order: Any = key
@@ -360,9 +385,8 @@ def _pg_tier(
     def read(count: int, below: int | None) -> list[Any]:
         every: Any = select(literal_column("1")).select_from(model)
         if not estimate:  # once per search, when the tier is first read
-            rows = _pg_planned_rows(session, every)
-            estimate.append((rows, _pg_planned_rows(session, every.where(condition))))
-        rows, matches = estimate[0]
+            estimate.append(_pg_planned_rows(session, every.where(condition)))
+        rows, matches = tables.rows(model), estimate[0]
         if small is not None:
             matches = min(matches, float(small.size))
         if pg_walks(count, rows, matches, PG_WALK_COST[name]):
@@ -376,8 +400,8 @@ def _pg_tier(
                 by_term = _pg_planned_rows(session, every.where(counted))
             if small is not None:
                 by_term = min(by_term, float(small.size))
-            windowed.append((int(session.execute(select(func.max(key))).scalar() or 0), by_term))
-        top, by_term = windowed[0]
+            windowed.append(by_term)
+        top, by_term = tables.newest(model, key), windowed[0]
         high = top + 1 if below is None else below
         spread = top / max(by_term, 1.0)  # ids per match, by the term's estimate
         width = max(PG_MIN_WINDOW, int(PG_WINDOW_SPARE * count * spread))
@@ -489,6 +513,7 @@ def _pg_small_tier(
 
 def _pg_text(
     session: Reader,
+    tables: _PgTables,
     name: str,
     query: str,
     within: Any | None,
@@ -506,7 +531,7 @@ def _pg_text(
         text = func.left(Message.body, _PG_BODY_PREFIX)
     if view is not None:
         return _pg_small_tier(session, key, ticket, text, query, view)
-    return _pg_tier(session, model, key, ticket, text, query, within, small)
+    return _pg_tier(session, tables, model, key, ticket, text, query, within, small)
 
 
 TRIGRAM = 3
@@ -618,8 +643,9 @@ def tiers(
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
         few = small is not None and small.size <= PG_FEW_TICKETS
         view = _PgViewIds(session, small) if small is not None and few else None
+        shared = _PgTables(session)
         found = [
-            _pg_text(session, name, match, within, small, view)
+            _pg_text(session, shared, name, match, within, small, view)
             for match in (exact, prefix)
             for name in ("ticket", "message")
         ]
