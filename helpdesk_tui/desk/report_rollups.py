@@ -170,7 +170,9 @@ def daily(session: Reader, counts: Counts, first: int, last: int) -> None:
 def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
     """Fill ``counts``' duration histograms for days ``first`` to ``last``: whole months from
     the rollups, a month the range cuts from ``report_ticket`` — unless that month has
-    nothing outside the range (the first and last month of a desk's whole history)."""
+    nothing outside the range (the first and last month of a desk's whole history), or has
+    fewer days outside it than inside: then its rollups minus the rows of the days outside
+    (``report_ticket``'s duration indexes are day first, so a read costs its days' rows)."""
     targets: dict[Kind, dict[Any, int]] = {
         Kind.RESOLUTION: counts.resolutions,
         Kind.RESPONSE: counts.responses,
@@ -185,25 +187,20 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
             found[day_column, a, b] = _any_between(session, day, a, b)
         return found[day_column, a, b]
 
-    for kind, (day_column, minutes_column, agent_column) in _COLUMNS.items():
-        day = getattr(ReportTicket, day_column)
-        minutes = getattr(ReportTicket, minutes_column)
+    for kind, (day_column, _, agent_column) in _COLUMNS.items():
         target = targets[kind]
         whole: list[int] = []
         for month in range(month_of(first), month_of(last) + 1):
             start, end = month_days(month)
+            inside = (max(start, first), min(end, last))
             outside = [(a, b) for a, b in ((start, first - 1), (last + 1, end)) if a <= b]
-            if not any(any_between(day_column, a, b) for a, b in outside):
+            outside = [(a, b) for a, b in outside if any_between(day_column, a, b)]
+            if sum(b - a + 1 for a, b in outside) < inside[1] - inside[0] + 1:
                 whole.append(month)
-                continue
-            agent = getattr(ReportTicket, agent_column) if agent_column else None
-            columns = (agent, minutes) if agent is not None else (minutes,)
-            for *who, mins, n in connection_of(session).execute(
-                select(*columns, func.count())
-                .where(day >= max(start, first), day <= min(end, last), minutes.is_not(None))
-                .group_by(*columns)
-            ):
-                _add_duration(target, agent_column, who, bucket_of(mins), n)
+                for a, b in outside:
+                    _add_rows(session, target, kind, (a, b), -1)
+            else:
+                _add_rows(session, target, kind, inside, 1)
         if whole:
             r = ReportRollup
             for agent_id, bucket, n in connection_of(session).execute(
@@ -216,13 +213,27 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
                 .group_by(r.agent, r.value)
             ):
                 if n:
-                    _add_duration(target, agent_column, [agent_id or None], bucket, int(n))
+                    _add(target, (agent_id or None, bucket) if agent_column else bucket, int(n))
+        for key in [key for key, n in target.items() if not n]:
+            del target[key]  # (a bucket the days outside emptied)
 
 
-def _add_duration(
-    target: dict[Any, int], agent_column: str | None, who: list[Any], bucket: int, n: int
+def _add_rows(
+    session: Reader, target: dict[Any, int], kind: Kind, days: tuple[int, int], sign: int
 ) -> None:
-    _add(target, (who[0], bucket) if agent_column else bucket, n)
+    """Add (``sign`` 1) or subtract (-1) one histogram's ``report_ticket`` rows of ``days``
+    (first, last) to ``target``, counted by agent and minutes."""
+    day_column, minutes_column, agent_column = _COLUMNS[kind]
+    day = getattr(ReportTicket, day_column)
+    minutes = getattr(ReportTicket, minutes_column)
+    agent = getattr(ReportTicket, agent_column) if agent_column else None
+    columns = (agent, minutes) if agent is not None else (minutes,)
+    for *who, mins, n in connection_of(session).execute(
+        select(*columns, func.count())
+        .where(day >= days[0], day <= days[1], minutes.is_not(None))
+        .group_by(*columns)
+    ):
+        _add(target, (who[0], bucket_of(mins)) if who else bucket_of(mins), sign * n)
 
 
 def _any_between(session: Reader, day: Any, first: int, last: int) -> bool:
@@ -237,38 +248,64 @@ up to 98 agents."""
 
 def inside(session: Reader, first: int, last: int) -> Inside:
     """:data:`reports.Inside` reading ``report_ticket`` in one statement: per bucket asked,
-    its minutes counted through an index (``QUANTILE_INDEXES``), all buckets' counts joined
-    by ``UNION ALL`` (one round trip on PostgreSQL instead of one per quantile). Every
-    value in it is an integer of the desk's own (days, bucket edges, agent ids), written
-    into the SQL as such."""
+    its minutes counted through a day-first index (``QUANTILE_INDEXES``, and for one agent
+    ``ix_report_ticket_resolved`` / ``_response``) by one seek per day of the range that
+    the desk has (:func:`_days`), all buckets' counts joined by ``UNION ALL`` (one round
+    trip on PostgreSQL instead of one per quantile). Every value in it is an integer of the
+    desk's own (days, bucket edges, agent ids), written into the SQL as such."""
 
     def minutes_in(wanted: Collection[Bucket]) -> dict[Bucket, dict[int, int]]:
         asked = sorted(wanted, key=lambda key: (key[0].value, key[1] or 0, key[2]))
         found: dict[Bucket, dict[int, int]] = {key: {} for key in asked}
-        parts = [_bucket_counts(index, key, first, last) for index, key in enumerate(asked)]
+        days = {
+            column: _days(session, column, first, last)
+            for column in {_COLUMNS[kind][0] for kind, _, _ in asked}
+        }
+        parts = [
+            _bucket_counts(index, key, days[_COLUMNS[key[0]][0]])
+            for index, key in enumerate(asked)
+            if days[_COLUMNS[key[0]][0]]
+        ]
         for start in range(0, len(parts), UNION_PARTS):
             statement = " UNION ALL ".join(parts[start : start + UNION_PARTS])
             for index, minutes, n in connection_of(session).exec_driver_sql(statement):
-                found[asked[index]][minutes] = n
+                found[asked[index]][minutes] = int(n)
         return found
 
     return minutes_in
 
 
-def _bucket_counts(index: int, key: Bucket, first: int, last: int) -> str:
-    """One bucket's ``SELECT index, minutes, count`` (see :func:`inside`)."""
+def _days(session: Reader, day_column: str, first: int, last: int) -> range:
+    """Days ``first`` to ``last`` narrowed to the first and last that have a row (a report
+    over years of which the desk has months seeks only those months' days)."""
+    day = getattr(ReportTicket, day_column)
+    in_range = (day >= first, day <= last)
+    low = session.execute(select(func.min(day)).where(*in_range)).scalar()
+    if low is None:
+        return range(0)
+    high = session.execute(select(func.max(day)).where(*in_range)).scalar_one()
+    return range(int(low), int(high) + 1)
+
+
+def _bucket_counts(index: int, key: Bucket, days: range) -> str:
+    """One bucket's ``SELECT index, minutes, count`` (see :func:`inside`): the days listed,
+    so that each is a seek to the bucket's lower edge in a (day, minutes) index, counted by
+    day and minutes in the index's order and then summed by minutes (a sort of a row per
+    day and minute, not of every ticket in the bucket)."""
     kind, agent, bucket = key
     day, minutes, agent_column = _COLUMNS[kind]
     lower, upper = bucket_range(bucket)
-    where = [f"{minutes} >= {int(lower)}", f"{day} >= {int(first)}", f"{day} <= {int(last)}"]
+    listed = ", ".join(str(int(d)) for d in days)
+    where = [f"{day} IN ({listed})", f"{minutes} >= {int(lower)}"]
     if upper is not None:
         where.append(f"{minutes} < {int(upper)}")
     if agent is not None and agent_column is not None:
         where.append(f"{agent_column} = {int(agent)}")
-    return (
-        f"SELECT {int(index)}, {minutes}, count(*) FROM report_ticket "
-        f"WHERE {' AND '.join(where)} GROUP BY {minutes}"
+    by_day = (
+        f"SELECT {minutes}, count(*) AS n FROM report_ticket "
+        f"WHERE {' AND '.join(where)} GROUP BY {day}, {minutes}"
     )
+    return f"SELECT {int(index)}, {minutes}, sum(n) FROM ({by_day}) AS b GROUP BY {minutes}"
 
 
 def _add(target: dict[Any, int], key: Any, n: int) -> None:

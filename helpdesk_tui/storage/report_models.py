@@ -24,13 +24,16 @@ def _ts() -> Column[datetime]:
 
 
 QUANTILE_INDEXES: dict[str, tuple[str, ...]] = {
-    "resolution_q": ("resolution_mins", "resolved_day"),
-    "resolution_qa": ("agent_id", "resolution_mins", "resolved_day"),
-    "response_q": ("response_mins", "response_day"),
-    "response_qa": ("responder_id", "response_mins", "response_day"),
-    "resolution_bq": ("resolution_bmins", "resolved_day"),
-    "response_bq": ("response_bmins", "response_day"),
+    "resolution_q": ("resolved_day", "resolution_mins", "agent_id"),
+    "response_q": ("response_day", "response_mins", "responder_id"),
+    "resolution_bq": ("resolved_day", "resolution_bmins"),
+    "response_bq": ("response_day", "response_bmins"),
 }
+"""Migration 0025: the minutes inside one duration bucket, read day by day (a seek per day
+of the report). Day first, so a new ticket's key lands beside the other recent days' at the
+index's end, not at a random place among a million tickets' minutes. One agent's minutes
+are read through ``ix_report_ticket_resolved`` / ``_response`` (day, agent, minutes); the
+agent is in the first two so that a month's histogram per agent is read from them alone."""
 
 
 class ReportTicket(Table, table=True):
@@ -56,8 +59,8 @@ class ReportTicket(Table, table=True):
         ),
         Index("ix_report_ticket_rated", "rated_day", "agent_id", "rating"),
         Index("ix_report_ticket_open", "open", "status", "priority", "sla_due_at"),
-        # Migration 0015: a quantile read from the rollups' buckets is made exact by counting
-        # the minutes inside one bucket (for everyone, or for one agent).
+        # Migration 0025 (0015 had them minutes first): a quantile read from the rollups'
+        # buckets is made exact by counting the minutes inside one bucket.
         *(
             Index(f"ix_report_ticket_{name}", *columns)
             for name, columns in QUANTILE_INDEXES.items()

@@ -109,6 +109,7 @@ def _ranges() -> list[tuple[date, date]]:
     return [
         (first, first + timedelta(days=140)),  # everything
         (first + timedelta(days=17), first + timedelta(days=75)),  # cuts two months
+        (date(2026, 9, 2), date(2026, 10, 30)),  # a month's rollups less the day outside
         (first + timedelta(days=30), first + timedelta(days=30)),  # one day
         (date(2026, 9, 1), date(2026, 10, 31)),  # whole months
         (date(2020, 1, 1), date(2021, 1, 1)),  # nothing
