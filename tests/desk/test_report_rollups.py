@@ -165,6 +165,12 @@ def test_the_quantiles_buckets_are_read_in_one_statement(
     medians = [result.first_response.median, result.resolution_business.p90]
     medians += [row.response_median for row in result.agents]
     assert None not in medians and exact[0].count("UNION ALL") >= len(result.agents) * 2 + 3
+    if db.is_sqlite:  # each bucket a seek per day into a day-first index (migration 0025)
+        with db.engine.connect() as conn:
+            plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {exact[0]}")]
+        seeks = [step for step in plan if step.startswith("SEARCH report_ticket")]
+        assert len(seeks) == exact[0].count("UNION ALL") + 1, plan
+        assert all("COVERING INDEX" in step and "_day=? AND" in step for step in seeks), plan
     monkeypatch.setattr(report_rollups, "UNION_PARTS", 2)  # (a desk of hundreds of agents)
     assert desk.report_run(query) == result
 
