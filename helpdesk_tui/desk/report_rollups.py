@@ -245,34 +245,42 @@ def _any_between(session: Reader, day: Any, first: int, last: int) -> bool:
 
 
 UNION_PARTS = 200
-"""Buckets read per statement (SQLite allows 500 parts in a compound SELECT): one statement
-up to 98 agents."""
+"""Buckets read per statement (SQLite allows 500 parts in a compound SELECT): a part per
+histogram and bucket, whoever asks for it, so one statement whatever the agents."""
 
 
 def inside(session: Reader, first: int, last: int) -> Inside:
-    """:data:`reports.Inside` reading ``report_ticket`` in one statement: per bucket asked,
-    its minutes counted through a day-first index (``QUANTILE_INDEXES``, and for one agent
-    ``ix_report_ticket_resolved`` / ``_response``) by one seek per day of the range that
-    the desk has (:func:`_days`), all buckets' counts joined by ``UNION ALL`` (one round
-    trip on PostgreSQL instead of one per quantile). Every value in it is an integer of the
-    desk's own (days, bucket edges, agent ids), written into the SQL as such."""
+    """:data:`reports.Inside` reading ``report_ticket`` in one statement: per duration
+    bucket asked (for everyone, or for agents), its minutes counted through the
+    histogram's day-first index (``QUANTILE_INDEXES``) by one seek per day of the range
+    that the desk has (:func:`_days`), by agent where the histogram has one — everyone's
+    and each agent's quantiles in the same bucket read once, as the agents' medians mostly
+    are — and all buckets' counts joined by ``UNION ALL`` (one round trip on PostgreSQL
+    instead of one per quantile). Every value in it is an integer of the desk's own (days,
+    bucket edges, agent ids), written into the SQL as such."""
 
     def minutes_in(wanted: Collection[Bucket]) -> dict[Bucket, dict[int, int]]:
-        asked = sorted(wanted, key=lambda key: (key[0].value, key[1] or 0, key[2]))
-        found: dict[Bucket, dict[int, int]] = {key: {} for key in asked}
+        found: dict[Bucket, dict[int, int]] = {key: {} for key in wanted}
+        who: dict[tuple[Kind, int], set[int | None]] = {}
+        for kind, agent, bucket in wanted:
+            who.setdefault((kind, bucket), set()).add(agent)
+        asked = sorted(who, key=lambda key: (key[0].value, key[1]))
         days = {
             column: _days(session, column, first, last)
-            for column in {_COLUMNS[kind][0] for kind, _, _ in asked}
+            for column in {_COLUMNS[kind][0] for kind, _ in asked}
         }
         parts = [
-            _bucket_counts(index, key, days[_COLUMNS[key[0]][0]])
-            for index, key in enumerate(asked)
-            if days[_COLUMNS[key[0]][0]]
+            _bucket_counts(index, kind, bucket, who[kind, bucket], days[_COLUMNS[kind][0]])
+            for index, (kind, bucket) in enumerate(asked)
+            if days[_COLUMNS[kind][0]]
         ]
         for start in range(0, len(parts), UNION_PARTS):
             statement = " UNION ALL ".join(parts[start : start + UNION_PARTS])
-            for index, minutes, n in connection_of(session).exec_driver_sql(statement):
-                found[asked[index]][minutes] = int(n)
+            for index, agent, minutes, n in connection_of(session).exec_driver_sql(statement):
+                kind, bucket = asked[index]
+                for key in {(kind, None, bucket), (kind, agent, bucket)}:
+                    if key in found:
+                        _add(found[key], minutes, int(n))
         return found
 
     return minutes_in
@@ -290,25 +298,33 @@ def _days(session: Reader, day_column: str, first: int, last: int) -> range:
     return range(int(low), int(high) + 1)
 
 
-def _bucket_counts(index: int, key: Bucket, days: range) -> str:
-    """One bucket's ``SELECT index, minutes, count`` (see :func:`inside`): the days listed,
-    so that each is a seek to the bucket's lower edge in a (day, minutes) index, counted by
-    day and minutes in the index's order and then summed by minutes (a sort of a row per
-    day and minute, not of every ticket in the bucket)."""
-    kind, agent, bucket = key
+def _bucket_counts(
+    index: int, kind: Kind, bucket: int, agents: set[int | None], days: range
+) -> str:
+    """One bucket's ``SELECT index, agent, minutes, count`` (see :func:`inside`): the days
+    listed, so that each is a seek to the bucket's lower edge in a (day, minutes[, agent])
+    index, counted by day, minutes and agent in the index's order and then summed (a sort
+    of a row per day, minute and agent, not of every ticket in the bucket). Only the
+    ``agents`` asked, unless everyone is (``None``); agent 0 where the histogram has none."""
     day, minutes, agent_column = _COLUMNS[kind]
     lower, upper = bucket_range(bucket)
     listed = ", ".join(str(int(d)) for d in days)
     where = [f"{day} IN ({listed})", f"{minutes} >= {int(lower)}"]
     if upper is not None:
         where.append(f"{minutes} < {int(upper)}")
-    if agent is not None and agent_column is not None:
-        where.append(f"{agent_column} = {int(agent)}")
+    by = [day, minutes]
+    if agent_column is not None:
+        by.append(agent_column)
+        if None not in agents:
+            ids = ", ".join(str(int(a)) for a in sorted(a for a in agents if a is not None))
+            where.append(f"{agent_column} IN ({ids})")
     by_day = (
-        f"SELECT {minutes}, count(*) AS n FROM report_ticket "
-        f"WHERE {' AND '.join(where)} GROUP BY {day}, {minutes}"
+        f"SELECT {agent_column or 0} AS agent, {minutes} AS minutes, count(*) AS n "
+        f"FROM report_ticket WHERE {' AND '.join(where)} GROUP BY {', '.join(by)}"
     )
-    return f"SELECT {int(index)}, {minutes}, sum(n) FROM ({by_day}) AS b GROUP BY {minutes}"
+    return (
+        f"SELECT {int(index)}, agent, minutes, sum(n) FROM ({by_day}) AS b GROUP BY agent, minutes"
+    )
 
 
 def _add(target: dict[Any, int], key: Any, n: int) -> None:

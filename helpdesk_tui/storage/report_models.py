@@ -31,9 +31,9 @@ QUANTILE_INDEXES: dict[str, tuple[str, ...]] = {
 }
 """Migration 0025: the minutes inside one duration bucket, read day by day (a seek per day
 of the report). Day first, so a new ticket's key lands beside the other recent days' at the
-index's end, not at a random place among a million tickets' minutes. One agent's minutes
-are read through ``ix_report_ticket_resolved`` / ``_response`` (day, agent, minutes); the
-agent is in the first two so that a month's histogram per agent is read from them alone."""
+index's end, not at a random place among a million tickets' minutes. The agent is in the
+first two: everyone's and the agents' minutes in one bucket are read together, and a
+month's histogram per agent from the index alone."""
 
 
 class ReportTicket(Table, table=True):

@@ -164,7 +164,7 @@ def test_the_quantiles_buckets_are_read_in_one_statement(
     assert len(exact) == 1
     medians = [result.first_response.median, result.resolution_business.p90]
     medians += [row.response_median for row in result.agents]
-    assert None not in medians and exact[0].count("UNION ALL") >= len(result.agents) * 2 + 3
+    assert None not in medians and exact[0].count("UNION ALL") >= 3  # (a part per bucket)
     if db.is_sqlite:  # each bucket a seek per day into a day-first index (migration 0025)
         with db.engine.connect() as conn:
             plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {exact[0]}")]
