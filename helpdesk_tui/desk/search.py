@@ -633,12 +633,48 @@ def _contacts_holding(session: Reader, term: str, among: Any | None) -> Any:
     return Contact.id.in_(union(by_text, by_organization))
 
 
+def _pg_view_requesters(terms: list[str], small: SmallView) -> Any:
+    """The contacts of a view of few tickets (PostgreSQL) that every word finds in name,
+    email, organization or domain: the view's requesters read once, as an array (looked
+    up by the primary key), each one's text checked for every word. (Each word looking
+    for its contacts among the view's requesters read them again, twice: name and email,
+    then organization — 12-20 ms for "wi-fi" in a tag's 348 tickets at 100k, where the
+    planner also read every contact once for the order; 3.5 ms this way.)"""
+    requesters = func.array(
+        select(Ticket.requester_id).where(Ticket.id.in_(small.ids)).scalar_subquery(),
+        type_=ARRAY(Integer),
+    )
+    per_word = []
+    for term in terms:
+        like = f"%{term}%"
+        organizations = select(Organization.id).where(
+            or_(
+                func.lower(Organization.name).like(like),
+                func.lower(func.coalesce(Organization.domain, "")).like(like),
+            )
+        )
+        per_word.append(
+            or_(
+                func.lower(Contact.name).like(like),
+                func.lower(func.coalesce(Contact.email, "")).like(like),
+                Contact.organization_id.in_(organizations),
+            )
+        )
+    return and_(Contact.id == any_(requesters), *per_word)
+
+
 def _requesters(
     session: Reader, terms: list[str], within: Any | None, small: SmallView | None
 ) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain."""
-    among = None if small is None else select(Ticket.requester_id).where(Ticket.id.in_(small.ids))
-    per_word = [_contacts_holding(session, term, among) for term in terms]
+    holding: Any
+    if small is not None and small.size <= PG_FEW_TICKETS and dialect_name(session) != "sqlite":
+        holding = _pg_view_requesters(terms, small)
+    else:
+        among = (
+            None if small is None else select(Ticket.requester_id).where(Ticket.id.in_(small.ids))
+        )
+        holding = and_(*[_contacts_holding(session, term, among) for term in terms])
     found: list[list[int]] = []
 
     def read(count: int, below: int | None) -> list[Any]:
@@ -650,7 +686,7 @@ def _requesters(
                     int(i)
                     for i in session.execute(
                         select(Contact.id)
-                        .where(and_(*per_word))
+                        .where(holding)
                         .order_by(Contact.name, Contact.id)
                         .limit(MAX_CONTACTS)
                     ).scalars()

@@ -527,10 +527,9 @@ def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
     a big view's many rows are: on a desk this small PostgreSQL rightly parses the
     view's few rows. A view of most of the desk is left out. With no term for the GIN
     index (``wi:* & fi:*``) the view's rows are read through a bitmap (index scans turned
-    off for that statement: ``search._pg_by_bitmap``), their pages asked for ahead."""
-    checked = 0
-    combined = 0
-    bitmaps = 0
+    off for that statement: ``search._pg_by_bitmap``), their pages asked for ahead. The
+    requester tier looks up the view's requesters by the primary key, once."""
+    checked = combined = bitmaps = requesters = 0
     bad: list[str] = []
     with demo_desk.read() as session:
         session.execute(text("SET enable_seqscan = off"))
@@ -548,6 +547,12 @@ def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
                 query = replace(view, text=typed)
                 sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
                 for before, (sql, params) in zip([("", None), *sent], sent, strict=False):
+                    if sql.startswith("SELECT contact.id"):
+                        # The requester tier: the view's requesters, by the primary key.
+                        plan = _explain(session, sql, params)
+                        requesters += 1
+                        if "Index Scan using contact_pkey" not in plan:
+                            bad.append(f"{view.filter} {typed}: {plan}")
                     if "to_tsvector" not in sql or sql.startswith("EXPLAIN"):  # (an estimate)
                         continue
                     by_bitmap = before[0] == "SET LOCAL enable_indexscan = off"
@@ -561,7 +566,7 @@ def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
                     scans = plan.replace("Bitmap Index Scan", "").replace("Bitmap Heap Scan", "")
                     if not _pg_reads_the_view(plan) or (by_bitmap and "Scan" in scans):
                         bad.append(f"{view.filter} {typed}: {plan}")
-    assert checked > 10 and combined > 0 and bitmaps > 0
+    assert checked > 10 and combined > 0 and bitmaps > 0 and requesters > 0
     assert bad == [], "\n".join(bad)
 
 
