@@ -33,11 +33,13 @@ set of ids (read once per statement), not looked up by its primary key, so a vie
 few of a common word's matches costs the word's stream of rowids and the view's ids, and
 both tiers of a table read one stream (``_SmallFts``); on
 PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
-the primary key only when the view can fill a page soon, and gathers otherwise. A view of
+the primary key only when the view can fill a page soon, and gathers otherwise — the
+messages' matches joined to the view's ids as one set, not each looked up by its ticket. A view of
 few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL with its ids in each tier's
 statement (``_pg_small_tier``): the planner combines the GIN index, asked for one word,
 with the view's own index, and reads the heap pages of the matches in the view only —
-at most the view's rows, however common the word and however cold the cache.
+at most the view's rows, however common the word and however cold the cache. The
+pages a bitmap reads are asked for ahead (``storage.database.PG_IO_CONCURRENCY``).
 
 On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
 tickets were found already, and FTS5 merges the two lists of rowids far quicker than each
@@ -565,10 +567,10 @@ def _pg_by_bitmap(session: Reader, statement: Any) -> list[Any]:
     read through a bitmap."""
     conn = connection_of(session)
     conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
-    try:
-        return list(conn.execute(statement))
-    finally:
-        conn.exec_driver_sql("RESET enable_indexscan")
+    rows = list(conn.execute(statement))
+    # (A failed statement ends the transaction, and its setting with it.)
+    conn.exec_driver_sql("RESET enable_indexscan")
+    return rows
 
 
 def _pg_text(
