@@ -235,7 +235,8 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
         # up (three more round trips and a type registration in every command).
         extra["use_native_hstore"] = False
     engine = create_engine(url, echo=echo, pool_pre_ping=True, **extra)
-    event.listen(engine, "connect", _prefetch_pages)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _prefetch_pages)
     return engine
 
 
