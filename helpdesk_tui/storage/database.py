@@ -234,7 +234,33 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
         # No table has an HSTORE column: without this the first connection looks the type
         # up (three more round trips and a type registration in every command).
         extra["use_native_hstore"] = False
-    return create_engine(url, echo=echo, pool_pre_ping=True, **extra)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, **extra)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _prefetch_pages)
+    return engine
+
+
+PG_IO_CONCURRENCY = 16
+"""Pages a bitmap heap scan asks the OS for ahead of reading them (PostgreSQL 18's
+default for ``effective_io_concurrency``; older servers' is 1, one page at a time)."""
+
+
+def _prefetch_pages(dbapi_connection: Any, _record: Any) -> None:
+    """A new PostgreSQL connection reads ahead ``PG_IO_CONCURRENCY`` pages in a bitmap
+    heap scan, unless the server was configured otherwise (or cannot prefetch: 0).
+
+    A search gathers its matches through a GIN index, one heap page each, in no order
+    the OS can guess: on a freshly started server with a cold OS cache, "monitor" in all
+    open tickets at 100k read its 1,070 message pages one by one in 100-150 ms, and in
+    25 ms asking for them ahead."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(
+        "SELECT set_config(name, %s, false) FROM pg_settings"
+        " WHERE name = 'effective_io_concurrency' AND source = 'default' AND setting = '1'",
+        (str(PG_IO_CONCURRENCY),),
+    )
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> Engine:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import (
     BRIEF_LOCK_WAIT_MS,
+    PG_IO_CONCURRENCY,
     SQLITE_BUSY_TIMEOUT_MS,
     Database,
     load_driver,
@@ -243,6 +244,30 @@ def test_a_postgresql_engine_does_not_look_up_hstore_on_connect(db_url: str) -> 
     database = Database(db_url)
     try:
         assert database.engine.dialect.use_native_hstore is False  # type: ignore[attr-defined]
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_postgresql_connection_reads_pages_ahead_unless_the_server_says_otherwise(
+    db_url: str,
+) -> None:
+    """A new connection asks for ``PG_IO_CONCURRENCY`` pages ahead in a bitmap heap scan
+    where the server left ``effective_io_concurrency`` at its old default (1); a value the
+    database was configured with is kept."""
+    database = Database(db_url)
+    try:
+        with database.read_rows() as conn:
+            shown = conn.exec_driver_sql("SHOW effective_io_concurrency").scalar()
+            assert shown == str(PG_IO_CONCURRENCY)
+            name = conn.exec_driver_sql("SELECT current_database()").scalar()
+        with database.own_connection() as conn, conn.begin():
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET effective_io_concurrency = 2')
+        database.dispose()
+        with database.read_rows() as conn:
+            assert conn.exec_driver_sql("SHOW effective_io_concurrency").scalar() == "2"
     finally:
         database.dispose()
 
