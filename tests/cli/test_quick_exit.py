@@ -35,6 +35,15 @@ def ends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return happened
 
 
+@pytest.fixture
+def alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process as a command leaves it: no other thread, no connection open (a test
+    worker has other tests' threads and engines)."""
+    monkeypatch.setattr(quick_exit.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(quick_exit, "_connections_open", lambda: 0)
+
+
+@pytest.mark.usefixtures("alone")
 @pytest.mark.parametrize(("code", "status"), [(None, 0), (0, 0), (1, 1), (2, 2)])
 def test_a_number_ends_the_process_after_the_atexit_handlers(
     ends: list[str], code: int | None, status: int
@@ -44,6 +53,7 @@ def test_a_number_ends_the_process_after_the_atexit_handlers(
     assert ends == ["atexit", f"exit {status}"]
 
 
+@pytest.mark.usefixtures("alone")
 def test_a_message_is_left_to_python(ends: list[str]) -> None:
     quick_exit.end("error: printed by Python, which then ends with 1")
     assert ends == []
@@ -61,6 +71,7 @@ def test_not_while_another_thread_runs(ends: list[str]) -> None:
     assert ends == []
 
 
+@pytest.mark.usefixtures("alone")
 def test_not_when_stdout_cannot_be_flushed(
     ends: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -89,7 +100,7 @@ def test_not_while_a_database_connection_is_open(db: Database, ends: list[str]) 
 
 def test_an_invalidated_connection_is_no_longer_counted(db: Database) -> None:
     before = connections_open()
-    with db.own_connection() as conn:
+    with db.own_connection() as conn, conn.begin():
         conn.exec_driver_sql("SELECT 1")
         assert connections_open() == before + 1
     assert connections_open() == before
