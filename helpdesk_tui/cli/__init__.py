@@ -71,14 +71,23 @@ class HelpdeskGroup(LazyGroup):
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        with clean_streams():
-            try:
-                return super().main(*args, **kwargs)
-            except Exception:
-                # A bug. Its traceback may quote outside text (a subject, a header), so it
-                # is printed here, through the cleaning stream, not by Python after it.
-                traceback.print_exc()
-                sys.exit(1)
+        try:
+            with clean_streams():
+                try:
+                    return super().main(*args, **kwargs)
+                except Exception:
+                    # A bug. Its traceback may quote outside text (a subject, a header), so
+                    # it is printed here, through the cleaning stream, not by Python after it.
+                    traceback.print_exc()
+                    sys.exit(1)
+        except SystemExit as done:
+            # The program itself (``helpdesk``, ``python -m``: arguments from argv, not a
+            # caller's list) running a command (not the terminal UI) ends here if it can.
+            if not args and kwargs.get("args") is None and sys.argv[1:]:
+                from helpdesk_tui.cli.quick_exit import end
+
+                end(done.code)
+            raise
 
     def _main_shell_completion(
         self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.storage.core_tables import Agent, Tag, Team
@@ -23,12 +23,17 @@ class CompletionNames:
 
 class CompletionService(DeskService):
     def completion_names(self) -> CompletionNames:
-        """Every name a command line may need (three small indexed reads, on Core tables:
-        every command ends with them)."""
+        """Every name a command line may need: three small indexed reads in one statement,
+        on Core tables (every command ends with it; one round trip, not three)."""
+        names = union_all(
+            select(literal("agent").label("kind"), Agent.login.label("name")).where(Agent.active),
+            select(literal("team"), Team.name),
+            select(literal("tag"), Tag.name),
+        )
+        found: dict[str, list[str]] = {"agent": [], "team": [], "tag": []}
         with self._read_rows() as conn:
-            agents = conn.scalars(
-                select(Agent.login).where(Agent.active).order_by(Agent.login)
-            ).all()
-            teams = conn.scalars(select(Team.name).order_by(Team.name)).all()
-            tags = conn.scalars(select(Tag.name).order_by(Tag.name)).all()
-        return CompletionNames(tuple(agents), tuple(teams), tuple(tags))
+            # The columns share a type and collation, so each kind's names come out in the
+            # order each table's own ORDER BY name would give.
+            for kind, name in conn.execute(names.order_by(*names.selected_columns)):
+                found[kind].append(name)
+        return CompletionNames(tuple(found["agent"]), tuple(found["team"]), tuple(found["tag"]))

@@ -1,4 +1,4 @@
-"""Reading tickets: what a list row and a filter are, one ticket's row, one ticket in full.
+"""Reading tickets: what a list row is, one ticket's row, one ticket in full.
 
 Lists themselves (views, filters, sorts, paging, search) are ``desk/queue.py``'s alone.
 """
@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from helpdesk_tui.desk.queue_values import TicketFilter as TicketFilter
-from helpdesk_tui.desk.queue_values import TicketRow as TicketRow
 from helpdesk_tui.desk.ticket_reads import (
     AttachmentInfo,
     Delivery,
@@ -25,6 +23,7 @@ from helpdesk_tui.desk.ticket_reads import (
     ticket_rating,
     ticket_tags,
 )
+from helpdesk_tui.desk.ticket_row_value import TicketRow as TicketRow
 from helpdesk_tui.desk.ticket_rows import has_tickets as has_tickets
 from helpdesk_tui.desk.ticket_rows import rows_by_id as rows_by_id
 from helpdesk_tui.desk.ticket_rows import ticket_row as ticket_row

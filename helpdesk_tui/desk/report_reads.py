@@ -175,13 +175,16 @@ class ReportReads(DeskService):
         while current — unless the rules have changed since (an SLA policy or calendar, or
         the agents): then those rows may be stale without any event saying so.
 
-        Only a catch-up with work to do imports the writer (``report_service``, the ORM):
-        a report on an unchanged desk reads only."""
+        Only a catch-up with work to do imports the writer (``report_service``, the ORM)
+        and reads the rules: a report on an unchanged desk reads the watermark and the
+        newest event id only."""
         with self._read_rows() as conn:
-            rules = Rules.load(conn)
-            work = pending(conn, written if written_by == rules else ())
-        if not work.numbers and work.top <= work.mark:
-            return 0
+            rules = Rules.load(conn) if written else None
+            work = pending(conn, written if rules is not None and written_by == rules else ())
+            if not work.numbers and work.top <= work.mark:
+                return 0
+            if rules is None:
+                rules = Rules.load(conn)
         from helpdesk_tui.desk.report_service import BULK_REPLAY, _lock_state
 
         self.report_replay(work.numbers, rules)

@@ -23,12 +23,12 @@ from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.attachments import AttachmentInfo
 from helpdesk_tui.desk.outbox import Delivery
 from helpdesk_tui.desk.queries import (
-    TicketFilter,
     TicketRow,
     ticket_detail,
     ticket_row,
 )
 from helpdesk_tui.desk.queue import QueueQuery, first_page
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.satisfaction import Rating
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import number_in

@@ -8,18 +8,25 @@ ORM nor SQLModel.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk.queries import TicketDetail, ticket_detail
-from helpdesk_tui.desk.queue import Position, QueueQuery, first_page, page_after
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.ticket_row_value import TicketRow
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.queue import Position, QueueQuery
 
 PAGE = 500
 
 
 class TicketsCliService(DeskService):
     def tickets_rows(self, query: QueueQuery, *, limit: int) -> Iterator[TicketRow]:
-        """Up to ``limit`` rows (0: all), a page at a time, each page its own short read."""
+        """Up to ``limit`` rows (0: all), a page at a time, each page its own short read.
+
+        The lister (with the search) is imported here: ``ticket show`` does without it."""
+        from helpdesk_tui.desk.queue import first_page, page_after
+
         after: Position | None = None
         remaining = limit or None
         while remaining is None or remaining > 0:

@@ -44,6 +44,8 @@ SQLITE_ANALYSIS_LIMIT = 1000
 _IMMEDIATE = "helpdesk_immediate"
 _BUSY_TIMEOUT = "helpdesk_busy_timeout_ms"
 _TEMP_STORE = "helpdesk_temp_store"
+_open_connections: set[int] = set()
+"""The ids of the DBAPI connections of every engine made here that are open now."""
 
 
 class NoDesk(Exception):
@@ -225,19 +227,44 @@ def load_driver(url: str) -> None:
         make_url(url).get_dialect().import_dbapi()
 
 
+def connections_open() -> int:
+    """How many database connections this process has open (``cli/quick_exit``: the
+    process may end without Python's finalization only when none is)."""
+    return len(_open_connections)
+
+
 def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database, echo=echo, create=create)
-    extra: dict[str, Any] = {}
-    if parsed.get_driver_name() in ("psycopg", "psycopg2"):
-        # No table has an HSTORE column: without this the first connection looks the type
-        # up (three more round trips and a type registration in every command).
-        extra["use_native_hstore"] = False
-    engine = create_engine(url, echo=echo, pool_pre_ping=True, **extra)
-    if parsed.get_backend_name() == "postgresql":
-        event.listen(engine, "connect", _prefetch_pages)
+        engine = _sqlite_engine(url, parsed.database, echo=echo, create=create)
+    else:
+        extra: dict[str, Any] = {}
+        if parsed.get_driver_name() in ("psycopg", "psycopg2"):
+            # No table has an HSTORE column: without this the first connection looks the
+            # type up (three more round trips and a type registration in every command).
+            extra["use_native_hstore"] = False
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, **extra)
+        if parsed.get_backend_name() == "postgresql":
+            event.listen(engine, "connect", _prefetch_pages)
+    _count_connections(engine)
     return engine
+
+
+def _count_connections(engine: Engine) -> None:
+    """Keep ``connections_open`` up to date with the engine's pool. A connection closed
+    some way the pool does not announce stays counted: the process then ends as usual."""
+
+    @event.listens_for(engine, "connect")
+    def _opened(dbapi_connection: Any, _record: Any) -> None:
+        _open_connections.add(id(dbapi_connection))
+
+    @event.listens_for(engine, "close")
+    def _closed(dbapi_connection: Any, _record: Any) -> None:
+        _open_connections.discard(id(dbapi_connection))
+
+    @event.listens_for(engine, "close_detached")
+    def _closed_detached(dbapi_connection: Any) -> None:
+        _open_connections.discard(id(dbapi_connection))
 
 
 PG_IO_CONCURRENCY = 16

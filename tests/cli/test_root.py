@@ -176,6 +176,23 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: 
 @pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
+@pytest.mark.parametrize("args", [["ticket", "show", "1"], ["ticket", "show", "1", "--json"]])
+def test_showing_a_ticket_imports_no_lister(use_db: str, invoke: Invoke, args: list[str]) -> None:
+    """``ticket show`` reads one ticket: neither the lister and its search (``queue``,
+    ``search``) nor their values (``queue_values``), which ``list`` and ``search`` need."""
+    created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
+    assert created.exit_code == 0, created.stderr
+    unused = (
+        "helpdesk_tui.desk.queue",
+        "helpdesk_tui.desk.search",
+        "helpdesk_tui.desk.queue_values",
+    )
+    assert _loaded_by(args, unused) == []
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 @pytest.mark.parametrize(
     ("args", "uses"),
     [

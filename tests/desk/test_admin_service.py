@@ -18,8 +18,8 @@ from helpdesk_tui.desk.admin_service import (
 from helpdesk_tui.desk.errors import PermissionDenied, UnknownAgent
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.opening import DeskUnavailable, connect, open_database
-from helpdesk_tui.desk.queries import TicketFilter
 from helpdesk_tui.desk.queue import QueueQuery
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.storage.database import Database
 
 

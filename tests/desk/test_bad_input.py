@@ -161,8 +161,8 @@ def test_agent_and_team_names_are_checked_too(db: Database, admin: Actor) -> Non
 
 
 def test_nul_in_a_search_or_filter_is_refused_before_the_database(db: Database) -> None:
-    from helpdesk_tui.desk.queries import TicketFilter
     from helpdesk_tui.desk.queue import QueueQuery, first_page
+    from helpdesk_tui.desk.queue_values import TicketFilter
 
     with db.read() as session:
         with pytest.raises(InvalidValue, match="search text"):

@@ -16,8 +16,9 @@ from helpdesk_tui.desk.demo_bulk import insert_batch
 from helpdesk_tui.desk.demo_story import Batch
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.queries import TicketFilter, ticket_detail
+from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.queue import QueueQuery, first_page
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.report_service import ReportService, Written, pending, replay_everything
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.tickets import create_ticket

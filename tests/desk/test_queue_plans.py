@@ -34,7 +34,7 @@ from sqlmodel import Session
 
 from helpdesk_tui.desk import demo, queue, search
 from helpdesk_tui.desk.demo import generate_demo
-from helpdesk_tui.desk.queries import TicketFilter
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
 from helpdesk_tui.desk import fields, relations, thread
@@ -173,6 +174,24 @@ def test_totals_medians_and_p90(desk: Desk) -> None:
     assert (result.resolution.median, result.resolution.p90) == (60, 1440)
     assert result.response_bands == (4, 0, 0, 0, 0, 0)
     assert result.resolution_bands == (0, 1, 0, 1, 0, 0)
+
+
+def test_a_report_on_an_unchanged_desk_reads_no_replay_rules(desk: Desk, db: Database) -> None:
+    """The catch-up before a report reads the SLA policies, calendars and agents only when
+    there is something to replay: on an unchanged desk, the watermark and the newest event."""
+    first = run(desk)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert run(desk) == first
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert not [s for s in statements if "sla_policy" in s or "sla_calendar" in s]
+    assert len([s for s in statements if "FROM agent" in s]) == 1  # the report's logins
 
 
 def test_sla_compliance_overdue_and_reopen_rate(desk: Desk) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import event, text, update
 from helpdesk_tui.desk import queue, relations, search, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
-from helpdesk_tui.desk.queries import TicketFilter, TicketRow
+from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.queue import (
     Position,
     QueueQuery,
@@ -18,6 +18,7 @@ from helpdesk_tui.desk.queue import (
     page_after,
     page_before,
 )
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.search import PG_WALK_COST, pg_walks, words
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.queries import TicketFilter
 from helpdesk_tui.desk.queue import QueueQuery
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 

@@ -14,8 +14,9 @@ from helpdesk_tui.desk.errors import (
     NotFound,
     PermissionDenied,
 )
-from helpdesk_tui.desk.queries import TicketFilter, ticket_detail, ticket_row
+from helpdesk_tui.desk.queries import ticket_detail, ticket_row
 from helpdesk_tui.desk.queue import QueueQuery, first_page, page_after, page_before, position
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Outbox, Ticket

@@ -14,8 +14,8 @@ from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import Activity, Priority, Status
-from helpdesk_tui.desk.queries import TicketFilter
 from helpdesk_tui.desk.queue import QueueQuery
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, create_ticket
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.storage.database import Database

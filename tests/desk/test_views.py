@@ -8,7 +8,6 @@ from sqlmodel import select
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.queries import TicketFilter
 from helpdesk_tui.desk.queue import (
     SORT_ORDER,
     QueueQuery,
@@ -20,6 +19,7 @@ from helpdesk_tui.desk.queue import (
     page_from,
     position,
 )
+from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views, custom_view
 from helpdesk_tui.storage.database import Database

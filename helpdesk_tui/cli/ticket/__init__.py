@@ -15,7 +15,7 @@ VERBS = {
     "new": "helpdesk_tui.cli.ticket.create:new",
     "list": "helpdesk_tui.cli.ticket.read:list_",
     "search": "helpdesk_tui.cli.ticket.read:search",
-    "show": "helpdesk_tui.cli.ticket.read:show",
+    "show": "helpdesk_tui.cli.ticket.show:show",
     "reply": "helpdesk_tui.cli.ticket.thread:reply",
     "note": "helpdesk_tui.cli.ticket.thread:note",
     "call": "helpdesk_tui.cli.ticket.thread:call",

@@ -1,0 +1,84 @@
+"""``helpdesk ticket show``: tickets in full, for people and for scripts.
+
+A module of its own: it needs none of the lister's values (``queue_values``) that
+``list`` and ``search`` build their options from.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from helpdesk_tui.cli.output import echo_json, line
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
+from helpdesk_tui.cli.ticket.input import number_tokens
+from helpdesk_tui.desk.limits import human_bytes
+from helpdesk_tui.desk.values import parse_number
+from helpdesk_tui.safe_text import clean
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.queries import TicketDetail
+
+
+def _detail_text(detail: TicketDetail) -> list[str]:
+    row = detail.row
+    lines = [
+        f"#{row.number} {line(row.subject)}",
+        f"status {row.status} · priority {row.priority} · type {row.type} · tier {row.tier} · "
+        f"version {row.version}",
+        f"requester {line(row.requester_name) or '-'} <{line(row.requester_email) or '-'}> · "
+        f"assignee {line(row.assignee) or '-'} · team {line(row.team) or '-'} · "
+        f"category {line(row.category) or '-'}",
+    ]
+    if detail.tags:
+        lines.append("tags " + ", ".join(line(tag) for tag in detail.tags))
+    if detail.links:
+        lines.append("links " + ", ".join(f"{kind} #{number}" for kind, number in detail.links))
+    if detail.merged_into is not None:
+        lines.append(f"merged into #{detail.merged_into}")
+    if detail.rating is not None:
+        said = f": {line(detail.rating.comment)}" if detail.rating.comment else ""
+        lines.append(f"satisfaction {detail.rating.score}/5 (by {line(detail.rating.by)}){said}")
+    for message in detail.messages:
+        sender = f" from {line(message.from_address)}" if message.from_address else ""
+        when = f"{message.created_at:%Y-%m-%d %H:%M}"
+        lines += [
+            "",
+            f"── {message.kind} via {message.channel}{sender} · {when}",
+            clean(message.body).rstrip(),
+        ]
+        lines += [
+            f"   [file {a.id}: {line(a.filename)} ({human_bytes(a.size)})]"
+            for a in detail.files_of(message.id)
+        ]
+        delivery = detail.deliveries.get(message.id)
+        if delivery is not None:
+            lines.append(f"   [mail {delivery.id}: {line(delivery.describe())}]")
+    if detail.outgoing:
+        lines += ["", "── outgoing mail (helpdesk mail resend ID sends failed mail again)"]
+        lines += [
+            f"mail {d.id} {d.kind} to {line(d.to)}: {line(d.describe())}" for d in detail.outgoing
+        ]
+    lines += ["", "── history"]
+    lines += [f"{event.created_at:%Y-%m-%d %H:%M} {line(event.text)}" for event in detail.events]
+    return lines
+
+
+@click.command()
+@numbers_argument
+@json_option
+@pass_runtime
+def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
+    """Show tickets in full: fields, thread and history (JSON: an array)."""
+    tokens = number_tokens(numbers)
+    lister = runtime.lister()
+    details = [lister.ticket_show(parse_number(token)) for token in tokens]
+    if as_json:
+        echo_json([detail.as_json() for detail in details])
+        return
+    for index, detail in enumerate(details):
+        if index:
+            click.echo("")
+        click.echo("\n".join(_detail_text(detail)))
