@@ -44,6 +44,13 @@ tickets were found already, and FTS5 merges the two lists of rowids far quicker 
 row can be handed out and checked against the view. In a small view, where a word often
 has no match at all, that merge would read the word's matches a second time: there the
 prefix query's matches are read once, and the exact ones picked out of them.
+
+On SQLite a view of open tickets only (``OpenView``: every built-in view but "All tickets"
+and "Recently resolved", with or without filters) is searched in the open tickets' own
+index (migration 0026): their subjects and messages again, each row with its ticket's
+filters as tokens. A tier asks for the words in the text *and* the view's tokens, so FTS5
+hands out only matches in (or about) the view: a common word a tag's view lacks costs that
+view's share of the index, not the word's every match in the desk.
 """
 
 from __future__ import annotations
@@ -132,9 +139,60 @@ def in_view(ticket_id: Any, within: Any | None) -> Any:
     return select(Ticket.id).where(Ticket.id == ticket_id, within).scalar_subquery().is_not(None)
 
 
+@dataclass(frozen=True)
+class OpenView:
+    """A view of open tickets only, searched on SQLite in the open tickets' index (migration
+    0026): ``facets``, an FTS5 query over the ``facets`` column that every ticket of the view
+    matches ("": none, all open tickets); each match is still checked against the view."""
+
+    facets: str
+
+
+def open_facets(
+    *,
+    assignee: int | None = None,
+    tag: int | None = None,
+    team: int | None = None,
+    category: str | None = None,
+    types: tuple[str, ...] = (),
+    priorities: tuple[str, ...] = (),
+) -> str:
+    """The FTS5 query over the facets migration 0026 writes (its ``FACETS``) for the tickets
+    with all these: an agent's id (0: unassigned), a tag's, a team's, a category, any of
+    the types, any of the priorities."""
+    terms = [f"za{assignee}"] if assignee is not None else []
+    terms += [f"zt{max(tag, 0)}"] if tag is not None else []  # (no tag has id 0)
+    terms += [f"zm{team}"] if team is not None else []
+    terms += [f"zc{category.encode().hex()}"] if category is not None else []
+    for prefix, values in (("zy", types), ("zp", priorities)):
+        if values:
+            terms.append(
+                "(" + " OR ".join(f"{prefix}{value.encode().hex()}" for value in values) + ")"
+            )
+    return " AND ".join(terms)
+
+
+_TICKET_FTS = frozenset({"ticket_fts", "open_ticket_fts"})
+_OPEN_FTS = {
+    "ticket_fts": ("open_ticket_fts", "subject"),
+    "message_fts": ("open_message_fts", "body"),
+}
+"""The open tickets' table of each FTS5 table (migration 0026), and its text column."""
+
+
+def _open_match(name: str, match: str, view: OpenView) -> tuple[str, str]:
+    """The open tickets' FTS5 table for ``name`` and the query of ``match`` in its text
+    column (the facets' tokens are no words of the text) and the view's facets."""
+    fts, text = _OPEN_FTS[name]
+    query = f"{{{text}}} : ({match})"
+    if view.facets:
+        query += f" AND {{facets}} : ({view.facets})"
+    return fts, query
+
+
 def _fts_ticket(fts: Any) -> Any:
     """The ticket of a match of the FTS5 table ``fts``: its rowid, or its message's ticket."""
-    if fts.name == "ticket_fts":
+    if fts.name in _TICKET_FTS:
         return fts.c.rowid
     return select(Message.ticket_id).where(Message.id == fts.c.rowid).scalar_subquery()
 
@@ -162,7 +220,7 @@ def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Rea
     ticket's primary key as the index hands it out."""
     fts = table(name, column("rowid"))
     checked: Any = true()
-    if name == "ticket_fts":
+    if name in _TICKET_FTS:
         checked = in_view(fts.c.rowid, within)
     elif within is not None:
         checked = exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
@@ -614,7 +672,11 @@ def _requesters(
 
 
 def tiers(
-    session: Reader, query: str, within: Any | None = None, small: SmallView | None = None
+    session: Reader,
+    query: str,
+    within: Any | None = None,
+    small: SmallView | None = None,
+    open_view: OpenView | None = None,
 ) -> list[Read]:
     """The tiers of a search inside a view, best first (see the module's docstring)."""
     terms = words(query)
@@ -623,7 +685,14 @@ def tiers(
     if dialect_name(session) == "sqlite":
         exact = _fts5(terms, prefix=False)
         tables = ("ticket_fts", "message_fts")
-        if small is not None:  # a table's two tiers from one stream
+        if open_view is not None:  # the open tickets' index, the view's facets asked for
+            prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
+            found = [
+                _fts_read(session, *_open_match(name, match, open_view), within)
+                for match in (exact, prefix)
+                for name in tables
+            ]
+        elif small is not None:  # a table's two tiers from one stream
             both = [
                 _SmallFts(session, name, exact, _fts5(terms, prefix=True), small) for name in tables
             ]
@@ -653,12 +722,17 @@ def tiers(
 
 
 def matches(
-    session: Reader, query: str, within: Any | None = None, small: SmallView | None = None
+    session: Reader,
+    query: str,
+    within: Any | None = None,
+    small: SmallView | None = None,
+    open_view: OpenView | None = None,
 ) -> Iterator[int]:
     """Ticket ids matching ``query`` that are in the view ``within`` (a condition on
     ``ticket``; None: all tickets), best first, each once; read lazily, tier by tier.
-    ``small``: the same view, when it is small (see the module's docstring); the order and
-    the tickets are the same either way."""
+    ``small``: the same view, when it is small; ``open_view``: the same view, when it holds
+    open tickets only (see the module's docstring); the order and the tickets are the same
+    either way."""
     if small is not None and small.size == 0:
         return  # an empty view (one agent's, who has no open ticket): nothing to look for
     seen: set[int] = set()
@@ -669,7 +743,7 @@ def matches(
         if found is not None:
             seen.add(int(found))
             yield int(found)
-    for read in tiers(session, query, within, small):
+    for read in tiers(session, query, within, small, open_view):
         below: int | None = None
         count = FIRST_BATCH
         while True:

@@ -567,15 +567,17 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
     ids read through the view's own index ranges — no scan and no sort of the view's
     tickets. PostgreSQL is held to it with sequential scans costed off (see the module's
     docstring); a gather sorts its matches (that is what it is), never tickets read
-    otherwise. The small view's count reads its index ranges only, too; so does, on SQLite,
-    each batch's pick of the whole words (``search._SmallFts``), and the requester tier
+    otherwise. A view of open tickets is searched on SQLite in the open tickets' index
+    (``search.OpenView``, migration 0026), in the same way. The small view's count reads
+    its index ranges only, too; so does, on SQLite, each batch's pick of the whole words
+    (``search._SmallFts``: a small view of other statuses), and the requester tier
     reads tickets by their requester or (a small view's ids) by their primary key, never
     the range of the view's statuses."""
     monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
     monkeypatch.setattr(search, "PG_FEW_TICKETS", -1)  # (a view of few tickets: above)
     monkeypatch.setattr(queue, "SMALL_VIEW", SMALL[strategy])
     bad: list[str] = []
-    checked = picks = asked = 0
+    checked = picks = asked = opened = 0
     with demo_desk.read() as session:
         if not demo_desk.is_sqlite:
             walk = ("enable_bitmapscan", "enable_sort", "enable_incremental_sort")
@@ -602,6 +604,7 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
                     plan = _explain(session, sql, params)
                     checked += 1
                     picks += "json_each" in sql
+                    opened += "open_ticket_fts" in sql or "open_message_fts" in sql
                     asked += requesters
                     label = f"{view.filter} {typed}: {plan}"
                     if requesters:  # the tickets by requester or by id, not by status
@@ -619,6 +622,7 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
                         bad.append(label)
     assert checked > 20
     assert (picks > 0) == (demo_desk.is_sqlite and strategy == "small view")
+    assert (opened > 0) == demo_desk.is_sqlite
     assert asked > 0
     assert bad == [], "\n".join(bad)
 
