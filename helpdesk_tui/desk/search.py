@@ -190,6 +190,49 @@ def _open_match(name: str, match: str, view: OpenView) -> tuple[str, str]:
     return fts, query
 
 
+class _LongMessages:
+    """The ids of a view's open messages whose bodies the open tickets' index does not hold
+    (longer than migration 0026's ``LONG_BODY``: their rows there hold only facets and
+    ``zlong``), read once per search, when a message tier first needs them: as a rule none."""
+
+    def __init__(self, session: Reader, view: OpenView) -> None:
+        self._session = session
+        self._facets = "zlong" + (f" AND ({view.facets})" if view.facets else "")
+        self._ids: list[int] | None = None
+
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            fts = table("open_message_fts", column("rowid"))
+            match = literal_column(fts.name).op("MATCH")(f"{{facets}} : ({self._facets})")
+            found = self._session.execute(select(fts.c.rowid).where(match)).scalars()
+            self._ids = [int(i) for i in found]
+        return self._ids
+
+
+def _open_messages(
+    session: Reader, match: str, view: OpenView, longs: _LongMessages, within: Any | None
+) -> Read:
+    """A message tier in a view of open tickets: the matches in the open tickets' index,
+    and those among the view's long messages (each looked up in ``message_fts`` by its
+    rowid), merged newest first."""
+    short = _fts_read(session, *_open_match("message_fts", match, view), within)
+    fts = table("message_fts", column("rowid"))
+
+    def read(count: int, below: int | None) -> list[Any]:
+        found = short(count, below)
+        if longs.ids():
+            ids: Any = select(column("value")).select_from(func.json_each(json.dumps(longs.ids())))
+            checked = and_(
+                fts.c.rowid.in_(ids),
+                exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within)),
+            )
+            found += _fts_matches(session, fts, match, checked, count, below)
+            found = sorted(found, key=_newer)[:count]
+        return found
+
+    return read
+
+
 def _fts_ticket(fts: Any) -> Any:
     """The ticket of a match of the FTS5 table ``fts``: its rowid, or its message's ticket."""
     if fts.name in _TICKET_FTS:
@@ -687,10 +730,14 @@ def tiers(
         tables = ("ticket_fts", "message_fts")
         if open_view is not None:  # the open tickets' index, the view's facets asked for
             prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
+            longs = _LongMessages(session, open_view)
             found = [
-                _fts_read(session, *_open_match(name, match, open_view), within)
+                tier
                 for match in (exact, prefix)
-                for name in tables
+                for tier in (
+                    _fts_read(session, *_open_match("ticket_fts", match, open_view), within),
+                    _open_messages(session, match, open_view, longs, within),
+                )
             ]
         elif small is not None:  # a table's two tiers from one stream
             both = [

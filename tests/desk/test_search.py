@@ -446,13 +446,16 @@ def test_the_open_index_holds_the_open_tickets_with_their_facets(
     tickets' subjects and messages with their facets, and FTS5 finds its index sound."""
     if not db.is_sqlite:
         pytest.skip("the open tickets' index is SQLite's")
+    migration = _migration_0026()
     numbers = [_new(db, admin, f"Printer {i}", f"body {i}") for i in range(6)]
+    long_body = "words " * (migration.LONG_BODY // 6) + "toner"
     with db.write() as s:
         for i, number in enumerate(numbers):
             apply_tags(s, admin, load_ticket(s, number), add=["hardware", f"t{i % 2}"])
         fields.assign(s, admin, numbers[0], agent="bob")
         fields.set_priority(s, admin, numbers[1], "high")
         thread.add_note(s, admin, numbers[2], body="a later note")
+        thread.add_note(s, admin, numbers[1], body=long_body)
         s.execute(
             text("UPDATE ticket SET subject = 'Renamed', category = 'Hard' WHERE number = :n"),
             {"n": numbers[3]},
@@ -463,14 +466,15 @@ def test_the_open_index_holds_the_open_tickets_with_their_facets(
         relations.merge(s, admin, numbers[2], numbers[1])
         relations.delete_ticket(s, admin, numbers[5])
         fields.set_status(s, admin, numbers[4], "open")
-    facets = _migration_0026().FACETS
+    facets = migration.FACETS
     statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
     with db.read() as s:
         for fts, rows in (
             ("open_ticket_fts", f"SELECT t.id, t.subject, {facets} FROM ticket t"),
             (
                 "open_message_fts",
-                f"SELECT m.id, m.body, {facets} FROM ticket t JOIN message m ON m.ticket_id = t.id",
+                f"SELECT {migration._message_row('m')} FROM ticket t JOIN message m "
+                "ON m.ticket_id = t.id",
             ),
         ):
             expected = s.execute(text(f"{rows} WHERE t.status IN ({statuses})")).all()
@@ -478,3 +482,28 @@ def test_the_open_index_holds_the_open_tickets_with_their_facets(
             assert sorted(map(tuple, held)) == sorted(map(tuple, expected)), fts
             s.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')"))
         assert len(s.execute(text("SELECT rowid FROM open_ticket_fts")).all()) == 4
+
+
+def test_a_long_message_is_found_in_a_filtered_view(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """A message too long to be copied into the open tickets' index (migration 0026's
+    ``LONG_BODY``) is found by a search inside a filtered view all the same, in its place
+    among the other messages' matches (newest first), and follows its ticket's changes."""
+    long_body = "words " * (_migration_0026().LONG_BODY // 6) + "toner cartridge"
+    first = _new(db, admin, "Printer one", "toner low")
+    second = _new(db, admin, "Printer two", long_body)
+    third = _new(db, admin, "Printer three", "toner again")
+    with db.write() as s:
+        for number in (first, second, third):
+            fields.assign(s, admin, number, agent="bob")
+    query = QueueQuery(TicketFilter(open_only=True, assignee="bob"), text="toner")
+    with db.read() as s:
+        found = [r.number for r in first_page(s, query, 10).rows]
+        assert found == [third, second, first]
+        assert _paged(s, query) == found
+    with db.write() as s:
+        fields.assign(s, admin, second, unassign=True)
+    assert _in_view(db, "cartridge", assignee="bob") == set()
+    assert _in_view(db, "cartridge", unassigned=True) == {"Printer two"}
+    assert _in_view(db, "cartrid", unassigned=True) == {"Printer two"}  # a word's start

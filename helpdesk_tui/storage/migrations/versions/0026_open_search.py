@@ -12,7 +12,11 @@ two lists itself (``desk/search.py``, ``open_facets``). The tables are an eighth
 desk, so a prefix (merged whole by FTS5) costs an eighth too.
 
 They store their own content (not external: a row is deleted by its rowid, FTS5 reading
-the tokens it indexed, whatever the ticket has become since). Triggers keep them in step:
+the tokens it indexed, whatever the ticket has become since). A change of facets writes
+the ticket's messages again, each one's body tokenized twice (out, in): a body longer
+than ``LONG_BODY`` characters is not copied (a 10 MB one made an assign cost 0.4 s): its
+row holds no text, and ``zlong`` beside its facets, and the search looks for the words in
+such a message through ``message_fts``. Triggers keep them in step:
 a ticket enters when it is created open or becomes open, leaves when it stops being open;
 its rows are written again when its subject, assignee, team, type, priority or category
 changes, or a tag is added or removed, while it is open; a message enters with its ticket's
@@ -48,10 +52,22 @@ FACETS = (
 ``zy`` / ``zp`` / ``zc`` the hex of its type, priority and category (none without one),
 ``zt`` each tag's id; ``desk/search.py`` writes the same tokens."""
 
+LONG_BODY = 32_768
+"""A message body longer than this (characters) is not copied into ``open_message_fts``."""
+
 _FTS = "tokenize='unicode61 remove_diacritics 2', prefix='2 3'"
 """As ``ticket_fts`` and ``message_fts`` (migration 0003): the same words match."""
 
 _FACET_COLUMNS = ("assignee_id", "team_id", "type", "priority", "category")
+
+
+def _message_row(m: str) -> str:
+    """The values of message ``m``'s row (rowid, body, facets), ``t`` its ticket."""
+    long = f"length({m}.body) > {LONG_BODY}"
+    return (
+        f"{m}.id, CASE WHEN {long} THEN '' ELSE {m}.body END, "
+        f"{FACETS} || CASE WHEN {long} THEN ' zlong' ELSE '' END"
+    )
 
 
 def _enter(ticket: str) -> str:
@@ -61,7 +77,7 @@ def _enter(ticket: str) -> str:
         f"SELECT t.id, t.subject, {FACETS} FROM ticket t WHERE t.id = {ticket} "
         f"AND t.status IN {_OPEN}; "
         "INSERT INTO open_message_fts(rowid, body, facets) "
-        f"SELECT m.id, m.body, {FACETS} FROM ticket t JOIN message m ON m.ticket_id = t.id "
+        f"SELECT {_message_row('m')} FROM ticket t JOIN message m ON m.ticket_id = t.id "
         f"WHERE t.id = {ticket} AND t.status IN {_OPEN}; "
     )
 
@@ -72,6 +88,14 @@ def _leave(ticket: str) -> str:
         f"DELETE FROM open_ticket_fts WHERE rowid = {ticket}; "
         "DELETE FROM open_message_fts WHERE rowid IN "
         f"(SELECT id FROM message WHERE ticket_id = {ticket}); "
+    )
+
+
+def _message_enters() -> str:
+    """The statement writing the row of message ``new``, if its ticket is open."""
+    return (
+        f"INSERT INTO open_message_fts(rowid, body, facets) SELECT {_message_row('new')} "
+        f"FROM ticket t WHERE t.id = new.ticket_id AND t.status IN {_OPEN}; "
     )
 
 
@@ -117,22 +141,14 @@ _TRIGGERS = {
         + _leave("new.ticket_id")
         + _enter("new.ticket_id"),
     ),
-    "open_fts_message_ai": (
-        "AFTER INSERT ON message",
-        "INSERT INTO open_message_fts(rowid, body, facets) "
-        f"SELECT new.id, new.body, {FACETS} FROM ticket t WHERE t.id = new.ticket_id "
-        f"AND t.status IN {_OPEN}; ",
-    ),
+    "open_fts_message_ai": ("AFTER INSERT ON message", _message_enters()),
     "open_fts_message_ad": (
         "AFTER DELETE ON message",
         "DELETE FROM open_message_fts WHERE rowid = old.id; ",
     ),
     "open_fts_message_au": (
         "AFTER UPDATE OF body, ticket_id ON message",
-        "DELETE FROM open_message_fts WHERE rowid = old.id; "
-        "INSERT INTO open_message_fts(rowid, body, facets) "
-        f"SELECT new.id, new.body, {FACETS} FROM ticket t WHERE t.id = new.ticket_id "
-        f"AND t.status IN {_OPEN}; ",
+        "DELETE FROM open_message_fts WHERE rowid = old.id; " + _message_enters(),
     ),
 }
 
@@ -145,10 +161,12 @@ def _sqlite_upgrade() -> None:
         f"SELECT t.id, t.subject, {FACETS} FROM ticket t WHERE t.status IN {_OPEN}"
     )
     op.execute(
-        "INSERT INTO open_message_fts(rowid, body, facets) "
-        f"SELECT m.id, m.body, {FACETS} FROM ticket t JOIN message m ON m.ticket_id = t.id "
-        f"WHERE t.status IN {_OPEN} ORDER BY m.id"
+        f"INSERT INTO open_message_fts(rowid, body, facets) SELECT {_message_row('m')} "
+        f"FROM ticket t JOIN message m ON m.ticket_id = t.id WHERE t.status IN {_OPEN} "
+        "ORDER BY m.id"
     )
+    for name in ("open_ticket_fts", "open_message_fts"):  # one segment each, to start with
+        op.execute(f"INSERT INTO {name}({name}) VALUES ('optimize')")
     for name, (when, body) in _TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {when} BEGIN {body}END")
 
