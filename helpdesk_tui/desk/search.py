@@ -49,8 +49,10 @@ On SQLite a view of open tickets only (``OpenView``: every built-in view but "Al
 and "Recently resolved", with or without filters) is searched in the open tickets' own
 index (migration 0026): their subjects and messages again, each row with its ticket's
 filters as tokens. A tier asks for the words in the text *and* the view's tokens, so FTS5
-hands out only matches in (or about) the view: a common word a tag's view lacks costs that
-view's share of the index, not the word's every match in the desk.
+hands out only matches in (or about) the view, each still checked against it: a common
+word a tag's view lacks costs that view's share of the index, not the word's every match
+in the desk. A message too long to be copied there (migration 0026's ``LONG_BODY``) is
+looked up in ``message_fts`` by its rowid (few, as a rule none; their matches sorted).
 """
 
 from __future__ import annotations

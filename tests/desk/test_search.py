@@ -422,6 +422,18 @@ def test_a_filtered_search_follows_every_change_at_once(
     with db.write() as s:
         fields.set_status(s, admin, number, "open")
     assert _in_view(db, "toner", team="Support") == {"Printer on fire"}
+    with db.write() as s:
+        s.execute(
+            text(
+                "UPDATE ticket SET category = 'Print & Scan', type = 'service_request' "
+                "WHERE number = :n"
+            ),
+            {"n": number},
+        )
+    assert _in_view(db, "printer", category="Print & Scan", types=("service_request",)) == {
+        "Printer on fire"
+    }
+    assert _in_view(db, "printer", category="Print", types=("service_request",)) == set()
 
 
 def _migration_0026() -> Any:
