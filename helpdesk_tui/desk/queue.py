@@ -556,11 +556,41 @@ def small_view(session: Reader, spec: TicketFilter) -> search.SmallView | None:
     return search.SmallView(ids, size) if size < SMALL_VIEW else None
 
 
+def open_view(session: Reader, spec: TicketFilter) -> search.OpenView | None:
+    """On SQLite, a view of open tickets only (its statuses all open, no customer's): the
+    tokens of its filters in the open tickets' index (``search.OpenView``); None for any
+    other view, and on PostgreSQL."""
+    if dialect_name(session) != "sqlite" or spec.requester_id is not None:
+        return None
+    if not set(_statuses(spec)) <= set(OPEN_STATUSES):
+        return None
+    assignee: int | None = None
+    if spec.unassigned:
+        assignee = 0
+    elif spec.assignee:
+        assignee = _lookup(
+            session,
+            select(Agent.id).where(Agent.login == spec.assignee),
+            f"agent {spec.assignee!r}",
+            "helpdesk agent list",
+        )
+    facets = search.open_facets(
+        assignee=assignee,
+        tag=_tag_id(session, spec.tag) if spec.tag else None,
+        team=_team_id(session, spec.team) if spec.team else None,
+        category=spec.category or None,
+        types=tuple(sorted({parse_type(t).value for t in spec.types})),
+        priorities=tuple(sorted({parse_priority(p).value for p in spec.priorities})),
+    )
+    return search.OpenView(facets)
+
+
 def _search_ids(session: Reader, query: QueueQuery, need: int) -> list[int]:
     """The first ``need`` matches of the search that are in the view, best first."""
     within = view_condition(session, query.filter)
     small = small_view(session, query.filter)
-    return list(islice(search.matches(session, query.text, within, small), need))
+    opened = open_view(session, query.filter)
+    return list(islice(search.matches(session, query.text, within, small, opened), need))
 
 
 def _search_fetch(

@@ -46,6 +46,15 @@ tickets were found already, and FTS5 merges the two lists of rowids far quicker 
 row can be handed out and checked against the view. In a small view, where a word often
 has no match at all, that merge would read the word's matches a second time: there the
 prefix query's matches are read once, and the exact ones picked out of them.
+
+On SQLite a view of open tickets only (``OpenView``: every built-in view but "All tickets"
+and "Recently resolved", with or without filters) is searched in the open tickets' own
+index (migration 0026): their subjects and messages again, each row with its ticket's
+filters as tokens. A tier asks for the words in the text *and* the view's tokens, so FTS5
+hands out only matches in (or about) the view, each still checked against it: a common
+word a tag's view lacks costs that view's share of the index, not the word's every match
+in the desk. A message too long to be copied there (migration 0026's ``LONG_BODY``) is
+looked up in ``message_fts`` by its rowid (few, as a rule none; their matches sorted).
 """
 
 from __future__ import annotations
@@ -134,9 +143,103 @@ def in_view(ticket_id: Any, within: Any | None) -> Any:
     return select(Ticket.id).where(Ticket.id == ticket_id, within).scalar_subquery().is_not(None)
 
 
+@dataclass(frozen=True)
+class OpenView:
+    """A view of open tickets only, searched on SQLite in the open tickets' index (migration
+    0026): ``facets``, an FTS5 query over the ``facets`` column that every ticket of the view
+    matches ("": none, all open tickets); each match is still checked against the view."""
+
+    facets: str
+
+
+def open_facets(
+    *,
+    assignee: int | None = None,
+    tag: int | None = None,
+    team: int | None = None,
+    category: str | None = None,
+    types: tuple[str, ...] = (),
+    priorities: tuple[str, ...] = (),
+) -> str:
+    """The FTS5 query over the facets migration 0026 writes (its ``FACETS``) for the tickets
+    with all these: an agent's id (0: unassigned), a tag's, a team's, a category, any of
+    the types, any of the priorities."""
+    terms = [f"za{assignee}"] if assignee is not None else []
+    terms += [f"zt{max(tag, 0)}"] if tag is not None else []  # (no tag has id 0)
+    terms += [f"zm{team}"] if team is not None else []
+    terms += [f"zc{category.encode().hex()}"] if category is not None else []
+    for prefix, values in (("zy", types), ("zp", priorities)):
+        if values:
+            terms.append(
+                "(" + " OR ".join(f"{prefix}{value.encode().hex()}" for value in values) + ")"
+            )
+    return " AND ".join(terms)
+
+
+_TICKET_FTS = frozenset({"ticket_fts", "open_ticket_fts"})
+_OPEN_FTS = {
+    "ticket_fts": ("open_ticket_fts", "subject"),
+    "message_fts": ("open_message_fts", "body"),
+}
+"""The open tickets' table of each FTS5 table (migration 0026), and its text column."""
+
+
+def _open_match(name: str, match: str, view: OpenView) -> tuple[str, str]:
+    """The open tickets' FTS5 table for ``name`` and the query of ``match`` in its text
+    column (the facets' tokens are no words of the text) and the view's facets."""
+    fts, text = _OPEN_FTS[name]
+    query = f"{{{text}}} : ({match})"
+    if view.facets:
+        query += f" AND {{facets}} : ({view.facets})"
+    return fts, query
+
+
+class _LongMessages:
+    """The ids of a view's open messages whose bodies the open tickets' index does not hold
+    (longer than migration 0026's ``LONG_BODY``: their rows there hold only facets and
+    ``zlong``), read once per search, when a message tier first needs them: as a rule none."""
+
+    def __init__(self, session: Reader, view: OpenView) -> None:
+        self._session = session
+        self._facets = "zlong" + (f" AND ({view.facets})" if view.facets else "")
+        self._ids: list[int] | None = None
+
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            fts = table("open_message_fts", column("rowid"))
+            match = literal_column(fts.name).op("MATCH")(f"{{facets}} : ({self._facets})")
+            found = self._session.execute(select(fts.c.rowid).where(match)).scalars()
+            self._ids = [int(i) for i in found]
+        return self._ids
+
+
+def _open_messages(
+    session: Reader, match: str, view: OpenView, longs: _LongMessages, within: Any | None
+) -> Read:
+    """A message tier in a view of open tickets: the matches in the open tickets' index,
+    and those among the view's long messages (each looked up in ``message_fts`` by its
+    rowid), merged newest first."""
+    short = _fts_read(session, *_open_match("message_fts", match, view), within)
+    fts = table("message_fts", column("rowid"))
+
+    def read(count: int, below: int | None) -> list[Any]:
+        found = short(count, below)
+        if longs.ids():
+            ids: Any = select(column("value")).select_from(func.json_each(json.dumps(longs.ids())))
+            checked = and_(
+                fts.c.rowid.in_(ids),
+                exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within)),
+            )
+            found += _fts_matches(session, fts, match, checked, count, below)
+            found = sorted(found, key=_newer)[:count]
+        return found
+
+    return read
+
+
 def _fts_ticket(fts: Any) -> Any:
     """The ticket of a match of the FTS5 table ``fts``: its rowid, or its message's ticket."""
-    if fts.name == "ticket_fts":
+    if fts.name in _TICKET_FTS:
         return fts.c.rowid
     return select(Message.ticket_id).where(Message.id == fts.c.rowid).scalar_subquery()
 
@@ -164,7 +267,7 @@ def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Rea
     ticket's primary key as the index hands it out."""
     fts = table(name, column("rowid"))
     checked: Any = true()
-    if name == "ticket_fts":
+    if name in _TICKET_FTS:
         checked = in_view(fts.c.rowid, within)
     elif within is not None:
         checked = exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
@@ -716,7 +819,11 @@ def _requesters(
 
 
 def tiers(
-    session: Reader, query: str, within: Any | None = None, small: SmallView | None = None
+    session: Reader,
+    query: str,
+    within: Any | None = None,
+    small: SmallView | None = None,
+    open_view: OpenView | None = None,
 ) -> list[Read]:
     """The tiers of a search inside a view, best first (see the module's docstring)."""
     terms = words(query)
@@ -725,7 +832,18 @@ def tiers(
     if dialect_name(session) == "sqlite":
         exact = _fts5(terms, prefix=False)
         tables = ("ticket_fts", "message_fts")
-        if small is not None:  # a table's two tiers from one stream
+        if open_view is not None:  # the open tickets' index, the view's facets asked for
+            prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
+            longs = _LongMessages(session, open_view)
+            found = [
+                tier
+                for match in (exact, prefix)
+                for tier in (
+                    _fts_read(session, *_open_match("ticket_fts", match, open_view), within),
+                    _open_messages(session, match, open_view, longs, within),
+                )
+            ]
+        elif small is not None:  # a table's two tiers from one stream
             both = [
                 _SmallFts(session, name, exact, _fts5(terms, prefix=True), small) for name in tables
             ]
@@ -755,12 +873,17 @@ def tiers(
 
 
 def matches(
-    session: Reader, query: str, within: Any | None = None, small: SmallView | None = None
+    session: Reader,
+    query: str,
+    within: Any | None = None,
+    small: SmallView | None = None,
+    open_view: OpenView | None = None,
 ) -> Iterator[int]:
     """Ticket ids matching ``query`` that are in the view ``within`` (a condition on
     ``ticket``; None: all tickets), best first, each once; read lazily, tier by tier.
-    ``small``: the same view, when it is small (see the module's docstring); the order and
-    the tickets are the same either way."""
+    ``small``: the same view, when it is small; ``open_view``: the same view, when it holds
+    open tickets only (see the module's docstring); the order and the tickets are the same
+    either way."""
     if small is not None and small.size == 0:
         return  # an empty view (one agent's, who has no open ticket): nothing to look for
     seen: set[int] = set()
@@ -771,7 +894,7 @@ def matches(
         if found is not None:
             seen.add(int(found))
             yield int(found)
-    for read in tiers(session, query, within, small):
+    for read in tiers(session, query, within, small, open_view):
         below: int | None = None
         count = FIRST_BATCH
         while True:

@@ -582,15 +582,17 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
     PostgreSQL gather of messages) in the view's ids read through the view's own index
     ranges — no scan and no sort of the view's tickets. PostgreSQL is held to it with
     sequential scans costed off (see the module's docstring); a gather sorts its matches
-    (that is what it is), never tickets read otherwise. The small view's count reads its
-    index ranges only, too; so does, on SQLite, each batch's pick of the whole words
-    (``search._SmallFts``), and the requester tier reads tickets by their requester or (a
-    small view's ids) by their primary key, never the range of the view's statuses."""
+    (that is what it is), never tickets read otherwise. A view of open tickets is searched
+    on SQLite in the open tickets' index (``search.OpenView``, migration 0026), in the same
+    way. The small view's count reads its index ranges only, too; so does, on SQLite, each
+    batch's pick of the whole words (``search._SmallFts``: a small view of other statuses),
+    and the requester tier reads tickets by their requester or (a small view's ids) by
+    their primary key, never the range of the view's statuses."""
     monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
     monkeypatch.setattr(search, "PG_FEW_TICKETS", -1)  # (a view of few tickets: above)
     monkeypatch.setattr(queue, "SMALL_VIEW", SMALL[strategy])
     bad: list[str] = []
-    checked = picks = asked = fenced = 0
+    checked = picks = asked = fenced = opened = 0
     with demo_desk.read() as session:
         if not demo_desk.is_sqlite:
             walk = ("enable_bitmapscan", "enable_sort", "enable_incremental_sort")
@@ -617,6 +619,7 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
                     plan = _explain(session, sql, params)
                     checked += 1
                     picks += "json_each" in sql
+                    opened += "open_ticket_fts" in sql or "open_message_fts" in sql
                     asked += requesters
                     label = f"{view.filter} {typed}: {plan}"
                     if "FROM message" in sql and "MATERIALIZED" in sql:
@@ -643,6 +646,7 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
     assert (picks > 0) == (demo_desk.is_sqlite and strategy == "small view")
     small_gathers = not demo_desk.is_sqlite and strategy == "small view" and not gather_cost
     assert (fenced > 0) == small_gathers
+    assert (opened > 0) == demo_desk.is_sqlite
     assert asked > 0
     assert bad == [], "\n".join(bad)
 
@@ -687,7 +691,7 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
     its ids in each tier's statement, or its tiers gathering or walking) and in any view
     (each match checked) give the same tickets in the same order, page after page and at
     End, for a word, a prefix, a common word, several words and a ticket's number — and
-    only the view's."""
+    only the view's; on SQLite the same with and without the open tickets' index."""
     with demo_desk.read() as session:
         subject = session.execute(text("SELECT subject FROM ticket ORDER BY id")).scalars().first()
         number = session.execute(text("SELECT number FROM ticket ORDER BY id")).scalars().first()
@@ -720,3 +724,9 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
                     assert _searched(session, query) == walked, (view.filter, text_, name)
                     monkeypatch.undo()
                     monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
+                # SQLite: without the open tickets' index (each table's matches checked)
+                monkeypatch.setattr(queue, "open_view", lambda _session, _spec: None)
+                assert _searched(session, query) == walked, (view.filter, text_, "no open")
+                monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["checked per match"])
+                assert _searched(session, query) == walked, (view.filter, text_, "no open")
+                monkeypatch.undo()

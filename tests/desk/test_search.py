@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import event, text, update
 
-from helpdesk_tui.desk import queue, relations, search, thread
+from helpdesk_tui import storage
+from helpdesk_tui.desk import fields, queue, relations, search, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.queries import TicketRow
@@ -20,7 +23,9 @@ from helpdesk_tui.desk.queue import (
 )
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.search import PG_WALK_COST, pg_walks, words
-from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
+from helpdesk_tui.desk.tags import apply_tags
+from helpdesk_tui.desk.tickets import create_ticket, load_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Organization
 
@@ -369,3 +374,149 @@ def test_requester_tier_reads_the_trigram_index(db: Database) -> None:
         conn.exec_driver_sql("SET enable_seqscan = off")
         plan = " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
         assert "ix_contact_name_trgm" in plan and "ix_contact_email_trgm" in plan, plan
+
+
+def _in_view(db: Database, word: str, **spec: object) -> set[str]:
+    """The subjects a search for ``word`` finds in "All open" with the filter ``spec``."""
+    query = QueueQuery(TicketFilter(open_only=True, **spec), text=word)  # type: ignore[arg-type]
+    with db.read() as s:
+        return {r.subject for r in first_page(s, query, 50).rows}
+
+
+def test_a_filtered_search_follows_every_change_at_once(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """A search inside a filtered view of open tickets finds a ticket as soon as it is
+    tagged, assigned, moved to a team, given a priority or a message with the word, or
+    reopened, and no longer once it is untagged, unassigned or resolved (on SQLite the
+    open tickets' index, migration 0026, is written in the change's own transaction)."""
+    number = _new(db, admin, "Printer on fire", "It smokes.")
+    _new(db, admin, "Scanner jammed", "Not a printer.")
+    assert _in_view(db, "printer", tag="hardware") == set()
+    with db.write() as s:
+        apply_tags(s, admin, load_ticket(s, number), add=["hardware"])
+    assert _in_view(db, "printer", tag="hardware") == {"Printer on fire"}
+    assert _in_view(db, "print", tag="hardware") == {"Printer on fire"}  # a word's start
+    with db.write() as s:
+        fields.assign(s, admin, number, agent="bob", team="Support")
+    assert _in_view(db, "printer", assignee="bob") == {"Printer on fire"}
+    assert _in_view(db, "printer", team="Support", tag="hardware") == {"Printer on fire"}
+    assert _in_view(db, "printer", unassigned=True) == {"Scanner jammed"}  # (its message)
+    with db.write() as s:
+        fields.set_priority(s, admin, number, "urgent")
+        thread.add_note(s, admin, number, body="Toner everywhere.")
+    assert _in_view(db, "toner", priorities=("urgent",), assignee="bob") == {"Printer on fire"}
+    assert _in_view(db, "toner", priorities=("low",)) == set()
+    with db.write() as s:
+        fields.set_status(s, admin, number, "waiting")  # (still open: nothing to write)
+    assert _in_view(db, "printer", tag="hardware") == {"Printer on fire"}
+    with db.write() as s:
+        apply_tags(s, admin, load_ticket(s, number), remove=["hardware"])
+        fields.assign(s, admin, number, unassign=True)
+    assert _in_view(db, "printer", tag="hardware") == set()
+    assert _in_view(db, "printer", assignee="bob") == set()
+    assert _in_view(db, "printer", unassigned=True) == {"Printer on fire", "Scanner jammed"}
+    with db.write() as s:
+        fields.set_status(s, admin, number, "resolved")
+    assert _in_view(db, "printer") == {"Scanner jammed"}
+    assert _found(db, "toner") == {"Printer on fire"}  # (every ticket: the whole index)
+    with db.write() as s:
+        fields.set_status(s, admin, number, "open")
+    assert _in_view(db, "toner", team="Support") == {"Printer on fire"}
+    with db.write() as s:
+        s.execute(
+            text(
+                "UPDATE ticket SET category = 'Print & Scan', type = 'service_request' "
+                "WHERE number = :n"
+            ),
+            {"n": number},
+        )
+    assert _in_view(db, "printer", category="Print & Scan", types=("service_request",)) == {
+        "Printer on fire"
+    }
+    assert _in_view(db, "printer", category="Print", types=("service_request",)) == set()
+
+
+def _migration_0026() -> Any:
+    path = Path(storage.__file__).parent / "migrations" / "versions" / "0026_open_search.py"
+    spec = importlib.util.spec_from_file_location("migration_0026", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_open_index_counts_open_statuses_as_the_desk_does() -> None:
+    """Migration 0026's triggers hold the open tickets as the desk counts them."""
+    assert _migration_0026().OPEN == OPEN_STATUSES
+
+
+def test_the_open_index_holds_the_open_tickets_with_their_facets(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """After creating, tagging, assigning, replying, renaming, resolving, reopening,
+    merging and deleting, the open tickets' tables (migration 0026) hold exactly the open
+    tickets' subjects and messages with their facets, and FTS5 finds its index sound."""
+    if not db.is_sqlite:
+        pytest.skip("the open tickets' index is SQLite's")
+    migration = _migration_0026()
+    numbers = [_new(db, admin, f"Printer {i}", f"body {i}") for i in range(6)]
+    long_body = "words " * (migration.LONG_BODY // 6) + "toner"
+    with db.write() as s:
+        for i, number in enumerate(numbers):
+            apply_tags(s, admin, load_ticket(s, number), add=["hardware", f"t{i % 2}"])
+        fields.assign(s, admin, numbers[0], agent="bob")
+        fields.set_priority(s, admin, numbers[1], "high")
+        thread.add_note(s, admin, numbers[2], body="a later note")
+        thread.add_note(s, admin, numbers[1], body=long_body)
+        s.execute(
+            text("UPDATE ticket SET subject = 'Renamed', category = 'Hard' WHERE number = :n"),
+            {"n": numbers[3]},
+        )
+        fields.set_status(s, admin, numbers[4], "resolved")
+        apply_tags(s, admin, load_ticket(s, numbers[0]), remove=["t0"])
+    with db.write() as s:
+        relations.merge(s, admin, numbers[2], numbers[1])
+        relations.delete_ticket(s, admin, numbers[5])
+        fields.set_status(s, admin, numbers[4], "open")
+    facets = migration.FACETS
+    statuses = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
+    with db.read() as s:
+        for fts, rows in (
+            ("open_ticket_fts", f"SELECT t.id, t.subject, {facets} FROM ticket t"),
+            (
+                "open_message_fts",
+                f"SELECT {migration._message_row('m')} FROM ticket t JOIN message m "
+                "ON m.ticket_id = t.id",
+            ),
+        ):
+            expected = s.execute(text(f"{rows} WHERE t.status IN ({statuses})")).all()
+            held = s.execute(text(f"SELECT rowid, * FROM {fts}")).all()
+            assert sorted(map(tuple, held)) == sorted(map(tuple, expected)), fts
+            s.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')"))
+        assert len(s.execute(text("SELECT rowid FROM open_ticket_fts")).all()) == 4
+
+
+def test_a_long_message_is_found_in_a_filtered_view(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """A message too long to be copied into the open tickets' index (migration 0026's
+    ``LONG_BODY``) is found by a search inside a filtered view all the same, in its place
+    among the other messages' matches (newest first), and follows its ticket's changes."""
+    long_body = "words " * (_migration_0026().LONG_BODY // 6) + "toner cartridge"
+    first = _new(db, admin, "Printer one", "toner low")
+    second = _new(db, admin, "Printer two", long_body)
+    third = _new(db, admin, "Printer three", "toner again")
+    with db.write() as s:
+        for number in (first, second, third):
+            fields.assign(s, admin, number, agent="bob")
+    query = QueueQuery(TicketFilter(open_only=True, assignee="bob"), text="toner")
+    with db.read() as s:
+        found = [r.number for r in first_page(s, query, 10).rows]
+        assert found == [third, second, first]
+        assert _paged(s, query) == found
+    with db.write() as s:
+        fields.assign(s, admin, second, unassign=True)
+    assert _in_view(db, "cartridge", assignee="bob") == set()
+    assert _in_view(db, "cartridge", unassigned=True) == {"Printer two"}
+    assert _in_view(db, "cartrid", unassigned=True) == {"Printer two"}  # a word's start
