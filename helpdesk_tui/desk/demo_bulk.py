@@ -172,8 +172,10 @@ def _insert_batch_sqlite(conn: Connection, batch: Batch) -> dict[int, int]:
     are staged (many rows per statement) and then moved in one ``INSERT ... SELECT`` each.
     The tickets get consecutive ids in this transaction (it holds the write lock), so a
     child's ticket id is its ticket number plus one offset, checked at both ends of the
-    batch; events and tags, which have no trigger, then go straight into their tables.
-    Returns the ticket ids by number.
+    batch; events and tags then go straight into their tables, the tags before the
+    messages: an open ticket's tag rewrites its rows in the open tickets' search index
+    (migration 0026), which holds its subject alone until its messages come in with their
+    facets. Returns the ticket ids by number.
     """
     first, last = _numbers(batch)
     _insert_values(conn, f"{_STAGE}ticket", TICKET_COLUMNS, batch.tickets)
@@ -187,13 +189,6 @@ def _insert_batch_sqlite(conn: Connection, batch: Batch) -> dict[int, int]:
     ).one()
     assert last_id - first_id + 1 == count == last - first + 1, "ticket ids not consecutive"
     offset = first_id - first
-    _insert_values(conn, f"{_STAGE}message", MESSAGE_COLUMNS, batch.messages)
-    rest = ", ".join(MESSAGE_COLUMNS[1:])
-    conn.exec_driver_sql(
-        f"INSERT INTO main.message ({', '.join(MESSAGE_COLUMNS)}) "
-        f"SELECT ticket_id + ?, {rest} FROM {_STAGE}message ORDER BY rowid",
-        (offset,),
-    )
     for table, columns, values in (
         ("event", EVENT_COLUMNS, batch.events),
         ("ticket_tag", TICKET_TAG_COLUMNS, batch.ticket_tags),
@@ -201,6 +196,13 @@ def _insert_batch_sqlite(conn: Connection, batch: Batch) -> dict[int, int]:
         step = len(columns)
         values[::step] = [number + offset for number in values[::step]]
         _insert_values(conn, f"main.{table}", columns, values)
+    _insert_values(conn, f"{_STAGE}message", MESSAGE_COLUMNS, batch.messages)
+    rest = ", ".join(MESSAGE_COLUMNS[1:])
+    conn.exec_driver_sql(
+        f"INSERT INTO main.message ({', '.join(MESSAGE_COLUMNS)}) "
+        f"SELECT ticket_id + ?, {rest} FROM {_STAGE}message ORDER BY rowid",
+        (offset,),
+    )
     for table in _STAGED:
         conn.exec_driver_sql(f"DELETE FROM {_STAGE}{table}")
     return {number: number + offset for number in range(first, last + 1)}
