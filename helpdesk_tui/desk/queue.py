@@ -229,6 +229,15 @@ def _team_id(session: Reader, name: str) -> int:
     )
 
 
+def _agent_id(session: Reader, login: str) -> int:
+    return _lookup(
+        session,
+        select(Agent.id).where(Agent.login == login),
+        f"agent {login!r}",
+        "helpdesk agent list",
+    )
+
+
 def _tag_id(session: Reader, name: str) -> int:
     found = session.execute(select(Tag.id).where(Tag.name == parse_tag(name))).scalar()
     return -1 if found is None else int(found)
@@ -240,13 +249,7 @@ def _lead(session: Reader, spec: TicketFilter, table: Any = Ticket) -> list[Any]
     if spec.unassigned:
         return [table.assignee_id.is_(None)]
     if spec.assignee:
-        agent_id = _lookup(
-            session,
-            select(Agent.id).where(Agent.login == spec.assignee),
-            f"agent {spec.assignee!r}",
-            "helpdesk agent list",
-        )
-        return [table.assignee_id == agent_id]
+        return [table.assignee_id == _agent_id(session, spec.assignee)]
     return []
 
 
@@ -568,12 +571,7 @@ def open_view(session: Reader, spec: TicketFilter) -> search.OpenView | None:
     if spec.unassigned:
         assignee = 0
     elif spec.assignee:
-        assignee = _lookup(
-            session,
-            select(Agent.id).where(Agent.login == spec.assignee),
-            f"agent {spec.assignee!r}",
-            "helpdesk agent list",
-        )
+        assignee = _agent_id(session, spec.assignee)
     facets = search.open_facets(
         assignee=assignee,
         tag=_tag_id(session, spec.tag) if spec.tag else None,
