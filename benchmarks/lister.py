@@ -32,8 +32,7 @@ from sqlalchemy import text
 
 from helpdesk_tui.desk import queue
 from helpdesk_tui.desk.demo import generate_demo
-from helpdesk_tui.desk.queries import TicketFilter
-from helpdesk_tui.desk.queue_values import SORT_ORDER
+from helpdesk_tui.desk.queue_values import SORT_ORDER, TicketFilter
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database

@@ -24,12 +24,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import text
 from textual import events
 
 from helpdesk_tui.app import HelpdeskApp, make_app
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import agent_actor
-from helpdesk_tui.desk.agents import list_agents
 from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
@@ -108,7 +108,7 @@ class Probe:
 async def measure(path: Path, tickets: int, keys: int) -> Figures:
     db = Database(f"sqlite:///{path}")
     with db.read() as session:
-        login = list_agents(session)[0][0].login
+        login = session.execute(text("SELECT login FROM agent ORDER BY id LIMIT 1")).scalar_one()
         actor = agent_actor(session, login)
     # "All tickets" (key 7), so PageDown has the whole desk to walk through.
     settings = Settings(database_url=db.url)
