@@ -70,13 +70,20 @@ def _message_row(m: str) -> str:
     )
 
 
-def _enter(ticket: str) -> str:
-    """Statements writing the rows of ticket ``ticket`` (an SQL expression), if open."""
+def _subject_enters(ticket: str) -> str:
+    """The statement writing the subject row of ticket ``ticket`` (an SQL expression), if
+    open."""
     return (
         "INSERT INTO open_ticket_fts(rowid, subject, facets) "
         f"SELECT t.id, t.subject, {FACETS} FROM ticket t WHERE t.id = {ticket} "
         f"AND t.status IN {_OPEN}; "
-        "INSERT INTO open_message_fts(rowid, body, facets) "
+    )
+
+
+def _enter(ticket: str) -> str:
+    """Statements writing the rows of ticket ``ticket`` (an SQL expression), if open."""
+    return (
+        _subject_enters(ticket) + "INSERT INTO open_message_fts(rowid, body, facets) "
         f"SELECT {_message_row('m')} FROM ticket t JOIN message m ON m.ticket_id = t.id "
         f"WHERE t.id = {ticket} AND t.status IN {_OPEN}; "
     )
@@ -106,16 +113,13 @@ def _is_open(ticket: str) -> str:
 _TRIGGERS = {
     "open_fts_ticket_ai": (
         f"AFTER INSERT ON ticket WHEN new.status IN {_OPEN}",
-        "INSERT INTO open_ticket_fts(rowid, subject, facets) "
-        f"SELECT t.id, t.subject, {FACETS} FROM ticket t WHERE t.id = new.id; ",
+        _subject_enters("new.id"),
     ),
     # A subject change of an open ticket writes its own row only.
     "open_fts_ticket_au": (
         f"AFTER UPDATE OF subject ON ticket WHEN new.status IN {_OPEN} "
         f"AND old.status IN {_OPEN} AND old.subject IS NOT new.subject",
-        "DELETE FROM open_ticket_fts WHERE rowid = old.id; "
-        "INSERT INTO open_ticket_fts(rowid, subject, facets) "
-        f"SELECT t.id, t.subject, {FACETS} FROM ticket t WHERE t.id = new.id; ",
+        "DELETE FROM open_ticket_fts WHERE rowid = old.id; " + _subject_enters("new.id"),
     ),
     "open_fts_facets_au": (
         f"AFTER UPDATE OF status, {', '.join(_FACET_COLUMNS)} ON ticket "
