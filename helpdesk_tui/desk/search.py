@@ -704,17 +704,31 @@ TRIGRAM = 3
 a shorter one has no trigram, so it is checked against every contact."""
 
 
-def _contacts_holding(session: Reader, term: str, among: Any | None) -> Any:
-    """Ids of the contacts whose name, email, organization or domain holds ``term``;
-    ``among``: a small view's requesters, the only contacts then looked at."""
-    like = f"%{term}%"
-    organizations = select(Organization.id).where(
+def _organizations_holding(like: str) -> Any:
+    """Ids of the organizations whose name or domain is ``like`` (lowercase)."""
+    return select(Organization.id).where(
         or_(
             func.lower(Organization.name).like(like),
             func.lower(func.coalesce(Organization.domain, "")).like(like),
         )
     )
-    by_organization = select(Contact.id).where(Contact.organization_id.in_(organizations))
+
+
+def _name_or_email_holds(like: str) -> Any:
+    """A contact's name or email is ``like`` (lowercase)."""
+    return or_(
+        func.lower(Contact.name).like(like),
+        func.lower(func.coalesce(Contact.email, "")).like(like),
+    )
+
+
+def _contacts_holding(session: Reader, term: str, among: Any | None) -> Any:
+    """Ids of the contacts whose name, email, organization or domain holds ``term``;
+    ``among``: a small view's requesters, the only contacts then looked at."""
+    like = f"%{term}%"
+    by_organization = select(Contact.id).where(
+        Contact.organization_id.in_(_organizations_holding(like))
+    )
     by_text: Any
     if dialect_name(session) == "sqlite" and len(term) >= TRIGRAM:
         # The trigram table answers "contains" (case-insensitively) in name or email.
@@ -726,12 +740,7 @@ def _contacts_holding(session: Reader, term: str, among: Any | None) -> Any:
         # PostgreSQL reads these through its trigram indexes when the server has them; a
         # word shorter than a trigram is looked for in every contact's name and email (at
         # 100k tickets, 16k contacts: 10-25 ms), or in a small view's requesters only.
-        by_text = select(Contact.id).where(
-            or_(
-                func.lower(Contact.name).like(like),
-                func.lower(func.coalesce(Contact.email, "")).like(like),
-            )
-        )
+        by_text = select(Contact.id).where(_name_or_email_holds(like))
         if among is not None:
             by_text = by_text.where(Contact.id.in_(among))
             by_organization = by_organization.where(Contact.id.in_(among))
@@ -754,17 +763,10 @@ def _pg_view_requesters(terms: list[str], small: SmallView) -> Any:
     per_word = []
     for term in terms:
         like = f"%{term}%"
-        organizations = select(Organization.id).where(
-            or_(
-                func.lower(Organization.name).like(like),
-                func.lower(func.coalesce(Organization.domain, "")).like(like),
-            )
-        )
         per_word.append(
             or_(
-                func.lower(Contact.name).like(like),
-                func.lower(func.coalesce(Contact.email, "")).like(like),
-                Contact.organization_id.in_(organizations),
+                _name_or_email_holds(like),
+                Contact.organization_id.in_(_organizations_holding(like)),
             )
         )
     return and_(Contact.id == any_(requesters), *per_word)
