@@ -580,14 +580,15 @@ def open_view(session: Reader, spec: TicketFilter) -> search.OpenView | None:
         types=tuple(sorted({parse_type(t).value for t in spec.types})),
         priorities=tuple(sorted({parse_priority(p).value for p in spec.priorities})),
     )
-    return search.OpenView(facets)
+    return search.OpenView(facets, lambda: small_view(session, spec))
 
 
 def _search_ids(session: Reader, query: QueueQuery, need: int) -> list[int]:
-    """The first ``need`` matches of the search that are in the view, best first."""
+    """The first ``need`` matches of the search that are in the view, best first (a view of
+    open tickets on SQLite is counted only if the requester tier needs it: ``OpenView``)."""
     within = view_condition(session, query.filter)
-    small = small_view(session, query.filter)
     opened = open_view(session, query.filter)
+    small = small_view(session, query.filter) if opened is None else None
     return list(islice(search.matches(session, query.text, within, small, opened), need))
 
 
