@@ -57,6 +57,10 @@ in the desk. A message too long to be copied there (migration 0026's ``LONG_BODY
 looked up in ``message_fts`` by its rowid (few, as a rule none; their matches sorted).
 Such a view is counted (as a ``SmallView``) only when the requester tier checks the
 tickets of contacts it found: the text tiers need no count, and usually fill the page.
+Their prefix tiers ask for each word's longer forms, listed from the open tables'
+vocabularies (migration 0027), instead of the prefix: FTS5 merges a prefix's every word,
+the word's own list with them, which the tier then reads again to leave those matches
+out; a word without longer forms has no prefix tier to read (``_open_starts``).
 """
 
 from __future__ import annotations
@@ -221,12 +225,11 @@ class _LongMessages:
 
 
 def _open_messages(
-    session: Reader, match: str, view: OpenView, longs: _LongMessages, within: Any | None
+    session: Reader, short: Read, match: str, longs: _LongMessages, within: Any | None
 ) -> Read:
-    """A message tier in a view of open tickets: the matches in the open tickets' index,
-    and those among the view's long messages (each looked up in ``message_fts`` by its
-    rowid), merged newest first."""
-    short = _fts_read(session, *_open_match("message_fts", match, view), within)
+    """A message tier in a view of open tickets: the matches in the open tickets' index
+    (``short``), and those of ``match`` among the view's long messages (each looked up in
+    ``message_fts`` by its rowid), merged newest first."""
     fts = table("message_fts", column("rowid"))
 
     def read(count: int, below: int | None) -> list[Any]:
@@ -240,6 +243,73 @@ def _open_messages(
             found += _fts_matches(session, fts, match, checked, count, below)
             found = sorted(found, key=_newer)[:count]
         return found
+
+    return read
+
+
+_VOCABULARY = {"ticket_fts": "open_ticket_vocab", "message_fts": "open_message_vocab"}
+"""The vocabulary of each open tickets' table (migration 0027), by its desk-wide table."""
+MAX_FORMS = 16
+"""A word with more longer forms than this in the open tickets' index is asked for as a
+prefix (FTS5 merges them all), not as a list of them."""
+_PLAIN = re.compile(r"[a-z0-9]+")
+"""A word the index's tokenizer keeps as it is (no case, no diacritics to fold)."""
+
+
+def _longer_forms(session: Reader, name: str, term: str) -> list[str] | None:
+    """The words of the open tickets' table of ``name`` that start with ``term`` and are
+    longer, read from its vocabulary (migration 0027). None: ``term`` is asked for as a
+    prefix — of 3 letters or fewer (the prefix index holds those), with other characters
+    than a-z and digits (the tokenizer might fold it otherwise), or with more than
+    ``MAX_FORMS`` longer forms."""
+    if len(term) <= 3 or not _PLAIN.fullmatch(term):
+        return None
+    vocabulary = table(_VOCABULARY[name], column("term"))
+    # (A token's characters all sort after "0": the words after ``term`` itself.)
+    longer = (
+        select(vocabulary.c.term)
+        .where(vocabulary.c.term >= term + "0", vocabulary.c.term < term + "\U0010ffff")
+        .limit(MAX_FORMS + 1)
+    )
+    found = [str(form) for form in session.execute(longer).scalars()]
+    return None if len(found) > MAX_FORMS else found
+
+
+def _open_starts(session: Reader, name: str, terms: list[str]) -> str | None:
+    """The words as starts of words for the open tickets' table of ``name``: each one as
+    itself or one of its longer forms there, or (``_longer_forms``: None) as a prefix.
+    FTS5 then reads the longer forms' lists, where a prefix merged the word's own list
+    with them and the tier read it again to leave out the whole word's matches. None
+    when no word has a longer form: every start is the whole word, found already."""
+    starts: list[str] = []
+    longer = False
+    for term in terms:
+        forms = _longer_forms(session, name, term)
+        longer = longer or forms != []
+        if forms is None:
+            starts.append(f'"{term}"*')
+        else:
+            starts.append("(" + " OR ".join(f'"{word}"' for word in (term, *forms)) + ")")
+    return " AND ".join(starts) if longer else None
+
+
+def _open_prefix(
+    session: Reader, name: str, terms: list[str], exact: str, view: OpenView, within: Any | None
+) -> Read:
+    """The prefix tier of the open tickets' table of ``name``: the starts
+    (``_open_starts``) without the whole words, in the view; its vocabulary read when the
+    tier is first read (the whole words' tiers usually fill the page)."""
+    made: list[Read] = []
+
+    def read(count: int, below: int | None) -> list[Any]:
+        if not made:
+            starts = _open_starts(session, name, terms)
+            if starts is None:
+                made.append(lambda _count, _below: [])
+            else:
+                match = f"({starts}) NOT ({exact})"
+                made.append(_fts_read(session, *_open_match(name, match, view), within))
+        return made[0](count, below)
 
     return read
 
@@ -858,13 +928,19 @@ def tiers(
         if open_view is not None:  # the open tickets' index, the view's facets asked for
             prefix = f"({_fts5(terms, prefix=True)}) NOT ({exact})"
             longs = _LongMessages(session, open_view)
+            whole = {
+                name: _fts_read(session, *_open_match(name, exact, open_view), within)
+                for name in tables
+            }
+            starts = {
+                name: _open_prefix(session, name, terms, exact, open_view, within)
+                for name in tables
+            }
             found = [
-                tier
-                for match in (exact, prefix)
-                for tier in (
-                    _fts_read(session, *_open_match("ticket_fts", match, open_view), within),
-                    _open_messages(session, match, open_view, longs, within),
-                )
+                whole["ticket_fts"],
+                _open_messages(session, whole["message_fts"], exact, longs, within),
+                starts["ticket_fts"],
+                _open_messages(session, starts["message_fts"], prefix, longs, within),
             ]
         elif small is not None:  # a table's two tiers from one stream
             both = [

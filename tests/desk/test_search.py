@@ -520,3 +520,63 @@ def test_a_long_message_is_found_in_a_filtered_view(
     assert _in_view(db, "cartridge", assignee="bob") == set()
     assert _in_view(db, "cartridge", unassigned=True) == {"Printer two"}
     assert _in_view(db, "cartrid", unassigned=True) == {"Printer two"}  # a word's start
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_words_start_is_asked_for_as_its_longer_forms(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the prefix tier of a view of open tickets asks the open index for a
+    word's longer forms, listed from its vocabulary (migration 0027), not for the prefix:
+    a word with none reads no prefix tier at all; a word of three letters (the prefix
+    index's), one the tokenizer might fold (a letter outside a-z) or one with too many
+    forms is asked for as a prefix. The tickets and their order are the prefix's."""
+    for subject, body in (
+        ("Printer jammed", "paper everywhere"),
+        ("Printers offline", "all of them"),
+        ("Spooler stuck", "printing stopped"),
+        ("Café closed", "no printer here"),
+        ("Toner low", "printer says toner"),
+    ):
+        _new(db, admin, subject, body)
+    sent: list[str] = []
+
+    def grab(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        sent.append(f"{sql} {params}")
+
+    def searched(typed: str) -> list[int]:
+        """The search's tickets in "All open", and without the open index (a prefix)."""
+        query = QueueQuery(TicketFilter(open_only=True), text=typed)
+        with db.read() as s:
+            sent.clear()
+            event.listen(db.engine, "before_cursor_execute", grab)
+            try:
+                found = _paged(s, query)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", grab)
+            with monkeypatch.context() as patched:
+                patched.setattr(queue, "open_view", lambda _session, _spec: None)
+                assert _paged(s, query) == found, typed
+        return found
+
+    # typed: the vocabulary read; the subjects' prefix tier read; as a prefix ("…"*)
+    for typed, listed, tier, as_prefix in (
+        ("print", True, True, False),
+        ("printer", True, True, False),
+        ("spool", True, True, False),
+        ("toner", True, False, False),
+        ("paper everywhere", True, False, False),
+        ("print toner", True, True, False),
+        ("caf", False, True, True),
+        ("café", False, True, True),
+    ):
+        assert searched(typed), typed
+        prefix_tier = [q for q in sent if "FROM open_ticket_fts" in q and ") NOT (" in q]
+        assert any("open_ticket_vocab" in q for q in sent) == listed, typed
+        assert bool(prefix_tier) == tier, typed
+        assert any('"*' in q for q in prefix_tier) == as_prefix, typed
+    searched("printer")
+    assert any('("printer" OR "printers")' in q for q in sent)
+    monkeypatch.setattr(search, "MAX_FORMS", 0)  # ("printers": one form too many)
+    searched("printer")
+    assert any('"printer"*' in q for q in sent if "FROM open_ticket_fts" in q)
