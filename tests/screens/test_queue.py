@@ -447,6 +447,28 @@ async def test_search_box_goes_while_the_search_is_read(
         assert not box.display
 
 
+async def test_a_list_of_another_length_lays_nothing_out(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """New rows of another count change the table's scrollable height and its scrollbar's
+    thumb, not the screen's layout: laid out, the scrollbar resized by that layout took a
+    frame of its own after the rows' (a filter or a search landed one frame later when
+    its list's length changed)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        table = queue(app).table
+        layouts = table._layout_updates
+        for rows in ([2], [11, 9, 8], []):
+            table.show(
+                [r for r in queue(app)._rows if r.number in rows], {}, FROZEN_NOW, focus=None
+            )
+            assert not table._layout_required and table._layout_updates == layouts
+            assert table.virtual_size.height == len(table.numbers) + 1
+            assert table.vertical_scrollbar.window_virtual_size == len(table.numbers) + 1
+
+
 async def test_the_table_keeps_its_scrollbar_whether_or_not_the_rows_fit(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
