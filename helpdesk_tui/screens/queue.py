@@ -480,10 +480,9 @@ class QueueScreen(DeskScreen):
         self._show_rows(focus)
         if self._held is not None:
             # Released once the table has handed its refresh to the screen (the table's
-            # queue runs its refresh first), whose message then prompts the frame: released
-            # here, the screen drew before the rows' refreshes reached it, and again for
-            # them a frame later.
-            self.table.call_later(self._release_frames, prompt=False)
+            # queue runs its refresh first): released here, the screen drew before the
+            # rows' refreshes reached it, and again for them a frame later.
+            self.table.call_later(self._release_frames)
         self._keep(load)
         self._schedule_refresh()
         if added:
@@ -629,6 +628,7 @@ class QueueScreen(DeskScreen):
             self._watch.disarm()
 
     def on_unmount(self) -> None:
+        self._release_frames()
         if self._watch is not None:
             self._watch.stop()
 
@@ -771,7 +771,8 @@ class QueueScreen(DeskScreen):
         # table with its old rows beside the read and often ran past the next frame's time,
         # which Textual's update timer then skipped too: the rows waited one or two frames.
         # Closed only when the rows came, the footer's keys and the restyles came after
-        # their frame, in frames of their own.)
+        # their frame, in frames of their own. Closed once the read's thread had started
+        # instead, as before the hold: no earlier read at 1k and 1M, load 5.)
         self._hold_frames()
         self.set_query(replace(self.query_spec, text=event.value.strip()))
         self._close_search()
@@ -784,16 +785,15 @@ class QueueScreen(DeskScreen):
             self._held.enter_context(self.app.batch_update())
             self._held_timer = self.set_timer(BARS_WAIT_SECONDS, self._release_frames)
 
-    def _release_frames(self, *, prompt: bool = True) -> None:
-        """End the hold; ``prompt``: have the screen draw what waited at its next idle."""
+    def _release_frames(self) -> None:
+        """End the hold: the screen draws what waited at its next idle."""
         if self._held_timer is not None:
             self._held_timer.stop()
             self._held_timer = None
         if self._held is not None:
             held, self._held = self._held, None
             held.close()
-            if prompt:
-                self.check_idle()
+            self.check_idle()
 
     def _close_search(self) -> None:
         search = self.query_one("#queue-search", Input)

@@ -19,8 +19,9 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.desk.queue import first_page
+from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.screens import queue as queue_screen
@@ -501,6 +502,31 @@ async def test_a_search_enter_is_drawn_once_with_its_rows(
         release.set()
         await _frames_until(lambda: shown(app) == [2] and frames.settled())
         assert frames.drawn == [(True, [2], False)]
+
+
+async def test_a_failed_search_draws_the_closed_line_with_its_notice(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No rows come: the hold on drawing ends with the failure, whose one-line notice shows
+    under the closed line and the old rows."""
+    list_window = Desk.list_window
+
+    def failing(desk: Desk, query: QueueQuery, *args: Any, **kwargs: Any) -> Any:
+        if query.text:
+            raise InvalidValue("the search went wrong")
+        return list_window(desk, query, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "list_window", failing)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash", *"tunnel", "enter")
+        await until(pilot, lambda: any("went wrong" in n for n in notifications(app)), 10)
+        assert not app._batch_count and queue(app)._held is None
+        assert not queue(app).query_one("#queue-search").display
+        assert shown(app) == ALL_OPEN
 
 
 async def test_a_filter_enter_is_drawn_once_with_its_rows(
