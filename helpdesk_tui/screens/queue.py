@@ -23,6 +23,7 @@ queue lands on is kept again for the next start.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -252,8 +253,10 @@ class QueueScreen(DeskScreen):
         self._filter_form: QueueFilterScreen | None = None
         """The filter form (f), built on first use and kept (installed) as long as the app
         runs, as the queue is."""
-        self._search_closing = False
-        """Enter was pressed in the search line: it goes once the search's read began."""
+        self._held: ExitStack | None = None
+        """Drawing held (``_hold_frames``) while a search's rows are read."""
+        self._held_timer: Timer | None = None
+        """Ends the hold if the rows are slow to come (``BARS_WAIT_SECONDS``)."""
         self._form_closing = False
         """Enter was pressed in the filter form: it goes with the filtered rows (or when
         the bars stop waiting for them, ``_show_stale_bars``)."""
@@ -361,8 +364,7 @@ class QueueScreen(DeskScreen):
         load = Load(kind, start, limit or PAGE)
         self._pending = load
         if not self.desk_app.live:  # asked again (from the first page) once it is open
-            if self._search_closing:
-                self._close_search()
+            self._release_frames()
             self._show_stale_bars()
             kept = self._kept_view
             if self._kept_as_of is not None and (
@@ -400,10 +402,9 @@ class QueueScreen(DeskScreen):
         """
         if event.worker.group != "queue":
             return
-        if self._search_closing and event.state != WorkerState.PENDING:
-            self._close_search()  # the read's thread is under way (or done)
         if event.state != WorkerState.ERROR:
             return
+        self._release_frames()  # (no rows come: the closed line is drawn with the notice)
         self._pending = None
         if not isinstance(event.worker.error, DeskError):
             self._schedule_refresh(RETRY_SECONDS)
@@ -477,6 +478,11 @@ class QueueScreen(DeskScreen):
             self._show_bars()
         self._show_stale_bars()
         self._show_rows(focus)
+        if self._held is not None:
+            # Released once the table has handed its refresh to the screen (the table's
+            # queue runs its refresh first): released here, the screen drew before the
+            # rows' refreshes reached it, and again for them a frame later.
+            self.table.call_later(self._release_frames)
         self._keep(load)
         self._schedule_refresh()
         if added:
@@ -614,6 +620,7 @@ class QueueScreen(DeskScreen):
         self.post_message(OpenTicket(message.number))
 
     def on_screen_suspend(self) -> None:
+        self._release_frames()
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -621,6 +628,7 @@ class QueueScreen(DeskScreen):
             self._watch.disarm()
 
     def on_unmount(self) -> None:
+        self._release_frames()
         if self._watch is not None:
             self._watch.stop()
 
@@ -749,7 +757,6 @@ class QueueScreen(DeskScreen):
             self.set_query(self.query_spec.with_sort(sort))
 
     def action_search(self) -> None:
-        self._search_closing = False
         search = self.query_one("#queue-search", Input)
         search.value = self.query_spec.text
         self.query_one("#queue-status").display = False
@@ -758,16 +765,37 @@ class QueueScreen(DeskScreen):
 
     @on(Input.Submitted, "#queue-search")
     def _searched(self, event: Input.Submitted) -> None:
-        # The read first, the line closed once its thread has started (``_worker_running``):
-        # closed at once, the screen was laid out (the line, the footer's keys for the table)
-        # before the worker's task got to start the thread, which read that much later.
-        # (Closed with the rows instead, the focus's restyles came after their frame and
-        # took one more.)
-        self._search_closing = True
+        # The line is closed and the table focused at once, but drawn with the rows, in one
+        # frame: the layout, the footer's keys and the table's restyle for its focus are
+        # worked out while the read runs. (Drawn as the read began, that frame repainted the
+        # table with its old rows beside the read and often ran past the next frame's time,
+        # which Textual's update timer then skipped too: the rows waited one or two frames.
+        # Closed only when the rows came, the footer's keys and the restyles came after
+        # their frame, in frames of their own. Closed once the read's thread had started
+        # instead, as before the hold: no earlier read at 1k and 1M, load 5.)
+        self._hold_frames()
         self.set_query(replace(self.query_spec, text=event.value.strip()))
+        self._close_search()
+
+    def _hold_frames(self) -> None:
+        """Draw nothing (``App.batch_update``, held open) until the rows asked for are
+        shown, the read fails, another screen comes, or ``BARS_WAIT_SECONDS`` pass."""
+        if self._held is None:
+            self._held = ExitStack()
+            self._held.enter_context(self.app.batch_update())
+            self._held_timer = self.set_timer(BARS_WAIT_SECONDS, self._release_frames)
+
+    def _release_frames(self) -> None:
+        """End the hold: the screen draws what waited at its next idle."""
+        if self._held_timer is not None:
+            self._held_timer.stop()
+            self._held_timer = None
+        if self._held is not None:
+            held, self._held = self._held, None
+            held.close()
+            self.check_idle()
 
     def _close_search(self) -> None:
-        self._search_closing = False
         search = self.query_one("#queue-search", Input)
         search.display = False
         self.query_one("#queue-status").display = True
@@ -796,7 +824,10 @@ class QueueScreen(DeskScreen):
 
     def _filtered(self, spec: TicketFilter) -> None:
         """The form's Enter: the list is read while the form stays, and the form closes
-        when its rows are shown (``_show_stale_bars``), both in one frame."""
+        when its rows are shown (``_show_stale_bars``), both in one frame (drawing held
+        meanwhile: the queue coming back repaints the whole screen, and drawn before the
+        rows' refreshes had reached it, it was drawn again for them a frame later)."""
+        self._hold_frames()
         self._form_closing = True
         self.set_query(replace(self.query_spec, filter=spec))
 

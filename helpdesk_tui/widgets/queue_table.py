@@ -417,7 +417,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._keys, self._shown = keys, shown
         numbers = set(keys)
         self._made = {number: made for number, made in self._made.items() if number in numbers}
-        self.virtual_size = Size(self.scrollable_content_region.width, len(keys) + 1)
+        self._set_rows_height(len(keys))
         if keys:
             row = keys.index(focus) if focus in keys else min(old_row, len(keys) - 1)
             # Keep the cursor's ticket where it was on screen, even if rows came in above it;
@@ -544,10 +544,36 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._strips.clear()
 
     def on_resize(self) -> None:
-        width = self.scrollable_content_region.width
         self._refit()
-        self.virtual_size = Size(width, len(self._keys) + 1)
+        self._set_rows_height(len(self._keys))
         self._scroll_cursor_into_view()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Textual's, but the scrollbar is refreshed only when the table's size changed.
+
+        Every layout of the screen hands a line-API ``ScrollView`` its content region as
+        its virtual size, never equal to its rows' (``_set_rows_height``); Textual then took
+        the sizes as changed and refreshed the scrollbar after that layout's frame was
+        drawn, in a frame of its own. (Textual 8.2.8, pinned.)
+        """
+        return super()._size_updated(size, self.virtual_size, container_size, layout)
+
+    def _set_rows_height(self, rows: int) -> None:
+        """The scrollable size for ``rows`` rows under the header, set without a layout.
+
+        The table's own size does not follow its rows (``height: 1fr``, the scrollbar
+        always there), so only the scrollbar's thumb changes, drawn in the same frame as
+        the rows. Set as the reactive it is, a new length laid the whole screen out, and the
+        scrollbar, resized by that layout, asked for a frame of its own: a key whose list
+        changed length took one frame more than one whose list did not.
+        """
+        size = Size(self.scrollable_content_region.width, rows + 1)
+        if size != self.virtual_size:
+            self.set_reactive(QueueTable.virtual_size, size)
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.window_virtual_size = size.height
 
     def notify_style_update(self) -> None:
         """Styles are read again; the drawn rows are kept unless they look different now.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,13 +13,13 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input
-from textual.worker import WorkerState
 
 from helpdesk_tui.app import HelpdeskApp, make_app
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
@@ -32,9 +33,11 @@ from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
+from tests.conftest import HANG_SECONDS
 from tests.restyles import restyled
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import (
+    POLL_SECONDS,
     drain,
     notifications,
     screen_lines,
@@ -405,46 +408,172 @@ async def test_search_finds_subjects_and_messages(
         assert shown(app) == ALL_OPEN
 
 
-async def test_search_box_goes_while_the_search_is_read(
+class Frames:
+    """The queue screen's frames as its own update timer draws them (not the test's)."""
+
+    def __init__(self, screen: QueueScreen) -> None:
+        self.screen = screen
+        self.drawn: list[tuple[bool, list[int], bool]] = []
+        """Per frame: laid out, the table's rows then, the search line shown then."""
+
+    def tick(self) -> None:
+        """(Called as the timer's tick begins: a frame is drawn if anything waits.)"""
+        screen = self.screen
+        if screen.is_current and not screen.app._batch_count:
+            layout = screen._layout_required
+            if (
+                layout
+                or screen._scroll_required
+                or screen._repaint_required
+                or screen._dirty_widgets
+            ):
+                box = screen.query_one("#queue-search")
+                self.drawn.append((layout, screen.table.numbers, box.display))
+
+    def handed(self) -> bool:
+        """Every change made is handed to the screen (its widgets have none of their own
+        left to report, the screen's messages are handled): drawn at its next frame."""
+        screen = self.screen
+        return screen._message_queue.empty() and not any(
+            w._repaint_required or w._layout_required for w in screen.walk_children()
+        )
+
+    def settled(self) -> bool:
+        """Nothing left to draw or on its way to the screen (no frame to come)."""
+        screen = self.screen
+        return self.handed() and not (
+            screen._layout_required
+            or screen._scroll_required
+            or screen._repaint_required
+            or screen._dirty_widgets
+        )
+
+
+async def _frames_until(check: Callable[[], bool]) -> None:
+    """Let the app run and draw on its own (no pilot: a pilot's pause draws a frame
+    itself) until ``check()`` holds."""
+    for _ in range(int(HANG_SECONDS / POLL_SECONDS)):
+        await asyncio.sleep(POLL_SECONDS)
+        if check():
+            return
+    raise AssertionError("not true")
+
+
+def _frames(monkeypatch: pytest.MonkeyPatch, app: HelpdeskApp) -> Frames:
+    """The queue's frames from now on, seen by its update timer's callback."""
+    frames = Frames(queue(app))
+    timer = frames.screen._update_timer
+    on_timer_update = timer._callback
+    assert on_timer_update is not None
+
+    def ticking() -> None:
+        frames.tick()
+        on_timer_update()
+
+    monkeypatch.setattr(timer, "_callback", ticking)
+    return frames
+
+
+async def test_a_search_enter_is_drawn_once_with_its_rows(
     make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Enter starts the read first; the box goes (and the table has the focus) once the
-    read's thread runs, not when its rows come: the screen is laid out for the box while
-    the query runs, and the rows land in a pass of their own."""
-    reading, release = threading.Event(), threading.Event()
-    list_window = Desk.list_window
-
-    def held(desk: Desk, query: QueueQuery, *args: Any, **kwargs: Any) -> Any:
-        if query.text:
-            reading.set()
-            release.wait(10)
-        return list_window(desk, query, *args, **kwargs)
-
-    monkeypatch.setattr(Desk, "list_window", held)
-    close_search = QueueScreen._close_search
-    reads_when_closed: list[list[WorkerState]] = []
-
-    def closing(screen: QueueScreen) -> None:
-        reads = [w.state for w in screen.app.workers if w.group == "queue"]
-        reads_when_closed.append(reads)
-        close_search(screen)
-
-    monkeypatch.setattr(QueueScreen, "_close_search", closing)
+    """Enter starts the read, closes the line and gives the table the focus at once, but
+    draws nothing until the rows come; then one frame lays the screen out with the line
+    closed and the rows in, and no frame follows it (the footer's keys, the table's restyle
+    for its focus and its scrollbar in that same frame). Drawn as the read began, that
+    frame repainted the table with its old rows and the rows came one or two frames later."""
+    reading, release, held = _hold_list_reads(monkeypatch)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
     app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
-        box = queue(app).query_one("#queue-search")
-        await pilot.press("slash", *"tunnel", "enter")
-        await until(pilot, reading.is_set, timeout=10)
-        await until(pilot, lambda: not box.display, timeout=10)
-        assert app.focused is queue(app).table
-        assert shown(app) == ALL_OPEN  # the search's rows are not in yet
-        assert reads_when_closed == [[WorkerState.RUNNING]]  # the read had begun
-        release.set()
+        box = queue(app).query_one("#queue-search", Input)
+        await pilot.press("slash", *"tunnel")
         await settle(pilot)
-        assert shown(app) == [2]
-        assert not box.display
+        frames = _frames(monkeypatch, app)
+        held[0] = True
+        await pilot.press("enter")
+        await until(pilot, reading.is_set, timeout=10)
+        await _frames_until(lambda: app.focused is queue(app).table and frames.handed())
+        assert not box.display and box.value == "tunnel"  # (kept for the next /)
+        assert frames.drawn == []  # nothing drawn while the rows are read
+        held[0] = False
+        release.set()
+        await _frames_until(lambda: shown(app) == [2] and frames.settled())
+        assert frames.drawn == [(True, [2], False)]
+
+
+async def test_a_failed_search_draws_the_closed_line_with_its_notice(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No rows come: the hold on drawing ends with the failure, whose one-line notice shows
+    under the closed line and the old rows."""
+    list_window = Desk.list_window
+
+    def failing(desk: Desk, query: QueueQuery, *args: Any, **kwargs: Any) -> Any:
+        if query.text:
+            raise InvalidValue("the search went wrong")
+        return list_window(desk, query, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "list_window", failing)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash", *"tunnel", "enter")
+        await until(pilot, lambda: any("went wrong" in n for n in notifications(app)), 10)
+        assert not app._batch_count and queue(app)._held is None
+        assert not queue(app).query_one("#queue-search").display
+        assert shown(app) == ALL_OPEN
+
+
+async def test_a_filter_enter_is_drawn_once_with_its_rows(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The filter form's Enter: the form stays until the rows come, then goes with them in
+    one frame, and no frame follows it."""
+    reading, release, held = _hold_list_reads(monkeypatch)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f", "tab", *"urgent")
+        await settle(pilot)
+        frames = _frames(monkeypatch, app)
+        held[0] = True
+        await pilot.press("enter")
+        await until(pilot, reading.is_set, timeout=10)
+        await _frames_until(frames.handed)
+        assert frames.drawn == [] and isinstance(app.screen, QueueFilterScreen)
+        held[0] = False
+        release.set()
+        await _frames_until(lambda: app.screen is queue(app) and frames.settled())
+        assert [numbers for _layout, numbers, _box in frames.drawn] == [[1]]
+
+
+async def test_a_list_of_another_length_lays_nothing_out(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """New rows of another count change the table's scrollable height and its scrollbar's
+    thumb, not the screen's layout: laid out, the scrollbar resized by that layout took a
+    frame of its own after the rows' (a filter or a search landed one frame later when
+    its list's length changed)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        table = queue(app).table
+        layouts = table._layout_updates
+        for rows in ([2], [11, 9, 8], []):
+            table.show(
+                [r for r in queue(app)._rows if r.number in rows], {}, FROZEN_NOW, focus=None
+            )
+            assert not table._layout_required and table._layout_updates == layouts
+            assert table.virtual_size.height == len(table.numbers) + 1
+            assert table.vertical_scrollbar.window_virtual_size == len(table.numbers) + 1
 
 
 async def test_the_table_keeps_its_scrollbar_whether_or_not_the_rows_fit(
