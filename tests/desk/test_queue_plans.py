@@ -89,6 +89,9 @@ def _combinations(session: Session) -> Iterator[tuple[str, queue.QueueQuery]]:
         "type": TicketFilter(open_only=True, types=("complaint",)),
         "assignee": TicketFilter(open_only=True, assignee=login),
         "unassigned": TicketFilter(open_only=True, unassigned=True),
+        # An agent's finished tickets too: most tickets of a big desk are resolved or
+        # closed, so an index that held open tickets only would leave these without one.
+        "assignee finished": TicketFilter(statuses=("resolved", "closed"), assignee=login),
         "status": TicketFilter(statuses=("waiting", "resolved")),
         "everything": TicketFilter(),
     }
