@@ -725,7 +725,8 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
     its ids in each tier's statement, or its tiers gathering or walking) and in any view
     (each match checked) give the same tickets in the same order, page after page and at
     End, for a word, a prefix, a common word, several words and a ticket's number — and
-    only the view's; on SQLite the same with and without the open tickets' index."""
+    only the view's; on SQLite the same with and without the open tickets' index. (Each
+    engine runs only its own strategies: the others' switches change nothing there.)"""
     with demo_desk.read() as session:
         subject = session.execute(text("SELECT subject FROM ticket ORDER BY id")).scalars().first()
         number = session.execute(text("SELECT number FROM ticket ORDER BY id")).scalars().first()
@@ -752,14 +753,16 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
                 monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
                 assert _searched(session, query) == walked, (view.filter, text_)
                 assert set(walked[0]) <= in_view, (view.filter, text_)
-                # PostgreSQL: a view of few tickets (its ids in each tier's statement),
-                # or as a bigger view (walk or gather)
-                for name, value in (("PG_FEW_TICKETS", 10**9), ("PG_FEW_TICKETS", -1)):
-                    monkeypatch.setattr(search, name, value)
-                    assert _searched(session, query) == walked, (view.filter, text_, name)
-                    monkeypatch.undo()
-                    monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
-                # SQLite: without the open tickets' index (each table's matches checked)
+                if not demo_desk.is_sqlite:
+                    # A view of few tickets (its ids in each tier's statement), or as a
+                    # bigger view (walk or gather)
+                    for name, value in (("PG_FEW_TICKETS", 10**9), ("PG_FEW_TICKETS", -1)):
+                        monkeypatch.setattr(search, name, value)
+                        assert _searched(session, query) == walked, (view.filter, text_, name)
+                        monkeypatch.undo()
+                        monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
+                    continue
+                # Without the open tickets' index (each table's matches checked)
                 monkeypatch.setattr(queue, "open_view", lambda _session, _spec: None)
                 assert _searched(session, query) == walked, (view.filter, text_, "no open")
                 monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["checked per match"])
