@@ -3,8 +3,9 @@ report from the report tables and their rollups, and what a catch-up has to repl
 
 :class:`ReportReads` is the base of the facade's ``ReportService`` (the reports screen)
 and alone is what ``helpdesk report`` holds: on a desk whose report tables are caught up
-that verb imports neither the ORM nor SQLModel. The catch-up's writes (the one writer of
-the report tables, ``report_service.replay``) are imported only when there is work.
+that verb imports neither the ORM nor SQLModel, caught up or not. The catch-up's writes (the
+one writer of the report tables, ``report_catchup.replay``) are imported only when there is
+work.
 """
 
 from __future__ import annotations
@@ -175,8 +176,8 @@ class ReportReads(DeskService):
         while current — unless the rules have changed since (an SLA policy or calendar, or
         the agents): then those rows may be stale without any event saying so.
 
-        Only a catch-up with work to do imports the writer (``report_service``, the ORM)
-        and reads the rules: a report on an unchanged desk reads the watermark and the
+        Only a catch-up with work to do imports the writer (``report_catchup``) and reads
+        the rules: a report on an unchanged desk reads the watermark and the
         newest event id only."""
         with self._read_rows() as conn:
             rules = Rules.load(conn) if written else None
@@ -185,12 +186,12 @@ class ReportReads(DeskService):
                 return 0
             if rules is None:
                 rules = Rules.load(conn)
-        from helpdesk_tui.desk.report_service import BULK_REPLAY, _lock_state
+        from helpdesk_tui.desk.report_catchup import BULK_REPLAY, lock_state, set_watermark
 
         self.report_replay(work.numbers, rules)
-        with self._write() as session:
-            state = _lock_state(session)
-            state.value = max(state.value, work.top)
+        with self._write_rows() as conn:
+            if lock_state(conn) < work.top:
+                set_watermark(conn, work.top)
         if len(work.numbers) >= BULK_REPLAY:  # a bulk load of the report tables
             self.db.refresh_statistics()
         return len(work.numbers)
@@ -199,12 +200,12 @@ class ReportReads(DeskService):
         """Replay these tickets into the report tables now, by ``rules``, a chunk per
         transaction; the watermark stays (the next catch-up sees their events as pending):
         the catch-up's work."""
-        from helpdesk_tui.desk.report_service import _in_chunks, _lock_state, replay
+        from helpdesk_tui.desk.report_catchup import in_chunks, lock_state, replay
 
-        for chunk in _in_chunks(numbers):
-            with self._write() as session:
-                _lock_state(session)
-                replay(session, chunk, rules)
+        for chunk in in_chunks(numbers):
+            with self._write_rows() as conn:
+                lock_state(conn)
+                replay(conn, chunk, rules)
 
     def _compute(self, session: Reader, query: ReportQuery, *, rollups: bool) -> ReportResult:
         where = self._filters(session, query)

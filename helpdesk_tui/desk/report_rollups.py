@@ -3,7 +3,7 @@
 ``report_rollup`` counts ``report_ticket`` / ``report_reply`` rows by day (created, resolved,
 first responses met, ratings, replies; with category, channel and type where a breakdown
 needs them) and, per month, by duration bucket (:func:`reports.bucket_of`) per agent. The
-one writer of the report tables (``report_service.replay``) keeps them: for each replayed
+one writer of the report tables (``report_catchup.replay``) keeps them: for each replayed
 ticket it subtracts its old row's counts and adds its new row's (:func:`apply`), in the
 same transaction; the demo loader adds its new tickets' rows' counts the same way. A
 report without filters then reads a few thousand rollup rows instead of a million ticket

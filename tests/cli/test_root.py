@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -230,6 +231,28 @@ def test_the_other_groups_reads_import_no_orm(
     if uses == ("helpdesk_tui.mail.",):
         unused = (*unused, "helpdesk_tui.mail.parse", "helpdesk_tui.mail.service")
     assert _loaded_by(args, unused) == []
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_report_catching_up_imports_no_orm(use_db: str, invoke: Invoke) -> None:
+    """A report after a ticket write first replays that ticket into the report tables
+    (``report_catchup``, on Core tables): still no ORM, SQLModel or pydantic, and the
+    replayed ticket is counted."""
+    created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
+    assert created.exit_code == 0, created.stderr
+    unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
+    if use_db.startswith("postgresql"):
+        postgres = "sqlalchemy.dialects.postgresql"
+        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite")
+    assert _loaded_by(["report"], (*unused, "helpdesk_tui.desk.report_catchup")) == [
+        "helpdesk_tui.desk.report_catchup"
+    ]
+    report = invoke("report", "--format", "json")
+    assert report.exit_code == 0, report.stderr
+    summary = {row["figure"]: row["value"] for row in json.loads(report.stdout)["summary"]}
+    assert (summary["created"], summary["backlog"]) == (1, 1)
 
 
 UNUSED_BY_A_WRITE = (
