@@ -161,6 +161,21 @@ def event_fact(kind: str, new_value: str | None, at: datetime) -> sla.Fact | Non
 
 def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:
     """What the clocks of these tickets are computed from: fields and the events that matter."""
+    return {
+        ticket_id: found for ticket_id, (found, _) in _facts_and_dues(reader, ticket_ids).items()
+    }
+
+
+Dues = tuple[datetime | None, datetime | None, datetime | None, datetime | None]
+"""A ticket's stored ``response_due_at``, ``resolution_due_at``, ``reply_due_at``,
+``reply_started_at``."""
+
+
+def _facts_and_dues(
+    reader: Reader, ticket_ids: Sequence[int]
+) -> dict[int, tuple[sla.TicketFacts, Dues]]:
+    """:func:`facts`, with each ticket's stored due columns read by the same statement (a
+    recompute compares them)."""
     conn = connection_of(reader)
     rows = conn.execute(
         select(
@@ -172,6 +187,10 @@ def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFact
             Ticket.type,
             Ticket.category,
             Organization.name,
+            Ticket.response_due_at,
+            Ticket.resolution_due_at,
+            Ticket.reply_due_at,
+            Ticket.reply_started_at,
         )
         .select_from(ticket)
         .outerjoin(contact, Contact.id == Ticket.requester_id)
@@ -191,14 +210,17 @@ def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFact
         if fact is not None and ticket_id is not None and number == numbers.get(ticket_id):
             found[ticket_id].append(fact)
     return {
-        int(row[0] or 0): sla.TicketFacts(
-            created_at=row[2],
-            status=row[3],
-            priority=row[4],
-            type=row[5],
-            category=row[6],
-            organization=row[7],
-            facts=tuple(found[int(row[0] or 0)]),
+        int(row[0] or 0): (
+            sla.TicketFacts(
+                created_at=row[2],
+                status=row[3],
+                priority=row[4],
+                type=row[5],
+                category=row[6],
+                organization=row[7],
+                facts=tuple(found[int(row[0] or 0)]),
+            ),
+            (row[8], row[9], row[10], row[11]),
         )
         for row in rows
     }
@@ -225,20 +247,8 @@ def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = Non
     conn = connection_of(reader)
     policies, calendars = rules or load_rules(conn)
     now = utcnow()  # only the clocks' states use it; nothing stored depends on it
-    current = {
-        row[0]: tuple(row[1:])
-        for row in conn.execute(
-            select(
-                Ticket.id,
-                Ticket.response_due_at,
-                Ticket.resolution_due_at,
-                Ticket.reply_due_at,
-                Ticket.reply_started_at,
-            ).where(Ticket.id.in_(ticket_ids))
-        ).all()
-    }
     changes = []
-    for ticket_id, ticket_facts in facts(conn, ticket_ids).items():
+    for ticket_id, (ticket_facts, current) in _facts_and_dues(conn, ticket_ids).items():
         explained = sla.explain(ticket_facts, policies, calendars, now, dues_only=True)
         due = (
             explained.response_due_at,
@@ -246,7 +256,7 @@ def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = Non
             explained.reply_due_at,
             explained.reply_started_at,
         )
-        if current.get(ticket_id) != due:
+        if current != due:
             changes.append(
                 {
                     "ticket_id": ticket_id,
