@@ -33,8 +33,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, case
 
 from helpdesk_tui.desk.escalation import TierMove
+from helpdesk_tui.desk.kinds import RATED as RATED
 from helpdesk_tui.desk.sla import Calendar
-from helpdesk_tui.desk.ticket_reads import RATED as RATED
 from helpdesk_tui.storage.enums import Status
 
 EPOCH = date(1970, 1, 1)

@@ -238,17 +238,16 @@ def test_the_other_groups_reads_import_no_orm(
 )
 def test_a_report_catching_up_imports_no_orm(use_db: str, invoke: Invoke) -> None:
     """A report after a ticket write first replays that ticket into the report tables
-    (``report_catchup``, on Core tables): still no ORM, SQLModel or pydantic, and the
-    replayed ticket is counted."""
+    (``report_catchup``, on Core tables): still no ORM, SQLModel or pydantic, nor a
+    ticket's reads (``ticket_reads``), and the replayed ticket is counted."""
     created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
     assert created.exit_code == 0, created.stderr
     unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
         unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
-    assert _loaded_by(["report"], (*unused, "helpdesk_tui.desk.report_catchup")) == [
-        "helpdesk_tui.desk.report_catchup"
-    ]
+    unused = (*unused, "helpdesk_tui.desk.ticket_reads", "helpdesk_tui.desk.report_catchup")
+    assert _loaded_by(["report"], unused) == ["helpdesk_tui.desk.report_catchup"]
     report = invoke("report", "--format", "json")
     assert report.exit_code == 0, report.stderr
     summary = {row["figure"]: row["value"] for row in json.loads(report.stdout)["summary"]}
