@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, select
 
-from helpdesk_tui.desk import report_rollups, sla
+from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.reports import (
     EPOCH,
@@ -36,7 +36,6 @@ from helpdesk_tui.desk.reports import (
     ticket_figures,
 )
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.desk.sla_reads import load_rules
 from helpdesk_tui.storage.core_tables import (
     Agent,
     Event,
@@ -47,6 +46,7 @@ from helpdesk_tui.storage.core_tables import (
 )
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk import sla
     from helpdesk_tui.storage.database import Reader
 
 WATERMARK = "events_read"
@@ -120,7 +120,9 @@ def _agent_ids(session: Reader) -> dict[str, int]:
 @dataclass(frozen=True)
 class Rules:
     """What replaying needs besides the events: agents by login, the SLA policies and
-    calendars (business minutes count in the calendar of each ticket's policy)."""
+    calendars (business minutes count in the calendar of each ticket's policy). The SLA
+    rules' modules are imported by a replay only: a report on a caught-up desk reads stored
+    minutes."""
 
     agent_ids: dict[str, int]
     policies: list[sla.Policy]
@@ -128,9 +130,13 @@ class Rules:
 
     @classmethod
     def load(cls, session: Reader) -> Rules:
+        from helpdesk_tui.desk.sla_reads import load_rules
+
         return cls(_agent_ids(session), *load_rules(session))
 
     def calendar(self, ticket: TicketNow, organization: str | None) -> sla.Calendar:
+        from helpdesk_tui.desk import sla
+
         facts = sla.TicketFacts(
             created_at=ticket.created_at,
             status=ticket.status,

@@ -254,6 +254,24 @@ def test_a_report_catching_up_imports_no_orm(use_db: str, invoke: Invoke) -> Non
     assert (summary["created"], summary["backlog"]) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_caught_up_report_imports_no_sla_rules(use_db: str, invoke: Invoke) -> None:
+    """A report on a desk whose report tables are caught up reads stored minutes: neither
+    the SLA rules (``sla``, ``sla_reads``: a replay's), a ticket's reads nor the writer."""
+    for args in (["ticket", "new", "--subject", "Printer", "--body", "It jams."], ["report"]):
+        done = invoke(*args)
+        assert done.exit_code == 0, done.stderr
+    unused = (
+        "helpdesk_tui.desk.sla",
+        "helpdesk_tui.desk.sla_reads",
+        "helpdesk_tui.desk.ticket_reads",
+        "helpdesk_tui.desk.report_catchup",
+    )
+    assert _loaded_by(["report"], unused) == []
+
+
 UNUSED_BY_A_WRITE = (
     "helpdesk_tui.desk.queue_values",
     "helpdesk_tui.desk.queries",
