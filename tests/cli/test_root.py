@@ -328,6 +328,30 @@ def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
     assert f'"version": {1 if args[1] == "new" else 2}' in shown.stdout, shown.stdout
 
 
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+@pytest.mark.parametrize(
+    ("args", "moves_a_clock"),
+    [
+        (["ticket", "note", "1", "--body", "Checked the logs."], False),
+        (["ticket", "assign", "1", "--me"], False),
+        (["ticket", "tag", "1", "--add", "vip"], False),
+        (["ticket", "status", "1", "waiting"], True),
+    ],
+)
+def test_a_write_that_moves_no_clock_imports_no_sla_rules(
+    use_db: str, invoke: Invoke, args: list[str], moves_a_clock: bool
+) -> None:
+    """Only an event that moves an SLA clock marks its ticket (``sla_marks``); the
+    recompute's rules (``sla_clock``, ``sla``) are imported by the first mark's recompute,
+    so a note, an assignment or a tag does without them."""
+    created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
+    assert created.exit_code == 0, created.stderr
+    clocks = ("helpdesk_tui.desk.sla_clock", "helpdesk_tui.desk.sla")
+    assert _loaded_by(args, clocks) == (sorted(clocks) if moves_a_clock else [])
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "args",
