@@ -192,26 +192,27 @@ class ReportReads(DeskService):
                 return 0
             if rules is None:
                 rules = Rules.load(conn)
-        from helpdesk_tui.desk.report_catchup import BULK_REPLAY, lock_state, set_watermark
+        from helpdesk_tui.desk.report_catchup import (
+            BULK_REPLAY,
+            in_chunks,
+            lock_state,
+            replay,
+            set_watermark,
+        )
 
-        self.report_replay(work.numbers, rules)
-        with self._write_rows() as conn:
-            if lock_state(conn) < work.top:
-                set_watermark(conn, work.top)
+        # A chunk per transaction; the watermark moves with the last one, once every chunk
+        # is in (a report after a few changes: one transaction, one commit).
+        chunks = list(in_chunks(work.numbers)) or [()]
+        for index, chunk in enumerate(chunks, 1):
+            with self._write_rows() as conn:
+                mark = lock_state(conn)
+                if chunk:
+                    replay(conn, chunk, rules)
+                if index == len(chunks) and mark < work.top:
+                    set_watermark(conn, work.top)
         if len(work.numbers) >= BULK_REPLAY:  # a bulk load of the report tables
             self.db.refresh_statistics()
         return len(work.numbers)
-
-    def report_replay(self, numbers: Sequence[int], rules: Rules) -> None:
-        """Replay these tickets into the report tables now, by ``rules``, a chunk per
-        transaction; the watermark stays (the next catch-up sees their events as pending):
-        the catch-up's work."""
-        from helpdesk_tui.desk.report_catchup import in_chunks, lock_state, replay
-
-        for chunk in in_chunks(numbers):
-            with self._write_rows() as conn:
-                lock_state(conn)
-                replay(conn, chunk, rules)
 
     def _compute(self, session: Reader, query: ReportQuery, *, rollups: bool) -> ReportResult:
         where = self._filters(session, query)
