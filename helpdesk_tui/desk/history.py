@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import ColumnElement, insert, select
 
-from helpdesk_tui.desk import sla_clock
+from helpdesk_tui.desk import sla_marks
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import Conflict
 from helpdesk_tui.desk.ticket_reads import describe as describe
@@ -65,7 +65,7 @@ def record(
         )
         .returning(Event.id)
     ).scalar_one()
-    sla_clock.touch(conn, ticket.id, kind)
+    sla_marks.touch(conn, ticket.id, kind)
     return int(event_id)
 
 

@@ -17,8 +17,13 @@ from helpdesk_tui.storage.enums import (
     utcnow,
 )
 
+RATED = "rated"
+"""The event kind of a satisfaction rating; ``new`` is the score 1 to 5 (a report counts
+it without importing a ticket's reads)."""
+
 __all__ = [
     "PRIORITY_RANK",
+    "RATED",
     "Activity",
     "Channel",
     "MessageKind",

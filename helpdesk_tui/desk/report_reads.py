@@ -3,8 +3,9 @@ report from the report tables and their rollups, and what a catch-up has to repl
 
 :class:`ReportReads` is the base of the facade's ``ReportService`` (the reports screen)
 and alone is what ``helpdesk report`` holds: on a desk whose report tables are caught up
-that verb imports neither the ORM nor SQLModel. The catch-up's writes (the one writer of
-the report tables, ``report_service.replay``) are imported only when there is work.
+that verb imports neither the ORM nor SQLModel, caught up or not. The catch-up's writes (the
+one writer of the report tables, ``report_catchup.replay``) are imported only when there is
+work.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, select
 
-from helpdesk_tui.desk import report_rollups, sla
+from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.reports import (
     EPOCH,
@@ -35,7 +36,6 @@ from helpdesk_tui.desk.reports import (
     ticket_figures,
 )
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.desk.sla_reads import load_rules
 from helpdesk_tui.storage.core_tables import (
     Agent,
     Event,
@@ -46,6 +46,7 @@ from helpdesk_tui.storage.core_tables import (
 )
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk import sla
     from helpdesk_tui.storage.database import Reader
 
 WATERMARK = "events_read"
@@ -119,7 +120,9 @@ def _agent_ids(session: Reader) -> dict[str, int]:
 @dataclass(frozen=True)
 class Rules:
     """What replaying needs besides the events: agents by login, the SLA policies and
-    calendars (business minutes count in the calendar of each ticket's policy)."""
+    calendars (business minutes count in the calendar of each ticket's policy). The SLA
+    rules' modules are imported by a replay only: a report on a caught-up desk reads stored
+    minutes."""
 
     agent_ids: dict[str, int]
     policies: list[sla.Policy]
@@ -127,9 +130,13 @@ class Rules:
 
     @classmethod
     def load(cls, session: Reader) -> Rules:
+        from helpdesk_tui.desk.sla_reads import load_rules
+
         return cls(_agent_ids(session), *load_rules(session))
 
     def calendar(self, ticket: TicketNow, organization: str | None) -> sla.Calendar:
+        from helpdesk_tui.desk import sla
+
         facts = sla.TicketFacts(
             created_at=ticket.created_at,
             status=ticket.status,
@@ -175,8 +182,8 @@ class ReportReads(DeskService):
         while current — unless the rules have changed since (an SLA policy or calendar, or
         the agents): then those rows may be stale without any event saying so.
 
-        Only a catch-up with work to do imports the writer (``report_service``, the ORM)
-        and reads the rules: a report on an unchanged desk reads the watermark and the
+        Only a catch-up with work to do imports the writer (``report_catchup``) and reads
+        the rules: a report on an unchanged desk reads the watermark and the
         newest event id only."""
         with self._read_rows() as conn:
             rules = Rules.load(conn) if written else None
@@ -185,26 +192,27 @@ class ReportReads(DeskService):
                 return 0
             if rules is None:
                 rules = Rules.load(conn)
-        from helpdesk_tui.desk.report_service import BULK_REPLAY, _lock_state
+        from helpdesk_tui.desk.report_catchup import (
+            BULK_REPLAY,
+            in_chunks,
+            lock_state,
+            replay,
+            set_watermark,
+        )
 
-        self.report_replay(work.numbers, rules)
-        with self._write() as session:
-            state = _lock_state(session)
-            state.value = max(state.value, work.top)
+        # A chunk per transaction; the watermark moves with the last one, once every chunk
+        # is in (a report after a few changes: one transaction, one commit).
+        chunks = list(in_chunks(work.numbers)) or [()]
+        for index, chunk in enumerate(chunks, 1):
+            with self._write_rows() as conn:
+                mark = lock_state(conn)
+                if chunk:
+                    replay(conn, chunk, rules)
+                if index == len(chunks) and mark < work.top:
+                    set_watermark(conn, work.top)
         if len(work.numbers) >= BULK_REPLAY:  # a bulk load of the report tables
             self.db.refresh_statistics()
         return len(work.numbers)
-
-    def report_replay(self, numbers: Sequence[int], rules: Rules) -> None:
-        """Replay these tickets into the report tables now, by ``rules``, a chunk per
-        transaction; the watermark stays (the next catch-up sees their events as pending):
-        the catch-up's work."""
-        from helpdesk_tui.desk.report_service import _in_chunks, _lock_state, replay
-
-        for chunk in _in_chunks(numbers):
-            with self._write() as session:
-                _lock_state(session)
-                replay(session, chunk, rules)
 
     def _compute(self, session: Reader, query: ReportQuery, *, rollups: bool) -> ReportResult:
         where = self._filters(session, query)

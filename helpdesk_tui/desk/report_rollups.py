@@ -3,7 +3,7 @@
 ``report_rollup`` counts ``report_ticket`` / ``report_reply`` rows by day (created, resolved,
 first responses met, ratings, replies; with category, channel and type where a breakdown
 needs them) and, per month, by duration bucket (:func:`reports.bucket_of`) per agent. The
-one writer of the report tables (``report_service.replay``) keeps them: for each replayed
+one writer of the report tables (``report_catchup.replay``) keeps them: for each replayed
 ticket it subtracts its old row's counts and adds its new row's (:func:`apply`), in the
 same transaction; the demo loader adds its new tickets' rows' counts the same way. A
 report without filters then reads a few thousand rollup rows instead of a million ticket
@@ -288,13 +288,19 @@ def inside(session: Reader, first: int, last: int) -> Inside:
 
 def _days(session: Reader, day_column: str, first: int, last: int) -> range:
     """Days ``first`` to ``last`` narrowed to the first and last that have a row (a report
-    over years of which the desk has months seeks only those months' days)."""
+    over years of which the desk has months seeks only those months' days). One statement
+    of two scalar subqueries: each is one index seek on both engines (SQLite reads a whole
+    range for ``min`` and ``max`` side by side)."""
     day = getattr(ReportTicket, day_column)
     in_range = (day >= first, day <= last)
-    low = session.execute(select(func.min(day)).where(*in_range)).scalar()
+    low, high = session.execute(
+        select(
+            select(func.min(day)).where(*in_range).scalar_subquery(),
+            select(func.max(day)).where(*in_range).scalar_subquery(),
+        )
+    ).one()
     if low is None:
         return range(0)
-    high = session.execute(select(func.max(day)).where(*in_range)).scalar_one()
     return range(int(low), int(high) + 1)
 
 

@@ -28,14 +28,16 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import ColumnElement, case
 
 from helpdesk_tui.desk.escalation import TierMove
-from helpdesk_tui.desk.sla import Calendar
-from helpdesk_tui.desk.ticket_reads import RATED as RATED
+from helpdesk_tui.desk.kinds import RATED as RATED
 from helpdesk_tui.storage.enums import Status
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.sla import Calendar
 
 EPOCH = date(1970, 1, 1)
 DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})

@@ -3,24 +3,23 @@
 This is the one writer of ``response_due_at`` / ``resolution_due_at`` / ``reply_due_at`` /
 ``reply_started_at`` (the database derives ``sla_due_at``, the earliest pending one, from
 them). Whatever changes a ticket in a way a clock cares about records an event
-(``history.record``, or the intake's batch rows); the event marks the ticket, and just
-before that transaction commits the marked tickets' clocks are recomputed from their history
-(:func:`refresh`) — in the same transaction, so the stored due times never disagree with
-the history that explains them. A policy or calendar change recomputes every open ticket in batches
-(:func:`open_ticket_batches`, :func:`refresh`).
+(``history.record``, or the intake's batch rows); the event marks the ticket
+(``sla_marks``), and just before that transaction commits the marked tickets' clocks are
+recomputed from their history (:func:`refresh`) — in the same transaction, so the stored
+due times never disagree with the history that explains them. A policy or calendar change
+recomputes every open ticket in batches (:func:`open_ticket_batches`, :func:`refresh`).
 
 The stored due times depend on the history only, never on the time of computation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, event, func, or_, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 
 from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
@@ -39,52 +38,17 @@ from helpdesk_tui.storage.enums import utcnow
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
     from helpdesk_tui.storage.sla_models import SlaPolicy
+from helpdesk_tui.desk.sla_marks import CLOCK_EVENTS as CLOCK_EVENTS
+from helpdesk_tui.desk.sla_marks import RULES
+from helpdesk_tui.desk.sla_marks import settle as settle
+from helpdesk_tui.desk.sla_marks import touch as touch
+from helpdesk_tui.desk.sla_marks import touch_rows as touch_rows
 from helpdesk_tui.desk.sla_reads import calendar_of as calendar_of
 from helpdesk_tui.desk.sla_reads import load_calendars as load_calendars
 from helpdesk_tui.desk.sla_reads import load_rules as load_rules
 
-CLOCK_EVENTS = frozenset(
-    {
-        "created",
-        "reply",
-        "customer_message",
-        "phone_call",
-        "status",
-        "priority",
-        "type",
-        "category",
-        "requester",
-        "merged",
-    }
-)
-"""Event kinds after which a ticket's clocks are recomputed."""
 _FACT_KINDS = {"reply": "reply", "customer_message": "customer", "phone_call": "customer"}
-_MARKED = "helpdesk_sla_marked"
-_RULES = "helpdesk_sla_rules"
-"""The rules :func:`set_new_dues` read, kept for the recompute at the same commit."""
 Rules = tuple[list[sla.Policy], dict[str, sla.Calendar]]
-
-
-def touch(reader: Reader, ticket_id: int | None, kind: str) -> None:
-    """Mark the ticket for a recompute before this transaction commits (if ``kind`` matters).
-
-    The marks are kept on the transaction's connection, so an ORM writer and a Core one
-    (``session.connection()`` or ``Database.write_rows``) share them; :func:`settle` reads
-    them, at the latest when the connection commits (the ``commit`` hook below).
-    """
-    if ticket_id is not None and kind in CLOCK_EVENTS:
-        connection_of(reader).info.setdefault(_MARKED, set()).add(ticket_id)
-
-
-def touch_rows(reader: Reader, events: Iterable[dict[str, Any]], born: Iterable[int] = ()) -> None:
-    """:func:`touch` for event rows written in bulk (the intake's). The ``created`` events
-    of tickets in ``born`` are passed over: :func:`set_new_dues` gave them their clocks."""
-    skip = set(born)
-    for row in events:
-        ticket_id = row.get("ticket_id")
-        if ticket_id in skip and row.get("kind") == "created":
-            continue
-        touch(reader, ticket_id, str(row.get("kind")))
 
 
 def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
@@ -96,7 +60,7 @@ def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     conn = connection_of(reader)
-    policies, calendars = conn.info[_RULES] = load_rules(conn)  # for the commit's too
+    policies, calendars = conn.info[RULES] = load_rules(conn)  # for the commit's too
     requesters = sorted({r["requester_id"] for r in rows if r.get("requester_id") is not None})
     organizations: dict[int | None, str | None] = {}
     if requesters:
@@ -126,31 +90,6 @@ def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
         row["reply_started_at"] = explained.reply_started_at
 
 
-def settle(reader: Reader) -> int:
-    """Recompute the clocks of the tickets this transaction marked (:func:`touch`), now;
-    how many changed. Called by the ``commit`` hook, and by a writer that reads its
-    ticket's row back before committing (so the row shows the new due times)."""
-    conn = connection_of(reader)
-    marked: set[int] | None = conn.info.pop(_MARKED, None)
-    rules: Rules | None = conn.info.pop(_RULES, None)
-    return refresh(conn, sorted(marked), rules) if marked else 0
-
-
-@event.listens_for(Engine, "commit")
-def _before_commit(conn: Connection) -> None:
-    """Every writer's marked tickets are recomputed in the transaction that marked them,
-    whether it commits an ORM session (flushed by then) or a Core connection."""
-    if _MARKED in conn.info:
-        settle(conn)
-    conn.info.pop(_RULES, None)
-
-
-@event.listens_for(Engine, "rollback")
-def _after_rollback(conn: Connection) -> None:
-    conn.info.pop(_MARKED, None)
-    conn.info.pop(_RULES, None)
-
-
 def event_fact(kind: str, new_value: str | None, at: datetime) -> sla.Fact | None:
     """What an event tells a ticket's clocks; None for an event that moves none."""
     if kind == "status":
@@ -161,6 +100,21 @@ def event_fact(kind: str, new_value: str | None, at: datetime) -> sla.Fact | Non
 
 def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFacts]:
     """What the clocks of these tickets are computed from: fields and the events that matter."""
+    return {
+        ticket_id: found for ticket_id, (found, _) in _facts_and_dues(reader, ticket_ids).items()
+    }
+
+
+Dues = tuple[datetime | None, datetime | None, datetime | None, datetime | None]
+"""A ticket's stored ``response_due_at``, ``resolution_due_at``, ``reply_due_at``,
+``reply_started_at``."""
+
+
+def _facts_and_dues(
+    reader: Reader, ticket_ids: Sequence[int]
+) -> dict[int, tuple[sla.TicketFacts, Dues]]:
+    """:func:`facts`, with each ticket's stored due columns read by the same statement (a
+    recompute compares them)."""
     conn = connection_of(reader)
     rows = conn.execute(
         select(
@@ -172,6 +126,10 @@ def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFact
             Ticket.type,
             Ticket.category,
             Organization.name,
+            Ticket.response_due_at,
+            Ticket.resolution_due_at,
+            Ticket.reply_due_at,
+            Ticket.reply_started_at,
         )
         .select_from(ticket)
         .outerjoin(contact, Contact.id == Ticket.requester_id)
@@ -191,14 +149,17 @@ def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFact
         if fact is not None and ticket_id is not None and number == numbers.get(ticket_id):
             found[ticket_id].append(fact)
     return {
-        int(row[0] or 0): sla.TicketFacts(
-            created_at=row[2],
-            status=row[3],
-            priority=row[4],
-            type=row[5],
-            category=row[6],
-            organization=row[7],
-            facts=tuple(found[int(row[0] or 0)]),
+        int(row[0] or 0): (
+            sla.TicketFacts(
+                created_at=row[2],
+                status=row[3],
+                priority=row[4],
+                type=row[5],
+                category=row[6],
+                organization=row[7],
+                facts=tuple(found[int(row[0] or 0)]),
+            ),
+            (row[8], row[9], row[10], row[11]),
         )
         for row in rows
     }
@@ -225,20 +186,8 @@ def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = Non
     conn = connection_of(reader)
     policies, calendars = rules or load_rules(conn)
     now = utcnow()  # only the clocks' states use it; nothing stored depends on it
-    current = {
-        row[0]: tuple(row[1:])
-        for row in conn.execute(
-            select(
-                Ticket.id,
-                Ticket.response_due_at,
-                Ticket.resolution_due_at,
-                Ticket.reply_due_at,
-                Ticket.reply_started_at,
-            ).where(Ticket.id.in_(ticket_ids))
-        ).all()
-    }
     changes = []
-    for ticket_id, ticket_facts in facts(conn, ticket_ids).items():
+    for ticket_id, (ticket_facts, current) in _facts_and_dues(conn, ticket_ids).items():
         explained = sla.explain(ticket_facts, policies, calendars, now, dues_only=True)
         due = (
             explained.response_due_at,
@@ -246,7 +195,7 @@ def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = Non
             explained.reply_due_at,
             explained.reply_started_at,
         )
-        if current.get(ticket_id) != due:
+        if current != due:
             changes.append(
                 {
                     "ticket_id": ticket_id,

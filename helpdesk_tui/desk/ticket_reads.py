@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.escalation import TierMove
+from helpdesk_tui.desk.kinds import RATED as RATED
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.storage.core_tables import (
     Attachment,
@@ -38,8 +39,6 @@ from helpdesk_tui.storage.enums import MessageKind, OutboxStatus
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
-RATED = "rated"
-"""The event kind of a satisfaction rating; ``new`` is the score 1 to 5."""
 
 UNDELIVERED = (OutboxStatus.FAILED, OutboxStatus.BOUNCED)
 """States in which the mail did not reach its recipient and nothing will try again."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.storage.core_tables import Ticket, ticket
@@ -93,6 +93,13 @@ class TicketRecord:
 
 _UNSET = object()
 _COLUMNS = [Ticket[name] for name in TicketRecord.__dataclass_fields__ if name != "changed"]
+
+
+def add(reader: Reader, **values: Any) -> TicketRecord:
+    """A new ticket of these column values, as stored (``RETURNING``: no read after the
+    insert; the inserting transaction holds the new row as :func:`load_for_update` would)."""
+    row = connection_of(reader).execute(insert(ticket).values(values).returning(*_COLUMNS)).one()
+    return TicketRecord(*row)
 
 
 def load_for_update(reader: Reader, number: int) -> TicketRecord:

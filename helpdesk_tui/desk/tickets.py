@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, text
 
-from helpdesk_tui.desk import history
+from helpdesk_tui.desk import history, ticket_record
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import as_bytes
 from helpdesk_tui.desk.contacts import ContactRow, find_or_create_contact
@@ -15,10 +15,10 @@ from helpdesk_tui.desk.email_meta import EmailMeta as EmailMeta
 from helpdesk_tui.desk.email_meta import NewAttachment as NewAttachment
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.tags import apply_tags
-from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState, load_for_update
+from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState
 from helpdesk_tui.desk.values import parse_number as parse_number
 from helpdesk_tui.desk.values import parse_priority, parse_type, text_value
-from helpdesk_tui.storage.core_tables import Message, attachment, message, ticket
+from helpdesk_tui.storage.core_tables import Message, attachment, message
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import PRIORITY_RANK, Channel, MessageKind, Status, utcnow
 
@@ -149,7 +149,7 @@ def create_ticket(
     email: EmailMeta | None = None,
 ) -> TicketRecord:
     """A new ticket with its first message, from any channel (under a write lock, as
-    :func:`~helpdesk_tui.desk.ticket_record.load_for_update` gives it)."""
+    :func:`~helpdesk_tui.desk.ticket_record.add` gives it)."""
     subject = " ".join(text_value(subject, "subject", single_line=True).split())
     requester_name = text_value(requester_name, "requester's name", single_line=True)
     body = text_value(body, "message text")
@@ -162,25 +162,22 @@ def create_ticket(
         requester = find_or_create_contact(conn, requester_email, requester_name)
     priority_value = parse_priority(priority)
     now = utcnow()
-    number = next_number(conn)
-    conn.execute(
-        insert(ticket).values(
-            number=number,
-            subject=subject[:500],
-            requester_id=requester.id if requester else None,
-            status=Status.NEW,
-            priority=priority_value,
-            priority_rank=PRIORITY_RANK[priority_value],
-            type=parse_type(ticket_type),
-            category=category or None,
-            channel=channel,
-            tier=1,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
+    new = ticket_record.add(
+        conn,
+        number=next_number(conn),
+        subject=subject[:500],
+        requester_id=requester.id if requester else None,
+        status=Status.NEW,
+        priority=priority_value,
+        priority_rank=PRIORITY_RANK[priority_value],
+        type=parse_type(ticket_type),
+        category=category or None,
+        channel=channel,
+        tier=1,
+        version=1,
+        created_at=now,
+        updated_at=now,
     )
-    new = load_for_update(conn, number)
     history.record(conn, actor, new, "created", new=f"via {channel.value}")
     if body or email:
         add_message(

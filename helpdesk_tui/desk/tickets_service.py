@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.engine import Connection
 
-from helpdesk_tui.desk import fields, sla_clock, thread
+from helpdesk_tui.desk import fields, sla_marks, thread
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.service import DeskService
@@ -74,10 +74,10 @@ class Recipient:
 
 def _row(reader: Reader, number: int) -> TicketRow:
     """The ticket's row as this transaction stores it (its new version, and its clocks
-    recomputed: ``sla_clock.settle``)."""
+    recomputed: ``sla_marks.settle``)."""
     if not isinstance(reader, Connection):
         reader.flush()
-    sla_clock.settle(reader)
+    sla_marks.settle(reader)
     row = ticket_row(reader, number)
     if row is None:
         raise NotFound(f"no ticket #{number}")

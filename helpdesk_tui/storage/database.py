@@ -12,7 +12,6 @@ stuck 30 s on a lock would hold up the terminal's exit, which waits for its thre
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -27,6 +26,7 @@ from helpdesk_tui.storage import sqlite_files
 from helpdesk_tui.urls import mask_url
 
 if TYPE_CHECKING:
+    import sqlite3
     from typing import TypeAlias
 
     from sqlmodel import Session
@@ -291,6 +291,8 @@ def _prefetch_pages(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> Engine:
+    import sqlite3  # (SQLite's alone: a PostgreSQL desk's verbs do without it)
+
     timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
     file = Path(path) if path and path != ":memory:" else None
     extra: dict[str, Any] = {}
@@ -365,6 +367,8 @@ def _optimize(cursor: sqlite3.Cursor, *, on_open: bool) -> None:
     missing or stale, usually nothing. It must never hold anyone up: it gives up at once
     if another connection is writing, and a failure is not an error for the caller.
     """
+    import sqlite3
+
     with suppress(sqlite3.Error):
         cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA optimize=0x10002" if on_open else "PRAGMA optimize")

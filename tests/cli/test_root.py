@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -169,7 +170,7 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: 
     unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
-        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite")
+        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
     assert _loaded_by(args, unused) == []
 
 
@@ -225,11 +226,50 @@ def test_the_other_groups_reads_import_no_orm(
     unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
-        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite")
+        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
     unused = tuple(u for u in unused if u not in uses)
     if uses == ("helpdesk_tui.mail.",):
         unused = (*unused, "helpdesk_tui.mail.parse", "helpdesk_tui.mail.service")
     assert _loaded_by(args, unused) == []
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_report_catching_up_imports_no_orm(use_db: str, invoke: Invoke) -> None:
+    """A report after a ticket write first replays that ticket into the report tables
+    (``report_catchup``, on Core tables): still no ORM, SQLModel or pydantic, nor a
+    ticket's reads (``ticket_reads``), and the replayed ticket is counted."""
+    created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
+    assert created.exit_code == 0, created.stderr
+    unused: tuple[str, ...] = (*UNUSED_BY_A_VERB, *ORM, "helpdesk_tui.desk.facade")
+    if use_db.startswith("postgresql"):
+        postgres = "sqlalchemy.dialects.postgresql"
+        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
+    unused = (*unused, "helpdesk_tui.desk.ticket_reads", "helpdesk_tui.desk.report_catchup")
+    assert _loaded_by(["report"], unused) == ["helpdesk_tui.desk.report_catchup"]
+    report = invoke("report", "--format", "json")
+    assert report.exit_code == 0, report.stderr
+    summary = {row["figure"]: row["value"] for row in json.loads(report.stdout)["summary"]}
+    assert (summary["created"], summary["backlog"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_caught_up_report_imports_no_sla_rules(use_db: str, invoke: Invoke) -> None:
+    """A report on a desk whose report tables are caught up reads stored minutes: neither
+    the SLA rules (``sla``, ``sla_reads``: a replay's), a ticket's reads nor the writer."""
+    for args in (["ticket", "new", "--subject", "Printer", "--body", "It jams."], ["report"]):
+        done = invoke(*args)
+        assert done.exit_code == 0, done.stderr
+    unused = (
+        "helpdesk_tui.desk.sla",
+        "helpdesk_tui.desk.sla_reads",
+        "helpdesk_tui.desk.ticket_reads",
+        "helpdesk_tui.desk.report_catchup",
+    )
+    assert _loaded_by(["report"], unused) == []
 
 
 UNUSED_BY_A_WRITE = (
@@ -281,11 +321,35 @@ def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
     )
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
-        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite")
+        unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
     assert _loaded_by(args, unused) == []
     shown = invoke("ticket", "show", "2" if args[1] == "new" else "1", "--json")
     assert shown.exit_code == 0, shown.stderr
     assert f'"version": {1 if args[1] == "new" else 2}' in shown.stdout, shown.stdout
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+@pytest.mark.parametrize(
+    ("args", "moves_a_clock"),
+    [
+        (["ticket", "note", "1", "--body", "Checked the logs."], False),
+        (["ticket", "assign", "1", "--me"], False),
+        (["ticket", "tag", "1", "--add", "vip"], False),
+        (["ticket", "status", "1", "waiting"], True),
+    ],
+)
+def test_a_write_that_moves_no_clock_imports_no_sla_rules(
+    use_db: str, invoke: Invoke, args: list[str], moves_a_clock: bool
+) -> None:
+    """Only an event that moves an SLA clock marks its ticket (``sla_marks``); the
+    recompute's rules (``sla_clock``, ``sla``) are imported by the first mark's recompute,
+    so a note, an assignment or a tag does without them."""
+    created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
+    assert created.exit_code == 0, created.stderr
+    clocks = ("helpdesk_tui.desk.sla_clock", "helpdesk_tui.desk.sla")
+    assert _loaded_by(args, clocks) == (sorted(clocks) if moves_a_clock else [])
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

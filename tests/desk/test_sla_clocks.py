@@ -203,3 +203,20 @@ def test_business_time_added_is_business_time_between(calendar: Calendar) -> Non
         assert calendar.between(start, due) == timedelta(minutes=minutes)
         assert calendar.contains(due - timedelta(microseconds=1))
         assert calendar.add(start, 0) <= due
+
+
+def test_a_first_clock_lays_out_a_month_either_side_and_grows_to_the_same_answers() -> None:
+    """One ticket's clocks (a CLI write) lay out about two months of working windows, not
+    years (≈ 3 ms of the verb's start); a due time years ahead grows the span and is the
+    same as on a calendar laid out over those years first."""
+    start = utc(2026, 3, 2, 10)
+    fresh = Calendar("fresh", "Europe/Berlin")
+    due = fresh.add(start, 8 * 60 * 3)
+    span = fresh._timeline.span
+    assert span is not None and (span.last - span.first).days < 80
+    wide = Calendar("wide", "Europe/Berlin")
+    wide.between(start - timedelta(days=2000), start + timedelta(days=2000))
+    assert wide.add(start, 8 * 60 * 3) == due
+    far = fresh.add(start, 8 * 60 * 700)
+    assert far == wide.add(start, 8 * 60 * 700)
+    assert fresh.between(start, far) == wide.between(start, far) == timedelta(hours=8 * 700)
