@@ -10,11 +10,12 @@ each change, about ten times slower for a page of a queue).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -95,6 +96,7 @@ MIN_SUBJECT = 40
 PADDING = 2  # one cell each side of every column
 
 Cells = dict[str, Text]
+NULL_STYLE = Style.null()
 _BY_KEY = {column.key: column for column in COLUMNS}
 
 
@@ -188,34 +190,50 @@ class RowStyles:
         }.get(level, "")
 
 
-def row_cells(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> Cells:
-    """The cells of one ticket row (every form, wide and compact); every outside string goes
-    through ``plain``."""
+ALL_CELLS: tuple[str, ...] = tuple(column.key for column in COLUMNS)
+
+
+def row_cells(
+    row: TicketRow,
+    on: Sequence[OnTicket],
+    now: datetime,
+    styles: RowStyles,
+    keys: Collection[str] = ALL_CELLS,
+) -> Cells:
+    """The cells ``keys`` of one ticket row (by default every form, wide and compact: a
+    table makes only the columns it shows); every outside string goes through ``plain``."""
     due = row.next_due
-    late = styles.due(due_level(row.due_started_at, due, now, styles.warn_percent))
-    status = words(row.status)
     new = styles.new if row.status == "new" else ""
     priority_style = {"urgent": styles.urgent, "high": styles.high}.get(row.priority, "")
-    assignee = plain(row.assignee) if row.assignee else plain(row.team, style=styles.muted)
-    marks = presence_text(on, replying=styles.replying, viewing=styles.viewing)
-    return {
-        "number": Text(f"#{row.number}"),
-        "no": Text(str(row.number)),
-        "subject": plain(row.subject, style=new),
-        "requester": plain(row.requester_name or row.requester_email),
-        "status": Text(status, style=new),
-        "priority": Text(row.priority, style=priority_style),
-        "assignee": assignee,
-        "owner": owner_cell(assignee, marks),
-        "updated": Text(timefmt.relative(row.updated_at, now)),
-        "sla": Text(timefmt.due(due, now), style=late),
-        "on": marks,
-        "from": plain(short_name(clean(row.requester_name, single_line=True), row.requester_email)),
-        "state": Text(short_words(row.status), style=new),
-        "mark": Text(PRIORITY_MARK.get(row.priority, ""), style=priority_style),
-        "who": owner_cell(assignee, marks, SHORT_OWNER_WIDTH),
-        "badge": Text(timefmt.badge(due, now), style=late),
+    late: Style | str = ""
+    if "sla" in keys or "badge" in keys:
+        late = styles.due(due_level(row.due_started_at, due, now, styles.warn_percent))
+    assignee = marks = Text()
+    if any(key in keys for key in ("assignee", "owner", "who")):
+        assignee = plain(row.assignee) if row.assignee else plain(row.team, style=styles.muted)
+    if any(key in keys for key in ("owner", "on", "who")):
+        marks = presence_text(on, replying=styles.replying, viewing=styles.viewing)
+    makers: dict[str, Callable[[], Text]] = {
+        "number": lambda: Text(f"#{row.number}"),
+        "no": lambda: Text(str(row.number)),
+        "subject": lambda: plain(row.subject, style=new),
+        "requester": lambda: plain(row.requester_name or row.requester_email),
+        "status": lambda: Text(words(row.status), style=new),
+        "priority": lambda: Text(row.priority, style=priority_style),
+        "assignee": lambda: assignee,
+        "owner": lambda: owner_cell(assignee, marks),
+        "updated": lambda: Text(timefmt.relative(row.updated_at, now)),
+        "sla": lambda: Text(timefmt.due(due, now), style=late),
+        "on": lambda: marks,
+        "from": lambda: plain(
+            short_name(clean(row.requester_name, single_line=True), row.requester_email)
+        ),
+        "state": lambda: Text(short_words(row.status), style=new),
+        "mark": lambda: Text(PRIORITY_MARK.get(row.priority, ""), style=priority_style),
+        "who": lambda: owner_cell(assignee, marks, SHORT_OWNER_WIDTH),
+        "badge": lambda: Text(timefmt.badge(due, now), style=late),
     }
+    return {key: makers[key]() for key in keys}
 
 
 def _shows(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> object:
@@ -332,12 +350,13 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """SLA deadlines show as a warning once this share of their time has passed."""
         self._row_styles: RowStyles | None = None
         self._keys: list[int] = []
-        self._shown: list[tuple[TicketRow, tuple[OnTicket, ...], object]] = []
-        """Each shown row, its presence, and what its cells show (``_made``'s key)."""
-        self._made: dict[int, tuple[object, Cells]] = {}
-        """Each shown row's cells and what they were made from, made when the row is first
-        drawn (``_cells_at``): a page holds ``PAGE`` rows and the screen shows a fifth of
-        them, so a page of new tickets (a search, a view) makes only the cells it draws."""
+        self._shown: list[tuple[TicketRow, tuple[OnTicket, ...]]] = []
+        """Each shown row and its presence."""
+        self._made: dict[int, tuple[tuple[object, tuple[str, ...]], Cells]] = {}
+        """Each shown row's cells and what they were made from (``_shows`` and the columns),
+        made when the row is first drawn (``_cells_at``): a page holds ``PAGE`` rows and
+        the screen shows a fifth of them, so a page of new tickets (a search, a view) makes
+        only the cells it draws, and only those of the columns shown."""
         self._now: datetime | None = None
         """The time the shown rows' cells are made for."""
         self._styles: RowStyles | None = None
@@ -375,7 +394,13 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         return [column.key for column, _ in self._fitted.columns]
 
     def cell(self, number: int, column: str) -> Text:
-        return self._cells_at(self._keys.index(number))[column]
+        index = self._keys.index(number)
+        cells = self._cells_at(index)
+        if column in cells:
+            return cells[column]
+        row, on = self._shown[index]
+        assert self._now is not None and self._styles is not None  # (set with the rows)
+        return row_cells(row, on, self._now, self._styles, (column,))[column]
 
     @property
     def page_rows(self) -> int:
@@ -402,14 +427,15 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         styles = self.row_styles
         keys = [row.number for row in rows]
         self._fit_numbers(keys)
-        shown = []
-        for ticket in rows:
-            on = tuple(presence.get(ticket.number, ()))
-            shown.append((ticket, on, _shows(ticket, on, now, styles)))
+        shown = [(ticket, tuple(presence.get(ticket.number, ()))) for ticket in rows]
         if keys == self._keys and styles == self._styles:
-            for key, new, old in zip(keys, shown, self._shown, strict=True):
-                if new[2] != old[2]:
-                    self._strips.pop(key, None)
+            # Only the drawn rows have strips to keep or drop: what the others show is
+            # worked out when they are first drawn, not for each of a page's rows here.
+            for number, (ticket, on) in zip(keys, shown, strict=True):
+                if number in self._strips:
+                    made = self._made.get(number)
+                    if made is None or made[0] != self._made_from(ticket, on, now, styles):
+                        del self._strips[number]
         else:
             self._strips.clear()
         self._styles, self._now = styles, now
@@ -459,14 +485,21 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _cells_at(self, index: int) -> Cells:
         """The cells of the shown row ``index``: ``row_cells``, reused while nothing shown
         in the row has changed (refresh ticks)."""
-        row, on, key = self._shown[index]
+        row, on = self._shown[index]
+        assert self._now is not None and self._styles is not None  # (set with the rows)
+        key = self._made_from(row, on, self._now, self._styles)
         known = self._made.get(row.number)
         if known is not None and known[0] == key:
             return known[1]
-        assert self._now is not None and self._styles is not None  # (set with the rows)
-        cells = row_cells(row, on, self._now, self._styles)
+        cells = row_cells(row, on, self._now, self._styles, key[1])
         self._made[row.number] = (key, cells)
         return cells
+
+    def _made_from(
+        self, row: TicketRow, on: tuple[OnTicket, ...], now: datetime, styles: RowStyles
+    ) -> tuple[object, tuple[str, ...]]:
+        """What a row's cells are made from: what they show at ``now`` and the columns."""
+        return (_shows(row, on, now, styles), tuple(self.column_keys))
 
     def _set_cursor(self, row: int) -> None:
         self.set_reactive(QueueTable.cursor_row, row)
@@ -632,6 +665,45 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         return self._looks
 
     def _line(self, cells: Mapping[str, Text]) -> list[Segment]:
+        """The row's cells fitted to their columns, as segments.
+
+        Cells of one style each (nearly all) are fitted as strings and made into the very
+        segments Rich's ``Text.render`` gives for the joined line (``_rich_line``, which
+        cells with spans of their own, the presence marks, still take): building, copying,
+        truncating and rendering ``Text`` was most of a new row's cost.
+        """
+        fitted = self._fitted
+        wide = fitted.padding == 2
+        segments: list[Segment] = []
+        plain: list[str] = []
+        for index, (column, width) in enumerate(fitted.columns):
+            cell = cells[column.key]
+            if cell.spans or (isinstance(cell.style, str) and cell.style):
+                return self._rich_line(cells)
+            if wide or index:
+                plain.append(" ")
+            text = cell.plain
+            length = cell_len(text)
+            if length > width:
+                text = set_cell_size(text, width - 1) + "…"
+            elif length < width:
+                text += " " * (width - length)
+            if cell.style:
+                if plain:
+                    segments.append(Segment("".join(plain), NULL_STYLE))
+                    plain.clear()
+                segments.append(Segment(text, cell.style))  # type: ignore[arg-type]
+            else:
+                plain.append(text)
+            if wide:
+                plain.append(" ")
+        if not segments:
+            return [Segment("".join(plain))]
+        if plain:
+            segments.append(Segment("".join(plain), NULL_STYLE))
+        return segments
+
+    def _rich_line(self, cells: Mapping[str, Text]) -> list[Segment]:
         line = Text(no_wrap=True, end="")
         wide = self._fitted.padding == 2
         for index, (column, width) in enumerate(self._fitted.columns):

@@ -13,9 +13,11 @@ from textual.widgets import Input
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.queue import first_page
+from helpdesk_tui.desk.queue_values import OnTicket
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.enums import Activity
 from helpdesk_tui.storage.models import Ticket
 from helpdesk_tui.widgets import queue_table
 from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles, row_cells, short_name
@@ -179,3 +181,35 @@ async def test_a_page_makes_the_cells_of_the_rows_it_draws_only(
         table.show(rows, {}, NOW, focus=None)  # the same rows again: nothing made anew
         await pilot.pause()
         assert len(made) == count
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+async def test_a_row_is_drawn_as_rich_draws_its_cells(
+    db: Database, admin: Actor, width: int
+) -> None:
+    """Rows are fitted as strings, not as ``Text``: the segments are Rich's own, styled
+    cells, wide characters, cut subjects and presence marks (drawn through Rich) alike."""
+    subjects = ["Printer on fire", "打印机坏了" * 12, "x" * 300, "[bold]not markup[/]", "👋 hi"]
+    with db.write() as s:
+        for n, subject in enumerate(subjects):
+            create_ticket(
+                s,
+                admin,
+                subject=subject,
+                body="x",
+                requester_email=f"r{n}@example.com",
+                requester_name="Ann 安 \x1b[31mArcher" if n % 2 else "",
+                priority=("urgent", "high", "normal", "low", "urgent")[n],
+            )
+    with db.read() as s:
+        query = next(view for view in builtin_views("ada") if view.title == "All open").query
+        rows = first_page(s, query, 10).rows
+    on = (OnTicket("bob", "Bob", Activity.REPLYING, NOW, "s1"),)
+    app = TableApp()
+    async with app.run_test(size=(width, 24)) as pilot:
+        table = app.query_one(QueueTable)
+        table.show(rows, {rows[0].number: on}, NOW, focus=None)
+        await pilot.pause()
+        for index in range(len(rows)):
+            cells = table._cells_at(index)
+            assert table._line(cells) == table._rich_line(cells)
