@@ -675,32 +675,33 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         fitted = self._fitted
         wide = fitted.padding == 2
         segments: list[Segment] = []
-        plain: list[str] = []
+        unstyled: list[str] = []
         for index, (column, width) in enumerate(fitted.columns):
             cell = cells[column.key]
-            if cell.spans or (isinstance(cell.style, str) and cell.style):
+            style = cell.style
+            if cell.spans or (isinstance(style, str) and style):
                 return self._rich_line(cells)
             if wide or index:
-                plain.append(" ")
+                unstyled.append(" ")
             text = cell.plain
             length = cell_len(text)
             if length > width:
                 text = set_cell_size(text, width - 1) + "…"
             elif length < width:
                 text += " " * (width - length)
-            if cell.style:
-                if plain:
-                    segments.append(Segment("".join(plain), NULL_STYLE))
-                    plain.clear()
-                segments.append(Segment(text, cell.style))  # type: ignore[arg-type]
+            if isinstance(style, Style) and style:
+                if unstyled:
+                    segments.append(Segment("".join(unstyled), NULL_STYLE))
+                    unstyled.clear()
+                segments.append(Segment(text, style))
             else:
-                plain.append(text)
+                unstyled.append(text)
             if wide:
-                plain.append(" ")
+                unstyled.append(" ")
         if not segments:
-            return [Segment("".join(plain))]
-        if plain:
-            segments.append(Segment("".join(plain), NULL_STYLE))
+            return [Segment("".join(unstyled))]
+        if unstyled:
+            segments.append(Segment("".join(unstyled), NULL_STYLE))
         return segments
 
     def _rich_line(self, cells: Mapping[str, Text]) -> list[Segment]:
