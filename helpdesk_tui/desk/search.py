@@ -718,6 +718,7 @@ def _pg_small_tier(
             if term is not None:
                 conditions.append(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)))
             if term != query:
+                conditions.extend(_pg_holds(text, query))
                 parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
                 conditions.append(parsed.op("@@")(func.to_tsquery(_PG_CONFIG, query)))
         ids = view.ids()
@@ -733,6 +734,33 @@ def _pg_small_tier(
         return _pg_by_bitmap(session, statement)
 
     return read
+
+
+_ASCII_LETTERS = re.compile(r"[a-z]+")
+_PG_MAX_WORD = 2047
+"""The longest word PostgreSQL's parser keeps (longer ones are left out of a tsvector and
+of a tsquery)."""
+
+
+def _pg_holds(text: Any, query: str) -> list[Any]:
+    """Cheap checks every text matching ``query`` (``a & b:*``) passes, to be evaluated
+    before its text is parsed: each run of ASCII letters of its terms is in the lower-cased
+    text (``strpos``, ≈ 1 µs for a message, where ``to_tsvector`` costs ≈ 10 µs).
+
+    A lexeme is a word of the text lower-cased, and the parser never cuts a run of ASCII
+    letters (it does cut at ``_`` or ``²``, which ``words`` keeps), so a text whose
+    lower-cased form lacks a run has no lexeme holding it, and cannot match. Parsing every
+    message of tom.sd's open tickets at 100k for "wi-fi"'s prefixes (``wi:* & fi:*``, no
+    term for the GIN index) took 9-12 ms for 1,187 messages; 28 of them hold both runs, and
+    the statement takes 2-2.5 ms."""
+    runs = {
+        run
+        for term in query.split(" & ")
+        for run in _ASCII_LETTERS.findall(term.removesuffix(":*"))
+        if len(run) <= _PG_MAX_WORD
+    }
+    lowered = func.lower(text)
+    return [func.strpos(lowered, literal(run)) > 0 for run in sorted(runs)]
 
 
 def _pg_by_bitmap(session: Reader, statement: Any) -> list[Any]:

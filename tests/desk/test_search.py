@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import Text, column, event, func, literal_column, select, text, update, values
 
 from helpdesk_tui import storage
 from helpdesk_tui.desk import fields, queue, relations, search, thread
@@ -283,6 +283,60 @@ def test_postgres_gathers_a_word_in_windows_of_ids(
             for line, following in zip(lines, [*lines[1:], ""], strict=True):
                 if "Scan" in line and "Heap Scan" not in line:
                     assert "Index Cond" in following, plan
+
+
+_TRICKY = [
+    "Wi-Fi dropped",
+    "WIFI FIne again",
+    "the wireless firmware",
+    "foo_wifi_fix",
+    "x²wi fi²",
+    "naïve Wiﬁ",
+    "ÅWIn FIX",
+    "wind",
+    "fine",
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "query", ["wi:* & fi:*", "wi & fi", "foo:* & fix", "x:* & fi", "²:* & wi", "åwin"]
+)
+def test_postgres_cheap_checks_keep_every_match(db: Database, query: str) -> None:
+    """The cheap checks made before a text is parsed (``_pg_holds``) leave out no text
+    the query matches: words cut at ``-``, ``_`` or ``²``, upper case, letters beyond
+    ASCII."""
+    rows = values(column("body", Text), name="texts").data([(body,) for body in _TRICKY])
+    body = rows.c.body
+    parsed = func.to_tsvector(literal_column("'simple'::regconfig"), body).op("@@")(
+        func.to_tsquery(literal_column("'simple'::regconfig"), query)
+    )
+    with db.read() as s:
+        matched = set(s.execute(select(body).where(parsed)).scalars())
+        held = set(s.execute(select(body).where(parsed, *search._pg_holds(body, query))).scalars())
+    assert matched and held == matched, query
+
+
+@pytest.mark.parametrize("batch", [1, 64])
+def test_a_small_view_finds_short_starts_however_spelt(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """A search in a small view for words too short for the GIN index ("wi-fi": the
+    prefix tier ``wi:* & fi:*``) finds the same tickets as each match checked against the
+    view, in subjects and messages spelt every which way."""
+    for i, text_ in enumerate(_TRICKY):
+        _new(db, admin, f"Ticket {i}", text_)
+        _new(db, admin, text_, f"message {i}")
+    monkeypatch.setattr(search, "FIRST_BATCH", batch)
+    query = QueueQuery(TicketFilter(open_only=True), text="wi-fi")
+    found = {}
+    for strategy, limit in (("checked per match", 0), ("small view", 10**9)):
+        monkeypatch.setattr(queue, "SMALL_VIEW", limit)
+        with db.read() as s:
+            found[strategy] = _paged(s, query)
+    assert found["small view"] == found["checked per match"]
+    assert len(found["small view"]) >= 6
 
 
 @pytest.mark.postgres
