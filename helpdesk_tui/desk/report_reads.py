@@ -91,9 +91,11 @@ class Written:
 def pending(session: Reader, written: Sequence[Written] = ()) -> Pending:
     """The ticket numbers with events past the watermark, but for those ``written`` holds
     as current (a read: an unchanged desk's report never waits for the write lock)."""
-    mark = session.execute(select(ReportState.value).where(ReportState.name == WATERMARK)).scalar()
-    mark = mark or 0
-    top = session.execute(select(func.max(Event.id))).scalar() or 0
+    watermark = select(ReportState.value).where(ReportState.name == WATERMARK)
+    mark, top = session.execute(
+        select(watermark.scalar_subquery(), select(func.max(Event.id)).scalar_subquery())
+    ).one()  # (one round trip: every report starts with this check)
+    mark, top = mark or 0, top or 0
     if top <= mark:
         return Pending((), top, mark)
     latest = session.execute(
