@@ -176,7 +176,8 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
 
     Two statements whatever the range: which days outside have rows (every histogram's day
     column and cut month at once), then every histogram's rows and rollups as the parts of
-    one ``UNION ALL`` — on PostgreSQL each statement is a round trip and a plan."""
+    one ``UNION ALL`` (of at most :data:`UNION_PARTS` parts) — on PostgreSQL each statement
+    is a round trip and a plan."""
     targets: dict[Kind, dict[Any, int]] = {
         Kind.RESOLUTION: counts.resolutions,
         Kind.RESPONSE: counts.responses,
