@@ -16,10 +16,10 @@ one statement).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, exists, func, literal_column, null, select, union_all
 
 from helpdesk_tui.desk.reports import (
     Bucket,
@@ -172,76 +172,122 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
     the rollups, a month the range cuts from ``report_ticket`` — unless that month has
     nothing outside the range (the first and last month of a desk's whole history), or has
     fewer days outside it than inside: then its rollups minus the rows of the days outside
-    (``report_ticket``'s duration indexes are day first, so a read costs its days' rows)."""
+    (``report_ticket``'s duration indexes are day first, so a read costs its days' rows).
+
+    Two statements whatever the range: which days outside have rows (every histogram's day
+    column and cut month at once), then every histogram's rows and rollups as the parts of
+    one ``UNION ALL`` (of at most :data:`UNION_PARTS` parts) — on PostgreSQL each statement
+    is a round trip and a plan."""
     targets: dict[Kind, dict[Any, int]] = {
         Kind.RESOLUTION: counts.resolutions,
         Kind.RESPONSE: counts.responses,
         Kind.RESOLUTION_BUSINESS: counts.resolutions_business,
         Kind.RESPONSE_BUSINESS: counts.responses_business,
     }
-    found: dict[tuple[str, int, int], bool] = {}  # (two histograms share each day column)
-
-    def any_between(day_column: str, a: int, b: int) -> bool:
-        if (day_column, a, b) not in found:
-            day = getattr(ReportTicket, day_column)
-            found[day_column, a, b] = _any_between(session, day, a, b)
-        return found[day_column, a, b]
-
-    for kind, (day_column, _, agent_column) in _COLUMNS.items():
-        target = targets[kind]
+    months = range(month_of(first), month_of(last) + 1)
+    cuts = {month: _outside(month, first, last) for month in months}
+    found = _any_between(
+        session,
+        sorted(
+            {
+                (day_column, a, b)
+                for day_column, _, _ in _COLUMNS.values()
+                for outside in cuts.values()
+                for a, b in outside
+            }
+        ),
+    )
+    parts: list[tuple[Kind, int, bool, Select[Any]]] = []  # (histogram, sign, rollups?, SELECT)
+    for kind, (day_column, _, _) in _COLUMNS.items():
         whole: list[int] = []
-        for month in range(month_of(first), month_of(last) + 1):
+        for month in months:
             start, end = month_days(month)
             inside = (max(start, first), min(end, last))
-            outside = [(a, b) for a, b in ((start, first - 1), (last + 1, end)) if a <= b]
-            outside = [(a, b) for a, b in outside if any_between(day_column, a, b)]
+            outside = [(a, b) for a, b in cuts[month] if found[day_column, a, b]]
             if sum(b - a + 1 for a, b in outside) < inside[1] - inside[0] + 1:
                 whole.append(month)
-                for a, b in outside:
-                    _add_rows(session, target, kind, (a, b), -1)
+                parts.extend((kind, -1, False, _rows(kind, days)) for days in outside)
             else:
-                _add_rows(session, target, kind, inside, 1)
+                parts.append((kind, 1, False, _rows(kind, inside)))
         if whole:
-            r = ReportRollup
-            for agent_id, bucket, n in connection_of(session).execute(
-                select(r.agent, r.value, func.sum(r.n))
-                .where(
-                    r.measure == kind.value,
-                    r.period >= whole[0],
-                    r.period <= whole[-1],
-                )
-                .group_by(r.agent, r.value)
-            ):
+            parts.append((kind, 1, True, _rolled_up(kind, whole[0], whole[-1])))
+    found_rows: list[list[tuple[Any, int, int]]] = [[] for _ in parts]
+    for start in range(0, len(parts), UNION_PARTS):
+        statement = union_all(
+            *(
+                part.add_columns(literal_column(str(index)).label("part"))
+                for index, (*_, part) in enumerate(parts[start : start + UNION_PARTS], start)
+            )
+        )
+        for agent_id, value, n, index in connection_of(session).execute(statement):
+            found_rows[index].append((agent_id, value, int(n)))
+    for (kind, sign, from_rollups, _), rows in zip(parts, found_rows, strict=True):
+        target = targets[kind]
+        has_agent = _COLUMNS[kind][2] is not None
+        for agent_id, value, n in rows:
+            if from_rollups:
                 if n:
-                    _add(target, (agent_id or None, bucket) if agent_column else bucket, int(n))
+                    _add(target, (agent_id or None, value) if has_agent else value, n)
+            else:
+                bucket = bucket_of(value)
+                _add(target, (agent_id, bucket) if has_agent else bucket, sign * n)
+    for target in targets.values():
         for key in [key for key, n in target.items() if not n]:
             del target[key]  # (a bucket the days outside emptied)
 
 
-def _add_rows(
-    session: Reader, target: dict[Any, int], kind: Kind, days: tuple[int, int], sign: int
-) -> None:
-    """Add (``sign`` 1) or subtract (-1) one histogram's ``report_ticket`` rows of ``days``
-    (first, last) to ``target``, counted by agent and minutes. The days are listed: each is
-    a seek into the histogram's own (day, minutes[, agent]) index, which covers the read;
-    given a range of days, SQLite's planner picks among the day-first indexes by sampled
+def _outside(month: int, first: int, last: int) -> list[tuple[int, int]]:
+    """The days (first, last) of ``month`` before and after the range ``first`` to ``last``."""
+    start, end = month_days(month)
+    return [(a, b) for a, b in ((start, first - 1), (last + 1, end)) if a <= b]
+
+
+def _rows(kind: Kind, days: tuple[int, int]) -> Select[Any]:
+    """One histogram's ``report_ticket`` rows of ``days`` (first, last), counted by agent
+    (NULL where the histogram has none) and minutes. The days are listed: each is a seek
+    into the histogram's own (day, minutes[, agent]) index, which covers the read; given a
+    range of days, SQLite's planner picks among the day-first indexes by sampled
     statistics, and took one that does not cover it (three times the time at 1M)."""
     day_column, minutes_column, agent_column = _COLUMNS[kind]
     day = getattr(ReportTicket, day_column)
     minutes = getattr(ReportTicket, minutes_column)
     agent = getattr(ReportTicket, agent_column) if agent_column else None
-    columns = (agent, minutes) if agent is not None else (minutes,)
-    for *who, mins, n in connection_of(session).execute(
-        select(*columns, func.count())
+    by = (agent, minutes) if agent is not None else (minutes,)
+    return (
+        select(agent if agent is not None else null(), minutes, func.count())
         .where(day.in_(range(days[0], days[1] + 1)), minutes.is_not(None))
-        .group_by(*columns)
-    ):
-        _add(target, (who[0], bucket_of(mins)) if who else bucket_of(mins), sign * n)
+        .group_by(*by)
+    )
 
 
-def _any_between(session: Reader, day: Any, first: int, last: int) -> bool:
-    found = session.execute(select(day).where(day >= first, day <= last).limit(1)).first()
-    return found is not None
+def _rolled_up(kind: Kind, first_month: int, last_month: int) -> Select[Any]:
+    """One histogram's rollups of months ``first_month`` to ``last_month``, by agent and
+    bucket."""
+    r = ReportRollup
+    return (
+        select(r.agent, r.value, func.sum(r.n))
+        .where(r.measure == kind.value, r.period >= first_month, r.period <= last_month)
+        .group_by(r.agent, r.value)
+    )
+
+
+def _any_between(
+    session: Reader, ranges: Sequence[tuple[str, int, int]]
+) -> dict[tuple[str, int, int], bool]:
+    """Whether ``report_ticket`` has a row with its day column between each (day column,
+    first, last) of ``ranges``: one statement of an ``EXISTS`` per range (each one index
+    seek)."""
+    if not ranges:
+        return {}
+    row = session.execute(
+        select(
+            *(
+                exists().where(getattr(ReportTicket, day) >= a, getattr(ReportTicket, day) <= b)
+                for day, a, b in ranges
+            )
+        )
+    ).one()
+    return {key: bool(value) for key, value in zip(ranges, row, strict=True)}
 
 
 UNION_PARTS = 200
@@ -265,10 +311,7 @@ def inside(session: Reader, first: int, last: int) -> Inside:
         for kind, agent, bucket in wanted:
             who.setdefault((kind, bucket), set()).add(agent)
         asked = sorted(who, key=lambda key: (key[0].value, key[1]))
-        days = {
-            column: _days(session, column, first, last)
-            for column in {_COLUMNS[kind][0] for kind, _ in asked}
-        }
+        days = _days(session, sorted({_COLUMNS[kind][0] for kind, _ in asked}), first, last)
         parts = [
             _bucket_counts(index, kind, bucket, who[kind, bucket], days[_COLUMNS[kind][0]])
             for index, (kind, bucket) in enumerate(asked)
@@ -286,22 +329,24 @@ def inside(session: Reader, first: int, last: int) -> Inside:
     return minutes_in
 
 
-def _days(session: Reader, day_column: str, first: int, last: int) -> range:
-    """Days ``first`` to ``last`` narrowed to the first and last that have a row (a report
-    over years of which the desk has months seeks only those months' days). One statement
-    of two scalar subqueries: each is one index seek on both engines (SQLite reads a whole
-    range for ``min`` and ``max`` side by side)."""
-    day = getattr(ReportTicket, day_column)
-    in_range = (day >= first, day <= last)
-    low, high = session.execute(
-        select(
-            select(func.min(day)).where(*in_range).scalar_subquery(),
-            select(func.max(day)).where(*in_range).scalar_subquery(),
-        )
-    ).one()
-    if low is None:
-        return range(0)
-    return range(int(low), int(high) + 1)
+def _days(session: Reader, day_columns: Sequence[str], first: int, last: int) -> dict[str, range]:
+    """Days ``first`` to ``last`` narrowed, for each day column, to the first and last that
+    have a row (a report over years of which the desk has months seeks only those months'
+    days). One statement of two scalar subqueries a column: each is one index seek on both
+    engines (SQLite reads a whole range for ``min`` and ``max`` side by side)."""
+    if not day_columns:
+        return {}
+    ends = []
+    for day_column in day_columns:
+        day = getattr(ReportTicket, day_column)
+        in_range = (day >= first, day <= last)
+        ends.append(select(func.min(day)).where(*in_range).scalar_subquery())
+        ends.append(select(func.max(day)).where(*in_range).scalar_subquery())
+    row = session.execute(select(*ends)).one()
+    return {
+        day_column: range(0) if low is None else range(int(low), int(high) + 1)
+        for day_column, low, high in zip(day_columns, row[::2], row[1::2], strict=True)
+    }
 
 
 def _bucket_counts(
