@@ -33,7 +33,7 @@ from sqlalchemy import LargeBinary, Table, bindparam, func, insert, select, upda
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
-from helpdesk_tui.desk import sla_clock
+from helpdesk_tui.desk import sla_clock, sla_marks
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import Chunked, Content, as_bytes, chunks_of, size_of
 from helpdesk_tui.desk.contacts import normalize_email
@@ -634,7 +634,7 @@ class Intake:
             (self._outbox, _OUTBOX),
         ):
             insert_rows(conn, table, rows)
-        sla_clock.touch_rows(
+        sla_marks.touch_rows(
             self.session, self._events, born=[t.id for t in self._tickets if t.id is not None]
         )
         return_numbers(self.session, self._unused)

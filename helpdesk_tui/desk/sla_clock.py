@@ -38,11 +38,7 @@ from helpdesk_tui.storage.enums import utcnow
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
     from helpdesk_tui.storage.sla_models import SlaPolicy
-from helpdesk_tui.desk.sla_marks import CLOCK_EVENTS as CLOCK_EVENTS
 from helpdesk_tui.desk.sla_marks import RULES
-from helpdesk_tui.desk.sla_marks import settle as settle
-from helpdesk_tui.desk.sla_marks import touch as touch
-from helpdesk_tui.desk.sla_marks import touch_rows as touch_rows
 from helpdesk_tui.desk.sla_reads import calendar_of as calendar_of
 from helpdesk_tui.desk.sla_reads import load_calendars as load_calendars
 from helpdesk_tui.desk.sla_reads import load_rules as load_rules

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlmodel import col, select
 
-from helpdesk_tui.desk import fields, sla_clock, thread
+from helpdesk_tui.desk import fields, sla_marks, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
@@ -120,7 +120,7 @@ def test_a_rolled_back_write_leaves_no_marks_for_the_next_one(db: Database, admi
     tickets to the next transaction's recompute."""
     number = _new(db, admin)
     with pytest.raises(RuntimeError), db.write_rows() as conn:
-        sla_clock.touch(conn, 1, "status")
+        sla_marks.touch(conn, 1, "status")
         assert conn.info.get("helpdesk_sla_marked") == {1}
         raise RuntimeError("the write fails")
     with db.write_rows() as conn:
