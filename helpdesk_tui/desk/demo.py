@@ -47,7 +47,8 @@ from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
 from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.report_service import BULK_REPLAY, ReportService, Rules, Written
+from helpdesk_tui.desk.report_catchup import BULK_REPLAY
+from helpdesk_tui.desk.report_service import ReportService, Rules, Written
 from helpdesk_tui.desk.sla_reads import load_rules
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.statuses import ALL_STATUSES

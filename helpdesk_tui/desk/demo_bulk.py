@@ -27,12 +27,12 @@ from helpdesk_tui.desk.demo_story import (
     Batch,
     Values,
 )
-from helpdesk_tui.desk.report_service import (
+from helpdesk_tui.desk.report_catchup import (
     REPORT_REPLY_COLUMNS,
     REPORT_TICKET_COLUMNS,
-    Written,
     counted_reply,
 )
+from helpdesk_tui.desk.report_service import Written
 from helpdesk_tui.storage.driver_rows import copy_rows
 
 # Below SQLite's 32,766 bound parameters per statement.

@@ -41,8 +41,9 @@ from helpdesk_tui.desk.demo_content import (
     SUPPORT_ADDRESS,
 )
 from helpdesk_tui.desk.escalation import Place, Reason, TierMove
+from helpdesk_tui.desk.report_catchup import REPORT_TICKET_COLUMNS, counted_reply
 from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
-from helpdesk_tui.desk.report_service import REPORT_TICKET_COLUMNS, Rules, counted_reply
+from helpdesk_tui.desk.report_service import Rules
 from helpdesk_tui.desk.reports import DONE, HistoryEvent, TicketNow, day_number
 from helpdesk_tui.desk.sla_clock import event_fact
 from helpdesk_tui.desk.statuses import ALL_STATUSES

@@ -3,8 +3,8 @@
 
 A report that finds changes since the last catch-up (any ticket write since) replays them
 before it reads; on Core tables that costs no import of the ORM, SQLModel or pydantic
-(≈ a third of a CLI verb's start). ``report_service`` re-exports these names for the
-writers that hold an ORM session (the SLA service) or load in bulk (the demo loader).
+(≈ a third of a CLI verb's start). The demo loader takes its report columns and its
+reply rule from here too.
 """
 
 from __future__ import annotations

@@ -21,10 +21,6 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from helpdesk_tui.desk.report_catchup import BULK_REPLAY as BULK_REPLAY
-from helpdesk_tui.desk.report_catchup import REPORT_REPLY_COLUMNS as REPORT_REPLY_COLUMNS
-from helpdesk_tui.desk.report_catchup import REPORT_TICKET_COLUMNS as REPORT_TICKET_COLUMNS
-from helpdesk_tui.desk.report_catchup import counted_reply as counted_reply
 from helpdesk_tui.desk.report_catchup import lock_state, set_watermark
 from helpdesk_tui.desk.report_reads import ReportReads
 from helpdesk_tui.desk.report_reads import Rules as Rules
