@@ -70,6 +70,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -299,19 +300,16 @@ def _open_prefix(
     """The prefix tier of the open tickets' table of ``name``: the starts
     (``_open_starts``) without the whole words, in the view; its vocabulary read when the
     tier is first read (the whole words' tiers usually fill the page)."""
-    made: list[Read] = []
 
-    def read(count: int, below: int | None) -> list[Any]:
-        if not made:
-            starts = _open_starts(session, name, terms)
-            if starts is None:
-                made.append(lambda _count, _below: [])
-            else:
-                match = f"({starts}) NOT ({exact})"
-                made.append(_fts_read(session, *_open_match(name, match, view), within))
-        return made[0](count, below)
+    @cache
+    def tier() -> Read:
+        starts = _open_starts(session, name, terms)
+        if starts is None:
+            return lambda _count, _below: []
+        match = f"({starts}) NOT ({exact})"
+        return _fts_read(session, *_open_match(name, match, view), within)
 
-    return read
+    return lambda count, below: tier()(count, below)
 
 
 def _fts_ticket(fts: Any) -> Any:
@@ -890,12 +888,7 @@ def _requesters(
     no contact holds costs no count of the view."""
     postgres = dialect_name(session) != "sqlite"
     short = min(map(len, terms)) < TRIGRAM  # (a word the trigram indexes cannot find)
-    views: list[SmallView | None] = []
-
-    def small() -> SmallView | None:
-        if not views:
-            views.append(small_of())
-        return views[0]
+    small = cache(small_of)
 
     def holding() -> Any:
         view = small() if postgres or short else None
