@@ -40,10 +40,10 @@ from helpdesk_tui.storage.core_tables import (
     Agent,
     Event,
     ReportReply,
-    ReportState,
     ReportTicket,
     Team,
 )
+from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk import sla
@@ -91,10 +91,14 @@ class Written:
 def pending(session: Reader, written: Sequence[Written] = ()) -> Pending:
     """The ticket numbers with events past the watermark, but for those ``written`` holds
     as current (a read: an unchanged desk's report never waits for the write lock)."""
-    watermark = select(ReportState.value).where(ReportState.name == WATERMARK)
-    mark, top = session.execute(
-        select(watermark.scalar_subquery(), select(func.max(Event.id)).scalar_subquery())
-    ).one()  # (one round trip: every report starts with this check)
+    mark, top = (
+        connection_of(session)
+        .exec_driver_sql(
+            f"SELECT (SELECT value FROM report_state WHERE name = '{WATERMARK}'), "
+            "(SELECT max(id) FROM event)"
+        )
+        .one()
+    )  # (one round trip and SQL text: every report starts with this check)
     mark, top = mark or 0, top or 0
     if top <= mark:
         return Pending((), top, mark)

@@ -19,9 +19,10 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, exists, func, literal_column, null, select, union_all
+from sqlalchemy import Connection
 
 from helpdesk_tui.desk.reports import (
+    BUCKET_EDGES,
     Bucket,
     Counts,
     Inside,
@@ -31,7 +32,6 @@ from helpdesk_tui.desk.reports import (
     month_days,
     month_of,
 )
-from helpdesk_tui.storage.core_tables import ReportRollup, ReportTicket
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
@@ -134,13 +134,13 @@ def apply(conn: Connection, change: Counter[Key]) -> None:
 def daily(session: Reader, counts: Counts, first: int, last: int) -> None:
     """Fill ``counts``' day-keyed figures for days ``first`` to ``last`` from the rollups
     (summed by the database: a few rows per day, and one per value for the breakdowns)."""
-    r = ReportRollup
     conn = connection_of(session)
-    in_range = (r.measure.in_(DAILY), r.period >= first, r.period <= last)
-    by_day = (r.measure, r.period, r.agent, r.value)
-    for measure, day, agent, value, n in conn.execute(
-        select(*by_day, func.sum(r.n)).where(*in_range).group_by(*by_day)
-    ):
+    in_range = f"period >= {int(first)} AND period <= {int(last)}"
+    for measure, day, agent, value, n in conn.exec_driver_sql(
+        f"SELECT measure, period, agent, value, sum(n) FROM report_rollup "
+        f"WHERE measure IN ({_listed(DAILY)}) AND {in_range} "
+        "GROUP BY measure, period, agent, value"
+    ).all():
         n = int(n)
         if not n:
             continue
@@ -156,15 +156,20 @@ def daily(session: Reader, counts: Counts, first: int, last: int) -> None:
             _add(counts.rating_agents, (agent or None, value), n)
         elif measure == REPLY:
             _add(counts.replies, agent, n)
-    by_value = (r.measure, r.a, r.b, r.c)
-    for measure, a, b, c, n in conn.execute(
-        select(*by_value, func.sum(r.n))
-        .where(r.measure.in_((CREATED, RESOLVED)), *in_range[1:])
-        .group_by(*by_value)
-    ):
+    for measure, a, b, c, n in conn.exec_driver_sql(
+        f"SELECT measure, a, b, c, sum(n) FROM report_rollup "
+        f"WHERE measure IN ({_listed((CREATED, RESOLVED))}) AND {in_range} "
+        "GROUP BY measure, a, b, c"
+    ).all():
         if int(n):
             target = counts.created_values if measure == CREATED else counts.resolved_values
             _add(target, (a or "—", b, c), int(n))
+
+
+def _listed(measures: Iterable[str]) -> str:
+    """Measure names (this module's constants and :class:`reports.Kind`'s values, never
+    anyone's text) as SQL string literals."""
+    return ", ".join(f"'{measure}'" for measure in measures)
 
 
 def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
@@ -177,7 +182,10 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
     Two statements whatever the range: which days outside have rows (every histogram's day
     column and cut month at once), then every histogram's rows and rollups as the parts of
     one ``UNION ALL`` (of at most :data:`UNION_PARTS` parts) — on PostgreSQL each statement
-    is a round trip and a plan."""
+    is a round trip and a plan. Both are SQL text made here: every value in them is an
+    integer of the desk's own (days, months) or a measure's name, written in as such, and
+    building and compiling them as SQLAlchemy constructs cost a PostgreSQL report more CPU
+    than the server spends on them."""
     targets: dict[Kind, dict[Any, int]] = {
         Kind.RESOLUTION: counts.resolutions,
         Kind.RESPONSE: counts.responses,
@@ -197,7 +205,9 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
             }
         ),
     )
-    parts: list[tuple[Kind, int, bool, Select[Any]]] = []  # (histogram, sign, rollups?, SELECT)
+    conn = connection_of(session)
+    bucketed = conn.dialect.name == "postgresql"  # (the rows' minutes bucketed by the server)
+    parts: list[tuple[Kind, int, bool, str]] = []  # (histogram, sign, rollups?, SELECT … part)
     for kind, (day_column, _, _) in _COLUMNS.items():
         whole: list[int] = []
         for month in months:
@@ -206,20 +216,16 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
             outside = [(a, b) for a, b in cuts[month] if found[day_column, a, b]]
             if sum(b - a + 1 for a, b in outside) < inside[1] - inside[0] + 1:
                 whole.append(month)
-                parts.extend((kind, -1, False, _rows(kind, days)) for days in outside)
+                for days in outside:
+                    parts.append((kind, -1, False, _rows(kind, days, len(parts), bucketed)))
             else:
-                parts.append((kind, 1, False, _rows(kind, inside)))
+                parts.append((kind, 1, False, _rows(kind, inside, len(parts), bucketed)))
         if whole:
-            parts.append((kind, 1, True, _rolled_up(kind, whole[0], whole[-1])))
+            parts.append((kind, 1, True, _rolled_up(kind, whole[0], whole[-1], len(parts))))
     found_rows: list[list[tuple[Any, int, int]]] = [[] for _ in parts]
     for start in range(0, len(parts), UNION_PARTS):
-        statement = union_all(
-            *(
-                part.add_columns(literal_column(str(index)).label("part"))
-                for index, (*_, part) in enumerate(parts[start : start + UNION_PARTS], start)
-            )
-        )
-        for agent_id, value, n, index in connection_of(session).execute(statement):
+        statement = " UNION ALL ".join(part for *_, part in parts[start : start + UNION_PARTS])
+        for agent_id, value, n, index in conn.exec_driver_sql(statement).all():
             found_rows[index].append((agent_id, value, int(n)))
     for (kind, sign, from_rollups, _), rows in zip(parts, found_rows, strict=True):
         target = targets[kind]
@@ -229,7 +235,7 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
                 if n:
                     _add(target, (agent_id or None, value) if has_agent else value, n)
             else:
-                bucket = bucket_of(value)
+                bucket = value if bucketed else bucket_of(value)
                 _add(target, (agent_id, bucket) if has_agent else bucket, sign * n)
     for target in targets.values():
         for key in [key for key, n in target.items() if not n]:
@@ -242,32 +248,38 @@ def _outside(month: int, first: int, last: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in ((start, first - 1), (last + 1, end)) if a <= b]
 
 
-def _rows(kind: Kind, days: tuple[int, int]) -> Select[Any]:
+def _rows(kind: Kind, days: tuple[int, int], part: int, bucketed: bool) -> str:
     """One histogram's ``report_ticket`` rows of ``days`` (first, last), counted by agent
-    (NULL where the histogram has none) and minutes. The days are listed: each is a seek
-    into the histogram's own (day, minutes[, agent]) index, which covers the read; given a
-    range of days, SQLite's planner picks among the day-first indexes by sampled
-    statistics, and took one that does not cover it (three times the time at 1M)."""
-    day_column, minutes_column, agent_column = _COLUMNS[kind]
-    day = getattr(ReportTicket, day_column)
-    minutes = getattr(ReportTicket, minutes_column)
-    agent = getattr(ReportTicket, agent_column) if agent_column else None
-    by = (agent, minutes) if agent is not None else (minutes,)
+    (NULL where the histogram has none) and minutes — or, ``bucketed`` (PostgreSQL), by
+    :func:`reports.bucket_of` of the minutes, which ``width_bucket`` over
+    :data:`reports.BUCKET_EDGES` is (a few hundred rows instead of thousands to send and
+    fetch) — with the ``part`` number. The days are listed: each is a seek into the
+    histogram's own (day, minutes[, agent]) index, which covers the read; given a range of
+    days, SQLite's planner picks among the day-first indexes by sampled statistics, and
+    took one that does not cover it (three times the time at 1M)."""
+    day, minutes, agent = _COLUMNS[kind]
+    listed = ", ".join(str(int(d)) for d in range(days[0], days[1] + 1))
+    value = f"width_bucket({minutes}, {_EDGES}) - 1" if bucketed else minutes
+    by = f"{agent}, {value}" if agent is not None else value
     return (
-        select(agent if agent is not None else null(), minutes, func.count())
-        .where(day.in_(range(days[0], days[1] + 1)), minutes.is_not(None))
-        .group_by(*by)
+        f"SELECT {agent or 'NULL'}, {value}, count(*), {int(part)} FROM report_ticket "
+        f"WHERE {day} IN ({listed}) AND {minutes} IS NOT NULL GROUP BY {by}"
     )
 
 
-def _rolled_up(kind: Kind, first_month: int, last_month: int) -> Select[Any]:
+_EDGES = "'{" + ",".join(str(int(edge)) for edge in BUCKET_EDGES) + "}'::int[]"
+"""The bucket edges as a PostgreSQL array: ``width_bucket(m, edges) - 1`` is
+``bisect_right(edges, m) - 1``, :func:`reports.bucket_of`."""
+
+
+def _rolled_up(kind: Kind, first_month: int, last_month: int, part: int) -> str:
     """One histogram's rollups of months ``first_month`` to ``last_month``, by agent and
-    bucket."""
-    r = ReportRollup
+    bucket, with the ``part`` number."""
     return (
-        select(r.agent, r.value, func.sum(r.n))
-        .where(r.measure == kind.value, r.period >= first_month, r.period <= last_month)
-        .group_by(r.agent, r.value)
+        f"SELECT agent, value, sum(n), {int(part)} FROM report_rollup "
+        f"WHERE measure = {_listed((kind.value,))} "
+        f"AND period >= {int(first_month)} AND period <= {int(last_month)} "
+        "GROUP BY agent, value"
     )
 
 
@@ -279,14 +291,17 @@ def _any_between(
     seek)."""
     if not ranges:
         return {}
-    row = session.execute(
-        select(
-            *(
-                exists().where(getattr(ReportTicket, day) >= a, getattr(ReportTicket, day) <= b)
+    row = (
+        connection_of(session)
+        .exec_driver_sql(
+            "SELECT "
+            + ", ".join(
+                f"EXISTS (SELECT * FROM report_ticket WHERE {day} >= {a:d} AND {day} <= {b:d})"
                 for day, a, b in ranges
             )
         )
-    ).one()
+        .one()
+    )
     return {key: bool(value) for key, value in zip(ranges, row, strict=True)}
 
 
@@ -337,12 +352,11 @@ def _days(session: Reader, day_columns: Sequence[str], first: int, last: int) ->
     if not day_columns:
         return {}
     ends = []
-    for day_column in day_columns:
-        day = getattr(ReportTicket, day_column)
-        in_range = (day >= first, day <= last)
-        ends.append(select(func.min(day)).where(*in_range).scalar_subquery())
-        ends.append(select(func.max(day)).where(*in_range).scalar_subquery())
-    row = session.execute(select(*ends)).one()
+    for day in day_columns:
+        in_range = f"FROM report_ticket WHERE {day} >= {int(first)} AND {day} <= {int(last)}"
+        ends.append(f"(SELECT min({day}) {in_range})")
+        ends.append(f"(SELECT max({day}) {in_range})")
+    row = connection_of(session).exec_driver_sql("SELECT " + ", ".join(ends)).one()
     return {
         day_column: range(0) if low is None else range(int(low), int(high) + 1)
         for day_column, low, high in zip(day_columns, row[::2], row[1::2], strict=True)
