@@ -6,14 +6,16 @@ and alone is what ``helpdesk report`` holds: on a desk whose report tables are c
 that verb imports neither the ORM nor SQLModel, caught up or not. The catch-up's writes (the
 one writer of the report tables, ``report_catchup.replay``) are imported only when there is
 work.
+
+Its records are named tuples: a frozen dataclass's methods are compiled from source when
+its class is made (≈ 0.45 ms each at every import, ≈ 0.07 for a named tuple).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import case, func, select
 
@@ -55,8 +57,7 @@ LOOKBACK = 256
 may commit after one that took a higher id; any such event this close is caught again."""
 
 
-@dataclass(frozen=True)
-class Pending:
+class Pending(NamedTuple):
     """What a catch-up has to do: ticket numbers to replay, and the event id it reaches
     from the watermark ``mark`` (past it with nothing to replay once a bulk writer has
     written every new ticket's rows itself)."""
@@ -66,8 +67,7 @@ class Pending:
     mark: int
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """Report rows a bulk writer stored in the transaction that added their tickets
     (the demo loader): tickets numbered ``first`` to ``last`` but ``unwritten``, current up to
     event id ``top`` (the transaction's last; any later change of them has a higher id).
@@ -123,8 +123,7 @@ def _agent_ids(session: Reader) -> dict[str, int]:
     return {login: id_ for id_, login in rows if id_ is not None}
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     """What replaying needs besides the events: agents by login, the SLA policies and
     calendars (business minutes count in the calendar of each ticket's policy). The SLA
     rules' modules are imported by a replay only: a report on a caught-up desk reads stored

@@ -259,7 +259,11 @@ def ticket_figures(
 
 
 # ---------------------------------------------------------------------------------------
-# The question and the answer.
+# The question and the answer. The answer's records are named tuples, not frozen
+# dataclasses: a frozen dataclass's methods are compiled from source when its class is made
+# (≈ 0.45 ms each, ≈ 0.07 for a named tuple), and every `helpdesk report` imports this.
+# The question stays a dataclass (the screen makes new ones by `dataclasses.replace`), and
+# so do the records with a `count` (a tuple's method).
 
 
 @dataclass(frozen=True)
@@ -284,8 +288,7 @@ class Durations:
     p90: int | None
 
 
-@dataclass(frozen=True)
-class PeriodRow:
+class PeriodRow(NamedTuple):
     start: date
     created: int
     resolved: int
@@ -293,8 +296,7 @@ class PeriodRow:
     satisfaction: float | None
 
 
-@dataclass(frozen=True)
-class AgentRow:
+class AgentRow(NamedTuple):
     login: str
     handled: int
     replies: int
@@ -304,8 +306,7 @@ class AgentRow:
     satisfaction: float | None
 
 
-@dataclass(frozen=True)
-class BreakdownRow:
+class BreakdownRow(NamedTuple):
     value: str
     created: int
     resolved: int
@@ -318,8 +319,7 @@ class BacklogRow:
     count: int
 
 
-@dataclass(frozen=True)
-class ReportResult:
+class ReportResult(NamedTuple):
     """Every figure of one report; the screen and the CLI print parts of this, nothing else."""
 
     query: ReportQuery
@@ -769,8 +769,7 @@ def _rank(order: Sequence[str], value: str) -> int:
 Cell = str | int | float | None
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
