@@ -42,9 +42,10 @@ from helpdesk_tui.desk.demo_content import (
 )
 from helpdesk_tui.desk.escalation import Place, Reason, TierMove
 from helpdesk_tui.desk.report_catchup import REPORT_TICKET_COLUMNS, counted_reply
+from helpdesk_tui.desk.report_figures import HistoryEvent, TicketNow
 from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
 from helpdesk_tui.desk.report_service import Rules
-from helpdesk_tui.desk.reports import DONE, HistoryEvent, TicketNow, day_number
+from helpdesk_tui.desk.reports import DONE, day_number
 from helpdesk_tui.desk.sla_clock import event_fact
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.models import PRIORITY_RANK

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select, update
 
 from helpdesk_tui.desk import report_rollups
+from helpdesk_tui.desk.report_figures import HistoryEvent, TicketFigures, TicketNow
 from helpdesk_tui.desk.report_reads import WATERMARK
-from helpdesk_tui.desk.reports import HistoryEvent, TicketFigures, TicketNow, day_number
+from helpdesk_tui.desk.reports import day_number
 from helpdesk_tui.storage.core_tables import (
     Contact,
     Event,

@@ -24,18 +24,14 @@ from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.reports import (
     EPOCH,
     Counts,
-    HistoryEvent,
     Kind,
     ReportQuery,
     ReportResult,
-    TicketFigures,
-    TicketNow,
     bucket_of,
     bucketed,
     build_result,
     exact_inside,
     sla_overdue,
-    ticket_figures,
 )
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.storage.core_tables import (
@@ -49,6 +45,7 @@ from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk import sla
+    from helpdesk_tui.desk.report_figures import HistoryEvent, TicketFigures, TicketNow
     from helpdesk_tui.storage.database import Reader
 
 WATERMARK = "events_read"
@@ -158,6 +155,8 @@ class Rules(NamedTuple):
     ) -> TicketFigures:
         """The ticket's ``report_ticket`` row: the one rule, for the catch-up's replay and
         for a bulk writer that has a new ticket's history in memory (the demo loader)."""
+        from helpdesk_tui.desk.report_figures import ticket_figures
+
         return ticket_figures(now, history, self.agent_ids, self.calendar(now, organization))
 
 

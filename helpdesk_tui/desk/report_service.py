@@ -4,7 +4,7 @@ A report reads ``report_ticket`` / ``report_reply`` (one row of figures per tick
 agent reply) with a handful of GROUP BY queries — or, without filters, their rollups
 (:mod:`report_rollups`) — then :func:`reports.build_result` makes the figures. Those tables
 are a cache of the event history, caught up from a watermark (the last event id read):
-every ticket number with a newer event is replayed by :func:`reports.ticket_figures`,
+every ticket number with a newer event is replayed by :func:`report_figures.ticket_figures`,
 whichever writer recorded the event (an agent, intake's batch writer, the demo loader), and
 a deleted ticket's row goes. Catching up costs what changed since the last catch-up, not the
 size of the desk; the demo loader and the mail service's SLA worker catch up after they

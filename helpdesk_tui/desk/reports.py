@@ -2,7 +2,8 @@
 
 Two halves, both pure (no database):
 
-* :func:`ticket_figures` reads one ticket's event history — the events recorded under its
+* :func:`report_figures.ticket_figures` (a module of its own: only the catch-up's replay and
+  the demo loader need it) reads one ticket's event history — the events recorded under its
   number, wherever a merge moved them — and says when it was first answered and by whom,
   when it was finally resolved and who handled it then, how often it was reopened, whether
   its due times were met, and its satisfaction rating. Reassignment, reopening and merges
@@ -24,20 +25,15 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, case
 
-from helpdesk_tui.desk.escalation import TierMove
-from helpdesk_tui.desk.kinds import RATED as RATED
 from helpdesk_tui.storage.enums import Status
-
-if TYPE_CHECKING:
-    from helpdesk_tui.desk.sla import Calendar
 
 EPOCH = date(1970, 1, 1)
 DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
@@ -69,15 +65,6 @@ def week_start(day: int) -> int:
     return day - (day - 4) % 7
 
 
-def minutes_between(start: datetime, end: datetime) -> int:
-    return max(0, int((end - start).total_seconds() // 60))
-
-
-def business_minutes(calendar: Calendar, start: datetime, end: datetime) -> int:
-    """Minutes of ``calendar``'s business time between two instants (as the SLA counts)."""
-    return int(calendar.between(start, end).total_seconds() // 60)
-
-
 def month_of(day: int) -> int:
     """The month a day is in, as ``year * 12 + month - 1`` (the histograms' period)."""
     moment = day_date(day)
@@ -93,169 +80,13 @@ def month_days(month: int) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------------------
-# The SLA source. Until SLA policies exist, a ticket's own due times say what was promised;
-# this is the one place that reads them, so policies can replace it.
-
-
-def sla_met(due: datetime | None, done: datetime | None) -> int | None:
-    """1 if ``done`` came by ``due``, 0 if not, None when nothing was promised or done."""
-    if due is None or done is None:
-        return None
-    return 1 if done <= due else 0
+# The SLA source of the backlog: whether an open ticket's running deadline has passed (a
+# ticket's due times met or missed are ``report_figures.sla_met``).
 
 
 def sla_overdue(due: ColumnElement[datetime] | Any, now: datetime) -> ColumnElement[int]:
     """1 where an open ticket's running deadline has passed (an SQL expression over ``due``)."""
     return case((due < now, 1), else_=0)
-
-
-# ---------------------------------------------------------------------------------------
-# One ticket's figures, from its history.
-
-
-class HistoryEvent(NamedTuple):
-    """What :func:`ticket_figures` needs of one event (in the order they were recorded).
-
-    A named tuple, not a dataclass: a catch-up or a demo load makes one per event, ten
-    million at a million tickets, and a tuple is made several times faster."""
-
-    kind: str
-    field: str | None
-    old: str | None
-    new: str | None
-    agent_id: int | None
-    at: datetime
-
-
-@dataclass(frozen=True)
-class TicketNow:
-    """The ticket row as it is now (dimensions a report filters on, due times)."""
-
-    number: int
-    ticket_id: int | None
-    created_at: datetime
-    team_id: int | None
-    assignee_id: int | None
-    channel: str
-    category: str | None
-    type: str
-    priority: str
-    status: str
-    merged: bool
-    response_due_at: datetime | None
-    resolution_due_at: datetime | None
-    sla_due_at: datetime | None
-
-
-@dataclass(frozen=True)
-class TicketFigures:
-    """One ticket's row in the report tables (``report_ticket``)."""
-
-    number: int
-    ticket_id: int | None
-    created_day: int
-    team_id: int | None
-    agent_id: int | None
-    channel: str
-    category: str | None
-    type: str
-    priority: str
-    status: str
-    open: int
-    merged: int
-    response_day: int | None
-    response_mins: int | None
-    responder_id: int | None
-    response_met: int | None
-    resolved_day: int | None
-    resolution_mins: int | None
-    resolution_met: int | None
-    reopens: int
-    rating: int | None
-    rated_day: int | None
-    sla_due_at: datetime | None
-    response_bmins: int | None = None
-    """Business minutes (the ticket's SLA calendar) to the first response / resolution."""
-    resolution_bmins: int | None = None
-
-
-def ticket_figures(
-    now: TicketNow,
-    events: Iterable[HistoryEvent],
-    agent_ids: Mapping[str, int],
-    calendar: Calendar | None = None,
-) -> TicketFigures:
-    """Replay one ticket's history.
-
-    ``agent_ids`` maps logins to agent ids (assignee events name logins); ``calendar`` is the
-    business calendar of the ticket's SLA policy (business minutes are left out without
-    one). The handler is
-    the assignee at the moment of the final resolution (or the agent who resolved it when
-    nobody was assigned); a ticket merged into another is neither resolved nor in the
-    backlog — its conversation continues in the other ticket.
-    """
-    created = now.created_at
-    assignee = None
-    first_reply: tuple[datetime, int] | None = None
-    resolved: tuple[datetime, int | None] | None = None
-    reopens = 0
-    rating: tuple[int, datetime] | None = None
-    for event in events:
-        if event.kind == "created":
-            created = event.at
-        elif event.field == "assignee":
-            assignee = agent_ids.get(event.new) if event.new else None
-        elif (move := TierMove.from_event(event.kind, event.field, event.old, event.new)) and (
-            move.team_changed
-        ):
-            assignee = None  # a move to another team's tier leaves the ticket unassigned
-        elif event.kind == "reply" and event.agent_id is not None and first_reply is None:
-            first_reply = (event.at, event.agent_id)
-        elif event.field == "status":
-            was_done, is_done = event.old in DONE, event.new in DONE
-            if is_done and not was_done:
-                resolved = (event.at, assignee if assignee is not None else event.agent_id)
-            elif was_done and not is_done:
-                reopens += 1
-                resolved = None
-        elif event.kind == RATED and event.new and event.new.isdigit():
-            rating = (int(event.new), event.at)
-    if now.merged or now.status not in DONE:
-        resolved = None
-    handler = resolved[1] if resolved else now.assignee_id
-    return TicketFigures(
-        number=now.number,
-        ticket_id=now.ticket_id,
-        created_day=day_number(created),
-        team_id=now.team_id,
-        agent_id=handler,
-        channel=now.channel,
-        category=now.category,
-        type=now.type,
-        priority=now.priority,
-        status=now.status,
-        open=int(now.status not in DONE and not now.merged),
-        merged=int(now.merged),
-        response_day=day_number(first_reply[0]) if first_reply else None,
-        response_mins=duration_step(minutes_between(created, first_reply[0]))
-        if first_reply
-        else None,
-        responder_id=first_reply[1] if first_reply else None,
-        response_met=sla_met(now.response_due_at, first_reply[0] if first_reply else None),
-        resolved_day=day_number(resolved[0]) if resolved else None,
-        resolution_mins=duration_step(minutes_between(created, resolved[0])) if resolved else None,
-        resolution_met=sla_met(now.resolution_due_at, resolved[0] if resolved else None),
-        reopens=reopens,
-        rating=rating[0] if rating else None,
-        rated_day=day_number(rating[1]) if rating else None,
-        sla_due_at=now.sla_due_at,
-        response_bmins=duration_step(business_minutes(calendar, created, first_reply[0]))
-        if first_reply and calendar
-        else None,
-        resolution_bmins=duration_step(business_minutes(calendar, created, resolved[0]))
-        if resolved and calendar
-        else None,
-    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -18,17 +18,15 @@ from sqlmodel import col, select
 from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.report_figures import HistoryEvent, TicketNow, ticket_figures
 from helpdesk_tui.desk.reports import (
     BANDS,
     BUCKET_EDGES,
-    HistoryEvent,
     ReportQuery,
-    TicketNow,
     bucket_of,
     bucket_quantile,
     bucket_range,
     quantile,
-    ticket_figures,
 )
 from helpdesk_tui.desk.sla import DEFAULT_CALENDAR
 from helpdesk_tui.storage.database import Database

@@ -1,0 +1,187 @@
+"""One ticket's figures, from its history: its ``report_ticket`` row (:func:`ticket_figures`),
+the rule the catch-up's replay and the demo loader write the report tables by.
+
+Apart from :mod:`reports` (the figures of a report, read from those rows): a report on a
+caught-up desk imports neither this module nor what it needs (the tier moves, the SLA
+calendar), nor makes its records' classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from helpdesk_tui.desk.escalation import TierMove
+from helpdesk_tui.desk.kinds import RATED
+from helpdesk_tui.desk.reports import DONE, day_number, duration_step
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.sla import Calendar
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def business_minutes(calendar: Calendar, start: datetime, end: datetime) -> int:
+    """Minutes of ``calendar``'s business time between two instants (as the SLA counts)."""
+    return int(calendar.between(start, end).total_seconds() // 60)
+
+
+# ---------------------------------------------------------------------------------------
+# The SLA source. Until SLA policies exist, a ticket's own due times say what was promised;
+# this is the one place that reads them, so policies can replace it.
+
+
+def sla_met(due: datetime | None, done: datetime | None) -> int | None:
+    """1 if ``done`` came by ``due``, 0 if not, None when nothing was promised or done."""
+    if due is None or done is None:
+        return None
+    return 1 if done <= due else 0
+
+
+class HistoryEvent(NamedTuple):
+    """What :func:`ticket_figures` needs of one event (in the order they were recorded).
+
+    A named tuple, not a dataclass: a catch-up or a demo load makes one per event, ten
+    million at a million tickets, and a tuple is made several times faster."""
+
+    kind: str
+    field: str | None
+    old: str | None
+    new: str | None
+    agent_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TicketNow:
+    """The ticket row as it is now (dimensions a report filters on, due times)."""
+
+    number: int
+    ticket_id: int | None
+    created_at: datetime
+    team_id: int | None
+    assignee_id: int | None
+    channel: str
+    category: str | None
+    type: str
+    priority: str
+    status: str
+    merged: bool
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    sla_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    """One ticket's row in the report tables (``report_ticket``)."""
+
+    number: int
+    ticket_id: int | None
+    created_day: int
+    team_id: int | None
+    agent_id: int | None
+    channel: str
+    category: str | None
+    type: str
+    priority: str
+    status: str
+    open: int
+    merged: int
+    response_day: int | None
+    response_mins: int | None
+    responder_id: int | None
+    response_met: int | None
+    resolved_day: int | None
+    resolution_mins: int | None
+    resolution_met: int | None
+    reopens: int
+    rating: int | None
+    rated_day: int | None
+    sla_due_at: datetime | None
+    response_bmins: int | None = None
+    """Business minutes (the ticket's SLA calendar) to the first response / resolution."""
+    resolution_bmins: int | None = None
+
+
+def ticket_figures(
+    now: TicketNow,
+    events: Iterable[HistoryEvent],
+    agent_ids: Mapping[str, int],
+    calendar: Calendar | None = None,
+) -> TicketFigures:
+    """Replay one ticket's history.
+
+    ``agent_ids`` maps logins to agent ids (assignee events name logins); ``calendar`` is the
+    business calendar of the ticket's SLA policy (business minutes are left out without
+    one). The handler is
+    the assignee at the moment of the final resolution (or the agent who resolved it when
+    nobody was assigned); a ticket merged into another is neither resolved nor in the
+    backlog — its conversation continues in the other ticket.
+    """
+    created = now.created_at
+    assignee = None
+    first_reply: tuple[datetime, int] | None = None
+    resolved: tuple[datetime, int | None] | None = None
+    reopens = 0
+    rating: tuple[int, datetime] | None = None
+    for event in events:
+        if event.kind == "created":
+            created = event.at
+        elif event.field == "assignee":
+            assignee = agent_ids.get(event.new) if event.new else None
+        elif (move := TierMove.from_event(event.kind, event.field, event.old, event.new)) and (
+            move.team_changed
+        ):
+            assignee = None  # a move to another team's tier leaves the ticket unassigned
+        elif event.kind == "reply" and event.agent_id is not None and first_reply is None:
+            first_reply = (event.at, event.agent_id)
+        elif event.field == "status":
+            was_done, is_done = event.old in DONE, event.new in DONE
+            if is_done and not was_done:
+                resolved = (event.at, assignee if assignee is not None else event.agent_id)
+            elif was_done and not is_done:
+                reopens += 1
+                resolved = None
+        elif event.kind == RATED and event.new and event.new.isdigit():
+            rating = (int(event.new), event.at)
+    if now.merged or now.status not in DONE:
+        resolved = None
+    handler = resolved[1] if resolved else now.assignee_id
+    return TicketFigures(
+        number=now.number,
+        ticket_id=now.ticket_id,
+        created_day=day_number(created),
+        team_id=now.team_id,
+        agent_id=handler,
+        channel=now.channel,
+        category=now.category,
+        type=now.type,
+        priority=now.priority,
+        status=now.status,
+        open=int(now.status not in DONE and not now.merged),
+        merged=int(now.merged),
+        response_day=day_number(first_reply[0]) if first_reply else None,
+        response_mins=duration_step(minutes_between(created, first_reply[0]))
+        if first_reply
+        else None,
+        responder_id=first_reply[1] if first_reply else None,
+        response_met=sla_met(now.response_due_at, first_reply[0] if first_reply else None),
+        resolved_day=day_number(resolved[0]) if resolved else None,
+        resolution_mins=duration_step(minutes_between(created, resolved[0])) if resolved else None,
+        resolution_met=sla_met(now.resolution_due_at, resolved[0] if resolved else None),
+        reopens=reopens,
+        rating=rating[0] if rating else None,
+        rated_day=day_number(rating[1]) if rating else None,
+        sla_due_at=now.sla_due_at,
+        response_bmins=duration_step(business_minutes(calendar, created, first_reply[0]))
+        if first_reply and calendar
+        else None,
+        resolution_bmins=duration_step(business_minutes(calendar, created, resolved[0]))
+        if resolved and calendar
+        else None,
+    )
