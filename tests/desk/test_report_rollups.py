@@ -239,3 +239,20 @@ def test_buckets_hold_the_bands_edges_and_the_quantile_is_exact() -> None:
 
     for q in (0.01, 0.5, 0.9, 1.0):
         assert bucket_quantile(buckets, q, inside) == quantile(exact, q)
+
+
+@pytest.mark.postgres
+def test_the_servers_buckets_are_bucket_of(db: Database) -> None:
+    """On PostgreSQL the rows of days outside a range are bucketed by the server
+    (``width_bucket`` over the edges): the same bucket as :func:`bucket_of` at every edge,
+    either side of it, and beyond the last."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's rows are bucketed by bucket_of itself")
+    minutes = sorted({m for edge in BUCKET_EDGES for m in (edge - 1, edge, edge + 1) if m >= 0})
+    minutes.append(10 * BUCKET_EDGES[-1])
+    listed = ", ".join(f"({m})" for m in minutes)
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT m, width_bucket(m, {report_rollups._EDGES}) - 1 FROM (VALUES {listed}) AS v(m)"
+        ).all()
+    assert {m: bucket for m, bucket in rows} == {m: bucket_of(m) for m in minutes}
