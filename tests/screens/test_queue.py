@@ -120,12 +120,16 @@ async def test_keys_move_and_enter_opens_the_ticket(
         assert app.screen.number == 9
 
 
+SMALL_FIRST = 2 * 16
+"""A first (or last) page at 16 lines: two screens (``FIRST_SCREENS``)."""
+
+
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages of 10 and a window of 30, so 60 tickets need every kind of page load."""
+    """At 16 lines, first pages of 32, pages of 10 and a window of 40, so 60 tickets need
+    every kind of page load."""
     monkeypatch.setattr(queue_screen, "PAGE", 10)
-    monkeypatch.setattr(queue_screen, "MAX_WINDOW", 30)
-    monkeypatch.setattr(queue_screen, "EDGE", 4)
+    monkeypatch.setattr(queue_screen, "MAX_WINDOW", 40)
 
 
 def _many(db: Database, desk: DeskData, count: int) -> list[int]:
@@ -147,7 +151,7 @@ async def test_window_pages_by_key_and_stays_small(
 
         def contiguous() -> int:
             window = shown(app)
-            assert len(window) <= 30
+            assert len(window) <= 40
             first = order.index(window[0])
             assert window == order[first : first + len(window)]
             return order.index(cursor(app))
@@ -170,10 +174,56 @@ async def test_window_pages_by_key_and_stays_small(
         await pilot.press("G")
         await settle(pilot)
         assert cursor(app) == order[-1]
-        assert shown(app) == order[-10:]  # the last page, read backwards
+        assert shown(app) == order[-SMALL_FIRST:]  # the last page, read backwards
         await pilot.press("g")
         await settle(pilot)
         assert cursor(app) == order[0]
+
+
+async def test_a_key_reads_two_screens_and_more_a_pagedown_before_it_is_needed(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A view key reads two screens of rows (the terminal's height each) and nothing more;
+    the cursor coming within a screen of the window's end reads the next page, so every
+    PageDown moves a whole page; End is one read; a re-read keeps every row read and the
+    cursor's ticket."""
+    order = _many(desk_data.db, desk_data, 50)
+    reads: list[tuple[str, int]] = []
+    list_window = Desk.list_window
+
+    def counting(desk: Desk, query: QueueQuery, limit: int, **kwargs: Any) -> Any:
+        reads.append((kwargs["kind"], limit))
+        return list_window(desk, query, limit, **kwargs)
+
+    monkeypatch.setattr(Desk, "list_window", counting)
+    app = make_test_app()
+    async with app.run_test(size=(100, 16)) as pilot:
+        await settle(pilot)
+        reads.clear()
+        await pilot.press("3")
+        await settle(pilot)
+        assert reads == [("first", SMALL_FIRST)] and shown(app) == order[:SMALL_FIRST]
+        step = queue(app).table.page_rows
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert cursor(app) == order[step] and len(reads) == 1  # a screen and more still read
+        await pilot.press("pagedown")  # within a screen of the end: the next page is read
+        await settle(pilot)
+        assert cursor(app) == order[2 * step] and reads[1:] == [("after", queue_screen.PAGE)]
+        assert shown(app) == order
+        with desk_data.db.write() as s:
+            new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+        reads.clear()
+        queue(app).refresh_now()
+        await settle(pilot)
+        assert reads == [("from", len(order))]  # (as many as were read, from the top)
+        assert shown(app) == [new.number, *order[:-1]] and cursor(app) == order[2 * step]
+        reads.clear()
+        await pilot.press("G")
+        await settle(pilot)
+        assert reads == [("last", SMALL_FIRST)] and cursor(app) == order[-1]
 
 
 async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
@@ -204,14 +254,14 @@ async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
             await settle(pilot)
             await pilot.press("G")
             await settle(pilot)
-            assert shown(app) == order[-10:]
+            assert shown(app) == order[-SMALL_FIRST:]
             sent.clear()
             await pilot.press("g")
             await settle(pilot)
-            assert (shown(app), cursor(app)) == (order[:10], order[0])
+            assert (shown(app), cursor(app)) == (order[:SMALL_FIRST], order[0])
             await pilot.press("G")
             await settle(pilot)
-            assert (shown(app), cursor(app)) == (order[-10:], order[-1])
+            assert (shown(app), cursor(app)) == (order[-SMALL_FIRST:], order[-1])
             assert lists() == 0
             with other.write() as s:
                 new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
