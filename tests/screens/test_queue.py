@@ -28,6 +28,7 @@ from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens.queue import QueueScreen, view_bar
 from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Ticket
@@ -894,26 +895,38 @@ async def test_back_from_another_screen_the_queue_asks_before_reading_its_list(
     desk_data: DeskData,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Closing the filter form (as the palette, a ticket) asks the desk's change mark at
-    once, and the list is read again only when something changed meanwhile (statements
-    counted as the engine sends them; the timer's own tick is kept out of the way)."""
+    """Closing the filter form (as the palette, a ticket) has the watcher look at once: its
+    first look (nothing to compare with) checks the desk's change mark, later ones send
+    nothing while nothing changed, and the list is read again only when something changed
+    meanwhile (statements counted as the engine sends them; the watcher's own looks are
+    kept out of the way)."""
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
-    app = make_test_app()
+    later = FROZEN_NOW + timedelta(days=2)  # (every presence row expired)
+    looks = threading.Semaphore(0)
+    look = QueueWatch.look
+
+    def counted(watch: QueueWatch) -> None:
+        look(watch)
+        looks.release()
+
+    monkeypatch.setattr(QueueWatch, "look", counted)
+    app = make_test_app(clock=lambda: later)
     other = Database(desk_data.db.url)
     try:
         with _Statements(desk_data.db) as statements:
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.press("3")
                 await settle(pilot)
-                for _ in range(2):
+                for checks in (1, 0, 0):
                     statements.sent.clear()
                     await pilot.press("f")
                     await settle(pilot)
                     assert isinstance(app.screen, QueueFilterScreen)
                     await pilot.press("escape")
+                    await wait_for(pilot, lambda: looks.acquire(blocking=False), 10.0)
                     await settle(pilot)
                     assert app.screen is queue(app)
-                    assert (statements.checks(), statements.lists()) == (1, 0)
+                    assert (statements.checks(), statements.lists()) == (checks, 0)
                 await pilot.press("f")
                 await settle(pilot)
                 with other.write() as s:
