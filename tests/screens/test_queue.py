@@ -605,6 +605,38 @@ async def test_a_filter_enter_is_drawn_once_with_its_rows(
         assert [numbers for _layout, numbers, _box in frames.drawn] == [[1]]
 
 
+@pytest.mark.parametrize("what", ["search", "filter"])
+async def test_an_esc_that_clears_a_search_or_a_filter_is_drawn_once_with_its_rows(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    """Esc back to the view's list holds drawing as the Enters do: nothing is drawn while
+    its rows are read (not the status line's change, not the old rows), then one frame with
+    the view's rows, and no frame follows it."""
+    reading, release, held = _hold_list_reads(monkeypatch)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        if what == "search":
+            await pilot.press("slash", *"tunnel", "enter")
+        else:
+            await pilot.press("f", "tab", *"urgent", "enter")
+        await settle(pilot)
+        assert app.screen is queue(app) and shown(app) in ([2], [1])
+        frames = _frames(monkeypatch, app)
+        held[0] = True
+        await pilot.press("escape")
+        await until(pilot, reading.is_set, timeout=10)
+        await _frames_until(frames.handed)
+        assert frames.drawn == [] and app._batch_count
+        held[0] = False
+        release.set()
+        await _frames_until(lambda: shown(app) == ALL_OPEN and frames.settled())
+        assert [numbers for _layout, numbers, _box in frames.drawn] == [ALL_OPEN]
+        assert not app._batch_count and queue(app)._held is None
+
+
 async def test_a_list_of_another_length_lays_nothing_out(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
