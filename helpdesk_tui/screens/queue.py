@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -262,6 +262,8 @@ class QueueScreen(DeskScreen):
         """Drawing held (``_hold_frames``) while a search's rows are read."""
         self._held_timer: Timer | None = None
         """Ends the hold if the rows are slow to come (``BARS_WAIT_SECONDS``)."""
+        self._draw_at_idle = False
+        """A hold has just ended: what waited is drawn at the screen's next idle."""
         self._form_closing = False
         """Enter was pressed in the filter form: it goes with the filtered rows (or when
         the bars stop waiting for them, ``_show_stale_bars``)."""
@@ -637,6 +639,7 @@ class QueueScreen(DeskScreen):
 
     def on_screen_suspend(self) -> None:
         self._release_frames()
+        self._draw_at_idle = False
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -815,14 +818,30 @@ class QueueScreen(DeskScreen):
             self._held_timer = self.set_timer(BARS_WAIT_SECONDS, self._release_frames)
 
     def _release_frames(self) -> None:
-        """End the hold: the screen draws what waited at its next idle."""
+        """End the hold: the screen draws what waited at its next idle (``on_idle``)."""
         if self._held_timer is not None:
             self._held_timer.stop()
             self._held_timer = None
         if self._held is not None:
             held, self._held = self._held, None
+            self._draw_at_idle = self.is_current
             held.close()
             self.check_idle()
+
+    def on_idle(self, _event: events.Idle) -> None:
+        """After a hold, the frame that waited is drawn at once, not at the screen's update
+        timer's next tick (Textual 8.2.8's ``Screen._on_idle`` resumes that timer, which
+        ticks on a fixed 60-per-second grid: a key pressed just after a frame had its rows
+        drawn 0-20 ms after they came, Esc back from a filter 20-37 ms after the key)."""
+        waiting = (
+            self._layout_required
+            or self._scroll_required
+            or self._repaint_required
+            or self._dirty_widgets
+        )
+        if self._draw_at_idle and waiting and self.is_current and not self.app._batch_count:
+            self._draw_at_idle = False
+            self._on_timer_update()
 
     def _close_search(self) -> None:
         search = self.query_one("#queue-search", Input)

@@ -466,8 +466,10 @@ class Frames:
         self.screen = screen
         self.drawn: list[tuple[bool, list[int], bool]] = []
         """Per frame: laid out, the table's rows then, the search line shown then."""
+        self.at_once: list[bool] = []
+        """Per frame: drawn by the screen as a hold ended, not by its update timer's tick."""
 
-    def tick(self) -> None:
+    def tick(self, *, at_once: bool = False) -> None:
         """(Called as the timer's tick begins: a frame is drawn if anything waits.)"""
         screen = self.screen
         if screen.is_current and not screen.app._batch_count:
@@ -480,6 +482,7 @@ class Frames:
             ):
                 box = screen.query_one("#queue-search")
                 self.drawn.append((layout, screen.table.numbers, box.display))
+                self.at_once.append(at_once)
 
     def handed(self) -> bool:
         """Every change made is handed to the screen (its widgets have none of their own
@@ -511,7 +514,8 @@ async def _frames_until(check: Callable[[], bool]) -> None:
 
 
 def _frames(monkeypatch: pytest.MonkeyPatch, app: HelpdeskApp) -> Frames:
-    """The queue's frames from now on, seen by its update timer's callback."""
+    """The queue's frames from now on, seen by its update timer's callback and by the
+    screen's own call of it after a hold."""
     frames = Frames(queue(app))
     timer = frames.screen._update_timer
     on_timer_update = timer._callback
@@ -521,7 +525,12 @@ def _frames(monkeypatch: pytest.MonkeyPatch, app: HelpdeskApp) -> Frames:
         frames.tick()
         on_timer_update()
 
+    def at_once() -> None:
+        frames.tick(at_once=True)
+        on_timer_update()
+
     monkeypatch.setattr(timer, "_callback", ticking)
+    monkeypatch.setattr(frames.screen, "_on_timer_update", at_once)  # (a hold's end: on_idle)
     return frames
 
 
@@ -611,7 +620,8 @@ async def test_an_esc_that_clears_a_search_or_a_filter_is_drawn_once_with_its_ro
 ) -> None:
     """Esc back to the view's list holds drawing as the Enters do: nothing is drawn while
     its rows are read (not the status line's change, not the old rows), then one frame with
-    the view's rows, and no frame follows it."""
+    the view's rows, drawn as they come (the update timer ticks on a fixed grid: a key just
+    after a frame waited up to a period for it), and no frame follows it."""
     reading, release, held = _hold_list_reads(monkeypatch)
     monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
     app = make_test_app()
@@ -634,6 +644,7 @@ async def test_an_esc_that_clears_a_search_or_a_filter_is_drawn_once_with_its_ro
         release.set()
         await _frames_until(lambda: shown(app) == ALL_OPEN and frames.settled())
         assert [numbers for _layout, numbers, _box in frames.drawn] == [ALL_OPEN]
+        assert frames.at_once == [True]  # (not at the update timer's next tick)
         assert not app._batch_count and queue(app)._held is None
 
 
