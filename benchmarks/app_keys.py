@@ -25,12 +25,14 @@ steadier figure).
 
     python benchmarks/app_keys.py --big COPY_OF_1M.db [--postgres] [--keep DIR]
         [--repeat 3] [--runs 3] [--sizes 80x24,120x40] [--idle 30] [--pg-url URL]
-        [--only palette|search]
+        [--only palette|search|filter|window]
 
 ``--only palette`` presses only the palette's keys (ctrl+p until its commands are listed,
 a word key by key until its hits are, Esc), ``--repeat`` times for each of two words;
 ``--only search`` only the queue's search (a common and a rare word in "All tickets", "All
-open", "My open" and "All open" filtered by a tag and by an agent).
+open", "My open" and "All open" filtered by a tag and by an agent); ``--only filter`` only
+the filter form's keys (every filter, Enter, Esc); ``--only window`` only End, Home and
+PageDown.
 
 ``--big`` is a SQLite desk built by ``helpdesk demo --tickets 1000000`` (use a copy: the app
 writes presence rows). ``--postgres`` also starts a throw-away PostgreSQL cluster (the
@@ -386,6 +388,37 @@ async def drive(
     index_of = {view.name: i for i, view in enumerate(views)}
     names_team, names_tag, names_cat = names["team"], names["tag"], names["category"]
 
+    async def filters() -> None:
+        # Filters through the form, in "All open", "Recently resolved" and "All tickets".
+        for name in ("open", "resolved"):
+            await view(str(index_of[name] + 1), index_of[name], "view (to filter)")
+            where = views[index_of[name]].title
+            await filter_form(f"priority urgent ({where})", 1, "urgent")
+            await filter_form(f"type complaint ({where})", 2, "complaint")
+            await filter_form(f"assignee ({where})", 3, names["login"])
+            await filter_form(f"assignee none ({where})", 3, "none")
+            await filter_form(f"team ({where})", 4, names_team)
+            await filter_form(f"tag ({where})", 5, names_tag)
+            await filter_form(f"category ({where})", 6, names_cat)
+        await view("7", index_of["all"], "view (to filter)")
+        await filter_form("status waiting (All tickets)", 0, "waiting")
+        await filter_form("open only (All tickets)", 7, None)
+
+    async def window_keys() -> None:
+        # End / Home, PageDown.
+        await end_home("All tickets")
+        for _step in range(5):
+            before_number = table.current_number
+            await d.key(
+                "PageDown (All tickets)",
+                "pagedown",
+                lambda b=before_number: table.current_number != b and not queue.fetching,
+                rows,
+            )
+        for name in ("open", "resolved"):
+            await view(str(index_of[name] + 1), index_of[name], "view (to End)")
+            await end_home(views[index_of[name]].title)
+
     async def every_other_key() -> None:
         # Views: every key, then v / V past the tenth (the bar overflows).
         for i, key in enumerate("1234567890"):
@@ -409,33 +442,8 @@ async def drive(
                 )
             await press(f"sort S reverse ({where})", "S")
             await end_home(f"{where}, sorted by updated ▲")
-        # Filters through the form, in "All open", "Recently resolved" and "All tickets".
-        for name in ("open", "resolved"):
-            await view(str(index_of[name] + 1), index_of[name], "view (to filter)")
-            where = views[index_of[name]].title
-            await filter_form(f"priority urgent ({where})", 1, "urgent")
-            await filter_form(f"type complaint ({where})", 2, "complaint")
-            await filter_form(f"assignee ({where})", 3, names["login"])
-            await filter_form(f"assignee none ({where})", 3, "none")
-            await filter_form(f"team ({where})", 4, names_team)
-            await filter_form(f"tag ({where})", 5, names_tag)
-            await filter_form(f"category ({where})", 6, names_cat)
-        await view("7", index_of["all"], "view (to filter)")
-        await filter_form("status waiting (All tickets)", 0, "waiting")
-        await filter_form("open only (All tickets)", 7, None)
-        # End / Home, PageDown.
-        await end_home("All tickets")
-        for _step in range(5):
-            before_number = table.current_number
-            await d.key(
-                "PageDown (All tickets)",
-                "pagedown",
-                lambda b=before_number: table.current_number != b and not queue.fetching,
-                rows,
-            )
-        for name in ("open", "resolved"):
-            await view(str(index_of[name] + 1), index_of[name], "view (to End)")
-            await end_home(views[index_of[name]].title)
+        await filters()
+        await window_keys()
         await search_keys()
 
     async def search_keys() -> None:
@@ -469,6 +477,13 @@ async def drive(
             await every_other_key()
         if only == "search":
             await search_keys()
+            continue
+        if only == "filter":
+            await filters()
+            continue
+        if only == "window":
+            await view("7", index_of["all"], "view (to End)")
+            await window_keys()
             continue
         await palette(names["common"])
         await palette(names["rare"])
@@ -756,10 +771,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, comma-separated")
     parser.add_argument(
         "--only",
-        choices=("palette", "search"),
+        choices=("palette", "search", "filter", "window"),
         help="only these keys (the palette: ctrl+p, its search, Esc; search: /, a word, Enter, "
-        "Esc in All tickets, All open, My open, All open with a tag or agent filter), no idle, "
-        "no fresh processes",
+        "Esc in All tickets, All open, My open, All open with a tag or agent filter; filter: "
+        "every filter typed in the form, Enter and Esc, in All open, Recently resolved and "
+        "All tickets; window: End, Home and PageDown), no idle, no fresh processes",
     )
     args = parser.parse_args()
     idle = 0.0 if args.only else args.idle

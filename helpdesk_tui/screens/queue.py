@@ -1,14 +1,15 @@
 """The queue: the landing screen, a live, keyset-paged list of tickets.
 
-The screen keeps a *window* of at most ``MAX_WINDOW`` rows around the cursor. Moving near
-either end of the window fetches the next (or previous) page by key; g/G load the first or
-the last page (the last with a reversed query). Every second a timer, re-armed after each
-run, asks the desk whether anything changed since the last read (``desk.queue.change_mark``:
-one small indexed read), and so does coming back from another screen; only then does it
-re-read the window (the page and its rows in one statement, and presence if anyone is on a
-ticket; presence alone when only presence changed), so changes made elsewhere show without
-a key press, with the cursor kept on the same ticket, and an idle queue costs next to
-nothing.
+The screen keeps a *window* of at most ``MAX_WINDOW`` rows around the cursor. A key that
+shows a list reads its first page (g/G the first or the last, the last with a reversed
+query) of ``FIRST_SCREENS`` screens of rows, what it shows and the next PageDown's; moving
+within a screen of either end of the window reads the next (or previous) ``PAGE`` by key.
+Every second a watcher asks whether anything changed since the last read (``queue_watch``),
+and so does coming back from another screen; only then does the screen check the desk's
+change mark (``desk.queue.change_mark``: one small indexed read) and re-read the window (the
+page and its rows in one statement, and presence if anyone is on a ticket; presence alone
+when only presence changed), so changes made elsewhere show without a key press, with the
+cursor kept on the same ticket, and an idle queue costs next to nothing.
 
 All reads run in thread workers; each carries a request number and only the answer to the
 newest request is used, so a slow answer can never overwrite a newer one.
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -65,11 +66,15 @@ if TYPE_CHECKING:
     from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 
 PAGE = 100
-"""Rows fetched per page."""
+"""Rows read at a time beyond either end of the window, as the cursor comes near it."""
 MAX_WINDOW = 3 * PAGE
 """Rows kept around the cursor; the far end is dropped beyond this."""
-EDGE = 40
-"""Fetch the next page when the cursor comes this close to the end of the window."""
+FIRST_SCREENS = 2
+"""A list's first (or last) page holds this many screens of rows (a screen: the terminal's
+height, more than the table shows): the rows its key shows and the next PageDown's (or
+PageUp's). The cursor coming within a screen of the window's end reads the next ``PAGE``,
+one PageDown before its rows are needed. (A first page of ``PAGE`` rows at 1M tickets read
+and made 100 rows where a view of a few at 1k read a few: ≈ 1 ms of each filter's key.)"""
 REFRESH_SECONDS = 1.0
 RETRY_SECONDS = 5.0
 """After a failed read (database away), before trying again."""
@@ -257,6 +262,8 @@ class QueueScreen(DeskScreen):
         """Drawing held (``_hold_frames``) while a search's rows are read."""
         self._held_timer: Timer | None = None
         """Ends the hold if the rows are slow to come (``BARS_WAIT_SECONDS``)."""
+        self._draw_at_idle = False
+        """A hold has just ended: what waited is drawn at the screen's next idle."""
         self._form_closing = False
         """Enter was pressed in the filter form: it goes with the filtered rows (or when
         the bars stop waiting for them, ``_show_stale_bars``)."""
@@ -330,6 +337,7 @@ class QueueScreen(DeskScreen):
 
     def on_resize(self) -> None:
         self._show_bars()
+        self._maybe_fetch_more()  # (a taller screen may show past the rows read)
 
     def _show_bars(self) -> None:
         width = self.size.width or self.app.size.width
@@ -361,7 +369,9 @@ class QueueScreen(DeskScreen):
     ) -> None:
         """Ask for a page; the answer to the newest request is the only one used."""
         self._request += 1
-        load = Load(kind, start, limit or PAGE)
+        if limit is None:
+            limit = PAGE if kind in ("after", "before") else self._first_rows()
+        load = Load(kind, start, limit)
         self._pending = load
         if not self.desk_app.live:  # asked again (from the first page) once it is open
             self._release_frames()
@@ -590,7 +600,7 @@ class QueueScreen(DeskScreen):
         start = (
             None if self._at_start or not self._rows else self._positions.get(self._rows[0].number)
         )
-        self._reload("refresh", start, limit=max(len(self._rows), PAGE))
+        self._reload("refresh", start, limit=max(len(self._rows), self._first_rows()))
 
     def refresh_now(self) -> None:
         """Re-read at once (after this terminal changed a ticket)."""
@@ -602,13 +612,21 @@ class QueueScreen(DeskScreen):
             return
         if not self._rows:
             return
-        row = self.table.cursor_row
+        row, edge = self.table.cursor_row, self._screen_rows()
         last = self._positions.get(self._rows[-1].number)
         first = self._positions.get(self._rows[0].number)
-        if not self._at_end and row >= len(self._rows) - EDGE and last is not None:
+        if not self._at_end and row >= len(self._rows) - edge and last is not None:
             self._reload("after", last)
-        elif not self._at_start and row < EDGE and first is not None:
+        elif not self._at_start and row < edge and first is not None:
             self._reload("before", first)
+
+    def _screen_rows(self) -> int:
+        """A screen of rows: the terminal's height (the table shows a few rows fewer)."""
+        return max(1, self.app.size.height)
+
+    def _first_rows(self) -> int:
+        """Rows of a list's first (or last) page (``FIRST_SCREENS``)."""
+        return FIRST_SCREENS * self._screen_rows()
 
     @on(QueueTable.Highlighted)
     def _moved(self, message: QueueTable.Highlighted) -> None:
@@ -621,6 +639,7 @@ class QueueScreen(DeskScreen):
 
     def on_screen_suspend(self) -> None:
         self._release_frames()
+        self._draw_at_idle = False
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -633,18 +652,24 @@ class QueueScreen(DeskScreen):
             self._watch.stop()
 
     def on_screen_resume(self) -> None:
-        """Back from another screen (the palette, the filter form, a ticket): ask at once
-        whether anything changed, as the timer's tick does, and re-read only if it did
-        (re-read every time, it cost the key that closed that screen a list read).
+        """Back from another screen (the palette, the filter form, a ticket): the watcher
+        looks at once whether anything changed, and only then is the change mark checked
+        and the list re-read. (Re-read every time, it cost the key that closed that screen
+        a list read; checked every time, a worker and a statement each time, its answer
+        came after the key's frame, to draw nothing: "palette: Esc" took 6 or 19 ms by the
+        order the two came in, at 1k and at 1M.)
 
         Not when a page was read while the screen was covered (the filter form's Enter
         reads the filtered list before the form closes): its answer armed the watcher."""
-        read_meanwhile = self._watch is not None and self._watch.armed
-        if not self._started or self._mark is None or read_meanwhile:
+        watch = self._watch
+        if not self._started or self._mark is None or watch is None or watch.armed:
             return  # (no page read yet: its answer arms the watcher)
-        if self._timer is not None:
+        if self._timer is not None:  # (a failed read's retry: check now)
             self._timer.stop()
-        self._refresh()
+            self._refresh()
+            return
+        self._schedule_refresh()
+        watch.look_now()
 
     # -- changing what is shown -------------------------------------------------------------
 
@@ -773,9 +798,16 @@ class QueueScreen(DeskScreen):
         # Closed only when the rows came, the footer's keys and the restyles came after
         # their frame, in frames of their own. Closed once the read's thread had started
         # instead, as before the hold: no earlier read at 1k and 1M, load 5.)
-        self._hold_frames()
-        self.set_query(replace(self.query_spec, text=event.value.strip()))
+        self._set_query_held(replace(self.query_spec, text=event.value.strip()))
         self._close_search()
+
+    def _set_query_held(self, query: QueueQuery) -> None:
+        """The list for ``query``, drawn in one frame with its rows (``_hold_frames``): the
+        keys that open or clear a search or a filter (Enter in the search line or the filter
+        form, Esc) change more than the rows, and drawn unheld their rows came a frame
+        later or earlier by chance (Esc back from a filter: 33-35 ms where Enter took 11-14)."""
+        self._hold_frames()
+        self.set_query(query)
 
     def _hold_frames(self) -> None:
         """Draw nothing (``App.batch_update``, held open) until the rows asked for are
@@ -786,14 +818,30 @@ class QueueScreen(DeskScreen):
             self._held_timer = self.set_timer(BARS_WAIT_SECONDS, self._release_frames)
 
     def _release_frames(self) -> None:
-        """End the hold: the screen draws what waited at its next idle."""
+        """End the hold: the screen draws what waited at its next idle (``on_idle``)."""
         if self._held_timer is not None:
             self._held_timer.stop()
             self._held_timer = None
         if self._held is not None:
             held, self._held = self._held, None
+            self._draw_at_idle = self.is_current
             held.close()
             self.check_idle()
+
+    def on_idle(self, _event: events.Idle) -> None:
+        """After a hold, the frame that waited is drawn at once, not at the screen's update
+        timer's next tick (Textual 8.2.8's ``Screen._on_idle`` resumes that timer, which
+        ticks on a fixed 60-per-second grid: a key pressed just after a frame had its rows
+        drawn 0-20 ms after they came, Esc back from a filter 20-37 ms after the key)."""
+        waiting = (
+            self._layout_required
+            or self._scroll_required
+            or self._repaint_required
+            or self._dirty_widgets
+        )
+        if self._draw_at_idle and waiting and self.is_current and not self.app._batch_count:
+            self._draw_at_idle = False
+            self._on_timer_update()
 
     def _close_search(self) -> None:
         search = self.query_one("#queue-search", Input)
@@ -805,7 +853,7 @@ class QueueScreen(DeskScreen):
         if self.query_one("#queue-search", Input).display:
             self._close_search()
         elif self.query_spec != self.view.query:
-            self.set_query(self.view.query)
+            self._set_query_held(self.view.query)
 
     def action_filter(self) -> None:
         from helpdesk_tui.screens.queue_filter import QueueFilterScreen  # (not at first paint)
@@ -827,9 +875,8 @@ class QueueScreen(DeskScreen):
         when its rows are shown (``_show_stale_bars``), both in one frame (drawing held
         meanwhile: the queue coming back repaints the whole screen, and drawn before the
         rows' refreshes had reached it, it was drawn again for them a frame later)."""
-        self._hold_frames()
         self._form_closing = True
-        self.set_query(replace(self.query_spec, filter=spec))
+        self._set_query_held(replace(self.query_spec, filter=spec))
 
 
 def _describe(spec: TicketFilter) -> str:

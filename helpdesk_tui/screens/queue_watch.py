@@ -7,6 +7,9 @@ app. Here one thread sleeps between looks and asks the desk's probe
 (``Desk.change_probe``: microseconds on SQLite); only when the probe says the desk may have
 changed does it wake the screen, which then runs its real check as before. An idle queue
 costs the app's loop nothing.
+
+The screen coming back from another one (the palette, the filter form, a ticket) asks for a
+look at once (``look_now``): the same look, so an unchanged desk posts the screen nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ if TYPE_CHECKING:
 
 
 class QueueWatch:
-    """Every ``period`` seconds: ``look()``. ``wake`` is called (from the watcher's thread)
-    when the screen armed the watch and the desk may have changed since the last wake, or
-    the screen asked to be woken anyway (someone is on a ticket: markers expire with time;
-    a check it had to put off).
+    """Every ``period`` seconds, or at once when asked (``look_now``): ``look()``. ``wake``
+    is called (from the watcher's thread) when the screen armed the watch and the desk may
+    have changed since the last wake, or the screen asked to be woken anyway (someone is on
+    a ticket: markers expire with time; a check it had to put off).
     """
 
     def __init__(
@@ -39,6 +42,8 @@ class QueueWatch:
         self._always = False
         self._moved = False
         self._stop = threading.Event()
+        self._soon = threading.Event()
+        """Set to look before the period is out (``look_now``, ``stop``)."""
         self._thread: threading.Thread | None = None
 
     @property
@@ -52,6 +57,7 @@ class QueueWatch:
     def stop(self) -> None:
         """The thread ends at its next wake-up, at once if it sleeps (not waited for)."""
         self._stop.set()
+        self._soon.set()
         if self._thread is None:
             self._close()
 
@@ -61,6 +67,10 @@ class QueueWatch:
         with self._lock:
             self._armed, self._always = True, always
             self._moved = self._moved or again
+
+    def look_now(self) -> None:
+        """Look at once (in the watcher's thread), not at the end of the period."""
+        self._soon.set()
 
     def disarm(self) -> None:
         with self._lock:
@@ -81,7 +91,11 @@ class QueueWatch:
 
     def _run(self) -> None:
         try:
-            while not self._stop.wait(self._period):
+            while True:
+                self._soon.wait(self._period)
+                self._soon.clear()
+                if self._stop.is_set():
+                    break
                 self.look()
         finally:
             self._close()

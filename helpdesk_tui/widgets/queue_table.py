@@ -354,9 +354,10 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Each shown row and its presence."""
         self._made: dict[int, tuple[tuple[object, tuple[str, ...]], Cells]] = {}
         """Each shown row's cells and what they were made from (``_shows`` and the columns),
-        made when the row is first drawn (``_cells_at``): a page holds ``PAGE`` rows and
-        the screen shows a fifth of them, so a page of new tickets (a search, a view) makes
-        only the cells it draws, and only those of the columns shown."""
+        made when the row is first drawn (``_cells_at``): the screen's window holds more
+        rows than the table shows (two screens of them, more as the cursor moves), so a
+        page of new tickets (a search, a view) makes only the cells it draws, and only
+        those of the columns shown."""
         self._now: datetime | None = None
         """The time the shown rows' cells are made for."""
         self._styles: RowStyles | None = None

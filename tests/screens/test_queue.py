@@ -28,6 +28,7 @@ from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens.queue import QueueScreen, view_bar
 from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Ticket
@@ -120,12 +121,16 @@ async def test_keys_move_and_enter_opens_the_ticket(
         assert app.screen.number == 9
 
 
+SMALL_FIRST = 2 * 16
+"""A first (or last) page at 16 lines: two screens (``FIRST_SCREENS``)."""
+
+
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages of 10 and a window of 30, so 60 tickets need every kind of page load."""
+    """At 16 lines, first pages of 32, pages of 10 and a window of 40, so 60 tickets need
+    every kind of page load."""
     monkeypatch.setattr(queue_screen, "PAGE", 10)
-    monkeypatch.setattr(queue_screen, "MAX_WINDOW", 30)
-    monkeypatch.setattr(queue_screen, "EDGE", 4)
+    monkeypatch.setattr(queue_screen, "MAX_WINDOW", 40)
 
 
 def _many(db: Database, desk: DeskData, count: int) -> list[int]:
@@ -147,7 +152,7 @@ async def test_window_pages_by_key_and_stays_small(
 
         def contiguous() -> int:
             window = shown(app)
-            assert len(window) <= 30
+            assert len(window) <= 40
             first = order.index(window[0])
             assert window == order[first : first + len(window)]
             return order.index(cursor(app))
@@ -170,10 +175,56 @@ async def test_window_pages_by_key_and_stays_small(
         await pilot.press("G")
         await settle(pilot)
         assert cursor(app) == order[-1]
-        assert shown(app) == order[-10:]  # the last page, read backwards
+        assert shown(app) == order[-SMALL_FIRST:]  # the last page, read backwards
         await pilot.press("g")
         await settle(pilot)
         assert cursor(app) == order[0]
+
+
+async def test_a_key_reads_two_screens_and_more_a_pagedown_before_it_is_needed(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A view key reads two screens of rows (the terminal's height each) and nothing more;
+    the cursor coming within a screen of the window's end reads the next page, so every
+    PageDown moves a whole page; End is one read; a re-read keeps every row read and the
+    cursor's ticket."""
+    order = _many(desk_data.db, desk_data, 50)
+    reads: list[tuple[str, int]] = []
+    list_window = Desk.list_window
+
+    def counting(desk: Desk, query: QueueQuery, limit: int, **kwargs: Any) -> Any:
+        reads.append((kwargs["kind"], limit))
+        return list_window(desk, query, limit, **kwargs)
+
+    monkeypatch.setattr(Desk, "list_window", counting)
+    app = make_test_app()
+    async with app.run_test(size=(100, 16)) as pilot:
+        await settle(pilot)
+        reads.clear()
+        await pilot.press("3")
+        await settle(pilot)
+        assert reads == [("first", SMALL_FIRST)] and shown(app) == order[:SMALL_FIRST]
+        step = queue(app).table.page_rows
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert cursor(app) == order[step] and len(reads) == 1  # a screen and more still read
+        await pilot.press("pagedown")  # within a screen of the end: the next page is read
+        await settle(pilot)
+        assert cursor(app) == order[2 * step] and reads[1:] == [("after", queue_screen.PAGE)]
+        assert shown(app) == order
+        with desk_data.db.write() as s:
+            new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+        reads.clear()
+        queue(app).refresh_now()
+        await settle(pilot)
+        assert reads == [("from", len(order))]  # (as many as were read, from the top)
+        assert shown(app) == [new.number, *order[:-1]] and cursor(app) == order[2 * step]
+        reads.clear()
+        await pilot.press("G")
+        await settle(pilot)
+        assert reads == [("last", SMALL_FIRST)] and cursor(app) == order[-1]
 
 
 async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
@@ -204,14 +255,14 @@ async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
             await settle(pilot)
             await pilot.press("G")
             await settle(pilot)
-            assert shown(app) == order[-10:]
+            assert shown(app) == order[-SMALL_FIRST:]
             sent.clear()
             await pilot.press("g")
             await settle(pilot)
-            assert (shown(app), cursor(app)) == (order[:10], order[0])
+            assert (shown(app), cursor(app)) == (order[:SMALL_FIRST], order[0])
             await pilot.press("G")
             await settle(pilot)
-            assert (shown(app), cursor(app)) == (order[-10:], order[-1])
+            assert (shown(app), cursor(app)) == (order[-SMALL_FIRST:], order[-1])
             assert lists() == 0
             with other.write() as s:
                 new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
@@ -415,8 +466,10 @@ class Frames:
         self.screen = screen
         self.drawn: list[tuple[bool, list[int], bool]] = []
         """Per frame: laid out, the table's rows then, the search line shown then."""
+        self.at_once: list[bool] = []
+        """Per frame: drawn by the screen as a hold ended, not by its update timer's tick."""
 
-    def tick(self) -> None:
+    def tick(self, *, at_once: bool = False) -> None:
         """(Called as the timer's tick begins: a frame is drawn if anything waits.)"""
         screen = self.screen
         if screen.is_current and not screen.app._batch_count:
@@ -429,6 +482,7 @@ class Frames:
             ):
                 box = screen.query_one("#queue-search")
                 self.drawn.append((layout, screen.table.numbers, box.display))
+                self.at_once.append(at_once)
 
     def handed(self) -> bool:
         """Every change made is handed to the screen (its widgets have none of their own
@@ -460,7 +514,8 @@ async def _frames_until(check: Callable[[], bool]) -> None:
 
 
 def _frames(monkeypatch: pytest.MonkeyPatch, app: HelpdeskApp) -> Frames:
-    """The queue's frames from now on, seen by its update timer's callback."""
+    """The queue's frames from now on, seen by its update timer's callback and by the
+    screen's own call of it after a hold."""
     frames = Frames(queue(app))
     timer = frames.screen._update_timer
     on_timer_update = timer._callback
@@ -470,7 +525,12 @@ def _frames(monkeypatch: pytest.MonkeyPatch, app: HelpdeskApp) -> Frames:
         frames.tick()
         on_timer_update()
 
+    def at_once() -> None:
+        frames.tick(at_once=True)
+        on_timer_update()
+
     monkeypatch.setattr(timer, "_callback", ticking)
+    monkeypatch.setattr(frames.screen, "_on_timer_update", at_once)  # (a hold's end: on_idle)
     return frames
 
 
@@ -552,6 +612,40 @@ async def test_a_filter_enter_is_drawn_once_with_its_rows(
         release.set()
         await _frames_until(lambda: app.screen is queue(app) and frames.settled())
         assert [numbers for _layout, numbers, _box in frames.drawn] == [[1]]
+
+
+@pytest.mark.parametrize("what", ["search", "filter"])
+async def test_an_esc_that_clears_a_search_or_a_filter_is_drawn_once_with_its_rows(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    """Esc back to the view's list holds drawing as the Enters do: nothing is drawn while
+    its rows are read (not the status line's change, not the old rows), then one frame with
+    the view's rows, drawn as they come (the update timer ticks on a fixed grid: a key just
+    after a frame waited up to a period for it), and no frame follows it."""
+    reading, release, held = _hold_list_reads(monkeypatch)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        if what == "search":
+            await pilot.press("slash", *"tunnel", "enter")
+        else:
+            await pilot.press("f", "tab", *"urgent", "enter")
+        await settle(pilot)
+        assert app.screen is queue(app) and shown(app) in ([2], [1])
+        frames = _frames(monkeypatch, app)
+        held[0] = True
+        await pilot.press("escape")
+        await until(pilot, reading.is_set, timeout=10)
+        await _frames_until(frames.handed)
+        assert frames.drawn == [] and app._batch_count
+        held[0] = False
+        release.set()
+        await _frames_until(lambda: shown(app) == ALL_OPEN and frames.settled())
+        assert [numbers for _layout, numbers, _box in frames.drawn] == [ALL_OPEN]
+        assert frames.at_once == [True]  # (not at the update timer's next tick)
+        assert not app._batch_count and queue(app)._held is None
 
 
 async def test_a_list_of_another_length_lays_nothing_out(
@@ -844,26 +938,38 @@ async def test_back_from_another_screen_the_queue_asks_before_reading_its_list(
     desk_data: DeskData,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Closing the filter form (as the palette, a ticket) asks the desk's change mark at
-    once, and the list is read again only when something changed meanwhile (statements
-    counted as the engine sends them; the timer's own tick is kept out of the way)."""
+    """Closing the filter form (as the palette, a ticket) has the watcher look at once: its
+    first look (nothing to compare with) checks the desk's change mark, later ones send
+    nothing while nothing changed, and the list is read again only when something changed
+    meanwhile (statements counted as the engine sends them; the watcher's own looks are
+    kept out of the way)."""
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
-    app = make_test_app()
+    later = FROZEN_NOW + timedelta(days=2)  # (every presence row expired)
+    looks = threading.Semaphore(0)
+    look = QueueWatch.look
+
+    def counted(watch: QueueWatch) -> None:
+        look(watch)
+        looks.release()
+
+    monkeypatch.setattr(QueueWatch, "look", counted)
+    app = make_test_app(clock=lambda: later)
     other = Database(desk_data.db.url)
     try:
         with _Statements(desk_data.db) as statements:
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.press("3")
                 await settle(pilot)
-                for _ in range(2):
+                for checks in (1, 0, 0):
                     statements.sent.clear()
                     await pilot.press("f")
                     await settle(pilot)
                     assert isinstance(app.screen, QueueFilterScreen)
                     await pilot.press("escape")
+                    await wait_for(pilot, lambda: looks.acquire(blocking=False), 10.0)
                     await settle(pilot)
                     assert app.screen is queue(app)
-                    assert (statements.checks(), statements.lists()) == (1, 0)
+                    assert (statements.checks(), statements.lists()) == (checks, 0)
                 await pilot.press("f")
                 await settle(pilot)
                 with other.write() as s:
