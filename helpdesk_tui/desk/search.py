@@ -779,27 +779,152 @@ def _pg_by_bitmap(session: Reader, statement: Any) -> list[Any]:
     return rows
 
 
-def _pg_text(
+class _PgSmallTable:
+    """Both tiers (whole words, then starts) over one table in a view of few tickets, when
+    the starts have no term for the GIN index (``_pg_index_term``: every word shorter than
+    ``TRIGRAM``): the starts' tier reads the view's rows and parses those that hold the
+    words' letters anyway, so one statement (``_pg_small_batches``) reads both tiers'
+    first batches, each match marked whole or not. The view's ids are found in the table's
+    index once, not twice (at 100k tickets, tom.sd's 382 open tickets and their 1,340
+    messages: 0.25 ms / 0.45 ms a statement), and one statement is planned and sent
+    instead of two. A tier's further reads (a second batch) are each tier's own
+    statement (``_pg_small_tier``).
+
+    The statement is read with the whole words' tier, so when those fill the page the
+    starts were read for nothing: at most the view's rows holding the words' letters,
+    each parsed once (the whole words' own statement asks the GIN index for a word of
+    two letters, itself a list of thousands of rows, and parses the matches in the view
+    too)."""
+
+    def __init__(
+        self,
+        session: Reader,
+        key: Any,
+        ticket: Any,
+        text: Any,
+        exact: str,
+        prefix: str,
+        view: _PgViewIds,
+    ) -> None:
+        self._session = session
+        self._key, self._ticket, self._text = key, ticket, text
+        self._exact, self._prefix = exact, prefix
+        self._view = view
+        self._reads = {
+            whole: _pg_small_tier(session, key, ticket, text, match, view)
+            for whole, match in ((True, exact), (False, prefix))
+        }
+        self._first: dict[int, dict[bool, list[Any]]] = {}
+        """Both tiers' first batches, by the count read."""
+
+    def _batches(self, count: int) -> dict[bool, list[Any]]:
+        if count not in self._first:
+            ids = self._view.ids()
+            self._first[count] = (
+                _pg_small_batches(
+                    self._session,
+                    self._key,
+                    self._ticket,
+                    self._text,
+                    (self._exact, self._prefix),
+                    ids,
+                    count,
+                )
+                if ids
+                else {True: [], False: []}
+            )
+        return self._first[count]
+
+    def tier(self, whole: bool) -> Read:
+        """The tier of the whole words (``whole``) or of the starts: its first batch from
+        the statement of both, its further ones from its own."""
+
+        def read(count: int, below: int | None) -> list[Any]:
+            if below is None:
+                return self._batches(count)[whole]
+            return self._reads[whole](count, below)
+
+        return read
+
+
+def _pg_small_batches(
+    session: Reader,
+    key: Any,
+    ticket: Any,
+    text: Any,
+    queries: tuple[str, str],
+    ids: list[int],
+    count: int,
+) -> dict[bool, list[Any]]:
+    """The first ``count`` matches in the view (``ids``) of the whole words and of the
+    starts (``queries``: ``a & b``, ``a:* & b:*``; every match of the first is one of the
+    second), newest first, from one statement: the starts' matches among the view's rows
+    (``_pg_small_tier``'s checks, no GIN index), each marked whole or not, numbered newest
+    first within its mark; the first ``count`` of each mark hold the first ``count`` of
+    both together."""
+    exact, prefix = queries
+    parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
+    whole = parsed.op("@@")(func.to_tsquery(_PG_CONFIG, exact))
+    view_ids = bindparam("view", ids, type_=ARRAY(Integer))
+    matches = (
+        select(
+            ticket.label("ticket"),
+            key.label("key"),
+            whole.label("whole"),
+            func.row_number().over(partition_by=whole, order_by=key.desc()).label("place"),
+        )
+        .where(
+            ticket == any_(view_ids),
+            *_pg_holds(text, prefix),
+            parsed.op("@@")(func.to_tsquery(_PG_CONFIG, prefix)),
+        )
+        .subquery()
+    )
+    statement = (
+        select(matches.c.ticket, matches.c.key, matches.c.whole)
+        .where(matches.c.place <= count)
+        .order_by(matches.c.key.desc())
+    )
+    rows = _pg_by_bitmap(session, statement)
+    return {
+        True: [(row[0], row[1]) for row in rows if row[2]][:count],
+        False: [(row[0], row[1]) for row in rows][:count],
+    }
+
+
+def _pg_texts(
     session: Reader,
     tables: _PgTables,
-    name: str,
-    query: str,
+    terms: list[str],
     within: Any | None,
     small: SmallView | None,
     view: _PgViewIds | None,
-) -> Read:
-    """The tier of ``query`` over the tickets' subjects (``name`` "ticket") or the first
-    ``_PG_BODY_PREFIX`` characters of their messages' bodies ("message"), as the GIN
-    indexes hold them: in a view of few tickets by ``_pg_small_tier``, else ``_pg_tier``."""
-    text: Any
-    if name == "ticket":
-        model, key, ticket, text = core_tables.ticket, Ticket.id, Ticket.id, Ticket.subject
-    else:
-        model, key, ticket = core_tables.message, Message.id, Message.ticket_id
-        text = func.left(Message.body, _PG_BODY_PREFIX)
-    if view is not None:
-        return _pg_small_tier(session, key, ticket, text, query, view)
-    return _pg_tier(session, tables, model, key, ticket, text, query, within, small)
+) -> list[Read]:
+    """The four text tiers: every word whole in the tickets' subjects, then in the first
+    ``_PG_BODY_PREFIX`` characters of their messages' bodies (as the GIN indexes hold
+    them), then every word's start in each: in a view of few tickets by
+    ``_pg_small_tier`` (both tiers of a table by ``_PgSmallTable`` when the starts have
+    no term for the GIN index), else by ``_pg_tier``."""
+    exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
+    found: dict[tuple[str, bool], Read] = {}
+    for name in ("ticket", "message"):
+        text: Any
+        if name == "ticket":
+            model, key, ticket, text = core_tables.ticket, Ticket.id, Ticket.id, Ticket.subject
+        else:
+            model, key, ticket = core_tables.message, Message.id, Message.ticket_id
+            text = func.left(Message.body, _PG_BODY_PREFIX)
+        if view is not None and _pg_index_term(prefix) is None:
+            both = _PgSmallTable(session, key, ticket, text, exact, prefix, view)
+            found.update({(name, whole): both.tier(whole) for whole in (True, False)})
+            continue
+        for whole, match in ((True, exact), (False, prefix)):
+            found[name, whole] = (
+                _pg_small_tier(session, key, ticket, text, match, view)
+                if view is not None
+                else _pg_tier(session, tables, model, key, ticket, text, match, within, small)
+            )
+    return [found[name, whole] for whole in (True, False) for name in ("ticket", "message")]
 
 
 TRIGRAM = 3
@@ -850,7 +975,7 @@ def _contacts_holding(session: Reader, term: str, among: Any | None) -> Any:
     return Contact.id.in_(union(by_text, by_organization))
 
 
-def _pg_view_requesters(terms: list[str], small: SmallView) -> Any:
+def _pg_view_requesters(terms: list[str], view: _PgViewIds) -> Any:
     """The contacts of a view of few tickets (PostgreSQL) that every word finds in name,
     email, organization or domain, for words of which one is too short for the trigram
     indexes: the view's requesters read once, as an array (looked up by the primary key),
@@ -858,9 +983,13 @@ def _pg_view_requesters(terms: list[str], small: SmallView) -> Any:
     view's requesters read them again, twice: name and email, then organization — 12-20
     ms for "wi-fi" in a tag's 348 tickets at 100k, where the planner also read every
     contact once for the order; 2-3 ms this way. Longer words are found through the
-    trigram indexes quicker still: 0.4 ms for "monitor".)"""
+    trigram indexes quicker still: 0.4 ms for "monitor".) The requesters are those of the
+    view's ids the text tiers read (``_PgViewIds``), each ticket by its primary key: the
+    view's statement again, its index ranges walked and each ticket then looked up, took
+    0.9 ms for tom.sd's 382 open tickets at 100k."""
+    view_ids = bindparam("view", view.ids(), type_=ARRAY(Integer))
     requesters = func.array(
-        select(Ticket.requester_id).where(Ticket.id.in_(small.ids)).scalar_subquery(),
+        select(Ticket.requester_id).where(Ticket.id == any_(view_ids)).scalar_subquery(),
         type_=ARRAY(Integer),
     )
     per_word = []
@@ -880,20 +1009,22 @@ def _requesters(
     terms: list[str],
     within: Any | None,
     small_of: Callable[[], SmallView | None],
+    few: _PgViewIds | None = None,
 ) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain.
     ``small_of``: the view as a small view (None: not small), asked for once, when the tier
     first needs it: to look for contacts among the view's requesters (PostgreSQL, or a
     word too short for the trigram index), or to check the contacts' tickets — so a word
-    no contact holds costs no count of the view."""
+    no contact holds costs no count of the view. ``few``: on PostgreSQL, the ids of a view
+    of few tickets (``PG_FEW_TICKETS``), as the text tiers read them."""
     postgres = dialect_name(session) != "sqlite"
     short = min(map(len, terms)) < TRIGRAM  # (a word the trigram indexes cannot find)
     small = cache(small_of)
 
     def holding() -> Any:
+        if few is not None and short:
+            return _pg_view_requesters(terms, few)
         view = small() if postgres or short else None
-        if view is not None and view.size <= PG_FEW_TICKETS and short and postgres:
-            return _pg_view_requesters(terms, view)
         among = None if view is None else select(Ticket.requester_id).where(Ticket.id.in_(view.ids))
         return and_(*[_contacts_holding(session, term, among) for term in terms])
 
@@ -943,6 +1074,7 @@ def tiers(
     terms = words(query)
     if not terms:
         return []
+    view: _PgViewIds | None = None
     if dialect_name(session) == "sqlite":
         exact = _fts5(terms, prefix=False)
         tables = ("ticket_fts", "message_fts")
@@ -980,17 +1112,11 @@ def tiers(
                 for name in tables
             ]
     else:
-        exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
         few = small is not None and small.size <= PG_FEW_TICKETS
         view = _PgViewIds(session, small) if small is not None and few else None
-        shared = _PgTables(session)
-        found = [
-            _pg_text(session, shared, name, match, within, small, view)
-            for match in (exact, prefix)
-            for name in ("ticket", "message")
-        ]
+        found = _pg_texts(session, _PgTables(session), terms, within, small, view)
     small_of = open_view.small if open_view is not None else lambda: small
-    return [*found, _requesters(session, terms, within, small_of)]
+    return [*found, _requesters(session, terms, within, small_of, view)]
 
 
 def matches(
