@@ -76,6 +76,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     ARRAY,
     Integer,
+    Text,
+    all_,
     and_,
     any_,
     bindparam,
@@ -743,7 +745,9 @@ of a tsquery)."""
 def _pg_holds(text: Any, query: str) -> list[Any]:
     """Cheap checks every text matching ``query`` (``a & b:*``) passes, to be evaluated
     before its text is parsed: each run of ASCII letters of its terms is in the lower-cased
-    text (``strpos``, ≈ 1 µs for a message, where ``to_tsvector`` costs ≈ 10 µs).
+    text (``LIKE ALL`` of ``%run%``, ≈ 1 µs for a message, where ``to_tsvector`` costs ≈
+    10 µs; one condition, so the text is lower-cased once, not once per run: 0.4 ms less
+    for tom.sd's 1,340 open messages at 100k and two runs, of ≈ 1.2 ms of checks).
 
     A lexeme is a word of the text lower-cased, and the parser never cuts a run of ASCII
     letters (it does cut at ``_`` or ``²``, which ``words`` keeps), so a text whose
@@ -757,8 +761,11 @@ def _pg_holds(text: Any, query: str) -> list[Any]:
         for run in _ASCII_LETTERS.findall(term.removesuffix(":*"))
         if len(run) <= _PG_MAX_WORD
     }
-    lowered = func.lower(text)
-    return [func.strpos(lowered, literal(run)) > 0 for run in sorted(runs)]
+    if not runs:
+        return []
+    # (A run is ASCII letters only: nothing in it is a LIKE pattern's syntax.)
+    patterns = literal([f"%{run}%" for run in sorted(runs)], ARRAY(Text))
+    return [func.lower(text).like(all_(patterns))]
 
 
 def _pg_by_bitmap(session: Reader, statement: Any) -> list[Any]:
