@@ -538,7 +538,7 @@ def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
     view's few rows. A view of most of the desk is left out. With no term for the GIN
     index (``wi:* & fi:*``) the view's rows are read through a bitmap (index scans turned
     off for that statement: ``search._pg_by_bitmap``), their pages asked for ahead, once
-    for both tiers of a table (``search._PgSmallTable``). The requester tier looks up the
+    for both tiers of the subjects (``search._PgSmallTable``). The requester tier looks up the
     view's requesters by the primary key, once."""
     checked = combined = bitmaps = requesters = 0
     bad: list[str] = []
