@@ -38,9 +38,7 @@ messages' matches joined to the view's ids as one set, not each looked up by its
 few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL with its ids in each tier's
 statement (``_pg_small_tier``): the planner combines the GIN index, asked for one word,
 with the view's own index, and reads the heap pages of the matches in the view only —
-at most the view's rows, however common the word and however cold the cache (the
-subjects' two tiers in one statement when the words are too short for the GIN index:
-``_PgSmallTable``). The
+at most the view's rows, however common the word and however cold the cache. The
 pages a bitmap reads are asked for ahead (``storage.database.PG_IO_CONCURRENCY``).
 
 On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
@@ -788,153 +786,27 @@ def _pg_by_bitmap(session: Reader, statement: Any) -> list[Any]:
     return rows
 
 
-class _PgSmallTable:
-    """Both tiers (whole words, then starts) over the subjects in a view of few tickets,
-    when the starts have no term for the GIN index (``_pg_index_term``: every word shorter
-    than ``TRIGRAM``): the starts' tier reads the view's subjects and parses those that
-    hold the words' letters anyway, so one statement (``_pg_small_batches``) reads both
-    tiers' first batches, each match marked whole or not. The view's ids are found in the
-    primary key once, not twice (0.25 ms a statement for tom.sd's 382 open tickets at
-    100k), and one statement is planned and sent instead of two: "wi-fi" there, 1.7 ms
-    instead of 1.6 + 1.3. A tier's further reads (a second batch) are each tier's own
-    statement (``_pg_small_tier``).
-
-    The statement is read with the whole words' tier, so when those fill the page the
-    starts were read for nothing: the view's subjects (a short text a ticket) holding the
-    words' letters, each parsed once — "to" in tom.sd's view, 2.3 ms against 2.2 for the
-    whole word's own statement. Not the messages: there the view's rows are several a
-    ticket and long, and a common word's whole-word tier, through the GIN index, fills
-    the page on its own (8.5 ms for "to"), where reading its starts too took 22 ms."""
-
-    def __init__(
-        self,
-        session: Reader,
-        key: Any,
-        ticket: Any,
-        text: Any,
-        exact: str,
-        prefix: str,
-        view: _PgViewIds,
-    ) -> None:
-        self._session = session
-        self._key, self._ticket, self._text = key, ticket, text
-        self._exact, self._prefix = exact, prefix
-        self._view = view
-        self._reads = {
-            whole: _pg_small_tier(session, key, ticket, text, match, view)
-            for whole, match in ((True, exact), (False, prefix))
-        }
-        self._first: dict[int, dict[bool, list[Any]]] = {}
-        """Both tiers' first batches, by the count read."""
-
-    def _batches(self, count: int) -> dict[bool, list[Any]]:
-        if count not in self._first:
-            ids = self._view.ids()
-            self._first[count] = (
-                _pg_small_batches(
-                    self._session,
-                    self._key,
-                    self._ticket,
-                    self._text,
-                    (self._exact, self._prefix),
-                    ids,
-                    count,
-                )
-                if ids
-                else {True: [], False: []}
-            )
-        return self._first[count]
-
-    def tier(self, whole: bool) -> Read:
-        """The tier of the whole words (``whole``) or of the starts: its first batch from
-        the statement of both, its further ones from its own."""
-
-        def read(count: int, below: int | None) -> list[Any]:
-            if below is None:
-                return self._batches(count)[whole]
-            return self._reads[whole](count, below)
-
-        return read
-
-
-def _pg_small_batches(
-    session: Reader,
-    key: Any,
-    ticket: Any,
-    text: Any,
-    queries: tuple[str, str],
-    ids: list[int],
-    count: int,
-) -> dict[bool, list[Any]]:
-    """The first ``count`` matches in the view (``ids``) of the whole words and of the
-    starts (``queries``: ``a & b``, ``a:* & b:*``; every match of the first is one of the
-    second), newest first, from one statement: the starts' matches among the view's rows
-    (``_pg_small_tier``'s checks, no GIN index), each marked whole or not, numbered newest
-    first within its mark; the first ``count`` of each mark hold the first ``count`` of
-    both together."""
-    exact, prefix = queries
-    parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
-    whole = parsed.op("@@")(func.to_tsquery(_PG_CONFIG, exact))
-    view_ids = bindparam("view", ids, type_=ARRAY(Integer))
-    matches = (
-        select(
-            ticket.label("ticket"),
-            key.label("key"),
-            whole.label("whole"),
-            func.row_number().over(partition_by=whole, order_by=key.desc()).label("place"),
-        )
-        .where(
-            ticket == any_(view_ids),
-            *_pg_holds(text, prefix),
-            parsed.op("@@")(func.to_tsquery(_PG_CONFIG, prefix)),
-        )
-        .subquery()
-    )
-    statement = (
-        select(matches.c.ticket, matches.c.key, matches.c.whole)
-        .where(matches.c.place <= count)
-        .order_by(matches.c.key.desc())
-    )
-    rows = _pg_by_bitmap(session, statement)
-    return {
-        True: [(row[0], row[1]) for row in rows if row[2]][:count],
-        False: [(row[0], row[1]) for row in rows][:count],
-    }
-
-
-def _pg_texts(
+def _pg_text(
     session: Reader,
     tables: _PgTables,
-    terms: list[str],
+    name: str,
+    query: str,
     within: Any | None,
     small: SmallView | None,
     view: _PgViewIds | None,
-) -> list[Read]:
-    """The four text tiers: every word whole in the tickets' subjects, then in the first
-    ``_PG_BODY_PREFIX`` characters of their messages' bodies (as the GIN indexes hold
-    them), then every word's start in each: in a view of few tickets by
-    ``_pg_small_tier`` (both tiers of the subjects by ``_PgSmallTable`` when the starts
-    have no term for the GIN index), else by ``_pg_tier``."""
-    exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
-    found: dict[tuple[str, bool], Read] = {}
-    for name in ("ticket", "message"):
-        text: Any
-        if name == "ticket":
-            model, key, ticket, text = core_tables.ticket, Ticket.id, Ticket.id, Ticket.subject
-        else:
-            model, key, ticket = core_tables.message, Message.id, Message.ticket_id
-            text = func.left(Message.body, _PG_BODY_PREFIX)
-        if view is not None and name == "ticket" and _pg_index_term(prefix) is None:
-            both = _PgSmallTable(session, key, ticket, text, exact, prefix, view)
-            found.update({(name, whole): both.tier(whole) for whole in (True, False)})
-            continue
-        for whole, match in ((True, exact), (False, prefix)):
-            found[name, whole] = (
-                _pg_small_tier(session, key, ticket, text, match, view)
-                if view is not None
-                else _pg_tier(session, tables, model, key, ticket, text, match, within, small)
-            )
-    return [found[name, whole] for whole in (True, False) for name in ("ticket", "message")]
+) -> Read:
+    """The tier of ``query`` over the tickets' subjects (``name`` "ticket") or the first
+    ``_PG_BODY_PREFIX`` characters of their messages' bodies ("message"), as the GIN
+    indexes hold them: in a view of few tickets by ``_pg_small_tier``, else ``_pg_tier``."""
+    text: Any
+    if name == "ticket":
+        model, key, ticket, text = core_tables.ticket, Ticket.id, Ticket.id, Ticket.subject
+    else:
+        model, key, ticket = core_tables.message, Message.id, Message.ticket_id
+        text = func.left(Message.body, _PG_BODY_PREFIX)
+    if view is not None:
+        return _pg_small_tier(session, key, ticket, text, query, view)
+    return _pg_tier(session, tables, model, key, ticket, text, query, within, small)
 
 
 TRIGRAM = 3
@@ -1122,9 +994,15 @@ def tiers(
                 for name in tables
             ]
     else:
+        exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
         few = small is not None and small.size <= PG_FEW_TICKETS
         view = _PgViewIds(session, small) if small is not None and few else None
-        found = _pg_texts(session, _PgTables(session), terms, within, small, view)
+        shared = _PgTables(session)
+        found = [
+            _pg_text(session, shared, name, match, within, small, view)
+            for match in (exact, prefix)
+            for name in ("ticket", "message")
+        ]
     small_of = open_view.small if open_view is not None else lambda: small
     return [*found, _requesters(session, terms, within, small_of, view)]
 
