@@ -23,6 +23,7 @@ Method, per engine:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +35,7 @@ from sqlmodel import Session
 
 from helpdesk_tui.desk import demo, queue, search
 from helpdesk_tui.desk.demo import generate_demo
+from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage import migrate
@@ -105,8 +107,11 @@ def _bad_plans(session: Session) -> list[str]:
     bad = []
     checked = 0
     for label, query in _combinations(session):
-        residual = queue.residual_filters(session, query.filter, skip=queue.filter_lead(query))
-        for arm in queue.arms(session, query):
+        named = queue.filter_ids(session, query.filter)
+        residual = queue.residual_filters(
+            session, query.filter, named, skip=queue.filter_lead(query)
+        )
+        for arm in queue.arms(query, named):
             statement = queue.arm_statement(
                 arm,
                 query,
@@ -190,7 +195,7 @@ def test_a_rare_filter_is_read_through_its_own_index(demo_desk: Database) -> Non
                 "assignee", "unassigned", "status", "everything",
             ):  # fmt: skip
                 continue
-            few = queue.selective_filter(session, query)
+            few = queue.selective_filter(session, query, queue.filter_ids(session, query.filter))
             assert few is not None, label  # a 300-ticket desk: every filter is rare
             arm = queue.Arm(few, column=queue.key_expression(query.sort))
             statement = queue.arm_statement(
@@ -319,7 +324,7 @@ def _lead_plans(session: Session) -> list[str]:
     for label, query in _views_with_filters(session):
         lead = queue.filter_lead(query)
         assert lead is not None, label
-        arms, residual = queue.walk(session, query)
+        arms, residual = queue.walk(session, query, queue.filter_ids(session, query.filter))
         assert all(arm.tagged == (lead == "tag") for arm in arms), label
         for arm in arms:
             statement = queue.arm_statement(
@@ -543,7 +548,7 @@ def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
         terms = search.words(subject)
         word = max(terms, key=len)
         for view in _search_views(session)[1:]:  # (not "All tickets": no view to read)
-            small = queue.small_view(session, view.filter)
+            small = queue.small_view(session, view.filter, queue.filter_ids(session, view.filter))
             if small is None or small.size == 0 or small.size > tickets / 2:
                 continue
             for typed in (word, word[:3], word[:2], " ".join(terms[:2])):
@@ -673,7 +678,10 @@ def test_a_view_of_open_tickets_is_counted_only_for_its_requesters(
         word = max(search.words(subject), key=len)
         named = max(search.words(requester), key=len)
         for view in _search_views(session):
-            is_open = queue.open_view(session, view.filter) is not None
+            is_open = (
+                queue.open_view(session, view.filter, queue.filter_ids(session, view.filter))
+                is not None
+            )
             opened += is_open
             # (a page of one: the word fills it; a name: every tier read, its contacts found)
             for typed, limit, contacts in ((word, 1, False), ("zzzz", 1, False), (named, 99, True)):
@@ -695,16 +703,52 @@ def test_a_view_is_small_below_its_limit(
             expected = sorted(_expected(session, view))
             rows = session.execute(text("SELECT id, number FROM ticket")).all()
             numbers = {ticket_id: number for ticket_id, number in rows}
+            named = queue.filter_ids(session, view.filter)
             if view.filter == TicketFilter():
-                assert queue.small_view(session, view.filter) is None
+                assert queue.small_view(session, view.filter, named) is None
                 continue
-            small = queue.small_view(session, view.filter)
+            small = queue.small_view(session, view.filter, named)
             assert small is not None and small.size == len(expected), view.filter
             ids = session.execute(small.ids).scalars().all()
             assert sorted(numbers[i] for i in ids) == expected, view.filter
             monkeypatch.setattr(queue, "SMALL_VIEW", len(expected))
-            assert queue.small_view(session, view.filter) is None
+            assert queue.small_view(session, view.filter, named) is None
             monkeypatch.undo()
+
+
+def test_a_read_looks_up_the_names_in_its_filter_once(demo_desk: Database) -> None:
+    """The agent, tag and team a filter names are looked up in one statement per read
+    (``queue.filter_ids``), a list's page or a search in the view alike, and handed to
+    every condition made of them (the arms, the row checks, the view a search reads and
+    its count); an agent or team no one has is refused, a tag no ticket has finds none."""
+    with demo_desk.read() as session:
+        login = session.execute(text("SELECT login FROM agent ORDER BY id")).scalars().first()
+        tag = session.execute(text("SELECT name FROM tag ORDER BY id")).scalars().first()
+        team = session.execute(text("SELECT name FROM team ORDER BY id")).scalars().first()
+        subject = session.execute(text("SELECT subject FROM ticket ORDER BY id")).scalars().first()
+        assert login and tag and team and subject
+        word = max(search.words(subject), key=len)
+        specs = [
+            TicketFilter(open_only=True, assignee=login),
+            TicketFilter(open_only=True, tag=tag),
+            TicketFilter(team=team, priorities=("high",)),
+            TicketFilter(open_only=True, assignee=login, tag=tag, team=team),
+        ]
+        for spec in specs:
+            for typed in ("", word, word[:2]):
+                query = queue.QueueQuery(spec, text=typed)
+                sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
+                names = [sql for sql, _ in sent if re.search(r"FROM (agent|tag|team)\b", sql)]
+                assert len(names) == 1, (spec, typed, names)
+        for spec, refused in (
+            (TicketFilter(assignee="nobody"), "no agent 'nobody'; see: helpdesk agent list"),
+            (TicketFilter(team="Nowhere"), "no team 'Nowhere'; see: helpdesk team list"),
+        ):
+            with pytest.raises(InvalidValue, match=re.escape(refused)):
+                queue.first_page(session, queue.QueueQuery(spec, text=word), LIMIT)
+        assert queue.filter_ids(session, TicketFilter(tag="no-such-tag")).tag == -1
+        unknown = queue.QueueQuery(TicketFilter(open_only=True, tag="no-such-tag"), text=word)
+        assert queue.first_page(session, unknown, LIMIT).rows == []
 
 
 def _searched(session: Session, query: queue.QueueQuery) -> tuple[list[int], list[int]]:
@@ -763,7 +807,7 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
                         monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
                     continue
                 # Without the open tickets' index (each table's matches checked)
-                monkeypatch.setattr(queue, "open_view", lambda _session, _spec: None)
+                monkeypatch.setattr(queue, "open_view", lambda _session, _spec, _named: None)
                 assert _searched(session, query) == walked, (view.filter, text_, "no open")
                 monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["checked per match"])
                 assert _searched(session, query) == walked, (view.filter, text_, "no open")

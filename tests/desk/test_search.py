@@ -218,7 +218,8 @@ def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
         monkeypatch.undo()
         with db.read() as s:
             view = TicketFilter(open_only=True)
-            within, small = queue.view_condition(s, view), queue.small_view(s, view)
+            named = queue.filter_ids(s, view)
+            within, small = queue.view_condition(s, view, named), queue.small_view(s, view, named)
             assert small is not None
             checked = search.tiers(s, word, within)
             for tier, read in enumerate(search.tiers(s, word, within, small)[:4]):
@@ -609,7 +610,7 @@ def test_a_words_start_is_asked_for_as_its_longer_forms(
             finally:
                 event.remove(db.engine, "before_cursor_execute", grab)
             with monkeypatch.context() as patched:
-                patched.setattr(queue, "open_view", lambda _session, _spec: None)
+                patched.setattr(queue, "open_view", lambda _session, _spec, _named: None)
                 assert _paged(s, query) == found, typed
         return found
 
