@@ -15,15 +15,25 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual.command import CommandInput, CommandList, CommandPalette
-from textual.widgets import Input, LoadingIndicator
+from textual import constants, events
+from textual.command import CommandInput, CommandList, CommandPalette, SearchIcon
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, LoadingIndicator
 
 if TYPE_CHECKING:
-    from textual.app import App
+    from collections.abc import Iterable
+    from typing import Self
+
+    from textual.app import App, ComposeResult
+    from textual.geometry import Region
     from textual.screen import Screen
+    from textual.widget import Widget
+    from textual.widgets._option_list import OptionListContent
 
 LIST_WAIT_SECONDS = 0.05
 """An opening waits this long at most for its commands to be listed before it is drawn."""
+FRAME_SECONDS = 1 / constants.MAX_FPS
+"""A screen's update interval: the covered screen's repaint reaches the palette within it."""
 PALETTE_ID = "--command-palette"
 """Textual's id for its palette (its CSS and ``App.action_command_palette`` use it)."""
 
@@ -33,11 +43,56 @@ def stacked(app: App[Any], screen: Screen[Any]) -> bool:
     return any(screen in stack for stack in app._screen_stacks.values())
 
 
+def _tell(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 def _retrieved(waited: asyncio.Future[object]) -> None:
     """A listing cancelled by a key (or failed: Textual reports a worker's failure) was
     waited for, not lost."""
     if not waited.cancelled():
         waited.exception()
+
+
+class KeptCommandList(CommandList):
+    """Textual's command list, whose measured lines outlive a change of its height.
+
+    Textual's ``OptionList`` forgets its lines and their renders at every resize, and draws
+    them again at the next frame; the palette's list changes height whenever its number of
+    hits does, so an opening after a search (or a search) was drawn twice, the second time
+    a frame later. The lines are measured for a width, not a height: they are kept when the
+    width is the one they were measured at (``_measured_at``), and forgotten as Textual
+    does otherwise.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._measured_at: int | None = None
+        """The content width the lines were measured at (``None``: several, or unknown)."""
+
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def add_options(self, new_options: Iterable[OptionListContent]) -> Self:
+        if not self.options:  # (measured from the first: clear_options forgot the others)
+            self._measured_at = self._width()
+        elif self._measured_at != self._width():
+            self._measured_at = None
+        return super().add_options(new_options)
+
+    def measure(self) -> None:
+        """Measure the lines again now if the width changed since they were: adding them can
+        show the scrollbar, which narrows the list after they were measured."""
+        if self._measured_at != self._width():
+            self._clear_caches()
+            self._measured_at = self._width()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._width() == self._measured_at:
+            event.prevent_default()  # (OptionList._on_resize would forget them)
+        else:
+            self._measured_at = self._width()  # (forgotten, then measured at this width)
 
 
 class KeptPalette(CommandPalette):
@@ -60,11 +115,38 @@ class KeptPalette(CommandPalette):
         """Whether the input's cursor blinks while the palette is open (see ``_still``)."""
         self._spins: float | None = None
         """The busy indicator's refresh interval while the palette is open."""
+        self._covered: asyncio.Future[None] | None = None
+        """Done when the screen an opening covers has sent the palette its repaint."""
+
+    def compose(self) -> ComposeResult:
+        """Textual's palette, its list a :class:`KeptCommandList`."""
+        with Vertical(id="--container"):
+            with Horizontal(id="--input"):
+                yield SearchIcon()
+                yield CommandInput(placeholder=self._placeholder, select_on_focus=False)
+                if not self.run_on_select:
+                    yield Button("\u25b6")
+            with Vertical(id="--results"):
+                yield KeptCommandList()
+                yield LoadingIndicator()
 
     def opening(self) -> KeptPalette:
         """Say that the next push is a new opening (the app calls this before pushing)."""
         self._asked += 1
+        self._covered = asyncio.get_running_loop().create_future()
         return self
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        """A screen with regions: the screen below it, translucent, repainted them."""
+        if regions and self._covered is not None and not self._covered.done():
+            self._covered.set_result(None)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def on_mount(self) -> None:
         """The first opening: Textual's ``_on_mount`` begins it."""
@@ -93,6 +175,28 @@ class KeptPalette(CommandPalette):
         listed = asyncio.ensure_future(self._gather_commands("").wait())
         listed.add_done_callback(_retrieved)
         await asyncio.wait([listed], timeout=LIST_WAIT_SECONDS)
+        commands = self.query_one(KeptCommandList)
+        if not listed.done():  # (shown when its commands come, as Textual does)
+            self._list_visible = bool(commands.option_count)
+        commands.measure()
+        await self._posted(self.query_one(CommandInput), commands)
+        if self._covered is not None:
+            # ``push_screen`` repaints the screen it covers; that screen, seen through the
+            # palette, hands its repaint on to the palette at its next update (within a
+            # frame): after the palette's first frame, that was a second one, the same.
+            await asyncio.wait([self._covered], timeout=FRAME_SECONDS)
+
+    async def _posted(self, *widgets: Widget) -> None:
+        """Wait until each of ``widgets`` has told the screen what its changes ask for (a
+        repaint, a layout): a widget does so once its own queue is idle, and the screen,
+        with nothing queued, draws at once; what came later was drawn a frame later."""
+        loop = asyncio.get_running_loop()
+        told: list[asyncio.Future[None]] = []
+        for widget in widgets:
+            future: asyncio.Future[None] = loop.create_future()
+            widget.call_next(_tell, future)  # (after the widget's idle, where it tells)
+            told.append(future)
+        await asyncio.wait(told, timeout=LIST_WAIT_SECONDS)
 
     async def on_screen_suspend(self) -> None:
         """Hidden: closed if no screen stack holds it any more (not merely covered, nor
@@ -124,7 +228,6 @@ class KeptPalette(CommandPalette):
         with self.prevent(Input.Changed):
             self.query_one(CommandInput).value = ""
         self.query_one(CommandList).clear_options()
-        self._list_visible = False
         self._hit_count = 0
         self._selected_command = None
         providers, self._providers = self._providers, []

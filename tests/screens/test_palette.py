@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 from textual.command import Command, CommandInput, CommandList, CommandPalette
+from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import LoadingIndicator
+from textual.screen import Screen
+from textual.widgets import LoadingIndicator, OptionList
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.screens.palette import KeptPalette
+from helpdesk_tui.screens import palette as palette_module
+from helpdesk_tui.screens.palette import KeptCommandList, KeptPalette
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import DeskData
@@ -207,3 +210,84 @@ def test_palette_snapshot(
         await _palette_scene(pilot, reopened=reopened)
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=scene)
+
+
+async def test_a_list_keeps_its_lines_when_only_its_height_changes(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual's ``OptionList._on_resize`` forgets the list's measured lines and renders (they
+    are drawn again a frame later); the kept palette's list keeps them when only its height
+    changed (a reopening after a search, a search), not when its width did (the terminal
+    resized): then they are measured and drawn at the new width."""
+    forgot: list[int] = []
+    on_resize = OptionList._on_resize
+
+    def spy(commands: OptionList) -> None:
+        forgot.append(commands.scrollable_content_region.width)
+        on_resize(commands)
+
+    monkeypatch.setattr(OptionList, "_on_resize", spy)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_palette(pilot)
+        await type_query(pilot, "meeting", "Wi-Fi slow")
+        await settle(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        await open_palette(pilot)
+        await settle(pilot)
+        commands = app.screen.query_one(KeptCommandList)
+        height = commands.size.height
+        await type_query(pilot, "laptop", "Laptop will not boot")
+        await settle(pilot)
+        assert commands.size.height != height  # (the hits: fewer lines)
+        assert len(forgot) <= 1  # (the first opening's, Textual's own path)
+
+        before = len(forgot)
+        await pilot.resize_terminal(100, 24)
+        await settle(pilot)
+        width = commands.scrollable_content_region.width
+        assert forgot[before:] == [width]
+        assert commands.render_line(0).cell_length == width
+
+
+async def test_an_opening_is_drawn_with_the_covered_screens_repaint(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``push_screen`` repaints the screen the palette covers; seen through the palette, it
+    hands that repaint on to the palette (``refresh`` with its regions) at its next update.
+    A reopening waits for it (within a frame; here without a limit) before it is drawn, so
+    the palette is not drawn a second time, the same, a frame later."""
+    monkeypatch.setattr(palette_module, "FRAME_SECONDS", HANG_SECONDS)
+    seen: list[str] = []
+    refresh = KeptPalette.refresh
+
+    def handed_on(palette: KeptPalette, *regions: Region, **kwargs: Any) -> KeptPalette:
+        if regions:
+            seen.append("repaint handed on")
+        return refresh(palette, *regions, **kwargs)
+
+    monkeypatch.setattr(KeptPalette, "refresh", handed_on)
+    app = make_test_app()
+    display = app._display
+
+    def drawn(screen: Screen[Any], renderable: Any) -> None:
+        if isinstance(screen, KeptPalette):
+            seen.append("palette drawn")
+        display(screen, renderable)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app._display = drawn  # type: ignore[method-assign]
+        await settle(pilot)
+        await open_palette(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        seen.clear()
+        await open_palette(pilot)
+        await settle(pilot)
+        assert seen[0] == "repaint handed on" and "palette drawn" in seen
