@@ -117,6 +117,8 @@ class KeptPalette(CommandPalette):
         """The busy indicator's refresh interval while the palette is open."""
         self._covered: asyncio.Future[None] | None = None
         """Done when the screen an opening covers has sent the palette its repaint."""
+        self._styled: tuple[object, ...] = ()
+        """What the palette's styles followed when they were last applied (``_styled_by``)."""
 
     def compose(self) -> ComposeResult:
         """Textual's palette, its list a :class:`KeptCommandList`."""
@@ -152,11 +154,34 @@ class KeptPalette(CommandPalette):
         """The first opening: Textual's ``_on_mount`` begins it."""
         self._begun = self._asked
         self._used = True
+        self._styled = self._styled_by()
 
-    async def on_screen_resume(self) -> None:
+    def _styled_by(self) -> tuple[object, ...]:
+        """What the palette's styles follow besides its own classes, which restyle it as they
+        change: the app's stylesheet (replaced when its files are reloaded) and its sources
+        (a screen's CSS joins them when it is first shown), Textual's count of theme and CSS
+        changes (``App._css_update_count``, by which Textual itself restyles the screens of a
+        mode switched to), the app's classes and pseudo-classes."""
+        app = self.app
+        stylesheet = app.stylesheet
+        return (
+            stylesheet,
+            len(stylesheet.source),
+            app._css_update_count,
+            app.classes,
+            app.pseudo_classes,
+        )
+
+    async def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self._begun == self._asked:
             return
         self._begun = self._asked
+        styled = self._styled_by()
+        if styled == self._styled:
+            # Textual's ``Screen._on_screen_resume`` (after this) restyles every widget of a
+            # screen pushed (≈ 2-4 ms here), for a stylesheet changed while it was hidden.
+            event.refresh_styles = False
+        self._styled = styled
         await self._clear()  # (done already unless it was reopened before it saw its closing)
         self.query_one(CommandInput).cursor_blink = self._blinks
         self.query_one(LoadingIndicator).auto_refresh = self._spins

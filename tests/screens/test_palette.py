@@ -291,3 +291,49 @@ async def test_an_opening_is_drawn_with_the_covered_screens_repaint(
         await open_palette(pilot)
         await settle(pilot)
         assert seen[0] == "repaint handed on" and "palette drawn" in seen
+
+
+async def test_a_reopening_is_restyled_only_after_a_change_of_css(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual restyles every widget of a screen pushed; the kept palette skips that when
+    nothing its styles follow changed since it was last styled, and not after a change of
+    theme made while it was closed: it is then drawn in the new theme's colours."""
+    restyled: list[bool] = []
+    update_styles = HelpdeskApp.update_styles
+
+    def spy(app: HelpdeskApp, node: Any, animate: bool = True) -> None:
+        if isinstance(node, KeptPalette):
+            restyled.append(True)
+        update_styles(app, node, animate)
+
+    monkeypatch.setattr(HelpdeskApp, "update_styles", spy)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await open_palette(pilot)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.queue)
+        restyled.clear()
+        await open_palette(pilot)
+        assert not restyled
+        palette = app.screen
+        container = palette.query_one("#--container")
+        dark = container.styles.background
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+
+        app.theme = "textual-light"
+        await settle(pilot)
+        await open_palette(pilot)
+        assert restyled
+        light = container.styles.background
+        assert light != dark
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        app.install_screen(fresh := CommandPalette(), name="fresh-palette")
+        app.push_screen(fresh)
+        await until(pilot, lambda: app.screen is fresh)
+        await settle(pilot)
+        assert fresh.query_one("#--container").styles.background == light
