@@ -8,6 +8,12 @@ makes the providers for the screen it opens over and lists their commands, as Te
 ``_on_mount`` does — before the palette is drawn, so it is drawn once, list and all; a
 closing clears what the last opening left (its query, its hits) and shuts the providers
 down, as Textual's ``_on_unmount`` does, while the palette is hidden.
+
+An opening is one frame, not two (about 5 ms of CPU less): the list stays shown between
+openings (no restyle at each), keeps its measured lines when only its height changed
+(:class:`KeptCommandList`), Textual's restyle of every widget of a pushed screen is skipped
+while the stylesheet is unchanged, and the palette is drawn once the list and the screen it
+covers have sent it their repaints (they came a frame after it, each a second frame).
 """
 
 from __future__ import annotations
