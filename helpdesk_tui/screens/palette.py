@@ -22,8 +22,10 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual import constants, events
+from textual.cache import LRUCache
 from textual.command import CommandInput, CommandList, CommandPalette, SearchIcon
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Input, LoadingIndicator
 
 if TYPE_CHECKING:
@@ -33,11 +35,16 @@ if TYPE_CHECKING:
     from textual.app import App, ComposeResult
     from textual.geometry import Region
     from textual.screen import Screen
+    from textual.strip import Strip
+    from textual.style import Style
     from textual.widget import Widget
     from textual.widgets._option_list import OptionListContent
+    from textual.widgets.option_list import Option
 
 LIST_WAIT_SECONDS = 0.05
 """An opening waits this long at most for its commands to be listed before it is drawn."""
+RENDERS_KEPT = 256
+"""Rendered options a palette's list keeps by what they show (a few lists' worth)."""
 FRAME_SECONDS = 1 / constants.MAX_FPS
 """A screen's update interval: the covered screen's repaint reaches the palette within it."""
 PALETTE_ID = "--command-palette"
@@ -76,6 +83,8 @@ class KeptCommandList(CommandList):
         super().__init__()
         self._measured_at: int | None = None
         """The content width the lines were measured at (``None``: several, or unknown)."""
+        self._renders: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(RENDERS_KEPT)
+        """Rendered options by what they show (see ``_get_option_render``)."""
 
     def _width(self) -> int:
         return self.scrollable_content_region.width
@@ -93,6 +102,32 @@ class KeptCommandList(CommandList):
         if self._measured_at != self._width():
             self._clear_caches()
             self._measured_at = self._width()
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        """Textual's rendering of an option, kept by what it shows, not by the option object.
+
+        Each opening lists new ``Command`` objects, so Textual's own cache (by object) never
+        served one: the list's lines were rendered anew at every opening (≈ 4-6 ms of the
+        first frame), the same lines as the last time. The key is all the render depends on:
+        the prompt's text and styled spans (its help text's style follows the theme), the
+        line style (highlighted or not), the option padding, the width, and the option's
+        index (each line carries it, for a click)."""
+        prompt = option.prompt
+        if not isinstance(prompt, Content):
+            return super()._get_option_render(option, style)
+        key = (
+            prompt.plain,
+            tuple(prompt.spans),
+            style,
+            self.get_component_styles("option-list--option").padding,
+            self._width(),
+            self._option_to_index[option],
+        )
+        strips = self._renders.get(key)
+        if strips is None:
+            strips = super()._get_option_render(option, style)
+            self._renders[key] = strips
+        return strips
 
     def on_resize(self, event: events.Resize) -> None:
         if self._width() == self._measured_at:

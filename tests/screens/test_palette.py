@@ -337,3 +337,40 @@ async def test_a_reopening_is_restyled_only_after_a_change_of_css(
         await until(pilot, lambda: app.screen is fresh)
         await settle(pilot)
         assert fresh.query_one("#--container").styles.background == light
+
+
+async def test_a_reopening_draws_its_list_from_the_lines_it_rendered_before(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each opening lists new command objects; their lines are the ones rendered at the last
+    opening over the same screen (kept by what they show), so none is rendered again, and
+    each line is the same, its option's index with it (for a click)."""
+    rendered: list[str] = []
+    render = OptionList._get_option_render
+
+    def spy(commands: OptionList, option: Any, style: Any) -> Any:
+        rendered.append(str(option.prompt))
+        return render(commands, option, style)
+
+    monkeypatch.setattr(OptionList, "_get_option_render", spy)
+
+    def lines(commands: KeptCommandList) -> list[tuple[str, object]]:
+        return [
+            (strip.text, [segment.style.meta.get("option") for segment in strip if segment.style])
+            for strip in (commands.render_line(y) for y in range(commands.size.height - 2))
+        ]
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_palette(pilot)
+        await settle(pilot)
+        commands = app.screen.query_one(KeptCommandList)
+        first = lines(commands)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        rendered.clear()
+        await open_palette(pilot)
+        await settle(pilot)
+        assert lines(commands) == first
+        assert rendered == []
