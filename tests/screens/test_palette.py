@@ -10,14 +10,11 @@ from typing import Any
 
 import pytest
 from textual.command import Command, CommandInput, CommandList, CommandPalette
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.screen import Screen
 from textual.widgets import LoadingIndicator, OptionList
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.screens import palette as palette_module
 from helpdesk_tui.screens.palette import KeptCommandList, KeptPalette
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
@@ -252,45 +249,6 @@ async def test_a_list_keeps_its_lines_when_only_its_height_changes(
         width = commands.scrollable_content_region.width
         assert forgot[before:] == [width]
         assert commands.render_line(0).cell_length == width
-
-
-async def test_an_opening_is_drawn_with_the_covered_screens_repaint(
-    make_test_app: Callable[..., HelpdeskApp],
-    desk_data: DeskData,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``push_screen`` repaints the screen the palette covers; seen through the palette, it
-    hands that repaint on to the palette (``refresh`` with its regions) at its next update.
-    A reopening waits for it (within a frame; here without a limit) before it is drawn, so
-    the palette is not drawn a second time, the same, a frame later."""
-    monkeypatch.setattr(palette_module, "FRAME_SECONDS", HANG_SECONDS)
-    seen: list[str] = []
-    refresh = KeptPalette.refresh
-
-    def handed_on(palette: KeptPalette, *regions: Region, **kwargs: Any) -> KeptPalette:
-        if regions:
-            seen.append("repaint handed on")
-        return refresh(palette, *regions, **kwargs)
-
-    monkeypatch.setattr(KeptPalette, "refresh", handed_on)
-    app = make_test_app()
-    display = app._display
-
-    def drawn(screen: Screen[Any], renderable: Any) -> None:
-        if isinstance(screen, KeptPalette):
-            seen.append("palette drawn")
-        display(screen, renderable)
-
-    async with app.run_test(size=(80, 24)) as pilot:
-        app._display = drawn  # type: ignore[method-assign]
-        await settle(pilot)
-        await open_palette(pilot)
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is app.queue)
-        seen.clear()
-        await open_palette(pilot)
-        await settle(pilot)
-        assert seen[0] == "repaint handed on" and "palette drawn" in seen
 
 
 async def test_a_reopening_is_restyled_only_after_a_change_of_css(
