@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from textual.command import Command, CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import LoadingIndicator
+from textual.widgets import LoadingIndicator, OptionList
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.screens.palette import KeptPalette
+from helpdesk_tui.screens.palette import KeptCommandList, KeptPalette
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import DeskData
@@ -207,3 +207,128 @@ def test_palette_snapshot(
         await _palette_scene(pilot, reopened=reopened)
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=scene)
+
+
+async def test_a_list_keeps_its_lines_when_only_its_height_changes(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual's ``OptionList._on_resize`` forgets the list's measured lines and renders (they
+    are drawn again a frame later); the kept palette's list keeps them when only its height
+    changed (a reopening after a search, a search), not when its width did (the terminal
+    resized): then they are measured and drawn at the new width."""
+    forgot: list[int] = []
+    on_resize = OptionList._on_resize
+
+    def spy(commands: OptionList) -> None:
+        forgot.append(commands.scrollable_content_region.width)
+        on_resize(commands)
+
+    monkeypatch.setattr(OptionList, "_on_resize", spy)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_palette(pilot)
+        await type_query(pilot, "meeting", "Wi-Fi slow")
+        await settle(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        await open_palette(pilot)
+        await settle(pilot)
+        commands = app.screen.query_one(KeptCommandList)
+        height = commands.size.height
+        await type_query(pilot, "laptop", "Laptop will not boot")
+        await settle(pilot)
+        assert commands.size.height != height  # (the hits: fewer lines)
+        assert len(forgot) <= 1  # (the first opening's, Textual's own path)
+
+        before = len(forgot)
+        await pilot.resize_terminal(100, 24)
+        await settle(pilot)
+        width = commands.scrollable_content_region.width
+        assert forgot[before:] == [width]
+        assert commands.render_line(0).cell_length == width
+
+
+async def test_a_reopening_is_restyled_only_after_a_change_of_css(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual restyles every widget of a screen pushed; the kept palette skips that when
+    nothing its styles follow changed since it was last styled, and not after a change of
+    theme made while it was closed: it is then drawn in the new theme's colours."""
+    restyled: list[bool] = []
+    update_styles = HelpdeskApp.update_styles
+
+    def spy(app: HelpdeskApp, node: Any, animate: bool = True) -> None:
+        if isinstance(node, KeptPalette):
+            restyled.append(True)
+        update_styles(app, node, animate)
+
+    monkeypatch.setattr(HelpdeskApp, "update_styles", spy)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await open_palette(pilot)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.queue)
+        restyled.clear()
+        await open_palette(pilot)
+        assert not restyled
+        palette = app.screen
+        container = palette.query_one("#--container")
+        dark = container.styles.background
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+
+        app.theme = "textual-light"
+        await settle(pilot)
+        await open_palette(pilot)
+        assert restyled
+        light = container.styles.background
+        assert light != dark
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        app.install_screen(fresh := CommandPalette(), name="fresh-palette")
+        app.push_screen(fresh)
+        await until(pilot, lambda: app.screen is fresh)
+        await settle(pilot)
+        assert fresh.query_one("#--container").styles.background == light
+
+
+async def test_a_reopening_draws_its_list_from_the_lines_it_rendered_before(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each opening lists new command objects; their lines are the ones rendered at the last
+    opening over the same screen (kept by what they show), so none is rendered again, and
+    each line is the same, its option's index with it (for a click)."""
+    rendered: list[str] = []
+    render = OptionList._get_option_render
+
+    def spy(commands: OptionList, option: Any, style: Any) -> Any:
+        rendered.append(str(option.prompt))
+        return render(commands, option, style)
+
+    monkeypatch.setattr(OptionList, "_get_option_render", spy)
+
+    def lines(commands: KeptCommandList) -> list[tuple[str, object]]:
+        return [
+            (strip.text, [segment.style.meta.get("option") for segment in strip if segment.style])
+            for strip in (commands.render_line(y) for y in range(commands.size.height - 2))
+        ]
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_palette(pilot)
+        await settle(pilot)
+        commands = app.screen.query_one(KeptCommandList)
+        first = lines(commands)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        rendered.clear()
+        await open_palette(pilot)
+        await settle(pilot)
+        assert lines(commands) == first
+        assert rendered == []
