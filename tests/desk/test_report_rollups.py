@@ -241,13 +241,13 @@ def test_buckets_hold_the_bands_edges_and_the_quantile_is_exact() -> None:
         assert bucket_quantile(buckets, q, inside) == quantile(exact, q)
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_the_servers_buckets_are_bucket_of(db: Database) -> None:
     """On PostgreSQL the rows of days outside a range are bucketed by the server
     (``width_bucket`` over the edges): the same bucket as :func:`bucket_of` at every edge,
     either side of it, and beyond the last."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's rows are bucketed by bucket_of itself")
     minutes = sorted({m for edge in BUCKET_EDGES for m in (edge - 1, edge, edge + 1) if m >= 0})
     minutes.append(10 * BUCKET_EDGES[-1])
     listed = ", ".join(f"({m})" for m in minutes)
