@@ -4,8 +4,9 @@ Builds a small desk (``helpdesk init`` + ``helpdesk demo --tickets 200``) under 
 ``HELPDESK_DATA_DIR`` / ``HELPDESK_CONFIG_DIR``, then runs each case ``--runs`` times, each
 in a fresh process, and prints the median and max wall-clock time of each:
 
-- ``--help``, ``ticket list``, ``ticket search password``, ``ticket show 12`` (the installed
-  ``helpdesk`` entry point, output to a pipe);
+- ``--help``, ``ticket list``, ``ticket search password``, ``ticket show 12`` and ``report``
+  ("desk in use") on the built desk, as a desk in use is read (the installed ``helpdesk``
+  entry point, output to a pipe);
 - write verbs (``ticket new``, ``reply``, ``note``, ``assign``, ``status``, ``tag`` on an
   open ticket) and other groups' verbs (``mail status``, ``report``, ``agent list``,
   ``team list``, ``canned list``, ``macro list``, ``kb search``, ``sla policy list``,
@@ -297,6 +298,7 @@ def main() -> None:
                 [helpdesk, "ticket", "search", "password"], env
             ),
             "helpdesk ticket show 12": lambda: timed([helpdesk, "ticket", "show", "12"], env),
+            "helpdesk report (desk in use)": lambda: timed([helpdesk, "report"], env),
             "complete 'helpdesk ticket '": lambda: timed(
                 [helpdesk], dict(complete, COMP_WORDS="helpdesk ticket ", COMP_CWORD="2")
             ),
