@@ -833,15 +833,31 @@ class QueueScreen(DeskScreen):
         timer's next tick (Textual 8.2.8's ``Screen._on_idle`` resumes that timer, which
         ticks on a fixed 60-per-second grid: a key pressed just after a frame had its rows
         drawn 0-20 ms after they came, Esc back from a filter 20-37 ms after the key)."""
-        waiting = (
+        if not self._draw_at_idle or not self.is_current or self.app._batch_count:
+            return
+        # Only the frame this hold kept waiting: left set when nothing waited, a later key
+        # was drawn here too.
+        self._draw_at_idle = False
+        if not (
             self._layout_required
             or self._scroll_required
             or self._repaint_required
             or self._dirty_widgets
-        )
-        if self._draw_at_idle and waiting and self.is_current and not self.app._batch_count:
-            self._draw_at_idle = False
-            self._on_timer_update()
+        ):
+            return
+        self._on_timer_update()
+        timer = self._update_timer
+        if timer._active._waiters:
+            # The timer is waiting to be resumed, its last tick more than a period ago: its
+            # grid starts again from this frame, and it stays paused until a key's change
+            # resumes it. (Left waiting, the next key's resume ticked at once, many periods
+            # late, and Textual's timer then skips to the grid point after the next: the key
+            # after it waited up to two periods, Home after End after a filter's Esc 22-35
+            # ms where it took 16. Reset and left running, its first tick came a period
+            # after this frame whether or not anything waited, and a key whose change came
+            # just after that tick waited a period more.)
+            timer.reset()
+            timer.pause()
 
     def _close_search(self) -> None:
         search = self.query_one("#queue-search", Input)

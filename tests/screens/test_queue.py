@@ -648,6 +648,70 @@ async def test_an_esc_that_clears_a_search_or_a_filter_is_drawn_once_with_its_ro
         assert not app._batch_count and queue(app)._held is None
 
 
+async def test_a_frame_drawn_as_a_hold_ends_restarts_a_waiting_update_timer(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The frame drawn as a hold ends, while the update timer waits to be resumed (its
+    last tick more than a period ago), restarts the timer's grid from that frame, and only
+    then. (Left waiting, the next key's resume ticked at once, late, and Textual's timer
+    then skips to the grid point after the next: the key after it waited up to two
+    periods, Home after End after a filter's Esc 22-35 ms where it took 16.)"""
+    reading, release, held = _hold_list_reads(monkeypatch)
+    monkeypatch.setattr(queue_screen, "BARS_WAIT_SECONDS", 30.0)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash", *"tunnel", "enter")
+        await settle(pilot)
+        frames = _frames(monkeypatch, app)
+        screen = queue(app)
+        timer = screen._update_timer
+        waited: list[bool] = []
+        restarts: list[bool] = []
+        draw, reset = screen._on_timer_update, timer.reset
+
+        def drawing() -> None:
+            waited.append(bool(timer._active._waiters))
+            draw()
+
+        def resetting() -> None:
+            restarts.append(True)
+            reset()
+
+        monkeypatch.setattr(screen, "_on_timer_update", drawing)
+        monkeypatch.setattr(timer, "reset", resetting)
+        held[0] = True
+        await pilot.press("escape")
+        await until(pilot, reading.is_set, timeout=10)
+        await _frames_until(frames.handed)
+        held[0] = False
+        release.set()
+        await _frames_until(lambda: shown(app) == ALL_OPEN and frames.settled())
+        assert frames.at_once == [True] and len(waited) == 1
+        assert len(restarts) == int(waited[0])  # restarted if, and only if, it waited
+
+
+async def test_a_hold_that_kept_nothing_waiting_leaves_no_frame_to_draw_at_idle(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hold ended with nothing waiting to be drawn leaves no frame for the screen to
+    draw at idle: the next key's frame is the update timer's, as unheld keys' are (left
+    for later, a later key was drawn at idle, out of the timer's grid)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = queue(app)
+        frames = _frames(monkeypatch, app)
+        screen._hold_frames()
+        screen._release_frames()
+        await _frames_until(lambda: frames.settled() and not screen._draw_at_idle)
+        await pilot.press("down")
+        await _frames_until(lambda: screen.table.cursor_row == 1 and frames.settled())
+        assert frames.at_once == [False]
+
+
 async def test_a_list_of_another_length_lays_nothing_out(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
