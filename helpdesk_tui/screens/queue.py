@@ -68,7 +68,8 @@ if TYPE_CHECKING:
 PAGE = 100
 """Rows read at a time beyond either end of the window, as the cursor comes near it."""
 MAX_WINDOW = 3 * PAGE
-"""Rows kept around the cursor; the far end is dropped beyond this."""
+"""Rows kept around the cursor; the far end is dropped beyond this (more on a terminal taller
+than a ``PAGE``: ``_max_window``)."""
 FIRST_SCREENS = 2
 """A list's first (or last) page holds this many screens of rows (a screen: the terminal's
 height, more than the table shows): the rows its key shows and the next PageDown's (or
@@ -463,14 +464,14 @@ class QueueScreen(DeskScreen):
             merged = _merge(self._rows, page.rows, at_end=True)
             added, self._rows = len(merged) > len(self._rows), merged
             self._at_end = not page.more_after
-            if len(self._rows) > MAX_WINDOW:
-                self._rows, self._at_start = self._rows[-MAX_WINDOW:], False
+            if len(self._rows) > (most := self._max_window()):
+                self._rows, self._at_start = self._rows[-most:], False
         else:
             merged = _merge(self._rows, page.rows, at_end=False)
             added, self._rows = len(merged) > len(self._rows), merged
             self._at_start = not page.more_before
-            if len(self._rows) > MAX_WINDOW:
-                self._rows, self._at_end = self._rows[:MAX_WINDOW], False
+            if len(self._rows) > (most := self._max_window()):
+                self._rows, self._at_end = self._rows[:most], False
         self._positions = {
             row.number: self._positions[row.number]
             for row in self._rows
@@ -623,6 +624,13 @@ class QueueScreen(DeskScreen):
     def _screen_rows(self) -> int:
         """A screen of rows: the terminal's height (the table shows a few rows fewer)."""
         return max(1, self.app.size.height)
+
+    def _max_window(self) -> int:
+        """Rows kept around the cursor: ``MAX_WINDOW``, or on a terminal taller than a
+        ``PAGE`` the cursor's screen either side of it and a page more. (A page read at one
+        end drops rows at the other; with less than that, the cursor came within a screen of
+        the end dropped from, which was read again, and so on at each key.)"""
+        return max(MAX_WINDOW, PAGE + 2 * self._screen_rows())
 
     def _first_rows(self) -> int:
         """Rows of a list's first (or last) page (``FIRST_SCREENS``)."""

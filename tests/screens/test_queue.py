@@ -127,10 +127,10 @@ SMALL_FIRST = 2 * 16
 
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """At 16 lines, first pages of 32, pages of 10 and a window of 40, so 60 tickets need
-    every kind of page load."""
+    """At 16 lines, first pages of 32, pages of 10 and a window of 44 (at least a page and
+    a screen either side of the cursor's), so 60 tickets need every kind of page load."""
     monkeypatch.setattr(queue_screen, "PAGE", 10)
-    monkeypatch.setattr(queue_screen, "MAX_WINDOW", 40)
+    monkeypatch.setattr(queue_screen, "MAX_WINDOW", 44)
 
 
 def _many(db: Database, desk: DeskData, count: int) -> list[int]:
@@ -152,7 +152,7 @@ async def test_window_pages_by_key_and_stays_small(
 
         def contiguous() -> int:
             window = shown(app)
-            assert len(window) <= 40
+            assert len(window) <= 44
             first = order.index(window[0])
             assert window == order[first : first + len(window)]
             return order.index(cursor(app))
@@ -1298,3 +1298,36 @@ async def test_quitting_with_the_filter_form_open(
         assert isinstance(app.screen, QueueFilterScreen)
         await app.action_quit()
     assert app.return_code == 0
+
+
+async def test_a_tall_terminal_pages_without_reading_back_and_forth(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    small_pages: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A screen taller than the window's pages: the window holds the cursor's screen either
+    side of it and a page more, so a page read at one end never drops rows the other end
+    then reads again (a page after, then one before, and so on, at each key)."""
+    order = _many(desk_data.db, desk_data, 150)
+    reads: list[str] = []
+    reload = QueueScreen._reload
+
+    def counted(self: QueueScreen, kind: str, *args: Any, **kwargs: Any) -> None:
+        reads.append(kind)
+        reload(self, kind, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(QueueScreen, "_reload", counted)
+    app = make_test_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        for _ in range(6):
+            reads.clear()
+            await pilot.press("pagedown")
+            await settle(pilot)
+            window = shown(app)
+            first = order.index(window[0])
+            assert window == order[first : first + len(window)]
+            assert cursor(app) in window
+            assert "before" not in reads, reads
