@@ -441,14 +441,17 @@ def arm_statement(
 def _fetch(
     session: Reader,
     query: QueueQuery,
-    named: FilterIds,
     *,
     start: Position | None,
     forward: bool,
     inclusive: bool,
     limit: int,
+    named: FilterIds | None = None,
 ) -> tuple[list[TicketRow], bool, list[Position]]:
-    """Up to ``limit`` rows from ``start`` walking forward (or backward) in list order."""
+    """Up to ``limit`` rows from ``start`` walking forward (or backward) in list order.
+    ``named``: the filter's ids if the caller has them already (else looked up here)."""
+    if named is None:
+        named = _resolved(session, query)
     if search.words(query.text):
         return _search_fetch(session, query, named, start, forward, inclusive, limit)
     descending = query.descending == forward
@@ -719,7 +722,6 @@ def first_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
     rows, more, places = _fetch(
         session,
         query,
-        _resolved(session, query),
         start=None,
         forward=True,
         inclusive=False,
@@ -732,7 +734,6 @@ def last_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
     rows, more, places = _fetch(
         session,
         query,
-        _resolved(session, query),
         start=None,
         forward=False,
         inclusive=False,
@@ -745,7 +746,6 @@ def page_after(session: Reader, query: QueueQuery, after: Position, limit: int) 
     rows, more, places = _fetch(
         session,
         query,
-        _resolved(session, query),
         start=after,
         forward=True,
         inclusive=False,
@@ -758,7 +758,6 @@ def page_before(session: Reader, query: QueueQuery, before: Position, limit: int
     rows, more, places = _fetch(
         session,
         query,
-        _resolved(session, query),
         start=before,
         forward=False,
         inclusive=False,
@@ -774,7 +773,6 @@ def page_from(session: Reader, query: QueueQuery, start: Position | None, limit:
     rows, more, places = _fetch(
         session,
         query,
-        _resolved(session, query),
         start=start,
         forward=True,
         inclusive=True,
@@ -824,11 +822,11 @@ def neighbour(session: Reader, query: QueueQuery, number: int, step: int) -> int
     rows, _more, _places = _fetch(
         session,
         query,
-        named,
         start=start,
         forward=step > 0,
         inclusive=False,
         limit=abs(step),
+        named=named,
     )
     if len(rows) < abs(step):
         return None
