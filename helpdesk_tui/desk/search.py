@@ -97,6 +97,7 @@ from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage import core_tables
 from helpdesk_tui.storage.core_tables import Contact, Message, Organization, Ticket
 from helpdesk_tui.storage.database import connection_of, dialect_name
+from helpdesk_tui.storage.types import IdArray, IdList
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
@@ -653,17 +654,23 @@ reading its ids first, and its rows, would cost more."""
 
 class _PgViewIds:
     """The ids of a view of few tickets, read once per search, when a tier first needs
-    them (the tiers above it usually fill the page)."""
+    them (the tiers above it usually fill the page), fetched at once (not row by row: 800
+    ids cost ≈ 1 ms so) and sent in each statement as one parameter written out once
+    (``IdList``)."""
 
     def __init__(self, session: Reader, small: SmallView) -> None:
         self._session = session
         self._small = small
-        self._ids: list[int] | None = None
+        self._ids: IdList | None = None
 
-    def ids(self) -> list[int]:
+    def ids(self) -> IdList:
         if self._ids is None:
-            self._ids = [int(i) for i in self._session.execute(self._small.ids).scalars()]
+            self._ids = IdList(list(self._session.execute(self._small.ids).scalars().all()))
         return self._ids
+
+    def param(self) -> Any:
+        """The ids as the ``view`` parameter of a statement."""
+        return bindparam("view", self.ids(), type_=IdArray())
 
 
 def _pg_index_term(query: str) -> str | None:
@@ -721,11 +728,9 @@ def _pg_small_tier(
                 conditions.extend(_pg_holds(text, query))
                 parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
                 conditions.append(parsed.op("@@")(func.to_tsquery(_PG_CONFIG, query)))
-        ids = view.ids()
-        if not ids:
+        if not view.ids().ids:
             return []
-        view_ids = bindparam("view", ids, type_=ARRAY(Integer))
-        statement = select(ticket, key).where(ticket == any_(view_ids), *conditions)
+        statement = select(ticket, key).where(ticket == any_(view.param()), *conditions)
         if below is not None:
             statement = statement.where(key < below)
         statement = statement.order_by(key.desc()).limit(count)
@@ -869,9 +874,8 @@ def _pg_view_requesters(terms: list[str], view: _PgViewIds) -> Any:
     view's ids the text tiers read (``_PgViewIds``), each ticket by its primary key: the
     view's statement again, its index ranges walked and each ticket then looked up, took
     0.9 ms for tom.sd's 382 open tickets at 100k."""
-    view_ids = bindparam("view", view.ids(), type_=ARRAY(Integer))
     requesters = func.array(
-        select(Ticket.requester_id).where(Ticket.id == any_(view_ids)).scalar_subquery(),
+        select(Ticket.requester_id).where(Ticket.id == any_(view.param())).scalar_subquery(),
         type_=ARRAY(Integer),
     )
     per_word = []

@@ -246,6 +246,8 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
         engine = create_engine(url, echo=echo, pool_pre_ping=True, **extra)
         if parsed.get_backend_name() == "postgresql":
             event.listen(engine, "connect", _prefetch_pages)
+            if parsed.get_driver_name() == "psycopg":
+                event.listen(engine, "connect", _dump_id_lists)
     _count_connections(engine)
     return engine
 
@@ -270,6 +272,22 @@ def _count_connections(engine: Engine) -> None:
 PG_IO_CONCURRENCY = 16
 """Pages a bitmap heap scan asks the OS for ahead of reading them (PostgreSQL 18's
 default for ``effective_io_concurrency``; older servers' is 1, one page at a time)."""
+
+
+def _dump_id_lists(dbapi_connection: Any, _record: Any) -> None:
+    """A new psycopg connection sends an :class:`~helpdesk_tui.storage.types.IdList` as
+    the ``integer[]`` text it holds, made once (the ``IdArray`` parameters)."""
+    from psycopg.adapt import Dumper
+
+    from helpdesk_tui.storage.types import IdList
+
+    class IdListDumper(Dumper):
+        oid = dbapi_connection.adapters.types["int4"].array_oid
+
+        def dump(self, obj: IdList) -> bytes:
+            return obj.text
+
+    dbapi_connection.adapters.register_dumper(IdList, IdListDumper)
 
 
 def _prefetch_pages(dbapi_connection: Any, _record: Any) -> None:

@@ -5,7 +5,19 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col
 
@@ -18,7 +30,7 @@ from helpdesk_tui.storage.database import (
     load_driver,
 )
 from helpdesk_tui.storage.models import Message, Organization, Tag, Team, Ticket
-from helpdesk_tui.storage.types import UTCDateTime
+from helpdesk_tui.storage.types import IdArray, IdList, UTCDateTime
 from tests.conftest import sqlite_url
 
 QUEUE_INDEXES = {
@@ -270,6 +282,29 @@ def test_a_postgresql_connection_reads_pages_ahead_unless_the_server_says_otherw
             assert conn.exec_driver_sql("SHOW effective_io_concurrency").scalar() == "2"
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_an_id_list_is_one_integer_array_written_out_once(db_url: str) -> None:
+    """An ``IdList`` reaches PostgreSQL as the ``integer[]`` its text spells, made when
+    the list is (not by psycopg, element by element, for each statement sending it)."""
+    ids = IdList([3, 1, 2])
+    assert ids.text == b"{3,1,2}"
+    database = Database(db_url)
+    try:
+        with database.read_rows() as conn:
+            param = bindparam("ids", ids, type_=IdArray())
+            none = bindparam("none", IdList([]), type_=IdArray())
+            found = conn.execute(
+                select(func.cardinality(param), literal(2) == any_(param), func.cardinality(none))
+            ).one()
+            typed = conn.execute(select(func.pg_typeof(param))).scalar_one()
+    finally:
+        database.dispose()
+    assert tuple(found) == (3, True, 0)
+    assert typed == "integer[]"
 
 
 @pytest.mark.parametrize("url", ["no such url", "postgresql+nosuchdriver://u@h/d", "nosuch://"])
