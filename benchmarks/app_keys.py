@@ -38,7 +38,9 @@ PageDown.
 writes presence rows). ``--postgres`` also starts a throw-away PostgreSQL cluster (the
 system's initdb/pg_ctl, as the tests do) and builds 1,000 and ``--pg-tickets`` (100,000)
 tickets into it with ``helpdesk demo`` (several minutes); ``--pg-url URL`` uses a big
-PostgreSQL desk you built instead. The 1,000-ticket desks are built in the same run.
+PostgreSQL desk you built instead. The 1,000-ticket desks are built in the same run, or
+with ``--keep DIR`` once, in DIR, and reused by the next runs (the PostgreSQL ones too, in
+the cluster kept there), so that runs to compare measure the same desks.
 
 Goal (issue 10): every key → repaint median ≤ 50 ms and max ≤ 150 ms; the big desk's
 figures within 1.2x of the small one's.
@@ -766,7 +768,7 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         type=Path,
-        help="build (or reuse) the small SQLite desk and the PostgreSQL cluster here",
+        help="build (or reuse) the small desks and the PostgreSQL cluster here",
     )
     parser.add_argument("--sizes", default="80x24,120x40", help="terminal sizes, comma-separated")
     parser.add_argument(
@@ -818,9 +820,16 @@ def main() -> None:
                     build(work / "pg-big", big_url, args.pg_tickets)
                     built.parent.mkdir(parents=True, exist_ok=True)
                     built.write_text(f"{args.pg_tickets:,} tickets")
-            small_url = _fresh_database(big_url, "app_keys_small")
-            print(f"building {args.small:,} tickets (PostgreSQL) …", flush=True)
-            build(work / "pg-small", small_url, args.small)
+            kept = work / "pg-small" / "built"
+            if args.keep and kept.exists():  # (the small desk of an earlier run, as is)
+                small_url = big_url.rpartition("/")[0] + "/app_keys_small"
+                print(f"reusing the kept PostgreSQL desk ({kept.read_text()})", flush=True)
+            else:
+                small_url = _fresh_database(big_url, "app_keys_small")
+                print(f"building {args.small:,} tickets (PostgreSQL) …", flush=True)
+                build(work / "pg-small", small_url, args.small)
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                kept.write_text(f"{args.small:,} tickets")
             small = prepare(f"PostgreSQL {args.small:,}", work / "pg-small", small_url)
             big = prepare("PostgreSQL big", work / "pg-big", big_url)
             pairs.append((small, work / "pg-small", big, work / "pg-big"))

@@ -78,20 +78,22 @@ def _words(db: Database) -> tuple[str, str]:
 
 
 def _first_names(db: Database) -> tuple[str, str, str, str]:
+    """The agent, team, tag and category the filters name: each the first by a stated
+    order, so the same desk gives the same names on either engine, run after run (picked
+    by ``LIMIT 1`` alone, PostgreSQL gave another agent, tag and category for each build
+    of the same 1,000 tickets; these orders give what SQLite picked so)."""
     with db.read() as session:
         login = session.execute(
-            text(
-                "SELECT login FROM agent WHERE id IN "
-                "(SELECT assignee_id FROM ticket WHERE assignee_id IS NOT NULL LIMIT 1)"
-            )
+            text("SELECT login FROM agent WHERE id = (SELECT min(assignee_id) FROM ticket)")
         ).scalar_one()
         team = session.execute(text("SELECT name FROM team ORDER BY id LIMIT 1")).scalar_one()
         tag = session.execute(
-            text("SELECT name FROM tag WHERE id IN (SELECT tag_id FROM ticket_tag LIMIT 1)")
+            text(
+                "SELECT name FROM tag WHERE id = "
+                "(SELECT tag_id FROM ticket_tag ORDER BY ticket_id, tag_id LIMIT 1)"
+            )
         ).scalar_one()
-        category = session.execute(
-            text("SELECT category FROM ticket WHERE category IS NOT NULL LIMIT 1")
-        ).scalar_one()
+        category = session.execute(text("SELECT min(category) FROM ticket")).scalar_one()
     return login, team, tag, category
 
 
