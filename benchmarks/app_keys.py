@@ -12,8 +12,10 @@ the screen shows its result *and* has drawn every change (the rows it asked for 
 table, nothing left to lay out or paint; the headless driver's frames are rendered to
 terminal bytes as a terminal's would be), as wall time and as the CPU time of the app's
 process (every thread: the reads run in thread workers), and apart the CPU of the desk's
-list reads the key caused (``read``: the query's share). Every action is repeated
-``--repeat`` times, the first (cold) time included.
+list reads the key caused (``read``: the query's share), and the rows the queue holds after
+it, small / big (``rows``: a page of 3 rows at 1,000 tickets against a full one on the big
+desk reads and draws more rows, which no index makes cheaper: ≈ 0.1-0.2 ms of CPU a row
+drawn). Every action is repeated ``--repeat`` times, the first (cold) time included.
 
 Beside the keys, per desk: the first paint of ``helpdesk`` against a bare Textual app with
 one DataTable (``startup.py``'s way, fresh processes, alternating), and CLI verbs
@@ -131,6 +133,8 @@ class Driver:
         self.timeouts: list[str] = []
         self.gc: dict[str, list[float]] = {}
         self.settled: dict[str, list[float]] = {}
+        self.rows: dict[str, list[int]] = {}
+        """Per key: the queue's rows after it (a page of few rows draws and reads less)."""
         self.read: dict[str, list[float]] = {}
         """Per key: CPU ms of the desk's list reads done for it (their worker threads)."""
         self.reads: list[float] = []
@@ -253,6 +257,7 @@ class Driver:
         if shows is not None:
             ok = await self.until(ready) and ok
         self.settled.setdefault(label, []).append((time.perf_counter() - started) * 1000)
+        self.rows.setdefault(label, []).append(len(self.app.queue.table.numbers))
         if not ok:
             self.timeouts.append(label)
         return wall
@@ -496,6 +501,7 @@ async def drive(
         "cpu": d.cpu,
         "gc": d.gc,
         "settled": d.settled,
+        "rows": d.rows,
         "read": d.read,
     }
     if idle:
@@ -678,6 +684,12 @@ def _median(result: dict, key: str, label: str) -> float:
     return statistics.median(result.get(key, {}).get(label) or [0.0])
 
 
+def _last(result: dict, label: str) -> str:
+    """The queue's rows after the key's last press ("-": a run without the figure)."""
+    rows = result.get("rows", {}).get(label)
+    return str(rows[-1]) if rows else "-"
+
+
 def _med_max(values: list[float]) -> str:
     return f"{statistics.median(values):7.1f} /{max(values):7.1f}"
 
@@ -700,7 +712,7 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
         print(
             f"   {'key (ms)':52} {'small wall med / max':>20} {'cpu':>6} "
             f"{'big wall med / max':>20} {'cpu':>6} {'wall x':>6} {'cpu x':>6} "
-            f"{'settled':>7} {'gc':>5} {'read':>11}"
+            f"{'settled':>7} {'gc':>5} {'read':>11} {'rows':>7}"
         )
         worst: list[tuple[float, str]] = []
         for label, walls in sa["wall"].items():
@@ -716,7 +728,8 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
                 f"{wb / wa if wa else 0:6.2f} {cpu_b / cpu_a if cpu_a else 0:6.2f} "
                 f"{statistics.median(sb.get('settled', {}).get(label, sb['wall'][label])):7.1f} "
                 f"{max(sb.get('gc', {}).get(label, [0])):5.0f} "
-                f"{_median(sa, 'read', label):5.1f}/{_median(sb, 'read', label):5.1f}{flag}"
+                f"{_median(sa, 'read', label):5.1f}/{_median(sb, 'read', label):5.1f} "
+                f"{_last(sa, label):>3}/{_last(sb, label):<3}{flag}"
             )
             worst.append((wb, label))
         everything = [v for values in sb["wall"].values() for v in values]
