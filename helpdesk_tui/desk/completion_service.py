@@ -31,7 +31,7 @@ class CompletionService(DeskService):
             select(literal("tag"), Tag.name),
         )
         found: dict[str, list[str]] = {"agent": [], "team": [], "tag": []}
-        with self._read_rows() as conn:
+        with self._read_rows(autocommit=True) as conn:
             # The columns share a type and collation, so each kind's names come out in the
             # order each table's own ORDER BY name would give.
             for kind, name in conn.execute(names.order_by(*names.selected_columns)):

@@ -115,7 +115,7 @@ def schema_state(db: Database) -> SchemaState:
     graph = revision_graph()
     built_on = frozenset().union(*graph.values())
     heads = frozenset(revision for revision in graph if revision not in built_on)
-    with db.engine.connect() as conn:
+    with db.read_rows(autocommit=True) as conn:
         if _has_version_table(conn):
             rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
             current = frozenset(row[0] for row in rows)
