@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import literal, select, union_all
 
@@ -10,8 +10,7 @@ from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.storage.core_tables import Agent, Tag, Team
 
 
-@dataclass(frozen=True)
-class CompletionNames:
+class CompletionNames(NamedTuple):
     agents: tuple[str, ...]
     """Logins of active agents."""
     teams: tuple[str, ...]
