@@ -85,5 +85,5 @@ def actor_of(db: Database, login: str) -> Actor:
     a Core connection (no ORM: a quick CLI verb's first read)."""
     from helpdesk_tui.desk.opening import desk_errors
 
-    with desk_errors(db.url), db.read_rows() as conn:
+    with desk_errors(db.url), db.read_rows(autocommit=True) as conn:
         return agent_actor(conn, login)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import literal, select, union_all
 
@@ -10,8 +10,7 @@ from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.storage.core_tables import Agent, Tag, Team
 
 
-@dataclass(frozen=True)
-class CompletionNames:
+class CompletionNames(NamedTuple):
     agents: tuple[str, ...]
     """Logins of active agents."""
     teams: tuple[str, ...]
@@ -31,7 +30,7 @@ class CompletionService(DeskService):
             select(literal("tag"), Tag.name),
         )
         found: dict[str, list[str]] = {"agent": [], "team": [], "tag": []}
-        with self._read_rows() as conn:
+        with self._read_rows(autocommit=True) as conn:
             # The columns share a type and collation, so each kind's names come out in the
             # order each table's own ORDER BY name would give.
             for kind, name in conn.execute(names.order_by(*names.selected_columns)):

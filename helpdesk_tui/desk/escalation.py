@@ -10,8 +10,8 @@ Pure values: the history, the reports and the writers (``desk/fields.py``) share
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 ESCALATED = "escalated"
 DEESCALATED = "de-escalated"
@@ -27,8 +27,7 @@ class Reason(StrEnum):
     AUTO_BREACH = "auto at breach"
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """Where a ticket sits: its tier and the team holding it (if any)."""
 
     tier: int
@@ -50,8 +49,7 @@ class Place:
         return f"tier {self.tier}" + (f" ({self.team})" if self.team else "")
 
 
-@dataclass(frozen=True)
-class TierMove:
+class TierMove(NamedTuple):
     """One escalation or de-escalation, as its event stores it."""
 
     up: bool

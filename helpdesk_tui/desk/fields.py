@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import select, update
 
@@ -46,8 +46,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
 
-@dataclass(frozen=True)
-class AgentRef:
+class AgentRef(NamedTuple):
     """An agent a change names: by id, as people know them (login), and whether active."""
 
     id: int
@@ -55,8 +54,7 @@ class AgentRef:
     active: bool
 
 
-@dataclass(frozen=True)
-class TeamRef:
+class TeamRef(NamedTuple):
     """A team a change names: by id, and as people know it."""
 
     id: int

@@ -29,10 +29,9 @@ Every page is an index walk, whatever the view, sort and filter, at 1k tickets a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     Integer,
@@ -98,8 +97,7 @@ NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
 """The SLA order's value for a ticket with no deadline running: after every real one."""
 
 
-@dataclass(frozen=True)
-class SortKey:
+class SortKey(NamedTuple):
     """One order: its ticket column (None: constant within a status) and a row's value."""
 
     column: Any
@@ -127,8 +125,7 @@ def position(query: QueueQuery, row: TicketRow) -> Position:
 # -- arms ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Arm:
+class Arm(NamedTuple):
     """One index range of a list: fixed equalities, and the key column or its constant.
 
     ``tagged``: the range is in ``ticket_tag`` (a tag filter's walk, over the copies of the
@@ -147,8 +144,7 @@ def _statuses(spec: TicketFilter) -> list[str]:
     return list(OPEN_STATUSES if spec.open_only else ALL_STATUSES)
 
 
-@dataclass(frozen=True)
-class FilterIds:
+class FilterIds(NamedTuple):
     """The ids of the agent, tag and team a filter names (None: it names none; a tag
     no ticket has: -1, which no ticket's tag has either), looked up once per read of a
     page or a search (``filter_ids``) and handed to every condition made of them — the

@@ -69,9 +69,8 @@ import json
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -130,8 +129,7 @@ Read = Callable[[int, int | None], list[Any]]
 order, from after ``below`` (the last key read: a ticket or a message id)."""
 
 
-@dataclass(frozen=True)
-class SmallView:
+class SmallView(NamedTuple):
     """A view small enough to be read before the search: its tickets' ids, and how many."""
 
     ids: Any
@@ -153,8 +151,7 @@ def in_view(ticket_id: Any, within: Any | None) -> Any:
     return select(Ticket.id).where(Ticket.id == ticket_id, within).scalar_subquery().is_not(None)
 
 
-@dataclass(frozen=True)
-class OpenView:
+class OpenView(NamedTuple):
     """A view of open tickets only, searched on SQLite in the open tickets' index (migration
     0026): ``facets``, an FTS5 query over the ``facets`` column that every ticket of the view
     matches ("": none, all open tickets); each match is still checked against the view."""

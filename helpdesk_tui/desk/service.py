@@ -55,10 +55,11 @@ class DeskService:
             yield session
 
     @contextmanager
-    def _read_rows(self) -> Iterator[Connection]:
+    def _read_rows(self, *, autocommit: bool = False) -> Iterator[Connection]:
         """A read on Core tables only (``storage/core_tables``): no ORM session, so a quick
-        CLI verb never imports the ORM, SQLModel or pydantic."""
-        with self._desk_errors(), self.db.read_rows() as conn:
+        CLI verb never imports the ORM, SQLModel or pydantic. ``autocommit``: a read of one
+        statement, without a transaction around it (``Database.read_rows``)."""
+        with self._desk_errors(), self.db.read_rows(autocommit=autocommit) as conn:
             yield conn
 
     @contextmanager

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # (the on-screen level of a deadline: a module of its own, which the queue's first paint loads)
@@ -176,8 +177,7 @@ def _us(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):
     """Working windows laid out from day ``first`` to ``last`` (microseconds since the
     epoch, UTC), with the business time before and through each window."""
 
@@ -285,8 +285,7 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-@dataclass(frozen=True)
-class Targets:
+class Targets(NamedTuple):
     first_response: int
     next_response: int
     resolution: int
@@ -416,8 +415,7 @@ def parse_duration(value: str, what: str = "target") -> int:
     return total
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     """One thing in a ticket's history that moves a clock."""
 
     at: datetime
@@ -426,8 +424,7 @@ class Fact:
     status: str | None = None
 
 
-@dataclass(frozen=True)
-class TicketFacts:
+class TicketFacts(NamedTuple):
     created_at: datetime
     status: str
     priority: str
@@ -437,15 +434,13 @@ class TicketFacts:
     facts: tuple[Fact, ...] = ()
 
 
-@dataclass(frozen=True)
-class Pause:
+class Pause(NamedTuple):
     start: datetime
     end: datetime | None
     status: str
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):
     """One run of one clock, explained."""
 
     kind: ClockKind
@@ -461,8 +456,7 @@ class Clock:
     """Business minutes left (negative: overdue), at ``now`` or when it stopped."""
 
 
-@dataclass(frozen=True)
-class Explanation:
+class Explanation(NamedTuple):
     policy: Policy
     calendar: Calendar
     clocks: tuple[Clock, ...]

@@ -33,10 +33,14 @@ def apply_tags(
     With ``bump`` the ticket's version moves on first (once), when anything changes.
     """
     assert ticket.id is not None
+    adding = {parse_tag(t) for t in add}
+    removing = {parse_tag(t) for t in remove}
+    if not (adding or removing):
+        return False  # (without reading the ticket's tags: a new ticket's, mostly)
     conn = connection_of(reader)
     current = set(ticket_tags(conn, ticket.id))
-    to_add = sorted({parse_tag(t) for t in add} - current)
-    to_remove = sorted({parse_tag(t) for t in remove} & current)
+    to_add = sorted(adding - current)
+    to_remove = sorted(removing & current)
     if not (to_add or to_remove):
         return False
     if bump:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from sqlalchemy import or_, select
 
@@ -57,8 +57,7 @@ class TicketKeys(Protocol):
     def number(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class Keys:
+class Keys(NamedTuple):
     id: int
     number: int
     merged_into_id: int | None

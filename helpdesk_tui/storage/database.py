@@ -12,6 +12,7 @@ stuck 30 s on a lock would hold up the terminal's exit, which waits for its thre
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -20,7 +21,7 @@ from urllib.parse import quote
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, create_engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from helpdesk_tui.storage import sqlite_files
 from helpdesk_tui.urls import mask_url
@@ -44,6 +45,11 @@ SQLITE_ANALYSIS_LIMIT = 1000
 _IMMEDIATE = "helpdesk_immediate"
 _BUSY_TIMEOUT = "helpdesk_busy_timeout_ms"
 _TEMP_STORE = "helpdesk_temp_store"
+_RESTED = "helpdesk_rested_at"
+PING_AFTER_IDLE_S = 1.0
+"""A server connection back in the pool longer than this is pinged before it is used again
+(one round trip; a connection the server dropped meanwhile is replaced). One used within it
+is not: a command's reads and writes, one after the other, pinged their server each time."""
 _open_connections: set[int] = set()
 """The ids of the DBAPI connections of every engine made here that are open now."""
 
@@ -167,10 +173,16 @@ class Database:
             yield session
 
     @contextmanager
-    def read_rows(self) -> Iterator[Connection]:
+    def read_rows(self, *, autocommit: bool = False) -> Iterator[Connection]:
         """A connection for Core queries (``storage/core_tables``), its transaction ended
-        on leaving: a read that never imports the ORM (a quick CLI verb)."""
+        on leaving: a read that never imports the ORM (a quick CLI verb).
+
+        ``autocommit``: for statements that need no transaction in common (a read of one
+        statement): on PostgreSQL each runs on its own, without the ``BEGIN`` and the
+        ``ROLLBACK`` around them (two round trips; the checks every command starts with)."""
         with self.engine.connect() as conn:
+            if autocommit and not self.is_sqlite:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
     def refresh_statistics(
@@ -243,13 +255,38 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
             # No table has an HSTORE column: without this the first connection looks the
             # type up (three more round trips and a type registration in every command).
             extra["use_native_hstore"] = False
-        engine = create_engine(url, echo=echo, pool_pre_ping=True, **extra)
+        engine = create_engine(url, echo=echo, **extra)
+        _ping_when_rested(engine)
         if parsed.get_backend_name() == "postgresql":
-            event.listen(engine, "connect", _prefetch_pages)
+            # First of the new connection's hooks: SQLAlchemy's own first look at the
+            # server (four statements) and ours run in autocommit, without a BEGIN and a
+            # ROLLBACK around them; ``_prefetch_pages``, the last hook, ends it.
+            event.listen(engine, "connect", _autocommit_while_opening, insert=True)
             if parsed.get_driver_name() == "psycopg":
                 event.listen(engine, "connect", _dump_id_lists)
+            event.listen(engine, "connect", _prefetch_pages)
     _count_connections(engine)
     return engine
+
+
+def _ping_when_rested(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for a connection back in the pool longer
+    than ``PING_AFTER_IDLE_S``: one the server dropped is replaced before it is used."""
+
+    @event.listens_for(engine, "checkin")
+    def _rested(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_RESTED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get(_RESTED)
+        if rested is None or time.monotonic() - rested < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error  # the pool connects again
 
 
 def _count_connections(engine: Engine) -> None:
@@ -290,6 +327,10 @@ def _dump_id_lists(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.adapters.register_dumper(IdList, IdListDumper)
 
 
+def _autocommit_while_opening(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.autocommit = True
+
+
 def _prefetch_pages(dbapi_connection: Any, _record: Any) -> None:
     """A new PostgreSQL connection reads ahead ``PG_IO_CONCURRENCY`` pages in a bitmap
     heap scan, unless the server was configured otherwise (or cannot prefetch: 0).
@@ -299,10 +340,9 @@ def _prefetch_pages(dbapi_connection: Any, _record: Any) -> None:
     open tickets at 100k read its 1,070 message pages one by one in 100-150 ms, and in
     25 ms asking for them ahead.
 
-    In autocommit: the setting lasts for the session all the same, without a ``BEGIN`` and
-    a ``COMMIT`` (two round trips in every command)."""
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True
+    In autocommit (``_autocommit_while_opening``): the setting lasts for the session all
+    the same, without a ``BEGIN`` and a ``COMMIT`` (two round trips in every command). The
+    connection's transactions start as SQLAlchemy expects after it."""
     try:
         cursor = dbapi_connection.cursor()
         cursor.execute(
@@ -312,7 +352,7 @@ def _prefetch_pages(dbapi_connection: Any, _record: Any) -> None:
         )
         cursor.close()
     finally:
-        dbapi_connection.autocommit = autocommit
+        dbapi_connection.autocommit = False
 
 
 def _sqlite_engine(url: str, path: str | None, *, echo: bool, create: bool) -> Engine:

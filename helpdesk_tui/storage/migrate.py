@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import inspect, text
 
@@ -28,8 +27,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
 
 
-@dataclass(frozen=True)
-class SchemaState:
+class SchemaState(NamedTuple):
     current: frozenset[str]
     heads: frozenset[str]
     known: frozenset[str]
@@ -115,7 +113,7 @@ def schema_state(db: Database) -> SchemaState:
     graph = revision_graph()
     built_on = frozenset().union(*graph.values())
     heads = frozenset(revision for revision in graph if revision not in built_on)
-    with db.engine.connect() as conn:
+    with db.read_rows(autocommit=True) as conn:
         if _has_version_table(conn):
             rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
             current = frozenset(row[0] for row in rows)

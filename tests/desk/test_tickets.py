@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from helpdesk_tui.desk import fields, relations, thread
+from helpdesk_tui.desk import fields, relations, sla_clock, sla_marks, thread
 from helpdesk_tui.desk.activity import since, watermark
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.agents import ensure_team
@@ -38,6 +38,23 @@ def test_create_numbers_are_sequential_and_event_written(db: Database, admin: Ac
     assert detail.row.status == "new" and detail.row.version == 1
     assert [e.kind for e in detail.events] == ["created"]
     assert detail.messages[0].body == "It smokes."
+
+
+@pytest.mark.parametrize("priority", ["urgent", "low"])
+def test_a_new_tickets_clocks_are_written_with_it_not_recomputed_after(
+    db: Database, admin: Actor, priority: str
+) -> None:
+    """Its due times are those a recompute from its history gives, and its ``created``
+    event leaves nothing for the commit to recompute (no second write of the new row)."""
+    with db.write_rows() as conn:
+        new = create_ticket(
+            conn, admin, subject="Printer", body="x", requester_email="ann@example.com",
+            priority=priority,
+        )  # fmt: skip
+        assert sla_marks.MARKED not in conn.info
+        assert sla_clock.refresh(conn, [new.id]) == 0
+        due = conn.execute(select(Ticket.response_due_at).where(Ticket.id == new.id)).scalar()
+    assert due is not None
 
 
 def test_change_bumps_version_and_records_old_and_new(db: Database, admin: Actor) -> None:

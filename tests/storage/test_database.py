@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, StatementError
 from sqlmodel import Session, col
 
+from helpdesk_tui.storage import database as database_module
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import (
     BRIEF_LOCK_WAIT_MS,
@@ -305,6 +307,82 @@ def test_an_id_list_is_one_integer_array_written_out_once(db_url: str) -> None:
         database.dispose()
     assert tuple(found) == (3, True, 0)
     assert typed == "integer[]"
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_postgresql_connection_is_opened_in_autocommit_and_then_works_in_transactions(
+    db_url: str,
+) -> None:
+    """SQLAlchemy's first look at the server and our settings run without a BEGIN and a
+    ROLLBACK around them; what the desk then runs on the connection is in a transaction."""
+    database = Database(db_url)
+    try:
+        with database.engine.connect() as conn:
+            assert conn.connection.dbapi_connection.autocommit is False  # type: ignore[union-attr]
+            conn.exec_driver_sql("CREATE TABLE kept_or_not (id integer)")
+            conn.rollback()
+        with database.read_rows() as conn:
+            found = conn.exec_driver_sql("SELECT to_regclass('kept_or_not') IS NULL").scalar()
+            assert found is True
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_an_autocommit_read_runs_without_a_transaction_and_the_next_read_has_one(
+    db_url: str,
+) -> None:
+    database = Database(db_url)
+    try:
+        for autocommit, status in ((True, "IDLE"), (False, "INTRANS"), (True, "IDLE")):
+            with database.read_rows(autocommit=autocommit) as conn:
+                conn.exec_driver_sql("SELECT 1")
+                dbapi = conn.connection.dbapi_connection
+                assert dbapi.info.transaction_status.name == status  # type: ignore[union-attr]
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_connection_back_in_the_pool_is_pinged_only_after_a_rest(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One used within ``PING_AFTER_IDLE_S`` goes without the round trip; one that rested
+    longer is pinged, and replaced when its server process is gone."""
+    database = Database(db_url)
+    pings: list[Any] = []
+    ping = database.engine.dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(database.engine.dialect, "do_ping", counted)
+    try:
+        with database.read_rows() as conn:
+            first = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with database.read_rows() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() == first
+        assert pings == []
+        other = Database(db_url)
+        try:
+            with other.read_rows(autocommit=True) as conn:
+                # (waits until the process is gone: PostgreSQL 14 and later)
+                conn.exec_driver_sql(f"SELECT pg_terminate_backend({first}, 10000)")
+        finally:
+            other.dispose()
+        monkeypatch.setattr(database_module, "PING_AFTER_IDLE_S", 0.0)
+        with database.read_rows() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != first
+        assert len(pings) == 1
+    finally:
+        database.dispose()
 
 
 @pytest.mark.parametrize("url", ["no such url", "postgresql+nosuchdriver://u@h/d", "nosuch://"])
