@@ -23,7 +23,9 @@ Method, per engine:
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +43,7 @@ from helpdesk_tui.desk.views import builtin_views
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from tests.conftest import sqlite_url
+from tests.pg_cluster import PgCluster
 
 LIMIT = 101
 
@@ -143,13 +146,58 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
+def _load_demo(database: Database) -> None:
+    """The module's demo desk: 300 tickets, seed 3.
+
+    One loader: on PostgreSQL two interleave their rows' ids and pages differently each
+    run, and on 300 tickets that order moves the planner's index costs (a filter's own
+    index against the status one) from run to run. (SQLite always loads with one.)"""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "LOADERS", 1)
+        generate_demo(database, tickets=300, seed=3)
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def _demo_sqlite(_migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo desk loaded once per session (per xdist worker) on SQLite: each test that
+    reads it gets a copy of this file, as it got the same desk loaded anew before."""
+    path = tmp_path_factory.mktemp("demo") / "helpdesk.db"
+    shutil.copy(_migrated_sqlite, path)
+    _load_demo(Database(f"sqlite:///{path}"))
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path
+
+
+@pytest.fixture(scope="session")
+def _demo_postgres(pg_cluster: PgCluster, _migrated_postgres: str) -> str:
+    """The demo desk loaded once per session on PostgreSQL, as a template database: a
+    file copy keeps its rows, pages and statistics as the load left them."""
+    name = f"demo_{os.getpid()}"
+    _load_demo(Database(pg_cluster.create_database(name, template=_migrated_postgres)))
+    return name
+
+
+def _sqlite_demo(database: Database, demo_file: Path) -> Database:
+    """``database`` (SQLite) replaced by a copy of the loaded demo desk."""
+    path = database.sqlite_path
+    assert path is not None
+    database.dispose()  # nothing is open on the file while it is replaced
+    shutil.copy(demo_file, path)
+    return database
+
+
 @pytest.fixture
-def demo_desk(db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    # One loader: on PostgreSQL two interleave their rows' ids and pages differently each
-    # run, and on 300 tickets that order moves the planner's index costs (a filter's own
-    # index against the status one) from run to run.
-    monkeypatch.setattr(demo, "LOADERS", 1)
-    generate_demo(db, tickets=300, seed=3)
+def demo_desk(db: Database, request: pytest.FixtureRequest) -> Database:
+    """``db`` holding the demo desk: a copy of the one loaded for the session."""
+    if db.is_sqlite:
+        return _sqlite_demo(db, request.getfixturevalue("_demo_sqlite"))
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    name = db.engine.url.database
+    assert name is not None
+    db.dispose()
+    cluster.drop_database(name)
+    cluster.create_database(name, template=request.getfixturevalue("_demo_postgres"))
     return db
 
 
@@ -166,8 +214,8 @@ def test_every_view_sort_and_filter_walks_an_index(demo_desk: Database) -> None:
         assert _bad_plans(session) == []
 
 
-def test_sqlite_walks_indexes_without_statistics(sqlite_db: Database) -> None:
-    generate_demo(sqlite_db, tickets=300, seed=3)
+def test_sqlite_walks_indexes_without_statistics(sqlite_db: Database, _demo_sqlite: Path) -> None:
+    _sqlite_demo(sqlite_db, _demo_sqlite)  # (the demo leaves statistics: dropped here)
     with sqlite_db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
         conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat4")
@@ -355,8 +403,10 @@ def test_every_filter_of_every_view_walks_its_own_index(demo_desk: Database) -> 
         assert _lead_plans(session) == []
 
 
-def test_sqlite_takes_the_filter_walks_without_statistics(sqlite_db: Database) -> None:
-    generate_demo(sqlite_db, tickets=300, seed=3)
+def test_sqlite_takes_the_filter_walks_without_statistics(
+    sqlite_db: Database, _demo_sqlite: Path
+) -> None:
+    _sqlite_demo(sqlite_db, _demo_sqlite)  # (the demo leaves statistics: dropped here)
     with sqlite_db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
         conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat4")
