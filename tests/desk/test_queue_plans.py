@@ -820,7 +820,10 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
     (each match checked) give the same tickets in the same order, page after page and at
     End, for a word, a prefix, a common word, several words and a ticket's number — and
     only the view's; on SQLite the same with and without the open tickets' index. (Each
-    engine runs only its own strategies: the others' switches change nothing there.)"""
+    engine runs only its own strategies: the others' switches change nothing there. On
+    PostgreSQL every view of the 300-ticket desk is one of few tickets, so the small view
+    as it is met is the few tickets' way, and is then read as a bigger one; on SQLite a
+    view the open tickets' index does not serve is read so without it already.)"""
     with demo_desk.read() as session:
         subject = session.execute(text("SELECT subject FROM ticket ORDER BY id")).scalars().first()
         number = session.execute(text("SELECT number FROM ticket ORDER BY id")).scalars().first()
@@ -840,6 +843,9 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
         typed = [word, word[:3], word[:5], "the", " ".join(terms[:2]), str(number), name[:2]]
         for view in _search_views(session):
             in_view = set(_expected(session, view))
+            # (a view of few tickets on PostgreSQL: its ids in each tier's statement)
+            assert len(in_view) <= search.PG_FEW_TICKETS
+            served = queue.open_view(session, view.filter, queue.filter_ids(session, view.filter))
             for text_ in typed:
                 query = replace(view, text=text_)
                 monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["checked per match"])
@@ -848,14 +854,13 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
                 assert _searched(session, query) == walked, (view.filter, text_)
                 assert set(walked[0]) <= in_view, (view.filter, text_)
                 if not demo_desk.is_sqlite:
-                    # A view of few tickets (its ids in each tier's statement), or as a
-                    # bigger view (walk or gather)
-                    for name, value in (("PG_FEW_TICKETS", 10**9), ("PG_FEW_TICKETS", -1)):
-                        monkeypatch.setattr(search, name, value)
-                        assert _searched(session, query) == walked, (view.filter, text_, name)
-                        monkeypatch.undo()
-                        monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
+                    # … or as a bigger view (walk or gather)
+                    monkeypatch.setattr(search, "PG_FEW_TICKETS", -1)
+                    assert _searched(session, query) == walked, (view.filter, text_, "bigger")
+                    monkeypatch.undo()
                     continue
+                if served is None:
+                    continue  # (read without the open tickets' index above)
                 # Without the open tickets' index (each table's matches checked)
                 monkeypatch.setattr(queue, "open_view", lambda _session, _spec, _named: None)
                 assert _searched(session, query) == walked, (view.filter, text_, "no open")
