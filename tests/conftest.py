@@ -47,7 +47,7 @@ MEMORY_TMP_NEEDS = 4 * 1024**3
 is often 64 MB, less than one of the big-message tests writes."""
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def _memory_tmp() -> None:
     """Temporary files in memory (a tmpfs) where there is one and TMPDIR does not say
     otherwise: pytest's ``tmp_path``, the PostgreSQL clusters, Dovecot's mail.
 
@@ -64,6 +64,21 @@ def pytest_configure(config: pytest.Config) -> None:
     if found.f_bavail * found.f_frsize < MEMORY_TMP_NEEDS:
         return
     tempfile.tempdir = str(MEMORY_TMP)
+
+
+XDIST_CHUNK = 2
+"""At most this many tests handed to an xdist worker at a time (``--maxschedchunk``, unless
+given): by default xdist hands a worker up to a quarter of what is left at a time, and
+the last such batch kept one worker busy 15 to 27 s after the other had finished (3 runs
+of 4 with ``-n 2``: one core idle at the end). In twos, the workers finish within about a
+test of each other. Only which worker runs which test changes, not what a test checks."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary files in memory (see ``_memory_tmp``); xdist's batches (``XDIST_CHUNK``)."""
+    if getattr(config.option, "maxschedchunk", False) is None:
+        config.option.maxschedchunk = XDIST_CHUNK
+    _memory_tmp()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -105,10 +120,20 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+TEST_CLUSTER_SETTINGS = {"jit": "off"}
+"""The tests' PostgreSQL runs without JIT compilation: the plan tests cost sequential scans,
+sorts and bitmap scans off (``enable_* = off``), which lifts their statements' estimated
+cost far above ``jit_above_cost``, and PostgreSQL then compiled every such statement with
+LLVM first (tens to hundreds of milliseconds each; the four PostgreSQL "search in a view"
+plan tests took 20 s instead of 5 under load). JIT changes how a plan's expressions run,
+not the plan chosen nor any row returned, so every test checks what it checked. The
+benchmarks start their clusters with PostgreSQL's defaults, JIT on, as a desk has it."""
+
+
 @pytest.fixture(scope="session")
 def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
     try:
-        cluster = start_cluster()
+        cluster = start_cluster(settings=TEST_CLUSTER_SETTINGS)
     except (FileNotFoundError, OSError) as error:
         need(f"PostgreSQL ({error})")
     try:

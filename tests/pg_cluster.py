@@ -10,7 +10,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -37,6 +38,8 @@ class PgCluster:
     bin_dir: Path
     root: Path
     port: int
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """Server settings beyond the throw-away ones every cluster here gets (``-c name=value``)."""
 
     @property
     def data_dir(self) -> Path:
@@ -60,6 +63,7 @@ class PgCluster:
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run(
             "pg_ctl",
             "-D",
@@ -102,14 +106,14 @@ class PgCluster:
         self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_cluster(root: Path | None = None) -> PgCluster:
+def start_cluster(root: Path | None = None, settings: Mapping[str, str] | None = None) -> PgCluster:
     """A new cluster in a temp dir, or in ``root``: made there the first time, started
-    again from its data the next (a benchmark's kept desk)."""
+    again from its data the next (a benchmark's kept desk); ``settings`` as ``PgCluster``'s."""
     bin_dir = find_pg_bin()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
     if root is None:
         root = Path(tempfile.mkdtemp(prefix="helpdesk-pg-"))
-    cluster = PgCluster(bin_dir=bin_dir, root=root, port=_free_port())
+    cluster = PgCluster(bin_dir=bin_dir, root=root, port=_free_port(), settings=settings or {})
     cluster.start()
     return cluster

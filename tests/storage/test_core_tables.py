@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+import helpdesk_tui.storage.canned_models
+import helpdesk_tui.storage.kb_models
+import helpdesk_tui.storage.mail_models
+import helpdesk_tui.storage.models
+import helpdesk_tui.storage.report_models
+import helpdesk_tui.storage.sla_models
+import helpdesk_tui.storage.survey_models  # noqa: F401  (they register the model tables)
 from helpdesk_tui.storage import core_tables, core_tables_make
 
 
