@@ -46,11 +46,8 @@ def record(
     field: str | None = None,
     old: object = None,
     new: object = None,
-    clocks_set: bool = False,
 ) -> int:
-    """Write one event at the ticket's current version; its id. ``clocks_set``: the
-    ticket's SLA clocks already count this event (a new ticket's ``created``, its dues
-    written with it by ``sla_clock.set_new_dues``), so it marks nothing to recompute."""
+    """Write one event at the ticket's current version; its id."""
     conn = connection_of(reader)
     event_id = conn.execute(
         insert(event)
@@ -68,8 +65,7 @@ def record(
         )
         .returning(Event.id)
     ).scalar_one()
-    if not clocks_set:
-        sla_marks.touch(conn, ticket.id, kind)
+    sla_marks.touch(conn, ticket.id, kind)
     return int(event_id)
 
 

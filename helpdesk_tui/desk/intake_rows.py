@@ -612,6 +612,7 @@ class Intake:
             ticket_ids = insert_returning_ids(conn, _TICKET, new_rows)
             for ticket, new_id in zip(self._tickets, ticket_ids, strict=True):
                 ticket.id = new_id
+            sla_marks.born(self.session, ticket_ids)
         for rows in (self._messages, self._events, self._outbox):
             for row in rows:
                 row["ticket_id"] = resolve_ticket_id(row["ticket_id"])
@@ -634,9 +635,7 @@ class Intake:
             (self._outbox, _OUTBOX),
         ):
             insert_rows(conn, table, rows)
-        sla_marks.touch_rows(
-            self.session, self._events, born=[t.id for t in self._tickets if t.id is not None]
-        )
+        sla_marks.touch_rows(self.session, self._events)
         return_numbers(self.session, self._unused)
         self._numbers, self._unused, self._tickets = [], 0, []
         self._messages, self._attachments, self._events, self._outbox = [], [], [], []

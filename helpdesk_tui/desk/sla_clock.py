@@ -51,8 +51,8 @@ def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
     """Fill the due columns of ticket rows about to be inserted, as :func:`refresh` would
     once they were (a new ticket's clocks depend on its fields and requester only: its
     history is its ``created`` event). Saves writing each new row twice, which costs the
-    ticket table's every index; the caller leaves their ``created`` events untouched
-    (:func:`touch_rows`)."""
+    ticket table's every index; the caller marks them ``sla_marks.born`` once inserted, so
+    their ``created`` events mark nothing to recompute."""
     if not rows:
         return
     conn = connection_of(reader)

@@ -35,6 +35,8 @@ CLOCK_EVENTS = frozenset(
 )
 """Event kinds after which a ticket's clocks are recomputed."""
 MARKED = "helpdesk_sla_marked"
+BORN = "helpdesk_sla_born"
+"""Tickets this transaction inserted with their clocks set (:func:`born`)."""
 RULES = "helpdesk_sla_rules"
 """The rules ``sla_clock.set_new_dues`` read, kept for the recompute at the same commit."""
 
@@ -44,21 +46,27 @@ def touch(reader: Reader, ticket_id: int | None, kind: str) -> None:
 
     The marks are kept on the transaction's connection, so an ORM writer and a Core one
     (``session.connection()`` or ``Database.write_rows``) share them; :func:`settle` reads
-    them, at the latest when the connection commits (the ``commit`` hook below).
+    them, at the latest when the connection commits (the ``commit`` hook below). The
+    ``created`` event of a ticket :func:`born` in this transaction marks nothing.
     """
-    if ticket_id is not None and kind in CLOCK_EVENTS:
-        connection_of(reader).info.setdefault(MARKED, set()).add(ticket_id)
+    if ticket_id is None or kind not in CLOCK_EVENTS:
+        return
+    info = connection_of(reader).info
+    if kind == "created" and ticket_id in info.get(BORN, ()):
+        return
+    info.setdefault(MARKED, set()).add(ticket_id)
 
 
-def touch_rows(reader: Reader, events: Iterable[dict[str, Any]], born: Iterable[int] = ()) -> None:
-    """:func:`touch` for event rows written in bulk (the intake's). The ``created`` events
-    of tickets in ``born`` are passed over: ``sla_clock.set_new_dues`` gave them their clocks."""
-    skip = set(born)
+def born(reader: Reader, ticket_ids: Iterable[int]) -> None:
+    """Tickets just inserted with the clocks ``sla_clock.set_new_dues`` gave them: their
+    ``created`` events need no recompute (a write of every index of the new row again)."""
+    connection_of(reader).info.setdefault(BORN, set()).update(ticket_ids)
+
+
+def touch_rows(reader: Reader, events: Iterable[dict[str, Any]]) -> None:
+    """:func:`touch` for event rows written in bulk (the intake's)."""
     for row in events:
-        ticket_id = row.get("ticket_id")
-        if ticket_id in skip and row.get("kind") == "created":
-            continue
-        touch(reader, ticket_id, str(row.get("kind")))
+        touch(reader, row.get("ticket_id"), str(row.get("kind")))
 
 
 def settle(reader: Reader) -> int:
@@ -82,9 +90,11 @@ def _before_commit(conn: Connection) -> None:
     if MARKED in conn.info:
         settle(conn)
     conn.info.pop(RULES, None)
+    conn.info.pop(BORN, None)
 
 
 @event.listens_for(Engine, "rollback")
 def _after_rollback(conn: Connection) -> None:
     conn.info.pop(MARKED, None)
     conn.info.pop(RULES, None)
+    conn.info.pop(BORN, None)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, text
 
-from helpdesk_tui.desk import history, ticket_record
+from helpdesk_tui.desk import history, sla_marks, ticket_record
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import as_bytes
 from helpdesk_tui.desk.contacts import ContactRow, find_or_create_contact
@@ -183,7 +183,8 @@ def create_ticket(
 
     set_new_dues(conn, [values])
     new = ticket_record.add(conn, **values)
-    history.record(conn, actor, new, "created", new=f"via {channel.value}", clocks_set=True)
+    sla_marks.born(conn, [new.id])
+    history.record(conn, actor, new, "created", new=f"via {channel.value}")
     if body or email:
         add_message(
             conn,

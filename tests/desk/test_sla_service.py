@@ -128,6 +128,26 @@ def test_a_rolled_back_write_leaves_no_marks_for_the_next_one(db: Database, admi
     assert number == 1
 
 
+def test_a_born_ticket_s_created_event_marks_nothing_until_the_commit(
+    db: Database, admin: Actor
+) -> None:
+    """A ticket inserted with its clocks (``sla_marks.born``) is not recomputed for its
+    ``created`` event, but is for any other; the next transaction knows no born tickets."""
+    assert _new(db, admin) == 1
+    ticket_id = 1  # (the desk's first ticket)
+    with db.write_rows() as conn:
+        sla_marks.born(conn, [ticket_id])
+        sla_marks.touch(conn, ticket_id, "created")
+        assert sla_marks.MARKED not in conn.info
+        sla_marks.touch(conn, ticket_id, "priority")
+        assert conn.info[sla_marks.MARKED] == {ticket_id}
+    with db.write_rows() as conn:
+        assert sla_marks.BORN not in conn.info
+        sla_marks.touch(conn, ticket_id, "created")
+        assert conn.info[sla_marks.MARKED] == {ticket_id}
+        conn.info.pop(sla_marks.MARKED)
+
+
 def utc(day: int, hour: int, minute: int = 0) -> datetime:
     """Monday 30 November 2026 (``30``) to Friday 4 December (``4``)."""
     month = 11 if day == 30 else 12
