@@ -16,16 +16,20 @@ of its busiest process (a loading connection's backend: one process, so it bound
 on any number of cores), and tickets per CPU second of client and server together.
 
 CPU is split between the load's own thread (on SQLite the inserts and commits; then the
-statistics and report catch-up) and the others (the stories; on PostgreSQL also the inserts,
-by one thread per loading connection, and the statistics): on a quiet machine with two
-cores the run takes about the largest of the two, of half the client's and server's CPU
-together and of the busiest backend's, which it prints as an estimate beside the wall time
-(a loaded machine inflates wall time, not CPU). Bytes written are the process's
-(``/proc/self/io``): ``write_bytes``, what the kernel charges it with sending to storage,
-and ``wchar``, the bytes it handed to ``write()`` (on SQLite the WAL's frames and the
-checkpoints' pages). Into a 1M-ticket desk the first is nearly three times the second (164
-against 59 KB per ticket, ``benchmarks/README.md``); the WAL's frames written alone are
-charged one for one, so the rest is not theirs.
+statistics and report catch-up) and the others (the stories; on SQLite also the WAL's
+checkpoints; on PostgreSQL also the inserts, by one thread per loading connection, and the
+statistics): on a quiet machine with two cores the run takes about the largest of the two,
+of half the client's and server's CPU together and of the busiest backend's, which it prints
+as an estimate beside the wall time (a loaded machine inflates wall time, not CPU). It also
+prints the load's thread's time spent waiting for a CPU (``/proc/thread-self/schedstat``)
+and blocked otherwise (the GIL, ``fsync``, the write lock, waits for the stories or the
+checkpoints), and the rate the wall time less the first would give: what other processes on
+a shared machine cost it. Bytes written are the process's (``/proc/self/io``):
+``write_bytes``, what the kernel charges it with sending to storage, and ``wchar``, the
+bytes it handed to ``write()`` (on SQLite the WAL's frames and the checkpoints' pages). Into
+a 1M-ticket desk the first is nearly three times the second (164 against 59 KB per ticket,
+``benchmarks/README.md``); the WAL's frames written alone are charged one for one, so the
+rest is not theirs.
 
 It needs the package installed (``pip install -e .``); it prints figures and asserts
 nothing. The load average is printed too: on a shared machine other work slows the run.
@@ -139,6 +143,15 @@ def _thread_cpu() -> tuple[float, float]:
     return usage.ru_utime, usage.ru_stime
 
 
+def _waited_for_cpu() -> float:
+    """Seconds this thread has been ready to run but waited for a CPU (``schedstat``'s
+    run-queue delay): on a shared machine, other processes' share of its wall time."""
+    try:
+        return int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def run(url: str, tickets: int, seed: int, later: float | None = None) -> None:
     db = Database(url)
     migrate.upgrade(db)
@@ -153,6 +166,7 @@ def run(url: str, tickets: int, seed: int, later: float | None = None) -> None:
     watch = None if postmaster is None else _ServerWatch(postmaster)
     cpu_before = time.process_time()
     thread_before = _thread_cpu()
+    queued_before = _waited_for_cpu()
     written_before = _written()
     shown = [0.0]
 
@@ -166,6 +180,7 @@ def run(url: str, tickets: int, seed: int, later: float | None = None) -> None:
     user, system = _thread_cpu()
     own_system = system - thread_before[1]
     own = user - thread_before[0] + own_system
+    queued = _waited_for_cpu() - queued_before
     charged, handed = _written()
     charged, handed = charged - written_before[0], handed - written_before[1]
     server = None if watch is None else watch.stop()
@@ -189,7 +204,16 @@ def run(url: str, tickets: int, seed: int, later: float | None = None) -> None:
         f"  load's thread   {own / result.tickets * 1e6:.0f}  "
         f"({own_system / result.tickets * 1e6:.0f} of it in the kernel)"
     )
+    blocked = result.seconds - own - queued
     print(f"  other threads   {(cpu - own) / result.tickets * 1e6:.0f}  (the stories, …)")
+    print(
+        f"load's thread µs  {queued / result.tickets * 1e6:.0f} waiting for a CPU, "
+        f"{blocked / result.tickets * 1e6:.0f} blocked (GIL, I/O, locks, the other threads)"
+    )
+    print(
+        f"wall less waits   {result.tickets / (result.seconds - queued):,.0f} tickets/s "
+        "(the load's thread never waiting for a CPU)"
+    )
     print(f"written KB/ticket {charged / result.tickets / 1024:.0f}  (write_bytes)")
     print(f"  by write()      {handed / result.tickets / 1024:.0f}  (wchar)")
     bound = max(own, cpu - own)

@@ -43,7 +43,7 @@ from faker import Faker
 from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
 
 from helpdesk_tui.desk.actors import SYSTEM
-from helpdesk_tui.desk.demo_bulk import insert_batch, prepare_load
+from helpdesk_tui.desk.demo_bulk import Pacer, insert_batch, prepare_load, stage_batch
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
 from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
@@ -187,13 +187,23 @@ def generate_demo(
             )
         for conn in connections:
             prepare_load(conn)
+        pacer = None
+        if db.is_sqlite:
+            copier = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo-wal"))
+            own = stack.enter_context(db.own_connection())
+            pacer = Pacer(connections[0], own, copier)
+            stack.callback(pacer.wait)
         loading: list[Future[tuple[Written, Batch]]] = []  # the batch before's parts
 
         def start(k: int, part: Batch) -> Future[tuple[Written, Batch]]:
             if inserting is not None:
                 return inserting.submit(_load, connections[k], part)
             inserted: Future[tuple[Written, Batch]] = Future()
+            assert pacer is not None
+            stage_batch(connections[k], part)
+            pacer.before()
             inserted.set_result(_load(connections[k], part))
+            pacer.after()
             return inserted
 
         def collect(job: Future[tuple[Written, Batch]]) -> None:

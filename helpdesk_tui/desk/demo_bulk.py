@@ -11,7 +11,9 @@ on a connection of the load's own that ``prepare_load`` has set up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -39,9 +41,13 @@ from helpdesk_tui.storage.driver_rows import copy_rows
 _MAX_PARAMETERS = 30_000
 # Only for the load's own connection (``Database.own_connection``): SQLite's default 2 MB page
 # cache rereads the indexes' pages from the file over and over once they outgrow it; the
-# staging tables stay in memory; fewer, larger WAL checkpoints copy a hot page once, not
-# every few batches.
-_SQLITE_LOAD_PRAGMAS = ("cache_size = -65536", "temp_store = MEMORY", "wal_autocheckpoint = 10000")
+# staging tables stay in memory. Its WAL is checkpointed by a ``Pacer``.
+_SQLITE_LOAD_PRAGMAS = ("cache_size = -65536", "temp_store = MEMORY")
+WAL_BATCHES = 4
+"""SQLite: the most batches the load's WAL holds before the load waits for it to be copied
+into the database file (see ``Pacer``)."""
+LOCK_GAP = 0.1
+"""SQLite: seconds the load leaves the write lock free after each batch (see ``Pacer``)."""
 _STAGE = "temp.demo_stage_"
 
 
@@ -69,9 +75,88 @@ def prepare_load(conn: Connection) -> None:
         )
 
 
+class Pacer:
+    """The load's pace on SQLite: the gaps it leaves agents between its transactions, and
+    its WAL copied into the database file on a thread and connection of its own.
+
+    At 1M tickets a batch of 4,000 writes ≈ 80 MB of WAL frames (its random-keyed index
+    leaves), and the commit that passed ``wal_autocheckpoint`` copied them on the load's
+    thread: its CPU and two ``fsync`` s, ≈ 0.2–0.5 s a batch while the one thread that
+    bounds the rate waited (``benchmarks/README.md``). Here the load's connection never
+    checkpoints; after each commit ``PRAGMA wal_checkpoint(PASSIVE)`` runs on the other
+    connection while the next batch goes in. A passive checkpoint neither waits for nor
+    blocks a reader or a writer; an agent's commit meanwhile finds the checkpoint lock
+    taken, and its own automatic checkpoint gives up at once.
+
+    SQLite writes the WAL from its start again only when a write transaction begins with
+    every frame of it copied, so before every ``WAL_BATCHES``-th batch the load waits for
+    the copy of the batch before it: the WAL holds at most that many batches' frames (a
+    reader that keeps an old snapshot holds any checkpoint back, as before).
+
+    The commit's checkpoint also left the write lock free for its time, and agents waiting
+    for it took it then. So the load leaves it free at least ``LOCK_GAP`` after each
+    commit (staging its next batch meanwhile): SQLite's busy handler sleeps at most 100 ms
+    between tries, so a writer that waits for the lock (an agent's reply, a heartbeat)
+    takes it in the gap, behind one batch at most.
+    """
+
+    def __init__(self, load: Connection, own: Connection, pool: ThreadPoolExecutor) -> None:
+        driver = load.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA wal_autocheckpoint = 0")
+        self._driver = own.connection.driver_connection
+        self._pool = pool
+        self._copying: Future[None] | None = None
+        self._batches = 0  # in the WAL since it last started over
+        self._committed: float | None = None
+
+    def before(self) -> None:
+        """Before a batch's transaction: the gap, and the copy if the WAL is to start over."""
+        if self._batches >= WAL_BATCHES:
+            self.wait()
+            self._batches = 0
+        if self._committed is not None:
+            rest = self._committed + LOCK_GAP - time.monotonic()
+            if rest > 0:
+                time.sleep(rest)
+
+    def after(self) -> None:
+        """After a batch committed: copy what the WAL holds (the last copy has had a
+        batch's time to end)."""
+        self._committed = time.monotonic()
+        self._batches += 1
+        self.wait()
+        self._copying = self._pool.submit(self._checkpoint)
+
+    def wait(self) -> None:
+        """Until the last copy has ended."""
+        if self._copying is not None:
+            self._copying.result()
+            self._copying = None
+
+    def _checkpoint(self) -> None:
+        assert self._driver is not None
+        self._driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def stage_batch(conn: Connection, batch: Batch) -> None:
+    """SQLite: the batch's tickets and messages into the load's staging tables, before its
+    transaction (they are this connection's ``temp`` tables: no lock on the desk), for
+    ``insert_batch`` to move. Nothing to do on PostgreSQL."""
+    if conn.dialect.name != "sqlite":
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    for table in _STAGED:
+        driver.execute(f"DELETE FROM {_STAGE}{table}")
+    _insert_values(driver.execute, f"{_STAGE}ticket", TICKET_COLUMNS, batch.tickets)
+    _insert_values(driver.execute, f"{_STAGE}message", MESSAGE_COLUMNS, batch.messages)
+
+
 def insert_batch(conn: Connection, batch: Batch) -> Written:
     """Insert one batch of demo tickets with their messages, events and tags, and the
-    report rows the batch carries; what the report catch-up need not replay."""
+    report rows the batch carries (on SQLite after ``stage_batch``); what the report
+    catch-up need not replay."""
     if conn.dialect.name == "sqlite":
         ids = _insert_batch_sqlite(conn, batch)
     else:
@@ -135,7 +220,7 @@ def _insert_report(conn: Connection, batch: Batch, ids: dict[int, int]) -> Writt
 
 def _insert(conn: Connection, table: str, columns: tuple[str, ...], values: Values) -> None:
     if conn.dialect.name == "sqlite":
-        _insert_values(conn, f"main.{table}", columns, values)
+        _insert_values(conn.exec_driver_sql, f"main.{table}", columns, values)
     else:
         _copy(conn, table, columns, values)
 
@@ -178,7 +263,6 @@ def _insert_batch_sqlite(conn: Connection, batch: Batch) -> dict[int, int]:
     facets. Returns the ticket ids by number.
     """
     first, last = _numbers(batch)
-    _insert_values(conn, f"{_STAGE}ticket", TICKET_COLUMNS, batch.tickets)
     names = ", ".join(TICKET_COLUMNS)
     conn.exec_driver_sql(
         f"INSERT INTO main.ticket ({names}) SELECT {names} FROM {_STAGE}ticket ORDER BY rowid"
@@ -195,20 +279,22 @@ def _insert_batch_sqlite(conn: Connection, batch: Batch) -> dict[int, int]:
     ):
         step = len(columns)
         values[::step] = [number + offset for number in values[::step]]
-        _insert_values(conn, f"main.{table}", columns, values)
-    _insert_values(conn, f"{_STAGE}message", MESSAGE_COLUMNS, batch.messages)
+        _insert_values(conn.exec_driver_sql, f"main.{table}", columns, values)
     rest = ", ".join(MESSAGE_COLUMNS[1:])
     conn.exec_driver_sql(
         f"INSERT INTO main.message ({', '.join(MESSAGE_COLUMNS)}) "
         f"SELECT ticket_id + ?, {rest} FROM {_STAGE}message ORDER BY rowid",
         (offset,),
     )
-    for table in _STAGED:
-        conn.exec_driver_sql(f"DELETE FROM {_STAGE}{table}")
     return {number: number + offset for number in range(first, last + 1)}
 
 
-def _insert_values(conn: Connection, table: str, columns: tuple[str, ...], values: Values) -> None:
+def _insert_values(
+    execute: Callable[[str, tuple[Any, ...]], object],
+    table: str,
+    columns: tuple[str, ...],
+    values: Values,
+) -> None:
     """``values`` into ``table``, many rows per ``INSERT ... VALUES`` statement.
 
     One bind per value, and no parsing but for the last, shorter chunk: every full chunk
@@ -218,7 +304,7 @@ def _insert_values(conn: Connection, table: str, columns: tuple[str, ...], value
     step = max(1, _MAX_PARAMETERS // width) * width
     for start in range(0, len(values), step):
         chunk = tuple(values[start : start + step])
-        conn.exec_driver_sql(_values_sql(table, columns, len(chunk) // width), chunk)
+        execute(_values_sql(table, columns, len(chunk) // width), chunk)
 
 
 @lru_cache(maxsize=64)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import shutil
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,10 +11,10 @@ from sqlalchemy import Column, Connection, MetaData, Table, func, text
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
-from helpdesk_tui.desk import fields
+from helpdesk_tui.desk import demo_bulk, fields
 from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
 from helpdesk_tui.desk.demo import DemoResult, batch_bounds, generate_demo
-from helpdesk_tui.desk.demo_bulk import insert_batch
+from helpdesk_tui.desk.demo_bulk import WAL_BATCHES, Pacer, insert_batch
 from helpdesk_tui.desk.demo_story import Batch
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
@@ -423,6 +425,58 @@ def test_agents_work_while_the_load_runs(db: Database, admin: Actor) -> None:
     with db.read() as s:
         assert pending(s).numbers == ()
     assert _replayed_equal(db)
+
+
+def test_the_load_copies_its_wal_and_starts_it_over(
+    _migrated_sqlite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: after each batch the WAL is copied whole by the load's checkpoints, not the
+    load's commits, and it starts over at least every ``WAL_BATCHES`` batches (each start
+    adds one to the first salt in the WAL's header): the WAL stays
+    bounded however long the load. Here each copy ends only once the next batch is in
+    its transaction, or when the load waits for it, as at 1M (a copy takes longer than
+    the load's gap between batches)."""
+    path = tmp_path / "helpdesk.db"
+    shutil.copy(_migrated_sqlite, path)
+    db = Database(sqlite_url(tmp_path))
+    wal = path.with_name("helpdesk.db-wal")
+    copies: list[tuple[int, int, int, int]] = []
+    begun, waiting = [0], [False]
+    moved = threading.Condition()
+    wait = Pacer.wait
+
+    def insert(conn: Connection, batch: Batch) -> Written:
+        with moved:
+            begun[0] += 1
+            moved.notify_all()
+        return insert_batch(conn, batch)
+
+    def waited(pacer: Pacer) -> None:
+        with moved:
+            waiting[0] = True
+            moved.notify_all()
+        wait(pacer)
+        waiting[0] = False
+
+    def checkpoint(pacer: Pacer) -> None:
+        after = len(copies) + 1  # the batch just committed
+        with moved:
+            assert moved.wait_for(lambda: begun[0] > after or waiting[0], timeout=30)
+        busy, frames, copied = pacer._driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        starts = int.from_bytes(wal.read_bytes()[16:20], "big")
+        copies.append((busy, frames, copied, starts))
+
+    monkeypatch.setattr("helpdesk_tui.desk.demo.insert_batch", insert)
+    monkeypatch.setattr(Pacer, "wait", waited)
+    monkeypatch.setattr(Pacer, "_checkpoint", checkpoint)
+    monkeypatch.setattr(demo_bulk, "LOCK_GAP", 0.0)
+    _demo(db, tickets=1_200, batch_size=100)
+    db.dispose()
+    assert len(copies) == 12  # a copy after each batch
+    assert all(busy == 0 and frames == copied > 0 for busy, frames, copied, _ in copies)
+    starts = [start for *_, start in copies]
+    assert all(b != a for a, b in zip(starts, starts[WAL_BATCHES:], strict=False)), starts
+    assert starts[WAL_BATCHES - 1] == starts[0], starts  # no sooner: the load did not wait
 
 
 def test_batches_grow_from_the_first_to_the_batch_size() -> None:
