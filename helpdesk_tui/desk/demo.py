@@ -174,6 +174,11 @@ def generate_demo(
     written: list[Written] = []
     sla, reports = SlaService(db, SYSTEM), ReportService(db, SYSTEM)
     with ExitStack() as stack:
+        pacer = None
+        if db.is_sqlite:  # (its end comes after the load's connections have closed)
+            copier = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo-wal"))
+            pacer = Pacer(stack.enter_context(db.own_connection()), copier)
+            stack.callback(pacer.close)
         connections = [stack.enter_context(db.own_connection()) for _ in range(loaders)]
         stack.enter_context(_prompt_switching())
         # One thread writes the next batch's rows while this batch is inserted (the database
@@ -187,12 +192,6 @@ def generate_demo(
             )
         for conn in connections:
             prepare_load(conn)
-        pacer = None
-        if db.is_sqlite:
-            copier = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="demo-wal"))
-            own = stack.enter_context(db.own_connection())
-            pacer = Pacer(connections[0], own, copier)
-            stack.callback(pacer.wait)
         loading: list[Future[tuple[Written, Batch]]] = []  # the batch before's parts
 
         def start(k: int, part: Batch) -> Future[tuple[Written, Batch]]:

@@ -41,8 +41,8 @@ from helpdesk_tui.storage.driver_rows import copy_rows
 _MAX_PARAMETERS = 30_000
 # Only for the load's own connection (``Database.own_connection``): SQLite's default 2 MB page
 # cache rereads the indexes' pages from the file over and over once they outgrow it; the
-# staging tables stay in memory. Its WAL is checkpointed by a ``Pacer``.
-_SQLITE_LOAD_PRAGMAS = ("cache_size = -65536", "temp_store = MEMORY")
+# staging tables stay in memory; it never checkpoints: a ``Pacer`` copies its WAL.
+_SQLITE_LOAD_PRAGMAS = ("cache_size = -65536", "temp_store = MEMORY", "wal_autocheckpoint = 0")
 WAL_BATCHES = 4
 """SQLite: the most batches the load's WAL holds before the load waits for it to be copied
 into the database file (see ``Pacer``)."""
@@ -81,29 +81,27 @@ class Pacer:
 
     At 1M tickets a batch of 4,000 writes ≈ 80 MB of WAL frames (its random-keyed index
     leaves), and the commit that passed ``wal_autocheckpoint`` copied them on the load's
-    thread: its CPU and two ``fsync`` s, ≈ 0.2–0.5 s a batch while the one thread that
+    thread: its CPU and two ``fsync`` s, 0.2 to 0.5 s a batch while the one thread that
     bounds the rate waited (``benchmarks/README.md``). Here the load's connection never
-    checkpoints; after each commit ``PRAGMA wal_checkpoint(PASSIVE)`` runs on the other
-    connection while the next batch goes in. A passive checkpoint neither waits for nor
-    blocks a reader or a writer; an agent's commit meanwhile finds the checkpoint lock
-    taken, and its own automatic checkpoint gives up at once.
+    checkpoints (``prepare_load``); after each commit ``PRAGMA wal_checkpoint(PASSIVE)``
+    runs on the other connection while the next batch goes in. A passive checkpoint neither
+    waits for nor blocks a reader or a writer; an agent's commit meanwhile finds the
+    checkpoint lock taken, and its own automatic checkpoint gives up at once.
 
     SQLite writes the WAL from its start again only when a write transaction begins with
     every frame of it copied, so before every ``WAL_BATCHES``-th batch the load waits for
     the copy of the batch before it: the WAL holds at most that many batches' frames (a
-    reader that keeps an old snapshot holds any checkpoint back, as before).
+    reader that keeps an old snapshot holds any checkpoint back, as before), and ``close``
+    empties it after the load.
 
     The commit's checkpoint also left the write lock free for its time, and agents waiting
-    for it took it then. So the load leaves it free at least ``LOCK_GAP`` after each
-    commit (staging its next batch meanwhile): SQLite's busy handler sleeps at most 100 ms
-    between tries, so a writer that waits for the lock (an agent's reply, a heartbeat)
-    takes it in the gap, behind one batch at most.
+    for it took it then. So the load leaves it free at least ``LOCK_GAP`` after each commit
+    (staging its next batch meanwhile): SQLite's busy handler sleeps at most 100 ms between
+    tries, so a writer that waits for the lock (an agent's reply, a heartbeat) takes it in
+    the gap, behind one batch at most.
     """
 
-    def __init__(self, load: Connection, own: Connection, pool: ThreadPoolExecutor) -> None:
-        driver = load.connection.driver_connection
-        assert driver is not None
-        driver.execute("PRAGMA wal_autocheckpoint = 0")
+    def __init__(self, own: Connection, pool: ThreadPoolExecutor) -> None:
         self._driver = own.connection.driver_connection
         self._pool = pool
         self._copying: Future[None] | None = None
@@ -133,6 +131,17 @@ class Pacer:
         if self._copying is not None:
             self._copying.result()
             self._copying = None
+
+    def close(self) -> None:
+        """After the load (and what follows it, the load's connections closed too): wait for
+        the last copy, then empty the WAL file if nobody is using it right now, so that it
+        does not keep the size of the load's batches on disk for as long as the desk is
+        open. The truncating checkpoint takes the write lock and needs every reader out of
+        the WAL: it gives up at once rather than wait (``busy_timeout = 0``)."""
+        self.wait()
+        assert self._driver is not None
+        self._driver.execute("PRAGMA busy_timeout = 0")
+        self._driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def _checkpoint(self) -> None:
         assert self._driver is not None
