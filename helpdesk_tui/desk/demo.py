@@ -18,7 +18,9 @@ thread and history, its SLA due times (by the policies, from that history, as
 report catch-up after the load replays nothing it wrote: ``report_service.Written``). Each
 batch goes in as one transaction; on PostgreSQL, where one connection's backend is the
 bound, as ``LOADERS`` parts of whole tickets on connections of their own, a transaction
-each, while the next batch is written. A load that fails or is killed leaves whole tickets
+each, while the next batch is written; on SQLite the load's WAL is copied into the
+database on a thread of its own and the write lock left free a moment between batches, for
+agents (``demo_bulk.Pacer``). A load that fails or is killed leaves whole tickets
 only, and a gap in the numbers (those of the parts that did not commit); the tables are
 analyzed after it (on PostgreSQL on connections of their own, beside the catch-up). It
 never queues outgoing mail, and every address it invents is under the reserved ``.example``
