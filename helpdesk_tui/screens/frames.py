@@ -59,8 +59,8 @@ class KeyFrames(_Base):
 
     def on_idle(self, _event: events.Idle) -> None:
         """(Runs before Textual's ``Screen._on_idle``, which then finds nothing to draw.)"""
-        if not self._frame_due or not self.is_current or self.app._batch_count:
-            return
+        if not self._frame_due or self.app.screen is not self or self.app._batch_count:
+            return  # (a screen under another, the palette say, is drawn with the top one's)
         if not (
             self._layout_required
             or self._scroll_required
