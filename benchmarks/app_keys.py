@@ -144,7 +144,11 @@ class Driver:
         self._frames = 0
         self.read: dict[str, list[float]] = {}
         """Per key: CPU ms of the desk's list reads done for it (their worker threads)."""
+        self.read_wall: dict[str, list[float]] = {}
+        """Per key: wall ms of those reads (on PostgreSQL the server's time is in it, not
+        in the app's CPU), in the JSON result only."""
         self.reads: list[float] = []
+        self._reads_wall: list[float] = []
         self._time_reads()
         self._gc_ms = 0.0
         self._gc_began = 0.0
@@ -196,14 +200,15 @@ class Driver:
         from helpdesk_tui.desk.facade import Desk
 
         original = Desk.list_window
-        reads = self.reads
+        reads, walls = self.reads, self._reads_wall
 
         def timed(desk: Any, *args: Any, **kwargs: Any) -> Any:
-            began = time.thread_time()
+            began, wall = time.thread_time(), time.perf_counter()
             try:
                 return original(desk, *args, **kwargs)
             finally:
                 reads.append((time.thread_time() - began) * 1000)
+                walls.append((time.perf_counter() - wall) * 1000)
 
         Desk.list_window = timed  # type: ignore[method-assign]
 
@@ -284,6 +289,7 @@ class Driver:
         self.cpu.setdefault(label, []).append((time.process_time() - cpu) * 1000)
         self.gc.setdefault(label, []).append(self._gc_ms - collected)
         self.read.setdefault(label, []).append(sum(self.reads[reads:]))
+        self.read_wall.setdefault(label, []).append(sum(self._reads_wall[reads:]))
         if shows is not None:
             ok = await self.until(ready) and ok
         self.settled.setdefault(label, []).append((time.perf_counter() - started) * 1000)
@@ -534,6 +540,7 @@ async def drive(
         "settled": d.settled,
         "rows": d.rows,
         "read": d.read,
+        "read_wall": d.read_wall,
         "frames": d.frames,
     }
     if idle:
