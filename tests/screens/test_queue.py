@@ -764,9 +764,22 @@ async def test_a_key_in_the_filter_form_is_drawn_at_once(
             tick()
 
         timer._callback = ticking
+
+        def settled() -> bool:
+            """Nothing left to draw or on its way to the form (no frame to come)."""
+            return (
+                form._message_queue.empty()
+                and not (
+                    form._layout_required
+                    or form._scroll_required
+                    or form._repaint_required
+                    or form._dirty_widgets
+                )
+                and not any(w._repaint_required or w._layout_required for w in form.walk_children())
+            )
+
         await pilot.press("u")
-        await _frames_until(lambda: bool(drawn) and not form._frame_due)
-        await asyncio.sleep(0.05)  # (a frame that would follow)
+        await _frames_until(lambda: bool(drawn) and settled())
         assert drawn == [True]
 
 
