@@ -15,7 +15,9 @@ process (every thread: the reads run in thread workers), and apart the CPU of th
 list reads the key caused (``read``: the query's share), and the rows the queue holds after
 it, small / big (``rows``: a page of 3 rows at 1,000 tickets against a full one on the big
 desk reads and draws more rows, which no index makes cheaper: ≈ 0.1-0.2 ms of CPU a row
-drawn). Every action is repeated ``--repeat`` times, the first (cold) time included.
+drawn), and the frames written until every change is drawn (``frames``, median). Every
+action is repeated ``--repeat`` times, the first (cold) time included. The driver looks
+again at each frame and each time a screen has handled its messages (``_look_at_idle``).
 
 Beside the keys, per desk: the first paint of ``helpdesk`` against a bare Textual app with
 one DataTable (``startup.py``'s way, fresh processes, alternating), and CLI verbs
@@ -128,6 +130,8 @@ class Driver:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.drawn = asyncio.Event()
+        """Set at each frame written and each time a screen's messages are all handled:
+        the driver looks again whether the key is drawn (``until``)."""
         self.wall: dict[str, list[float]] = {}
         self.cpu: dict[str, list[float]] = {}
         self.timeouts: list[str] = []
@@ -135,9 +139,16 @@ class Driver:
         self.settled: dict[str, list[float]] = {}
         self.rows: dict[str, list[int]] = {}
         """Per key: the queue's rows after it (a page of few rows draws and reads less)."""
+        self.frames: dict[str, list[int]] = {}
+        """Per key: the frames written from the key until every change is drawn."""
+        self._frames = 0
         self.read: dict[str, list[float]] = {}
         """Per key: CPU ms of the desk's list reads done for it (their worker threads)."""
+        self.read_wall: dict[str, list[float]] = {}
+        """Per key: wall ms of those reads (on PostgreSQL the server's time is in it, not
+        in the app's CPU), in the JSON result only."""
         self.reads: list[float] = []
+        self._reads_wall: list[float] = []
         self._time_reads()
         self._gc_ms = 0.0
         self._gc_began = 0.0
@@ -156,9 +167,32 @@ class Driver:
             original(screen, renderable)
             if headless and renderable is not None and hasattr(renderable, "render_segments"):
                 renderable.render_segments(app.console)  # what a terminal would be sent
+            self._frames += 1
             self.drawn.set()
 
         app._display = display
+        self._look_at_idle()
+
+    def _look_at_idle(self) -> None:
+        """Look again each time a screen has handled all its messages, not only at a frame.
+
+        A frame is often written while the screen still has a message queued (the read's
+        worker saying it ended, a footer's update that draws nothing): the key is settled a
+        moment later, with no frame after it to wake the driver. Woken only by frames, it
+        looked again 10 ms later (``until``'s timeout): up to 10 ms added to the key's wall
+        time after the frame the agent saw (a filter's Enter 15 or 25 ms by chance, at 1k
+        and at 1M alike). The driver now ends the key when the screen goes idle after it,
+        which is when the agent has seen everything the key drew."""
+        from textual.screen import Screen
+
+        screen_idle = Screen._on_idle
+        drawn = self.drawn
+
+        async def idle(screen: Any, event: Any) -> None:
+            await screen_idle(screen, event)
+            drawn.set()
+
+        Screen._on_idle = idle  # type: ignore[method-assign]
 
     def _time_reads(self) -> None:
         """Time each ``Desk.list_window`` (the queue's read: change check, page, presence)
@@ -166,14 +200,15 @@ class Driver:
         from helpdesk_tui.desk.facade import Desk
 
         original = Desk.list_window
-        reads = self.reads
+        reads, walls = self.reads, self._reads_wall
 
         def timed(desk: Any, *args: Any, **kwargs: Any) -> Any:
-            began = time.thread_time()
+            began, wall = time.thread_time(), time.perf_counter()
             try:
                 return original(desk, *args, **kwargs)
             finally:
                 reads.append((time.thread_time() - began) * 1000)
+                walls.append((time.perf_counter() - wall) * 1000)
 
         Desk.list_window = timed  # type: ignore[method-assign]
 
@@ -244,7 +279,7 @@ class Driver:
         event = events.Key(name, character)
         event.set_sender(self.app)
         cpu, started, collected = time.process_time(), time.perf_counter(), self._gc_ms
-        reads = len(self.reads)
+        reads, frames = len(self.reads), self._frames
         self.app._driver.send_message(event)
         await asyncio.sleep(0)
         drawn = None if shows is None else (lambda: self._drawn(shows()))
@@ -254,9 +289,11 @@ class Driver:
         self.cpu.setdefault(label, []).append((time.process_time() - cpu) * 1000)
         self.gc.setdefault(label, []).append(self._gc_ms - collected)
         self.read.setdefault(label, []).append(sum(self.reads[reads:]))
+        self.read_wall.setdefault(label, []).append(sum(self._reads_wall[reads:]))
         if shows is not None:
             ok = await self.until(ready) and ok
         self.settled.setdefault(label, []).append((time.perf_counter() - started) * 1000)
+        self.frames.setdefault(label, []).append(self._frames - frames)
         self.rows.setdefault(label, []).append(len(self.app.queue.table.numbers))
         if not ok:
             self.timeouts.append(label)
@@ -503,6 +540,8 @@ async def drive(
         "settled": d.settled,
         "rows": d.rows,
         "read": d.read,
+        "read_wall": d.read_wall,
+        "frames": d.frames,
     }
     if idle:
         await view("6", index_of["resolved"], "view (to idle)")
@@ -690,6 +729,12 @@ def _last(result: dict, label: str) -> str:
     return str(rows[-1]) if rows else "-"
 
 
+def _frames(result: dict, label: str) -> str:
+    """The key's frames, median ("-": a run without the figure)."""
+    frames = result.get("frames", {}).get(label)
+    return f"{statistics.median(frames):g}" if frames else "-"
+
+
 def _med_max(values: list[float]) -> str:
     return f"{statistics.median(values):7.1f} /{max(values):7.1f}"
 
@@ -712,7 +757,7 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
         print(
             f"   {'key (ms)':52} {'small wall med / max':>20} {'cpu':>6} "
             f"{'big wall med / max':>20} {'cpu':>6} {'wall x':>6} {'cpu x':>6} "
-            f"{'settled':>7} {'gc':>5} {'read':>11} {'rows':>7}"
+            f"{'settled':>7} {'gc':>5} {'read':>11} {'rows':>7} {'frames':>9}"
         )
         worst: list[tuple[float, str]] = []
         for label, walls in sa["wall"].items():
@@ -729,7 +774,8 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
                 f"{statistics.median(sb.get('settled', {}).get(label, sb['wall'][label])):7.1f} "
                 f"{max(sb.get('gc', {}).get(label, [0])):5.0f} "
                 f"{_median(sa, 'read', label):5.1f}/{_median(sb, 'read', label):5.1f} "
-                f"{_last(sa, label):>3}/{_last(sb, label):<3}{flag}"
+                f"{_last(sa, label):>3}/{_last(sb, label):<3} "
+                f"{_frames(sa, label):>4}/{_frames(sb, label):<4}{flag}"
             )
             worst.append((wb, label))
         everything = [v for values in sb["wall"].values() for v in values]

@@ -80,13 +80,30 @@ def instrument() -> None:
 
     Screen._refresh_layout = refresh_layout  # type: ignore[method-assign]
     tick = Screen._on_timer_update
+    at_idle = [False]
 
     def ticked(self: Any) -> None:
         dirty = sorted(type(w).__name__ + (f"#{w.id}" if w.id else "") for w in self._dirty_widgets)
-        mark(f"tick (layout {self._layout_required}, dirty {', '.join(dirty)})")
+        how = "drawn at once (KeyFrames)" if at_idle[0] else "tick"
+        mark(f"{how} (layout {self._layout_required}, dirty {', '.join(dirty)})")
         tick(self)
 
     Screen._on_timer_update = ticked  # type: ignore[method-assign]
+    try:
+        from helpdesk_tui.screens.frames import KeyFrames
+    except ImportError:  # (older code: every frame is the update timer's)
+        pass
+    else:
+        on_idle = KeyFrames.on_idle
+
+        def idle(self: Any, event: Any) -> None:
+            at_idle[0] = True
+            try:
+                on_idle(self, event)
+            finally:
+                at_idle[0] = False
+
+        KeyFrames.on_idle = idle  # type: ignore[method-assign]
     from textual.timer import Timer
 
     resume = Timer.resume

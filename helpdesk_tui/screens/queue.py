@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -57,6 +57,7 @@ from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.frames import KeyFrames
 from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
@@ -166,7 +167,7 @@ def _merge(old: list[TicketRow], new: list[TicketRow], *, at_end: bool) -> list[
     return old + fresh if at_end else fresh + old
 
 
-class QueueScreen(DeskScreen):
+class QueueScreen(KeyFrames, DeskScreen):
     """Tickets in the chosen view; Enter opens one."""
 
     CSS_PATH: ClassVar = [
@@ -263,8 +264,6 @@ class QueueScreen(DeskScreen):
         """Drawing held (``_hold_frames``) while a search's rows are read."""
         self._held_timer: Timer | None = None
         """Ends the hold if the rows are slow to come (``BARS_WAIT_SECONDS``)."""
-        self._draw_at_idle = False
-        """A hold has just ended: what waited is drawn at the screen's next idle."""
         self._form_closing = False
         """Enter was pressed in the filter form: it goes with the filtered rows (or when
         the bars stop waiting for them, ``_show_stale_bars``)."""
@@ -489,10 +488,11 @@ class QueueScreen(DeskScreen):
             self._show_bars()
         self._show_stale_bars()
         self._show_rows(focus)
-        if self._held is not None:
-            # Released once the table has handed its refresh to the screen (the table's
-            # queue runs its refresh first): released here, the screen drew before the
-            # rows' refreshes reached it, and again for them a frame later.
+        if self._held is not None or load.kind in ("first", "last"):
+            # A key's list (held or not) is drawn at once once the table has handed its
+            # refresh to the screen (the table's queue runs its refresh first): released
+            # here, the screen drew before the rows' refreshes reached it, and again for them
+            # a frame later. (A refresh or a read-ahead is no key's: Textual's next tick.)
             self.table.call_later(self._release_frames)
         self._keep(load)
         self._schedule_refresh()
@@ -647,7 +647,7 @@ class QueueScreen(DeskScreen):
 
     def on_screen_suspend(self) -> None:
         self._release_frames()
-        self._draw_at_idle = False
+        self.frame_not_due()
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -826,46 +826,16 @@ class QueueScreen(DeskScreen):
             self._held_timer = self.set_timer(BARS_WAIT_SECONDS, self._release_frames)
 
     def _release_frames(self) -> None:
-        """End the hold: the screen draws what waited at its next idle (``on_idle``)."""
+        """End the hold (if any): the screen draws what waited at its next idle, not at
+        Textual's next tick (``KeyFrames``)."""
         if self._held_timer is not None:
             self._held_timer.stop()
             self._held_timer = None
         if self._held is not None:
             held, self._held = self._held, None
-            self._draw_at_idle = self.is_current
             held.close()
-            self.check_idle()
-
-    def on_idle(self, _event: events.Idle) -> None:
-        """After a hold, the frame that waited is drawn at once, not at the screen's update
-        timer's next tick (Textual 8.2.8's ``Screen._on_idle`` resumes that timer, which
-        ticks on a fixed 60-per-second grid: a key pressed just after a frame had its rows
-        drawn 0-20 ms after they came, Esc back from a filter 20-37 ms after the key)."""
-        if not self._draw_at_idle or not self.is_current or self.app._batch_count:
-            return
-        # Only the frame this hold kept waiting: left set when nothing waited, a later key
-        # was drawn here too.
-        self._draw_at_idle = False
-        if not (
-            self._layout_required
-            or self._scroll_required
-            or self._repaint_required
-            or self._dirty_widgets
-        ):
-            return
-        self._on_timer_update()
-        timer = self._update_timer
-        if timer._active._waiters:
-            # The timer is waiting to be resumed, its last tick more than a period ago: its
-            # grid starts again from this frame, and it stays paused until a key's change
-            # resumes it. (Left waiting, the next key's resume ticked at once, many periods
-            # late, and Textual's timer then skips to the grid point after the next: the key
-            # after it waited up to two periods, Home after End after a filter's Esc 22-35
-            # ms where it took 16. Reset and left running, its first tick came a period
-            # after this frame whether or not anything waited, and a key whose change came
-            # just after that tick waited a period more.)
-            timer.reset()
-            timer.pause()
+        if self.is_current:
+            self.frame_soon()
 
     def _close_search(self) -> None:
         search = self.query_one("#queue-search", Input)

@@ -23,6 +23,7 @@ from helpdesk_tui.desk.kinds import Priority, TicketType
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.statuses import ALL_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
+from helpdesk_tui.screens.frames import KeyFrames
 
 NONE = "none"
 """Typed as the assignee: only unassigned tickets."""
@@ -71,7 +72,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class QueueFilterScreen(ModalScreen[None]):
+class QueueFilterScreen(KeyFrames, ModalScreen[None]):
     """Enter applies (from any field or the checkbox), Escape cancels, ctrl+r empties all.
 
     Enter does not close the form: ``apply`` gets the filter and closes it when the list it

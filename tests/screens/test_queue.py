@@ -692,24 +692,95 @@ async def test_a_frame_drawn_as_a_hold_ends_restarts_a_waiting_update_timer(
         assert len(restarts) == int(waited[0])  # restarted if, and only if, it waited
 
 
-async def test_a_hold_that_kept_nothing_waiting_leaves_no_frame_to_draw_at_idle(
-    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("key", ["down", "pagedown", "end", "2", "s"])
+async def test_a_key_s_frame_is_drawn_at_once_and_once(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:
-    """A hold ended with nothing waiting to be drawn leaves no frame for the screen to
-    draw at idle: the next key's frame is the update timer's, as unheld keys' are (left
-    for later, a later key was drawn at idle, out of the timer's grid)."""
+    """A key's frame is drawn as soon as its change is there (a cursor moved, the search
+    line opened; a view's or a sort's rows read), not at the update timer's next tick,
+    which comes on a fixed grid (a key just after a frame waited up to a period for it),
+    and in one frame: not before every widget it changed has told the screen. (/ takes
+    three, as on main: the line and the table's focus, then the footer's keys laid out
+    twice; its first is drawn at once.)"""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
         screen = queue(app)
         frames = _frames(monkeypatch, app)
-        screen._hold_frames()
-        screen._release_frames()
-        await _frames_until(lambda: frames.settled() and not screen._draw_at_idle)
+        before = screen._request
+        await pilot.press(key)
+        await _frames_until(lambda: frames.settled() and not screen.fetching and bool(frames.drawn))
+        assert frames.at_once == [True]
+        assert (screen._request > before) == (key in ("2", "s"))  # (a read, drawn with it)
+
+
+async def test_a_change_no_key_asked_for_is_drawn_at_the_timer_s_tick(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key's frame is drawn at once, and only the key's: a change that follows it (a
+    refresh, a blinking cursor) is drawn by the update timer, as before any key."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = queue(app)
+        frames = _frames(monkeypatch, app)
         await pilot.press("down")
-        await _frames_until(lambda: screen.table.cursor_row == 1 and frames.settled())
-        assert frames.at_once == [False]
+        await _frames_until(lambda: frames.settled() and bool(frames.drawn))
+        screen.table.refresh()
+        await _frames_until(lambda: frames.settled() and len(frames.drawn) == 2)
+        assert frames.at_once == [True, False]
+
+
+async def test_a_key_in_the_filter_form_is_drawn_at_once(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """A key typed in a field is drawn as its change is there, in one frame, not at the
+    update timer's next tick (the form is a screen of its own)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, QueueFilterScreen)
+        for field in form.query(Input):
+            field.cursor_blink = False  # (its frames are no key's)
+        await settle(pilot)
+        drawn: list[bool] = []
+        draw = form._on_timer_update
+
+        def at_once() -> None:
+            drawn.append(True)
+            draw()
+
+        form._on_timer_update = at_once  # type: ignore[method-assign]
+        timer = form._update_timer
+        tick = timer._callback
+        assert tick is not None
+
+        def ticking() -> None:
+            drawn.append(False)
+            tick()
+
+        timer._callback = ticking
+
+        def settled() -> bool:
+            """Nothing left to draw or on its way to the form (no frame to come)."""
+            return (
+                form._message_queue.empty()
+                and not (
+                    form._layout_required
+                    or form._scroll_required
+                    or form._repaint_required
+                    or form._dirty_widgets
+                )
+                and not any(w._repaint_required or w._layout_required for w in form.walk_children())
+            )
+
+        await pilot.press("u")
+        await _frames_until(lambda: bool(drawn) and settled())
+        assert drawn == [True]
 
 
 async def test_a_list_of_another_length_lays_nothing_out(
