@@ -36,6 +36,7 @@ from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import utcnow
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.ticket_record import TicketRecord
     from helpdesk_tui.storage.database import Reader
     from helpdesk_tui.storage.sla_models import SlaPolicy
 from helpdesk_tui.desk.sla_marks import RULES
@@ -59,7 +60,7 @@ def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
     policies, calendars = conn.info[RULES] = load_rules(conn)  # for the commit's too
     requesters = sorted({r["requester_id"] for r in rows if r.get("requester_id") is not None})
     organizations: dict[int | None, str | None] = {}
-    if requesters:
+    if requesters and _by_organization(policies):
         organizations = {
             contact_id: name
             for contact_id, name in conn.execute(
@@ -132,18 +133,7 @@ def _facts_and_dues(
         .outerjoin(organization, Organization.id == Contact.organization_id)
         .where(Ticket.id.in_(ticket_ids))
     ).all()
-    numbers = {int(row[0] or 0): row[1] for row in rows}
-    found: dict[int, list[sla.Fact]] = {ticket_id: [] for ticket_id in numbers}
-    events = conn.execute(
-        select(Event.ticket_id, Event.ticket_number, Event.kind, Event.new_value, Event.created_at)
-        .where(Event.ticket_id.in_(ticket_ids), Event.kind.in_(["status", *_FACT_KINDS]))
-        .order_by(Event.created_at, Event.id)
-    ).all()
-    for ticket_id, number, kind, new, at in events:
-        # Events a merge brought in keep their old ticket's number: that ticket's history.
-        fact = event_fact(kind, new, at)
-        if fact is not None and ticket_id is not None and number == numbers.get(ticket_id):
-            found[ticket_id].append(fact)
+    found = _event_facts(conn, {int(row[0] or 0): row[1] for row in rows})
     return {
         int(row[0] or 0): (
             sla.TicketFacts(
@@ -159,6 +149,59 @@ def _facts_and_dues(
         )
         for row in rows
     }
+
+
+def _event_facts(reader: Reader, numbers: dict[int, int]) -> dict[int, list[sla.Fact]]:
+    """What the events of these tickets (id → number) tell their clocks, oldest first."""
+    found: dict[int, list[sla.Fact]] = {ticket_id: [] for ticket_id in numbers}
+    events = connection_of(reader).execute(
+        select(Event.ticket_id, Event.ticket_number, Event.kind, Event.new_value, Event.created_at)
+        .where(Event.ticket_id.in_(list(numbers)), Event.kind.in_(["status", *_FACT_KINDS]))
+        .order_by(Event.created_at, Event.id)
+    )
+    for ticket_id, number, kind, new, at in events:
+        # Events a merge brought in keep their old ticket's number: that ticket's history.
+        fact = event_fact(kind, new, at)
+        if fact is not None and ticket_id is not None and number == numbers.get(ticket_id):
+            found[ticket_id].append(fact)
+    return found
+
+
+def _by_organization(policies: Sequence[sla.Policy]) -> bool:
+    """Whether a ticket's organization can choose its policy (an admin's names one; no
+    built-in one does): if not, the clocks need no requester's organization read."""
+    return any(policy.organization is not None for policy in policies)
+
+
+def set_dues(reader: Reader, record: TicketRecord) -> None:
+    """Recompute the due columns of a ticket a writer holds into its record, as
+    :func:`refresh` would from the stored row (``sla_marks.settle_record``: the writer's
+    one UPDATE stores them with its other changes)."""
+    conn = connection_of(reader)
+    rules: Rules = conn.info.get(RULES) or load_rules(conn)
+    conn.info[RULES] = rules  # for the commit's recompute of any other ticket
+    policies, calendars = rules
+    organization_name = None
+    if record.requester_id is not None and _by_organization(policies):
+        organization_name = conn.execute(
+            select(Organization.name)
+            .join_from(contact, organization, Organization.id == Contact.organization_id)
+            .where(Contact.id == record.requester_id)
+        ).scalar()
+    ticket_facts = sla.TicketFacts(
+        created_at=record.created_at,
+        status=str(record.status),
+        priority=str(record.priority),
+        type=str(record.type),
+        category=record.category,
+        organization=organization_name,
+        facts=tuple(_event_facts(conn, {record.id: record.number})[record.id]),
+    )
+    explained = sla.explain(ticket_facts, policies, calendars, utcnow(), dues_only=True)
+    record.response_due_at = explained.response_due_at
+    record.resolution_due_at = explained.resolution_due_at
+    record.reply_due_at = explained.reply_due_at
+    record.reply_started_at = explained.reply_started_at
 
 
 _STORE = (

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.ticket_record import TicketRecord
     from helpdesk_tui.storage.database import Reader
 
 CLOCK_EVENTS = frozenset(
@@ -81,6 +82,19 @@ def settle(reader: Reader) -> int:
     from helpdesk_tui.desk.sla_clock import refresh
 
     return refresh(conn, sorted(marked), rules)
+
+
+def settle_record(reader: Reader, record: TicketRecord) -> None:
+    """Recompute the clocks of a ticket its writer is about to save, into its record, if
+    this transaction marked it (``ticket_record.save``: one UPDATE writes both). A mark
+    made after that save is settled at the commit as any other."""
+    marked: set[int] | None = connection_of(reader).info.get(MARKED)
+    if not marked or record.id not in marked:
+        return
+    from helpdesk_tui.desk.sla_clock import set_dues
+
+    set_dues(reader, record)
+    marked.discard(record.id)
 
 
 @event.listens_for(Engine, "commit")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import insert, select, update
 
+from helpdesk_tui.desk import sla_marks
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.storage.core_tables import Ticket, ticket
 from helpdesk_tui.storage.database import connection_of
@@ -82,6 +83,11 @@ class TicketRecord:
     resolved_at: datetime | None
     closed_at: datetime | None
     version: int
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    reply_due_at: datetime | None
+    reply_started_at: datetime | None
+    """The SLA clocks' columns: ``sla_clock`` alone sets them (:func:`save`)."""
     changed: set[str] = field(default_factory=set, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -120,7 +126,12 @@ def load(reader: Reader, number: int, *, for_update: bool = False) -> TicketReco
 
 
 def save(reader: Reader, record: TicketRecord) -> None:
-    """Write the columns set since loading (or the last save), in one UPDATE."""
+    """Write the columns set since loading (or the last save), in one UPDATE.
+
+    A ticket an event of this transaction marked for its SLA clocks (``sla_marks``) has
+    them recomputed first, into the same UPDATE: the commit's recompute would write the
+    row a second time (every index of the ticket table again)."""
+    sla_marks.settle_record(reader, record)
     if record.changed:
         values = {name: getattr(record, name) for name in sorted(record.changed)}
         connection_of(reader).execute(update(ticket).where(Ticket.id == record.id).values(values))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import ProgrammingError
 
 from helpdesk_tui.storage.database import Database
 
@@ -114,24 +115,36 @@ def schema_state(db: Database) -> SchemaState:
     built_on = frozenset().union(*graph.values())
     heads = frozenset(revision for revision in graph if revision not in built_on)
     with db.read_rows(autocommit=True) as conn:
-        if _has_version_table(conn):
-            rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
-            current = frozenset(row[0] for row in rows)
-        else:
-            current = frozenset()
+        current = _versions(conn)
     return SchemaState(current=current, heads=heads, known=frozenset(graph))
 
 
-def _has_version_table(conn: Connection) -> bool:
-    """Whether the database has Alembic's version table (in its search path on PostgreSQL).
+_UNDEFINED_TABLE = "42P01"
+"""PostgreSQL's SQLSTATE for a table that does not exist."""
 
-    On PostgreSQL one short query: the inspector's ``has_table`` compiles a join of the
-    catalogs first, a few milliseconds of every command's start.
+
+def _versions(conn: Connection) -> frozenset[str]:
+    """The revisions in Alembic's version table (in the search path on PostgreSQL); none
+    when there is no such table (an empty database).
+
+    On PostgreSQL the table is read at once (in autocommit, where a failed statement
+    leaves nothing to roll back) and its absence, the rare case, is the error: one round
+    trip of every command's start instead of a check first (the inspector's ``has_table``
+    compiled a join of the catalogs, a few milliseconds more).
     """
     if conn.dialect.name == "postgresql":
-        found = conn.execute(text(f"SELECT to_regclass('{VERSION_TABLE}') IS NOT NULL"))
-        return bool(found.scalar_one())
-    return inspect(conn).has_table(VERSION_TABLE)
+        try:
+            rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+        except ProgrammingError as error:
+            state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+            if state != _UNDEFINED_TABLE:
+                raise
+            return frozenset()
+    elif inspect(conn).has_table(VERSION_TABLE):
+        rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    else:
+        return frozenset()
+    return frozenset(row[0] for row in rows)
 
 
 def upgrade(db: Database, revision: str = "heads") -> None:

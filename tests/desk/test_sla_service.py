@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields, sla_marks, thread
@@ -14,7 +16,7 @@ from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Status, Ticket
+from helpdesk_tui.storage.models import Organization, Status, Ticket
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -113,6 +115,66 @@ def test_the_facades_writes_on_core_tables_recompute_the_clocks_they_return(
     _assert_explained(desk, db, number)
     desk.ticket_reply(number, "on it")
     _assert_explained(desk, db, number)
+
+
+def _ticket_updates(db: Database) -> list[str]:
+    """The UPDATE statements of the ticket table run on ``db`` from now on (appended)."""
+    seen: list[str] = []
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE TICKET "):
+            seen.append(statement)
+
+    return seen
+
+
+def test_a_write_that_moves_a_clock_writes_the_ticket_row_once(db: Database, admin: Actor) -> None:
+    """A reply, a status or a priority change stores the ticket's new clocks in the same
+    UPDATE as its other columns (``ticket_record.save``), not in a second one at commit;
+    what is stored is what the history explains."""
+    number = _new(db, admin)
+    desk = _desk(db, admin)
+    updates = _ticket_updates(db)
+    row = desk.ticket_reply(number, "on it")
+    assert len(updates) == 1 and "reply_due_at" in updates[0]  # answered: none pending
+    assert "response_due_at" not in updates[0]  # the first response's due time stays
+    _assert_explained(desk, db, number)
+    assert row.sla_due_at == _stored(db, number)[2]
+    updates.clear()
+    row = desk.ticket_set_status(number, "waiting")
+    assert len(updates) == 1 and "resolution_due_at" in updates[0]
+    stored = _stored(db, number)
+    assert stored[1:] == (None, None)  # waiting: the resolution paused, nothing pending
+    assert (row.response_due_at, row.resolution_due_at, row.sla_due_at) == stored
+    _assert_explained(desk, db, number)
+    updates.clear()
+    desk.ticket_set_status(number, "open")
+    desk.ticket_set_priority(number, "urgent")
+    assert len(updates) == 2
+    _assert_explained(desk, db, number)
+
+
+def test_a_policy_for_an_organization_reaches_a_saved_ticket(db: Database, admin: Actor) -> None:
+    """The one-ticket recompute reads the requester's organization when a policy names one
+    (and only then): a reply to an Acme ticket is due by Acme's policy."""
+    with db.write() as session:
+        session.add(Organization(name="Acme", domain="acme.example"))
+    with db.write() as session:
+        acme = create_ticket(
+            session, admin, subject="VPN", body="help", requester_email="ann@acme.example"
+        ).number
+    other = _new(db, admin)
+    desk = _desk(db, admin)
+    desk.sla_set_policy(
+        "acme", first_response="10m", next_response="10m", resolution="1h", organization="Acme"
+    )
+    for number in (acme, other):
+        desk.ticket_set_status(number, "waiting")
+        desk.ticket_set_status(number, "open")
+        _assert_explained(desk, db, number)
+    assert desk.sla_explain(acme).policy.startswith("acme:")
+    assert desk.sla_explain(other).policy.startswith("default-normal")
 
 
 def test_a_rolled_back_write_leaves_no_marks_for_the_next_one(db: Database, admin: Actor) -> None:

@@ -27,6 +27,7 @@ from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import (
     BRIEF_LOCK_WAIT_MS,
     PG_IO_CONCURRENCY,
+    PG_PARALLEL_SETUP_COST,
     SQLITE_BUSY_TIMEOUT_MS,
     Database,
     load_driver,
@@ -265,23 +266,28 @@ def test_a_postgresql_engine_does_not_look_up_hstore_on_connect(db_url: str) -> 
 @pytest.mark.parametrize(
     "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-def test_a_postgresql_connection_reads_pages_ahead_unless_the_server_says_otherwise(
+def test_a_postgresql_connection_s_settings_unless_the_server_says_otherwise(
     db_url: str,
 ) -> None:
     """A new connection asks for ``PG_IO_CONCURRENCY`` pages ahead in a bitmap heap scan
-    where the server left ``effective_io_concurrency`` at its old default (1); a value the
-    database was configured with is kept."""
+    where the server left ``effective_io_concurrency`` at its old default (1), and prices
+    parallel workers at ``PG_PARALLEL_SETUP_COST``; a value the database was configured
+    with is kept."""
     database = Database(db_url)
+    show = (
+        "SELECT current_setting('effective_io_concurrency'), current_setting('parallel_setup_cost')"
+    )
     try:
         with database.read_rows() as conn:
-            shown = conn.exec_driver_sql("SHOW effective_io_concurrency").scalar()
-            assert shown == str(PG_IO_CONCURRENCY)
+            shown = tuple(conn.exec_driver_sql(show).one())
+            assert shown == (str(PG_IO_CONCURRENCY), str(PG_PARALLEL_SETUP_COST))
             name = conn.exec_driver_sql("SELECT current_database()").scalar()
         with database.own_connection() as conn, conn.begin():
             conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET effective_io_concurrency = 2')
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET parallel_setup_cost = 500')
         database.dispose()
         with database.read_rows() as conn:
-            assert conn.exec_driver_sql("SHOW effective_io_concurrency").scalar() == "2"
+            assert tuple(conn.exec_driver_sql(show).one()) == ("2", "500")
     finally:
         database.dispose()
 
