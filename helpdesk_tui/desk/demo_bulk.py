@@ -62,10 +62,9 @@ def prepare_load(conn: Connection) -> None:
     SQLite: the load's PRAGMAs, and a staging table (in ``temp``, this connection's own,
     without triggers or indexes) for each table with a full-text trigger.
     """
-    if conn.dialect.name != "sqlite":
+    driver = _sqlite_driver(conn)
+    if driver is None:
         return
-    driver = conn.connection.driver_connection
-    assert driver is not None
     for pragma in _SQLITE_LOAD_PRAGMAS:
         driver.execute(f"PRAGMA {pragma}")
     for table, columns in _STAGED.items():
@@ -148,14 +147,22 @@ class Pacer:
         self._driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
+def _sqlite_driver(conn: Connection) -> Any:
+    """The load's own ``sqlite3`` connection under ``conn``; None on PostgreSQL."""
+    if conn.dialect.name != "sqlite":
+        return None
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
 def stage_batch(conn: Connection, batch: Batch) -> None:
     """SQLite: the batch's tickets and messages into the load's staging tables, before its
     transaction (they are this connection's ``temp`` tables: no lock on the desk), for
     ``insert_batch`` to move. Nothing to do on PostgreSQL."""
-    if conn.dialect.name != "sqlite":
+    driver = _sqlite_driver(conn)
+    if driver is None:
         return
-    driver = conn.connection.driver_connection
-    assert driver is not None
     for table in _STAGED:
         driver.execute(f"DELETE FROM {_STAGE}{table}")
     _insert_values(driver.execute, f"{_STAGE}ticket", TICKET_COLUMNS, batch.tickets)
