@@ -287,8 +287,11 @@ def _any_between(
     session: Reader, ranges: Sequence[tuple[str, int, int]]
 ) -> dict[tuple[str, int, int], bool]:
     """Whether ``report_ticket`` has a row with its day column between each (day column,
-    first, last) of ``ranges``: one statement of an ``EXISTS`` per range (each one index
-    seek)."""
+    first, last) of ``ranges``: one statement, a seek per range for the range's first row
+    in the day column's order. (As ``EXISTS``, PostgreSQL priced a sequential scan that
+    stops at the first match as cheaper for a range of a few recent days, whose rows lie
+    at the table's end: 4.5-5.2 ms at 100k tickets, scanning 50,000 rows, where the index
+    finds it at once.)"""
     if not ranges:
         return {}
     row = (
@@ -296,7 +299,8 @@ def _any_between(
         .exec_driver_sql(
             "SELECT "
             + ", ".join(
-                f"EXISTS (SELECT * FROM report_ticket WHERE {day} >= {a:d} AND {day} <= {b:d})"
+                f"(SELECT {day} FROM report_ticket WHERE {day} >= {a:d} AND {day} <= {b:d}"
+                f" ORDER BY {day} LIMIT 1) IS NOT NULL"
                 for day, a, b in ranges
             )
         )
