@@ -58,17 +58,9 @@ def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
         return
     conn = connection_of(reader)
     policies, calendars = conn.info[RULES] = load_rules(conn)  # for the commit's too
-    requesters = sorted({r["requester_id"] for r in rows if r.get("requester_id") is not None})
-    organizations: dict[int | None, str | None] = {}
-    if requesters and _by_organization(policies):
-        organizations = {
-            contact_id: name
-            for contact_id, name in conn.execute(
-                select(Contact.id, Organization.name)
-                .join(organization, Organization.id == Contact.organization_id)
-                .where(Contact.id.in_(requesters))
-            )
-        }
+    organizations = _organizations(
+        conn, policies, {r["requester_id"] for r in rows if r.get("requester_id") is not None}
+    )
     now = utcnow()
     for row in rows:
         requester = row.get("requester_id")
@@ -167,10 +159,22 @@ def _event_facts(reader: Reader, numbers: dict[int, int]) -> dict[int, list[sla.
     return found
 
 
-def _by_organization(policies: Sequence[sla.Policy]) -> bool:
-    """Whether a ticket's organization can choose its policy (an admin's names one; no
-    built-in one does): if not, the clocks need no requester's organization read."""
-    return any(policy.organization is not None for policy in policies)
+def _organizations(
+    reader: Reader, policies: Sequence[sla.Policy], requesters: set[int]
+) -> dict[int, str]:
+    """The organization's name of each of these requesters that has one, read only when a
+    ticket's organization can choose its policy (an admin's policy names one; no built-in
+    one does): otherwise none is needed, and none is read."""
+    if not requesters or all(policy.organization is None for policy in policies):
+        return {}
+    return {
+        contact_id: name
+        for contact_id, name in connection_of(reader).execute(
+            select(Contact.id, Organization.name)
+            .join(organization, Organization.id == Contact.organization_id)
+            .where(Contact.id.in_(sorted(requesters)))
+        )
+    }
 
 
 def set_dues(reader: Reader, record: TicketRecord) -> None:
@@ -181,13 +185,10 @@ def set_dues(reader: Reader, record: TicketRecord) -> None:
     rules: Rules = conn.info.get(RULES) or load_rules(conn)
     conn.info[RULES] = rules  # for the commit's recompute of any other ticket
     policies, calendars = rules
+    requester = record.requester_id
     organization_name = None
-    if record.requester_id is not None and _by_organization(policies):
-        organization_name = conn.execute(
-            select(Organization.name)
-            .join_from(contact, organization, Organization.id == Contact.organization_id)
-            .where(Contact.id == record.requester_id)
-        ).scalar()
+    if requester is not None:
+        organization_name = _organizations(conn, policies, {requester}).get(requester)
     ticket_facts = sla.TicketFacts(
         created_at=record.created_at,
         status=str(record.status),
