@@ -9,7 +9,10 @@ rollups follow as "minus the old row, plus the new" — on SQLite and PostgreSQL
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -171,6 +174,76 @@ def test_the_quantiles_buckets_are_read_in_one_statement(
         assert all("COVERING INDEX" in step and "_day=? AND" in step for step in seeks), plan
     monkeypatch.setattr(report_rollups, "UNION_PARTS", 2)  # (a desk of hundreds of agents)
     assert desk.report_run(query) == result
+
+
+def _sent(db: Database, run: Callable[[], object], marker: str) -> list[tuple[str, Any]]:
+    """The statements containing ``marker`` that ``run`` sends, with their parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        if marker in statement:
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return sent
+
+
+def _plan(db: Database, statement: str, parameters: Any, settings: Sequence[str] = ()) -> str:
+    """The engine's plan for a statement as sent through the driver (PostgreSQL: after
+    ``settings``, in a transaction rolled back)."""
+    with db.engine.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        if db.is_sqlite:
+            cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return " | ".join(str(row[-1]) for row in cursor.fetchall())
+        for setting in settings:
+            cursor.execute(f"SET LOCAL {setting}")
+        cursor.execute(f"EXPLAIN {statement}", parameters)
+        plan = " | ".join(str(row[0]) for row in cursor.fetchall())
+        conn.rollback()
+        return plan
+
+
+def test_the_backlog_is_read_from_the_open_tickets_index_alone(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """The backlog (open tickets by status, priority and overdue) reads the partial index of
+    the open tickets (migration 0028) and nothing else, grouped in its order — with and
+    without a priority filter, and on SQLite before and after the desk's statistics. On
+    PostgreSQL, whose planner rightly reads a table this small whole, sequential and bitmap
+    scans are priced out (as in ``test_queue_plans``): what is checked is that the index
+    can serve the read alone."""
+    agents = {"ada": admin.agent_id or 0, "bob": agent_bob.agent_id or 0}
+    _story(db, agents, random.Random(14), 300)
+    desk = Desk(db, admin, clock=lambda: datetime(2026, 10, 1, tzinfo=UTC))
+    everything = ReportQuery(start=START.date(), end=START.date() + timedelta(140))
+    desk.report_catch_up()
+    result = desk.report_run(everything)
+    assert result.backlog_total > 20 and 0 < result.overdue < result.backlog_total
+    statements = _sent(db, lambda: desk.report_run(everything), "GROUP BY report_ticket.status")
+    statements += _sent(
+        db,
+        lambda: desk.report_run(replace(everything, priority="high")),
+        "GROUP BY report_ticket.status",
+    )
+    assert len(statements) == 2
+    for statistics in (False, True) if db.is_sqlite else (False,):
+        if statistics:
+            db.refresh_statistics()
+        for statement, parameters in statements:
+            assert "report_ticket.open = 1" in statement
+            plan = _plan(
+                db, statement, parameters, ("enable_seqscan = off", "enable_bitmapscan = off")
+            )
+            if db.is_sqlite:
+                assert "USING COVERING INDEX ix_report_ticket_backlog" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan
+            else:
+                assert "Index Only Scan using ix_report_ticket_backlog" in plan, plan
 
 
 def test_business_hours_of_the_default_calendar(desk: Desk) -> None:
