@@ -238,13 +238,16 @@ class ReportReads(DeskService):
         first = (query.start - EPOCH).days
         last = (query.end - EPOCH).days
         if rollups and not where:
-            counts = Counts(inside=report_rollups.inside(session, first, last))
+            counts = Counts()
             report_rollups.daily(session, counts, first, last)
-            report_rollups.durations(session, counts, first, last)
+            days = report_rollups.durations(session, counts, first, last)
+            counts.inside = report_rollups.inside(session, days)
         else:
             counts = self._ticket_counts(session, first, last, where)
         self._backlog(session, counts, where)
-        logins: dict[int, str] = dict(session.execute(select(Agent.id, Agent.login)).all())
+        logins: dict[int, str] = dict(
+            connection_of(session).exec_driver_sql("SELECT id, login FROM agent").all()
+        )
         return build_result(query, counts, logins)
 
     def _ticket_counts(self, session: Reader, first: int, last: int, where: list[Any]) -> Counts:

@@ -172,7 +172,7 @@ def _listed(measures: Iterable[str]) -> str:
     return ", ".join(f"'{measure}'" for measure in measures)
 
 
-def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
+def durations(session: Reader, counts: Counts, first: int, last: int) -> DayRanges:
     """Fill ``counts``' duration histograms for days ``first`` to ``last``: whole months from
     the rollups, a month the range cuts from ``report_ticket`` — unless that month has
     nothing outside the range (the first and last month of a desk's whole history), or has
@@ -180,12 +180,14 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
     (``report_ticket``'s duration indexes are day first, so a read costs its days' rows).
 
     Two statements whatever the range: which days outside have rows (every histogram's day
-    column and cut month at once), then every histogram's rows and rollups as the parts of
-    one ``UNION ALL`` (of at most :data:`UNION_PARTS` parts) — on PostgreSQL each statement
-    is a round trip and a plan. Both are SQL text made here, as are :func:`daily`'s and
-    :func:`inside`'s: every value in them is an integer of the desk's own (days, months) or
-    a measure's name, written in as such. Built and compiled as SQLAlchemy constructs, in a
-    process that runs one report, they cost ≈ 5 ms of CPU (the parts of the union ≈ 2)."""
+    column and cut month at once; with it, for :func:`inside`, the first and last days of
+    the range that have rows, which this returns), then every histogram's rows and rollups
+    as the parts of one ``UNION ALL`` (of at most :data:`UNION_PARTS` parts) — on PostgreSQL
+    each statement is a round trip and a plan. Both are SQL text made here, as are
+    :func:`daily`'s and :func:`inside`'s: every value in them is an integer of the desk's
+    own (days, months) or a measure's name, written in as such. Built and compiled as
+    SQLAlchemy constructs, in a process that runs one report, they cost ≈ 5 ms of CPU (the
+    parts of the union ≈ 2)."""
     targets: dict[Kind, dict[Any, int]] = {
         Kind.RESOLUTION: counts.resolutions,
         Kind.RESPONSE: counts.responses,
@@ -194,7 +196,7 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
     }
     months = range(month_of(first), month_of(last) + 1)
     cuts = {month: _outside(month, first, last) for month in months}
-    found = _any_between(
+    found, have = _ends(
         session,
         sorted(
             {
@@ -204,6 +206,8 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
                 for a, b in outside
             }
         ),
+        first,
+        last,
     )
     conn = connection_of(session)
     bucketed = conn.dialect.name == "postgresql"  # (the rows' minutes bucketed by the server)
@@ -240,6 +244,7 @@ def durations(session: Reader, counts: Counts, first: int, last: int) -> None:
     for target in targets.values():
         for key in [key for key, n in target.items() if not n]:
             del target[key]  # (a bucket the days outside emptied)
+    return have
 
 
 def _outside(month: int, first: int, last: int) -> list[tuple[int, int]]:
@@ -283,30 +288,43 @@ def _rolled_up(kind: Kind, first_month: int, last_month: int, part: int) -> str:
     )
 
 
-def _any_between(
-    session: Reader, ranges: Sequence[tuple[str, int, int]]
-) -> dict[tuple[str, int, int], bool]:
+DayRanges = dict[str, range]
+"""Per day column of the histograms, the days of a report's range that have rows (from the
+first to the last such day; empty if none)."""
+
+_DAY_COLUMNS = sorted({day for day, _, _ in _COLUMNS.values()})
+
+
+def _ends(
+    session: Reader, ranges: Sequence[tuple[str, int, int]], first: int, last: int
+) -> tuple[dict[tuple[str, int, int], bool], DayRanges]:
     """Whether ``report_ticket`` has a row with its day column between each (day column,
-    first, last) of ``ranges``: one statement, a seek per range for the range's first row
-    in the day column's order. (As ``EXISTS``, PostgreSQL priced a sequential scan that
+    first, last) of ``ranges``, and for each histogram's day column the days ``first`` to
+    ``last`` narrowed to the first and last that have a row (a report over years of which
+    the desk has months seeks only those months' days). One statement of scalar subqueries,
+    each one index seek on both engines: a range's first row in the day column's order,
+    and a column's ``min`` and ``max`` in the range (SQLite reads a whole range for ``min``
+    and ``max`` side by side). (As ``EXISTS``, PostgreSQL priced a sequential scan that
     stops at the first match as cheaper for a range of a few recent days, whose rows lie
     at the table's end: 4.5-5.2 ms at 100k tickets, scanning 50,000 rows, where the index
     finds it at once.)"""
-    if not ranges:
-        return {}
-    row = (
-        connection_of(session)
-        .exec_driver_sql(
-            "SELECT "
-            + ", ".join(
-                f"(SELECT {day} FROM report_ticket WHERE {day} >= {a:d} AND {day} <= {b:d}"
-                f" ORDER BY {day} LIMIT 1) IS NOT NULL"
-                for day, a, b in ranges
-            )
-        )
-        .one()
-    )
-    return {key: bool(value) for key, value in zip(ranges, row, strict=True)}
+    seeks = [
+        f"(SELECT {day} FROM report_ticket WHERE {day} >= {a:d} AND {day} <= {b:d}"
+        f" ORDER BY {day} LIMIT 1) IS NOT NULL"
+        for day, a, b in ranges
+    ]
+    for day in _DAY_COLUMNS:
+        in_range = f"FROM report_ticket WHERE {day} >= {int(first)} AND {day} <= {int(last)}"
+        seeks.append(f"(SELECT min({day}) {in_range})")
+        seeks.append(f"(SELECT max({day}) {in_range})")
+    row = connection_of(session).exec_driver_sql("SELECT " + ", ".join(seeks)).one()
+    found = {key: bool(value) for key, value in zip(ranges, row, strict=False)}
+    ends = row[len(ranges) :]
+    days = {
+        day: range(0) if low is None else range(int(low), int(high) + 1)
+        for day, low, high in zip(_DAY_COLUMNS, ends[::2], ends[1::2], strict=True)
+    }
+    return found, days
 
 
 UNION_PARTS = 200
@@ -314,15 +332,15 @@ UNION_PARTS = 200
 histogram and bucket, whoever asks for it, so one statement whatever the agents."""
 
 
-def inside(session: Reader, first: int, last: int) -> Inside:
-    """:data:`reports.Inside` reading ``report_ticket`` in one statement: per duration
-    bucket asked (for everyone, or for agents), its minutes counted through the
-    histogram's day-first index (``QUANTILE_INDEXES``) by one seek per day of the range
-    that the desk has (:func:`_days`), by agent where the histogram has one — everyone's
-    and each agent's quantiles in the same bucket read once, as the agents' medians mostly
-    are — and all buckets' counts joined by ``UNION ALL`` (one round trip on PostgreSQL
-    instead of one per quantile). Every value in it is an integer of the desk's own (days,
-    bucket edges, agent ids), written into the SQL as such."""
+def inside(session: Reader, days: DayRanges) -> Inside:
+    """:data:`reports.Inside` reading ``report_ticket`` in one statement: per duration bucket
+    asked (for everyone, or for agents), its minutes counted through the histogram's
+    day-first index (``QUANTILE_INDEXES``) by one seek per day of the range that the desk
+    has (``days``, from :func:`durations`), by agent where the histogram has one —
+    everyone's and each agent's quantiles in the same bucket read once, as the agents'
+    medians mostly are — and all buckets' counts joined by ``UNION ALL`` (one round trip on
+    PostgreSQL instead of one per quantile). Every value in it is an integer of the desk's
+    own (days, bucket edges, agent ids), written into the SQL as such."""
 
     def minutes_in(wanted: Collection[Bucket]) -> dict[Bucket, dict[int, int]]:
         found: dict[Bucket, dict[int, int]] = {key: {} for key in wanted}
@@ -330,7 +348,6 @@ def inside(session: Reader, first: int, last: int) -> Inside:
         for kind, agent, bucket in wanted:
             who.setdefault((kind, bucket), set()).add(agent)
         asked = sorted(who, key=lambda key: (key[0].value, key[1]))
-        days = _days(session, sorted({_COLUMNS[kind][0] for kind, _ in asked}), first, last)
         parts = [
             _bucket_counts(index, kind, bucket, who[kind, bucket], days[_COLUMNS[kind][0]])
             for index, (kind, bucket) in enumerate(asked)
@@ -346,25 +363,6 @@ def inside(session: Reader, first: int, last: int) -> Inside:
         return found
 
     return minutes_in
-
-
-def _days(session: Reader, day_columns: Sequence[str], first: int, last: int) -> dict[str, range]:
-    """Days ``first`` to ``last`` narrowed, for each day column, to the first and last that
-    have a row (a report over years of which the desk has months seeks only those months'
-    days). One statement of two scalar subqueries a column: each is one index seek on both
-    engines (SQLite reads a whole range for ``min`` and ``max`` side by side)."""
-    if not day_columns:
-        return {}
-    ends = []
-    for day in day_columns:
-        in_range = f"FROM report_ticket WHERE {day} >= {int(first)} AND {day} <= {int(last)}"
-        ends.append(f"(SELECT min({day}) {in_range})")
-        ends.append(f"(SELECT max({day}) {in_range})")
-    row = connection_of(session).exec_driver_sql("SELECT " + ", ".join(ends)).one()
-    return {
-        day_column: range(0) if low is None else range(int(low), int(high) + 1)
-        for day_column, low, high in zip(day_columns, row[::2], row[1::2], strict=True)
-    }
 
 
 def _bucket_counts(
