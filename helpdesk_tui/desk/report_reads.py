@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import bindparam, case, func, select, text
 
 from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.errors import InvalidValue
@@ -42,6 +42,7 @@ from helpdesk_tui.storage.core_tables import (
     Team,
 )
 from helpdesk_tui.storage.database import connection_of
+from helpdesk_tui.storage.types import UTCDateTime
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk import sla
@@ -234,17 +235,18 @@ class ReportReads(DeskService):
         return len(work.numbers)
 
     def _compute(self, session: Reader, query: ReportQuery, *, rollups: bool) -> ReportResult:
-        where = self._filters(session, query)
+        filters = self._filters(session, query)
         first = (query.start - EPOCH).days
         last = (query.end - EPOCH).days
-        if rollups and not where:
+        if rollups and not filters:
             counts = Counts()
             report_rollups.daily(session, counts, first, last)
             days = report_rollups.durations(session, counts, first, last)
             counts.inside = report_rollups.inside(session, days)
         else:
+            where = [getattr(ReportTicket, name) == value for name, value in filters.items()]
             counts = self._ticket_counts(session, first, last, where)
-        self._backlog(session, counts, where)
+        self._backlog(session, counts, filters)
         logins: dict[int, str] = dict(
             connection_of(session).exec_driver_sql("SELECT id, login FROM agent").all()
         )
@@ -316,43 +318,45 @@ class ReportReads(DeskService):
             counts.replies[agent] = n
         return counts
 
-    def _backlog(self, session: Reader, counts: Counts, where: list[Any]) -> None:
+    def _backlog(self, session: Reader, counts: Counts, filters: dict[str, Any]) -> None:
         """Open tickets now, by status, priority and whether overdue (any range).
 
         Read from the open tickets' partial index (migration 0028) alone, in its (status,
         priority) order: ``open = 1`` is written as a literal, the index's own condition,
         which SQLite's planner needs to see to use it, and the overdue ones are counted
         beside each status and priority rather than grouped by (a group per index key run,
-        not a hash of every open ticket)."""
-        rt = ReportTicket
-        overdue = func.sum(sla_overdue(rt.sla_due_at, self.clock()))
+        not a hash of every open ticket). SQL text, the filters' values bound: a SELECT
+        built and compiled by SQLAlchemy costs a report ≈ 1.5-4 ms of CPU, the text 0.1."""
+        where = "".join(f" AND {name} = :{name}" for name in filters)
+        statement = text(
+            f"SELECT status, priority, count(*), sum({sla_overdue('sla_due_at', 'now')})"
+            f" FROM report_ticket WHERE open = 1{where} GROUP BY status, priority"
+        ).bindparams(bindparam("now", type_=UTCDateTime()))
         for status, priority, n, late in session.execute(
-            select(rt.status, rt.priority, func.count(), overdue)
-            .where(rt.open == literal_column("1"), *where)
-            .group_by(rt.status, rt.priority)
+            statement, {"now": self.clock(), **filters}
         ):
             for is_overdue, count in ((0, n - late), (1, late)):
                 if count:
                     counts.backlog[(status, priority, is_overdue)] = count
 
-    def _filters(self, session: Reader, query: ReportQuery) -> list[Any]:
-        rt = ReportTicket
-        where: list[Any] = []
+    def _filters(self, session: Reader, query: ReportQuery) -> dict[str, Any]:
+        """The report's filters as ``report_ticket``'s column names and values."""
+        filters: dict[str, Any] = {}
         if query.team is not None:
             team = session.execute(select(Team.id).where(Team.name == query.team)).scalar()
             if team is None:
                 raise InvalidValue(f"no team is called {query.team!r}")
-            where.append(rt.team_id == team)
+            filters["team_id"] = team
         if query.agent is not None:
             agent = session.execute(select(Agent.id).where(Agent.login == query.agent)).scalar()
             if agent is None:
                 raise InvalidValue(f"no agent has the login {query.agent!r}")
-            where.append(rt.agent_id == agent)
+            filters["agent_id"] = agent
         for name in ("channel", "category", "type", "priority"):
             value = getattr(query, name)
             if value is not None:
-                where.append(getattr(rt, name) == value)
-        return where
+                filters[name] = value
+        return filters
 
 
 def _add(target: dict[Any, int], key: Any, n: int) -> None:

@@ -31,8 +31,6 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, case
-
 from helpdesk_tui.storage.enums import Status
 
 EPOCH = date(1970, 1, 1)
@@ -84,9 +82,10 @@ def month_days(month: int) -> tuple[int, int]:
 # ticket's due times met or missed are ``report_figures.sla_met``).
 
 
-def sla_overdue(due: ColumnElement[datetime] | Any, now: datetime) -> ColumnElement[int]:
-    """1 where an open ticket's running deadline has passed (an SQL expression over ``due``)."""
-    return case((due < now, 1), else_=0)
+def sla_overdue(due: str, now: str) -> str:
+    """1 where an open ticket's running deadline has passed: SQL over the column ``due`` and
+    the bound parameter ``now``."""
+    return f"CASE WHEN {due} < :{now} THEN 1 ELSE 0 END"
 
 
 # ---------------------------------------------------------------------------------------
