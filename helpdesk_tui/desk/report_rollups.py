@@ -42,8 +42,9 @@ Key = tuple[str, int, int, str, str, str, int]
 
 CREATED, RESOLVED, RESOLVED_FLAGS = "created", "resolved", "resolved_flags"
 RESPONSE_MET, RATING, REPLY = "response_met", "rating", "reply"
-DAILY = (CREATED, RESOLVED, RESOLVED_FLAGS, RESPONSE_MET, RATING, REPLY)
-"""Measures counted per day; the :class:`reports.Kind` ones are histograms per month."""
+DAILY = (CREATED, RESOLVED_FLAGS, RESPONSE_MET, RATING, REPLY)
+"""Measures read per day (``resolved`` is counted per day too, but a report reads its days
+from ``resolved_flags``); the :class:`reports.Kind` ones are histograms per month."""
 
 _COLUMNS: dict[Kind, tuple[str, str, str | None]] = {
     Kind.RESOLUTION: ("resolved_day", "resolution_mins", "agent_id"),
@@ -131,20 +132,34 @@ def apply(conn: Connection, change: Counter[Key]) -> None:
         conn.exec_driver_sql(_SQLITE_UPSERT, rows)
 
 
+_SUM = "CAST(sum(n) AS BIGINT)"
+"""A rollups' sum as an integer: PostgreSQL's ``sum`` of a ``bigint`` is a ``numeric``,
+which the driver hands over as a ``Decimal`` (slower to make, and to add up)."""
+
+
 def daily(session: Reader, counts: Counts, first: int, last: int) -> None:
     """Fill ``counts``' day-keyed figures for days ``first`` to ``last`` from the rollups
-    (summed by the database: a few rows per day, and one per value for the breakdowns)."""
-    conn = connection_of(session)
+    (summed by the database: a few rows per day, and one per value for the breakdowns), in
+    one statement: the day counts and the breakdowns' as two parts of a ``UNION ALL``."""
     in_range = f"period >= {int(first)} AND period <= {int(last)}"
-    for measure, day, agent, value, n in conn.exec_driver_sql(
-        f"SELECT measure, period, agent, value, sum(n) FROM report_rollup "
-        f"WHERE measure IN ({_listed(DAILY)}) AND {in_range} "
-        "GROUP BY measure, period, agent, value"
-    ).all():
-        n = int(n)
+    for by_day, measure, day, agent, value, a, b, c, n in (
+        connection_of(session)
+        .exec_driver_sql(
+            f"SELECT 1, measure, period, agent, value, '', '', '', {_SUM} FROM report_rollup "
+            f"WHERE measure IN ({_listed(DAILY)}) AND {in_range} "
+            "GROUP BY measure, period, agent, value UNION ALL "
+            f"SELECT 0, measure, 0, 0, 0, a, b, c, {_SUM} FROM report_rollup "
+            f"WHERE measure IN ({_listed((CREATED, RESOLVED))}) AND {in_range} "
+            "GROUP BY measure, a, b, c"
+        )
+        .all()
+    ):
         if not n:
             continue
-        if measure == CREATED:
+        if not by_day:
+            target = counts.created_values if measure == CREATED else counts.resolved_values
+            _add(target, (a or "—", b, c), n)
+        elif measure == CREATED:
             _add(counts.created_days, day, n)
         elif measure == RESOLVED_FLAGS:
             reopened, met = divmod(value, 3)
@@ -156,14 +171,6 @@ def daily(session: Reader, counts: Counts, first: int, last: int) -> None:
             _add(counts.rating_agents, (agent or None, value), n)
         elif measure == REPLY:
             _add(counts.replies, agent, n)
-    for measure, a, b, c, n in conn.exec_driver_sql(
-        f"SELECT measure, a, b, c, sum(n) FROM report_rollup "
-        f"WHERE measure IN ({_listed((CREATED, RESOLVED))}) AND {in_range} "
-        "GROUP BY measure, a, b, c"
-    ).all():
-        if int(n):
-            target = counts.created_values if measure == CREATED else counts.resolved_values
-            _add(target, (a or "—", b, c), int(n))
 
 
 def _listed(measures: Iterable[str]) -> str:
@@ -281,7 +288,7 @@ def _rolled_up(kind: Kind, first_month: int, last_month: int, part: int) -> str:
     """One histogram's rollups of months ``first_month`` to ``last_month``, by agent and
     bucket, with the ``part`` number."""
     return (
-        f"SELECT agent, value, sum(n), {int(part)} FROM report_rollup "
+        f"SELECT agent, value, {_SUM}, {int(part)} FROM report_rollup "
         f"WHERE measure = {_listed((kind.value,))} "
         f"AND period >= {int(first_month)} AND period <= {int(last_month)} "
         "GROUP BY agent, value"
@@ -390,7 +397,7 @@ def _bucket_counts(
         f"FROM report_ticket WHERE {' AND '.join(where)} GROUP BY {', '.join(by)}"
     )
     return (
-        f"SELECT {int(index)}, agent, minutes, sum(n) FROM ({by_day}) AS b GROUP BY agent, minutes"
+        f"SELECT {int(index)}, agent, minutes, {_SUM} FROM ({by_day}) AS b GROUP BY agent, minutes"
     )
 
 
