@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from helpdesk_tui.cli import main
+from helpdesk_tui.cli.init import DATABASE_FILE
+from helpdesk_tui.config_files import data_dir
 
 Invoke = Callable[..., Result]
 PROMPT_WAIT_SECONDS = 60
@@ -50,6 +52,23 @@ def use_db(no_desk_yet: str, invoke: Invoke) -> str:
     result = invoke("init")
     assert result.exit_code == 0, result.stderr
     return no_desk_yet
+
+
+@pytest.fixture
+def private_desk(_migrated_sqlite: Path) -> Path:
+    """The default desk in the test's data directory, as ``helpdesk init`` leaves it: the
+    caller its first admin. ``init`` runs on a copy of the worker's migrated desk put where it
+    would create the file (its directory made as the SQLite engine makes it, the file 0600 as
+    the template is), not on an empty file: running every migration for each test was most
+    of these tests' time. ``use_db``'s way; ``init`` on an empty database is tested through
+    ``no_desk_yet``."""
+    path = data_dir() / DATABASE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_migrated_sqlite, path)
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 0, result.stderr
+    assert "made " in result.stdout and " the first admin" in result.stdout, result.stdout
+    return path
 
 
 def as_login(login: str) -> Invoke:

@@ -19,11 +19,8 @@ from tests.cli.conftest import Invoke, one_error_line, run_script, write_toml
 NEW = ("ticket", "new", "--subject", "Printer on fire", "--from", "ann@example.com")
 
 
-@pytest.fixture(autouse=True)
-def _private_desk() -> None:
-    """The default desk in the test's data directory, made the way a user makes it."""
-    result = CliRunner().invoke(main, ["init"])
-    assert result.exit_code == 0, result.stderr
+pytestmark = pytest.mark.usefixtures("private_desk")
+"""Every test has the default desk in its data directory, as ``helpdesk init`` makes it."""
 
 
 def _stored(invoke: Invoke) -> list[object]:

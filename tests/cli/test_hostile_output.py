@@ -29,11 +29,8 @@ def _clean(result: Result) -> Result:
     return result
 
 
-@pytest.fixture(autouse=True)
-def _private_desk() -> None:
-    """The default desk in the test's data directory, made the way a user makes it."""
-    result = CliRunner().invoke(main, ["init"])
-    assert result.exit_code == 0, result.stderr
+pytestmark = pytest.mark.usefixtures("private_desk")
+"""Every test has the default desk in its data directory, as ``helpdesk init`` makes it."""
 
 
 def _run(*args: str, input: str | None = None) -> Result:

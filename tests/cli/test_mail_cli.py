@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,7 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 def configure(
     tmp_path: Path,
+    migrated: Path,
     dovecot: ImapAccount,
     smtp: SmtpServer,
     *,
@@ -62,6 +64,7 @@ def configure(
     extra: str = "",
 ) -> str:
     url = f"sqlite:///{tmp_path / 'cli-mail.db'}"
+    shutil.copy(migrated, tmp_path / "cli-mail.db")  # (init makes its first admin, as use_db)
     write_toml(
         user_config_file(),
         f"""\
@@ -105,9 +108,13 @@ def import_inbox(url: str, dovecot: ImapAccount, **overrides: object) -> None:
 
 
 def test_check_passes_every_step_on_working_servers(
-    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+    invoke: Invoke,
+    tmp_path: Path,
+    _migrated_sqlite: Path,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
 ) -> None:
-    configure(tmp_path, dovecot, smtp_server)
+    configure(tmp_path, _migrated_sqlite, dovecot, smtp_server)
     result = invoke("mail", "check")
     assert result.exit_code == 0, result.output + result.stderr
     out = result.stdout
@@ -129,6 +136,7 @@ def test_check_passes_every_step_on_working_servers(
 def test_check_names_exactly_what_failed(
     invoke: Invoke,
     tmp_path: Path,
+    _migrated_sqlite: Path,
     dovecot: ImapAccount,
     smtp_server: SmtpServer,
     change: dict[str, object],
@@ -137,7 +145,7 @@ def test_check_names_exactly_what_failed(
 ) -> None:
     if change.get("imap_port") == "closed":
         change = {"imap_port": free_port()}
-    configure(tmp_path, dovecot, smtp_server, **change)  # type: ignore[arg-type]
+    configure(tmp_path, _migrated_sqlite, dovecot, smtp_server, **change)  # type: ignore[arg-type]
     result = invoke("mail", "check")
     assert result.exit_code == 1
     [failure] = [line for line in lines(result.stdout) if "FAIL" in line]
@@ -147,9 +155,13 @@ def test_check_names_exactly_what_failed(
 
 
 def test_check_smtp_down_and_tls_mismatch(
-    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+    invoke: Invoke,
+    tmp_path: Path,
+    _migrated_sqlite: Path,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
 ) -> None:
-    configure(tmp_path, dovecot, smtp_server)
+    configure(tmp_path, _migrated_sqlite, dovecot, smtp_server)
     text = user_config_file().read_text().replace('security = "none"\n', 'security = "tls"\n', 1)
     write_toml(user_config_file(), text)
     smtp_server.stop()
@@ -162,9 +174,15 @@ def test_check_smtp_down_and_tls_mismatch(
 
 
 def test_status_quarantine_and_spam(
-    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+    invoke: Invoke,
+    tmp_path: Path,
+    _migrated_sqlite: Path,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
 ) -> None:
-    url = configure(tmp_path, dovecot, smtp_server, extra='blocked = ["@spammy.example"]')
+    url = configure(
+        tmp_path, _migrated_sqlite, dovecot, smtp_server, extra='blocked = ["@spammy.example"]'
+    )
     assert invoke("db", "upgrade").exit_code == 0
     evil_subject = "Hi \x1b]52;c;cm0gLXJmIH4=\x07 there"
     with dovecot.connect() as client:
@@ -226,9 +244,13 @@ def test_status_quarantine_and_spam(
 
 
 def test_undelivered_mail_is_listed_with_the_reason_and_resent(
-    invoke: Invoke, tmp_path: Path, dovecot: ImapAccount, smtp_server: SmtpServer
+    invoke: Invoke,
+    tmp_path: Path,
+    _migrated_sqlite: Path,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
 ) -> None:
-    url = configure(tmp_path, dovecot, smtp_server)
+    url = configure(tmp_path, _migrated_sqlite, dovecot, smtp_server)
     settings = server_settings(dovecot, smtp_server)
     assert invoke("db", "upgrade").exit_code == 0
     assert invoke("ticket", "new", "--subject", "VPN", "--from", "ann@example.org", "--body", "x")

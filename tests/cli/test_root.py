@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from helpdesk_tui.cli.lazy import LazyGroup
 from helpdesk_tui.cli.ticket import VERB_HELP, VERBS, ticket
 from helpdesk_tui.desk.actors import os_login
 from tests.cli.conftest import Invoke, one_error_line, run_script
+from tests.cli.import_probe import ImportProbe
 
 
 def test_help_lists_every_command_without_importing_them() -> None:
@@ -108,11 +109,11 @@ def test_the_terminal_ui_draws_its_first_page_without_the_data_layer() -> None:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_a_verb_imports_only_what_it_uses(use_db: str) -> None:
+def test_a_verb_imports_only_what_it_uses(use_db: str, loaded_by: LoadedBy) -> None:
     """A verb (``agent list``) on a SQLite desk loads neither the
     terminal UI nor mail, Alembic, the PostgreSQL dialect or the fuzzy matcher, nor, with
     settings validated before (``helpdesk init`` here), the settings' validation."""
-    assert _loaded_by(["agent", "list"], UNUSED_BY_A_VERB) == []
+    assert loaded_by(["agent", "list"], UNUSED_BY_A_VERB) == []
 
 
 UNUSED_BY_A_VERB = (
@@ -130,24 +131,27 @@ UNUSED_BY_A_VERB = (
 ORM = ("sqlmodel", "pydantic", "pydantic_core", "sqlalchemy.orm", "helpdesk_tui.storage.models")
 
 
-def _loaded_by(args: list[str], unused: tuple[str, ...]) -> list[str]:
-    """The modules of ``unused`` that running ``helpdesk ARGS`` imported: a name and what is
-    inside it (a name ending in "." only what is inside)."""
-    code = (
-        "import sys\n"
-        "from helpdesk_tui.cli import main\n"
-        "try:\n"
-        f"    main({args!r}, prog_name='helpdesk')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        f"names = {unused!r}\n"
-        "print(sorted(m for m in sys.modules for u in names"
-        " if m == u or m.startswith(u.rstrip('.') + '.')))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    return ast.literal_eval(result.stdout.splitlines()[-1])
+LoadedBy = Callable[[list[str], tuple[str, ...]], list[str]]
+
+
+@pytest.fixture(scope="session")
+def _import_probe() -> Iterator[ImportProbe]:
+    probe = ImportProbe()
+    yield probe
+    probe.close()
+
+
+@pytest.fixture
+def loaded_by(_import_probe: ImportProbe, tmp_path: Path) -> LoadedBy:
+    """``loaded_by(ARGS, UNUSED)``: the modules of ``UNUSED`` that running ``helpdesk ARGS``
+    imported (a name and what is inside it; a name ending in "." only what is inside), in
+    a process of its own that had imported only what a fresh interpreter's
+    ``from helpdesk_tui.cli import main`` does (``ImportProbe``)."""
+
+    def run(args: list[str], unused: tuple[str, ...]) -> list[str]:
+        return _import_probe.loaded_by(args, unused, tmp_path / "command-output")
+
+    return run
 
 
 @pytest.mark.parametrize(
@@ -163,7 +167,9 @@ def _loaded_by(args: list[str], unused: tuple[str, ...]) -> list[str]:
         ["ticket", "show", "1", "--json"],
     ],
 )
-def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: list[str]) -> None:
+def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(
+    use_db: str, args: list[str], loaded_by: LoadedBy
+) -> None:
     """``ticket list``, ``search`` and ``show`` read on Core tables (``storage/core_tables``):
     SQLModel, pydantic and the ORM are two fifths of a verb's start (see benchmarks). On
     PostgreSQL too, which loads the postgresql dialect and psycopg but not SQLite's."""
@@ -171,14 +177,16 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(use_db: str, args: 
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
         unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
-    assert _loaded_by(args, unused) == []
+    assert loaded_by(args, unused) == []
 
 
 @pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
 @pytest.mark.parametrize("args", [["ticket", "show", "1"], ["ticket", "show", "1", "--json"]])
-def test_showing_a_ticket_imports_no_lister(use_db: str, invoke: Invoke, args: list[str]) -> None:
+def test_showing_a_ticket_imports_no_lister(
+    use_db: str, invoke: Invoke, args: list[str], loaded_by: LoadedBy
+) -> None:
     """``ticket show`` reads one ticket: neither the lister and its search (``queue``,
     ``search``) nor their values (``queue_values``), which ``list`` and ``search`` need."""
     created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
@@ -188,7 +196,7 @@ def test_showing_a_ticket_imports_no_lister(use_db: str, invoke: Invoke, args: l
         "helpdesk_tui.desk.search",
         "helpdesk_tui.desk.queue_values",
     )
-    assert _loaded_by(args, unused) == []
+    assert loaded_by(args, unused) == []
 
 
 @pytest.mark.parametrize(
@@ -217,7 +225,7 @@ def test_showing_a_ticket_imports_no_lister(use_db: str, invoke: Invoke, args: l
     ],
 )
 def test_the_other_groups_reads_import_no_orm(
-    use_db: str, args: list[str], uses: tuple[str, ...]
+    use_db: str, args: list[str], uses: tuple[str, ...], loaded_by: LoadedBy
 ) -> None:
     """The other groups' listings read on Core tables too (``AdminReads``, ``CannedReads``,
     ``KbReads``, ``SlaReads``, ``RoutingReads``, ``ReportReads``, ``SurveyReads``,
@@ -230,13 +238,15 @@ def test_the_other_groups_reads_import_no_orm(
     unused = tuple(u for u in unused if u not in uses)
     if uses == ("helpdesk_tui.mail.",):
         unused = (*unused, "helpdesk_tui.mail.parse", "helpdesk_tui.mail.service")
-    assert _loaded_by(args, unused) == []
+    assert loaded_by(args, unused) == []
 
 
 @pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-def test_a_report_catching_up_imports_no_orm(use_db: str, invoke: Invoke) -> None:
+def test_a_report_catching_up_imports_no_orm(
+    use_db: str, invoke: Invoke, loaded_by: LoadedBy
+) -> None:
     """A report after a ticket write first replays that ticket into the report tables
     (``report_catchup``, on Core tables): still no ORM, SQLModel or pydantic, nor a
     ticket's reads (``ticket_reads``), and the replayed ticket is counted."""
@@ -247,7 +257,7 @@ def test_a_report_catching_up_imports_no_orm(use_db: str, invoke: Invoke) -> Non
         postgres = "sqlalchemy.dialects.postgresql"
         unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
     unused = (*unused, "helpdesk_tui.desk.ticket_reads", "helpdesk_tui.desk.report_catchup")
-    assert _loaded_by(["report"], unused) == ["helpdesk_tui.desk.report_catchup"]
+    assert loaded_by(["report"], unused) == ["helpdesk_tui.desk.report_catchup"]
     report = invoke("report", "--format", "json")
     assert report.exit_code == 0, report.stderr
     summary = {row["figure"]: row["value"] for row in json.loads(report.stdout)["summary"]}
@@ -257,7 +267,9 @@ def test_a_report_catching_up_imports_no_orm(use_db: str, invoke: Invoke) -> Non
 @pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-def test_a_caught_up_report_imports_no_sla_rules(use_db: str, invoke: Invoke) -> None:
+def test_a_caught_up_report_imports_no_sla_rules(
+    use_db: str, invoke: Invoke, loaded_by: LoadedBy
+) -> None:
     """A report on a desk whose report tables are caught up reads stored minutes: neither
     the SLA rules (``sla``, ``sla_reads``: a replay's), a ticket's reads, the writer, a
     ticket's figures from its history (``report_figures``, with the tier moves) nor, without
@@ -275,7 +287,7 @@ def test_a_caught_up_report_imports_no_sla_rules(use_db: str, invoke: Invoke) ->
         "helpdesk_tui.desk.escalation",
         "helpdesk_tui.storage.core_tables",
     )
-    assert _loaded_by(["report"], unused) == []
+    assert loaded_by(["report"], unused) == []
 
 
 UNUSED_BY_A_WRITE = (
@@ -307,7 +319,7 @@ a resolution (a survey to send): none of these verbs resolves."""
     ],
 )
 def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
-    use_db: str, invoke: Invoke, args: list[str]
+    use_db: str, invoke: Invoke, args: list[str], loaded_by: LoadedBy
 ) -> None:
     """The facade's ticket writes run on Core tables (``Database.write_rows``,
     ``desk/ticket_record``): the same rules as the terminal's, without the ORM, SQLModel
@@ -328,7 +340,7 @@ def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
     if use_db.startswith("postgresql"):
         postgres = "sqlalchemy.dialects.postgresql"
         unused = (*(u for u in unused if u != postgres), "sqlalchemy.dialects.sqlite", "sqlite3")
-    assert _loaded_by(args, unused) == []
+    assert loaded_by(args, unused) == []
     shown = invoke("ticket", "show", "2" if args[1] == "new" else "1", "--json")
     assert shown.exit_code == 0, shown.stderr
     assert f'"version": {1 if args[1] == "new" else 2}' in shown.stdout, shown.stdout
@@ -347,7 +359,7 @@ def test_a_ticket_write_imports_no_orm_sqlmodel_or_pydantic(
     ],
 )
 def test_a_write_that_moves_no_clock_imports_no_sla_rules(
-    use_db: str, invoke: Invoke, args: list[str], moves_a_clock: bool
+    use_db: str, invoke: Invoke, args: list[str], moves_a_clock: bool, loaded_by: LoadedBy
 ) -> None:
     """Only an event that moves an SLA clock marks its ticket (``sla_marks``); the
     recompute's rules (``sla_clock``, ``sla``) are imported by the first mark's recompute,
@@ -355,7 +367,7 @@ def test_a_write_that_moves_no_clock_imports_no_sla_rules(
     created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
     assert created.exit_code == 0, created.stderr
     clocks = ("helpdesk_tui.desk.sla_clock", "helpdesk_tui.desk.sla")
-    assert _loaded_by(args, clocks) == (sorted(clocks) if moves_a_clock else [])
+    assert loaded_by(args, clocks) == (sorted(clocks) if moves_a_clock else [])
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -367,7 +379,9 @@ def test_a_write_that_moves_no_clock_imports_no_sla_rules(
         ["ticket", "new", "--subject", "Printer", "--body", "It jams."],
     ],
 )
-def test_a_ticket_write_loads_the_tickets_area_only(use_db: str, args: list[str]) -> None:
+def test_a_ticket_write_loads_the_tickets_area_only(
+    use_db: str, args: list[str], loaded_by: LoadedBy
+) -> None:
     """A ticket write holds ``TicketsService`` alone: neither the facade with the other
     areas (knowledge base, canned responses, reports, mail holding) and their tables, nor,
     with settings validated before, the settings' validation (the body limit is kept), nor,
@@ -383,7 +397,7 @@ def test_a_ticket_write_loads_the_tickets_area_only(use_db: str, args: list[str]
         "helpdesk_tui.storage.kb_models",
         "helpdesk_tui.storage.canned_models",
     )
-    assert _loaded_by(args, unused) == []
+    assert loaded_by(args, unused) == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -397,14 +411,16 @@ def test_a_ticket_write_loads_the_tickets_area_only(use_db: str, args: list[str]
         ["kb", "search", "vpn"],
     ],
 )
-def test_other_groups_verbs_load_their_area_only(use_db: str, args: list[str]) -> None:
+def test_other_groups_verbs_load_their_area_only(
+    use_db: str, args: list[str], loaded_by: LoadedBy
+) -> None:
     """``mail status``, ``report``, ``agent``, ``canned`` and ``kb`` hold their own area of the
     desk, not the facade; ``mail status`` neither the poller nor the settings' validation."""
     unused = (*UNUSED_BY_A_VERB, "helpdesk_tui.desk.facade")
     if args[0] == "mail":
         unused = (*unused, "helpdesk_tui.mail.service", "helpdesk_tui.mail.poller")
         unused = tuple(u for u in unused if u != "helpdesk_tui.mail.")
-    assert _loaded_by(args, unused) == []
+    assert loaded_by(args, unused) == []
 
 
 def test_version(invoke: Invoke) -> None:

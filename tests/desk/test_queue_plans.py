@@ -40,7 +40,6 @@ from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.views import builtin_views
-from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.types import IdList
 from tests.conftest import sqlite_url
@@ -140,9 +139,11 @@ def _bad_plans(session: Session) -> list[str]:
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(sqlite_url(tmp_path))
-    migrate.upgrade(database)
+def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
+    """A migrated SQLite desk: a copy of the worker's, as ``db``'s are."""
+    url = sqlite_url(tmp_path)
+    shutil.copy(_migrated_sqlite, url.removeprefix("sqlite:///"))
+    database = Database(url)
     yield database
     database.dispose()
 

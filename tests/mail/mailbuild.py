@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -11,7 +12,6 @@ from sqlmodel import col, select
 from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.mail.ingest import IngestConfig
 from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, SmtpSettings
-from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Message, Outbox, Ticket
 from tests.mail.servers import ImapAccount, SmtpServer
@@ -125,9 +125,12 @@ def outbox(db: Database, kind: str | None = None) -> list[Outbox]:
         return list(session.exec(statement))
 
 
-def sqlite_database(tmp_path: Path) -> Iterator[Database]:
-    """A migrated SQLite database (for a fixture): enough for the big and slow mail tests."""
-    database = Database(f"sqlite:///{tmp_path / 'mail.db'}")
-    migrate.upgrade(database)
+def sqlite_database(tmp_path: Path, migrated: Path) -> Iterator[Database]:
+    """A migrated SQLite database (for a fixture): enough for the big and slow mail tests.
+    A copy of ``migrated`` (the worker's migrated desk, ``_migrated_sqlite``), as ``db``'s
+    are: migrating each anew was most of these fixtures' time."""
+    path = tmp_path / "mail.db"
+    shutil.copy(migrated, path)
+    database = Database(f"sqlite:///{path}")
     yield database
     database.dispose()

@@ -41,8 +41,8 @@ CATEGORY = {
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    yield from sqlite_database(tmp_path)
+def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
+    yield from sqlite_database(tmp_path, _migrated_sqlite)
 
 
 def corpus(root: Path) -> list[Path]:

@@ -40,8 +40,8 @@ AnyPoller = TypeVar("AnyPoller", bound=MailboxPoller)
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    yield from sqlite_database(tmp_path)
+def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
+    yield from sqlite_database(tmp_path, _migrated_sqlite)
 
 
 @overload

@@ -38,8 +38,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    yield from sqlite_database(tmp_path)
+def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
+    yield from sqlite_database(tmp_path, _migrated_sqlite)
 
 
 def count(db: Database, what: type) -> int:

@@ -20,8 +20,8 @@ from .test_poller import wait_until
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    yield from sqlite_database(tmp_path)
+def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
+    yield from sqlite_database(tmp_path, _migrated_sqlite)
 
 
 def test_customer_replies_to_the_acknowledgement_and_the_agent_answers_in_thread(

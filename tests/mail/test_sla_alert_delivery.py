@@ -32,8 +32,8 @@ LEASES = {poller_lease("support"), OUTBOX_LEASE, SLA_LEASE}
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    yield from sqlite_database(tmp_path)
+def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
+    yield from sqlite_database(tmp_path, _migrated_sqlite)
 
 
 def _late_ticket(db: Database, actor: Actor, subject: str) -> int:

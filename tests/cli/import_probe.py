@@ -1,0 +1,103 @@
+"""Which modules a ``helpdesk`` command imports, each run in a process of its own.
+
+A check of what a verb imports must start from an interpreter that has imported no more
+than a fresh one running ``from helpdesk_tui.cli import main``. It used to start exactly
+that, a fresh interpreter, for every check: ≈ 85 in ``test_root``, each paying Python's
+start and the CLI's import (click and the root group; about a quarter of a verb's CPU)
+before the verb itself. :class:`ImportProbe` starts that interpreter once per test session
+(per xdist worker) and forks a child from it for each check: every child starts from the
+same untouched state (the server never runs a command), with the test's environment and
+working directory, and runs ``main(ARGS)`` as the fresh interpreter did. The server itself
+imports nothing but what ``helpdesk_tui.cli`` does (``ast``, ``os`` and ``sys`` among them),
+which :class:`ImportProbe` checks when it starts: its modules are a fresh interpreter's
+after that import, name for name.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+FRESH = "import sys\nfrom helpdesk_tui.cli import main\nprint(sorted(sys.modules))"
+"""What a fresh interpreter has imported when a check used to run its command."""
+
+SERVER = r"""
+import ast, os, sys
+from helpdesk_tui.cli import main
+
+print(sorted(sys.modules), flush=True)
+for line in sys.stdin:
+    args, unused, environ, cwd, output = ast.literal_eval(line)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        try:  # (never back into this loop: the child ends here, whatever happens)
+            os.chdir(cwd)
+            os.environ.clear()
+            os.environ.update(environ)
+            null = os.open(os.devnull, os.O_RDONLY)
+            written = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(null, 0)
+            os.dup2(written, 1)
+            os.dup2(written, 2)
+            sys.stdin = open(0, closefd=False)
+            try:
+                main(args, prog_name="helpdesk")
+            except SystemExit:
+                pass
+            print(sorted(m for m in sys.modules for u in unused
+                         if m == u or m.startswith(u.rstrip(".") + ".")))
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    print(os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+class ImportProbe:
+    """One interpreter that imported ``helpdesk_tui.cli``; :meth:`loaded_by` forks from it."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SERVER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        assert self.process.stdout is not None
+        served = self.process.stdout.readline()
+        fresh = subprocess.run(
+            [sys.executable, "-c", FRESH], capture_output=True, text=True, check=True
+        ).stdout
+        assert ast.literal_eval(served) == ast.literal_eval(fresh), (served, fresh)
+
+    def loaded_by(self, args: list[str], unused: tuple[str, ...], output: Path) -> list[str]:
+        """The modules of ``unused`` that running ``helpdesk ARGS`` imported: a name and what
+        is inside it (a name ending in "." only what is inside). The command's stdout and
+        stderr go to ``output`` (one file, as a pipe would take them: not a terminal)."""
+        stdin: IO[str] | None = self.process.stdin
+        stdout: IO[str] | None = self.process.stdout
+        assert stdin is not None and stdout is not None
+        request = (args, unused, dict(os.environ), os.getcwd(), str(output))
+        stdin.write(repr(request) + "\n")
+        stdin.flush()
+        status = stdout.readline()
+        assert status.strip() == "0", f"the child ended with {status!r}: {output.read_text()}"
+        return list(ast.literal_eval(output.read_text().splitlines()[-1]))
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
