@@ -755,15 +755,10 @@ async def test_a_key_in_the_filter_form_is_drawn_at_once(
             draw()
 
         form._on_timer_update = at_once  # type: ignore[method-assign]
-        timer = form._update_timer
-        tick = timer._callback
-        assert tick is not None
-
-        def ticking() -> None:
-            drawn.append(False)
-            tick()
-
-        timer._callback = ticking
+        # The update timer's ticks are counted but draw nothing: a tick that came first (its
+        # grid point passed while a loaded machine handled the key) would otherwise draw the
+        # key's frame itself, and the screen's own drawing is what this checks.
+        form._update_timer._callback = lambda: drawn.append(False)
 
         def settled() -> bool:
             """Nothing left to draw or on its way to the form (no frame to come)."""
@@ -779,8 +774,8 @@ async def test_a_key_in_the_filter_form_is_drawn_at_once(
             )
 
         await pilot.press("u")
-        await _frames_until(lambda: bool(drawn) and settled())
-        assert drawn == [True]
+        await _frames_until(lambda: True in drawn and settled())
+        assert drawn.count(True) == 1
 
 
 async def test_a_list_of_another_length_lays_nothing_out(
