@@ -37,6 +37,22 @@ def test_help_lists_every_command_without_importing_them() -> None:
         assert name in result.stdout
 
 
+def test_the_command_lines_own_imports_run_no_collection() -> None:
+    """Importing the command line (click and its own modules) runs no cyclic collection,
+    leaves the collector on, and keeps what it made out of the collector's later walks."""
+    code = (
+        "import gc\n"
+        "runs = []\n"
+        "gc.callbacks.append(lambda phase, info: runs.append(phase))\n"
+        "import helpdesk_tui.cli\n"
+        "print(len(runs), gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["0", "True", "True"]
+
+
 def test_every_command_has_help_text() -> None:
     assert set(SUBCOMMAND_HELP) == set(SUBCOMMANDS)
     assert set(VERB_HELP) == set(VERBS)
