@@ -15,11 +15,12 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import TextualSelect, insert, text, update
+from sqlalchemy import TextualSelect, insert, text
 
 from helpdesk_tui.desk import sla_marks
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.storage.core_tables import Ticket, ticket
+from helpdesk_tui.storage.core_text import update_by_id
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
@@ -144,6 +145,10 @@ def save(reader: Reader, record: TicketRecord) -> None:
     row a second time (every index of the ticket table again)."""
     sla_marks.settle_record(reader, record)
     if record.changed:
-        values = {name: getattr(record, name) for name in sorted(record.changed)}
-        connection_of(reader).execute(update(ticket).where(Ticket.id == record.id).values(values))
+        names = tuple(sorted(record.changed))
+        values = {name: getattr(record, name) for name in names}
+        # (SQL text made once per set of columns: ``storage/core_text``)
+        conn = connection_of(reader)
+        statement = update_by_id(conn.dialect, ticket, names)
+        conn.execute(statement, {**values, "row_id": record.id})
         record.changed.clear()
