@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from helpdesk_tui.desk.values import parse_address, text_value
 from helpdesk_tui.storage.core_tables import Contact, Organization, contact
@@ -33,12 +33,15 @@ def contact_row(reader: Reader, contact_id: int | None) -> ContactRow | None:
     """Contact ``contact_id``, if there is one."""
     if contact_id is None:
         return None
-    found = (
-        connection_of(reader)
-        .execute(select(Contact.id, Contact.email, Contact.name).where(Contact.id == contact_id))
-        .first()
-    )
+    found = connection_of(reader).execute(_CONTACT, {"id": contact_id}).first()
     return ContactRow(*found) if found is not None else None
+
+
+_CONTACT = text("SELECT id, email, name FROM contact WHERE id = :id").columns(
+    Contact.id, Contact.email, Contact.name
+)
+"""SQL text, which a reply's process does not compile (SQLAlchemy compiled the Core
+statement anew in every command, ≈ 0.5 ms)."""
 
 
 def find_contact(reader: Reader, email: str) -> ContactRow | None:
