@@ -370,6 +370,7 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
             event.listen(engine, "connect", _autocommit_while_opening, insert=True)
             if parsed.get_driver_name() == "psycopg":
                 event.listen(engine, "connect", _dump_id_lists)
+                _first_look_in_one_statement(engine.dialect)
             event.listen(engine, "connect", _session_settings)
     _count_connections(engine)
     return engine
@@ -381,6 +382,50 @@ def _start_with(engine: Engine, early: _EarlyConnection) -> None:
     @event.listens_for(engine, "do_connect", once=True)
     def _first(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
         return early.take(cargs, cparams)
+
+
+def _first_look_in_one_statement(dialect: Any) -> None:
+    """SQLAlchemy's first look at a psycopg connection's server (``dialect.initialize``)
+    in one statement instead of four, each a round trip before the command's first.
+
+    The server reports its version and ``standard_conforming_strings`` when a connection
+    starts, and psycopg keeps them (``connection.info``); the default schema and isolation
+    level are read together. Given through the dialect's own hooks, on this dialect only
+    (a hook SQLAlchemy no longer calls leaves its own statement in place): the same
+    values as SQLAlchemy's statements (a test compares them)."""
+    isolation: list[str] = []
+    own_isolation = dialect.get_default_isolation_level
+
+    def server_version(connection: Connection) -> tuple[int, ...]:
+        number = int(_driver_info(connection).server_version)
+        if number >= 100000:  # PostgreSQL 10 on: major * 10000 + minor
+            return (number // 10000, number % 10000)
+        return (number // 10000, number // 100 % 100, number % 100)
+
+    def default_schema(connection: Connection) -> str | None:
+        schema, level = connection.exec_driver_sql(
+            "SELECT current_schema(), current_setting('transaction_isolation')"
+        ).one()
+        isolation.append(str(level).upper())
+        return None if schema is None else str(schema)
+
+    def default_isolation(dbapi_connection: Any) -> Any:
+        return isolation.pop() if isolation else own_isolation(dbapi_connection)
+
+    def backslash_escapes(connection: Connection) -> None:
+        scs = _driver_info(connection).parameter_status("standard_conforming_strings")
+        dialect._backslash_escapes = scs == "off"
+
+    dialect._get_server_version_info = server_version
+    dialect._get_default_schema_name = default_schema
+    dialect.get_default_isolation_level = default_isolation
+    dialect._set_backslash_escapes = backslash_escapes
+
+
+def _driver_info(connection: Connection) -> Any:
+    """What psycopg knows of the connection's server (``psycopg.Connection.info``)."""
+    driver: Any = connection.connection.dbapi_connection
+    return driver.info
 
 
 def _ping_when_rested(engine: Engine) -> None:

@@ -473,3 +473,47 @@ def test_no_early_connection_but_on_psycopg(tmp_path: Path) -> None:
     load_driver(url, connect=True)
     load_driver("postgresql+psycopg2://u@h/d", connect=True)
     assert database_module._early_connections == {}
+
+
+@PG_ONLY
+def test_sqlalchemys_first_look_at_the_server_is_one_statement_with_its_answers(
+    db_url: str,
+) -> None:
+    """The dialect learns what SQLAlchemy's four statements tell it (version, default
+    schema, isolation level, standard_conforming_strings) from what psycopg knows and one
+    statement."""
+    from sqlalchemy import create_engine
+
+    own = create_engine(db_url)  # SQLAlchemy's first look, its own statements
+    database = Database(db_url)
+    seen: list[str] = []
+    dialect: Any = database.engine.dialect
+    for name in ("do_execute", "do_execute_no_params"):
+        real = getattr(dialect, name)
+
+        def counted(cursor: Any, statement: str, *args: Any, real: Any = real) -> None:
+            seen.append(statement)
+            real(cursor, statement, *args)
+
+        setattr(dialect, name, counted)
+    try:
+        with own.connect():
+            pass
+        with database.engine.connect() as conn:
+            statements_seen = list(seen)
+            conn.exec_driver_sql("SELECT 1")
+        names = (
+            "server_version_info",
+            "default_schema_name",
+            "default_isolation_level",
+            "_backslash_escapes",
+        )
+        for name in names:
+            assert getattr(database.engine.dialect, name) == getattr(own.dialect, name), name
+        assert own.dialect.default_isolation_level == "READ COMMITTED"
+    finally:
+        database.dispose()
+        own.dispose()
+    assert [s for s in statements_seen if "current_schema" in s or "version()" in s] == [
+        "SELECT current_schema(), current_setting('transaction_isolation')"
+    ]
