@@ -15,12 +15,12 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import TextualSelect, insert, text
+from sqlalchemy import TextualSelect, text
 
 from helpdesk_tui.desk import sla_marks
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.storage.core_tables import Ticket, ticket
-from helpdesk_tui.storage.core_text import update_by_id
+from helpdesk_tui.storage.core_text import insert_returning, update_by_id
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
@@ -117,8 +117,11 @@ def _load_statement(lock: bool) -> TextualSelect:
 def add(reader: Reader, **values: Any) -> TicketRecord:
     """A new ticket of these column values, as stored (``RETURNING``: no read after the
     insert; the inserting transaction holds the new row as :func:`load_for_update` would)."""
-    row = connection_of(reader).execute(insert(ticket).values(values).returning(*_COLUMNS)).one()
-    return TicketRecord(*row)
+    conn = connection_of(reader)
+    returned = tuple(column.name for column in _COLUMNS)
+    # (SQL text made once: ``storage/core_text``)
+    statement = insert_returning(conn.dialect, ticket, tuple(values), returned)
+    return TicketRecord(*conn.execute(statement, values).one())
 
 
 def load_for_update(reader: Reader, number: int) -> TicketRecord:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import BindParameter, Table, TextClause, bindparam, text
+from sqlalchemy import BindParameter, Table, TextClause, TextualSelect, bindparam, text
 from sqlalchemy.engine import Dialect
 
 
@@ -25,6 +25,24 @@ def insert_returning_id(dialect: Dialect, table: Table, columns: tuple[str, ...]
         f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) "
         f"VALUES ({', '.join(':' + name for name in columns)}) RETURNING id"
     ).bindparams(*_typed(table, columns))
+
+
+@cache
+def insert_returning(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], returning: tuple[str, ...]
+) -> TextualSelect:
+    """``INSERT INTO table (columns) VALUES (:columns) RETURNING returning``, its rows read
+    with the returned columns' types."""
+    quote = dialect.identifier_preparer.quote
+    return (
+        text(
+            f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) "
+            f"VALUES ({', '.join(':' + name for name in columns)}) "
+            f"RETURNING {', '.join(map(quote, returning))}"
+        )
+        .bindparams(*_typed(table, columns))
+        .columns(*(table.c[name] for name in returning))
+    )
 
 
 @cache
