@@ -270,8 +270,8 @@ def _psycopg_arguments(url: URL) -> dict[str, Any] | None:
 EARLY_CONNECTION_KEPT_S = 30.0
 """An early connection not taken by an engine within this is closed and not used."""
 _early_connections: dict[str, _EarlyConnection] = {}
-_NO_ATTRIBUTE = object()
 """``load_driver``'s connections by URL, each for the next engine made for that URL."""
+_NO_ATTRIBUTE = object()
 
 
 class _EarlyConnection:
@@ -279,7 +279,7 @@ class _EarlyConnection:
 
     Connecting is a few round trips to the server (its new backend, authentication,
     settings): ≈ 3 ms of waiting in every command. libpq waits without the GIL, so the
-    imports that follow (SQLAlchemy's postgresql dialect, ≈ 30 ms) go on meanwhile. The
+    imports that follow (SQLAlchemy's postgresql dialect, ≈ 30-50 ms) go on meanwhile. The
     engine takes it in its ``do_connect`` hook only for the very keywords its dialect
     would connect with; a connection that failed fails there with the driver's own error
     (the one connecting would have raised); one never taken is closed at exit.
@@ -337,7 +337,8 @@ class _EarlyConnection:
         return self.connection
 
     def close(self) -> None:
-        self._thread.join()
+        if self.arguments is not None:
+            self._thread.join()
         if self.connection is not None:
             self.connection.close()
 
