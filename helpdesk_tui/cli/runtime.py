@@ -114,7 +114,7 @@ class Runtime:
             with loading():
                 from helpdesk_tui.desk.opening import load_driver, open_database
 
-                load_driver(url)
+                load_driver(url, connect=True)
             self._db = open_database(url, create=create, upgrade=upgrade, say=self.say)
             # (None in the terminal UI's opening thread: ``cli/tui.py`` registered it)
             context = click.get_current_context(silent=True)

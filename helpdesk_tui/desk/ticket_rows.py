@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import TextualSelect, func, select, text
 
 from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.storage.core_tables import Ticket, agent, contact, team, ticket
@@ -19,35 +19,44 @@ if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
 
+_FIELDS_BEFORE = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.subject,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.type,
+    Ticket.category,
+    Ticket.tier,
+)
+"""A row's ticket columns before the requester, assignee and team, in TicketRow's order."""
+_FIELDS_AFTER = (
+    Ticket.created_at,
+    Ticket.updated_at,
+    Ticket.response_due_at,
+    Ticket.resolution_due_at,
+    Ticket.first_response_at,
+    Ticket.version,
+    Ticket.reply_due_at,
+    Ticket.reply_started_at,
+    Ticket.sla_due_at,
+)
+"""And after them."""
+
+
 @cache
 def _row_query() -> Any:
     """The row query, built once (building it costs more than running it for a page)."""
     requester = contact.alias()
     assignee = agent.alias()
     owner = team.alias()
-    # In TicketRow's field order.
     columns: list[Any] = [
-        Ticket.id,
-        Ticket.number,
-        Ticket.subject,
-        Ticket.status,
-        Ticket.priority,
-        Ticket.type,
-        Ticket.category,
-        Ticket.tier,
+        *_FIELDS_BEFORE,
         func.coalesce(requester.c.name, ""),
         requester.c.email,
         assignee.c.login,
         owner.c.name,
-        Ticket.created_at,
-        Ticket.updated_at,
-        Ticket.response_due_at,
-        Ticket.resolution_due_at,
-        Ticket.first_response_at,
-        Ticket.version,
-        Ticket.reply_due_at,
-        Ticket.reply_started_at,
-        Ticket.sla_due_at,
+        *_FIELDS_AFTER,
     ]
     return (
         select(*columns)
@@ -55,6 +64,28 @@ def _row_query() -> Any:
         .outerjoin(requester, requester.c.id == Ticket.requester_id)
         .outerjoin(assignee, assignee.c.id == Ticket.assignee_id)
         .outerjoin(owner, owner.c.id == Ticket.team_id)
+    )
+
+
+@cache
+def _row_by_number() -> TextualSelect:
+    """:func:`_row_query` for one ticket number, as SQL text made once: every ticket write
+    hands back its row, and SQLAlchemy compiled the Core statement anew in every command
+    (≈ 1.2 ms; the text ≈ 0.3). The same columns (typed by the tables': datetimes on
+    SQLite) and joins; a test holds the two to the same rows."""
+
+    def names(columns: tuple[Any, ...]) -> str:
+        return ", ".join(f"ticket.{column.name}" for column in columns)
+
+    return text(
+        f"SELECT {names(_FIELDS_BEFORE)}, coalesce(r.name, ''), r.email, a.login, o.name,"
+        f" {names(_FIELDS_AFTER)} FROM ticket"
+        " LEFT OUTER JOIN contact AS r ON r.id = ticket.requester_id"
+        " LEFT OUTER JOIN agent AS a ON a.id = ticket.assignee_id"
+        " LEFT OUTER JOIN team AS o ON o.id = ticket.team_id"
+        " WHERE ticket.number = :number"
+    ).columns(
+        *_FIELDS_BEFORE, contact.c.name, contact.c.email, agent.c.login, team.c.name, *_FIELDS_AFTER
     )
 
 
@@ -86,5 +117,5 @@ def has_tickets(session: Reader) -> bool:
 
 
 def ticket_row(session: Reader, number: int) -> TicketRow | None:
-    values = session.execute(_row_query().where(Ticket.number == number)).first()
+    values = session.execute(_row_by_number(), {"number": number}).first()
     return _to_row(values) if values else None

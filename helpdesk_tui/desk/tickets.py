@@ -18,7 +18,8 @@ from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState
 from helpdesk_tui.desk.values import parse_number as parse_number
 from helpdesk_tui.desk.values import parse_priority, parse_type, text_value
-from helpdesk_tui.storage.core_tables import Message, attachment, message
+from helpdesk_tui.storage.core_tables import attachment, message
+from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import PRIORITY_RANK, Channel, MessageKind, Status, utcnow
 
@@ -97,30 +98,27 @@ def add_message(
     body = text_value(body, "message text")
     assert ticket.id is not None
     conn = connection_of(reader)
-    message_id = int(
-        conn.execute(
-            insert(message)
-            .values(
-                ticket_id=ticket.id,
-                kind=kind,
-                channel=channel,
-                author_agent_id=actor.agent_id,
-                author_contact_id=author_contact_id,
-                subject=email.subject,
-                body=body,
-                body_html=email.body_html,
-                from_address=email.from_address,
-                to_addresses=", ".join(email.to) or None,
-                cc_addresses=", ".join(email.cc) or None,
-                email_message_id=email.message_id,
-                in_reply_to=email.in_reply_to,
-                references=" ".join(email.references) or None,
-                raw_message_id=email.raw_message_id,
-                created_at=utcnow(),
-            )
-            .returning(Message.id)
-        ).scalar_one()
-    )
+    values = {
+        "ticket_id": ticket.id,
+        "kind": kind,
+        "channel": channel,
+        "author_agent_id": actor.agent_id,
+        "author_contact_id": author_contact_id,
+        "subject": email.subject,
+        "body": body,
+        "body_html": email.body_html,
+        "from_address": email.from_address,
+        "to_addresses": ", ".join(email.to) or None,
+        "cc_addresses": ", ".join(email.cc) or None,
+        "email_message_id": email.message_id,
+        "in_reply_to": email.in_reply_to,
+        "references": " ".join(email.references) or None,
+        "raw_message_id": email.raw_message_id,
+        "created_at": utcnow(),
+    }
+    # (SQL text made once: ``storage/core_text``)
+    statement = insert_returning_id(conn.dialect, message, tuple(values))
+    message_id = int(conn.execute(statement, values).scalar_one())
     if email.attachments:
         conn.execute(
             insert(attachment),

@@ -12,6 +12,8 @@ stuck 30 s on a lock would hold up the terminal's exit, which waits for its thre
 
 from __future__ import annotations
 
+import atexit
+import threading
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, create_engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from helpdesk_tui.storage import sqlite_files
@@ -228,15 +230,117 @@ def _tables(conn: Connection, but: Collection[str]) -> list[str]:
     return sorted(name for (name,) in found if name not in but)
 
 
-def load_driver(url: str) -> None:
+def load_driver(url: str, *, connect: bool = False) -> None:
     """Import the SQLAlchemy dialect and the driver ``url`` names, as the engine would.
 
     For a caller that imports under ``cli.lazy.loading`` (the collector paused): on
     PostgreSQL psycopg and SQLAlchemy's postgresql dialect are a quarter of a read verb's
     start. A URL that cannot be used is left to ``Database`` to refuse, with its words.
+
+    ``connect`` (a caller that opens the database next): on psycopg the connection is
+    opened on a thread while the dialect imports (:class:`_EarlyConnection`), and the next
+    engine made for ``url`` starts with it.
     """
     with suppress(ArgumentError, ImportError, ValueError):
-        make_url(url).get_dialect().import_dbapi()
+        parsed = make_url(url)
+        if connect and parsed.get_driver_name() == "psycopg":
+            # psycopg first, here: the connection then waits on the server while the
+            # dialect imports (imported on the thread, it would take turns with the dialect)
+            import psycopg  # noqa: F401
+
+            _early_connections[url] = _EarlyConnection(_psycopg_arguments(parsed))
+        parsed.get_dialect().import_dbapi()
+
+
+def _psycopg_arguments(url: URL) -> dict[str, Any] | None:
+    """The keywords SQLAlchemy's psycopg dialect passes to ``psycopg.connect`` for ``url``
+    (``create_connect_args``), for a URL of one host whose options are plain strings;
+    None for any other (it is left to the dialect)."""
+    arguments: dict[str, Any] = url.translate_connect_args(username="user", database="dbname")
+    if not arguments and not url.query:
+        return None
+    if any(not isinstance(value, str) for value in url.query.values()):
+        return None  # (a repeated option: several hosts)
+    if "port" in arguments:
+        arguments["port"] = int(arguments["port"])
+    arguments.update(url.query)
+    return arguments
+
+
+EARLY_CONNECTION_KEPT_S = 30.0
+"""An early connection not taken by an engine within this is closed and not used."""
+_early_connections: dict[str, _EarlyConnection] = {}
+"""``load_driver``'s connections by URL, each for the next engine made for that URL."""
+_NO_ATTRIBUTE = object()
+
+
+class _EarlyConnection:
+    """A psycopg connection opened on a thread of its own, for the next engine of a URL.
+
+    Connecting is a few round trips to the server (its new backend, authentication,
+    settings): ≈ 3 ms of waiting in every command. libpq waits without the GIL, so the
+    imports that follow (SQLAlchemy's postgresql dialect, ≈ 30-50 ms) go on meanwhile. The
+    engine takes it in its ``do_connect`` hook only for the very keywords its dialect
+    would connect with; a connection that failed fails there with the driver's own error
+    (the one connecting would have raised); one never taken is closed at exit.
+    """
+
+    def __init__(self, arguments: dict[str, Any] | None) -> None:
+        self.arguments = arguments
+        self.started = time.monotonic()
+        self.connection: Any = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._open, name="helpdesk-connect", daemon=True)
+        if arguments is not None:
+            self._thread.start()
+            atexit.register(self.close)
+
+    def _open(self) -> None:
+        import psycopg
+
+        try:
+            self.connection = psycopg.connect(**(self.arguments or {}))
+        except BaseException as error:  # raised where the engine connects (``take``)
+            self.error = error
+
+    def take(self, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+        """The connection, if it was opened with ``cparams`` (and no positional
+        arguments) not longer ago than ``EARLY_CONNECTION_KEPT_S``; None otherwise (and
+        it is closed). Raises the driver's error if opening it failed.
+
+        The dialect's ``context`` (its adapters: how psycopg reads ``inet``, JSON…) is
+        given to the connection as ``psycopg.Connection.connect(context=…)`` does, after
+        connecting: a copy of it as the connection's own adapters, before any use."""
+        if self.arguments is None:
+            return None
+        self._thread.join()
+        atexit.unregister(self.close)
+        arguments = dict(cparams)
+        context = arguments.pop("context", None)
+        fits = (
+            not cargs
+            and arguments == self.arguments
+            and time.monotonic() - self.started < EARLY_CONNECTION_KEPT_S
+        )
+        if not fits:
+            self.close()
+            return None
+        if self.error is not None:
+            raise self.error
+        if context is not None:
+            if getattr(self.connection, "_adapters", _NO_ATTRIBUTE) is not None:
+                self.close()  # (not the psycopg this was written for: connect as usual)
+                return None
+            from psycopg.adapt import AdaptersMap
+
+            self.connection._adapters = AdaptersMap(context.adapters)
+        return self.connection
+
+    def close(self) -> None:
+        if self.arguments is not None:
+            self._thread.join()
+        if self.connection is not None:
+            self.connection.close()
 
 
 def connections_open() -> int:
@@ -256,6 +360,9 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
             # type up (three more round trips and a type registration in every command).
             extra["use_native_hstore"] = False
         engine = create_engine(url, echo=echo, **extra)
+        early = _early_connections.pop(url, None)
+        if early is not None:
+            _start_with(engine, early)
         _ping_when_rested(engine)
         if parsed.get_backend_name() == "postgresql":
             # First of the new connection's hooks: SQLAlchemy's own first look at the
@@ -264,9 +371,62 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
             event.listen(engine, "connect", _autocommit_while_opening, insert=True)
             if parsed.get_driver_name() == "psycopg":
                 event.listen(engine, "connect", _dump_id_lists)
+                _first_look_in_one_statement(engine.dialect)
             event.listen(engine, "connect", _session_settings)
     _count_connections(engine)
     return engine
+
+
+def _start_with(engine: Engine, early: _EarlyConnection) -> None:
+    """The engine's first connection is ``early``'s, if it fits (``_EarlyConnection.take``)."""
+
+    @event.listens_for(engine, "do_connect", once=True)
+    def _first(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+        return early.take(cargs, cparams)
+
+
+def _first_look_in_one_statement(dialect: Any) -> None:
+    """SQLAlchemy's first look at a psycopg connection's server (``dialect.initialize``)
+    in one statement instead of four, each a round trip before the command's first.
+
+    The server reports its version and ``standard_conforming_strings`` when a connection
+    starts, and psycopg keeps them (``connection.info``); the default schema and isolation
+    level are read together. Given through the dialect's own hooks, on this dialect only
+    (a hook SQLAlchemy no longer calls leaves its own statement in place): the same
+    values as SQLAlchemy's statements (a test compares them)."""
+    isolation: list[str] = []
+    own_isolation = dialect.get_default_isolation_level
+
+    def server_version(connection: Connection) -> tuple[int, ...]:
+        number = int(_driver_info(connection).server_version)
+        if number >= 100000:  # PostgreSQL 10 on: major * 10000 + minor
+            return (number // 10000, number % 10000)
+        return (number // 10000, number // 100 % 100, number % 100)
+
+    def default_schema(connection: Connection) -> str | None:
+        schema, level = connection.exec_driver_sql(
+            "SELECT current_schema(), current_setting('transaction_isolation')"
+        ).one()
+        isolation.append(str(level).upper())
+        return None if schema is None else str(schema)
+
+    def default_isolation(dbapi_connection: Any) -> Any:
+        return isolation.pop() if isolation else own_isolation(dbapi_connection)
+
+    def backslash_escapes(connection: Connection) -> None:
+        scs = _driver_info(connection).parameter_status("standard_conforming_strings")
+        dialect._backslash_escapes = scs == "off"
+
+    dialect._get_server_version_info = server_version
+    dialect._get_default_schema_name = default_schema
+    dialect.get_default_isolation_level = default_isolation
+    dialect._set_backslash_escapes = backslash_escapes
+
+
+def _driver_info(connection: Connection) -> Any:
+    """What psycopg knows of the connection's server (``psycopg.Connection.info``)."""
+    driver: Any = connection.connection.dbapi_connection
+    return driver.info
 
 
 def _ping_when_rested(engine: Engine) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -36,6 +37,27 @@ def test_help_lists_every_command_without_importing_them() -> None:
     assert f"loaded: {expected}" in result.stdout
     for name in SUBCOMMANDS:
         assert name in result.stdout
+
+
+def test_the_command_lines_own_imports_run_no_collection() -> None:
+    """Importing the command line (click and its own modules) runs no cyclic collection,
+    leaves the collector on, and keeps what it made out of the collector's later walks."""
+    code = (
+        "import gc\n"
+        "runs = []\n"
+        "gc.collect()\n"
+        "gc.callbacks.append(lambda phase, info: runs.append(phase))\n"
+        "import helpdesk_tui.cli\n"
+        "print(len(runs), gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    # As installed: the modules' bytecode is cached (compiling a source runs collections
+    # before the module's first line); the first run writes it.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+    assert result.stdout.split() == ["0", "True", "True"]
 
 
 def test_every_command_has_help_text() -> None:

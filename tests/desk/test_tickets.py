@@ -17,6 +17,8 @@ from helpdesk_tui.desk.errors import (
 from helpdesk_tui.desk.queries import ticket_detail, ticket_row
 from helpdesk_tui.desk.queue import QueueQuery, first_page, page_after, page_before, position
 from helpdesk_tui.desk.queue_values import TicketFilter
+from helpdesk_tui.desk.ticket_rows import rows_by_id
+from helpdesk_tui.desk.ticket_rows import ticket_row as rows_ticket_row
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Outbox, Ticket
@@ -229,6 +231,28 @@ def test_only_admin_deletes_and_event_remains(db: Database, admin: Actor, agent_
         assert "deleted" in [e.kind for e in events]
     with pytest.raises(NotFound), db.read() as s:
         ticket_detail(s, number)
+
+
+def test_a_tickets_row_by_number_is_the_listers_row(db: Database, admin: Actor) -> None:
+    """``ticket_row`` (every write's answer, SQL text) reads the row the lister's Core query
+    does: the same columns, joins and types, with and without a requester's name, an
+    assignee, a team and pending clocks."""
+    plain = _new(db, admin, "Plain")
+    with db.write() as s:
+        named = create_ticket(
+            s, admin, subject="Named", body="b", requester_email="bo@example.com",
+            requester_name="Bo Brown", priority="urgent",
+        ).number  # fmt: skip
+        fields.assign(s, admin, named, agent=admin.name, team="Support")
+        fields.set_status(s, admin, plain, "waiting")
+    with db.read() as s:
+        for number in (plain, named):
+            row = rows_ticket_row(s, number)
+            assert row is not None
+            assert rows_by_id(s, [row.id]) == [row]
+        assert rows_ticket_row(s, named + 1) is None
+    assert row.assignee == admin.name and row.team == "Support"
+    assert row.requester_name == "Bo Brown" and row.created_at.tzinfo is not None
 
 
 def test_list_filters_and_keyset_pages(db: Database, admin: Actor) -> None:

@@ -396,3 +396,124 @@ def test_load_driver_leaves_an_unusable_url_to_the_database_to_refuse(url: str) 
     load_driver(url)
     with pytest.raises((ArgumentError, ImportError)):
         Database(url)
+
+
+PG_ONLY = pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@PG_ONLY
+def test_an_early_connection_is_the_next_engines_first(db_url: str) -> None:
+    """``load_driver(connect=True)`` opens the connection while the dialect imports; the
+    engine made next for that URL starts with it, set up as any of its connections (our
+    settings, the dialect's adapters: ``inet`` read as by another), and it is closed with it."""
+    plain = Database(db_url)
+    load_driver(db_url, connect=True)
+    early = database_module._early_connections[db_url]
+    database = Database(db_url)
+    assert db_url not in database_module._early_connections
+    probe = "SELECT current_setting('parallel_setup_cost'), '10.0.0.1'::inet"
+    try:
+        with database.read_rows() as conn:
+            assert conn.connection.dbapi_connection is early.connection
+            found = tuple(conn.exec_driver_sql(probe).one())
+        with plain.read_rows() as conn:
+            assert tuple(conn.exec_driver_sql(probe).one()) == found
+        assert found[0] == str(PG_PARALLEL_SETUP_COST)
+    finally:
+        database.dispose()
+        plain.dispose()
+    assert early.connection.closed
+
+
+@PG_ONLY
+def test_an_early_connection_kept_too_long_is_closed_not_used(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "EARLY_CONNECTION_KEPT_S", 0.0)
+    load_driver(db_url, connect=True)
+    early = database_module._early_connections[db_url]
+    database = Database(db_url)
+    try:
+        with database.read_rows() as conn:
+            assert conn.connection.dbapi_connection is not early.connection
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        assert early.connection.closed
+    finally:
+        database.dispose()
+
+
+@pytest.mark.postgres
+def test_an_early_connection_that_failed_fails_as_connecting_would() -> None:
+    """A server that is not there: the engine's first connection raises what connecting
+    would have raised (the same class, the same words)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql+psycopg://helpdesk:s3cret@127.0.0.1:{port}/desk"
+    raised = []
+    for connect in (False, True):
+        load_driver(url, connect=connect)
+        database = Database(url)
+        try:
+            with pytest.raises(OperationalError) as error, database.read_rows():
+                pass
+        finally:
+            database.dispose()
+        raised.append((type(error.value.orig), str(error.value.orig)))
+    assert raised[0] == raised[1]
+    assert database_module.connections_open() == 0
+
+
+def test_no_early_connection_but_on_psycopg(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    load_driver(url, connect=True)
+    load_driver("postgresql+psycopg2://u@h/d", connect=True)
+    assert database_module._early_connections == {}
+
+
+@PG_ONLY
+def test_sqlalchemys_first_look_at_the_server_is_one_statement_with_its_answers(
+    db_url: str,
+) -> None:
+    """The dialect learns what SQLAlchemy's four statements tell it (version, default
+    schema, isolation level, standard_conforming_strings) from what psycopg knows and one
+    statement."""
+    from sqlalchemy import create_engine
+
+    own = create_engine(db_url)  # SQLAlchemy's first look, its own statements
+    database = Database(db_url)
+    seen: list[str] = []
+    dialect: Any = database.engine.dialect
+    for name in ("do_execute", "do_execute_no_params"):
+        real = getattr(dialect, name)
+
+        def counted(cursor: Any, statement: str, *args: Any, real: Any = real) -> None:
+            seen.append(statement)
+            real(cursor, statement, *args)
+
+        setattr(dialect, name, counted)
+    try:
+        with own.connect():
+            pass
+        with database.engine.connect() as conn:
+            statements_seen = list(seen)
+            conn.exec_driver_sql("SELECT 1")
+        names = (
+            "server_version_info",
+            "default_schema_name",
+            "default_isolation_level",
+            "_backslash_escapes",
+        )
+        for name in names:
+            assert getattr(database.engine.dialect, name) == getattr(own.dialect, name), name
+        assert own.dialect.default_isolation_level == "READ COMMITTED"
+    finally:
+        database.dispose()
+        own.dispose()
+    assert [s for s in statements_seen if "current_schema" in s or "version()" in s] == [
+        "SELECT current_schema(), current_setting('transaction_isolation')"
+    ]
