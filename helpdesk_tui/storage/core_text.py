@@ -10,7 +10,7 @@ engine keeps it), as the Core statement binds it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import cache
 
 from sqlalchemy import BindParameter, Table, TextClause, TextualSelect, bindparam, text
@@ -55,5 +55,16 @@ def update_by_id(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Te
     )
 
 
-def _typed(table: Table, columns: Iterable[str]) -> list[BindParameter[object]]:
+def _typed(table: Table, columns: Sequence[str]) -> list[BindParameter[object]]:
+    """The columns' bound parameters, typed; refused for a table of which a column not
+    given has a Python-side ``default`` or ``onupdate``, which the Core statement would
+    have added and the text would silently leave out."""
+    given = set(columns)
+    added = [
+        column.name
+        for column in table.c
+        if column.name not in given and (column.default is not None or column.onupdate is not None)
+    ]
+    if added:
+        raise ValueError(f"{table.name}: {', '.join(added)} would be left out of the SQL text")
     return [bindparam(name, type_=table.c[name].type) for name in columns]

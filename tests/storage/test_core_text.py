@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, update
+from sqlalchemy.dialects import sqlite
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.tickets import create_ticket
@@ -67,3 +69,21 @@ def test_an_update_as_text_stores_what_the_core_update_stores(db: Database, admi
             f"SELECT {', '.join(names)} FROM ticket WHERE id IN ({first.id}, {second.id})"
         ).all()
     assert len(rows) == 2 and tuple(rows[0]) == tuple(rows[1])
+
+
+def test_a_table_with_a_python_side_default_is_refused() -> None:
+    """The text would leave out what the Core statement adds: a column's ``default`` or
+    ``onupdate`` not given."""
+    table = Table(
+        "stamped",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("name", String),
+        Column("seen", Integer, default=0, onupdate=1),
+    )
+    dialect = sqlite.dialect()
+    with pytest.raises(ValueError, match="seen would be left out"):
+        insert_returning_id(dialect, table, ("name",))
+    with pytest.raises(ValueError, match="seen would be left out"):
+        update_by_id(dialect, table, ("name",))
+    assert "seen" in str(update_by_id(dialect, table, ("name", "seen")))
