@@ -38,6 +38,42 @@ class Versioned(Protocol):
     updated_at: datetime
 
 
+class Numbered(Protocol):
+    """What an event names of its ticket besides the id."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+
+
+def event_values(
+    ticket_id: object,
+    ticket: Numbered,
+    actor: Actor,
+    kind: str,
+    *,
+    field: str | None = None,
+    old: object = None,
+    new: object = None,
+) -> dict[str, object]:
+    """An event row's values, at the ticket's current version: :func:`record` writes it,
+    and the batch intake (``intake_rows``) keeps it for its one insert, with a key for a
+    ticket not yet inserted in place of ``ticket_id``."""
+    return {
+        "ticket_id": ticket_id,
+        "ticket_number": ticket.number,
+        "ticket_version": ticket.version,
+        "actor_agent_id": actor.agent_id,
+        "actor": actor.name,
+        "kind": kind,
+        "field": field,
+        "old_value": None if old is None else str(old),
+        "new_value": None if new is None else str(new),
+        "created_at": utcnow(),
+    }
+
+
 def record(
     reader: Reader,
     actor: Actor,
@@ -50,18 +86,7 @@ def record(
 ) -> int:
     """Write one event at the ticket's current version; its id."""
     conn = connection_of(reader)
-    values = {
-        "ticket_id": ticket.id,
-        "ticket_number": ticket.number,
-        "ticket_version": ticket.version,
-        "actor_agent_id": actor.agent_id,
-        "actor": actor.name,
-        "kind": kind,
-        "field": field,
-        "old_value": None if old is None else str(old),
-        "new_value": None if new is None else str(new),
-        "created_at": utcnow(),
-    }
+    values = event_values(ticket.id, ticket, actor, kind, field=field, old=old, new=new)
     # (SQL text made once: ``storage/core_text``)
     event_id = conn.execute(
         insert_returning_id(conn.dialect, event, tuple(values)), values

@@ -33,7 +33,7 @@ from sqlalchemy import LargeBinary, Table, bindparam, func, insert, select, upda
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
-from helpdesk_tui.desk import sla_clock, sla_marks
+from helpdesk_tui.desk import history, sla_clock, sla_marks
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import Chunked, Content, as_bytes, chunks_of, size_of
 from helpdesk_tui.desk.contacts import normalize_email
@@ -41,7 +41,13 @@ from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.mailstate import key_hash
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
-from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, return_numbers, take_numbers
+from helpdesk_tui.desk.tickets import (
+    EmailMeta,
+    NewAttachment,
+    message_values,
+    return_numbers,
+    take_numbers,
+)
 from helpdesk_tui.desk.values import parse_priority, parse_type
 from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import AckSent, ProcessedMail
@@ -349,18 +355,9 @@ class Intake:
     ) -> None:
         """The same row as :func:`helpdesk_tui.desk.history.record`."""
         self._events.append(
-            {
-                "ticket_id": ticket_key(ticket),
-                "ticket_number": ticket.number,
-                "ticket_version": ticket.version,
-                "actor_agent_id": actor.agent_id,
-                "actor": actor.name,
-                "kind": kind,
-                "field": field,
-                "old_value": None if old is None else str(old),
-                "new_value": None if new is None else str(new),
-                "created_at": utcnow(),
-            }
+            history.event_values(
+                ticket_key(ticket), ticket, actor, kind, field=field, old=old, new=new
+            )
         )
 
     def open_ticket(
@@ -417,22 +414,15 @@ class Intake:
         email = email or EmailMeta()
         values = {
             **_MESSAGE_DEFAULTS,
-            "ticket_id": ticket_key(ticket),
-            "kind": kind,
-            "channel": channel,
-            "author_agent_id": actor.agent_id,
-            "author_contact_id": author_contact_id,
-            "subject": email.subject,
-            "body": body,
-            "body_html": email.body_html,
-            "from_address": email.from_address,
-            "to_addresses": ", ".join(email.to) or None,
-            "cc_addresses": ", ".join(email.cc) or None,
-            "email_message_id": email.message_id,
-            "in_reply_to": email.in_reply_to,
-            "references": " ".join(email.references) or None,
-            "raw_message_id": email.raw_message_id,
-            "created_at": utcnow(),
+            **message_values(
+                ticket_key(ticket),
+                actor,
+                kind=kind,
+                body=body,
+                channel=channel,
+                author_contact_id=author_contact_id,
+                email=email,
+            ),
         }
         values.pop("id", None)
         self._messages.append(values)

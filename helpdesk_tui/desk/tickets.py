@@ -81,6 +81,39 @@ def load_ticket(session: Session, number: int, *, for_update: bool = False) -> T
     return found
 
 
+def message_values(
+    ticket_id: object,
+    actor: Actor,
+    *,
+    kind: MessageKind,
+    body: str,
+    channel: str,
+    author_contact_id: object = None,
+    email: EmailMeta,
+) -> dict[str, object]:
+    """A thread entry's row values: :func:`add_message` writes it, and the batch intake
+    (``intake_rows``) keeps it for its one insert, with keys for a ticket or contact not
+    yet inserted in place of ids."""
+    return {
+        "ticket_id": ticket_id,
+        "kind": kind,
+        "channel": channel,
+        "author_agent_id": actor.agent_id,
+        "author_contact_id": author_contact_id,
+        "subject": email.subject,
+        "body": body,
+        "body_html": email.body_html,
+        "from_address": email.from_address,
+        "to_addresses": ", ".join(email.to) or None,
+        "cc_addresses": ", ".join(email.cc) or None,
+        "email_message_id": email.message_id,
+        "in_reply_to": email.in_reply_to,
+        "references": " ".join(email.references) or None,
+        "raw_message_id": email.raw_message_id,
+        "created_at": utcnow(),
+    }
+
+
 def add_message(
     reader: Reader,
     actor: Actor,
@@ -98,24 +131,15 @@ def add_message(
     body = text_value(body, "message text")
     assert ticket.id is not None
     conn = connection_of(reader)
-    values = {
-        "ticket_id": ticket.id,
-        "kind": kind,
-        "channel": channel,
-        "author_agent_id": actor.agent_id,
-        "author_contact_id": author_contact_id,
-        "subject": email.subject,
-        "body": body,
-        "body_html": email.body_html,
-        "from_address": email.from_address,
-        "to_addresses": ", ".join(email.to) or None,
-        "cc_addresses": ", ".join(email.cc) or None,
-        "email_message_id": email.message_id,
-        "in_reply_to": email.in_reply_to,
-        "references": " ".join(email.references) or None,
-        "raw_message_id": email.raw_message_id,
-        "created_at": utcnow(),
-    }
+    values = message_values(
+        ticket.id,
+        actor,
+        kind=kind,
+        body=body,
+        channel=channel,
+        author_contact_id=author_contact_id,
+        email=email,
+    )
     # (SQL text made once: ``storage/core_text``)
     statement = insert_returning_id(conn.dialect, message, tuple(values))
     message_id = int(conn.execute(statement, values).scalar_one())
