@@ -189,11 +189,18 @@ class KbScreen(DeskScreen):
             ]
         else:
             rows = [(a, (), Text()) for a in self.desk.kb_list(limit=LISTED, **filters)]
-        self.app.call_from_thread(self._show, query, rows)
+        self.app.call_from_thread(self._show, query, rows, filters)
 
-    def _show(self, query: str, rows: list[tuple[ArticleView, tuple[Span, ...], Text]]) -> None:
-        if query != self.search_text:
-            return  # an older search that finished late; the newer one is on its way
+    def _show(
+        self,
+        query: str,
+        rows: list[tuple[ArticleView, tuple[Span, ...], Text]],
+        filters: dict[str, str | None],
+    ) -> None:
+        if query != self.search_text or filters != self.filters():
+            # An older search that finished late (its thread is not stopped when a newer
+            # one starts): the newer one, for what the box and the filters hold, is on its way.
+            return
         listing = self.query_one("#kb-results", OptionList)
         # The same search again (after a save): stay on the article; a new one: its best.
         same = query == self.searched

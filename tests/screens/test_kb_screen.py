@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, TextArea
@@ -124,6 +125,24 @@ async def test_filters_narrow_the_list(make_test_app, desk_data: DeskData) -> No
         await until(pilot, lambda: len(category._options) > 1)
         category.value = "Network"
         await until(pilot, lambda: {a.category for a in screen.results} == {"Network"})
+
+
+async def test_a_late_result_for_old_filters_is_dropped(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+    """A search's thread is not stopped when a newer one starts: one for filters since
+    changed that finishes last leaves the list to the newer one's result."""
+    seed_kb(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kb(pilot)
+        await until(pilot, lambda: len(screen.results) == 41)
+        unfiltered = screen.filters()
+        late = [(a, (), Text()) for a in Desk(desk_data.db, desk_data.ada).kb_list(limit=50)]
+        screen.query_one("#kb-status", Select).value = "draft"
+        await until(pilot, lambda: len(screen.results) == 1)
+        screen._show("", late, unfiltered)
+        assert [a.slug for a in screen.results] == ["hostile"]
+        screen._show("", late, screen.filters())
+        assert len(screen.results) == 41
 
 
 async def test_write_a_new_article_and_publish_it(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
