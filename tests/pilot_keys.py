@@ -14,9 +14,9 @@ loop, all of these hold:
   ``run_coroutine_threadsafe``, a task that runs a loop iteration or two later, so an
   empty queue before that would mean nothing (``_tracking_send_message`` keeps the future
   and the wait awaits it first);
-- no message is being handled anywhere (a handler may await: ``_counting_dispatch``
-  counts the dispatches under way), and the app and every node of its screen have an
-  empty message queue and no ``call_next`` callbacks (``_next_callbacks``);
+- the app and every node of its screen handle no message now (a handler may await:
+  ``_counting_dispatch`` counts the dispatches under way), have an empty message queue
+  and no ``call_next`` callbacks (``_next_callbacks``);
 - the screen has no ``call_after_refresh`` callbacks waiting for its next refresh
   (``Screen._callbacks``: a non-immediate ``scroll_home``/``scroll_end`` goes there) and
   no layout, repaint, scroll or recompose pending, no dirty widget; no node has a layout
@@ -78,18 +78,17 @@ def _tracking_send_message(self: Driver, message: Message) -> None:
     setattr(self, _SENT, future)
 
 
-_dispatching = 0
-"""Messages being handled now, by every app of the process (``_counting_dispatch``)."""
+_HANDLING = "_quick_idle_handling"
+"""Attribute of a message pump: how many of its messages are being handled now."""
 
 
 async def _counting_dispatch(self: MessagePump, message: Message) -> bool:
-    """``MessagePump._dispatch_message``, counted in ``_dispatching`` while it runs."""
-    global _dispatching
-    _dispatching += 1
+    """``MessagePump._dispatch_message``, counted on the pump (``_HANDLING``) while it runs."""
+    setattr(self, _HANDLING, getattr(self, _HANDLING, 0) + 1)
     try:
         return await _original_dispatch(self, message)
     finally:
-        _dispatching -= 1
+        setattr(self, _HANDLING, getattr(self, _HANDLING) - 1)
 
 
 def _screen_quiet(screen: Screen[Any]) -> bool:
@@ -104,7 +103,7 @@ def _screen_quiet(screen: Screen[Any]) -> bool:
 
 
 def _node_quiet(node: App[Any] | Widget) -> bool:
-    if not node._message_queue.empty() or node._next_callbacks:
+    if getattr(node, _HANDLING, 0) or not node._message_queue.empty() or node._next_callbacks:
         return False
     if isinstance(node, Widget):
         return not (node._layout_required or node._repaint_required)
@@ -113,8 +112,6 @@ def _node_quiet(node: App[Any] | Widget) -> bool:
 
 def _quiet(app: App[Any]) -> bool:
     """Nothing left that a handled key set going (see the module's docstring)."""
-    if _dispatching:
-        return False
     screen = app.screen
     if not _screen_quiet(screen):
         return False
