@@ -120,11 +120,7 @@ def _quiet(app: App[Any]) -> bool:
     animator = app._animator
     if animator._animations or animator._scheduled:
         return False
-    return not _workers_running(app)
-
-
-def _workers_running(app: App[Any]) -> bool:
-    return any(worker.is_running for worker in app.workers)
+    return not any(worker.is_running for worker in app.workers)
 
 
 async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
