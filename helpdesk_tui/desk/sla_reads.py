@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import select, text
 
 from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.service import DeskService
@@ -27,6 +27,7 @@ from helpdesk_tui.storage.core_tables import (
     team,
     team_tier,
 )
+from helpdesk_tui.storage.core_text import column_names
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
@@ -60,16 +61,14 @@ def calendar_of(row: Any) -> sla.Calendar:
     )
 
 
-def _names(table: Table) -> str:
-    return ", ".join(f"{table.name}.{column.name}" for column in table.c)
-
-
 # The rules' two reads as SQL text, typed by their tables' columns: every write that moves
 # an SLA clock reads them, and SQLAlchemy compiled the Core statements anew in every
 # command (≈ 1.5 ms of a reply's or a status change's start; the text ≈ 0.3).
-_CALENDARS = text(f"SELECT {_names(sla_calendar)} FROM sla_calendar").columns(*sla_calendar.c)
+_CALENDARS = text(f"SELECT {column_names(sla_calendar.c)} FROM sla_calendar").columns(
+    *sla_calendar.c
+)
 _POLICIES = text(
-    f"SELECT {_names(sla_policy)}, organization.name AS organization FROM sla_policy"
+    f"SELECT {column_names(sla_policy.c)}, organization.name AS organization FROM sla_policy"
     " LEFT OUTER JOIN organization ON organization.id = sla_policy.organization_id"
     " ORDER BY sla_policy.id"
 ).columns(*sla_policy.c, organization=Organization.name.type)

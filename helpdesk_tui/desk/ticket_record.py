@@ -20,7 +20,7 @@ from sqlalchemy import TextualSelect, text
 from helpdesk_tui.desk import sla_marks
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.storage.core_tables import Ticket, ticket
-from helpdesk_tui.storage.core_text import insert_returning, update_by_id
+from helpdesk_tui.storage.core_text import column_names, insert_returning, update_by_id
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
@@ -109,9 +109,10 @@ def _load_statement(lock: bool) -> TextualSelect:
     lock; SQLite has none, its writer holds the database's): SQLAlchemy compiled
     ``select(*_COLUMNS)`` anew in every command (≈ 1.5 ms, a write's costliest compile;
     the text ≈ 0.3). The columns' types read the row (datetimes on SQLite)."""
-    names = ", ".join(column.name for column in _COLUMNS)
     locked = " FOR UPDATE" if lock else ""
-    return text(f"SELECT {names} FROM ticket WHERE number = :number{locked}").columns(*_COLUMNS)
+    return text(
+        f"SELECT {column_names(_COLUMNS)} FROM ticket WHERE number = :number{locked}"
+    ).columns(*_COLUMNS)
 
 
 def add(reader: Reader, **values: Any) -> TicketRecord:

@@ -10,11 +10,18 @@ engine keeps it), as the Core statement binds it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import Any
 
-from sqlalchemy import BindParameter, Table, TextClause, TextualSelect, bindparam, text
+from sqlalchemy import BindParameter, Column, Table, TextClause, TextualSelect, bindparam, text
 from sqlalchemy.engine import Dialect
+
+
+def column_names(columns: Iterable[Column[Any]]) -> str:
+    """``table.column, …``: a text ``SELECT``'s list of these columns, each named with its
+    table (typed afterwards by ``.columns(*columns)``)."""
+    return ", ".join(f"{column.table.name}.{column.name}" for column in columns)
 
 
 @cache
