@@ -55,7 +55,7 @@ _CONTACT_BY_EMAIL = text("SELECT id, email, name FROM contact WHERE email = :ema
     Contact.id, Contact.email, Contact.name
 )
 _ORGANIZATION_BY_DOMAIN = text("SELECT id FROM organization WHERE domain = :domain LIMIT 1")
-"""A new ticket's requester read as SQL text (not compiled in every command)."""
+"""A new contact's organization, by its address's domain (SQL text, as the reads above)."""
 
 
 def find_or_create_contact(reader: Reader, email: str, name: str = "") -> ContactRow:
