@@ -16,6 +16,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
+from tests import pilot_keys
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
@@ -118,6 +119,14 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             "HELPDESK_CACHE_DIR",
         }:
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _quick_pilot_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pilot's key press waits for what the key set going, falling back to Textual's
+    idle wait while a worker or an animation runs (tests/pilot_keys.py): Textual's own
+    wait slept at least 20 ms twice per key."""
+    pilot_keys.install(monkeypatch)
 
 
 TEST_CLUSTER_SETTINGS = {"jit": "off"}

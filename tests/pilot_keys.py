@@ -1,0 +1,149 @@
+"""A pilot's key press waits for what the key set going, not for 20 ms of idle CPU.
+
+Textual's pilot (``App._press_keys``) sends each key and then calls ``wait_for_idle(0)``
+twice (before and after waiting for the animator): that sleeps 20 ms at least, and on until
+20 ms pass with almost no CPU used — a guess at "the key has been handled" that sleeps
+whether or not anything is left to do, and longer whenever the machine is busy. It cost the
+screen tests 20 to 40 s of idle wall time per run on 2 cores.
+
+``quick_idle`` replaces it for the tests (``install``, from tests/conftest.py) with the
+state Textual itself keeps of what is still to happen. It returns once, in the same event
+loop, all of these hold:
+
+- the key has reached the app: the driver hands it over with
+  ``run_coroutine_threadsafe``, a task that runs a loop iteration or two later, so an
+  empty queue before that would mean nothing (``_tracking_send_message`` keeps the future
+  and the wait awaits it first);
+- the app and every node of its screen handle no message now (a handler may await:
+  ``_counting_dispatch`` counts the dispatches under way), have an empty message queue
+  and no ``call_next`` callbacks (``_next_callbacks``);
+- the screen has no ``call_after_refresh`` callbacks waiting for its next refresh
+  (``Screen._callbacks``: a non-immediate ``scroll_home``/``scroll_end`` goes there) and
+  no layout, repaint, scroll or recompose pending, no dirty widget; no node has a layout
+  or a repaint pending;
+- the animator has no running or scheduled animation (``Home`` on a long thread scrolls
+  with a one-second animation, started after the refresh);
+- no worker is running.
+
+If that does not hold after ``QUICK_YIELDS`` passes of the event loop and then
+``REFRESH_WAIT`` seconds of short sleeps — a worker held by the test or never ending, a
+one-second scroll animation, the command palette still gathering — it falls back to
+Textual's own ``wait_for_idle`` on top, so a key press never waits less than before in
+those cases; the pilot then waits for the animator (``wait_until_complete``) as before.
+Waiting longer than Textual would is only slower: no test asserts a time. Timers (the
+heartbeat, polls) are not "still to happen": Textual's wait does not wait for them either.
+
+Only the pilot's key presses change: ``pilot.pause()``, clicks and the snapshot plugin's
+own waits keep Textual's ``wait_for_idle`` (``textual.pilot`` imports its own name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from typing import Any
+
+import pytest
+import textual.app
+from textual._context import active_app
+from textual._wait import wait_for_idle as textual_wait_for_idle
+from textual.app import App
+from textual.driver import Driver
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.widget import Widget
+
+QUICK_YIELDS = 20
+"""Passes of the event loop (no sleep) the quick wait gives the app to become quiet first:
+a key's handler and the messages it posts take a few."""
+
+REFRESH_STEP = 0.002
+REFRESH_WAIT = 0.1
+"""Then the quick wait sleeps in steps of ``REFRESH_STEP`` seconds, ``REFRESH_WAIT`` at most,
+for what only time brings: the screen draws its dirty widgets and runs its after-refresh
+callbacks on its update timer (``1 / MAX_FPS``, 1/60 s); a database worker ends. Textual's
+wait slept 20 ms at least for the same, and on while the worker's thread used CPU."""
+
+_original_dispatch = MessagePump._dispatch_message
+
+_SENT = "_quick_idle_sent"
+"""Attribute of a driver: the future of the last message it sent to its app."""
+
+
+def _tracking_send_message(self: Driver, message: Message) -> None:
+    """``Driver.send_message``, keeping the future of the hand-over for ``quick_idle``."""
+    loop = self._loop
+    future = asyncio.run_coroutine_threadsafe(self._app._post_message(message), loop=loop)
+    setattr(self, _SENT, future)
+
+
+_HANDLING = "_quick_idle_handling"
+"""Attribute of a message pump: how many of its messages are being handled now."""
+
+
+async def _counting_dispatch(self: MessagePump, message: Message) -> bool:
+    """``MessagePump._dispatch_message``, counted on the pump (``_HANDLING``) while it runs."""
+    setattr(self, _HANDLING, getattr(self, _HANDLING, 0) + 1)
+    try:
+        return await _original_dispatch(self, message)
+    finally:
+        setattr(self, _HANDLING, getattr(self, _HANDLING) - 1)
+
+
+def _screen_quiet(screen: Screen[Any]) -> bool:
+    return not (
+        screen._callbacks
+        or screen._dirty_widgets
+        or screen._layout_required
+        or screen._repaint_required
+        or screen._scroll_required
+        or screen._recompose_required
+    )
+
+
+def _node_quiet(node: App[Any] | Widget) -> bool:
+    if getattr(node, _HANDLING, 0) or not node._message_queue.empty() or node._next_callbacks:
+        return False
+    if isinstance(node, Widget):
+        return not (node._layout_required or node._repaint_required)
+    return True
+
+
+def _quiet(app: App[Any]) -> bool:
+    """Nothing left that a handled key set going (see the module's docstring)."""
+    screen = app.screen
+    if not _screen_quiet(screen):
+        return False
+    if not all(_node_quiet(node) for node in (app, *screen.walk_children(with_self=True))):
+        return False
+    animator = app._animator
+    if animator._animations or animator._scheduled:
+        return False
+    return not any(worker.is_running for worker in app.workers)
+
+
+async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+    """``wait_for_idle`` for the pilot's key presses (see the module's docstring)."""
+    app = active_app.get()
+    sent: concurrent.futures.Future[Any] | None = getattr(app._driver, _SENT, None)
+    if sent is not None:
+        await asyncio.wrap_future(sent)
+    for _ in range(QUICK_YIELDS):
+        await asyncio.sleep(0)
+        if _quiet(app):
+            return
+    waited = 0.0
+    while waited < REFRESH_WAIT:
+        await asyncio.sleep(REFRESH_STEP)
+        waited += REFRESH_STEP
+        if _quiet(app):
+            return
+    await textual_wait_for_idle(min_sleep, max_sleep)
+
+
+def install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pilot's key presses wait with ``quick_idle`` for the test using ``monkeypatch``."""
+    monkeypatch.setattr(Driver, "send_message", _tracking_send_message)
+    monkeypatch.setattr(MessagePump, "_dispatch_message", _counting_dispatch)
+    monkeypatch.setattr(textual.app, "wait_for_idle", quick_idle)
