@@ -94,6 +94,8 @@ class _Server:
     path: str
     listener: socket.socket
     lock_fd: int
+    bound: tuple[int, int]
+    """The socket file's device and inode, as bound."""
     selector: selectors.DefaultSelector = field(default_factory=selectors.DefaultSelector)
     commands: dict[int, _Command] = field(default_factory=dict)
     """Running children by pid."""
@@ -128,7 +130,8 @@ def serve() -> None:
     listener.bind(path)
     listener.listen(64)
     os.write(1, b"listening\n")  # (to /dev/null, unless its starter waits on a pipe for it)
-    server = _Server(key, path, listener, lock_fd)
+    bound = os.stat(path)
+    server = _Server(key, path, listener, lock_fd, (bound.st_dev, bound.st_ino))
     signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
         _loop(server)
@@ -136,6 +139,9 @@ def serve() -> None:
         pass
     finally:
         _unlink_if_ours(server)
+        # Still holding the lock: a server starting now makes a new lock file.
+        with contextlib.suppress(OSError):
+            os.unlink(warm_socket.lock_path(directory, key))
 
 
 def _stop_on_signal(_number: int, _frame: object) -> None:
@@ -150,18 +156,19 @@ def _preload() -> None:
 
 
 def _unlink_if_ours(server: _Server) -> None:
-    try:
-        if os.stat(server.path).st_ino == os.fstat(server.listener.fileno()).st_ino:
+    if _socket_is_ours(server):
+        with contextlib.suppress(OSError):
             os.unlink(server.path)
-    except OSError:
-        pass
 
 
 def _socket_is_ours(server: _Server) -> bool:
+    """Whether the socket's file is still the one this server bound (not removed, not a
+    newer server's)."""
     try:
-        return os.stat(server.path).st_ino == os.fstat(server.listener.fileno()).st_ino
+        info = os.stat(server.path)
     except OSError:
         return False
+    return (info.st_dev, info.st_ino) == server.bound
 
 
 def _loop(server: _Server) -> None:

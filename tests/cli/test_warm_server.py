@@ -108,6 +108,15 @@ def _wait_gone(pid: int) -> None:
         os.close(pidfd)
 
 
+def _wait_for_a_server(count: int = 1) -> None:
+    """Until the server started detached (by a command run in-process) answers on its
+    socket: ``count`` servers in all."""
+    deadline = time.monotonic() + HANG_SECONDS
+    while len(servers()) < count:  # it imports, then listens
+        assert time.monotonic() < deadline, "no server was started"
+        select.select([], [], [], 0.05)
+
+
 def _stop_all() -> None:
     for info in servers(b"stop"):
         _wait_gone(info["pid"])
@@ -140,6 +149,9 @@ def warm(
     cwd.mkdir()
     try:
         yield Warm(runtime, cwd)
+        _stop_all()
+        sockets = runtime / "helpdesk-tui"
+        assert not (sockets.is_dir() and list(sockets.iterdir())), "a server left its files"
     finally:
         _stop_all()
         shutil.rmtree(runtime, ignore_errors=True)
@@ -252,10 +264,7 @@ def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
 def test_a_cold_command_starts_the_server_for_the_next(warm: Warm) -> None:
     first = warm.run("ticket", "list")
     assert first.returncode == 0
-    deadline = time.monotonic() + HANG_SECONDS
-    while not servers():  # the started server imports, then listens: wait on its socket
-        assert time.monotonic() < deadline, "no server was started"
-        select.select([], [], [], 0.05)
+    _wait_for_a_server()
     _same(first, warm.run("ticket", "list"))
     assert warm.served() == 1
 
@@ -278,6 +287,7 @@ def test_another_key_is_another_server(warm: Warm) -> None:
     )
     assert done.returncode == 0
     assert warm.served() == 0
+    _wait_for_a_server(2)  # it started one for its own key (stopped at teardown)
 
 
 @pytest.mark.parametrize("problem", ["open to others", "a symlink"])
@@ -298,6 +308,19 @@ def test_an_unsafe_directory_means_in_process(warm: Warm, problem: str) -> None:
         warm.sockets.unlink()
         (warm.runtime / "elsewhere").rename(warm.sockets)
     assert warm.served() == 0
+
+
+def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) -> None:
+    warm.start()
+    (info,) = servers()
+    os.kill(info["pid"], signal.SIGKILL)
+    _wait_gone(info["pid"])
+    assert list(warm.sockets.glob("*.sock"))  # left behind
+    done = warm.run("ticket", "list")
+    assert done.returncode == 0 and "Printer jam" in done.stdout
+    _wait_for_a_server()  # the one the command above started binds over the dead one's file
+    _same(done, warm.run("ticket", "list"))
+    assert warm.served() == 1
 
 
 def test_a_server_started_for_another_key_does_not_serve(warm: Warm) -> None:
