@@ -34,6 +34,7 @@ import os
 import selectors
 import signal
 import socket
+import statistics
 import sys
 import time
 import traceback
@@ -73,6 +74,7 @@ PRELOAD = (
 """What the commands ``warm_client.goes_warm`` lets through import (none of these opens a
 connection or starts a thread when imported)."""
 
+FORKS_KEPT = 50
 CHECK_EVERY = 30.0
 """Seconds between checks that the key is still current and the socket still ours."""
 READ_TIMEOUT = 5.0
@@ -103,6 +105,8 @@ class _Server:
     children_cpu: float = 0.0
     """User + system seconds of the children that ended (``os.wait4``)."""
     stopping: bool = False
+    forks: list[float] = field(default_factory=list)
+    """How long the last forks took, in the server (seconds), for ``status``."""
 
 
 def serve() -> None:
@@ -268,6 +272,7 @@ def _answer(conn: socket.socket, server: _Server) -> None:
         "running": len(server.commands),
         "children_cpu": server.children_cpu,
         "rss_kb": _rss_kb(),
+        "fork_seconds": statistics.median(server.forks) if server.forks else 0.0,
     }
     conn.sendall(
         warm_socket.MESSAGE.pack(warm_socket.INFO, os.getpid()) + json.dumps(info).encode() + b"\n"
@@ -287,9 +292,12 @@ def _start(
 ) -> None:
     # Signals wait (pending) until the child has its own handlers, then act there.
     signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
+    started = time.perf_counter()
     pid = os.fork()
     if pid == 0:
         _child(server, conn, fields, fds)  # never returns
+    server.forks.append(time.perf_counter() - started)
+    del server.forks[:-FORKS_KEPT]
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)
     server.served += 1
     try:
