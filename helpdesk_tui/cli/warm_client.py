@@ -164,6 +164,9 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
     except OSError:
         sock.close()
         return None
+    # No timeout once the request may be on its way: a command run by a slow server and
+    # again here would be two. The server answers with the pid or closes (a refusal).
+    sock.settimeout(None)
     forwarder = _Forwarder(sock)
     try:
         data = _request(prog_name)
@@ -179,7 +182,6 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
         forwarder.restore()
         return None
     # The child runs: from here its outcome is the command's.
-    sock.settimeout(None)
     try:
         ended = warm_socket.read_message(sock)
     except OSError:
