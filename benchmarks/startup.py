@@ -487,7 +487,8 @@ def main() -> None:
                 base = statistics.median(v[index] for v in bare)
                 print(f"{case} / bare Textual ({what}, medians): {ours / base:.2f}")
     finally:
-        WARM.stop()
+        if args.warm:
+            WARM.stop()
         if cluster is not None:
             cluster.stop("fast" if args.keep else "immediate")
         if args.keep is None:

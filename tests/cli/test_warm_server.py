@@ -261,6 +261,39 @@ def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
     assert warm.served() == 1
 
 
+def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
+    """Killed (no signal to forward), the client's end of the socket closes: the server
+    kills the child, and the pipe the child was writing to ends (nobody holds it any more)."""
+    warm.start()
+    reader, writer = os.pipe()
+    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "show", *["1"] * 300],
+        stdout=writer,
+        stderr=subprocess.DEVNULL,
+        env=warm.env(),
+    )
+    os.close(writer)
+    try:
+        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
+        assert ready and os.read(reader, 100)
+        process.kill()
+        process.wait(HANG_SECONDS)
+        deadline = time.monotonic() + HANG_SECONDS
+        read = 100
+        while True:  # what the pipe holds, then its end (only the child held it still)
+            ready, _, _ = select.select([reader], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, "the child kept the pipe open"
+            chunk = os.read(reader, 65536)
+            if not chunk:
+                break
+            read += len(chunk)
+        assert read < 300 * 1000  # it did not write everything: it was killed
+    finally:
+        os.close(reader)
+    assert warm.served() == 1
+
+
 def test_a_cold_command_starts_the_server_for_the_next(warm: Warm) -> None:
     first = warm.run("ticket", "list")
     assert first.returncode == 0
