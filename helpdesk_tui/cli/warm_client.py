@@ -32,15 +32,14 @@ _READS = {
     "ticket": frozenset(("list", "search", "show", "sla")),
     "agent": frozenset(("list",)),
     "team": frozenset(("list",)),
-    "kb": frozenset(("search", "show", "list")),
+    "kb": frozenset(("search", "show")),
     "canned": frozenset(("list", "show")),
     "macro": frozenset(("list",)),
     "survey": frozenset(("status",)),
     "rules": frozenset(("list",)),
-    "drafts": frozenset(("list",)),
 }
 """Verbs that read and print; none of them asks anything or opens an editor."""
-_ALWAYS = frozenset(("report",))
+_ALWAYS = frozenset(("report", "drafts"))
 """Whole commands (any arguments) that only read and print."""
 _SUBGROUP_READS = {
     ("sla", "policy"): frozenset(("list",)),

@@ -70,6 +70,7 @@ PRELOAD = (
     "helpdesk_tui.cli.survey",
     "helpdesk_tui.cli.rules",
     "helpdesk_tui.cli.drafts",
+    "helpdesk_tui.cli.server",
 )
 """What the commands ``warm_client.goes_warm`` lets through import (none of these opens a
 connection or starts a thread when imported)."""

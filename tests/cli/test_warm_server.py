@@ -389,6 +389,7 @@ def test_the_key_follows_the_code_and_the_environment(tmp_path: Path) -> None:
         (["ticket", "list"], True, True),
         (["report", "--csv"], True, True),
         (["sla", "policy", "list"], True, True),
+        (["drafts", "--json"], True, True),
         (["ticket", "note", "1"], True, False),  # $EDITOR
         (["ticket", "note", "1"], False, True),  # the text from stdin
         (["ticket", "note", "1", "--body", "x"], True, True),
