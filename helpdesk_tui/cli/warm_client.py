@@ -170,22 +170,27 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
     try:
         data = _request(prog_name)
         sent = sock.sendmsg([data], [(SOL_SOCKET, SCM_RIGHTS, _fds(0, 1, 2, cwd))])
-        sock.sendall(data[sent:])
-        started = warm_socket.read_message(sock)
+        if sent < len(data):  # (an empty send to a server done already is EPIPE)
+            sock.sendall(data[sent:])
     except OSError:
-        started = None
-    finally:
-        os.close(cwd)
-    if started is None or started[0] != warm_socket.PID:
+        # Not all of it went: the server runs nothing for a short request.
         sock.close()
         forwarder.restore()
         return None
-    # The child runs: from here its outcome is the command's.
+    finally:
+        os.close(cwd)
+    # Sent: the server refuses by closing without a pid (then the command runs here), or
+    # runs it. A failure from here on may come after the child started: never run it twice.
     try:
-        ended = warm_socket.read_message(sock)
+        started = warm_socket.read_message(sock)
+        ended = warm_socket.read_message(sock) if started else None
     except OSError:
-        ended = None
-    if ended is None or ended[0] != warm_socket.STATUS:
+        started = ended = (b"?", 0)
+    if started is None:
+        sock.close()
+        forwarder.restore()
+        return None
+    if started[0] != warm_socket.PID or ended is None or ended[0] != warm_socket.STATUS:
         os.write(2, b"helpdesk: the command server went away before the command ended\n")
         return 1
     status = ended[1]

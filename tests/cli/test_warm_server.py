@@ -243,10 +243,19 @@ def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
         ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
         assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
         process.send_signal(signal.SIGINT)
+        # The pipe is drained only once the command says it stopped: drained at once, a
+        # warm child could write everything before the forwarded signal reached it.
+        assert process.stderr is not None
+        said = b""
+        while not said.endswith(b"Aborted!\n"):
+            ready, _, _ = select.select([process.stderr], [], [], HANG_SECONDS)
+            assert ready, "the command was not interrupted"
+            chunk = os.read(process.stderr.fileno(), 4096)
+            assert chunk, said
+            said += chunk
         while os.read(reader, 65536):
             pass
-        assert process.stderr is not None
-        return process.wait(HANG_SECONDS), process.stderr.read().decode()
+        return process.wait(HANG_SECONDS), (said + process.stderr.read()).decode()
     finally:
         os.close(reader)
         if process.poll() is None:
