@@ -365,6 +365,38 @@ def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) ->
     assert warm.served() == 1
 
 
+def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
+    """Two commands that each start a server: the second takes no lock and exits quietly."""
+    key = warm.key()
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-P", "-c", SERVE, key],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=warm.env(),
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    for start in starts:
+        assert start.stdout is not None and start.stderr is not None
+        ready, _, _ = select.select([start.stdout], [], [], HANG_SECONDS)
+        assert ready
+        outputs.append(start.stdout.readline())
+        start.stdout.close()
+    assert sorted(outputs) == [b"", b"listening\n"]
+    loser = starts[outputs.index(b"")]
+    assert loser.wait(HANG_SECONDS) == 0
+    assert loser.stderr is not None and loser.stderr.read() == b""
+    for start in starts:
+        if start.stderr is not None:
+            start.stderr.close()
+    assert len(servers()) == 1
+    assert warm.run("ticket", "list").returncode == 0
+    assert warm.served() == 1
+
+
 def test_a_server_started_for_another_key_does_not_serve(warm: Warm) -> None:
     server = subprocess.run(
         [sys.executable, "-P", "-c", SERVE, "0123456789abcdef"],
