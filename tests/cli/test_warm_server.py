@@ -397,6 +397,19 @@ def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
     assert warm.served() == 1
 
 
+def test_an_idle_server_exits_by_itself(warm: Warm) -> None:
+    warm.start(HELPDESK_CLI_SERVER_IDLE="0.2")
+    (info,) = servers()
+    _wait_gone(info["pid"])  # (a deadline that only fails)
+    assert not list(warm.sockets.iterdir())
+
+
+def test_config_show_says_whether_the_server_is_used(invoke: Invoke) -> None:
+    shown = invoke("config", "show")
+    assert shown.exit_code == 0
+    assert "# cli server: off (HELPDESK_CLI_SERVER)" in shown.stdout
+
+
 def test_a_server_started_for_another_key_does_not_serve(warm: Warm) -> None:
     server = subprocess.run(
         [sys.executable, "-P", "-c", SERVE, "0123456789abcdef"],
