@@ -189,7 +189,10 @@ def _loop(server: _Server) -> None:
             checked = now
             if not _socket_is_ours(server) or warm_socket.server_key() != server.key:
                 _stop_accepting(server)
-        timeout = min(CHECK_EVERY, max(0.0, idle - (now - last_used)))
+        if server.commands:  # (woken by their ends; no idle deadline while they run)
+            timeout = CHECK_EVERY
+        else:
+            timeout = min(CHECK_EVERY, max(0.0, idle - (now - last_used)))
         for key, _events in selector.select(timeout):
             if key.fileobj is server.listener:
                 _accept(server)
