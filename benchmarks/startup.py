@@ -34,6 +34,17 @@ on a shared machine the CPU time is the steadier figure. To measure older code, 
 all three helpdesk rows).
 
     python benchmarks/startup.py [--runs 15] [--keep DIR] [--postgres] [--cli-only] [--tickets N]
+                                 [--warm] [--helpdesk PATH]
+
+``--warm``: the warm command server's path (``helpdesk_tui.cli.warm_client``) as a user
+gets it: each CLI case twice, "(cold)" — no server running (stopped, and gone, before each
+run), so the command runs in its own process and starts one, detached, as it ends (stopped
+again after the run, outside its time) — and "(warm)" — the server running, the command
+run in its child; the warm CPU is the client's plus the child's (the server's
+``children_cpu``, from ``os.wait4``). Prints the servers' RSS and a child's cost (a fork
+and an empty command). Without ``--warm`` the commands run with ``HELPDESK_CLI_SERVER=off``
+(each in its own process, as before the server). ``--helpdesk PATH``: the program to run
+(default: the installed ``helpdesk``; a script that calls ``helpdesk_tui.cli:run``).
 
 ``--postgres``: the desk in a throw-away PostgreSQL cluster (``tests/pg_cluster.py``, kept
 in DIR/pg with ``--keep``) instead of a SQLite file. ``--cli-only``: no first paints.
@@ -47,6 +58,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import select
 import shutil
 import statistics
 import subprocess
@@ -234,14 +246,83 @@ def _children_cpu() -> float:
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds of one run of ``argv``."""
+    """Wall-clock and CPU seconds of one run of ``argv`` (with ``--warm``, as :class:`Warm`
+    arranges it)."""
+    if WARM.mode == "cold":
+        WARM.stop()
+    served_cpu = WARM.children_cpu() if WARM.mode == "warm" else 0.0
     cpu = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{argv} failed: {done.stderr}")
-    return elapsed, _children_cpu() - cpu
+    if WARM.mode == "warm":
+        cpu += WARM.children_cpu() - served_cpu
+    elif WARM.mode == "cold":
+        WARM.wait_for_servers(1)  # the one it started: stopped before the next cold run
+    return elapsed, cpu
+
+
+class Warm:
+    """The warm command servers of the benchmark's own socket directory."""
+
+    def __init__(self) -> None:
+        self.mode = "off"
+        """"cold" (no server before a run), "warm" (one ready), else no arrangement."""
+
+    def servers(self, what: bytes = b"status") -> list[dict[str, Any]]:
+        from helpdesk_tui.cli.server import servers
+
+        return servers(what)
+
+    def children_cpu(self) -> float:
+        return sum(info["children_cpu"] for info in self.servers())
+
+    def wait_for_servers(self, count: int) -> None:
+        deadline = time.monotonic() + 120
+        while len(self.servers()) < count:
+            if time.monotonic() > deadline:
+                raise SystemExit("no warm server started")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        for info in self.servers(b"stop"):
+            try:
+                pidfd = os.pidfd_open(info["pid"])
+            except ProcessLookupError:
+                continue
+            select.select([pidfd], [], [], 120)
+            os.close(pidfd)
+
+    def served(self) -> int:
+        return sum(info["served"] for info in self.servers())
+
+    def case(self, mode: str, run: Callable[[], tuple[float, float]]) -> Callable[[], Any]:
+        """``run`` as a case of ``mode``; a warm case first makes sure its server runs (an
+        untimed run: in-process, it starts one, waited for)."""
+
+        def measured() -> tuple[float, float]:
+            if mode == "warm":
+                self.mode = "plain"
+                before, count = self.served(), len(self.servers())
+                run()
+                if self.served() == before:
+                    self.wait_for_servers(count + 1)
+            self.mode = mode
+            try:
+                return run()
+            finally:
+                self.mode = "off"
+
+        return measured
+
+
+WARM = Warm()
+NEVER_WARM = ("complete", "helpdesk --help", "helpdesk mail status")
+"""Cases that never go to a warm server (``warm_client.goes_warm``): help and completion
+answer without the data layer; ``mail`` may run the poller."""
 
 
 def open_ticket(helpdesk: str, env: dict[str, str]) -> str:
@@ -278,8 +359,15 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=200, help="the demo desk's size")
     parser.add_argument("--cli-only", action="store_true", help="no first paints")
     parser.add_argument("--no-writes", action="store_true", help="no write verbs")
+    parser.add_argument("--warm", action="store_true", help="the warm server's path too")
+    parser.add_argument("--helpdesk", help="the program to run (default: the installed one)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="helpdesk-startup-"))
+    # The servers' sockets in a directory of this run's own (0700, as the program wants it).
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "run").mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(root / "run")
+    os.environ["HELPDESK_CLI_SERVER"] = "on" if args.warm else "off"
     cluster = None
     try:
         if args.postgres:
@@ -289,7 +377,7 @@ def main() -> None:
             root.chmod(0o755)  # mkdtemp's 0700 keeps the cluster's own user out
             cluster = start_cluster(root / "pg")
         env = build(root, cluster.url() if cluster is not None else None, args.tickets)
-        helpdesk = shutil.which("helpdesk") or "helpdesk"
+        helpdesk = args.helpdesk or shutil.which("helpdesk") or "helpdesk"
         complete = dict(env, _HELPDESK_COMPLETE="bash_complete")
         cases = {
             "helpdesk --help": lambda: timed([helpdesk, "--help"], env),
@@ -329,6 +417,17 @@ def main() -> None:
 
             for name, argv in WRITES.items():
                 cases[name] = write(argv)
+        if args.warm:
+            both: dict[str, Callable[[], Any]] = {}
+            for name, run in cases.items():
+                if name.startswith(NEVER_WARM):
+                    both[name] = run  # nothing to start a server for
+                    continue
+                both[f"{name} (cold)"] = WARM.case("cold", run)
+            for name, run in cases.items():
+                if not name.startswith(NEVER_WARM):
+                    both[f"{name} (warm)"] = WARM.case("warm", run)
+            cases = both
         paints = {
             "bare Textual": "bare",
             "helpdesk": "helpdesk",
@@ -368,6 +467,13 @@ def main() -> None:
                 f" {max(walls) * 1000:>6.0f}ms {statistics.median(cpus) * 1000:>9.0f}ms"
                 f" {max(cpus) * 1000:>6.0f}ms"
             )
+        if args.warm:
+            for info in WARM.servers():
+                print(
+                    f"warm server pid {info['pid']}: RSS {info['rss_kb'] / 1024:.0f} MB, "
+                    f"{info['served']} commands, a fork {info['fork_seconds'] * 1000:.2f} ms "
+                    "(median of the last ones, in the server)"
+                )
         bare = samples.get("first paint: bare Textual")
         for case in (
             "first paint: helpdesk",
@@ -381,6 +487,8 @@ def main() -> None:
                 base = statistics.median(v[index] for v in bare)
                 print(f"{case} / bare Textual ({what}, medians): {ours / base:.2f}")
     finally:
+        if args.warm:
+            WARM.stop()
         if cluster is not None:
             cluster.stop("fast" if args.keep else "immediate")
         if args.keep is None:

@@ -1,5 +1,5 @@
 """``python -m helpdesk_tui``: the same as the ``helpdesk`` command."""
 
-from helpdesk_tui.cli import main
+from helpdesk_tui.cli import run
 
-main(prog_name="helpdesk")
+run(prog_name="helpdesk")

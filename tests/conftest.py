@@ -20,6 +20,7 @@ from tests import pilot_keys
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
+os.environ["HELPDESK_CLI_SERVER"] = "off"  # (session fixtures too; see _isolated_dirs)
 HANG_SECONDS = 120.0
 """How long a test waits for something that must happen before it calls it hung. A guard,
 never a speed check: generous, as ``-n 4`` on a loaded machine slows everything (a shorter
@@ -111,12 +112,15 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HELPDESK_SITE_CONFIG_DIR", str(tmp_path / "site-config"))
     monkeypatch.setenv("HELPDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HELPDESK_CACHE_DIR", str(tmp_path / "cache"))
+    # No test starts a warm command server unless it is about one (tests/cli/test_warm_server.py).
+    monkeypatch.setenv("HELPDESK_CLI_SERVER", "off")
     for name in list(os.environ):
         if name.startswith("HELPDESK_") and name not in {
             "HELPDESK_CONFIG_DIR",
             "HELPDESK_SITE_CONFIG_DIR",
             "HELPDESK_DATA_DIR",
             "HELPDESK_CACHE_DIR",
+            "HELPDESK_CLI_SERVER",
         }:
             monkeypatch.delenv(name)
 

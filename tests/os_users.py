@@ -137,6 +137,7 @@ class PortablePython:
             "USER": user,
             "PYTHONPATH": os.pathsep.join(self.pythonpath),
             "PYTHONDONTWRITEBYTECODE": "1",
+            "HELPDESK_CLI_SERVER": "off",  # no warm server left behind by a throw-away user
             **(extra or {}),
         }
         return [f"{key}={value}" for key, value in values.items()]

@@ -1,165 +1,35 @@
-"""The ``helpdesk`` command: with no arguments the terminal UI, otherwise a subcommand.
+"""The ``helpdesk`` command.
 
-Subcommands live in their own modules and are imported only when they run (see
-``lazy.py``), so ``helpdesk --help`` and ``--version`` answer at once and never load
-Textual or the database drivers.
+:func:`run` is the program (the ``helpdesk`` entry point, ``python -m helpdesk_tui``): it
+hands the command to the user's warm command server when one answers (``warm_client``),
+else runs it here. It imports nothing heavy itself: click and the group load only when the
+command runs in this process. ``main`` is the click group (``root.main``), loaded on first
+use, for callers that run the CLI in their own process (the tests, ``CliRunner``).
 """
 
 from __future__ import annotations
 
-import gc
-
-# The command line's own modules (click, ours) are imported as a command's are
-# (``lazy.loading``): with the cyclic collector paused, what they make kept out of its
-# later walks. 21 collections ran during these imports, ≈ 3 ms of every command's start.
-_COLLECTING = gc.isenabled()
-gc.disable()
-try:
-    import os
-    import sys
-    import traceback
-    from collections.abc import MutableMapping
+TYPE_CHECKING = False  # (not typing's: importing typing is ≈ 3 ms of a warm command)
+if TYPE_CHECKING:
     from typing import Any
 
-    import click
+    from helpdesk_tui.cli.root import SUBCOMMAND_HELP, SUBCOMMANDS, main
 
-    from helpdesk_tui import __version__
-    from helpdesk_tui.cli.errors import translate
-    from helpdesk_tui.cli.lazy import LazyGroup, loading
-    from helpdesk_tui.cli.streams import clean_streams, raw_streams
-finally:
-    if _COLLECTING:
-        gc.enable()
-gc.freeze()
+__all__ = ["SUBCOMMANDS", "SUBCOMMAND_HELP", "main", "run"]
 
-SUBCOMMANDS = {
-    "agent": "helpdesk_tui.cli.agents:agent",
-    "canned": "helpdesk_tui.cli.canned:canned",
-    "completion": "helpdesk_tui.cli.completion:completion",
-    "config": "helpdesk_tui.cli.config:config",
-    "db": "helpdesk_tui.cli.db:db",
-    "demo": "helpdesk_tui.cli.demo:demo",
-    "drafts": "helpdesk_tui.cli.drafts:drafts",
-    "init": "helpdesk_tui.cli.init:init",
-    "kb": "helpdesk_tui.cli.kb:kb",
-    "locate": "helpdesk_tui.cli.locate:locate",
-    "macro": "helpdesk_tui.cli.canned:macro",
-    "mail": "helpdesk_tui.cli.mail:mail",
-    "report": "helpdesk_tui.cli.report:report",
-    "rules": "helpdesk_tui.cli.rules:rules",
-    "sla": "helpdesk_tui.cli.sla:sla",
-    "survey": "helpdesk_tui.cli.survey:survey",
-    "team": "helpdesk_tui.cli.agents:team",
-    "ticket": "helpdesk_tui.cli.ticket:ticket",
-}
-
-SUBCOMMAND_HELP = {
-    "agent": "Add agents, list them, change their roles, deactivate them.",
-    "canned": "Canned responses: list, show, add, edit, delete, render on a ticket.",
-    "completion": "Print the shell completion script for bash, zsh or fish.",
-    "config": "Show the effective settings (secrets masked).",
-    "db": "The desk's database: status, upgrade, backup, restore.",
-    "demo": "Fill the database with realistic demo tickets.",
-    "drafts": "List your unsent drafts of replies, notes and call logs.",
-    "init": "Create a desk (--shared GROUP: a team's); its first admin is you.",
-    "kb": "The knowledge base: search, write, publish, import and export articles.",
-    "locate": "Print where the config files and the data live.",
-    "macro": "Macros: a canned text plus field changes, applied to a ticket at once.",
-    "mail": "Fetch and send mail: the poller and the outbox.",
-    "report": "The reports screen's numbers as a table, CSV or JSON.",
-    "rules": "Routing rules: list, check, test on a message; hand out a team's tickets.",
-    "sla": "Service levels: SLA policies and business calendars.",
-    "survey": "Satisfaction surveys: on or off for the desk; requesters who opt out.",
-    "team": "Add teams and list them.",
-    "ticket": "Create, list, show and change tickets.",
-}
+_ROOT_NAMES = frozenset(("main", "SUBCOMMANDS", "SUBCOMMAND_HELP"))
 
 
-class HelpdeskGroup(LazyGroup):
-    """The root group: turns every expected failure into one line on stderr.
+def run(prog_name: str | None = None) -> None:
+    """The ``helpdesk`` program: the command line from ``sys.argv``; ends the process."""
+    from helpdesk_tui.cli.warm_client import run as run_command
 
-    Everything the command writes, click's own messages included, goes out through
-    ``clean_streams``: the one place that keeps escape sequences off the terminal.
-    """
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            with clean_streams():
-                try:
-                    return super().main(*args, **kwargs)
-                except Exception:
-                    # A bug. Its traceback may quote outside text (a subject, a header), so
-                    # it is printed here, through the cleaning stream, not by Python after it.
-                    traceback.print_exc()
-                    sys.exit(1)
-        except SystemExit as done:
-            # The program itself (``helpdesk``, ``python -m``: arguments from argv, not a
-            # caller's list) running a command (not the terminal UI) ends here if it can.
-            if not args and kwargs.get("args") is None and sys.argv[1:]:
-                from helpdesk_tui.cli.quick_exit import end
-
-                end(done.code)
-            raise
-
-    def _main_shell_completion(
-        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
-    ) -> None:
-        """A Tab on a value the fast table knows (``fast_complete``) is answered without
-        loading any command; everything else as click does it."""
-        if complete_var is None:  # as click names it
-            complete_var = f"_{prog_name.replace('-', '_').replace('.', '_')}_COMPLETE".upper()
-        shell, _, what = os.environ.get(complete_var, "").partition("_")
-        if what == "complete":
-            from click.shell_completion import get_completion_class
-
-            from helpdesk_tui.cli.fast_complete import fast_completions
-
-            comp_cls = get_completion_class(shell)
-            if comp_cls is not None:
-                comp = comp_cls(self, ctx_args, prog_name, complete_var)
-                items = fast_completions(*comp.get_completion_args())
-                if items is not None:
-                    click.echo("\n".join(comp.format_completion(item) for item in items))
-                    sys.exit(0)
-        super()._main_shell_completion(ctx_args, prog_name, complete_var)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            # The reader went away (``helpdesk ticket list --ids | head``): stop quietly.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            ctx.exit(1)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as error:
-            runtime = ctx.obj
-            url = getattr(runtime, "database_url", None)
-            translated = translate(error, url)
-            if translated is None:
-                raise
-            raise translated from None
+    run_command(prog_name)
 
 
-@click.group(
-    cls=HelpdeskGroup,
-    lazy_subcommands=SUBCOMMANDS,
-    lazy_help=SUBCOMMAND_HELP,
-    invoke_without_command=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-@click.version_option(__version__, "-V", "--version", prog_name="helpdesk")
-@click.pass_context
-def main(ctx: click.Context) -> None:
-    """A keyboard-driven helpdesk for support agents, in the terminal.
+def __getattr__(name: str) -> Any:
+    if name in _ROOT_NAMES:
+        from helpdesk_tui.cli import root
 
-    With no command, opens the terminal UI on the configured database (a SQLite file in
-    your data directory unless configured otherwise; `helpdesk locate data`).
-    """
-    if ctx.invoked_subcommand is None:
-        with loading():
-            from helpdesk_tui.cli.tui import start
-
-        with raw_streams():
-            start()
+        return getattr(root, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

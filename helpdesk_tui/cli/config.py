@@ -10,6 +10,7 @@ import click
 
 from helpdesk_tui.cli.output import echo_json
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.server import state
 from helpdesk_tui.config import masked
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -71,3 +72,5 @@ def show(runtime: Runtime, as_json: bool) -> None:
         echo_json(data)
     else:
         click.echo("\n".join(to_toml(data)).strip("\n"))
+        # Not a setting of the file: the program decides it before reading any file.
+        click.echo(f"\n# cli server: {state()}")

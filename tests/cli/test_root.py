@@ -33,7 +33,12 @@ def test_help_lists_every_command_without_importing_them() -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    expected = ["helpdesk_tui.cli.errors", "helpdesk_tui.cli.lazy", "helpdesk_tui.cli.streams"]
+    expected = [
+        "helpdesk_tui.cli.errors",
+        "helpdesk_tui.cli.lazy",
+        "helpdesk_tui.cli.root",
+        "helpdesk_tui.cli.streams",
+    ]
     assert f"loaded: {expected}" in result.stdout
     for name in SUBCOMMANDS:
         assert name in result.stdout
@@ -47,7 +52,7 @@ def test_the_command_lines_own_imports_run_no_collection() -> None:
         "runs = []\n"
         "gc.collect()\n"
         "gc.callbacks.append(lambda phase, info: runs.append(phase))\n"
-        "import helpdesk_tui.cli\n"
+        "import helpdesk_tui.cli.root\n"
         "print(len(runs), gc.isenabled(), gc.get_freeze_count() > 0)\n"
     )
     # As installed: the modules' bytecode is cached (compiling a source runs collections

@@ -1,0 +1,249 @@
+"""The ``helpdesk`` program's first step: run the command in a warm server's child if it can.
+
+A verb spends most of its quarter second importing click, SQLAlchemy, the driver and the
+desk. A warm per-user server (``warm_server``) has imported them once; for each command it
+forks a child that adopts this process's stdin, stdout and stderr (passed over a Unix
+socket), arguments, environment, working directory and umask, and runs the same ``main``.
+This process waits, forwards Ctrl-C, SIGTERM and SIGHUP to the child, and exits with the
+child's status (128 + the signal, if a signal ended it).
+
+Only commands that never need the controlling terminal go warm (:func:`goes_warm`): a child
+has none, so no editor, no confirmation prompt, no TUI. With no server (or a refusal, or any
+failure before the child starts) the command runs here as it always did, and a server is
+started, detached, as this process ends, for the next command. ``HELPDESK_CLI_SERVER=off``
+turns all of it off.
+
+Imported before click and before anything heavy: standard library only, decided in a
+millisecond or two.
+"""
+
+from __future__ import annotations
+
+# The C modules under ``signal`` and ``socket`` (their Python halves import enum: ≈ 3 ms).
+import _signal
+import atexit
+import os
+import sys
+from _socket import SCM_RIGHTS, SOL_SOCKET, socket
+
+from helpdesk_tui.cli import warm_socket
+
+_READS = {
+    "ticket": frozenset(("list", "search", "show", "sla")),
+    "agent": frozenset(("list",)),
+    "team": frozenset(("list",)),
+    "kb": frozenset(("search", "show")),
+    "canned": frozenset(("list", "show")),
+    "macro": frozenset(("list",)),
+    "survey": frozenset(("status",)),
+    "rules": frozenset(("list",)),
+}
+"""Verbs that read and print; none of them asks anything or opens an editor."""
+_ALWAYS = frozenset(("report", "drafts"))
+"""Whole commands (any arguments) that only read and print."""
+_SUBGROUP_READS = {
+    ("sla", "policy"): frozenset(("list",)),
+    ("sla", "calendar"): frozenset(("list",)),
+}
+_TEXT_WRITES = frozenset(("new", "reply", "note", "call"))
+"""Ticket verbs that take a text: ``--body``, else stdin when it is not a terminal, else
+``$EDITOR`` (which needs the terminal: those runs stay here)."""
+_FIELD_WRITES = frozenset(
+    (
+        "assign",
+        "status",
+        "reopen",
+        "requester",
+        "priority",
+        "type",
+        "category",
+        "tier",
+        "escalate",
+        "deescalate",
+        "tag",
+        "link",
+        "rate",
+    )
+)
+"""Ticket verbs that change fields; only ``status`` (and ``reply --status``) may ask first."""
+_HERE_ALWAYS = frozenset(("-h", "--help", "-V", "--version", "--edit"))
+"""Help and the version are answered at once without the data layer; ``--edit`` is an editor."""
+
+
+def _given(argv: list[str], option: str) -> bool:
+    return any(word == option or word.startswith(option + "=") for word in argv)
+
+
+def goes_warm(argv: list[str], stdin_is_terminal: bool) -> bool:
+    """Whether the command ``argv`` (without the program's name) may run in a warm child.
+
+    An allow-list, read from each verb's code: everything else (the TUI, ``init``, ``mail``,
+    ``db``, ``demo``, ``merge``, ``delete``, an editor, a prompt) runs in this process.
+    """
+    if not argv or _HERE_ALWAYS.intersection(argv):
+        return False
+    group, rest = argv[0], argv[1:]
+    if group in _ALWAYS:
+        return True
+    if not rest:
+        return False
+    verb = rest[0]
+    if verb in _READS.get(group, ()):
+        return True
+    if len(rest) > 1 and rest[1] in _SUBGROUP_READS.get((group, verb), ()):
+        return True
+    if group != "ticket":
+        return False
+    # A question (closing asks first) is asked only on a terminal, without --yes.
+    asks = stdin_is_terminal and not _given(rest, "--yes")
+    if verb in _TEXT_WRITES:
+        if asks and verb == "reply" and _given(rest, "--status"):
+            return False
+        return _given(rest, "--body") or not stdin_is_terminal
+    if verb in _FIELD_WRITES:
+        return not (asks and verb == "status")
+    return False
+
+
+def _request(prog_name: str | None) -> bytes:
+    """The command for the server: NUL-separated fields (none of them can hold a NUL)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    fields = [
+        b"run",
+        os.fsencode(prog_name or ""),
+        b"%d" % umask,
+        b"%d" % len(sys.argv),
+        *map(os.fsencode, sys.argv),
+        *(name + b"=" + value for name, value in os.environb.items()),
+    ]
+    payload = b"\0".join(fields)
+    return warm_socket.REQUEST_HEADER.pack(len(payload)) + payload
+
+
+class _Forwarder:
+    """Signal handlers that pass the signal on to the child, through the server.
+
+    Installed before the request is sent, so no Ctrl-C is lost between the child's start
+    and its pid's arrival (the server forwards what came with the request once the child
+    runs). If the command does not start there after all, :meth:`restore` puts the handlers
+    back and delivers what came to this process, to act here as it always did.
+    """
+
+    SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
+
+    def __init__(self, sock: socket) -> None:
+        self.sock = sock
+        self.received: list[int] = []
+        self.previous = {number: _signal.signal(number, self.forward) for number in self.SIGNALS}
+
+    def forward(self, number: int, _frame: object) -> None:
+        self.received.append(number)
+        # (no contextlib here: imported before everything, this module imports little)
+        try:  # noqa: SIM105
+            self.sock.send(bytes((number,)))
+        except OSError:
+            pass  # the server is gone; its child's status will not come either
+
+    def restore(self) -> None:
+        for number, handler in self.previous.items():
+            _signal.signal(number, handler)
+        for number in self.received:
+            os.kill(os.getpid(), number)
+
+
+def run_warm(key: str, prog_name: str | None) -> int | None:
+    """The exit status of the command run by the server for ``key``; None when it did not
+    start there (no server, a refusal, any failure), for the caller to run it here."""
+    sock = warm_socket.connect(key, timeout=5.0)
+    if sock is None:
+        return None
+    try:
+        cwd = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        sock.close()
+        return None
+    # No timeout once the request may be on its way: a command run by a slow server and
+    # again here would be two. The server answers with the pid or closes (a refusal).
+    sock.settimeout(None)
+    forwarder = _Forwarder(sock)
+    try:
+        data = _request(prog_name)
+        sent = sock.sendmsg([data], [(SOL_SOCKET, SCM_RIGHTS, _fds(0, 1, 2, cwd))])
+        if sent < len(data):  # (an empty send to a server done already is EPIPE)
+            sock.sendall(data[sent:])
+    except OSError:
+        # Not all of it went: the server runs nothing for a short request.
+        sock.close()
+        forwarder.restore()
+        return None
+    finally:
+        os.close(cwd)
+    # Sent: the server refuses by closing without a pid (then the command runs here), or
+    # runs it. A failure from here on may come after the child started: never run it twice.
+    try:
+        started = warm_socket.read_message(sock)
+        ended = warm_socket.read_message(sock) if started else None
+    except OSError:
+        started = ended = (b"?", 0)
+    if started is None:
+        sock.close()
+        forwarder.restore()
+        return None
+    if started[0] != warm_socket.PID or ended is None or ended[0] != warm_socket.STATUS:
+        os.write(2, b"helpdesk: the command server went away before the command ended\n")
+        return 1
+    status = ended[1]
+    return status if status >= 0 else 128 - status
+
+
+def _fds(*fds: int) -> bytes:
+    return b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in fds)
+
+
+def start_server(key: str) -> None:
+    """Start this user's server for ``key``, detached (its own session, stdio on /dev/null,
+    no other descriptor of ours); it exits at once if another one won the race."""
+    try:
+        keep = {0, 1, 2}
+        fds = [int(name) for name in os.listdir("/proc/self/fd") if int(name) not in keep]
+        actions: list[tuple[int, ...] | tuple[int, int, str, int, int]] = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDWR, 0),
+            (os.POSIX_SPAWN_DUP2, 0, 1),
+            (os.POSIX_SPAWN_DUP2, 0, 2),
+            *((os.POSIX_SPAWN_CLOSE, fd) for fd in fds),
+        ]
+        code = "from helpdesk_tui.cli.warm_server import serve; serve()"
+        os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-P", "-c", code, key],
+            os.environ,
+            file_actions=actions,
+            setsid=True,
+        )
+    except OSError:
+        pass  # no server this time: the next command runs here again and tries again
+
+
+def run(prog_name: str | None = None) -> None:
+    """Run the command line in ``sys.argv``: warm if it may and a server answers, else here
+    (and start a server as this process ends, when the command could have gone warm)."""
+    argv = sys.argv[1:]
+    if (
+        warm_socket.enabled()
+        and warm_socket.supported()
+        and "_HELPDESK_COMPLETE" not in os.environ
+        and goes_warm(argv, os.isatty(0))
+    ):
+        key = warm_socket.server_key()
+        status = run_warm(key, prog_name)
+        if status is not None:
+            sys.exit(status)
+        if warm_socket.server_dir() is not None:
+            atexit.register(start_server, key)
+    from helpdesk_tui.cli.root import main
+
+    if prog_name is None:
+        main()
+    else:
+        main(prog_name=prog_name)

@@ -1,0 +1,461 @@
+"""A user's warm command server: the data layer imported once, one forked child per command.
+
+The fork-server model (dmypy, nailgun, Android's zygote). Started detached by a client
+(``warm_client.start_server``) with its key as the one argument, the server:
+
+1. exits at once if its key (``warm_socket.server_key``) is not the one it was started for,
+   if the socket directory is not safe, or if another server holds the key's lock (two
+   clients started one at the same moment: one wins);
+2. imports click, SQLAlchemy, psycopg, the dialects and the commands a client may send
+   (:data:`PRELOAD`) without opening any database connection or starting any thread, then
+   ``gc.freeze()`` so the children share those pages; binds the socket (replacing a dead
+   server's file) only then, so a client never waits on the imports, and says
+   ``listening`` on its stdout;
+3. serves: for each connection from its own uid (``SO_PEERCRED``) it reads the command, its
+   stdin/stdout/stderr and working directory (``SCM_RIGHTS``), forks a child that adopts
+   them (:func:`_become`) and runs ``root.main`` as the ``helpdesk`` process would; sends
+   the child's pid, forwards the signals the client sends, kills the child if the client
+   goes away, and sends the child's exit status when it ends (a pidfd says when);
+4. exits after :func:`warm_socket.idle_seconds` without a command, when its key goes stale
+   (the code under the package was changed) or its socket was removed, and on
+   ``helpdesk server stop`` (``stop``) or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import gc
+import importlib
+import io
+import json
+import os
+import selectors
+import signal
+import socket
+import statistics
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from helpdesk_tui.cli import warm_socket
+
+PRELOAD = (
+    "click",
+    "sqlalchemy",
+    "psycopg",
+    "sqlalchemy.dialects.postgresql.psycopg",
+    "sqlalchemy.dialects.sqlite.pysqlite",
+    "helpdesk_tui.config",
+    "helpdesk_tui.storage.database",
+    "helpdesk_tui.desk.facade",
+    "helpdesk_tui.cli.root",
+    "helpdesk_tui.cli.runtime",
+    "helpdesk_tui.cli.ticket",
+    "helpdesk_tui.cli.ticket.create",
+    "helpdesk_tui.cli.ticket.read",
+    "helpdesk_tui.cli.ticket.show",
+    "helpdesk_tui.cli.ticket.thread",
+    "helpdesk_tui.cli.ticket.fields",
+    "helpdesk_tui.cli.ticket.relations",
+    "helpdesk_tui.cli.ticket.rate",
+    "helpdesk_tui.cli.report",
+    "helpdesk_tui.cli.agents",
+    "helpdesk_tui.cli.kb",
+    "helpdesk_tui.cli.canned",
+    "helpdesk_tui.cli.sla",
+    "helpdesk_tui.cli.survey",
+    "helpdesk_tui.cli.rules",
+    "helpdesk_tui.cli.drafts",
+    "helpdesk_tui.cli.server",
+)
+"""What the commands ``warm_client.goes_warm`` lets through import (none of these opens a
+connection or starts a thread when imported)."""
+
+FORKS_KEPT = 50
+CHECK_EVERY = 30.0
+"""Seconds between checks that the key is still current and the socket still ours."""
+READ_TIMEOUT = 5.0
+_FORWARDED = frozenset((signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
+"""The signals a client passes on to its command's child."""
+"""A client sends its whole request at once; one that stalls is dropped."""
+
+
+@dataclass
+class _Command:
+    conn: socket.socket
+    pid: int
+    pidfd: int
+
+
+@dataclass
+class _Server:
+    key: str
+    path: str
+    listener: socket.socket
+    lock_fd: int
+    bound: tuple[int, int]
+    """The socket file's device and inode, as bound."""
+    selector: selectors.DefaultSelector = field(default_factory=selectors.DefaultSelector)
+    commands: dict[int, _Command] = field(default_factory=dict)
+    """Running children by pid."""
+    served: int = 0
+    children_cpu: float = 0.0
+    """User + system seconds of the children that ended (``os.wait4``)."""
+    stopping: bool = False
+    forks: list[float] = field(default_factory=list)
+    """How long the last forks took, in the server (seconds), for ``status``."""
+
+
+def serve() -> None:
+    """The server's main: ``python -c '…serve()' KEY`` (see the module's doc)."""
+    os.chdir("/")
+    if len(sys.argv) != 2 or not (warm_socket.enabled() and warm_socket.supported()):
+        return
+    key = sys.argv[1]
+    directory = warm_socket.server_dir()
+    if directory is None or warm_socket.server_key() != key:
+        return
+    lock_fd = os.open(
+        warm_socket.lock_path(directory, key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+    )
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(lock_fd)
+        return  # another server has this key
+    _preload()
+    path = warm_socket.socket_path(directory, key)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # a dead server's: the live one would hold the lock
+    listener.bind(path)
+    listener.listen(64)
+    os.write(1, b"listening\n")  # (to /dev/null, unless its starter waits on a pipe for it)
+    bound = os.stat(path)
+    server = _Server(key, path, listener, lock_fd, (bound.st_dev, bound.st_ino))
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    try:
+        _loop(server)
+    except SystemExit:
+        pass
+    finally:
+        _unlink_if_ours(server)
+        # Still holding the lock: a server starting now makes a new lock file.
+        with contextlib.suppress(OSError):
+            os.unlink(warm_socket.lock_path(directory, key))
+
+
+def _stop_on_signal(_number: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _preload() -> None:
+    for name in PRELOAD:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()
+
+
+def _unlink_if_ours(server: _Server) -> None:
+    if _socket_is_ours(server):
+        with contextlib.suppress(OSError):
+            os.unlink(server.path)
+
+
+def _socket_is_ours(server: _Server) -> bool:
+    """Whether the socket's file is still the one this server bound (not removed, not a
+    newer server's)."""
+    try:
+        info = os.stat(server.path)
+    except OSError:
+        return False
+    return (info.st_dev, info.st_ino) == server.bound
+
+
+def _loop(server: _Server) -> None:
+    selector = server.selector
+    selector.register(server.listener, selectors.EVENT_READ, None)
+    idle = warm_socket.idle_seconds()
+    last_used = checked = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if not server.commands and (server.stopping or now - last_used >= idle):
+            return
+        if now - checked >= CHECK_EVERY:
+            checked = now
+            if not _socket_is_ours(server) or warm_socket.server_key() != server.key:
+                _stop_accepting(server)
+        if server.commands:  # (woken by their ends; no idle deadline while they run)
+            timeout = CHECK_EVERY
+        else:
+            timeout = min(CHECK_EVERY, max(0.0, idle - (now - last_used)))
+        for key, _events in selector.select(timeout):
+            if key.fileobj is server.listener:
+                _accept(server)
+                last_used = time.monotonic()
+            elif isinstance(key.data, _Command) and key.fileobj is key.data.conn:
+                _from_client(server, key.data)
+            elif isinstance(key.data, _Command):
+                _ended(server, key.data)
+                last_used = time.monotonic()
+
+
+def _stop_accepting(server: _Server) -> None:
+    """No new command; the running ones end first."""
+    if not server.stopping:
+        server.stopping = True
+        server.selector.unregister(server.listener)
+        _unlink_if_ours(server)
+
+
+def _accept(server: _Server) -> None:
+    try:
+        conn, _ = server.listener.accept()
+    except OSError:
+        return
+    try:
+        conn.settimeout(READ_TIMEOUT)
+        if warm_socket.peer_uid(conn) != os.getuid():
+            conn.close()  # another user's process (root can reach the directory)
+            return
+        fields, fds, early = _read_request(conn)
+    except (OSError, ValueError):
+        conn.close()
+        return
+    try:
+        what = fields[0] if fields else b""
+        if what == b"run" and len(fds) == 4 and not server.stopping:
+            _start(server, conn, fields, fds, early)
+            return
+        if what == b"status":
+            _answer(conn, server)
+        elif what == b"stop":
+            _answer(conn, server)
+            _stop_accepting(server)
+        conn.close()  # a refusal: the client runs the command itself
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _read_request(conn: socket.socket) -> tuple[list[bytes], list[int], bytes]:
+    """The request's fields, its descriptors, and what came after it (signals to forward)."""
+    data, fds, _flags, _address = socket.recv_fds(conn, 65536, 4)
+    try:
+        while len(data) < warm_socket.REQUEST_HEADER.size:
+            chunk = conn.recv(65536)
+            if not chunk:
+                raise ValueError("a short request")
+            data += chunk
+        (length,) = warm_socket.REQUEST_HEADER.unpack_from(data)
+        if length > warm_socket.MAX_REQUEST:
+            raise ValueError("a request too long")
+        data = data[warm_socket.REQUEST_HEADER.size :]
+        while len(data) < length:
+            chunk = conn.recv(min(1 << 20, length - len(data)))
+            if not chunk:
+                raise ValueError("a short request")
+            data += chunk
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return data[:length].split(b"\0"), fds, data[length:]
+
+
+def _answer(conn: socket.socket, server: _Server) -> None:
+    info = {
+        "pid": os.getpid(),
+        "key": server.key,
+        "socket": server.path,
+        "served": server.served,
+        "running": len(server.commands),
+        "children_cpu": server.children_cpu,
+        "rss_kb": _rss_kb(),
+        "fork_seconds": statistics.median(server.forks) if server.forks else 0.0,
+    }
+    conn.sendall(
+        warm_socket.MESSAGE.pack(warm_socket.INFO, os.getpid()) + json.dumps(info).encode() + b"\n"
+    )
+
+
+def _rss_kb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _start(
+    server: _Server, conn: socket.socket, fields: list[bytes], fds: list[int], early: bytes
+) -> None:
+    # Signals wait (pending) until the child has its own handlers, then act there.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        _child(server, conn, fields, fds)  # never returns
+    server.forks.append(time.perf_counter() - started)
+    del server.forks[:-FORKS_KEPT]
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)
+    server.served += 1
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        conn.close()
+        return
+    command = _Command(conn, pid, pidfd)
+    server.commands[pid] = command
+    conn.settimeout(None)
+    try:
+        conn.sendall(warm_socket.MESSAGE.pack(warm_socket.PID, pid))
+    except OSError:
+        os.kill(pid, signal.SIGKILL)
+    server.selector.register(conn, selectors.EVENT_READ, command)
+    server.selector.register(pidfd, selectors.EVENT_READ, command)
+    _forward(command, early)
+
+
+def _from_client(server: _Server, command: _Command) -> None:
+    """Signals to forward (one byte each), or the end of the client: the child goes too."""
+    try:
+        data = command.conn.recv(64)
+    except OSError:
+        data = b""
+    if not data:
+        server.selector.unregister(command.conn)
+        _kill(command.pid, signal.SIGKILL)
+        return
+    _forward(command, data)
+
+
+def _forward(command: _Command, signals: bytes) -> None:
+    for number in signals:
+        if number in _FORWARDED:
+            _kill(command.pid, number)
+
+
+def _kill(pid: int, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, number)
+
+
+def _ended(server: _Server, command: _Command) -> None:
+    _pid, status, usage = os.wait4(command.pid, 0)
+    server.children_cpu += usage.ru_utime + usage.ru_stime
+    server.selector.unregister(command.pidfd)
+    os.close(command.pidfd)
+    with contextlib.suppress(KeyError):  # (unless the client went away before)
+        server.selector.unregister(command.conn)
+    try:
+        code = os.waitstatus_to_exitcode(status)
+        command.conn.sendall(warm_socket.MESSAGE.pack(warm_socket.STATUS, code))
+    except OSError:
+        pass
+    command.conn.close()
+    del server.commands[command.pid]
+
+
+def _child(server: _Server, conn: socket.socket, fields: list[bytes], fds: list[int]) -> None:
+    """Become the client's command and run it; ends the process with its exit status."""
+    code = 1
+    try:
+        conn.close()
+        server.listener.close()
+        server.selector.close()
+        os.close(server.lock_fd)  # (a child holding the lock would outlive the server's)
+        for command in server.commands.values():
+            command.conn.close()
+            os.close(command.pidfd)
+        prog_name = _become(fields, fds)
+        code = _run(prog_name)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code & 0xFF)
+
+
+def _become(fields: list[bytes], fds: list[int]) -> str | None:
+    """Take the client's streams, working directory, umask, arguments and environment."""
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)
+    stdin, stdout, stderr, cwd = fds
+    for fd, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
+        os.dup2(fd, target)
+    os.fchdir(cwd)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    _what, prog_name, umask, count, *rest = fields
+    os.umask(int(umask))
+    argc = int(count)
+    sys.argv = [os.fsdecode(word) for word in rest[:argc]]
+    environ = dict(item.partition(b"=")[::2] for item in rest[argc:] if b"=" in item)
+    os.environb.clear()
+    os.environb.update(environ)
+    _standard_streams()
+    return os.fsdecode(prog_name) or None
+
+
+def _standard_streams() -> None:
+    """New ``sys.stdin/stdout/stderr`` on the adopted descriptors, made as Python makes them
+    at start (the server's were made for /dev/null: stdout line-buffered only on a terminal)."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        old = getattr(sys, name)
+        raw = io.FileIO(fd, "rb" if fd == 0 else "wb", closefd=False)
+        raw.name = f"<{name}>"  # type: ignore[misc]
+        buffered: io.BufferedReader | io.BufferedWriter = (
+            io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw)
+        )
+        stream = io.TextIOWrapper(
+            buffered,
+            encoding=old.encoding,
+            errors=old.errors,
+            newline="\n",
+            line_buffering=fd == 2 or (fd == 1 and raw.isatty()),
+        )
+        stream.mode = "r" if fd == 0 else "w"  # type: ignore[misc]
+        # (the originals too: what Python made at start is what these replace)
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
+def _run(prog_name: str | None) -> int:
+    """``helpdesk``'s own run of the command (``cli.run``'s fallback) and its exit status."""
+    from helpdesk_tui.cli.root import main
+
+    try:
+        if prog_name is None:
+            main()
+        else:
+            main(prog_name=prog_name)
+        code: Any = None
+    except SystemExit as done:
+        code = done.code
+    status = _exit_status(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return 120  # as Python ends when its last flush fails
+    return status
+
+
+def _exit_status(code: Any) -> int:
+    """The status Python gives ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1

@@ -1,0 +1,191 @@
+"""Where a user's warm command server listens, and which code and environment it serves.
+
+Shared by the client (``warm_client``: imported before click, so standard library only,
+and little of it) and the server (``warm_server``). Identity is the uid:
+
+- the socket lives in a per-user directory, ``$XDG_RUNTIME_DIR/helpdesk-tui/`` when that
+  directory is ours, else ``/tmp/helpdesk-tui-<uid>/``; it is made 0700 and checked with
+  ``lstat`` (a directory, not a symlink, owned by us, mode 0700) before every use: anything
+  else means no server, and the command runs in its own process;
+- both ends check the other's uid (``SO_PEERCRED``).
+
+The socket's name carries a key (:func:`server_key`): a short hash of the interpreter, the
+package's place and the newest modification time under it (an editable install is edited
+in place), ``sys.path`` and the environment that code may read while it is imported. A
+client whose key differs never reaches an older server; a server whose key went stale
+exits (``warm_server``).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+import sys
+import zlib
+
+# The C modules under ``socket`` (whose Python half imports enum: ≈ 3 ms of a warm command).
+from _socket import AF_UNIX, SO_PEERCRED, SOCK_STREAM, SOL_SOCKET, socket
+
+SWITCH = "HELPDESK_CLI_SERVER"
+"""``off`` (or ``0``, ``no``, ``false``): never use a warm server nor start one."""
+IDLE = "HELPDESK_CLI_SERVER_IDLE"
+"""Seconds a server waits for a command before it exits (default :data:`DEFAULT_IDLE`)."""
+DEFAULT_IDLE = 600.0
+
+_OFF = frozenset(("off", "0", "no", "false"))
+_KEY_PREFIXES = ("HELPDESK_", "XDG_", "PYTHON", "LC_", "PSYCOPG", "SQLALCHEMY")
+_KEY_NAMES = frozenset(("HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PGSERVICEFILE"))
+"""The variables that module-level code (ours, platformdirs, the standard streams' locale,
+psycopg's implementation choice) may read while the server imports: a client whose values
+differ gets its own server. The child still runs with the client's whole environment."""
+
+# Messages from the server to the client: a kind byte and a 32-bit signed number.
+MESSAGE = struct.Struct("!ci")
+PID = b"P"
+"""The command's child started: its pid."""
+STATUS = b"S"
+"""The child ended: its exit status, or minus the signal that ended it."""
+INFO = b"I"
+"""An answer to ``status`` (the number: the server's pid), followed by a JSON line."""
+
+REQUEST_HEADER = struct.Struct("!I")
+"""Before the request's JSON: its length (the first message also carries fds 0, 1, 2)."""
+MAX_REQUEST = 16 * 1024 * 1024
+
+
+def enabled(environ: os._Environ[str] | dict[str, str] | None = None) -> bool:
+    """Whether warm servers are used at all (:data:`SWITCH`)."""
+    value = (os.environ if environ is None else environ).get(SWITCH, "on")
+    return value.strip().lower() not in _OFF
+
+
+def supported() -> bool:
+    """Whether this system has what the server needs (Linux: peer credentials, pidfds)."""
+    return all(
+        (
+            hasattr(os, "pidfd_open"),
+            hasattr(os, "O_PATH"),
+            hasattr(os, "posix_spawn"),
+        )
+    )
+
+
+def idle_seconds() -> float:
+    """How long a server waits for the next command (:data:`IDLE`; bad values: the default)."""
+    try:
+        value = float(os.environ.get(IDLE, DEFAULT_IDLE))
+    except ValueError:
+        return DEFAULT_IDLE
+    return value if value > 0 else DEFAULT_IDLE
+
+
+def _private_dir(path: str, uid: int) -> bool:
+    """``path`` is a real directory (not a symlink), ours, closed to everyone else."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == uid and stat.S_IMODE(info.st_mode) == 0o700
+
+
+def server_dir(create: bool = True) -> str | None:
+    """The directory of this user's server sockets, made if missing and ``create``; None
+    when it is not safe to use (someone else's, a symlink, open to others)."""
+    uid = os.getuid()
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime) and _private_dir(runtime, uid):
+        path = os.path.join(runtime, "helpdesk-tui")
+    else:
+        path = f"/tmp/helpdesk-tui-{uid}"
+    if create:
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+    return path if _private_dir(path, uid) else None
+
+
+def _newest_mtime(top: str) -> int:
+    """The newest modification time (ns) of any file or directory under ``top``."""
+    newest = 0
+    pending = [top]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.name == "__pycache__":
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                newest = max(newest, info.st_mtime_ns)
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+    return newest
+
+
+def package_dir() -> str:
+    """The directory of the ``helpdesk_tui`` package this process imports."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def server_key(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """The key of the server that may run this process's commands (see the module's doc)."""
+    env = os.environ if environ is None else environ
+    code = package_dir()
+    # The script's or the working directory's entry (none in the server, ``python -P``).
+    paths = sys.path if sys.flags.safe_path else sys.path[1:]
+    parts = [sys.executable, code, str(_newest_mtime(code)), *paths]
+    for name in sorted(env):
+        if (name.startswith(_KEY_PREFIXES) or name in _KEY_NAMES) and name != SWITCH:
+            parts.append(f"{name}={env[name]}")
+    # Two checksums, not hashlib (its OpenSSL import is ≈ 3 ms of a warm command): the key
+    # tells one user's servers apart; it guards nothing (the directory and the uid do).
+    data = "\0".join(parts).encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data[::-1]):08x}"
+
+
+def socket_path(directory: str, key: str) -> str:
+    return os.path.join(directory, f"server-{key}.sock")
+
+
+def lock_path(directory: str, key: str) -> str:
+    return os.path.join(directory, f"server-{key}.lock")
+
+
+def peer_uid(sock: socket) -> int:
+    """The uid of the process at the other end of a connected Unix socket."""
+    creds = sock.getsockopt(SOL_SOCKET, SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return int(uid)
+
+
+def connect(key: str, timeout: float | None = None) -> socket | None:
+    """A connection to this user's server for ``key``, or None (no safe directory, no
+    server, a server of another uid)."""
+    directory = server_dir(create=False)
+    if directory is None:
+        return None
+    sock = socket(AF_UNIX, SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(socket_path(directory, key))
+        if peer_uid(sock) != os.getuid():
+            sock.close()
+            return None
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def read_message(sock: socket) -> tuple[bytes, int] | None:
+    """One server message (kind, number), or None when the connection ended first."""
+    data = b""
+    while len(data) < MESSAGE.size:
+        chunk = sock.recv(MESSAGE.size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    kind, number = MESSAGE.unpack(data)
+    return kind, number

@@ -1,0 +1,512 @@
+"""The warm command server: the same commands, outputs and exit statuses as in-process.
+
+Real processes and sockets: ``python -m helpdesk_tui`` (the program's own start,
+``cli.run``) with the server on or off, against one desk. Each test has its own socket
+directory (``XDG_RUNTIME_DIR`` under /tmp: a socket's path has a length limit), and stops
+its servers at teardown. Waits are on a pipe or the socket, with deadlines that only fail.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.cli import warm_client, warm_socket
+from helpdesk_tui.cli.server import servers
+from tests.cli.conftest import Invoke
+from tests.conftest import HANG_SECONDS, need
+from tests.os_users import PortablePython, accounts, can_make_accounts
+
+pytestmark = pytest.mark.slow
+
+PROGRAM = [sys.executable, "-m", "helpdesk_tui"]
+SERVE = "from helpdesk_tui.cli.warm_server import serve; serve()"
+
+
+@dataclass
+class Warm:
+    runtime: Path
+    cwd: Path
+
+    @property
+    def sockets(self) -> Path:
+        return self.runtime / "helpdesk-tui"
+
+    def env(self, server: str = "on", **extra: str) -> dict[str, str]:
+        return {**os.environ, "HELPDESK_CLI_SERVER": server, **extra}
+
+    def run(
+        self, *args: str, server: str = "on", input: str | None = None, **kwargs: object
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*PROGRAM, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=self.env(server),
+            cwd=self.cwd,
+            timeout=HANG_SECONDS,
+            **kwargs,  # type: ignore[call-overload]
+        )
+
+    def key(self, **extra: str) -> str:
+        """The key a client run with this environment computes (in a process like it)."""
+        code = "from helpdesk_tui.cli.warm_socket import server_key; print(server_key())"
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=self.env(**extra),
+            check=True,
+            timeout=HANG_SECONDS,
+        )
+        return done.stdout.strip()
+
+    def start(self, **extra: str) -> None:
+        """Start a server as a client does, and wait until it says it listens."""
+        server = subprocess.Popen(
+            [sys.executable, "-P", "-c", SERVE, self.key(**extra)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env=self.env(**extra),
+            start_new_session=True,
+        )
+        assert server.stdout is not None
+        ready, _, _ = select.select([server.stdout], [], [], HANG_SECONDS)
+        assert ready, "the server did not start listening"
+        assert server.stdout.readline() == b"listening\n"
+        server.stdout.close()
+
+    def served(self) -> int:
+        """Commands served by this test's servers so far."""
+        return sum(info["served"] for info in servers())
+
+
+def _wait_gone(pid: int) -> None:
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        ready, _, _ = select.select([pidfd], [], [], HANG_SECONDS)
+        assert ready, f"server {pid} did not stop"
+    finally:
+        os.close(pidfd)
+
+
+def _wait_for_a_server(count: int = 1) -> None:
+    """Until the server started detached (by a command run in-process) answers on its
+    socket: ``count`` servers in all."""
+    deadline = time.monotonic() + HANG_SECONDS
+    while len(servers()) < count:  # it imports, then listens
+        assert time.monotonic() < deadline, "no server was started"
+        select.select([], [], [], 0.05)
+
+
+def _stop_all() -> None:
+    for info in servers(b"stop"):
+        _wait_gone(info["pid"])
+
+
+@pytest.fixture
+def warm(
+    private_desk: Path, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Warm]:
+    """A desk of three tickets (#1-#3) and a socket directory of this test's own."""
+    if not warm_socket.supported():
+        need("Linux (SO_PEERCRED, pidfds) for the warm command server")
+    for subject in ("Printer jam on floor 2", "VPN drops", "New laptop"):
+        made = invoke(
+            "ticket",
+            "new",
+            "--subject",
+            subject,
+            "--from",
+            "ann@example.com",
+            "--body",
+            f"{subject}, please help",
+        )
+        assert made.exit_code == 0, made.stderr
+    runtime = Path(tempfile.mkdtemp(prefix="hdw-", dir="/tmp"))
+    runtime.chmod(0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    try:
+        yield Warm(runtime, cwd)
+        _stop_all()
+        sockets = runtime / "helpdesk-tui"
+        assert not (sockets.is_dir() and list(sockets.iterdir())), "a server left its files"
+    finally:
+        _stop_all()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _same(a: subprocess.CompletedProcess[str], b: subprocess.CompletedProcess[str]) -> None:
+    assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr)
+
+
+def test_commands_run_warm_exactly_as_in_process(warm: Warm) -> None:
+    warm.start()
+    cases = [
+        ("ticket", "list"),
+        ("ticket", "list", "--json", "--limit", "3"),
+        ("ticket", "show", "1", "--json"),
+        ("ticket", "search", "printer"),
+        ("report", "--json"),
+        ("agent", "list"),
+        ("ticket", "show", "99999"),  # an error: one line, status 1
+        ("report", "--bogus"),  # click's usage error: status 2
+        ("ticket", "note", "1", "--body", "   "),  # refused: empty
+    ]
+    for args in cases:
+        _same(warm.run(*args, server="off"), warm.run(*args))
+    assert warm.served() == len(cases)
+
+
+def test_writes_and_stdin_warm(warm: Warm) -> None:
+    warm.start()
+    here = warm.run("ticket", "note", "1", "--body", "checked the printer", server="off")
+    there = warm.run("ticket", "note", "2", "--body", "checked the printer")
+    assert (here.returncode, there.returncode) == (0, 0), there.stderr
+    assert here.stdout.startswith("#1 ") and "Printer jam" in here.stdout
+    assert there.stdout.startswith("#2 ") and "VPN drops" in there.stdout
+    assert (here.stderr, there.stderr) == ("", "")
+    piped = warm.run("ticket", "note", "3", input="from stdin\n")
+    assert piped.returncode == 0, piped.stderr
+    numbers = warm.run("ticket", "priority", "-", "high", input="1 2\n")
+    assert numbers.returncode == 0, numbers.stderr
+    shown = json.loads(warm.run("ticket", "show", "1", "2", "3", "--json").stdout)
+    assert "from stdin" in shown[2]["messages"][-1]["body"]
+    assert [row["priority"] for row in shown[:2]] == ["high", "high"]
+    assert warm.served() == 4
+
+
+def test_new_ticket_in_the_working_directory_with_umask(warm: Warm) -> None:
+    """The child works where the client was: a relative ``--attach`` path is found there."""
+    warm.start()
+    (warm.cwd / "notes.txt").write_text("attached\n")
+    done = warm.run("ticket", "note", "1", "--body", "see file", "--attach", "notes.txt")
+    assert done.returncode == 0, done.stderr
+    assert warm.served() == 1
+
+
+def test_a_closed_stdout_pipe_ends_as_in_process(warm: Warm) -> None:
+    warm.start()
+    results = []
+    for server in ("off", "on"):
+        reader, writer = os.pipe()
+        os.close(reader)  # the reader went away before the first line
+        try:
+            done = subprocess.run(
+                [*PROGRAM, "ticket", "list"],
+                stdout=writer,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=warm.env(server),
+                timeout=HANG_SECONDS,
+            )
+        finally:
+            os.close(writer)
+        results.append((done.returncode, done.stderr))
+    assert results[0] == results[1]
+    assert warm.served() == 1
+
+
+def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
+    """Ctrl-C (SIGINT to the program) while the command writes to a full pipe."""
+    reader, writer = os.pipe()
+    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "show", *["1"] * 300],  # ≈ 0.5 MB
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        env=warm.env(server),
+    )
+    os.close(writer)
+    try:
+        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
+        assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
+        process.send_signal(signal.SIGINT)
+        # The pipe is drained only once the command says it stopped: drained at once, a
+        # warm child could write everything before the forwarded signal reached it.
+        assert process.stderr is not None
+        said = b""
+        while not said.endswith(b"Aborted!\n"):
+            ready, _, _ = select.select([process.stderr], [], [], HANG_SECONDS)
+            assert ready, "the command was not interrupted"
+            chunk = os.read(process.stderr.fileno(), 4096)
+            assert chunk, said
+            said += chunk
+        while os.read(reader, 65536):
+            pass
+        return process.wait(HANG_SECONDS), (said + process.stderr.read()).decode()
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
+    warm.start()
+    assert _interrupted(warm, "off") == _interrupted(warm, "on") == (1, "\nAborted!\n")
+    assert warm.served() == 1
+
+
+def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
+    """Killed (no signal to forward), the client's end of the socket closes: the server
+    kills the child, and the pipe the child was writing to ends (nobody holds it any more)."""
+    warm.start()
+    reader, writer = os.pipe()
+    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "show", *["1"] * 300],
+        stdout=writer,
+        stderr=subprocess.DEVNULL,
+        env=warm.env(),
+    )
+    os.close(writer)
+    try:
+        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
+        assert ready and os.read(reader, 100)
+        process.kill()
+        process.wait(HANG_SECONDS)
+        deadline = time.monotonic() + HANG_SECONDS
+        read = 100
+        while True:  # what the pipe holds, then its end (only the child held it still)
+            ready, _, _ = select.select([reader], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, "the child kept the pipe open"
+            chunk = os.read(reader, 65536)
+            if not chunk:
+                break
+            read += len(chunk)
+        assert read < 300 * 1000  # it did not write everything: it was killed
+    finally:
+        os.close(reader)
+    assert warm.served() == 1
+
+
+def test_a_cold_command_starts_the_server_for_the_next(warm: Warm) -> None:
+    first = warm.run("ticket", "list")
+    assert first.returncode == 0
+    _wait_for_a_server()
+    _same(first, warm.run("ticket", "list"))
+    assert warm.served() == 1
+
+
+def test_terminal_commands_and_opt_out_stay_in_process(warm: Warm) -> None:
+    warm.start()
+    assert warm.run("ticket", "list", server="off").returncode == 0
+    assert warm.run("--help").returncode == 0
+    assert warm.served() == 0
+
+
+def test_another_key_is_another_server(warm: Warm) -> None:
+    """A client whose import-time environment differs never reaches this server."""
+    warm.start()
+    done = subprocess.run(
+        [*PROGRAM, "ticket", "list"],
+        capture_output=True,
+        env=warm.env(HELPDESK_SOME_SETTING="changed"),
+        timeout=HANG_SECONDS,
+    )
+    assert done.returncode == 0
+    assert warm.served() == 0
+    _wait_for_a_server(2)  # it started one for its own key (stopped at teardown)
+
+
+@pytest.mark.parametrize("problem", ["open to others", "a symlink"])
+def test_an_unsafe_directory_means_in_process(warm: Warm, problem: str) -> None:
+    warm.start()
+    if problem == "open to others":
+        warm.sockets.chmod(0o755)
+    else:
+        real = warm.runtime / "elsewhere"
+        warm.sockets.rename(real)
+        warm.sockets.symlink_to(real)
+    done = warm.run("ticket", "list")
+    assert done.returncode == 0
+    assert warm_socket.server_dir() is None
+    if problem == "open to others":
+        warm.sockets.chmod(0o700)
+    else:
+        warm.sockets.unlink()
+        (warm.runtime / "elsewhere").rename(warm.sockets)
+    assert warm.served() == 0
+
+
+def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) -> None:
+    warm.start()
+    (info,) = servers()
+    os.kill(info["pid"], signal.SIGKILL)
+    _wait_gone(info["pid"])
+    assert list(warm.sockets.glob("*.sock"))  # left behind
+    done = warm.run("ticket", "list")
+    assert done.returncode == 0 and "Printer jam" in done.stdout
+    _wait_for_a_server()  # the one the command above started binds over the dead one's file
+    _same(done, warm.run("ticket", "list"))
+    assert warm.served() == 1
+
+
+def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
+    """Two commands that each start a server: the second takes no lock and exits quietly."""
+    key = warm.key()
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-P", "-c", SERVE, key],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=warm.env(),
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    for start in starts:
+        assert start.stdout is not None and start.stderr is not None
+        ready, _, _ = select.select([start.stdout], [], [], HANG_SECONDS)
+        assert ready
+        outputs.append(start.stdout.readline())
+        start.stdout.close()
+    assert sorted(outputs) == [b"", b"listening\n"]
+    loser = starts[outputs.index(b"")]
+    assert loser.wait(HANG_SECONDS) == 0
+    assert loser.stderr is not None and loser.stderr.read() == b""
+    for start in starts:
+        if start.stderr is not None:
+            start.stderr.close()
+    assert len(servers()) == 1
+    assert warm.run("ticket", "list").returncode == 0
+    assert warm.served() == 1
+
+
+def test_an_idle_server_exits_by_itself(warm: Warm) -> None:
+    warm.start(HELPDESK_CLI_SERVER_IDLE="0.2")
+    (info,) = servers()
+    _wait_gone(info["pid"])  # (a deadline that only fails)
+    assert not list(warm.sockets.iterdir())
+
+
+def test_config_show_says_whether_the_server_is_used(invoke: Invoke) -> None:
+    shown = invoke("config", "show")
+    assert shown.exit_code == 0
+    assert "# cli server: off (HELPDESK_CLI_SERVER)" in shown.stdout
+
+
+def test_a_server_started_for_another_key_does_not_serve(warm: Warm) -> None:
+    server = subprocess.run(
+        [sys.executable, "-P", "-c", SERVE, "0123456789abcdef"],
+        capture_output=True,
+        env=warm.env(),
+        timeout=HANG_SECONDS,
+    )
+    assert server.returncode == 0 and server.stdout == b""
+    assert not list(warm.sockets.glob("*.sock"))
+
+
+def test_the_key_follows_the_code_and_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    module = tmp_path / "pkg" / "m.py"
+    module.write_text("x = 1\n")
+    before = warm_socket._newest_mtime(str(tmp_path))
+    later = before + 10**9
+    os.utime(module, ns=(later, later))  # an edit in place
+    assert warm_socket._newest_mtime(str(tmp_path)) > before
+    base = {"HOME": "/home/a", "PATH": "/bin"}
+    key = warm_socket.server_key(base)
+    assert warm_socket.server_key({**base, "PATH": "/usr/bin"}) == key  # not read at import
+    assert warm_socket.server_key({**base, "HELPDESK_CLI_SERVER": "on"}) == key
+    assert warm_socket.server_key({**base, "HOME": "/home/b"}) != key
+    assert warm_socket.server_key({**base, "HELPDESK_DATA_DIR": "/d"}) != key
+
+
+@pytest.mark.parametrize(
+    ("argv", "terminal", "warm"),
+    [
+        (["ticket", "list"], True, True),
+        (["report", "--csv"], True, True),
+        (["sla", "policy", "list"], True, True),
+        (["drafts", "--json"], True, True),
+        (["ticket", "note", "1"], True, False),  # $EDITOR
+        (["ticket", "note", "1"], False, True),  # the text from stdin
+        (["ticket", "note", "1", "--body", "x"], True, True),
+        (["ticket", "note", "1", "--body=x", "--edit"], False, False),
+        (["ticket", "status", "1", "closed"], True, False),  # asks first
+        (["ticket", "status", "1", "closed", "--yes"], True, True),
+        (["ticket", "status", "1", "closed"], False, True),  # refuses as in-process
+        (["ticket", "reply", "1", "--body", "x", "--status", "closed"], True, False),
+        (["ticket", "delete", "1", "--yes"], False, False),
+        (["ticket", "merge", "1", "2"], False, False),
+        (["mail", "poll"], False, False),
+        (["init"], False, False),
+        ([], True, False),  # the terminal UI
+        (["ticket", "list", "--help"], True, False),
+    ],
+)
+def test_which_commands_go_warm(argv: list[str], terminal: bool, warm: bool) -> None:
+    assert warm_client.goes_warm(argv, terminal) is warm
+
+
+def test_another_user_cannot_reach_the_server(warm: Warm) -> None:
+    missing = can_make_accounts()
+    if missing:
+        need(missing)
+    warm.start()
+    (sock,) = warm.sockets.glob("*.sock")
+    warm.runtime.chmod(0o755)  # even with the runtime directory open, its own stays closed
+    root = Path(tempfile.mkdtemp(prefix="hdw-users-"))
+    root.chmod(0o755)
+    try:
+        with accounts(root) as made:
+            python = PortablePython(root / "python")
+            python.root.mkdir()
+            other = made.user("other")
+            try:
+                python.prepare(other)
+            except RuntimeError as error:
+                need(str(error))
+            code = (
+                "import socket, sys\n"
+                "s = socket.socket(socket.AF_UNIX)\n"
+                "try:\n"
+                "    s.connect(sys.argv[1])\n"
+                "except PermissionError:\n"
+                "    print('refused')\n"
+            )
+            done = python.run(other, "-c", code, str(sock))
+            assert done.stdout.strip() == "refused", done.stderr
+    finally:
+        warm.runtime.chmod(0o700)
+        shutil.rmtree(root, ignore_errors=True)
+    assert warm.served() == 0
+
+
+def test_the_client_imports_nothing_heavy() -> None:
+    """It decides and connects before click (or typing, enum) is imported."""
+    code = (
+        "import sys\n"
+        "from helpdesk_tui.cli import warm_client\n"
+        "warm_client.goes_warm(['ticket', 'list'], False)\n"
+        "warm_client.warm_socket.server_key()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('click', 'sqlalchemy', 'typing', 'enum', 'socket', 'signal', 'hashlib')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
