@@ -5,7 +5,7 @@ desk. A warm per-user server (``warm_server``) has imported them once; for each 
 forks a child that adopts this process's stdin, stdout and stderr (passed over a Unix
 socket), arguments, environment, working directory and umask, and runs the same ``main``.
 This process waits, forwards Ctrl-C, SIGTERM and SIGHUP to the child, and exits with the
-child's status (128 + the signal, if a signal ended it).
+child's status (or by the same signal, if a signal ended it).
 
 Only commands that never need the controlling terminal go warm (:func:`goes_warm`): a child
 has none, so no editor, no confirmation prompt, no TUI. With no server (or a refusal, or any
@@ -180,7 +180,8 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
     finally:
         os.close(cwd)
     # Sent: the server refuses by closing without a pid (then the command runs here), or
-    # runs it. A failure from here on may come after the child started: never run it twice.
+    # forks a child that sends its pid before it runs anything: no pid, however the
+    # connection ended, means the command never ran there. After the pid it never runs here.
     try:
         started = warm_socket.read_message(sock)
         ended = warm_socket.read_message(sock) if started else None
@@ -194,7 +195,21 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
         os.write(2, b"helpdesk: the command server went away before the command ended\n")
         return 1
     status = ended[1]
-    return status if status >= 0 else 128 - status
+    if status < 0:
+        _end_by_signal(-status)
+        return 128 - status
+    return status
+
+
+def _end_by_signal(number: int) -> None:
+    """End this process by the signal that ended the child, as a command run here would
+    have ended (a shell or a parent sees the signal, not a status); returns if it did not."""
+    try:
+        _signal.signal(number, _signal.SIG_DFL)
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, (number,))
+        os.kill(os.getpid(), number)
+    except (OSError, ValueError):
+        pass
 
 
 def _fds(*fds: int) -> bytes:

@@ -13,9 +13,11 @@ The fork-server model (dmypy, nailgun, Android's zygote). Started detached by a 
    ``listening`` on its stdout;
 3. serves: for each connection from its own uid (``SO_PEERCRED``) it reads the command, its
    stdin/stdout/stderr and working directory (``SCM_RIGHTS``), forks a child that adopts
-   them (:func:`_become`) and runs ``root.main`` as the ``helpdesk`` process would; sends
-   the child's pid, forwards the signals the client sends, kills the child if the client
-   goes away, and sends the child's exit status when it ends (a pidfd says when);
+   them (:func:`_become`) and runs ``root.main`` as the ``helpdesk`` process would (the
+   child itself sends the client its pid before it runs anything: a client that has the pid
+   knows the command runs there, one that has none knows it never ran, whatever becomes of
+   the server meanwhile); forwards the signals the client sends, kills the child if the
+   client goes away, and sends the child's exit status when it ends (a pidfd says when);
 4. exits after :func:`warm_socket.idle_seconds` without a command, when its key goes stale
    (the code under the package was changed) or its socket was removed, and on
    ``helpdesk server stop`` (``stop``) or SIGTERM.
@@ -314,10 +316,6 @@ def _start(
     command = _Command(conn, pid, pidfd)
     server.commands[pid] = command
     conn.settimeout(None)
-    try:
-        conn.sendall(warm_socket.MESSAGE.pack(warm_socket.PID, pid))
-    except OSError:
-        os.kill(pid, signal.SIGKILL)
     server.selector.register(conn, selectors.EVENT_READ, command)
     server.selector.register(pidfd, selectors.EVENT_READ, command)
     _forward(command, early)
@@ -367,6 +365,11 @@ def _child(server: _Server, conn: socket.socket, fields: list[bytes], fds: list[
     """Become the client's command and run it; ends the process with its exit status."""
     code = 1
     try:
+        try:
+            conn.setblocking(True)
+            conn.sendall(warm_socket.MESSAGE.pack(warm_socket.PID, os.getpid()))
+        except OSError:
+            os._exit(code)  # the client is gone: the command never starts
         conn.close()
         server.listener.close()
         server.selector.close()

@@ -270,6 +270,35 @@ def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
     assert warm.served() == 1
 
 
+def _terminated(warm: Warm, server: str) -> int:
+    """SIGTERM to the program while the command waits on a full pipe: its return code."""
+    reader, writer = os.pipe()
+    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "show", *["1"] * 300],
+        stdout=writer,
+        stderr=subprocess.DEVNULL,
+        env=warm.env(server),
+    )
+    os.close(writer)
+    try:
+        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
+        assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
+        process.send_signal(signal.SIGTERM)
+        return process.wait(HANG_SECONDS)  # (the pipe still full: killed, not finished)
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+
+
+def test_a_command_ended_by_a_signal_ends_its_client_by_it(warm: Warm) -> None:
+    """A parent (a shell, a script) sees the signal, as from a command run in-process."""
+    warm.start()
+    assert _terminated(warm, "off") == _terminated(warm, "on") == -signal.SIGTERM
+    assert warm.served() == 1
+
+
 def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
     """Killed (no signal to forward), the client's end of the socket closes: the server
     kills the child, and the pipe the child was writing to ends (nobody holds it any more)."""
