@@ -228,20 +228,29 @@ def test_a_closed_stdout_pipe_ends_as_in_process(warm: Warm) -> None:
     assert warm.served() == 1
 
 
-def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
-    """Ctrl-C (SIGINT to the program) while the command writes to a full pipe."""
+def _writing_to_a_full_pipe(
+    warm: Warm, server: str, stderr: int = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A command writing ≈ 0.5 MB into a pipe of 4 KiB nobody reads yet, once it waits on
+    it; and the pipe's reading end (the caller closes it)."""
     reader, writer = os.pipe()
     fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
     process = subprocess.Popen(
-        [*PROGRAM, "ticket", "show", *["1"] * 300],  # ≈ 0.5 MB
+        [*PROGRAM, "ticket", "show", *["1"] * 300],
         stdout=writer,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         env=warm.env(server),
     )
     os.close(writer)
+    ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
+    assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
+    return process, reader
+
+
+def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
+    """Ctrl-C (SIGINT to the program) while the command writes to a full pipe."""
+    process, reader = _writing_to_a_full_pipe(warm, server, stderr=subprocess.PIPE)
     try:
-        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
-        assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
         process.send_signal(signal.SIGINT)
         # The pipe is drained only once the command says it stopped: drained at once, a
         # warm child could write everything before the forwarded signal reached it.
@@ -272,18 +281,8 @@ def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
 
 def _terminated(warm: Warm, server: str) -> int:
     """SIGTERM to the program while the command waits on a full pipe: its return code."""
-    reader, writer = os.pipe()
-    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
-    process = subprocess.Popen(
-        [*PROGRAM, "ticket", "show", *["1"] * 300],
-        stdout=writer,
-        stderr=subprocess.DEVNULL,
-        env=warm.env(server),
-    )
-    os.close(writer)
+    process, reader = _writing_to_a_full_pipe(warm, server)
     try:
-        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
-        assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
         process.send_signal(signal.SIGTERM)
         return process.wait(HANG_SECONDS)  # (the pipe still full: killed, not finished)
     finally:
@@ -303,18 +302,8 @@ def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
     """Killed (no signal to forward), the client's end of the socket closes: the server
     kills the child, and the pipe the child was writing to ends (nobody holds it any more)."""
     warm.start()
-    reader, writer = os.pipe()
-    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
-    process = subprocess.Popen(
-        [*PROGRAM, "ticket", "show", *["1"] * 300],
-        stdout=writer,
-        stderr=subprocess.DEVNULL,
-        env=warm.env(),
-    )
-    os.close(writer)
+    process, reader = _writing_to_a_full_pipe(warm, "on")
     try:
-        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
-        assert ready and os.read(reader, 100)
         process.kill()
         process.wait(HANG_SECONDS)
         deadline = time.monotonic() + HANG_SECONDS
