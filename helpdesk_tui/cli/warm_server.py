@@ -81,9 +81,9 @@ FORKS_KEPT = 50
 CHECK_EVERY = 30.0
 """Seconds between checks that the key is still current and the socket still ours."""
 READ_TIMEOUT = 5.0
+"""A client sends its whole request at once; one that stalls is dropped."""
 _FORWARDED = frozenset((signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
 """The signals a client passes on to its command's child."""
-"""A client sends its whole request at once; one that stalls is dropped."""
 
 
 @dataclass
@@ -248,20 +248,16 @@ def _read_request(conn: socket.socket) -> tuple[list[bytes], list[int], bytes]:
     """The request's fields, its descriptors, and what came after it (signals to forward)."""
     data, fds, _flags, _address = socket.recv_fds(conn, 65536, 4)
     try:
-        while len(data) < warm_socket.REQUEST_HEADER.size:
-            chunk = conn.recv(65536)
-            if not chunk:
-                raise ValueError("a short request")
-            data += chunk
-        (length,) = warm_socket.REQUEST_HEADER.unpack_from(data)
+        header = warm_socket.receive(conn, data, warm_socket.REQUEST_HEADER.size)
+        if header is None:
+            raise ValueError("a short request")
+        (length,) = warm_socket.REQUEST_HEADER.unpack_from(header)
         if length > warm_socket.MAX_REQUEST:
             raise ValueError("a request too long")
-        data = data[warm_socket.REQUEST_HEADER.size :]
-        while len(data) < length:
-            chunk = conn.recv(min(1 << 20, length - len(data)))
-            if not chunk:
-                raise ValueError("a short request")
-            data += chunk
+        whole = warm_socket.receive(conn, header[warm_socket.REQUEST_HEADER.size :], length)
+        if whole is None:
+            raise ValueError("a short request")
+        data = whole
     except BaseException:
         for fd in fds:
             os.close(fd)

@@ -179,13 +179,21 @@ def connect(key: str, timeout: float | None = None) -> socket | None:
     return sock
 
 
-def read_message(sock: socket) -> tuple[bytes, int] | None:
-    """One server message (kind, number), or None when the connection ended first."""
-    data = b""
-    while len(data) < MESSAGE.size:
-        chunk = sock.recv(MESSAGE.size - len(data))
+def receive(sock: socket, data: bytes, size: int) -> bytes | None:
+    """``data`` and what follows it on ``sock`` up to ``size`` bytes in all (never more: a
+    next message stays unread), or None when the connection ends first."""
+    while len(data) < size:
+        chunk = sock.recv(min(1 << 20, size - len(data)))
         if not chunk:
             return None
         data += chunk
+    return data
+
+
+def read_message(sock: socket) -> tuple[bytes, int] | None:
+    """One server message (kind, number), or None when the connection ended first."""
+    data = receive(sock, b"", MESSAGE.size)
+    if data is None:
+        return None
     kind, number = MESSAGE.unpack(data)
     return kind, number
