@@ -739,6 +739,29 @@ def _med_max(values: list[float]) -> str:
     return f"{statistics.median(values):7.1f} /{max(values):7.1f}"
 
 
+def _print_keys_over(sa: dict, sb: dict) -> None:
+    """The keys whose median CPU on the big desk is over 1.2x the small one's, apart by
+    whether the two desks showed the same rows (a short page on the small desk draws less:
+    content, not the desk's size)."""
+    over: dict[bool, list[str]] = {True: [], False: []}
+    for label in sa["cpu"]:
+        if label not in sb["cpu"]:
+            continue
+        cpu_a = statistics.median(sa["cpu"][label])
+        cpu_b = statistics.median(sb["cpu"][label])
+        if cpu_a and cpu_b / cpu_a > 1.2:
+            over[_last(sa, label) == _last(sb, label)].append(f"{label} {cpu_b / cpu_a:.2f}")
+    total = sum(1 for label in sa["cpu"] if label in sb["cpu"])
+    print(
+        f"   keys over 1.2x by CPU: {len(over[True]) + len(over[False])} of {total}; "
+        f"with the same rows on both desks: {len(over[True])}"
+    )
+    for same, labels in over.items():
+        if labels:
+            kind = "same rows" if same else "fewer rows on the small desk"
+            print(f"     {kind}: {'; '.join(labels)}")
+
+
 def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
     print()
     print(f"=== {small.label} against {big.label} ===")
@@ -778,13 +801,28 @@ def report(small: Desk, big: Desk, a: dict, b: dict) -> None:
                 f"{_frames(sa, label):>4}/{_frames(sb, label):<4}{flag}"
             )
             worst.append((wb, label))
-        everything = [v for values in sb["wall"].values() for v in values]
-        cpus = [v for values in sb["cpu"].values() for v in values]
+        figures = {}
+        for name, side in (("small", sa), ("big", sb)):
+            walls = [v for values in side["wall"].values() for v in values]
+            cpus = [v for values in side["cpu"].values() for v in values]
+            figures[name] = (
+                statistics.median(walls),
+                max(walls),
+                statistics.median(cpus),
+                max(cpus),
+            )
+            print(
+                f"   every key, {name} desk: wall median {figures[name][0]:.1f}, "
+                f"max {figures[name][1]:.1f} ms; CPU median {figures[name][2]:.1f}, "
+                f"max {figures[name][3]:.1f} ms"
+            )
+        pairs = zip(figures["small"], figures["big"], strict=True)
+        ratios = [b / s if s else 0.0 for s, b in pairs]
         print(
-            f"   every key, big desk: wall median {statistics.median(everything):.1f}, "
-            f"max {max(everything):.1f} ms; CPU median {statistics.median(cpus):.1f}, "
-            f"max {max(cpus):.1f} ms"
+            "   big / small, the figures above: wall median {:.2f}, max {:.2f}; "
+            "CPU median {:.2f}, max {:.2f} (goal ≤ 1.2)".format(*ratios)
         )
+        _print_keys_over(sa, sb)
         if "idle_cpu" in sa:
             print(
                 f"   idle 30 s on Recently resolved: CPU {sa['idle_cpu']:.1%} / "
