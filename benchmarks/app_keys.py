@@ -758,7 +758,7 @@ def _print_keys_over(sa: dict, sb: dict) -> None:
     )
     for same, labels in over.items():
         if labels:
-            kind = "same rows" if same else "fewer rows on the small desk"
+            kind = "same rows" if same else "different rows (a short page on one desk)"
             print(f"     {kind}: {'; '.join(labels)}")
 
 
