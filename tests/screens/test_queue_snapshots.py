@@ -187,3 +187,20 @@ def test_queue_thirty_views_80x24(
     assert snap_compare(
         make_test_app(settings=settings), terminal_size=(80, 24), run_before=last_view
     )
+
+
+def test_queue_long_search_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]
+) -> None:
+    """The status line holds the view, the words searched and the order: longer than 80
+    columns, it ends in "…" (it was wrapped and its second line hidden, with no sign)."""
+
+    async def searched(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("7", "slash", *"printer on fire in the third floor copy room again")
+        await pilot.press("enter")
+        await settle(pilot)
+        status = str(pilot.app.screen.query_one("#queue-status").render())
+        assert status.endswith("best matches first")
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=searched)
