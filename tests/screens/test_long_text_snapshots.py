@@ -21,7 +21,7 @@ from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.widgets.side_panel import VALUE_LINES
 from helpdesk_tui.widgets.ticket_header import TITLE_LINES
 from tests.screens.conftest import FROZEN_NOW, DeskData
-from tests.screens.snapshot_setup import show_ticket
+from tests.screens.snapshot_setup import show_ticket, start_reply
 from tests.screens.test_palette import open_palette, type_query
 from tests.screens.ticket_helpers import screen_lines, settle
 
@@ -84,5 +84,21 @@ def test_a_long_subject_is_one_line_of_the_palette_at_80x24(
         await settle(pilot)
         hits = [line for line in screen_lines(pilot.app) if "Zebra printer" in line]
         assert hits and all("spool" in hit and hit.rstrip().endswith("…") for hit in hits)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_the_composer_of_a_ticket_with_a_long_subject_at_80x24(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+) -> None:
+    """The composer's title is one line: the text keeps its room (it had three lines)."""
+    number = _long_tickets(desk_data)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await start_reply(pilot, number, "Hello Mallory,")
+        titles = [line for line in screen_lines(pilot.app) if "Reply to the customer" in line]
+        assert len(titles) == 1 and titles[0].rstrip().endswith("…")
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
