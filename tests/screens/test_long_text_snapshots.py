@@ -15,15 +15,17 @@ import pytest
 import time_machine
 from textual.command import CommandInput
 from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.screens.pickers import TicketPickScreen
 from helpdesk_tui.widgets.side_panel import VALUE_LINES
 from helpdesk_tui.widgets.ticket_header import TITLE_LINES
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.snapshot_setup import show_ticket, start_reply
 from tests.screens.test_palette import open_palette, type_query
-from tests.screens.ticket_helpers import screen_lines, settle
+from tests.screens.ticket_helpers import screen_lines, settle, until
 
 HOSTILE = "\x1b[31mred\x1b[0m \x1b]8;;http://evil.example/\x07link\x1b]8;;\x07 \u202etxt.exe\u202c"
 SUBJECT = f"Zebra printer {HOSTILE} 漢字テスト 😀 " + "spool " * 200
@@ -100,5 +102,36 @@ def test_the_composer_of_a_ticket_with_a_long_subject_at_80x24(
         await start_reply(pilot, number, "Hello Mallory,")
         titles = [line for line in screen_lines(pilot.app) if "Reply to the customer" in line]
         assert len(titles) == 1 and titles[0].rstrip().endswith("…")
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_long_subject_in_the_merge_picker_at_80x24(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+) -> None:
+    """Merging: each ticket's subject takes about two lines, its requester stays in sight
+    (it took ten lines of the picker)."""
+    number = _long_tickets(desk_data)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await show_ticket(pilot, desk_data.numbers["printer"])
+        await pilot.press("M", *"zebra")
+        app = pilot.app
+
+        def listed() -> bool:
+            screen = app.screen
+            return (
+                isinstance(screen, TicketPickScreen)
+                and screen.query_one(OptionList).option_count == 2
+            )
+
+        await until(pilot, listed)
+        app.screen.query_one(Input).cursor_blink = False  # (a still picture)
+        await settle(pilot)
+        lines = screen_lines(app)
+        assert sum("mallory@evil.example" in line for line in lines) == 2
+        assert any(f"#{number} new Zebra" in line for line in lines)
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
