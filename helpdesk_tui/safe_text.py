@@ -79,6 +79,8 @@ def clamped(text: Text, width: int, lines: int) -> Text:
     from rich.text import Text
 
     width = max(width, 2)
+    if text.cell_len <= width and "\n" not in text.plain:
+        return text  # one line (most names and subjects): no wrapping to measure
     wrapped = text.wrap(Console(file=StringIO(), width=width), width, overflow="fold")
     if len(wrapped) <= lines:
         return text
