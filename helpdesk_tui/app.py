@@ -147,9 +147,9 @@ class HelpdeskApp(App[None]):
         """The command palette, composed at its first opening and kept (``screens.palette``)."""
         self.theme = self.start.theme
         if self.start.keymap:
-            from helpdesk_tui.keymap import binding_ids, check_keymap
+            from helpdesk_tui.keymap import binding_keys, check_keymap
 
-            check_keymap(self.start.keymap, binding_ids([type(self)]))
+            check_keymap(self.start.keymap, binding_keys([type(self)]))
             self.set_keymap(self.start.keymap)
 
     @property

@@ -63,3 +63,30 @@ def plain(text: str | None, style: str | Style = "", *, single_line: bool = True
     from rich.text import Text  # here, so the CLI's output filter does not load Rich
 
     return Text(clean(text or "", single_line=single_line), style=style)
+
+
+def clamped(text: Text, width: int, lines: int) -> Text:
+    """``text`` as it wraps at ``width`` cells, cut to ``lines`` lines, the last one ending
+    in "…" where something was cut.
+
+    Outside text has no length a screen can rely on (a 500-character subject, a requester
+    name of 10,000): where a name or subject shares the screen with other things, it gets a
+    few lines, not the screen.
+    """
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.text import Text
+
+    width = max(width, 2)
+    if text.cell_len <= width and "\n" not in text.plain:
+        return text  # one line (most names and subjects): no wrapping to measure
+    wrapped = text.wrap(Console(file=StringIO(), width=width), width, overflow="fold")
+    if len(wrapped) <= lines:
+        return text
+    kept = list(wrapped[:lines])
+    last = kept[-1]
+    last.rstrip()
+    last.truncate(width - 1)
+    last.append("…")
+    return Text("\n").join(kept)

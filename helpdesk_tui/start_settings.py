@@ -160,7 +160,8 @@ def keep(made_of: str, settings: Settings, warnings: list[str]) -> None:
         "start": asdict(StartSettings.from_settings(settings)),
         "warnings": list(warnings),
     }
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    # Not sorted: the saved views' order is their keys' (8, 9, 0, …) and the tab bar's.
+    text = json.dumps(data, ensure_ascii=False)
     with contextlib.suppress(OSError):
         if path.read_text(encoding="utf-8") == text:
             return

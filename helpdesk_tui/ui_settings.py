@@ -2,7 +2,7 @@
 
 ```toml
 [ui.keymap]
-"queue.search" = "s,slash"     # binding id = comma-separated keys
+"queue.search" = "ctrl+f,slash"  # binding id = comma-separated keys
 
 [ui.views.mine-urgent]
 title = "My urgent"
@@ -49,7 +49,7 @@ class UiSettings(BaseModel):
     theme: str = DEFAULT_THEME
     """Textual theme name (one of Textual's built-in themes)."""
     keymap: dict[str, str] = Field(default_factory=dict)
-    """Binding id → keys (comma-separated), e.g. ``"queue.search" = "s"``; see the ? screen."""
+    """Binding id → keys (comma-separated), e.g. ``"queue.search" = "ctrl+f"``; see the ? screen."""
     views: dict[str, SavedView] = Field(default_factory=dict)
     """Saved queue views by name, after the built-in ones (keys 8, 9 and 0 for the first three;
     v and V step through every view)."""

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from rich.text import Text
 
-from helpdesk_tui.safe_text import clean, plain
+from helpdesk_tui.safe_text import clamped, clean, plain
 
 
 @pytest.mark.parametrize(
@@ -42,3 +43,19 @@ def test_bodies_keep_joiners_but_lose_bidi_controls() -> None:
 
 def test_undecodable_bytes_show_as_replacement_characters() -> None:
     assert clean("bad \udc9b31m byte") == "bad \ufffd31m byte"
+
+
+def test_clamped_text_takes_at_most_its_lines_and_says_it_was_cut() -> None:
+    long = plain("漢字 " * 40 + "Y" * 10_000, "bold")
+    shown = clamped(long, 27, 2)
+    lines = shown.plain.split("\n")
+    assert len(lines) == 2 and lines[-1].endswith("…")
+    assert all(Text(line).cell_len <= 27 for line in lines)
+    assert shown.spans and shown.spans[0].style == "bold"  # (styles kept)
+
+
+def test_text_that_fits_is_not_clamped() -> None:
+    short = plain("Printer on fire")
+    assert clamped(short, 27, 1) is short
+    two_lines = plain("word " * 10)  # 49 cells: two lines of 27
+    assert clamped(two_lines, 27, 2) is two_lines

@@ -68,6 +68,17 @@ def test_the_kept_values_are_the_validated_ones() -> None:
     assert start_settings.cache_file().stat().st_mode & 0o777 == 0o600
 
 
+def test_the_saved_views_keep_the_order_of_the_config_file() -> None:
+    """Their order gives them their keys (8, 9, 0) and their places in the tab bar: a start
+    from the kept values must not sort them by name."""
+    views = "".join(f'[ui.views.{name}]\ntitle = "{name}"\n' for name in ("zeta", "alpha", "mid"))
+    _write(user_config_file(), views)
+    settings = _validate()
+    kept, _ = start_settings.recall() or (None, None)
+    assert kept is not None
+    assert list(settings.ui.views) == list(kept.views) == ["zeta", "alpha", "mid"]
+
+
 def test_any_change_to_what_they_are_made_of_means_validating_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -7,10 +7,26 @@ or ``eval "$(helpdesk completion zsh)"`` in ``~/.zshrc``.
 from __future__ import annotations
 
 import click
-from click.shell_completion import get_completion_class
+from click.shell_completion import BashComplete, add_completion_class, get_completion_class
 
 SHELLS = ["bash", "zsh", "fish"]
 COMPLETE_VAR = "_HELPDESK_COMPLETE"
+
+
+class QuotingBashComplete(BashComplete):
+    """click's bash completion, with each value quoted for the command line.
+
+    click's script adds a value to ``COMPREPLY`` as it comes, so bash put a team named
+    "Service Desk" on the line as two words (``--team Service Desk``: "unexpected extra
+    argument (Desk)") and would expand a ``*`` in a value. ``printf %q`` escapes both.
+    """
+
+    source_template = BashComplete.source_template.replace(
+        "COMPREPLY+=($value)", 'printf -v value %%q "$value"; COMPREPLY+=("$value")'
+    )
+
+
+add_completion_class(QuotingBashComplete)
 
 
 @click.command()

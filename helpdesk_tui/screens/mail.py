@@ -107,8 +107,8 @@ class MailScreen(DeskScreen):
     CSS_PATH = "mail.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="mail.back"),
-        Binding("r", "retry", "Retry quarantined", id="mail.retry"),
-        Binding("u", "release", "Release spam", id="mail.release"),
+        Binding("r", "retry", "Retry", id="mail.retry"),
+        Binding("u", "release", "Release", id="mail.release"),
         Binding("ctrl+l", "reload", "Reload", id="mail.reload"),
     ]
 

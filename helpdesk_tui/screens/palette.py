@@ -75,6 +75,13 @@ class KeptCommandList(CommandList):
     a frame later. The lines are measured for a width, not a height: they are kept when the
     width is the one they were measured at (``_measured_at``), and forgotten as Textual
     does otherwise.
+
+    Each line of a hit is one line of the list, cut with "…": a ticket's subject may be 500
+    characters, which wrapped took six of the palette's lines at 80 columns.
+    """
+
+    DEFAULT_CSS = """
+    KeptCommandList { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self) -> None:

@@ -180,11 +180,16 @@ class PromptScreen(_Picker):
 Finder = Callable[[str], list[TicketRow]]
 
 
+SUBJECT_CELLS = 100
+"""The most a subject takes of a ticket's label, about two lines of the picker: a subject
+may be 500 characters, which took ten lines of it and hid the others at 80x24."""
+
+
 def _ticket_label(row: TicketRow) -> Text:
     """``#12 open Printer on fire`` and, dimmed, who asked (so a merge sees the requester)."""
-    label = Text.assemble(
-        (f"#{row.number} ", "bold"), (f"{words(row.status)} ", "dim"), plain(row.subject)
-    )
+    subject = plain(row.subject)
+    subject.truncate(SUBJECT_CELLS, overflow="ellipsis")
+    label = Text.assemble((f"#{row.number} ", "bold"), (f"{words(row.status)} ", "dim"), subject)
     label.append("  ")
     label.append_text(plain(row.requester_email or row.requester_name or "no requester", "dim"))
     return label

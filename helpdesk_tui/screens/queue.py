@@ -134,7 +134,8 @@ def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
     scrolled to the current view: the current view keeps its title, then its neighbours,
     nearest first (right before left), as long as theirs fit; the others show their keys
     alone, dimmed, so every key stays in sight and a view's name shows as soon as the agent
-    moves towards it (v, V or its key).
+    moves towards it (v, V or its key). Where even the keys do not all fit (some 25 views
+    at 80 columns), the bar shows those around the current view, "…" for the rest.
     """
     if not titles:
         return Text()
@@ -147,17 +148,45 @@ def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
             if 0 <= index < len(titles) and used + names[index].cell_len + 1 <= width:
                 titled.add(index)
                 used += names[index].cell_len + 1
-    bar = Text(no_wrap=True, overflow="ellipsis")
+    tabs = []
     for index, (key, name) in enumerate(zip(keys, names, strict=True)):
+        tab = Text()
         if index in titled:
-            bar.append(f" {key} ", style="bold")
+            tab.append(f" {key} ", style="bold")
             if index == current:
                 name.stylize("reverse bold")
-            bar.append_text(name)
-            bar.append(" ")
+            tab.append_text(name)
+            tab.append(" ")
         else:
-            bar.append(f" {key} ", style="dim")
+            tab.append(f" {key} ", style="dim")
+        tabs.append(tab)
+    first, last = _tabs_in_sight(tabs, current, width)
+    bar = Text(no_wrap=True, overflow="ellipsis")
+    if first > 0:
+        bar.append("…", style="dim")
+    for tab in tabs[first : last + 1]:
+        bar.append_text(tab)
+    if last < len(tabs) - 1:
+        bar.append(" …", style="dim")
     return bar
+
+
+def _tabs_in_sight(tabs: Sequence[Text], current: int, width: int) -> tuple[int, int]:
+    """The first and last tab shown: all that fit ``width``, the current one among them,
+    its neighbours nearest first (right before left), room kept for an "…" at each side."""
+    if sum(tab.cell_len for tab in tabs) <= width:
+        return 0, len(tabs) - 1
+    first = last = current
+    used = tabs[current].cell_len + 3  # ("…" before, " …" after)
+    while True:
+        grown = False
+        for index in (last + 1, first - 1):
+            if 0 <= index < len(tabs) and used + tabs[index].cell_len <= width:
+                used += tabs[index].cell_len
+                first, last = min(first, index), max(last, index)
+                grown = True
+        if not grown:
+            return first, last
 
 
 def _merge(old: list[TicketRow], new: list[TicketRow], *, at_end: bool) -> list[TicketRow]:

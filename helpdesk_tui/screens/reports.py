@@ -174,8 +174,8 @@ class ReportsScreen(DeskScreen):
         Binding("2", "preset('7d')", "7d", id="reports.7d"),
         Binding("3", "preset('30d')", "30d", id="reports.30d"),
         Binding("4", "preset('quarter')", "Quarter", id="reports.quarter"),
-        Binding("f", "filter", "Range/filter", id="reports.filter"),
-        Binding("t", "toggle_tables", "Chart/table", id="reports.tables"),
+        Binding("f", "filter", "Filter", id="reports.filter"),
+        Binding("t", "toggle_tables", "Table", id="reports.tables"),
         Binding("r", "rerun", "Refresh", show=False, id="reports.refresh"),
         Binding("escape", "app.reports", "Queue", show=False, id="reports.back"),
     ]

@@ -70,7 +70,15 @@ class MailIndicator(Static):
     """Follows the app's mail link; invisible while mail is not configured."""
 
     DEFAULT_CSS = """
-    MailIndicator { height: 1; padding: 0 1; color: $text-muted; display: none; }
+    MailIndicator {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+        display: none;
+        /* (Textual wraps a Static's text whatever the Text says: one line, cut with "…".) */
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     MailIndicator.-on { display: block; }
     MailIndicator.-attention { color: $text-error; }
     """

@@ -20,12 +20,17 @@ from helpdesk_tui import timefmt
 from helpdesk_tui.desk.due import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, words
 from helpdesk_tui.desk.ticket_view import TicketView
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clamped, plain
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import KbResult
 
 SUGGESTIONS_HINT = "Enter or i replies, I links"
+TEXT_WIDTH = 27
+"""The panel's text width at 32 columns: less its border, padding and scroll bar."""
+VALUE_LINES = 2
+"""The most lines a name, address or subject takes in the panel (a requester's name may be
+thousands of characters: the fields below it stay in sight)."""
 
 
 def _field(text: Text, label: str, value: Text | str | None) -> None:
@@ -58,20 +63,25 @@ def due_styles(variables: dict[str, str]) -> dict[DueLevel, Style]:
 
 
 def render_fields(
-    view: TicketView, now: datetime, styles: dict[DueLevel, Style] | None = None
+    view: TicketView,
+    now: datetime,
+    styles: dict[DueLevel, Style] | None = None,
+    width: int = TEXT_WIDTH,
 ) -> Text:
+    """The fields as lines ``width`` cells wide (the requester's name, address and
+    organization take at most ``VALUE_LINES`` each)."""
     styles = styles or {}
     row = view.row
     text = Text()
     requester = plain(row.requester_name or row.requester_email or "—")
     text.append_text(Text("Requester\n", "bold"))
-    text.append_text(requester)
+    text.append_text(clamped(requester, width, VALUE_LINES))
     if row.requester_email and row.requester_name:
         text.append("\n")
-        text.append_text(plain(row.requester_email, "dim"))
+        text.append_text(clamped(plain(row.requester_email, "dim"), width, VALUE_LINES))
     if view.requester_org:
         text.append("\n")
-        text.append_text(plain(view.requester_org, "dim"))
+        text.append_text(clamped(plain(view.requester_org, "dim"), width, VALUE_LINES))
     text.append("\n\n")
     _field(text, "Status", words(row.status))
     _field(text, "Priority", row.priority)
@@ -104,10 +114,11 @@ def render_fields(
     return text
 
 
-def related_options(view: TicketView) -> list[Option]:
+def related_options(view: TicketView, width: int = TEXT_WIDTH) -> list[Option]:
     """The panel's list of other tickets: the ticket's links, then the requester's other
-    tickets; each option's id starts ``ticket:NUMBER:`` (Enter opens it; a ticket may be
-    both linked and the requester's, and ids must differ)."""
+    tickets (each at most ``VALUE_LINES`` of ``width`` cells); each option's id starts
+    ``ticket:NUMBER:`` (Enter opens it; a ticket may be both linked and the requester's, and
+    ids must differ)."""
     options: list[Option] = []
     if view.links:
         options.append(Option(Text("Links", "bold"), disabled=True))
@@ -121,13 +132,16 @@ def related_options(view: TicketView) -> list[Option]:
             line = Text(f"#{other.number} ", "bold")
             line.append(f"{words(other.status)} ", "dim")
             line.append_text(plain(other.subject))
-            options.append(Option(line, id=f"ticket:{other.number}:other"))
+            options.append(
+                Option(clamped(line, width, VALUE_LINES), id=f"ticket:{other.number}:other")
+            )
     return options
 
 
-def suggestion_options(results: Sequence[KbResult]) -> list[Option]:
-    """The knowledge-base articles suggested for the ticket, best first; each option's id is
-    ``article:ID`` (Enter starts a reply with the article's text)."""
+def suggestion_options(results: Sequence[KbResult], width: int = TEXT_WIDTH) -> list[Option]:
+    """The knowledge-base articles suggested for the ticket, best first (each at most
+    ``VALUE_LINES`` of ``width`` cells); each option's id is ``article:ID`` (Enter starts a
+    reply with the article's text)."""
     options = [Option(Text("Suggested articles", "bold"), disabled=True)]
     if not results:
         options.append(Option(Text("none found", "dim"), disabled=True))
@@ -138,7 +152,7 @@ def suggestion_options(results: Sequence[KbResult]) -> list[Option]:
             line.append(
                 " (internal)" if result.article.visibility == "internal" else " (draft)", "dim"
             )
-        options.append(Option(line, id=f"article:{result.article.id}"))
+        options.append(Option(clamped(line, width, VALUE_LINES), id=f"article:{result.article.id}"))
     options.append(Option(Text(SUGGESTIONS_HINT, "dim"), disabled=True))
     return options
 

@@ -82,15 +82,22 @@ def _split_reply() -> Splitter | None:
     return split_reply
 
 
+AUTHOR_CELLS = 60
+"""The most a message's author takes of its first line (a requester's name may be thousands
+of characters long: the message stays in sight below it)."""
+
+
 def render_entry(entry: Entry, now: datetime, *, unfold: bool, split: Splitter | None) -> Text:
     if entry.kind == MessageKind.SYSTEM:
         return Text.assemble(
             plain(entry.body, "italic"), "  ", (timefmt.relative(entry.at, now), "dim")
         )
+    author = plain(entry.author, "bold")
+    author.truncate(AUTHOR_CELLS, overflow="ellipsis")
     text = Text.assemble(
         (_label(entry), "bold"),
         " · ",
-        plain(entry.author, "bold"),
+        author,
         " · ",
         (timefmt.relative(entry.at, now), "dim"),
         "\n",

@@ -12,7 +12,10 @@ from textual.widgets import Static
 from helpdesk_tui.desk.kinds import Activity
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clamped, plain
+
+TITLE_LINES = 2
+"""The most lines a subject takes above the thread (a subject may be 500 characters)."""
 
 
 def presence_text(others: Sequence[OnTicket]) -> Text:
@@ -36,6 +39,8 @@ class TicketHeader(Vertical):
     TicketHeader #ticket-presence.-replying { color: $warning; }
     """
 
+    _title = Text()
+
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-title")
         yield Static(id="ticket-presence")
@@ -46,13 +51,22 @@ class TicketHeader(Vertical):
             title.append_text(plain(row.subject))
         else:
             title.append("loading…", "dim")
-        self.query_one("#ticket-title", Static).update(title)
+        self._show_title(title)
 
     def show_problem(self, number: int, problem: str) -> None:
         """The ticket could not be loaded: say so, instead of "loading…" for good."""
         title = Text(f"#{number} ")
         title.append_text(plain(problem, "bold"))
-        self.query_one("#ticket-title", Static).update(title)
+        self._show_title(title)
+
+    def _show_title(self, title: Text) -> None:
+        self._title = title
+        # (Before its first layout the header is as wide as the screen, less its padding.)
+        width = self.content_region.width or self.app.size.width - 2
+        self.query_one("#ticket-title", Static).update(clamped(title, width, TITLE_LINES))
+
+    def on_resize(self) -> None:
+        self._show_title(self._title)
 
     def show_presence(self, others: Sequence[OnTicket]) -> None:
         line = self.query_one("#ticket-presence", Static)

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from click.testing import CliRunner, Result
+from rich.cells import cell_len
 
 from helpdesk_tui.cli import main
 from tests.cli.conftest import in_terminal
@@ -141,3 +142,24 @@ def test_a_bugs_traceback_is_cleaned_too(
     err = capsys.readouterr().err
     assert "Traceback" in err and "RuntimeError: a bug about" in err
     assert not re.search("[\x1b\x07\x80-\x9f]", err)
+
+
+def test_a_terminal_gets_each_ticket_on_one_line_a_pipe_gets_it_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 500-character subject of wide characters and a long address: on an 80-column
+    terminal each listed ticket is one line cut with "…" (it took seven); piped, whole."""
+    subject = f"Printer {HOSTILE} 漢字テスト 😀 " + "toner " * 100
+    created = _run(
+        "ticket", "new", "--subject", subject, "--from", "mallory@" + "x" * 60 + ".example",
+        "--body", "Help.",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.stderr
+    assert "toner " * 50 in _run("ticket", "list").stdout  # (not a terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    for verb in (("ticket", "list"), ("ticket", "search", "printer")):
+        status, shown = in_terminal(*verb, answer="")
+        assert status == 0, shown
+        [listed] = [line for line in shown.splitlines() if "Printer" in line]
+        assert cell_len(listed) <= 80 and listed.endswith("…")
+        assert listed.startswith("#") and "…  <mallory@" in listed

@@ -480,6 +480,32 @@ def test_completion_scripts(invoke: Invoke, shell: str) -> None:
     assert f"{shell}_complete" in result.stdout
 
 
+def test_bash_completion_puts_a_value_with_a_space_on_the_line_as_one_word(
+    tmp_path: Path,
+) -> None:
+    """A team "Service Desk" (as the demo desk has) completes to ``Service\\ Desk``, not
+    to two words; a ``*`` in a value is not expanded. Run by bash, with a stand-in for
+    ``helpdesk`` that answers as the completion would."""
+    script = run_script("completion", "bash").stdout
+    answer = tmp_path / "helpdesk"
+    answer.write_text("#!/bin/sh\nprintf 'plain,Service Desk\\nplain,a*\\n'\n")
+    answer.chmod(0o755)
+    (tmp_path / "abc").touch()  # what an unquoted a* would expand to
+    shell = (
+        f'cd {tmp_path}; eval "$SCRIPT"; COMP_WORDS=(helpdesk ticket list --team S); '
+        f"COMP_CWORD=4; _helpdesk_completion {answer}; "
+        'for word in "${COMPREPLY[@]}"; do eval "set -- $word"; echo "$#:$1"; done'
+    )
+    result = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", shell],
+        env={**os.environ, "SCRIPT": script},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == ["1:Service Desk", "1:a*"]
+
+
 def test_completion_completes_lazy_subcommands() -> None:
     result = run_script(env={"_HELPDESK_COMPLETE": "bash_complete", "COMP_WORDS": "helpdesk ti",
                              "COMP_CWORD": "1"})  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import ConfigError, Settings
-from helpdesk_tui.keymap import binding_ids, is_key
+from helpdesk_tui.keymap import binding_keys, check_keymap, is_key
 from helpdesk_tui.ui_settings import UiSettings
 from tests.screens.conftest import DeskData
 
@@ -26,8 +26,9 @@ def test_keys_that_can_never_come(key: str) -> None:
 
 
 def test_every_screens_and_widgets_binding_id_is_known() -> None:
-    ids = binding_ids([HelpdeskApp])
-    assert {"app.quit", "queue.search", "queue.open", "ticket.reply"} <= ids
+    keys = binding_keys([HelpdeskApp])
+    assert {"app.quit", "queue.search", "queue.open", "ticket.reply"} <= set(keys)
+    assert keys["queue.search"] == "slash" and keys["queue.filter"] == "f"
 
 
 def test_a_bad_keymap_is_refused_in_one_line(
@@ -41,3 +42,40 @@ def test_a_bad_keymap_is_refused_in_one_line(
         "bad value for 'ui.keymap.queue.serch': no key binding has this id (? lists them); "
         "bad value for 'ui.keymap.queue.search': not a key: 'ctrl+bananas', ''"
     )
+
+
+@pytest.mark.parametrize(
+    ("keymap", "problem"),
+    [
+        ({"queue.search": "f"}, "'ui.keymap.queue.search': f is queue.filter's key too"),
+        ({"queue.filter": "/"}, "'ui.keymap.queue.filter': slash is queue.search's key too"),
+        ({"queue.search": "x,f1"}, "'ui.keymap.queue.search': f1 is app.help's key too"),
+        (
+            {"app.help": "s"},
+            "'ui.keymap.app.help': s is kb.filter_status, queue.sort, ticket.status's key too",
+        ),
+        ({"queue.search": "s", "queue.sort": "g"}, "'ui.keymap.queue.sort': g is queue.first's"),
+    ],
+)
+def test_a_key_two_bindings_of_one_screen_would_share_is_refused(
+    keymap: dict[str, str], problem: str
+) -> None:
+    """Textual gives such a key to one of them and silently takes it from the other
+    ("queue.search" = "f" left the queue without Filter)."""
+    with pytest.raises(ConfigError) as raised:
+        check_keymap(keymap, binding_keys([HelpdeskApp]))
+    assert str(raised.value).startswith(f"bad value for {problem}")
+
+
+@pytest.mark.parametrize(
+    "keymap",
+    [
+        {"queue.search": "f", "queue.filter": "slash"},  # swapped
+        {"queue.search": "s", "queue.sort": "o"},  # moved out of the way
+        {"queue.search": "r"},  # the ticket screen's Reply: another screen
+        {"reports.filter.cancel": "escape,q"},  # the reports' escape is another screen's
+        {"help.close": "question_mark"},  # shared with app.help before: left as it was
+    ],
+)
+def test_keys_that_stay_apart_are_accepted(keymap: dict[str, str]) -> None:
+    check_keymap(keymap, binding_keys([HelpdeskApp]))

@@ -1316,6 +1316,20 @@ def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:
     )
 
 
+def test_view_bar_with_more_views_than_keys_fit_shows_those_around_the_current_one() -> None:
+    """Thirty views at 80 columns: their keys alone take 90 cells. The current view's title
+    stays in sight with the views nearest it; "…" says where others are."""
+    titles = [f"View {n}" for n in range(1, 31)]
+    for current in range(len(titles)):
+        bar = view_bar(titles, current, 80)
+        assert bar.cell_len <= 80
+        assert f" {titles[current]} " in bar.plain
+    assert view_bar(titles, 0, 80).plain.startswith(" 1 View 1  2  3 ")
+    assert view_bar(titles, 0, 80).plain.endswith(" …")
+    assert view_bar(titles, 29, 80).plain.startswith("… ")
+    assert view_bar(titles, 29, 80).plain.endswith("·  · View 30 ")
+
+
 async def test_keys_0_and_V_reach_the_tenth_view_and_step_back(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:

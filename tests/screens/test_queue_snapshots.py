@@ -167,3 +167,40 @@ def test_queue_saved_views_120x40(
 ) -> None:
     app = make_test_app(settings=_with_saved_views(long_desk))
     assert snap_compare(app, terminal_size=(120, 40), run_before=_saved_view)
+
+
+MANY_VIEWS = {f"team-{n}": SavedView(title=f"Team {n}", open_only=True) for n in range(1, 24)}
+"""Thirty views in all: their keys alone do not fit 80 columns."""
+
+
+def test_queue_thirty_views_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """V from the first view reaches the thirtieth: the bar shows it, titled, with the views
+    before it by key and "…" for the rest (the status line names it too)."""
+    settings = Settings(database_url=desk_data.db.url, ui=UiSettings(views=MANY_VIEWS))
+
+    async def last_view(pilot: Pilot[None]) -> None:
+        await pilot.press("V")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_test_app(settings=settings), terminal_size=(80, 24), run_before=last_view
+    )
+
+
+def test_queue_long_search_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]
+) -> None:
+    """The status line holds the view, the words searched and the order: longer than 80
+    columns, it ends in "…" (it was wrapped and its second line hidden, with no sign)."""
+
+    async def searched(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("7", "slash", *"printer on fire in the third floor copy room again")
+        await pilot.press("enter")
+        await settle(pilot)
+        status = str(pilot.app.screen.query_one("#queue-status").render())
+        assert status.endswith("best matches first")
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=searched)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from helpdesk_tui.cli.output import echo_json, line, row_line
+from helpdesk_tui.cli.output import echo_json, line, row_line, terminal_width
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option, tickets
 from helpdesk_tui.cli.ticket.input import read_body
@@ -69,7 +69,8 @@ def new(
     if as_json:
         echo_json(row.as_json())
     else:
-        click.echo(f"created {row_line(row)}")
+        width = terminal_width()
+        click.echo(f"created {row_line(row, None if width is None else width - len('created '))}")
 
 
 def _rules(runtime: Runtime) -> Rules | None:

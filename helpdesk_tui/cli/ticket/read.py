@@ -8,7 +8,7 @@ from enum import StrEnum
 import click
 from click.shell_completion import CompletionItem
 
-from helpdesk_tui.cli.output import echo_json, row_line
+from helpdesk_tui.cli.output import echo_json, echo_rows
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
@@ -95,8 +95,7 @@ def list_(
     if as_json:
         echo_json([row.as_json() for row in found])
         return
-    for row in found:
-        click.echo(str(row.number) if ids else row_line(row))
+    echo_rows(found, ids=ids)
 
 
 @click.command()
@@ -122,5 +121,4 @@ def search(
     if as_json:
         echo_json([row.as_json() for row in found])
         return
-    for row in found:
-        click.echo(str(row.number) if ids else row_line(row))
+    echo_rows(found, ids=ids)
