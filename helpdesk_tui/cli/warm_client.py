@@ -87,6 +87,10 @@ def goes_warm(argv: list[str], stdin_is_terminal: bool) -> bool:
     if not argv or _HERE_ALWAYS.intersection(argv):
         return False
     group, rest = argv[0], argv[1:]
+    if group == "ticket" and stdin_is_terminal and "-" in rest:
+        # Ticket numbers typed at the terminal: a read of it (stopped by SIGTTIN in the
+        # background, where a child with no controlling terminal would read the shell's input).
+        return False
     if group in _ALWAYS:
         return True
     if not rest:

@@ -681,6 +681,9 @@ def test_the_key_follows_the_code_and_the_environment(tmp_path: Path) -> None:
         (["init"], False, False),
         ([], True, False),  # the terminal UI
         (["ticket", "list", "--help"], True, False),
+        (["ticket", "show", "-"], True, False),  # numbers typed at the terminal
+        (["ticket", "priority", "-", "high"], True, False),
+        (["ticket", "show", "-"], False, True),  # numbers piped
     ],
 )
 def test_which_commands_go_warm(argv: list[str], terminal: bool, warm: bool) -> None:
