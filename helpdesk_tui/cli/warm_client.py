@@ -12,10 +12,11 @@ by the same signal, and the shell's ``fg``/``bg`` continues both; a child stoppe
 someone else stops this process too (the protocol: ``warm_server``'s docstring).
 
 Only commands that never need the controlling terminal go warm (:func:`goes_warm`): a child
-has none, so no editor, no confirmation prompt, no TUI. With no server (or a refusal, or any
-failure before the child starts) the command runs here as it always did, and a server is
-started, detached, as this process ends, for the next command. ``HELPDESK_CLI_SERVER=off``
-turns all of it off.
+has none, so no editor, no confirmation prompt, no TUI. With no server (or a refusal, any
+failure before the child starts, a server that does not answer: it is killed) the command
+runs here as it always did, and a server is started, detached, as this process ends, for
+the next command. A server that dies while its child runs: the child is ended, and this
+process says so (status 1). ``HELPDESK_CLI_SERVER=off`` turns all of it off.
 
 Imported before click and before anything heavy: standard library only, decided in a
 millisecond or two.
@@ -231,7 +232,7 @@ server up and runs the command itself (:func:`_last_look`)."""
 
 def run_warm(key: str, prog_name: str | None) -> int | None:
     """The exit status of the command run by the server for ``key``; None when it did not
-    start there (no server, a refusal, any failure), for the caller to run it here."""
+    start there (no server, a refusal, any failure, no answer), for the caller to run it here."""
     sock = warm_socket.connect(key, timeout=5.0)
     if sock is None:
         return None
