@@ -268,7 +268,9 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
     except TimeoutError:
         started = _last_look(sock)
     except OSError:
-        started = (b"?", 0)
+        # (ECONNRESET: the server closed, or died, with the request unread. A socket
+        # reports its error only once what came before it is read: no pid had come.)
+        started = None
     if started is None:
         sock.close()
         forwarder.restore()

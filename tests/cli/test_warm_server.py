@@ -16,6 +16,7 @@ import resource
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -568,6 +569,39 @@ def test_a_server_that_does_not_answer_means_in_process_once(warm: Warm) -> None
     shown = json.loads(warm.run("ticket", "show", "1", "--json").stdout)
     assert [m["body"] for m in shown[0]["messages"]].count("only once") == 1
     assert warm.served() == 1
+
+
+def test_a_request_dropped_unread_means_in_process(warm: Warm) -> None:
+    """A server that closes (or dies) with the request unread: the client's read of the pid
+    fails (ECONNRESET) with no pid come, so the command never ran there and runs here."""
+    expected = warm.run("ticket", "list", server="off")
+    warm.sockets.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(warm_socket.socket_path(str(warm.sockets), warm.key())))
+    listener.listen(1)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=warm.env(),
+        cwd=warm.cwd,
+    )
+    try:
+        ready, _, _ = select.select([listener], [], [], HANG_SECONDS)
+        assert ready, "the client did not connect"
+        conn, _ = listener.accept()
+        ready, _, _ = select.select([conn], [], [], HANG_SECONDS)
+        assert ready, "no request came"
+        conn.close()  # unread
+        listener.close()
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    finally:
+        listener.close()
+        if process.poll() is None:
+            process.kill()
+    assert (process.returncode, stdout, stderr) == (0, expected.stdout, expected.stderr)
+    _wait_for_a_server()  # (the one it started as it ended: stopped at teardown)
 
 
 def test_sigterm_stops_the_server_once_its_commands_ended(warm: Warm) -> None:
