@@ -4,14 +4,19 @@ A verb spends most of its quarter second importing click, SQLAlchemy, the driver
 desk. A warm per-user server (``warm_server``) has imported them once; for each command it
 forks a child that adopts this process's stdin, stdout and stderr (passed over a Unix
 socket), arguments, environment, working directory and umask, and runs the same ``main``.
-This process waits, forwards Ctrl-C, SIGTERM and SIGHUP to the child, and exits with the
-child's status (or by the same signal, if a signal ended it).
+This process waits and exits with the child's status (or by the same signal, if a signal
+ended it). The terminal's signals come to this process (the shell's job; the child is in
+no process group the shell knows) and are passed on (``_Forwarder``): Ctrl-C, Ctrl-\\,
+SIGTERM and SIGHUP reach the child as they are; Ctrl-Z stops the child, then this process
+by the same signal, and the shell's ``fg``/``bg`` continues both; a child stopped by
+someone else stops this process too (the protocol: ``warm_server``'s docstring).
 
 Only commands that never need the controlling terminal go warm (:func:`goes_warm`): a child
-has none, so no editor, no confirmation prompt, no TUI. With no server (or a refusal, or any
-failure before the child starts) the command runs here as it always did, and a server is
-started, detached, as this process ends, for the next command. ``HELPDESK_CLI_SERVER=off``
-turns all of it off.
+has none, so no editor, no confirmation prompt, no TUI. With no server (or a refusal, any
+failure before the child starts, a server that does not answer: it is killed) the command
+runs here as it always did, and a server is started, detached, as this process ends, for
+the next command. A server that dies while its child runs: the child is ended, and this
+process says so (status 1). ``HELPDESK_CLI_SERVER=off`` turns all of it off.
 
 Imported before click and before anything heavy: standard library only, decided in a
 millisecond or two.
@@ -24,7 +29,7 @@ import _signal
 import atexit
 import os
 import sys
-from _socket import SCM_RIGHTS, SOL_SOCKET, socket
+from _socket import SCM_RIGHTS, SHUT_RD, SOL_SOCKET, socket
 
 from helpdesk_tui.cli import warm_socket
 
@@ -83,6 +88,10 @@ def goes_warm(argv: list[str], stdin_is_terminal: bool) -> bool:
     if not argv or _HERE_ALWAYS.intersection(argv):
         return False
     group, rest = argv[0], argv[1:]
+    if group == "ticket" and stdin_is_terminal and "-" in rest:
+        # Ticket numbers typed at the terminal: a read of it (stopped by SIGTTIN in the
+        # background, where a child with no controlling terminal would read the shell's input).
+        return False
     if group in _ALWAYS:
         return True
     if not rest:
@@ -126,24 +135,66 @@ class _Forwarder:
 
     Installed before the request is sent, so no Ctrl-C is lost between the child's start
     and its pid's arrival (the server forwards what came with the request once the child
-    runs). If the command does not start there after all, :meth:`restore` puts the handlers
-    back and delivers what came to this process, to act here as it always did.
+    runs; what comes while the request is being sent is held until it is all sent, never
+    sent in its middle). If the command does not start there after all, :meth:`restore`
+    puts the handlers back and delivers what came to this process, to act here as it
+    always did.
     """
 
-    SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
+    SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT)
+    STOPS = (_signal.SIGTSTP, _signal.SIGTTIN, _signal.SIGTTOU)
+    """Ctrl-Z's SIGTSTP; SIGTTIN and SIGTTOU come only from a ``kill`` (no warm command
+    reads the terminal, see :func:`goes_warm`; this process writes to it only once its
+    child has ended), and stop the command as they would stop it run in-process."""
 
     def __init__(self, sock: socket) -> None:
         self.sock = sock
+        self.pid = 0
+        """The child's, once the server said it."""
+        self.pending: bytearray | None = bytearray()
+        """What came while the request is being sent (None once it is)."""
         self.received: list[int] = []
         self.previous = {number: _signal.signal(number, self.forward) for number in self.SIGNALS}
+        self.previous.update((number, _signal.signal(number, self.stop)) for number in self.STOPS)
 
     def forward(self, number: int, _frame: object) -> None:
         self.received.append(number)
+        self.send(number)
+
+    def send(self, number: int) -> None:
+        if self.pending is not None:
+            self.pending.append(number)
+            return
         # (no contextlib here: imported before everything, this module imports little)
         try:  # noqa: SIM105
             self.sock.send(bytes((number,)))
         except OSError:
             pass  # the server is gone; its child's status will not come either
+
+    def request_sent(self) -> None:
+        """Send what came meanwhile; from now on each signal goes when it comes."""
+        pending, self.pending = self.pending, None
+        for number in pending or b"":
+            self.send(number)
+
+    def stop(self, number: int, _frame: object) -> None:
+        """Ctrl-Z: the child is stopped (by the server, with SIGSTOP) before this process
+        stops by the same signal, so that nothing is written to the terminal after the
+        shell said "Stopped"; continued (``fg``, ``bg``), this process continues the child."""
+        self.send(number)
+        _wait_stopped(self.pid)
+        _signal.signal(number, _signal.SIG_DFL)
+        # Stops here until a SIGCONT. (In an orphaned process group the kernel discards it:
+        # then this goes on at once, as the command run here would not have stopped.)
+        os.kill(os.getpid(), number)
+        _signal.signal(number, self.stop)
+        self.send(_signal.SIGCONT)
+
+    def stopped_elsewhere(self) -> None:
+        """The child was stopped by someone else (``STOPPED``): stop as its own process
+        would have been, by SIGSTOP; continued, continue it."""
+        os.kill(os.getpid(), _signal.SIGSTOP)
+        self.send(_signal.SIGCONT)
 
     def restore(self) -> None:
         for number, handler in self.previous.items():
@@ -152,9 +203,36 @@ class _Forwarder:
             os.kill(os.getpid(), number)
 
 
+def _wait_stopped(pid: int) -> None:
+    """Until the process ``pid`` is stopped or gone (``/proc/PID/stat``), for at most
+    :data:`STOP_WAIT` seconds (a process in an uninterruptible wait stops when it leaves it)."""
+    if not pid:
+        return  # its pid has not come: the server stops it once it forked it
+    import time  # (built in: no file read; only here)
+
+    path = f"/proc/{pid}/stat"
+    deadline = time.monotonic() + STOP_WAIT
+    while time.monotonic() < deadline:
+        try:
+            with open(path, "rb") as stat:
+                state = stat.read().rpartition(b")")[2][1:2]
+        except OSError:
+            return
+        if state in (b"T", b"t", b"Z", b"X"):
+            return
+        time.sleep(0.0005)
+
+
+STOP_WAIT = 0.5
+"""How long Ctrl-Z waits for the child to stop before this process stops anyway."""
+PID_WAIT = 5.0
+"""How long the client waits for the child's pid (≈ 2 ms as a rule) before it gives the
+server up and runs the command itself (:func:`_last_look`)."""
+
+
 def run_warm(key: str, prog_name: str | None) -> int | None:
     """The exit status of the command run by the server for ``key``; None when it did not
-    start there (no server, a refusal, any failure), for the caller to run it here."""
+    start there (no server, a refusal, any failure, no answer), for the caller to run it here."""
     sock = warm_socket.connect(key, timeout=5.0)
     if sock is None:
         return None
@@ -163,8 +241,8 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
     except OSError:
         sock.close()
         return None
-    # No timeout once the request may be on its way: a command run by a slow server and
-    # again here would be two. The server answers with the pid or closes (a refusal).
+    # No timeout while the request goes: a command run by a slow server and again here
+    # would be two. The server answers with the pid or closes (a refusal).
     sock.settimeout(None)
     forwarder = _Forwarder(sock)
     try:
@@ -172,6 +250,7 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
         sent = sock.sendmsg([data], [(SOL_SOCKET, SCM_RIGHTS, _fds(0, 1, 2, cwd))])
         if sent < len(data):  # (an empty send to a server done already is EPIPE)
             sock.sendall(data[sent:])
+        forwarder.request_sent()
     except OSError:
         # Not all of it went: the server runs nothing for a short request.
         sock.close()
@@ -182,16 +261,41 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
     # Sent: the server refuses by closing without a pid (then the command runs here), or
     # forks a child that sends its pid before it runs anything: no pid, however the
     # connection ended, means the command never ran there. After the pid it never runs here.
+    # (A server that does not answer at all: see _last_look.)
+    sock.settimeout(PID_WAIT)
     try:
         started = warm_socket.read_message(sock)
-        ended = warm_socket.read_message(sock) if started else None
+    except TimeoutError:
+        started = _last_look(sock)
     except OSError:
-        started = ended = (b"?", 0)
+        # (ECONNRESET: the server closed, or died, with the request unread. A socket
+        # reports its error only once what came before it is read: no pid had come.)
+        started = None
     if started is None:
         sock.close()
         forwarder.restore()
         return None
-    if started[0] != warm_socket.PID or ended is None or ended[0] != warm_socket.STATUS:
+    sock.settimeout(None)
+    ended = None
+    child = None
+    if started[0] == warm_socket.PID:
+        forwarder.pid = started[1]
+        child = _pidfd(started[1])  # (None if it ended already)
+        while True:
+            try:
+                ended = warm_socket.read_message(sock)
+            except OSError:
+                ended = None
+            if ended is None or ended[0] != warm_socket.STOPPED:
+                break
+            forwarder.stopped_elsewhere()
+    if ended is None or ended[0] != warm_socket.STATUS:
+        # (a child left alone would go on writing to the terminal after the shell's prompt)
+        if child is not None:
+            try:  # noqa: SIM105
+                _signal.pidfd_send_signal(child, _signal.SIGKILL)
+            except OSError:
+                pass  # it ended
         os.write(2, b"helpdesk: the command server went away before the command ended\n")
         return 1
     status = ended[1]
@@ -201,9 +305,70 @@ def run_warm(key: str, prog_name: str | None) -> int | None:
     return status
 
 
+def _last_look(sock: socket) -> tuple[bytes, int] | None:
+    """No pid after :data:`PID_WAIT` seconds (a server stopped or hung): the pid if it came
+    meanwhile, else None (the command then runs here). Shut for reading first, the socket
+    takes no pid from then on: a child forked later could not send it and would exit
+    without running anything, so the command never runs twice. (A pid that came just
+    before the shutdown: the command runs there, but its status can no longer come; the
+    client then ends it and says the server went away.)
+
+    A server that does not answer is killed (it is ours): the descriptors passed to it
+    (stdout: maybe a pipe whose reader waits for its end) sit in its socket's queue as
+    long as it lives, and it holds its key's lock, so that no new server would start."""
+    try:
+        server_pid = warm_socket.peer(sock)[0]
+        sock.shutdown(SHUT_RD)
+        message = warm_socket.read_message(sock)
+    except OSError:
+        return None
+    if message is None:
+        try:  # noqa: SIM105
+            os.kill(server_pid, _signal.SIGKILL)
+        except OSError:
+            pass
+        os.write(2, b"helpdesk: the command server did not answer; the command runs here\n")
+    return message
+
+
+def _pidfd(pid: int) -> int | None:
+    """A pidfd of the child (the server's, not ours: to end it if the server goes away)."""
+    try:
+        return os.pidfd_open(pid)
+    except OSError:
+        return None
+
+
+_CORE_SIGNALS = frozenset(
+    (
+        _signal.SIGQUIT,
+        _signal.SIGILL,
+        _signal.SIGTRAP,
+        _signal.SIGABRT,
+        _signal.SIGBUS,
+        _signal.SIGFPE,
+        _signal.SIGSEGV,
+        _signal.SIGXCPU,
+        _signal.SIGXFSZ,
+        _signal.SIGSYS,
+    )
+)
+"""Signals whose default action writes a core file."""
+
+
 def _end_by_signal(number: int) -> None:
     """End this process by the signal that ended the child, as a command run here would
-    have ended (a shell or a parent sees the signal, not a status); returns if it did not."""
+    have ended (a shell or a parent sees the signal, not a status); returns if it did not.
+
+    A signal that dumps core ends this process without a core of its own: it would tell
+    nothing (a process waiting on a socket) and, named ``core`` in the same directory,
+    would replace the child's. So a shell says "Quit", not "Quit (core dumped)", when the
+    child dumped one."""
+    if number in _CORE_SIGNALS:
+        import resource  # (≈ 0.2 ms, only here)
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
     try:
         _signal.signal(number, _signal.SIG_DFL)
         _signal.pthread_sigmask(_signal.SIG_UNBLOCK, (number,))

@@ -16,11 +16,33 @@ The fork-server model (dmypy, nailgun, Android's zygote). Started detached by a 
    them (:func:`_become`) and runs ``root.main`` as the ``helpdesk`` process would (the
    child itself sends the client its pid before it runs anything: a client that has the pid
    knows the command runs there, one that has none knows it never ran, whatever becomes of
-   the server meanwhile); forwards the signals the client sends, kills the child if the
-   client goes away, and sends the child's exit status when it ends (a pidfd says when);
+   the server meanwhile); passes on the signals the client sends (below), kills the child
+   if the client goes away, and sends the child's exit status when it ends (a pidfd says
+   when);
 4. exits after :func:`warm_socket.idle_seconds` without a command, when its key goes stale
    (the code under the package was changed) or its socket was removed, and on
-   ``helpdesk server stop`` (``stop``) or SIGTERM.
+   ``helpdesk server stop`` (``stop``) or SIGTERM, once the running commands have ended.
+
+Signals. After its request the client sends one byte per signal it gets (its number). The
+child is not in the terminal's foreground process group, nor in any the shell knows: it is
+in the server's, which is *orphaned* (the server's parent is not in its session), where the
+kernel discards SIGTSTP, SIGTTIN and SIGTTOU. So:
+
+- SIGINT, SIGTERM, SIGHUP, SIGQUIT (:data:`_FORWARDED`) are sent to the child as they are;
+- SIGTSTP, SIGTTIN, SIGTTOU (:data:`_STOPS`: Ctrl-Z; a background job's terminal read or
+  write) stop the child with SIGSTOP (the client then stops itself by the signal it got,
+  and the shell says "Stopped"); SIGCONT (the shell's ``fg``/``bg``, which continues the
+  client) continues it;
+- the other way round, a stop of the child the client did not ask for (someone's ``kill
+  -STOP`` of its pid) is told to the client (``STOPPED``), which stops too, so that the
+  shell shows the job stopped rather than a command waiting for no visible reason; a
+  continue the client did not ask for (``kill -CONT`` of the child) continues the client
+  (``SIGCONT`` to its pid, from ``SO_PEERCRED``), as does the end of a child whose client
+  was left stopped. SIGCHLD (through the wakeup socket) says when a child stops or
+  continues.
+- SIGWINCH is not passed on: the child writes to the client's terminal itself and nothing
+  in a warm command keeps the terminal's size (click reads it when it formats a usage
+  error; the verbs' output does not depend on it).
 """
 
 from __future__ import annotations
@@ -82,8 +104,10 @@ CHECK_EVERY = 30.0
 """Seconds between checks that the key is still current and the socket still ours."""
 READ_TIMEOUT = 5.0
 """A client sends its whole request at once; one that stalls is dropped."""
-_FORWARDED = frozenset((signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
-"""The signals a client passes on to its command's child."""
+_FORWARDED = frozenset((signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT))
+"""The signals a client passes on that its command's child gets as they are."""
+_STOPS = frozenset((signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU))
+"""The signals that stopped a client: its child is stopped by SIGSTOP (see the module's doc)."""
 
 
 @dataclass
@@ -91,6 +115,11 @@ class _Command:
     conn: socket.socket
     pid: int
     pidfd: int
+    client_pid: int
+    held: bool = False
+    """The client asked for the child to be stopped and has not asked for it to go on."""
+    told: bool = False
+    """The client was told the child stopped (by someone else), and it was not continued."""
 
 
 @dataclass
@@ -99,6 +128,8 @@ class _Server:
     path: str
     listener: socket.socket
     lock_fd: int
+    wakeup: socket.socket
+    """Where SIGCHLD and SIGTERM say they came (``signal.set_wakeup_fd``)."""
     bound: tuple[int, int]
     """The socket file's device and inode, as bound."""
     selector: selectors.DefaultSelector = field(default_factory=selectors.DefaultSelector)
@@ -129,6 +160,7 @@ def serve() -> None:
     except OSError:
         os.close(lock_fd)
         return  # another server has this key
+    wakeup = _wakeup()  # (before the imports: a SIGTERM during them is kept for the loop)
     _preload()
     path = warm_socket.socket_path(directory, key)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -138,12 +170,9 @@ def serve() -> None:
     listener.listen(64)
     os.write(1, b"listening\n")  # (to /dev/null, unless its starter waits on a pipe for it)
     bound = os.stat(path)
-    server = _Server(key, path, listener, lock_fd, (bound.st_dev, bound.st_ino))
-    signal.signal(signal.SIGTERM, _stop_on_signal)
+    server = _Server(key, path, listener, lock_fd, wakeup, (bound.st_dev, bound.st_ino))
     try:
         _loop(server)
-    except SystemExit:
-        pass
     finally:
         _unlink_if_ours(server)
         # Still holding the lock: a server starting now makes a new lock file.
@@ -151,8 +180,19 @@ def serve() -> None:
             os.unlink(warm_socket.lock_path(directory, key))
 
 
-def _stop_on_signal(_number: int, _frame: object) -> None:
-    raise SystemExit(0)
+def _wakeup() -> socket.socket:
+    """SIGCHLD and SIGTERM wake the loop: their numbers come on the socket returned."""
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.detach(), warn_on_full_buffer=False)
+    for number in (signal.SIGCHLD, signal.SIGTERM):
+        signal.signal(number, _noted)
+    return reader
+
+
+def _noted(_number: int, _frame: object) -> None:
+    """A handler that does nothing: the signal's number is on the wakeup socket."""
 
 
 def _preload() -> None:
@@ -181,6 +221,7 @@ def _socket_is_ours(server: _Server) -> bool:
 def _loop(server: _Server) -> None:
     selector = server.selector
     selector.register(server.listener, selectors.EVENT_READ, None)
+    selector.register(server.wakeup, selectors.EVENT_READ, None)
     idle = warm_socket.idle_seconds()
     last_used = checked = time.monotonic()
     while True:
@@ -199,11 +240,46 @@ def _loop(server: _Server) -> None:
             if key.fileobj is server.listener:
                 _accept(server)
                 last_used = time.monotonic()
+            elif key.fileobj is server.wakeup:
+                _signals(server)
             elif isinstance(key.data, _Command) and key.fileobj is key.data.conn:
                 _from_client(server, key.data)
             elif isinstance(key.data, _Command):
                 _ended(server, key.data)
                 last_used = time.monotonic()
+
+
+def _signals(server: _Server) -> None:
+    """SIGTERM: stop as ``stop`` does; SIGCHLD: a child stopped or continued (or ended: its
+    pidfd says that)."""
+    try:
+        numbers = server.wakeup.recv(256)
+    except OSError:
+        return
+    if signal.SIGTERM in numbers:
+        _stop_accepting(server)
+    if signal.SIGCHLD in numbers:
+        for command in list(server.commands.values()):
+            _stopped_or_continued(command)
+
+
+def _stopped_or_continued(command: _Command) -> None:
+    """Mirror on the client a stop or a continue of the child that it did not ask for."""
+    try:
+        info = os.waitid(os.P_PID, command.pid, os.WSTOPPED | os.WCONTINUED | os.WNOHANG)
+    except ChildProcessError:
+        return
+    if info is None:
+        return
+    if info.si_code == os.CLD_STOPPED and not (command.held or command.told):
+        command.told = True
+        with contextlib.suppress(OSError):
+            command.conn.sendall(warm_socket.MESSAGE.pack(warm_socket.STOPPED, info.si_status))
+    elif info.si_code == os.CLD_CONTINUED and (command.held or command.told):
+        # (the client, continued, says so with a SIGCONT of its own: :func:`_forward` takes
+        # that one for a no-op, as neither is set)
+        command.held = command.told = False
+        _kill(command.client_pid, signal.SIGCONT)
 
 
 def _stop_accepting(server: _Server) -> None:
@@ -221,7 +297,8 @@ def _accept(server: _Server) -> None:
         return
     try:
         conn.settimeout(READ_TIMEOUT)
-        if warm_socket.peer_uid(conn) != os.getuid():
+        client_pid, uid = warm_socket.peer(conn)
+        if uid != os.getuid():
             conn.close()  # another user's process (root can reach the directory)
             return
         fields, fds, early = _read_request(conn)
@@ -231,7 +308,7 @@ def _accept(server: _Server) -> None:
     try:
         what = fields[0] if fields else b""
         if what == b"run" and len(fds) == 4 and not server.stopping:
-            _start(server, conn, fields, fds, early)
+            _start(server, conn, client_pid, fields, fds, early)
             return
         if what == b"status":
             _answer(conn, server)
@@ -290,7 +367,12 @@ def _rss_kb() -> int:
 
 
 def _start(
-    server: _Server, conn: socket.socket, fields: list[bytes], fds: list[int], early: bytes
+    server: _Server,
+    conn: socket.socket,
+    client_pid: int,
+    fields: list[bytes],
+    fds: list[int],
+    early: bytes,
 ) -> None:
     # Signals wait (pending) until the child has its own handlers, then act there.
     signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
@@ -309,7 +391,7 @@ def _start(
         os.waitpid(pid, 0)
         conn.close()
         return
-    command = _Command(conn, pid, pidfd)
+    command = _Command(conn, pid, pidfd, client_pid)
     server.commands[pid] = command
     conn.settimeout(None)
     server.selector.register(conn, selectors.EVENT_READ, command)
@@ -334,6 +416,14 @@ def _forward(command: _Command, signals: bytes) -> None:
     for number in signals:
         if number in _FORWARDED:
             _kill(command.pid, number)
+        elif number in _STOPS:
+            command.held = True
+            _kill(command.pid, signal.SIGSTOP)
+        elif number == signal.SIGCONT and (command.held or command.told):
+            # (not otherwise: a client continued because its child was, by someone else,
+            # says so too, and that must not undo a stop of the child that came since)
+            command.held = command.told = False
+            _kill(command.pid, signal.SIGCONT)
 
 
 def _kill(pid: int, number: int) -> None:
@@ -355,6 +445,8 @@ def _ended(server: _Server, command: _Command) -> None:
         pass
     command.conn.close()
     del server.commands[command.pid]
+    if command.held or command.told:
+        _kill(command.client_pid, signal.SIGCONT)  # left stopped: it has its status to end by
 
 
 def _child(server: _Server, conn: socket.socket, fields: list[bytes], fds: list[int]) -> None:
@@ -367,6 +459,8 @@ def _child(server: _Server, conn: socket.socket, fields: list[bytes], fds: list[
         except OSError:
             os._exit(code)  # the client is gone: the command never starts
         conn.close()
+        os.close(signal.set_wakeup_fd(-1))  # (the server's; SIGTERM is blocked till _become)
+        server.wakeup.close()
         server.listener.close()
         server.selector.close()
         os.close(server.lock_fd)  # (a child holding the lock would outlive the server's)

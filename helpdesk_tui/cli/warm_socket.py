@@ -40,10 +40,14 @@ _KEY_NAMES = frozenset(("HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PGSERVICEFI
 psycopg's implementation choice) may read while the server imports: a client whose values
 differ gets its own server. The child still runs with the client's whole environment."""
 
-# Messages from the server to the client: a kind byte and a 32-bit signed number.
+# Messages from the server to the client: a kind byte and a 32-bit signed number. (The
+# client sends the server one byte per signal it got, after its request: see warm_server.)
 MESSAGE = struct.Struct("!ci")
 PID = b"P"
 """The command's child started: its pid."""
+STOPPED = b"T"
+"""The child was stopped by a signal the client did not pass on (someone's ``kill -STOP``):
+the number is that signal; the client stops too, as the command's own process would be."""
 STATUS = b"S"
 """The child ended: its exit status, or minus the signal that ended it."""
 INFO = b"I"
@@ -153,11 +157,12 @@ def lock_path(directory: str, key: str) -> str:
     return os.path.join(directory, f"server-{key}.lock")
 
 
-def peer_uid(sock: socket) -> int:
-    """The uid of the process at the other end of a connected Unix socket."""
+def peer(sock: socket) -> tuple[int, int]:
+    """The pid and uid of the process at the other end of a connected Unix socket (as it
+    connected)."""
     creds = sock.getsockopt(SOL_SOCKET, SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    return int(uid)
+    pid, uid, _gid = struct.unpack("3i", creds)
+    return int(pid), int(uid)
 
 
 def connect(key: str, timeout: float | None = None) -> socket | None:
@@ -170,7 +175,7 @@ def connect(key: str, timeout: float | None = None) -> socket | None:
     try:
         sock.settimeout(timeout)
         sock.connect(socket_path(directory, key))
-        if peer_uid(sock) != os.getuid():
+        if peer(sock)[1] != os.getuid():
             sock.close()
             return None
     except OSError:

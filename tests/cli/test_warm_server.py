@@ -8,17 +8,20 @@ its servers at teardown. Waits are on a pipe or the socket, with deadlines that 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import resource
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,23 +231,76 @@ def test_a_closed_stdout_pipe_ends_as_in_process(warm: Warm) -> None:
     assert warm.served() == 1
 
 
+FULL_PIPE = ["ticket", "show", *["1"] * 300]
+
+
 def _writing_to_a_full_pipe(
     warm: Warm, server: str, stderr: int = subprocess.DEVNULL
 ) -> tuple[subprocess.Popen[bytes], int]:
     """A command writing ≈ 0.5 MB into a pipe of 4 KiB nobody reads yet, once it waits on
-    it; and the pipe's reading end (the caller closes it)."""
+    it; and the pipe's reading end (the caller closes it). The command is a job of its own,
+    as a shell starts one (a process group of its own, in this session: not orphaned, so a
+    stop signal stops it), working in the test's directory (a core file would go there)."""
     reader, writer = os.pipe()
     fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
     process = subprocess.Popen(
-        [*PROGRAM, "ticket", "show", *["1"] * 300],
+        [*PROGRAM, *FULL_PIPE],
         stdout=writer,
         stderr=stderr,
         env=warm.env(server),
+        cwd=warm.cwd,
+        process_group=0,
     )
     os.close(writer)
     ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
     assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
     return process, reader
+
+
+def _drain(reader: int) -> int:
+    """Read the pipe to its end (every writer gone): how many bytes came."""
+    deadline = time.monotonic() + HANG_SECONDS
+    read = 0
+    while True:
+        ready, _, _ = select.select([reader], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, "the pipe did not end"
+        chunk = os.read(reader, 65536)
+        if not chunk:
+            return read
+        read += len(chunk)
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (``T``: stopped), from /proc; '' once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return ""
+    return stat.rpartition(b")")[2].split()[0].decode()
+
+
+def _until(condition: Callable[[], bool], what: str) -> None:
+    """Poll ``condition`` until it holds; the deadline only fails."""
+    deadline = time.monotonic() + HANG_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, what
+        select.select([], [], [], 0.01)
+
+
+def _the_child() -> int:
+    """The pid of the one command this test's server runs (a child of the server)."""
+    (info,) = servers()
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_bytes().rpartition(b")")[2].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(fields[1]) == info["pid"]:
+                children.append(int(entry.name))
+    (child,) = children
+    return child
 
 
 def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
@@ -295,6 +351,80 @@ def test_a_command_ended_by_a_signal_ends_its_client_by_it(warm: Warm) -> None:
     """A parent (a shell, a script) sees the signal, as from a command run in-process."""
     warm.start()
     assert _terminated(warm, "off") == _terminated(warm, "on") == -signal.SIGTERM
+    assert warm.served() == 1
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTSTP, signal.SIGTTIN])
+def test_ctrl_z_stops_the_child_and_fg_continues_it(warm: Warm, stop: int) -> None:
+    """The job stops whole (the child first, then the client by the same signal, as the
+    shell sees it), and the shell's ``fg`` (SIGCONT to the job) continues both: the whole
+    output comes, status 0, as from a command run in-process."""
+    warm.start()
+    expected = warm.run(*FULL_PIPE, server="off").stdout.encode()
+    process, reader = _writing_to_a_full_pipe(warm, "on")
+    try:
+        child = _the_child()
+        process.send_signal(stop)
+        _until(lambda: _state(process.pid) == "T", "the client did not stop")
+        _until(lambda: _state(child) == "T", "the child was not stopped")
+        os.killpg(process.pid, signal.SIGCONT)  # fg
+        _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
+        assert 100 + _drain(reader) == len(expected)
+        assert process.wait(HANG_SECONDS) == 0
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+    assert warm.served() == 1
+
+
+def test_a_child_stopped_by_someone_else_stops_its_client(warm: Warm) -> None:
+    """``kill -STOP`` of the child's pid stops the job as it stops a command run in-process
+    (the client would otherwise wait, its job "running", for no visible reason); a ``kill
+    -CONT`` of the child continues the client; so does ``fg`` the child."""
+    warm.start()
+    process, reader = _writing_to_a_full_pipe(warm, "on")
+    try:
+        child = _the_child()
+        os.kill(child, signal.SIGSTOP)
+        _until(lambda: _state(process.pid) == "T", "the client did not stop")
+        os.kill(child, signal.SIGCONT)
+        _until(lambda: _state(process.pid) not in ("T", ""), "the client was not continued")
+        os.kill(child, signal.SIGSTOP)
+        _until(lambda: _state(process.pid) == "T", "the client did not stop again")
+        os.killpg(process.pid, signal.SIGCONT)  # fg
+        _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
+        _drain(reader)
+        assert process.wait(HANG_SECONDS) == 0
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+    assert warm.served() == 1
+
+
+def _quit(warm: Warm, server: str) -> int:
+    """Ctrl-\\ (SIGQUIT to the program) while the command waits on a full pipe."""
+    process, reader = _writing_to_a_full_pipe(warm, server)
+    try:
+        process.send_signal(signal.SIGQUIT)
+        return process.wait(HANG_SECONDS)
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+
+
+def test_ctrl_backslash_ends_the_command_by_sigquit(warm: Warm) -> None:
+    """Forwarded, and the client ends by it (no core from either: the limit is 0 here)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, hard))  # (the server started below too)
+    try:
+        warm.start()
+        assert _quit(warm, "off") == _quit(warm, "on") == -signal.SIGQUIT
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+    assert not list(warm.cwd.iterdir())
     assert warm.served() == 1
 
 
@@ -381,6 +511,115 @@ def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) ->
     _wait_for_a_server()  # the one the command above started binds over the dead one's file
     _same(done, warm.run("ticket", "list"))
     assert warm.served() == 1
+
+
+def test_a_server_killed_mid_command_ends_its_client_and_its_child(warm: Warm) -> None:
+    """The client says so at once (status 1), and the child does not go on writing to the
+    terminal after the shell's prompt; the next command runs in-process and starts a new
+    server, which the one after it uses."""
+    warm.start()
+    process, reader = _writing_to_a_full_pipe(warm, "on", stderr=subprocess.PIPE)
+    try:
+        (info,) = servers()
+        os.kill(info["pid"], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=HANG_SECONDS)
+        assert process.returncode == 1
+        assert stderr == b"helpdesk: the command server went away before the command ended\n"
+        _drain(reader)  # to its end: the child, its last writer, is gone too
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+    done = warm.run("ticket", "list")
+    assert done.returncode == 0 and "Printer jam" in done.stdout
+    _wait_for_a_server()
+    _same(done, warm.run("ticket", "list"))
+    assert warm.served() == 1
+
+
+def test_a_server_that_does_not_answer_means_in_process_once(warm: Warm) -> None:
+    """A stopped (or hung) server: after the pid's wait (cut short here) the client kills
+    it and runs the command in-process (once: the server never ran it), and the next
+    command uses the server that one started."""
+    warm.start()
+    (info,) = servers()
+    code = (
+        "import sys\n"
+        "from helpdesk_tui.cli import warm_client\n"
+        "warm_client.PID_WAIT = 0.2\n"
+        "warm_client.run('helpdesk')\n"
+    )
+    os.kill(info["pid"], signal.SIGSTOP)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, "ticket", "note", "1", "--body", "only once"],
+            capture_output=True,
+            text=True,
+            env=warm.env(),
+            timeout=HANG_SECONDS,
+        )
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(info["pid"], signal.SIGCONT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("#1 ")
+    assert done.stderr == "helpdesk: the command server did not answer; the command runs here\n"
+    _wait_gone(info["pid"])
+    _wait_for_a_server()
+    shown = json.loads(warm.run("ticket", "show", "1", "--json").stdout)
+    assert [m["body"] for m in shown[0]["messages"]].count("only once") == 1
+    assert warm.served() == 1
+
+
+def test_a_request_dropped_unread_means_in_process(warm: Warm) -> None:
+    """A server that closes (or dies) with the request unread: the client's read of the pid
+    fails (ECONNRESET) with no pid come, so the command never ran there and runs here."""
+    expected = warm.run("ticket", "list", server="off")
+    warm.sockets.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(warm_socket.socket_path(str(warm.sockets), warm.key())))
+    listener.listen(1)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=warm.env(),
+        cwd=warm.cwd,
+    )
+    try:
+        ready, _, _ = select.select([listener], [], [], HANG_SECONDS)
+        assert ready, "the client did not connect"
+        conn, _ = listener.accept()
+        ready, _, _ = select.select([conn], [], [], HANG_SECONDS)
+        assert ready, "no request came"
+        conn.close()  # unread
+        listener.close()
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    finally:
+        listener.close()
+        if process.poll() is None:
+            process.kill()
+    assert (process.returncode, stdout, stderr) == (0, expected.stdout, expected.stderr)
+    _wait_for_a_server()  # (the one it started as it ended: stopped at teardown)
+
+
+def test_sigterm_stops_the_server_once_its_commands_ended(warm: Warm) -> None:
+    """As ``helpdesk server stop``: no new command, the running one ends as it would have."""
+    warm.start()
+    process, reader = _writing_to_a_full_pipe(warm, "on")
+    try:
+        (info,) = servers()
+        os.kill(info["pid"], signal.SIGTERM)
+        _until(lambda: not list(warm.sockets.glob("*.sock")), "the server still listens")
+        assert _state(info["pid"]) not in ("", "Z")  # it waits for its command
+        _drain(reader)
+        assert process.wait(HANG_SECONDS) == 0
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+    _wait_gone(info["pid"])
 
 
 def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
@@ -476,6 +715,9 @@ def test_the_key_follows_the_code_and_the_environment(tmp_path: Path) -> None:
         (["init"], False, False),
         ([], True, False),  # the terminal UI
         (["ticket", "list", "--help"], True, False),
+        (["ticket", "show", "-"], True, False),  # numbers typed at the terminal
+        (["ticket", "priority", "-", "high"], True, False),
+        (["ticket", "show", "-"], False, True),  # numbers piped
     ],
 )
 def test_which_commands_go_warm(argv: list[str], terminal: bool, warm: bool) -> None:
