@@ -193,6 +193,17 @@ def _has_key(data: dict[str, Any], location: tuple[str | int, ...]) -> bool:
     return True
 
 
+_DEFAULTS = "defaults"
+"""Where a setting no file or variable gives comes from, as an error names it."""
+
+
+def setting_source(location: tuple[str, ...]) -> str | None:
+    """Where the setting at ``location`` (``("ui", "keymap", "queue.search")``) comes from:
+    its environment variable or the config file that has it; None when neither has it."""
+    where = _source_of(location, [user_config_file(), site_config_file()])
+    return None if where == _DEFAULTS else where
+
+
 def _source_of(location: tuple[str | int, ...], files: list[Path]) -> str:
     env_name = ENV_PREFIX + "__".join(str(p) for p in location).upper()
     if env_name in os.environ:
@@ -200,7 +211,7 @@ def _source_of(location: tuple[str | int, ...], files: list[Path]) -> str:
     for path in files:
         if _has_key(_read_toml(path), location):
             return str(path)
-    return "defaults"
+    return _DEFAULTS
 
 
 def _unparsable(error: SettingsError) -> ConfigError:

@@ -107,6 +107,15 @@ def _clashes(keymap: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str
     return found
 
 
+def _source(ident: str) -> str:
+    """``in FILE`` for the config file (or environment variable) that set ``ui.keymap.IDENT``,
+    named in the error as every other bad setting's place is; empty for settings made in code."""
+    from helpdesk_tui.config import setting_source  # (only for an error: config imports pydantic)
+
+    where = setting_source(("ui", "keymap", ident))
+    return f" in {where}" if where else ""
+
+
 def check_keymap(keymap: Mapping[str, str], defaults: Mapping[str, str]) -> None:
     """Refuse ``keymap`` in one line if an entry names no binding (``defaults``: every
     binding's id and keys), a key that cannot be, or a key of another binding on its screen."""
@@ -118,7 +127,9 @@ def check_keymap(keymap: Mapping[str, str], defaults: Mapping[str, str]) -> None
     }
     clashes = _clashes(valid, defaults)
     for ident, keys in keymap.items():
-        where = f"bad value for 'ui.keymap.{ident}'"
+        if ident in valid and ident not in clashes:
+            continue
+        where = f"bad value for 'ui.keymap.{ident}'{_source(ident)}"
         if ident not in defaults:
             problems.append(f"{where}: no key binding has this id (? lists them)")
             continue

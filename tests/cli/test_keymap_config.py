@@ -30,5 +30,5 @@ def test_the_cli_says_so_in_one_line_without_a_traceback(
     result = invoke()
     assert result.exit_code == 2 and not started
     last = result.stderr.strip().splitlines()[-1]  # (after the first start's desk set-up)
-    assert last == f"error: bad value for 'ui.keymap.queue.search': {problem}"
+    assert last == f"error: bad value for 'ui.keymap.queue.search' in {config}: {problem}"
     assert "Traceback" not in result.stderr
