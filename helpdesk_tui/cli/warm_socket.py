@@ -10,8 +10,8 @@ and little of it) and the server (``warm_server``). Identity is the uid:
 - both ends check the other's uid (``SO_PEERCRED``).
 
 The socket's name carries a key (:func:`server_key`): a short hash of the interpreter, the
-package's place and the newest modification time under it (an editable install is edited
-in place), ``sys.path`` and the environment that code may read while it is imported. A
+package's place and its files' newest modification time and names (an editable install
+is edited in place), ``sys.path`` and the environment that code may read while it is imported. A
 client whose key differs never reaches an older server; a server whose key went stale
 exits (``warm_server``).
 """
@@ -112,20 +112,28 @@ def server_dir(create: bool = True) -> str | None:
     return path if _private_dir(path, uid) else None
 
 
-def _newest_mtime(top: str) -> int:
-    """The newest modification time (ns) of any file or directory under ``top``."""
+def code_stamp(top: str) -> str:
+    """What changes when the code under ``top`` does: the newest modification time (ns) of
+    its files and a checksum of their names (a file added, removed or renamed).
+
+    Not the directories' times: Python writing a module's bytecode the first time makes a
+    ``__pycache__`` beside it, which changes its directory's time but no code (in an
+    editable install, each of the first commands would have found its server stale)."""
     newest = 0
+    names = 0
     pending = [top]
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
                 if entry.name == "__pycache__":
                     continue
-                info = entry.stat(follow_symlinks=False)
-                newest = max(newest, info.st_mtime_ns)
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
-    return newest
+                    continue
+                newest = max(newest, entry.stat(follow_symlinks=False).st_mtime_ns)
+                # (a sum: the same for any order scandir lists them in)
+                names += zlib.crc32(os.fsencode(entry.path))
+    return f"{newest}:{names}"
 
 
 def package_dir() -> str:
@@ -139,7 +147,7 @@ def server_key(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
     code = package_dir()
     # The script's or the working directory's entry (none in the server, ``python -P``).
     paths = sys.path if sys.flags.safe_path else sys.path[1:]
-    parts = [sys.executable, code, str(_newest_mtime(code)), *paths]
+    parts = [sys.executable, code, code_stamp(code), *paths]
     for name in sorted(env):
         if (name.startswith(_KEY_PREFIXES) or name in _KEY_NAMES) and name != SWITCH:
             parts.append(f"{name}={env[name]}")

@@ -682,10 +682,17 @@ def test_the_key_follows_the_code_and_the_environment(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     module = tmp_path / "pkg" / "m.py"
     module.write_text("x = 1\n")
-    before = warm_socket._newest_mtime(str(tmp_path))
-    later = before + 10**9
+    before = warm_socket.code_stamp(str(tmp_path))
+    later = module.stat().st_mtime_ns + 10**9
     os.utime(module, ns=(later, later))  # an edit in place
-    assert warm_socket._newest_mtime(str(tmp_path)) > before
+    edited = warm_socket.code_stamp(str(tmp_path))
+    assert edited != before
+    (tmp_path / "pkg" / "__pycache__").mkdir()  # Python's first import of it: no edit
+    (tmp_path / "pkg" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"")
+    os.utime(tmp_path / "pkg", ns=(later + 10**9, later + 10**9))
+    assert warm_socket.code_stamp(str(tmp_path)) == edited
+    (tmp_path / "pkg" / "m.py").rename(tmp_path / "pkg" / "n.py")  # its time unchanged
+    assert warm_socket.code_stamp(str(tmp_path)) != edited
     base = {"HOME": "/home/a", "PATH": "/bin"}
     key = warm_socket.server_key(base)
     assert warm_socket.server_key({**base, "PATH": "/usr/bin"}) == key  # not read at import
