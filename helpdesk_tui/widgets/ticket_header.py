@@ -39,7 +39,8 @@ class TicketHeader(Vertical):
     TicketHeader #ticket-presence.-replying { color: $warning; }
     """
 
-    _title = Text()
+    _title: Text | None = None
+    """The title as last shown, unclamped: clamped again at each resize."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="ticket-title")
@@ -66,7 +67,8 @@ class TicketHeader(Vertical):
         self.query_one("#ticket-title", Static).update(clamped(title, width, TITLE_LINES))
 
     def on_resize(self) -> None:
-        self._show_title(self._title)
+        if self._title is not None:
+            self._show_title(self._title)
 
     def show_presence(self, others: Sequence[OnTicket]) -> None:
         line = self.query_one("#ticket-presence", Static)
