@@ -234,13 +234,15 @@ def test_a_closed_stdout_pipe_ends_as_in_process(warm: Warm) -> None:
 FULL_PIPE = ["ticket", "show", *["1"] * 300]
 
 
+@contextlib.contextmanager
 def _writing_to_a_full_pipe(
     warm: Warm, server: str, stderr: int = subprocess.DEVNULL
-) -> tuple[subprocess.Popen[bytes], int]:
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A command writing ≈ 0.5 MB into a pipe of 4 KiB nobody reads yet, once it waits on
-    it; and the pipe's reading end (the caller closes it). The command is a job of its own,
-    as a shell starts one (a process group of its own, in this session: not orphaned, so a
-    stop signal stops it), working in the test's directory (a core file would go there)."""
+    it; and the pipe's reading end. The command is a job of its own, as a shell starts one
+    (a process group of its own, in this session: not orphaned, so a stop signal stops it),
+    working in the test's directory (a core file would go there). On leaving, the reading
+    end and a piped stderr are closed and a command still running is killed."""
     reader, writer = os.pipe()
     fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
     process = subprocess.Popen(
@@ -252,9 +254,16 @@ def _writing_to_a_full_pipe(
         process_group=0,
     )
     os.close(writer)
-    ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
-    assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
-    return process, reader
+    try:
+        ready, _, _ = select.select([reader], [], [], HANG_SECONDS)
+        assert ready and os.read(reader, 100)  # it runs the command, and waits on the pipe
+        yield process, reader
+    finally:
+        os.close(reader)
+        if process.poll() is None:
+            process.kill()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def _drain(reader: int) -> int:
@@ -305,8 +314,7 @@ def _the_child() -> int:
 
 def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
     """Ctrl-C (SIGINT to the program) while the command writes to a full pipe."""
-    process, reader = _writing_to_a_full_pipe(warm, server, stderr=subprocess.PIPE)
-    try:
+    with _writing_to_a_full_pipe(warm, server, stderr=subprocess.PIPE) as (process, reader):
         process.send_signal(signal.SIGINT)
         # The pipe is drained only once the command says it stopped: drained at once, a
         # warm child could write everything before the forwarded signal reached it.
@@ -321,12 +329,6 @@ def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
         while os.read(reader, 65536):
             pass
         return process.wait(HANG_SECONDS), (said + process.stderr.read()).decode()
-    finally:
-        os.close(reader)
-        if process.poll() is None:
-            process.kill()
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
@@ -337,14 +339,9 @@ def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
 
 def _terminated(warm: Warm, server: str) -> int:
     """SIGTERM to the program while the command waits on a full pipe: its return code."""
-    process, reader = _writing_to_a_full_pipe(warm, server)
-    try:
+    with _writing_to_a_full_pipe(warm, server) as (process, _reader):
         process.send_signal(signal.SIGTERM)
         return process.wait(HANG_SECONDS)  # (the pipe still full: killed, not finished)
-    finally:
-        os.close(reader)
-        if process.poll() is None:
-            process.kill()
 
 
 def test_a_command_ended_by_a_signal_ends_its_client_by_it(warm: Warm) -> None:
@@ -361,8 +358,7 @@ def test_ctrl_z_stops_the_child_and_fg_continues_it(warm: Warm, stop: int) -> No
     output comes, status 0, as from a command run in-process."""
     warm.start()
     expected = warm.run(*FULL_PIPE, server="off").stdout.encode()
-    process, reader = _writing_to_a_full_pipe(warm, "on")
-    try:
+    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
         child = _the_child()
         process.send_signal(stop)
         _until(lambda: _state(process.pid) == "T", "the client did not stop")
@@ -371,10 +367,6 @@ def test_ctrl_z_stops_the_child_and_fg_continues_it(warm: Warm, stop: int) -> No
         _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
         assert 100 + _drain(reader) == len(expected)
         assert process.wait(HANG_SECONDS) == 0
-    finally:
-        os.close(reader)
-        if process.poll() is None:
-            process.kill()
     assert warm.served() == 1
 
 
@@ -383,8 +375,7 @@ def test_a_child_stopped_by_someone_else_stops_its_client(warm: Warm) -> None:
     (the client would otherwise wait, its job "running", for no visible reason); a ``kill
     -CONT`` of the child continues the client; so does ``fg`` the child."""
     warm.start()
-    process, reader = _writing_to_a_full_pipe(warm, "on")
-    try:
+    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
         child = _the_child()
         os.kill(child, signal.SIGSTOP)
         _until(lambda: _state(process.pid) == "T", "the client did not stop")
@@ -396,23 +387,14 @@ def test_a_child_stopped_by_someone_else_stops_its_client(warm: Warm) -> None:
         _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
         _drain(reader)
         assert process.wait(HANG_SECONDS) == 0
-    finally:
-        os.close(reader)
-        if process.poll() is None:
-            process.kill()
     assert warm.served() == 1
 
 
 def _quit(warm: Warm, server: str) -> int:
     """Ctrl-\\ (SIGQUIT to the program) while the command waits on a full pipe."""
-    process, reader = _writing_to_a_full_pipe(warm, server)
-    try:
+    with _writing_to_a_full_pipe(warm, server) as (process, _reader):
         process.send_signal(signal.SIGQUIT)
         return process.wait(HANG_SECONDS)
-    finally:
-        os.close(reader)
-        if process.poll() is None:
-            process.kill()
 
 
 def test_ctrl_backslash_ends_the_command_by_sigquit(warm: Warm) -> None:
@@ -432,8 +414,7 @@ def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
     """Killed (no signal to forward), the client's end of the socket closes: the server
     kills the child, and the pipe the child was writing to ends (nobody holds it any more)."""
     warm.start()
-    process, reader = _writing_to_a_full_pipe(warm, "on")
-    try:
+    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
         process.kill()
         process.wait(HANG_SECONDS)
         deadline = time.monotonic() + HANG_SECONDS
@@ -446,8 +427,6 @@ def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
                 break
             read += len(chunk)
         assert read < 300 * 1000  # it did not write everything: it was killed
-    finally:
-        os.close(reader)
     assert warm.served() == 1
 
 
@@ -518,18 +497,13 @@ def test_a_server_killed_mid_command_ends_its_client_and_its_child(warm: Warm) -
     terminal after the shell's prompt; the next command runs in-process and starts a new
     server, which the one after it uses."""
     warm.start()
-    process, reader = _writing_to_a_full_pipe(warm, "on", stderr=subprocess.PIPE)
-    try:
+    with _writing_to_a_full_pipe(warm, "on", stderr=subprocess.PIPE) as (process, reader):
         (info,) = servers()
         os.kill(info["pid"], signal.SIGKILL)
         _, stderr = process.communicate(timeout=HANG_SECONDS)
         assert process.returncode == 1
         assert stderr == b"helpdesk: the command server went away before the command ended\n"
         _drain(reader)  # to its end: the child, its last writer, is gone too
-    finally:
-        os.close(reader)
-        if process.poll() is None:
-            process.kill()
     done = warm.run("ticket", "list")
     assert done.returncode == 0 and "Printer jam" in done.stdout
     _wait_for_a_server()
@@ -607,18 +581,13 @@ def test_a_request_dropped_unread_means_in_process(warm: Warm) -> None:
 def test_sigterm_stops_the_server_once_its_commands_ended(warm: Warm) -> None:
     """As ``helpdesk server stop``: no new command, the running one ends as it would have."""
     warm.start()
-    process, reader = _writing_to_a_full_pipe(warm, "on")
-    try:
+    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
         (info,) = servers()
         os.kill(info["pid"], signal.SIGTERM)
         _until(lambda: not list(warm.sockets.glob("*.sock")), "the server still listens")
         assert _state(info["pid"]) not in ("", "Z")  # it waits for its command
         _drain(reader)
         assert process.wait(HANG_SECONDS) == 0
-    finally:
-        os.close(reader)
-        if process.poll() is None:
-            process.kill()
     _wait_gone(info["pid"])
 
 
