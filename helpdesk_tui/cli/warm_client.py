@@ -141,12 +141,6 @@ class _Forwarder:
     always did.
     """
 
-    SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT)
-    STOPS = (_signal.SIGTSTP, _signal.SIGTTIN, _signal.SIGTTOU)
-    """Ctrl-Z's SIGTSTP; SIGTTIN and SIGTTOU come only from a ``kill`` (no warm command
-    reads the terminal, see :func:`goes_warm`; this process writes to it only once its
-    child has ended), and stop the command as they would stop it run in-process."""
-
     def __init__(self, sock: socket) -> None:
         self.sock = sock
         self.pid = 0
@@ -154,8 +148,12 @@ class _Forwarder:
         self.pending: bytearray | None = bytearray()
         """What came while the request is being sent (None once it is)."""
         self.received: list[int] = []
-        self.previous = {number: _signal.signal(number, self.forward) for number in self.SIGNALS}
-        self.previous.update((number, _signal.signal(number, self.stop)) for number in self.STOPS)
+        handlers = [(warm_socket.FORWARDED, self.forward), (warm_socket.STOPS, self.stop)]
+        self.previous = {
+            number: _signal.signal(number, handler)
+            for numbers, handler in handlers
+            for number in numbers
+        }
 
     def forward(self, number: int, _frame: object) -> None:
         self.received.append(number)

@@ -28,8 +28,8 @@ child is not in the terminal's foreground process group, nor in any the shell kn
 in the server's, which is *orphaned* (the server's parent is not in its session), where the
 kernel discards SIGTSTP, SIGTTIN and SIGTTOU. So:
 
-- SIGINT, SIGTERM, SIGHUP, SIGQUIT (:data:`_FORWARDED`) are sent to the child as they are;
-- SIGTSTP, SIGTTIN, SIGTTOU (:data:`_STOPS`: Ctrl-Z; a background job's terminal read or
+- SIGINT, SIGTERM, SIGHUP, SIGQUIT (``warm_socket.FORWARDED``) are sent to the child as they are;
+- SIGTSTP, SIGTTIN, SIGTTOU (``warm_socket.STOPS``: Ctrl-Z; a background job's terminal read or
   write) stop the child with SIGSTOP (the client then stops itself by the signal it got,
   and the shell says "Stopped"); SIGCONT (the shell's ``fg``/``bg``, which continues the
   client) continues it;
@@ -104,10 +104,6 @@ CHECK_EVERY = 30.0
 """Seconds between checks that the key is still current and the socket still ours."""
 READ_TIMEOUT = 5.0
 """A client sends its whole request at once; one that stalls is dropped."""
-_FORWARDED = frozenset((signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT))
-"""The signals a client passes on that its command's child gets as they are."""
-_STOPS = frozenset((signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU))
-"""The signals that stopped a client: its child is stopped by SIGSTOP (see the module's doc)."""
 
 
 @dataclass
@@ -375,14 +371,14 @@ def _start(
     early: bytes,
 ) -> None:
     # Signals wait (pending) until the child has its own handlers, then act there.
-    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
+    signal.pthread_sigmask(signal.SIG_BLOCK, warm_socket.FORWARDED)
     started = time.perf_counter()
     pid = os.fork()
     if pid == 0:
         _child(server, conn, fields, fds)  # never returns
     server.forks.append(time.perf_counter() - started)
     del server.forks[:-FORKS_KEPT]
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, warm_socket.FORWARDED)
     server.served += 1
     try:
         pidfd = os.pidfd_open(pid)
@@ -414,9 +410,9 @@ def _from_client(server: _Server, command: _Command) -> None:
 
 def _forward(command: _Command, signals: bytes) -> None:
     for number in signals:
-        if number in _FORWARDED:
+        if number in warm_socket.FORWARDED:
             _kill(command.pid, number)
-        elif number in _STOPS:
+        elif number in warm_socket.STOPS:
             command.held = True
             _kill(command.pid, signal.SIGSTOP)
         elif number == signal.SIGCONT and (command.held or command.told):
@@ -480,7 +476,7 @@ def _become(fields: list[bytes], fds: list[int]) -> str | None:
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, warm_socket.FORWARDED)
     stdin, stdout, stderr, cwd = fds
     for fd, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
         os.dup2(fd, target)

@@ -18,6 +18,7 @@ exits (``warm_server``).
 
 from __future__ import annotations
 
+import _signal
 import os
 import stat
 import struct
@@ -52,6 +53,14 @@ STATUS = b"S"
 """The child ended: its exit status, or minus the signal that ended it."""
 INFO = b"I"
 """An answer to ``status`` (the number: the server's pid), followed by a JSON line."""
+
+FORWARDED = frozenset((_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT))
+"""The signals a client passes on that its command's child gets as they are."""
+STOPS = frozenset((_signal.SIGTSTP, _signal.SIGTTIN, _signal.SIGTTOU))
+"""The signals that stop a client: it passes them on, and its child is stopped by SIGSTOP
+(its process group is orphaned: see warm_server). Ctrl-Z's SIGTSTP; SIGTTIN and SIGTTOU
+come only from a ``kill`` (no warm command reads the terminal, and a client writes to it
+only once its child has ended)."""
 
 REQUEST_HEADER = struct.Struct("!I")
 """Before the request's JSON: its length (the first message also carries fds 0, 1, 2)."""
