@@ -163,3 +163,31 @@ def test_a_terminal_gets_each_ticket_on_one_line_a_pipe_gets_it_whole(
         [listed] = [line for line in shown.splitlines() if "Printer" in line]
         assert cell_len(listed) <= 80 and listed.endswith("…")
         assert listed.startswith("#") and "…  <mallory@" in listed
+
+
+def test_a_terminal_gets_a_long_name_in_a_few_lines_of_ticket_show_a_pipe_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 10,000-character requester name took 125 lines of an 80-column terminal in
+    ``ticket show``: now each field line takes at most three, ending in "…"; the body is
+    shown whole; piped, every line is whole."""
+    name = "Ann " + "y" * 10_000
+    body = "Lorem ipsum " * 100
+    created = _run(
+        "ticket", "new", "--subject", "Long name", "--from", "ann@example.com",
+        "--name", name, "--body", body,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.stderr
+    number = json.loads(_run("ticket", "list", "--json").stdout)[0]["number"]
+    assert name in _run("ticket", "show", str(number)).stdout  # (not a terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    status, shown = in_terminal("ticket", "show", str(number), answer="")
+    assert status == 0, shown
+    lines = shown.splitlines()
+    assert 10 < len(lines) < 40, shown
+    requester = [index for index, line in enumerate(lines) if line.startswith("requester Ann")]
+    assert requester, shown
+    assert lines[requester[0] + 2].endswith("…")
+    assert "assignee" not in shown  # cut off with the rest of the name's line
+    assert " ".join(body.split()) in " ".join(shown.split())
+

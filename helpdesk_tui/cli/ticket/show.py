@@ -6,11 +6,12 @@ A module of its own: it needs none of the lister's values (``queue_values``) tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
 
-from helpdesk_tui.cli.output import echo_json, line
+from helpdesk_tui.cli.output import echo_json, line, terminal_width
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option, numbers_argument
 from helpdesk_tui.cli.ticket.input import number_tokens
@@ -22,7 +23,15 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.queries import TicketDetail
 
 
-def _detail_text(detail: TicketDetail) -> list[str]:
+FIELD_LINES = 3
+"""Terminal lines a field line of ``ticket show`` may take (a subject, the people, the tags,
+a history entry); a body is shown whole."""
+
+
+def _detail_text(detail: TicketDetail, width: int | None = None) -> list[str]:
+    """The ticket as lines; on a terminal of ``width`` columns each line but the bodies is
+    cut to :data:`FIELD_LINES` of it (a 10,000-character name took 125 lines of 80)."""
+    fit = _fitting(width)
     row = detail.row
     lines = [
         f"#{row.number} {line(row.subject)}",
@@ -41,29 +50,48 @@ def _detail_text(detail: TicketDetail) -> list[str]:
     if detail.rating is not None:
         said = f": {line(detail.rating.comment)}" if detail.rating.comment else ""
         lines.append(f"satisfaction {detail.rating.score}/5 (by {line(detail.rating.by)}){said}")
+    lines = [fit(text) for text in lines]
     for message in detail.messages:
         sender = f" from {line(message.from_address)}" if message.from_address else ""
         when = f"{message.created_at:%Y-%m-%d %H:%M}"
         lines += [
             "",
-            f"── {message.kind} via {message.channel}{sender} · {when}",
+            fit(f"── {message.kind} via {message.channel}{sender} · {when}"),
             clean(message.body).rstrip(),
         ]
         lines += [
-            f"   [file {a.id}: {line(a.filename)} ({human_bytes(a.size)})]"
+            fit(f"   [file {a.id}: {line(a.filename)} ({human_bytes(a.size)})]")
             for a in detail.files_of(message.id)
         ]
         delivery = detail.deliveries.get(message.id)
         if delivery is not None:
-            lines.append(f"   [mail {delivery.id}: {line(delivery.describe())}]")
+            lines.append(fit(f"   [mail {delivery.id}: {line(delivery.describe())}]"))
     if detail.outgoing:
         lines += ["", "── outgoing mail (helpdesk mail resend ID sends failed mail again)"]
         lines += [
-            f"mail {d.id} {d.kind} to {line(d.to)}: {line(d.describe())}" for d in detail.outgoing
+            fit(f"mail {d.id} {d.kind} to {line(d.to)}: {line(d.describe())}")
+            for d in detail.outgoing
         ]
     lines += ["", "── history"]
-    lines += [f"{event.created_at:%Y-%m-%d %H:%M} {line(event.text)}" for event in detail.events]
+    lines += [
+        fit(f"{event.created_at:%Y-%m-%d %H:%M} {line(event.text)}") for event in detail.events
+    ]
     return lines
+
+
+def _fitting(width: int | None) -> Callable[[str], str]:
+    """A line as it is (a pipe), or cut to :data:`FIELD_LINES` lines of ``width``."""
+    if width is None:
+        return lambda text: text
+
+    def fit(text: str) -> str:
+        from rich.text import Text
+
+        from helpdesk_tui.safe_text import clamped
+
+        return clamped(Text(text), width, FIELD_LINES).plain
+
+    return fit
 
 
 @click.command()
@@ -78,7 +106,8 @@ def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         echo_json([detail.as_json() for detail in details])
         return
+    width = terminal_width()
     for index, detail in enumerate(details):
         if index:
             click.echo("")
-        click.echo("\n".join(_detail_text(detail)))
+        click.echo("\n".join(_detail_text(detail, width)))
