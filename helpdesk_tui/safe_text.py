@@ -90,3 +90,34 @@ def clamped(text: Text, width: int, lines: int) -> Text:
     last.truncate(width - 1)
     last.append("…")
     return Text("\n").join(kept)
+
+
+def shortened(text: str, *, word: int = 160, whole: int = 320) -> str:
+    """``text`` (one line) with each run of non-blanks longer than ``word`` cells cut in its
+    middle to "…", then the whole cut in its middle if still longer than ``whole`` cells.
+
+    For messages that quote what someone typed or sent: a 3,000-character tag in "not a usable
+    tag: '…'" took 38 lines of an 80-column terminal. The start says what the value was and
+    the end keeps the message's own words after it (its closing quote, "is not a date"); a
+    word of two 80-column lines leaves any real path or address whole.
+    """
+    from rich.cells import cell_len
+
+    def cut(part: str, cells: int) -> str:
+        if cell_len(part) <= cells:
+            return part
+        tail = max(cells // 4, 1)
+        return _first_cells(part, cells - tail - 1) + "…" + _last_cells(part, tail)
+
+    text = re.sub(r"\S+", lambda found: cut(found.group(), word), text)
+    return cut(text, whole)
+
+
+def _first_cells(text: str, cells: int) -> str:
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, cells).rstrip()
+
+
+def _last_cells(text: str, cells: int) -> str:
+    return _first_cells(text[::-1], cells)[::-1]

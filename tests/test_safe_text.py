@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from rich.cells import cell_len
 from rich.text import Text
 
-from helpdesk_tui.safe_text import clamped, clean, plain
+from helpdesk_tui.safe_text import clamped, clean, plain, shortened
 
 
 @pytest.mark.parametrize(
@@ -59,3 +60,14 @@ def test_text_that_fits_is_not_clamped() -> None:
     assert clamped(short, 27, 1) is short
     two_lines = plain("word " * 10)  # 49 cells: two lines of 27
     assert clamped(two_lines, 27, 2) is two_lines
+
+
+def test_shortened_cuts_each_long_word_and_then_the_whole_in_the_middle() -> None:
+    assert shortened("no team 'Service Desk'") == "no team 'Service Desk'"
+    word = shortened("not a usable tag: '" + "x" * 3000 + "'", word=20)
+    assert word.startswith("not a usable tag: 'xxx") and word.endswith("xx'")
+    assert cell_len(word.split()[-1]) == 20 and "…" in word
+    wide = shortened("'" + "漢字" * 500 + "'", word=21)
+    assert cell_len(wide) <= 21 and wide.startswith("'漢") and wide.endswith("字'")
+    blanks = shortened("Invalid value: '" + "ab " * 1000 + "' is not a date.", whole=80)
+    assert cell_len(blanks) <= 80 and blanks.endswith("' is not a date.")

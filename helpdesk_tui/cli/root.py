@@ -134,7 +134,10 @@ class HelpdeskGroup(LazyGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as error:
+            _shorten(error)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
             runtime = ctx.obj
@@ -142,7 +145,24 @@ class HelpdeskGroup(LazyGroup):
             translated = translate(error, url)
             if translated is None:
                 raise
+            _shorten(translated)
             raise translated from None
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as error:
+            _shorten(error)
+            raise
+
+
+def _shorten(error: click.ClickException) -> None:
+    """Keep what ``error`` quotes to a few lines (``safe_text.shortened``): a 3,000-character
+    argument is not printed whole in the one line that says it is wrong."""
+    from helpdesk_tui.safe_text import shortened
+
+    # click marks ``message`` Final for its own code; the error is about to be shown.
+    error.message = shortened(error.message)  # type: ignore[misc]
 
 
 @click.group(

@@ -191,3 +191,21 @@ def test_a_terminal_gets_a_long_name_in_a_few_lines_of_ticket_show_a_pipe_whole(
     assert "assignee" not in shown  # cut off with the rest of the name's line
     assert " ".join(body.split()) in " ".join(shown.split())
 
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ticket", "list", "--tag", "x" * 3000),  # the desk's words
+        ("report", "--from", "x" * 3000),  # click's words
+        ("ticket", "list", "--no-such-" + "x" * 3000),  # an unknown option
+        ("ticket", "list", "--tag", "ab " * 1000),  # a value with blanks
+    ],
+)
+def test_an_error_quoting_a_huge_argument_stays_a_few_lines(args: tuple[str, ...]) -> None:
+    """The line that says an argument is wrong quotes its start and end, not all 3,000
+    characters (it took 38 lines of an 80-column terminal)."""
+    result = _run(*args)
+    assert result.exit_code != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.lower().startswith("error: ") and "…" in last
+    assert cell_len(last) <= len("error: ") + 320, last
