@@ -594,7 +594,7 @@ def _search_ids(session: Reader, query: QueueQuery, named: FilterIds, need: int)
     within = view_condition(session, query.filter, named)
     opened = open_view(session, query.filter, named)
     small = small_view(session, query.filter, named) if opened is None else None
-    return list(islice(search.matches(session, query.text, within, small, opened), need))
+    return list(islice(search.matches(session, query.text, within, small, opened, need), need))
 
 
 def _search_fetch(
