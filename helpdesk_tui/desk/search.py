@@ -138,6 +138,10 @@ class SmallView(NamedTuple):
     ids: Any
     """A statement giving the ids of the view's tickets."""
     size: int
+    listed: IdList | None = None
+    """On PostgreSQL, the ids of a view of few tickets (``PG_FEW_TICKETS``), read with its
+    count (fetched at once, not row by row: 800 ids cost ≈ 1 ms so; sent as one parameter
+    written out once); None for a bigger view."""
 
 
 def in_view(ticket_id: Any, within: Any | None) -> Any:
@@ -644,18 +648,12 @@ def _pg_tier(
 
 PG_FEW_TICKETS = 2_000
 """A view with at most this many tickets is searched on PostgreSQL by ``_pg_few_matches``:
-its ids are read first and each tier holds them (``= ANY``), so the planner combines the
-GIN index's matches with the view's own index (a ``BitmapAnd``) and reads the heap pages
-of the word's matches *in the view* only — at most the view's rows, a few hundred pages
-cold, whatever the word. A bigger small view (all open tickets at 100k) is searched by
-``_pg_tier`` (walking ids newest first, or gathering windows of them): reading its ids
-first, and its rows, would cost more."""
-
-
-def _pg_view_ids(session: Reader, small: SmallView) -> IdList:
-    """The ids of a view of few tickets, fetched at once (not row by row: 800 ids cost ≈ 1
-    ms so) and sent as one parameter written out once (``IdList``)."""
-    return IdList(list(session.execute(small.ids).scalars().all()))
+its ids are read with its count (``SmallView.listed``) and each tier holds them (``=
+ANY``), so the planner combines the GIN index's matches with the view's own index (a
+``BitmapAnd``) and reads the heap pages of the word's matches *in the view* only — at
+most the view's rows, a few hundred pages cold, whatever the word. A bigger small view
+(all open tickets at 100k) is searched by ``_pg_tier`` (walking ids newest first, or
+gathering windows of them): reading its ids first, and its rows, would cost more."""
 
 
 def _pg_index_term(query: str) -> str | None:
@@ -797,17 +795,14 @@ def _pg_few_statement(shape: _PgFewShape) -> Any:
 
 
 def _pg_few_matches(
-    session: Reader, query: str, number: int | None, small: SmallView, need: int
+    session: Reader, query: str, number: int | None, view: IdList, need: int
 ) -> Iterator[int]:
-    """The tickets of a search in a view of few tickets (PostgreSQL), best first, each
-    once: ``need`` in one statement (``_pg_few_statement``), then twice as many again
-    (the first ones left out) as long as they are read. Read through bitmaps only
-    (``_pg_by_bitmap``) when a tier has no term for the GIN index."""
+    """The tickets of a search in a view of few tickets (PostgreSQL; ``view``: its ids),
+    best first, each once: ``need`` in one statement (``_pg_few_statement``), then twice
+    as many again (the first ones left out) as long as they are read. Read through
+    bitmaps only (``_pg_by_bitmap``) when a tier has no term for the GIN index."""
     shape, values = _pg_few_values(query, number)
     if not shape.tiers and not shape.number:
-        return
-    view = _pg_view_ids(session, small)
-    if not view.ids:
         return
     statement = _pg_few_statement(shape)
     bitmap = not all(tier.indexed for tier in shape.tiers)
@@ -1104,8 +1099,8 @@ def matches(
     if small is not None and small.size == 0:
         return  # an empty view (one agent's, who has no open ticket): nothing to look for
     number = number_in(query)
-    if dialect_name(session) != "sqlite" and small is not None and small.size <= PG_FEW_TICKETS:
-        yield from _pg_few_matches(session, query, number, small, need)
+    if small is not None and small.listed is not None:
+        yield from _pg_few_matches(session, query, number, small.listed, need)
         return
     seen: set[int] = set()
     if number is not None:
