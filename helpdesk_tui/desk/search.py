@@ -71,7 +71,7 @@ import json
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -537,7 +537,7 @@ def _pg_tier(
     ticket table for "wi-fi" at 100k — 9.5 ms warm, 3,000 pages cold — where the estimate
     of the words together, their product, was ten times too low.)
 
-    A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_small_tier``."""
+    A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_few_matches``."""
     name = model.name
     vector = func.to_tsvector(_PG_CONFIG, text)
     tsquery = func.to_tsquery(_PG_CONFIG, query)
@@ -717,7 +717,12 @@ def _pg_few_values(query: str, number: int | None) -> tuple[_PgFewShape, dict[st
     return _PgFewShape(number is not None, tuple(tiers), len(terms), short), values
 
 
-@cache
+PG_FEW_SHAPES = 64
+"""Statements of searches in views of few tickets kept made (``_pg_few_statement``): a shape
+is its words' count and what each tier asks, so a handful are met in a session."""
+
+
+@lru_cache(maxsize=PG_FEW_SHAPES)
 def _pg_few_statement(shape: _PgFewShape) -> Any:
     """Every tier of a search in a view of few tickets (PostgreSQL) as one statement: the
     first ``limit`` tickets, best first, each once. Made once per shape (its values are
