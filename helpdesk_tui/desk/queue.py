@@ -34,6 +34,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
+    ARRAY,
     Integer,
     String,
     and_,
@@ -85,7 +86,7 @@ from helpdesk_tui.storage.core_tables import (
 )
 from helpdesk_tui.storage.database import dialect_name
 from helpdesk_tui.storage.enums import PRIORITY_RANK
-from helpdesk_tui.storage.types import UTCDateTime
+from helpdesk_tui.storage.types import IdList, UTCDateTime
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
@@ -555,18 +556,25 @@ def small_view(session: Reader, spec: TicketFilter, named: FilterIds) -> search.
                 walk.with_only_columns(walk.selected_columns.id).order_by(None).limit(None)
             )
     ids = union_all(*ranges)
-    counted = select(func.count()).select_from(ids.limit(SMALL_VIEW).subquery())
-    if dialect_name(session) != "sqlite":
-        # Each range counted on its own, up to the limit, and the counts summed: over their
-        # union PostgreSQL starts parallel workers for all open tickets at 100k (≈ 16 ms
-        # where the ranges' own walks take ≈ 5).
-        counts = [
-            select(func.count()).select_from(walk.limit(SMALL_VIEW).subquery()).scalar_subquery()
-            for walk in ranges
-        ]
-        counted = select(sum(counts[1:], counts[0]))
-    size = int(session.execute(counted).scalar_one())
-    return search.SmallView(ids, size) if size < SMALL_VIEW else None
+    if dialect_name(session) == "sqlite":
+        counted = select(func.count()).select_from(ids.limit(SMALL_VIEW).subquery())
+        size = int(session.execute(counted).scalar_one())
+        return search.SmallView(ids, size) if size < SMALL_VIEW else None
+    # Each range counted on its own, up to the limit, and the counts summed: over their
+    # union PostgreSQL starts parallel workers for all open tickets at 100k (≈ 16 ms where
+    # the ranges' own walks take ≈ 5). The ids of a view of few tickets come with the
+    # count, in the same statement: its array is read only when the count is small enough.
+    counts = [
+        select(func.count()).select_from(walk.limit(SMALL_VIEW).subquery()).scalar_subquery()
+        for walk in ranges
+    ]
+    sized = select(sum(counts[1:], counts[0]).label("size")).subquery()
+    listed = func.array(select(ids.subquery().c.id).scalar_subquery(), type_=ARRAY(Integer))
+    few = case((sized.c.size <= search.PG_FEW_TICKETS, listed))
+    size, found = session.execute(select(sized.c.size, few)).one()
+    if size >= SMALL_VIEW:
+        return None
+    return search.SmallView(ids, int(size), None if found is None else IdList(found))
 
 
 def open_view(session: Reader, spec: TicketFilter, named: FilterIds) -> search.OpenView | None:
@@ -594,7 +602,7 @@ def _search_ids(session: Reader, query: QueueQuery, named: FilterIds, need: int)
     within = view_condition(session, query.filter, named)
     opened = open_view(session, query.filter, named)
     small = small_view(session, query.filter, named) if opened is None else None
-    return list(islice(search.matches(session, query.text, within, small, opened), need))
+    return list(islice(search.matches(session, query.text, within, small, opened, need), need))
 
 
 def _search_fetch(

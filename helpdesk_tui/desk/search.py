@@ -35,10 +35,12 @@ both tiers of a table read one stream (``_SmallFts``); on
 PostgreSQL the tier's estimate of its matches is at most the view's size, so it walks
 the primary key only when the view can fill a page soon, and gathers otherwise — the
 messages' matches joined to the view's ids as one set, not each looked up by its ticket. A view of
-few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL with its ids in each tier's
-statement (``_pg_small_tier``): the planner combines the GIN index, asked for one word,
-with the view's own index, and reads the heap pages of the matches in the view only —
-at most the view's rows, however common the word and however cold the cache. The
+few tickets (``PG_FEW_TICKETS``) is searched on PostgreSQL with its ids in each tier
+(``_pg_few_matches``): the planner combines the GIN index, asked for one word, with the
+view's own index, and reads the heap pages of the matches in the view only — at most the
+view's rows, however common the word and however cold the cache. There every tier, the
+number's too, is one statement (``_pg_few_statement``) that hands out each ticket once,
+at its best tier, and reads a tier only when the ones above it left the page short. The
 pages a bitmap reads are asked for ahead (``storage.database.PG_IO_CONCURRENCY``).
 
 On SQLite the prefix tiers leave out what the exact ones matched (FTS5's ``NOT``): those
@@ -69,7 +71,7 @@ import json
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -90,6 +92,7 @@ from sqlalchemy import (
     table,
     true,
     union,
+    union_all,
 )
 
 from helpdesk_tui.desk.values import number_in
@@ -135,6 +138,10 @@ class SmallView(NamedTuple):
     ids: Any
     """A statement giving the ids of the view's tickets."""
     size: int
+    listed: IdList | None = None
+    """On PostgreSQL, the ids of a view of few tickets (``PG_FEW_TICKETS``), read with its
+    count (fetched at once, not row by row: 800 ids cost ≈ 1 ms so; sent as one parameter
+    written out once); None for a bigger view."""
 
 
 def in_view(ticket_id: Any, within: Any | None) -> Any:
@@ -530,7 +537,7 @@ def _pg_tier(
     ticket table for "wi-fi" at 100k — 9.5 ms warm, 3,000 pages cold — where the estimate
     of the words together, their product, was ten times too low.)
 
-    A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_small_tier``."""
+    A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_few_matches``."""
     name = model.name
     vector = func.to_tsvector(_PG_CONFIG, text)
     tsquery = func.to_tsquery(_PG_CONFIG, query)
@@ -640,34 +647,13 @@ def _pg_tier(
 
 
 PG_FEW_TICKETS = 2_000
-"""A view with at most this many tickets is searched on PostgreSQL by ``_pg_small_tier``:
-its ids are read first and each tier's statement holds them (``= ANY``), so the planner
-combines the GIN index's matches with the view's own index (a ``BitmapAnd``) and reads
-the heap pages of the word's matches *in the view* only — at most the view's rows, a few
-hundred pages cold, whatever the word. A bigger small view (all open tickets at 100k)
-is searched by ``_pg_tier`` (walking ids newest first, or gathering windows of them):
-reading its ids first, and its rows, would cost more."""
-
-
-class _PgViewIds:
-    """The ids of a view of few tickets, read once per search, when a tier first needs
-    them (the tiers above it usually fill the page), fetched at once (not row by row: 800
-    ids cost ≈ 1 ms so) and sent in each statement as one parameter written out once
-    (``IdList``)."""
-
-    def __init__(self, session: Reader, small: SmallView) -> None:
-        self._session = session
-        self._small = small
-        self._ids: IdList | None = None
-
-    def ids(self) -> IdList:
-        if self._ids is None:
-            self._ids = IdList(list(self._session.execute(self._small.ids).scalars().all()))
-        return self._ids
-
-    def param(self) -> Any:
-        """The ids as the ``view`` parameter of a statement."""
-        return bindparam("view", self.ids(), type_=IdArray())
+"""A view with at most this many tickets is searched on PostgreSQL by ``_pg_few_matches``:
+its ids are read with its count (``SmallView.listed``) and each tier holds them (``=
+ANY``), so the planner combines the GIN index's matches with the view's own index (a
+``BitmapAnd``) and reads the heap pages of the word's matches *in the view* only — at
+most the view's rows, a few hundred pages cold, whatever the word. A bigger small view
+(all open tickets at 100k) is searched by ``_pg_tier`` (walking ids newest first, or
+gathering windows of them): reading its ids first, and its rows, would cost more."""
 
 
 def _pg_index_term(query: str) -> str | None:
@@ -689,53 +675,155 @@ def _pg_index_term(query: str) -> str | None:
     return max(terms, key=lambda term: len(term.removesuffix(":*")), default=None)
 
 
-def _pg_small_tier(
-    session: Reader,
-    key: Any,
-    ticket: Any,
-    text: Any,
-    query: str,
-    view: _PgViewIds,
-) -> Read:
-    """A tier over one GIN-indexed text in a view of few tickets, by id newest first: one
-    statement per read, the view's ids in it (an array), the GIN index asked for one term
-    (``_pg_index_term``) and the whole query checked on each row the two indexes leave,
-    its text parsed (``|| ''``: not through the GIN index, whose estimate would be the
-    words' product again). With no term worth the index, the view's rows are read and
-    each one's text parsed: its tickets by the primary key newest first, stopped after a
-    page, or their messages by the tickets' message index.
+class _PgFewTier(NamedTuple):
+    """How one text tier of a search in a view of few tickets checks a row (PostgreSQL)."""
 
-    (Before: the word's matches in the whole desk were gathered through the GIN index,
-    each marked in or out of the view, up to 5 (subjects) / 20 (messages) per ticket of
-    the view — quick on a warm cache, but every match is a heap page: 3,000 pages and
-    0.4-0.6 s for "wi-fi" in a tag's view of 348 tickets on a freshly started server.
-    The view's ids as ``ticket IN (its statement)`` had been tried before that: PostgreSQL
-    guesses such a set's size; an array parameter's it knows.)"""
-    vector = func.to_tsvector(_PG_CONFIG, text)
-    conditions: list[Any] = []
-    indexed: list[bool] = []
+    indexed: bool
+    """The GIN index is asked for one term (``_pg_index_term``; else the view's rows are
+    read and parsed)."""
+    parsed: bool
+    """The whole query is checked on each row the indexes leave, its text parsed (``||
+    ''``: not through the GIN index, whose estimate would be the words' product again)."""
+    held: bool
+    """Cheap checks come before the parse (``_pg_runs``)."""
 
-    def read(count: int, below: int | None) -> list[Any]:
-        if not conditions:  # once per search, when the tier is first read
-            term = _pg_index_term(query)
-            indexed.append(term is not None)
-            if term is not None:
-                conditions.append(vector.op("@@")(func.to_tsquery(_PG_CONFIG, term)))
-            if term != query:
-                conditions.extend(_pg_holds(text, query))
-                parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
-                conditions.append(parsed.op("@@")(func.to_tsquery(_PG_CONFIG, query)))
-        if not view.ids().ids:
-            return []
-        statement = select(ticket, key).where(ticket == any_(view.param()), *conditions)
-        if below is not None:
-            statement = statement.where(key < below)
-        statement = statement.order_by(key.desc()).limit(count)
-        if indexed[0]:
-            return list(session.execute(statement))
-        return _pg_by_bitmap(session, statement)
 
-    return read
+class _PgFewShape(NamedTuple):
+    """What the statement of a search in a view of few tickets is made of, without its
+    values (``_pg_few_statement`` is made once per shape)."""
+
+    number: bool
+    tiers: tuple[_PgFewTier, ...]
+    """Subjects then messages, whole words then starts (none: no word)."""
+    words: int
+    short: bool
+    """A word is shorter than ``TRIGRAM`` (the requesters: ``_pg_few_requesters``)."""
+
+
+def _pg_few_values(query: str, number: int | None) -> tuple[_PgFewShape, dict[str, Any]]:
+    """The shape of the statement searching ``query`` in a view of few tickets, and its
+    values but the view's ids and the limit."""
+    terms = words(query)
+    values: dict[str, Any] = {"number": number}
+    tiers: list[_PgFewTier] = []
+    matches = [_tsquery(terms, prefix=False), _tsquery(terms, prefix=True)] if terms else []
+    for rank, match in enumerate(found for found in matches for _table in range(2)):
+        term = _pg_index_term(match)
+        runs = _pg_runs(match) if term != match else []
+        tiers.append(_PgFewTier(term is not None, term != match, bool(runs)))
+        values |= {f"term{rank}": term, f"query{rank}": match, f"runs{rank}": runs}
+    values |= {f"like{i}": f"%{term}%" for i, term in enumerate(terms)}
+    short = bool(terms) and min(map(len, terms)) < TRIGRAM
+    return _PgFewShape(number is not None, tuple(tiers), len(terms), short), values
+
+
+PG_FEW_SHAPES = 64
+"""Statements of searches in views of few tickets kept made (``_pg_few_statement``): a shape
+is its words' count and what each tier asks, so a handful are met in a session."""
+
+
+@lru_cache(maxsize=PG_FEW_SHAPES)
+def _pg_few_statement(shape: _PgFewShape) -> Any:
+    """Every tier of a search in a view of few tickets (PostgreSQL) as one statement: the
+    first ``limit`` tickets, best first, each once. Made once per shape (its values are
+    parameters: the view's ids, the number, each tier's term, query and cheap checks, each
+    word's ``LIKE``): building and keying a statement of five CTEs was 1-2 ms of CPU.
+
+    Each tier is a ``MATERIALIZED`` CTE of its tickets in the view, newest first (a
+    message tier's tickets by their newest matching message: where each first appeared
+    when its messages were read newest first); the tiers are the arms of a ``UNION ALL``,
+    each arm leaving out the tickets of the arms before it (``NOT IN``: a hashed set of
+    theirs). PostgreSQL's ``Append`` reads its arms in order and starts one only when the
+    one before it has ended; the ``LIMIT`` above it stops it, so a tier below a full page
+    is never read — the tiers' statements one by one did the same with a round trip each
+    (13 statements for "wi-fi" in a tag's view, 4 of them ``SET``/``RESET``). An arm
+    reads the CTEs before it only when it starts, once they have ended."""
+    view = bindparam("view", type_=IdArray())
+    arms: list[Any] = []
+    if shape.number:
+        arms.append(
+            select(Ticket.id.label("ticket"), Ticket.id.label("key")).where(
+                Ticket.number == bindparam("number", type_=Integer), Ticket.id == any_(view)
+            )
+        )
+    for rank, tier in enumerate(shape.tiers):
+        conditions: list[Any] = []
+        text: Any = Ticket.subject if rank % 2 == 0 else func.left(Message.body, _PG_BODY_PREFIX)
+        if tier.indexed:
+            term = func.to_tsquery(_PG_CONFIG, bindparam(f"term{rank}", type_=Text))
+            conditions.append(func.to_tsvector(_PG_CONFIG, text).op("@@")(term))
+        if tier.held:
+            # (A run is ASCII letters only: nothing in it is a LIKE pattern's syntax.)
+            runs = bindparam(f"runs{rank}", type_=ARRAY(Text))
+            conditions.append(func.lower(text).like(all_(runs)))
+        if tier.parsed:
+            parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal("")))
+            query = func.to_tsquery(_PG_CONFIG, bindparam(f"query{rank}", type_=Text))
+            conditions.append(parsed.op("@@")(query))
+        if rank % 2 == 0:
+            arms.append(
+                select(Ticket.id.label("ticket"), Ticket.id.label("key")).where(
+                    Ticket.id == any_(view), *conditions
+                )
+            )
+        else:
+            arms.append(
+                select(Message.ticket_id.label("ticket"), func.max(Message.id).label("key"))
+                .where(Message.ticket_id == any_(view), *conditions)
+                .group_by(Message.ticket_id)
+            )
+    if shape.words:
+        likes = [bindparam(f"like{i}", type_=Text) for i in range(shape.words)]
+        contacts = (
+            select(Contact.id)
+            .where(_pg_few_requesters(likes, shape.short, view))
+            .order_by(Contact.name, Contact.id)
+            .limit(MAX_CONTACTS)
+        )
+        arms.append(
+            select(Ticket.id.label("ticket"), Ticket.id.label("key")).where(
+                Ticket.id == any_(view), Ticket.requester_id.in_(contacts)
+            )
+        )
+    tiers = [
+        arm.order_by(literal_column("key").desc()).cte(f"tier{rank}").prefix_with("MATERIALIZED")
+        for rank, arm in enumerate(arms)
+    ]
+    parts = []
+    for rank, tier in enumerate(tiers):
+        part = select(tier.c.ticket)
+        if rank:
+            earlier = union_all(*(select(before.c.ticket) for before in tiers[:rank]))
+            part = part.where(tier.c.ticket.not_in(earlier))
+        parts.append(part)
+    return union_all(*parts).limit(bindparam("limit", type_=Integer))
+
+
+def _pg_few_matches(
+    session: Reader, query: str, number: int | None, view: IdList, need: int
+) -> Iterator[int]:
+    """The tickets of a search in a view of few tickets (PostgreSQL; ``view``: its ids),
+    best first, each once: ``need`` in one statement (``_pg_few_statement``), then twice
+    as many again (the first ones left out) as long as they are read. Read through
+    bitmaps only (``_pg_by_bitmap``) when a tier has no term for the GIN index."""
+    shape, values = _pg_few_values(query, number)
+    if not shape.tiers and not shape.number:
+        return
+    statement = _pg_few_statement(shape)
+    bitmap = not all(tier.indexed for tier in shape.tiers)
+    limit, skip = max(need, 1), 0
+    while True:
+        values |= {"view": view, "limit": limit}
+        found = (
+            _pg_by_bitmap(session, statement, values)
+            if bitmap
+            else session.execute(statement, values).all()
+        )
+        for (ticket_id,) in found[skip:]:
+            yield int(ticket_id)
+        if len(found) < limit:
+            return
+        skip, limit = limit, 2 * limit
 
 
 _ASCII_LETTERS = re.compile(r"[a-z]+")
@@ -744,12 +832,13 @@ _PG_MAX_WORD = 2047
 of a tsquery)."""
 
 
-def _pg_holds(text: Any, query: str) -> list[Any]:
+def _pg_runs(query: str) -> list[str]:
     """Cheap checks every text matching ``query`` (``a & b:*``) passes, to be evaluated
-    before its text is parsed: each run of ASCII letters of its terms is in the lower-cased
-    text (``LIKE ALL`` of ``%run%``, ≈ 1 µs for a message, where ``to_tsvector`` costs ≈
-    10 µs; one condition, so the text is lower-cased once, not once per run: 0.4 ms less
-    for tom.sd's 1,340 open messages at 100k and two runs, of ≈ 1.2 ms of checks).
+    before its text is parsed, as ``LIKE`` patterns: each run of ASCII letters of its
+    terms is in the lower-cased text (``LIKE ALL`` of ``%run%``, ≈ 1 µs for a message,
+    where ``to_tsvector`` costs ≈ 10 µs; one condition, so the text is lower-cased once,
+    not once per run: 0.4 ms less for tom.sd's 1,340 open messages at 100k and two runs,
+    of ≈ 1.2 ms of checks).
 
     A lexeme is a word of the text lower-cased, and the parser never cuts a run of ASCII
     letters (it does cut at ``_`` or ``²``, which ``words`` keeps), so a text whose
@@ -763,14 +852,10 @@ def _pg_holds(text: Any, query: str) -> list[Any]:
         for run in _ASCII_LETTERS.findall(term.removesuffix(":*"))
         if len(run) <= _PG_MAX_WORD
     }
-    if not runs:
-        return []
-    # (A run is ASCII letters only: nothing in it is a LIKE pattern's syntax.)
-    patterns = literal([f"%{run}%" for run in sorted(runs)], ARRAY(Text))
-    return [func.lower(text).like(all_(patterns))]
+    return [f"%{run}%" for run in sorted(runs)]
 
 
-def _pg_by_bitmap(session: Reader, statement: Any) -> list[Any]:
+def _pg_by_bitmap(session: Reader, statement: Any, values: dict[str, Any]) -> list[Any]:
     """``statement``'s rows, its table read through a bitmap of the view's rows (its
     index scans turned off for it alone): a view's rows read and parsed, their pages in
     the table's order, asked for ahead (``storage.database.PG_IO_CONCURRENCY``).
@@ -782,7 +867,7 @@ def _pg_by_bitmap(session: Reader, statement: Any) -> list[Any]:
     read through a bitmap."""
     conn = connection_of(session)
     conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
-    rows = list(conn.execute(statement))
+    rows = list(conn.execute(statement, values).all())
     # (A failed statement ends the transaction, and its setting with it.)
     conn.exec_driver_sql("RESET enable_indexscan")
     return rows
@@ -795,19 +880,16 @@ def _pg_text(
     query: str,
     within: Any | None,
     small: SmallView | None,
-    view: _PgViewIds | None,
 ) -> Read:
     """The tier of ``query`` over the tickets' subjects (``name`` "ticket") or the first
     ``_PG_BODY_PREFIX`` characters of their messages' bodies ("message"), as the GIN
-    indexes hold them: in a view of few tickets by ``_pg_small_tier``, else ``_pg_tier``."""
+    indexes hold them (``_pg_tier``; a view of few tickets: ``_pg_few_matches``)."""
     text: Any
     if name == "ticket":
         model, key, ticket, text = core_tables.ticket, Ticket.id, Ticket.id, Ticket.subject
     else:
         model, key, ticket = core_tables.message, Message.id, Message.ticket_id
         text = func.left(Message.body, _PG_BODY_PREFIX)
-    if view is not None:
-        return _pg_small_tier(session, key, ticket, text, query, view)
     return _pg_tier(session, tables, model, key, ticket, text, query, within, small)
 
 
@@ -816,7 +898,7 @@ TRIGRAM = 3
 a shorter one has no trigram, so it is checked against every contact."""
 
 
-def _organizations_holding(like: str) -> Any:
+def _organizations_holding(like: Any) -> Any:
     """Ids of the organizations whose name or domain is ``like`` (lowercase)."""
     return select(Organization.id).where(
         or_(
@@ -826,7 +908,7 @@ def _organizations_holding(like: str) -> Any:
     )
 
 
-def _name_or_email_holds(like: str) -> Any:
+def _name_or_email_holds(like: Any) -> Any:
     """A contact's name or email is ``like`` (lowercase)."""
     return or_(
         func.lower(Contact.name).like(like),
@@ -838,53 +920,57 @@ def _contacts_holding(session: Reader, term: str, among: Any | None) -> Any:
     """Ids of the contacts whose name, email, organization or domain holds ``term``;
     ``among``: a small view's requesters, the only contacts then looked at."""
     like = f"%{term}%"
-    by_organization = select(Contact.id).where(
-        Contact.organization_id.in_(_organizations_holding(like))
-    )
-    by_text: Any
     if dialect_name(session) == "sqlite" and len(term) >= TRIGRAM:
+        by_organization = select(Contact.id).where(
+            Contact.organization_id.in_(_organizations_holding(like))
+        )
         # The trigram table answers "contains" (case-insensitively) in name or email.
         trigrams = table("contact_trigram", column("rowid"))
         by_text = select(trigrams.c.rowid).where(
             literal_column("contact_trigram").op("MATCH")(f'"{term}"')
         )
     else:
-        # PostgreSQL reads these through its trigram indexes when the server has them; a
-        # word shorter than a trigram is looked for in every contact's name and email (at
-        # 100k tickets, 16k contacts: 10-25 ms), or in a small view's requesters only.
-        by_text = select(Contact.id).where(_name_or_email_holds(like))
-        if among is not None:
-            by_text = by_text.where(Contact.id.in_(among))
-            by_organization = by_organization.where(Contact.id.in_(among))
+        return _contacts_like(like, among)
     return Contact.id.in_(union(by_text, by_organization))
 
 
-def _pg_view_requesters(terms: list[str], view: _PgViewIds) -> Any:
-    """The contacts of a view of few tickets (PostgreSQL) that every word finds in name,
-    email, organization or domain, for words of which one is too short for the trigram
-    indexes: the view's requesters read once, as an array (looked up by the primary key),
-    each one's text checked for every word. (Each word looking for its contacts among the
-    view's requesters read them again, twice: name and email, then organization — 12-20
-    ms for "wi-fi" in a tag's 348 tickets at 100k, where the planner also read every
-    contact once for the order; 2-3 ms this way. Longer words are found through the
-    trigram indexes quicker still: 0.4 ms for "monitor".) The requesters are those of the
-    view's ids the text tiers read (``_PgViewIds``), each ticket by its primary key: the
-    view's statement again, its index ranges walked and each ticket then looked up, took
-    0.9 ms for tom.sd's 382 open tickets at 100k."""
-    requesters = func.array(
-        select(Ticket.requester_id).where(Ticket.id == any_(view.param())).scalar_subquery(),
-        type_=ARRAY(Integer),
+def _contacts_like(like: Any, among: Any | None) -> Any:
+    """The contacts whose name, email, organization or domain is ``like`` (lowercase);
+    ``among``: a small view's requesters, the only contacts then looked at. PostgreSQL
+    reads these through its trigram indexes when the server has them; a word shorter than
+    a trigram is looked for in every contact's name and email (at 100k tickets, 16k
+    contacts: 10-25 ms), or in a small view's requesters only."""
+    by_text = select(Contact.id).where(_name_or_email_holds(like))
+    by_organization = select(Contact.id).where(
+        Contact.organization_id.in_(_organizations_holding(like))
     )
-    per_word = []
-    for term in terms:
-        like = f"%{term}%"
-        per_word.append(
-            or_(
-                _name_or_email_holds(like),
-                Contact.organization_id.in_(_organizations_holding(like)),
-            )
-        )
-    return and_(Contact.id == any_(requesters), *per_word)
+    if among is not None:
+        by_text = by_text.where(Contact.id.in_(among))
+        by_organization = by_organization.where(Contact.id.in_(among))
+    return Contact.id.in_(union(by_text, by_organization))
+
+
+def _pg_few_requesters(likes: list[Any], short: bool, view: Any) -> Any:
+    """The contacts of a view of few tickets (PostgreSQL) that every word (its ``LIKE``
+    pattern) finds in name, email, organization or domain; ``view``: the view's ids.
+    Words of which one is too short for the trigram indexes (``short``): the view's
+    requesters read once, as an array (looked up by the primary key), each one's text
+    checked for every word. (Each word looking for its contacts among the view's
+    requesters read them again, twice: name and email, then organization — 12-20 ms for
+    "wi-fi" in a tag's 348 tickets at 100k, where the planner also read every contact once
+    for the order; 2-3 ms this way. Longer words are found through the trigram indexes
+    quicker still: 0.4 ms for "monitor".) The requesters are those of the view's ids, each
+    ticket by its primary key: the view's statement again, its index ranges walked and
+    each ticket then looked up, took 0.9 ms for tom.sd's 382 open tickets at 100k."""
+    requesters = select(Ticket.requester_id).where(Ticket.id == any_(view))
+    if not short:
+        return and_(*[_contacts_like(like, requesters) for like in likes])
+    among = func.array(requesters.scalar_subquery(), type_=ARRAY(Integer))
+    per_word = [
+        or_(_name_or_email_holds(like), Contact.organization_id.in_(_organizations_holding(like)))
+        for like in likes
+    ]
+    return and_(Contact.id == any_(among), *per_word)
 
 
 def _requesters(
@@ -892,21 +978,17 @@ def _requesters(
     terms: list[str],
     within: Any | None,
     small_of: Callable[[], SmallView | None],
-    few: _PgViewIds | None = None,
 ) -> Read:
     """Tickets of the contacts every word finds in name, email, organization or domain.
     ``small_of``: the view as a small view (None: not small), asked for once, when the tier
     first needs it: to look for contacts among the view's requesters (PostgreSQL, or a
     word too short for the trigram index), or to check the contacts' tickets — so a word
-    no contact holds costs no count of the view. ``few``: on PostgreSQL, the ids of a view
-    of few tickets (``PG_FEW_TICKETS``), as the text tiers read them."""
+    no contact holds costs no count of the view."""
     postgres = dialect_name(session) != "sqlite"
     short = min(map(len, terms)) < TRIGRAM  # (a word the trigram indexes cannot find)
     small = cache(small_of)
 
     def holding() -> Any:
-        if few is not None and short:
-            return _pg_view_requesters(terms, few)
         view = small() if postgres or short else None
         among = None if view is None else select(Ticket.requester_id).where(Ticket.id.in_(view.ids))
         return and_(*[_contacts_holding(session, term, among) for term in terms])
@@ -957,7 +1039,6 @@ def tiers(
     terms = words(query)
     if not terms:
         return []
-    view: _PgViewIds | None = None
     if dialect_name(session) == "sqlite":
         exact = _fts5(terms, prefix=False)
         tables = ("ticket_fts", "message_fts")
@@ -996,16 +1077,14 @@ def tiers(
             ]
     else:
         exact, prefix = _tsquery(terms, prefix=False), _tsquery(terms, prefix=True)
-        few = small is not None and small.size <= PG_FEW_TICKETS
-        view = _PgViewIds(session, small) if small is not None and few else None
         shared = _PgTables(session)
         found = [
-            _pg_text(session, shared, name, match, within, small, view)
+            _pg_text(session, shared, name, match, within, small)
             for match in (exact, prefix)
             for name in ("ticket", "message")
         ]
     small_of = open_view.small if open_view is not None else lambda: small
-    return [*found, _requesters(session, terms, within, small_of, view)]
+    return [*found, _requesters(session, terms, within, small_of)]
 
 
 def matches(
@@ -1014,16 +1093,21 @@ def matches(
     within: Any | None = None,
     small: SmallView | None = None,
     open_view: OpenView | None = None,
+    need: int = FIRST_BATCH,
 ) -> Iterator[int]:
     """Ticket ids matching ``query`` that are in the view ``within`` (a condition on
     ``ticket``; None: all tickets), best first, each once; read lazily, tier by tier.
     ``small``: the same view, when it is small; ``open_view``: the same view, when it holds
     open tickets only (see the module's docstring); the order and the tickets are the same
-    either way."""
+    either way. ``need``: how many the caller means to read (a view of few tickets on
+    PostgreSQL reads that many in one statement, ``_pg_few_matches``)."""
     if small is not None and small.size == 0:
         return  # an empty view (one agent's, who has no open ticket): nothing to look for
-    seen: set[int] = set()
     number = number_in(query)
+    if small is not None and small.listed is not None:
+        yield from _pg_few_matches(session, query, number, small.listed, need)
+        return
+    seen: set[int] = set()
     if number is not None:
         by_number = select(Ticket.id).where(Ticket.number == number, in_view(Ticket.id, within))
         found = session.execute(by_number).scalar()

@@ -573,22 +573,37 @@ def _pg_reads_the_view(plan: str) -> bool:
     return "ANY" in plan and "Seq Scan" not in plan
 
 
+def _pg_tiers(plan: str) -> tuple[list[str], str]:
+    """The plan of a search's tiers in one statement (``search._pg_few_statement``): each
+    CTE's part (a tier), and the part that reads them (the ``LIMIT`` over their arms)."""
+    lines = plan.split(" | ")
+    starts = [i for i, line in enumerate(lines) if line.startswith("  CTE tier")]
+    arms = next(i for i, line in enumerate(lines) if line.startswith("  ->  Append"))
+    ends = [*starts[1:], arms]
+    parts = [" | ".join(lines[start:end]) for start, end in zip(starts, ends, strict=True)]
+    return parts, " | ".join([lines[0], *lines[arms:]])
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
     demo_desk: Database,
 ) -> None:
-    """In a view of few tickets (``search.PG_FEW_TICKETS``) each PostgreSQL tier holds the
-    view's ids and the GIN index is asked for one term (``search._pg_index_term``), so
-    the planner's estimate is honest and it combines the two indexes for a common word
-    — never every match of several words through the GIN index alone on an estimate ten
-    times too low (a heap page each: 3,000 pages, 0.4-0.6 s on a cold cache at 100k
-    tickets). Sequential scans are costed off, and parsing a row's text is costed up, as
-    a big view's many rows are: on a desk this small PostgreSQL rightly parses the
-    view's few rows. A view of most of the desk is left out. With no term for the GIN
-    index (``wi:* & fi:*``) the view's rows are read through a bitmap (index scans turned
-    off for that statement: ``search._pg_by_bitmap``), their pages asked for ahead. The
-    requester tier looks up the view's requesters by the primary key, once."""
+    """In a view of few tickets (``search.PG_FEW_TICKETS``) the PostgreSQL tiers are one
+    statement (``search._pg_few_statement``): a CTE a tier, read in order by one
+    ``Append`` under the ``LIMIT`` (never a ``Merge Append``, which would start every
+    tier, nor parallel workers, whose arms come in any order), each arm leaving out the
+    tickets of the arms before it through a hashed set. Each tier holds the view's ids and
+    the GIN index is asked for one term (``search._pg_index_term``), so the planner's
+    estimate is honest and it combines the two indexes for a common word — never every
+    match of several words through the GIN index alone on an estimate ten times too low (a
+    heap page each: 3,000 pages, 0.4-0.6 s on a cold cache at 100k tickets). Sequential
+    scans are costed off, and parsing a row's text is costed up, as a big view's many rows
+    are: on a desk this small PostgreSQL rightly parses the view's few rows. A view of most
+    of the desk is left out. With a tier that has no term for the GIN index (``wi:* &
+    fi:*``) the statement is read through bitmaps (index scans turned off for it alone:
+    ``search._pg_by_bitmap``), the view's rows' pages asked for ahead. The requester tier
+    looks up the view's requesters by the primary key, once."""
     checked = combined = bitmaps = requesters = 0
     bad: list[str] = []
     with demo_desk.read() as session:
@@ -606,23 +621,28 @@ def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
             for typed in (word, word[:3], word[:2], " ".join(terms[:2])):
                 query = replace(view, text=typed)
                 sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
-                for before, (sql, params) in zip([("", None), *sent], sent, strict=False):
-                    if sql.startswith("SELECT contact.id"):
-                        # The requester tier: the view's requesters, by the primary key.
-                        plan = _explain(session, sql, params)
-                        requesters += 1
-                        if "Index Scan using contact_pkey" not in plan:
-                            bad.append(f"{view.filter} {typed}: {plan}")
-                    if "to_tsvector" not in sql or sql.startswith("EXPLAIN"):  # (an estimate)
-                        continue
-                    by_bitmap = before[0] == "SET LOCAL enable_indexscan = off"
-                    if by_bitmap:
-                        session.execute(text(before[0]))
-                    plan = _explain(session, sql, params)
-                    session.execute(text("RESET enable_indexscan"))
+                tiers = [(i, sql) for i, (sql, _params) in enumerate(sent) if "tier0" in sql]
+                assert len(tiers) == 1, (view.filter, typed)
+                at, sql = tiers[0]
+                by_bitmap = sent[at - 1][0] == "SET LOCAL enable_indexscan = off"
+                if by_bitmap:
+                    session.execute(text("SET LOCAL enable_indexscan = off"))
+                parts, arms = _pg_tiers(_explain(session, sql, sent[at][1]))
+                session.execute(text("RESET enable_indexscan"))
+                bitmaps += by_bitmap
+                if "Merge Append" in arms or "Gather" in arms or not arms.startswith("Limit"):
+                    bad.append(f"{view.filter} {typed}: {arms}")
+                if arms.count("CTE Scan on tier") != len(parts) + sum(range(len(parts))):
+                    bad.append(f"{view.filter} {typed}: {arms}")  # (each arm, each set left out)
+                if arms.count("hashed SubPlan") != len(parts) - 1:
+                    bad.append(f"{view.filter} {typed}: {arms}")
+                *texts, by_requester = parts
+                requesters += 1
+                if "contact_pkey" not in by_requester:
+                    bad.append(f"{view.filter} {typed}: {by_requester}")
+                for plan in texts:
                     checked += 1
                     combined += "BitmapAnd" in plan
-                    bitmaps += by_bitmap
                     scans = plan.replace("Bitmap Index Scan", "").replace("Bitmap Heap Scan", "")
                     if not _pg_reads_the_view(plan) or (by_bitmap and "Scan" in scans):
                         bad.append(f"{view.filter} {typed}: {plan}")
@@ -632,24 +652,68 @@ def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_a_view_of_few_tickets_sends_its_ids_written_out_once_on_postgres(
+def test_a_view_of_few_tickets_is_searched_in_one_statement_on_postgres(
     demo_desk: Database,
 ) -> None:
-    """The ids of a view of few tickets are read once per search and every tier's
-    statement sends the same ``IdList`` (an ``integer[]`` whose text is made once): at
-    100k tickets one agent's open ones are ≈ 800, and psycopg writing the list out for
-    each of four statements was ≈ 2 ms of the search's CPU that the desk's size made."""
+    """The ids of a view of few tickets are read once per search, with its count (one
+    statement: the ids' array is read only when the count is small enough), and sent
+    once, as an ``IdList`` (an ``integer[]`` whose text is made once), in the one
+    statement of all its tiers: a first page with no match (every tier read) is the
+    filter's look-up, the view's count and ids, and that statement between ``SET LOCAL
+    enable_indexscan`` and its ``RESET`` (a tier with no term for the GIN index), or
+    alone — where the count and the ids were two statements and each tier one, with a
+    ``SET``/``RESET`` pair each: 12 before the rows for "wi-fi" in a tag's view."""
     with demo_desk.read() as session:
         tag = session.execute(text("SELECT name FROM tag ORDER BY id")).scalars().first()
         view = replace(builtin_views("")[0].query, filter=TicketFilter(open_only=True, tag=tag))
         small = queue.small_view(session, view.filter, queue.filter_ids(session, view.filter))
         assert small is not None and 0 < small.size <= search.PG_FEW_TICKETS
-        query = replace(view, text="nosuchword")  # (no match: every tier is read)
-        sent = _sent(session, lambda: queue.first_page(session, query, LIMIT))
-    lists = [params["view"] for _sql, params in sent if "view" in params]
-    assert len(lists) >= 4
-    assert all(ids is lists[0] for ids in lists)
-    assert isinstance(lists[0], IdList) and len(lists[0].ids) == small.size
+        assert small.listed is not None
+        assert sorted(small.listed.ids) == sorted(session.execute(small.ids).scalars())
+        for typed, bitmap in (("nosuchword", False), ("qz xq", True)):
+            query = replace(view, text=typed)  # (no match: every tier is read)
+            sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
+            lists = [params["view"] for _sql, params in sent if "view" in params]
+            assert len(lists) == 1, typed
+            assert isinstance(lists[0], IdList) and len(lists[0].ids) == small.size
+            assert len(sent) == (5 if bitmap else 3), [sql[:40] for sql, _ in sent]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_tier_below_a_full_page_is_never_read_on_postgres(demo_desk: Database) -> None:
+    """The tiers of a search in a view of few tickets are one statement, but a tier is
+    read only when the ones above it have left the page short, as when each was a
+    statement: ``Append`` starts an arm when the one before it has ended, and the
+    ``LIMIT`` stops it. A word in many subjects of the view fills a page of one ticket
+    from the first tier: the messages' tiers, the starts and the requesters are never
+    executed (``EXPLAIN ANALYZE``); a word no ticket holds reads them all."""
+    with demo_desk.read() as session:
+        view = replace(builtin_views("")[0].query, filter=TicketFilter(open_only=True))
+        named = queue.filter_ids(session, view.filter)
+        small = queue.small_view(session, view.filter, named)
+        assert small is not None and 0 < small.size <= search.PG_FEW_TICKETS
+        common = session.execute(
+            text(
+                "SELECT word FROM ts_stat($$SELECT to_tsvector('simple', subject) FROM ticket"
+                " WHERE status IN ('new', 'open')$$) WHERE length(word) > 3"
+                " ORDER BY ndoc DESC, word LIMIT 1"
+            )
+        ).scalar_one()
+        for typed, never in ((common, 4), ("nosuchword", 0)):
+            query = replace(view, text=typed)
+            sent = _sent(session, lambda q=query: queue.first_page(session, q, 1))
+            sql, params = next((sql, params) for sql, params in sent if "tier0" in sql)
+            cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute("EXPLAIN ANALYZE " + sql, params)
+            plan = " | ".join(str(row[0]) for row in cursor.fetchall())
+            cursor.close()
+            parts, _arms = _pg_tiers(plan)
+            assert len(parts) == 5, typed
+            assert [part.split(" | ")[1].endswith("(never executed)") for part in parts] == [
+                False,
+                *[i < never for i in range(4)],
+            ], (typed, plan)
 
 
 @pytest.mark.parametrize("strategy", list(SMALL))
@@ -694,7 +758,9 @@ def test_a_search_in_a_view_reads_only_matches_in_the_view(
                 sent = _sent(session, lambda q=query: queue.first_page(session, q, LIMIT))
                 for sql, params in sent:
                     tier = "ticket_fts" in sql or "message_fts" in sql or "to_tsvector" in sql
-                    counts = sql.startswith(("SELECT count(*)", "SELECT (SELECT count(*)"))
+                    counts = sql.startswith(
+                        ("SELECT count(*)", "SELECT (SELECT count(*)", "SELECT anon_1.size")
+                    )
                     requesters = sql.startswith("SELECT ticket.id, ticket.id")
                     if not (tier or counts or requesters) or sql.startswith("EXPLAIN"):
                         continue  # (an EXPLAIN: an estimate)
@@ -771,7 +837,8 @@ def test_a_view_is_small_below_its_limit(
     demo_desk: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``small_view`` counts the view's tickets through its own ranges, up to the limit:
-    the ids it gives are exactly the view's; at the limit the view is not small."""
+    the ids it gives are exactly the view's; at the limit the view is not small. On
+    PostgreSQL the ids of a view of few tickets come with the count, and only then."""
     with demo_desk.read() as session:
         for view in _search_views(session):
             expected = sorted(_expected(session, view))
@@ -785,6 +852,13 @@ def test_a_view_is_small_below_its_limit(
             assert small is not None and small.size == len(expected), view.filter
             ids = session.execute(small.ids).scalars().all()
             assert sorted(numbers[i] for i in ids) == expected, view.filter
+            if demo_desk.is_sqlite:
+                assert small.listed is None
+            else:
+                assert small.listed is not None and sorted(small.listed.ids) == sorted(ids)
+                monkeypatch.setattr(search, "PG_FEW_TICKETS", len(expected) - 1)
+                fewer = queue.small_view(session, view.filter, named)
+                assert fewer is not None and fewer.size == len(expected) and fewer.listed is None
             monkeypatch.setattr(queue, "SMALL_VIEW", len(expected))
             assert queue.small_view(session, view.filter, named) is None
             monkeypatch.undo()
