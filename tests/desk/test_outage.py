@@ -47,3 +47,4 @@ def test_a_read_on_a_dropped_connection_fails_in_one_line_then_reads_work(
     assert "terminating connection due to administrator command" in message
     assert "\n" not in message and "rolled back" not in message
     assert desk.list_changes(seen, []).mark.events == seen.events
+    assert raised.value.transient  # (a screen that reads by itself asks again)

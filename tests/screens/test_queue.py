@@ -21,6 +21,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
@@ -1409,3 +1410,50 @@ async def test_a_tall_terminal_pages_without_reading_back_and_forth(
             assert window == order[first : first + len(window)]
             assert cursor(app) in window
             assert "before" not in reads, reads
+
+
+async def test_the_queue_follows_the_desk_again_once_the_database_answers(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL server stopped mid-session (a team's audit at 80x24): each read fails
+    as ``DatabaseUnreachable``, a transient error. The queue asks again every
+    ``RETRY_SECONDS``, tells the agent once, and shows what changed meanwhile as soon as the
+    desk answers again. (It had stopped asking for good, taking a desk error for a bad
+    query, and showed a stale list until another view was picked.)"""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(queue_screen, "RETRY_SECONDS", 0.05)
+    away = threading.Event()
+    failed: list[str] = []
+
+    def unreachable(read: Callable[..., Any]) -> Callable[..., Any]:
+        def reading(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+            if away.is_set():
+                failed.append(read.__name__)
+                raise DatabaseUnreachable("database error at the desk: connection refused")
+            return read(desk, *args, **kwargs)
+
+        return reading
+
+    monkeypatch.setattr(Desk, "list_changes", unreachable(Desk.list_changes))
+    monkeypatch.setattr(Desk, "list_window", unreachable(Desk.list_window))
+    app = make_test_app()
+    other = Database(desk_data.db.url)  # another agent's terminal
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            away.set()
+            with other.write() as s:
+                first = create_ticket(
+                    s, desk_data.bob, subject="While the server was down", body="x"
+                )
+            await wait_for(pilot, lambda: len(failed) >= 3, 10.0)
+            away.clear()
+            await wait_for(pilot, lambda: first.number in shown(app), 10.0)
+            with other.write() as s:
+                second = create_ticket(s, desk_data.bob, subject="Once it was back", body="x")
+            await wait_for(pilot, lambda: second.number in shown(app), 10.0)
+            told = [n for n in notifications(app) if "connection refused" in n]
+            assert told == ["database error at the desk: connection refused"]
+    finally:
+        other.dispose()
