@@ -30,6 +30,11 @@ from _socket import AF_UNIX, SO_PEERCRED, SOCK_STREAM, SOL_SOCKET, socket
 
 SWITCH = "HELPDESK_CLI_SERVER"
 """``off`` (or ``0``, ``no``, ``false``): never use a warm server nor start one."""
+STARTED_FOR = "_HELPDESK_CLI_SERVER_KEY"
+"""The key a client starts a server for, in the server's environment, not on its command
+line: the key checksums the client's environment (a ``database_url`` with its password
+too), and any user on the machine reads a process's arguments (``ps``), where only its
+owner reads its environment. (Not a ``HELPDESK_`` variable: it is no part of the key.)"""
 IDLE = "HELPDESK_CLI_SERVER_IDLE"
 """Seconds a server waits for a command before it exits (default :data:`DEFAULT_IDLE`)."""
 DEFAULT_IDLE = 600.0
