@@ -1457,3 +1457,20 @@ async def test_the_queue_follows_the_desk_again_once_the_database_answers(
             assert told == ["database error at the desk: connection refused"]
     finally:
         other.dispose()
+
+
+async def test_every_filter_field_shows_its_whole_hint_at_80x24(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """The status field's hint lists every status; at 80 columns it lost its last letter
+    ("…, resolved, close"): the field was one cell short (a team's audit at 80x24)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        lines = screen_lines(app)
+        for _key, label, hint in FILTER_FIELDS:
+            (line,) = [line for line in lines if f"│ {label} " in line]
+            assert hint in line, line
