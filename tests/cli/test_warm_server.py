@@ -491,6 +491,10 @@ def test_an_unsafe_directory_means_in_process(warm: Warm, problem: str) -> None:
     done = warm.run("ticket", "list")
     assert done.returncode == 0
     assert warm_socket.server_dir() is None
+    said = "a symlink" if problem == "a symlink" else "mode 0755"
+    status = warm.run("server", "status").stdout  # (it said "no private socket directory yet")
+    assert f"{warm.sockets} is not a directory only you can open (" in status
+    assert f"{said}), so no server is used" in status
     if problem == "open to others":
         warm.sockets.chmod(0o700)
     else:
