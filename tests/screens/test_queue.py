@@ -1026,6 +1026,55 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
         other.dispose()
 
 
+async def _looks(pilot: Pilot[None], statements: _Statements, count: int) -> None:
+    """Until the queue has asked the change mark ``count`` more times."""
+    target = statements.checks() + count
+    await wait_for(pilot, lambda: statements.checks() >= target, 30.0)
+
+
+async def test_a_heartbeat_that_only_keeps_a_marker_alive_reads_no_markers(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another terminal on a ticket beats every 1.5 s, pushing its row's expiry on. The
+    queue reads its markers again when one comes, goes or changes what it does, not at each
+    beat: it did, and redrew its rows, for every beat of anyone (a team's audit on
+    PostgreSQL: ≈ 1 % of a core for an idle queue while a colleague had a ticket open)."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.01)
+    number = desk_data.numbers["printer"]  # bob's "term-bob" views it, seeded at FROZEN_NOW
+    app = make_test_app()
+    other = Database(desk_data.db.url)
+
+    def markers(sent: list[str]) -> int:
+        return sum("presence.activity" in sql and "agent.login" in sql for sql in sent)
+
+    try:
+        with _Statements(desk_data.db) as statements:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("3")
+                await settle(pilot)
+                assert "◉bob" in _cell(app, number, "on")
+                statements.sent.clear()
+                for second in (1, 2, 3):
+                    beat = FROZEN_NOW + timedelta(seconds=second)
+                    with other.write() as s:
+                        presence.heartbeat(
+                            s, desk_data.bob, "term-bob", number, Activity.VIEWING, now=beat
+                        )
+                    await _looks(pilot, statements, 3)
+                assert markers(statements.sent) == 0
+                with other.write() as s:
+                    replying = FROZEN_NOW + timedelta(seconds=4)
+                    presence.heartbeat(
+                        s, desk_data.bob, "term-bob", number, Activity.REPLYING, now=replying
+                    )
+                await wait_for(pilot, lambda: "✎bob" in _cell(app, number, "on"), 30.0)
+                assert markers(statements.sent) > 0
+    finally:
+        other.dispose()
+
+
 async def test_an_idle_queue_sends_no_statement_until_another_terminal_writes(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
