@@ -589,7 +589,7 @@ def _new_desk(db: Database, actor: Actor, clock: Callable[[], datetime]) -> Desk
     """The facade, imported here: importing it loads the whole data layer."""
     from helpdesk_tui.desk.facade import Desk
 
-    return Desk(db, actor, clock=clock)
+    return Desk(db, actor, clock=clock, actor_may_change=True)
 
 
 def _reports_screen() -> Screen[None]:

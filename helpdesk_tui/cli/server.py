@@ -53,10 +53,14 @@ def servers(what: bytes = b"status") -> list[dict[str, Any]]:
 
 def state() -> str:
     """One line: whether commands go to a warm server, and where its socket lives."""
-    where = warm_socket.server_dir(create=False) or "(no private socket directory yet)"
+    directory = warm_socket.server_dir(create=False)
+    problem = None if directory else warm_socket.dir_problem()
+    where = f"sockets in {directory or '(no private socket directory yet)'}"
+    if problem:
+        where = problem  # (e.g. another user made it first: say so, not "not there yet")
     if not warm_socket.enabled():
-        return f"off ({warm_socket.SWITCH}); sockets in {where}"
-    return f"on (helpdesk server stop; {warm_socket.SWITCH}=off turns it off); sockets in {where}"
+        return f"off ({warm_socket.SWITCH}); {where}"
+    return f"on (helpdesk server stop; {warm_socket.SWITCH}=off turns it off); {where}"
 
 
 @click.group()

@@ -394,8 +394,8 @@ def start_server(key: str) -> None:
         code = "from helpdesk_tui.cli.warm_server import serve; serve()"
         os.posix_spawn(
             sys.executable,
-            [sys.executable, "-P", "-c", code, key],
-            os.environ,
+            [sys.executable, "-P", "-c", code],
+            {**os.environ, warm_socket.STARTED_FOR: key},
             file_actions=actions,
             setsid=True,
         )

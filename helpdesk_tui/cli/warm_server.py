@@ -1,7 +1,8 @@
 """A user's warm command server: the data layer imported once, one forked child per command.
 
 The fork-server model (dmypy, nailgun, Android's zygote). Started detached by a client
-(``warm_client.start_server``) with its key as the one argument, the server:
+(``warm_client.start_server``) with its key in its environment
+(:data:`warm_socket.STARTED_FOR`, never on its command line: see there), the server:
 
 1. exits at once if its key (``warm_socket.server_key``) is not the one it was started for,
    if the socket directory is not safe, or if another server holds the key's lock (two
@@ -140,11 +141,12 @@ class _Server:
 
 
 def serve() -> None:
-    """The server's main: ``python -c '…serve()' KEY`` (see the module's doc)."""
+    """The server's main: ``_HELPDESK_CLI_SERVER_KEY=KEY python -c '…serve()'`` (see the
+    module's doc)."""
     os.chdir("/")
-    if len(sys.argv) != 2 or not (warm_socket.enabled() and warm_socket.supported()):
+    key = os.environ.pop(warm_socket.STARTED_FOR, "")
+    if not key or not (warm_socket.enabled() and warm_socket.supported()):
         return
-    key = sys.argv[1]
     directory = warm_socket.server_dir()
     if directory is None or warm_socket.server_key() != key:
         return

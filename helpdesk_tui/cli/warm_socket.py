@@ -30,6 +30,11 @@ from _socket import AF_UNIX, SO_PEERCRED, SOCK_STREAM, SOL_SOCKET, socket
 
 SWITCH = "HELPDESK_CLI_SERVER"
 """``off`` (or ``0``, ``no``, ``false``): never use a warm server nor start one."""
+STARTED_FOR = "_HELPDESK_CLI_SERVER_KEY"
+"""The key a client starts a server for, in the server's environment, not on its command
+line: the key checksums the client's environment (a ``database_url`` with its password
+too), and any user on the machine reads a process's arguments (``ps``), where only its
+owner reads its environment. (Not a ``HELPDESK_`` variable: it is no part of the key.)"""
 IDLE = "HELPDESK_CLI_SERVER_IDLE"
 """Seconds a server waits for a command before it exits (default :data:`DEFAULT_IDLE`)."""
 DEFAULT_IDLE = 600.0
@@ -102,15 +107,43 @@ def _private_dir(path: str, uid: int) -> bool:
     return stat.S_ISDIR(info.st_mode) and info.st_uid == uid and stat.S_IMODE(info.st_mode) == 0o700
 
 
+def _dir_path(uid: int) -> str:
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime) and _private_dir(runtime, uid):
+        return os.path.join(runtime, "helpdesk-tui")
+    return f"/tmp/helpdesk-tui-{uid}"
+
+
+def dir_problem() -> str | None:
+    """Why the socket directory cannot be used, for ``helpdesk server status``: on a shared
+    machine another user may have made ``/tmp/helpdesk-tui-<uid>`` first. None when it
+    can be, or is not there yet."""
+    uid = os.getuid()
+    path = _dir_path(uid)
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if _private_dir(path, uid):
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        what = "a symlink"
+    else:
+        import pwd
+
+        try:
+            owner = pwd.getpwuid(info.st_uid).pw_name
+        except KeyError:
+            owner = str(info.st_uid)
+        what = f"owner {owner}, mode {stat.S_IMODE(info.st_mode):04o}"
+    return f"{path} is not a directory only you can open ({what}), so no server is used"
+
+
 def server_dir(create: bool = True) -> str | None:
     """The directory of this user's server sockets, made if missing and ``create``; None
     when it is not safe to use (someone else's, a symlink, open to others)."""
     uid = os.getuid()
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if runtime and os.path.isabs(runtime) and _private_dir(runtime, uid):
-        path = os.path.join(runtime, "helpdesk-tui")
-    else:
-        path = f"/tmp/helpdesk-tui-{uid}"
+    path = _dir_path(uid)
     if create:
         try:
             os.mkdir(path, 0o700)

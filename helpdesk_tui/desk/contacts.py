@@ -26,6 +26,12 @@ class ContactRow:
     name: str
 
 
+MAX_NAME = 200
+"""A contact's name is cut to its column's width, as a subject is to 500 characters and a
+mail's sender name to 200: PostgreSQL refused a longer one ("value too long for type
+character varying(200)", naming no field) where SQLite kept it whole."""
+
+
 def normalize_email(address: str) -> str:
     return parse_address(address)
 
@@ -61,6 +67,7 @@ _ORGANIZATION_BY_DOMAIN = text("SELECT id FROM organization WHERE domain = :doma
 def find_or_create_contact(reader: Reader, email: str, name: str = "") -> ContactRow:
     email = normalize_email(email)
     name = " ".join(text_value(name, "contact's name", single_line=True).split())
+    name = name[:MAX_NAME].rstrip()
     conn = connection_of(reader)
     found = find_contact(conn, email)
     if found is not None:

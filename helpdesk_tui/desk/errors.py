@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class DeskError(Exception):
     """Base of every refusal; ``str(error)`` is what the agent reads."""
+
+    transient: ClassVar[bool] = False
+    """The same request may work later unchanged (the database did not answer, not a refusal
+    of what was asked): a screen that reads by itself asks again."""
 
 
 class NotFound(DeskError):

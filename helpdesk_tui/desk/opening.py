@@ -42,6 +42,7 @@ from helpdesk_tui.urls import mask_url, scrub
 __all__ = [
     "Database",
     "DatabaseRefused",
+    "DatabaseUnreachable",
     "DeskUnavailable",
     "Plan",
     "SchemaState",
@@ -59,6 +60,13 @@ __all__ = [
 
 class DeskUnavailable(DeskError):
     """The desk's database cannot be used: missing, unreachable, unreadable, or the wrong schema."""
+
+
+class DatabaseUnreachable(DeskUnavailable):
+    """The database did not answer: a server stopped or restarting, a connection it dropped,
+    a lock held too long. Transient: the same request may work a moment later."""
+
+    transient = True
 
 
 class DatabaseRefused(DeskError):
@@ -120,7 +128,7 @@ def database_error(error: BaseException, database_url: str | None) -> DeskError 
         if problem is not None:
             return DeskUnavailable(problem)
         where = f" at {mask_url(database_url)}" if database_url else ""
-        return DeskUnavailable(
+        return DatabaseUnreachable(
             f"database error{where}: {scrub(database_problem(error), database_url)}"
         )
     return None

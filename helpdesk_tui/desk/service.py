@@ -33,11 +33,20 @@ class DeskService:
     """The shared state of the facade; one instance per session of work (a terminal, a CLI run)."""
 
     def __init__(
-        self, db: Database, actor: Actor, *, clock: Callable[[], datetime] = utcnow
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        actor_may_change: bool = False,
     ) -> None:
         self.db = db
         self.actor = actor
         self.clock = clock
+        self.actor_may_change = actor_may_change
+        """A terminal open for hours: each write first reads the actor's agent row again, so
+        an agent an admin deactivated meanwhile can no longer act (one line saying so) and
+        one given another role acts with it, as the CLI reads it at each command's start."""
 
     @property
     def location(self) -> str:
@@ -67,6 +76,7 @@ class DeskService:
         """A write transaction; ``brief`` gives up after a short wait for another writer's
         lock (``Database.write``), for heartbeats the next beat repeats."""
         with self._desk_errors(), self.db.write(brief=brief) as session:
+            self._actor_now(session)
             yield session
 
     @contextmanager
@@ -74,7 +84,17 @@ class DeskService:
         """A write on Core tables only (``Database.write_rows``): the facade's ticket writes,
         which never import the ORM, SQLModel or pydantic; like :meth:`_write` otherwise."""
         with self._desk_errors(), self.db.write_rows(brief=brief) as conn:
+            self._actor_now(conn)
             yield conn
+
+    def _actor_now(self, reader: Session | Connection) -> None:
+        """With ``actor_may_change``: the actor as the desk has it now, inside the write's
+        transaction (``UnknownAgent`` once deactivated or removed). One indexed read."""
+        if not self.actor_may_change or self.actor.agent_id is None:
+            return
+        from helpdesk_tui.desk.actors import agent_actor
+
+        self.actor = agent_actor(reader, self.actor.name)
 
     def _desk_errors(self) -> AbstractContextManager[None]:
         """The database's failures leave the facade as desk errors (one line, no password)."""

@@ -109,6 +109,11 @@ def _before_commit(conn: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _after_rollback(conn: Connection) -> None:
+    if conn.invalidated:
+        # The server dropped the connection (restarted, stopped, ended it): its info went
+        # with it, and reading ``conn.info`` here would raise SQLAlchemy's "Can't reconnect
+        # until invalid transaction is rolled back" in place of the database's own error.
+        return
     conn.info.pop(MARKED, None)
     conn.info.pop(RULES, None)
     conn.info.pop(BORN, None)

@@ -264,6 +264,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._focus: int | None = None
         self._timer: Timer | None = None
         """A look put off after a failed read (``RETRY_SECONDS``)."""
+        self._failing = False
+        """The last read failed and the agent was told: its retries' failures are not told
+        again (one notice for an outage, not one every ``RETRY_SECONDS``)."""
         self._watch: QueueWatch | None = None
         """The once-a-second look for changes, in its own thread (``queue_watch``)."""
         self._started = False
@@ -435,9 +438,12 @@ class QueueScreen(KeyFrames, DeskScreen):
             self.post_message(self.Checked(request, check))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed read is retried later unless the query itself is bad.
+        """A failed read is retried later unless the query itself is bad: a database that
+        did not answer (stopped, restarting, a dropped connection) is asked again until it
+        does, and the queue follows the desk again by itself.
 
-        (Textual also runs ``DeskScreen``'s handler, which reports the failure.)
+        (Textual also runs ``DeskScreen``'s handler, which reports the failure: once for a
+        run of failed retries.)
         """
         if event.worker.group != "queue":
             return
@@ -445,7 +451,11 @@ class QueueScreen(KeyFrames, DeskScreen):
             return
         self._release_frames()  # (no rows come: the closed line is drawn with the notice)
         self._pending = None
-        if not isinstance(event.worker.error, DeskError):
+        error = event.worker.error
+        if not isinstance(error, DeskError) or error.transient:
+            if self._failing:
+                event.prevent_default()  # (told at the first failure)
+            self._failing = True
             self._schedule_refresh(RETRY_SECONDS)
 
     @on(Loaded)
@@ -472,6 +482,7 @@ class QueueScreen(KeyFrames, DeskScreen):
 
     def _show_window(self, load: Load, window: QueueWindow) -> None:
         self._pending = None
+        self._failing = False
         page = window.page
         if load.kind in ("first", "last", "refresh"):
             self._positions = {}
@@ -599,6 +610,7 @@ class QueueScreen(KeyFrames, DeskScreen):
 
     @on(Checked)
     def _checked(self, message: Checked) -> None:
+        self._failing = False
         if message.request != self._request or self._pending is not None:
             return  # a page was asked for meanwhile; its answer brings a fresh mark
         seen, check = self._mark, message.check

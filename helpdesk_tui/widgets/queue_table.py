@@ -213,6 +213,9 @@ def row_cells(
         assignee = plain(row.assignee) if row.assignee else plain(row.team, style=styles.muted)
     if any(key in keys for key in ("owner", "on", "who")):
         marks = presence_text(on, replying=styles.replying, viewing=styles.viewing)
+    # Only the assignee on the ticket: their mark says both ("◉ann"); the owner's name
+    # giving way to it left "… ◉ann" in 8 cells, the usual sight in a team.
+    owner_on_it = bool(on) and all(entry.login == row.assignee for entry in on)
     makers: dict[str, Callable[[], Text]] = {
         "number": lambda: Text(f"#{row.number}"),
         "no": lambda: Text(str(row.number)),
@@ -221,7 +224,7 @@ def row_cells(
         "status": lambda: Text(words(row.status), style=new),
         "priority": lambda: Text(row.priority, style=priority_style),
         "assignee": lambda: assignee,
-        "owner": lambda: owner_cell(assignee, marks),
+        "owner": lambda: marks if owner_on_it else owner_cell(assignee, marks),
         "updated": lambda: Text(timefmt.relative(row.updated_at, now)),
         "sla": lambda: Text(timefmt.due(due, now), style=late),
         "on": lambda: marks,
@@ -230,7 +233,7 @@ def row_cells(
         ),
         "state": lambda: Text(short_words(row.status), style=new),
         "mark": lambda: Text(PRIORITY_MARK.get(row.priority, ""), style=priority_style),
-        "who": lambda: owner_cell(assignee, marks, SHORT_OWNER_WIDTH),
+        "who": lambda: marks if owner_on_it else owner_cell(assignee, marks, SHORT_OWNER_WIDTH),
         "badge": lambda: Text(timefmt.badge(due, now), style=late),
     }
     return {key: makers[key]() for key in keys}

@@ -81,11 +81,11 @@ class Warm:
     def start(self, **extra: str) -> None:
         """Start a server as a client does, and wait until it says it listens."""
         server = subprocess.Popen(
-            [sys.executable, "-P", "-c", SERVE, self.key(**extra)],
+            [sys.executable, "-P", "-c", SERVE],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
-            env=self.env(**extra),
+            env={**self.env(**extra), warm_socket.STARTED_FOR: self.key(**extra)},
             start_new_session=True,
         )
         assert server.stdout is not None
@@ -438,6 +438,26 @@ def test_a_cold_command_starts_the_server_for_the_next(warm: Warm) -> None:
     assert warm.served() == 1
 
 
+def test_a_servers_command_line_shows_no_key(warm: Warm) -> None:
+    """Any user on the machine reads a process's arguments; the key checksums the client's
+    environment, a database URL's password too (a team's audit: two agents on one server,
+    ``ps`` showed each server's key). It is passed in the server's environment instead,
+    which only its owner reads."""
+    secret = {"HELPDESK_DATABASE_PASSWORD_FOR_THE_TEST": "s3cret"}
+    key = warm.key(**secret)
+    done = subprocess.run(
+        [*PROGRAM, "ticket", "list"],
+        capture_output=True,
+        env=warm.env(**secret),
+        timeout=HANG_SECONDS,
+    )
+    assert done.returncode == 0
+    _wait_for_a_server()
+    (info,) = servers()
+    command_line = Path(f"/proc/{info['pid']}/cmdline").read_bytes()
+    assert key.encode() not in command_line and b"s3cret" not in command_line
+
+
 def test_terminal_commands_and_opt_out_stay_in_process(warm: Warm) -> None:
     warm.start()
     assert warm.run("ticket", "list", server="off").returncode == 0
@@ -471,6 +491,10 @@ def test_an_unsafe_directory_means_in_process(warm: Warm, problem: str) -> None:
     done = warm.run("ticket", "list")
     assert done.returncode == 0
     assert warm_socket.server_dir() is None
+    said = "a symlink" if problem == "a symlink" else "mode 0755"
+    status = warm.run("server", "status").stdout  # (it said "no private socket directory yet")
+    assert f"{warm.sockets} is not a directory only you can open (" in status
+    assert f"{said}), so no server is used" in status
     if problem == "open to others":
         warm.sockets.chmod(0o700)
     else:
@@ -596,11 +620,11 @@ def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
     key = warm.key()
     starts = [
         subprocess.Popen(
-            [sys.executable, "-P", "-c", SERVE, key],
+            [sys.executable, "-P", "-c", SERVE],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
-            env=warm.env(),
+            env={**warm.env(), warm_socket.STARTED_FOR: key},
         )
         for _ in range(2)
     ]
@@ -638,9 +662,9 @@ def test_config_show_says_whether_the_server_is_used(invoke: Invoke) -> None:
 
 def test_a_server_started_for_another_key_does_not_serve(warm: Warm) -> None:
     server = subprocess.run(
-        [sys.executable, "-P", "-c", SERVE, "0123456789abcdef"],
+        [sys.executable, "-P", "-c", SERVE],
         capture_output=True,
-        env=warm.env(),
+        env={**warm.env(), warm_socket.STARTED_FOR: "0123456789abcdef"},
         timeout=HANG_SECONDS,
     )
     assert server.returncode == 0 and server.stdout == b""

@@ -105,3 +105,29 @@ def test_a_missing_desk_is_one_desk_error(tmp_path: Path) -> None:
         connect(f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}")
     with pytest.raises(DeskUnavailable, match="cannot use database URL"):
         connect("postgresql+nosuchdriver://u:secret@h/db")
+
+
+def test_a_terminal_open_for_hours_acts_as_the_desk_has_its_agent_now(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Bob's terminal UI, opened before an admin changed him (a team's audit at 80x24 on
+    PostgreSQL: a deactivated agent's open app still added notes the CLI refused). Each of
+    its writes reads his agent row again: given the supervisor's role he reopens a closed
+    ticket; deactivated he can no longer act, in the CLI's words; reactivated he can."""
+    admins = Desk(db, admin)
+    bobs = Desk(db, agent_bob, actor_may_change=True)
+    number = bobs.ticket_create(
+        subject="Printer", body="It smokes.", requester_email="ann@example.com"
+    ).row.number
+    bobs.ticket_set_status(number, "closed")
+    with pytest.raises(PermissionDenied):
+        bobs.ticket_reopen(number, "still smokes")
+    admins.agents_set_role("bob", "supervisor")
+    bobs.ticket_reopen(number, "still smokes")
+    admins.agents_deactivate("bob")
+    version = admins.ticket_row(number).version
+    with pytest.raises(UnknownAgent, match=r"^bob is deactivated on this helpdesk; an admin"):
+        bobs.ticket_note(number, "after the deactivation")
+    assert admins.ticket_row(number).version == version  # (nothing written)
+    admins.agents_reactivate("bob")
+    bobs.ticket_note(number, "back again")

@@ -169,3 +169,20 @@ def test_nul_in_a_search_or_filter_is_refused_before_the_database(db: Database) 
             first_page(session, QueueQuery(text="print\x00er"), 10)
         with pytest.raises(InvalidValue, match="category"):
             first_page(session, QueueQuery(filter=TicketFilter(category="x\x00")), 10)
+
+
+def test_names_longer_than_their_columns_are_cut_on_both_engines(
+    db: Database, admin: Actor
+) -> None:
+    """A 10,000-character requester, agent or team name (a team's audit at 80x24 on
+    PostgreSQL: ``ticket new --name`` failed with "the database refused a value: value too
+    long for type character varying(200)", naming no field, where SQLite kept it whole) is
+    cut to its column's width, as a subject is to 500 characters."""
+    long = "N" * 10_000
+    number = _create(db, admin, requester_name=long, subject="S" * 10_000)
+    with db.write() as session:
+        agent = add_agent(session, admin, "eve", name=long, teams=["T" * 10_000])
+        assert (len(agent.name), len(ensure_team(session, "T" * 10_000).name)) == (200, 100)
+    with db.read() as session:
+        detail = ticket_detail(session, number)
+    assert (len(detail.row.requester_name), len(detail.row.subject)) == (200, 500)

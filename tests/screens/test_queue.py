@@ -21,6 +21,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
@@ -1025,6 +1026,55 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
         other.dispose()
 
 
+async def _looks(pilot: Pilot[None], statements: _Statements, count: int) -> None:
+    """Until the queue has asked the change mark ``count`` more times."""
+    target = statements.checks() + count
+    await wait_for(pilot, lambda: statements.checks() >= target, 30.0)
+
+
+async def test_a_heartbeat_that_only_keeps_a_marker_alive_reads_no_markers(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another terminal on a ticket beats every 1.5 s, pushing its row's expiry on. The
+    queue reads its markers again when one comes, goes or changes what it does, not at each
+    beat: it did, and redrew its rows, for every beat of anyone (a team's audit on
+    PostgreSQL: ≈ 1 % of a core for an idle queue while a colleague had a ticket open)."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.01)
+    number = desk_data.numbers["printer"]  # bob's "term-bob" views it, seeded at FROZEN_NOW
+    app = make_test_app()
+    other = Database(desk_data.db.url)
+
+    def markers(sent: list[str]) -> int:
+        return sum("presence.activity" in sql and "agent.login" in sql for sql in sent)
+
+    try:
+        with _Statements(desk_data.db) as statements:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("3")
+                await settle(pilot)
+                assert "◉bob" in _cell(app, number, "on")
+                statements.sent.clear()
+                for second in (1, 2, 3):
+                    beat = FROZEN_NOW + timedelta(seconds=second)
+                    with other.write() as s:
+                        presence.heartbeat(
+                            s, desk_data.bob, "term-bob", number, Activity.VIEWING, now=beat
+                        )
+                    await _looks(pilot, statements, 3)
+                assert markers(statements.sent) == 0
+                with other.write() as s:
+                    replying = FROZEN_NOW + timedelta(seconds=4)
+                    presence.heartbeat(
+                        s, desk_data.bob, "term-bob", number, Activity.REPLYING, now=replying
+                    )
+                await wait_for(pilot, lambda: "✎bob" in _cell(app, number, "on"), 30.0)
+                assert markers(statements.sent) > 0
+    finally:
+        other.dispose()
+
+
 async def test_an_idle_queue_sends_no_statement_until_another_terminal_writes(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
@@ -1409,3 +1459,67 @@ async def test_a_tall_terminal_pages_without_reading_back_and_forth(
             assert window == order[first : first + len(window)]
             assert cursor(app) in window
             assert "before" not in reads, reads
+
+
+async def test_the_queue_follows_the_desk_again_once_the_database_answers(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL server stopped mid-session (a team's audit at 80x24): each read fails
+    as ``DatabaseUnreachable``, a transient error. The queue asks again every
+    ``RETRY_SECONDS``, tells the agent once, and shows what changed meanwhile as soon as the
+    desk answers again. (It had stopped asking for good, taking a desk error for a bad
+    query, and showed a stale list until another view was picked.)"""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(queue_screen, "RETRY_SECONDS", 0.05)
+    away = threading.Event()
+    failed: list[str] = []
+
+    def unreachable(read: Callable[..., Any]) -> Callable[..., Any]:
+        def reading(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+            if away.is_set():
+                failed.append(read.__name__)
+                raise DatabaseUnreachable("database error at the desk: connection refused")
+            return read(desk, *args, **kwargs)
+
+        return reading
+
+    monkeypatch.setattr(Desk, "list_changes", unreachable(Desk.list_changes))
+    monkeypatch.setattr(Desk, "list_window", unreachable(Desk.list_window))
+    app = make_test_app()
+    other = Database(desk_data.db.url)  # another agent's terminal
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("3")
+            await settle(pilot)
+            away.set()
+            with other.write() as s:
+                first = create_ticket(
+                    s, desk_data.bob, subject="While the server was down", body="x"
+                )
+            await wait_for(pilot, lambda: len(failed) >= 3, 10.0)
+            away.clear()
+            await wait_for(pilot, lambda: first.number in shown(app), 10.0)
+            with other.write() as s:
+                second = create_ticket(s, desk_data.bob, subject="Once it was back", body="x")
+            await wait_for(pilot, lambda: second.number in shown(app), 10.0)
+            told = [n for n in notifications(app) if "connection refused" in n]
+            assert told == ["database error at the desk: connection refused"]
+    finally:
+        other.dispose()
+
+
+async def test_every_filter_field_shows_its_whole_hint_at_80x24(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """The status field's hint lists every status; at 80 columns it lost its last letter
+    ("…, resolved, close"): the field was one cell short (a team's audit at 80x24)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        lines = screen_lines(app)
+        for _key, label, hint in FILTER_FIELDS:
+            (line,) = [line for line in lines if f"│ {label} " in line]
+            assert hint in line, line

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.desk import fields, presence, relations, thread
+from helpdesk_tui.desk import agents, fields, presence, relations, thread
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.queries import ticket_detail
@@ -494,3 +494,26 @@ async def test_g_on_a_ticket_with_nothing_related_says_so(
         await pilot.press("g")
         assert screen.query_one(Thread).has_focus
         assert "Nothing linked or suggested for this ticket" in notifications(app)
+
+
+async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """An admin deactivates bob while his terminal is open on a ticket (a team's audit at
+    80x24 on PostgreSQL: his note still went in, where the CLI refused him): the note is
+    refused in the CLI's one line, and nothing is added."""
+    number = desk_data.numbers["printer"]
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, number)
+        with desk_data.db.write() as s:
+            agents.set_active(s, desk_data.ada, "bob", active=False)
+        await pilot.press("n")
+        await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
+        await pilot.press(*"after the deactivation", "ctrl+r")
+        told = (
+            "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
+        )
+        await until(pilot, lambda: told in notifications(app))
+        with desk_data.db.read() as s:
+            assert "after the deactivation" not in str(ticket_detail(s, number))

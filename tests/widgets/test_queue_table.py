@@ -213,3 +213,23 @@ async def test_a_row_is_drawn_as_rich_draws_its_cells(
         for index in range(len(rows)):
             cells = table._cells_at(index)
             assert table._line(cells) == table._rich_line(cells)
+
+
+def test_an_owner_on_their_own_ticket_is_named_by_their_mark(db: Database, admin: Actor) -> None:
+    """At 80 columns the owner cell is 8 wide: with the assignee viewing their own ticket
+    (a team's audit: the usual sight) it showed "… ◉ada", the owner cut to nothing. Their
+    mark alone says both; another agent on it still takes the room first."""
+    with db.write() as s:
+        create_ticket(s, admin, subject="Printer", body="x", requester_email="ann@example.com")
+    with db.write() as s:
+        s.get(Ticket, 1).assignee_id = admin.agent_id  # type: ignore[union-attr]
+    with db.read() as s:
+        query = next(view for view in builtin_views("ada") if view.title == "All open").query
+        (row,) = first_page(s, query, 10).rows
+    ada = OnTicket("ada", "Ada", Activity.VIEWING, NOW, "s1")
+    bob = OnTicket("bob", "Bob", Activity.REPLYING, NOW, "s2")
+    assert str(row_cells(row, (ada,), NOW, STYLES)["who"]) == "◉ada"
+    assert str(row_cells(row, (ada,), NOW, STYLES)["owner"]) == "◉ada"
+    assert str(row_cells(row, (), NOW, STYLES)["who"]) == "ada"
+    assert str(row_cells(row, (bob,), NOW, STYLES)["who"]) == "ada ✎bob"
+    assert str(row_cells(row, (bob, ada), NOW, STYLES)["who"]) == "✎bob ◉ada"
