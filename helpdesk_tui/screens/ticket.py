@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -207,6 +208,9 @@ class TicketScreen(DeskScreen):
         self._beat_timer: Timer | None = None
         self._beating = True
         self._beat_trouble = False
+        self._outage_since: datetime | None = None
+        """When the first of the beats the desk has not answered since the last one it did
+        failed (by the app's clock): the presence line says so until a beat is answered."""
         self._saving: tuple[int, str] = (0, "")
         self.pending_insert = ""
         """An article's text (or link) the next reply opens with."""
@@ -304,7 +308,10 @@ class TicketScreen(DeskScreen):
         self._beat_trouble = False
         self._rearm()
         beat = message.beat
+        was_out, self._outage_since = self._outage_since is not None, None
         if beat.number != self.number:
+            if was_out:
+                self.query_one(TicketHeader).show_presence([])  # (this ticket's beat is next)
             return
         self.query_one(TicketHeader).show_presence(beat.others)
         if self.view is not None and beat.version != self.view.row.version:
@@ -317,11 +324,15 @@ class TicketScreen(DeskScreen):
         self.notify("\n".join(lines), title=f"#{self.number} changed", timeout=6, markup=False)
 
     def _beat_failed(self, error: BaseException | None) -> None:
-        """A ticket that is gone stops the beat; other failures are said once, then retried."""
+        """A ticket that is gone stops the beat; other failures are said once, then retried,
+        and while the desk does not answer the presence line says since when."""
         if isinstance(error, NotFound):
             self._beating = False
             self.notify(str(error), title=f"#{self.number}", severity="error", markup=False)
             return
+        if self._outage_since is None and (not isinstance(error, DeskError) or error.transient):
+            self._outage_since = self.desk_app.clock()
+            self.query_one(TicketHeader).show_outage(self._outage_since)
         if not self._beat_trouble:
             self._beat_trouble = True
             self.notify(

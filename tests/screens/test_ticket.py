@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -13,6 +16,8 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import agents, fields, presence, relations, thread
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens import ticket as ticket_screen
@@ -452,6 +457,44 @@ async def test_a_ticket_deleted_while_open_is_said_once(
         await pilot.pause(0.2)  # many beats' time, were it still beating: no more notifications
         assert notifications(app).count(f"no ticket #{number}") == 1
         assert app.screen is screen
+
+
+async def test_an_outage_is_said_on_the_presence_line_while_it_lasts(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL stopped while a ticket is open: the beat fails (``DatabaseUnreachable``),
+    one notice says so, and the presence line, where who else is here was, says since when
+    the desk does not answer until a beat is answered again (the notice goes by itself)."""
+    number = desk_data.numbers["printer"]  # bob is viewing it
+    away = threading.Event()
+    beat = Desk.presence_beat
+
+    def beating(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+        if away.is_set():
+            raise DatabaseUnreachable("database error at the desk: connection refused")
+        return beat(desk, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "presence_beat", beating)
+    now = [FROZEN_NOW]
+    app = make_test_app(clock=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        presence_line = screen.query_one("#ticket-presence", Static)
+        assert "Bob Agent is viewing" in str(presence_line.render())
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        went = now[0] = FROZEN_NOW + timedelta(minutes=12)
+        away.set()
+        await until(pilot, lambda: "not answering" in str(presence_line.render()))
+        now[0] = went + timedelta(minutes=5)
+        await pilot.pause(0.2)  # many beats' time: the first failure's time stays
+        at = went.astimezone().strftime("%H:%M")
+        assert f"desk not answering since {at} — retrying" in screen_lines(app)[2]
+        assert presence_line.has_class("-outage")
+        told = [n for n in notifications(app) if "connection refused" in n]
+        assert len(told) == 1, told
+        away.clear()  # (bob's marker has expired meanwhile: 17 minutes have gone by)
+        await until(pilot, lambda: "No one else is here" in str(presence_line.render()))
+        assert not presence_line.has_class("-outage")
 
 
 async def test_side_panel_links_and_other_tickets_from_the_keyboard(
