@@ -1580,3 +1580,25 @@ async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
         away.clear()
         await wait_for(pilot, lambda: outage_line(app) is None, 10.0)
         assert any(f"search: {words[:40]}" in line for line in screen_lines(app))
+
+
+async def test_the_shift_beat_tells_a_deactivated_agent_once(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """On the queue alone (no ticket's beat), the shift heartbeat reads the agent again: a
+    deactivation is told once, however many beats find it, and not as a failed load."""
+    from helpdesk_tui.desk import agents
+
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        with desk_data.db.write() as s:
+            agents.set_active(s, desk_data.ada, "bob", active=False)
+        for _ in range(3):
+            app._on_shift()
+            await settle(pilot)
+        told = (
+            "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
+        )
+        assert app.refused == told
+        assert notifications(app).count(told) == 1

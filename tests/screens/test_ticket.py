@@ -27,7 +27,14 @@ from helpdesk_tui.storage.models import Activity
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import MessageView, Thread
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
-from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
+from tests.screens.ticket_helpers import (
+    drain,
+    notifications,
+    open_ticket,
+    screen_lines,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -540,12 +547,13 @@ async def test_g_on_a_ticket_with_nothing_related_says_so(
 
 
 async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
-    make_test_app: AppFactory, desk_data: DeskData
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An admin deactivates bob while his terminal is open on a ticket (a team's audit at
     80x24 on PostgreSQL: his note still went in, where the CLI refused him): the note is
     refused in the CLI's one line, and nothing is added."""
     number = desk_data.numbers["printer"]
+    monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)  # (no beat tells it first)
     app = make_test_app(actor=desk_data.bob)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
@@ -554,9 +562,74 @@ async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
         await pilot.press("n")
         await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
         await pilot.press(*"after the deactivation", "ctrl+r")
-        told = (
-            "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
-        )
-        await until(pilot, lambda: told in notifications(app))
+        await until(pilot, lambda: DEACTIVATED in notifications(app))
         with desk_data.db.read() as s:
             assert "after the deactivation" not in str(ticket_detail(s, number))
+        assert app.refused == DEACTIVATED
+        await pilot.press("ctrl+r")  # (sent again: refused again, not said again)
+        await settle(pilot)
+        assert notifications(app).count(DEACTIVATED) == 1
+
+
+DEACTIVATED = "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
+
+
+async def test_a_deactivated_agent_is_told_once_and_offered_no_changes(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deactivated while his terminal shows a ticket (a team's audit on PostgreSQL), bob is
+    told once by the next beat; the keys that change the desk leave the footer, the key
+    help and the palette, and do nothing; reading keys stay. Reactivated, they are back."""
+    number = desk_data.numbers["printer"]
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        assert "n Note" in screen_lines(app)[-1]
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        with desk_data.db.write() as s:
+            agents.set_active(s, desk_data.ada, "bob", active=False)
+        await until(pilot, lambda: app.refused is not None)
+        await pilot.pause(0.2)  # many beats' time: told once
+        await drain(pilot)  # (not settle: the beats' workers fail, as they should)
+        assert notifications(app).count(DEACTIVATED) == 1
+        assert not [n for n in notifications(app) if "Cannot reach" in n]
+        footer = screen_lines(app)[-1]
+        for gone in ("r Reply", "n Note", "m Mine", "a Assign", "s Status"):
+            assert gone not in footer, footer
+        assert "] Next" in footer and "esc Back" in footer, footer
+        titles = [title for title, _, _ in screen.palette_commands()]
+        assert f"#{number}: History" in titles and f"#{number}: Note" not in titles
+        await pilot.press("n", "m")
+        await drain(pilot)
+        assert app.screen is screen
+        with desk_data.db.read() as s:
+            assert ticket_detail(s, number).row.assignee != "bob"
+        with desk_data.db.write() as s:
+            agents.set_active(s, desk_data.ada, "bob", active=True)
+        await until(pilot, lambda: app.refused is None)
+        await drain(pilot)
+        assert "n Note" in screen_lines(app)[-1]
+        assert notifications(app).count("bob may change tickets again") == 1
+
+
+async def test_a_role_given_while_the_app_runs_brings_its_keys(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bob made a supervisor while his terminal is open: the next beat tells him once, and
+    the supervisor's keys (O Reopen) are his without a restart; made an agent again, gone."""
+    number = desk_data.numbers["printer"]
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        assert not screen.check_action("reopen", ())
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        with desk_data.db.write() as s:
+            agents.set_role(s, desk_data.ada, "bob", "supervisor")
+        await until(pilot, lambda: app.actor.role == "supervisor")
+        await pilot.pause(0.1)
+        assert screen.check_action("reopen", ())
+        assert notifications(app).count("bob is now supervisor on this helpdesk") == 1
+        with desk_data.db.write() as s:
+            agents.set_role(s, desk_data.ada, "bob", "agent")
+        await until(pilot, lambda: app.actor.role == "agent")
+        assert not screen.check_action("reopen", ())
