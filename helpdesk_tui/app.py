@@ -26,12 +26,18 @@ from textual.screen import Screen
 from helpdesk_tui import completion_cache, heap, queue_cache
 from helpdesk_tui.commands import DeskCommands
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.errors import DeskError, DeskLoading
+from helpdesk_tui.desk.errors import DeskError, DeskLoading, UnknownAgent
 from helpdesk_tui.desk.kinds import utcnow
 from helpdesk_tui.desk.queue_values import QueueQuery, TicketRow
 from helpdesk_tui.desk.views import View, builtin_views, custom_view
 from helpdesk_tui.mail_link import MailLink
-from helpdesk_tui.messages import MailPolled, OpenTicket, TicketChanged, WorkerFailed
+from helpdesk_tui.messages import (
+    AgentChecked,
+    MailPolled,
+    OpenTicket,
+    TicketChanged,
+    WorkerFailed,
+)
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue import QueueScreen
@@ -122,6 +128,11 @@ class HelpdeskApp(App[None]):
         """What the first screen is drawn with (the title, theme, keys, saved views)."""
         self.db = db
         self.actor = actor
+        """This terminal's agent as the desk last had them: a write reads them again (their
+        role may change while the app runs: ``AgentChecked``)."""
+        self.refused: str | None = None
+        """Why the desk refuses this agent now (deactivated or removed while the app runs),
+        told once: no screen offers a change while it is set."""
         self.clock = clock
         self._desk: Desk | None = None
         if db is not None:
@@ -312,10 +323,38 @@ class HelpdeskApp(App[None]):
         self.run_worker(self._beat_shift, thread=True, group="shift", exit_on_error=False)
 
     def _beat_shift(self) -> None:
+        """(Each beat reads the agent again: on the queue alone, a deactivation or a new role
+        shows within a beat.)"""
         try:
             self.desk.shift_heartbeat()
+        except UnknownAgent:
+            pass  # (said by _agent_checked)
         except DeskError as error:  # a locked or unreachable database: the next beat retries
             self.log.warning(f"shift heartbeat not recorded: {error}")
+        self.post_message(AgentChecked())
+
+    @on(AgentChecked)
+    def _agent_checked(self) -> None:
+        """The desk's latest word on this terminal's agent (``Desk.agent_seen``): a
+        deactivation, a reactivation or a new role is told once, and the keys on screen
+        follow it (``refused``, ``actor``)."""
+        seen = self.desk.agent_seen if self.live else None
+        if seen is None or (seen.refused, seen.actor.role) == (self.refused, self.actor.role):
+            return
+        if seen.refused is not None:
+            self.notify(
+                seen.refused, title="No more changes", severity="error", timeout=30, markup=False
+            )
+        elif self.refused is not None:
+            self.notify(f"{seen.actor.name} may change tickets again", markup=False)
+        else:
+            self.notify(
+                f"{seen.actor.name} is now {seen.actor.role} on this helpdesk",
+                title="Role changed",
+                markup=False,
+            )
+        self.refused, self.actor = seen.refused, seen.actor
+        self.screen.refresh_bindings()
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
@@ -468,6 +507,9 @@ class HelpdeskApp(App[None]):
     @on(WorkerFailed)
     def _worker_failed(self, message: WorkerFailed) -> None:
         error = message.worker.error
+        if isinstance(error, UnknownAgent):  # (deactivated meanwhile: said once)
+            self.post_message(AgentChecked())
+            return
         self.log.error(f"worker {message.worker.name} failed", error)
         text = self.failure_text(error)
         self.notify(text, title="Could not load", severity="error", markup=False)

@@ -35,6 +35,11 @@ class WorkerFailed(Message):
         self.worker = worker
 
 
+class AgentChecked(Message):
+    """A write (a change, a heartbeat) read this terminal's agent again: the app follows
+    what the latest read found (``Desk.agent_seen``)."""
+
+
 class MailPolled(Message):
     """A fresh read of the mail state (``status``), or why it could not be read (``problem``)."""
 

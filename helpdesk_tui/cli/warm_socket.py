@@ -4,9 +4,11 @@ Shared by the client (``warm_client``: imported before click, so standard librar
 and little of it) and the server (``warm_server``). Identity is the uid:
 
 - the socket lives in a per-user directory, ``$XDG_RUNTIME_DIR/helpdesk-tui/`` when that
-  directory is ours, else ``/tmp/helpdesk-tui-<uid>/``; it is made 0700 and checked with
-  ``lstat`` (a directory, not a symlink, owned by us, mode 0700) before every use: anything
-  else means no server, and the command runs in its own process;
+  directory is ours, else ``server/`` in the user's cache directory (``~/.cache/helpdesk-tui``;
+  not ``/tmp/helpdesk-tui-<uid>/``, which another user may make first, unless the cache
+  directory's path is too long for a socket's); it is made 0700 and checked with ``lstat``
+  (a directory, not a symlink, owned by us, mode 0700) before every use: anything else
+  means no server, and the command runs in its own process;
 - both ends check the other's uid (``SO_PEERCRED``).
 
 The socket's name carries a key (:func:`server_key`): a short hash of the interpreter, the
@@ -107,17 +109,48 @@ def _private_dir(path: str, uid: int) -> bool:
     return stat.S_ISDIR(info.st_mode) and info.st_uid == uid and stat.S_IMODE(info.st_mode) == 0o700
 
 
+SUN_PATH_MAX = 107
+"""The longest path a Unix socket is bound to on Linux (``sun_path``: 108 bytes with its
+NUL); a directory whose sockets' paths are longer cannot hold them."""
+_SOCKET_NAME = len(f"{os.sep}server-{'0' * 16}.sock")
+
+
+def _cache_dir() -> str | None:
+    """This user's cache directory for helpdesk-tui, as ``completion_cache`` finds it
+    (``HELPDESK_CACHE_DIR``, else platformdirs' ``$XDG_CACHE_HOME/helpdesk-tui``, else
+    ``~/.cache/helpdesk-tui``), without importing platformdirs; None when not absolute."""
+    path = os.environ.get("HELPDESK_CACHE_DIR", "")
+    if not path:
+        cache = os.environ.get("XDG_CACHE_HOME", "").strip()
+        if not os.path.isabs(cache):
+            cache = os.path.expanduser(os.path.join("~", ".cache"))
+        path = os.path.join(cache, "helpdesk-tui")
+    return path if os.path.isabs(path) else None
+
+
+def _fits(directory: str) -> bool:
+    """A socket of this directory has a path short enough to bind (``SUN_PATH_MAX``)."""
+    return len(os.fsencode(directory)) + _SOCKET_NAME <= SUN_PATH_MAX
+
+
 def _dir_path(uid: int) -> str:
+    """``$XDG_RUNTIME_DIR/helpdesk-tui`` when that directory is ours, else ``server`` in
+    the user's cache directory: no other user can make either first (where anyone may
+    make ``/tmp/helpdesk-tui-<uid>``, and so turn the user's server off). Only when the
+    cache directory's path is too long for a socket's: ``/tmp/helpdesk-tui-<uid>``."""
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isabs(runtime) and _private_dir(runtime, uid):
         return os.path.join(runtime, "helpdesk-tui")
+    cache = _cache_dir()
+    if cache is not None and _fits(path := os.path.join(cache, "server")):
+        return path
     return f"/tmp/helpdesk-tui-{uid}"
 
 
 def dir_problem() -> str | None:
     """Why the socket directory cannot be used, for ``helpdesk server status``: on a shared
-    machine another user may have made ``/tmp/helpdesk-tui-<uid>`` first. None when it
-    can be, or is not there yet."""
+    machine another user may have made ``/tmp/helpdesk-tui-<uid>`` first (where the cache
+    directory's path is too long). None when it can be, or is not there yet."""
     uid = os.getuid()
     path = _dir_path(uid)
     try:
@@ -146,6 +179,7 @@ def server_dir(create: bool = True) -> str | None:
     path = _dir_path(uid)
     if create:
         try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)  # (the cache directory)
             os.mkdir(path, 0o700)
         except FileExistsError:
             pass

@@ -9,8 +9,10 @@ rows, so callers cannot reach the database through a result.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,9 +26,22 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
-__all__ = ["Database", "DeskService"]
+__all__ = ["AgentSeen", "Database", "DeskService"]
 """``Database`` is named here for callers that hand one to the facade (the app's factory):
 they never import storage themselves."""
+
+
+@dataclass(frozen=True)
+class AgentSeen:
+    """The acting agent as a write's transaction read them (``actor_may_change``)."""
+
+    check: int
+    """The read's number, in the order the reads began."""
+    actor: Actor
+    """As the desk has them (their role now); as before when ``refused``."""
+    refused: str | None
+    """Why the desk refuses them now (deactivated, removed), in its one line; None: it
+    takes them."""
 
 
 class DeskService:
@@ -47,6 +62,11 @@ class DeskService:
         """A terminal open for hours: each write first reads the actor's agent row again, so
         an agent an admin deactivated meanwhile can no longer act (one line saying so) and
         one given another role acts with it, as the CLI reads it at each command's start."""
+        self.agent_seen: AgentSeen | None = None
+        """With ``actor_may_change``: the agent as the latest of those reads found them,
+        for a screen to follow (``AgentSeen``); None before the first."""
+        self._checks = 0
+        self._checks_lock = threading.Lock()
 
     @property
     def location(self) -> str:
@@ -93,8 +113,27 @@ class DeskService:
         if not self.actor_may_change or self.actor.agent_id is None:
             return
         from helpdesk_tui.desk.actors import agent_actor
+        from helpdesk_tui.desk.errors import UnknownAgent
 
-        self.actor = agent_actor(reader, self.actor.name)
+        with self._checks_lock:
+            self._checks += 1
+            check = self._checks  # (taken before the read: see _seen)
+        try:
+            self.actor = agent_actor(reader, self.actor.name)
+        except UnknownAgent as error:
+            self._seen(AgentSeen(check, self.actor, str(error)))
+            raise
+        self._seen(AgentSeen(check, self.actor, None))
+
+    def _seen(self, seen: AgentSeen) -> None:
+        """Keep what the latest read found: the writes of several threads end in any order
+        (a heartbeat that read the agent before an admin deactivated them may end after a
+        reply refused since), so the reads are numbered as they begin, and one numbered
+        after another that saw the agent as before a change began after it too, unless the
+        two overlapped the change's commit (which the next read settles)."""
+        with self._checks_lock:
+            if self.agent_seen is None or seen.check > self.agent_seen.check:
+                self.agent_seen = seen
 
     def _desk_errors(self) -> AbstractContextManager[None]:
         """The database's failures leave the facade as desk errors (one line, no password)."""

@@ -29,10 +29,11 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.activity import Since, Watermark
 from helpdesk_tui.desk.attachments import read_attachments
-from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddress
+from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddress, UnknownAgent
 from helpdesk_tui.desk.limits import check_body
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.drafts import DraftKind, DraftStore
+from helpdesk_tui.messages import AgentChecked
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.timefmt import relative
@@ -406,5 +407,8 @@ class ComposerScreen(ModalScreen[bool]):
             if isinstance(error, NoAddress):
                 self._ask_address()
                 return
+        if isinstance(error, UnknownAgent):  # (deactivated meanwhile: the app says it once)
+            desk_app(self).post_message(AgentChecked())
+            return
         message = str(error) if isinstance(error, DeskError) else f"Not saved: {error!r}"
         self.notify(message, severity="error", markup=False, timeout=8)

@@ -61,6 +61,7 @@ from helpdesk_tui.screens.frames import KeyFrames
 from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
+from helpdesk_tui.widgets.outage import outage_text
 from helpdesk_tui.widgets.queue_table import QueueTable
 
 if TYPE_CHECKING:
@@ -264,9 +265,11 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._focus: int | None = None
         self._timer: Timer | None = None
         """A look put off after a failed read (``RETRY_SECONDS``)."""
-        self._failing = False
-        """The last read failed and the agent was told: its retries' failures are not told
-        again (one notice for an outage, not one every ``RETRY_SECONDS``)."""
+        self._failing_since: datetime | None = None
+        """When the first of the failed reads since the last one that worked failed (by the
+        app's clock): the agent was told once, its retries' failures are not told again
+        (one notice for an outage, not one every ``RETRY_SECONDS``), and the status line
+        says so until a read works (``_answered``)."""
         self._watch: QueueWatch | None = None
         """The once-a-second look for changes, in its own thread (``queue_watch``)."""
         self._started = False
@@ -392,6 +395,8 @@ class QueueScreen(KeyFrames, DeskScreen):
             status.append(f" · as of {as_of}, loading…", style="italic")
         elif not self.desk_app.live:
             status.append(" · loading…", style="italic")
+        if self._failing_since is not None:
+            status = _with_outage(status, outage_text(self._failing_since), width - 2)  # (padding)
         self.query_one("#queue-status", Static).update(status, layout=False)
 
     # -- loading --------------------------------------------------------------------------
@@ -453,10 +458,18 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._pending = None
         error = event.worker.error
         if not isinstance(error, DeskError) or error.transient:
-            if self._failing:
+            if self._failing_since is not None:
                 event.prevent_default()  # (told at the first failure)
-            self._failing = True
+            else:
+                self._failing_since = self.desk_app.clock()
+                self._show_bars()
             self._schedule_refresh(RETRY_SECONDS)
+
+    def _answered(self) -> None:
+        """A read worked: an outage the status line told of is over."""
+        if self._failing_since is not None:
+            self._failing_since = None
+            self._show_bars()
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -482,7 +495,7 @@ class QueueScreen(KeyFrames, DeskScreen):
 
     def _show_window(self, load: Load, window: QueueWindow) -> None:
         self._pending = None
-        self._failing = False
+        self._answered()
         page = window.page
         if load.kind in ("first", "last", "refresh"):
             self._positions = {}
@@ -610,7 +623,7 @@ class QueueScreen(KeyFrames, DeskScreen):
 
     @on(Checked)
     def _checked(self, message: Checked) -> None:
-        self._failing = False
+        self._answered()
         if message.request != self._request or self._pending is not None:
             return  # a page was asked for meanwhile; its answer brings a fresh mark
         seen, check = self._mark, message.check
@@ -932,3 +945,16 @@ def _describe(spec: TicketFilter) -> str:
         if value:
             parts.append(f"{label} {value}")
     return ", ".join(parts) or "everything"
+
+
+def _with_outage(status: Text, outage: Text, width: int) -> Text:
+    """The status line with an outage told at its end, kept in sight: what comes before is
+    cut to leave it room ("…" where it was cut), as the whole line is cut where even the
+    outage does not fit ``width`` cells."""
+    line = status.copy()
+    room = width - outage.cell_len - len(" · ")
+    if line.cell_len > room > 0:
+        line.truncate(room, overflow="ellipsis")
+    line.append(" · ")
+    line.append_text(outage)
+    return line

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -31,7 +32,7 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.desk.activity import Arrival, Watermark
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.attachments import TargetExists, safe_filename
-from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound
+from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound, UnknownAgent
 from helpdesk_tui.desk.kb import public_link
 from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
 from helpdesk_tui.desk.presence import OnTicket
@@ -41,7 +42,7 @@ from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, words
 from helpdesk_tui.desk.ticket_view import Entry, TicketView
 from helpdesk_tui.drafts import DraftKind, DraftStore
-from helpdesk_tui.messages import OutboxMoved, TicketChanged
+from helpdesk_tui.messages import AgentChecked, OutboxMoved, TicketChanged
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.composer import ComposerScreen
@@ -81,6 +82,9 @@ class Action:
     show: bool = False
     role: str = "agent"
     """The least role that may do this; others never see it (key, footer or palette)."""
+    changes: bool = True
+    """It changes the desk: an agent the desk refuses now (deactivated while the app runs)
+    no longer sees it."""
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -106,21 +110,28 @@ ACTIONS: tuple[Action, ...] = (
     Action("deescalate", "E", "De-escalate", "Move down one support tier"),
     Action("merge", "M", "Merge", "Merge this ticket into another one"),
     Action("link", "l", "Link", "Link another ticket as related"),
-    Action("save_attachment", "d", "Save file", "Save an attachment to a file"),
+    Action("save_attachment", "d", "Save file", "Save an attachment to a file", changes=False),
     Action("resend", "R", "Resend", "Send this ticket's failed or bounced mail again"),
-    Action("next", "right_square_bracket", "Next", "Next ticket in the queue", show=True),
-    Action("previous", "left_square_bracket", "Prev", "Previous ticket in the queue"),
+    Action(
+        "next", "right_square_bracket", "Next", "Next ticket in the queue", show=True, changes=False
+    ),
+    Action(
+        "previous", "left_square_bracket", "Prev", "Previous ticket in the queue", changes=False
+    ),
     Action("take_next", "x", "Take next", "Take the most urgent unassigned ticket of my teams"),
-    Action("history", "h", "History", "Show the history of changes (again: the thread)"),
+    Action(
+        "history", "h", "History", "Show the history of changes (again: the thread)", changes=False
+    ),
     Action(
         "related",
         "g",
         "Related",
         "Go to the side panel's links, other tickets and articles (again: back)",
+        changes=False,
     ),
-    Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
-    Action("more", "o", "Read on", "Read the next part of a long message"),
-    Action("reload", "ctrl+l", "Reload", "Read the ticket again"),
+    Action("quotes", "f", "Quotes", "Show or fold quoted history in messages", changes=False),
+    Action("more", "o", "Read on", "Read the next part of a long message", changes=False),
+    Action("reload", "ctrl+l", "Reload", "Read the ticket again", changes=False),
     Action("kb_insert", "i", "Insert article", "Reply with a suggested article's text"),
     Action("kb_link", "I", "Insert article link", "Reply with a suggested article's public link"),
     Action(
@@ -129,12 +140,15 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 
-_ACTION_ROLES = {a.name: a.role for a in ACTIONS}
+_ACTIONS = {a.name: a for a in ACTIONS}
 
 
-def allowed_actions(actor: Actor, actions: tuple[Action, ...] = ACTIONS) -> list[Action]:
-    """The ticket actions ``actor``'s role allows."""
-    return [a for a in actions if actor.can(a.role)]
+def allowed_actions(
+    actor: Actor, actions: tuple[Action, ...] = ACTIONS, *, refused: bool = False
+) -> list[Action]:
+    """The ticket actions ``actor``'s role allows (``refused``: the desk refuses the actor
+    now, so none that changes it)."""
+    return [a for a in actions if actor.can(a.role) and not (refused and a.changes)]
 
 
 class TicketScreen(DeskScreen):
@@ -207,6 +221,9 @@ class TicketScreen(DeskScreen):
         self._beat_timer: Timer | None = None
         self._beating = True
         self._beat_trouble = False
+        self._outage_since: datetime | None = None
+        """When the first of the beats the desk has not answered since the last one it did
+        failed (by the app's clock): the presence line says so until a beat is answered."""
         self._saving: tuple[int, str] = (0, "")
         self.pending_insert = ""
         """An article's text (or link) the next reply opens with."""
@@ -304,7 +321,11 @@ class TicketScreen(DeskScreen):
         self._beat_trouble = False
         self._rearm()
         beat = message.beat
+        self.desk_app.post_message(AgentChecked())  # (the beat read the agent again)
+        was_out, self._outage_since = self._outage_since is not None, None
         if beat.number != self.number:
+            if was_out:
+                self.query_one(TicketHeader).show_presence([])  # (this ticket's beat is next)
             return
         self.query_one(TicketHeader).show_presence(beat.others)
         if self.view is not None and beat.version != self.view.row.version:
@@ -317,11 +338,19 @@ class TicketScreen(DeskScreen):
         self.notify("\n".join(lines), title=f"#{self.number} changed", timeout=6, markup=False)
 
     def _beat_failed(self, error: BaseException | None) -> None:
-        """A ticket that is gone stops the beat; other failures are said once, then retried."""
+        """A ticket that is gone stops the beat; other failures are said once, then retried,
+        and while the desk does not answer the presence line says since when."""
         if isinstance(error, NotFound):
             self._beating = False
             self.notify(str(error), title=f"#{self.number}", severity="error", markup=False)
             return
+        if isinstance(error, UnknownAgent):  # (the beats go on: a reactivation shows)
+            self.desk_app.post_message(AgentChecked())
+            self._rearm()
+            return
+        if self._outage_since is None and (not isinstance(error, DeskError) or error.transient):
+            self._outage_since = self.desk_app.clock()
+            self.query_one(TicketHeader).show_outage(self._outage_since)
         if not self._beat_trouble:
             self._beat_trouble = True
             self.notify(
@@ -354,6 +383,8 @@ class TicketScreen(DeskScreen):
         group, error = event.worker.group, event.worker.error
         if group == "presence":
             self._beat_failed(error)
+        elif isinstance(error, UnknownAgent):
+            return  # (DeskScreen hands it to the app, which says it once)
         elif isinstance(error, Conflict):
             self.notify(str(error), title="Not saved", severity="warning", timeout=12, markup=False)
             self.reload()
@@ -984,13 +1015,17 @@ class TicketScreen(DeskScreen):
         """(title, help, callback) for every ticket action this agent may use, for the palette."""
         return [
             (f"#{self.number}: {a.title}", a.help, getattr(self, f"action_{a.name}"))
-            for a in allowed_actions(self.desk_app.actor)
+            for a in allowed_actions(self.desk_app.actor, refused=self.desk_app.refused is not None)
         ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """An action above this agent's role is neither bound nor shown."""
-        needed = _ACTION_ROLES.get(action)
-        return needed is None or self.desk_app.actor.can(needed)
+        """An action above this agent's role is neither bound nor shown, nor one that
+        changes the desk once the desk refuses the agent (deactivated meanwhile)."""
+        known = _ACTIONS.get(action)
+        if known is None:
+            return True
+        app = self.desk_app
+        return app.actor.can(known.role) and not (known.changes and app.refused is not None)
 
 
 def _download_dir() -> Path:

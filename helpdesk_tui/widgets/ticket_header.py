@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +14,7 @@ from helpdesk_tui.desk.kinds import Activity
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.safe_text import clamped, plain
+from helpdesk_tui.widgets.outage import outage_text
 
 TITLE_LINES = 2
 """The most lines a subject takes above the thread (a subject may be 500 characters)."""
@@ -37,6 +39,7 @@ class TicketHeader(Vertical):
     TicketHeader #ticket-title { text-style: bold; }
     TicketHeader #ticket-presence { color: $text-muted; }
     TicketHeader #ticket-presence.-replying { color: $warning; }
+    TicketHeader #ticket-presence.-outage { color: $warning; }
     """
 
     _title: Text | None = None
@@ -74,3 +77,12 @@ class TicketHeader(Vertical):
         line = self.query_one("#ticket-presence", Static)
         line.update(presence_text(others) if others else Text("No one else is here", "dim"))
         line.set_class(any(e.activity == Activity.REPLYING for e in others), "-replying")
+        line.remove_class("-outage")
+
+    def show_outage(self, since: datetime) -> None:
+        """The desk has not answered since ``since``: in the place of who else is here,
+        which is not known meanwhile (the next answered beat says it again)."""
+        line = self.query_one("#ticket-presence", Static)
+        line.update(outage_text(since))
+        line.remove_class("-replying")
+        line.add_class("-outage")

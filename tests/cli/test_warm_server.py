@@ -503,6 +503,25 @@ def test_an_unsafe_directory_means_in_process(warm: Warm, problem: str) -> None:
     assert warm.served() == 0
 
 
+def test_without_a_runtime_dir_the_server_listens_in_the_cache_dir(
+    warm: Warm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ``$XDG_RUNTIME_DIR`` (``su``, some SSH set-ups): the socket directory is made in
+    the user's cache directory, which no other user can make first (as they could
+    ``/tmp/helpdesk-tui-<uid>``, turning the user's server off); commands go warm there."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    cache = warm.runtime / "cache"  # (a short path: a socket's has a length limit)
+    monkeypatch.setenv("HELPDESK_CACHE_DIR", str(cache))
+    cold = warm.run("ticket", "list")
+    assert cold.returncode == 0 and "Printer jam" in cold.stdout
+    _wait_for_a_server()
+    _same(cold, warm.run("ticket", "list"))
+    assert warm.served() == 1
+    assert [path.parent for path in cache.glob("*/*.sock")] == [cache / "server"]
+    assert f"sockets in {cache / 'server'}" in warm.run("server", "status").stdout
+    assert not warm.sockets.exists()
+
+
 def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) -> None:
     warm.start()
     (info,) = servers()

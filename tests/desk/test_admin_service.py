@@ -20,6 +20,7 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.opening import DeskUnavailable, connect, open_database
 from helpdesk_tui.desk.queue import QueueQuery
 from helpdesk_tui.desk.queue_values import TicketFilter
+from helpdesk_tui.desk.service import AgentSeen
 from helpdesk_tui.storage.database import Database
 
 
@@ -131,3 +132,33 @@ def test_a_terminal_open_for_hours_acts_as_the_desk_has_its_agent_now(
     assert admins.ticket_row(number).version == version  # (nothing written)
     admins.agents_reactivate("bob")
     bobs.ticket_note(number, "back again")
+
+
+def test_the_agent_as_the_latest_write_read_them(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """What a terminal's keys follow (``Desk.agent_seen``): the agent as the latest of its
+    writes' reads found them, in the order the reads began; a heartbeat that read him before
+    the deactivation and ended after a refused note does not undo what the note found."""
+    admins = Desk(db, admin)
+    bobs = Desk(db, agent_bob, actor_may_change=True)
+    assert bobs.agent_seen is None
+    number = bobs.ticket_create(
+        subject="Printer", body="It smokes.", requester_email="ann@example.com"
+    ).row.number
+    first = bobs.agent_seen
+    assert first is not None and first.refused is None and first.actor.role == "agent"
+    admins.agents_set_role("bob", "supervisor")
+    bobs.ticket_note(number, "as a supervisor")
+    assert bobs.agent_seen is not None and bobs.agent_seen.actor.role == "supervisor"
+    admins.agents_deactivate("bob")
+    with pytest.raises(UnknownAgent):
+        bobs.ticket_note(number, "after the deactivation")
+    refused = bobs.agent_seen
+    assert refused is not None and refused.refused is not None
+    assert refused.refused.startswith("bob is deactivated on this helpdesk")
+    bobs._seen(AgentSeen(first.check, first.actor, None))  # (an older read ending late)
+    assert bobs.agent_seen is refused
+    admins.agents_reactivate("bob")
+    bobs.ticket_note(number, "back again")
+    assert bobs.agent_seen is not None and bobs.agent_seen.refused is None

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from rich.cells import cell_len
 from sqlalchemy import event
 from sqlmodel import select
 from textual.pilot import Pilot
@@ -1461,14 +1462,25 @@ async def test_a_tall_terminal_pages_without_reading_back_and_forth(
             assert "before" not in reads, reads
 
 
+def outage_line(app: HelpdeskApp) -> str | None:
+    """The screen's line that says the desk does not answer, if one does."""
+    return next((line for line in screen_lines(app) if "not answering" in line), None)
+
+
+def hh_mm(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M")
+
+
 async def test_the_queue_follows_the_desk_again_once_the_database_answers(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A PostgreSQL server stopped mid-session (a team's audit at 80x24): each read fails
     as ``DatabaseUnreachable``, a transient error. The queue asks again every
-    ``RETRY_SECONDS``, tells the agent once, and shows what changed meanwhile as soon as the
-    desk answers again. (It had stopped asking for good, taking a desk error for a bad
-    query, and showed a stale list until another view was picked.)"""
+    ``RETRY_SECONDS``, tells the agent once, says on its status line since when the desk
+    does not answer for as long as it lasts, and shows what changed meanwhile as soon as
+    the desk answers again. (It had stopped asking for good, taking a desk error for a bad
+    query, and showed a stale list until another view was picked; then the notice went and
+    nothing on screen said the rows were stale.)"""
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.05)
     monkeypatch.setattr(queue_screen, "RETRY_SECONDS", 0.05)
     away = threading.Event()
@@ -1485,20 +1497,32 @@ async def test_the_queue_follows_the_desk_again_once_the_database_answers(
 
     monkeypatch.setattr(Desk, "list_changes", unreachable(Desk.list_changes))
     monkeypatch.setattr(Desk, "list_window", unreachable(Desk.list_window))
-    app = make_test_app()
+    now = [FROZEN_NOW]
+    app = make_test_app(clock=lambda: now[0])
     other = Database(desk_data.db.url)  # another agent's terminal
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("3")
             await settle(pilot)
+            assert outage_line(app) is None
+            went = now[0] = FROZEN_NOW + timedelta(minutes=12)
             away.set()
             with other.write() as s:
                 first = create_ticket(
                     s, desk_data.bob, subject="While the server was down", body="x"
                 )
-            await wait_for(pilot, lambda: len(failed) >= 3, 10.0)
+            await wait_for(pilot, lambda: outage_line(app) is not None, 10.0)
+            now[0] = went + timedelta(minutes=5)  # (the retries keep the first failure's time)
+            so_far = len(failed)
+            await wait_for(pilot, lambda: len(failed) >= so_far + 2, 10.0)
+            await drain(pilot)
+            line = outage_line(app)
+            assert line is not None
+            assert line.startswith(" All open · sort ")
+            assert line.endswith(f" · desk not answering since {hh_mm(went)} — retrying")
             away.clear()
             await wait_for(pilot, lambda: first.number in shown(app), 10.0)
+            await wait_for(pilot, lambda: outage_line(app) is None, 10.0)
             with other.write() as s:
                 second = create_ticket(s, desk_data.bob, subject="Once it was back", body="x")
             await wait_for(pilot, lambda: second.number in shown(app), 10.0)
@@ -1523,3 +1547,58 @@ async def test_every_filter_field_shows_its_whole_hint_at_80x24(
         for _key, label, hint in FILTER_FIELDS:
             (line,) = [line for line in lines if f"│ {label} " in line]
             assert hint in line, line
+
+
+async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search's words fill the status line at 80 columns: they are cut ("…") to leave the
+    outage its room, and the whole line is back once the desk answers."""
+    monkeypatch.setattr(queue_screen, "RETRY_SECONDS", 0.05)
+    away = threading.Event()
+
+    def checking(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+        if away.is_set():
+            raise DatabaseUnreachable("database error at the desk: connection refused")
+        return list_changes(desk, *args, **kwargs)
+
+    list_changes = Desk.list_changes
+    monkeypatch.setattr(Desk, "list_changes", checking)
+    app = make_test_app()
+    words = "printer on fire in the third floor copy room again and again"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("7", "slash", *words, "enter")
+        await settle(pilot)
+        away.set()
+        await wait_for(pilot, lambda: outage_line(app) is not None, 10.0)
+        line = outage_line(app)
+        assert line is not None and cell_len(line) <= 80
+        since = hh_mm(FROZEN_NOW)
+        assert line.endswith(f"… · desk not answering since {since} — retrying"), line
+        assert line.startswith(" All tickets · search: printer on "), line
+        away.clear()
+        await wait_for(pilot, lambda: outage_line(app) is None, 10.0)
+        assert any(f"search: {words[:40]}" in line for line in screen_lines(app))
+
+
+async def test_the_shift_beat_tells_a_deactivated_agent_once(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """On the queue alone (no ticket's beat), the shift heartbeat reads the agent again: a
+    deactivation is told once, however many beats find it, and not as a failed load."""
+    from helpdesk_tui.desk import agents
+
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        with desk_data.db.write() as s:
+            agents.set_active(s, desk_data.ada, "bob", active=False)
+        for _ in range(3):
+            app._on_shift()
+            await settle(pilot)
+        told = (
+            "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
+        )
+        assert app.refused == told
+        assert notifications(app).count(told) == 1

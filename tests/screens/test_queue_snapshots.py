@@ -6,7 +6,9 @@ at the report before committing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,11 +20,15 @@ from textual.pilot import Pilot
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_queue import settle
+from tests.screens.ticket_helpers import until
 
 LONG_TICKETS = (
     # subject, requester name, priority, SLA due from now (minutes), assignee
@@ -204,3 +210,47 @@ def test_queue_long_search_80x24(
         assert status.endswith("best matches first")
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=searched)
+
+
+@pytest.fixture
+def utc_local_time() -> Iterator[None]:
+    """Local time is UTC (a time of day on screen is drawn the same on every machine)."""
+    was = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if was is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = was
+        time.tzset()
+
+
+def test_queue_outage_80x24(
+    snap_compare: Any,
+    make_test_app: Callable[..., HelpdeskApp],
+    monkeypatch: pytest.MonkeyPatch,
+    utc_local_time: None,
+) -> None:
+    """The desk stopped answering at 09:30 (PostgreSQL stopped): the status line says so at
+    its end, in bold, until a read works again; the rows are the last ones read."""
+    monkeypatch.setattr(queue_screen, "RETRY_SECONDS", 3600.0)  # (one failure, no retry)
+
+    async def away(pilot: Pilot[None]) -> None:
+        await _all_open(pilot)
+
+        def unreachable(*_args: Any, **_kwargs: Any) -> Any:
+            raise DatabaseUnreachable("database error at the desk: connection refused")
+
+        monkeypatch.setattr(Desk, "list_changes", unreachable)
+        await until(pilot, lambda: "not answering" in _status(pilot))
+        pilot.app.clear_notifications()  # (the notice goes by itself after a few seconds)
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=away)
+
+
+def _status(pilot: Pilot[None]) -> str:
+    return str(pilot.app.screen.query_one("#queue-status").render())

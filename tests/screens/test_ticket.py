@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -13,6 +16,8 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import agents, fields, presence, relations, thread
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens import ticket as ticket_screen
@@ -22,7 +27,14 @@ from helpdesk_tui.storage.models import Activity
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import MessageView, Thread
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
-from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, settle, until
+from tests.screens.ticket_helpers import (
+    drain,
+    notifications,
+    open_ticket,
+    screen_lines,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -454,6 +466,44 @@ async def test_a_ticket_deleted_while_open_is_said_once(
         assert app.screen is screen
 
 
+async def test_an_outage_is_said_on_the_presence_line_while_it_lasts(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL stopped while a ticket is open: the beat fails (``DatabaseUnreachable``),
+    one notice says so, and the presence line, where who else is here was, says since when
+    the desk does not answer until a beat is answered again (the notice goes by itself)."""
+    number = desk_data.numbers["printer"]  # bob is viewing it
+    away = threading.Event()
+    beat = Desk.presence_beat
+
+    def beating(desk: Desk, *args: Any, **kwargs: Any) -> Any:
+        if away.is_set():
+            raise DatabaseUnreachable("database error at the desk: connection refused")
+        return beat(desk, *args, **kwargs)
+
+    monkeypatch.setattr(Desk, "presence_beat", beating)
+    now = [FROZEN_NOW]
+    app = make_test_app(clock=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        presence_line = screen.query_one("#ticket-presence", Static)
+        assert "Bob Agent is viewing" in str(presence_line.render())
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        went = now[0] = FROZEN_NOW + timedelta(minutes=12)
+        away.set()
+        await until(pilot, lambda: "not answering" in str(presence_line.render()))
+        now[0] = went + timedelta(minutes=5)
+        await pilot.pause(0.2)  # many beats' time: the first failure's time stays
+        at = went.astimezone().strftime("%H:%M")
+        assert f"desk not answering since {at} — retrying" in screen_lines(app)[2]
+        assert presence_line.has_class("-outage")
+        told = [n for n in notifications(app) if "connection refused" in n]
+        assert len(told) == 1, told
+        away.clear()  # (bob's marker has expired meanwhile: 17 minutes have gone by)
+        await until(pilot, lambda: "No one else is here" in str(presence_line.render()))
+        assert not presence_line.has_class("-outage")
+
+
 async def test_side_panel_links_and_other_tickets_from_the_keyboard(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
@@ -497,12 +547,13 @@ async def test_g_on_a_ticket_with_nothing_related_says_so(
 
 
 async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
-    make_test_app: AppFactory, desk_data: DeskData
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An admin deactivates bob while his terminal is open on a ticket (a team's audit at
     80x24 on PostgreSQL: his note still went in, where the CLI refused him): the note is
     refused in the CLI's one line, and nothing is added."""
     number = desk_data.numbers["printer"]
+    monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)  # (no beat tells it first)
     app = make_test_app(actor=desk_data.bob)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
@@ -511,9 +562,74 @@ async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
         await pilot.press("n")
         await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
         await pilot.press(*"after the deactivation", "ctrl+r")
-        told = (
-            "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
-        )
-        await until(pilot, lambda: told in notifications(app))
+        await until(pilot, lambda: DEACTIVATED in notifications(app))
         with desk_data.db.read() as s:
             assert "after the deactivation" not in str(ticket_detail(s, number))
+        assert app.refused == DEACTIVATED
+        await pilot.press("ctrl+r")  # (sent again: refused again, not said again)
+        await settle(pilot)
+        assert notifications(app).count(DEACTIVATED) == 1
+
+
+DEACTIVATED = "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
+
+
+async def test_a_deactivated_agent_is_told_once_and_offered_no_changes(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deactivated while his terminal shows a ticket (a team's audit on PostgreSQL), bob is
+    told once by the next beat; the keys that change the desk leave the footer, the key
+    help and the palette, and do nothing; reading keys stay. Reactivated, they are back."""
+    number = desk_data.numbers["printer"]
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        assert "n Note" in screen_lines(app)[-1]
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        with desk_data.db.write() as s:
+            agents.set_active(s, desk_data.ada, "bob", active=False)
+        await until(pilot, lambda: app.refused is not None)
+        await pilot.pause(0.2)  # many beats' time: told once
+        await drain(pilot)  # (not settle: the beats' workers fail, as they should)
+        assert notifications(app).count(DEACTIVATED) == 1
+        assert not [n for n in notifications(app) if "Cannot reach" in n]
+        footer = screen_lines(app)[-1]
+        for gone in ("r Reply", "n Note", "m Mine", "a Assign", "s Status"):
+            assert gone not in footer, footer
+        assert "] Next" in footer and "esc Back" in footer, footer
+        titles = [title for title, _, _ in screen.palette_commands()]
+        assert f"#{number}: History" in titles and f"#{number}: Note" not in titles
+        await pilot.press("n", "m")
+        await drain(pilot)
+        assert app.screen is screen
+        with desk_data.db.read() as s:
+            assert ticket_detail(s, number).row.assignee != "bob"
+        with desk_data.db.write() as s:
+            agents.set_active(s, desk_data.ada, "bob", active=True)
+        await until(pilot, lambda: app.refused is None)
+        await drain(pilot)
+        assert "n Note" in screen_lines(app)[-1]
+        assert notifications(app).count("bob may change tickets again") == 1
+
+
+async def test_a_role_given_while_the_app_runs_brings_its_keys(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bob made a supervisor while his terminal is open: the next beat tells him once, and
+    the supervisor's keys (O Reopen) are his without a restart; made an agent again, gone."""
+    number = desk_data.numbers["printer"]
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        assert not screen.check_action("reopen", ())
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        with desk_data.db.write() as s:
+            agents.set_role(s, desk_data.ada, "bob", "supervisor")
+        await until(pilot, lambda: app.actor.role == "supervisor")
+        await pilot.pause(0.1)
+        assert screen.check_action("reopen", ())
+        assert notifications(app).count("bob is now supervisor on this helpdesk") == 1
+        with desk_data.db.write() as s:
+            agents.set_role(s, desk_data.ada, "bob", "agent")
+        await until(pilot, lambda: app.actor.role == "agent")
+        assert not screen.check_action("reopen", ())

@@ -1,0 +1,17 @@
+"""What a screen that reads by itself says while the desk does not answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+OUTAGE_STYLE = "bold"
+
+
+def outage_text(since: datetime) -> Text:
+    """``desk not answering since 10:42 — retrying``: ``since`` (the first failed read of
+    this outage) in local time. It stays on screen until a read works again; the notice
+    at the first failure goes after a few seconds."""
+    at = since.astimezone().strftime("%H:%M")
+    return Text(f"desk not answering since {at} — retrying", OUTAGE_STYLE)
