@@ -670,22 +670,28 @@ def change_mark(session: Reader, now: datetime) -> ChangeMark:
 
     The presence summary (``presence_summary``) moves when a marker would; its last value
     counts the rows live at ``now``, as ``presence.on_tickets`` reads them: with none, there
-    is no marker to read.
+    is no marker to read. The first of those rows to expire gives the mark's ``expires``.
     """
     events = newest_events().subquery()
+    is_live = Presence.expires_at >= now
     live = select(
-        *presence_summary(), func.count(Presence.id).filter(Presence.expires_at >= now)
+        *presence_summary(),
+        func.count(Presence.id).filter(is_live),
+        func.min(Presence.expires_at).filter(is_live),
     ).subquery()
     found = session.execute(
         select(events.c.newest, events.c.late, *live.c).select_from(events.join(live, true()))
     ).one()
-    return ChangeMark(events=(found[0] or 0, found[1]), presence=tuple(found[2:]))
+    return ChangeMark(
+        events=(found[0] or 0, found[1]), presence=tuple(found[2:-1]), expires=found[-1]
+    )
 
 
 def probe_statement() -> Any:
     """The change mark without its count of live presence rows (which moves with the clock
-    alone, and which the screen watches by asking every look while anyone is on a ticket):
-    the same newest events and presence rows, a constant statement (``queue_watch``)."""
+    alone: the screen looks again when the mark's first live row expires, ``ChangeMark.
+    expires``): the same newest events and presence rows, a constant statement
+    (``queue_watch``)."""
     events = newest_events().subquery()
     rows = select(*presence_summary()).subquery()
     return select(events.c.newest, events.c.late, *rows.c).select_from(events.join(rows, true()))

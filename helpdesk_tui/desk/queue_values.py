@@ -104,6 +104,11 @@ class ChangeMark:
 
     events: tuple[int, int]
     presence: tuple[Any, ...]
+    expires: datetime | None = field(default=None, compare=False)
+    """When the first presence row live at the mark's reading expires: its marker goes
+    then, with no write to say so (``presence``'s count of live rows drops), so the queue
+    looks again at that time rather than at every look. Not compared: a heartbeat pushes
+    it on and nothing shown moves."""
 
     @property
     def anyone_on(self) -> bool:

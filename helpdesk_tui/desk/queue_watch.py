@@ -9,10 +9,14 @@ the real check only when the probe says something may have moved:
 
 - SQLite: ``PRAGMA data_version``, which changes when any other connection (this process's
   or another's) has committed to the file: a few microseconds, no statement through the pool.
-- PostgreSQL: the change mark's statement (less its count of live presence rows, which the
-  screen covers by checking every look while anyone is on a ticket), compiled once and sent
-  on a kept autocommit connection, compared with the last answer (a server has no cheaper
-  counter without a trigger on every write).
+  Only when it moved is the change mark's statement sent (as on PostgreSQL, on the same
+  connection) and its answer compared: a colleague's terminal on a ticket commits a
+  presence heartbeat every 1.5 s (``screens.ticket.BEAT_SECONDS``), which moved the version
+  and woke the screen for a check through the pool that found nothing to show.
+- PostgreSQL: the change mark's statement (less its count of live presence rows, which moves
+  with the clock alone: the screen asks to be woken when the first live marker expires),
+  compiled once and sent on a kept autocommit connection, compared with the last answer (a
+  server has no cheaper counter without a trigger on every write).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ class ChangeProbe:
         self._raw: Any = None
         self._sql = ""
         self._last: Any = None
+        self._version: Any = None
+        """SQLite's ``data_version`` when the statement was last sent."""
 
     def moved(self) -> bool:
         try:
@@ -66,28 +72,30 @@ class ChangeProbe:
             # Outside any transaction (the engine's "begin" hook would open one, and a
             # transaction sees no one else's commits). Its count is this connection's own: a
             # connection SQLAlchemy made again starts anew.
-            row = raw.execute("PRAGMA data_version").fetchone()
-        else:
-            # Compiled once and sent as it is: built anew each second, the statement cost
-            # ≈ 1 ms of CPU warm and ≈ 10 ms in an app idle since the last look.
-            row = raw.execute(self._sql).fetchone()
-        return tuple(row) if row is not None else None
+            version = raw.execute("PRAGMA data_version").fetchall()
+            if version == self._version:
+                return self._last  # (no commit since: the last answer stands)
+            self._version = version
+        # Compiled once and sent as it is: built anew each second, the statement cost
+        # ≈ 1 ms of CPU warm and ≈ 10 ms in an app idle since the last look. (All rows
+        # fetched: on SQLite a statement not stepped to its end keeps its read open.)
+        rows = raw.execute(self._sql).fetchall()
+        return tuple(rows[0]) if rows else None
 
     def _open(self) -> None:
         conn = self._db.engine.connect()
         if not self._db.is_sqlite:  # (each look its own transaction; reset when returned)
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            from helpdesk_tui.desk import queue
+        from helpdesk_tui.desk import queue
 
-            statement = queue.probe_statement()
-            compiled = statement.compile(
-                dialect=conn.dialect, compile_kwargs={"literal_binds": True}
-            )
-            self._sql = str(compiled)
+        statement = queue.probe_statement()
+        compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        self._sql = str(compiled)
         self._conn, self._raw = conn, conn.connection.driver_connection
 
     def close(self) -> None:
-        self._last = self._raw = None  # (a new connection's data_version starts its own count)
+        # (a new connection's data_version starts its own count)
+        self._last = self._raw = self._version = None
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.close()

@@ -597,10 +597,13 @@ class QueueScreen(KeyFrames, DeskScreen):
             self._timer = self.set_timer(delay, self._refresh)
             return
         if self._watch is None:
-            self._watch = QueueWatch(self.desk.change_probe, self._wake, REFRESH_SECONDS)
+            self._watch = QueueWatch(
+                self.desk.change_probe, self._wake, REFRESH_SECONDS, self.desk_app.clock
+            )
             self._watch.start()
-        # (with someone on a ticket, every look checks: their marker expires with time)
-        self._watch.arm(always=self._mark is not None and self._mark.anyone_on, again=again)
+        # (a marker expires with time alone: look again when the first one does)
+        until = self._mark.expires if self._mark is not None else None
+        self._watch.arm(until=until, again=again)
 
     def _wake(self) -> None:
         """(The watcher's thread: the screen handles it on the app's loop.)"""

@@ -10,6 +10,12 @@ costs the app's loop nothing.
 
 The screen coming back from another one (the palette, the filter form, a ticket) asks for a
 look at once (``look_now``): the same look, so an unchanged desk posts the screen nothing.
+
+While someone is on a ticket their marker expires with time alone, with no write for the
+probe to see: the screen arms the watch with the time the first live marker expires
+(``until``, read with the change mark) and is woken at the first look past it. It had been
+woken at every look for as long as anyone was on any ticket (a team's audit on PostgreSQL:
+13 ticks of CPU per 20 s for an idle queue while a colleague had a ticket open, 3 alone).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import suppress
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,20 +33,26 @@ if TYPE_CHECKING:
 class QueueWatch:
     """Every ``period`` seconds, or at once when asked (``look_now``): ``look()``. ``wake``
     is called (from the watcher's thread) when the screen armed the watch and the desk may
-    have changed since the last wake, or the screen asked to be woken anyway (someone is on
-    a ticket: markers expire with time; a check it had to put off).
+    have changed since the last wake, the time it armed it ``until`` has passed (by
+    ``clock``, the app's: a marker expired), or it asked to be woken anyway (a check it had
+    to put off).
     """
 
     def __init__(
-        self, probe: Callable[[], ChangeProbe], wake: Callable[[], None], period: float
+        self,
+        probe: Callable[[], ChangeProbe],
+        wake: Callable[[], None],
+        period: float,
+        clock: Callable[[], datetime],
     ) -> None:
         self._make_probe = probe
         self._probe: ChangeProbe | None = None
         self._wake = wake
         self._period = period
+        self._clock = clock
         self._lock = threading.Lock()
         self._armed = False
-        self._always = False
+        self._until: datetime | None = None
         self._moved = False
         self._stop = threading.Event()
         self._soon = threading.Event()
@@ -61,11 +74,11 @@ class QueueWatch:
         if self._thread is None:
             self._close()
 
-    def arm(self, *, always: bool = False, again: bool = False) -> None:
-        """Wake the screen at the next look that finds a change; at the next look whatever
-        it finds with ``always`` (until the next arming) or ``again`` (once)."""
+    def arm(self, *, until: datetime | None = None, again: bool = False) -> None:
+        """Wake the screen at the next look that finds a change, or that comes after
+        ``until``; at the next look whatever it finds with ``again``."""
         with self._lock:
-            self._armed, self._always = True, always
+            self._armed, self._until = True, until
             self._moved = self._moved or again
 
     def look_now(self) -> None:
@@ -83,7 +96,8 @@ class QueueWatch:
         moved = self._probe.moved()
         with self._lock:
             self._moved = self._moved or moved
-            wake = self._armed and (self._moved or self._always)
+            due = self._until is not None and self._clock() > self._until
+            wake = self._armed and (self._moved or due)
             if wake:
                 self._armed = self._moved = False
         if wake:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from helpdesk_tui.desk import presence
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import Activity
@@ -36,6 +38,53 @@ def test_the_probe_moves_when_another_connection_writes(db: Database, admin: Act
         assert not probe.moved()
     finally:
         probe.close()
+
+
+def test_a_heartbeat_that_only_keeps_a_marker_alive_moves_neither_probe_nor_mark(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Another terminal's beat on the same ticket doing the same thing pushes its row's
+    expiry on and nothing shown moves: the probe stays still (on SQLite too, whose
+    data_version the beat's commit moves) and the mark compares equal, its ``expires`` the
+    first live row's new expiry. Replying moves both; so does the row expiring, for the
+    mark read after that time (the probe has no clock: the screen looks again then)."""
+    [number] = _numbers(db, admin)
+    ada = Desk(db, admin, clock=lambda: NOW)
+    probe = ada.change_probe()
+    other = Database(db.url)  # the colleague's terminal
+    try:
+        beat = _beater(other, agent_bob, number)
+        beat(NOW, Activity.VIEWING)
+        probe.moved()
+        first = ada.list_changes(None, [number]).mark
+        assert first.anyone_on and first.expires == NOW + presence.PRESENCE_TTL
+        later = NOW + timedelta(seconds=3)
+        beat(later, Activity.VIEWING)
+        assert not probe.moved()
+        again = ada.list_changes(first, [number])
+        assert again.mark == first and again.on is None
+        assert again.mark.expires == later + presence.PRESENCE_TTL
+        beat(later, Activity.REPLYING)
+        assert probe.moved()
+        expired = Desk(db, admin, clock=lambda: later + presence.PRESENCE_TTL * 2)
+        gone = expired.list_changes(again.mark, [number])
+        assert not gone.mark.anyone_on and gone.mark.expires is None and gone.on == {}
+    finally:
+        other.dispose()
+        probe.close()
+
+
+def _numbers(db: Database, admin: Actor) -> list[int]:
+    with db.write() as s:
+        return [create_ticket(s, admin, subject="On a ticket", body="x").number]
+
+
+def _beater(db: Database, actor: Actor, number: int) -> Callable[[datetime, Activity], None]:
+    def beat(now: datetime, activity: Activity) -> None:
+        with db.write() as s:
+            presence.heartbeat(s, actor, "bob-term", number, activity, now=now)
+
+    return beat
 
 
 def test_a_probe_that_fails_says_moved_and_opens_again(

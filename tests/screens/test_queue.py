@@ -997,13 +997,16 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
     desk_data: DeskData,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With someone on a ticket (the seeded presence rows are live at the frozen clock; their
-    markers expire with time), every look asks the desk's change mark; the list is read
-    again only after a change.
+    """With colleagues on tickets (the seeded presence rows are live at the frozen clock),
+    the watcher's looks send nothing through the engine: no list, no change mark, no
+    marker read; a change is read, and presence alone reads markers but not the list. (Every
+    look asked the change mark while anyone was on a ticket: their markers expire with time,
+    which the screen now looks at when the first one does.)
 
-    Statements are counted as the engine sends them (an event listener), not timed.
+    Statements are counted as the engine sends them (an event listener); the watcher's looks
+    are made by hand (its thread's are kept out of the way), not timed.
     """
-    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.01)
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
     app = make_test_app()
     other = Database(desk_data.db.url)
     try:
@@ -1011,26 +1014,44 @@ async def test_an_idle_queue_reads_no_list_until_something_changes(
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.press("3")
                 await settle(pilot)
+                assert "◉bob" in _cell(app, desk_data.numbers["printer"], "on")
+                watch = _looked_once(app)
+                await settle(pilot)
                 statements.sent.clear()
-                await wait_for(pilot, lambda: statements.checks() >= 20, 30.0)
-                assert statements.lists() == 0
+                for _ in range(20):
+                    watch.look()
+                    await settle(pilot)
+                assert statements.sent == []
                 with other.write() as s:
                     new = create_ticket(s, desk_data.bob, subject="Fresh from the CLI", body="x")
+                watch.look()
                 await wait_for(pilot, lambda: new.number in shown(app), 30.0)
                 assert statements.lists() > 0
+                await wait_for(pilot, lambda: watch.armed, 30.0)
                 statements.sent.clear()
                 with other.write() as s:  # presence alone: markers move, the list is not read
-                    presence.heartbeat(s, desk_data.bob, "term-b3", new.number, Activity.VIEWING)
+                    presence.heartbeat(
+                        s, desk_data.bob, "term-b3", new.number, Activity.VIEWING, now=FROZEN_NOW
+                    )
+                watch.look()
                 await wait_for(pilot, lambda: "◉bob" in _cell(app, new.number, "on"), 30.0)
                 assert statements.lists() == 0
     finally:
         other.dispose()
 
 
-async def _looks(pilot: Pilot[None], statements: _Statements, count: int) -> None:
-    """Until the queue has asked the change mark ``count`` more times."""
-    target = statements.checks() + count
-    await wait_for(pilot, lambda: statements.checks() >= target, 30.0)
+def _looked_once(app: HelpdeskApp) -> QueueWatch:
+    """The queue's watcher, after its first look (which has nothing to compare with: one
+    check of the change mark)."""
+    watch = queue(app)._watch
+    assert watch is not None
+    watch.look()
+    return watch
+
+
+def _markers(sent: list[str]) -> int:
+    """Statements that read who is on which ticket."""
+    return sum("presence.activity" in sql and "agent.login" in sql for sql in sent)
 
 
 async def test_a_heartbeat_that_only_keeps_a_marker_alive_reads_no_markers(
@@ -1041,21 +1062,21 @@ async def test_a_heartbeat_that_only_keeps_a_marker_alive_reads_no_markers(
     """Another terminal on a ticket beats every 1.5 s, pushing its row's expiry on. The
     queue reads its markers again when one comes, goes or changes what it does, not at each
     beat: it did, and redrew its rows, for every beat of anyone (a team's audit on
-    PostgreSQL: ≈ 1 % of a core for an idle queue while a colleague had a ticket open)."""
-    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.01)
+    PostgreSQL: ≈ 1 % of a core for an idle queue while a colleague had a ticket open). On
+    SQLite each beat's commit moves the file's data_version: the watcher's probe then asks
+    the change mark's summary on its own connection, and the screen is not woken at all."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
     number = desk_data.numbers["printer"]  # bob's "term-bob" views it, seeded at FROZEN_NOW
     app = make_test_app()
     other = Database(desk_data.db.url)
-
-    def markers(sent: list[str]) -> int:
-        return sum("presence.activity" in sql and "agent.login" in sql for sql in sent)
-
     try:
         with _Statements(desk_data.db) as statements:
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.press("3")
                 await settle(pilot)
                 assert "◉bob" in _cell(app, number, "on")
+                watch = _looked_once(app)
+                await settle(pilot)
                 statements.sent.clear()
                 for second in (1, 2, 3):
                     beat = FROZEN_NOW + timedelta(seconds=second)
@@ -1063,15 +1084,79 @@ async def test_a_heartbeat_that_only_keeps_a_marker_alive_reads_no_markers(
                         presence.heartbeat(
                             s, desk_data.bob, "term-bob", number, Activity.VIEWING, now=beat
                         )
-                    await _looks(pilot, statements, 3)
-                assert markers(statements.sent) == 0
+                    watch.look()
+                    await settle(pilot)
+                assert statements.sent == []  # (no list, no check, no marker read)
                 with other.write() as s:
                     replying = FROZEN_NOW + timedelta(seconds=4)
                     presence.heartbeat(
                         s, desk_data.bob, "term-bob", number, Activity.REPLYING, now=replying
                     )
+                watch.look()
                 await wait_for(pilot, lambda: "✎bob" in _cell(app, number, "on"), 30.0)
-                assert markers(statements.sent) > 0
+                assert _markers(statements.sent) > 0 and statements.lists() == 0
+    finally:
+        other.dispose()
+
+
+async def test_a_marker_that_expires_goes_at_the_first_look_after_it(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A terminal that stops beating leaves no write behind: its marker goes with time. The
+    queue looks again at the first look past the first live marker's expiry (the change
+    mark's ``expires``), as it did when it checked at every look; before it, nothing is sent.
+    bob's and cy's rows were seeded at FROZEN_NOW (live 15 s); bob's terminal beats once
+    more at +10 s (live until +25 s), cy's does not."""
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
+    printer, vpn = desk_data.numbers["printer"], desk_data.numbers["vpn"]
+    now = [FROZEN_NOW]
+    app = make_test_app(clock=lambda: now[0])
+    other = Database(desk_data.db.url)
+
+    def at(seconds: int) -> None:
+        now[0] = FROZEN_NOW + timedelta(seconds=seconds)
+
+    try:
+        with _Statements(desk_data.db) as statements:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("3")
+                await settle(pilot)
+                assert "◉bob" in _cell(app, printer, "on") and "✎cy" in _cell(app, vpn, "on")
+                with other.write() as s:
+                    presence.heartbeat(
+                        s,
+                        desk_data.bob,
+                        "term-bob",
+                        printer,
+                        Activity.VIEWING,
+                        now=FROZEN_NOW + timedelta(seconds=10),
+                    )
+                watch = _looked_once(app)  # (sees the beat: the mark is read again)
+                await wait_for(pilot, lambda: watch.armed, 30.0)
+                statements.sent.clear()
+                for seconds in (5, 10, 15):  # (a row expiring at 15 s is live at 15 s)
+                    at(seconds)
+                    watch.look()
+                    await settle(pilot)
+                assert statements.sent == [] and "✎cy" in _cell(app, vpn, "on")
+                at(16)
+                watch.look()
+                await wait_for(pilot, lambda: "✎cy" not in _cell(app, vpn, "on"), 30.0)
+                assert "◉bob" in _cell(app, printer, "on")
+                assert statements.lists() == 0 and _markers(statements.sent) == 1
+                await wait_for(pilot, lambda: watch.armed, 30.0)
+                statements.sent.clear()
+                for seconds in (20, 25):
+                    at(seconds)
+                    watch.look()
+                    await settle(pilot)
+                assert statements.sent == [] and "◉bob" in _cell(app, printer, "on")
+                at(26)
+                watch.look()
+                await wait_for(pilot, lambda: "◉bob" not in _cell(app, printer, "on"), 30.0)
+                assert statements.lists() == 0
     finally:
         other.dispose()
 

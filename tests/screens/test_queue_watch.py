@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from helpdesk_tui.screens.queue_watch import QueueWatch
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 class _Probe:
@@ -17,9 +21,17 @@ class _Probe:
         self.closed = True
 
 
-def _watch() -> tuple[QueueWatch, _Probe, list[int]]:
+class _Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _watch(clock: _Clock | None = None) -> tuple[QueueWatch, _Probe, list[int]]:
     probe, woken = _Probe(), []
-    watch = QueueWatch(lambda: probe, lambda: woken.append(1), 1.0)  # type: ignore[arg-type,return-value]
+    watch = QueueWatch(lambda: probe, lambda: woken.append(1), 1.0, clock or _Clock())  # type: ignore[arg-type,return-value]
     return watch, probe, woken
 
 
@@ -46,18 +58,28 @@ def test_a_change_seen_while_unarmed_wakes_at_the_next_armed_look() -> None:
     assert woken == [1]
 
 
-def test_always_wakes_each_look_and_again_once() -> None:
-    watch, _probe, woken = _watch()
-    watch.arm(always=True)  # (someone is on a ticket: markers expire with time)
+def test_until_wakes_at_the_first_look_past_it_and_again_once() -> None:
+    """(Someone is on a ticket: their marker expires at ``until`` with no write to see.)"""
+    clock = _Clock()
+    watch, _probe, woken = _watch(clock)
+    expires = NOW + timedelta(seconds=15)
+    watch.arm(until=expires)
+    for seconds in range(16):  # (a row expiring at 15 s is still live at 15 s)
+        clock.now = NOW + timedelta(seconds=seconds)
+        watch.look()
+    assert woken == []
+    clock.now = expires + timedelta(seconds=1)
     watch.look()
-    watch.arm(always=True)
     watch.look()
-    assert woken == [1, 1]
+    assert woken == [1] and not watch.armed
+    watch.arm(until=expires + timedelta(seconds=10))  # (a heartbeat pushed it on)
+    watch.look()
+    assert woken == [1]
     watch.arm(again=True)  # (a check put off)
     watch.look()
     watch.arm()
     watch.look()
-    assert woken == [1, 1, 1]
+    assert woken == [1, 1]
 
 
 def test_a_disarmed_watch_wakes_no_one_and_stop_closes_the_probe() -> None:
