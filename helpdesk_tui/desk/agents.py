@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
-from helpdesk_tui.desk.values import parse_address, text_value
+from helpdesk_tui.desk.values import name_value, parse_address, text_value
 from helpdesk_tui.storage.models import Agent, Role, Team, TeamMember
 
 
@@ -28,7 +28,7 @@ def _valid_login(login: str) -> str:
 
 
 def ensure_team(session: Session, name: str, description: str = "") -> Team:
-    name = " ".join(text_value(name, "team name", single_line=True).split())[:100].rstrip()
+    name = name_value(name, "team name", col(Team.name))
     description = text_value(description, "team description")
     if not name:
         raise InvalidValue("a team needs a name")
@@ -62,7 +62,7 @@ def add_agent(
     login = _valid_login(login)
     if session.exec(select(Agent).where(Agent.login == login)).first() is not None:
         raise InvalidValue(f"{login} is already an agent; see: helpdesk agent list")
-    name = " ".join(text_value(name, "agent's name", single_line=True).split())[:200].rstrip()
+    name = name_value(name, "agent's name", col(Agent.name))
     email = parse_address(email, "agent's email address") if email else None
     agent = Agent(login=login, name=name or login, email=email, role=parse_role(role))
     session.add(agent)

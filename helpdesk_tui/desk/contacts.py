@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text, update
 
-from helpdesk_tui.desk.values import parse_address, text_value
+from helpdesk_tui.desk.values import name_value, parse_address
 from helpdesk_tui.storage.core_tables import Contact, contact
 from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
@@ -24,12 +24,6 @@ class ContactRow:
     id: int
     email: str | None
     name: str
-
-
-MAX_NAME = 200
-"""A contact's name is cut to its column's width, as a subject is to 500 characters and a
-mail's sender name to 200: PostgreSQL refused a longer one ("value too long for type
-character varying(200)", naming no field) where SQLite kept it whole."""
 
 
 def normalize_email(address: str) -> str:
@@ -66,8 +60,7 @@ _ORGANIZATION_BY_DOMAIN = text("SELECT id FROM organization WHERE domain = :doma
 
 def find_or_create_contact(reader: Reader, email: str, name: str = "") -> ContactRow:
     email = normalize_email(email)
-    name = " ".join(text_value(name, "contact's name", single_line=True).split())
-    name = name[:MAX_NAME].rstrip()
+    name = name_value(name, "contact's name", Contact.name)
     conn = connection_of(reader)
     found = find_contact(conn, email)
     if found is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.safe_text import without_invisibles
@@ -80,6 +80,14 @@ def text_value(value: str, field: str, *, single_line: bool = False) -> str:
     if _SURROGATE.search(value):
         raise InvalidValue(f"the {field} is not valid UTF-8; nothing was saved")
     return without_invisibles(value) if single_line else value
+
+
+def name_value(value: str, field: str, column: Any) -> str:
+    """A name (a person's, a team's) as the desk stores it: one line, runs of blanks as one
+    space, cut to ``column``'s declared width — PostgreSQL refuses a longer one ("value
+    too long for type character varying(200)", naming no field) where SQLite kept it."""
+    name = " ".join(text_value(value, field, single_line=True).split())
+    return name[: column.type.length].rstrip()
 
 
 def parse_address(value: str, field: str = "email address") -> str:
