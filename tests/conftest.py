@@ -6,6 +6,7 @@ import gc
 import itertools
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,10 +78,25 @@ test of each other. Only which worker runs which test changes, not what a test c
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Temporary files in memory (see ``_memory_tmp``); xdist's batches (``XDIST_CHUNK``)."""
+    """Temporary files in memory (see ``_memory_tmp``); xdist's batches (``XDIST_CHUNK``);
+    Ctrl-C and Ctrl-\\ as a terminal's shell gives them (``_terminal_signals``)."""
     if getattr(config.option, "maxschedchunk", False) is None:
         config.option.maxschedchunk = XDIST_CHUNK
     _memory_tmp()
+    _terminal_signals()
+
+
+def _terminal_signals() -> None:
+    """SIGINT and SIGQUIT acting by default in this process and the programs it starts.
+
+    A suite started in the background by a shell without job control (``cmd &`` in a
+    script, ``nohup … &``) inherits both ignored, and an ignored signal stays ignored across
+    ``exec``: the tests of Ctrl-C and Ctrl-\\ (``tests/cli/test_warm_server.py``) would see a
+    command that ignores them, as no user's terminal has it."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGQUIT) is signal.SIG_IGN:
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
