@@ -1635,10 +1635,12 @@ async def test_every_filter_field_shows_its_whole_hint_at_80x24(
 
 
 async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
-    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A search's words fill the status line at 80 columns: they are cut ("…") to leave the
-    outage its room, and the whole line is back once the desk answers."""
+    outage its room, and the whole line is back once the desk answers. (Another terminal's
+    write makes the queue look: an idle queue reads nothing, so without it the outage was
+    seen only when the first check happened to come after it, on a slow machine not at all.)"""
     monkeypatch.setattr(queue_screen, "RETRY_SECONDS", 0.05)
     away = threading.Event()
 
@@ -1656,6 +1658,8 @@ async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
         await pilot.press("7", "slash", *words, "enter")
         await settle(pilot)
         away.set()
+        with desk_data.db.write() as s:
+            create_ticket(s, desk_data.bob, subject="While the server was down", body="x")
         await wait_for(pilot, lambda: outage_line(app) is not None, 10.0)
         line = outage_line(app)
         assert line is not None and cell_len(line) <= 80
