@@ -11,6 +11,7 @@ draft he was writing still in its composer.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.storage.database import Database
+from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import FROZEN_NOW, SEED, DeskData, seed_desk
 from tests.screens.test_queue import _Statements
 from tests.screens.ticket_helpers import (
@@ -59,9 +61,15 @@ class Clock:
 
 
 @pytest.fixture
-def seeded(db: Database) -> DeskData:
-    """The screens' seeded desk, on each engine."""
-    return seed_desk(db)
+def seeded(db: Database) -> Iterator[DeskData]:
+    """The screens' seeded desk, on each engine. After the test, the queue's watcher
+    threads have given their probe's connection back before ``db`` is disposed (they end
+    at their next wake-up, not waited for by the app: one that ended after the pool was
+    disposed would leave its connection open in the process)."""
+    yield seed_desk(db)
+    for thread in threading.enumerate():
+        if thread.name == "queue-watch":
+            thread.join(HANG_SECONDS)
 
 
 @pytest.fixture
