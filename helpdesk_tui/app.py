@@ -44,6 +44,8 @@ from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.start_settings import StartSettings, start_of
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.service import Database
@@ -131,8 +133,8 @@ class HelpdeskApp(App[None]):
         """This terminal's agent as the desk last had them: a write reads them again (their
         role may change while the app runs: ``AgentChecked``)."""
         self.refused: str | None = None
-        """Why the desk refuses this agent now (deactivated or removed while the app runs),
-        told once: no screen offers a change while it is set."""
+        """Why the desk refuses this agent now (deactivated or removed while the app runs):
+        while it is set, one screen covers everything (``screens.access_ended``)."""
         self.clock = clock
         self._desk: Desk | None = None
         if db is not None:
@@ -251,6 +253,8 @@ class HelpdeskApp(App[None]):
             self.call_from_thread(callback, *args)
 
     def _not_opened(self, error: BaseException) -> None:
+        if isinstance(error, UnknownAgent):  # (the page just shown is shown no more)
+            queue_cache.forget()
         self.open_error = error
         self.exit(return_code=1)
 
@@ -265,6 +269,7 @@ class HelpdeskApp(App[None]):
         """The desk is open: mail, names for completion, the shift, and what waited for it."""
         from helpdesk_tui.desk.assignment import SHIFT_HEARTBEAT
 
+        self.desk.on_agent_seen = self._agent_seen
         self.mail_link.start()
         self.run_worker(self._remember_names, thread=True, group="names", exit_on_error=False)
         self._on_shift()
@@ -319,42 +324,92 @@ class HelpdeskApp(App[None]):
             self.log.warning(f"names for shell completion not kept: {error}")
 
     def _on_shift(self) -> None:
-        """A running terminal keeps its agent on shift for automatic assignment."""
-        self.run_worker(self._beat_shift, thread=True, group="shift", exit_on_error=False)
+        """A running terminal keeps its agent on shift for automatic assignment (not while
+        the desk refuses the agent: the screen over everything asks instead)."""
+        if self.refused is None:
+            self.run_worker(self._beat_shift, thread=True, group="shift", exit_on_error=False)
 
     def _beat_shift(self) -> None:
-        """(Each beat reads the agent again: on the queue alone, a deactivation or a new role
+        """(Each beat reads the agent again: on any screen, a deactivation or a new role
         shows within a beat.)"""
         try:
             self.desk.shift_heartbeat()
         except UnknownAgent:
-            pass  # (said by _agent_checked)
+            pass  # (the desk told _agent_checked)
         except DeskError as error:  # a locked or unreachable database: the next beat retries
             self.log.warning(f"shift heartbeat not recorded: {error}")
+
+    def _agent_seen(self) -> None:
+        """(Any thread: the desk read this terminal's agent again.)"""
         self.post_message(AgentChecked())
 
     @on(AgentChecked)
     def _agent_checked(self) -> None:
-        """The desk's latest word on this terminal's agent (``Desk.agent_seen``): a
-        deactivation, a reactivation or a new role is told once, and the keys on screen
-        follow it (``refused``, ``actor``)."""
+        """The desk's latest word on this terminal's agent (``Desk.agent_seen``), the one
+        gate of what the app shows: refused (deactivated, removed), a screen over everything
+        says so and nothing of the desk shows or answers a key until an admin lets the
+        agent back in (``screens.access_ended``); a new role's keys come and go."""
         seen = self.desk.agent_seen if self.live else None
         if seen is None or (seen.refused, seen.actor.role) == (self.refused, self.actor.role):
             return
+        was, self.refused, self.actor = self.refused, seen.refused, seen.actor
         if seen.refused is not None:
-            self.notify(
-                seen.refused, title="No more changes", severity="error", timeout=30, markup=False
-            )
-        elif self.refused is not None:
-            self.notify(f"{seen.actor.name} may change tickets again", markup=False)
+            self._access_ended(seen.refused)
+        elif was is not None:
+            self._access_back()
+            self.notify(f"{seen.actor.name} may use this helpdesk again", markup=False)
         else:
             self.notify(
                 f"{seen.actor.name} is now {seen.actor.role} on this helpdesk",
                 title="Role changed",
                 markup=False,
             )
-        self.refused, self.actor = seen.refused, seen.actor
         self.screen.refresh_bindings()
+
+    def _access_ended(self, reason: str) -> None:
+        """Cover everything (once; a new reason is told on the same screen): the drafts
+        being written are kept first, the notices on screen go, and so does the queue's
+        page kept for the next start (``queue_cache``)."""
+        from helpdesk_tui.screens.access_ended import AccessEndedScreen, keep_drafts
+
+        covers = [s for s in self.screen_stack if isinstance(s, AccessEndedScreen)]
+        if covers:
+            covers[-1].tell(reason)
+            return
+        kept = keep_drafts(self)
+        queue_cache.forget()  # (nor at the next start)
+        self.clear_notifications()
+        self.push_screen(AccessEndedScreen(reason, self.clock(), kept))
+
+    def _access_back(self) -> None:
+        """Take the cover away: the screens under it show again, as they were left."""
+        from helpdesk_tui.screens.access_ended import AccessEndedScreen
+
+        stack = self.screen_stack
+        covers = [i for i, s in enumerate(stack) if isinstance(s, AccessEndedScreen)]
+        if covers:
+            for _ in range(len(stack) - covers[0]):  # (and anything put over it since)
+                self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the desk refuses this terminal's agent, quitting is the app's one key."""
+        return self.refused is None or action == "quit"
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notice, unless the desk refuses this terminal's agent: then nothing of the
+        desk shows, not even in a notice (a ticket's subject, a customer's words)."""
+        if self.refused is not None:
+            self.log.info(f"notice not shown (access ended): {title} {message}")
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
@@ -507,8 +562,7 @@ class HelpdeskApp(App[None]):
     @on(WorkerFailed)
     def _worker_failed(self, message: WorkerFailed) -> None:
         error = message.worker.error
-        if isinstance(error, UnknownAgent):  # (deactivated meanwhile: said once)
-            self.post_message(AgentChecked())
+        if isinstance(error, UnknownAgent):  # (deactivated meanwhile: _agent_checked covers up)
             return
         self.log.error(f"worker {message.worker.name} failed", error)
         text = self.failure_text(error)

@@ -36,8 +36,9 @@ class WorkerFailed(Message):
 
 
 class AgentChecked(Message):
-    """A write (a change, a heartbeat) read this terminal's agent again: the app follows
-    what the latest read found (``Desk.agent_seen``)."""
+    """The desk read this terminal's agent again (a change, a heartbeat, the queue's check,
+    the access check: ``Desk.on_agent_seen``): the app follows what the latest read found
+    (``Desk.agent_seen``)."""
 
 
 class MailPolled(Message):

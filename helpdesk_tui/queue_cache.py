@@ -98,6 +98,13 @@ def keep(
     write_private(path, text)
 
 
+def forget() -> None:
+    """No page is kept any more: the desk refuses this user now (deactivated, removed), so
+    the next start shows none of its tickets (only "loading…", then the desk's one line)."""
+    with contextlib.suppress(OSError):
+        cache_file().unlink()
+
+
 def recall(*, url: str, login: str, views: Mapping[str, QueueQuery]) -> KeptPage | None:
     """The kept first page for this user on the desk at ``url``, if there is one that can
     be trusted to be theirs, of one of ``views`` (name → query) with the same query as

@@ -687,14 +687,23 @@ def change_mark(session: Reader, now: datetime) -> ChangeMark:
     )
 
 
-def probe_statement() -> Any:
+def probe_statement(agent_id: int | None = None) -> Any:
     """The change mark without its count of live presence rows (which moves with the clock
     alone: the screen looks again when the mark's first live row expires, ``ChangeMark.
     expires``): the same newest events and presence rows, a constant statement
-    (``queue_watch``)."""
+    (``queue_watch``). With ``agent_id``, that agent's standing too (active, role; none
+    once removed: a primary-key read), which no event records: a terminal's queue learns
+    at its next look that an admin deactivated its agent or gave them another role."""
     events = newest_events().subquery()
     rows = select(*presence_summary()).subquery()
-    return select(events.c.newest, events.c.late, *rows.c).select_from(events.join(rows, true()))
+    columns = [events.c.newest, events.c.late, *rows.c]
+    if agent_id is not None:
+        mine = Agent.id == agent_id
+        columns += [
+            select(Agent.active).where(mine).scalar_subquery().label("agent_active"),
+            select(Agent.role).where(mine).scalar_subquery().label("agent_role"),
+        ]
+    return select(*columns).select_from(events.join(rows, true()))
 
 
 def presence_summary() -> tuple[Any, ...]:

@@ -17,6 +17,11 @@ the real check only when the probe says something may have moved:
   with the clock alone: the screen asks to be woken when the first live marker expires),
   compiled once and sent on a kept autocommit connection, compared with the last answer (a
   server has no cheaper counter without a trigger on every write).
+
+A terminal's probe (``actor_may_change``) reads its agent's row in the same statement (two
+primary-key reads): no event records a deactivation or a new role, and the queue's check,
+woken by it, reads the agent again (``Desk.agent_seen``), so the app learns it at the next
+look, not at the next minute's shift heartbeat.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ class ChangeProbe:
     real check runs and reports what is wrong as it always did.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, agent_id: int | None = None) -> None:
         self._db = db
+        self._agent_id = agent_id
+        """Whose standing the statement reads too (``queue.probe_statement``)."""
         self._conn: Connection | None = None
         self._raw: Any = None
         self._sql = ""
@@ -88,7 +95,7 @@ class ChangeProbe:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         from helpdesk_tui.desk import queue
 
-        statement = queue.probe_statement()
+        statement = queue.probe_statement(self._agent_id)
         compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
         self._sql = str(compiled)
         self._conn, self._raw = conn, conn.connection.driver_connection
@@ -103,5 +110,7 @@ class ChangeProbe:
 
 class QueueWatchService(DeskService):
     def change_probe(self) -> ChangeProbe:
-        """A probe for the queue's watcher thread (see ``ChangeProbe``)."""
-        return ChangeProbe(self.db)
+        """A probe for the queue's watcher thread (see ``ChangeProbe``); a terminal's
+        (``actor_may_change``) watches its agent's row too."""
+        agent_id = self.actor.agent_id if self.actor_may_change else None
+        return ChangeProbe(self.db, agent_id)

@@ -65,6 +65,9 @@ class DeskService:
         self.agent_seen: AgentSeen | None = None
         """With ``actor_may_change``: the agent as the latest of those reads found them,
         for a screen to follow (``AgentSeen``); None before the first."""
+        self.on_agent_seen: Callable[[], None] | None = None
+        """Called after each of those reads, in the thread that made it: a terminal follows
+        ``agent_seen`` from there, whichever screen's read or write it was."""
         self._checks = 0
         self._checks_lock = threading.Lock()
 
@@ -110,8 +113,19 @@ class DeskService:
     def _actor_now(self, reader: Session | Connection) -> None:
         """With ``actor_may_change``: the actor as the desk has it now, inside the write's
         transaction (``UnknownAgent`` once deactivated or removed). One indexed read."""
+        seen = self._agent_now(reader)
+        if seen is not None and seen.refused is not None:
+            from helpdesk_tui.desk.errors import UnknownAgent
+
+            raise UnknownAgent(seen.refused)
+
+    def _agent_now(self, reader: Session | Connection) -> AgentSeen | None:
+        """With ``actor_may_change``: read the actor's agent row again and keep what it
+        says (``agent_seen``; the actor takes its new role); None without. One indexed read,
+        which refuses nothing itself: a write refuses a refused agent (``_actor_now``), a
+        terminal stops showing the desk to them (the app's ``refused``)."""
         if not self.actor_may_change or self.actor.agent_id is None:
-            return
+            return None
         from helpdesk_tui.desk.actors import agent_actor
         from helpdesk_tui.desk.errors import UnknownAgent
 
@@ -121,9 +135,20 @@ class DeskService:
         try:
             self.actor = agent_actor(reader, self.actor.name)
         except UnknownAgent as error:
-            self._seen(AgentSeen(check, self.actor, str(error)))
-            raise
-        self._seen(AgentSeen(check, self.actor, None))
+            seen = AgentSeen(check, self.actor, str(error))
+        else:
+            seen = AgentSeen(check, self.actor, None)
+        self._seen(seen)
+        if self.on_agent_seen is not None:
+            self.on_agent_seen()
+        return seen
+
+    def agent_check(self) -> AgentSeen | None:
+        """Read this terminal's agent again and nothing else (``agent_seen``): what a
+        terminal whose access ended asks now and then, to come back once an admin
+        reactivates the agent. None without ``actor_may_change``."""
+        with self._read_rows(autocommit=True) as conn:
+            return self._agent_now(conn)
 
     def _seen(self, seen: AgentSeen) -> None:
         """Keep what the latest read found: the writes of several threads end in any order

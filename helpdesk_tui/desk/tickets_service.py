@@ -152,11 +152,16 @@ class TicketsService(DeskService):
         self, seen: ChangeMark | None, numbers: list[int], *, session_id: str | None = None
     ) -> QueueCheck:
         """Has anything changed since ``seen``? One small indexed read; the presence of
-        ``numbers`` is read too when only presence moved (and someone is on a ticket)."""
+        ``numbers`` is read too when only presence moved (and someone is on a ticket).
+
+        With ``actor_may_change`` (a terminal), this terminal's agent is read again too
+        (``agent_seen``): the queue's watcher sees their row change (``ChangeProbe``), so a
+        deactivation reaches the queue at its next look."""
         from helpdesk_tui.desk import queue
         from helpdesk_tui.desk.queue_values import QueueCheck
 
         with self._read_rows() as conn:
+            self._agent_now(conn)
             now = self.clock()
             mark = queue.change_mark(conn, now)
             on = None

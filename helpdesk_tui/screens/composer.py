@@ -33,7 +33,6 @@ from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddres
 from helpdesk_tui.desk.limits import check_body
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.drafts import DraftKind, DraftStore
-from helpdesk_tui.messages import AgentChecked
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.timefmt import relative
@@ -48,6 +47,7 @@ TITLES: dict[DraftKind, str] = {
     "note": "Internal note on",
     "call": "Log a phone call on",
 }
+KEPT: dict[DraftKind, str] = {"reply": "reply", "note": "note", "call": "call log"}
 DONE: dict[DraftKind, str] = {
     "reply": "Reply queued to send",
     "note": "Note added",
@@ -181,6 +181,22 @@ class ComposerScreen(ModalScreen[bool]):
             self.drafts.save(self.number, self.kind, text)
         if announce or close:
             self.post_message(self.Saved(close))
+
+    def keep_draft(self) -> str | None:
+        """Keep the text as it is now, at once (not after ``AUTOSAVE_SECONDS``): the app
+        covers everything once its agent's access ends (``screens.access_ended``). What was
+        kept, for people ("Your note on #1042"); None when the text is blank (nothing to
+        keep, and a draft kept before stays)."""
+        text = self.text
+        if not text.strip():
+            return None
+        if self._autosave is not None:
+            self._autosave.stop()
+        with self._draft_lock:
+            if self._discarded:
+                return None
+            self.drafts.save(self.number, self.kind, text)
+        return f"Your {KEPT[self.kind]} on #{self.number}"
 
     def on_composer_screen_saved(self, message: Saved) -> None:
         if message.close:
@@ -407,8 +423,7 @@ class ComposerScreen(ModalScreen[bool]):
             if isinstance(error, NoAddress):
                 self._ask_address()
                 return
-        if isinstance(error, UnknownAgent):  # (deactivated meanwhile: the app says it once)
-            desk_app(self).post_message(AgentChecked())
+        if isinstance(error, UnknownAgent):  # (deactivated meanwhile: the app covers up)
             return
         message = str(error) if isinstance(error, DeskError) else f"Not saved: {error!r}"
         self.notify(message, severity="error", markup=False, timeout=8)

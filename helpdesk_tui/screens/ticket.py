@@ -42,7 +42,7 @@ from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, words
 from helpdesk_tui.desk.ticket_view import Entry, TicketView
 from helpdesk_tui.drafts import DraftKind, DraftStore
-from helpdesk_tui.messages import AgentChecked, OutboxMoved, TicketChanged
+from helpdesk_tui.messages import OutboxMoved, TicketChanged
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.composer import ComposerScreen
@@ -82,9 +82,6 @@ class Action:
     show: bool = False
     role: str = "agent"
     """The least role that may do this; others never see it (key, footer or palette)."""
-    changes: bool = True
-    """It changes the desk: an agent the desk refuses now (deactivated while the app runs)
-    no longer sees it."""
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -110,28 +107,21 @@ ACTIONS: tuple[Action, ...] = (
     Action("deescalate", "E", "De-escalate", "Move down one support tier"),
     Action("merge", "M", "Merge", "Merge this ticket into another one"),
     Action("link", "l", "Link", "Link another ticket as related"),
-    Action("save_attachment", "d", "Save file", "Save an attachment to a file", changes=False),
+    Action("save_attachment", "d", "Save file", "Save an attachment to a file"),
     Action("resend", "R", "Resend", "Send this ticket's failed or bounced mail again"),
-    Action(
-        "next", "right_square_bracket", "Next", "Next ticket in the queue", show=True, changes=False
-    ),
-    Action(
-        "previous", "left_square_bracket", "Prev", "Previous ticket in the queue", changes=False
-    ),
+    Action("next", "right_square_bracket", "Next", "Next ticket in the queue", show=True),
+    Action("previous", "left_square_bracket", "Prev", "Previous ticket in the queue"),
     Action("take_next", "x", "Take next", "Take the most urgent unassigned ticket of my teams"),
-    Action(
-        "history", "h", "History", "Show the history of changes (again: the thread)", changes=False
-    ),
+    Action("history", "h", "History", "Show the history of changes (again: the thread)"),
     Action(
         "related",
         "g",
         "Related",
         "Go to the side panel's links, other tickets and articles (again: back)",
-        changes=False,
     ),
-    Action("quotes", "f", "Quotes", "Show or fold quoted history in messages", changes=False),
-    Action("more", "o", "Read on", "Read the next part of a long message", changes=False),
-    Action("reload", "ctrl+l", "Reload", "Read the ticket again", changes=False),
+    Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
+    Action("more", "o", "Read on", "Read the next part of a long message"),
+    Action("reload", "ctrl+l", "Reload", "Read the ticket again"),
     Action("kb_insert", "i", "Insert article", "Reply with a suggested article's text"),
     Action("kb_link", "I", "Insert article link", "Reply with a suggested article's public link"),
     Action(
@@ -143,12 +133,10 @@ ACTIONS: tuple[Action, ...] = (
 _ACTIONS = {a.name: a for a in ACTIONS}
 
 
-def allowed_actions(
-    actor: Actor, actions: tuple[Action, ...] = ACTIONS, *, refused: bool = False
-) -> list[Action]:
-    """The ticket actions ``actor``'s role allows (``refused``: the desk refuses the actor
-    now, so none that changes it)."""
-    return [a for a in actions if actor.can(a.role) and not (refused and a.changes)]
+def allowed_actions(actor: Actor, actions: tuple[Action, ...] = ACTIONS) -> list[Action]:
+    """The ticket actions ``actor``'s role allows. (An agent the desk refuses now sees no
+    ticket at all: the app covers everything, ``screens.access_ended``.)"""
+    return [a for a in actions if actor.can(a.role)]
 
 
 class TicketScreen(DeskScreen):
@@ -309,6 +297,9 @@ class TicketScreen(DeskScreen):
         if self._beat_timer is not None:
             self._beat_timer.stop()
             self._beat_timer = None
+        if self.desk_app.refused is not None:  # (covered: the app asks; beats go on after)
+            self._rearm()
+            return
         mark = self.view.watermark if self.view is not None else None
         self._heartbeat(self.number, self.activity, mark)
 
@@ -321,7 +312,6 @@ class TicketScreen(DeskScreen):
         self._beat_trouble = False
         self._rearm()
         beat = message.beat
-        self.desk_app.post_message(AgentChecked())  # (the beat read the agent again)
         was_out, self._outage_since = self._outage_since is not None, None
         if beat.number != self.number:
             if was_out:
@@ -344,8 +334,7 @@ class TicketScreen(DeskScreen):
             self._beating = False
             self.notify(str(error), title=f"#{self.number}", severity="error", markup=False)
             return
-        if isinstance(error, UnknownAgent):  # (the beats go on: a reactivation shows)
-            self.desk_app.post_message(AgentChecked())
+        if isinstance(error, UnknownAgent):  # (the app covers up; the beat waits meanwhile)
             self._rearm()
             return
         if self._outage_since is None and (not isinstance(error, DeskError) or error.transient):
@@ -384,7 +373,7 @@ class TicketScreen(DeskScreen):
         if group == "presence":
             self._beat_failed(error)
         elif isinstance(error, UnknownAgent):
-            return  # (DeskScreen hands it to the app, which says it once)
+            return  # (the desk told the app, which covers up: ``screens.access_ended``)
         elif isinstance(error, Conflict):
             self.notify(str(error), title="Not saved", severity="warning", timeout=12, markup=False)
             self.reload()
@@ -1015,17 +1004,13 @@ class TicketScreen(DeskScreen):
         """(title, help, callback) for every ticket action this agent may use, for the palette."""
         return [
             (f"#{self.number}: {a.title}", a.help, getattr(self, f"action_{a.name}"))
-            for a in allowed_actions(self.desk_app.actor, refused=self.desk_app.refused is not None)
+            for a in allowed_actions(self.desk_app.actor)
         ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """An action above this agent's role is neither bound nor shown, nor one that
-        changes the desk once the desk refuses the agent (deactivated meanwhile)."""
+        """An action above this agent's role is neither bound nor shown."""
         known = _ACTIONS.get(action)
-        if known is None:
-            return True
-        app = self.desk_app
-        return app.actor.can(known.role) and not (known.changes and app.refused is not None)
+        return known is None or self.desk_app.actor.can(known.role)
 
 
 def _download_dir() -> Path:

@@ -62,6 +62,11 @@ def test_a_kept_page_shows_first_and_a_refused_agent_is_one_line(
     assert STARTS[-1] == {"kept": True, "live": False}
     assert refused.exit_code == 1
     assert "bob is deactivated" in one_error_line(refused.stderr)
+    assert not queue_cache.cache_file().exists(), "shown once more, and no more"
+    starts = len(STARTS)
+    again = bob()  # no page kept: the desk is opened first, and refuses him before any UI
+    assert again.exit_code == 1 and "bob is deactivated" in one_error_line(again.stderr)
+    assert len(STARTS) == starts
 
 
 @on_sqlite_only

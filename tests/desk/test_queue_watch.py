@@ -110,3 +110,35 @@ def test_a_probe_that_fails_says_moved_and_opens_again(
             assert not probe.moved()
     finally:
         probe.close()
+
+
+def test_a_terminals_probe_moves_with_its_agents_standing(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """No event records a deactivation or a new role: a terminal's probe reads its agent's
+    row with the change mark, so its queue looks at once (and its check reads the agent
+    again: ``agent_seen``); the desk's other writes' mark is as before."""
+    bobs = Desk(db, agent_bob, clock=lambda: NOW, actor_may_change=True)
+    probe = bobs.change_probe()
+    other = Database(db.url)  # the admin's CLI
+    admins = Desk(other, admin)
+    try:
+        probe.moved()
+        assert not probe.moved()
+        admins.agents_deactivate("bob")
+        assert probe.moved()
+        assert not probe.moved()
+        bobs.list_changes(None, [])
+        assert bobs.agent_seen is not None and bobs.agent_seen.refused is not None
+        assert bobs.agent_seen.refused.startswith("bob is deactivated on this helpdesk")
+        admins.agents_reactivate("bob")
+        assert probe.moved()
+        bobs.list_changes(None, [])
+        assert bobs.agent_seen is not None and bobs.agent_seen.refused is None
+        admins.agents_set_role("bob", "supervisor")
+        assert probe.moved()
+        bobs.list_changes(None, [])
+        assert bobs.agent_seen is not None and bobs.agent_seen.actor.role == "supervisor"
+    finally:
+        other.dispose()
+        probe.close()

@@ -1671,16 +1671,21 @@ async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
         assert any(f"search: {words[:40]}" in line for line in screen_lines(app))
 
 
-async def test_the_shift_beat_tells_a_deactivated_agent_once(
+async def test_the_shift_beat_covers_the_desk_of_a_deactivated_agent_once(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    """On the queue alone (no ticket's beat), the shift heartbeat reads the agent again: a
-    deactivation is told once, however many beats find it, and not as a failed load."""
+    """Away from the queue and any ticket (the knowledge base), the shift heartbeat reads the
+    agent again: a deactivation covers the desk once, however many beats find it, without a
+    notice (not as a failed load); keys that would leave the cover do nothing."""
     from helpdesk_tui.desk import agents
+    from helpdesk_tui.screens.access_ended import AccessEndedScreen
 
     app = make_test_app(actor=desk_data.bob)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.current_mode == "kb"
         with desk_data.db.write() as s:
             agents.set_active(s, desk_data.ada, "bob", active=False)
         for _ in range(3):
@@ -1690,4 +1695,9 @@ async def test_the_shift_beat_tells_a_deactivated_agent_once(
             "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
         )
         assert app.refused == told
-        assert notifications(app).count(told) == 1
+        assert isinstance(app.screen, AccessEndedScreen)
+        assert sum(isinstance(s, AccessEndedScreen) for s in app.screen_stack) == 1
+        assert notifications(app) == []
+        await pilot.press("f3", "f4", "at")
+        await settle(pilot)
+        assert isinstance(app.screen, AccessEndedScreen) and app.current_mode == "kb"

@@ -551,65 +551,78 @@ async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
 ) -> None:
     """An admin deactivates bob while his terminal is open on a ticket (a team's audit at
     80x24 on PostgreSQL: his note still went in, where the CLI refused him): the note is
-    refused in the CLI's one line, and nothing is added."""
+    refused, nothing is added, and the desk is covered (the note kept as a draft)."""
+    from helpdesk_tui.drafts import DraftStore
+    from helpdesk_tui.screens.access_ended import AccessEndedScreen
+    from helpdesk_tui.screens.composer import ComposerScreen
+
     number = desk_data.numbers["printer"]
     monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)  # (no beat tells it first)
     app = make_test_app(actor=desk_data.bob)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await settle(pilot)
+        await pilot.press(*"after the deactivation")
         with desk_data.db.write() as s:
             agents.set_active(s, desk_data.ada, "bob", active=False)
-        await pilot.press("n")
-        await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
-        await pilot.press(*"after the deactivation", "ctrl+r")
-        await until(pilot, lambda: DEACTIVATED in notifications(app))
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
         with desk_data.db.read() as s:
             assert "after the deactivation" not in str(ticket_detail(s, number))
         assert app.refused == DEACTIVATED
-        await pilot.press("ctrl+r")  # (sent again: refused again, not said again)
+        assert DraftStore().load(number, "note") == "after the deactivation"
+        await pilot.press("ctrl+r")  # (the composer is under the cover: nothing is sent)
         await settle(pilot)
-        assert notifications(app).count(DEACTIVATED) == 1
+        assert isinstance(app.screen, AccessEndedScreen)
+        with desk_data.db.read() as s:
+            assert "after the deactivation" not in str(ticket_detail(s, number))
 
 
 DEACTIVATED = "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
 
 
-async def test_a_deactivated_agent_is_told_once_and_offered_no_changes(
+async def test_a_deactivated_agent_is_covered_once_and_offered_nothing(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Deactivated while his terminal shows a ticket (a team's audit on PostgreSQL), bob is
-    told once by the next beat; the keys that change the desk leave the footer, the key
-    help and the palette, and do nothing; reading keys stay. Reactivated, they are back."""
+    """Deactivated while his terminal shows a ticket (a team's audit on PostgreSQL), bob's
+    desk is covered by the next beat, once however many beats run, with no "Cannot reach"
+    notice and no key that reaches the ticket (neither a change nor a read). Reactivated
+    (the cover's check, by the app's clock), the ticket is back with its keys."""
+    from helpdesk_tui.screens import access_ended
+    from helpdesk_tui.screens.access_ended import AccessEndedScreen
+
     number = desk_data.numbers["printer"]
-    app = make_test_app(actor=desk_data.bob)
+    now = [FROZEN_NOW]
+    app = make_test_app(actor=desk_data.bob, clock=lambda: now[0])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, number)
         assert "n Note" in screen_lines(app)[-1]
         monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
         with desk_data.db.write() as s:
             agents.set_active(s, desk_data.ada, "bob", active=False)
-        await until(pilot, lambda: app.refused is not None)
-        await pilot.pause(0.2)  # many beats' time: told once
-        await drain(pilot)  # (not settle: the beats' workers fail, as they should)
-        assert notifications(app).count(DEACTIVATED) == 1
+        await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
+        await pilot.pause(0.2)  # many beats' time: covered once
+        await drain(pilot)
+        assert sum(isinstance(s, AccessEndedScreen) for s in app.screen_stack) == 1
         assert not [n for n in notifications(app) if "Cannot reach" in n]
         footer = screen_lines(app)[-1]
-        for gone in ("r Reply", "n Note", "m Mine", "a Assign", "s Status"):
+        for gone in ("r Reply", "n Note", "m Mine", "] Next", "esc Back"):
             assert gone not in footer, footer
-        assert "] Next" in footer and "esc Back" in footer, footer
-        titles = [title for title, _, _ in screen.palette_commands()]
-        assert f"#{number}: History" in titles and f"#{number}: Note" not in titles
-        await pilot.press("n", "m")
+        await pilot.press("n", "m", "h", "escape")
         await drain(pilot)
-        assert app.screen is screen
+        assert isinstance(app.screen, AccessEndedScreen)
         with desk_data.db.read() as s:
             assert ticket_detail(s, number).row.assignee != "bob"
         with desk_data.db.write() as s:
             agents.set_active(s, desk_data.ada, "bob", active=True)
-        await until(pilot, lambda: app.refused is None)
+        now[0] += timedelta(seconds=access_ended.CHECK_SECONDS)
+        await until(pilot, lambda: app.screen is screen)
         await drain(pilot)
+        assert app.refused is None
         assert "n Note" in screen_lines(app)[-1]
-        assert notifications(app).count("bob may change tickets again") == 1
+        assert notifications(app).count("bob may use this helpdesk again") == 1
 
 
 async def test_a_role_given_while_the_app_runs_brings_its_keys(

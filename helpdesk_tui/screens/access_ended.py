@@ -1,0 +1,133 @@
+"""What a terminal shows once the desk refuses its agent: nothing of the desk.
+
+An admin deactivates (or removes) an agent whose terminal is open: the CLI already refuses
+them every verb, reads included. The app learns it at its next look (the queue's watcher,
+the ticket's beat, the shift's minute, any change it makes: ``Desk.agent_seen``), and puts
+this screen over everything (``HelpdeskApp.refused``): when and why their access ended, the
+command an admin can run, the drafts kept, ``q`` to quit. No key but quitting works meanwhile,
+and no notice shows. The screens under it stay as they were, unread and undrawn.
+
+The check goes on here, by the app's clock (``CHECK_SECONDS``): one read of the agent's row,
+nothing else. Reactivated, the screen goes and the agent is back where they were (the queue,
+the ticket, the reply being written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Header, Static
+
+from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+CHECK_SECONDS = 5.0
+"""How often (by the app's clock) a terminal whose access ended asks whether it is back:
+one primary-key read, only while this screen shows."""
+TICK_SECONDS = 1.0
+"""How often the screen looks at the app's clock (no read: see ``CHECK_SECONDS``)."""
+
+ADMIN_CAN = "; an admin can run: "
+"""Where the desk's one line (``actors.agent_actor``) turns from why to what to run."""
+
+
+def ended_text(reason: str, at: datetime, kept: Iterable[str]) -> Text:
+    """The screen's words: when the access ended (``at``, local time) and why, in the
+    desk's own line cut in two ("bob is deactivated", "An admin can run: …"), the drafts
+    ``kept``, and that the screen goes by itself."""
+    why, _, command = reason.partition(ADMIN_CAN)
+    why = why.removesuffix(" on this helpdesk")
+    text = Text()
+    text.append(f"Your access to this helpdesk ended at {at.astimezone():%H:%M}", "bold")
+    text.append(f" ({why}).", "bold")
+    if command:
+        text.append(f"\nAn admin can run: {command}")
+    for draft in kept:
+        text.append(f"\n\n{draft} is kept as a draft.")
+    text.append(
+        "\n\nNothing of the desk is shown meanwhile. Once an admin lets you back in, this "
+        "goes by itself and you are where you were."
+    )
+    return text
+
+
+def keep_drafts(app: App[Any]) -> list[str]:
+    """Save the text of every composer open in the app (every mode's screens) as its draft,
+    now, and say which ("Your note on #1042"); blank ones keep nothing."""
+    from helpdesk_tui.screens.composer import ComposerScreen
+
+    stacks: dict[str, list[Screen[Any]]] = getattr(app, "_screen_stacks", {})
+    kept = []
+    for stack in stacks.values() or [app.screen_stack]:
+        for screen in stack:
+            if isinstance(screen, ComposerScreen):
+                said = screen.keep_draft()
+                if said is not None:
+                    kept.append(said)
+    return kept
+
+
+class AccessEndedScreen(Screen[None]):
+    """Over everything while the desk refuses this terminal's agent (``HelpdeskApp.refused``)."""
+
+    CSS_PATH = "access_ended.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit", id="access.quit"),
+        Binding("ctrl+q", "app.quit", "Quit", show=False, id="access.quit_too"),
+    ]
+    """(``ctrl+q`` quits too, as everywhere: in the footer once, as ``q``.)"""
+
+    def __init__(self, reason: str, at: datetime, kept: list[str]) -> None:
+        super().__init__()
+        self.reason = reason
+        self.at = at
+        self.kept = kept
+        self._due = at + timedelta(seconds=CHECK_SECONDS)
+        self._checking = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="access-ended"):
+            yield Static(ended_text(self.reason, self.at, self.kept), id="access-ended-text")
+        yield KeyFooter(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.set_interval(TICK_SECONDS, self.tick)
+
+    def tell(self, reason: str) -> None:
+        """The desk refuses the agent for another reason now (removed after deactivated)."""
+        self.reason = reason
+        if self.is_mounted:  # (else composed with it)
+            text = self.query_one("#access-ended-text", Static)
+            text.update(ended_text(reason, self.at, self.kept))
+
+    def tick(self) -> None:
+        """Ask the desk again once ``CHECK_SECONDS`` have passed by the app's clock."""
+        if not self._checking and desk_app(self).clock() >= self._due:
+            self._checking = True
+            self._check()
+
+    @work(thread=True, group="access-check", exit_on_error=False)
+    def _check(self) -> None:
+        """(What it finds reaches the app from the desk: ``Desk.on_agent_seen``.)"""
+        app = desk_app(self)
+        try:
+            app.desk.agent_check()
+        except Exception as error:  # (a desk away: asked again at the next check)
+            app.log.warning(f"agent not checked: {error!r}")
+        app.call_from_thread(self._checked)
+
+    def _checked(self) -> None:
+        self._checking = False
+        self._due = desk_app(self).clock() + timedelta(seconds=CHECK_SECONDS)
