@@ -10,6 +10,7 @@ from textual.widgets import Input, Static, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.attachments import list_attachments
+from helpdesk_tui.desk.demo_library import CANNED
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.macros import MacroSpec
 from helpdesk_tui.desk.queries import ticket_detail
@@ -159,3 +160,42 @@ async def test_path_suggester_completes_from_the_file_system(tmp_path: Path) -> 
     assert await suggester.get_suggestion(f"{tmp_path}/rea") == f"{tmp_path}/readme.txt"
     assert await suggester.get_suggestion(".h") == ".hidden"
     assert await suggester.get_suggestion("zz") is None
+
+
+async def test_an_empty_canned_picker_says_where_to_write_one(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, number)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
+        preview = app.screen.query_one("#canned-preview", Static)
+        await until(pilot, lambda: "No canned responses yet" in str(preview.render()))
+        assert "helpdesk canned add NAME" in str(preview.render())
+        await pilot.press("escape")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
+        preview = app.screen.query_one("#canned-preview", Static)
+        await until(pilot, lambda: "No macros yet" in str(preview.render()))
+
+
+async def test_the_demos_canned_responses_are_in_the_picker(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    for item in CANNED:
+        Desk(desk_data.db, desk_data.ada).canned_save(item.name, item.body, shared=True)
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await start(pilot, number)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
+        await pilot.press(*"vpn first")
+        await until(
+            pilot, lambda: "VPN first" in str(app.screen.query_one("OptionList").render_line(0))
+        )
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is composer)
+        assert composer.query_one(TextArea).text.startswith("Hi Ann,\n\nPlease try these steps")
