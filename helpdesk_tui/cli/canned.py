@@ -82,6 +82,12 @@ def canned_list(runtime: Runtime, as_json: bool) -> None:
     if as_json:
         echo_json([v.as_json() for v in views])
         return
+    if not views:
+        click.echo(
+            "no canned responses yet; add one with helpdesk canned add NAME --body TEXT "
+            "(--shared for the whole desk), or in the terminal UI: ctrl+p, Canned responses",
+            err=True,
+        )
     for view in views:
         click.echo(_canned_line(view))
 
@@ -189,6 +195,12 @@ def macro_list(runtime: Runtime, as_json: bool) -> None:
     if as_json:
         echo_json([v.as_json() for v in views])
         return
+    if not views:
+        click.echo(
+            "no macros yet; add one with helpdesk macro add NAME --body TEXT --status STATUS "
+            "(supervisors and admins)",
+            err=True,
+        )
     for view in views:
         click.echo(_macro_line(view))
 

@@ -18,7 +18,8 @@ from helpdesk_tui.desk.values import MAX_NUMBER
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same desk.")
 @pass_runtime
 def demo(runtime: Runtime, tickets: int, seed: int) -> None:
-    """Add demo tickets, contacts, agents, teams, tags and months of history (admins only)."""
+    """Add demo tickets, contacts, agents, teams, tags and months of history, with
+    knowledge-base articles, canned responses and macros (admins only)."""
     desk = runtime.desk(Role.ADMIN, "fill the desk with demo data")
     console = Console(file=raw_stderr())
     columns = (
@@ -39,3 +40,10 @@ def demo(runtime: Runtime, tickets: int, seed: int) -> None:
         f"events, {result.contacts} new contacts) to {safe_url(runtime.settings.database_url)} "
         f"in {result.seconds:.1f} s: {result.rate:,.0f} tickets/s"
     )
+    if result.articles or result.canned or result.macros:
+        click.echo(
+            f"added {result.articles} knowledge-base articles, {result.canned} canned "
+            f"responses and {result.macros} macros (those the desk did not have yet)"
+        )
+    else:
+        click.echo("the demo's knowledge-base articles, canned responses and macros are there")

@@ -79,6 +79,19 @@ def _row(article: Any) -> str:
     )
 
 
+def _nothing_found(runtime: Runtime) -> str:
+    """What a search that found nothing says: on an empty knowledge base, how to fill it."""
+    if not _reads(runtime).kb_list(limit=1):
+        return (
+            "no articles yet; write one with helpdesk kb new --title TITLE, or read Markdown "
+            "files with helpdesk kb import DIR"
+        )
+    return (
+        "no article found; try other or fewer words, or write one with "
+        "helpdesk kb new --title TITLE"
+    )
+
+
 @click.command("search")
 @click.argument("query", nargs=-1, required=True)
 @click.option("--category", default=None, help="Only this category.")
@@ -124,7 +137,7 @@ def search_(
         )
         return
     if not found:
-        click.echo("no article found", err=True)
+        click.echo(_nothing_found(runtime), err=True)
     for result in found:
         click.echo(_row(result.article))
         click.echo(f"      {line(result.snippet)}")

@@ -94,11 +94,20 @@ class AdminService(AdminReads):
     def demo_generate(
         self, *, tickets: int, seed: int = 1, progress: Callable[[int], None] | None = None
     ) -> DemoResult:
-        """Fill the desk with demo tickets, people and history (admins only)."""
+        """Fill the desk with demo tickets, people and history, and the knowledge-base
+        articles, canned responses and macros such a desk has (those it does not hold yet:
+        by slug and name), admins only."""
+        from dataclasses import replace
+
         from helpdesk_tui.desk.demo import generate_demo
+        from helpdesk_tui.desk.demo_library import add_library
+        from helpdesk_tui.desk.facade import Desk
 
         self.actor.require(Role.ADMIN, "fill the desk with demo data")
-        return generate_demo(self.db, tickets=tickets, seed=seed, progress=progress)
+        result = generate_demo(self.db, tickets=tickets, seed=seed, progress=progress)
+        desk = Desk(self.db, self.actor, clock=self.clock)
+        added = add_library(desk, seed=seed, now=self.clock())
+        return replace(result, articles=added.articles, canned=added.canned, macros=added.macros)
 
     # -- schema and backups ------------------------------------------------------------------
 

@@ -107,6 +107,12 @@ class DemoResult:
     messages: int
     events: int
     seconds: float
+    articles: int = 0
+    """Knowledge-base articles added (``demo_library``; none when the desk has them)."""
+    canned: int = 0
+    """Shared canned responses added."""
+    macros: int = 0
+    """Macros added."""
 
     @property
     def rate(self) -> float:

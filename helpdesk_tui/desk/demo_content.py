@@ -275,3 +275,23 @@ CALLS = (
 )
 
 SUPPORT_ADDRESS = "support@helpdesk.example"
+
+RATING_WEIGHTS = ((5, 52), (4, 26), (3, 10), (2, 6), (1, 6))
+"""How customers who answer the satisfaction survey rate a closed ticket."""
+GOOD_COMMENTS = (
+    "Quick and friendly, thank you!",
+    "Fixed within the hour, great service.",
+    "Thanks for calling me back and walking me through it.",
+    "Clear instructions, worked first time.",
+    "Very patient with me, much appreciated.",
+)
+MIXED_COMMENTS = (
+    "Solved in the end, but it took a few days.",
+    "OK, though I had to explain the problem twice.",
+)
+BAD_COMMENTS = (
+    "Took over a week and nobody told me what was happening.",
+    "Ticket was closed but the problem came back the next day.",
+    "I had to chase three times for an answer.",
+    "The suggested fix did not work; I sorted it out myself.",
+)

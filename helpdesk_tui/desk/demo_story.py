@@ -28,24 +28,30 @@ from typing import Any, TypeVar
 from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.demo_content import (
     APPS,
+    BAD_COMMENTS,
     CALLS,
     CATEGORIES,
     CUSTOMER_FOLLOW_UPS,
     DETAILS,
     DEVICES,
+    GOOD_COMMENTS,
+    MIXED_COMMENTS,
     NOTES,
     PRINTERS,
+    RATING_WEIGHTS,
     REPLIES,
     RESOLUTIONS,
     SITES,
     SUPPORT_ADDRESS,
 )
 from helpdesk_tui.desk.escalation import Place, Reason, TierMove
+from helpdesk_tui.desk.kinds import RATED
 from helpdesk_tui.desk.report_catchup import REPORT_TICKET_COLUMNS, counted_reply
 from helpdesk_tui.desk.report_figures import HistoryEvent, TicketNow
 from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
 from helpdesk_tui.desk.report_service import Rules
 from helpdesk_tui.desk.reports import DONE, day_number
+from helpdesk_tui.desk.satisfaction import rating_entry
 from helpdesk_tui.desk.sla_clock import event_fact
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.storage.models import PRIORITY_RANK
@@ -148,6 +154,28 @@ _DELAYS = {
     "resolve": (2.0, 72.0),
     "close": (72.0, 168.0),
 }
+
+
+RATED_SHARE = 0.3
+"""The share of closed tickets whose requester answered the satisfaction survey."""
+_RATINGS = tuple(score for score, _ in RATING_WEIGHTS)
+_RATING_CUMULATIVE = tuple(accumulate(weight for _, weight in RATING_WEIGHTS))
+_COMMENTED = 0.4
+"""The share of ratings that come with a comment."""
+_MASK = (1 << 64) - 1
+
+
+def survey_random(seed: int, number: int) -> random.Random | None:
+    """The random of ticket ``number``'s survey answer, or None if its requester did not
+    answer (``RATED_SHARE`` answer). Its own, from the seed and the number: the stories'
+    stream is not drawn from, so each ticket's content stays what it was before ratings."""
+    mixed = (number * 0x9E3779B97F4A7C15 + seed * 0xBF58476D1CE4E5B9 + 1) & _MASK
+    mixed = ((mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    mixed = ((mixed ^ (mixed >> 27)) * 0x94D049BB133111EB) & _MASK
+    mixed ^= mixed >> 31
+    if mixed >= RATED_SHARE * (1 << 64):
+        return None
+    return random.Random(mixed)
 
 
 def _one(rng: random.Random, population: Sequence[T]) -> T:
@@ -569,7 +597,45 @@ class _Ticket:
         self._set_status(self._agent(), "resolved")
 
     def _step_close(self) -> None:
+        self._survey_answered()
         self._set_status("system", "closed")
+
+    def _survey_answered(self) -> None:
+        """Some requesters answer the satisfaction survey after the resolution, before the
+        ticket closes: the rating as ``satisfaction.record_rating`` records one (a ``rated``
+        event by the mail intake, its own version, and a system entry in the thread)."""
+        rng = survey_random(self.out.seed, self.number)
+        if rng is None or self.resolved_at is None:
+            return
+        score = _pick(rng, _RATINGS, _RATING_CUMULATIVE)
+        comment = None
+        if rng.random() < _COMMENTED:
+            comment = _one(
+                rng, GOOD_COMMENTS if score >= 4 else MIXED_COMMENTS if score == 3 else BAD_COMMENTS
+            )
+        value, body = rating_entry(score, comment)
+        closing = self.t
+        self.t = self.resolved_at + (closing - self.resolved_at) * (0.05 + 0.5 * rng.random())
+        # (as ``tickets.add_message`` writes a system entry: no author, no mail headers)
+        self.out.messages.extend(
+            (
+                self.number,
+                "system",
+                "email",
+                None,
+                None,
+                None,
+                body,
+                None,
+                None,
+                None,
+                None,
+                self._stamp_t(),
+            )
+        )
+        self._event("mail", RATED, None, None, value)
+        self.version += 1  # the close comes after, at a version of its own
+        self.t = closing
 
     def _emit_ticket(self) -> None:
         created, stamp, maybe = self.created_at, self.stamp, self._maybe

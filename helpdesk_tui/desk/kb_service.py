@@ -266,9 +266,12 @@ class KbService(KbReads):
         with self._read() as session:
             return [article_data(row) for row in session.execute(statement)]
 
-    def kb_import(self, articles: Sequence[ArticleData]) -> tuple[int, int]:
+    def kb_import(
+        self, articles: Sequence[ArticleData], *, keep_known: bool = False
+    ) -> tuple[int, int]:
         """Write articles from files, in one transaction: a new slug is added, a known one
-        updated (a new version) when it differs. Returns (added, updated)."""
+        updated (a new version) when it differs, or left as it is with ``keep_known`` (the
+        demo's articles, which an admin may have edited since). Returns (added, updated)."""
         self.actor.require(Role.SUPERVISOR, "import articles")
         added = updated = 0
         with self._write() as session:
@@ -306,7 +309,7 @@ class KbService(KbReads):
                     added += 1
                     continue
                 changed = [n for n, v in values.items() if getattr(row, n) != v]
-                if not changed:
+                if not changed or keep_known:
                     continue
                 if row.id is None:  # the same name twice in one import: the first is written
                     session.flush()

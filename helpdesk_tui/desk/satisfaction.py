@@ -64,19 +64,19 @@ def record_rating(
     channel: str = Channel.EMAIL,
 ) -> None:
     """Record ``score`` (and the comment) on ``ticket``; its status stays as it is."""
+    value, body = rating_entry(score, comment)
+    history.bump(ticket)
+    history.record(session, actor, ticket, RATED, new=value)
+    add_message(session, actor, ticket, kind=MessageKind.SYSTEM, body=body, channel=channel)
+
+
+def rating_entry(score: int, comment: str | None) -> tuple[str, str]:
+    """A rating's ``rated`` event value and its system entry's text in the thread: what
+    :func:`record_rating` writes, and the demo's stories write in bulk (``demo_story``)."""
     check_score(score)
     comment = " ".join((comment or "").split())[:MAX_COMMENT] or None
-    history.bump(ticket)
-    history.record(session, actor, ticket, RATED, new=str(score))
     shown = f"Satisfaction rating {score}/5"
-    add_message(
-        session,
-        actor,
-        ticket,
-        kind=MessageKind.SYSTEM,
-        body=f"{shown}: {comment}" if comment else shown,
-        channel=channel,
-    )
+    return str(score), f"{shown}: {comment}" if comment else shown
 
 
 # -- the survey ------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ class _DeskPicker(ListModal[Any]):
 
     title_text = ""
     hint_text = ""
+    empty_text = ""
+    """What the preview says when the desk has none at all: where to write the first."""
 
     class Found(Message):
         def __init__(self, query: str, items: list[Any]) -> None:
@@ -123,7 +125,7 @@ class _DeskPicker(ListModal[Any]):
         shown = (
             preview(self.item_body(self.items[highlighted]))
             if highlighted is not None and highlighted < len(self.items)
-            else Text("Nothing matches" if self.query_one(Input).value else "", "dim")
+            else Text("Nothing matches" if self.query_one(Input).value else self.empty_text, "dim")
         )
         self.query_one("#canned-preview", Static).update(shown)
 
@@ -152,6 +154,10 @@ class CannedPickScreen(_DeskPicker):
     """Dismisses with the chosen response's text rendered for ticket ``number`` (or None)."""
 
     hint_text = "Enter inserts the text for this ticket · Esc cancels"
+    empty_text = (
+        "No canned responses yet. Write one from the command palette (ctrl+p, Canned "
+        "responses) or with helpdesk canned add NAME; helpdesk demo adds examples."
+    )
 
     class Rendered(Message):
         def __init__(self, text: str) -> None:
@@ -193,6 +199,10 @@ class MacroPickScreen(_DeskPicker):
     """Dismisses with the chosen macro's name (or None); the composer applies it."""
 
     hint_text = "Enter applies the macro to the ticket now · Esc cancels"
+    empty_text = (
+        "No macros yet. A supervisor adds one with helpdesk macro add NAME; "
+        "helpdesk demo adds examples."
+    )
 
     def __init__(self, number: int) -> None:
         super().__init__()

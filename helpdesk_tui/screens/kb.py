@@ -2,8 +2,9 @@
 
 Search as you type (debounced; the search runs in a thread worker through the desk), ranked
 results with the searched words highlighted, a Markdown preview of the highlighted article,
-filters by category, tag, status and visibility; n writes a new article, e edits the
-highlighted one (a Markdown TextArea, or ``$EDITOR`` from there), p publishes or unpublishes.
+filters by category, tag, status and visibility; n (ctrl+n from the search box) writes a
+new article, e edits the highlighted one (a Markdown TextArea, or ``$EDITOR`` from there),
+p publishes or unpublishes. With no article listed the preview says what to do next.
 Every title and body is outside text: titles go through ``plain`` into ``Text``, bodies are
 cleaned of control sequences before the Markdown widget sees them.
 """
@@ -37,6 +38,12 @@ DEBOUNCE_SECONDS = 0.2
 LISTED = 50
 MATCH_STYLE = "bold reverse"
 FILTERS = ("category", "tag", "status", "visibility")
+NO_ARTICLES = (
+    "No articles yet — ctrl+n writes one; helpdesk kb import DIR reads Markdown files "
+    "(helpdesk demo adds examples)."
+)
+"""The preview's text on a knowledge base with no article at all: the next step."""
+NO_MATCH = "No article matches — try other words or filters, or ctrl+n writes one."
 
 
 def highlighted(text: str, spans: tuple[Span, ...], style: str = "") -> Text:
@@ -72,7 +79,8 @@ class KbScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Queue", id="kb.leave"),
         Binding("slash", "focus_search", "Search", id="kb.search"),
-        Binding("n", "new", "New", id="kb.new"),
+        # ctrl+n too: the screen opens in the search box, where n is typed
+        Binding("n,ctrl+n", "new", "New", id="kb.new"),
         Binding("e", "edit", "Edit", id="kb.edit"),
         Binding("p", "publish", "Publish/unpublish", id="kb.publish"),
         Binding("c", "filter('category')", "Category", show=False, id="kb.filter_category"),
@@ -86,6 +94,8 @@ class KbScreen(DeskScreen):
     """What the search box holds (searched once typing pauses)."""
     article: reactive[ArticleView | None] = reactive(None)
     """The highlighted article, shown in the preview."""
+    empty_hint: reactive[str] = reactive("")
+    """What the preview says when no article is listed (``NO_ARTICLES``, ``NO_MATCH``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -217,6 +227,8 @@ class KbScreen(DeskScreen):
         if ids:
             listing.highlighted = ids.index(keep) if keep in ids else 0
         else:
+            searched = query.strip() or any(filters.values())
+            self.empty_hint = NO_MATCH if searched else NO_ARTICLES
             self.article = None
         count = len(rows)
         listing.border_title = f"{count} article{'s' if count != 1 else ''}"
@@ -226,11 +238,15 @@ class KbScreen(DeskScreen):
         index = event.option_index
         self.article = self.results[index] if 0 <= index < len(self.results) else None
 
+    def watch_empty_hint(self) -> None:
+        if self.article is None:
+            self.watch_article(None)
+
     def watch_article(self, article: ArticleView | None) -> None:
         meta = self.query_one("#kb-meta", Static)
         markdown = self.query_one("#kb-markdown", Markdown)
         if article is None:
-            meta.update(Text("No article", "dim"))
+            meta.update(Text(self.empty_hint or "No article", "dim"))
             markdown.update("")
             return
         line = plain(article.title, "bold")

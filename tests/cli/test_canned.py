@@ -86,3 +86,12 @@ def test_macro_applies_as_one_change(invoke: Invoke, use_db: str) -> None:
     kinds = sorted(e.kind for e in events)
     assert kinds == ["assignee", "macro", "priority", "reply", "status", "tag_added"]
     assert [m.body for m in mail] == ["Hi Ann Smith, please send logs."]
+
+
+def test_an_empty_list_says_how_to_add_one(invoke: Invoke, use_db: str) -> None:
+    listed = invoke("canned", "list")
+    assert listed.exit_code == 0 and listed.stdout == ""
+    assert "no canned responses yet; add one with helpdesk canned add NAME" in listed.stderr
+    assert json.loads(invoke("canned", "list", "--json").stdout) == []
+    macros = invoke("macro", "list")
+    assert macros.stdout == "" and "no macros yet; add one with helpdesk macro add" in macros.stderr

@@ -146,3 +146,17 @@ def test_new_from_a_resolved_ticket(use_db: str, invoke: Invoke) -> None:
         "Fan the paper first.\n",
         "draft",
     )
+
+
+def test_a_search_without_hits_says_what_to_do(invoke: Invoke, use_db: str) -> None:
+    """On an empty knowledge base: how to fill it; on one with articles: try other words."""
+    empty = invoke("kb", "search", "vpn")
+    assert empty.exit_code == 0 and empty.stdout == ""
+    assert empty.stderr == (
+        "no articles yet; write one with helpdesk kb new --title TITLE, or read Markdown "
+        "files with helpdesk kb import DIR\n"
+    )
+    assert invoke("kb", "new", "--title", "Guest Wi-Fi", "--body", "Ask reception.").exit_code == 0
+    missed = invoke("kb", "search", "zzqx")
+    assert missed.stdout == ""
+    assert missed.stderr.startswith("no article found; try other or fewer words")

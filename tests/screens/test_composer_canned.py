@@ -10,6 +10,7 @@ from textual.widgets import Input, Static, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.attachments import list_attachments
+from helpdesk_tui.desk.demo_library import CANNED, add_library
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.macros import MacroSpec
 from helpdesk_tui.desk.queries import ticket_detail
@@ -20,7 +21,7 @@ from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.canned_models import CannedResponse
 from helpdesk_tui.storage.models import Event
 from helpdesk_tui.widgets.attachment_list import AttachmentList, PathSuggester
-from tests.screens.conftest import DeskData
+from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.ticket_helpers import (
     notifications,
     open_ticket,
@@ -159,3 +160,45 @@ async def test_path_suggester_completes_from_the_file_system(tmp_path: Path) -> 
     assert await suggester.get_suggestion(f"{tmp_path}/rea") == f"{tmp_path}/readme.txt"
     assert await suggester.get_suggestion(".h") == ".hidden"
     assert await suggester.get_suggestion("zz") is None
+
+
+async def test_an_empty_canned_picker_says_where_to_write_one(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, number)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
+        preview = app.screen.query_one("#canned-preview", Static)
+        await until(pilot, lambda: "No canned responses yet" in str(preview.render()))
+        assert "helpdesk canned add NAME" in str(preview.render())
+        await pilot.press("escape")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
+        preview = app.screen.query_one("#canned-preview", Static)
+        await until(pilot, lambda: "No macros yet" in str(preview.render()))
+
+
+async def test_the_demos_canned_responses_are_in_the_picker(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """What ``helpdesk demo`` writes besides tickets (its macros name the demo's teams)."""
+    desk = Desk(desk_data.db, desk_data.ada, clock=lambda: FROZEN_NOW)
+    desk.teams_add("Network")
+    added = add_library(desk, seed=1, now=FROZEN_NOW)
+    assert added.canned == len(CANNED)
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await start(pilot, number)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
+        await pilot.press(*"vpn first")
+        await until(
+            pilot, lambda: "VPN first" in str(app.screen.query_one("OptionList").render_line(0))
+        )
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is composer)
+        assert composer.query_one(TextArea).text.startswith("Hi Ann,\n\nPlease try these steps")

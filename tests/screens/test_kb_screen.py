@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk.demo_library import article_data
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kb_service import ArticleData
 from helpdesk_tui.screens.kb import KbScreen
@@ -335,3 +336,55 @@ async def test_the_palette_reads_tickets_and_articles_together(
         assert asked and all(q == "vpn" for q, _ in asked)
         for query, thread in asked:
             assert ("tickets", query, thread) in reads  # the same read, the same thread
+
+
+# -- a new desk's empty knowledge base, and the demo's ----------------------------------------
+
+
+async def test_an_empty_kb_says_what_to_do_and_ctrl_n_writes_from_the_search_box(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """F3 lands in the search box, where n is typed: ctrl+n opens the editor from there, the
+    footer shows it, and an empty knowledge base says how to fill it."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_kb(pilot)
+        query = screen.query_one("#kb-query", Input)
+        assert screen.focused is query
+        meta = str(screen.query_one("#kb-meta").render())
+        assert "No articles yet" in meta and "ctrl+n" in meta and "kb import" in meta
+        keys = {b.key for _, b, enabled, _ in screen.active_bindings.values() if enabled}
+        assert "ctrl+n" in keys
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        assert query.value == ""
+
+
+async def test_a_search_that_finds_nothing_says_so(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    seed_kb(desk_data, count=3)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_kb(pilot)
+        await search(pilot, "zzzqx")
+        await until(
+            pilot, lambda: "No article matches" in str(screen.query_one("#kb-meta").render())
+        )
+
+
+def test_empty_kb_screen_snapshot(
+    snap_compare: Callable[..., bool], make_test_app: Callable[..., HelpdeskApp]
+) -> None:
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=open_kb)
+
+
+def test_demo_kb_screen_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+) -> None:
+    """The demo's articles as ``helpdesk demo`` writes them, listed and previewed."""
+    desk = Desk(desk_data.db, desk_data.ada, clock=lambda: FROZEN_NOW)
+    desk.kb_import(article_data(1, FROZEN_NOW), keep_known=True)
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=open_kb)
