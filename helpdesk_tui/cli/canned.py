@@ -58,9 +58,23 @@ def _text(runtime: Runtime, body: str | None, edit: bool, what: str) -> str:
     return text
 
 
+PREVIEW = 60
+"""How many characters of a response's text its ``canned list`` line shows."""
+
+
+def preview(body: str) -> str:
+    """What a response says, on one line: its text with the lines joined, less a first
+    line that only greets ("Hi {{requester.first_name}},"; most responses start so, and
+    every preview would read the same), cut to ``PREVIEW`` characters with "…"."""
+    lines = [text for text in (part.strip() for part in body.splitlines()) if text]
+    if len(lines) > 1 and lines[0].endswith(",") and len(lines[0]) <= 40:
+        lines = lines[1:]
+    text = line(" ".join(lines))
+    return text if len(text) <= PREVIEW else text[: PREVIEW - 1].rstrip() + "…"
+
+
 def _canned_line(view: CannedView) -> str:
-    first = line(view.body.strip().splitlines()[0] if view.body.strip() else "")
-    return f"{view.scope:<9} {line(view.name):<30} {first[:60]}"
+    return f"{view.scope:<9} {line(view.name):<30} {preview(view.body)}"
 
 
 @click.group()

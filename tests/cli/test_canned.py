@@ -95,3 +95,16 @@ def test_an_empty_list_says_how_to_add_one(invoke: Invoke, use_db: str) -> None:
     assert json.loads(invoke("canned", "list", "--json").stdout) == []
     macros = invoke("macro", "list")
     assert macros.stdout == "" and "no macros yet; add one with helpdesk macro add" in macros.stderr
+
+
+def test_the_list_shows_what_each_response_says(invoke: Invoke, use_db: str) -> None:
+    """Not its greeting: most responses open with "Hi {{requester.first_name}}," and the
+    list showed that line alone for each."""
+    body = "Hi {{requester.first_name}},\n\nPlease restart the VPN client\nand try again.\n"
+    made = invoke("canned", "add", "vpn-restart", "--shared", "--body", body)
+    assert made.exit_code == 0, made.stderr
+    long = "Thanks for the logs. " * 10
+    assert invoke("canned", "add", "logs", "--shared", "--body", long).exit_code == 0
+    listed = {row.split()[1]: row for row in lines(invoke("canned", "list").stdout)}
+    assert listed["vpn-restart"].endswith("Please restart the VPN client and try again.")
+    assert listed["logs"].endswith(" Thanks for the logs. Thanks for the logs. Thanks for the lo…")
