@@ -11,6 +11,9 @@ module only says what the message is, from its headers and MIME structure:
   write from ``postmaster@`` too.
 - **receipt**: ``report-type=disposition-notification`` (MDN).
 - **report**: ``report-type=feedback-report`` (ARF abuse reports).
+- **own**: mail we sent (it carries :data:`LOOP_HEADER`); **own address**: mail whose
+  From is one of the desk's addresses without that mark (a colleague's mail client, a web
+  form sending as the desk, a forgery) — machine mail too, never a ticket of its own.
 - **auto-reply**: RFC 3834 ``Auto-Submitted`` (anything but ``no``), ``X-Autoreply``,
   ``X-Autorespond``, ``Precedence: auto_reply/bulk/junk``, or an out-of-office subject.
 
@@ -86,13 +89,20 @@ class Verdict:
 def classify(
     parsed: ParsedMessage, *, own_addresses: Iterable[str], blocked: Iterable[str]
 ) -> Verdict:
-    """What kind of mail this is; OWN > SPAM > BOUNCE > REPORT > RECEIPT > AUTO_REPLY.
+    """What kind of mail this is; OWN > OWN_ADDRESS > SPAM > BOUNCE > REPORT > RECEIPT >
+    AUTO_REPLY.
 
     ``blocked`` entries are full addresses, ``@domain`` or ``domain`` (case-insensitive;
     a domain entry matches that domain only, not its subdomains).
     """
-    if _is_own(parsed, own_addresses):
+    if LOOP_HEADER in parsed.internal_headers:
         return Verdict(MailClass.OWN)
+    own = {address.strip().lower() for address in own_addresses}
+    if parsed.from_address is not None and parsed.from_address in own:
+        return Verdict(
+            MailClass.OWN_ADDRESS,
+            f"from our own address {parsed.from_address}, not sent by this desk",
+        )
     spam = _spam_reason(parsed, blocked)
     if spam is not None:
         return Verdict(MailClass.SPAM, spam)
@@ -108,13 +118,6 @@ def classify(
     if auto is not None:
         return Verdict(MailClass.AUTO_REPLY, auto)
     return Verdict(MailClass.NORMAL, no_ack=_no_ack_reason(parsed))
-
-
-def _is_own(parsed: ParsedMessage, own_addresses: Iterable[str]) -> bool:
-    if LOOP_HEADER in parsed.internal_headers:
-        return True
-    own = {address.strip().lower() for address in own_addresses}
-    return parsed.from_address is not None and parsed.from_address in own
 
 
 def _spam_reason(parsed: ParsedMessage, blocked: Iterable[str]) -> str | None:

@@ -192,16 +192,19 @@ def test_null_sender_vacation_reply_is_an_auto_reply() -> None:
     assert kind(mail("Return-Path: <>", "Auto-Submitted: auto-replied")) is Noise.AUTO_REPLY
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        ("From: Support <SUPPORT@example.com>",),
-        ("From: billing@example.com",),
-        ("X-Helpdesk-Loop: helpdesk.example.com",),
-    ],
-)
-def test_own_mail(headers: tuple[str, ...]) -> None:
-    assert kind(mail(*headers)) is Noise.OWN
+def test_own_mail() -> None:
+    """Our mark on a message: we sent it (whatever its From says)."""
+    assert kind(mail("X-Helpdesk-Loop: helpdesk.example.com")) is Noise.OWN
+    assert kind(mail("From: billing@example.com", "X-Helpdesk-Loop: x")) is Noise.OWN
+
+
+@pytest.mark.parametrize("sender", ["Support <SUPPORT@example.com>", "billing@example.com"])
+def test_our_address_without_our_mark_is_own_address_mail(sender: str) -> None:
+    """A colleague's mail client, a web form sending as the desk, or a forgery: not ours."""
+    verdict = classify(mail(f"From: {sender}"), own_addresses=OWN, blocked=())
+
+    assert verdict.mail_class is Noise.OWN_ADDRESS
+    assert verdict.reason is not None and "not sent by this desk" in verdict.reason
 
 
 def test_own_beats_everything() -> None:
@@ -209,7 +212,8 @@ def test_own_beats_everything() -> None:
         "From: support@example.com", "X-Spam-Flag: YES", "Return-Path: <>", "Precedence: bulk"
     )
 
-    assert kind(parsed, blocked=["example.com"]) is Noise.OWN
+    assert kind(parsed, blocked=["example.com"]) is Noise.OWN_ADDRESS
+    assert kind(mail("X-Helpdesk-Loop: x", "X-Spam-Flag: YES")) is Noise.OWN
 
 
 @pytest.mark.parametrize(
@@ -261,5 +265,6 @@ def test_noise_values_are_stable_strings() -> None:
         "report",
         "bounce",
         "own",
+        "own_address",
         "spam",
     ]
