@@ -48,7 +48,7 @@ import html2text
 from helpdesk_tui.desk.blobs import Chunked, Content, size_of
 from helpdesk_tui.desk.limits import cut_body, human_bytes
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
-from helpdesk_tui.safe_text import without_invisibles
+from helpdesk_tui.safe_text import without_escape_sequences, without_invisibles
 
 INTERNAL_HEADER_PREFIX = "x-helpdesk-"
 """Our own control headers; copies arriving from outside are never trusted."""
@@ -707,7 +707,7 @@ def _date(value: str | None) -> datetime | None:
 
 def _one_line(text: str, limit: int) -> str:
     """Subject, names and header values: one line, no control or direction-override chars."""
-    text = _WHITESPACE.sub(" ", text)
+    text = _WHITESPACE.sub(" ", without_escape_sequences(text))
     text = _CONTROLS.sub("", _BIDI_CONTROLS.sub("", _SURROGATES.sub("\ufffd", text)))
     text = without_invisibles(text)  # zero-width characters too: names and subjects spoof
     return _WHITESPACE.sub(" ", text).strip()[:limit]
@@ -726,8 +726,9 @@ def _within_limit(text: str, max_bytes: int) -> str:
 
 
 def _clean_text(text: str) -> str:
-    """Bodies: ``\\n`` line ends, tabs kept, every other control character and surrogate gone."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Bodies: ``\\n`` line ends, tabs kept, escape sequences (whole) and every other control
+    character and surrogate gone."""
+    text = without_escape_sequences(text.replace("\r\n", "\n").replace("\r", "\n"))
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 

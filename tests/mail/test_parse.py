@@ -204,8 +204,45 @@ def test_control_characters_never_reach_the_subject_or_name() -> None:
     )
     result = parsed(raw)
 
-    assert result.subject == "red[2Jbellnul next"
-    assert result.from_name == "Evil[31mname"
+    assert result.subject == "redbellnul next"
+    assert result.from_name == "Evilname"
+
+
+def test_escape_sequences_leave_no_visible_remnants() -> None:
+    """An escape sequence goes whole: stripping only its ESC left ``[31m``, ``[2J[H`` or an
+    OSC 8 link's ``]8;;http://…`` on the agent's screen and in the acknowledgement."""
+
+    def word(text: str) -> str:
+        return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
+
+    body = "See \x1b]8;;http://evil.example\x1b\\this link\x1b]8;;\x1b\\ in \x1b[31mred\x1b[0m."
+    name = word("Evil \x1b]0;pwned\x07Eve")
+    subject = word("Hi \x1b[2J\x1b[Hthere \x9b31mnow")
+    filename = word("\x1b[31mred\x1b[0m.txt")
+    raw = lines(
+        f"From: {name} <eve@example.org>",
+        f"Subject: {subject}",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        body,
+        "--b",
+        "Content-Type: text/plain",
+        f'Content-Disposition: attachment; filename="{filename}"',
+        "",
+        "x",
+        "--b--",
+    )
+
+    result = parsed(raw)
+
+    assert result.subject == "Hi there now"
+    assert result.from_name == "Evil Eve"
+    assert result.body_text.strip() == "See this link in red."
+    assert [a.filename for a in result.attachments] == ["red.txt"]
 
 
 @pytest.mark.parametrize(
@@ -247,7 +284,7 @@ def test_body_with_unknown_charset() -> None:
 
 def test_control_characters_are_removed_from_bodies() -> None:
     msg = message(body="line one\x1b[2J\x00\r\nline\ttwo\x07\n")
-    assert parsed(msg).body_text == "line one[2J\nline\ttwo\n"
+    assert parsed(msg).body_text == "line one\nline\ttwo\n"
 
 
 def test_decode_words_keeps_plain_text() -> None:
@@ -1061,7 +1098,7 @@ def test_report_whose_text_comes_in_plain_and_html_keeps_both_as_body() -> None:
         ("Invoice: March/April <urgent>?", "Invoice_ March_April _urgent.eml"),
         ("=?utf-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=", "Grüße aus Köln.eml"),
         ("../../etc/passwd", "etc_passwd.eml"),
-        ("bell\x07 and \x1b[31mred", "bell and [31mred.eml"),
+        ("bell\x07 and \x1b[31mred", "bell and red.eml"),
         (None, "message.eml"),
     ],
 )
