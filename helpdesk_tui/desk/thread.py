@@ -238,11 +238,9 @@ def reply(
             .execute(select(Message.created_at).where(Message.id == message_id))
             .scalar_one()
         )
-    if status_after is not None:
-        change_status(session, actor, ticket, status_after)
-    elif ticket.status == Status.NEW:
-        _set_status(session, actor, ticket, Status.OPEN)
     in_reply_to, references = _thread_headers(session, ticket)
+    # The reply is queued before the status changes: resolving queues the survey, and the
+    # outbox sends in the order mail was queued, so the customer reads the answer first.
     queue_mail(
         session,
         ticket,
@@ -254,6 +252,10 @@ def reply(
         in_reply_to=in_reply_to,
         references=references,
     )
+    if status_after is not None:
+        change_status(session, actor, ticket, status_after)
+    elif ticket.status == Status.NEW:
+        _set_status(session, actor, ticket, Status.OPEN)
     save(session, ticket)
     return message_id
 
