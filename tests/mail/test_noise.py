@@ -89,6 +89,38 @@ def test_out_of_office_subjects_in_common_languages(subject: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "subject",
+    [
+        "Read: Printer on fire [#12]",
+        "Not read: Re: Printer on fire [#12]",
+        "Gelesen: AW: Drucker [#12]",
+        "Lu : imprimante",
+        "Leído: impresora",
+        "Letto: stampante",
+        "Gelezen: printer",
+        "Läst: skrivare",
+    ],
+)
+def test_read_receipts_sent_as_ordinary_messages(subject: str) -> None:
+    """Outlook and others send "Read: <subject>" as a plain message when they send no MDN."""
+    assert kind(mail(subject=subject)) is Noise.RECEIPT
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: Read: Printer on fire",
+        "Read-only share is broken",
+        "Read only: the share",
+        "Reading list: laptops",
+        "Please read: printer manual",
+    ],
+)
+def test_subjects_that_only_mention_reading_are_people(subject: str) -> None:
+    assert kind(mail(subject=subject)) is Noise.NORMAL
+
+
+@pytest.mark.parametrize(
     "subject", ["Office printer out of paper", "Question about the automatic reply feature"]
 )
 def test_subjects_that_only_mention_absence_are_people(subject: str) -> None:
