@@ -42,11 +42,21 @@ class CheckReport:
         self.steps.append(Step(name, False, detail))
 
 
+def server_text(error: BaseException) -> str:
+    """What an IMAP client error says, on one line: imapclient puts the server's reply in
+    as the ``repr`` of its bytes (``b'[AUTHENTICATIONFAILED] Authentication failed.'``)."""
+    text = " ".join(str(error).split())
+    if len(text) >= 3 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        text = text[2:-1]
+    return text or type(error).__name__
+
+
 def _one_line(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
-    text = error.reason if isinstance(error, ssl.SSLError) and error.reason else str(error)
-    return " ".join(str(text).split()) or type(error).__name__
+    if isinstance(error, ssl.SSLError) and error.reason:
+        return " ".join(str(error.reason).split())
+    return server_text(error)
 
 
 def _reach(report: CheckReport, host: str, port: int, timeout: float) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar, overload
 
 import pytest
+from imapclient.exceptions import LoginError
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -17,7 +18,7 @@ from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import folder_statuses
-from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect
+from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect, describe_error
 from helpdesk_tui.mail.service import MailService, read_status
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
@@ -247,3 +248,20 @@ def test_two_services_on_one_database_import_each_message_once(
     with sqlite_db.read() as session:
         assert len(session.exec(select(ProcessedMail)).all()) == 30
         assert len(session.exec(select(Message)).all()) == 30
+
+
+def test_a_refused_login_says_so_in_the_servers_words_and_names_the_user(
+    dovecot: ImapAccount,
+) -> None:
+    """The status line said ``127.0.0.1:143: b'[AUTHENTICATIONFAILED] Authentication
+    failed.'``: a Python bytes literal, and nothing about a login or which one."""
+    box = server_settings(dovecot, mailbox={"password": "wrong"}).mailboxes["support"]
+    with pytest.raises(LoginError) as refused:
+        connect(box)
+
+    text = describe_error(refused.value, box)
+
+    assert text == (
+        f"{dovecot.host}:{dovecot.port} refused the login as {dovecot.user}: "
+        "[AUTHENTICATIONFAILED] Authentication failed. (check the mailbox's user and password)"
+    )
