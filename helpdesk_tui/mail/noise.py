@@ -116,10 +116,7 @@ def classify(
         return Verdict(MailClass.OWN)
     own = {address.strip().lower() for address in own_addresses}
     if parsed.from_address is not None and parsed.from_address in own:
-        return Verdict(
-            MailClass.OWN_ADDRESS,
-            f"from our own address {parsed.from_address}, not sent by this desk",
-        )
+        return Verdict(MailClass.OWN_ADDRESS, "not sent by this desk")
     spam = _spam_reason(parsed, blocked)
     if spam is not None:
         return Verdict(MailClass.SPAM, spam)
