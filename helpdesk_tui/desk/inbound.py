@@ -126,6 +126,10 @@ class Inbound:
     from_name: str = ""
     reply_to: str | None = None
     body: str = ""
+    new_text: str | None = None
+    """The top of the reply in the sender's own words, quoted history and signature folded
+    away (the mail layer's ``split_reply`` of the body's start): what a survey answer reads.
+    None: use ``body``."""
     email: EmailMeta = field(default_factory=EmailMeta)
     thread_refs: tuple[ThreadRef, ...] = ()
     """The Message-IDs it answers or reports on, most direct first; forged ones left out."""

@@ -402,7 +402,8 @@ class Writer:
         target = self._ticket(decision.target)
         if target is None:
             return None
-        answer = survey_answer(self.session, item.subject, item.body, target.number)
+        text = item.body if item.new_text is None else item.new_text
+        answer = survey_answer(self.session, item.subject, text, target.number)
         if answer is None:
             return None
         if not self.alone:
