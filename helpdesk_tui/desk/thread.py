@@ -172,7 +172,11 @@ def add_customer_message(
 
 
 def _thread_headers(reader: Reader, ticket: TicketState) -> tuple[str | None, list[str]]:
-    """In-Reply-To and References for mail on this ticket, so the customer's client threads it."""
+    """In-Reply-To and References for mail on this ticket, so the customer's client threads it.
+
+    Only the conversation counts: the customer's messages and our replies. Machine mail
+    kept as system notes (a read receipt, an out-of-office, a bounce) is not part of the
+    customer's thread; answering it put our reply under their auto-reply."""
     found = connection_of(reader).scalars(_THREAD_IDS, {"ticket_id": ticket.id})
     ids = [mid for mid in found.all() if mid]
     return (ids[-1] if ids else None), ids[-20:]
@@ -181,6 +185,7 @@ def _thread_headers(reader: Reader, ticket: TicketState) -> tuple[str | None, li
 _THREAD_IDS = text(
     "SELECT email_message_id FROM message"
     " WHERE ticket_id = :ticket_id AND email_message_id IS NOT NULL"
+    " AND kind IN ('customer', 'reply')"
     " ORDER BY created_at, id"
 ).columns(Message.email_message_id)
 """A ticket's Message-IDs in thread order: SQL text, which a reply's process does not
