@@ -51,6 +51,18 @@ def server_text(error: BaseException) -> str:
     return text or type(error).__name__
 
 
+def tls_text(error: ssl.SSLError) -> str:
+    """A failed TLS handshake in words: ``WRONG_VERSION_NUMBER`` is a server that does not
+    speak TLS on that port at all (implicit TLS set on a plain port)."""
+    reason = str(error.reason or "")
+    if reason == "WRONG_VERSION_NUMBER":
+        return (
+            'the server does not speak TLS on this port (security = "tls" is for ports '
+            '993 and 465; use security = "starttls" on ports 143 and 587)'
+        )
+    return " ".join((reason or str(error)).split()) or type(error).__name__
+
+
 def _one_line(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
@@ -91,7 +103,7 @@ def check_imap(name: str, box: MailboxSettings) -> CheckReport:
             timeout=box.timeout,
         )
     except ssl.SSLError as error:
-        report.failed("TLS", f"handshake failed: {_one_line(error)}")
+        report.failed("TLS", f"handshake failed: {tls_text(error)}")
         return report
     except (OSError, IMAPClientError) as error:
         step = "TLS" if box.security is Security.TLS else "IMAP"
@@ -162,7 +174,7 @@ def check_smtp(smtp: SmtpSettings) -> CheckReport:
         else:
             client = smtplib.SMTP(smtp.host, port, timeout=smtp.timeout)
     except ssl.SSLError as error:
-        report.failed("TLS", f"handshake failed: {_one_line(error)}")
+        report.failed("TLS", f"handshake failed: {tls_text(error)}")
         return report
     except (OSError, smtplib.SMTPException) as error:
         report.failed("SMTP", f"no SMTP greeting: {_one_line(error)}")

@@ -56,7 +56,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 # it only where it writes, so that the parse process, which only reads, starts light.
 import helpdesk_tui.desk.intake  # noqa: F401
 from helpdesk_tui.desk.mailstate import advance, check_uidvalidity, outcomes_by_uid, record_poll
-from helpdesk_tui.mail.check import server_text
+from helpdesk_tui.mail.check import server_text, tls_text
 from helpdesk_tui.mail.ingest import (
     IngestConfig,
     ReadMessage,
@@ -134,7 +134,7 @@ def describe_error(error: BaseException, box: MailboxSettings) -> str:
     if isinstance(error, socket.gaierror):
         return f"cannot resolve {box.host}: {error.strerror or error}"
     if isinstance(error, ssl.SSLError):
-        return f"TLS with {where} failed: {error.reason or error}"
+        return f"TLS with {where} failed: {tls_text(error)}"
     if isinstance(error, ConnectionError | TimeoutError | socket.timeout):
         return f"cannot reach {where}: {error.strerror or type(error).__name__}"
     if isinstance(error, OSError):

@@ -171,6 +171,7 @@ def test_check_smtp_down_and_tls_mismatch(
     failures = [line for line in lines(result.stdout) if "FAIL" in line]
     assert len(failures) == 2, result.stdout
     assert "FAIL TLS" in failures[0]  # implicit TLS spoken to a plain IMAP port
+    assert "the server does not speak TLS on this port" in failures[0], "not WRONG_VERSION_NUMBER"
     assert "FAIL TCP" in failures[1] and str(smtp_server.port) in failures[1]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -265,3 +266,15 @@ def test_a_refused_login_says_so_in_the_servers_words_and_names_the_user(
         f"{dovecot.host}:{dovecot.port} refused the login as {dovecot.user}: "
         "[AUTHENTICATIONFAILED] Authentication failed. (check the mailbox's user and password)"
     )
+
+
+def test_implicit_tls_on_a_plain_port_is_named_as_such(dovecot: ImapAccount) -> None:
+    """'[SSL: WRONG_VERSION_NUMBER] wrong version number' told a new admin nothing."""
+    box = server_settings(dovecot, mailbox={"security": "tls"}).mailboxes["support"]
+    with pytest.raises(ssl.SSLError) as failed:
+        connect(box)
+
+    text = describe_error(failed.value, box)
+
+    assert text.startswith(f"TLS with {dovecot.host}:{dovecot.port} failed: the server does not")
+    assert 'use security = "starttls" on ports 143 and 587' in text
