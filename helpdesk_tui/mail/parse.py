@@ -732,6 +732,45 @@ def _clean_text(text: str) -> str:
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 
+_QUOTE_DEPTH = re.compile(r">*")
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """``format=flowed`` text (RFC 3676) as its paragraphs: a line ending in a space goes on
+    in the next line of the same quote depth. Apple Mail and Thunderbird send it; shown as
+    it arrives, every paragraph breaks at the sender's 72 columns, then again at ours.
+
+    ``delsp=yes`` drops the space that marks the soft break (scripts without spaces). The
+    signature separator ``-- `` is never joined; quoted paragraphs keep their ``>``.
+    """
+    out: list[str] = []
+    pending: tuple[int, str] | None = None  # quote depth and the paragraph so far
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        depth = len(_QUOTE_DEPTH.match(raw).group(0))  # type: ignore[union-attr]
+        line = raw[depth:]
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing
+        if pending is not None and pending[0] != depth:
+            out.append(_quoted(pending[0], pending[1].rstrip(" ")))
+            pending = None
+        flowed = line.endswith(" ") and line != "-- "
+        if flowed and delsp:
+            line = line[:-1]
+        joined = (pending[1] if pending else "") + line
+        if flowed:
+            pending = (depth, joined)
+        else:
+            out.append(_quoted(depth, joined))
+            pending = None
+    if pending is not None:
+        out.append(_quoted(pending[0], pending[1].rstrip(" ")))
+    return "\n".join(out)
+
+
+def _quoted(depth: int, line: str) -> str:
+    return f"{'>' * depth} {line}" if depth else line
+
+
 def html_to_text(markup: str) -> str:
     """Readable plain text for an HTML-only message.
 
@@ -1067,6 +1106,8 @@ class _Body:
         is_body = disposition != "attachment" and filename is None
         if content_type in ("text/plain", "text/html") and (is_body or report_text):
             text = decode_bytes(headers.payload(), headers.charset())
+            if content_type == "text/plain" and (headers.param("format") or "").lower() == "flowed":
+                text = unflow(text, delsp=(headers.param("delsp") or "").lower() == "yes")
             (self.plain if content_type == "text/plain" else self.html).append(text)
         else:
             self._add_attachment(part, headers, content_type, disposition, filename)

@@ -1345,3 +1345,59 @@ def test_whole_corpus_parses_and_every_recoverable_sender_is_found(mail_corpus: 
         for text in (result.subject, result.from_name, result.body_text):
             assert "\x1b" not in text and "\x00" not in text
     assert with_sender >= 22
+
+
+def test_format_flowed_text_is_read_as_its_paragraphs() -> None:
+    """Apple Mail and Thunderbird send ``format=flowed``: shown as it came, every paragraph
+    broke at the sender's 72 columns and again at the screen's."""
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: VPN",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8; format=flowed",
+        "",
+        "The VPN client stops after a minute and says that the certificate is ",
+        "not valid any more. ",
+        " From there nothing works.",
+        "",
+        "> On Monday you wrote that the new ",
+        "> certificate was installed.",
+        "",
+        "-- ",
+        "Ann",
+    )
+
+    assert parsed(raw).body_text == (
+        "The VPN client stops after a minute and says that the certificate is not valid any "
+        "more. From there nothing works.\n\n"
+        "> On Monday you wrote that the new certificate was installed.\n\n-- \nAnn\n"
+    )
+
+
+def test_flowed_with_delsp_joins_without_the_marking_space() -> None:
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: VPN",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset=utf-8; format="flowed"; delsp="yes"',
+        "",
+        "Der Zugang funktioniert nicht mehr seit dem Update des Zertifi ",
+        "kats.",
+    )
+
+    assert parsed(raw).body_text.strip() == (
+        "Der Zugang funktioniert nicht mehr seit dem Update des Zertifikats."
+    )
+
+
+def test_fixed_text_keeps_its_trailing_spaces_and_lines() -> None:
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: VPN",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "line one ",
+        "line two",
+    )
+
+    assert parsed(raw).body_text == "line one \nline two\n"

@@ -30,6 +30,7 @@ from tests.conftest import HANG_SECONDS
 from .mailbuild import (
     config_for,
     email,
+    messages,
     server_settings,
     sqlite_database,
     tickets,
@@ -278,3 +279,22 @@ def test_implicit_tls_on_a_plain_port_is_named_as_such(dovecot: ImapAccount) -> 
 
     assert text.startswith(f"TLS with {dovecot.host}:{dovecot.port} failed: the server does not")
     assert 'use security = "starttls" on ports 143 and 587' in text
+
+
+def test_a_flowed_message_reaches_the_ticket_as_paragraphs(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    raw = email(
+        subject="VPN",
+        headers=["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8; format=flowed"],
+        body="The VPN client stops after a minute and says that the certificate is \nnot valid.",
+    )
+    dovecot.append("INBOX", raw)
+
+    assert poller(sqlite_db, server_settings(dovecot)).run_once() == 1
+
+    [ticket] = tickets(sqlite_db)
+    [message] = messages(sqlite_db, ticket.number)
+    assert message.body.strip() == (
+        "The VPN client stops after a minute and says that the certificate is not valid."
+    )
