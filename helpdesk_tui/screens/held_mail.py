@@ -80,15 +80,20 @@ def held_facts(entry: Held) -> Text:
     return text
 
 
-def source_text(content: bytes) -> Text:
+_WHOLE_SOURCE = {
+    "quarantine": "helpdesk mail quarantine show {id} --raw > file",
+    "machine": "helpdesk mail machine show {id} --raw > file",
+}
+"""The command that writes a held message's whole source (spam has none: release it)."""
+
+
+def source_text(content: bytes, kind: HeldKind = "quarantine", entry_id: int | None = None) -> Text:
     """The message source, safe to show; cut after ``SHOWN_BYTES``."""
     text = plain(content[:SHOWN_BYTES].decode("utf-8", "replace"), single_line=False)
     if len(content) > SHOWN_BYTES:
-        text.append(
-            f"\n… {len(content) - SHOWN_BYTES} more bytes not shown "
-            "(helpdesk mail quarantine show ID --raw > file)",
-            "dim italic",
-        )
+        command = _WHOLE_SOURCE.get(kind)
+        where = f" ({command.format(id=entry_id or 'ID')})" if command else ""
+        text.append(f"\n… {len(content) - SHOWN_BYTES} more bytes not shown{where}", "dim italic")
     return text
 
 
@@ -156,7 +161,9 @@ class HeldMailScreen(DeskScreen):
     def on_held_mail_screen_loaded(self, message: Loaded) -> None:
         self.entry = message.entry
         self.query_one("#held-facts", Static).update(held_facts(message.entry))
-        self.query_one("#held-raw", Static).update(source_text(message.content))
+        self.query_one("#held-raw", Static).update(
+            source_text(message.content, self.kind, self.entry_id)
+        )
         self.refresh_bindings()
 
     def action_back(self) -> None:

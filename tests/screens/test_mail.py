@@ -324,3 +324,14 @@ async def test_machine_mail_is_listed_inspected_and_released_from_the_mail_scree
         ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
         requester = session.get(Contact, ticket.requester_id)
     assert requester is not None and requester.email == "wanda@example.net"
+
+
+def test_a_long_source_names_the_command_that_writes_it_whole_for_its_kind() -> None:
+    """It named ``helpdesk mail quarantine show`` for spam and machine mail too."""
+    from helpdesk_tui.screens.held_mail import SHOWN_BYTES, source_text
+
+    big = b"x" * (SHOWN_BYTES + 10)
+    assert "(helpdesk mail machine show 5 --raw > file)" in source_text(big, "machine", 5).plain
+    assert "(helpdesk mail quarantine show 2 --raw" in source_text(big, "quarantine", 2).plain
+    spam = source_text(big, "spam", 3).plain
+    assert spam.endswith("10 more bytes not shown") and "quarantine" not in spam
