@@ -732,6 +732,11 @@ def _clean_text(text: str) -> str:
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 
+_DATA_IMAGE = re.compile(
+    r"""<img\b[^>]*?\bsrc\s*=\s*["']?\s*data:(image/[a-z0-9.+-]{1,40});base64,([a-z0-9+/=\s]+)""",
+    re.IGNORECASE,
+)
+_MAX_EMBEDDED_IMAGES = 50
 _QUOTE_DEPTH = re.compile(r">*")
 
 
@@ -1108,6 +1113,8 @@ class _Body:
             text = decode_bytes(headers.payload(), headers.charset())
             if content_type == "text/plain" and (headers.param("format") or "").lower() == "flowed":
                 text = unflow(text, delsp=(headers.param("delsp") or "").lower() == "yes")
+            if content_type == "text/html":
+                self._embedded_images(text)
             (self.plain if content_type == "text/plain" else self.html).append(text)
         else:
             self._add_attachment(part, headers, content_type, disposition, filename)
@@ -1139,6 +1146,31 @@ class _Body:
                 inline=disposition == "inline" or (disposition is None and content_id is not None),
             )
         )
+
+    def _embedded_images(self, markup: str) -> None:
+        """Images an HTML body carries in itself (``<img src="data:image/png;base64,…">``,
+        as some web mailers paste a screenshot): kept as inline attachments, which the text
+        of the body, showing only their ``alt``, would otherwise lose."""
+        found = 0
+        for match in _DATA_IMAGE.finditer(markup):
+            try:
+                data = base64.b64decode("".join(match.group(2).split()))
+            except (binascii.Error, ValueError):
+                continue
+            if not data:
+                continue
+            found += 1
+            content_type = match.group(1).lower()
+            extension = mimetypes.guess_extension(content_type) or ".img"
+            name = safe_filename(f"embedded-image-{found}{extension}", content_type)
+            if len(data) > self.max_attachment_bytes:
+                self.skipped.append(SkippedAttachment(name, content_type, len(data)))
+            else:
+                self.attachments.append(
+                    ParsedAttachment(name, content_type, len(data), data, None, inline=True)
+                )
+            if found == _MAX_EMBEDDED_IMAGES:
+                break
 
     def _note_embedded_id(self, part: Message, headers: _Headers) -> None:
         payload = part.get_payload()

@@ -1401,3 +1401,45 @@ def test_fixed_text_keeps_its_trailing_spaces_and_lines() -> None:
     )
 
     assert parsed(raw).body_text == "line one \nline two\n"
+
+
+def test_images_carried_in_an_html_body_are_kept_as_inline_attachments() -> None:
+    """A screenshot pasted into a web mailer comes as ``<img src="data:image/png;base64,…">``
+    in the HTML: the body's text shows only its ``alt``, so the image was nowhere."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    encoded = base64.b64encode(png).decode()
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: Error",
+        "MIME-Version: 1.0",
+        "Content-Type: text/html; charset=utf-8",
+        "",
+        f'<p>See:</p><img alt="screenshot" src="data:image/png;base64,{encoded}">',
+        "<img src='data:image/gif;base64,!!not base64!!'>",
+    )
+
+    result = parsed(raw)
+
+    assert [(a.filename, a.content_type, a.inline) for a in result.attachments] == [
+        ("embedded-image-1.png", "image/png", True)
+    ]
+    assert result.attachments[0].content == png
+    assert "See:" in result.body_text and encoded[:40] not in result.body_text
+
+
+def test_an_embedded_image_over_the_limit_is_skipped_with_its_size() -> None:
+    encoded = base64.b64encode(b"\xff\xd8" + b"\x00" * (LIMIT + 10)).decode()
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: Error",
+        "Content-Type: text/html; charset=utf-8",
+        "",
+        f'<img src="data:image/jpeg;base64,{encoded}">',
+    )
+
+    result = parsed(raw)
+
+    assert result.attachments == []
+    assert [(s.filename, s.size) for s in result.skipped_attachments] == [
+        ("embedded-image-1.jpg", LIMIT + 12)
+    ]

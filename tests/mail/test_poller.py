@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ssl
 import threading
 import time
@@ -17,6 +18,7 @@ from sqlmodel import select
 from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.actors import SYSTEM
+from helpdesk_tui.desk.attachments import list_attachments
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import folder_statuses
 from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect, describe_error
@@ -298,3 +300,23 @@ def test_a_flowed_message_reaches_the_ticket_as_paragraphs(
     assert message.body.strip() == (
         "The VPN client stops after a minute and says that the certificate is not valid."
     )
+
+
+def test_a_screenshot_pasted_into_html_mail_is_on_the_ticket(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    encoded = base64.b64encode(png).decode()
+    raw = email(
+        subject="Error",
+        headers=["MIME-Version: 1.0", "Content-Type: text/html; charset=utf-8"],
+        body=f'<p>This error:</p><img alt="screenshot" src="data:image/png;base64,{encoded}">',
+    )
+    dovecot.append("INBOX", raw)
+
+    assert poller(sqlite_db, server_settings(dovecot)).run_once() == 1
+
+    [ticket] = tickets(sqlite_db)
+    with sqlite_db.read() as session:
+        [kept] = list_attachments(session, ticket.number)
+    assert (kept.filename, kept.size) == ("embedded-image-1.png", len(png))
