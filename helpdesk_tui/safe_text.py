@@ -49,6 +49,13 @@ def clean(text: str, *, single_line: bool = False) -> str:
     return text
 
 
+def without_escape_sequences(text: str) -> str:
+    """``text`` without terminal escape sequences, each removed whole (CSI, OSC with its
+    payload, DCS …): removing only their control characters leaves ``[31m`` or an OSC 8
+    link's ``]8;;http://…`` behind as visible garbage."""
+    return _ESCAPE_SEQUENCE.sub("", text)
+
+
 def without_invisibles(text: str) -> str:
     """``text`` without bidi controls and zero-width characters (kept: everything else).
 

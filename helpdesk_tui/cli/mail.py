@@ -283,13 +283,14 @@ spam.add_command(
 
 @mail.group("machine")
 def machine_mail() -> None:
-    """Bounces, read receipts, reports and auto-replies that matched no ticket."""
+    """Bounces, read receipts, reports, auto-replies and mail from our own address (not sent
+    by this desk) that matched no ticket."""
 
 
 @machine_mail.command("list")
 @click.option(
     "--kind",
-    type=click.Choice(["bounce", "receipt", "report", "auto_reply"]),
+    type=click.Choice(["bounce", "receipt", "report", "auto_reply", "own_address"]),
     help="Only this kind.",
 )
 @click.option("--all", "show_all", is_flag=True, help="Include released messages.")

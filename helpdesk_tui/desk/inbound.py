@@ -42,13 +42,25 @@ class MailClass(StrEnum):
     BOUNCE = "bounce"
     """A delivery status notification (DSN) or equally strong evidence of one."""
     OWN = "own"
-    """Our own mail coming back."""
+    """Our own mail coming back (it carries the mark every message we send carries)."""
+    OWN_ADDRESS = "own_address"
+    """Mail from one of our own addresses that this desk did not send: a colleague answering
+    from a mail client with the shared address, a web form that sends as the desk, or a
+    forgery. Never a ticket of its own; recorded on the ticket it answers, else held."""
     SPAM = "spam"
 
 
 MACHINE_CLASSES = frozenset(
-    {MailClass.AUTO_REPLY, MailClass.RECEIPT, MailClass.REPORT, MailClass.BOUNCE}
+    {
+        MailClass.AUTO_REPLY,
+        MailClass.RECEIPT,
+        MailClass.REPORT,
+        MailClass.BOUNCE,
+        MailClass.OWN_ADDRESS,
+    }
 )
+"""Mail no person should be answered for: recorded on the ticket it refers to (a system note,
+no status change, no answer), else held apart as machine mail an agent may release."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,10 @@ class Inbound:
     from_name: str = ""
     reply_to: str | None = None
     body: str = ""
+    new_text: str | None = None
+    """The top of the reply in the sender's own words, quoted history and signature folded
+    away (the mail layer's ``split_reply`` of the body's start): what a survey answer reads.
+    None: use ``body``."""
     email: EmailMeta = field(default_factory=EmailMeta)
     thread_refs: tuple[ThreadRef, ...] = ()
     """The Message-IDs it answers or reports on, most direct first; forged ones left out."""

@@ -212,6 +212,8 @@ def _addresses(item: Inbound, config: IntakeConfig) -> tuple[str | None, str | N
     the person is the requester.
     """
     sender = address_or_none(item.from_address)
+    if sender in config.own_addresses:
+        sender = None  # held mail from our own address, released: the desk is no requester
     reply_to = address_or_none(item.reply_to)
     if reply_to is None or reply_to == sender or reply_to in config.own_addresses:
         return sender, None
@@ -400,7 +402,8 @@ class Writer:
         target = self._ticket(decision.target)
         if target is None:
             return None
-        answer = survey_answer(self.session, item.subject, item.body, target.number)
+        text = item.body if item.new_text is None else item.new_text
+        answer = survey_answer(self.session, item.subject, text, target.number)
         if answer is None:
             return None
         if not self.alone:
@@ -753,6 +756,11 @@ def _machine_summary(item: Inbound) -> str:
         return f"Read receipt from {sender}" + (f" ({report.detail})" if report.detail else "")
     if item.mail_class is MailClass.REPORT:
         return f"Feedback report from {sender}" + (f" ({report.detail})" if report.detail else "")
+    if item.mail_class is MailClass.OWN_ADDRESS:
+        return (
+            f"Mail from our own address {sender}, not sent by this desk: "
+            f"{item.subject or '(no subject)'}"
+        )
     return f"Automatic reply from {sender}: {item.subject or '(no subject)'}"
 
 

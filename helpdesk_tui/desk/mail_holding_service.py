@@ -117,7 +117,8 @@ class HeldSpam(_Held):
 
 @dataclass(frozen=True)
 class HeldMachine(_Held):
-    """A bounce, read receipt, report or auto-reply that matched no ticket."""
+    """A bounce, read receipt, report, auto-reply or mail from our own address (not sent by
+    the desk) that matched no ticket."""
 
     area = HeldArea.MACHINE
 
@@ -135,6 +136,10 @@ class HeldMachine(_Held):
     released_at: datetime | None
     released_by: str | None
     ticket_id: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.released_at is None
 
 
 class MailHoldingService(MailReads):

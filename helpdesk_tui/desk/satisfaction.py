@@ -209,20 +209,28 @@ class Answer:
     comment: str | None
 
 
-def _first_text(body: str) -> str:
-    """The reply's own first non-empty line (quoted text and the survey below it left out)."""
+def _own_lines(body: str) -> tuple[str, str]:
+    """The reply's own first non-empty line, and its own lines after it (up to the first
+    ``>`` quote: the survey quoted below is no comment)."""
+    first: str | None = None
+    rest: list[str] = []
     for raw in body.splitlines():
         text = raw.strip()
         if text.startswith(">"):
             break
-        if text:
-            return text
-    return ""
+        if first is not None:
+            rest.append(text)
+        elif text:
+            first = text
+    return first or "", " ".join(" ".join(rest).split())
 
 
 def read_answer(body: str) -> Answer | None:
-    """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; else None."""
-    first = _first_text(body)
+    """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; else None.
+
+    The comment is what follows the rating on its line and on the lines after it, as the
+    survey asks ("a rating on the first line, and any comment after it")."""
+    first, after = _own_lines(body)
     match = _SCORE.match(first)
     if match is not None:
         score, rest = int(match.group(1)), match.group(2)
@@ -231,7 +239,7 @@ def read_answer(body: str) -> Answer | None:
         if match is None or match.group(1).lower() not in _WORDS:
             return None
         score, rest = _WORDS[match.group(1).lower()], match.group(2)
-    comment = rest.lstrip(_SEPARATORS).strip()
+    comment = " ".join(part for part in (rest.lstrip(_SEPARATORS).strip(), after) if part)
     return Answer(score, comment[:MAX_COMMENT] or None)
 
 

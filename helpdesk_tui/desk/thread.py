@@ -172,7 +172,11 @@ def add_customer_message(
 
 
 def _thread_headers(reader: Reader, ticket: TicketState) -> tuple[str | None, list[str]]:
-    """In-Reply-To and References for mail on this ticket, so the customer's client threads it."""
+    """In-Reply-To and References for mail on this ticket, so the customer's client threads it.
+
+    Only the conversation counts: the customer's messages and our replies. Machine mail
+    kept as system notes (a read receipt, an out-of-office, a bounce) is not part of the
+    customer's thread; answering it put our reply under their auto-reply."""
     found = connection_of(reader).scalars(_THREAD_IDS, {"ticket_id": ticket.id})
     ids = [mid for mid in found.all() if mid]
     return (ids[-1] if ids else None), ids[-20:]
@@ -181,6 +185,7 @@ def _thread_headers(reader: Reader, ticket: TicketState) -> tuple[str | None, li
 _THREAD_IDS = text(
     "SELECT email_message_id FROM message"
     " WHERE ticket_id = :ticket_id AND email_message_id IS NOT NULL"
+    " AND kind IN ('customer', 'reply')"
     " ORDER BY created_at, id"
 ).columns(Message.email_message_id)
 """A ticket's Message-IDs in thread order: SQL text, which a reply's process does not
@@ -238,11 +243,9 @@ def reply(
             .execute(select(Message.created_at).where(Message.id == message_id))
             .scalar_one()
         )
-    if status_after is not None:
-        change_status(session, actor, ticket, status_after)
-    elif ticket.status == Status.NEW:
-        _set_status(session, actor, ticket, Status.OPEN)
     in_reply_to, references = _thread_headers(session, ticket)
+    # The reply is queued before the status changes: resolving queues the survey, and the
+    # outbox sends in the order mail was queued, so the customer reads the answer first.
     queue_mail(
         session,
         ticket,
@@ -254,6 +257,10 @@ def reply(
         in_reply_to=in_reply_to,
         references=references,
     )
+    if status_after is not None:
+        change_status(session, actor, ticket, status_after)
+    elif ticket.status == Status.NEW:
+        _set_status(session, actor, ticket, Status.OPEN)
     save(session, ticket)
     return message_id
 

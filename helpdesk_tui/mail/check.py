@@ -42,11 +42,33 @@ class CheckReport:
         self.steps.append(Step(name, False, detail))
 
 
+def server_text(error: BaseException) -> str:
+    """What an IMAP client error says, on one line: imapclient puts the server's reply in
+    as the ``repr`` of its bytes (``b'[AUTHENTICATIONFAILED] Authentication failed.'``)."""
+    text = " ".join(str(error).split())
+    if len(text) >= 3 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        text = text[2:-1]
+    return text or type(error).__name__
+
+
+def tls_text(error: ssl.SSLError) -> str:
+    """A failed TLS handshake in words: ``WRONG_VERSION_NUMBER`` is a server that does not
+    speak TLS on that port at all (implicit TLS set on a plain port)."""
+    reason = str(error.reason or "")
+    if reason == "WRONG_VERSION_NUMBER":
+        return (
+            'the server does not speak TLS on this port (security = "tls" is for ports '
+            '993 and 465; use security = "starttls" on ports 143 and 587)'
+        )
+    return " ".join((reason or str(error)).split()) or type(error).__name__
+
+
 def _one_line(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
-    text = error.reason if isinstance(error, ssl.SSLError) and error.reason else str(error)
-    return " ".join(str(text).split()) or type(error).__name__
+    if isinstance(error, ssl.SSLError) and error.reason:
+        return " ".join(str(error.reason).split())
+    return server_text(error)
 
 
 def _reach(report: CheckReport, host: str, port: int, timeout: float) -> bool:
@@ -81,7 +103,7 @@ def check_imap(name: str, box: MailboxSettings) -> CheckReport:
             timeout=box.timeout,
         )
     except ssl.SSLError as error:
-        report.failed("TLS", f"handshake failed: {_one_line(error)}")
+        report.failed("TLS", f"handshake failed: {tls_text(error)}")
         return report
     except (OSError, IMAPClientError) as error:
         step = "TLS" if box.security is Security.TLS else "IMAP"
@@ -152,7 +174,7 @@ def check_smtp(smtp: SmtpSettings) -> CheckReport:
         else:
             client = smtplib.SMTP(smtp.host, port, timeout=smtp.timeout)
     except ssl.SSLError as error:
-        report.failed("TLS", f"handshake failed: {_one_line(error)}")
+        report.failed("TLS", f"handshake failed: {tls_text(error)}")
         return report
     except (OSError, smtplib.SMTPException) as error:
         report.failed("SMTP", f"no SMTP greeting: {_one_line(error)}")

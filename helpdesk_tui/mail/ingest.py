@@ -44,6 +44,7 @@ from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
+from helpdesk_tui.mail.quotes import split_reply
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -75,6 +76,8 @@ ReadMessage = Inbound
 """A message read and classified, ready for :func:`ingest_batch`."""
 
 _MAX_IDS = 50
+NEW_TEXT_CHARS = 16 * 1024
+"""Of a body's start, read for the sender's own words (a survey answer is at the top)."""
 _SPACE = re.compile(r"[ \t]+\n")
 
 
@@ -216,6 +219,7 @@ def read_message(
         from_name=parsed.from_name,
         reply_to=parsed.reply_to,
         body=parsed.body_text,
+        new_text=split_reply(parsed.body_text[:NEW_TEXT_CHARS])[0],
         email=_email(parsed),
         thread_refs=_thread_refs(parsed, verdict, config.signer),
         tokens=subject_tokens(parsed.subject),

@@ -9,8 +9,12 @@ module only says what the message is, from its headers and MIME structure:
   ``X-Failed-Recipients``, or a mail-system sender (``MAILER-DAEMON``, ``postmaster``, or
   a null ``Return-Path``) *and* a bounce subject. The sender alone proves nothing: people
   write from ``postmaster@`` too.
-- **receipt**: ``report-type=disposition-notification`` (MDN).
+- **receipt**: ``report-type=disposition-notification`` (MDN), or a read-receipt subject
+  (``Read: …``, ``Gelesen: …``) as clients send when they do not send an MDN.
 - **report**: ``report-type=feedback-report`` (ARF abuse reports).
+- **own**: mail we sent (it carries :data:`LOOP_HEADER`); **own address**: mail whose
+  From is one of the desk's addresses without that mark (a colleague's mail client, a web
+  form sending as the desk, a forgery) — machine mail too, never a ticket of its own.
 - **auto-reply**: RFC 3834 ``Auto-Submitted`` (anything but ``no``), ``X-Autoreply``,
   ``X-Autorespond``, ``Precedence: auto_reply/bulk/junk``, or an out-of-office subject.
 
@@ -65,6 +69,22 @@ _OUT_OF_OFFICE = re.compile(
 )
 """Out-of-office subjects in the languages customers most often write in."""
 
+_READ_RECEIPT_SUBJECT = re.compile(
+    r"^\s*(?:"
+    r"not read|read"  # en (Outlook's receipts when they are not sent as MDN)
+    r"|nicht gelesen|ungelesen|gelesen"  # de
+    r"|non lu|lu"  # fr
+    r"|no le[ií]do|le[ií]do"  # es
+    r"|non letto|letto"  # it
+    r"|niet gelezen|gelezen"  # nl
+    r"|n[aã]o lid[oa]|lid[oa]"  # pt
+    r"|ol[äa]st|l[äa]st|l[æa]est|lest|luettu|przeczytan[oa]|p[řr]e[čc]teno"  # sv da no fi pl cs
+    r")\s*:\s*\S",
+    re.IGNORECASE,
+)
+"""A read receipt sent as an ordinary message: "Read: <our subject>", in the languages of
+:data:`_OUT_OF_OFFICE`. Only at the very start: ``Re: Read: …`` is a person answering one."""
+
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery status notification|returned mail|failure notice"
     r"|delivery failure|mail delivery failed|non[- ]?deliver|delivery has failed"
@@ -86,13 +106,17 @@ class Verdict:
 def classify(
     parsed: ParsedMessage, *, own_addresses: Iterable[str], blocked: Iterable[str]
 ) -> Verdict:
-    """What kind of mail this is; OWN > SPAM > BOUNCE > REPORT > RECEIPT > AUTO_REPLY.
+    """What kind of mail this is; OWN > OWN_ADDRESS > SPAM > BOUNCE > REPORT > RECEIPT >
+    AUTO_REPLY.
 
     ``blocked`` entries are full addresses, ``@domain`` or ``domain`` (case-insensitive;
     a domain entry matches that domain only, not its subdomains).
     """
-    if _is_own(parsed, own_addresses):
+    if LOOP_HEADER in parsed.internal_headers:
         return Verdict(MailClass.OWN)
+    own = {address.strip().lower() for address in own_addresses}
+    if parsed.from_address is not None and parsed.from_address in own:
+        return Verdict(MailClass.OWN_ADDRESS, "not sent by this desk")
     spam = _spam_reason(parsed, blocked)
     if spam is not None:
         return Verdict(MailClass.SPAM, spam)
@@ -105,16 +129,11 @@ def classify(
         return Verdict(MailClass.REPORT, "feedback report (ARF)")
     if report_type == "disposition-notification":
         return Verdict(MailClass.RECEIPT, "read receipt (MDN)")
+    if _READ_RECEIPT_SUBJECT.match(parsed.subject):
+        return Verdict(MailClass.RECEIPT, "read receipt (subject)")
     if auto is not None:
         return Verdict(MailClass.AUTO_REPLY, auto)
     return Verdict(MailClass.NORMAL, no_ack=_no_ack_reason(parsed))
-
-
-def _is_own(parsed: ParsedMessage, own_addresses: Iterable[str]) -> bool:
-    if LOOP_HEADER in parsed.internal_headers:
-        return True
-    own = {address.strip().lower() for address in own_addresses}
-    return parsed.from_address is not None and parsed.from_address in own
 
 
 def _spam_reason(parsed: ParsedMessage, blocked: Iterable[str]) -> str | None:

@@ -188,7 +188,11 @@ class OutboxSender:
             if not (maintype and subtype) or maintype in ("multipart", "message"):
                 maintype, subtype = "application", "octet-stream"
             message.add_attachment(
-                item.content, maintype=maintype, subtype=subtype, filename=item.filename
+                item.content,
+                maintype=maintype,
+                subtype=subtype,
+                filename=item.filename,
+                params=_text_charset(maintype, item.content),
             )
         return message
 
@@ -224,3 +228,15 @@ class OutboxSender:
     def backoff(self, attempts: int) -> timedelta:
         seconds = min(self.mail.retry_max, self.mail.retry_base * 2 ** max(0, attempts - 1))
         return timedelta(seconds=seconds)
+
+
+def _text_charset(maintype: str, content: bytes) -> dict[str, str]:
+    """``charset=utf-8`` for a text file that is UTF-8 and not plain ASCII: without it a
+    mail client reads the file as ASCII or Latin-1 and shows "RÃ©sumÃ©" for "Résumé"."""
+    if maintype != "text" or content.isascii():
+        return {}
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}
+    return {"charset": "utf-8"}

@@ -48,7 +48,7 @@ import html2text
 from helpdesk_tui.desk.blobs import Chunked, Content, size_of
 from helpdesk_tui.desk.limits import cut_body, human_bytes
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
-from helpdesk_tui.safe_text import without_invisibles
+from helpdesk_tui.safe_text import without_escape_sequences, without_invisibles
 
 INTERNAL_HEADER_PREFIX = "x-helpdesk-"
 """Our own control headers; copies arriving from outside are never trusted."""
@@ -707,7 +707,7 @@ def _date(value: str | None) -> datetime | None:
 
 def _one_line(text: str, limit: int) -> str:
     """Subject, names and header values: one line, no control or direction-override chars."""
-    text = _WHITESPACE.sub(" ", text)
+    text = _WHITESPACE.sub(" ", without_escape_sequences(text))
     text = _CONTROLS.sub("", _BIDI_CONTROLS.sub("", _SURROGATES.sub("\ufffd", text)))
     text = without_invisibles(text)  # zero-width characters too: names and subjects spoof
     return _WHITESPACE.sub(" ", text).strip()[:limit]
@@ -726,9 +726,54 @@ def _within_limit(text: str, max_bytes: int) -> str:
 
 
 def _clean_text(text: str) -> str:
-    """Bodies: ``\\n`` line ends, tabs kept, every other control character and surrogate gone."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Bodies: ``\\n`` line ends, tabs kept, escape sequences (whole) and every other control
+    character and surrogate gone."""
+    text = without_escape_sequences(text.replace("\r\n", "\n").replace("\r", "\n"))
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
+
+
+_DATA_IMAGE = re.compile(
+    r"""<img\b[^>]*?\bsrc\s*=\s*["']?\s*data:(image/[a-z0-9.+-]{1,40});base64,([a-z0-9+/=\s]+)""",
+    re.IGNORECASE,
+)
+_MAX_EMBEDDED_IMAGES = 50
+_QUOTE_DEPTH = re.compile(r">*")
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """``format=flowed`` text (RFC 3676) as its paragraphs: a line ending in a space goes on
+    in the next line of the same quote depth. Apple Mail and Thunderbird send it; shown as
+    it arrives, every paragraph breaks at the sender's 72 columns, then again at ours.
+
+    ``delsp=yes`` drops the space that marks the soft break (scripts without spaces). The
+    signature separator ``-- `` is never joined; quoted paragraphs keep their ``>``.
+    """
+    out: list[str] = []
+    pending: tuple[int, str] | None = None  # quote depth and the paragraph so far
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        depth = len(_QUOTE_DEPTH.match(raw).group(0))  # type: ignore[union-attr]
+        line = raw[depth:]
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing
+        if pending is not None and pending[0] != depth:
+            out.append(_quoted(pending[0], pending[1].rstrip(" ")))
+            pending = None
+        flowed = line.endswith(" ") and line != "-- "
+        if flowed and delsp:
+            line = line[:-1]
+        joined = (pending[1] if pending else "") + line
+        if flowed:
+            pending = (depth, joined)
+        else:
+            out.append(_quoted(depth, joined))
+            pending = None
+    if pending is not None:
+        out.append(_quoted(pending[0], pending[1].rstrip(" ")))
+    return "\n".join(out)
+
+
+def _quoted(depth: int, line: str) -> str:
+    return f"{'>' * depth} {line}" if depth else line
 
 
 def html_to_text(markup: str) -> str:
@@ -1066,6 +1111,10 @@ class _Body:
         is_body = disposition != "attachment" and filename is None
         if content_type in ("text/plain", "text/html") and (is_body or report_text):
             text = decode_bytes(headers.payload(), headers.charset())
+            if content_type == "text/plain" and (headers.param("format") or "").lower() == "flowed":
+                text = unflow(text, delsp=(headers.param("delsp") or "").lower() == "yes")
+            if content_type == "text/html":
+                self._embedded_images(text)
             (self.plain if content_type == "text/plain" else self.html).append(text)
         else:
             self._add_attachment(part, headers, content_type, disposition, filename)
@@ -1097,6 +1146,31 @@ class _Body:
                 inline=disposition == "inline" or (disposition is None and content_id is not None),
             )
         )
+
+    def _embedded_images(self, markup: str) -> None:
+        """Images an HTML body carries in itself (``<img src="data:image/png;base64,…">``,
+        as some web mailers paste a screenshot): kept as inline attachments, which the text
+        of the body, showing only their ``alt``, would otherwise lose."""
+        found = 0
+        for match in _DATA_IMAGE.finditer(markup):
+            try:
+                data = base64.b64decode("".join(match.group(2).split()))
+            except (binascii.Error, ValueError):
+                continue
+            if not data:
+                continue
+            found += 1
+            content_type = match.group(1).lower()
+            extension = mimetypes.guess_extension(content_type) or ".img"
+            name = safe_filename(f"embedded-image-{found}{extension}", content_type)
+            if len(data) > self.max_attachment_bytes:
+                self.skipped.append(SkippedAttachment(name, content_type, len(data)))
+            else:
+                self.attachments.append(
+                    ParsedAttachment(name, content_type, len(data), data, None, inline=True)
+                )
+            if found == _MAX_EMBEDDED_IMAGES:
+                break
 
     def _note_embedded_id(self, part: Message, headers: _Headers) -> None:
         payload = part.get_payload()

@@ -50,12 +50,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 # The writer is loaded with the poller, not at its first batch: ``mail/ingest.py`` imports
 # it only where it writes, so that the parse process, which only reads, starts light.
 import helpdesk_tui.desk.intake  # noqa: F401
 from helpdesk_tui.desk.mailstate import advance, check_uidvalidity, outcomes_by_uid, record_poll
+from helpdesk_tui.mail.check import server_text, tls_text
 from helpdesk_tui.mail.ingest import (
     IngestConfig,
     ReadMessage,
@@ -133,13 +134,17 @@ def describe_error(error: BaseException, box: MailboxSettings) -> str:
     if isinstance(error, socket.gaierror):
         return f"cannot resolve {box.host}: {error.strerror or error}"
     if isinstance(error, ssl.SSLError):
-        return f"TLS with {where} failed: {error.reason or error}"
+        return f"TLS with {where} failed: {tls_text(error)}"
     if isinstance(error, ConnectionError | TimeoutError | socket.timeout):
         return f"cannot reach {where}: {error.strerror or type(error).__name__}"
     if isinstance(error, OSError):
         return f"connection to {where} failed: {error.strerror or error}"
-    text = " ".join(str(error).split()) or type(error).__name__
-    return f"{where}: {text}"[:500]
+    if isinstance(error, LoginError):
+        return (
+            f"{where} refused the login as {box.user}: {server_text(error)} "
+            "(check the mailbox's user and password)"
+        )[:500]
+    return f"{where}: {server_text(error)}"[:500]
 
 
 class MailboxPoller:

@@ -1,4 +1,5 @@
-"""One held message (quarantine or spam): why it is held, and its source as plain text.
+"""One held message (quarantine, spam or machine mail): why it is held, and its source as
+plain text.
 
 The source is a stranger's bytes: decoded with replacement, cleaned of escape sequences and
 control characters, and shown in a ``Text``, so nothing in it is markup or reaches the
@@ -20,14 +21,25 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static
 
-from helpdesk_tui.desk.mail_holding_service import HeldQuarantine, HeldSpam
+from helpdesk_tui.desk.mail_holding_service import HeldMachine, HeldQuarantine, HeldSpam
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
-HeldKind = Literal["quarantine", "spam"]
+HeldKind = Literal["quarantine", "spam", "machine"]
+Held = HeldQuarantine | HeldSpam | HeldMachine
 SHOWN_BYTES = 64 * 1024
 """Of a message's source; the rest is left out with a note."""
+
+
+MACHINE_KINDS = {
+    "bounce": "bounce",
+    "receipt": "read receipt",
+    "report": "feedback report",
+    "auto_reply": "auto-reply",
+    "own_address": "from our own address",
+}
+"""How each kind of machine mail is named on screen."""
 
 
 def _fact(text: Text, label: str, value: str | None) -> None:
@@ -40,7 +52,7 @@ def _when(value: datetime) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
-def held_facts(entry: HeldQuarantine | HeldSpam) -> Text:
+def held_facts(entry: Held) -> Text:
     """Reason, sender, subject, mailbox and times of a held message."""
     text = Text()
     if isinstance(entry, HeldQuarantine):
@@ -54,6 +66,10 @@ def held_facts(entry: HeldQuarantine | HeldSpam) -> Text:
             _fact(text, "Resolved", _when(entry.resolved_at))
     else:
         _fact(text, "Reason", entry.reason)
+        if isinstance(entry, HeldMachine):
+            _fact(text, "Kind", MACHINE_KINDS.get(entry.kind, entry.kind))
+            if entry.status or entry.diagnostic:
+                _fact(text, "Status", " ".join(filter(None, (entry.status, entry.diagnostic))))
         _fact(text, "From", entry.from_address)
         _fact(text, "Subject", entry.subject)
         _fact(text, "Mailbox", entry.mailbox)
@@ -64,20 +80,26 @@ def held_facts(entry: HeldQuarantine | HeldSpam) -> Text:
     return text
 
 
-def source_text(content: bytes) -> Text:
+_WHOLE_SOURCE = {
+    "quarantine": "helpdesk mail quarantine show {id} --raw > file",
+    "machine": "helpdesk mail machine show {id} --raw > file",
+}
+"""The command that writes a held message's whole source (spam has none: release it)."""
+
+
+def source_text(content: bytes, kind: HeldKind = "quarantine", entry_id: int | None = None) -> Text:
     """The message source, safe to show; cut after ``SHOWN_BYTES``."""
     text = plain(content[:SHOWN_BYTES].decode("utf-8", "replace"), single_line=False)
     if len(content) > SHOWN_BYTES:
-        text.append(
-            f"\n… {len(content) - SHOWN_BYTES} more bytes not shown "
-            "(helpdesk mail quarantine show ID --raw > file)",
-            "dim italic",
-        )
+        command = _WHOLE_SOURCE.get(kind)
+        where = f" ({command.format(id=entry_id or 'ID')})" if command else ""
+        text.append(f"\n… {len(content) - SHOWN_BYTES} more bytes not shown{where}", "dim italic")
     return text
 
 
 class HeldMailScreen(DeskScreen):
-    """Opened with Enter from the mail screen's quarantine or spam list."""
+    """Opened with Enter from the mail screen's quarantine list or its list of spam and
+    machine mail."""
 
     CSS_PATH = "held_mail.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,7 +109,7 @@ class HeldMailScreen(DeskScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, entry: HeldQuarantine | HeldSpam, content: bytes) -> None:
+        def __init__(self, entry: Held, content: bytes) -> None:
             super().__init__()
             self.entry = entry
             self.content = content
@@ -96,12 +118,14 @@ class HeldMailScreen(DeskScreen):
         super().__init__()
         self.kind: HeldKind = kind
         self.entry_id = entry_id
-        self.entry: HeldQuarantine | HeldSpam | None = None
+        self.entry: Held | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        title = "Quarantined" if self.kind == "quarantine" else "Spam"
-        yield Static(Text(f"{title} message {self.entry_id}", "bold"), id="held-title")
+        title = {"quarantine": "Quarantined message", "spam": "Spam message"}.get(
+            self.kind, "Machine mail"
+        )
+        yield Static(Text(f"{title} {self.entry_id}", "bold"), id="held-title")
         yield Static(id="held-facts")
         with VerticalScroll(id="held-source", can_focus=True):
             yield Static(id="held-raw")
@@ -112,11 +136,12 @@ class HeldMailScreen(DeskScreen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Retry is for quarantine and release for spam, each only while still held."""
+        """Retry is for quarantine and release for spam and machine mail, each only while
+        still held."""
         if action == "retry":
             return self.kind == "quarantine" and self._open()
         if action == "release":
-            return self.kind == "spam" and self._open()
+            return self.kind != "quarantine" and self._open()
         return True
 
     def _open(self) -> bool:
@@ -124,17 +149,21 @@ class HeldMailScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="held-load", exit_on_error=False)
     def load(self) -> None:
-        entry: HeldQuarantine | HeldSpam
+        entry: Held
         if self.kind == "quarantine":
             entry, content = self.desk.mail_quarantine_show(self.entry_id)
-        else:
+        elif self.kind == "spam":
             entry, content = self.desk.mail_spam_show(self.entry_id)
+        else:
+            entry, content = self.desk.mail_machine_show(self.entry_id)
         self.post_message(self.Loaded(entry, content))
 
     def on_held_mail_screen_loaded(self, message: Loaded) -> None:
         self.entry = message.entry
         self.query_one("#held-facts", Static).update(held_facts(message.entry))
-        self.query_one("#held-raw", Static).update(source_text(message.content))
+        self.query_one("#held-raw", Static).update(
+            source_text(message.content, self.kind, self.entry_id)
+        )
         self.refresh_bindings()
 
     def action_back(self) -> None:

@@ -20,11 +20,17 @@ from textual.widgets import DataTable, Header, Static
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.desk.mail_holding_service import HeldArea, HeldQuarantine, HeldSpam
+from helpdesk_tui.desk.mail_holding_service import (
+    HeldArea,
+    HeldMachine,
+    HeldQuarantine,
+    HeldSpam,
+)
 from helpdesk_tui.messages import TicketChanged
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.confirm import confirm
+from helpdesk_tui.screens.held_mail import MACHINE_KINDS
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -114,13 +120,16 @@ class MailScreen(DeskScreen):
 
     class Loaded(Message):
         def __init__(
-            self, held: list[HeldQuarantine], spam: list[HeldSpam], machine: int = 0
+            self,
+            held: list[HeldQuarantine],
+            spam: list[HeldSpam],
+            machine: list[HeldMachine] | None = None,
         ) -> None:
             super().__init__()
             self.held = held
             self.spam = spam
-            self.machine = machine
-            """Machine mail held apart (``helpdesk mail machine list``)."""
+            self.machine = machine or []
+            """Machine mail held apart (``helpdesk mail machine list``), listed under spam."""
 
     class Done(Message):
         """A retry or release finished; ``number`` is the ticket it touched."""
@@ -167,7 +176,7 @@ class MailScreen(DeskScreen):
         desk = self.desk
         held = desk.mail_quarantine_list()
         spammed = desk.mail_spam_list()
-        self.post_message(self.Loaded(held, spammed, desk.mail_machine_count()))
+        self.post_message(self.Loaded(held, spammed, desk.mail_machine_list()))
 
     def on_mail_screen_loaded(self, message: Loaded) -> None:
         now = self.desk_app.clock()
@@ -179,7 +188,7 @@ class MailScreen(DeskScreen):
         self._title(
             "#mail-spam-title",
             f"Spam · {len(message.spam)} held"
-            + (f" · machine mail · {message.machine} held" if message.machine else ""),
+            + (f" · machine mail · {len(message.machine)} held" if message.machine else ""),
             "kept out of the queue · Enter inspects · u releases",
         )
         held = self.query_one("#mail-quarantine", DataTable)
@@ -209,6 +218,19 @@ class MailScreen(DeskScreen):
                     held_row(e.from_address, e.subject, plain(e.reason)),
                 )
                 for e in message.spam
+            ]
+            + [
+                (
+                    f"{MACHINE_KEY}{e.id}",
+                    timefmt.relative(e.created_at, now),
+                    held_row(
+                        e.from_address,
+                        e.subject,
+                        Text.assemble((f"{MACHINE_KINDS.get(e.kind, e.kind)}: ", "dim"))
+                        + plain(e.reason),
+                    ),
+                )
+                for e in message.machine
             ],
         )
 
@@ -250,16 +272,21 @@ class MailScreen(DeskScreen):
     def _inspect(self, event: DataTable.RowSelected) -> None:
         from helpdesk_tui.screens.held_mail import HeldKind, HeldMailScreen
 
-        kind: HeldKind = "spam" if event.data_table.id == "mail-spam" else "quarantine"
         if event.row_key.value is None:
             return
-        entry_id = int(event.row_key.value)
+        kind: HeldKind = "quarantine"
+        key = event.row_key.value
+        if event.data_table.id == "mail-spam":
+            area, entry_id = _held_key(key)
+            kind = "spam" if area is HeldArea.SPAM else "machine"
+        else:
+            entry_id = int(key)
 
         def closed(action: str | None) -> None:
             if action == "retry":
                 self._retry(entry_id)
             elif action == "release":
-                self._release(entry_id)
+                self._release(HeldArea(kind), entry_id)
 
         self.app.push_screen(HeldMailScreen(kind, entry_id), closed)
 
@@ -271,16 +298,21 @@ class MailScreen(DeskScreen):
         self._retry(int(entry))
 
     def action_release(self) -> None:
-        entry = _highlighted(self.query_one("#mail-spam", DataTable))
-        if entry is None:
-            self.notify("No spam to release", markup=False)
+        key = _highlighted(self.query_one("#mail-spam", DataTable))
+        if key is None:
+            self.notify("No spam or machine mail to release", markup=False)
             return
+        area, entry_id = _held_key(key)
 
         def answered(answer: str | None) -> None:
             if answer == "yes":
-                self._release(int(entry))
+                self._release(area, entry_id)
 
-        question = Text(f"Release spam message {entry}? It becomes a ticket (or follow-up).")
+        what = "spam message" if area is HeldArea.SPAM else "machine mail"
+        question = Text(
+            f"Release {what} {entry_id}? It becomes a ticket (or follow-up)"
+            + (", without an acknowledgement." if area is HeldArea.MACHINE else ".")
+        )
         self.app.push_screen(confirm(question, yes="Release"), answered)
 
     @work(thread=True, group="mail-change", exit_on_error=False)
@@ -296,10 +328,10 @@ class MailScreen(DeskScreen):
         self.post_message(self.Done(text, result.ticket_number, ok=not still))
 
     @work(thread=True, group="mail-change", exit_on_error=False)
-    def _release(self, entry_id: int) -> None:
-        """Let held spam through (as ``helpdesk mail spam release``)."""
+    def _release(self, area: HeldArea, entry_id: int) -> None:
+        """Let held spam or machine mail through (as ``helpdesk mail spam|machine release``)."""
         try:
-            result = self.desk_app.mail_link.run_again(HeldArea.SPAM, entry_id)
+            result = self.desk_app.mail_link.run_again(area, entry_id)
         except DeskError as error:
             self.post_message(self.Done(str(error), None, ok=False))
             return
@@ -316,6 +348,17 @@ class MailScreen(DeskScreen):
             self.app.post_message(TicketChanged(message.number))
         self.desk_app.mail_link.read_now()
         self.reload()
+
+
+MACHINE_KEY = "m"
+"""Machine mail shares the spam list; its ids (``helpdesk mail machine …``) show as m5."""
+
+
+def _held_key(key: str) -> tuple[HeldArea, int]:
+    """The area and id of a row of the spam and machine mail list."""
+    if key.startswith(MACHINE_KEY):
+        return HeldArea.MACHINE, int(key.removeprefix(MACHINE_KEY))
+    return HeldArea.SPAM, int(key)
 
 
 def _highlighted(table: DataTable[Text]) -> str | None:

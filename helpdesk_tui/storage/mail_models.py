@@ -150,7 +150,7 @@ class MachineMail(Table, table=True):
         sa_column=Column(ForeignKey("raw_message.id", ondelete="CASCADE"), nullable=False)
     )
     kind: str = Field(sa_column=Column(String(20), nullable=False))
-    """``bounce``, ``receipt``, ``report`` or ``auto_reply``."""
+    """``bounce``, ``receipt``, ``report``, ``auto_reply`` or ``own_address``."""
     reason: str = Field(sa_column=Column(String(500), nullable=False))
     mailbox: str | None = Field(default=None, sa_column=Column(String(40)))
     from_address: str | None = Field(default=None, sa_column=Column(String(320)))

@@ -126,7 +126,7 @@ def test_check_passes_every_step_on_working_servers(
 @pytest.mark.parametrize(
     ("change", "step", "words"),
     [
-        ({"password": "wrong"}, "login", "refused for"),
+        ({"password": "wrong"}, "login", "refused for user"),
         ({"host": "no-such-host.invalid"}, "DNS", "cannot resolve no-such-host.invalid"),
         ({"imap_port": "closed"}, "TCP", "cannot connect"),
         ({"folder": "Nope"}, "folder", "cannot open 'Nope'"),
@@ -150,6 +150,7 @@ def test_check_names_exactly_what_failed(
     assert result.exit_code == 1
     [failure] = [line for line in lines(result.stdout) if "FAIL" in line]
     assert f"FAIL {step}" in failure and words in failure, failure
+    assert "b'" not in failure, "the server's words, not a Python bytes literal"
     assert dovecot.password not in result.stdout + result.stderr
     assert "1 of 2 checks failed" in one_error_line(result.stderr)
 
@@ -170,6 +171,7 @@ def test_check_smtp_down_and_tls_mismatch(
     failures = [line for line in lines(result.stdout) if "FAIL" in line]
     assert len(failures) == 2, result.stdout
     assert "FAIL TLS" in failures[0]  # implicit TLS spoken to a plain IMAP port
+    assert "the server does not speak TLS on this port" in failures[0], "not WRONG_VERSION_NUMBER"
     assert "FAIL TCP" in failures[1] and str(smtp_server.port) in failures[1]
 
 

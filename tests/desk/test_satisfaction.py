@@ -28,6 +28,11 @@ from helpdesk_tui.storage.models import Outbox, Status, Ticket
         ("4 — quick and kind", Answer(4, "quick and kind")),
         ("5", Answer(5, None)),
         ("  3/5, slow but fine\n> How did we do?", Answer(3, "slow but fine")),
+        (
+            "4\n\nQuick and kind,\nbut slow.\n\n> How did we do?",
+            Answer(4, "Quick and kind, but slow."),
+        ),
+        ("Good, thanks!\nReally.", Answer(5, "thanks! Really.")),
         ("\n\nGood, thanks!", Answer(5, "thanks!")),
         ("sehr gut", None),  # the first word decides: "sehr" is no rating
         ("Gut!", Answer(5, None)),

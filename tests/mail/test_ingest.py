@@ -14,7 +14,7 @@ from helpdesk_tui.mail.ingest import IngestConfig, IngestResult, ingest, release
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail, SpamMail
+from helpdesk_tui.storage.mail_models import MachineMail, Outcome, ProcessedMail, SpamMail
 from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
@@ -374,24 +374,36 @@ def test_delivery_report_attaches_to_the_ticket_whose_mail_bounced(
     assert len(outbox(db)) == 1, "no acknowledgement of a bounce"
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        email(sender=f"Desk <{DESK}>", subject="Our own mail"),
-        email(sender="help@desk.test", subject="Our other address"),
-        email(sender="other-helpdesk@example.net", headers=["X-Helpdesk-Loop: support@desk.test"]),
-    ],
-    ids=["own-address", "second-own-address", "loop-header"],
-)
-def test_our_own_mail_never_becomes_a_customer_message(
-    db: Database, config: IngestConfig, raw: bytes
-) -> None:
+def test_our_own_mail_never_becomes_a_customer_message(db: Database, config: IngestConfig) -> None:
+    """Mail we sent (our mark on it) coming back: its copy is on the ticket already."""
+    raw = email(sender="other-helpdesk@example.net", headers=["X-Helpdesk-Loop: support@desk.test"])
     result = receive(db, config, raw)
     assert result.outcome is Outcome.OWN
     assert tickets(db) == [] and outbox(db) == []
     with db.read() as session:
         [processed] = session.exec(select(ProcessedMail))
         assert processed.raw_message_id is not None
+        assert list(session.exec(select(MachineMail))) == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        email(sender=f"Desk <{DESK}>", subject="Our own mail"),
+        email(sender="help@desk.test", subject="Our other address"),
+    ],
+    ids=["own-address", "second-own-address"],
+)
+def test_mail_from_our_address_that_we_did_not_send_is_held_not_lost(
+    db: Database, config: IngestConfig, raw: bytes
+) -> None:
+    """No ticket, no answer, but an agent can see it (and release it): it was dropped unseen."""
+    result = receive(db, config, raw)
+    assert result.outcome is Outcome.MACHINE
+    assert tickets(db) == [] and outbox(db) == []
+    with db.read() as session:
+        [entry] = session.exec(select(MachineMail))
+        assert entry.kind == "own_address" and "not sent by this desk" in entry.reason
 
 
 def test_acknowledgements_are_rate_limited_per_sender(db: Database) -> None:

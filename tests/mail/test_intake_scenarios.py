@@ -555,7 +555,7 @@ def test_one_batch_through_every_rule(db: Database, admin: Actor) -> None:
         (Outcome.FOLLOW_UP, False),
         (Outcome.MACHINE_NOTE, False),
         (Outcome.SPAM, False),
-        (Outcome.OWN, False),
+        (Outcome.MACHINE, False),
         (Outcome.QUARANTINE, False),
         (Outcome.TICKET, True),
         (Outcome.MACHINE, False),

@@ -89,6 +89,38 @@ def test_out_of_office_subjects_in_common_languages(subject: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "subject",
+    [
+        "Read: Printer on fire [#12]",
+        "Not read: Re: Printer on fire [#12]",
+        "Gelesen: AW: Drucker [#12]",
+        "Lu : imprimante",
+        "Leído: impresora",
+        "Letto: stampante",
+        "Gelezen: printer",
+        "Läst: skrivare",
+    ],
+)
+def test_read_receipts_sent_as_ordinary_messages(subject: str) -> None:
+    """Outlook and others send "Read: <subject>" as a plain message when they send no MDN."""
+    assert kind(mail(subject=subject)) is Noise.RECEIPT
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: Read: Printer on fire",
+        "Read-only share is broken",
+        "Read only: the share",
+        "Reading list: laptops",
+        "Please read: printer manual",
+    ],
+)
+def test_subjects_that_only_mention_reading_are_people(subject: str) -> None:
+    assert kind(mail(subject=subject)) is Noise.NORMAL
+
+
+@pytest.mark.parametrize(
     "subject", ["Office printer out of paper", "Question about the automatic reply feature"]
 )
 def test_subjects_that_only_mention_absence_are_people(subject: str) -> None:
@@ -192,16 +224,19 @@ def test_null_sender_vacation_reply_is_an_auto_reply() -> None:
     assert kind(mail("Return-Path: <>", "Auto-Submitted: auto-replied")) is Noise.AUTO_REPLY
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        ("From: Support <SUPPORT@example.com>",),
-        ("From: billing@example.com",),
-        ("X-Helpdesk-Loop: helpdesk.example.com",),
-    ],
-)
-def test_own_mail(headers: tuple[str, ...]) -> None:
-    assert kind(mail(*headers)) is Noise.OWN
+def test_own_mail() -> None:
+    """Our mark on a message: we sent it (whatever its From says)."""
+    assert kind(mail("X-Helpdesk-Loop: helpdesk.example.com")) is Noise.OWN
+    assert kind(mail("From: billing@example.com", "X-Helpdesk-Loop: x")) is Noise.OWN
+
+
+@pytest.mark.parametrize("sender", ["Support <SUPPORT@example.com>", "billing@example.com"])
+def test_our_address_without_our_mark_is_own_address_mail(sender: str) -> None:
+    """A colleague's mail client, a web form sending as the desk, or a forgery: not ours."""
+    verdict = classify(mail(f"From: {sender}"), own_addresses=OWN, blocked=())
+
+    assert verdict.mail_class is Noise.OWN_ADDRESS
+    assert verdict.reason is not None and "not sent by this desk" in verdict.reason
 
 
 def test_own_beats_everything() -> None:
@@ -209,7 +244,8 @@ def test_own_beats_everything() -> None:
         "From: support@example.com", "X-Spam-Flag: YES", "Return-Path: <>", "Precedence: bulk"
     )
 
-    assert kind(parsed, blocked=["example.com"]) is Noise.OWN
+    assert kind(parsed, blocked=["example.com"]) is Noise.OWN_ADDRESS
+    assert kind(mail("X-Helpdesk-Loop: x", "X-Spam-Flag: YES")) is Noise.OWN
 
 
 @pytest.mark.parametrize(
@@ -261,5 +297,6 @@ def test_noise_values_are_stable_strings() -> None:
         "report",
         "bounce",
         "own",
+        "own_address",
         "spam",
     ]

@@ -65,6 +65,10 @@ def test_reply_with_two_attachments_arrives_byte_identical(
     assert parts["core.bin"].get_payload(decode=True) == binary
     assert parts["notes été.txt"].get_content_type() == "text/plain"
     assert parts["notes été.txt"].get_payload(decode=True) == text
+    # Opened in the customer's mail client, the UTF-8 text reads as written ("Résumé", not
+    # "RÃ©sumÃ©"): the part says its charset.
+    assert parts["notes été.txt"].get_content_charset() == "utf-8"
+    assert parts["notes été.txt"].get_content().startswith("Résumé of the fix")
 
     with db.read() as session:  # kept on the ticket like incoming files
         shown = [(a.filename, a.size) for a in list_attachments(session, number)]

@@ -204,8 +204,45 @@ def test_control_characters_never_reach_the_subject_or_name() -> None:
     )
     result = parsed(raw)
 
-    assert result.subject == "red[2Jbellnul next"
-    assert result.from_name == "Evil[31mname"
+    assert result.subject == "redbellnul next"
+    assert result.from_name == "Evilname"
+
+
+def test_escape_sequences_leave_no_visible_remnants() -> None:
+    """An escape sequence goes whole: stripping only its ESC left ``[31m``, ``[2J[H`` or an
+    OSC 8 link's ``]8;;http://…`` on the agent's screen and in the acknowledgement."""
+
+    def word(text: str) -> str:
+        return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
+
+    body = "See \x1b]8;;http://evil.example\x1b\\this link\x1b]8;;\x1b\\ in \x1b[31mred\x1b[0m."
+    name = word("Evil \x1b]0;pwned\x07Eve")
+    subject = word("Hi \x1b[2J\x1b[Hthere \x9b31mnow")
+    filename = word("\x1b[31mred\x1b[0m.txt")
+    raw = lines(
+        f"From: {name} <eve@example.org>",
+        f"Subject: {subject}",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        body,
+        "--b",
+        "Content-Type: text/plain",
+        f'Content-Disposition: attachment; filename="{filename}"',
+        "",
+        "x",
+        "--b--",
+    )
+
+    result = parsed(raw)
+
+    assert result.subject == "Hi there now"
+    assert result.from_name == "Evil Eve"
+    assert result.body_text.strip() == "See this link in red."
+    assert [a.filename for a in result.attachments] == ["red.txt"]
 
 
 @pytest.mark.parametrize(
@@ -247,7 +284,7 @@ def test_body_with_unknown_charset() -> None:
 
 def test_control_characters_are_removed_from_bodies() -> None:
     msg = message(body="line one\x1b[2J\x00\r\nline\ttwo\x07\n")
-    assert parsed(msg).body_text == "line one[2J\nline\ttwo\n"
+    assert parsed(msg).body_text == "line one\nline\ttwo\n"
 
 
 def test_decode_words_keeps_plain_text() -> None:
@@ -1061,7 +1098,7 @@ def test_report_whose_text_comes_in_plain_and_html_keeps_both_as_body() -> None:
         ("Invoice: March/April <urgent>?", "Invoice_ March_April _urgent.eml"),
         ("=?utf-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=", "Grüße aus Köln.eml"),
         ("../../etc/passwd", "etc_passwd.eml"),
-        ("bell\x07 and \x1b[31mred", "bell and [31mred.eml"),
+        ("bell\x07 and \x1b[31mred", "bell and red.eml"),
         (None, "message.eml"),
     ],
 )
@@ -1308,3 +1345,101 @@ def test_whole_corpus_parses_and_every_recoverable_sender_is_found(mail_corpus: 
         for text in (result.subject, result.from_name, result.body_text):
             assert "\x1b" not in text and "\x00" not in text
     assert with_sender >= 22
+
+
+def test_format_flowed_text_is_read_as_its_paragraphs() -> None:
+    """Apple Mail and Thunderbird send ``format=flowed``: shown as it came, every paragraph
+    broke at the sender's 72 columns and again at the screen's."""
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: VPN",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8; format=flowed",
+        "",
+        "The VPN client stops after a minute and says that the certificate is ",
+        "not valid any more. ",
+        " From there nothing works.",
+        "",
+        "> On Monday you wrote that the new ",
+        "> certificate was installed.",
+        "",
+        "-- ",
+        "Ann",
+    )
+
+    assert parsed(raw).body_text == (
+        "The VPN client stops after a minute and says that the certificate is not valid any "
+        "more. From there nothing works.\n\n"
+        "> On Monday you wrote that the new certificate was installed.\n\n-- \nAnn\n"
+    )
+
+
+def test_flowed_with_delsp_joins_without_the_marking_space() -> None:
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: VPN",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset=utf-8; format="flowed"; delsp="yes"',
+        "",
+        "Der Zugang funktioniert nicht mehr seit dem Update des Zertifi ",
+        "kats.",
+    )
+
+    assert parsed(raw).body_text.strip() == (
+        "Der Zugang funktioniert nicht mehr seit dem Update des Zertifikats."
+    )
+
+
+def test_fixed_text_keeps_its_trailing_spaces_and_lines() -> None:
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: VPN",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "line one ",
+        "line two",
+    )
+
+    assert parsed(raw).body_text == "line one \nline two\n"
+
+
+def test_images_carried_in_an_html_body_are_kept_as_inline_attachments() -> None:
+    """A screenshot pasted into a web mailer comes as ``<img src="data:image/png;base64,…">``
+    in the HTML: the body's text shows only its ``alt``, so the image was nowhere."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    encoded = base64.b64encode(png).decode()
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: Error",
+        "MIME-Version: 1.0",
+        "Content-Type: text/html; charset=utf-8",
+        "",
+        f'<p>See:</p><img alt="screenshot" src="data:image/png;base64,{encoded}">',
+        "<img src='data:image/gif;base64,!!not base64!!'>",
+    )
+
+    result = parsed(raw)
+
+    assert [(a.filename, a.content_type, a.inline) for a in result.attachments] == [
+        ("embedded-image-1.png", "image/png", True)
+    ]
+    assert result.attachments[0].content == png
+    assert "See:" in result.body_text and encoded[:40] not in result.body_text
+
+
+def test_an_embedded_image_over_the_limit_is_skipped_with_its_size() -> None:
+    encoded = base64.b64encode(b"\xff\xd8" + b"\x00" * (LIMIT + 10)).decode()
+    raw = lines(
+        "From: Ann <ann@example.org>",
+        "Subject: Error",
+        "Content-Type: text/html; charset=utf-8",
+        "",
+        f'<img src="data:image/jpeg;base64,{encoded}">',
+    )
+
+    result = parsed(raw)
+
+    assert result.attachments == []
+    assert [(s.filename, s.size) for s in result.skipped_attachments] == [
+        ("embedded-image-1.jpg", LIMIT + 12)
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -9,15 +11,17 @@ from pathlib import Path
 from typing import TypeVar, overload
 
 import pytest
+from imapclient.exceptions import LoginError
 from sqlalchemy import update
 from sqlmodel import select
 
 from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import quarantine
 from helpdesk_tui.desk.actors import SYSTEM
+from helpdesk_tui.desk.attachments import list_attachments
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import folder_statuses
-from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect
+from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect, describe_error
 from helpdesk_tui.mail.service import MailService, read_status
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
@@ -28,6 +32,7 @@ from tests.conftest import HANG_SECONDS
 from .mailbuild import (
     config_for,
     email,
+    messages,
     server_settings,
     sqlite_database,
     tickets,
@@ -247,3 +252,71 @@ def test_two_services_on_one_database_import_each_message_once(
     with sqlite_db.read() as session:
         assert len(session.exec(select(ProcessedMail)).all()) == 30
         assert len(session.exec(select(Message)).all()) == 30
+
+
+def test_a_refused_login_says_so_in_the_servers_words_and_names_the_user(
+    dovecot: ImapAccount,
+) -> None:
+    """The status line said ``127.0.0.1:143: b'[AUTHENTICATIONFAILED] Authentication
+    failed.'``: a Python bytes literal, and nothing about a login or which one."""
+    box = server_settings(dovecot, mailbox={"password": "wrong"}).mailboxes["support"]
+    with pytest.raises(LoginError) as refused:
+        connect(box)
+
+    text = describe_error(refused.value, box)
+
+    assert text == (
+        f"{dovecot.host}:{dovecot.port} refused the login as {dovecot.user}: "
+        "[AUTHENTICATIONFAILED] Authentication failed. (check the mailbox's user and password)"
+    )
+
+
+def test_implicit_tls_on_a_plain_port_is_named_as_such(dovecot: ImapAccount) -> None:
+    """'[SSL: WRONG_VERSION_NUMBER] wrong version number' told a new admin nothing."""
+    box = server_settings(dovecot, mailbox={"security": "tls"}).mailboxes["support"]
+    with pytest.raises(ssl.SSLError) as failed:
+        connect(box)
+
+    text = describe_error(failed.value, box)
+
+    assert text.startswith(f"TLS with {dovecot.host}:{dovecot.port} failed: the server does not")
+    assert 'use security = "starttls" on ports 143 and 587' in text
+
+
+def test_a_flowed_message_reaches_the_ticket_as_paragraphs(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    raw = email(
+        subject="VPN",
+        headers=["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8; format=flowed"],
+        body="The VPN client stops after a minute and says that the certificate is \nnot valid.",
+    )
+    dovecot.append("INBOX", raw)
+
+    assert poller(sqlite_db, server_settings(dovecot)).run_once() == 1
+
+    [ticket] = tickets(sqlite_db)
+    [message] = messages(sqlite_db, ticket.number)
+    assert message.body.strip() == (
+        "The VPN client stops after a minute and says that the certificate is not valid."
+    )
+
+
+def test_a_screenshot_pasted_into_html_mail_is_on_the_ticket(
+    sqlite_db: Database, dovecot: ImapAccount
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    encoded = base64.b64encode(png).decode()
+    raw = email(
+        subject="Error",
+        headers=["MIME-Version: 1.0", "Content-Type: text/html; charset=utf-8"],
+        body=f'<p>This error:</p><img alt="screenshot" src="data:image/png;base64,{encoded}">',
+    )
+    dovecot.append("INBOX", raw)
+
+    assert poller(sqlite_db, server_settings(dovecot)).run_once() == 1
+
+    [ticket] = tickets(sqlite_db)
+    with sqlite_db.read() as session:
+        [kept] = list_attachments(session, ticket.number)
+    assert (kept.filename, kept.size) == ("embedded-image-1.png", len(png))

@@ -7,7 +7,7 @@ import re
 from email import message_from_bytes, policy
 
 from helpdesk_tui.config import IntakeOptions
-from helpdesk_tui.desk import fields
+from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.mail.service import MailService
@@ -90,3 +90,65 @@ def test_an_answer_without_a_rating_or_with_a_forged_token_is_a_follow_up(
         assert Desk(db, admin).satisfaction_of(number) is None
     finally:
         service.stop()
+
+
+def test_a_reply_that_resolves_reaches_the_customer_before_its_survey(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """The survey ("your request has been resolved, how did we do?") was queued before the
+    reply that resolved the ticket, so it arrived before the answer it asks about."""
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
+    service.start()
+    try:
+        dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
+        smtp_server.wait_for(1)  # the acknowledgement
+        [ticket] = tickets(db)
+        with db.write() as session:
+            thread.reply(
+                session,
+                admin,
+                ticket.number,
+                body="Fixed: restart the client.",
+                status_after=Status.RESOLVED,
+            )
+        sent = smtp_server.wait_for(3)
+    finally:
+        service.stop()
+
+    kinds = [
+        "survey" if "survey" in str(mail["Subject"]) else mail.get_content().strip()
+        for mail in (message_from_bytes(m.raw, policy=policy.default) for m in sent[1:])
+    ]
+    assert kinds == ["Fixed: restart the client.", "survey"]
+
+
+def test_the_comment_on_the_lines_after_the_rating_is_kept_without_the_quoted_survey(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """The survey asks for "a rating on the first line, and any comment after it"; a comment
+    written on the next lines (as most people do) was dropped from the rating."""
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
+    service.start()
+    try:
+        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
+        dovecot.append(
+            "INBOX",
+            email(
+                subject=f"RE: {subject}",
+                in_reply_to=survey_id,
+                body=(
+                    "4\n\nQuick and kind,\nbut the laptop is slow now.\n\n"
+                    "-----Original Message-----\nFrom: Desk Support <support@desk.test>\n"
+                    "Sent: Monday, November 23, 2026 10:00 AM\nTo: ann@example.org\n"
+                    f"Subject: {subject}\n\nYour request has been resolved. How did we do?"
+                ),
+            ),
+        )
+        desk = Desk(db, admin)
+        wait_until(lambda: desk.satisfaction_of(number) is not None, what="rating")
+    finally:
+        service.stop()
+    rating = desk.satisfaction_of(number)
+    assert rating is not None
+    assert (rating.score, rating.comment) == (4, "Quick and kind, but the laptop is slow now.")
+    assert tickets(db)[0].status == Status.RESOLVED

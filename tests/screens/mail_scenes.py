@@ -20,6 +20,7 @@ from helpdesk_tui.mail_settings import MailboxSettings, MailSettings
 from helpdesk_tui.storage.models import Outbox, RawMessage
 from tests.mail.mailbuild import email, mail_settings
 from tests.mail.test_ingest_quarantine import nested_too_deep
+from tests.mail.test_intake_scenarios import delivery_report
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.snapshot_setup import busy_thread
 
@@ -85,6 +86,23 @@ def held_mail(desk: DeskData) -> dict[str, int]:
     with desk.db.read() as session:
         dolls = quarantine.list_held(session)[-1]
     return {"cured": cured.id or 0, "dolls": dolls.id or 0}
+
+
+def held_machine_mail(desk: DeskData) -> None:
+    """``held_mail`` and two messages held as machine mail: a web form that sends as the desk,
+    and a bounce of mail the desk never sent."""
+    held_mail(desk)
+    config = IngestConfig.from_options(IntakeOptions(desk_mail(), "Desk Support"))
+    form = email(
+        sender="Website <support@desk.test>",
+        subject="Contact form: cannot log in",
+        message_id="<form.1@desk.test>",
+        headers=["Reply-To: Wanda <wanda@example.net>"],
+    )
+    with _at(12), desk.db.write() as session:
+        ingest(session, delivery_report("<backscatter@elsewhere.example>"), config)
+    with _at(8), desk.db.write() as session:
+        ingest(session, form, config)
 
 
 def failed_reply(desk: DeskData) -> int:

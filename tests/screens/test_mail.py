@@ -10,15 +10,16 @@ from textual.widgets import DataTable
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import IntakeOptions
-from helpdesk_tui.desk import quarantine, spam, thread
+from helpdesk_tui.desk import machine, quarantine, spam, thread
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
 from helpdesk_tui.screens.held_mail import HeldMailScreen
 from helpdesk_tui.screens.mail import MailScreen
 from helpdesk_tui.screens.pickers import PickScreen
 from helpdesk_tui.screens.queue import QueueScreen
-from helpdesk_tui.storage.models import Outbox
+from helpdesk_tui.storage.models import Contact, Outbox, Ticket
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.thread import MessageView
+from tests.mail.mailbuild import email
 from tests.mail.test_intake_scenarios import delivery_report
 from tests.screens.conftest import DeskData
 from tests.screens.mail_scenes import (
@@ -283,3 +284,54 @@ async def test_mail_screen_counts_machine_mail_held_apart(
     async with app.run_test(size=(120, 40)) as pilot:
         await _mail_screen(pilot, app)
         await until(pilot, lambda: "machine mail · 1 held" in _text(app))
+
+
+async def test_machine_mail_is_listed_inspected_and_released_from_the_mail_screen(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """A web form that sends as the desk is held as machine mail: the screen only counted
+    machine mail, so an agent in the terminal could neither read nor release it."""
+    config = IngestConfig.from_options(IntakeOptions(desk_mail(), "Desk Support"))
+    form = email(
+        sender="Website <support@desk.test>",
+        subject="Contact form: cannot log in",
+        headers=["Reply-To: Wanda <wanda@example.net>"],
+        body="I cannot log in since this morning.",
+    )
+    with desk_data.db.write() as session:
+        ingest(session, form, config)
+    with desk_data.db.read() as session:
+        [held] = machine.list_held(session)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _mail_screen(pilot, app)
+        spam_list = screen.query_one("#mail-spam", DataTable)
+        await until(pilot, lambda: spam_list.row_count == 1)
+        text = _text(app)
+        assert f"m{held.id}" in text and "Contact form: cannot log in" in text
+        assert "from our own address: not sent by this desk" in text
+        spam_list.focus()
+        await _held_message(pilot)
+        text = _text(app)
+        assert f"Machine mail {held.id}" in text and "I cannot log in" in text
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, MailScreen))
+        await until(pilot, lambda: spam_list.row_count == 0)
+        [done] = [n for n in notifications(app) if n.startswith("ticket: now in #")]
+    with desk_data.db.read() as session:
+        assert machine.list_held(session) == []
+        number = int(done.removeprefix("ticket: now in #"))
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None and requester.email == "wanda@example.net"
+
+
+def test_a_long_source_names_the_command_that_writes_it_whole_for_its_kind() -> None:
+    """It named ``helpdesk mail quarantine show`` for spam and machine mail too."""
+    from helpdesk_tui.screens.held_mail import SHOWN_BYTES, source_text
+
+    big = b"x" * (SHOWN_BYTES + 10)
+    assert "(helpdesk mail machine show 5 --raw > file)" in source_text(big, "machine", 5).plain
+    assert "(helpdesk mail quarantine show 2 --raw" in source_text(big, "quarantine", 2).plain
+    spam = source_text(big, "spam", 3).plain
+    assert spam.endswith("10 more bytes not shown") and "quarantine" not in spam

@@ -11,7 +11,13 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.screens.held_mail import HeldMailScreen
 from helpdesk_tui.screens.mail import MailScreen
 from tests.screens.conftest import DeskData
-from tests.screens.mail_scenes import bounced_reply, failed_reply, held_mail, mail_app_settings
+from tests.screens.mail_scenes import (
+    bounced_reply,
+    failed_reply,
+    held_machine_mail,
+    held_mail,
+    mail_app_settings,
+)
 from tests.screens.snapshot_setup import show_ticket
 from tests.screens.ticket_helpers import settle, until
 
@@ -44,6 +50,17 @@ def test_mail_screen(
     held_mail(desk_data)
     app = make_test_app(settings=mail_app_settings(desk_data))
     assert snap_compare(app, terminal_size=size, run_before=_open_mail)
+
+
+def test_mail_screen_with_machine_mail(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+) -> None:
+    """Spam and machine mail share the lower list; machine mail's ids read m5."""
+    held_machine_mail(desk_data)
+    app = make_test_app(settings=mail_app_settings(desk_data))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_mail)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
