@@ -1,9 +1,10 @@
-"""The real ``helpdesk`` on a SQLite desk that goes away or stays locked while the warm
-server runs, cold and warm: one line on stderr, nothing on stdout, status 1; never a
-traceback. (The PostgreSQL outages: ``test_outage.py``.)"""
+"""The real ``helpdesk`` on a SQLite desk that goes away, is made unreadable or stays
+locked while the warm server runs, cold and warm: one line on stderr, nothing on stdout,
+status 1; never a traceback. (The PostgreSQL outages: ``test_outage.py``.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -21,6 +22,7 @@ from helpdesk_tui.cli.server import servers
 from tests.cli.conftest import Invoke, helpdesk_script
 from tests.cli.test_outage import _one_line, _wait_gone
 from tests.conftest import HANG_SECONDS, need
+from tests.os_users import PortablePython, accounts, can_make_accounts
 
 pytestmark = pytest.mark.slow
 
@@ -122,3 +124,69 @@ def test_a_desk_locked_past_the_busy_timeout_is_one_line_and_nothing_saved(desk:
     _ok("ticket", "reply", "1", "--body", "Once.", warm=True)
     shown = _ok("ticket", "show", "1", warm=False)
     assert shown.count("Once.") == 1
+
+
+def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
+    """An agent's own desk whose mode an admin changed to 0000 while the agent's warm
+    server runs: each verb, warm and cold, says which file and the fix in one line (root
+    reads anything: so a throw-away user, running the real ``helpdesk``); mended, the
+    verbs work again, warm."""
+    missing = can_make_accounts()
+    if missing:
+        need(missing)
+    root = Path(tempfile.mkdtemp(prefix="hdu-"))
+    root.chmod(0o755)
+    (root / "home").mkdir(mode=0o755)
+    try:
+        with accounts(root) as made:
+            python = PortablePython(root / "python")
+            python.root.mkdir()
+            ann = made.user("ann")
+            try:
+                python.prepare(ann)
+            except RuntimeError as error:
+                need(str(error))
+            home = made.home(ann)
+            database = home / "desk" / "helpdesk.db"
+            url = {"HELPDESK_DATABASE_URL": f"sqlite:///{database}"}
+
+            def run(*args: str, warm: bool = True) -> subprocess.CompletedProcess[str]:
+                switch = {"HELPDESK_CLI_SERVER": "on" if warm else "off"}
+                return python.helpdesk(ann, *args, home=home, env={**url, **switch})
+
+            def served() -> int:
+                status = run("server", "status", "--json", warm=False)
+                assert status.returncode == 0, status.stderr
+                return sum(info["served"] for info in json.loads(status.stdout))
+
+            try:
+                for args in (
+                    ("init",),
+                    ("ticket", "new", "--subject", "Ink", "--from", "a@example.com", "--body", "."),
+                ):
+                    done = run(*args, warm=False)
+                    assert done.returncode == 0, done.stderr
+                assert run("ticket", "list").returncode == 0  # (starts the server as it ends)
+                deadline = time.monotonic() + HANG_SECONDS
+                while run("server", "status", "--json", warm=False).stdout.strip() == "[]":
+                    assert time.monotonic() < deadline, "no server was started"
+                    select.select([], [], [], 0.05)
+                database.chmod(0)
+                before = served()
+                for warm in (True, False):
+                    for verb in VERBS:
+                        line = _one_line(run(*verb, warm=warm))
+                        assert line.startswith(
+                            f"error: cannot read and write {database} (owner {ann}, "
+                        ), line
+                        assert "mode 0000" in line, line
+                assert served() == before + len(VERBS)
+                database.chmod(0o600)
+                for verb in VERBS:
+                    done = run(*verb)
+                    assert (done.returncode, done.stderr) == (0, ""), (verb, done.stderr)
+                assert served() == before + 2 * len(VERBS)
+            finally:
+                run("server", "stop", warm=False)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
