@@ -45,11 +45,24 @@ class PgCluster:
     def data_dir(self) -> Path:
         return self.root / "data"
 
-    def _run(self, *args: str) -> None:
+    def _command(self, *args: str) -> list[str]:
         command = [str(self.bin_dir / args[0]), *args[1:]]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
+        return command
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(self._command(*args), check=True, capture_output=True, timeout=120)
+
+    def running(self) -> bool:
+        """Whether the server runs (``pg_ctl status``)."""
+        status = self._command("pg_ctl", "-D", str(self.data_dir), "status")
+        return subprocess.run(status, capture_output=True, timeout=120).returncode == 0
+
+    def start_if_stopped(self) -> None:
+        """Start the server unless it runs (after a test that stopped it failed)."""
+        if not self.running():
+            self.start()
 
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,10 @@ and little of it) and the server (``warm_server``). Identity is the uid:
 
 - the socket lives in a per-user directory, ``$XDG_RUNTIME_DIR/helpdesk-tui/`` when that
   directory is ours, else ``server/`` in the user's cache directory (``~/.cache/helpdesk-tui``;
-  not ``/tmp/helpdesk-tui-<uid>/``, which another user may make first, unless the cache
-  directory's path is too long for a socket's); it is made 0700 and checked with ``lstat``
+  not ``/tmp/helpdesk-tui-<uid>/``, which another user may make first); when the cache
+  directory's path is too long for a socket's, a directory made in ``/tmp`` under a random
+  name, recorded in the cache directory (:data:`RECORD`) and made anew whenever it is gone
+  or not ours; it is made 0700 and checked with ``lstat``
   (a directory, not a symlink, owned by us, mode 0700) before every use: anything else
   means no server, and the command runs in its own process;
 - both ends check the other's uid (``SO_PEERCRED``).
@@ -133,26 +135,113 @@ def _fits(directory: str) -> bool:
     return len(os.fsencode(directory)) + _SOCKET_NAME <= SUN_PATH_MAX
 
 
-def _dir_path(uid: int) -> str:
-    """``$XDG_RUNTIME_DIR/helpdesk-tui`` when that directory is ours, else ``server`` in
-    the user's cache directory: no other user can make either first (where anyone may
-    make ``/tmp/helpdesk-tui-<uid>``, and so turn the user's server off). Only when the
-    cache directory's path is too long for a socket's: ``/tmp/helpdesk-tui-<uid>``."""
+RECORD = "server-dir"
+"""In the cache directory when its path is too long for a socket's: the path of the socket
+directory made for it in :data:`TMP` (:func:`_made_in_tmp`), on one line."""
+TMP = "/tmp"
+
+
+def _runtime_dir(uid: int) -> str | None:
+    """``$XDG_RUNTIME_DIR/helpdesk-tui`` when ``$XDG_RUNTIME_DIR`` is ours."""
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isabs(runtime) and _private_dir(runtime, uid):
         return os.path.join(runtime, "helpdesk-tui")
+    return None
+
+
+def _too_long(cache: str | None) -> bool:
+    """Whether sockets in the cache directory (``server/``) would be too long to bind."""
+    return cache is not None and not _fits(os.path.join(cache, "server"))
+
+
+def _dir_path(uid: int) -> str | None:
+    """``$XDG_RUNTIME_DIR/helpdesk-tui`` when that directory is ours, else ``server`` in
+    the user's cache directory: no other user can make either first. When the cache
+    directory's path is too long for a socket's: the directory in ``/tmp`` its
+    :data:`RECORD` names (:func:`_made_in_tmp`; None while there is none). None too when
+    there is no cache directory (a relative ``HELPDESK_CACHE_DIR``)."""
+    runtime = _runtime_dir(uid)
+    if runtime is not None:
+        return runtime
     cache = _cache_dir()
-    if cache is not None and _fits(path := os.path.join(cache, "server")):
+    if cache is None:
+        return None
+    if _too_long(cache):
+        return _recorded(cache)
+    return os.path.join(cache, "server")
+
+
+def _recorded(cache: str) -> str | None:
+    """The socket directory the cache directory's :data:`RECORD` names, if it names one
+    that could be (an absolute path in :data:`TMP`, short enough); None otherwise."""
+    try:
+        with open(os.path.join(cache, RECORD), "rb") as file:
+            path = os.fsdecode(file.read(4096).strip())
+    except (OSError, ValueError):
+        return None
+    if os.path.dirname(path) != TMP or not _fits(path):
+        return None
+    return path
+
+
+def _made_in_tmp(cache: str, uid: int) -> str | None:
+    """A new socket directory in :data:`TMP`, ``helpdesk-tui-<uid>-<16 random hex>``
+    (``mkdtemp``'s way: ``mkdir`` fails rather than take a directory someone else made,
+    and no one can make it first who cannot guess its name), its path written to the cache
+    directory's :data:`RECORD` for the next commands and the server.
+
+    Under a lock in the cache directory, so that commands starting at once agree on one
+    (a record that names a directory of ours by then is kept). None when nothing can be
+    made (the cache directory or ``/tmp`` not writable)."""
+    import fcntl  # (only here: the common path reads the record, it writes nothing)
+
+    try:
+        os.makedirs(cache, mode=0o700, exist_ok=True)
+        lock = os.open(
+            os.path.join(cache, RECORD + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+        )
+    except OSError:
+        return None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = _recorded(cache)
+        if found is not None and _private_dir(found, uid):
+            return found  # (another command made it while this one waited)
+        for _attempt in range(100):
+            path = os.path.join(TMP, f"helpdesk-tui-{uid}-{os.urandom(8).hex()}")
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:
+                continue
+            break
+        else:
+            return None
+        record = os.path.join(cache, RECORD)
+        fresh = f"{record}.{os.getpid()}"
+        with open(fresh, "wb") as file:
+            file.write(os.fsencode(path) + b"\n")
+        os.replace(fresh, record)
         return path
-    return f"/tmp/helpdesk-tui-{uid}"
+    except OSError:
+        return None
+    finally:
+        os.close(lock)
 
 
 def dir_problem() -> str | None:
-    """Why the socket directory cannot be used, for ``helpdesk server status``: on a shared
-    machine another user may have made ``/tmp/helpdesk-tui-<uid>`` first (where the cache
-    directory's path is too long). None when it can be, or is not there yet."""
+    """Why the socket directory cannot be used, for ``helpdesk server status``: it is not
+    the user's alone (its mode changed, a symlink). None when it can be, or is not there
+    yet, or is one in ``/tmp`` the next command replaces (gone, or not the user's)."""
     uid = os.getuid()
+    cache = _cache_dir()
+    if _runtime_dir(uid) is None:
+        if cache is None:
+            return "the cache directory is not an absolute path, so no server is used"
+        if _too_long(cache):
+            return None
     path = _dir_path(uid)
+    if path is None:
+        return None
     try:
         info = os.lstat(path)
     except OSError:
@@ -174,9 +263,21 @@ def dir_problem() -> str | None:
 
 def server_dir(create: bool = True) -> str | None:
     """The directory of this user's server sockets, made if missing and ``create``; None
-    when it is not safe to use (someone else's, a symlink, open to others)."""
+    when it is not safe to use (someone else's, a symlink, open to others).
+
+    The one in ``/tmp`` (the cache directory's path too long) is used only while it is
+    the user's alone; one that is gone or not is replaced by a new one when ``create``
+    (:func:`_made_in_tmp`), so no other user can keep the user's commands from a server."""
     uid = os.getuid()
+    cache = _cache_dir()
+    if _runtime_dir(uid) is None and cache is not None and _too_long(cache):
+        found = _recorded(cache)
+        if found is not None and _private_dir(found, uid):
+            return found
+        return _made_in_tmp(cache, uid) if create else None
     path = _dir_path(uid)
+    if path is None:
+        return None
     if create:
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)  # (the cache directory)

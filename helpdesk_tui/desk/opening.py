@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -34,7 +34,13 @@ from sqlalchemy.exc import (
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.storage import migrate, sqlite_files
-from helpdesk_tui.storage.database import Database, DeskUnusable, NoDesk, load_driver
+from helpdesk_tui.storage.database import (
+    COMMIT_UNKNOWN,
+    Database,
+    DeskUnusable,
+    NoDesk,
+    load_driver,
+)
 from helpdesk_tui.storage.migrate import SchemaState
 from helpdesk_tui.storage.sqlite_files import access_problem, is_shared
 from helpdesk_tui.urls import mask_url, scrub
@@ -102,10 +108,65 @@ def no_desk(where: str) -> str:
 
 
 def database_problem(error: BaseException) -> str:
-    """The first line of what the driver said, without SQLAlchemy's boilerplate."""
+    """The first line of what the driver said, without SQLAlchemy's boilerplate (nor
+    psycopg's "connection failed: " before libpq's own words)."""
     original = getattr(error, "orig", None) or error
     text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__
+    return text[0].removeprefix("connection failed: ") if text else type(original).__name__
+
+
+CHECK_SERVER = "check that the database server is running there and accepts connections"
+"""What to look at when a database server did not answer or dropped the connection."""
+LOCKED_BY_ANOTHER = "another process holds the desk's lock; try again once it lets go"
+"""What to look at when a SQLite desk stayed locked past the busy timeout."""
+_NOT_ANSWERING = (
+    "connection refused",
+    "timeout expired",
+    "timed out",
+    "could not translate host name",
+    "no route to host",
+    "network is unreachable",
+    "the database system is",  # starting up, shutting down, in recovery mode
+    "no such file or directory",  # (a Unix socket: no server there)
+    "server closed the connection",
+    "terminating connection",
+    "connection socket closed",
+)
+
+
+def _server_not_answering(error: BaseException) -> bool:
+    """A server that is down, restarting or unreachable, or that dropped the connection
+    (not one that answered with a refusal: a password, a missing database)."""
+    if getattr(error, "connection_invalidated", False):
+        return True
+    problem = database_problem(error).lower()
+    return any(sign in problem for sign in _NOT_ANSWERING)
+
+
+def what_to_check(error: BaseException) -> str | None:
+    """What a person can look at for a database that did not answer: a server down,
+    restarting or unreachable (or that dropped the connection), a SQLite desk another
+    process kept locked past the busy timeout; None for any other failure."""
+    if _server_not_answering(error):
+        return CHECK_SERVER
+    if "database is locked" in database_problem(error):
+        return LOCKED_BY_ANOTHER
+    return None
+
+
+def _lost_while_saving(error: BaseException) -> bool:
+    return bool(getattr(error, COMMIT_UNKNOWN, False))
+
+
+def shown(database_url: str) -> str:
+    """Where the desk is, for people: a SQLite desk's file, else the URL without its
+    password (``Database.shown_url``, for a URL)."""
+    if database_url.startswith("sqlite:"):
+        with suppress(ArgumentError):
+            path = make_url(database_url).database
+            if path:
+                return path
+    return mask_url(database_url)
 
 
 def sqlite_trouble(database_url: str | None) -> str | None:
@@ -127,10 +188,16 @@ def database_error(error: BaseException, database_url: str | None) -> DeskError 
         problem = sqlite_trouble(database_url)
         if problem is not None:
             return DeskUnavailable(problem)
-        where = f" at {mask_url(database_url)}" if database_url else ""
-        return DatabaseUnreachable(
-            f"database error{where}: {scrub(database_problem(error), database_url)}"
-        )
+        where = f" at {shown(database_url)}" if database_url else ""
+        problem = scrub(database_problem(error), database_url)
+        if _lost_while_saving(error):
+            return DatabaseUnreachable(
+                f"lost the connection to the database{where} while saving ({problem}): "
+                "the change may have been saved; look before doing it again"
+            )
+        if (check := what_to_check(error)) is not None:
+            problem = f"{problem}; {check}"
+        return DatabaseUnreachable(f"database error{where}: {problem}")
     return None
 
 
@@ -168,9 +235,12 @@ def connect(url: str, *, create: bool = False) -> tuple[Database, SchemaState]:
         return db, migrate.schema_state(db)
     except DBAPIError as error:
         db.dispose()
-        problem = sqlite_trouble(url) or (
-            f"cannot open database {mask_url(url)}: {scrub(database_problem(error), url)}"
-        )
+        trouble = sqlite_trouble(url)
+        if trouble is not None:
+            raise DeskUnavailable(trouble) from None
+        problem = f"cannot open database {shown(url)}: {scrub(database_problem(error), url)}"
+        if (check := what_to_check(error)) is not None:
+            problem = f"{problem}; {check}"
         raise DeskUnavailable(problem) from None
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 
 from helpdesk_tui.storage import sqlite_files
 from helpdesk_tui.urls import mask_url
@@ -132,7 +132,8 @@ class Database:
                 session.execute(text(f"SET LOCAL lock_timeout = {BRIEF_LOCK_WAIT_MS}"))
             try:
                 yield session
-                session.commit()
+                session.flush()
+                _committing(session.commit)
             except BaseException:
                 session.rollback()
                 raise
@@ -148,10 +149,15 @@ class Database:
             options[_BUSY_TIMEOUT] = BRIEF_LOCK_WAIT_MS
         with self.engine.connect() as conn:
             conn = conn.execution_options(**options)
-            with conn.begin():
+            transaction = conn.begin()
+            try:
                 if brief and not self.is_sqlite:
                     conn.execute(text(f"SET LOCAL lock_timeout = {BRIEF_LOCK_WAIT_MS}"))
                 yield conn
+            except BaseException:
+                transaction.rollback()
+                raise
+            _committing(transaction.commit)
 
     @contextmanager
     def own_connection(self) -> Iterator[Connection]:
@@ -214,6 +220,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+COMMIT_UNKNOWN = "helpdesk_commit_unknown"
+"""Set (True) on a database error raised by a write's COMMIT that lost its connection: the
+server may have committed before it went, so the writer cannot know whether its change was
+saved (a command says so rather than invite the user to do it twice)."""
+
+
+def _committing(commit: Callable[[], None]) -> None:
+    """``commit()``; a lost connection's error leaves marked :data:`COMMIT_UNKNOWN`."""
+    try:
+        commit()
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            setattr(error, COMMIT_UNKNOWN, True)
+        raise
 
 
 def _tables(conn: Connection, but: Collection[str]) -> list[str]:
@@ -327,6 +349,11 @@ class _EarlyConnection:
             return None
         if self.error is not None:
             raise self.error
+        if spoke_while_idle(self.connection):
+            # The server ended it since it was opened (restarted, stopped, an admin's
+            # pg_terminate_backend): the engine connects as usual, and says why if it can't.
+            self.close()
+            return None
         if context is not None:
             if getattr(self.connection, "_adapters", _NO_ATTRIBUTE) is not None:
                 self.close()  # (not the psycopg this was written for: connect as usual)
@@ -364,6 +391,8 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
         if early is not None:
             _start_with(engine, early)
         _ping_when_rested(engine)
+        if parsed.get_driver_name() == "psycopg":
+            event.listen(engine, "handle_error", _psycopg_disconnect)
         if parsed.get_backend_name() == "postgresql":
             # First of the new connection's hooks: SQLAlchemy's own first look at the
             # server (four statements) and ours run in autocommit, without a BEGIN and a
@@ -374,7 +403,53 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
                 _first_look_in_one_statement(engine.dialect)
             event.listen(engine, "connect", _session_settings)
     _count_connections(engine)
+    _quiet_pool_log()
     return engine
+
+
+def _quiet_pool_log() -> None:
+    """SQLAlchemy's pool logs a connection it could not reset as it came back (the server
+    dropped it: "Exception during reset or similar") with its traceback; with no logging
+    set up, Python's last-resort handler printed that to stderr, around a command's own
+    output or its one-line error. The pool throws that connection away and the next use
+    gets a new one: nothing for a person to act on. A ``NullHandler`` (what a library adds
+    to its loggers) keeps it off stderr; logging that an application sets up still gets it.
+    """
+    import logging
+
+    pool_log = logging.getLogger("sqlalchemy.pool")
+    if not any(isinstance(handler, logging.NullHandler) for handler in pool_log.handlers):
+        pool_log.addHandler(logging.NullHandler())
+
+
+_SERVER_GONE = frozenset(("57P01", "57P02", "57P03"))
+"""SQLSTATEs of a server that ended the session: admin shutdown (``pg_terminate_backend``,
+a fast stop or restart), crash shutdown, cannot connect now."""
+
+
+def _psycopg_disconnect(context: Any) -> None:
+    """A psycopg error that means the connection is gone is a disconnect for SQLAlchemy,
+    which then throws the connection away (and its pool's older ones) instead of rolling
+    it back and putting it back in the pool.
+
+    SQLAlchemy's psycopg dialect asks the connection (``closed``/``broken``), which is not
+    always set yet when the error comes: after a server restart or a
+    ``pg_terminate_backend`` a statement failed with "connection socket closed", the
+    connection was kept, its rollback failed with "another command is already in
+    progress" (the error the command then showed), and the pool printed a traceback.
+    Errors the driver raises itself (no SQLSTATE: the socket, the protocol) and the
+    server's connection-class and shutdown ones are disconnects; any other error the
+    server reports (a lock timeout, a cancelled statement) is not."""
+    if context.is_disconnect:
+        return
+    import psycopg  # (loaded: this engine's driver raised the error)
+
+    error = context.original_exception
+    if not isinstance(error, psycopg.OperationalError):
+        return
+    state = error.sqlstate
+    if state is None or state.startswith("08") or state in _SERVER_GONE:
+        context.is_disconnect = True
 
 
 def _start_with(engine: Engine, early: _EarlyConnection) -> None:
@@ -431,7 +506,10 @@ def _driver_info(connection: Connection) -> Any:
 
 def _ping_when_rested(engine: Engine) -> None:
     """SQLAlchemy's ``pool_pre_ping``, but only for a connection back in the pool longer
-    than ``PING_AFTER_IDLE_S``: one the server dropped is replaced before it is used."""
+    than ``PING_AFTER_IDLE_S``, or one the server sent something while it rested
+    (:func:`spoke_while_idle`: what a server that ends a session sends, then it closes the
+    socket): one the server dropped is replaced before it is used. A command whose server
+    restarted between two of its statements went on with the dead connection and failed."""
 
     @event.listens_for(engine, "checkin")
     def _rested(_dbapi_connection: Any, record: Any) -> None:
@@ -441,12 +519,33 @@ def _ping_when_rested(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         rested = record.info.get(_RESTED)
-        if rested is None or time.monotonic() - rested < PING_AFTER_IDLE_S:
+        if rested is None:
+            return
+        if time.monotonic() - rested < PING_AFTER_IDLE_S and not spoke_while_idle(dbapi_connection):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             raise DisconnectionError(str(error)) from error  # the pool connects again
+
+
+def spoke_while_idle(dbapi_connection: Any) -> bool:
+    """Whether the server sent anything on an idle connection (no round trip: a look at
+    its socket). A server ending the session (``pg_terminate_backend``, a stop or a restart)
+    sends its reason and closes it; nothing else comes on an idle connection of the desk's
+    (it listens for no notifications). True too for a connection the driver knows closed."""
+    import select
+
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        return True
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+    except Exception:  # (the driver's own "connection is closed")
+        return True
 
 
 def _count_connections(engine: Engine) -> None:

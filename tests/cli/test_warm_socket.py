@@ -2,13 +2,15 @@
 
 Without it (``su``, some SSH set-ups) the socket directory is in the user's cache directory,
 which no other user can make first: ``/tmp/helpdesk-tui-<uid>`` could be, and so the user's
-server turned off by anyone on the machine (a team audit on a shared server). (The server
-itself, in real processes: ``test_warm_server.py``.)
+server turned off by anyone on the machine (a team audit on a shared server). A cache
+directory too long for a socket's path gets one in /tmp under a random name, recorded
+there. (The server itself, in real processes: ``test_warm_server.py``.)
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -65,23 +67,114 @@ def test_the_cache_dir_is_platformdirs_one(
     assert warm_socket.server_dir() == str(home_sockets)
 
 
+def _too_long_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A cache directory whose sockets' paths would be too long, by a byte where the
+    test's directory leaves room (its record, in it, is a file: any length will do)."""
+    name = "server-0123456789abcdef.sock"
+    room = warm_socket.SUN_PATH_MAX - len("/server/") - len(name) - len(str(tmp_path))
+    cache = tmp_path / ("d" * max(1, room))
+    assert len(os.fsencode(warm_socket.socket_path(f"{cache}/server", name[7:-5]))) >= 108
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("HELPDESK_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def tmp_dirs_made() -> Iterator[list[Path]]:
+    """The socket directories a test makes in /tmp (``helpdesk-tui-<uid>-*``), removed after."""
+    made: list[Path] = []
+    yield made
+    for path in made:
+        if path.is_symlink():
+            path.unlink()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def test_a_directory_too_long_for_a_socket_falls_back_to_tmp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_dirs_made: list[Path]
 ) -> None:
     """A socket's path is at most 107 bytes (Linux's ``sun_path``): under a cache directory
-    whose sockets' paths would be longer the server could not listen, so the sockets are in
-    ``/tmp/helpdesk-tui-<uid>`` as before (with its checks: another user can make it first,
-    and ``helpdesk server status`` then says so)."""
+    whose sockets' paths would be longer the server could not listen. The sockets go to a
+    directory made in /tmp under a random name, 0700, its path recorded in the cache
+    directory for the next commands; a relative cache directory gives no server at all."""
+    longest = "/" + "d" * (warm_socket.SUN_PATH_MAX - len("/server/") - len("x" * 28) - 1)
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-    name = "server-0123456789abcdef.sock"
-    longest = "/" + "d" * (warm_socket.SUN_PATH_MAX - len("/server/") - len(name) - 1)
     monkeypatch.setenv("HELPDESK_CACHE_DIR", longest)
-    assert len(os.fsencode(warm_socket.socket_path(longest + "/server", name[7:-5]))) == 107
-    assert warm_socket._dir_path(os.getuid()) == f"{longest}/server"
-    monkeypatch.setenv("HELPDESK_CACHE_DIR", longest + "d")
-    assert warm_socket._dir_path(os.getuid()) == f"/tmp/helpdesk-tui-{os.getuid()}"
+    assert warm_socket._dir_path(os.getuid()) == f"{longest}/server"  # (107 bytes: fits)
+    cache = _too_long_cache(monkeypatch, tmp_path)
+    assert warm_socket.server_dir(create=False) is None
+    made = warm_socket.server_dir()
+    assert made is not None
+    tmp_dirs_made.append(Path(made))
+    assert os.path.dirname(made) == "/tmp"
+    assert os.path.basename(made).startswith(f"helpdesk-tui-{os.getuid()}-")
+    assert len(os.path.basename(made)) == len(f"helpdesk-tui-{os.getuid()}-") + 16
+    assert _mode(Path(made)) == 0o700
+    assert (cache / warm_socket.RECORD).read_text() == made + "\n"
+    assert warm_socket.server_dir(create=False) == made  # (the next command finds it)
+    assert warm_socket.server_dir() == made  # (and makes no other)
     monkeypatch.setenv("HELPDESK_CACHE_DIR", "relative/cache")  # (not a place to trust)
-    assert warm_socket._dir_path(os.getuid()) == f"/tmp/helpdesk-tui-{os.getuid()}"
+    assert warm_socket.server_dir() is None
+    assert "not an absolute path" in (warm_socket.dir_problem() or "")
+
+
+@pytest.mark.parametrize("squat", ["the old fixed name", "the recorded name", "a symlink"])
+def test_no_other_user_can_take_the_tmp_sockets_dir_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_dirs_made: list[Path], squat: str
+) -> None:
+    """Where a cache directory's path is too long, anyone could make
+    ``/tmp/helpdesk-tui-<uid>`` before the user, and the user's commands then ran without
+    a server (slow) for as long as it stood. The random name cannot be guessed; and a
+    recorded directory that is gone and made again by someone else (a /tmp cleaner, a
+    reader of the record) or that became a symlink is never used: a new one is made."""
+    cache = _too_long_cache(monkeypatch, tmp_path)
+    uid = os.getuid()
+    squatted = Path(tempfile.mkdtemp(prefix="hds-", dir="/tmp"))
+    tmp_dirs_made.append(squatted)
+    if squat == "the old fixed name":
+        old = Path(f"/tmp/helpdesk-tui-{uid}")
+        if not old.exists():  # (someone else's: here, a directory open to all)
+            old.mkdir()
+            old.chmod(0o777)
+            tmp_dirs_made.append(old)
+    else:
+        # what another user would do with a record they read: their directory at its path
+        first = warm_socket.server_dir()
+        assert first is not None
+        shutil.rmtree(first)
+        if squat == "the recorded name":
+            Path(first).mkdir()
+            Path(first).chmod(0o777)
+        else:
+            Path(first).symlink_to(squatted)
+        tmp_dirs_made.append(Path(first))
+        assert warm_socket.server_dir(create=False) is None  # (not used as it is)
+        assert warm_socket.dir_problem() is None  # (the next command makes another)
+    made = warm_socket.server_dir()
+    assert made is not None
+    tmp_dirs_made.append(Path(made))
+    assert made != f"/tmp/helpdesk-tui-{uid}"
+    assert Path(made).is_dir() and not Path(made).is_symlink() and _mode(Path(made)) == 0o700
+    assert Path(made).stat().st_uid == uid
+    assert (cache / warm_socket.RECORD).read_text() == made + "\n"
+    assert warm_socket.server_dir(create=False) == made
+
+
+def test_a_record_that_names_no_tmp_dir_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_dirs_made: list[Path]
+) -> None:
+    """The record names a directory directly in /tmp, or none: a record changed to point
+    elsewhere (a directory of the user's that others can reach into) is replaced."""
+    cache = _too_long_cache(monkeypatch, tmp_path)
+    cache.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (cache / warm_socket.RECORD).write_text(f"{elsewhere}\n")
+    made = warm_socket.server_dir()
+    assert made is not None
+    tmp_dirs_made.append(Path(made))
+    assert os.path.dirname(made) == "/tmp"
 
 
 @pytest.mark.parametrize("problem", ["open to others", "a symlink"])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -518,3 +520,120 @@ def test_sqlalchemys_first_look_at_the_server_is_one_statement_with_its_answers(
     assert [s for s in statements_seen if "current_schema" in s or "version()" in s] == [
         "SELECT current_schema(), current_setting('transaction_isolation')"
     ]
+
+
+def _end_backend(db_url: str, pid: int) -> None:
+    """End a server process as an admin's ``pg_terminate_backend`` does (a fast stop or a
+    restart ends every one the same way), and wait until it is gone. (On a connection of
+    the driver's own: an engine made now would take a waiting early connection.)"""
+    import psycopg
+
+    with psycopg.connect(db_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
+
+
+@PG_ONLY
+def test_a_pooled_connection_the_server_ended_is_replaced_even_within_the_rest(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ended the connection between two of a command's statements (restarted,
+    stopped and started, an admin's ``pg_terminate_backend``), sooner than a rest calls
+    for a ping: the server said so on the connection's socket, so it is pinged and replaced,
+    and the statement runs. It failed with "terminating connection due to administrator
+    command", a command's one line though the server was back."""
+    monkeypatch.setattr(database_module, "PING_AFTER_IDLE_S", 3600.0)
+    database = Database(db_url)
+    try:
+        with database.read_rows() as conn:
+            first = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with database.read_rows() as conn:  # (no ping: the server said nothing)
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() == first
+        assert isinstance(first, int)
+        _end_backend(db_url, first)
+        for use in (database.read_rows, database.write_rows):
+            with use() as conn:
+                assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != first
+    finally:
+        database.dispose()
+
+
+@PG_ONLY
+def test_an_early_connection_the_server_ended_is_not_used(db_url: str) -> None:
+    """``load_driver(connect=True)`` opened a connection as the command started; the server
+    ended it before the engine took it (a restart in those milliseconds): the engine
+    connects anew. It took the dead one, and the command failed ("cannot open database…:
+    terminating connection"; with the server stopped, that instead of "connection
+    refused")."""
+    load_driver(db_url, connect=True)
+    early = database_module._early_connections[db_url]
+    early._thread.join()
+    _end_backend(db_url, early.connection.info.backend_pid)
+    database = Database(db_url)
+    try:
+        with database.read_rows() as conn:
+            assert conn.connection.dbapi_connection is not early.connection
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        database.dispose()
+    assert early.connection.closed
+
+
+UNKNOWN_STATE = """
+import sys
+from helpdesk_tui.storage.database import Database
+
+database = Database(sys.argv[1])
+try:
+    with database.read_rows() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        # A query the driver sent and never read: the connection's state is unknown, as
+        # after a server that went away mid-statement ("connection socket closed").
+        conn.connection.dbapi_connection.pgconn.send_query(b"SELECT 1")
+        conn.exec_driver_sql("SELECT 2")
+except Exception as error:
+    print(type(error).__name__, error.connection_invalidated)
+with database.read_rows() as conn:
+    print(conn.exec_driver_sql("SELECT 3").scalar())
+database.dispose()
+"""
+
+
+@PG_ONLY
+def test_a_connection_in_an_unknown_state_is_thrown_away_without_a_traceback(
+    db_url: str,
+) -> None:
+    """A statement fails with the driver's own error (no SQLSTATE: the socket, the
+    protocol), the connection not yet marked broken: it is a disconnect, thrown away. It
+    was rolled back and put back: the rollback failed ("another command is already in
+    progress", the error a command then showed) and SQLAlchemy's pool printed "Exception
+    during reset or similar" and three tracebacks on stderr. A real process, without
+    pytest's logging."""
+    done = subprocess.run(
+        [sys.executable, "-c", UNKNOWN_STATE, db_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stderr == ""
+    assert done.stdout.splitlines() == ["OperationalError True", "3"]
+
+
+@PG_ONLY
+def test_the_servers_refusals_are_not_disconnects(db_url: str) -> None:
+    """A lock not granted in time (and any error the server reports but a lost session's)
+    leaves the connection in the pool: only lost connections are thrown away."""
+    database = Database(db_url)
+    holder = Database(db_url)
+    try:
+        with holder.write_rows() as made:
+            made.exec_driver_sql("CREATE TABLE held (x integer)")
+        with holder.write_rows() as held:
+            held.exec_driver_sql("LOCK TABLE held IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(OperationalError) as raised, database.write_rows() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = 10")
+                conn.exec_driver_sql("SELECT count(*) FROM held")
+        assert "lock timeout" in str(raised.value)
+        assert not raised.value.connection_invalidated
+    finally:
+        holder.dispose()
+        database.dispose()

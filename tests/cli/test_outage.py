@@ -1,0 +1,327 @@
+"""The real ``helpdesk`` through PostgreSQL outages, cold and through the warm server.
+
+A cluster of this module's own (its server is restarted, stopped and has its connections
+ended), one desk per test. Every verb is the installed script in a real process, run in its
+own process ("cold", ``HELPDESK_CLI_SERVER=off``) or in a child of a warm server started
+for the test ("warm"). What a user sees is checked whole: the exit status, stdout, and
+stderr — empty when the verb worked, else exactly one ``error:`` line saying where the
+database is, the server's reason and what to check; never a traceback, a driver's warning
+or SQLAlchemy's pool log ("Exception during reset or similar").
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpdesk_tui.cli import main, warm_socket
+from helpdesk_tui.cli.server import servers
+from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.database import Database
+from tests.cli.conftest import helpdesk_script
+from tests.conftest import HANG_SECONDS, TEST_CLUSTER_SETTINGS, need
+from tests.pg_cluster import PgCluster, start_cluster
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+TEMPLATE = "desk_template"
+_desks = itertools.count()
+CHECK_SERVER = "check that the database server is running there and accepts connections"
+
+VERBS: list[tuple[str, ...]] = [
+    ("ticket", "list"),
+    ("ticket", "show", "1"),
+    ("ticket", "new", "--subject", "Scanner", "--from", "bo@example.com", "--body", "Jammed."),
+    ("ticket", "reply", "1", "--body", "Try the other tray."),
+    ("ticket", "note", "1", "--body", "Asked about the tray."),
+    ("ticket", "assign", "1", "--to", "ann"),
+    ("ticket", "status", "1", "in_progress", "--yes"),
+    ("report",),
+    ("mail", "status"),
+    ("kb", "show", "1"),
+    ("agent", "list"),
+    ("db", "status"),
+]
+"""One verb of each group (ticket list/show/new/reply/note/assign/status, report, mail,
+kb, agent list, db status); ``mail`` and ``db`` always run in their own process."""
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[PgCluster]:
+    """A cluster for this module alone: its tests stop and restart it."""
+    try:
+        made = start_cluster(settings=TEST_CLUSTER_SETTINGS)
+    except (FileNotFoundError, OSError) as error:
+        need(f"PostgreSQL ({error})")
+    try:
+        template = Database(made.create_database(TEMPLATE))
+        migrate.upgrade(template)
+        template.dispose()
+        yield made
+    finally:
+        made.stop()
+        shutil.rmtree(made.root, ignore_errors=True)
+
+
+@dataclass
+class Desk:
+    cluster: PgCluster
+    url: str
+    env: dict[str, str]
+
+    def run(self, *args: str, warm: bool) -> subprocess.CompletedProcess[str]:
+        """The installed ``helpdesk`` with ``args``, its stdin not a terminal."""
+        return subprocess.run(
+            [helpdesk_script(), *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env={**self.env, "HELPDESK_CLI_SERVER": "on" if warm else "off"},
+            timeout=HANG_SECONDS,
+        )
+
+    def ok(self, *args: str, warm: bool) -> str:
+        """Run a verb that must work: status 0 and nothing on stderr; its stdout."""
+        done = self.run(*args, warm=warm)
+        assert (done.returncode, done.stderr) == (0, ""), (args, done.stderr)
+        return done.stdout
+
+    def restart(self) -> None:
+        self.cluster.stop("fast")
+        self.cluster.start()
+
+    def replies(self, number: int, text: str) -> int:
+        """How many of ticket ``number``'s messages have the body ``text``."""
+        shown = json.loads(self.ok("ticket", "show", str(number), "--json", warm=False))
+        (ticket,) = shown
+        return [message["body"] for message in ticket["messages"]].count(text)
+
+    def backend_waiting_on_a_lock(self) -> int:
+        """The pid of the desk's backend that waits on a lock (a verb held up by a test's
+        lock), once there is one."""
+        import psycopg
+
+        deadline = time.monotonic() + HANG_SECONDS
+        with psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                found = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                ).fetchone()
+                if found is not None:
+                    return int(found[0])
+                select.select([], [], [], 0.02)
+        raise AssertionError("no verb waited on the lock")
+
+
+@pytest.fixture
+def desk(cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    """A desk of one ticket (#1, from ann, who is an agent too) and one KB draft; a socket
+    directory of the test's own for its warm server (stopped after)."""
+    if not warm_socket.supported():
+        need("Linux (SO_PEERCRED, pidfds) for the warm command server")
+    name = f"desk_{os.getpid()}_{next(_desks)}"
+    url = cluster.create_database(name, template=TEMPLATE)
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+    runtime = Path(tempfile.mkdtemp(prefix="hdo-", dir="/tmp"))  # (a socket's path is short)
+    runtime.chmod(0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
+    made = Desk(cluster, url, dict(os.environ))
+    try:
+        for args in (
+            ("init",),
+            ("agent", "add", "ann", "--name", "Ann Agent"),
+            ("ticket", "new", "--subject", "Printer", "--from", "cy@example.com", "--body", "Ink."),
+            ("kb", "new", "--title", "Printer jams", "--body", "Open the tray."),
+        ):
+            result = CliRunner().invoke(main, list(args))
+            assert result.exit_code == 0, (args, result.output)
+        yield made
+    finally:
+        for info in servers(b"stop"):
+            _wait_gone(info["pid"])
+        shutil.rmtree(runtime, ignore_errors=True)
+        cluster.start_if_stopped()
+        cluster.drop_database(name)
+
+
+def _wait_gone(pid: int) -> None:
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        ready, _, _ = select.select([pidfd], [], [], HANG_SECONDS)
+        assert ready, f"server {pid} did not stop"
+    finally:
+        os.close(pidfd)
+
+
+def _start_server(desk: Desk) -> None:
+    """The user's warm server, as a first verb starts it (as it ends, detached), once it
+    answers."""
+    desk.ok("ticket", "list", warm=True)
+    deadline = time.monotonic() + HANG_SECONDS
+    while not servers():  # (it imports, then listens)
+        assert time.monotonic() < deadline, "no server was started"
+        select.select([], [], [], 0.05)
+
+
+def _served() -> int:
+    return sum(info["served"] for info in servers())
+
+
+def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The one line a failed verb leaves: status 1, nothing on stdout, one line on stderr."""
+    assert done.returncode == 1, done
+    assert done.stdout == "", done.stdout
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    return lines[0]
+
+
+@pytest.fixture(params=["cold", "warm"])
+def warm(request: pytest.FixtureRequest, desk: Desk) -> bool:
+    if request.param == "warm":
+        _start_server(desk)
+        return True
+    return False
+
+
+def test_each_verb_right_after_a_restart_works_and_says_nothing_more(
+    desk: Desk, warm: bool
+) -> None:
+    """The server restarted between two verbs: the next verb works on a new connection,
+    with nothing on stderr; the verbs that may run warm did (``mail`` and ``db`` never)."""
+    before = _served()
+    for verb in VERBS:
+        desk.restart()
+        assert desk.ok(*verb, warm=warm), verb
+    if warm:
+        assert _served() - before == len(VERBS) - 2  # (all but mail and db)
+    assert desk.replies(1, "Try the other tray.") == 1
+
+
+def test_each_verb_while_the_server_is_stopped_is_one_line_then_works_again(
+    desk: Desk, warm: bool
+) -> None:
+    """Stopped: each verb says where the database is (host and port), the server's reason
+    and what to check, in one line, and ends with status 1; started again, they work."""
+    desk.ok("ticket", "list", warm=warm)
+    desk.cluster.stop("fast")
+    port = desk.cluster.port
+    for verb in VERBS:
+        line = _one_line(desk.run(*verb, warm=warm))
+        assert line == (
+            f"error: cannot open database postgresql+psycopg://postgres@127.0.0.1:{port}/"
+            f'{desk.url.rsplit("/", 1)[1]}: connection to server at "127.0.0.1", port '
+            f"{port} failed: Connection refused; {CHECK_SERVER}"
+        ), verb
+    desk.cluster.start()
+    for verb in VERBS:
+        assert desk.ok(*verb, warm=warm), verb
+
+
+@pytest.mark.parametrize("how", ["pg_terminate_backend", "restart"])
+def test_a_reply_cut_off_mid_verb_is_one_line_and_saved_once_when_run_again(
+    desk: Desk, warm: bool, how: str
+) -> None:
+    """The server ends the reply's connection while the reply waits for ticket #1's row
+    (a colleague's transaction holds it): one line with the server's reason and what to
+    check, nothing saved; run again, the reply is there once."""
+    import psycopg
+
+    holder = psycopg.connect(desk.url.replace("+psycopg", ""))
+    try:
+        holder.execute("SELECT id FROM ticket WHERE number = 1 FOR UPDATE")
+        verb = [helpdesk_script(), "ticket", "reply", "1", "--body", "Once only."]
+        process = subprocess.Popen(
+            verb,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**desk.env, "HELPDESK_CLI_SERVER": "on" if warm else "off"},
+        )
+        backend = desk.backend_waiting_on_a_lock()
+        if how == "restart":
+            desk.restart()
+        else:
+            with psycopg.connect(desk.url.replace("+psycopg", ""), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s, 60000)", (backend,))
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    finally:
+        holder.close()
+    line = _one_line(subprocess.CompletedProcess(verb, process.returncode, stdout, stderr))
+    assert line == (
+        f"error: #1: database error at {desk.url}: terminating connection due to "
+        f"administrator command; {CHECK_SERVER}"
+    )
+    assert desk.replies(1, "Once only.") == 0
+    desk.ok("ticket", "reply", "1", "--body", "Once only.", warm=warm)
+    assert desk.replies(1, "Once only.") == 1
+
+
+HOLD_AT_COMMIT = """
+CREATE FUNCTION hold_at_commit() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER hold_at_commit AFTER INSERT ON message
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hold_at_commit();
+"""
+"""A trigger that runs at COMMIT and waits there while a test holds advisory lock 4242:
+the connection is lost during the commit itself."""
+
+
+def test_a_reply_cut_off_during_its_commit_says_it_may_have_been_saved(
+    desk: Desk, warm: bool
+) -> None:
+    """Lost during its COMMIT, a write cannot know whether the server committed before it
+    went: its one line says the change may have been saved (look before doing it again),
+    not a bare database error that invites doing it twice. (Here the server had not.)"""
+    import psycopg
+
+    plain = desk.url.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(HOLD_AT_COMMIT)  # type: ignore[arg-type]
+    holder = psycopg.connect(plain, autocommit=True)
+    try:
+        holder.execute("SELECT pg_advisory_lock(4242)")
+        verb = [helpdesk_script(), "ticket", "reply", "1", "--body", "Maybe saved."]
+        process = subprocess.Popen(
+            verb,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**desk.env, "HELPDESK_CLI_SERVER": "on" if warm else "off"},
+        )
+        backend = desk.backend_waiting_on_a_lock()
+        with psycopg.connect(plain, autocommit=True) as admin:
+            (query,) = admin.execute(
+                "SELECT query FROM pg_stat_activity WHERE pid = %s", (backend,)
+            ).fetchone() or ("",)
+            assert query == "COMMIT"
+            admin.execute("SELECT pg_terminate_backend(%s, 60000)", (backend,))
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    finally:
+        holder.close()
+    line = _one_line(subprocess.CompletedProcess(verb, process.returncode, stdout, stderr))
+    assert line == (
+        f"error: #1: lost the connection to the database at {desk.url} while saving "
+        "(terminating connection due to administrator command): the change may have been "
+        "saved; look before doing it again"
+    )
+    assert desk.replies(1, "Maybe saved.") == 0
