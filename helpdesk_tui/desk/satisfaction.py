@@ -209,17 +209,32 @@ class Answer:
     comment: str | None
 
 
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|dear|greetings|good\s+(?:morning|afternoon|evening|day)|hallo|"
+    r"moin|servus|liebe[rs]?|sehr\s+geehrte[rs]?|guten\s+(?:morgen|tag|abend)|bonjour|bonsoir|"
+    r"salut|cher|ch[eè]re|hola|buen[oa]s\s+(?:d[ií]as|tardes|noches)|estimad[oa]s?|ciao|salve|"
+    r"buon\s*giorno|buona\s*sera|gentile|ol[aá]|oi|bom\s+dia|boa\s+tarde|caro|cara|hoi|beste|"
+    r"goedemorgen|goedemiddag)\b[^\d]{0,40}$",
+    re.IGNORECASE,
+)
+"""A line that only greets ("Hi,", "Hello team,", "Guten Tag Frau Meier,"): no digit, short."""
+
+
 def _own_lines(body: str) -> tuple[str, str]:
-    """The reply's own first non-empty line, and its own lines after it (up to the first
-    ``>`` quote: the survey quoted below is no comment)."""
+    """The reply's own first line with words, and its own lines after it (up to the first
+    ``>`` quote: the survey quoted below is no comment). A bare greeting before it ("Hi,")
+    is skipped: "Hi,\n\n5\n\nThanks" is a 5 with the comment "Thanks"."""
     first: str | None = None
     rest: list[str] = []
+    greeted = False
     for raw in body.splitlines():
         text = raw.strip()
         if text.startswith(">"):
             break
         if first is not None:
             rest.append(text)
+        elif text and not greeted and _GREETING.match(text):
+            greeted = True  # (one greeting line; what follows it is the answer)
         elif text:
             first = text
     return first or "", " ".join(" ".join(rest).split())

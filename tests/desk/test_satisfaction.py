@@ -51,6 +51,13 @@ from helpdesk_tui.storage.models import Outbox, Status, Ticket
         ("4.5", None),
         ("2023 was better", None),
         ("> 5\n", None),
+        ("Hi,\n\n5\n\nThanks", Answer(5, "Thanks")),  # a bare greeting first
+        ("Hello team,\n4 - quick\nBob", Answer(4, "quick Bob")),
+        ("Good morning!\n\nbad, nobody called", Answer(1, "nobody called")),
+        ("Guten Tag Frau Meier,\n\nGut", Answer(5, None)),
+        ("Buona sera,\ncattivo", Answer(1, None)),
+        ("Hi,\n\nIt broke again.\n5 people are waiting", None),  # no rating: a follow-up
+        ("Hi,\nHello,\n5", None),  # one greeting line, not any number of them
     ],
 )
 def test_reading_an_answer(body: str, answer: Answer | None) -> None:

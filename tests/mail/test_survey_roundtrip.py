@@ -152,3 +152,29 @@ def test_the_comment_on_the_lines_after_the_rating_is_kept_without_the_quoted_su
     assert rating is not None
     assert (rating.score, rating.comment) == (4, "Quick and kind, but the laptop is slow now.")
     assert tickets(db)[0].status == Status.RESOLVED
+
+
+def test_a_rating_under_a_greeting_is_a_rating_and_keeps_the_ticket_resolved(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """ "Hi,\\n\\n5\\n\\nThanks" was no rating (its first line only greets) and reopened the
+    resolved ticket as a follow-up."""
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
+    service.start()
+    try:
+        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
+        dovecot.append(
+            "INBOX",
+            email(
+                subject=f"Re: {subject}",
+                in_reply_to=survey_id,
+                body="Hi,\n\n5\n\nThanks\n\n> How did we do?",
+            ),
+        )
+        desk = Desk(db, admin)
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="answer read")
+    finally:
+        service.stop()
+    rating = desk.satisfaction_of(number)
+    assert rating is not None and (rating.score, rating.comment) == (5, "Thanks")
+    assert tickets(db)[0].status == Status.RESOLVED
