@@ -26,11 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from helpdesk_tui.desk import history
-from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.desk.outbox_rows import SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
 from helpdesk_tui.desk.ticket_reads import DUE as DUE
@@ -118,7 +119,11 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    claimed: list[Outbox] = []
     for row in rows:
+        if row.kind == SURVEY_KIND and _survey_held(session, row):
+            continue
+        claimed.append(row)
         if row.email_message_id is None:
             ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
             row.email_message_id = new_message_id(ticket.number if ticket else None)
@@ -129,7 +134,48 @@ def claim_due(
         row.status = OutboxStatus.SENDING
         row.attempts += 1
         session.add(row)
-    return [row.id for row in rows if row.id is not None]
+    return [row.id for row in claimed if row.id is not None]
+
+
+def _survey_held(session: Session, row: Outbox) -> bool:
+    """A survey waits while the reply before it on its ticket (the one that resolved it) has
+    not gone yet, and is given up (``failed``, with why, in the ticket's history too) when
+    that reply failed or bounced, or when mail to its address bounced for good: nobody asks
+    "how did we do?" of a customer who got no answer, or of an address that does not exist.
+    """
+    reply = session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.ticket_id) == row.ticket_id,
+            col(Outbox.kind) == "reply",
+            col(Outbox.id) < row.id,
+        )
+        .order_by(col(Outbox.id).desc())
+    ).first()
+    if reply is not None and reply.status in DUE:
+        return True
+    why: str | None = None
+    bounced = session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.status) == OutboxStatus.BOUNCED,
+            func.lower(col(Outbox.to_addresses)) == row.to_addresses.lower(),
+        )
+        .order_by(col(Outbox.id).desc())
+    ).first()
+    if bounced is not None and not (bounced.dsn_status or "").startswith("4"):
+        dsn = bounced.dsn_status
+        why = f"mail to {row.to_addresses} bounced" + (f" ({dsn})" if dsn else "")
+    elif reply is not None and reply.status in UNDELIVERED:
+        why = f"the reply before it was not delivered ({reply.status})"
+    if why is None:
+        return False
+    row.status, row.last_error = OutboxStatus.FAILED, f"survey not sent: {why}"[:_MAX_ERROR]
+    session.add(row)
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is not None:
+        history.record(session, MAIL, ticket, "survey", new=f"not sent: {why}")
+    return True
 
 
 def sendable(session: Session, outbox_id: int) -> tuple[Outbox, Ticket | None] | None:

@@ -15,6 +15,10 @@ from helpdesk_tui.storage.enums import OutboxStatus, utcnow
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
+SURVEY_KIND = "survey"
+"""Outbox kind of a satisfaction survey (automatic mail: ``Auto-Submitted: auto-generated``);
+the sender holds it back behind the reply before it (``desk/outbox.claim_due``)."""
+
 
 class Subject(Protocol):
     """What a mail about a ticket needs of it."""

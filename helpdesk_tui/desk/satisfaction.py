@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.outbox_rows import SURVEY_KIND as SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail
 from helpdesk_tui.desk.settings import desk_setting, set_switch
 from helpdesk_tui.desk.survey_reads import ENABLED, surveys_enabled
@@ -81,8 +82,6 @@ def rating_entry(score: int, comment: str | None) -> tuple[str, str]:
 
 # -- the survey ------------------------------------------------------------------------------
 
-SURVEY_KIND = "survey"
-"""Outbox kind of a satisfaction survey (automatic mail: ``Auto-Submitted: auto-generated``)."""
 SECRET = "survey.secret"
 _TOKEN = re.compile(r"\bsurvey (\d{1,18})-([0-9a-f]{16})\b")
 

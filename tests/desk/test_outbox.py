@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from helpdesk_tui.desk import mail_reads, outbox, thread
+from helpdesk_tui.desk import fields, mail_reads, outbox, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.outbox import OutboxStatus
@@ -19,7 +19,7 @@ from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import load_view
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Outbox, utcnow
+from helpdesk_tui.storage.models import Event, Outbox, Status, utcnow
 
 NOW = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
 """A fixed clock after every row was written, so each is due."""
@@ -166,3 +166,83 @@ def test_only_undelivered_mail_is_resent(db: Database, admin: Actor) -> None:
         outbox.resend(s, admin, outbox_id)
     with db.write() as s, pytest.raises(NotFound):
         outbox.resend(s, admin, outbox_id + 100)
+
+
+def _survey_events(db: Database, ticket_id: int) -> list[str | None]:
+    with db.read() as s:
+        return [
+            e.new_value
+            for e in s.exec(select(Event).where(Event.ticket_id == ticket_id))
+            if e.kind == "survey"
+        ]
+
+
+def test_a_survey_waits_for_the_resolving_reply_and_is_not_sent_when_it_failed(
+    db: Database, admin: Actor
+) -> None:
+    """The survey went out beside the reply that resolved the ticket, even when that reply
+    never reached the customer ("how did we do?" after no answer)."""
+    with db.write() as s:
+        number = create_ticket(
+            s, MAIL, subject="Printer", body="Help", requester_email="ann@example.org"
+        ).number
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Unplug it.", status_after=Status.RESOLVED)
+    with db.read() as s:
+        reply, survey = s.exec(select(Outbox).order_by(Outbox.id)).all()
+    assert (reply.kind, survey.kind) == ("reply", "survey")
+    assert reply.id is not None and survey.id is not None and survey.ticket_id is not None
+
+    assert _claim(db) == [reply.id], "the survey waits while the reply has not gone"
+    assert _fail(db, reply.id, "421 4.3.2 try later") == OutboxStatus.RETRYING
+    assert _claim(db) == [], "nor while the reply waits for its next try"
+    assert _row(db, survey.id).status == OutboxStatus.QUEUED
+    assert _fail(db, reply.id, "550 5.7.1 refused", final=True) == OutboxStatus.FAILED
+
+    assert _claim(db) == []
+    row = _row(db, survey.id)
+    assert row.status == OutboxStatus.FAILED
+    assert row.last_error == "survey not sent: the reply before it was not delivered (failed)"
+    assert _survey_events(db, survey.ticket_id) == [
+        "not sent: the reply before it was not delivered (failed)"
+    ]
+
+
+def test_a_survey_waits_until_the_reply_was_sent_then_goes(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        number = create_ticket(
+            s, MAIL, subject="Printer", body="Help", requester_email="ann@example.org"
+        ).number
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Unplug it.", status_after=Status.RESOLVED)
+    with db.read() as s:
+        reply_id, survey_id = s.exec(select(Outbox.id).order_by(Outbox.id)).all()
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+    assert _claim(db) == [survey_id]
+
+
+def test_no_survey_to_an_address_that_bounced_for_good(db: Database, admin: Actor) -> None:
+    number, reply_id = _reply(db, admin)
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        assert outbox.record_bounce(
+            s, f"<out.{number}@desk.test>", dsn_status="5.1.1", diagnostic="User unknown"
+        )
+    with db.write() as s:  # resolved without a reply: the survey alone
+        fields.set_status(s, admin, number, "resolved")
+    assert _claim(db) == []
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    assert survey.status == OutboxStatus.FAILED
+    assert survey.last_error == "survey not sent: mail to ann@example.org bounced (5.1.1)"
+    assert survey.ticket_id is not None
+    assert _survey_events(db, survey.ticket_id) == [
+        "not sent: mail to ann@example.org bounced (5.1.1)"
+    ]
+
+
+def _rows(db: Database) -> list[Outbox]:
+    with db.read() as s:
+        return list(s.exec(select(Outbox).order_by(Outbox.id)))

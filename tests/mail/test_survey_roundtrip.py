@@ -14,7 +14,7 @@ from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Status
 
-from .mailbuild import email, messages, new_id, server_settings, tickets
+from .mailbuild import email, messages, new_id, outbox, server_settings, tickets
 from .servers import ImapAccount, SmtpServer
 from .test_poller import wait_until
 
@@ -178,3 +178,43 @@ def test_a_rating_under_a_greeting_is_a_rating_and_keeps_the_ticket_resolved(
     rating = desk.satisfaction_of(number)
     assert rating is not None and (rating.score, rating.comment) == (5, "Thanks")
     assert tickets(db)[0].status == Status.RESOLVED
+
+
+def test_no_survey_to_an_address_whose_mail_bounced(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """The acknowledgement to a mistyped address bounced (the report comes back through the
+    mailbox); resolving the ticket with a reply asked that address "how did we do?" all the
+    same. Now the survey is given up, and the ticket's history says why."""
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
+    service.start()
+    try:
+        dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
+        [ack] = smtp_server.wait_for(1)
+        ack_id = str(message_from_bytes(ack.raw, policy=policy.default)["Message-ID"])
+        dovecot.append(
+            "INBOX",
+            (
+                "From: Mail Delivery System <MAILER-DAEMON@mx.desk.test>\r\n"
+                "To: support@desk.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+                f"Message-ID: {new_id('mx.desk.test')}\r\nMIME-Version: 1.0\r\n"
+                'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n'
+                "\r\n--r\r\nContent-Type: text/plain\r\n\r\nNo such user.\r\n"
+                "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+                "Reporting-MTA: dns; mx.desk.test\r\n\r\n"
+                "Final-Recipient: rfc822; ann@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                "\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+                f"From: support@desk.test\r\nMessage-ID: {ack_id}\r\n--r--\r\n"
+            ).encode(),
+        )
+        wait_until(lambda: outbox(db, "ack")[0].status == "bounced", what="bounce read")
+        [ticket] = tickets(db)
+        with db.write() as session:
+            thread.reply(session, admin, ticket.number, body="Fixed.", status_after=Status.RESOLVED)
+        smtp_server.wait_for(2)  # the reply (the address may work again: an agent's call)
+        wait_until(lambda: outbox(db, "survey")[0].status == "failed", what="survey given up")
+    finally:
+        service.stop()
+    assert len(smtp_server.messages) == 2, "the acknowledgement and the reply, no survey"
+    [survey] = outbox(db, "survey")
+    assert survey.last_error == "survey not sent: mail to ann@example.org bounced (5.1.1)"
