@@ -285,6 +285,8 @@ class Writer:
             self.rows.expect_tickets(t for t in known if isinstance(t, int))
         self._pending = _Pending()
         self._arrivals: list[tuple[AnyTicket, Arrival]] = []
+        self._outside_replied: set[int] = set()
+        """Tickets given their first response by a reply sent outside the desk, this batch."""
 
     def apply(self, item: Inbound, decision: Decision, *, seen_before: bool) -> IngestResult:
         action = decision.action
@@ -476,6 +478,8 @@ class Writer:
             self._hold_machine(item, decision, raw_id)
             self._processed(item, Outcome.MACHINE, None, None, raw_id, seen)
             return IngestResult(Outcome.MACHINE, reason=decision.reason)
+        if item.mail_class is MailClass.OWN_ADDRESS:
+            return self._outside_reply(item, decision, email, raw_id, seen, target)
         ticket = self.rows.bump(target)
         kind = item.mail_class.value
         summary = _machine_summary(item)
@@ -494,6 +498,44 @@ class Writer:
         outcome = Outcome.BOUNCE if item.mail_class is MailClass.BOUNCE else Outcome.MACHINE_NOTE
         self._processed(item, outcome, ticket, message, raw_id, seen)
         return IngestResult(outcome, ticket.number)
+
+    def _outside_reply(
+        self,
+        item: Inbound,
+        decision: Decision,
+        email: EmailMeta,
+        raw_id: int,
+        seen: bool,
+        target: AnyTicket,
+    ) -> IngestResult:
+        """A colleague answered the customer from our own address in a mail client: the
+        customer has the answer, so it is an agent's reply on the ticket (shown as one, the
+        ticket's first response if it had none), sent outside the desk: nothing is queued,
+        and like all mail from our own address it changes no status."""
+        message = self.rows.append_message(
+            MAIL, target, kind=MessageKind.REPLY, body=item.body, channel=Channel.EMAIL, email=email
+        )
+        changes: dict[str, object] = {}
+        if self._first_response_pending(target):
+            changes["first_response_at"] = self.rows.message_time(message)
+        ticket = self.rows.bump(target, changes)
+        sender = item.from_address or "our own address"
+        self.rows.event(MAIL, ticket, "reply", f"sent outside the desk, from {sender}")
+        if decision.collision:
+            self._note_collision(ticket, item)
+        self._processed(item, Outcome.MACHINE_NOTE, ticket, message, raw_id, seen)
+        return IngestResult(Outcome.MACHINE_NOTE, ticket.number)
+
+    def _first_response_pending(self, target: AnyTicket) -> bool:
+        if isinstance(target, NewTicket) and target.id is None:
+            return target.row.get("first_response_at") is None
+        if target.id in self._outside_replied:
+            return False
+        self._outside_replied.add(target.id or 0)
+        found = self.session.exec(
+            select(Ticket.first_response_at).where(Ticket.id == target.id)
+        ).first()
+        return found is None
 
     def _quarantine(self, item: Inbound, reason: str, raw_id: int, seen: bool) -> IngestResult:
         quarantine.hold(

@@ -429,6 +429,10 @@ class Intake:
         self._attachments.append(email.attachments)
         return MessageHandle(len(self._messages) - 1)
 
+    def message_time(self, message: MessageHandle) -> datetime:
+        """When a message appended by this group was written (its ``created_at``)."""
+        return cast(datetime, self._messages[message.position]["created_at"])
+
     def lock_ticket(self, ticket_id: int) -> TicketRef | None:
         """The ticket under its write lock, merges followed to the one holding the thread."""
         conn = _connection(self.session)

@@ -3,18 +3,21 @@
 Two everyday cases: a colleague answers a customer from a mail client with the shared
 address (the answer belongs on the ticket), and a web form sends as the desk with the
 visitor in ``Reply-To`` (a request nobody may lose). Both were dropped unseen as "our own
-mail"; now the first is a note on its ticket and the second is held as machine mail that
-an agent can release into a ticket for the visitor. Neither opens a ticket on its own,
+mail"; now the first is an agent's reply on its ticket, sent outside the desk (a note at
+first), and the second is held as machine mail that an agent can release into a ticket for
+the visitor. Neither opens a ticket on its own,
 changes a status or gets an answer.
 """
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.mail.ingest import IngestConfig, release_machine
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome
-from helpdesk_tui.storage.models import Contact
+from helpdesk_tui.storage.models import Contact, Event
 
 from .mailbuild import (
     DESK,
@@ -31,7 +34,7 @@ from .test_intake_scenarios import held
 from .test_poller import poller
 
 
-def test_a_colleagues_answer_from_the_shared_address_is_noted_on_its_ticket(
+def test_a_colleagues_answer_from_the_shared_address_is_a_reply_on_its_ticket(
     db: Database, dovecot: ImapAccount
 ) -> None:
     settings = server_settings(dovecot)
@@ -54,11 +57,19 @@ def test_a_colleagues_answer_from_the_shared_address_is_noted_on_its_ticket(
 
     [after] = tickets(db)
     assert (after.status, len(tickets(db))) == (ticket.status, 1), "no status change"
-    note = messages(db, ticket.number)[-1]
-    assert note.kind == "system"
-    assert f"Mail from our own address {DESK}, not sent by this desk" in note.body
-    assert "A technician comes at 3 pm." in note.body
-    assert [m.kind for m in outbox(db)] == ["ack"], "the customer's ack only"
+    # The customer got an answer: an agent's reply, sent outside the desk (it was a note).
+    reply = messages(db, ticket.number)[-1]
+    assert (reply.kind, reply.body.strip()) == ("reply", "A technician comes at 3 pm.")
+    assert reply.from_address == DESK
+    assert [m.kind for m in outbox(db)] == ["ack"], "not queued to the customer again"
+    assert ticket.first_response_at is None and after.first_response_at is not None
+    assert after.first_response_at == reply.created_at
+    assert ticket.reply_due_at is not None and after.reply_due_at is None, "SLA: responded"
+    with db.read() as session:
+        [event] = session.exec(
+            select(Event).where(Event.ticket_id == ticket.id, Event.kind == "reply")
+        )
+    assert event.new_value == f"sent outside the desk, from {DESK}"
     assert held(db) == []
     assert dovecot.list_uids("INBOX") == []
 
