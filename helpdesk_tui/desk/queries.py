@@ -86,6 +86,15 @@ class TicketDetail:
     def files_of(self, message_id: int | None) -> list[AttachmentInfo]:
         return [a for a in self.attachments if a.message_id == message_id]
 
+    def recipients(self, message: MessageView) -> tuple[str | None, str | None]:
+        """To and Cc of a message: a customer's as it came, an agent's reply as its mail
+        goes (the reply's thread entry keeps no addresses)."""
+        sent = self.deliveries.get(message.id)
+        return (
+            message.to_addresses or (sent.to if sent else None),
+            message.cc_addresses or (sent.cc if sent else None),
+        )
+
     rating: Rating | None = None
     """The customer's latest satisfaction rating."""
 
@@ -106,6 +115,8 @@ class TicketDetail:
                     "kind": m.kind,
                     "channel": m.channel,
                     "from": m.from_address,
+                    "to": self.recipients(m)[0],
+                    "cc": self.recipients(m)[1],
                     "created_at": m.created_at.isoformat(),
                     "body": m.body,
                     "mail": self.deliveries[m.id].id if m.id in self.deliveries else None,

@@ -192,6 +192,7 @@ class Delivery:
     dsn_status: str | None = None
     dsn_diagnostic: str | None = None
     bounced_at: datetime | None = None
+    cc: str | None = None
 
     @property
     def resendable(self) -> bool:
@@ -241,6 +242,7 @@ def delivery_of(row: Any, number: int | None) -> Delivery:
         dsn_status=row.dsn_status,
         dsn_diagnostic=row.dsn_diagnostic,
         bounced_at=row.bounced_at,
+        cc=row.cc_addresses,
     )
 
 

@@ -63,6 +63,9 @@ class Entry:
     delivery: Delivery | None = None
     """How the email of an agent's reply went (queued, sent, failed with the reason)."""
     message_id: int | None = None
+    to: str = ""
+    cc: str = ""
+    """Who an email went to: a customer's message as it came, an agent's reply as it is sent."""
     length: int = 0
     """Characters in a message's whole text: more than ``len(body)`` while only a part is
     read (0 for system lines, which are always whole)."""
@@ -158,6 +161,8 @@ def load_view(session: Session, number: int) -> TicketView:
             attachments=by_message.get(message.id, []),
             delivery=sent.get(message.id),
             message_id=message.id,
+            to=detail.recipients(message)[0] or "",
+            cc=detail.recipients(message)[1] or "",
             length=parts.get(message.id, ("", 0))[1],
         )
         for message in detail.messages

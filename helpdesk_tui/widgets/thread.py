@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.console import Group
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -87,21 +88,39 @@ AUTHOR_CELLS = 60
 of characters long: the message stays in sight below it)."""
 
 
-def render_entry(entry: Entry, now: datetime, *, unfold: bool, split: Splitter | None) -> Text:
+def _recipients(entry: Entry) -> Text | None:
+    """`` · to ann@example.org · cc bob@example.org`` (None when there is nothing to show)."""
+    parts = [
+        f"{label} {' '.join(value.split())}"
+        for label, value in (("to", entry.to), ("cc", entry.cc))
+        if value.strip()
+    ]
+    if not parts:
+        return None
+    return Text.assemble(" · ", plain(" · ".join(parts)), style="dim")
+
+
+def render_entry(
+    entry: Entry, now: datetime, *, unfold: bool, split: Splitter | None
+) -> Text | Group:
     if entry.kind == MessageKind.SYSTEM:
         return Text.assemble(
             plain(entry.body, "italic"), "  ", (timefmt.relative(entry.at, now), "dim")
         )
     author = plain(entry.author, "bold")
     author.truncate(AUTHOR_CELLS, overflow="ellipsis")
-    text = Text.assemble(
+    header = Text.assemble(
         (_label(entry), "bold"),
         " · ",
         author,
         " · ",
         (timefmt.relative(entry.at, now), "dim"),
-        "\n",
     )
+    recipients = _recipients(entry)
+    if recipients is not None:  # one line, cut with '…' to the thread's width
+        header.append_text(recipients)
+        header.no_wrap, header.overflow = True, "ellipsis"
+    text = Text()
     visible, folded = (entry.body, "") if split is None else split(entry.body)
     text.append_text(plain(visible.rstrip("\n") or "(no text)", single_line=False))
     if folded.strip() and unfold:
@@ -120,7 +139,7 @@ def render_entry(entry: Entry, now: datetime, *, unfold: bool, split: Splitter |
     if delivery is not None:
         text.append("\n")
         text.append_text(delivery)
-    return text
+    return Group(header, text)
 
 
 def entry_classes(entry: Entry) -> str:

@@ -54,16 +54,20 @@ def _detail_text(detail: TicketDetail, width: int | None = None) -> list[str]:
     for message in detail.messages:
         sender = f" from {line(message.from_address)}" if message.from_address else ""
         when = f"{message.created_at:%Y-%m-%d %H:%M}"
+        delivery = detail.deliveries.get(message.id)
+        to, cc = detail.recipients(message)
+        recipients = "".join(
+            f" · {label} {line(value)}" for label, value in (("to", to), ("cc", cc)) if value
+        )
         lines += [
             "",
-            fit(f"── {message.kind} via {message.channel}{sender} · {when}"),
+            fit(f"── {message.kind} via {message.channel}{sender} · {when}{recipients}"),
             clean(message.body).rstrip(),
         ]
         lines += [
             fit(f"   [file {a.id}: {line(a.filename)} ({human_bytes(a.size)})]")
             for a in detail.files_of(message.id)
         ]
-        delivery = detail.deliveries.get(message.id)
         if delivery is not None:
             lines.append(fit(f"   [mail {delivery.id}: {line(delivery.describe())}]"))
     if detail.outgoing:
