@@ -130,6 +130,10 @@ class Inbound:
     """The top of the reply in the sender's own words, quoted history and signature folded
     away (the mail layer's ``split_reply`` of the body's start): what a survey answer reads.
     None: use ``body``."""
+    forwarded_from: str | None = None
+    """The original sender of a forwarded message (a ``Fwd:`` subject and a forwarded header
+    block or attached message), as the mail layer read it; None: no forward."""
+    forwarded_name: str = ""
     email: EmailMeta = field(default_factory=EmailMeta)
     thread_refs: tuple[ThreadRef, ...] = ()
     """The Message-IDs it answers or reports on, most direct first; forged ones left out."""

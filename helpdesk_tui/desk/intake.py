@@ -129,6 +129,8 @@ class Decision:
     """Where replies should go instead of the requester (stored on the ticket)."""
     reason: str | None = None
     earlier: Seen | None = None
+    forwarded_by: str | None = None
+    """The agent (login and address) who forwarded a customer's mail: not the requester."""
 
 
 def is_noreply(address: str) -> bool:
@@ -168,6 +170,11 @@ def decide(
             return Decision(Action.HOLD_MACHINE, reason=item.reason, collision=collision)
         return Decision(Action.MACHINE_NOTE, target, reason=item.reason, collision=collision)
     requester, reply_to = _addresses(item, config)
+    forwarded_by: str | None = None
+    agent = lookups.agent_login(requester) if requester and item.forwarded_from else None
+    if agent is not None and item.forwarded_from not in config.own_addresses:
+        # An agent forwarded a customer's mail from their own mailbox: the customer asks.
+        forwarded_by, requester, reply_to = f"{agent} ({requester})", item.forwarded_from, None
     address = reply_to or requester
     no_ack = _no_ack(item, address, lookups, config)
     return Decision(
@@ -179,6 +186,7 @@ def decide(
         no_ack=no_ack,
         requester=requester,
         reply_to=reply_to,
+        forwarded_by=forwarded_by,
     )
 
 
@@ -354,6 +362,15 @@ class Writer:
             author_contact_id=author.id if author else None,
             email=email,
         )
+        if decision.forwarded_by is not None:
+            self.rows.system_note(
+                MAIL,
+                ticket,
+                f"Forwarded by {decision.forwarded_by}; the requester is the original sender, "
+                f"{decision.requester}.",
+                event="forwarded",
+                detail=f"by {decision.forwarded_by}"[:200],
+            )
         if decision.mentioned is not None:
             self.rows.system_note(
                 MAIL,
@@ -563,6 +580,8 @@ class Writer:
         if address is None:
             return None
         name = item.from_name if address == address_or_none(item.from_address) else ""
+        if item.forwarded_from is not None and address == item.forwarded_from:
+            name = item.forwarded_name
         lookups = self.lookups
         contact = self.rows.contact(lookups.contacts, lookups.organizations, address, name)
         lookups.remember(lookups.contacts, contact.email, contact)

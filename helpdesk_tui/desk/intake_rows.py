@@ -53,6 +53,7 @@ from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import AckSent, ProcessedMail
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
+    Agent,
     Attachment,
     Channel,
     Contact,
@@ -85,6 +86,7 @@ def _defaults(model: type[SQLModel]) -> dict[str, Any]:
 
 _TICKET, _MESSAGE, _EVENT, _OUTBOX = (_table(m) for m in (Ticket, Message, Event, Outbox))
 _CONTACT, _ORGANIZATION, _ATTACHMENT = (_table(m) for m in (Contact, Organization, Attachment))
+_AGENT = _table(Agent)
 _TICKET_DEFAULTS = _defaults(Ticket)
 _MESSAGE_DEFAULTS = _defaults(Message)
 _OUTBOX_DEFAULTS = _defaults(Outbox)
@@ -827,7 +829,19 @@ class Lookups:
         self.contacts: dict[str, ContactRef] = {}
         self.organizations: dict[str, int] = {}
         self.acks: Counter[str] = Counter()
+        self._agents: dict[str, str] | None = None
         self._undo: list[tuple[dict[Any, Any], object, object]] = []
+
+    def agent_login(self, address: str) -> str | None:
+        """The login of the active agent whose email is ``address`` (read once a batch)."""
+        if self._agents is None:
+            rows = _connection(self.session).execute(
+                select(_AGENT.c.email, _AGENT.c.login).where(
+                    _AGENT.c.active.is_(True), _AGENT.c.email.is_not(None)
+                )
+            )
+            self._agents = {str(email).strip().lower(): str(login) for email, login in rows}
+        return self._agents.get(address.strip().lower())
 
     def load(self, wanted: Wanted) -> None:
         conn = _connection(self.session)

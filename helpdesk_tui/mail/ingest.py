@@ -41,6 +41,7 @@ from helpdesk_tui.desk.inbound import (
 )
 from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
+from helpdesk_tui.mail.forwards import forwarded_from
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
@@ -205,6 +206,7 @@ def read_message(
         )
     if as_person and verdict.mail_class in MACHINE_CLASSES:
         verdict = Verdict(MailClass.NORMAL, no_ack=f"released machine mail ({verdict.reason})")
+    forward = forwarded_from(parsed) if verdict.mail_class is MailClass.NORMAL else None
     return Inbound(
         raw=raw,
         sha=sha,
@@ -220,6 +222,8 @@ def read_message(
         reply_to=parsed.reply_to,
         body=parsed.body_text,
         new_text=split_reply(parsed.body_text[:NEW_TEXT_CHARS])[0],
+        forwarded_from=forward[0] if forward else None,
+        forwarded_name=forward[1] if forward else "",
         email=_email(parsed),
         thread_refs=_thread_refs(parsed, verdict, config.signer),
         tokens=subject_tokens(parsed.subject),

@@ -1,0 +1,100 @@
+"""An agent forwards a customer's mail from their own mailbox to the desk (read from a real
+Dovecot): the customer is the requester, and the ticket says which agent forwarded it.
+The agent became the requester (and got the acknowledgement)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Contact
+
+from .mailbuild import email, messages, new_id, outbox, server_settings, tickets
+from .servers import ImapAccount
+from .test_poller import poller
+
+_INLINE = (
+    "Can you look at this?\n\n"
+    "---------- Forwarded message ---------\n"
+    "From: Ann Customer <ann@example.org>\n"
+    "Date: Mon, 23 Nov 2026 at 09:12\n"
+    "Subject: VPN broken\n"
+    "To: Bob Agent <bob@acme.test>\n\n"
+    "The VPN drops every ten minutes.\n"
+)
+
+
+def _attached(sender: str) -> bytes:
+    return (
+        f"From: Bob Agent <{sender}>\r\nTo: support@desk.test\r\nSubject: WG: VPN broken\r\n"
+        f"Message-ID: {new_id('acme.test')}\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nSiehe unten.\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: Ann Customer <ann@example.org>\r\nTo: bob@acme.test\r\nSubject: VPN broken\r\n"
+        "Message-ID: <orig-1@example.org>\r\n\r\nThe VPN drops every ten minutes.\r\n"
+        "--b--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("kind", ["inline", "attached"])
+def test_an_agents_forward_makes_the_original_sender_the_requester(
+    db: Database, admin: Actor, dovecot: ImapAccount, kind: str
+) -> None:
+    with db.write() as session:
+        add_agent(session, admin, "bob", name="Bob Agent", email="Bob@acme.test")
+    raw = (
+        email(sender="Bob Agent <bob@acme.test>", subject="Fwd: VPN broken", body=_INLINE)
+        if kind == "inline"
+        else _attached("bob@acme.test")
+    )
+    dovecot.append("INBOX", raw)
+    assert poller(db, server_settings(dovecot)).run_once() == 1
+
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+        assert requester is not None
+        assert (requester.email, requester.name) == ("ann@example.org", "Ann Customer")
+        assert session.exec(select(Contact).where(Contact.email == "bob@acme.test")).all() == []
+    note = messages(db, ticket.number)[-1]
+    assert note.kind == "system"
+    assert note.body == (
+        "Forwarded by bob (bob@acme.test); the requester is the original sender, ann@example.org."
+    )
+    assert [row.to_addresses for row in outbox(db, "ack")] == ["ann@example.org"]
+
+
+def test_a_forward_from_someone_who_is_no_agent_keeps_its_sender(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    """A customer forwarding a colleague's mail is still the one who asks."""
+    dovecot.append(
+        "INBOX",
+        email(sender="Carl Client <carl@example.net>", subject="Fwd: VPN broken", body=_INLINE),
+    )
+    assert poller(db, server_settings(dovecot)).run_once() == 1
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+        assert requester is not None and requester.email == "carl@example.net"
+    assert all("Forwarded by" not in m.body for m in messages(db, ticket.number))
+
+
+def test_an_agents_mail_that_is_no_forward_keeps_the_agent(
+    db: Database, admin: Actor, dovecot: ImapAccount
+) -> None:
+    with db.write() as session:
+        add_agent(session, admin, "bob", name="Bob Agent", email="bob@acme.test")
+    dovecot.append(
+        "INBOX",
+        email(sender="Bob Agent <bob@acme.test>", subject="My laptop is slow", body=_INLINE),
+    )
+    assert poller(db, server_settings(dovecot)).run_once() == 1
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+        assert requester is not None and requester.email == "bob@acme.test"
