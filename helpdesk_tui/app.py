@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -149,6 +150,8 @@ class HelpdeskApp(App[None]):
         self._when_live: list[Callable[[], None]] = []
         self._leaving = False
         """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
+        self._on_hangup = False
+        """SIGHUP is the app's (``hung_up``) while it runs in a terminal."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(self.start.desk_name, single_line=True)
@@ -204,6 +207,10 @@ class HelpdeskApp(App[None]):
         return True
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # (a terminal closed: the text being written is kept)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
+                self._on_hangup = True
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         if self.live:
@@ -413,6 +420,8 @@ class HelpdeskApp(App[None]):
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
+        if self._on_hangup:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         if self.live:
             await self._leave_desk()
         self.mail_link.stop_now()
@@ -671,9 +680,27 @@ class HelpdeskApp(App[None]):
 
         self.push_screen(CannedManagerScreen())
 
+    def keep_drafts(self) -> list[str]:
+        """Every text being written (replies, notes, articles, canned responses) saved as
+        its draft now, never dropped by leaving (``screens.access_ended.keep_drafts``)."""
+        from helpdesk_tui.screens.access_ended import keep_drafts
+
+        try:
+            return keep_drafts(self)
+        except OSError as error:  # (a full disk: the app still quits)
+            self.log.error(f"drafts not kept: {error!r}")
+            return []
+
+    def hung_up(self) -> None:
+        """The terminal closed (SIGHUP): keep the drafts, then end as ctrl+q does."""
+        self.keep_drafts()
+        self.call_later(self.action_quit)
+
     async def action_quit(self) -> None:
-        """Leave: this terminal's viewing/replying markers go at once (within
-        ``LEAVE_SECONDS``; a database that does not answer cannot freeze the terminal)."""
+        """Leave: the texts being written are kept as drafts first (``keep_drafts``); this
+        terminal's viewing/replying markers go at once (within ``LEAVE_SECONDS``; a database
+        that does not answer cannot freeze the terminal)."""
+        self.keep_drafts()
         self._leaving = True
         if self.live:
             await self._leave_desk()

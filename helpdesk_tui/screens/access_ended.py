@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.drafts import KeepsDraft
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -63,15 +64,15 @@ def ended_text(reason: str, at: datetime, kept: Iterable[str]) -> Text:
 
 
 def keep_drafts(app: App[Any]) -> list[str]:
-    """Save the text of every composer open in the app (every mode's screens) as its draft,
-    now, and say which ("Your note on #1042"); blank ones keep nothing."""
-    from helpdesk_tui.screens.composer import ComposerScreen
-
+    """Save the text of every editor open in the app (every mode's screens: the composers,
+    an article, a canned response being written) as its draft, now, and say which ("Your
+    note on #1042", "Your new article"); blank or unchanged ones keep nothing. Also when
+    the app quits (``HelpdeskApp.action_quit``) or its terminal hangs up."""
     stacks: dict[str, list[Screen[Any]]] = getattr(app, "_screen_stacks", {})
     kept = []
     for stack in stacks.values() or [app.screen_stack]:
         for screen in stack:
-            if isinstance(screen, ComposerScreen):
+            if isinstance(screen, KeepsDraft):
                 said = screen.keep_draft()
                 if said is not None:
                     kept.append(said)

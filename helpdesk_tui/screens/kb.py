@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.kb import ArticleStatus, Span, Visibility
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -327,6 +328,7 @@ class KbScreen(DeskScreen):
             made = self.desk.kb_create(**fields)
         else:
             made = self.desk.kb_update(article_id, expected_version=version, **fields)
+        DraftStore().delete_fields("kb", article_id)  # (kept until the desk has it)
         self.app.call_from_thread(self._written, made, "Saved")
 
     def action_publish(self) -> None:
