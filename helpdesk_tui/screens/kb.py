@@ -80,8 +80,10 @@ class KbScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Queue", id="kb.leave"),
         Binding("slash", "focus_search", "Search", id="kb.search"),
-        # ctrl+n too: the screen opens in the search box, where n is typed
-        Binding("n,ctrl+n", "new", "New", id="kb.new"),
+        # ctrl+n too: the screen opens in the search box, where n is typed. Two ids, so
+        # remapping one in [ui.keymap] leaves the other (the search box needs ctrl+n).
+        Binding("n", "new", "New", id="kb.new"),
+        Binding("ctrl+n", "new", "New", id="kb.new_from_search"),
         Binding("e", "edit", "Edit", id="kb.edit"),
         Binding("p", "publish", "Publish/unpublish", id="kb.publish"),
         Binding("c", "filter('category')", "Category", show=False, id="kb.filter_category"),
