@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import signal
 import threading
 import uuid
@@ -152,6 +153,8 @@ class HelpdeskApp(App[None]):
         """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
         self._on_hangup = False
         """SIGHUP is the app's (``hung_up``) while it runs in a terminal."""
+        self.end_on_hangup: Callable[[], None] = _die_of_sighup
+        """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(self.start.desk_name, single_line=True)
@@ -692,9 +695,11 @@ class HelpdeskApp(App[None]):
             return []
 
     def hung_up(self) -> None:
-        """The terminal closed (SIGHUP): keep the drafts, then end as ctrl+q does."""
+        """The terminal closed (SIGHUP): keep the drafts, then end as SIGHUP ends a process
+        (``end_on_hangup``): an app's own ending writes to a terminal that is gone and need
+        not end at all; this terminal's presence markers expire on their own."""
         self.keep_drafts()
-        self.call_later(self.action_quit)
+        self.end_on_hangup()
 
     async def action_quit(self) -> None:
         """Leave: the texts being written are kept as drafts first (``keep_drafts``); this
@@ -706,6 +711,12 @@ class HelpdeskApp(App[None]):
             await self._leave_desk()
         await self.mail_link.stop()
         self.exit()
+
+
+def _die_of_sighup() -> None:
+    """End the process as SIGHUP does by default (its status says so to the parent)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGHUP)
 
 
 def _new_desk(db: Database, actor: Actor, clock: Callable[[], datetime]) -> Desk:

@@ -97,8 +97,11 @@ async def test_an_article_is_kept_when_access_ends_and_when_the_terminal_hangs_u
         kept = DraftStore().load_fields("kb", None)
         assert kept is not None and kept["title"] == "Badge reader"
         DraftStore().delete_fields("kb", None)
-        app.hung_up()  # (what SIGHUP calls: keeps it again, then quits)
+        ended: list[bool] = []
+        app.end_on_hangup = lambda: ended.append(True)
+        app.hung_up()  # (what SIGHUP calls: keeps it again, then ends the process)
         assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Badge reader"
+        assert ended == [True]
 
 
 async def test_escape_asks_before_dropping_an_article(make_test_app: AppFactory) -> None:
@@ -144,6 +147,7 @@ async def test_a_canned_response_being_edited_is_kept_on_hang_up_and_offered_bac
         await settle(pilot)
         await pilot.press("ctrl+q")  # (not a key in a modal editor: nothing happens)
         assert app.screen is editor and DraftStore().load_fields("canned", item) is None
+        app.end_on_hangup = app.exit
         app.hung_up()  # (the terminal closing: SIGHUP)
     kept = DraftStore().load_fields("canned", item)
     assert kept is not None and kept["body"] == "Hello {{requester.name}}, a new text"
