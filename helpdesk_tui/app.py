@@ -153,6 +153,9 @@ class HelpdeskApp(App[None]):
         """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
         self._on_hangup = False
         """SIGHUP is the app's (``hung_up``) while it runs in a terminal."""
+        self.kept_on_quit: list[str] = []
+        """What quitting kept as drafts ("Your new article"): the CLI says so once the
+        terminal is back (``cli.tui``)."""
         self.end_on_hangup: Callable[[], None] = _die_of_sighup
         """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self.session_id = uuid.uuid4().hex
@@ -705,7 +708,7 @@ class HelpdeskApp(App[None]):
         """Leave: the texts being written are kept as drafts first (``keep_drafts``); this
         terminal's viewing/replying markers go at once (within ``LEAVE_SECONDS``; a database
         that does not answer cannot freeze the terminal)."""
-        self.keep_drafts()
+        self.kept_on_quit = self.keep_drafts()
         self._leaving = True
         if self.live:
             await self._leave_desk()

@@ -74,7 +74,7 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
                     shown[name] = clean(value, single_line=name != "body")
             if shown["visibility"] not in {v.value for v in Visibility}:
                 shown["visibility"] = self._original["visibility"]
-            heading += " · your unsaved draft is back (escape discards it)"
+            heading += " · your unsaved draft is back"
         yield Label(Text(heading), id="kb-edit-title-label")
         yield Input(shown["title"], placeholder="Title", id="kb-edit-title")
         with Horizontal(id="kb-edit-fields"):

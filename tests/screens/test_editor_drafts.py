@@ -60,6 +60,7 @@ async def test_an_article_being_written_is_kept_on_quit_and_offered_back(
         await settle(pilot)
         assert DraftStore().load_fields("kb", None) is None
         await pilot.press("ctrl+q")
+    assert app.kept_on_quit == ["Your new article"]
     kept = DraftStore().load_fields("kb", None)
     assert kept is not None and kept["title"] == "Guest"
     assert kept["body"] == "Ask reception for the code."

@@ -1,7 +1,8 @@
 """A terminal closing (SIGHUP) keeps the article being written: ``helpdesk`` in a real
 terminal (tmux), a new article typed in the KB editor, then the tmux server killed (its
 panes' processes get SIGHUP). The draft on disk holds the last keys typed, which its
-autosave had not saved yet; the process ends."""
+autosave had not saved yet; the process ends. ctrl+q keeps it too, and says so once the
+terminal is back."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def _gone(pid: int) -> bool:
     return state == "Z"  # (ended; a container's init may be slow to reap it)
 
 
-def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> None:
+def _start(tmux: Callable[..., str]) -> int:
+    """``helpdesk`` in an 80x24 tmux pane, on this test's own desk; its process id."""
     helpdesk = str(Path(sys.executable).parent / "helpdesk")
     tmux(
         "new-session", "-d", "-s", "hd", "-x", "80", "-y", "24",
@@ -65,13 +67,41 @@ def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> 
           for arg in ("-e", f"{name}={os.environ[name]}")),
         helpdesk,
     )  # fmt: skip
-    pid = int(tmux("list-panes", "-t", "hd", "-F", "#{pane_pid}").strip())
-    screen = lambda: tmux("capture-pane", "-p", "-t", "hd")  # noqa: E731
-    _until(lambda: "My open" in screen(), "the queue")
+    tmux("set-option", "-t", "hd", "remain-on-exit", "on")
+    return int(tmux("list-panes", "-t", "hd", "-F", "#{pane_pid}").strip())
+
+
+def _screen(tmux: Callable[..., str]) -> str:
+    return tmux("capture-pane", "-p", "-t", "hd")
+
+
+def _new_article(tmux: Callable[..., str]) -> None:
+    _until(lambda: "My open" in _screen(tmux), "the queue")
     tmux("send-keys", "-t", "hd", "F3")
-    _until(lambda: "Search" in screen() and "New" in screen(), "the knowledge base")
+    _until(lambda: "Search" in _screen(tmux) and "New" in _screen(tmux), "the knowledge base")
     tmux("send-keys", "-t", "hd", "C-n")
-    _until(lambda: "New article" in screen(), "the article editor")
+    _until(lambda: "New article" in _screen(tmux), "the article editor")
+
+
+def test_ctrl_q_keeps_the_article_being_written_and_says_so(tmux: Callable[..., str]) -> None:
+    pid = _start(tmux)
+    _new_article(tmux)
+    tmux("send-keys", "-t", "hd", "-l", "Quit article")
+    _until(lambda: "Quit article" in _screen(tmux), "the title typed")
+    tmux("send-keys", "-t", "hd", "C-q")
+    _until(lambda: _gone(pid), "the process to end")
+    said = "Your new article is kept as a draft: it is offered back when opened again."
+    _until(lambda: said in _screen(tmux), "the word that it was kept")
+    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Quit article"
+
+
+def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> None:
+    pid = _start(tmux)
+    _new_article(tmux)
+
+    def screen() -> str:
+        return _screen(tmux)
+
     store = DraftStore()
     typed = "Hangup"
     tmux("send-keys", "-t", "hd", "-l", typed)
