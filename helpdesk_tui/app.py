@@ -697,6 +697,13 @@ class HelpdeskApp(App[None]):
             self.log.error(f"drafts not kept: {error!r}")
             return []
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash (an error nothing handled) ends the app: the texts being written are
+        kept as drafts first, and said so once the terminal is back (``cli.tui``)."""
+        with contextlib.suppress(Exception):  # (the crash is what is reported)
+            self.kept_on_quit = self.keep_drafts()
+        super()._handle_exception(error)
+
     def hung_up(self) -> None:
         """The terminal closed (SIGHUP): keep the drafts, then end as SIGHUP ends a process
         (``end_on_hangup``): an app's own ending writes to a terminal that is gone and need

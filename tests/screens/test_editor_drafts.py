@@ -105,6 +105,28 @@ async def test_an_article_is_kept_when_access_ends_and_when_the_terminal_hangs_u
         assert ended == [True]
 
 
+async def test_an_article_is_kept_when_the_app_crashes(
+    make_test_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error nothing handles ends the app (Textual's traceback): the article being
+    written is kept first."""
+
+    def broken(self: KbEditScreen) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(KbEditScreen, "action_editor", broken)
+    app = make_test_app()
+    with pytest.raises(RuntimeError, match="a bug"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await new_article(pilot, app)
+            for key in "Crash":
+                await pilot.press(key)
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+    assert app.kept_on_quit == ["Your new article"]
+    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Crash"
+
+
 async def test_escape_asks_before_dropping_an_article(make_test_app: AppFactory) -> None:
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
