@@ -29,6 +29,19 @@ PREVIEW_CHARS = 60
 EditorKind = Literal["kb", "canned"]
 """What else is written as a draft: a knowledge-base article, a canned response."""
 EDITOR_KINDS: tuple[EditorKind, ...] = ("kb", "canned")
+_EDITOR_FILE = re.compile(r"(kb|canned)-(\d+|new)\.json")
+EDITOR_NAMES: dict[EditorKind, str] = {"kb": "article", "canned": "canned response"}
+
+
+@dataclass(frozen=True)
+class EditorDraft:
+    """A kept article or canned response: which (``item`` None: a new one), when, how it
+    is named (its title or name, as the agent wrote it)."""
+
+    kind: EditorKind
+    item: int | None
+    saved_at: datetime
+    preview: str
 
 
 @runtime_checkable
@@ -133,6 +146,34 @@ class DraftStore:
             source.unlink()
             moved.append(kind)
         return moved
+
+    def editor_drafts(self) -> list[EditorDraft]:
+        """Every article and canned response kept, most recently saved first."""
+        found: list[EditorDraft] = []
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            match = _EDITOR_FILE.fullmatch(entry.name)
+            if match is None or not entry.is_file():
+                continue
+            kind = cast(EditorKind, match.group(1))
+            item = None if match.group(2) == "new" else int(match.group(2))
+            kept = self.load_fields(kind, item)
+            try:
+                saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+            except FileNotFoundError:
+                continue
+            if kept is None:
+                continue
+            named = kept.get("title", kept.get("name", ""))
+            first = str(named).strip().splitlines()[0] if str(named).strip() else ""
+            if len(first) > PREVIEW_CHARS:
+                first = first[: PREVIEW_CHARS - 1] + "…"
+            found.append(EditorDraft(kind, item, saved, first))
+        found.sort(key=lambda d: (d.saved_at, d.kind, d.item or 0), reverse=True)
+        return found
 
     def kinds_with_drafts(self, number: int) -> list[DraftKind]:
         """Which drafts exist for a ticket (shown on the ticket screen)."""
