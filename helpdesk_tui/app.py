@@ -691,11 +691,7 @@ class HelpdeskApp(App[None]):
         its draft now, never dropped by leaving (``screens.access_ended.keep_drafts``)."""
         from helpdesk_tui.screens.access_ended import keep_drafts
 
-        try:
-            return keep_drafts(self)
-        except OSError as error:  # (a full disk: the app still quits)
-            self.log.error(f"drafts not kept: {error!r}")
-            return []
+        return keep_drafts(self)  # (a draft that cannot be written is logged: the app quits)
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash (an error nothing handled) ends the app: the texts being written are

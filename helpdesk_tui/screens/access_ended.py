@@ -78,7 +78,11 @@ def keep_drafts(app: App[Any]) -> list[str]:
     for stack in stacks.values() or [app.screen_stack]:
         for screen in stack:
             if isinstance(screen, KeepsDraft):
-                said = screen.keep_draft()
+                try:
+                    said = screen.keep_draft()
+                except Exception as error:  # (one editor's failure keeps none of the others
+                    app.log.error(f"draft not kept: {error!r}")  # from being kept)
+                    continue
                 if said is not None:
                     kept.append(said)
     return kept

@@ -243,3 +243,22 @@ def test_access_ended_with_an_article_kept_80x24(
         await settle(pilot)
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=ended)
+
+
+async def test_a_draft_that_cannot_be_kept_does_not_stop_quitting(
+    make_test_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever one editor's keeping raises, ctrl+q still quits (and the others are kept)."""
+
+    def broken(self: DraftStore, *args: object) -> None:
+        raise RuntimeError("cannot write")
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await new_article(pilot, app)
+        for key in "Lost":
+            await pilot.press(key)
+        monkeypatch.setattr(DraftStore, "save_fields", broken)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running)
+    assert app.kept_on_quit == []
