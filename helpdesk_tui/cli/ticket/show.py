@@ -38,7 +38,7 @@ Splitter = Callable[[str], tuple[str, str]]
 def _split_reply() -> Splitter | None:
     """The quote folder the terminal UI uses (``widgets.thread``), when mail is installed."""
     try:
-        from helpdesk_tui.mail.quotes import split_reply
+        from helpdesk_tui.mail.api import split_reply
     except ImportError:
         return None
     return split_reply
