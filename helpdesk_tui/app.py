@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -149,6 +151,13 @@ class HelpdeskApp(App[None]):
         self._when_live: list[Callable[[], None]] = []
         self._leaving = False
         """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
+        self._on_hangup = False
+        """SIGHUP is the app's (``hung_up``) while it runs in a terminal."""
+        self.kept_on_quit: list[str] = []
+        """What quitting kept as drafts ("Your new article"): the CLI says so once the
+        terminal is back (``cli.tui``)."""
+        self.end_on_hangup: Callable[[], None] = _die_of_sighup
+        """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(self.start.desk_name, single_line=True)
@@ -204,6 +213,10 @@ class HelpdeskApp(App[None]):
         return True
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # (a terminal closed: the text being written is kept)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
+                self._on_hangup = True
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         if self.live:
@@ -413,6 +426,8 @@ class HelpdeskApp(App[None]):
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
+        if self._on_hangup:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         if self.live:
             await self._leave_desk()
         self.mail_link.stop_now()
@@ -671,14 +686,43 @@ class HelpdeskApp(App[None]):
 
         self.push_screen(CannedManagerScreen())
 
+    def keep_drafts(self) -> list[str]:
+        """Every text being written (replies, notes, articles, canned responses) saved as
+        its draft now, never dropped by leaving (``screens.access_ended.keep_drafts``)."""
+        from helpdesk_tui.screens.access_ended import keep_drafts
+
+        return keep_drafts(self)  # (a draft that cannot be written is logged: the app quits)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash (an error nothing handled) ends the app: the texts being written are
+        kept as drafts first, and said so once the terminal is back (``cli.tui``)."""
+        with contextlib.suppress(Exception):  # (the crash is what is reported)
+            self.kept_on_quit = self.keep_drafts()
+        super()._handle_exception(error)
+
+    def hung_up(self) -> None:
+        """The terminal closed (SIGHUP): keep the drafts, then end as SIGHUP ends a process
+        (``end_on_hangup``): an app's own ending writes to a terminal that is gone and need
+        not end at all; this terminal's presence markers expire on their own."""
+        self.keep_drafts()
+        self.end_on_hangup()
+
     async def action_quit(self) -> None:
-        """Leave: this terminal's viewing/replying markers go at once (within
-        ``LEAVE_SECONDS``; a database that does not answer cannot freeze the terminal)."""
+        """Leave: the texts being written are kept as drafts first (``keep_drafts``); this
+        terminal's viewing/replying markers go at once (within ``LEAVE_SECONDS``; a database
+        that does not answer cannot freeze the terminal)."""
+        self.kept_on_quit = self.keep_drafts()
         self._leaving = True
         if self.live:
             await self._leave_desk()
         await self.mail_link.stop()
         self.exit()
+
+
+def _die_of_sighup() -> None:
+    """End the process as SIGHUP does by default (its status says so to the parent)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGHUP)
 
 
 def _new_desk(db: Database, actor: Actor, clock: Callable[[], datetime]) -> Desk:

@@ -1,19 +1,23 @@
 """Drafts of replies, notes and call logs, kept as files so they outlive the app.
 
 One file per ticket and kind under ``data_dir()/drafts``, written atomically (a temporary
-file renamed over the old one), readable by the agent only.
+file renamed over the old one), readable by the agent only. A knowledge-base article or a
+canned response being written is kept there too (``save_fields``: one JSON file per
+article or response, ``kb-12.json``, ``canned-new.json``), so leaving the app, a crash or
+the end of the agent's access loses no text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
 from helpdesk_tui.config_files import data_dir
 
@@ -21,6 +25,33 @@ DraftKind = Literal["reply", "note", "call"]
 DRAFT_KINDS: tuple[DraftKind, ...] = ("reply", "note", "call")
 _DRAFT_FILE = re.compile(r"(\d+)-(reply|note|call)\.txt")
 PREVIEW_CHARS = 60
+
+EditorKind = Literal["kb", "canned"]
+"""What else is written as a draft: a knowledge-base article, a canned response."""
+EDITOR_KINDS: tuple[EditorKind, ...] = ("kb", "canned")
+_EDITOR_FILE = re.compile(r"(kb|canned)-(\d+|new)\.json")
+EDITOR_NAMES: dict[EditorKind, str] = {"kb": "article", "canned": "canned response"}
+
+
+@dataclass(frozen=True)
+class EditorDraft:
+    """A kept article or canned response: which (``item`` None: a new one), when, how it
+    is named (its title or name, as the agent wrote it)."""
+
+    kind: EditorKind
+    item: int | None
+    saved_at: datetime
+    preview: str
+
+
+@runtime_checkable
+class KeepsDraft(Protocol):
+    """A screen whose text is kept as a draft at once when the app quits or the agent's
+    access ends (``screens.access_ended.keep_drafts``)."""
+
+    def keep_draft(self) -> str | None:
+        """Save now; what was kept, for people ("Your note on #1042"), or None."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -57,8 +88,11 @@ class DraftStore:
         if not text.strip():
             self.delete(number, kind)
             return
+        self._write(self.path(number, kind), text)
+
+    def _write(self, target: Path, text: str) -> None:
+        """Atomically, in the agent's own directory (0700; the file 0600, ``mkstemp``)."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target = self.path(number, kind)
         handle, temp = tempfile.mkstemp(dir=self.root, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -70,6 +104,28 @@ class DraftStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
+
+    def fields_path(self, kind: EditorKind, item: int | None) -> Path:
+        """The draft of article/response ``item`` (None: a new one)."""
+        if kind not in EDITOR_KINDS:
+            raise ValueError(f"unknown draft kind {kind!r}")
+        return self.root / f"{kind}-{'new' if item is None else int(item)}.json"
+
+    def load_fields(self, kind: EditorKind, item: int | None) -> dict[str, Any] | None:
+        """The kept fields of an article or response being written, or None (none, or a
+        file that is not a draft's: left alone)."""
+        try:
+            kept = json.loads(self.fields_path(kind, item).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        return kept if isinstance(kept, dict) else None
+
+    def save_fields(self, kind: EditorKind, item: int | None, fields: dict[str, Any]) -> None:
+        self._write(self.fields_path(kind, item), json.dumps(fields, ensure_ascii=False))
+
+    def delete_fields(self, kind: EditorKind, item: int | None) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fields_path(kind, item).unlink()
 
     def delete(self, number: int, kind: DraftKind) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -90,6 +146,34 @@ class DraftStore:
             source.unlink()
             moved.append(kind)
         return moved
+
+    def editor_drafts(self) -> list[EditorDraft]:
+        """Every article and canned response kept, most recently saved first."""
+        found: list[EditorDraft] = []
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            match = _EDITOR_FILE.fullmatch(entry.name)
+            if match is None or not entry.is_file():
+                continue
+            kind = cast(EditorKind, match.group(1))
+            item = None if match.group(2) == "new" else int(match.group(2))
+            kept = self.load_fields(kind, item)
+            try:
+                saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+            except FileNotFoundError:
+                continue
+            if kept is None:
+                continue
+            named = kept.get("title", kept.get("name", ""))
+            first = str(named).strip().splitlines()[0] if str(named).strip() else ""
+            if len(first) > PREVIEW_CHARS:
+                first = first[: PREVIEW_CHARS - 1] + "…"
+            found.append(EditorDraft(kind, item, saved, first))
+        found.sort(key=lambda d: (d.saved_at, d.kind, d.item or 0), reverse=True)
+        return found
 
     def kinds_with_drafts(self, number: int) -> list[DraftKind]:
         """Which drafts exist for a ticket (shown on the ticket screen)."""

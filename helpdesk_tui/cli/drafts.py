@@ -1,7 +1,9 @@
-"""``helpdesk drafts``: the replies, notes and call logs you started and have not sent.
+"""``helpdesk drafts``: the replies, notes and call logs you started and have not sent,
+and the knowledge-base articles and canned responses you were writing.
 
 Drafts are files in your own data directory (``helpdesk locate data``), so each agent sees
-only their own. Open one again in the terminal UI: ctrl+p, then "Drafts".
+only their own. Open one again in the terminal UI: ctrl+p, then "Drafts" (an article or a
+canned response: open its editor again, or a new one's).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.drafts import EDITOR_NAMES, DraftStore, EditorDraft
 
 
 @click.command()
@@ -19,8 +21,10 @@ from helpdesk_tui.drafts import DraftStore
 def drafts(runtime: Runtime, as_json: bool) -> None:
     """List your unsent drafts, newest first, with their tickets' state."""
     desk = runtime.desk()
-    kept = DraftStore().list_drafts()
-    if not kept:
+    store = DraftStore()
+    kept = store.list_drafts()
+    editors = store.editor_drafts()
+    if not kept and not editors:
         if as_json:
             echo_json([])
         else:
@@ -41,6 +45,18 @@ def drafts(runtime: Runtime, as_json: bool) -> None:
                 for draft in kept
                 for ticket in (tickets[draft.number],)
             ]
+            + [
+                {
+                    "number": None,
+                    "kind": draft.kind,
+                    "item": draft.item,
+                    "saved_at": draft.saved_at.isoformat(),
+                    "preview": draft.preview,
+                    "status": None,
+                    "note": None,
+                }
+                for draft in editors
+            ]
         )
         return
     for draft in kept:
@@ -53,3 +69,16 @@ def drafts(runtime: Runtime, as_json: bool) -> None:
             f"#{draft.number:<6} {draft.kind:<5} {saved}  {status:<11} {subject}{note}"
             f"\n        {line(draft.preview)}"
         )
+    for editor in editors:
+        click.echo(_editor_line(editor))
+
+
+def _editor_line(draft: EditorDraft) -> str:
+    """``new article 2026-12-06 15:07  Guest Wi-Fi`` / ``canned response 4 …``."""
+    which = (
+        "new " + EDITOR_NAMES[draft.kind]
+        if draft.item is None
+        else (f"{EDITOR_NAMES[draft.kind]} {draft.item}")
+    )
+    saved = draft.saved_at.strftime("%Y-%m-%d %H:%M")
+    return f"{which}  {saved}  {line(draft.preview) or '(untitled)'}"

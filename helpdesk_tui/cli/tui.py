@@ -36,6 +36,12 @@ def _open(runtime: Runtime) -> tuple[Database, Actor]:
     return runtime.database(), actor
 
 
+def _say_kept(kept: list[str]) -> None:
+    """What quitting kept as drafts, once the terminal is back (nothing is dropped)."""
+    for said in kept:
+        click.echo(f"{said} is kept as a draft: it is offered back when opened again.", err=True)
+
+
 def start() -> None:
     # (what the imports make is frozen until the heap settles: ``HelpdeskApp.settle_heap``)
     with loading():
@@ -48,6 +54,7 @@ def start() -> None:
         app = make_app(runtime.settings, db, actor)
         app.settle_heap_after = HEAP_SETTLE_SECONDS  # this process runs one app
         app.run()
+        _say_kept(app.kept_on_quit)
         return
     notes: list[str] = []
     runtime.say = notes.append  # nothing may write to the terminal while the UI runs
@@ -72,5 +79,6 @@ def start() -> None:
         gc.enable()
         for note in notes:
             click.echo(note, err=True)
+    _say_kept(app.kept_on_quit)
     if app.open_error is not None:
         raise app.open_error

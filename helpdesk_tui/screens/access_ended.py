@@ -4,8 +4,10 @@ An admin deactivates (or removes) an agent whose terminal is open: the CLI alrea
 them every verb, reads included. The app learns it at its next look (the queue's watcher,
 the ticket's beat, the shift's minute, any change it makes: ``Desk.agent_seen``), and puts
 this screen over everything (``HelpdeskApp.refused``): when and why their access ended, the
-command an admin can run, the drafts kept, ``q`` to quit. No key but quitting works meanwhile,
-and no notice shows. The screens under it stay as they were, unread and undrawn.
+command an admin can run, the drafts kept, ``q`` to quit (once it has shown for a moment:
+a ``q`` being typed in a reply as it comes is not taken for quitting; ctrl+q at once). No
+key but quitting works meanwhile, and no notice shows. The screens under it stay as they
+were, unread and undrawn.
 
 The check goes on here, by the app's clock (``CHECK_SECONDS``): one read of the agent's row,
 nothing else. Reactivated, the screen goes and the agent is back where they were (the queue,
@@ -27,6 +29,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.drafts import KeepsDraft
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -37,6 +40,9 @@ CHECK_SECONDS = 5.0
 one primary-key read, only while this screen shows."""
 TICK_SECONDS = 1.0
 """How often the screen looks at the app's clock (no read: see ``CHECK_SECONDS``)."""
+
+Q_AFTER_SECONDS = 2.0
+"""How long (by the app's clock) the screen shows before ``q`` quits (ctrl+q at once)."""
 
 ADMIN_CAN = "; an admin can run: "
 """Where the desk's one line (``actors.agent_actor``) turns from why to what to run."""
@@ -63,16 +69,20 @@ def ended_text(reason: str, at: datetime, kept: Iterable[str]) -> Text:
 
 
 def keep_drafts(app: App[Any]) -> list[str]:
-    """Save the text of every composer open in the app (every mode's screens) as its draft,
-    now, and say which ("Your note on #1042"); blank ones keep nothing."""
-    from helpdesk_tui.screens.composer import ComposerScreen
-
+    """Save the text of every editor open in the app (every mode's screens: the composers,
+    an article, a canned response being written) as its draft, now, and say which ("Your
+    note on #1042", "Your new article"); blank or unchanged ones keep nothing. Also when
+    the app quits (``HelpdeskApp.action_quit``) or its terminal hangs up."""
     stacks: dict[str, list[Screen[Any]]] = getattr(app, "_screen_stacks", {})
     kept = []
     for stack in stacks.values() or [app.screen_stack]:
         for screen in stack:
-            if isinstance(screen, ComposerScreen):
-                said = screen.keep_draft()
+            if isinstance(screen, KeepsDraft):
+                try:
+                    said = screen.keep_draft()
+                except Exception as error:  # (one editor's failure keeps none of the others
+                    app.log.error(f"draft not kept: {error!r}")  # from being kept)
+                    continue
                 if said is not None:
                     kept.append(said)
     return kept
@@ -83,10 +93,12 @@ class AccessEndedScreen(Screen[None]):
 
     CSS_PATH = "access_ended.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "app.quit", "Quit", id="access.quit"),
+        Binding("q", "quit_typed", "Quit", id="access.quit"),
         Binding("ctrl+q", "app.quit", "Quit", show=False, id="access.quit_too"),
     ]
-    """(``ctrl+q`` quits too, as everywhere: in the footer once, as ``q``.)"""
+    """(``ctrl+q`` quits too, as everywhere: in the footer once, as ``q``. A ``q`` quits
+    only once the screen has shown for ``Q_AFTER_SECONDS``: one typed for the text being
+    written as the screen came is not taken for quitting.)"""
 
     def __init__(self, reason: str, at: datetime, kept: list[str]) -> None:
         super().__init__()
@@ -95,6 +107,7 @@ class AccessEndedScreen(Screen[None]):
         self.kept = kept
         self._due = at + timedelta(seconds=CHECK_SECONDS)
         self._checking = False
+        self._q_from = at + timedelta(seconds=Q_AFTER_SECONDS)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -104,6 +117,12 @@ class AccessEndedScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self.tick)
+
+    async def action_quit_typed(self) -> None:
+        """``q``: quit, unless the screen came a moment ago (a key typed for the text)."""
+        app = desk_app(self)
+        if app.clock() >= self._q_from:
+            await app.action_quit()
 
     def tell(self, reason: str) -> None:
         """The desk refuses the agent for another reason now (removed after deactivated)."""

@@ -4,6 +4,11 @@ Shared responses are the desk's: a supervisor or an admin manages them, anyone u
 Personal ones are yours alone. The desk decides who may do what (``CannedService``); a
 refusal, or a text with an unknown placeholder, is shown as the desk words it. Names and
 texts are shown as plain text (``plain``), never as markup.
+
+A response being written is a draft from the first key, kept with the replies' drafts
+(``DraftStore.save_fields``): saved a moment after typing stops, at once when the app quits
+or the agent's access ends, offered back when the same response (or a new one) is opened
+again, and gone once the desk has saved it or the agent discards it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -23,6 +29,7 @@ from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned import PLACEHOLDERS
 from helpdesk_tui.desk.canned_service import CannedView
 from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -155,6 +162,10 @@ class CannedManagerScreen(DeskScreen):
         super().on_worker_state_changed(event)
 
 
+AUTOSAVE_SECONDS = 1.0
+"""How long after the last key a response being written is saved as a draft."""
+
+
 def _names() -> str:
     return " ".join("{{" + name + "}}" for name in PLACEHOLDERS)
 
@@ -174,38 +185,113 @@ class CannedEditScreen(ModalScreen[bool]):
     class Saved(Message):
         pass
 
-    def __init__(self, view: CannedView | None, *, may_share: bool) -> None:
+    def __init__(
+        self, view: CannedView | None, *, may_share: bool, drafts: DraftStore | None = None
+    ) -> None:
         super().__init__()
         self.view = view
         self.may_share = may_share
+        self.drafts = drafts or DraftStore()
+        self._item = view.id if view else None
+        self._original: dict[str, object] = {
+            "name": view.name if view else "",
+            "body": clean(view.body) if view else "",  # no escape sequence reaches the terminal
+            "shared": view.shared if view else False,
+        }
+        self._autosave: Timer | None = None
+        self._done = False
 
     def compose(self) -> ComposeResult:
         view = self.view
+        shown = dict(self._original)
         title = "New canned response" if view is None else f"Edit the {view.scope} response"
+        kept = self.drafts.load_fields("canned", self._item)
+        if kept is not None:
+            for name in ("name", "body"):  # (the agent's own text, cleaned like any)
+                if isinstance(kept.get(name), str):
+                    shown[name] = clean(kept[name], single_line=name == "name")
+            if view is None and self.may_share and isinstance(kept.get("shared"), bool):
+                shown["shared"] = kept["shared"]
+            title += " · your unsaved draft is back"
         with Vertical(id="canned-edit"):
             yield Static(Text(title), id="canned-edit-title")
             with Horizontal(id="canned-edit-row"):
-                yield Input(
-                    value=view.name if view else "", placeholder="Name", id="canned-edit-name"
-                )
+                yield Input(value=str(shown["name"]), placeholder="Name", id="canned-edit-name")
                 yield Checkbox(
                     "Shared",
-                    value=view.shared if view else False,
+                    value=bool(shown["shared"]),
                     disabled=view is not None or not self.may_share,
                     id="canned-edit-shared",
                 )
-            body = clean(view.body) if view else ""  # no escape sequence reaches the terminal
-            yield TextArea(body, id="canned-edit-body", soft_wrap=True)
+            yield TextArea(str(shown["body"]), id="canned-edit-body", soft_wrap=True)
             yield Static("", id="canned-edit-error", classes="-empty")
             yield Static(Text("ctrl+s saves · Esc cancels"), id="canned-edit-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
+    def _texts(self) -> dict[str, object]:
+        return {
+            "name": self.query_one(Input).value,
+            "body": self.query_one(TextArea).text,
+            "shared": self.query_one(Checkbox).value,
+        }
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    def _typed(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.keep_draft)
+
+    def keep_draft(self) -> str | None:
+        """Keep the response as written now (nothing while it is as it was, nor once saved
+        or discarded); what was kept, for people, or None."""
+        if self._autosave is not None:
+            self._autosave.stop()
+        if self._done or not self.is_mounted:
+            return None
+        texts = self._texts()
+        if texts == self._original:
+            self.drafts.delete_fields("canned", self._item)
+            return None
+        self.drafts.save_fields("canned", self._item, texts)
+        if self._item is None:
+            return "Your new canned response"
+        return f"Your changes to canned response {self._item}"
+
     def action_cancel(self) -> None:
+        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
+
+        if self._texts() == self._original:
+            self._discard()
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "keep":
+                self.keep_draft()
+                self._done = True
+                self.dismiss(False)
+            elif answer == "discard":
+                self._discard()
+
+        self.app.push_screen(
+            ChoiceScreen(
+                Text("Close this canned response with changes not saved?"),
+                [Choice("k", "Keep as a draft", "keep"), Choice("d", "Discard them", "discard")],
+                cancel_label="Back to writing",
+                id="close-canned-draft",
+            ),
+            chosen,
+        )
+
+    def _discard(self) -> None:
+        self._discard_draft()
         self.dismiss(False)
 
     def action_save(self) -> None:
+        self.keep_draft()  # (until the desk has it)
         self._save(
             self.query_one(Input).value,
             self.query_one(TextArea).text,
@@ -219,7 +305,14 @@ class CannedEditScreen(ModalScreen[bool]):
         self.post_message(self.Saved())
 
     def on_canned_edit_screen_saved(self) -> None:
+        self._discard_draft()
         self.dismiss(True)
+
+    def _discard_draft(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._done = True
+        self.drafts.delete_fields("canned", self._item)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.kb import ArticleStatus, Span, Visibility
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -79,8 +80,10 @@ class KbScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Queue", id="kb.leave"),
         Binding("slash", "focus_search", "Search", id="kb.search"),
-        # ctrl+n too: the screen opens in the search box, where n is typed
-        Binding("n,ctrl+n", "new", "New", id="kb.new"),
+        # ctrl+n too: the screen opens in the search box, where n is typed. Two ids, so
+        # remapping one in [ui.keymap] leaves the other (the search box needs ctrl+n).
+        Binding("n", "new", "New", id="kb.new"),
+        Binding("ctrl+n", "new", "New", id="kb.new_from_search"),
         Binding("e", "edit", "Edit", id="kb.edit"),
         Binding("p", "publish", "Publish/unpublish", id="kb.publish"),
         Binding("c", "filter('category')", "Category", show=False, id="kb.filter_category"),
@@ -327,6 +330,7 @@ class KbScreen(DeskScreen):
             made = self.desk.kb_create(**fields)
         else:
             made = self.desk.kb_update(article_id, expected_version=version, **fields)
+        DraftStore().delete_fields("kb", article_id)  # (kept until the desk has it)
         self.app.call_from_thread(self._written, made, "Saved")
 
     def action_publish(self) -> None:

@@ -1,5 +1,11 @@
 """Writing or changing a knowledge-base article: title, category, tags, visibility, and the
-Markdown text in a TextArea (ctrl+o hands it to ``$EDITOR``). ctrl+s saves, escape drops.
+Markdown text in a TextArea (ctrl+o hands it to ``$EDITOR``). ctrl+s saves, escape asks
+before changes are dropped.
+
+What is written is a draft from the first key (``DraftStore.save_fields``, with the replies'
+drafts): saved a moment after typing stops, at once when the app quits or the agent's
+access ends, and offered back when the same article (or a new one) is opened again. It goes
+once the desk has saved the article (``KbScreen._write``) or the agent discards it.
 
 The screen only collects the fields; the KB screen saves them through the desk, which checks
 them and refuses an edit made against an older version.
@@ -9,19 +15,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, Label, Select, TextArea
 
 from helpdesk_tui.desk.kb import Visibility
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView
+
+AUTOSAVE_SECONDS = 1.0
+"""How long after the last key the draft is saved (at once on quitting)."""
 
 
 class KbEditScreen(Screen[dict[str, Any] | None]):
@@ -34,42 +47,46 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
         Binding("escape", "cancel", "Cancel", id="kb_edit.cancel"),
     ]
 
-    def __init__(self, article: ArticleView | None) -> None:
+    def __init__(self, article: ArticleView | None, *, drafts: DraftStore | None = None) -> None:
         super().__init__()
         self.article = article
+        self.drafts = drafts or DraftStore()
+        self._item = article.id if article else None
+        self._original = {
+            "title": clean(article.title, single_line=True) if article else "",
+            "category": clean(article.category, single_line=True) if article else "",
+            "tags": " ".join(article.tags) if article else "",
+            "visibility": article.visibility if article else Visibility.INTERNAL.value,
+            "body": clean(article.body) if article else "",
+        }
+        self._autosave: Timer | None = None
+        self._done = False
 
     def compose(self) -> ComposeResult:
         article = self.article
+        shown = dict(self._original)
+        kept = self.drafts.load_fields("kb", self._item)
         heading = "New article" if article is None else f"Editing version {article.version}"
-        yield Label(heading, id="kb-edit-title-label")
-        yield Input(
-            clean(article.title, single_line=True) if article else "",
-            placeholder="Title",
-            id="kb-edit-title",
-        )
+        if kept is not None:
+            for name in shown:  # (the agent's own text, cleaned like any)
+                value = kept.get(name)
+                if isinstance(value, str):
+                    shown[name] = clean(value, single_line=name != "body")
+            if shown["visibility"] not in {v.value for v in Visibility}:
+                shown["visibility"] = self._original["visibility"]
+            heading += " · your unsaved draft is back"
+        yield Label(Text(heading), id="kb-edit-title-label")
+        yield Input(shown["title"], placeholder="Title", id="kb-edit-title")
         with Horizontal(id="kb-edit-fields"):
-            yield Input(
-                clean(article.category, single_line=True) if article else "",
-                placeholder="Category",
-                id="kb-edit-category",
-            )
-            yield Input(
-                " ".join(article.tags) if article else "",
-                placeholder="Tags (space separated)",
-                id="kb-edit-tags",
-            )
+            yield Input(shown["category"], placeholder="Category", id="kb-edit-category")
+            yield Input(shown["tags"], placeholder="Tags (space separated)", id="kb-edit-tags")
             yield Select[str](
                 [(v.value, v.value) for v in Visibility],
-                value=article.visibility if article else Visibility.INTERNAL.value,
+                value=shown["visibility"],
                 allow_blank=False,
                 id="kb-edit-visibility",
             )
-        area = TextArea(
-            clean(article.body) if article else "",
-            language="markdown",
-            soft_wrap=True,
-            id="kb-edit-body",
-        )
+        area = TextArea(shown["body"], language="markdown", soft_wrap=True, id="kb-edit-body")
         area.cursor_blink = False
         yield area
         yield KeyFooter()
@@ -77,25 +94,91 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         self.query_one("#kb-edit-title", Input).focus()
 
-    def fields(self) -> dict[str, Any]:
+    def _texts(self) -> dict[str, str]:
+        """The fields as written now, as a draft keeps them."""
         visibility = self.query_one("#kb-edit-visibility", Select).value
         return {
-            "id": self.article.id if self.article else None,
-            "version": self.article.version if self.article else None,
             "title": self.query_one("#kb-edit-title", Input).value,
             "category": self.query_one("#kb-edit-category", Input).value,
-            "tags": self.query_one("#kb-edit-tags", Input).value.split(),
+            "tags": self.query_one("#kb-edit-tags", Input).value,
             "visibility": visibility if isinstance(visibility, str) else Visibility.INTERNAL,
             "body": self.query_one("#kb-edit-body", TextArea).text,
         }
+
+    def fields(self) -> dict[str, Any]:
+        texts = self._texts()
+        return {
+            "id": self._item,
+            "version": self.article.version if self.article else None,
+            "title": texts["title"],
+            "category": texts["category"],
+            "tags": texts["tags"].split(),
+            "visibility": texts["visibility"],
+            "body": texts["body"],
+        }
+
+    # Drafts -------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _typed(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.keep_draft)
+
+    def keep_draft(self) -> str | None:
+        """Keep the fields as they are now (nothing while they are as the article is, and
+        nothing once saved or discarded); what was kept, for people, or None."""
+        if self._autosave is not None:
+            self._autosave.stop()
+        if self._done or not self.is_mounted:
+            return None
+        texts = self._texts()
+        if texts == self._original:
+            self.drafts.delete_fields("kb", self._item)
+            return None
+        self.drafts.save_fields("kb", self._item, texts)
+        return "Your new article" if self._item is None else f"Your changes to article {self._item}"
 
     def action_save(self) -> None:
         if not self.query_one("#kb-edit-title", Input).value.strip():
             self.notify("An article needs a title", severity="warning")
             return
+        self.keep_draft()  # (until the desk has saved it: ``KbScreen._write``)
+        self._done = True
         self.dismiss(self.fields())
 
     def action_cancel(self) -> None:
+        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
+
+        if self._texts() == self._original:
+            self._discard()
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "keep":
+                self.keep_draft()
+                self._done = True
+                self.dismiss(None)
+            elif answer == "discard":
+                self._discard()
+
+        self.app.push_screen(
+            ChoiceScreen(
+                Text("Close this article with changes not saved?"),
+                [Choice("k", "Keep as a draft", "keep"), Choice("d", "Discard them", "discard")],
+                cancel_label="Back to writing",
+                id="close-kb-draft",
+            ),
+            chosen,
+        )
+
+    def _discard(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._done = True
+        self.drafts.delete_fields("kb", self._item)
         self.dismiss(None)
 
     def action_editor(self) -> None:

@@ -346,3 +346,36 @@ def test_search_by_words_number_requester_and_domain(
     assert search("nothing-like-it") == []
     ids = invoke("ticket", "search", "--ids", "print")
     assert ids.stdout.split() == [str(printer), str(printers), str(vpn)]
+
+
+QUOTED_MAIL = (
+    "Still smoking after the restart.\n"
+    "\n"
+    "On Mon, 1 Dec 2026 at 09:00, Helpdesk <help@example.com> wrote:\n"
+    "> Please restart it.\n"
+    "> Regards, the helpdesk\n"
+)
+
+
+def test_show_folds_quoted_history_as_the_terminal_ui_does(invoke: Invoke, use_db: str) -> None:
+    """The thread's rule (``split_reply``, as ``widgets.thread`` folds): the new text, then
+    one line for the quote; ``--unfold`` prints it whole; ``--json`` keeps it whole."""
+    from helpdesk_tui.mail.quotes import split_reply
+
+    result = invoke("ticket", "new", "--subject", "Printer", "--json", input=QUOTED_MAIL)
+    assert result.exit_code == 0, result.stderr
+    number = str(json.loads(result.stdout)["number"])
+    visible, folded = split_reply(QUOTED_MAIL)
+    assert "Please restart it." in folded and "Please restart it." not in visible
+
+    shown = invoke("ticket", "show", number)
+    assert shown.exit_code == 0, shown.stderr
+    assert "Still smoking after the restart." in shown.stdout
+    assert "Please restart it." not in shown.stdout and " wrote:" not in shown.stdout
+    assert "… 3 quoted lines folded (--unfold shows)" in shown.stdout
+
+    whole = invoke("ticket", "show", number, "--unfold")
+    assert whole.exit_code == 0, whole.stderr
+    assert "> Please restart it.\n> Regards, the helpdesk" in whole.stdout
+    assert "folded" not in whole.stdout
+    assert _show(invoke, int(number))["messages"][0]["body"] == QUOTED_MAIL  # type: ignore[index]

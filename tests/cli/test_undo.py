@@ -264,3 +264,25 @@ def test_a_refused_reply_written_in_the_editor_is_kept_as_a_draft(
     result = invoke("ticket", "reply", str(number), "--body", "From a script.")
     assert result.exit_code == 1 and "kept as a draft" not in result.stderr
     assert DraftStore().load(number, "reply") == "Written in the editor."
+
+
+def test_drafts_lists_articles_and_canned_responses_being_written(
+    invoke: Invoke, use_db: str
+) -> None:
+    """An article or canned response kept from the terminal UI's editors is listed too (none
+    is stranded out of sight), as its title or name; a file that is not a draft is not."""
+    assert invoke("ticket", "list").exit_code == 0  # the desk exists
+    store = DraftStore()
+    store.save_fields("kb", None, {"title": "Guest Wi-Fi\x1b[2J", "body": "Ask reception."})
+    store.save_fields("canned", 4, {"name": "Welcome", "body": "Hello", "shared": False})
+    (store.root / "kb-x.json").write_text("{}")
+    result = invoke("drafts")
+    assert result.exit_code == 0, result.stderr
+    assert "new article" in result.stdout and "Guest Wi-Fi" in result.stdout
+    assert "\x1b" not in result.stdout
+    assert "canned response 4" in result.stdout and "Welcome" in result.stdout
+    rows = json.loads(invoke("drafts", "--json").stdout)
+    assert {(r["kind"], r["item"], r["number"]) for r in rows} == {
+        ("kb", None, None),
+        ("canned", 4, None),
+    }

@@ -234,3 +234,52 @@ def test_the_screen_words_the_desks_own_line() -> None:
     words = access_ended.ended_text(removed, at, []).plain
     assert "(bob is not an agent)." in words
     assert "An admin can run: helpdesk agent add bob" in words and "draft" not in words
+
+
+async def test_a_q_typed_as_the_screen_comes_is_not_quitting(
+    seeded: DeskData, admins: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bob types a reply with a "q" in it just as his access ends: that q reaches the cover
+    and quits nothing (nor goes into the text); once the cover has shown for
+    ``Q_AFTER_SECONDS`` by the app's clock, q quits; ctrl+q quits at once."""
+    monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)
+    monkeypatch.setattr(composer_screen, "AUTOSAVE_SECONDS", 3600.0)
+    number = seeded.numbers["printer"]
+    clock = Clock()
+    app = bobs_app(seeded, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = await open_ticket(pilot, number)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press("T", "h", "e")
+        admins.agents_deactivate("bob")
+        clock.move(2)
+        ticket._beat()
+        await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
+        cover = app.screen
+        await pilot.press("space", "q", "u", "e", "u", "e")
+        await settle(pilot)
+        assert app.is_running and app.screen is cover
+        assert_covered(app)
+        assert DraftStore().load(number, "note") == "The"
+        clock.move(access_ended.Q_AFTER_SECONDS)
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running)
+
+
+async def test_ctrl_q_quits_the_cover_at_once(
+    seeded: DeskData, admins: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
+    app = bobs_app(seeded, Clock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        watch = app.queue._watch
+        assert watch is not None
+        watch.look()
+        await settle(pilot)
+        admins.agents_deactivate("bob")
+        watch.look()
+        await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running)

@@ -79,3 +79,32 @@ def test_a_key_two_bindings_of_one_screen_would_share_is_refused(
 )
 def test_keys_that_stay_apart_are_accepted(keymap: dict[str, str]) -> None:
     check_keymap(keymap, binding_keys([HelpdeskApp]))
+
+
+async def test_remapping_kb_new_leaves_ctrl_n_in_the_search_box(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """``kb.new`` is n (from the list); ctrl+n from the search box has its own id
+    (``kb.new_from_search``): remapping one leaves the other where it was."""
+    from textual.widgets import Input, OptionList
+
+    from helpdesk_tui.screens.kb import KbScreen
+    from helpdesk_tui.screens.kb_edit import KbEditScreen
+    from tests.screens.test_kb_screen import open_kb
+    from tests.screens.ticket_helpers import settle, until
+
+    settings = Settings(database_url=desk_data.db.url, ui=UiSettings(keymap={"kb.new": "w"}))
+    app = make_test_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_kb(pilot)
+        assert isinstance(app.focused, Input)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, KbScreen))
+        screen.query_one("#kb-results", OptionList).focus()
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))

@@ -2,6 +2,10 @@
 
 A module of its own: it needs none of the lister's values (``queue_values``) that
 ``list`` and ``search`` build their options from.
+
+A message's quoted history and signature are folded as the terminal UI folds them (one
+rule: the mail layer's ``split_reply``), with a line saying how many lines; ``--unfold``
+prints them whole. ``--json`` always carries the whole text.
 """
 
 from __future__ import annotations
@@ -28,10 +32,39 @@ FIELD_LINES = 3
 a history entry); a body is shown whole."""
 
 
-def _detail_text(detail: TicketDetail, width: int | None = None) -> list[str]:
+Splitter = Callable[[str], tuple[str, str]]
+
+
+def _split_reply() -> Splitter | None:
+    """The quote folder the terminal UI uses (``widgets.thread``), when mail is installed."""
+    try:
+        from helpdesk_tui.mail.api import split_reply
+    except ImportError:
+        return None
+    return split_reply
+
+
+def _body(body: str, kind: str, split: Splitter | None) -> str:
+    """A message's text as the terminal UI shows it: quoted history folded into one line
+    (``split`` None: whole). A system entry is never folded."""
+    if split is None or kind == "system":
+        return clean(body).rstrip()
+    visible, folded = split(body)
+    if not folded.strip():
+        return clean(body).rstrip()
+    count = len(folded.strip("\n").splitlines())
+    shown = clean(visible).rstrip("\n") or "(no text)"
+    return f"{shown}\n… {count} quoted line{'s' * (count != 1)} folded (--unfold shows)"
+
+
+def _detail_text(
+    detail: TicketDetail, width: int | None = None, *, unfold: bool = False
+) -> list[str]:
     """The ticket as lines; on a terminal of ``width`` columns each line but the bodies is
-    cut to :data:`FIELD_LINES` of it (a 10,000-character name took 125 lines of 80)."""
+    cut to :data:`FIELD_LINES` of it (a 10,000-character name took 125 lines of 80). Quoted
+    history is folded unless ``unfold``."""
     fit = _fitting(width)
+    split = None if unfold else _split_reply()
     row = detail.row
     lines = [
         f"#{row.number} {line(row.subject)}",
@@ -62,7 +95,7 @@ def _detail_text(detail: TicketDetail, width: int | None = None) -> list[str]:
         lines += [
             "",
             fit(f"── {message.kind} via {message.channel}{sender} · {when}{recipients}"),
-            clean(message.body).rstrip(),
+            _body(message.body, message.kind, split),
         ]
         lines += [
             fit(f"   [file {a.id}: {line(a.filename)} ({human_bytes(a.size)})]")
@@ -101,9 +134,14 @@ def _fitting(width: int | None) -> Callable[[str], str]:
 @click.command()
 @numbers_argument
 @json_option
+@click.option(
+    "--unfold",
+    is_flag=True,
+    help="Print messages' quoted history and signatures whole (folded as in the terminal UI).",
+)
 @pass_runtime
-def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
-    """Show tickets in full: fields, thread and history (JSON: an array)."""
+def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool, unfold: bool) -> None:
+    """Show tickets in full: fields, thread and history (JSON: an array, whole texts)."""
     tokens = number_tokens(numbers)
     lister = runtime.lister()
     details = [lister.ticket_show(parse_number(token)) for token in tokens]
@@ -114,4 +152,4 @@ def show(runtime: Runtime, numbers: tuple[str, ...], as_json: bool) -> None:
     for index, detail in enumerate(details):
         if index:
             click.echo("")
-        click.echo("\n".join(_detail_text(detail, width)))
+        click.echo("\n".join(_detail_text(detail, width, unfold=unfold)))

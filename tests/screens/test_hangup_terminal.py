@@ -1,0 +1,121 @@
+"""A terminal closing (SIGHUP) keeps the article being written: ``helpdesk`` in a real
+terminal (tmux), a new article typed in the KB editor, then the tmux server killed (its
+panes' processes get SIGHUP). The draft on disk holds the last keys typed, which its
+autosave had not saved yet; the process ends. ctrl+q keeps it too, and says so once the
+terminal is back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.drafts import DraftStore
+from tests.conftest import HANG_SECONDS, need
+
+POLL_SECONDS = 0.02
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """``tmux`` on a server of this test's own; the server is gone after the test."""
+    if shutil.which("tmux") is None:
+        need("tmux")
+    socket = str(tmp_path / "tmux.sock")
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", socket, *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout
+
+    yield run
+    run("kill-server")
+
+
+def _until(what: Callable[[], bool], why: str) -> None:
+    """Poll a process outside this one (no event to wait on), up to ``HANG_SECONDS``."""
+    deadline = time.monotonic() + HANG_SECONDS
+    while not what():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out: {why}")
+        time.sleep(POLL_SECONDS)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state == "Z"  # (ended; a container's init may be slow to reap it)
+
+
+def _start(tmux: Callable[..., str]) -> int:
+    """``helpdesk`` in an 80x24 tmux pane, on this test's own desk; its process id."""
+    helpdesk = str(Path(sys.executable).parent / "helpdesk")
+    tmux(
+        "new-session", "-d", "-s", "hd", "-x", "80", "-y", "24",
+        "-e", "TERM=xterm-256color",
+        *(arg for name in sorted(os.environ) if name.startswith("HELPDESK_")
+          for arg in ("-e", f"{name}={os.environ[name]}")),
+        helpdesk,
+    )  # fmt: skip
+    tmux("set-option", "-t", "hd", "remain-on-exit", "on")
+    return int(tmux("list-panes", "-t", "hd", "-F", "#{pane_pid}").strip())
+
+
+def _screen(tmux: Callable[..., str]) -> str:
+    return tmux("capture-pane", "-p", "-t", "hd")
+
+
+def _new_article(tmux: Callable[..., str]) -> None:
+    _until(lambda: "My open" in _screen(tmux), "the queue")
+    tmux("send-keys", "-t", "hd", "F3")
+    _until(lambda: "Search" in _screen(tmux) and "New" in _screen(tmux), "the knowledge base")
+    tmux("send-keys", "-t", "hd", "C-n")
+    _until(lambda: "New article" in _screen(tmux), "the article editor")
+
+
+def test_ctrl_q_keeps_the_article_being_written_and_says_so(tmux: Callable[..., str]) -> None:
+    pid = _start(tmux)
+    _new_article(tmux)
+    tmux("send-keys", "-t", "hd", "-l", "Quit article")
+    _until(lambda: "Quit article" in _screen(tmux), "the title typed")
+    tmux("send-keys", "-t", "hd", "C-q")
+    _until(lambda: _gone(pid), "the process to end")
+    said = "Your new article is kept as a draft: it is offered back when opened again."
+    _until(lambda: said in _screen(tmux), "the word that it was kept")
+    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Quit article"
+
+
+def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> None:
+    pid = _start(tmux)
+    _new_article(tmux)
+
+    def screen() -> str:
+        return _screen(tmux)
+
+    store = DraftStore()
+    typed = "Hangup"
+    tmux("send-keys", "-t", "hd", "-l", typed)
+    _until(lambda: typed in screen(), "the title typed")
+    for key in "abcdefghij":  # until a key is on screen and not yet in the draft
+        kept = store.load_fields("kb", None)
+        if kept is None or kept.get("title") != typed:
+            break
+        typed += key  # (the autosave came first: one more key, a moment before it does)
+        tmux("send-keys", "-t", "hd", "-l", key)
+        _until(lambda shown=typed: shown in screen(), "the next key")
+    assert (store.load_fields("kb", None) or {}).get("title") != typed
+    tmux("kill-server")  # the terminal closes: SIGHUP
+    _until(lambda: _gone(pid), "the process to end")
+    path = store.fields_path("kb", None)
+    assert json.loads(path.read_text(encoding="utf-8"))["title"] == typed
+    assert path.stat().st_mode & 0o777 == 0o600
