@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -32,6 +31,7 @@ from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.field_draft import FieldDraft
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
@@ -162,10 +162,6 @@ class CannedManagerScreen(DeskScreen):
         super().on_worker_state_changed(event)
 
 
-AUTOSAVE_SECONDS = 1.0
-"""How long after the last key a response being written is saved as a draft."""
-
-
 def _names() -> str:
     return " ".join("{{" + name + "}}" for name in PLACEHOLDERS)
 
@@ -191,21 +187,21 @@ class CannedEditScreen(ModalScreen[bool]):
         super().__init__()
         self.view = view
         self.may_share = may_share
-        self.drafts = drafts or DraftStore()
         self._item = view.id if view else None
         self._original: dict[str, object] = {
             "name": view.name if view else "",
             "body": clean(view.body) if view else "",  # no escape sequence reaches the terminal
             "shared": view.shared if view else False,
         }
-        self._autosave: Timer | None = None
-        self._done = False
+        self._draft = FieldDraft(
+            self, drafts or DraftStore(), "canned", self._item, self._original, self._texts
+        )
 
     def compose(self) -> ComposeResult:
         view = self.view
         shown = dict(self._original)
         title = "New canned response" if view is None else f"Edit the {view.scope} response"
-        kept = self.drafts.load_fields("canned", self._item)
+        kept = self._draft.kept()
         if kept is not None:
             for name in ("name", "body"):  # (the agent's own text, cleaned like any)
                 if isinstance(kept.get(name), str):
@@ -241,54 +237,23 @@ class CannedEditScreen(ModalScreen[bool]):
     @on(TextArea.Changed)
     @on(Checkbox.Changed)
     def _typed(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()
-        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.keep_draft)
+        self._draft.typed()
 
     def keep_draft(self) -> str | None:
-        """Keep the response as written now (nothing while it is as it was, nor once saved
-        or discarded); what was kept, for people, or None."""
-        if self._autosave is not None:
-            self._autosave.stop()
-        if self._done or not self.is_mounted:
+        """Keep the response as written now (``FieldDraft.keep``); what was kept, for
+        people, or None."""
+        if not self._draft.keep():
             return None
-        texts = self._texts()
-        if texts == self._original:
-            self.drafts.delete_fields("canned", self._item)
-            return None
-        self.drafts.save_fields("canned", self._item, texts)
         if self._item is None:
             return "Your new canned response"
         return f"Your changes to canned response {self._item}"
 
     def action_cancel(self) -> None:
-        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
-
-        if self._texts() == self._original:
-            self._discard()
-            return
-
-        def chosen(answer: str | None) -> None:
-            if answer == "keep":
-                self.keep_draft()
-                self._done = True
-                self.dismiss(False)
-            elif answer == "discard":
-                self._discard()
-
-        self.app.push_screen(
-            ChoiceScreen(
-                Text("Close this canned response with changes not saved?"),
-                [Choice("k", "Keep as a draft", "keep"), Choice("d", "Discard them", "discard")],
-                cancel_label="Back to writing",
-                id="close-canned-draft",
-            ),
-            chosen,
+        self._draft.close_asking(
+            "Close this canned response with changes not saved?",
+            "close-canned-draft",
+            lambda: self.dismiss(False),
         )
-
-    def _discard(self) -> None:
-        self._discard_draft()
-        self.dismiss(False)
 
     def action_save(self) -> None:
         self.keep_draft()  # (until the desk has it)
@@ -305,14 +270,8 @@ class CannedEditScreen(ModalScreen[bool]):
         self.post_message(self.Saved())
 
     def on_canned_edit_screen_saved(self) -> None:
-        self._discard_draft()
+        self._draft.discard()  # (the desk has it)
         self.dismiss(True)
-
-    def _discard_draft(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()
-        self._done = True
-        self.drafts.delete_fields("canned", self._item)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

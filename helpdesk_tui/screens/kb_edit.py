@@ -21,20 +21,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input, Label, Select, TextArea
 
 from helpdesk_tui.desk.kb import Visibility
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.editor import edit_in_editor
+from helpdesk_tui.screens.field_draft import FieldDraft
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView
-
-AUTOSAVE_SECONDS = 1.0
-"""How long after the last key the draft is saved (at once on quitting)."""
 
 
 class KbEditScreen(Screen[dict[str, Any] | None]):
@@ -50,7 +47,6 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
     def __init__(self, article: ArticleView | None, *, drafts: DraftStore | None = None) -> None:
         super().__init__()
         self.article = article
-        self.drafts = drafts or DraftStore()
         self._item = article.id if article else None
         self._original = {
             "title": clean(article.title, single_line=True) if article else "",
@@ -59,13 +55,14 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
             "visibility": article.visibility if article else Visibility.INTERNAL.value,
             "body": clean(article.body) if article else "",
         }
-        self._autosave: Timer | None = None
-        self._done = False
+        self._draft = FieldDraft(
+            self, drafts or DraftStore(), "kb", self._item, self._original, self._texts
+        )
 
     def compose(self) -> ComposeResult:
         article = self.article
         shown = dict(self._original)
-        kept = self.drafts.load_fields("kb", self._item)
+        kept = self._draft.kept()
         heading = "New article" if article is None else f"Editing version {article.version}"
         if kept is not None:
             for name in shown:  # (the agent's own text, cleaned like any)
@@ -123,22 +120,13 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
     @on(TextArea.Changed)
     @on(Select.Changed)
     def _typed(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()
-        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.keep_draft)
+        self._draft.typed()
 
     def keep_draft(self) -> str | None:
-        """Keep the fields as they are now (nothing while they are as the article is, and
-        nothing once saved or discarded); what was kept, for people, or None."""
-        if self._autosave is not None:
-            self._autosave.stop()
-        if self._done or not self.is_mounted:
+        """Keep the fields as they are now (``FieldDraft.keep``); what was kept, for people,
+        or None."""
+        if not self._draft.keep():
             return None
-        texts = self._texts()
-        if texts == self._original:
-            self.drafts.delete_fields("kb", self._item)
-            return None
-        self.drafts.save_fields("kb", self._item, texts)
         return "Your new article" if self._item is None else f"Your changes to article {self._item}"
 
     def action_save(self) -> None:
@@ -146,40 +134,15 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
             self.notify("An article needs a title", severity="warning")
             return
         self.keep_draft()  # (until the desk has saved it: ``KbScreen._write``)
-        self._done = True
+        self._draft.done = True
         self.dismiss(self.fields())
 
     def action_cancel(self) -> None:
-        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
-
-        if self._texts() == self._original:
-            self._discard()
-            return
-
-        def chosen(answer: str | None) -> None:
-            if answer == "keep":
-                self.keep_draft()
-                self._done = True
-                self.dismiss(None)
-            elif answer == "discard":
-                self._discard()
-
-        self.app.push_screen(
-            ChoiceScreen(
-                Text("Close this article with changes not saved?"),
-                [Choice("k", "Keep as a draft", "keep"), Choice("d", "Discard them", "discard")],
-                cancel_label="Back to writing",
-                id="close-kb-draft",
-            ),
-            chosen,
+        self._draft.close_asking(
+            "Close this article with changes not saved?",
+            "close-kb-draft",
+            lambda: self.dismiss(None),
         )
-
-    def _discard(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()
-        self._done = True
-        self.drafts.delete_fields("kb", self._item)
-        self.dismiss(None)
 
     def action_editor(self) -> None:
         area = self.query_one("#kb-edit-body", TextArea)

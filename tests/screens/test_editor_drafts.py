@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList, TextArea
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import canned_manager, kb_edit
+from helpdesk_tui.screens import field_draft
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
 from helpdesk_tui.screens.kb import KbScreen
@@ -33,8 +33,7 @@ REASON = "ada is deactivated on this helpdesk; an admin can run: helpdesk agent 
 @pytest.fixture(autouse=True)
 def _no_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept by quitting or by the cover, not by the timer a moment after typing."""
-    monkeypatch.setattr(kb_edit, "AUTOSAVE_SECONDS", 3600.0)
-    monkeypatch.setattr(canned_manager, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(field_draft, "AUTOSAVE_SECONDS", 3600.0)  # (both editors')
 
 
 async def new_article(pilot, app: HelpdeskApp) -> KbEditScreen:  # type: ignore[no-untyped-def]
