@@ -127,9 +127,9 @@ class Inbound:
     reply_to: str | None = None
     body: str = ""
     new_text: str | None = None
-    """The top of the reply in the sender's own words, quoted history and signature folded
-    away (the mail layer's ``split_reply`` of the body's start): what a survey answer reads.
-    None: use ``body``."""
+    """The top of the reply in the sender's own words, quoted history, its attribution line
+    and signature left out (the mail layer's ``own_words`` of the body's start): what a
+    survey answer reads. None: use ``body``."""
     forwarded_from: str | None = None
     """The original sender of a forwarded message (a ``Fwd:`` subject and a forwarded header
     block or attached message), as the mail layer read it; None: no forward."""

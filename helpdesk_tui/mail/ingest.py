@@ -45,7 +45,7 @@ from helpdesk_tui.mail.forwards import forwarded_from
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
-from helpdesk_tui.mail.quotes import split_reply
+from helpdesk_tui.mail.quotes import own_words
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -221,7 +221,7 @@ def read_message(
         from_name=parsed.from_name,
         reply_to=parsed.reply_to,
         body=parsed.body_text,
-        new_text=split_reply(parsed.body_text[:NEW_TEXT_CHARS])[0],
+        new_text=own_words(parsed.body_text[:NEW_TEXT_CHARS]),
         forwarded_from=forward[0] if forward else None,
         forwarded_name=forward[1] if forward else "",
         email=_email(parsed),

@@ -19,7 +19,10 @@ _WROTE_OPENER = r"^(?:On|Am|Le|El|Il|Op|Em|Den|På)\s"
 _WROTE_START = re.compile(_WROTE_OPENER, re.IGNORECASE)
 _WROTE = re.compile(
     _WROTE_OPENER
-    + r".{0,500}(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev)\s*:$",
+    + r"(?:.{0,500}(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|skrev)"
+    # German, Dutch and Nordic clients name the writer after the verb: "Am 4.12.2026 um
+    # 10:00 schrieb Help Desk:", "Op … schreef …:", "Den … skrev …:".
+    + r"|.{0,500}\b(?:schrieb|schreef|skrev)\s[^:]{1,200})\s*:$",
     re.IGNORECASE,
 )
 # Other clients' attribution lines: "2014-01-09 2:47 GMT+01:00 George <g@example.org>:"
@@ -59,6 +62,22 @@ def split_reply(text: str) -> tuple[str, str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cut = _trailing_start(lines, _history_start(lines))
     return _join(lines[:cut]), _join(lines[cut:])
+
+
+def own_words(text: str) -> str:
+    """What the sender wrote above the first quote: :func:`split_reply`'s new text up to
+    its first ``>`` line, without the attribution ("On … wrote:", "Am … schrieb …:") just
+    above it. A survey answer's comment is this: the customer's words only, even when
+    something (a disclaimer, a signature) follows the quote and keeps it visible."""
+    lines = split_reply(text)[0].split("\n")
+    first = next((index for index, line in enumerate(lines) if _quoted(line)), None)
+    if first is None:
+        return _join(lines)
+    end = first - 1
+    while end >= 0 and not lines[end].strip():
+        end -= 1
+    start = _attribution_start(lines, end) if end >= 0 else None
+    return _join(lines[: first if start is None else start])
 
 
 def _join(lines: list[str]) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.mail.quotes import split_reply
+from helpdesk_tui.mail.quotes import own_words, split_reply
 
 
 def content(text: str) -> list[str]:
@@ -145,6 +145,9 @@ def test_gmail_top_post_with_crlf() -> None:
     "attribution",
     [
         "Am 04.03.2024 um 10:00 schrieb Support <s@example.com>:",
+        "Am 04.03.2024 um 10:00 schrieb Support:",
+        "Op 4 mrt. 2024 om 10:00 schreef Support:",
+        "Den 4 mars 2024 kl. 10:00 skrev Support:",
         "Le 4 mars 2024 à 10:00, Support <s@example.com> a écrit :",
         "2024-03-04 10:00 GMT+01:00 Support <s@example.com>:",
     ],
@@ -220,3 +223,27 @@ def test_huge_input_is_fast_enough() -> None:
 
     assert visible == "new text"
     assert folded.endswith("x" * 100_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5\n\nGreat help\n\nOn Monday, 4 Dec 2026, Help Desk wrote:\n> How did we do?",
+        # something after the quote keeps it (and its attribution) in split_reply's new text
+        "5\n\nGreat help\n\nOn Monday, 4 Dec 2026, Help Desk wrote:\n> How did we do?\n\n"
+        "Confidential: for the addressee only.",
+        "5\n\nGreat help\n\nAm 04.12.2026 um 10:00 schrieb Help Desk:\n> Wie war es?\n\n-- \nAnn",
+        "5\n\nGreat help\nOn Monday, 4 Dec 2026 at 10:00, Help Desk <\nhelp@desk.test> wrote:\n"
+        ">\n> How did we do?\n\nSent by the Acme mail gateway",
+        "5\n\nGreat help\n\n________________________________\nFrom: Help Desk <help@desk.test>\n"
+        "Sent: Monday, 4 December 2026 10:00\nTo: ann@example.org\n\nHow did we do?",
+    ],
+)
+def test_own_words_leave_out_the_quote_and_its_attribution(text: str) -> None:
+    assert own_words(text) == "5\n\nGreat help"
+
+
+def test_own_words_keep_a_quote_free_reply_whole() -> None:
+    text = "4\n\nQuick, and on 4 Dec the printer worked again."
+
+    assert own_words(text) == text

@@ -154,6 +154,34 @@ def test_the_comment_on_the_lines_after_the_rating_is_kept_without_the_quoted_su
     assert tickets(db)[0].status == Status.RESOLVED
 
 
+def test_the_comment_leaves_out_the_quote_attribution(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """ "5\\n\\nGreat help\\n\\nAm … schrieb Help Desk:\\n> …" with a signature (or a
+    company disclaimer) under the quote: the attribution line was kept in the comment."""
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
+    service.start()
+    try:
+        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
+        dovecot.append(
+            "INBOX",
+            email(
+                subject=f"AW: {subject}",
+                in_reply_to=survey_id,
+                body=(
+                    "5\n\nGreat help\n\nAm Montag, 4. Dez. 2026 um 10:00 schrieb Help Desk:\n"
+                    "> Your request has been resolved. How did we do?\n\n-- \nAnn Customer"
+                ),
+            ),
+        )
+        desk = Desk(db, admin)
+        wait_until(lambda: desk.satisfaction_of(number) is not None, what="rating")
+    finally:
+        service.stop()
+    rating = desk.satisfaction_of(number)
+    assert rating is not None and (rating.score, rating.comment) == (5, "Great help")
+
+
 def test_a_rating_under_a_greeting_is_a_rating_and_keeps_the_ticket_resolved(
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
