@@ -11,6 +11,7 @@ sending            (sent)      :func:`sendable` (still claimed: the sender may s
 sending            sent        :func:`record_sent` (the server accepted it)
 sending            retrying    :func:`record_failure` (a try failed, tries are left)
 sending            failed      :func:`record_failure` (refused for good, or out of tries)
+queued, retrying   withdrawn   :func:`claim_due` (a survey that must not go, and why)
 sent               bounced     :func:`record_bounce` (a delivery report names it)
 failed, bounced    queued      :func:`resend` (an agent; the history says who)
 =================  ==========  =====================================================
@@ -139,7 +140,7 @@ def claim_due(
 
 def _survey_held(session: Session, row: Outbox) -> bool:
     """A survey waits while the reply before it on its ticket (the one that resolved it) has
-    not gone yet, and is given up (``failed``, with why, in the ticket's history too) when
+    not gone yet, and is withdrawn (``withdrawn``, with why, in the ticket's history too) when
     that reply failed or bounced, or when mail to its address bounced for good: nobody asks
     "how did we do?" of a customer who got no answer, or of an address that does not exist.
     """
@@ -170,12 +171,18 @@ def _survey_held(session: Session, row: Outbox) -> bool:
         why = f"the reply before it was not delivered ({reply.status})"
     if why is None:
         return False
-    row.status, row.last_error = OutboxStatus.FAILED, f"survey not sent: {why}"[:_MAX_ERROR]
+    withdraw_survey(session, row, why)
+    return True
+
+
+def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
+    """The survey ``row`` is not to be sent: ``withdrawn`` with why, in its ticket's history
+    too (event ``survey``, "not sent: <why>")."""
+    row.status, row.last_error = OutboxStatus.WITHDRAWN, why[:_MAX_ERROR]
     session.add(row)
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
         history.record(session, MAIL, ticket, "survey", new=f"not sent: {why}")
-    return True
 
 
 def sendable(session: Session, outbox_id: int) -> tuple[Outbox, Ticket | None] | None:

@@ -186,7 +186,7 @@ class Delivery:
     status: OutboxStatus
     attempts: int
     last_error: str | None
-    """The last SMTP error (retrying), or why it was given up (failed)."""
+    """The last SMTP error (retrying), why it was given up (failed) or withdrawn."""
     next_attempt_at: datetime
     sent_at: datetime | None
     dsn_status: str | None = None
@@ -217,6 +217,8 @@ class Delivery:
         if status == OutboxStatus.BOUNCED:
             parts = [p for p in (self.dsn_status, self.dsn_diagnostic) if p]
             return "bounced: " + (" ".join(parts) or self.last_error or "no reason given")
+        if status == OutboxStatus.WITHDRAWN:
+            return f"withdrawn, not sent: {self.last_error or 'no reason given'}"
         return status  # queued, sending
 
 

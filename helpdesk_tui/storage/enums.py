@@ -83,6 +83,10 @@ class OutboxStatus(StrEnum):
     """Given up: refused for good, or out of tries (``last_error`` says why)."""
     BOUNCED = "bounced"
     """Accepted, then returned by a delivery report (``dsn_status``, ``dsn_diagnostic``)."""
+    WITHDRAWN = "withdrawn"
+    """Not sent, on purpose: the desk decided it must not go (a survey after a reply that
+    was not delivered, or to an address that bounced for good); ``last_error`` says why.
+    Not undelivered mail: no failed-mail list or count shows it, and it is never re-sent."""
 
 
 class ArticleStatus(StrEnum):

@@ -201,8 +201,8 @@ def test_a_survey_waits_for_the_resolving_reply_and_is_not_sent_when_it_failed(
 
     assert _claim(db) == []
     row = _row(db, survey.id)
-    assert row.status == OutboxStatus.FAILED
-    assert row.last_error == "survey not sent: the reply before it was not delivered (failed)"
+    assert row.status == OutboxStatus.WITHDRAWN
+    assert row.last_error == "the reply before it was not delivered (failed)"
     assert _survey_events(db, survey.ticket_id) == [
         "not sent: the reply before it was not delivered (failed)"
     ]
@@ -235,12 +235,40 @@ def test_no_survey_to_an_address_that_bounced_for_good(db: Database, admin: Acto
         fields.set_status(s, admin, number, "resolved")
     assert _claim(db) == []
     [survey] = [row for row in _rows(db) if row.kind == "survey"]
-    assert survey.status == OutboxStatus.FAILED
-    assert survey.last_error == "survey not sent: mail to ann@example.org bounced (5.1.1)"
+    assert survey.status == OutboxStatus.WITHDRAWN
+    assert survey.last_error == "mail to ann@example.org bounced (5.1.1)"
     assert survey.ticket_id is not None
     assert _survey_events(db, survey.ticket_id) == [
         "not sent: mail to ann@example.org bounced (5.1.1)"
     ]
+
+
+def test_a_withdrawn_survey_is_no_undelivered_mail(db: Database, admin: Actor) -> None:
+    """A survey the desk decided not to send was listed, counted and re-sendable as failed
+    mail ("1 not delivered" on the status line, R re-sends it to the bounced address)."""
+    number, reply_id = _reply(db, admin)
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        assert outbox.record_bounce(
+            s, f"<out.{number}@desk.test>", dsn_status="5.1.1", diagnostic="User unknown"
+        )
+    with db.write() as s:
+        fields.set_status(s, admin, number, "resolved")
+    assert _claim(db) == []
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    assert survey.id is not None
+    with db.read() as s:
+        state = mail_reads.MailState([], mail_reads.outbox_counts(s), [])
+        listed = mail_reads.undelivered(s)
+        [shown] = [d for d in ticket_detail(s, number).outgoing if d.kind == "survey"]
+    assert [d.kind for d in listed] == ["reply"], "the bounced reply only"
+    assert state.undelivered_count == 1
+    assert state.outbox["withdrawn"] == 1
+    assert not shown.resendable
+    assert shown.describe() == "withdrawn, not sent: mail to ann@example.org bounced (5.1.1)"
+    with db.write() as s, pytest.raises(InvalidTransition):
+        outbox.resend(s, admin, survey.id)
 
 
 def _rows(db: Database) -> list[Outbox]:

@@ -238,3 +238,35 @@ def test_revision_graph_read_from_the_files_is_alembics() -> None:
     assert migrate.revision_graph() == expected
     built_on = frozenset().union(*expected.values())
     assert {r for r in expected if r not in built_on} == set(scripts.get_heads())
+
+
+def test_surveys_given_up_before_0029_are_withdrawn(db_url: str) -> None:
+    """A survey the desk gave up on purpose was ``failed`` ("survey not sent: …"), counted
+    and re-sendable as undelivered mail; other failed mail stays failed."""
+    db = Database(db_url)
+    migrate.upgrade(db, "0008")
+    rows = [
+        ("survey", "failed", "survey not sent: mail to ann@example.org bounced (5.1.1)"),
+        ("survey", "failed", "550 5.1.1 user unknown"),
+        ("reply", "failed", "survey not sent: a reply that says so"),
+    ]
+    with db.engine.begin() as conn:
+        for kind, status, error in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (kind, to_addresses, subject, body, status, attempts,"
+                    " next_attempt_at, last_error, created_at)"
+                    " VALUES (:kind, 'ann@example.org', 's', 'b', :status, 0, :now, :error, :now)"
+                ),
+                {"kind": kind, "status": status, "error": error, "now": datetime.now(UTC)},
+            )
+    migrate.upgrade(db)
+
+    with db.engine.connect() as conn:
+        found = conn.execute(text("SELECT kind, status, last_error FROM outbox ORDER BY id"))
+        assert [tuple(row) for row in found] == [
+            ("survey", "withdrawn", "mail to ann@example.org bounced (5.1.1)"),
+            ("survey", "failed", "550 5.1.1 user unknown"),
+            ("reply", "failed", "survey not sent: a reply that says so"),
+        ]
+    db.dispose()
