@@ -717,6 +717,7 @@ class Writer:
                 item.thread_refs[0].message_id,
                 dsn_status=report.status,
                 diagnostic=report.diagnostic or summary,
+                recipient=report.recipient,
                 now=self.now,
             )
 

@@ -13,6 +13,7 @@ sending            retrying    :func:`record_failure` (a try failed, tries are l
 sending            failed      :func:`record_failure` (refused for good, or out of tries)
 queued, retrying   withdrawn   :func:`claim_due` (a survey that must not go, and why)
 sent               bounced     :func:`record_bounce` (a delivery report names it)
+queued, retrying   withdrawn   :func:`record_bounce` (a survey to an address that bounced)
 failed, bounced    queued      :func:`resend` (an agent; the history says who)
 =================  ==========  =====================================================
 
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, and_, col, func, or_, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import MAIL, Actor
@@ -251,20 +252,27 @@ def record_bounce(
     *,
     dsn_status: str | None,
     diagnostic: str | None,
+    recipient: str | None = None,
     now: datetime | None = None,
 ) -> Bounce | None:
     """A delivery report names one of our Message-IDs: that mail is ``bounced``.
 
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
-    mail has that Message-ID. The caller (ingest) records the report itself on the ticket;
-    this only moves the outgoing mail's state, in the caller's transaction.
+    mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
+    waiting to go to the bounced address (the report's ``recipient`` when no outgoing mail
+    matched) and the one after a bounced reply. The caller (ingest) records the report
+    itself on the ticket; this only moves the outgoing mail's state, in the caller's
+    transaction.
     """
+    hard = not (dsn_status or "").startswith("4")
     row = session.exec(
         select(Outbox)
         .where(col(Outbox.email_message_id) == email_message_id)
         .order_by(col(Outbox.id).desc())
     ).first()
     if row is None or row.id is None:
+        if hard and recipient:
+            _withdraw_waiting_surveys(session, recipient, _one_line(dsn_status, 20), None)
         return None
     previous = row.status
     row.status = OutboxStatus.BOUNCED
@@ -272,7 +280,33 @@ def record_bounce(
     row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
     row.bounced_at = now or utcnow()
     session.add(row)
+    if hard:
+        reply = row if row.kind == "reply" else None
+        _withdraw_waiting_surveys(session, row.to_addresses, row.dsn_status, reply)
     return Bounce(row.id, row.ticket_id, row.message_id, previous)
+
+
+def _withdraw_waiting_surveys(
+    session: Session, address: str, dsn: str | None, reply: Outbox | None
+) -> None:
+    """Withdraw the surveys not sent yet (queued, or waiting for a retry) to ``address``,
+    which bounced for good, and the one after the bounced ``reply`` on its ticket: a bounce
+    that arrives after the survey was queued but before it went stops it too."""
+    bounced = f"mail to {address} bounced" + (f" ({dsn})" if dsn else "")
+    which = [func.lower(col(Outbox.to_addresses)) == address.lower()]
+    if reply is not None and reply.ticket_id is not None:
+        which.append(and_(col(Outbox.ticket_id) == reply.ticket_id, col(Outbox.id) > reply.id))
+    waiting = session.exec(
+        select(Outbox).where(
+            col(Outbox.kind) == SURVEY_KIND,
+            col(Outbox.status).in_((OutboxStatus.QUEUED, OutboxStatus.RETRYING)),
+            or_(*which),
+        )
+    ).all()
+    for survey in waiting:
+        same = survey.to_addresses.lower() == address.lower()
+        why = bounced if same else "the reply before it was not delivered (bounced)"
+        withdraw_survey(session, survey, why)
 
 
 def _one_line(value: str | None, limit: int) -> str | None:

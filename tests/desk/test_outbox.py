@@ -274,3 +274,68 @@ def test_a_withdrawn_survey_is_no_undelivered_mail(db: Database, admin: Actor) -
 def _rows(db: Database) -> list[Outbox]:
     with db.read() as s:
         return list(s.exec(select(Outbox).order_by(Outbox.id)))
+
+
+def _waiting_survey(db: Database, admin: Actor) -> tuple[int, int, int]:
+    """ann's ticket: a reply sent, then resolved; its survey claimed once and failed for now
+    (``retrying``). (ticket number, the reply's outbox id, the survey's)."""
+    number, reply_id = _reply(db, admin)
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        fields.set_status(s, admin, number, "resolved")
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    assert survey.id is not None
+    with db.write() as s:
+        assert outbox.claim_due(s, NOW, lambda n: f"<survey.{n}@desk.test>") == [survey.id]
+    assert _fail(db, survey.id, "421 4.3.2 try later") == OutboxStatus.RETRYING
+    return number, reply_id, survey.id
+
+
+@pytest.mark.parametrize("dsn", ["5.1.1", None])
+def test_a_hard_bounce_withdraws_the_survey_waiting_to_go(
+    db: Database, admin: Actor, dsn: str | None
+) -> None:
+    """The reply's bounce came back while the survey waited for its next try: the survey
+    was only stopped if the sender claimed it again (and went if it was being sent)."""
+    number, _, survey_id = _waiting_survey(db, admin)
+    with db.write() as s:
+        assert outbox.record_bounce(
+            s, f"<out.{number}@desk.test>", dsn_status=dsn, diagnostic="User unknown"
+        )
+    row = _row(db, survey_id)
+    why = "mail to ann@example.org bounced" + (f" ({dsn})" if dsn else "")
+    assert (row.status, row.last_error) == (OutboxStatus.WITHDRAWN, why)
+    assert row.ticket_id is not None
+    assert _survey_events(db, row.ticket_id) == [f"not sent: {why}"]
+
+
+def test_a_delay_report_leaves_the_waiting_survey(db: Database, admin: Actor) -> None:
+    number, _, survey_id = _waiting_survey(db, admin)
+    with db.write() as s:
+        assert outbox.record_bounce(
+            s, f"<out.{number}@desk.test>", dsn_status="4.4.1", diagnostic="no answer"
+        )
+    assert _row(db, survey_id).status == OutboxStatus.RETRYING
+
+
+def test_a_bounce_naming_no_mail_of_ours_withdraws_surveys_to_its_recipient(
+    db: Database, admin: Actor
+) -> None:
+    _, _, survey_id = _waiting_survey(db, admin)
+    with db.write() as s:
+        assert (
+            outbox.record_bounce(
+                s,
+                "<elsewhere@example.org>",
+                dsn_status="5.1.1",
+                diagnostic=None,
+                recipient="Ann@Example.org",
+            )
+            is None
+        )
+    row = _row(db, survey_id)
+    assert (row.status, row.last_error) == (
+        OutboxStatus.WITHDRAWN,
+        "mail to Ann@Example.org bounced (5.1.1)",
+    )

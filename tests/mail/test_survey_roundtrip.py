@@ -10,6 +10,7 @@ from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Status
@@ -220,21 +221,7 @@ def test_no_survey_to_an_address_whose_mail_bounced(
         dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
         [ack] = smtp_server.wait_for(1)
         ack_id = str(message_from_bytes(ack.raw, policy=policy.default)["Message-ID"])
-        dovecot.append(
-            "INBOX",
-            (
-                "From: Mail Delivery System <MAILER-DAEMON@mx.desk.test>\r\n"
-                "To: support@desk.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-                f"Message-ID: {new_id('mx.desk.test')}\r\nMIME-Version: 1.0\r\n"
-                'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n'
-                "\r\n--r\r\nContent-Type: text/plain\r\n\r\nNo such user.\r\n"
-                "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
-                "Reporting-MTA: dns; mx.desk.test\r\n\r\n"
-                "Final-Recipient: rfc822; ann@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-                "\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-                f"From: support@desk.test\r\nMessage-ID: {ack_id}\r\n--r--\r\n"
-            ).encode(),
-        )
+        dovecot.append("INBOX", _bounce_of(ack_id))
         wait_until(lambda: outbox(db, "ack")[0].status == "bounced", what="bounce read")
         [ticket] = tickets(db)
         with db.write() as session:
@@ -246,3 +233,50 @@ def test_no_survey_to_an_address_whose_mail_bounced(
     assert len(smtp_server.messages) == 2, "the acknowledgement and the reply, no survey"
     [survey] = outbox(db, "survey")
     assert survey.last_error == "mail to ann@example.org bounced (5.1.1)"
+
+
+def _bounce_of(message_id: str) -> bytes:
+    """The receiving server's report: mail ``message_id`` to ann@example.org failed (5.1.1)."""
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.desk.test>\r\n"
+        "To: support@desk.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: {new_id('mx.desk.test')}\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n'
+        "\r\n--r\r\nContent-Type: text/plain\r\n\r\nNo such user.\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.desk.test\r\n\r\n"
+        "Final-Recipient: rfc822; ann@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: support@desk.test\r\nMessage-ID: {message_id}\r\n--r--\r\n"
+    ).encode()
+
+
+def test_a_bounce_after_the_survey_was_queued_withdraws_it(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """The bounce of the acknowledgement came back while the survey waited for its next
+    try (the server said "try later"): the survey stayed queued to the bounced address, and
+    was stopped only if the sender happened to claim it again."""
+    settings = server_settings(dovecot, smtp_server, retry_base=3600.0, retry_max=3600.0)
+    service = MailService(db, IntakeOptions(settings))
+    service.start()
+    try:
+        dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
+        [ack] = smtp_server.wait_for(1)
+        ack_id = str(message_from_bytes(ack.raw, policy=policy.default)["Message-ID"])
+        smtp_server.respond_with = "451 4.3.0 Try again later"
+        [ticket] = tickets(db)
+        with db.write() as session:
+            fields.set_status(session, admin, ticket.number, "resolved")
+        wait_until(lambda: outbox(db, "survey")[0].status == "retrying", what="survey waits")
+        dovecot.append("INBOX", _bounce_of(ack_id))
+        wait_until(lambda: outbox(db, "survey")[0].status == "withdrawn", what="withdrawn")
+    finally:
+        service.stop()
+    [survey] = outbox(db, "survey")
+    assert survey.last_error == "mail to ann@example.org bounced (5.1.1)"
+    with db.read() as session:
+        events = ticket_detail(session, ticket.number).events
+    assert [e.new_value for e in events if e.kind == "survey"] == [
+        "not sent: mail to ann@example.org bounced (5.1.1)"
+    ]
