@@ -133,6 +133,12 @@ class MailSettings(BaseModel):
     """Body of the acknowledgement; ``{number}``, ``{subject}``, ``{name}``, ``{desk}``."""
     ack_limit_per_hour: int = Field(default=3, ge=0)
     """At most this many acknowledgements to one sender per hour (stops loops)."""
+    ack_forwards: bool = False
+    """Acknowledge a ticket opened from an agent's forward too (to the original sender).
+
+    Off by default: the customer wrote to someone else, maybe days ago, and the agent who
+    forwarded it answers; a "we received your request" mail would only puzzle them.
+    """
     blocked: list[str] = Field(default_factory=list)
     """Senders held as spam: full addresses or ``@domain``."""
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=0)

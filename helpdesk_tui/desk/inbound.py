@@ -161,6 +161,8 @@ class IntakeConfig:
     ack_subject: str = "Re: {subject} [#{number}]"
     ack_template: str = "Your request is ticket #{number}."
     ack_limit_per_hour: int = 3
+    ack_forwards: bool = False
+    """Acknowledge a ticket opened from an agent's forward (to the original sender)."""
     kb_public_url: str = ""
     """The published help site (``[kb] public_url``): when set, an acknowledgement lists the
     public articles that answer the new ticket well, with their links."""

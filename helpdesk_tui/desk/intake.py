@@ -164,8 +164,8 @@ def decide(
         return Decision(Action.OWN)
     if item.mail_class is MailClass.SPAM and not not_spam:
         return Decision(Action.SPAM, reason=item.reason)
-    target, mentioned = _thread_target(item, lookups)
     if item.mail_class in MACHINE_CLASSES:
+        target, _ = _thread_target(item, lookups)
         if target is None:
             return Decision(Action.HOLD_MACHINE, reason=item.reason, collision=collision)
         return Decision(Action.MACHINE_NOTE, target, reason=item.reason, collision=collision)
@@ -175,8 +175,11 @@ def decide(
     if agent is not None and item.forwarded_from not in config.own_addresses:
         # An agent forwarded a customer's mail from their own mailbox: the customer asks.
         forwarded_by, requester, reply_to = f"{agent} ({requester})", item.forwarded_from, None
+    target, mentioned = _thread_target(item, lookups, requester if forwarded_by else None)
     address = reply_to or requester
     no_ack = _no_ack(item, address, lookups, config)
+    if forwarded_by is not None and no_ack is None and not config.ack_forwards:
+        no_ack = "an agent's forward (mail.ack_forwards is off)"
     return Decision(
         Action.FOLLOW_UP if target is not None else Action.TICKET,
         target,
@@ -190,11 +193,14 @@ def decide(
     )
 
 
-def _thread_target(item: Inbound, lookups: Lookups) -> tuple[TicketKey | None, int | None]:
+def _thread_target(
+    item: Inbound, lookups: Lookups, original_sender: str | None = None
+) -> tuple[TicketKey | None, int | None]:
     """The ticket a message continues (headers first, then subject tokens), and a mention.
 
     A subject token threads only for the ticket's requester or someone already on its
-    thread: a stranger quoting a number must not write into another customer's ticket.
+    thread: a stranger quoting a number must not write into another customer's ticket. For
+    an agent's forward, the ``original_sender`` of the forwarded mail counts too.
     """
     for ref in item.thread_refs:
         found = lookups.threads.get(ref.message_id)
@@ -207,7 +213,8 @@ def _thread_target(item: Inbound, lookups: Lookups) -> tuple[TicketKey | None, i
         ticket = lookups.numbers.get(number)
         if ticket is None:
             continue
-        if item.from_address and item.from_address in lookups.participants(ticket):
+        people = lookups.participants(ticket)
+        if (item.from_address and item.from_address in people) or original_sender in people:
             return ticket, None
         mentioned = mentioned or number
     return None, mentioned
@@ -362,15 +369,7 @@ class Writer:
             author_contact_id=author.id if author else None,
             email=email,
         )
-        if decision.forwarded_by is not None:
-            self.rows.system_note(
-                MAIL,
-                ticket,
-                f"Forwarded by {decision.forwarded_by}; the requester is the original sender, "
-                f"{decision.requester}.",
-                event="forwarded",
-                detail=f"by {decision.forwarded_by}"[:200],
-            )
+        self._note_forward(ticket, decision, "the requester is the original sender")
         if decision.mentioned is not None:
             self.rows.system_note(
                 MAIL,
@@ -405,10 +404,23 @@ class Writer:
             email=email,
             reply_to=decision.reply_to if is_requester else None,
         )
+        self._note_forward(ticket, decision, "the message is the original sender's")
         self._after_customer_message(item, decision, ticket)
         self._route(ticket, Trigger.FOLLOW_UP, item, decision)
         self._processed(item, Outcome.FOLLOW_UP, ticket, message, raw_id, seen)
         return IngestResult(Outcome.FOLLOW_UP, ticket.number)
+
+    def _note_forward(self, ticket: AnyTicket, decision: Decision, what: str) -> None:
+        """An agent's forward: a note (and event ``forwarded``) saying which agent sent it."""
+        if decision.forwarded_by is None:
+            return
+        self.rows.system_note(
+            MAIL,
+            ticket,
+            f"Forwarded by {decision.forwarded_by}; {what}, {decision.requester}.",
+            event="forwarded",
+            detail=f"by {decision.forwarded_by}"[:200],
+        )
 
     def _survey_answer(
         self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
@@ -480,6 +492,7 @@ class Writer:
         self.session.flush()  # the statements below read and write beside the ORM's rows
         ref = self.rows.lock_ticket(ticket.id)
         assert ref is not None
+        self._note_forward(ref, decision, "the message is the original sender's")
         self._after_customer_message(item, decision, ref)
         self._route(ref, Trigger.NEW, item, decision)
         acknowledged = self._acknowledge(ref, item, decision, author)
@@ -893,7 +906,11 @@ def _wanted(items: Sequence[Inbound]) -> Wanted:
     addresses = {
         a
         for item in items
-        for a in (address_or_none(item.from_address), address_or_none(item.reply_to))
+        for a in (
+            address_or_none(item.from_address),
+            address_or_none(item.reply_to),
+            address_or_none(item.forwarded_from),  # an agent's forward: the customer's
+        )
         if a is not None
     }
     return Wanted(

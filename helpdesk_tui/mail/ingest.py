@@ -119,6 +119,7 @@ class IngestConfig:
                 ack_subject=mail.ack_subject,
                 ack_template=mail.ack_template,
                 ack_limit_per_hour=mail.ack_limit_per_hour,
+                ack_forwards=mail.ack_forwards,
                 kb_public_url=options.kb_public_url,
                 router=_router(options.rules_file, options.desk_name),
             ),

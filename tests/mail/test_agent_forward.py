@@ -1,6 +1,8 @@
 """An agent forwards a customer's mail from their own mailbox to the desk (read from a real
 Dovecot): the customer is the requester, and the ticket says which agent forwarded it.
-The agent became the requester (and got the acknowledgement)."""
+The agent became the requester (and got the acknowledgement). No acknowledgement goes to the
+customer unless ``mail.ack_forwards`` says so; a forward that threads into a ticket is noted
+there too."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def test_an_agents_forward_makes_the_original_sender_the_requester(
     assert note.body == (
         "Forwarded by bob (bob@acme.test); the requester is the original sender, ann@example.org."
     )
-    assert [row.to_addresses for row in outbox(db, "ack")] == ["ann@example.org"]
+    assert outbox(db, "ack") == [], "ann wrote to bob, maybe days ago: no 'we received it'"
 
 
 def test_a_forward_from_someone_who_is_no_agent_keeps_its_sender(
@@ -98,3 +100,66 @@ def test_an_agents_mail_that_is_no_forward_keeps_the_agent(
     with db.read() as session:
         requester = session.get(Contact, ticket.requester_id)
         assert requester is not None and requester.email == "bob@acme.test"
+
+
+def test_a_forward_is_acknowledged_when_the_desk_says_so(
+    db: Database, admin: Actor, dovecot: ImapAccount
+) -> None:
+    with db.write() as session:
+        add_agent(session, admin, "bob", name="Bob Agent", email="bob@acme.test")
+    dovecot.append("INBOX", _attached("bob@acme.test"))
+    assert poller(db, server_settings(dovecot, ack_forwards=True)).run_once() == 1
+    assert [row.to_addresses for row in outbox(db, "ack")] == ["ann@example.org"]
+
+
+def test_an_agents_forward_into_an_existing_ticket_says_who_forwarded_it(
+    db: Database, admin: Actor, dovecot: ImapAccount
+) -> None:
+    """Ann wrote to bob directly about her ticket ("Re: VPN broken [#n]"); bob forwards it
+    to the desk: it threads into ann's ticket as her message, and the ticket says bob
+    forwarded it (it said nothing, as if ann had written to the desk)."""
+    with db.write() as session:
+        add_agent(session, admin, "bob", name="Bob Agent", email="bob@acme.test")
+    dovecot.append("INBOX", email(subject="VPN broken", body="The VPN drops."))
+    settings = server_settings(dovecot)
+    assert poller(db, settings).run_once() == 1
+    [ticket] = tickets(db)
+    dovecot.append(
+        "INBOX",
+        email(
+            sender="Bob Agent <bob@acme.test>",
+            subject=f"Fwd: Re: VPN broken [#{ticket.number}]",
+            body=_INLINE.replace(
+                "Subject: VPN broken", f"Subject: Re: VPN broken [#{ticket.number}]"
+            ),
+        ),
+    )
+    assert poller(db, settings).run_once() == 1
+
+    assert len(tickets(db)) == 1
+    *_, forwarded, note = messages(db, ticket.number)
+    assert (forwarded.kind, note.kind) == ("customer", "system")
+    with db.read() as session:
+        author = session.get(Contact, forwarded.author_contact_id)
+        assert author is not None and author.email == "ann@example.org"
+    assert note.body == (
+        "Forwarded by bob (bob@acme.test); the message is the original sender's, ann@example.org."
+    )
+
+
+def test_an_agents_forward_from_a_known_customer_opens_a_ticket(
+    db: Database, admin: Actor, dovecot: ImapAccount
+) -> None:
+    """The customer was a contact already: the forward was quarantined ("cannot be stored:
+    UNIQUE constraint failed: contact.email"), the contact was made a second time."""
+    with db.write() as session:
+        add_agent(session, admin, "bob", name="Bob Agent", email="bob@acme.test")
+    dovecot.append("INBOX", email(subject="Printer jammed", body="Paper stuck."))
+    settings = server_settings(dovecot)
+    assert poller(db, settings).run_once() == 1
+    dovecot.append("INBOX", _attached("bob@acme.test"))
+    assert poller(db, settings).run_once() == 1
+
+    first, forwarded = tickets(db)
+    assert forwarded.subject == "WG: VPN broken"
+    assert forwarded.requester_id == first.requester_id
