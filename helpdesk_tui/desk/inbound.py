@@ -134,6 +134,10 @@ class Inbound:
     """The original sender of a forwarded message (a ``Fwd:`` subject and a forwarded header
     block or attached message), as the mail layer read it; None: no forward."""
     forwarded_name: str = ""
+    answered: str | None = None
+    """Mail from our own address the desk did not send that clearly answers a customer (a
+    colleague's reply in a mail client: a reply's subject, quoted text, not automatic): the
+    outside address it went to, as the mail layer read it; None otherwise."""
     email: EmailMeta = field(default_factory=EmailMeta)
     thread_refs: tuple[ThreadRef, ...] = ()
     """The Message-IDs it answers or reports on, most direct first; forged ones left out."""

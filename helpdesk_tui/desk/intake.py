@@ -104,6 +104,9 @@ class Action(StrEnum):
     FOLLOW_UP = "follow_up"
     MACHINE_NOTE = "machine_note"
     """Machine mail recorded on its ticket: a system note, no status change, no answer."""
+    ANSWERED_OUTSIDE = "answered_outside"
+    """A colleague's answer to a customer from our own address that matches no ticket: a
+    new ticket for that customer, answered (the reply recorded as sent outside the desk)."""
     HOLD_MACHINE = "hold_machine"
     SPAM = "spam"
     OWN = "own"
@@ -166,6 +169,8 @@ def decide(
         return Decision(Action.SPAM, reason=item.reason)
     if item.mail_class in MACHINE_CLASSES:
         target, _ = _thread_target(item, lookups)
+        if target is None and _answers_a_customer(item, config):
+            return Decision(Action.ANSWERED_OUTSIDE, requester=item.answered, collision=collision)
         if target is None:
             return Decision(Action.HOLD_MACHINE, reason=item.reason, collision=collision)
         return Decision(Action.MACHINE_NOTE, target, reason=item.reason, collision=collision)
@@ -190,6 +195,18 @@ def decide(
         requester=requester,
         reply_to=reply_to,
         forwarded_by=forwarded_by,
+    )
+
+
+def _answers_a_customer(item: Inbound, config: IntakeConfig) -> bool:
+    """Mail from our own address that clearly answers a customer (not the desk, not a
+    no-reply address): a colleague's reply, worth a ticket rather than the holding area."""
+    address = item.answered
+    return (
+        item.mail_class is MailClass.OWN_ADDRESS
+        and address is not None
+        and address not in config.own_addresses
+        and not is_noreply(address)
     )
 
 
@@ -340,6 +357,8 @@ class Writer:
             self._processed(item, Outcome.MACHINE, None, None, raw_id, seen_before)
             return IngestResult(Outcome.MACHINE, reason=decision.reason)
         email = self._email(item, decision, raw_id)
+        if action is Action.ANSWERED_OUTSIDE:
+            return self._answered_outside(item, decision, email, raw_id, seen_before)
         if action is Action.MACHINE_NOTE:
             return self._machine_note(item, decision, email, raw_id, seen_before)
         if action is Action.FOLLOW_UP:
@@ -555,6 +574,42 @@ class Writer:
             self._note_collision(ticket, item)
         self._processed(item, Outcome.MACHINE_NOTE, ticket, message, raw_id, seen)
         return IngestResult(Outcome.MACHINE_NOTE, ticket.number)
+
+    def _answered_outside(
+        self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
+    ) -> IngestResult:
+        """A colleague answered a customer from our own address, about nothing the desk
+        knows: a ticket for the customer, the answer on it as an agent's reply sent outside
+        the desk (its first response; nothing queued), waiting on the customer, whose answer
+        threads into it. No acknowledgement: the customer has an answer already."""
+        author = self._contact(decision.requester, item)
+        sender = item.from_address or "our own address"
+        ticket: AnyTicket = self.rows.open_ticket(
+            MAIL,
+            subject=base_subject(item.subject) or "(no subject)",
+            channel=Channel.EMAIL,
+            requester_id=author.id if author else None,
+        )
+        message = self.rows.append_message(
+            MAIL, ticket, kind=MessageKind.REPLY, body=item.body, channel=Channel.EMAIL, email=email
+        )
+        self.rows.system_note(
+            MAIL,
+            ticket,
+            f"Opened from an answer {sender} sent to {decision.requester} outside the desk; "
+            "the message it answers is not in the desk.",
+        )
+        old = Status(ticket.status)
+        ticket = self.rows.bump(
+            ticket,
+            {"status": Status.WAITING, "first_response_at": self.rows.message_time(message)},
+        )
+        self.rows.event(MAIL, ticket, "reply", f"sent outside the desk, from {sender}")
+        self.rows.event(MAIL, ticket, "status", Status.WAITING, field="status", old=old)
+        self._after_customer_message(item, decision, ticket)
+        self._route(ticket, Trigger.NEW, item, decision)
+        self._processed(item, Outcome.TICKET, ticket, message, raw_id, seen)
+        return IngestResult(Outcome.TICKET, ticket.number)
 
     def _first_response_pending(self, target: AnyTicket) -> bool:
         if isinstance(target, NewTicket) and target.id is None:
@@ -910,6 +965,7 @@ def _wanted(items: Sequence[Inbound]) -> Wanted:
             address_or_none(item.from_address),
             address_or_none(item.reply_to),
             address_or_none(item.forwarded_from),  # an agent's forward: the customer's
+            address_or_none(item.answered),  # a colleague's answer: the customer's
         )
         if a is not None
     }

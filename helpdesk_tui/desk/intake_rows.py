@@ -504,9 +504,19 @@ class Intake:
             self._event(actor, ticket, event, new=detail)
         return message
 
-    def event(self, actor: Actor, ticket: AnyTicket, kind: str, detail: str | None) -> None:
-        """A history row of ``kind`` with ``detail`` as its new value."""
-        self._event(actor, ticket, kind, new=detail)
+    def event(
+        self,
+        actor: Actor,
+        ticket: AnyTicket,
+        kind: str,
+        detail: str | None,
+        *,
+        field: str | None = None,
+        old: object = None,
+    ) -> None:
+        """A history row of ``kind`` with ``detail`` as its new value (a change of ``field``
+        from ``old``, when given)."""
+        self._event(actor, ticket, kind, field=field, old=old, new=detail)
 
     def customer_follow_up(
         self,

@@ -43,9 +43,9 @@ from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.forwards import forwarded_from
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
-from helpdesk_tui.mail.noise import Verdict, classify
+from helpdesk_tui.mail.noise import Verdict, answered_customer, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
-from helpdesk_tui.mail.quotes import own_words
+from helpdesk_tui.mail.quotes import own_words, quotes_history
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -208,6 +208,15 @@ def read_message(
     if as_person and verdict.mail_class in MACHINE_CLASSES:
         verdict = Verdict(MailClass.NORMAL, no_ack=f"released machine mail ({verdict.reason})")
     forward = forwarded_from(parsed) if verdict.mail_class is MailClass.NORMAL else None
+    answered = (
+        answered_customer(
+            parsed,
+            own_addresses=config.own_addresses,
+            quotes=quotes_history(parsed.body_text[:NEW_TEXT_CHARS]),
+        )
+        if verdict.mail_class is MailClass.OWN_ADDRESS
+        else None
+    )
     return Inbound(
         raw=raw,
         sha=sha,
@@ -225,6 +234,7 @@ def read_message(
         new_text=own_words(parsed.body_text[:NEW_TEXT_CHARS]),
         forwarded_from=forward[0] if forward else None,
         forwarded_name=forward[1] if forward else "",
+        answered=answered,
         email=_email(parsed),
         thread_refs=_thread_refs(parsed, verdict, config.signer),
         tokens=subject_tokens(parsed.subject),

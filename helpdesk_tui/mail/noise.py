@@ -179,6 +179,34 @@ def _bounce_reason(
     return None
 
 
+_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:\[[^\[\]]{1,40}\]\s*)*(?:re|aw|sv|antw|odp|r|res|rif|ref)\s*(?:\[\d{1,3}\])?\s*:",
+    re.IGNORECASE,
+)
+"""A reply's subject: Re: (English and most), AW: (German), SV: (Nordic), Antw: (Dutch),
+Odp: (Polish), R:/Rif: (Italian), RES:/Ref: (Portuguese); after a gateway's ``[EXT]`` too."""
+
+
+def answered_customer(
+    parsed: ParsedMessage, *, own_addresses: Iterable[str], quotes: bool
+) -> str | None:
+    """The outside address a mail from our own address clearly answers, or None.
+
+    Clearly a colleague answering a customer from the desk's address in a mail client: a
+    reply's subject, ``quotes`` (the text quotes the mail it answers), an outside address
+    in To, and nothing automatic about it (no Auto-Submitted, Precedence, list or
+    auto-response headers, no null sender). Web forms and notifications sending as the desk
+    are none of that, and stay held.
+    """
+    own = {address.strip().lower() for address in own_addresses}
+    if not quotes or not _REPLY_SUBJECT.match(parsed.subject or ""):
+        return None
+    if _auto_reply_reason(parsed) is not None or _no_ack_reason(parsed) is not None:
+        return None
+    outside = [address for address in parsed.to if address and address.lower() not in own]
+    return outside[0].lower() if outside else None
+
+
 def _auto_reply_reason(parsed: ParsedMessage) -> str | None:
     headers = parsed.headers
     auto_submitted = headers.get("auto-submitted", "no").split(";", 1)[0].strip().lower()

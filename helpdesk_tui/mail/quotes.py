@@ -80,6 +80,14 @@ def own_words(text: str) -> str:
     return _join(lines[: first if start is None else start])
 
 
+def quotes_history(text: str) -> bool:
+    """Whether the text quotes an earlier message: ``>`` lines, or history after an
+    attribution, an Outlook header block or an "Original Message" line (a signature alone
+    is no quote)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return any(_quoted(line) for line in lines) or _history_start(lines) < len(lines)
+
+
 def _join(lines: list[str]) -> str:
     start, end = 0, len(lines)
     while start < end and not lines[start].strip():

@@ -6,7 +6,9 @@ visitor in ``Reply-To`` (a request nobody may lose). Both were dropped unseen as
 mail"; now the first is an agent's reply on its ticket, sent outside the desk (a note at
 first), and the second is held as machine mail that an agent can release into a ticket for
 the visitor. Neither opens a ticket on its own,
-changes a status or gets an answer.
+changes a status or gets an answer — except a colleague's answer that matches no ticket and
+is clearly one (a reply's subject, quoted text, to an outside address): it opens a ticket
+for that customer, answered and waiting on them, where it was held.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.mail.ingest import IngestConfig, release_machine
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome
-from helpdesk_tui.storage.models import Contact, Event
+from helpdesk_tui.storage.models import Contact, Event, Status
 
 from .mailbuild import (
     DESK,
@@ -106,3 +108,98 @@ def test_a_web_form_sending_as_the_desk_is_held_and_released_for_the_visitor(
     assert requester is not None and requester.email == "wanda@example.net"
     assert ticket.reply_to is None
     assert "cannot log in" in messages(db, ticket.number)[0].body
+
+
+_COLLEAGUE_ANSWER = (
+    "Yes, the spare toner is in the second drawer.\n\n"
+    "On Mon, 23 Nov 2026 at 09:00, Carl Client <carl@example.net> wrote:\n"
+    "> Where do we keep the toner?\n"
+)
+
+
+def test_a_colleagues_answer_matching_no_ticket_opens_an_answered_ticket(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    """Carl wrote to a colleague, who answered from the shared address: no ticket knows
+    Carl's mail, and the answer was held as machine mail, out of the queue, so Carl's next
+    message started a ticket that did not show the answer he had."""
+    settings = server_settings(dovecot)
+    answer_id = new_id("desk.test")
+    dovecot.append(
+        "INBOX",
+        email(
+            sender=f"ACME Support <{DESK}>",
+            to="Carl Client <carl@example.net>",
+            subject="RE: Toner",
+            message_id=answer_id,
+            in_reply_to=new_id("example.net"),
+            body=_COLLEAGUE_ANSWER,
+        ),
+    )
+    assert poller(db, settings).run_once() == 1
+
+    assert held(db) == []
+    [ticket] = tickets(db)
+    assert (ticket.subject, ticket.status) == ("Toner", Status.WAITING)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+        assert requester is not None and requester.email == "carl@example.net"
+        events = {
+            e.kind: e.new_value
+            for e in session.exec(select(Event).where(Event.ticket_id == ticket.id))
+        }
+    reply, note = messages(db, ticket.number)
+    assert (reply.kind, reply.from_address) == ("reply", DESK)
+    assert reply.body.startswith("Yes, the spare toner")
+    assert note.kind == "system" and "outside the desk" in note.body
+    assert ticket.first_response_at == reply.created_at
+    assert ticket.reply_due_at is None, "SLA: responded"
+    assert events["reply"] == f"sent outside the desk, from {DESK}"
+    assert events["status"] == "waiting"
+    assert outbox(db) == [], "no acknowledgement, nothing queued"
+
+    # Carl's answer to it threads into the ticket and opens it again.
+    dovecot.append(
+        "INBOX",
+        email(
+            sender="Carl Client <carl@example.net>",
+            subject="Re: RE: Toner",
+            in_reply_to=answer_id,
+            body="Found it, thanks.",
+        ),
+    )
+    assert poller(db, settings).run_once() == 1
+    [after] = tickets(db)
+    assert after.status == Status.OPEN
+    assert messages(db, ticket.number)[-1].body.strip() == "Found it, thanks."
+
+
+def test_mail_from_the_shared_address_that_is_not_clearly_an_answer_stays_held(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    """No quote, no reply's subject, or an automatic sender: held as before."""
+    settings = server_settings(dovecot)
+    sender = f"ACME Support <{DESK}>"
+    for raw in (
+        email(sender=sender, to="carl@example.net", subject="Re: Toner", body="In the drawer."),
+        email(sender=sender, to="carl@example.net", subject="Toner", body=_COLLEAGUE_ANSWER),
+        email(
+            sender=sender,
+            to="carl@example.net",
+            subject="Re: Toner",
+            body=_COLLEAGUE_ANSWER,
+            headers=["Auto-Submitted: auto-replied"],
+        ),
+        email(sender=sender, to=DESK, subject="Re: Toner", body=_COLLEAGUE_ANSWER),
+        email(
+            sender=sender,
+            to="noreply@example.net",
+            subject="Re: Toner",
+            body=_COLLEAGUE_ANSWER,
+        ),
+    ):
+        dovecot.append("INBOX", raw)
+    assert poller(db, settings).run_once() == 5
+
+    assert tickets(db) == []
+    assert [entry.kind for entry in held(db)] == ["own_address"] * 5
