@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 from email.utils import getaddresses
 
 from helpdesk_tui.desk.blobs import as_bytes
+from helpdesk_tui.mail.header_lines import FROM_FIELD, SENT_FIELD
 from helpdesk_tui.mail.parse import ParsedMessage
 
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|doorst|vs|enc)\s*:", re.IGNORECASE)
@@ -23,11 +24,6 @@ _BLOCK_START = re.compile(
     r"weitergeleitete nachricht|urspr[üu]ngliche nachricht|message transf[ée]r[ée]|"
     r"message d'origine|mensaje reenviado|mensaje original|mensagem encaminhada|"
     r"doorgestuurd bericht|oorspronkelijk bericht)\b.*$",
-    re.IGNORECASE,
-)
-_FROM_LINE = re.compile(r"^\s*\*?(?:from|von|de|van|da)\s*:\*?\s*(.+)$", re.IGNORECASE)
-_DATE_LINE = re.compile(
-    r"^\s*\*?(?:sent|date|gesendet|datum|envoy[ée]|enviado|fecha|data|verzonden)\s*:",
     re.IGNORECASE,
 )
 _BLOCK_LINES = 8
@@ -55,12 +51,12 @@ def _from_block(text: str) -> tuple[str, str] | None:
         line = line.lstrip("> ")
         if _BLOCK_START.match(line):
             for below in lines[index + 1 : index + 1 + _BLOCK_LINES]:
-                match = _FROM_LINE.match(below.lstrip("> "))
+                match = FROM_FIELD.match(below.lstrip("> "))
                 if match:
                     return _address(match.group(1))
             continue
-        match = _FROM_LINE.match(line)
-        if match and any(_DATE_LINE.match(n.lstrip("> ")) for n in lines[index + 1 : index + 3]):
+        match = FROM_FIELD.match(line)
+        if match and any(SENT_FIELD.match(n.lstrip("> ")) for n in lines[index + 1 : index + 3]):
             return _address(match.group(1))
     return None
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from helpdesk_tui.mail.header_lines import FROM_FIELD, SENT_FIELD
+
 _MAX_HEADER_LINES = 4
 _MAX_SIGNATURE_LINES = 15
 # A line of underscores also starts mailing-list footers, but in a body it may just be a
@@ -30,11 +32,6 @@ _ATTRIBUTION = re.compile(r"^.{0,500}<[^<>\s]+@[^<>\s]+>\s*:$")
 _ORIGINAL_MESSAGE = re.compile(
     r"^-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original"
     r"|Messaggio originale|Oorspronkelijk bericht)\s*-{2,}$",
-    re.IGNORECASE,
-)
-_FROM_FIELD = re.compile(r"^\*?(?:From|Von|De|Van|Da)\s?:\*?\s+\S", re.IGNORECASE)
-_SENT_FIELD = re.compile(
-    r"^\*?(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden|Inviato)\s?:\*?\s+\S",
     re.IGNORECASE,
 )
 _FORWARDED = re.compile(
@@ -121,12 +118,12 @@ def _history_start(lines: list[str]) -> int:
 
 def _is_outlook_header(lines: list[str], index: int) -> bool:
     """``From: ...`` followed closely by ``Sent: ...``, unless it heads a forwarded message."""
-    if not _FROM_FIELD.match(lines[index].strip()):
+    if not FROM_FIELD.match(lines[index]):
         return False
     if any(_FORWARDED.search(line) for line in lines[max(0, index - 3) : index]):
         return False
     following = lines[index + 1 : index + _MAX_HEADER_LINES]
-    return any(_SENT_FIELD.match(line.strip()) for line in following)
+    return any(SENT_FIELD.match(line) for line in following)
 
 
 def _back_over_separator(lines: list[str], index: int) -> int:
