@@ -134,6 +134,9 @@ class Inbound:
     """The original sender of a forwarded message (a ``Fwd:`` subject and a forwarded header
     block or attached message), as the mail layer read it; None: no forward."""
     forwarded_name: str = ""
+    notes: tuple[str, ...] = ()
+    """One line each about what the mail layer could not read as it should (a broken
+    ``winmail.dat`` kept as it came): a system note on the ticket."""
     answered: str | None = None
     """Mail from our own address the desk did not send that clearly answers a customer (a
     colleague's reply in a mail client: a reply's subject, quoted text, not automatic): the

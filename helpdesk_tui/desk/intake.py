@@ -674,6 +674,8 @@ class Writer:
         )
 
     def _after_customer_message(self, item: Inbound, decision: Decision, ticket: AnyTicket) -> None:
+        if item.notes:
+            self.rows.system_note(MAIL, ticket, "\n".join(item.notes))
         if item.skipped:
             limit = _size(self.config.max_attachment_bytes)
             lines = [f"{s.filename} ({_size(s.size)}, {s.content_type})" for s in item.skipped]

@@ -235,6 +235,7 @@ def read_message(
         forwarded_from=forward[0] if forward else None,
         forwarded_name=forward[1] if forward else "",
         answered=answered,
+        notes=parsed.notes,
         email=_email(parsed),
         thread_refs=_thread_refs(parsed, verdict, config.signer),
         tokens=subject_tokens(parsed.subject),

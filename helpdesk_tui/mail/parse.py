@@ -45,9 +45,11 @@ from typing import TypeVar
 
 import html2text
 
-from helpdesk_tui.desk.blobs import Chunked, Content, size_of
+from helpdesk_tui.desk.blobs import Chunked, Content, as_bytes, size_of
 from helpdesk_tui.desk.limits import cut_body, human_bytes
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
+from helpdesk_tui.mail.tnef import TnefError, is_tnef
+from helpdesk_tui.mail.tnef import unpack as unpack_tnef
 from helpdesk_tui.safe_text import without_escape_sequences, without_invisibles
 
 INTERNAL_HEADER_PREFIX = "x-helpdesk-"
@@ -279,6 +281,8 @@ class ParsedMessage:
     raw_sha256: str
     dedupe_key: str
     """Message-ID, or ``sha256:<hex>`` of the raw bytes when there is none."""
+    notes: tuple[str, ...] = ()
+    """One line each about what could not be read as it should (a broken ``winmail.dat``)."""
 
 
 BIG_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -389,6 +393,7 @@ def _parse(
         feedback_type=body.report_field("feedback-type"),
         raw_sha256=raw_sha256,
         dedupe_key=message_id or f"sha256:{raw_sha256}",
+        notes=tuple(body.notes),
     )
 
 
@@ -979,6 +984,10 @@ class _Body:
 
     streams: dict[int, _Base64Stream] = field(default_factory=dict)
     """Parts (by ``id``) whose base64 text the parser did not see, with how to decode it."""
+    tnef_plain: list[str] = field(default_factory=list)
+    tnef_html: list[str] = field(default_factory=list)
+    """The text inside ``winmail.dat`` files: the body when the message has no other."""
+    notes: list[str] = field(default_factory=list)
 
     @classmethod
     def extract(
@@ -999,9 +1008,16 @@ class _Body:
 
     def text(self) -> str:
         plain = _clean_text("\n".join(self.plain))
-        if plain.strip() or not self.html:
+        if plain.strip():
             return plain
-        return _clean_text(html_to_text("\n".join(self.html)))
+        if self.html:
+            return _clean_text(html_to_text("\n".join(self.html)))
+        tnef_plain = _clean_text("\n".join(self.tnef_plain))
+        if tnef_plain.strip():
+            return tnef_plain
+        if self.tnef_html:
+            return _clean_text(html_to_text("\n".join(self.tnef_html)))
+        return plain
 
     def bounced_message_id(self) -> str | None:
         if not self.is_report:
@@ -1135,6 +1151,8 @@ class _Body:
         if size > self.max_attachment_bytes:
             self.skipped.append(SkippedAttachment(name, content_type, size))
             return
+        if is_tnef(content_type, filename) and self._unpack_tnef(name, content):
+            return
         content_id = _content_id(headers.get("content-id"))
         self.attachments.append(
             ParsedAttachment(
@@ -1146,6 +1164,35 @@ class _Body:
                 inline=disposition == "inline" or (disposition is None and content_id is not None),
             )
         )
+
+    def _unpack_tnef(self, name: str, content: Content) -> bool:
+        """Outlook's ``winmail.dat``: its files as attachments (each within the size limit)
+        and its text kept for a message that has no other. False: keep the file as it came
+        (it could not be read, with a note saying why, or nothing came out of it)."""
+        try:
+            unpacked = unpack_tnef(as_bytes(content))
+        except TnefError as error:
+            self.notes.append(
+                f"{name} (Outlook's TNEF) could not be unpacked: {error.reason}; "
+                "it is kept as it came."
+            )
+            return False
+        if not unpacked.attachments and unpacked.text is None and unpacked.html is None:
+            return False
+        for filename, data in unpacked.attachments:
+            content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            inner = safe_filename(filename, content_type)
+            if len(data) > self.max_attachment_bytes:
+                self.skipped.append(SkippedAttachment(inner, content_type, len(data)))
+                continue
+            self.attachments.append(
+                ParsedAttachment(inner, content_type, len(data), data, None, inline=False)
+            )
+        if unpacked.text is not None:
+            self.tnef_plain.append(decode_bytes(unpacked.text, None))
+        if unpacked.html is not None:
+            self.tnef_html.append(decode_bytes(unpacked.html, None))
+        return True
 
     def _embedded_images(self, markup: str) -> None:
         """Images an HTML body carries in itself (``<img src="data:image/png;base64,…">``,

@@ -1,0 +1,154 @@
+"""Outlook's winmail.dat (application/ms-tnef): the files inside it are the attachments, its
+text the body of a message that has no other; a broken one is kept as it came, with a note.
+They were one opaque ``winmail.dat`` attachment nobody outside Outlook can open."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+from sqlmodel import col, select
+
+from helpdesk_tui.mail import tnef
+from helpdesk_tui.mail.parse import ParsedMessage, parse_message
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Attachment
+
+from .mailbuild import messages, server_settings, tickets
+from .servers import ImapAccount
+from .test_poller import poller
+
+_MESSAGE, _ATTACHMENT = 1, 2
+
+
+def _object(level: int, name: int, data: bytes, kind: int = 0x0006) -> bytes:
+    return (
+        bytes([level])
+        + name.to_bytes(2, "little")
+        + kind.to_bytes(2, "little")
+        + len(data).to_bytes(4, "little")
+        + data
+        + (sum(data) & 0xFFFF).to_bytes(2, "little")
+    )
+
+
+def winmail(files: list[tuple[str, bytes]], body: bytes | None = None) -> bytes:
+    """A TNEF file as Outlook writes it: version, code page, body, then each attachment."""
+    parts = [
+        b"\x78\x9f\x3e\x22\x01\x00",
+        _object(_MESSAGE, 0x9006, (0x10000).to_bytes(4, "little"), 0x0008),
+        _object(_MESSAGE, 0x9007, (1252).to_bytes(4, "little") + bytes(4), 0x0006),
+    ]
+    if body is not None:
+        parts.append(_object(_MESSAGE, 0x800C, body, 0x0002))
+    for name, data in files:
+        parts.append(_object(_ATTACHMENT, 0x9002, bytes(14), 0x0006))  # rendering: starts one
+        parts.append(_object(_ATTACHMENT, 0x8010, name.encode() + b"\x00", 0x0001))
+        parts.append(_object(_ATTACHMENT, 0x800F, data, 0x0006))
+    return b"".join(parts)
+
+
+_BROKEN = b"\x78\x9f\x3e\x22\x01\x00" + _object(_ATTACHMENT, 0x8010, b"x.txt\x00")
+"""An attachment's attribute before any attachment started: the reader fails."""
+
+
+def outlook_mail(tnef_bytes: bytes, *, text: str | None = "See the attached files.") -> bytes:
+    encoded = base64.encodebytes(tnef_bytes).decode().replace("\n", "\r\n")
+    text_part = f"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n" if text else ""
+    return (
+        "From: Olga Outlook <olga@example.org>\r\nTo: support@desk.test\r\n"
+        "Subject: Quarterly figures\r\nMessage-ID: <tnef-1@example.org>\r\n"
+        "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        f"{text_part}"
+        '--b\r\nContent-Type: application/ms-tnef; name="winmail.dat"\r\n'
+        'Content-Disposition: attachment; filename="winmail.dat"\r\n'
+        f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}--b--\r\n"
+    ).encode()
+
+
+def _parse(raw: bytes, limit: int = 10_000) -> ParsedMessage:
+    return parse_message(raw, max_attachment_bytes=limit)
+
+
+def test_the_files_inside_winmail_dat_are_the_attachments() -> None:
+    pdf = b"%PDF-1.4 figures" * 20
+    parsed = _parse(outlook_mail(winmail([("Q3 figures.pdf", pdf), ("notes.txt", b"ok")])))
+
+    assert [(a.filename, a.content_type, a.content) for a in parsed.attachments] == [
+        ("Q3 figures.pdf", "application/pdf", pdf),
+        ("notes.txt", "text/plain", b"ok"),
+    ]
+    assert parsed.body_text == "See the attached files."
+    assert parsed.notes == ()
+
+
+def test_the_text_inside_winmail_dat_is_the_body_of_a_message_without_other_text() -> None:
+    raw = outlook_mail(winmail([], body=b"Die Zahlen f\xfcr Q3.\x00"), text=None)
+
+    parsed = _parse(raw)
+
+    assert parsed.body_text == "Die Zahlen für Q3."
+    assert parsed.attachments == []
+
+
+def test_a_winmail_dat_over_the_limit_is_left_out_whole() -> None:
+    """(What is inside is never bigger than the file: its files are within the limit too.)"""
+    parsed = _parse(outlook_mail(winmail([("big.bin", bytes(5000))])), 4000)
+
+    assert parsed.attachments == []
+    assert [s.filename for s in parsed.skipped_attachments] == ["winmail.dat"]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"MZ not tnef at all", "not a TNEF file (wrong signature)"),
+        (_BROKEN, "Error"),
+    ],
+    ids=["not-tnef", "broken"],
+)
+def test_a_broken_winmail_dat_is_kept_as_it_came_with_a_note(data: bytes, reason: str) -> None:
+    parsed = _parse(outlook_mail(data))
+
+    assert [(a.filename, a.content) for a in parsed.attachments] == [("winmail.dat", data)]
+    [note] = parsed.notes
+    assert note.startswith("winmail.dat (Outlook's TNEF) could not be unpacked: ")
+    assert reason in note and note.endswith("; it is kept as it came.")
+    assert "\n" not in note
+
+
+def test_a_file_that_keeps_the_reader_busy_is_given_up_after_the_timeout() -> None:
+    """4,294,967,295 MAPI properties in eight bytes: the reader would count them all."""
+    endless = (
+        b"\x78\x9f\x3e\x22\x01\x00"
+        + _object(_MESSAGE, 0x9003, b"\xff\xff\xff\xff" + bytes(8))
+        + _object(_MESSAGE, 0x800C, b"padding to keep the loop going")
+    )
+    started = time.monotonic()
+    with pytest.raises(tnef.TnefError, match="longer than 1 s"):
+        tnef.unpack(endless, timeout=1.0)
+    assert time.monotonic() - started < 20, "the child was stopped"
+
+
+def test_an_outlook_mail_through_the_poller_gets_the_files(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    dovecot.append("INBOX", outlook_mail(winmail([("Q3.xlsx", b"PK\x03\x04 sheet")])))
+    dovecot.append(
+        "INBOX",
+        outlook_mail(_BROKEN).replace(b"tnef-1@", b"tnef-2@"),
+    )
+    assert poller(db, server_settings(dovecot)).run_once() == 2
+
+    first, second = tickets(db)
+    with db.read() as session:
+        files = [
+            (a.filename, a.content)
+            for a in session.exec(select(Attachment).order_by(col(Attachment.id)))
+        ]
+    assert files == [("Q3.xlsx", b"PK\x03\x04 sheet"), ("winmail.dat", _BROKEN)]
+    assert all("could not be unpacked" not in m.body for m in messages(db, first.number))
+    [note] = [m for m in messages(db, second.number) if m.kind == "system"]
+    assert note.body.startswith("winmail.dat (Outlook's TNEF) could not be unpacked: ")
