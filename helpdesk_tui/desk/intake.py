@@ -151,6 +151,10 @@ def decide(
 ) -> Decision:
     """What to do with one message: every intake rule, in order, written once."""
     earlier = lookups.processed.get(item.key)
+    if earlier is None:
+        # The very same bytes processed before under another key: its content hash was
+        # computed by an older version (a message read again after an upgrade).
+        earlier = lookups.by_raw.get(item.sha)
     if earlier is not None and (redo is None or earlier.outcome != redo):
         return Decision(Action.DUPLICATE, earlier=earlier)
     if item.failure is not None:
@@ -806,6 +810,7 @@ class Writer:
         lookups = self.lookups
         number = ticket.number if ticket else None
         lookups.remember(lookups.processed, item.key, Seen(str(outcome), number))
+        lookups.remember(lookups.by_raw, item.sha, Seen(str(outcome), number))
         if item.message_id:
             digest = key_hash(item.message_id)
             seen = (item.content_hash, Seen(str(outcome), number))

@@ -830,6 +830,8 @@ class Lookups:
         self.contents: dict[str, list[tuple[str | None, Seen]]] = {}
         """Message-ID hash → (content hash, outcome) of each message processed under it."""
         self.raw_ids: dict[str, int] = {}
+        self.by_raw: dict[str, Seen] = {}
+        """Raw bytes' sha256 → what became of a message stored with exactly those bytes."""
         self.threads: dict[str, TicketKey] = {}
         """Message-ID (stored or sent) → the ticket holding it."""
         self.numbers: dict[int, TicketKey] = {}
@@ -882,9 +884,21 @@ class Lookups:
                 entry = (content, Seen(outcome, number))
                 self.contents.setdefault(message_key, []).append(entry)
         self.raw_ids = {}
+        self.by_raw = {}
         for chunk in chunks(wanted.shas):
             raws = conn.execute(select(_RAW.c.sha256, _RAW.c.id).where(_RAW.c.sha256.in_(chunk)))
             self.raw_ids.update({sha: int(raw_id) for sha, raw_id in raws})
+            # The same bytes processed before (under a key from an older content hash): an
+            # index walk on ix_mail_processed_raw_message per stored raw message.
+            seen = conn.execute(
+                select(_RAW.c.sha256, _PROCESSED.c.outcome, _TICKET.c.number)
+                .join(_PROCESSED, _PROCESSED.c.raw_message_id == _RAW.c.id)
+                .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+                .where(_RAW.c.sha256.in_(chunk))
+                .order_by(_PROCESSED.c.id)
+            )
+            for sha, outcome, number in seen:
+                self.by_raw.setdefault(sha, Seen(outcome, number))
         self.threads = {}
         for table in (_MESSAGE, _OUTBOX):  # an outbox row wins
             for chunk in chunks(wanted.message_ids):

@@ -66,6 +66,7 @@ class ProcessedMail(Table, table=True):
     __table_args__ = (
         Index("ix_mail_processed_uid", "mailbox", "uidvalidity", "uid"),
         Index("ix_mail_processed_message_key", "message_key"),
+        Index("ix_mail_processed_raw_message", "raw_message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

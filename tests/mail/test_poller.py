@@ -21,12 +21,13 @@ from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.attachments import list_attachments
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import folder_statuses
+from helpdesk_tui.desk.mailstate import key_hash
 from helpdesk_tui.mail.poller import _MOVE_BATCHES, MailboxPoller, connect, describe_error
 from helpdesk_tui.mail.service import MailService, read_status
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import MailFolderState, ProcessedMail
-from helpdesk_tui.storage.models import Message
+from helpdesk_tui.storage.models import Event, Message
 from tests.conftest import HANG_SECONDS
 
 from .mailbuild import (
@@ -320,3 +321,33 @@ def test_a_screenshot_pasted_into_html_mail_is_on_the_ticket(
     with sqlite_db.read() as session:
         [kept] = list_attachments(session, ticket.number)
     assert (kept.filename, kept.size) == ("embedded-image-1.png", len(png))
+
+
+@pytest.mark.parametrize("message_id", ["<upgraded-1@example.org>", None])
+def test_a_message_read_again_after_an_upgrade_changed_its_content_hash_is_kept_once(
+    db: Database, dovecot: ImapAccount, message_id: str | None
+) -> None:
+    """Imported by an older version, whose content hash differs (flowed text, escape
+    sequences, data: images, winmail.dat are read differently now), then read again after
+    the upgrade in the crash window: it was kept twice (another message reusing the
+    Message-ID, or a second ticket). The very same bytes are the same message."""
+    raw = email(message_id=message_id, subject="Upgraded desk")
+    settings = server_settings(dovecot)
+    dovecot.append("INBOX", raw)
+    assert poller(db, settings).run_once() == 1
+    old_key = f"{message_id} {'0' * 64}" if message_id else f"sha256:{'0' * 64}"
+    with db.write() as session:  # the row as the older version wrote it
+        session.execute(
+            update(ProcessedMail).values(
+                key_hash=key_hash(old_key), dedupe_key=old_key, content_hash="0" * 64
+            )
+        )
+
+    dovecot.append("INBOX", raw)  # read again: the move to Processed did not happen
+    assert poller(db, settings).run_once() == 1
+
+    [ticket] = tickets(db)
+    assert len(messages(db, ticket.number)) == 1
+    with db.read() as session:
+        assert session.exec(select(Event).where(Event.kind == "message_id_reused")).all() == []
+        assert len(session.exec(select(ProcessedMail)).all()) == 1
