@@ -5,6 +5,9 @@ cannot open is still one line on stderr."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -84,3 +87,70 @@ def test_a_setting_broken_since_the_last_start_is_one_line_before_the_ui(
     assert refused.exit_code == 2
     assert one_error_line(refused.stderr).startswith(f"error: bad value for 'ui.theme' in {path}")
     assert len(STARTS) == 2
+
+
+SAVED_VIEWS = """
+[ui.views.urgent]
+title = "Urgent open"
+priorities = ["urgent"]
+open_only = true
+
+[ui.views.team]
+title = "Team Service Desk"
+team = "Service Desk"
+
+[ui.views.tag]
+title = "Tag access"
+tag = "access"
+open_only = true
+
+[ui.views.category]
+title = "Category Accounts & Access"
+category = "Accounts & Access"
+
+[ui.views.complaints]
+title = "Complaints"
+types = ["complaint"]
+sort = "priority"
+"""
+
+UP_TO_THE_UI = r"""
+import sys
+import textual.app
+
+def run(self, *args, **kwargs):
+    # What the start has loaded when its UI is to run: the first paint comes next.
+    heavy = {"pydantic", "sqlalchemy", "sqlmodel", "alembic", "psycopg"}
+    loaded = sorted(heavy & {name.split(".")[0] for name in sys.modules})
+    print("kept page:", self.kept is not None, "views:", len(self.views), "loaded:", loaded)
+
+textual.app.App.run = run
+from helpdesk_tui.cli import main
+
+main([], prog_name="helpdesk", standalone_mode=False)
+"""
+
+
+@on_sqlite_only
+def test_a_start_on_a_used_desk_reads_nothing_whole_before_its_ui(
+    use_db: str, invoke: Invoke
+) -> None:
+    """Issue 10 item 5, first paint as an agent who has used the desk gets it: five saved
+    views and the page kept by the last start. Until the UI runs, such a start neither
+    validates the settings whole (pydantic: the values kept at their last check are used)
+    nor loads the data layer, so nothing reads the desk first (no saved view counted or
+    queried). Either costs tens of milliseconds: the settings' full check was the 60-70 ms
+    of CPU more that app_keys.py's first paints showed while its paints and its CLI verbs
+    ran two copies of the code (each start validated again)."""
+    write_toml(user_config_file(), SAVED_VIEWS)
+    assert invoke().exit_code == 0  # a first start: the settings checked, the page kept
+    assert STARTS[-1] == {"kept": False, "live": True}
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", UP_TO_THE_UI],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "kept page: True views: 12 loaded: []" in done.stdout, done.stdout + done.stderr
