@@ -95,7 +95,9 @@ class HelpdeskApp(App[None]):
     SCREENS: ClassVar = {"reports": lambda: _reports_screen()}
     DEFAULT_MODE: ClassVar[str] = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+        # (priority: a modal screen ends the binding chain at itself, so the app's keys
+        # never reach it; ctrl+q must quit from the composer and the editors too)
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("at", "mail", "Mail", show=False, id="app.mail"),
         Binding("f4", "reports", "Reports", show=False, id="app.reports"),
