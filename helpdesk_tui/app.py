@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.service import Database
-    from helpdesk_tui.drafts import DraftKind
+    from helpdesk_tui.drafts import DraftKind, EditorKind
     from helpdesk_tui.screens.help import KeyHelp
     from helpdesk_tui.screens.palette import KeptPalette
 
@@ -517,18 +517,52 @@ class HelpdeskApp(App[None]):
         return self.desk.neighbour(self.queue.query_spec, number, step)
 
     def action_drafts(self) -> None:
-        """List this agent's kept drafts; the one picked opens in its ticket's composer."""
+        """List this agent's kept drafts (replies, notes, call logs, articles, canned
+        responses); the one picked opens in its editor: its ticket's composer, the article
+        editor, the canned-response editor."""
         if self._later(self.action_drafts, "Your drafts show"):
             return
-        from helpdesk_tui.screens.drafts import DraftsScreen, parse_draft_value
+        from helpdesk_tui.screens.drafts import DraftsScreen, TicketDraftRef, parse_draft_value
 
         def picked(value: str | None) -> None:
             draft = parse_draft_value(value or "")
-            if draft is not None:
-                number, kind = draft
-                self.open_ticket(number, compose=kind)
+            if isinstance(draft, TicketDraftRef):
+                self.open_ticket(draft.number, compose=draft.kind)
+            elif draft is not None:
+                self.open_editor_draft(draft.kind, draft.item)
 
         self.push_screen(DraftsScreen(), picked)
+
+    def open_editor_draft(self, kind: EditorKind, item: int | None) -> None:
+        """Open the editor of a kept article or canned response (``item`` None: a new
+        one's), which offers the draft back; where that editor is open already, there."""
+        from helpdesk_tui.screens.drafts import EditorDraftRef, open_in_editor
+
+        if open_in_editor(self, EditorDraftRef(kind, item)):
+            if kind == "kb" and self.current_mode != "kb":
+                self.switch_mode("kb")
+            else:
+                self.notify("That draft is open in its editor already", markup=False)
+            return
+        if kind == "kb":
+            from helpdesk_tui.screens.kb import KbScreen
+            from helpdesk_tui.screens.kb_edit import KbEditScreen
+
+            self.switch_mode("kb")
+            if isinstance(self.screen, KbEditScreen):  # (another article, left open there)
+                self.notify(
+                    "Finish the article being written first (ctrl+s saves, Esc closes)",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            screen = self.screen_stack[0]
+            assert isinstance(screen, KbScreen)
+            screen.edit_draft(item)
+        else:
+            from helpdesk_tui.screens.canned_manager import CannedManagerScreen
+
+            self.push_screen(CannedManagerScreen(editing=item, edit_draft=True))
 
     # -- mail ---------------------------------------------------------------------------------
 
@@ -650,7 +684,9 @@ class HelpdeskApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Mail", "Mail state, quarantine and spam (@)", self.action_mail)
         yield SystemCommand(
-            "Drafts", "Your unsent replies, notes and call logs", self.action_drafts
+            "Drafts",
+            "Your unsent replies, notes, call logs, articles and canned responses",
+            self.action_drafts,
         )
         yield SystemCommand(
             "Canned responses", "List, add, edit and delete canned responses", self.action_canned
