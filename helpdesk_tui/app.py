@@ -159,6 +159,11 @@ class HelpdeskApp(App[None]):
         """What quitting kept as drafts ("Your new article"): the CLI says so once the
         terminal is back (``cli.tui``)."""
         self.end_on_hangup: Callable[[], None] = _die_of_sighup
+        self._left = False
+        """This terminal's markers were removed (or tried: ``LEAVE_SECONDS``) already."""
+        self.left_problem: str | None = None
+        """Why this terminal's presence markers were not removed on leaving (one line, said
+        by the CLI once the terminal is back); None: removed, or nothing to remove."""
         """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
@@ -427,12 +432,30 @@ class HelpdeskApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     async def on_unmount(self) -> None:
-        """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
+        """However the app ends, this terminal's markers go (ctrl+q, a hang-up and a crash
+        remove them first: then not again)."""
         if self._on_hangup:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        if self.live:
+        if self.live and not self._left:
             await self._leave_desk()
         self.mail_link.stop_now()
+
+    def _leave_in_thread(self, finished: Callable[[BaseException | None], None]) -> None:
+        """Remove this terminal's presence markers and end its shift, in a daemon thread
+        (not the loop's executor: a thread stuck on a lock must not hold up the
+        interpreter's exit either); ``finished`` is called there with the error, if any."""
+        self._left = True
+
+        def leave() -> None:
+            error: BaseException | None = None
+            try:
+                self.desk.presence_leave(self.session_id)
+                self.desk.shift_end()
+            except Exception as caught:  # reported by whoever still waits
+                error = caught
+            finished(error)
+
+        threading.Thread(target=leave, name="presence-leave", daemon=True).start()
 
     async def _leave_desk(self) -> None:
         """Remove this terminal's presence markers off the event loop, waiting at most
@@ -448,25 +471,52 @@ class HelpdeskApp(App[None]):
             else:
                 done.set_exception(error)
 
-        def leave() -> None:
-            error: BaseException | None = None
-            try:
-                self.desk.presence_leave(self.session_id)
-                self.desk.shift_end()
-            except Exception as caught:  # reported below, if anyone still waits
-                error = caught
+        def answer(error: BaseException | None) -> None:
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
                 loop.call_soon_threadsafe(finished, error)
 
-        # A daemon thread, not the loop's executor: a thread stuck on a lock must not hold
-        # up the interpreter's exit either.
-        threading.Thread(target=leave, name="presence-leave", daemon=True).start()
+        self._leave_in_thread(answer)
         try:
             await asyncio.wait_for(asyncio.shield(done), LEAVE_SECONDS)
         except TimeoutError:
-            self.log.warning("presence markers not removed in time; they expire by themselves")
+            self._not_left(None)
         except Exception as error:
-            self.log.warning(f"presence markers not removed: {error!r}")
+            self._not_left(error)
+
+    def leave_desk_now(self) -> None:
+        """Remove this terminal's presence markers now, blocking, for at most
+        ``LEAVE_SECONDS``: the app ends without its loop (a hang-up, a crash), and a
+        database that does not answer cannot hold that up (``left_problem`` says so)."""
+        if not self.live or self._left:
+            return
+        done = threading.Event()
+        errors: list[BaseException | None] = []
+
+        def finished(error: BaseException | None) -> None:
+            errors.append(error)
+            done.set()
+
+        self._leave_in_thread(finished)
+        if not done.wait(LEAVE_SECONDS):
+            self._not_left(None)
+        elif errors[0] is not None:
+            self._not_left(errors[0])
+
+    def _not_left(self, error: BaseException | None) -> None:
+        """The markers were not removed (``error`` None: not within ``LEAVE_SECONDS``): one
+        line for the terminal once it is back (``cli.tui``), and the log."""
+        from helpdesk_tui.desk.presence import PRESENCE_TTL
+
+        why = (
+            f"the database did not answer within {LEAVE_SECONDS:g} s"
+            if error is None
+            else clean(self.failure_text(error), single_line=True)
+        )
+        self.left_problem = (
+            f"Your viewing/replying markers were not removed ({why}); "
+            f"they expire by themselves within {PRESENCE_TTL.total_seconds():g} s."
+        )
+        self.log.warning(self.left_problem)
 
     def action_away(self, away: bool = True) -> None:
         """Away: no tickets are assigned to this agent automatically (back: they are again)."""
@@ -733,16 +783,22 @@ class HelpdeskApp(App[None]):
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash (an error nothing handled) ends the app: the texts being written are
-        kept as drafts first, and said so once the terminal is back (``cli.tui``)."""
+        kept as drafts first, and said so once the terminal is back (``cli.tui``); this
+        terminal's presence markers go (``leave_desk_now``: at most ``LEAVE_SECONDS``)."""
         with contextlib.suppress(Exception):  # (the crash is what is reported)
             self.kept_on_quit = self.keep_drafts()
+        with contextlib.suppress(Exception):
+            self.leave_desk_now()
         super()._handle_exception(error)
 
     def hung_up(self) -> None:
-        """The terminal closed (SIGHUP): keep the drafts, then end as SIGHUP ends a process
-        (``end_on_hangup``): an app's own ending writes to a terminal that is gone and need
-        not end at all; this terminal's presence markers expire on their own."""
+        """The terminal closed (SIGHUP): keep the drafts, remove this terminal's presence
+        markers (``leave_desk_now``: at most ``LEAVE_SECONDS``, else they expire), then end
+        as SIGHUP ends a process (``end_on_hangup``): an app's own ending writes to a
+        terminal that is gone and need not end at all."""
         self.keep_drafts()
+        with contextlib.suppress(Exception):  # (the process ends whatever happens)
+            self.leave_desk_now()
         self.end_on_hangup()
 
     async def action_quit(self) -> None:
