@@ -389,7 +389,7 @@ class HelpdeskApp(App[None]):
     def _access_ended(self, reason: str) -> None:
         """Cover everything (once; a new reason is told on the same screen): the drafts
         being written are kept first, the notices on screen go, and so does the queue's
-        page kept for the next start (``queue_cache``)."""
+        page kept for the next start (``queue_cache``); mail stops running here."""
         from helpdesk_tui.screens.access_ended import AccessEndedScreen, keep_drafts
 
         covers = [s for s in self.screen_stack if isinstance(s, AccessEndedScreen)]
@@ -398,11 +398,13 @@ class HelpdeskApp(App[None]):
             return
         kept = keep_drafts(self)
         queue_cache.forget()  # (nor at the next start)
+        self.mail_link.pause()  # (no mail polled or sent from here: ``_access_back``)
         self.clear_notifications()
         self.push_screen(AccessEndedScreen(reason, self.clock(), kept))
 
     def _access_back(self) -> None:
-        """Take the cover away: the screens under it show again, as they were left."""
+        """Take the cover away: the screens under it show again, as they were left, and
+        mail runs here again."""
         from helpdesk_tui.screens.access_ended import AccessEndedScreen
 
         stack = self.screen_stack
@@ -410,6 +412,7 @@ class HelpdeskApp(App[None]):
         if covers:
             for _ in range(len(stack) - covers[0]):  # (and anything put over it since)
                 self.pop_screen()
+        self.mail_link.resume()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the desk refuses this terminal's agent, quitting is the app's one key."""
