@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned import PLACEHOLDERS
 from helpdesk_tui.desk.canned_service import CannedView
-from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.errors import DeskError, UnknownAgent
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
@@ -180,10 +180,10 @@ class CannedManagerScreen(DeskScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            if isinstance(error, DeskError):
+            if isinstance(error, DeskError) and not isinstance(error, UnknownAgent):
                 self.notify(str(error), severity="error", markup=False, timeout=8)
                 return
-        super().on_worker_state_changed(event)
+        super().on_worker_state_changed(event)  # (the app covers up for UnknownAgent)
 
 
 def _names() -> str:
@@ -305,6 +305,10 @@ class CannedEditScreen(ModalScreen[bool]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             error = event.worker.error
+            if isinstance(error, UnknownAgent):
+                # (the access ended: the app covers everything and keeps the response as a
+                # draft; a line here would still say so once the agent is back)
+                return
             shown = str(error) if isinstance(error, DeskError) else repr(error)
             widget = self.query_one("#canned-edit-error", Static)
             widget.update(plain(shown, single_line=False))
