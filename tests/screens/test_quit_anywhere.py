@@ -115,7 +115,8 @@ async def test_ctrl_q_quits_from_a_modal_keeping_the_reply_and_leaving_no_marker
         shown = await reach(pilot, number)
         assert isinstance(app.screen, shown) and isinstance(app.screen, ModalScreen)
         assert _markers(app, desk_data, number) == ["replying"]
-        assert DraftStore().load(number, "reply") == ""
+        if shown is ComposerScreen:  # (a screen over the composer had it saved already)
+            assert DraftStore().load(number, "reply") == ""
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
     assert app.kept_on_quit == [f"Your reply on #{number}"]
