@@ -159,12 +159,12 @@ class HelpdeskApp(App[None]):
         """What quitting kept as drafts ("Your new article"): the CLI says so once the
         terminal is back (``cli.tui``)."""
         self.end_on_hangup: Callable[[], None] = _die_of_sighup
+        """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self._left = False
         """This terminal's markers were removed (or tried: ``LEAVE_SECONDS``) already."""
         self.left_problem: str | None = None
         """Why this terminal's presence markers were not removed on leaving (one line, said
         by the CLI once the terminal is back); None: removed, or nothing to remove."""
-        """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(self.start.desk_name, single_line=True)
