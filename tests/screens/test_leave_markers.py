@@ -115,3 +115,14 @@ async def test_a_hang_up_on_a_locked_database_still_ends(
         app.exit()
     assert ended == [True]
     assert app.left_problem is not None and "did not answer" in app.left_problem
+
+
+def test_the_line_is_said_once_the_terminal_is_back(capsys: pytest.CaptureFixture[str]) -> None:
+    """(``helpdesk`` prints it after the drafts kept, on stderr.)"""
+    from helpdesk_tui.cli.tui import _say_kept
+
+    _say_kept(["Your reply on #1"], "Your viewing/replying markers were not removed (…).")
+    assert capsys.readouterr().err.splitlines() == [
+        "Your reply on #1 is kept as a draft: it is offered back when opened again.",
+        "Your viewing/replying markers were not removed (…).",
+    ]
