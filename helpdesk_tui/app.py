@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.service import Database
-    from helpdesk_tui.drafts import DraftKind
+    from helpdesk_tui.drafts import DraftKind, EditorKind
     from helpdesk_tui.screens.help import KeyHelp
     from helpdesk_tui.screens.palette import KeptPalette
 
@@ -95,7 +95,9 @@ class HelpdeskApp(App[None]):
     SCREENS: ClassVar = {"reports": lambda: _reports_screen()}
     DEFAULT_MODE: ClassVar[str] = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+        # (priority: a modal screen ends the binding chain at itself, so the app's keys
+        # never reach it; ctrl+q must quit from the composer and the editors too)
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("at", "mail", "Mail", show=False, id="app.mail"),
         Binding("f4", "reports", "Reports", show=False, id="app.reports"),
@@ -158,6 +160,11 @@ class HelpdeskApp(App[None]):
         terminal is back (``cli.tui``)."""
         self.end_on_hangup: Callable[[], None] = _die_of_sighup
         """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
+        self._left = False
+        """This terminal's markers were removed (or tried: ``LEAVE_SECONDS``) already."""
+        self.left_problem: str | None = None
+        """Why this terminal's presence markers were not removed on leaving (one line, said
+        by the CLI once the terminal is back); None: removed, or nothing to remove."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
         self.title = clean(self.start.desk_name, single_line=True)
@@ -382,7 +389,7 @@ class HelpdeskApp(App[None]):
     def _access_ended(self, reason: str) -> None:
         """Cover everything (once; a new reason is told on the same screen): the drafts
         being written are kept first, the notices on screen go, and so does the queue's
-        page kept for the next start (``queue_cache``)."""
+        page kept for the next start (``queue_cache``); mail stops running here."""
         from helpdesk_tui.screens.access_ended import AccessEndedScreen, keep_drafts
 
         covers = [s for s in self.screen_stack if isinstance(s, AccessEndedScreen)]
@@ -391,11 +398,13 @@ class HelpdeskApp(App[None]):
             return
         kept = keep_drafts(self)
         queue_cache.forget()  # (nor at the next start)
+        self.mail_link.pause()  # (no mail polled or sent from here: ``_access_back``)
         self.clear_notifications()
         self.push_screen(AccessEndedScreen(reason, self.clock(), kept))
 
     def _access_back(self) -> None:
-        """Take the cover away: the screens under it show again, as they were left."""
+        """Take the cover away: the screens under it show again, as they were left, and
+        mail runs here again."""
         from helpdesk_tui.screens.access_ended import AccessEndedScreen
 
         stack = self.screen_stack
@@ -403,6 +412,7 @@ class HelpdeskApp(App[None]):
         if covers:
             for _ in range(len(stack) - covers[0]):  # (and anything put over it since)
                 self.pop_screen()
+        self.mail_link.resume()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the desk refuses this terminal's agent, quitting is the app's one key."""
@@ -425,12 +435,30 @@ class HelpdeskApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     async def on_unmount(self) -> None:
-        """However the app ends, this terminal's markers go (ctrl+q also removes them first)."""
+        """However the app ends, this terminal's markers go (ctrl+q, a hang-up and a crash
+        remove them first: then not again)."""
         if self._on_hangup:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        if self.live:
+        if self.live and not self._left:
             await self._leave_desk()
         self.mail_link.stop_now()
+
+    def _leave_in_thread(self, finished: Callable[[BaseException | None], None]) -> None:
+        """Remove this terminal's presence markers and end its shift, in a daemon thread
+        (not the loop's executor: a thread stuck on a lock must not hold up the
+        interpreter's exit either); ``finished`` is called there with the error, if any."""
+        self._left = True
+
+        def leave() -> None:
+            error: BaseException | None = None
+            try:
+                self.desk.presence_leave(self.session_id)
+                self.desk.shift_end()
+            except Exception as caught:  # reported by whoever still waits
+                error = caught
+            finished(error)
+
+        threading.Thread(target=leave, name="presence-leave", daemon=True).start()
 
     async def _leave_desk(self) -> None:
         """Remove this terminal's presence markers off the event loop, waiting at most
@@ -446,25 +474,52 @@ class HelpdeskApp(App[None]):
             else:
                 done.set_exception(error)
 
-        def leave() -> None:
-            error: BaseException | None = None
-            try:
-                self.desk.presence_leave(self.session_id)
-                self.desk.shift_end()
-            except Exception as caught:  # reported below, if anyone still waits
-                error = caught
+        def answer(error: BaseException | None) -> None:
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
                 loop.call_soon_threadsafe(finished, error)
 
-        # A daemon thread, not the loop's executor: a thread stuck on a lock must not hold
-        # up the interpreter's exit either.
-        threading.Thread(target=leave, name="presence-leave", daemon=True).start()
+        self._leave_in_thread(answer)
         try:
             await asyncio.wait_for(asyncio.shield(done), LEAVE_SECONDS)
         except TimeoutError:
-            self.log.warning("presence markers not removed in time; they expire by themselves")
+            self._not_left(None)
         except Exception as error:
-            self.log.warning(f"presence markers not removed: {error!r}")
+            self._not_left(error)
+
+    def leave_desk_now(self) -> None:
+        """Remove this terminal's presence markers now, blocking, for at most
+        ``LEAVE_SECONDS``: the app ends without its loop (a hang-up, a crash), and a
+        database that does not answer cannot hold that up (``left_problem`` says so)."""
+        if not self.live or self._left:
+            return
+        done = threading.Event()
+        errors: list[BaseException | None] = []
+
+        def finished(error: BaseException | None) -> None:
+            errors.append(error)
+            done.set()
+
+        self._leave_in_thread(finished)
+        if not done.wait(LEAVE_SECONDS):
+            self._not_left(None)
+        elif errors[0] is not None:
+            self._not_left(errors[0])
+
+    def _not_left(self, error: BaseException | None) -> None:
+        """The markers were not removed (``error`` None: not within ``LEAVE_SECONDS``): one
+        line for the terminal once it is back (``cli.tui``), and the log."""
+        from helpdesk_tui.desk.presence import PRESENCE_TTL
+
+        why = (
+            f"the database did not answer within {LEAVE_SECONDS:g} s"
+            if error is None
+            else clean(self.failure_text(error), single_line=True)
+        )
+        self.left_problem = (
+            f"Your viewing/replying markers were not removed ({why}); "
+            f"they expire by themselves within {PRESENCE_TTL.total_seconds():g} s."
+        )
+        self.log.warning(self.left_problem)
 
     def action_away(self, away: bool = True) -> None:
         """Away: no tickets are assigned to this agent automatically (back: they are again)."""
@@ -515,18 +570,52 @@ class HelpdeskApp(App[None]):
         return self.desk.neighbour(self.queue.query_spec, number, step)
 
     def action_drafts(self) -> None:
-        """List this agent's kept drafts; the one picked opens in its ticket's composer."""
+        """List this agent's kept drafts (replies, notes, call logs, articles, canned
+        responses); the one picked opens in its editor: its ticket's composer, the article
+        editor, the canned-response editor."""
         if self._later(self.action_drafts, "Your drafts show"):
             return
-        from helpdesk_tui.screens.drafts import DraftsScreen, parse_draft_value
+        from helpdesk_tui.screens.drafts import DraftsScreen, TicketDraftRef, parse_draft_value
 
         def picked(value: str | None) -> None:
             draft = parse_draft_value(value or "")
-            if draft is not None:
-                number, kind = draft
-                self.open_ticket(number, compose=kind)
+            if isinstance(draft, TicketDraftRef):
+                self.open_ticket(draft.number, compose=draft.kind)
+            elif draft is not None:
+                self.open_editor_draft(draft.kind, draft.item)
 
         self.push_screen(DraftsScreen(), picked)
+
+    def open_editor_draft(self, kind: EditorKind, item: int | None) -> None:
+        """Open the editor of a kept article or canned response (``item`` None: a new
+        one's), which offers the draft back; where that editor is open already, there."""
+        from helpdesk_tui.screens.drafts import EditorDraftRef, open_in_editor
+
+        if open_in_editor(self, EditorDraftRef(kind, item)):
+            if kind == "kb" and self.current_mode != "kb":
+                self.switch_mode("kb")
+            else:
+                self.notify("That draft is open in its editor already", markup=False)
+            return
+        if kind == "kb":
+            from helpdesk_tui.screens.kb import KbScreen
+            from helpdesk_tui.screens.kb_edit import KbEditScreen
+
+            self.switch_mode("kb")
+            if isinstance(self.screen, KbEditScreen):  # (another article, left open there)
+                self.notify(
+                    "Finish the article being written first (ctrl+s saves, Esc closes)",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            screen = self.screen_stack[0]
+            assert isinstance(screen, KbScreen)
+            screen.edit_draft(item)
+        else:
+            from helpdesk_tui.screens.canned_manager import CannedManagerScreen
+
+            self.push_screen(CannedManagerScreen(editing=item, edit_draft=True))
 
     # -- mail ---------------------------------------------------------------------------------
 
@@ -648,7 +737,9 @@ class HelpdeskApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Mail", "Mail state, quarantine and spam (@)", self.action_mail)
         yield SystemCommand(
-            "Drafts", "Your unsent replies, notes and call logs", self.action_drafts
+            "Drafts",
+            "Your unsent replies, notes, call logs, articles and canned responses",
+            self.action_drafts,
         )
         yield SystemCommand(
             "Canned responses", "List, add, edit and delete canned responses", self.action_canned
@@ -695,16 +786,22 @@ class HelpdeskApp(App[None]):
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash (an error nothing handled) ends the app: the texts being written are
-        kept as drafts first, and said so once the terminal is back (``cli.tui``)."""
+        kept as drafts first, and said so once the terminal is back (``cli.tui``); this
+        terminal's presence markers go (``leave_desk_now``: at most ``LEAVE_SECONDS``)."""
         with contextlib.suppress(Exception):  # (the crash is what is reported)
             self.kept_on_quit = self.keep_drafts()
+        with contextlib.suppress(Exception):
+            self.leave_desk_now()
         super()._handle_exception(error)
 
     def hung_up(self) -> None:
-        """The terminal closed (SIGHUP): keep the drafts, then end as SIGHUP ends a process
-        (``end_on_hangup``): an app's own ending writes to a terminal that is gone and need
-        not end at all; this terminal's presence markers expire on their own."""
+        """The terminal closed (SIGHUP): keep the drafts, remove this terminal's presence
+        markers (``leave_desk_now``: at most ``LEAVE_SECONDS``, else they expire), then end
+        as SIGHUP ends a process (``end_on_hangup``): an app's own ending writes to a
+        terminal that is gone and need not end at all."""
         self.keep_drafts()
+        with contextlib.suppress(Exception):  # (the process ends whatever happens)
+            self.leave_desk_now()
         self.end_on_hangup()
 
     async def action_quit(self) -> None:

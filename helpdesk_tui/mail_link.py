@@ -54,6 +54,8 @@ class MailLink:
         self._service: MailService | None = None
         self._lock = threading.Lock()
         self._stopping = False
+        self._paused = False
+        """This terminal's agent may not use the desk now (``pause``): no mail runs here."""
         self._timer: Timer | None = None
         self._told: str | None = None
 
@@ -95,7 +97,7 @@ class MailLink:
 
         try:
             with self._lock:
-                if self._stopping:
+                if self._stopping or self._paused:
                     return
                 service = mail_service(
                     self.app.desk, IntakeOptions.from_settings(self.app.settings)
@@ -132,11 +134,39 @@ class MailLink:
         if service is not None:
             service.stop(STOP_SECONDS)
 
+    def pause(self) -> None:
+        """The desk refuses this terminal's agent (``HelpdeskApp.refused``): nothing is
+        polled or sent from here meanwhile. The service stops in a thread (its leases are
+        given back, so another terminal or ``helpdesk mail run`` takes over) and the state
+        is read no more; :meth:`resume` starts both again."""
+        with self._lock:
+            self._paused = True
+            service, self._service = self._service, None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if service is not None:
+            self.app.run_worker(
+                lambda: service.stop(STOP_SECONDS),
+                thread=True,
+                group="mail-pause",
+                exit_on_error=False,
+            )
+
+    def resume(self) -> None:
+        """The agent may use the desk again: mail runs here as at start (``start``)."""
+        if not self._paused:
+            return
+        with self._lock:
+            self._paused = False
+        if not self._stopping:
+            self.start()
+
     # -- state ------------------------------------------------------------------------------
 
     def read_now(self) -> None:
         """Read the mail state now (after a retry, say), then every ``STATUS_SECONDS``."""
-        if self._stopping or not self.enabled:
+        if self._stopping or self._paused or not self.enabled:
             return
         if self._timer is not None:
             self._timer.stop()
@@ -175,7 +205,7 @@ class MailLink:
             )
         self._told = error
         self.changed.publish(self)
-        if not self._stopping:
+        if not self._stopping and not self._paused:
             self._timer = self.app.set_timer(STATUS_SECONDS, self.read_now)
 
     def _outbox_moved(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 
@@ -113,4 +114,50 @@ async def test_mail_in_the_inbox_becomes_a_ticket_in_the_queue_while_the_app_run
         assert f"[#{number}]" in ack.raw.decode()
         await until(pilot, lambda: dovecot.list_uids("INBOX") == [])
         await pilot.press("ctrl+q")
+    assert _mail_threads() == []
+
+
+@pytest.mark.dovecot
+async def test_no_mail_runs_in_a_terminal_whose_access_ended_until_it_is_back(
+    desk_data: DeskData, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """bob's terminal polls and sends; an admin deactivates bob: the terminal's mail
+    threads stop and give their leases back (a message arriving meanwhile stays in the
+    inbox, for another terminal or ``helpdesk mail run``); reactivated, mail runs there
+    again and the message becomes a ticket."""
+    from helpdesk_tui.app import make_app
+    from helpdesk_tui.desk.actors import actor_of
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.screens.access_ended import AccessEndedScreen
+    from helpdesk_tui.storage.database import Database
+
+    mail = server_settings(dovecot, smtp_server, poll_interval=300)
+    settings = Settings(database_url=desk_data.db.url, mail=mail)
+    app = make_app(settings, desk_data.db, desk_data.bob, clock=lambda: screen_fixtures.FROZEN_NOW)
+    other = Database(desk_data.db.url)
+    admins = Desk(other, actor_of(other, "ada"))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: _polled(app))
+            await until(pilot, lambda: None not in _lease_holders(desk_data))
+            admins.agents_deactivate("bob")
+            await asyncio.to_thread(app.desk.agent_check)  # (the app's next look)
+            await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
+            await until(pilot, lambda: _lease_holders(desk_data) == [None, None])
+            await until(pilot, lambda: _mail_threads() == [])
+            assert not app.mail_link.running
+            dovecot.append("INBOX", email(subject="Badge reader dead", body="Door 3."))
+            await settle(pilot)
+            assert _mail_threads() == [] and len(dovecot.list_uids("INBOX")) == 1
+
+            admins.agents_reactivate("bob")
+            await asyncio.to_thread(app.desk.agent_check)  # (the cover's next check)
+            await until(pilot, lambda: app.refused is None and app.mail_link.running)
+            await until(pilot, lambda: dovecot.list_uids("INBOX") == [])
+            with desk_data.db.read() as session:
+                subjects = set(session.exec(select(Ticket.subject)).all())
+            assert "Badge reader dead" in subjects
+            await pilot.press("ctrl+q")
+    finally:
+        other.dispose()
     assert _mail_threads() == []

@@ -36,10 +36,13 @@ def _open(runtime: Runtime) -> tuple[Database, Actor]:
     return runtime.database(), actor
 
 
-def _say_kept(kept: list[str]) -> None:
-    """What quitting kept as drafts, once the terminal is back (nothing is dropped)."""
+def _say_kept(kept: list[str], left_problem: str | None = None) -> None:
+    """What quitting kept as drafts, once the terminal is back (nothing is dropped), and
+    why this terminal's presence markers stay a while, if they do."""
     for said in kept:
         click.echo(f"{said} is kept as a draft: it is offered back when opened again.", err=True)
+    if left_problem is not None:
+        click.echo(left_problem, err=True)
 
 
 def start() -> None:
@@ -54,7 +57,7 @@ def start() -> None:
         app = make_app(runtime.settings, db, actor)
         app.settle_heap_after = HEAP_SETTLE_SECONDS  # this process runs one app
         app.run()
-        _say_kept(app.kept_on_quit)
+        _say_kept(app.kept_on_quit, app.left_problem)
         return
     notes: list[str] = []
     runtime.say = notes.append  # nothing may write to the terminal while the UI runs
@@ -79,6 +82,6 @@ def start() -> None:
         gc.enable()
         for note in notes:
             click.echo(note, err=True)
-    _say_kept(app.kept_on_quit)
+    _say_kept(app.kept_on_quit, app.left_problem)
     if app.open_error is not None:
         raise app.open_error

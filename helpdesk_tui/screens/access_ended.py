@@ -94,9 +94,10 @@ class AccessEndedScreen(Screen[None]):
     CSS_PATH = "access_ended.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_typed", "Quit", id="access.quit"),
-        Binding("ctrl+q", "app.quit", "Quit", show=False, id="access.quit_too"),
+        Binding("ctrl+q", "app.quit", "Quit", show=False, id="access.quit_too", priority=True),
     ]
-    """(``ctrl+q`` quits too, as everywhere: in the footer once, as ``q``. A ``q`` quits
+    """(``ctrl+q`` quits too, as everywhere: in the footer once, as ``q`` — a priority
+    binding, as the app's is, else the app's would show. A ``q`` quits
     only once the screen has shown for ``Q_AFTER_SECONDS``: one typed for the text being
     written as the screen came is not taken for quitting.)"""
 

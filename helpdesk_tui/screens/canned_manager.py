@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned import PLACEHOLDERS
 from helpdesk_tui.desk.canned_service import CannedView
-from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.errors import DeskError, UnknownAgent
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
@@ -61,9 +61,13 @@ class CannedManagerScreen(DeskScreen):
             super().__init__()
             self.views = views
 
-    def __init__(self) -> None:
+    def __init__(self, *, editing: int | None = None, edit_draft: bool = False) -> None:
+        """``edit_draft``: open the editor of a kept draft once the list is read (of
+        response ``editing``; None: a new one's), which offers the draft back."""
         super().__init__()
         self.views: list[CannedView] = []
+        self._edit_draft = edit_draft
+        self._editing = editing
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Canned responses"), id="canned-title")
@@ -93,6 +97,26 @@ class CannedManagerScreen(DeskScreen):
             options.highlighted = min(keep, len(self.views) - 1)
         options.focus()
         self._show_body()
+        if self._edit_draft:
+            self._edit_draft = False
+            self._open_draft(self._editing)
+
+    def _open_draft(self, item: int | None) -> None:
+        if item is None:
+            self.action_add()
+            return
+        found = [index for index, view in enumerate(self.views) if view.id == item]
+        if not found:
+            self.notify(
+                f"Canned response {item} is no longer there (deleted?): its draft is kept; "
+                "Drafts in the palette can discard it",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
+            return
+        self.query_one(OptionList).highlighted = found[0]
+        self.action_edit()
 
     @property
     def selected(self) -> CannedView | None:
@@ -156,10 +180,10 @@ class CannedManagerScreen(DeskScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            if isinstance(error, DeskError):
+            if isinstance(error, DeskError) and not isinstance(error, UnknownAgent):
                 self.notify(str(error), severity="error", markup=False, timeout=8)
                 return
-        super().on_worker_state_changed(event)
+        super().on_worker_state_changed(event)  # (the app covers up for UnknownAgent)
 
 
 def _names() -> str:
@@ -239,6 +263,11 @@ class CannedEditScreen(ModalScreen[bool]):
     def _typed(self) -> None:
         self._draft.typed()
 
+    @property
+    def draft_item(self) -> int | None:
+        """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
+        return self._item
+
     def keep_draft(self) -> str | None:
         """Keep the response as written now (``FieldDraft.keep``); what was kept, for
         people, or None."""
@@ -276,6 +305,10 @@ class CannedEditScreen(ModalScreen[bool]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             error = event.worker.error
+            if isinstance(error, UnknownAgent):
+                # (the access ended: the app covers everything and keeps the response as a
+                # draft; a line here would still say so once the agent is back)
+                return
             shown = str(error) if isinstance(error, DeskError) else repr(error)
             widget = self.query_one("#canned-edit-error", Static)
             widget.update(plain(shown, single_line=False))

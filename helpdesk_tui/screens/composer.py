@@ -13,10 +13,11 @@ then goes against the version the agent has now seen, so a later arrival asks ag
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -39,7 +40,16 @@ from helpdesk_tui.timefmt import relative
 from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
-AUTOSAVE_SECONDS = 1.0
+AUTOSAVE_SECONDS = 0.3
+"""How long after the last key the text is saved as its draft: a pause in typing (a word,
+a thought) keeps what is on screen, so a killed terminal loses at most the keys of the last
+0.3 s. Keys typed without such a pause write nothing until one; the text is also saved at
+once when the editor loses focus or something comes over the composer (a picker, a
+question), and never when it is as last saved (no write while idle)."""
+AUTOSAVE_MAX_SECONDS = 2.0
+"""Typing on with no such pause saves at least this often (one write per 2 s of typing)."""
+monotonic = time.monotonic
+"""(The clock of ``AUTOSAVE_MAX_SECONDS``; tests replace it.)"""
 PREVIEW_LINES = 6
 
 TITLES: dict[DraftKind, str] = {
@@ -131,6 +141,10 @@ class ComposerScreen(ModalScreen[bool]):
         self._autosave: Timer | None = None
         self._draft_lock = threading.Lock()
         self._discarded = False
+        self._unsaved_since: float | None = None
+        """When (``monotonic``) the first key not yet saved was typed."""
+        self._saved: str | None = None
+        """The text as its draft file has it (read in ``compose``): what needs no write."""
         self._files: tuple[AttachedFile, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -139,6 +153,7 @@ class ComposerScreen(ModalScreen[bool]):
         # A draft is a small local file; reading it here keeps it in the editor from the
         # first frame, so no keystroke can race a late load.
         draft = self.drafts.load(self.number, self.kind)
+        self._saved = draft
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
@@ -168,7 +183,31 @@ class ComposerScreen(ModalScreen[bool]):
     def _typed(self) -> None:
         if self._autosave is not None:
             self._autosave.stop()
-        self._autosave = self.set_timer(AUTOSAVE_SECONDS, lambda: self._store(self.text))
+        now = monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        elif now - self._unsaved_since >= AUTOSAVE_MAX_SECONDS:
+            self._save_now()  # (typing on without a pause)
+            return
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._save_now)
+
+    def _save_now(self) -> None:
+        """Save the text now if it is not as last saved (in a thread: ``_store``)."""
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        self._unsaved_since = None
+        if self.is_mounted and not self._discarded and self.text != self._saved:
+            self._store(self.text)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """The text area lost focus (to the file list, another screen…): save now."""
+        if isinstance(event.widget, TextArea):
+            self._save_now()
+
+    def on_screen_suspend(self) -> None:
+        """Something came over the composer (a picker, a question, help): save now."""
+        self._save_now()
 
     def action_save(self) -> None:
         self._store(self.text, announce=True)
@@ -178,7 +217,9 @@ class ComposerScreen(ModalScreen[bool]):
         with self._draft_lock:  # a save still running when the draft is discarded must not
             if self._discarded:  # bring it back
                 return
-            self.drafts.save(self.number, self.kind, text)
+            if text != self._saved:  # (as last saved: nothing to write)
+                self.drafts.save(self.number, self.kind, text)
+                self._saved = text
         if announce or close:
             self.post_message(self.Saved(close))
 
@@ -195,7 +236,9 @@ class ComposerScreen(ModalScreen[bool]):
         with self._draft_lock:
             if self._discarded:
                 return None
-            self.drafts.save(self.number, self.kind, text)
+            if text != self._saved:
+                self.drafts.save(self.number, self.kind, text)
+                self._saved = text
         return f"Your {KEPT[self.kind]} on #{self.number}"
 
     def on_composer_screen_saved(self, message: Saved) -> None:
@@ -275,7 +318,9 @@ class ComposerScreen(ModalScreen[bool]):
         if news is not None:
             self.post_message(self.Arrived(news))
             return
-        self.drafts.delete(self.number, self.kind)
+        with self._draft_lock:  # sent: no save after this one brings the draft back (a
+            self._discarded = True  # blur as the composer goes, an autosave under way)
+            self.drafts.delete(self.number, self.kind)
         self.post_message(self.Sent())
 
     # Canned responses, macros, files ------------------------------------------------

@@ -108,6 +108,8 @@ class KbScreen(DeskScreen):
         """The query the shown results are for (None before the first search)."""
         self.wanted: int | None = None
         """An article asked for by id (:meth:`open_article`): highlighted when it is listed."""
+        self.wanted_edit: int | None = None
+        """An article whose kept draft is to be opened (:meth:`edit_draft`), once mounted."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -132,6 +134,9 @@ class KbScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#kb-query", Input).focus()
         self.load_choices()
+        if self.wanted_edit is not None:
+            self._fetch_to_edit(self.wanted_edit)
+            self.wanted_edit = None
         if self.wanted is not None:
             self._fetch(self.wanted)
         else:
@@ -317,6 +322,27 @@ class KbScreen(DeskScreen):
             self.notify("No article to edit", severity="warning")
             return
         self.app.push_screen(KbEditScreen(self.article), self._save)
+
+    def edit_draft(self, item: int | None) -> None:
+        """Open the editor of a kept draft (``item`` None: a new article's), which offers
+        the draft back (the Drafts screen: ``HelpdeskApp.open_editor_draft``)."""
+        if item is None:
+            self.action_new()
+        elif self.is_mounted:
+            self._fetch_to_edit(item)
+        else:
+            self.wanted_edit = item
+
+    @work(thread=True, exclusive=True, group="kb-open", exit_on_error=False)
+    def _fetch_to_edit(self, article_id: int) -> None:
+        article = self.desk.kb_article(article_id)
+        self.app.call_from_thread(self._edit_fetched, article)
+
+    def _edit_fetched(self, article: ArticleView) -> None:
+        from helpdesk_tui.screens.kb_edit import KbEditScreen
+
+        if self.app.screen is self:  # (nothing came over it meanwhile)
+            self.app.push_screen(KbEditScreen(article), self._save)
 
     def _save(self, fields: dict[str, Any] | None) -> None:
         if fields is not None:

@@ -122,6 +122,11 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
     def _typed(self) -> None:
         self._draft.typed()
 
+    @property
+    def draft_item(self) -> int | None:
+        """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
+        return self._item
+
     def keep_draft(self) -> str | None:
         """Keep the fields as they are now (``FieldDraft.keep``); what was kept, for people,
         or None."""

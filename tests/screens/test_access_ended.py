@@ -283,3 +283,50 @@ async def test_ctrl_q_quits_the_cover_at_once(
         await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
+
+
+async def test_the_canned_editors_refusal_goes_once_access_is_back(
+    seeded: DeskData, admins: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A canned response saved just as the access ended: the desk refuses it, the cover
+    comes (the response is kept as a draft); reactivated, the editor shows again with the
+    text and no refusal line (it said the access had ended), and saving works."""
+    from textual.widgets import Input, Static
+
+    from helpdesk_tui.screens import field_draft
+    from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
+
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
+    monkeypatch.setattr(field_draft, "AUTOSAVE_SECONDS", 3600.0)
+    clock = Clock()
+    app = bobs_app(seeded, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_canned()
+        await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
+        await settle(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
+        await settle(pilot)
+        editor = app.screen
+        editor.query_one(Input).value = "Badge"
+        editor.query_one(TextArea).text = "Your badge is on its way."
+        await settle(pilot)
+        admins.agents_deactivate("bob")
+        await pilot.press("ctrl+s")  # (refused: the desk reads bob again)
+        await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
+        await settle(pilot)
+        cover = assert_covered(app, "Your badge")
+        assert "Your new canned response is kept as a draft." in text_of(app)
+        admins.agents_reactivate("bob")
+        clock.move(access_ended.CHECK_SECONDS)
+        cover.tick()
+        await until(pilot, lambda: app.screen is editor)
+        await settle(pilot)
+        error = editor.query_one("#canned-edit-error", Static)
+        assert str(error.render()).strip() == "", str(error.render())
+        assert "deactivated" not in text_of(app) and ENDED not in text_of(app)
+        assert editor.query_one(TextArea).text == "Your badge is on its way."
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
+    assert "Badge" in [view.name for view in Desk(seeded.db, seeded.bob).canned_list()]

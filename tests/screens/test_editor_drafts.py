@@ -167,7 +167,6 @@ async def test_a_canned_response_being_edited_is_kept_on_hang_up_and_offered_bac
         assert item is not None
         editor.query_one(TextArea).text = "Hello {{requester.name}}, a new text"
         await settle(pilot)
-        await pilot.press("ctrl+q")  # (not a key in a modal editor: nothing happens)
         assert app.screen is editor and DraftStore().load_fields("canned", item) is None
         app.end_on_hangup = app.exit
         app.hung_up()  # (the terminal closing: SIGHUP)

@@ -2,17 +2,20 @@
 terminal (tmux), a new article typed in the KB editor, then the tmux server killed (its
 panes' processes get SIGHUP). The draft on disk holds the last keys typed, which its
 autosave had not saved yet; the process ends. ctrl+q keeps it too, and says so once the
-terminal is back."""
+terminal is back. A hang-up removes the terminal's presence marker on the ticket it shows;
+SIGKILL cannot, and the marker expires on its own."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,62 @@ def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> 
     path = store.fields_path("kb", None)
     assert json.loads(path.read_text(encoding="utf-8"))["title"] == typed
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def _my_markers() -> list[tuple[str, datetime]]:
+    """The presence rows on this test's own desk (the one ``helpdesk`` made in the data
+    dir): session and expiry."""
+    from sqlalchemy import select as sa_select
+
+    from helpdesk_tui.config_files import default_database_url
+    from helpdesk_tui.storage.database import Database
+    from helpdesk_tui.storage.models import Presence
+
+    db = Database(default_database_url())
+    try:
+        with db.read() as s:
+            rows = s.execute(sa_select(Presence.session_id, Presence.expires_at)).all()
+            return [(session, expires) for session, expires in rows]
+    finally:
+        db.dispose()
+
+
+def _on_a_ticket(tmux: Callable[..., str]) -> int:
+    """``helpdesk`` on a new ticket (its marker written); its process id."""
+    pid = _start(tmux)
+    _until(lambda: "My open" in _screen(tmux), "the queue")
+    helpdesk = str(Path(sys.executable).parent / "helpdesk")
+    subprocess.run(
+        [helpdesk, "ticket", "new", "--subject", "Marker ticket", "--from", "ann@example.com"],
+        input="The printer smokes.",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tmux("send-keys", "-t", "hd", "3")  # All open
+    _until(lambda: "Marker ticket" in _screen(tmux), "the new ticket in the queue")
+    tmux("send-keys", "-t", "hd", "Enter")
+    _until(lambda: "The printer smokes." in _screen(tmux), "the ticket screen")
+    _until(lambda: bool(_my_markers()), "the ticket's presence marker")
+    return pid
+
+
+def test_a_hang_up_removes_the_terminals_presence_marker(tmux: Callable[..., str]) -> None:
+    pid = _on_a_ticket(tmux)
+    tmux("kill-server")  # the terminal closes: SIGHUP
+    _until(lambda: _gone(pid), "the process to end")
+    assert _my_markers() == []
+
+
+def test_after_sigkill_the_marker_lives_at_most_its_ttl(tmux: Callable[..., str]) -> None:
+    """SIGKILL leaves the marker (nothing runs): it is live for at most ``PRESENCE_TTL``
+    after the kill, and no one sees it after its expiry."""
+    from helpdesk_tui.desk.presence import PRESENCE_TTL
+
+    pid = _on_a_ticket(tmux)
+    os.kill(pid, signal.SIGKILL)
+    killed = datetime.now(UTC)
+    _until(lambda: _gone(pid), "the process to end")
+    [(_session, expires)] = _my_markers()
+    assert expires <= killed + PRESENCE_TTL  # (its last beat was before the kill)
+    assert expires > killed - PRESENCE_TTL  # (beaten every few seconds until then)

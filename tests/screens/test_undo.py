@@ -252,7 +252,7 @@ async def test_drafts_are_listed_and_one_opens_in_its_composer(
         app.action_drafts()
         await until(pilot, lambda: isinstance(app.screen, DraftsScreen) and bool(_options(app)))
         options = _options(app)
-        assert options[0].startswith(f"#{laptop} reply: Laptop will not boot")
+        assert options[0].startswith(f"Reply to #{laptop}: Laptop will not boot")
         assert "3 min ago" in options[0] and "Dear Ann," in options[0]
         assert "closed: a supervisor or an admin can reopen it" in options[1]
         await pilot.press("enter")

@@ -1,0 +1,128 @@
+"""A hang-up (SIGHUP) or a crash removes this terminal's presence markers ("ada is viewing
+#1"), as ctrl+q does, best effort: a database that does not answer holds the end up for at
+most ``LEAVE_SECONDS`` and is said in one line once the terminal is back. (SIGKILL cannot:
+its markers expire ``PRESENCE_TTL`` after the last beat: ``test_hangup_terminal``; the
+queue drops them then: ``test_queue``, ``test_a_marker_that_expires_goes_at_the_first_look…``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import select
+from textual.widgets import TextArea
+
+from helpdesk_tui import app as app_module
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.screens import composer as composer_screen
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.storage.models import Presence
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import open_ticket, settle, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+
+@pytest.fixture(autouse=True)
+def _no_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(composer_screen, "AUTOSAVE_SECONDS", 3600.0)
+
+
+def _sessions(desk: DeskData) -> set[str]:
+    with desk.db.read() as s:
+        return set(s.exec(select(Presence.session_id)).all())
+
+
+def _crash_on_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: TicketScreen) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(TicketScreen, "action_history", broken)
+
+
+async def test_a_crash_removes_the_markers(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _crash_on_history(monkeypatch)
+    app = make_test_app()
+    with pytest.raises(RuntimeError, match="a bug"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_ticket(pilot, desk_data.numbers["printer"])
+            await until(pilot, lambda: app.session_id in _sessions(desk_data))
+            await pilot.press("h")
+            await settle(pilot)
+    assert app.session_id not in _sessions(desk_data)
+    assert _sessions(desk_data) == {"term-bob", "term-cy"}
+    assert app.left_problem is None
+
+
+async def test_a_crash_on_a_locked_database_keeps_the_reply_and_says_why_markers_stay(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the write lock: the app still ends (the markers are not waited
+    for past ``LEAVE_SECONDS``), the reply is kept, and one line says the markers stay."""
+    monkeypatch.setattr(app_module, "LEAVE_SECONDS", 0.05)
+    monkeypatch.setattr(ComposerScreen, "action_canned", lambda self: 1 / 0)
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_ticket(pilot, number)
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+            await settle(pilot)
+            app.screen.query_one(TextArea).insert("Almost done")
+            with desk_data.db.write():  # BEGIN IMMEDIATE: every other writer waits
+                await pilot.press("ctrl+t")
+                await settle(pilot)
+    assert app.kept_on_quit == [f"Your reply on #{number}"]
+    assert DraftStore().load(number, "reply") == "Almost done"
+    assert app.left_problem == (
+        "Your viewing/replying markers were not removed (the database did not answer within "
+        "0.05 s); they expire by themselves within 15 s."
+    )
+
+
+async def test_a_hang_up_removes_the_markers_before_the_process_ends(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    seen: list[set[str]] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        await until(pilot, lambda: app.session_id in _sessions(desk_data))
+        app.end_on_hangup = lambda: seen.append(_sessions(desk_data))
+        app.hung_up()  # (what SIGHUP calls)
+        app.exit()
+    assert seen == [{"term-bob", "term-cy"}]
+    assert app.left_problem is None
+
+
+async def test_a_hang_up_on_a_locked_database_still_ends(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "LEAVE_SECONDS", 0.05)
+    app = make_test_app()
+    ended: list[bool] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        app.end_on_hangup = lambda: ended.append(True)
+        with desk_data.db.write():
+            app.hung_up()
+        app.exit()
+    assert ended == [True]
+    assert app.left_problem is not None and "did not answer" in app.left_problem
+
+
+def test_the_line_is_said_once_the_terminal_is_back(capsys: pytest.CaptureFixture[str]) -> None:
+    """(``helpdesk`` prints it after the drafts kept, on stderr.)"""
+    from helpdesk_tui.cli.tui import _say_kept
+
+    _say_kept(["Your reply on #1"], "Your viewing/replying markers were not removed (…).")
+    assert capsys.readouterr().err.splitlines() == [
+        "Your reply on #1 is kept as a draft: it is offered back when opened again.",
+        "Your viewing/replying markers were not removed (…).",
+    ]
