@@ -5,6 +5,7 @@ Both refuse to run as root, so as root they run as the ``postgres`` user via run
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -13,6 +14,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
@@ -40,6 +42,10 @@ class PgCluster:
     port: int
     settings: Mapping[str, str] = field(default_factory=dict)
     """Server settings beyond the throw-away ones every cluster here gets (``-c name=value``)."""
+    _admin: Any = field(default=None, init=False, repr=False, compare=False)
+    """The connection ``create_database`` and ``drop_database`` send their statements on
+    (to the ``postgres`` database), kept open between them: a connection of its own for
+    each cost a new server process each time, twice per PostgreSQL test."""
 
     @property
     def data_dir(self) -> Path:
@@ -91,28 +97,47 @@ class PgCluster:
 
     def stop(self, mode: str = "immediate") -> None:
         """Stop the server; ``mode="fast"`` for a cluster whose data is kept."""
+        self._close_admin()
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _sql(self, statement: str) -> None:
+    def _sql(self, statement: str) -> Any:
+        """Run ``statement`` (autocommit) on the kept connection; on a new one when the kept
+        one is gone (a test ended it, or stopped the server): then the statement had not
+        reached the server, so it runs once all the same."""
         import psycopg
 
-        with psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
+        if self._admin is not None:
+            try:
+                return self._admin.execute(statement)
+            except psycopg.OperationalError:
+                if not self._admin.broken and not self._admin.closed:
+                    raise
+                self._close_admin()
+        self._admin = psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True)
+        return self._admin.execute(statement)
+
+    def _close_admin(self) -> None:
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                self._admin.close()
+            self._admin = None
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """A new database, empty or a copy of ``template`` (which must have no open
         connections); from PostgreSQL 15 by file copy, the quickest for a small database."""
-        import psycopg
-
-        with psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True) as conn:
-            copy = f' TEMPLATE "{template}"' if template else ""
-            if template and conn.info.server_version >= 150000:
-                copy += " STRATEGY FILE_COPY"
-            conn.execute(f'CREATE DATABASE "{name}"{copy}')  # type: ignore[arg-type]
+        copy = f' TEMPLATE "{template}"' if template else ""
+        if template and self._server_version() >= 150000:
+            copy += " STRATEGY FILE_COPY"
+        self._sql(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
+
+    def _server_version(self) -> int:
+        if self._admin is None:
+            self._sql("SELECT 1")
+        return int(self._admin.info.server_version)
 
     def drop_database(self, name: str) -> None:
         """Drop ``name``, ending any connection a test left open to it."""
