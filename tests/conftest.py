@@ -18,7 +18,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from tests import pilot_keys
+from tests import css_rules, pilot_keys
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
@@ -80,12 +80,14 @@ test of each other. Only which worker runs which test changes, not what a test c
 
 def pytest_configure(config: pytest.Config) -> None:
     """Temporary files in memory (see ``_memory_tmp``); xdist's batches (``XDIST_CHUNK``);
-    Ctrl-C and Ctrl-\\ as a terminal's shell gives them (``_terminal_signals``); the
-    package's bytecode up to date (``_compiled_package``)."""
+    Ctrl-C and Ctrl-\\ as a terminal's shell gives them (``_terminal_signals``); Textual's
+    CSS parsed once per process (``tests/css_rules.py``); the package's bytecode up to date
+    (``_compiled_package``)."""
     if getattr(config.option, "maxschedchunk", False) is None:
         config.option.maxschedchunk = XDIST_CHUNK
     _memory_tmp()
     _terminal_signals()
+    css_rules.install()
     if "PYTEST_XDIST_WORKER" not in os.environ:  # (once, before the workers start)
         _compiled_package()
 
