@@ -131,7 +131,9 @@ def _quiet(app: App[Any]) -> bool:
     return not any(worker.is_running for worker in app.workers)
 
 
-async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+async def quick_idle(
+    min_sleep: float = 0, max_sleep: float = 1, refresh_wait: float = REFRESH_WAIT
+) -> None:
     """``wait_for_idle`` for the pilot's key presses (see the module's docstring)."""
     app = active_app.get()
     sent: concurrent.futures.Future[Any] | None = getattr(app._driver, _SENT, None)
@@ -142,7 +144,7 @@ async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
         if _quiet(app):
             return
     waited = 0.0
-    while waited < REFRESH_WAIT:
+    while waited < refresh_wait:
         await asyncio.sleep(REFRESH_STEP)
         waited += REFRESH_STEP
         if _quiet(app):
@@ -150,9 +152,20 @@ async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
     await textual_wait_for_idle(min_sleep, max_sleep)
 
 
+PAUSE_REFRESH_WAIT = 0.03
+"""``REFRESH_WAIT`` for the pilot's other waits: two frames' time. A test app whose widget
+redraws on its own (a blinking cursor) is never quiet, and there the wait falls back to
+Textual's after this; a key press waits its full ``REFRESH_WAIT`` for a worker to end."""
+
+
+async def quick_pause_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+    """``quick_idle`` for ``pilot.pause()``, clicks and the snapshot plugin's waits."""
+    await quick_idle(min_sleep, max_sleep, refresh_wait=PAUSE_REFRESH_WAIT)
+
+
 def install(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pilot's key presses wait with ``quick_idle`` for the test using ``monkeypatch``."""
     monkeypatch.setattr(Driver, "send_message", _tracking_send_message)
     monkeypatch.setattr(MessagePump, "_dispatch_message", _counting_dispatch)
     monkeypatch.setattr(textual.app, "wait_for_idle", quick_idle)
-    monkeypatch.setattr(textual.pilot, "wait_for_idle", quick_idle)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", quick_pause_idle)
