@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import os
@@ -17,7 +18,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from tests import pilot_keys
+from tests import css_rules, pilot_keys
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
@@ -79,11 +80,33 @@ test of each other. Only which worker runs which test changes, not what a test c
 
 def pytest_configure(config: pytest.Config) -> None:
     """Temporary files in memory (see ``_memory_tmp``); xdist's batches (``XDIST_CHUNK``);
-    Ctrl-C and Ctrl-\\ as a terminal's shell gives them (``_terminal_signals``)."""
+    Ctrl-C and Ctrl-\\ as a terminal's shell gives them (``_terminal_signals``); Textual's
+    CSS parsed once per process (``tests/css_rules.py``); the package's bytecode up to date
+    (``_compiled_package``)."""
     if getattr(config.option, "maxschedchunk", False) is None:
         config.option.maxschedchunk = XDIST_CHUNK
     _memory_tmp()
     _terminal_signals()
+    css_rules.install()
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # (once, before the workers start)
+        _compiled_package()
+
+
+def _compiled_package() -> None:
+    """``helpdesk_tui``'s modules compiled to ``__pycache__`` as a first import writes them.
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set (this machine's environment has it), no process
+    writes them, and every ``helpdesk`` a test starts — cold verbs, warm servers, the import
+    probe's children, terminals in tmux: hundreds in a run — compiled the package's sources
+    it imports again (``tests/cli/test_root.py``: 15 % of its CPU time). Python reads the
+    files whatever that variable says; a stale one (a source changed since) is compiled
+    again, as on import. What runs is the same code."""
+    import compileall
+
+    import helpdesk_tui
+
+    with contextlib.suppress(OSError):  # (a read-only install: imports compile, as before)
+        compileall.compile_dir(Path(helpdesk_tui.__file__).parent, quiet=2)
 
 
 def _terminal_signals() -> None:

@@ -5,15 +5,21 @@ Both refuse to run as root, so as root they run as the ``postgres`` user via run
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+PG_CTL_WAIT_SECONDS = 120
+"""How long a start or stop may take before it is called failed (``pg_ctl``'s ``-t``)."""
 PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
@@ -40,6 +46,10 @@ class PgCluster:
     port: int
     settings: Mapping[str, str] = field(default_factory=dict)
     """Server settings beyond the throw-away ones every cluster here gets (``-c name=value``)."""
+    _admin: Any = field(default=None, init=False, repr=False, compare=False)
+    """The connection ``create_database`` and ``drop_database`` send their statements on
+    (to the ``postgres`` database), kept open between them: a connection of its own for
+    each cost a new server process each time, twice per PostgreSQL test."""
 
     @property
     def data_dir(self) -> Path:
@@ -77,6 +87,8 @@ class PgCluster:
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
+        log = self.root / "log"
+        logged = log.stat().st_size if log.exists() else 0
         self._run(
             "pg_ctl",
             "-D",
@@ -85,34 +97,94 @@ class PgCluster:
             options,
             "-l",
             str(self.root / "log"),
-            "-w",
+            "-W",
             "start",
         )
+        self._wait_until(self._ready, "accept connections", failed=lambda: self._fatal(logged))
 
     def stop(self, mode: str = "immediate") -> None:
         """Stop the server; ``mode="fast"`` for a cluster whose data is kept."""
-        self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+        self._close_admin()
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-W", "stop")
+        self._wait_until(lambda: not self._pid_file.exists(), "stop")
+
+    # pg_ctl's own wait (``-w``) looks at the server's pid file ten times a second, so each
+    # start and stop took 100 ms or more where the server needs 10 to 40: the outage tests
+    # restart it dozens of times. The same look, every few milliseconds.
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.data_dir / "postmaster.pid"
+
+    def _ready(self) -> bool:
+        """The pid file says "ready" (its 8th line), as ``pg_ctl -w start`` waits for."""
+        try:
+            lines = self._pid_file.read_text().splitlines()
+        except FileNotFoundError:
+            return False
+        return len(lines) >= 8 and lines[7].strip() == "ready"
+
+    def _fatal(self, logged: int) -> bool:
+        """A start that failed (``pg_ctl -w`` saw its server gone): no pid file, and a FATAL
+        or PANIC line in the log after its first ``logged`` bytes (a client's "starting up"
+        while the server starts is logged as FATAL too, with the pid file there)."""
+        if self._pid_file.exists():
+            return False
+        with contextlib.suppress(FileNotFoundError), (self.root / "log").open("rb") as log:
+            log.seek(logged)
+            text = log.read()
+            return b"FATAL:" in text or b"PANIC:" in text
+        return False
+
+    def _wait_until(
+        self, condition: Callable[[], bool], what: str, failed: Callable[[], bool] = lambda: False
+    ) -> None:
+        deadline = time.monotonic() + PG_CTL_WAIT_SECONDS
+        while not condition():
+            if failed() or time.monotonic() > deadline:
+                log = self.root / "log"
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise RuntimeError(f"the server did not {what}\n{tail}")
+            select.select([], [], [], 0.005)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _sql(self, statement: str) -> None:
+    def _sql(self, statement: str) -> Any:
+        """Run ``statement`` (autocommit) on the kept connection; on a new one when the kept
+        one is gone (a test ended it, or stopped the server): then the statement had not
+        reached the server, so it runs once all the same."""
         import psycopg
 
-        with psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute(statement)  # type: ignore[arg-type]
+        if self._admin is not None:
+            try:
+                return self._admin.execute(statement)
+            except psycopg.OperationalError:
+                if not self._admin.broken and not self._admin.closed:
+                    raise
+                self._close_admin()
+        self._admin = psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True)
+        return self._admin.execute(statement)
+
+    def _close_admin(self) -> None:
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                self._admin.close()
+            self._admin = None
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """A new database, empty or a copy of ``template`` (which must have no open
         connections); from PostgreSQL 15 by file copy, the quickest for a small database."""
-        import psycopg
-
-        with psycopg.connect(self.url().replace("+psycopg", ""), autocommit=True) as conn:
-            copy = f' TEMPLATE "{template}"' if template else ""
-            if template and conn.info.server_version >= 150000:
-                copy += " STRATEGY FILE_COPY"
-            conn.execute(f'CREATE DATABASE "{name}"{copy}')  # type: ignore[arg-type]
+        copy = f' TEMPLATE "{template}"' if template else ""
+        if template and self._server_version() >= 150000:
+            copy += " STRATEGY FILE_COPY"
+        self._sql(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
+
+    def _server_version(self) -> int:
+        if self._admin is None:
+            self._sql("SELECT 1")
+        return int(self._admin.info.server_version)
 
     def drop_database(self, name: str) -> None:
         """Drop ``name``, ending any connection a test left open to it."""

@@ -1,4 +1,5 @@
-"""A pilot's key press waits for what the key set going, not for 20 ms of idle CPU.
+"""A pilot's key press (and its other waits) wait for what was set going, not for 20 ms
+of idle CPU.
 
 Textual's pilot (``App._press_keys``) sends each key and then calls ``wait_for_idle(0)``
 twice (before and after waiting for the animator): that sleeps 20 ms at least, and on until
@@ -21,6 +22,8 @@ loop, all of these hold:
   (``Screen._callbacks``: a non-immediate ``scroll_home``/``scroll_end`` goes there) and
   no layout, repaint, scroll or recompose pending, no dirty widget; no node has a layout
   or a repaint pending;
+- no terminal resize waits for the app's resize timer (``pilot.resize_terminal``: the app
+  passes a resize on to its screens 1/120 s later, in case another follows);
 - the animator has no running or scheduled animation (``Home`` on a long thread scrolls
   with a one-second animation, started after the refresh);
 - no worker is running.
@@ -33,8 +36,10 @@ those cases; the pilot then waits for the animator (``wait_until_complete``) as 
 Waiting longer than Textual would is only slower: no test asserts a time. Timers (the
 heartbeat, polls) are not "still to happen": Textual's wait does not wait for them either.
 
-Only the pilot's key presses change: ``pilot.pause()``, clicks and the snapshot plugin's
-own waits keep Textual's ``wait_for_idle`` (``textual.pilot`` imports its own name).
+The pilot's other waits for idle take it too (``textual.pilot`` imports its own name):
+``pilot.pause()`` with no delay, ``resize_terminal``, clicks, and the snapshot plugin's
+``take_svg_screenshot``, which waited for idle four times per snapshot (the snapshot
+tests slept some 90 ms less each). ``pilot.pause(DELAY)`` still sleeps ``DELAY``.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from typing import Any
 
 import pytest
 import textual.app
+import textual.pilot
 from textual._context import active_app
 from textual._wait import wait_for_idle as textual_wait_for_idle
 from textual.app import App
@@ -112,6 +118,8 @@ def _node_quiet(node: App[Any] | Widget) -> bool:
 
 def _quiet(app: App[Any]) -> bool:
     """Nothing left that a handled key set going (see the module's docstring)."""
+    if app._resize_timer is not None:  # (a resize waits 1/120 s for the next one)
+        return False
     screen = app.screen
     if not _screen_quiet(screen):
         return False
@@ -123,7 +131,9 @@ def _quiet(app: App[Any]) -> bool:
     return not any(worker.is_running for worker in app.workers)
 
 
-async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+async def quick_idle(
+    min_sleep: float = 0, max_sleep: float = 1, refresh_wait: float = REFRESH_WAIT
+) -> None:
     """``wait_for_idle`` for the pilot's key presses (see the module's docstring)."""
     app = active_app.get()
     sent: concurrent.futures.Future[Any] | None = getattr(app._driver, _SENT, None)
@@ -134,7 +144,7 @@ async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
         if _quiet(app):
             return
     waited = 0.0
-    while waited < REFRESH_WAIT:
+    while waited < refresh_wait:
         await asyncio.sleep(REFRESH_STEP)
         waited += REFRESH_STEP
         if _quiet(app):
@@ -142,8 +152,20 @@ async def quick_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
     await textual_wait_for_idle(min_sleep, max_sleep)
 
 
+PAUSE_REFRESH_WAIT = 0.03
+"""``REFRESH_WAIT`` for the pilot's other waits: two frames' time. A test app whose widget
+redraws on its own (a blinking cursor) is never quiet, and there the wait falls back to
+Textual's after this; a key press waits its full ``REFRESH_WAIT`` for a worker to end."""
+
+
+async def quick_pause_idle(min_sleep: float = 0, max_sleep: float = 1) -> None:
+    """``quick_idle`` for ``pilot.pause()``, clicks and the snapshot plugin's waits."""
+    await quick_idle(min_sleep, max_sleep, refresh_wait=PAUSE_REFRESH_WAIT)
+
+
 def install(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pilot's key presses wait with ``quick_idle`` for the test using ``monkeypatch``."""
     monkeypatch.setattr(Driver, "send_message", _tracking_send_message)
     monkeypatch.setattr(MessagePump, "_dispatch_message", _counting_dispatch)
     monkeypatch.setattr(textual.app, "wait_for_idle", quick_idle)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", quick_pause_idle)

@@ -457,7 +457,8 @@ async def test_a_ticket_deleted_while_open_is_said_once(
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(pilot, number)
-        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)
+        screen._rearm()  # (the beat set for 1.5 s at the opening comes now, then every 0.01 s)
         with desk_data.db.write() as s:
             delete_ticket(s, desk_data.ada, number)
         await until(pilot, lambda: f"no ticket #{number}" in notifications(app))
@@ -488,7 +489,8 @@ async def test_an_outage_is_said_on_the_presence_line_while_it_lasts(
         screen = await open_ticket(pilot, number)
         presence_line = screen.query_one("#ticket-presence", Static)
         assert "Bob Agent is viewing" in str(presence_line.render())
-        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)
+        screen._rearm()  # (the beat set for 1.5 s at the opening comes now, then every 0.01 s)
         went = now[0] = FROZEN_NOW + timedelta(minutes=12)
         away.set()
         await until(pilot, lambda: "not answering" in str(presence_line.render()))
@@ -599,7 +601,8 @@ async def test_a_deactivated_agent_is_covered_once_and_offered_nothing(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, number)
         assert "n Note" in screen_lines(app)[-1]
-        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)
+        screen._rearm()  # (the beat set for 1.5 s at the opening comes now, then every 0.01 s)
         with desk_data.db.write() as s:
             agents.set_active(s, desk_data.ada, "bob", active=False)
         await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
@@ -618,6 +621,9 @@ async def test_a_deactivated_agent_is_covered_once_and_offered_nothing(
         with desk_data.db.write() as s:
             agents.set_active(s, desk_data.ada, "bob", active=True)
         now[0] += timedelta(seconds=access_ended.CHECK_SECONDS)
+        cover = app.screen
+        assert isinstance(cover, AccessEndedScreen)
+        cover.tick()  # (the cover's look at the clock, as its once-a-second timer makes it)
         await until(pilot, lambda: app.screen is screen)
         await drain(pilot)
         assert app.refused is None
@@ -635,7 +641,8 @@ async def test_a_role_given_while_the_app_runs_brings_its_keys(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, number)
         assert not screen.check_action("reopen", ())
-        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)  # from the next beat on
+        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)
+        screen._rearm()  # (the beat set for 1.5 s at the opening comes now, then every 0.01 s)
         with desk_data.db.write() as s:
             agents.set_role(s, desk_data.ada, "bob", "supervisor")
         await until(pilot, lambda: app.actor.role == "supervisor")
