@@ -30,6 +30,7 @@ from helpdesk_tui.storage.database import (
     BRIEF_LOCK_WAIT_MS,
     PG_IO_CONCURRENCY,
     PG_PARALLEL_SETUP_COST,
+    PG_PLAN_CACHE_MODE,
     SQLITE_BUSY_TIMEOUT_MS,
     Database,
     load_driver,
@@ -273,23 +274,29 @@ def test_a_postgresql_connection_s_settings_unless_the_server_says_otherwise(
 ) -> None:
     """A new connection asks for ``PG_IO_CONCURRENCY`` pages ahead in a bitmap heap scan
     where the server left ``effective_io_concurrency`` at its old default (1), and prices
-    parallel workers at ``PG_PARALLEL_SETUP_COST``; a value the database was configured
-    with is kept."""
+    parallel workers at ``PG_PARALLEL_SETUP_COST`` and plans each statement for its values
+    (``PG_PLAN_CACHE_MODE``); a value the database was configured with is kept."""
     database = Database(db_url)
     show = (
-        "SELECT current_setting('effective_io_concurrency'), current_setting('parallel_setup_cost')"
+        "SELECT current_setting('effective_io_concurrency'),"
+        " current_setting('parallel_setup_cost'), current_setting('plan_cache_mode')"
     )
     try:
         with database.read_rows() as conn:
             shown = tuple(conn.exec_driver_sql(show).one())
-            assert shown == (str(PG_IO_CONCURRENCY), str(PG_PARALLEL_SETUP_COST))
+            assert shown == (
+                str(PG_IO_CONCURRENCY),
+                str(PG_PARALLEL_SETUP_COST),
+                PG_PLAN_CACHE_MODE,
+            )
             name = conn.exec_driver_sql("SELECT current_database()").scalar()
         with database.own_connection() as conn, conn.begin():
             conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET effective_io_concurrency = 2')
             conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET parallel_setup_cost = 500')
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET plan_cache_mode = auto')
         database.dispose()
         with database.read_rows() as conn:
-            assert tuple(conn.exec_driver_sql(show).one()) == ("2", "500")
+            assert tuple(conn.exec_driver_sql(show).one()) == ("2", "500", "auto")
     finally:
         database.dispose()
 
