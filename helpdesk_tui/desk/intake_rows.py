@@ -887,18 +887,20 @@ class Lookups:
         self.by_raw = {}
         for chunk in chunks(wanted.shas):
             raws = conn.execute(select(_RAW.c.sha256, _RAW.c.id).where(_RAW.c.sha256.in_(chunk)))
-            self.raw_ids.update({sha: int(raw_id) for sha, raw_id in raws})
+            stored = {int(raw_id): sha for sha, raw_id in raws}
+            self.raw_ids.update({sha: raw_id for raw_id, sha in stored.items()})
+            if not stored:
+                continue  # (new bytes, the common case: none processed before)
             # The same bytes processed before (under a key from an older content hash): an
             # index walk on ix_mail_processed_raw_message per stored raw message.
             seen = conn.execute(
-                select(_RAW.c.sha256, _PROCESSED.c.outcome, _TICKET.c.number)
-                .join(_PROCESSED, _PROCESSED.c.raw_message_id == _RAW.c.id)
+                select(_PROCESSED.c.raw_message_id, _PROCESSED.c.outcome, _TICKET.c.number)
                 .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
-                .where(_RAW.c.sha256.in_(chunk))
+                .where(_PROCESSED.c.raw_message_id.in_(list(stored)))
                 .order_by(_PROCESSED.c.id)
             )
-            for sha, outcome, number in seen:
-                self.by_raw.setdefault(sha, Seen(outcome, number))
+            for raw_id, outcome, number in seen:
+                self.by_raw.setdefault(stored[int(raw_id)], Seen(outcome, number))
         self.threads = {}
         for table in (_MESSAGE, _OUTBOX):  # an outbox row wins
             for chunk in chunks(wanted.message_ids):
