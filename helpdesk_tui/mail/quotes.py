@@ -65,7 +65,10 @@ def own_words(text: str) -> str:
     """What the sender wrote above the first quote: :func:`split_reply`'s new text up to
     its first ``>`` line, without the attribution ("On … wrote:", "Am … schrieb …:") just
     above it. A survey answer's comment is this: the customer's words only, even when
-    something (a disclaimer, a signature) follows the quote and keeps it visible."""
+    something (a disclaimer, a signature) follows the quote and keeps it visible.
+
+    A reply written below the quote (bottom-posted, or between its lines) has nothing
+    above it but the attribution: then its own words are its unquoted lines after it."""
     lines = split_reply(text)[0].split("\n")
     first = next((index for index, line in enumerate(lines) if _quoted(line)), None)
     if first is None:
@@ -74,7 +77,22 @@ def own_words(text: str) -> str:
     while end >= 0 and not lines[end].strip():
         end -= 1
     start = _attribution_start(lines, end) if end >= 0 else None
-    return _join(lines[: first if start is None else start])
+    above = _join(lines[: first if start is None else start])
+    if above:
+        return above
+    below = [line for line in lines[first:] if not _quoted(line)]
+    return "\n".join(line.rstrip() for line in _trimmed(below))
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    """``lines`` without blank ones at either end, and one blank line where several were."""
+    kept: list[str] = []
+    for line in lines:
+        if line.strip() or (kept and kept[-1].strip()):
+            kept.append(line if line.strip() else "")
+    while kept and not kept[-1]:
+        kept.pop()
+    return kept
 
 
 def quotes_history(text: str) -> bool:

@@ -243,6 +243,23 @@ def test_own_words_leave_out_the_quote_and_its_attribution(text: str) -> None:
     assert own_words(text) == "5\n\nGreat help"
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            "On Mon, 4 Dec 2026, Help Desk <help@acme.test> wrote:\n> How did we do?\n"
+            "> Reply with a number from 1 to 5.\n\n5, quick and kind\n\n-- \nAnn\n",
+            "5, quick and kind",
+        ),
+        ("> How did we do?\n\n\n4\n\n\nthanks\n", "4\n\nthanks"),
+        ("> How did we do?\n3\n> Anything else?\nThe printer again.\n", "3\nThe printer again."),
+    ],
+)
+def test_own_words_of_a_reply_below_the_quote_are_its_lines_after_it(text: str, words: str) -> None:
+    """Bottom-posted (or interleaved): nothing above the quote but its attribution."""
+    assert own_words(text) == words
+
+
 def test_own_words_keep_a_quote_free_reply_whole() -> None:
     text = "4\n\nQuick, and on 4 Dec the printer worked again."
 

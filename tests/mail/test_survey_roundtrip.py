@@ -209,6 +209,36 @@ def test_a_rating_under_a_greeting_is_a_rating_and_keeps_the_ticket_resolved(
     assert tickets(db)[0].status == Status.RESOLVED
 
 
+def test_a_rating_written_below_the_quoted_survey_is_a_rating(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """A bottom-posting customer ("On … wrote:", the quoted survey, then "5, quick and
+    kind") had no words above the quote: no rating, and the resolved ticket reopened."""
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
+    service.start()
+    try:
+        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
+        dovecot.append(
+            "INBOX",
+            email(
+                subject=f"Re: {subject}",
+                in_reply_to=survey_id,
+                body=(
+                    "On Mon, 4 Dec 2026 at 10:00, Help Desk <help@desk.test> wrote:\n"
+                    "> Your request has been resolved. How did we do?\n\n"
+                    "5, quick and kind\n\n-- \nAnn Customer"
+                ),
+            ),
+        )
+        desk = Desk(db, admin)
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="answer read")
+    finally:
+        service.stop()
+    rating = desk.satisfaction_of(number)
+    assert rating is not None and (rating.score, rating.comment) == (5, "quick and kind")
+    assert tickets(db)[0].status == Status.RESOLVED
+
+
 def test_no_survey_to_an_address_whose_mail_bounced(
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
