@@ -214,14 +214,19 @@ class ComposerScreen(ModalScreen[bool]):
 
     @work(thread=True, group="composer-draft", exit_on_error=False)
     def _store(self, text: str, *, announce: bool = False, close: bool = False) -> None:
-        with self._draft_lock:  # a save still running when the draft is discarded must not
-            if self._discarded:  # bring it back
-                return
-            if text != self._saved:  # (as last saved: nothing to write)
+        if self._write(text) and (announce or close):
+            self.post_message(self.Saved(close))
+
+    def _write(self, text: str) -> bool:
+        """Write ``text`` to the draft file unless it is as last saved; False once the draft
+        is discarded or sent (a save still running then must not bring it back)."""
+        with self._draft_lock:
+            if self._discarded:
+                return False
+            if text != self._saved:
                 self.drafts.save(self.number, self.kind, text)
                 self._saved = text
-        if announce or close:
-            self.post_message(self.Saved(close))
+            return True
 
     def keep_draft(self) -> str | None:
         """Keep the text as it is now, at once (not after ``AUTOSAVE_SECONDS``): the app
@@ -233,12 +238,8 @@ class ComposerScreen(ModalScreen[bool]):
             return None
         if self._autosave is not None:
             self._autosave.stop()
-        with self._draft_lock:
-            if self._discarded:
-                return None
-            if text != self._saved:
-                self.drafts.save(self.number, self.kind, text)
-                self._saved = text
+        if not self._write(text):
+            return None
         return f"Your {KEPT[self.kind]} on #{self.number}"
 
     def on_composer_screen_saved(self, message: Saved) -> None:
