@@ -166,10 +166,9 @@ def _survey_held(session: Session, row: Outbox) -> bool:
         .order_by(col(Outbox.id).desc())
     ).first()
     if bounced is not None and not (bounced.dsn_status or "").startswith("4"):
-        dsn = bounced.dsn_status
-        why = f"mail to {row.to_addresses} bounced" + (f" ({dsn})" if dsn else "")
+        why = _bounced(row.to_addresses, bounced.dsn_status)
     elif reply is not None and reply.status in UNDELIVERED:
-        why = f"the reply before it was not delivered ({reply.status})"
+        why = _reply_undelivered(reply.status)
     if why is None:
         return False
     withdraw_survey(session, row, why)
@@ -292,7 +291,6 @@ def _withdraw_waiting_surveys(
     """Withdraw the surveys not sent yet (queued, or waiting for a retry) to ``address``,
     which bounced for good, and the one after the bounced ``reply`` on its ticket: a bounce
     that arrives after the survey was queued but before it went stops it too."""
-    bounced = f"mail to {address} bounced" + (f" ({dsn})" if dsn else "")
     which = [func.lower(col(Outbox.to_addresses)) == address.lower()]
     if reply is not None and reply.ticket_id is not None:
         which.append(and_(col(Outbox.ticket_id) == reply.ticket_id, col(Outbox.id) > reply.id))
@@ -305,8 +303,18 @@ def _withdraw_waiting_surveys(
     ).all()
     for survey in waiting:
         same = survey.to_addresses.lower() == address.lower()
-        why = bounced if same else "the reply before it was not delivered (bounced)"
+        why = _bounced(address, dsn) if same else _reply_undelivered(OutboxStatus.BOUNCED)
         withdraw_survey(session, survey, why)
+
+
+def _bounced(address: str, dsn: str | None) -> str:
+    """Why a survey to ``address`` is withdrawn: mail to it bounced for good."""
+    return f"mail to {address} bounced" + (f" ({dsn})" if dsn else "")
+
+
+def _reply_undelivered(status: str) -> str:
+    """Why a survey is withdrawn: the reply that resolved its ticket did not arrive."""
+    return f"the reply before it was not delivered ({status})"
 
 
 def _one_line(value: str | None, limit: int) -> str | None:
