@@ -28,7 +28,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.app_access import desk_app, every_screen
 from helpdesk_tui.drafts import KeepsDraft
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -73,18 +73,16 @@ def keep_drafts(app: App[Any]) -> list[str]:
     an article, a canned response being written) as its draft, now, and say which ("Your
     note on #1042", "Your new article"); blank or unchanged ones keep nothing. Also when
     the app quits (``HelpdeskApp.action_quit``) or its terminal hangs up."""
-    stacks: dict[str, list[Screen[Any]]] = getattr(app, "_screen_stacks", {})
     kept = []
-    for stack in stacks.values() or [app.screen_stack]:
-        for screen in stack:
-            if isinstance(screen, KeepsDraft):
-                try:
-                    said = screen.keep_draft()
-                except Exception as error:  # (one editor's failure keeps none of the others
-                    app.log.error(f"draft not kept: {error!r}")  # from being kept)
-                    continue
-                if said is not None:
-                    kept.append(said)
+    for screen in every_screen(app):
+        if isinstance(screen, KeepsDraft):
+            try:
+                said = screen.keep_draft()
+            except Exception as error:  # (one editor's failure keeps none of the others
+                app.log.error(f"draft not kept: {error!r}")  # from being kept)
+                continue
+            if said is not None:
+                kept.append(said)
     return kept
 
 

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.app_access import desk_app, every_screen
 from helpdesk_tui.drafts import (
     DRAFT_KINDS,
     EDITOR_KINDS,
@@ -40,7 +40,6 @@ from helpdesk_tui.timefmt import relative
 
 if TYPE_CHECKING:
     from textual.app import App
-    from textual.screen import Screen
 
 TICKET_TITLES: dict[DraftKind, str] = {
     "reply": "Reply to #{number}",
@@ -115,21 +114,19 @@ def open_in_editor(app: App[Any], ref: DraftRef) -> bool:
     from helpdesk_tui.screens.composer import ComposerScreen
     from helpdesk_tui.screens.kb_edit import KbEditScreen
 
-    stacks: dict[str, list[Screen[Any]]] = getattr(app, "_screen_stacks", {})
-    for stack in stacks.values() or [app.screen_stack]:
-        for screen in stack:
-            if isinstance(screen, ComposerScreen):
-                holds = isinstance(ref, TicketDraftRef) and (screen.number, screen.kind) == (
-                    ref.number,
-                    ref.kind,
-                )
-            elif isinstance(screen, KbEditScreen | CannedEditScreen):
-                kind: EditorKind = "kb" if isinstance(screen, KbEditScreen) else "canned"
-                holds = ref == EditorDraftRef(kind, screen.draft_item)
-            else:
-                holds = False
-            if holds:
-                return True
+    for screen in every_screen(app):
+        if isinstance(screen, ComposerScreen):
+            holds = isinstance(ref, TicketDraftRef) and (screen.number, screen.kind) == (
+                ref.number,
+                ref.kind,
+            )
+        elif isinstance(screen, KbEditScreen | CannedEditScreen):
+            kind: EditorKind = "kb" if isinstance(screen, KbEditScreen) else "canned"
+            holds = ref == EditorDraftRef(kind, screen.draft_item)
+        else:
+            holds = False
+        if holds:
+            return True
     return False
 
 

@@ -29,6 +29,8 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, LoadingIndicator
 
+from helpdesk_tui.app_access import every_screen
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Self
@@ -51,7 +53,7 @@ PALETTE_ID = "--command-palette"
 
 def stacked(app: App[Any], screen: Screen[Any]) -> bool:
     """Is ``screen`` in the screen stack of any mode (shown, covered, or in a mode left)?"""
-    return any(screen in stack for stack in app._screen_stacks.values())
+    return any(shown is screen for shown in every_screen(app))
 
 
 def _tell(future: asyncio.Future[None]) -> None:
