@@ -1181,13 +1181,7 @@ class _Body:
             return False
         for filename, data in unpacked.attachments:
             content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-            inner = safe_filename(filename, content_type)
-            if len(data) > self.max_attachment_bytes:
-                self.skipped.append(SkippedAttachment(inner, content_type, len(data)))
-                continue
-            self.attachments.append(
-                ParsedAttachment(inner, content_type, len(data), data, None, inline=False)
-            )
+            self._add_unpacked(safe_filename(filename, content_type), content_type, data)
         if unpacked.text is not None:
             self.tnef_plain.append(decode_bytes(unpacked.text, None))
         if unpacked.html is not None:
@@ -1210,14 +1204,21 @@ class _Body:
             content_type = match.group(1).lower()
             extension = mimetypes.guess_extension(content_type) or ".img"
             name = safe_filename(f"embedded-image-{found}{extension}", content_type)
-            if len(data) > self.max_attachment_bytes:
-                self.skipped.append(SkippedAttachment(name, content_type, len(data)))
-            else:
-                self.attachments.append(
-                    ParsedAttachment(name, content_type, len(data), data, None, inline=True)
-                )
+            self._add_unpacked(name, content_type, data, inline=True)
             if found == _MAX_EMBEDDED_IMAGES:
                 break
+
+    def _add_unpacked(
+        self, name: str, content_type: str, data: bytes, *, inline: bool = False
+    ) -> None:
+        """A file taken out of another part (a TNEF file, an HTML body's ``data:`` image):
+        an attachment, or a skipped one over the size limit."""
+        if len(data) > self.max_attachment_bytes:
+            self.skipped.append(SkippedAttachment(name, content_type, len(data)))
+        else:
+            self.attachments.append(
+                ParsedAttachment(name, content_type, len(data), data, None, inline=inline)
+            )
 
     def _note_embedded_id(self, part: Message, headers: _Headers) -> None:
         payload = part.get_payload()
