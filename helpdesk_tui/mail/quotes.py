@@ -80,19 +80,11 @@ def own_words(text: str) -> str:
     above = _join(lines[: first if start is None else start])
     if above:
         return above
-    below = [line for line in lines[first:] if not _quoted(line)]
-    return "\n".join(line.rstrip() for line in _trimmed(below))
-
-
-def _trimmed(lines: list[str]) -> list[str]:
-    """``lines`` without blank ones at either end, and one blank line where several were."""
-    kept: list[str] = []
-    for line in lines:
-        if line.strip() or (kept and kept[-1].strip()):
-            kept.append(line if line.strip() else "")
-    while kept and not kept[-1]:
-        kept.pop()
-    return kept
+    below: list[str] = []  # (one blank line where the quote's lines were)
+    for line in lines[first:]:
+        if not _quoted(line) and (line.strip() or (below and below[-1])):
+            below.append(line.rstrip())
+    return _join(below)
 
 
 def quotes_history(text: str) -> bool:
