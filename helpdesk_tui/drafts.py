@@ -168,10 +168,7 @@ class DraftStore:
             if kept is None:
                 continue
             named = kept.get("title", kept.get("name", ""))
-            first = str(named).strip().splitlines()[0] if str(named).strip() else ""
-            if len(first) > PREVIEW_CHARS:
-                first = first[: PREVIEW_CHARS - 1] + "…"
-            found.append(EditorDraft(kind, item, saved, first))
+            found.append(EditorDraft(kind, item, saved, _preview(str(named))))
         found.sort(key=lambda d: (d.saved_at, d.kind, d.item or 0), reverse=True)
         return found
 
@@ -196,9 +193,12 @@ class DraftStore:
                 saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
             except FileNotFoundError:
                 continue  # sent or discarded meanwhile
-            first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-            if len(first) > PREVIEW_CHARS:
-                first = first[: PREVIEW_CHARS - 1] + "…"
-            found.append(Draft(number, kind, saved, first))
+            found.append(Draft(number, kind, saved, _preview(text)))
         found.sort(key=lambda d: (d.saved_at, d.number, d.kind), reverse=True)
         return found
+
+
+def _preview(text: str) -> str:
+    """The first non-blank line of ``text``, cut to ``PREVIEW_CHARS``."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= PREVIEW_CHARS else first[: PREVIEW_CHARS - 1] + "…"
