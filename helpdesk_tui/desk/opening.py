@@ -154,6 +154,12 @@ def what_to_check(error: BaseException) -> str | None:
     return None
 
 
+def _and_what_to_check(problem: str, error: BaseException) -> str:
+    """``problem``, and what to look at for it when there is something (``what_to_check``)."""
+    check = what_to_check(error)
+    return problem if check is None else f"{problem}; {check}"
+
+
 def _lost_while_saving(error: BaseException) -> bool:
     return bool(getattr(error, COMMIT_UNKNOWN, False))
 
@@ -195,8 +201,7 @@ def database_error(error: BaseException, database_url: str | None) -> DeskError 
                 f"lost the connection to the database{where} while saving ({problem}): "
                 "the change may have been saved; look before doing it again"
             )
-        if (check := what_to_check(error)) is not None:
-            problem = f"{problem}; {check}"
+        problem = _and_what_to_check(problem, error)
         return DatabaseUnreachable(f"database error{where}: {problem}")
     return None
 
@@ -239,8 +244,7 @@ def connect(url: str, *, create: bool = False) -> tuple[Database, SchemaState]:
         if trouble is not None:
             raise DeskUnavailable(trouble) from None
         problem = f"cannot open database {shown(url)}: {scrub(database_problem(error), url)}"
-        if (check := what_to_check(error)) is not None:
-            problem = f"{problem}; {check}"
+        problem = _and_what_to_check(problem, error)
         raise DeskUnavailable(problem) from None
 
 
