@@ -575,10 +575,17 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._refit()
 
     def _refit(self) -> None:
+        """The columns for the table's width now; drawn again when they changed.
+
+        On a resize Textual lays the screen out and draws the table at its new size before
+        the table hears of it (``on_resize``), so those lines had the old columns: without
+        the refresh they stayed until the next key.
+        """
         fitted = fit_columns(self.scrollable_content_region.width, self._digits)
         if fitted != self._fitted:
             self._fitted = fitted
             self._strips.clear()
+            self.refresh()
 
     def on_resize(self) -> None:
         self._refit()
