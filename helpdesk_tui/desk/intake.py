@@ -594,15 +594,24 @@ class Writer:
             channel=Channel.EMAIL,
             requester_id=author.id if author else None,
         )
+        quoted = item.quoted
+        if quoted is not None:
+            # The customer's own words first, as the colleague's answer quotes them.
+            written = quoted.date if quoted.date is not None and quoted.date <= self.now else None
+            self.rows.append_message(
+                MAIL,
+                ticket,
+                kind=MessageKind.CUSTOMER,
+                body=quoted.text,
+                channel=Channel.EMAIL,
+                author_contact_id=author.id if author else None,
+                email=EmailMeta(from_address=decision.requester, subject=item.subject),
+                created_at=written,
+            )
         message = self.rows.append_message(
             MAIL, ticket, kind=MessageKind.REPLY, body=item.body, channel=Channel.EMAIL, email=email
         )
-        self.rows.system_note(
-            MAIL,
-            ticket,
-            f"Opened from an answer {sender} sent to {decision.requester} outside the desk; "
-            "the message it answers is not in the desk.",
-        )
+        self.rows.system_note(MAIL, ticket, _opened_outside(sender, decision.requester, item))
         old = Status(ticket.status)
         ticket = self.rows.bump(
             ticket,
@@ -652,6 +661,8 @@ class Writer:
         if address is None:
             return None
         name = item.from_name if address == address_or_none(item.from_address) else ""
+        if item.answered is not None and address == item.answered:
+            name = item.answered_name  # a colleague's answer: the customer is in To
         if item.forwarded_from is not None and address == item.forwarded_from:
             name = item.forwarded_name
         lookups = self.lookups
@@ -872,6 +883,23 @@ class Writer:
                 self.now,
             )
         return ids
+
+
+def _opened_outside(sender: str, customer: str | None, item: Inbound) -> str:
+    """The note on a ticket opened from a colleague's answer sent outside the desk."""
+    opened = f"Opened from an answer {sender} sent to {customer} outside the desk"
+    quoted = item.quoted
+    if quoted is None:
+        return f"{opened}; the message it answers is not in the desk."
+    when = (
+        "dated as the quote's attribution line says"
+        if quoted.date is not None
+        else "its date is not in the quote, so it shows when the answer came"
+    )
+    return (
+        f"{opened}. The customer's message is as quoted in a colleague's answer ({when}); "
+        "the original message is not in the desk."
+    )
 
 
 def _machine_summary(item: Inbound) -> str:

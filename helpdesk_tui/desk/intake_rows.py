@@ -411,8 +411,10 @@ class Intake:
         channel: str,
         author_contact_id: ContactId | None = None,
         email: EmailMeta | None = None,
+        created_at: datetime | None = None,
     ) -> MessageHandle:
-        """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes."""
+        """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes (written
+        now, unless ``created_at`` says when it was: a message recovered from a quote)."""
         email = email or EmailMeta()
         values = {
             **_MESSAGE_DEFAULTS,
@@ -427,6 +429,8 @@ class Intake:
             ),
         }
         values.pop("id", None)
+        if created_at is not None:
+            values["created_at"] = created_at
         self._messages.append(values)
         self._attachments.append(email.attachments)
         return MessageHandle(len(self._messages) - 1)
