@@ -43,6 +43,7 @@ from helpdesk_tui.desk.ticket_reads import Delivery as Delivery
 from helpdesk_tui.desk.ticket_reads import delivery_of
 from helpdesk_tui.desk.ticket_reads import ticket_outbox as ticket_outbox
 from helpdesk_tui.storage.enums import OutboxStatus
+from helpdesk_tui.storage.mail_models import BouncedAddress
 from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
 
 __all__ = [
@@ -123,7 +124,7 @@ def claim_due(
     ).all()
     claimed: list[Outbox] = []
     for row in rows:
-        if row.kind == SURVEY_KIND and _survey_held(session, row):
+        if row.kind == SURVEY_KIND and _survey_held(session, row, now):
             continue
         claimed.append(row)
         if row.email_message_id is None:
@@ -139,11 +140,12 @@ def claim_due(
     return [row.id for row in claimed if row.id is not None]
 
 
-def _survey_held(session: Session, row: Outbox) -> bool:
+def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     """A survey waits while the reply before it on its ticket (the one that resolved it) has
     not gone yet, and is withdrawn (``withdrawn``, with why, in the ticket's history too) when
-    that reply failed or bounced, or when mail to its address bounced for good: nobody asks
-    "how did we do?" of a customer who got no answer, or of an address that does not exist.
+    that reply failed or bounced, or when mail to its address bounced for good within
+    :data:`BOUNCE_HOLDS_SURVEYS`: nobody asks "how did we do?" of a customer who got no
+    answer, or of an address that does not exist.
     """
     reply = session.exec(
         select(Outbox)
@@ -157,15 +159,8 @@ def _survey_held(session: Session, row: Outbox) -> bool:
     if reply is not None and reply.status in DUE:
         return True
     why: str | None = None
-    bounced = session.exec(
-        select(Outbox)
-        .where(
-            col(Outbox.status) == OutboxStatus.BOUNCED,
-            func.lower(col(Outbox.to_addresses)) == row.to_addresses.lower(),
-        )
-        .order_by(col(Outbox.id).desc())
-    ).first()
-    if bounced is not None and not (bounced.dsn_status or "").startswith("4"):
+    bounced = _hard_bounce(session, row.to_addresses, now)
+    if bounced is not None:
         why = _bounced(row.to_addresses, bounced.dsn_status)
     elif reply is not None and reply.status in UNDELIVERED:
         why = _reply_undelivered(reply.status)
@@ -173,6 +168,35 @@ def _survey_held(session: Session, row: Outbox) -> bool:
         return False
     withdraw_survey(session, row, why)
     return True
+
+
+BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
+"""How long a hard bounce to an address holds the surveys to it (``withdrawn``): however
+the delivery report named it (one of our mails, or only the recipient). Long enough to
+cover any survey the same ticket or the next one queues; short enough that an address
+that was full or mistyped and has been fixed since is asked again next month."""
+
+
+def _hard_bounce(session: Session, address: str, now: datetime) -> BouncedAddress | None:
+    """The last hard bounce of ``address``, if it is recent enough to hold a survey."""
+    found = session.get(BouncedAddress, address.strip().lower()[:320])
+    if found is None or found.bounced_at < now - BOUNCE_HOLDS_SURVEYS:
+        return None
+    return found
+
+
+def _note_hard_bounce(session: Session, address: str, dsn: str | None, now: datetime) -> None:
+    """Keep that mail to ``address`` bounced for good now (one row per address, the last)."""
+    key = address.strip().lower()
+    if not key or "," in key or len(key) > 320:
+        return  # several recipients, and the report did not say which one
+    found = session.get(BouncedAddress, key)
+    if found is None:
+        session.add(BouncedAddress(address=key, dsn_status=dsn, bounced_at=now))
+    elif found.bounced_at <= now:
+        found.dsn_status, found.bounced_at = dsn, now
+        session.add(found)
+    session.flush()
 
 
 def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
@@ -259,10 +283,13 @@ def record_bounce(
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
     mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
     waiting to go to the bounced address (the report's ``recipient`` when no outgoing mail
-    matched) and the one after a bounced reply. The caller (ingest) records the report
+    matched) and the one after a bounced reply, and keeps the address's hard bounce, so
+    that a survey queued to it later is withdrawn too (:data:`BOUNCE_HOLDS_SURVEYS`). The
+    caller (ingest) records the report
     itself on the ticket; this only moves the outgoing mail's state, in the caller's
     transaction.
     """
+    now = now or utcnow()
     hard = not (dsn_status or "").startswith("4")
     row = session.exec(
         select(Outbox)
@@ -271,15 +298,17 @@ def record_bounce(
     ).first()
     if row is None or row.id is None:
         if hard and recipient:
+            _note_hard_bounce(session, recipient, _one_line(dsn_status, 20), now)
             _withdraw_waiting_surveys(session, recipient, _one_line(dsn_status, 20), None)
         return None
     previous = row.status
     row.status = OutboxStatus.BOUNCED
     row.dsn_status = _one_line(dsn_status, 20)
     row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
-    row.bounced_at = now or utcnow()
+    row.bounced_at = now
     session.add(row)
     if hard:
+        _note_hard_bounce(session, recipient or row.to_addresses, row.dsn_status, now)
         reply = row if row.kind == "reply" else None
         _withdraw_waiting_surveys(session, row.to_addresses, row.dsn_status, reply)
     return Bounce(row.id, row.ticket_id, row.message_id, previous)

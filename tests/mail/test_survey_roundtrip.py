@@ -3,6 +3,7 @@ answer is a rating (the ticket stays resolved); an answer without one is a follo
 
 from __future__ import annotations
 
+import asyncio
 import re
 from email import message_from_bytes, policy
 
@@ -15,9 +16,10 @@ from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Status
 
-from .mailbuild import email, messages, new_id, outbox, server_settings, tickets
+from .mailbuild import DESK, email, messages, new_id, outbox, server_settings, tickets
 from .servers import ImapAccount, SmtpServer
-from .test_poller import wait_until
+from .test_outbox import sender
+from .test_poller import poller, wait_until
 
 
 def _survey_for_new_ticket(
@@ -305,6 +307,56 @@ def test_a_bounce_after_the_survey_was_queued_withdraws_it(
         service.stop()
     [survey] = outbox(db, "survey")
     assert survey.last_error == "mail to ann@example.org bounced (5.1.1)"
+    with db.read() as session:
+        events = ticket_detail(session, ticket.number).events
+    assert [e.new_value for e in events if e.kind == "survey"] == [
+        "not sent: mail to ann@example.org bounced (5.1.1)"
+    ]
+
+
+def test_a_survey_queued_after_a_bounce_that_named_only_the_address_is_withdrawn(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """A colleague answered ann from the shared address outside the desk, and that answer
+    bounced for good: the report names no mail the desk sent, only ann's address. It
+    withdrew the surveys waiting then (none); the survey queued when the ticket was
+    resolved later went to the dead address all the same."""
+    settings = server_settings(dovecot, smtp_server)
+    send = sender(db, settings)
+    first = new_id()
+    dovecot.append("INBOX", email(message_id=first, subject="VPN broken"))
+    assert poller(db, settings).run_once() == 1
+    asyncio.run(send.send_due())
+    assert len(smtp_server.messages) == 1, "the acknowledgement"
+    [ticket] = tickets(db)
+    answer_id = new_id("client.example.org")
+    dovecot.append(
+        "INBOX",
+        email(
+            sender=f"ACME Support <{DESK}>",
+            to="ann@example.org",
+            subject=f"Re: VPN broken [#{ticket.number}]",
+            message_id=answer_id,
+            in_reply_to=first,
+            body="Reinstall the client, please.",
+        ),
+    )
+    assert poller(db, settings).run_once() == 1
+    dovecot.append("INBOX", _bounce_of(answer_id))
+    assert poller(db, settings).run_once() == 1
+    assert [m.kind for m in messages(db, ticket.number)][-2:] == ["reply", "system"]
+
+    with db.write() as session:
+        thread.reply(session, admin, ticket.number, body="Fixed.", status_after=Status.RESOLVED)
+    asyncio.run(send.send_due())  # the reply (an agent's call: the address may work again)
+    asyncio.run(send.send_due())  # the survey's turn
+
+    assert len(smtp_server.messages) == 2, "the acknowledgement and the reply, no survey"
+    [survey] = outbox(db, "survey")
+    assert (survey.status, survey.last_error) == (
+        "withdrawn",
+        "mail to ann@example.org bounced (5.1.1)",
+    )
     with db.read() as session:
         events = ticket_detail(session, ticket.number).events
     assert [e.new_value for e in events if e.kind == "survey"] == [
