@@ -3,19 +3,20 @@ given up or bounced, and back to queued when an agent re-sends it.
 
 One module owns every move between the :class:`OutboxStatus` states:
 
-=================  ==========  =====================================================
-from               to          by
-=================  ==========  =====================================================
-queued, retrying   sending     :func:`claim_due` (due now; the Message-ID is fixed)
-sending            (sent)      :func:`sendable` (still claimed: the sender may send it)
-sending            sent        :func:`record_sent` (the server accepted it)
-sending            retrying    :func:`record_failure` (a try failed, tries are left)
-sending            failed      :func:`record_failure` (refused for good, or out of tries)
-queued, retrying   withdrawn   :func:`claim_due` (a survey that must not go, and why)
-sent               bounced     :func:`record_bounce` (a delivery report names it)
-queued, retrying   withdrawn   :func:`record_bounce` (a survey to an address that bounced)
-failed, bounced    queued      :func:`resend` (an agent; the history says who)
-=================  ==========  =====================================================
+=========================  ==========  ============================================================
+from                       to          by
+=========================  ==========  ============================================================
+queued, retrying           sending     :func:`claim_due` (due now; the Message-ID is fixed)
+sending                    (sent)      :func:`sendable` (still claimed: the sender may send it)
+sending                    sent        :func:`record_sent` (the server accepted it)
+sending                    retrying    :func:`record_failure` (a try failed, tries are left)
+sending                    failed      :func:`record_failure` (refused for good, or out of tries)
+queued, retrying           withdrawn   :func:`claim_due` (a survey that must not go, and why)
+sent                       bounced     :func:`record_bounce` (a delivery report names it)
+queued, retrying, sending  withdrawn   :func:`record_bounce` (a survey to an address that bounced)
+withdrawn                  sent        :func:`record_sent` (on the wire when it was withdrawn)
+failed, bounced            queued      :func:`resend` (an agent; the history says who)
+=========================  ==========  ============================================================
 
 The mail layer's sender (``mail/outbox_sender.py``) only talks SMTP: it claims rows here,
 and reports each try's outcome here. A row claimed (``sending``) and then orphaned by a
@@ -225,6 +226,18 @@ def record_sent(
     row = session.get(Outbox, outbox_id)
     if row is None:
         return None
+    if row.status == OutboxStatus.WITHDRAWN:
+        # Withdrawn while it was on the wire (a bounce came in meanwhile): it went all the
+        # same, and the history says so after the withdrawal it recorded.
+        ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        if ticket is not None:
+            history.record(
+                session,
+                MAIL,
+                ticket,
+                "survey",
+                new=f"sent all the same: on its way when it was withdrawn ({row.last_error})",
+            )
     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, note
     session.add(row)
     return OutboxStatus.SENT
@@ -245,6 +258,8 @@ def record_failure(
     row = session.get(Outbox, outbox_id)
     if row is None:
         return None
+    if row.status == OutboxStatus.WITHDRAWN:
+        return OutboxStatus.WITHDRAWN  # withdrawn meanwhile: not to be tried again
     status = OutboxStatus.FAILED if final or row.attempts >= max_attempts else OutboxStatus.RETRYING
     if status is OutboxStatus.FAILED:
         why = error if final else f"gave up: {error}"
@@ -317,16 +332,19 @@ def record_bounce(
 def _withdraw_waiting_surveys(
     session: Session, address: str, dsn: str | None, reply: Outbox | None
 ) -> None:
-    """Withdraw the surveys not sent yet (queued, or waiting for a retry) to ``address``,
-    which bounced for good, and the one after the bounced ``reply`` on its ticket: a bounce
-    that arrives after the survey was queued but before it went stops it too."""
+    """Withdraw the surveys not sent yet (queued, waiting for a retry, or claimed by the
+    sender) to ``address``, which bounced for good, and the one after the bounced ``reply``
+    on its ticket: a bounce that arrives after the survey was queued but before it went
+    stops it too. A claimed one is not sent (:func:`sendable` says no); one already on
+    the wire is recorded as sent when the server takes it (:func:`record_sent`), and is
+    never tried again when it fails (:func:`record_failure`)."""
     which = [func.lower(col(Outbox.to_addresses)) == address.lower()]
     if reply is not None and reply.ticket_id is not None:
         which.append(and_(col(Outbox.ticket_id) == reply.ticket_id, col(Outbox.id) > reply.id))
     waiting = session.exec(
         select(Outbox).where(
             col(Outbox.kind) == SURVEY_KIND,
-            col(Outbox.status).in_((OutboxStatus.QUEUED, OutboxStatus.RETRYING)),
+            col(Outbox.status).in_(DUE),
             or_(*which),
         )
     ).all()
