@@ -1194,6 +1194,8 @@ class _Body:
                 "it is kept as it came."
             )
             return False
+        if unpacked.note is not None:
+            self.notes.append(f"{name} (Outlook's TNEF): {unpacked.note}.")
         if not unpacked.attachments and unpacked.text is None and unpacked.html is None:
             return False
         for filename, data in unpacked.attachments:

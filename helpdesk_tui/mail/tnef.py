@@ -7,15 +7,20 @@ out. So the file is read in a child process of this module with an address-space
 limit, under a timeout; whatever goes wrong there is :class:`TnefError` with a one-line
 reason, and the caller keeps the raw file.
 
-The child writes frames: a kind (``A`` an attachment, ``T`` plain text, ``H`` HTML), a
-4-byte name length and the UTF-8 name, an 8-byte length and the bytes.
+The child writes frames: a kind (``A`` an attachment, ``T`` plain text, ``H`` HTML, ``N`` a
+note on what could not be read), a 4-byte name length and the UTF-8 name, an 8-byte length
+and the bytes. A body that Outlook kept only as compressed RTF is decompressed and read as
+text there (:mod:`helpdesk_tui.mail.rtf_text`); a message attached inside the file comes
+out as an ``.eml`` file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 TNEF_NAME = "winmail.dat"
@@ -42,6 +47,8 @@ class Unpacked:
     """(file name as the sender's Outlook gave it, bytes), in order."""
     text: bytes | None = None
     html: bytes | None = None
+    note: str | None = None
+    """What could not be read inside it (its RTF text), in one line."""
 
 
 def is_tnef(content_type: str, filename: str | None) -> bool:
@@ -85,6 +92,7 @@ def _frames(out: bytes) -> Unpacked:
     attachments: list[tuple[str, bytes]] = []
     text: bytes | None = None
     html: bytes | None = None
+    note: str | None = None
     view = memoryview(out)
     at = 0
     while at < len(view):
@@ -109,7 +117,9 @@ def _frames(out: bytes) -> Unpacked:
             text = payload
         elif kind == b"H":
             html = payload
-    return Unpacked(attachments, text, html)
+        elif kind == b"N":
+            note = " ".join(payload.decode("utf-8", "replace").split())[:_MAX_REASON]
+    return Unpacked(attachments, text, html, note)
 
 
 # -- the child -------------------------------------------------------------------------------
@@ -136,6 +146,102 @@ def _as_name(value: object) -> str:
     return str(value or "").strip("\x00").strip()
 
 
+_MAX_EMBED_DEPTH = 3
+"""Messages attached inside messages inside TNEF: deeper ones are kept as their raw bytes."""
+_MAX_RTF_BYTES = 16 * 1024 * 1024
+"""Compressed RTF that says it holds more is not decompressed (the body is left out)."""
+
+
+def _rtf_text(tnef: Any) -> bytes | None:
+    """The text of an RTF-only body: decompressed (``compressed_rtf``), then read by
+    :func:`~helpdesk_tui.mail.rtf_text.rtf_to_text` (both here, under the child's limits)."""
+    raw = getattr(tnef, "_rtfbody", None)
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    if not isinstance(raw, bytes | bytearray) or len(raw) < 16:
+        return None
+    if int.from_bytes(raw[4:8], "little") > _MAX_RTF_BYTES:
+        raise ValueError("its RTF text says it is larger than allowed")
+    from compressed_rtf import decompress
+
+    from helpdesk_tui.mail.rtf_text import rtf_to_text
+
+    return rtf_to_text(decompress(bytes(raw))).encode("utf-8") or None
+
+
+def _texts(tnef: Any) -> tuple[bytes | None, bytes | None, str | None]:
+    """(plain text, HTML, why the RTF text could not be read) of a TNEF message."""
+    text, html = _as_bytes(tnef.body), _as_bytes(tnef.htmlbody)
+    if text is not None or html is not None:
+        return text, html, None
+    try:
+        return _rtf_text(tnef), None, None
+    except MemoryError:
+        raise
+    except Exception as error:  # a broken RTF body: the files still come out
+        return None, None, f"{type(error).__name__}: {error}"
+
+
+def _property(tnef: Any, names: tuple[int, ...]) -> str:
+    for prop in (*getattr(tnef, "msgprops", ()), *getattr(tnef, "mapiprops", ())):
+        if prop.name in names:
+            value = prop.data
+            if isinstance(value, list):
+                value = value[0] if value else ""
+            if isinstance(value, bytes | bytearray):
+                value = bytes(value).decode("cp1252", "replace")
+            if isinstance(value, str):
+                return " ".join(value.strip("\x00").split())[:_MAX_NAME]
+    return ""
+
+
+def _embedded_eml(embed: Any, depth: int) -> tuple[str, bytes]:
+    """A message attached inside TNEF as an ``.eml`` file: its subject, sender and date as
+    far as TNEF gives them, its text, and its own files (messages in it, to a depth)."""
+    from email.message import EmailMessage
+    from email.policy import default
+
+    message = EmailMessage(policy=default.clone(max_line_length=998))
+    subject = _property(embed, (0x8004, 0x0037))  # attSubject, PR_SUBJECT
+    sender = _property(embed, (0x0C1F, 0x0065))  # PR_SENDER_EMAIL_ADDRESS, sent-representing
+    name = _property(embed, (0x0C1A, 0x0042))  # PR_SENDER_NAME, sent-representing
+    message["Subject"] = subject or "(no subject)"
+    if sender or name:
+        message["From"] = f"{name} <{sender}>" if sender and name else sender or name
+    from datetime import datetime
+    from email.utils import format_datetime
+
+    for prop in getattr(embed, "msgprops", ()):
+        if prop.name == 0x8005 and isinstance(prop.data, datetime):  # attDateSent
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
+                message["Date"] = format_datetime(prop.data)
+    text, html, _ = _texts(embed)
+    message.set_content((text or b"").decode("utf-8", "replace") if text else "")
+    if html is not None:
+        message.add_alternative(html.decode("utf-8", "replace"), subtype="html")
+    for filename, payload in _files(embed, depth + 1):
+        message.add_attachment(
+            payload, maintype="application", subtype="octet-stream", filename=filename
+        )
+    stem = "".join(c for c in subject if c.isprintable() and c not in '/\\:*?"<>|').strip()
+    return f"{stem[:150] or 'attached message'}.eml", message.as_bytes()
+
+
+def _files(tnef: Any, depth: int = 0) -> list[tuple[str, bytes]]:
+    """The files in a TNEF message; an attached message as an ``.eml`` file."""
+    found: list[tuple[str, bytes]] = []
+    for attachment in tnef.attachments:
+        embed = getattr(attachment, "embed", None)
+        if embed is not None and depth < _MAX_EMBED_DEPTH:
+            found.append(_embedded_eml(embed, depth))
+            continue
+        name = _as_name(attachment.long_filename())
+        if embed is not None and not name:
+            name = "attached message.msg"  # too deep: its raw bytes
+        found.append((name, _as_bytes(attachment.data) or b""))
+    return found
+
+
 def _child() -> None:  # pragma: no cover - runs in the child process (tests run it there)
     import logging
     import resource
@@ -148,8 +254,8 @@ def _child() -> None:  # pragma: no cover - runs in the child process (tests run
 
     try:
         tnef = TNEF(data, do_checksum=False)
-        found = [(_as_name(a.long_filename()), _as_bytes(a.data) or b"") for a in tnef.attachments]
-        text, html = _as_bytes(tnef.body), _as_bytes(tnef.htmlbody)
+        found = _files(tnef)
+        text, html, broken = _texts(tnef)
     except MemoryError:
         sys.stderr.write("it needs more memory than allowed\n")
         sys.exit(1)
@@ -163,6 +269,8 @@ def _child() -> None:  # pragma: no cover - runs in the child process (tests run
         _put(out, b"T", "", text)
     if html is not None:
         _put(out, b"H", "", html)
+    if broken is not None:
+        _put(out, b"N", "", f"its text (RTF) could not be read: {broken}".encode())
     out.flush()
 
 
