@@ -3,33 +3,33 @@
 Outlook wraps a message's attachments (and sometimes its only text) in one TNEF file that
 no other mail program opens. ``tnefparse`` reads it — but a hostile file makes it loop over
 counts read from the file (billions of empty properties) or build objects until memory runs
-out. So the file is read in a child process of this module with an address-space and a CPU
-limit, under a timeout; whatever goes wrong there is :class:`TnefError` with a one-line
-reason, and the caller keeps the raw file.
+out. So the file is read in a child process with an address-space and a CPU limit, under a
+timeout; whatever goes wrong there is :class:`TnefError` with a one-line reason, and the
+caller keeps the raw file.
 
 The child writes frames: a kind (``A`` an attachment, ``T`` plain text, ``H`` HTML, ``N`` a
 note on what could not be read), a 4-byte name length and the UTF-8 name, an 8-byte length
 and the bytes. A body that Outlook kept only as compressed RTF is decompressed and read as
 text there (:mod:`helpdesk_tui.mail.rtf_text`); a message attached inside the file comes
-out as an ``.eml`` file.
+out as an ``.eml`` file. The child is :mod:`helpdesk_tui.mail.tnef_child`: a new one
+for each file, since the limits are per process (one file's CPU time and memory must not
+count against the next, and a file that kills its reader takes no other file with it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+
+from helpdesk_tui.mail.tnef_child import CPU_SECONDS as CPU_SECONDS
+from helpdesk_tui.mail.tnef_child import MEMORY_BYTES as MEMORY_BYTES
 
 TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 TNEF_NAME = "winmail.dat"
 
-MEMORY_BYTES = 768 * 1024 * 1024
-"""The child's address space: Python itself, the file, and what is read from it."""
-CPU_SECONDS = 20
 TIMEOUT_SECONDS = 30.0
-_MAX_NAME = 1000
+_START_CHILD = "from helpdesk_tui.mail.tnef_child import main; main()"
 _MAX_REASON = 160
 
 
@@ -64,7 +64,7 @@ def unpack(data: bytes, *, timeout: float = TIMEOUT_SECONDS) -> Unpacked:
         raise TnefError("not a TNEF file (wrong signature)")
     try:
         done = subprocess.run(
-            [sys.executable, "-I", "-m", __name__],
+            [sys.executable, "-I", "-c", _START_CHILD],
             input=data,
             capture_output=True,
             timeout=timeout,
@@ -122,157 +122,4 @@ def _frames(out: bytes) -> Unpacked:
     return Unpacked(attachments, text, html, note)
 
 
-# -- the child -------------------------------------------------------------------------------
-
-
-def _put(out: object, kind: bytes, name: str, payload: bytes) -> None:
-    encoded = name.encode("utf-8", "replace")[:_MAX_NAME]
-    write = out.write  # type: ignore[attr-defined]
-    write(kind + len(encoded).to_bytes(4, "big") + encoded)
-    write(len(payload).to_bytes(8, "big") + payload)
-
-
-def _as_bytes(value: object) -> bytes | None:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).rstrip(b"\x00") or None
-    if isinstance(value, str):
-        return value.rstrip("\x00").encode("utf-8") or None
-    return None
-
-
-def _as_name(value: object) -> str:
-    if isinstance(value, bytes | bytearray):
-        value = bytes(value).decode("cp1252", "replace")
-    return str(value or "").strip("\x00").strip()
-
-
-_MAX_EMBED_DEPTH = 3
-"""Messages attached inside messages inside TNEF: deeper ones are kept as their raw bytes."""
-_MAX_RTF_BYTES = 16 * 1024 * 1024
-"""Compressed RTF that says it holds more is not decompressed (the body is left out)."""
-
-
-def _rtf_text(tnef: Any) -> bytes | None:
-    """The text of an RTF-only body: decompressed (``compressed_rtf``), then read by
-    :func:`~helpdesk_tui.mail.rtf_text.rtf_to_text` (both here, under the child's limits)."""
-    raw = getattr(tnef, "_rtfbody", None)
-    if isinstance(raw, list):
-        raw = raw[0] if raw else None
-    if not isinstance(raw, bytes | bytearray) or len(raw) < 16:
-        return None
-    if int.from_bytes(raw[4:8], "little") > _MAX_RTF_BYTES:
-        raise ValueError("its RTF text says it is larger than allowed")
-    from compressed_rtf import decompress
-
-    from helpdesk_tui.mail.rtf_text import rtf_to_text
-
-    return rtf_to_text(decompress(bytes(raw))).encode("utf-8") or None
-
-
-def _texts(tnef: Any) -> tuple[bytes | None, bytes | None, str | None]:
-    """(plain text, HTML, why the RTF text could not be read) of a TNEF message."""
-    text, html = _as_bytes(tnef.body), _as_bytes(tnef.htmlbody)
-    if text is not None or html is not None:
-        return text, html, None
-    try:
-        return _rtf_text(tnef), None, None
-    except MemoryError:
-        raise
-    except Exception as error:  # a broken RTF body: the files still come out
-        return None, None, f"{type(error).__name__}: {error}"
-
-
-def _property(tnef: Any, names: tuple[int, ...]) -> str:
-    for prop in (*getattr(tnef, "msgprops", ()), *getattr(tnef, "mapiprops", ())):
-        if prop.name in names:
-            value = prop.data
-            if isinstance(value, list):
-                value = value[0] if value else ""
-            if isinstance(value, bytes | bytearray):
-                value = bytes(value).decode("cp1252", "replace")
-            if isinstance(value, str):
-                return " ".join(value.strip("\x00").split())[:_MAX_NAME]
-    return ""
-
-
-def _embedded_eml(embed: Any, depth: int) -> tuple[str, bytes]:
-    """A message attached inside TNEF as an ``.eml`` file: its subject, sender and date as
-    far as TNEF gives them, its text, and its own files (messages in it, to a depth)."""
-    from email.message import EmailMessage
-    from email.policy import default
-
-    message = EmailMessage(policy=default.clone(max_line_length=998))
-    subject = _property(embed, (0x8004, 0x0037))  # attSubject, PR_SUBJECT
-    sender = _property(embed, (0x0C1F, 0x0065))  # PR_SENDER_EMAIL_ADDRESS, sent-representing
-    name = _property(embed, (0x0C1A, 0x0042))  # PR_SENDER_NAME, sent-representing
-    message["Subject"] = subject or "(no subject)"
-    if sender or name:
-        message["From"] = f"{name} <{sender}>" if sender and name else sender or name
-    from datetime import datetime
-    from email.utils import format_datetime
-
-    for prop in getattr(embed, "msgprops", ()):
-        if prop.name == 0x8005 and isinstance(prop.data, datetime):  # attDateSent
-            with contextlib.suppress(TypeError, ValueError, OverflowError):
-                message["Date"] = format_datetime(prop.data)
-    text, html, _ = _texts(embed)
-    message.set_content((text or b"").decode("utf-8", "replace") if text else "")
-    if html is not None:
-        message.add_alternative(html.decode("utf-8", "replace"), subtype="html")
-    for filename, payload in _files(embed, depth + 1):
-        message.add_attachment(
-            payload, maintype="application", subtype="octet-stream", filename=filename
-        )
-    stem = "".join(c for c in subject if c.isprintable() and c not in '/\\:*?"<>|').strip()
-    return f"{stem[:150] or 'attached message'}.eml", message.as_bytes()
-
-
-def _files(tnef: Any, depth: int = 0) -> list[tuple[str, bytes]]:
-    """The files in a TNEF message; an attached message as an ``.eml`` file."""
-    found: list[tuple[str, bytes]] = []
-    for attachment in tnef.attachments:
-        embed = getattr(attachment, "embed", None)
-        if embed is not None and depth < _MAX_EMBED_DEPTH:
-            found.append(_embedded_eml(embed, depth))
-            continue
-        name = _as_name(attachment.long_filename())
-        if embed is not None and not name:
-            name = "attached message.msg"  # too deep: its raw bytes
-        found.append((name, _as_bytes(attachment.data) or b""))
-    return found
-
-
-def _child() -> None:  # pragma: no cover - runs in the child process (tests run it there)
-    import logging
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    logging.disable(logging.CRITICAL)
-    data = sys.stdin.buffer.read()
-    from tnefparse.tnef import TNEF
-
-    try:
-        tnef = TNEF(data, do_checksum=False)
-        found = _files(tnef)
-        text, html, broken = _texts(tnef)
-    except MemoryError:
-        sys.stderr.write("it needs more memory than allowed\n")
-        sys.exit(1)
-    except Exception as error:  # a broken file: any error the reader meets
-        sys.stderr.write(f"{type(error).__name__}: {error}\n")
-        sys.exit(1)
-    out = sys.stdout.buffer
-    for name, payload in found:
-        _put(out, b"A", name, payload)
-    if text is not None:
-        _put(out, b"T", "", text)
-    if html is not None:
-        _put(out, b"H", "", html)
-    if broken is not None:
-        _put(out, b"N", "", f"its text (RTF) could not be read: {broken}".encode())
-    out.flush()
-
-
-if __name__ == "__main__":
-    _child()
+# -- the child: mail/tnef_child.py ----------------------------------------------------------
