@@ -4,7 +4,8 @@ The mail layer reads a message (parses it, classifies it, hashes its content) in
 :class:`Inbound`; from there everything is here:
 
 - :func:`decide` is every rule of intake in one place: quarantine, duplicate (same
-  Message-ID *and* same content), our own mail, spam, machine mail (bounce, read receipt,
+  Message-ID *and* same content, or the same raw bytes but for how a server wrote them),
+  our own mail, spam, machine mail (bounce, read receipt,
   report, auto-reply) recorded on its ticket or held apart, a follow-up, a new ticket, and
   who gets an acknowledgement. It reads the batch's :class:`~.intake_rows.Lookups` and
   writes nothing.
@@ -167,6 +168,12 @@ def decide(
             # Stored before contents were hashed: a copy cannot be told from a reuse.
             return Decision(Action.DUPLICATE, earlier=legacy[0])
         collision = any(content != item.content_hash for content, _ in others)
+        if collision and redo is None:
+            # Another content hash under this Message-ID: a hash from an older version of a
+            # message a server re-encoded since (CRLF, folding) is the same message.
+            copy = lookups.transport_copy(item.message_id, item.raw)
+            if copy is not None:
+                return Decision(Action.DUPLICATE, earlier=copy)
     if item.mail_class is MailClass.OWN:
         return Decision(Action.OWN)
     if item.mail_class is MailClass.SPAM and not not_spam:
