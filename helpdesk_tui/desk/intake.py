@@ -583,6 +583,8 @@ class Writer:
         self.rows.event(MAIL, ticket, "reply", f"sent outside the desk, from {sender}")
         if decision.collision:
             self._note_collision(ticket, item)
+        elif item.message_id:  # its bounce, or the customer's answer, in this batch too
+            self.lookups.remember(self.lookups.threads, item.message_id, ticket_key(ticket))
         self._processed(item, Outcome.MACHINE_NOTE, ticket, message, raw_id, seen)
         return IngestResult(Outcome.MACHINE_NOTE, ticket.number)
 
