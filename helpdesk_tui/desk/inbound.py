@@ -94,6 +94,16 @@ class Report:
 
 
 @dataclass(frozen=True)
+class QuotedMessage:
+    """The customer's message a colleague's answer quotes, recovered from the quote."""
+
+    text: str
+    date: datetime | None = None
+    """When the customer wrote it, from the quote's attribution line (None: it gives none
+    that parses, or one later than the answer)."""
+
+
+@dataclass(frozen=True)
 class Skipped:
     """An attachment over the size limit: not kept, but the agent learns it existed."""
 
@@ -141,6 +151,11 @@ class Inbound:
     """Mail from our own address the desk did not send that clearly answers a customer (a
     colleague's reply in a mail client: a reply's subject, quoted text, not automatic): the
     outside address it went to, as the mail layer read it; None otherwise."""
+    answered_name: str = ""
+    """The display name To gives :attr:`answered` (one line, safe), "" when none."""
+    quoted: QuotedMessage | None = None
+    """The customer's message the colleague's answer quotes, when the quote gives it (its
+    attribution names no other address)."""
     email: EmailMeta = field(default_factory=EmailMeta)
     thread_refs: tuple[ThreadRef, ...] = ()
     """The Message-IDs it answers or reports on, most direct first; forged ones left out."""

@@ -4,7 +4,8 @@ The mail layer reads a message (parses it, classifies it, hashes its content) in
 :class:`Inbound`; from there everything is here:
 
 - :func:`decide` is every rule of intake in one place: quarantine, duplicate (same
-  Message-ID *and* same content), our own mail, spam, machine mail (bounce, read receipt,
+  Message-ID *and* same content, or the same raw bytes but for how a server wrote them),
+  our own mail, spam, machine mail (bounce, read receipt,
   report, auto-reply) recorded on its ticket or held apart, a follow-up, a new ticket, and
   who gets an acknowledgement. It reads the batch's :class:`~.intake_rows.Lookups` and
   writes nothing.
@@ -167,6 +168,12 @@ def decide(
             # Stored before contents were hashed: a copy cannot be told from a reuse.
             return Decision(Action.DUPLICATE, earlier=legacy[0])
         collision = any(content != item.content_hash for content, _ in others)
+        if collision and redo is None:
+            # Another content hash under this Message-ID: a hash from an older version of a
+            # message a server re-encoded since (CRLF, folding) is the same message.
+            copy = lookups.transport_copy(item.message_id, item.raw)
+            if copy is not None:
+                return Decision(Action.DUPLICATE, earlier=copy)
     if item.mail_class is MailClass.OWN:
         return Decision(Action.OWN)
     if item.mail_class is MailClass.SPAM and not not_spam:
@@ -576,6 +583,8 @@ class Writer:
         self.rows.event(MAIL, ticket, "reply", f"sent outside the desk, from {sender}")
         if decision.collision:
             self._note_collision(ticket, item)
+        elif item.message_id:  # its bounce, or the customer's answer, in this batch too
+            self.lookups.remember(self.lookups.threads, item.message_id, ticket_key(ticket))
         self._processed(item, Outcome.MACHINE_NOTE, ticket, message, raw_id, seen)
         return IngestResult(Outcome.MACHINE_NOTE, ticket.number)
 
@@ -594,15 +603,24 @@ class Writer:
             channel=Channel.EMAIL,
             requester_id=author.id if author else None,
         )
+        quoted = item.quoted
+        if quoted is not None:
+            # The customer's own words first, as the colleague's answer quotes them.
+            written = quoted.date if quoted.date is not None and quoted.date <= self.now else None
+            self.rows.append_message(
+                MAIL,
+                ticket,
+                kind=MessageKind.CUSTOMER,
+                body=quoted.text,
+                channel=Channel.EMAIL,
+                author_contact_id=author.id if author else None,
+                email=EmailMeta(from_address=decision.requester, subject=item.subject),
+                created_at=written,
+            )
         message = self.rows.append_message(
             MAIL, ticket, kind=MessageKind.REPLY, body=item.body, channel=Channel.EMAIL, email=email
         )
-        self.rows.system_note(
-            MAIL,
-            ticket,
-            f"Opened from an answer {sender} sent to {decision.requester} outside the desk; "
-            "the message it answers is not in the desk.",
-        )
+        self.rows.system_note(MAIL, ticket, _opened_outside(sender, decision.requester, item))
         old = Status(ticket.status)
         ticket = self.rows.bump(
             ticket,
@@ -652,6 +670,8 @@ class Writer:
         if address is None:
             return None
         name = item.from_name if address == address_or_none(item.from_address) else ""
+        if item.answered is not None and address == item.answered:
+            name = item.answered_name  # a colleague's answer: the customer is in To
         if item.forwarded_from is not None and address == item.forwarded_from:
             name = item.forwarded_name
         lookups = self.lookups
@@ -872,6 +892,23 @@ class Writer:
                 self.now,
             )
         return ids
+
+
+def _opened_outside(sender: str, customer: str | None, item: Inbound) -> str:
+    """The note on a ticket opened from a colleague's answer sent outside the desk."""
+    opened = f"Opened from an answer {sender} sent to {customer} outside the desk"
+    quoted = item.quoted
+    if quoted is None:
+        return f"{opened}; the message it answers is not in the desk."
+    when = (
+        "dated as the quote's attribution line says"
+        if quoted.date is not None
+        else "its date is not in the quote, so it shows when the answer came"
+    )
+    return (
+        f"{opened}. The customer's message is as quoted in a colleague's answer ({when}); "
+        "the original message is not in the desk."
+    )
 
 
 def _machine_summary(item: Inbound) -> str:

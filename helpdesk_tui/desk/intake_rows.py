@@ -38,7 +38,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import Chunked, Content, as_bytes, chunks_of, size_of
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.mailstate import key_hash
+from helpdesk_tui.desk.mailstate import key_hash, transport_normalized
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
 from helpdesk_tui.desk.tickets import (
@@ -411,8 +411,10 @@ class Intake:
         channel: str,
         author_contact_id: ContactId | None = None,
         email: EmailMeta | None = None,
+        created_at: datetime | None = None,
     ) -> MessageHandle:
-        """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes."""
+        """The thread entry :func:`~helpdesk_tui.desk.tickets.add_message` writes (written
+        now, unless ``created_at`` says when it was: a message recovered from a quote)."""
         email = email or EmailMeta()
         values = {
             **_MESSAGE_DEFAULTS,
@@ -427,6 +429,8 @@ class Intake:
             ),
         }
         values.pop("id", None)
+        if created_at is not None:
+            values["created_at"] = created_at
         self._messages.append(values)
         self._attachments.append(email.attachments)
         return MessageHandle(len(self._messages) - 1)
@@ -764,6 +768,8 @@ def _pieces(content: Content, size: int) -> Iterator[bytes]:
 # --- the batch's lookups -------------------------------------------------------------------
 
 _RAW, _ACK, _PROCESSED = (_table(m) for m in (RawMessage, AckSent, ProcessedMail))
+_MAX_TRANSPORT_COPIES = 5
+"""Earlier messages under one Message-ID whose raw bytes a possible copy is compared with."""
 _INSERT_RAW = insert(_RAW).returning(_RAW.c.id)
 _IN_CHUNK = 500
 """Values per IN list: far below SQLite's and PostgreSQL's parameter limits."""
@@ -932,6 +938,34 @@ class Lookups:
                 .group_by(_ACK.c.address)
             )
             self.acks.update({address: int(count) for address, count in counts})
+
+    def transport_copy(self, message_id: str, raw: bytes | bytearray) -> Seen | None:
+        """An earlier message under this Message-ID whose stored bytes are ``raw`` but for
+        how a server wrote them (:func:`~.mailstate.transport_normalized`): the same
+        message, re-encoded, read again after an upgrade changed its content hash. Read
+        only when a Message-ID came before with another content hash (rare): each such
+        message's raw bytes, a few at most."""
+        conn = _connection(self.session)
+        earlier = conn.execute(
+            select(_PROCESSED.c.raw_message_id, _PROCESSED.c.outcome, _TICKET.c.number)
+            .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+            .where(
+                _PROCESSED.c.message_key == key_hash(message_id),
+                _PROCESSED.c.raw_message_id.is_not(None),
+            )
+            .order_by(_PROCESSED.c.id)
+            .limit(_MAX_TRANSPORT_COPIES)
+        ).all()
+        if not earlier:
+            return None
+        wanted = transport_normalized(raw)
+        for raw_id, outcome, number in earlier:
+            stored = conn.execute(
+                select(_RAW.c.content).where(_RAW.c.id == raw_id)
+            ).scalar_one_or_none()
+            if stored is not None and transport_normalized(stored) == wanted:
+                return Seen(outcome, number)
+        return None
 
     def store_raws(self, raws: Sequence[tuple[str, bytes | bytearray]]) -> None:
         """Store these raw messages (sha, bytes) not stored yet, in one statement.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -28,6 +29,28 @@ def key_hash(dedupe_key: str) -> str:
     """The stored form of a dedupe key (or Message-ID); remembered, as a batch asks for
     each message's several times."""
     return hashlib.sha256(dedupe_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_LINE_ENDS = re.compile(rb"\r\n|\r")
+_FOLD = re.compile(rb"\n(?=[ \t])")
+_BLANKS = re.compile(rb"[ \t]+")
+_HEADER_END = re.compile(rb"\n\n")
+
+
+def transport_normalized(raw: bytes | bytearray) -> bytes:
+    """A message's bytes as any mail server keeps them apart from how it writes them: line
+    ends as ``\\n``, the header block unfolded with each run of blanks one space and no
+    blanks at a field's end, and no blank lines after the body's last. What a server that
+    re-encodes a stored message changes (CRLF or LF, folding long headers at another
+    place, a final newline) goes; every character of every header value and of the body
+    stays, so two messages that differ in anything a person wrote or reads stay apart
+    (the body keeps its blanks: ``format=flowed`` means something by them)."""
+    text = _LINE_ENDS.sub(b"\n", bytes(raw))
+    end = _HEADER_END.search(text)
+    head, body = (text[: end.start()], text[end.end() :]) if end else (text, b"")
+    head = _BLANKS.sub(b" ", _FOLD.sub(b"", head))
+    head = b"\n".join(line.rstrip(b" ") for line in head.split(b"\n"))
+    return head + b"\n\n" + body.rstrip(b"\n") + b"\n"
 
 
 def folder_state(session: Session, mailbox: str, folder: str) -> MailFolderState:

@@ -3,19 +3,20 @@ given up or bounced, and back to queued when an agent re-sends it.
 
 One module owns every move between the :class:`OutboxStatus` states:
 
-=================  ==========  =====================================================
-from               to          by
-=================  ==========  =====================================================
-queued, retrying   sending     :func:`claim_due` (due now; the Message-ID is fixed)
-sending            (sent)      :func:`sendable` (still claimed: the sender may send it)
-sending            sent        :func:`record_sent` (the server accepted it)
-sending            retrying    :func:`record_failure` (a try failed, tries are left)
-sending            failed      :func:`record_failure` (refused for good, or out of tries)
-queued, retrying   withdrawn   :func:`claim_due` (a survey that must not go, and why)
-sent               bounced     :func:`record_bounce` (a delivery report names it)
-queued, retrying   withdrawn   :func:`record_bounce` (a survey to an address that bounced)
-failed, bounced    queued      :func:`resend` (an agent; the history says who)
-=================  ==========  =====================================================
+=========================  ==========  ============================================================
+from                       to          by
+=========================  ==========  ============================================================
+queued, retrying           sending     :func:`claim_due` (due now; the Message-ID is fixed)
+sending                    (sent)      :func:`sendable` (still claimed: the sender may send it)
+sending                    sent        :func:`record_sent` (the server accepted it)
+sending                    retrying    :func:`record_failure` (a try failed, tries are left)
+sending                    failed      :func:`record_failure` (refused for good, or out of tries)
+queued, retrying           withdrawn   :func:`claim_due` (a survey that must not go, and why)
+sent                       bounced     :func:`record_bounce` (a delivery report names it)
+queued, retrying, sending  withdrawn   :func:`record_bounce` (a survey to an address that bounced)
+withdrawn                  sent        :func:`record_sent` (on the wire when it was withdrawn)
+failed, bounced            queued      :func:`resend` (an agent; the history says who)
+=========================  ==========  ============================================================
 
 The mail layer's sender (``mail/outbox_sender.py``) only talks SMTP: it claims rows here,
 and reports each try's outcome here. A row claimed (``sending``) and then orphaned by a
@@ -43,6 +44,7 @@ from helpdesk_tui.desk.ticket_reads import Delivery as Delivery
 from helpdesk_tui.desk.ticket_reads import delivery_of
 from helpdesk_tui.desk.ticket_reads import ticket_outbox as ticket_outbox
 from helpdesk_tui.storage.enums import OutboxStatus
+from helpdesk_tui.storage.mail_models import BouncedAddress
 from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
 
 __all__ = [
@@ -123,7 +125,7 @@ def claim_due(
     ).all()
     claimed: list[Outbox] = []
     for row in rows:
-        if row.kind == SURVEY_KIND and _survey_held(session, row):
+        if row.kind == SURVEY_KIND and _survey_held(session, row, now):
             continue
         claimed.append(row)
         if row.email_message_id is None:
@@ -139,11 +141,12 @@ def claim_due(
     return [row.id for row in claimed if row.id is not None]
 
 
-def _survey_held(session: Session, row: Outbox) -> bool:
+def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     """A survey waits while the reply before it on its ticket (the one that resolved it) has
     not gone yet, and is withdrawn (``withdrawn``, with why, in the ticket's history too) when
-    that reply failed or bounced, or when mail to its address bounced for good: nobody asks
-    "how did we do?" of a customer who got no answer, or of an address that does not exist.
+    that reply failed or bounced, or when mail to its address bounced for good within
+    :data:`BOUNCE_HOLDS_SURVEYS`: nobody asks "how did we do?" of a customer who got no
+    answer, or of an address that does not exist.
     """
     reply = session.exec(
         select(Outbox)
@@ -157,15 +160,8 @@ def _survey_held(session: Session, row: Outbox) -> bool:
     if reply is not None and reply.status in DUE:
         return True
     why: str | None = None
-    bounced = session.exec(
-        select(Outbox)
-        .where(
-            col(Outbox.status) == OutboxStatus.BOUNCED,
-            func.lower(col(Outbox.to_addresses)) == row.to_addresses.lower(),
-        )
-        .order_by(col(Outbox.id).desc())
-    ).first()
-    if bounced is not None and not (bounced.dsn_status or "").startswith("4"):
+    bounced = _hard_bounce(session, row.to_addresses, now)
+    if bounced is not None:
         why = _bounced(row.to_addresses, bounced.dsn_status)
     elif reply is not None and reply.status in UNDELIVERED:
         why = _reply_undelivered(reply.status)
@@ -173,6 +169,35 @@ def _survey_held(session: Session, row: Outbox) -> bool:
         return False
     withdraw_survey(session, row, why)
     return True
+
+
+BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
+"""How long a hard bounce to an address holds the surveys to it (``withdrawn``): however
+the delivery report named it (one of our mails, or only the recipient). Long enough to
+cover any survey the same ticket or the next one queues; short enough that an address
+that was full or mistyped and has been fixed since is asked again next month."""
+
+
+def _hard_bounce(session: Session, address: str, now: datetime) -> BouncedAddress | None:
+    """The last hard bounce of ``address``, if it is recent enough to hold a survey."""
+    found = session.get(BouncedAddress, address.strip().lower()[:320])
+    if found is None or found.bounced_at < now - BOUNCE_HOLDS_SURVEYS:
+        return None
+    return found
+
+
+def _note_hard_bounce(session: Session, address: str, dsn: str | None, now: datetime) -> None:
+    """Keep that mail to ``address`` bounced for good now (one row per address, the last)."""
+    key = address.strip().lower()
+    if not key or "," in key or len(key) > 320:
+        return  # several recipients, and the report did not say which one
+    found = session.get(BouncedAddress, key)
+    if found is None:
+        session.add(BouncedAddress(address=key, dsn_status=dsn, bounced_at=now))
+    elif found.bounced_at <= now:
+        found.dsn_status, found.bounced_at = dsn, now
+        session.add(found)
+    session.flush()
 
 
 def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
@@ -201,6 +226,18 @@ def record_sent(
     row = session.get(Outbox, outbox_id)
     if row is None:
         return None
+    if row.status == OutboxStatus.WITHDRAWN:
+        # Withdrawn while it was on the wire (a bounce came in meanwhile): it went all the
+        # same, and the history says so after the withdrawal it recorded.
+        ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        if ticket is not None:
+            history.record(
+                session,
+                MAIL,
+                ticket,
+                "survey",
+                new=f"sent all the same: on its way when it was withdrawn ({row.last_error})",
+            )
     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, note
     session.add(row)
     return OutboxStatus.SENT
@@ -221,6 +258,8 @@ def record_failure(
     row = session.get(Outbox, outbox_id)
     if row is None:
         return None
+    if row.status == OutboxStatus.WITHDRAWN:
+        return OutboxStatus.WITHDRAWN  # withdrawn meanwhile: not to be tried again
     status = OutboxStatus.FAILED if final or row.attempts >= max_attempts else OutboxStatus.RETRYING
     if status is OutboxStatus.FAILED:
         why = error if final else f"gave up: {error}"
@@ -259,10 +298,13 @@ def record_bounce(
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
     mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
     waiting to go to the bounced address (the report's ``recipient`` when no outgoing mail
-    matched) and the one after a bounced reply. The caller (ingest) records the report
+    matched) and the one after a bounced reply, and keeps the address's hard bounce, so
+    that a survey queued to it later is withdrawn too (:data:`BOUNCE_HOLDS_SURVEYS`). The
+    caller (ingest) records the report
     itself on the ticket; this only moves the outgoing mail's state, in the caller's
     transaction.
     """
+    now = now or utcnow()
     hard = not (dsn_status or "").startswith("4")
     row = session.exec(
         select(Outbox)
@@ -271,15 +313,17 @@ def record_bounce(
     ).first()
     if row is None or row.id is None:
         if hard and recipient:
+            _note_hard_bounce(session, recipient, _one_line(dsn_status, 20), now)
             _withdraw_waiting_surveys(session, recipient, _one_line(dsn_status, 20), None)
         return None
     previous = row.status
     row.status = OutboxStatus.BOUNCED
     row.dsn_status = _one_line(dsn_status, 20)
     row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
-    row.bounced_at = now or utcnow()
+    row.bounced_at = now
     session.add(row)
     if hard:
+        _note_hard_bounce(session, recipient or row.to_addresses, row.dsn_status, now)
         reply = row if row.kind == "reply" else None
         _withdraw_waiting_surveys(session, row.to_addresses, row.dsn_status, reply)
     return Bounce(row.id, row.ticket_id, row.message_id, previous)
@@ -288,16 +332,19 @@ def record_bounce(
 def _withdraw_waiting_surveys(
     session: Session, address: str, dsn: str | None, reply: Outbox | None
 ) -> None:
-    """Withdraw the surveys not sent yet (queued, or waiting for a retry) to ``address``,
-    which bounced for good, and the one after the bounced ``reply`` on its ticket: a bounce
-    that arrives after the survey was queued but before it went stops it too."""
+    """Withdraw the surveys not sent yet (queued, waiting for a retry, or claimed by the
+    sender) to ``address``, which bounced for good, and the one after the bounced ``reply``
+    on its ticket: a bounce that arrives after the survey was queued but before it went
+    stops it too. A claimed one is not sent (:func:`sendable` says no); one already on
+    the wire is recorded as sent when the server takes it (:func:`record_sent`), and is
+    never tried again when it fails (:func:`record_failure`)."""
     which = [func.lower(col(Outbox.to_addresses)) == address.lower()]
     if reply is not None and reply.ticket_id is not None:
         which.append(and_(col(Outbox.ticket_id) == reply.ticket_id, col(Outbox.id) > reply.id))
     waiting = session.exec(
         select(Outbox).where(
             col(Outbox.kind) == SURVEY_KIND,
-            col(Outbox.status).in_((OutboxStatus.QUEUED, OutboxStatus.RETRYING)),
+            col(Outbox.status).in_(DUE),
             or_(*which),
         )
     ).all()

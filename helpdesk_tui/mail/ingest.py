@@ -19,7 +19,7 @@ import re
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from helpdesk_tui.desk.inbound import (
     IntakeConfig,
     MailClass,
     NewAttachment,
+    QuotedMessage,
     Report,
     Skipped,
     Source,
@@ -45,7 +46,7 @@ from helpdesk_tui.mail.forwards import forwarded_from
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, answered_customer, classify
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
-from helpdesk_tui.mail.quotes import own_words, quotes_history
+from helpdesk_tui.mail.quotes import attribution_date, own_words, quoted_message, quotes_history
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -235,6 +236,8 @@ def read_message(
         forwarded_from=forward[0] if forward else None,
         forwarded_name=forward[1] if forward else "",
         answered=answered,
+        answered_name=parsed.to_names.get(answered, "") if answered else "",
+        quoted=_quoted_customer(parsed, answered) if answered else None,
         notes=parsed.notes,
         email=_email(parsed),
         thread_refs=_thread_refs(parsed, verdict, config.signer),
@@ -244,6 +247,20 @@ def read_message(
             Skipped(s.filename, s.content_type, s.size) for s in parsed.skipped_attachments
         ),
     )
+
+
+def _quoted_customer(parsed: ParsedMessage, customer: str) -> QuotedMessage | None:
+    """The customer's message a colleague's answer quotes, when the quote shows it and its
+    attribution names nobody else; dated by the attribution when it parses and is not
+    later than the answer itself."""
+    found = quoted_message(parsed.body_text)
+    if found is None or (found.address is not None and found.address != customer):
+        return None
+    answered_at = parsed.date
+    date = attribution_date(found.attribution, answered_at.tzinfo if answered_at else None)
+    if date is not None and answered_at is not None and date > answered_at:
+        date = None
+    return QuotedMessage(found.text, date.astimezone(UTC) if date is not None else None)
 
 
 def serve_reads(

@@ -75,6 +75,8 @@ _MAX_REFERENCES = 100
 _MAX_AUTHORS = 50
 _MAX_SUBJECT = 1000
 _MAX_NAME = 200
+_MAX_NAMED = 100
+"""Display names kept from one To header (a message may list thousands of recipients)."""
 _MAX_HEADER_VALUE = 2000
 _MAX_FILENAME = 200
 _MAX_ADDRESS = 254
@@ -283,6 +285,9 @@ class ParsedMessage:
     """Message-ID, or ``sha256:<hex>`` of the raw bytes when there is none."""
     notes: tuple[str, ...] = ()
     """One line each about what could not be read as it should (a broken ``winmail.dat``)."""
+    to_names: dict[str, str] = field(default_factory=dict)
+    """The display name To gives each of its addresses (one line, cut like ``from_name``;
+    only the addresses that have one): whom a colleague's answer went to, by name."""
 
 
 BIG_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -365,6 +370,7 @@ def _parse(
         from_name=from_name,
         from_addresses=from_addresses,
         to=_address_list(value for name, value in fields if name == "to"),
+        to_names=_names(value for name, value in fields if name == "to"),
         cc=_address_list(value for name, value in fields if name == "cc"),
         reply_to=_first_address(first.get("reply-to", "")),
         date=_date(first.get("date")),
@@ -586,6 +592,17 @@ def _first_address(value: str) -> str | None:
 
 def _address_list(values: Iterable[str]) -> list[str]:
     return _unique([address for value in values for _, address in _usable_mailboxes(value)])
+
+
+def _names(values: Iterable[str]) -> dict[str, str]:
+    """Each address's display name in these headers (the first one it is given), made safe."""
+    names: dict[str, str] = {}
+    for value in values:
+        for raw_name, address in _usable_mailboxes(value):
+            name = _one_line(decode_words(raw_name), _MAX_NAME)
+            if name and address not in names and len(names) < _MAX_NAMED:
+                names[address] = name
+    return names
 
 
 def _usable_mailboxes(value: str) -> list[tuple[str, str]]:
@@ -1177,6 +1194,8 @@ class _Body:
                 "it is kept as it came."
             )
             return False
+        if unpacked.note is not None:
+            self.notes.append(f"{name} (Outlook's TNEF): {unpacked.note}.")
         if not unpacked.attachments and unpacked.text is None and unpacked.html is None:
             return False
         for filename, data in unpacked.attachments:

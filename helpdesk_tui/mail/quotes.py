@@ -8,6 +8,8 @@ customer's words costs more than showing an old quote.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from helpdesk_tui.mail.header_lines import FROM_FIELD, SENT_FIELD
 
@@ -216,3 +218,167 @@ def _trailing_start(lines: list[str], end: int) -> int:
         cut = start
         index = start - 1
     return cut
+
+
+# --- the message a reply quotes --------------------------------------------------------------
+
+_MAX_QUOTED_CHARS = 200_000
+"""The most of a quoted message kept as the customer's words (the body is bounded too)."""
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "januar", "janvier", "enero", "gennaio", "januari"),
+            ("feb", "february", "februar", "février", "fevrier", "febrero", "febbraio"),
+            ("mar", "march", "märz", "maerz", "mars", "marzo", "maart", "mär"),
+            ("apr", "april", "avril", "abril", "aprile"),
+            ("may", "mai", "mayo", "maggio", "mei"),
+            ("jun", "june", "juni", "juin", "junio", "giugno"),
+            ("jul", "july", "juli", "juillet", "julio", "luglio"),
+            ("aug", "august", "août", "aout", "agosto", "augustus"),
+            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
+            ("oct", "october", "oktober", "octobre", "octubre", "ottobre", "okt"),
+            ("nov", "november", "novembre", "noviembre"),
+            ("dec", "december", "dezember", "décembre", "decembre", "diciembre", "dicembre", "dez"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"([^\W\d_]{3,10})\.?"
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})\.?\s+" + _MONTH + r",?\s+(\d{4})\b")
+_MONTH_DAY_YEAR = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2}),?\s+(\d{4})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+"""``4.12.2026``: day first wherever dots are written (German, Nordic, Polish…)."""
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
+_ZONE = re.compile(r"(?:\bGMT|\bUTC|(?<=\d)\s|\s)([+-])(\d{1,2}):?(\d{2})?\b")
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """The message a reply quotes, as far as the quote shows it."""
+
+    text: str
+    """Its lines, one level of ``>`` taken off (or the history below a header block)."""
+    attribution: str
+    """The line that introduces it ("On …, Carl <carl@…> wrote:", or the header block's
+    ``From:`` and ``Sent:`` lines joined), one line; "" when there is none."""
+    address: str | None = None
+    """The address the attribution names, if it names one (lower-case)."""
+
+
+def quoted_message(text: str) -> Quoted | None:
+    """The message a reply quotes, recovered from the reply's text: the first ``>``-quoted
+    block after an attribution line, or the history under an Outlook header block or an
+    "Original Message" line. None when the text quotes nothing that can be told apart."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    first = next((index for index, line in enumerate(lines) if _quoted(line)), None)
+    history = _history_start(lines)
+    if first is not None and (history >= len(lines) or first < history):
+        end = first - 1
+        while end >= 0 and not lines[end].strip():
+            end -= 1
+        start = _attribution_start(lines, end) if end >= 0 else None
+        attribution = (
+            " ".join(line.strip() for line in lines[start : end + 1]) if start is not None else ""
+        )
+        body: list[str] = []
+        for line in lines[first:]:
+            if not _quoted(line) and line.strip():
+                break
+            body.append(_unquote(line))
+        return _recovered(body, attribution)
+    if history >= len(lines):
+        return None
+    at = history
+    if _SEPARATOR.match(lines[at].strip()) or _ORIGINAL_MESSAGE.match(lines[at].strip()):
+        at += 1
+    while at < len(lines) and not lines[at].strip():
+        at += 1
+    header: list[str] = []
+    if at < len(lines) and FROM_FIELD.match(lines[at]):
+        while at < len(lines) and lines[at].strip() and len(header) < 8:
+            header.append(lines[at].strip())
+            at += 1
+        attribution = " ".join(h for h in header if FROM_FIELD.match(h) or SENT_FIELD.match(h))
+        return _recovered(lines[at:], attribution)
+    wrote = _wrote_end(lines, at)
+    if wrote is None:
+        return None
+    attribution = " ".join(line.strip() for line in lines[at : wrote + 1])
+    return _recovered(lines[wrote + 1 :], attribution)
+
+
+def _unquote(line: str) -> str:
+    stripped = line.lstrip()
+    if not stripped.startswith(">"):
+        return ""
+    rest = stripped[1:]
+    return rest[1:] if rest.startswith(" ") else rest
+
+
+def _recovered(lines: list[str], attribution: str) -> Quoted | None:
+    text = _join([line.rstrip() for line in lines])[:_MAX_QUOTED_CHARS]
+    if not text:
+        return None
+    found = re.findall(
+        r"<?([^\s<>()\[\]:,;\"]+@[^\s<>()\[\]:,;\"]+\.[^\s<>()\[\]:,;\"]+)>?", attribution
+    )
+    address = found[0].lower().removeprefix("mailto:") if found else None
+    return Quoted(text, attribution[:600], address)
+
+
+def attribution_date(attribution: str, zone: tzinfo | None = None) -> datetime | None:
+    """When the quoted message was written, as its attribution line says, when it says so
+    plainly: "On Mon, 23 Nov 2026 at 09:00", "November 23, 2026 9:00 AM", "2026-11-23
+    09:00", "23.11.2026 um 09:00". A zone written there counts, else ``zone`` (the answer's
+    own), else UTC. Dates written with slashes (11/12/26: which is the month?) give None."""
+    text = attribution[:600]
+    year = month = day = None
+    found = None
+    for pattern, order in (
+        (_ISO_DATE, "ymd"),
+        (_DAY_MONTH_YEAR, "dMy"),
+        (_MONTH_DAY_YEAR, "Mdy"),
+        (_DOTTED_DATE, "dmy"),
+    ):
+        found = pattern.search(text)
+        if found is None:
+            continue
+        parts = dict(zip(order, found.groups(), strict=True))
+        if "M" in parts:
+            month = _MONTHS.get(parts["M"].lower())
+            if month is None:
+                found = None
+                continue
+        else:
+            month = int(parts["m"])
+        year, day = int(parts["y"]), int(parts["d"])
+        break
+    if found is None or year is None or month is None or day is None:
+        return None
+    hour = minute = second = 0
+    after = text[found.end() :]
+    clock = _TIME.search(after)
+    if clock is not None:
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        second = int(clock.group(3) or 0)
+        meridiem = (clock.group(4) or "").lower()
+        if meridiem and not 1 <= hour <= 12:
+            return None
+        if meridiem == "p" and hour != 12:
+            hour += 12
+        elif meridiem == "a" and hour == 12:
+            hour = 0
+        after = after[clock.end() :]
+    offset = _ZONE.search(after) if clock is not None else None
+    if offset is not None and int(offset.group(2)) <= 14:
+        sign = -1 if offset.group(1) == "-" else 1
+        delta = timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0))
+        zone = timezone(sign * delta)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=zone or UTC)
+    except ValueError:
+        return None

@@ -3,12 +3,17 @@
 Outlook wraps a message's attachments (and sometimes its only text) in one TNEF file that
 no other mail program opens. ``tnefparse`` reads it — but a hostile file makes it loop over
 counts read from the file (billions of empty properties) or build objects until memory runs
-out. So the file is read in a child process of this module with an address-space and a CPU
-limit, under a timeout; whatever goes wrong there is :class:`TnefError` with a one-line
-reason, and the caller keeps the raw file.
+out. So the file is read in a child process with an address-space and a CPU limit, under a
+timeout; whatever goes wrong there is :class:`TnefError` with a one-line reason, and the
+caller keeps the raw file.
 
-The child writes frames: a kind (``A`` an attachment, ``T`` plain text, ``H`` HTML), a
-4-byte name length and the UTF-8 name, an 8-byte length and the bytes.
+The child writes frames: a kind (``A`` an attachment, ``T`` plain text, ``H`` HTML, ``N`` a
+note on what could not be read), a 4-byte name length and the UTF-8 name, an 8-byte length
+and the bytes. A body that Outlook kept only as compressed RTF is decompressed and read as
+text there (:mod:`helpdesk_tui.mail.rtf_text`); a message attached inside the file comes
+out as an ``.eml`` file. The child is :mod:`helpdesk_tui.mail.tnef_child`: a new one
+for each file, since the limits are per process (one file's CPU time and memory must not
+count against the next, and a file that kills its reader takes no other file with it).
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from helpdesk_tui.mail.tnef_child import CPU_SECONDS as CPU_SECONDS
+from helpdesk_tui.mail.tnef_child import MEMORY_BYTES as MEMORY_BYTES
+
 TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 TNEF_NAME = "winmail.dat"
 
-MEMORY_BYTES = 768 * 1024 * 1024
-"""The child's address space: Python itself, the file, and what is read from it."""
-CPU_SECONDS = 20
 TIMEOUT_SECONDS = 30.0
-_MAX_NAME = 1000
+_START_CHILD = "from helpdesk_tui.mail.tnef_child import main; main()"
 _MAX_REASON = 160
 
 
@@ -42,6 +47,8 @@ class Unpacked:
     """(file name as the sender's Outlook gave it, bytes), in order."""
     text: bytes | None = None
     html: bytes | None = None
+    note: str | None = None
+    """What could not be read inside it (its RTF text), in one line."""
 
 
 def is_tnef(content_type: str, filename: str | None) -> bool:
@@ -57,7 +64,7 @@ def unpack(data: bytes, *, timeout: float = TIMEOUT_SECONDS) -> Unpacked:
         raise TnefError("not a TNEF file (wrong signature)")
     try:
         done = subprocess.run(
-            [sys.executable, "-I", "-m", __name__],
+            [sys.executable, "-I", "-c", _START_CHILD],
             input=data,
             capture_output=True,
             timeout=timeout,
@@ -85,6 +92,7 @@ def _frames(out: bytes) -> Unpacked:
     attachments: list[tuple[str, bytes]] = []
     text: bytes | None = None
     html: bytes | None = None
+    note: str | None = None
     view = memoryview(out)
     at = 0
     while at < len(view):
@@ -109,62 +117,9 @@ def _frames(out: bytes) -> Unpacked:
             text = payload
         elif kind == b"H":
             html = payload
-    return Unpacked(attachments, text, html)
+        elif kind == b"N":
+            note = " ".join(payload.decode("utf-8", "replace").split())[:_MAX_REASON]
+    return Unpacked(attachments, text, html, note)
 
 
-# -- the child -------------------------------------------------------------------------------
-
-
-def _put(out: object, kind: bytes, name: str, payload: bytes) -> None:
-    encoded = name.encode("utf-8", "replace")[:_MAX_NAME]
-    write = out.write  # type: ignore[attr-defined]
-    write(kind + len(encoded).to_bytes(4, "big") + encoded)
-    write(len(payload).to_bytes(8, "big") + payload)
-
-
-def _as_bytes(value: object) -> bytes | None:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).rstrip(b"\x00") or None
-    if isinstance(value, str):
-        return value.rstrip("\x00").encode("utf-8") or None
-    return None
-
-
-def _as_name(value: object) -> str:
-    if isinstance(value, bytes | bytearray):
-        value = bytes(value).decode("cp1252", "replace")
-    return str(value or "").strip("\x00").strip()
-
-
-def _child() -> None:  # pragma: no cover - runs in the child process (tests run it there)
-    import logging
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    logging.disable(logging.CRITICAL)
-    data = sys.stdin.buffer.read()
-    from tnefparse.tnef import TNEF
-
-    try:
-        tnef = TNEF(data, do_checksum=False)
-        found = [(_as_name(a.long_filename()), _as_bytes(a.data) or b"") for a in tnef.attachments]
-        text, html = _as_bytes(tnef.body), _as_bytes(tnef.htmlbody)
-    except MemoryError:
-        sys.stderr.write("it needs more memory than allowed\n")
-        sys.exit(1)
-    except Exception as error:  # a broken file: any error the reader meets
-        sys.stderr.write(f"{type(error).__name__}: {error}\n")
-        sys.exit(1)
-    out = sys.stdout.buffer
-    for name, payload in found:
-        _put(out, b"A", name, payload)
-    if text is not None:
-        _put(out, b"T", "", text)
-    if html is not None:
-        _put(out, b"H", "", html)
-    out.flush()
-
-
-if __name__ == "__main__":
-    _child()
+# -- the child: mail/tnef_child.py ----------------------------------------------------------

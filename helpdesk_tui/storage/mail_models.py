@@ -180,3 +180,17 @@ class AckSent(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     address: str = Field(sa_column=Column(String(320), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class BouncedAddress(Table, table=True):
+    """An address mail to which bounced for good (migration ``0030``): the last hard bounce
+    a delivery report gave for it, whether it named one of our mails or only the address.
+    ``desk/outbox`` holds surveys to it for a while after (``BOUNCE_HOLDS_SURVEYS``)."""
+
+    __tablename__ = "mail_bounced_address"
+
+    address: str = Field(sa_column=Column(String(320), primary_key=True))
+    """Lower-case."""
+    dsn_status: str | None = Field(default=None, sa_column=Column(String(20)))
+    """The report's ``Status`` (``5.1.1``), when it gave one."""
+    bounced_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -6,7 +6,8 @@ directly (claim, a failed try, giving up), then what agents do and see.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -339,3 +340,95 @@ def test_a_bounce_naming_no_mail_of_ours_withdraws_surveys_to_its_recipient(
         OutboxStatus.WITHDRAWN,
         "mail to Ann@Example.org bounced (5.1.1)",
     )
+
+
+_IDS = itertools.count()
+
+
+def _unique_id(number: int | None) -> str:
+    return f"<out.u{next(_IDS)}.{number}@desk.test>"
+
+
+def _resolved_with_survey(
+    db: Database, admin: Actor, number: int, at: datetime = NOW
+) -> tuple[int, list[int]]:
+    """ann's ticket ``number`` resolved by a reply, which is sent, and the sender's claim at
+    ``at`` after it: (the survey's outbox id, what that claimed)."""
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Done.", status_after=Status.RESOLVED)
+    with db.read() as s:
+        rows = s.exec(select(Outbox).order_by(Outbox.id.desc()).limit(2)).all()  # type: ignore[union-attr]
+    [reply] = [r for r in rows if r.kind == "reply"]
+    [survey] = [r for r in rows if r.kind == "survey"]
+    assert reply.id is not None and survey.id is not None
+    with db.write() as s:
+        assert outbox.claim_due(s, at, _unique_id) == [reply.id], "the survey waits for it"
+        outbox.record_sent(s, reply.id, note=None, now=at)
+    with db.write() as s:
+        return survey.id, outbox.claim_due(s, at, _unique_id)
+
+
+@pytest.mark.parametrize("named", ["recipient", "our mail"])
+def test_a_survey_queued_after_a_hard_bounce_is_withdrawn_within_the_window(
+    db: Database, admin: Actor, named: str
+) -> None:
+    """A bounce that named only the recipient withdrew the surveys waiting then; one queued
+    later to the same address went out. Either way a hard bounce holds later surveys to the
+    address for ``BOUNCE_HOLDS_SURVEYS``; after that the address is asked again."""
+    number, reply_id = _reply(db, admin)
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        if named == "recipient":
+            assert (
+                outbox.record_bounce(
+                    s,
+                    "<elsewhere@example.org>",
+                    dsn_status="5.1.1",
+                    diagnostic=None,
+                    recipient="Ann@Example.org",
+                    now=NOW,
+                )
+                is None
+            )
+        else:
+            outbox.record_bounce(
+                s, f"<out.{number}@desk.test>", dsn_status="5.1.1", diagnostic="x", now=NOW
+            )
+    survey_id, claimed = _resolved_with_survey(db, admin, number)
+
+    assert survey_id not in claimed, "not sent"
+    row = _row(db, survey_id)
+    assert (row.status, row.last_error) == (
+        OutboxStatus.WITHDRAWN,
+        "mail to ann@example.org bounced (5.1.1)",
+    )
+    assert _survey_events(db, row.ticket_id or 0) == [
+        "not sent: mail to ann@example.org bounced (5.1.1)"
+    ]
+
+    # A month later the address is asked again (fixed since, or it bounces anew).
+    with db.write() as s:
+        other = create_ticket(
+            s, MAIL, subject="Scanner", body="Help", requester_email="ann@example.org"
+        ).number
+    later = NOW + outbox.BOUNCE_HOLDS_SURVEYS + timedelta(minutes=1)
+    later_survey, claimed = _resolved_with_survey(db, admin, other, later)
+    assert later_survey in claimed
+
+
+def test_a_soft_bounce_holds_no_later_survey(db: Database, admin: Actor) -> None:
+    number, reply_id = _reply(db, admin)
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        outbox.record_bounce(
+            s,
+            "<elsewhere@example.org>",
+            dsn_status="4.2.2",
+            diagnostic=None,
+            recipient="ann@example.org",
+            now=NOW,
+        )
+    survey_id, claimed = _resolved_with_survey(db, admin, number)
+    assert survey_id in claimed

@@ -67,6 +67,7 @@ def smtp_server(_smtp_session: SmtpServer) -> SmtpServer:
     """The session's SMTP server, running, accepting, with no messages received yet."""
     _smtp_session.start()
     _smtp_session.respond_with = None
+    _smtp_session.on_data = None
     _smtp_session.clear()
     return _smtp_session
 

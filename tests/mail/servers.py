@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -373,6 +373,8 @@ class _CollectingHandler:
         self._owner = owner
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self._owner.on_data is not None:
+            self._owner.on_data(list(envelope.rcpt_tos))
         reply = self._owner.respond_with
         if reply is not None:
             return reply
@@ -398,6 +400,9 @@ class SmtpServer:
         self.host = HOST
         self.port = free_port()
         self.respond_with: str | None = None
+        self.on_data: Callable[[list[str]], None] | None = None
+        """Called (in the server's thread) with a message's recipients when its data has
+        come, before the server answers: something that happens while a mail is on the wire."""
         self._messages: list[ReceivedMail] = []
         self._condition = threading.Condition()
         self._controller: Controller | None = None

@@ -8,6 +8,8 @@ a duplicate of one that did, byte for byte or with the same content.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,3 +134,94 @@ def test_corpus_through_dovecot_and_the_poller(
     found = account(sqlite_db, config_for(settings), raws)
     assert found["ticket"] > 0
     print("corpus through Dovecot:", dict(sorted(found.items())))
+
+
+def _reencoded(raw: bytes) -> bytes:
+    """The message as another server writes it: the other line ends, every header unfolded
+    and folded again at another place, one more newline at the end."""
+    crlf = b"\r\n" in raw
+    text = raw.replace(b"\r\n", b"\n")
+    head, _, body = text.partition(b"\n\n")
+    lines = []
+    for line in re.sub(rb"\n[ \t]+", b" ", head).split(b"\n"):
+        if len(line) > 40 and b" " in line[30:]:
+            cut = line.index(b" ", 30)
+            line = line[:cut] + b"\n\t" + line[cut + 1 :]
+        lines.append(line)
+    out = b"\n".join(lines) + b"\n\n" + body + b"\n"
+    return out if crlf else out.replace(b"\n", b"\r\n")
+
+
+def _as_if_hashed_by_an_older_version(db: Database) -> None:
+    """Every processed row under a key and content hash this version does not make."""
+    with db.write() as session:
+        for row in session.exec(select(ProcessedMail)).all():
+            row.key_hash = hashlib.sha256(b"older " + row.key_hash.encode()).hexdigest()
+            row.content_hash = "older-content-hash"
+            session.add(row)
+
+
+@pytest.mark.usefixtures("admin")
+def test_a_corpus_message_re_encoded_and_read_after_an_upgrade_is_a_duplicate(
+    db: Database, mail_corpus: Path
+) -> None:
+    """A server that re-encodes what it stores (CRLF or LF, headers folded elsewhere) gave
+    the message other raw bytes; read again after an upgrade changed the content hash, it
+    matched neither its key nor its bytes and was kept a second time. A message that
+    differs in its body (one character) still is its own."""
+    config = config_for(mail_settings(max_attachment_bytes=100_000))
+    raws = []
+    for path in corpus(mail_corpus):
+        raw = path.read_bytes()
+        item = read_message(raw, None, config)
+        if item.message_id and item.failure is None and _reencoded(raw) != raw:
+            raws.append(raw)
+    assert len(raws) >= 10
+    first = {}
+    for raw in raws:
+        with db.write() as session:
+            first[raw] = ingest(session, raw, config)
+    _as_if_hashed_by_an_older_version(db)
+    with db.read() as session:
+        tickets_before = len(session.exec(select(Ticket)).all())
+
+    for raw in raws:
+        with db.write() as session:
+            again = ingest(session, _reencoded(raw), config)
+        assert again.duplicate, read_message(raw, None, config).message_id
+        assert (again.outcome, again.ticket_number) == (
+            first[raw].outcome,
+            first[raw].ticket_number,
+        )
+    with db.read() as session:
+        assert len(session.exec(select(Ticket)).all()) == tickets_before
+
+    changed = 0
+    for raw in raws:
+        head, sep, body = (
+            raw.partition(b"\n\n") if b"\r\n" not in raw else raw.partition(b"\r\n\r\n")
+        )
+        if not body.strip():
+            continue
+        edited = head + sep + body.replace(body.strip()[:1], b"#", 1)
+        if edited == raw:
+            continue
+        with db.write() as session:
+            result = ingest(session, _reencoded(edited), config)
+        assert not result.duplicate, read_message(raw, None, config).message_id
+        changed += 1
+    assert changed >= 10
+
+
+def test_only_how_a_server_writes_a_message_is_normalized() -> None:
+    from helpdesk_tui.desk.mailstate import transport_normalized as normal
+
+    crlf = b"Subject: a long\r\n subject\r\nX:  y \r\n\r\nHello  \r\nworld\r\n"
+    assert normal(crlf) == normal(b"Subject: a long subject\nX: y\n\nHello  \nworld\n\n")
+    for other in (
+        b"Subject: a long subject\nX: y\n\nHello \nworld\n",  # the body's blanks count
+        b"Subject: a long subject\nX: y\n\nHello  \n\nworld\n",
+        b"Subject: a longer subject\nX: y\n\nHello  \nworld\n",
+        b"Subject: a long subject\nX: y\n\n Hello  \nworld\n",
+    ):
+        assert normal(crlf) != normal(other), other

@@ -13,6 +13,8 @@ for that customer, answered and waiting on them, where it was held.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import select
 
 from helpdesk_tui.desk.actors import Actor
@@ -148,7 +150,9 @@ def test_a_colleagues_answer_matching_no_ticket_opens_an_answered_ticket(
             e.kind: e.new_value
             for e in session.exec(select(Event).where(Event.ticket_id == ticket.id))
         }
-    reply, note = messages(db, ticket.number)
+    question, reply, note = messages(db, ticket.number)
+    assert (question.kind, question.body) == ("customer", "Where do we keep the toner?")
+    assert requester.name == "Carl Client"
     assert (reply.kind, reply.from_address) == ("reply", DESK)
     assert reply.body.startswith("Yes, the spare toner")
     assert note.kind == "system" and "outside the desk" in note.body
@@ -203,3 +207,121 @@ def test_mail_from_the_shared_address_that_is_not_clearly_an_answer_stays_held(
 
     assert tickets(db) == []
     assert [entry.kind for entry in held(db)] == ["own_address"] * 5
+
+
+def test_an_answered_ticket_keeps_the_customers_quoted_words_and_name(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    """The ticket a colleague's answer opens showed the answer only, to a nameless
+    requester: the customer's question (quoted in the answer) and the name in To were
+    thrown away. Now the question is the ticket's first message, the customer's, dated as
+    the quote's attribution says; the answer follows as an agent's reply."""
+    settings = server_settings(dovecot)
+    dovecot.append(
+        "INBOX",
+        email(
+            sender=f"ACME Support <{DESK}>",
+            to='"Jane Roe" <jane@example.net>',
+            subject="Re: VPN drops every hour",
+            in_reply_to=new_id("example.net"),
+            body=(
+                "Please update the client to 4.2; that fixes it.\n\n"
+                "On Mon, 23 Nov 2026 at 08:15, Jane Roe <jane@example.net> wrote:\n"
+                "> Hello,\n"
+                "> my VPN drops every hour since Friday.\n"
+                ">\n"
+                "> Jane\n"
+            ),
+        ),
+    )
+    assert poller(db, settings).run_once() == 1
+
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None
+    assert (requester.email, requester.name) == ("jane@example.net", "Jane Roe")
+    question, reply, note = messages(db, ticket.number)
+    assert (question.kind, question.author_contact_id) == ("customer", requester.id)
+    assert question.body == "Hello,\nmy VPN drops every hour since Friday.\n\nJane"
+    assert question.from_address == "jane@example.net"
+    assert question.created_at == datetime(2026, 11, 23, 8, 15, tzinfo=UTC)
+    assert (reply.kind, reply.from_address) == ("reply", DESK)
+    assert reply.body.startswith("Please update the client")
+    assert "quoted in a colleague's answer" in note.body
+    assert "attribution line" in note.body
+    assert ticket.first_response_at == reply.created_at
+    with db.read() as session:
+        events = {
+            e.kind: e.new_value
+            for e in session.exec(select(Event).where(Event.ticket_id == ticket.id))
+        }
+    assert events["reply"] == f"sent outside the desk, from {DESK}"
+    assert (ticket.status, outbox(db)) == (Status.WAITING, [])
+
+
+def test_an_outlook_quote_without_a_date_and_a_hostile_name(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    """An Outlook answer (history under a header block, a date written with slashes that
+    cannot be told) keeps the quoted text, dated when the answer came, with the note saying
+    so; a display name full of escape sequences and markup is kept as plain, cut text."""
+    settings = server_settings(dovecot)
+    hostile = "=?utf-8?q?Jane_=1B[31mRoe[bold]x=1B]0;pwn=07?= " + "A" * 300
+    dovecot.append(
+        "INBOX",
+        email(
+            sender=f"ACME Support <{DESK}>",
+            to=f'"{hostile}" <jane@example.net>',
+            subject="RE: Invoice copy",
+            body=(
+                "Attached is the copy.\n\n"
+                "-----Original Message-----\n"
+                "From: Jane Roe <jane@example.net>\n"
+                "Sent: 11/23/26 8:15\n"
+                "To: ACME Support\n"
+                "Subject: Invoice copy\n\n"
+                "Could you send me a copy of invoice 4711?\n"
+            ),
+        ),
+    )
+    assert poller(db, settings).run_once() == 1
+
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None and requester.email == "jane@example.net"
+    assert requester.name.startswith("Jane Roe[bold]x A"), "escape sequences gone, text kept"
+    assert not any(ord(c) < 32 or ord(c) == 127 for c in requester.name)
+    assert len(requester.name) <= 200
+    question, reply, note = messages(db, ticket.number)
+    assert question.kind == "customer"
+    assert question.body == "Could you send me a copy of invoice 4711?"
+    assert question.created_at <= reply.created_at
+    assert "quoted in a colleague's answer" in note.body
+    assert "its date is not in the quote" in note.body
+
+
+def test_a_quote_of_someone_else_is_not_taken_for_the_customers(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    """The answer quotes a colleague's internal note, not the customer: no customer
+    message is made up from it."""
+    settings = server_settings(dovecot)
+    dovecot.append(
+        "INBOX",
+        email(
+            sender=f"ACME Support <{DESK}>",
+            to="Jane Roe <jane@example.net>",
+            subject="Re: Access",
+            body=(
+                "You have access now.\n\n"
+                "On Mon, 23 Nov 2026 at 08:15, Bob Admin <bob@desk.test> wrote:\n"
+                "> Granted.\n"
+            ),
+        ),
+    )
+    assert poller(db, settings).run_once() == 1
+    [ticket] = tickets(db)
+    reply, note = messages(db, ticket.number)
+    assert reply.kind == "reply" and "not in the desk" in note.body

@@ -264,3 +264,35 @@ def test_own_words_keep_a_quote_free_reply_whole() -> None:
     text = "4\n\nQuick, and on 4 Dec the printer worked again."
 
     assert own_words(text) == text
+
+
+def test_the_quoted_message_and_its_date_are_recovered() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from helpdesk_tui.mail.quotes import attribution_date, quoted_message
+
+    found = quoted_message(
+        "Fixed.\n\nOn Mon, 23 Nov 2026 at 09:00, Carl <carl@example.net> wrote:\n"
+        "> It breaks.\n>> older\n\n-- \nDesk\n"
+    )
+    assert found is not None
+    assert (found.text, found.address) == ("It breaks.\n> older", "carl@example.net")
+    assert attribution_date(found.attribution) == datetime(2026, 11, 23, 9, tzinfo=UTC)
+    cet = timezone(timedelta(hours=1))
+    cases = {
+        "On Mon, Nov 23, 2026 at 9:05 PM Carl <c@x.org> wrote:": datetime(
+            2026, 11, 23, 21, 5, tzinfo=cet
+        ),
+        "Am 4.12.2026 um 10:00 schrieb Help Desk:": datetime(2026, 12, 4, 10, tzinfo=cet),
+        "2014-01-09 2:47 GMT+01:00 George <g@example.org>:": datetime(
+            2014, 1, 9, 2, 47, tzinfo=cet
+        ),
+        "Le lun. 23 nov. 2026 à 09:00, Carl <c@x.org> a écrit :": datetime(
+            2026, 11, 23, 9, tzinfo=cet
+        ),
+    }
+    for line, expected in cases.items():
+        assert attribution_date(line, cet) == expected, line
+    for unclear in ("On 11/23/26 09:00, Carl wrote:", "On 31 Feb 2026, Carl wrote:", "Hi:"):
+        assert attribution_date(unclear) is None, unclear
+    assert quoted_message("No quote at all.\n-- \nDesk") is None

@@ -3,21 +3,30 @@ answer is a rating (the ticket stays resolved); an answer without one is a follo
 
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import timedelta
 from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.service import MailService
+from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Status
+from helpdesk_tui.storage.models import Outbox, Status
 
-from .mailbuild import email, messages, new_id, outbox, server_settings, tickets
+from .mailbuild import DESK, email, messages, new_id, outbox, server_settings, tickets
 from .servers import ImapAccount, SmtpServer
-from .test_poller import wait_until
+from .test_outbox import sender
+from .test_poller import poller, wait_until
 
 
 def _survey_for_new_ticket(
@@ -310,3 +319,151 @@ def test_a_bounce_after_the_survey_was_queued_withdraws_it(
     assert [e.new_value for e in events if e.kind == "survey"] == [
         "not sent: mail to ann@example.org bounced (5.1.1)"
     ]
+
+
+def test_a_survey_queued_after_a_bounce_that_named_only_the_address_is_withdrawn(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """A colleague answered ann from the shared address outside the desk, and that answer
+    bounced for good: the report names no mail the desk sent, only ann's address. It
+    withdrew the surveys waiting then (none); the survey queued when the ticket was
+    resolved later went to the dead address all the same."""
+    settings = server_settings(dovecot, smtp_server)
+    send = sender(db, settings)
+    first = new_id()
+    dovecot.append("INBOX", email(message_id=first, subject="VPN broken"))
+    assert poller(db, settings).run_once() == 1
+    asyncio.run(send.send_due())
+    assert len(smtp_server.messages) == 1, "the acknowledgement"
+    [ticket] = tickets(db)
+    answer_id = new_id("client.example.org")
+    dovecot.append(
+        "INBOX",
+        email(
+            sender=f"ACME Support <{DESK}>",
+            to="ann@example.org",
+            subject=f"Re: VPN broken [#{ticket.number}]",
+            message_id=answer_id,
+            in_reply_to=first,
+            body="Reinstall the client, please.",
+        ),
+    )
+    dovecot.append("INBOX", _bounce_of(answer_id))  # read in the same batch
+    assert poller(db, settings).run_once() == 2
+    assert [m.kind for m in messages(db, ticket.number)][-2:] == ["reply", "system"]
+
+    with db.write() as session:
+        thread.reply(session, admin, ticket.number, body="Fixed.", status_after=Status.RESOLVED)
+    asyncio.run(send.send_due())  # the reply (an agent's call: the address may work again)
+    asyncio.run(send.send_due())  # the survey's turn
+
+    assert len(smtp_server.messages) == 2, "the acknowledgement and the reply, no survey"
+    [survey] = outbox(db, "survey")
+    assert (survey.status, survey.last_error) == (
+        "withdrawn",
+        "mail to ann@example.org bounced (5.1.1)",
+    )
+    with db.read() as session:
+        events = ticket_detail(session, ticket.number).events
+    assert [e.new_value for e in events if e.kind == "survey"] == [
+        "not sent: mail to ann@example.org bounced (5.1.1)"
+    ]
+
+
+def _resolved_and_replied(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> tuple[OutboxSender, MailSettings, int, str]:
+    """ann's ticket acknowledged, then resolved by a reply that went out; its survey is due.
+    (the sender, the settings, the ticket's number, the acknowledgement's Message-ID)."""
+    settings = server_settings(dovecot, smtp_server)
+    send = sender(db, settings)
+    dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
+    assert poller(db, settings).run_once() == 1
+    asyncio.run(send.send_due())
+    [ack] = smtp_server.messages
+    ack_id = str(message_from_bytes(ack.raw, policy=policy.default)["Message-ID"])
+    [ticket] = tickets(db)
+    with db.write() as session:
+        thread.reply(session, admin, ticket.number, body="Fixed.", status_after=Status.RESOLVED)
+    asyncio.run(send.send_due())
+    assert len(smtp_server.messages) == 2, "the reply; the survey waited for it"
+    return send, settings, ticket.number, ack_id
+
+
+def _survey_history(db: Database, number: int) -> list[str | None]:
+    with db.read() as session:
+        return [e.new_value for e in ticket_detail(session, number).events if e.kind == "survey"]
+
+
+def test_a_bounce_while_the_sender_holds_the_survey_stops_it(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """The survey was claimed (``sending``) with bob's acknowledgement before it when the
+    bounce of ann's acknowledgement came in: the bounce withdrew only surveys queued or
+    waiting for a retry, so this one went out after the bounce had been recorded."""
+    send, settings, number, ack_id = _resolved_and_replied(db, admin, dovecot, smtp_server)
+    dovecot.append("INBOX", email(sender="Bob <bob@example.org>", subject="Scanner"))
+    assert poller(db, settings).run_once() == 1
+    [survey] = outbox(db, "survey")
+    with db.write() as session:  # bob's acknowledgement waited for a retry: it goes first
+        session.execute(
+            update(Outbox)
+            .where(col(Outbox.to_addresses) == "bob@example.org")
+            .values(next_attempt_at=survey.next_attempt_at - timedelta(seconds=1))
+        )
+
+    def bounce_comes_in(recipients: list[str]) -> None:  # claimed: bob's mail on the wire
+        assert recipients == ["bob@example.org"]
+        smtp_server.on_data = None
+        dovecot.append("INBOX", _bounce_of(ack_id))
+        assert poller(db, settings).run_once() == 1
+
+    smtp_server.on_data = bounce_comes_in
+    assert asyncio.run(send.send_due()).sent == 1
+
+    assert [m.rcpt_tos for m in smtp_server.messages][2:] == [("bob@example.org",)]
+    [survey] = outbox(db, "survey")
+    assert (survey.status, survey.sent_at) == ("withdrawn", None)
+    assert _survey_history(db, number) == ["not sent: mail to ann@example.org bounced (5.1.1)"]
+    asyncio.run(send.send_due())
+    assert len(smtp_server.messages) == 3 and outbox(db, "survey")[0].status == "withdrawn"
+
+
+@pytest.mark.parametrize("server", ["accepts", "says try later"])
+def test_a_bounce_while_the_survey_is_on_the_wire_leaves_an_honest_record(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer, server: str
+) -> None:
+    """The bounce comes in while the survey's bytes are on their way: it cannot be called
+    back. Taken by the server, it is recorded as sent, after the withdrawal in the history
+    (and its own bounce then marks it bounced); refused for now, it is not tried again."""
+    send, settings, number, ack_id = _resolved_and_replied(db, admin, dovecot, smtp_server)
+
+    def bounce_comes_in(recipients: list[str]) -> None:
+        smtp_server.on_data = None
+        dovecot.append("INBOX", _bounce_of(ack_id))
+        assert poller(db, settings).run_once() == 1
+
+    smtp_server.on_data = bounce_comes_in
+    if server != "accepts":
+        smtp_server.respond_with = "451 4.3.0 Try again later"
+    asyncio.run(send.send_due())
+    smtp_server.respond_with = None
+
+    [survey] = outbox(db, "survey")
+    withdrawn = "not sent: mail to ann@example.org bounced (5.1.1)"
+    if server != "accepts":
+        assert (survey.status, len(smtp_server.messages)) == ("withdrawn", 2)
+        assert _survey_history(db, number) == [withdrawn]
+        asyncio.run(send.send_due())
+        assert len(smtp_server.messages) == 2, "not tried again"
+        return
+    assert (survey.status, len(smtp_server.messages)) == ("sent", 3)
+    assert survey.sent_at is not None
+    assert _survey_history(db, number) == [
+        withdrawn,
+        "sent all the same: on its way when it was withdrawn "
+        "(mail to ann@example.org bounced (5.1.1))",
+    ]
+    dovecot.append("INBOX", _bounce_of(survey.email_message_id or ""))
+    assert poller(db, settings).run_once() == 1
+    assert outbox(db, "survey")[0].status == "bounced"

@@ -27,7 +27,7 @@ from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.mail_models import ProcessedMail
+from helpdesk_tui.storage.mail_models import BouncedAddress, ProcessedMail
 from tests.mail.mailbuild import config_for, email, mail_settings
 
 FIRST_REVISION = "0001"
@@ -268,5 +268,40 @@ def test_surveys_given_up_before_0029_are_withdrawn(db_url: str) -> None:
             ("survey", "withdrawn", "mail to ann@example.org bounced (5.1.1)"),
             ("survey", "failed", "550 5.1.1 user unknown"),
             ("reply", "failed", "survey not sent: a reply that says so"),
+        ]
+    db.dispose()
+
+
+def test_addresses_that_bounced_before_0030_still_hold_surveys(db_url: str) -> None:
+    """0030 keeps each address's last hard bounce; it starts from the outgoing mail already
+    marked bounced to one address (not a ``4.x.x`` delay, not a list of recipients)."""
+    db = Database(db_url)
+    migrate.upgrade(db, "0029")
+    earlier = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    later = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    rows = [
+        ("Ann@Example.org", "5.1.1", earlier),
+        ("ann@example.org", "5.2.1", later),
+        ("bob@example.org", "4.2.2", later),
+        ("cy@example.org, dee@example.org", "5.1.1", later),
+        ("eve@example.org", None, earlier),
+    ]
+    with db.engine.begin() as conn:
+        for to, dsn, when in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (kind, to_addresses, subject, body, status, attempts,"
+                    " next_attempt_at, dsn_status, bounced_at, created_at)"
+                    " VALUES ('reply', :to, 's', 'b', 'bounced', 1, :when, :dsn, :when, :when)"
+                ),
+                {"to": to, "dsn": dsn, "when": when},
+            )
+    migrate.upgrade(db)
+
+    with db.read() as session:
+        found = session.scalars(select(BouncedAddress).order_by(text("address"))).all()
+        assert [(b.address, b.dsn_status, b.bounced_at) for b in found] == [
+            ("ann@example.org", "5.2.1", later),
+            ("eve@example.org", None, earlier),
         ]
     db.dispose()
