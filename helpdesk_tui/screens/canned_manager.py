@@ -245,7 +245,9 @@ class CannedEditScreen(ModalScreen[bool]):
                 )
             yield TextArea(str(shown["body"]), id="canned-edit-body", soft_wrap=True)
             yield Static("", id="canned-edit-error", classes="-empty")
-            yield Static(Text("ctrl+s saves · Esc cancels"), id="canned-edit-hint")
+            yield Static(
+                Text("ctrl+s saves · Esc cancels · F1 lists the keys"), id="canned-edit-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -158,7 +158,7 @@ class ComposerScreen(ModalScreen[bool]):
             yield Static(title, id="composer-title")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
             yield AttachmentList(id="composer-files")
-            hint = "Drafts are kept until sent or discarded"
+            hint = "Drafts are kept until sent or discarded · F1 lists the keys"
             if self.no_address:
                 hint = f"The requester has no email address: you will be asked on send · {hint}"
             yield Static(Text(hint, "dim"), id="composer-hint")
