@@ -90,6 +90,13 @@ async def test_f3_from_the_composer_goes_to_the_kb_keeping_the_draft_and_back(
         await until(pilot, lambda: app.screen is composer)
         await settle(pilot)
         assert composer.text == "Try this" and composer.text_area.has_focus
+        await pilot.press("f3")  # quitting from another mode keeps the reply left open here
+        await until(pilot, lambda: app.current_mode == "kb")
+        await pilot.press(*" now")  # (the KB's search box: not the reply)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running)
+    assert app.kept_on_quit == [f"Your reply on #{number}"]
+    assert DraftStore().load(number, "reply") == "Try this"
 
 
 async def test_at_opens_mail_from_the_composer_where_no_text_field_has_the_focus(
