@@ -68,9 +68,33 @@ itself (``HelpdeskApp.settle_heap_after``): freezing is for the whole process.""
 OPENING_WAIT = 10
 """At most this many refreshes wait for the first screen to be drawn whole (a screen
 with something always moving never is) before the desk is opened."""
+_AREAS = frozenset({"mail", "reports", "kb"})
+"""The app's actions that take the agent to another area (``check_action``)."""
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
 unreachable database cannot hold the terminal longer: the markers then expire by themselves."""
+
+
+def _read_renamed_characters() -> None:
+    """Teach Textual the characters of the keys it renames (``at`` is COMMERCIAL AT, ``slash``
+    SOLIDUS, ``minus``, ``plus``, ``underscore``, ``backslash``).
+
+    Textual 8 leaves an app key out of a screen's binding chain where the focused text field
+    would type it, but reads the key's character by the short name, which has none: it
+    missed that a TextArea types "@", and the app's priority ``@`` (Mail) took it out of
+    the composer. Only ``textual.keys.key_to_character`` reads the table by these names."""
+    import unicodedata
+
+    from textual import keys
+
+    for short, long in keys.REPLACED_KEYS.items():
+        name = keys.KEY_TO_UNICODE_NAME.get(long, long.replace("_", " ").upper())
+        with contextlib.suppress(KeyError):
+            unicodedata.lookup(name)
+            keys.KEY_TO_UNICODE_NAME.setdefault(short, name)
+
+
+_read_renamed_characters()
 
 
 class HelpdeskApp(App[None]):
@@ -96,12 +120,14 @@ class HelpdeskApp(App[None]):
     DEFAULT_MODE: ClassVar[str] = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
         # (priority: a modal screen ends the binding chain at itself, so the app's keys
-        # never reach it; ctrl+q must quit from the composer and the editors too)
+        # never reach it; ctrl+q must quit from the composer and the editors too, F1 show
+        # the keys of any screen. A text field with the focus still types ? and @: Textual
+        # leaves a key it takes out of the chain. Where F3, F4 and @ work: check_action.)
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("question_mark,f1", "help", "Keys", id="app.help"),
-        Binding("at", "mail", "Mail", show=False, id="app.mail"),
-        Binding("f4", "reports", "Reports", show=False, id="app.reports"),
-        Binding("f3", "kb", "Knowledge base", show=False, id="app.kb"),
+        Binding("question_mark,f1", "help", "Keys", id="app.help", priority=True),
+        Binding("at", "mail", "Mail", show=False, id="app.mail", priority=True),
+        Binding("f4", "reports", "Reports", show=False, id="app.reports", priority=True),
+        Binding("f3", "kb", "Knowledge base", show=False, id="app.kb", priority=True),
     ]
 
     def __init__(
@@ -415,8 +441,19 @@ class HelpdeskApp(App[None]):
         self.mail_link.resume()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the desk refuses this terminal's agent, quitting is the app's one key."""
-        return self.refused is None or action == "quit"
+        """While the desk refuses this terminal's agent, quitting is the app's one key.
+
+        Mail, reports and the knowledge base (@, F4, F3) leave a modal screen only where
+        text is being written (the composer, the editors: their text is kept as a draft as
+        they are covered, and they are there on the way back); a question, a picker, the
+        palette or the key help is answered or closed first (their keys are not shown)."""
+        if self.refused is not None:
+            return action == "quit"
+        if action in _AREAS and self.screen.is_modal:
+            from helpdesk_tui.drafts import KeepsDraft
+
+            return isinstance(self.screen, KeepsDraft)
+        return True
 
     def notify(
         self,
@@ -683,7 +720,8 @@ class HelpdeskApp(App[None]):
     def action_help(self) -> None:
         from helpdesk_tui.screens.help import HelpScreen  # (not needed for the first paint)
 
-        if isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):  # (the key that opens it closes it)
+            self.screen.dismiss()
             return
         title = self.screen.__class__.__name__.removesuffix("Screen") or "App"
         self.push_screen(HelpScreen(title, self.key_help()))
@@ -695,10 +733,11 @@ class HelpdeskApp(App[None]):
         such as a scroll view's, after them with the id left blank: only ids remap in
         ``[ui.keymap]``, so an action name there would mislead.
         """
+        from helpdesk_tui.app_access import working_bindings
         from helpdesk_tui.screens.help import KeyHelp
 
         grouped: dict[tuple[str | None, str, str], list[str]] = {}
-        actives = self.screen.active_bindings.values()
+        actives = working_bindings(self.screen).values()
         for active in sorted(actives, key=lambda active: active.binding.id is None):
             binding = active.binding
             if not binding.description:

@@ -51,6 +51,7 @@ from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.report_catchup import BULK_REPLAY
 from helpdesk_tui.desk.report_service import ReportService, Rules, Written
+from helpdesk_tui.desk.satisfaction import Surveys
 from helpdesk_tui.desk.sla_reads import load_rules
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.statuses import ALL_STATUSES
@@ -155,6 +156,7 @@ def generate_demo(
         cast = _make_cast(conn, rng, seed, clock.start.replace(tzinfo=UTC), tickets)
         first_number = _reserve_numbers(conn, tickets)
         rules = Rules.load(session)
+        surveys = Surveys(conn)
     writer = StoryWriter(
         rng=rng,
         now=now,
@@ -165,6 +167,7 @@ def generate_demo(
         tag_ids=cast.tag_ids,
         stamp=stamper(db.engine.dialect),
         rules=rules,
+        surveys=surveys,
     )
     loaders = 1 if db.is_sqlite else LOADERS
 

@@ -23,6 +23,7 @@ from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.demo_story import (
     EVENT_COLUMNS,
     MESSAGE_COLUMNS,
+    OUTBOX_COLUMNS,
     REPORT_REPLY_VALUES,
     TICKET_COLUMNS,
     TICKET_TAG_COLUMNS,
@@ -262,11 +263,13 @@ def _children(batch: Batch) -> tuple[tuple[str, tuple[str, ...], Values], ...]:
         ("message", MESSAGE_COLUMNS, batch.messages),
         ("event", EVENT_COLUMNS, batch.events),
         ("ticket_tag", TICKET_TAG_COLUMNS, batch.ticket_tags),
+        ("outbox", OUTBOX_COLUMNS, batch.outbox),
     )
 
 
 def _insert_batch_sqlite(conn: Connection, batch: Batch) -> dict[int, int]:
-    """Tickets and messages through their staging tables, events and tags straight in.
+    """Tickets and messages through their staging tables; events, tags and the surveys'
+    outbox rows straight in.
 
     SQLite's full-text triggers flush their index at the end of every statement, so one
     statement per table and batch is several times faster than many: tickets and messages
@@ -292,6 +295,7 @@ def _insert_batch_sqlite(conn: Connection, batch: Batch) -> dict[int, int]:
     for table, columns, values in (
         ("event", EVENT_COLUMNS, batch.events),
         ("ticket_tag", TICKET_TAG_COLUMNS, batch.ticket_tags),
+        ("outbox", OUTBOX_COLUMNS, batch.outbox),
     ):
         step = len(columns)
         values[::step] = [number + offset for number in values[::step]]

@@ -51,9 +51,11 @@ from helpdesk_tui.desk.report_figures import HistoryEvent, TicketNow
 from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
 from helpdesk_tui.desk.report_service import Rules
 from helpdesk_tui.desk.reports import DONE, day_number
-from helpdesk_tui.desk.satisfaction import rating_entry
+from helpdesk_tui.desk.satisfaction import SURVEY_KIND, Surveys, rating_entry, read_answer
 from helpdesk_tui.desk.sla_clock import event_fact
 from helpdesk_tui.desk.statuses import ALL_STATUSES
+from helpdesk_tui.desk.subjects import reply_subject
+from helpdesk_tui.storage.enums import OutboxStatus
 from helpdesk_tui.storage.models import PRIORITY_RANK
 
 Values = list[Any]
@@ -110,6 +112,19 @@ EVENT_COLUMNS = (
     "created_at",
 )
 TICKET_TAG_COLUMNS = ("ticket_id", "tag_id", "status", "updated_at", "assignee_id")
+OUTBOX_COLUMNS = (
+    "ticket_id",
+    "kind",
+    "to_addresses",
+    "subject",
+    "body",
+    "email_message_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "sent_at",
+)
 """A row's values come in these column orders; ``ticket_id`` always comes first."""
 REPORT_REPLY_VALUES = ("number", "agent_id", "day")
 """A ``report_reply`` row as the story knows it: the loader puts the event's id first."""
@@ -157,7 +172,13 @@ _DELAYS = {
 
 
 RATED_SHARE = 0.3
-"""The share of closed tickets whose requester answered the satisfaction survey."""
+"""The share of requesters who answer the satisfaction survey their ticket's resolution
+sent (a closed ticket's answer came before the close; a resolved one's may still come)."""
+_ANSWER_HOURS = (0.25, 48.0)
+"""How long after the survey a resolved ticket's requester answers: mostly soon (the
+draw is squared), at most two days; an answer not due yet is not there."""
+_SENT_AFTER = timedelta(seconds=30)
+"""The outbox sends the survey this long after the resolution queued it."""
 _RATINGS = tuple(score for score, _ in RATING_WEIGHTS)
 _RATING_CUMULATIVE = tuple(accumulate(weight for _, weight in RATING_WEIGHTS))
 _COMMENTED = 0.4
@@ -252,6 +273,8 @@ class Batch:
     """``REPORT_REPLY_VALUES`` per agent reply of those tickets, in the events' order."""
     rollups: Counter[Key] = field(default_factory=Counter)
     """What those rows add to ``report_rollup``."""
+    outbox: Values = field(default_factory=list)
+    """The satisfaction surveys the tickets' resolutions sent (``OUTBOX_COLUMNS``)."""
 
     @property
     def ticket_count(self) -> int:
@@ -289,6 +312,9 @@ class StoryWriter:
     rules: Rules
     """The SLA policies and calendars the open tickets' due times come from, and the report
     rule their ``report_ticket`` rows come from (as the database's would, once written)."""
+    surveys: Surveys | None = None
+    """The desk's survey rule (``satisfaction.Surveys``): whom a resolution sends a survey
+    and what it says; None: no surveys, so no ratings either."""
     tickets: Values = field(default_factory=list)
     messages: Values = field(default_factory=list)
     events: Values = field(default_factory=list)
@@ -296,11 +322,13 @@ class StoryWriter:
     report_tickets: Values = field(default_factory=list)
     report_replies: Values = field(default_factory=list)
     rollups: Counter[Key] = field(default_factory=Counter)
+    outbox: Values = field(default_factory=list)
 
     def clear(self) -> None:
         self.tickets, self.messages, self.events, self.ticket_tags = [], [], [], []
         self.report_tickets, self.report_replies = [], []
         self.rollups = Counter()
+        self.outbox = []
 
     def batch(self) -> Batch:
         return Batch(
@@ -311,6 +339,7 @@ class StoryWriter:
             self.report_tickets,
             self.report_replies,
             self.rollups,
+            self.outbox,
         )
 
     def write(self, number: int, created_at: datetime) -> None:
@@ -351,6 +380,8 @@ class _Ticket:
         self.tags: list[str] = []
         self.history: list[HistoryEvent] = []
         self._aware: tuple[datetime, datetime] = (created_at, created_at.replace(tzinfo=UTC))
+        self.survey: tuple[str, str, str] | None = None
+        """The survey the resolution sent: its Message-ID, subject (as queued) and text."""
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -469,6 +500,8 @@ class _Ticket:
             self.t += timedelta(hours=delay * scale)
             self.version += 1
             _STEPS[step](self)
+        if self.status == "resolved":  # (its requester may have answered the survey since)
+            self._survey_answered(self.out.now, closing=False)
         self._emit_ticket()
 
     def _plan(self) -> list[str]:
@@ -595,17 +628,49 @@ class _Ticket:
     def _step_resolve(self) -> None:
         self._reply(self._text(RESOLUTIONS))
         self._set_status(self._agent(), "resolved")
+        self._survey_sent()
 
     def _step_close(self) -> None:
-        self._survey_answered()
+        self._survey_answered(self.t, closing=True)
         self._set_status("system", "closed")
 
-    def _survey_answered(self) -> None:
-        """Some requesters answer the satisfaction survey after the resolution, before the
-        ticket closes: the rating as ``satisfaction.record_rating`` records one (a ``rated``
-        event by the mail intake, its own version, and a system entry in the thread)."""
+    def _survey_sent(self) -> None:
+        """The resolution queues the satisfaction survey by the desk's rule
+        (``satisfaction.Surveys``, as ``queue_survey``), and the outbox sends it: its row as
+        the sender leaves it (sent, once, with the Message-ID an answer refers to)."""
+        surveys, contact = self.out.surveys, self.contact
+        mail = surveys.mail(self.number, contact.id, contact.email) if surveys else None
+        if mail is None:
+            return
+        email_id = f"<demo.{self.number:012d}.survey.{self.out.seed}@helpdesk.example>"
+        queued = self._stamp_t()
+        sent = self.stamp(min(self.t + _SENT_AFTER, self.out.now))
+        self.out.outbox.extend(
+            (
+                self.number,
+                SURVEY_KIND,
+                mail.to,
+                mail.subject,
+                mail.body,
+                email_id,
+                OutboxStatus.SENT.value,
+                1,
+                queued,
+                queued,
+                sent,
+            )
+        )
+        self.survey = (email_id, mail.subject, mail.body)
+
+    def _survey_answered(self, end: datetime, *, closing: bool) -> None:
+        """Some requesters answer the survey their ticket's resolution sent: a closed
+        ticket's answer came before the close (``end``), a resolved one's within
+        ``_ANSWER_HOURS`` if that is before now (``end``). The reply is in the thread as the
+        mail intake keeps a survey answer, and the rating is what the desk reads in it
+        (``satisfaction.read_answer``), recorded as ``record_rating`` records one: a
+        ``rated`` event by the mail intake, its own version, and a system entry."""
         rng = survey_random(self.out.seed, self.number)
-        if rng is None or self.resolved_at is None:
+        if rng is None or self.resolved_at is None or self.survey is None:
             return
         score = _pick(rng, _RATINGS, _RATING_CUMULATIVE)
         comment = None
@@ -613,9 +678,39 @@ class _Ticket:
             comment = _one(
                 rng, GOOD_COMMENTS if score >= 4 else MIXED_COMMENTS if score == 3 else BAD_COMMENTS
             )
-        value, body = rating_entry(score, comment)
-        closing = self.t
-        self.t = self.resolved_at + (closing - self.resolved_at) * (0.05 + 0.5 * rng.random())
+        if closing:  # (the close comes after, at a version of its own)
+            at = self.resolved_at + (end - self.resolved_at) * (0.05 + 0.5 * rng.random())
+        else:
+            low, high = _ANSWER_HOURS
+            at = self.resolved_at + (low + (high - low) * rng.random() ** 2) * _HOUR
+            if at >= end:
+                return  # (not answered yet)
+            self.version += 1
+        email_id, subject, asked = self.survey
+        subject = reply_subject(subject, self.number)  # (as the sender sent it)
+        line = f"{score}" if comment is None else f"{score} - {comment}"
+        written = f"{line}\n\n> {asked.splitlines()[0]}"
+        answer = read_answer(written)
+        assert answer is not None, written
+        value, body = rating_entry(answer.score, answer.comment)
+        self.t = at
+        self.message_count += 1
+        self.out.messages.extend(
+            (
+                self.number,
+                "customer",
+                "email",
+                None,
+                self.contact.id,
+                subject,
+                written,
+                self.contact.email,
+                SUPPORT_ADDRESS,
+                f"<demo.{self.number:012d}.{self.message_count}.{self.out.seed}@helpdesk.example>",
+                email_id,
+                self._stamp_t(),
+            )
+        )
         # (as ``tickets.add_message`` writes a system entry: no author, no mail headers)
         self.out.messages.extend(
             (
@@ -634,8 +729,9 @@ class _Ticket:
             )
         )
         self._event("mail", RATED, None, None, value)
-        self.version += 1  # the close comes after, at a version of its own
-        self.t = closing
+        if closing:
+            self.version += 1
+            self.t = end
 
     def _emit_ticket(self) -> None:
         created, stamp, maybe = self.created_at, self.stamp, self._maybe

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -103,8 +104,12 @@ def _secret(reader: Reader) -> bytes:
 
 def survey_token(session: Reader, number: int) -> str:
     """``123-<16 hex>``: the ticket number and its HMAC under the desk's survey key."""
-    mac = hmac.new(_secret(session), f"survey:{number}".encode(), hashlib.sha256)
-    return f"{number}-{mac.hexdigest()[:16]}"
+    return _token(_secret(session), number)
+
+
+def _token(secret: bytes, number: int) -> str:
+    mac = hmac.digest(secret, f"survey:{number}".encode(), hashlib.sha256)
+    return f"{number}-{mac[:8].hex()}"
 
 
 def token_number(session: Reader, text: str) -> int | None:
@@ -131,6 +136,46 @@ def set_opt_out(reader: Reader, contact_id: int, opted_out: bool) -> None:
         conn.execute(insert(survey_opt_out).values(contact_id=contact_id))
     elif not opted_out and found is not None:
         conn.execute(delete(survey_opt_out).where(SurveyOptOut.contact_id == contact_id))
+
+
+@dataclass(frozen=True)
+class SurveyMail:
+    """The survey a resolved ticket's requester is sent: the outbox row's address, subject
+    (the sender adds the ticket token) and text."""
+
+    to: str
+    subject: str
+    body: str
+
+
+def survey_mail(
+    number: int, address: str | None, opted_out: bool, token: Callable[[int], str]
+) -> SurveyMail | None:
+    """The survey for ticket ``number``'s requester at ``address``; None when there is no
+    address or they opted out (``token``: the desk's token of a ticket number)."""
+    if not address or opted_out:
+        return None
+    made = token(number)
+    return SurveyMail(address, f"How did we do? (survey {made})", survey_body(number, made))
+
+
+class Surveys:
+    """The survey rule for many resolved tickets at once (the demo's bulk load): the desk's
+    switch, its key and who opted out, read once, in the caller's transaction; then
+    :meth:`mail` is ``queue_survey``'s decision and mail for one ticket, without a query."""
+
+    def __init__(self, reader: Reader) -> None:
+        conn = connection_of(reader)
+        self.enabled = surveys_enabled(conn)
+        self._secret = _secret(conn) if self.enabled else b""
+        self._opted_out = frozenset(conn.execute(select(SurveyOptOut.contact_id)).scalars())
+
+    def mail(self, number: int, contact_id: int | None, address: str | None) -> SurveyMail | None:
+        """The survey a new ticket resolved now sends (never merged, never asked before)."""
+        if not self.enabled:
+            return None
+        opted_out = contact_id in self._opted_out
+        return survey_mail(number, address, opted_out, lambda n: _token(self._secret, n))
 
 
 def survey_body(number: int, token: str) -> str:
@@ -163,22 +208,16 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
         else None
     )
     address = ticket.reply_to or (contact.email if contact else None)
-    if not address or (contact and contact.opted_out is not None):
-        return False
+    opted_out = contact is not None and contact.opted_out is not None
     asked = conn.execute(
         select(Outbox.id).where(Outbox.ticket_id == ticket.id, Outbox.kind == SURVEY_KIND)
     ).first()
     if asked is not None:
         return False
-    token = survey_token(conn, ticket.number)
-    queue_mail(
-        conn,
-        ticket,
-        kind=SURVEY_KIND,
-        to=[address],
-        subject=f"How did we do? (survey {token})",  # the sender adds the ticket token
-        body=survey_body(ticket.number, token),
-    )
+    mail = survey_mail(ticket.number, address, opted_out, lambda n: survey_token(conn, n))
+    if mail is None:
+        return False
+    queue_mail(conn, ticket, kind=SURVEY_KIND, to=[mail.to], subject=mail.subject, body=mail.body)
     return True
 
 

@@ -6,15 +6,16 @@ refusal, or a text with an unknown placeholder, is shown as the desk words it. N
 texts are shown as plain text (``plain``), never as markup.
 
 A response being written is a draft from the first key, kept with the replies' drafts
-(``DraftStore.save_fields``): saved a moment after typing stops, at once when the app quits
-or the agent's access ends, offered back when the same response (or a new one) is opened
-again, and gone once the desk has saved it or the agent discards it.
+(``DraftStore.save_fields``): saved as the composer's text is (``screens.autosave``: a
+moment after typing pauses, in a thread), at once when the app quits or the agent's access
+ends, offered back when the same response (or a new one) is opened again, and gone once the
+desk has saved it or the agent discards it.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -245,9 +246,12 @@ class CannedEditScreen(ModalScreen[bool]):
                 )
             yield TextArea(str(shown["body"]), id="canned-edit-body", soft_wrap=True)
             yield Static("", id="canned-edit-error", classes="-empty")
-            yield Static(Text("ctrl+s saves · Esc cancels"), id="canned-edit-hint")
+            yield Static(
+                Text("ctrl+s saves · Esc cancels · F1 lists the keys"), id="canned-edit-hint"
+            )
 
     def on_mount(self) -> None:
+        self._draft.shown()
         self.query_one(Input).focus()
 
     def _texts(self) -> dict[str, object]:
@@ -262,6 +266,15 @@ class CannedEditScreen(ModalScreen[bool]):
     @on(Checkbox.Changed)
     def _typed(self) -> None:
         self._draft.typed()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """A field lost the focus (to another field, another screen…): keep them now."""
+        if isinstance(event.widget, (Input, TextArea)):
+            self._draft.save_now()
+
+    def on_screen_suspend(self) -> None:
+        """Something came over the editor (a question, the key help): keep the fields now."""
+        self._draft.save_now()
 
     @property
     def draft_item(self) -> int | None:

@@ -1,8 +1,8 @@
 """Writing a reply, an internal note or a call log: in the app, or in ``$EDITOR``.
 
 The text is a draft from the first key: saved a moment after typing stops (and on
-``ctrl+s``), so closing the composer or the whole app loses nothing. Escape asks before
-a non-empty draft is thrown away.
+``ctrl+s``), so closing the composer or the whole app loses nothing (``screens.autosave``,
+as the editors' texts are). Escape asks before a non-empty draft is thrown away.
 
 Before anything is saved to the ticket, the composer asks the desk what arrived since it
 opened (``desk.activity``): a customer message, a colleague's reply or note, a status
@@ -12,8 +12,6 @@ then goes against the version the agent has now seen, so a later arrival asks ag
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 
 from rich.text import Text
@@ -23,7 +21,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widgets import Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -35,21 +32,12 @@ from helpdesk_tui.desk.limits import check_body
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.autosave import Autosave
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.timefmt import relative
 from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
-AUTOSAVE_SECONDS = 0.3
-"""How long after the last key the text is saved as its draft: a pause in typing (a word,
-a thought) keeps what is on screen, so a killed terminal loses at most the keys of the last
-0.3 s. Keys typed without such a pause write nothing until one; the text is also saved at
-once when the editor loses focus or something comes over the composer (a picker, a
-question), and never when it is as last saved (no write while idle)."""
-AUTOSAVE_MAX_SECONDS = 2.0
-"""Typing on with no such pause saves at least this often (one write per 2 s of typing)."""
-monotonic = time.monotonic
-"""(The clock of ``AUTOSAVE_MAX_SECONDS``; tests replace it.)"""
 PREVIEW_LINES = 6
 
 TITLES: dict[DraftKind, str] = {
@@ -138,13 +126,8 @@ class ComposerScreen(ModalScreen[bool]):
         self.subject = subject
         self.drafts = drafts or DraftStore()
         self._sending = False
-        self._autosave: Timer | None = None
-        self._draft_lock = threading.Lock()
-        self._discarded = False
-        self._unsaved_since: float | None = None
-        """When (``monotonic``) the first key not yet saved was typed."""
-        self._saved: str | None = None
-        """The text as its draft file has it (read in ``compose``): what needs no write."""
+        self.autosave = Autosave(self, lambda: self.text, self._write)
+        """Keeps the text as its draft (the draft file's text is read in ``compose``)."""
         self._files: tuple[AttachedFile, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -153,12 +136,12 @@ class ComposerScreen(ModalScreen[bool]):
         # A draft is a small local file; reading it here keeps it in the editor from the
         # first frame, so no keystroke can race a late load.
         draft = self.drafts.load(self.number, self.kind)
-        self._saved = draft
+        self.autosave.saved_as(draft)
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
             yield AttachmentList(id="composer-files")
-            hint = "Drafts are kept until sent or discarded"
+            hint = "Drafts are kept until sent or discarded · F1 lists the keys"
             if self.no_address:
                 hint = f"The requester has no email address: you will be asked on send · {hint}"
             yield Static(Text(hint, "dim"), id="composer-hint")
@@ -181,64 +164,30 @@ class ComposerScreen(ModalScreen[bool]):
 
     @on(TextArea.Changed)
     def _typed(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()
-        now = monotonic()
-        if self._unsaved_since is None:
-            self._unsaved_since = now
-        elif now - self._unsaved_since >= AUTOSAVE_MAX_SECONDS:
-            self._save_now()  # (typing on without a pause)
-            return
-        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._save_now)
-
-    def _save_now(self) -> None:
-        """Save the text now if it is not as last saved (in a thread: ``_store``)."""
-        if self._autosave is not None:
-            self._autosave.stop()
-            self._autosave = None
-        self._unsaved_since = None
-        if self.is_mounted and not self._discarded and self.text != self._saved:
-            self._store(self.text)
+        self.autosave.typed()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         """The text area lost focus (to the file list, another screen…): save now."""
         if isinstance(event.widget, TextArea):
-            self._save_now()
+            self.autosave.save_now()
 
     def on_screen_suspend(self) -> None:
         """Something came over the composer (a picker, a question, help): save now."""
-        self._save_now()
+        self.autosave.save_now()
 
     def action_save(self) -> None:
-        self._store(self.text, announce=True)
+        self.autosave.save_now(then=lambda: self.post_message(self.Saved(close=False)))
 
-    @work(thread=True, group="composer-draft", exit_on_error=False)
-    def _store(self, text: str, *, announce: bool = False, close: bool = False) -> None:
-        if self._write(text) and (announce or close):
-            self.post_message(self.Saved(close))
-
-    def _write(self, text: str) -> bool:
-        """Write ``text`` to the draft file unless it is as last saved; False once the draft
-        is discarded or sent (a save still running then must not bring it back)."""
-        with self._draft_lock:
-            if self._discarded:
-                return False
-            if text != self._saved:
-                self.drafts.save(self.number, self.kind, text)
-                self._saved = text
-            return True
+    def _write(self, text: str) -> None:
+        """(A thread: ``autosave``.)"""
+        self.drafts.save(self.number, self.kind, text)
 
     def keep_draft(self) -> str | None:
         """Keep the text as it is now, at once (not after ``AUTOSAVE_SECONDS``): the app
         covers everything once its agent's access ends (``screens.access_ended``). What was
         kept, for people ("Your note on #1042"); None when the text is blank (nothing to
         keep, and a draft kept before stays)."""
-        text = self.text
-        if not text.strip():
-            return None
-        if self._autosave is not None:
-            self._autosave.stop()
-        if not self._write(text):
+        if not self.text.strip() or not self.autosave.keep():
             return None
         return f"Your {KEPT[self.kind]} on #{self.number}"
 
@@ -257,7 +206,7 @@ class ComposerScreen(ModalScreen[bool]):
 
         def chosen(answer: str | None) -> None:
             if answer == "keep":
-                self._store(self.text, close=True)
+                self.autosave.save_now(then=lambda: self.post_message(self.Saved(close=True)))
             elif answer == "discard":
                 self._discard()
 
@@ -273,11 +222,8 @@ class ComposerScreen(ModalScreen[bool]):
         )
 
     def _discard(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()
-        with self._draft_lock:
-            self._discarded = True
-            self.drafts.delete(self.number, self.kind)
+        self.autosave.stop()
+        self.autosave.end(lambda: self.drafts.delete(self.number, self.kind))
         self.dismiss(False)
 
     # $EDITOR ------------------------------------------------------------------------
@@ -286,7 +232,7 @@ class ComposerScreen(ModalScreen[bool]):
         edited = edit_in_editor(self, self.text, extension=".txt", what=self.kind)
         if edited is not None and not self._over_limit(edited):
             self.text_area.load_text(edited)
-            self._store(self.text)
+            self.autosave.save_now()
 
     # Sending ------------------------------------------------------------------------
 
@@ -319,9 +265,9 @@ class ComposerScreen(ModalScreen[bool]):
         if news is not None:
             self.post_message(self.Arrived(news))
             return
-        with self._draft_lock:  # sent: no save after this one brings the draft back (a
-            self._discarded = True  # blur as the composer goes, an autosave under way)
-            self.drafts.delete(self.number, self.kind)
+        # Sent: no save after this one brings the draft back (a blur as the composer goes,
+        # an autosave under way).
+        self.autosave.end(lambda: self.drafts.delete(self.number, self.kind))
         self.post_message(self.Sent())
 
     # Canned responses, macros, files ------------------------------------------------
@@ -451,8 +397,7 @@ class ComposerScreen(ModalScreen[bool]):
 
     def on_composer_screen_sent(self) -> None:
         self._sending = False
-        if self._autosave is not None:
-            self._autosave.stop()
+        self.autosave.stop()
         self.notify(f"{DONE[self.kind]} on #{self.number}", timeout=3)
         self.dismiss(True)
 

@@ -1,10 +1,13 @@
 """The draft of an editor's fields: a knowledge-base article's, a canned response's.
 
 What is written is kept from the first key (``DraftStore.save_fields``, with the replies'
-drafts): a moment after typing stops (``typed``), at once when asked (``keep``: the app
-quitting, hanging up, crashing, the agent's access ending), and never while the fields are
-as the editor opened them. Closing with changes asks whether to keep them
-(``close_asking``). One helper for both editors, so they keep, ask and discard alike.
+drafts) by the composer's autosave (``screens.autosave``): a moment after typing pauses, at
+least every 2 s while it goes on, at once when the editor is covered or a field loses the
+focus, in a thread; at once and blocking when asked (``keep``: the app quitting, hanging up,
+crashing, the agent's access ending); never while the fields are as last saved, and while
+they are as the editor opened them there is no draft. Closing with changes asks whether to
+keep them (``close_asking``). One helper for both editors, so they keep, ask and discard
+alike.
 """
 
 from __future__ import annotations
@@ -14,12 +17,9 @@ from typing import Any
 
 from rich.text import Text
 from textual.screen import Screen
-from textual.timer import Timer
 
 from helpdesk_tui.drafts import DraftStore, EditorKind
-
-AUTOSAVE_SECONDS = 1.0
-"""How long after the last key the fields are saved as a draft (at once on quitting)."""
+from helpdesk_tui.screens.autosave import Autosave
 
 
 class FieldDraft:
@@ -41,40 +41,58 @@ class FieldDraft:
         self._item = item
         self._original = dict(original)
         self._texts = texts
-        self._autosave: Timer | None = None
-        self.done = False
+        self.autosave: Autosave[dict[str, object]] = Autosave(
+            screen, lambda: dict(self._texts()), self._write
+        )
+
+    @property
+    def done(self) -> bool:
         """Saved by the desk or discarded: nothing is kept from now on."""
+        return self.autosave.ended
 
     def kept(self) -> dict[str, Any] | None:
         """The fields an earlier draft kept, to offer back (not yet cleaned)."""
         return self._store.load_fields(self._kind, self._item)
 
+    def shown(self) -> None:
+        """The fields are on screen as the editor opened them (the original, or a kept
+        draft offered back): nothing to write until they change."""
+        self.autosave.saved_as(dict(self._texts()))
+
     def typed(self) -> None:
-        """A key changed a field: keep the fields once typing stops."""
-        self._stop()
-        self._autosave = self._screen.set_timer(AUTOSAVE_SECONDS, self.keep)
+        """A key changed a field: keep the fields once typing pauses."""
+        self.autosave.typed()
+
+    def save_now(self) -> None:
+        """Keep the fields now, in a thread (the editor is covered, a field lost focus)."""
+        self.autosave.save_now()
 
     def changed(self) -> bool:
         return dict(self._texts()) != self._original
 
-    def keep(self) -> bool:
-        """Keep the fields as they are now; whether a draft was kept (none while they are as
-        they were, nor once saved or discarded: an unchanged editor leaves no draft)."""
-        self._stop()
-        if self.done or not self._screen.is_mounted:
-            return False
-        texts = dict(self._texts())
+    def _write(self, texts: dict[str, object]) -> None:
+        """(A thread: ``autosave``.) Fields as they were opened leave no draft."""
         if texts == self._original:
             self._store.delete_fields(self._kind, self._item)
-            return False
-        self._store.save_fields(self._kind, self._item, texts)
-        return True
+        else:
+            self._store.save_fields(self._kind, self._item, texts)
+
+    def keep(self) -> bool:
+        """Keep the fields as they are now, blocking; whether a draft was kept (none while
+        they are as they were, nor once saved or discarded: an unchanged editor leaves no
+        draft)."""
+        return self.autosave.keep() and self.changed()
+
+    def finish(self) -> None:
+        """The desk is being given the fields: nothing is written any more (the draft
+        stays until the desk has them)."""
+        self.autosave.stop()
+        self.autosave.end()
 
     def discard(self) -> None:
         """No draft any more (discarded, or the desk has the text)."""
-        self._stop()
-        self.done = True
-        self._store.delete_fields(self._kind, self._item)
+        self.autosave.stop()
+        self.autosave.end(lambda: self._store.delete_fields(self._kind, self._item))
 
     def close_asking(self, question: str, choice_id: str, close: Callable[[], object]) -> None:
         """Close the editor (``close``): at once, without a draft, when nothing changed;
@@ -89,7 +107,7 @@ class FieldDraft:
         def chosen(answer: str | None) -> None:
             if answer == "keep":
                 self.keep()
-                self.done = True
+                self.finish()
                 close()
             elif answer == "discard":
                 self.discard()
@@ -104,7 +122,3 @@ class FieldDraft:
             ),
             chosen,
         )
-
-    def _stop(self) -> None:
-        if self._autosave is not None:
-            self._autosave.stop()

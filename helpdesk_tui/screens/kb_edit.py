@@ -3,9 +3,10 @@ Markdown text in a TextArea (ctrl+o hands it to ``$EDITOR``). ctrl+s saves, esca
 before changes are dropped.
 
 What is written is a draft from the first key (``DraftStore.save_fields``, with the replies'
-drafts): saved a moment after typing stops, at once when the app quits or the agent's
-access ends, and offered back when the same article (or a new one) is opened again. It goes
-once the desk has saved the article (``KbScreen._write``) or the agent discards it.
+drafts): saved as the composer's text is (``screens.autosave``: a moment after typing
+pauses, in a thread), at once when the app quits or the agent's access ends, and offered
+back when the same article (or a new one) is opened again. It goes once the desk has saved
+the article (``KbScreen._write``) or the agent discards it.
 
 The screen only collects the fields; the KB screen saves them through the desk, which checks
 them and refuses an edit made against an older version.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -89,6 +90,7 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self._draft.shown()
         self.query_one("#kb-edit-title", Input).focus()
 
     def _texts(self) -> dict[str, str]:
@@ -122,6 +124,15 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
     def _typed(self) -> None:
         self._draft.typed()
 
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """A field lost the focus (to another field, another screen…): keep them now."""
+        if isinstance(event.widget, (Input, TextArea)):
+            self._draft.save_now()
+
+    def on_screen_suspend(self) -> None:
+        """Something came over the editor (a question, the key help): keep the fields now."""
+        self._draft.save_now()
+
     @property
     def draft_item(self) -> int | None:
         """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
@@ -139,7 +150,7 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
             self.notify("An article needs a title", severity="warning")
             return
         self.keep_draft()  # (until the desk has saved it: ``KbScreen._write``)
-        self._draft.done = True
+        self._draft.finish()
         self.dismiss(self.fields())
 
     def action_cancel(self) -> None:

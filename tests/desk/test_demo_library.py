@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.demo import generate_demo
@@ -16,9 +16,14 @@ from helpdesk_tui.desk.demo_library import ARTICLES, CANNED, MACROS
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kb_site import build_site
 from helpdesk_tui.desk.reports import ReportQuery
-from helpdesk_tui.desk.satisfaction import rating_entry
+from helpdesk_tui.desk.satisfaction import (
+    SURVEY_KIND,
+    rating_entry,
+    survey_answer,
+    token_number,
+)
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Event, Message, Ticket
+from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Ticket
 
 NOW = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
 STORIES_300_SEED_1 = "0a6e95bd78fb7f9944f426a17333d80987c9e52d3bd2a232732fb9e5e6e6b003"
@@ -27,23 +32,39 @@ added (commit c9bc074): every ticket's subject, status, times, messages and even
 
 
 def _stories(db: Database) -> str:
-    """A digest of the demo's tickets without what the ratings add (their ``rated`` events
-    and system entries): what the stories drew before ratings existed."""
+    """A digest of the demo's tickets without what the surveys add (their outbox rows, the
+    answers, the ``rated`` events and system entries, and the time a resolved ticket was
+    rated as its last change): what the stories drew before ratings existed."""
     with db.read() as s:
-        tickets = s.exec(
-            select(
-                Ticket.number,
-                Ticket.subject,
-                Ticket.status,
-                Ticket.priority,
-                Ticket.tier,
-                Ticket.created_at,
-                Ticket.updated_at,
-                Ticket.first_response_at,
-                Ticket.resolved_at,
-                Ticket.closed_at,
-            ).order_by(col(Ticket.number))
-        ).all()
+        rated = set(s.exec(select(Event.ticket_number).where(Event.kind == "rated")).all())
+        before_rated = dict(  # (a rated resolved ticket's last change before its rating)
+            s.exec(
+                select(Event.ticket_number, func.max(Event.created_at))
+                .where(col(Event.ticket_number).in_(rated), Event.kind != "rated")
+                .group_by(col(Event.ticket_number))
+            ).all()
+        )
+        tickets = [
+            (
+                *row[:6],
+                before_rated[row[0]] if row[0] in rated and row[2] == "resolved" else row[6],
+                *row[7:],
+            )
+            for row in s.exec(
+                select(
+                    Ticket.number,
+                    Ticket.subject,
+                    Ticket.status,
+                    Ticket.priority,
+                    Ticket.tier,
+                    Ticket.created_at,
+                    Ticket.updated_at,
+                    Ticket.first_response_at,
+                    Ticket.resolved_at,
+                    Ticket.closed_at,
+                ).order_by(col(Ticket.number))
+            ).all()
+        ]
         messages = s.exec(
             select(
                 Ticket.number,
@@ -55,6 +76,9 @@ def _stories(db: Database) -> str:
             )
             .join(Ticket, col(Message.ticket_id) == Ticket.id)
             .where(col(Message.kind) != "system")
+            .where(
+                col(Message.in_reply_to).is_(None) | ~col(Message.in_reply_to).contains("survey")
+            )
             .order_by(col(Ticket.number), col(Message.id))
         ).all()
         events = s.exec(
@@ -103,8 +127,9 @@ def test_ratings_leave_every_story_as_it_was(demo_db: Database) -> None:
 def test_ratings_are_recorded_as_the_satisfaction_rule_records_them(demo_db: Database) -> None:
     ratings = _ratings(demo_db)
     with demo_db.read() as s:
-        closed = {
-            t.number: t for t in s.exec(select(Ticket).where(Ticket.status == "closed")).all()
+        done = {
+            t.number: t
+            for t in s.exec(select(Ticket).where(col(Ticket.status).in_(("resolved", "closed"))))
         }
         system = {
             (n, body, at)
@@ -117,7 +142,13 @@ def test_ratings_are_recorded_as_the_satisfaction_rule_records_them(demo_db: Dat
         events = s.exec(
             select(Event.ticket_number, Event.ticket_version, Event.kind, Event.actor)
         ).all()
-    assert 0.15 * len(closed) < len(ratings) < 0.45 * len(closed)
+    closed = {n: t for n, t in done.items() if t.status == "closed"}
+    resolved = {n: t for n, t in done.items() if t.status == "resolved"}
+    rated_closed = [r for r in ratings if r[0] in closed]
+    rated_resolved = [r for r in ratings if r[0] in resolved]
+    assert 0.15 * len(closed) < len(rated_closed) < 0.45 * len(closed)
+    assert 0 < len(rated_resolved) <= 0.45 * len(resolved)  # (some answers are not due yet)
+    assert len(rated_closed) + len(rated_resolved) == len(ratings)
     versions: dict[int, list[int]] = {}
     for number, _version, _kind, _actor in events:
         versions.setdefault(number, []).append(_version)
@@ -125,21 +156,84 @@ def test_ratings_are_recorded_as_the_satisfaction_rule_records_them(demo_db: Dat
     assert any(":" in b for b in bodies) and any(":" not in b for b in bodies)  # comments
     assert len(system) == len(ratings)
     for number, value, version, at in ratings:
-        ticket = closed[number]  # only closed tickets: the answer came before the close
-        assert ticket.resolved_at is not None and ticket.closed_at is not None
-        assert ticket.resolved_at < at < ticket.closed_at
+        ticket = done[number]
+        assert ticket.resolved_at is not None and ticket.resolved_at < at
         assert 1 <= int(value) <= 5
         entry = next(body for n, body, when in system if n == number and when == at)
         assert rating_entry(int(value), entry.partition(": ")[2] or None) == (value, entry)
-        # a version of its own (record_rating bumps it), and the close after it
-        assert versions[number].count(version) == 1
-        assert max(versions[number]) == ticket.version == version + 1
+        assert versions[number].count(version) == 1  # (record_rating bumps it)
+        if ticket.closed_at is not None:  # the answer came before the close, after it
+            assert at < ticket.closed_at
+            assert max(versions[number]) == ticket.version == version + 1
+        else:  # a resolved ticket's last change
+            assert at <= NOW and ticket.updated_at == at
+            assert max(versions[number]) == ticket.version == version
     rated = {number for number, *_ in ratings}
     desk = Desk(demo_db, Actor("ada", None, "admin"))
     number, value, *_ = ratings[0]
     shown = desk.satisfaction_of(number)
     assert shown is not None and shown.score == int(value)
     assert desk.satisfaction_of(next(n for n in closed if n not in rated)) is None
+    assert desk.satisfaction_of(rated_resolved[0][0]) is not None
+
+
+def test_every_resolution_sent_its_survey_and_every_rating_answers_it(demo_db: Database) -> None:
+    """As a requester's own round trip leaves it: the resolution's survey in the outbox,
+    sent, to the requester, with the desk's valid token for that very ticket; the answer in
+    the thread as a reply to it, from the requester; and the rating recorded is the one the
+    desk reads in that answer (``survey_answer``, what the mail intake runs)."""
+    with demo_db.read() as s:
+        tickets = {t.number: t for t in s.exec(select(Ticket).order_by(col(Ticket.number))).all()}
+        emails = dict(s.exec(select(Contact.id, Contact.email)).all())
+        surveys = s.exec(select(Outbox).where(Outbox.kind == SURVEY_KIND)).all()
+        answers = s.exec(select(Message).where(col(Message.in_reply_to).contains(".survey."))).all()
+        by_id = {t.id: t for t in tickets.values()}
+        sent = {by_id[row.ticket_id].number: row for row in surveys}
+        done = {n for n, t in tickets.items() if t.status in ("resolved", "closed")}
+        assert set(sent) == done  # one each, and only a resolution sends one
+        for number, row in sent.items():
+            ticket = tickets[number]
+            assert row.status == "sent" and row.attempts == 1 and row.email_message_id
+            assert row.to_addresses == emails[ticket.requester_id]
+            assert token_number(s, row.subject) == number
+            assert row.created_at == ticket.resolved_at and row.sent_at is not None
+            assert row.created_at < row.sent_at <= NOW
+        ratings = {n: (int(v), at) for n, v, _, at in _ratings(demo_db)}
+        assert len(answers) == len(ratings) > 0
+        for answer in answers:
+            ticket = by_id[answer.ticket_id]
+            survey = sent[ticket.number]
+            assert answer.in_reply_to == survey.email_message_id
+            assert answer.kind == "customer" and answer.channel == "email"
+            assert answer.author_contact_id == ticket.requester_id
+            assert answer.from_address == survey.to_addresses
+            assert answer.subject is not None
+            read = survey_answer(s, answer.subject, answer.body, ticket.number)
+            assert read is not None
+            assert (read.score, answer.created_at) == ratings[ticket.number]
+            shown = Desk(demo_db, Actor("ada", None, "admin")).satisfaction_of(ticket.number)
+            assert shown is not None and shown.comment == read.comment
+
+
+def test_no_surveys_no_ratings(db: Database, admin: Actor) -> None:
+    """A desk that sends no surveys (``helpdesk survey off``) gets none in its demo, and
+    so no ratings; a requester who opted out is sent none either."""
+    desk = Desk(db, admin)
+    desk.satisfaction_surveys(False)
+    generate_demo(db, tickets=100, seed=1, now=NOW)
+    with db.read() as s:
+        assert s.exec(select(Outbox).where(Outbox.kind == SURVEY_KIND)).first() is None
+    assert _ratings(db) == []
+    desk.satisfaction_surveys(True)
+    with db.read() as s:
+        requesters = s.exec(select(Contact.email).order_by(col(Contact.id))).all()
+    for email in requesters:
+        assert email is not None
+        desk.satisfaction_opt_out(email)
+    generate_demo(db, tickets=100, seed=2, now=NOW + timedelta(days=1))
+    with db.read() as s:
+        asked = s.exec(select(Outbox.to_addresses).where(Outbox.kind == SURVEY_KIND)).all()
+    assert asked and not set(asked) & set(requesters)  # (the new requesters only)
 
 
 def test_the_report_shows_a_satisfaction_figure(demo_db: Database) -> None:

@@ -24,8 +24,7 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import actor_of
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import access_ended
-from helpdesk_tui.screens import composer as composer_screen
+from helpdesk_tui.screens import access_ended, autosave
 from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
@@ -152,7 +151,7 @@ async def test_a_ticket_being_answered_gives_way_and_its_draft_is_kept(
     no customer's words, no draft text on screen), the note is kept as a draft and the screen
     says so; reactivated, bob is back on that ticket with the note in its composer."""
     monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)  # (beats made by hand)
-    monkeypatch.setattr(composer_screen, "AUTOSAVE_SECONDS", 3600.0)  # (kept by the cover)
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)  # (kept by the cover)
     number = seeded.numbers["printer"]
     clock = Clock()
     app = bobs_app(seeded, clock)
@@ -243,7 +242,7 @@ async def test_a_q_typed_as_the_screen_comes_is_not_quitting(
     and quits nothing (nor goes into the text); once the cover has shown for
     ``Q_AFTER_SECONDS`` by the app's clock, q quits; ctrl+q quits at once."""
     monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)
-    monkeypatch.setattr(composer_screen, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
     number = seeded.numbers["printer"]
     clock = Clock()
     app = bobs_app(seeded, clock)
@@ -293,11 +292,10 @@ async def test_the_canned_editors_refusal_goes_once_access_is_back(
     text and no refusal line (it said the access had ended), and saving works."""
     from textual.widgets import Input, Static
 
-    from helpdesk_tui.screens import field_draft
     from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
 
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
-    monkeypatch.setattr(field_draft, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
     clock = Clock()
     app = bobs_app(seeded, clock)
     async with app.run_test(size=(80, 24)) as pilot:

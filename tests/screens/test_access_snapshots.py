@@ -17,7 +17,7 @@ from textual.widgets import TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.screens import composer as composer_screen
+from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.composer import ComposerScreen
@@ -54,7 +54,7 @@ def test_access_ended_80x24(
     connection: at the ticket's next beat his screen says when and why his access ended,
     what an admin can run, that his note is kept; nothing of the desk behind it."""
     monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)  # (the beat made by hand)
-    monkeypatch.setattr(composer_screen, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
     number = desk_data.numbers["printer"]
 
     async def deactivated(pilot: Pilot[None]) -> None:

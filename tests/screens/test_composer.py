@@ -13,7 +13,7 @@ from textual.widgets import TextArea
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import composer
+from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.ticket import TicketScreen
@@ -78,7 +78,7 @@ async def test_note_and_call_log(
 async def test_draft_survives_closing_and_restarting(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(composer, "AUTOSAVE_SECONDS", 0.05)  # not a second's wait below
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 0.05)  # not a second's wait below
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import composer
+from helpdesk_tui.drafts import DraftKind, DraftStore
+from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from tests.screens.conftest import DeskData
@@ -25,11 +25,11 @@ AppFactory = Callable[..., HelpdeskApp]
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each text the composer writes as a draft; the autosave timer never fires."""
-    monkeypatch.setattr(composer, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
     written: list[str] = []
     save = DraftStore.save
 
-    def counting(self: DraftStore, number: int, kind: composer.DraftKind, text: str) -> None:
+    def counting(self: DraftStore, number: int, kind: DraftKind, text: str) -> None:
         written.append(text)
         save(self, number, kind, text)
 
@@ -99,7 +99,7 @@ async def test_typing_on_without_a_pause_saves_every_two_seconds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [100.0]
-    monkeypatch.setattr(composer, "monotonic", lambda: now[0])
+    monkeypatch.setattr(autosave, "monotonic", lambda: now[0])
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:

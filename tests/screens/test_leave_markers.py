@@ -16,7 +16,7 @@ from textual.widgets import TextArea
 from helpdesk_tui import app as app_module
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import composer as composer_screen
+from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.models import Presence
@@ -28,7 +28,7 @@ AppFactory = Callable[..., HelpdeskApp]
 
 @pytest.fixture(autouse=True)
 def _no_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(composer_screen, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
 
 
 def _sessions(desk: DeskData) -> set[str]:

@@ -16,7 +16,7 @@ from textual.widgets import TextArea
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import presence
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import field_draft
+from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
@@ -34,10 +34,7 @@ TEXT = "Half a reply, not yet saved"
 @pytest.fixture(autouse=True)
 def _no_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
     """What is kept is kept by quitting, not by the autosave a moment after typing."""
-    from helpdesk_tui.screens import composer
-
-    monkeypatch.setattr(composer, "AUTOSAVE_SECONDS", 3600.0)
-    monkeypatch.setattr(field_draft, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
 
 
 def _markers(app: HelpdeskApp, desk: DeskData, number: int) -> list[str]:
