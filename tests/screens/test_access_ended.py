@@ -34,6 +34,7 @@ from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import FROZEN_NOW, SEED, DeskData, seed_desk
 from tests.screens.test_queue import _Statements
 from tests.screens.ticket_helpers import (
+    open_new_canned_editor,
     open_ticket,
     record_notifications,
     screen_lines,
@@ -292,7 +293,7 @@ async def test_the_canned_editors_refusal_goes_once_access_is_back(
     text and no refusal line (it said the access had ended), and saving works."""
     from textual.widgets import Input, Static
 
-    from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
+    from helpdesk_tui.screens.canned_manager import CannedManagerScreen
 
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
     monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
@@ -300,12 +301,7 @@ async def test_the_canned_editors_refusal_goes_once_access_is_back(
     app = bobs_app(seeded, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.action_canned()
-        await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
-        await settle(pilot)
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
-        await settle(pilot)
+        await open_new_canned_editor(pilot)
         editor = app.screen
         editor.query_one(Input).value = "Badge"
         editor.query_one(TextArea).text = "Your badge is on its way."

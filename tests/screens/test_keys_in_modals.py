@@ -14,14 +14,13 @@ from textual.widgets import DataTable, Input, TextArea
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.app_access import working_bindings
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
 from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.mail import MailScreen
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_ticket, settle, until
+from tests.screens.ticket_helpers import open_new_canned_editor, open_ticket, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -161,12 +160,7 @@ async def test_f1_in_the_canned_editor_and_the_palette(
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        app.action_canned()
-        await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
-        await settle(pilot)
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
-        await settle(pilot)
+        await open_new_canned_editor(pilot)
         editor = app.screen
         await pilot.press(*"Why?", "tab", "tab", *"Mail me@")
         await settle(pilot)

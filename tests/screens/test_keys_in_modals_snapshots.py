@@ -9,11 +9,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
 from helpdesk_tui.screens.help import HelpScreen
 from tests.screens.conftest import DeskData
 from tests.screens.snapshot_setup import start_reply
-from tests.screens.ticket_helpers import settle, until
+from tests.screens.ticket_helpers import open_new_canned_editor, settle, until
 
 
 def test_key_help_over_the_composer(
@@ -41,11 +40,7 @@ def test_canned_editor(
         app = pilot.app
         assert isinstance(app, HelpdeskApp)
         await settle(pilot)
-        app.action_canned()
-        await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
-        await settle(pilot)
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
+        await open_new_canned_editor(pilot)
         app.screen.query_one(Input).cursor_blink = False
         await pilot.press(*"Why?")
         await settle(pilot)

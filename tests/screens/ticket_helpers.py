@@ -18,6 +18,7 @@ from textual.worker import WorkerCancelled
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.messages import OpenTicket
+from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
 
@@ -87,6 +88,21 @@ async def until(
             raise AssertionError(f"not true within {timeout} s")
         await poll(pilot)
     return time.monotonic() - start
+
+
+async def open_new_canned_editor(pilot: Pilot[None]) -> CannedEditScreen:
+    """The canned responses' manager opened and ``a`` pressed in it: the editor of a new one."""
+    app = pilot.app
+    assert isinstance(app, HelpdeskApp)
+    app.action_canned()
+    await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
+    await settle(pilot)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
+    await settle(pilot)
+    editor = app.screen
+    assert isinstance(editor, CannedEditScreen)
+    return editor
 
 
 _NOTIFIED: WeakKeyDictionary[App[Any], list[str]] = WeakKeyDictionary()
