@@ -106,6 +106,35 @@ async def test_long_thread_opens_at_the_latest_and_shows_what_i_sent(
         assert view.scroll_y == view.max_scroll_y
 
 
+@pytest.mark.parametrize("resized", [(60, 15), (120, 30), (64, 30)])
+async def test_a_thread_read_at_its_end_stays_there_through_a_resize(
+    make_test_app: AppFactory, desk_data: DeskData, resized: tuple[int, int]
+) -> None:
+    """What the terminal shows: the latest message stays in sight when the terminal is
+    resized (narrower lines wrap into more of them); it was left below the window, and only
+    a key brought it back. A thread read from its start stays at its start."""
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        for n in range(6):
+            thread.add_note(s, desk_data.bob, number, body=f"Step {n}: still smoking, " * 3)
+        thread.add_note(s, desk_data.bob, number, body="Out at last")
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        view = screen.query_one(Thread)
+        await until(pilot, lambda: view.max_scroll_y > 0)
+        await settle(pilot)
+        assert "Out at last" in "\n".join(screen_lines(app))
+        await pilot.resize_terminal(*resized)
+        await settle(pilot)
+        assert "Out at last" in "\n".join(screen_lines(app))
+        await pilot.press("home")
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert view.scroll_y == 0
+
+
 async def test_thread_kinds_side_panel_and_history(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
