@@ -77,6 +77,7 @@ class KbScreen(DeskScreen):
     """Search, read and write knowledge-base articles."""
 
     CSS_PATH = "kb.tcss"
+    HELP_TITLE = "Knowledge base"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Queue", id="kb.leave"),
         Binding("slash", "focus_search", "Search", id="kb.search"),
