@@ -135,6 +135,29 @@ async def test_a_thread_read_at_its_end_stays_there_through_a_resize(
         assert view.scroll_y == 0
 
 
+async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """What is drawn below 60 columns: the side panel (32 cells) beside the thread left it a
+    cell or a few (one letter a line at 40 columns); it goes under the thread, and back
+    beside it when the terminal is wide again."""
+    number = desk_data.numbers["laptop"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("home")
+        await settle(pilot)
+        assert any(line.endswith("│ Requester") for line in screen_lines(app))
+        await pilot.resize_terminal(44, 20)
+        await settle(pilot)
+        lines = screen_lines(app)
+        assert " ▌ Black screen after the update." in lines
+        assert " Requester" in lines and not any("│ Requester" in line for line in lines)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert any(line.endswith("│ Requester") for line in screen_lines(app))
+
+
 async def test_thread_kinds_side_panel_and_history(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
