@@ -309,6 +309,28 @@ async def test_pickers_word_statuses_and_agents_as_the_rest_of_the_ui(
         assert _options(app) == [f"#{laptop} in progress Laptop will not boot  ann@example.com"]
 
 
+@pytest.mark.parametrize("key", ["s", "a"])
+async def test_a_picker_survives_a_terminal_a_few_columns_wide(
+    make_test_app: AppFactory, desk_data: DeskData, key: str
+) -> None:
+    """A real terminal shrunk below 8 columns with a picker open crashed the app (its choices
+    were wrapped at width 0: Rich's ``chop_cells`` raised); the picker stays, usable again
+    once the terminal is wide again."""
+    number = desk_data.numbers["laptop"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press(key)
+        await until(pilot, lambda: isinstance(app.screen, PickScreen) and bool(_options(app)))
+        for size in [(6, 5), (1, 1), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            screen_lines(app)  # (drawn: the crash was in laying the choices out)
+        assert isinstance(app.screen, PickScreen) and app.is_running
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+
+
 async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data: DeskData) -> None:
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
