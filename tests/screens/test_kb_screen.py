@@ -412,3 +412,28 @@ async def test_an_open_filter_list_survives_a_narrow_terminal(  # type: ignore[n
         assert app.is_running and category.expanded
         await pilot.press("escape")
         await until(pilot, lambda: not category.expanded)
+
+
+async def test_the_footer_at_80_columns_shows_the_publish_key_and_the_help_key(  # type: ignore[no-untyped-def]
+    make_test_app, desk_data: DeskData
+) -> None:
+    """What the footer draws at 80 columns with the list focused: "p Publish/unpublish" left
+    no room for "? Keys" (cut to "?"). The key says what it does to the article shown, and
+    does it: publish a draft, unpublish a published one."""
+    seed_kb(desk_data, count=2)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_kb(pilot)
+        screen.query_one("#kb-results", OptionList).focus()
+        await until(pilot, lambda: screen.article is not None)
+        await settle(pilot)
+        assert screen.article is not None and screen.article.status == "draft"
+        footer = screen_lines(app)[-1]
+        assert "p Publish " in footer and "? Keys" in footer
+        await pilot.press("p")
+        await until(pilot, lambda: screen.article is not None and screen.article.status != "draft")
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert "p Unpublish " in footer and "? Keys" in footer
+        await pilot.press("p")
+        await until(pilot, lambda: screen.article is not None and screen.article.status == "draft")
