@@ -723,7 +723,10 @@ class HelpdeskApp(App[None]):
         if isinstance(self.screen, HelpScreen):  # (the key that opens it closes it)
             self.screen.dismiss()
             return
-        title = self.screen.__class__.__name__.removesuffix("Screen") or "App"
+        # (A screen whose class name is no word for people names itself: "Kb", "KbEdit".)
+        title = getattr(self.screen, "HELP_TITLE", "") or (
+            self.screen.__class__.__name__.removesuffix("Screen") or "App"
+        )
         self.push_screen(HelpScreen(title, self.key_help()))
 
     def key_help(self) -> list[KeyHelp]:

@@ -82,7 +82,7 @@ async def test_keys_remap_from_config(
 ) -> None:
     settings = Settings(
         database_url=desk_data.db.url,
-        ui=UiSettings(keymap={"queue.search": "x", "queue.next_view": "n"}),
+        ui=UiSettings(keymap={"queue.search": "z", "queue.next_view": "n"}),
     )
     app = make_test_app(settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -92,7 +92,7 @@ async def test_keys_remap_from_config(
         await pilot.press("n")
         await settle(pilot)
         assert app.queue.view.title == "Unassigned"
-        await pilot.press("x")
+        await pilot.press("z")
         assert app.focused is app.queue.query_one("#queue-search")
 
 

@@ -49,6 +49,7 @@ class CannedManagerScreen(DeskScreen):
     """The agent's canned responses (shared and personal), by name."""
 
     CSS_PATH = "canned_manager.tcss"
+    HELP_TITLE = "Canned responses"
 
     BINDINGS = [
         Binding("a", "add", "Add", id="canned.add"),

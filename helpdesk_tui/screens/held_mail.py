@@ -102,6 +102,7 @@ class HeldMailScreen(DeskScreen):
     machine mail."""
 
     CSS_PATH = "held_mail.tcss"
+    HELP_TITLE = "Held mail"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="held.back"),
         Binding("r", "retry", "Retry", id="held.retry"),

@@ -77,6 +77,7 @@ class KbScreen(DeskScreen):
     """Search, read and write knowledge-base articles."""
 
     CSS_PATH = "kb.tcss"
+    HELP_TITLE = "Knowledge base"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Queue", id="kb.leave"),
         Binding("slash", "focus_search", "Search", id="kb.search"),
@@ -85,7 +86,10 @@ class KbScreen(DeskScreen):
         Binding("n", "new", "New", id="kb.new"),
         Binding("ctrl+n", "new", "New", id="kb.new_from_search"),
         Binding("e", "edit", "Edit", id="kb.edit"),
-        Binding("p", "publish", "Publish/unpublish", id="kb.publish"),
+        # One key, named for what it does to the article shown ("Publish/unpublish" left
+        # no room for "? Keys" in the footer at 80 columns); check_action shows one of them.
+        Binding("p", "publish", "Publish", id="kb.publish"),
+        Binding("p", "unpublish", "Unpublish", id="kb.unpublish"),
         Binding("c", "filter('category')", "Category", show=False, id="kb.filter_category"),
         Binding("t", "filter('tag')", "Tag", show=False, id="kb.filter_tag"),
         Binding("s", "filter('status')", "Status", show=False, id="kb.filter_status"),
@@ -250,7 +254,15 @@ class KbScreen(DeskScreen):
         if self.article is None:
             self.watch_article(None)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("publish", "unpublish"):
+            article = self.article
+            published = article is not None and article.status == ArticleStatus.PUBLISHED
+            return published == (action == "unpublish")
+        return True
+
     def watch_article(self, article: ArticleView | None) -> None:
+        self.refresh_bindings()  # (p publishes or unpublishes the article shown)
         meta = self.query_one("#kb-meta", Static)
         markdown = self.query_one("#kb-markdown", Markdown)
         if article is None:
@@ -362,6 +374,9 @@ class KbScreen(DeskScreen):
     def action_publish(self) -> None:
         if self.article is not None:
             self._toggle(self.article)
+
+    def action_unpublish(self) -> None:
+        self.action_publish()  # (_toggle reads the article's status)
 
     @work(thread=True, exclusive=True, group="kb-write", exit_on_error=False)
     def _toggle(self, article: ArticleView) -> None:

@@ -39,6 +39,7 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
     """Fields of a new article (``article`` None) or of one to change."""
 
     CSS_PATH = "kb_edit.tcss"
+    HELP_TITLE = "Article editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="kb_edit.save", priority=True),
         Binding("ctrl+o", "editor", "$EDITOR", id="kb_edit.editor", priority=True),

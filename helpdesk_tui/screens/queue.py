@@ -23,7 +23,7 @@ queue lands on is kept again for the next start.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -218,6 +218,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         Binding("g,home", "first", "First", show=False, id="queue.first"),
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
+        Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
         *(
             Binding(key, f"view({n})", f"View {n + 1}", show=False, id=f"queue.view{n + 1}")
             for n, key in enumerate(VIEW_KEYS)
@@ -792,6 +793,27 @@ class QueueScreen(KeyFrames, DeskScreen):
     def select_view(self, view: View) -> None:
         self.view = view
         self.query_spec = view.query
+
+    def action_take_next(self) -> None:
+        self._take_next()
+
+    @work(thread=True, exclusive=True, group="queue-take", exit_on_error=False)
+    def _take_next(self) -> None:
+        number = self.desk.ticket_take_next()
+        self.app.call_from_thread(self._took, number)
+
+    def _took(self, number: int) -> None:
+        self.notify(f"You took #{number}", timeout=3, markup=False)
+        self.desk_app.open_ticket(number)
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        return [
+            (
+                "Take next",
+                "Take the most urgent unassigned ticket of my teams (x)",
+                self.action_take_next,
+            )
+        ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys 1 to 0 work only for the views there are (so ``?`` lists no empty ones)."""

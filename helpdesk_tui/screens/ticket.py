@@ -139,10 +139,19 @@ def allowed_actions(actor: Actor, actions: tuple[Action, ...] = ACTIONS) -> list
     return [a for a in actions if actor.can(a.role)]
 
 
+NARROW_COLUMNS = 60
+"""Below this width the side panel is under the thread, not beside it (32 cells beside it
+left the thread one cell at 40 columns)."""
+
+
 class TicketScreen(DeskScreen):
     """One ticket, opened from the queue (Enter) or the command palette."""
 
     CSS_PATH = "ticket.tcss"
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),  # (the side panel goes under the thread: ticket.tcss)
+        (NARROW_COLUMNS, "-wide"),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="ticket.back"),
         *(Binding(a.key, a.name, a.title, show=a.show, id=f"ticket.{a.name}") for a in ACTIONS),

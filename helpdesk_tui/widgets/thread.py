@@ -175,6 +175,18 @@ class Thread(VerticalScroll, can_focus=True):
         self._views: list[MessageView] = []
         self._now: datetime | None = None
         self._split = _split_reply()
+        self._at_end = True
+        """Whether the thread was last shown at its end (its latest entry in sight)."""
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._at_end = new_value >= self.max_scroll_y
+
+    def on_resize(self) -> None:
+        """A thread read at its end stays there: narrower lines wrap into more of them, and
+        the latest entry was left below the window (``scroll_y`` kept) until a key."""
+        if self._at_end:
+            self.call_after_refresh(self.scroll_end, animate=False)
 
     def show(self, entries: list[Entry], now: datetime) -> None:
         self._entries, self._now = entries, now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import DataTable
 
 from helpdesk_tui.app import HelpdeskApp
@@ -11,7 +12,7 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import settle
+from tests.screens.ticket_helpers import screen_lines, settle
 
 
 def _help_rows(app: HelpdeskApp) -> list[tuple[str, ...]]:
@@ -72,3 +73,20 @@ async def test_end_and_home_reach_the_last_and_first_rows(
         await pilot.press("home")
         await pilot.pause()
         assert table.cursor_row == 0 and table.scroll_y == 0
+
+
+@pytest.mark.parametrize(("keys", "title"), [((), "Queue"), (("f3", "tab"), "Knowledge base")])
+async def test_help_is_titled_with_the_screens_name(
+    make_test_app: Callable[..., HelpdeskApp], keys: tuple[str, ...], title: str
+) -> None:
+    """The title drawn on the help: the knowledge base's read "Keys — Kb" (a class name)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert f"│ Keys — {title} " in "\n".join(screen_lines(app))

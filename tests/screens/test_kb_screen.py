@@ -22,7 +22,7 @@ from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
 from tests.desk.kb_fixture import ARTICLES
 from tests.screens.conftest import FROZEN_NOW, DeskData
-from tests.screens.ticket_helpers import settle, until
+from tests.screens.ticket_helpers import screen_lines, settle, until
 
 SIZES = [(80, 24), (120, 40)]
 HOSTILE = ArticleData(
@@ -388,3 +388,52 @@ def test_demo_kb_screen_snapshot(
     desk = Desk(desk_data.db, desk_data.ada, clock=lambda: FROZEN_NOW)
     desk.kb_import(article_data(1, FROZEN_NOW), keep_known=True)
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=open_kb)
+
+
+async def test_an_open_filter_list_survives_a_narrow_terminal(  # type: ignore[no-untyped-def]
+    make_test_app, desk_data: DeskData
+) -> None:
+    """A real terminal shrunk to 30 columns with a filter's list open crashed the app: the
+    four filters share the width, and the list under one had its choices wrapped at width 0
+    (Rich's ``chop_cells`` raised)."""
+    seed_kb(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_kb(pilot)
+        category = screen.query_one("#kb-category", Select)
+        await until(pilot, lambda: len(category._options) > 1)
+        category.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: category.expanded)
+        for size in [(30, 8), (6, 5), (1, 1), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            screen_lines(app)  # (drawn: the crash was in laying the choices out)
+        assert app.is_running and category.expanded
+        await pilot.press("escape")
+        await until(pilot, lambda: not category.expanded)
+
+
+async def test_the_footer_at_80_columns_shows_the_publish_key_and_the_help_key(  # type: ignore[no-untyped-def]
+    make_test_app, desk_data: DeskData
+) -> None:
+    """What the footer draws at 80 columns with the list focused: "p Publish/unpublish" left
+    no room for "? Keys" (cut to "?"). The key says what it does to the article shown, and
+    does it: publish a draft, unpublish a published one."""
+    seed_kb(desk_data, count=2)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_kb(pilot)
+        screen.query_one("#kb-results", OptionList).focus()
+        await until(pilot, lambda: screen.article is not None)
+        await settle(pilot)
+        assert screen.article is not None and screen.article.status == "draft"
+        footer = screen_lines(app)[-1]
+        assert "p Publish " in footer and "? Keys" in footer
+        await pilot.press("p")
+        await until(pilot, lambda: screen.article is not None and screen.article.status != "draft")
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert "p Unpublish " in footer and "? Keys" in footer
+        await pilot.press("p")
+        await until(pilot, lambda: screen.article is not None and screen.article.status == "draft")

@@ -1722,3 +1722,28 @@ async def test_the_shift_beat_covers_the_desk_of_a_deactivated_agent_once(
         await pilot.press("f3", "f4", "at")
         await settle(pilot)
         assert isinstance(app.screen, AccessEndedScreen) and app.current_mode == "kb"
+
+
+async def test_take_next_from_the_queue(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """An agent starts at the queue: x takes the most urgent unassigned ticket of their
+    teams there too (it was a key of the ticket screen only, so the first ticket had to be
+    opened by hand), skips one another agent is replying to, and shows it; the palette
+    offers it as well."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        taken = screen.number
+        assert taken != desk_data.numbers["vpn"]  # (cy is replying to it)
+        row = Desk(desk_data.db, desk_data.ada).ticket_row(taken)
+        assert row.assignee == "ada"
+        await until(pilot, lambda: any(f"#{taken}" in line for line in screen_lines(app)[:3]))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        titles = [title for title, _help, _call in queue(app).palette_commands()]
+        assert "Take next" in titles

@@ -106,6 +106,58 @@ async def test_long_thread_opens_at_the_latest_and_shows_what_i_sent(
         assert view.scroll_y == view.max_scroll_y
 
 
+@pytest.mark.parametrize("resized", [(60, 15), (120, 30), (64, 30)])
+async def test_a_thread_read_at_its_end_stays_there_through_a_resize(
+    make_test_app: AppFactory, desk_data: DeskData, resized: tuple[int, int]
+) -> None:
+    """What the terminal shows: the latest message stays in sight when the terminal is
+    resized (narrower lines wrap into more of them); it was left below the window, and only
+    a key brought it back. A thread read from its start stays at its start."""
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        for n in range(6):
+            thread.add_note(s, desk_data.bob, number, body=f"Step {n}: still smoking, " * 3)
+        thread.add_note(s, desk_data.bob, number, body="Out at last")
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        view = screen.query_one(Thread)
+        await until(pilot, lambda: view.max_scroll_y > 0)
+        await settle(pilot)
+        assert "Out at last" in "\n".join(screen_lines(app))
+        await pilot.resize_terminal(*resized)
+        await settle(pilot)
+        assert "Out at last" in "\n".join(screen_lines(app))
+        await pilot.press("home")
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert view.scroll_y == 0
+
+
+async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """What is drawn below 60 columns: the side panel (32 cells) beside the thread left it a
+    cell or a few (one letter a line at 40 columns); it goes under the thread, and back
+    beside it when the terminal is wide again."""
+    number = desk_data.numbers["laptop"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("home")
+        await settle(pilot)
+        assert any(line.endswith("│ Requester") for line in screen_lines(app))
+        await pilot.resize_terminal(44, 20)
+        await settle(pilot)
+        lines = screen_lines(app)
+        assert " ▌ Black screen after the update." in lines
+        assert " Requester" in lines and not any("│ Requester" in line for line in lines)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert any(line.endswith("│ Requester") for line in screen_lines(app))
+
+
 async def test_thread_kinds_side_panel_and_history(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
@@ -255,6 +307,28 @@ async def test_pickers_word_statuses_and_agents_as_the_rest_of_the_ui(
         await pilot.press("M", *f"#{laptop}")
         await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
         assert _options(app) == [f"#{laptop} in progress Laptop will not boot  ann@example.com"]
+
+
+@pytest.mark.parametrize("key", ["s", "a"])
+async def test_a_picker_survives_a_terminal_a_few_columns_wide(
+    make_test_app: AppFactory, desk_data: DeskData, key: str
+) -> None:
+    """A real terminal shrunk below 8 columns with a picker open crashed the app (its choices
+    were wrapped at width 0: Rich's ``chop_cells`` raised); the picker stays, usable again
+    once the terminal is wide again."""
+    number = desk_data.numbers["laptop"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press(key)
+        await until(pilot, lambda: isinstance(app.screen, PickScreen) and bool(_options(app)))
+        for size in [(6, 5), (1, 1), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            screen_lines(app)  # (drawn: the crash was in laying the choices out)
+        assert isinstance(app.screen, PickScreen) and app.is_running
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
 
 
 async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data: DeskData) -> None:
