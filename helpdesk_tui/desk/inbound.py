@@ -91,6 +91,19 @@ class Report:
     """A DSN's ``Action``: ``failed``, or ``delayed`` (still trying), ``delivered``…"""
     detail: str | None = None
     """``Disposition`` of a receipt, ``Feedback-Type`` of a report."""
+    recipients: tuple[ReportedRecipient, ...] = ()
+    """A DSN's per-recipient blocks as written (the parser keeps at most 100): which of
+    them bounced for good is ``desk/outbox``'s rule (:func:`~.outbox.hard_bounces`)."""
+
+
+@dataclass(frozen=True)
+class ReportedRecipient:
+    """One recipient block of a DSN: ``Final-Recipient`` (type stripped), ``Action``,
+    ``Status`` (the code, when the field holds one), as the report wrote them."""
+
+    address: str | None
+    action: str | None
+    status: str | None
 
 
 @dataclass(frozen=True)

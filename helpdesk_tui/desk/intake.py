@@ -784,7 +784,14 @@ class Writer:
         return f"{text.rstrip()}\n\n{ARTICLES_INTRO}\n" + "\n".join(lines) + "\n"
 
     def _hold_machine(self, item: Inbound, decision: Decision, raw_id: int) -> None:
+        """Machine mail that matches no ticket waits in the holding area. A bounce still
+        names who it failed for: their hard bounces are kept (``desk/outbox``'s rule), so
+        no survey goes to an address that does not exist."""
         report = item.report or Report()
+        if item.mail_class is MailClass.BOUNCE and report.recipients:
+            outbox.record_hard_bounces(
+                self.session, report.recipients, ours=self.config.own_addresses, now=self.now
+            )
         about = item.thread_refs[0].message_id if item.thread_refs else None
         self._pending.machine.append(
             {

@@ -36,6 +36,7 @@ from helpdesk_tui.desk.inbound import (
     NewAttachment,
     QuotedMessage,
     Report,
+    ReportedRecipient,
     Skipped,
     Source,
     ThreadRef,
@@ -377,6 +378,9 @@ def _report(parsed: ParsedMessage) -> Report:
         recipient=status.final_recipient,
         action=status.action,
         detail=parsed.disposition or parsed.feedback_type,
+        recipients=tuple(
+            ReportedRecipient(r.final_recipient, r.action, r.status) for r in status.recipients
+        ),
     )
 
 
