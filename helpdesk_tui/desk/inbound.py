@@ -179,8 +179,11 @@ class Inbound:
 
     @property
     def key(self) -> str:
-        """The dedupe key: a copy of this message (same ID, same content) has the same one."""
-        if self.message_id:
+        """The dedupe key: a copy of this message (same ID, same content) has the same one.
+
+        A message that cannot be parsed keeps the key of its bytes alone, as before its
+        Message-ID was read from its raw header (a quarantine retry finds its row)."""
+        if self.message_id and self.failure is None:
             return f"{self.message_id} {self.content_hash}"
         return f"sha256:{self.content_hash}"
 

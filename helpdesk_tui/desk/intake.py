@@ -158,8 +158,9 @@ def decide(
         earlier = lookups.by_raw.get(item.sha)
     if earlier is not None and (redo is None or earlier.outcome != redo):
         return Decision(Action.DUPLICATE, earlier=earlier)
-    if item.failure is not None:
-        return Decision(Action.QUARANTINE, reason=item.failure)
+    # A copy of a message seen before comes first, before whether it can be parsed: a
+    # message quarantined (or read) before, re-encoded by a server since, is that one, not
+    # a second quarantine entry.
     collision = False
     if item.message_id and earlier is None:
         others = lookups.contents.get(key_hash(item.message_id), [])
@@ -174,6 +175,8 @@ def decide(
             copy = lookups.transport_copy(item.message_id, item.raw)
             if copy is not None:
                 return Decision(Action.DUPLICATE, earlier=copy)
+    if item.failure is not None:
+        return Decision(Action.QUARANTINE, reason=item.failure)
     if item.mail_class is MailClass.OWN:
         return Decision(Action.OWN)
     if item.mail_class is MailClass.SPAM and not not_spam:
