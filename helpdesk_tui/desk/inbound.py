@@ -9,6 +9,7 @@ What any new message may carry (:class:`EmailMeta`, :class:`NewAttachment`) is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -186,6 +187,17 @@ class Inbound:
         if self.message_id and self.failure is None:
             return f"{self.message_id} {self.content_hash}"
         return f"sha256:{self.content_hash}"
+
+    @functools.cached_property
+    def normal_hash(self) -> str | None:
+        """For a message without a Message-ID: the hash of its bytes as any server keeps
+        them (``desk/mailstate.normal_hash``), which finds it again when a server re-encoded
+        it and an upgrade changed its content hash. Computed in the desk, when asked."""
+        if self.message_id:
+            return None
+        from helpdesk_tui.desk.mailstate import normal_hash
+
+        return normal_hash(self.raw)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""A message that cannot be parsed, read again as a server re-encoded it (line ends, headers
-folded elsewhere), is the one quarantined before: one quarantine entry, not two."""
+"""A message read again as a server re-encoded it (line ends, headers folded elsewhere) is
+the one taken before: one quarantine entry for a message that cannot be parsed, one ticket
+for a message without a Message-ID."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail, Quarantined
 
 from .mailbuild import config_for, email, mail_settings, new_id, server_settings, tickets
 from .servers import ImapAccount
-from .test_corpus_ingest import _reencoded
+from .test_corpus_ingest import _as_if_hashed_by_an_older_version, _reencoded
 from .test_ingest_quarantine import nested_too_deep
 from .test_poller import poller
 
@@ -108,3 +109,28 @@ def test_the_message_id_of_an_unparseable_message_is_read_from_its_header() -> N
     assert header_message_id(bytearray(b"message-id: <lower@example.org>\n\n")) == (
         "<lower@example.org>"
     )
+
+
+def test_a_message_without_a_message_id_re_encoded_after_an_upgrade_is_not_a_second_ticket(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    """A web form's mail has no Message-ID; the server re-encoded the mailbox, and the
+    desk, upgraded meanwhile (another content hash), read the folder again: nothing found
+    it, and the customer's request became a second ticket."""
+    settings = server_settings(dovecot)
+    raw = email(
+        message_id=None,
+        sender="Web Form <noreply@forms.example.org>",
+        subject="Contact form: the printer on the third floor is on fire again",
+        headers=["Reply-To: Ann Customer <ann@example.org>"],
+    )
+    dovecot.append("INBOX", raw)
+    assert poller(db, settings).run_once() == 1
+    [ticket] = tickets(db)
+    _as_if_hashed_by_an_older_version(db)
+
+    dovecot.append("INBOX", _reencoded(raw))
+    assert poller(db, settings).run_once() == 1
+    assert [t.number for t in tickets(db)] == [ticket.number]
+    with db.read() as session:
+        assert len(session.exec(select(ProcessedMail)).all()) == 1
