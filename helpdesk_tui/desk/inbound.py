@@ -9,6 +9,7 @@ What any new message may carry (:class:`EmailMeta`, :class:`NewAttachment`) is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,6 +92,19 @@ class Report:
     """A DSN's ``Action``: ``failed``, or ``delayed`` (still trying), ``delivered``…"""
     detail: str | None = None
     """``Disposition`` of a receipt, ``Feedback-Type`` of a report."""
+    recipients: tuple[ReportedRecipient, ...] = ()
+    """A DSN's per-recipient blocks as written (the parser keeps at most 100): which of
+    them bounced for good is ``desk/outbox``'s rule (:func:`~.outbox.hard_bounces`)."""
+
+
+@dataclass(frozen=True)
+class ReportedRecipient:
+    """One recipient block of a DSN: ``Final-Recipient`` (type stripped), ``Action``,
+    ``Status`` (the code, when the field holds one), as the report wrote them."""
+
+    address: str | None
+    action: str | None
+    status: str | None
 
 
 @dataclass(frozen=True)
@@ -166,10 +180,24 @@ class Inbound:
 
     @property
     def key(self) -> str:
-        """The dedupe key: a copy of this message (same ID, same content) has the same one."""
-        if self.message_id:
+        """The dedupe key: a copy of this message (same ID, same content) has the same one.
+
+        A message that cannot be parsed keeps the key of its bytes alone, as before its
+        Message-ID was read from its raw header (a quarantine retry finds its row)."""
+        if self.message_id and self.failure is None:
             return f"{self.message_id} {self.content_hash}"
         return f"sha256:{self.content_hash}"
+
+    @functools.cached_property
+    def normal_hash(self) -> str | None:
+        """For a message without a Message-ID: the hash of its bytes as any server keeps
+        them (``desk/mailstate.normal_hash``), which finds it again when a server re-encoded
+        it and an upgrade changed its content hash. Computed in the desk, when asked."""
+        if self.message_id:
+            return None
+        from helpdesk_tui.desk.mailstate import normal_hash
+
+        return normal_hash(self.raw)
 
 
 @dataclass(frozen=True)

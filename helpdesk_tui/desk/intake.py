@@ -156,10 +156,14 @@ def decide(
         # The very same bytes processed before under another key: its content hash was
         # computed by an older version (a message read again after an upgrade).
         earlier = lookups.by_raw.get(item.sha)
+    if earlier is None and item.normal_hash is not None:
+        # No Message-ID, and bytes a server re-encoded since (line ends, folding).
+        earlier = lookups.by_normal.get(item.normal_hash)
     if earlier is not None and (redo is None or earlier.outcome != redo):
         return Decision(Action.DUPLICATE, earlier=earlier)
-    if item.failure is not None:
-        return Decision(Action.QUARANTINE, reason=item.failure)
+    # A copy of a message seen before comes first, before whether it can be parsed: a
+    # message quarantined (or read) before, re-encoded by a server since, is that one, not
+    # a second quarantine entry.
     collision = False
     if item.message_id and earlier is None:
         others = lookups.contents.get(key_hash(item.message_id), [])
@@ -174,6 +178,8 @@ def decide(
             copy = lookups.transport_copy(item.message_id, item.raw)
             if copy is not None:
                 return Decision(Action.DUPLICATE, earlier=copy)
+    if item.failure is not None:
+        return Decision(Action.QUARANTINE, reason=item.failure)
     if item.mail_class is MailClass.OWN:
         return Decision(Action.OWN)
     if item.mail_class is MailClass.SPAM and not not_spam:
@@ -784,7 +790,14 @@ class Writer:
         return f"{text.rstrip()}\n\n{ARTICLES_INTRO}\n" + "\n".join(lines) + "\n"
 
     def _hold_machine(self, item: Inbound, decision: Decision, raw_id: int) -> None:
+        """Machine mail that matches no ticket waits in the holding area. A bounce still
+        names who it failed for: their hard bounces are kept (``desk/outbox``'s rule), so
+        no survey goes to an address that does not exist."""
         report = item.report or Report()
+        if item.mail_class is MailClass.BOUNCE and report.recipients:
+            outbox.record_hard_bounces(
+                self.session, report.recipients, ours=self.config.own_addresses, now=self.now
+            )
         about = item.thread_refs[0].message_id if item.thread_refs else None
         self._pending.machine.append(
             {
@@ -831,6 +844,8 @@ class Writer:
         number = ticket.number if ticket else None
         lookups.remember(lookups.processed, item.key, Seen(str(outcome), number))
         lookups.remember(lookups.by_raw, item.sha, Seen(str(outcome), number))
+        if item.normal_hash is not None:
+            lookups.remember(lookups.by_normal, item.normal_hash, Seen(str(outcome), number))
         if item.message_id:
             digest = key_hash(item.message_id)
             seen = (item.content_hash, Seen(str(outcome), number))
@@ -859,12 +874,17 @@ class Writer:
             self.session.connection().execute(
                 update(_PROCESSED)
                 .where(_PROCESSED.c.key_hash == key_hash(item.key))
-                .values(message_key=message_key, content_hash=item.content_hash)
+                .values(
+                    message_key=message_key,
+                    content_hash=item.content_hash,
+                    normal_hash=item.normal_hash,
+                )
             )
             return
         row = processed_row(item.key, outcome, raw_message_id=raw_id, **where)  # type: ignore[arg-type]
         row["message_key"] = message_key
         row["content_hash"] = item.content_hash
+        row["normal_hash"] = item.normal_hash
         row["ticket_id"] = ticket_key(ticket) if ticket else None
         row["message_id"] = message_id
         self._pending.processed.append((row, message))
@@ -1017,6 +1037,7 @@ def _wanted(items: Sequence[Inbound]) -> Wanted:
         keys=[item.key for item in items],
         message_keys=[key_hash(item.message_id) for item in items if item.message_id],
         shas=[item.sha for item in items],
+        normals=[item.normal_hash for item in items if item.normal_hash is not None],
         message_ids=[ref.message_id for item in items for ref in item.thread_refs],
         numbers=[
             n

@@ -813,6 +813,8 @@ class Wanted:
     keys: Sequence[str] = ()
     message_keys: Sequence[str] = ()
     shas: Sequence[str] = ()
+    normals: Sequence[str] = ()
+    """Normalised hashes of the messages without a Message-ID."""
     message_ids: Sequence[str] = ()
     numbers: Sequence[int] = ()
     addresses: Sequence[str] = ()
@@ -838,6 +840,9 @@ class Lookups:
         self.raw_ids: dict[str, int] = {}
         self.by_raw: dict[str, Seen] = {}
         """Raw bytes' sha256 → what became of a message stored with exactly those bytes."""
+        self.by_normal: dict[str, Seen] = {}
+        """Normalised hash → what became of a message without a Message-ID stored with
+        those bytes but for how a server wrote them."""
         self.threads: dict[str, TicketKey] = {}
         """Message-ID (stored or sent) → the ticket holding it."""
         self.numbers: dict[int, TicketKey] = {}
@@ -907,6 +912,16 @@ class Lookups:
             )
             for raw_id, outcome, number in seen:
                 self.by_raw.setdefault(stored[int(raw_id)], Seen(outcome, number))
+        self.by_normal = {}
+        for chunk in chunks(wanted.normals):
+            seen = conn.execute(
+                select(_PROCESSED.c.normal_hash, _PROCESSED.c.outcome, _TICKET.c.number)
+                .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+                .where(_PROCESSED.c.normal_hash.in_(chunk))
+                .order_by(_PROCESSED.c.id)
+            )
+            for digest, outcome, number in seen:
+                self.by_normal.setdefault(digest, Seen(outcome, number))
         self.threads = {}
         for table in (_MESSAGE, _OUTBOX):  # an outbox row wins
             for chunk in chunks(wanted.message_ids):

@@ -53,6 +53,13 @@ def transport_normalized(raw: bytes | bytearray) -> bytes:
     return head + b"\n\n" + body.rstrip(b"\n") + b"\n"
 
 
+def normal_hash(raw: bytes | bytearray) -> str:
+    """sha256 of :func:`transport_normalized` bytes: the same for a message however a
+    server wrote it. Kept for messages without a Message-ID (nothing else finds them again
+    once an upgrade changed their content hash)."""
+    return hashlib.sha256(transport_normalized(raw)).hexdigest()
+
+
 def folder_state(session: Session, mailbox: str, folder: str) -> MailFolderState:
     """The folder's state row, created at UID 0 on first use."""
     state = session.get(MailFolderState, (mailbox, folder))

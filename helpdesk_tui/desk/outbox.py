@@ -25,7 +25,8 @@ crash is claimed again by the next sender (at-least-once delivery, same Message-
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,7 +34,9 @@ from sqlmodel import Session, and_, col, func, or_, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import MAIL, Actor
-from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.desk.contacts import normalize_email
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
+from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox_rows import SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
@@ -56,10 +59,12 @@ __all__ = [
     "OutboxStatus",
     "OutgoingAttachment",
     "claim_due",
+    "hard_bounces",
     "outgoing_attachments",
     "queue_mail",
     "record_bounce",
     "record_failure",
+    "record_hard_bounces",
     "record_sent",
     "resend",
     "sendable",
@@ -198,6 +203,62 @@ def _note_hard_bounce(session: Session, address: str, dsn: str | None, now: date
         found.dsn_status, found.bounced_at = dsn, now
         session.add(found)
     session.flush()
+
+
+BOUNCES_PER_REPORT = 10
+"""At most this many addresses' hard bounces are kept from one delivery report that names
+no mail the desk sent: a real one lists the recipients of one message; a forged one
+listing hundreds would hold the surveys of hundreds of customers."""
+
+_HARD_STATUS = re.compile(r"5\.\d{1,3}\.\d{1,3}")
+
+
+def hard_bounces(
+    recipients: Iterable[ReportedRecipient], *, ours: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """The recipients of a delivery report that bounced for good, as (address, status):
+    ``Action: failed`` with a ``5.x.x`` ``Status``, one well-formed address each (not one
+    of ``ours``), each once, at most :data:`BOUNCES_PER_REPORT`. Delayed, ``4.x.x``, a
+    missing or malformed field, a list of addresses: nothing."""
+    found: dict[str, str] = {}
+    for recipient in recipients:
+        if (recipient.action or "").strip().lower() != "failed":
+            continue
+        status = (recipient.status or "").strip()
+        if not _HARD_STATUS.fullmatch(status):
+            continue
+        value = (recipient.address or "").strip()
+        if value.startswith("<") and value.endswith(">"):
+            value = value[1:-1]
+        try:
+            address = normalize_email(value)
+        except InvalidValue:
+            continue
+        if address in ours or address in found:
+            continue
+        found[address] = status
+        if len(found) == BOUNCES_PER_REPORT:
+            break
+    return list(found.items())
+
+
+def record_hard_bounces(
+    session: Session,
+    recipients: Iterable[ReportedRecipient],
+    *,
+    ours: Collection[str] = (),
+    now: datetime,
+) -> list[str]:
+    """A delivery report that names none of our mail still names who it failed for: each
+    address that bounced for good (:func:`hard_bounces`) keeps its hard bounce, and the
+    surveys waiting to go to it are withdrawn, as :func:`record_bounce` does for the
+    recipient of a report that matched no outgoing mail. The addresses recorded."""
+    done = []
+    for address, status in hard_bounces(recipients, ours=ours):
+        _note_hard_bounce(session, address, status, now)
+        _withdraw_waiting_surveys(session, address, status, None)
+        done.append(address)
+    return done
 
 
 def withdraw_survey(session: Session, row: Outbox, why: str) -> None:

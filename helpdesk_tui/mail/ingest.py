@@ -36,6 +36,7 @@ from helpdesk_tui.desk.inbound import (
     NewAttachment,
     QuotedMessage,
     Report,
+    ReportedRecipient,
     Skipped,
     Source,
     ThreadRef,
@@ -45,7 +46,7 @@ from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.forwards import forwarded_from
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
 from helpdesk_tui.mail.noise import Verdict, answered_customer, classify
-from helpdesk_tui.mail.parse import ParsedMessage, ParseError, parse_message
+from helpdesk_tui.mail.parse import ParsedMessage, ParseError, header_message_id, parse_message
 from helpdesk_tui.mail.quotes import attribution_date, own_words, quoted_message, quotes_history
 
 if TYPE_CHECKING:
@@ -193,7 +194,14 @@ def read_message(
             max_body_bytes=config.max_body_bytes,
         )
     except ParseError as error:
-        return Inbound(raw, sha, source, sha, failure=f"cannot be parsed: {error.reason}")
+        return Inbound(
+            raw,
+            sha,
+            source,
+            sha,
+            failure=f"cannot be parsed: {error.reason}",
+            message_id=header_message_id(raw),  # a copy of it, re-encoded, is a duplicate
+        )
     verdict = classify(
         parsed,
         own_addresses=config.own_addresses,
@@ -377,6 +385,9 @@ def _report(parsed: ParsedMessage) -> Report:
         recipient=status.final_recipient,
         action=status.action,
         detail=parsed.disposition or parsed.feedback_type,
+        recipients=tuple(
+            ReportedRecipient(r.final_recipient, r.action, r.status) for r in status.recipients
+        ),
     )
 
 

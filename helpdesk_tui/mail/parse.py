@@ -421,6 +421,31 @@ def _mend_obsolete_syntax(raw: bytes | bytearray) -> bytes | bytearray:
     return mended + raw[len(head) :]
 
 
+_RAW_HEADER_BYTES = 256 * 1024
+_FIELD_NAME = re.compile(r"^([!-9;-~]+)[ \t]*:(.*)$", re.DOTALL)
+
+
+def header_message_id(raw: bytes | bytearray) -> str | None:
+    """The Message-ID of a message that cannot be parsed, from its raw header block alone
+    (the first 256 kB; the fields up to the first line that is none): what tells a copy of
+    it, re-encoded by a server, from another message. None when there is none; never
+    raises."""
+    try:
+        data = bytes(raw[:_RAW_HEADER_BYTES])
+        end = _HEADER_END.search(data)
+        head = _FOLD.sub("", (data[: end.start()] if end else data).decode("latin-1"))
+        for line in head.split("\n"):
+            field = _FIELD_NAME.match(line.rstrip("\r"))
+            if field is None:
+                return None  # the header block ended, or there was none
+            if field.group(1).lower() == "message-id":
+                found = _msg_ids(field.group(2))
+                return found[0] if found else None
+    except Exception:  # a hostile message: no Message-ID, as if it had none
+        return None
+    return None
+
+
 def _header_fields(raw: bytes | bytearray) -> list[tuple[str, str]]:
     """Top-level header fields in order: (lower-case name, unfolded value as text).
 

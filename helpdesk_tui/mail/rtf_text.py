@@ -8,6 +8,12 @@ limits, not trust: the input is cut at ``max_bytes``, groups nested deeper than
 ``max_depth`` are skipped, the output stops at ``max_chars``, and one regular expression
 without backtracking reads each token once (``striprtf``, the package that would fit,
 takes 38 s for 66 kB of repeated ``{\\field`` openers: its link pattern backtracks).
+
+Outlook also keeps an HTML message as RTF that wraps it (``\\fromhtml1``, [MS-OXRTFEX]):
+:func:`rtf_body` gives such a document back as its HTML — the ``{\\*\\htmltag…}`` groups
+and the text between them, without what ``\\htmlrtf`` marks as there for RTF readers only —
+under the same limits, for the desk's HTML-to-text path. (``RTFDE`` does this too, but is
+LGPL and builds a parse tree of the whole document.)
 """
 
 from __future__ import annotations
@@ -65,13 +71,36 @@ def rtf_to_text(
     max_chars: int = MAX_CHARS,
 ) -> str:
     """The text of an RTF document (bytes as found), within the limits."""
+    return _tidy(_read(data, max_bytes, max_depth, max_chars, html=False)[0])
+
+
+def rtf_body(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+    max_chars: int = MAX_CHARS,
+) -> tuple[str, bool]:
+    """An RTF document's body, within the limits: ``(html, True)`` for RTF that wraps HTML
+    (``\\fromhtml1`` in its header), else ``(text, False)`` as :func:`rtf_to_text` reads."""
+    out, html = _read(data, max_bytes, max_depth, max_chars, html=True)
+    return (_joined(out), True) if html else (_tidy(out), False)
+
+
+def _read(
+    data: bytes, max_bytes: int, max_depth: int, max_chars: int, *, html: bool
+) -> tuple[str, bool]:
+    """The document's text, or its HTML when ``html`` is allowed and it wraps HTML; and
+    whether it was HTML. One pass, one token at a time."""
     data = data[:max_bytes]
+    wraps_html = False  # \fromhtml1 seen in the header: tags and text between them count
+    hidden = False  # \htmlrtf: there for RTF readers only, not part of the HTML
     out: list[str] = []
     size = 0
     pending = bytearray()  # ``\\'hh`` bytes, decoded together (a DBCS character is two)
     codepage = "cp1252"
-    # Per open group: (skipped, unicode skip count); a group deeper than max_depth is skipped.
-    stack: list[tuple[bool, int]] = []
+    # Per open group: (skipped, unicode skip count, \htmlrtf); deeper than max_depth: skipped.
+    stack: list[tuple[bool, int, bool]] = []
     skipped, uc = False, 1
     to_skip = 0  # characters after ``\\uN`` that stand in for it in older readers
     star = False  # ``\\*``: the next control word opens a destination nobody must show
@@ -84,7 +113,7 @@ def rtf_to_text(
 
     def emit(text: str) -> None:
         nonlocal size
-        if not skipped and size < max_chars:
+        if not skipped and not hidden and size < max_chars:
             out.append(text[: max_chars - size])
             size += len(text)
 
@@ -99,28 +128,34 @@ def rtf_to_text(
         if hexbyte is not None:
             if to_skip:
                 to_skip -= 1
-            elif not skipped:
+            elif not skipped and not hidden:
                 pending.append(int(hexbyte, 16))
             first_word = False
             continue
         flush()
         if brace == b"{":
-            stack.append((skipped, uc))
+            stack.append((skipped, uc, hidden))
             if len(stack) > max_depth:
                 skipped = True
             first_word, star, to_skip = True, False, 0
             continue
         if brace == b"}":
             if stack:
-                skipped, uc = stack.pop()
+                skipped, uc, hidden = stack.pop()
             first_word, star, to_skip = False, False, 0
             continue
         if word is not None:
             name = word.decode("ascii")
-            if star or (first_word and name in _SKIPPED):
+            if wraps_html and star and name == "htmltag":
+                pass  # {\*\htmltagN ...}: a piece of the HTML, kept as it is
+            elif star or (first_word and name in _SKIPPED):
                 skipped = True
             star = first_word = False
-            if name == "bin" and parameter is not None:
+            if wraps_html and name == "htmlrtf":
+                hidden = parameter is None or int(parameter) != 0
+            elif name == "fromhtml" and html and len(stack) == 1 and parameter == b"1":
+                wraps_html = True
+            elif name == "bin" and parameter is not None:
                 at += max(0, int(parameter))  # raw bytes: never read as RTF
             elif name == "ansicpg" and parameter is not None:
                 codepage = _codepage(int(parameter), codepage)
@@ -131,7 +166,7 @@ def rtf_to_text(
                 emit(chr(value + 65536 if value < 0 else value) if -32768 <= value < 65536 else "")
                 to_skip = uc
             elif name in _BREAKS:
-                emit(_BREAKS[name])
+                emit("\r\n" if wraps_html and name in ("par", "line") else _BREAKS[name])
             elif name in _CHARACTERS:
                 emit(_CHARACTERS[name])
             continue
@@ -152,10 +187,10 @@ def rtf_to_text(
             if to_skip:
                 taken = min(to_skip, len(chunk))
                 chunk, to_skip = chunk[taken:], to_skip - taken
-            if chunk and not skipped:
+            if chunk and not skipped and not hidden:
                 pending.extend(chunk.encode("latin-1"))
     flush()
-    return _tidy("".join(out)[:max_chars])
+    return "".join(out)[:max_chars], wraps_html
 
 
 def _codepage(number: int, current: str) -> str:
@@ -167,8 +202,13 @@ def _codepage(number: int, current: str) -> str:
     return name
 
 
+def _joined(text: str) -> str:
+    """Pairs of ``\\uN`` surrogates joined into the characters they stand for."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def _tidy(text: str) -> str:
     """Pairs of ``\\uN`` surrogates joined, line ends trimmed, runs of blank lines one."""
-    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = _joined(text)
     lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")

@@ -48,21 +48,23 @@ _MAX_RTF_BYTES = 16 * 1024 * 1024
 """Compressed RTF that says it holds more is not decompressed (the body is left out)."""
 
 
-def _rtf_text(tnef: Any) -> bytes | None:
-    """The text of an RTF-only body: decompressed (``compressed_rtf``), then read by
-    :func:`~helpdesk_tui.mail.rtf_text.rtf_to_text` (both here, under the child's limits)."""
+def _rtf_body(tnef: Any) -> tuple[bytes | None, bool]:
+    """The body kept only as RTF: decompressed (``compressed_rtf``), then read by
+    :func:`~helpdesk_tui.mail.rtf_text.rtf_body` (both here, under the child's limits);
+    ``(HTML, True)`` for RTF that wraps an HTML message (``\\fromhtml1``), else its text."""
     raw = getattr(tnef, "_rtfbody", None)
     if isinstance(raw, list):
         raw = raw[0] if raw else None
     if not isinstance(raw, bytes | bytearray) or len(raw) < 16:
-        return None
+        return None, False
     if int.from_bytes(raw[4:8], "little") > _MAX_RTF_BYTES:
         raise ValueError("its RTF text says it is larger than allowed")
     from compressed_rtf import decompress
 
-    from helpdesk_tui.mail.rtf_text import rtf_to_text
+    from helpdesk_tui.mail.rtf_text import rtf_body
 
-    return rtf_to_text(decompress(bytes(raw))).encode("utf-8") or None
+    body, is_html = rtf_body(decompress(bytes(raw)))
+    return body.encode("utf-8") or None, is_html
 
 
 def _texts(tnef: Any) -> tuple[bytes | None, bytes | None, str | None]:
@@ -71,11 +73,12 @@ def _texts(tnef: Any) -> tuple[bytes | None, bytes | None, str | None]:
     if text is not None or html is not None:
         return text, html, None
     try:
-        return _rtf_text(tnef), None, None
+        body, is_html = _rtf_body(tnef)
     except MemoryError:
         raise
     except Exception as error:  # a broken RTF body: the files still come out
         return None, None, f"{type(error).__name__}: {error}"
+    return (None, body, None) if is_html else (body, None, None)
 
 
 def _property(tnef: Any, names: tuple[int, ...]) -> str:

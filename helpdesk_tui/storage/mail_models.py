@@ -67,6 +67,7 @@ class ProcessedMail(Table, table=True):
         Index("ix_mail_processed_uid", "mailbox", "uidvalidity", "uid"),
         Index("ix_mail_processed_message_key", "message_key"),
         Index("ix_mail_processed_raw_message", "raw_message_id"),
+        Index("ix_mail_processed_normal_hash", "normal_hash"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -78,6 +79,9 @@ class ProcessedMail(Table, table=True):
     """sha256 of the Message-ID: finds another message that reuses it."""
     content_hash: str | None = Field(default=None, sa_column=Column(String(64)))
     """Normalized content hash; None on rows from before revision 0007."""
+    normal_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    """For a message without a Message-ID: sha256 of its raw bytes as any server keeps them
+    (``desk/mailstate.transport_normalized``), which finds it again re-encoded (0031)."""
     outcome: str = Field(sa_column=Column(String(20), nullable=False))
     ticket_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("ticket.id", ondelete="SET NULL"))

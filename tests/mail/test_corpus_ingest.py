@@ -225,3 +225,50 @@ def test_only_how_a_server_writes_a_message_is_normalized() -> None:
         b"Subject: a long subject\nX: y\n\n Hello  \nworld\n",
     ):
         assert normal(crlf) != normal(other), other
+
+
+@pytest.mark.usefixtures("admin")
+def test_a_corpus_message_without_a_message_id_re_encoded_after_an_upgrade_is_a_duplicate(
+    db: Database, mail_corpus: Path
+) -> None:
+    """Without a Message-ID nothing but the content hash and the exact bytes found a
+    message again: re-encoded by a server and read after an upgrade changed the content
+    hash, it was a second ticket (or quarantine entry). Its normalised hash finds it now;
+    one with a body character changed is still its own."""
+    config = config_for(mail_settings(max_attachment_bytes=100_000))
+    raws = []
+    for path in corpus(mail_corpus):
+        raw = path.read_bytes()
+        if read_message(raw, None, config).message_id is None and _reencoded(raw) != raw:
+            raws.append(raw)
+    assert len(raws) >= 10
+    first = {}
+    for raw in raws:
+        with db.write() as session:
+            first[raw] = ingest(session, raw, config)
+    _as_if_hashed_by_an_older_version(db)
+    with db.read() as session:
+        before = (len(session.exec(select(Ticket)).all()), len(quarantine.list_held(session)))
+
+    for raw in raws:
+        with db.write() as session:
+            again = ingest(session, _reencoded(raw), config)
+        assert again.duplicate, raw[:60]
+        assert (again.outcome, again.ticket_number) == (
+            first[raw].outcome,
+            first[raw].ticket_number,
+        )
+    with db.read() as session:
+        after = (len(session.exec(select(Ticket)).all()), len(quarantine.list_held(session)))
+    assert after == before
+
+    changed = 0
+    for raw in raws:
+        edited = raw.replace(raw.strip()[-1:], b"#", 1) if raw.strip() else raw
+        if edited == raw:
+            continue
+        with db.write() as session:
+            result = ingest(session, _reencoded(edited), config)
+        assert not result.duplicate, raw[:60]
+        changed += 1
+    assert changed >= 10

@@ -250,6 +250,54 @@ def test_an_rtf_only_outlook_mail_through_the_poller_has_its_text(
     assert first.body.startswith("Hello Desk,\nthe VPN drops every hour")
 
 
+HTML_IN_RTF = (
+    rb"{\rtf1\ansi\ansicpg1252\fromhtml1 \fbidis \deff0{\fonttbl{\f0\fswiss Arial;}}"
+    rb"{\colortbl\red0\green0\blue0;\red0\green0\blue255;}\uc1\pard\plain\f0\fs24 "
+    b"\r\n"
+    rb"{\*\htmltag19 <html>}{\*\htmltag34 <head>}{\*\htmltag161 <style>}"
+    rb"{\*\htmltag241 p \{ margin: 0 \}}{\*\htmltag201 </style>}{\*\htmltag41 </head>}"
+    b"\r\n"
+    rb"{\*\htmltag50 <body>}\htmlrtf {\htmlrtf0 {\*\htmltag64 <p>}\htmlrtf {\htmlrtf0 "
+    rb"Hello Desk, the VPN drops every hour \'96 see "
+    rb'{\*\htmltag84 <a href="http://wiki.example.org/vpn">}\htmlrtf {\field{\*\fldinst'
+    rb'{HYPERLINK "http://wiki.example.org/vpn"}}{\fldrslt\cf1\ul \htmlrtf0 our wiki'
+    rb"\htmlrtf }\htmlrtf0 \htmlrtf }\htmlrtf0 {\*\htmltag92 </a>}"
+    rb"{\*\htmltag84 &lt;}\htmlrtf <\htmlrtf0 Caf\'e9 \u8364?{\*\htmltag84 &gt;}"
+    rb"\htmlrtf >\htmlrtf0 \htmlrtf\par}\htmlrtf0 {\*\htmltag72 </p>}"
+    b"\r\n"
+    rb"{\*\htmltag64 <ul>}{\*\htmltag64 <li>}\htmlrtf {{\pntext \'b7\tab}\htmlrtf0 "
+    rb"first{\*\htmltag72 </li>}\htmlrtf\par}\htmlrtf0 {\*\htmltag72 </ul>}"
+    rb'{\*\mhtmltag84 <img src="http://tracker.example/x.png" alt="tracked">}'
+    rb'{\*\htmltag84 <img src="cid:image001.png" alt="logo">}'
+    rb"\htmlrtf }\htmlrtf0 {\*\htmltag58 </body>}{\*\htmltag27 </html>}}"
+)
+"""Outlook's RTF that wraps an HTML message (\\fromhtml1, as MS-OXRTFEX describes it)."""
+
+
+def test_rtf_that_wraps_html_is_read_as_that_html() -> None:
+    """Outlook keeps an HTML message as RTF that wraps it: read as RTF text, the link's
+    address was lost (a field's instruction) and the RTF-only renderings were mixed in."""
+    parsed = _parse(outlook_mail(rtf_only_winmail(HTML_IN_RTF), text=None))
+
+    assert parsed.body_text == (
+        "Hello Desk, the VPN drops every hour \u2013 see "
+        "[our wiki](http://wiki.example.org/vpn)<Café €>\n\n  * first\n\nlogo"
+    )
+    assert parsed.notes == ()
+
+
+def test_an_outlook_mail_with_html_in_rtf_through_the_poller_has_its_text(
+    db: Database, dovecot: ImapAccount
+) -> None:
+    raw = outlook_mail(rtf_only_winmail(HTML_IN_RTF, files=[("a.txt", b"ok")]), text=None)
+    dovecot.append("INBOX", raw)
+    assert poller(db, server_settings(dovecot)).run_once() == 1
+    [ticket] = tickets(db)
+    [first] = messages(db, ticket.number)
+    assert "[our wiki](http://wiki.example.org/vpn)" in first.body
+    assert "margin" not in first.body and "tracked" not in first.body
+
+
 def test_the_child_starts_without_the_parents_imports() -> None:
     """A new interpreter per file: what it imports before reading is its start-up cost
     (the parent module's dataclasses, subprocess and typing, and runpy for ``-m``, were

@@ -305,3 +305,65 @@ def test_addresses_that_bounced_before_0030_still_hold_surveys(db_url: str) -> N
             ("eve@example.org", None, earlier),
         ]
     db.dispose()
+
+
+def test_messages_without_a_message_id_processed_before_0031_are_found_re_encoded(
+    db_url: str,
+) -> None:
+    """0031 keeps, for each message processed without a Message-ID, the hash of its raw
+    bytes as any server keeps them: read again after a server re-encoded it, it is the
+    message taken before (a ticket), not a second one. One with a Message-ID gets none."""
+    from helpdesk_tui.desk.mailstate import normal_hash
+
+    db = Database(db_url)
+    migrate.upgrade(db, "0030")
+    migrate.upgrade(db, "0007")
+    when = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    without = email(message_id=None, subject="No Message-ID, a subject long enough to fold")
+    with_id = email(subject="With one")
+    with db.engine.begin() as conn:
+        ids = []
+        for n, (raw, message_key) in enumerate(((without, None), (with_id, "k" * 64)), 1):
+            raw_id = conn.execute(
+                text(
+                    "INSERT INTO raw_message (sha256, received_at, content)"
+                    " VALUES (:sha, :when, :raw) RETURNING id"
+                ),
+                {"sha": str(n) * 64, "when": when, "raw": raw},
+            ).scalar_one()
+            ids.append(raw_id)
+            conn.execute(
+                text(
+                    "INSERT INTO mail_processed (key_hash, dedupe_key, message_key, outcome,"
+                    " raw_message_id, created_at) VALUES (:k, :d, :m, 'ticket', :n, :when)"
+                ),
+                {"k": f"older-{n}", "d": f"older-{n}", "m": message_key, "n": raw_id, "when": when},
+            )
+    migrate.upgrade(db)
+
+    with db.read() as session:
+        found = session.exec(select(ProcessedMail.raw_message_id, ProcessedMail.normal_hash))
+        assert sorted(found.all()) == [(ids[0], normal_hash(without)), (ids[1], None)]
+        reencoded = without.replace(b"\r\n", b"\n").replace(b"long enough", b"long\n enough")
+        assert normal_hash(reencoded) == normal_hash(without)
+    with db.write() as session:
+        again = ingest(session, reencoded, config_for(mail_settings()))
+    assert again.duplicate and again.outcome == "ticket"
+    db.dispose()
+
+
+def test_0031_hashes_as_the_desk_does() -> None:
+    """The migration keeps its own copy of ``desk/mailstate.normal_hash`` (storage imports
+    nothing of the desk): the two agree, on every corpus message and re-encoded ones."""
+    from helpdesk_tui.desk.mailstate import normal_hash
+
+    frozen = importlib.import_module(
+        "helpdesk_tui.storage.migrations.versions.0031_processed_normal_hash"
+    ).normal_hash
+    from tests.mail.conftest import MAIL_CORPUS
+
+    raws = [p.read_bytes() for p in sorted(MAIL_CORPUS.rglob("*")) if p.is_file()]
+    raws += [b"", b"a\r\rb\r\n\r\n\r\n", b"X: a\r\n\tb  \r\n\r\nbody  \r\n\r\n", b"\n\n\n"]
+    assert len(raws) > 40
+    for raw in raws:
+        assert frozen(raw) == normal_hash(raw)
