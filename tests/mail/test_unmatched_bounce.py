@@ -9,19 +9,17 @@ import asyncio
 
 from sqlmodel import col, select
 
-from helpdesk_tui.desk import thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox import BOUNCES_PER_REPORT, hard_bounces
-from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import BouncedAddress, MachineMail
-from helpdesk_tui.storage.models import Status
 
-from .mailbuild import DESK, email, new_id, outbox, server_settings, tickets
+from .mailbuild import DESK, email, new_id, server_settings, tickets
 from .servers import ImapAccount, SmtpServer
 from .test_outbox import sender
 from .test_poller import poller
+from .test_survey_roundtrip import resolve_and_expect_no_survey
 
 
 def _report(*blocks: str, returned: str | None = None) -> bytes:
@@ -99,21 +97,7 @@ def test_a_bounce_that_matches_no_mail_keeps_its_hard_bounces_and_holds_the_surv
     assert held.kind == "bounce"
     assert _bounced(db) == {"ann@example.org": "5.1.1"}
 
-    with db.write() as session:
-        thread.reply(session, admin, ticket.number, body="Fixed.", status_after=Status.RESOLVED)
-    asyncio.run(send.send_due())  # the reply (an agent's call: the address may work again)
-    asyncio.run(send.send_due())  # the survey's turn
-    assert len(smtp_server.messages) == 2, "the acknowledgement and the reply, no survey"
-    [survey] = outbox(db, "survey")
-    assert (survey.status, survey.last_error) == (
-        "withdrawn",
-        "mail to ann@example.org bounced (5.1.1)",
-    )
-    with db.read() as session:
-        events = ticket_detail(session, ticket.number).events
-    assert [e.new_value for e in events if e.kind == "survey"] == [
-        "not sent: mail to ann@example.org bounced (5.1.1)"
-    ]
+    resolve_and_expect_no_survey(db, admin, send, smtp_server, ticket.number)
 
 
 def test_a_report_naming_many_recipients_keeps_only_the_first_few(
