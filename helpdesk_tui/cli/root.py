@@ -25,6 +25,7 @@ try:
     import click
 
     from helpdesk_tui import __version__
+    from helpdesk_tui.cli import interrupts
     from helpdesk_tui.cli.errors import translate
     from helpdesk_tui.cli.lazy import LazyGroup, loading
     from helpdesk_tui.cli.streams import clean_streams, raw_streams
@@ -82,12 +83,13 @@ class HelpdeskGroup(LazyGroup):
     """The root group: turns every expected failure into one line on stderr.
 
     Everything the command writes, click's own messages included, goes out through
-    ``clean_streams``: the one place that keeps escape sequences off the terminal.
+    ``clean_streams``: the one place that keeps escape sequences off the terminal. A Ctrl-C
+    is never lost in a finalizer on the way (``interrupts.kept``).
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            with clean_streams():
+            with clean_streams(), interrupts.kept():
                 try:
                     return super().main(*args, **kwargs)
                 except Exception:
