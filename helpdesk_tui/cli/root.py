@@ -92,7 +92,14 @@ class HelpdeskGroup(LazyGroup):
             with clean_streams(), interrupts.kept():
                 try:
                     return super().main(*args, **kwargs)
-                except Exception:
+                except Exception as error:
+                    if _interrupted(error):
+                        # A Ctrl-C that a library's cleanup turned into another error on its
+                        # way out (SQLAlchemy asserts its transaction ended when the interrupt
+                        # came as it closed it): ended as click ends an interrupted command.
+                        click.echo(file=sys.stderr)
+                        click.echo("Aborted!", err=True)
+                        sys.exit(1)
                     # A bug. Its traceback may quote outside text (a subject, a header), so
                     # it is printed here, through the cleaning stream, not by Python after it.
                     traceback.print_exc()
@@ -156,6 +163,18 @@ class HelpdeskGroup(LazyGroup):
         except click.ClickException as error:
             _shorten(error)
             raise
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` was raised while a KeyboardInterrupt was being handled."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__context__
+    return False
 
 
 def _shorten(error: click.ClickException) -> None:
