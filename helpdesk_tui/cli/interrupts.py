@@ -18,6 +18,7 @@ Standard library only, light: the root group imports it for every command.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import sys
 from collections.abc import Iterator
@@ -29,9 +30,11 @@ from typing import Any
 def kept() -> Iterator[None]:
     """Run the block with a KeyboardInterrupt raised in a finalizer raised again after it."""
     previous = sys.unraisablehook
+    main = _thread.get_ident()
 
     def hook(unraisable: Any) -> None:
-        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        # (a Ctrl-C is the main thread's: Python runs signal handlers there alone)
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt) or _thread.get_ident() != main:
             previous(unraisable)
             return
         here = sys._getframe()

@@ -11,6 +11,7 @@ handler does when the signal lands in it.
 from __future__ import annotations
 
 import sys
+import threading
 import weakref
 
 import pytest
@@ -60,3 +61,25 @@ def test_other_exceptions_in_finalizers_go_to_the_hook_as_before() -> None:
         sys.unraisablehook = previous
     assert seen == [ValueError]
     assert sys.getprofile() is None
+
+
+def test_one_raised_in_a_finalizer_of_another_thread_is_left_to_the_hook() -> None:
+    """Signal handlers run in the main thread alone: a KeyboardInterrupt in another thread's
+    finalizer is no Ctrl-C, and that thread goes on."""
+    seen: list[type[BaseException]] = []
+    went_on: list[bool] = []
+
+    def other() -> None:
+        _drop_a_watched_object_as_ctrl_c_lands()
+        went_on.append(True)
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: seen.append(unraisable.exc_type)
+    try:
+        with interrupts.kept():
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join()
+    finally:
+        sys.unraisablehook = previous
+    assert (seen, went_on) == ([KeyboardInterrupt], [True])
