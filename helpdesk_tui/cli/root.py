@@ -25,6 +25,7 @@ try:
     import click
 
     from helpdesk_tui import __version__
+    from helpdesk_tui.cli import interrupts
     from helpdesk_tui.cli.errors import translate
     from helpdesk_tui.cli.lazy import LazyGroup, loading
     from helpdesk_tui.cli.streams import clean_streams, raw_streams
@@ -82,15 +83,23 @@ class HelpdeskGroup(LazyGroup):
     """The root group: turns every expected failure into one line on stderr.
 
     Everything the command writes, click's own messages included, goes out through
-    ``clean_streams``: the one place that keeps escape sequences off the terminal.
+    ``clean_streams``: the one place that keeps escape sequences off the terminal. A Ctrl-C
+    is never lost in a finalizer on the way (``interrupts.kept``).
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            with clean_streams():
+            with clean_streams(), interrupts.kept():
                 try:
                     return super().main(*args, **kwargs)
-                except Exception:
+                except Exception as error:
+                    if _interrupted(error):
+                        # A Ctrl-C that a library's cleanup turned into another error on its
+                        # way out (SQLAlchemy asserts its transaction ended when the interrupt
+                        # came as it closed it): ended as click ends an interrupted command.
+                        click.echo(file=sys.stderr)
+                        click.echo("Aborted!", err=True)
+                        sys.exit(1)
                     # A bug. Its traceback may quote outside text (a subject, a header), so
                     # it is printed here, through the cleaning stream, not by Python after it.
                     traceback.print_exc()
@@ -154,6 +163,18 @@ class HelpdeskGroup(LazyGroup):
         except click.ClickException as error:
             _shorten(error)
             raise
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` was raised while a KeyboardInterrupt was being handled."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__context__
+    return False
 
 
 def _shorten(error: click.ClickException) -> None:

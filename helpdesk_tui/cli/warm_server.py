@@ -449,13 +449,12 @@ def _ended(server: _Server, command: _Command) -> None:
 
 def _child(server: _Server, conn: socket.socket, fields: list[bytes], fds: list[int]) -> None:
     """Become the client's command and run it; ends the process with its exit status."""
-    code = 1
     try:
         try:
             conn.setblocking(True)
             conn.sendall(warm_socket.MESSAGE.pack(warm_socket.PID, os.getpid()))
         except OSError:
-            os._exit(code)  # the client is gone: the command never starts
+            os._exit(1)  # the client is gone: the command never starts
         conn.close()
         os.close(signal.set_wakeup_fd(-1))  # (the server's; SIGTERM is blocked till _become)
         server.wakeup.close()
@@ -465,12 +464,39 @@ def _child(server: _Server, conn: socket.socket, fields: list[bytes], fds: list[
         for command in server.commands.values():
             command.conn.close()
             os.close(command.pidfd)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    _command(fields, fds)
+
+
+def _command(fields: list[bytes], fds: list[int]) -> None:
+    """Become the client's command (the forwarded signals blocked till then) and run it; ends
+    the process with its exit status.
+
+    A Ctrl-C outside the command's own handling (click's "Aborted!") ends the process by
+    SIGINT, as Python ends on a KeyboardInterrupt nobody caught, and the client by it in
+    turn: one forwarded before the child's handler was installed (the client's Ctrl-C
+    racing the fork) lands as :func:`_become` unblocks it; one may land after the command,
+    on its way out. (It ended the child with status 1 and a traceback written to the
+    server's /dev/null: the shell saw a failed command, not an interrupted one.)"""
+    code = 1
+    try:
         prog_name = _become(fields, fds)
         code = _run(prog_name)
+    except KeyboardInterrupt:
+        _end_by_sigint()
     except BaseException:
         traceback.print_exc()
     finally:
         os._exit(code & 0xFF)
+
+
+def _end_by_sigint() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT,))
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def _become(fields: list[bytes], fds: list[int]) -> str | None:

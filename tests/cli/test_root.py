@@ -35,6 +35,7 @@ def test_help_lists_every_command_without_importing_them() -> None:
     )
     expected = [
         "helpdesk_tui.cli.errors",
+        "helpdesk_tui.cli.interrupts",  # (standard library only: a Ctrl-C kept, every command)
         "helpdesk_tui.cli.lazy",
         "helpdesk_tui.cli.root",
         "helpdesk_tui.cli.streams",

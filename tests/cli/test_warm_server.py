@@ -35,6 +35,12 @@ from tests.os_users import PortablePython, accounts, can_make_accounts
 
 pytestmark = pytest.mark.slow
 
+ACT_SECONDS = 20.0
+"""How long a command or a server that runs already may take to act on a signal, a pipe's
+end or a stop (milliseconds as a rule) before the test calls it hung: a hang fails in
+seconds. :data:`HANG_SECONDS` (two minutes) stays for what starts a Python process and
+imports the desk (a command, a server), which a loaded machine may slow a hundredfold."""
+
 PROGRAM = [sys.executable, "-m", "helpdesk_tui"]
 SERVE = "from helpdesk_tui.cli.warm_server import serve; serve()"
 
@@ -105,7 +111,7 @@ def _wait_gone(pid: int) -> None:
     except ProcessLookupError:
         return
     try:
-        ready, _, _ = select.select([pidfd], [], [], HANG_SECONDS)
+        ready, _, _ = select.select([pidfd], [], [], ACT_SECONDS)
         assert ready, f"server {pid} did not stop"
     finally:
         os.close(pidfd)
@@ -268,7 +274,7 @@ def _writing_to_a_full_pipe(
 
 def _drain(reader: int) -> int:
     """Read the pipe to its end (every writer gone): how many bytes came."""
-    deadline = time.monotonic() + HANG_SECONDS
+    deadline = time.monotonic() + ACT_SECONDS
     read = 0
     while True:
         ready, _, _ = select.select([reader], [], [], max(0.0, deadline - time.monotonic()))
@@ -290,15 +296,13 @@ def _state(pid: int) -> str:
 
 def _until(condition: Callable[[], bool], what: str) -> None:
     """Poll ``condition`` until it holds; the deadline only fails."""
-    deadline = time.monotonic() + HANG_SECONDS
+    deadline = time.monotonic() + ACT_SECONDS
     while not condition():
         assert time.monotonic() < deadline, what
         select.select([], [], [], 0.01)
 
 
-def _the_child() -> int:
-    """The pid of the one command this test's server runs (a child of the server)."""
-    (info,) = servers()
+def _children_of(parent: int) -> list[int]:
     children = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -306,10 +310,39 @@ def _the_child() -> int:
                 fields = (entry / "stat").read_bytes().rpartition(b")")[2].split()
             except OSError:
                 continue  # gone meanwhile
-            if int(fields[1]) == info["pid"]:
+            if int(fields[1]) == parent:
                 children.append(int(entry.name))
-    (child,) = children
+    return children
+
+
+def _the_child() -> int:
+    """The pid of the one command this test's server runs (a child of the server)."""
+    (info,) = servers()
+    (child,) = _children_of(info["pid"])
     return child
+
+
+def _where(pids: list[int]) -> str:
+    """What each process waits in and its signals (pending, blocked, ignored, caught), from
+    /proc: a hang's failure message says where the Ctrl-C stopped."""
+    lines = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            wchan = Path(f"/proc/{pid}/wchan").read_text()
+        except OSError:
+            lines.append(f"{pid}: gone")
+            continue
+        keep = ("State", "PPid", "SigQ", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+        fields = [line for line in status.splitlines() if line.split(":")[0] in keep]
+        lines.append(f"{pid}: wchan {wchan} " + " ".join(f.replace(chr(9), "") for f in fields))
+    return "\n".join(lines)
+
+
+def _family(client: int) -> list[int]:
+    """The client, this test's servers and their children (the commands they run)."""
+    servers_ = [info["pid"] for info in servers()]
+    return [client, *servers_, *(child for pid in servers_ for child in _children_of(pid))]
 
 
 def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
@@ -321,14 +354,15 @@ def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
         assert process.stderr is not None
         said = b""
         while not said.endswith(b"Aborted!\n"):
-            ready, _, _ = select.select([process.stderr], [], [], HANG_SECONDS)
-            assert ready, "the command was not interrupted"
+            ready, _, _ = select.select([process.stderr], [], [], ACT_SECONDS)
+            where = _where(_family(process.pid)) if not ready else ""
+            assert ready, f"the command was not interrupted ({said!r} said):\n{where}"
             chunk = os.read(process.stderr.fileno(), 4096)
             assert chunk, said
             said += chunk
         while os.read(reader, 65536):
             pass
-        return process.wait(HANG_SECONDS), (said + process.stderr.read()).decode()
+        return process.wait(ACT_SECONDS), (said + process.stderr.read()).decode()
 
 
 def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
@@ -337,11 +371,34 @@ def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
     assert warm.served() == 1
 
 
+EARLY_CTRL_C = """
+import os, signal
+from helpdesk_tui.cli import warm_server, warm_socket
+
+signal.pthread_sigmask(signal.SIG_BLOCK, warm_socket.FORWARDED)  # as the server forks
+os.kill(os.getpid(), signal.SIGINT)  # forwarded before the child's handler: it waits
+fds = [os.dup(0), os.dup(1), os.dup(2), os.open(".", os.O_PATH | os.O_DIRECTORY)]
+warm_server._command([b"run", b"helpdesk", b"18", b"2", b"helpdesk", b"--version"], fds)
+"""
+
+
+def test_a_ctrl_c_forwarded_before_the_childs_handler_ends_it_by_sigint() -> None:
+    """The client's Ctrl-C racing the fork reaches the child before it has its handler; it
+    lands as the child takes on the command (``_become``). The child ends by SIGINT, as a
+    command interrupted at its start does, and its client by it in turn (it ended with
+    status 1 and a traceback written to the server's /dev/null). Run as a server's child
+    runs it, in a process of its own."""
+    done = subprocess.run(
+        [sys.executable, "-c", EARLY_CTRL_C], capture_output=True, timeout=HANG_SECONDS
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (-signal.SIGINT, b"", b"")
+
+
 def _terminated(warm: Warm, server: str) -> int:
     """SIGTERM to the program while the command waits on a full pipe: its return code."""
     with _writing_to_a_full_pipe(warm, server) as (process, _reader):
         process.send_signal(signal.SIGTERM)
-        return process.wait(HANG_SECONDS)  # (the pipe still full: killed, not finished)
+        return process.wait(ACT_SECONDS)  # (the pipe still full: killed, not finished)
 
 
 def test_a_command_ended_by_a_signal_ends_its_client_by_it(warm: Warm) -> None:
@@ -366,7 +423,7 @@ def test_ctrl_z_stops_the_child_and_fg_continues_it(warm: Warm, stop: int) -> No
         os.killpg(process.pid, signal.SIGCONT)  # fg
         _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
         assert 100 + _drain(reader) == len(expected)
-        assert process.wait(HANG_SECONDS) == 0
+        assert process.wait(ACT_SECONDS) == 0
     assert warm.served() == 1
 
 
@@ -386,7 +443,7 @@ def test_a_child_stopped_by_someone_else_stops_its_client(warm: Warm) -> None:
         os.killpg(process.pid, signal.SIGCONT)  # fg
         _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
         _drain(reader)
-        assert process.wait(HANG_SECONDS) == 0
+        assert process.wait(ACT_SECONDS) == 0
     assert warm.served() == 1
 
 
@@ -394,7 +451,7 @@ def _quit(warm: Warm, server: str) -> int:
     """Ctrl-\\ (SIGQUIT to the program) while the command waits on a full pipe."""
     with _writing_to_a_full_pipe(warm, server) as (process, _reader):
         process.send_signal(signal.SIGQUIT)
-        return process.wait(HANG_SECONDS)
+        return process.wait(ACT_SECONDS)
 
 
 def test_ctrl_backslash_ends_the_command_by_sigquit(warm: Warm) -> None:
@@ -416,8 +473,8 @@ def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
     warm.start()
     with _writing_to_a_full_pipe(warm, "on") as (process, reader):
         process.kill()
-        process.wait(HANG_SECONDS)
-        deadline = time.monotonic() + HANG_SECONDS
+        process.wait(ACT_SECONDS)
+        deadline = time.monotonic() + ACT_SECONDS
         read = 100
         while True:  # what the pipe holds, then its end (only the child held it still)
             ready, _, _ = select.select([reader], [], [], max(0.0, deadline - time.monotonic()))
@@ -543,7 +600,7 @@ def test_a_server_killed_mid_command_ends_its_client_and_its_child(warm: Warm) -
     with _writing_to_a_full_pipe(warm, "on", stderr=subprocess.PIPE) as (process, reader):
         (info,) = servers()
         os.kill(info["pid"], signal.SIGKILL)
-        _, stderr = process.communicate(timeout=HANG_SECONDS)
+        _, stderr = process.communicate(timeout=ACT_SECONDS)
         assert process.returncode == 1
         assert stderr == b"helpdesk: the command server went away before the command ended\n"
         _drain(reader)  # to its end: the child, its last writer, is gone too
@@ -630,7 +687,7 @@ def test_sigterm_stops_the_server_once_its_commands_ended(warm: Warm) -> None:
         _until(lambda: not list(warm.sockets.glob("*.sock")), "the server still listens")
         assert _state(info["pid"]) not in ("", "Z")  # it waits for its command
         _drain(reader)
-        assert process.wait(HANG_SECONDS) == 0
+        assert process.wait(ACT_SECONDS) == 0
     _wait_gone(info["pid"])
 
 

@@ -237,6 +237,9 @@ def test_queue_outage_80x24(
     """The desk stopped answering at 09:30 (PostgreSQL stopped): the status line says so at
     its end, in bold, until a read works again; the rows are the last ones read."""
     monkeypatch.setattr(queue_screen, "RETRY_SECONDS", 3600.0)  # (one failure, no retry)
+    # (its watcher looks every 10 ms: its first look comes before the desk goes away, as on
+    # a loaded machine; the outage must show all the same)
+    monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 0.01)
 
     async def away(pilot: Pilot[None]) -> None:
         await _all_open(pilot)
@@ -245,6 +248,13 @@ def test_queue_outage_80x24(
             raise DatabaseUnreachable("database error at the desk: connection refused")
 
         monkeypatch.setattr(Desk, "list_changes", unreachable)
+        # The watcher's first look finds the desk "moved" (nothing to compare with) and has
+        # the screen check; on a slow machine it came before the patch, and its later looks
+        # found nothing new: no check, no outage, a 120 s wait. Armed "again" (as the screen
+        # arms it after a check it had to put off), it has the screen check at its next look.
+        watch = pilot.app.queue._watch
+        assert watch is not None
+        watch.arm(again=True)
         await until(pilot, lambda: "not answering" in _status(pilot))
         pilot.app.clear_notifications()  # (the notice goes by itself after a few seconds)
         await settle(pilot)
