@@ -9,6 +9,7 @@ import click
 from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.kinds import Role
 
 if TYPE_CHECKING:
@@ -82,6 +83,27 @@ def agent_set_role(runtime: Runtime, login: str, role: str) -> None:
     """Change an agent's role (admins only)."""
     changed = _admin(runtime).agents_set_role(login, role)
     click.echo(f"{line(changed.login)} is now {changed.role}")
+
+
+@agent.command("teams")
+@click.argument("login")
+@click.argument("teams", nargs=-1)
+@click.option("--none", "no_team", is_flag=True, help="Take LOGIN out of every team.")
+@pass_runtime
+def agent_teams(runtime: Runtime, login: str, teams: tuple[str, ...], no_team: bool) -> None:
+    """LOGIN's teams; given TEAMS (each an existing team), LOGIN is in exactly those
+    (admins only)."""
+    if teams and no_team:
+        raise click.UsageError("give TEAMS or --none, not both")
+    if teams or no_team:
+        changed = _admin(runtime).agents_set_teams(login, teams)
+    else:
+        found = [a for a in _reads(runtime).agents_list() if a.login == login]
+        if not found:
+            raise NotFound(f"no agent {login!r}; see: helpdesk agent list")
+        changed = found[0]
+    names = ", ".join(line(t) for t in changed.teams) or "no team"
+    click.echo(f"{line(changed.login)}: {names}")
 
 
 @agent.command("deactivate")

@@ -86,6 +86,11 @@ class AdminService(AdminReads):
         with self._write() as session:
             return _agent_view(agents.set_active(session, self.actor, login, True))
 
+    def agents_set_teams(self, login: str, teams: Sequence[str]) -> AgentView:
+        """Make ``login`` a member of exactly ``teams``, each an existing team (admins only)."""
+        with self._write() as session:
+            return _agent_view(*agents.set_teams(session, self.actor, login, teams))
+
     def teams_add(self, name: str, description: str = "") -> TeamView:
         """Add a team (admins only); an existing team is left as it is."""
         with self._write() as session:

@@ -117,5 +117,40 @@ def set_active(session: Session, actor: Actor, login: str, active: bool) -> Agen
     return agent
 
 
+def set_teams(
+    session: Session, actor: Actor, login: str, names: Sequence[str]
+) -> tuple[Agent, list[str]]:
+    """Make ``login`` a member of exactly the teams ``names`` (admins only): the agent, and
+    the teams' names as the desk spells them, sorted.
+
+    Each must exist already (matched ignoring case): a typo must not make a team that then
+    takes tickets by routing nobody watches, as ``agent add --team`` would (it makes the
+    teams a new agent names, the way ``team add`` does).
+    """
+    actor.require(Role.ADMIN, "change agents' teams")
+    agent = _agent(session, login)
+    assert agent.id is not None
+    teams = {team.name.casefold(): team for team in session.exec(select(Team))}
+    wanted: dict[int, str] = {}
+    for name in names:
+        team = teams.get(text_value(name, "team name").strip().casefold())
+        if team is None:
+            known = ", ".join(sorted(t.name for t in teams.values())) or "none yet"
+            raise InvalidValue(
+                f"no team {name.strip()!r} (teams: {known}); helpdesk team add NAME makes one"
+            )
+        assert team.id is not None
+        wanted[team.id] = team.name
+    members = session.exec(select(TeamMember).where(TeamMember.agent_id == agent.id)).all()
+    for member in members:
+        if member.team_id not in wanted:
+            session.delete(member)
+    have = {member.team_id for member in members}
+    for team_id in wanted.keys() - have:
+        session.add(TeamMember(team_id=team_id, agent_id=agent.id))
+    session.flush()
+    return agent, sorted(wanted.values())
+
+
 def team_ids_of(session: Session, agent_id: int) -> list[int]:
     return list(session.exec(select(TeamMember.team_id).where(TeamMember.agent_id == agent_id)))

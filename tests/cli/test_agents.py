@@ -54,6 +54,36 @@ def test_teams(invoke: Invoke, use_db: str) -> None:
     assert [t["name"] for t in teams] == ["Network", "Support"]
 
 
+def test_an_agents_teams_are_set_read_and_cleared(invoke: Invoke, use_db: str) -> None:
+    assert invoke("team", "add", "Network").exit_code == 0
+    assert invoke("team", "add", "Support").exit_code == 0
+    assert invoke("agent", "add", "bob", "--team", "Network").exit_code == 0
+    assert invoke("agent", "teams", "bob").stdout == "bob: Network\n"
+    result = invoke("agent", "teams", "bob", "support", "Network")  # (any case: the desk's)
+    assert (result.exit_code, result.stdout) == (0, "bob: Network, Support\n"), result.stderr
+    assert invoke("agent", "teams", "bob", "Support").stdout == "bob: Support\n"
+    agents = {a["login"]: a for a in json.loads(invoke("agent", "list", "--json").stdout)}
+    assert agents["bob"]["teams"] == ["Support"]
+    assert invoke("agent", "teams", "bob", "--none").stdout == "bob: no team\n"
+    assert invoke("agent", "teams", "bob").stdout == "bob: no team\n"
+
+
+def test_a_typo_in_a_team_changes_nothing_and_makes_no_team(invoke: Invoke, use_db: str) -> None:
+    assert invoke("team", "add", "Network").exit_code == 0
+    assert invoke("agent", "add", "bob", "--team", "Network").exit_code == 0
+    result = invoke("agent", "teams", "bob", "Netwrok")
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        "error: no team 'Netwrok' (teams: Network); helpdesk team add NAME makes one"
+    )
+    assert invoke("team", "list").stdout == "Network\n"
+    assert invoke("agent", "teams", "bob").stdout == "bob: Network\n"
+    result = invoke("agent", "teams", "nobody", "Network")
+    assert one_error_line(result.stderr) == "error: no agent 'nobody'; see: helpdesk agent list"
+    assert invoke("agent", "teams", "nobody").exit_code == 1
+    assert invoke("agent", "teams", "bob", "Network", "--none").exit_code == 2
+
+
 def test_only_admins_add_agents_and_teams(invoke: Invoke, use_db: str) -> None:
     assert invoke("agent", "add", "ada", "--role", "admin").exit_code == 0
     assert invoke("agent", "set-role", os_login(), "agent").exit_code == 0
@@ -61,6 +91,9 @@ def test_only_admins_add_agents_and_teams(invoke: Invoke, use_db: str) -> None:
         result = invoke(*args)
         assert result.exit_code == 1
         assert one_error_line(result.stderr).startswith("error: only an admin may add ")
+    result = invoke("agent", "teams", "ada", "--none")
+    assert one_error_line(result.stderr).startswith("error: only an admin may change ")
+    assert invoke("agent", "teams", "ada").exit_code == 0  # (reading them is for agents)
 
 
 def test_an_os_user_who_is_not_an_agent_is_told_what_to_run(
