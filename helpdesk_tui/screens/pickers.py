@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 ResultT = TypeVar("ResultT")
 
@@ -98,6 +99,7 @@ class _Picker(ListModal[str | None]):
             yield OptionList(id="picker-options")
             if self.hint:
                 yield Static(Text(self.hint), id="picker-hint")
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the screen's below)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
