@@ -15,7 +15,7 @@ desk has saved it or the agent discards it.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -32,7 +32,7 @@ from helpdesk_tui.desk.errors import DeskError, UnknownAgent
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
-from helpdesk_tui.screens.field_draft import FieldDraft
+from helpdesk_tui.screens.field_draft import FieldDraft, FieldEditor
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
@@ -192,7 +192,7 @@ def _names() -> str:
     return " ".join("{{" + name + "}}" for name in PLACEHOLDERS)
 
 
-class CannedEditScreen(ModalScreen[bool]):
+class CannedEditScreen(FieldEditor, ModalScreen[bool]):
     """Write a canned response: its name, whether it is shared, its text. Dismisses True
     once the desk saved it; a refusal (an unknown placeholder, a name taken) shows here."""
 
@@ -267,20 +267,6 @@ class CannedEditScreen(ModalScreen[bool]):
     @on(Checkbox.Changed)
     def _typed(self) -> None:
         self._draft.typed()
-
-    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        """A field lost the focus (to another field, another screen…): keep them now."""
-        if isinstance(event.widget, (Input, TextArea)):
-            self._draft.save_now()
-
-    def on_screen_suspend(self) -> None:
-        """Something came over the editor (a question, the key help): keep the fields now."""
-        self._draft.save_now()
-
-    @property
-    def draft_item(self) -> int | None:
-        """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
-        return self._item
 
     def keep_draft(self) -> str | None:
         """Keep the response as written now (``FieldDraft.keep``); what was kept, for

@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from helpdesk_tui.drafts import DraftStore, EditorKind
 from helpdesk_tui.screens.autosave import Autosave
@@ -122,3 +124,27 @@ class FieldDraft:
             ),
             chosen,
         )
+
+
+class FieldEditor:
+    """What both editors of fields do alike with their ``FieldDraft`` (``_draft``) for the
+    item they edit (``_item``, None: a new one): keep the fields at once when a field loses
+    the focus or something comes over the editor, and say whose draft it writes. (Mixed
+    into the editors' screens, before ``Screen``: Textual finds these handlers by the MRO.)"""
+
+    _draft: FieldDraft
+    _item: int | None
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """A field lost the focus (to another field, another screen…): keep them now."""
+        if isinstance(event.widget, (Input, TextArea)):
+            self._draft.save_now()
+
+    def on_screen_suspend(self) -> None:
+        """Something came over the editor (a question, the key help): keep the fields now."""
+        self._draft.save_now()
+
+    @property
+    def draft_item(self) -> int | None:
+        """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
+        return self._item

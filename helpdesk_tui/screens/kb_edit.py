@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -28,14 +28,14 @@ from helpdesk_tui.desk.kb import Visibility
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.editor import edit_in_editor
-from helpdesk_tui.screens.field_draft import FieldDraft
+from helpdesk_tui.screens.field_draft import FieldDraft, FieldEditor
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView
 
 
-class KbEditScreen(Screen[dict[str, Any] | None]):
+class KbEditScreen(FieldEditor, Screen[dict[str, Any] | None]):
     """Fields of a new article (``article`` None) or of one to change."""
 
     CSS_PATH = "kb_edit.tcss"
@@ -124,20 +124,6 @@ class KbEditScreen(Screen[dict[str, Any] | None]):
     @on(Select.Changed)
     def _typed(self) -> None:
         self._draft.typed()
-
-    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        """A field lost the focus (to another field, another screen…): keep them now."""
-        if isinstance(event.widget, (Input, TextArea)):
-            self._draft.save_now()
-
-    def on_screen_suspend(self) -> None:
-        """Something came over the editor (a question, the key help): keep the fields now."""
-        self._draft.save_now()
-
-    @property
-    def draft_item(self) -> int | None:
-        """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
-        return self._item
 
     def keep_draft(self) -> str | None:
         """Keep the fields as they are now (``FieldDraft.keep``); what was kept, for people,
