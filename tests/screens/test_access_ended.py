@@ -34,7 +34,7 @@ from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import FROZEN_NOW, SEED, DeskData, seed_desk
 from tests.screens.test_queue import _Statements
 from tests.screens.ticket_helpers import (
-    open_new_canned_editor,
+    open_canned_editor,
     open_ticket,
     record_notifications,
     screen_lines,
@@ -304,7 +304,7 @@ async def test_the_canned_editors_refusal_goes_once_access_is_back(
     app = bobs_app(seeded, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await open_new_canned_editor(pilot)
+        await open_canned_editor(pilot)
         editor = app.screen
         editor.query_one(Input).value = "Badge"
         editor.query_one(TextArea).text = "Your badge is on its way."

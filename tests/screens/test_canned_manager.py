@@ -12,7 +12,7 @@ from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerS
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
-from tests.screens.ticket_helpers import open_new_canned_editor, settle, until
+from tests.screens.ticket_helpers import open_canned_editor, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -58,5 +58,5 @@ async def test_an_agent_cannot_make_a_shared_one(
     app = make_test_app(actor=desk_data.bob)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await open_new_canned_editor(pilot)
+        await open_canned_editor(pilot)
         assert app.screen.query_one("#canned-edit-shared").disabled

@@ -22,7 +22,7 @@ from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_editor_drafts import new_article
-from tests.screens.ticket_helpers import drain, open_new_canned_editor, settle, until
+from tests.screens.ticket_helpers import drain, open_canned_editor, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 HOLD_SECONDS = 20.0
@@ -124,7 +124,7 @@ async def test_a_key_in_the_canned_editor_is_handled_while_its_save_is_under_way
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await open_new_canned_editor(pilot)
+        await open_canned_editor(pilot)
         editor = app.screen
         await pilot.press(*"Greeting")
         writes.hold = True

@@ -17,14 +17,14 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
-from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
+from helpdesk_tui.screens.canned_manager import CannedManagerScreen
 from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_access_snapshots import utc_time  # noqa: F401 (a fixture)
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.test_kb_screen import open_kb
-from tests.screens.ticket_helpers import screen_lines, settle, until
+from tests.screens.ticket_helpers import open_canned_editor, screen_lines, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 REASON = "ada is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate ada"
@@ -143,29 +143,13 @@ async def test_escape_asks_before_dropping_an_article(make_test_app: AppFactory)
     assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Lift"
 
 
-async def open_canned_editor(pilot, app: HelpdeskApp, key: str) -> CannedEditScreen:  # type: ignore[no-untyped-def]
-    await settle(pilot)
-    app.action_canned()
-    await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
-    await settle(pilot)
-    manager = app.screen
-    await until(pilot, lambda: manager.query_one(OptionList).option_count == 4)
-    await settle(pilot)
-    await pilot.press(key)
-    await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
-    await settle(pilot)
-    editor = app.screen
-    assert isinstance(editor, CannedEditScreen)
-    return editor
-
-
 async def test_a_canned_response_being_edited_is_kept_on_hang_up_and_offered_back(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     seed_canned(desk_data)
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        editor = await open_canned_editor(pilot, app, "e")
+        editor = await open_canned_editor(pilot, "e", listed=4)
         item = editor.view.id if editor.view else None
         assert item is not None
         editor.query_one(TextArea).text = "Hello {{requester.name}}, a new text"
@@ -178,7 +162,7 @@ async def test_a_canned_response_being_edited_is_kept_on_hang_up_and_offered_bac
 
     again = make_test_app()
     async with again.run_test(size=(80, 24)) as pilot:
-        editor = await open_canned_editor(pilot, again, "e")
+        editor = await open_canned_editor(pilot, "e", listed=4)
         assert editor.query_one(TextArea).text == "Hello {{requester.name}}, a new text"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(again.screen, CannedManagerScreen))
@@ -193,7 +177,7 @@ async def test_a_new_canned_response_is_kept_when_access_ends(
     seed_canned(desk_data)
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        editor = await open_canned_editor(pilot, app, "a")
+        editor = await open_canned_editor(pilot, "a", listed=4)
         editor.query_one(Input).value = "Welcome"
         await settle(pilot)
         app._access_ended(REASON)

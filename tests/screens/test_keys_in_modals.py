@@ -20,7 +20,7 @@ from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.mail import MailScreen
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_new_canned_editor, open_ticket, settle, until
+from tests.screens.ticket_helpers import open_canned_editor, open_ticket, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -160,7 +160,7 @@ async def test_f1_in_the_canned_editor_and_the_palette(
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await open_new_canned_editor(pilot)
+        await open_canned_editor(pilot)
         editor = app.screen
         await pilot.press(*"Why?", "tab", "tab", *"Mail me@")
         await settle(pilot)

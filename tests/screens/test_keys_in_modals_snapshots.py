@@ -12,7 +12,7 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.screens.help import HelpScreen
 from tests.screens.conftest import DeskData
 from tests.screens.snapshot_setup import start_reply
-from tests.screens.ticket_helpers import open_new_canned_editor, settle, until
+from tests.screens.ticket_helpers import open_canned_editor, settle, until
 
 
 def test_key_help_over_the_composer(
@@ -40,7 +40,7 @@ def test_canned_editor(
         app = pilot.app
         assert isinstance(app, HelpdeskApp)
         await settle(pilot)
-        await open_new_canned_editor(pilot)
+        await open_canned_editor(pilot)
         app.screen.query_one(Input).cursor_blink = False
         await pilot.press(*"Why?")
         await settle(pilot)

@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 from rich.cells import cell_len
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 from textual.worker import WorkerCancelled
 
 from helpdesk_tui.app import HelpdeskApp
@@ -90,14 +91,22 @@ async def until(
     return time.monotonic() - start
 
 
-async def open_new_canned_editor(pilot: Pilot[None]) -> CannedEditScreen:
-    """The canned responses' manager opened and ``a`` pressed in it: the editor of a new one."""
+async def open_canned_editor(
+    pilot: Pilot[None], key: str = "a", listed: int | None = None
+) -> CannedEditScreen:
+    """The canned responses' manager opened and ``key`` pressed in it (``a``: the editor of
+    a new one; ``e``: of the one selected, once the manager lists ``listed`` of them)."""
     app = pilot.app
     assert isinstance(app, HelpdeskApp)
+    await settle(pilot)
     app.action_canned()
     await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
     await settle(pilot)
-    await pilot.press("a")
+    if listed is not None:
+        manager = app.screen
+        await until(pilot, lambda: manager.query_one(OptionList).option_count == listed)
+        await settle(pilot)
+    await pilot.press(key)
     await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
     await settle(pilot)
     editor = app.screen
