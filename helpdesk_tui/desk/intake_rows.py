@@ -855,8 +855,8 @@ class Lookups:
         self._agents: dict[str, str] | None = None
         self._undo: list[tuple[dict[Any, Any], object, object]] = []
 
-    def agent_login(self, address: str) -> str | None:
-        """The login of the active agent whose email is ``address`` (read once a batch)."""
+    def _agent_logins(self) -> dict[str, str]:
+        """Active agents' logins by their email (read once a batch)."""
         if self._agents is None:
             rows = _connection(self.session).execute(
                 select(_AGENT.c.email, _AGENT.c.login).where(
@@ -864,7 +864,15 @@ class Lookups:
                 )
             )
             self._agents = {str(email).strip().lower(): str(login) for email, login in rows}
-        return self._agents.get(address.strip().lower())
+        return self._agents
+
+    def agent_login(self, address: str) -> str | None:
+        """The login of the active agent whose email is ``address``."""
+        return self._agent_logins().get(address.strip().lower())
+
+    def agent_addresses(self) -> frozenset[str]:
+        """The active agents' addresses, lower-case."""
+        return frozenset(self._agent_logins())
 
     def load(self, wanted: Wanted) -> None:
         conn = _connection(self.session)
