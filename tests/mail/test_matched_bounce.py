@@ -109,3 +109,21 @@ def test_our_own_addresses_never_keep_a_hard_bounce(
         result = ingest(session, report, config)
     assert result.outcome == (Outcome.BOUNCE if matched else Outcome.MACHINE)
     assert _bounced(db) == {"ann@example.org": "5.1.1"}
+
+
+def test_a_report_found_by_the_ticket_number_alone_keeps_its_hard_bounces(
+    db: Database, config: IngestConfig
+) -> None:
+    """A report that returned no headers, sent from the customer's own address with the
+    ticket's number in its subject, is recorded on that ticket: its hard bounces are kept
+    all the same (none was)."""
+    number, _ = _acknowledged(db, config)
+    report = (
+        _report(_block("ann.old@example.org"), _block(AGENT))
+        .replace(b"Mail Delivery System <MAILER-DAEMON@mx.desk.test>", b"ann@example.org")
+        .replace(b"Returned to Sender", f"Returned to Sender [#{number}]".encode())
+    )
+    with db.write() as session:
+        result = ingest(session, report, config)
+    assert (result.outcome, result.ticket_number) == (Outcome.BOUNCE, number)
+    assert _bounced(db) == {"ann.old@example.org": "5.1.1"}
