@@ -9,7 +9,10 @@ This gives those rows (first read unparseable: their dedupe key is their raw byt
 the key of the Message-ID in their raw header, and, where they have none (before 0007),
 the content hash intake gives such a message (its raw bytes' sha256), so that another
 message under the same Message-ID is still told apart. Only the rows' first 256 kB of raw
-bytes are read (SQLite: a blob handle; PostgreSQL: a slice), in batches.
+bytes are read (SQLite: a blob handle; PostgreSQL: a slice), in batches. Measured on
+SQLite at 100k processed rows, every one a message first read unparseable with a Message-ID
+(the worst case; 7.9 GB of raw mail): 31 s wall and 10 s CPU from a cold cache on a machine
+at load 8 on 2 cores, 7 s warm; the process's peak RSS 37 MB over what it held before.
 
 Revision ID: 0032
 Revises: 0031 (processed normal hash)
