@@ -14,8 +14,10 @@ import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import Connection, text
 
+from helpdesk_tui.desk import intake_rows
 from helpdesk_tui.desk.intake_rows import Lookups, stored_pieces
 from helpdesk_tui.desk.mailstate import (
     key_hash,
@@ -90,11 +92,22 @@ def _big(body: bytes = b"Here it is.") -> bytes:
     )
 
 
-def test_a_big_copy_is_compared_a_piece_at_a_time(db: Database) -> None:
+def test_a_big_copy_is_compared_a_piece_at_a_time(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A 16 MB message came before under this Message-ID (stored, another content hash):
     its re-encoded copy is found, another message under the same Message-ID is not,
     and neither comparison holds as much memory as the message itself (the stored bytes
-    were read whole and both normalised whole: about four times its size)."""
+    were read whole and both normalised whole: about four times its size). The other
+    message differs in its first lines: only the stored message's first piece is read."""
+    read: list[int] = []
+
+    def counted(conn: Connection, raw_id: int) -> Iterator[bytes]:
+        for piece in stored_pieces(conn, raw_id):
+            read.append(len(piece))
+            yield piece
+
+    monkeypatch.setattr(intake_rows, "stored_pieces", counted)
     stored = _big()
     with db.write() as session:
         conn = session.connection()
@@ -120,9 +133,11 @@ def test_a_big_copy_is_compared_a_piece_at_a_time(db: Database) -> None:
     with db.read() as session:
         lookups = Lookups(session, datetime.now(UTC))
         for raw, found in ((copy, True), (other, False)):
+            read.clear()
             tracemalloc.start()
             seen = lookups.transport_copy(MESSAGE_ID, raw)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             assert (seen is not None) is found
             assert peak < BIG, f"{peak >> 20} MiB held to compare a {BIG >> 20} MiB message"
+        assert len(read) == 1, "read up to the first difference only"
