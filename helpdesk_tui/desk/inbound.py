@@ -205,6 +205,9 @@ class IntakeConfig:
     """What intake needs from the settings, resolved once."""
 
     own_addresses: frozenset[str]
+    """``mail.addresses`` (the first is the From of everything the desk sends)."""
+    mailbox_addresses: frozenset[str] = frozenset()
+    """The logins of the desk's IMAP mailboxes that are addresses."""
     max_attachment_bytes: int = 10_000_000
     desk_name: str = "Helpdesk"
     ack_enabled: bool = True

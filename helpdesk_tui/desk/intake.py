@@ -796,7 +796,7 @@ class Writer:
         report = item.report or Report()
         if item.mail_class is MailClass.BOUNCE and report.recipients:
             outbox.record_hard_bounces(
-                self.session, report.recipients, ours=self.config.own_addresses, now=self.now
+                self.session, report.recipients, ours=self._ours(), now=self.now
             )
         about = item.thread_refs[0].message_id if item.thread_refs else None
         self._pending.machine.append(
@@ -816,17 +816,31 @@ class Writer:
 
     def _mark_bounced(self, item: Inbound, summary: str) -> None:
         """The outgoing mail a bounce reports on is ``bounced``, with the report's Status and
-        Diagnostic-Code (the summary when the report has neither)."""
+        Diagnostic-Code (the summary when the report has neither); every recipient it names
+        as failed for good keeps the hard bounce, as when it matches no mail."""
+        report = item.report or Report()
         if item.thread_refs:
-            report = item.report or Report()
             outbox.record_bounce(
                 self.session,
                 item.thread_refs[0].message_id,
                 dsn_status=report.status,
                 diagnostic=report.diagnostic or summary,
                 recipient=report.recipient,
+                recipients=report.recipients,
+                ours=self._ours(),
                 now=self.now,
             )
+        elif report.recipients:  # found by the ticket number in its subject alone
+            outbox.record_hard_bounces(
+                self.session, report.recipients, ours=self._ours(), now=self.now
+            )
+
+    def _ours(self) -> frozenset[str]:
+        """Our addresses, which a delivery report never marks as bounced for good: the
+        desk's own (``mail.addresses``, the From of all it sends first), its mailboxes'
+        and its active agents'. One definition, whether the report matched mail or not."""
+        config = self.config
+        return config.own_addresses | config.mailbox_addresses | self.lookups.agent_addresses()
 
     def _processed(
         self,

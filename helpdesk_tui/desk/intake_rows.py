@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -38,7 +39,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import Chunked, Content, as_bytes, chunks_of, size_of
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.mailstate import key_hash, transport_normalized
+from helpdesk_tui.desk.mailstate import key_hash, same_when_normalized
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
 from helpdesk_tui.desk.tickets import (
@@ -767,6 +768,37 @@ def _pieces(content: Content, size: int) -> Iterator[bytes]:
 
 # --- the batch's lookups -------------------------------------------------------------------
 
+_READ_BYTES = 1 << 20
+"""A stored raw message is read a piece of this many bytes at a time."""
+
+
+def stored_pieces(conn: Connection, raw_id: int) -> Generator[bytes, None, None]:
+    """The raw bytes stored as ``raw_message`` ``raw_id``, a piece at a time (nothing when
+    it has none). On SQLite through a blob handle, on PostgreSQL a slice at a time."""
+    size = _READ_BYTES
+    if conn.dialect.name == "sqlite":
+        dbapi = cast(sqlite3.Connection, conn.connection.dbapi_connection)
+        try:
+            blob = dbapi.blobopen(_RAW.name, "content", raw_id, readonly=True)
+        except sqlite3.OperationalError:  # no such row, or its content is NULL
+            return
+        with blob:
+            while piece := blob.read(size):
+                yield piece
+        return
+    start = 1
+    while True:
+        found = conn.execute(
+            select(func.substring(_RAW.c.content, start, size)).where(_RAW.c.id == raw_id)
+        ).scalar_one_or_none()
+        if not found:
+            return
+        yield bytes(found)
+        if len(found) < size:
+            return
+        start += size
+
+
 _RAW, _ACK, _PROCESSED = (_table(m) for m in (RawMessage, AckSent, ProcessedMail))
 _MAX_TRANSPORT_COPIES = 5
 """Earlier messages under one Message-ID whose raw bytes a possible copy is compared with."""
@@ -855,8 +887,8 @@ class Lookups:
         self._agents: dict[str, str] | None = None
         self._undo: list[tuple[dict[Any, Any], object, object]] = []
 
-    def agent_login(self, address: str) -> str | None:
-        """The login of the active agent whose email is ``address`` (read once a batch)."""
+    def _agent_logins(self) -> dict[str, str]:
+        """Active agents' logins by their email (read once a batch)."""
         if self._agents is None:
             rows = _connection(self.session).execute(
                 select(_AGENT.c.email, _AGENT.c.login).where(
@@ -864,7 +896,15 @@ class Lookups:
                 )
             )
             self._agents = {str(email).strip().lower(): str(login) for email, login in rows}
-        return self._agents.get(address.strip().lower())
+        return self._agents
+
+    def agent_login(self, address: str) -> str | None:
+        """The login of the active agent whose email is ``address``."""
+        return self._agent_logins().get(address.strip().lower())
+
+    def agent_addresses(self) -> frozenset[str]:
+        """The active agents' addresses, lower-case."""
+        return frozenset(self._agent_logins())
 
     def load(self, wanted: Wanted) -> None:
         conn = _connection(self.session)
@@ -959,7 +999,9 @@ class Lookups:
         how a server wrote them (:func:`~.mailstate.transport_normalized`): the same
         message, re-encoded, read again after an upgrade changed its content hash. Read
         only when a Message-ID came before with another content hash (rare): each such
-        message's raw bytes, a few at most."""
+        message's raw bytes, a few at most, a piece at a time and only as far as the first
+        difference (:func:`~.mailstate.same_when_normalized`): a 27 MB message costs a
+        piece of memory, and another message under its Message-ID is told apart at once."""
         conn = _connection(self.session)
         earlier = conn.execute(
             select(_PROCESSED.c.raw_message_id, _PROCESSED.c.outcome, _TICKET.c.number)
@@ -971,15 +1013,10 @@ class Lookups:
             .order_by(_PROCESSED.c.id)
             .limit(_MAX_TRANSPORT_COPIES)
         ).all()
-        if not earlier:
-            return None
-        wanted = transport_normalized(raw)
         for raw_id, outcome, number in earlier:
-            stored = conn.execute(
-                select(_RAW.c.content).where(_RAW.c.id == raw_id)
-            ).scalar_one_or_none()
-            if stored is not None and transport_normalized(stored) == wanted:
-                return Seen(outcome, number)
+            with closing(stored_pieces(conn, int(raw_id))) as stored:
+                if same_when_normalized(chunks_of(raw), stored):
+                    return Seen(outcome, number)
         return None
 
     def store_raws(self, raws: Sequence[tuple[str, bytes | bytearray]]) -> None:

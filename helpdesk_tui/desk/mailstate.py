@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from helpdesk_tui.desk.blobs import chunks_of
 from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import MailFolderState, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import utcnow
@@ -34,7 +35,94 @@ def key_hash(dedupe_key: str) -> str:
 _LINE_ENDS = re.compile(rb"\r\n|\r")
 _FOLD = re.compile(rb"\n(?=[ \t])")
 _BLANKS = re.compile(rb"[ \t]+")
-_HEADER_END = re.compile(rb"\n\n")
+_WHITE = b" \t\n"
+_NEWLINES = b"\n" * (1 << 16)
+
+
+def _header_lines(head: bytes) -> bytes:
+    """Header text unfolded, each run of blanks one space, no blanks at a line's end."""
+    head = _BLANKS.sub(b" ", _FOLD.sub(b"", head))
+    return b"\n".join(line.rstrip(b" ") for line in head.split(b"\n"))
+
+
+def _white_tail(tail: bytes) -> bytes:
+    """A header's trailing blanks and line ends (no blank line among them) as they count
+    whatever follows: unfolded and one space, but for a last line end (what follows
+    decides whether it is a fold, a field's end or the header's)."""
+    last = tail[-1:] == b"\n"
+    return _BLANKS.sub(b" ", _FOLD.sub(b"", tail[:-1] if last else tail)) + (b"\n" if last else b"")
+
+
+class _Normalizer:
+    """:func:`transport_normalized`, a piece at a time: fed pieces of a message's bytes in
+    order, it gives pieces of the same result, holding at most a piece and a few bytes (a
+    ``\\r`` that may start a ``\\r\\n``, the header's trailing white space, the body's
+    trailing line ends as a count)."""
+
+    def __init__(self) -> None:
+        self._cr = False
+        self._in_head = True
+        self._head = b""
+        """Header text not given out yet: the white space after its last other byte."""
+        self._newlines = 0
+        """Line ends at the body's end so far: given out when anything follows them."""
+
+    def feed(self, data: bytes | bytearray | memoryview) -> Iterator[bytes]:
+        piece = bytes(data)
+        if self._cr:
+            piece = b"\r" + piece
+        self._cr = piece.endswith(b"\r")
+        if self._cr:
+            piece = piece[:-1]
+        return self._text(_LINE_ENDS.sub(b"\n", piece))
+
+    def end(self) -> Iterator[bytes]:
+        if self._cr:
+            self._cr = False
+            yield from self._text(b"\n")
+        if self._in_head:  # no blank line: all of it is the header, and the body empty
+            yield _header_lines(self._head) + b"\n\n\n"
+        else:
+            yield b"\n"
+
+    def _text(self, text: bytes) -> Iterator[bytes]:
+        if self._in_head:
+            pending = self._head + text
+            end = pending.find(b"\n\n")
+            if end < 0:
+                stable = len(pending.rstrip(_WHITE))
+                if stable:
+                    yield _header_lines(pending[:stable])
+                self._head = _white_tail(pending[stable:])
+                return
+            yield _header_lines(pending[:end]) + b"\n\n"
+            self._in_head, self._head = False, b""
+            text = pending[end + 2 :]
+        body = text.rstrip(b"\n")
+        if not body:
+            self._newlines += len(text)
+            return
+        while self._newlines:
+            count = min(self._newlines, len(_NEWLINES))
+            yield _NEWLINES[:count]
+            self._newlines -= count
+        yield body
+        self._newlines = len(text) - len(body)
+
+
+def transport_normalized_pieces(
+    pieces: Iterable[bytes | bytearray | memoryview],
+) -> Iterator[bytes]:
+    """:func:`transport_normalized` of the message whose bytes are these pieces, in
+    pieces: memory bounded by a piece, whatever the message's size."""
+    normalizer = _Normalizer()
+    for piece in pieces:
+        for out in normalizer.feed(piece):
+            if out:
+                yield out
+    for out in normalizer.end():
+        if out:
+            yield out
 
 
 def transport_normalized(raw: bytes | bytearray) -> bytes:
@@ -44,20 +132,41 @@ def transport_normalized(raw: bytes | bytearray) -> bytes:
     re-encodes a stored message changes (CRLF or LF, folding long headers at another
     place, a final newline) goes; every character of every header value and of the body
     stays, so two messages that differ in anything a person wrote or reads stay apart
-    (the body keeps its blanks: ``format=flowed`` means something by them)."""
-    text = _LINE_ENDS.sub(b"\n", bytes(raw))
-    end = _HEADER_END.search(text)
-    head, body = (text[: end.start()], text[end.end() :]) if end else (text, b"")
-    head = _BLANKS.sub(b" ", _FOLD.sub(b"", head))
-    head = b"\n".join(line.rstrip(b" ") for line in head.split(b"\n"))
-    return head + b"\n\n" + body.rstrip(b"\n") + b"\n"
+    (the body keeps its blanks: ``format=flowed`` means something by them). Made a piece
+    at a time (:func:`transport_normalized_pieces`); compare two messages so with
+    :func:`same_when_normalized`, hash one with :func:`normal_hash`."""
+    return b"".join(transport_normalized_pieces(chunks_of(raw)))
+
+
+def same_when_normalized(
+    one: Iterable[bytes | bytearray | memoryview], other: Iterable[bytes | bytearray | memoryview]
+) -> bool:
+    """Whether two messages, given as pieces of their bytes, are the same message but for
+    how a server wrote them (equal :func:`transport_normalized` bytes), read a piece at a
+    time and only as far as the first difference."""
+    first, second = transport_normalized_pieces(one), transport_normalized_pieces(other)
+    a = b = b""
+    while True:
+        if not a:
+            a = next(first, b"")
+        if not b:
+            b = next(second, b"")
+        if not a or not b:
+            return not a and not b
+        size = min(len(a), len(b))
+        if a[:size] != b[:size]:
+            return False
+        a, b = a[size:], b[size:]
 
 
 def normal_hash(raw: bytes | bytearray) -> str:
     """sha256 of :func:`transport_normalized` bytes: the same for a message however a
     server wrote it. Kept for messages without a Message-ID (nothing else finds them again
     once an upgrade changed their content hash)."""
-    return hashlib.sha256(transport_normalized(raw)).hexdigest()
+    digest = hashlib.sha256()
+    for piece in transport_normalized_pieces(chunks_of(raw)):
+        digest.update(piece)
+    return digest.hexdigest()
 
 
 def folder_state(session: Session, mailbox: str, folder: str) -> MailFolderState:

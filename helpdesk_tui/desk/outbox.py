@@ -26,7 +26,7 @@ crash is claimed again by the next sender (at-least-once delivery, same Message-
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -193,7 +193,7 @@ def _hard_bounce(session: Session, address: str, now: datetime) -> BouncedAddres
 
 def _note_hard_bounce(session: Session, address: str, dsn: str | None, now: datetime) -> None:
     """Keep that mail to ``address`` bounced for good now (one row per address, the last)."""
-    key = address.strip().lower()
+    key = _key(address)
     if not key or "," in key or len(key) > 320:
         return  # several recipients, and the report did not say which one
     found = session.get(BouncedAddress, key)
@@ -251,10 +251,18 @@ def record_hard_bounces(
 ) -> list[str]:
     """A delivery report that names none of our mail still names who it failed for: each
     address that bounced for good (:func:`hard_bounces`) keeps its hard bounce, and the
-    surveys waiting to go to it are withdrawn, as :func:`record_bounce` does for the
-    recipient of a report that matched no outgoing mail. The addresses recorded."""
+    surveys waiting to go to it are withdrawn, as :func:`record_bounce` does for a report
+    on our mail. The addresses recorded."""
+    return _keep_hard_bounces(session, hard_bounces(recipients, ours=ours), now)
+
+
+def _keep_hard_bounces(
+    session: Session, bounced: Iterable[tuple[str, str | None]], now: datetime
+) -> list[str]:
+    """Each (address, status) keeps its hard bounce, and the surveys waiting to go to it
+    are withdrawn. The addresses."""
     done = []
-    for address, status in hard_bounces(recipients, ours=ours):
+    for address, status in bounced:
         _note_hard_bounce(session, address, status, now)
         _withdraw_waiting_surveys(session, address, status, None)
         done.append(address)
@@ -352,42 +360,55 @@ def record_bounce(
     dsn_status: str | None,
     diagnostic: str | None,
     recipient: str | None = None,
+    recipients: Sequence[ReportedRecipient] = (),
+    ours: Collection[str] = (),
     now: datetime | None = None,
 ) -> Bounce | None:
     """A delivery report names one of our Message-IDs: that mail is ``bounced``.
 
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
     mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
-    waiting to go to the bounced address (the report's ``recipient`` when no outgoing mail
-    matched) and the one after a bounced reply, and keeps the address's hard bounce, so
-    that a survey queued to it later is withdrawn too (:data:`BOUNCE_HOLDS_SURVEYS`). The
-    caller (ingest) records the report
-    itself on the ticket; this only moves the outgoing mail's state, in the caller's
-    transaction.
+    waiting to go to the bounced mail's address and the one after a bounced reply. Each
+    address the report names as bounced for good keeps its hard bounce, and the surveys
+    waiting to go to it are withdrawn, so that a survey queued to it later is withdrawn too
+    (:data:`BOUNCE_HOLDS_SURVEYS`): every one of its per-recipient blocks that
+    :func:`hard_bounces` takes (the rule for a report that names none of our mail too);
+    a report without such blocks names its ``recipient``, else the bounced mail's address.
+    None of ``ours``, ever. The caller (ingest) records the report itself on the ticket;
+    this only moves the outgoing mail's state, in the caller's transaction.
     """
     now = now or utcnow()
     hard = not (dsn_status or "").startswith("4")
+    dsn = _one_line(dsn_status, 20)
     row = session.exec(
         select(Outbox)
         .where(col(Outbox.email_message_id) == email_message_id)
         .order_by(col(Outbox.id).desc())
     ).first()
+    named: list[tuple[str, str | None]] = []
+    if recipients:
+        named.extend(hard_bounces(recipients, ours=ours))
+    else:
+        address = recipient or (row.to_addresses if row is not None else None)
+        if hard and address and _key(address) not in ours:
+            named.append((address, dsn))
+    _keep_hard_bounces(session, named, now)
     if row is None or row.id is None:
-        if hard and recipient:
-            _note_hard_bounce(session, recipient, _one_line(dsn_status, 20), now)
-            _withdraw_waiting_surveys(session, recipient, _one_line(dsn_status, 20), None)
         return None
     previous = row.status
     row.status = OutboxStatus.BOUNCED
-    row.dsn_status = _one_line(dsn_status, 20)
+    row.dsn_status = dsn
     row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
     row.bounced_at = now
     session.add(row)
     if hard:
-        _note_hard_bounce(session, recipient or row.to_addresses, row.dsn_status, now)
         reply = row if row.kind == "reply" else None
         _withdraw_waiting_surveys(session, row.to_addresses, row.dsn_status, reply)
     return Bounce(row.id, row.ticket_id, row.message_id, previous)
+
+
+def _key(address: str) -> str:
+    return address.strip().lower()
 
 
 def _withdraw_waiting_surveys(

@@ -115,6 +115,9 @@ class IngestConfig:
             max_body_bytes=mail.max_body_bytes,
             desk=IntakeConfig(
                 own_addresses=own,
+                mailbox_addresses=intake.own_addresses(
+                    box.user for box in mail.mailboxes.values() if "@" in box.user
+                ),
                 max_attachment_bytes=mail.max_attachment_bytes,
                 desk_name=options.desk_name,
                 ack_enabled=mail.ack_enabled,

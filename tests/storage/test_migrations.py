@@ -7,6 +7,7 @@ upgraded to all heads and every row must still be there, readable through today'
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -367,3 +368,104 @@ def test_0031_hashes_as_the_desk_does() -> None:
     assert len(raws) > 40
     for raw in raws:
         assert frozen(raw) == normal_hash(raw)
+
+
+def test_a_message_quarantined_before_0031_is_recognised_re_encoded(db_url: str) -> None:
+    """A message that could not be parsed was quarantined by a version that did not read
+    its Message-ID (no ``message_key``, its content hash that of its bytes): read again
+    after the upgrade as a server re-encoded it, it was quarantined a second time. 0032
+    gives such rows the key of the Message-ID in their raw header; the copy is a duplicate
+    of the entry, another message under that Message-ID is still its own."""
+    from helpdesk_tui.desk.intake import ingest_batch
+    from helpdesk_tui.mail.ingest import read_message
+    from helpdesk_tui.storage.mail_models import QuarantinedMail
+    from tests.mail.test_corpus_ingest import _reencoded
+    from tests.mail.test_quarantine_copies import _unparseable
+
+    db = Database(db_url)
+    migrate.upgrade(db, "0030")
+    migrate.upgrade(db, "0007")
+    when = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    message_id = "<dolls-1@example.org>"
+    raw = _unparseable(message_id)
+    old = _unparseable("<dolls-2@example.org>")
+    with db.engine.begin() as conn:
+        for content, content_hash in ((raw, "sha"), (old, None)):
+            sha = hashlib.sha256(content).hexdigest()
+            raw_id = conn.execute(
+                text(
+                    "INSERT INTO raw_message (sha256, received_at, content)"
+                    " VALUES (:sha, :when, :raw) RETURNING id"
+                ),
+                {"sha": sha, "when": when, "raw": content},
+            ).scalar_one()
+            # As 0030's intake wrote it (and before 0007, without a content hash).
+            conn.execute(
+                text(
+                    "INSERT INTO mail_processed (key_hash, dedupe_key, content_hash, outcome,"
+                    " raw_message_id, created_at) VALUES (:k, :d, :c, 'quarantine', :n, :when)"
+                ),
+                {
+                    "k": key_hash(f"sha256:{sha}"),
+                    "d": f"sha256:{sha}",
+                    "c": sha if content_hash else None,
+                    "n": raw_id,
+                    "when": when,
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO mail_quarantine (raw_message_id, reason, attempts, created_at,"
+                    " updated_at) VALUES (:n, 'cannot be parsed: nested too deep', 0, :w, :w)"
+                ),
+                {"n": raw_id, "w": when},
+            )
+    migrate.upgrade(db)
+
+    config = config_for(mail_settings())
+    copies = [
+        _reencoded(raw),
+        _reencoded(old),
+        _unparseable(message_id, body="another core"),
+        _unparseable("<dolls-2@example.org>", body="a third core"),
+    ]
+    with db.write() as session:
+        items = [read_message(copy, None, config) for copy in copies]
+        results = ingest_batch(session, items, config.desk)
+    assert [(r.outcome, r.duplicate) for r in results] == [
+        ("quarantine", True),
+        ("quarantine", True),
+        ("quarantine", False),
+        ("quarantine", False),
+    ]
+    with db.read() as session:
+        assert len(session.exec(select(QuarantinedMail)).all()) == 4
+    db.dispose()
+
+
+def test_0032_reads_the_message_id_as_the_mail_layer_does() -> None:
+    """0032 keeps its own copies of ``mail/parse.header_message_id`` and
+    ``desk/mailstate.key_hash`` (storage imports neither): they agree, on every corpus
+    message and on hostile headers."""
+    from helpdesk_tui.mail.parse import header_message_id
+    from tests.mail.conftest import MAIL_CORPUS
+
+    frozen = importlib.import_module(
+        "helpdesk_tui.storage.migrations.versions.0032_quarantined_message_key"
+    )
+    raws = [p.read_bytes() for p in sorted(MAIL_CORPUS.rglob("*")) if p.is_file()]
+    raws += [
+        b"Message-ID:\r\n <folded@example.org>\r\n\r\n",
+        b"Subject: x\r\n Message-ID: <no@example.org>\r\n\r\n",
+        b"message-id: a.b@example.org, c@d\n\n",
+        b"Message-ID: <\xc3\xa9t\xc3\xa9@example.org>\r\n\r\n",
+        b"Message-ID: <a\x85b@example.org> <c@d>\r\n\r\n",
+        b"\xff\xfe\x00Message-ID: <x@y>\r\n\r\n",
+        b"X: " + b"a" * 300_000 + b"\r\nMessage-ID: <late@example.org>\r\n\r\n",
+    ]
+    found = [header_message_id(raw) for raw in raws]
+    assert sum(1 for f in found if f) >= 20
+    for raw, expected in zip(raws, found, strict=True):
+        assert frozen.header_message_id(raw) == expected
+        if expected is not None:
+            assert frozen.key_hash(expected) == key_hash(expected)
