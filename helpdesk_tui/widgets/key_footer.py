@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -140,8 +141,10 @@ class KeyFooter(Footer):
         for spec, key in shown:
             if spec.palette:
                 continue
+            # (Its trailing blank may go under the palette's key: "? Keys" fits 80 columns
+            # of the reports screen so, as it did in Textual's footer.)
+            full = full or used + _width(key, inked=True) > room
             used += _width(key)
-            full = full or used > room
             if key.visible == full:  # (set only when it changes: setting restyles)
                 key.visible = not full
 
@@ -225,6 +228,10 @@ class KeyFooter(Footer):
         self._clip()
 
 
-def _width(key: FooterKey) -> int:
-    """The columns ``key`` takes in the footer: its text, padding, border and margins."""
-    return key.render().cell_len + key.styles.gutter.width + key.styles.margin.width
+def _width(key: FooterKey, *, inked: bool = False) -> int:
+    """The columns ``key`` takes in the footer: its text, padding, border and margins;
+    ``inked``: up to the last of them that is not blank."""
+    styles = key.styles
+    if inked:
+        return styles.margin.left + styles.gutter.left + cell_len(key.render().plain.rstrip())
+    return key.render().cell_len + styles.gutter.width + styles.margin.width
