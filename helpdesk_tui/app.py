@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import re
 import signal
 import threading
 import uuid
@@ -70,6 +71,8 @@ OPENING_WAIT = 10
 with something always moving never is) before the desk is opened."""
 _AREAS = frozenset({"mail", "reports", "kb"})
 """The app's actions that take the agent to another area (``check_action``)."""
+_FUNCTION_KEY = re.compile(r"f[0-9]{1,2}")
+"""A function key as Textual displays it (``get_key_display``)."""
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
 unreachable database cannot hold the terminal longer: the markers then expire by themselves."""
@@ -728,6 +731,12 @@ class HelpdeskApp(App[None]):
             self.screen.__class__.__name__.removesuffix("Screen") or "App"
         )
         self.push_screen(HelpScreen(title, self.key_help()))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """As Textual shows a key ("^r", "esc", "?"), but a function key as the hints and
+        the README name it: "F1", where Textual's footer and key help said "f1"."""
+        shown = super().get_key_display(binding)
+        return shown.upper() if _FUNCTION_KEY.fullmatch(shown) else shown
 
     def key_help(self) -> list[KeyHelp]:
         """Every key active on the current screen (shown in the footer or not), grouped.

@@ -2,7 +2,8 @@
 
 Subjects, names, bodies and file names come from strangers. Rich markup in them must stay
 literal (so they are only ever put in ``rich.text.Text``), and escape sequences, control
-characters and bidi overrides must never reach the terminal raw.
+characters and bidi overrides must never reach the terminal raw; nor a pile of combining
+marks on one character ("Zalgo" text), which some terminals draw over the lines around it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,26 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # joiner, word joiner and invisible operators, BOM, Mongolian vowel separator, combining
 # grapheme joiner, Hangul fillers. Bodies keep them (emoji sequences and several scripts
 # need ZWJ/ZWNJ); single-line text (subjects, names, tags, file names) loses them.
-_INVISIBLE = re.compile(r"[\u034f\u115f\u1160\u180e\u200b-\u200d\u2060-\u2064\u3164\ufeff\uffa0]")
+_INVISIBLE = re.compile(r"[\u034f\u115f\u1160\u180e\u200b\u200c\u2060-\u2064\u3164\ufeff\uffa0]")
+# The zero-width joiner (ZWJ) is one of them, except between two emoji, where it makes one
+# picture of them (a family, a rainbow flag, a person at a laptop; the emoji before it may
+# carry its variation selector or skin tone): single-line text loses it everywhere else.
+_EMOJI = (
+    "[\u00a9\u00ae\u203c\u2049\u2122\u2139\u2190-\u21ff\u2300-\u27bf\u2900-\u297f"
+    "\u2b00-\u2bff\u3030\u303d\u3297\u3299\U0001f000-\U0001faff]"
+)
+_LONE_JOINER = re.compile(
+    rf"\u200d(?!{_EMOJI})|(?<!{_EMOJI})(?<!{_EMOJI}[\ufe0f\U0001f3fb-\U0001f3ff])\u200d"
+)
+MAX_MARKS = 4
+"""The most combining marks kept on one character on the way to the terminal: real scripts
+use up to three (Vietnamese ệ decomposed: two; Hindi क़ीं: three; Thai ผู้: two; a keycap
+emoji: two), "Zalgo" text piles tens of them on each letter."""
+_MARKS_RUN = re.compile(rf"[^\x00-\u02ff\w]{{{MAX_MARKS + 1},}}")
+"""Where more than ``MAX_MARKS`` marks may follow each other: a run of characters each
+above U+02FF (as every combining mark is) and none a letter or digit (no mark is): text in
+any script is letters with a mark or two between them, so only a pile of marks (or a row
+of emoji, or of punctuation) is looked at a character at a time."""
 
 
 def clean(text: str, *, single_line: bool = False) -> str:
@@ -44,9 +64,36 @@ def clean(text: str, *, single_line: bool = False) -> str:
     """
     text = _ESCAPE_SEQUENCE.sub("", _SURROGATE.sub("\ufffd", text.replace("\r\n", "\n")))
     text = _CONTROL.sub("", text)
+    if _MARKS_RUN.search(text) is not None:
+        text = _MARKS_RUN.sub(_capped_marks, text)
     if single_line:
-        text = " ".join(_INVISIBLE.sub("", text).split())
+        text = " ".join(_without_zero_width(text).split())
     return text
+
+
+def _capped_marks(found: re.Match[str]) -> str:
+    """A run of characters (``_MARKS_RUN``) with at most ``MAX_MARKS`` combining marks after
+    each character: the first ones, in their order."""
+    import unicodedata  # (here: only text with such a run needs it)
+
+    run = found.group()
+    kept: list[str] = []
+    marks = 0
+    for char in run:
+        if unicodedata.category(char) in {"Mn", "Me"}:
+            marks += 1
+            if marks > MAX_MARKS:
+                continue
+        else:
+            marks = 0
+        kept.append(char)
+    return run if len(kept) == len(run) else "".join(kept)
+
+
+def _without_zero_width(text: str) -> str:
+    """``text`` without invisible characters that spoof, a joiner between two emoji kept."""
+    text = _INVISIBLE.sub("", text)
+    return _LONE_JOINER.sub("", text) if "\u200d" in text else text
 
 
 def without_escape_sequences(text: str) -> str:
@@ -57,12 +104,13 @@ def without_escape_sequences(text: str) -> str:
 
 
 def without_invisibles(text: str) -> str:
-    """``text`` without bidi controls and zero-width characters (kept: everything else).
+    """``text`` without bidi controls and zero-width characters (kept: everything else, and a
+    joiner between two emoji).
 
     For names and subjects as they are stored: what an agent reads is what was typed, and
     ``ad\u200bmin`` cannot pass for ``admin``.
     """
-    return _INVISIBLE.sub("", _BIDI.sub("", text))
+    return _without_zero_width(_BIDI.sub("", text))
 
 
 def plain(text: str | None, style: str | Style = "", *, single_line: bool = True) -> Text:

@@ -71,3 +71,77 @@ def test_shortened_cuts_each_long_word_and_then_the_whole_in_the_middle() -> Non
     assert cell_len(wide) <= 21 and wide.startswith("'漢") and wide.endswith("字'")
     blanks = shortened("Invalid value: '" + "ab " * 1000 + "' is not a date.", whole=80)
     assert cell_len(blanks) <= 80 and blanks.endswith("' is not a date.")
+
+
+# Combining marks piled on a character (Zalgo) and emoji joined by ZWJ, with real strings.
+
+ZALGO = (
+    "Z\u0334\u0321\u032a\u032b\u0356\u0325\u0314\u033f\u0303\u0308\u030f\u030e\u0360\u035d"
+    "a\u0338\u0327\u0317\u0349\u0333\u031e\u0313\u0311\u0344\u0301\u0315"
+    "l\u0336\u0322\u0330\u031d\u033c\u030a\u0306\u0313\u033f"
+    "g\u0334\u0328\u0339\u031f\u033f\u030c\u0300"
+    "o\u0337\u0327\u0339\u032c\u033e\u033d"
+)
+
+
+def unicodedata_nfd(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text)
+
+
+def _most_marks(text: str) -> int:
+    import unicodedata
+
+    most = run = 0
+    for char in text:
+        run = run + 1 if unicodedata.category(char) in {"Mn", "Me"} else 0
+        most = max(most, run)
+    return most
+
+
+@pytest.mark.parametrize("single_line", [True, False])
+def test_combining_marks_piled_on_a_character_are_capped(single_line: bool) -> None:
+    from helpdesk_tui.safe_text import MAX_MARKS
+
+    shown = clean(f"Re: {ZALGO} — {ZALGO}", single_line=single_line)
+    assert _most_marks(ZALGO) > MAX_MARKS >= _most_marks(shown) >= 2
+    assert "".join(c for c in shown if c.isascii()) == "Re: Zalgo  Zalgo"
+    assert shown.startswith("Re: Z\u0334\u0321")  # (the first marks stay, in their order)
+    thai_spam = "\u0e01" + "\u0e49" * 40  # ก with 40 tone marks
+    assert clean(thai_spam) == "\u0e01" + "\u0e49" * MAX_MARKS
+
+
+@pytest.mark.parametrize(
+    "real",
+    [
+        "Tiếng Việt có dấu: Người đẹp, phở bò, ệ ặ ỗ",  # Vietnamese (composed)
+        unicodedata_nfd("Tiếng Việt có dấu: Người đẹp, phở bò, ệ ặ ỗ"),  # (decomposed)
+        "नमस्ते दुनिया — क़ीमत, हिन्दी, श्रृंखला, कृष्णं",  # Hindi
+        "สวัสดีครับ ผู้ใหญ่ กั้น น้ำแข็ง",  # Thai: a vowel and a tone mark on one consonant
+        "שָׁלוֹם עֲלֵיכֶם",  # Hebrew with points
+        "👍🏽 👋🏿 🧑🏻‍💻 👩🏾‍🦰 1️⃣ #️⃣ 🇫🇷 🇯🇵 🏴󠁧󠁢󠁳󠁣󠁴󠁿",  # skin tones, keycaps, flags
+        "👨‍👩‍👧‍👦 👩‍❤️‍👨 🏳️‍🌈 🏴‍☠️ 🐻‍❄️ 🏃‍♀️ 👁️‍🗨️",  # joined by ZWJ
+    ],
+)
+@pytest.mark.parametrize("single_line", [True, False])
+def test_real_scripts_and_emoji_sequences_are_shown_as_written(
+    real: str, single_line: bool
+) -> None:
+    assert clean(real, single_line=single_line) == real
+
+
+def test_a_joiner_in_a_name_or_subject_stays_only_between_two_emoji() -> None:
+    """Single-line text (and names and subjects as stored) loses a zero-width joiner that
+    could make two names look alike, but keeps one that joins two emoji (a family, a
+    rainbow flag, which it split into their parts). Bodies keep every joiner, as before
+    (scripts such as Devanagari and Malayalam need them)."""
+    from helpdesk_tui.safe_text import without_invisibles
+
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    for text in (lambda t: clean(t, single_line=True), without_invisibles):
+        assert text(f"{family} ad\u200dmin") == f"{family} admin"
+        assert text("\U0001f44d\u200da x\u200d\U0001f44d \u200d!") == "\U0001f44da x\U0001f44d !"
+        assert text("paypa\u200dl\u200d.com") == "paypal.com"
+    devanagari = "\u0915\u094d\u200d\u0937"  # क्‍ष: the half form asked for by ZWJ
+    assert clean(devanagari) == devanagari

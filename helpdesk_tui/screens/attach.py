@@ -24,6 +24,7 @@ from helpdesk_tui.desk.limits import human_bytes
 from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.widgets.attachment_list import AttachedFile, PathSuggester
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
 class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
@@ -54,6 +55,7 @@ class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
             )
             yield Static("", id="attach-error", classes="-empty")
             yield Static(Text("Enter adds · ↓ then Delete removes · Esc done"), id="picker-hint")
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the composer's)
 
     def on_mount(self) -> None:
         self._show()

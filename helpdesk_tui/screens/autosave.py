@@ -117,7 +117,11 @@ class Autosave(Generic[T]):
         self._unsaved_since = None
         if self.ended or not self._screen.is_mounted:
             return False
-        value = self._read()
+        return self.write(self._read())
+
+    def write(self, value: T) -> bool:
+        """Save ``value`` (the text as read on the UI thread) now, in the calling thread (a
+        worker's: an editor's save); False once ended (nothing written)."""
         with self._lock:
             self._newest = value
         return self._write_newest()

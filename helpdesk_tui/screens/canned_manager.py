@@ -25,7 +25,6 @@ from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned import PLACEHOLDERS
 from helpdesk_tui.desk.canned_service import CannedView
 from helpdesk_tui.desk.errors import DeskError, UnknownAgent
@@ -198,14 +197,12 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
 
     CSS_PATH = "canned_manager.tcss"
     DEFAULT_CLASSES = "overlay"
+    STATUS_ID = "canned-edit-error"
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="canned-edit.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="canned-edit.cancel", priority=True),
     ]
-
-    class Saved(Message):
-        pass
 
     def __init__(
         self, view: CannedView | None, *, may_share: bool, drafts: DraftStore | None = None
@@ -285,31 +282,14 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
         )
 
     def action_save(self) -> None:
-        self.keep_draft()  # (until the desk has it)
-        self._save(
-            self.query_one(Input).value,
-            self.query_one(TextArea).text,
-            self.query_one(Checkbox).value,
+        name = self.query_one(Input).value
+        body = self.query_one(TextArea).text
+        shared = self.query_one(Checkbox).value
+        canned_id = self.view.id if self.view else None
+        self.save_to_desk(
+            lambda desk: desk.canned_save(name, body, shared=shared, canned_id=canned_id)
         )
 
-    @work(thread=True, exclusive=True, group="canned-save", exit_on_error=False)
-    def _save(self, name: str, body: str, shared: bool) -> None:
-        desk = desk_app(self).desk
-        desk.canned_save(name, body, shared=shared, canned_id=self.view.id if self.view else None)
-        self.post_message(self.Saved())
-
-    def on_canned_edit_screen_saved(self) -> None:
-        self._draft.discard()  # (the desk has it)
+    def saved(self, result: CannedView) -> None:
+        self.notify(Text.assemble("Saved: ", plain(result.name)).plain, markup=False)
         self.dismiss(True)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if isinstance(error, UnknownAgent):
-                # (the access ended: the app covers everything and keeps the response as a
-                # draft; a line here would still say so once the agent is back)
-                return
-            shown = str(error) if isinstance(error, DeskError) else repr(error)
-            widget = self.query_one("#canned-edit-error", Static)
-            widget.update(plain(shown, single_line=False))
-            widget.remove_class("-empty")

@@ -1,7 +1,8 @@
 """A small question with a key per answer: "Discard this draft?", "Send anyway?".
 
-The answers are keys shown in the dialog; Escape is always the safe answer. Nothing is
-chosen by Enter unless a choice says so, so a stray key never confirms a risky action.
+The answers are keys shown in the dialog and in its footer; Escape is always the safe
+answer. Nothing is chosen by Enter unless a choice says so, so a stray key never confirms a
+risky action.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,11 @@ class ChoiceScreen(ModalScreen[str]):
         self.choices = list(choices)
         self.cancel = cancel
         self.cancel_label = cancel_label
+        # Each answer a key of this dialog (shown in its footer; the screen below's keys do
+        # nothing here), Escape the last.
+        for choice in self.choices:
+            self._bindings.bind(choice.key, f"choose({choice.value!r})", choice.label)
+        self._bindings.bind("escape", f"choose({cancel!r})", cancel_label)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -57,6 +64,7 @@ class ChoiceScreen(ModalScreen[str]):
                 with VerticalScroll(id="details"):
                     yield Static(self.details)
             yield Static(self._choice_line(), id="choices")
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         # Over another see-through screen (the composer) the first frame can come out
@@ -72,15 +80,8 @@ class ChoiceScreen(ModalScreen[str]):
         line.append(f" {self.cancel_label}")
         return line
 
-    def on_key(self, event: events.Key) -> None:
-        for choice in self.choices:
-            if event.key == choice.key:
-                event.stop()
-                self.dismiss(choice.value)
-                return
-        if event.key == "escape":
-            event.stop()
-            self.dismiss(self.cancel)
+    def action_choose(self, value: str) -> None:
+        self.dismiss(value)
 
 
 def confirm(

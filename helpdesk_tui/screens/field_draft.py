@@ -8,20 +8,41 @@ crashing, the agent's access ending); never while the fields are as last saved, 
 they are as the editor opened them there is no draft. Closing with changes asks whether to
 keep them (``close_asking``). One helper for both editors, so they keep, ask and discard
 alike.
+
+ctrl+s hands the fields to the desk in a worker (``FieldEditor.save_to_desk``): the draft is
+written first, in that thread too, and goes once the desk has the fields. Meanwhile the
+editor answers keys, its fields wait (disabled) and it says "Saving…"; a refusal or a
+failure (a conflicting edit, the database gone) is one line in the editor, the fields as
+they were and their draft kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import events
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widget import Widget
+from textual.widgets import Input, Static, TextArea
+from textual.worker import Worker, WorkerState
 
+from helpdesk_tui.app_access import desk_app
+from helpdesk_tui.desk.errors import UnknownAgent
 from helpdesk_tui.drafts import DraftStore, EditorKind
+from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.autosave import Autosave
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
+
+SAVE_GROUP = "editor-save"
+"""The worker group of an editor's ctrl+s (``FieldEditor.save_to_desk``)."""
+FIELDS = "Input, TextArea, Checkbox, Select"
+"""What an editor's agent writes in: disabled while the desk saves it."""
 
 
 class FieldDraft:
@@ -71,6 +92,20 @@ class FieldDraft:
 
     def changed(self) -> bool:
         return dict(self._texts()) != self._original
+
+    def texts(self) -> dict[str, object]:
+        """The fields as written now (the UI thread reads them)."""
+        return dict(self._texts())
+
+    def keep_in_thread(self, texts: dict[str, object]) -> None:
+        """(A worker, saving to the desk.) Keep ``texts`` as the draft now, before the desk
+        is given them; a draft that cannot be written (a full disk) does not stop the save."""
+        with contextlib.suppress(OSError):
+            self.autosave.write(texts)
+
+    def desk_has_it(self) -> None:
+        """(A worker.) The desk saved the fields: the draft goes, nothing is written after."""
+        self.autosave.end(lambda: self._store.delete_fields(self._kind, self._item))
 
     def _write(self, texts: dict[str, object]) -> None:
         """(A thread: ``autosave``.) Fields as they were opened leave no draft."""
@@ -148,3 +183,97 @@ class FieldEditor:
     def draft_item(self) -> int | None:
         """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
         return self._item
+
+    # Saving to the desk ---------------------------------------------------------------
+
+    STATUS_ID: ClassVar[str]
+    """The id of the editor's one-line ``Static`` for "Saving…" and a refusal."""
+    _saving: tuple[Callable[[], None], list[Widget]] | None = None
+    """While the desk saves the fields: how to give the focus back as it was, and the
+    fields disabled meanwhile."""
+
+    def save_to_desk(self, save: Callable[[Desk], object]) -> None:
+        """Hand the fields to the desk (``save``, in a worker, after their draft is kept);
+        ``saved`` gets what it returns. Until then the fields wait and ctrl+s, Esc and
+        $EDITOR do nothing (they are shown disabled)."""
+        screen = cast("Screen[Any]", self)
+        if self._saving is not None:
+            return
+        texts = self._draft.texts()
+        fields = [field for field in screen.query(FIELDS) if not field.disabled]
+        self._saving = (_focus_back(screen.focused), fields)
+        self._draft.autosave.stop()  # (the worker writes the draft)
+        for field in fields:
+            field.disabled = True
+        self.show_status("Saving…")
+        screen.refresh_bindings()
+        screen.run_worker(
+            partial(self._save_in_thread, texts, save),
+            thread=True,
+            group=SAVE_GROUP,
+            exit_on_error=False,
+        )
+
+    def _save_in_thread(self, texts: dict[str, object], save: Callable[[Desk], object]) -> object:
+        self._draft.keep_in_thread(texts)  # (nothing is lost if the desk refuses or we die)
+        result = save(desk_app(cast("Screen[Any]", self)).desk)
+        self._draft.desk_has_it()
+        return result
+
+    def saved(self, result: Any) -> None:
+        """The desk saved the fields and returned ``result`` (the editor closes)."""
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._saving is not None and action in {"save", "cancel", "editor"}:
+            return None  # (shown, disabled: the desk has the fields)
+        return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != SAVE_GROUP or self._saving is None:
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.saved(event.worker.result)
+        elif event.state in {WorkerState.ERROR, WorkerState.CANCELLED}:
+            self._done_saving()
+            error = event.worker.error
+            if isinstance(error, UnknownAgent):
+                # (the access ended: the app covers everything and keeps the fields as a
+                # draft; a line here would still say so once the agent is back)
+                self.show_status("")
+                return
+            told = desk_app(cast("Screen[Any]", self)).failure_text(error).strip()
+            first = told.splitlines()[0] if told else type(error).__name__
+            self.show_status(f"Not saved: {first}", error=True)  # (the fields are all there)
+
+    def _done_saving(self) -> None:
+        """The fields back as they were before ctrl+s, with the focus."""
+        assert self._saving is not None
+        focus_back, fields = self._saving
+        self._saving = None
+        for field in fields:
+            field.disabled = False
+        focus_back()
+        cast("Screen[Any]", self).refresh_bindings()
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        """One line under the fields (none when ``text`` is empty)."""
+        line = cast("Screen[Any]", self).query_one(f"#{self.STATUS_ID}", Static)
+        line.update(plain(text))
+        line.set_class(not text, "-empty")
+        line.set_class(error, "-error")
+
+
+def _focus_back(widget: Widget | None) -> Callable[[], None]:
+    """Gives ``widget`` the focus again as it has it now: an Input's cursor and selection as
+    they are (focused anew, it would select its whole text, and the next key replace it)."""
+    selection = widget.selection if isinstance(widget, Input) else None
+
+    def focus() -> None:
+        if widget is None or not widget.is_attached:
+            return
+        widget.screen.set_focus(widget)  # (now: ``focus()`` would wait its turn)
+        if isinstance(widget, Input) and selection is not None:
+            widget.call_later(setattr, widget, "selection", selection)  # (after its Focus)
+
+    return focus

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from helpdesk_tui.widgets.key_footer import KeyFooter
+
 
 @dataclass(frozen=True)
 class KeyHelp:
@@ -57,6 +59,7 @@ class HelpScreen(ModalScreen[None]):
                 Text('Remap in config.toml: [ui.keymap] "binding id" = "keys"'),
                 id="help-hint",
             )
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the screen's below)
 
     def on_mount(self) -> None:
         table = self.query_one(KeyTable)

@@ -11,7 +11,7 @@ cleaned of control sequences before the Markdown widget sees them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.text import Text
@@ -26,7 +26,6 @@ from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.kb import ArticleStatus, Span, Visibility
-from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -356,20 +355,10 @@ class KbScreen(DeskScreen):
         if self.app.screen is self:  # (nothing came over it meanwhile)
             self.app.push_screen(KbEditScreen(article), self._save)
 
-    def _save(self, fields: dict[str, Any] | None) -> None:
-        if fields is not None:
-            self._write(fields)
-
-    @work(thread=True, exclusive=True, group="kb-write", exit_on_error=False)
-    def _write(self, fields: dict[str, Any]) -> None:
-        article_id = fields.pop("id")
-        version = fields.pop("version")
-        if article_id is None:
-            made = self.desk.kb_create(**fields)
-        else:
-            made = self.desk.kb_update(article_id, expected_version=version, **fields)
-        DraftStore().delete_fields("kb", article_id)  # (kept until the desk has it)
-        self.app.call_from_thread(self._written, made, "Saved")
+    def _save(self, saved: ArticleView | None) -> None:
+        """The editor closed: with the article the desk saved (None: nothing saved)."""
+        if saved is not None:
+            self._written(saved, "Saved")
 
     def action_publish(self) -> None:
         if self.article is not None:

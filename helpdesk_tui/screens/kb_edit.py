@@ -1,15 +1,16 @@
 """Writing or changing a knowledge-base article: title, category, tags, visibility, and the
-Markdown text in a TextArea (ctrl+o hands it to ``$EDITOR``). ctrl+s saves, escape asks
-before changes are dropped.
+Markdown text in a TextArea (ctrl+o hands it to ``$EDITOR``). ctrl+s saves (in a worker:
+``FieldEditor.save_to_desk``), escape asks before changes are dropped.
 
 What is written is a draft from the first key (``DraftStore.save_fields``, with the replies'
 drafts): saved as the composer's text is (``screens.autosave``: a moment after typing
 pauses, in a thread), at once when the app quits or the agent's access ends, and offered
 back when the same article (or a new one) is opened again. It goes once the desk has saved
-the article (``KbScreen._write``) or the agent discards it.
+the article or the agent discards it.
 
-The screen only collects the fields; the KB screen saves them through the desk, which checks
-them and refuses an edit made against an older version.
+The desk checks the fields and refuses an edit made against an older version: the editor
+stays open with the refusal on one line, the fields as they were. Saved, it closes with the
+article as the desk has it (the KB screen shows it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Input, Label, Select, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from helpdesk_tui.desk.kb import Visibility
 from helpdesk_tui.drafts import DraftStore
@@ -32,14 +33,16 @@ from helpdesk_tui.screens.field_draft import FieldDraft, FieldEditor
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.kb_service import ArticleView
 
 
-class KbEditScreen(FieldEditor, Screen[dict[str, Any] | None]):
+class KbEditScreen(FieldEditor, Screen["ArticleView | None"]):
     """Fields of a new article (``article`` None) or of one to change."""
 
     CSS_PATH = "kb_edit.tcss"
     HELP_TITLE = "Article editor"
+    STATUS_ID = "kb-edit-status"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="kb_edit.save", priority=True),
         Binding("ctrl+o", "editor", "$EDITOR", id="kb_edit.editor", priority=True),
@@ -88,6 +91,7 @@ class KbEditScreen(FieldEditor, Screen[dict[str, Any] | None]):
         area = TextArea(shown["body"], language="markdown", soft_wrap=True, id="kb-edit-body")
         area.cursor_blink = False
         yield area
+        yield Static(id="kb-edit-status", classes="-empty")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -136,9 +140,18 @@ class KbEditScreen(FieldEditor, Screen[dict[str, Any] | None]):
         if not self.query_one("#kb-edit-title", Input).value.strip():
             self.notify("An article needs a title", severity="warning")
             return
-        self.keep_draft()  # (until the desk has saved it: ``KbScreen._write``)
-        self._draft.finish()
-        self.dismiss(self.fields())
+        fields = self.fields()
+        article_id, version = fields.pop("id"), fields.pop("version")
+
+        def save(desk: Desk) -> ArticleView:
+            if article_id is None:
+                return desk.kb_create(**fields)
+            return desk.kb_update(article_id, expected_version=version, **fields)
+
+        self.save_to_desk(save)
+
+    def saved(self, result: ArticleView) -> None:
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         self._draft.close_asking(

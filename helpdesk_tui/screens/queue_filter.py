@@ -24,6 +24,7 @@ from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.statuses import ALL_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
 from helpdesk_tui.screens.frames import KeyFrames
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 NONE = "none"
 """Typed as the assignee: only unassigned tickets."""
@@ -108,6 +109,7 @@ class QueueFilterScreen(KeyFrames, ModalScreen[None]):
             yield Checkbox("Open tickets only", self._current.open_only, id="filter-open")
             yield Static(id="filter-error")
             yield Static(Text("Enter apply · Esc cancel · ctrl+r clear"), id="filter-hint")
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the queue's)
 
     def refill(self, current: TicketFilter) -> None:
         """The form as a new one for ``current`` would be: its values, no error, the focus

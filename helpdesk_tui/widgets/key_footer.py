@@ -9,6 +9,10 @@ the others (the queue table's "Open" while the search box has the focus, say); a
 not shown before is made once. It looks and behaves as Textual's: the same key widgets in
 the same order, CSS, tooltips and clicks. Grouped bindings (none in this app) are left to
 Textual's footer as they are.
+
+Where the keys do not all fit (a narrow terminal, a long description) the footer draws
+those that fit whole and none after them: Textual's cut the first one that did not fit at
+the right edge ("^q Q", "? K"). The hidden ones stay in the key help (F1).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -110,12 +115,38 @@ class KeyFooter(Footer):
             return
         self._keys = {spec: self._key(spec) for spec in specs}
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
+        self.call_after_refresh(self._clip)
         yield from self._keys.values()
 
     def watch_compact(self, compact: bool) -> None:
         for spec, key in (self._keys or {}).items():
             if not spec.palette:
                 key.compact = compact
+        self.call_after_refresh(self._clip)
+
+    def on_resize(self) -> None:
+        self._clip()
+
+    def _clip(self) -> None:
+        """Draw the keys shown that fit the footer's width whole, in order; hide the first
+        that does not and every one after it (the palette's key, docked at the right, keeps
+        its place and is counted first)."""
+        if self._keys is None or not self.is_attached or not self.size.width:
+            return
+        shown = [(spec, key) for spec, key in self._keys.items() if key.display]
+        if not all(key.is_mounted for _spec, key in shown):
+            return  # (clipped once they are: ``_show_keys``)
+        room = self.size.width - sum(_width(key) for spec, key in shown if spec.palette)
+        used, full = 0, False
+        for spec, key in shown:
+            if spec.palette:
+                continue
+            # (Its trailing blank may go under the palette's key: "? Keys" fits 80 columns
+            # of the reports screen so, as it did in Textual's footer.)
+            full = full or used + _width(key, inked=True) > room
+            used += _width(key)
+            if key.visible == full:  # (set only when it changes: setting restyles)
+                key.visible = not full
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
@@ -172,6 +203,7 @@ class KeyFooter(Footer):
             if key.display != (spec in wanted):  # (setting it, even unchanged, lays out again)
                 key.display = spec in wanted
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
+        self._clip()
 
     async def _show_keys(self, specs: list[KeySpec]) -> None:
         assert self._keys is not None
@@ -193,3 +225,13 @@ class KeyFooter(Footer):
             if not self.is_attached or self._pruning:
                 return
             await self.mount(key, before=before)
+        self._clip()
+
+
+def _width(key: FooterKey, *, inked: bool = False) -> int:
+    """The columns ``key`` takes in the footer: its text, padding, border and margins;
+    ``inked``: up to the last of them that is not blank."""
+    styles = key.styles
+    if inked:
+        return styles.margin.left + styles.gutter.left + cell_len(key.render().plain.rstrip())
+    return key.render().cell_len + styles.gutter.width + styles.margin.width

@@ -29,17 +29,62 @@ SUGGESTIONS_HINT = "Enter or i replies, I links"
 TEXT_WIDTH = 27
 """The panel's text width at 32 columns: less its border, padding and scroll bar."""
 VALUE_LINES = 2
-"""The most lines a name, address or subject takes in the panel (a requester's name may be
-thousands of characters: the fields below it stay in sight)."""
+"""The most lines an address or subject takes in the panel (an address may be hundreds of
+characters: the fields below it stay in sight)."""
+LABEL_WIDTH = 9
+"""A field's label and the blank after it ("Category ")."""
 
 
-def _field(text: Text, label: str, value: Text | str | None) -> None:
-    text.append(f"{label:<9}", "dim")
-    if isinstance(value, Text):
-        text.append_text(value)
-    else:
-        text.append(value or "—")
+def _field(text: Text, label: str, value: Text | str | None, width: int) -> None:
+    """One line: the label, then the value cut to the line with "…" (a 200-character
+    category took 8 lines; the whole value is in the panel's tooltip: ``full_values``)."""
+    text.append(f"{label:<{LABEL_WIDTH}}", "dim")
+    shown = value if isinstance(value, Text) else Text(value or "—")
+    text.append_text(_one_line(shown, width - LABEL_WIDTH))
     text.append("\n")
+
+
+def _one_line(text: Text, width: int) -> Text:
+    """``text`` (one line) cut to ``width`` cells, its last one "…" where it was cut (at the
+    cell, not the word: a line of its own has no word to wrap to)."""
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(max(width - 1, 1))
+    cut.rstrip()  # (a wide character that did not fit leaves a blank)
+    cut.append("…")
+    return cut
+
+
+def _long_values(view: TicketView) -> list[tuple[str, str, int]]:
+    """The panel's values that come from people (label, value, the lines it may take), in
+    the panel's order: any may be longer than its line."""
+    row = view.row
+    values = [
+        ("Requester", row.requester_name or "", 1),
+        ("Email", row.requester_email or "", VALUE_LINES),
+        ("Org", view.requester_org or "", 1),
+        ("Category", row.category or "", 1),
+        ("Tags", ", ".join(view.tags), 1),
+        ("Team", row.team or "", 1),
+        ("Assignee", row.assignee or "", 1),
+    ]
+    return [value for value in values if value[1]]
+
+
+def full_values(view: TicketView, width: int = TEXT_WIDTH) -> Text | None:
+    """The values the panel shortens, whole, a line each ("Category Hardware / …"): its
+    tooltip. None when the panel shows every value whole."""
+    lines = []
+    for label, value, lines_allowed in _long_values(view):
+        room = width if label in {"Requester", "Email", "Org"} else width - LABEL_WIDTH
+        shown = plain(value)
+        kept = clamped(shown, room, lines_allowed) if lines_allowed > 1 else _one_line(shown, room)
+        if kept is not shown:  # (cut)
+            line = Text(f"{label:<{LABEL_WIDTH}}", "dim")
+            line.append_text(plain(value, single_line=False))
+            lines.append(line)
+    return Text("\n").join(lines) if lines else None
 
 
 def _reply_deadline(due: datetime, replied: datetime) -> str:
@@ -68,48 +113,55 @@ def render_fields(
     styles: dict[DueLevel, Style] | None = None,
     width: int = TEXT_WIDTH,
 ) -> Text:
-    """The fields as lines ``width`` cells wide (the requester's name, address and
-    organization take at most ``VALUE_LINES`` each)."""
+    """The fields as lines ``width`` cells wide: the requester's name, organization and
+    each field one line (cut with "…": ``full_values`` has them whole), the address at
+    most ``VALUE_LINES``."""
     styles = styles or {}
     row = view.row
     text = Text()
     requester = plain(row.requester_name or row.requester_email or "—")
     text.append_text(Text("Requester\n", "bold"))
-    text.append_text(clamped(requester, width, VALUE_LINES))
+    if row.requester_name:
+        text.append_text(_one_line(requester, width))
+    else:
+        text.append_text(clamped(requester, width, VALUE_LINES))
     if row.requester_email and row.requester_name:
         text.append("\n")
         text.append_text(clamped(plain(row.requester_email, "dim"), width, VALUE_LINES))
     if view.requester_org:
         text.append("\n")
-        text.append_text(clamped(plain(view.requester_org, "dim"), width, VALUE_LINES))
+        text.append_text(_one_line(plain(view.requester_org, "dim"), width))
     text.append("\n\n")
-    _field(text, "Status", words(row.status))
-    _field(text, "Priority", row.priority)
-    _field(text, "Type", words(row.type))
-    _field(text, "Category", plain(row.category) if row.category else None)
-    _field(text, "Tags", plain(", ".join(view.tags)) if view.tags else None)
-    _field(text, "Team", plain(row.team) if row.team else None)
-    _field(text, "Assignee", plain(row.assignee) if row.assignee else "unassigned")
-    _field(text, "Tier", str(row.tier))
-    _field(text, "Created", timefmt.relative(row.created_at, now))
-    _field(text, "Updated", timefmt.relative(row.updated_at, now))
+    _field(text, "Status", words(row.status), width)
+    _field(text, "Priority", row.priority, width)
+    _field(text, "Type", words(row.type), width)
+    _field(text, "Category", plain(row.category) if row.category else None, width)
+    _field(text, "Tags", plain(", ".join(view.tags)) if view.tags else None, width)
+    _field(text, "Team", plain(row.team) if row.team else None, width)
+    _field(text, "Assignee", plain(row.assignee) if row.assignee else "unassigned", width)
+    _field(text, "Tier", str(row.tier), width)
+    _field(text, "Created", timefmt.relative(row.created_at, now), width)
+    _field(text, "Updated", timefmt.relative(row.updated_at, now), width)
     if row.status == "waiting":  # the clocks stand still while the customer has the ball
-        _field(text, "SLA", Text("paused (waiting)", style="dim"))
+        _field(text, "SLA", Text("paused (waiting)", style="dim"), width)
     if row.reply_due_at is not None and row.status in OPEN_STATUSES:  # a reply is awaited
         start = row.reply_started_at or row.created_at
         due = row.reply_due_at
-        _field(text, "Reply by", _deadline(timefmt.due(due, now), start, due, now, styles))
+        _field(text, "Reply by", _deadline(timefmt.due(due, now), start, due, now, styles), width)
     elif row.response_due_at is not None and row.first_response_at is not None:
-        _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at))
+        _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at), width)
     if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
         solve = timefmt.due(row.resolution_due_at, now)
         _field(
-            text, "Solve by", _deadline(solve, row.created_at, row.resolution_due_at, now, styles)
+            text,
+            "Solve by",
+            _deadline(solve, row.created_at, row.resolution_due_at, now, styles),
+            width,
         )
     if view.rating is not None:
-        _field(text, "Rating", f"{view.rating.score}/5 ({view.rating.by})")
+        _field(text, "Rating", f"{view.rating.score}/5 ({view.rating.by})", width)
     if view.merged_into is not None:
-        _field(text, "Merged", f"into #{view.merged_into}")
+        _field(text, "Merged", f"into #{view.merged_into}", width)
     text.rstrip()
     return text
 
@@ -233,7 +285,9 @@ class SidePanel(VerticalScroll, can_focus=False):
 
     def show(self, view: TicketView, now: datetime) -> None:
         styles = due_styles(dict(self.app.theme_variables))
-        self.query_one("#side-fields", Static).update(render_fields(view, now, styles))
+        fields = self.query_one("#side-fields", Static)
+        fields.update(render_fields(view, now, styles))
+        fields.tooltip = full_values(view)  # (the values cut to their line, whole)
         self._related = related_options(view)
         self._fill()
 

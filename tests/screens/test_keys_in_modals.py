@@ -60,7 +60,7 @@ async def test_f1_in_the_composer_lists_its_keys_and_question_mark_is_typed(
         await settle(pilot)
         rows = _help_rows(app)
         assert rows["composer.send"] == ("^r", "Send")
-        assert rows["app.help"][0] == "f1"  # (? is typed here: not a key of the composer)
+        assert rows["app.help"][0] == "F1"  # (? is typed here: not a key of the composer)
         assert {"app.quit", "app.kb", "app.reports"} <= rows.keys()
         assert "app.mail" not in rows  # (@ is typed too)
         assert "queue.search" not in rows and "ticket.reply" not in rows  # (not here)
@@ -134,7 +134,7 @@ async def test_a_question_and_a_picker_show_their_keys_and_keep_the_areas_out(
         rows = _help_rows(app)
         assert {"app.help", "app.quit"} <= rows.keys()
         assert not {"app.kb", "app.reports", "app.mail"} & rows.keys()
-        assert rows["app.help"][0] == "?, f1"
+        assert rows["app.help"][0] == "?, F1"
         await pilot.press("question_mark")
         await until(pilot, lambda: app.screen is question)
         await pilot.press("escape")  # back to writing

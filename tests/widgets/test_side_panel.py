@@ -48,3 +48,39 @@ def test_deadlines_before_and_after_the_first_reply(db: Database, admin: Actor) 
     assert _line(missed, "Reply by") == "Reply by replied 2 h late"
     resolved = render_fields(_view(db, admin, **due, status="resolved"), NOW).plain
     assert _line(resolved, "Solve by") is None
+
+
+LONG = "Hardware and peripherals / printers / " * 6  # (228 characters)
+
+
+def test_long_fields_take_one_line_each_ending_in_an_ellipsis(db: Database, admin: Actor) -> None:
+    """A 200-character category, team, tag list, organization or requester name is one line
+    of the panel, cut with "…" (it took 8 lines each); the full values are in ``full_values``
+    (the panel's tooltip), the short ones are not."""
+    from helpdesk_tui.widgets.side_panel import TEXT_WIDTH, full_values
+
+    view = _view(db, admin)
+    row = dataclasses.replace(
+        view.row, category=LONG, team=LONG, requester_name=LONG, assignee="ada"
+    )
+    tags = tuple(f"tag-{n}-" + "x" * 40 for n in range(5))
+    long = dataclasses.replace(view, row=row, tags=tags, requester_org=LONG)
+    lines = render_fields(long, NOW).plain.splitlines()
+    assert lines[0] == "Requester"
+    assert all(len(line) <= TEXT_WIDTH for line in lines), lines
+    for label in ("Category", "Tags", "Team"):
+        line = _line("\n".join(lines), label)
+        assert line is not None and line.endswith("…"), (label, line)
+    assert [line for line in lines if "Hardware" in line] == [
+        lines[1],  # the name
+        lines[3],  # the organization (the address between them)
+        _line("\n".join(lines), "Category"),
+        _line("\n".join(lines), "Team"),
+    ]
+    assert all(line.endswith("…") for line in lines if "Hardware" in line)
+    assert _line("\n".join(lines), "Assignee") == "Assignee ada"
+    full = full_values(long)
+    assert full is not None
+    assert f"Category {LONG.strip()}" in full.plain and ", ".join(tags) in full.plain
+    assert "Assignee" not in full.plain  # (shown whole already)
+    assert full_values(view) is None

@@ -1,0 +1,157 @@
+"""Each modal screen draws its own footer: the keys that work in it, not those of the screen
+under it (which do nothing there, or type into it). Read from what is drawn at 80x24; no
+footer cuts a key in half at a narrow width; F1 is drawn as F1, as the hints name it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets._footer import FooterKey
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.screens.attach import AttachScreen
+from helpdesk_tui.screens.composer import ComposerScreen
+from helpdesk_tui.screens.confirm import ChoiceScreen
+from helpdesk_tui.screens.help import HelpScreen
+from helpdesk_tui.screens.kb import KbScreen
+from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+from helpdesk_tui.widgets.key_footer import KeyFooter
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import open_ticket, screen_lines, settle, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+TICKET_KEYS = ("r Reply", "n Note", "a Assign", "s Status", "] Next")
+COMPOSER_KEYS = ("^r Send", "^s Save draft", "^t Canned")
+QUEUE_KEYS = ("/ Search", "f Filter", "s Sort", "v View")
+
+
+def footer_line(app: HelpdeskApp) -> str:
+    return screen_lines(app)[-1]
+
+
+def assert_whole_keys(app: HelpdeskApp) -> None:
+    """The footer drawn shows its keys from the first on, each whole: a key cut by the right
+    edge ("? Ke") is not drawn at all."""
+    footer = app.screen.query_one(KeyFooter)
+    keys = [
+        f"{key.key_display} {key.description}"
+        for key in footer.query_children(FooterKey)
+        if key.display and not key.has_class("-command-palette")
+    ]
+    line = footer_line(app).split("▏")[0].rstrip()  # (the palette's key docks at the right)
+    drawn = [key for key in keys if key in line]
+    assert drawn and drawn == keys[: len(drawn)], (line, keys)
+    assert line.endswith(drawn[-1]), (line, drawn)
+
+
+async def _composer(pilot, number: int) -> ComposerScreen:  # type: ignore[no-untyped-def]
+    await open_ticket(pilot, number)
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ComposerScreen)
+    return screen
+
+
+async def test_a_question_shows_its_answers_in_the_footer(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _composer(pilot, desk_data.numbers["printer"])
+        await pilot.press(*"Hello", "escape")  # "Close this reply draft?"
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert "k Keep draft" in line and "d Discard it" in line and "esc Back to writing" in line
+        assert not [key for key in COMPOSER_KEYS if key in line], line
+        assert_whole_keys(app)
+        await pilot.press("k")  # the footer's key is the dialog's answer
+        await until(pilot, lambda: not isinstance(app.screen, (ChoiceScreen, ComposerScreen)))
+
+
+async def test_a_question_over_the_ticket_footer_has_no_ticket_keys(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = await open_ticket(pilot, desk_data.numbers["printer"])
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"closed", "enter")  # "Close #N? ..." asks first
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert "y Close it" in line and "esc Cancel" in line, line
+        assert not [key for key in TICKET_KEYS if key in line], line
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is ticket)
+
+
+async def test_the_filter_form_shows_its_keys(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, QueueFilterScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert "⏎ Apply" in line and "esc Cancel" in line and "^r Clear all" in line, line
+        assert not [key for key in QUEUE_KEYS if key in line], line
+        assert_whole_keys(app)
+
+
+async def test_the_file_list_and_the_key_help_show_their_keys(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await _composer(pilot, desk_data.numbers["printer"])
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, AttachScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert "esc Done" in line, line  # (Delete is the path field's until ↓ leaves it)
+        assert not [key for key in COMPOSER_KEYS if key in line], line
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is composer)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert "esc Close" in line, line
+        assert not [key for key in COMPOSER_KEYS if key in line], line
+
+
+async def test_no_footer_cuts_a_key_in_half_at_a_narrow_width(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """At 68 columns the ticket's footer has more keys than room: the ones that fit are
+    drawn whole and the rest not at all (Textual's footer drew "^q Q", at 77 "? K")."""
+    app = make_test_app()
+    async with app.run_test(size=(68, 24)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        assert "r Reply" in footer_line(app)
+        assert_whole_keys(app)
+        await pilot.resize_terminal(77, 24)
+        await settle(pilot)
+        assert_whole_keys(app)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert footer_line(app).endswith("? Keys")  # (all of them fit at 80)
+
+
+async def test_f1_is_drawn_as_f1(make_test_app: AppFactory, desk_data: DeskData) -> None:
+    """In the knowledge base's search field ? is typed: the help key is F1, drawn so."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, KbScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert "F1 Keys" in line and "f1" not in line, line
