@@ -4,12 +4,9 @@ knowledge base, canned responses and macros ``Desk.demo_generate`` writes once."
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlmodel import col, func, select
 
 from helpdesk_tui.desk.actors import Actor
@@ -26,9 +23,9 @@ from helpdesk_tui.desk.satisfaction import (
 )
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Ticket
-from tests.pg_cluster import PgCluster
+from tests.desk.conftest import DEMO_NOW
 
-NOW = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
+NOW = DEMO_NOW
 STORIES_300_SEED_1 = "0a6e95bd78fb7f9944f426a17333d80987c9e52d3bd2a232732fb9e5e6e6b003"
 """``_stories`` of ``generate_demo(tickets=300, seed=1, now=NOW)`` before the ratings were
 added (commit c9bc074): every ticket's subject, status, times, messages and events."""
@@ -112,47 +109,6 @@ def _ratings(db: Database) -> list[tuple[int, str, int, datetime]]:
             .order_by(col(Event.ticket_number))
         ).all()
     return [(n, str(v), version, at) for n, v, version, at in rows]
-
-
-@pytest.fixture(scope="session")
-def _library_demo_sqlite(_migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo desk (300 tickets, seed 1) loaded once per session (per xdist worker) on
-    SQLite: each test that reads it gets a copy of this file, the same desk it loaded anew."""
-    path = tmp_path_factory.mktemp("demo-library") / "helpdesk.db"
-    shutil.copy(_migrated_sqlite, path)
-    database = Database(f"sqlite:///{path}")
-    generate_demo(database, tickets=300, seed=1, now=NOW)
-    database.dispose()
-    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
-    return path
-
-
-@pytest.fixture(scope="session")
-def _library_demo_postgres(pg_cluster: PgCluster, _migrated_postgres: str) -> str:
-    """The same on PostgreSQL, as a template database copied for each test."""
-    name = f"demo_library_{os.getpid()}"
-    database = Database(pg_cluster.create_database(name, template=_migrated_postgres))
-    generate_demo(database, tickets=300, seed=1, now=NOW)
-    database.dispose()  # a template may have no connections when it is copied
-    return name
-
-
-@pytest.fixture
-def demo_db(db: Database, request: pytest.FixtureRequest) -> Database:
-    """``db`` holding the demo desk of 300 tickets, seed 1: a copy of the one loaded for
-    the session (four tests each loaded it anew on both engines, the same desk each time:
-    the demo is deterministic for a seed and a ``now``, which ``STORIES_300_SEED_1`` holds)."""
-    path = db.sqlite_path
-    db.dispose()  # nothing is open on the desk while it is replaced
-    if path is not None:
-        shutil.copy(request.getfixturevalue("_library_demo_sqlite"), path)
-        return db
-    cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    name = db.engine.url.database
-    assert name is not None
-    cluster.drop_database(name)
-    cluster.create_database(name, template=request.getfixturevalue("_library_demo_postgres"))
-    return db
 
 
 def test_ratings_leave_every_story_as_it_was(demo_db: Database) -> None:
