@@ -236,10 +236,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
         return
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    name = f"t{os.getpid()}_{next(_db_names)}"
-    template = request.getfixturevalue("_migrated_postgres") if migrated else None
-    yield cluster.create_database(name, template=template)
-    cluster.drop_database(name)  # keeps the cluster small: its files go at the session's end
+    if migrated:  # (a copy made while the test before ran)
+        name = cluster.copy_of(request.getfixturevalue("_migrated_postgres"))
+    else:
+        name = f"t{os.getpid()}_{next(_db_names)}"
+        cluster.create_database(name)
+    yield cluster.url(name)
+    # Dropped as the next test runs: keeps the cluster small (its files go at the session's
+    # end); a drop that failed fails the session's end (``PgCluster.stop``).
+    cluster.drop_database_later(name)
 
 
 @pytest.fixture(scope="session")
