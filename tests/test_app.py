@@ -291,6 +291,7 @@ async def test_a_running_terminal_is_on_shift_and_the_palette_sets_away_and_back
     assert ada().on_shift is False
 
 
+@pytest.mark.heap
 async def test_start_up_objects_are_kept_out_of_the_collectors_way(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from helpdesk_tui import heap
 
 
@@ -33,6 +35,7 @@ def test_a_pause_collects_once_garbage_piled_up() -> None:
     assert collector.due(heap.IDLE_COLLECT_AFTER)
 
 
+@pytest.mark.heap
 def test_a_tick_in_a_pause_runs_a_full_collection() -> None:
     clock = Clock()
     collector = heap.IdleCollector(clock)

@@ -88,6 +88,10 @@ class HelpdeskGroup(LazyGroup):
     """
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        # The program itself (``helpdesk``, ``python -m``, a warm child: arguments from
+        # argv, not a caller's list) running a command (not the terminal UI)?
+        program = not args and kwargs.get("args") is None and bool(sys.argv[1:])
+        interrupts.starting(program)
         try:
             with clean_streams(), interrupts.kept():
                 try:
@@ -96,21 +100,27 @@ class HelpdeskGroup(LazyGroup):
                     if _interrupted(error):
                         # A Ctrl-C that a library's cleanup turned into another error on its
                         # way out (SQLAlchemy asserts its transaction ended when the interrupt
-                        # came as it closed it): ended as click ends an interrupted command.
+                        # came as it closed it): ended as an interrupted command.
                         click.echo(file=sys.stderr)
-                        click.echo("Aborted!", err=True)
-                        sys.exit(1)
+                        click.echo(interrupts.said(), err=True)
+                        sys.exit(interrupts.INTERRUPTED)
                     # A bug. Its traceback may quote outside text (a subject, a header), so
                     # it is printed here, through the cleaning stream, not by Python after it.
                     traceback.print_exc()
                     sys.exit(1)
         except SystemExit as done:
-            # The program itself (``helpdesk``, ``python -m``: arguments from argv, not a
-            # caller's list) running a command (not the terminal UI) ends here if it can.
-            if not args and kwargs.get("args") is None and sys.argv[1:]:
+            code = done.code
+            if code == 1 and _interrupted(done):
+                # click's own "Aborted!" for a Ctrl-C outside the command's run (while
+                # reading its arguments, in a prompt): the status of an interrupted command.
+                code = interrupts.INTERRUPTED
+            # The program itself ends here if it can.
+            if program:
                 from helpdesk_tui.cli.quick_exit import end
 
-                end(done.code)
+                end(code)
+            if code != done.code:
+                raise SystemExit(code) from None
             raise
 
     def _main_shell_completion(
@@ -136,6 +146,23 @@ class HelpdeskGroup(LazyGroup):
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a Ctrl-C during it ends it with one line that says whether what
+        it changed before is saved (``interrupts.said``) and status 130. Once its work is
+        done, a Ctrl-C is kept for the program's end (``interrupts.ending``: from the
+        closing of the command's desk, ``Runtime``, or here)."""
+        try:
+            result = self._invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(file=sys.stderr)
+            click.echo(interrupts.said(), err=True)
+            raise click.exceptions.Exit(interrupts.INTERRUPTED) from None
+        except (click.ClickException, click.exceptions.Exit):
+            interrupts.ending()  # (its error said, or its status set)
+            raise
+        interrupts.ending()
+        return result
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:

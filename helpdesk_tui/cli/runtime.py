@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 import click
 
 from helpdesk_tui import completion_cache, start_settings
+from helpdesk_tui.cli import interrupts
 from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.desk.errors import DeskError, UnknownAgent
@@ -119,7 +120,7 @@ class Runtime:
             # (None in the terminal UI's opening thread: ``cli/tui.py`` registered it)
             context = click.get_current_context(silent=True)
             if context is not None:
-                context.call_on_close(self.close)
+                context.call_on_close(self._command_done)
         return self._db
 
     def connect(self, *, create: bool = False) -> tuple[Database, SchemaState]:
@@ -129,7 +130,7 @@ class Runtime:
         if self._db is not None:
             self.close()
         self._db, state = connect(self.start.database_url, create=create)
-        click.get_current_context().call_on_close(self.close)
+        click.get_current_context().call_on_close(self._command_done)
         return self._db, state
 
     def actor(self, role: Role = Role.AGENT, doing: str = "do that") -> Actor:
@@ -198,6 +199,12 @@ class Runtime:
         if ensure_first_admin(self.database(), self.login, name=full_name(self.login)):
             self.say(f"made {self.login} the first admin of this helpdesk")
         return self.actor()
+
+    def _command_done(self) -> None:
+        """The command's context closes: its work is done (a Ctrl-C from now on is kept for
+        the program's end, ``interrupts.ending``), then its desk closes."""
+        interrupts.ending()
+        self.close()
 
     def close(self) -> None:
         if self._db is not None:

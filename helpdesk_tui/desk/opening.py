@@ -39,6 +39,7 @@ from helpdesk_tui.storage.database import (
     Database,
     DeskUnusable,
     NoDesk,
+    commits_made,
     load_driver,
 )
 from helpdesk_tui.storage.migrate import SchemaState
@@ -52,6 +53,7 @@ __all__ = [
     "DeskUnavailable",
     "Plan",
     "SchemaState",
+    "commits_made",
     "connect",
     "database_error",
     "desk_errors",

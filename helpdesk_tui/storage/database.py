@@ -403,8 +403,26 @@ def make_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
                 _first_look_in_one_statement(engine.dialect)
             event.listen(engine, "connect", _session_settings)
     _count_connections(engine)
+    event.listen(engine, "commit", _committed)
     _quiet_pool_log()
     return engine
+
+
+_commits = 0
+"""Transactions this process has committed on its desks (reads end by rolling back)."""
+
+
+def _committed(_connection: Connection) -> None:
+    global _commits
+    _commits += 1
+
+
+def commits_made() -> int:
+    """How many transactions this process has committed: a command's writes, a migration,
+    a bulk load (a Ctrl-C's line says whether what a command changed is saved:
+    ``cli/interrupts``). Counted as they are sent; a COMMIT that failed counts too, which
+    errs on the side of "saved"."""
+    return _commits
 
 
 def _quiet_pool_log() -> None:

@@ -3,8 +3,8 @@
 SQLAlchemy's ``Transaction.close`` asserts that the transaction ended; a KeyboardInterrupt
 landing while it closes one (a command's last read, as it closes the desk) leaves it open,
 and the AssertionError raised "during handling of the above exception" replaced the
-interrupt: a traceback and status 1, not click's "Aborted!" (found by sending SIGINT at
-each step of a command in turn).
+interrupt: a traceback and status 1, not "Aborted!" and an interrupted command's status
+(found by sending SIGINT at each step of a command in turn).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import click
 import pytest
 
 from helpdesk_tui.cli.root import HelpdeskGroup
+from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.storage.database import Database
 
 
 @click.command()
@@ -40,7 +42,7 @@ def test_an_error_raised_while_a_ctrl_c_is_handled_ends_as_aborted(
 ) -> None:
     with pytest.raises(SystemExit) as ended:
         _group().main(args=["closing"], prog_name="helpdesk")
-    assert ended.value.code == 1
+    assert ended.value.code == 130  # (128 + SIGINT: an interrupted command's)
     assert capsys.readouterr().err == "\nAborted!\n"
 
 
@@ -50,3 +52,26 @@ def test_a_bug_still_shows_its_traceback(capsys: pytest.CaptureFixture[str]) -> 
     assert ended.value.code == 1
     err = capsys.readouterr().err
     assert err.startswith("Traceback") and err.endswith("AssertionError: a bug\n")
+
+
+def test_a_ctrl_c_after_a_change_was_committed_says_it_is_saved(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C in a command after it committed a change (its output, say): "Aborted!"
+    alone would have the user make the change again."""
+
+    @click.command()
+    def writing() -> None:
+        with db.write() as session:
+            add_agent(session, None, "ada", name="Ada Admin", role="admin")
+        raise KeyboardInterrupt  # (the Ctrl-C, as it says what it did)
+
+    group = _group()
+    group.add_command(writing)
+    with pytest.raises(SystemExit) as ended:
+        group.main(args=["writing"], prog_name="helpdesk")
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "\nAborted! What it changed before the Ctrl-C is saved.\n"
+    with pytest.raises(SystemExit):
+        _group().main(args=["closing"], prog_name="helpdesk")  # (the next command: its own)
+    assert capsys.readouterr().err == "\nAborted!\n"

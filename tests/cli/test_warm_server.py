@@ -367,7 +367,7 @@ def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
 
 def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
     warm.start()
-    assert _interrupted(warm, "off") == _interrupted(warm, "on") == (1, "\nAborted!\n")
+    assert _interrupted(warm, "off") == _interrupted(warm, "on") == (130, "\nAborted!\n")
     assert warm.served() == 1
 
 

@@ -30,8 +30,10 @@ from helpdesk_tui.storage.driver_rows import stamper
 from helpdesk_tui.storage.models import Contact, Event, Message, Ticket, TicketTag
 from helpdesk_tui.storage.types import UTCDateTime
 from tests.conftest import sqlite_url
+from tests.desk.conftest import DEMO_NOW
 
-NOW = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
+NOW = DEMO_NOW
+"""(``demo_db``'s desk is the one ``_demo(db)`` makes: 300 tickets, seed 1, at ``NOW``.)"""
 
 
 def _demo(db: Database, tickets: int = 300, seed: int = 1, **kw: object) -> DemoResult:
@@ -51,13 +53,6 @@ def _fingerprint(db: Database) -> list[tuple[object, ...]]:
         for t in tickets
     ]
     return rows + [tuple(b) for b in bodies]
-
-
-@pytest.fixture
-def demo_db(db: Database) -> Database:
-    result = _demo(db)
-    assert result.tickets == 300
-    return db
 
 
 def test_same_seed_same_desk_on_either_engine(demo_db: Database, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlmodel import col, func, select
 
 from helpdesk_tui.desk.actors import Actor
@@ -24,8 +23,9 @@ from helpdesk_tui.desk.satisfaction import (
 )
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Ticket
+from tests.desk.conftest import DEMO_NOW
 
-NOW = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
+NOW = DEMO_NOW
 STORIES_300_SEED_1 = "0a6e95bd78fb7f9944f426a17333d80987c9e52d3bd2a232732fb9e5e6e6b003"
 """``_stories`` of ``generate_demo(tickets=300, seed=1, now=NOW)`` before the ratings were
 added (commit c9bc074): every ticket's subject, status, times, messages and events."""
@@ -109,12 +109,6 @@ def _ratings(db: Database) -> list[tuple[int, str, int, datetime]]:
             .order_by(col(Event.ticket_number))
         ).all()
     return [(n, str(v), version, at) for n, v, version, at in rows]
-
-
-@pytest.fixture
-def demo_db(db: Database) -> Database:
-    generate_demo(db, tickets=300, seed=1, now=NOW)
-    return db
 
 
 def test_ratings_leave_every_story_as_it_was(demo_db: Database) -> None:

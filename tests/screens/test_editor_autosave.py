@@ -43,6 +43,10 @@ class Writes:
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Writes]:
     monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    # The clock of "at least every 2 s while typing goes on" stands still unless a test
+    # moves it: typing "Greeting" took over 2 s on a loaded machine, and "Greetin" was
+    # saved as typing went on, before the save the test makes (failed in a -n 2 run).
+    monkeypatch.setattr(autosave, "monotonic", lambda: 0.0)
     found = Writes()
     save = DraftStore.save_fields
 

@@ -1,0 +1,62 @@
+"""The demo desk several desk tests read: loaded once per session on each engine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from helpdesk_tui.desk.demo import generate_demo
+from helpdesk_tui.storage.database import Database
+from tests.pg_cluster import PgCluster
+
+DEMO_NOW = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
+"""The "now" of ``demo_db``'s desk (its tickets' times follow it)."""
+
+
+def _load(database: Database) -> None:
+    result = generate_demo(database, tickets=300, seed=1, now=DEMO_NOW)
+    assert result.tickets == 300
+    database.dispose()  # (a PostgreSQL template may have no connections when it is copied)
+
+
+@pytest.fixture(scope="session")
+def _demo_desk_sqlite(_migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo desk (300 tickets, seed 1, ``DEMO_NOW``) loaded once per session (per xdist
+    worker) on SQLite."""
+    path = tmp_path_factory.mktemp("demo-desk") / "helpdesk.db"
+    shutil.copy(_migrated_sqlite, path)
+    _load(Database(f"sqlite:///{path}"))
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path
+
+
+@pytest.fixture(scope="session")
+def _demo_desk_postgres(pg_cluster: PgCluster, _migrated_postgres: str) -> str:
+    """The same on PostgreSQL, as a template database."""
+    name = f"demo_desk_{os.getpid()}"
+    _load(Database(pg_cluster.create_database(name, template=_migrated_postgres)))
+    return name
+
+
+@pytest.fixture
+def demo_db(db: Database, request: pytest.FixtureRequest) -> Database:
+    """``db`` holding the demo desk of 300 tickets, seed 1, made at ``DEMO_NOW``: a copy of
+    the one loaded for the session on its engine. Eight tests of test_demo.py and
+    test_demo_library.py each loaded the same desk anew (the demo is deterministic for a
+    seed and a now: ``test_same_seed_same_desk_on_either_engine`` and
+    ``STORIES_300_SEED_1`` hold it)."""
+    path = db.sqlite_path
+    db.dispose()  # nothing is open on the desk while it is replaced
+    if path is not None:
+        shutil.copy(request.getfixturevalue("_demo_desk_sqlite"), path)
+        return db
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    name = db.engine.url.database
+    assert name is not None
+    cluster.drop_database(name)
+    cluster.create_database(name, template=request.getfixturevalue("_demo_desk_postgres"))
+    return db
