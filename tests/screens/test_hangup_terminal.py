@@ -181,3 +181,24 @@ def test_after_sigkill_the_marker_lives_at_most_its_ttl(tmux: Callable[..., str]
     [(_session, expires)] = _my_markers()
     assert expires <= killed + PRESENCE_TTL  # (its last beat was before the kill)
     assert expires > killed - PRESENCE_TTL  # (beaten every few seconds until then)
+
+
+def test_sigterm_keeps_the_article_and_gives_the_terminal_back(
+    tmux: Callable[..., str],
+) -> None:
+    """``kill PID`` (an admin ending sessions, a shutdown) ends the app as ctrl+q does:
+    the article being written is kept, the terminal is left as it was found (main screen,
+    no mouse reporting; it was left on the app's screen with the mouse still reported,
+    every click typing escape codes into the shell) and the process ends by SIGTERM, as
+    its parent expects."""
+    pid = _start(tmux)
+    _new_article(tmux)
+    tmux("send-keys", "-t", "hd", "-l", "Term article")
+    _until(lambda: "Term article" in _screen(tmux), "the title typed")
+    os.kill(pid, signal.SIGTERM)
+    _until(lambda: _gone(pid), "the process to end")
+    _until(lambda: tmux("display", "-p", "-t", "hd", "#{pane_dead}").strip() == "1", "exit")
+    modes = "#{alternate_on} #{mouse_any_flag} #{mouse_sgr_flag}"
+    assert tmux("display", "-p", "-t", "hd", modes).split() == ["0", "0", "0"]
+    assert tmux("display", "-p", "-t", "hd", "#{pane_dead_signal}").strip() == "15"
+    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Term article"
