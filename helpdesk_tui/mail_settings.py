@@ -49,7 +49,7 @@ class MailboxSettings(BaseModel):
 
     host: str
     """IMAP server name."""
-    port: int | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     """Defaults to 993 with ``tls``, 143 otherwise."""
     security: Security = Security.TLS
     """``tls``, ``starttls`` or ``none`` (only for a server on this machine)."""
@@ -86,7 +86,7 @@ class SmtpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = "localhost"
-    port: int | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     """Defaults to 465 with ``tls``, 587 with ``starttls``, 25 otherwise."""
     security: Security = Security.STARTTLS
     user: str | None = None
