@@ -726,16 +726,13 @@ class HelpdeskApp(App[None]):
         return self.desk.failure_text(error)
 
     def action_help(self) -> None:
-        from helpdesk_tui.screens.help import HelpScreen  # (not needed for the first paint)
+        # (not needed for the first paint)
+        from helpdesk_tui.screens.help import HelpScreen, help_title
 
         if isinstance(self.screen, HelpScreen):  # (the key that opens it closes it)
             self.screen.dismiss()
             return
-        # (A screen whose class name is no word for people names itself: "Kb", "KbEdit".)
-        title = getattr(self.screen, "HELP_TITLE", "") or (
-            self.screen.__class__.__name__.removesuffix("Screen") or "App"
-        )
-        self.push_screen(HelpScreen(title, self.key_help()))
+        self.push_screen(HelpScreen(help_title(self.screen), self.key_help()))
 
     def key_help(self) -> list[KeyHelp]:
         """Every key active on the current screen (shown in the footer or not), grouped.

@@ -120,6 +120,8 @@ def summary_text(result: ReportResult) -> Text:
 class ReportFilterScreen(ModalScreen[ReportQuery | None]):
     """A custom range and the filters; Enter applies, Escape keeps the report as it was."""
 
+    HELP_TITLE = "Report filter"
+
     CSS_PATH = "reports.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="reports.filter.cancel"),
