@@ -182,6 +182,10 @@ class HelpdeskApp(App[None]):
         self._on_hangup = False
         """SIGHUP is the app's (``hung_up``) while it runs in a terminal, SIGTERM too
         (``terminated``)."""
+        self.desk_jobs = False
+        """Run the desk's SLA pass here even when mail does not run here (``MailLink``): the
+        CLI's app does; the tests' apps, on a frozen clock (the pass reads the wall clock),
+        run it only when a test asks."""
         self.ended_by: signal.Signals | None = None
         """The signal that ended the app (SIGTERM), if one did: the CLI ends the process by
         it once the terminal is given back (``cli.tui``), as its parent expects."""

@@ -159,8 +159,9 @@ class MailSettings(BaseModel):
     reconnect_max: float = Field(default=60.0, gt=0)
     """Longest wait between reconnection attempts (the wait doubles up to this)."""
     run_in_tui: bool = True
-    """Each terminal runs the poller and sender too (the leases let one of them work); set
-    false to leave mail to ``helpdesk mail run`` alone."""
+    """Each terminal runs the poller and sender too (the leases let one of them work), and
+    the SLA alerts, with mail or without; set false to leave them to ``helpdesk mail run``
+    alone."""
     lease_seconds: float = Field(default=60.0, ge=2)
     """How long a silent poller or sender on another host blocks others from taking over
     (one on this host whose process is gone is replaced at once)."""

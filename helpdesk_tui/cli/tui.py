@@ -56,6 +56,7 @@ def start() -> None:
         db, actor = _open(runtime)
         app = make_app(runtime.settings, db, actor)
         app.settle_heap_after = HEAP_SETTLE_SECONDS  # this process runs one app
+        app.desk_jobs = True
         app.run()
         _say_kept(app.kept_on_quit, app.left_problem)
         if app.ended_by is not None:  # (SIGTERM: the terminal is back, the drafts kept)
@@ -77,6 +78,7 @@ def start() -> None:
         load_settings=lambda: runtime.settings,
     )
     app.settle_heap_after = HEAP_SETTLE_SECONDS
+    app.desk_jobs = True
     app.collect_after_first_paint = True
     gc.disable()
     try:

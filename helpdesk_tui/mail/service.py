@@ -46,14 +46,26 @@ def new_holder() -> str:
 class MailService:
     """Start with :meth:`start`, stop with :meth:`stop`; or :meth:`run` in the foreground."""
 
-    def __init__(self, db: Database, options: IntakeOptions, *, holder: str | None = None) -> None:
-        problems = options.mail.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+    def __init__(
+        self,
+        db: Database,
+        options: IntakeOptions,
+        *,
+        holder: str | None = None,
+        mail_jobs: bool = True,
+    ) -> None:
+        """``mail_jobs`` False: the SLA pass alone (``desk_jobs``), for a terminal on a desk
+        whose mail does not run, which needs no mail settings."""
+        self.config: IngestConfig | None = None
+        if mail_jobs:
+            problems = options.mail.problems()
+            if problems:
+                raise ValueError("; ".join(problems))
+            self.config = IngestConfig.from_options(options)
+        self.mail_jobs = mail_jobs
         self.db = db
         self.mail = options.mail
         self.holder = holder or new_holder()
-        self.config = IngestConfig.from_options(options)
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._keepers: list[LeaseKeeper] = []
@@ -64,9 +76,11 @@ class MailService:
         if self._threads:
             return
         self.stop_event.clear()
+        self._spawn("sla", SLA_LEASE, self._sla_work)
+        if not self.mail_jobs:
+            return
         for name in self.mail.mailboxes:
             self._spawn(f"poll-{name}", poller_lease(name), self._poller_work(name))
-        self._spawn("sla", SLA_LEASE, self._sla_work)
         if self.mail.smtp is not None:
             self._spawn("outbox", OUTBOX_LEASE, self._outbox_work)
         else:
@@ -120,6 +134,7 @@ class MailService:
 
     def _poller_work(self, name: str) -> Callable[[LeaseKeeper], None]:
         def work(keeper: LeaseKeeper) -> None:
+            assert self.config is not None  # (mail_jobs)
             MailboxPoller(
                 self.db,
                 name,
@@ -149,6 +164,7 @@ class MailService:
             self.stop_event.wait(self.mail.outbox_interval)
 
     def _outbox_work(self, keeper: LeaseKeeper) -> None:
+        assert self.config is not None  # (mail_jobs)
         sender = OutboxSender(self.db, self.mail, self.config.signer)
         asyncio.run(self._send_loop(sender, keeper))
 
