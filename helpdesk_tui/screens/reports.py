@@ -190,7 +190,7 @@ class ReportsScreen(DeskScreen):
         Binding("f", "filter", "Filter", id="reports.filter"),
         Binding("t", "toggle_tables", "Table", id="reports.tables"),
         Binding("r", "rerun", "Refresh", show=False, id="reports.refresh"),
-        Binding("escape", "app.reports", "Queue", show=False, id="reports.back"),
+        Binding("escape", "app.reports", "Back", show=False, id="reports.back"),
     ]
 
     query_spec: reactive[ReportQuery | None] = reactive(None, init=False)
