@@ -44,3 +44,12 @@ async def test_a_terminal_without_mail_records_the_breaches(
         assert _sla_lease_held(desk_data)
         await pilot.press("ctrl+q")
     assert not _sla_lease_held(desk_data), "given back on leaving"
+
+
+def test_the_sla_pass_takes_at_most_a_tenth_of_a_core() -> None:
+    """At 1M tickets one pass took 8 s of CPU and the next began 5 s later: a core taken,
+    in whichever process holds the lease — a terminal's too. The pause follows the pass."""
+    from helpdesk_tui.mail.service import sla_pause
+
+    assert sla_pause(5.0, 0.01) == 5.0  # a small desk: every 5 s, as before
+    assert sla_pause(5.0, 8.0) == pytest.approx(72.0)  # 8 s of 80
