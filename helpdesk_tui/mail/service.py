@@ -87,11 +87,12 @@ class MailService:
         if self._threads:
             return
         self.stop_event.clear()
-        self._spawn("sla", SLA_LEASE, self._sla_work)
         if not self.mail_jobs:
+            self._spawn("sla", SLA_LEASE, self._sla_work)
             return
         for name in self.mail.mailboxes:
             self._spawn(f"poll-{name}", poller_lease(name), self._poller_work(name))
+        self._spawn("sla", SLA_LEASE, self._sla_work)
         if self.mail.smtp is not None:
             self._spawn("outbox", OUTBOX_LEASE, self._outbox_work)
         else:
