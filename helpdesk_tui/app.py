@@ -183,7 +183,15 @@ class HelpdeskApp(App[None]):
         self._leaving = False
         """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
         self._on_hangup = False
-        """SIGHUP is the app's (``hung_up``) while it runs in a terminal."""
+        """SIGHUP is the app's (``hung_up``) while it runs in a terminal, SIGTERM too
+        (``terminated``)."""
+        self.desk_jobs = False
+        """Run the desk's SLA pass here even when mail does not run here (``MailLink``): the
+        CLI's app does; the tests' apps, on a frozen clock (the pass reads the wall clock),
+        run it only when a test asks."""
+        self.ended_by: signal.Signals | None = None
+        """The signal that ended the app (SIGTERM), if one did: the CLI ends the process by
+        it once the terminal is given back (``cli.tui``), as its parent expects."""
         self.kept_on_quit: list[str] = []
         """What quitting kept as drafts ("Your new article"): the CLI says so once the
         terminal is back (``cli.tui``)."""
@@ -251,7 +259,9 @@ class HelpdeskApp(App[None]):
     def on_mount(self) -> None:
         if not self.is_headless:  # (a terminal closed: the text being written is kept)
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
+                loop = asyncio.get_running_loop()
+                loop.add_signal_handler(signal.SIGHUP, self.hung_up)
+                loop.add_signal_handler(signal.SIGTERM, self.terminated)
                 self._on_hangup = True
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
@@ -478,7 +488,9 @@ class HelpdeskApp(App[None]):
         """However the app ends, this terminal's markers go (ctrl+q, a hang-up and a crash
         remove them first: then not again)."""
         if self._on_hangup:
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+            loop = asyncio.get_running_loop()
+            loop.remove_signal_handler(signal.SIGHUP)
+            loop.remove_signal_handler(signal.SIGTERM)
         if self.live and not self._left:
             await self._leave_desk()
         self.mail_link.stop_now()
@@ -721,16 +733,13 @@ class HelpdeskApp(App[None]):
         return self.desk.failure_text(error)
 
     def action_help(self) -> None:
-        from helpdesk_tui.screens.help import HelpScreen  # (not needed for the first paint)
+        # (not needed for the first paint)
+        from helpdesk_tui.screens.help import HelpScreen, help_title
 
         if isinstance(self.screen, HelpScreen):  # (the key that opens it closes it)
             self.screen.dismiss()
             return
-        # (A screen whose class name is no word for people names itself: "Kb", "KbEdit".)
-        title = getattr(self.screen, "HELP_TITLE", "") or (
-            self.screen.__class__.__name__.removesuffix("Screen") or "App"
-        )
-        self.push_screen(HelpScreen(title, self.key_help()))
+        self.push_screen(HelpScreen(help_title(self.screen), self.key_help()))
 
     def get_key_display(self, binding: Binding) -> str:
         """As Textual shows a key ("^r", "esc", "?"), but a function key as the hints and
@@ -855,6 +864,16 @@ class HelpdeskApp(App[None]):
             self.leave_desk_now()
         self.end_on_hangup()
 
+    def terminated(self) -> None:
+        """SIGTERM (``kill PID``, a shutdown ending sessions): leave as ctrl+q does — the
+        texts being written kept as drafts, this terminal's markers removed, the terminal
+        given back as it was found — and the CLI then ends the process by SIGTERM. Without
+        this the process died at once, leaving the terminal on the app's screen with the
+        mouse still reported. A second SIGTERM ends the process at once."""
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
+        self.ended_by = signal.SIGTERM
+        self.call_later(self.action_quit)
+
     async def action_quit(self) -> None:
         """Leave: the texts being written are kept as drafts first (``keep_drafts``); this
         terminal's viewing/replying markers go at once (within ``LEAVE_SECONDS``; a database
@@ -869,8 +888,13 @@ class HelpdeskApp(App[None]):
 
 def _die_of_sighup() -> None:
     """End the process as SIGHUP does by default (its status says so to the parent)."""
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGHUP)
+    end_by_signal(signal.SIGHUP)
+
+
+def end_by_signal(signum: signal.Signals) -> None:
+    """End the process as ``signum`` does by default (its status says so to the parent)."""
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def _new_desk(db: Database, actor: Actor, clock: Callable[[], datetime]) -> Desk:

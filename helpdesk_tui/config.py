@@ -214,6 +214,21 @@ def _source_of(location: tuple[str | int, ...], files: list[Path]) -> str:
     return _DEFAULTS
 
 
+def _table_source(table: tuple[str | int, ...], files: list[Path]) -> str:
+    """Where the table ``table`` (``("mail", "mailboxes", "support")``) was given: the
+    environment variables of its keys or the config file that has it (else its own
+    table's, up to the top)."""
+    while table:
+        env_prefix = ENV_PREFIX + "__".join(str(p) for p in table).upper() + "__"
+        if any(name.startswith(env_prefix) for name in os.environ):
+            return f"environment variables {env_prefix}*"
+        where = _source_of(table, files)
+        if where != _DEFAULTS:
+            return where
+        table = table[:-1]
+    return _DEFAULTS
+
+
 def _unparsable(error: SettingsError) -> ConfigError:
     """A nested setting given as a ``HELPDESK_*`` variable that is not JSON (``HELPDESK_MAIL``)."""
     found = re.search(r'field "(\w+)"', str(error))
@@ -245,6 +260,10 @@ def load_settings(**overrides: Any) -> Settings:
             where = _source_of(location, files)
             if problem["type"] == "extra_forbidden":
                 lines.append(f"unknown setting {key!r} in {where}")
+            elif problem["type"] == "missing" and len(location) > 1:
+                table = ".".join(str(p) for p in location[:-1])
+                where = _table_source(location[:-1], files)
+                lines.append(f"missing setting {key!r} in {where}: its [{table}] table needs it")
             else:
                 message = problem["msg"].removeprefix("Value error, ")
                 lines.append(f"bad value for {key!r} in {where}: {message}")

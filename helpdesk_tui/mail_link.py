@@ -76,8 +76,13 @@ class MailLink:
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """On mount: start the service (when configured and wanted) and the state reads."""
+        """On mount: start the service (when configured and wanted) and the state reads.
+
+        Where mail does not run here for want of settings (none, or they cannot start), the
+        SLA pass alone does (``desk_jobs``, in the CLI's app): alerts must not wait for mail.
+        """
         if not self.enabled:
+            self._start_desk_jobs()
             return
         problems = self.mail.problems()
         if problems:
@@ -85,23 +90,35 @@ class MailLink:
             self.app.notify(
                 self.problem, title="Mail not started", severity="warning", markup=False
             )
+            self._start_desk_jobs()
         elif self.mail.run_in_tui:
             self.app.run_worker(
                 self._start_service, thread=True, group="mail-start", exit_on_error=False
             )
         self.read_now()
 
-    def _start_service(self) -> None:
+    def _start_desk_jobs(self) -> None:
+        if self.app.desk_jobs and self.mail.run_in_tui:
+            self.app.run_worker(
+                lambda: self._start_service(mail_jobs=False),
+                thread=True,
+                group="mail-start",
+                exit_on_error=False,
+            )
+
+    def _start_service(self, *, mail_jobs: bool = True) -> None:
         from helpdesk_tui.config import IntakeOptions
-        from helpdesk_tui.mail.api import mail_service
+        from helpdesk_tui.mail.api import desk_jobs, mail_service
 
         try:
             with self._lock:
                 if self._stopping or self._paused:
                     return
-                service = mail_service(
-                    self.app.desk, IntakeOptions.from_settings(self.app.settings)
-                )
+                options = IntakeOptions.from_settings(self.app.settings)
+                if mail_jobs:
+                    service = mail_service(self.app.desk, options)
+                else:
+                    service = desk_jobs(self.app.desk, options)
                 service.start()
                 self._service = service
         except Exception as error:

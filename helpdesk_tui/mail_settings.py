@@ -49,7 +49,7 @@ class MailboxSettings(BaseModel):
 
     host: str
     """IMAP server name."""
-    port: int | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     """Defaults to 993 with ``tls``, 143 otherwise."""
     security: Security = Security.TLS
     """``tls``, ``starttls`` or ``none`` (only for a server on this machine)."""
@@ -86,7 +86,7 @@ class SmtpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = "localhost"
-    port: int | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     """Defaults to 465 with ``tls``, 587 with ``starttls``, 25 otherwise."""
     security: Security = Security.STARTTLS
     user: str | None = None
@@ -159,8 +159,9 @@ class MailSettings(BaseModel):
     reconnect_max: float = Field(default=60.0, gt=0)
     """Longest wait between reconnection attempts (the wait doubles up to this)."""
     run_in_tui: bool = True
-    """Each terminal runs the poller and sender too (the leases let one of them work); set
-    false to leave mail to ``helpdesk mail run`` alone."""
+    """Each terminal runs the poller and sender too (the leases let one of them work), and
+    the SLA alerts, with mail or without; set false to leave them to ``helpdesk mail run``
+    alone."""
     lease_seconds: float = Field(default=60.0, ge=2)
     """How long a silent poller or sender on another host blocks others from taking over
     (one on this host whose process is gone is replaced at once)."""

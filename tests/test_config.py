@@ -197,3 +197,46 @@ def test_mask_url_and_scrub() -> None:
     assert mask_url(url) == "postgresql+psycopg://u:***@h/d"
     said = scrub(f"could not parse {url!r}; password p@ss:w0rd rejected", url)
     assert "p@ss:w0rd" not in said and "postgresql+psycopg://u:***@h/d" in said
+
+
+def test_a_missing_key_names_the_table_and_file_that_lack_it() -> None:
+    """A mailbox without its ``user`` said "bad value for … in defaults: Field required":
+    neither where to look nor what to add."""
+    path = _write(
+        user_config_file(),
+        'database_url = "sqlite:////srv/helpdesk/helpdesk.db"\n'
+        '[mail]\naddresses = ["support@example.com"]\n'
+        '[mail.mailboxes.support]\nhost = "imap.example.com"\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == (
+        f"missing setting 'mail.mailboxes.support.user' in {path}: "
+        "its [mail.mailboxes.support] table needs it"
+    )
+
+
+def test_a_missing_key_of_a_table_set_by_environment_names_the_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _write(user_config_file(), '[mail]\naddresses = ["support@example.com"]\n')
+    monkeypatch.setenv("HELPDESK_MAIL__MAILBOXES__SUPPORT__HOST", "imap.example.com")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == (
+        "missing setting 'mail.mailboxes.support.user' in environment variables "
+        "HELPDESK_MAIL__MAILBOXES__SUPPORT__*: its [mail.mailboxes.support] table needs it"
+    )
+
+
+@pytest.mark.parametrize("table", ["mail.mailboxes.support", "mail.smtp"])
+@pytest.mark.parametrize("port", [0, 99999])
+def test_a_port_out_of_range_is_refused(table: str, port: int) -> None:
+    path = _write(
+        user_config_file(),
+        '[mail]\naddresses = ["support@example.com"]\n'
+        f'[{table}]\nhost = "mail.example.com"\nuser = "support"\nport = {port}\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"bad value for '{table}.port' in {path}: ")

@@ -31,7 +31,7 @@ def agent() -> None:
 @click.option("--name", default="", help="Full name (default: the login).")
 @click.option("--email", default=None, help="Email address.")
 @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
-@click.option("--team", "teams", multiple=True, help="Member of this team; repeatable.")
+@click.option("--team", "teams", multiple=True, help="Member of this (existing) team; repeatable.")
 @pass_runtime
 def agent_add(
     runtime: Runtime,

@@ -50,16 +50,25 @@ def check(runtime: Runtime) -> None:
     if not settings.mailboxes and settings.smtp is None:
         raise CliError("mail is not configured: no [mail.mailboxes.<name>] and no [mail.smtp]")
 
+    def step(ok: bool, name: str, detail: str) -> None:
+        click.echo(f"  {'ok  ' if ok else 'FAIL'} {name:<16} {line(detail)}")
+
     def show(report: Any) -> None:
         click.echo(line(report.target))
-        for step in report.steps:
-            mark = "ok  " if step.ok else "FAIL"
-            click.echo(f"  {mark} {step.name:<16} {line(step.detail)}")
+        for each in report.steps:
+            step(each.ok, each.name, each.detail)
 
+    # What ``mail run`` and the terminals refuse to start without, beside the servers.
+    problems = settings.problems()
+    click.echo("Settings")
+    for problem in problems:
+        step(False, "settings", problem)
+    if not problems:
+        step(True, "settings", "mail run can start")
     reports = check_servers(settings, on_report=show)
-    failed = [r for r in reports if not r.ok]
+    failed = len([r for r in reports if not r.ok]) + (1 if problems else 0)
     if failed:
-        raise CliError(f"{len(failed)} of {len(reports)} checks failed")
+        raise CliError(f"{failed} of {len(reports) + 1} checks failed")
 
 
 @mail.command()

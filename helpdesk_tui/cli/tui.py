@@ -48,7 +48,7 @@ def _say_kept(kept: list[str], left_problem: str | None = None) -> None:
 def start() -> None:
     # (what the imports make is frozen until the heap settles: ``HelpdeskApp.settle_heap``)
     with loading():
-        from helpdesk_tui.app import HEAP_SETTLE_SECONDS, kept_page, make_app
+        from helpdesk_tui.app import HEAP_SETTLE_SECONDS, end_by_signal, kept_page, make_app
 
     runtime = current_runtime()
     kept = kept_page(runtime.start, runtime.login)
@@ -56,8 +56,12 @@ def start() -> None:
         db, actor = _open(runtime)
         app = make_app(runtime.settings, db, actor)
         app.settle_heap_after = HEAP_SETTLE_SECONDS  # this process runs one app
+        app.desk_jobs = True
         app.run()
         _say_kept(app.kept_on_quit, app.left_problem)
+        if app.ended_by is not None:  # (SIGTERM: the terminal is back, the drafts kept)
+            runtime.close()
+            end_by_signal(app.ended_by)
         return
     notes: list[str] = []
     runtime.say = notes.append  # nothing may write to the terminal while the UI runs
@@ -74,6 +78,7 @@ def start() -> None:
         load_settings=lambda: runtime.settings,
     )
     app.settle_heap_after = HEAP_SETTLE_SECONDS
+    app.desk_jobs = True
     app.collect_after_first_paint = True
     gc.disable()
     try:
@@ -83,5 +88,8 @@ def start() -> None:
         for note in notes:
             click.echo(note, err=True)
     _say_kept(app.kept_on_quit, app.left_problem)
+    if app.ended_by is not None:
+        runtime.close()
+        end_by_signal(app.ended_by)
     if app.open_error is not None:
         raise app.open_error

@@ -66,12 +66,15 @@ class AdminService(AdminReads):
         role: str = Role.AGENT,
         teams: Sequence[str] = (),
     ) -> AgentView:
-        """Let the OS user ``login`` work the desk (admins only)."""
+        """Let the OS user ``login`` work the desk (admins only), a member of ``teams``,
+        each an existing team (``agents.existing_teams``: a typo makes no team)."""
+        self.actor.require(Role.ADMIN, "add agents")
         with self._write() as session:
+            named = sorted(agents.existing_teams(session, teams).values())
             added = agents.add_agent(
-                session, self.actor, login, name=name, email=email, role=role, teams=teams
+                session, self.actor, login, name=name, email=email, role=role, teams=named
             )
-            return _agent_view(added, teams)
+            return _agent_view(added, named)
 
     def agents_set_role(self, login: str, role: str) -> AgentView:
         with self._write() as session:

@@ -123,24 +123,12 @@ def set_teams(
     """Make ``login`` a member of exactly the teams ``names`` (admins only): the agent, and
     the teams' names as the desk spells them, sorted.
 
-    Each must exist already (matched ignoring case): a typo must not make a team that then
-    takes tickets by routing nobody watches, as ``agent add --team`` would (it makes the
-    teams a new agent names, the way ``team add`` does).
+    Each must exist already (``existing_teams``).
     """
     actor.require(Role.ADMIN, "change agents' teams")
     agent = _agent(session, login)
     assert agent.id is not None
-    teams = {team.name.casefold(): team for team in session.exec(select(Team))}
-    wanted: dict[int, str] = {}
-    for name in names:
-        team = teams.get(text_value(name, "team name").strip().casefold())
-        if team is None:
-            known = ", ".join(sorted(t.name for t in teams.values())) or "none yet"
-            raise InvalidValue(
-                f"no team {name.strip()!r} (teams: {known}); helpdesk team add NAME makes one"
-            )
-        assert team.id is not None
-        wanted[team.id] = team.name
+    wanted = existing_teams(session, names)
     members = session.exec(select(TeamMember).where(TeamMember.agent_id == agent.id)).all()
     for member in members:
         if member.team_id not in wanted:
@@ -150,6 +138,24 @@ def set_teams(
         session.add(TeamMember(team_id=team_id, agent_id=agent.id))
     session.flush()
     return agent, sorted(wanted.values())
+
+
+def existing_teams(session: Session, names: Sequence[str]) -> dict[int, str]:
+    """The teams ``names`` by id, as the desk spells them (matched ignoring case): each must
+    exist, for an admin naming an agent's teams (``agent add --team``, ``agent teams``). A
+    typo must not make a team that routing then gives tickets nobody watches."""
+    teams = {team.name.casefold(): team for team in session.exec(select(Team))}
+    found: dict[int, str] = {}
+    for name in names:
+        team = teams.get(text_value(name, "team name").strip().casefold())
+        if team is None:
+            known = ", ".join(sorted(t.name for t in teams.values())) or "none yet"
+            raise InvalidValue(
+                f"no team {name.strip()!r} (teams: {known}); helpdesk team add NAME makes one"
+            )
+        assert team.id is not None
+        found[team.id] = team.name
+    return found
 
 
 def team_ids_of(session: Session, agent_id: int) -> list[int]:

@@ -85,6 +85,15 @@ def mail_service(desk: Desk, options: IntakeOptions) -> MailService:
     return MailService(desk.db, options)
 
 
+def desk_jobs(desk: Desk, options: IntakeOptions) -> MailService:
+    """The SLA pass alone — warning and breach alerts, auto-escalation, the reports' catch-up
+    — under its lease, for a terminal on a desk whose mail does not run (not configured, or
+    it cannot start): those ran only beside the poller, so such a desk never alerted."""
+    from helpdesk_tui.mail.service import MailService
+
+    return MailService(desk.db, options, mail_jobs=False)
+
+
 def read_status(desk: MailReads, mailboxes: Iterable[str]) -> MailState:
     """The mail state as the database has it (no service of this process running), with
     the leases of the mailboxes named (``MailSettings.mailboxes``' keys)."""

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -43,17 +44,39 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+SLA_DUTY = 0.1
+"""The most of one core the SLA pass takes over time (its CPU time over its period)."""
+
+
+def sla_pause(interval: float, spent: float) -> float:
+    """Seconds between two SLA passes: ``interval``, or longer when the pass took ``spent``
+    seconds of CPU, so that passes take at most ``SLA_DUTY`` of a core."""
+    return max(interval, spent / SLA_DUTY - spent)
+
+
 class MailService:
     """Start with :meth:`start`, stop with :meth:`stop`; or :meth:`run` in the foreground."""
 
-    def __init__(self, db: Database, options: IntakeOptions, *, holder: str | None = None) -> None:
-        problems = options.mail.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+    def __init__(
+        self,
+        db: Database,
+        options: IntakeOptions,
+        *,
+        holder: str | None = None,
+        mail_jobs: bool = True,
+    ) -> None:
+        """``mail_jobs`` False: the SLA pass alone (``desk_jobs``), for a terminal on a desk
+        whose mail does not run, which needs no mail settings."""
+        self.config: IngestConfig | None = None
+        if mail_jobs:
+            problems = options.mail.problems()
+            if problems:
+                raise ValueError("; ".join(problems))
+            self.config = IngestConfig.from_options(options)
+        self.mail_jobs = mail_jobs
         self.db = db
         self.mail = options.mail
         self.holder = holder or new_holder()
-        self.config = IngestConfig.from_options(options)
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._keepers: list[LeaseKeeper] = []
@@ -64,6 +87,9 @@ class MailService:
         if self._threads:
             return
         self.stop_event.clear()
+        if not self.mail_jobs:
+            self._spawn("sla", SLA_LEASE, self._sla_work)
+            return
         for name in self.mail.mailboxes:
             self._spawn(f"poll-{name}", poller_lease(name), self._poller_work(name))
         self._spawn("sla", SLA_LEASE, self._sla_work)
@@ -120,6 +146,7 @@ class MailService:
 
     def _poller_work(self, name: str) -> Callable[[LeaseKeeper], None]:
         def work(keeper: LeaseKeeper) -> None:
+            assert self.config is not None  # (mail_jobs)
             MailboxPoller(
                 self.db,
                 name,
@@ -134,8 +161,11 @@ class MailService:
 
     def _sla_work(self, keeper: LeaseKeeper) -> None:
         """SLA warning and breach alerts, so they go out with no terminal open; and the
-        report tables' catch-up (one lease: one process does both)."""
+        report tables' catch-up (one lease: one process does both). The next pass waits
+        ``sla_pause`` after this one's CPU time: a pass over a big desk (seconds at 1M
+        tickets) must not take a core, least of all in a terminal's process."""
         while not self.stop_event.is_set() and keeper.ok():
+            spent = time.thread_time()
             try:
                 sent = sla_alerts.check(self.db, utcnow())
                 if sent:
@@ -146,9 +176,11 @@ class MailService:
                 Desk(self.db, SYSTEM).report_catch_up()
             except Exception:
                 log.exception("reports: catch-up failed")
-            self.stop_event.wait(self.mail.outbox_interval)
+            spent = time.thread_time() - spent
+            self.stop_event.wait(sla_pause(self.mail.outbox_interval, spent))
 
     def _outbox_work(self, keeper: LeaseKeeper) -> None:
+        assert self.config is not None  # (mail_jobs)
         sender = OutboxSender(self.db, self.mail, self.config.signer)
         asyncio.run(self._send_loop(sender, keeper))
 

@@ -195,6 +195,8 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
     """Write a canned response: its name, whether it is shared, its text. Dismisses True
     once the desk saved it; a refusal (an unknown placeholder, a name taken) shows here."""
 
+    HELP_TITLE = "Canned response editor"
+
     CSS_PATH = "canned_manager.tcss"
     DEFAULT_CLASSES = "overlay"
     STATUS_ID = "canned-edit-error"

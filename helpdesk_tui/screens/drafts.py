@@ -134,6 +134,8 @@ class DraftsScreen(PickScreen):
     """Pick a draft by typing a few letters of what it is; dismisses with its value
     (``draft_value``); ctrl+d discards the highlighted one, after asking."""
 
+    HELP_TITLE = "Drafts"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+d", "discard", "Discard", id="drafts.discard", priority=True),
     ]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -20,6 +21,18 @@ class KeyHelp:
     keys: str
     description: str
     binding_id: str
+
+
+def help_title(screen: Screen[Any]) -> str:
+    """What the key help of ``screen`` is titled: its ``HELP_TITLE``, else a picker's own
+    title line ("Assign #12 to"), else its class name in words ("QueueFilterScreen":
+    "Queue filter"), never a class name ("AccessEnded")."""
+    title = getattr(screen, "HELP_TITLE", "") or getattr(screen, "title_text", "")
+    if isinstance(title, str) and title:
+        return title
+    name = type(screen).__name__.removesuffix("Screen")
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name)
+    return " ".join([words[0], *(word.lower() for word in words[1:])]) if words else "App"
 
 
 class KeyTable(DataTable[Text]):

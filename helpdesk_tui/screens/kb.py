@@ -78,7 +78,7 @@ class KbScreen(DeskScreen):
     CSS_PATH = "kb.tcss"
     HELP_TITLE = "Knowledge base"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Queue", id="kb.leave"),
+        Binding("escape", "leave", "Back", id="kb.leave"),
         Binding("slash", "focus_search", "Search", id="kb.search"),
         # ctrl+n too: the screen opens in the search box, where n is typed. Two ids, so
         # remapping one in [ui.keymap] leaves the other (the search box needs ctrl+n).
@@ -315,6 +315,7 @@ class KbScreen(DeskScreen):
         self.query_one(f"#kb-{name}", Select).focus()
 
     def action_leave(self) -> None:
+        """Back to the queue's mode as it was left: the queue, or the ticket open there."""
         self.app.switch_mode("queue")
 
     def action_reload(self) -> None:

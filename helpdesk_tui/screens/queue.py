@@ -785,7 +785,8 @@ class QueueScreen(KeyFrames, DeskScreen):
         key = self.views.index(everyone) + 1
         self.select_view(everyone)
         self.notify(
-            f"Nothing open is assigned to you: showing {everyone.title} ({key}; 1 for yours)",
+            f"Nothing open is assigned to you: showing {everyone.title} (key {key}). "
+            "x takes the next ticket for you; 1 shows yours",
             markup=False,
         )
         return True

@@ -86,6 +86,8 @@ class QueueFilterScreen(KeyFrames, ModalScreen[None]):
     widgets anew was most of the time of the key f.
     """
 
+    HELP_TITLE = "Queue filter"
+
     CSS_PATH = "queue_filter.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "apply", "Apply", id="filter.apply", priority=True),

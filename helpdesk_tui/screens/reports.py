@@ -85,8 +85,10 @@ def fill(table: DataTable[str], data: Table) -> None:
     table.add_rows([[cell(v) for v in row] for row in data.rows])
 
 
-def summary_text(result: ReportResult) -> Text:
-    """The figures strip: two lines, readable at 80 columns."""
+def summary_text(result: ReportResult, width: int) -> Text:
+    """The figures strip: the range, then the figures, each (label and value) whole on a
+    line ``width`` cells wide; wrapped by words, a label ended a line and its value began
+    the next ("Resolve" / "2d 10h")."""
     q = result.query
     text = Text()
     text.append(f"{q.start:%d %b} to {q.end:%d %b %Y}", style="bold")
@@ -111,14 +113,25 @@ def summary_text(result: ReportResult) -> Text:
         ("Reopen", format_share(result.reopen_rate)),
         ("CSAT", "—" if result.satisfaction is None else f"{result.satisfaction:.1f}/5"),
     )
+    used = 0
     for label, value in figures:
+        cells = len(label) + 1 + len(value)
+        if used and used + 2 + cells > width:
+            text.append("\n")
+            used = 0
+        elif used:
+            text.append("  ")
+            used += 2
         text.append(f"{label} ", style="dim")
-        text.append(f"{value}  ", style="bold")
+        text.append(value, style="bold")
+        used += cells
     return text
 
 
 class ReportFilterScreen(ModalScreen[ReportQuery | None]):
     """A custom range and the filters; Enter applies, Escape keeps the report as it was."""
+
+    HELP_TITLE = "Report filter"
 
     CSS_PATH = "reports.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -177,7 +190,7 @@ class ReportsScreen(DeskScreen):
         Binding("f", "filter", "Filter", id="reports.filter"),
         Binding("t", "toggle_tables", "Table", id="reports.tables"),
         Binding("r", "rerun", "Refresh", show=False, id="reports.refresh"),
-        Binding("escape", "app.reports", "Queue", show=False, id="reports.back"),
+        Binding("escape", "app.reports", "Back", show=False, id="reports.back"),
     ]
 
     query_spec: reactive[ReportQuery | None] = reactive(None, init=False)
@@ -224,7 +237,7 @@ class ReportsScreen(DeskScreen):
     def watch_result(self, result: ReportResult | None) -> None:
         if result is None:
             return
-        self.query_one("#report-summary", Static).update(summary_text(result))
+        self._show_summary(result)
         fill(self.query_one("#volume-table", DataTable), periods_table(result))
         fill(self.query_one("#times-table", DataTable), times_table(result))
         fill(self.query_one("#csat-table", DataTable), periods_table(result))
@@ -232,6 +245,15 @@ class ReportsScreen(DeskScreen):
         fill(self.query_one("#breakdown-table", DataTable), self._breakdowns(result))
         fill(self.query_one("#backlog-table", DataTable), backlog_table(result))
         self._draw(result)
+
+    def _show_summary(self, result: ReportResult) -> None:
+        summary = self.query_one("#report-summary", Static)
+        width = self.size.width - summary.styles.padding.width
+        summary.update(summary_text(result, max(width, 20)))
+
+    def on_resize(self) -> None:
+        if self.result is not None:
+            self._show_summary(self.result)
 
     @staticmethod
     def _breakdowns(result: ReportResult) -> Table:

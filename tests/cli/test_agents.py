@@ -11,6 +11,8 @@ from tests.cli.conftest import Invoke, one_error_line
 
 def test_agent_add_list_and_set_role(invoke: Invoke, use_db: str) -> None:
     assert invoke("init").exit_code == 0
+    assert invoke("team", "add", "Network").exit_code == 0
+    assert invoke("team", "add", "Support").exit_code == 0
     result = invoke(
         "agent", "add", "bob", "--name", "Bob Agent", "--email", "bob@example.com",
         "--team", "Support", "--team", "Network",
@@ -82,6 +84,24 @@ def test_a_typo_in_a_team_changes_nothing_and_makes_no_team(invoke: Invoke, use_
     assert one_error_line(result.stderr) == "error: no agent 'nobody'; see: helpdesk agent list"
     assert invoke("agent", "teams", "nobody").exit_code == 1
     assert invoke("agent", "teams", "bob", "Network", "--none").exit_code == 2
+
+
+def test_agent_add_with_a_typo_in_a_team_adds_nobody_and_makes_no_team(
+    invoke: Invoke, use_db: str
+) -> None:
+    """``agent add bob --team Netwrk`` made a team Netwrk (which routing may then give
+    tickets nobody watches), where ``agent teams`` refuses the same typo."""
+    assert invoke("team", "add", "Network").exit_code == 0
+    result = invoke("agent", "add", "bob", "--team", "Netwrk")
+    assert result.exit_code == 1
+    assert one_error_line(result.stderr) == (
+        "error: no team 'Netwrk' (teams: Network); helpdesk team add NAME makes one"
+    )
+    assert invoke("team", "list").stdout == "Network\n"
+    assert "bob" not in invoke("agent", "list").stdout
+    result = invoke("agent", "add", "bob", "--team", "network")  # (any case: the desk's)
+    assert result.exit_code == 0, result.stderr
+    assert invoke("agent", "teams", "bob").stdout == "bob: Network\n"
 
 
 def test_only_admins_add_agents_and_teams(invoke: Invoke, use_db: str) -> None:

@@ -118,7 +118,7 @@ def test_check_passes_every_step_on_working_servers(
     result = invoke("mail", "check")
     assert result.exit_code == 0, result.output + result.stderr
     out = result.stdout
-    for step in ("DNS", "TCP", "TLS", "login", "folder", "processed folder"):
+    for step in ("settings", "DNS", "TCP", "TLS", "login", "folder", "processed folder"):
         assert f"ok   {step}" in out, out
     assert "FAIL" not in out
 
@@ -152,7 +152,27 @@ def test_check_names_exactly_what_failed(
     assert f"FAIL {step}" in failure and words in failure, failure
     assert "b'" not in failure, "the server's words, not a Python bytes literal"
     assert dovecot.password not in result.stdout + result.stderr
-    assert "1 of 2 checks failed" in one_error_line(result.stderr)
+    assert "1 of 3 checks failed" in one_error_line(result.stderr)
+
+
+def test_check_fails_without_the_message_id_secret_mail_run_needs(
+    invoke: Invoke,
+    tmp_path: Path,
+    _migrated_sqlite: Path,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
+) -> None:
+    """Every server answered "ok" and ``mail check`` passed, then ``mail run`` (and every
+    terminal) refused to start for want of ``mail.message_id_secret``: the check names it."""
+    configure(tmp_path, _migrated_sqlite, dovecot, smtp_server)
+    text = user_config_file().read_text().replace(f'message_id_secret = "{SECRET}"\n', "")
+    write_toml(user_config_file(), text)
+    result = invoke("mail", "check")
+    assert result.exit_code == 1
+    [failure] = [line for line in lines(result.stdout) if "FAIL" in line]
+    assert "FAIL settings" in failure and "mail.message_id_secret is missing" in failure
+    assert "ok   login" in result.stdout, "the servers are checked all the same"
+    assert "1 of 3 checks failed" in one_error_line(result.stderr)
 
 
 def test_check_smtp_down_and_tls_mismatch(

@@ -15,7 +15,7 @@ from helpdesk_tui.desk.admin_service import (
     ensure_first_admin,
     has_agents,
 )
-from helpdesk_tui.desk.errors import PermissionDenied, UnknownAgent
+from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied, UnknownAgent
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.opening import DeskUnavailable, connect, open_database
 from helpdesk_tui.desk.queue import QueueQuery
@@ -26,7 +26,10 @@ from helpdesk_tui.storage.database import Database
 
 def test_agents_and_teams_come_back_as_views(db: Database, admin: Actor) -> None:
     desk = Desk(db, admin)
-    added = desk.agents_add("carl", name="Carl", email="carl@example.org", teams=["Network"])
+    assert desk.teams_add("Network") == TeamView("Network", "")
+    with pytest.raises(InvalidValue, match="no team 'Netwrk'"):  # (a typo makes no team)
+        desk.agents_add("carl", teams=["Netwrk"])
+    added = desk.agents_add("carl", name="Carl", email="carl@example.org", teams=["network"])
     assert added == AgentView("carl", "Carl", "carl@example.org", "agent", True, ("Network",))
 
     assert desk.agents_set_role("carl", "supervisor").role == "supervisor"

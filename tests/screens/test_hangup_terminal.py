@@ -60,15 +60,17 @@ def _gone(pid: int) -> bool:
     return state == "Z"  # (ended; a container's init may be slow to reap it)
 
 
-def _start(tmux: Callable[..., str]) -> int:
-    """``helpdesk`` in an 80x24 tmux pane, on this test's own desk; its process id."""
+def _start(tmux: Callable[..., str], script: str | None = None) -> int:
+    """``helpdesk`` in an 80x24 tmux pane, on this test's own desk; its process id (with
+    ``script``, a ``sh -c`` running it with ``helpdesk`` as ``$0``: the shell's)."""
     helpdesk = str(Path(sys.executable).parent / "helpdesk")
+    command = [helpdesk] if script is None else ["sh", "-c", script, helpdesk]
     tmux(
         "new-session", "-d", "-s", "hd", "-x", "80", "-y", "24",
         "-e", "TERM=xterm-256color",
         *(arg for name in sorted(os.environ) if name.startswith("HELPDESK_")
           for arg in ("-e", f"{name}={os.environ[name]}")),
-        helpdesk,
+        *command,
     )  # fmt: skip
     tmux("set-option", "-t", "hd", "remain-on-exit", "on")
     return int(tmux("list-panes", "-t", "hd", "-F", "#{pane_pid}").strip())
@@ -181,3 +183,27 @@ def test_after_sigkill_the_marker_lives_at_most_its_ttl(tmux: Callable[..., str]
     [(_session, expires)] = _my_markers()
     assert expires <= killed + PRESENCE_TTL  # (its last beat was before the kill)
     assert expires > killed - PRESENCE_TTL  # (beaten every few seconds until then)
+
+
+def test_sigterm_keeps_the_article_and_gives_the_terminal_back(
+    tmux: Callable[..., str],
+) -> None:
+    """``kill PID`` (an admin ending sessions, a shutdown) ends the app as ctrl+q does:
+    the article being written is kept, the terminal is left as it was found (main screen,
+    no mouse reporting; it was left on the app's screen with the mouse still reported,
+    every click typing escape codes into the shell) and the process ends by SIGTERM, as
+    its parent (here a shell, which says so: tmux's own record of it is not always made)
+    expects."""
+    shell = _start(tmux, '"$0"; echo "ended: $?"')
+    children = Path(f"/proc/{shell}/task/{shell}/children")
+    _until(lambda: bool(children.read_text().split()), "the shell to start helpdesk")
+    pid = int(children.read_text().split()[0])
+    _new_article(tmux)
+    tmux("send-keys", "-t", "hd", "-l", "Term article")
+    _until(lambda: "Term article" in _screen(tmux), "the title typed")
+    os.kill(pid, signal.SIGTERM)
+    _until(lambda: "ended: " in _screen(tmux), "the shell to see it end")
+    assert "ended: 143" in _screen(tmux)  # (128 + SIGTERM: ended by the signal)
+    modes = "#{alternate_on} #{mouse_any_flag} #{mouse_sgr_flag}"
+    assert tmux("display", "-p", "-t", "hd", modes).split() == ["0", "0", "0"]
+    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Term article"

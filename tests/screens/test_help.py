@@ -75,18 +75,40 @@ async def test_end_and_home_reach_the_last_and_first_rows(
         assert table.cursor_row == 0 and table.scroll_y == 0
 
 
-@pytest.mark.parametrize(("keys", "title"), [((), "Queue"), (("f3", "tab"), "Knowledge base")])
+@pytest.mark.parametrize(
+    ("keys", "title"),
+    [
+        ((), "Queue"),
+        (("f3", "tab"), "Knowledge base"),
+        (("f",), "Queue filter"),
+        (("f4", "f"), "Report filter"),
+        (("ctrl+p", "D", "r", "a", "f", "t", "s", "enter"), "Drafts"),
+    ],
+    ids=["queue", "kb", "queue-filter", "report-filter", "drafts-picker"],
+)
 async def test_help_is_titled_with_the_screens_name(
     make_test_app: Callable[..., HelpdeskApp], keys: tuple[str, ...], title: str
 ) -> None:
-    """The title drawn on the help: the knowledge base's read "Keys — Kb" (a class name)."""
+    """The title drawn on the help: the knowledge base's read "Keys — Kb", the filters
+    "Keys — QueueFilter" and "Keys — ReportFilter" (class names)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
-        await pilot.press("question_mark")
+        await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         assert f"│ Keys — {title} " in "\n".join(screen_lines(app))
+
+
+def test_a_screen_without_a_title_is_named_in_words() -> None:
+    """A screen that names no HELP_TITLE is titled by its class name in words (the access
+    ended screen read "AccessEnded"); a picker by its own title line."""
+    from helpdesk_tui.screens.access_ended import AccessEndedScreen
+    from helpdesk_tui.screens.help import help_title
+    from helpdesk_tui.screens.pickers import PromptScreen
+
+    assert help_title(AccessEndedScreen.__new__(AccessEndedScreen)) == "Access ended"
+    assert help_title(PromptScreen("Merge #12 into")) == "Merge #12 into"

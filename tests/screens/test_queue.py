@@ -1425,16 +1425,18 @@ async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
 async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    """A new agent (or admin) on a running desk sees the open work first, not an empty list."""
+    """A new agent (or admin) on a running desk sees the open work first, not an empty list,
+    and is told what to do next: x takes a ticket (the notice said "(3; 1 for yours)")."""
     with desk_data.db.write() as session:
         agent = add_agent(session, desk_data.ada, "dee", name="Dee New", teams=["Support"])
         dee = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
     app = make_test_app(actor=dee)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: queue(app).view.name == "open" and bool(shown(app)), 10)
-        assert "Nothing open is assigned to you: showing All open (3; 1 for yours)" in (
-            notifications(app)
-        )
+        assert (
+            "Nothing open is assigned to you: showing All open (key 3). "
+            "x takes the next ticket for you; 1 shows yours"
+        ) in notifications(app)
         await pilot.press("1")
         await wait_for(pilot, lambda: queue(app).view.name == "mine", 10)
         await settle(pilot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
 from tests.screens.conftest import FROZEN_NOW, DeskData
-from tests.screens.ticket_helpers import settle, until
+from tests.screens.ticket_helpers import screen_lines, settle, until
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -129,6 +130,31 @@ async def test_key_presets_tables_and_back(
         await until(pilot, lambda: screen.result is not None and screen.result.query.agent == "bob")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+
+
+@pytest.mark.parametrize("width", [70, 60, 120])
+async def test_the_figures_strip_keeps_each_label_with_its_value(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, width: int
+) -> None:
+    """The strip wrapped by words: at 80 columns on a demo desk "Resolve" ended a line with
+    "2d 10h" on the next, "SLA" one with "72.2%" (these figures do so at 70), and at 60
+    the last figure was cut; each figure is whole on its line now, after a resize too."""
+    report_history(desk_data)
+    app = make_test_app()
+    labels = ("Created", "Resolved", "Backlog", "1st resp", "p90", "Resolve", "SLA", "Overdue")
+    labels += ("Reopen", "CSAT", "Business hours:")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await _open_reports(pilot)
+        await pilot.resize_terminal(width, 24)
+        await settle(pilot)
+        lines = screen_lines(app)
+        tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
+        strip = lines[1:tabs]
+        figures = " ".join(line.strip() for line in strip)
+        assert re.search(r"Created \d+ .* Reopen \d.* CSAT \d\.\d/5$", figures), strip
+        for line in strip:
+            assert not line.rstrip().endswith(labels), strip
+            assert len(line.rstrip()) <= width, strip
 
 
 async def test_cli_csv_equals_the_screens_table(
