@@ -64,6 +64,36 @@ def test_warning_and_breach_alert_once_each(db: Database, admin: Actor, agent_bo
     assert Desk(db, admin).sla_alerts_since(events[-1].id or 0)[-1].number == near
 
 
+def test_a_ticket_is_explained_again_only_while_a_clock_may_still_alert(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Once each clock of a ticket had its breach alerted, the pass does not look at the
+    ticket again (a big desk's overdue tickets cost every pass seconds), until a clock's due
+    time changes: a reply re-started by the customer, a new first response due."""
+    late = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    near = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
+
+    def looked_at(now: datetime) -> set[int]:
+        with db.read() as session:
+            ids = set(sla_alerts._candidates(session, now))
+            return {t.number for t in session.exec(select(Ticket)).all() if t.id in ids}
+
+    assert looked_at(NOW) == {late, near}
+    sla_alerts.check(db, NOW)
+    assert looked_at(NOW) == {near}  # warned only: its breach is still to come
+    later = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)
+    assert [a.number for a in sla_alerts.check(db, later)] == [near]
+    assert looked_at(later) == {near}  # its first response's breach said; its resolution's not
+    later = datetime(2026, 12, 14, 12, 0, tzinfo=UTC)
+    assert [(a.number, a.clock) for a in sla_alerts.check(db, later)] == [(near, "resolution")]
+    assert looked_at(later) == set()
+    with db.write() as session:  # the due time moves: looked at again, nothing said twice
+        ticket = session.exec(select(Ticket).where(Ticket.number == late)).one()
+        ticket.resolution_due_at = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
+    assert looked_at(later) == {late}
+    assert sla_alerts.check(db, later) == []
+
+
 def test_a_breach_can_escalate_to_the_next_tiers_team(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
