@@ -84,8 +84,6 @@ TICKET_COLUMNS = (
     "reply_due_at",
     "reply_started_at",
     "version",
-    "requester_sort",
-    "assignee_sort",
 )
 MESSAGE_COLUMNS = (
     "ticket_id",
@@ -766,8 +764,6 @@ class _Ticket:
                 maybe(self.closed_at),
                 *map(maybe, dues),
                 self.version,
-                self.contact.name,
-                self.assignee.login if self.assignee else "",
             )
         )
         self._report(assignee_id, dues)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection, text
 from sqlmodel import select
 
 from helpdesk_tui.desk import fields
@@ -23,7 +22,6 @@ from helpdesk_tui.desk.queue import (
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views, custom_view
-from helpdesk_tui.storage.core_tables import ticket as TicketTable
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Ticket
 
@@ -186,46 +184,3 @@ def test_requester_and_assignee_orders_follow_renames_and_reassignment(
         assert [r.assignee for r in by_assignee] == [None, "ada", "bob"]
         stored = s.exec(select(Ticket.requester_sort, Ticket.assignee_sort)).all()
         assert sorted(stored) == [("Mia", "bob"), ("Zoe", ""), ("Zoe", "ada")]
-
-
-def test_sort_keys_written_by_a_bulk_writer_are_corrected_or_left_alone(
-    db: Database, admin: Actor, agent_bob: Actor
-) -> None:
-    """A writer that gives a new ticket its sort keys (the demo's bulk load) gets them
-    corrected when wrong; on SQLite a right pair costs the row no second write (0033)."""
-    with db.write() as s:
-        made = create_ticket(
-            s, admin, subject="A", body="x", requester_email="m@ex.test", requester_name="Mia"
-        )
-        fields.assign(s, admin, made.number, agent="bob")
-    copied = [c.name for c in TicketTable.columns if c.name not in ("id", "number", "sla_due_at")]
-    keys = ("requester_sort", "assignee_sort")
-    row_writes = []
-    for number, requester, assignee in ((90001, "Mia", "bob"), (90002, "wrong", "")):
-        given = {keys[0]: f"'{requester}'", keys[1]: f"'{assignee}'"}
-        values = ", ".join(given.get(c, c) for c in copied)
-        with db.engine.begin() as conn:
-            before = _total_changes(conn)
-            conn.execute(
-                text(
-                    f"INSERT INTO ticket (number, {', '.join(copied)}) "
-                    f"SELECT {number}, {values} FROM ticket WHERE number = {made.number}"
-                )
-            )
-            row_writes.append(_total_changes(conn) - before)
-    with db.read() as s:
-        stored = s.exec(
-            select(Ticket.number, Ticket.requester_sort, Ticket.assignee_sort).where(
-                Ticket.number > 90000
-            )
-        ).all()
-    assert sorted(stored) == [(90001, "Mia", "bob"), (90002, "Mia", "bob")]
-    if db.engine.dialect.name == "sqlite":
-        assert row_writes[1] == row_writes[0] + 1  # the wrong pair's correcting update only
-
-
-def _total_changes(conn: Connection) -> int:
-    """Rows written on this connection so far, its triggers' too (SQLite; 0 elsewhere)."""
-    if conn.dialect.name != "sqlite":
-        return 0
-    return int(conn.exec_driver_sql("SELECT total_changes()").scalar_one())
