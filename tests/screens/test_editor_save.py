@@ -25,7 +25,7 @@ from tests.screens.test_editor_drafts import new_article
 from tests.screens.test_kb_screen import open_kb
 from tests.screens.ticket_helpers import (
     notifications,
-    open_new_canned_editor,
+    open_canned_editor,
     screen_lines,
     settle,
     until,
@@ -140,7 +140,7 @@ async def test_the_database_gone_is_one_line_in_the_canned_editor_then_it_saves(
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        editor = await open_new_canned_editor(pilot)
+        editor = await open_canned_editor(pilot)
         editor.query_one(Input).value = "Badge"
         editor.query_one(TextArea).text = "Your badge is on its way."
         await settle(pilot)
