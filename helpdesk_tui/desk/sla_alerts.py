@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
@@ -109,6 +109,17 @@ def _candidates(session: Session, now: datetime) -> list[int]:
     return [int(i) for i in ids if i is not None]
 
 
+@dataclass(frozen=True)
+class Pass:
+    """What a pass did, and when the next can have anything to say."""
+
+    alerts: list[Alert]
+    next_at: datetime | None
+    """The earliest warning or due time still to come of a running clock (those of tickets
+    due beyond ``HORIZON`` as the earliest moment one of them comes within it); ``None``:
+    no running clock. Nothing can alert before it unless the desk changes."""
+
+
 def check(db: Database, now: datetime, *, auto_escalate: AutoEscalate | None = None) -> list[Alert]:
     """Alert every running clock that reached its warning or breach and was not alerted yet.
 
@@ -116,16 +127,39 @@ def check(db: Database, now: datetime, *, auto_escalate: AutoEscalate | None = N
     the ticket one tier up (to that tier's team), once per alert; ``None`` (what the mail
     service passes): as the desk's setting says (:func:`auto_escalates`).
     """
+    return run_pass(db, now, auto_escalate=auto_escalate).alerts
+
+
+def run_pass(db: Database, now: datetime, *, auto_escalate: AutoEscalate | None = None) -> Pass:
+    """:func:`check`, and when the next pass can have anything to say (``Pass.next_at``)."""
     with db.read() as session:
         rules = sla_clock.load_rules(session)
         ids = _candidates(session, now)
+        beyond = _first_due_beyond(session, now)
         if auto_escalate is None:
             auto_escalate = auto_escalates(session)
     made: list[Alert] = []
+    upcoming: list[datetime] = [beyond - HORIZON] if beyond is not None else []
     for start in range(0, len(ids), BATCH):
         with db.write() as session:
-            made += _check_batch(session, ids[start : start + BATCH], rules, now, auto_escalate)
-    return made
+            batch = ids[start : start + BATCH]
+            made += _check_batch(session, batch, rules, now, auto_escalate, upcoming)
+    return Pass(made, min(upcoming, default=None))
+
+
+def _first_due_beyond(session: Session, now: datetime) -> datetime | None:
+    """The earliest due time of a running ticket not yet within ``HORIZON`` (an index read
+    per status)."""
+    horizon = now + HORIZON
+    firsts = [
+        session.exec(
+            select(func.min(Ticket.sla_due_at)).where(
+                Ticket.status == status, col(Ticket.sla_due_at) > horizon
+            )
+        ).one()
+        for status in _RUNNING
+    ]
+    return min((f for f in firsts if f is not None), default=None)
 
 
 def _check_batch(
@@ -134,7 +168,10 @@ def _check_batch(
     rules: tuple[list[sla.Policy], dict[str, sla.Calendar]],
     now: datetime,
     auto_escalate: AutoEscalate,
+    upcoming: list[datetime],
 ) -> list[Alert]:
+    """The batch's new alerts; adds to ``upcoming`` each running clock's next warning or
+    due time after ``now``."""
     policies, calendars = rules
     done = {
         (n.ticket_id, n.clock, n.started_at, n.level)
@@ -145,6 +182,8 @@ def _check_batch(
     for ticket_id, facts in sla_clock.facts(session, ids).items():
         explained = sla.explain(facts, policies, calendars, now)
         for clock in explained.current():
+            if clock.stopped_at is None:
+                upcoming += [t for t in (clock.warn_at, clock.due_at) if t is not None and t > now]
             levels = _LEVELS.get(clock.state, ())
             new = [
                 level

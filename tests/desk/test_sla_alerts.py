@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -92,6 +92,27 @@ def test_a_ticket_is_explained_again_only_while_a_clock_may_still_alert(
         ticket.resolution_due_at = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
     assert looked_at(later) == {late}
     assert sla_alerts.check(db, later) == []
+
+
+def test_a_pass_says_when_the_next_can_have_anything_to_say(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """``Pass.next_at``: the earliest warning or due time still to come of a running clock,
+    or, of a ticket due beyond the horizon, the moment it comes within it."""
+    assert sla_alerts.run_pass(db, NOW).next_at is None  # no ticket, no clock
+    near = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
+    first = sla_alerts.run_pass(db, NOW)
+    assert [(a.number, a.level) for a in first.alerts] == [(near, "warning")]
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == near)).one()
+        response_due = ticket.response_due_at
+    assert response_due is not None and first.next_at == response_due  # its breach
+    again = sla_alerts.run_pass(db, NOW)
+    assert again.alerts == [] and again.next_at == response_due
+    far = NOW - sla_alerts.HORIZON - timedelta(days=30)  # the ticket is due beyond the horizon
+    assert sla_alerts.run_pass(db, far).next_at == (
+        min(response_due, ticket.resolution_due_at or response_due) - sla_alerts.HORIZON
+    )
 
 
 def test_a_breach_can_escalate_to_the_next_tiers_team(

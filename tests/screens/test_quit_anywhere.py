@@ -24,8 +24,7 @@ from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
-from tests.screens.test_editor_drafts import open_canned_editor
-from tests.screens.ticket_helpers import open_ticket, settle, until
+from tests.screens.ticket_helpers import open_canned_editor, open_ticket, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 TEXT = "Half a reply, not yet saved"
@@ -129,7 +128,7 @@ async def test_ctrl_q_quits_from_the_canned_editor_and_the_filter(
     seed_canned(desk_data)
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_canned_editor(pilot, app, "a")
+        await open_canned_editor(pilot, "a", listed=4)
         for key in "Welcome":
             await pilot.press(key)  # (into the name's Input, focused)
         await settle(pilot)
