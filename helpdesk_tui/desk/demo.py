@@ -44,6 +44,7 @@ from typing import Any
 from faker import Faker
 from sqlalchemy import Connection, Table, func, insert, select, text, tuple_
 
+from helpdesk_tui.desk import sla_alerts
 from helpdesk_tui.desk.actors import SYSTEM
 from helpdesk_tui.desk.demo_bulk import Pacer, insert_batch, prepare_load, stage_batch
 from helpdesk_tui.desk.demo_content import AGENTS, CATEGORIES, TEAMS
@@ -241,8 +242,11 @@ def generate_demo(
                 progress(done)
         with db.read() as session:
             moved = load_rules(session) != (rules.policies, rules.calendars)
+        added = (first_number, first_number + tickets - 1)
         if moved:  # a policy or calendar changed during the load: every added ticket's
-            sla.sla_recompute(numbers=(first_number, first_number + tickets - 1))
+            sla.sla_recompute(numbers=added)
+        # The story's SLA alerts happened in its past: recorded as given, not announced now.
+        sla_alerts.record_past(db, now.replace(tzinfo=UTC), added)
         # A bulk load changes the data's shape; the planner needs to know (issue 10). On
         # PostgreSQL the tables are analyzed on connections of their own, up to three at a
         # time (ANALYZE is one backend's work), the report tables after the catch-up.

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Connection, MetaData, Table, func, text
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
-from helpdesk_tui.desk import demo_bulk, fields
+from helpdesk_tui.desk import demo_bulk, fields, sla_alerts
 from helpdesk_tui.desk.actors import MAIL, SYSTEM, Actor, agent_actor
 from helpdesk_tui.desk.demo import DemoResult, batch_bounds, generate_demo
 from helpdesk_tui.desk.demo_bulk import WAL_BATCHES, Pacer, insert_batch
@@ -27,7 +27,8 @@ from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.driver_rows import stamper
-from helpdesk_tui.storage.models import Contact, Event, Message, Ticket, TicketTag
+from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Ticket, TicketTag
+from helpdesk_tui.storage.sla_models import SlaNotice
 from helpdesk_tui.storage.types import UTCDateTime
 from tests.conftest import sqlite_url
 from tests.desk.conftest import DEMO_NOW
@@ -144,6 +145,19 @@ def test_demo_tickets_work_with_the_desk_rules(demo_db: Database) -> None:
             s, actor, ticket.number, "in_progress", expected_version=ticket.version
         )
     assert changed.version == ticket.version + 1
+
+
+def test_the_storys_sla_alerts_are_recorded_as_given_not_announced(db: Database) -> None:
+    """A demo ticket's breaches happened in its story: the desk's first pass after the load
+    announces none of them (it announced every one, months late, with its mail)."""
+    _demo(db, tickets=120)
+    with db.read() as s:
+        notices = s.exec(select(SlaNotice)).all()
+        alerts = s.exec(select(Event).where(col(Event.kind).in_(["sla_warning", "sla_breach"])))
+        mail = s.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
+    assert {n.level for n in notices} == {"warning", "breach"}
+    assert alerts.all() == [] and mail == []
+    assert sla_alerts.check(db, NOW.replace(tzinfo=UTC)) == []
 
 
 def test_adds_to_a_desk_in_use_and_numbers_continue(db: Database) -> None:
