@@ -17,7 +17,7 @@ from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
-from tests.screens.ticket_helpers import open_ticket, settle, until
+from tests.screens.ticket_helpers import open_composer, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -37,16 +37,6 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return written
 
 
-async def _composer(pilot, number: int) -> ComposerScreen:  # type: ignore[no-untyped-def]
-    await open_ticket(pilot, number)
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ComposerScreen)
-    return screen
-
-
 async def test_a_picker_over_the_composer_saves_the_text_and_idle_writes_nothing(
     make_test_app: AppFactory, desk_data: DeskData, writes: list[str]
 ) -> None:
@@ -54,7 +44,7 @@ async def test_a_picker_over_the_composer_saves_the_text_and_idle_writes_nothing
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _composer(pilot, number)
+        await open_composer(pilot, number)
         await pilot.press(*"On our way")
         await settle(pilot)
         assert writes == []
@@ -80,7 +70,7 @@ async def test_the_text_area_losing_focus_saves_the_text(
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _composer(pilot, number)
+        screen = await open_composer(pilot, number)
         await pilot.press(*"Half")
         await settle(pilot)
         screen.set_focus(None)
@@ -103,7 +93,7 @@ async def test_typing_on_without_a_pause_saves_every_two_seconds(
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _composer(pilot, number)
+        await open_composer(pilot, number)
         for key, at in (("a", 100.0), ("b", 101.0), ("c", 101.9), ("d", 102.0), ("e", 103.5)):
             now[0] = at
             await pilot.press(key)

@@ -20,7 +20,12 @@ from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.mail import MailScreen
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_canned_editor, open_ticket, settle, until
+from tests.screens.ticket_helpers import (
+    open_canned_editor,
+    open_composer,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -33,23 +38,13 @@ def _help_rows(app: HelpdeskApp) -> dict[str, tuple[str, str]]:
     return {ident or does: (keys, does) for keys, does, ident in rows}
 
 
-async def _composer(pilot, number: int) -> ComposerScreen:  # type: ignore[no-untyped-def]
-    await open_ticket(pilot, number)
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ComposerScreen)
-    return screen
-
-
 async def test_f1_in_the_composer_lists_its_keys_and_question_mark_is_typed(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        composer = await _composer(pilot, number)
+        composer = await open_composer(pilot, number)
         await pilot.press(*"Is it on", "question_mark", "space", "at", "f")
         await settle(pilot)
         assert composer.text.endswith("Is it on? @f")
@@ -74,7 +69,7 @@ async def test_f3_from_the_composer_goes_to_the_kb_keeping_the_draft_and_back(
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        composer = await _composer(pilot, number)
+        composer = await open_composer(pilot, number)
         await pilot.press(*"Try this")
         await pilot.press("f3")
         await until(pilot, lambda: app.current_mode == "kb")
@@ -104,7 +99,7 @@ async def test_at_opens_mail_from_the_composer_where_no_text_field_has_the_focus
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        composer = await _composer(pilot, number)
+        composer = await open_composer(pilot, number)
         composer.text_area.blur()
         await settle(pilot)
         await pilot.press("at")
@@ -117,7 +112,7 @@ async def test_a_question_and_a_picker_show_their_keys_and_keep_the_areas_out(
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        composer = await _composer(pilot, number)
+        composer = await open_composer(pilot, number)
         await pilot.press(*"Hello")
         await pilot.press("escape")  # "Close this reply draft?"
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))

@@ -17,7 +17,7 @@ from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_ticket, screen_lines, settle, until
+from tests.screens.ticket_helpers import open_composer, open_ticket, screen_lines, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -45,22 +45,12 @@ def assert_whole_keys(app: HelpdeskApp) -> None:
     assert line.endswith(drawn[-1]), (line, drawn)
 
 
-async def _composer(pilot, number: int) -> ComposerScreen:  # type: ignore[no-untyped-def]
-    await open_ticket(pilot, number)
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ComposerScreen)
-    return screen
-
-
 async def test_a_question_shows_its_answers_in_the_footer(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _composer(pilot, desk_data.numbers["printer"])
+        await open_composer(pilot, desk_data.numbers["printer"])
         await pilot.press(*"Hello", "escape")  # "Close this reply draft?"
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await settle(pilot)
@@ -110,7 +100,7 @@ async def test_the_file_list_and_the_key_help_show_their_keys(
 ) -> None:
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        composer = await _composer(pilot, desk_data.numbers["printer"])
+        composer = await open_composer(pilot, desk_data.numbers["printer"])
         await pilot.press("ctrl+f")
         await until(pilot, lambda: isinstance(app.screen, AttachScreen))
         await settle(pilot)

@@ -24,7 +24,12 @@ from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
-from tests.screens.ticket_helpers import open_canned_editor, open_ticket, settle, until
+from tests.screens.ticket_helpers import (
+    open_canned_editor,
+    open_composer,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 TEXT = "Half a reply, not yet saved"
@@ -43,12 +48,7 @@ def _markers(app: HelpdeskApp, desk: DeskData, number: int) -> list[str]:
 
 
 async def _composer(pilot: Pilot[None], number: int) -> ComposerScreen:
-    await open_ticket(pilot, number)
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
-    await settle(pilot)
-    composer = pilot.app.screen
-    assert isinstance(composer, ComposerScreen)
+    composer = await open_composer(pilot, number)
     composer.query_one(TextArea).insert(TEXT)
     await settle(pilot)
     return composer

@@ -20,6 +20,7 @@ from textual.worker import WorkerCancelled
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
+from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
 
@@ -75,6 +76,17 @@ async def open_ticket(pilot: Pilot[None], number: int) -> TicketScreen:
     await settle(pilot)
     screen = app.screen
     assert isinstance(screen, TicketScreen)
+    return screen
+
+
+async def open_composer(pilot: Pilot[None], number: int) -> ComposerScreen:
+    """Ticket ``number`` opened and ``r`` pressed: its reply composer."""
+    await open_ticket(pilot, number)
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ComposerScreen))
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ComposerScreen)
     return screen
 
 
