@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
@@ -35,7 +35,6 @@ BATCH = 500
 ALERT_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
 _LEVELS = {sla.ClockState.WARNING: ("warning",), sla.ClockState.BREACHED: ("warning", "breach")}
 _RUNNING = [s for s in OPEN_STATUSES if s not in sla.PAUSING]
-_NOTICE = SlaNotice.__table__.c  # type: ignore[attr-defined]
 AUTO_ESCALATE = "sla.auto_escalate"
 """The desk's setting (``helpdesk sla auto-escalate off|warning|breach``): at which alert a
 ticket moves one tier up. Off until an admin turns it on."""
@@ -86,29 +85,28 @@ def _candidates(
     explaining them all took every pass 6.5 s of CPU, every few seconds, in whichever
     process held the lease (a terminal's too); now 1.1 s (the 9,900 not yet breached)."""
     horizon = now + HORIZON
-    ticket = Ticket.__table__.c  # type: ignore[attr-defined]
 
     def may_alert(due: Any, *counting: ColumnElement[bool]) -> ColumnElement[bool]:
         breached = exists().where(
-            _NOTICE.ticket_id == ticket.id, _NOTICE.level == "breach", _NOTICE.due_at == due
+            col(SlaNotice.ticket_id) == Ticket.id,
+            col(SlaNotice.level) == "breach",
+            col(SlaNotice.due_at) == due,
         )
         return and_(due <= horizon, *counting, ~breached)
 
-    response_open = ticket.first_response_at.is_(None)  # an answered clock is not alerted
-    ids = session.exec(
-        select(Ticket.id)
-        .where(
-            col(Ticket.status).in_(_RUNNING),
-            col(Ticket.sla_due_at) <= horizon,  # the earliest pending target of each
-            or_(
-                may_alert(ticket.response_due_at, response_open),
-                may_alert(ticket.reply_due_at),
-                may_alert(ticket.resolution_due_at),
-            ),
-            true() if numbers is None else col(Ticket.number).between(*numbers),
-        )
-        .order_by(col(Ticket.id))
-    ).all()
+    answering = col(Ticket.first_response_at).is_(None)  # an answered clock is not alerted
+    statement = select(Ticket.id).where(
+        col(Ticket.status).in_(_RUNNING),
+        col(Ticket.sla_due_at) <= horizon,  # the earliest pending target of each
+        or_(
+            may_alert(col(Ticket.response_due_at), answering),
+            may_alert(col(Ticket.reply_due_at)),
+            may_alert(col(Ticket.resolution_due_at)),
+        ),
+    )
+    if numbers is not None:
+        statement = statement.where(col(Ticket.number).between(*numbers))
+    ids = session.exec(statement.order_by(col(Ticket.id))).all()
     return [int(i) for i in ids if i is not None]
 
 
