@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -195,7 +196,7 @@ class HelpdeskApp(App[None]):
         self.kept_on_quit: list[str] = []
         """What quitting kept as drafts ("Your new article"): the CLI says so once the
         terminal is back (``cli.tui``)."""
-        self.end_on_hangup: Callable[[], None] = _die_of_sighup
+        self.end_on_hangup: Callable[[], None] = partial(end_by_signal, signal.SIGHUP)
         """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self._left = False
         """This terminal's markers were removed (or tried: ``LEAVE_SECONDS``) already."""
@@ -884,11 +885,6 @@ class HelpdeskApp(App[None]):
             await self._leave_desk()
         await self.mail_link.stop()
         self.exit()
-
-
-def _die_of_sighup() -> None:
-    """End the process as SIGHUP does by default (its status says so to the parent)."""
-    end_by_signal(signal.SIGHUP)
 
 
 def end_by_signal(signum: signal.Signals) -> None:
