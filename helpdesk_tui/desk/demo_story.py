@@ -52,13 +52,14 @@ from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
 from helpdesk_tui.desk.report_service import Rules
 from helpdesk_tui.desk.reports import DONE, day_number
 from helpdesk_tui.desk.satisfaction import SURVEY_KIND, Surveys, rating_entry, read_answer
-from helpdesk_tui.desk.sla_clock import event_fact
+from helpdesk_tui.desk.sla_clock import event_fact, next_alert_at
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.storage.enums import OutboxStatus
 from helpdesk_tui.storage.models import PRIORITY_RANK
 
 Values = list[Any]
+Dues = tuple[datetime | None, datetime | None, datetime | None, datetime | None, datetime | None]
 T = TypeVar("T")
 
 TICKET_COLUMNS = (
@@ -83,6 +84,7 @@ TICKET_COLUMNS = (
     "resolution_due_at",
     "reply_due_at",
     "reply_started_at",
+    "sla_alert_at",
     "version",
 )
 MESSAGE_COLUMNS = (
@@ -768,18 +770,20 @@ class _Ticket:
         )
         self._report(assignee_id, dues)
 
-    def _dues(self) -> tuple[datetime | None, datetime | None, datetime | None, datetime | None]:
-        """The ticket's response, resolution and pending reply due times and when that
-        reply's clock started (naive UTC).
+    def _dues(self) -> Dues:
+        """The ticket's response, resolution and pending reply due times, when that
+        reply's clock started and when its next SLA alert is due (naive UTC).
 
         An open ticket's are what ``sla_clock.refresh`` stores: its policy's, from its
-        history. A finished one's are its priority's default targets, which nothing
-        recomputes (no clock of a resolved or closed ticket runs)."""
+        history (no alert given yet: the load records its past ones after, as given,
+        ``sla_alerts.record_past``). A finished one's are its priority's default targets,
+        which nothing recomputes (no clock of a resolved or closed ticket runs)."""
         created = self.created_at
         if self.status in DONE:
             return (
                 created + _RESPONSE_HOURS[self.priority] * _HOUR,
                 created + _RESOLUTION_HOURS[self.priority] * _HOUR,
+                None,
                 None,
                 None,
             )
@@ -802,18 +806,19 @@ class _Ticket:
             _naive(explained.resolution_due_at),
             _naive(explained.reply_due_at),
             _naive(explained.reply_started_at),
+            _naive(next_alert_at(explained)),
         )
 
     def _report(
         self,
         assignee_id: int | None,
-        dues: tuple[datetime | None, datetime | None, datetime | None, datetime | None],
+        dues: Dues,
     ) -> None:
         """The ticket's report rows, by the report rule itself, from the ticket and its
         history as the database will hold them (aware UTC times, as read back)."""
         report = self.out  # (the lists the rows go to)
         history = self.history
-        response, resolution, pending, _ = dues
+        response, resolution, pending, _, _ = dues
         # models.SLA_DUE: the pending reply's due time if it comes first, else the resolution's
         due = resolution
         if pending is not None and (resolution is None or pending < resolution):

@@ -599,9 +599,12 @@ def _clock(
         for p in mine
     )
     due, _left = _walk(calendar, run.start, target, walked)
+    warn_at = None
+    if not dues_only or (run.stop is None and due is not None):
+        # (a running clock's warning time: when its next alert can come, ``sla_clock``)
+        warn_at, _ = _walk(calendar, run.start, target * policy.warn_percent / 100, walked)
     if dues_only:  # what the due columns need; the rest walks the calendar up to ``now``
-        return Clock(run.kind, target, run.start, due, None, run.stop, mine, _BARE, 0)
-    warn_at, _ = _walk(calendar, run.start, target * policy.warn_percent / 100, walked)
+        return Clock(run.kind, target, run.start, due, warn_at, run.stop, mine, _BARE, 0)
     remaining = target - _used(calendar, run.start, end, walked)
     if run.stop is not None:
         stopped_due = due if due is not None else run.stop

@@ -2,19 +2,23 @@
 
 This is the one writer of ``response_due_at`` / ``resolution_due_at`` / ``reply_due_at`` /
 ``reply_started_at`` (the database derives ``sla_due_at``, the earliest pending one, from
-them). Whatever changes a ticket in a way a clock cares about records an event
-(``history.record``, or the intake's batch rows); the event marks the ticket
+them), and of ``sla_alert_at``, when the ticket's next SLA alert is due
+(:func:`next_alert_at`: the SLA pass reads only the tickets whose time came, and writes it
+again after alerting them, by the same rule). Whatever changes a ticket in a way a clock
+cares about records an event (``history.record``, or the intake's batch rows); the event
+marks the ticket
 (``sla_marks``), and just before that transaction commits the marked tickets' clocks are
 recomputed from their history (:func:`refresh`) — in the same transaction, so the stored
 due times never disagree with the history that explains them. A policy or calendar change
 recomputes every open ticket in batches (:func:`open_ticket_batches`, :func:`refresh`).
 
-The stored due times depend on the history only, never on the time of computation.
+The stored due times depend on the history only, never on the time of computation; the
+next alert's time on the history and the alerts given (``sla_notice``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -27,9 +31,11 @@ from helpdesk_tui.storage.core_tables import (
     Contact,
     Event,
     Organization,
+    SlaNotice,
     Ticket,
     contact,
     organization,
+    sla_notice,
     ticket,
 )
 from helpdesk_tui.storage.database import connection_of
@@ -77,6 +83,49 @@ def set_new_dues(reader: Reader, rows: Sequence[dict[str, Any]]) -> None:
         row["resolution_due_at"] = explained.resolution_due_at
         row["reply_due_at"] = explained.reply_due_at
         row["reply_started_at"] = explained.reply_started_at
+        row["sla_alert_at"] = next_alert_at(explained)  # (a new ticket: no alert given)
+
+
+Alerted = Collection[tuple[str, datetime, str]]
+"""The alerts a ticket was given: ``(clock, run start, level)`` of its ``sla_notice`` rows."""
+Given = set[tuple[str, datetime, str]]
+
+
+def next_alert_at(explained: sla.Explanation, alerted: Alerted = ()) -> datetime | None:
+    """When the ticket's next SLA alert is due (its ``sla_alert_at``): the earliest, over its
+    running clocks, of the warning time while that run's warning was not given, else of the
+    due time while its breach was not. ``None``: no alert can come until the ticket changes
+    (every clock stopped, paused or alerted to the end). A time past is an alert owed: the
+    SLA pass gives it (``sla_alerts``) and stores the next by this same rule."""
+    moments = []
+    for clock in explained.current():
+        if clock.stopped_at is not None or clock.due_at is None:
+            continue  # (stopped or paused: nothing to alert)
+        run = (clock.kind.value, clock.started_at)
+        if clock.warn_at is not None and (*run, "warning") not in alerted:
+            moments.append(clock.warn_at)
+        elif (*run, "breach") not in alerted:
+            moments.append(clock.due_at)
+    return min(moments, default=None)
+
+
+def _running(explained: sla.Explanation) -> bool:
+    return any(c.stopped_at is None and c.due_at is not None for c in explained.current())
+
+
+def alerts_given(reader: Reader, ticket_ids: Collection[int]) -> dict[int, Given]:
+    """The alerts these tickets were given (their ``sla_notice`` rows), by ticket id."""
+    given: dict[int, Given] = {i: set() for i in ticket_ids}
+    if not ticket_ids:
+        return given
+    rows = connection_of(reader).execute(
+        select(SlaNotice.ticket_id, SlaNotice.clock, SlaNotice.started_at, SlaNotice.level)
+        .select_from(sla_notice)
+        .where(SlaNotice.ticket_id.in_(sorted(ticket_ids)))
+    )
+    for ticket_id, clock, started_at, level in rows:
+        given[ticket_id].add((clock, started_at, level))
+    return given
 
 
 def event_fact(kind: str, new_value: str | None, at: datetime) -> sla.Fact | None:
@@ -94,9 +143,9 @@ def facts(reader: Reader, ticket_ids: Sequence[int]) -> dict[int, sla.TicketFact
     }
 
 
-Dues = tuple[datetime | None, datetime | None, datetime | None, datetime | None]
+Dues = tuple[datetime | None, datetime | None, datetime | None, datetime | None, datetime | None]
 """A ticket's stored ``response_due_at``, ``resolution_due_at``, ``reply_due_at``,
-``reply_started_at``."""
+``reply_started_at``, ``sla_alert_at``."""
 
 
 def _facts_and_dues(
@@ -119,6 +168,7 @@ def _facts_and_dues(
             Ticket.resolution_due_at,
             Ticket.reply_due_at,
             Ticket.reply_started_at,
+            Ticket.sla_alert_at,
         )
         .select_from(ticket)
         .outerjoin(contact, Contact.id == Ticket.requester_id)
@@ -137,7 +187,7 @@ def _facts_and_dues(
                 organization=row[7],
                 facts=tuple(found[int(row[0] or 0)]),
             ),
-            (row[8], row[9], row[10], row[11]),
+            (row[8], row[9], row[10], row[11], row[12]),
         )
         for row in rows
     }
@@ -213,6 +263,8 @@ def set_dues(reader: Reader, record: TicketRecord) -> None:
     record.resolution_due_at = explained.resolution_due_at
     record.reply_due_at = explained.reply_due_at
     record.reply_started_at = explained.reply_started_at
+    alerted = alerts_given(conn, [record.id])[record.id] if _running(explained) else ()
+    record.sla_alert_at = next_alert_at(explained, alerted)
 
 
 _STORE = (
@@ -223,6 +275,7 @@ _STORE = (
         resolution_due_at=bindparam("resolution_due"),
         reply_due_at=bindparam("reply_due"),
         reply_started_at=bindparam("reply_started"),
+        sla_alert_at=bindparam("alert_at"),
     )
 )
 
@@ -237,13 +290,20 @@ def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = Non
     policies, calendars = rules or load_rules(conn)
     now = utcnow()  # only the clocks' states use it; nothing stored depends on it
     changes = []
-    for ticket_id, (ticket_facts, current) in _facts_and_dues(conn, ticket_ids).items():
-        explained = sla.explain(ticket_facts, policies, calendars, now, dues_only=True)
+    found = _facts_and_dues(conn, ticket_ids)
+    explained_all = {
+        ticket_id: sla.explain(ticket_facts, policies, calendars, now, dues_only=True)
+        for ticket_id, (ticket_facts, _) in found.items()
+    }
+    alerted = alerts_given(conn, [i for i, e in explained_all.items() if _running(e)])
+    for ticket_id, (_, current) in found.items():
+        explained = explained_all[ticket_id]
         due = (
             explained.response_due_at,
             explained.resolution_due_at,
             explained.reply_due_at,
             explained.reply_started_at,
+            next_alert_at(explained, alerted.get(ticket_id, ())),
         )
         if current != due:
             changes.append(
@@ -253,11 +313,28 @@ def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = Non
                     "resolution_due": due[1],
                     "reply_due": due[2],
                     "reply_started": due[3],
+                    "alert_at": due[4],
                 }
             )
     if changes:
         conn.execute(_STORE, changes)
     return len(changes)
+
+
+_STORE_ALERT = (
+    update(ticket)
+    .where(Ticket.id == bindparam("ticket_id"))
+    .values(sla_alert_at=bindparam("alert_at"))
+)
+
+
+def store_next_alerts(reader: Reader, times: dict[int, datetime | None]) -> None:
+    """Store these tickets' next alert times (ticket id → :func:`next_alert_at`), as the SLA
+    pass worked them out after alerting them (the rest of their clocks is unchanged)."""
+    if times:
+        connection_of(reader).execute(
+            _STORE_ALERT, [{"ticket_id": i, "alert_at": at} for i, at in times.items()]
+        )
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ class TicketRecord:
     resolution_due_at: datetime | None
     reply_due_at: datetime | None
     reply_started_at: datetime | None
+    sla_alert_at: datetime | None
     """The SLA clocks' columns: ``sla_clock`` alone sets them (:func:`save`)."""
     changed: set[str] = field(default_factory=set, repr=False)
 

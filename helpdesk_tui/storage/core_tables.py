@@ -364,6 +364,19 @@ sla_calendar = Table(
 )
 SlaCalendar = sla_calendar.c
 
+sla_notice = Table(
+    "sla_notice",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("ticket_id", Integer(), nullable=False),
+    Column("clock", String(length=20), nullable=False),
+    Column("level", String(length=10), nullable=False),
+    Column("started_at", UTCDateTime(timezone=True), nullable=False),
+    Column("due_at", UTCDateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+)
+SlaNotice = sla_notice.c
+
 sla_policy = Table(
     "sla_policy",
     metadata,
@@ -448,6 +461,7 @@ ticket = Table(
     Column("resolution_due_at", UTCDateTime(timezone=True)),
     Column("reply_due_at", UTCDateTime(timezone=True)),
     Column("reply_started_at", UTCDateTime(timezone=True)),
+    Column("sla_alert_at", UTCDateTime(timezone=True)),
     Column("version", Integer(), nullable=False),
     Column("requester_sort", String(length=200), nullable=False),
     Column("assignee_sort", String(length=64), nullable=False),

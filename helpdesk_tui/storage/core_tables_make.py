@@ -37,6 +37,7 @@ TABLES = (
     "report_state",
     "report_ticket",
     "sla_calendar",
+    "sla_notice",
     "sla_policy",
     "survey_opt_out",
     "tag",

@@ -126,6 +126,8 @@ SLA_DUE = (
 )
 """The earliest pending target: the pending reply's (first or next response) or the
 resolution's; none while the clocks are paused (migration 0016)."""
+SLA_ALERT_PENDING = "sla_alert_at IS NOT NULL"
+"""The condition of ``ix_ticket_sla_alert`` (a partial index: must match migration 0033)."""
 
 
 class Ticket(Table, table=True):
@@ -135,6 +137,14 @@ class Ticket(Table, table=True):
         Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_requester", "requester_id", "created_at"),
+        # The SLA pass reads the tickets whose next alert has come (migration 0033): the
+        # few with one to come, not every ticket (the column is empty for the rest).
+        Index(
+            "ix_ticket_sla_alert",
+            "sla_alert_at",
+            sqlite_where=text(SLA_ALERT_PENDING),
+            postgresql_where=text(SLA_ALERT_PENDING),
+        ),
         # Each filter of each view walks its own range in the views' order (migration
         # 0017), also under one assignee ("My open", "Unassigned"); the team's is above.
         *(
@@ -200,6 +210,11 @@ class Ticket(Table, table=True):
     next response after their follow-up); ``None`` when none is pending or while paused."""
     reply_started_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     """When that reply's clock started (how much of it has elapsed, for the warning)."""
+    sla_alert_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    """When the ticket's next SLA alert (a running clock's warning or breach not yet
+    alerted) is due; ``None``: none can come until the ticket changes. Never later than
+    that alert (earlier only costs the SLA pass a look): ``sla_clock`` writes it with the
+    due times, the pass after each alert (migration 0033)."""
     version: int = Field(default=1, nullable=False)
     requester_sort: str = Field(
         default="", sa_column=Column(String(200), nullable=False, server_default=text("''"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -38,7 +38,7 @@ def test_warning_and_breach_alert_once_each(db: Database, admin: Actor, agent_bo
     with db.write() as session:
         bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
         bob.email = "bob@example.com"
-    late = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    late = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Payroll failed")
     near = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
     first = sla_alerts.check(db, NOW)
     assert {(a.number, a.clock, a.level) for a in first} == {
@@ -64,13 +64,14 @@ def test_warning_and_breach_alert_once_each(db: Database, admin: Actor, agent_bo
     assert Desk(db, admin).sla_alerts_since(events[-1].id or 0)[-1].number == near
 
 
-def test_a_ticket_is_explained_again_only_while_a_clock_may_still_alert(
+def test_a_pass_looks_only_at_tickets_whose_next_alert_came(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
-    """Once each clock of a ticket had its breach alerted, the pass does not look at the
-    ticket again (a big desk's overdue tickets cost every pass seconds), until a clock's due
-    time changes: a reply re-started by the customer, a new first response due."""
-    late = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    """Each ticket keeps when its next alert is due (``sla_alert_at``): the pass reads only
+    the tickets whose time came, and a ticket whose every clock was alerted to the end is
+    not looked at again until it changes (a big desk's overdue tickets cost every pass a
+    second)."""
+    late = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Payroll failed")
     near = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
 
     def looked_at(now: datetime) -> set[int]:
@@ -79,26 +80,25 @@ def test_a_ticket_is_explained_again_only_while_a_clock_may_still_alert(
             return {t.number for t in session.exec(select(Ticket)).all() if t.id in ids}
 
     assert looked_at(NOW) == {late, near}
+    assert looked_at(datetime(2026, 12, 3, 11, 0, tzinfo=UTC)) == set()  # before any warning
     sla_alerts.check(db, NOW)
-    assert looked_at(NOW) == {near}  # warned only: its breach is still to come
+    assert looked_at(NOW) == set()  # near warned: nothing until its breach (12:10)
     later = datetime(2026, 12, 4, 12, 30, tzinfo=UTC)
+    assert looked_at(later) == {near}
     assert [a.number for a in sla_alerts.check(db, later)] == [near]
-    assert looked_at(later) == {near}  # its first response's breach said; its resolution's not
-    later = datetime(2026, 12, 14, 12, 0, tzinfo=UTC)
-    assert [(a.number, a.clock) for a in sla_alerts.check(db, later)] == [(near, "resolution")]
-    assert looked_at(later) == set()
-    with db.write() as session:  # the due time moves: looked at again, nothing said twice
-        ticket = session.exec(select(Ticket).where(Ticket.number == late)).one()
-        ticket.resolution_due_at = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)
-    assert looked_at(later) == {late}
-    assert sla_alerts.check(db, later) == []
+    monday = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert looked_at(monday) == {near}  # its first response's breach said; its resolution's not
+    assert [(a.number, a.clock) for a in sla_alerts.check(db, monday)] == [(near, "resolution")]
+    assert looked_at(monday) == set()
+    with db.write() as session:  # a change recomputes its next alert: none owed, none said
+        fields.set_priority(session, admin, late, "low")
+    assert looked_at(monday) == set() and sla_alerts.check(db, monday) == []
 
 
 def test_a_pass_says_when_the_next_can_have_anything_to_say(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
-    """``Pass.next_at``: the earliest warning or due time still to come of a running clock,
-    or, of a ticket due beyond the horizon, the moment it comes within it."""
+    """``Pass.next_at``: the earliest next alert still to come of any ticket."""
     assert sla_alerts.run_pass(db, NOW).next_at is None  # no ticket, no clock
     near = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
     first = sla_alerts.run_pass(db, NOW)
@@ -109,10 +109,9 @@ def test_a_pass_says_when_the_next_can_have_anything_to_say(
     assert response_due is not None and first.next_at == response_due  # its breach
     again = sla_alerts.run_pass(db, NOW)
     assert again.alerts == [] and again.next_at == response_due
-    far = NOW - sla_alerts.HORIZON - timedelta(days=30)  # the ticket is due beyond the horizon
-    assert sla_alerts.run_pass(db, far).next_at == (
-        min(response_due, ticket.resolution_due_at or response_due) - sla_alerts.HORIZON
-    )
+    with time_machine.travel(NOW, tick=False), db.write() as session:
+        fields.set_status(session, admin, near, "waiting")  # waiting on the customer
+    assert sla_alerts.run_pass(db, NOW).next_at is None  # paused: no clock runs
 
 
 def test_a_breach_can_escalate_to_the_next_tiers_team(
@@ -122,7 +121,7 @@ def test_a_breach_can_escalate_to_the_next_tiers_team(
     with db.write() as session:
         add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
     desk.sla_set_team_tier("Network", 2)
-    late = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    late = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Payroll failed")
     sla_alerts.check(db, NOW, auto_escalate=AutoEscalate.BREACH)
     with db.read() as session:
         ticket = session.exec(select(Ticket).where(Ticket.number == late)).one()
@@ -168,12 +167,12 @@ def test_automatic_escalation_at_the_warning(db: Database, admin: Actor, agent_b
 def test_the_desk_switch_turns_automatic_escalation_on(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
-    desk = Desk(db, admin)
+    desk = Desk(db, admin, clock=lambda: NOW)
     with db.write() as session:
         add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
     desk.sla_set_team_tier("Network", 2)
     assert desk.sla_auto_escalate() is AutoEscalate.OFF  # off until an admin turns it on
-    stays = _new(db, admin, datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "Payroll failed")
+    stays = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Payroll failed")
     assert desk.sla_check_alerts() == 2  # both clocks breached; the ticket stays
     with pytest.raises(PermissionDenied):
         Desk(db, agent_bob).sla_auto_escalate("breach")
@@ -181,7 +180,7 @@ def test_the_desk_switch_turns_automatic_escalation_on(
         desk.sla_auto_escalate("sometimes")
     assert desk.sla_auto_escalate("on") is AutoEscalate.BREACH
     assert Desk(db, agent_bob).sla_auto_escalate() is AutoEscalate.BREACH
-    moves = _new(db, admin, datetime(2026, 11, 30, 10, 0, tzinfo=UTC), "Printer on fire")
+    moves = _new(db, admin, datetime(2026, 12, 3, 11, 40, tzinfo=UTC), "Printer on fire")
     sla_alerts.check(db, NOW)  # what the mail service calls: the desk's switch decides
     with db.read() as session:
         tiers = dict(

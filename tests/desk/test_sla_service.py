@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import event
 from sqlmodel import col, select
 
-from helpdesk_tui.desk import fields, sla_marks, thread
+from helpdesk_tui.desk import fields, sla, sla_clock, sla_marks, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
@@ -56,6 +56,23 @@ def _assert_explained(desk: Desk, db: Database, number: int) -> None:
     earliest = min(pending, key=lambda c: c.due_at or NOW, default=None)
     assert sla_due == timeline.due_at == (earliest.due_at if earliest else None)
     assert timeline.due_clock == (earliest.clock if earliest else None)
+    _assert_next_alert(db, number)
+
+
+def _assert_next_alert(db: Database, number: int) -> None:
+    """The stored next alert (what the SLA pass reads) is the rule's, from the history and
+    the alerts given: every write that moves a clock keeps it (``sla_clock``), none leaves
+    it behind."""
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.id is not None
+        facts = sla_clock.facts(session, [ticket.id])[ticket.id]
+        given = sla_clock.alerts_given(session, [ticket.id])[ticket.id]
+        policies, calendars = sla_clock.load_rules(session)
+    explained = sla.explain(facts, policies, calendars, NOW)
+    assert ticket.sla_alert_at == sla_clock.next_alert_at(explained, given)
+    running = [c for c in explained.current() if c.stopped_at is None and c.due_at is not None]
+    assert (ticket.sla_alert_at is None) == (not running or len(given) == 2 * len(running))
 
 
 def test_a_new_ticket_has_clocks_from_the_built_in_policy(db: Database, admin: Actor) -> None:

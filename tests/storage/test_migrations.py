@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import time_machine
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -22,11 +23,12 @@ from sqlalchemy import Column, Connection, Index, MetaData, Table, insert, selec
 from sqlmodel import SQLModel
 
 import helpdesk_tui.storage
-from helpdesk_tui.desk.actors import MAIL
+from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.mailstate import key_hash
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.storage import migrate
+from helpdesk_tui.storage.core_tables import Ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import BouncedAddress, ProcessedMail
 from tests.mail.mailbuild import config_for, email, mail_settings
@@ -469,3 +471,52 @@ def test_0032_reads_the_message_id_as_the_mail_layer_does() -> None:
         assert frozen.header_message_id(raw) == expected
         if expected is not None:
             assert frozen.key_hash(expected) == key_hash(expected)
+
+
+def test_0033_fills_each_open_ticket_s_next_alert_no_later_than_it_comes(
+    db: Database, admin: Actor
+) -> None:
+    """An upgraded desk's tickets get a next alert time never later than the one its clocks
+    and alerts given say (the SLA pass then looks at the ticket once and stores the exact
+    one): nothing owed is missed, nothing given is given again."""
+    from alembic import command
+
+    from helpdesk_tui.desk import fields, sla_alerts
+
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # a Friday; business hours 09-17 UTC
+
+    def new(at: datetime, priority: str) -> int:
+        with time_machine.travel(at, tick=False), db.write() as session:
+            return create_ticket(
+                session, admin, subject="VPN", body="x", requester_email="kim@example.com",
+                priority=priority,
+            ).number  # fmt: skip
+
+    alerted = new(datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "urgent")  # both breached
+    warned = new(datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "urgent")  # response warned
+    quiet = new(datetime(2026, 12, 4, 11, 55, tzinfo=UTC), "low")  # nothing yet
+    done = new(datetime(2026, 12, 4, 9, 0, tzinfo=UTC), "urgent")
+    with db.write() as session:
+        fields.set_status(session, admin, done, "closed")
+    assert {(a.number, a.level) for a in sla_alerts.check(db, now)} == {
+        (alerted, "breach"), (warned, "warning")
+    }  # fmt: skip
+
+    def stored() -> dict[int, datetime | None]:
+        with db.engine.connect() as conn:
+            rows = conn.execute(select(Ticket.number, Ticket.sla_alert_at)).all()
+            return {number: alert_at for number, alert_at in rows}
+
+    exact = stored()
+    config = migrate._config()
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0028")
+    migrate.upgrade(db)
+    filled = stored()
+    assert exact[alerted] is None and filled[alerted] is None  # every alert given
+    assert exact[done] is None and filled[done] is None  # no clock runs
+    assert filled[warned] is not None and filled[warned] <= exact[warned]
+    assert filled[quiet] is not None and filled[quiet] <= exact[quiet]
+    assert sla_alerts.check(db, now) == []  # looked at again: nothing said twice
+    assert stored() == exact
