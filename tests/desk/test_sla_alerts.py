@@ -17,6 +17,7 @@ from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Agent, Event, Outbox, Ticket
+from helpdesk_tui.storage.sla_models import SlaNotice
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # a Friday; business hours 09-17 UTC
 
@@ -93,6 +94,36 @@ def test_a_pass_looks_only_at_tickets_whose_next_alert_came(
     with db.write() as session:  # a change recomputes its next alert: none owed, none said
         fields.set_priority(session, admin, late, "low")
     assert looked_at(monday) == set() and sla_alerts.check(db, monday) == []
+
+
+def test_a_desk_whose_alerts_never_ran_does_not_announce_old_breaches(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Upgraded from before alerts existed, or its alerts never run: the first pass records
+    an alert owed for more than a day (``STALE``) as given — its notice, no event, no mail,
+    no escalation — and announces only the recent ones."""
+    with db.write() as session:
+        bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
+        bob.email = "bob@example.com"
+    months = _new(db, admin, datetime(2026, 9, 1, 9, 0, tzinfo=UTC), "Old and forgotten")
+    recent = _new(db, admin, datetime(2026, 12, 4, 10, 0, tzinfo=UTC), "Printer jammed")
+    done = sla_alerts.run_pass(db, NOW, auto_escalate=AutoEscalate.BREACH)
+    assert [(a.number, a.clock, a.level) for a in done.alerts] == [
+        (recent, "first response", "breach")
+    ]
+    assert done.late == 2  # the old ticket's two breaches, recorded
+    with db.read() as session:
+        mail = session.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
+        said = session.exec(
+            select(Event.ticket_number, Event.kind).where(
+                col(Event.kind).in_(["sla_warning", "sla_breach", "escalated"])
+            )
+        ).all()
+        notices = session.exec(select(SlaNotice)).all()
+    assert [m.subject for m in mail] == [f"[#{recent}] SLA breached: first response"]
+    assert sorted(tuple(e) for e in said) == [(recent, "escalated"), (recent, "sla_breach")]
+    assert len(notices) == 6  # warning and breach: two clocks of the old, one of the recent
+    assert sla_alerts.run_pass(db, NOW).alerts == []  # given once, either way
 
 
 def test_a_pass_says_when_the_next_can_have_anything_to_say(
