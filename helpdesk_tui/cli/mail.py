@@ -75,16 +75,28 @@ def check(runtime: Runtime) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log every step, not just what happens.")
 @pass_runtime
 def run(runtime: Runtime, verbose: bool) -> None:
-    """Run the poller and the outbox sender in the foreground, logging to stderr.
+    """Run the poller, the outbox sender and the SLA alerts in the foreground, logging to
+    stderr.
 
     Safe to run beside terminals that run them too: database leases let exactly one
-    poller per mailbox and one sender work. Stops cleanly on SIGTERM or Ctrl-C.
+    poller per mailbox, one sender and one SLA worker work. On a desk without [mail] it
+    runs the SLA alerts (and the reports' catch-up) alone, so they go out with no terminal
+    open. Stops cleanly on SIGTERM or Ctrl-C.
     """
     from helpdesk_tui.config import IntakeOptions
-    from helpdesk_tui.mail.api import mail_service
+    from helpdesk_tui.mail.api import desk_jobs, mail_service
 
     desk = runtime.desk()
-    service = mail_service(desk, IntakeOptions.from_settings(runtime.settings))
+    options = IntakeOptions.from_settings(runtime.settings)
+    if runtime.settings.mail.enabled:
+        service = mail_service(desk, options)  # (settings that cannot run: refused, one line)
+    else:
+        service = desk_jobs(desk, options)
+        click.echo(
+            "mail is not configured (no [mail.mailboxes.<name>], no [mail.smtp]): "
+            "running the SLA alerts only",
+            err=True,
+        )
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         stream=sys.stderr,
@@ -96,7 +108,8 @@ def run(runtime: Runtime, verbose: bool) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    logging.getLogger(__name__).info("mail service starting as %s", service.holder)
+    what = "mail service" if service.mail_jobs else "SLA alerts"
+    logging.getLogger(__name__).info("%s starting as %s", what, service.holder)
     service.run()
 
 

@@ -7,9 +7,11 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from click.testing import CliRunner
 
 from helpdesk_tui.cli import main
@@ -315,7 +317,67 @@ def test_undelivered_mail_is_listed_with_the_reason_and_resent(
     assert "not delivered" not in invoke("mail", "status").stdout
 
 
-def test_mail_commands_refuse_without_configuration(invoke: Invoke, use_db: str) -> None:
+def test_mail_run_without_mail_runs_the_sla_alerts(
+    invoke: Invoke, use_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk without [mail] got SLA alerts only while a terminal was open (``mail run``
+    refused to start): it runs them alone, and says so in one line."""
+    from helpdesk_tui.desk.actors import actor_of, os_login
+    from helpdesk_tui.desk.tickets import create_ticket
+    from helpdesk_tui.mail.service import MailService
+
+    allday = ("sla", "calendar", "set", "allday", "--days", "mon-sun", "--hours", "00:00-24:00")
+    assert invoke(*allday).exit_code == 0
+    fast = (
+        "sla",
+        "policy",
+        "set",
+        "fast",
+        "--first",
+        "1m",
+        "--resolve",
+        "8h",
+        "--priority",
+        "normal",
+    )
+    assert invoke(*fast, "--calendar", "allday").exit_code == 0
+    db = Database(use_db)
+    try:
+        with time_machine.travel(datetime.now(UTC) - timedelta(minutes=10), tick=False):
+            with db.write() as session:
+                actor = actor_of(db, os_login())
+                create_ticket(session, actor, subject="VPN", body="x", requester_email="a@x.test")
+    finally:
+        db.dispose()
+    real = MailService._sla_pass
+
+    def one_pass(service: MailService, now: datetime) -> datetime | None:
+        try:
+            return real(service, now)
+        finally:
+            service.stop_event.set()  # (one pass, then the service stops as on SIGTERM)
+
+    monkeypatch.setattr(MailService, "_sla_pass", one_pass)
     result = invoke("mail", "run")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "mail is not configured (no [mail.mailboxes.<name>], no [mail.smtp]): "
+        "running the SLA alerts only"
+    )
+    assert "error" not in result.stderr.lower() and "Traceback" not in result.stderr
+    [ticket] = json.loads(invoke("ticket", "show", "1", "--json").stdout)
+    assert "sla_breach" in [e["kind"] for e in ticket["history"]], (
+        ticket["history"],
+        result.stderr,
+    )
+    monkeypatch.setenv("HELPDESK_MAIL__SMTP__HOST", "127.0.0.1")  # mail that cannot run: refused
+    monkeypatch.setenv("HELPDESK_MAIL__ADDRESSES", '["help@x.test"]')
+    refused = invoke("mail", "run")
+    assert refused.exit_code == 1, refused.stderr
+    assert "mail.message_id_secret is missing" in one_error_line(refused.stderr)
+
+
+def test_mail_check_refuses_without_configuration(invoke: Invoke, use_db: str) -> None:
+    result = invoke("mail", "check")
     assert result.exit_code == 1
     assert "mail is not configured" in one_error_line(result.stderr)
