@@ -343,10 +343,10 @@ def test_mail_run_without_mail_runs_the_sla_alerts(
     assert invoke(*fast, "--calendar", "allday").exit_code == 0
     db = Database(use_db)
     try:
-        with time_machine.travel(datetime.now(UTC) - timedelta(minutes=10), tick=False):
-            with db.write() as session:
-                actor = actor_of(db, os_login())
-                create_ticket(session, actor, subject="VPN", body="x", requester_email="a@x.test")
+        actor = actor_of(db, os_login())
+        earlier = datetime.now(UTC) - timedelta(minutes=10)
+        with time_machine.travel(earlier, tick=False), db.write() as session:
+            create_ticket(session, actor, subject="VPN", body="x", requester_email="a@x.test")
     finally:
         db.dispose()
     real = MailService._sla_pass
