@@ -35,7 +35,6 @@ from helpdesk_tui.storage.core_tables import (
     Ticket,
     contact,
     organization,
-    sla_notice,
     ticket,
 )
 from helpdesk_tui.storage.database import connection_of
@@ -113,16 +112,21 @@ def _running(explained: sla.Explanation) -> bool:
     return any(c.stopped_at is None and c.due_at is not None for c in explained.current())
 
 
+_ALERTS_GIVEN = (
+    text("SELECT ticket_id, clock, started_at, level FROM sla_notice WHERE ticket_id IN :ids")
+    .bindparams(bindparam("ids", expanding=True))
+    .columns(SlaNotice.ticket_id, SlaNotice.clock, SlaNotice.started_at, SlaNotice.level)
+)
+"""As SQL text made once, as :data:`_EVENT_FACTS` (a write that moves a running clock reads
+it)."""
+
+
 def alerts_given(reader: Reader, ticket_ids: Collection[int]) -> dict[int, Given]:
     """The alerts these tickets were given (their ``sla_notice`` rows), by ticket id."""
     given: dict[int, Given] = {i: set() for i in ticket_ids}
     if not ticket_ids:
         return given
-    rows = connection_of(reader).execute(
-        select(SlaNotice.ticket_id, SlaNotice.clock, SlaNotice.started_at, SlaNotice.level)
-        .select_from(sla_notice)
-        .where(SlaNotice.ticket_id.in_(sorted(ticket_ids)))
-    )
+    rows = connection_of(reader).execute(_ALERTS_GIVEN, {"ids": sorted(ticket_ids)})
     for ticket_id, clock, started_at, level in rows:
         given[ticket_id].add((clock, started_at, level))
     return given
