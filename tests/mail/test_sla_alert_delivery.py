@@ -37,9 +37,10 @@ def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
 
 
 def _late_ticket(db: Database, actor: Actor, subject: str) -> int:
-    """An urgent ticket from ten days ago, assigned, never answered: its first response is
-    breached (its resolution target is set far away, so one alert is expected)."""
-    with time_machine.travel(utcnow() - timedelta(days=10), tick=False), db.write() as session:
+    """An urgent ticket from two hours ago (a round-the-clock calendar), assigned, never
+    answered: its first response is breached an hour ago (its resolution target is set far
+    away, so one alert is expected; one owed for over a day would be recorded, not sent)."""
+    with time_machine.travel(utcnow() - timedelta(hours=2), tick=False), db.write() as session:
         number = create_ticket(
             session, actor, subject=subject, body="x", requester_email="kim@example.com",
             priority="urgent",
@@ -70,9 +71,10 @@ def test_a_breach_alert_is_delivered_once_across_a_sigkill(
             session, None, os_login(), name="Agent", email="agent@example.com", role="admin"
         )
         me = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
+    Desk(sqlite_db, me).sla_set_calendar("allday", days="mon-sun", hours="00:00-24:00")
     Desk(sqlite_db, me).sla_set_policy(
         "urgent", priority="urgent", first_response="1h", next_response="1h",
-        resolution="2000h",
+        resolution="2000h", calendar="allday",
     )  # fmt: skip
     first_number = _late_ticket(sqlite_db, me, "Payroll failed")
 
