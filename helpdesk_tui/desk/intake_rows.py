@@ -885,26 +885,42 @@ class Lookups:
         self.organizations: dict[str, int] = {}
         self.acks: Counter[str] = Counter()
         self._agents: dict[str, str] | None = None
+        self._every_agent: frozenset[str] | None = None
         self._undo: list[tuple[dict[Any, Any], object, object]] = []
 
     def _agent_logins(self) -> dict[str, str]:
         """Active agents' logins by their email (read once a batch)."""
         if self._agents is None:
-            rows = _connection(self.session).execute(
-                select(_AGENT.c.email, _AGENT.c.login).where(
-                    _AGENT.c.active.is_(True), _AGENT.c.email.is_not(None)
-                )
-            )
-            self._agents = {str(email).strip().lower(): str(login) for email, login in rows}
+            self._read_agents()
+        assert self._agents is not None
         return self._agents
+
+    def _read_agents(self) -> None:
+        rows = _connection(self.session).execute(
+            select(_AGENT.c.email, _AGENT.c.login, _AGENT.c.active).where(
+                _AGENT.c.email.is_not(None)
+            )
+        )
+        active: dict[str, str] = {}
+        every: set[str] = set()
+        for email, login, is_active in rows:
+            address = str(email).strip().lower()
+            every.add(address)
+            if is_active:
+                active[address] = str(login)
+        self._agents, self._every_agent = active, frozenset(every)
 
     def agent_login(self, address: str) -> str | None:
         """The login of the active agent whose email is ``address``."""
         return self._agent_logins().get(address.strip().lower())
 
     def agent_addresses(self) -> frozenset[str]:
-        """The active agents' addresses, lower-case."""
-        return frozenset(self._agent_logins())
+        """Every agent's address, lower-case, a deactivated one's too: still ours (a
+        colleague who left, or is away, and may be active again), never a customer's."""
+        if self._every_agent is None:
+            self._read_agents()
+        assert self._every_agent is not None
+        return self._every_agent
 
     def load(self, wanted: Wanted) -> None:
         conn = _connection(self.session)
