@@ -838,7 +838,8 @@ class Writer:
     def _ours(self) -> frozenset[str]:
         """Our addresses, which a delivery report never marks as bounced for good: the
         desk's own (``mail.addresses``, the From of all it sends first), its mailboxes'
-        and its agents', deactivated ones' too. One definition, whether the report matched mail or not."""
+        and its agents', deactivated ones' too. One definition, whether the report matched
+        mail or not."""
         config = self.config
         return config.own_addresses | config.mailbox_addresses | self.lookups.agent_addresses()
 

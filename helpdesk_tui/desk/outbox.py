@@ -210,22 +210,40 @@ BOUNCES_PER_REPORT = 10
 no mail the desk sent: a real one lists the recipients of one message; a forged one
 listing hundreds would hold the surveys of hundreds of customers."""
 
-_HARD_STATUS = re.compile(r"5\.\d{1,3}\.\d{1,3}")
+_STATUS_CLASS = re.compile(r"([245])\.\d{1,3}\.\d{1,3}\b")
+
+
+def failed_for_good(action: str | None, status: str | None) -> tuple[bool, str | None]:
+    """Whether a per-recipient block of a delivery report says the mail will never reach
+    that recipient, and its status code as kept (None: none readable).
+
+    RFC 3464 (2.3.3): ``Action: failed`` means the reporting MTA abandoned delivery to
+    that recipient; ``Status`` (2.3.4, RFC 3463) only says why. So a failed action is a
+    hard bounce unless its status reads as a transient condition (``4.x.x``: the MTA gave
+    up on a server that did not answer, the address itself may be fine) or as a success
+    (``2.x.x``, a contradiction); a failed action whose status is missing or unreadable
+    (``Status: five``) is a hard bounce kept without a status, as :func:`record_bounce`
+    takes a report without one. Any other action (``delayed``, ``delivered``, none) is
+    not a failure."""
+    if (action or "").strip().lower() != "failed":
+        return False, None
+    code = _STATUS_CLASS.match((status or "").strip())
+    if code is None:
+        return True, None
+    return code.group(1) == "5", code.group(0)
 
 
 def hard_bounces(
     recipients: Iterable[ReportedRecipient], *, ours: Collection[str] = ()
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str | None]]:
     """The recipients of a delivery report that bounced for good, as (address, status):
-    ``Action: failed`` with a ``5.x.x`` ``Status``, one well-formed address each (not one
-    of ``ours``), each once, at most :data:`BOUNCES_PER_REPORT`. Delayed, ``4.x.x``, a
-    missing or malformed field, a list of addresses: nothing."""
-    found: dict[str, str] = {}
+    :func:`failed_for_good`, one well-formed address each (not one of ``ours``), each
+    once, at most :data:`BOUNCES_PER_REPORT`. Delayed, ``4.x.x``, no action, a malformed
+    address, a list of addresses: nothing."""
+    found: dict[str, str | None] = {}
     for recipient in recipients:
-        if (recipient.action or "").strip().lower() != "failed":
-            continue
-        status = (recipient.status or "").strip()
-        if not _HARD_STATUS.fullmatch(status):
+        hard, status = failed_for_good(recipient.action, recipient.status)
+        if not hard:
             continue
         value = (recipient.address or "").strip()
         if value.startswith("<") and value.endswith(">"):
