@@ -30,6 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, and_, col, func, or_, select
 
 from helpdesk_tui.desk import history
@@ -279,12 +280,11 @@ def _keep_hard_bounces(
 ) -> list[str]:
     """Each (address, status) keeps its hard bounce, and the surveys waiting to go to it
     are withdrawn. The addresses."""
-    done = []
-    for address, status in bounced:
+    done = list(bounced)
+    for address, status in done:
         _note_hard_bounce(session, address, status, now)
-        _withdraw_waiting_surveys(session, address, status, None)
-        done.append(address)
-    return done
+    _withdraw_waiting_surveys(session, done, None)
+    return [address for address, _ in done]
 
 
 def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
@@ -410,8 +410,10 @@ def record_bounce(
         address = recipient or (row.to_addresses if row is not None else None)
         if hard and address and _key(address) not in ours:
             named.append((address, dsn))
-    _keep_hard_bounces(session, named, now)
+    for address, status in named:
+        _note_hard_bounce(session, address, status, now)
     if row is None or row.id is None:
+        _withdraw_waiting_surveys(session, named, None)
         return None
     previous = row.status
     row.status = OutboxStatus.BOUNCED
@@ -419,9 +421,10 @@ def record_bounce(
     row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
     row.bounced_at = now
     session.add(row)
+    withdrawn = named
     if hard:
-        reply = row if row.kind == "reply" else None
-        _withdraw_waiting_surveys(session, row.to_addresses, row.dsn_status, reply)
+        withdrawn = [*named, (row.to_addresses, row.dsn_status)]
+    _withdraw_waiting_surveys(session, withdrawn, row if hard and row.kind == "reply" else None)
     return Bounce(row.id, row.ticket_id, row.message_id, previous)
 
 
@@ -430,27 +433,38 @@ def _key(address: str) -> str:
 
 
 def _withdraw_waiting_surveys(
-    session: Session, address: str, dsn: str | None, reply: Outbox | None
+    session: Session, bounced: Sequence[tuple[str, str | None]], reply: Outbox | None
 ) -> None:
     """Withdraw the surveys not sent yet (queued, waiting for a retry, or claimed by the
-    sender) to ``address``, which bounced for good, and the one after the bounced ``reply``
-    on its ticket: a bounce that arrives after the survey was queued but before it went
-    stops it too. A claimed one is not sent (:func:`sendable` says no); one already on
-    the wire is recorded as sent when the server takes it (:func:`record_sent`), and is
-    never tried again when it fails (:func:`record_failure`)."""
-    which = [func.lower(col(Outbox.to_addresses)) == address.lower()]
+    sender) to each (address, status) of ``bounced``, which bounced for good, and the one
+    after the bounced ``reply`` on its ticket: a bounce that arrives after the survey was
+    queued but before it went stops it too. One read, each survey once, with the first
+    reason that names its address (else: the reply before it was not delivered). A
+    claimed one is not sent (:func:`sendable` says no); one already on the wire is
+    recorded as sent when the server takes it (:func:`record_sent`), and is never tried
+    again when it fails (:func:`record_failure`)."""
+    reasons: dict[str, tuple[str, str | None]] = {}
+    for address, status in bounced:
+        reasons.setdefault(_key(address), (address, status))
+    which: list[ColumnElement[bool]] = []
+    if reasons:
+        which.append(func.lower(col(Outbox.to_addresses)).in_(list(reasons)))
     if reply is not None and reply.ticket_id is not None:
         which.append(and_(col(Outbox.ticket_id) == reply.ticket_id, col(Outbox.id) > reply.id))
+    if not which:
+        return
     waiting = session.exec(
-        select(Outbox).where(
+        select(Outbox)
+        .where(
             col(Outbox.kind) == SURVEY_KIND,
             col(Outbox.status).in_(DUE),
             or_(*which),
         )
+        .order_by(col(Outbox.id))
     ).all()
     for survey in waiting:
-        same = survey.to_addresses.lower() == address.lower()
-        why = _bounced(address, dsn) if same else _reply_undelivered(OutboxStatus.BOUNCED)
+        named = reasons.get(_key(survey.to_addresses))
+        why = _bounced(*named) if named else _reply_undelivered(OutboxStatus.BOUNCED)
         withdraw_survey(session, survey, why)
 
 

@@ -10,11 +10,13 @@ import itertools
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from helpdesk_tui.desk import fields, mail_reads, outbox, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import load_view
@@ -432,3 +434,43 @@ def test_a_soft_bounce_holds_no_later_survey(db: Database, admin: Actor) -> None
         )
     survey_id, claimed = _resolved_with_survey(db, admin, number)
     assert survey_id in claimed
+
+
+@pytest.mark.parametrize("blocks", [False, True], ids=["no blocks", "per-recipient blocks"])
+def test_a_hard_bounce_looks_for_the_surveys_to_withdraw_once(
+    db: Database, admin: Actor, blocks: bool
+) -> None:
+    """The bounced reply's address was looked for twice (as a hard bounce, then again as
+    the bounced reply's): one read of the waiting surveys withdraws what it must, each
+    once, whether the report names its recipients or only the mail."""
+    number, _, survey_id = _waiting_survey(db, admin)
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        flat = " ".join(statement.lower().split())
+        if flat.startswith("select") and "outbox.kind = " in flat.partition(" where ")[2]:
+            reads.append(flat)
+
+    recipients = [ReportedRecipient("ann@example.org", "failed", "5.1.1")] if blocks else []
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.write() as s:
+            assert outbox.record_bounce(
+                s,
+                f"<out.{number}@desk.test>",
+                dsn_status="5.1.1",
+                diagnostic="User unknown",
+                recipients=recipients,
+                now=NOW,
+            )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(reads) == 1, reads
+    row = _row(db, survey_id)
+    assert (row.status, row.last_error) == (
+        OutboxStatus.WITHDRAWN,
+        "mail to ann@example.org bounced (5.1.1)",
+    )
+    assert _survey_events(db, row.ticket_id or 0) == [
+        "not sent: mail to ann@example.org bounced (5.1.1)"
+    ]
