@@ -33,6 +33,7 @@ from helpdesk_tui.storage.core_tables import (
     Contact,
     Outbox,
     SurveyOptOut,
+    Ticket,
     survey_opt_out,
 )
 from helpdesk_tui.storage.core_tables import (
@@ -297,8 +298,32 @@ def read_answer(body: str) -> Answer | None:
 
 
 def survey_answer(session: Reader, subject: str, body: str, number: int) -> Answer | None:
-    """The rating in a reply to ticket ``number``'s survey: a valid token for that very
-    ticket in the subject and a rating on the first line; None makes it a plain follow-up."""
-    if token_number(session, subject) != number:
+    """The rating in a reply to ticket ``number``'s survey: a valid token in the subject for
+    that very ticket, or for one merged into it (its conversation goes on in ``number``,
+    where the answer lands), and a rating on the first line; None makes it a plain
+    follow-up."""
+    asked = token_number(session, subject)
+    if asked is None or not _merged_into(session, asked, number):
         return None
     return read_answer(body)
+
+
+_MERGE_STEPS = 20
+"""How many merges a survey's ticket may be away from the one its answer lands on."""
+
+
+def _merged_into(session: Reader, asked: int, number: int) -> bool:
+    """Whether ticket ``asked`` is ``number``, or was merged into it (directly or through
+    other merges)."""
+    conn = connection_of(session)
+    current = asked
+    for _ in range(_MERGE_STEPS):
+        if current == number:
+            return True
+        into = conn.execute(
+            select(Ticket.merged_into_id).where(Ticket.number == current)
+        ).scalar_one_or_none()
+        if into is None:
+            return False
+        current = conn.execute(select(Ticket.number).where(Ticket.id == into)).scalar_one()
+    return False
