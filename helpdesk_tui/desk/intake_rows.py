@@ -819,6 +819,21 @@ class Seen:
     number: int | None
 
 
+_SAME_TEXT_CHARS = 300
+"""How much of the shorter text must be in the longer one for two texts under one
+Message-ID to be one message, a list's copy of it (:func:`same_text`)."""
+
+
+def same_text(first: str, second: str) -> bool:
+    """Whether two messages' texts are one text but for what a mailing list adds: the
+    first :data:`_SAME_TEXT_CHARS` characters of the shorter (spaces and line ends as one
+    space) are in the longer. Another message under a reused Message-ID is not."""
+    one, other = " ".join(first.split()), " ".join(second.split())
+    shorter, longer = sorted((one, other), key=len)
+    head = shorter[:_SAME_TEXT_CHARS]
+    return bool(head) and head in longer
+
+
 def chunks(values: Iterable[str]) -> Iterator[list[str]]:
     ordered = sorted(set(values))
     for start in range(0, len(ordered), _IN_CHUNK):
@@ -868,6 +883,9 @@ class Lookups:
         self.stale = False
         self.processed: dict[str, Seen] = {}
         self.contents: dict[str, list[tuple[str | None, Seen]]] = {}
+        self.texts: dict[str, list[tuple[str, Seen]]] = {}
+        """Message-ID key → the text of each message under it processed in this batch
+        (for :meth:`list_copy`: a mailing list's copy of one of them)."""
         """Message-ID hash → (content hash, outcome) of each message processed under it."""
         self.raw_ids: dict[str, int] = {}
         self.by_raw: dict[str, Seen] = {}
@@ -936,6 +954,7 @@ class Lookups:
             for digest, outcome, number in rows:
                 self.processed[hashes[digest]] = Seen(outcome, number)
         self.contents = {}
+        self.texts = {}
         for chunk in chunks(wanted.message_keys):
             found = conn.execute(
                 select(
@@ -1033,6 +1052,30 @@ class Lookups:
             with closing(stored_pieces(conn, int(raw_id))) as stored:
                 if same_when_normalized(chunks_of(raw), stored):
                     return Seen(outcome, number)
+        return None
+
+    def list_copy(self, message_id: str, text: str) -> Seen | None:
+        """An earlier message under this Message-ID of which ``text`` (a mailing list's
+        copy) is the same text but for what a list adds (a footer, a header line): the
+        start of the shorter of the two is in the other (:func:`same_text`). Read only
+        for a list's mail whose Message-ID came before with another content hash (rare):
+        this batch's, then the stored messages' texts, a few at most."""
+        digest = key_hash(message_id)
+        for earlier, seen in self.texts.get(digest, []):
+            if same_text(earlier, text):
+                return seen
+        conn = _connection(self.session)
+        stored = conn.execute(
+            select(_MESSAGE.c.body, _PROCESSED.c.outcome, _TICKET.c.number)
+            .join(_MESSAGE, _MESSAGE.c.id == _PROCESSED.c.message_id)
+            .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+            .where(_PROCESSED.c.message_key == digest)
+            .order_by(_PROCESSED.c.id)
+            .limit(_MAX_TRANSPORT_COPIES)
+        ).all()
+        for body, outcome, number in stored:
+            if same_text(str(body or ""), text):
+                return Seen(outcome, number)
         return None
 
     def store_raws(self, raws: Sequence[tuple[str, bytes | bytearray]]) -> None:
