@@ -152,8 +152,16 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     not gone yet, and is withdrawn (``withdrawn``, with why, in the ticket's history too) when
     that reply failed or bounced, or when mail to its address bounced for good within
     :data:`BOUNCE_HOLDS_SURVEYS`: nobody asks "how did we do?" of a customer who got no
-    answer, or of an address that does not exist.
+    answer, or of an address that does not exist. It is withdrawn too when its ticket was
+    merged into another meanwhile: that request is still being worked on there (which
+    asks for its own rating when it is resolved).
     """
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is not None and ticket.merged_into_id is not None:
+        into = session.get(Ticket, ticket.merged_into_id)
+        target = f"#{into.number}" if into is not None else "another ticket"
+        withdraw_survey(session, row, f"#{ticket.number} was merged into {target}")
+        return True
     reply = session.exec(
         select(Outbox)
         .where(

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from helpdesk_tui.desk import fields, mail_reads, outbox, thread
+from helpdesk_tui.desk import fields, mail_reads, outbox, relations, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
 from helpdesk_tui.desk.inbound import ReportedRecipient
@@ -474,3 +474,30 @@ def test_a_hard_bounce_looks_for_the_surveys_to_withdraw_once(
     assert _survey_events(db, row.ticket_id or 0) == [
         "not sent: mail to ann@example.org bounced (5.1.1)"
     ]
+
+
+def test_a_survey_waiting_when_its_ticket_is_merged_away_is_withdrawn(
+    db: Database, admin: Actor
+) -> None:
+    """The agent resolved ann's ticket with a reply, then saw it was her second mail about
+    one problem and merged it into the first, still open: the survey ("your request has
+    been resolved, how did we do?") went out all the same, about a request still being
+    worked on in the other ticket. It is withdrawn, and the ticket's history says why."""
+    number, reply_id = _reply(db, admin)
+    with db.write() as s:
+        other = create_ticket(
+            s, MAIL, subject="Printer smokes", body="Still", requester_email="ann@example.org"
+        ).number
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Unplug it again.", status_after=Status.RESOLVED)
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    with db.write() as s:
+        relations.merge(s, admin, number, other)
+
+    with db.write() as s:
+        claimed = outbox.claim_due(s, NOW, _unique_id)
+    assert survey.id not in claimed and reply_id in claimed
+    row = _row(db, survey.id or 0)
+    why = f"#{number} was merged into #{other}"
+    assert (row.status, row.last_error) == (OutboxStatus.WITHDRAWN, why)
+    assert _survey_events(db, row.ticket_id or 0) == [f"not sent: {why}"]
