@@ -47,7 +47,7 @@ from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
 from helpdesk_tui.desk.ticket_reads import Delivery as Delivery
 from helpdesk_tui.desk.ticket_reads import delivery_of
 from helpdesk_tui.desk.ticket_reads import ticket_outbox as ticket_outbox
-from helpdesk_tui.storage.enums import OutboxStatus
+from helpdesk_tui.storage.enums import OutboxStatus, Status
 from helpdesk_tui.storage.mail_models import BouncedAddress
 from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
 
@@ -153,14 +153,18 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     that reply failed or bounced, or when mail to its address bounced for good within
     :data:`BOUNCE_HOLDS_SURVEYS`: nobody asks "how did we do?" of a customer who got no
     answer, or of an address that does not exist. It is withdrawn too when its ticket was
-    merged into another meanwhile: that request is still being worked on there (which
-    asks for its own rating when it is resolved).
+    merged into another meanwhile (that request is still being worked on there, which asks
+    for its own rating when it is resolved), or opened again (it asks again when it is
+    resolved again: :func:`~.satisfaction.queue_survey` does not count a withdrawn survey).
     """
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None and ticket.merged_into_id is not None:
         into = session.get(Ticket, ticket.merged_into_id)
         target = f"#{into.number}" if into is not None else "another ticket"
         withdraw_survey(session, row, f"#{ticket.number} was merged into {target}")
+        return True
+    if ticket is not None and ticket.status not in _SURVEYED:
+        withdraw_survey(session, row, f"#{ticket.number} was opened again")
         return True
     reply = session.exec(
         select(Outbox)
@@ -184,6 +188,9 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     withdraw_survey(session, row, why)
     return True
 
+
+_SURVEYED = frozenset({Status.RESOLVED, Status.CLOSED})
+"""A ticket's survey goes while the ticket is in one of these."""
 
 BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
 """How long a hard bounce to an address holds the surveys to it (``withdrawn``): however

@@ -40,7 +40,7 @@ from helpdesk_tui.storage.core_tables import (
     desk_setting as desk_setting_table,
 )
 from helpdesk_tui.storage.database import connection_of
-from helpdesk_tui.storage.enums import Channel, MessageKind
+from helpdesk_tui.storage.enums import Channel, MessageKind, OutboxStatus
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -194,7 +194,8 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     """Ask the requester of a just-resolved ticket for a rating, once per ticket.
 
     Not when surveys are off for the desk, the requester opted out, there is no address to
-    write to, the ticket was merged away, or a survey for it was queued before.
+    write to, the ticket was merged away, or a survey for it was queued before (and not
+    withdrawn: one withdrawn because the ticket opened again before it went asks anew).
     """
     conn = connection_of(reader)
     if ticket.merged_into_id is not None or not surveys_enabled(conn):
@@ -211,7 +212,11 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     address = ticket.reply_to or (contact.email if contact else None)
     opted_out = contact is not None and contact.opted_out is not None
     asked = conn.execute(
-        select(Outbox.id).where(Outbox.ticket_id == ticket.id, Outbox.kind == SURVEY_KIND)
+        select(Outbox.id).where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.kind == SURVEY_KIND,
+            Outbox.status != OutboxStatus.WITHDRAWN,
+        )
     ).first()
     if asked is not None:
         return False

@@ -501,3 +501,34 @@ def test_a_survey_waiting_when_its_ticket_is_merged_away_is_withdrawn(
     why = f"#{number} was merged into #{other}"
     assert (row.status, row.last_error) == (OutboxStatus.WITHDRAWN, why)
     assert _survey_events(db, row.ticket_id or 0) == [f"not sent: {why}"]
+
+
+def test_a_survey_waiting_when_its_ticket_is_opened_again_is_withdrawn_and_asked_later(
+    db: Database, admin: Actor
+) -> None:
+    """The reply that resolved ann's ticket was still waiting to go (the mail server was
+    down) when she wrote again and the ticket opened: the survey went out behind the reply
+    all the same, asking how we did on a request open again. It is withdrawn; resolved
+    again, the ticket asks then."""
+    number, reply_id = _reply(db, admin)
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Unplug it again.", status_after=Status.RESOLVED)
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    with db.write() as s:
+        fields.set_status(s, admin, number, "open")
+
+    with db.write() as s:
+        claimed = outbox.claim_due(s, NOW, _unique_id)
+    assert survey.id not in claimed and reply_id in claimed
+    row = _row(db, survey.id or 0)
+    why = f"#{number} was opened again"
+    assert (row.status, row.last_error) == (OutboxStatus.WITHDRAWN, why)
+    assert _survey_events(db, row.ticket_id or 0) == [f"not sent: {why}"]
+
+    with db.write() as s:
+        for outbox_id in claimed:
+            outbox.record_sent(s, outbox_id, note=None, now=NOW)
+        fields.set_status(s, admin, number, "resolved")
+    [_, again] = [row for row in _rows(db) if row.kind == "survey"]
+    with db.write() as s:
+        assert outbox.claim_due(s, NOW, _unique_id) == [again.id]
