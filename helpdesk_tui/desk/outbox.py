@@ -41,6 +41,7 @@ from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox_rows import SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
+from helpdesk_tui.desk.subjects import reply_subject, token_subject
 from helpdesk_tui.desk.ticket_reads import DUE as DUE
 from helpdesk_tui.desk.ticket_reads import RESENDABLE as RESENDABLE
 from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
@@ -310,6 +311,15 @@ def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
         history.record(session, MAIL, ticket, "survey", new=f"not sent: {why}")
+
+
+def mail_subject(row: Outbox, number: int) -> str:
+    """The subject ``row`` goes out with on ticket ``number``: ``Re: <subject> [#<number>]``,
+    but a survey's has no ``Re:``: it answers no mail of the customer's ("Re: How did we
+    do?" read as if they had asked)."""
+    if row.kind == SURVEY_KIND:
+        return token_subject(row.subject, number)
+    return reply_subject(row.subject, number)
 
 
 def sendable(session: Session, outbox_id: int) -> tuple[Outbox, Ticket | None] | None:
