@@ -407,11 +407,14 @@ def record_bounce(
     ours: Collection[str] = (),
     now: datetime | None = None,
 ) -> Bounce | None:
-    """A delivery report names one of our Message-IDs: that mail is ``bounced``.
+    """A delivery report names one of our Message-IDs: that mail is ``bounced``, unless
+    the report's per-recipient blocks name only others than its ``To`` as failed for good
+    (a copy to a colleague whose address is gone: the customer has the mail).
 
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
     mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
-    waiting to go to the bounced mail's address and the one after a bounced reply. Each
+    waiting to go to the bounced mail's address and the one after a bounced reply; a report
+    with per-recipient blocks only when they name that address. Each
     address the report names as bounced for good keeps its hard bounce, and the surveys
     waiting to go to it are withdrawn, so that a survey queued to it later is withdrawn too
     (:data:`BOUNCE_HOLDS_SURVEYS`): every one of its per-recipient blocks that
@@ -441,15 +444,20 @@ def record_bounce(
         _withdraw_waiting_surveys(session, named, None)
         return None
     previous = row.status
-    row.status = OutboxStatus.BOUNCED
-    row.dsn_status = dsn
-    row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
-    row.bounced_at = now
-    session.add(row)
-    withdrawn = named
-    if hard:
-        withdrawn = [*named, (row.to_addresses, row.dsn_status)]
-    _withdraw_waiting_surveys(session, withdrawn, row if hard and row.kind == "reply" else None)
+    if recipients:  # its blocks say whom it failed for: the customer, or only a copy
+        undelivered = _key(row.to_addresses) in {_key(address) for address, _ in named}
+        withdrawn = named
+    else:
+        undelivered = hard
+        withdrawn = [*named, (row.to_addresses, dsn)] if hard else named
+    if undelivered or not named:
+        row.status = OutboxStatus.BOUNCED
+        row.dsn_status = dsn
+        row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
+        row.bounced_at = now
+        session.add(row)
+    reply = row if undelivered and row.kind == "reply" else None
+    _withdraw_waiting_surveys(session, withdrawn, reply)
     return Bounce(row.id, row.ticket_id, row.message_id, previous)
 
 

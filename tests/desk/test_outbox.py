@@ -532,3 +532,42 @@ def test_a_survey_waiting_when_its_ticket_is_opened_again_is_withdrawn_and_asked
     [_, again] = [row for row in _rows(db) if row.kind == "survey"]
     with db.write() as s:
         assert outbox.claim_due(s, NOW, _unique_id) == [again.id]
+
+
+def test_a_bounce_naming_only_a_copied_recipient_leaves_the_customers_survey(
+    db: Database, admin: Actor
+) -> None:
+    """The resolving reply went to ann with a copy to her colleague bob, whose address is
+    gone: the report names bob alone as failed. ann's survey was withdrawn as if mail to
+    her had bounced ("mail to ann@example.org bounced"); it waits and goes, and only bob
+    is kept as bounced for good."""
+    number, reply_id = _reply(db, admin)
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        thread.reply(
+            s, admin, number, body="Done.", cc=["bob@example.org"], status_after=Status.RESOLVED
+        )
+    rows = _rows(db)
+    [survey] = [row for row in rows if row.kind == "survey"]
+    resolving = rows[-2]
+    assert resolving.kind == "reply" and resolving.cc_addresses
+    with db.write() as s:
+        assert outbox.claim_due(s, NOW, _unique_id) == [resolving.id]
+    sent = _row(db, resolving.id or 0)
+    with db.write() as s:
+        outbox.record_sent(s, sent.id or 0, note=None, now=NOW)
+        outbox.record_bounce(
+            s,
+            sent.email_message_id or "",
+            dsn_status="5.1.1",
+            diagnostic="User unknown",
+            recipients=[ReportedRecipient("bob@example.org", "failed", "5.1.1")],
+            now=NOW,
+        )
+    assert _row(db, survey.id or 0).status == OutboxStatus.QUEUED
+    assert _survey_events(db, survey.ticket_id or 0) == []
+    with db.write() as s:
+        assert outbox.claim_due(s, NOW, _unique_id) == [survey.id]
+        assert s.get(outbox.BouncedAddress, "bob@example.org") is not None
+        assert s.get(outbox.BouncedAddress, "ann@example.org") is None
