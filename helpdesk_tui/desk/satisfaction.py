@@ -243,6 +243,9 @@ _WORDS: dict[str, int] = {
 }
 """Good and bad in English, German, French, Spanish, Italian, Portuguese and Dutch."""
 _SCORE = re.compile(r"^\s*([1-5])(?:\s*/\s*5)?(?![\d.,]\d)\b(.*)$", re.DOTALL)
+_STARS = re.compile(r"^\s*((?:[\u2605\u2b50]\ufe0f?\s?){1,5})(?![\u2605\u2b50])(.*)$", re.DOTALL)
+"""One to five stars (``★``, ``⭐``, with or without the emoji variation selector), as a
+phone's keyboard writes a rating."""
 _LEAD = re.compile(r"^\s*([^\W\d_]+)\b(.*)$", re.DOTALL)
 _SEPARATORS = " \t-\u2013\u2014:;,.!"
 
@@ -285,14 +288,19 @@ def _own_lines(body: str) -> tuple[str, str]:
 
 
 def read_answer(body: str) -> Answer | None:
-    """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; else None.
+    """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; ``⭐⭐⭐⭐`` → 4;
+    else None.
 
     The comment is what follows the rating on its line and on the lines after it, as the
     survey asks ("a rating on the first line, and any comment after it")."""
     first, after = _own_lines(body)
     match = _SCORE.match(first)
+    stars = _STARS.match(first)
     if match is not None:
         score, rest = int(match.group(1)), match.group(2)
+    elif stars is not None:
+        score = sum(1 for char in stars.group(1) if char in "\u2605\u2b50")
+        rest = stars.group(2)
     else:
         match = _LEAD.match(first)
         if match is None or match.group(1).lower() not in _WORDS:
