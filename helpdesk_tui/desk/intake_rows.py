@@ -883,10 +883,10 @@ class Lookups:
         self.stale = False
         self.processed: dict[str, Seen] = {}
         self.contents: dict[str, list[tuple[str | None, Seen]]] = {}
-        self.texts: dict[str, list[tuple[str, Seen]]] = {}
-        """Message-ID key → the text of each message under it processed in this batch
-        (for :meth:`list_copy`: a mailing list's copy of one of them)."""
         """Message-ID hash → (content hash, outcome) of each message processed under it."""
+        self.texts: dict[str, list[tuple[str, Seen]]] = {}
+        """Message-ID hash → the text of each message under it processed in this batch
+        (for :meth:`list_copy`: a mailing list's copy of one of them)."""
         self.raw_ids: dict[str, int] = {}
         self.by_raw: dict[str, Seen] = {}
         """Raw bytes' sha256 → what became of a message stored with exactly those bytes."""
@@ -1067,6 +1067,7 @@ class Lookups:
         conn = _connection(self.session)
         stored = conn.execute(
             select(_MESSAGE.c.body, _PROCESSED.c.outcome, _TICKET.c.number)
+            .select_from(_PROCESSED)
             .join(_MESSAGE, _MESSAGE.c.id == _PROCESSED.c.message_id)
             .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
             .where(_PROCESSED.c.message_key == digest)
