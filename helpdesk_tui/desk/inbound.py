@@ -144,6 +144,9 @@ class Inbound:
     """Why it is spam, or what kind of machine mail it is."""
     no_ack: str | None = None
     """Why a person's message gets no acknowledgement (a list, a bulk sender…)."""
+    mailing_list: bool = False
+    """The copy a mailing list delivered (``List-Id``, ``Precedence: list``): under a
+    Message-ID the desk has, it is that message with the list's subject tag and footer."""
     message_id: str | None = None
     subject: str = ""
     from_address: str | None = None

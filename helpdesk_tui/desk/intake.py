@@ -172,6 +172,12 @@ def decide(
             # Stored before contents were hashed: a copy cannot be told from a reuse.
             return Decision(Action.DUPLICATE, earlier=legacy[0])
         collision = any(content != item.content_hash for content, _ in others)
+        if collision and redo is None and item.mailing_list:
+            # A list's copy of a message the desk has (sent to the desk and to the list at
+            # once): the same text with the list's subject tag, footer and From.
+            copied = lookups.list_copy(item.message_id, item.body)
+            if copied is not None:
+                return Decision(Action.DUPLICATE, earlier=copied)
         if collision and redo is None:
             # Another content hash under this Message-ID: a hash from an older version of a
             # message a server re-encoded since (CRLF, folding) is the same message.
@@ -838,7 +844,8 @@ class Writer:
     def _ours(self) -> frozenset[str]:
         """Our addresses, which a delivery report never marks as bounced for good: the
         desk's own (``mail.addresses``, the From of all it sends first), its mailboxes'
-        and its active agents'. One definition, whether the report matched mail or not."""
+        and its agents', deactivated ones' too. One definition, whether the report matched
+        mail or not."""
         config = self.config
         return config.own_addresses | config.mailbox_addresses | self.lookups.agent_addresses()
 
@@ -865,6 +872,8 @@ class Writer:
             seen = (item.content_hash, Seen(str(outcome), number))
             contents = [*lookups.contents.get(digest, []), seen]
             lookups.remember(lookups.contents, digest, contents)
+            texts = [*lookups.texts.get(digest, []), (item.body, seen[1])]
+            lookups.remember(lookups.texts, digest, texts)
         message_key = key_hash(item.message_id) if item.message_id else None
         where = {
             "mailbox": source.mailbox if source else None,

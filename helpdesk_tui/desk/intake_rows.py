@@ -819,6 +819,21 @@ class Seen:
     number: int | None
 
 
+_SAME_TEXT_CHARS = 300
+"""How much of the shorter text must be in the longer one for two texts under one
+Message-ID to be one message, a list's copy of it (:func:`same_text`)."""
+
+
+def same_text(first: str, second: str) -> bool:
+    """Whether two messages' texts are one text but for what a mailing list adds: the
+    first :data:`_SAME_TEXT_CHARS` characters of the shorter (spaces and line ends as one
+    space) are in the longer. Another message under a reused Message-ID is not."""
+    one, other = " ".join(first.split()), " ".join(second.split())
+    shorter, longer = sorted((one, other), key=len)
+    head = shorter[:_SAME_TEXT_CHARS]
+    return bool(head) and head in longer
+
+
 def chunks(values: Iterable[str]) -> Iterator[list[str]]:
     ordered = sorted(set(values))
     for start in range(0, len(ordered), _IN_CHUNK):
@@ -869,6 +884,9 @@ class Lookups:
         self.processed: dict[str, Seen] = {}
         self.contents: dict[str, list[tuple[str | None, Seen]]] = {}
         """Message-ID hash → (content hash, outcome) of each message processed under it."""
+        self.texts: dict[str, list[tuple[str, Seen]]] = {}
+        """Message-ID hash → the text of each message under it processed in this batch
+        (for :meth:`list_copy`: a mailing list's copy of one of them)."""
         self.raw_ids: dict[str, int] = {}
         self.by_raw: dict[str, Seen] = {}
         """Raw bytes' sha256 → what became of a message stored with exactly those bytes."""
@@ -885,26 +903,42 @@ class Lookups:
         self.organizations: dict[str, int] = {}
         self.acks: Counter[str] = Counter()
         self._agents: dict[str, str] | None = None
+        self._every_agent: frozenset[str] | None = None
         self._undo: list[tuple[dict[Any, Any], object, object]] = []
 
     def _agent_logins(self) -> dict[str, str]:
         """Active agents' logins by their email (read once a batch)."""
         if self._agents is None:
-            rows = _connection(self.session).execute(
-                select(_AGENT.c.email, _AGENT.c.login).where(
-                    _AGENT.c.active.is_(True), _AGENT.c.email.is_not(None)
-                )
-            )
-            self._agents = {str(email).strip().lower(): str(login) for email, login in rows}
+            self._read_agents()
+        assert self._agents is not None
         return self._agents
+
+    def _read_agents(self) -> None:
+        rows = _connection(self.session).execute(
+            select(_AGENT.c.email, _AGENT.c.login, _AGENT.c.active).where(
+                _AGENT.c.email.is_not(None)
+            )
+        )
+        active: dict[str, str] = {}
+        every: set[str] = set()
+        for email, login, is_active in rows:
+            address = str(email).strip().lower()
+            every.add(address)
+            if is_active:
+                active[address] = str(login)
+        self._agents, self._every_agent = active, frozenset(every)
 
     def agent_login(self, address: str) -> str | None:
         """The login of the active agent whose email is ``address``."""
         return self._agent_logins().get(address.strip().lower())
 
     def agent_addresses(self) -> frozenset[str]:
-        """The active agents' addresses, lower-case."""
-        return frozenset(self._agent_logins())
+        """Every agent's address, lower-case, a deactivated one's too: still ours (a
+        colleague who left, or is away, and may be active again), never a customer's."""
+        if self._every_agent is None:
+            self._read_agents()
+        assert self._every_agent is not None
+        return self._every_agent
 
     def load(self, wanted: Wanted) -> None:
         conn = _connection(self.session)
@@ -920,6 +954,7 @@ class Lookups:
             for digest, outcome, number in rows:
                 self.processed[hashes[digest]] = Seen(outcome, number)
         self.contents = {}
+        self.texts = {}
         for chunk in chunks(wanted.message_keys):
             found = conn.execute(
                 select(
@@ -1017,6 +1052,31 @@ class Lookups:
             with closing(stored_pieces(conn, int(raw_id))) as stored:
                 if same_when_normalized(chunks_of(raw), stored):
                     return Seen(outcome, number)
+        return None
+
+    def list_copy(self, message_id: str, text: str) -> Seen | None:
+        """An earlier message under this Message-ID of which ``text`` (a mailing list's
+        copy) is the same text but for what a list adds (a footer, a header line): the
+        start of the shorter of the two is in the other (:func:`same_text`). Read only
+        for a list's mail whose Message-ID came before with another content hash (rare):
+        this batch's, then the stored messages' texts, a few at most."""
+        digest = key_hash(message_id)
+        for earlier, seen in self.texts.get(digest, []):
+            if same_text(earlier, text):
+                return seen
+        conn = _connection(self.session)
+        stored = conn.execute(
+            select(_MESSAGE.c.body, _PROCESSED.c.outcome, _TICKET.c.number)
+            .select_from(_PROCESSED)
+            .join(_MESSAGE, _MESSAGE.c.id == _PROCESSED.c.message_id)
+            .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+            .where(_PROCESSED.c.message_key == digest)
+            .order_by(_PROCESSED.c.id)
+            .limit(_MAX_TRANSPORT_COPIES)
+        ).all()
+        for body, outcome, number in stored:
+            if same_text(str(body or ""), text):
+                return Seen(outcome, number)
         return None
 
     def store_raws(self, raws: Sequence[tuple[str, bytes | bytearray]]) -> None:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, and_, col, func, or_, select
 
 from helpdesk_tui.desk import history
@@ -40,13 +41,14 @@ from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox_rows import SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
+from helpdesk_tui.desk.subjects import reply_subject, token_subject
 from helpdesk_tui.desk.ticket_reads import DUE as DUE
 from helpdesk_tui.desk.ticket_reads import RESENDABLE as RESENDABLE
 from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
 from helpdesk_tui.desk.ticket_reads import Delivery as Delivery
 from helpdesk_tui.desk.ticket_reads import delivery_of
 from helpdesk_tui.desk.ticket_reads import ticket_outbox as ticket_outbox
-from helpdesk_tui.storage.enums import OutboxStatus
+from helpdesk_tui.storage.enums import OutboxStatus, Status
 from helpdesk_tui.storage.mail_models import BouncedAddress
 from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
 
@@ -151,8 +153,20 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     not gone yet, and is withdrawn (``withdrawn``, with why, in the ticket's history too) when
     that reply failed or bounced, or when mail to its address bounced for good within
     :data:`BOUNCE_HOLDS_SURVEYS`: nobody asks "how did we do?" of a customer who got no
-    answer, or of an address that does not exist.
+    answer, or of an address that does not exist. It is withdrawn too when its ticket was
+    merged into another meanwhile (that request is still being worked on there, which asks
+    for its own rating when it is resolved), or opened again (it asks again when it is
+    resolved again: :func:`~.satisfaction.queue_survey` does not count a withdrawn survey).
     """
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is not None and ticket.merged_into_id is not None:
+        into = session.get(Ticket, ticket.merged_into_id)
+        target = f"#{into.number}" if into is not None else "another ticket"
+        withdraw_survey(session, row, f"#{ticket.number} was merged into {target}")
+        return True
+    if ticket is not None and ticket.status not in _SURVEYED:
+        withdraw_survey(session, row, f"#{ticket.number} was opened again")
+        return True
     reply = session.exec(
         select(Outbox)
         .where(
@@ -175,6 +189,9 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     withdraw_survey(session, row, why)
     return True
 
+
+_SURVEYED = frozenset({Status.RESOLVED, Status.CLOSED})
+"""A ticket's survey goes while the ticket is in one of these."""
 
 BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
 """How long a hard bounce to an address holds the surveys to it (``withdrawn``): however
@@ -210,22 +227,40 @@ BOUNCES_PER_REPORT = 10
 no mail the desk sent: a real one lists the recipients of one message; a forged one
 listing hundreds would hold the surveys of hundreds of customers."""
 
-_HARD_STATUS = re.compile(r"5\.\d{1,3}\.\d{1,3}")
+_STATUS_CLASS = re.compile(r"([245])\.\d{1,3}\.\d{1,3}\b")
+
+
+def failed_for_good(action: str | None, status: str | None) -> tuple[bool, str | None]:
+    """Whether a per-recipient block of a delivery report says the mail will never reach
+    that recipient, and its status code as kept (None: none readable).
+
+    RFC 3464 (2.3.3): ``Action: failed`` means the reporting MTA abandoned delivery to
+    that recipient; ``Status`` (2.3.4, RFC 3463) only says why. So a failed action is a
+    hard bounce unless its status reads as a transient condition (``4.x.x``: the MTA gave
+    up on a server that did not answer, the address itself may be fine) or as a success
+    (``2.x.x``, a contradiction); a failed action whose status is missing or unreadable
+    (``Status: five``) is a hard bounce kept without a status, as :func:`record_bounce`
+    takes a report without one. Any other action (``delayed``, ``delivered``, none) is
+    not a failure."""
+    if (action or "").strip().lower() != "failed":
+        return False, None
+    code = _STATUS_CLASS.match((status or "").strip())
+    if code is None:
+        return True, None
+    return code.group(1) == "5", code.group(0)
 
 
 def hard_bounces(
     recipients: Iterable[ReportedRecipient], *, ours: Collection[str] = ()
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str | None]]:
     """The recipients of a delivery report that bounced for good, as (address, status):
-    ``Action: failed`` with a ``5.x.x`` ``Status``, one well-formed address each (not one
-    of ``ours``), each once, at most :data:`BOUNCES_PER_REPORT`. Delayed, ``4.x.x``, a
-    missing or malformed field, a list of addresses: nothing."""
-    found: dict[str, str] = {}
+    :func:`failed_for_good`, one well-formed address each (not one of ``ours``), each
+    once, at most :data:`BOUNCES_PER_REPORT`. Delayed, ``4.x.x``, no action, a malformed
+    address, a list of addresses: nothing."""
+    found: dict[str, str | None] = {}
     for recipient in recipients:
-        if (recipient.action or "").strip().lower() != "failed":
-            continue
-        status = (recipient.status or "").strip()
-        if not _HARD_STATUS.fullmatch(status):
+        hard, status = failed_for_good(recipient.action, recipient.status)
+        if not hard:
             continue
         value = (recipient.address or "").strip()
         if value.startswith("<") and value.endswith(">"):
@@ -261,12 +296,11 @@ def _keep_hard_bounces(
 ) -> list[str]:
     """Each (address, status) keeps its hard bounce, and the surveys waiting to go to it
     are withdrawn. The addresses."""
-    done = []
-    for address, status in bounced:
+    done = list(bounced)
+    for address, status in done:
         _note_hard_bounce(session, address, status, now)
-        _withdraw_waiting_surveys(session, address, status, None)
-        done.append(address)
-    return done
+    _withdraw_waiting_surveys(session, done, None)
+    return [address for address, _ in done]
 
 
 def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
@@ -277,6 +311,15 @@ def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
         history.record(session, MAIL, ticket, "survey", new=f"not sent: {why}")
+
+
+def mail_subject(row: Outbox, number: int) -> str:
+    """The subject ``row`` goes out with on ticket ``number``: ``Re: <subject> [#<number>]``,
+    but a survey's has no ``Re:``: it answers no mail of the customer's ("Re: How did we
+    do?" read as if they had asked)."""
+    if row.kind == SURVEY_KIND:
+        return token_subject(row.subject, number)
+    return reply_subject(row.subject, number)
 
 
 def sendable(session: Session, outbox_id: int) -> tuple[Outbox, Ticket | None] | None:
@@ -364,11 +407,14 @@ def record_bounce(
     ours: Collection[str] = (),
     now: datetime | None = None,
 ) -> Bounce | None:
-    """A delivery report names one of our Message-IDs: that mail is ``bounced``.
+    """A delivery report names one of our Message-IDs: that mail is ``bounced``, unless
+    the report's per-recipient blocks name only others than its ``To`` as failed for good
+    (a copy to a colleague whose address is gone: the customer has the mail).
 
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
     mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
-    waiting to go to the bounced mail's address and the one after a bounced reply. Each
+    waiting to go to the bounced mail's address and the one after a bounced reply; a report
+    with per-recipient blocks only when they name that address. Each
     address the report names as bounced for good keeps its hard bounce, and the surveys
     waiting to go to it are withdrawn, so that a survey queued to it later is withdrawn too
     (:data:`BOUNCE_HOLDS_SURVEYS`): every one of its per-recipient blocks that
@@ -392,18 +438,26 @@ def record_bounce(
         address = recipient or (row.to_addresses if row is not None else None)
         if hard and address and _key(address) not in ours:
             named.append((address, dsn))
-    _keep_hard_bounces(session, named, now)
+    for address, status in named:
+        _note_hard_bounce(session, address, status, now)
     if row is None or row.id is None:
+        _withdraw_waiting_surveys(session, named, None)
         return None
     previous = row.status
-    row.status = OutboxStatus.BOUNCED
-    row.dsn_status = dsn
-    row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
-    row.bounced_at = now
-    session.add(row)
-    if hard:
-        reply = row if row.kind == "reply" else None
-        _withdraw_waiting_surveys(session, row.to_addresses, row.dsn_status, reply)
+    if recipients:  # its blocks say whom it failed for: the customer, or only a copy
+        undelivered = _key(row.to_addresses) in {_key(address) for address, _ in named}
+        withdrawn = named
+    else:
+        undelivered = hard
+        withdrawn = [*named, (row.to_addresses, dsn)] if hard else named
+    if undelivered or not named:
+        row.status = OutboxStatus.BOUNCED
+        row.dsn_status = dsn
+        row.dsn_diagnostic = _one_line(diagnostic, _MAX_ERROR)
+        row.bounced_at = now
+        session.add(row)
+    reply = row if undelivered and row.kind == "reply" else None
+    _withdraw_waiting_surveys(session, withdrawn, reply)
     return Bounce(row.id, row.ticket_id, row.message_id, previous)
 
 
@@ -412,27 +466,38 @@ def _key(address: str) -> str:
 
 
 def _withdraw_waiting_surveys(
-    session: Session, address: str, dsn: str | None, reply: Outbox | None
+    session: Session, bounced: Sequence[tuple[str, str | None]], reply: Outbox | None
 ) -> None:
     """Withdraw the surveys not sent yet (queued, waiting for a retry, or claimed by the
-    sender) to ``address``, which bounced for good, and the one after the bounced ``reply``
-    on its ticket: a bounce that arrives after the survey was queued but before it went
-    stops it too. A claimed one is not sent (:func:`sendable` says no); one already on
-    the wire is recorded as sent when the server takes it (:func:`record_sent`), and is
-    never tried again when it fails (:func:`record_failure`)."""
-    which = [func.lower(col(Outbox.to_addresses)) == address.lower()]
+    sender) to each (address, status) of ``bounced``, which bounced for good, and the one
+    after the bounced ``reply`` on its ticket: a bounce that arrives after the survey was
+    queued but before it went stops it too. One read, each survey once, with the first
+    reason that names its address (else: the reply before it was not delivered). A
+    claimed one is not sent (:func:`sendable` says no); one already on the wire is
+    recorded as sent when the server takes it (:func:`record_sent`), and is never tried
+    again when it fails (:func:`record_failure`)."""
+    reasons: dict[str, tuple[str, str | None]] = {}
+    for address, status in bounced:
+        reasons.setdefault(_key(address), (address, status))
+    which: list[ColumnElement[bool]] = []
+    if reasons:
+        which.append(func.lower(col(Outbox.to_addresses)).in_(list(reasons)))
     if reply is not None and reply.ticket_id is not None:
         which.append(and_(col(Outbox.ticket_id) == reply.ticket_id, col(Outbox.id) > reply.id))
+    if not which:
+        return
     waiting = session.exec(
-        select(Outbox).where(
+        select(Outbox)
+        .where(
             col(Outbox.kind) == SURVEY_KIND,
             col(Outbox.status).in_(DUE),
             or_(*which),
         )
+        .order_by(col(Outbox.id))
     ).all()
     for survey in waiting:
-        same = survey.to_addresses.lower() == address.lower()
-        why = _bounced(address, dsn) if same else _reply_undelivered(OutboxStatus.BOUNCED)
+        named = reasons.get(_key(survey.to_addresses))
+        why = _bounced(*named) if named else _reply_undelivered(OutboxStatus.BOUNCED)
         withdraw_survey(session, survey, why)
 
 

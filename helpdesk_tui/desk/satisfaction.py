@@ -33,13 +33,14 @@ from helpdesk_tui.storage.core_tables import (
     Contact,
     Outbox,
     SurveyOptOut,
+    Ticket,
     survey_opt_out,
 )
 from helpdesk_tui.storage.core_tables import (
     desk_setting as desk_setting_table,
 )
 from helpdesk_tui.storage.database import connection_of
-from helpdesk_tui.storage.enums import Channel, MessageKind
+from helpdesk_tui.storage.enums import Channel, MessageKind, OutboxStatus
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -193,7 +194,8 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     """Ask the requester of a just-resolved ticket for a rating, once per ticket.
 
     Not when surveys are off for the desk, the requester opted out, there is no address to
-    write to, the ticket was merged away, or a survey for it was queued before.
+    write to, the ticket was merged away, or a survey for it was queued before (and not
+    withdrawn: one withdrawn because the ticket opened again before it went asks anew).
     """
     conn = connection_of(reader)
     if ticket.merged_into_id is not None or not surveys_enabled(conn):
@@ -210,7 +212,11 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     address = ticket.reply_to or (contact.email if contact else None)
     opted_out = contact is not None and contact.opted_out is not None
     asked = conn.execute(
-        select(Outbox.id).where(Outbox.ticket_id == ticket.id, Outbox.kind == SURVEY_KIND)
+        select(Outbox.id).where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.kind == SURVEY_KIND,
+            Outbox.status != OutboxStatus.WITHDRAWN,
+        )
     ).first()
     if asked is not None:
         return False
@@ -237,6 +243,9 @@ _WORDS: dict[str, int] = {
 }
 """Good and bad in English, German, French, Spanish, Italian, Portuguese and Dutch."""
 _SCORE = re.compile(r"^\s*([1-5])(?:\s*/\s*5)?(?![\d.,]\d)\b(.*)$", re.DOTALL)
+_STARS = re.compile(r"^\s*((?:[\u2605\u2b50]\ufe0f?\s?){1,5})(?![\u2605\u2b50])(.*)$", re.DOTALL)
+"""One to five stars (``★``, ``⭐``, with or without the emoji variation selector), as a
+phone's keyboard writes a rating."""
 _LEAD = re.compile(r"^\s*([^\W\d_]+)\b(.*)$", re.DOTALL)
 _SEPARATORS = " \t-\u2013\u2014:;,.!"
 
@@ -279,14 +288,19 @@ def _own_lines(body: str) -> tuple[str, str]:
 
 
 def read_answer(body: str) -> Answer | None:
-    """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; else None.
+    """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; ``⭐⭐⭐⭐`` → 4;
+    else None.
 
     The comment is what follows the rating on its line and on the lines after it, as the
     survey asks ("a rating on the first line, and any comment after it")."""
     first, after = _own_lines(body)
     match = _SCORE.match(first)
+    stars = _STARS.match(first)
     if match is not None:
         score, rest = int(match.group(1)), match.group(2)
+    elif stars is not None:
+        score = sum(1 for char in stars.group(1) if char in "\u2605\u2b50")
+        rest = stars.group(2)
     else:
         match = _LEAD.match(first)
         if match is None or match.group(1).lower() not in _WORDS:
@@ -297,8 +311,32 @@ def read_answer(body: str) -> Answer | None:
 
 
 def survey_answer(session: Reader, subject: str, body: str, number: int) -> Answer | None:
-    """The rating in a reply to ticket ``number``'s survey: a valid token for that very
-    ticket in the subject and a rating on the first line; None makes it a plain follow-up."""
-    if token_number(session, subject) != number:
+    """The rating in a reply to ticket ``number``'s survey: a valid token in the subject for
+    that very ticket, or for one merged into it (its conversation goes on in ``number``,
+    where the answer lands), and a rating on the first line; None makes it a plain
+    follow-up."""
+    asked = token_number(session, subject)
+    if asked is None or not _merged_into(session, asked, number):
         return None
     return read_answer(body)
+
+
+_MERGE_STEPS = 20
+"""How many merges a survey's ticket may be away from the one its answer lands on."""
+
+
+def _merged_into(session: Reader, asked: int, number: int) -> bool:
+    """Whether ticket ``asked`` is ``number``, or was merged into it (directly or through
+    other merges)."""
+    conn = connection_of(session)
+    current = asked
+    for _ in range(_MERGE_STEPS):
+        if current == number:
+            return True
+        into = conn.execute(
+            select(Ticket.merged_into_id).where(Ticket.number == current)
+        ).scalar_one_or_none()
+        if into is None:
+            return False
+        current = conn.execute(select(Ticket.number).where(Ticket.id == into)).scalar_one()
+    return False

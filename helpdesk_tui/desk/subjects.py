@@ -177,3 +177,10 @@ def reply_subject(subject: str, number: int) -> str:
     """``Re: <subject> [#<number>]``: one ``Re:`` and one token, whatever ``subject`` held."""
     base = base_subject(subject)
     return f"Re: {base} [#{number}]" if base else f"Re: [#{number}]"
+
+
+def token_subject(subject: str, number: int) -> str:
+    """``<subject> [#<number>]``: the ticket's token on a mail that answers nothing (no
+    ``Re:``), whatever ``subject`` held."""
+    base = base_subject(subject)
+    return f"{base} [#{number}]" if base else f"[#{number}]"

@@ -237,6 +237,7 @@ def read_message(
         mail_class=verdict.mail_class,
         reason=verdict.reason,
         no_ack=verdict.no_ack,
+        mailing_list=_from_a_list(parsed),
         message_id=parsed.message_id,
         subject=parsed.subject,
         from_address=parsed.from_address,
@@ -320,6 +321,12 @@ def serve_reads(
             results.send((task_id, read))
     except (OSError, EOFError, KeyboardInterrupt):
         return  # the poller went away
+
+
+def _from_a_list(parsed: ParsedMessage) -> bool:
+    """A mailing list delivered it: ``List-Id`` (RFC 2919) or ``Precedence: list``."""
+    headers = parsed.headers
+    return "list-id" in headers or headers.get("precedence", "").strip().lower() == "list"
 
 
 def subject_tokens(subject: str) -> tuple[int, ...]:

@@ -16,7 +16,9 @@ module only says what the message is, from its headers and MIME structure:
   From is one of the desk's addresses without that mark (a colleague's mail client, a web
   form sending as the desk, a forgery) — machine mail too, never a ticket of its own.
 - **auto-reply**: RFC 3834 ``Auto-Submitted`` (anything but ``no``), ``X-Autoreply``,
-  ``X-Autorespond``, ``Precedence: auto_reply/bulk/junk``, or an out-of-office subject.
+  ``X-Autorespond``, ``Precedence: auto_reply/bulk/junk``, or an out-of-office subject
+  that answers a mail (``Out of Office: <subject>``, the whole subject, or In-Reply-To):
+  "Out of office not working in Outlook", new, is a person's question.
 
 A person's mail may still be unfit for an acknowledgement (``no_ack``): a mailing list
 (``List-Id``, ``Precedence: list``), ``X-Auto-Response-Suppress``, a null sender.
@@ -218,9 +220,29 @@ def _auto_reply_reason(parsed: ParsedMessage) -> str | None:
     for marker in ("x-autoreply", "x-autorespond"):
         if marker in headers:
             return f"{marker.title()} header"
-    if _OUT_OF_OFFICE.search(parsed.subject):
+    if _out_of_office_subject(parsed):
         return "out-of-office subject"
     return None
+
+
+_ANSWERED_SUBJECT = re.compile(
+    r"^(?::|(?:re|aw|sv|vs|odp|antw|r|rif|ref|réf|wg|fw|fwd)\s*:)|\[#\d+\]", re.IGNORECASE
+)
+
+
+def _out_of_office_subject(parsed: ParsedMessage) -> bool:
+    """An out-of-office subject that is one: it names the mail it answers ("Out of Office:
+    <subject>", "Automatic reply Re: …", a ticket token), is the whole subject, or the mail
+    answers another (In-Reply-To, References). "Out of office not working in Outlook",
+    new, is a person's question."""
+    subject = parsed.subject or ""
+    found = _OUT_OF_OFFICE.search(subject)
+    if found is None:
+        return False
+    rest = subject[found.end() :].strip()
+    if not rest or parsed.in_reply_to or parsed.references:
+        return True
+    return _ANSWERED_SUBJECT.search(rest) is not None
 
 
 def _no_ack_reason(parsed: ParsedMessage) -> str | None:

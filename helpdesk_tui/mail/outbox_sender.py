@@ -28,7 +28,6 @@ import aiosmtplib
 
 from helpdesk_tui.desk import outbox
 from helpdesk_tui.desk.outbox import OutboxStatus
-from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.mail.ingest import ACK_KIND
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
@@ -168,10 +167,9 @@ class OutboxSender:
         message["To"] = ", ".join(_split(row.to_addresses))
         if row.cc_addresses:
             message["Cc"] = ", ".join(_split(row.cc_addresses))
-        subject = row.subject
-        if ticket is not None:
-            subject = reply_subject(subject, ticket.number)
-        message["Subject"] = subject
+        message["Subject"] = (
+            outbox.mail_subject(row, ticket.number) if ticket is not None else row.subject
+        )
         message["Date"] = format_datetime(utcnow())
         message["Message-ID"] = row.email_message_id or self.signer.new(None)
         if row.in_reply_to:

@@ -455,17 +455,40 @@ def _header_fields(raw: bytes | bytearray) -> list[tuple[str, str]]:
     end = _HEADER_END.search(raw)
     head = raw[: end.end()] if end else raw
     message = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
-    return [
-        (name.strip().lower(), _raw_to_text(_FOLD.sub("", value)))
-        for name, value in message.raw_items()
-    ]
+    items = [(name.strip().lower(), _FOLD.sub("", value)) for name, value in message.raw_items()]
+    charset = None
+    if not all(value.isascii() for _, value in items):
+        charset = _text_charset(raw, message.get_param("charset"))
+    return [(name, _raw_to_text(value, charset)) for name, value in items]
 
 
-def _raw_to_text(value: str) -> str:
-    """The parser keeps undeclared 8-bit header bytes as surrogates; give them a charset."""
+_TEXT_CHARSET = re.compile(
+    rb"""(?im)^content-type:[ \t]*text/[^\r\n]*?charset[ \t]*=[ \t]*["']?([a-z0-9._:-]{1,40})"""
+)
+_CHARSET_SCAN_BYTES = 64 * 1024
+
+
+def _text_charset(raw: bytes | bytearray, top: object) -> str | None:
+    """The charset the message declares for its text: the top level's ``charset``, else
+    the first text part's (looked for in the first 64 KiB): what an old mailer that writes
+    raw 8-bit headers wrote them in too."""
+    if isinstance(top, str) and top.strip():
+        return top.strip()
+    found = _TEXT_CHARSET.search(bytes(raw[:_CHARSET_SCAN_BYTES]))
+    return found.group(1).decode("ascii") if found else None
+
+
+def _raw_to_text(value: str, charset: str | None = None) -> str:
+    """The parser keeps undeclared 8-bit header bytes as surrogates; give them a charset:
+    UTF-8 (RFC 6532), else ``charset`` (the one the message declares for its text), else
+    :func:`decode_bytes`'s fallbacks."""
     if value.isascii():
         return value
-    return decode_bytes(value.encode("utf-8", "surrogateescape"), None)
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(data, charset)
 
 
 def decode_words(value: str) -> str:

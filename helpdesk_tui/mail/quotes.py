@@ -39,7 +39,9 @@ _ORIGINAL_MESSAGE = re.compile(
 _FORWARDED = re.compile(
     r"forwarded message|begin forwarded|weitergeleitete nachricht", re.IGNORECASE
 )
-_SEPARATOR = re.compile(r"^[-_]{5,}$")
+_SEPARATOR = re.compile(r"^(?:[-_]{5,}|\* \* \*)$")
+"""A rule above quoted history: dashes or underscores (Outlook's text), or ``* * *``
+(an HTML reply's ``<hr>`` as the HTML reader writes it)."""
 _SIGNATURE_DELIMITER = re.compile(r"^--$")
 _FOOTER_DELIMITER = re.compile(r"^_{5,}$")
 _MOBILE_SIGNATURE = re.compile(

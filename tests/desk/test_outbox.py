@@ -10,11 +10,13 @@ import itertools
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
-from helpdesk_tui.desk import fields, mail_reads, outbox, thread
+from helpdesk_tui.desk import fields, mail_reads, outbox, relations, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import load_view
@@ -432,3 +434,140 @@ def test_a_soft_bounce_holds_no_later_survey(db: Database, admin: Actor) -> None
         )
     survey_id, claimed = _resolved_with_survey(db, admin, number)
     assert survey_id in claimed
+
+
+@pytest.mark.parametrize("blocks", [False, True], ids=["no blocks", "per-recipient blocks"])
+def test_a_hard_bounce_looks_for_the_surveys_to_withdraw_once(
+    db: Database, admin: Actor, blocks: bool
+) -> None:
+    """The bounced reply's address was looked for twice (as a hard bounce, then again as
+    the bounced reply's): one read of the waiting surveys withdraws what it must, each
+    once, whether the report names its recipients or only the mail."""
+    number, _, survey_id = _waiting_survey(db, admin)
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        flat = " ".join(statement.lower().split())
+        if flat.startswith("select") and "outbox.kind = " in flat.partition(" where ")[2]:
+            reads.append(flat)
+
+    recipients = [ReportedRecipient("ann@example.org", "failed", "5.1.1")] if blocks else []
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.write() as s:
+            assert outbox.record_bounce(
+                s,
+                f"<out.{number}@desk.test>",
+                dsn_status="5.1.1",
+                diagnostic="User unknown",
+                recipients=recipients,
+                now=NOW,
+            )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(reads) == 1, reads
+    row = _row(db, survey_id)
+    assert (row.status, row.last_error) == (
+        OutboxStatus.WITHDRAWN,
+        "mail to ann@example.org bounced (5.1.1)",
+    )
+    assert _survey_events(db, row.ticket_id or 0) == [
+        "not sent: mail to ann@example.org bounced (5.1.1)"
+    ]
+
+
+def test_a_survey_waiting_when_its_ticket_is_merged_away_is_withdrawn(
+    db: Database, admin: Actor
+) -> None:
+    """The agent resolved ann's ticket with a reply, then saw it was her second mail about
+    one problem and merged it into the first, still open: the survey ("your request has
+    been resolved, how did we do?") went out all the same, about a request still being
+    worked on in the other ticket. It is withdrawn, and the ticket's history says why."""
+    number, reply_id = _reply(db, admin)
+    with db.write() as s:
+        other = create_ticket(
+            s, MAIL, subject="Printer smokes", body="Still", requester_email="ann@example.org"
+        ).number
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Unplug it again.", status_after=Status.RESOLVED)
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    with db.write() as s:
+        relations.merge(s, admin, number, other)
+
+    with db.write() as s:
+        claimed = outbox.claim_due(s, NOW, _unique_id)
+    assert survey.id not in claimed and reply_id in claimed
+    row = _row(db, survey.id or 0)
+    why = f"#{number} was merged into #{other}"
+    assert (row.status, row.last_error) == (OutboxStatus.WITHDRAWN, why)
+    assert _survey_events(db, row.ticket_id or 0) == [f"not sent: {why}"]
+
+
+def test_a_survey_waiting_when_its_ticket_is_opened_again_is_withdrawn_and_asked_later(
+    db: Database, admin: Actor
+) -> None:
+    """The reply that resolved ann's ticket was still waiting to go (the mail server was
+    down) when she wrote again and the ticket opened: the survey went out behind the reply
+    all the same, asking how we did on a request open again. It is withdrawn; resolved
+    again, the ticket asks then."""
+    number, reply_id = _reply(db, admin)
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Unplug it again.", status_after=Status.RESOLVED)
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    with db.write() as s:
+        fields.set_status(s, admin, number, "open")
+
+    with db.write() as s:
+        claimed = outbox.claim_due(s, NOW, _unique_id)
+    assert survey.id not in claimed and reply_id in claimed
+    row = _row(db, survey.id or 0)
+    why = f"#{number} was opened again"
+    assert (row.status, row.last_error) == (OutboxStatus.WITHDRAWN, why)
+    assert _survey_events(db, row.ticket_id or 0) == [f"not sent: {why}"]
+
+    with db.write() as s:
+        for outbox_id in claimed:
+            outbox.record_sent(s, outbox_id, note=None, now=NOW)
+        fields.set_status(s, admin, number, "resolved")
+    [_, again] = [row for row in _rows(db) if row.kind == "survey"]
+    with db.write() as s:
+        assert outbox.claim_due(s, NOW, _unique_id) == [again.id]
+
+
+def test_a_bounce_naming_only_a_copied_recipient_leaves_the_customers_survey(
+    db: Database, admin: Actor
+) -> None:
+    """The resolving reply went to ann with a copy to her colleague bob, whose address is
+    gone: the report names bob alone as failed. ann's survey was withdrawn as if mail to
+    her had bounced ("mail to ann@example.org bounced"); it waits and goes, and only bob
+    is kept as bounced for good."""
+    number, reply_id = _reply(db, admin)
+    assert _claim(db) == [reply_id]
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        thread.reply(
+            s, admin, number, body="Done.", cc=["bob@example.org"], status_after=Status.RESOLVED
+        )
+    rows = _rows(db)
+    [survey] = [row for row in rows if row.kind == "survey"]
+    resolving = rows[-2]
+    assert resolving.kind == "reply" and resolving.cc_addresses
+    with db.write() as s:
+        assert outbox.claim_due(s, NOW, _unique_id) == [resolving.id]
+    sent = _row(db, resolving.id or 0)
+    with db.write() as s:
+        outbox.record_sent(s, sent.id or 0, note=None, now=NOW)
+        outbox.record_bounce(
+            s,
+            sent.email_message_id or "",
+            dsn_status="5.1.1",
+            diagnostic="User unknown",
+            recipients=[ReportedRecipient("bob@example.org", "failed", "5.1.1")],
+            now=NOW,
+        )
+    assert _row(db, survey.id or 0).status == OutboxStatus.QUEUED
+    assert _survey_events(db, survey.ticket_id or 0) == []
+    with db.write() as s:
+        assert outbox.claim_due(s, NOW, _unique_id) == [survey.id]
+        assert s.get(outbox.BouncedAddress, "bob@example.org") is not None
+        assert s.get(outbox.BouncedAddress, "ann@example.org") is None

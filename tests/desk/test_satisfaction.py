@@ -58,6 +58,11 @@ from helpdesk_tui.storage.models import Outbox, Status, Ticket
         ("Buona sera,\ncattivo", Answer(1, None)),
         ("Hi,\n\nIt broke again.\n5 people are waiting", None),  # no rating: a follow-up
         ("Hi,\nHello,\n5", None),  # one greeting line, not any number of them
+        ("\u2b50\u2b50\u2b50\u2b50\u2b50", Answer(5, None)),  # stars, as phones write them
+        ("\u2605\u2605\u2605 ok I guess", Answer(3, "ok I guess")),
+        ("\u2b50\ufe0f\u2b50\ufe0f\u2b50\ufe0f\u2b50\ufe0f - great", Answer(4, "great")),
+        ("\u2605\u2605\u2605\u2605\u2605\u2605", None),  # six: no rating
+        ("\u2605 It broke again.", Answer(1, "It broke again.")),
     ],
 )
 def test_reading_an_answer(body: str, answer: Answer | None) -> None:

@@ -325,6 +325,50 @@ def test_a_copy_is_a_duplicate_within_a_batch_and_after_it(
     assert len(tickets(db)) == 1
 
 
+def test_the_mailing_list_copy_of_a_message_the_desk_has_is_a_duplicate(
+    db: Database, config: IngestConfig
+) -> None:
+    """ann wrote to the desk and to a mailing list at once: the list's copy (same
+    Message-ID, a ``[users]`` subject tag, a footer, the list's From and Reply-To) came
+    second and opened a second ticket, whose reply would have gone to the whole list. It
+    is the message the desk has, in a batch or later, as a transport copy is; a list post
+    with another text under that Message-ID still is a message of its own."""
+    message_id = new_id()
+    direct = email(
+        message_id=message_id,
+        subject="Wiki is down",
+        to=f"{DESK}, users@lists.example.org",
+        body="The wiki is down.",
+    )
+    listed = email(
+        message_id=message_id,
+        sender="Ann Customer via users <users@lists.example.org>",
+        subject="[users] Wiki is down",
+        to=f"{DESK}, users@lists.example.org",
+        body="The wiki is down.\n\n--\nusers mailing list\nhttps://lists.example.org/users",
+        headers=[
+            "List-Id: <users.lists.example.org>",
+            "Precedence: list",
+            "Reply-To: users@lists.example.org",
+        ],
+    )
+    first, copy = receive(db, config, direct, listed)
+    [later] = receive(db, config, listed.replace(b"[users]", b"[users-digest]"))
+
+    assert (first.duplicate, copy.duplicate, later.duplicate) == (False, True, True)
+    assert copy.ticket_number == later.ticket_number == first.ticket_number
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None and requester.email == "ann@example.org"
+    assert ticket.reply_to is None
+    assert events(db, "message_id_reused") == []
+
+    other = listed.replace(b"The wiki is down.", b"Who moved my stapler?")
+    [reuse] = receive(db, config, other)
+    assert not reuse.duplicate, "another text under a reused Message-ID is its own message"
+
+
 def test_a_reused_message_id_with_other_content_is_kept_and_noted(
     db: Database, config: IngestConfig
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.agents import add_agent, set_active
 from helpdesk_tui.desk.outbox import BOUNCES_PER_REPORT, OutboxStatus
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
 from helpdesk_tui.mail.outbox_sender import OutboxSender
@@ -21,6 +21,7 @@ from .mailbuild import DESK, config_for, email, mail_settings, outbox
 from .test_unmatched_bounce import _block, _report
 
 AGENT = "bob.agent@corp.test"
+FORMER = "cat.former@corp.test"
 MAILBOX = "inbox@desk.test"
 
 
@@ -28,6 +29,8 @@ MAILBOX = "inbox@desk.test"
 def config(db: Database, admin: Actor) -> IngestConfig:
     with db.write() as session:
         add_agent(session, admin, "bob", name="Bob Agent", email="Bob.Agent@corp.test")
+        add_agent(session, admin, "cat", name="Cat Former", email="Cat.Former@corp.test")
+        set_active(session, admin, "cat", False)
     box = {"host": "127.0.0.1", "port": 1, "security": "none", "user": MAILBOX}
     settings = mail_settings(
         smtp={"host": "127.0.0.1", "port": 1, "security": "none"}, mailboxes={"support": box}
@@ -94,12 +97,15 @@ def test_a_report_on_our_mail_keeps_at_most_the_first_few(
 def test_our_own_addresses_never_keep_a_hard_bounce(
     db: Database, config: IngestConfig, matched: bool
 ) -> None:
-    """An agent's address (copied on a reply), a mailbox's and the desk's From failed too:
-    none of them is a customer whose survey must be held. Whether the report names mail
-    the desk sent or none, one definition of our addresses."""
+    """An agent's address (copied on a reply), a deactivated agent's (copied on an old
+    thread: recorded as bounced, it would hold her surveys once she is active again), a
+    mailbox's and the desk's From failed too: none of them is a customer whose survey must
+    be held. Whether the report names mail the desk sent or none, one definition of our
+    addresses."""
     _, message_id = _acknowledged(db, config)
     report = _report(
         _block(AGENT),
+        _block(FORMER),
         _block(MAILBOX),
         _block(DESK),
         _block("ann@example.org"),

@@ -91,6 +91,27 @@ def test_out_of_office_subjects_in_common_languages(subject: str) -> None:
 @pytest.mark.parametrize(
     "subject",
     [
+        "Out of office not working in Outlook",
+        "Automatic reply not sent to outside senders",
+        "Auto-reply rule broken since the update",
+        "On vacation next week - who covers my tickets?",
+        "Abwesenheitsnotiz lässt sich nicht einrichten",
+        "Réponse automatique ne fonctionne pas",
+    ],
+)
+def test_a_new_question_about_out_of_office_is_a_person(subject: str) -> None:
+    """An IT desk's everyday question ("Out of office not working in Outlook"), new, from a
+    person: its subject alone made it an auto-reply, held apart as machine mail, with no
+    ticket and no acknowledgement. An out-of-office subject names the mail it answers
+    (``Out of Office: <subject>``), is the whole subject, or comes in answer to a mail."""
+    assert kind(mail(subject=subject)) is Noise.NORMAL
+    answering = mail("In-Reply-To: <ours.1@desk.test>", subject=subject)
+    assert kind(answering) is Noise.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
         "Read: Printer on fire [#12]",
         "Not read: Re: Printer on fire [#12]",
         "Gelesen: AW: Drucker [#12]",

@@ -195,6 +195,40 @@ def test_raw_8bit_headers() -> None:
     assert result.subject == "Grüße"
 
 
+@pytest.mark.parametrize(
+    ("charset", "subject", "name"),
+    [
+        ("koi8-r", "Принтер сломан", "Иван"),
+        ("gb2312", "打印机坏了", "王伟"),
+        ("iso-8859-15", "Drucker kaputt €", "Jörg"),
+    ],
+)
+def test_raw_8bit_headers_in_the_charset_the_message_declares(
+    charset: str, subject: str, name: str
+) -> None:
+    """An old mailer wrote the subject and name as raw bytes in the charset of its text:
+    they were read as Windows-1252 ("ðÒÉÎÔÅÒ" in the queue for a Russian subject). Not
+    UTF-8, they are read in the charset the message declares for its text (the top level's,
+    else its first part's), and UTF-8 still comes first."""
+    raw = (
+        b"From: "
+        + name.encode(charset)
+        + b" <x@example.org>\r\nSubject: "
+        + subject.encode(charset)
+        + b"\r\nMIME-Version: 1.0\r\n"
+        + b'Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\n'
+        + f"Content-Type: text/plain; charset={charset}\r\n\r\n".encode()
+        + subject.encode(charset)
+        + b"\r\n--b--\r\n"
+    )
+    result = parsed(raw)
+
+    assert (result.subject, result.from_name) == (subject, name)
+    assert result.body_text.strip() == subject
+    utf8 = raw.replace(subject.encode(charset), subject.encode("utf-8"), 1)
+    assert parsed(utf8).subject == subject
+
+
 def test_control_characters_never_reach_the_subject_or_name() -> None:
     raw = lines(
         "From: =?utf-8?Q?Evil=1B[31m=E2=80=AEname?= <e@example.org>",

@@ -296,3 +296,19 @@ def test_the_quoted_message_and_its_date_are_recovered() -> None:
     for unclear in ("On 11/23/26 09:00, Carl wrote:", "On 31 Feb 2026, Carl wrote:", "Hi:"):
         assert attribution_date(unclear) is None, unclear
     assert quoted_message("No quote at all.\n-- \nDesk") is None
+
+
+def test_an_html_outlook_reply_leaves_its_rule_with_the_history() -> None:
+    """Outlook's HTML replies put a rule (``<hr>``) above the header block; read as text it
+    is ``* * *``, and it stayed in the new text: "Great job, thanks! * * *" was the
+    comment of a survey answer, and the rule ended every such reply on the ticket."""
+    text = (
+        "5\n\nGreat job, thanks!\n\n* * *\n\n"
+        "From: Desk Support <support@desk.test>  \nSent: Monday, 23 November 2026 10:00  \n"
+        "To: Ann  \nSubject: How did we do?\n\nYour request #1 has been resolved."
+    )
+
+    visible, folded = split_reply(text)
+    assert visible == "5\n\nGreat job, thanks!"
+    assert folded.startswith("* * *\n\nFrom: Desk Support")
+    assert own_words(text) == "5\n\nGreat job, thanks!"

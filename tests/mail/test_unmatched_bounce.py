@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.inbound import ReportedRecipient
-from helpdesk_tui.desk.outbox import BOUNCES_PER_REPORT, hard_bounces
+from helpdesk_tui.desk.outbox import BOUNCES_PER_REPORT, failed_for_good, hard_bounces
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import BouncedAddress, MachineMail
 
@@ -70,8 +70,9 @@ def test_a_bounce_that_matches_no_mail_keeps_its_hard_bounces_and_holds_the_surv
     """A colleague wrote to ann from their own mail program through the shared address, and
     it bounced: the report names no mail the desk knows. It was held apart, and ann's survey
     went to the dead address when her ticket was resolved. Now her hard bounce is kept (and
-    the report still held apart); a delayed or 4.x.x recipient, our own address and a
-    malformed one record nothing."""
+    the report still held apart), and frank's and hugo's, failed with a status nobody can
+    read or none; a delayed or 4.x.x recipient, our own address, a list of addresses and a
+    block without an Action record nothing."""
     settings = server_settings(dovecot, smtp_server)
     send = sender(db, settings)
     dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
@@ -89,13 +90,18 @@ def test_a_bounce_that_matches_no_mail_keeps_its_hard_bounces_and_holds_the_surv
             _block("dave@example.org, eve@example.org"),
             _block("frank@example.org", status="five"),
             "Final-Recipient: rfc822; gina@example.org\nStatus: 5.1.1",
+            "Final-Recipient: rfc822; hugo@example.org\nAction: failed",
             returned=new_id("elsewhere.example.org"),
         ),
     )
     assert poller(db, settings).run_once() == 1
     [held] = _held(db)
     assert held.kind == "bounce"
-    assert _bounced(db) == {"ann@example.org": "5.1.1"}
+    assert _bounced(db) == {
+        "ann@example.org": "5.1.1",
+        "frank@example.org": None,
+        "hugo@example.org": None,
+    }
 
     resolve_and_expect_no_survey(db, admin, send, smtp_server, ticket.number)
 
@@ -129,7 +135,30 @@ def test_which_recipients_bounced_for_good() -> None:
             ReportedRecipient("\x1b[31mred@example.org", "failed", "5.1.1"),
             ReportedRecipient("a" * 400 + "@example.org", "failed", "5.1.1"),
             ReportedRecipient("fay@example.org", "failed", "5.7.1"),
+            ReportedRecipient("gus@example.org", "failed", "n/a"),
+            ReportedRecipient("hal@example.org", "failed", "2.0.0"),
+            ReportedRecipient("ivy@example.org", None, "5.1.1"),
         ],
         ours={"support@desk.test"},
     )
-    assert found == [("ann@example.org", "5.1.1"), ("fay@example.org", "5.7.1")]
+    assert found == [
+        ("ann@example.org", "5.1.1"),
+        ("dan@example.org", None),
+        ("erin@example.org", "5.1.1"),
+        ("fay@example.org", "5.7.1"),
+        ("gus@example.org", None),
+    ]
+
+
+def test_a_failed_action_is_a_hard_bounce_unless_its_status_says_transient() -> None:
+    """RFC 3464: ``Action: failed`` is the reporting MTA's word that it gave up on the
+    recipient; the Status only says why. A report that leaves the Status out (or writes
+    one nobody can read) kept nothing, and the next survey went to the dead address."""
+    assert failed_for_good("failed", None) == (True, None)
+    assert failed_for_good(" FAILED ", "") == (True, None)
+    assert failed_for_good("failed", "five") == (True, None)
+    assert failed_for_good("failed", "5.1.10") == (True, "5.1.10")
+    assert failed_for_good("failed", "4.4.7") == (False, "4.4.7")
+    assert failed_for_good("failed", "2.0.0") == (False, "2.0.0")
+    assert failed_for_good("delayed", "5.1.1") == (False, None)
+    assert failed_for_good(None, "5.1.1") == (False, None)
