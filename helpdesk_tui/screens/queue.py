@@ -135,13 +135,21 @@ def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
     scrolled to the current view: the current view keeps its title, then its neighbours,
     nearest first (right before left), as long as theirs fit; the others show their keys
     alone, dimmed, so every key stays in sight and a view's name shows as soon as the agent
-    moves towards it (v, V or its key). Where even the keys do not all fit (some 25 views
-    at 80 columns), the bar shows those around the current view, "…" for the rest.
+    moves towards it (v, V or its key). Before that, while every other title can keep
+    ``MIN_TITLE`` cells, the longest titles are cut to "…" to make room, the current one's
+    last (the seven built-in views at 80 columns: "Recent…", no bare "6"). Where even the keys do not all fit (some 25
+    views at 80 columns), the bar shows those around the current view, "…" for the rest.
     """
     if not titles:
         return Text()
     keys = [view_key(index) or "·" for index in range(len(titles))]
     names = [plain(title) for title in titles]
+    room = width - sum(len(key) + 3 for key in keys)
+    sizes = _title_sizes(names, current, room - names[current].cell_len, keep_current=True)
+    sizes = sizes or _title_sizes(names, current, room, keep_current=False)
+    for name, size in zip(names, sizes, strict=False):  # (none: no title cut)
+        if name.cell_len > size:
+            name.truncate(size, overflow="ellipsis")
     titled = {current}
     used = sum(len(key) + 2 for key in keys) + names[current].cell_len + 1
     for distance in range(1, len(titles)):
@@ -170,6 +178,36 @@ def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
     if last < len(tabs) - 1:
         bar.append(" …", style="dim")
     return bar
+
+
+MIN_TITLE = 6
+"""The fewest cells a cut title keeps in the view bar, its "…" among them ("Recen…")."""
+
+
+def _title_sizes(
+    names: Sequence[Text], current: int, room: int, *, keep_current: bool
+) -> list[int]:
+    """The cells each title may take so that the titles (the current one's aside if
+    ``keep_current``) fit ``room``: the longest cut to one size, a cell more for those
+    nearest the current view while room is left; [] where a title would keep fewer than
+    ``MIN_TITLE`` cells."""
+    lengths = [name.cell_len for name in names]
+    cut = [index for index in range(len(names)) if not (keep_current and index == current)]
+    if sum(lengths[index] for index in cut) <= room:
+        return lengths
+    for cap in range(max(lengths[index] for index in cut), MIN_TITLE - 1, -1):
+        sizes = [
+            length if index not in cut else min(length, cap) for index, length in enumerate(lengths)
+        ]
+        spare = room - sum(sizes[index] for index in cut)
+        if spare < 0:
+            continue
+        for index in sorted(cut, key=lambda index: abs(index - current)):
+            if spare > 0 and sizes[index] < lengths[index]:
+                sizes[index] += 1
+                spare -= 1
+        return sizes
+    return []
 
 
 def _tabs_in_sight(tabs: Sequence[Text], current: int, width: int) -> tuple[int, int]:

@@ -1475,6 +1475,22 @@ def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:
     )
 
 
+def test_view_bar_at_80_columns_names_every_built_in_view() -> None:
+    """The seven built-in views at 80 columns: the bar showed "6" alone (Recently
+    resolved's title did not fit). Now the longest titles are cut to "…" so every view has
+    its name, the current one whole where it can be."""
+    titles = [view.title for view in builtin_views("ada")]
+    assert len(titles) == 7
+    for current in range(len(titles)):
+        bar = view_bar(titles, current, 80)
+        assert bar.cell_len <= 80
+        for key, title in enumerate(titles, 1):
+            assert f" {key} {title[:4]}" in bar.plain, (current, bar.plain)
+        assert f" {titles[current]} " in bar.plain or len(titles[current]) > 15
+    assert " 6 Recentl… " in view_bar(titles, 0, 80).plain
+    assert " 6 Recent" in view_bar(titles, 5, 80).plain  # its title, cut: the status has it
+
+
 def test_view_bar_with_more_views_than_keys_fit_shows_those_around_the_current_one() -> None:
     """Thirty views at 80 columns: their keys alone take 90 cells. The current view's title
     stays in sight with the views nearest it; "…" says where others are."""
