@@ -237,7 +237,12 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
         with Vertical(id="canned-edit"):
             yield Static(Text(title), id="canned-edit-title")
             with Horizontal(id="canned-edit-row"):
-                yield Input(value=str(shown["name"]), placeholder="Name", id="canned-edit-name")
+                yield Input(
+                    value=str(shown["name"]),
+                    placeholder="Name",
+                    id="canned-edit-name",
+                    select_on_focus=False,  # (the first key typed replaced the name)
+                )
                 yield Checkbox(
                     "Shared",
                     value=bool(shown["shared"]),

@@ -135,10 +135,11 @@ def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
     scrolled to the current view: the current view keeps its title, then its neighbours,
     nearest first (right before left), as long as theirs fit; the others show their keys
     alone, dimmed, so every key stays in sight and a view's name shows as soon as the agent
-    moves towards it (v, V or its key). Before that, while every other title can keep
+    moves towards it (v, V or its key). Before that, while every title can keep
     ``MIN_TITLE`` cells, the longest titles are cut to "…" to make room, the current one's
-    last (the seven built-in views at 80 columns: "Recent…", no bare "6"). Where even the keys do not all fit (some 25
-    views at 80 columns), the bar shows those around the current view, "…" for the rest.
+    last (the seven built-in views at 80 columns: "Recent…", no bare "6"). Where even the
+    keys do not all fit (some 25 views at 80 columns), the bar shows those around the
+    current view, "…" for the rest.
     """
     if not titles:
         return Text()

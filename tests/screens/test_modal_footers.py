@@ -5,6 +5,7 @@ footer cuts a key in half at a narrow width; F1 is drawn as F1, as the hints nam
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.widgets._footer import FooterKey
 
@@ -105,8 +106,21 @@ async def test_the_file_list_and_the_key_help_show_their_keys(
         await until(pilot, lambda: isinstance(app.screen, AttachScreen))
         await settle(pilot)
         line = footer_line(app)
-        assert "esc Done" in line, line  # (Delete is the path field's until ↓ leaves it)
+        # The path field's keys (it showed "esc Done" alone): Enter adds, → completes.
+        assert "⏎ Add file" in line and "→ Complete" in line and "esc Done" in line, line
+        assert "Files" not in line and "Remove" not in line, line  # (no file yet)
         assert not [key for key in COMPOSER_KEYS if key in line], line
+        assert_whole_keys(app)
+        attach = app.screen
+        assert isinstance(attach, AttachScreen)
+        await pilot.press(*str(Path(__file__)), "enter")
+        await until(pilot, lambda: len(attach.files) == 1)
+        await settle(pilot)
+        assert "↓ Files" in footer_line(app), footer_line(app)
+        await pilot.press("down")  # into the list: Delete removes the file
+        await settle(pilot)
+        line = footer_line(app)
+        assert "del Remove file" in line and "Add file" not in line, line
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is composer)
         await pilot.press("f1")
