@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.pickers import ListModal
 
 if TYPE_CHECKING:
@@ -57,7 +57,11 @@ class _DeskPicker(ListModal[Any]):
     title_text = ""
     hint_text = ""
     empty_text = ""
-    """What the preview says when the desk has none at all: where to write the first."""
+    """What the preview says when the desk has none at all: where to write the first
+    ({helpdesk}: how this user calls the program, ``HelpdeskApp.command``)."""
+
+    def _empty(self) -> str:
+        return self.empty_text.format(helpdesk=clean(desk_app(self).command, single_line=True))
 
     class Found(Message):
         def __init__(self, query: str, items: list[Any]) -> None:
@@ -125,7 +129,7 @@ class _DeskPicker(ListModal[Any]):
         shown = (
             preview(self.item_body(self.items[highlighted]))
             if highlighted is not None and highlighted < len(self.items)
-            else Text("Nothing matches" if self.query_one(Input).value else self.empty_text, "dim")
+            else Text("Nothing matches" if self.query_one(Input).value else self._empty(), "dim")
         )
         self.query_one("#canned-preview", Static).update(shown)
 
@@ -156,7 +160,7 @@ class CannedPickScreen(_DeskPicker):
     hint_text = "Enter inserts the text for this ticket · Esc cancels"
     empty_text = (
         "No canned responses yet. Write one from the command palette (ctrl+p, Canned "
-        "responses) or with helpdesk canned add NAME; helpdesk demo adds examples."
+        "responses) or with {helpdesk} canned add NAME; {helpdesk} demo adds examples."
     )
 
     class Rendered(Message):
@@ -200,8 +204,8 @@ class MacroPickScreen(_DeskPicker):
 
     hint_text = "Enter applies the macro to the ticket now · Esc cancels"
     empty_text = (
-        "No macros yet. A supervisor adds one with helpdesk macro add NAME; "
-        "helpdesk demo adds examples."
+        "No macros yet. A supervisor adds one with {helpdesk} macro add NAME; "
+        "{helpdesk} demo adds examples."
     )
 
     def __init__(self, number: int) -> None:

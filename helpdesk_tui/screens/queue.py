@@ -102,20 +102,25 @@ class Load:
         return "from" if self.kind == "refresh" else self.kind
 
 
-def empty_text(*, new_desk: bool, keys: str, where: str) -> Text:
-    """What an empty queue says: another view may have tickets, unless the desk has none."""
+def empty_text(*, new_desk: bool, keys: str, where: str, command: str = "helpdesk") -> Text:
+    """What an empty queue says: another view may have tickets, unless the desk has none
+    (then how tickets come, by ``command``: how this user calls the program)."""
     if not new_desk:
         return Text(f"No tickets here. Try another view (keys {keys}) or clear the filter (Esc).")
     text = Text()
     text.append("This desk has no tickets yet.", "bold")
-    text.append(
-        "\n\nMail makes tickets once [mail] is set up:  helpdesk mail check"
-        "\nBy hand:    helpdesk ticket new --subject 'Printer on fire'"
-        "\nTo try it:  helpdesk demo --tickets 1000   (made-up tickets)"
+    command = clean(command, single_line=True)
+    text.append(  # (each command on a line of its own: a long path wrapped them mid-way)
+        "\n\nMail makes tickets once [mail] is set up:"
+        f"\n  {command} mail check"
+        "\nBy hand:"
+        f"\n  {command} ticket new --subject 'Printer on fire'"
+        "\nTo try it, made-up tickets:"
+        f"\n  {command} demo --tickets 1000"
         "\n\nExpected your team's tickets? This terminal opened\n  "
     )
     text.append_text(plain(where))
-    text.append("\nand a team's desk is set by database_url (helpdesk config show).")
+    text.append(f"\nand a team's desk is set by database_url ({command} config show).")
     return text
 
 
@@ -605,7 +610,8 @@ class QueueScreen(KeyFrames, DeskScreen):
                 self.table.say_when_empty(Text("Loading the desk…", style="italic"))
             elif says:  # a desk without tickets: how they come, in the table's place
                 where = self.desk.location
-                empty.update(empty_text(new_desk=True, keys=keys, where=where))
+                command = self.desk_app.command
+                empty.update(empty_text(new_desk=True, keys=keys, where=where, command=command))
             else:
                 self.table.say_when_empty(empty_text(new_desk=False, keys=keys, where=""))
             self._empty_says = says

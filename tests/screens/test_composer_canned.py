@@ -167,18 +167,22 @@ async def test_an_empty_canned_picker_says_where_to_write_one(
 ) -> None:
     number = desk_data.numbers["printer"]
     app = make_test_app()
+    app.command = "/opt/hd/bin/helpdesk"  # (the program's path: not on the PATH)
     async with app.run_test(size=(80, 24)) as pilot:
         await start(pilot, number)
         await pilot.press("ctrl+t")
         await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
         preview = app.screen.query_one("#canned-preview", Static)
         await until(pilot, lambda: "No canned responses yet" in str(preview.render()))
-        assert "helpdesk canned add NAME" in str(preview.render())
+        said = " ".join(str(preview.render()).split())
+        assert "/opt/hd/bin/helpdesk canned add NAME; /opt/hd/bin/helpdesk demo" in said
         await pilot.press("escape")
         await pilot.press("ctrl+g")
         await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
         preview = app.screen.query_one("#canned-preview", Static)
         await until(pilot, lambda: "No macros yet" in str(preview.render()))
+        said = " ".join(str(preview.render()).split())
+        assert "/opt/hd/bin/helpdesk macro add NAME; /opt/hd/bin/helpdesk demo" in said
 
 
 async def test_the_demos_canned_responses_are_in_the_picker(

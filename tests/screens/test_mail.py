@@ -390,3 +390,5 @@ def test_a_long_source_names_the_command_that_writes_it_whole_for_its_kind() -> 
     assert "(helpdesk mail quarantine show 2 --raw" in source_text(big, "quarantine", 2).plain
     spam = source_text(big, "spam", 3).plain
     assert spam.endswith("10 more bytes not shown") and "quarantine" not in spam
+    named = source_text(big, "machine", 5, "~/hd/.venv/bin/helpdesk").plain
+    assert "(~/hd/.venv/bin/helpdesk mail machine show 5 --raw > file)" in named

@@ -1404,12 +1404,15 @@ async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
         agent = add_agent(s, None, "root", role="admin")
         root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
     app = make_app(Settings(database_url=screen_db.url), screen_db, root, clock=frozen_clock)
+    app.command = "~/hd/.venv/bin/helpdesk"  # (as the README installs it: not on the PATH)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         text = "\n".join(screen_lines(app))
         assert "This desk has no tickets yet" in text
         assert screen_db.shown_url in "".join(line.strip() for line in screen_lines(app))
-        assert "helpdesk ticket new" in text and "helpdesk demo --tickets 1000" in text
+        assert "~/hd/.venv/bin/helpdesk ticket new" in text
+        assert "~/hd/.venv/bin/helpdesk demo --tickets 1000" in text
+        assert "(~/hd/.venv/bin/helpdesk config show)" in " ".join(text.split())
         assert "Try another view" not in text
         with screen_db.write() as s:
             create_ticket(s, root, subject="First!", body="Hi", requester_email="a@example.com")
