@@ -9,7 +9,7 @@ are shown through ``plain``, never as markup.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -26,6 +26,7 @@ from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.pickers import ListModal
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
@@ -85,6 +86,9 @@ class _DeskPicker(ListModal[Any]):
             yield Static("", id="canned-preview")
             yield Static("", id="canned-error", classes="-empty")
             yield Static(Text(self.hint_text), id="picker-hint")
+        # Its keys, not those of the composer below (which showed ^r Send and the rest
+        # under the picker, none of which works while it is open).
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self._lookup("")
@@ -203,14 +207,21 @@ class MacroPickScreen(_DeskPicker):
     """Dismisses with the chosen macro's name (or None); the composer applies it."""
 
     hint_text = "Enter applies the macro to the ticket now · Esc cancels"
+    DRAFT_HINTS: ClassVar[dict[str, str]] = {
+        kind: f"Enter applies it: fields now, a {kind} text into your draft · Esc cancels"
+        for kind in ("reply", "note")
+    }
+    """The hint from a composer: a text of its kind goes into the draft, not the thread."""
     empty_text = (
         "No macros yet. A supervisor adds one with {helpdesk} macro add NAME; "
         "{helpdesk} demo adds examples."
     )
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, draft_kind: str | None = None) -> None:
+        """``draft_kind``: opened from a composer of that kind (``Desk.macro_apply``)."""
         super().__init__()
         self.title_text = f"Apply a macro to #{number}"
+        self.hint_text = self.DRAFT_HINTS.get(draft_kind or "", self.hint_text)
 
     def find_items(self, query: str) -> list[MacroView]:
         return self.desk.macro_pick(query)

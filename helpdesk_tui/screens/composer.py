@@ -304,7 +304,7 @@ class ComposerScreen(ModalScreen[bool]):
             if name:
                 self._apply_macro(name, self.mark.version)
 
-        self.app.push_screen(MacroPickScreen(self.number), chosen)
+        self.app.push_screen(MacroPickScreen(self.number, self.kind), chosen)
 
     @work(thread=True, exclusive=True, group="composer-macro", exit_on_error=False)
     def _apply_macro(self, name: str, version: int) -> None:

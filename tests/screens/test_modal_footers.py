@@ -159,3 +159,37 @@ async def test_f1_is_drawn_as_f1(make_test_app: AppFactory, desk_data: DeskData)
         await settle(pilot)
         line = footer_line(app)
         assert "F1 Keys" in line and "f1" not in line, line
+
+
+async def test_the_canned_and_macro_pickers_show_their_keys_and_their_hint(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Ctrl-T and Ctrl-G over a reply: the footer showed the composer's keys (^r Send …),
+    none of which works while the picker is open; and at 24 lines the canned picker's
+    choices and preview pushed its hint out of the box."""
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.macros import MacroSpec
+    from helpdesk_tui.screens.canned_picker import CannedPickScreen, MacroPickScreen
+
+    desk = Desk(desk_data.db, desk_data.ada)
+    body = "Hi {{requester.first_name}},\n\n" + "A line of the answer. " * 20 + "\n\nBye"
+    for n in range(9):
+        desk.canned_save(f"Answer {n}", body, shared=True)
+        desk.macro_save(MacroSpec(name=f"Macro {n}", body=body, status="waiting"))
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await open_composer(pilot, desk_data.numbers["printer"])
+        for key, picker, hint in (
+            ("ctrl+t", CannedPickScreen, "Enter inserts the text for this ticket"),
+            ("ctrl+g", MacroPickScreen, "a reply text into your draft"),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda picker=picker: isinstance(app.screen, picker))
+            await until(pilot, lambda: app.screen.query_one("OptionList").option_count > 6)
+            await settle(pilot)
+            line = footer_line(app)
+            assert "esc Cancel" in line, line
+            assert not [key for key in COMPOSER_KEYS if key in line], line
+            assert any(hint in drawn for drawn in screen_lines(app)), screen_lines(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is composer)
