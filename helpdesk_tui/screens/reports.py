@@ -205,7 +205,10 @@ class ReportsScreen(DeskScreen):
         Binding("3", "preset('30d')", "30d", id="reports.30d"),
         Binding("4", "preset('quarter')", "Quarter", id="reports.quarter"),
         Binding("f", "filter", "Filter", id="reports.filter"),
-        Binding("t", "toggle_tables", "Table", id="reports.tables"),
+        # One key, said as what it shows next, and only on a tab with a chart: on Agents,
+        # Breakdown and Backlog (tables only) "t Table" did nothing.
+        Binding("t", "show_tables(True)", "Table", id="reports.tables"),
+        Binding("t", "show_tables(False)", "Chart", id="reports.charts"),
         Binding("r", "rerun", "Refresh", show=False, id="reports.refresh"),
         Binding("escape", "app.reports", "Back", show=False, id="reports.back"),
     ]
@@ -326,8 +329,22 @@ class ReportsScreen(DeskScreen):
             switcher = self.query_one(f"#tab-{pane} ContentSwitcher", ContentSwitcher)
             switcher.current = f"{pane}-table" if show else f"{pane}-chart"
 
-    def action_toggle_tables(self) -> None:
-        self.show_tables = not self.show_tables
+    CHARTED = ("tab-volume", "tab-times", "tab-csat")
+    """The tabs with a chart, shown as a table by ``t``."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tables":
+            tabs = self.query_one("#report-tabs", TabbedContent)
+            return tabs.active in self.CHARTED and parameters[0] != self.show_tables
+        return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        self.refresh_bindings()
+
+    def action_show_tables(self, show: bool) -> None:
+        self.show_tables = show
+        self.refresh_bindings()
 
     def action_preset(self, name: str) -> None:
         self.query_spec = preset_query(name, self.desk.clock().date(), self.query_spec)

@@ -197,6 +197,31 @@ def as_shown(printed: list[list[str]]) -> list[list[str]]:
     ]
 
 
+async def test_t_is_shown_as_what_it_shows_next_and_only_on_a_tab_with_a_chart(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The footer said "t Table" on every tab: on Agents, Breakdown and Backlog (tables
+    only) t did nothing, and over a table it meant the chart."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        assert " t Table " in screen_lines(app)[-1]
+        await pilot.press("t")
+        await settle(pilot)
+        assert screen.show_tables and " t Chart " in screen_lines(app)[-1]
+        for tab in ("tab-agents", "tab-breakdown", "tab-backlog"):
+            screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
+            await settle(pilot)
+            assert " t " not in screen_lines(app)[-1], (tab, screen_lines(app)[-1])
+        screen.query_one("#report-tabs").active = "tab-times"  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert not screen.show_tables and " t Table " in screen_lines(app)[-1]
+
+
 async def test_cli_csv_equals_the_screens_table(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
