@@ -254,6 +254,7 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
             yield Static(
                 Text("ctrl+s saves · Esc cancels · F1 lists the keys"), id="canned-edit-hint"
             )
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the list's under it)
 
     def on_mount(self) -> None:
         self._draft.shown()

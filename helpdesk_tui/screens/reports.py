@@ -171,6 +171,7 @@ class ReportFilterScreen(ModalScreen[ReportQuery | None]):
                     yield Label(name.capitalize())
                     yield Input(getattr(self.query_now, name) or "", id=name, placeholder="any")
             yield Static("", id="report-filter-error")
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the report's under it)
 
     @on(Input.Submitted)
     def _apply(self) -> None:

@@ -18,7 +18,14 @@ from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_composer, open_ticket, screen_lines, settle, until
+from tests.screens.ticket_helpers import (
+    open_canned_editor,
+    open_composer,
+    open_ticket,
+    screen_lines,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -193,3 +200,30 @@ async def test_the_canned_and_macro_pickers_show_their_keys_and_their_hint(
             assert any(hint in drawn for drawn in screen_lines(app)), screen_lines(app)
             await pilot.press("escape")
             await until(pilot, lambda: app.screen is composer)
+
+
+async def test_the_canned_editor_and_the_report_filter_show_their_own_keys(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Over the canned responses' list and the reports, the footer showed the keys of the
+    screen below (a Add, d Delete; t Table, 1 Today): typed into the editor's fields, or
+    doing nothing. Each shows its own."""
+    from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_canned_editor(pilot)
+        line = footer_line(app)
+        assert line.split() == ["^s", "Save", "esc", "Cancel"], line
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")  # (the list)
+        await settle(pilot)
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, ReportsScreen))
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert line.split() == ["esc", "Cancel"], line
