@@ -48,6 +48,7 @@ from helpdesk_tui.desk.reports import (
     periods_table,
     times_table,
 )
+from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -143,6 +144,16 @@ def summary_text(result: ReportResult, width: int) -> Text:
         text.append(value, style="bold")
         used += cells
     return text
+
+
+def _worded(data: Table, column: int) -> Table:
+    """``data`` with the desk values of ``column`` in words (``in_progress``: ``in progress``),
+    as the queue, the ticket and its history say them."""
+    rows = tuple(
+        tuple(words(v) if i == column and isinstance(v, str) else v for i, v in enumerate(row))
+        for row in data.rows
+    )
+    return data._replace(rows=rows)
 
 
 class ReportFilterScreen(ModalScreen[ReportQuery | None]):
@@ -264,7 +275,7 @@ class ReportsScreen(DeskScreen):
         fill(self.query_one("#csat-table", DataTable), periods_table(result))
         fill(self.query_one("#agents-table", DataTable), agents_table(result))
         fill(self.query_one("#breakdown-table", DataTable), self._breakdowns(result))
-        fill(self.query_one("#backlog-table", DataTable), backlog_table(result))
+        fill(self.query_one("#backlog-table", DataTable), _worded(backlog_table(result), 0))
         self._draw(result)
 
     def _show_summary(self, result: ReportResult) -> None:
@@ -281,7 +292,12 @@ class ReportsScreen(DeskScreen):
         rows = tuple(
             (grouping.value, *row)
             for grouping in BREAKDOWNS
-            for row in breakdown_table(result, grouping).rows
+            for row in (
+                # (types in words, as the other screens say them; categories as named)
+                _worded(breakdown_table(result, grouping), 0)
+                if grouping is Grouping.TYPE
+                else breakdown_table(result, grouping)
+            ).rows
         )
         return Table("Breakdown", ("by", "value", "created", "resolved"), rows)
 

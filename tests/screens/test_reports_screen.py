@@ -201,7 +201,8 @@ async def test_t_is_shown_as_what_it_shows_next_and_only_on_a_tab_with_a_chart(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
     """The footer said "t Table" on every tab: on Agents, Breakdown and Backlog (tables
-    only) t did nothing, and over a table it meant the chart."""
+    only) t did nothing, and over a table it meant the chart. (The Backlog tab said
+    "in_progress", where every other screen says "in progress".)"""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_reports(pilot)
@@ -215,6 +216,10 @@ async def test_t_is_shown_as_what_it_shows_next_and_only_on_a_tab_with_a_chart(
             screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
             await settle(pilot)
             assert " t " not in screen_lines(app)[-1], (tab, screen_lines(app)[-1])
+            # (and statuses and types in words, as every other screen says them)
+            drawn = "\n".join(screen_lines(app))
+            assert "in_progress" not in drawn and "on_hold" not in drawn, drawn
+        assert " in progress " in drawn and " on hold " in drawn, drawn
         screen.query_one("#report-tabs").active = "tab-times"  # type: ignore[attr-defined]
         await settle(pilot)
         await pilot.press("t")
