@@ -227,3 +227,21 @@ async def test_the_canned_editor_and_the_report_filter_show_their_own_keys(
         await settle(pilot)
         line = footer_line(app)
         assert line.split() == ["esc", "Cancel"], line
+
+
+async def test_the_palette_shows_its_own_keys(make_test_app: AppFactory) -> None:
+    """The palette left the queue's footer in sight (/ Search, f Filter …), whose keys
+    type into the palette's search while it is open."""
+    from textual.command import CommandPalette
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert footer_line(app).split() == ["esc", "Close"], footer_line(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert all(key in footer_line(app) for key in QUEUE_KEYS), footer_line(app)
