@@ -175,6 +175,9 @@ class HelpdeskApp(App[None]):
             self._desk = _new_desk(db, actor, clock)
         self._opening = opening
         self.kept = kept
+        self.command = "helpdesk"
+        """How hints name this program (``program.command_name``: the CLI sets it to the
+        program's path where ``helpdesk`` is not it)."""
         """The first page as last seen (``queue_cache``), shown until the live one comes."""
         self.idle_collector = heap.IdleCollector()
         """Told of every key, click and paste; collects in pauses once the heap settles."""

@@ -52,6 +52,8 @@ class MailLink:
         """Why the last read of the mail state failed (the database is away, say)."""
         self.changed: Signal[MailLink] = Signal(app, "mail-changed")
         self._service: MailService | None = None
+        self._mail_jobs = False
+        """The service running is mail's (polls and sends), not the SLA pass alone."""
         self._lock = threading.Lock()
         self._stopping = False
         self._paused = False
@@ -71,7 +73,9 @@ class MailLink:
 
     @property
     def running(self) -> bool:
-        return self._service is not None
+        """Mail is polled and sent from this terminal (the SLA pass alone does not count:
+        with mail kept off by a problem, the line must still say so)."""
+        return self._service is not None and self._mail_jobs
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -120,7 +124,7 @@ class MailLink:
                 else:
                     service = desk_jobs(self.app.desk, options)
                 service.start()
-                self._service = service
+                self._service, self._mail_jobs = service, mail_jobs
         except Exception as error:
             log.exception("mail service did not start")
             self.app.call_from_thread(self._not_started, f"{type(error).__name__}: {error}")

@@ -30,21 +30,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u2
 # they would become raw bytes again (a C1 byte among them), so they are shown as U+FFFD.
 _BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# Invisible characters that make two names look alike: zero-width space / non-joiner /
-# joiner, word joiner and invisible operators, BOM, Mongolian vowel separator, combining
-# grapheme joiner, Hangul fillers. Bodies keep them (emoji sequences and several scripts
-# need ZWJ/ZWNJ); single-line text (subjects, names, tags, file names) loses them.
-_INVISIBLE = re.compile(r"[\u034f\u115f\u1160\u180e\u200b\u200c\u2060-\u2064\u3164\ufeff\uffa0]")
-# The zero-width joiner (ZWJ) is one of them, except between two emoji, where it makes one
-# picture of them (a family, a rainbow flag, a person at a laptop; the emoji before it may
-# carry its variation selector or skin tone): single-line text loses it everywhere else.
-_EMOJI = (
-    "[\u00a9\u00ae\u203c\u2049\u2122\u2139\u2190-\u21ff\u2300-\u27bf\u2900-\u297f"
-    "\u2b00-\u2bff\u3030\u303d\u3297\u3299\U0001f000-\U0001faff]"
+# Invisible characters that make two names look alike: zero-width space, word joiner and
+# invisible operators, BOM, Mongolian vowel separator, combining grapheme joiner, Hangul
+# fillers. Bodies keep them; single-line text (subjects, names, tags, file names) loses them.
+_INVISIBLE = re.compile(r"[\u034f\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0]")
+# The zero-width non-joiner (ZWNJ) and joiner (ZWJ) are invisible too, and single-line text
+# loses them except where they do their work, as Unicode lets identifiers keep them (UAX #31
+# §2.3, IDNA's CONTEXTJ rules in RFC 5892): a ZWNJ after a virama (Hindi क्‌ष) or between
+# two letters that would join (Persian می‌خواهم: Joining_Type L/D, then R/D, with only
+# transparent marks between), a ZWJ after a virama (the half form क्‍ष) or between two emoji
+# (a family, a rainbow flag; the emoji before it may carry its variation selector or skin
+# tone). The properties come from Unicode's own data through the ``regex`` module (Python's
+# unicodedata has neither Joining_Type nor Extended_Pictographic).
+_KEPT_JOINER = (
+    r"(?<=\p{ccc=Virama})[\u200c\u200d]"
+    r"|(?<=[\p{jt=L}\p{jt=D}]\p{jt=T}*)\u200c(?=\p{jt=T}*[\p{jt=R}\p{jt=D}])"
+    r"|(?<=\p{Extended_Pictographic}[\ufe0f\p{Emoji_Modifier}]?)\u200d"
+    r"(?=\p{Extended_Pictographic})"
 )
-_LONE_JOINER = re.compile(
-    rf"\u200d(?!{_EMOJI})|(?<!{_EMOJI})(?<!{_EMOJI}[\ufe0f\U0001f3fb-\U0001f3ff])\u200d"
-)
+_IDLE_JOINER = rf"(?!{_KEPT_JOINER})[\u200c\u200d]"
 MAX_MARKS = 4
 """The most combining marks kept on one character on the way to the terminal: real scripts
 use up to three (Vietnamese ệ decomposed: two; Hindi क़ीं: three; Thai ผู้: two; a keycap
@@ -91,9 +95,17 @@ def _capped_marks(found: re.Match[str]) -> str:
 
 
 def _without_zero_width(text: str) -> str:
-    """``text`` without invisible characters that spoof, a joiner between two emoji kept."""
+    """``text`` without invisible characters that spoof, a joiner doing its work kept
+    (``_KEPT_JOINER``)."""
     text = _INVISIBLE.sub("", text)
-    return _LONE_JOINER.sub("", text) if "\u200d" in text else text
+    return _without_idle_joiners(text) if "\u200c" in text or "\u200d" in text else text
+
+
+def _without_idle_joiners(text: str) -> str:
+    """``text`` without the ZWNJ and ZWJ that join nothing (``_KEPT_JOINER``)."""
+    import regex  # (here: only text with a joiner needs it)
+
+    return str(regex.sub(_IDLE_JOINER, "", text))
 
 
 def without_escape_sequences(text: str) -> str:

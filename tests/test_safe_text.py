@@ -145,3 +145,26 @@ def test_a_joiner_in_a_name_or_subject_stays_only_between_two_emoji() -> None:
         assert text("paypa\u200dl\u200d.com") == "paypal.com"
     devanagari = "\u0915\u094d\u200d\u0937"  # क्‍ष: the half form asked for by ZWJ
     assert clean(devanagari) == devanagari
+
+
+def test_a_non_joiner_in_a_name_or_subject_stays_where_it_shapes_letters() -> None:
+    """ZWNJ (U+200C) writes Persian and Indic words: it keeps two letters that would join
+    apart (Persian "mi-khaham", I want: the prefix mi stays unjoined) or stops a conjunct
+    after a virama (Hindi k-virama-ssa). Single-line text dropped it everywhere and so
+    changed those words; it still drops one that shapes nothing (between Latin letters, after a
+    letter that never joins), where it only makes two names look alike."""
+    from helpdesk_tui.safe_text import without_invisibles
+
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # mi-khaham
+    with_a_mark = "\u0646\u0645\u06cc\u064e\u200c\u062e\u0648\u0627\u0647\u0645"  # a fatha first
+    hindi = "\u0915\u094d\u200c\u0937"  # no conjunct
+    for text in (lambda t: clean(t, single_line=True), without_invisibles):
+        for written in (persian, with_a_mark, hindi, f"Re: {persian} — {hindi}"):
+            assert text(written) == written
+        assert text("ad\u200cmin pay\u200cpal") == "admin paypal"
+        assert text("\u0627\u200c\u0628") == "\u0627\u0628"  # alef joins nothing after it
+        assert text("\u200c\u062e \u0645\u06cc\u200c") == "\u062e \u0645\u06cc"
+        # A joiner between two emoji (Unicode's Extended_Pictographic), not between arrows.
+        assert text("\U0001f3c3\u200d\u2640\ufe0f \u2190\u200d\u2192") == (
+            "\U0001f3c3\u200d\u2640\ufe0f \u2190\u2192"
+        )

@@ -43,6 +43,9 @@ class MacroResult:
     version: int
     """The ticket's version after the macro: every event of it carries this one."""
     changes: tuple[str, ...]
+    draft_text: str = ""
+    """The macro's text, rendered for the ticket, where it goes into the agent's draft
+    (``macro_apply``'s ``draft_kind``) instead of the thread."""
 
 
 def placeholder_values(
@@ -207,11 +210,19 @@ class CannedService(CannedReads):
         expected_version: int | None,
         desk_name: str,
         attachments: Sequence[NewAttachment] = (),
+        draft_kind: str | None = None,
     ) -> MacroResult:
         """Apply macro ``name`` to ticket ``number`` as one change, refused when the ticket
-        is no longer at ``expected_version`` (what the agent saw)."""
+        is no longer at ``expected_version`` (what the agent saw).
+
+        ``draft_kind``: the agent applies it from a composer of that kind ("reply", "note").
+        A text of that kind is then not written to the thread beside the agent's draft (two
+        replies, one of them half-written) but returned, rendered, for the draft: the fields
+        change now, the text goes out with the draft. A text of the other kind is written
+        as the macro says (a note, while a reply is being written)."""
         view = self.macro_get(name)
         number = parse_number(number)
+        to_draft = bool(view.spec.body) and view.spec.body_kind == draft_kind
         with self._write() as session:
             # Locked before anything of it is read: a plain read first would keep the
             # version seen then in the session, and the check would compare against that.
@@ -225,5 +236,12 @@ class CannedService(CannedReads):
                 expected_version=expected_version,
                 values=values,
                 attachments=attachments,
+                text_to_draft=to_draft,
             )
-            return MacroResult(ticket.number, ticket.version, tuple(view.changes()))
+            changes = tuple(view.changes())
+            if not to_draft:
+                return MacroResult(ticket.number, ticket.version, changes)
+            text = render(view.spec.body, values)
+            said = f"{view.spec.body_kind} text"
+            changes = tuple(f"{said} into your draft" if c == said else c for c in changes)
+            return MacroResult(ticket.number, ticket.version, changes, draft_text=text)

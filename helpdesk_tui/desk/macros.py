@@ -62,12 +62,17 @@ def apply(
     expected_version: int | None,
     values: Mapping[str, str],
     attachments: Sequence[NewAttachment] = (),
+    text_to_draft: bool = False,
 ) -> Ticket:
     """Apply ``spec`` to ticket ``number`` as one change (see the module's docstring).
 
     ``values`` fill the text's placeholders; an unknown one refuses the whole macro.
+    ``text_to_draft``: the text is not written to the thread (the agent's composer puts it
+    in the draft it holds, sent with it); the fields change all the same.
     """
     text = render(spec.body, values) if spec.body else ""
+    if text_to_draft:
+        text = ""
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)
     if ticket.status == Status.CLOSED:

@@ -65,7 +65,11 @@ class EventView:
     new_value: str | None
     created_at: datetime
     text: str
-    """``bob: status open → in progress`` (:func:`~helpdesk_tui.desk.history.describe`)."""
+    """``bob: status open → in progress`` (:func:`~helpdesk_tui.desk.history.describe`);
+    ``… — on #41`` for a change made on a ticket merged into this one."""
+    on_ticket: int | None = None
+    """The ticket the change was made on, where it is another one merged into this one (a
+    merge moves its history here): its escalation, say, is not this ticket's."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class TicketDetail:
                     "old": e.old_value,
                     "new": e.new_value,
                     "at": e.created_at.isoformat(),
+                    **({"on_ticket": e.on_ticket} if e.on_ticket is not None else {}),
                 }
                 for e in self.events
             ],
@@ -189,8 +194,14 @@ def _message_view(
     )
 
 
-def _event_view(event: Any) -> EventView:
+def _event_view(event: Any, number: int) -> EventView:
+    """``event`` of ticket ``number`` as a line of its history, said to be of the ticket it
+    was made on where a merge moved it here."""
     assert event.id is not None
+    text = describe(event)
+    on_ticket = event.ticket_number if event.ticket_number not in (None, number) else None
+    if on_ticket is not None:
+        text = f"{text} — on #{on_ticket}"
     return EventView(
         id=event.id,
         actor=event.actor,
@@ -199,7 +210,8 @@ def _event_view(event: Any) -> EventView:
         old_value=event.old_value,
         new_value=event.new_value,
         created_at=event.created_at,
-        text=describe(event),
+        text=text,
+        on_ticket=on_ticket,
     )
 
 
@@ -244,7 +256,7 @@ def ticket_detail(session: Reader, number: int, *, bodies: bool = True) -> Ticke
         for values in session.execute(statement)
     ]
     events = [
-        _event_view(values)
+        _event_view(values, number)
         for values in session.execute(
             select(event).where(Event.ticket_id == ticket.id).order_by(Event.id)
         )

@@ -27,6 +27,18 @@ from helpdesk_tui.widgets.attachment_list import AttachedFile, PathSuggester
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
+class PathInput(Input):
+    """The path field, its keys in the footer: Enter adds the file, → takes the completion
+    (Input's own keys, which the footer did not show: it showed "esc Done" alone)."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Add file", id="attach.add"),
+        Binding("right", "cursor_right", "Complete", id="attach.complete"),
+        # (the field's own ↓ scrolls, and so hid the screen's from the footer)
+        Binding("down", "screen.to_list", "Files", id="attach.to-list"),
+    ]
+
+
 class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
     """Dismisses with the draft's files as they are when the agent is done."""
 
@@ -36,7 +48,7 @@ class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
     BINDINGS = [
         Binding("escape", "done", "Done", id="attach.done"),
         Binding("delete", "remove", "Remove file", id="attach.remove"),
-        Binding("down", "to_list", "Files", show=False, id="attach.to-list"),
+        Binding("down", "to_list", "Files", show=False, id="attach.list"),
     ]
 
     def __init__(self, files: tuple[AttachedFile, ...], limits: Limits) -> None:
@@ -48,7 +60,7 @@ class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
         with Vertical(id="picker"):
             yield Static(Text("Files on this draft"), id="picker-title")
             yield OptionList(id="attach-files")
-            yield Input(
+            yield PathInput(
                 placeholder="Path of a file to attach (→ completes)",
                 suggester=PathSuggester(cwd=Path.cwd()),
                 id="attach-path",
@@ -69,6 +81,12 @@ class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
             label.append(f"  {human_bytes(item.size)}", "dim")
             options.add_option(Option(label, id=str(index)))
         options.display = bool(self.files)
+        self.refresh_bindings()  # (↓ Files while there are files)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_list":
+            return bool(self.files)  # (no file: nothing to go down to, no key shown)
+        return True
 
     def _error(self, message: str) -> None:
         error = self.query_one("#attach-error", Static)

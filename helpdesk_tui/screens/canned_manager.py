@@ -237,7 +237,12 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
         with Vertical(id="canned-edit"):
             yield Static(Text(title), id="canned-edit-title")
             with Horizontal(id="canned-edit-row"):
-                yield Input(value=str(shown["name"]), placeholder="Name", id="canned-edit-name")
+                yield Input(
+                    value=str(shown["name"]),
+                    placeholder="Name",
+                    id="canned-edit-name",
+                    select_on_focus=False,  # (the first key typed replaced the name)
+                )
                 yield Checkbox(
                     "Shared",
                     value=bool(shown["shared"]),
@@ -249,6 +254,7 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
             yield Static(
                 Text("ctrl+s saves · Esc cancels · F1 lists the keys"), id="canned-edit-hint"
             )
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the list's under it)
 
     def on_mount(self) -> None:
         self._draft.shown()

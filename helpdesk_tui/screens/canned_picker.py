@@ -9,7 +9,7 @@ are shown through ``plain``, never as markup.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,8 +24,9 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.pickers import ListModal
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
@@ -57,7 +58,11 @@ class _DeskPicker(ListModal[Any]):
     title_text = ""
     hint_text = ""
     empty_text = ""
-    """What the preview says when the desk has none at all: where to write the first."""
+    """What the preview says when the desk has none at all: where to write the first
+    ({helpdesk}: how this user calls the program, ``HelpdeskApp.command``)."""
+
+    def _empty(self) -> str:
+        return self.empty_text.format(helpdesk=clean(desk_app(self).command, single_line=True))
 
     class Found(Message):
         def __init__(self, query: str, items: list[Any]) -> None:
@@ -81,6 +86,9 @@ class _DeskPicker(ListModal[Any]):
             yield Static("", id="canned-preview")
             yield Static("", id="canned-error", classes="-empty")
             yield Static(Text(self.hint_text), id="picker-hint")
+        # Its keys, not those of the composer below (which showed ^r Send and the rest
+        # under the picker, none of which works while it is open).
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self._lookup("")
@@ -125,7 +133,7 @@ class _DeskPicker(ListModal[Any]):
         shown = (
             preview(self.item_body(self.items[highlighted]))
             if highlighted is not None and highlighted < len(self.items)
-            else Text("Nothing matches" if self.query_one(Input).value else self.empty_text, "dim")
+            else Text("Nothing matches" if self.query_one(Input).value else self._empty(), "dim")
         )
         self.query_one("#canned-preview", Static).update(shown)
 
@@ -156,7 +164,7 @@ class CannedPickScreen(_DeskPicker):
     hint_text = "Enter inserts the text for this ticket · Esc cancels"
     empty_text = (
         "No canned responses yet. Write one from the command palette (ctrl+p, Canned "
-        "responses) or with helpdesk canned add NAME; helpdesk demo adds examples."
+        "responses) or with {helpdesk} canned add NAME; {helpdesk} demo adds examples."
     )
 
     class Rendered(Message):
@@ -199,14 +207,21 @@ class MacroPickScreen(_DeskPicker):
     """Dismisses with the chosen macro's name (or None); the composer applies it."""
 
     hint_text = "Enter applies the macro to the ticket now · Esc cancels"
+    DRAFT_HINTS: ClassVar[dict[str, str]] = {
+        kind: f"Enter applies it: fields now, a {kind} text into your draft · Esc cancels"
+        for kind in ("reply", "note")
+    }
+    """The hint from a composer: a text of its kind goes into the draft, not the thread."""
     empty_text = (
-        "No macros yet. A supervisor adds one with helpdesk macro add NAME; "
-        "helpdesk demo adds examples."
+        "No macros yet. A supervisor adds one with {helpdesk} macro add NAME; "
+        "{helpdesk} demo adds examples."
     )
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, draft_kind: str | None = None) -> None:
+        """``draft_kind``: opened from a composer of that kind (``Desk.macro_apply``)."""
         super().__init__()
         self.title_text = f"Apply a macro to #{number}"
+        self.hint_text = self.DRAFT_HINTS.get(draft_kind or "", self.hint_text)
 
     def find_items(self, query: str) -> list[MacroView]:
         return self.desk.macro_pick(query)

@@ -13,6 +13,7 @@ then goes against the version the agent has now seen, so a later arrival asks ag
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.text import Text
 from textual import events, on, work
@@ -103,9 +104,11 @@ class ComposerScreen(ModalScreen[bool]):
         pass
 
     class MacroApplied(Message):
-        def __init__(self, summary: str) -> None:
+        def __init__(self, summary: str, version: int, draft_text: str) -> None:
             super().__init__()
             self.summary = summary
+            self.version = version
+            self.draft_text = draft_text
 
     def __init__(
         self,
@@ -301,18 +304,32 @@ class ComposerScreen(ModalScreen[bool]):
             if name:
                 self._apply_macro(name, self.mark.version)
 
-        self.app.push_screen(MacroPickScreen(self.number), chosen)
+        self.app.push_screen(MacroPickScreen(self.number, self.kind), chosen)
 
     @work(thread=True, exclusive=True, group="composer-macro", exit_on_error=False)
     def _apply_macro(self, name: str, version: int) -> None:
         app = desk_app(self)
         result = app.desk.macro_apply(
-            self.number, name, expected_version=version, desk_name=app.settings.desk_name
+            self.number,
+            name,
+            expected_version=version,
+            desk_name=app.settings.desk_name,
+            draft_kind=self.kind,
         )
         summary = f"Macro {name} applied to #{result.number}: {', '.join(result.changes)}"
-        self.post_message(self.MacroApplied(summary))
+        self.post_message(self.MacroApplied(summary, result.version, result.draft_text))
 
     def on_composer_screen_macro_applied(self, message: MacroApplied) -> None:
+        """The macro's fields are changed; its text of this composer's kind goes into the
+        draft where the cursor is (a paragraph of its own), to be read and sent with it:
+        it was sent beside the draft at once, the draft left waiting. (ctrl+z takes it out.)"""
+        self.mark = replace(self.mark, version=message.version)  # (our own change: seen)
+        if message.draft_text:
+            area = self.text_area
+            row, column = area.cursor_location
+            before = area.document.get_line(row)[:column]
+            area.insert(("\n\n" if before.strip() else "") + message.draft_text)
+            area.focus()
         self.notify(message.summary, timeout=5, markup=False)
 
     def action_attach(self) -> None:

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Header, Static
 
 from helpdesk_tui.desk.mail_holding_service import HeldMachine, HeldQuarantine, HeldSpam
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -81,18 +81,24 @@ def held_facts(entry: Held) -> Text:
 
 
 _WHOLE_SOURCE = {
-    "quarantine": "helpdesk mail quarantine show {id} --raw > file",
-    "machine": "helpdesk mail machine show {id} --raw > file",
+    "quarantine": "{helpdesk} mail quarantine show {id} --raw > file",
+    "machine": "{helpdesk} mail machine show {id} --raw > file",
 }
 """The command that writes a held message's whole source (spam has none: release it)."""
 
 
-def source_text(content: bytes, kind: HeldKind = "quarantine", entry_id: int | None = None) -> Text:
+def source_text(
+    content: bytes,
+    kind: HeldKind = "quarantine",
+    entry_id: int | None = None,
+    command: str = "helpdesk",
+) -> Text:
     """The message source, safe to show; cut after ``SHOWN_BYTES``."""
     text = plain(content[:SHOWN_BYTES].decode("utf-8", "replace"), single_line=False)
     if len(content) > SHOWN_BYTES:
-        command = _WHOLE_SOURCE.get(kind)
-        where = f" ({command.format(id=entry_id or 'ID')})" if command else ""
+        whole = _WHOLE_SOURCE.get(kind)
+        said = clean(command, single_line=True)
+        where = f" ({whole.format(id=entry_id or 'ID', helpdesk=said)})" if whole else ""
         text.append(f"\n… {len(content) - SHOWN_BYTES} more bytes not shown{where}", "dim italic")
     return text
 
@@ -163,7 +169,7 @@ class HeldMailScreen(DeskScreen):
         self.entry = message.entry
         self.query_one("#held-facts", Static).update(held_facts(message.entry))
         self.query_one("#held-raw", Static).update(
-            source_text(message.content, self.kind, self.entry_id)
+            source_text(message.content, self.kind, self.entry_id, self.desk_app.command)
         )
         self.refresh_bindings()
 

@@ -39,10 +39,11 @@ LISTED = 50
 MATCH_STYLE = "bold reverse"
 FILTERS = ("category", "tag", "status", "visibility")
 NO_ARTICLES = (
-    "No articles yet — ctrl+n writes one; helpdesk kb import DIR reads Markdown files "
-    "(helpdesk demo adds examples)."
+    "No articles yet — ctrl+n writes one; {helpdesk} kb import DIR reads Markdown files "
+    "({helpdesk} demo adds examples)."
 )
-"""The preview's text on a knowledge base with no article at all: the next step."""
+"""The preview's text on a knowledge base with no article at all: the next step
+({helpdesk}: how this user calls the program, ``HelpdeskApp.command``)."""
 NO_MATCH = "No article matches — try other words or filters, or ctrl+n writes one."
 
 
@@ -239,7 +240,8 @@ class KbScreen(DeskScreen):
             listing.highlighted = ids.index(keep) if keep in ids else 0
         else:
             searched = query.strip() or any(filters.values())
-            self.empty_hint = NO_MATCH if searched else NO_ARTICLES
+            command = clean(self.desk_app.command, single_line=True)
+            self.empty_hint = NO_MATCH if searched else NO_ARTICLES.format(helpdesk=command)
             self.article = None
         count = len(rows)
         listing.border_title = f"{count} article{'s' if count != 1 else ''}"

@@ -78,10 +78,21 @@ class KbEditScreen(FieldEditor, Screen["ArticleView | None"]):
                 shown["visibility"] = self._original["visibility"]
             heading += " · your unsaved draft is back"
         yield Label(Text(heading), id="kb-edit-title-label")
-        yield Input(shown["title"], placeholder="Title", id="kb-edit-title")
+        # (Not selected when focused: the first key typed replaced the whole title.)
+        yield Input(shown["title"], placeholder="Title", id="kb-edit-title", select_on_focus=False)
         with Horizontal(id="kb-edit-fields"):
-            yield Input(shown["category"], placeholder="Category", id="kb-edit-category")
-            yield Input(shown["tags"], placeholder="Tags (space separated)", id="kb-edit-tags")
+            yield Input(
+                shown["category"],
+                placeholder="Category",
+                id="kb-edit-category",
+                select_on_focus=False,
+            )
+            yield Input(
+                shown["tags"],
+                placeholder="Tags (space separated)",
+                id="kb-edit-tags",
+                select_on_focus=False,
+            )
             yield Select[str](
                 [(v.value, v.value) for v in Visibility],
                 value=shown["visibility"],

@@ -20,9 +20,10 @@ and the palette is drawn once the list and its input have told the screen their 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.command import CommandInput, CommandList, CommandPalette, SearchIcon
 from textual.containers import Horizontal, Vertical
@@ -30,6 +31,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, LoadingIndicator
 
 from helpdesk_tui.app_access import every_screen
+from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -150,6 +152,14 @@ class KeptPalette(CommandPalette):
     fuzzy highlighting, the keys, Escape, the search cancelled at each key.
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Textual's, in the words of this app's footers (its own said "Exit the command
+        # palette", "Go to bottom", "Go to top").
+        Binding("escape", "escape", "Close", id="palette.close"),
+        Binding("ctrl+end,shift+end", "command_list('last')", "Last", show=False),
+        Binding("ctrl+home,shift+home", "command_list('first')", "First", show=False),
+    ]
+
     def __init__(self) -> None:
         super().__init__(id=PALETTE_ID)
         self._asked = 0
@@ -177,6 +187,9 @@ class KeptPalette(CommandPalette):
             with Vertical(id="--results"):
                 yield KeptCommandList()
                 yield LoadingIndicator()
+        # Its keys over the screen's below (the queue's "/ Search", "f Filter", which are
+        # typed into the palette while it is open).
+        yield KeyFooter(show_command_palette=False)
 
     def opening(self) -> KeptPalette:
         """Say that the next push is a new opening (the app calls this before pushing)."""

@@ -102,20 +102,25 @@ class Load:
         return "from" if self.kind == "refresh" else self.kind
 
 
-def empty_text(*, new_desk: bool, keys: str, where: str) -> Text:
-    """What an empty queue says: another view may have tickets, unless the desk has none."""
+def empty_text(*, new_desk: bool, keys: str, where: str, command: str = "helpdesk") -> Text:
+    """What an empty queue says: another view may have tickets, unless the desk has none
+    (then how tickets come, by ``command``: how this user calls the program)."""
     if not new_desk:
         return Text(f"No tickets here. Try another view (keys {keys}) or clear the filter (Esc).")
     text = Text()
     text.append("This desk has no tickets yet.", "bold")
-    text.append(
-        "\n\nMail makes tickets once [mail] is set up:  helpdesk mail check"
-        "\nBy hand:    helpdesk ticket new --subject 'Printer on fire'"
-        "\nTo try it:  helpdesk demo --tickets 1000   (made-up tickets)"
+    command = clean(command, single_line=True)
+    text.append(  # (each command on a line of its own: a long path wrapped them mid-way)
+        "\n\nMail makes tickets once [mail] is set up:"
+        f"\n  {command} mail check"
+        "\nBy hand:"
+        f"\n  {command} ticket new --subject 'Printer on fire'"
+        "\nTo try it, made-up tickets:"
+        f"\n  {command} demo --tickets 1000"
         "\n\nExpected your team's tickets? This terminal opened\n  "
     )
     text.append_text(plain(where))
-    text.append("\nand a team's desk is set by database_url (helpdesk config show).")
+    text.append(f"\nand a team's desk is set by database_url ({command} config show).")
     return text
 
 
@@ -135,13 +140,22 @@ def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
     scrolled to the current view: the current view keeps its title, then its neighbours,
     nearest first (right before left), as long as theirs fit; the others show their keys
     alone, dimmed, so every key stays in sight and a view's name shows as soon as the agent
-    moves towards it (v, V or its key). Where even the keys do not all fit (some 25 views
-    at 80 columns), the bar shows those around the current view, "…" for the rest.
+    moves towards it (v, V or its key). Before that, while every title can keep
+    ``MIN_TITLE`` cells, the longest titles are cut to "…" to make room, the current one's
+    last (the seven built-in views at 80 columns: "Recent…", no bare "6"). Where even the
+    keys do not all fit (some 25 views at 80 columns), the bar shows those around the
+    current view, "…" for the rest.
     """
     if not titles:
         return Text()
     keys = [view_key(index) or "·" for index in range(len(titles))]
     names = [plain(title) for title in titles]
+    room = width - sum(len(key) + 3 for key in keys)
+    sizes = _title_sizes(names, current, room - names[current].cell_len, keep_current=True)
+    sizes = sizes or _title_sizes(names, current, room, keep_current=False)
+    for name, size in zip(names, sizes, strict=False):  # (none: no title cut)
+        if name.cell_len > size:
+            name.truncate(size, overflow="ellipsis")
     titled = {current}
     used = sum(len(key) + 2 for key in keys) + names[current].cell_len + 1
     for distance in range(1, len(titles)):
@@ -170,6 +184,36 @@ def view_bar(titles: Sequence[str], current: int, width: int) -> Text:
     if last < len(tabs) - 1:
         bar.append(" …", style="dim")
     return bar
+
+
+MIN_TITLE = 6
+"""The fewest cells a cut title keeps in the view bar, its "…" among them ("Recen…")."""
+
+
+def _title_sizes(
+    names: Sequence[Text], current: int, room: int, *, keep_current: bool
+) -> list[int]:
+    """The cells each title may take so that the titles (the current one's aside if
+    ``keep_current``) fit ``room``: the longest cut to one size, a cell more for those
+    nearest the current view while room is left; [] where a title would keep fewer than
+    ``MIN_TITLE`` cells."""
+    lengths = [name.cell_len for name in names]
+    cut = [index for index in range(len(names)) if not (keep_current and index == current)]
+    if sum(lengths[index] for index in cut) <= room:
+        return lengths
+    for cap in range(max(lengths[index] for index in cut), MIN_TITLE - 1, -1):
+        sizes = [
+            length if index not in cut else min(length, cap) for index, length in enumerate(lengths)
+        ]
+        spare = room - sum(sizes[index] for index in cut)
+        if spare < 0:
+            continue
+        for index in sorted(cut, key=lambda index: abs(index - current)):
+            if spare > 0 and sizes[index] < lengths[index]:
+                sizes[index] += 1
+                spare -= 1
+        return sizes
+    return []
 
 
 def _tabs_in_sight(tabs: Sequence[Text], current: int, width: int) -> tuple[int, int]:
@@ -566,7 +610,8 @@ class QueueScreen(KeyFrames, DeskScreen):
                 self.table.say_when_empty(Text("Loading the desk…", style="italic"))
             elif says:  # a desk without tickets: how they come, in the table's place
                 where = self.desk.location
-                empty.update(empty_text(new_desk=True, keys=keys, where=where))
+                command = self.desk_app.command
+                empty.update(empty_text(new_desk=True, keys=keys, where=where, command=command))
             else:
                 self.table.say_when_empty(empty_text(new_desk=False, keys=keys, where=""))
             self._empty_says = says

@@ -48,6 +48,7 @@ from helpdesk_tui.desk.reports import (
     periods_table,
     times_table,
 )
+from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -79,10 +80,27 @@ def cell(value: object) -> str:
     return "—" if value is None else str(value)
 
 
+MINUTES = " (min)"
+"""How a table of ``desk.reports`` heads a column of minutes (``helpdesk report`` prints
+them so, for scripts)."""
+
+
 def fill(table: DataTable[str], data: Table) -> None:
+    """``data`` in ``table``; a column of minutes shows durations ("2d 8h", as the figures
+    strip says them) under its heading without " (min)": the Agents tab's 3360 under
+    "resolve med (min)" pushed its CSAT column past 80 columns."""
+    timed = {index for index, name in enumerate(data.columns) if name.endswith(MINUTES)}
     table.clear(columns=True)
-    table.add_columns(*data.columns)
-    table.add_rows([[cell(v) for v in row] for row in data.rows])
+    table.add_columns(*(name.removesuffix(MINUTES) for name in data.columns))
+    table.add_rows(
+        [
+            [
+                format_minutes(v) if i in timed and isinstance(v, int) else cell(v)
+                for i, v in enumerate(row)
+            ]
+            for row in data.rows
+        ]
+    )
 
 
 def summary_text(result: ReportResult, width: int) -> Text:
@@ -128,6 +146,16 @@ def summary_text(result: ReportResult, width: int) -> Text:
     return text
 
 
+def _worded(data: Table, column: int) -> Table:
+    """``data`` with the desk values of ``column`` in words (``in_progress``: ``in progress``),
+    as the queue, the ticket and its history say them."""
+    rows = tuple(
+        tuple(words(v) if i == column and isinstance(v, str) else v for i, v in enumerate(row))
+        for row in data.rows
+    )
+    return data._replace(rows=rows)
+
+
 class ReportFilterScreen(ModalScreen[ReportQuery | None]):
     """A custom range and the filters; Enter applies, Escape keeps the report as it was."""
 
@@ -154,6 +182,7 @@ class ReportFilterScreen(ModalScreen[ReportQuery | None]):
                     yield Label(name.capitalize())
                     yield Input(getattr(self.query_now, name) or "", id=name, placeholder="any")
             yield Static("", id="report-filter-error")
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the report's under it)
 
     @on(Input.Submitted)
     def _apply(self) -> None:
@@ -188,7 +217,10 @@ class ReportsScreen(DeskScreen):
         Binding("3", "preset('30d')", "30d", id="reports.30d"),
         Binding("4", "preset('quarter')", "Quarter", id="reports.quarter"),
         Binding("f", "filter", "Filter", id="reports.filter"),
-        Binding("t", "toggle_tables", "Table", id="reports.tables"),
+        # One key, said as what it shows next, and only on a tab with a chart: on Agents,
+        # Breakdown and Backlog (tables only) "t Table" did nothing.
+        Binding("t", "show_tables(True)", "Table", id="reports.tables"),
+        Binding("t", "show_tables(False)", "Chart", id="reports.charts"),
         Binding("r", "rerun", "Refresh", show=False, id="reports.refresh"),
         Binding("escape", "app.reports", "Back", show=False, id="reports.back"),
     ]
@@ -243,7 +275,7 @@ class ReportsScreen(DeskScreen):
         fill(self.query_one("#csat-table", DataTable), periods_table(result))
         fill(self.query_one("#agents-table", DataTable), agents_table(result))
         fill(self.query_one("#breakdown-table", DataTable), self._breakdowns(result))
-        fill(self.query_one("#backlog-table", DataTable), backlog_table(result))
+        fill(self.query_one("#backlog-table", DataTable), _worded(backlog_table(result), 0))
         self._draw(result)
 
     def _show_summary(self, result: ReportResult) -> None:
@@ -260,7 +292,12 @@ class ReportsScreen(DeskScreen):
         rows = tuple(
             (grouping.value, *row)
             for grouping in BREAKDOWNS
-            for row in breakdown_table(result, grouping).rows
+            for row in (
+                # (types in words, as the other screens say them; categories as named)
+                _worded(breakdown_table(result, grouping), 0)
+                if grouping is Grouping.TYPE
+                else breakdown_table(result, grouping)
+            ).rows
         )
         return Table("Breakdown", ("by", "value", "created", "resolved"), rows)
 
@@ -309,8 +346,22 @@ class ReportsScreen(DeskScreen):
             switcher = self.query_one(f"#tab-{pane} ContentSwitcher", ContentSwitcher)
             switcher.current = f"{pane}-table" if show else f"{pane}-chart"
 
-    def action_toggle_tables(self) -> None:
-        self.show_tables = not self.show_tables
+    CHARTED = ("tab-volume", "tab-times", "tab-csat")
+    """The tabs with a chart, shown as a table by ``t``."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tables":
+            tabs = self.query_one("#report-tabs", TabbedContent)
+            return tabs.active in self.CHARTED and parameters[0] != self.show_tables
+        return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        self.refresh_bindings()
+
+    def action_show_tables(self, show: bool) -> None:
+        self.show_tables = show
+        self.refresh_bindings()
 
     def action_preset(self, name: str) -> None:
         self.query_spec = preset_query(name, self.desk.clock().date(), self.query_spec)

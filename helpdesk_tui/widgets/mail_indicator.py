@@ -13,37 +13,49 @@ from textual.widgets import Static
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.app_access import desk_app
-from helpdesk_tui.safe_text import plain
+from helpdesk_tui.safe_text import clean, plain
 
 if TYPE_CHECKING:
     from helpdesk_tui.mail_link import MailLink
 
 
-def mail_summary(link: MailLink, now: datetime) -> Text:
+def mail_summary(link: MailLink, now: datetime, width: int | None = None) -> Text:
     """``Mail · polled 2 min ago · 3 to send · 1 failed · 2 in quarantine · @ details``.
 
-    The last error comes first: in a narrow terminal it is what must not be cut off.
+    The last error (or why mail is off here) comes first: in a narrow terminal it is what
+    must not be cut off. Where the line is wider than ``width`` cells, the error is said in
+    short (its first clause, cut to "…") and the counts after it go, last first, before it
+    is cut to fewer than ``SHORT_PROBLEM`` cells: "@ details" always stays in sight, and the
+    mail screen it opens has the whole text.
     """
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("Mail", "bold")
+    head = Text("Mail", "bold")
+    problem: Text | None = None
     status = link.status
     if link.problem and not link.running:
-        text.append(" off here: ")
-        text.append_text(plain(link.problem))
+        head.append(" off here: ")
+        problem = plain(link.problem)
+    parts: list[str] = []
     if status is None:
         if link.read_error:
-            text.append(" · cannot read the state: ")
-            text.append_text(plain(link.read_error))
+            if problem is None:
+                head.append(" · cannot read the state: ")
+                problem = plain(link.read_error)
+            else:
+                parts.append(f"cannot read the state: {clean(link.read_error, single_line=True)}")
         elif not link.problem:
-            text.append(" · starting")
-        return text
-    if status.last_error:
-        text.append(" · ")
-        text.append("error: ", "bold")
-        text.append_text(plain(status.last_error))
-    parts = [f"polled {timefmt.relative(status.last_poll_at, now)}" if status.last_poll_at else ""]
+            parts.append("starting")
+        return _fitted(head, problem, parts, None, width)
+    if status.last_error and problem is None:
+        head.append(" · ")
+        head.append("error: ", "bold")
+        problem = plain(status.last_error)
+    elif status.last_error:
+        parts.append(f"error: {clean(status.last_error, single_line=True)}")
+    parts.append(
+        f"polled {timefmt.relative(status.last_poll_at, now)}" if status.last_poll_at else ""
+    )
     if status.folders and not status.last_poll_at:
-        parts[0] = "not polled yet"
+        parts[-1] = "not polled yet"
     inbox = sum(folder.backlog for folder in status.folders)
     parts += [
         f"{inbox} waiting in the inbox" if inbox else "",
@@ -52,10 +64,46 @@ def mail_summary(link: MailLink, now: datetime) -> Text:
         f"{status.quarantined} in quarantine" if status.quarantined else "",
         f"{status.spam} spam" if status.spam else "",
     ]
-    for part in filter(None, parts):
-        text.append(f" · {part}")
-    text.append(" · @ details", "dim")
-    return text
+    return _fitted(head, problem, [part for part in parts if part], " · @ details", width)
+
+
+SHORT_PROBLEM = 24
+"""The fewest cells the mail line's error keeps before the counts after it give way."""
+
+
+def _fitted(
+    head: Text, problem: Text | None, parts: list[str], tail: str | None, width: int | None
+) -> Text:
+    """``head``, ``problem``, `` · part`` each and ``tail`` (dim) on one line, made to fit
+    ``width`` cells as ``mail_summary`` says."""
+
+    def line(problem: Text | None, parts: list[str]) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append_text(head)
+        if problem is not None:
+            text.append_text(problem)
+        for part in parts:
+            text.append(f" · {part}")
+        if tail:
+            text.append(tail, "dim")
+        return text
+
+    whole = line(problem, parts)
+    if width is None or whole.cell_len <= width or problem is None:
+        return whole
+    short = problem.copy()
+    clause = short.plain.find("; ")
+    if clause > 0:
+        short.truncate(clause)
+        short.append("…")
+    while True:
+        room = width - line(None, parts).cell_len
+        if room >= min(SHORT_PROBLEM, short.cell_len) or not parts:
+            break
+        parts = parts[:-1]
+    if short.cell_len > room:
+        short.truncate(max(room, 2), overflow="ellipsis")
+    return line(short, parts)
 
 
 def needs_attention(link: MailLink) -> bool:
@@ -93,4 +141,8 @@ class MailIndicator(Static):
         if not link.enabled:
             return
         self.set_class(needs_attention(link), "-attention")
-        self.update(mail_summary(link, desk_app(self).clock()))
+        width = self.content_region.width or self.app.size.width - 2  # (padding)
+        self.update(mail_summary(link, desk_app(self).clock(), width))
+
+    def on_resize(self) -> None:
+        self._show(desk_app(self).mail_link)

@@ -39,3 +39,27 @@ def test_events_say_statuses_types_and_merges_as_the_rest_of_the_ui_does(
     assert f"ada: #{source} merged in" in lines
     assert f"ada: merged into #{target}" in _lines(db, source)
     assert not [line for line in lines if "in_progress" in line or "merged #" in line]
+
+
+def test_a_merged_tickets_history_says_which_ticket_each_change_was_made_on(
+    db: Database, admin: Actor
+) -> None:
+    """A merge moves the source's history to the target: its escalation read as the
+    target's (tier 1 → 2 on a ticket still at tier 1), its creation as a second one. Each
+    moved line says the ticket it was made on; the target's own lines are as they were."""
+    target, source = (_new(db, admin, s) for s in ("original", "dup"))
+    with db.write() as s:
+        fields.escalate(s, admin, source)
+        fields.set_status(s, admin, target, "in_progress")
+        relations.merge(s, admin, source, target)
+    lines = _lines(db, target)
+    assert f"ada: escalated from tier 1 to tier 2, manual — on #{source}" in lines
+    assert f"ada: created via manual — on #{source}" in lines
+    assert "ada: created via manual" in lines and "ada: status new → in progress" in lines
+    assert f"ada: #{source} merged in" in lines
+    assert [line for line in lines if "escalated" in line and "— on #" not in line] == []
+    with db.read() as s:
+        shown = ticket_detail(s, target).as_json()["history"]
+    assert isinstance(shown, list)
+    assert [e.get("on_ticket") for e in shown if e["kind"] == "escalated"] == [source]
+    assert not [e for e in shown if e["kind"] == "merged" and "on_ticket" in e]

@@ -78,6 +78,37 @@ def test_a_macro_is_one_change(db: Database, admin: Actor, agent_bob: Actor) -> 
     assert [m.body for m in mail] == [expected]
 
 
+def test_a_macro_from_a_composer_of_its_kind_leaves_its_text_to_the_draft(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """From a reply being written (``draft_kind="reply"``) a reply macro writes no reply of
+    its own: its text comes back rendered for the draft, the fields change as one change.
+    From a note being written the same macro's reply is written and sent as before."""
+    Desk(db, admin).macro_save(WAIT)
+    number = _ticket(db)
+    seen = _version(db, number)
+    result = Desk(db, agent_bob).macro_apply(
+        number, "ask for logs", expected_version=seen, desk_name="Acme", draft_kind="reply"
+    )
+    assert result.draft_text == f"Hi Ann, please send the logs for #{number}."
+    assert "reply text into your draft" in result.changes and result.version == seen + 1
+    with db.read() as s:
+        ticket = load_ticket(s, number)
+        events = s.exec(select(Event).where(col(Event.ticket_id) == ticket.id)).all()
+        replies = s.exec(select(Message).where(col(Message.kind) == MessageKind.REPLY)).all()
+        mail = s.exec(select(Outbox)).all()
+    assert (ticket.status, ticket.priority, ticket.assignee_sort) == ("waiting", "high", "bob")
+    assert replies == [] and mail == []
+    assert "reply" not in {e.kind for e in events if e.ticket_version == seen + 1}
+    other = _ticket(db)
+    again = Desk(db, agent_bob).macro_apply(
+        other, "ask for logs", expected_version=None, desk_name="Acme", draft_kind="note"
+    )
+    assert again.draft_text == ""
+    with db.read() as s:
+        assert len(s.exec(select(Message).where(col(Message.kind) == MessageKind.REPLY)).all()) == 1
+
+
 def test_a_stale_or_refused_macro_saves_nothing(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:

@@ -113,6 +113,54 @@ async def test_macro_picker_applies_the_macro_once(
     assert "vip" in detail.tags and len(macro_events) == 1
 
 
+async def test_a_reply_macro_in_the_reply_composer_puts_its_text_in_the_draft(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Ctrl-G in a reply being written sent the macro's reply at once, beside the draft
+    (the customer got the macro's text, then the half-written draft later, or never). The
+    text goes into the draft where the cursor is, a paragraph of its own, and is sent with
+    it; the fields change at once; a second macro is not refused as a stale write."""
+    desk = Desk(desk_data.db, desk_data.ada)
+    desk.macro_save(
+        MacroSpec(
+            name="Wait",
+            body="We will get back to you, {{requester.first_name}}.",
+            status="waiting",
+            tags_add=("followup",),
+        )
+    )
+    desk.macro_save(MacroSpec(name="Urgent", priority="urgent"))
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await start(pilot, number)
+        await pilot.press(*"Hello Ann,")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
+        await until(pilot, lambda: app.screen.query_one("OptionList").option_count == 2)
+        await pilot.press(*"Wait", "enter")
+        await until(pilot, lambda: any("Macro Wait" in n for n in notifications(app)))
+        await settle(pilot)
+        assert app.screen is composer
+        area = composer.query_one(TextArea)
+        assert area.text == "Hello Ann,\n\nWe will get back to you, Ann."
+        said = [n for n in notifications(app) if "Macro Wait" in n]
+        assert "reply text into your draft" in said[0] and "status → waiting" in said[0]
+        with desk_data.db.read() as s:
+            detail = ticket_detail(s, number)
+        assert detail.row.status == "waiting" and "followup" in detail.tags
+        assert [m.body for m in detail.messages if m.kind == "reply"] == [], "nothing sent yet"
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
+        await until(pilot, lambda: app.screen.query_one("OptionList").option_count == 2)
+        await pilot.press(*"Urgent", "enter")
+        await until(pilot, lambda: any("Macro Urgent" in n for n in notifications(app)))
+        await settle(pilot)
+        assert area.text == "Hello Ann,\n\nWe will get back to you, Ann."
+    with desk_data.db.read() as s:
+        assert ticket_detail(s, number).row.priority == "urgent"
+
+
 async def test_files_are_attached_listed_removed_and_sent(
     make_test_app: AppFactory, desk_data: DeskData, tmp_path: Path
 ) -> None:
@@ -167,18 +215,22 @@ async def test_an_empty_canned_picker_says_where_to_write_one(
 ) -> None:
     number = desk_data.numbers["printer"]
     app = make_test_app()
+    app.command = "/opt/hd/bin/helpdesk"  # (the program's path: not on the PATH)
     async with app.run_test(size=(80, 24)) as pilot:
         await start(pilot, number)
         await pilot.press("ctrl+t")
         await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
         preview = app.screen.query_one("#canned-preview", Static)
         await until(pilot, lambda: "No canned responses yet" in str(preview.render()))
-        assert "helpdesk canned add NAME" in str(preview.render())
+        said = " ".join(str(preview.render()).split())
+        assert "/opt/hd/bin/helpdesk canned add NAME; /opt/hd/bin/helpdesk demo" in said
         await pilot.press("escape")
         await pilot.press("ctrl+g")
         await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
         preview = app.screen.query_one("#canned-preview", Static)
         await until(pilot, lambda: "No macros yet" in str(preview.render()))
+        said = " ".join(str(preview.render()).split())
+        assert "/opt/hd/bin/helpdesk macro add NAME; /opt/hd/bin/helpdesk demo" in said
 
 
 async def test_the_demos_canned_responses_are_in_the_picker(

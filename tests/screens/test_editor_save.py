@@ -21,6 +21,7 @@ from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
 from tests.screens.conftest import DeskData
+from tests.screens.test_composer_canned import seed_canned
 from tests.screens.test_editor_drafts import new_article
 from tests.screens.test_kb_screen import open_kb
 from tests.screens.ticket_helpers import (
@@ -105,7 +106,6 @@ async def test_a_conflicting_edit_is_one_line_in_the_editor_and_nothing_is_lost(
             made.id, expected_version=made.version, body="Bob's text."
         )
         editor.query_one(TextArea).text = "Use the new client, version 5."
-        await pilot.press("end")  # (in the title: its text no longer selected)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: bool(drawn(app, "Not saved:")))
         await settle(pilot)
@@ -119,6 +119,37 @@ async def test_a_conflicting_edit_is_one_line_in_the_editor_and_nothing_is_lost(
         await pilot.press(*" ok")  # (the title takes keys again, where its cursor was)
         assert editor.query_one("#kb-edit-title", Input).value == "VPN ok"
     assert Desk(desk_data.db, desk_data.ada).kb_article(made.id).body.strip() == "Bob's text."
+
+
+async def test_a_key_typed_in_the_editors_adds_to_the_title_or_name_it_opens_on(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """The article editor opened with its title selected (as Input selects on focus): the
+    first key typed replaced the title. It and the canned editor's name open with the
+    cursor after the text, as the tags and category are when Tab reaches them."""
+    Desk(desk_data.db, desk_data.ada).kb_create(
+        title="VPN", body="Use the client.", category="network", tags=["vpn"]
+    )
+    seed_canned(desk_data)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        kb = await open_kb(pilot)
+        kb.query_one("#kb-results", OptionList).focus()
+        await until(pilot, lambda: kb.article is not None)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        await settle(pilot)
+        await pilot.press(*" client")
+        assert app.screen.query_one("#kb-edit-title", Input).value == "VPN client"
+        await pilot.press("tab", "x")
+        assert app.screen.query_one("#kb-edit-category", Input).value == "networkx"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, KbEditScreen))
+        editor = await open_canned_editor(pilot, "e", listed=4)
+        name = editor.query_one("#canned-edit-name", Input)
+        typed = name.value
+        await pilot.press("!")
+        assert name.value == typed + "!"
 
 
 async def test_the_database_gone_is_one_line_in_the_canned_editor_then_it_saves(

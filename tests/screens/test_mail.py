@@ -22,7 +22,7 @@ from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.thread import MessageView
 from tests.mail.mailbuild import email
 from tests.mail.test_intake_scenarios import delivery_report
-from tests.screens.conftest import DeskData
+from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.mail_scenes import (
     BOUNCE_DIAGNOSTIC,
     BOUNCE_ID,
@@ -176,6 +176,58 @@ async def test_misconfigured_mail_is_said_not_crashed_on(
         await pilot.press("r")
         await until(pilot, lambda: sum("message_id_secret" in n for n in notifications(app)) == 2)
         assert screen.query_one("#mail-quarantine", DataTable).row_count == 2
+
+
+async def test_mail_kept_off_says_so_in_a_line_that_fits_80_columns(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """Mail kept off by a setting, in a terminal that runs the SLA pass (as the CLI's app
+    does): the queue's mail line said only "Mail · @ details" (the SLA pass counted as mail
+    running) and, once it said why, the reason ran past 80 columns with "@ details". It says
+    the reason's first clause, cut to fit, and where the whole of it is; the mail screen
+    has it whole."""
+    settings = mail_app_settings(desk_data, message_id_secret="short", run_in_tui=True)
+    app = make_test_app(settings=settings)
+    app.desk_jobs = True
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.mail_link._service is not None)
+        await until(pilot, lambda: "Mail off" in _text(app))
+        [line] = [line for line in screen_lines(app) if line.startswith(" Mail")]
+        assert line.startswith(" Mail off here: mail.message_id_secret is missing")
+        assert line.endswith("… · @ details") and len(line) <= 80
+        await pilot.press("at")
+        await until(pilot, lambda: isinstance(app.screen, MailScreen))
+        await settle(pilot)
+        assert "Not running in this terminal: mail.message_id_secret" in _text(app)
+        assert "token_hex(32)" in _text(app)
+
+
+def test_the_mail_line_keeps_the_error_and_at_details_in_sight_as_it_narrows() -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from helpdesk_tui.widgets.mail_indicator import mail_summary
+
+    status = SimpleNamespace(
+        last_error="support: cannot connect to imap.example.com:993: Connection refused",
+        last_poll_at=None,
+        folders=[SimpleNamespace(backlog=2)],
+        outbox_backlog=3,
+        undelivered_count=1,
+        quarantined=2,
+        spam=1,
+    )
+    link = cast(Any, SimpleNamespace(problem=None, running=True, status=status))
+    whole = mail_summary(link, FROZEN_NOW).plain
+    assert whole.startswith("Mail · error: support: cannot connect to imap.example.com:993")
+    assert whole.endswith("· 2 in quarantine · 1 spam · @ details")
+    for width in (120, 80, 60, 40):
+        line = mail_summary(link, FROZEN_NOW, width).plain
+        assert len(line) <= width and line.endswith(" · @ details"), (width, line)
+        assert line.startswith("Mail · error: support: cann"), (width, line)
+    assert mail_summary(link, FROZEN_NOW, 80).plain == (
+        "Mail · error: support: cannot connect to imap.exam… · not polled yet · @ details"
+    )
 
 
 async def test_a_failed_reply_says_so_with_the_servers_reason(
@@ -338,3 +390,5 @@ def test_a_long_source_names_the_command_that_writes_it_whole_for_its_kind() -> 
     assert "(helpdesk mail quarantine show 2 --raw" in source_text(big, "quarantine", 2).plain
     spam = source_text(big, "spam", 3).plain
     assert spam.endswith("10 more bytes not shown") and "quarantine" not in spam
+    named = source_text(big, "machine", 5, "~/hd/.venv/bin/helpdesk").plain
+    assert "(~/hd/.venv/bin/helpdesk mail machine show 5 --raw > file)" in named

@@ -5,6 +5,7 @@ footer cuts a key in half at a narrow width; F1 is drawn as F1, as the hints nam
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.widgets._footer import FooterKey
 
@@ -17,7 +18,14 @@ from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_composer, open_ticket, screen_lines, settle, until
+from tests.screens.ticket_helpers import (
+    open_canned_editor,
+    open_composer,
+    open_ticket,
+    screen_lines,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -105,8 +113,21 @@ async def test_the_file_list_and_the_key_help_show_their_keys(
         await until(pilot, lambda: isinstance(app.screen, AttachScreen))
         await settle(pilot)
         line = footer_line(app)
-        assert "esc Done" in line, line  # (Delete is the path field's until ↓ leaves it)
+        # The path field's keys (it showed "esc Done" alone): Enter adds, → completes.
+        assert "⏎ Add file" in line and "→ Complete" in line and "esc Done" in line, line
+        assert "Files" not in line and "Remove" not in line, line  # (no file yet)
         assert not [key for key in COMPOSER_KEYS if key in line], line
+        assert_whole_keys(app)
+        attach = app.screen
+        assert isinstance(attach, AttachScreen)
+        await pilot.press(*str(Path(__file__)), "enter")
+        await until(pilot, lambda: len(attach.files) == 1)
+        await settle(pilot)
+        assert "↓ Files" in footer_line(app), footer_line(app)
+        await pilot.press("down")  # into the list: Delete removes the file
+        await settle(pilot)
+        line = footer_line(app)
+        assert "del Remove file" in line and "Add file" not in line, line
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is composer)
         await pilot.press("f1")
@@ -145,3 +166,82 @@ async def test_f1_is_drawn_as_f1(make_test_app: AppFactory, desk_data: DeskData)
         await settle(pilot)
         line = footer_line(app)
         assert "F1 Keys" in line and "f1" not in line, line
+
+
+async def test_the_canned_and_macro_pickers_show_their_keys_and_their_hint(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Ctrl-T and Ctrl-G over a reply: the footer showed the composer's keys (^r Send …),
+    none of which works while the picker is open; and at 24 lines the canned picker's
+    choices and preview pushed its hint out of the box."""
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.macros import MacroSpec
+    from helpdesk_tui.screens.canned_picker import CannedPickScreen, MacroPickScreen
+
+    desk = Desk(desk_data.db, desk_data.ada)
+    body = "Hi {{requester.first_name}},\n\n" + "A line of the answer. " * 20 + "\n\nBye"
+    for n in range(9):
+        desk.canned_save(f"Answer {n}", body, shared=True)
+        desk.macro_save(MacroSpec(name=f"Macro {n}", body=body, status="waiting"))
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = await open_composer(pilot, desk_data.numbers["printer"])
+        for key, picker, hint in (
+            ("ctrl+t", CannedPickScreen, "Enter inserts the text for this ticket"),
+            ("ctrl+g", MacroPickScreen, "a reply text into your draft"),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda picker=picker: isinstance(app.screen, picker))
+            await until(pilot, lambda: app.screen.query_one("OptionList").option_count > 6)
+            await settle(pilot)
+            line = footer_line(app)
+            assert "esc Cancel" in line, line
+            assert not [key for key in COMPOSER_KEYS if key in line], line
+            assert any(hint in drawn for drawn in screen_lines(app)), screen_lines(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is composer)
+
+
+async def test_the_canned_editor_and_the_report_filter_show_their_own_keys(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Over the canned responses' list and the reports, the footer showed the keys of the
+    screen below (a Add, d Delete; t Table, 1 Today): typed into the editor's fields, or
+    doing nothing. Each shows its own."""
+    from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_canned_editor(pilot)
+        line = footer_line(app)
+        assert line.split() == ["^s", "Save", "esc", "Cancel"], line
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")  # (the list)
+        await settle(pilot)
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, ReportsScreen))
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
+        await settle(pilot)
+        line = footer_line(app)
+        assert line.split() == ["esc", "Cancel"], line
+
+
+async def test_the_palette_shows_its_own_keys(make_test_app: AppFactory) -> None:
+    """The palette left the queue's footer in sight (/ Search, f Filter …), whose keys
+    type into the palette's search while it is open."""
+    from textual.command import CommandPalette
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert footer_line(app).split() == ["esc", "Close"], footer_line(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert all(key in footer_line(app) for key in QUEUE_KEYS), footer_line(app)

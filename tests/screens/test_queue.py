@@ -1404,12 +1404,15 @@ async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
         agent = add_agent(s, None, "root", role="admin")
         root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
     app = make_app(Settings(database_url=screen_db.url), screen_db, root, clock=frozen_clock)
+    app.command = "~/hd/.venv/bin/helpdesk"  # (as the README installs it: not on the PATH)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         text = "\n".join(screen_lines(app))
         assert "This desk has no tickets yet" in text
         assert screen_db.shown_url in "".join(line.strip() for line in screen_lines(app))
-        assert "helpdesk ticket new" in text and "helpdesk demo --tickets 1000" in text
+        assert "~/hd/.venv/bin/helpdesk ticket new" in text
+        assert "~/hd/.venv/bin/helpdesk demo --tickets 1000" in text
+        assert "(~/hd/.venv/bin/helpdesk config show)" in " ".join(text.split())
         assert "Try another view" not in text
         with screen_db.write() as s:
             create_ticket(s, root, subject="First!", body="Hi", requester_email="a@example.com")
@@ -1473,6 +1476,22 @@ def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:
     assert view_bar(titles[:7], 0, 200).plain == "".join(
         f" {n} {title} " for n, title in enumerate(titles[:7], 1)
     )
+
+
+def test_view_bar_at_80_columns_names_every_built_in_view() -> None:
+    """The seven built-in views at 80 columns: the bar showed "6" alone (Recently
+    resolved's title did not fit). Now the longest titles are cut to "…" so every view has
+    its name, the current one whole where it can be."""
+    titles = [view.title for view in builtin_views("ada")]
+    assert len(titles) == 7
+    for current in range(len(titles)):
+        bar = view_bar(titles, current, 80)
+        assert bar.cell_len <= 80
+        for key, title in enumerate(titles, 1):
+            assert f" {key} {title[:4]}" in bar.plain, (current, bar.plain)
+        assert f" {titles[current]} " in bar.plain or len(titles[current]) > 15
+    assert " 6 Recentl… " in view_bar(titles, 0, 80).plain
+    assert " 6 Recent" in view_bar(titles, 5, 80).plain  # its title, cut: the status has it
 
 
 def test_view_bar_with_more_views_than_keys_fit_shows_those_around_the_current_one() -> None:

@@ -19,20 +19,23 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.cli import main
 from helpdesk_tui.cli.runtime import Runtime
 from helpdesk_tui.desk import fields, thread
+from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.reports import format_minutes
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
-from tests.screens.conftest import FROZEN_NOW, DeskData
+from tests.screens.conftest import FROZEN_NOW, DeskData, _actor
 from tests.screens.ticket_helpers import screen_lines, settle, until
 
 SIZES = [(80, 24), (120, 40)]
 
 
-def report_history(desk: DeskData) -> None:
-    """Ten days of answered and resolved tickets, some rated, before the seeded ones."""
+def report_history(desk: DeskData, agents: tuple[Actor, ...] = ()) -> None:
+    """Ten days of answered and resolved tickets, some rated, before the seeded ones (by
+    ada, bob and cy unless ``agents`` says who)."""
     from helpdesk_tui.desk.tickets import create_ticket
 
-    agents = (desk.ada, desk.bob, desk.cy)
+    agents = agents or (desk.ada, desk.bob, desk.cy)
     for day in range(10, 0, -1):
         for n in range(day % 3 + 1):
             agent = agents[(day + n) % 3]
@@ -157,6 +160,73 @@ async def test_the_figures_strip_keeps_each_label_with_its_value(
             assert len(line.rstrip()) <= width, strip
 
 
+async def test_the_agents_tab_fits_80_columns_with_its_times_as_durations(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """At 80 columns the Agents tab's CSAT column was past the right edge (its times in
+    minutes under "1st reply med (min)" and "resolve med (min)", a login of 12 letters):
+    every column is drawn, the times said as the figures strip says them."""
+    priya = _actor(desk_data.db, desk_data.ada, "priya.sharma", "Priya Sharma", "agent", "IT")
+    report_history(desk_data, (desk_data.ada, priya, desk_data.cy))
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        pilot.app.screen.query_one("#report-tabs").active = "tab-agents"  # type: ignore[attr-defined]
+        await settle(pilot)
+        lines = screen_lines(app)
+        [head] = [line for line in lines if line.lstrip().startswith("agent ")]
+        assert head.split() == [
+            *("agent", "handled", "replies", "1st", "reply", "med"),
+            *("resolve", "med", "ratings", "CSAT"),
+        ], head
+        rows = [line.split() for line in lines if line.lstrip().startswith(("ada ", "priya"))]
+        assert len(rows) == 2, lines
+        for row in rows:
+            assert re.fullmatch(r"\d\.\d+|—", row[-1]), row  # (the CSAT, drawn)
+            assert re.search(r"\d+[dh]|\d+m", " ".join(row[3:-2])), row
+
+
+def as_shown(printed: list[list[str]]) -> list[list[str]]:
+    """A CSV of ``helpdesk report`` as the screen shows it: a column of minutes as
+    durations under its heading without " (min)", an empty figure as a dash."""
+    timed = {i for i, name in enumerate(printed[0]) if name.endswith(" (min)")}
+    head = [name.removesuffix(" (min)") for name in printed[0]]
+    return [head] + [
+        [format_minutes(int(v)) if i in timed and v else v or "—" for i, v in enumerate(row)]
+        for row in printed[1:]
+    ]
+
+
+async def test_t_is_shown_as_what_it_shows_next_and_only_on_a_tab_with_a_chart(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The footer said "t Table" on every tab: on Agents, Breakdown and Backlog (tables
+    only) t did nothing, and over a table it meant the chart. (The Backlog tab said
+    "in_progress", where every other screen says "in progress".)"""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        assert " t Table " in screen_lines(app)[-1]
+        await pilot.press("t")
+        await settle(pilot)
+        assert screen.show_tables and " t Chart " in screen_lines(app)[-1]
+        for tab in ("tab-agents", "tab-breakdown", "tab-backlog"):
+            screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
+            await settle(pilot)
+            assert " t " not in screen_lines(app)[-1], (tab, screen_lines(app)[-1])
+            # (and statuses and types in words, as every other screen says them)
+            drawn = "\n".join(screen_lines(app))
+            assert "in_progress" not in drawn and "on_hold" not in drawn, drawn
+        assert " in progress " in drawn and " on hold " in drawn, drawn
+        screen.query_one("#report-tabs").active = "tab-times"  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert not screen.show_tables and " t Table " in screen_lines(app)[-1]
+
+
 async def test_cli_csv_equals_the_screens_table(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
@@ -181,7 +251,7 @@ async def test_cli_csv_equals_the_screens_table(
     assert result.exit_code == 0, result.output
     printed = list(csv.reader(io.StringIO(result.stdout)))
     assert len(printed) > 2
-    assert printed == [[v if v != "—" else "" for v in row] for row in shown]
+    assert as_shown(printed) == shown
 
 
 async def test_cli_csv_equals_the_screens_tables_with_a_filter(
@@ -223,4 +293,4 @@ async def test_cli_csv_equals_the_screens_tables_with_a_filter(
         assert result.exit_code == 0, result.output
         printed = list(csv.reader(io.StringIO(result.stdout)))
         assert len(printed) >= 2 and printed[1][0] != ""
-        assert printed == [[v if v != "—" else "" for v in row] for row in shown[name]]
+        assert as_shown(printed) == shown[name]
