@@ -147,6 +147,9 @@ class Inbound:
     mailing_list: bool = False
     """The copy a mailing list delivered (``List-Id``, ``Precedence: list``): under a
     Message-ID the desk has, it is that message with the list's subject tag and footer."""
+    list_address: str | None = None
+    """The list's posting address (``List-Post``) on a list's copy: never the requester's or
+    the reply address, which would send an agent's reply to every subscriber."""
     message_id: str | None = None
     subject: str = ""
     from_address: str | None = None

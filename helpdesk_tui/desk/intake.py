@@ -264,15 +264,19 @@ def _addresses(item: Inbound, config: IntakeConfig) -> tuple[str | None, str | N
     """The requester, and the reply address when the message asks for another one.
 
     Behind a web form the sender is ``noreply@…`` and the person is in ``Reply-To``: then
-    the person is the requester.
+    the person is the requester. A mailing list's own address is neither while another is
+    given: a list that sets ``Reply-To`` to itself would have every reply go to its
+    subscribers, and one that rewrites ``From`` to itself (DMARC) names the poster in
+    ``Reply-To``.
     """
     sender = address_or_none(item.from_address)
     if sender in config.own_addresses:
         sender = None  # held mail from our own address, released: the desk is no requester
     reply_to = address_or_none(item.reply_to)
-    if reply_to is None or reply_to == sender or reply_to in config.own_addresses:
+    listed = item.list_address
+    if reply_to is None or reply_to in (sender, listed) or reply_to in config.own_addresses:
         return sender, None
-    if sender is None or is_noreply(sender):
+    if sender is None or sender == listed or is_noreply(sender):
         return reply_to, None
     return sender, reply_to
 

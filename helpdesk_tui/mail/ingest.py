@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from helpdesk_tui.desk.blobs import Content, chunks_of
 from helpdesk_tui.desk.inbound import (
@@ -238,6 +239,7 @@ def read_message(
         reason=verdict.reason,
         no_ack=verdict.no_ack,
         mailing_list=_from_a_list(parsed),
+        list_address=_list_address(parsed),
         message_id=parsed.message_id,
         subject=parsed.subject,
         from_address=parsed.from_address,
@@ -327,6 +329,18 @@ def _from_a_list(parsed: ParsedMessage) -> bool:
     """A mailing list delivered it: ``List-Id`` (RFC 2919) or ``Precedence: list``."""
     headers = parsed.headers
     return "list-id" in headers or headers.get("precedence", "").strip().lower() == "list"
+
+
+_LIST_POST = re.compile(r"<\s*mailto:([^>?\s]+)", re.IGNORECASE)
+
+
+def _list_address(parsed: ParsedMessage) -> str | None:
+    """The address a mailing list posts to (RFC 2369 ``List-Post: <mailto:…>``; ``NO``: none),
+    only on a list's copy: a reply there goes to every subscriber."""
+    if not _from_a_list(parsed):
+        return None
+    found = _LIST_POST.search(parsed.headers.get("list-post", ""))
+    return unquote(found.group(1)).strip().lower() if found else None
 
 
 def subject_tokens(subject: str) -> tuple[int, ...]:

@@ -65,10 +65,12 @@ NOISE_HEADERS = (
     "return-path",
     "x-failed-recipients",
     "list-id",
+    "list-post",
     "sender",
     "from",
 )
-"""Headers kept in :attr:`ParsedMessage.headers` for loop, bounce and spam detection."""
+"""Headers kept in :attr:`ParsedMessage.headers` for loop, bounce and spam detection, and
+the list's posting address (never a requester)."""
 
 _MAX_MIME_DEPTH = 40
 _MAX_REFERENCES = 100

@@ -284,6 +284,39 @@ def test_acknowledgement_and_replies_go_to_reply_to(
     assert outbox(db, "reply")[0].to_addresses == "it-team@example.org"
 
 
+LIST = "printers@lists.example.org"
+LIST_HEADERS = [
+    "List-Id: Printer users <printers.lists.example.org>",
+    f"List-Post: <mailto:{LIST}>",
+]
+
+
+@pytest.mark.parametrize(
+    ("sender", "reply_to"),
+    [
+        ("Bea <bea@example.org>", f"Printer users <{LIST}>"),  # the list answers to itself
+        (f"Bea via printers <{LIST}>", "Bea <bea@example.org>"),  # From rewritten (DMARC)
+    ],
+)
+def test_a_list_post_is_answered_to_its_poster_never_to_the_list(
+    db: Database, config: IngestConfig, admin: Actor, sender: str, reply_to: str
+) -> None:
+    """A post through a mailing list names the list in Reply-To or in From: the agent's
+    reply went to every subscriber. The list's posting address (List-Post) is never the
+    requester or the reply address while the poster's is given."""
+    raw = email(sender=sender, to=LIST, headers=[*LIST_HEADERS, f"Reply-To: {reply_to}"])
+    number = one(db, config, raw).ticket_number or 0
+
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None and requester.email == "bea@example.org"
+    assert ticket.reply_to is None
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Which printer?")
+    assert outbox(db, "reply")[0].to_addresses == "bea@example.org"
+
+
 @pytest.mark.parametrize(
     "sender",
     ["no-reply@shop.example", "DoNotReply@bank.example", "bounces+1234@mailer.example"],
