@@ -83,11 +83,18 @@ def _identities() -> _Identities:
     return _Identities("dovenull", "dovecot", nobody.pw_uid, nobody.pw_gid)
 
 
-def _services(port: int) -> str:
+def _services(port: int, kept: str) -> str:
     """Listeners, the same in 2.3 and 2.4 syntax.
 
     The anvil socket for auth penalties is made unusable so that a test logging in with a
     wrong password does not delay every later login from 127.0.0.1 by up to 15 seconds.
+
+    Login and mail processes are kept for the next connection (``service_count = 0``, the
+    "high-performance" mode of Dovecot's manual; every mail user here has the same uid), not
+    a new ``imap-login`` and a new ``imap`` process started for each: the tests log in
+    thousands of times, and each new pair cost Dovecot 12 ms of CPU (2 ms kept; 100 logins
+    2.2 s → 0.8 s). Each connection is still its own session, logged in and out as before.
+    ``kept`` is that setting in the version's syntax (2.4 renamed ``service_count``).
     """
     return f"""\
 service imap-login {{
@@ -97,6 +104,11 @@ service imap-login {{
   inet_listener imaps {{
     port = 0
   }}
+  {kept}
+  process_min_avail = 1
+}}
+service imap {{
+  {kept}
 }}
 service anvil {{
   unix_listener anvil-auth-penalty {{
@@ -131,7 +143,7 @@ userdb {{
   driver = passwd-file
   args = {root}/passwd
 }}
-{_services(port)}"""
+{_services(port, "service_count = 0")}"""
 
 
 def _config_24(root: Path, port: int, ids: _Identities) -> str:
@@ -161,7 +173,7 @@ passdb passwd-file {{
 userdb passwd-file {{
   passwd_file_path = {root}/passwd
 }}
-{_services(port)}"""
+{_services(port, "restart_request_count = unlimited")}"""
 
 
 def _signal_group(group: int, signum: int) -> bool:

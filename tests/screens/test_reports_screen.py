@@ -4,10 +4,13 @@ and snapshots at 80x24 and 120x40 (frozen clock, fixed history)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -24,6 +27,7 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.reports import format_minutes
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
+from helpdesk_tui.storage.database import Database
 from tests.screens.conftest import FROZEN_NOW, DeskData, _actor
 from tests.screens.ticket_helpers import screen_lines, settle, until
 
@@ -71,6 +75,34 @@ def report_history(desk: DeskData, agents: tuple[Actor, ...] = ()) -> None:
                     )
 
 
+@pytest.fixture(scope="session")
+def _history_sqlite(
+    _seeded_sqlite: tuple[Path, DeskData], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The seeded desk with ``report_history`` written into it, made once per session (per
+    xdist worker): some hundred transactions at fixed times, the same desk every time, where
+    each of this module's tests wrote them again."""
+    seeded, data = _seeded_sqlite
+    path = tmp_path_factory.mktemp("history") / "screens.db"
+    shutil.copy(seeded, path)
+    database = Database(f"sqlite:///{path}")
+    report_history(dataclasses.replace(data, db=database))
+    database.dispose()
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path
+
+
+@pytest.fixture
+def desk_data(desk_data: DeskData, _history_sqlite: Path) -> DeskData:
+    """The seeded desk with ten days of history before it (``report_history``), in the
+    test's own file: a copy of ``_history_sqlite``."""
+    path = desk_data.db.sqlite_path
+    assert path is not None
+    desk_data.db.dispose()  # nothing is open on the file while it is replaced
+    shutil.copy(_history_sqlite, path)
+    return desk_data
+
+
 async def _open_reports(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("f4")
@@ -88,7 +120,6 @@ def test_reports_screen(
     desk_data: DeskData,
     size: tuple[int, int],
 ) -> None:
-    report_history(desk_data)
     assert snap_compare(make_test_app(), terminal_size=size, run_before=_open_reports)
 
 
@@ -99,8 +130,6 @@ def test_reports_agents_table(
     desk_data: DeskData,
     size: tuple[int, int],
 ) -> None:
-    report_history(desk_data)
-
     async def run_before(pilot: Pilot[None]) -> None:
         await _open_reports(pilot)
         screen = pilot.app.screen
@@ -114,7 +143,6 @@ def test_reports_agents_table(
 async def test_key_presets_tables_and_back(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    report_history(desk_data)
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_reports(pilot)
@@ -142,7 +170,6 @@ async def test_the_figures_strip_keeps_each_label_with_its_value(
     """The strip wrapped by words: at 80 columns on a demo desk "Resolve" ended a line with
     "2d 10h" on the next, "SLA" one with "72.2%" (these figures do so at 70), and at 60
     the last figure was cut; each figure is whole on its line now, after a resize too."""
-    report_history(desk_data)
     app = make_test_app()
     labels = ("Created", "Resolved", "Backlog", "1st resp", "p90", "Resolve", "SLA", "Overdue")
     labels += ("Reopen", "CSAT", "Business hours:")
@@ -233,7 +260,6 @@ async def test_cli_csv_equals_the_screens_table(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``helpdesk report --group-by agent --format csv`` prints what the Agents tab shows."""
-    report_history(desk_data)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_reports(pilot)
@@ -262,7 +288,6 @@ async def test_cli_csv_equals_the_screens_tables_with_a_filter(
     """With the agent filter set on the screen, ``helpdesk report --agent bob`` prints what
     the Volume and Agents tables show (a filtered report reads the ticket rows, an
     unfiltered one the rollups: both paths are held to the screen)."""
-    report_history(desk_data)
     app = make_test_app()
     shown: dict[str, list[list[str]]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
