@@ -175,6 +175,15 @@ def set_requester_email(
     return ticket
 
 
+def set_reply_to(session: Reader, actor: Actor, number: int, address: str | None) -> TicketRecord:
+    """Where the ticket's mail goes instead of the requester (None: to the requester); the
+    mail intake's, for the sender's own copy of a message a mailing list's copy opened the
+    ticket with (``desk/intake``)."""
+    with _changing(session, actor, number, None) as change:
+        change.set("reply_to", parse_address(address) if address is not None else None)
+    return change.ticket
+
+
 def set_priority(
     session: Reader,
     actor: Actor,

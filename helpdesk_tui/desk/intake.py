@@ -35,7 +35,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
 from sqlmodel import Session, select
 
-from helpdesk_tui.desk import outbox, quarantine, spam
+from helpdesk_tui.desk import fields, outbox, quarantine, spam
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.inbound import (
@@ -113,6 +113,9 @@ class Action(StrEnum):
     OWN = "own"
     QUARANTINE = "quarantine"
     DUPLICATE = "duplicate"
+    DIRECT_COPY = "direct_copy"
+    """The sender's own copy of a message a mailing list's copy opened a ticket with: a
+    duplicate that gives the ticket its real requester (:func:`_direct_copy`)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,10 @@ def decide(
             copy = lookups.transport_copy(item.message_id, item.raw)
             if copy is not None:
                 return Decision(Action.DUPLICATE, earlier=copy)
+        if collision and redo is None and not item.mailing_list:
+            direct = _direct_copy(item, lookups, config)
+            if direct is not None:
+                return direct
     if item.failure is not None:
         return Decision(Action.QUARANTINE, reason=item.failure)
     if item.mail_class is MailClass.OWN:
@@ -219,6 +226,31 @@ def decide(
         reply_to=reply_to,
         forwarded_by=forwarded_by,
     )
+
+
+def _direct_copy(item: Inbound, lookups: Lookups, config: IntakeConfig) -> Decision | None:
+    """The sender's own copy of a message whose mailing list's copy came first and opened a
+    ticket (the customer wrote to the desk and to the list at once): the same text under
+    the same Message-ID, and the ticket's requester is an address this copy was sent to
+    (the list's own, taken from the list's From). It is that message, and it names the
+    ticket's real requester: :attr:`Action.DIRECT_COPY` while no agent has replied, a
+    duplicate after. None: not such a copy (a reused Message-ID stays a message of its own).
+    """
+    assert item.message_id is not None
+    opened = lookups.list_copy(item.message_id, item.body)
+    if opened is None or opened.outcome != Outcome.TICKET or opened.number is None:
+        return None
+    requester, reply_to = _addresses(item, config)
+    state = lookups.opened_by(opened.number)
+    if state is None:  # opened in this batch, not written yet: decided again alone
+        return Decision(Action.DIRECT_COPY, earlier=opened, requester=requester)
+    listed, replied = state
+    sent_to = {address.lower() for address in (*item.email.to, *item.email.cc)}
+    if listed is None or listed not in sent_to or listed == requester:
+        return None
+    if replied or requester is None:
+        return Decision(Action.DUPLICATE, earlier=opened)
+    return Decision(Action.DIRECT_COPY, earlier=opened, requester=requester, reply_to=reply_to)
 
 
 def _answers_a_customer(item: Inbound, config: IntakeConfig) -> bool:
@@ -353,8 +385,10 @@ class Writer:
             earlier = decision.earlier
             assert earlier is not None
             return IngestResult(Outcome(earlier.outcome), earlier.number, duplicate=True)
-        if action in (Action.QUARANTINE, Action.SPAM) and not self.alone:
+        if action in (Action.QUARANTINE, Action.SPAM, Action.DIRECT_COPY) and not self.alone:
             raise NeedsOwnSavepoint
+        if action is Action.DIRECT_COPY:
+            return self._direct_copy(item, decision)
         raw_id = self.lookups.raw_id(item.raw, item.sha)
         if action is Action.QUARANTINE:
             return self._quarantine(item, decision.reason or "unknown", raw_id, seen_before)
@@ -455,6 +489,25 @@ class Writer:
         self._route(ticket, Trigger.FOLLOW_UP, item, decision)
         self._processed(item, Outcome.FOLLOW_UP, ticket, message, raw_id, seen)
         return IngestResult(Outcome.FOLLOW_UP, ticket.number)
+
+    def _direct_copy(self, item: Inbound, decision: Decision) -> IngestResult:
+        """The sender's own copy of the message a mailing list's copy opened the ticket
+        with: the sender is the requester (the list was), and the reply address the one
+        this copy gives. A duplicate: the message is on the ticket already."""
+        earlier = decision.earlier
+        assert earlier is not None and earlier.number is not None
+        if decision.requester is not None:
+            named = decision.requester == address_or_none(item.from_address)
+            find_or_create_contact(
+                self.session, decision.requester, item.from_name if named else ""
+            )
+            ticket = fields.set_requester_email(
+                self.session, MAIL, earlier.number, decision.requester
+            )
+            if ticket.reply_to != decision.reply_to:
+                fields.set_reply_to(self.session, MAIL, earlier.number, decision.reply_to)
+            self.lookups.stale = True  # (its participants, its version)
+        return IngestResult(Outcome.TICKET, earlier.number, duplicate=True)
 
     def _note_forward(self, ticket: AnyTicket, decision: Decision, what: str) -> None:
         """An agent's forward: a note (and event ``forwarded``) saying which agent sent it."""

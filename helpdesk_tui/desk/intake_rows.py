@@ -1079,6 +1079,26 @@ class Lookups:
                 return Seen(outcome, number)
         return None
 
+    def opened_by(self, number: int) -> tuple[str | None, bool] | None:
+        """Ticket ``number``'s requester address and whether an agent has replied on it;
+        None while the ticket is this batch's, not written yet. Read for a sender's own
+        copy of a message a mailing list's copy opened the ticket with (rare)."""
+        conn = _connection(self.session)
+        found = conn.execute(
+            select(_TICKET.c.id, _CONTACT.c.email)
+            .select_from(_TICKET)
+            .outerjoin(_CONTACT, _CONTACT.c.id == _TICKET.c.requester_id)
+            .where(_TICKET.c.number == number)
+        ).first()
+        if found is None:
+            return None
+        replied = conn.execute(
+            select(_MESSAGE.c.id)
+            .where(_MESSAGE.c.ticket_id == found.id, _MESSAGE.c.kind == MessageKind.REPLY)
+            .limit(1)
+        ).first()
+        return (found.email.lower() if found.email else None), replied is not None
+
     def store_raws(self, raws: Sequence[tuple[str, bytes | bytearray]]) -> None:
         """Store these raw messages (sha, bytes) not stored yet, in one statement.
 

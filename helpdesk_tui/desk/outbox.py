@@ -38,7 +38,7 @@ from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
 from helpdesk_tui.desk.inbound import ReportedRecipient
-from helpdesk_tui.desk.outbox_rows import SURVEY_KIND
+from helpdesk_tui.desk.outbox_rows import SURVEY_KIND, thread_headers
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
 from helpdesk_tui.desk.subjects import reply_subject, token_subject
@@ -118,7 +118,8 @@ def claim_due(
     *,
     limit: int = 50,
 ) -> list[int]:
-    """Mark due rows ``sending``, each with the Message-ID every try of it will carry.
+    """Mark due rows ``sending``, each with the Message-ID every try of it will carry; a
+    survey gets its ticket's thread headers here, under the reply it waited for.
 
     ``new_message_id(ticket_number)`` makes one (the mail layer signs it). The caller
     commits before sending, so the Message-ID is known before the first byte goes out.
@@ -134,6 +135,10 @@ def claim_due(
     for row in rows:
         if row.kind == SURVEY_KIND and _survey_held(session, row, now):
             continue
+        if row.kind == SURVEY_KIND and row.in_reply_to is None:
+            # (threaded as it goes: the reply it waited for has its Message-ID now)
+            row.in_reply_to, references = thread_headers(session, row.ticket_id)
+            row.references = " ".join(references) or None
         claimed.append(row)
         if row.email_message_id is None:
             ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None

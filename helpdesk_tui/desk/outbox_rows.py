@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from sqlalchemy import text
+
 from helpdesk_tui.desk.subjects import reply_subject
-from helpdesk_tui.storage.core_tables import outbox
+from helpdesk_tui.storage.core_tables import Message, outbox
 from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import OutboxStatus, utcnow
@@ -34,6 +36,29 @@ class Subject(Protocol):
 def ticket_subject(ticket: Subject) -> str:
     """The subject every outgoing mail carries, with the token that threads replies."""
     return reply_subject(ticket.subject, ticket.number)
+
+
+def thread_headers(reader: Reader, ticket_id: int | None) -> tuple[str | None, list[str]]:
+    """In-Reply-To and References for mail to the customer on this ticket, so the customer's
+    client threads it under the conversation: an agent's reply (when it is queued) and the
+    survey (when it goes, after the reply that resolved the ticket: ``outbox.claim_due``).
+
+    Only the conversation counts: the customer's messages and our replies. Machine mail
+    kept as system notes (a read receipt, an out-of-office, a bounce) is not part of the
+    customer's thread; answering it put our reply under their auto-reply."""
+    found = connection_of(reader).scalars(_THREAD_IDS, {"ticket_id": ticket_id})
+    ids = [mid for mid in found.all() if mid]
+    return (ids[-1] if ids else None), ids[-20:]
+
+
+_THREAD_IDS = text(
+    "SELECT email_message_id FROM message"
+    " WHERE ticket_id = :ticket_id AND email_message_id IS NOT NULL"
+    " AND kind IN ('customer', 'reply')"
+    " ORDER BY created_at, id"
+).columns(Message.email_message_id)
+"""A ticket's Message-IDs in thread order: SQL text, which a reply's process does not
+compile (SQLAlchemy compiled the Core statement anew in every command, ≈ 0.6 ms)."""
 
 
 def queue_mail(

@@ -242,7 +242,17 @@ _WORDS: dict[str, int] = {
     for word in words.split()
 }
 """Good and bad in English, German, French, Spanish, Italian, Portuguese and Dutch."""
-_SCORE = re.compile(r"^\s*([1-5])(?:\s*/\s*5)?(?![\d.,]\d)\b(.*)$", re.DOTALL)
+_SCORE = re.compile(r"^\s*([1-5])(?:\s*/\s*5|\s*-?\s*stars?\b)?(?![\d.,]\d)\b(.*)$", re.DOTALL)
+_NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_RATED = re.compile(
+    r"(?<![\w.,/])([1-5]|one|two|three|four|five)(?![\d.,]\d)"
+    r"(?:\s*/\s*5\b|\s*-?\s*stars?\b|\s+out\s+of\s+(?:5|five)\b(?!\s*[^\W\d_]))"
+    r"|\b(?:give|rate)\s+(?:it|you|us|this)\s+(?:an?\s+)?([1-5])(?![\d.,]?\d)(?!\s*[^\W\d_])",
+    re.IGNORECASE,
+)
+"""A rating inside the first line's words: a number with its scale ("Thanks! 5 stars",
+"a 5-star service", "great, 4 out of 5", "4/5") or given ("I'd give it a 4"). Conservative:
+a bare number is no rating there ("I have 5 printers down"), nor is "1 out of 5 printers"."""
 _STARS = re.compile(r"^\s*((?:[\u2605\u2b50]\ufe0f?\s?){1,5})(?![\u2605\u2b50])(.*)$", re.DOTALL)
 """One to five stars (``★``, ``⭐``, with or without the emoji variation selector), as a
 phone's keyboard writes a rating."""
@@ -289,7 +299,7 @@ def _own_lines(body: str) -> tuple[str, str]:
 
 def read_answer(body: str) -> Answer | None:
     """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; ``⭐⭐⭐⭐`` → 4;
-    else None.
+    ``Thanks! 5 stars`` → 5 with that line as the comment (:data:`_RATED`); else None.
 
     The comment is what follows the rating on its line and on the lines after it, as the
     survey asks ("a rating on the first line, and any comment after it")."""
@@ -301,6 +311,9 @@ def read_answer(body: str) -> Answer | None:
     elif stars is not None:
         score = sum(1 for char in stars.group(1) if char in "\u2605\u2b50")
         rest = stars.group(2)
+    elif (rated := _RATED.search(first)) is not None:
+        number = (rated.group(1) or rated.group(2)).lower()
+        score, rest = _NUMBER.get(number) or int(number), first  # (the whole line: its words)
     else:
         match = _LEAD.match(first)
         if match is None or match.group(1).lower() not in _WORDS:

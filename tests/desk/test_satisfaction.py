@@ -63,6 +63,21 @@ from helpdesk_tui.storage.models import Outbox, Status, Ticket
         ("\u2b50\ufe0f\u2b50\ufe0f\u2b50\ufe0f\u2b50\ufe0f - great", Answer(4, "great")),
         ("\u2605\u2605\u2605\u2605\u2605\u2605", None),  # six: no rating
         ("\u2605 It broke again.", Answer(1, "It broke again.")),
+        # a rating in the first line's words, with its scale or given: the line is the comment
+        ("Thanks! 5 stars\n", Answer(5, "Thanks! 5 stars")),
+        ("5 stars", Answer(5, None)),
+        ("5/5 would recommend", Answer(5, "would recommend")),
+        ("I'd give it a 4", Answer(4, "I'd give it a 4")),
+        ("Great service, 4 out of 5", Answer(4, "Great service, 4 out of 5")),  # not "great"
+        ("Slow. Two stars\nNobody called back", Answer(2, "Slow. Two stars Nobody called back")),
+        ("Thanks, a 5-star service", Answer(5, "Thanks, a 5-star service")),
+        # ...and a number in a sentence stays a follow-up
+        ("I have 5 printers down", None),
+        ("Still broken: 3 of 5 printers, out of 5 toners 2 are empty", None),
+        ("Thanks, but 4.5/5 of the disk is full", None),
+        ("It broke again, 16 stars on the error page", None),
+        ("Can you give it a 4 hour window?", None),
+        ("Thanks\nI have 5 stars on my badge", None),  # the first line only
     ],
 )
 def test_reading_an_answer(body: str, answer: Answer | None) -> None:

@@ -402,6 +402,69 @@ def test_the_mailing_list_copy_of_a_message_the_desk_has_is_a_duplicate(
     assert not reuse.duplicate, "another text under a reused Message-ID is its own message"
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["later", "in_a_batch"])
+def test_the_direct_copy_after_the_list_copy_gives_the_ticket_its_requester(
+    db: Database, config: IngestConfig, admin: Actor, batched: bool
+) -> None:
+    """The list's copy came first and opened the ticket with the list as its requester
+    (the list's From and Reply-To, no List-Post to tell it by); ann's own copy, coming
+    next, was a duplicate, and the agent's reply went to every subscriber. The direct copy
+    is still the same message, and it makes ann the requester while nobody has answered.
+    In the batch the list names ann in Reply-To (DMARC): the ticket's reply address was
+    hers, and is none once she is the requester."""
+    message_id = new_id()
+    list_reply_to = "Ann <ann@example.org>" if batched else "users@lists.example.org"
+    direct = email(
+        message_id=message_id,
+        subject="Wiki is down",
+        to=f"{DESK}, users@lists.example.org",
+        body="The wiki is down.",
+    )
+    listed = email(
+        message_id=message_id,
+        sender="Ann Customer via users <users@lists.example.org>",
+        subject="[users] Wiki is down",
+        to=f"{DESK}, users@lists.example.org",
+        body="The wiki is down.\n\n--\nusers mailing list\nhttps://lists.example.org/users",
+        headers=[
+            "List-Id: <users.lists.example.org>",
+            "Precedence: list",
+            f"Reply-To: {list_reply_to}",
+        ],
+    )
+    if batched:
+        first, copy = receive(db, config, listed, direct)
+    else:
+        first, copy = one(db, config, listed), one(db, config, direct)
+
+    assert (first.duplicate, copy.duplicate) == (False, True)
+    assert copy.ticket_number == first.ticket_number
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None
+    assert (requester.email, requester.name) == ("ann@example.org", "Ann Customer")
+    assert ticket.reply_to is None
+    [changed] = events(db, "requester")
+    assert (changed.old_value, changed.new_value) == ("users@lists.example.org", "ann@example.org")
+    moved = [(e.old_value, e.new_value) for e in events(db, "reply_to")]
+    assert moved == ([("ann@example.org", None)] if batched else [])
+    number = ticket.number
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Which page?")
+    assert outbox(db, "reply")[0].to_addresses == "ann@example.org"
+    if batched:
+        return
+    # once an agent has answered the list, its requester stays: the copy is a duplicate
+    again = new_id()
+    one(db, config, listed.replace(message_id.encode(), again.encode()))
+    with db.write() as session:
+        thread.reply(session, admin, number + 1, body="Which page?")
+    late = one(db, config, direct.replace(message_id.encode(), again.encode()))
+    assert late.duplicate and late.ticket_number == number + 1
+    assert len(tickets(db)) == 2 and len(events(db, "requester")) == 1
+
+
 def test_a_reused_message_id_with_other_content_is_kept_and_noted(
     db: Database, config: IngestConfig
 ) -> None:

@@ -111,7 +111,8 @@ def test_a_reply_that_resolves_reaches_the_customer_before_its_survey(
     service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
     service.start()
     try:
-        dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
+        asked = new_id()
+        dovecot.append("INBOX", email(message_id=asked, subject="VPN broken"))
         smtp_server.wait_for(1)  # the acknowledgement
         [ticket] = tickets(db)
         with db.write() as session:
@@ -126,11 +127,17 @@ def test_a_reply_that_resolves_reaches_the_customer_before_its_survey(
     finally:
         service.stop()
 
+    mails = [message_from_bytes(m.raw, policy=policy.default) for m in sent[1:]]
     kinds = [
         "survey" if "survey" in str(mail["Subject"]) else mail.get_content().strip()
-        for mail in (message_from_bytes(m.raw, policy=policy.default) for m in sent[1:])
+        for mail in mails
     ]
     assert kinds == ["Fixed: restart the client.", "survey"]
+    # the survey sits in the customer's thread, under the reply it asks about
+    answer, survey = (str(mail["Message-ID"]) for mail in mails)
+    assert str(mails[1]["In-Reply-To"]) == answer
+    assert str(mails[1]["References"]).split() == [asked, answer]
+    assert survey not in (asked, answer)
 
 
 def test_the_comment_on_the_lines_after_the_rating_is_kept_without_the_quoted_survey(
