@@ -231,10 +231,11 @@ def decide(
 def _direct_copy(item: Inbound, lookups: Lookups, config: IntakeConfig) -> Decision | None:
     """The sender's own copy of a message whose mailing list's copy came first and opened a
     ticket (the customer wrote to the desk and to the list at once): the same text under
-    the same Message-ID, and the ticket's requester is an address this copy was sent to
-    (the list's own, taken from the list's From). It is that message, and it names the
-    ticket's real requester: :attr:`Action.DIRECT_COPY` while no agent has replied, a
-    duplicate after. None: not such a copy (a reused Message-ID stays a message of its own).
+    the same Message-ID, and the ticket's requester is this copy's sender (the list's copy
+    named her: a duplicate) or an address this copy was sent to (the list's own, taken from
+    the list's From). It is that message, and it names the ticket's real requester:
+    :attr:`Action.DIRECT_COPY` while no agent has replied, a duplicate after. None: not
+    such a copy (a reused Message-ID stays a message of its own).
     """
     assert item.message_id is not None
     opened = lookups.list_copy(item.message_id, item.body)
@@ -245,8 +246,15 @@ def _direct_copy(item: Inbound, lookups: Lookups, config: IntakeConfig) -> Decis
     if state is None:  # opened in this batch, not written yet: decided again alone
         return Decision(Action.DIRECT_COPY, earlier=opened, requester=requester)
     listed, replied = state
+    if listed is not None and listed == requester:
+        # The list's copy named her already (From rewritten, she in Reply-To): her own copy
+        # is that message; from her own address as before, an edit under a reused ID is not.
+        sender = address_or_none(item.from_address)
+        if sender in lookups.earlier_senders(item.message_id):
+            return None
+        return Decision(Action.DUPLICATE, earlier=opened)
     sent_to = {address.lower() for address in (*item.email.to, *item.email.cc)}
-    if listed is None or listed not in sent_to or listed == requester:
+    if listed is None or listed not in sent_to:
         return None
     if replied or requester is None:
         return Decision(Action.DUPLICATE, earlier=opened)

@@ -1079,6 +1079,19 @@ class Lookups:
                 return Seen(outcome, number)
         return None
 
+    def earlier_senders(self, message_id: str) -> set[str]:
+        """The From addresses of the stored messages under this Message-ID (lower case):
+        a list that rewrites From (DMARC) sent its copy from its own address. Read for a
+        sender's own copy of a message a mailing list's copy opened a ticket with (rare)."""
+        rows = _connection(self.session).execute(
+            select(_MESSAGE.c.from_address)
+            .select_from(_PROCESSED)
+            .join(_MESSAGE, _MESSAGE.c.id == _PROCESSED.c.message_id)
+            .where(_PROCESSED.c.message_key == key_hash(message_id))
+            .limit(_MAX_TRANSPORT_COPIES)
+        )
+        return {str(address).lower() for (address,) in rows if address}
+
     def opened_by(self, number: int) -> tuple[str | None, bool] | None:
         """Ticket ``number``'s requester address and whether an agent has replied on it;
         None while the ticket is this batch's, not written yet. Read for a sender's own

@@ -465,6 +465,32 @@ def test_the_direct_copy_after_the_list_copy_gives_the_ticket_its_requester(
     assert len(tickets(db)) == 2 and len(events(db, "requester")) == 1
 
 
+def test_the_direct_copy_of_a_list_post_already_hers_is_a_duplicate(
+    db: Database, config: IngestConfig
+) -> None:
+    """The list's copy came first, From rewritten to the list (DMARC) with ann in Reply-To
+    and the list's List-Post: the ticket is ann's from the start. Her own copy next is
+    that message: no second ticket."""
+    message_id = new_id()
+    direct = email(message_id=message_id, to=f"{DESK}, {LIST}", body="The printer is on fire.")
+    listed = email(
+        message_id=message_id,
+        sender=f"Ann Customer via printers <{LIST}>",
+        to=f"{DESK}, {LIST}",
+        body="The printer is on fire.\n\n--\nprinters mailing list",
+        headers=[*LIST_HEADERS, "Reply-To: Ann <ann@example.org>"],
+    )
+    first, copy = one(db, config, listed), one(db, config, direct)
+
+    assert (first.duplicate, copy.duplicate) == (False, True)
+    assert copy.ticket_number == first.ticket_number
+    [ticket] = tickets(db)
+    with db.read() as session:
+        requester = session.get(Contact, ticket.requester_id)
+    assert requester is not None and requester.email == "ann@example.org"
+    assert events(db, "requester") == []
+
+
 def test_a_reused_message_id_with_other_content_is_kept_and_noted(
     db: Database, config: IngestConfig
 ) -> None:
