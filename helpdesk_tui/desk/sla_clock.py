@@ -10,7 +10,8 @@ marks the ticket
 (``sla_marks``), and just before that transaction commits the marked tickets' clocks are
 recomputed from their history (:func:`refresh`) — in the same transaction, so the stored
 due times never disagree with the history that explains them. A policy or calendar change
-recomputes every open ticket in batches (:func:`open_ticket_batches`, :func:`refresh`).
+recomputes every open ticket in batches (:func:`open_ticket_batches`, :func:`refresh`),
+then records one event if any ticket's times moved (:func:`record_recompute`).
 
 The stored due times depend on the history only, never on the time of computation; the
 next alert's time on the history and the alerts given (``sla_notice``).
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, update
 
 from helpdesk_tui.desk import sla
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
@@ -34,6 +35,7 @@ from helpdesk_tui.storage.core_tables import (
     SlaNotice,
     Ticket,
     contact,
+    event,
     organization,
     ticket,
 )
@@ -41,6 +43,7 @@ from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import utcnow
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.actors import Actor
     from helpdesk_tui.desk.ticket_record import TicketRecord
     from helpdesk_tui.storage.database import Reader
     from helpdesk_tui.storage.sla_models import SlaPolicy
@@ -323,6 +326,27 @@ def refresh(reader: Reader, ticket_ids: Sequence[int], rules: Rules | None = Non
     if changes:
         conn.execute(_STORE, changes)
     return len(changes)
+
+
+RECOMPUTED = "sla_recomputed"
+"""The event a recompute that changed tickets' due times records (on no ticket)."""
+
+
+def record_recompute(reader: Reader, actor: Actor, changed: int) -> None:
+    """Say that ``changed`` tickets' SLA times were recomputed (a policy or calendar edit):
+    an event on no ticket, which moves the desk's change mark (``queue.newest_events``), so
+    the SLA worker's probe and the open queues look again."""
+    connection_of(reader).execute(
+        insert(event).values(
+            ticket_id=None,
+            ticket_number=None,
+            actor_agent_id=actor.agent_id,
+            actor=actor.name,
+            kind=RECOMPUTED,
+            new_value=f"{changed} ticket(s)",
+            created_at=utcnow(),
+        )
+    )
 
 
 _STORE_ALERT = (

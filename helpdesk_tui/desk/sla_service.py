@@ -328,6 +328,12 @@ class SlaService(SlaReads):
         ``numbers``: only those numbered first to last, the tickets a load added).
 
         Returns how many tickets' due times changed.
+
+        When any did, one event says so (``sla_recomputed``, on no ticket), committed after
+        the last batch: the recompute writes no ticket's history, and the desk's change
+        mark is its newest event, so without it neither the SLA worker (``ChangeProbe``:
+        a new next-alert time waited up to ``SLA_FULL_PASS``) nor an open queue (its SLA
+        column) learned of a policy or calendar edit.
         """
         changed = 0
         with self._read() as session:
@@ -336,6 +342,9 @@ class SlaService(SlaReads):
         for ids in batches:
             with self._write() as session:
                 changed += sla_clock.refresh(session, ids, rules)
+        if changed:
+            with self._write() as session:
+                sla_clock.record_recompute(session, self.actor, changed)
         return changed
 
 

@@ -56,7 +56,14 @@ def _set_status(session: Reader, actor: Actor, ticket: TicketState, new: Status)
 
 
 def change_status(session: Reader, actor: Actor, ticket: TicketState, new: Status) -> None:
-    """Check the transition, then record it (no version bump: the caller bumps once)."""
+    """Check the transition, then record it (no version bump: the caller bumps once).
+
+    A status the ticket already has is nothing to do: no check, no event. So a macro or a
+    reply that also sets "waiting" on a waiting ticket does the rest of what it says (as
+    ``fields.set_status`` to the status a ticket has does nothing, and refuses nothing).
+    """
+    if Status(ticket.status) is new:
+        return
     check_transition(ticket.number, Status(ticket.status), new)
     _set_status(session, actor, ticket, new)
 
@@ -238,7 +245,7 @@ def reply(
     )
     if status_after is not None:
         change_status(session, actor, ticket, status_after)
-    elif ticket.status == Status.NEW:
+    if ticket.status == Status.NEW:  # (an answered ticket is no longer new)
         _set_status(session, actor, ticket, Status.OPEN)
     save(session, ticket)
     return message_id

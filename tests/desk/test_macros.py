@@ -109,6 +109,39 @@ def test_a_macro_from_a_composer_of_its_kind_leaves_its_text_to_the_draft(
         assert len(s.exec(select(Message).where(col(Message.kind) == MessageKind.REPLY)).all()) == 1
 
 
+def test_a_macro_setting_the_status_a_ticket_has_does_the_rest(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Ask for logs on a ticket already waiting: the reply, tags, priority, assignee and
+    team apply as one change; the status, already the ticket's, is nothing to do (no event,
+    no refusal "waiting to waiting"). So with a note macro and a macro of fields only."""
+    desk = Desk(db, admin)
+    desk.macro_save(WAIT)
+    desk.macro_save(MacroSpec(name="Park", status="waiting", body="Parked", body_kind="note"))
+    desk.macro_save(MacroSpec(name="Hold", status="waiting", priority="low"))
+    number = _ticket(db)
+    seen = desk.ticket_set_status(number, "waiting").version
+    result = Desk(db, agent_bob).macro_apply(
+        number, "ask for logs", expected_version=seen, desk_name="Acme"
+    )
+    assert result.version == seen + 1
+    for name in ("Park", "Hold"):
+        desk.macro_apply(number, name, expected_version=None, desk_name="Acme")
+    with db.read() as s:
+        ticket = load_ticket(s, number)
+        events = s.exec(select(Event).where(col(Event.ticket_id) == ticket.id)).all()
+        mail = s.exec(select(Outbox)).all()
+        tags = ticket_tags(s, ticket.id or 0)
+    assert (ticket.status, ticket.priority, ticket.assignee_sort) == ("waiting", "low", "bob")
+    assert tags == ["needs-logs"] and len(mail) == 1 and ticket.version == seen + 3
+    group = sorted(e.kind for e in events if e.ticket_version == seen + 1)
+    assert group == [
+        "assignee", "macro", "priority", "reply", "tag_added", "tag_removed", "team",
+    ]  # fmt: skip
+    assert sorted(e.kind for e in events if e.ticket_version == seen + 2) == ["macro", "note"]
+    assert sorted(e.kind for e in events if e.ticket_version == seen + 3) == ["macro", "priority"]
+
+
 def test_a_stale_or_refused_macro_saves_nothing(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:

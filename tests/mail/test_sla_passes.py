@@ -11,6 +11,7 @@ import pytest
 from helpdesk_tui.config import IntakeOptions
 from helpdesk_tui.desk import sla_alerts
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queue_watch import ChangeProbe
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.mail import service as mail_service
@@ -64,3 +65,28 @@ def test_an_idle_desk_gets_one_pass_and_a_change_another(
     assert _run_looks(db, monkeypatch, 40, {}) == [1]  # the first look, then none
     passes = _run_looks(db, monkeypatch, 40, {20: new_ticket})
     assert passes[0] == 1 and 20 in passes and len(passes) <= 3  # (its own alerts: one more)
+
+
+def test_an_sla_policy_or_calendar_edit_wakes_the_next_look(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An admin's edit moves open tickets' next-alert times without touching their history:
+    the look after it runs a pass (it waited for ``SLA_FULL_PASS``, 5 minutes); an edit
+    that moves no ticket's times (a calendar no policy uses yet) needs none."""
+    desk = Desk(db, admin)
+    with db.write() as session:
+        create_ticket(session, admin, subject="Printer", body="x", requester_email="a@x.test")
+
+    def fast(calendar: str | None = None) -> None:
+        desk.sla_set_policy(
+            "Fast", first_response="10m", next_response="1h", resolution="8h",
+            priority="normal", calendar=calendar,
+        )  # fmt: skip
+
+    edits = {
+        10: fast,
+        20: lambda: desk.sla_set_calendar("Office", hours="08:00-18:00"),
+        30: lambda: fast("Office"),
+    }
+    passes = _run_looks(db, monkeypatch, 35, edits)
+    assert passes[:2] == [1, 10] and 20 not in passes and 30 in passes and len(passes) <= 4

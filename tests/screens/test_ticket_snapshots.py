@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+import time_machine
 from textual.pilot import Pilot
 
 from helpdesk_tui.app import HelpdeskApp
-from tests.screens.conftest import DeskData
+from helpdesk_tui.desk import fields
+from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.snapshot_setup import busy_thread, show_ticket
 
 SIZES = [(80, 24), (120, 40)]
@@ -47,7 +50,14 @@ def test_ticket_history(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
 ) -> None:
+    """A reason too long for one line wraps under its text, not under the time column."""
     number = busy_thread(desk_data)
+    reason = "Ann wrote again: the printer on the third floor smokes whenever it prints in colour"
+    with time_machine.travel(FROZEN_NOW - timedelta(minutes=30), tick=False):
+        with desk_data.db.write() as session:
+            fields.set_status(session, desk_data.ada, number, "closed")
+        with desk_data.db.write() as session:
+            fields.reopen(session, desk_data.ada, number, reason=reason)
 
     async def run_before(pilot: Pilot[None]) -> None:
         await show_ticket(pilot, number)
