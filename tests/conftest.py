@@ -30,8 +30,11 @@ never a speed check: generous, as ``-n 4`` on a loaded machine slows everything 
 deadline made tests fail there). Where a wait must prove "sooner than X" (IDLE before the
 poll interval, leases taken before they expire), X is made far longer than this instead."""
 _db_names = itertools.count()
-STARTS_MIGRATED = {"db", "use_db"}
+STARTS_MIGRATED = {"db"}
 """Fixtures whose test gets ``db_url`` as a copy of the migrated desk, not empty."""
+STARTS_INITIALIZED = {"use_db"}
+"""Fixtures whose test gets ``db_url`` as a copy of the desk ``helpdesk init`` made once per
+session (tests/cli/conftest.py, ``_initialized_sqlite``), not empty."""
 
 
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -233,21 +236,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL, on each engine in turn (a PostgreSQL one is dropped after).
 
     Empty, unless the test also takes ``db`` or ``use_db``: then it is already a copy of
-    the session's migrated desk, made here once (not made empty and replaced). ``use_db``
-    (tests/cli) runs ``helpdesk init`` on that copy, which makes the caller the first admin
-    of a migrated desk without agents just as of a new one, without running every migration
-    again for each CLI test; ``init`` on an empty database is tested through ``no_desk_yet``.
+    the session's migrated desk (``db``), or of the desk ``helpdesk init`` made on a copy
+    of it once per session (``use_db``, tests/cli: the caller its first admin), made here
+    once (not made empty and replaced). Running every migration, or ``init``, again for
+    each test was a good part of their time; ``init`` on an empty database is tested
+    through ``no_desk_yet``, on a migrated one through ``private_desk``.
     """
-    migrated = not STARTS_MIGRATED.isdisjoint(request.fixturenames)
+    template = None
+    if not STARTS_INITIALIZED.isdisjoint(request.fixturenames):
+        template = f"_initialized_{request.param}"
+    elif not STARTS_MIGRATED.isdisjoint(request.fixturenames):
+        template = f"_migrated_{request.param}"
     if request.param == "sqlite":
         url = sqlite_url(tmp_path)
-        if migrated:
-            shutil.copy(request.getfixturevalue("_migrated_sqlite"), url.removeprefix("sqlite:///"))
+        if template is not None:
+            shutil.copy(request.getfixturevalue(template), url.removeprefix("sqlite:///"))
         yield url
         return
     cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    if migrated:  # (a copy made while the test before ran)
-        name = cluster.copy_of(request.getfixturevalue("_migrated_postgres"))
+    if template is not None:  # (a copy made while the test before ran)
+        name = cluster.copy_of(request.getfixturevalue(template))
     else:
         name = f"t{os.getpid()}_{next(_db_names)}"
         cluster.create_database(name)

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from helpdesk_tui.cli import main
 from helpdesk_tui.cli.init import DATABASE_FILE
 from helpdesk_tui.config_files import data_dir
+from tests.pg_cluster import PgCluster
 
 Invoke = Callable[..., Result]
 PROMPT_WAIT_SECONDS = 60
@@ -47,11 +48,60 @@ def no_desk_yet(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def use_db(no_desk_yet: str, invoke: Invoke) -> str:
-    """Point the CLI at a new desk (``helpdesk init`` run: this login is its admin)."""
-    result = invoke("init")
-    assert result.exit_code == 0, result.stderr
+def use_db(no_desk_yet: str) -> str:
+    """Point the CLI at a new desk, as ``helpdesk init`` leaves it (this login its first
+    admin): ``db_url`` made the database a copy of the desk ``init`` made once per session
+    (``_initialized_sqlite``, ``_initialized_postgres``), and here the settings are
+    validated as ``init``'s are, which keeps their start values (``start_settings``) in the
+    cache dir as ``init`` keeps them. (``init`` writes no other file there on a new desk:
+    its caller is not yet the command's agent, so no names are kept for completion.)
+    ``init`` itself ran for each CLI test before, some 30 ms each; ``init`` is tested
+    through ``no_desk_yet`` and ``private_desk``."""
+    from helpdesk_tui.cli.runtime import Runtime
+
+    assert Runtime().settings.database_url == no_desk_yet
     return no_desk_yet
+
+
+def _init_once(url: str, home: Path) -> None:
+    """``helpdesk init`` on ``url``, in a config, data and cache dir of its own under
+    ``home`` (a session fixture runs before a test's ``_isolated_dirs``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("HELPDESK_"):
+                patch.delenv(name)
+        for name in ("config", "site-config", "data", "cache"):
+            patch.setenv(f"HELPDESK_{name.upper().replace('-', '_')}_DIR", str(home / name))
+        patch.setenv("HELPDESK_CLI_SERVER", "off")
+        patch.setenv("HELPDESK_DATABASE_URL", url)
+        result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 0, result.stderr
+    assert "made " in result.stdout and " the first admin" in result.stdout, result.stdout
+
+
+@pytest.fixture(scope="session")
+def _initialized_sqlite(_migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite desk ``helpdesk init`` made once per session (per xdist worker), on a copy
+    of the migrated one as ``use_db``'s ``init`` ran before: each ``use_db`` starts from a
+    copy of this file (its mode too)."""
+    home = tmp_path_factory.mktemp("initialized")
+    path = home / DATABASE_FILE
+    shutil.copy(_migrated_sqlite, path)
+    _init_once(f"sqlite:///{path}", home)
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path
+
+
+@pytest.fixture(scope="session")
+def _initialized_postgres(
+    pg_cluster: PgCluster, _migrated_postgres: str, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A PostgreSQL desk ``helpdesk init`` made once per session, as a template database
+    (``init`` leaves no connection open to it): each ``use_db`` is a copy of it."""
+    name = f"initialized_{os.getpid()}"
+    url = pg_cluster.create_database(name, template=_migrated_postgres)
+    _init_once(url, tmp_path_factory.mktemp("initialized"))
+    return name
 
 
 @pytest.fixture
@@ -60,8 +110,7 @@ def private_desk(_migrated_sqlite: Path) -> Path:
     caller its first admin. ``init`` runs on a copy of the worker's migrated desk put where it
     would create the file (its directory made as the SQLite engine makes it, the file 0600 as
     the template is), not on an empty file: running every migration for each test was most
-    of these tests' time. ``use_db``'s way; ``init`` on an empty database is tested through
-    ``no_desk_yet``."""
+    of these tests' time. ``init`` on an empty database is tested through ``no_desk_yet``."""
     path = data_dir() / DATABASE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(_migrated_sqlite, path)
