@@ -46,7 +46,7 @@ from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.forwards import forwarded_from
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
-from helpdesk_tui.mail.noise import Verdict, answered_customer, classify
+from helpdesk_tui.mail.noise import Verdict, answered_customer, classify, from_a_list
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, header_message_id, parse_message
 from helpdesk_tui.mail.quotes import attribution_date, own_words, quoted_message, quotes_history
 
@@ -238,7 +238,7 @@ def read_message(
         mail_class=verdict.mail_class,
         reason=verdict.reason,
         no_ack=verdict.no_ack,
-        mailing_list=_from_a_list(parsed),
+        mailing_list=from_a_list(parsed),
         list_address=_list_address(parsed),
         message_id=parsed.message_id,
         subject=parsed.subject,
@@ -325,19 +325,13 @@ def serve_reads(
         return  # the poller went away
 
 
-def _from_a_list(parsed: ParsedMessage) -> bool:
-    """A mailing list delivered it: ``List-Id`` (RFC 2919) or ``Precedence: list``."""
-    headers = parsed.headers
-    return "list-id" in headers or headers.get("precedence", "").strip().lower() == "list"
-
-
 _LIST_POST = re.compile(r"<\s*mailto:([^>?\s]+)", re.IGNORECASE)
 
 
 def _list_address(parsed: ParsedMessage) -> str | None:
     """The address a mailing list posts to (RFC 2369 ``List-Post: <mailto:…>``; ``NO``: none),
     only on a list's copy: a reply there goes to every subscriber."""
-    if not _from_a_list(parsed):
+    if not from_a_list(parsed):
         return None
     found = _LIST_POST.search(parsed.headers.get("list-post", ""))
     return unquote(found.group(1)).strip().lower() if found else None

@@ -39,7 +39,9 @@ LOOP_HEADER = "x-helpdesk-loop"
 _MAIL_SYSTEM = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
 _MACHINE_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply"})
 
-_PREFIX = r"^\s*(?:(?:re|aw|sv|vs|odp|antw|r|rif|ref|réf|wg|fw|fwd)\s*:\s*)*"
+_REPLY_WORDS = r"(?:re|aw|sv|vs|odp|antw|r|rif|ref|réf|wg|fw|fwd)"
+"""Reply and forward prefixes of subjects, as mail clients in several languages write them."""
+_PREFIX = rf"^\s*(?:{_REPLY_WORDS}\s*:\s*)*"
 _OUT_OF_OFFICE = re.compile(
     _PREFIX + r"(?:"
     # en
@@ -225,9 +227,7 @@ def _auto_reply_reason(parsed: ParsedMessage) -> str | None:
     return None
 
 
-_ANSWERED_SUBJECT = re.compile(
-    r"^(?::|(?:re|aw|sv|vs|odp|antw|r|rif|ref|réf|wg|fw|fwd)\s*:)|\[#\d+\]", re.IGNORECASE
-)
+_ANSWERED_SUBJECT = re.compile(rf"^(?::|{_REPLY_WORDS}\s*:)|\[#\d+\]", re.IGNORECASE)
 
 
 def _out_of_office_subject(parsed: ParsedMessage) -> bool:
@@ -245,12 +245,16 @@ def _out_of_office_subject(parsed: ParsedMessage) -> bool:
     return _ANSWERED_SUBJECT.search(rest) is not None
 
 
+def from_a_list(parsed: ParsedMessage) -> bool:
+    """A mailing list delivered it: ``List-Id`` (RFC 2919) or ``Precedence: list``."""
+    headers = parsed.headers
+    return "list-id" in headers or headers.get("precedence", "").strip().lower() == "list"
+
+
 def _no_ack_reason(parsed: ParsedMessage) -> str | None:
     headers = parsed.headers
-    if "list-id" in headers:
-        return "mailing list (List-Id)"
-    if headers.get("precedence", "").strip().lower() == "list":
-        return "mailing list (Precedence: list)"
+    if from_a_list(parsed):
+        return f"mailing list ({'List-Id' if 'list-id' in headers else 'Precedence: list'})"
     if "x-auto-response-suppress" in headers:
         return "X-Auto-Response-Suppress"
     if _null_sender(parsed):
