@@ -1060,21 +1060,10 @@ class Lookups:
         start of the shorter of the two is in the other (:func:`same_text`). Read only
         for a list's mail whose Message-ID came before with another content hash (rare):
         this batch's, then the stored messages' texts, a few at most."""
-        digest = key_hash(message_id)
-        for earlier, seen in self.texts.get(digest, []):
+        for earlier, seen in self.texts.get(key_hash(message_id), []):
             if same_text(earlier, text):
                 return seen
-        conn = _connection(self.session)
-        stored = conn.execute(
-            select(_MESSAGE.c.body, _PROCESSED.c.outcome, _TICKET.c.number)
-            .select_from(_PROCESSED)
-            .join(_MESSAGE, _MESSAGE.c.id == _PROCESSED.c.message_id)
-            .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
-            .where(_PROCESSED.c.message_key == digest)
-            .order_by(_PROCESSED.c.id)
-            .limit(_MAX_TRANSPORT_COPIES)
-        ).all()
-        for body, outcome, number in stored:
+        for body, _, outcome, number in self._stored_under(message_id):
             if same_text(str(body or ""), text):
                 return Seen(outcome, number)
         return None
@@ -1083,14 +1072,27 @@ class Lookups:
         """The From addresses of the stored messages under this Message-ID (lower case):
         a list that rewrites From (DMARC) sent its copy from its own address. Read for a
         sender's own copy of a message a mailing list's copy opened a ticket with (rare)."""
-        rows = _connection(self.session).execute(
-            select(_MESSAGE.c.from_address)
-            .select_from(_PROCESSED)
-            .join(_MESSAGE, _MESSAGE.c.id == _PROCESSED.c.message_id)
-            .where(_PROCESSED.c.message_key == key_hash(message_id))
-            .limit(_MAX_TRANSPORT_COPIES)
+        rows = self._stored_under(message_id)
+        return {str(address).lower() for _, address, _, _ in rows if address}
+
+    def _stored_under(self, message_id: str) -> Sequence[Any]:
+        """The stored messages under this Message-ID, a few at most, first first: (text,
+        From address, outcome, ticket number)."""
+        return (
+            _connection(self.session)
+            .execute(
+                select(
+                    _MESSAGE.c.body, _MESSAGE.c.from_address, _PROCESSED.c.outcome, _TICKET.c.number
+                )
+                .select_from(_PROCESSED)
+                .join(_MESSAGE, _MESSAGE.c.id == _PROCESSED.c.message_id)
+                .outerjoin(_TICKET, _TICKET.c.id == _PROCESSED.c.ticket_id)
+                .where(_PROCESSED.c.message_key == key_hash(message_id))
+                .order_by(_PROCESSED.c.id)
+                .limit(_MAX_TRANSPORT_COPIES)
+            )
+            .all()
         )
-        return {str(address).lower() for (address,) in rows if address}
 
     def opened_by(self, number: int) -> tuple[str | None, bool] | None:
         """Ticket ``number``'s requester address and whether an agent has replied on it;
