@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -175,9 +175,6 @@ class HelpdeskApp(App[None]):
             self._desk = _new_desk(db, actor, clock)
         self._opening = opening
         self.kept = kept
-        self.command = "helpdesk"
-        """How hints name this program (``program.command_name``: the CLI sets it to the
-        program's path where ``helpdesk`` is not it)."""
         """The first page as last seen (``queue_cache``), shown until the live one comes."""
         self.idle_collector = heap.IdleCollector()
         """Told of every key, click and paste; collects in pauses once the heap settles."""
@@ -230,6 +227,15 @@ class HelpdeskApp(App[None]):
         if self._settings is None:
             raise DeskLoading("the settings are still loading")
         return self._settings
+
+    @cached_property
+    def command(self) -> str:
+        """How hints name this program: ``helpdesk`` where that name on the PATH is this
+        program, else its own path (``program.command_name``), found when a hint first
+        needs it, not on the way to the first paint."""
+        from helpdesk_tui.program import command_name
+
+        return command_name()
 
     @property
     def desk(self) -> Desk:

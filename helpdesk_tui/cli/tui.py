@@ -21,7 +21,6 @@ from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.runtime import Runtime, current_runtime
 from helpdesk_tui.config_files import default_database_url
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.program import command_name
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.opening import Database
@@ -56,7 +55,6 @@ def start() -> None:
     if kept is None:
         db, actor = _open(runtime)
         app = make_app(runtime.settings, db, actor)
-        app.command = command_name()
         app.settle_heap_after = HEAP_SETTLE_SECONDS  # this process runs one app
         app.desk_jobs = True
         app.run()
@@ -80,7 +78,6 @@ def start() -> None:
         load_settings=lambda: runtime.settings,
     )
     app.settle_heap_after = HEAP_SETTLE_SECONDS
-    app.command = command_name()
     app.desk_jobs = True
     app.collect_after_first_paint = True
     gc.disable()
