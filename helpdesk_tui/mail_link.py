@@ -52,8 +52,6 @@ class MailLink:
         """Why the last read of the mail state failed (the database is away, say)."""
         self.changed: Signal[MailLink] = Signal(app, "mail-changed")
         self._service: MailService | None = None
-        self._mail_jobs = False
-        """The service running is mail's (polls and sends), not the SLA pass alone."""
         self._lock = threading.Lock()
         self._stopping = False
         self._paused = False
@@ -75,7 +73,7 @@ class MailLink:
     def running(self) -> bool:
         """Mail is polled and sent from this terminal (the SLA pass alone does not count:
         with mail kept off by a problem, the line must still say so)."""
-        return self._service is not None and self._mail_jobs
+        return self._service is not None and self._service.mail_jobs
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -124,7 +122,7 @@ class MailLink:
                 else:
                     service = desk_jobs(self.app.desk, options)
                 service.start()
-                self._service, self._mail_jobs = service, mail_jobs
+                self._service = service
         except Exception as error:
             log.exception("mail service did not start")
             self.app.call_from_thread(self._not_started, f"{type(error).__name__}: {error}")
