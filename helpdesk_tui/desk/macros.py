@@ -70,9 +70,7 @@ def apply(
     ``text_to_draft``: the text is not written to the thread (the agent's composer puts it
     in the draft it holds, sent with it); the fields change all the same.
     """
-    text = render(spec.body, values) if spec.body else ""
-    if text_to_draft:
-        text = ""
+    text = render(spec.body, values) if spec.body and not text_to_draft else ""
     ticket = load_ticket(session, number, for_update=True)
     history.check_version(session, ticket, expected_version)
     if ticket.status == Status.CLOSED:
