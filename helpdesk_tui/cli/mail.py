@@ -135,6 +135,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
                 "undelivered": [vars(d) for d in state.undelivered],
                 "machine": state.machine,
                 "leases": [vars(lease) for lease in state.leases],
+                "sla_alerts": "mail and terminal" if state.alerts_by_mail else "terminal",
             }
         )
         return
@@ -152,6 +153,12 @@ def status(runtime: Runtime, as_json: bool) -> None:
             )
     counts = ", ".join(f"{n} {s}" for s, n in sorted(state.outbox.items())) or "empty"
     click.echo(f"outbox: {counts}")
+    if state.alerts_by_mail:
+        click.echo("SLA alerts: by mail and in the terminal")
+    else:
+        click.echo(
+            "SLA alerts: in the terminal only (no outbox sender ran here for a day: no SMTP)"
+        )
     if state.undelivered:
         click.echo("not delivered (helpdesk mail resend ID sends failed or bounced mail again):")
     for delivery in state.undelivered:

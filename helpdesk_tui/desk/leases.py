@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, case, delete, update
+from sqlalchemy import and_, case, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -38,11 +38,11 @@ class Reason(StrEnum):
     """How a lease was taken."""
 
     FREE = "free"
-    """Nobody held it (a name never used, or released)."""
+    """Nobody held it (a name never used)."""
     OURS = "ours"
     """This holder had it already (a renewal through acquire)."""
     EXPIRED = "expired"
-    """The holder stopped renewing and its time ran out."""
+    """The holder stopped renewing and its time ran out, or it released the lease."""
     DEAD_HOLDER = "dead holder"
     """The holder's process on this host is gone: taken before the expiry."""
 
@@ -167,6 +167,12 @@ def renew(
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
-def release(session: Session, name: str, holder: str) -> None:
-    """Give the lease up at once (a clean shutdown), if this holder has it."""
-    session.execute(delete(_LEASE).where(_LEASE.c.name == name, _LEASE.c.holder == holder))
+def release(session: Session, name: str, holder: str, *, now: datetime | None = None) -> None:
+    """Give the lease up at once (a clean shutdown), if this holder has it: it expires now,
+    so the next taker has it at once, and the row keeps when the job last ran (whether the
+    desk sends mail: ``mail_reads.sends_mail``)."""
+    session.execute(
+        update(_LEASE)
+        .where(_LEASE.c.name == name, _LEASE.c.holder == holder)
+        .values(expires_at=now or utcnow())
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -36,6 +36,27 @@ from helpdesk_tui.storage.enums import OutboxStatus, utcnow
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
+
+OUTBOX_LEASE = "mail.outbox"
+"""The outbox sender's lease (``mail/service``): its row says when one last ran."""
+SENDER_GONE = timedelta(days=1)
+"""How long after the last outbox sender stopped the desk still counts as sending mail."""
+
+
+def sends_mail(reader: Reader, now: datetime) -> bool:
+    """Whether this desk sends mail: an outbox sender (a mail service with ``[mail.smtp]``)
+    holds its lease, or held it within :data:`SENDER_GONE` (a restart, a short outage).
+
+    A desk without SMTP never had one, so it must not queue mail that can never go (SLA
+    alerts are then shown in the terminal only, ``sla_alerts``). Read from the desk, not from
+    the settings of the process asking: a terminal whose own config holds no SMTP password
+    may run the SLA pass for a desk whose server sends mail."""
+    found = reader.execute(
+        select(Lease.expires_at).where(
+            Lease.name == OUTBOX_LEASE, Lease.expires_at > now - SENDER_GONE
+        )
+    ).first()
+    return found is not None
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,8 @@ class MailState:
     """Machine mail (bounces, receipts, reports, auto-replies) that matched no ticket."""
     running_here: list[str] = field(default_factory=list)
     """Leases this process holds right now (the mail layer fills it in)."""
+    alerts_by_mail: bool = True
+    """Whether SLA alerts are mailed (:func:`sends_mail`), or shown in the terminal only."""
 
     @property
     def backlog(self) -> int:
@@ -191,4 +214,5 @@ class MailReads(DeskService):
                 quarantined=quarantined,
                 spam=spam,
                 machine=machine,
+                alerts_by_mail=sends_mail(session, self.clock()),
             )

@@ -12,6 +12,7 @@ sending                    sent        :func:`record_sent` (the server accepted 
 sending                    retrying    :func:`record_failure` (a try failed, tries are left)
 sending                    failed      :func:`record_failure` (refused for good, or out of tries)
 queued, retrying           withdrawn   :func:`claim_due` (a survey that must not go, and why)
+queued, retrying           withdrawn   :func:`withdraw_alert_mail` (SLA alert mail that cannot go)
 sent                       bounced     :func:`record_bounce` (a delivery report names it)
 queued, retrying, sending  withdrawn   :func:`record_bounce` (a survey to an address that bounced)
 withdrawn                  sent        :func:`record_sent` (on the wire when it was withdrawn)
@@ -30,7 +31,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, and_, col, func, or_, select
 
 from helpdesk_tui.desk import history
@@ -38,7 +39,7 @@ from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
 from helpdesk_tui.desk.inbound import ReportedRecipient
-from helpdesk_tui.desk.outbox_rows import SURVEY_KIND, thread_headers
+from helpdesk_tui.desk.outbox_rows import ALERT_STALE, SLA_ALERT_KIND, SURVEY_KIND, thread_headers
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
 from helpdesk_tui.desk.subjects import reply_subject, token_subject
@@ -124,6 +125,7 @@ def claim_due(
     ``new_message_id(ticket_number)`` makes one (the mail layer signs it). The caller
     commits before sending, so the Message-ID is known before the first byte goes out.
     """
+    withdraw_alert_mail(session, now - ALERT_STALE, STALE_ALERT_MAIL)
     rows = session.exec(
         select(Outbox)
         .where(col(Outbox.status).in_(DUE), col(Outbox.next_attempt_at) <= now)
@@ -151,6 +153,29 @@ def claim_due(
         row.attempts += 1
         session.add(row)
     return [row.id for row in claimed if row.id is not None]
+
+
+STALE_ALERT_MAIL = "not sent: an SLA alert more than a day old warns of nothing any more"
+NO_SMTP_ALERT_MAIL = "not sent: this desk sends no mail (no SMTP); alerts are shown in the terminal"
+
+
+def withdraw_alert_mail(session: Session, queued_before: datetime | None, why: str) -> int:
+    """SLA alert mail still waiting (queued or retrying) is ``withdrawn`` with ``why``: all
+    of it (``queued_before`` None: a desk that sends no mail, ``sla_alerts``), or what was
+    queued before ``queued_before`` (the sender, :func:`claim_due`: a desk given SMTP
+    later, or whose sender was down for days, sends no backlog of old alerts). Agents' mail
+    only, so nothing a customer sees changes; ``helpdesk mail status`` counts it as
+    withdrawn, not waiting. How many."""
+    waiting = [col(Outbox.kind) == SLA_ALERT_KIND, col(Outbox.status).in_(DUE)]
+    if queued_before is not None:
+        waiting.append(col(Outbox.created_at) < queued_before)
+    done = session.execute(
+        update(Outbox)
+        .where(*waiting)
+        .values(status=OutboxStatus.WITHDRAWN, last_error=why)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:

@@ -4,6 +4,7 @@ writer of a new outbox row (``desk/outbox.py`` owns every later move of it)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import text
@@ -17,6 +18,12 @@ from helpdesk_tui.storage.enums import OutboxStatus, utcnow
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
+SLA_ALERT_KIND = "sla_alert"
+"""Outbox kind of an SLA alert's mail to agents (``desk/sla_alerts``), a summary's too."""
+ALERT_STALE = timedelta(days=1)
+"""An SLA alert owed, or its mail unsent, for longer than this no longer warns of anything:
+the pass records it as given (``sla_alerts.STALE``) and the sender withdraws its mail
+(``outbox.claim_due``)."""
 SURVEY_KIND = "survey"
 """Outbox kind of a satisfaction survey (automatic mail: ``Auto-Submitted: auto-generated``);
 the sender holds it back behind the reply before it (``desk/outbox.claim_due``)."""

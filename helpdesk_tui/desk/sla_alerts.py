@@ -13,10 +13,20 @@ calendar's edit recomputes the tickets it can move) and by the pass after alerti
 idle desk's pass is an index read that finds nothing, whatever its size; one reply costs
 its own ticket's look at most.
 
-An alert owed for longer than :data:`STALE` is recorded as given, not announced: a desk
-upgraded from before alerts existed, or whose alerts never ran, must not mail its agents
-about months-old breaches at its first pass (:func:`record_past` does the same for a demo
-load's story).
+An alert owed for longer than :data:`STALE` is not announced one by one: a desk whose
+alerts were not running for 30 hours, upgraded from before alerts existed, or whose alerts
+never ran, must not mail its agents one mail per breach at its first pass. The breaches
+among them (tickets still running and still breached) are announced once, as one summary —
+"12 tickets breached while SLA alerts were not running (since …)" — an event on no ticket
+per agent whose tickets they are and one for supervisors (the terminal's alert line), and
+one mail per agent and team supervisor (:func:`_summarize`); a late warning of a ticket not
+breached yet is recorded as given (its breach is announced when it comes). :func:`record_past`
+records a demo load's story without a word.
+
+Alert mail is queued only while the desk sends mail (``mail_reads.sends_mail``: an outbox
+sender ran within a day, or the process running the pass has one): on a desk without SMTP
+alerts are events the terminal shows, and what such a desk queued before is withdrawn
+(:func:`withdraw_unsendable`), so SMTP configured later sends no backlog of old alerts.
 """
 
 from __future__ import annotations
@@ -26,24 +36,32 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.escalation import Reason
-from helpdesk_tui.desk.outbox import queue_mail
+from helpdesk_tui.desk.mail_reads import sends_mail
+from helpdesk_tui.desk.outbox import NO_SMTP_ALERT_MAIL, queue_mail, withdraw_alert_mail
+from helpdesk_tui.desk.outbox_rows import ALERT_STALE, SLA_ALERT_KIND
 from helpdesk_tui.desk.settings import desk_setting, set_desk_setting
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Agent, Ticket
+from helpdesk_tui.storage.models import Agent, Event, Ticket
 from helpdesk_tui.storage.sla_models import SlaNotice
 
 SLA_ACTOR = Actor(name="sla")
-STALE = timedelta(days=1)
+STALE: timedelta = ALERT_STALE
 """An alert owed for longer than this (its warning or due time that long past) is recorded
-as given without its event, mail or escalation: a day late it no longer warns of anything
-(the queue shows the breach), and a desk that never ran its alerts would announce every
-breach of its history at once."""
+as given without its own event, mail or escalation: a day late it no longer warns of
+anything, and a desk that never ran its alerts would announce every breach of its history
+at once. Breaches among them are in the pass's one summary (:func:`_summarize`)."""
+OVERDUE_EVENT = "sla_overdue"
+"""The summary's event, on no ticket: ``field`` is ``desk`` (supervisors and admins see it)
+or ``agent:<id>`` (that agent's tickets), ``new_value`` its text."""
+SUMMARY_LINES = 50
+"""Tickets listed one per line in a summary's mail; the rest are counted."""
 BATCH = 500
 ALERT_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
 _LEVELS = {sla.ClockState.WARNING: ("warning",), sla.ClockState.BREACHED: ("warning", "breach")}
@@ -111,17 +129,47 @@ class Pass:
     """The earliest next alert still to come (``sla_alert_at`` after ``now``); ``None``:
     none. Nothing can alert before it unless the desk changes."""
     late: int = 0
-    """Alerts owed for longer than :data:`STALE`, recorded as given without a word."""
+    """Alerts owed for longer than :data:`STALE`, recorded as given without their own word."""
+    overdue: int = 0
+    """Tickets breached while alerts were not running, announced in one summary."""
 
 
-def check(db: Database, now: datetime, *, auto_escalate: AutoEscalate | None = None) -> list[Alert]:
+@dataclass(frozen=True)
+class _Overdue:
+    """A breach owed for longer than :data:`STALE`, for the pass's summary."""
+
+    number: int
+    subject: str
+    assignee_id: int | None
+    team_id: int | None
+    clock: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class _NoTicket:
+    """What ``queue_mail`` needs of a ticket, for a summary about many."""
+
+    id: int | None = None
+    number: int = 0
+    subject: str = ""
+
+
+def check(
+    db: Database,
+    now: datetime,
+    *,
+    auto_escalate: AutoEscalate | None = None,
+    sends_here: bool = False,
+) -> list[Alert]:
     """Alert every running clock that reached its warning or breach and was not alerted yet.
 
     With ``auto_escalate`` at ``warning`` (or ``breach``) a new alert of that level also moves
     the ticket one tier up (to that tier's team), once per alert; ``None`` (what the mail
-    service passes): as the desk's setting says (:func:`auto_escalates`).
+    service passes): as the desk's setting says (:func:`auto_escalates`). ``sends_here``:
+    the caller runs an outbox sender (the alerts' mail goes whatever the desk says).
     """
-    return run_pass(db, now, auto_escalate=auto_escalate).alerts
+    return run_pass(db, now, auto_escalate=auto_escalate, sends_here=sends_here).alerts
 
 
 def run_pass(
@@ -131,12 +179,14 @@ def run_pass(
     auto_escalate: AutoEscalate | None = None,
     numbers: tuple[int, int] | None = None,
     quiet: bool = False,
+    sends_here: bool = False,
 ) -> Pass:
     """:func:`check`, and when the next pass can have anything to say (``Pass.next_at``).
 
     ``numbers``: only the tickets numbered from the first to the last; ``quiet``: the alerts
     recorded as given (their notices) without their events, mail or escalation
-    (:func:`record_past`)."""
+    (:func:`record_past`). The summary of breaches owed too long (:func:`_summarize`) is
+    written with the last batch."""
     with db.read() as session:
         ids = _candidates(session, now, numbers)
         if not ids:  # (an idle desk's pass: two reads of one index)
@@ -144,14 +194,35 @@ def run_pass(
         rules = sla_clock.load_rules(session)
         if auto_escalate is None:
             auto_escalate = auto_escalates(session)
+        mails = sends_here or sends_mail(session, now)
     made: list[Alert] = []
     late: list[Alert] = []
+    overdue: list[_Overdue] = []
     for start in range(0, len(ids), BATCH):
         with db.write() as session:
             batch = ids[start : start + BATCH]
-            made += _check_batch(session, batch, rules, now, auto_escalate, late, quiet)
+            made += _check_batch(
+                session, batch, rules, now, auto_escalate, (late, overdue), quiet, mails
+            )
+            if start + BATCH >= len(ids) and overdue and not quiet:
+                _summarize(session, overdue, now, mails)
     with db.read() as session:
-        return Pass(made, _next_alert(session, now), len(late))
+        summarized = len({o.number for o in overdue}) if not quiet else 0
+        return Pass(made, _next_alert(session, now), len(late), summarized)
+
+
+def withdraw_unsendable(db: Database, now: datetime, *, sends_here: bool = False) -> int:
+    """On a desk that sends no mail (``mail_reads.sends_mail``), the SLA alert mail it queued
+    before (a desk upgraded from when alerts were queued without SMTP) is withdrawn with a
+    one-line reason: it could never go, and SMTP configured later must not send a backlog of
+    old alerts. How many (the SLA worker calls it once when it takes the lease)."""
+    if sends_here:
+        return 0
+    with db.read() as session:
+        if sends_mail(session, now):
+            return 0
+    with db.write() as session:
+        return withdraw_alert_mail(session, None, NO_SMTP_ALERT_MAIL)
 
 
 def _next_alert(session: Session, now: datetime) -> datetime | None:
@@ -175,18 +246,26 @@ def _check_batch(
     rules: tuple[list[sla.Policy], dict[str, sla.Calendar]],
     now: datetime,
     auto_escalate: AutoEscalate,
-    late: list[Alert],
+    owed: tuple[list[Alert], list[_Overdue]],
     quiet: bool = False,
+    mails: bool = True,
 ) -> list[Alert]:
     """The batch's new alerts (``quiet``: their notices alone); those owed longer than
-    :data:`STALE` recorded as given into ``late``. Stores each ticket's next alert time."""
+    :data:`STALE` recorded as given into ``owed[0]``, the breaches among them into
+    ``owed[1]`` (the summary's). Stores each ticket's next alert time. ``mails``: the
+    alerts' mail is queued too."""
+    late, overdue = owed
     policies, calendars = rules
     # PostgreSQL: the rows locked before their history is read, so a writer's change of one
     # meanwhile waits for this pass, and its recompute then sees these notices (SQLite's
     # writer holds the database's lock).
-    locked = select(Ticket.id, Ticket.number).where(col(Ticket.id).in_(ids))
-    rows = session.exec(locked.order_by(col(Ticket.id)).with_for_update()).all()
-    numbers = {int(i or 0): n for i, n in rows}
+    locked = sa_select(
+        col(Ticket.id), col(Ticket.number), col(Ticket.subject), col(Ticket.assignee_id),
+        col(Ticket.team_id),
+    ).where(col(Ticket.id).in_(ids))  # fmt: skip
+    rows = session.execute(locked.order_by(col(Ticket.id)).with_for_update()).all()
+    numbers = {int(i or 0): n for i, n, *_ in rows}
+    owners = {int(i or 0): (subject, assignee, team) for i, _, subject, assignee, team in rows}
     given = sla_clock.alerts_given(session, ids)
     made: list[Alert] = []
     escalated: set[int] = set()
@@ -217,12 +296,24 @@ def _check_batch(
             if quiet or stale:  # (no ticket loaded: a demo load records thousands at a time)
                 given_now = Alert(numbers[ticket_id], clock.kind.label, new[-1], clock.due_at)
                 (made if quiet else late).append(given_now)
+                if stale and not quiet and new[-1] == "breach":  # (running, still breached)
+                    subject, assignee, team = owners[ticket_id]
+                    overdue.append(
+                        _Overdue(
+                            numbers[ticket_id],
+                            subject,
+                            assignee,
+                            team,
+                            clock.kind.label,
+                            clock.due_at,
+                        )
+                    )
                 continue
             ticket = session.get(Ticket, ticket_id)
             assert ticket is not None
             alert = Alert(ticket.number, clock.kind.label, new[-1], clock.due_at)
             made.append(alert)
-            _announce(session, ticket, alert)
+            _announce(session, ticket, alert, mails)
             if auto_escalate.value in new and ticket_id not in escalated:
                 escalated.add(ticket_id)  # two clocks alerting at once: one tier up
                 _escalate(session, ticket, auto_escalate.reason)
@@ -231,11 +322,14 @@ def _check_batch(
     return made
 
 
-def _announce(session: Session, ticket: Ticket, alert: Alert) -> None:
-    """The alert's event (the TUI notices it) and its mail to the assignee and supervisors."""
+def _announce(session: Session, ticket: Ticket, alert: Alert, mails: bool = True) -> None:
+    """The alert's event (the TUI notices it) and, while the desk sends mail, its mail to
+    the assignee and supervisors."""
     what = "breached" if alert.level == "breach" else "nearly due"
     detail = f"{alert.clock} {what} (due {alert.due_at:%Y-%m-%d %H:%M} UTC)"
     history.record(session, SLA_ACTOR, ticket, ALERT_EVENTS[alert.level], new=detail)
+    if not mails:
+        return
     to = set(tiers.team_addresses(session, ticket.team_id, supervisors_only=True))
     assignee = session.get(Agent, ticket.assignee_id) if ticket.assignee_id else None
     if assignee is not None and assignee.email and assignee.active:
@@ -244,10 +338,77 @@ def _announce(session: Session, ticket: Ticket, alert: Alert) -> None:
         queue_mail(
             session,
             ticket,
-            kind="sla_alert",
+            kind=SLA_ALERT_KIND,
             to=sorted(to),
             subject=f"[#{ticket.number}] SLA {what}: {alert.clock}",
             body=f'#{ticket.number} "{ticket.subject}": {detail}.\n',
+        )
+
+
+def summary_text(count: int, since: datetime) -> str:
+    """The one line a summary says (the terminal's alert line, the mail's subject)."""
+    tickets = "1 ticket" if count == 1 else f"{count} tickets"
+    return (
+        f"{tickets} breached while SLA alerts were not running (since {since:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
+def _summarize(session: Session, overdue: list[_Overdue], now: datetime, mails: bool) -> None:
+    """The breaches owed longer than :data:`STALE` said once: an event for supervisors (the
+    desk's), one per assignee (theirs), and while the desk sends mail one mail per address —
+    an assignee's tickets, a team supervisor's team's — never one per breach."""
+    first: dict[int, _Overdue] = {}
+    for item in sorted(overdue, key=lambda o: o.due_at):
+        first.setdefault(item.number, item)  # (two clocks breached: the ticket once)
+    tickets = list(first.values())
+
+    def said(items: list[_Overdue]) -> str:
+        return summary_text(len(items), min(item.due_at for item in items))
+
+    def event(field: str, items: list[_Overdue]) -> None:
+        session.add(
+            Event(
+                actor=SLA_ACTOR.name,
+                kind=OVERDUE_EVENT,
+                field=field,
+                new_value=said(items),
+                created_at=now,
+            )
+        )
+
+    event("desk", tickets)
+    theirs: dict[int, list[_Overdue]] = {}
+    for item in tickets:
+        if item.assignee_id is not None:
+            theirs.setdefault(item.assignee_id, []).append(item)
+    for agent_id, items in sorted(theirs.items()):
+        event(f"agent:{agent_id}", items)
+    if not mails:
+        return
+    to: dict[str, dict[int, _Overdue]] = {}
+    agents = session.exec(select(Agent).where(col(Agent.id).in_(list(theirs)))).all()
+    for agent in agents:
+        if agent.email and agent.active and agent.id is not None:
+            to.setdefault(agent.email, {}).update((i.number, i) for i in theirs[agent.id])
+    for team_id in sorted({item.team_id for item in tickets if item.team_id is not None}):
+        team = [item for item in tickets if item.team_id == team_id]
+        for address in tiers.team_addresses(session, team_id, supervisors_only=True):
+            to.setdefault(address, {}).update((i.number, i) for i in team)
+    for address, found in sorted(to.items()):
+        items = sorted(found.values(), key=lambda o: o.number)
+        lines = [
+            f'#{i.number} "{i.subject}": {i.clock} breached (due {i.due_at:%Y-%m-%d %H:%M} UTC)'
+            for i in items[:SUMMARY_LINES]
+        ]
+        if len(items) > SUMMARY_LINES:
+            lines.append(f"… and {len(items) - SUMMARY_LINES} more.")
+        queue_mail(
+            session,
+            _NoTicket(),
+            kind=SLA_ALERT_KIND,
+            to=[address],
+            subject=f"SLA: {said(items)}",
+            body=f"{said(items)}:\n\n" + "\n".join(lines) + "\n",
         )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
@@ -291,29 +292,39 @@ class SlaService(SlaReads):
 
     def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:
         """Alerts recorded after ``event_id`` on tickets this agent owns (supervisors and
-        admins: every ticket), newest last."""
+        admins: every ticket), newest last; a summary of breaches owed while alerts were not
+        running (``sla_alerts.OVERDUE_EVENT``, on no ticket) as one alert: this agent's, or
+        for supervisors and admins the desk's."""
+        everyone = self.actor.can(Role.SUPERVISOR)
+        summary = "desk" if everyone else f"agent:{self.actor.agent_id}"
+        overdue = (col(Event.kind) == sla_alerts.OVERDUE_EVENT) & (col(Event.field) == summary)
+        ticket_alert: ColumnElement[bool] = col(Event.kind).in_(
+            list(sla_alerts.ALERT_EVENTS.values())
+        )
+        if not everyone:
+            ticket_alert = ticket_alert & (col(Ticket.assignee_id) == self.actor.agent_id)
         with self._read() as session:
             statement = (
-                select(Event, Ticket.assignee_id)
-                .join(Ticket, col(Ticket.id) == col(Event.ticket_id))
+                select(Event)
+                .outerjoin(Ticket, col(Ticket.id) == col(Event.ticket_id))
                 .where(
                     col(Event.id) > event_id,
-                    col(Event.kind).in_(list(sla_alerts.ALERT_EVENTS.values())),
+                    ticket_alert | overdue,
                 )
                 .order_by(col(Event.id).desc())
                 .limit(limit)
             )
             rows = session.exec(statement).all()
-        mine = self.actor.can(Role.SUPERVISOR)
         return [
             SlaAlertView(
                 int(event.id or 0),
                 int(event.ticket_number or 0),
-                f"#{event.ticket_number}: {event.new_value}",
-                event.kind == sla_alerts.ALERT_EVENTS["breach"],
+                f"#{event.ticket_number}: {event.new_value}"
+                if event.ticket_number is not None
+                else str(event.new_value),
+                event.kind != sla_alerts.ALERT_EVENTS["warning"],
             )
-            for event, assignee in reversed(rows)
-            if mine or assignee == self.actor.agent_id
+            for event in reversed(rows)
         ]
 
     def sla_recompute(

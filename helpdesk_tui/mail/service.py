@@ -119,6 +119,12 @@ class MailService:
         finally:
             self.stop()
 
+    @property
+    def sends_mail(self) -> bool:
+        """Whether this service runs an outbox sender (``[mail.smtp]``): the SLA alerts it
+        finds are mailed whatever the desk's last sender says."""
+        return self.mail_jobs and self.mail.smtp is not None
+
     def status(self) -> MailState:
         here = [keeper.name for keeper in self._keepers if keeper.held]
         return read_status(Desk(self.db, SYSTEM), self.mail.mailboxes, running_here=here)
@@ -176,6 +182,14 @@ class MailService:
         tickets 0.4 ms of CPU idle, a few ms for an alert. After a pass the next look waits
         ``sla_pause`` after its CPU time, so that a pass with much to say (a desk's first
         after an upgrade) does not take a core, least of all in a terminal's process."""
+        try:  # (a desk without SMTP: what it queued before can never go)
+            withdrawn = sla_alerts.withdraw_unsendable(
+                self.db, utcnow(), sends_here=self.sends_mail
+            )
+            if withdrawn:
+                log.info("sla: %s alert mail(s) withdrawn: this desk sends no mail", withdrawn)
+        except Exception:
+            log.exception("sla: cannot withdraw alert mail")
         probe = ChangeProbe(self.db)
         next_at: datetime | None = None
         last_pass = -SLA_FULL_PASS
@@ -197,12 +211,14 @@ class MailService:
         """One pass: alerts, then the report tables' catch-up; when the next has work."""
         next_at: datetime | None = now  # (a failed pass is tried again at the next look)
         try:
-            done = sla_alerts.run_pass(self.db, now)
+            done = sla_alerts.run_pass(self.db, now, sends_here=self.sends_mail)
             next_at = done.next_at
             if done.alerts:
                 log.info("sla: %s alert(s)", len(done.alerts))
             if done.late:
                 log.info("sla: %s alert(s) owed for over a day recorded as given", done.late)
+            if done.overdue:
+                log.info("sla: %s ticket(s) breached meanwhile, in one summary", done.overdue)
         except Exception:
             log.exception("sla: alert pass failed")
         try:  # the report tables follow the desk, so a report finds little to replay

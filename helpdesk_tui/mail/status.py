@@ -10,10 +10,11 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE as OUTBOX_LEASE
+
 if TYPE_CHECKING:
     from helpdesk_tui.desk.mail_reads import MailReads, MailState
 
-OUTBOX_LEASE = "mail.outbox"
 SLA_LEASE = "sla.alerts"
 
 

@@ -321,10 +321,17 @@ def test_mail_run_without_mail_runs_the_sla_alerts(
     invoke: Invoke, use_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A desk without [mail] got SLA alerts only while a terminal was open (``mail run``
-    refused to start): it runs them alone, and says so in one line."""
+    refused to start): it runs them alone, and says so in one line. The alerts are events
+    the terminal shows; no mail is queued that could never go (``mail status`` counted it
+    as waiting), and ``mail status`` says where alerts go."""
+    from sqlmodel import select
+
+    from helpdesk_tui.desk import fields
     from helpdesk_tui.desk.actors import actor_of, os_login
+    from helpdesk_tui.desk.outbox import queue_mail
     from helpdesk_tui.desk.tickets import create_ticket
     from helpdesk_tui.mail.service import MailService
+    from helpdesk_tui.storage.models import Agent, Ticket
 
     allday = ("sla", "calendar", "set", "allday", "--days", "mon-sun", "--hours", "00:00-24:00")
     assert invoke(*allday).exit_code == 0
@@ -346,7 +353,14 @@ def test_mail_run_without_mail_runs_the_sla_alerts(
         actor = actor_of(db, os_login())
         earlier = datetime.now(UTC) - timedelta(minutes=10)
         with time_machine.travel(earlier, tick=False), db.write() as session:
-            create_ticket(session, actor, subject="VPN", body="x", requester_email="a@x.test")
+            number = create_ticket(
+                session, actor, subject="VPN", body="x", requester_email="a@x.test"
+            ).number
+            fields.assign(session, actor, number, agent=os_login())  # (an agent with mail)
+        with db.write() as session:
+            session.exec(select(Agent).where(Agent.login == os_login())).one().email = "me@x.test"
+            ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+            queue_mail(session, ticket, kind="sla_alert", to=["me@x.test"], body="queued before")
     finally:
         db.dispose()
     real = MailService._sla_pass
@@ -369,6 +383,14 @@ def test_mail_run_without_mail_runs_the_sla_alerts(
     assert "sla_breach" in [e["kind"] for e in ticket["history"]], (
         ticket["history"],
         result.stderr,
+    )
+    [before] = ticket["outgoing"]  # no new mail; what an older version queued: withdrawn
+    assert before["status"] == "withdrawn", before
+    status = invoke("mail", "status")
+    assert "outbox: 1 withdrawn" in status.stdout
+    assert (
+        "SLA alerts: in the terminal only (no outbox sender ran here for a day: no SMTP)"
+        in status.stdout.splitlines()
     )
     monkeypatch.setenv("HELPDESK_MAIL__SMTP__HOST", "127.0.0.1")  # mail that cannot run: refused
     monkeypatch.setenv("HELPDESK_MAIL__ADDRESSES", '["help@x.test"]')

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from sqlmodel import col, select
 
-from helpdesk_tui.desk import fields, sla_alerts
+from helpdesk_tui.desk import fields, leases, outbox, sla_alerts
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE, MailReads
+from helpdesk_tui.desk.mail_reads import sends_mail as sends
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
@@ -32,7 +34,15 @@ def _new(db: Database, actor: Actor, created: datetime, subject: str) -> int:
         return number
 
 
+def _sender_runs(db: Database, at: datetime = NOW) -> None:
+    """An outbox sender (a mail service with SMTP) holds its lease at ``at``: the desk sends
+    mail."""
+    with db.write() as session:
+        assert leases.acquire(session, OUTBOX_LEASE, "mailer", ttl=timedelta(minutes=1), now=at)
+
+
 def test_warning_and_breach_alert_once_each(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    _sender_runs(db)
     with db.write() as session:
         add_agent(session, admin, "sue", name="Sue", email="sue@example.com", role="supervisor",
                   teams=["Support"])  # fmt: skip
@@ -96,12 +106,14 @@ def test_a_pass_looks_only_at_tickets_whose_next_alert_came(
     assert looked_at(monday) == set() and sla_alerts.check(db, monday) == []
 
 
-def test_a_desk_whose_alerts_never_ran_does_not_announce_old_breaches(
+def test_a_desk_whose_alerts_never_ran_does_not_announce_old_breaches_one_by_one(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
     """Upgraded from before alerts existed, or its alerts never run: the first pass records
-    an alert owed for more than a day (``STALE``) as given — its notice, no event, no mail,
-    no escalation — and announces only the recent ones."""
+    an alert owed for more than a day (``STALE``) as given — its notice, no event of its
+    own, no mail of its own, no escalation — and says the breaches among them once, in one
+    summary; the recent ones are announced as ever."""
+    _sender_runs(db)
     with db.write() as session:
         bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
         bob.email = "bob@example.com"
@@ -111,20 +123,132 @@ def test_a_desk_whose_alerts_never_ran_does_not_announce_old_breaches(
     assert [(a.number, a.clock, a.level) for a in done.alerts] == [
         (recent, "first response", "breach")
     ]
-    assert done.late == 2  # the old ticket's two breaches, recorded
+    assert done.late == 2 and done.overdue == 1  # the old ticket's two breaches: one summary
     with db.read() as session:
         mail = session.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
         said = session.exec(
             select(Event.ticket_number, Event.kind).where(
-                col(Event.kind).in_(["sla_warning", "sla_breach", "escalated"])
+                col(Event.kind).in_(["sla_warning", "sla_breach", "escalated", "sla_overdue"])
             )
         ).all()
         notices = session.exec(select(SlaNotice)).all()
-    assert [m.subject for m in mail] == [f"[#{recent}] SLA breached: first response"]
-    assert sorted(tuple(e) for e in said) == [(recent, "escalated"), (recent, "sla_breach")]
+    summary = "1 ticket breached while SLA alerts were not running (since 2026-09-01 10:00 UTC)"
+    assert sorted(m.subject for m in mail) == [
+        f"SLA: {summary}", f"[#{recent}] SLA breached: first response"
+    ]  # fmt: skip
+    assert sorted((str(n), k) for n, k in said) == sorted([
+        ("None", "sla_overdue"), ("None", "sla_overdue"),  # the desk's and bob's
+        (str(recent), "escalated"), (str(recent), "sla_breach"),
+    ])  # fmt: skip
     assert months not in {number for number, _ in said}
     assert len(notices) == 6  # warning and breach: two clocks of the old, one of the recent
-    assert sla_alerts.run_pass(db, NOW).alerts == []  # given once, either way
+    again = sla_alerts.run_pass(db, NOW)
+    assert again.alerts == [] and again.overdue == 0  # given once, either way
+
+
+def test_breaches_while_alerts_were_not_running_are_said_once_per_agent_and_team(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Alerts stopped for 30 hours: the tickets that breached meanwhile and are still
+    breached are said once — one line in each terminal's alert line (an agent's tickets;
+    a supervisor's, the desk's), one mail to each agent and team supervisor — not one mail
+    per breach; a breach of the last hour is announced as ever."""
+    _sender_runs(db)
+    with db.write() as session:
+        sue_row = add_agent(session, admin, "sue", name="Sue", email="sue@example.com",
+                            role="supervisor", teams=["Support"])  # fmt: skip
+        cat_row = add_agent(session, admin, "cat", name="Cat", email="cat@example.com",
+                            teams=["Support"])  # fmt: skip
+        bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
+        bob.email = "bob@example.com"
+        sue = Actor("sue", sue_row.id, "supervisor")
+        cat = Actor("cat", cat_row.id, "agent")
+    wednesday = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    first = _new(db, admin, wednesday, "Payroll failed")
+    second = _new(db, admin, wednesday + timedelta(hours=1), "Mail down")
+    answered = _new(db, admin, wednesday, "Answered late, then closed")
+    with db.write() as session:
+        fields.set_status(session, admin, answered, "closed")
+    recent = _new(db, admin, datetime(2026, 12, 4, 10, 0, tzinfo=UTC), "Printer jammed")
+    last = max(e.id or 0 for e in _events(db))
+    done = sla_alerts.run_pass(db, NOW)
+    assert [(a.number, a.level) for a in done.alerts] == [(recent, "breach")]
+    assert done.overdue == 2
+    line = "2 tickets breached while SLA alerts were not running (since 2026-12-02 10:00 UTC)"
+    with db.read() as session:
+        mail = session.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
+    summaries = sorted((m.to_addresses, m.subject) for m in mail if m.ticket_id is None)
+    assert summaries == [("bob@example.com", f"SLA: {line}"), ("sue@example.com", f"SLA: {line}")]
+    body = next(m.body for m in mail if m.ticket_id is None)
+    assert f'#{first} "Payroll failed": first response breached' in body
+    assert f"#{second}" in body and f"#{answered}" not in body
+    assert len(mail) == 3  # the two summaries, the recent breach's own mail
+    shown = {
+        who.name: Desk(db, who).sla_alerts_since(last, limit=10) for who in (agent_bob, sue, cat)
+    }
+    assert [(a.text, a.breach) for a in shown["bob"] if a.number == 0] == [(line, True)]
+    assert [a.text for a in shown["sue"] if a.number == 0] == [line]
+    assert shown["cat"] == []  # none of them hers
+    assert [a.number for a in shown["bob"] if a.number] == [recent]
+    again = sla_alerts.run_pass(db, NOW + timedelta(minutes=5))
+    assert again.alerts == [] and again.overdue == 0
+    assert Desk(db, agent_bob).sla_alerts_since(last, limit=10) == shown["bob"]
+
+
+def _events(db: Database) -> list[Event]:
+    with db.read() as session:
+        return list(session.exec(select(Event)).all())
+
+
+def test_a_desk_without_smtp_shows_alerts_in_the_terminal_and_queues_no_mail(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """No outbox sender ever ran (no SMTP): an alert is an event the terminal shows, no mail
+    is queued to wait forever, and what was queued before is withdrawn with a one-line
+    reason. When a sender runs (SMTP configured later), alerts are mailed again, and the
+    old alert mail is not sent: the sender withdraws alert mail more than a day old."""
+    with db.write() as session:
+        bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
+        bob.email = "bob@example.com"
+    reads = MailReads(db, admin, clock=lambda: NOW)
+    assert not reads.mail_state([]).alerts_by_mail
+    old = _new(db, admin, datetime(2026, 12, 4, 10, 0, tzinfo=UTC), "Printer jammed")
+    with db.write() as session:  # an alert mail queued before this change, never sent
+        ticket = session.exec(select(Ticket).where(Ticket.number == old)).one()
+        outbox.queue_mail(session, ticket, kind="sla_alert", to=["bob@example.com"], body="x")
+    assert [(a.number, a.level) for a in sla_alerts.check(db, NOW)] == [(old, "breach")]
+    assert Desk(db, agent_bob).sla_alerts_since(0)[-1].number == old  # the terminal's line
+    assert reads.mail_state([]).outbox == {"queued": 1}  # no new mail beside the old one
+    assert sla_alerts.withdraw_unsendable(db, NOW) == 1
+    assert reads.mail_state([]).outbox == {"withdrawn": 1}  # not waiting any more
+    with db.read() as session:
+        why = session.exec(select(Outbox.last_error)).one()
+    assert why == "not sent: this desk sends no mail (no SMTP); alerts are shown in the terminal"
+
+    _sender_runs(db)  # SMTP configured: a sender runs
+    assert reads.mail_state([]).alerts_by_mail
+    assert sla_alerts.withdraw_unsendable(db, NOW) == 0
+    new = _new(db, admin, datetime(2026, 12, 4, 11, 10, tzinfo=UTC), "VPN flaky")
+    assert [(a.number, a.level) for a in sla_alerts.check(db, NOW)] == [(new, "warning")]
+    with db.write() as session:  # a day's worth of waiting alert mail: withdrawn, not sent
+        stale = session.exec(select(Outbox).where(Outbox.status == "queued")).one()
+        stale.created_at = NOW - timedelta(days=1, minutes=1)
+        ticket = session.exec(select(Ticket).where(Ticket.number == new)).one()
+        reply = outbox.queue_mail(session, ticket, kind="reply", to=["kim@example.com"], body="x")
+        session.get_one(Outbox, reply).next_attempt_at = NOW
+    with db.write() as session:
+        claimed = outbox.claim_due(session, NOW + timedelta(days=1), lambda n: f"<{n}@x>")
+        kinds = session.exec(select(Outbox.kind, Outbox.status).order_by(col(Outbox.id))).all()
+    assert len(claimed) == 1  # the customer's reply only
+    assert [tuple(k) for k in kinds] == [
+        ("sla_alert", "withdrawn"), ("sla_alert", "withdrawn"), ("reply", "sending")
+    ]  # fmt: skip
+    # The sender stops cleanly: the desk still sends mail for a day, then no more.
+    with db.write() as session:
+        leases.release(session, OUTBOX_LEASE, "mailer", now=NOW)
+    with db.read() as session:
+        assert sends(session, NOW + timedelta(hours=23))
+        assert not sends(session, NOW + timedelta(days=1, minutes=1))
 
 
 def test_a_pass_says_when_the_next_can_have_anything_to_say(
