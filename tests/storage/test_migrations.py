@@ -520,3 +520,39 @@ def test_0033_fills_each_open_ticket_s_next_alert_no_later_than_it_comes(
     assert filled[quiet] is not None and filled[quiet] <= exact[quiet]
     assert sla_alerts.check(db, now) == []  # looked at again: nothing said twice
     assert stored() == exact
+
+
+def test_0035_looks_again_at_a_follow_up_whose_stored_dues_predate_0016(
+    db: Database, admin: Actor
+) -> None:
+    """A desk whose due times predate 0016 and were never recomputed stores no pending
+    reply for a customer's follow-up to an answered ticket. 0033 alone trusted that: the
+    ticket whose resolution was alerted got no next alert time, and its next response's
+    breach was never said. 0035 has the next pass look at it once."""
+    from alembic import command
+
+    from helpdesk_tui.desk import sla_alerts, thread
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 12, day, hour, minute, tzinfo=UTC)  # Dec 3: a Thursday
+
+    with time_machine.travel(at(3, 9), tick=False), db.write() as session:
+        number = create_ticket(
+            session, admin, subject="VPN", body="x", requester_email="kim@example.com",
+            priority="urgent",
+        ).number  # fmt: skip
+    with time_machine.travel(at(3, 9, 30), tick=False), db.write() as session:
+        thread.reply(session, admin, number, body="On it")
+    alerted = sla_alerts.check(db, at(3, 17, 30), sends_here=True)
+    assert [(a.clock, a.level) for a in alerted] == [("resolution", "breach")]
+    with time_machine.travel(at(4, 10), tick=False), db.write() as session:
+        thread.add_customer_message(session, MAIL, number, body="Still broken")
+    with db.engine.begin() as conn:  # what 0016 left on an answered ticket: no pending reply
+        conn.execute(text("UPDATE ticket SET reply_due_at = NULL, reply_started_at = NULL"))
+    config = migrate._config()
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0028")
+    migrate.upgrade(db)
+    owed = sla_alerts.check(db, at(4, 12, 30), sends_here=True)  # due 12:00 (2 h from 10:00)
+    assert [(a.number, a.clock, a.level) for a in owed] == [(number, "next response", "breach")]
