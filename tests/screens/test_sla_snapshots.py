@@ -109,3 +109,11 @@ async def test_the_queue_notifies_an_sla_breach_the_poller_recorded(
         )
         titles = sorted(n.title for n in app._notifications if "SLA" in n.title)
         assert titles == ["SLA breached"]  # the first response; the resolution has hours left
+        # Alerts were not running since Tuesday: what breached meanwhile is one line.
+        tuesday = datetime(2025, 3, 11, 10, 0, tzinfo=UTC)
+        with time_machine.travel(tuesday, tick=False), desk_data.db.write() as session:
+            create_ticket(session, desk_data.ada, subject="Old", body="x", priority=priority)
+        sla_alerts.check(desk_data.db, FROZEN_NOW)
+        summary = "1 ticket breached while SLA alerts were not running (since 2025-03-11 11:00 UTC)"
+        await wait_for(pilot, lambda: any(n.message == summary for n in app._notifications), 5)
+        assert [n.title for n in app._notifications if n.message == summary] == ["SLA breached"]
