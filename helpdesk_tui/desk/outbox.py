@@ -156,7 +156,9 @@ def claim_due(
 
 
 STALE_ALERT_MAIL = "not sent: an SLA alert more than a day old warns of nothing any more"
-NO_SMTP_ALERT_MAIL = "not sent: this desk sends no mail (no SMTP); alerts are shown in the terminal"
+NO_SMTP_ALERT_MAIL = (
+    "not sent: no outbox sender (SMTP) ran on this desk for a day; alerts are shown in the terminal"
+)
 
 
 def withdraw_alert_mail(session: Session, queued_before: datetime | None, why: str) -> int:

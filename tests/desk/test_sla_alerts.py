@@ -223,7 +223,10 @@ def test_a_desk_without_smtp_shows_alerts_in_the_terminal_and_queues_no_mail(
     assert reads.mail_state([]).outbox == {"withdrawn": 1}  # not waiting any more
     with db.read() as session:
         why = session.exec(select(Outbox.last_error)).one()
-    assert why == "not sent: this desk sends no mail (no SMTP); alerts are shown in the terminal"
+    assert why == (
+        "not sent: no outbox sender (SMTP) ran on this desk for a day; "
+        "alerts are shown in the terminal"
+    )
 
     _sender_runs(db)  # SMTP configured: a sender runs
     assert reads.mail_state([]).alerts_by_mail
