@@ -152,6 +152,8 @@ class Inbound:
     the reply address, which would send an agent's reply to every subscriber."""
     message_id: str | None = None
     subject: str = ""
+    """The subject, without a mailing list's tag on a list's copy (``noise.list_subject``):
+    the ticket's; the message keeps the one it came with (``email.subject``)."""
     from_address: str | None = None
     from_name: str = ""
     reply_to: str | None = None

@@ -251,6 +251,58 @@ def from_a_list(parsed: ParsedMessage) -> bool:
     return "list-id" in headers or headers.get("precedence", "").strip().lower() == "list"
 
 
+_LIST_ID = re.compile(r"^\s*(.*?)\s*<\s*([^<>\s]+)\s*>", re.DOTALL)
+_LIST_POST_NAME = re.compile(r"<\s*mailto:([^@>?\s]+)@", re.IGNORECASE)
+_LEADING = re.compile(
+    rf"^(\s*(?:(?:{_REPLY_WORDS})\s*:\s*|\[[^\[\]]{{1,60}}\]\s*)*)", re.IGNORECASE
+)
+"""A subject's leading reply prefixes and ``[…]`` tags."""
+_TAG = re.compile(r"\[(?!\s*#\d)([^\[\]]{1,60})\]\s*")
+"""A tag, not a ticket token (``[#1042]``)."""
+
+
+def list_subject(parsed: ParsedMessage) -> str:
+    """The subject without the tag a mailing list put before it (``[users] Wiki is down``:
+    ``Wiki is down``; ``Re: [users] …`` keeps its ``Re:``), only on a list's copy. The
+    list's tag is the leading ``[…]`` that names the list (its ``List-Id`` name or label,
+    its ``List-Post`` mailbox, with Mailman's post number or not); when none does, the
+    first leading ``[…]`` — the list's, since a list's copy came through it."""
+    subject = parsed.subject or ""
+    if not from_a_list(parsed):
+        return subject
+    lead = _LEADING.match(subject)
+    tags = list(_TAG.finditer(lead.group(1))) if lead is not None else []
+    if not tags:
+        return subject
+    names = _list_names(parsed)
+    chosen = next((tag for tag in tags if _list_name(tag.group(1)) in names), tags[0])
+    return (subject[: chosen.start()] + subject[chosen.end() :]).strip()
+
+
+def _list_names(parsed: ParsedMessage) -> set[str]:
+    """A list's names as its tag may write them: ``List-Id: Printer users
+    <printers.lists.example.org>`` gives "printerusers" and "printers"; ``List-Post:
+    <mailto:printers@…>`` "printers"."""
+    headers = parsed.headers
+    names: set[str] = set()
+    found = _LIST_ID.match(headers.get("list-id", ""))
+    if found is not None:
+        names.add(_list_name(found.group(1)))
+        names.add(_list_name(found.group(2).split(".", 1)[0]))
+    posted = _LIST_POST_NAME.search(headers.get("list-post", ""))
+    if posted is not None:
+        names.add(_list_name(posted.group(1)))
+    names.discard("")
+    return names
+
+
+def _list_name(text: str) -> str:
+    """A name as tags and headers are compared: letters and digits, lower case, without a
+    trailing post number ("[Printers 123]")."""
+    text = re.sub(r"\s+\d+\s*$", "", text.strip().strip('"'))
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
 def _no_ack_reason(parsed: ParsedMessage) -> str | None:
     headers = parsed.headers
     if from_a_list(parsed):

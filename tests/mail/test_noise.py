@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk_tui.desk.inbound import MailClass as Noise
-from helpdesk_tui.mail.noise import Verdict, classify
+from helpdesk_tui.mail.noise import Verdict, classify, list_subject
 from helpdesk_tui.mail.parse import ParsedMessage, parse_message
 
 OWN = {"support@example.com", "Billing@Example.com"}
@@ -321,3 +321,37 @@ def test_noise_values_are_stable_strings() -> None:
         "own_address",
         "spam",
     ]
+
+
+_USERS = "List-Id: Wiki users <users.lists.example.org>"
+
+
+@pytest.mark.parametrize(
+    ("headers", "subject", "expected"),
+    [
+        ((_USERS,), "[users] Wiki is down", "Wiki is down"),
+        ((_USERS,), "Re: [users] Wiki is down", "Re: Wiki is down"),
+        ((_USERS,), "[users] Re: Wiki is down [#12]", "Re: Wiki is down [#12]"),
+        ((_USERS,), "[Wiki users] Wiki is down", "Wiki is down"),  # its List-Id name
+        ((_USERS,), "[users 1234] Wiki is down", "Wiki is down"),  # Mailman's post number
+        ((_USERS,), "[EXT] [users] Wiki is down", "[EXT] Wiki is down"),  # the list's only
+        ((_USERS,), "[#12] [users] Wiki is down", "[#12] Wiki is down"),  # never a token
+        (
+            ("List-Post: <mailto:it-help@example.com>", "List-Id: <x.example.com>"),
+            "[IT-Help] VPN",
+            "VPN",
+        ),
+        (("List-Id: <helpdesk.lists.example.com>",), "[IT-Support] VPN", "VPN"),  # the first
+        (("Precedence: list",), "[staff] VPN", "VPN"),
+        ((_USERS,), "Wiki is down [users]", "Wiki is down [users]"),  # only a leading tag
+        ((_USERS,), "Wiki is down", "Wiki is down"),
+        ((), "[users] Wiki is down", "[users] Wiki is down"),  # not through a list
+        (("Precedence: bulk",), "[News] Offers", "[News] Offers"),
+    ],
+)
+def test_a_list_copy_s_subject_loses_the_list_s_tag(
+    headers: tuple[str, ...], subject: str, expected: str
+) -> None:
+    """A mailing list's copy opened its ticket with the list's ``[users]`` tag in the
+    ticket's subject; only a list's copy loses it, and only the list's tag."""
+    assert list_subject(mail(*headers, subject=subject)) == expected
