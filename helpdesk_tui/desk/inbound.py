@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 ACK_KIND = "ack"
 """Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
+AUTOMATIC_TAG = "auto-reply"
+"""The tag on a ticket opened by mail whose subject looks like an automatic reply's but
+may be a person's (``mail.noise.looks_automatic``): no acknowledgement went out, and the
+queue can filter it (``tag:auto-reply``)."""
 
 
 class MailClass(StrEnum):
@@ -144,6 +148,9 @@ class Inbound:
     """Why it is spam, or what kind of machine mail it is."""
     no_ack: str | None = None
     """Why a person's message gets no acknowledgement (a list, a bulk sender…)."""
+    automatic: bool = False
+    """A person's message whose subject looks like an automatic reply's: a ticket it opens
+    is tagged :data:`AUTOMATIC_TAG`."""
     mailing_list: bool = False
     """The copy a mailing list delivered (``List-Id``, ``Precedence: list``): under a
     Message-ID the desk has, it is that message with the list's subject tag and footer."""

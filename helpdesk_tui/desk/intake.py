@@ -40,6 +40,7 @@ from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.inbound import (
     ACK_KIND,
+    AUTOMATIC_TAG,
     MACHINE_CLASSES,
     Inbound,
     IngestResult,
@@ -367,6 +368,8 @@ class _Pending:
     processed: list[tuple[dict[str, object], MessageHandle | None]] = field(default_factory=list)
     acks: list[dict[str, object]] = field(default_factory=list)
     machine: list[dict[str, object]] = field(default_factory=list)
+    automatic: list[int] = field(default_factory=list)
+    """New tickets (numbers) whose subject looks like an automatic reply's: tagged."""
 
 
 class Writer:
@@ -484,6 +487,8 @@ class Writer:
         self._after_customer_message(item, decision, ticket)
         self._route(ticket, Trigger.NEW, item, decision)
         acknowledged = self._acknowledge(ticket, item, decision, author)
+        if item.automatic:
+            self._pending.automatic.append(ticket.number)
         self._processed(item, Outcome.TICKET, ticket, message, raw_id, seen)
         return IngestResult(Outcome.TICKET, ticket.number, acknowledged=acknowledged)
 
@@ -1017,6 +1022,8 @@ class Writer:
         conn = self.session.connection()
         insert_rows(conn, _ACK, pending.acks)
         insert_rows(conn, _MACHINE, pending.machine)
+        for number in pending.automatic:  # (rare: one at a time, as routing's tags)
+            fields.set_tags(self.session, MAIL, number, add=[AUTOMATIC_TAG])
         arrivals, self._arrivals = self._arrivals, []
         if arrivals and self.config.router is not None:
             self.config.router(

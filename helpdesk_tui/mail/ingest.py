@@ -244,6 +244,7 @@ def read_message(
         mail_class=verdict.mail_class,
         reason=verdict.reason,
         no_ack=verdict.no_ack,
+        automatic=verdict.automatic,
         mailing_list=from_a_list(parsed),
         list_address=_list_address(parsed),
         message_id=parsed.message_id,

@@ -608,6 +608,29 @@ def test_out_of_office_is_a_note_that_changes_nothing(
     assert [e.ticket_number for e in events(db, "auto_reply")] == [number]
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["alone", "in_a_batch"])
+def test_a_new_mail_in_an_auto_reply_s_form_is_a_tagged_ticket_without_acknowledgement(
+    db: Database, config: IngestConfig, batched: bool
+) -> None:
+    """An autoresponder without a reply's headers, answering nothing ("Out of office until
+    Monday") opened a ticket and got an acknowledgement. It may be a person's, so it is a
+    ticket still, but no acknowledgement goes out and it is tagged for the queue's filter;
+    the question about out-of-office next to it is acknowledged as before."""
+    away = email(sender="Jane Doe <jane@example.org>", subject="Out of office until Monday")
+    asking = email(subject="Out of office not working in Outlook")
+    if batched:
+        first, second = receive(db, config, away, asking)
+    else:
+        first, second = one(db, config, away), one(db, config, asking)
+
+    assert first.outcome is Outcome.TICKET and not first.acknowledged
+    assert second.outcome is Outcome.TICKET and second.acknowledged
+    assert [ack.to_addresses for ack in outbox(db, "ack")] == ["ann@example.org"]
+    assert [e.ticket_number for e in events(db, "tag_added")] == [first.ticket_number]
+    [tagged] = events(db, "tag_added")
+    assert tagged.new_value == "auto-reply"
+
+
 def test_out_of_office_on_a_closed_ticket_starts_nothing(
     db: Database, config: IngestConfig, admin: Actor
 ) -> None:
