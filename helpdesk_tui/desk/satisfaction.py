@@ -274,7 +274,7 @@ _SCORE = re.compile(
 )
 """A leading number, after a label ("Rating: 4", "Note : 5") if any: a rating only as
 :func:`_leading_number` says."""
-_SCALE = re.compile(rf"\s*(?:/\s*5(?![\d.,]?\d)|-?\s*(?:{_STAR_WORDS})\b)", re.IGNORECASE)
+_SCALE = re.compile(rf"\s*+(?:/\s*5(?![\d.,]?\d)|(?:-\s*)?(?:{_STAR_WORDS})\b)", re.IGNORECASE)
 """A scale that makes the number a rating whatever follows: "5/5", "4 stars", "5 Sterne"."""
 _OUT_OF = re.compile(
     r"\s+(?:out\s+of|of|von|sur|de|su|van|em|av|af|z)\s+"
@@ -286,7 +286,7 @@ not): what follows it decides, as after a bare number."""
 _NO_NUMBER_ALONE = re.compile(r"[\w%$€£#@&°'\u2019\"]|[.,:]\d|\s*[-\u2013\u2014/]\s*\d")
 """Right after a number, what makes it another number: "5th", "5%", "5:30", "4.5", "5-10"."""
 _ENDS_A_RATING = re.compile(
-    rf"\s*(?:$|[^\w\s]|(?:{_THANKS})\b"
+    rf"\s*+(?:$|[^\w\s]|(?:{_THANKS})\b"
     rf"|(?:(?:{_VERY})\s+)?(?:{_PRAISE})(?:\s*(?:$|[^\w\s])|\s+(?:{_SERVICE}|{_THANKS})\b))",
     re.IGNORECASE,
 )
@@ -294,13 +294,13 @@ _ENDS_A_RATING = re.compile(
 "5 - great", "5 :)", "4, slow"), thanks ("5 thanks"), or a word of praise or blame that
 ends there or is said of the service ("5 great", "5 excellent service"). Anything else
 ("5 printers down since Monday") makes the number part of a sentence: no rating."""
-_AFTER_WORD = re.compile(rf"\s*(?:$|[^\w\s]|(?:{_SERVICE}|{_THANKS})\b)", re.IGNORECASE)
+_AFTER_WORD = re.compile(rf"\s*+(?:$|[^\w\s]|(?:{_SERVICE}|{_THANKS})\b)", re.IGNORECASE)
 """What may follow a leading word of praise or blame for it to be a rating: "Good, thanks",
 "Gut!", "great job"; not "Good morning, …" nor "Bad news: …"."""
 _NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _RATED = re.compile(
     r"(?<![\w.,/])([1-5]|one|two|three|four|five)(?![\d.,]\d)"
-    rf"(?:\s*/\s*5\b|\s*-?\s*(?:{_STAR_WORDS})\b|\s+out\s+of\s+(?:5|five)\b(?!\s*[^\W\d_]))"
+    rf"(?:\s*/\s*5\b|\s*(?:-\s*)?(?:{_STAR_WORDS})\b|\s+out\s+of\s+(?:5|five)\b(?!\s*[^\W\d_]))"
     r"|\b(?:give|rate)\s+(?:it|you|us|this)\s+(?:an?\s+)?([1-5])(?![\d.,]?\d)(?!\s*[^\W\d_])",
     re.IGNORECASE,
 )
