@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 ACK_KIND = "ack"
 """Outbox kind of an acknowledgement (sent as ``Auto-Submitted: auto-replied``)."""
+AUTOMATIC_TAG = "auto-reply"
+"""The tag on a ticket opened by mail whose subject looks like an automatic reply's but
+may be a person's (``mail.noise.looks_automatic``): no acknowledgement went out, and the
+queue can filter it (``tag:auto-reply``)."""
 
 
 class MailClass(StrEnum):
@@ -144,6 +148,9 @@ class Inbound:
     """Why it is spam, or what kind of machine mail it is."""
     no_ack: str | None = None
     """Why a person's message gets no acknowledgement (a list, a bulk sender…)."""
+    automatic: bool = False
+    """A person's message whose subject looks like an automatic reply's: a ticket it opens
+    is tagged :data:`AUTOMATIC_TAG`."""
     mailing_list: bool = False
     """The copy a mailing list delivered (``List-Id``, ``Precedence: list``): under a
     Message-ID the desk has, it is that message with the list's subject tag and footer."""
@@ -152,6 +159,8 @@ class Inbound:
     the reply address, which would send an agent's reply to every subscriber."""
     message_id: str | None = None
     subject: str = ""
+    """The subject, without a mailing list's tag on a list's copy (``noise.list_subject``):
+    the ticket's; the message keeps the one it came with (``email.subject``)."""
     from_address: str | None = None
     from_name: str = ""
     reply_to: str | None = None

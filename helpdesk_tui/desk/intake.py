@@ -40,6 +40,7 @@ from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.inbound import (
     ACK_KIND,
+    AUTOMATIC_TAG,
     MACHINE_CLASSES,
     Inbound,
     IngestResult,
@@ -234,8 +235,9 @@ def _direct_copy(item: Inbound, lookups: Lookups, config: IntakeConfig) -> Decis
     the same Message-ID, and the ticket's requester is this copy's sender (the list's copy
     named her: a duplicate) or an address this copy was sent to (the list's own, taken from
     the list's From). It is that message, and it names the ticket's real requester:
-    :attr:`Action.DIRECT_COPY` while no agent has replied, a duplicate after. None: not
-    such a copy (a reused Message-ID stays a message of its own).
+    :attr:`Action.DIRECT_COPY` while no agent has replied, with the acknowledgement a new
+    ticket of hers would have had, a duplicate after. None: not such a copy (a reused
+    Message-ID stays a message of its own).
     """
     assert item.message_id is not None
     opened = lookups.list_copy(item.message_id, item.body)
@@ -245,7 +247,7 @@ def _direct_copy(item: Inbound, lookups: Lookups, config: IntakeConfig) -> Decis
     state = lookups.opened_by(opened.number)
     if state is None:  # opened in this batch, not written yet: decided again alone
         return Decision(Action.DIRECT_COPY, earlier=opened, requester=requester)
-    listed, replied = state
+    listed = state.requester
     if listed is not None and listed == requester:
         # The list's copy named her already (From rewritten, she in Reply-To): her own copy
         # is that message; from her own address as before, an edit under a reused ID is not.
@@ -256,9 +258,23 @@ def _direct_copy(item: Inbound, lookups: Lookups, config: IntakeConfig) -> Decis
     sent_to = {address.lower() for address in (*item.email.to, *item.email.cc)}
     if listed is None or listed not in sent_to:
         return None
-    if replied or requester is None:
+    if state.replied or requester is None:
         return Decision(Action.DUPLICATE, earlier=opened)
-    return Decision(Action.DIRECT_COPY, earlier=opened, requester=requester, reply_to=reply_to)
+    # The acknowledgement she would have had, had her copy come first: once (the list's
+    # copy got none, a list's mail gets none), and as any new ticket's (the no-ack rules,
+    # the hourly cap).
+    address = reply_to or requester
+    no_ack = (
+        "acknowledged before" if state.acknowledged else _no_ack(item, address, lookups, config)
+    )
+    return Decision(
+        Action.DIRECT_COPY,
+        earlier=opened,
+        acknowledge=address if no_ack is None else None,
+        no_ack=no_ack,
+        requester=requester,
+        reply_to=reply_to,
+    )
 
 
 def _answers_a_customer(item: Inbound, config: IntakeConfig) -> bool:
@@ -352,6 +368,8 @@ class _Pending:
     processed: list[tuple[dict[str, object], MessageHandle | None]] = field(default_factory=list)
     acks: list[dict[str, object]] = field(default_factory=list)
     machine: list[dict[str, object]] = field(default_factory=list)
+    automatic: list[int] = field(default_factory=list)
+    """New tickets (numbers) whose subject looks like an automatic reply's: tagged."""
 
 
 class Writer:
@@ -469,6 +487,8 @@ class Writer:
         self._after_customer_message(item, decision, ticket)
         self._route(ticket, Trigger.NEW, item, decision)
         acknowledged = self._acknowledge(ticket, item, decision, author)
+        if item.automatic:
+            self._pending.automatic.append(ticket.number)
         self._processed(item, Outcome.TICKET, ticket, message, raw_id, seen)
         return IngestResult(Outcome.TICKET, ticket.number, acknowledged=acknowledged)
 
@@ -500,13 +520,14 @@ class Writer:
 
     def _direct_copy(self, item: Inbound, decision: Decision) -> IngestResult:
         """The sender's own copy of the message a mailing list's copy opened the ticket
-        with: the sender is the requester (the list was), and the reply address the one
-        this copy gives. A duplicate: the message is on the ticket already."""
+        with: the sender is the requester (the list was), the reply address the one this
+        copy gives, and she gets the acknowledgement the list's copy could not have. A
+        duplicate: the message is on the ticket already."""
         earlier = decision.earlier
         assert earlier is not None and earlier.number is not None
         if decision.requester is not None:
             named = decision.requester == address_or_none(item.from_address)
-            find_or_create_contact(
+            contact = find_or_create_contact(
                 self.session, decision.requester, item.from_name if named else ""
             )
             ticket = fields.set_requester_email(
@@ -515,6 +536,15 @@ class Writer:
             if ticket.reply_to != decision.reply_to:
                 fields.set_reply_to(self.session, MAIL, earlier.number, decision.reply_to)
             self.lookups.stale = True  # (its participants, its version)
+            if decision.acknowledge is not None:
+                self.session.flush()  # the statements below read and write beside the ORM's
+                ref = self.rows.lock_ticket(ticket.id)
+                assert ref is not None
+                author = ContactRef(contact.id, decision.requester, contact.name)
+                acknowledged = self._acknowledge(ref, item, decision, author)
+                return IngestResult(
+                    Outcome.TICKET, earlier.number, duplicate=True, acknowledged=acknowledged
+                )
         return IngestResult(Outcome.TICKET, earlier.number, duplicate=True)
 
     def _note_forward(self, ticket: AnyTicket, decision: Decision, what: str) -> None:
@@ -992,6 +1022,8 @@ class Writer:
         conn = self.session.connection()
         insert_rows(conn, _ACK, pending.acks)
         insert_rows(conn, _MACHINE, pending.machine)
+        for number in pending.automatic:  # (rare: one at a time, as routing's tags)
+            fields.set_tags(self.session, MAIL, number, add=[AUTOMATIC_TAG])
         arrivals, self._arrivals = self._arrivals, []
         if arrivals and self.config.router is not None:
             self.config.router(

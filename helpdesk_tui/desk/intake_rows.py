@@ -39,6 +39,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import Chunked, Content, as_bytes, chunks_of, size_of
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.inbound import ACK_KIND
 from helpdesk_tui.desk.mailstate import key_hash, same_when_normalized
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
@@ -189,6 +190,19 @@ class NewContact:
 
 ContactId = int | NewContact
 """A contact as rows hold it until the flush: its id, or a contact of the group at hand."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a sender's own copy of a list post needs to know of the ticket the list's copy
+    opened (:meth:`Lookups.opened_by`)."""
+
+    requester: str | None
+    """The requester's address, lower case."""
+    replied: bool
+    """An agent has replied on it."""
+    acknowledged: bool
+    """An acknowledgement was queued for it."""
 
 
 @dataclass(frozen=True)
@@ -1094,10 +1108,11 @@ class Lookups:
             .all()
         )
 
-    def opened_by(self, number: int) -> tuple[str | None, bool] | None:
-        """Ticket ``number``'s requester address and whether an agent has replied on it;
-        None while the ticket is this batch's, not written yet. Read for a sender's own
-        copy of a message a mailing list's copy opened the ticket with (rare)."""
+    def opened_by(self, number: int) -> Opened | None:
+        """Ticket ``number``'s requester address, whether an agent has replied on it and
+        whether it was acknowledged; None while the ticket is this batch's, not written
+        yet. Read for a sender's own copy of a message a mailing list's copy opened the
+        ticket with (rare)."""
         conn = _connection(self.session)
         found = conn.execute(
             select(_TICKET.c.id, _CONTACT.c.email)
@@ -1112,7 +1127,13 @@ class Lookups:
             .where(_MESSAGE.c.ticket_id == found.id, _MESSAGE.c.kind == MessageKind.REPLY)
             .limit(1)
         ).first()
-        return (found.email.lower() if found.email else None), replied is not None
+        acknowledged = conn.execute(
+            select(_OUTBOX.c.id)
+            .where(_OUTBOX.c.ticket_id == found.id, _OUTBOX.c.kind == ACK_KIND)
+            .limit(1)
+        ).first()
+        requester = found.email.lower() if found.email else None
+        return Opened(requester, replied is not None, acknowledged is not None)
 
     def store_raws(self, raws: Sequence[tuple[str, bytes | bytearray]]) -> None:
         """Store these raw messages (sha, bytes) not stored yet, in one statement.

@@ -242,17 +242,72 @@ _WORDS: dict[str, int] = {
     for word in words.split()
 }
 """Good and bad in English, German, French, Spanish, Italian, Portuguese and Dutch."""
-_SCORE = re.compile(r"^\s*([1-5])(?:\s*/\s*5|\s*-?\s*stars?\b)?(?![\d.,]\d)\b(.*)$", re.DOTALL)
+
+
+def _any(words: str) -> str:
+    return "|".join(sorted(words.split(), key=len, reverse=True))
+
+
+_THANKS = _any(
+    "thanks thank thx ty cheers danke dank vielen merci gracias grazie obrigado obrigada "
+    "bedankt tack takk kiitos"
+)
+"""Thanks, after a rating, leaves it a rating ("5 thanks!", "4 danke")."""
+_PRAISE = _any(
+    " ".join(_WORDS)
+    + " perfect awesome amazing fantastic brilliant fine ok okay perfekt toll klasse "
+    "parfait génial genial perfecto excelente ottimo perfetto uitstekend"
+)
+_VERY = _any("very really so sehr très tres muy molto zeer muito")
+_SERVICE = _any(
+    "service support job work help experience team servizio assistenza lavoro aiuto "
+    "atendimento serviço servico trabalho ajuda arbeit hilfe dienst hulp werk travail aide "
+    "servicio atención atencion trabajo ayuda"
+)
+"""What a rating word may be said of ("great job", "ótimo atendimento", "bad service")."""
+_STAR_WORDS = r"stars?|sterne?|[ée]toiles?|estrellas?|estrelas?|stelle|sterren"
+_SCORE = re.compile(
+    r"^\s*(?:(?:my\s+|meine\s+)?(?:rating|score|note|bewertung|valutazione|voto"
+    r"|puntuaci[oó]n|calificaci[oó]n|nota|beoordeling|cijfer|avalia[cç][aã]o)\s*[:=]?\s*)?"
+    r"([1-5])(.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
+"""A leading number, after a label ("Rating: 4", "Note : 5") if any: a rating only as
+:func:`_leading_number` says."""
+_SCALE = re.compile(rf"\s*+(?:/\s*5(?![\d.,]?\d)|(?:-\s*)?(?:{_STAR_WORDS})\b)", re.IGNORECASE)
+"""A scale that makes the number a rating whatever follows: "5/5", "4 stars", "5 Sterne"."""
+_OUT_OF = re.compile(
+    r"\s+(?:out\s+of|of|von|sur|de|su|van|em|av|af|z)\s+"
+    r"(?:5|five|fünf|cinq|cinco|cinque|vijf)(?![\d.,]?\d)",
+    re.IGNORECASE,
+)
+"""A scale that may count things too ("4 out of 5" is a rating, "4 out of 5 printers" is
+not): what follows it decides, as after a bare number."""
+_NO_NUMBER_ALONE = re.compile(r"[\w%$€£#@&°'\u2019\"]|[.,:]\d|\s*[-\u2013\u2014/]\s*\d")
+"""Right after a number, what makes it another number: "5th", "5%", "5:30", "4.5", "5-10"."""
+_ENDS_A_RATING = re.compile(
+    rf"\s*+(?:$|[^\w\s]|(?:{_THANKS})\b"
+    rf"|(?:(?:{_VERY})\s+)?(?:{_PRAISE})(?:\s*(?:$|[^\w\s])|\s+(?:{_SERVICE}|{_THANKS})\b))",
+    re.IGNORECASE,
+)
+"""What may follow a number for it to be a rating: nothing, punctuation or a symbol ("5!",
+"5 - great", "5 :)", "4, slow"), thanks ("5 thanks"), or a word of praise or blame that
+ends there or is said of the service ("5 great", "5 excellent service"). Anything else
+("5 printers down since Monday") makes the number part of a sentence: no rating."""
+_AFTER_WORD = re.compile(rf"\s*+(?:$|[^\w\s]|(?:{_SERVICE}|{_THANKS})\b)", re.IGNORECASE)
+"""What may follow a leading word of praise or blame for it to be a rating: "Good, thanks",
+"Gut!", "great job"; not "Good morning, …" nor "Bad news: …"."""
 _NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _RATED = re.compile(
     r"(?<![\w.,/])([1-5]|one|two|three|four|five)(?![\d.,]\d)"
-    r"(?:\s*/\s*5\b|\s*-?\s*stars?\b|\s+out\s+of\s+(?:5|five)\b(?!\s*[^\W\d_]))"
+    rf"(?:\s*/\s*5\b|\s*(?:-\s*)?(?:{_STAR_WORDS})\b|\s+out\s+of\s+(?:5|five)\b(?!\s*[^\W\d_]))"
     r"|\b(?:give|rate)\s+(?:it|you|us|this)\s+(?:an?\s+)?([1-5])(?![\d.,]?\d)(?!\s*[^\W\d_])",
     re.IGNORECASE,
 )
 """A rating inside the first line's words: a number with its scale ("Thanks! 5 stars",
-"a 5-star service", "great, 4 out of 5", "4/5") or given ("I'd give it a 4"). Conservative:
-a bare number is no rating there ("I have 5 printers down"), nor is "1 out of 5 printers"."""
+"a 5-star service", "great, 4 out of 5", "4/5", "Danke, 5 Sterne") or given ("I'd give it a
+4"). Conservative: a bare number is no rating there ("I have 5 printers down"), nor is "1
+out of 5 printers"."""
 _STARS = re.compile(r"^\s*((?:[\u2605\u2b50]\ufe0f?\s?){1,5})(?![\u2605\u2b50])(.*)$", re.DOTALL)
 """One to five stars (``★``, ``⭐``, with or without the emoji variation selector), as a
 phone's keyboard writes a rating."""
@@ -301,26 +356,49 @@ def read_answer(body: str) -> Answer | None:
     """``4 — quick and kind`` → 4 and the comment; ``good, thanks`` → 5; ``⭐⭐⭐⭐`` → 4;
     ``Thanks! 5 stars`` → 5 with that line as the comment (:data:`_RATED`); else None.
 
+    A leading number is a rating when it stands alone or with its scale ("5", "5/5",
+    "4 out of 5", "Rating: 4", "5 - great", "5 thanks!"), not when it starts a sentence
+    about things ("5 printers down since Monday": :data:`_ENDS_A_RATING`); a leading word
+    likewise ("Good, thanks" is a 5, "Good morning, …" is none). No rating makes the
+    answer a follow-up that reaches an agent.
+
     The comment is what follows the rating on its line and on the lines after it, as the
     survey asks ("a rating on the first line, and any comment after it")."""
     first, after = _own_lines(body)
-    match = _SCORE.match(first)
     stars = _STARS.match(first)
-    if match is not None:
-        score, rest = int(match.group(1)), match.group(2)
+    if (number := _leading_number(first)) is not None:
+        score, rest = number
     elif stars is not None:
         score = sum(1 for char in stars.group(1) if char in "\u2605\u2b50")
         rest = stars.group(2)
     elif (rated := _RATED.search(first)) is not None:
-        number = (rated.group(1) or rated.group(2)).lower()
-        score, rest = _NUMBER.get(number) or int(number), first  # (the whole line: its words)
+        said = (rated.group(1) or rated.group(2)).lower()
+        score, rest = _NUMBER.get(said) or int(said), first  # (the whole line: its words)
     else:
         match = _LEAD.match(first)
         if match is None or match.group(1).lower() not in _WORDS:
             return None
+        if not _AFTER_WORD.match(match.group(2)):
+            return None
         score, rest = _WORDS[match.group(1).lower()], match.group(2)
     comment = " ".join(part for part in (rest.lstrip(_SEPARATORS).strip(), after) if part)
     return Answer(score, comment[:MAX_COMMENT] or None)
+
+
+def _leading_number(first: str) -> tuple[int, str] | None:
+    """The rating a line starts with and the rest of the line, or None (no number there,
+    or one that starts a sentence about things)."""
+    match = _SCORE.match(first)
+    if match is None:
+        return None
+    score, rest = int(match.group(1)), match.group(2)
+    if (scale := _SCALE.match(rest)) is not None:
+        return score, rest[scale.end() :]
+    if _NO_NUMBER_ALONE.match(rest):
+        return None
+    if (scale := _OUT_OF.match(rest)) is not None:
+        rest = rest[scale.end() :]
+    return (score, rest) if _ENDS_A_RATING.match(rest) else None
 
 
 def survey_answer(session: Reader, subject: str, body: str, number: int) -> Answer | None:

@@ -46,7 +46,13 @@ from helpdesk_tui.desk.subjects import tokens_newest_first
 from helpdesk_tui.limits_settings import DEFAULT_MAX_BODY_BYTES
 from helpdesk_tui.mail.forwards import forwarded_from
 from helpdesk_tui.mail.message_ids import MessageIdSigner, Origin
-from helpdesk_tui.mail.noise import Verdict, answered_customer, classify, from_a_list
+from helpdesk_tui.mail.noise import (
+    Verdict,
+    answered_customer,
+    classify,
+    from_a_list,
+    list_subject,
+)
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, header_message_id, parse_message
 from helpdesk_tui.mail.quotes import attribution_date, own_words, quoted_message, quotes_history
 
@@ -238,10 +244,11 @@ def read_message(
         mail_class=verdict.mail_class,
         reason=verdict.reason,
         no_ack=verdict.no_ack,
+        automatic=verdict.automatic,
         mailing_list=from_a_list(parsed),
         list_address=_list_address(parsed),
         message_id=parsed.message_id,
-        subject=parsed.subject,
+        subject=list_subject(parsed),  # (the message keeps its own: email.subject)
         from_address=parsed.from_address,
         from_name=parsed.from_name,
         reply_to=parsed.reply_to,

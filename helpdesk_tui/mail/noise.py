@@ -17,8 +17,12 @@ module only says what the message is, from its headers and MIME structure:
   form sending as the desk, a forgery) — machine mail too, never a ticket of its own.
 - **auto-reply**: RFC 3834 ``Auto-Submitted`` (anything but ``no``), ``X-Autoreply``,
   ``X-Autorespond``, ``Precedence: auto_reply/bulk/junk``, or an out-of-office subject
-  that answers a mail (``Out of Office: <subject>``, the whole subject, or In-Reply-To):
-  "Out of office not working in Outlook", new, is a person's question.
+  that answers a mail (``Out of Office: <subject>``, the whole subject — "Out of Office
+  AutoReply" too —, or In-Reply-To): "Out of office not working in Outlook", new, is a
+  person's question. A subject in an automatic reply's form beyond that ("Out of office
+  until Monday", "AUTO: Jane Doe is out of the office", "[Auto-Reply] …") is one in answer
+  to a mail; new, it may be a person's: a person's mail, with no acknowledgement, marked
+  ``automatic`` (the desk tags its ticket so the queue can filter it).
 
 A person's mail may still be unfit for an acknowledgement (``no_ack``): a mailing list
 (``List-Id``, ``Precedence: list``), ``X-Auto-Response-Suppress``, a null sender.
@@ -42,10 +46,10 @@ _MACHINE_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply"})
 _REPLY_WORDS = r"(?:re|aw|sv|vs|odp|antw|r|rif|ref|réf|wg|fw|fwd)"
 """Reply and forward prefixes of subjects, as mail clients in several languages write them."""
 _PREFIX = rf"^\s*(?:{_REPLY_WORDS}\s*:\s*)*"
-_OUT_OF_OFFICE = re.compile(
-    _PREFIX + r"(?:"
+_OUT_OF_OFFICE_WORDS = (
+    r"(?:"
     # en
-    r"out of (?:the )?office|automatic reply|auto[- ]?reply|auto[- ]?response|autoresponse"
+    r"out[- ]of[- ](?:the[- ])?office|automatic reply|auto[- ]?reply|auto[- ]?response|autoresponse"
     r"|away from (?:the )?office|on vacation|vacation (?:reply|notice|message)"
     # de
     r"|abwesenheitsnotiz|automatische antwort|abwesend|nicht im büro|außer haus"
@@ -68,9 +72,9 @@ _OUT_OF_OFFICE = re.compile(
     # fi, cs, tr
     r"|automaattinen vastaus|poissa toimistolta|automatická odpověď|mimo kancelář"
     r"|otomatik yan\u0131t|ofis d\u0131\u015f\u0131nda"
-    r")\b",
-    re.IGNORECASE,
+    r")"
 )
+_OUT_OF_OFFICE = re.compile(_PREFIX + _OUT_OF_OFFICE_WORDS + r"\b", re.IGNORECASE)
 """Out-of-office subjects in the languages customers most often write in."""
 
 _READ_RECEIPT_SUBJECT = re.compile(
@@ -105,6 +109,8 @@ class Verdict:
     """Why it is spam, or what kind of machine mail it is."""
     no_ack: str | None = None
     """Why a person's message gets no acknowledgement."""
+    automatic: bool = False
+    """A person's message whose subject looks automatic (:func:`looks_automatic`)."""
 
 
 def classify(
@@ -137,6 +143,9 @@ def classify(
         return Verdict(MailClass.RECEIPT, "read receipt (subject)")
     if auto is not None:
         return Verdict(MailClass.AUTO_REPLY, auto)
+    if looks_automatic(parsed):
+        reason = _no_ack_reason(parsed) or "the subject of an automatic reply"
+        return Verdict(MailClass.NORMAL, no_ack=reason, automatic=True)
     return Verdict(MailClass.NORMAL, no_ack=_no_ack_reason(parsed))
 
 
@@ -224,10 +233,58 @@ def _auto_reply_reason(parsed: ParsedMessage) -> str | None:
             return f"{marker.title()} header"
     if _out_of_office_subject(parsed):
         return "out-of-office subject"
+    if looks_automatic(parsed) and (
+        parsed.in_reply_to or parsed.references or _TOKEN.search(parsed.subject or "")
+    ):
+        return "out-of-office subject"
     return None
 
 
+_TOKEN = re.compile(r"\[#\d+\]")
 _ANSWERED_SUBJECT = re.compile(rf"^(?::|{_REPLY_WORDS}\s*:)|\[#\d+\]", re.IGNORECASE)
+_SUFFIX_WORDS = (
+    r"(?:auto[- ]?reply|auto[- ]?response|autoresponder|reply|response|notice|notification"
+    r"|message|antwort|notiz|meldung|réponse|reponse|respuesta|risposta|resposta)"
+)
+_SUFFIXES = re.compile(rf"(?:[\s\-\u2013]*{_SUFFIX_WORDS}\b)*[\s.!]*", re.IGNORECASE)
+"""What may follow the phrase in the same form: "Out of Office AutoReply", "Out of office
+reply", "Out of office." (not "Out of office notifications not working")."""
+_RETURN_WORDS = (
+    r"(?:until|till|til|through|thru|back|returning|return|bis|ab|zurück|zurueck|wieder"
+    r"|jusqu|de retour|retour|hasta|fino|tot|vanaf|t/m|from\s+(?:\d|mon|tue|wed|thu|fri)|\d)"
+)
+_AWAY = (
+    r"(?:out\s+of\s+(?:the\s+)?office|away\s+from\s+(?:the\s+|my\s+)?(?:office|desk)"
+    r"|on\s+(?:vacation|holiday|holidays|leave|annual\s+leave|parental\s+leave)"
+    r"|nicht\s+im\s+b[üu]ro|abwesend|absente?(?:\s+du\s+bureau)?|en\s+vacances|en\s+cong[ée]s?)"
+)
+_LOOKS_AUTOMATIC = re.compile(
+    _PREFIX + r"(?:"
+    # a gateway's or Lotus Notes' mark: "[Auto-Reply] …", "AUTO: …"
+    r"auto\s*:|\[\s*(?:auto[- ]?(?:reply|response|antwort)|automatic\s+reply|ooo"
+    r"|out\s+of\s+(?:the\s+)?office)\s*\]"
+    # the phrase and when it ends: "Out of office until Monday", "Abwesend bis 14.12."
+    rf"|{_OUT_OF_OFFICE_WORDS}(?:[\s\-\u2013]*{_SUFFIX_WORDS}\b)*"
+    rf"[\s,;:\-\u2013\u2014(\[]*{_RETURN_WORDS}\b"
+    r"|ooo\b"
+    # who is away: "John Smith is out of the office", "I am on vacation"
+    r"|(?:i\s+am|i['\u2019]m|ich\s+bin|je\s+suis"
+    r"|[^\W\d_][\w.'\u2019-]*(?:\s+[^\W\d_][\w.'\u2019-]*){0,3}\s+(?:is|ist|est))"
+    rf"\s+(?:currently\s+|now\s+)?{_AWAY}\b"
+    rf"(?:[\s.!]*(?:\[#\d+\]\s*)?$|[\s,;:\-\u2013\u2014(\[]*{_RETURN_WORDS}\b)"
+    r")",
+    re.IGNORECASE,
+)
+"""An automatic reply's form beyond the phrase alone: a mark, a return date, who is away.
+Without a reply's headers a person may have written it ("On vacation until Monday - who
+covers my tickets?"), so it is a person's new ticket, but with no acknowledgement (a
+machine would answer it), its ticket tagged ``auto-reply`` (``desk.inbound.AUTOMATIC_TAG``);
+in answer to a mail it is an auto-reply."""
+
+
+def looks_automatic(parsed: ParsedMessage) -> bool:
+    """Whether the subject has an automatic reply's form (:data:`_LOOKS_AUTOMATIC`)."""
+    return _LOOKS_AUTOMATIC.match(parsed.subject or "") is not None
 
 
 def _out_of_office_subject(parsed: ParsedMessage) -> bool:
@@ -239,7 +296,9 @@ def _out_of_office_subject(parsed: ParsedMessage) -> bool:
     found = _OUT_OF_OFFICE.search(subject)
     if found is None:
         return False
-    rest = subject[found.end() :].strip()
+    rest = subject[found.end() :]
+    suffixes = _SUFFIXES.match(rest)  # ("Out of Office AutoReply" is the whole form)
+    rest = rest[suffixes.end() if suffixes else 0 :].strip()
     if not rest or parsed.in_reply_to or parsed.references:
         return True
     return _ANSWERED_SUBJECT.search(rest) is not None
@@ -249,6 +308,58 @@ def from_a_list(parsed: ParsedMessage) -> bool:
     """A mailing list delivered it: ``List-Id`` (RFC 2919) or ``Precedence: list``."""
     headers = parsed.headers
     return "list-id" in headers or headers.get("precedence", "").strip().lower() == "list"
+
+
+_LIST_ID = re.compile(r"^\s*(.*?)\s*<\s*([^<>\s]+)\s*>", re.DOTALL)
+_LIST_POST_NAME = re.compile(r"<\s*mailto:([^@>?\s]+)@", re.IGNORECASE)
+_LEADING = re.compile(
+    rf"^(\s*(?:(?:{_REPLY_WORDS})\s*:\s*|\[[^\[\]]{{1,60}}\]\s*)*)", re.IGNORECASE
+)
+"""A subject's leading reply prefixes and ``[…]`` tags."""
+_TAG = re.compile(r"\[(?!\s*#\d)([^\[\]]{1,60})\]\s*")
+"""A tag, not a ticket token (``[#1042]``)."""
+
+
+def list_subject(parsed: ParsedMessage) -> str:
+    """The subject without the tag a mailing list put before it (``[users] Wiki is down``:
+    ``Wiki is down``; ``Re: [users] …`` keeps its ``Re:``), only on a list's copy. The
+    list's tag is the leading ``[…]`` that names the list (its ``List-Id`` name or label,
+    its ``List-Post`` mailbox, with Mailman's post number or not); when none does, the
+    first leading ``[…]`` — the list's, since a list's copy came through it."""
+    subject = parsed.subject or ""
+    if not from_a_list(parsed):
+        return subject
+    lead = _LEADING.match(subject)
+    tags = list(_TAG.finditer(lead.group(1))) if lead is not None else []
+    if not tags:
+        return subject
+    names = _list_names(parsed)
+    chosen = next((tag for tag in tags if _list_name(tag.group(1)) in names), tags[0])
+    return (subject[: chosen.start()] + subject[chosen.end() :]).strip()
+
+
+def _list_names(parsed: ParsedMessage) -> set[str]:
+    """A list's names as its tag may write them: ``List-Id: Printer users
+    <printers.lists.example.org>`` gives "printerusers" and "printers"; ``List-Post:
+    <mailto:printers@…>`` "printers"."""
+    headers = parsed.headers
+    names: set[str] = set()
+    found = _LIST_ID.match(headers.get("list-id", ""))
+    if found is not None:
+        names.add(_list_name(found.group(1)))
+        names.add(_list_name(found.group(2).split(".", 1)[0]))
+    posted = _LIST_POST_NAME.search(headers.get("list-post", ""))
+    if posted is not None:
+        names.add(_list_name(posted.group(1)))
+    names.discard("")
+    return names
+
+
+def _list_name(text: str) -> str:
+    """A name as tags and headers are compared: letters and digits, lower case, without a
+    trailing post number ("[Printers 123]")."""
+    text = re.sub(r"\s+\d+\s*$", "", text.strip().strip('"'))
+    return re.sub(r"[\W_]+", "", text).lower()
 
 
 def _no_ack_reason(parsed: ParsedMessage) -> str | None:

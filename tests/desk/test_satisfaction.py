@@ -84,6 +84,90 @@ def test_reading_an_answer(body: str, answer: Answer | None) -> None:
     assert read_answer(body) == answer
 
 
+@pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        ("5/5", Answer(5, None)),
+        ("4 out of 5", Answer(4, None)),
+        ("4 out of 5, thanks", Answer(4, "thanks")),
+        ("5 stars", Answer(5, None)),
+        ("3 stars - slow but polite", Answer(3, "slow but polite")),
+        ("\u2b50\u2b50\u2b50\u2b50", Answer(4, None)),
+        ("5 - great", Answer(5, "great")),
+        ("5: great", Answer(5, "great")),
+        ("5. Quick and kind.", Answer(5, "Quick and kind.")),
+        ("2, nobody called back", Answer(2, "nobody called back")),
+        ("Rating: 4", Answer(4, None)),
+        ("rating 4 - ok", Answer(4, "ok")),
+        ("Score: 5/5", Answer(5, None)),
+        ("5!", Answer(5, None)),
+        ("5!!!", Answer(5, None)),
+        ("5 \U0001f44d", Answer(5, "\U0001f44d")),
+        ("5 thanks", Answer(5, "thanks")),
+        ("5 thank you!", Answer(5, "thank you!")),
+        ("5 Thanks for the quick fix", Answer(5, "Thanks for the quick fix")),
+        ("5 great", Answer(5, "great")),
+        ("5 great job", Answer(5, "great job")),
+        ("1 very bad service", Answer(1, "very bad service")),
+        ("5, danke", Answer(5, "danke")),
+        ("5 danke!", Answer(5, "danke!")),
+        ("5 merci", Answer(5, "merci")),
+        ("5 Sterne", Answer(5, None)),
+        ("4 von 5", Answer(4, None)),
+        ("Bewertung: 4", Answer(4, None)),
+        ("5 étoiles", Answer(5, None)),
+        ("Note : 5", Answer(5, None)),
+        ("4 sur 5, merci", Answer(4, "merci")),
+        ("5 estrellas", Answer(5, None)),
+        ("5 stelle, grazie", Answer(5, "grazie")),
+        ("5 sterren", Answer(5, None)),
+        ("Danke, 5 Sterne", Answer(5, "Danke, 5 Sterne")),
+        ("Hi,\n\n5\n\nThe printer works again.", Answer(5, "The printer works again.")),
+        ("Good, thanks", Answer(5, "thanks")),
+        ("Great job!", Answer(5, "job!")),
+        ("Bad service, nobody called", Answer(1, "service, nobody called")),
+    ],
+)
+def test_a_rating_alone_or_with_its_scale_is_a_rating(body: str, answer: Answer) -> None:
+    """Survey answers as customers write them: a number alone, with its scale, a label, a
+    separator and a comment, thanks or praise; stars; in English and its neighbours."""
+    assert read_answer(body) == answer
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "5 printers down since Monday",
+        "5 printers down since Monday\n\nThe whole second floor cannot print.",
+        "3 users cannot log in since the update",
+        "2 more questions about the invoice",
+        "1 thing still does not work: the VPN",
+        "4 out of 5 printers are down again",
+        "4 von 5 Druckern drucken nicht",
+        "5 Drucker sind seit Montag kaputt",
+        "5 imprimantes en panne depuis lundi",
+        "5 bad sectors on the disk now",
+        "5th floor printer is broken again",
+        "5% of our users cannot log in",
+        "5:30 this morning the server went down",
+        "5-10 users cannot print",
+        "5 - 10 users cannot print",
+        "4.5 GB of mail are missing",
+        "3/10 laptops still have no VPN",
+        "Rating: 4 printers still down",
+        "Hi,\n\n5 printers down since Monday",
+        "Good morning, the printer is down again",
+        "Bad news: the VPN is down again",
+        "Good morning,\n2 laptops won't boot",
+        "Great news: it broke again",
+    ],
+)
+def test_a_number_that_starts_a_sentence_is_no_rating(body: str) -> None:
+    """ "5 printers down since Monday" in reply to a survey was a 5-star rating, and the
+    customer's problem never reached an agent: no rating here makes it a follow-up."""
+    assert read_answer(body) is None
+
+
 def _ticket(db: Database, admin: Actor, email: str = "ann@example.com") -> int:
     with db.write() as session:
         return create_ticket(

@@ -465,6 +465,69 @@ def test_the_direct_copy_after_the_list_copy_gives_the_ticket_its_requester(
     assert len(tickets(db)) == 2 and len(events(db, "requester")) == 1
 
 
+def _list_copy_then_hers(message_id: str, subject: str = "Wiki is down") -> tuple[bytes, bytes]:
+    """ann's post to the desk and to a list at once: the list's copy (its tag in the
+    subject, its footer, its From and Reply-To), and her own copy."""
+    listed = email(
+        message_id=message_id,
+        sender="Ann Customer via users <users@lists.example.org>",
+        subject=f"[users] {subject}",
+        to=f"{DESK}, users@lists.example.org",
+        body="The wiki is down.\n\n--\nusers mailing list\nhttps://lists.example.org/users",
+        headers=[
+            "List-Id: Wiki users <users.lists.example.org>",
+            "List-Post: <mailto:users@lists.example.org>",
+            "Reply-To: users@lists.example.org",
+        ],
+    )
+    direct = email(
+        message_id=message_id,
+        subject=subject,
+        to=f"{DESK}, users@lists.example.org",
+        body="The wiki is down.",
+    )
+    return listed, direct
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["later", "in_a_batch"])
+def test_her_copy_after_the_list_copy_gets_her_the_acknowledgement_once(
+    db: Database, config: IngestConfig, batched: bool
+) -> None:
+    """The list's copy came first: the ticket's subject kept the list's ``[users]`` tag,
+    and ann got no acknowledgement (a list's mail gets none), not even when her own copy
+    made her the requester. Now the ticket's subject is hers, and her copy brings the
+    acknowledgement she would have had: once, to her, never to the list."""
+    listed, direct = _list_copy_then_hers(new_id())
+    if batched:
+        first, copy = receive(db, config, listed, direct)
+    else:
+        first, copy = one(db, config, listed), one(db, config, direct)
+    [again] = receive(db, config, direct)  # her copy once more (a second mailbox)
+
+    assert not first.acknowledged and copy.acknowledged and copy.duplicate
+    assert again.duplicate and not again.acknowledged
+    [ticket] = tickets(db)
+    assert ticket.subject == "Wiki is down"
+    [ack] = outbox(db, "ack")
+    assert ack.to_addresses == "ann@example.org"
+    assert "[users]" not in ack.subject and "Wiki is down" in ack.subject
+    assert [m.subject for m in messages(db, ticket.number)] == ["[users] Wiki is down"]
+
+
+def test_her_copy_after_the_list_copy_keeps_the_hourly_cap(db: Database) -> None:
+    """The acknowledgement her copy brings is a new ticket's: within the hourly cap and the
+    no-acknowledgement rules (here: one an hour, which her first ticket took)."""
+    config = config_for(mail_settings(ack_limit_per_hour=1))
+    assert one(db, config, email(subject="VPN broken")).acknowledged
+    listed, direct = _list_copy_then_hers(new_id())
+    one(db, config, listed)
+    copy = one(db, config, direct)
+
+    assert copy.duplicate and not copy.acknowledged
+    assert [ack.subject for ack in outbox(db, "ack")] == ["Re: VPN broken [#1]"]
+    assert tickets(db)[1].subject == "Wiki is down"
+
+
 def test_the_direct_copy_of_a_list_post_already_hers_is_a_duplicate(
     db: Database, config: IngestConfig
 ) -> None:
@@ -543,6 +606,29 @@ def test_out_of_office_is_a_note_that_changes_nothing(
     assert note.kind == "system" and "nicht im Büro" in note.body
     assert len(outbox(db)) == 1, "no acknowledgement of an auto-reply"
     assert [e.ticket_number for e in events(db, "auto_reply")] == [number]
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["alone", "in_a_batch"])
+def test_a_new_mail_in_an_auto_reply_s_form_is_a_tagged_ticket_without_acknowledgement(
+    db: Database, config: IngestConfig, batched: bool
+) -> None:
+    """An autoresponder without a reply's headers, answering nothing ("Out of office until
+    Monday") opened a ticket and got an acknowledgement. It may be a person's, so it is a
+    ticket still, but no acknowledgement goes out and it is tagged for the queue's filter;
+    the question about out-of-office next to it is acknowledged as before."""
+    away = email(sender="Jane Doe <jane@example.org>", subject="Out of office until Monday")
+    asking = email(subject="Out of office not working in Outlook")
+    if batched:
+        first, second = receive(db, config, away, asking)
+    else:
+        first, second = one(db, config, away), one(db, config, asking)
+
+    assert first.outcome is Outcome.TICKET and not first.acknowledged
+    assert second.outcome is Outcome.TICKET and second.acknowledged
+    assert [ack.to_addresses for ack in outbox(db, "ack")] == ["ann@example.org"]
+    assert [e.ticket_number for e in events(db, "tag_added")] == [first.ticket_number]
+    [tagged] = events(db, "tag_added")
+    assert tagged.new_value == "auto-reply"
 
 
 def test_out_of_office_on_a_closed_ticket_starts_nothing(

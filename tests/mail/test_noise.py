@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk_tui.desk.inbound import MailClass as Noise
-from helpdesk_tui.mail.noise import Verdict, classify
+from helpdesk_tui.mail.noise import Verdict, classify, list_subject
 from helpdesk_tui.mail.parse import ParsedMessage, parse_message
 
 OWN = {"support@example.com", "Billing@Example.com"}
@@ -107,6 +107,82 @@ def test_a_new_question_about_out_of_office_is_a_person(subject: str) -> None:
     assert kind(mail(subject=subject)) is Noise.NORMAL
     answering = mail("In-Reply-To: <ours.1@desk.test>", subject=subject)
     assert kind(answering) is Noise.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of Office AutoReply",
+        "Out of Office Auto Reply",
+        "Out of office reply",
+        "Out-of-office",
+        "Out of office.",
+        "Out of office reply: Printer on fire",
+        "Abwesenheitsnotiz Antwort",
+    ],
+)
+def test_the_whole_out_of_office_form_is_an_auto_reply(subject: str) -> None:
+    """The phrase with the words its form adds ("AutoReply", "reply"), a hyphen or a full
+    stop is the whole subject as much as "Out of office" is: an auto-reply, as that is."""
+    assert kind(mail(subject=subject)) is Noise.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of office until Monday",
+        "Out of office (until Monday)",
+        "Out of office - back Monday 14 December",
+        "Out of office, back on Monday",
+        "Out of office 7-11 December",
+        "Out of Office AutoReply until Monday",
+        "AUTO: Jane Doe is out of the office (returning 12/08/2026)",
+        "Jane Doe is out of the office.",
+        "I am out of the office",
+        "I'm on vacation until 14 December",
+        "[Auto-Reply] Printer on fire",
+        "OOO",
+        "OOO until Monday",
+        "Abwesend bis 14.12.",
+        "Abwesenheitsnotiz bis 14.12.",
+        "Ich bin nicht im Büro",
+        "Réponse automatique jusqu'au 14/12",
+        "Fuera de la oficina hasta el lunes",
+    ],
+)
+def test_a_subject_in_an_auto_reply_s_form_gets_no_acknowledgement(subject: str) -> None:
+    """An autoresponder without a reply's headers, not answering a mail ("Out of office
+    until Monday", "AUTO: … is out of the office"), opened a ticket and got an
+    acknowledgement: a machine answering a machine. It may be a person, so it stays a
+    person's mail, but gets no acknowledgement and is marked (its ticket is tagged); in
+    answer to a mail, or naming a ticket, it is an auto-reply."""
+    found = verdict(mail(subject=subject))
+    assert found.mail_class is Noise.NORMAL
+    assert found.automatic and found.no_ack == "the subject of an automatic reply"
+    assert kind(mail("In-Reply-To: <ours.1@desk.test>", subject=subject)) is Noise.AUTO_REPLY
+    assert kind(mail(subject=f"{subject} [#12]")) is Noise.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of office not working in Outlook",
+        "Out of office notifications not working",
+        "Out of office reply not sent to outside senders",
+        "Out of office message not showing",
+        "Out of office?",
+        "How do I set my out of office?",
+        "On vacation next week - who covers my tickets?",
+        "Jane is on leave, who approves her invoices?",
+        "Automatic Reply - Printer on fire",
+        "Autodesk licence expired",
+        "The printer is out of toner",
+        "Wer ist abwesend?",
+    ],
+)
+def test_a_person_asking_about_absence_is_acknowledged(subject: str) -> None:
+    found = verdict(mail(subject=subject))
+    assert (found.mail_class, found.automatic, found.no_ack) == (Noise.NORMAL, False, None)
 
 
 @pytest.mark.parametrize(
@@ -321,3 +397,37 @@ def test_noise_values_are_stable_strings() -> None:
         "own_address",
         "spam",
     ]
+
+
+_USERS = "List-Id: Wiki users <users.lists.example.org>"
+
+
+@pytest.mark.parametrize(
+    ("headers", "subject", "expected"),
+    [
+        ((_USERS,), "[users] Wiki is down", "Wiki is down"),
+        ((_USERS,), "Re: [users] Wiki is down", "Re: Wiki is down"),
+        ((_USERS,), "[users] Re: Wiki is down [#12]", "Re: Wiki is down [#12]"),
+        ((_USERS,), "[Wiki users] Wiki is down", "Wiki is down"),  # its List-Id name
+        ((_USERS,), "[users 1234] Wiki is down", "Wiki is down"),  # Mailman's post number
+        ((_USERS,), "[EXT] [users] Wiki is down", "[EXT] Wiki is down"),  # the list's only
+        ((_USERS,), "[#12] [users] Wiki is down", "[#12] Wiki is down"),  # never a token
+        (
+            ("List-Post: <mailto:it-help@example.com>", "List-Id: <x.example.com>"),
+            "[IT-Help] VPN",
+            "VPN",
+        ),
+        (("List-Id: <helpdesk.lists.example.com>",), "[IT-Support] VPN", "VPN"),  # the first
+        (("Precedence: list",), "[staff] VPN", "VPN"),
+        ((_USERS,), "Wiki is down [users]", "Wiki is down [users]"),  # only a leading tag
+        ((_USERS,), "Wiki is down", "Wiki is down"),
+        ((), "[users] Wiki is down", "[users] Wiki is down"),  # not through a list
+        (("Precedence: bulk",), "[News] Offers", "[News] Offers"),
+    ],
+)
+def test_a_list_copy_s_subject_loses_the_list_s_tag(
+    headers: tuple[str, ...], subject: str, expected: str
+) -> None:
+    """A mailing list's copy opened its ticket with the list's ``[users]`` tag in the
+    ticket's subject; only a list's copy loses it, and only the list's tag."""
+    assert list_subject(mail(*headers, subject=subject)) == expected

@@ -99,6 +99,18 @@ def test_an_answer_without_a_rating_or_with_a_forged_token_is_a_follow_up(
         wait_until(lambda: len(messages(db, number)) == 3, what="follow-up")
         assert tickets(db)[0].status == Status.OPEN
         assert Desk(db, admin).satisfaction_of(number) is None
+        # A number that starts a sentence about things is no rating: it was a 5, and the
+        # printers were lost in a rating's comment on a ticket that stayed resolved.
+        with db.write() as session:
+            fields.set_status(session, admin, number, "resolved")
+        problem = "5 printers down since Monday\n\nThe whole second floor cannot print."
+        dovecot.append(
+            "INBOX", email(subject=f"Re: {subject}", in_reply_to=survey_id, body=problem)
+        )
+        wait_until(lambda: len(messages(db, number)) == 4, what="the printers")
+        assert tickets(db)[0].status == Status.OPEN
+        assert Desk(db, admin).satisfaction_of(number) is None
+        assert messages(db, number)[-1].body.startswith("5 printers down since Monday")
     finally:
         service.stop()
 
