@@ -59,6 +59,7 @@ from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import Thread, human_size
 from helpdesk_tui.widgets.ticket_header import TicketHeader
+from helpdesk_tui.widgets.windowed import Windowed
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView, KbResult
@@ -224,6 +225,9 @@ class TicketScreen(DeskScreen):
         self._saving: tuple[int, str] = (0, "")
         self.pending_insert = ""
         """An article's text (or link) the next reply opens with."""
+        self._whole = False
+        """Whether this ticket is read whole: only once the agent scrolls past its newest
+        part (``desk.ticket_view.READ_FIRST`` messages and changes)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -261,8 +265,16 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
     def reload(self) -> None:
-        number = self.number
-        self.post_message(self.Loaded(number, self.desk.ticket_open(number)))
+        number, whole = self.number, self._whole
+        self.post_message(self.Loaded(number, self.desk.ticket_open(number, whole=whole)))
+
+    def on_windowed_wanted(self, message: Windowed.Wanted) -> None:
+        """The agent scrolled past the newest part of a long ticket: read all of it (and
+        from now on, each time this ticket is read again)."""
+        message.stop()
+        if not self._whole:
+            self._whole = True
+            self.reload()
 
     def on_outbox_moved(self, _message: OutboxMoved) -> None:
         self.reload()  # the replies' delivery state changed
@@ -280,7 +292,7 @@ class TicketScreen(DeskScreen):
             return
         now = self.desk_app.clock()
         self.query_one(TicketHeader).show_ticket(self.number, view.row)
-        self.query_one(Thread).show(view.entries, now)
+        self.query_one(Thread).show(view.entries, now, earlier=view.earlier)
         self.query_one(HistoryLog).show(view, now)
         self.query_one(SidePanel).show(view, now)
         self._suggest(self.number)
@@ -292,6 +304,9 @@ class TicketScreen(DeskScreen):
             return
         self.number = number
         self.view = None
+        self._whole = False
+        self.query_one(Thread).clear()
+        self.query_one(HistoryLog).clear()
         header = self.query_one(TicketHeader)
         header.show_ticket(number, None)
         header.show_presence([])
