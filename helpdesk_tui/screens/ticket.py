@@ -225,6 +225,9 @@ class TicketScreen(DeskScreen):
         self._saving: tuple[int, str] = (0, "")
         self.pending_insert = ""
         """An article's text (or link) the next reply opens with."""
+        self._came_from: list[int] = []
+        """The tickets this screen showed before the ones opened from its side panel
+        (their other tickets, links): Esc goes back through them before the queue."""
         self._whole = False
         """Whether this ticket is read whole: only once the agent scrolls past its newest
         part (``desk.ticket_view.READ_FIRST`` messages and changes)."""
@@ -297,8 +300,12 @@ class TicketScreen(DeskScreen):
         self.query_one(SidePanel).show(view, now)
         self._suggest(self.number)
 
-    def open_number(self, number: int) -> None:
-        """Show another ticket in this screen (next, previous, take next, after a merge)."""
+    def open_number(self, number: int, *, trail: bool = False) -> None:
+        """Show another ticket in this screen (next, previous, take next, after a merge;
+        ``trail``: one opened from the side panel, or the one Esc goes back to, which keep
+        the way back; any other forgets it)."""
+        if not trail:
+            self._came_from.clear()
         if number == self.number:
             self.reload()
             return
@@ -481,6 +488,9 @@ class TicketScreen(DeskScreen):
         if self.query_one(SidePanel).related.has_focus:
             self._focus_main()  # Esc leaves the side panel first, then the ticket
             return
+        if self._came_from:  # (a ticket opened from the side panel: back to the one before)
+            self.open_number(self._came_from.pop(), trail=True)
+            return
         self.app.pop_screen()
 
     def _focus_main(self) -> None:
@@ -497,7 +507,9 @@ class TicketScreen(DeskScreen):
     @on(SidePanel.Opened)
     def _open_related(self, message: SidePanel.Opened) -> None:
         if message.kind == "ticket":
-            self.open_number(message.key)
+            if message.key != self.number:
+                self._came_from.append(self.number)
+            self.open_number(message.key, trail=True)
             self._focus_main()
             return
         side = self.query_one(SidePanel)
