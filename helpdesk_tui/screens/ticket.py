@@ -834,6 +834,8 @@ class TicketScreen(DeskScreen):
     def action_history(self) -> None:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "history" if switcher.current == "thread" else "thread"
+        if switcher.current == "history":
+            self.query_one(HistoryLog).reveal()
         self.query_one(f"#{switcher.current}").focus()
 
     def action_quotes(self) -> None:

@@ -44,6 +44,8 @@ class HistoryLog(Windowed[HistoryLine]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._now: datetime | None = None
+        self._waiting: tuple[list[HistoryLine], int] | None = None
+        """The lines to show once the history is shown (h): none is drawn while hidden."""
 
     def on_mount(self) -> None:
         self.mount_all([Static(Text(HEADING, "bold"), id="history-heading"), *self.compose_edges()])
@@ -59,4 +61,20 @@ class HistoryLog(Windowed[HistoryLine]):
 
     def show(self, view: TicketView, now: datetime) -> None:
         self._now = now
-        self.set_items(view.history[::-1], unread=view.older_history)
+        self._waiting = (view.history[::-1], view.older_history)
+        if self.display:
+            self._show_waiting()
+
+    def clear(self) -> None:
+        self._waiting = None
+        super().clear()
+
+    def reveal(self) -> None:
+        """The history is shown (h): draw the lines it was given while hidden."""
+        self._show_waiting()
+
+    def _show_waiting(self) -> None:
+        if self._waiting is not None:
+            lines, older = self._waiting
+            self._waiting = None
+            self.set_items(lines, unread=older)
