@@ -12,6 +12,7 @@ from helpdesk_tui import heap
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import presence
+from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.routing_service import ShiftView
 from helpdesk_tui.screens.help import HelpScreen
@@ -183,14 +184,20 @@ async def test_neighbour_follows_the_queue_as_shown(
         assert app.neighbour_ticket(order[1], 1) == order[0]
 
 
-async def test_failed_read_is_a_notification(make_test_app: Callable[..., HelpdeskApp]) -> None:
+async def test_failed_read_is_a_notification(
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read the desk refuses is a notification. (A refused filter is said in the filter
+    form instead, which stays open: tests/screens/test_queue.py.)"""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("f")
-        await pilot.pause()
-        app.screen.query_one("#filter-assignee").value = "nobody"
-        await pilot.press("enter")
+
+        def refused(*_args: object, **_kwargs: object) -> None:
+            raise InvalidValue("no agent 'nobody'; see: helpdesk agent list")
+
+        monkeypatch.setattr(app.desk, "list_window", refused)
+        await pilot.press("S")  # (the list read again, reversed)
         await settle(pilot)
         messages = notifications(app)
         assert messages == ["no agent 'nobody'; see: helpdesk agent list"]

@@ -230,21 +230,27 @@ _MESSAGE_FIELDS = (
 """What a thread entry shows, but its text (read only ``bodies``)."""
 
 
-def ticket_detail(session: Reader, number: int, *, bodies: bool = True) -> TicketDetail:
+def ticket_detail(
+    session: Reader, number: int, *, bodies: bool = True, latest: int | None = None
+) -> TicketDetail:
     """The ticket in full, as values (no ORM rows: read on Core tables); without ``bodies``
     the messages' text is not read (a screen reads its first part with
-    :func:`~helpdesk_tui.desk.ticket_view.load_view`)."""
+    :func:`~helpdesk_tui.desk.ticket_view.load_view`). With ``latest``, only that many of
+    the newest messages and of the newest events (a long ticket's screen opens with them)."""
     ticket = ticket_keys(session, number)
     row = ticket_row(session, number)
     assert row is not None
     fields = [message.c[name] for name in _MESSAGE_FIELDS]
     if bodies:
         fields.append(Message.body)
-    statement = (
-        select(*fields)
-        .where(Message.ticket_id == ticket.id)
-        .order_by(Message.created_at, Message.id)
-    )
+    statement = select(*fields).where(Message.ticket_id == ticket.id)
+    if latest is None:
+        statement = statement.order_by(Message.created_at, Message.id)
+    else:
+        newest = (
+            statement.order_by(Message.created_at.desc(), Message.id.desc()).limit(latest)
+        ).subquery()
+        statement = select(newest).order_by(newest.c.created_at, newest.c.id)
     logins = {
         agent_id: login
         for agent_id, login in session.execute(select(Agent.id, Agent.login))
@@ -255,12 +261,13 @@ def ticket_detail(session: Reader, number: int, *, bodies: bool = True) -> Ticke
         _message_view(session, values, logins, contacts, bodies=bodies)
         for values in session.execute(statement)
     ]
-    events = [
-        _event_view(values, number)
-        for values in session.execute(
-            select(event).where(Event.ticket_id == ticket.id).order_by(Event.id)
-        )
-    ]
+    events_read = select(event).where(Event.ticket_id == ticket.id)
+    if latest is None:
+        events_read = events_read.order_by(Event.id)
+    else:
+        newest_events = events_read.order_by(Event.id.desc()).limit(latest).subquery()
+        events_read = select(newest_events).order_by(newest_events.c.id)
+    events = [_event_view(values, number) for values in session.execute(events_read)]
     merged_into = None
     if ticket.merged_into_id is not None:
         merged_into = session.execute(

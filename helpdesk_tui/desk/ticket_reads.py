@@ -249,11 +249,24 @@ def delivery_of(row: Any, number: int | None) -> Delivery:
 
 
 def ticket_outbox(session: Reader, ticket_id: int) -> list[Delivery]:
-    """Every mail a ticket sent or will send (replies and automatic mail), oldest first."""
+    """Every mail a ticket sent or will send (replies and automatic mail), oldest first;
+    with the mail of the replies a merge moved here (its row stays the merged ticket's, so
+    the reply showed no delivery state on the ticket it is now on and R there found no
+    failed mail to send again)."""
     number = session.execute(select(Ticket.number).where(Ticket.id == ticket_id)).scalar()
-    rows = session.execute(
-        select(outbox).where(Outbox.ticket_id == ticket_id).order_by(Outbox.id)
-    ).all()
+    rows = list(
+        session.execute(select(outbox).where(Outbox.ticket_id == ticket_id).order_by(Outbox.id))
+    )
+    replies = session.execute(
+        select(Message.id).where(Message.ticket_id == ticket_id, Message.kind == MessageKind.REPLY)
+    ).scalars()
+    mine = {row.message_id for row in rows}
+    moved = [mid for mid in replies if mid not in mine]
+    if moved:  # (each read an index's: one OR over both columns scanned the outbox)
+        rows += session.execute(
+            select(outbox).where(Outbox.message_id.in_(moved), Outbox.ticket_id != ticket_id)
+        ).all()
+        rows.sort(key=lambda row: row.id)
     return [delivery_of(row, number) for row in rows]
 
 

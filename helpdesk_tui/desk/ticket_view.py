@@ -23,6 +23,7 @@ from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.attachments import AttachmentInfo
 from helpdesk_tui.desk.outbox import Delivery
 from helpdesk_tui.desk.queries import (
+    TicketDetail,
     TicketRow,
     ticket_detail,
     ticket_row,
@@ -34,6 +35,7 @@ from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage.models import (
     Contact,
+    Event,
     Message,
     MessageKind,
     Organization,
@@ -46,6 +48,9 @@ FIRST_PART = 20_000
 NEXT_PART = 100_000
 """Characters read each time the agent asks for more of a long message."""
 OTHER_TICKETS_SHOWN = 5
+READ_FIRST = 200
+"""Newest messages and newest events a ticket's screen opens with: a ticket with 20,000
+changes opens as quickly as a new one; the rest is read when the agent scrolls to it."""
 QUIET_EVENTS = frozenset({"created", "customer_message", "reply", "note", "phone_call"})
 """Events the thread does not repeat as system lines: their messages show them."""
 
@@ -103,20 +108,31 @@ class TicketView:
     watermark: Watermark
     rating: Rating | None = None
     """The customer's latest satisfaction rating."""
+    earlier: int = 0
+    """Thread entries older than ``entries`` not read (a view of the newest part only)."""
+    older_history: int = 0
+    """Events older than ``history`` not read."""
+
+    @property
+    def whole(self) -> bool:
+        return not (self.earlier or self.older_history)
 
 
-def _first_parts(session: Session, ticket_id: int) -> dict[int, tuple[str, int]]:
+def _first_parts(
+    session: Session, ticket_id: int, ids: list[int] | None = None
+) -> dict[int, tuple[str, int]]:
     """Each message's first part and whole length, cut by the database.
 
     The length is asked for apart, and only of messages longer than their first part:
     SQLite reads a whole TEXT value into memory for each function over it, so one query
     with both would hold a huge message twice at once.
     """
-    rows = session.execute(
-        sa_select(col(Message.id), func.substr(Message.body, 1, FIRST_PART + 1)).where(
-            col(Message.ticket_id) == ticket_id
-        )
+    statement = sa_select(col(Message.id), func.substr(Message.body, 1, FIRST_PART + 1)).where(
+        col(Message.ticket_id) == ticket_id
     )
+    if ids is not None:
+        statement = statement.where(col(Message.id).in_(ids))
+    rows = session.execute(statement)
     parts = {int(mid): part or "" for mid, part in rows}
     lengths = {mid: len(part) for mid, part in parts.items()}
     for mid, part in parts.items():
@@ -141,38 +157,48 @@ def more_text(session: Session, entry: Entry) -> Entry:
     return replace(entry, body=entry.body + (part or ""))
 
 
-def load_view(session: Session, number: int) -> TicketView:
-    detail = ticket_detail(session, number, bodies=False)
+def load_view(session: Session, number: int, *, latest: int | None = READ_FIRST) -> TicketView:
+    """Ticket ``number`` as its screen shows it: with ``latest``, its newest messages and
+    events only (``earlier`` and ``older_history`` count the rest); None reads them all."""
+    detail = ticket_detail(session, number, bodies=False, latest=latest)
     ticket = load_ticket(session, number)
     assert ticket.id is not None
-    parts = _first_parts(session, ticket.id)
+    cut = latest is not None
+    parts = _first_parts(session, ticket.id, [m.id for m in detail.messages] if cut else None)
     attachments = detail.attachments
     sent = detail.deliveries
     by_message: dict[int, list[AttachmentInfo]] = {}
     for item in attachments:
         by_message.setdefault(item.message_id, []).append(item)
-    entries = [
-        Entry(
-            kind=message.kind,
-            author=message.author,
-            at=message.created_at,
-            body=parts.get(message.id, ("", 0))[0],
-            channel=message.channel,
-            attachments=by_message.get(message.id, []),
-            delivery=sent.get(message.id),
-            message_id=message.id,
-            to=detail.recipients(message)[0] or "",
-            cc=detail.recipients(message)[1] or "",
-            length=parts.get(message.id, ("", 0))[1],
+    entries = []
+    for message in detail.messages:
+        delivery = sent.get(message.id)
+        to = message.to_addresses or (delivery.to if delivery else None)
+        cc = message.cc_addresses or (delivery.cc if delivery else None)
+        entries.append(
+            Entry(
+                kind=message.kind,
+                author=message.author,
+                at=message.created_at,
+                body=parts.get(message.id, ("", 0))[0],
+                channel=message.channel,
+                attachments=by_message.get(message.id, []),
+                delivery=delivery,
+                message_id=message.id,
+                to=to or "",
+                cc=cc or "",
+                length=parts.get(message.id, ("", 0))[1],
+            )
         )
-        for message in detail.messages
-    ]
     entries += [
         Entry(kind=MessageKind.SYSTEM, author=event.actor, at=event.created_at, body=event.text)
         for event in detail.events
         if event.kind not in QUIET_EVENTS
     ]
     entries.sort(key=lambda e: e.at)
+    earlier = older_history = 0
+    if cut:
+        earlier, older_history, entries = _newest_part(session, ticket.id, detail, entries)
     organization = None
     others: list[TicketRow] = []
     if ticket.requester_id is not None:
@@ -197,7 +223,42 @@ def load_view(session: Session, number: int) -> TicketView:
         attachments=attachments,
         watermark=Watermark(number, detail.row.version, last_message),
         rating=detail.rating,
+        earlier=earlier,
+        older_history=older_history,
     )
+
+
+def _newest_part(
+    session: Session, ticket_id: int, detail: TicketDetail, entries: list[Entry]
+) -> tuple[int, int, list[Entry]]:
+    """How many entries and events a view of the newest ones leaves unread, and its entries
+    from where both the messages and the events read are whole (one of them may reach
+    further back than the other)."""
+    messages = session.execute(
+        sa_select(func.count()).where(col(Message.ticket_id) == ticket_id)
+    ).scalar_one()
+    events = session.execute(
+        sa_select(func.count()).where(col(Event.ticket_id) == ticket_id)
+    ).scalar_one()
+    if messages == len(detail.messages) and events == len(detail.events):
+        return 0, 0, entries
+    loud = session.execute(
+        sa_select(func.count()).where(
+            col(Event.ticket_id) == ticket_id, col(Event.kind).not_in(QUIET_EVENTS)
+        )
+    ).scalar_one()
+    starts = [
+        first.created_at
+        for first, whole in (
+            (detail.messages[0] if detail.messages else None, messages == len(detail.messages)),
+            (detail.events[0] if detail.events else None, events == len(detail.events)),
+        )
+        if first is not None and not whole
+    ]
+    if starts:
+        since = max(starts)
+        entries = [entry for entry in entries if entry.at > since] or entries[-1:]
+    return messages + loud - len(entries), events - len(detail.events), entries
 
 
 def find_tickets(session: Session, query: str, *, limit: int = 20) -> list[TicketRow]:

@@ -186,12 +186,14 @@ class TicketsService(DeskService):
 
     # -- one ticket -----------------------------------------------------------------------
 
-    def ticket_open(self, number: int) -> TicketView:
-        """Ticket ``number`` as its screen shows it (each message's first part)."""
-        from helpdesk_tui.desk.ticket_view import load_view
+    def ticket_open(self, number: int, *, whole: bool = False) -> TicketView:
+        """Ticket ``number`` as its screen shows it (each message's first part): its newest
+        messages and changes, or with ``whole`` all of them."""
+        from helpdesk_tui.desk import ticket_view
 
         with self._read() as session:
-            return load_view(session, number)
+            latest = None if whole else ticket_view.READ_FIRST
+            return ticket_view.load_view(session, number, latest=latest)
 
     def ticket_more(self, entry: Entry) -> Entry:
         """``entry`` with the next part of its text read."""

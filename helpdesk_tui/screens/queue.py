@@ -344,6 +344,8 @@ class QueueScreen(KeyFrames, DeskScreen):
         """Drawing held (``_hold_frames``) while a search's rows are read."""
         self._held_timer: Timer | None = None
         """Ends the hold if the rows are slow to come (``BARS_WAIT_SECONDS``)."""
+        self._shown_query: QueueQuery | None = None
+        """The query of the rows shown (a refused one goes back to it: ``_refused``)."""
         self._form_closing = False
         """Enter was pressed in the filter form: it goes with the filtered rows (or when
         the bars stop waiting for them, ``_show_stale_bars``)."""
@@ -502,6 +504,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._release_frames()  # (no rows come: the closed line is drawn with the notice)
         self._pending = None
         error = event.worker.error
+        if isinstance(error, DeskError) and not error.transient and self._refused(str(error)):
+            event.prevent_default()  # (the form says it)
+            return
         if not isinstance(error, DeskError) or error.transient:
             if self._failing_since is not None:
                 event.prevent_default()  # (told at the first failure)
@@ -509,6 +514,23 @@ class QueueScreen(KeyFrames, DeskScreen):
                 self._failing_since = self.desk_app.clock()
                 self._show_bars()
             self._schedule_refresh(RETRY_SECONDS)
+
+    def _refused(self, reason: str) -> bool:
+        """The desk refused a filter (a team or a tag it does not have): the form again,
+        as written, the reason on its line; the list and its status line stay those of the
+        rows shown. (The status line said "filtered: team Nowhere" over the unfiltered rows,
+        the reason a passing toast.) False for a query other than a filter's."""
+        shown, refused = self._shown_query, self.query_spec
+        form = self._filter_form
+        if shown is None or form is None or refused.filter == shown.filter:
+            return False
+        self._form_closing = False
+        self.set_reactive(QueueScreen.query_spec, shown)
+        self._show_bars()
+        if not form.is_active:
+            self.action_filter()
+        form.refill(refused.filter, error=reason)
+        return True
 
     def _answered(self) -> None:
         """A read worked: an outage the status line told of is over."""
@@ -522,6 +544,7 @@ class QueueScreen(KeyFrames, DeskScreen):
             return
         if message.load.kind in ("first", "last"):
             self._ends[message.load.kind] = (self.query_spec, message.load, message.window)
+        self._shown_query = self.query_spec
         self._show_window(message.load, message.window)
 
     def _show_ends(self, kind: Literal["first", "last"]) -> bool:

@@ -23,6 +23,7 @@ from helpdesk_tui.desk.kinds import Priority, TicketType
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.statuses import ALL_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
+from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.frames import KeyFrames
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -113,19 +114,23 @@ class QueueFilterScreen(KeyFrames, ModalScreen[None]):
             yield Static(Text("Enter apply · Esc cancel · ctrl+r clear"), id="filter-hint")
         yield KeyFooter(show_command_palette=False)  # (its keys, not the queue's)
 
-    def refill(self, current: TicketFilter) -> None:
-        """The form as a new one for ``current`` would be: its values, no error, the focus
-        given to the first field again when it is shown (which selects its text)."""
+    def refill(self, current: TicketFilter, *, error: str = "") -> None:
+        """The form as a new one for ``current`` would be: its values, no error (or
+        ``error``: why the desk refused them), the focus given to the first field again
+        when it is shown (which selects its text)."""
         self._current = current
         for key, value in form_values(current).items():
             field = self.query_one(f"#filter-{key}", Input)
             field.value = value
             field.cursor_position = len(value)
         self.query_one("#filter-open", Checkbox).value = current.open_only
-        self.query_one("#filter-error", Static).update()
+        self.query_one("#filter-error", Static).update(plain(error))
         if isinstance(self.focused, Input):
             self.focused.cursor_blink = True  # (stopped at the last closing; paused by the blur)
-        self.set_focus(None)
+        if self.is_active:  # (refused while open: the agent goes on typing in it)
+            self.query(Input).first().focus()
+        else:
+            self.set_focus(None)
 
     def on_screen_suspend(self) -> None:
         """The closed form stays installed with its focus: its field's cursor would blink,

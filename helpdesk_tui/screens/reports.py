@@ -31,8 +31,10 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
+from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.reports import (
     BANDS,
     BREAKDOWNS,
@@ -49,7 +51,7 @@ from helpdesk_tui.desk.reports import (
     times_table,
 )
 from helpdesk_tui.desk.statuses import words
-from helpdesk_tui.safe_text import clean
+from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -166,9 +168,11 @@ class ReportFilterScreen(ModalScreen[ReportQuery | None]):
         Binding("escape", "cancel", "Cancel", id="reports.filter.cancel"),
     ]
 
-    def __init__(self, query: ReportQuery) -> None:
+    def __init__(self, query: ReportQuery, *, refused: str = "") -> None:
+        """``refused``: why the desk refused ``query`` (the form opens again as written)."""
         super().__init__()
         self.query_now = query
+        self.refused = refused
 
     def compose(self) -> ComposeResult:
         with Vertical(id="report-filter"):
@@ -181,7 +185,7 @@ class ReportFilterScreen(ModalScreen[ReportQuery | None]):
                 for name in FILTERS:
                     yield Label(name.capitalize())
                     yield Input(getattr(self.query_now, name) or "", id=name, placeholder="any")
-            yield Static("", id="report-filter-error")
+            yield Static(plain(self.refused, "bold"), id="report-filter-error")
         yield KeyFooter(show_command_palette=False)  # (its keys, not the report's under it)
 
     @on(Input.Submitted)
@@ -260,6 +264,26 @@ class ReportsScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def _run(self, query: ReportQuery) -> None:
         self.post_message(self.Computed(self.desk.report_run(query)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A filter the desk refuses (a team or an agent it does not have) opens the form
+        again as the agent wrote it, saying why on its line; the report shown is still the
+        last one that ran, and the next preset or filter starts from that one. (Refused, it
+        was said in a corner while the screen kept the refused filter: ``f`` showed it
+        over a report of all tickets, and each preset key was refused again.)"""
+        error = event.worker.error
+        if (
+            event.state != WorkerState.ERROR
+            or event.worker.group != "report"
+            or not isinstance(error, InvalidValue)
+            or self.query_spec is None
+        ):
+            return
+        event.prevent_default()
+        refused = self.query_spec
+        shown = None if self.result is None else self.result.query
+        self.set_reactive(ReportsScreen.query_spec, shown)
+        self._ask_filter(refused, refused=str(error))
 
     @on(Computed)
     def _computed(self, message: Computed) -> None:
@@ -374,8 +398,11 @@ class ReportsScreen(DeskScreen):
         if self.query_spec is None:
             return
 
+        self._ask_filter(self.query_spec)
+
+    def _ask_filter(self, query: ReportQuery, *, refused: str = "") -> None:
         def chosen(query: ReportQuery | None) -> None:
             if query is not None:
                 self.query_spec = query
 
-        self.app.push_screen(ReportFilterScreen(self.query_spec), chosen)
+        self.app.push_screen(ReportFilterScreen(query, refused=refused), chosen)

@@ -59,6 +59,7 @@ from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import Thread, human_size
 from helpdesk_tui.widgets.ticket_header import TicketHeader
+from helpdesk_tui.widgets.windowed import Windowed
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_service import ArticleView, KbResult
@@ -224,6 +225,12 @@ class TicketScreen(DeskScreen):
         self._saving: tuple[int, str] = (0, "")
         self.pending_insert = ""
         """An article's text (or link) the next reply opens with."""
+        self._came_from: list[int] = []
+        """The tickets this screen showed before the ones opened from its side panel
+        (their other tickets, links): Esc goes back through them before the queue."""
+        self._whole = False
+        """Whether this ticket is read whole: only once the agent scrolls past its newest
+        part (``desk.ticket_view.READ_FIRST`` messages and changes)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -261,8 +268,16 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
     def reload(self) -> None:
-        number = self.number
-        self.post_message(self.Loaded(number, self.desk.ticket_open(number)))
+        number, whole = self.number, self._whole
+        self.post_message(self.Loaded(number, self.desk.ticket_open(number, whole=whole)))
+
+    def on_windowed_wanted(self, message: Windowed.Wanted) -> None:
+        """The agent scrolled past the newest part of a long ticket: read all of it (and
+        from now on, each time this ticket is read again)."""
+        message.stop()
+        if not self._whole:
+            self._whole = True
+            self.reload()
 
     def on_outbox_moved(self, _message: OutboxMoved) -> None:
         self.reload()  # the replies' delivery state changed
@@ -280,18 +295,25 @@ class TicketScreen(DeskScreen):
             return
         now = self.desk_app.clock()
         self.query_one(TicketHeader).show_ticket(self.number, view.row)
-        self.query_one(Thread).show(view.entries, now)
+        self.query_one(Thread).show(view.entries, now, earlier=view.earlier)
         self.query_one(HistoryLog).show(view, now)
         self.query_one(SidePanel).show(view, now)
         self._suggest(self.number)
 
-    def open_number(self, number: int) -> None:
-        """Show another ticket in this screen (next, previous, take next, after a merge)."""
+    def open_number(self, number: int, *, trail: bool = False) -> None:
+        """Show another ticket in this screen (next, previous, take next, after a merge;
+        ``trail``: one opened from the side panel, or the one Esc goes back to, which keep
+        the way back; any other forgets it)."""
+        if not trail:
+            self._came_from.clear()
         if number == self.number:
             self.reload()
             return
         self.number = number
         self.view = None
+        self._whole = False
+        self.query_one(Thread).clear()
+        self.query_one(HistoryLog).clear()
         header = self.query_one(TicketHeader)
         header.show_ticket(number, None)
         header.show_presence([])
@@ -466,6 +488,9 @@ class TicketScreen(DeskScreen):
         if self.query_one(SidePanel).related.has_focus:
             self._focus_main()  # Esc leaves the side panel first, then the ticket
             return
+        if self._came_from:  # (a ticket opened from the side panel: back to the one before)
+            self.open_number(self._came_from.pop(), trail=True)
+            return
         self.app.pop_screen()
 
     def _focus_main(self) -> None:
@@ -482,7 +507,9 @@ class TicketScreen(DeskScreen):
     @on(SidePanel.Opened)
     def _open_related(self, message: SidePanel.Opened) -> None:
         if message.kind == "ticket":
-            self.open_number(message.key)
+            if message.key != self.number:
+                self._came_from.append(self.number)
+            self.open_number(message.key, trail=True)
             self._focus_main()
             return
         side = self.query_one(SidePanel)
@@ -807,6 +834,8 @@ class TicketScreen(DeskScreen):
     def action_history(self) -> None:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "history" if switcher.current == "thread" else "thread"
+        if switcher.current == "history":
+            self.query_one(HistoryLog).reveal()
         self.query_one(f"#{switcher.current}").focus()
 
     def action_quotes(self) -> None:

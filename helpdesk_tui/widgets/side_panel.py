@@ -33,6 +33,10 @@ VALUE_LINES = 2
 characters: the fields below it stay in sight)."""
 LABEL_WIDTH = 9
 """A field's label and the blank after it ("Category ")."""
+TAG_LINES = 3
+"""The most lines the tags take, wrapped under their first (each tag is a word an agent
+looks for: one line cut with "…" hid all but the first two at 80 columns, and the whole
+list was only in a tooltip, out of a keyboard's reach)."""
 
 
 def _field(text: Text, label: str, value: Text | str | None, width: int) -> None:
@@ -42,6 +46,28 @@ def _field(text: Text, label: str, value: Text | str | None, width: int) -> None
     shown = value if isinstance(value, Text) else Text(value or "—")
     text.append_text(_one_line(shown, width - LABEL_WIDTH))
     text.append("\n")
+
+
+def _field_lines(text: Text, label: str, value: Text, width: int, lines: int) -> None:
+    """A field whose value wraps into at most ``lines`` lines under its first (a hanging
+    indent), the last ending in "…" where it was cut."""
+    text.append(f"{label:<{LABEL_WIDTH}}", "dim")
+    room = width - LABEL_WIDTH
+    kept = clamped(value, room, lines)
+    # (clamped hands back a value it kept whole as it came, unwrapped)
+    rows = _wrapped(value, room) if kept is value else kept.split("\n")
+    for row in rows:
+        row.rstrip()  # (the blank a line was wrapped at)
+    text.append_text(Text("\n" + " " * LABEL_WIDTH).join(rows))
+    text.append("\n")
+
+
+def _wrapped(value: Text, width: int) -> list[Text]:
+    from io import StringIO
+
+    from rich.console import Console
+
+    return list(value.wrap(Console(file=StringIO(), width=width), width, overflow="fold"))
 
 
 def _one_line(text: Text, width: int) -> Text:
@@ -65,7 +91,7 @@ def _long_values(view: TicketView) -> list[tuple[str, str, int]]:
         ("Email", row.requester_email or "", VALUE_LINES),
         ("Org", view.requester_org or "", 1),
         ("Category", row.category or "", 1),
-        ("Tags", ", ".join(view.tags), 1),
+        ("Tags", ", ".join(view.tags), TAG_LINES),
         ("Team", row.team or "", 1),
         ("Assignee", row.assignee or "", 1),
     ]
@@ -136,7 +162,10 @@ def render_fields(
     _field(text, "Priority", row.priority, width)
     _field(text, "Type", words(row.type), width)
     _field(text, "Category", plain(row.category) if row.category else None, width)
-    _field(text, "Tags", plain(", ".join(view.tags)) if view.tags else None, width)
+    if view.tags:
+        _field_lines(text, "Tags", plain(", ".join(view.tags)), width, TAG_LINES)
+    else:
+        _field(text, "Tags", None, width)
     _field(text, "Team", plain(row.team) if row.team else None, width)
     _field(text, "Assignee", plain(row.assignee) if row.assignee else "unassigned", width)
     _field(text, "Tier", str(row.tier), width)

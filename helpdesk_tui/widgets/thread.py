@@ -16,7 +16,6 @@ from datetime import datetime
 
 from rich.console import Group
 from rich.text import Text
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
@@ -24,6 +23,7 @@ from helpdesk_tui.desk.kinds import MessageKind
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.ticket_view import Entry
 from helpdesk_tui.safe_text import plain
+from helpdesk_tui.widgets.windowed import Windowed
 
 Splitter = Callable[[str], tuple[str, str]]
 
@@ -160,23 +160,26 @@ class MessageView(Static):
     """
 
 
-class Thread(VerticalScroll, can_focus=True):
-    """The conversation, oldest first; scrolls with the keyboard when long."""
+class Thread(Windowed[Entry]):
+    """The conversation, oldest first; scrolls with the keyboard when long. It opens at its
+    latest entries and mounts earlier ones as the agent scrolls up (``Windowed``)."""
 
     DEFAULT_CSS = """
     Thread { height: 1fr; padding: 0 1; }
     Thread:focus { background-tint: $foreground 3%; }
+    Thread > .-beyond { margin: 0 0 1 0; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.unfold = False
-        self._entries: list[Entry] = []
-        self._views: list[MessageView] = []
         self._now: datetime | None = None
         self._split = _split_reply()
         self._at_end = True
         """Whether the thread was last shown at its end (its latest entry in sight)."""
+
+    def on_mount(self) -> None:
+        self.mount_all(self.compose_edges())
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -188,41 +191,45 @@ class Thread(VerticalScroll, can_focus=True):
         if self._at_end:
             self.call_after_refresh(self.scroll_end, animate=False)
 
-    def show(self, entries: list[Entry], now: datetime) -> None:
-        self._entries, self._now = entries, now
-        self._render_entries()
+    def make_view(self, index: int) -> MessageView:
+        entry = self.items[index]
+        assert self._now is not None
+        return MessageView(
+            render_entry(entry, self._now, unfold=self.unfold, split=self._split),
+            classes=entry_classes(entry),
+        )
+
+    def beyond(self, count: int, before: bool) -> str:
+        entries = f"{count:,} {'earlier' if before else 'later'} entr{'ies' if count != 1 else 'y'}"
+        keys = "↑ or Home shows them" if before else "↓ or End shows them"
+        return f"… {entries}: {keys}"
+
+    def show(self, entries: list[Entry], now: datetime, *, earlier: int = 0) -> None:
+        """``entries``, the newest of the thread; ``earlier`` older ones are not read yet."""
+        at_end = self.scroll_y >= self.max_scroll_y
+        self._now = now
+        self.set_items(list(entries), self._end if at_end else None, unread=earlier)
 
     def toggle_quotes(self) -> None:
         self.unfold = not self.unfold
-        self._render_entries()
+        at_end = self.scroll_y >= self.max_scroll_y
+        self.refresh_views()
+        if at_end:
+            self.call_after_refresh(self.scroll_end, animate=False)
 
     def first_cut(self) -> Entry | None:
-        """The first message shown only in part, if any."""
-        return next((entry for entry in self._entries if entry.more), None)
+        """The first message on screen shown only in part, if any (of the mounted ones:
+        reading on in one the agent cannot see would show nothing)."""
+        return next((entry for entry in self.items[self.lo : self.hi] if entry.more), None)
 
     def extend(self, old: Entry, new: Entry) -> None:
         """Show ``new`` (the same message, more of it) in place of ``old``."""
-        for index, entry in enumerate(self._entries):
+        items = list(self.items)
+        for index, entry in enumerate(items):
             if entry is old and self._now is not None:
-                self._entries[index] = new
-                self._views[index].update(
-                    render_entry(new, self._now, unfold=self.unfold, split=self._split)
-                )
+                items[index] = new
+                self.items = items
+                view = self.view_of(index)
+                if isinstance(view, MessageView):
+                    view.update(render_entry(new, self._now, unfold=self.unfold, split=self._split))
                 return
-
-    def _render_entries(self) -> None:
-        if self._now is None:
-            return
-        now = self._now
-        at_end = self.scroll_y >= self.max_scroll_y
-        self.remove_children()
-        self._views = [
-            MessageView(
-                render_entry(entry, now, unfold=self.unfold, split=self._split),
-                classes=entry_classes(entry),
-            )
-            for entry in self._entries
-        ]
-        self.mount_all(self._views)
-        if at_end:
-            self.call_after_refresh(self.scroll_end, animate=False)

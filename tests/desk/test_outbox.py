@@ -476,6 +476,27 @@ def test_a_hard_bounce_looks_for_the_surveys_to_withdraw_once(
     ]
 
 
+def test_a_failed_reply_merged_into_another_ticket_shows_there_and_resends(
+    db: Database, admin: Actor
+) -> None:
+    """ann's reply could not be sent, then her ticket was merged into her other one: the
+    reply is on the target's thread with its delivery state (it showed none there, and R
+    on the target found no failed mail to send again)."""
+    number, reply_id = _reply(db, admin)
+    _fail(db, reply_id, "550 no such user", final=True)
+    with db.write() as s:
+        other = create_ticket(
+            s, MAIL, subject="Printer smokes", body="Still", requester_email="ann@example.org"
+        ).number
+    with db.write() as s:
+        relations.merge(s, admin, number, other)
+    with db.read() as s:
+        view = load_view(s, other)
+    [reply] = [entry for entry in view.entries if entry.kind == "reply"]
+    assert reply.delivery is not None and reply.delivery.id == reply_id
+    assert [d.id for d in view.outgoing if d.resendable] == [reply_id]
+
+
 def test_a_survey_waiting_when_its_ticket_is_merged_away_is_withdrawn(
     db: Database, admin: Actor
 ) -> None:

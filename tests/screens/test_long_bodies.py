@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import TextArea
+import pytest
+from textual.widgets import Static, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
-from helpdesk_tui.desk import thread
+from helpdesk_tui.desk import thread, ticket_view
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import ticket_detail
@@ -22,6 +23,7 @@ from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import TicketScreen
+from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.thread import Thread
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import notifications, open_ticket, screen_lines, until
@@ -84,3 +86,46 @@ async def test_a_ticket_that_is_not_there_says_so_in_its_header(
         await until(pilot, lambda: "no ticket #987654321" in "\n".join(screen_lines(app)))
         assert "loading" not in "\n".join(screen_lines(app))
     assert Desk(desk_data.db, desk_data.ada).find_tickets(str(2**70)) == []
+
+
+async def test_a_long_ticket_opens_at_its_newest_part_and_home_reads_the_rest(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ticket with many messages and changes opens with its newest ones read and a few
+    drawn, says how many are above, and Home (then End) reaches either end, the thread's and
+    the history's; scrolling up draws more above what is in sight."""
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as session:
+        for i in range(30):
+            thread.add_note(session, desk_data.ada, number, body=f"Note {i:02}: tried again")
+    monkeypatch.setattr(ticket_view, "READ_FIRST", 10)
+    monkeypatch.setattr(Thread, "FIRST", 6)
+    monkeypatch.setattr(Thread, "STEP", 4)
+    monkeypatch.setattr(HistoryLog, "FIRST", 6)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        assert screen.view is not None and not screen.view.whole
+        messages = len(screen.view.entries) + screen.view.earlier
+        threads = screen.query_one(Thread)
+        assert len(threads.views) <= len(screen.view.entries) < messages
+        text = "\n".join(screen_lines(app))
+        assert "Note 29: tried again" in text and "Note 15" not in text
+        marker = str(threads.query_one(".-before", Static).content)
+        assert marker == f"… {messages - len(threads.views)} earlier entries: ↑ or Home shows them"
+        await pilot.press("home")
+        await until(pilot, lambda: "It smokes badly." in "\n".join(screen_lines(app)))
+        assert screen.view.whole and len(screen.view.entries) == messages
+        await pilot.press("end")
+        await until(pilot, lambda: "Note 29: tried again" in "\n".join(screen_lines(app)))
+        shown = len(threads.views)
+        first = threads.views[0]
+        await pilot.press("pageup")
+        await until(pilot, lambda: len(threads.views) > shown)
+        await pilot.pause()
+        # What was in sight (the marker's line and its margin above it) still is:
+        assert threads.scroll_y > 0 and first.virtual_region.y - threads.scroll_y == 2
+        await pilot.press("h")
+        await until(pilot, lambda: "ada: note" in "\n".join(screen_lines(app)))
+        await pilot.press("end")
+        await until(pilot, lambda: "created" in "\n".join(screen_lines(app)))

@@ -304,6 +304,34 @@ async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
         assert shown(app) == ALL_OPEN
 
 
+async def test_a_filter_the_desk_refuses_stays_in_the_form_saying_why(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """A team the desk does not have: the form stays (focus in it), the desk's reason on
+    its line, the list and its status line as they were. (The form closed, the status line
+    said "filtered: team Nowhere" over the unfiltered rows, the reason a passing toast.)"""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, QueueFilterScreen)
+        form.query_one("#filter-team", Input).value = "Nowhere [b]"
+        await pilot.press("enter")
+        error = form.query_one("#filter-error")
+        await until(pilot, lambda: "no team 'Nowhere [b]'" in str(error.render()))
+        await settle(pilot)
+        assert app.screen is form and isinstance(app.focused, Input)
+        assert form.query_one("#filter-team", Input).value == "Nowhere [b]"
+        status = str(queue(app).query_one("#queue-status").render())
+        assert "filtered" not in status and shown(app) == ALL_OPEN
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen) and shown(app) == ALL_OPEN
+
+
 async def test_filter_form_is_built_once_and_opens_as_new(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:

@@ -163,6 +163,35 @@ async def test_key_presets_tables_and_back(
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
+async def test_a_refused_filter_opens_the_form_again_as_written_saying_why(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """A team the desk does not have: the form again with what was typed and one line on
+    why; the report shown stays the last that ran and a preset key works from it (it kept
+    the refused filter: ``f`` showed it over a report of all tickets, each preset was
+    refused again)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
+        form = app.screen
+        form.query_one("#team").value = "Nowhere [b]x"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await until(
+            pilot, lambda: isinstance(app.screen, ReportFilterScreen) and app.screen is not form
+        )
+        assert app.screen.query_one("#team").value == "Nowhere [b]x"  # type: ignore[attr-defined]
+        assert "no team is called 'Nowhere [b]x'" in "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.result is not None and screen.query_spec == screen.result.query
+        await pilot.press("1")
+        await until(pilot, lambda: screen.result is not None and screen.result.created == 11)
+
+
 @pytest.mark.parametrize("width", [70, 60, 120])
 async def test_the_figures_strip_keeps_each_label_with_its_value(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, width: int

@@ -22,6 +22,7 @@ from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
+from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
 from helpdesk_tui.storage.models import Activity
 from helpdesk_tui.widgets.side_panel import SidePanel
@@ -584,7 +585,9 @@ async def test_side_panel_links_and_other_tickets_from_the_keyboard(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     """g (or Tab) focuses the side panel's list, down moves, Enter opens the ticket, Esc
-    leaves the list before it leaves the ticket; at 80x24, where the panel is narrowest."""
+    leaves the list before it leaves the ticket, and goes back to the ticket it was opened
+    from before the queue (it went to the queue: no way back to the first ticket); at
+    80x24, where the panel is narrowest."""
     printer, vpn, laptop = (desk_data.numbers[k] for k in ("printer", "vpn", "laptop"))
     with desk_data.db.write() as s:
         relations.link(s, desk_data.ada, printer, vpn)
@@ -609,6 +612,11 @@ async def test_side_panel_links_and_other_tickets_from_the_keyboard(
         await until(pilot, lambda: screen.number == laptop and screen.view is not None)
         assert screen.view is not None and screen.view.row.subject == "Laptop will not boot"
         assert screen.query_one(Thread).has_focus
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.number == printer and screen.view is not None)
+        assert app.screen is screen and screen.query_one(Thread).has_focus
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
 
 
 async def test_g_on_a_ticket_with_nothing_related_says_so(

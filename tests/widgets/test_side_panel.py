@@ -54,9 +54,9 @@ LONG = "Hardware and peripherals / printers / " * 6  # (228 characters)
 
 
 def test_long_fields_take_one_line_each_ending_in_an_ellipsis(db: Database, admin: Actor) -> None:
-    """A 200-character category, team, tag list, organization or requester name is one line
-    of the panel, cut with "…" (it took 8 lines each); the full values are in ``full_values``
-    (the panel's tooltip), the short ones are not."""
+    """A 200-character category, team, organization or requester name is one line of the
+    panel, a long tag list three, cut with "…" (it took 8 lines each); the full values are
+    in ``full_values`` (the panel's tooltip), the short ones are not."""
     from helpdesk_tui.widgets.side_panel import TEXT_WIDTH, full_values
 
     view = _view(db, admin)
@@ -68,9 +68,12 @@ def test_long_fields_take_one_line_each_ending_in_an_ellipsis(db: Database, admi
     lines = render_fields(long, NOW).plain.splitlines()
     assert lines[0] == "Requester"
     assert all(len(line) <= TEXT_WIDTH for line in lines), lines
-    for label in ("Category", "Tags", "Team"):
+    for label in ("Category", "Team"):
         line = _line("\n".join(lines), label)
         assert line is not None and line.endswith("…"), (label, line)
+    at = lines.index(_line("\n".join(lines), "Tags") or "")  # (three lines, the last cut)
+    assert lines[at + 2].startswith(" " * 9 + "x") and lines[at + 2].endswith("…")
+    assert _line("\n".join(lines), "Team") == lines[at + 3]
     assert [line for line in lines if "Hardware" in line] == [
         lines[1],  # the name
         lines[3],  # the organization (the address between them)
@@ -84,3 +87,12 @@ def test_long_fields_take_one_line_each_ending_in_an_ellipsis(db: Database, admi
     assert f"Category {LONG.strip()}" in full.plain and ", ".join(tags) in full.plain
     assert "Assignee" not in full.plain  # (shown whole already)
     assert full_values(view) is None
+
+
+def test_every_tag_shows_wrapped_under_the_first(db: Database, admin: Actor) -> None:
+    """Four short tags at 80 columns: all of them, on two lines (one line cut with "…"
+    showed two; the rest was in a tooltip, out of a keyboard's reach)."""
+    view = dataclasses.replace(_view(db, admin), tags=["[red]bad\\", "access", "mfa", "tag"])
+    text = render_fields(view, NOW).plain
+    at = text.index("Tags")
+    assert text[at:].splitlines()[:2] == ["Tags     [red]bad\\, access,", "         mfa, tag"]
