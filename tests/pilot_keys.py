@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -59,6 +60,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.worker import Worker
 
 QUICK_YIELDS = 20
 """Passes of the event loop (no sleep) the quick wait gives the app to become quiet first:
@@ -128,7 +130,23 @@ def _quiet(app: App[Any]) -> bool:
     animator = app._animator
     if animator._animations or animator._scheduled:
         return False
-    return not any(worker.is_running for worker in app.workers)
+    held: Callable[[Worker[Any]], bool] | None = getattr(app, _HELD, None)
+    return not any(
+        worker.is_running and not (held is not None and held(worker)) for worker in app.workers
+    )
+
+
+_HELD = "_quick_idle_held"
+"""Attribute of an app: which of its workers the test holds (``hold``)."""
+
+
+def hold(app: App[Any], held: Callable[[Worker[Any]], bool]) -> None:
+    """Leave the workers for which ``held(worker)`` is true out of what a key press waits
+    for: a test that holds a worker on purpose (a slow read it lets go later) and presses
+    keys meanwhile. Each key would wait ``REFRESH_WAIT`` for a worker that cannot end, and
+    then Textual's idle wait: some 0.2 s a key, for nothing the key set going. The key is
+    still handled, drawn and its own workers waited for, as any other."""
+    setattr(app, _HELD, held)
 
 
 async def quick_idle(

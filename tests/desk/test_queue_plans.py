@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, func, literal_column, select, text
 from sqlmodel import Session
 
 from helpdesk_tui.desk import demo, queue, search
@@ -41,6 +41,8 @@ from helpdesk_tui.desk.demo import generate_demo
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.views import builtin_views
+from helpdesk_tui.storage import core_tables
+from helpdesk_tui.storage.core_tables import Ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.types import IdList
 from tests.conftest import sqlite_url
@@ -594,6 +596,57 @@ def _pg_tiers(plan: str) -> tuple[list[str], str]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_searchs_estimates_are_the_planners_for_its_values_on_postgres(
+    demo_desk: Database,
+) -> None:
+    """The estimates that choose how a PostgreSQL tier reads (``search._pg_planned_rows``:
+    walk or gather, a gather's windows) are the planner's for the statement with its values,
+    as for the values written into its text, a common word's and a rare one's in turn; also
+    once psycopg has prepared the EXPLAIN (it prepares a statement sent a fifth time). The
+    EXPLAIN is one text for the statement's shape, its values bound (compiled once, not
+    with ``literal_binds`` at each page)."""
+    with demo_desk.read() as session:
+        subjects = session.execute(text("SELECT subject FROM ticket")).scalars().all()
+        counts: dict[str, int] = {}
+        for subject in subjects:
+            for word in set(search.words(subject)):
+                counts[word] = counts.get(word, 0) + 1
+        common = max(counts, key=lambda word: counts[word])
+        rare = min(counts, key=lambda word: (counts[word], word))
+        config = literal_column("'simple'::regconfig")
+
+        def matching(word: str) -> Any:
+            vector = func.to_tsvector(config, Ticket.subject)
+            where = vector.op("@@")(func.to_tsquery(config, word))
+            return select(literal_column("1")).select_from(core_tables.ticket).where(where)
+
+        estimates: dict[str, set[float]] = {common: set(), rare: set()}
+        explains: set[str] = set()
+        for word in [common, rare] * 4:  # (the EXPLAIN sent eight times: prepared after five)
+            statement = matching(word)
+            got: list[float] = []
+            sent = _sent(
+                session, lambda s=statement, g=got: g.append(search._pg_planned_rows(session, s))
+            )
+            literal = statement.compile(
+                dialect=session.connection().dialect, compile_kwargs={"literal_binds": True}
+            )
+            plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {literal}")).scalar()
+            assert got == [float(plan[0]["Plan"]["Plan Rows"])], word
+            estimates[word].add(got[0])
+            assert len(sent) == 1 and word in sent[0][1].values()
+            explains.add(sent[0][0])
+        assert len(estimates[common]) == len(estimates[rare]) == 1
+        assert estimates[common] != estimates[rare]
+        assert len(explains) == 1
+        prepared = session.execute(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'EXPLAIN%'")
+        ).scalar()
+        assert prepared == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_search_in_a_view_of_few_tickets_reads_only_the_view_on_postgres(
     demo_desk: Database,
 ) -> None:
@@ -952,10 +1005,18 @@ def test_both_strategies_find_the_same_tickets_in_the_same_order(
             # (a view of few tickets on PostgreSQL: its ids in each tier's statement)
             assert len(in_view) <= search.PG_FEW_TICKETS
             served = queue.open_view(session, view.filter, queue.filter_ids(session, view.filter))
+            # A view that is not small however big a small view may be ("All tickets": no
+            # view) is searched the same way whatever the switches: once is each strategy's.
+            monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
+            named = queue.filter_ids(session, view.filter)
+            never_small = queue.small_view(session, view.filter, named) is None
             for text_ in typed:
                 query = replace(view, text=text_)
                 monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["checked per match"])
                 walked = _searched(session, query)
+                if never_small and served is None:
+                    assert set(walked[0]) <= in_view, (view.filter, text_)
+                    continue
                 monkeypatch.setattr(queue, "SMALL_VIEW", SMALL["small view"])
                 assert _searched(session, query) == walked, (view.filter, text_)
                 assert set(walked[0]) <= in_view, (view.filter, text_)

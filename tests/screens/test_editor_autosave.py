@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, TextArea
+from textual.worker import Worker
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.drafts import DraftStore, EditorKind
 from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
+from tests import pilot_keys
 from tests.screens.conftest import DeskData
 from tests.screens.test_editor_drafts import new_article
 from tests.screens.ticket_helpers import drain, open_canned_editor, settle, until
@@ -38,6 +40,10 @@ class Writes:
         self.hold = False
         self.holding = threading.Event()
         self.go = threading.Event()
+
+    def held(self, worker: Worker[Any]) -> bool:
+        """``worker`` is a save this switch holds (``pilot_keys.hold``)."""
+        return worker.group == "draft-autosave" and self.hold and not self.go.is_set()
 
 
 @pytest.fixture
@@ -112,6 +118,7 @@ async def test_a_key_in_the_article_editor_is_handled_while_its_save_is_under_wa
         editor = await new_article(pilot, app)
         await pilot.press(*"Slow")
         writes.hold = True
+        pilot_keys.hold(app, writes.held)  # (its keys do not wait for the held save)
         await pilot.press("tab")  # saved now: the write is held, in a thread
         await until(pilot, writes.holding.is_set)
         await pilot.press(*"net")  # into the category
@@ -132,6 +139,7 @@ async def test_a_key_in_the_canned_editor_is_handled_while_its_save_is_under_way
         editor = app.screen
         await pilot.press(*"Greeting")
         writes.hold = True
+        pilot_keys.hold(app, writes.held)  # (its keys do not wait for the held save)
         editor.query_one(TextArea).focus()  # the name loses the focus: saved now
         await until(pilot, writes.holding.is_set)
         await pilot.press(*"Hello")

@@ -17,6 +17,7 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.palette import KeptCommandList, KeptPalette
 from helpdesk_tui.screens.ticket import TicketScreen
+from tests import pilot_keys
 from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import drain, settle, until
@@ -51,6 +52,10 @@ async def type_query(pilot: Pilot[None], text: str, hit: str) -> None:
     assert isinstance(app, HelpdeskApp)
     await pilot.press(*text)
     await until(pilot, lambda: any(hit in prompt for prompt in prompts(app)))
+
+
+GATHER = CommandPalette._GATHER_COMMANDS_GROUP
+"""The group of the palette's searches (each key's, run as a worker)."""
 
 
 async def test_the_palette_answers_the_newest_query_only(
@@ -89,6 +94,8 @@ async def test_the_palette_answers_the_newest_query_only(
     laptop = f"#{desk_data.numbers['laptop']} Laptop will not boot"
     wifi = f"#{desk_data.numbers['wifi']} Wi-Fi slow in meeting room 3"
     app = make_test_app()
+    # (the keys typed while "lap" is read do not wait for the searches held behind it)
+    pilot_keys.hold(app, lambda worker: worker.group == GATHER and not slow.is_set())
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_palette(pilot)

@@ -46,6 +46,7 @@ class FooterApp(App[None]):
     def __init__(self, footer: type[Footer]) -> None:
         super().__init__()
         self.footer = footer
+        self.animation_level = "none"  # (quiet between keys: no pilot waits out a fade)
 
     def compose(self) -> ComposeResult:
         yield Rows(id="rows")
