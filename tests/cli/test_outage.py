@@ -28,8 +28,6 @@ from click.testing import CliRunner
 
 from helpdesk_tui.cli import main, warm_socket
 from helpdesk_tui.cli.server import servers
-from helpdesk_tui.storage import migrate
-from helpdesk_tui.storage.database import Database
 from tests.cli.conftest import helpdesk_script
 from tests.conftest import HANG_SECONDS, TEST_CLUSTER_SETTINGS, need
 from tests.pg_cluster import PgCluster, start_cluster
@@ -56,6 +54,14 @@ VERBS: list[tuple[str, ...]] = [
 ]
 """One verb of each group (ticket list/show/new/reply/note/assign/status, report, mail,
 kb, agent list, db status); ``mail`` and ``db`` always run in their own process."""
+DESK: list[tuple[str, ...]] = [
+    ("init",),
+    ("agent", "add", "ann", "--name", "Ann Agent"),
+    ("ticket", "new", "--subject", "Printer", "--from", "cy@example.com", "--body", "Ink."),
+    ("kb", "new", "--title", "Printer jams", "--body", "Open the tray."),
+]
+"""What every test's desk was made with, once, in the module's template database (each
+test's desk is a copy of it): ``init``, ann an agent, ticket #1 from cy, one KB draft."""
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +72,12 @@ def cluster() -> Iterator[PgCluster]:
     except (FileNotFoundError, OSError) as error:
         need(f"PostgreSQL ({error})")
     try:
-        template = Database(made.create_database(TEMPLATE))
-        migrate.upgrade(template)
-        template.dispose()
+        url = made.create_database(TEMPLATE)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("HELPDESK_DATABASE_URL", url)
+            for args in DESK:
+                result = CliRunner().invoke(main, list(args))
+                assert result.exit_code == 0, (args, result.output)
         yield made
     finally:
         made.stop()
@@ -128,8 +137,8 @@ class Desk:
 
 @pytest.fixture
 def desk(cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    """A desk of one ticket (#1, from ann, who is an agent too) and one KB draft; a socket
-    directory of the test's own for its warm server (stopped after)."""
+    """A copy of the template's desk (:data:`DESK`); a socket directory of the test's own
+    for its warm server (stopped after)."""
     if not warm_socket.supported():
         need("Linux (SO_PEERCRED, pidfds) for the warm command server")
     name = f"desk_{os.getpid()}_{next(_desks)}"
@@ -141,14 +150,6 @@ def desk(cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
     made = Desk(cluster, url, dict(os.environ))
     try:
-        for args in (
-            ("init",),
-            ("agent", "add", "ann", "--name", "Ann Agent"),
-            ("ticket", "new", "--subject", "Printer", "--from", "cy@example.com", "--body", "Ink."),
-            ("kb", "new", "--title", "Printer jams", "--body", "Open the tray."),
-        ):
-            result = CliRunner().invoke(main, list(args))
-            assert result.exit_code == 0, (args, result.output)
         yield made
     finally:
         for info in servers(b"stop"):
