@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
+from helpdesk_tui.desk.satisfaction import RATING_CONCERN
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.sla_reads import SlaReads
 from helpdesk_tui.desk.tickets import load_ticket
@@ -68,6 +69,9 @@ class SlaTimeline:
     warn_percent: int
 
 
+_TITLES = {sla_alerts.ALERT_EVENTS["warning"]: "SLA warning", RATING_CONCERN: "Customer rating"}
+
+
 @dataclass(frozen=True)
 class SlaAlertView:
     """A warning or breach alert, for a notification."""
@@ -76,6 +80,9 @@ class SlaAlertView:
     number: int
     text: str
     breach: bool
+    title: str = ""
+    """The notification's title: "SLA breached", "SLA warning", or "Customer rating" (a
+    rating that needs follow-up, ``satisfaction.RATING_CONCERN``)."""
 
 
 def _clock_view(clock: sla.Clock) -> SlaClockView:
@@ -292,14 +299,15 @@ class SlaService(SlaReads):
 
     def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:
         """Alerts recorded after ``event_id`` on tickets this agent owns (supervisors and
-        admins: every ticket), newest last; a summary of breaches owed while alerts were not
-        running (``sla_alerts.OVERDUE_EVENT``, on no ticket) as one alert: this agent's, or
-        for supervisors and admins the desk's."""
+        admins: every ticket), newest last — a rating that needs follow-up
+        (``satisfaction.RATING_CONCERN``) among them, as a breach is; a summary of breaches
+        owed while alerts were not running (``sla_alerts.OVERDUE_EVENT``, on no ticket) as
+        one alert: this agent's, or for supervisors and admins the desk's."""
         everyone = self.actor.can(Role.SUPERVISOR)
         summary = "desk" if everyone else f"agent:{self.actor.agent_id}"
         overdue = (col(Event.kind) == sla_alerts.OVERDUE_EVENT) & (col(Event.field) == summary)
         ticket_alert: ColumnElement[bool] = col(Event.kind).in_(
-            list(sla_alerts.ALERT_EVENTS.values())
+            [*sla_alerts.ALERT_EVENTS.values(), RATING_CONCERN]
         )
         if not everyone:
             ticket_alert = ticket_alert & (col(Ticket.assignee_id) == self.actor.agent_id)
@@ -323,6 +331,7 @@ class SlaService(SlaReads):
                 if event.ticket_number is not None
                 else str(event.new_value),
                 event.kind != sla_alerts.ALERT_EVENTS["warning"],
+                _TITLES.get(event.kind, "SLA breached"),
             )
             for event in reversed(rows)
         ]
