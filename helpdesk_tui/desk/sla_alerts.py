@@ -198,8 +198,15 @@ def run_pass(
     with db.read() as session:
         ids = _candidates(session, now, numbers)
         pending = not quiet and _has_pending(session)
-        if not ids and not pending:  # (an idle desk's pass: three reads of two indexes)
-            return Pass([], _next_alert(session, now))
+        noted = quiet or numbers is not None or _pass_noted(session, now)
+        idle = not ids and not pending
+        next_at = _next_alert(session, now) if idle else None
+    if not noted:  # (an idle pass: at most once a minute)
+        with db.write() as session:
+            set_desk_setting(session, LAST_PASS, now.isoformat())
+    if idle:  # (an idle desk's pass: reads of two indexes and two keys)
+        return Pass([], next_at)
+    with db.read() as session:
         rules = sla_clock.load_rules(session)
         if auto_escalate is None:
             auto_escalate = auto_escalates(session)
@@ -222,6 +229,30 @@ def run_pass(
             summarized = _summarize_pending(session, now, mails)
     with db.read() as session:
         return Pass(made, _next_alert(session, now), len(late), summarized)
+
+
+LAST_PASS = "sla.last_pass"
+"""The desk setting that says when a pass last ran (``helpdesk sla status``), to within
+:data:`LAST_PASS_EVERY`: an idle pass writes it no oftener."""
+LAST_PASS_EVERY = timedelta(minutes=1)
+
+
+def _pass_noted(session: Session, now: datetime) -> bool:
+    """Whether the last pass's time is recent enough to leave as it is."""
+    value = desk_setting(session, LAST_PASS)
+    return value is not None and datetime.fromisoformat(value) > now - LAST_PASS_EVERY
+
+
+def last_pass(reader: Session) -> datetime | None:
+    """When a pass last ran (:data:`LAST_PASS`, to within :data:`LAST_PASS_EVERY`)."""
+    value = desk_setting(reader, LAST_PASS)
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def next_alert_due(session: Session) -> datetime | None:
+    """The earliest alert any ticket has coming or owed (a past time: owed, the passes
+    are not running or behind)."""
+    return session.exec(select(func.min(col(Ticket.sla_alert_at)))).one()
 
 
 PENDING = "sla.overdue."

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
+from helpdesk_tui.desk.mail_reads import SLA_LEASE, current_holder, sends_mail
 from helpdesk_tui.desk.satisfaction import RATING_CONCERN
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.sla_reads import SlaReads
@@ -67,6 +68,24 @@ class SlaTimeline:
     due_clock: str | None
     """Which clock ``due_at`` is (``next response``, ``resolution`` …)."""
     warn_percent: int
+
+
+@dataclass(frozen=True)
+class SlaStatus:
+    """What ``helpdesk sla status`` says: the desk's alerting at a glance."""
+
+    policies: int
+    """The admins' policies (the built-in ones come on top)."""
+    next_alert_at: datetime | None
+    """The earliest alert coming or owed (past: owed, no pass has run since)."""
+    alerts_by_mail: bool
+    """Alerts are mailed and shown in the terminal; False: the terminal only (no SMTP)."""
+    last_pass_at: datetime | None
+    """When an alert pass last ran (to within ``sla_alerts.LAST_PASS_EVERY``)."""
+    runner: str | None
+    """Who holds the alerts' lease now (None: no process runs them)."""
+    auto_escalate: str
+    """``off``, ``warning`` or ``breach``."""
 
 
 _TITLES = {sla_alerts.ALERT_EVENTS["warning"]: "SLA warning", RATING_CONCERN: "Customer rating"}
@@ -137,6 +156,21 @@ def parse_hours(value: str) -> tuple[int, int]:
 class SlaService(SlaReads):
     """Service levels: the policies and calendars (their lists: ``SlaReads``), and the clocks
     they give each ticket."""
+
+    def sla_status(self) -> SlaStatus:
+        """The desk's SLA alerting in one read: policies, next alert, by mail or terminal
+        only, last pass, automatic escalation."""
+        now = self.clock()
+        with self._read() as session:
+            holder = current_holder(session, SLA_LEASE, now=now)
+            return SlaStatus(
+                policies=len(sla_clock.load_rules(session)[0]),
+                next_alert_at=sla_alerts.next_alert_due(session),
+                alerts_by_mail=sends_mail(session, now),
+                last_pass_at=sla_alerts.last_pass(session),
+                runner=str(holder.holder) if holder is not None else None,
+                auto_escalate=sla_alerts.auto_escalates(session).value,
+            )
 
     def sla_explain(self, number: int) -> SlaTimeline:
         """The ticket's clocks from its history, with the policy and calendar that set them."""
