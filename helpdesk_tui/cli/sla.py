@@ -191,6 +191,35 @@ def auto_escalate(runtime: Runtime, switch: str | None) -> None:
         click.echo(f"automatic escalation is at {at}: a {at} alert moves the ticket one tier up")
 
 
+@sla.command("status")
+@json_option
+@pass_runtime
+def status(runtime: Runtime, as_json: bool) -> None:
+    """One line: policies, the next alert, where alerts go, the last pass, escalation."""
+    state = _desk(runtime).sla_status()
+    where = "mail and terminal" if state.alerts_by_mail else "terminal only"
+    if as_json:
+        echo_json(
+            {
+                "policies": state.policies,
+                "next_alert_at": _iso(state.next_alert_at),
+                "alerts": where,
+                "last_pass_at": _iso(state.last_pass_at),
+                "runner": state.runner,
+                "auto_escalate": state.auto_escalate,
+            }
+        )
+        return
+    policies = "1 policy" if state.policies == 1 else f"{state.policies} policies"
+    last = _when(state.last_pass_at) if state.last_pass_at else "never"
+    upcoming = _when(state.next_alert_at) if state.next_alert_at else "none"
+    runner = f" by {line(state.runner)}" if state.runner else ", none running now"
+    click.echo(
+        f"SLA: {policies} (and the built-in ones); next alert {upcoming}; "
+        f"alerts: {where}; last pass {last}{runner}; auto-escalation {state.auto_escalate}"
+    )
+
+
 @sla.command("recompute")
 @pass_runtime
 def recompute(runtime: Runtime) -> None:

@@ -3,6 +3,14 @@
 A rating is an event (``rated``, the score 1 to 5 as its value) on the ticket, with the
 customer's comment, if any, as a system entry in the thread; the report reads the last
 rating of each ticket. A rating never changes the ticket's status.
+
+A rating that says something is wrong — a low score (at most :data:`LOW_SCORE`), or a
+comment that reports a problem ("4 stars but the VPN is still down") — is not filed away:
+:func:`follow_up_reason` decides (the one rule), and :func:`record_rating` tags the ticket
+``follow-up`` (the queue's filters and the ticket show it) and writes a ``rating_concern``
+event that the assignee's terminal (supervisors': every one) shows in its alert line. The
+ticket stays resolved: the customer was told that a reply without a rating reopens it, and
+praise ("5, great, it works again!") must never reopen anything.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from helpdesk_tui.desk.outbox_rows import SURVEY_KIND as SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail
 from helpdesk_tui.desk.settings import desk_setting, set_switch
 from helpdesk_tui.desk.survey_reads import ENABLED, surveys_enabled
+from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.ticket_reads import RATED
 from helpdesk_tui.desk.ticket_reads import Rating as Rating
 from helpdesk_tui.desk.ticket_reads import ticket_rating as ticket_rating
@@ -71,6 +80,60 @@ def record_rating(
     history.bump(ticket)
     history.record(session, actor, ticket, RATED, new=value)
     add_message(session, actor, ticket, kind=MessageKind.SYSTEM, body=body, channel=channel)
+    reason = follow_up_reason(score, comment)
+    if reason is not None:
+        apply_tags(session, actor, ticket, add=[FOLLOW_UP_TAG], bump=False)
+        history.record(session, actor, ticket, RATING_CONCERN, new=reason)
+
+
+LOW_SCORE = 2
+"""A rating at or below this needs an agent's follow-up, whatever its comment says."""
+FOLLOW_UP_TAG = "follow-up"
+"""The tag a rating that needs follow-up puts on its ticket."""
+RATING_CONCERN = "rating_concern"
+"""The event of a rating that needs follow-up (its value: :func:`follow_up_reason`)."""
+_CONCERN_CHARS = 160
+_PROBLEM = re.compile(
+    r"\b(?:"
+    r"still\s+(?:\w+\s+)?(?:down|broken|off|offline|slow|waiting|crash\w*|fail\w*|happen\w*|not\b"
+    r"|can'?t|cannot|won'?t|doesn'?t|does\s+not|isn'?t|is\s+not|an?\s+(?:issue|problem)"
+    r"|(?:the\s+)?same)"
+    r"|(?:doesn'?t|does\s+not|don'?t|do\s+not|isn'?t|is\s+not|aren'?t|are\s+not|won'?t"
+    r"|can'?t|cannot|unable\s+to|not)\s+(?:\w+\s+)?(?:work\w*|fixed|resolved|solved|connect\w*"
+    r"|log\s*(?:in|on)|print\w*|open\w*|start\w*|send\w*|load\w*|boot\w*)"
+    r"|(?:is|are|went|goes|keeps?\s+going)\s+down|broken|broke"
+    r"|(?:problem|issue|error|fault)s?\s+(?:persists?|remains?|is\s+back|came\s+back|again)"
+    r"|(?:happen\w*|broke|failed|crash\w*|down)\s+again"
+    r"|(?:geht|funktioniert|klappt)\s+(?:immer\s+)?noch\s+nicht|immer\s+noch\s+kaputt"
+    r"|ne\s+(?:marche|fonctionne)\s+(?:toujours\s+)?pas|toujours\s+en\s+panne"
+    r"|no\s+funciona|sigue\s+sin\s+funcionar|non\s+funziona|não\s+funciona|nao\s+funciona"
+    r"|werkt\s+(?:nog\s+)?(?:steeds\s+)?niet"
+    r")",
+    re.IGNORECASE,
+)
+"""A comment that reports a problem: something still down or not working, broken, back
+again ("4 stars but the VPN is still down", "2, printers still down", "nice people but it
+doesn't work", "funktioniert immer noch nicht"). Praise that names a past problem ("it
+works again", "no problems since") is none."""
+_PRAISED_AWAY = re.compile(
+    r"\b(?:no|without|zero|not\s+a)\s+(?:more\s+)?(?:problems?|issues?|errors?)\b"
+    r"|\bnot\s+(?:down|broken)\s+(?:any\s*more|again)\b|\bnot\s+(?:a\s+)?single\b",
+    re.IGNORECASE,
+)
+
+
+def follow_up_reason(score: int, comment: str | None) -> str | None:
+    """Why a rating needs an agent to follow up — its score is low (≤ :data:`LOW_SCORE`)
+    or its comment reports a problem (:data:`_PROBLEM`) — as one line; None: it is praise
+    (or a fair mark) and the ticket is left as it is. The one rule: :func:`record_rating`
+    applies it wherever a rating comes from (a survey's answer, a call)."""
+    said = " ".join((comment or "").split())
+    problem = bool(said) and _PROBLEM.search(_PRAISED_AWAY.sub(" ", said)) is not None
+    if score > LOW_SCORE and not problem:
+        return None
+    why = "low rating" if score <= LOW_SCORE else "the comment reports a problem"
+    quoted = f": {said[:_CONCERN_CHARS]}{'…' if len(said) > _CONCERN_CHARS else ''}" if said else ""
+    return f"rated {score}/5, {why} — follow up{quoted}"
 
 
 def rating_entry(score: int, comment: str | None) -> tuple[str, str]:

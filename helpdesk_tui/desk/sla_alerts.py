@@ -19,7 +19,10 @@ never ran, must not mail its agents one mail per breach at its first pass. The b
 among them (tickets still running and still breached) are announced once, as one summary —
 "12 tickets breached while SLA alerts were not running (since …)" — an event on no ticket
 per agent whose tickets they are and one for supervisors (the terminal's alert line), and
-one mail per agent and team supervisor (:func:`_summarize`); a late warning of a ticket not
+one mail per agent and team supervisor (:func:`_summarize`). Each batch keeps its part of
+the summary in its own transaction, beside its notices (``PENDING``); the summary says what
+every batch kept, and a pass that failed between batches leaves its part to the next pass's
+summary: a breach is never recorded as given and left unsaid. A late warning of a ticket not
 breached yet is recorded as given (its breach is announced when it comes). :func:`record_past`
 records a demo load's story without a word.
 
@@ -31,10 +34,13 @@ alerts are events the terminal shows, and what such a desk queued before is with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -50,6 +56,7 @@ from helpdesk_tui.desk.settings import desk_setting, set_desk_setting
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Agent, Event, Ticket
 from helpdesk_tui.storage.sla_models import SlaNotice
+from helpdesk_tui.storage.survey_models import DeskSetting
 
 SLA_ACTOR = Actor(name="sla")
 STALE: timedelta = ALERT_STALE
@@ -185,30 +192,109 @@ def run_pass(
 
     ``numbers``: only the tickets numbered from the first to the last; ``quiet``: the alerts
     recorded as given (their notices) without their events, mail or escalation
-    (:func:`record_past`). The summary of breaches owed too long (:func:`_summarize`) is
-    written with the last batch."""
+    (:func:`record_past`). Each batch keeps the breaches it found owed too long in the same
+    transaction as their notices (:func:`_keep_pending`); the pass's summary then says them
+    all once (:func:`_summarize_pending`), with any a crashed pass left behind."""
     with db.read() as session:
         ids = _candidates(session, now, numbers)
-        if not ids:  # (an idle desk's pass: two reads of one index)
-            return Pass([], _next_alert(session, now))
+        pending = not quiet and _has_pending(session)
+        noted = quiet or numbers is not None or _pass_noted(session, now)
+        idle = not ids and not pending
+        next_at = _next_alert(session, now) if idle else None
+    if not noted:  # (an idle pass: at most once a minute)
+        with db.write() as session:
+            set_desk_setting(session, LAST_PASS, now.isoformat())
+    if idle:  # (an idle desk's pass: reads of two indexes and two keys)
+        return Pass([], next_at)
+    with db.read() as session:
         rules = sla_clock.load_rules(session)
         if auto_escalate is None:
             auto_escalate = auto_escalates(session)
         mails = sends_here or sends_mail(session, now)
     made: list[Alert] = []
     late: list[Alert] = []
-    overdue: list[_Overdue] = []
     for start in range(0, len(ids), BATCH):
         with db.write() as session:
             batch = ids[start : start + BATCH]
+            overdue: list[_Overdue] = []
             made += _check_batch(
                 session, batch, rules, now, auto_escalate, (late, overdue), quiet, mails
             )
-            if start + BATCH >= len(ids) and overdue and not quiet:
-                _summarize(session, overdue, now, mails)
+            if overdue and not quiet:
+                _keep_pending(session, batch[0], overdue)
+                pending = True
+    summarized = 0
+    if pending:
+        with db.write() as session:
+            summarized = _summarize_pending(session, now, mails)
     with db.read() as session:
-        summarized = len({o.number for o in overdue}) if not quiet else 0
         return Pass(made, _next_alert(session, now), len(late), summarized)
+
+
+LAST_PASS = "sla.last_pass"
+"""The desk setting that says when a pass last ran (``helpdesk sla status``), to within
+:data:`LAST_PASS_EVERY`: an idle pass writes it no oftener."""
+LAST_PASS_EVERY = timedelta(minutes=1)
+
+
+def _pass_noted(session: Session, now: datetime) -> bool:
+    """Whether the last pass's time is recent enough to leave as it is."""
+    value = desk_setting(session, LAST_PASS)
+    return value is not None and datetime.fromisoformat(value) > now - LAST_PASS_EVERY
+
+
+def last_pass(reader: Session) -> datetime | None:
+    """When a pass last ran (:data:`LAST_PASS`, to within :data:`LAST_PASS_EVERY`)."""
+    value = desk_setting(reader, LAST_PASS)
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def next_alert_due(session: Session) -> datetime | None:
+    """The earliest alert any ticket has coming or owed (a past time: owed, the passes
+    are not running or behind)."""
+    return session.exec(select(func.min(col(Ticket.sla_alert_at)))).one()
+
+
+PENDING = "sla.overdue."
+"""Desk settings named ``sla.overdue.<ticket id>``: a batch's breaches owed too long, kept
+with their notices until the pass's summary says them (:func:`_keep_pending`). The summary
+was written with the pass's last batch: a pass that failed between batches left the earlier
+batches' breaches recorded as given and never said."""
+
+
+def _pending_rows() -> Any:
+    return select(DeskSetting.name, DeskSetting.value).where(
+        col(DeskSetting.name).like(f"{PENDING}%")
+    )
+
+
+def _has_pending(session: Session) -> bool:
+    return session.exec(_pending_rows().limit(1)).first() is not None
+
+
+def _keep_pending(session: Session, first_id: int, overdue: list[_Overdue]) -> None:
+    """The batch's breaches for the summary, in the batch's transaction (added to what a
+    failed pass's batch starting at the same ticket left)."""
+    name = f"{PENDING}{first_id}"
+    kept = json.loads(desk_setting(session, name) or "[]")
+    kept += [{**asdict(item), "due_at": item.due_at.isoformat()} for item in overdue]
+    set_desk_setting(session, name, json.dumps(kept))
+
+
+def _summarize_pending(session: Session, now: datetime, mails: bool) -> int:
+    """Every kept batch's breaches said in one summary (:func:`_summarize`), in the
+    transaction that removes them: said once, whatever failed before. How many tickets."""
+    rows = session.exec(_pending_rows().with_for_update()).all()
+    overdue = [
+        _Overdue(**{**item, "due_at": datetime.fromisoformat(item["due_at"])})
+        for _, value in rows
+        for item in json.loads(value)
+    ]
+    if overdue:
+        _summarize(session, overdue, now, mails)
+    names = [name for name, _ in rows]
+    session.execute(sa_delete(DeskSetting).where(col(DeskSetting.name).in_(names)))
+    return len({item.number for item in overdue})
 
 
 def withdraw_unsendable(db: Database, now: datetime, *, sends_here: bool = False) -> int:

@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
+from helpdesk_tui.desk.mail_reads import SLA_LEASE, current_holder, sends_mail
+from helpdesk_tui.desk.satisfaction import RATING_CONCERN
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.sla_reads import SlaReads
 from helpdesk_tui.desk.tickets import load_ticket
@@ -69,6 +71,27 @@ class SlaTimeline:
 
 
 @dataclass(frozen=True)
+class SlaStatus:
+    """What ``helpdesk sla status`` says: the desk's alerting at a glance."""
+
+    policies: int
+    """The admins' policies (the built-in ones come on top)."""
+    next_alert_at: datetime | None
+    """The earliest alert coming or owed (past: owed, no pass has run since)."""
+    alerts_by_mail: bool
+    """Alerts are mailed and shown in the terminal; False: the terminal only (no SMTP)."""
+    last_pass_at: datetime | None
+    """When an alert pass last ran (to within ``sla_alerts.LAST_PASS_EVERY``)."""
+    runner: str | None
+    """Who holds the alerts' lease now (None: no process runs them)."""
+    auto_escalate: str
+    """``off``, ``warning`` or ``breach``."""
+
+
+_TITLES = {sla_alerts.ALERT_EVENTS["warning"]: "SLA warning", RATING_CONCERN: "Customer rating"}
+
+
+@dataclass(frozen=True)
 class SlaAlertView:
     """A warning or breach alert, for a notification."""
 
@@ -76,6 +99,9 @@ class SlaAlertView:
     number: int
     text: str
     breach: bool
+    title: str = ""
+    """The notification's title: "SLA breached", "SLA warning", or "Customer rating" (a
+    rating that needs follow-up, ``satisfaction.RATING_CONCERN``)."""
 
 
 def _clock_view(clock: sla.Clock) -> SlaClockView:
@@ -130,6 +156,21 @@ def parse_hours(value: str) -> tuple[int, int]:
 class SlaService(SlaReads):
     """Service levels: the policies and calendars (their lists: ``SlaReads``), and the clocks
     they give each ticket."""
+
+    def sla_status(self) -> SlaStatus:
+        """The desk's SLA alerting in one read: policies, next alert, by mail or terminal
+        only, last pass, automatic escalation."""
+        now = self.clock()
+        with self._read() as session:
+            holder = current_holder(session, SLA_LEASE, now=now)
+            return SlaStatus(
+                policies=len(sla_clock.load_rules(session)[0]),
+                next_alert_at=sla_alerts.next_alert_due(session),
+                alerts_by_mail=sends_mail(session, now),
+                last_pass_at=sla_alerts.last_pass(session),
+                runner=str(holder.holder) if holder is not None else None,
+                auto_escalate=sla_alerts.auto_escalates(session).value,
+            )
 
     def sla_explain(self, number: int) -> SlaTimeline:
         """The ticket's clocks from its history, with the policy and calendar that set them."""
@@ -292,14 +333,15 @@ class SlaService(SlaReads):
 
     def sla_alerts_since(self, event_id: int, limit: int = 5) -> list[SlaAlertView]:
         """Alerts recorded after ``event_id`` on tickets this agent owns (supervisors and
-        admins: every ticket), newest last; a summary of breaches owed while alerts were not
-        running (``sla_alerts.OVERDUE_EVENT``, on no ticket) as one alert: this agent's, or
-        for supervisors and admins the desk's."""
+        admins: every ticket), newest last — a rating that needs follow-up
+        (``satisfaction.RATING_CONCERN``) among them, as a breach is; a summary of breaches
+        owed while alerts were not running (``sla_alerts.OVERDUE_EVENT``, on no ticket) as
+        one alert: this agent's, or for supervisors and admins the desk's."""
         everyone = self.actor.can(Role.SUPERVISOR)
         summary = "desk" if everyone else f"agent:{self.actor.agent_id}"
         overdue = (col(Event.kind) == sla_alerts.OVERDUE_EVENT) & (col(Event.field) == summary)
         ticket_alert: ColumnElement[bool] = col(Event.kind).in_(
-            list(sla_alerts.ALERT_EVENTS.values())
+            [*sla_alerts.ALERT_EVENTS.values(), RATING_CONCERN]
         )
         if not everyone:
             ticket_alert = ticket_alert & (col(Ticket.assignee_id) == self.actor.agent_id)
@@ -323,6 +365,7 @@ class SlaService(SlaReads):
                 if event.ticket_number is not None
                 else str(event.new_value),
                 event.kind != sla_alerts.ALERT_EVENTS["warning"],
+                _TITLES.get(event.kind, "SLA breached"),
             )
             for event in reversed(rows)
         ]

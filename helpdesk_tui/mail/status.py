@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE as OUTBOX_LEASE
+from helpdesk_tui.desk.mail_reads import SLA_LEASE as SLA_LEASE
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.mail_reads import MailReads, MailState
-
-SLA_LEASE = "sla.alerts"
 
 
 def poller_lease(mailbox: str) -> str:

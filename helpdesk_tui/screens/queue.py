@@ -712,12 +712,13 @@ class QueueScreen(KeyFrames, DeskScreen):
 
     @work(thread=True, group="queue-sla", exit_on_error=False)
     def _sla_alerts(self, after_event: int) -> None:
-        """SLA warnings and breaches recorded since the last look, as notifications."""
+        """SLA warnings and breaches, and ratings that need follow-up, recorded since the
+        last look, as notifications."""
         for alert in self.desk.sla_alerts_since(after_event):
             self.app.call_from_thread(
                 self.notify,
                 clean(alert.text, single_line=True),
-                title="SLA breached" if alert.breach else "SLA warning",
+                title=alert.title,
                 severity="error" if alert.breach else "warning",
                 markup=False,
             )

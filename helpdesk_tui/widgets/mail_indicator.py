@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 
 
 def mail_summary(link: MailLink, now: datetime, width: int | None = None) -> Text:
-    """``Mail · polled 2 min ago · 3 to send · 1 failed · 2 in quarantine · @ details``.
+    """``Mail · polled 2 min ago · 3 to send · 1 failed · 2 in quarantine · @ details``;
+    ``… · alerts: terminal only · @ details`` while the desk sends no mail (no SMTP).
 
     The last error (or why mail is off here) comes first: in a narrow terminal it is what
     must not be cut off. Where the line is wider than ``width`` cells, the error is said in
     short (its first clause, cut to "…") and the counts after it go, last first, before it
-    is cut to fewer than ``SHORT_PROBLEM`` cells: "@ details" always stays in sight, and the
+    is cut to fewer than ``SHORT_PROBLEM`` cells; without an error the counts go likewise
+    until it fits. "alerts: terminal only" and "@ details" always stay in sight, and the
     mail screen it opens has the whole text.
     """
     head = Text("Mail", "bold")
@@ -64,7 +66,16 @@ def mail_summary(link: MailLink, now: datetime, width: int | None = None) -> Tex
         f"{status.quarantined} in quarantine" if status.quarantined else "",
         f"{status.spam} spam" if status.spam else "",
     ]
-    return _fitted(head, problem, [part for part in parts if part], " · @ details", width)
+    tail = Text()
+    if not status.alerts_by_mail:  # (no SMTP: SLA alerts reach no one by mail)
+        tail.append(f" · {TERMINAL_ONLY}")
+    tail.append(" · @ details", "dim")
+    return _fitted(head, problem, [part for part in parts if part], tail, width)
+
+
+TERMINAL_ONLY = "alerts: terminal only"
+"""Said while the desk sends no mail (``MailState.alerts_by_mail``): SLA alerts are the
+terminal's alone (``helpdesk sla status`` says so too)."""
 
 
 SHORT_PROBLEM = 24
@@ -72,7 +83,7 @@ SHORT_PROBLEM = 24
 
 
 def _fitted(
-    head: Text, problem: Text | None, parts: list[str], tail: str | None, width: int | None
+    head: Text, problem: Text | None, parts: list[str], tail: Text | None, width: int | None
 ) -> Text:
     """``head``, ``problem``, `` · part`` each and ``tail`` (dim) on one line, made to fit
     ``width`` cells as ``mail_summary`` says."""
@@ -85,12 +96,16 @@ def _fitted(
         for part in parts:
             text.append(f" · {part}")
         if tail:
-            text.append(tail, "dim")
+            text.append_text(tail)
         return text
 
     whole = line(problem, parts)
-    if width is None or whole.cell_len <= width or problem is None:
+    if width is None or whole.cell_len <= width:
         return whole
+    if problem is None:
+        while parts and line(None, parts).cell_len > width:
+            parts = parts[:-1]
+        return line(None, parts)
     short = problem.copy()
     clause = short.plain.find("; ")
     if clause > 0:

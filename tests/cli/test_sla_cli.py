@@ -81,3 +81,52 @@ def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use
     )
     assert invoke("sla", "auto-escalate", "off").stdout.strip() == off
     assert invoke("sla", "auto-escalate", "maybe").exit_code == 2
+
+
+def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
+    invoke: Invoke, use_db: str
+) -> None:
+    """One line (or JSON): the desk's policies, its next alert, whether alerts are mailed
+    or shown in the terminal only, when a pass last ran and who runs them, escalation."""
+    from datetime import UTC, datetime, timedelta
+
+    from helpdesk_tui.desk import leases, sla_alerts
+    from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE
+    from helpdesk_tui.storage.enums import utcnow
+
+    before = json.loads(invoke("sla", "status", "--json").stdout)
+    assert before == {
+        "policies": 0, "next_alert_at": None, "alerts": "terminal only", "last_pass_at": None,
+        "runner": None, "auto_escalate": "off",
+    }  # fmt: skip
+    result = invoke("ticket", "new", "--subject", "VPN", "--from", "a@example.com",
+                    "--body", "down", "--priority", "high")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert invoke("sla", "policy", "set", "vip", "--priority", "high", "--first", "30m",
+                  "--resolve", "2h").exit_code == 0  # fmt: skip
+    passed = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    db = Database(use_db)
+    try:
+        sla_alerts.run_pass(db, passed)  # (before the ticket's clocks: it alerts nothing)
+        sla_alerts.run_pass(db, passed + timedelta(seconds=30))  # within the minute: kept
+        with db.read() as session:
+            ticket = session.exec(select(Ticket)).one()
+        with db.write() as session:  # an outbox sender runs: the desk sends mail
+            assert leases.acquire(session, OUTBOX_LEASE, "mailer", ttl=timedelta(minutes=1),
+                                  now=utcnow())  # fmt: skip
+    finally:
+        db.dispose()
+    assert ticket.sla_alert_at is not None
+    shown = json.loads(invoke("sla", "status", "--json").stdout)
+    assert shown == {
+        "policies": 1, "next_alert_at": ticket.sla_alert_at.isoformat(),
+        "alerts": "mail and terminal", "last_pass_at": passed.isoformat(), "runner": None,
+        "auto_escalate": "off",
+    }  # fmt: skip
+    text = invoke("sla", "status")
+    assert text.exit_code == 0, text.stderr
+    due = ticket.sla_alert_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert text.stdout == (
+        f"SLA: 1 policy (and the built-in ones); next alert {due}; alerts: mail and terminal; "
+        "last pass 2026-12-04 12:00 UTC, none running now; auto-escalation off\n"
+    )

@@ -12,11 +12,13 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.satisfaction import (
     SURVEY_KIND,
     Answer,
+    follow_up_reason,
     read_answer,
     survey_answer,
     survey_token,
     token_number,
 )
+from helpdesk_tui.desk.ticket_reads import ticket_tags
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Outbox, Status, Ticket
@@ -224,3 +226,79 @@ def test_a_phone_rating_keeps_the_status(db: Database, admin: Actor, agent_bob: 
         Desk(db, agent_bob).satisfaction_rate(number, 0)
     with pytest.raises(PermissionDenied):
         Desk(db, agent_bob).satisfaction_surveys(False)
+
+
+@pytest.mark.parametrize(
+    "score, comment",
+    [
+        (4, "but the VPN is still down"),
+        (2, "printers still down"),
+        (1, None),
+        (5, "nice people but it doesn't work"),
+        (4, "printer broke again this morning"),
+        (3, "Outlook still crashes"),
+        (4, "the problem is back"),
+        (4, "funktioniert immer noch nicht"),
+        (4, "still waiting for the new laptop though"),
+    ],
+)
+def test_a_low_rating_or_a_reported_problem_needs_follow_up(score: int, comment: str) -> None:
+    reason = follow_up_reason(score, comment)
+    assert reason is not None and reason.startswith(f"rated {score}/5")
+    assert comment is None or comment in reason
+
+
+@pytest.mark.parametrize(
+    "score, comment",
+    [
+        (5, None),
+        (3, None),
+        (5, "great, thanks!"),
+        (5, "it works again, thanks"),
+        (4, "no problems since"),
+        (5, "thank you, VPN is not down anymore"),
+        (4, "Good, the printer is working now"),
+        (5, "not a single issue since"),
+        (4, "great, fixed in minutes"),
+        (3, "took too long"),
+    ],
+)
+def test_praise_or_a_fair_mark_needs_no_follow_up(score: int, comment: str | None) -> None:
+    assert follow_up_reason(score, comment) is None
+
+
+def test_a_rating_that_reports_a_problem_reaches_the_assignee(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """ "4 stars but the VPN is still down": recorded, the ticket stays resolved, and it is
+    tagged follow-up with an event that bob's (the assignee's) alert line shows; praise
+    leaves the ticket and the alert line as they were."""
+    praised, troubled, low = _ticket(db, admin), _ticket(db, admin), _ticket(db, admin)
+    with db.write() as session:
+        for number in (praised, troubled, low):
+            fields.assign(session, admin, number, agent="bob")
+            fields.set_status(session, admin, number, "resolved")
+    desk = Desk(db, agent_bob)
+    desk.satisfaction_rate(praised, 5, comment="great, it works again, thanks")
+    desk.satisfaction_rate(troubled, 4, comment="but the VPN is still down")
+    Desk(db, admin).satisfaction_rate(low, 2, comment="slow")
+    with db.read() as session:
+        found = {
+            t.number: (t.status, ticket_tags(session, t.id or 0))
+            for t in session.exec(select(Ticket)).all()
+        }
+    assert found == {
+        praised: (Status.RESOLVED, []),
+        troubled: (Status.RESOLVED, ["follow-up"]),
+        low: (Status.RESOLVED, ["follow-up"]),
+    }
+    shown = [(a.number, a.text, a.title) for a in desk.sla_alerts_since(0, limit=10)]
+    assert shown == [
+        (
+            troubled,
+            f"#{troubled}: rated 4/5, the comment reports a problem — follow up: "
+            "but the VPN is still down",
+            "Customer rating",
+        ),
+        (low, f"#{low}: rated 2/5, low rating — follow up: slow", "Customer rating"),
+    ]

@@ -348,3 +348,50 @@ def test_the_desk_switch_turns_automatic_escalation_on(
             ).all()
         )
     assert tiers == {stays: 1, moves: 2}
+
+
+def test_a_pass_that_fails_between_batches_leaves_its_summary_to_the_next(
+    db: Database, admin: Actor, agent_bob: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass that fails after its first batch committed (its stale breaches recorded as
+    given) and before the rest: the next pass's summary says the first batch's breaches too,
+    once — they were written with the last batch's summary, and lost."""
+    _sender_runs(db)
+    with db.write() as session:
+        bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
+        bob.email = "bob@example.com"
+    wednesday = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    first = _new(db, admin, wednesday, "Payroll failed")
+    second = _new(db, admin, wednesday + timedelta(hours=1), "Mail down")
+    monkeypatch.setattr(sla_alerts, "BATCH", 1)
+    real = sla_alerts._check_batch
+    calls: list[list[int]] = []
+
+    def fails_second(session: object, ids: list[int], *args: object, **kwargs: object) -> object:
+        calls.append(ids)
+        if len(calls) == 2:
+            raise RuntimeError("injected: the process dies between batches")
+        return real(session, ids, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sla_alerts, "_check_batch", fails_second)
+    with pytest.raises(RuntimeError, match="injected"):
+        sla_alerts.run_pass(db, NOW)
+    with db.read() as session:
+        assert len(session.exec(select(SlaNotice)).all()) == 4  # the first ticket's, given
+        assert session.exec(select(Event).where(Event.kind == "sla_overdue")).all() == []
+    monkeypatch.setattr(sla_alerts, "_check_batch", real)
+    done = sla_alerts.run_pass(db, NOW + timedelta(minutes=5))
+    assert done.alerts == [] and done.overdue == 2
+    line = "2 tickets breached while SLA alerts were not running (since 2026-12-02 10:00 UTC)"
+    with db.read() as session:
+        mail = session.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
+        said = session.exec(select(Event.field, Event.new_value).where(
+            Event.kind == "sla_overdue"
+        )).all()  # fmt: skip
+    assert sorted(m.subject for m in mail) == [f"SLA: {line}"]
+    assert f"#{first}" in mail[0].body and f"#{second}" in mail[0].body
+    assert sorted(said) == [("agent:" + str(agent_bob.agent_id), line), ("desk", line)]
+    again = sla_alerts.run_pass(db, NOW + timedelta(minutes=10))
+    assert again.overdue == 0  # said once
+    with db.read() as session:
+        assert len(session.exec(select(Event).where(Event.kind == "sla_overdue")).all()) == 2

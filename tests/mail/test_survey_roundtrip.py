@@ -490,3 +490,40 @@ def test_a_bounce_while_the_survey_is_on_the_wire_leaves_an_honest_record(
     dovecot.append("INBOX", _bounce_of(survey.email_message_id or ""))
     assert poller(db, settings).run_once() == 1
     assert outbox(db, "survey")[0].status == "bounced"
+
+
+def test_a_rating_that_reports_a_problem_by_mail_reaches_the_assignee(
+    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    """ "4 stars but the VPN is still down": the rating is recorded and the ticket stays
+    resolved (it was, and no one was told); now it is tagged follow-up and its assignee's
+    alert line says so."""
+    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
+    service.start()
+    try:
+        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
+        with db.write() as session:
+            fields.assign(session, admin, number, agent="ada")
+        dovecot.append(
+            "INBOX",
+            email(
+                subject=f"Re: {subject}",
+                in_reply_to=survey_id,
+                body="4 stars but the VPN is still down\n\n> How did we do?",
+            ),
+        )
+        desk = Desk(db, admin)
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="answer read")
+    finally:
+        service.stop()
+    rating = desk.satisfaction_of(number)
+    assert rating is not None and (rating.score, rating.comment) == (4, "but the VPN is still down")
+    [ticket] = tickets(db)
+    assert ticket.status == Status.RESOLVED
+    with db.read() as session:
+        assert ticket_detail(session, number).tags == ["follow-up"]
+    [alert] = [a for a in desk.sla_alerts_since(0, limit=10) if a.number == number]
+    assert alert.text == (
+        f"#{number}: rated 4/5, the comment reports a problem — follow up: "
+        "but the VPN is still down"
+    )

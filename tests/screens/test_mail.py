@@ -73,7 +73,8 @@ async def test_queue_mail_line_shows_poll_backlog_held_mail_and_the_error(
         line = str(indicator.render())
         assert "polled 3 min ago" in line and "2 waiting in the inbox" in line
         assert "2 in quarantine" in line and "1 spam" in line
-        assert "error: support: cannot connect to imap.example.com:993" in line
+        assert "error: support: cannot connect to imap.exam" in line
+        assert line.endswith(" · alerts: terminal only · @ details"), "no SMTP: no alert mail"
         assert any("Connection refused" in n for n in notifications(app)), "a new error is told"
         assert not app.mail_link.running, "run_in_tui is off: this terminal runs no service"
 
@@ -193,8 +194,8 @@ async def test_mail_kept_off_says_so_in_a_line_that_fits_80_columns(
         await until(pilot, lambda: app.mail_link._service is not None)
         await until(pilot, lambda: "Mail off" in _text(app))
         [line] = [line for line in screen_lines(app) if line.startswith(" Mail")]
-        assert line.startswith(" Mail off here: mail.message_id_secret is missing")
-        assert line.endswith("… · @ details") and len(line) <= 80
+        assert line.startswith(" Mail off here: mail.message_id_secret is ")
+        assert line.endswith("… · alerts: terminal only · @ details") and len(line) <= 80
         await pilot.press("at")
         await until(pilot, lambda: isinstance(app.screen, MailScreen))
         await settle(pilot)
@@ -216,6 +217,7 @@ def test_the_mail_line_keeps_the_error_and_at_details_in_sight_as_it_narrows() -
         undelivered_count=1,
         quarantined=2,
         spam=1,
+        alerts_by_mail=True,
     )
     link = cast(Any, SimpleNamespace(problem=None, running=True, status=status))
     whole = mail_summary(link, FROZEN_NOW).plain
@@ -228,6 +230,29 @@ def test_the_mail_line_keeps_the_error_and_at_details_in_sight_as_it_narrows() -
     assert mail_summary(link, FROZEN_NOW, 80).plain == (
         "Mail · error: support: cannot connect to imap.exam… · not polled yet · @ details"
     )
+
+
+def test_the_mail_line_says_alerts_stay_in_the_terminal_on_a_desk_that_sends_no_mail() -> None:
+    """No outbox sender ran for a day (no SMTP): SLA alerts are not mailed, and the mail
+    line says so — only ``helpdesk mail status`` did — within 80 columns, as it narrows."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from helpdesk_tui.widgets.mail_indicator import mail_summary
+
+    status = SimpleNamespace(
+        last_error=None, last_poll_at=FROZEN_NOW, folders=[SimpleNamespace(backlog=1234)],
+        outbox_backlog=12, undelivered_count=3, quarantined=2, spam=5, alerts_by_mail=False,
+    )  # fmt: skip
+    link = cast(Any, SimpleNamespace(problem=None, running=True, status=status))
+    for width in (160, 80, 60, 40):
+        line = mail_summary(link, FROZEN_NOW, width).plain
+        assert len(line) <= width and line.endswith(" · alerts: terminal only · @ details")
+    assert mail_summary(link, FROZEN_NOW, 80).plain == (
+        "Mail · polled just now · alerts: terminal only · @ details"
+    )
+    status.alerts_by_mail = True
+    assert "alerts" not in mail_summary(link, FROZEN_NOW, 80).plain
 
 
 async def test_a_failed_reply_says_so_with_the_servers_reason(
