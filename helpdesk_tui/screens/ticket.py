@@ -836,7 +836,9 @@ class TicketScreen(DeskScreen):
         switcher.current = "history" if switcher.current == "thread" else "thread"
         if switcher.current == "history":
             self.query_one(HistoryLog).reveal()
-        self.query_one(f"#{switcher.current}").focus()
+        # Now, not with Widget.focus (a callback queued behind keys already typed): a key
+        # typed right after h goes to the pane it shows.
+        self.set_focus(self.query_one(f"#{switcher.current}"))
 
     def action_quotes(self) -> None:
         self.query_one(Thread).toggle_quotes()
