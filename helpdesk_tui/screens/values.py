@@ -20,15 +20,7 @@ class ValuesScreen(ModalScreen[None]):
     """Each value under its label, wrapped, in a box that scrolls (↑ ↓ PageUp PageDown)."""
 
     HELP_TITLE = "Values whole"
-    DEFAULT_CSS = """
-    ValuesScreen { align: center middle; }
-    ValuesScreen > Vertical {
-        width: 90%; max-width: 90; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    ValuesScreen #values-title { text-style: bold; }
-    ValuesScreen VerticalScroll { height: auto; max-height: 1fr; }
-    """
+    CSS_PATH = "values.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,F", "dismiss", "Close", id="values.close"),
     ]
