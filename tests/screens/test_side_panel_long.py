@@ -1,7 +1,7 @@
 """A ticket whose category and tags are as long as the desk takes, at 80x24: the category is
 one line of the side panel, the tags three, cut with "…", the fields under them in sight;
-the whole values are the panel's tooltip (they took 5 and 10 lines, pushing the deadlines
-off the screen)."""
+the whole values are the panel's tooltip and, from the keyboard, behind F (they took 5 and
+10 lines, pushing the deadlines off the screen)."""
 
 from __future__ import annotations
 
