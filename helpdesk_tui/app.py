@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 
 from helpdesk_tui import completion_cache, heap, queue_cache
@@ -181,6 +182,8 @@ class HelpdeskApp(App[None]):
         self.open_error: BaseException | None = None
         """Why the desk could not be opened (the app has then exited): the CLI says it."""
         self._when_live: list[Callable[[], None]] = []
+        self._list_hints: list[Notification] = []
+        """Notices withdrawn when a ticket opens (``notify(list_hint=True)``)."""
         self._leaving = False
         """Quit was asked for: a desk opened after that is not used (the CLI closes it)."""
         self._on_hangup = False
@@ -486,13 +489,30 @@ class HelpdeskApp(App[None]):
         severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = True,
+        list_hint: bool = False,
     ) -> None:
         """A notice, unless the desk refuses this terminal's agent: then nothing of the
-        desk shows, not even in a notice (a ticket's subject, a customer's words)."""
+        desk shows, not even in a notice (a ticket's subject, a customer's words).
+
+        ``list_hint``: a hint about the list on screen (the queue's "Nothing open is assigned
+        to you…"), withdrawn when a ticket opens: it does not stay over the ticket."""
         if self.refused is not None:
             self.log.info(f"notice not shown (access ended): {title} {message}")
             return
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        if not list_hint:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        hint = Notification(message, title, severity, seconds, markup=markup)
+        self._list_hints.append(hint)
+        self.post_message(Notify(hint))
+
+    def _withdraw_list_hints(self) -> None:
+        hints, self._list_hints = self._list_hints, []
+        for hint in hints:
+            if hint in self._notifications:
+                # Textual's own way (a toast clicked away); no public call removes one notice.
+                self._unnotify(hint)
 
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q, a hang-up and a crash
@@ -609,6 +629,7 @@ class HelpdeskApp(App[None]):
             return
         from helpdesk_tui.screens.ticket import TicketScreen
 
+        self._withdraw_list_hints()
         if isinstance(self.screen, TicketScreen):
             self.switch_screen(TicketScreen(number, compose=compose))
         else:

@@ -548,6 +548,18 @@ def _one_line(value: str | None, limit: int) -> str | None:
     return text[:limit] or None
 
 
+def _ticket_of_mail(session: Session, row: Outbox) -> Ticket | None:
+    """The ticket a mail belongs to now: its reply's, which a merge moves to the ticket merged
+    into (the outbox row keeps the merged ticket's id), else the row's own ticket."""
+    if row.message_id is not None:
+        moved_to = session.exec(
+            select(Message.ticket_id).where(col(Message.id) == row.message_id)
+        ).first()
+        if moved_to is not None and moved_to != row.ticket_id:
+            return session.get(Ticket, moved_to)
+    return session.get(Ticket, row.ticket_id) if row.ticket_id else None
+
+
 def resend(
     session: Session, actor: Actor, outbox_id: int, *, now: datetime | None = None
 ) -> Delivery:
@@ -555,7 +567,8 @@ def resend(
     says who did (``delivery failed → queued``).
 
     The Message-ID stays: the customer's answer to either copy threads the same way.
-    The ticket's version does not move (its fields did not change).
+    The ticket's version does not move (its fields did not change). A reply a merge moved
+    to another ticket is said there, where the reply is now (``_ticket_of_mail``).
     """
     now = now or utcnow()
     row = session.exec(select(Outbox).where(col(Outbox.id) == outbox_id).with_for_update()).first()
@@ -572,7 +585,7 @@ def resend(
     row.last_error = row.dsn_status = row.dsn_diagnostic = None
     row.bounced_at = row.sent_at = None
     session.add(row)
-    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    ticket = _ticket_of_mail(session, row)
     if ticket is not None:
         history.record(
             session, actor, ticket, "resent", field="delivery", old=previous, new=row.status

@@ -853,10 +853,11 @@ class QueueScreen(KeyFrames, DeskScreen):
             return False
         key = self.views.index(everyone) + 1
         self.select_view(everyone)
-        self.notify(
+        self.desk_app.notify(
             f"Nothing open is assigned to you: showing {everyone.title} (key {key}). "
             "x takes the next ticket for you; 1 shows yours",
             markup=False,
+            list_hint=True,
         )
         return True
 

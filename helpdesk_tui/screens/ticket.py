@@ -54,9 +54,10 @@ from helpdesk_tui.screens.pickers import (
     TicketPickScreen,
     agent_pick,
 )
+from helpdesk_tui.screens.values import ValuesScreen
 from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.key_footer import KeyFooter
-from helpdesk_tui.widgets.side_panel import SidePanel
+from helpdesk_tui.widgets.side_panel import SidePanel, whole_values
 from helpdesk_tui.widgets.thread import Thread, human_size
 from helpdesk_tui.widgets.ticket_header import TicketHeader
 from helpdesk_tui.widgets.windowed import Windowed
@@ -119,6 +120,12 @@ ACTIONS: tuple[Action, ...] = (
         "g",
         "Related",
         "Go to the side panel's links, other tickets and articles (again: back)",
+    ),
+    Action(
+        "values",
+        "F",
+        "Values",
+        "Show the side panel's values whole (a name, category or team cut to its line)",
     ),
     Action("quotes", "f", "Quotes", "Show or fold quoted history in messages"),
     Action("more", "o", "Read on", "Read the next part of a long message"),
@@ -836,7 +843,17 @@ class TicketScreen(DeskScreen):
         switcher.current = "history" if switcher.current == "thread" else "thread"
         if switcher.current == "history":
             self.query_one(HistoryLog).reveal()
-        self.query_one(f"#{switcher.current}").focus()
+        # Now, not with Widget.focus (a callback queued behind keys already typed): a key
+        # typed right after h goes to the pane it shows.
+        self.set_focus(self.query_one(f"#{switcher.current}"))
+
+    def action_values(self) -> None:
+        view = self._seen()
+        if view is None:
+            return
+        title = Text(f"#{view.row.number} ")
+        title.append_text(plain(view.row.subject))
+        self.app.push_screen(ValuesScreen(title, whole_values(view)))
 
     def action_quotes(self) -> None:
         self.query_one(Thread).toggle_quotes()

@@ -41,7 +41,8 @@ list was only in a tooltip, out of a keyboard's reach)."""
 
 def _field(text: Text, label: str, value: Text | str | None, width: int) -> None:
     """One line: the label, then the value cut to the line with "…" (a 200-character
-    category took 8 lines; the whole value is in the panel's tooltip: ``full_values``)."""
+    category took 8 lines; the whole value is in the panel's tooltip, ``full_values``, and
+    behind F on the ticket, ``whole_values``)."""
     text.append(f"{label:<{LABEL_WIDTH}}", "dim")
     shown = value if isinstance(value, Text) else Text(value or "—")
     text.append_text(_one_line(shown, width - LABEL_WIDTH))
@@ -96,6 +97,12 @@ def _long_values(view: TicketView) -> list[tuple[str, str, int]]:
         ("Assignee", row.assignee or "", 1),
     ]
     return [value for value in values if value[1]]
+
+
+def whole_values(view: TicketView) -> list[tuple[str, Text]]:
+    """The values that come from people, whole, each with its label ("Category", …): what F
+    on a ticket shows, the panel cutting them to their lines."""
+    return [(label, plain(value, single_line=False)) for label, value, _ in _long_values(view)]
 
 
 def full_values(view: TicketView, width: int = TEXT_WIDTH) -> Text | None:

@@ -495,6 +495,12 @@ def test_a_failed_reply_merged_into_another_ticket_shows_there_and_resends(
     [reply] = [entry for entry in view.entries if entry.kind == "reply"]
     assert reply.delivery is not None and reply.delivery.id == reply_id
     assert [d.id for d in view.outgoing if d.resendable] == [reply_id]
+    with db.write() as s:
+        delivery = outbox.resend(s, admin, reply_id, now=NOW)
+    assert delivery.ticket_number == other
+    with db.read() as s:  # (said where the reply now is, not on the closed merged ticket)
+        assert [e.kind for e in ticket_detail(s, other).events].count("resent") == 1
+        assert "resent" not in [e.kind for e in ticket_detail(s, number).events]
 
 
 def test_a_survey_waiting_when_its_ticket_is_merged_away_is_withdrawn(

@@ -1462,12 +1462,22 @@ async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(
         agent = add_agent(session, desk_data.ada, "dee", name="Dee New", teams=["Support"])
         dee = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
     app = make_test_app(actor=dee)
-    async with app.run_test(size=(120, 40)) as pilot:
+    app.NOTIFICATION_TIMEOUT = HANG_SECONDS  # the toast stays until it is withdrawn
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: queue(app).view.name == "open" and bool(shown(app)), 10)
         assert (
             "Nothing open is assigned to you: showing All open (key 3). "
             "x takes the next ticket for you; 1 shows yours"
         ) in notifications(app)
+        await settle(pilot)
+        assert "Nothing open is" in "\n".join(screen_lines(app))
+        # The hint is the queue's: it does not stay over the ticket opened from it.
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), 10)
+        await settle(pilot)
+        assert "Nothing open is" not in "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen), 10)
         await pilot.press("1")
         await wait_for(pilot, lambda: queue(app).view.name == "mine", 10)
         await settle(pilot)

@@ -1,7 +1,7 @@
 """A ticket whose category and tags are as long as the desk takes, at 80x24: the category is
 one line of the side panel, the tags three, cut with "…", the fields under them in sight;
-the whole values are the panel's tooltip (they took 5 and 10 lines, pushing the deadlines
-off the screen)."""
+the whole values are the panel's tooltip and, from the keyboard, behind F (they took 5 and
+10 lines, pushing the deadlines off the screen)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from textual.widgets import Static
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.screens.values import ValuesScreen
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_ticket, screen_lines
+from tests.screens.ticket_helpers import open_ticket, screen_lines, settle, until
 
 CATEGORY = ("Hardware and peripherals / printers / " * 3)[:100].strip()
 TAGS = [f"tag-{n}-" + "x" * 40 for n in range(5)]
@@ -41,3 +42,27 @@ async def test_a_long_category_is_one_line_and_long_tags_three(
         assert [line for line in lines if "Updated" in line]
         tooltip = app.screen.query_one("#side-fields", Static).tooltip
         assert tooltip is not None and CATEGORY in str(tooltip) and TAGS[-1] in str(tooltip)
+
+
+async def test_the_values_cut_to_their_line_are_whole_behind_a_key(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """F shows the side panel's values whole: the tooltip was out of a keyboard's reach."""
+    number = desk_data.numbers["printer"]
+    desk = Desk(desk_data.db, desk_data.ada)
+    desk.ticket_set_category(number, CATEGORY)
+    desk.ticket_tag(number, add=TAGS)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ticket = await open_ticket(pilot, number)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, ValuesScreen)
+        text = " ".join(" ".join(line.strip(" │") for line in screen_lines(app)).split())
+        assert f"Category {' '.join(CATEGORY.split())} Tags" in text
+        await pilot.press("end")  # (the box scrolls from the keyboard too)
+        await settle(pilot)
+        text = " ".join(" ".join(line.strip(" │") for line in screen_lines(app)).split())
+        assert f"{TAGS[-1]} Team Support" in text
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is ticket)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -25,6 +26,7 @@ from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScr
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
 from helpdesk_tui.storage.models import Activity
+from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import MessageView, Thread
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
@@ -193,6 +195,27 @@ async def test_thread_kinds_side_panel_and_history(
         assert screen.query_one("#ticket-main").current == "history"  # type: ignore[attr-defined]
         await pilot.press("h")
         assert screen.query_one("#ticket-main").current == "thread"  # type: ignore[attr-defined]
+
+
+async def test_a_key_typed_right_after_h_goes_to_the_pane_it_shows(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """h and End arriving together (typed quickly, or read in one go from the terminal):
+    End scrolls the history just shown, not the thread just hidden. The focus moved a
+    moment after the switch, so the End went to the thread."""
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        for i in range(30):
+            thread.add_note(s, desk_data.ada, number, body=f"Note {i:02}")
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        history = screen.query_one(HistoryLog)
+        app.post_message(events.Key("h", "h"))
+        app.post_message(events.Key("end", None))
+        await settle(pilot)
+        assert app.focused is history
+        assert "created" in "\n".join(screen_lines(app))
 
 
 async def test_quoted_history_is_folded_until_asked(
