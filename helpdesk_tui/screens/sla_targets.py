@@ -30,6 +30,19 @@ from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
+def _kept(policy: SlaPolicyView) -> tuple[object, ...]:
+    """What a save writes back as it was read."""
+    return (
+        policy.priority,
+        policy.organization,
+        policy.type,
+        policy.category,
+        policy.calendar,
+        policy.next_response,
+        policy.warn_percent,
+    )
+
+
 class SlaTargetsScreen(ModalScreen[int | None]):
     """Dismisses with how many open tickets got new due times, or None (Escape)."""
 
@@ -84,8 +97,16 @@ class SlaTargetsScreen(ModalScreen[int | None]):
     @work(thread=True, exclusive=True, group="targets-save", exit_on_error=False)
     def save(self, first: str, resolve: str) -> None:
         p = self.policy
+        desk = desk_app(self).desk
         try:
-            changed = desk_app(self).desk.sla_set_policy(
+            now = next(
+                (q for q in desk.sla_policies() if q.name == p.name and not q.built_in), None
+            )
+            if now is None:
+                raise DeskError(f"policy {p.name} is no longer there; Esc, and see the list again")
+            if _kept(now) != _kept(p):  # (its scope, calendar or other targets: not lost)
+                raise DeskError(f"policy {p.name} was changed meanwhile; Esc, and open it again")
+            changed = desk.sla_set_policy(
                 p.name,
                 first_response=first,
                 next_response=p.next_response,

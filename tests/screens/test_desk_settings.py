@@ -146,6 +146,32 @@ async def test_an_admin_edits_a_policy_s_targets_and_the_clocks_follow(
     assert (vip.priority, vip.type, vip.calendar) == ("high", "incident", "Berlin [b]x[/b]")
 
 
+async def test_a_policy_changed_meanwhile_is_not_written_back_as_it_was_read(
+    make_test_app: AppFactory, policies: Desk
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_settings(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, SlaTargetsScreen))
+        form = app.screen
+        policies.sla_set_policy(  # another admin, meanwhile: the calendar goes
+            "vip-incidents",
+            first_response="30m",
+            next_response="2h",
+            resolution="8h",
+            priority="high",
+            ticket_type="incident",
+        )
+        form.query_one("#targets-first", Input).value = "45m"
+        await pilot.press("enter")
+        error = form.query_one("#targets-error", Static)
+        await until(pilot, lambda: "changed meanwhile" in str(error.render()))
+        assert app.screen is form
+    vip = policies.sla_policies()[0]
+    assert (vip.first_response, vip.calendar) == ("30m", None)
+
+
 async def test_an_agent_reads_the_settings_and_cannot_change_them(
     make_test_app: AppFactory, policies: Desk, desk_data: DeskData
 ) -> None:
