@@ -836,6 +836,11 @@ class HelpdeskApp(App[None]):
             "Canned responses", "List, add, edit and delete canned responses", self.action_canned
         )
         yield SystemCommand(
+            "Desk settings: SLA, routing, surveys",
+            "SLA policies and calendars, the routing rules and their check, surveys (D)",
+            self.action_desk_settings,
+        )
+        yield SystemCommand(
             "Reports",
             "Volume, response times, SLA, agents, satisfaction (F4)",
             self.action_reports,
@@ -867,6 +872,13 @@ class HelpdeskApp(App[None]):
         from helpdesk_tui.screens.canned_manager import CannedManagerScreen
 
         self.push_screen(CannedManagerScreen())
+
+    def action_desk_settings(self) -> None:
+        if self._later(self.action_desk_settings, "Desk settings show"):
+            return
+        from helpdesk_tui.screens.desk_settings import DeskSettingsScreen
+
+        self.push_screen(DeskSettingsScreen())
 
     def keep_drafts(self) -> list[str]:
         """Every text being written (replies, notes, articles, canned responses) saved as

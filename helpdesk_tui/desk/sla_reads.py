@@ -39,6 +39,17 @@ class SlaPolicyView:
     name: str
     description: str
     built_in: bool
+    priority: str | None = None
+    organization: str | None = None
+    type: str | None = None
+    category: str | None = None
+    calendar: str | None = None
+    """The business calendar's name; ``None`` is the built-in one."""
+    first_response: str = ""
+    next_response: str = ""
+    resolution: str = ""
+    """The targets as written (``4h``, ``1h30m``; business time), as ``policy set`` takes them."""
+    warn_percent: int = sla.DEFAULT_WARN_PERCENT
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,23 @@ def load_rules(reader: Reader) -> tuple[list[sla.Policy], dict[str, sla.Calendar
     return policies, {c.name: c for c in calendars.values()}
 
 
+def _policy_view(p: sla.Policy) -> SlaPolicyView:
+    return SlaPolicyView(
+        p.name,
+        p.describe(),
+        p.built_in,
+        priority=p.priority,
+        organization=p.organization,
+        type=p.type,
+        category=p.category,
+        calendar=p.calendar,
+        first_response=sla.duration(p.targets.first_response),
+        next_response=sla.duration(p.targets.next_response),
+        resolution=sla.duration(p.targets.resolution),
+        warn_percent=p.warn_percent,
+    )
+
+
 class SlaReads(DeskService):
     """The policies, calendars and tiers, as every agent may read them."""
 
@@ -109,10 +137,7 @@ class SlaReads(DeskService):
         """The admins' policies, then the built-in ones they fall back on."""
         with self._read_rows() as conn:
             policies, _calendars = load_rules(conn)
-        return [
-            SlaPolicyView(p.name, p.describe(), p.built_in)
-            for p in (*policies, *sla.BUILT_IN_POLICIES)
-        ]
+        return [_policy_view(p) for p in (*policies, *sla.BUILT_IN_POLICIES)]
 
     def sla_calendars(self) -> list[SlaCalendarView]:
         """The built-in business calendar, then the admins'."""

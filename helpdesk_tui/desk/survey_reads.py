@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
+
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.settings import switch
+from helpdesk_tui.storage.core_tables import survey_opt_out
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
@@ -28,3 +31,8 @@ class SurveyReads(DeskService):
         """Whether this desk sends surveys."""
         with self._read_rows() as conn:
             return surveys_enabled(conn)
+
+    def satisfaction_opt_out_count(self) -> int:
+        """How many requesters asked never to get a survey (``survey opt-out``)."""
+        with self._read_rows() as conn:
+            return int(conn.execute(select(func.count()).select_from(survey_opt_out)).scalar_one())

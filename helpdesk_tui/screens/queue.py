@@ -263,6 +263,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
         Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
+        Binding("D", "app.desk_settings", "Desk settings", show=False, id="queue.settings"),
         *(
             Binding(key, f"view({n})", f"View {n + 1}", show=False, id=f"queue.view{n + 1}")
             for n, key in enumerate(VIEW_KEYS)

@@ -197,7 +197,12 @@ def test_a_token_rates_only_its_own_ticket(db: Database, admin: Actor) -> None:
 def test_one_survey_per_ticket_and_the_switches(db: Database, admin: Actor) -> None:
     desk = Desk(db, admin)
     first, quiet, opted = (_ticket(db, admin, f"{n}@example.com") for n in ("a", "b", "c"))
+    assert desk.satisfaction_opt_out_count() == 0
     desk.satisfaction_opt_out("c@example.com")
+    desk.satisfaction_opt_out("c@example.com")  # (once is once)
+    desk.satisfaction_opt_out("d@example.com")
+    desk.satisfaction_opt_out("d@example.com", False)
+    assert desk.satisfaction_opt_out_count() == 1
     for _ in range(2):
         for number in (first, opted):
             with db.write() as session:

@@ -354,6 +354,35 @@ def test_bad_policies_and_who_may_change_them(db: Database, admin: Actor, agent_
     assert not [p for p in desk.sla_policies() if not p.built_in]
 
 
+def test_a_policy_is_read_with_its_scope_and_targets_as_set_takes_them(
+    db: Database, admin: Actor
+) -> None:
+    """(What the TUI's desk settings edit: the two targets, the rest written back as read.)"""
+    desk = _desk(db, admin)
+    desk.sla_set_calendar("Berlin", timezone="Europe/Berlin")
+    desk.sla_set_policy(
+        "vip",
+        first_response="90m",
+        next_response="2h",
+        resolution="1h30m",
+        priority="high",
+        ticket_type="incident",
+        category="Network",
+        calendar="Berlin",
+        warn_percent=60,
+    )
+    vip, *rest = desk.sla_policies()
+    assert (vip.name, vip.priority, vip.type, vip.category, vip.calendar) == (
+        "vip", "high", "incident", "Network", "Berlin"
+    )  # fmt: skip
+    assert (vip.first_response, vip.next_response, vip.resolution, vip.warn_percent) == (
+        "1h30m", "2h", "1h30m", 60
+    )  # fmt: skip
+    assert vip.organization is None and not vip.built_in
+    urgent = next(p for p in rest if p.name == "default-urgent")
+    assert (urgent.built_in, urgent.calendar, urgent.first_response) == (True, None, "1h")
+
+
 def test_tiers_move_tickets_between_the_tiers_teams_and_tell_them(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:

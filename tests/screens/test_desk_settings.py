@@ -1,0 +1,220 @@
+"""The desk settings screen (D on the queue, the palette): SLA policies and calendars, the
+routing rules and their check, the surveys; an admin edits a policy's targets and switches
+the surveys, an agent reads. Snapshots at 80x24 on the seeded screen desk, one per tab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static, TabbedContent
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.config import Settings
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.screens.confirm import ChoiceScreen
+from helpdesk_tui.screens.desk_settings import READ_ONLY, DeskSettingsScreen
+from helpdesk_tui.screens.sla_targets import SlaTargetsScreen
+from tests.screens.conftest import DeskData
+from tests.screens.ticket_helpers import screen_lines, settle, until
+
+AppFactory = Callable[..., HelpdeskApp]
+
+HOSTILE_RULES = """
+[teams.Support]
+assign = "round_robin"
+
+[[set]]
+name = "triage"
+match = "first"
+[[set.rule]]
+name = "Invoices \\u001b[2J[bold red]pwn[/]"
+if = { subject_contains = ["invoice", "\\u001b]52;c;aGVsbG8=\\u0007[link=file:///etc]x"] }
+then = { team = "Support", priority = "high" }
+[[set.rule]]
+name = "Night shift"
+if = { business_hours = false }
+then = { team = "Nightwatch" }
+"""
+"""A rule's name and pattern with escape sequences and markup; a team the desk lacks."""
+
+
+@pytest.fixture
+def policies(desk_data: DeskData) -> Desk:
+    """A calendar with a hostile name and a policy on it, beside the built-in ones."""
+    desk = Desk(desk_data.db, desk_data.ada)
+    desk.sla_set_calendar("Berlin [b]x[/b]", timezone="Europe/Berlin", holidays="DE-BE")
+    desk.sla_set_policy(
+        "vip-incidents",
+        first_response="30m",
+        next_response="2h",
+        resolution="8h",
+        priority="high",
+        ticket_type="incident",
+        calendar="Berlin [b]x[/b]",
+    )
+    desk.satisfaction_opt_out("kim@example.com")
+    return desk
+
+
+@pytest.fixture
+def rules_app(
+    make_test_app: AppFactory,
+    desk_data: DeskData,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AppFactory:
+    """The app reading HOSTILE_RULES from ``rules.toml`` (a relative path: the same in every
+    run's picture)."""
+    (tmp_path / "rules.toml").write_text(HOSTILE_RULES, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(database_url=desk_data.db.url, rules_file=Path("rules.toml"))
+    return lambda **kw: make_test_app(settings=settings, **kw)
+
+
+async def open_settings(pilot: Pilot[None], tab: str = "1") -> DeskSettingsScreen:
+    await settle(pilot)
+    await pilot.press("D")
+    await until(pilot, lambda: isinstance(pilot.app.screen, DeskSettingsScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, DeskSettingsScreen)
+    await until(pilot, lambda: screen.settings is not None)
+    await settle(pilot)
+    await pilot.press(tab)
+    await settle(pilot)
+    assert screen.query_one(TabbedContent).active == {"1": "sla", "2": "routing"}.get(
+        tab, "surveys"
+    )
+    return screen
+
+
+@pytest.mark.parametrize("tab", ["1", "2", "3"])
+def test_desk_settings_80x24(
+    snap_compare: Any, rules_app: AppFactory, policies: Desk, desk_data: DeskData, tab: str
+) -> None:
+    """1: the policies (the desk's, then the built-in ones) and calendars, the admin's hint;
+    2: the rules, their check's first fault (a team the desk lacks), hostile names plain;
+    3: surveys off (the seeded desk's), one requester opted out."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await open_settings(pilot, tab)
+
+    assert snap_compare(rules_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def _text(screen: DeskSettingsScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_an_admin_edits_a_policy_s_targets_and_the_clocks_follow(
+    make_test_app: AppFactory, policies: Desk
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot)
+        assert screen.selected_policy() is not None
+        assert screen.selected_policy().name == "vip-incidents"  # type: ignore[union-attr]
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, SlaTargetsScreen))
+        form = app.screen
+        first, resolve = (
+            form.query_one("#targets-first", Input),
+            form.query_one("#targets-resolve", Input),
+        )
+        assert (first.value, resolve.value) == ("30m", "8h")
+        first.value, resolve.value = "soon", "6h"
+        await pilot.press("enter")
+        error = form.query_one("#targets-error", Static)
+        await until(pilot, lambda: "first response target" in str(error.render()))
+        assert "\n" not in str(error.render()).strip()
+        assert app.screen is form and (first.value, resolve.value) == ("soon", "6h")
+        assert policies.sla_policies()[0].first_response == "30m"  # nothing written
+        first.value = "45m"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        await until(
+            pilot, lambda: any("vip-incidents saved" in n.message for n in app._notifications)
+        )
+        await until(pilot, lambda: screen.settings.policies[0].first_response == "45m")  # type: ignore[union-attr]
+    vip = policies.sla_policies()[0]
+    assert (vip.name, vip.first_response, vip.resolution, vip.next_response) == (
+        "vip-incidents", "45m", "6h", "2h"
+    )  # fmt: skip
+    assert (vip.priority, vip.type, vip.calendar) == ("high", "incident", "Berlin [b]x[/b]")
+
+
+async def test_a_policy_changed_meanwhile_is_not_written_back_as_it_was_read(
+    make_test_app: AppFactory, policies: Desk
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_settings(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, SlaTargetsScreen))
+        form = app.screen
+        policies.sla_set_policy(  # another admin, meanwhile: the calendar goes
+            "vip-incidents",
+            first_response="30m",
+            next_response="2h",
+            resolution="8h",
+            priority="high",
+            ticket_type="incident",
+        )
+        form.query_one("#targets-first", Input).value = "45m"
+        await pilot.press("enter")
+        error = form.query_one("#targets-error", Static)
+        await until(pilot, lambda: "changed meanwhile" in str(error.render()))
+        assert app.screen is form
+    vip = policies.sla_policies()[0]
+    assert (vip.first_response, vip.calendar) == ("30m", None)
+
+
+async def test_an_agent_reads_the_settings_and_cannot_change_them(
+    make_test_app: AppFactory, policies: Desk, desk_data: DeskData
+) -> None:
+    app = make_test_app(actor=desk_data.bob)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Desk settings: SLA, routing, surveys" in titles  # (agents read them too)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys = app.screen.query_one("#help-keys", DataTable)
+        rows = [tuple(str(c) for c in keys.get_row_at(i)) for i in range(keys.row_count)]
+        assert ("D", "Desk settings", "queue.settings") in rows
+        await pilot.press("escape")
+        screen = await open_settings(pilot)
+        assert READ_ONLY in _text(screen, "#sla-hint")
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "Edit targets" not in screen_lines(app)[-1]
+        await pilot.press("3")
+        await settle(pilot)
+        assert READ_ONLY in _text(screen, "#surveys-text")
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.screen is screen
+    assert policies.sla_policies()[0].first_response == "30m"
+    assert policies.satisfaction_surveys_on() is False
+
+
+async def test_an_admin_switches_surveys_after_saying_yes(
+    make_test_app: AppFactory, policies: Desk
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, "3")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("escape")  # the safe answer: nothing changes
+        await until(pilot, lambda: app.screen is screen)
+        assert policies.satisfaction_surveys_on() is False
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: "are on" in _text(screen, "#surveys-text"))
+    assert policies.satisfaction_surveys_on() is True
