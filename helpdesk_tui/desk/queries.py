@@ -263,11 +263,15 @@ def ticket_detail(
     ]
     events_read = select(event).where(Event.ticket_id == ticket.id)
     if latest is None:
-        events_read = events_read.order_by(Event.id)
+        events = [
+            _event_view(values, number)
+            for values in session.execute(events_read.order_by(Event.id))
+        ]
     else:
-        newest_events = events_read.order_by(Event.id.desc()).limit(latest).subquery()
-        events_read = select(newest_events).order_by(newest_events.c.id)
-    events = [_event_view(values, number) for values in session.execute(events_read)]
+        # Walked back from the ticket's newest event on ix_event_ticket_id (ticket_id, id),
+        # stopping after ``latest``; put oldest first here, not by a sort in the database.
+        backwards = session.execute(events_read.order_by(Event.id.desc()).limit(latest)).all()
+        events = [_event_view(values, number) for values in reversed(backwards)]
     merged_into = None
     if ticket.merged_into_id is not None:
         merged_into = session.execute(

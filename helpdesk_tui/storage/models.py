@@ -349,6 +349,10 @@ class Event(Table, table=True):
 
     __table_args__ = (
         Index("ix_event_ticket_version", "ticket_id", "ticket_version"),
+        # A ticket's events in the order they were written: its newest changes are read by
+        # walking back from its highest id (merged-in events keep their versions, so
+        # version order is not id order). Migration 0036.
+        Index("ix_event_ticket_id", "ticket_id", "id"),
         Index("ix_event_created", "created_at", "id"),
     )
 

@@ -109,3 +109,46 @@ def test_opening_a_ticket_reads_the_agents_once(
         event.remove(db.engine, "before_cursor_execute", seen)
     assert [e.author for e in view.entries if e.kind == "note"] == ["bob", "ada"]
     assert len([q for q in statements if re.search(r"\bFROM agent\b", q)]) == 1
+
+
+def test_a_long_tickets_newest_changes_are_an_index_walk(db: Database, admin: Actor) -> None:
+    """The screen's first read of a ticket's newest changes walks ``ix_event_ticket_id``
+    back from the newest and stops: no sort of all the ticket's events (a temporary B-tree
+    on SQLite, a Sort on PostgreSQL, with sorts and sequential scans costed out there as
+    in test_queue_plans), whatever order a merge left their versions in."""
+    with db.write() as s:
+        number = create_ticket(s, admin, subject="VPN", body="down").number
+    for priority in ("high", "low", "urgent"):
+        with db.write() as s:
+            fields.set_priority(s, admin, number, priority)
+    sent: list[tuple[str, object]] = []
+
+    def seen(_c: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if re.search(r"\bFROM event\b", statement) and "LIMIT" in statement:
+            sent.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.read() as s:
+            view = load_view(s, number, latest=2)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert [line.text for line in view.history] == [
+        "ada: priority high → low",
+        "ada: priority low → urgent",
+    ]
+    ((statement, params),) = sent
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+            plan = " | ".join(str(row[-1]) for row in rows)
+            assert "USING INDEX ix_event_ticket_id" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+            return
+        for setting in ("seqscan", "bitmapscan", "sort"):
+            conn.exec_driver_sql(f"SET enable_{setting} = off")
+        plan = " | ".join(
+            str(row[0]) for row in conn.exec_driver_sql("EXPLAIN " + statement, params)
+        )
+        assert "ix_event_ticket_id" in plan, plan
+        assert "Sort" not in plan and "Seq Scan" not in plan, plan
