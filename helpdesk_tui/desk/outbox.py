@@ -424,6 +424,8 @@ class Bounce:
 
     outbox_id: int
     ticket_id: int | None
+    """The ticket the mail is on now: a reply's, where a merge moved it (the outbox row keeps
+    the merged, closed ticket's id), else the row's own."""
     message_id: int | None
     previous_status: str
 
@@ -490,7 +492,8 @@ def record_bounce(
         session.add(row)
     reply = row if undelivered and row.kind == "reply" else None
     _withdraw_waiting_surveys(session, withdrawn, reply)
-    return Bounce(row.id, row.ticket_id, row.message_id, previous)
+    ticket = _ticket_of_mail(session, row)
+    return Bounce(row.id, ticket.id if ticket else row.ticket_id, row.message_id, previous)
 
 
 def _key(address: str) -> str:

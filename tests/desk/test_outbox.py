@@ -503,6 +503,37 @@ def test_a_failed_reply_merged_into_another_ticket_shows_there_and_resends(
         assert "resent" not in [e.kind for e in ticket_detail(s, number).events]
 
 
+def test_a_bounce_of_a_reply_merged_into_another_ticket_names_that_ticket(
+    db: Database, admin: Actor
+) -> None:
+    """ann's ticket was answered and merged into her other one; then the answer bounced.
+    The bounce and the list of undelivered mail name the ticket the reply is on now, not
+    the merged, closed one its outbox row keeps."""
+    number, reply_id = _reply(db, admin)
+    _claim(db)
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        other = create_ticket(
+            s, MAIL, subject="Printer smokes", body="Still", requester_email="ann@example.org"
+        )
+        other_id, other_number = other.id, other.number
+    with db.write() as s:
+        relations.merge(s, admin, number, other_number)
+    with db.write() as s:
+        bounce = outbox.record_bounce(
+            s, f"<out.{number}@desk.test>", dsn_status="5.1.1", diagnostic="no such user", now=NOW
+        )
+    assert bounce is not None and bounce.outbox_id == reply_id
+    assert bounce.ticket_id == other_id != _row(db, reply_id).ticket_id
+    with db.read() as s:
+        [shown] = mail_reads.undelivered(s)
+    assert (shown.id, shown.status, shown.ticket_number) == (
+        reply_id,
+        OutboxStatus.BOUNCED,
+        other_number,
+    )
+
+
 def test_a_survey_waiting_when_its_ticket_is_merged_away_is_withdrawn(
     db: Database, admin: Actor
 ) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from helpdesk_tui.desk import fields, machine, thread
+from helpdesk_tui.desk import fields, machine, relations, thread
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.mail.ingest import (
@@ -705,6 +705,33 @@ def test_a_bounce_of_our_mail_is_noted_with_status_and_diagnostic(
     assert (ack.status, ack.dsn_status) == (OutboxStatus.BOUNCED, "5.1.2")
     assert "Host or domain name not found" in (ack.dsn_diagnostic or "")
     assert status_of(db, number) == "new" and len(tickets(db)) == 1
+
+
+def test_a_bounce_of_a_reply_a_merge_moved_is_noted_where_the_reply_now_is(
+    db: Database, config: IngestConfig, admin: Actor
+) -> None:
+    """ann's first ticket was answered, then merged into her second; the answer bounced.
+    The report is noted on the second ticket, whose thread holds the reply, and says so
+    there: the outbox row keeps the merged ticket's id, which is closed."""
+    first = one(db, config, email(sender="typo@exmaple.org", subject="VPN")).ticket_number or 0
+    second = one(db, config, email(sender="typo@exmaple.org", subject="Wi-Fi")).ticket_number
+    assert second is not None
+    with db.write() as session:
+        thread.reply(session, admin, first, body="Restart it.")
+    assign_outgoing_ids(db)
+    with db.write() as session:
+        relations.merge(session, admin, first, second)
+    [reply] = outbox(db, "reply")
+    assert reply.email_message_id is not None
+
+    result = one(db, config, delivery_report(reply.email_message_id))
+
+    assert (result.outcome, result.ticket_number) == (Outcome.BOUNCE, second)
+    assert "Status: 5.1.2" in messages(db, second)[-1].body
+    assert messages(db, first) == []
+    [event] = events(db, "bounce")
+    assert event.ticket_number == second
+    assert outbox(db, "reply")[0].status == OutboxStatus.BOUNCED
 
 
 def test_a_delay_notice_is_noted_but_the_mail_is_not_failed(
