@@ -203,6 +203,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
             {
                 "policies": state.policies,
                 "next_alert_at": _iso(state.next_alert_at),
+                "overdue": state.overdue,
                 "alerts": where,
                 "last_pass_at": _iso(state.last_pass_at),
                 "runner": state.runner,
@@ -213,6 +214,8 @@ def status(runtime: Runtime, as_json: bool) -> None:
     policies = "1 policy" if state.policies == 1 else f"{state.policies} policies"
     last = _when(state.last_pass_at) if state.last_pass_at else "never"
     upcoming = _when(state.next_alert_at) if state.next_alert_at else "none"
+    if state.overdue:
+        upcoming = f"overdue since {upcoming}: run `helpdesk mail run` or open the TUI"
     runner = f" by {line(state.runner)}" if state.runner else ", none running now"
     click.echo(
         f"SLA: {policies} (and the built-in ones); next alert {upcoming}; "

@@ -52,7 +52,7 @@ from helpdesk_tui.desk.demo_story import Batch, Clock, DemoPerson, StoryWriter
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.report_catchup import BULK_REPLAY
 from helpdesk_tui.desk.report_service import ReportService, Rules, Written
-from helpdesk_tui.desk.satisfaction import Surveys
+from helpdesk_tui.desk.satisfaction import FOLLOW_UP_TAG, Surveys
 from helpdesk_tui.desk.sla_reads import load_rules
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.statuses import ALL_STATUSES
@@ -377,7 +377,7 @@ def _make_cast(
         conn, Team, "name", [{"name": n, "description": d} for n, d in TEAMS.items()]
     )
     agents = _make_agents(conn, team_ids, start)
-    tag_names = sorted({tag for c in CATEGORIES for tag in c.tags} | {"vip"})
+    tag_names = sorted({tag for c in CATEGORIES for tag in c.tags} | {"vip", FOLLOW_UP_TAG})
     tag_ids = _ensure(conn, Tag, "name", [{"name": name} for name in tag_names])
     domains = _make_organizations(conn, fake, max(5, min(300, tickets // 250)))
     contacts, new_contacts = _make_contacts(

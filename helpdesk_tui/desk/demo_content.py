@@ -288,6 +288,7 @@ GOOD_COMMENTS = (
 MIXED_COMMENTS = (
     "Solved in the end, but it took a few days.",
     "OK, though I had to explain the problem twice.",
+    "Better now, but it is still slow in the mornings.",
 )
 BAD_COMMENTS = (
     "Took over a week and nobody told me what was happening.",

@@ -51,7 +51,15 @@ from helpdesk_tui.desk.report_figures import HistoryEvent, TicketNow
 from helpdesk_tui.desk.report_rollups import Key, reply_key, ticket_keys
 from helpdesk_tui.desk.report_service import Rules
 from helpdesk_tui.desk.reports import DONE, day_number
-from helpdesk_tui.desk.satisfaction import SURVEY_KIND, Surveys, rating_entry, read_answer
+from helpdesk_tui.desk.satisfaction import (
+    FOLLOW_UP_TAG,
+    RATING_CONCERN,
+    SURVEY_KIND,
+    Surveys,
+    follow_up_reason,
+    rating_entry,
+    read_answer,
+)
 from helpdesk_tui.desk.sla_clock import event_fact, next_alert_at
 from helpdesk_tui.desk.statuses import ALL_STATUSES
 from helpdesk_tui.desk.subjects import reply_subject
@@ -670,7 +678,9 @@ class _Ticket:
         ``_ANSWER_HOURS`` if that is before now (``end``). The reply is in the thread as the
         mail intake keeps a survey answer, and the rating is what the desk reads in it
         (``satisfaction.read_answer``), recorded as ``record_rating`` records one: a
-        ``rated`` event by the mail intake, its own version, and a system entry."""
+        ``rated`` event by the mail intake, its own version, and a system entry; and a rating
+        that needs follow-up (``satisfaction.follow_up_reason``, the one rule) tags the ticket
+        ``follow-up`` and writes its ``rating_concern`` event, as there."""
         rng = survey_random(self.out.seed, self.number)
         if rng is None or self.resolved_at is None or self.survey is None:
             return
@@ -731,6 +741,12 @@ class _Ticket:
             )
         )
         self._event("mail", RATED, None, None, value)
+        concern = follow_up_reason(answer.score, answer.comment)
+        if concern is not None:  # (what ``record_rating`` writes then, by the one rule)
+            if FOLLOW_UP_TAG not in self.tags:
+                self.tags = sorted([*self.tags, FOLLOW_UP_TAG])
+                self._event("mail", "tag_added", "tags", None, FOLLOW_UP_TAG)
+            self._event("mail", RATING_CONCERN, None, None, concern)
         if closing:
             self.version += 1
             self.t = end

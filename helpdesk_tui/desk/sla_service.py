@@ -78,6 +78,9 @@ class SlaStatus:
     """The admins' policies (the built-in ones come on top)."""
     next_alert_at: datetime | None
     """The earliest alert coming or owed (past: owed, no pass has run since)."""
+    overdue: bool
+    """``next_alert_at`` has passed and no process runs the passes (nobody holds the alerts'
+    lease: no ``helpdesk mail run``, no terminal open): the alerts owed wait for one."""
     alerts_by_mail: bool
     """Alerts are mailed and shown in the terminal; False: the terminal only (no SMTP)."""
     last_pass_at: datetime | None
@@ -163,9 +166,11 @@ class SlaService(SlaReads):
         now = self.clock()
         with self._read() as session:
             holder = current_holder(session, SLA_LEASE, now=now)
+            next_alert = sla_alerts.next_alert_due(session)
             return SlaStatus(
                 policies=len(sla_clock.load_rules(session)[0]),
-                next_alert_at=sla_alerts.next_alert_due(session),
+                next_alert_at=next_alert,
+                overdue=holder is None and next_alert is not None and next_alert <= now,
                 alerts_by_mail=sends_mail(session, now),
                 last_pass_at=sla_alerts.last_pass(session),
                 runner=str(holder.holder) if holder is not None else None,

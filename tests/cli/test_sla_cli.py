@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import time_machine
 from sqlmodel import select
 
 from helpdesk_tui.storage.database import Database
@@ -96,8 +97,8 @@ def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
 
     before = json.loads(invoke("sla", "status", "--json").stdout)
     assert before == {
-        "policies": 0, "next_alert_at": None, "alerts": "terminal only", "last_pass_at": None,
-        "runner": None, "auto_escalate": "off",
+        "policies": 0, "next_alert_at": None, "overdue": False, "alerts": "terminal only",
+        "last_pass_at": None, "runner": None, "auto_escalate": "off",
     }  # fmt: skip
     result = invoke("ticket", "new", "--subject", "VPN", "--from", "a@example.com",
                     "--body", "down", "--priority", "high")  # fmt: skip
@@ -119,7 +120,7 @@ def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
     assert ticket.sla_alert_at is not None
     shown = json.loads(invoke("sla", "status", "--json").stdout)
     assert shown == {
-        "policies": 1, "next_alert_at": ticket.sla_alert_at.isoformat(),
+        "policies": 1, "next_alert_at": ticket.sla_alert_at.isoformat(), "overdue": False,
         "alerts": "mail and terminal", "last_pass_at": passed.isoformat(), "runner": None,
         "auto_escalate": "off",
     }  # fmt: skip
@@ -128,5 +129,15 @@ def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
     due = ticket.sla_alert_at.strftime("%Y-%m-%d %H:%M UTC")
     assert text.stdout == (
         f"SLA: 1 policy (and the built-in ones); next alert {due}; alerts: mail and terminal; "
+        "last pass 2026-12-04 12:00 UTC, none running now; auto-escalation off\n"
+    )
+    # Past it, with no process running the passes, the alerts are owed: the line says so.
+    with time_machine.travel(ticket.sla_alert_at + timedelta(minutes=1), tick=False):
+        late = invoke("sla", "status")
+        assert json.loads(invoke("sla", "status", "--json").stdout)["overdue"] is True
+    assert late.exit_code == 0, late.stderr
+    assert late.stdout == (
+        f"SLA: 1 policy (and the built-in ones); next alert overdue since {due}: run "
+        "`helpdesk mail run` or open the TUI; alerts: mail and terminal; "
         "last pass 2026-12-04 12:00 UTC, none running now; auto-escalation off\n"
     )

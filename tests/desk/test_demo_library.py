@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, func, select
 
@@ -16,13 +17,16 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kb_site import build_site
 from helpdesk_tui.desk.reports import ReportQuery
 from helpdesk_tui.desk.satisfaction import (
+    FOLLOW_UP_TAG,
+    RATING_CONCERN,
     SURVEY_KIND,
+    follow_up_reason,
     rating_entry,
     survey_answer,
     token_number,
 )
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Ticket
+from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Tag, Ticket, TicketTag
 from tests.desk.conftest import DEMO_NOW
 
 NOW = DEMO_NOW
@@ -31,16 +35,23 @@ STORIES_300_SEED_1 = "0a6e95bd78fb7f9944f426a17333d80987c9e52d3bd2a232732fb9e5e6
 added (commit c9bc074): every ticket's subject, status, times, messages and events."""
 
 
+def _story_event() -> Any:
+    """Not an event a rating wrote: ``rated``, and for a rating that needs follow-up the
+    ``follow-up`` tag and the ``rating_concern`` (``satisfaction.record_rating``)."""
+    follow_up = (col(Event.kind) == "tag_added") & (col(Event.new_value) == FOLLOW_UP_TAG)
+    return col(Event.kind).not_in(("rated", RATING_CONCERN)) & ~follow_up
+
+
 def _stories(db: Database) -> str:
     """A digest of the demo's tickets without what the surveys add (their outbox rows, the
-    answers, the ``rated`` events and system entries, and the time a resolved ticket was
-    rated as its last change): what the stories drew before ratings existed."""
+    answers, the events and system entries of the ratings, and the time a resolved ticket
+    was rated as its last change): what the stories drew before ratings existed."""
     with db.read() as s:
         rated = set(s.exec(select(Event.ticket_number).where(Event.kind == "rated")).all())
         before_rated = dict(  # (a rated resolved ticket's last change before its rating)
             s.exec(
                 select(Event.ticket_number, func.max(Event.created_at))
-                .where(col(Event.ticket_number).in_(rated), Event.kind != "rated")
+                .where(col(Event.ticket_number).in_(rated), _story_event())
                 .group_by(col(Event.ticket_number))
             ).all()
         )
@@ -91,7 +102,7 @@ def _stories(db: Database) -> str:
                 Event.actor,
                 Event.created_at,
             )
-            .where(col(Event.kind) != "rated")
+            .where(_story_event())
             .order_by(col(Event.ticket_number), col(Event.id))
         ).all()
     rows = [
@@ -134,7 +145,9 @@ def test_ratings_are_recorded_as_the_satisfaction_rule_records_them(demo_db: Dat
             ).all()
         }
         events = s.exec(
-            select(Event.ticket_number, Event.ticket_version, Event.kind, Event.actor)
+            select(Event.ticket_number, Event.ticket_version, Event.kind, Event.actor).order_by(
+                col(Event.id)
+            )
         ).all()
     closed = {n: t for n, t in done.items() if t.status == "closed"}
     resolved = {n: t for n, t in done.items() if t.status == "resolved"}
@@ -154,8 +167,11 @@ def test_ratings_are_recorded_as_the_satisfaction_rule_records_them(demo_db: Dat
         assert ticket.resolved_at is not None and ticket.resolved_at < at
         assert 1 <= int(value) <= 5
         entry = next(body for n, body, when in system if n == number and when == at)
-        assert rating_entry(int(value), entry.partition(": ")[2] or None) == (value, entry)
-        assert versions[number].count(version) == 1  # (record_rating bumps it)
+        comment = entry.partition(": ")[2] or None
+        assert rating_entry(int(value), comment) == (value, entry)
+        # (record_rating bumps it, and writes the follow-up at the rating's version)
+        follow_up = ["tag_added", RATING_CONCERN] if follow_up_reason(int(value), comment) else []
+        assert [k for n, v, k, _ in events if (n, v) == (number, version)] == ["rated", *follow_up]
         if ticket.closed_at is not None:  # the answer came before the close, after it
             assert at < ticket.closed_at
             assert max(versions[number]) == ticket.version == version + 1
@@ -169,6 +185,44 @@ def test_ratings_are_recorded_as_the_satisfaction_rule_records_them(demo_db: Dat
     assert shown is not None and shown.score == int(value)
     assert desk.satisfaction_of(next(n for n in closed if n not in rated)) is None
     assert desk.satisfaction_of(rated_resolved[0][0]) is not None
+
+
+def test_the_ratings_the_follow_up_rule_picks_are_tagged_and_alert(demo_db: Database) -> None:
+    """A demo desk's low ratings, and those whose comment reports a problem, went through
+    ``satisfaction.follow_up_reason`` as a survey answer's do: the ``follow-up`` tag is on
+    exactly those tickets, each has its ``rating_concern`` event, and a supervisor's alert
+    line ("Customer rating") reads them."""
+    with demo_db.read() as s:
+        entries = s.exec(
+            select(Ticket.number, Message.body)
+            .join(Ticket, col(Message.ticket_id) == Ticket.id)
+            .where(Message.kind == "system", col(Message.body).startswith("Satisfaction rating "))
+        ).all()
+        tagged = set(
+            s.exec(
+                select(Ticket.number)
+                .join(TicketTag, col(TicketTag.ticket_id) == Ticket.id)
+                .join(Tag, col(Tag.id) == TicketTag.tag_id)
+                .where(Tag.name == FOLLOW_UP_TAG)
+            ).all()
+        )
+        concerns = dict(
+            s.exec(
+                select(Event.ticket_number, Event.new_value).where(Event.kind == RATING_CONCERN)
+            ).all()
+        )
+    picked: dict[int, str] = {}
+    for number, body in entries:
+        head, _, comment = body.partition(": ")
+        reason = follow_up_reason(int(head.split()[-1].split("/")[0]), comment or None)
+        if reason is not None:
+            picked[number] = reason
+    assert entries and len(picked) < len(entries)
+    assert any("low rating" in r for r in picked.values())
+    assert tagged == set(picked) and concerns == picked
+    desk = Desk(demo_db, Actor("ada", None, "admin"))
+    alerts = desk.sla_alerts_since(0, limit=100_000)
+    assert {a.number for a in alerts if a.title == "Customer rating"} == set(picked)
 
 
 def test_every_resolution_sent_its_survey_and_every_rating_answers_it(demo_db: Database) -> None:

@@ -427,3 +427,32 @@ def test_tiers_move_tickets_between_the_tiers_teams_and_tell_them(
         "ada: escalated from tier 1 (Support) to tier 2 (Network), manual",
         "ada: de-escalated from tier 2 (Network) to tier 1 (Support), manual",
     ]
+
+
+def test_sla_status_says_an_alert_owed_with_no_pass_running_is_overdue(
+    db: Database, admin: Actor
+) -> None:
+    """Before the next alert it is coming; once past it, with nobody holding the alerts'
+    lease (no ``helpdesk mail run``, no terminal), it is overdue; a live runner's pass is
+    about to take it, so it is not."""
+    from datetime import timedelta
+
+    from helpdesk_tui.desk import leases
+    from helpdesk_tui.desk.mail_reads import SLA_LEASE
+
+    _new(db, admin, "high")
+    with db.read() as session:
+        alert_at = session.exec(select(Ticket.sla_alert_at)).one()
+    assert alert_at is not None
+
+    def status(at: datetime) -> tuple[datetime | None, bool]:
+        state = Desk(db, admin, clock=lambda: at).sla_status()
+        return state.next_alert_at, state.overdue
+
+    assert status(alert_at - timedelta(seconds=1)) == (alert_at, False)
+    assert status(alert_at + timedelta(seconds=1)) == (alert_at, True)
+    later = alert_at + timedelta(hours=3)
+    with db.write() as session:
+        assert leases.acquire(session, SLA_LEASE, "mailer", ttl=timedelta(minutes=1), now=later)
+    assert status(later) == (alert_at, False)
+    assert status(later + timedelta(minutes=2)) == (alert_at, True)  # (its lease ran out)
