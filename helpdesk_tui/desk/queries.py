@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -102,9 +103,10 @@ class TicketDetail:
     rating: Rating | None = None
     """The customer's latest satisfaction rating."""
 
-    @property
+    @cached_property
     def deliveries(self) -> dict[int, Delivery]:
-        """The mail of each agent's reply, by thread message id (the newest row wins)."""
+        """The mail of each agent's reply, by thread message id (the newest row wins); made
+        once per detail (:meth:`recipients` asks it for each message)."""
         return {d.message_id: d for d in self.outgoing if d.message_id is not None}
 
     def as_json(self) -> dict[str, Any]:

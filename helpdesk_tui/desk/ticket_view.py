@@ -172,9 +172,7 @@ def load_view(session: Session, number: int, *, latest: int | None = READ_FIRST)
         by_message.setdefault(item.message_id, []).append(item)
     entries = []
     for message in detail.messages:
-        delivery = sent.get(message.id)
-        to = message.to_addresses or (delivery.to if delivery else None)
-        cc = message.cc_addresses or (delivery.cc if delivery else None)
+        to, cc = detail.recipients(message)
         entries.append(
             Entry(
                 kind=message.kind,
@@ -183,7 +181,7 @@ def load_view(session: Session, number: int, *, latest: int | None = READ_FIRST)
                 body=parts.get(message.id, ("", 0))[0],
                 channel=message.channel,
                 attachments=by_message.get(message.id, []),
-                delivery=delivery,
+                delivery=sent.get(message.id),
                 message_id=message.id,
                 to=to or "",
                 cc=cc or "",
