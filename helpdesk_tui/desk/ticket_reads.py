@@ -257,16 +257,18 @@ def ticket_outbox(session: Reader, ticket_id: int) -> list[Delivery]:
     rows = list(
         session.execute(select(outbox).where(Outbox.ticket_id == ticket_id).order_by(Outbox.id))
     )
-    replies = session.execute(
-        select(Message.id).where(Message.ticket_id == ticket_id, Message.kind == MessageKind.REPLY)
-    ).scalars()
-    mine = {row.message_id for row in rows}
-    moved = [mid for mid in replies if mid not in mine]
-    if moved:  # (each read an index's: one OR over both columns scanned the outbox)
-        rows += session.execute(
-            select(outbox).where(Outbox.message_id.in_(moved), Outbox.ticket_id != ticket_id)
-        ).all()
-        rows.sort(key=lambda row: row.id)
+    # (two reads, each an index's: one OR over both columns scanned the outbox)
+    moved = session.execute(
+        select(outbox)
+        .join(message, Message.id == Outbox.message_id)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.kind == MessageKind.REPLY,
+            Outbox.ticket_id != ticket_id,
+        )
+    ).all()
+    if moved:
+        rows = sorted([*rows, *moved], key=lambda row: row.id)
     return [delivery_of(row, number) for row in rows]
 
 
