@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
 OUTBOX_LEASE = "mail.outbox"
+"""The outbox sender's lease (``mail/service``): its row says when one last ran."""
 SLA_LEASE = "sla.alerts"
 """The lease of the one process that runs the SLA alert passes (``sla_alerts``)."""
-"""The outbox sender's lease (``mail/service``): its row says when one last ran."""
 SENDER_GONE = timedelta(days=1)
 """How long after the last outbox sender stopped the desk still counts as sending mail."""
 
