@@ -157,10 +157,17 @@ class Inbound:
     list_address: str | None = None
     """The list's posting address (``List-Post``) on a list's copy: never the requester's or
     the reply address, which would send an agent's reply to every subscriber."""
+    list_id: str | None = None
+    """Which list a list's copy came through (its ``List-Id`` identifier, else its
+    ``List-Post`` address); None: not a list's copy, or one that does not say."""
+    list_tag: str | None = None
+    """A list's copy's first leading ``[…]`` tag when none names the list: the list's own
+    when its earlier mail carried it too, which ``desk/list_tags`` knows and strips."""
     message_id: str | None = None
     subject: str = ""
-    """The subject, without a mailing list's tag on a list's copy (``noise.list_subject``):
-    the ticket's; the message keeps the one it came with (``email.subject``)."""
+    """The subject, without a mailing list's own tag on a list's copy
+    (``noise.list_subject``, ``desk/list_tags``): the ticket's; the message keeps the one
+    it came with (``email.subject``), which routing rules read as well."""
     from_address: str | None = None
     from_name: str = ""
     reply_to: str | None = None

@@ -65,6 +65,7 @@ from helpdesk_tui.desk.intake_rows import (
 )
 from helpdesk_tui.desk.kb import public_link
 from helpdesk_tui.desk.kb_service import articles_for_acknowledgement
+from helpdesk_tui.desk.list_tags import strip_known_list_tags
 from helpdesk_tui.desk.mailstate import insert_processed, key_hash, mark_processed, processed_row
 from helpdesk_tui.desk.routing import Arrival, Trigger
 from helpdesk_tui.desk.satisfaction import record_rating, survey_answer
@@ -1129,6 +1130,7 @@ def ingest_batch(
     """
     run = _Run(session, config, Lookups(session, now or utcnow()), redo, not_spam, now or utcnow())
     run.lookups.load(_wanted(items))
+    items = strip_known_list_tags(session, items, run.lookups.processed)
     _store_raws(run.lookups, items)
     results: list[IngestResult | None] = [None] * len(items)
     position = 0

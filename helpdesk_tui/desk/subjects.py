@@ -14,6 +14,8 @@ Pure functions on strings, used by ``desk/`` (the subject of an agent's reply) a
   :func:`same_subject` compares two subjects on what is left.
 - :func:`reply_subject` is the subject every outgoing mail about a ticket carries: exactly
   one ``Re:`` and exactly one token, whatever the subject it answers held.
+- :func:`without_list_tag` drops the leading ``[…]`` tag a mailing list put on its copy,
+  only a tag that is the list's own: one a customer wrote (``[URGENT] printer down``) stays.
 """
 
 from __future__ import annotations
@@ -115,6 +117,12 @@ _TAG = re.compile(r"\[[^\[\]]{1,40}\]")
 _TAGS = re.compile(r"^(?:\[[^\[\]]{1,40}\]\s*)+")
 _LEGACY_ACK = re.compile(r"^(?:\s*(?:re|aw|sv|antw)\s*:)*\s*\[#\d{1,12}\]\s*Received:\s*", re.I)
 _WHITESPACE = re.compile(r"\s+")
+_LEADING = re.compile(
+    rf"^(?:\s*(?:(?:{_WORDS})\.?\s*[:\uff1a]\s*|\[[^\[\]]{{1,60}}\]\s*))*", re.IGNORECASE
+)
+"""A subject's leading reply prefixes and ``[…]`` tags."""
+_LIST_TAG = re.compile(r"\[(?!\s*#\d)([^\[\]]{1,60})\]\s*")
+"""A tag, not a ticket token (``[#1042]``)."""
 
 
 def ticket_tokens(subject: str) -> list[int]:
@@ -184,3 +192,31 @@ def token_subject(subject: str, number: int) -> str:
     ``Re:``), whatever ``subject`` held."""
     base = base_subject(subject)
     return f"{base} [#{number}]" if base else f"[#{number}]"
+
+
+def list_name(text: str) -> str:
+    """A mailing list's name as its tags and headers are compared: letters and digits,
+    lower case, without Mailman's trailing post number (``[Printers 123]``)."""
+    text = re.sub(r"\s+\d+\s*$", "", text.strip().strip('"'))
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def leading_tags(subject: str) -> list[str]:
+    """The ``[…]`` tags before a subject's text (among its reply prefixes), as written,
+    ticket tokens left out: ``Re: [users] [URGENT] x`` has ``users`` and ``URGENT``."""
+    lead = _LEADING.match(subject)
+    return [tag.group(1) for tag in _LIST_TAG.finditer(lead.group(0))] if lead else []
+
+
+def without_list_tag(subject: str, names: Iterable[str]) -> str | None:
+    """The subject without the first leading tag that names one of the list's ``names``
+    (as :func:`list_name` writes them), its reply prefixes kept (``Re: [users] x``:
+    ``Re: x``); None when no leading tag names the list."""
+    wanted = set(names) - {""}
+    lead = _LEADING.match(subject)
+    if lead is None or not wanted:
+        return None
+    for tag in _LIST_TAG.finditer(lead.group(0)):
+        if list_name(tag.group(1)) in wanted:
+            return (subject[: tag.start()] + subject[tag.end() :]).strip()
+    return None

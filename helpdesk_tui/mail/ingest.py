@@ -51,7 +51,9 @@ from helpdesk_tui.mail.noise import (
     answered_customer,
     classify,
     from_a_list,
+    list_id,
     list_subject,
+    list_tag,
 )
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, header_message_id, parse_message
 from helpdesk_tui.mail.quotes import attribution_date, own_words, quoted_message, quotes_history
@@ -247,6 +249,8 @@ def read_message(
         automatic=verdict.automatic,
         mailing_list=from_a_list(parsed),
         list_address=_list_address(parsed),
+        list_id=list_id(parsed),
+        list_tag=list_tag(parsed),
         message_id=parsed.message_id,
         subject=list_subject(parsed),  # (the message keeps its own: email.subject)
         from_address=parsed.from_address,

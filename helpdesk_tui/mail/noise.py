@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from helpdesk_tui.desk.inbound import MailClass
+from helpdesk_tui.desk.subjects import leading_tags, list_name, without_list_tag
 from helpdesk_tui.mail.parse import ParsedMessage, mailboxes
 
 LOOP_HEADER = "x-helpdesk-loop"
@@ -310,32 +311,46 @@ def from_a_list(parsed: ParsedMessage) -> bool:
     return "list-id" in headers or headers.get("precedence", "").strip().lower() == "list"
 
 
-_LIST_ID = re.compile(r"^\s*(.*?)\s*<\s*([^<>\s]+)\s*>", re.DOTALL)
-_LIST_POST_NAME = re.compile(r"<\s*mailto:([^@>?\s]+)@", re.IGNORECASE)
-_LEADING = re.compile(
-    rf"^(\s*(?:(?:{_REPLY_WORDS})\s*:\s*|\[[^\[\]]{{1,60}}\]\s*)*)", re.IGNORECASE
-)
-"""A subject's leading reply prefixes and ``[…]`` tags."""
-_TAG = re.compile(r"\[(?!\s*#\d)([^\[\]]{1,60})\]\s*")
-"""A tag, not a ticket token (``[#1042]``)."""
+_LIST_ID = re.compile(r"^\s*(.*?)\s*<\s*([^<>]+?)\s*>", re.DOTALL)
+_LIST_POST = re.compile(r"<\s*mailto:([^@>?\s]+@[^>?\s]+)", re.IGNORECASE)
 
 
 def list_subject(parsed: ParsedMessage) -> str:
     """The subject without the tag a mailing list put before it (``[users] Wiki is down``:
-    ``Wiki is down``; ``Re: [users] …`` keeps its ``Re:``), only on a list's copy. The
-    list's tag is the leading ``[…]`` that names the list (its ``List-Id`` name or label,
-    its ``List-Post`` mailbox, with Mailman's post number or not); when none does, the
-    first leading ``[…]`` — the list's, since a list's copy came through it."""
+    ``Wiki is down``; ``Re: [users] …`` keeps its ``Re:``), only on a list's copy and only
+    the list's own tag: the leading ``[…]`` that names the list (its ``List-Id`` name or
+    label, its ``List-Post`` mailbox, with Mailman's post number or not). Any other tag
+    stays (a customer's ``[URGENT] printer down``); the desk strips one that the list's
+    earlier mail carried too (:func:`list_tag`, ``desk/list_tags``)."""
     subject = parsed.subject or ""
     if not from_a_list(parsed):
         return subject
-    lead = _LEADING.match(subject)
-    tags = list(_TAG.finditer(lead.group(1))) if lead is not None else []
-    if not tags:
-        return subject
-    names = _list_names(parsed)
-    chosen = next((tag for tag in tags if _list_name(tag.group(1)) in names), tags[0])
-    return (subject[: chosen.start()] + subject[chosen.end() :]).strip()
+    stripped = without_list_tag(subject, _list_names(parsed))
+    return subject if stripped is None else stripped
+
+
+def list_tag(parsed: ParsedMessage) -> str | None:
+    """On a list's copy whose subject has no tag naming the list: its first leading tag
+    (``IT-Support`` of ``[IT-Support] VPN``), which is the list's own when the same list's
+    earlier mail carried it too — the desk remembers (``desk/list_tags``). None otherwise."""
+    subject = parsed.subject or ""
+    if not from_a_list(parsed) or without_list_tag(subject, _list_names(parsed)) is not None:
+        return None
+    tags = leading_tags(subject)
+    return tags[0] if tags else None
+
+
+def list_id(parsed: ParsedMessage) -> str | None:
+    """Which list a list's copy came through: its ``List-Id`` identifier, else its
+    ``List-Post`` mailbox (lower case); None when only ``Precedence: list`` says it."""
+    if not from_a_list(parsed):
+        return None
+    headers = parsed.headers
+    found = _LIST_ID.match(headers.get("list-id", ""))
+    if found is not None:
+        return found.group(2).strip().lower()
+    posted = _LIST_POST.search(headers.get("list-post", ""))
+    return posted.group(1).lower() if posted is not None else None
 
 
 def _list_names(parsed: ParsedMessage) -> set[str]:
@@ -346,20 +361,13 @@ def _list_names(parsed: ParsedMessage) -> set[str]:
     names: set[str] = set()
     found = _LIST_ID.match(headers.get("list-id", ""))
     if found is not None:
-        names.add(_list_name(found.group(1)))
-        names.add(_list_name(found.group(2).split(".", 1)[0]))
-    posted = _LIST_POST_NAME.search(headers.get("list-post", ""))
+        names.add(list_name(found.group(1)))
+        names.add(list_name(found.group(2).split(".", 1)[0]))
+    posted = _LIST_POST.search(headers.get("list-post", ""))
     if posted is not None:
-        names.add(_list_name(posted.group(1)))
+        names.add(list_name(posted.group(1).split("@", 1)[0]))
     names.discard("")
     return names
-
-
-def _list_name(text: str) -> str:
-    """A name as tags and headers are compared: letters and digits, lower case, without a
-    trailing post number ("[Printers 123]")."""
-    text = re.sub(r"\s+\d+\s*$", "", text.strip().strip('"'))
-    return re.sub(r"[\W_]+", "", text).lower()
 
 
 def _no_ack_reason(parsed: ParsedMessage) -> str | None:

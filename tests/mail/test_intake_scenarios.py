@@ -514,6 +514,53 @@ def test_her_copy_after_the_list_copy_gets_her_the_acknowledgement_once(
     assert [m.subject for m in messages(db, ticket.number)] == ["[users] Wiki is down"]
 
 
+def _posted(sender: str, subject: str, list_id: str = "<helpdesk.lists.example.com>") -> bytes:
+    """A post as a list delivers it: its List-Id, its Precedence, a footer."""
+    return email(
+        sender=sender,
+        subject=subject,
+        to="it-support@lists.example.com",
+        body=f"{subject}\n\n--\nIT support list\nhttps://lists.example.com/it-support",
+        headers=[f"List-Id: {list_id}", "Precedence: list"],
+    )
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["later", "in_a_batch"])
+def test_a_list_s_copy_keeps_a_tag_that_is_not_the_list_s(
+    db: Database, config: IngestConfig, batched: bool
+) -> None:
+    """A customer's own "[URGENT] printer down" through a list whose headers name no tag
+    lost its "[URGENT]": the first leading tag went as the list's. Only a tag the list's
+    headers name, or that the same list's earlier mail carried too, is the list's: the
+    list's "[IT-Support]" goes from its second post on, another list's and a one-off
+    "[URGENT]" stay."""
+    posts = [
+        _posted("Ann <ann@example.org>", "[URGENT] printer down"),
+        _posted("Bob <bob@example.org>", "[IT-Support] VPN drops"),
+        _posted("Cid <cid@example.org>", "[IT-Support] [URGENT] Wiki is down"),
+        _posted("Dee <dee@example.org>", "[IT-Support] Mail is slow", "<other.example.com>"),
+        _posted("Eve <eve@example.org>", "Re: [IT-Support] Printer"),
+    ]
+    if batched:
+        receive(db, config, *posts)
+    else:
+        for post in posts:
+            one(db, config, post)
+
+    assert sorted(ticket.subject for ticket in tickets(db)) == sorted(
+        [
+            "[URGENT] printer down",
+            "[IT-Support] VPN drops",
+            "[URGENT] Wiki is down",
+            "[IT-Support] Mail is slow",
+            "Re: Printer",
+        ]
+    )
+    # the message keeps the subject it came with
+    [cid] = [t for t in tickets(db) if "Wiki" in t.subject]
+    assert [m.subject for m in messages(db, cid.number)] == ["[IT-Support] [URGENT] Wiki is down"]
+
+
 def test_her_copy_after_the_list_copy_keeps_the_hourly_cap(db: Database) -> None:
     """The acknowledgement her copy brings is a new ticket's: within the hourly cap and the
     no-acknowledgement rules (here: one an hour, which her first ticket took)."""

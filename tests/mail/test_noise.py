@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk_tui.desk.inbound import MailClass as Noise
-from helpdesk_tui.mail.noise import Verdict, classify, list_subject
+from helpdesk_tui.mail.noise import Verdict, classify, list_id, list_subject, list_tag
 from helpdesk_tui.mail.parse import ParsedMessage, parse_message
 
 OWN = {"support@example.com", "Billing@Example.com"}
@@ -417,8 +417,25 @@ _USERS = "List-Id: Wiki users <users.lists.example.org>"
             "[IT-Help] VPN",
             "VPN",
         ),
-        (("List-Id: <helpdesk.lists.example.com>",), "[IT-Support] VPN", "VPN"),  # the first
-        (("Precedence: list",), "[staff] VPN", "VPN"),
+        # a tag that does not name the list stays (the desk knows it from the list's mail)
+        (("List-Id: <helpdesk.lists.example.com>",), "[IT-Support] VPN", "[IT-Support] VPN"),
+        (("Precedence: list",), "[staff] VPN", "[staff] VPN"),
+        ((_USERS,), "[URGENT] printer down", "[URGENT] printer down"),  # the customer's own
+        ((_USERS,), "[users] [URGENT] printer down", "[URGENT] printer down"),
+        ((_USERS,), "[URGENT] [users] printer down", "[URGENT] printer down"),
+        ((_USERS,), "Re: [URGENT] printer down", "Re: [URGENT] printer down"),
+        # the corpus's lists (mail_test_6, mail_test_13): an id with a blank, a long label
+        (("List-Id: <770 capital.ggg.com>",), "[URGENT] Invoice", "[URGENT] Invoice"),
+        (("List-Id: <770 capital.ggg.com>",), "[770 capital] Invoice", "Invoice"),
+        (
+            (
+                "List-ID: 3f21937f0f636c8cec1db30bfmc list"
+                " <3f21937f0f636c8cec1db30bf.140953.list-id.mcsv.net>",
+                "List-Unsubscribe: <mailto:unsubscribe-mc.us14_3f2@mailin.mcsv.net>",
+            ),
+            "[Webinar] New Webinar: So, You Have A Disaster",
+            "[Webinar] New Webinar: So, You Have A Disaster",
+        ),
         ((_USERS,), "Wiki is down [users]", "Wiki is down [users]"),  # only a leading tag
         ((_USERS,), "Wiki is down", "Wiki is down"),
         ((), "[users] Wiki is down", "[users] Wiki is down"),  # not through a list
@@ -429,5 +446,34 @@ def test_a_list_copy_s_subject_loses_the_list_s_tag(
     headers: tuple[str, ...], subject: str, expected: str
 ) -> None:
     """A mailing list's copy opened its ticket with the list's ``[users]`` tag in the
-    ticket's subject; only a list's copy loses it, and only the list's tag."""
+    ticket's subject; only a list's copy loses it, and only the list's tag: a customer's
+    own ``[URGENT]`` lost it when no header named the list (the first tag went)."""
     assert list_subject(mail(*headers, subject=subject)) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "subject", "expected"),
+    [
+        (
+            ("List-Id: <helpdesk.lists.example.com>",),
+            "[IT-Support] VPN",
+            ("IT-Support", "helpdesk.lists.example.com"),
+        ),
+        ((_USERS,), "[users] [URGENT] VPN", (None, "users.lists.example.org")),
+        ((_USERS,), "Re: [URGENT] VPN", ("URGENT", "users.lists.example.org")),
+        (
+            ("List-Post: <mailto:IT@Example.com>", "Precedence: list"),
+            "[x] VPN",
+            ("x", "it@example.com"),
+        ),
+        (("Precedence: list",), "[staff] VPN", ("staff", None)),
+        ((_USERS,), "VPN [#12]", (None, "users.lists.example.org")),
+        ((), "[URGENT] VPN", (None, None)),
+    ],
+)
+def test_a_list_copy_s_other_tag_and_the_list_it_came_through(
+    headers: tuple[str, ...], subject: str, expected: tuple[str | None, str | None]
+) -> None:
+    """What the desk needs to know a list's tag by its earlier mail (``desk/list_tags``)."""
+    parsed = mail(*headers, subject=subject)
+    assert (list_tag(parsed), list_id(parsed)) == expected
