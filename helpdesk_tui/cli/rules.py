@@ -119,6 +119,7 @@ def rules_test(
             sender=fields[0],
             subject=fields[1],
             body=fields[2],
+            ticket_subject=fields[3],
             channel=channel,
             at=when,
             follow_up=follow_up,
@@ -170,9 +171,10 @@ def _when(at: str | None) -> datetime | None:
     return moment
 
 
-def _read_eml(runtime: Runtime, path: Path) -> tuple[str | None, str, str]:
-    """Sender, subject and text of a message file, read as the poller reads mail."""
-    from helpdesk_tui.mail.api import ParseError, parse_message
+def _read_eml(runtime: Runtime, path: Path) -> tuple[str | None, str, str, str]:
+    """Sender, subject, text and the ticket's subject (a mailing list's tag its headers
+    name left out) of a message file, read as the poller reads mail."""
+    from helpdesk_tui.mail.api import ParseError, list_subject, parse_message
 
     if path.stat().st_size > MAX_EML_BYTES:
         raise CliError(f"{path}: larger than {MAX_EML_BYTES // 1_000_000} MB")
@@ -185,4 +187,9 @@ def _read_eml(runtime: Runtime, path: Path) -> tuple[str | None, str, str]:
         )
     except ParseError as error:
         raise CliError(f"{path}: cannot be read as mail: {error}") from None
-    return parsed.from_address or parsed.reply_to, parsed.subject, parsed.body_text
+    return (
+        parsed.from_address or parsed.reply_to,
+        parsed.subject,
+        parsed.body_text,
+        list_subject(parsed),
+    )

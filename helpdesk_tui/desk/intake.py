@@ -833,7 +833,15 @@ class Writer:
         """Routing runs at :meth:`flush`, once the ticket's rows are written."""
         if self.config.router is not None:
             sender = decision.requester or item.from_address
-            arrival = Arrival(0, trigger, Channel.EMAIL, item.subject, item.body, sender)
+            arrival = Arrival(
+                0,
+                trigger,
+                Channel.EMAIL,
+                item.subject,
+                item.body,
+                sender,
+                arrived_subject=item.email.subject or "",
+            )
             self._arrivals.append((ticket, arrival))  # its ticket id is known at the flush
 
     def _note_collision(self, ticket: AnyTicket, item: Inbound) -> None:

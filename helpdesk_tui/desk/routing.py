@@ -21,9 +21,12 @@ The rules come from a TOML file (``rules.toml``, see :func:`parse_rules`)::
     then = { team = "Billing", priority = "high", tags = ["billing"] }
 
 Every condition of a rule must hold (a list of values: any one of them); a rule with no
-condition always matches. A matching rule's actions change the ticket as the following
-rules see it, so a later set can route on a category an earlier one set. A bad rule is
-refused with one line naming the file and the rule (:class:`RulesError`).
+condition always matches. A subject condition holds on the subject as the mail arrived
+(a mailing list's ``[it-help]`` in it, as the rule's author sees it in a mail client) or on
+the ticket's subject without that tag (:func:`_on_subject`). A matching rule's actions
+change the ticket as the following rules see it, so a later set can route on a category an
+earlier one set. A bad rule is refused with one line naming the file and the rule
+(:class:`RulesError`).
 
 ``business_hours`` asks an SLA business calendar (:meth:`~helpdesk_tui.desk.sla.Calendar.contains`:
 working days and hours, public holidays, closed days), so routing and the SLA clocks agree on
@@ -92,6 +95,11 @@ class Facts:
     """The requester's address, lower case."""
     organization: str | None = None
     subject: str = ""
+    """The ticket's subject: a mailing list's own ``[tag]`` left out (``desk/list_tags``)."""
+    arrived_subject: str = ""
+    """The subject as the mail arrived, when it differs (a list's tag in it): what the
+    rule's author sees in a mail client. A subject condition holds on either
+    (:func:`_on_subject`)."""
     body: str = ""
     type: str = "question"
     category: str | None = None
@@ -110,6 +118,8 @@ class Arrival:
     subject: str
     body: str
     sender: str | None
+    arrived_subject: str = ""
+    """The subject as the mail arrived (:attr:`Facts.arrived_subject`)."""
 
 
 @dataclass(frozen=True)
@@ -294,6 +304,16 @@ def _search(text: str, values: tuple[Any, ...]) -> bool:
     return any(pattern.search(text) for pattern in values)
 
 
+def _on_subject(facts: Facts, test: Callable[[str], bool]) -> bool:
+    """The one rule for what a subject condition reads: the subject as the mail arrived,
+    a mailing list's ``[it-help]`` in it as the rule's author sees it in a mail client,
+    or the ticket's subject without that tag; it holds when it holds on either."""
+    if test(facts.subject):
+        return True
+    arrived = facts.arrived_subject
+    return bool(arrived) and arrived != facts.subject and test(arrived)
+
+
 def _domain(address: str | None) -> str | None:
     return address.rpartition("@")[2] if address and "@" in address else None
 
@@ -308,9 +328,9 @@ _TESTS: dict[str, Any] = {
     "sender": lambda f, v, h: _any_equal(f.sender, v),
     "sender_domain": lambda f, v, h: _domain_matches(f.sender, v),
     "organization": lambda f, v, h: _any_equal(f.organization, v),
-    "subject_contains": lambda f, v, h: _contains(f.subject, v),
+    "subject_contains": lambda f, v, h: _on_subject(f, lambda s: _contains(s, v)),
     "body_contains": lambda f, v, h: _contains(f.body, v),
-    "subject_matches": lambda f, v, h: _search(f.subject, v),
+    "subject_matches": lambda f, v, h: _on_subject(f, lambda s: _search(s, v)),
     "body_matches": lambda f, v, h: _search(f.body, v),
     "type": lambda f, v, h: _any_equal(f.type, v),
     "category": lambda f, v, h: _any_equal(f.category, v),

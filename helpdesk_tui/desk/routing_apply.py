@@ -141,6 +141,7 @@ def facts_for(session: Session, ticket: Ticket, arrival: Arrival, at: datetime) 
         sender=(arrival.sender or "").lower() or None,
         organization=organization,
         subject=arrival.subject,
+        arrived_subject=arrival.arrived_subject,
         body=arrival.body,
         type=ticket.type,
         category=ticket.category,

@@ -53,7 +53,10 @@ class MessageFields:
 
     sender: str | None
     subject: str
+    """As the mail arrived."""
     body: str
+    ticket_subject: str | None = None
+    """The ticket's subject when it differs: a mailing list's own tag left out."""
     channel: str = Channel.EMAIL
     organization: str | None = None
     at: datetime | None = None
@@ -96,7 +99,8 @@ class RoutingService(RoutingReads):
             channel=message.channel,
             sender=(message.sender or "").lower() or None,
             organization=message.organization,
-            subject=message.subject,
+            subject=message.subject if message.ticket_subject is None else message.ticket_subject,
+            arrived_subject=message.subject,
             body=message.body,
         )
         from helpdesk_tui.desk.routing_apply import dry_run

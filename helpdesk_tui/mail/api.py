@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.mail_reads import MailReads
     from helpdesk_tui.mail.check import CheckReport
+    from helpdesk_tui.mail.noise import list_subject
     from helpdesk_tui.mail.parse import ParseError, parse_message
     from helpdesk_tui.mail.quotes import split_reply
     from helpdesk_tui.mail.service import MailService
@@ -33,6 +34,7 @@ __all__ = [
     "MailState",
     "ParseError",
     "check_servers",
+    "list_subject",
     "mail_service",
     "parse_message",
     "read_status",
@@ -43,7 +45,12 @@ __all__ = [
 ]
 
 
-_LAZY = {"ParseError": "parse", "parse_message": "parse", "split_reply": "quotes"}
+_LAZY = {
+    "ParseError": "parse",
+    "parse_message": "parse",
+    "split_reply": "quotes",
+    "list_subject": "noise",
+}
 
 
 def __getattr__(name: str) -> Any:

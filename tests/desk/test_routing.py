@@ -357,6 +357,34 @@ def test_follow_ups_are_routed_by_rules_that_ask_for_them(
     assert (row.team, row.priority) == ("Escalations", "urgent")
 
 
+@pytest.mark.parametrize(
+    "condition",
+    ['subject_contains = "[it-help]"', 'subject_matches = "^VPN"', 'subject_contains = "vpn"'],
+)
+def test_a_subject_rule_sees_a_list_s_copy_as_it_arrived_and_as_the_ticket_has_it(
+    db: Database, admin: Actor, tmp_path: Path, condition: str
+) -> None:
+    """A rule written against what its author sees in a mail client (``[it-help] VPN
+    drops``, the list's tag in it) never fired: the rules read the ticket's subject, the
+    list's tag left out. A subject condition now holds on either subject; a rule written
+    against the ticket's subject (``^VPN``) still fires."""
+    with db.write() as s:
+        ensure_team(s, "Billing")
+    listed = email(
+        subject="[it-help] VPN drops",
+        headers=["List-Id: IT help <it-help.lists.example.com>", "Precedence: list"],
+    )
+    number = _ingest(db, _config(tmp_path, _one_rule(condition)), listed)
+    with db.read() as s:
+        row = ticket_detail(s, number).row
+    assert (row.subject, row.team) == ("VPN drops", "Billing")
+    facts = _facts(subject="VPN drops", arrived_subject="[it-help] VPN drops")
+    assert evaluate(parse_rules(_one_rule(condition)), facts, CALENDARS).matches
+    desk = Desk(db, admin, clock=lambda: MONDAY_10_BERLIN)
+    message = MessageFields("ann@acme.com", "[it-help] VPN drops", "", "VPN drops")
+    assert desk.rules_test(parse_rules(_one_rule(condition)), message).rules == ("the rule",)
+
+
 def test_organization_condition_reads_the_requesters_organization(
     db: Database, admin: Actor, tmp_path: Path
 ) -> None:
