@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -97,29 +98,53 @@ _PROBLEM = re.compile(
     r"\b(?:"
     r"still\s+(?:\w+\s+)?(?:down|broken|off|offline|slow|waiting|crash\w*|fail\w*|happen\w*|not\b"
     r"|can'?t|cannot|won'?t|doesn'?t|does\s+not|isn'?t|is\s+not|an?\s+(?:issue|problem)"
-    r"|(?:the\s+)?same)"
+    r"|(?:issue|problem|error)s\b|(?:the\s+)?same)"
     r"|(?:doesn'?t|does\s+not|don'?t|do\s+not|isn'?t|is\s+not|aren'?t|are\s+not|won'?t"
     r"|can'?t|cannot|unable\s+to|not)\s+(?:\w+\s+)?(?:work\w*|fixed|resolved|solved|connect\w*"
     r"|log\s*(?:in|on)|print\w*|open\w*|start\w*|send\w*|load\w*|boot\w*)"
     r"|(?:is|are|went|goes|keeps?\s+going)\s+down|broken|broke"
     r"|(?:problem|issue|error|fault)s?\s+(?:persists?|remains?|is\s+back|came\s+back|again)"
-    r"|(?:happen\w*|broke|failed|crash\w*|down)\s+again"
-    r"|(?:geht|funktioniert|klappt)\s+(?:immer\s+)?noch\s+nicht|immer\s+noch\s+kaputt"
-    r"|ne\s+(?:marche|fonctionne)\s+(?:toujours\s+)?pas|toujours\s+en\s+panne"
-    r"|no\s+funciona|sigue\s+sin\s+funcionar|non\s+funziona|não\s+funciona|nao\s+funciona"
-    r"|werkt\s+(?:nog\s+)?(?:steeds\s+)?niet"
+    r"|(?:happen\w*|broke|failed|crash\w*|down)\s+again|stopped\s+working"
+    r"|(?:the\s+)?same\s+(?:problem|issue|error)\b"
+    r"|(?:geht|funktioniert|klappt)\s+(?:(?:immer|noch|schon|wieder|leider|jetzt|gar)\s+)*nicht"
+    r"|(?:immer\s+noch|schon\s+wieder|wieder)\s+kaputt"
+    r"|ne\s+(?:marche|fonctionne)\s+(?:toujours\s+)?(?:pas|plus)\b"
+    r"|(?:marche|fonctionne)\s+toujours\s+pas|(?:toujours|encore)\s+en\s+panne"
+    r"|no\s+funciona\b|sigue\s+(?:sin\s+funcionar|fallando|ca[ií]d[oa])"
+    r"|non\s+funziona\b|ancora\s+(?:rott[oa]|guast[oa]|non\s+va)"
+    r"|n[aã]o\s+(?:est[aá]\s+)?funciona(?:ndo)?\b|continua\s+sem\s+funcionar"
+    r"|werkt\s+(?:nog\s+)?(?:steeds\s+)?niet|doet\s+het\s+(?:nog\s+)?(?:steeds\s+)?niet"
+    r"|(?:nog\s+)?steeds\s+kapot"
     r")",
     re.IGNORECASE,
 )
 """A comment that reports a problem: something still down or not working, broken, back
 again ("4 stars but the VPN is still down", "2, printers still down", "nice people but it
-doesn't work", "funktioniert immer noch nicht"). Praise that names a past problem ("it
-works again", "no problems since") is none."""
+doesn't work", "funktioniert immer noch nicht", "ne marche plus", "sigue fallando"), in
+the present: "no funcionaba" (it did not, before) is none. Praise that names a past
+problem ("it works again", "no problems since") is none (:data:`_PRAISED_AWAY`)."""
 _PRAISED_AWAY = re.compile(
     r"\b(?:no|without|zero|not\s+a)\s+(?:more\s+)?(?:problems?|issues?|errors?)\b"
-    r"|\bnot\s+(?:down|broken)\s+(?:any\s*more|again)\b|\bnot\s+(?:a\s+)?single\b",
+    r"|\bnot\s+(?:down|broken)\s+(?:any\s*more|again)\b|\bnot\s+(?:a\s+)?single\b"
+    # phrases whose words look like a problem's and say none
+    r"|\bwork(?:ed|ing)?\s+out\s+(?:how|what|why|where|when|who|whether|if)\b"
+    r"|\b(?:can'?t|can\s*not|couldn'?t|could\s+not)\s+(?:\w+\s+)?(?:believe|thank|complain)\b"
+    r"|\b(?:couldn'?t|could\s+not|wouldn'?t|would\s+not)\s+have\s+(?:\w+\s+){1,2}?"
+    r"(?:better|faster|quicker|sooner)\b"
+    r"|\bnot\s+(?:only|just|merely)\b"
+    r"|\b(?:nothing|never)\s+(?:is\s+|was\s+|got\s+)?(?:broken|down)\b"
+    r"|\b(?:fixed|repaired|replaced|mended)\s+(?:my|the|our|a|that|what)\s+(?:\w+\s+)?"
+    r"(?:(?:I|we)\s+)?(?:had\s+)?(?:broken|broke)\b"
+    # a problem that was, up to the fix: "could not log in before", "until you reset it"
+    r"|\b(?:could|did|was|were|had)(?:\s+not|n'?t)\s+(?:\w+\s+){0,3}?"
+    r"(?:before|until|earlier|previously)\b"
+    r"|\bnichts\s+(?:mehr\s+)?kaputt\b",
     re.IGNORECASE,
 )
+"""What takes a problem's words back: none any more ("no problems since", "not down
+anymore"), a phrase that only looks like one ("could not work out how to thank you",
+"can't complain", "couldn't have worked better", "not only fixed it but…", "fixed the
+laptop I broke"), a problem that was, up to the fix ("could not print before")."""
 
 
 def follow_up_reason(score: int, comment: str | None) -> str | None:
@@ -348,13 +373,15 @@ _OUT_OF = re.compile(
 not): what follows it decides, as after a bare number."""
 _NO_NUMBER_ALONE = re.compile(r"[\w%$€£#@&°'\u2019\"]|[.,:]\d|\s*[-\u2013\u2014/]\s*\d")
 """Right after a number, what makes it another number: "5th", "5%", "5:30", "4.5", "5-10"."""
+_EMOTICON = r"(?:[:;=][-'^o]?[()\[\]DPpOo3/\\|*]+(?![^\W_])|[xX]-?D+\b|<3+|\^_*\^|[oO0-]_[oO0-])"
+"""A smiley typed in ASCII: ``:)``, ``;-)``, ``:D``, ``xD``, ``<3``, ``^^``, ``o_O``."""
 _ENDS_A_RATING = re.compile(
-    rf"\s*+(?:$|[^\w\s]|(?:{_THANKS})\b"
+    rf"\s*+(?:$|[^\w\s]|{_EMOTICON}|(?:{_THANKS})\b"
     rf"|(?:(?:{_VERY})\s+)?(?:{_PRAISE})(?:\s*(?:$|[^\w\s])|\s+(?:{_SERVICE}|{_THANKS})\b))",
     re.IGNORECASE,
 )
 """What may follow a number for it to be a rating: nothing, punctuation or a symbol ("5!",
-"5 - great", "5 :)", "4, slow"), thanks ("5 thanks"), or a word of praise or blame that
+"5 - great", "5 :)", "5 xD", "4, slow"), thanks ("5 thanks"), or a word of praise or blame that
 ends there or is said of the service ("5 great", "5 excellent service"). Anything else
 ("5 printers down since Monday") makes the number part of a sentence: no rating."""
 _AFTER_WORD = re.compile(rf"\s*+(?:$|[^\w\s]|(?:{_SERVICE}|{_THANKS})\b)", re.IGNORECASE)
@@ -444,8 +471,25 @@ def read_answer(body: str) -> Answer | None:
         if not _AFTER_WORD.match(match.group(2)):
             return None
         score, rest = _WORDS[match.group(1).lower()], match.group(2)
-    comment = " ".join(part for part in (rest.lstrip(_SEPARATORS).strip(), after) if part)
+    comment = " ".join(part for part in (_said(rest), _said(after)) if part)
     return Answer(score, comment[:MAX_COMMENT] or None)
+
+
+_UNSAID = re.compile(rf"^(?:{_EMOTICON}|[{re.escape(_SEPARATORS)}])*")
+"""What a comment does not start with: separators after the rating, typed smileys."""
+
+
+def _said(text: str) -> str:
+    """A part of a comment as kept: without the separators and typed smileys it starts with
+    ("5 :) quick" is a 5 with "quick"), nothing when nothing is said ("5 :)", "5!!!": a
+    smiley or punctuation is no comment; a letter, digit or emoji such as 👍 is)."""
+    unsaid = _UNSAID.match(text)
+    text = text[unsaid.end() if unsaid else 0 :].strip()
+    return text if any(_says(char) for char in text) else ""
+
+
+def _says(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LN" or unicodedata.category(char) == "So"
 
 
 def _leading_number(first: str) -> tuple[int, str] | None:

@@ -137,6 +137,33 @@ def test_a_rating_alone_or_with_its_scale_is_a_rating(body: str, answer: Answer)
 
 
 @pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        ("5 :)", Answer(5, None)),
+        ("5 :-)", Answer(5, None)),
+        ("4 ;)", Answer(4, None)),
+        ("5 :D", Answer(5, None)),
+        ("5 xD", Answer(5, None)),
+        ("5 <3", Answer(5, None)),
+        ("5 ^^", Answer(5, None)),
+        ("5 :) :)", Answer(5, None)),
+        ("5 :)\n\n:)", Answer(5, None)),
+        ("Good :)", Answer(5, None)),
+        ("\u2b50\u2b50\u2b50\u2b50\u2b50 :)", Answer(5, None)),
+        ("5 - :) quick and kind", Answer(5, "quick and kind")),
+        ("4 :( slow", Answer(4, "slow")),
+        ("5 :Perfect", Answer(5, "Perfect")),
+        ("5 (fast)", Answer(5, "(fast)")),
+        ("5 - great :)", Answer(5, "great :)")),
+    ],
+)
+def test_a_smiley_or_punctuation_after_the_rating_is_no_comment(body: str, answer: Answer) -> None:
+    """ "5 :)" stored ")" as the customer's comment: a typed smiley (or punctuation) after
+    the rating says nothing more; one inside a comment stays, and an emoji is a comment."""
+    assert read_answer(body) == answer
+
+
+@pytest.mark.parametrize(
     "body",
     [
         "5 printers down since Monday",
@@ -245,6 +272,25 @@ def test_a_phone_rating_keeps_the_status(db: Database, admin: Actor, agent_bob: 
         (4, "the problem is back"),
         (4, "funktioniert immer noch nicht"),
         (4, "still waiting for the new laptop though"),
+        # found since: more of the ways customers say it, in their languages
+        (4, "VPN stopped working again"),
+        (4, "still having issues with Outlook"),
+        (3, "same problem as before"),
+        (4, "It did not work out, the VPN drops"),
+        (4, "could not log in again today"),
+        (4, "didn't work before and still doesn't"),
+        (4, "funktioniert nicht mehr"),
+        (4, "geht leider nicht"),
+        (4, "schon wieder kaputt"),
+        (4, "ça ne marche plus"),
+        (4, "marche toujours pas"),
+        (4, "sigue fallando"),
+        (4, "el correo sigue caído"),
+        (4, "ainda não está funcionando"),
+        (4, "continua sem funcionar"),
+        (4, "ancora rotto"),
+        (4, "doet het nog steeds niet"),
+        (4, "nog steeds kapot"),
     ],
 )
 def test_a_low_rating_or_a_reported_problem_needs_follow_up(score: int, comment: str) -> None:
@@ -266,6 +312,23 @@ def test_a_low_rating_or_a_reported_problem_needs_follow_up(score: int, comment:
         (5, "not a single issue since"),
         (4, "great, fixed in minutes"),
         (3, "took too long"),
+        # words that look like a problem's and say none
+        (5, "could not work out how to thank you"),
+        (5, "I can't thank you enough"),
+        (5, "can't complain"),
+        (5, "still can't believe how fast that was"),
+        (5, "couldn't have worked better"),
+        (5, "could not have worked out better"),
+        (5, "not only fixed it but explained it"),
+        (4, "nothing is broken anymore"),
+        (5, "you fixed the laptop I broke"),
+        (5, "fixed my broken laptop in minutes"),
+        (4, "could not log in before, now all good"),
+        (5, "I couldn't print until you reset the queue, thanks"),
+        (5, "no funcionaba antes, ahora sí, gracias"),
+        (5, "non funzionava, ora va benissimo"),
+        (5, "não funcionava, agora sim"),
+        (5, "nichts mehr kaputt, danke"),
     ],
 )
 def test_praise_or_a_fair_mark_needs_no_follow_up(score: int, comment: str | None) -> None:
