@@ -590,7 +590,7 @@ class Writer:
             author_contact_id=contact_id(author) if author else None,
             email=email,
         )
-        record_rating(self.session, MAIL, ticket, answer.score, answer.comment)
+        record_rating(self.session, MAIL, ticket, answer.score, answer.comment, now=self.now)
         self.session.flush()
         assert ticket.id is not None
         ref = self.rows.lock_ticket(ticket.id)

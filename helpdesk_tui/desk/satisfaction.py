@@ -8,7 +8,8 @@ A rating that says something is wrong — a low score (at most :data:`LOW_SCORE`
 comment that reports a problem ("4 stars but the VPN is still down") — is not filed away:
 :func:`follow_up_reason` decides (the one rule), and :func:`record_rating` tags the ticket
 ``follow-up`` (the queue's filters and the ticket show it) and writes a ``rating_concern``
-event that the assignee's terminal (supervisors': every one) shows in its alert line. The
+event that the assignee's terminal (supervisors': every one) shows in its alert line; while
+the desk sends mail, the assignee (unassigned: the team's supervisors) gets it by mail. The
 ticket stays resolved: the customer was told that a reply without a rating reopens it, and
 praise ("5, great, it works again!") must never reopen anything.
 """
@@ -22,6 +23,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select
@@ -30,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.mail_reads import sends_mail
 from helpdesk_tui.desk.outbox_rows import SURVEY_KIND as SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail
 from helpdesk_tui.desk.settings import desk_setting, set_switch
@@ -39,7 +42,9 @@ from helpdesk_tui.desk.ticket_reads import RATED
 from helpdesk_tui.desk.ticket_reads import Rating as Rating
 from helpdesk_tui.desk.ticket_reads import ticket_rating as ticket_rating
 from helpdesk_tui.desk.tickets import add_message
+from helpdesk_tui.desk.tiers import team_addresses
 from helpdesk_tui.storage.core_tables import (
+    Agent,
     Contact,
     Outbox,
     SurveyOptOut,
@@ -50,7 +55,7 @@ from helpdesk_tui.storage.core_tables import (
     desk_setting as desk_setting_table,
 )
 from helpdesk_tui.storage.database import connection_of
-from helpdesk_tui.storage.enums import Channel, MessageKind, OutboxStatus
+from helpdesk_tui.storage.enums import Channel, MessageKind, OutboxStatus, Role, utcnow
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -75,8 +80,11 @@ def record_rating(
     comment: str | None,
     *,
     channel: str = Channel.EMAIL,
+    now: datetime | None = None,
 ) -> None:
-    """Record ``score`` (and the comment) on ``ticket``; its status stays as it is."""
+    """Record ``score`` (and the comment) on ``ticket``; its status stays as it is. A
+    rating that needs follow-up is tagged, an event, and — while the desk sends mail — a
+    mail to whom it concerns (:func:`_mail_concern`); ``now``: the desk's clock."""
     value, body = rating_entry(score, comment)
     history.bump(ticket)
     history.record(session, actor, ticket, RATED, new=value)
@@ -85,6 +93,47 @@ def record_rating(
     if reason is not None:
         apply_tags(session, actor, ticket, add=[FOLLOW_UP_TAG], bump=False)
         history.record(session, actor, ticket, RATING_CONCERN, new=reason)
+        _mail_concern(session, ticket, reason, now or utcnow())
+
+
+def concern_recipients(reader: Reader, ticket: TicketState) -> list[str]:
+    """Who a rating that needs follow-up is mailed to: the ticket's assignee (active, with
+    an address); unassigned, its team's supervisors (and admins); without a team, the
+    desk's — as the alert line shows it to the assignee, else to every supervisor."""
+    conn = connection_of(reader)
+    if ticket.assignee_id is not None:
+        address = conn.execute(
+            select(Agent.email).where(Agent.id == ticket.assignee_id, Agent.active)
+        ).scalar()
+        if address:
+            return [address]
+    if ticket.team_id is not None:
+        return team_addresses(conn, ticket.team_id, supervisors_only=True)
+    found = conn.execute(
+        select(Agent.email).where(
+            Agent.active,
+            Agent.email.is_not(None),
+            Agent.role.in_([Role.SUPERVISOR, Role.ADMIN]),
+        )
+    ).scalars()
+    return sorted({address for address in found if address})
+
+
+def _mail_concern(reader: Reader, ticket: TicketState, reason: str, now: datetime) -> None:
+    """The "Customer rating" alert's mail, queued in the rating's transaction as an SLA
+    alert's is, and like it only while the desk sends mail (``mail_reads.sends_mail``):
+    on a desk without SMTP the alert line alone tells."""
+    to = concern_recipients(reader, ticket)
+    if not to or not sends_mail(connection_of(reader), now):
+        return
+    queue_mail(
+        reader,
+        ticket,
+        kind=RATING_CONCERN_KIND,
+        to=to,
+        subject="Customer rating: follow up",  # (the sender adds the token)
+        body=f'#{ticket.number} "{ticket.subject}": {reason}.\n',
+    )
 
 
 LOW_SCORE = 2
@@ -93,6 +142,8 @@ FOLLOW_UP_TAG = "follow-up"
 """The tag a rating that needs follow-up puts on its ticket."""
 RATING_CONCERN = "rating_concern"
 """The event of a rating that needs follow-up (its value: :func:`follow_up_reason`)."""
+RATING_CONCERN_KIND = "rating_concern"
+"""Outbox kind of its mail to the assignee or supervisors (:func:`_mail_concern`)."""
 _CONCERN_CHARS = 160
 _PROBLEM = re.compile(
     r"\b(?:"

@@ -33,7 +33,15 @@ class SatisfactionService(SurveyReads):
         with self._write() as session:
             ticket = load_ticket(session, number, for_update=True)
             history.check_version(session, ticket, expected_version)
-            record_rating(session, self.actor, ticket, score, comment, channel=Channel.PHONE)
+            record_rating(
+                session,
+                self.actor,
+                ticket,
+                score,
+                comment,
+                channel=Channel.PHONE,
+                now=self.clock(),
+            )
             session.flush()
             rating = ticket_rating(session, ticket)
         assert rating is not None
