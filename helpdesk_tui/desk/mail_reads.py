@@ -18,19 +18,24 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from helpdesk_tui.desk.service import DeskService
-from helpdesk_tui.desk.ticket_reads import DUE, UNDELIVERED, Delivery, delivery_of
+from helpdesk_tui.desk.ticket_reads import (
+    DUE,
+    MAIL_TICKET,
+    MAIL_WITH_MESSAGE,
+    UNDELIVERED,
+    Delivery,
+    delivery_of,
+)
 from helpdesk_tui.storage.core_tables import (
     Lease,
     MailFolderState,
     MailMachine,
     MailQuarantine,
     MailSpam,
-    Message,
     Outbox,
     Ticket,
     lease,
     mail_folder_state,
-    message,
     outbox,
     ticket,
 )
@@ -163,21 +168,16 @@ def outbox_counts(session: Reader) -> dict[str, int]:
 
 def undelivered(session: Reader, *, limit: int = 50) -> list[Delivery]:
     """Mail that is not getting through: given up, bounced, or retrying; worst first.
-    Each names the ticket it is on now: a reply's, which a merge moves to the ticket merged
-    into (its outbox row keeps the merged, closed ticket's id), else the row's own.
+    Each names the ticket it is on now (``ticket_reads.MAIL_TICKET``): a reply's, which a
+    merge moves to the ticket merged into, not the merged, closed one its row keeps.
 
     Index walk on ``ix_outbox_status_next`` per state (a handful of rows each).
     """
     found: list[Delivery] = []
-    on = func.coalesce(Message.ticket_id, Outbox.ticket_id)
     for status in (*UNDELIVERED, OutboxStatus.RETRYING):
         rows = session.execute(
             select(outbox, Ticket.number)
-            .select_from(
-                outbox.outerjoin(message, Message.id == Outbox.message_id).outerjoin(
-                    ticket, Ticket.id == on
-                )
-            )
+            .select_from(MAIL_WITH_MESSAGE.outerjoin(ticket, Ticket.id == MAIL_TICKET))
             .where(Outbox.status == status)
             .order_by(Outbox.next_attempt_at.desc(), Outbox.id.desc())
             .limit(limit - len(found))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, and_, col, func, or_, select
 
 from helpdesk_tui.desk import history
@@ -44,11 +45,12 @@ from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
 from helpdesk_tui.desk.subjects import reply_subject, token_subject
 from helpdesk_tui.desk.ticket_reads import DUE as DUE
+from helpdesk_tui.desk.ticket_reads import MAIL_TICKET, MAIL_WITH_MESSAGE, delivery_of
 from helpdesk_tui.desk.ticket_reads import RESENDABLE as RESENDABLE
 from helpdesk_tui.desk.ticket_reads import UNDELIVERED as UNDELIVERED
 from helpdesk_tui.desk.ticket_reads import Delivery as Delivery
-from helpdesk_tui.desk.ticket_reads import delivery_of
 from helpdesk_tui.desk.ticket_reads import ticket_outbox as ticket_outbox
+from helpdesk_tui.storage.core_tables import Outbox as OutboxColumns
 from helpdesk_tui.storage.enums import OutboxStatus, Status
 from helpdesk_tui.storage.mail_models import BouncedAddress
 from helpdesk_tui.storage.models import Attachment, Message, Outbox, Ticket, utcnow
@@ -492,7 +494,7 @@ def record_bounce(
         session.add(row)
     reply = row if undelivered and row.kind == "reply" else None
     _withdraw_waiting_surveys(session, withdrawn, reply)
-    ticket = _ticket_of_mail(session, row)
+    ticket = ticket_of_mail(session, row)
     return Bounce(row.id, ticket.id if ticket else row.ticket_id, row.message_id, previous)
 
 
@@ -517,8 +519,9 @@ def _withdraw_waiting_surveys(
     which: list[ColumnElement[bool]] = []
     if reasons:
         which.append(func.lower(col(Outbox.to_addresses)).in_(list(reasons)))
-    if reply is not None and reply.ticket_id is not None:
-        which.append(and_(col(Outbox.ticket_id) == reply.ticket_id, col(Outbox.id) > reply.id))
+    on = ticket_of_mail(session, reply) if reply is not None else None
+    if reply is not None and on is not None:  # (the ticket the reply is on now)
+        which.append(and_(col(Outbox.ticket_id) == on.id, col(Outbox.id) > reply.id))
     if not which:
         return
     waiting = session.exec(
@@ -551,16 +554,13 @@ def _one_line(value: str | None, limit: int) -> str | None:
     return text[:limit] or None
 
 
-def _ticket_of_mail(session: Session, row: Outbox) -> Ticket | None:
-    """The ticket a mail belongs to now: its reply's, which a merge moves to the ticket merged
-    into (the outbox row keeps the merged ticket's id), else the row's own ticket."""
-    if row.message_id is not None:
-        moved_to = session.exec(
-            select(Message.ticket_id).where(col(Message.id) == row.message_id)
-        ).first()
-        if moved_to is not None and moved_to != row.ticket_id:
-            return session.get(Ticket, moved_to)
-    return session.get(Ticket, row.ticket_id) if row.ticket_id else None
+def ticket_of_mail(session: Session, row: Outbox) -> Ticket | None:
+    """The ticket a mail is on now (``ticket_reads.MAIL_TICKET``, the one rule): its
+    reply's, which a merge moves to the ticket merged into, else the row's own."""
+    found = session.execute(
+        sa_select(MAIL_TICKET).select_from(MAIL_WITH_MESSAGE).where(OutboxColumns.id == row.id)
+    ).scalar()
+    return session.get(Ticket, found) if found is not None else None
 
 
 def resend(
@@ -571,7 +571,7 @@ def resend(
 
     The Message-ID stays: the customer's answer to either copy threads the same way.
     The ticket's version does not move (its fields did not change). A reply a merge moved
-    to another ticket is said there, where the reply is now (``_ticket_of_mail``).
+    to another ticket is said there, where the reply is now (``ticket_of_mail``).
     """
     now = now or utcnow()
     row = session.exec(select(Outbox).where(col(Outbox.id) == outbox_id).with_for_update()).first()
@@ -588,7 +588,7 @@ def resend(
     row.last_error = row.dsn_status = row.dsn_diagnostic = None
     row.bounced_at = row.sent_at = None
     session.add(row)
-    ticket = _ticket_of_mail(session, row)
+    ticket = ticket_of_mail(session, row)
     if ticket is not None:
         history.record(
             session, actor, ticket, "resent", field="delivery", old=previous, new=row.status

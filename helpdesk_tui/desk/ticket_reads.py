@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.escalation import TierMove
@@ -37,6 +37,8 @@ from helpdesk_tui.storage.core_tables import (
 from helpdesk_tui.storage.enums import MessageKind, OutboxStatus
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from helpdesk_tui.storage.database import Reader
 
 
@@ -248,24 +250,40 @@ def delivery_of(row: Any, number: int | None) -> Delivery:
     )
 
 
+MAIL_WITH_MESSAGE = outbox.outerjoin(message, Message.id == Outbox.message_id)
+"""The outbox with each mail's message (a reply's; automatic mail has none): what
+:data:`MAIL_TICKET` reads."""
+MAIL_TICKET: ColumnElement[int] = func.coalesce(Message.ticket_id, Outbox.ticket_id)
+"""The one rule for the ticket a mail is on now, over :data:`MAIL_WITH_MESSAGE`: its
+message's, which a merge moves to the ticket merged into (the outbox row keeps the merged,
+closed ticket's id), else the row's own. The ticket's outgoing mail
+(:func:`ticket_outbox`), the undelivered mail (``mail_reads.undelivered``) and the
+outbox's moves (``outbox.ticket_of_mail``: a bounce, a re-send, the surveys a bounce
+stops) read it."""
+
+
 def ticket_outbox(session: Reader, ticket_id: int) -> list[Delivery]:
-    """Every mail a ticket sent or will send (replies and automatic mail), oldest first;
-    with the mail of the replies a merge moved here (its row stays the merged ticket's, so
-    the reply showed no delivery state on the ticket it is now on and R there found no
-    failed mail to send again)."""
+    """Every mail a ticket sent or will send (replies and automatic mail), oldest first:
+    the mail whose ticket is this one now (:data:`MAIL_TICKET`). A reply a merge moved
+    here is listed here, and not under the merged ticket its row stays on (it showed no
+    delivery state here, and R found no failed mail to send again; the merged ticket
+    listed it as its own)."""
     number = session.execute(select(Ticket.number).where(Ticket.id == ticket_id)).scalar()
-    rows = list(
-        session.execute(select(outbox).where(Outbox.ticket_id == ticket_id).order_by(Outbox.id))
-    )
     # (two reads, each an index's: one OR over both columns scanned the outbox)
+    rows = list(
+        session.execute(
+            select(outbox)
+            .select_from(MAIL_WITH_MESSAGE)
+            .where(Outbox.ticket_id == ticket_id, MAIL_TICKET == ticket_id)  # noqa: SIM300
+            .order_by(Outbox.id)
+        )
+    )
+    # the rows kept under another ticket whose message is here: MAIL_TICKET == ticket_id
+    # read by the message's index (a coalesce is no index's)
     moved = session.execute(
         select(outbox)
         .join(message, Message.id == Outbox.message_id)
-        .where(
-            Message.ticket_id == ticket_id,
-            Message.kind == MessageKind.REPLY,
-            Outbox.ticket_id != ticket_id,
-        )
+        .where(Message.ticket_id == ticket_id, Outbox.ticket_id != ticket_id)
     ).all()
     if moved:
         rows = sorted([*rows, *moved], key=lambda row: row.id)

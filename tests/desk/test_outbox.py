@@ -22,7 +22,7 @@ from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import load_view
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Event, Outbox, Status, utcnow
+from helpdesk_tui.storage.models import Event, Outbox, Status, Ticket, utcnow
 
 NOW = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
 """A fixed clock after every row was written, so each is due."""
@@ -532,6 +532,62 @@ def test_a_bounce_of_a_reply_merged_into_another_ticket_names_that_ticket(
         OutboxStatus.BOUNCED,
         other_number,
     )
+
+
+def test_a_reply_a_merge_moved_is_listed_on_its_ticket_now_and_not_on_the_merged_one(
+    db: Database, admin: Actor
+) -> None:
+    """ann's ticket was answered and merged into her other one: the ticket screen of the
+    merged, closed ticket still listed the reply's mail as its own (its outbox row keeps
+    that ticket's id), beside the target's, where the reply is now. Each mail is listed on
+    one ticket: the one it is on now; the merged ticket keeps its own automatic mail."""
+    number, reply_id = _reply(db, admin)
+    with db.write() as s:
+        fields.set_status(s, admin, number, "resolved")  # its survey: automatic mail
+        other = create_ticket(
+            s, MAIL, subject="Printer smokes", body="Still", requester_email="ann@example.org"
+        )
+        other_id, other_number = other.id or 0, other.number
+    with db.write() as s:
+        relations.merge(s, admin, number, other_number)
+    with db.read() as s:
+        merged_id = s.exec(select(Ticket.id).where(Ticket.number == number)).one()
+        on_merged = outbox.ticket_outbox(s, merged_id)
+        on_target = outbox.ticket_outbox(s, other_id)
+    survey_id = next(row.id for row in _rows(db) if row.kind == "survey")
+    assert [(d.id, d.ticket_number) for d in on_merged] == [(survey_id, number)]
+    assert [(d.id, d.ticket_number) for d in on_target] == [(reply_id, other_number)]
+
+
+def test_a_bounce_of_a_reply_a_merge_moved_withdraws_the_survey_after_it_there(
+    db: Database, admin: Actor
+) -> None:
+    """ann's answer on one ticket went out; the ticket was merged into her other one (at
+    her home address), which was then resolved and its survey queued; then the answer
+    bounced. The survey after a reply that did not arrive is withdrawn on the ticket the
+    reply is on now; it was looked for on the merged ticket, which has none, and went."""
+    number, reply_id = _reply(db, admin)
+    _claim(db)
+    with db.write() as s:
+        outbox.record_sent(s, reply_id, note=None, now=NOW)
+        other = create_ticket(
+            s, MAIL, subject="Printer smokes", body="Still", requester_email="ann@home.example"
+        ).number
+    with db.write() as s:  # (her two addresses: the agent confirmed)
+        relations.merge(s, admin, number, other, different_requesters=True)
+    with db.write() as s:
+        fields.set_status(s, admin, other, "resolved")
+    [survey] = [row for row in _rows(db) if row.kind == "survey"]
+    assert survey.to_addresses == "ann@home.example" and (survey.id or 0) > reply_id
+    with db.write() as s:
+        bounce = outbox.record_bounce(
+            s, f"<out.{number}@desk.test>", dsn_status="5.1.1", diagnostic="no such user", now=NOW
+        )
+    assert bounce is not None and bounce.outbox_id == reply_id
+    row = _row(db, survey.id or 0)
+    why = "the reply before it was not delivered (bounced)"
+    assert (row.status, row.last_error) == (OutboxStatus.WITHDRAWN, why)
+    assert _survey_events(db, row.ticket_id or 0) == [f"not sent: {why}"]
 
 
 def test_a_survey_waiting_when_its_ticket_is_merged_away_is_withdrawn(
