@@ -44,8 +44,8 @@ class SatisfactionService(SurveyReads):
         if enabled is None:
             return self.satisfaction_surveys_on()
         self.actor.require(Role.ADMIN, "switch satisfaction surveys")
-        from helpdesk_tui.desk.survey_reads import surveys_enabled
         from helpdesk_tui.desk.settings import record_setting_change
+        from helpdesk_tui.desk.survey_reads import surveys_enabled
 
         with self._write() as session:
             before = surveys_enabled(session)

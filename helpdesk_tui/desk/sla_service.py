@@ -220,7 +220,7 @@ class SlaService(SlaReads):
         ticket_type: str | None = None,
         category: str | None = None,
         calendar: str | None = None,
-        warn_percent: int = 75,
+        warn_percent: int | str = 75,
         new: bool = False,
         expected: SlaPolicyView | None = None,
     ) -> int:
@@ -245,6 +245,7 @@ class SlaService(SlaReads):
             "type": parse_type(ticket_type).value if ticket_type else None,
             "category": " ".join(category.split()) if category else None,
         }
+        warn_percent = _percent(warn_percent)
         sla.Policy(name, targets, warn_percent=warn_percent)  # checks targets and the warning
         with self._write() as session:
             org_id = _organization_id(session, organization) if organization else None
@@ -502,6 +503,13 @@ def _due_clock(explained: sla.Explanation) -> str | None:
     due = explained.due_at
     pending = [c for c in explained.current() if c.stopped_at is None and c.due_at == due]
     return pending[0].kind.label if due is not None and pending else None
+
+
+def _percent(value: int | str) -> int:
+    try:
+        return int(str(value).strip().removesuffix("%"))
+    except ValueError:
+        raise InvalidValue(f"warning at {value!r}: a whole percent, 1 to 99") from None
 
 
 def _policy_now(session: Session, name: str) -> SlaPolicyView | None:
