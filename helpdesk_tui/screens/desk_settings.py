@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets._tabbed_content import ContentTab
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
@@ -200,6 +201,9 @@ class DeskSettingsScreen(DeskScreen):
 
     CSS_PATH = "desk_settings.tcss"
     HELP_TITLE = "Desk settings"
+    AUTO_FOCUS = ""
+    """Nothing focused on its own (it would be the tab bar, whose focus says "the user's
+    choice" here): the shown pane's table takes the focus once the tabs are set up."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="settings.back"),
         Binding("1", "section('sla')", "SLA", id="settings.sla", show=False),
@@ -240,8 +244,6 @@ class DeskSettingsScreen(DeskScreen):
         self._watch: QueueWatch | None = None
         self._section: str = "sla"
         """The tab asked for last (keys 1 to 5): what the tabs' set-up shows too."""
-        self._tabs_ready = False
-        """The tabs' set-up has activated its first pane (``on_tabbed_content_tab_activated``)."""
 
     @property
     def admin(self) -> bool:
@@ -455,25 +457,35 @@ class DeskSettingsScreen(DeskScreen):
         self.query_one(self.FOCUS[section]).focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """The first activation is the tabs' set-up (the initial pane's, whenever the tabs
-        get to it): a key pressed before it is applied now, not undone by it. Any later one
-        is the user's (a key, a click on a tab, ← → on the tab bar)."""
+        """The pane shown is the one asked for last (``_section``): by a key (1 to 5), a
+        click on a tab (``on_click``) or ← → on the tab bar (which has the focus then). Any other
+        activation is undone: the tabs' set-up activates the first pane whenever it gets to
+        it, and a focus given to a pane's widget just before a key switched panes brings
+        that pane back when it arrives; either undid a key pressed as the screen opened
+        (and the two could then take turns for ever)."""
         self.refresh_bindings()
-        pane = event.pane.id or "sla"
-        if not self._tabs_ready:
-            self._tabs_ready = True
-            if pane != self._section:
-                event.tabbed_content.active = self._section
-                return
-        self._section = pane
-        # (Each pane's own widget takes the focus: one left in a hidden pane would bring its
-        # pane back, as a TabbedContent shows the pane of the focused widget.)
-        self._focus_section(pane)
+        tabs = event.tabbed_content
+        if isinstance(self.focused, Tabs):  # (the user's: ← → on the tab bar)
+            self._section = event.pane.id or self._section
+        if tabs.active != self._section:
+            tabs.active = self._section
+            return
+        if event.pane.id == self._section:  # (not an older activation's message)
+            # Each pane's own widget takes the focus: one left in a hidden pane would bring
+            # its pane back, as a TabbedContent shows the pane of the focused widget.
+            self._focus_section(self._section)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a tab asks for its pane (whether this comes before or after the
+        activation the click makes)."""
+        if isinstance(event.widget, ContentTab) and event.widget.id:
+            self.action_section(ContentTab.sans_prefix(event.widget.id))
 
     def action_section(self, section: str) -> None:
         self._section = section
-        if self._tabs_ready:  # (else the tabs' set-up shows it)
-            self.query_one(TabbedContent).active = section
+        tabs = self.query(TabbedContent)
+        if tabs and tabs.first().active:  # (else the tabs' set-up is to come: it shows it)
+            tabs.first().active = section
 
     def action_back(self) -> None:
         self.dismiss(None)

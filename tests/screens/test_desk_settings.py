@@ -394,3 +394,7 @@ async def test_a_tab_asked_for_before_the_tabs_are_set_up_is_the_one_shown(
         await pilot.press("2")
         await settle(pilot)
         assert screen.query_one(TabbedContent).active == "calendars"
+        await pilot.click("#--content-tab-routing")  # (a click on a tab: the user's too)
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "routing"
+        assert screen.focused is screen.query_one("#routing-scroll")
