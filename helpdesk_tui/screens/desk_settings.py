@@ -32,6 +32,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
 from textual.widgets._tabbed_content import ContentTab
+from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
@@ -339,6 +340,13 @@ class DeskSettingsScreen(DeskScreen):
                 )
             )
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A read that failed (the database away) is tried again at the desk's next change.
+        (Textual also runs ``DeskScreen``'s handler, which reports the failure.)"""
+        failed = event.state == WorkerState.ERROR and event.worker.group == "settings-load"
+        if failed and self._watch is not None:
+            self._watch.arm()
 
     def _routing(self) -> Routing:
         desk = self.desk
