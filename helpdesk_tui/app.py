@@ -836,8 +836,8 @@ class HelpdeskApp(App[None]):
             "Canned responses", "List, add, edit and delete canned responses", self.action_canned
         )
         yield SystemCommand(
-            "Desk settings: SLA, routing, surveys",
-            "SLA policies and calendars, the routing rules and their check, surveys (D)",
+            "Desk settings: SLA, calendars, tiers, routing, surveys",
+            "SLA policies, calendars, tiers and escalation, the routing rules, surveys (D)",
             self.action_desk_settings,
         )
         yield SystemCommand(

@@ -46,6 +46,11 @@ class Conflict(DeskError):
         self.changes = changes
 
 
+class ChangedMeanwhile(DeskError):
+    """A desk setting (an SLA policy, a calendar, a team's tier, the escalation switch) was
+    changed by someone else since the form that edits it read it: nothing was written."""
+
+
 class NoAddress(DeskError):
     """A reply has nowhere to go: the requester has no email address and none was given.
 

@@ -52,8 +52,20 @@ class SatisfactionService(SurveyReads):
         if enabled is None:
             return self.satisfaction_surveys_on()
         self.actor.require(Role.ADMIN, "switch satisfaction surveys")
+        from helpdesk_tui.desk.settings import record_setting_change
+        from helpdesk_tui.desk.survey_reads import surveys_enabled
+
         with self._write() as session:
+            before = surveys_enabled(session)
             set_surveys_enabled(session, enabled)
+            record_setting_change(
+                session,
+                self.actor,
+                self.clock(),
+                "surveys",
+                "on" if before else "off",
+                "on" if enabled else "off",
+            )
         return enabled
 
     def satisfaction_opt_out(self, address: str, opted_out: bool = True) -> None:

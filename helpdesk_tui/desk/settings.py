@@ -7,17 +7,24 @@ connection (``helpdesk survey status``, without the ORM); written through the OR
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from helpdesk_tui.storage.core_tables import DeskSetting
+from helpdesk_tui.storage.core_tables import DeskSetting, event
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from helpdesk_tui.desk.actors import Actor
     from helpdesk_tui.storage.database import Reader
+
+SETTING_CHANGED = "setting_changed"
+"""The event (on no ticket) of an admin's change to a desk setting: ``field`` says which
+(``sla policy``, ``sla calendar``, ``team tier``, ``sla auto-escalation``, ``surveys``),
+``old_value`` and ``new_value`` what it said before and after (``None``: not there)."""
 
 
 def desk_setting(reader: Reader, name: str) -> str | None:
@@ -45,3 +52,26 @@ def switch(reader: Reader, name: str, *, default: bool) -> bool:
 
 def set_switch(session: Session, name: str, on: bool) -> None:
     set_desk_setting(session, name, "yes" if on else "no")
+
+
+def record_setting_change(
+    reader: Reader, actor: Actor, now: datetime, field: str, old: str | None, new: str | None
+) -> None:
+    """The audit row of a desk setting's change (:data:`SETTING_CHANGED`), in the change's
+    transaction; it moves the desk's change mark (its newest event), so every open desk
+    settings screen and queue looks again, whichever terminal or command made it."""
+    if old == new:
+        return
+    connection_of(reader).execute(
+        insert(event).values(
+            ticket_id=None,
+            ticket_number=None,
+            actor_agent_id=actor.agent_id,
+            actor=actor.name,
+            kind=SETTING_CHANGED,
+            field=field,
+            old_value=old,
+            new_value=new,
+            created_at=now,
+        )
+    )

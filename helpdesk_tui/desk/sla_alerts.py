@@ -198,13 +198,14 @@ def run_pass(
     with db.read() as session:
         ids = _candidates(session, now, numbers)
         pending = not quiet and _has_pending(session)
-        noted = quiet or numbers is not None or _pass_noted(session, now)
+        previous = last_pass(session)
+        noted = quiet or numbers is not None or _recent(previous, now)
         idle = not ids and not pending
         next_at = _next_alert(session, now) if idle else None
-    if not noted:  # (an idle pass: at most once a minute)
-        with db.write() as session:
-            set_desk_setting(session, LAST_PASS, now.isoformat())
     if idle:  # (an idle desk's pass: reads of two indexes and two keys)
+        if not noted:  # (an idle pass: at most once a minute)
+            with db.write() as session:
+                set_desk_setting(session, LAST_PASS, now.isoformat())
         return Pass([], next_at)
     with db.read() as session:
         rules = sla_clock.load_rules(session)
@@ -224,23 +225,27 @@ def run_pass(
                 _keep_pending(session, batch[0], overdue)
                 pending = True
     summarized = 0
-    if pending:
+    if pending or not noted:  # (noted once its batches are in: a failed pass is no pass)
         with db.write() as session:
-            summarized = _summarize_pending(session, now, mails)
+            if pending:
+                summarized = _summarize_pending(session, now, mails, previous)
+            if not noted:
+                set_desk_setting(session, LAST_PASS, now.isoformat())
     with db.read() as session:
         return Pass(made, _next_alert(session, now), len(late), summarized)
 
 
 LAST_PASS = "sla.last_pass"
 """The desk setting that says when a pass last ran (``helpdesk sla status``), to within
-:data:`LAST_PASS_EVERY`: an idle pass writes it no oftener."""
+:data:`LAST_PASS_EVERY`: an idle pass writes it no oftener. A pass that alerts writes it
+after its batches: one that failed leaves the pass before it, when the breaches a summary
+says began to go unsaid (:func:`_summarize`'s "since")."""
 LAST_PASS_EVERY = timedelta(minutes=1)
 
 
-def _pass_noted(session: Session, now: datetime) -> bool:
+def _recent(previous: datetime | None, now: datetime) -> bool:
     """Whether the last pass's time is recent enough to leave as it is."""
-    value = desk_setting(session, LAST_PASS)
-    return value is not None and datetime.fromisoformat(value) > now - LAST_PASS_EVERY
+    return previous is not None and previous > now - LAST_PASS_EVERY
 
 
 def last_pass(reader: Session) -> datetime | None:
@@ -281,9 +286,12 @@ def _keep_pending(session: Session, first_id: int, overdue: list[_Overdue]) -> N
     set_desk_setting(session, name, json.dumps(kept))
 
 
-def _summarize_pending(session: Session, now: datetime, mails: bool) -> int:
+def _summarize_pending(
+    session: Session, now: datetime, mails: bool, stopped: datetime | None = None
+) -> int:
     """Every kept batch's breaches said in one summary (:func:`_summarize`), in the
-    transaction that removes them: said once, whatever failed before. How many tickets."""
+    transaction that removes them: said once, whatever failed before. How many tickets.
+    ``stopped``: the last pass before this one (None: none ever ran)."""
     rows = session.exec(_pending_rows().with_for_update()).all()
     overdue = [
         _Overdue(**{**item, "due_at": datetime.fromisoformat(item["due_at"])})
@@ -291,7 +299,7 @@ def _summarize_pending(session: Session, now: datetime, mails: bool) -> int:
         for item in json.loads(value)
     ]
     if overdue:
-        _summarize(session, overdue, now, mails)
+        _summarize(session, overdue, now, mails, stopped)
     names = [name for name, _ in rows]
     session.execute(sa_delete(DeskSetting).where(col(DeskSetting.name).in_(names)))
     return len({item.number for item in overdue})
@@ -439,17 +447,31 @@ def summary_text(count: int, since: datetime) -> str:
     )
 
 
-def _summarize(session: Session, overdue: list[_Overdue], now: datetime, mails: bool) -> None:
+def _summarize(
+    session: Session,
+    overdue: list[_Overdue],
+    now: datetime,
+    mails: bool,
+    stopped: datetime | None = None,
+) -> None:
     """The breaches owed longer than :data:`STALE` said once: an event for supervisors (the
     desk's), one per assignee (theirs), and while the desk sends mail one mail per address —
-    an assignee's tickets, a team supervisor's team's — never one per breach."""
+    an assignee's tickets, a team supervisor's team's — never one per breach.
+
+    "Since" is when the alerts stopped running: ``stopped``, the last pass before this one
+    (:data:`LAST_PASS`). It said the earliest breach among them, which read as the time the
+    passes stopped, days or weeks off (a ticket breached long after). A desk whose alerts
+    never ran says its earliest breach (they were not running then either), and so does a
+    summary of a breach older than that pass (a ticket that breached back then by a policy
+    changed since, or an import)."""
     first: dict[int, _Overdue] = {}
     for item in sorted(overdue, key=lambda o: o.due_at):
         first.setdefault(item.number, item)  # (two clocks breached: the ticket once)
     tickets = list(first.values())
 
     def said(items: list[_Overdue]) -> str:
-        return summary_text(len(items), min(item.due_at for item in items))
+        first = min(item.due_at for item in items)
+        return summary_text(len(items), min(stopped, first) if stopped else first)
 
     def event(field: str, items: list[_Overdue]) -> None:
         session.add(

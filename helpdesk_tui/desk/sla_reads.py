@@ -54,8 +54,59 @@ class SlaPolicyView:
 
 @dataclass(frozen=True)
 class SlaCalendarView:
+    """A business calendar, its parts as ``helpdesk sla calendar set`` takes them."""
+
     name: str
     description: str
+    built_in: bool = False
+    timezone: str = "UTC"
+    days: str = "mon-fri"
+    hours: str = "09:00-17:00"
+    holidays: str | None = None
+    """A country with an optional subdivision: ``DE`` or ``DE-BY``."""
+    closed: tuple[str, ...] = ()
+    """Extra closed days, ISO dates, in order."""
+
+
+@dataclass(frozen=True)
+class SlaTierView:
+    """A team and the support tier (1-4) it works; ``None``: none set."""
+
+    team: str
+    tier: int | None
+
+
+def days_text(work_days: frozenset[int]) -> str:
+    """Weekday numbers as ``calendar set --days`` takes them: ``mon-fri``, ``mon,wed,sat-sun``."""
+    runs: list[list[int]] = []
+    for day in sorted(work_days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    names = sla.DAY_NAMES
+    return ",".join(
+        names[run[0]] if len(run) == 1 else f"{names[run[0]]}-{names[run[-1]]}" for run in runs
+    )
+
+
+def calendar_view(c: sla.Calendar, *, built_in: bool = False) -> SlaCalendarView:
+    hours = f"{c.start_minute // 60:02d}:{c.start_minute % 60:02d}-"
+    hours += f"{c.end_minute // 60:02d}:{c.end_minute % 60:02d}"
+    holidays = None
+    if c.holiday_country:
+        holidays = c.holiday_country
+        holidays += f"-{c.holiday_subdivision}" if c.holiday_subdivision else ""
+    return SlaCalendarView(
+        c.name,
+        c.describe(),
+        built_in,
+        timezone=c.timezone,
+        days=days_text(c.work_days),
+        hours=hours,
+        holidays=holidays,
+        closed=tuple(d.isoformat() for d in sorted(c.closed_days)),
+    )
 
 
 def calendar_of(row: Any) -> sla.Calendar:
@@ -113,7 +164,7 @@ def load_rules(reader: Reader) -> tuple[list[sla.Policy], dict[str, sla.Calendar
     return policies, {c.name: c for c in calendars.values()}
 
 
-def _policy_view(p: sla.Policy) -> SlaPolicyView:
+def policy_view(p: sla.Policy) -> SlaPolicyView:
     return SlaPolicyView(
         p.name,
         p.describe(),
@@ -137,14 +188,16 @@ class SlaReads(DeskService):
         """The admins' policies, then the built-in ones they fall back on."""
         with self._read_rows() as conn:
             policies, _calendars = load_rules(conn)
-        return [_policy_view(p) for p in (*policies, *sla.BUILT_IN_POLICIES)]
+        return [policy_view(p) for p in (*policies, *sla.BUILT_IN_POLICIES)]
 
     def sla_calendars(self) -> list[SlaCalendarView]:
         """The built-in business calendar, then the admins'."""
         with self._read_rows() as conn:
             calendars = load_calendars(conn)
-        shown = [sla.DEFAULT_CALENDAR, *calendars.values()]
-        return [SlaCalendarView(c.name, c.describe()) for c in shown]
+        return [
+            calendar_view(sla.DEFAULT_CALENDAR, built_in=True),
+            *(calendar_view(c) for c in calendars.values()),
+        ]
 
     def sla_team_tiers(self) -> list[tuple[int, str]]:
         """(tier, team) for every team with a tier, by tier."""
@@ -155,3 +208,13 @@ class SlaReads(DeskService):
                 .order_by(TeamTier.tier, Team.name)
             ).all()
         return [(int(tier), str(name)) for tier, name in rows]
+
+    def sla_tiers(self) -> list[SlaTierView]:
+        """Every team by name, with the tier it works (``None``: not set)."""
+        with self._read_rows() as conn:
+            rows = conn.execute(
+                select(Team.name, TeamTier.tier)
+                .select_from(team.outerjoin(team_tier, Team.id == TeamTier.team_id))
+                .order_by(Team.name)
+            ).all()
+        return [SlaTierView(str(name), None if t is None else int(t)) for name, t in rows]

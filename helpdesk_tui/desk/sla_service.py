@@ -10,12 +10,22 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
-from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.desk.errors import ChangedMeanwhile, InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.mail_reads import SLA_LEASE, current_holder, sends_mail
 from helpdesk_tui.desk.satisfaction import RATING_CONCERN
+from helpdesk_tui.desk.settings import record_setting_change
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
-from helpdesk_tui.desk.sla_reads import SlaReads
+from helpdesk_tui.desk.sla_reads import (
+    SlaCalendarView,
+    SlaPolicyView,
+    SlaReads,
+    SlaTierView,
+    calendar_view,
+    load_calendars,
+    load_rules,
+    policy_view,
+)
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_priority, parse_tier, parse_type, text_value
 from helpdesk_tui.storage.models import Event, Organization, Role, Ticket
@@ -210,10 +220,17 @@ class SlaService(SlaReads):
         ticket_type: str | None = None,
         category: str | None = None,
         calendar: str | None = None,
-        warn_percent: int = 75,
+        warn_percent: int | str = 75,
+        new: bool = False,
+        expected: SlaPolicyView | None = None,
     ) -> int:
         """Add or replace a policy (admins); every open ticket's clocks follow. Returns how
-        many tickets' due times changed."""
+        many tickets' due times changed.
+
+        ``new``: only a policy of a name the desk has no policy of yet (``ChangedMeanwhile``
+        otherwise); ``expected``: only the policy as a form read it, unchanged since (its
+        scope, calendar, targets and warning). The change is one ``setting_changed`` event.
+        """
         self.actor.require(Role.ADMIN, "change SLA policies")
         name = " ".join(text_value(name, "policy name", single_line=True).split())
         if not name:
@@ -228,11 +245,16 @@ class SlaService(SlaReads):
             "type": parse_type(ticket_type).value if ticket_type else None,
             "category": " ".join(category.split()) if category else None,
         }
+        warn_percent = _percent(warn_percent)
         sla.Policy(name, targets, warn_percent=warn_percent)  # checks targets and the warning
         with self._write() as session:
             org_id = _organization_id(session, organization) if organization else None
             calendar_id = _calendar_id(session, calendar) if calendar else None
-            row = session.exec(select(SlaPolicy).where(SlaPolicy.name == name)).first()
+            row = session.exec(
+                select(SlaPolicy).where(SlaPolicy.name == name).with_for_update()
+            ).first()
+            before = _policy_now(session, name) if row is not None else None
+            _check_unchanged("policy", name, before, expected, new)
             scopes = [sla_clock.Scope.of(row)] if row is not None else []
             row = row or SlaPolicy(
                 name=name, first_response_minutes=0, next_response_minutes=0, resolution_minutes=0
@@ -248,6 +270,16 @@ class SlaService(SlaReads):
             row.warn_percent = warn_percent
             session.add(row)
             scopes.append(sla_clock.Scope.of(row))
+            session.flush()
+            after = _policy_now(session, name)
+            record_setting_change(
+                session,
+                self.actor,
+                self.clock(),
+                "sla policy",
+                before.description if before else None,
+                after.description if after else None,
+            )
             report_service.replay_everything(session)
         return self.sla_recompute(scopes=scopes)
 
@@ -258,7 +290,16 @@ class SlaService(SlaReads):
             if row is None:
                 raise NotFound(f"no SLA policy {name!r}; see: helpdesk sla policy list")
             scopes = [sla_clock.Scope.of(row)]
+            before = _policy_now(session, row.name)
             session.delete(row)
+            record_setting_change(
+                session,
+                self.actor,
+                self.clock(),
+                "sla policy",
+                before.description if before else None,
+                None,
+            )
             report_service.replay_everything(session)
         return self.sla_recompute(scopes=scopes)
 
@@ -271,10 +312,14 @@ class SlaService(SlaReads):
         hours: str = "09:00-17:00",
         holidays: str | None = None,
         closed: Sequence[str] = (),
+        new: bool = False,
+        expected: SlaCalendarView | None = None,
     ) -> int:
         """Add or replace a business calendar (admins); open tickets' clocks follow.
 
         ``holidays``: a country code with an optional subdivision, ``DE`` or ``DE-BY``.
+        ``new`` and ``expected``: as :meth:`sla_set_policy`'s (a new name only; only the
+        calendar as a form read it).
         """
         self.actor.require(Role.ADMIN, "change SLA calendars")
         name = " ".join(text_value(name, "calendar name", single_line=True).split())
@@ -293,7 +338,12 @@ class SlaService(SlaReads):
         work_days = parse_days(days)
         sla.Calendar(name, timezone, work_days, start, end)  # checks zone, hours and days
         with self._write() as session:
-            row = session.exec(select(SlaCalendar).where(SlaCalendar.name == name)).first()
+            row = session.exec(
+                select(SlaCalendar).where(SlaCalendar.name == name).with_for_update()
+            ).first()
+            before = load_calendars(session).get(name) if row is not None else None
+            was = calendar_view(before) if before is not None else None
+            _check_unchanged("calendar", name, was, expected, new)
             row = row or SlaCalendar(name=name)
             row.timezone = timezone
             row.work_days = ",".join(str(d) for d in sorted(work_days))
@@ -302,23 +352,55 @@ class SlaService(SlaReads):
             row.holiday_subdivision = subdivision or None
             row.closed_days = ",".join(d.isoformat() for d in closed_days)
             session.add(row)
+            session.flush()
+            after = load_calendars(session)[name]
+            record_setting_change(
+                session,
+                self.actor,
+                self.clock(),
+                "sla calendar",
+                was.description if was else None,
+                after.describe(),
+            )
             report_service.replay_everything(session)
         return self.sla_recompute()
 
-    def sla_set_team_tier(self, team: str, tier: int | str) -> None:
-        """Say which tier ``team`` works (admins): escalation moves tickets to it."""
+    def sla_set_team_tier(
+        self, team: str, tier: int | str, *, expected: SlaTierView | None = None
+    ) -> None:
+        """Say which tier ``team`` works (admins): escalation moves tickets to it.
+        ``expected``: only while the team works the tier a form read (``ChangedMeanwhile``
+        otherwise)."""
         self.actor.require(Role.ADMIN, "set team tiers")
         value = parse_tier(tier)
         with self._write() as session:
             found = find_team(session, team)
             assert found.id is not None
-            row = session.get(TeamTier, found.id) or TeamTier(team_id=found.id, tier=value)
+            row = session.get(TeamTier, found.id, with_for_update=True)
+            before = row.tier if row is not None else None
+            if expected is not None and expected.tier != before:
+                raise ChangedMeanwhile(
+                    f"team {found.name}'s tier was changed meanwhile (now "
+                    f"{before or 'none'}); nothing saved: see it again"
+                )
+            row = row or TeamTier(team_id=found.id, tier=value)
             row.tier = value
             session.add(row)
+            record_setting_change(
+                session,
+                self.actor,
+                self.clock(),
+                "team tier",
+                f"{found.name}: tier {before}" if before is not None else None,
+                f"{found.name}: tier {value}",
+            )
 
-    def sla_auto_escalate(self, at: str | None = None) -> AutoEscalate:
+    def sla_auto_escalate(
+        self, at: str | None = None, *, expected: AutoEscalate | str | None = None
+    ) -> AutoEscalate:
         """At which alert (``off``, ``warning``, ``breach``) a ticket moves one tier up by
-        itself; ``at`` sets it for the whole desk (admins only; ``on`` means ``breach``)."""
+        itself; ``at`` sets it for the whole desk (admins only; ``on`` means ``breach``).
+        ``expected``: only while it is still what a form read (``ChangedMeanwhile``)."""
         if at is None:
             with self._read() as session:
                 return sla_alerts.auto_escalates(session)
@@ -328,7 +410,16 @@ class SlaService(SlaReads):
         except ValueError:
             raise InvalidValue(f"automatic escalation {at!r}: say off, warning or breach") from None
         with self._write() as session:
+            before = sla_alerts.auto_escalates(session)
+            if expected is not None and AutoEscalate(expected) != before:
+                raise ChangedMeanwhile(
+                    f"automatic escalation was changed meanwhile (now {before.value}); "
+                    "nothing saved: see it again"
+                )
             sla_alerts.set_auto_escalate(session, value)
+            record_setting_change(
+                session, self.actor, self.clock(), "sla auto-escalation", before.value, value.value
+            )
         return value
 
     def sla_check_alerts(self, *, auto_escalate: AutoEscalate | None = None) -> int:
@@ -412,6 +503,32 @@ def _due_clock(explained: sla.Explanation) -> str | None:
     due = explained.due_at
     pending = [c for c in explained.current() if c.stopped_at is None and c.due_at == due]
     return pending[0].kind.label if due is not None and pending else None
+
+
+def _percent(value: int | str) -> int:
+    try:
+        return int(str(value).strip().removesuffix("%"))
+    except ValueError:
+        raise InvalidValue(f"warning at {value!r}: a whole percent, 1 to 99") from None
+
+
+def _policy_now(session: Session, name: str) -> SlaPolicyView | None:
+    """The admins' policy ``name`` as the transaction has it (flushed)."""
+    found = next((p for p in load_rules(session)[0] if p.name == name), None)
+    return policy_view(found) if found is not None else None
+
+
+def _check_unchanged(
+    what: str, name: str, now: object | None, expected: object | None, new: bool
+) -> None:
+    """A form's write only onto what it read: ``new`` where there is nothing yet, or
+    ``expected`` still as it is now."""
+    if new and now is not None:
+        raise ChangedMeanwhile(f"there is a {what} {name} already: give the new one another name")
+    if expected is not None and now is None:
+        raise ChangedMeanwhile(f"{what} {name} is no longer there; nothing saved")
+    if expected is not None and now != expected:
+        raise ChangedMeanwhile(f"{what} {name} was changed meanwhile; nothing saved: open it again")
 
 
 def _organization_id(session: Session, name: str) -> int:

@@ -1,11 +1,20 @@
-"""Desk settings (D on the queue, or the palette): the SLA policies and business calendars,
-the routing rules and their check, and the satisfaction surveys, as the CLI's ``helpdesk sla
-policy list`` / ``sla calendar list``, ``rules list`` / ``rules check`` and ``survey status``
+"""Desk settings (D on the queue, or the palette): the SLA policies, the business calendars,
+the teams' tiers and automatic escalation, the routing rules and their check, and the
+satisfaction surveys, as the CLI's ``helpdesk sla policy list`` / ``sla calendar list`` /
+``sla tier`` / ``sla auto-escalate``, ``rules list`` / ``rules check`` and ``survey status``
 read them (the same desk reads).
 
-Admins change a policy's two targets here (``e``: the desk's one writer, which recomputes the
-open tickets' clocks as ``sla policy set`` does) and switch the surveys (``t``, asked first);
-everyone else reads. Routing is changed in its file, never here. Every name from the desk or
+Admins change them here through the CLI's writers (``Desk.sla_set_policy``,
+``sla_set_calendar``, ``sla_set_team_tier``, ``sla_auto_escalate``, ``satisfaction_surveys``;
+the open tickets' clocks follow as ``sla policy set`` makes them): a new policy or calendar
+(``n``), a policy's targets, a calendar, a team's tier (``e``), the alert that escalates
+(``a``), the surveys (``t``, asked first). Each form writes only onto what it read (the
+desk refuses a setting another admin changed meanwhile, on the form's error line). Everyone
+else reads. Routing is changed in its file, never here.
+
+The screen follows other terminals' changes as the queue does (``queue_watch``: the desk's
+change mark, which every settings change moves): the tabs are read again and redrawn when
+they differ, under any open form, which keeps what is typed. Every name from the desk or
 the rules file (a rule's pattern, a calendar's name) is shown as plain text, cleaned of
 escape sequences.
 """
@@ -16,20 +25,24 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets._tabbed_content import ContentTab
+from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.routing_reads import RuleView
-from helpdesk_tui.desk.sla_reads import SlaCalendarView, SlaPolicyView
+from helpdesk_tui.desk.sla_reads import SlaCalendarView, SlaPolicyView, SlaTierView
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
-from helpdesk_tui.screens.confirm import confirm
+from helpdesk_tui.screens.confirm import Choice, ChoiceScreen, confirm
+from helpdesk_tui.screens.queue_watch import QueueWatch
+from helpdesk_tui.screens.settings_form import FormField, SettingsForm, form_title
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 READ_ONLY = "Read only: only admins can change this."
@@ -41,6 +54,23 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("calendar", "Calendar", 14),
 )
 """(key, label, width): the policies' table fits 80 columns; longer names end in …"""
+CALENDAR_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("name", "Calendar", 16),
+    ("zone", "Time zone", 16),
+    ("days", "Days", 12),
+    ("hours", "Hours", 11),
+    ("holidays", "Holidays", 8),
+)
+TIER_COLUMNS: tuple[tuple[str, str, int], ...] = (("team", "Team", 30), ("tier", "Tier", 6))
+TABS = ("sla", "calendars", "tiers", "routing", "surveys")
+"""The tabs in order: keys 1 to 5."""
+REFRESH_SECONDS = 1.0
+"""How often the watcher looks at the desk's change mark (the queue's)."""
+ESCALATION = {
+    "off": "off: alerts are sent, the ticket stays",
+    "warning": "at warning: a warning alert moves the ticket one tier up",
+    "breach": "at breach: a breach alert moves the ticket one tier up",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +92,8 @@ class DeskSettings:
     routing: Routing
     surveys_on: bool
     opted_out: int
+    tiers: tuple[SlaTierView, ...] = ()
+    auto_escalate: str = "off"
 
 
 def scope_of(policy: SlaPolicyView) -> str:
@@ -81,14 +113,29 @@ def _cell(value: str, width: int, style: str = "") -> Text:
     return text
 
 
-def calendars_text(calendars: tuple[SlaCalendarView, ...]) -> Text:
+def calendar_detail(calendar: SlaCalendarView, policies: tuple[SlaPolicyView, ...]) -> Text:
+    """The calendar's closed days, and the policies that count their time by it."""
     text = Text()
-    text.append("Business calendars\n", "bold")
-    for calendar in calendars:
-        text.append("  ")
-        text.append_text(plain(calendar.description))
-        text.append("\n")
-    text.rstrip()
+    text.append("Closed days: ", "bold")
+    text.append(", ".join(calendar.closed) if calendar.closed else "none besides holidays")
+    if calendar.built_in:
+        users = [p.name for p in policies if p.calendar is None]
+        text.append("\nUsed by every policy without a calendar of its own: ", "bold")
+    else:
+        users = [p.name for p in policies if p.calendar == calendar.name]
+        text.append("\nUsed by: ", "bold")
+    text.append_text(plain(", ".join(users) if users else "no policy yet"))
+    return text
+
+
+def escalation_text(at: str) -> Text:
+    text = Text()
+    text.append("Automatic escalation ", "bold")
+    text.append(ESCALATION.get(at, at))
+    text.append(
+        "\nEscalation moves a ticket to the team of the next tier, and tells that team."
+        "\nA team without a tier is never escalated to."
+    )
     return text
 
 
@@ -151,16 +198,23 @@ def surveys_text(settings: DeskSettings, admin: bool) -> Text:
 
 
 class DeskSettingsScreen(DeskScreen):
-    """Three tabs: SLA (1), Routing (2), Surveys (3)."""
+    """Five tabs: SLA (1), Calendars (2), Tiers (3), Routing (4), Surveys (5)."""
 
     CSS_PATH = "desk_settings.tcss"
     HELP_TITLE = "Desk settings"
+    AUTO_FOCUS = ""
+    """Nothing focused on its own (it would be the tab bar, whose focus says "the user's
+    choice" here): the shown pane's table takes the focus once the tabs are set up."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="settings.back"),
-        Binding("1", "section('sla')", "SLA", id="settings.sla"),
-        Binding("2", "section('routing')", "Routing", id="settings.routing"),
-        Binding("3", "section('surveys')", "Surveys", id="settings.surveys"),
-        Binding("e", "edit_targets", "Edit targets", id="settings.edit_targets"),
+        Binding("1", "section('sla')", "SLA", id="settings.sla", show=False),
+        Binding("2", "section('calendars')", "Calendars", id="settings.calendars", show=False),
+        Binding("3", "section('tiers')", "Tiers", id="settings.tiers", show=False),
+        Binding("4", "section('routing')", "Routing", id="settings.routing", show=False),
+        Binding("5", "section('surveys')", "Surveys", id="settings.surveys", show=False),
+        Binding("n", "new", "New", id="settings.new"),
+        Binding("e", "edit", "Edit", id="settings.edit"),
+        Binding("a", "escalation", "Escalation", id="settings.escalation"),
         Binding("t", "toggle_surveys", "Surveys on/off", id="settings.toggle_surveys"),
     ]
 
@@ -174,9 +228,23 @@ class DeskSettingsScreen(DeskScreen):
             super().__init__()
             self.on = on
 
+    class Said(Message):
+        """A change made from here (or refused): said, and the tabs read again."""
+
+        def __init__(self, said: str, *, refused: bool = False) -> None:
+            super().__init__()
+            self.said = said
+            self.refused = refused
+
+    class Woken(Message):
+        """The watcher saw that the desk may have changed (``queue_watch``)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.settings: DeskSettings | None = None
+        self._watch: QueueWatch | None = None
+        self._section: str = "sla"
+        """The tab asked for last (keys 1 to 5): what the tabs' set-up shows too."""
 
     @property
     def admin(self) -> bool:
@@ -188,15 +256,21 @@ class DeskSettingsScreen(DeskScreen):
             with TabPane("1 SLA", id="sla"):
                 yield DataTable(cursor_type="row", zebra_stripes=False, id="sla-policies")
                 yield Static(id="sla-hint")
-                with VerticalScroll(id="sla-calendars-scroll"):
-                    yield Static(id="sla-calendars")
-            with TabPane("2 Routing", id="routing"):
+            with TabPane("2 Calendars", id="calendars"):
+                yield DataTable(cursor_type="row", zebra_stripes=False, id="calendars-table")
+                yield Static(id="calendar-detail")
+                yield Static(id="calendars-hint")
+            with TabPane("3 Tiers", id="tiers"):
+                yield DataTable(cursor_type="row", zebra_stripes=False, id="tiers-table")
+                yield Static(id="escalation-text")
+                yield Static(id="tiers-hint")
+            with TabPane("4 Routing", id="routing"):
                 yield Static(Text("Reading the rules…"), id="routing-head")
                 yield Static(id="routing-verdict")
                 with VerticalScroll(id="routing-scroll", can_focus=True):
                     yield Static(id="routing-text")
             with (
-                TabPane("3 Surveys", id="surveys"),
+                TabPane("5 Surveys", id="surveys"),
                 VerticalScroll(id="surveys-scroll", can_focus=True),
             ):
                 yield Static(Text("Reading…"), id="surveys-text")
@@ -204,34 +278,75 @@ class DeskSettingsScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Desk settings"
-        table = self.query_one("#sla-policies", DataTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
-        said = clean(self.desk_app.command, single_line=True)
-        hint = "Dim rows are built in: a policy of the desk's own for their tickets wins.\n" + (
-            "e edits the targets of the policy under the cursor; calendars and new policies: "
-            f"{said} sla …"
-            if self.admin
-            else READ_ONLY
-        )
-        self.query_one("#sla-hint", Static).update(Text(hint, "italic"))
-        table.focus()
+        for selector, columns in (
+            ("#sla-policies", COLUMNS),
+            ("#calendars-table", CALENDAR_COLUMNS),
+            ("#tiers-table", TIER_COLUMNS),
+        ):
+            table = self.query_one(selector, DataTable)
+            for key, label, width in columns:
+                table.add_column(label, key=key, width=width)
+        admin = self.admin
+        hints = {
+            "#sla-hint": "Dim rows are built in: a policy of the desk's own for their tickets "
+            "wins.\n"
+            + ("n adds a policy; e edits the targets of the one under the cursor" if admin else ""),
+            "#calendars-hint": "n adds a calendar; e edits the one under the cursor "
+            "(the built-in one stays as it is)"
+            if admin
+            else "",
+            "#tiers-hint": "e sets the tier of the team under the cursor; "
+            "a says at which alert a ticket moves up"
+            if admin
+            else "",
+        }
+        for selector, hint in hints.items():
+            said = hint if admin else (hint + READ_ONLY).strip()
+            self.query_one(selector, Static).update(Text(said, "italic"))
         self.load()
+        self._watch = QueueWatch(
+            self.desk.change_probe, self._wake, REFRESH_SECONDS, self.desk_app.clock
+        )
+        self._watch.start()
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+
+    def _wake(self) -> None:
+        """(The watcher's thread: the screen handles it on the app's loop.)"""
+        self.post_message(self.Woken())
+
+    @on(Woken)
+    def _woken(self) -> None:
+        self.load(routing=False)
 
     @work(thread=True, exclusive=True, group="settings-load", exit_on_error=False)
-    def load(self) -> None:
+    def load(self, routing: bool = True) -> None:
+        """Every tab's reads; ``routing``: the rules file too (not on the desk's changes,
+        which cannot change it)."""
         desk = self.desk
+        kept = self.settings
         self.post_message(
             self.Loaded(
                 DeskSettings(
                     policies=tuple(desk.sla_policies()),
                     calendars=tuple(desk.sla_calendars()),
-                    routing=self._routing(),
+                    routing=self._routing() if routing or kept is None else kept.routing,
                     surveys_on=desk.satisfaction_surveys_on(),
                     opted_out=desk.satisfaction_opt_out_count(),
+                    tiers=tuple(desk.sla_tiers()),
+                    auto_escalate=desk.sla_auto_escalate().value,
                 )
             )
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A read that failed (the database away) is tried again at the desk's next change.
+        (Textual also runs ``DeskScreen``'s handler, which reports the failure.)"""
+        failed = event.state == WorkerState.ERROR and event.worker.group == "settings-load"
+        if failed and self._watch is not None:
+            self._watch.arm()
 
     def _routing(self) -> Routing:
         desk = self.desk
@@ -253,24 +368,49 @@ class DeskSettingsScreen(DeskScreen):
         )
 
     def on_desk_settings_screen_loaded(self, message: Loaded) -> None:
-        self.settings = settings = message.settings
-        table = self.query_one("#sla-policies", DataTable)
-        row = table.cursor_row
-        table.clear()
+        if self._watch is not None:
+            self._watch.arm()
+        old, self.settings = self.settings, (settings := message.settings)
+        if settings == old:
+            return  # (nothing of these tabs moved: nothing redrawn)
+        policy_rows = []
         for policy in settings.policies:
             style = "dim" if policy.built_in else ""
-            cells = (
-                policy.name,
-                scope_of(policy),
-                policy.first_response,
-                policy.resolution,
-                policy.calendar or "business hours",
+            policy_rows.append(
+                [
+                    _cell(value, width, style)
+                    for value, (_key, _label, width) in zip(
+                        (
+                            policy.name,
+                            scope_of(policy),
+                            policy.first_response,
+                            policy.resolution,
+                            policy.calendar or "business hours",
+                        ),
+                        COLUMNS,
+                        strict=True,
+                    )
+                ]
             )
-            widths = (width for _key, _label, width in COLUMNS)
-            table.add_row(*(_cell(v, w, style) for v, w in zip(cells, widths, strict=True)))
-        if settings.policies:
-            table.move_cursor(row=min(row, len(settings.policies) - 1))
-        self.query_one("#sla-calendars", Static).update(calendars_text(settings.calendars))
+        self._fill("#sla-policies", policy_rows, [p.name for p in settings.policies])
+        calendar_rows = [
+            [
+                _cell(value, width, "dim" if c.built_in else "")
+                for value, (_key, _label, width) in zip(
+                    (c.name, c.timezone, c.days, c.hours, c.holidays or "—"),
+                    CALENDAR_COLUMNS,
+                    strict=True,
+                )
+            ]
+            for c in settings.calendars
+        ]
+        self._fill("#calendars-table", calendar_rows, [c.name for c in settings.calendars])
+        self._show_calendar()
+        tier_rows = [
+            [_cell(t.team, 30), _cell(str(t.tier) if t.tier else "—", 6)] for t in settings.tiers
+        ]
+        self._fill("#tiers-table", tier_rows, [t.team for t in settings.tiers])
+        self.query_one("#escalation-text", Static).update(escalation_text(settings.auto_escalate))
         routing = settings.routing
         self.query_one("#routing-head", Static).update(routing_head(routing, self.desk_app.command))
         verdict = self.query_one("#routing-verdict", Static)
@@ -280,42 +420,229 @@ class DeskSettingsScreen(DeskScreen):
         self.query_one("#surveys-text", Static).update(surveys_text(settings, self.admin))
         self.refresh_bindings()
 
+    def _fill(self, selector: str, rows: list[list[Text]], keys: list[str]) -> None:
+        """A table's rows anew, the cursor on the same row (by name) as before."""
+        table = self.query_one(selector, DataTable)
+        row = table.cursor_row
+        was = table.ordered_rows[row].key.value if 0 <= row < table.row_count else None
+        table.clear()
+        for key, cells in zip(keys, rows, strict=True):
+            table.add_row(*cells, key=key)
+        if keys:
+            table.move_cursor(row=keys.index(was) if was in keys else min(row, len(keys) - 1))
+
+    @on(DataTable.RowHighlighted, "#calendars-table")
+    def _show_calendar(self) -> None:
+        calendar = self.selected_calendar()
+        if calendar is not None and self.settings is not None:
+            detail = calendar_detail(calendar, self.settings.policies)
+            self.query_one("#calendar-detail", Static).update(detail)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Editing is for admins, each key in its own tab once the settings are read."""
         tab = self.query_one(TabbedContent).active if self.is_mounted else ""
-        if action == "edit_targets":
-            return self.admin and tab == "sla" and self.settings is not None
+        ready = self.admin and self.settings is not None
+        if action == "new":
+            return ready and tab in ("sla", "calendars")
+        if action == "edit":
+            return ready and tab in ("sla", "calendars", "tiers")
+        if action == "escalation":
+            return ready and tab == "tiers"
         if action == "toggle_surveys":
-            return self.admin and tab == "surveys" and self.settings is not None
+            return ready and tab == "surveys"
         return True
 
+    FOCUS: ClassVar[dict[str, str]] = {
+        "sla": "#sla-policies",
+        "calendars": "#calendars-table",
+        "tiers": "#tiers-table",
+        "routing": "#routing-scroll",
+        "surveys": "#surveys-scroll",
+    }
+    """Each pane's own widget, which takes the focus when the pane shows."""
+
+    def _focus_section(self, section: str) -> None:
+        self.query_one(self.FOCUS[section]).focus()
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The pane shown is the one asked for last (``_section``): by a key (1 to 5), a
+        click on a tab (``on_click``) or ← → on the tab bar (which has the focus then). Any other
+        activation is undone: the tabs' set-up activates the first pane whenever it gets to
+        it, and a focus given to a pane's widget just before a key switched panes brings
+        that pane back when it arrives; either undid a key pressed as the screen opened
+        (and the two could then take turns for ever)."""
         self.refresh_bindings()
-        # (Each pane's own widget takes the focus: one left in a hidden pane would bring its
-        # pane back, as a TabbedContent shows the pane of the focused widget.)
-        focus = {"sla": "#sla-policies", "routing": "#routing-scroll", "surveys": "#surveys-scroll"}
-        self.query_one(focus[event.pane.id or "sla"]).focus()
+        tabs = event.tabbed_content
+        if isinstance(self.focused, Tabs):  # (the user's: ← → on the tab bar)
+            self._section = event.pane.id or self._section
+        if tabs.active != self._section:
+            tabs.active = self._section
+            return
+        if event.pane.id == self._section:  # (not an older activation's message)
+            # Each pane's own widget takes the focus: one left in a hidden pane would bring
+            # its pane back, as a TabbedContent shows the pane of the focused widget.
+            self._focus_section(self._section)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a tab asks for its pane (whether this comes before or after the
+        activation the click makes)."""
+        if isinstance(event.widget, ContentTab) and event.widget.id:
+            self.action_section(ContentTab.sans_prefix(event.widget.id))
 
     def action_section(self, section: str) -> None:
-        self.query_one(TabbedContent).active = section
+        self._section = section
+        tabs = self.query(TabbedContent)
+        if tabs and tabs.first().active:  # (else the tabs' set-up is to come: it shows it)
+            tabs.first().active = section
 
     def action_back(self) -> None:
         self.dismiss(None)
 
-    def selected_policy(self) -> SlaPolicyView | None:
-        if self.settings is None or not self.settings.policies:
+    def _selected(self, selector: str, items: tuple[object, ...]) -> object | None:
+        if not items:
             return None
-        table = self.query_one("#sla-policies", DataTable)
-        return self.settings.policies[min(table.cursor_row, len(self.settings.policies) - 1)]
+        table = self.query_one(selector, DataTable)
+        return items[min(table.cursor_row, len(items) - 1)]
 
-    def action_edit_targets(self) -> None:
+    def selected_policy(self) -> SlaPolicyView | None:
+        found = self._selected("#sla-policies", self.settings.policies if self.settings else ())
+        return found if isinstance(found, SlaPolicyView) else None
+
+    def selected_calendar(self) -> SlaCalendarView | None:
+        calendars = self.settings.calendars if self.settings else ()
+        found = self._selected("#calendars-table", calendars)
+        return found if isinstance(found, SlaCalendarView) else None
+
+    def selected_tier(self) -> SlaTierView | None:
+        found = self._selected("#tiers-table", self.settings.tiers if self.settings else ())
+        return found if isinstance(found, SlaTierView) else None
+
+    def _said(self, said: str | None) -> None:
+        """A form's answer: said, and the tabs read again."""
+        if said is None:
+            return
+        self.notify(clean(said, single_line=True), markup=False)
+        self.load(routing=False)
+
+    def action_new(self) -> None:
+        tab = self.query_one(TabbedContent).active
+        if tab == "calendars":
+            self.app.push_screen(self._calendar_form(None), self._said)
+        elif tab == "sla":
+            self.app.push_screen(self._policy_form(), self._said)
+
+    def action_edit(self) -> None:
+        tab = self.query_one(TabbedContent).active
+        if tab == "sla":
+            self._edit_targets()
+        elif tab == "calendars":
+            calendar = self.selected_calendar()
+            if calendar is None:
+                return
+            if calendar.built_in:
+                self.notify(
+                    f"{calendar.name} is built in: add a calendar of your own (n) and "
+                    "choose it in a policy",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self.app.push_screen(self._calendar_form(calendar), self._said)
+        elif tab == "tiers":
+            tier = self.selected_tier()
+            if tier is not None:
+                self.app.push_screen(self._tier_form(tier), self._said)
+
+    def _policy_form(self) -> SettingsForm:
+        desk = self.desk
+
+        def save(v: dict[str, str]) -> str:
+            name = v["name"]
+            changed = desk.sla_set_policy(
+                name,
+                first_response=v["first"],
+                next_response=v["next"].strip() or v["first"],
+                resolution=v["resolve"],
+                priority=v["priority"].strip() or None,
+                organization=v["organization"].strip() or None,
+                ticket_type=v["type"].strip() or None,
+                category=v["category"].strip() or None,
+                calendar=v["calendar"].strip() or None,
+                warn_percent=v["warn"].strip() or 75,
+                new=True,
+            )
+            return f"policy {name.strip()} saved; {changed} open ticket(s) have new due times"
+
+        fields = (
+            FormField("name", "Name"),
+            FormField("priority", "Priority", placeholder="urgent, high, normal, low; or any"),
+            FormField("type", "Type", placeholder="incident, service_request, question, …"),
+            FormField("organization", "Organization", placeholder="any"),
+            FormField("category", "Category", placeholder="any"),
+            FormField("calendar", "Calendar", placeholder="business hours"),
+            FormField("first", "First response", placeholder="4h, 90m, 1h30m"),
+            FormField("next", "Next response", placeholder="as the first response"),
+            FormField("resolve", "Resolution", placeholder="40h"),
+            FormField("warn", "Warn at %", "75"),
+        )
+        note = Text(
+            "Business time. Empty scope fields: any. The most specific policy that fits a "
+            "ticket sets its clocks."
+        )
+        return SettingsForm(form_title("New SLA policy"), fields, save, note=note)
+
+    def _calendar_form(self, calendar: SlaCalendarView | None) -> SettingsForm:
+        desk = self.desk
+        was = calendar or SlaCalendarView("", "")
+
+        def save(v: dict[str, str]) -> str:
+            name = calendar.name if calendar is not None else v["name"]
+            changed = desk.sla_set_calendar(
+                name,
+                timezone=v["zone"].strip(),
+                days=v["days"],
+                hours=v["hours"],
+                holidays=v["holidays"].strip() or None,
+                closed=v["closed"].split(","),
+                new=calendar is None,
+                expected=calendar,
+            )
+            return f"calendar {name.strip()} saved; {changed} open ticket(s) have new due times"
+
+        fields = [
+            FormField("zone", "Time zone", was.timezone, "Europe/Berlin, America/New_York"),
+            FormField("days", "Working days", was.days, "mon-fri, sun-thu, mon,wed,fri"),
+            FormField("hours", "Working hours", was.hours, "09:00-17:00"),
+            FormField("holidays", "Holidays", was.holidays or "", "DE, DE-BY, US-CA; or none"),
+            FormField("closed", "Closed days", ", ".join(was.closed), "2026-12-24, 2026-12-31"),
+        ]
+        if calendar is None:
+            fields.insert(0, FormField("name", "Name"))
+            title = form_title("New business calendar")
+        else:
+            title = form_title("Business calendar ", calendar.name)
+        note = Text("Public holidays of the country (and its subdivision) do not count.")
+        return SettingsForm(title, fields, save, note=note)
+
+    def _tier_form(self, tier: SlaTierView) -> SettingsForm:
+        desk = self.desk
+
+        def save(v: dict[str, str]) -> str:
+            value = v["tier"].strip()
+            desk.sla_set_team_tier(tier.team, value, expected=tier)
+            return f"{tier.team} works tier {value}; escalation to tier {value} goes there"
+
+        fields = (FormField("tier", "Tier", str(tier.tier or ""), "1 to 4"),)
+        note = Text("Escalation from tier n moves a ticket to the team of tier n+1.")
+        return SettingsForm(form_title("Tier of team ", tier.team), fields, save, note=note)
+
+    def _edit_targets(self) -> None:
         policy = self.selected_policy()
         if policy is None:
             return
         if policy.built_in:
             self.notify(
-                f"{policy.name} is built in: add a policy of your own for its tickets "
-                f"({clean(self.desk_app.command, single_line=True)} sla policy set …)",
+                f"{policy.name} is built in: add a policy of your own for its tickets (n)",
                 severity="warning",
                 markup=False,
             )
@@ -325,14 +652,48 @@ class DeskSettingsScreen(DeskScreen):
         def saved(changed: int | None) -> None:
             if changed is None:
                 return
-            self.notify(
-                f"policy {clean(policy.name, single_line=True)} saved; "
-                f"{changed} open ticket(s) have new due times",
-                markup=False,
-            )
-            self.load()
+            self._said(f"policy {policy.name} saved; {changed} open ticket(s) have new due times")
 
         self.app.push_screen(SlaTargetsScreen(policy), saved)
+
+    def action_escalation(self) -> None:
+        if self.settings is None:
+            return
+        read = self.settings.auto_escalate
+        question = Text("Automatic escalation is ")
+        question.append(ESCALATION.get(read, read), "bold")
+        question.append(".\nAt which SLA alert should a ticket move to the next tier's team?")
+
+        def answered(answer: str | None) -> None:
+            if answer in ESCALATION and answer != read:
+                self.set_escalation(answer, read)
+
+        choices = [
+            Choice(key, label, value)
+            for key, label, value in (
+                ("o", "Off", "off"),
+                ("w", "At warning", "warning"),
+                ("b", "At breach", "breach"),
+            )
+            if value != read
+        ]
+        self.app.push_screen(ChoiceScreen(question, choices), answered)
+
+    @work(thread=True, exclusive=True, group="settings-escalation", exit_on_error=False)
+    def set_escalation(self, at: str, read: str) -> None:
+        try:
+            value = self.desk.sla_auto_escalate(at, expected=read)
+        except DeskError as error:
+            self.post_message(self.Said(str(error), refused=True))
+            return
+        self.post_message(self.Said(f"automatic escalation is {ESCALATION[value.value]}"))
+
+    def on_desk_settings_screen_said(self, message: Said) -> None:
+        if message.refused:
+            self.notify(clean(message.said, single_line=True), severity="error", markup=False)
+            self.load(routing=False)
+        else:
+            self._said(message.said)
 
     def action_toggle_surveys(self) -> None:
         if self.settings is None:
@@ -358,4 +719,4 @@ class DeskSettingsScreen(DeskScreen):
 
     def on_desk_settings_screen_switched(self, message: Switched) -> None:
         self.notify(f"surveys are {'on' if message.on else 'off'} for this desk", markup=False)
-        self.load()
+        self.load(routing=False)

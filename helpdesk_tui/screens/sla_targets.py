@@ -3,9 +3,10 @@ desk settings).
 
 Enter saves through the desk's one policy writer (``Desk.sla_set_policy``, as ``helpdesk sla
 policy set`` does: the open tickets' clocks are recomputed), with the policy's scope,
-calendar, next-response target and warning as they were read. A value the desk refuses (a
-malformed duration, a target of zero, a policy that is no longer there) is said on the
-form's error line in one line; the form stays open with what was typed.
+calendar, next-response target and warning as they were read, and only onto the policy as
+it was read (``expected``). A value the desk refuses (a malformed duration, a target of
+zero, a policy that is no longer there or was changed meanwhile) is said on the form's
+error line in one line; the form stays open with what was typed.
 """
 
 from __future__ import annotations
@@ -28,19 +29,6 @@ from helpdesk_tui.desk.sla_reads import SlaPolicyView
 from helpdesk_tui.messages import WorkerFailed
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.widgets.key_footer import KeyFooter
-
-
-def _kept(policy: SlaPolicyView) -> tuple[object, ...]:
-    """What a save writes back as it was read."""
-    return (
-        policy.priority,
-        policy.organization,
-        policy.type,
-        policy.category,
-        policy.calendar,
-        policy.next_response,
-        policy.warn_percent,
-    )
 
 
 class SlaTargetsScreen(ModalScreen[int | None]):
@@ -99,13 +87,6 @@ class SlaTargetsScreen(ModalScreen[int | None]):
         p = self.policy
         desk = desk_app(self).desk
         try:
-            now = next(
-                (q for q in desk.sla_policies() if q.name == p.name and not q.built_in), None
-            )
-            if now is None:
-                raise DeskError(f"policy {p.name} is no longer there; Esc, and see the list again")
-            if _kept(now) != _kept(p):  # (its scope, calendar or other targets: not lost)
-                raise DeskError(f"policy {p.name} was changed meanwhile; Esc, and open it again")
             changed = desk.sla_set_policy(
                 p.name,
                 first_response=first,
@@ -117,6 +98,7 @@ class SlaTargetsScreen(ModalScreen[int | None]):
                 category=p.category,
                 calendar=p.calendar,
                 warn_percent=p.warn_percent,
+                expected=p,  # (its scope, calendar or other targets changed meanwhile: refused)
             )
         except DeskError as error:
             self.post_message(self.Refused(str(error)))

@@ -395,3 +395,29 @@ def test_a_pass_that_fails_between_batches_leaves_its_summary_to_the_next(
     assert again.overdue == 0  # said once
     with db.read() as session:
         assert len(session.exec(select(Event).where(Event.kind == "sla_overdue")).all()) == 2
+
+
+def test_a_summary_says_since_when_the_alerts_stopped_not_the_first_breach(
+    db: Database, admin: Actor, agent_bob: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its "since" is the last pass before the gap (``sla.last_pass``); it said the earliest
+    breach, a day after the passes stopped here. A pass that failed is no pass: the one
+    after it still says when they stopped."""
+    stopped = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a pass on Tuesday morning, then none
+    assert sla_alerts.run_pass(db, stopped).alerts == []
+    _new(db, admin, datetime(2026, 12, 2, 9, 0, tzinfo=UTC), "Payroll failed")
+
+    def dies(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("injected: the process dies in its first batch")
+
+    real = sla_alerts._check_batch
+    monkeypatch.setattr(sla_alerts, "_check_batch", dies)
+    with pytest.raises(RuntimeError, match="injected"):
+        sla_alerts.run_pass(db, NOW - timedelta(hours=1))
+    monkeypatch.setattr(sla_alerts, "_check_batch", real)
+    assert sla_alerts.run_pass(db, NOW).overdue == 1
+    line = "1 ticket breached while SLA alerts were not running (since 2026-12-01 08:00 UTC)"
+    with db.read() as session:
+        said = session.exec(select(Event.new_value).where(Event.kind == "sla_overdue")).all()
+        assert sla_alerts.last_pass(session) == NOW
+    assert said == [line, line]  # the desk's and bob's

@@ -16,8 +16,10 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.confirm import ChoiceScreen
-from helpdesk_tui.screens.desk_settings import READ_ONLY, DeskSettingsScreen
+from helpdesk_tui.screens.desk_settings import READ_ONLY, TABS, DeskSettingsScreen
+from helpdesk_tui.screens.settings_form import SettingsForm
 from helpdesk_tui.screens.sla_targets import SlaTargetsScreen
+from helpdesk_tui.storage.models import Organization
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import screen_lines, settle, until
 
@@ -85,19 +87,18 @@ async def open_settings(pilot: Pilot[None], tab: str = "1") -> DeskSettingsScree
     await settle(pilot)
     await pilot.press(tab)
     await settle(pilot)
-    assert screen.query_one(TabbedContent).active == {"1": "sla", "2": "routing"}.get(
-        tab, "surveys"
-    )
+    assert screen.query_one(TabbedContent).active == TABS[int(tab) - 1]
     return screen
 
 
-@pytest.mark.parametrize("tab", ["1", "2", "3"])
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4", "5"])
 def test_desk_settings_80x24(
     snap_compare: Any, rules_app: AppFactory, policies: Desk, desk_data: DeskData, tab: str
 ) -> None:
-    """1: the policies (the desk's, then the built-in ones) and calendars, the admin's hint;
-    2: the rules, their check's first fault (a team the desk lacks), hostile names plain;
-    3: surveys off (the seeded desk's), one requester opted out."""
+    """1: the policies (the desk's, then the built-in ones), the admin's hint; 2: the
+    calendars, the built-in one's use; 3: the teams' tiers, escalation off; 4: the rules,
+    their check's first fault (a team the desk lacks), hostile names plain; 5: surveys off
+    (the seeded desk's), one requester opted out."""
 
     async def run_before(pilot: Pilot[None]) -> None:
         await open_settings(pilot, tab)
@@ -179,7 +180,9 @@ async def test_an_agent_reads_the_settings_and_cannot_change_them(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Desk settings: SLA, routing, surveys" in titles  # (agents read them too)
+        assert (
+            "Desk settings: SLA, calendars, tiers, routing, surveys" in titles
+        )  # (agents read them too)
         await pilot.press("question_mark")
         await settle(pilot)
         keys = app.screen.query_one("#help-keys", DataTable)
@@ -191,8 +194,8 @@ async def test_an_agent_reads_the_settings_and_cannot_change_them(
         await pilot.press("e")
         await settle(pilot)
         assert app.screen is screen
-        assert "Edit targets" not in screen_lines(app)[-1]
-        await pilot.press("3")
+        assert "Edit" not in screen_lines(app)[-1] and "New" not in screen_lines(app)[-1]
+        await pilot.press("5")
         await settle(pilot)
         assert READ_ONLY in _text(screen, "#surveys-text")
         await pilot.press("t")
@@ -207,7 +210,7 @@ async def test_an_admin_switches_surveys_after_saying_yes(
 ) -> None:
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_settings(pilot, "3")
+        screen = await open_settings(pilot, "5")
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("escape")  # the safe answer: nothing changes
@@ -218,3 +221,180 @@ async def test_an_admin_switches_surveys_after_saying_yes(
         await pilot.press("y")
         await until(pilot, lambda: "are on" in _text(screen, "#surveys-text"))
     assert policies.satisfaction_surveys_on() is True
+
+
+def _form_screen(app: HelpdeskApp) -> SettingsForm:
+    assert isinstance(app.screen, SettingsForm)
+    return app.screen
+
+
+async def _open_form(pilot: Pilot[None], key: str) -> SettingsForm:
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.screen, SettingsForm))
+    return _form_screen(pilot.app)  # type: ignore[arg-type]
+
+
+def _fill(form: SettingsForm, **values: str) -> None:
+    for key, value in values.items():
+        form.query_one(f"#form-{key}", Input).value = value
+
+
+FORMS = {
+    "new-policy": ("1", "n"),
+    "calendar": ("2", "e"),
+    "tier": ("3", "e"),
+    "escalation": ("3", "a"),
+}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_desk_settings_forms_80x24(
+    snap_compare: Any, make_test_app: AppFactory, policies: Desk, form: str
+) -> None:
+    """A new policy (every field at 80x24, a refused value on the error line), the Berlin
+    calendar's (hostile name plain), a team's tier, the escalation's three answers less the
+    one in force."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        tab, key = FORMS[form]
+        await open_settings(pilot, tab)
+        if form == "calendar":
+            await pilot.press("down")
+        await pilot.press(key)
+        if form == "escalation":
+            await until(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
+            return
+        await until(pilot, lambda: isinstance(pilot.app.screen, SettingsForm))
+        screen = _form_screen(pilot.app)  # type: ignore[arg-type]
+        if form == "new-policy":
+            _fill(screen, name="vip", priority="urgent", first="1h", resolve="soon")
+            await pilot.press("enter")
+            error = screen.query_one("#form-error", Static)
+            await until(pilot, lambda: bool(str(error.render()).strip()))
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_an_admin_adds_a_policy_as_the_cli_does(
+    make_test_app: AppFactory, policies: Desk, desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot)
+        form = await _open_form(pilot, "n")
+        _fill(form, name="vip-incidents", priority="high", first="1h", resolve="8h")
+        await pilot.press("enter")
+        error = form.query_one("#form-error", Static)
+        await until(pilot, lambda: "there is a policy vip-incidents" in str(error.render()))
+        _fill(form, name="acme urgent", priority="Urgent", type="ticket", organization="Acme")
+        await pilot.press("enter")
+        await until(pilot, lambda: "type 'ticket'" in str(error.render()))
+        assert "\n" not in str(error.render()).strip() and app.screen is form
+        _fill(form, type="incident", calendar="Berlin [b]x[/b]", warn="60")
+        await pilot.press("enter")
+        await until(pilot, lambda: "no organization 'Acme'" in str(error.render()))
+        with desk_data.db.write() as session:  # (the organization comes with its contacts)
+            session.add(Organization(name="Acme"))
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        said = lambda: any("acme urgent saved" in n.message for n in app._notifications)  # noqa: E731
+        await until(pilot, said)
+        await until(pilot, lambda: len(screen.settings.policies) == 6)  # type: ignore[union-attr]
+    made = policies.sla_policies()[1]
+    # What `helpdesk sla policy set "acme urgent" --first 1h --resolve 8h --priority urgent
+    # --type incident --organization Acme --calendar … --warn 60` writes:
+    assert (made.name, made.priority, made.type, made.organization, made.calendar) == (
+        "acme urgent", "urgent", "incident", "Acme", "Berlin [b]x[/b]"
+    )  # fmt: skip
+    assert (made.first_response, made.next_response, made.resolution, made.warn_percent) == (
+        "1h", "1h", "8h", 60
+    )  # fmt: skip
+
+
+async def test_a_calendar_edit_keeps_what_is_typed_while_the_screen_follows_other_terminals(
+    make_test_app: AppFactory, policies: Desk
+) -> None:
+    """Another admin's change reaches the open screen (its change mark) under the form,
+    whose typing stays; the save is then refused, as the calendar it read has changed."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, "2")
+        await pilot.press("down")
+        form = await _open_form(pilot, "e")
+        assert form.values() == {
+            "zone": "Europe/Berlin",
+            "days": "mon-fri",
+            "hours": "09:00-17:00",
+            "holidays": "DE-BE",
+            "closed": "",
+        }
+        _fill(form, hours="08:00-16:00", closed="2026-12-24")
+        policies.sla_set_calendar("Berlin [b]x[/b]", timezone="Europe/Berlin", hours="10:00-18:00")
+        policies.sla_set_team_tier("Support", 2)
+        assert screen._watch is not None
+        screen._watch.look_now()
+        await until(pilot, lambda: screen.settings.calendars[1].hours == "10:00-18:00")  # type: ignore[union-attr]
+        await until(pilot, lambda: screen.settings.tiers[1].tier == 2)  # type: ignore[union-attr]
+        assert app.screen is form and form.values()["hours"] == "08:00-16:00"
+        await pilot.press("enter")
+        error = form.query_one("#form-error", Static)
+        await until(pilot, lambda: "changed meanwhile" in str(error.render()))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        form = await _open_form(pilot, "e")  # read again: saved
+        _fill(form, hours="08:00-16:00", closed="2026-12-24")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: screen.settings.calendars[1].hours == "08:00-16:00")  # type: ignore[union-attr]
+        assert "2026-12-24" in _text(screen, "#calendar-detail")
+        assert "vip-incidents" in _text(screen, "#calendar-detail")
+    berlin = policies.sla_calendars()[1]
+    assert (berlin.hours, berlin.closed, berlin.holidays) == ("08:00-16:00", ("2026-12-24",), None)
+
+
+async def test_an_admin_sets_a_tier_and_the_escalation(
+    make_test_app: AppFactory, policies: Desk
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, "3")
+        await pilot.press("down")  # Support
+        form = await _open_form(pilot, "e")
+        _fill(form, tier="7")
+        await pilot.press("enter")
+        error = form.query_one("#form-error", Static)
+        await until(pilot, lambda: "tier must be 1 to 4" in str(error.render()))
+        _fill(form, tier="2")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("w")
+        await until(pilot, lambda: "at warning" in _text(screen, "#escalation-text"))
+    assert policies.sla_team_tiers() == [(2, "Support")]
+    assert policies.sla_auto_escalate() == "warning"
+
+
+async def test_a_tab_asked_for_before_the_tabs_are_set_up_is_the_one_shown(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """A key pressed as the screen opens (before its tabs' set-up activated their first
+    pane) is not undone by that set-up."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = DeskSettingsScreen()
+        app.push_screen(screen)
+        screen.action_section("surveys")
+        await until(pilot, lambda: screen.settings is not None)
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "surveys"
+        assert screen.focused is screen.query_one("#surveys-scroll")
+        await pilot.press("2")
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "calendars"
+        await pilot.click("#--content-tab-routing")  # (a click on a tab: the user's too)
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "routing"
+        assert screen.focused is screen.query_one("#routing-scroll")
