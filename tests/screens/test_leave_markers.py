@@ -48,6 +48,7 @@ def _crash_on_history(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TicketScreen, "action_history", broken)
 
 
+@pytest.mark.usefixtures("markers_waited_for")
 async def test_a_crash_removes_the_markers(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,6 +92,7 @@ async def test_a_crash_on_a_locked_database_keeps_the_reply_and_says_why_markers
     )
 
 
+@pytest.mark.usefixtures("markers_waited_for")
 async def test_a_hang_up_removes_the_markers_before_the_process_ends(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
@@ -122,6 +124,7 @@ async def test_a_hang_up_on_a_locked_database_still_ends(
     assert app.left_problem is not None and "did not answer" in app.left_problem
 
 
+@pytest.mark.usefixtures("markers_waited_for")
 async def test_a_beat_under_way_as_the_agent_quits_is_written_before_the_markers_go(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
