@@ -24,6 +24,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from imapclient import IMAPClient
 
+from tests.ports import MAIL_PORTS, reserve
+
 HOST = "127.0.0.1"
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
@@ -34,10 +36,10 @@ class DovecotMissing(RuntimeError):
 
 
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on loopback that nothing listens on, and that no other test server (in
+    this process or another) will be given while this process runs (``tests/ports.py``): a
+    server stopped by a test starts again on it, and meanwhile it refuses connections."""
+    return reserve(MAIL_PORTS)
 
 
 def find_dovecot() -> str:
