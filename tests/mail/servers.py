@@ -435,8 +435,14 @@ class SmtpServer:
         with self._condition:
             self._messages.clear()
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
-        """Block until at least ``count`` messages arrived; TimeoutError otherwise."""
+    def wait_for(self, count: int, timeout: float | None = None) -> list[ReceivedMail]:
+        """Block until at least ``count`` messages arrived; TimeoutError after ``timeout``
+        (a guard against a hang, by default the suite's ``HANG_SECONDS``: 10 s was short of
+        what a loaded machine takes)."""
+        if timeout is None:
+            from tests.conftest import HANG_SECONDS  # (not at import: benchmarks use this)
+
+            timeout = HANG_SECONDS
         with self._condition:
             if not self._condition.wait_for(lambda: len(self._messages) >= count, timeout):
                 raise TimeoutError(f"{len(self._messages)} of {count} messages after {timeout}s")
