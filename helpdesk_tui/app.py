@@ -203,6 +203,12 @@ class HelpdeskApp(App[None]):
         """How the process ends once the drafts are kept on SIGHUP (tests replace it)."""
         self._left = False
         """This terminal's markers were removed (or tried: ``LEAVE_SECONDS``) already."""
+        self.presence_lock = threading.Lock()
+        """Held while this terminal writes or removes its presence markers (a ticket's beat,
+        a leave): a beat under way as the agent leaves the ticket or the desk is written
+        before the markers go, and a later one writes nothing (``presence_leave``,
+        ``TicketScreen._heartbeat``). A beat that committed after the removal left a marker
+        ("ada is replying") until it expired."""
         self.left_problem: str | None = None
         """Why this terminal's presence markers were not removed on leaving (one line, said
         by the CLI once the terminal is back); None: removed, or nothing to remove."""
@@ -534,13 +540,24 @@ class HelpdeskApp(App[None]):
         def leave() -> None:
             error: BaseException | None = None
             try:
-                self.desk.presence_leave(self.session_id)
+                self.presence_leave()
                 self.desk.shift_end()
             except Exception as caught:  # reported by whoever still waits
                 error = caught
             finished(error)
 
         threading.Thread(target=leave, name="presence-leave", daemon=True).start()
+
+    @property
+    def leaving(self) -> bool:
+        """This terminal leaves the desk (quit, hang-up, crash): no more presence beats."""
+        return self._left
+
+    def presence_leave(self) -> None:
+        """Remove this terminal's presence markers, once a beat under way has been written
+        (``presence_lock``). Blocking: call it in a thread."""
+        with self.presence_lock:
+            self.desk.presence_leave(self.session_id)
 
     async def _leave_desk(self) -> None:
         """Remove this terminal's presence markers off the event loop, waiting at most

@@ -9,10 +9,8 @@ import contextlib
 import itertools
 import os
 import queue
-import random
 import select
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -22,6 +20,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.ports import CLUSTER_PORTS, reserve
 
 PG_CTL_WAIT_SECONDS = 120
 """How long a start or stop may take before it is called failed (``pg_ctl``'s ``-t``)."""
@@ -38,29 +38,13 @@ def find_pg_bin() -> Path | None:
     return None
 
 
-CLUSTER_PORTS = range(20_000, 32_000)
-"""Where clusters listen: below Linux's ephemeral range (32768-60999 by default), so no port
-the kernel hands out elsewhere in the suite (``bind((host, 0))`` for a mail server, a client
-socket's own end) can be a cluster's while an outage test has it stopped and expects
-"Connection refused" there (CI once got a mail server's greeting instead: "server closed the
-connection unexpectedly"). Each xdist worker picks in a slice of its own."""
-_WORKER_SLICES = 8
-
-
 def _free_port() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    size = len(CLUSTER_PORTS) // _WORKER_SLICES
-    first = CLUSTER_PORTS.start + (int(worker) if worker.isdigit() else 0) % _WORKER_SLICES * size
-    candidates = list(range(first, first + size))
-    random.shuffle(candidates)
-    for port in candidates:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise OSError(f"no free port for a PostgreSQL cluster in {first}-{first + size - 1}")
+    """Where a cluster listens: below Linux's ephemeral range, in this worker's slice, and
+    this process's alone (``tests/ports.py``), so no port handed out elsewhere in the suite
+    can be a cluster's while an outage test has it stopped and expects "Connection refused"
+    there (CI once got a mail server's greeting instead: "server closed the connection
+    unexpectedly")."""
+    return reserve(CLUSTER_PORTS)
 
 
 @dataclass

@@ -31,6 +31,7 @@ desk_data = screen_fixtures.desk_data
 _seeded_sqlite = screen_fixtures._seeded_sqlite
 frozen_clock = screen_fixtures.frozen_clock
 make_test_app = screen_fixtures.make_test_app
+markers_waited_for = screen_fixtures.markers_waited_for
 
 
 async def test_help_lists_every_key_of_the_screen(
@@ -203,6 +204,7 @@ async def test_failed_read_is_a_notification(
         assert messages == ["no agent 'nobody'; see: helpdesk agent list"]
 
 
+@pytest.mark.usefixtures("markers_waited_for")
 async def test_quit_takes_this_terminals_markers_away(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:

@@ -265,7 +265,7 @@ class TicketScreen(DeskScreen):
         if any(isinstance(s, TicketScreen) and s is not self for s in app.screen_stack):
             return  # another ticket screen took over; its beat replaces this one's marker
         app.run_worker(
-            lambda: app.desk.presence_leave(app.session_id),
+            app.presence_leave,
             thread=True,
             exit_on_error=False,
             group="presence-leave",
@@ -343,7 +343,11 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
     def _heartbeat(self, number: int, activity: Activity, mark: Watermark | None) -> None:
-        beat = self.desk.presence_beat(self.desk_app.session_id, number, activity, mark)
+        app = self.desk_app
+        with app.presence_lock:  # (a leave waits for this beat; a beat after it writes nothing)
+            if not self._beating or app.leaving:
+                return
+            beat = self.desk.presence_beat(app.session_id, number, activity, mark)
         self.post_message(self.Beat(beat))
 
     def on_ticket_screen_beat(self, message: Beat) -> None:

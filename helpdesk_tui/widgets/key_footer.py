@@ -136,15 +136,17 @@ class KeyFooter(Footer):
         shown = [(spec, key) for spec, key in self._keys.items() if key.display]
         if not all(key.is_mounted for _spec, key in shown):
             return  # (clipped once they are: ``_show_keys``)
-        room = self.size.width - sum(_width(key) for spec, key in shown if spec.palette)
+        widths = {spec: _widths(key) for spec, key in shown}  # (each key rendered once)
+        room = self.size.width - sum(widths[spec][0] for spec, _key in shown if spec.palette)
         used, full = 0, False
         for spec, key in shown:
             if spec.palette:
                 continue
+            whole, inked = widths[spec]
             # (Its trailing blank may go under the palette's key: "? Keys" fits 80 columns
             # of the reports screen so, as it did in Textual's footer.)
-            full = full or used + _width(key, inked=True) > room
-            used += _width(key)
+            full = full or used + inked > room
+            used += whole
             if key.visible == full:  # (set only when it changes: setting restyles)
                 key.visible = not full
 
@@ -228,10 +230,12 @@ class KeyFooter(Footer):
         self._clip()
 
 
-def _width(key: FooterKey, *, inked: bool = False) -> int:
-    """The columns ``key`` takes in the footer: its text, padding, border and margins;
-    ``inked``: up to the last of them that is not blank."""
+def _widths(key: FooterKey) -> tuple[int, int]:
+    """The columns ``key`` takes in the footer: its text, padding, border and margins; and
+    up to the last of them that is not blank. (One render of the key for both: it renders
+    its text anew each time.)"""
     styles = key.styles
-    if inked:
-        return styles.margin.left + styles.gutter.left + cell_len(key.render().plain.rstrip())
-    return key.render().cell_len + styles.gutter.width + styles.margin.width
+    text = key.render()
+    whole = text.cell_len + styles.gutter.width + styles.margin.width
+    inked = styles.margin.left + styles.gutter.left + cell_len(text.plain.rstrip())
+    return whole, inked

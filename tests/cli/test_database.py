@@ -141,11 +141,9 @@ def test_newer_schema_is_refused(invoke: Invoke, use_db: str) -> None:
 def test_unreachable_postgresql_is_one_line_without_the_password(
     invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
+    from tests.ports import closed_port
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()  # (nothing listens there while this process runs)
     monkeypatch.setenv(
         "HELPDESK_DATABASE_URL", f"postgresql+psycopg://helpdesk:s3cret@127.0.0.1:{port}/desk"
     )

@@ -15,6 +15,7 @@ from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity
+from tests.conftest import HANG_SECONDS
 
 
 def _new(db: Database, actor: Actor, subject: str, **kw: object) -> int:
@@ -89,18 +90,18 @@ def test_a_claim_in_progress_is_skipped_or_waited_for(
         with db.write() as s:
             number = take_next(s, admin).number
             holding.set()
-            release.wait(10)
+            release.wait(2 * HANG_SECONDS)  # (longer than any wait below: a wait for it fails)
             return number
 
     with ThreadPoolExecutor(2) as pool:
         slow = pool.submit(slow_claim)
-        assert holding.wait(10)
+        assert holding.wait(HANG_SECONDS)
         fast = pool.submit(_claim, db, agent_bob)
         if not db.is_sqlite:
-            assert fast.result(timeout=10) == second  # did not wait for the first claim
+            assert fast.result(timeout=HANG_SECONDS) == second  # did not wait for the first claim
         release.set()
-        assert slow.result(timeout=10) == first
-        assert fast.result(timeout=10) == second
+        assert slow.result(timeout=HANG_SECONDS) == first
+        assert fast.result(timeout=HANG_SECONDS) == second
 
 
 def test_tickets_someone_else_is_on_are_skipped(

@@ -200,16 +200,10 @@ def _sqlite_demo(database: Database, demo_file: Path) -> Database:
 
 
 @pytest.fixture
-def demo_desk(db: Database, request: pytest.FixtureRequest) -> Database:
-    """``db`` holding the demo desk: a copy of the one loaded for the session."""
-    if db.is_sqlite:
-        return _sqlite_demo(db, request.getfixturevalue("_demo_sqlite"))
-    cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    name = db.engine.url.database
-    assert name is not None
-    db.dispose()
-    cluster.drop_database(name)
-    cluster.create_database(name, template=request.getfixturevalue("_demo_postgres"))
+def demo_desk(db: Database) -> Database:
+    """``db`` holding the demo desk: a copy of the one loaded for the session, made by
+    ``db_url`` (``STARTS_DEMO``; on PostgreSQL while the test before ran, ``copy_of``),
+    where a migrated copy was made, dropped and the demo's copied in while the test waited."""
     return db
 
 

@@ -24,6 +24,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from imapclient import IMAPClient
 
+from tests.ports import MAIL_PORTS, reserve
+
 HOST = "127.0.0.1"
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
@@ -34,10 +36,10 @@ class DovecotMissing(RuntimeError):
 
 
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on loopback that nothing listens on, and that no other test server (in
+    this process or another) will be given while this process runs (``tests/ports.py``): a
+    server stopped by a test starts again on it, and meanwhile it refuses connections."""
+    return reserve(MAIL_PORTS)
 
 
 def find_dovecot() -> str:
@@ -433,8 +435,14 @@ class SmtpServer:
         with self._condition:
             self._messages.clear()
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
-        """Block until at least ``count`` messages arrived; TimeoutError otherwise."""
+    def wait_for(self, count: int, timeout: float | None = None) -> list[ReceivedMail]:
+        """Block until at least ``count`` messages arrived; TimeoutError after ``timeout``
+        (a guard against a hang, by default the suite's ``HANG_SECONDS``: 10 s was short of
+        what a loaded machine takes)."""
+        if timeout is None:
+            from tests.conftest import HANG_SECONDS  # (not at import: benchmarks use this)
+
+            timeout = HANG_SECONDS
         with self._condition:
             if not self._condition.wait_for(lambda: len(self._messages) >= count, timeout):
                 raise TimeoutError(f"{len(self._messages)} of {count} messages after {timeout}s")

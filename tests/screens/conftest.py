@@ -227,6 +227,19 @@ def desk_data(screen_db: Database, _seeded_sqlite: tuple[Path, DeskData]) -> Des
 
 
 @pytest.fixture
+def markers_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quitting waits for this terminal's presence markers to go for as long as a test
+    waits for anything (``HANG_SECONDS``), not the app's ``LEAVE_SECONDS`` (2 s): for the
+    tests that check they are gone once the app has ended. Under load the removal took
+    longer than 2 s now and then, the app ended without it (as it must on a database that
+    does not answer), and the markers were read before the removal's thread had written."""
+    from helpdesk_tui import app as app_module
+    from tests.conftest import HANG_SECONDS
+
+    monkeypatch.setattr(app_module, "LEAVE_SECONDS", HANG_SECONDS)
+
+
+@pytest.fixture
 def make_test_app(
     desk_data: DeskData, frozen_clock: Callable[[], datetime]
 ) -> Callable[..., HelpdeskApp]:

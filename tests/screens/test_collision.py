@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
+
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import fields, presence, thread
 from helpdesk_tui.desk.actors import MAIL
@@ -71,6 +73,7 @@ async def test_my_own_other_terminal_replying_is_no_collision(
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
 
 
+@pytest.mark.usefixtures("markers_waited_for")
 def test_an_app_that_ends_without_quitting_leaves_no_markers(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:

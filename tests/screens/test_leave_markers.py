@@ -7,7 +7,9 @@ queue drops them then: ``test_queue``, ``test_a_marker_that_expires_goes_at_the_
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -15,11 +17,14 @@ from textual.widgets import TextArea
 
 from helpdesk_tui import app as app_module
 from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
+from helpdesk_tui.desk.presence_service import PresenceService
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.models import Presence
+from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import open_ticket, settle, until
 
@@ -43,6 +48,7 @@ def _crash_on_history(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TicketScreen, "action_history", broken)
 
 
+@pytest.mark.usefixtures("markers_waited_for")
 async def test_a_crash_removes_the_markers(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,6 +92,7 @@ async def test_a_crash_on_a_locked_database_keeps_the_reply_and_says_why_markers
     )
 
 
+@pytest.mark.usefixtures("markers_waited_for")
 async def test_a_hang_up_removes_the_markers_before_the_process_ends(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
@@ -115,6 +122,65 @@ async def test_a_hang_up_on_a_locked_database_still_ends(
         app.exit()
     assert ended == [True]
     assert app.left_problem is not None and "did not answer" in app.left_problem
+
+
+@pytest.mark.usefixtures("markers_waited_for")
+async def test_a_beat_under_way_as_the_agent_quits_is_written_before_the_markers_go(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ticket screen's heartbeat (every ``BEAT_SECONDS``, in a thread) was writing its
+    marker as ctrl+q removed them: written after the removal, it stayed ("ada is viewing")
+    until it expired. Here a beat is held inside the desk until the leave has either
+    removed the markers (the beat then writes after it: the marker stays) or waits for
+    the beat (the app's ``presence_lock``: the leave then removes what the beat wrote)."""
+    app = make_test_app()
+    held, go, beaten = threading.Event(), threading.Event(), threading.Event()
+    armed = [False]
+    real_beat, real_leave = PresenceService.presence_beat, PresenceService.presence_leave
+
+    def beat(desk: PresenceService, *args: Any, **kwargs: Any) -> PresenceBeat:
+        if not armed[0]:
+            return real_beat(desk, *args, **kwargs)
+        armed[0] = False
+        held.set()
+        go.wait(HANG_SECONDS)
+        try:
+            return real_beat(desk, *args, **kwargs)
+        finally:
+            beaten.set()
+
+    def leave(desk: PresenceService, session_id: str) -> None:
+        real_leave(desk, session_id)
+        go.set()  # removed: the beat goes on
+
+    class WatchedLock:
+        """The app's presence lock; a leave that comes to wait for it lets the beat go on."""
+
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+
+        def __enter__(self) -> bool:
+            if threading.current_thread().name == "presence-leave":
+                go.set()
+            return self._lock.__enter__()
+
+        def __exit__(self, *exc: object) -> None:
+            self._lock.__exit__(*exc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PresenceService, "presence_beat", beat)
+    monkeypatch.setattr(PresenceService, "presence_leave", leave)
+    monkeypatch.setattr(app, "presence_lock", WatchedLock(), raising=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        await until(pilot, lambda: app.session_id in _sessions(desk_data))
+        armed[0] = True
+        await until(pilot, held.is_set)  # (the next beat, within BEAT_SECONDS)
+        await pilot.press("ctrl+q")
+    assert beaten.wait(HANG_SECONDS)
+    for leaving in [t for t in threading.enumerate() if t.name == "presence-leave"]:
+        leaving.join()
+    assert _sessions(desk_data) == {"term-bob", "term-cy"}
+    assert app.left_problem is None
 
 
 def test_the_line_is_said_once_the_terminal_is_back(capsys: pytest.CaptureFixture[str]) -> None:

@@ -288,9 +288,7 @@ async def test_an_open_ticket_shows_a_reply_failing_while_it_is_open(
             row = session.exec(select(Outbox).where(Outbox.message_id == reply)).one()
             row.status, row.last_error = "failed", REJECTED
             session.add(row)
-        await until(
-            pilot, lambda: "✗ Not delivered after 0 tries: 550 5.1.1" in _text(app), timeout=8
-        )
+        await until(pilot, lambda: "✗ Not delivered after 0 tries: 550 5.1.1" in _text(app))
 
 
 async def test_a_bounce_shows_the_dsn_and_r_sends_it_again(

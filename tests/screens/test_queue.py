@@ -584,7 +584,7 @@ async def test_a_search_enter_is_drawn_once_with_its_rows(
         frames = _frames(monkeypatch, app)
         held[0] = True
         await pilot.press("enter")
-        await until(pilot, reading.is_set, timeout=10)
+        await until(pilot, reading.is_set)
         await _frames_until(lambda: app.focused is queue(app).table and frames.handed())
         assert not box.display and box.value == "tunnel"  # (kept for the next /)
         assert frames.drawn == []  # nothing drawn while the rows are read
@@ -635,7 +635,7 @@ async def test_a_filter_enter_is_drawn_once_with_its_rows(
         frames = _frames(monkeypatch, app)
         held[0] = True
         await pilot.press("enter")
-        await until(pilot, reading.is_set, timeout=10)
+        await until(pilot, reading.is_set)
         await _frames_until(frames.handed)
         assert frames.drawn == [] and isinstance(app.screen, QueueFilterScreen)
         held[0] = False
@@ -667,7 +667,7 @@ async def test_an_esc_that_clears_a_search_or_a_filter_is_drawn_once_with_its_ro
         frames = _frames(monkeypatch, app)
         held[0] = True
         await pilot.press("escape")
-        await until(pilot, reading.is_set, timeout=10)
+        await until(pilot, reading.is_set)
         await _frames_until(frames.handed)
         assert frames.drawn == [] and app._batch_count
         held[0] = False
@@ -713,7 +713,7 @@ async def test_a_frame_drawn_as_a_hold_ends_restarts_a_waiting_update_timer(
         monkeypatch.setattr(timer, "reset", resetting)
         held[0] = True
         await pilot.press("escape")
-        await until(pilot, reading.is_set, timeout=10)
+        await until(pilot, reading.is_set)
         await _frames_until(frames.handed)
         held[0] = False
         release.set()
@@ -910,7 +910,7 @@ async def test_a_key_s_bars_and_sort_arrow_come_with_its_rows(
         header = queue(app).table.render_line(0).text
         held[0] = True
         await pilot.press("s")
-        await until(pilot, reading.is_set, timeout=10)
+        await until(pilot, reading.is_set)
         await pilot.pause()
         assert (str(status.render()), str(queue(app).query_one("#queue-views").render())) == before
         assert queue(app).table.render_line(0).text == header
@@ -936,8 +936,8 @@ async def test_a_slow_read_shows_the_key_s_bars_before_its_rows(
         status = queue(app).query_one("#queue-status")
         held[0] = True
         await pilot.press("4")
-        await until(pilot, reading.is_set, timeout=10)
-        await until(pilot, lambda: "Waiting" in str(status.render()), timeout=10)
+        await until(pilot, reading.is_set)
+        await until(pilot, lambda: "Waiting" in str(status.render()))
         assert shown(app) == ALL_OPEN  # the rows are still being read
         held[0] = False
         release.set()

@@ -99,6 +99,7 @@ async def in_palette(pilot: Pilot[None], number: int) -> type:
     [in_composer, in_question, in_canned_picker, in_help, in_palette],
     ids=["composer", "question", "canned-picker", "help", "palette"],
 )
+@pytest.mark.usefixtures("markers_waited_for")
 async def test_ctrl_q_quits_from_a_modal_keeping_the_reply_and_leaving_no_marker(
     make_test_app: AppFactory,
     desk_data: DeskData,

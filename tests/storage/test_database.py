@@ -457,11 +457,9 @@ def test_an_early_connection_kept_too_long_is_closed_not_used(
 def test_an_early_connection_that_failed_fails_as_connecting_would() -> None:
     """A server that is not there: the engine's first connection raises what connecting
     would have raised (the same class, the same words)."""
-    import socket
+    from tests.ports import closed_port
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()  # (nothing listens there while this process runs)
     url = f"postgresql+psycopg://helpdesk:s3cret@127.0.0.1:{port}/desk"
     raised = []
     before = database_module.connections_open()  # (an earlier test's, not yet collected)

@@ -127,6 +127,42 @@ async def test_a_focus_change_makes_and_restyles_no_key(target: str | None) -> N
         assert shown(app) == before
 
 
+async def test_clipping_to_the_width_renders_each_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The footer hides the keys from the first that does not fit whole (``_clip``, at each
+    resize and change of keys); it rendered each key twice to measure it."""
+    app = FooterApp(KeyFooter)
+    async with app.run_test(size=(100, 10)) as pilot:
+        app.screen.query_one("#rows").focus()
+        await pilot.pause()
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        assert [key for key, *_ in shown(app)] == [
+            "enter",
+            "d",
+            "slash",
+            "f",
+            "question_mark",
+            "ctrl+p",
+        ]
+        renders: list[FooterKey] = []
+        render = FooterKey.render
+
+        def counted(key: FooterKey) -> object:
+            renders.append(key)
+            return render(key)
+
+        monkeypatch.setattr(FooterKey, "render", counted)
+        footer._clip()
+        drawn = [key for key in footer.query_children(FooterKey) if key.display]
+        assert sorted(map(id, renders)) == sorted(map(id, drawn)), "each key measured once"
+        monkeypatch.undo()
+        await pilot.resize_terminal(50, 10)
+        await pilot.pause()
+        await pilot.pause()
+        kept = [key.key for key in footer.query_children(FooterKey) if key.display and key.visible]
+        assert kept == ["enter", "d", "slash", "ctrl+p"], "clipped from the first not whole"
+
+
 def test_every_screen_uses_the_key_footer() -> None:
     """A screen yielding Textual's ``Footer`` would rebuild its keys on each focus change."""
     package = Path(helpdesk_tui.__file__).parent
