@@ -353,6 +353,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._bars_stale = False
         """The bars and the sort arrow show the list before the one asked for (``_bars_later``)."""
         self._bars_timer: Timer | None = None
+        self._search: str | None = None
+        """The words the agent searched for (None: none, the view's own if it has any):
+        kept as they switch views, cleared by Esc or an empty search (``select_view``)."""
         self._start_view: View | None = None
         """The view the queue landed on at start: its first page is kept for the next one."""
         kept = self.desk_app.kept
@@ -434,6 +437,8 @@ class QueueScreen(KeyFrames, DeskScreen):
         if query.text:
             status.append(" · search: ")
             status.append(plain(query.text))
+            if self._search is not None:  # (the agent's, kept across views)
+                status.append(" (Esc clears)", style="dim")
         if query.text.strip():
             status.append(" · best matches first")  # a search lists by its ranking
         else:
@@ -863,8 +868,12 @@ class QueueScreen(KeyFrames, DeskScreen):
         return True
 
     def select_view(self, view: View) -> None:
+        """Show ``view``, searched for the agent's words if they searched (an agent who
+        searched "vpn" in "My open" and pressed 3 lost it: the lister searches any view)."""
         self.view = view
-        self.query_spec = view.query
+        self.query_spec = (
+            view.query if self._search is None else replace(view.query, text=self._search)
+        )
 
     def action_take_next(self) -> None:
         self._take_next()
@@ -957,7 +966,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         # Closed only when the rows came, the footer's keys and the restyles came after
         # their frame, in frames of their own. Closed once the read's thread had started
         # instead, as before the hold: no earlier read at 1k and 1M, load 5.)
-        self._set_query_held(replace(self.query_spec, text=event.value.strip()))
+        words = event.value.strip()
+        self._search = words or None  # (empty: the view's own words, if any, again)
+        self._set_query_held(replace(self.query_spec, text=words or self.view.query.text))
         self._close_search()
 
     def _set_query_held(self, query: QueueQuery) -> None:
@@ -997,7 +1008,9 @@ class QueueScreen(KeyFrames, DeskScreen):
     def action_clear(self) -> None:
         if self.query_one("#queue-search", Input).display:
             self._close_search()
-        elif self.query_spec != self.view.query:
+            return
+        self._search = None
+        if self.query_spec != self.view.query:
             self._set_query_held(self.view.query)
 
     def action_filter(self) -> None:

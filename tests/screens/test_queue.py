@@ -489,6 +489,41 @@ async def test_search_finds_subjects_and_messages(
         assert shown(app) == ALL_OPEN
 
 
+async def test_a_search_is_kept_across_views_until_esc_or_an_empty_search(
+    make_test_app: Callable[..., HelpdeskApp],
+) -> None:
+    """An agent who searched "tunnel" in My open and pressed 3 lost the search (All open
+    listed everything); it is searched in every view they switch to, and said on the status
+    line, until Esc or an empty search clears it."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"tunnel", "enter")  # only in the VPN ticket's message
+        await settle(pilot)
+        assert shown(app) == []  # My open: not ada's
+        await pilot.press("3")
+        await settle(pilot)
+        assert shown(app) == [2]
+        status = str(queue(app).query_one("#queue-status").render())
+        assert "All open · search: tunnel (Esc clears)" in status
+        await pilot.press("4")
+        await settle(pilot)
+        assert shown(app) == []
+        await pilot.press("slash", "backspace", "enter")  # (the words are selected)
+        await settle(pilot)
+        assert shown(app) == [3]  # Waiting, unsearched
+        await pilot.press("slash", *"tunnel", "enter", "2")
+        await settle(pilot)
+        assert shown(app) == [2]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert shown(app) == [11, 7, 6, 5, 4, 2]
+        await pilot.press("3")
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+        assert "search" not in str(queue(app).query_one("#queue-status").render())
+
+
 class Frames:
     """The queue screen's frames as its own update timer draws them (not the test's)."""
 
