@@ -124,6 +124,10 @@ def empty_text(*, new_desk: bool, keys: str, where: str, command: str = "helpdes
     return text
 
 
+SETTINGS_FOOTER = "Desk"
+"""D's word in the footer, where "Desk settings" (the key help's) does not fit 80 columns
+beside the queue's other keys; ``key_description`` names it whole."""
+
 VIEW_KEYS = "1234567890"
 """The keys of the first ten views, in order; the others are reached with v / V."""
 
@@ -263,12 +267,21 @@ class QueueScreen(KeyFrames, DeskScreen):
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
         Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
-        Binding("D", "app.desk_settings", "Desk settings", show=False, id="queue.settings"),
+        Binding(
+            "D",
+            "app.desk_settings",
+            SETTINGS_FOOTER,
+            tooltip="Desk settings: SLA, routing, surveys",
+            id="queue.settings",
+        ),
         *(
             Binding(key, f"view({n})", f"View {n + 1}", show=False, id=f"queue.view{n + 1}")
             for n, key in enumerate(VIEW_KEYS)
         ),
     ]
+
+    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"queue.settings"})
+    """Drawn in the footer after Quit and Keys, where they leave room (80 columns do)."""
 
     class Loaded(Message):
         """A worker's answer: a page of rows and who is on them."""
@@ -904,7 +917,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         return True
 
     def key_description(self, binding: Binding) -> str:
-        """What ``?`` says a key does: a view's key names the view."""
+        """What ``?`` says a key does: a view's key names the view; D is "Desk settings"."""
+        if binding.id == "queue.settings":
+            return "Desk settings"
         index = binding.action.removeprefix("view(").removesuffix(")")
         if binding.action.startswith("view(") and index.isdigit() and int(index) < len(self.views):
             return f"View: {self.views[int(index)].title}"

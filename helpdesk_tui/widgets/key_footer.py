@@ -12,7 +12,9 @@ Textual's footer as they are.
 
 Where the keys do not all fit (a narrow terminal, a long description) the footer draws
 those that fit whole and none after them: Textual's cut the first one that did not fit at
-the right edge ("^q Q", "? K"). The hidden ones stay in the key help (F1).
+the right edge ("^q Q", "? K"). The hidden ones stay in the key help (F1). The order is the
+priority: the focused widget's keys, the screen's, the app's (Quit, Keys), and last the keys
+a screen names in ``FOOTER_IF_ROOM`` (binding ids): shown where the others leave them room.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ class KeyFooter(Footer):
         """The keys the screen's bindings ask for now, as ``Footer.compose`` lays them out;
         None if any binding has a group (left to ``Footer``)."""
         active = self.screen.active_bindings
+        if_room: frozenset[str] = getattr(self.screen, "FOOTER_IF_ROOM", frozenset())
         by_action: dict[str, KeySpec] = {}
+        last: set[str] = set()
         for _node, binding, enabled, tooltip in active.values():
             if not binding.show:
                 continue
@@ -68,7 +72,10 @@ class KeyFooter(Footer):
                 return None
             if binding.action not in by_action:  # (the first key of an action is shown)
                 by_action[binding.action] = self._spec(binding, enabled, tooltip)
-        specs = list(by_action.values())
+                if binding.id in if_room:
+                    last.add(binding.action)
+        specs = [spec for action, spec in by_action.items() if action not in last]
+        specs += [spec for action, spec in by_action.items() if action in last]
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             found = active.get(self.app.COMMAND_PALETTE_BINDING)
             if found is not None:
