@@ -128,6 +128,20 @@ SETTINGS_FOOTER = "Desk"
 """D's word in the footer, where "Desk settings" (the key help's) does not fit 80 columns
 beside the queue's other keys; ``key_description`` names it whole."""
 
+FOLLOW_UPS_COMMAND = "Ratings to follow up"
+"""The palette's command that lists the tickets tagged follow-up by a rating."""
+
+
+def follow_ups_text(count: int) -> str:
+    """The start's notice of the ratings waiting for a follow-up (the desk counts up to
+    ``FOLLOW_UPS_COUNTED``)."""
+    from helpdesk_tui.desk.satisfaction_service import FOLLOW_UPS_COUNTED  # (not at first paint)
+
+    many = f"{count:,} or more" if count >= FOLLOW_UPS_COUNTED else f"{count:,}"
+    ratings = "rating needs" if count == 1 else "ratings need"
+    return f"{many} customer {ratings} a follow-up: ^p {FOLLOW_UPS_COMMAND} lists them"
+
+
 VIEW_KEYS = "1234567890"
 """The keys of the first ten views, in order; the others are reached with v / V."""
 
@@ -618,6 +632,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         }
         if self._first_answer:
             self._first_answer = False
+            self._follow_ups()
             if self._nothing_of_mine(page.rows, window.new_desk):
                 return
         self._on = window.on
@@ -741,6 +756,30 @@ class QueueScreen(KeyFrames, DeskScreen):
                 severity="error" if alert.breach else "warning",
                 markup=False,
             )
+
+    @work(thread=True, group="queue-follow-ups", exit_on_error=False)
+    def _follow_ups(self) -> None:
+        """Once, as the live queue first shows: how many customer ratings wait for this
+        agent's follow-up (the desk's, for supervisors and admins). The alerts above tell
+        only those recorded while the queue is open: a demo desk's, or those that came in
+        overnight, were never told."""
+        count = self.desk.satisfaction_follow_ups()
+        if count:
+            self.app.call_from_thread(
+                self.desk_app.notify,
+                follow_ups_text(count),
+                title="Customer ratings",
+                severity="warning",
+                markup=False,
+            )
+
+    def show_follow_ups(self) -> None:
+        """All tickets whose rating needs a follow-up (the palette's "Ratings to follow up";
+        Esc goes back to the view's list)."""
+        view = next((v for v in self.views if v.name == "all"), self.view)
+        self._search = None
+        self.view = view
+        self.query_spec = self.desk.satisfaction_follow_up_query()
 
     def _reread(self) -> None:
         """Re-read the window in place, the cursor kept on its ticket."""
@@ -906,7 +945,12 @@ class QueueScreen(KeyFrames, DeskScreen):
                 "Take next",
                 "Take the most urgent unassigned ticket of my teams (x)",
                 self.action_take_next,
-            )
+            ),
+            (
+                FOLLOW_UPS_COMMAND,
+                "Tickets a customer's low or unhappy rating tagged follow-up, any status",
+                self.show_follow_ups,
+            ),
         ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -1529,6 +1529,32 @@ async def test_an_agent_with_work_of_their_own_starts_on_my_open(
         assert not any("Nothing open" in n for n in notifications(app))
 
 
+async def test_ratings_waiting_for_a_follow_up_are_told_once_and_listed_from_the_palette(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """Ratings that need a follow-up recorded before the queue opened (a demo desk's, the
+    night's) were never told: the alerts tell only what is recorded while it is open. The
+    live queue's first page tells them once, counted, and the palette lists them."""
+    rated = desk_data.numbers["thanks"]
+    Desk(desk_data.db, desk_data.ada).satisfaction_rate(rated, 1, comment="still broken")
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: any("customer rating" in n for n in notifications(app)), 10)
+        await pilot.press("3")  # (another list read: nothing told again)
+        await settle(pilot)
+        told = [n for n in notifications(app) if "customer rating" in n]
+        assert told == ["1 customer rating needs a follow-up: ^p Ratings to follow up lists them"]
+        [follow_ups] = [c for t, _h, c in queue(app).palette_commands() if t in told[0]]
+        follow_ups()
+        await settle(pilot)
+        assert shown(app) == [rated]
+        assert queue(app).view.name == "all"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(shown(app)) == 11  # All tickets
+
+
 def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:
     """An overflowing bar: the current view's title and its nearest neighbours' that fit,
     every other view by its key; a view past the tenth has no key (v / V reach it)."""
