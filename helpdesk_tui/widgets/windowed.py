@@ -112,7 +112,8 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
         old, n = self.items, len(items)
         lo, hi = self.lo, self.hi
         self.items, self.unread = items, unread
-        if not self.views or hi <= lo:
+        refill = bool(self.views) and hi > lo
+        if not refill:
             lo, hi = (max(0, n - self.FIRST), n) if self.FOLLOW_END else (0, min(n, self.FIRST))
         else:
             # The window stays on the items it showed: where the first of them still read
@@ -130,7 +131,10 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
         if wanted is not None and self._reached():
             self._wanted = None
             then = self._doing(wanted, then)
-        self._mount_window(lo, hi, then)
+        if refill:
+            self._refill_window(old, lo, hi, then)
+        else:
+            self._mount_window(lo, hi, then)
 
     def _reached(self) -> bool:
         if self._wanted in ("home", "end"):
@@ -170,6 +174,56 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
         self.mount_all(self.views, before=self._after)
         self._mark_edges()
         self.call_after_refresh(self._settle, then)
+
+    def _refill_window(
+        self, old: Sequence[Item], lo: int, hi: int, then: Callable[[], object] | None
+    ) -> None:
+        """Items ``lo`` to ``hi`` mounted, keeping the widget of each item the window showed
+        at the same place in it (made again only if what it shows changed: a time "5 min
+        ago"); new ones mounted, the others removed. (Made again whole, each read of a
+        long ticket scrolled into, a colleague's reply, laid out some 240 entries anew:
+        0.5 s of CPU.)"""
+        self._settled = False
+        old_lo, old_hi, old_views = self.lo, self.hi, self.views
+        views: list[Widget] = []
+        made: set[int] = set()
+        for index in range(lo, hi):
+            was = index - lo + old_lo
+            if old_lo <= was < old_hi and old[was] == self.items[index]:
+                view = old_views[was - old_lo]
+                self.renew_view(index, view)
+            else:
+                view = self.make_view(index)
+                made.add(id(view))
+            views.append(view)
+        kept = {id(view) for view in views} - made
+        for view in old_views:
+            if id(view) not in kept:
+                view.remove()
+        self.lo, self.hi, self.views = lo, hi, views
+        before: Widget = self._after
+        run: list[Widget] = []
+        for view in reversed(views):  # (each run of new ones before the kept one after it)
+            if id(view) in made:
+                run.append(view)
+                continue
+            if run:
+                self.mount_all(run[::-1], before=before)
+                run = []
+            before = view
+        if run:
+            self.mount_all(run[::-1], before=before)
+        self._mark_edges()
+        self.call_after_refresh(self._settle, then)
+
+    def renew_view(self, index: int, view: Widget) -> None:
+        """``view`` kept for item ``index``: what it shows made again if it changed."""
+        fresh = self.make_view(index)
+        if isinstance(view, Static) and isinstance(fresh, Static):
+            if view.content != fresh.content:
+                view.update(fresh.content)
+            if view.classes != fresh.classes:
+                view.set_classes(fresh.classes)
 
     def _settle(self, then: Callable[[], object] | None = None) -> None:
         if then is not None:
