@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -124,6 +125,17 @@ class KeyFooter(Footer):
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
         self.call_after_refresh(self._clip)
         yield from self._keys.values()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """The footer never scrolls (the keys that do not fit are hidden: ``_clip``), so
+        its width is its own, whatever the keys': a key whose trailing blank goes under the
+        palette's made the keys wider than the footer, and its virtual width then changed
+        with the keys shown (a focus change), which laid the screen out again a frame later
+        (the queue's D Desk at 80 columns, back from the search line)."""
+        fixed = Size(size.width, virtual_size.height)
+        return super()._size_updated(size, fixed, container_size, layout)
 
     def watch_compact(self, compact: bool) -> None:
         for spec, key in (self._keys or {}).items():
