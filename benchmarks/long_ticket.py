@@ -8,6 +8,10 @@ the CPU of the process (every thread: the read in its worker, the layout, the dr
 taken until the ticket screen shows its thread and has drawn everything that changed;
 then ``h`` (the history) until drawn, then Esc. Repeated ``--runs`` times in one app.
 
+Then, once, the agent scrolls up past the newest part the ticket opened with (until the
+screen has read more of it) and the ticket is read again ``--runs`` times as a colleague's
+reply or a live refresh reads it: CPU until the new read is drawn ("reload").
+
     python benchmarks/long_ticket.py [--sizes 10,2000,20000] [--runs 7] [--keep DIR]
 
 (To measure older code, run it with ``PYTHONPATH`` pointing at an archive of that code.)
@@ -23,6 +27,8 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from textual.pilot import Pilot
 
 from helpdesk_tui.app import HelpdeskApp, make_app
 from helpdesk_tui.config import Settings
@@ -91,7 +97,9 @@ async def _until(app: HelpdeskApp, ready: object, timeout: float = 600.0) -> Non
         await asyncio.sleep(0.0005)
 
 
-async def measure(path: Path, number: int, runs: int) -> list[tuple[float, float]]:
+async def measure(
+    path: Path, number: int, runs: int
+) -> tuple[list[tuple[float, float]], list[float]]:
     db = Database(f"sqlite:///{path}")
     actor = Actor(name="ada", agent_id=1, role="admin")
     app = make_app(Settings(database_url=db.url), db, actor)
@@ -115,7 +123,31 @@ async def measure(path: Path, number: int, runs: int) -> list[tuple[float, float
             figures.append((opened, history))
             await app.screen.run_action("back")
             await _until(app, lambda: isinstance(app.screen, QueueScreen))
+        reloads = await _reloads(app, pilot, number, runs)
     db.dispose()
+    return figures, reloads
+
+
+async def _reloads(app: HelpdeskApp, pilot: Pilot[None], number: int, runs: int) -> list[float]:
+    """The ticket opened, scrolled up past its newest part (a ticket read whole at once
+    is not), then read again ``runs`` times: CPU ms of each until drawn."""
+    app.post_message(OpenTicket(number))
+    await _until(app, lambda: isinstance(app.screen, TicketScreen) and app.screen.view is not None)
+    screen = app.screen
+    assert isinstance(screen, TicketScreen)
+    opened = screen.view
+    assert opened is not None
+    while opened.earlier and screen.view is opened:  # PageUp onto the marker
+        await pilot.press("pageup")
+        await _until(app, lambda: True)
+    figures = []
+    for _ in range(runs):
+        before = screen.view
+        started = time.process_time()
+        screen.reload()
+        await _until(app, lambda: screen.view is not before)  # noqa: B023
+        figures.append((time.process_time() - started) * 1000)
+    await screen.run_action("back")
     return figures
 
 
@@ -150,19 +182,22 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         print(
-            f"{'events':>7} {'open: median':>13} {'max':>8} {'h: median':>10} {'max':>8}  (CPU ms)"
+            f"{'events':>7} {'open: median':>13} {'max':>8} {'h: median':>10} {'max':>8}"
+            f" {'reload: median':>15} {'max':>8}  (CPU ms)"
         )
         for events in (int(s) for s in args.sizes.split(",")):
             path = workdir / f"desk-{events}.db"
             if not path.exists():
                 _in_child(build, path, events)
-            figures = _in_child(measure, path, 1, args.runs)
-            assert isinstance(figures, list)
+            measured = _in_child(measure, path, 1, args.runs)
+            assert isinstance(measured, tuple)
+            figures, reloads = measured
             opened = [o for o, _ in figures]
             history = [h for _, h in figures]
             print(
                 f"{events:>7,} {statistics.median(opened):>13.1f} {max(opened):>8.1f}"
-                f" {statistics.median(history):>10.1f} {max(history):>8.1f}",
+                f" {statistics.median(history):>10.1f} {max(history):>8.1f}"
+                f" {statistics.median(reloads):>15.1f} {max(reloads):>8.1f}",
                 flush=True,
             )
     finally:

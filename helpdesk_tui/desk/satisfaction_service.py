@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, literal, select
+
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.contacts import find_or_create_contact
+from helpdesk_tui.desk.queue_values import QueueQuery, TicketFilter
 from helpdesk_tui.desk.satisfaction import (
+    FOLLOW_UP_TAG,
     Rating,
     record_rating,
     set_opt_out,
@@ -14,7 +18,12 @@ from helpdesk_tui.desk.satisfaction import (
 from helpdesk_tui.desk.survey_reads import SurveyReads
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_address
+from helpdesk_tui.storage.core_tables import Tag, TicketTag, tag, ticket_tag
 from helpdesk_tui.storage.models import Channel, Role
+
+FOLLOW_UPS_COUNTED = 1000
+"""The most follow-ups counted: past it a desk of a million tickets says "1,000 or more"
+(the count walks the tag's index entries, so it stays bounded)."""
 
 
 class SatisfactionService(SurveyReads):
@@ -75,6 +84,29 @@ class SatisfactionService(SurveyReads):
             session.flush()
             assert contact.id is not None
             set_opt_out(session, contact.id, opted_out)
+
+    def satisfaction_follow_ups(self, limit: int = FOLLOW_UPS_COUNTED) -> int:
+        """How many tickets still carry the ``follow-up`` tag a rating that needs an agent's
+        follow-up put on them (taken off once followed up): this agent's own, or for
+        supervisors and admins the desk's, counted up to ``limit``. One walk of ticket_tag's
+        index by tag (and assignee) that stops at ``limit``, whatever the desk's size."""
+        tagged = (
+            select(literal(1))
+            .select_from(ticket_tag.join(tag, Tag.id == TicketTag.tag_id))
+            .where(Tag.name == FOLLOW_UP_TAG)
+        )
+        if not self.actor.can(Role.SUPERVISOR):
+            tagged = tagged.where(TicketTag.assignee_id == self.actor.agent_id)
+        counted = select(func.count()).select_from(tagged.limit(limit).subquery())
+        with self._read_rows() as conn:
+            return int(conn.execute(counted).scalar_one())
+
+    def satisfaction_follow_up_query(self) -> QueueQuery:
+        """The list of the tickets :meth:`satisfaction_follow_ups` counts: tagged
+        ``follow-up``, any status, latest change first; this agent's own unless a supervisor
+        or an admin asks."""
+        mine = None if self.actor.can(Role.SUPERVISOR) else self.actor.name
+        return QueueQuery(TicketFilter(tag=FOLLOW_UP_TAG, assignee=mine))
 
     def satisfaction_of(self, number: int) -> Rating | None:
         """The ticket's latest rating, if it has one."""

@@ -186,13 +186,15 @@ class TicketsService(DeskService):
 
     # -- one ticket -----------------------------------------------------------------------
 
-    def ticket_open(self, number: int, *, whole: bool = False) -> TicketView:
+    def ticket_open(self, number: int, *, windows: int | None = 1) -> TicketView:
         """Ticket ``number`` as its screen shows it (each message's first part): its newest
-        messages and changes, or with ``whole`` all of them."""
+        ``windows`` windows of messages and changes (``ticket_view.READ_FIRST`` each: the
+        one it opens with, and one more for each time the agent scrolled past what was
+        read), or with None all of them."""
         from helpdesk_tui.desk import ticket_view
 
         with self._read() as session:
-            latest = None if whole else ticket_view.READ_FIRST
+            latest = None if windows is None else max(1, windows) * ticket_view.READ_FIRST
             return ticket_view.load_view(session, number, latest=latest)
 
     def ticket_more(self, entry: Entry) -> Entry:

@@ -124,6 +124,24 @@ def empty_text(*, new_desk: bool, keys: str, where: str, command: str = "helpdes
     return text
 
 
+SETTINGS_FOOTER = "Desk"
+"""D's word in the footer, where "Desk settings" (the key help's) does not fit 80 columns
+beside the queue's other keys; ``key_description`` names it whole."""
+
+FOLLOW_UPS_COMMAND = "Ratings to follow up"
+"""The palette's command that lists the tickets tagged follow-up by a rating."""
+
+
+def follow_ups_text(count: int) -> str:
+    """The start's notice of the ratings waiting for a follow-up (the desk counts up to
+    ``FOLLOW_UPS_COUNTED``)."""
+    from helpdesk_tui.desk.satisfaction_service import FOLLOW_UPS_COUNTED  # (not at first paint)
+
+    many = f"{count:,} or more" if count >= FOLLOW_UPS_COUNTED else f"{count:,}"
+    ratings = "rating needs" if count == 1 else "ratings need"
+    return f"{many} customer {ratings} a follow-up: ^p {FOLLOW_UPS_COMMAND} lists them"
+
+
 VIEW_KEYS = "1234567890"
 """The keys of the first ten views, in order; the others are reached with v / V."""
 
@@ -263,12 +281,21 @@ class QueueScreen(KeyFrames, DeskScreen):
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
         Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
-        Binding("D", "app.desk_settings", "Desk settings", show=False, id="queue.settings"),
+        Binding(
+            "D",
+            "app.desk_settings",
+            SETTINGS_FOOTER,
+            tooltip="Desk settings: SLA, routing, surveys",
+            id="queue.settings",
+        ),
         *(
             Binding(key, f"view({n})", f"View {n + 1}", show=False, id=f"queue.view{n + 1}")
             for n, key in enumerate(VIEW_KEYS)
         ),
     ]
+
+    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"queue.settings"})
+    """Drawn in the footer after Quit and Keys, where they leave room (80 columns do)."""
 
     class Loaded(Message):
         """A worker's answer: a page of rows and who is on them."""
@@ -353,6 +380,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._bars_stale = False
         """The bars and the sort arrow show the list before the one asked for (``_bars_later``)."""
         self._bars_timer: Timer | None = None
+        self._search: str | None = None
+        """The words the agent searched for (None: none, the view's own if it has any):
+        kept as they switch views, cleared by Esc or an empty search (``select_view``)."""
         self._start_view: View | None = None
         """The view the queue landed on at start: its first page is kept for the next one."""
         kept = self.desk_app.kept
@@ -434,6 +464,8 @@ class QueueScreen(KeyFrames, DeskScreen):
         if query.text:
             status.append(" · search: ")
             status.append(plain(query.text))
+            if self._search is not None:  # (the agent's, kept across views)
+                status.append(" (Esc clears)", style="dim")
         if query.text.strip():
             status.append(" · best matches first")  # a search lists by its ranking
         else:
@@ -600,6 +632,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         }
         if self._first_answer:
             self._first_answer = False
+            self._follow_ups()
             if self._nothing_of_mine(page.rows, window.new_desk):
                 return
         self._on = window.on
@@ -723,6 +756,30 @@ class QueueScreen(KeyFrames, DeskScreen):
                 severity="error" if alert.breach else "warning",
                 markup=False,
             )
+
+    @work(thread=True, group="queue-follow-ups", exit_on_error=False)
+    def _follow_ups(self) -> None:
+        """Once, as the live queue first shows: how many customer ratings wait for this
+        agent's follow-up (the desk's, for supervisors and admins). The alerts above tell
+        only those recorded while the queue is open: a demo desk's, or those that came in
+        overnight, were never told."""
+        count = self.desk.satisfaction_follow_ups()
+        if count:
+            self.app.call_from_thread(
+                self.desk_app.notify,
+                follow_ups_text(count),
+                title="Customer ratings",
+                severity="warning",
+                markup=False,
+            )
+
+    def show_follow_ups(self) -> None:
+        """All tickets whose rating needs a follow-up (the palette's "Ratings to follow up";
+        Esc goes back to the view's list)."""
+        view = next((v for v in self.views if v.name == "all"), self.view)
+        self._search = None
+        self.view = view
+        self.query_spec = self.desk.satisfaction_follow_up_query()
 
     def _reread(self) -> None:
         """Re-read the window in place, the cursor kept on its ticket."""
@@ -863,8 +920,12 @@ class QueueScreen(KeyFrames, DeskScreen):
         return True
 
     def select_view(self, view: View) -> None:
+        """Show ``view``, searched for the agent's words if they searched (an agent who
+        searched "vpn" in "My open" and pressed 3 lost it: the lister searches any view)."""
         self.view = view
-        self.query_spec = view.query
+        self.query_spec = (
+            view.query if self._search is None else replace(view.query, text=self._search)
+        )
 
     def action_take_next(self) -> None:
         self._take_next()
@@ -884,7 +945,12 @@ class QueueScreen(KeyFrames, DeskScreen):
                 "Take next",
                 "Take the most urgent unassigned ticket of my teams (x)",
                 self.action_take_next,
-            )
+            ),
+            (
+                FOLLOW_UPS_COMMAND,
+                "Tickets a customer's low or unhappy rating tagged follow-up, any status",
+                self.show_follow_ups,
+            ),
         ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -895,7 +961,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         return True
 
     def key_description(self, binding: Binding) -> str:
-        """What ``?`` says a key does: a view's key names the view."""
+        """What ``?`` says a key does: a view's key names the view; D is "Desk settings"."""
+        if binding.id == "queue.settings":
+            return "Desk settings"
         index = binding.action.removeprefix("view(").removesuffix(")")
         if binding.action.startswith("view(") and index.isdigit() and int(index) < len(self.views):
             return f"View: {self.views[int(index)].title}"
@@ -957,7 +1025,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         # Closed only when the rows came, the footer's keys and the restyles came after
         # their frame, in frames of their own. Closed once the read's thread had started
         # instead, as before the hold: no earlier read at 1k and 1M, load 5.)
-        self._set_query_held(replace(self.query_spec, text=event.value.strip()))
+        words = event.value.strip()
+        self._search = words or None  # (empty: the view's own words, if any, again)
+        self._set_query_held(replace(self.query_spec, text=words or self.view.query.text))
         self._close_search()
 
     def _set_query_held(self, query: QueueQuery) -> None:
@@ -997,7 +1067,9 @@ class QueueScreen(KeyFrames, DeskScreen):
     def action_clear(self) -> None:
         if self.query_one("#queue-search", Input).display:
             self._close_search()
-        elif self.query_spec != self.view.query:
+            return
+        self._search = None
+        if self.query_spec != self.view.query:
             self._set_query_held(self.view.query)
 
     def action_filter(self) -> None:

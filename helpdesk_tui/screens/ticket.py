@@ -235,9 +235,12 @@ class TicketScreen(DeskScreen):
         self._came_from: list[int] = []
         """The tickets this screen showed before the ones opened from its side panel
         (their other tickets, links): Esc goes back through them before the queue."""
-        self._whole = False
-        """Whether this ticket is read whole: only once the agent scrolls past its newest
-        part (``desk.ticket_view.READ_FIRST`` messages and changes)."""
+        self._windows: int | None = 1
+        """How much of this ticket is read (``desk.ticket_open``): its newest window, one
+        more each time the agent scrolls past what was read, and all of it (None) once they
+        go to its far end (Home in the thread, End in the history). Every read of it again
+        (a colleague's reply, a live refresh) reads as much: what the agent has scrolled
+        into, not the whole of a 20,000-change ticket."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -275,15 +278,15 @@ class TicketScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
     def reload(self) -> None:
-        number, whole = self.number, self._whole
-        self.post_message(self.Loaded(number, self.desk.ticket_open(number, whole=whole)))
+        number, windows = self.number, self._windows
+        self.post_message(self.Loaded(number, self.desk.ticket_open(number, windows=windows)))
 
     def on_windowed_wanted(self, message: Windowed.Wanted) -> None:
-        """The agent scrolled past the newest part of a long ticket: read all of it (and
-        from now on, each time this ticket is read again)."""
+        """The agent scrolled past the part of a long ticket read: read a window more (all
+        of it for Home or End), and as much from now on, each time it is read again."""
         message.stop()
-        if not self._whole:
-            self._whole = True
+        if self._windows is not None:
+            self._windows = None if message.whole else self._windows + 1
             self.reload()
 
     def on_outbox_moved(self, _message: OutboxMoved) -> None:
@@ -318,7 +321,7 @@ class TicketScreen(DeskScreen):
             return
         self.number = number
         self.view = None
-        self._whole = False
+        self._windows = 1
         self.query_one(Thread).clear()
         self.query_one(HistoryLog).clear()
         header = self.query_one(TicketHeader)

@@ -12,7 +12,9 @@ Textual's footer as they are.
 
 Where the keys do not all fit (a narrow terminal, a long description) the footer draws
 those that fit whole and none after them: Textual's cut the first one that did not fit at
-the right edge ("^q Q", "? K"). The hidden ones stay in the key help (F1).
+the right edge ("^q Q", "? K"). The hidden ones stay in the key help (F1). The order is the
+priority: the focused widget's keys, the screen's, the app's (Quit, Keys), and last the keys
+a screen names in ``FOOTER_IF_ROOM`` (binding ids): shown where the others leave them room.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -60,7 +63,9 @@ class KeyFooter(Footer):
         """The keys the screen's bindings ask for now, as ``Footer.compose`` lays them out;
         None if any binding has a group (left to ``Footer``)."""
         active = self.screen.active_bindings
+        if_room: frozenset[str] = getattr(self.screen, "FOOTER_IF_ROOM", frozenset())
         by_action: dict[str, KeySpec] = {}
+        last: set[str] = set()
         for _node, binding, enabled, tooltip in active.values():
             if not binding.show:
                 continue
@@ -68,7 +73,10 @@ class KeyFooter(Footer):
                 return None
             if binding.action not in by_action:  # (the first key of an action is shown)
                 by_action[binding.action] = self._spec(binding, enabled, tooltip)
-        specs = list(by_action.values())
+                if binding.id in if_room:
+                    last.add(binding.action)
+        specs = [spec for action, spec in by_action.items() if action not in last]
+        specs += [spec for action, spec in by_action.items() if action in last]
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             found = active.get(self.app.COMMAND_PALETTE_BINDING)
             if found is not None:
@@ -117,6 +125,17 @@ class KeyFooter(Footer):
         self.styles.grid_size_columns = sum(not spec.palette for spec in specs)
         self.call_after_refresh(self._clip)
         yield from self._keys.values()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """The footer never scrolls (the keys that do not fit are hidden: ``_clip``), so
+        its width is its own, whatever the keys': a key whose trailing blank goes under the
+        palette's made the keys wider than the footer, and its virtual width then changed
+        with the keys shown (a focus change), which laid the screen out again a frame later
+        (the queue's D Desk at 80 columns, back from the search line)."""
+        fixed = Size(size.width, virtual_size.height)
+        return super()._size_updated(size, fixed, container_size, layout)
 
     def watch_compact(self, compact: bool) -> None:
         for spec, key in (self._keys or {}).items():

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.queue import first_page
 from helpdesk_tui.desk.satisfaction import (
     SURVEY_KIND,
     Answer,
@@ -370,3 +374,50 @@ def test_a_rating_that_reports_a_problem_reaches_the_assignee(
         ),
         (low, f"#{low}: rated 2/5, low rating — follow up: slow", "Customer rating"),
     ]
+
+
+def test_ratings_waiting_for_a_follow_up_are_counted_once_in_one_index_walk(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """What the queue tells at start: tickets a rating tagged follow-up that still carry the
+    tag — bob's own for bob, the desk's for an admin, up to a limit (a desk of a million
+    tickets counts no further); one taken off (followed up) is not counted. The palette's
+    list of them holds the same tickets. On SQLite the count walks ticket_tag's index."""
+    bobs, admins, done = _ticket(db, admin), _ticket(db, admin), _ticket(db, admin)
+    with db.write() as session:
+        for number in (bobs, done):
+            fields.assign(session, admin, number, agent="bob")
+        for number in (bobs, admins, done):
+            fields.set_status(session, admin, number, "resolved")
+    ada, bob = Desk(db, admin), Desk(db, agent_bob)
+    assert ada.satisfaction_follow_ups() == 0
+    for number in (bobs, admins, done):
+        ada.satisfaction_rate(number, 1, comment="still broken")
+    with db.write() as session:
+        fields.set_tags(session, agent_bob, done, remove=["follow-up"])
+    assert bob.satisfaction_follow_ups() == 1
+    assert ada.satisfaction_follow_ups() == 2
+    assert ada.satisfaction_follow_ups(limit=1) == 1
+    with db.read() as session:
+        for desk, numbers in ((bob, [bobs]), (ada, [admins, bobs])):
+            query = desk.satisfaction_follow_up_query()
+            assert [row.number for row in first_page(session, query, 10).rows] == numbers
+    if db.sqlite_path is None:
+        return
+    sent: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        bob.satisfaction_follow_ups()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    [(sql, parameters)] = [(s, p) for s, p in sent if "ticket_tag" in s]
+    with db.engine.connect() as conn:
+        plan = " | ".join(
+            str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters)
+        )
+    assert "SEARCH ticket_tag USING COVERING INDEX" in plan, plan
+    assert "SCAN ticket_tag" not in plan and "TEMP B-TREE" not in plan, plan

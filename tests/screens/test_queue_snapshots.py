@@ -102,6 +102,15 @@ async def _searched(pilot: Pilot[None]) -> None:
     await pilot.press("slash", *"invoice")
 
 
+async def _searched_then_all_tickets(pilot: Pilot[None]) -> None:
+    await pilot.press("3")
+    await settle(pilot)
+    await pilot.press("slash", *"invoice", "enter")
+    await settle(pilot)
+    await pilot.press("7")
+    await settle(pilot)
+
+
 async def _help(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("question_mark")
@@ -120,6 +129,14 @@ def test_queue_search_by_priority_80x24(
     snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]
 ) -> None:
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_searched)
+
+
+def test_queue_search_kept_in_another_view_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]
+) -> None:
+    """Searched in All open, then 7: All tickets searched for the same words, said so."""
+    app = make_test_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_searched_then_all_tickets)
 
 
 def test_key_help_80x24(snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]) -> None:

@@ -10,6 +10,7 @@ from typing import ClassVar
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
@@ -161,6 +162,42 @@ async def test_clipping_to_the_width_renders_each_key_once(monkeypatch: pytest.M
         await pilot.pause()
         kept = [key.key for key in footer.query_children(FooterKey) if key.display and key.visible]
         assert kept == ["enter", "d", "slash", "ctrl+p"], "clipped from the first not whole"
+
+
+class IfRoomScreen(Screen[None]):
+    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"screen.settings"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("D", "settings", "Desk", id="screen.settings"),
+        Binding("s", "sort", "Sort"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Rows(id="rows")
+        yield KeyFooter()
+
+
+class IfRoomApp(FooterApp):
+    def __init__(self) -> None:
+        super().__init__(KeyFooter)
+
+    def on_mount(self) -> None:
+        self.push_screen(IfRoomScreen())
+
+
+@pytest.mark.parametrize("width", [100, 68])
+async def test_a_key_shown_if_room_comes_after_the_app_s_keys(width: int) -> None:
+    """The queue's D (FOOTER_IF_ROOM) is drawn last, after the app's keys, where there is
+    room; where there is none it alone is left out, not Keys after it."""
+    app = IfRoomApp()
+    async with app.run_test(size=(width, 10)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        keys = [key for key in footer.query_children(FooterKey) if key.display]
+        assert [key.key for key in keys][-2:] == ["D", "ctrl+p"]  # (the palette's: docked)
+        drawn = [key.key for key in keys if key.visible]
+        assert drawn[:6] == ["enter", "d", "s", "slash", "f", "question_mark"]
+        assert ("D" in drawn) == (width == 100)
 
 
 def test_every_screen_uses_the_key_footer() -> None:
