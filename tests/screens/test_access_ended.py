@@ -24,7 +24,7 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import actor_of
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import access_ended, autosave
+from helpdesk_tui.screens import access_ended
 from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
@@ -34,6 +34,7 @@ from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import FROZEN_NOW, SEED, DeskData, seed_desk
 from tests.screens.test_queue import _Statements
 from tests.screens.ticket_helpers import (
+    hold_autosave,
     open_canned_editor,
     open_ticket,
     record_notifications,
@@ -152,7 +153,7 @@ async def test_a_ticket_being_answered_gives_way_and_its_draft_is_kept(
     no customer's words, no draft text on screen), the note is kept as a draft and the screen
     says so; reactivated, bob is back on that ticket with the note in its composer."""
     monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)  # (beats made by hand)
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)  # (kept by the cover)
+    hold_autosave(monkeypatch)  # (kept by the cover)
     number = seeded.numbers["printer"]
     clock = Clock()
     app = bobs_app(seeded, clock)
@@ -246,7 +247,7 @@ async def test_a_q_typed_as_the_screen_comes_is_not_quitting(
     and quits nothing (nor goes into the text); once the cover has shown for
     ``Q_AFTER_SECONDS`` by the app's clock, q quits; ctrl+q quits at once."""
     monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    hold_autosave(monkeypatch)
     number = seeded.numbers["printer"]
     clock = Clock()
     app = bobs_app(seeded, clock)
@@ -299,7 +300,7 @@ async def test_the_canned_editors_refusal_goes_once_access_is_back(
     from helpdesk_tui.screens.canned_manager import CannedManagerScreen
 
     monkeypatch.setattr(queue_screen, "REFRESH_SECONDS", 3600.0)
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    hold_autosave(monkeypatch)
     clock = Clock()
     app = bobs_app(seeded, clock)
     async with app.run_test(size=(80, 24)) as pilot:

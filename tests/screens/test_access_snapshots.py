@@ -17,14 +17,13 @@ from textual.widgets import TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_ticket, settle, until
+from tests.screens.ticket_helpers import hold_autosave, open_ticket, settle, until
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ def test_access_ended_80x24(
     connection: at the ticket's next beat his screen says when and why his access ended,
     what an admin can run, that his note is kept; nothing of the desk behind it."""
     monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 3600.0)  # (the beat made by hand)
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    hold_autosave(monkeypatch)
     number = desk_data.numbers["printer"]
 
     async def deactivated(pilot: Pilot[None]) -> None:

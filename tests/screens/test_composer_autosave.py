@@ -17,7 +17,7 @@ from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
-from tests.screens.ticket_helpers import open_composer, settle, until
+from tests.screens.ticket_helpers import hold_autosave, open_composer, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 
@@ -25,7 +25,7 @@ AppFactory = Callable[..., HelpdeskApp]
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each text the composer writes as a draft; the autosave timer never fires."""
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    hold_autosave(monkeypatch)
     written: list[str] = []
     save = DraftStore.save
 

@@ -24,7 +24,7 @@ from helpdesk_tui.screens.help import HelpScreen
 from tests import pilot_keys
 from tests.screens.conftest import DeskData
 from tests.screens.test_editor_drafts import new_article
-from tests.screens.ticket_helpers import drain, open_canned_editor, settle, until
+from tests.screens.ticket_helpers import drain, hold_autosave, open_canned_editor, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 HOLD_SECONDS = 20.0
@@ -48,11 +48,7 @@ class Writes:
 
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Writes]:
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
-    # The clock of "at least every 2 s while typing goes on" stands still unless a test
-    # moves it: typing "Greeting" took over 2 s on a loaded machine, and "Greetin" was
-    # saved as typing went on, before the save the test makes (failed in a -n 2 run).
-    monkeypatch.setattr(autosave, "monotonic", lambda: 0.0)
+    hold_autosave(monkeypatch)  # (the clock stands still unless a test moves it)
     found = Writes()
     save = DraftStore.save_fields
 
@@ -159,7 +155,7 @@ async def test_a_key_in_the_canned_editor_is_handled_while_its_save_is_under_way
 async def test_a_draft_that_cannot_be_written_is_one_notice(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    hold_autosave(monkeypatch)
 
     def full(self: DraftStore, *args: object) -> None:
         raise OSError(28, "No space left on device")

@@ -15,7 +15,6 @@ from textual.widgets import Input, OptionList, TextArea
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.canned_manager import CannedManagerScreen
 from helpdesk_tui.screens.kb import KbScreen
@@ -24,7 +23,13 @@ from tests.screens.conftest import DeskData
 from tests.screens.test_access_snapshots import utc_time  # noqa: F401 (a fixture)
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.test_kb_screen import open_kb
-from tests.screens.ticket_helpers import open_canned_editor, screen_lines, settle, until
+from tests.screens.ticket_helpers import (
+    hold_autosave,
+    open_canned_editor,
+    screen_lines,
+    settle,
+    until,
+)
 
 AppFactory = Callable[..., HelpdeskApp]
 REASON = "ada is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate ada"
@@ -33,7 +38,7 @@ REASON = "ada is deactivated on this helpdesk; an admin can run: helpdesk agent 
 @pytest.fixture(autouse=True)
 def _no_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept by quitting or by the cover, not by the timer a moment after typing."""
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)  # (both editors')
+    hold_autosave(monkeypatch)  # (both editors')
 
 
 async def new_article(pilot, app: HelpdeskApp) -> KbEditScreen:  # type: ignore[no-untyped-def]

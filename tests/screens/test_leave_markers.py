@@ -20,20 +20,19 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.presence_service import PresenceService
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.models import Presence
 from tests.conftest import HANG_SECONDS
 from tests.screens.conftest import DeskData
-from tests.screens.ticket_helpers import open_ticket, settle, until
+from tests.screens.ticket_helpers import hold_autosave, open_ticket, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
 
 
 @pytest.fixture(autouse=True)
 def _no_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    hold_autosave(monkeypatch)
 
 
 def _sessions(desk: DeskData) -> set[str]:

@@ -16,7 +16,6 @@ from textual.widgets import TextArea
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import presence
 from helpdesk_tui.drafts import DraftStore
-from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
@@ -25,6 +24,7 @@ from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.ticket_helpers import (
+    hold_autosave,
     open_canned_editor,
     open_composer,
     settle,
@@ -38,7 +38,7 @@ TEXT = "Half a reply, not yet saved"
 @pytest.fixture(autouse=True)
 def _no_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
     """What is kept is kept by quitting, not by the autosave a moment after typing."""
-    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    hold_autosave(monkeypatch)
 
 
 def _markers(app: HelpdeskApp, desk: DeskData, number: int) -> list[str]:

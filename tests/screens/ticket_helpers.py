@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import pytest
 from rich.cells import cell_len
 from textual.app import App
 from textual.pilot import Pilot
@@ -19,10 +20,21 @@ from textual.worker import WorkerCancelled
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.messages import OpenTicket
+from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
+
+
+def hold_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No timed autosave: neither the save a moment after typing pauses nor the one "at
+    least every ``AUTOSAVE_MAX_SECONDS`` while typing goes on", whose clock stands still
+    (typing five letters took over 2 s on a loaded machine, and they were saved before the
+    test's own save or quit). A test that moves the clock replaces it again."""
+    monkeypatch.setattr(autosave, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(autosave, "monotonic", lambda: 0.0)
+
 
 POLL_SECONDS = 0.01
 """How often ``until`` looks again (see ``poll``)."""
