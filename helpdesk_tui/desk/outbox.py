@@ -39,8 +39,9 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
-from helpdesk_tui.desk.inbound import ReportedRecipient
+from helpdesk_tui.desk.inbound import ACK_KIND, ReportedRecipient
 from helpdesk_tui.desk.outbox_rows import ALERT_STALE, SLA_ALERT_KIND, SURVEY_KIND, thread_headers
+from helpdesk_tui.desk.outbox_rows import REPLY_KIND as REPLY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
 from helpdesk_tui.desk.subjects import reply_subject, token_subject
@@ -347,13 +348,27 @@ def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
         history.record(session, MAIL, ticket, "survey", new=f"not sent: {why}")
 
 
+ANSWER_KINDS = frozenset({REPLY_KIND, ACK_KIND})
+"""Outbox kinds that answer the customer's mail: an agent's reply, an acknowledgement (a
+routing rule's canned reply goes as one). Every other kind is a message of its own: a
+survey to the customer, an SLA alert, a rating concern or a tier move to agents."""
+
+
+def answers(kind: str) -> bool:
+    """Whether mail of this kind answers the customer's mail (``Re:`` on its subject,
+    ``Auto-Submitted: auto-replied`` when automatic), or is a message of its own."""
+    return kind in ANSWER_KINDS
+
+
 def mail_subject(row: Outbox, number: int) -> str:
-    """The subject ``row`` goes out with on ticket ``number``: ``Re: <subject> [#<number>]``,
-    but a survey's has no ``Re:``: it answers no mail of the customer's ("Re: How did we
-    do?" read as if they had asked)."""
-    if row.kind == SURVEY_KIND:
-        return token_subject(row.subject, number)
-    return reply_subject(row.subject, number)
+    """The subject ``row`` goes out with on ticket ``number``: ``Re: <subject> [#<number>]``
+    on mail that answers the customer's (:func:`answers`); ``<subject> [#<number>]`` on the
+    rest, which answers no mail: a survey ("Re: How did we do?" read as if they had asked),
+    an alert to agents ("Re: SLA breached" read as a reply to a mail nobody sent them). The
+    token stays on both, so a reply to either threads onto the ticket."""
+    if answers(row.kind):
+        return reply_subject(row.subject, number)
+    return token_subject(row.subject, number)
 
 
 def sendable(session: Session, outbox_id: int) -> tuple[Outbox, Ticket | None] | None:

@@ -18,6 +18,9 @@ from helpdesk_tui.storage.enums import OutboxStatus, utcnow
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
 
+REPLY_KIND = "reply"
+"""Outbox kind of an agent's reply to the customer (``desk/thread``): the one kind a person
+wrote; every other is automatic mail."""
 SLA_ALERT_KIND = "sla_alert"
 """Outbox kind of an SLA alert's mail to agents (``desk/sla_alerts``), a summary's too."""
 ALERT_STALE = timedelta(days=1)

@@ -17,7 +17,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import ContactRow, contact_row
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
-from helpdesk_tui.desk.outbox_rows import queue_mail, thread_headers
+from helpdesk_tui.desk.outbox_rows import REPLY_KIND, queue_mail, thread_headers
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER, check_reopen, check_transition
 from helpdesk_tui.desk.ticket_record import TicketRecord, TicketState, load_for_update, save
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, add_message, create_ticket
@@ -235,7 +235,7 @@ def reply(
     queue_mail(
         session,
         ticket,
-        kind="reply",
+        kind=REPLY_KIND,
         to=[address],
         cc=cc,
         body=body,

@@ -28,7 +28,6 @@ import aiosmtplib
 
 from helpdesk_tui.desk import outbox
 from helpdesk_tui.desk.outbox import OutboxStatus
-from helpdesk_tui.mail.ingest import ACK_KIND
 from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
 from helpdesk_tui.mail_settings import MailSettings, Security, SmtpSettings
@@ -37,7 +36,7 @@ from helpdesk_tui.storage.models import Outbox, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
-HUMAN_KINDS = frozenset({"reply"})
+HUMAN_KINDS = frozenset({outbox.REPLY_KIND})
 """Outbox kinds an agent wrote; every other kind is automatic mail."""
 
 
@@ -177,7 +176,9 @@ class OutboxSender:
         if row.references:
             message["References"] = row.references
         if row.kind not in HUMAN_KINDS:
-            message["Auto-Submitted"] = "auto-replied" if row.kind == ACK_KIND else "auto-generated"
+            # (RFC 3834: auto-replied answers a message; the rest is auto-generated)
+            answer = outbox.answers(row.kind)
+            message["Auto-Submitted"] = "auto-replied" if answer else "auto-generated"
             message["X-Auto-Response-Suppress"] = "All"
         message[LOOP_HEADER] = address
         message.set_content(row.body)

@@ -32,6 +32,7 @@ from helpdesk_tui.storage.models import (
     RawMessage,
     Ticket,
 )
+from helpdesk_tui.storage.survey_models import DeskSetting
 
 from .mailbuild import DESK, config_for, email, mail_settings, messages, new_id, outbox, tickets
 from .test_ingest import assign_outgoing_ids
@@ -559,6 +560,47 @@ def test_a_list_s_copy_keeps_a_tag_that_is_not_the_list_s(
     # the message keeps the subject it came with
     [cid] = [t for t in tickets(db) if "Wiki" in t.subject]
     assert [m.subject for m in messages(db, cid.number)] == ["[IT-Support] [URGENT] Wiki is down"]
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["later", "in_a_batch"])
+def test_a_list_s_tag_is_learnt_from_two_senders_not_from_one_sender_twice(
+    db: Database, config: IngestConfig, batched: bool
+) -> None:
+    """A list with no tag of its own whose customer wrote "[URGENT]" on two posts in a row
+    lost it from the second on: the same first tag twice was taken for the list's. A list's
+    own tag is on every post, whoever sends it: a tag goes once posts from two senders
+    carried it (from the second sender's post on), never for one sender's posts, however
+    many (their address however written)."""
+    tagless, tagged = "<users.lists.example.com>", "<it.lists.example.com>"
+    posts = [
+        _posted("Ann <ann@example.org>", "[URGENT] printer down", tagless),
+        _posted("Cid <cid@example.org>", "[IT-Support] VPN drops", tagged),
+        _posted("Ann <ANN@example.org>", "[URGENT] scanner down too", tagless),
+        _posted("Cid <cid@example.org>", "[IT-Support] VPN drops again", tagged),
+        _posted("Ann <ann@example.org>", "[URGENT] and the fax", tagless),
+        _posted("Dee <dee@example.org>", "[IT-Support] Mail is slow", tagged),
+        _posted("Cid <cid@example.org>", "[IT-Support] Wiki is down", tagged),
+    ]
+    if batched:
+        receive(db, config, *posts)
+    else:
+        for post in posts:
+            one(db, config, post)
+
+    assert sorted(ticket.subject for ticket in tickets(db)) == sorted(
+        [
+            "[URGENT] printer down",
+            "[URGENT] scanner down too",
+            "[URGENT] and the fax",
+            "[IT-Support] VPN drops",
+            "[IT-Support] VPN drops again",
+            "Mail is slow",
+            "Wiki is down",
+        ]
+    )
+    with db.read() as session:
+        kept = session.exec(select(DeskSetting.value)).all()
+    assert not any("@" in value for value in kept), "a hash of the sender, not the address"
 
 
 def test_her_copy_after_the_list_copy_keeps_the_hourly_cap(db: Database) -> None:

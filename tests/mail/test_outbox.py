@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import time_machine
 from sqlalchemy import update
 
 from helpdesk_tui.config import IntakeOptions
-from helpdesk_tui.desk import thread
+from helpdesk_tui.desk import fields, leases, sla_alerts, thread
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE
 from helpdesk_tui.desk.outbox import OutboxStatus, resend
 from helpdesk_tui.desk.queries import ticket_detail
+from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.mail.message_ids import Origin
 from helpdesk_tui.mail.outbox_sender import OutboxSender
@@ -80,6 +86,54 @@ def test_reply_and_acknowledgement_go_out_threaded_and_marked(
     assert "Unplug it" in reply_mail.get_content()
     reply_message = messages(db, number)[-1]
     assert reply_message.email_message_id == reply_row.email_message_id, "stored on the thread"
+
+
+def test_mail_to_agents_is_a_message_of_its_own_and_mail_to_the_customer_answers_theirs(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    """An SLA alert read "Re: SLA breached: first response [#N]", a rating concern "Re:
+    Customer rating: follow up [#N]": a reply to a mail the agent never got. Only mail that
+    answers the customer's (an agent's reply, an acknowledgement) says "Re:"; the token
+    stays on all of it, so a reply to any threads onto its ticket."""
+    settings = smtp_settings(smtp_server)
+    now = utcnow()
+    with db.write() as session:
+        add_agent(session, admin, "bob", name="Bob", email="bob@example.com",
+                  role="supervisor", teams=["Support"])  # fmt: skip
+        # an outbox sender (a mail service with SMTP) holds its lease: the desk sends mail
+        assert leases.acquire(session, OUTBOX_LEASE, "mailer", ttl=timedelta(minutes=1), now=now)
+    desk = Desk(db, admin, clock=lambda: now)
+    desk.sla_set_calendar("allday", days="mon-sun", hours="00:00-24:00")
+    desk.sla_set_policy(
+        "urgent", priority="urgent", first_response="1h", next_response="1h",
+        resolution="2000h", calendar="allday",
+    )  # fmt: skip
+    answered, _ = new_ticket_with_reply(db, settings, admin)  # its acknowledgement, a reply
+    with time_machine.travel(now - timedelta(hours=2), tick=False), db.write() as session:
+        late = create_ticket(
+            session, admin, subject="Payroll failed", body="x", requester_email="kim@example.com",
+            priority="urgent",
+        ).number  # fmt: skip
+        fields.assign(session, admin, late, agent="bob", team="Support")
+    assert [a.level for a in sla_alerts.check(db, now)] == ["breach"]
+    with db.write() as session:
+        fields.escalate(session, admin, late)  # the team hears of it by mail
+        fields.set_status(session, admin, answered, "resolved")
+    desk.satisfaction_rate(answered, 2, comment="slow")  # a concern mailed to bob
+
+    report = asyncio.run(sender(db, settings).send_due())
+
+    assert report.failed == 0
+    mails = [parsed(m.raw) for m in smtp_server.wait_for(report.sent)]
+    assert sorted((str(m["To"]), str(m["Subject"]), str(m["Auto-Submitted"])) for m in mails) == [
+        # to the customer: the acknowledgement and the reply answer their mail
+        ("ann@example.org", f"Re: Printer on fire [#{answered}]", "None"),
+        ("ann@example.org", f"Re: Printer on fire [#{answered}]", "auto-replied"),
+        # to agents: each a message of its own
+        ("bob@example.com", f"Customer rating: follow up [#{answered}]", "auto-generated"),
+        ("bob@example.com", f"SLA breached: first response [#{late}]", "auto-generated"),
+        ("bob@example.com", f"escalated to tier 2 [#{late}]", "auto-generated"),
+    ]  # (the survey, withdrawn by the rating, has no "Re:" either: test_survey_roundtrip)
 
 
 def test_smtp_down_means_retries_with_backoff_then_exactly_one_delivery(

@@ -81,9 +81,9 @@ def test_a_rating_concern_is_mailed_to_the_assignee_or_the_team_s_supervisors(
     assert len(mails) == 3
     said = {(to, str(mail["Subject"])): mail.get_content() for to, mail in mails}
     assert set(said) == {
-        (("bob@example.com",), f"Re: Customer rating: follow up [#{by_bob}]"),
-        (("sue@example.com",), f"Re: Customer rating: follow up [#{unassigned}]"),
-        (("bob@example.com",), f"Re: Customer rating: follow up [#{by_mail}]"),
+        (("bob@example.com",), f"Customer rating: follow up [#{by_bob}]"),
+        (("sue@example.com",), f"Customer rating: follow up [#{unassigned}]"),
+        (("bob@example.com",), f"Customer rating: follow up [#{by_mail}]"),
     }
     texts = sorted(said.values())
     assert any("rated 4/5, the comment reports a problem" in t and "VPN" in t for t in texts)
