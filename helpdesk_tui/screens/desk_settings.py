@@ -17,6 +17,8 @@ change mark, which every settings change moves): the tabs are read again and red
 they differ, under any open form, which keeps what is typed. The rules file is read again
 when it changed (edited in another terminal): the watcher looks at its stamp at each look
 (``Desk.rules_stamp``, no parse while it stays), and the Routing tab says when it was read.
+Asked for while the desk is still loading, the screen shows at once ("Loading the desk…")
+and reads once it is open: the keys typed behind ``D`` (a tab's) are its own.
 Every name from the desk or
 the rules file (a rule's pattern, a calendar's name) is shown as plain text, cleaned of
 escape sequences.
@@ -51,6 +53,8 @@ from helpdesk_tui.screens.settings_form import FormField, SettingsForm, form_tit
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 READ_ONLY = "Read only: only admins can change this."
+LOADING = "Loading the desk…"
+"""Under each table while the desk opens (the screen asked for as the app started)."""
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Policy", 16),
     ("scope", "Applies to", 22),
@@ -255,6 +259,7 @@ class DeskSettingsScreen(DeskScreen):
         self._watch: QueueWatch | None = None
         self._section: str = "sla"
         """The tab asked for last (keys 1 to 5): what the tabs' set-up shows too."""
+        self._closed = False
         self._rules_path: Path | None = None
         self._rules_seen: RulesStamp | None = None
         """The rules file's stamp at the watcher's last look (the watcher's thread's)."""
@@ -299,6 +304,15 @@ class DeskSettingsScreen(DeskScreen):
             table = self.query_one(selector, DataTable)
             for key, label, width in columns:
                 table.add_column(label, key=key, width=width)
+        for selector in ("#sla-hint", "#calendars-hint", "#tiers-hint"):
+            self.query_one(selector, Static).update(Text(LOADING, "italic"))
+        self.desk_app.when_live(self._desk_open)
+
+    def _desk_open(self) -> None:
+        """The desk is open (at once, unless the screen was asked for while it loaded: it
+        shows then, and its keys are its own meanwhile)."""
+        if self._closed:
+            return
         admin = self.admin
         hints = {
             "#sla-hint": "Dim rows are built in: a policy of the desk's own for their tickets "
@@ -329,6 +343,7 @@ class DeskSettingsScreen(DeskScreen):
         self._watch.start()
 
     def on_unmount(self) -> None:
+        self._closed = True
         if self._watch is not None:
             self._watch.stop()
 
@@ -474,7 +489,7 @@ class DeskSettingsScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Editing is for admins, each key in its own tab once the settings are read."""
         tab = self.query_one(TabbedContent).active if self.is_mounted else ""
-        ready = self.admin and self.settings is not None
+        ready = self.settings is not None and self.admin
         if action == "new":
             return ready and tab in ("sla", "calendars")
         if action == "edit":

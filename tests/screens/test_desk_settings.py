@@ -4,8 +4,9 @@ the surveys, an agent reads. Snapshots at 80x24 on the seeded screen desk, one p
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -446,3 +447,37 @@ async def test_the_rules_file_edited_elsewhere_is_read_again_and_only_then(
         (tmp_path / "rules.toml").unlink()  # gone: no rules, said so
         screen._watch.look_now()
         await until(pilot, lambda: "No rules" in _text(screen, "#routing-text"))
+
+
+async def test_d_while_the_desk_loads_shows_the_settings_and_a_tab_key_behind_it_is_theirs(
+    desk_data: DeskData, frozen_clock: Callable[[], datetime]
+) -> None:
+    """D as the app starts (the queue still "loading…") shows the settings at once, loading;
+    a tab's key typed right behind it is the screen's, where it went to the queue (another
+    view) while D waited for the desk, and the settings then opened on the SLA tab."""
+    from tests.screens.test_queue_kept import opening_app
+
+    gate = threading.Event()
+    try:
+        app = opening_app(desk_data, gate, frozen_clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not app.live
+            view = app.queue.view
+            await pilot.press("D", "3")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, DeskSettingsScreen)
+            assert screen.query_one(TabbedContent).active == "tiers"
+            assert "Loading the desk" in _text(screen, "#tiers-hint")
+            gate.set()
+            await until(pilot, lambda: screen.settings is not None)
+            await settle(pilot)
+            assert screen.query_one(TabbedContent).active == "tiers"
+            assert screen.query_one("#tiers-table", DataTable).row_count > 0
+            assert "e sets the tier" in _text(screen, "#tiers-hint")
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.queue)
+            assert app.queue.view == view
+    finally:
+        gate.set()  # never leave an opening thread waiting
