@@ -618,7 +618,7 @@ class DeskSettingsScreen(DeskScreen):
                 calendar=v["calendar"].strip() or None,
                 warn_percent=v["warn"].strip() or 75,
                 new=True,
-            )
+            ).tickets
             return f"policy {name.strip()} saved; {changed} open ticket(s) have new due times"
 
         fields = (
@@ -654,7 +654,7 @@ class DeskSettingsScreen(DeskScreen):
                 closed=v["closed"].split(","),
                 new=calendar is None,
                 expected=calendar,
-            )
+            ).tickets
             return f"calendar {name.strip()} saved; {changed} open ticket(s) have new due times"
 
         fields = [
