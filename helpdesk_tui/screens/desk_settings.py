@@ -18,10 +18,9 @@ they differ, under any open form, which keeps what is typed. The rules file is r
 when it changed (edited in another terminal): the watcher looks at its stamp at each look
 (``Desk.rules_stamp``, no parse while it stays), and the Routing tab says when it was read.
 Asked for while the desk is still loading, the screen shows at once ("Loading the desk…")
-and reads once it is open: the keys typed behind ``D`` (a tab's) are its own.
-Every name from the desk or
-the rules file (a rule's pattern, a calendar's name) is shown as plain text, cleaned of
-escape sequences.
+and reads once it is open: the keys typed behind ``D`` (a tab's) are its own. Every name
+from the desk or the rules file (a rule's pattern, a calendar's name) is shown as plain
+text, cleaned of escape sequences.
 """
 
 from __future__ import annotations
