@@ -891,8 +891,8 @@ class HelpdeskApp(App[None]):
         self.push_screen(CannedManagerScreen())
 
     def action_desk_settings(self) -> None:
-        if self._later(self.action_desk_settings, "Desk settings show"):
-            return
+        """At once, the desk open or not: keys typed behind D (a tab's) are the screen's,
+        which reads the desk once it is open."""
         from helpdesk_tui.screens.desk_settings import DeskSettingsScreen
 
         self.push_screen(DeskSettingsScreen())

@@ -16,6 +16,7 @@ from helpdesk_tui.desk.values import parse_number
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.sla_reads import SlaReads
+    from helpdesk_tui.desk.sla_service import SlaSaved
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -35,6 +36,18 @@ def _reads(runtime: Runtime) -> SlaReads:
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
+
+
+def _say_saved(what: str, saved: SlaSaved) -> None:
+    """Whether ``set`` added the policy (calendar) or replaced one, and what it replaced."""
+    if saved.added:
+        click.echo(f"added {what} {line(saved.after)}")
+    elif saved.before == saved.after:
+        click.echo(f"unchanged {what} {line(saved.after)}")
+    else:
+        click.echo(f"updated {what} {line(saved.after)}")
+        click.echo(f"  was {line(saved.before or '')}")
+    click.echo(f"{saved.tickets} open ticket(s) have new due times")
 
 
 @click.group()
@@ -96,7 +109,7 @@ def policy_set(
 ) -> None:
     """Add or replace policy NAME (admins); open tickets' clocks are recomputed."""
     desk = _desk(runtime, Role.ADMIN, "change SLA policies")
-    changed = desk.sla_set_policy(
+    saved = desk.sla_set_policy(
         name,
         first_response=first_response,
         next_response=next_response or first_response,
@@ -108,7 +121,7 @@ def policy_set(
         calendar=calendar,
         warn_percent=warn_percent,
     )
-    click.echo(f"policy {line(name)} saved; {changed} open ticket(s) have new due times")
+    _say_saved("policy", saved)
 
 
 @policy.command("remove")
@@ -152,10 +165,10 @@ def calendar_set(
 ) -> None:
     """Add or replace calendar NAME (admins); open tickets' clocks are recomputed."""
     desk = _desk(runtime, Role.ADMIN, "change SLA calendars")
-    changed = desk.sla_set_calendar(
+    saved = desk.sla_set_calendar(
         name, timezone=timezone, days=days, hours=hours, holidays=holidays, closed=closed
     )
-    click.echo(f"calendar {line(name)} saved; {changed} open ticket(s) have new due times")
+    _say_saved("calendar", saved)
 
 
 @sla.command("tier")

@@ -24,8 +24,28 @@ class RuleView:
     actions: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RulesStamp:
+    """What a look at the rules file without reading it tells (``rules_stamp``): a file
+    changed in place or replaced (an editor's write and rename) has another stamp."""
+
+    inode: int
+    size: int
+    modified_ns: int
+    changed_ns: int
+
+
 class RoutingReads(DeskService):
-    """``rules_load`` and ``rules_list``."""
+    """``rules_load``, ``rules_stamp`` and ``rules_list``."""
+
+    def rules_stamp(self, path: Path) -> RulesStamp | None:
+        """The rules file's stamp, ``None`` when there is none to read (one ``stat``, no
+        parse): a screen that shows the rules reads them again when it moves."""
+        try:
+            found = path.stat()
+        except OSError:
+            return None
+        return RulesStamp(found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
     def rules_load(self, path: Path) -> Rules:
         """The rules file at ``path`` checked for form (:class:`RulesError` on the first fault)."""

@@ -36,6 +36,21 @@ RECOMPUTE_BATCH = 2000
 
 
 @dataclass(frozen=True)
+class SlaSaved:
+    """What ``sla_set_policy`` or ``sla_set_calendar`` did: the setting as it is now and as
+    it was (``None``: there was none of that name, it was added)."""
+
+    tickets: int
+    """How many open tickets' due times changed."""
+    after: str
+    before: str | None
+
+    @property
+    def added(self) -> bool:
+        return self.before is None
+
+
+@dataclass(frozen=True)
 class SlaPause:
     start: datetime
     end: datetime | None
@@ -223,9 +238,9 @@ class SlaService(SlaReads):
         warn_percent: int | str = 75,
         new: bool = False,
         expected: SlaPolicyView | None = None,
-    ) -> int:
-        """Add or replace a policy (admins); every open ticket's clocks follow. Returns how
-        many tickets' due times changed.
+    ) -> SlaSaved:
+        """Add or replace a policy (admins); every open ticket's clocks follow. Returns the
+        policy as it was and is now, and how many tickets' due times changed.
 
         ``new``: only a policy of a name the desk has no policy of yet (``ChangedMeanwhile``
         otherwise); ``expected``: only the policy as a form read it, unchanged since (its
@@ -281,7 +296,10 @@ class SlaService(SlaReads):
                 after.description if after else None,
             )
             report_service.replay_everything(session)
-        return self.sla_recompute(scopes=scopes)
+        tickets = self.sla_recompute(scopes=scopes)
+        return SlaSaved(
+            tickets, after.description if after else name, before.description if before else None
+        )
 
     def sla_remove_policy(self, name: str) -> int:
         self.actor.require(Role.ADMIN, "change SLA policies")
@@ -314,8 +332,9 @@ class SlaService(SlaReads):
         closed: Sequence[str] = (),
         new: bool = False,
         expected: SlaCalendarView | None = None,
-    ) -> int:
-        """Add or replace a business calendar (admins); open tickets' clocks follow.
+    ) -> SlaSaved:
+        """Add or replace a business calendar (admins); open tickets' clocks follow. Returns
+        what :meth:`sla_set_policy` returns.
 
         ``holidays``: a country code with an optional subdivision, ``DE`` or ``DE-BY``.
         ``new`` and ``expected``: as :meth:`sla_set_policy`'s (a new name only; only the
@@ -363,7 +382,8 @@ class SlaService(SlaReads):
                 after.describe(),
             )
             report_service.replay_everything(session)
-        return self.sla_recompute()
+        tickets = self.sla_recompute()
+        return SlaSaved(tickets, after.describe(), was.description if was else None)
 
     def sla_set_team_tier(
         self, team: str, tier: int | str, *, expected: SlaTierView | None = None

@@ -14,14 +14,20 @@ else reads. Routing is changed in its file, never here.
 
 The screen follows other terminals' changes as the queue does (``queue_watch``: the desk's
 change mark, which every settings change moves): the tabs are read again and redrawn when
-they differ, under any open form, which keeps what is typed. Every name from the desk or
-the rules file (a rule's pattern, a calendar's name) is shown as plain text, cleaned of
-escape sequences.
+they differ, under any open form, which keeps what is typed. The rules file is read again
+when it changed (edited in another terminal): the watcher looks at its stamp at each look
+(``Desk.rules_stamp``, no parse while it stays), and the Routing tab says when it was read.
+Asked for while the desk is still loading, the screen shows at once ("Loading the desk…")
+and reads once it is open: the keys typed behind ``D`` (a tab's) are its own. Every name
+from the desk or the rules file (a rule's pattern, a calendar's name) is shown as plain
+text, cleaned of escape sequences.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -36,7 +42,7 @@ from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
-from helpdesk_tui.desk.routing_reads import RuleView
+from helpdesk_tui.desk.routing_reads import RulesStamp, RuleView
 from helpdesk_tui.desk.sla_reads import SlaCalendarView, SlaPolicyView, SlaTierView
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
@@ -46,6 +52,8 @@ from helpdesk_tui.screens.settings_form import FormField, SettingsForm, form_tit
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 READ_ONLY = "Read only: only admins can change this."
+LOADING = "Loading the desk…"
+"""Under each table while the desk opens (the screen asked for as the app started)."""
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Policy", 16),
     ("scope", "Applies to", 22),
@@ -83,6 +91,9 @@ class Routing:
     verdict: str
     """``OK: …`` or the first fault, one line."""
     ok: bool
+    stamp: RulesStamp | None = None
+    """The file's stamp before it was read: read again when the file's differs."""
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,8 @@ def routing_head(routing: Routing, command: str) -> Text:
     """Where the rules come from, and how they are changed."""
     text = Text("Rules from ")
     text.append_text(plain(routing.source))
+    if routing.read_at is not None:
+        text.append(f", read at {routing.read_at.astimezone():%H:%M:%S}")
     said = clean(command, single_line=True)
     text.append(f"\nChanged in that file, not here; then check it: {said} rules check", "italic")
     return text
@@ -245,6 +258,10 @@ class DeskSettingsScreen(DeskScreen):
         self._watch: QueueWatch | None = None
         self._section: str = "sla"
         """The tab asked for last (keys 1 to 5): what the tabs' set-up shows too."""
+        self._closed = False
+        self._rules_path: Path | None = None
+        self._rules_seen: RulesStamp | None = None
+        """The rules file's stamp at the watcher's last look (the watcher's thread's)."""
 
     @property
     def admin(self) -> bool:
@@ -286,6 +303,15 @@ class DeskSettingsScreen(DeskScreen):
             table = self.query_one(selector, DataTable)
             for key, label, width in columns:
                 table.add_column(label, key=key, width=width)
+        for selector in ("#sla-hint", "#calendars-hint", "#tiers-hint"):
+            self.query_one(selector, Static).update(Text(LOADING, "italic"))
+        self.desk_app.when_live(self._desk_open)
+
+    def _desk_open(self) -> None:
+        """The desk is open (at once, unless the screen was asked for while it loaded: it
+        shows then, and its keys are its own meanwhile)."""
+        if self._closed:
+            return
         admin = self.admin
         hints = {
             "#sla-hint": "Dim rows are built in: a policy of the desk's own for their tickets "
@@ -303,13 +329,20 @@ class DeskSettingsScreen(DeskScreen):
         for selector, hint in hints.items():
             said = hint if admin else (hint + READ_ONLY).strip()
             self.query_one(selector, Static).update(Text(said, "italic"))
+        self._rules_path = self.desk_app.settings.rules_path()
+        self._rules_seen = self.desk.rules_stamp(self._rules_path)
         self.load()
         self._watch = QueueWatch(
-            self.desk.change_probe, self._wake, REFRESH_SECONDS, self.desk_app.clock
+            self.desk.change_probe,
+            self._wake,
+            REFRESH_SECONDS,
+            self.desk_app.clock,
+            also=self._rules_moved,
         )
         self._watch.start()
 
     def on_unmount(self) -> None:
+        self._closed = True
         if self._watch is not None:
             self._watch.stop()
 
@@ -317,22 +350,34 @@ class DeskSettingsScreen(DeskScreen):
         """(The watcher's thread: the screen handles it on the app's loop.)"""
         self.post_message(self.Woken())
 
+    def _rules_moved(self) -> bool:
+        """(The watcher's thread, at each look: one ``stat``.) Whether the rules file's
+        stamp moved since the last look; the load that follows reads the file again."""
+        if self._rules_path is None:
+            return False
+        stamp = self.desk.rules_stamp(self._rules_path)
+        moved, self._rules_seen = stamp != self._rules_seen, stamp
+        return moved
+
     @on(Woken)
     def _woken(self) -> None:
-        self.load(routing=False)
+        self.load()
 
     @work(thread=True, exclusive=True, group="settings-load", exit_on_error=False)
-    def load(self, routing: bool = True) -> None:
-        """Every tab's reads; ``routing``: the rules file too (not on the desk's changes,
-        which cannot change it)."""
+    def load(self) -> None:
+        """Every tab's reads; the rules file's only when it changed since it was read (its
+        stamp: the desk's changes cannot change it)."""
         desk = self.desk
         kept = self.settings
+        path = self._rules_path or self.desk_app.settings.rules_path()
+        stamp = desk.rules_stamp(path)
+        routing = kept.routing if kept is not None and kept.routing.stamp == stamp else None
         self.post_message(
             self.Loaded(
                 DeskSettings(
                     policies=tuple(desk.sla_policies()),
                     calendars=tuple(desk.sla_calendars()),
-                    routing=self._routing() if routing or kept is None else kept.routing,
+                    routing=routing or self._routing(path, stamp),
                     surveys_on=desk.satisfaction_surveys_on(),
                     opted_out=desk.satisfaction_opt_out_count(),
                     tiers=tuple(desk.sla_tiers()),
@@ -348,13 +393,13 @@ class DeskSettingsScreen(DeskScreen):
         if failed and self._watch is not None:
             self._watch.arm()
 
-    def _routing(self) -> Routing:
+    def _routing(self, path: Path, stamp: RulesStamp | None) -> Routing:
         desk = self.desk
-        path = self.desk_app.settings.rules_path()
+        read_at = self.desk_app.clock()
         try:
             rules = desk.rules_load(path)
         except DeskError as error:  # (the file's form: RulesError, one line)
-            return Routing(str(path), (), (), str(error), ok=False)
+            return Routing(str(path), (), (), str(error), False, stamp, read_at)
         problems = desk.rules_check(rules)
         verdict = problems[0] if problems else f"OK: {len(rules.rules)} rules, all usable"
         if len(problems) > 1:
@@ -365,6 +410,8 @@ class DeskSettingsScreen(DeskScreen):
             tuple((team, s.value.replace("_", "-")) for team, s in rules.strategies.items()),
             verdict,
             ok=not problems,
+            stamp=stamp,
+            read_at=read_at,
         )
 
     def on_desk_settings_screen_loaded(self, message: Loaded) -> None:
@@ -441,7 +488,7 @@ class DeskSettingsScreen(DeskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Editing is for admins, each key in its own tab once the settings are read."""
         tab = self.query_one(TabbedContent).active if self.is_mounted else ""
-        ready = self.admin and self.settings is not None
+        ready = self.settings is not None and self.admin
         if action == "new":
             return ready and tab in ("sla", "calendars")
         if action == "edit":
@@ -522,7 +569,7 @@ class DeskSettingsScreen(DeskScreen):
         if said is None:
             return
         self.notify(clean(said, single_line=True), markup=False)
-        self.load(routing=False)
+        self.load()
 
     def action_new(self) -> None:
         tab = self.query_one(TabbedContent).active
@@ -570,7 +617,7 @@ class DeskSettingsScreen(DeskScreen):
                 calendar=v["calendar"].strip() or None,
                 warn_percent=v["warn"].strip() or 75,
                 new=True,
-            )
+            ).tickets
             return f"policy {name.strip()} saved; {changed} open ticket(s) have new due times"
 
         fields = (
@@ -606,7 +653,7 @@ class DeskSettingsScreen(DeskScreen):
                 closed=v["closed"].split(","),
                 new=calendar is None,
                 expected=calendar,
-            )
+            ).tickets
             return f"calendar {name.strip()} saved; {changed} open ticket(s) have new due times"
 
         fields = [
@@ -691,7 +738,7 @@ class DeskSettingsScreen(DeskScreen):
     def on_desk_settings_screen_said(self, message: Said) -> None:
         if message.refused:
             self.notify(clean(message.said, single_line=True), severity="error", markup=False)
-            self.load(routing=False)
+            self.load()
         else:
             self._said(message.said)
 
@@ -719,4 +766,4 @@ class DeskSettingsScreen(DeskScreen):
 
     def on_desk_settings_screen_switched(self, message: Switched) -> None:
         self.notify(f"surveys are {'on' if message.on else 'off'} for this desk", markup=False)
-        self.load(routing=False)
+        self.load()

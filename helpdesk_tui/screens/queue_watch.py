@@ -35,7 +35,8 @@ class QueueWatch:
     is called (from the watcher's thread) when the screen armed the watch and the desk may
     have changed since the last wake, the time it armed it ``until`` has passed (by
     ``clock``, the app's: a marker expired), or it asked to be woken anyway (a check it had
-    to put off).
+    to put off). ``also``: one more cheap look at each look, beside the desk's (a file's
+    stamp; true when it moved since its last look).
     """
 
     def __init__(
@@ -44,8 +45,10 @@ class QueueWatch:
         wake: Callable[[], None],
         period: float,
         clock: Callable[[], datetime],
+        also: Callable[[], bool] | None = None,
     ) -> None:
         self._make_probe = probe
+        self._also = also
         self._probe: ChangeProbe | None = None
         self._wake = wake
         self._period = period
@@ -94,6 +97,8 @@ class QueueWatch:
         if self._probe is None:
             self._probe = self._make_probe()
         moved = self._probe.moved()
+        if self._also is not None:
+            moved = self._also() or moved  # (each look asked: each keeps its own last one)
         with self._lock:
             self._moved = self._moved or moved
             due = self._until is not None and self._clock() > self._until

@@ -99,7 +99,7 @@ class SlaTargetsScreen(ModalScreen[int | None]):
                 calendar=p.calendar,
                 warn_percent=p.warn_percent,
                 expected=p,  # (its scope, calendar or other targets changed meanwhile: refused)
-            )
+            ).tickets
         except DeskError as error:
             self.post_message(self.Refused(str(error)))
             return

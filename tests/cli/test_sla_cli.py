@@ -66,6 +66,36 @@ def test_a_bad_policy_is_one_line(invoke: Invoke, use_db: str) -> None:
     assert result.stdout.splitlines()[0].startswith("default-urgent (built-in)")
 
 
+def test_sla_set_says_whether_it_added_or_replaced_and_what_it_replaced(
+    invoke: Invoke, use_db: str
+) -> None:
+    """``sla policy set`` (``calendar set``) of a name the desk has replaces that setting:
+    said, with the one replaced, where both said "saved" alike."""
+    vip = ["sla", "policy", "set", "vip", "--priority", "high", "--resolve", "2h"]
+    result = invoke(*vip, "--first", "30m")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "added policy vip: priority high → first response 30m, next response 30m, "
+        "resolution 2h; warn at 75%",
+        "0 open ticket(s) have new due times",
+    ]
+    result = invoke(*vip, "--first", "1h")
+    assert result.stdout.splitlines() == [
+        "updated policy vip: priority high → first response 1h, next response 1h, "
+        "resolution 2h; warn at 75%",
+        "  was vip: priority high → first response 30m, next response 30m, resolution 2h; "
+        "warn at 75%",
+        "0 open ticket(s) have new due times",
+    ]
+    assert invoke(*vip, "--first", "1h").stdout.startswith("unchanged policy vip: ")
+    berlin = ["sla", "calendar", "set", "berlin", "--tz"]
+    assert invoke(*berlin, "Europe/Berlin").stdout.startswith("added calendar berlin (")
+    assert invoke(*berlin, "Europe/Paris").stdout.splitlines()[:2] == [
+        "updated calendar berlin (mon,tue,wed,thu,fri 09:00-17:00 Europe/Paris)",
+        "  was berlin (mon,tue,wed,thu,fri 09:00-17:00 Europe/Berlin)",
+    ]
+
+
 def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use_db: str) -> None:
     off = "automatic escalation is off: alerts are sent, the ticket stays"
     on = "automatic escalation is at breach: a breach alert moves the ticket one tier up"

@@ -285,7 +285,7 @@ def test_changing_a_policy_recomputes_open_tickets_only(db: Database, admin: Act
     changed = desk.sla_set_policy(
         "fast", first_response="10m", next_response="10m", resolution="1h", priority="high"
     )
-    assert changed == 2
+    assert changed.tickets == 2
     for number in (open_one, other):
         timeline = desk.sla_explain(number)
         assert timeline.policy.startswith("fast:")

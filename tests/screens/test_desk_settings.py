@@ -4,7 +4,9 @@ the surveys, an agent reads. Snapshots at 80x24 on the seeded screen desk, one p
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from helpdesk_tui.screens.desk_settings import READ_ONLY, TABS, DeskSettingsScre
 from helpdesk_tui.screens.settings_form import SettingsForm
 from helpdesk_tui.screens.sla_targets import SlaTargetsScreen
 from helpdesk_tui.storage.models import Organization
-from tests.screens.conftest import DeskData
+from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.ticket_helpers import screen_lines, settle, until
 
 AppFactory = Callable[..., HelpdeskApp]
@@ -398,3 +400,84 @@ async def test_a_tab_asked_for_before_the_tabs_are_set_up_is_the_one_shown(
         await settle(pilot)
         assert screen.query_one(TabbedContent).active == "routing"
         assert screen.focused is screen.query_one("#routing-scroll")
+
+
+async def test_the_rules_file_edited_elsewhere_is_read_again_and_only_then(
+    rules_app: AppFactory, policies: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules file changed in another terminal reaches the open Routing tab at the
+    watcher's next look (its stamp), with its check and the time it was read; a look that
+    finds the file as it was, the desk changed or not, does not parse it again."""
+    from helpdesk_tui.desk.routing_reads import RoutingReads
+
+    loads: list[Path] = []
+    load = RoutingReads.rules_load
+
+    def counted(self: RoutingReads, path: Path) -> Any:
+        loads.append(path)
+        return load(self, path)
+
+    monkeypatch.setattr(RoutingReads, "rules_load", counted)
+    now = [FROZEN_NOW]
+    app = rules_app(clock=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, "4")
+        assert screen._watch is not None
+        assert "Nightwatch" in _text(screen, "#routing-verdict")
+        read_at = f"read at {FROZEN_NOW.astimezone():%H:%M:%S}"
+        assert read_at in _text(screen, "#routing-head")
+        assert len(loads) == 1
+        policies.sla_set_team_tier("Support", 2)  # the desk moves, the file does not
+        screen._watch.look_now()
+        await until(pilot, lambda: screen.settings.tiers[1].tier == 2)  # type: ignore[union-attr]
+        screen._watch.look_now()
+        await settle(pilot)
+        assert len(loads) == 1
+        now[0] = FROZEN_NOW + timedelta(minutes=5, seconds=7)
+        (tmp_path / "rules.toml").write_text(
+            HOSTILE_RULES.replace("Nightwatch", "Support").replace("Night shift", "Late shift"),
+            encoding="utf-8",
+        )
+        screen._watch.look_now()
+        await until(pilot, lambda: "Late shift" in _text(screen, "#routing-text"))
+        assert _text(screen, "#routing-verdict").startswith("Check: OK: 2 rules")
+        read_again = f"read at {now[0].astimezone():%H:%M:%S}"
+        assert read_again in _text(screen, "#routing-head")
+        assert len(loads) == 2
+        (tmp_path / "rules.toml").unlink()  # gone: no rules, said so
+        screen._watch.look_now()
+        await until(pilot, lambda: "No rules" in _text(screen, "#routing-text"))
+
+
+async def test_d_while_the_desk_loads_shows_the_settings_and_a_tab_key_behind_it_is_theirs(
+    desk_data: DeskData, frozen_clock: Callable[[], datetime]
+) -> None:
+    """D as the app starts (the queue still "loading…") shows the settings at once, loading;
+    a tab's key typed right behind it is the screen's, where it went to the queue (another
+    view) while D waited for the desk, and the settings then opened on the SLA tab."""
+    from tests.screens.test_queue_kept import opening_app
+
+    gate = threading.Event()
+    try:
+        app = opening_app(desk_data, gate, frozen_clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not app.live
+            view = app.queue.view
+            await pilot.press("D", "3")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, DeskSettingsScreen)
+            assert screen.query_one(TabbedContent).active == "tiers"
+            assert "Loading the desk" in _text(screen, "#tiers-hint")
+            gate.set()
+            await until(pilot, lambda: screen.settings is not None)
+            await settle(pilot)
+            assert screen.query_one(TabbedContent).active == "tiers"
+            assert screen.query_one("#tiers-table", DataTable).row_count > 0
+            assert "e sets the tier" in _text(screen, "#tiers-hint")
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.queue)
+            assert app.queue.view == view
+    finally:
+        gate.set()  # never leave an opening thread waiting
