@@ -77,7 +77,21 @@ _FUNCTION_KEY = re.compile(r"f[0-9]{1,2}")
 """A function key as Textual displays it (``get_key_display``)."""
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
-unreachable database cannot hold the terminal longer: the markers then expire by themselves."""
+unreachable database cannot hold the terminal longer: the markers then expire by themselves.
+``HELPDESK_LEAVE_SECONDS`` sets another wait (:func:`leave_seconds`)."""
+LEAVE_SECONDS_VARIABLE = "HELPDESK_LEAVE_SECONDS"
+
+
+def leave_seconds() -> float:
+    """How long this leave waits for the markers to go: the positive number of seconds in
+    ``HELPDESK_LEAVE_SECONDS`` (a slow database's site; the tests that run the real program
+    and read the markers after it ended), else :data:`LEAVE_SECONDS` (also for a value that
+    is not one, as ``HELPDESK_CLI_SERVER_IDLE`` is read: a leave has no one to tell)."""
+    try:
+        value = float(os.environ.get(LEAVE_SECONDS_VARIABLE, LEAVE_SECONDS))
+    except ValueError:
+        return LEAVE_SECONDS
+    return value if 0 < value < float("inf") else LEAVE_SECONDS
 
 
 def _read_renamed_characters() -> None:
@@ -577,13 +591,14 @@ class HelpdeskApp(App[None]):
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
                 loop.call_soon_threadsafe(finished, error)
 
+        wait = leave_seconds()
         self._leave_in_thread(answer)
         try:
-            await asyncio.wait_for(asyncio.shield(done), LEAVE_SECONDS)
+            await asyncio.wait_for(asyncio.shield(done), wait)
         except TimeoutError:
-            self._not_left(None)
+            self._not_left(None, wait)
         except Exception as error:
-            self._not_left(error)
+            self._not_left(error, wait)
 
     def leave_desk_now(self) -> None:
         """Remove this terminal's presence markers now, blocking, for at most
@@ -598,19 +613,20 @@ class HelpdeskApp(App[None]):
             errors.append(error)
             done.set()
 
+        wait = leave_seconds()
         self._leave_in_thread(finished)
-        if not done.wait(LEAVE_SECONDS):
-            self._not_left(None)
+        if not done.wait(wait):
+            self._not_left(None, wait)
         elif errors[0] is not None:
-            self._not_left(errors[0])
+            self._not_left(errors[0], wait)
 
-    def _not_left(self, error: BaseException | None) -> None:
-        """The markers were not removed (``error`` None: not within ``LEAVE_SECONDS``): one
-        line for the terminal once it is back (``cli.tui``), and the log."""
+    def _not_left(self, error: BaseException | None, waited: float) -> None:
+        """The markers were not removed (``error`` None: not within the ``waited`` seconds):
+        one line for the terminal once it is back (``cli.tui``), and the log."""
         from helpdesk_tui.desk.presence import PRESENCE_TTL
 
         why = (
-            f"the database did not answer within {LEAVE_SECONDS:g} s"
+            f"the database did not answer within {waited:g} s"
             if error is None
             else clean(self.failure_text(error), single_line=True)
         )

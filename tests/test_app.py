@@ -247,6 +247,22 @@ async def test_quit_does_not_wait_on_a_locked_database(
         assert app.session_id not in set(s.exec(select(Presence.session_id)).all())
 
 
+@pytest.mark.parametrize(
+    ("value", "wait"),
+    [("30", 30.0), ("0.5", 0.5), ("0", 2.0), ("-1", 2.0), ("soon", 2.0), ("inf", 2.0),
+     ("nan", 2.0), ("", 2.0)],
+)  # fmt: skip
+def test_the_leaves_wait_is_set_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, wait: float
+) -> None:
+    """``HELPDESK_LEAVE_SECONDS`` (a positive number of seconds) replaces the 2 s a leave
+    waits for the markers to go; anything else leaves the 2 s."""
+    monkeypatch.setenv("HELPDESK_LEAVE_SECONDS", value)
+    assert app_module.leave_seconds() == wait
+    monkeypatch.delenv("HELPDESK_LEAVE_SECONDS")
+    assert app_module.leave_seconds() == app_module.LEAVE_SECONDS == 2.0
+
+
 def test_a_failure_reads_as_the_file_and_its_fix_never_a_raw_sql_error(
     make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -89,6 +89,8 @@ class Desk:
     cluster: PgCluster
     url: str
     env: dict[str, str]
+    code_stamp: str = ""
+    """The package's code as its warm server was started for (``_start_server``)."""
 
     def run(self, *args: str, warm: bool) -> subprocess.CompletedProcess[str]:
         """The installed ``helpdesk`` with ``args``, its stdin not a terminal."""
@@ -174,6 +176,7 @@ def _wait_gone(pid: int) -> None:
 def _start_server(desk: Desk) -> None:
     """The user's warm server, as a first verb starts it (as it ends, detached), once it
     answers."""
+    desk.code_stamp = _code_stamp()
     desk.ok("ticket", "list", warm=True)
     deadline = time.monotonic() + HANG_SECONDS
     while not servers():  # (it imports, then listens)
@@ -183,6 +186,11 @@ def _start_server(desk: Desk) -> None:
 
 def _served() -> int:
     return sum(info["served"] for info in servers())
+
+
+def _code_stamp() -> str:
+    """What of the warm server's key changes when the package's code does."""
+    return warm_socket.code_stamp(warm_socket.package_dir())
 
 
 def _one_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -207,15 +215,20 @@ def test_each_verb_right_after_a_restart_works_and_says_nothing_more(
     desk: Desk, warm: bool
 ) -> None:
     """The server restarted between two verbs: the next verb works on a new connection,
-    with nothing on stderr; the verbs that may run warm did (``mail`` and ``db`` never).
-    (Cold, each verb right after a restart is the end of the next test: the same verbs in
-    the same fresh processes, on a desk of its own there.)"""
-    before = _served()
+    with nothing on stderr; each verb that may run warm did (``mail`` and ``db`` never),
+    unless the package's code changed meanwhile (its server then stops: the one silent
+    fallback a run of the suite beside an edit meets, and a legitimate one). (Cold, each
+    verb right after a restart is the end of the next test: the same verbs in the same
+    fresh processes, on a desk of its own there.)"""
     for verb in VERBS:
         desk.restart()
+        before = _served()
         assert desk.ok(*verb, warm=warm), verb
-    if warm:
-        assert _served() - before == len(VERBS) - 2  # (all but mail and db)
+        # A verb runs cold where the package's code changed since the server started (an
+        # edit while the suite runs): its key is another, as it must be. That server stops,
+        # and the next one starts as the cold verb ends: from there no verb is counted.
+        if warm and _code_stamp() == desk.code_stamp:
+            assert _served() - before == (verb[0] not in ("mail", "db")), (verb, servers())
     assert desk.replies(1, "Try the other tray.") == 1
 
 

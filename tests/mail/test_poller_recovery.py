@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -98,43 +99,100 @@ def start_mail_run(config_dir: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+GATE = 7_301
+"""The advisory lock the mid-batch gate waits on (any number no other test takes)."""
+GATED_AT = 30
+"""Tickets the gate lets in: three batches of ``batch_size`` 10."""
+
+
+@contextmanager
+def gate_at(url: str, tickets: int) -> Iterator[Callable[[], bool]]:
+    """A PostgreSQL gate: once ``tickets`` tickets exist, a transaction that adds one waits
+    (a trigger takes an advisory lock this test holds) until the gate is gone; yields
+    whether a transaction is waiting there. The trigger is dropped on the way out, after
+    the waiting transaction ended (``DROP TRIGGER`` waits for it)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as holder:
+        holder.execute(
+            f"""
+            CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT count(*) FROM ticket) >= {int(tickets)} THEN
+                    PERFORM pg_advisory_xact_lock({GATE});
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_gate BEFORE INSERT ON ticket
+                FOR EACH ROW EXECUTE FUNCTION test_gate();
+            """
+        )
+        holder.execute("SELECT pg_advisory_lock(%s)", (GATE,))
+
+        def waiting() -> bool:
+            row = holder.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND objid = %s AND database = (SELECT oid FROM pg_database"
+                " WHERE datname = current_database())",
+                (GATE,),
+            ).fetchone()
+            return row is not None and row[0] > 0
+
+        try:
+            yield waiting
+        finally:
+            holder.execute("SELECT pg_advisory_unlock(%s)", (GATE,))
+            holder.execute("DROP TRIGGER test_gate ON ticket; DROP FUNCTION test_gate()")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_sigkill_mid_batch_then_restart_imports_every_message_exactly_once(
-    sqlite_db: Database, dovecot: ImapAccount, tmp_path: Path
+    db: Database, dovecot: ImapAccount, tmp_path: Path
 ) -> None:
+    """The first run is killed while it writes its fourth batch: three batches are in (not
+    all of them moved yet, as a rule), the fourth's tickets wait on the test's gate in
+    their transaction, the rest is fetched ahead or not at all. The restart imports every
+    message once and moves it once.
+
+    On PostgreSQL, where a transaction can wait mid-batch on a lock the test holds (a
+    trigger on the ticket table): SQLite's one write lock would stop the run at its pass's
+    first write, before any fetch. (It was killed once 30 tickets were seen, which a loaded
+    machine saw only after the run had imported all 200.)"""
     raws = [email(subject=f"Message {n}") for n in range(190)]
     raws += [email(subject=f"No id {n}", message_id=None) for n in range(10)]
     append_all(dovecot, raws)
     config_dir = tmp_path / "run-config"
-    write_config(config_dir, sqlite_db, dovecot)
+    write_config(config_dir, db, dovecot)
     log = tmp_path / "mail-run.log"
-    with sqlite_db.write() as session:  # ``helpdesk mail run`` is for agents
+    with db.write() as session:  # ``helpdesk mail run`` is for agents
         add_agent(session, None, os_login(), name="Mail service")
 
-    first = start_mail_run(config_dir, log)
-    try:
-        wait_until(lambda: count(sqlite_db, Ticket) >= 30, timeout=60, what="first batches")
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    imported_before = count(sqlite_db, Ticket)
-    assert imported_before < 200, "killed while it was still importing"
+    with gate_at(db.url, GATED_AT) as waiting:
+        first = start_mail_run(config_dir, log)
+        try:
+            wait_until(waiting, what=f"the fourth batch at the gate (log: {log})")
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        imported_before = count(db, Ticket)
+    assert imported_before == GATED_AT, "killed while it was writing its fourth batch"
 
     second = start_mail_run(config_dir, log)
     try:
         wait_until(
-            lambda: count(sqlite_db, Ticket) == 200 and dovecot.list_uids("INBOX") == [],
-            timeout=90,
+            lambda: count(db, Ticket) == 200 and dovecot.list_uids("INBOX") == [],
             what=f"all 200 imported (log: {log})",
         )
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(30) == 0, log.read_text()[-3000:]
 
-    subjects = sorted(t.subject for t in tickets(sqlite_db))
-    assert subjects == sorted({t.subject for t in tickets(sqlite_db)}), "no ticket twice"
+    subjects = sorted(t.subject for t in tickets(db))
+    assert subjects == sorted({t.subject for t in tickets(db)}), "no ticket twice"
     assert len(subjects) == 200
-    assert count(sqlite_db, Message) == 200
-    with sqlite_db.read() as session:
+    assert count(db, Message) == 200
+    with db.read() as session:
         outcomes = session.exec(select(ProcessedMail.outcome)).all()
     assert sorted(set(outcomes)) == [Outcome.TICKET] and len(outcomes) == 200
     assert dovecot.list_uids("INBOX") == []
