@@ -62,13 +62,28 @@ def record_setting_change(
     settings screen and queue looks again, whichever terminal or command made it."""
     if old == new:
         return
+    record_desk_event(reader, actor, now, SETTING_CHANGED, field=field, old=old, new=new)
+
+
+def record_desk_event(
+    reader: Reader,
+    actor: Actor,
+    now: datetime,
+    kind: str,
+    *,
+    field: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+) -> None:
+    """An event on no ticket (a change to the desk itself): it moves the desk's change mark
+    (``queue.newest_events``), so the SLA worker's probe and the open queues look again."""
     connection_of(reader).execute(
         insert(event).values(
             ticket_id=None,
             ticket_number=None,
             actor_agent_id=actor.agent_id,
             actor=actor.name,
-            kind=SETTING_CHANGED,
+            kind=kind,
             field=field,
             old_value=old,
             new_value=new,

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, text, update
 
 from helpdesk_tui.desk import sla
+from helpdesk_tui.desk.settings import record_desk_event
 from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.storage.core_tables import (
     Contact,
@@ -35,7 +36,6 @@ from helpdesk_tui.storage.core_tables import (
     SlaNotice,
     Ticket,
     contact,
-    event,
     organization,
     ticket,
 )
@@ -334,19 +334,9 @@ RECOMPUTED = "sla_recomputed"
 
 def record_recompute(reader: Reader, actor: Actor, changed: int) -> None:
     """Say that ``changed`` tickets' SLA times were recomputed (a policy or calendar edit):
-    an event on no ticket, which moves the desk's change mark (``queue.newest_events``), so
-    the SLA worker's probe and the open queues look again."""
-    connection_of(reader).execute(
-        insert(event).values(
-            ticket_id=None,
-            ticket_number=None,
-            actor_agent_id=actor.agent_id,
-            actor=actor.name,
-            kind=RECOMPUTED,
-            new_value=f"{changed} ticket(s)",
-            created_at=utcnow(),
-        )
-    )
+    an event on no ticket, which moves the desk's change mark, so the SLA worker's probe and
+    the open queues look again."""
+    record_desk_event(reader, actor, utcnow(), RECOMPUTED, new=f"{changed} ticket(s)")
 
 
 _STORE_ALERT = (
