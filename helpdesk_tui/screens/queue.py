@@ -285,7 +285,7 @@ class QueueScreen(KeyFrames, DeskScreen):
             "D",
             "app.desk_settings",
             SETTINGS_FOOTER,
-            tooltip="Desk settings: SLA, routing, surveys",
+            tooltip="Desk settings: SLA, calendars, tiers, routing, surveys",
             id="queue.settings",
         ),
         *(
