@@ -71,6 +71,8 @@ itself (``HelpdeskApp.settle_heap_after``): freezing is for the whole process.""
 OPENING_WAIT = 10
 """At most this many refreshes wait for the first screen to be drawn whole (a screen
 with something always moving never is) before the desk is opened."""
+HELD_WAIT = 50
+"""At most this many refreshes wait for the screen a held key is for to show (``_give_held``)."""
 _AREAS = frozenset({"mail", "reports", "kb"})
 """The app's actions that take the agent to another area (``check_action``)."""
 _FUNCTION_KEY = re.compile(r"f[0-9]{1,2}")
@@ -196,6 +198,11 @@ class HelpdeskApp(App[None]):
         self.open_error: BaseException | None = None
         """Why the desk could not be opened (the app has then exited): the CLI says it."""
         self._when_live: list[Callable[[], None]] = []
+        self._held: list[events.Key] | None = None
+        """Keys typed behind an action that waits for the desk (``_later``), in order: the
+        screen it opens is given them once it shows (``_give_held``). None: none held."""
+        self._held_for: list[tuple[Callable[[], None], str]] = []
+        """The actions those keys wait behind, and what their notices said (Esc: cancelled)."""
         self._list_hints: list[Notification] = []
         """Notices withdrawn when a ticket opens (``notify(list_hint=True)``)."""
         self._leaving = False
@@ -281,13 +288,57 @@ class HelpdeskApp(App[None]):
         else:
             self._when_live.append(action)
 
-    def _later(self, action: Callable[[], None], what: str) -> bool:
-        """While the desk is loading: ``action`` waits for it (True); False once it is open."""
+    def _later(self, action: Callable[[], None], what: str, *, screen: bool = True) -> bool:
+        """While the desk is loading: ``action`` waits for it (True); False once it is open.
+
+        ``action`` opens a screen (``screen``): the keys typed behind it are held meanwhile
+        and given to that screen once it shows, in order (``_hold``), not to the queue
+        below; Esc cancels the wait (and drops them). A key that asks for another such
+        action (``@`` behind F4) is held too: the first screen is given it and does what it
+        does there, as with the desk open. One asked for otherwise (a click, the palette)
+        waits behind the first and runs after it; the held keys go to the screen shown last.
+        """
         if self.live:
             return False
         self.notify(f"{what} once the desk is loaded", markup=False)
         self._when_live.append(action)
+        if screen:
+            self._held_for.append((action, what))
+            if self._held is None:
+                self._held = []
         return True
+
+    def _hold(self, event: events.Key) -> bool:
+        """Keep ``event`` for the screen an action waits to open (True), if one waits: Esc
+        cancels the wait while the desk loads; the quit key is never held."""
+        if self._held is None or event.is_forwarded:
+            return False
+        bindings = self._bindings.copy()
+        if self._keymap:
+            bindings.apply_keymap(self._keymap)
+        if any(b.action == "quit" for b in bindings.key_to_bindings.get(event.key, ())):
+            return False
+        if event.key == "escape" and not self.live:
+            for action, what in self._held_for:
+                with contextlib.suppress(ValueError):
+                    self._when_live.remove(action)
+                self.notify(f"Cancelled: {what} once the desk is loaded", markup=False)
+            self._held, self._held_for = None, []
+            return True
+        self._held.append(events.Key(event.key, event.character))
+        return True
+
+    def _give_held(self, waited: int = 0) -> None:
+        """Once the screen the waiting actions opened shows (composed, its focus set), give
+        it the keys typed meanwhile, in order, as if typed now."""
+        if self._held is None:
+            return
+        if not self.screen.is_mounted and waited < HELD_WAIT:
+            self.call_after_refresh(self._give_held, waited + 1)
+            return
+        held, self._held, self._held_for = self._held, None, []
+        for key in held:
+            self.post_message(key)
 
     def on_mount(self) -> None:
         if not self.is_headless:  # (a terminal closed: the text being written is kept)
@@ -371,6 +422,8 @@ class HelpdeskApp(App[None]):
         waiting, self._when_live = self._when_live, []
         for action in waiting:
             action()
+        if self._held is not None:
+            self.call_after_refresh(self._give_held)
 
     def keep_first_page(self, view: View, query: QueueQuery, rows: list[TicketRow]) -> None:
         """Keep the queue's first page for the next start (``queue_cache``), in a thread."""
@@ -404,6 +457,8 @@ class HelpdeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self.idle_collector.input_seen()
+        if isinstance(event, events.Key) and self._hold(event):
+            return
         await super().on_event(event)
 
     def _remember_names(self) -> None:
@@ -638,7 +693,7 @@ class HelpdeskApp(App[None]):
 
     def action_away(self, away: bool = True) -> None:
         """Away: no tickets are assigned to this agent automatically (back: they are again)."""
-        if self._later(lambda: self.action_away(away), "Away" if away else "Back"):
+        if self._later(lambda: self.action_away(away), "Away" if away else "Back", screen=False):
             return
         change = self.desk.shift_away if away else self.desk.shift_back
         self.run_worker(change, thread=True, group="shift", exit_on_error=False)

@@ -201,3 +201,100 @@ async def test_a_desk_opened_after_the_agent_quit_is_not_used(
         gate.set()  # the opening ends after the agent quit: the app leaves without the desk
         await pilot.pause()
     assert not app.live and app.open_error is None and app.return_code in (None, 0)
+
+
+async def test_keys_typed_behind_f4_while_the_desk_loads_are_the_reports(
+    desk_data: DeskData, gate: threading.Event, frozen_clock: Callable[[], datetime]
+) -> None:
+    """F4 waits for the desk; "3" typed right behind it picks the reports' 30 days once they
+    show, where it went to the queue and switched its view (held, in order: _later)."""
+    from helpdesk_tui.screens.reports import ReportsScreen
+
+    app = opening_app(desk_data, gate, frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.live
+        queue = app.queue
+        view = queue.view
+        await pilot.press("f4", "3")
+        await pilot.pause()
+        assert queue.view == view  # held, not the queue's
+        gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportsScreen), 10)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen) and screen.query_spec is not None
+        assert (screen.query_spec.end - screen.query_spec.start).days == 29
+        assert queue.view == view
+
+
+async def test_keys_typed_behind_f3_while_the_desk_loads_are_the_knowledge_bases(
+    desk_data: DeskData, gate: threading.Event, frozen_clock: Callable[[], datetime]
+) -> None:
+    """F3 then a word: the knowledge base's search (focused as it shows) has the word, where
+    its letters went to the queue ("f" opened its filter)."""
+    from textual.widgets import Input
+
+    from helpdesk_tui.screens.kb import KbScreen
+
+    app = opening_app(desk_data, gate, frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        queue = app.queue
+        await pilot.press("f3", "w", "i", "f", "i")
+        await pilot.pause()
+        assert app.screen is queue
+        gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, KbScreen), 10)
+        await settle(pilot)
+        assert app.screen.query_one("#kb-query", Input).value == "wifi"
+
+
+async def test_esc_behind_an_action_waiting_for_the_desk_cancels_it(
+    desk_data: DeskData, gate: threading.Event, frozen_clock: Callable[[], datetime]
+) -> None:
+    """@ then Esc while the desk loads: the mail screen does not show once it is open, the
+    key held before Esc goes nowhere, and a key after Esc is the queue's again."""
+    from helpdesk_tui.screens.mail import MailScreen
+
+    app = opening_app(desk_data, gate, frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.queue.view
+        await pilot.press("at", "r", "escape")
+        await pilot.pause()
+        assert any("Cancelled: Mail shows" in text for text in notifications(app))
+        await pilot.press("v")
+        await pilot.pause()
+        moved = app.queue.view
+        assert moved != view  # the queue's again
+        gate.set()
+        await live(pilot)
+        assert app.screen is app.queue
+        assert not any(isinstance(s, MailScreen) for s in app.screen_stack)
+        assert app.queue.view == moved
+
+
+async def test_keys_typed_behind_enter_while_the_desk_loads_are_the_tickets(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    """Enter on a kept row, then ↓: the ticket that opens once the desk is open is given it
+    (it scrolls); the queue's cursor stays on the row opened, where it moved a row down
+    while the ticket waited."""
+    kept = await keep_a_page(make_test_app)
+    assert len(kept) > 1
+    app = opening_app(desk_data, gate, frozen_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        queue = app.queue
+        await pilot.press("enter", "down")
+        await pilot.pause()
+        assert queue.table.cursor_row == 0
+        gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), 10)
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.number == kept[0]
+        assert queue.table.cursor_row == 0
