@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -88,8 +89,10 @@ security = "none"
     path.chmod(0o600)
 
 
-def start_mail_run(config_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HELPDESK_CONFIG_DIR": str(config_dir)}
+def start_mail_run(
+    config_dir: Path, log: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **(extra_env or {}), "HELPDESK_CONFIG_DIR": str(config_dir)}
     with log.open("ab") as stderr:
         return subprocess.Popen(
             [sys.executable, "-m", "helpdesk_tui", "mail", "run"],
@@ -104,13 +107,92 @@ GATE = 7_301
 GATED_AT = 30
 """Tickets the gate lets in: three batches of ``batch_size`` 10."""
 
+SQLITE_GATE = '''\
+"""The mid-batch gate's hook in a ``helpdesk mail run`` under test (written by
+tests/mail/test_poller_recovery.py): every SQLite connection gets the function
+``test_gate()``, which the test's trigger calls in the transaction that adds the
+ticket past the gate. It creates the marker file and waits there until the process is
+killed. Nothing else changes: the poller runs its own code and transactions."""
+
+import os
+import sqlite3
+import sqlite3.dbapi2
+import time
+
+_MARKER = os.environ["HELPDESK_TEST_GATE_MARKER"]
+_connect = sqlite3.dbapi2.connect
+
+
+def _gate():
+    with open(_MARKER, "x"):
+        pass
+    time.sleep(600)  # the test kills the process long before; a hang guard, not a wait
+    raise RuntimeError("test gate: never killed")
+
+
+def _connect_with_gate(*args, **kwargs):
+    connection = _connect(*args, **kwargs)
+    connection.create_function("test_gate", 0, _gate)
+    return connection
+
+
+sqlite3.connect = sqlite3.dbapi2.connect = _connect_with_gate
+'''
+
+
+@dataclass(frozen=True)
+class Gate:
+    """How a test's first ``helpdesk mail run`` is held mid-batch: ``env`` for the run,
+    ``waiting()`` whether one of its transactions waits at the gate."""
+
+    env: dict[str, str]
+    waiting: Callable[[], bool]
+
 
 @contextmanager
-def gate_at(url: str, tickets: int) -> Iterator[Callable[[], bool]]:
-    """A PostgreSQL gate: once ``tickets`` tickets exist, a transaction that adds one waits
-    (a trigger takes an advisory lock this test holds) until the gate is gone; yields
-    whether a transaction is waiting there. The trigger is dropped on the way out, after
-    the waiting transaction ended (``DROP TRIGGER`` waits for it)."""
+def gate_at(db: Database, tickets: int, scratch: Path) -> Iterator[Gate]:
+    """A gate: once ``tickets`` tickets exist, the transaction that adds one more waits (a
+    trigger on the ticket table) until the run is killed; yields the :class:`Gate`. The
+    trigger is dropped on the way out, after the waiting transaction ended.
+
+    On PostgreSQL the trigger waits on an advisory lock this test holds, and a waiting
+    transaction shows in ``pg_locks``. SQLite's trigger calls ``test_gate()``, a function
+    the run's own ``sitecustomize`` (on its ``PYTHONPATH``, and only the gated run's)
+    gives each of its connections: it creates a marker file and sleeps, the batch's
+    transaction open (its first ticket about to be written) and SQLite's write lock held,
+    until the kill. (A test that took the write lock itself would stop the run at its
+    pass's first write, before any fetch.) The restart runs without the hook or trigger."""
+    if db.url.startswith("sqlite"):
+        with _sqlite_gate(db, tickets, scratch) as gate:
+            yield gate
+    else:
+        with _postgres_gate(db.url, tickets) as gate:
+            yield gate
+
+
+@contextmanager
+def _sqlite_gate(db: Database, tickets: int, scratch: Path) -> Iterator[Gate]:
+    hook, marker = scratch / "gate-hook", scratch / "gate-reached"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SQLITE_GATE)
+    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH")) if p)
+    env = {"PYTHONPATH": path, "HELPDESK_TEST_GATE_MARKER": str(marker)}
+    with db.write() as session:
+        session.connection().exec_driver_sql(
+            "CREATE TRIGGER test_gate BEFORE INSERT ON ticket"
+            f" WHEN (SELECT count(*) FROM ticket) >= {int(tickets)}"
+            " BEGIN SELECT test_gate(); END"
+        )
+    try:
+        yield Gate(env, marker.exists)
+    finally:
+        # The killed run's write lock went with it; the restart runs without the hook.
+        with db.write() as session:
+            session.connection().exec_driver_sql("DROP TRIGGER test_gate")
+
+
+@contextmanager
+def _postgres_gate(url: str, tickets: int) -> Iterator[Gate]:
     import psycopg
 
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as holder:
@@ -139,26 +221,20 @@ def gate_at(url: str, tickets: int) -> Iterator[Callable[[], bool]]:
             return row is not None and row[0] > 0
 
         try:
-            yield waiting
+            yield Gate({}, waiting)
         finally:
             holder.execute("SELECT pg_advisory_unlock(%s)", (GATE,))
             holder.execute("DROP TRIGGER test_gate ON ticket; DROP FUNCTION test_gate()")
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_sigkill_mid_batch_then_restart_imports_every_message_exactly_once(
     db: Database, dovecot: ImapAccount, tmp_path: Path
 ) -> None:
     """The first run is killed while it writes its fourth batch: three batches are in (not
-    all of them moved yet, as a rule), the fourth's tickets wait on the test's gate in
-    their transaction, the rest is fetched ahead or not at all. The restart imports every
-    message once and moves it once.
-
-    On PostgreSQL, where a transaction can wait mid-batch on a lock the test holds (a
-    trigger on the ticket table): SQLite's one write lock would stop the run at its pass's
-    first write, before any fetch. (It was killed once 30 tickets were seen, which a loaded
-    machine saw only after the run had imported all 200.)"""
+    all of them moved yet, as a rule), the fourth's first ticket waits on the test's gate
+    in its transaction, the rest is fetched ahead or not at all. The restart imports every
+    message once and moves it once. (It was killed once 30 tickets were seen, which a
+    loaded machine saw only after the run had imported all 200.)"""
     raws = [email(subject=f"Message {n}") for n in range(190)]
     raws += [email(subject=f"No id {n}", message_id=None) for n in range(10)]
     append_all(dovecot, raws)
@@ -168,10 +244,10 @@ def test_sigkill_mid_batch_then_restart_imports_every_message_exactly_once(
     with db.write() as session:  # ``helpdesk mail run`` is for agents
         add_agent(session, None, os_login(), name="Mail service")
 
-    with gate_at(db.url, GATED_AT) as waiting:
-        first = start_mail_run(config_dir, log)
+    with gate_at(db, GATED_AT, tmp_path) as gate:
+        first = start_mail_run(config_dir, log, gate.env)
         try:
-            wait_until(waiting, what=f"the fourth batch at the gate (log: {log})")
+            wait_until(gate.waiting, what=f"the fourth batch at the gate (log: {log})")
         finally:
             first.send_signal(signal.SIGKILL)
             first.wait(10)
