@@ -107,16 +107,27 @@ class Calendar:
             raise InvalidValue(f"calendar {self.name}: needs at least one working day")
         zone(self.timezone)
 
+    @property
+    def hours(self) -> str:
+        """The working hours as ``calendar set --hours`` takes them: ``09:00-17:00``."""
+        return f"{_hhmm(self.start_minute)}-{_hhmm(self.end_minute)}"
+
+    @property
+    def holidays(self) -> str | None:
+        """The public holidays as ``calendar set --holidays`` takes them: ``DE``, ``DE-BY``."""
+        if not self.holiday_country:
+            return None
+        sub = f"-{self.holiday_subdivision}" if self.holiday_subdivision else ""
+        return f"{self.holiday_country}{sub}"
+
     def describe(self) -> str:
         days = ",".join(DAY_NAMES[d] for d in sorted(self.work_days))
-        hours = f"{_hhmm(self.start_minute)}-{_hhmm(self.end_minute)}"
         extra = ""
-        if self.holiday_country:
-            sub = f"-{self.holiday_subdivision}" if self.holiday_subdivision else ""
-            extra += f", holidays {self.holiday_country}{sub}"
+        if self.holidays:
+            extra += f", holidays {self.holidays}"
         if self.closed_days:
             extra += f", {len(self.closed_days)} closed day(s)"
-        return f"{self.name} ({days} {hours} {self.timezone}{extra})"
+        return f"{self.name} ({days} {self.hours} {self.timezone}{extra})"
 
     def is_working_day(self, day: date) -> bool:
         if day.weekday() not in self.work_days or day in self.closed_days:

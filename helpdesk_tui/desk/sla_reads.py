@@ -91,20 +91,14 @@ def days_text(work_days: frozenset[int]) -> str:
 
 
 def calendar_view(c: sla.Calendar, *, built_in: bool = False) -> SlaCalendarView:
-    hours = f"{c.start_minute // 60:02d}:{c.start_minute % 60:02d}-"
-    hours += f"{c.end_minute // 60:02d}:{c.end_minute % 60:02d}"
-    holidays = None
-    if c.holiday_country:
-        holidays = c.holiday_country
-        holidays += f"-{c.holiday_subdivision}" if c.holiday_subdivision else ""
     return SlaCalendarView(
         c.name,
         c.describe(),
         built_in,
         timezone=c.timezone,
         days=days_text(c.work_days),
-        hours=hours,
-        holidays=holidays,
+        hours=c.hours,
+        holidays=c.holidays,
         closed=tuple(d.isoformat() for d in sorted(c.closed_days)),
     )
 
