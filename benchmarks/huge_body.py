@@ -26,6 +26,7 @@ import multiprocessing
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def _memory() -> tuple[float, float]:
     return values["VmRSS"], values["VmHWM"]
 
 
-def _drawn(app: HelpdeskApp) -> bool:
+def drawn(app: HelpdeskApp) -> bool:
     """The screen has drawn every change (its update tick clears these as it draws)."""
     screen = app.screen
     return not (
@@ -96,9 +97,11 @@ def _drawn(app: HelpdeskApp) -> bool:
     )
 
 
-async def _until(app: HelpdeskApp, ready: object, timeout: float = 600.0) -> float:
+async def until_drawn(app: HelpdeskApp, ready: Callable[[], bool], timeout: float = 600.0) -> float:
+    """Wait until ``ready()`` and everything drawn; the milliseconds it took (long_ticket.py
+    waits the same way)."""
     started = time.perf_counter()
-    while not (ready() and _drawn(app)):  # type: ignore[operator]
+    while not (ready() and drawn(app)):
         if time.perf_counter() - started > timeout:
             raise TimeoutError("the screen did not settle")
         await asyncio.sleep(0.0005)
@@ -110,7 +113,9 @@ async def measure(path: Path, megabytes: int, number: int) -> Figures:
     actor = Actor(name="ada", agent_id=1, role="admin")
     app = make_app(Settings(database_url=db.url), db, actor)
     async with app.run_test(size=SIZE):
-        await _until(app, lambda: isinstance(app.screen, QueueScreen) and not app.queue.fetching)
+        await until_drawn(
+            app, lambda: isinstance(app.screen, QueueScreen) and not app.queue.fetching
+        )
         rss_before, _ = _memory()
         started = time.perf_counter()
         app.post_message(OpenTicket(number))
@@ -119,7 +124,7 @@ async def measure(path: Path, megabytes: int, number: int) -> Figures:
             screen = app.screen
             return isinstance(screen, TicketScreen) and bool(screen.query(MessageView))
 
-        await _until(app, shown)
+        await until_drawn(app, shown)
         first_paint = (time.perf_counter() - started) * 1000
         thread = app.screen.query_one(Thread)
         # getattr: the script also measures code from before messages were read in parts.
@@ -128,11 +133,11 @@ async def measure(path: Path, megabytes: int, number: int) -> Figures:
         if cut is not None:
             started = time.perf_counter()
             await app.screen.run_action("more")
-            await _until(app, lambda: thread.first_cut() is not cut)
+            await until_drawn(app, lambda: thread.first_cut() is not cut)
             read_on = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         await app.screen.run_action("back")
-        await _until(app, lambda: isinstance(app.screen, QueueScreen))
+        await until_drawn(app, lambda: isinstance(app.screen, QueueScreen))
         escape = (time.perf_counter() - started) * 1000
         _, peak = _memory()
     db.dispose()

@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from huge_body import until_drawn
 from textual.pilot import Pilot
 
 from helpdesk_tui.app import HelpdeskApp, make_app
@@ -79,24 +80,6 @@ def build(path: Path, events: int) -> int:
     return number
 
 
-def _drawn(app: HelpdeskApp) -> bool:
-    screen = app.screen
-    return not (
-        screen._layout_required
-        or screen._scroll_required
-        or screen._repaint_required
-        or screen._dirty_widgets
-    )
-
-
-async def _until(app: HelpdeskApp, ready: object, timeout: float = 600.0) -> None:
-    started = time.perf_counter()
-    while not (ready() and _drawn(app)):  # type: ignore[operator]
-        if time.perf_counter() - started > timeout:
-            raise TimeoutError("the screen did not settle")
-        await asyncio.sleep(0.0005)
-
-
 async def measure(
     path: Path, number: int, runs: int
 ) -> tuple[list[tuple[float, float]], list[float]]:
@@ -105,7 +88,9 @@ async def measure(
     app = make_app(Settings(database_url=db.url), db, actor)
     figures = []
     async with app.run_test(size=SIZE) as pilot:
-        await _until(app, lambda: isinstance(app.screen, QueueScreen) and not app.queue.fetching)
+        await until_drawn(
+            app, lambda: isinstance(app.screen, QueueScreen) and not app.queue.fetching
+        )
         for _ in range(runs):
             started = time.process_time()
             app.post_message(OpenTicket(number))
@@ -114,15 +99,15 @@ async def measure(
                 screen = app.screen
                 return isinstance(screen, TicketScreen) and screen.view is not None
 
-            await _until(app, shown)
+            await until_drawn(app, shown)
             opened = (time.process_time() - started) * 1000
             started = time.process_time()
             await pilot.press("h")
-            await _until(app, lambda: True)
+            await until_drawn(app, lambda: True)
             history = (time.process_time() - started) * 1000
             figures.append((opened, history))
             await app.screen.run_action("back")
-            await _until(app, lambda: isinstance(app.screen, QueueScreen))
+            await until_drawn(app, lambda: isinstance(app.screen, QueueScreen))
         reloads = await _reloads(app, pilot, number, runs)
     db.dispose()
     return figures, reloads
@@ -132,20 +117,22 @@ async def _reloads(app: HelpdeskApp, pilot: Pilot[None], number: int, runs: int)
     """The ticket opened, scrolled up past its newest part (a ticket read whole at once
     is not), then read again ``runs`` times: CPU ms of each until drawn."""
     app.post_message(OpenTicket(number))
-    await _until(app, lambda: isinstance(app.screen, TicketScreen) and app.screen.view is not None)
+    await until_drawn(
+        app, lambda: isinstance(app.screen, TicketScreen) and app.screen.view is not None
+    )
     screen = app.screen
     assert isinstance(screen, TicketScreen)
     opened = screen.view
     assert opened is not None
     while opened.earlier and screen.view is opened:  # PageUp onto the marker
         await pilot.press("pageup")
-        await _until(app, lambda: True)
+        await until_drawn(app, lambda: True)
     figures = []
     for _ in range(runs):
         before = screen.view
         started = time.process_time()
         screen.reload()
-        await _until(app, lambda: screen.view is not before)  # noqa: B023
+        await until_drawn(app, lambda: screen.view is not before)  # noqa: B023
         figures.append((time.process_time() - started) * 1000)
     await screen.run_action("back")
     return figures
