@@ -367,6 +367,7 @@ class Policy:
             f"{', '.join(scope) or 'every ticket'} → first response {duration(t.first_response)}, "
             f"next response {duration(t.next_response)}, resolution {duration(t.resolution)}; "
             f"warn at {self.warn_percent}%"
+            f"{f'; calendar {self.calendar}' if self.calendar else ''}"
         )
 
 

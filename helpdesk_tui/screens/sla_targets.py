@@ -31,8 +31,8 @@ from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
-class SlaTargetsScreen(ModalScreen[int | None]):
-    """Dismisses with how many open tickets got new due times, or None (Escape)."""
+class SlaTargetsScreen(ModalScreen[str | None]):
+    """Dismisses with what the save did (``SlaSaved.lines``), or None (Escape)."""
 
     CSS_PATH = "sla_targets.tcss"
     HELP_TITLE = "SLA targets"
@@ -47,9 +47,9 @@ class SlaTargetsScreen(ModalScreen[int | None]):
             self.reason = reason
 
     class Saved(Message):
-        def __init__(self, changed: int) -> None:
+        def __init__(self, said: str) -> None:
             super().__init__()
-            self.changed = changed
+            self.said = said
 
     def __init__(self, policy: SlaPolicyView) -> None:
         super().__init__()
@@ -87,7 +87,7 @@ class SlaTargetsScreen(ModalScreen[int | None]):
         p = self.policy
         desk = desk_app(self).desk
         try:
-            changed = desk.sla_set_policy(
+            saved = desk.sla_set_policy(
                 p.name,
                 first_response=first,
                 next_response=p.next_response,
@@ -99,18 +99,18 @@ class SlaTargetsScreen(ModalScreen[int | None]):
                 calendar=p.calendar,
                 warn_percent=p.warn_percent,
                 expected=p,  # (its scope, calendar or other targets changed meanwhile: refused)
-            ).tickets
+            )
         except DeskError as error:
             self.post_message(self.Refused(str(error)))
             return
-        self.post_message(self.Saved(changed))
+        self.post_message(self.Saved("\n".join(saved.lines("policy"))))
 
     def on_sla_targets_screen_refused(self, message: Refused) -> None:
         error = self.query_one("#targets-error", Static)
         error.update(Text(clean(message.reason, single_line=True)))
 
     def on_sla_targets_screen_saved(self, message: Saved) -> None:
-        self.dismiss(message.changed)
+        self.dismiss(message.said)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

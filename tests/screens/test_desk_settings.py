@@ -138,10 +138,18 @@ async def test_an_admin_edits_a_policy_s_targets_and_the_clocks_follow(
         first.value = "45m"
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is screen)
-        await until(
-            pilot, lambda: any("vip-incidents saved" in n.message for n in app._notifications)
-        )
         await until(pilot, lambda: screen.settings.policies[0].first_response == "45m")  # type: ignore[union-attr]
+        await until(pilot, lambda: len(app._notifications) == 1)
+        said = next(n.message for n in app._notifications).splitlines()
+        assert said[0].startswith("updated policy vip-incidents: priority high, type incident")
+        assert said[1].startswith("was vip-incidents: ") and "first response 30m" in said[1]
+        assert said[2] == "0 open ticket(s) have new due times"
+        await pilot.press("e")  # saved again as it is: said so, and nothing recomputed
+        await until(pilot, lambda: isinstance(app.screen, SlaTargetsScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app._notifications) == 2)
+        said = [n.message for n in app._notifications][1].splitlines()
+        assert len(said) == 1 and said[0].startswith("unchanged policy vip-incidents: ")
     vip = policies.sla_policies()[0]
     assert (vip.name, vip.first_response, vip.resolution, vip.next_response) == (
         "vip-incidents", "45m", "6h", "2h"
@@ -300,7 +308,9 @@ async def test_an_admin_adds_a_policy_as_the_cli_does(
             session.add(Organization(name="Acme"))
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is screen)
-        said = lambda: any("acme urgent saved" in n.message for n in app._notifications)  # noqa: E731
+        said = lambda: any(  # noqa: E731
+            n.message.startswith("added policy acme urgent: ") for n in app._notifications
+        )
         await until(pilot, said)
         await until(pilot, lambda: len(screen.settings.policies) == 6)  # type: ignore[union-attr]
     made = policies.sla_policies()[1]
