@@ -693,9 +693,38 @@ class DeskSettingsScreen(DeskScreen):
                 markup=False,
             )
             return
-        from helpdesk_tui.screens.sla_targets import SlaTargetsScreen
+        self.app.push_screen(self._targets_form(policy), self._said)
 
-        self.app.push_screen(SlaTargetsScreen(policy), self._said)
+    def _targets_form(self, policy: SlaPolicyView) -> SettingsForm:
+        """A policy's first-response and resolution targets: saved through the one policy
+        writer with its scope, calendar, next-response target and warning as they were read,
+        and only onto the policy as it was read (``expected``: changed meanwhile, refused)."""
+        desk = self.desk
+        p = policy
+
+        def save(v: dict[str, str]) -> str:
+            saved = desk.sla_set_policy(
+                p.name,
+                first_response=v["first"],
+                next_response=p.next_response,
+                resolution=v["resolve"],
+                priority=p.priority,
+                organization=p.organization,
+                ticket_type=p.type,
+                category=p.category,
+                calendar=p.calendar,
+                warn_percent=p.warn_percent,
+                expected=p,
+            )
+            return "\n".join(saved.lines("policy"))
+
+        fields = (
+            FormField("first", "First response", p.first_response, "4h, 90m, 1h30m"),
+            FormField("resolve", "Resolution", p.resolution, "40h"),
+        )
+        note = plain(p.description)
+        note.append("\nBusiness time: 90m, 4h, 1h30m")
+        return SettingsForm(form_title("Targets of policy ", p.name), fields, save, note=note)
 
     def action_escalation(self) -> None:
         if self.settings is None:
