@@ -126,7 +126,7 @@ class Calendar:
         if self.holidays:
             extra += f", holidays {self.holidays}"
         if self.closed_days:
-            extra += f", {len(self.closed_days)} closed day(s)"
+            extra += f", closed {', '.join(d.isoformat() for d in sorted(self.closed_days))}"
         return f"{self.name} ({days} {self.hours} {self.timezone}{extra})"
 
     def is_working_day(self, day: date) -> bool:
