@@ -293,10 +293,13 @@ class HelpdeskApp(App[None]):
 
         ``action`` opens a screen (``screen``): the keys typed behind it are held meanwhile
         and given to that screen once it shows, in order (``_hold``), not to the queue
-        below; Esc cancels the wait (and drops them). A key that asks for another such
-        action (``@`` behind F4) is held too: the first screen is given it and does what it
-        does there, as with the desk open. One asked for otherwise (a click, the palette)
-        waits behind the first and runs after it; the held keys go to the screen shown last.
+        below; Esc cancels the wait (and drops them). A click meanwhile is dropped: it was
+        aimed at the screen below (a row, a footer key), which the one asked for is about to
+        cover, and given to that one it would land on whatever is there. A key that asks
+        for another such action (``@`` behind F4) is held too: the first screen is given it
+        and does what it does there, as with the desk open. One asked for otherwise (the
+        palette) waits behind the first and runs after it; the held keys go to the screen
+        shown last.
         """
         if self.live:
             return False
@@ -459,6 +462,9 @@ class HelpdeskApp(App[None]):
             self.idle_collector.input_seen()
         if isinstance(event, events.Key) and self._hold(event):
             return
+        clicked = isinstance(event, events.MouseDown | events.MouseUp | events.Click)
+        if clicked and self._held is not None and not event.is_forwarded:
+            return  # (a click meanwhile: on the screen below, about to be covered; dropped)
         await super().on_event(event)
 
     def _remember_names(self) -> None:

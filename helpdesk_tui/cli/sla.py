@@ -39,15 +39,11 @@ def _when(value: datetime | None) -> str:
 
 
 def _say_saved(what: str, saved: SlaSaved) -> None:
-    """Whether ``set`` added the policy (calendar) or replaced one, and what it replaced."""
-    if saved.added:
-        click.echo(f"added {what} {line(saved.after)}")
-    elif saved.before == saved.after:
-        click.echo(f"unchanged {what} {line(saved.after)}")
-    else:
-        click.echo(f"updated {what} {line(saved.after)}")
-        click.echo(f"  was {line(saved.before or '')}")
-    click.echo(f"{saved.tickets} open ticket(s) have new due times")
+    """Whether ``set`` added the policy (calendar), replaced one (and what it replaced) or
+    left it as it was, as every front door says it (``SlaSaved.lines``)."""
+    for said in saved.lines(what):
+        indent = len(said) - len(said.lstrip(" "))
+        click.echo(" " * indent + line(said))
 
 
 @click.group()

@@ -41,6 +41,7 @@ from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.ticket_reads import RATED
 from helpdesk_tui.desk.ticket_reads import Rating as Rating
 from helpdesk_tui.desk.ticket_reads import ticket_rating as ticket_rating
+from helpdesk_tui.desk.ticket_record import load_for_update, save
 from helpdesk_tui.desk.tickets import add_message
 from helpdesk_tui.desk.tiers import team_addresses
 from helpdesk_tui.storage.core_tables import (
@@ -94,6 +95,20 @@ def record_rating(
         apply_tags(session, actor, ticket, add=[FOLLOW_UP_TAG], bump=False)
         history.record(session, actor, ticket, RATING_CONCERN, new=reason)
         _mail_concern(session, ticket, reason, now or utcnow())
+
+
+def follow_up_done(
+    reader: Reader, actor: Actor, number: int, expected_version: int | None = None
+) -> bool:
+    """An agent followed up the rating on ticket ``number``: the ``follow-up`` tag its
+    rating put on it comes off (a ``tag_removed`` event, who and when), so it leaves the
+    count the start tells and the list the palette shows. False: it had no such tag."""
+    ticket = load_for_update(reader, number)
+    history.check_version(reader, ticket, expected_version)
+    if not apply_tags(reader, actor, ticket, remove=[FOLLOW_UP_TAG]):
+        return False
+    save(reader, ticket)
+    return True
 
 
 def concern_recipients(reader: Reader, ticket: TicketState) -> list[str]:

@@ -10,6 +10,7 @@ from helpdesk_tui.desk.queue_values import QueueQuery, TicketFilter
 from helpdesk_tui.desk.satisfaction import (
     FOLLOW_UP_TAG,
     Rating,
+    follow_up_done,
     record_rating,
     set_opt_out,
     set_surveys_enabled,
@@ -107,6 +108,12 @@ class SatisfactionService(SurveyReads):
         or an admin asks."""
         mine = None if self.actor.can(Role.SUPERVISOR) else self.actor.name
         return QueueQuery(TicketFilter(tag=FOLLOW_UP_TAG, assignee=mine))
+
+    def satisfaction_followed_up(self, number: int, *, expected_version: int | None = None) -> bool:
+        """Mark the rating on ticket ``number`` followed up (:func:`follow_up_done`: its
+        ``follow-up`` tag comes off); False when it had none (followed up already)."""
+        with self._write_rows() as session:
+            return follow_up_done(session, self.actor, number, expected_version)
 
     def satisfaction_of(self, number: int) -> Rating | None:
         """The ticket's latest rating, if it has one."""

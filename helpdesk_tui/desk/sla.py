@@ -126,7 +126,7 @@ class Calendar:
         if self.holidays:
             extra += f", holidays {self.holidays}"
         if self.closed_days:
-            extra += f", {len(self.closed_days)} closed day(s)"
+            extra += f", closed {', '.join(d.isoformat() for d in sorted(self.closed_days))}"
         return f"{self.name} ({days} {self.hours} {self.timezone}{extra})"
 
     def is_working_day(self, day: date) -> bool:
@@ -367,6 +367,7 @@ class Policy:
             f"{', '.join(scope) or 'every ticket'} → first response {duration(t.first_response)}, "
             f"next response {duration(t.next_response)}, resolution {duration(t.resolution)}; "
             f"warn at {self.warn_percent}%"
+            f"{f'; calendar {self.calendar}' if self.calendar else ''}"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
@@ -35,19 +36,48 @@ RECOMPUTE_BATCH = 2000
 """Open tickets recomputed per transaction after a policy or calendar change."""
 
 
+class Verdict(StrEnum):
+    """What a set did to a setting of that name."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    """Written as it was: nothing recomputed, no event."""
+
+
 @dataclass(frozen=True)
 class SlaSaved:
-    """What ``sla_set_policy`` or ``sla_set_calendar`` did: the setting as it is now and as
-    it was (``None``: there was none of that name, it was added)."""
+    """What ``sla_set_policy`` or ``sla_set_calendar`` did: the verdict, the setting as it
+    is now and as it was (``None``: there was none of that name, it was added)."""
 
+    verdict: Verdict
     tickets: int
-    """How many open tickets' due times changed."""
+    """How many open tickets' due times changed (none when unchanged: nothing recomputed)."""
     after: str
     before: str | None
 
     @property
     def added(self) -> bool:
-        return self.before is None
+        return self.verdict is Verdict.ADDED
+
+    def lines(self, what: str) -> tuple[str, ...]:
+        """What every front door says of it, ``what`` being ``policy`` or ``calendar``:
+        ``added policy vip: …``; ``updated policy vip: …`` and ``  was vip: …``; then the
+        open tickets with new due times. ``unchanged policy vip: …`` alone: nothing was
+        recomputed. (Descriptions come from the desk's rows: a front door cleans them.)"""
+        said = [f"{self.verdict.value} {what} {self.after}"]
+        if self.verdict is Verdict.UNCHANGED:
+            return tuple(said)
+        if self.verdict is Verdict.UPDATED:
+            said.append(f"  was {self.before or ''}")
+        said.append(f"{self.tickets} open ticket(s) have new due times")
+        return tuple(said)
+
+
+def _verdict(before: object | None, after: object) -> Verdict:
+    if before is None:
+        return Verdict.ADDED
+    return Verdict.UNCHANGED if before == after else Verdict.UPDATED
 
 
 @dataclass(frozen=True)
@@ -295,10 +325,15 @@ class SlaService(SlaReads):
                 before.description if before else None,
                 after.description if after else None,
             )
-            report_service.replay_everything(session)
-        tickets = self.sla_recompute(scopes=scopes)
+            verdict = _verdict(before, after)
+            if verdict is not Verdict.UNCHANGED:
+                report_service.replay_everything(session)
+        tickets = self.sla_recompute(scopes=scopes) if verdict is not Verdict.UNCHANGED else 0
         return SlaSaved(
-            tickets, after.description if after else name, before.description if before else None
+            verdict,
+            tickets,
+            after.description if after else name,
+            before.description if before else None,
         )
 
     def sla_remove_policy(self, name: str) -> int:
@@ -381,9 +416,11 @@ class SlaService(SlaReads):
                 was.description if was else None,
                 after.describe(),
             )
-            report_service.replay_everything(session)
-        tickets = self.sla_recompute()
-        return SlaSaved(tickets, after.describe(), was.description if was else None)
+            verdict = _verdict(was, calendar_view(after))
+            if verdict is not Verdict.UNCHANGED:
+                report_service.replay_everything(session)
+        tickets = self.sla_recompute() if verdict is not Verdict.UNCHANGED else 0
+        return SlaSaved(verdict, tickets, after.describe(), was.description if was else None)
 
     def sla_set_team_tier(
         self, team: str, tier: int | str, *, expected: SlaTierView | None = None

@@ -565,10 +565,10 @@ class DeskSettingsScreen(DeskScreen):
         return found if isinstance(found, SlaTierView) else None
 
     def _said(self, said: str | None) -> None:
-        """A form's answer: said, and the tabs read again."""
+        """A form's answer (its lines: ``SlaSaved.lines``): said, and the tabs read again."""
         if said is None:
             return
-        self.notify(clean(said, single_line=True), markup=False)
+        self.notify("\n".join(clean(s, single_line=True) for s in said.splitlines()), markup=False)
         self.load()
 
     def action_new(self) -> None:
@@ -604,9 +604,8 @@ class DeskSettingsScreen(DeskScreen):
         desk = self.desk
 
         def save(v: dict[str, str]) -> str:
-            name = v["name"]
-            changed = desk.sla_set_policy(
-                name,
+            saved = desk.sla_set_policy(
+                v["name"],
                 first_response=v["first"],
                 next_response=v["next"].strip() or v["first"],
                 resolution=v["resolve"],
@@ -617,8 +616,8 @@ class DeskSettingsScreen(DeskScreen):
                 calendar=v["calendar"].strip() or None,
                 warn_percent=v["warn"].strip() or 75,
                 new=True,
-            ).tickets
-            return f"policy {name.strip()} saved; {changed} open ticket(s) have new due times"
+            )
+            return "\n".join(saved.lines("policy"))
 
         fields = (
             FormField("name", "Name"),
@@ -644,7 +643,7 @@ class DeskSettingsScreen(DeskScreen):
 
         def save(v: dict[str, str]) -> str:
             name = calendar.name if calendar is not None else v["name"]
-            changed = desk.sla_set_calendar(
+            saved = desk.sla_set_calendar(
                 name,
                 timezone=v["zone"].strip(),
                 days=v["days"],
@@ -653,8 +652,8 @@ class DeskSettingsScreen(DeskScreen):
                 closed=v["closed"].split(","),
                 new=calendar is None,
                 expected=calendar,
-            ).tickets
-            return f"calendar {name.strip()} saved; {changed} open ticket(s) have new due times"
+            )
+            return "\n".join(saved.lines("calendar"))
 
         fields = [
             FormField("zone", "Time zone", was.timezone, "Europe/Berlin, America/New_York"),
@@ -694,14 +693,38 @@ class DeskSettingsScreen(DeskScreen):
                 markup=False,
             )
             return
-        from helpdesk_tui.screens.sla_targets import SlaTargetsScreen
+        self.app.push_screen(self._targets_form(policy), self._said)
 
-        def saved(changed: int | None) -> None:
-            if changed is None:
-                return
-            self._said(f"policy {policy.name} saved; {changed} open ticket(s) have new due times")
+    def _targets_form(self, policy: SlaPolicyView) -> SettingsForm:
+        """A policy's first-response and resolution targets: saved through the one policy
+        writer with its scope, calendar, next-response target and warning as they were read,
+        and only onto the policy as it was read (``expected``: changed meanwhile, refused)."""
+        desk = self.desk
+        p = policy
 
-        self.app.push_screen(SlaTargetsScreen(policy), saved)
+        def save(v: dict[str, str]) -> str:
+            saved = desk.sla_set_policy(
+                p.name,
+                first_response=v["first"],
+                next_response=p.next_response,
+                resolution=v["resolve"],
+                priority=p.priority,
+                organization=p.organization,
+                ticket_type=p.type,
+                category=p.category,
+                calendar=p.calendar,
+                warn_percent=p.warn_percent,
+                expected=p,
+            )
+            return "\n".join(saved.lines("policy"))
+
+        fields = (
+            FormField("first", "First response", p.first_response, "4h, 90m, 1h30m"),
+            FormField("resolve", "Resolution", p.resolution, "40h"),
+        )
+        note = plain(p.description)
+        note.append("\nBusiness time: 90m, 4h, 1h30m")
+        return SettingsForm(form_title("Targets of policy ", p.name), fields, save, note=note)
 
     def action_escalation(self) -> None:
         if self.settings is None:

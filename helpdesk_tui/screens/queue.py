@@ -139,7 +139,10 @@ def follow_ups_text(count: int) -> str:
 
     many = f"{count:,} or more" if count >= FOLLOW_UPS_COUNTED else f"{count:,}"
     ratings = "rating needs" if count == 1 else "ratings need"
-    return f"{many} customer {ratings} a follow-up: ^p {FOLLOW_UPS_COMMAND} lists them"
+    return (
+        f"{many} customer {ratings} a follow-up: ^p {FOLLOW_UPS_COMMAND} lists them, "
+        "d there marks one followed up"
+    )
 
 
 VIEW_KEYS = "1234567890"
@@ -282,6 +285,13 @@ class QueueScreen(KeyFrames, DeskScreen):
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
         Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
         Binding(
+            "d",
+            "followed_up",
+            "Done",
+            tooltip="Followed up: the rating's follow-up tag comes off (the ratings list)",
+            id="queue.followed_up",
+        ),
+        Binding(
             "D",
             "app.desk_settings",
             SETTINGS_FOOTER,
@@ -294,7 +304,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         ),
     ]
 
-    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"queue.settings"})
+    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"queue.followed_up", "queue.settings"})
     """Drawn in the footer after Quit and Keys, where they leave room (80 columns do)."""
 
     class Loaded(Message):
@@ -351,6 +361,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         """The last read found no rows and no ticket on the whole desk."""
         self._positions: dict[int, Position] = {}
         """Each shown row's place in the list's order (ticket number → position)."""
+        self._follow_ups_filter: TicketFilter | None = None
+        """The follow-ups list's filter (``show_follow_ups``): while the list shown has it,
+        ``d`` marks the row's rating followed up."""
         self._mark: ChangeMark | None = None
         """The desk's change mark when the rows shown were read."""
         self._ends: dict[str, tuple[QueueQuery, Load, QueueWindow]] = {}
@@ -780,6 +793,29 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._search = None
         self.view = view
         self.query_spec = self.desk.satisfaction_follow_up_query()
+        self._follow_ups_filter = self.query_spec.filter
+
+    def _listing_follow_ups(self) -> bool:
+        return self._follow_ups_filter is not None and (
+            self.query_spec.filter == self._follow_ups_filter
+        )
+
+    def action_followed_up(self) -> None:
+        """``d`` on the follow-ups list: the row's rating is followed up (the desk takes its
+        ``follow-up`` tag off), so it leaves the list and the count the start tells."""
+        number = self.table.current_number
+        if number is not None and self._listing_follow_ups():
+            self._followed_up(number)
+
+    @work(thread=True, group="queue-followed-up", exit_on_error=False)
+    def _followed_up(self, number: int) -> None:
+        done = self.desk.satisfaction_followed_up(number)
+        self.app.call_from_thread(self._said_followed_up, number, done)
+
+    def _said_followed_up(self, number: int, done: bool) -> None:
+        said = "followed up: its follow-up tag is off" if done else "was followed up already"
+        self.notify(f"#{number} {said}", timeout=3, markup=False)
+        self.refresh_now()
 
     def _reread(self) -> None:
         """Re-read the window in place, the cursor kept on its ticket."""
@@ -870,6 +906,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         self.query_spec = query
 
     def watch_query_spec(self) -> None:
+        self.refresh_bindings()  # (d: on the follow-ups list only)
         self._bars_later()
         self._reload("first")
 
@@ -954,16 +991,21 @@ class QueueScreen(KeyFrames, DeskScreen):
         ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys 1 to 0 work only for the views there are (so ``?`` lists no empty ones)."""
+        """Keys 1 to 0 work only for the views there are (so ``?`` lists no empty ones); d
+        only on the follow-ups list."""
         if action == "view":
             index = parameters[0]
             return isinstance(index, int) and index < len(self.views)
+        if action == "followed_up":
+            return self._listing_follow_ups()
         return True
 
     def key_description(self, binding: Binding) -> str:
         """What ``?`` says a key does: a view's key names the view; D is "Desk settings"."""
         if binding.id == "queue.settings":
             return "Desk settings"
+        if binding.id == "queue.followed_up":
+            return "Rating followed up (its list)"
         index = binding.action.removeprefix("view(").removesuffix(")")
         if binding.action.startswith("view(") and index.isdigit() and int(index) < len(self.views):
             return f"View: {self.views[int(index)].title}"

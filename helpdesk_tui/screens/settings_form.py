@@ -1,5 +1,5 @@
-"""A small form over the desk settings (a new SLA policy, a calendar, a team's tier): one
-compact line per field, so every field reads at 80x24.
+"""A small form over the desk settings (a new SLA policy, a policy's targets, a calendar, a
+team's tier): one compact line per field, so every field reads at 80x24.
 
 Enter saves through ``save``, the desk's one writer for that setting (the CLI's), run in a
 thread; its answer (what the CLI would print) is what the form dismisses with. A value the

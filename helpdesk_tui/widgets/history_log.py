@@ -54,6 +54,11 @@ class HistoryLog(Windowed[HistoryLine]):
         assert self._now is not None
         return Static(render_line(self.items[index], self._now))
 
+    def shows(self, index: int) -> str:
+        """Besides the change: when it was, as the clock words it now."""
+        assert self._now is not None
+        return timefmt.relative(self.items[index].at, self._now)
+
     def beyond(self, count: int, before: bool) -> str:
         changes = f"{count:,} {'newer' if before else 'older'} change{'s' * (count != 1)}"
         keys = "↑ or Home shows them" if before else "↓ or End shows them"

@@ -11,7 +11,7 @@ screen reads on with ``desk.ticket_view.more_text`` and hands the longer entry t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 
 from rich.console import Group
@@ -197,6 +197,18 @@ class Thread(Windowed[Entry]):
         return MessageView(
             render_entry(entry, self._now, unfold=self.unfold, split=self._split),
             classes=entry_classes(entry),
+        )
+
+    def shows(self, index: int) -> Hashable:
+        """Besides the entry: its times as the clock words them now (when it was written,
+        when its mail was sent), and whether quotes are unfolded."""
+        entry = self.items[index]
+        assert self._now is not None
+        sent = entry.delivery.sent_at if entry.delivery is not None else None
+        return (
+            timefmt.relative(entry.at, self._now),
+            timefmt.relative(sent, self._now) if sent is not None else None,
+            self.unfold,
         )
 
     def beyond(self, count: int, before: bool) -> str:

@@ -16,8 +16,9 @@ hands over a longer list with ``set_items``: the window stays on the items it sh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual import on
@@ -76,11 +77,20 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
         self._settled = False
         """False while the window is being (re)built: a scroll then is the layout's, not the
         agent's, and mounts nothing."""
+        self._shown: WeakKeyDictionary[Widget, Hashable] = WeakKeyDictionary()
+        """What each view was made from besides its item (``shows``)."""
 
     # -- what subclasses give ----------------------------------------------------------------
 
     def make_view(self, index: int) -> Widget:
         raise NotImplementedError
+
+    def shows(self, index: int) -> Hashable | None:
+        """What item ``index``'s view shows besides the item itself, as data: the texts that
+        move with the clock ("5 min ago"), the switches its making reads. A kept view whose
+        item and this are unchanged is not made again (``renew_view``); None: unknown, the
+        view is made again to compare."""
+        return None
 
     def beyond(self, count: int, before: bool) -> str:
         """The marker's words for ``count`` items not mounted before (or after) the window."""
@@ -170,7 +180,7 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
         for view in self.views:
             view.remove()
         self.lo, self.hi = lo, hi
-        self.views = [self.make_view(index) for index in range(lo, hi)]
+        self.views = [self._make(index) for index in range(lo, hi)]
         self.mount_all(self.views, before=self._after)
         self._mark_edges()
         self.call_after_refresh(self._settle, then)
@@ -193,7 +203,7 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
                 view = old_views[was - old_lo]
                 self.renew_view(index, view)
             else:
-                view = self.make_view(index)
+                view = self._make(index)
                 made.add(id(view))
             views.append(view)
         kept = {id(view) for view in views} - made
@@ -216,14 +226,28 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
         self._mark_edges()
         self.call_after_refresh(self._settle, then)
 
+    def _make(self, index: int) -> Widget:
+        view = self.make_view(index)
+        shows = self.shows(index)
+        if shows is not None:
+            self._shown[view] = shows
+        return view
+
     def renew_view(self, index: int, view: Widget) -> None:
-        """``view`` kept for item ``index``: what it shows made again if it changed."""
+        """``view`` kept for item ``index`` (the same item): made again only if what else it
+        shows changed (``shows``: compared as data, where each kept entry's widget was made
+        anew on every read only to compare what it drew)."""
+        shows = self.shows(index)
+        if shows is not None and self._shown.get(view) == shows:
+            return
         fresh = self.make_view(index)
         if isinstance(view, Static) and isinstance(fresh, Static):
             if view.content != fresh.content:
                 view.update(fresh.content)
             if view.classes != fresh.classes:
                 view.set_classes(fresh.classes)
+        if shows is not None:
+            self._shown[view] = shows
 
     def _settle(self, then: Callable[[], object] | None = None) -> None:
         if then is not None:
@@ -261,6 +285,9 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
             if isinstance(view, Static) and isinstance(fresh, Static):
                 view.update(fresh.content)
                 view.set_classes(fresh.classes)
+            shows = self.shows(self.lo + index)
+            if shows is not None:
+                self._shown[view] = shows
 
     def view_of(self, index: int) -> Widget | None:
         return self.views[index - self.lo] if self.lo <= index < self.hi else None
@@ -273,7 +300,7 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
             self._want("after")
         elif before and self.lo > 0:
             new_lo = max(0, self.lo - self.STEP)
-            views = [self.make_view(index) for index in range(new_lo, self.lo)]
+            views = [self._make(index) for index in range(new_lo, self.lo)]
             anchor = self.views[0] if self.views else self._after
             offset = anchor.virtual_region.y - self.scroll_y
             self._settled = False
@@ -287,7 +314,7 @@ class Windowed(VerticalScroll, Generic[Item], can_focus=True):
             self.call_after_refresh(self._settle, keep_in_sight)
         elif not before and self.hi < len(self.items):
             new_hi = min(len(self.items), self.hi + self.STEP)
-            views = [self.make_view(index) for index in range(self.hi, new_hi)]
+            views = [self._make(index) for index in range(self.hi, new_hi)]
             self._settled = False
             self.hi, self.views = new_hi, self.views + views
             self.mount_all(views, before=self._after)

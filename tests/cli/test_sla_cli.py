@@ -87,12 +87,25 @@ def test_sla_set_says_whether_it_added_or_replaced_and_what_it_replaced(
         "warn at 75%",
         "0 open ticket(s) have new due times",
     ]
-    assert invoke(*vip, "--first", "1h").stdout.startswith("unchanged policy vip: ")
+    assert invoke(*vip, "--first", "1h").stdout.splitlines() == [  # (nothing recomputed)
+        "unchanged policy vip: priority high → first response 1h, next response 1h, "
+        "resolution 2h; warn at 75%"
+    ]
     berlin = ["sla", "calendar", "set", "berlin", "--tz"]
     assert invoke(*berlin, "Europe/Berlin").stdout.startswith("added calendar berlin (")
     assert invoke(*berlin, "Europe/Paris").stdout.splitlines()[:2] == [
         "updated calendar berlin (mon,tue,wed,thu,fri 09:00-17:00 Europe/Paris)",
         "  was berlin (mon,tue,wed,thu,fri 09:00-17:00 Europe/Berlin)",
+    ]
+    assert invoke(*berlin, "Europe/Paris", "--closed", "2026-12-24").stdout.startswith("updated")
+    result = invoke(*berlin, "Europe/Paris", "--closed", "2026-12-31")  # (the same count)
+    assert result.stdout.startswith("updated calendar berlin (")
+    result = invoke(*vip, "--first", "1h", "--calendar", "berlin")  # (its calendar alone)
+    assert result.stdout.splitlines()[:2] == [
+        "updated policy vip: priority high → first response 1h, next response 1h, "
+        "resolution 2h; warn at 75%; calendar berlin",
+        "  was vip: priority high → first response 1h, next response 1h, resolution 2h; "
+        "warn at 75%",
     ]
 
 

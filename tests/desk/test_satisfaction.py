@@ -25,7 +25,7 @@ from helpdesk_tui.desk.satisfaction import (
 from helpdesk_tui.desk.ticket_reads import ticket_tags
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Outbox, Status, Ticket
+from helpdesk_tui.storage.models import Event, Outbox, Status, Ticket
 
 
 @pytest.mark.parametrize(
@@ -393,8 +393,15 @@ def test_ratings_waiting_for_a_follow_up_are_counted_once_in_one_index_walk(
     assert ada.satisfaction_follow_ups() == 0
     for number in (bobs, admins, done):
         ada.satisfaction_rate(number, 1, comment="still broken")
-    with db.write() as session:
-        fields.set_tags(session, agent_bob, done, remove=["follow-up"])
+    assert bob.satisfaction_followed_up(done) is True  # (the tag off: one event)
+    assert bob.satisfaction_followed_up(done) is False  # (followed up already)
+    with db.read() as session:
+        removed = session.exec(
+            select(Event.actor, Event.old_value).where(
+                Event.ticket_number == done, Event.kind == "tag_removed"
+            )
+        ).all()
+    assert [tuple(r) for r in removed] == [("bob", "follow-up")]
     assert bob.satisfaction_follow_ups() == 1
     assert ada.satisfaction_follow_ups() == 2
     assert ada.satisfaction_follow_ups(limit=1) == 1

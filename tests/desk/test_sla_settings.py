@@ -116,6 +116,22 @@ def test_a_calendar_is_read_as_calendar_set_takes_it(db: Database, admin: Actor)
         expected=tel_aviv,
     )
     assert desk.sla_calendars()[1] == tel_aviv
+    events = len(_changes(db))
+    saved = desk.sla_set_calendar(  # another closed day for one: a change, said and recorded
+        "Tel Aviv",
+        timezone=tel_aviv.timezone,
+        days=tel_aviv.days,
+        hours=tel_aviv.hours,
+        holidays=tel_aviv.holidays,
+        closed=["2026-12-24", "2027-01-01"],
+    )
+    assert saved.verdict == "updated" and len(_changes(db)) == events + 1
+    assert _changes(db)[-1][1:3] == (
+        "Tel Aviv (mon,tue,wed,thu,sun 08:30-24:00 Asia/Jerusalem, holidays IL, "
+        "closed 2026-12-24, 2026-12-31)",
+        "Tel Aviv (mon,tue,wed,thu,sun 08:30-24:00 Asia/Jerusalem, holidays IL, "
+        "closed 2026-12-24, 2027-01-01)",
+    )
     assert days_text(frozenset({0, 2, 5, 6})) == "mon,wed,sat-sun"
 
 

@@ -20,7 +20,6 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.desk_settings import READ_ONLY, TABS, DeskSettingsScreen
 from helpdesk_tui.screens.settings_form import SettingsForm
-from helpdesk_tui.screens.sla_targets import SlaTargetsScreen
 from helpdesk_tui.storage.models import Organization
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.ticket_helpers import screen_lines, settle, until
@@ -121,16 +120,16 @@ async def test_an_admin_edits_a_policy_s_targets_and_the_clocks_follow(
         assert screen.selected_policy() is not None
         assert screen.selected_policy().name == "vip-incidents"  # type: ignore[union-attr]
         await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, SlaTargetsScreen))
+        await until(pilot, lambda: isinstance(app.screen, SettingsForm))
         form = app.screen
         first, resolve = (
-            form.query_one("#targets-first", Input),
-            form.query_one("#targets-resolve", Input),
+            form.query_one("#form-first", Input),
+            form.query_one("#form-resolve", Input),
         )
         assert (first.value, resolve.value) == ("30m", "8h")
         first.value, resolve.value = "soon", "6h"
         await pilot.press("enter")
-        error = form.query_one("#targets-error", Static)
+        error = form.query_one("#form-error", Static)
         await until(pilot, lambda: "first response target" in str(error.render()))
         assert "\n" not in str(error.render()).strip()
         assert app.screen is form and (first.value, resolve.value) == ("soon", "6h")
@@ -138,10 +137,18 @@ async def test_an_admin_edits_a_policy_s_targets_and_the_clocks_follow(
         first.value = "45m"
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is screen)
-        await until(
-            pilot, lambda: any("vip-incidents saved" in n.message for n in app._notifications)
-        )
         await until(pilot, lambda: screen.settings.policies[0].first_response == "45m")  # type: ignore[union-attr]
+        await until(pilot, lambda: len(app._notifications) == 1)
+        said = next(n.message for n in app._notifications).splitlines()
+        assert said[0].startswith("updated policy vip-incidents: priority high, type incident")
+        assert said[1].startswith("was vip-incidents: ") and "first response 30m" in said[1]
+        assert said[2] == "0 open ticket(s) have new due times"
+        await pilot.press("e")  # saved again as it is: said so, and nothing recomputed
+        await until(pilot, lambda: isinstance(app.screen, SettingsForm))
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app._notifications) == 2)
+        said = [n.message for n in app._notifications][1].splitlines()
+        assert len(said) == 1 and said[0].startswith("unchanged policy vip-incidents: ")
     vip = policies.sla_policies()[0]
     assert (vip.name, vip.first_response, vip.resolution, vip.next_response) == (
         "vip-incidents", "45m", "6h", "2h"
@@ -156,7 +163,7 @@ async def test_a_policy_changed_meanwhile_is_not_written_back_as_it_was_read(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_settings(pilot)
         await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, SlaTargetsScreen))
+        await until(pilot, lambda: isinstance(app.screen, SettingsForm))
         form = app.screen
         policies.sla_set_policy(  # another admin, meanwhile: the calendar goes
             "vip-incidents",
@@ -166,9 +173,9 @@ async def test_a_policy_changed_meanwhile_is_not_written_back_as_it_was_read(
             priority="high",
             ticket_type="incident",
         )
-        form.query_one("#targets-first", Input).value = "45m"
+        form.query_one("#form-first", Input).value = "45m"
         await pilot.press("enter")
-        error = form.query_one("#targets-error", Static)
+        error = form.query_one("#form-error", Static)
         await until(pilot, lambda: "changed meanwhile" in str(error.render()))
         assert app.screen is form
     vip = policies.sla_policies()[0]
@@ -243,6 +250,7 @@ def _fill(form: SettingsForm, **values: str) -> None:
 
 FORMS = {
     "new-policy": ("1", "n"),
+    "targets": ("1", "e"),
     "calendar": ("2", "e"),
     "tier": ("3", "e"),
     "escalation": ("3", "a"),
@@ -253,7 +261,8 @@ FORMS = {
 def test_desk_settings_forms_80x24(
     snap_compare: Any, make_test_app: AppFactory, policies: Desk, form: str
 ) -> None:
-    """A new policy (every field at 80x24, a refused value on the error line), the Berlin
+    """A new policy (every field at 80x24, a refused value on the error line), a policy's
+    targets (the policy's line, the other fields of its form), the Berlin
     calendar's (hostile name plain), a team's tier, the escalation's three answers less the
     one in force."""
 
@@ -300,7 +309,9 @@ async def test_an_admin_adds_a_policy_as_the_cli_does(
             session.add(Organization(name="Acme"))
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is screen)
-        said = lambda: any("acme urgent saved" in n.message for n in app._notifications)  # noqa: E731
+        said = lambda: any(  # noqa: E731
+            n.message.startswith("added policy acme urgent: ") for n in app._notifications
+        )
         await until(pilot, said)
         await until(pilot, lambda: len(screen.settings.policies) == 6)  # type: ignore[union-attr]
     made = policies.sla_policies()[1]

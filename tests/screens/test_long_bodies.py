@@ -6,11 +6,15 @@ over the limit; a ticket number that is not there never shows as "loading" for g
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+from rich.console import Console
 from textual.widgets import Static, TextArea
 
+from helpdesk_tui import timefmt
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import thread, ticket_view
@@ -164,6 +168,9 @@ async def test_a_long_ticket_read_again_reads_what_was_scrolled_into_not_all_of_
         drawn = threads.view_of(threads.lo)
         with desk_data.db.write() as session:
             thread.add_note(session, desk_data.bob, number, body="Bob: rebooted it")
+        made: list[int] = []
+        make_view = threads.make_view
+        monkeypatch.setattr(threads, "make_view", lambda i: made.append(i) or make_view(i))
         screen.reload()  # (as the presence beat does when the ticket changed)
         await until(pilot, lambda: screen.view is not grown)
         again = screen.view
@@ -173,3 +180,11 @@ async def test_a_long_ticket_read_again_reads_what_was_scrolled_into_not_all_of_
         await pilot.pause()
         assert threads.items[threads.lo] == in_sight
         assert threads.view_of(threads.lo) is drawn  # (kept, not made and laid out again)
+        assert made == [len(threads.items) - 1]  # (the new note's alone: kept ones compared)
+        later = again.entries[-1].at + timedelta(days=3)  # a read a while later: times move
+        threads.show(list(threads.items), later, earlier=threads.unread)
+        await pilot.pause()
+        assert threads.view_of(threads.lo) is drawn
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(drawn.content)
+        assert timefmt.relative(in_sight.at, later) in console.export_text()

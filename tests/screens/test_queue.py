@@ -1544,15 +1544,25 @@ async def test_ratings_waiting_for_a_follow_up_are_told_once_and_listed_from_the
         await pilot.press("3")  # (another list read: nothing told again)
         await settle(pilot)
         told = [n for n in notifications(app) if "customer rating" in n]
-        assert told == ["1 customer rating needs a follow-up: ^p Ratings to follow up lists them"]
+        assert told == [
+            "1 customer rating needs a follow-up: ^p Ratings to follow up lists them, "
+            "d there marks one followed up"
+        ]
+        assert "d Done" not in screen_lines(app)[-1]  # (d: on that list only)
         [follow_ups] = [c for t, _h, c in queue(app).palette_commands() if t in told[0]]
         follow_ups()
         await settle(pilot)
         assert shown(app) == [rated]
         assert queue(app).view.name == "all"
+        assert "? Keys  d Done" in screen_lines(app)[-1]
+        await pilot.press("d")  # followed up: off the list, and off the count
+        await wait_for(pilot, lambda: shown(app) == [], 10)
+        assert f"#{rated} followed up: its follow-up tag is off" in notifications(app)
+        assert Desk(desk_data.db, desk_data.ada).satisfaction_follow_ups() == 0
         await pilot.press("escape")
         await settle(pilot)
         assert len(shown(app)) == 11  # All tickets
+        assert "d Done" not in screen_lines(app)[-1]
 
 
 def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:

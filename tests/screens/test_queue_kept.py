@@ -11,7 +11,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pytest
-from textual.pilot import Pilot
+from textual import events
+from textual.geometry import Offset
+from textual.pilot import Pilot, _get_mouse_message_arguments
+from textual.widget import Widget
 from textual.widgets import Static
 
 from helpdesk_tui import queue_cache
@@ -90,6 +93,15 @@ def opening_app(
     )
     record_notifications(app)
     return app
+
+
+async def click_as_a_terminal_does(pilot: Pilot[None], widget: Widget, at: tuple[int, int]) -> None:
+    """A click at ``at`` in ``widget`` as the terminal's driver sends it: mouse down and up
+    to the app (which makes the click), where ``Pilot.click`` gives them to the screen."""
+    where = _get_mouse_message_arguments(widget, Offset(*at))
+    for made in (events.MouseDown, events.MouseUp):
+        pilot.app.post_message(made(**where))
+        await pilot.pause()
 
 
 async def live(pilot: Pilot[None]) -> None:
@@ -283,7 +295,8 @@ async def test_keys_typed_behind_enter_while_the_desk_loads_are_the_tickets(
 ) -> None:
     """Enter on a kept row, then ↓: the ticket that opens once the desk is open is given it
     (it scrolls); the queue's cursor stays on the row opened, where it moved a row down
-    while the ticket waited."""
+    while the ticket waited. A click on the queue meanwhile is dropped (it moved the
+    cursor, or opened the row clicked, under the ticket asked for)."""
     kept = await keep_a_page(make_test_app)
     assert len(kept) > 1
     app = opening_app(desk_data, gate, frozen_clock)
@@ -293,8 +306,12 @@ async def test_keys_typed_behind_enter_while_the_desk_loads_are_the_tickets(
         await pilot.press("enter", "down")
         await pilot.pause()
         assert queue.table.cursor_row == 0
+        for _ in range(2):  # (twice: a click on the cursor's row opens it)
+            await click_as_a_terminal_does(pilot, queue.table, (4, 2))
+        assert queue.table.cursor_row == 0 and app.screen is queue
         gate.set()
         await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), 10)
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.number == kept[0]
         assert queue.table.cursor_row == 0
+        assert sum(isinstance(s, TicketScreen) for s in app.screen_stack) == 1

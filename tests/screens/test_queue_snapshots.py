@@ -139,6 +139,26 @@ def test_queue_search_kept_in_another_view_80x24(
     assert snap_compare(app, terminal_size=(80, 24), run_before=_searched_then_all_tickets)
 
 
+def test_queue_follow_ups_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The start's notice of a rating to follow up, then its list (the palette's "Ratings to
+    follow up"), d Followed up in the footer."""
+    Desk(desk_data.db, desk_data.ada).satisfaction_rate(
+        desk_data.numbers["thanks"], 1, comment="still broken"
+    )
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, HelpdeskApp)
+        await settle(pilot)
+        await until(pilot, lambda: any("customer rating" in n.message for n in app._notifications))
+        app.queue.show_follow_ups()
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
 def test_key_help_80x24(snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]) -> None:
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_help)
 
