@@ -1200,6 +1200,8 @@ def _store_raws(run: _Run) -> None:
                 continue
             keys.add(item.key)
             raws.append((item.sha, item.raw))
+        if not raws:
+            return
         try:
             with run.session.begin_nested():
                 run.lookups.store_raws(raws)

@@ -102,7 +102,7 @@ def test_a_contact_another_poller_made_meanwhile_is_used(
 
 
 @contextmanager
-def _trouble(db: Database, what: str) -> Iterator[Callable[[Session], None]]:
+def _trouble(db: Database, what: str) -> Iterator[Callable[[Connection], None]]:
     """What goes wrong under the batch as it writes its events (by the driver's own COPY or
     executemany): the connection is ``gone`` (PostgreSQL's server ends it; SQLite's file
     may grow no more: disk full), or the write is ``refused`` (PostgreSQL: a table another
@@ -113,8 +113,7 @@ def _trouble(db: Database, what: str) -> Iterator[Callable[[Session], None]]:
             locker = stack.enter_context(db.write_rows())
             locker.exec_driver_sql("LOCK TABLE event IN SHARE MODE")
 
-        def fail(session: Session) -> None:
-            conn = session.connection()
+        def fail(conn: Connection) -> None:
             if sqlite and what == "gone":
                 pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
                 conn.exec_driver_sql(f"PRAGMA max_page_count = {int(pages)}")
@@ -142,7 +141,7 @@ def test_database_trouble_mid_batch_counts_nothing(
 
         def insert_rows(conn: Connection, table: Table, rows: list[Any], **kw: Any) -> None:
             if table.name == "event":
-                fail(Session(bind=conn))
+                fail(conn)
             real_insert(conn, table, rows, **kw)
 
         monkeypatch.setattr(intake_rows, "insert_rows", insert_rows)
