@@ -162,7 +162,8 @@ class Inbound:
     ``List-Post`` address); None: not a list's copy, or one that does not say."""
     list_tag: str | None = None
     """A list's copy's first leading ``[…]`` tag when none names the list: the list's own
-    once its posts from two senders carried it, which ``desk/list_tags`` knows and strips."""
+    once it led its posts on three subjects from two senders in a row, which
+    ``desk/list_tags`` knows and strips."""
     message_id: str | None = None
     subject: str = ""
     """The subject, without a mailing list's own tag on a list's copy

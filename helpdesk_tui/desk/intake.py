@@ -32,7 +32,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from helpdesk_tui.desk import fields, outbox, quarantine, spam
@@ -73,6 +73,7 @@ from helpdesk_tui.desk.subjects import base_subject, reply_subject
 from helpdesk_tui.desk.thread import add_customer_message
 from helpdesk_tui.desk.ticket_record import save
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, load_ticket
+from helpdesk_tui.storage.db_errors import Failure, failure_of
 from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
@@ -1116,9 +1117,15 @@ class _Run:
     session: Session
     config: IntakeConfig
     lookups: Lookups
+    items: Sequence[Inbound]
     redo: Outcome | None
     not_spam: bool
     now: datetime
+
+    def read_again(self) -> None:
+        """The lookups read again for the whole batch: another writer stored some of what
+        they did not show (a unique key it holds now), and what it stored decides."""
+        self.lookups.load(_wanted(self.items))
 
 
 def ingest_batch(
@@ -1136,10 +1143,11 @@ def ingest_batch(
     retry, a spam release); ``not_spam`` overrules the spam verdict. Runs inside the
     caller's transaction.
     """
-    run = _Run(session, config, Lookups(session, now or utcnow()), redo, not_spam, now or utcnow())
-    run.lookups.load(_wanted(items))
-    items = strip_known_list_tags(session, items, run.lookups.processed)
-    _store_raws(run.lookups, items)
+    lookups = Lookups(session, now or utcnow())
+    lookups.load(_wanted(items))
+    items = strip_known_list_tags(session, items, lookups.processed)
+    run = _Run(session, config, lookups, items, redo, not_spam, now or utcnow())
+    _store_raws(run)
     results: list[IngestResult | None] = [None] * len(items)
     position = 0
     while position < len(items):
@@ -1179,16 +1187,29 @@ def _wanted(items: Sequence[Inbound]) -> Wanted:
     )
 
 
-def _store_raws(lookups: Lookups, items: Sequence[Inbound]) -> None:
-    """The raw bytes of every message that will need them: the first of each key not seen."""
-    keys: set[str] = set()
-    raws: list[tuple[str, bytes | bytearray]] = []
-    for item in items:
-        if item.key in keys or item.key in lookups.processed:
-            continue
-        keys.add(item.key)
-        raws.append((item.sha, item.raw))
-    lookups.store_raws(raws)
+def _store_raws(run: _Run) -> None:
+    """The raw bytes of every message that will need them: the first of each key not seen.
+
+    In a savepoint: bytes another writer stored since the lookups were read (the same
+    message, read by another poller) are read again and not stored twice."""
+    for attempt in (1, 2):
+        keys: set[str] = set()
+        raws: list[tuple[str, bytes | bytearray]] = []
+        for item in run.items:
+            if item.key in keys or item.key in run.lookups.processed:
+                continue
+            keys.add(item.key)
+            raws.append((item.sha, item.raw))
+        if not raws:
+            return
+        try:
+            with run.session.begin_nested():
+                run.lookups.store_raws(raws)
+            return
+        except Exception as error:
+            if attempt == 2 or failure_of(error) is not Failure.UNIQUE:
+                raise
+            run.read_again()
 
 
 def _group(
@@ -1213,10 +1234,13 @@ def _group(
                 end += 1
             writer.flush()
         lookups.keep()
-    except (OperationalError, InterfaceError, InternalError):
-        raise  # the database itself is in trouble: nothing of this batch may count
-    except Exception:
+    except Exception as error:
+        failure = failure_of(error)
+        if failure is Failure.TROUBLE:
+            raise  # the database itself is in trouble: nothing of this batch may count
         lookups.undo_to(mark)
+        if failure is Failure.UNIQUE:
+            run.read_again()  # another writer stored some of these meanwhile
         last = min(end, len(items) - 1)
         log.info("a message in %d could not be stored together; one at a time", last - position + 1)
         for index in range(position, last + 1):
@@ -1229,36 +1253,43 @@ def _group(
 
 
 def _alone(run: _Run, item: Inbound) -> IngestResult:
-    """One message in its own savepoint: the isolation that quarantines a failing message."""
+    """One message in its own savepoint: the isolation that quarantines a failing message.
+
+    One rule for a failed write, whatever the engine and whichever writer (the ORM's, the
+    bulk statements', the driver's own ``COPY``): database trouble ends the batch (nothing
+    of it may count); a unique key another writer stored since the lookups were read (the
+    same message from another poller, its sender's new contact, our own sent mail) is read
+    again and the message decided again — the duplicate it is, as a rule; anything else,
+    and a key still taken after that, quarantines it with a one-line reason."""
     session, lookups = run.session, run.lookups
     earlier = lookups.processed.get(item.key)
-    decision = decide(item, lookups, run.config, redo=run.redo, not_spam=run.not_spam)
-    if decision.action is Action.DUPLICATE:
-        return Writer(session, lookups, run.config, run.now).apply(item, decision, seen_before=True)
-    mark = lookups.mark()
-    try:
-        with session.begin_nested():
-            writer = Writer(session, lookups, run.config, run.now, alone=True)
-            result = writer.apply(item, decision, seen_before=earlier is not None)
-            writer.flush()
-        lookups.keep()
-        return result
-    except (OperationalError, InterfaceError, InternalError):
-        raise  # the database itself is in trouble: nothing of this batch may count
-    except DBAPIError as error:
-        lookups.undo_to(mark)
-        holder = _holder_of(session, item.message_id)
-        if holder is not None:
-            # Stored under this Message-ID by another way in (it is our own sent mail).
-            ticket = session.get(Ticket, holder)
-            return IngestResult(
-                Outcome.FOLLOW_UP, ticket.number if ticket else None, duplicate=True
-            )
-        reason = f"cannot be stored: {_first_line(error.orig or error)}"
-    except Exception as error:
-        lookups.undo_to(mark)
-        log.exception("message %s could not be processed", item.key)
-        reason = f"could not be processed: {type(error).__name__}: {_first_line(error)}"
+    for attempt in (1, 2):
+        decision = decide(item, lookups, run.config, redo=run.redo, not_spam=run.not_spam)
+        if decision.action is Action.DUPLICATE:
+            writer = Writer(session, lookups, run.config, run.now)
+            return writer.apply(item, decision, seen_before=True)
+        mark = lookups.mark()
+        try:
+            with session.begin_nested():
+                writer = Writer(session, lookups, run.config, run.now, alone=True)
+                result = writer.apply(item, decision, seen_before=earlier is not None)
+                writer.flush()
+            lookups.keep()
+            return result
+        except Exception as error:
+            failure = failure_of(error)
+            if failure is Failure.TROUBLE:
+                raise  # the database itself is in trouble: nothing of this batch may count
+            lookups.undo_to(mark)
+            if failure is Failure.UNIQUE and attempt == 1:
+                run.read_again()
+                continue
+            if failure is Failure.UNIQUE:
+                held = _held_elsewhere(session, item)
+                if held is not None:
+                    return held
+            reason = _reason(item, error, failure)
+            break
     with session.begin_nested():
         writer = Writer(session, lookups, run.config, run.now, alone=True)
         result = writer.apply(
@@ -1267,6 +1298,25 @@ def _alone(run: _Run, item: Inbound) -> IngestResult:
         writer.flush()
     lookups.keep()
     return result
+
+
+def _held_elsewhere(session: Session, item: Inbound) -> IngestResult | None:
+    """A message whose Message-ID a thread message holds by another way in (our own sent
+    mail, stored by the outbox): the follow-up that holds it, a duplicate."""
+    holder = _holder_of(session, item.message_id)
+    if holder is None:
+        return None
+    ticket = session.get(Ticket, holder)
+    return IngestResult(Outcome.FOLLOW_UP, ticket.number if ticket else None, duplicate=True)
+
+
+def _reason(item: Inbound, error: Exception, failure: Failure) -> str:
+    """Why a message that could not be written goes to quarantine, in one line."""
+    if isinstance(error, DBAPIError) or failure is Failure.UNIQUE:
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        return f"cannot be stored: {_first_line(cause)}"
+    log.exception("message %s could not be processed", item.key)
+    return f"could not be processed: {type(error).__name__}: {_first_line(error)}"
 
 
 def _holder_of(session: Session, message_id: str | None) -> int | None:

@@ -3,15 +3,18 @@
 The mail layer strips a list's copy's leading ``[…]`` tag only when it names the list
 (``noise.list_subject``: its ``List-Id`` name or label, its ``List-Post`` mailbox). A list
 whose tag says something else (``[IT-Support]`` on ``helpdesk.lists.example.com``) is known
-by its mail: a list's own tag is on every post, whoever sends it, so a first tag is the
-list's once posts from two different senders (their From address) carried it, and goes
-from the second sender's post on. A tag one sender wrote stays, however often they write
-it: a customer's ``[URGENT] printer down`` keeps its ``[URGENT]``, and so does their next
-``[URGENT]`` post to a list with no tag of its own.
+by its mail: a list's own tag leads every post, whoever sends it and whatever about. So a
+first tag is the list's once it led the list's posts on :data:`TOPICS` different subjects
+from at least two senders (their From address), in a row: no post between without a tag
+or with another first tag. It goes from the post that completes that on, and an untagged
+post from the list un-learns it (a list that dropped its tag). What customers write stays:
+one sender's ``[URGENT]``, however often; two customers' ``[URGENT]`` posts in a row; a
+thread's replies, which carry their first post's tag (one subject).
 
 Each list's state is a desk setting, ``list.tag.<hash of the list's id>``, written in the
-transaction of the batch that read it (:class:`Known`): the tag learnt, and the first tag
-last seen that is not (yet) the list's with a hash of who sent it. No table of its own.
+transaction of the batch that read it (:class:`Known`): the tag learnt, and the run of the
+first tag that is not (yet) the list's, with hashes of its senders and subjects. No table
+of its own.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sqlalchemy import select
 
 from helpdesk_tui.desk.inbound import Inbound
 from helpdesk_tui.desk.settings import set_desk_setting
-from helpdesk_tui.desk.subjects import list_name, without_list_tag
+from helpdesk_tui.desk.subjects import base_subject, leading_tags, list_name, without_list_tag
 from helpdesk_tui.storage.core_tables import DeskSetting
 
 if TYPE_CHECKING:
@@ -46,45 +49,86 @@ def sender_key(address: str) -> str:
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
 
 
+TOPICS = 3
+"""Different subjects a tag must lead, in a row, before it is taken for the list's own."""
+SENDERS = 2
+"""Different senders among those posts."""
+
+
+def topic_key(subject: str) -> str:
+    """What a post is about, as the setting keeps it: a hash of its base subject (the
+    tag, reply prefixes and ticket tokens aside), lower case."""
+    return hashlib.sha256(base_subject(subject).lower().encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Known:
     """What a list's mail taught: ``tag``, the list's own (``list_name`` form; None: none
-    learnt yet); ``seen``, the first tag of its latest post that carried another, and
-    ``sender``, the :func:`sender_key` of the first post that carried ``seen``."""
+    learnt yet); ``seen``, the first tag of the run of posts that led with another, with
+    the :func:`sender_key` of up to :data:`SENDERS` of their senders and the
+    :func:`topic_key` of up to :data:`TOPICS` of their subjects."""
 
     tag: str | None = None
     seen: str | None = None
-    sender: str | None = None
+    senders: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, value: str | None) -> Known:
-        """The setting's value; nothing learnt when there is none or it is not this form
-        (a value written before this rule held a tag one post carried: learnt again)."""
+        """The setting's value; nothing learnt when there is none or it is not a JSON
+        object (mail10 kept a tag one post carried: learnt again). A tag learnt under the
+        two-senders rule before (mail11) is kept, its run not: an untagged post un-learns
+        it, as any."""
         try:
             found = json.loads(value) if value else {}
         except ValueError:
             return cls()
         if not isinstance(found, dict):
             return cls()
-        fields = [found.get(key) for key in ("tag", "seen", "from")]
-        if not all(item is None or isinstance(item, str) for item in fields):
+        tag, seen = found.get("tag"), found.get("seen")
+        senders, topics = found.get("senders", []), found.get("topics", [])
+        if not all(item is None or isinstance(item, str) for item in (tag, seen)):
             return cls()
-        return cls(*fields)
+        runs = (senders, topics)
+        if not all(isinstance(run, list) and all(isinstance(k, str) for k in run) for run in runs):
+            return cls(tag)
+        if "senders" not in found:
+            seen = None  # (mail11's form: its run counted senders alone)
+        return cls(tag, seen, tuple(senders), tuple(topics)) if seen else cls(tag)
 
     def value(self) -> str:
-        return json.dumps({"tag": self.tag, "seen": self.seen, "from": self.sender})
+        return json.dumps(
+            {
+                "tag": self.tag,
+                "seen": self.seen,
+                "senders": list(self.senders),
+                "topics": list(self.topics),
+            }
+        )
 
-    def after(self, tag: str, sender: str | None) -> Known:
-        """What the list's post with first tag ``tag`` from ``sender`` (None: no From
-        address, which tells nothing) teaches: a tag learnt when a second sender carries
-        the one seen; else the tag and its sender noted, the tag learnt kept."""
-        if tag == self.tag or sender is None:
-            return self
-        if tag == self.seen and self.sender is not None:
-            if sender == self.sender:
-                return self
-            return Known(tag=tag)
-        return Known(self.tag, tag, sender)
+    def after(self, tag: str | None, sender: str | None, topic: str) -> Known:
+        """What the list's post teaches whose first tag is ``tag`` (None: it has no tag),
+        from ``sender`` (None: no From address), about ``topic``: an untagged post forgets
+        the list's tag; the tag learnt clears the run; the run's tag extends it, and is
+        learnt once it has :data:`TOPICS` subjects and :data:`SENDERS` senders; another
+        tag starts a run of its own."""
+        if tag is None:
+            return Known()
+        if tag == self.tag:
+            return Known(tag)
+        if sender is None:
+            return self  # (tells nothing of who carried it)
+        if tag != self.seen:
+            return Known(self.tag, tag, (sender,), (topic,))
+        senders = _added(self.senders, sender, SENDERS)
+        topics = _added(self.topics, topic, TOPICS)
+        if len(senders) >= SENDERS and len(topics) >= TOPICS:
+            return Known(tag)
+        return Known(self.tag, tag, senders, topics)
+
+
+def _added(keys: tuple[str, ...], key: str, most: int) -> tuple[str, ...]:
+    return keys if key in keys or len(keys) >= most else (*keys, key)
 
 
 def strip_known_list_tags(
@@ -94,7 +138,7 @@ def strip_known_list_tags(
     (:class:`Known`, learnt from posts before it or from this one); each post teaches the
     list's state for the next (not a message already processed, ``done`` by key: a copy
     read again)."""
-    names = {setting_name(i.list_id) for i in items if i.list_id and i.list_tag}
+    names = {setting_name(i.list_id) for i in items if i.list_id and _teaches(i)}
     if not names:
         return list(items)
     rows = session.execute(
@@ -104,11 +148,13 @@ def strip_known_list_tags(
     known = {name: Known.read(stored.get(name)) for name in names}
     result: list[Inbound] = []
     for item in items:
-        if item.list_id and item.list_tag:
-            name, tag = setting_name(item.list_id), list_name(item.list_tag)
-            if tag and item.key not in done:
+        if item.list_id and _teaches(item):
+            name = setting_name(item.list_id)
+            tag = list_name(item.list_tag) if item.list_tag else None
+            if item.key not in done:
                 sender = sender_key(item.from_address) if item.from_address else None
-                known[name] = known[name].after(tag, sender)
+                topic = topic_key(without_list_tag(item.subject, [tag or ""]) or item.subject)
+                known[name] = known[name].after(tag, sender, topic)
             if tag and known[name].tag == tag:
                 stripped = without_list_tag(item.subject, [tag])
                 if stripped is not None:
@@ -116,6 +162,13 @@ def strip_known_list_tags(
         result.append(item)
     for name, state in known.items():
         value = state.value()
-        if stored.get(name) != value:
+        if stored.get(name, Known().value()) != value:
             set_desk_setting(session, name, value)
     return result
+
+
+def _teaches(item: Inbound) -> bool:
+    """A list's post that tells of the list's tag: one whose first tag is not one its
+    headers name (``list_tag``), or one with no leading tag at all (a ticket token is
+    none), which says the list tags nothing."""
+    return item.list_tag is not None or not leading_tags(item.email.subject or "")

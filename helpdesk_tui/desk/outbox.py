@@ -12,7 +12,7 @@ sending                    sent        :func:`record_sent` (the server accepted 
 sending                    retrying    :func:`record_failure` (a try failed, tries are left)
 sending                    failed      :func:`record_failure` (refused for good, or out of tries)
 queued, retrying           withdrawn   :func:`claim_due` (a survey that must not go, and why)
-queued, retrying           withdrawn   :func:`withdraw_alert_mail` (SLA alert mail that cannot go)
+queued, retrying           withdrawn   :func:`withdraw_alert_mail` (alert mail to agents, stale)
 sent                       bounced     :func:`record_bounce` (a delivery report names it)
 queued, retrying, sending  withdrawn   :func:`record_bounce` (a survey to an address that bounced)
 withdrawn                  sent        :func:`record_sent` (on the wire when it was withdrawn)
@@ -40,7 +40,12 @@ from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NotFound
 from helpdesk_tui.desk.inbound import ACK_KIND, ReportedRecipient
-from helpdesk_tui.desk.outbox_rows import ALERT_STALE, SLA_ALERT_KIND, SURVEY_KIND, thread_headers
+from helpdesk_tui.desk.outbox_rows import (
+    AGENT_ALERT_KINDS,
+    ALERT_STALE,
+    SURVEY_KIND,
+    thread_headers,
+)
 from helpdesk_tui.desk.outbox_rows import REPLY_KIND as REPLY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
@@ -158,20 +163,24 @@ def claim_due(
     return [row.id for row in claimed if row.id is not None]
 
 
-STALE_ALERT_MAIL = "not sent: an SLA alert more than a day old warns of nothing any more"
+STALE_ALERT_MAIL = "not sent: alert mail to agents more than a day old warns of nothing any more"
 NO_SMTP_ALERT_MAIL = (
     "not sent: no outbox sender (SMTP) ran on this desk for a day; alerts are shown in the terminal"
 )
 
 
 def withdraw_alert_mail(session: Session, queued_before: datetime | None, why: str) -> int:
-    """SLA alert mail still waiting (queued or retrying) is ``withdrawn`` with ``why``: all
+    """Alert mail to agents (:data:`~.outbox_rows.AGENT_ALERT_KINDS`: an SLA alert's, a
+    rating concern's) still waiting (queued or retrying) is ``withdrawn`` with ``why``: all
     of it (``queued_before`` None: a desk that sends no mail, ``sla_alerts``), or what was
     queued before ``queued_before`` (the sender, :func:`claim_due`: a desk given SMTP
-    later, or whose sender was down for days, sends no backlog of old alerts). Agents' mail
-    only, so nothing a customer sees changes; ``helpdesk mail status`` counts it as
-    withdrawn, not waiting. How many."""
-    waiting = [col(Outbox.kind) == SLA_ALERT_KIND, col(Outbox.status).in_(DUE)]
+    later, or whose sender was down for days, sends no backlog of old alerts; the
+    terminal's alert line still shows them). Agents' mail only, so nothing a customer sees
+    changes; ``helpdesk mail status`` counts it as withdrawn, not waiting. How many."""
+    waiting: list[ColumnElement[bool]] = [
+        col(Outbox.kind).in_(AGENT_ALERT_KINDS),
+        col(Outbox.status).in_(DUE),
+    ]
     if queued_before is not None:
         waiting.append(col(Outbox.created_at) < queued_before)
     done = session.execute(

@@ -23,10 +23,16 @@ REPLY_KIND = "reply"
 wrote; every other is automatic mail."""
 SLA_ALERT_KIND = "sla_alert"
 """Outbox kind of an SLA alert's mail to agents (``desk/sla_alerts``), a summary's too."""
+RATING_CONCERN_KIND = "rating_concern"
+"""Outbox kind of a rating that needs follow-up's mail to the assignee or the team's
+supervisors (``desk/satisfaction``)."""
+AGENT_ALERT_KINDS = (SLA_ALERT_KIND, RATING_CONCERN_KIND)
+"""Machine mail to agents that goes stale: an alert the terminal's alert line shows too,
+withdrawn rather than sent late (``outbox.withdraw_alert_mail``). Never mail to a customer."""
 ALERT_STALE = timedelta(days=1)
-"""An SLA alert owed, or its mail unsent, for longer than this no longer warns of anything:
-the pass records it as given (``sla_alerts.STALE``) and the sender withdraws its mail
-(``outbox.claim_due``)."""
+"""An SLA alert owed, or alert mail to agents (:data:`AGENT_ALERT_KINDS`) unsent, for longer
+than this no longer warns of anything: the pass records the alert as given
+(``sla_alerts.STALE``) and the sender withdraws the mail (``outbox.claim_due``)."""
 SURVEY_KIND = "survey"
 """Outbox kind of a satisfaction survey (automatic mail: ``Auto-Submitted: auto-generated``);
 the sender holds it back behind the reply before it (``desk/outbox.claim_due``)."""

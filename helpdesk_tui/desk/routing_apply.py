@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import fields, history, outbox, sla_clock
@@ -46,6 +45,7 @@ from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.thread import reply_address
 from helpdesk_tui.desk.ticket_record import TicketState
 from helpdesk_tui.desk.tickets import add_message
+from helpdesk_tui.storage.db_errors import Failure, failure_of
 from helpdesk_tui.storage.models import (
     Agent,
     Channel,
@@ -335,7 +335,7 @@ class IntakeRouter:
             try:
                 with session.begin_nested():
                     route(session, self.rules, arrival, now, desk=self.desk)
-            except (OperationalError, InterfaceError, InternalError):
-                raise
-            except Exception:
+            except Exception as error:
+                if failure_of(error) is Failure.TROUBLE:
+                    raise  # the database itself: the batch it routes for fails with it
                 log.exception("routing ticket id %s failed; it stays as it came", arrival.ticket_id)

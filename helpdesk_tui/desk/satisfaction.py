@@ -33,6 +33,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.mail_reads import sends_mail
+from helpdesk_tui.desk.outbox_rows import RATING_CONCERN_KIND as RATING_CONCERN_KIND
 from helpdesk_tui.desk.outbox_rows import SURVEY_KIND as SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail
 from helpdesk_tui.desk.settings import desk_setting, set_switch
@@ -157,8 +158,6 @@ FOLLOW_UP_TAG = "follow-up"
 """The tag a rating that needs follow-up puts on its ticket."""
 RATING_CONCERN = "rating_concern"
 """The event of a rating that needs follow-up (its value: :func:`follow_up_reason`)."""
-RATING_CONCERN_KIND = "rating_concern"
-"""Outbox kind of its mail to the assignee or supervisors (:func:`_mail_concern`)."""
 _CONCERN_CHARS = 160
 _PROBLEM = re.compile(
     r"\b(?:"

@@ -320,8 +320,8 @@ def list_subject(parsed: ParsedMessage) -> str:
     ``Wiki is down``; ``Re: [users] …`` keeps its ``Re:``), only on a list's copy and only
     the list's own tag: the leading ``[…]`` that names the list (its ``List-Id`` name or
     label, its ``List-Post`` mailbox, with Mailman's post number or not). Any other tag
-    stays (a customer's ``[URGENT] printer down``); the desk strips one that posts from two
-    senders carried (:func:`list_tag`, ``desk/list_tags``)."""
+    stays (a customer's ``[URGENT] printer down``); the desk strips one that led the list's
+    posts on three subjects from two senders in a row (:func:`list_tag`, ``desk/list_tags``)."""
     subject = parsed.subject or ""
     if not from_a_list(parsed):
         return subject
@@ -332,8 +332,8 @@ def list_subject(parsed: ParsedMessage) -> str:
 def list_tag(parsed: ParsedMessage) -> str | None:
     """On a list's copy whose subject has no tag naming the list: its first leading tag
     (``IT-Support`` of ``[IT-Support] VPN``), which is the list's own once the same list's
-    posts from two senders carried it — the desk remembers (``desk/list_tags``). None
-    otherwise."""
+    posts led with it on three subjects from two senders in a row — the desk remembers
+    (``desk/list_tags``). None otherwise."""
     subject = parsed.subject or ""
     if not from_a_list(parsed) or without_list_tag(subject, _list_names(parsed)) is not None:
         return None

@@ -322,12 +322,18 @@ def parse_message(
         raw = bytes(raw)
     if not _NOT_BLANK.search(raw):
         raise ParseError("empty message")
+    if raw[:8] == _OLE_MAGIC:
+        raise ParseError("an Outlook item (.msg file), not a mail message: save it as .eml")
     try:
         return _parse(raw, max_attachment_bytes, max_body_bytes, big_over, run_bytes)
     except ParseError:
         raise
     except Exception as exc:
         raise ParseError(f"unexpected {type(exc).__name__}: {exc}"[:500]) from exc
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How a compound file (Outlook's .msg) starts."""
 
 
 def _parse(
@@ -341,6 +347,9 @@ def _parse(
     fields = _header_fields(readable)
     if not fields:
         raise ParseError("no header fields: not an RFC 5322 message")
+    if _MESSAGE_FIELDS.isdisjoint(name for name, _ in fields):
+        # Text whose first line happens to read "Word: …": no From, To, Subject, Date…
+        raise ParseError("no mail header (From, To, Subject, Date…): not an RFC 5322 message")
     first = dict(reversed(fields))
     runs = _Runs.find(readable, run_bytes) if len(raw) > big_over else None
     try:
@@ -358,6 +367,7 @@ def _parse(
         for mailbox in _usable_mailboxes(value)
     ]
     from_name = _one_line(decode_words(senders[0][0]), _MAX_NAME) if senders else ""
+    from_name = _not_another_address(from_name, senders[0][1] if senders else None)
     from_addresses = _unique([address for _, address in senders])[:_MAX_AUTHORS]
     message_ids = _msg_ids(first.get("message-id", ""))
     message_id = message_ids[0] if message_ids else None
@@ -446,6 +456,27 @@ def header_message_id(raw: bytes | bytearray) -> str | None:
     except Exception:  # a hostile message: no Message-ID, as if it had none
         return None
     return None
+
+
+_MESSAGE_FIELDS = frozenset(
+    {
+        "from", "sender", "reply-to", "to", "cc", "bcc", "subject", "date", "message-id",
+        "in-reply-to", "references", "mime-version", "content-type", "received",
+        "return-path", "delivered-to",
+    }
+)  # fmt: skip
+"""Header fields a mail message has at least one of (RFC 5322 asks for From and Date)."""
+_ADDRESS_IN_NAME = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+\.[a-z]{2,}", re.I)
+
+
+def _not_another_address(name: str, address: str | None) -> str:
+    """The sender's display name, or "" when it names another address than the sender's
+    (``alice@example.com <bob@example.com>``): shown as the requester's name, the ticket
+    said Alice wrote what Bob did."""
+    found = _ADDRESS_IN_NAME.findall(name)
+    if any(other.lower() != (address or "").lower() for other in found):
+        return ""
+    return name
 
 
 def _header_fields(raw: bytes | bytearray) -> list[tuple[str, str]]:
@@ -592,13 +623,33 @@ def _base64(text: str) -> bytes | None:
 
 
 def decode_bytes(data: bytes, declared: str | None) -> str:
-    """Decode with the declared charset, else UTF-8, else cp1252, else latin-1; never raises."""
+    """Decode with the declared charset, else UTF-8, else cp1252, else latin-1; never raises.
+
+    UTF-8 with a few broken sequences among many good ones (a mailer that cut a character
+    in two) stays UTF-8, each broken one a U+FFFD: read as cp1252, all of its text was
+    mojibake ("Ð..." for "Профиль"). Text in cp1252 or Latin-1 labelled UTF-8 has
+    next to no good multi-byte sequences, and is read as cp1252 as before."""
     for charset in _charset_candidates(declared):
         try:
             return data.decode(charset)
         except (LookupError, UnicodeError, ValueError):
+            if charset == "utf-8" and _mostly_utf8(data):
+                return data.decode("utf-8", "replace")
             continue
     return data.decode("latin-1", "replace")
+
+
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_UTF8_GOOD_PER_BAD = 10
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether ``data``, which is not valid UTF-8, is UTF-8 with a few broken sequences:
+    at least :data:`_UTF8_GOOD_PER_BAD` good multi-byte sequences for each broken one."""
+    bad = data.decode("utf-8", "replace").count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    return bad > 0 and len(_UTF8_SEQUENCE.findall(data)) >= _UTF8_GOOD_PER_BAD * bad
 
 
 def _charset_candidates(declared: str | None) -> list[str]:
@@ -1175,6 +1226,10 @@ class _Body:
         if content_type.startswith("multipart/"):
             if not part.is_multipart():
                 # Declared multipart but no usable boundary: the parser kept it as text.
+                found = _with_the_boundary_used(part, headers, content_type)
+                if found is not None:
+                    self._walk(found, depth + 1, report_text=report_text)
+                    return
                 self.plain.append(decode_bytes(headers.payload(), None))
                 return
             is_report = content_type == "multipart/report"
@@ -1302,6 +1357,29 @@ class _Body:
         match = _EMBEDDED_MSG_ID.search(text)
         if match:
             self.embedded_ids.append(match.group(1))
+
+
+_USED_BOUNDARY = re.compile(rb"\A(?:[ \t]*\r?\n)*--([ -~]{1,200}?)[ \t]*\r?\n(?=[!-9;-~]+:)")
+"""A body that starts (after blank lines) with a delimiter line and a header field: the
+boundary a sender used when its Content-Type names another."""
+
+
+def _with_the_boundary_used(part: Message, headers: _Headers, content_type: str) -> Message | None:
+    """A multipart whose declared boundary its body never uses (a broken mailer's: its
+    first part starts with another delimiter), parsed again with the boundary its first
+    line uses; None when the body does not start with one. Its text was shown to agents
+    as raw MIME (delimiters, part headers, base64)."""
+    body = part.get_payload()
+    data = body.encode("utf-8", "surrogateescape") if isinstance(body, str) else b""
+    used = _USED_BOUNDARY.match(data)
+    if used is None:
+        return None
+    boundary = used.group(1).decode("ascii")
+    if '"' in boundary or "\\" in boundary:
+        return None
+    head = f'Content-Type: {content_type}; boundary="{boundary}"\r\n\r\n'.encode()
+    found = _parse_in_chunks(head + data, part.policy)
+    return found if found.is_multipart() else None
 
 
 _FEED_CHUNK = 1 << 20

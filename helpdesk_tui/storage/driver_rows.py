@@ -7,13 +7,16 @@ statement is built once per table, columns and dialect, and each column's conver
 decided once: none where SQLAlchemy would pass the value unchanged, the type's own bind
 processor where it has one, and for :class:`~.types.UTCDateTime` :func:`stamper`'s fast
 function, which checks itself against the real type when it is made. The values that reach
-the driver are the ones SQLAlchemy would have sent.
+the driver are the ones SQLAlchemy would have sent, and what the driver raises leaves as
+SQLAlchemy would have raised it (:func:`_as_sqlalchemy_would`): every writer's failures read
+alike (:mod:`~.db_errors`), and a lost connection is known lost.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,6 +26,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, MetaData, Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 from helpdesk_tui.storage.types import UTCDateTime
 
@@ -120,9 +124,34 @@ class DriverInsert:
         assert driver is not None
         cursor = driver.cursor()
         try:
-            cursor.executemany(self.sql, self.values(rows))
+            with _as_sqlalchemy_would(conn, self.sql):
+                cursor.executemany(self.sql, self.values(rows))
         finally:
             cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy_would(conn: Connection, statement: str) -> Iterator[None]:
+    """The driver's exception raised as SQLAlchemy raises it for its own statements: wrapped
+    in the matching :class:`~sqlalchemy.exc.DBAPIError` (``IntegrityError``,
+    ``OperationalError``…, the driver's as ``.orig``; never the rows), and the connection
+    invalidated when the driver says it is lost, so its pool makes a new one."""
+    dialect = conn.dialect
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, conn.connection.dbapi_connection, None)
+        if lost and not conn.invalidated:
+            conn.invalidate(error)
+        raise DBAPIError.instance(
+            statement,
+            None,
+            error,
+            dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from error
 
 
 @lru_cache(maxsize=256)
@@ -203,9 +232,11 @@ def copy_rows(
     types = _column_types(conn, table, tuple(columns))
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
+    statement = f"COPY {quote(table)} ({names}) FROM STDIN (FORMAT BINARY)"
     with (
+        _as_sqlalchemy_would(conn, statement),
         driver.cursor() as cursor,
-        cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+        cursor.copy(statement) as copy,
     ):
         copy.set_types(types)
         for row in rows:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import select
+from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields, mail_reads, outbox, relations, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
@@ -685,3 +685,34 @@ def test_a_bounce_naming_only_a_copied_recipient_leaves_the_customers_survey(
         assert outbox.claim_due(s, NOW, _unique_id) == [survey.id]
         assert s.get(outbox.BouncedAddress, "bob@example.org") is not None
         assert s.get(outbox.BouncedAddress, "ann@example.org") is None
+
+
+def test_machine_mail_to_agents_more_than_a_day_old_is_withdrawn_not_sent(
+    db: Database, admin: Actor
+) -> None:
+    """A rating concern's mail sent days late (the sender was down) is noise, as an SLA
+    alert's is: both are withdrawn with a one-line reason once more than a day old, what
+    is younger goes, and mail to customers (a reply, an acknowledgement) goes however
+    late."""
+    number, _ = _reply(db, admin)
+    kinds = ("rating_concern", "sla_alert", "ack", "rating_concern")
+    with db.write() as s:
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+        for kind in kinds:
+            outbox.queue_mail(s, ticket, kind=kind, to=["bob@example.com"], body="x")
+        rows = s.exec(select(Outbox).order_by(col(Outbox.id))).all()
+        for row in rows[:-1]:  # all but the last rating concern: queued two days before
+            row.created_at = NOW - timedelta(days=2)
+            row.next_attempt_at = NOW
+    claimed = _claim(db)
+    with db.read() as s:
+        rows = s.exec(select(Outbox).order_by(col(Outbox.id))).all()
+    assert [(r.kind, r.status, r.id in claimed) for r in rows] == [
+        ("reply", "sending", True),
+        ("rating_concern", "withdrawn", False),
+        ("sla_alert", "withdrawn", False),
+        ("ack", "sending", True),
+        ("rating_concern", "sending", True),
+    ]
+    assert rows[1].last_error == rows[2].last_error == outbox.STALE_ALERT_MAIL
+    assert "\n" not in outbox.STALE_ALERT_MAIL and "SLA" not in outbox.STALE_ALERT_MAIL

@@ -22,7 +22,7 @@ from helpdesk_tui.desk.mailstate import key_hash
 from helpdesk_tui.mail.ingest import IngestConfig, ingest, read_message
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
-from helpdesk_tui.storage.models import Message, RawMessage, Ticket
+from helpdesk_tui.storage.models import Contact, Message, RawMessage, Ticket
 from tests.conftest import need
 
 from .mailbuild import config_for, mail_settings, server_settings, sqlite_database
@@ -116,6 +116,27 @@ def test_every_corpus_message_is_accounted_for(db: Database, mail_corpus: Path) 
 
     assert found["duplicate"] >= 3
     assert found["ticket"] > 0
+    seen_by_agents(db)
+
+
+_MOJIBAKE = re.compile(r"(?:[ÐÑ][\x80-\xbf\u0400-\u04ff ]?){4}|Ã[\x80-\xbf]")
+
+
+def seen_by_agents(db: Database) -> None:
+    """What an agent reads of the corpus's tickets: subjects, requester names and texts
+    decoded (no encoded words, no mojibake, no raw MIME parts), a name that is no other
+    address than its requester's, and no status moved by machine mail."""
+    with db.read() as session:
+        for ticket in session.exec(select(Ticket)):
+            assert "=?" not in ticket.subject and "\ufffd" not in ticket.subject, ticket.subject
+            assert ticket.status == "new", (ticket.number, ticket.status)
+            requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
+            if requester is not None and "@" in requester.name:
+                assert requester.name.lower() == (requester.email or "").lower(), requester.name
+        for message in session.exec(select(Message).where(Message.kind == "customer")):
+            body = message.body or ""
+            assert "Content-Transfer-Encoding:" not in body, body[:200]
+            assert not _MOJIBAKE.search(body), _MOJIBAKE.search(body)
 
 
 def test_corpus_through_dovecot_and_the_poller(

@@ -532,9 +532,9 @@ def test_a_list_s_copy_keeps_a_tag_that_is_not_the_list_s(
 ) -> None:
     """A customer's own "[URGENT] printer down" through a list whose headers name no tag
     lost its "[URGENT]": the first leading tag went as the list's. Only a tag the list's
-    headers name, or that the same list's earlier mail carried too, is the list's: the
-    list's "[IT-Support]" goes from its second post on, another list's and a one-off
-    "[URGENT]" stay."""
+    headers name, or that led the same list's posts on three subjects from two senders in
+    a row, is the list's: the list's "[IT-Support]" goes from its third post on, another
+    list's and a one-off "[URGENT]" stay."""
     posts = [
         _posted("Ann <ann@example.org>", "[URGENT] printer down"),
         _posted("Bob <bob@example.org>", "[IT-Support] VPN drops"),
@@ -552,7 +552,7 @@ def test_a_list_s_copy_keeps_a_tag_that_is_not_the_list_s(
         [
             "[URGENT] printer down",
             "[IT-Support] VPN drops",
-            "[URGENT] Wiki is down",
+            "[IT-Support] [URGENT] Wiki is down",
             "[IT-Support] Mail is slow",
             "Re: Printer",
         ]
@@ -563,23 +563,26 @@ def test_a_list_s_copy_keeps_a_tag_that_is_not_the_list_s(
 
 
 @pytest.mark.parametrize("batched", [False, True], ids=["later", "in_a_batch"])
-def test_a_list_s_tag_is_learnt_from_two_senders_not_from_one_sender_twice(
+def test_a_list_s_tag_is_learnt_from_its_posts_not_from_customers_tags(
     db: Database, config: IngestConfig, batched: bool
 ) -> None:
-    """A list with no tag of its own whose customer wrote "[URGENT]" on two posts in a row
-    lost it from the second on: the same first tag twice was taken for the list's. A list's
-    own tag is on every post, whoever sends it: a tag goes once posts from two senders
-    carried it (from the second sender's post on), never for one sender's posts, however
-    many (their address however written)."""
+    """A list with no tag of its own whose customers (one, or two in a row) wrote "[URGENT]"
+    lost it from the second such post on: a first tag two senders carried was taken for
+    the list's. A list's own tag leads every post, whoever sends it and whatever about: a
+    tag goes once it led three subjects from two senders in a row (their address however
+    written), and an untagged post from the list says it has none (any more)."""
     tagless, tagged = "<users.lists.example.com>", "<it.lists.example.com>"
     posts = [
         _posted("Ann <ann@example.org>", "[URGENT] printer down", tagless),
         _posted("Cid <cid@example.org>", "[IT-Support] VPN drops", tagged),
-        _posted("Ann <ANN@example.org>", "[URGENT] scanner down too", tagless),
+        _posted("Bob <bob@example.org>", "[URGENT] scanner down too", tagless),
         _posted("Cid <cid@example.org>", "[IT-Support] VPN drops again", tagged),
-        _posted("Ann <ann@example.org>", "[URGENT] and the fax", tagless),
+        _posted("Eve <eve@example.org>", "Lunch on Friday", tagless),
+        _posted("Ann <ANN@example.org>", "[URGENT] and the fax", tagless),
         _posted("Dee <dee@example.org>", "[IT-Support] Mail is slow", tagged),
         _posted("Cid <cid@example.org>", "[IT-Support] Wiki is down", tagged),
+        _posted("Dee <dee@example.org>", "Printer again", tagged),  # (the list dropped it)
+        _posted("Cid <cid@example.org>", "[IT-Support] Fax", tagged),
     ]
     if batched:
         receive(db, config, *posts)
@@ -591,11 +594,14 @@ def test_a_list_s_tag_is_learnt_from_two_senders_not_from_one_sender_twice(
         [
             "[URGENT] printer down",
             "[URGENT] scanner down too",
+            "Lunch on Friday",
             "[URGENT] and the fax",
             "[IT-Support] VPN drops",
             "[IT-Support] VPN drops again",
             "Mail is slow",
             "Wiki is down",
+            "Printer again",
+            "[IT-Support] Fax",
         ]
     )
     with db.read() as session:
