@@ -20,14 +20,16 @@ from helpdesk_tui.safe_text import clean
 
 PLACEHOLDERS: dict[str, str] = {
     "requester.name": "the requester's name (their address when they gave no name)",
-    "requester.first_name": "the first word of the requester's name",
+    "requester.first_name": (
+        "the requester's first name (also of Last, First; their address when they gave no name)"
+    ),
     "requester.email": "the requester's email address",
     "ticket.number": "the ticket's number, without #",
     "ticket.subject": "the ticket's subject",
     "ticket.status": "the ticket's status",
     "ticket.priority": "the ticket's priority",
     "agent.name": "your name",
-    "agent.first_name": "the first word of your name",
+    "agent.first_name": "your first name",
     "agent.email": "your email address",
     "desk.name": "the desk's name (setting desk_name)",
 }
@@ -82,9 +84,19 @@ def render(body: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(value, clean(body))
 
 
-def first_word(name: str) -> str:
+_NOT_FIRST_NAMES = frozenset({"inc", "ltd", "llc", "gmbh", "ag", "jr", "sr", "ii", "iii", "phd"})
+"""What follows a comma in a name without being a first name: "Acme, Inc.", "King, Jr."."""
+
+
+def first_name(name: str) -> str:
+    """The first name in ``name`` as people and mail clients write it: its first word, or
+    the first word after the comma of "Last, First" (Outlook's way); "" for no name."""
+    last, comma, rest = name.partition(",")
+    after = rest.split()
+    if comma and last.strip() and after and after[0].strip(".").lower() not in _NOT_FIRST_NAMES:
+        return after[0].rstrip(",")
     words = name.split()
-    return words[0] if words else ""
+    return words[0].rstrip(",") if words else ""
 
 
 def parse_name(value: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import macros
-from helpdesk_tui.desk.canned import PLACEHOLDERS, check_body, first_word, parse_name, render
+from helpdesk_tui.desk.canned import PLACEHOLDERS, check_body, first_name, parse_name, render
 from helpdesk_tui.desk.canned_reads import (
     CannedMatch,
     CannedReads,
@@ -55,17 +55,18 @@ def placeholder_values(
     requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
     agent = session.get(Agent, agent_id) if agent_id is not None else None
     requester_name = (requester.name or requester.email or "") if requester else ""
+    requester_first = first_name(requester.name or "") if requester else ""
     agent_name = (agent.name or agent.login) if agent else ""
     return {
         "requester.name": requester_name,
-        "requester.first_name": first_word(requester.name or "") if requester else "",
+        "requester.first_name": requester_first or requester_name,
         "requester.email": (requester.email or "") if requester else "",
         "ticket.number": str(ticket.number),
         "ticket.subject": ticket.subject,
         "ticket.status": ticket.status.replace("_", " "),
         "ticket.priority": ticket.priority,
         "agent.name": agent_name,
-        "agent.first_name": first_word(agent_name),
+        "agent.first_name": first_name(agent_name),
         "agent.email": (agent.email or "") if agent else "",
         "desk.name": desk_name,
     }

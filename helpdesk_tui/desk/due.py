@@ -23,17 +23,27 @@ class DueLevel(StrEnum):
 
 
 def due_level(
-    start: datetime, due: datetime | None, now: datetime, warn_percent: int = DEFAULT_WARN_PERCENT
+    start: datetime,
+    due: datetime | None,
+    now: datetime,
+    warn_percent: int = DEFAULT_WARN_PERCENT,
+    *,
+    alert_at: datetime | None = None,
 ) -> DueLevel:
-    """The level of a deadline running since ``start``, by the share of wall time elapsed.
+    """The level of a deadline running since ``start``.
 
-    (The exact business-time warning instant is :attr:`Clock.warn_at`; a list shows this
-    cheaper measure, which needs no history.)
+    With ``alert_at``, the ticket's next SLA alert (``sla_alert_at``: the warning time its
+    policy sets, in business time, while that warning is to come; the breach once it was
+    given), the deadline is nearly due exactly when the alerts say so: from the warning time
+    on. Without it, by the share of wall time elapsed (``warn_percent``).
     """
     if due is None:
         return DueLevel.NONE
     if now >= due:
         return DueLevel.OVERDUE
+    if alert_at is not None:
+        # Owed (its time has come) or given (the next alert is the breach): nearly due.
+        return DueLevel.WARNING if alert_at <= now or alert_at >= due else DueLevel.OK
     if due > start and (now - start) / (due - start) * 100 >= warn_percent:
         return DueLevel.WARNING
     return DueLevel.OK

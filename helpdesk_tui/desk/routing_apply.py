@@ -27,6 +27,7 @@ from helpdesk_tui.desk.assignment import Assigned, auto_assign
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.inbound import ACK_KIND
 from helpdesk_tui.desk.intake import is_noreply
+from helpdesk_tui.desk.outbox_rows import thread_headers
 from helpdesk_tui.desk.routing import (
     Actions,
     Arrival,
@@ -189,7 +190,19 @@ def _send_canned(
         body=f"Canned reply {name!r} sent to {address}:\n\n{body}",
         channel=Channel.EMAIL,
     )
-    outbox.queue_mail(session, ticket, kind=ACK_KIND, to=[address], subject=subject, body=body)
+    # An answer to the customer's mail: it threads under it in her client, as the
+    # acknowledgement and every reply do (the system note above is not part of her thread).
+    in_reply_to, references = thread_headers(session, ticket.id)
+    outbox.queue_mail(
+        session,
+        ticket,
+        kind=ACK_KIND,
+        to=[address],
+        subject=subject,
+        body=body,
+        in_reply_to=in_reply_to,
+        references=references,
+    )
     history.record(session, actor, ticket, "canned_reply", new=f"{name} to {address}")
     return None
 

@@ -521,6 +521,13 @@ def _summarize(
 
 
 def _escalate(session: Session, ticket: Ticket, reason: Reason) -> None:
+    """One tier up to the team that works it; past the last tier a team works, no move: the
+    alert stands on its own (a "tier 3" nobody works, and an "escalated" mail to the team
+    that holds the ticket already, would change nothing but the number)."""
+    from helpdesk_tui.desk import tiers  # (the tiers' table: only a move between tiers)
+
+    if tiers.team_of_tier(session, ticket.tier + 1) is None:
+        return
     savepoint = session.begin_nested()
     try:
         fields.escalate(session, SLA_ACTOR, ticket.number, reason=reason)

@@ -41,6 +41,9 @@ class TicketRow:
     reply_started_at: datetime | None = None
     sla_due_at: datetime | None = None
     """The earliest pending target (the database's ``sla_due_at``: the queue's SLA order)."""
+    sla_alert_at: datetime | None = None
+    """When the ticket's next SLA alert is due (its policy's warning time, or the breach once
+    warned): where the queue's SLA badge turns to a warning, as the alert mail goes."""
 
     @property
     def next_due(self) -> datetime | None:

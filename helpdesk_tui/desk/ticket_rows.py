@@ -41,6 +41,7 @@ _FIELDS_AFTER = (
     Ticket.reply_due_at,
     Ticket.reply_started_at,
     Ticket.sla_due_at,
+    Ticket.sla_alert_at,
 )
 """And after them."""
 

@@ -126,3 +126,28 @@ def test_texts_are_stored_and_rendered_without_escape_sequences(
     assert saved.body == "Hi there\n\tbye [b]x[/b]"
     assert render("a\x1b]52;c;QUFB\x07b {{desk.name}}", {"desk.name": "D"}) == "ab D"
     assert bob.canned_render(saved.id, number, desk_name="D") == saved.body
+
+
+def test_first_names_of_requesters_as_mail_gives_them(db: Database, agent_bob: Actor) -> None:
+    """Real mail often has no display name, or Outlook's "Last, First": a greeting with
+    ``{{requester.first_name}}`` never reads "Hi ," or "Hi Miller,,"."""
+    bob = Desk(db, agent_bob)
+    canned = bob.canned_save("Greet", "Hi {{requester.first_name}},")
+    numbers = []
+    for name, email in (
+        ("", "zoe@example.org"),
+        ("Miller, Zoe Ann", "zm@example.org"),
+        ("Ann Smith", "as@example.org"),
+        ("Acme, Inc.", "acme@example.org"),
+    ):
+        with db.write() as s:
+            ticket = create_ticket(
+                s, MAIL, subject="s", body="b", requester_email=email, requester_name=name
+            )
+            numbers.append(ticket.number)
+    assert [bob.canned_render(canned.id, n, desk_name="D") for n in numbers] == [
+        "Hi zoe@example.org,",
+        "Hi Zoe,",
+        "Hi Ann,",
+        "Hi Acme,",
+    ]

@@ -284,7 +284,8 @@ def test_mail_intake_carries_out_every_action_and_the_history_names_the_rule(
     with db.write() as s:
         ensure_team(s, "Billing")
     config = _config(tmp_path, ALL_ACTIONS)
-    number = _ingest(db, config, email(sender="Ann <ann@acme.com>", subject="Invoice wrong"))
+    raw = email(sender="Ann <ann@acme.com>", subject="Invoice wrong", message_id="<inv@acme.com>")
+    number = _ingest(db, config, raw)
     with db.read() as s:
         ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
         detail = ticket_detail(s, number)
@@ -320,6 +321,9 @@ def test_mail_intake_carries_out_every_action_and_the_history_names_the_rule(
     assert canned[0].body == (
         f"Hello Ann, Desk Support has your question about Invoice wrong as #{number}."
     )
+    # An answer to her mail: her client shows it under the mail she sent, as the
+    # acknowledgement and every reply are.
+    assert (canned[0].in_reply_to, canned[0].references) == ("<inv@acme.com>", "<inv@acme.com>")
 
 
 def test_mail_that_matches_no_rule_stays_as_it_came(

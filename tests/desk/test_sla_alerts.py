@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from helpdesk_tui.desk import fields, leases, outbox, sla_alerts
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.agents import add_agent
+from helpdesk_tui.desk.agents import add_agent, ensure_team
 from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE, MailReads
@@ -117,6 +117,8 @@ def test_a_desk_whose_alerts_never_ran_does_not_announce_old_breaches_one_by_one
     with db.write() as session:
         bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
         bob.email = "bob@example.com"
+        ensure_team(session, "Network")
+    Desk(db, admin).sla_set_team_tier("Network", 2)  # where a breach escalates to
     months = _new(db, admin, datetime(2026, 9, 1, 9, 0, tzinfo=UTC), "Old and forgotten")
     recent = _new(db, admin, datetime(2026, 12, 4, 10, 0, tzinfo=UTC), "Printer jammed")
     done = sla_alerts.run_pass(db, NOW, auto_escalate=AutoEscalate.BREACH)
@@ -298,6 +300,31 @@ def test_a_breach_can_escalate_to_the_next_tiers_team(
     ]
     history = [e.text for e in Desk(db, admin).ticket_show(late).events]
     assert "sla: escalated from tier 1 (Support) to tier 2 (Network), auto at breach" in history
+
+
+def test_a_breach_never_escalates_past_the_last_tier_a_team_works(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """A desk of two tiers: a breach at tier 2 is an alert, not a move to a "tier 3" nobody
+    works, with an "escalated" mail to the team that already holds the ticket."""
+    desk = Desk(db, admin)
+    with db.write() as session:
+        add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
+    desk.sla_set_team_tier("Support", 1)
+    desk.sla_set_team_tier("Network", 2)
+    late = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Payroll failed")
+    desk.ticket_escalate(late)  # by hand, to tier 2: Network
+    alerts = sla_alerts.check(db, NOW, auto_escalate=AutoEscalate.BREACH)
+    with db.read() as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == late)).one()
+        moves = session.exec(
+            select(Event.field, Event.new_value).where(
+                Event.ticket_number == late, Event.kind == "escalated"
+            )
+        ).all()
+        mails = session.exec(select(Outbox.kind).where(Outbox.kind == "escalation")).all()
+    assert {(a.number, a.level) for a in alerts} == {(late, "breach")}
+    assert (ticket.tier, moves, len(mails)) == (2, [("manual", "tier 2, Network")], 1)
 
 
 def test_automatic_escalation_at_the_warning(db: Database, admin: Actor, agent_bob: Actor) -> None:

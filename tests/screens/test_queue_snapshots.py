@@ -80,6 +80,7 @@ def long_desk(desk_data: DeskData) -> DeskData:
             pinned = session.get(Ticket, ticket.id)
             assert pinned is not None
             pinned.response_due_at = pinned.reply_due_at = FROZEN_NOW + timedelta(minutes=due)
+            pinned.sla_alert_at = None  # (no alert time of the policy's: the badge's share)
     with db.write() as session:
         numbers = session.exec(select(Ticket.number).order_by(Ticket.number.desc())).all()[:3]
         presence.heartbeat(

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queue import first_page
 from helpdesk_tui.desk.queue_values import OnTicket
 from helpdesk_tui.desk.tickets import create_ticket
@@ -76,6 +78,27 @@ def test_compact_cells_say_late_in_the_error_colour(db: Database, admin: Actor) 
     assert str(cells["badge"]) == "late" and cells["badge"].style == STYLES.late
     assert str(cells["mark"]) == "!" and cells["mark"].style == STYLES.urgent
     assert str(cells["state"]) == "new" and str(cells["who"]) == ""
+
+
+def test_the_sla_badge_warns_when_the_policys_alert_does(db: Database, admin: Actor) -> None:
+    """A policy warning at 50%: the badge turns at its warning time, when the alert mail
+    goes, not at the table's share of wall time (60% here, 75 by default)."""
+    Desk(db, admin).sla_set_policy(
+        "std", priority="normal", first_response="20m", next_response="20m", resolution="8h",
+        warn_percent=50,
+    )  # fmt: skip
+    with time_machine.travel(NOW - timedelta(minutes=11), tick=False), db.write() as s:
+        create_ticket(s, admin, subject="Printer", body="x", requester_email="a@example.com")
+    with db.read() as s:
+        query = next(view for view in builtin_views("ada") if view.title == "All open").query
+        (row,) = first_page(s, query, 10).rows
+    early = row_cells(row, (), NOW - timedelta(minutes=2), STYLES)["badge"]
+    cells = row_cells(row, (), NOW, STYLES)  # 11 of 20 minutes: past the policy's 50%
+    assert (early.style, str(cells["badge"]), cells["badge"].style) == (
+        STYLES.due_ok,
+        "9m",
+        STYLES.due_warning,
+    )
 
 
 async def test_row_styles_are_the_themes_colours_and_follow_a_theme_change() -> None:
