@@ -487,12 +487,12 @@ class Writer:
                 "was not added to it.",
             )
         self._after_customer_message(item, decision, ticket)
-        self._route(ticket, Trigger.NEW, item, decision)
-        acknowledged = self._acknowledge(ticket, item, decision, author)
+        no_ack = self._acknowledge(ticket, item, decision, author)
+        self._route(ticket, Trigger.NEW, item, decision, no_ack=no_ack)
         if item.automatic:
             self._pending.automatic.append(ticket.number)
         self._processed(item, Outcome.TICKET, ticket, message, raw_id, seen)
-        return IngestResult(Outcome.TICKET, ticket.number, acknowledged=acknowledged)
+        return IngestResult(Outcome.TICKET, ticket.number, acknowledged=no_ack is None)
 
     def _follow_up(
         self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
@@ -543,9 +543,9 @@ class Writer:
                 ref = self.rows.lock_ticket(ticket.id)
                 assert ref is not None
                 author = ContactRef(contact.id, decision.requester, contact.name)
-                acknowledged = self._acknowledge(ref, item, decision, author)
+                no_ack = self._acknowledge(ref, item, decision, author)
                 return IngestResult(
-                    Outcome.TICKET, earlier.number, duplicate=True, acknowledged=acknowledged
+                    Outcome.TICKET, earlier.number, duplicate=True, acknowledged=no_ack is None
                 )
         return IngestResult(Outcome.TICKET, earlier.number, duplicate=True)
 
@@ -633,10 +633,10 @@ class Writer:
         assert ref is not None
         self._note_forward(ref, decision, "the message is the original sender's")
         self._after_customer_message(item, decision, ref)
-        self._route(ref, Trigger.NEW, item, decision)
-        acknowledged = self._acknowledge(ref, item, decision, author)
+        no_ack = self._acknowledge(ref, item, decision, author)
+        self._route(ref, Trigger.NEW, item, decision, no_ack=no_ack)
         self._processed(item, Outcome.FOLLOW_UP, ref, None, raw_id, seen, message_id=message_id)
-        return IngestResult(Outcome.FOLLOW_UP, ticket.number, acknowledged=acknowledged)
+        return IngestResult(Outcome.FOLLOW_UP, ticket.number, acknowledged=no_ack is None)
 
     def _machine_note(
         self, item: Inbound, decision: Decision, email: EmailMeta, raw_id: int, seen: bool
@@ -738,7 +738,8 @@ class Writer:
         self.rows.event(MAIL, ticket, "reply", f"sent outside the desk, from {sender}")
         self.rows.event(MAIL, ticket, "status", Status.WAITING, field="status", old=old)
         self._after_customer_message(item, decision, ticket)
-        self._route(ticket, Trigger.NEW, item, decision)
+        answered = "the customer has an answer already (sent outside the desk)"
+        self._route(ticket, Trigger.NEW, item, decision, no_ack=answered)
         self._processed(item, Outcome.TICKET, ticket, message, raw_id, seen)
         return IngestResult(Outcome.TICKET, ticket.number)
 
@@ -829,9 +830,17 @@ class Writer:
         )
 
     def _route(
-        self, ticket: AnyTicket, trigger: Trigger, item: Inbound, decision: Decision
+        self,
+        ticket: AnyTicket,
+        trigger: Trigger,
+        item: Inbound,
+        decision: Decision,
+        *,
+        no_ack: str | None = None,
     ) -> None:
-        """Routing runs at :meth:`flush`, once the ticket's rows are written."""
+        """Routing runs at :meth:`flush`, once the ticket's rows are written. A new
+        ticket's arrival carries its acknowledgement's decision (``no_ack``: why none was
+        queued), which a rule's canned reply follows: it takes the acknowledgement's place."""
         if self.config.router is not None:
             sender = decision.requester or item.from_address
             arrival = Arrival(
@@ -842,6 +851,8 @@ class Writer:
                 item.body,
                 sender,
                 arrived_subject=item.email.subject or "",
+                acknowledged=no_ack is None if trigger is Trigger.NEW else None,
+                no_ack=no_ack if trigger is Trigger.NEW else None,
             )
             self._arrivals.append((ticket, arrival))  # its ticket id is known at the flush
 
@@ -859,7 +870,8 @@ class Writer:
         item: Inbound,
         decision: Decision,
         author: ContactRef | None,
-    ) -> bool:
+    ) -> str | None:
+        """Queue the new ticket's acknowledgement; why none went (None: it is queued)."""
         address = decision.acknowledge
         config, lookups = self.config, self.lookups
         if address is not None and lookups.acks[address] >= config.ack_limit_per_hour:
@@ -867,7 +879,7 @@ class Writer:
             address = None
         if address is None:
             log.info("no acknowledgement for #%s: %s", ticket.number, decision.no_ack)
-            return False
+            return decision.no_ack or "no address"
         values = {
             "number": ticket.number,
             "subject": base_subject(ticket.subject),
@@ -886,7 +898,7 @@ class Writer:
         )
         self._pending.acks.append({"address": address, "created_at": self.now})
         lookups.remember(lookups.acks, address, lookups.acks[address] + 1)
-        return True
+        return None
 
     def _with_articles(self, text: str, ticket: AnyTicket, item: Inbound) -> str:
         """The acknowledgement ``text`` followed by the published public articles that match

@@ -120,6 +120,12 @@ class Arrival:
     sender: str | None
     arrived_subject: str = ""
     """The subject as the mail arrived (:attr:`Facts.arrived_subject`)."""
+    acknowledged: bool | None = None
+    """Whether mail intake queued this new ticket's acknowledgement (None: no intake
+    decided it, as for an agent's new ticket). A rule's canned reply takes the queued
+    acknowledgement's place, and goes only where it would have: one automatic answer."""
+    no_ack: str | None = None
+    """Why intake queued no acknowledgement (``acknowledged`` False)."""
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from helpdesk_tui.desk.thread import reply_address
 from helpdesk_tui.desk.ticket_record import TicketState
 from helpdesk_tui.desk.tickets import add_message
 from helpdesk_tui.storage.db_errors import Failure, failure_of
+from helpdesk_tui.storage.enums import OutboxStatus
 from helpdesk_tui.storage.models import (
     Agent,
     Channel,
@@ -54,6 +55,7 @@ from helpdesk_tui.storage.models import (
     Message,
     MessageKind,
     Organization,
+    Outbox,
     Status,
     Team,
     Ticket,
@@ -170,13 +172,53 @@ def canned_text(
     return template.subject.format_map(values), template.body.format_map(values)
 
 
+@dataclass
+class _Answer:
+    """The one automatic answer a new ticket gets: the acknowledgement mail intake queued,
+    or a rule's canned reply in its place, which goes only where the acknowledgement would
+    have (not to machine mail, a no-reply or bounced address, past the hourly limit) and as
+    it would have (threaded, Auto-Submitted)."""
+
+    acknowledged: bool | None
+    """Intake queued the acknowledgement (None: no intake decided, as for an agent's ticket)."""
+    no_ack: str | None
+    sent: str | None = None
+    """The canned reply that answered, once one has."""
+
+
+def _queued_ack(session: Session, ticket: Ticket) -> Outbox | None:
+    return session.exec(
+        select(Outbox)
+        .where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.kind == ACK_KIND,
+            Outbox.status == OutboxStatus.QUEUED,
+        )
+        .order_by(col(Outbox.id).desc())
+    ).first()
+
+
 def _send_canned(
-    session: Session, actor: Actor, rules: Rules, name: str, ticket: Ticket, desk: str
+    session: Session,
+    actor: Actor,
+    rules: Rules,
+    name: str,
+    ticket: Ticket,
+    desk: str,
+    answer: _Answer,
 ) -> str | None:
-    """Queue canned reply ``name`` to the ticket's customer; why not, when it cannot go."""
+    """Queue canned reply ``name`` to the ticket's customer, in the place of its queued
+    acknowledgement when it has one; why not, when it cannot go."""
     address = reply_address(session, ticket)
     if address is None or is_noreply(address):
         return f"canned reply {name!r} not sent: no address a person reads"
+    if answer.sent is not None:
+        return f"canned reply {name!r} not sent: canned reply {answer.sent!r} answered already"
+    if answer.acknowledged is False:
+        return f"canned reply {name!r} not sent: no acknowledgement ({answer.no_ack})"
+    ack = _queued_ack(session, ticket) if answer.acknowledged else None
+    if ack is not None:
+        address = ack.to_addresses
     contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
     subject, body = canned_text(
         rules, name, ticket, to_name=(contact.name if contact else "") or address, desk=desk
@@ -190,6 +232,12 @@ def _send_canned(
         body=f"Canned reply {name!r} sent to {address}:\n\n{body}",
         channel=Channel.EMAIL,
     )
+    answer.sent = name
+    if ack is not None:  # the acknowledgement's mail, to its address and threaded as it is
+        ack.subject, ack.body = subject, body
+        session.add(ack)
+        history.record(session, actor, ticket, "canned_reply", new=f"{name} to {address}")
+        return None
     # An answer to the customer's mail: it threads under it in her client, as the
     # acknowledgement and every reply do (the system note above is not part of her thread).
     in_reply_to, references = thread_headers(session, ticket.id)
@@ -207,7 +255,9 @@ def _send_canned(
     return None
 
 
-def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -> list[str]:
+def _apply(
+    session: Session, rules: Rules, rule: Rule, number: int, desk: str, answer: _Answer
+) -> list[str]:
     """Carry out one rule's actions; the problems, one line each."""
     actor = rule_actor(rule)
     act: Actions = rule.actions
@@ -233,7 +283,7 @@ def _apply(session: Session, rules: Rules, rule: Rule, number: int, desk: str) -
     ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
     session.refresh(ticket)  # what those changes wrote
     if act.canned_reply is not None:
-        problem = _send_canned(session, actor, rules, act.canned_reply, ticket, desk)
+        problem = _send_canned(session, actor, rules, act.canned_reply, ticket, desk, answer)
         if problem is not None:
             problems.append(f"rule {rule.name!r}: {problem}")
         session.flush()
@@ -261,6 +311,7 @@ def route(
         history.record(session, ROUTING, ticket, "routing_failed", new=str(error)[:1000])
         return Routed(number, (), (), problems=(str(error),))
     problems: list[str] = []
+    answer = _Answer(arrival.acknowledged, arrival.no_ack)
     for rule in outcome.matches:
         history.record(
             session,
@@ -269,7 +320,7 @@ def route(
             "routed",
             new=f"by rule {rule.name!r} (set {rule.set_name!r})",
         )
-        problems += _apply(session, rules, rule, number, desk)
+        problems += _apply(session, rules, rule, number, desk, answer)
     for problem in problems:
         history.record(session, ROUTING, ticket, "routing_failed", new=problem[:1000])
     assigned, not_assigned = _auto_assign(session, rules, ticket, now)

@@ -324,6 +324,36 @@ def test_mail_intake_carries_out_every_action_and_the_history_names_the_rule(
     # An answer to her mail: her client shows it under the mail she sent, as the
     # acknowledgement and every reply are.
     assert (canned[0].in_reply_to, canned[0].references) == ("<inv@acme.com>", "<inv@acme.com>")
+    # It is her acknowledgement: one automatic answer, not the desk's standard one beside it.
+    assert [(m.kind, m.to_addresses) for m in mail] == [("ack", "ann@acme.com")]
+
+
+def test_a_canned_reply_goes_only_where_the_acknowledgement_would(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    """Past the hourly limit of automatic answers to an address, neither goes."""
+    with db.write() as s:
+        ensure_team(s, "Billing")
+    path = tmp_path / "rules.toml"
+    path.write_text(ALL_ACTIONS.replace(', assignee = "bob"', ""), encoding="utf-8")
+    config = IngestConfig.from_options(
+        IntakeOptions(mail_settings(ack_limit_per_hour=1), "Desk Support", rules_file=path)
+    )
+    sender = "Ann <ann@acme.com>"
+    first = _ingest(db, config, email(sender=sender, subject="Invoice 1", message_id="<i1@a>"))
+    second = _ingest(db, config, email(sender=sender, subject="Invoice 2", message_id="<i2@a>"))
+    with db.read() as s:
+        mail = s.exec(select(Outbox.subject).order_by(col(Outbox.id))).all()
+        failed = s.exec(
+            select(Event.new_value).where(
+                Event.ticket_number == second, Event.kind == "routing_failed"
+            )
+        ).all()
+    assert mail == [f"About your invoice (#{first})"]
+    assert failed == [
+        "rule 'invoices': canned reply 'billing-ack' not sent: no acknowledgement "
+        "(ann@acme.com had 1 this hour)"
+    ]
 
 
 def test_mail_that_matches_no_rule_stays_as_it_came(
