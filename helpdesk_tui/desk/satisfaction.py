@@ -44,9 +44,8 @@ from helpdesk_tui.desk.ticket_reads import Rating as Rating
 from helpdesk_tui.desk.ticket_reads import ticket_rating as ticket_rating
 from helpdesk_tui.desk.ticket_record import load_for_update, save
 from helpdesk_tui.desk.tickets import add_message
-from helpdesk_tui.desk.tiers import team_addresses
+from helpdesk_tui.desk.tiers import alert_recipients
 from helpdesk_tui.storage.core_tables import (
-    Agent,
     Contact,
     Outbox,
     SurveyOptOut,
@@ -57,7 +56,7 @@ from helpdesk_tui.storage.core_tables import (
     desk_setting as desk_setting_table,
 )
 from helpdesk_tui.storage.database import connection_of
-from helpdesk_tui.storage.enums import Channel, MessageKind, OutboxStatus, Role, utcnow
+from helpdesk_tui.storage.enums import Channel, MessageKind, OutboxStatus, utcnow
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -113,26 +112,9 @@ def follow_up_done(
 
 
 def concern_recipients(reader: Reader, ticket: TicketState) -> list[str]:
-    """Who a rating that needs follow-up is mailed to: the ticket's assignee (active, with
-    an address); unassigned, its team's supervisors (and admins); without a team, the
-    desk's — as the alert line shows it to the assignee, else to every supervisor."""
-    conn = connection_of(reader)
-    if ticket.assignee_id is not None:
-        address = conn.execute(
-            select(Agent.email).where(Agent.id == ticket.assignee_id, Agent.active)
-        ).scalar()
-        if address:
-            return [address]
-    if ticket.team_id is not None:
-        return team_addresses(conn, ticket.team_id, supervisors_only=True)
-    found = conn.execute(
-        select(Agent.email).where(
-            Agent.active,
-            Agent.email.is_not(None),
-            Agent.role.in_([Role.SUPERVISOR, Role.ADMIN]),
-        )
-    ).scalars()
-    return sorted({address for address in found if address})
+    """Who a rating that needs follow-up is mailed to: as every alert to agents
+    (:func:`~.tiers.alert_recipients`)."""
+    return alert_recipients(reader, ticket.assignee_id, ticket.team_id)
 
 
 def _mail_concern(reader: Reader, ticket: TicketState, reason: str, now: datetime) -> None:

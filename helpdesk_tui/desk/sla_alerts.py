@@ -19,7 +19,7 @@ never ran, must not mail its agents one mail per breach at its first pass. The b
 among them (tickets still running and still breached) are announced once, as one summary —
 "12 tickets breached while SLA alerts were not running (since …)" — an event on no ticket
 per agent whose tickets they are and one for supervisors (the terminal's alert line), and
-one mail per agent and team supervisor (:func:`_summarize`). Each batch keeps its part of
+one mail per person its tickets' alerts go to (:func:`_summarize`). Each batch keeps its part of
 the summary in its own transaction, beside its notices (``PENDING``); the summary says what
 every batch kept, and a pass that failed between batches leaves its part to the next pass's
 summary: a breach is never recorded as given and left unsaid. A late warning of a ticket not
@@ -54,7 +54,7 @@ from helpdesk_tui.desk.outbox import NO_SMTP_ALERT_MAIL, queue_mail, withdraw_al
 from helpdesk_tui.desk.outbox_rows import ALERT_STALE, SLA_ALERT_KIND
 from helpdesk_tui.desk.settings import desk_setting, set_desk_setting
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.models import Agent, Event, Ticket
+from helpdesk_tui.storage.models import Event, Ticket
 from helpdesk_tui.storage.sla_models import SlaNotice
 from helpdesk_tui.storage.survey_models import DeskSetting
 
@@ -418,22 +418,19 @@ def _check_batch(
 
 def _announce(session: Session, ticket: Ticket, alert: Alert, mails: bool = True) -> None:
     """The alert's event (the TUI notices it) and, while the desk sends mail, its mail to
-    the assignee and supervisors."""
+    whom alerts to agents go (:func:`~.tiers.alert_recipients`)."""
     what = "breached" if alert.level == "breach" else "nearly due"
     detail = f"{alert.clock} {what} (due {alert.due_at:%Y-%m-%d %H:%M} UTC)"
     history.record(session, SLA_ACTOR, ticket, ALERT_EVENTS[alert.level], new=detail)
     if not mails:
         return
-    to = set(tiers.team_addresses(session, ticket.team_id, supervisors_only=True))
-    assignee = session.get(Agent, ticket.assignee_id) if ticket.assignee_id else None
-    if assignee is not None and assignee.email and assignee.active:
-        to.add(assignee.email)
+    to = tiers.alert_recipients(session, ticket.assignee_id, ticket.team_id)
     if to:
         queue_mail(
             session,
             ticket,
             kind=SLA_ALERT_KIND,
-            to=sorted(to),
+            to=to,
             subject=f"[#{ticket.number}] SLA {what}: {alert.clock}",
             body=f'#{ticket.number} "{ticket.subject}": {detail}.\n',
         )
@@ -456,7 +453,9 @@ def _summarize(
 ) -> None:
     """The breaches owed longer than :data:`STALE` said once: an event for supervisors (the
     desk's), one per assignee (theirs), and while the desk sends mail one mail per address —
-    an assignee's tickets, a team supervisor's team's — never one per breach.
+    each ticket in the mail of whom its alert goes to (:func:`~.tiers.alert_recipients`: an
+    assignee's tickets, a team supervisor's team's, the desk's supervisors' tickets nobody
+    holds) — never one per breach.
 
     "Since" is when the alerts stopped running: ``stopped``, the last pass before this one
     (:data:`LAST_PASS`). It said the earliest breach among them, which read as the time the
@@ -494,14 +493,13 @@ def _summarize(
     if not mails:
         return
     to: dict[str, dict[int, _Overdue]] = {}
-    agents = session.exec(select(Agent).where(col(Agent.id).in_(list(theirs)))).all()
-    for agent in agents:
-        if agent.email and agent.active and agent.id is not None:
-            to.setdefault(agent.email, {}).update((i.number, i) for i in theirs[agent.id])
-    for team_id in sorted({item.team_id for item in tickets if item.team_id is not None}):
-        team = [item for item in tickets if item.team_id == team_id]
-        for address in tiers.team_addresses(session, team_id, supervisors_only=True):
-            to.setdefault(address, {}).update((i.number, i) for i in team)
+    heard: dict[tuple[int | None, int | None], list[str]] = {}
+    for item in tickets:  # (each ticket's alert's people: tiers.alert_recipients)
+        whose = (item.assignee_id, item.team_id)
+        if whose not in heard:
+            heard[whose] = tiers.alert_recipients(session, *whose)
+        for address in heard[whose]:
+            to.setdefault(address, {})[item.number] = item
     for address, found in sorted(to.items()):
         items = sorted(found.values(), key=lambda o: o.number)
         lines = [

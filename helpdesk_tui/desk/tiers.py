@@ -59,6 +59,32 @@ def team_addresses(
     return sorted({address for address in found if address})
 
 
+def alert_recipients(reader: Reader, assignee_id: int | None, team_id: int | None) -> list[str]:
+    """Who the desk's machine mail to agents about one ticket goes to (an SLA warning or
+    breach, a rating that needs follow-up): the ticket's assignee (active, with an address)
+    and its team's supervisors (and admins); when none of them has an address (a ticket
+    nobody holds, in no team), the desk's supervisors and admins, as the terminal's alert
+    line shows every alert to them. The one rule, so no such mail reaches nobody."""
+    conn = connection_of(reader)
+    found = set(team_addresses(conn, team_id, supervisors_only=True))
+    if assignee_id is not None:
+        address = conn.execute(
+            select(Agent.email).where(Agent.id == assignee_id, Agent.active)
+        ).scalar()
+        if address:
+            found.add(address)
+    if not found:
+        everyone = conn.execute(
+            select(Agent.email).where(
+                Agent.active,
+                Agent.email.is_not(None),
+                Agent.role.in_([Role.SUPERVISOR, Role.ADMIN]),
+            )
+        ).scalars()
+        found = {address for address in everyone if address}
+    return sorted(found)
+
+
 def notify_tier_move(reader: Reader, ticket: TicketState, actor_name: str, move: TierMove) -> None:
     """Mail the team that now holds the ticket (queued in the same transaction as the move)."""
     to = team_addresses(reader, ticket.team_id)

@@ -75,6 +75,38 @@ def test_warning_and_breach_alert_once_each(db: Database, admin: Actor, agent_bo
     assert Desk(db, admin).sla_alerts_since(events[-1].id or 0)[-1].number == near
 
 
+def test_an_alert_on_a_ticket_nobody_holds_reaches_the_desks_supervisors(
+    db: Database, admin: Actor
+) -> None:
+    """Unassigned and in no team (no rule matched it): its alerts, one by one or said in a
+    summary, go to the desk's supervisors and admins, as every alert to agents does
+    (``tiers.alert_recipients``), where they went to nobody."""
+    _sender_runs(db)
+    with db.write() as session:
+        add_agent(session, admin, "sue", email="sue@example.com", role="supervisor")
+        add_agent(session, admin, "al", email="al@example.com")  # an agent: not his
+    created = datetime(2026, 12, 4, 11, 10, tzinfo=UTC)
+    with time_machine.travel(created, tick=False), db.write() as session:
+        number = create_ticket(
+            session, admin, subject="Nobody's", body="x", requester_email="x@y.test",
+            priority="urgent",
+        ).number  # fmt: skip
+    sla_alerts.check(db, NOW)
+    with db.read() as session:
+        mail = session.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
+    assert [(m.to_addresses, m.subject) for m in mail] == [
+        ("sue@example.com", f"[#{number}] SLA nearly due: first response")
+    ]
+    # Alerts owed for days are one summary: to her too.
+    _sender_runs(db, NOW + timedelta(days=3))
+    sla_alerts.check(db, NOW + timedelta(days=3))
+    with db.read() as session:
+        summary = session.exec(
+            select(Outbox.to_addresses).where(col(Outbox.ticket_id).is_(None))
+        ).all()
+    assert summary == ["sue@example.com"]
+
+
 def test_a_pass_looks_only_at_tickets_whose_next_alert_came(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
