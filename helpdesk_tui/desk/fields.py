@@ -358,7 +358,11 @@ def assign(
     unassign: bool = False,
     expected_version: int | None = None,
 ) -> TicketRecord:
-    """Assign to an agent and/or a team by name; ``unassign`` clears the agent."""
+    """Assign to an agent and/or a team by name; ``unassign`` clears the agent. A ticket
+    given to a team takes the lowest tier the team works when its own is below it
+    (:func:`~.tiers.tier_given_to`)."""
+    from helpdesk_tui.desk import tiers  # (the tiers' table: only a team that works one)
+
     if not (agent or team or unassign):
         raise InvalidValue("assign needs an agent, a team, or unassign")
     agent_id = find_agent(session, agent).id if agent else None
@@ -369,8 +373,9 @@ def assign(
             change.set("assignee_id", None, shown="assignee")
         elif agent_id is not None:
             change.set("assignee_id", agent_id, shown="assignee")
-        if team_id is not None:
+        if team_id is not None and team_id != change.ticket.team_id:
             change.set("team_id", team_id, shown="team")
+            change.set("tier", tiers.tier_given_to(session, team_id, change.ticket.tier))
     return change.ticket
 
 

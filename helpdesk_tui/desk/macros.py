@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session
 
-from helpdesk_tui.desk import history, thread
+from helpdesk_tui.desk import history, thread, tiers
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.canned import check_body, parse_name, render
 from helpdesk_tui.desk.canned_reads import MacroSpec as MacroSpec
@@ -119,6 +119,10 @@ def apply(
     if team is not None and ticket.team_id != team.id:
         _record(session, actor, ticket, "team", _team(session, ticket.team_id), team.name)
         ticket.team_id = team.id
+        tier = tiers.tier_given_to(session, team.id, ticket.tier)
+        if tier != ticket.tier:
+            _record(session, actor, ticket, "tier", ticket.tier, tier)
+            ticket.tier = tier
     apply_tags(session, actor, ticket, add=spec.tags_add, remove=spec.tags_remove, bump=False)
     session.add(ticket)
     return ticket

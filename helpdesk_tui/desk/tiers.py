@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.desk.outbox_rows import queue_mail
@@ -40,6 +40,20 @@ def team_of_tier(reader: Reader, tier: int) -> int | None:
         .scalar()
     )
     return int(found) if found is not None else None
+
+
+def tier_given_to(reader: Reader, team_id: int, tier: int) -> int:
+    """The tier a ticket at ``tier`` takes when it is given to the team ``team_id`` (by a
+    routing rule, an agent, a macro): the lowest tier that team works when the ticket's is
+    below it, where a ticket routed to a tier 2 team sat at tier 1 and its first breach
+    "escalated" it to tier 2 within the same team. A team working no tier changes nothing;
+    a ticket above the team's tier keeps its own."""
+    works = (
+        connection_of(reader)
+        .execute(select(func.min(TeamTier.tier)).where(TeamTier.team_id == team_id))
+        .scalar()
+    )
+    return max(tier, int(works)) if works is not None else tier
 
 
 def team_addresses(

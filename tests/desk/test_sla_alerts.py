@@ -359,6 +359,42 @@ def test_a_breach_never_escalates_past_the_last_tier_a_team_works(
     assert (ticket.tier, moves, len(mails)) == (2, [("manual", "tier 2, Network")], 1)
 
 
+def test_a_ticket_given_to_a_team_takes_the_tier_it_works(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """Given to Network (tier 2), a tier 1 ticket is at tier 2 (a "tier" event by whoever
+    gave it): its breach is the alert alone, where it "escalated" to tier 2 within Network
+    and mailed the team that held it. Above the team's tier, or to a team working none, the
+    tier stays."""
+    desk = Desk(db, admin)
+    with db.write() as session:
+        add_agent(session, admin, "nia", name="Nia", email="nia@example.com", teams=["Network"])
+        ensure_team(session, "Desk")
+    desk.sla_set_team_tier("Network", 2)
+    late = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Payroll failed")
+    other = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Wifi")
+    with db.write() as session:
+        fields.assign(session, admin, late, team="Network")
+        fields.set_tier(session, admin, other, 3)
+        fields.assign(session, admin, other, team="Network")
+    with db.write() as session:
+        fields.assign(session, admin, other, team="Desk")
+    alerts = sla_alerts.check(db, NOW, auto_escalate=AutoEscalate.BREACH)
+    with db.read() as session:
+        tiers = dict(session.exec(select(Ticket.number, Ticket.tier)).all())
+        tier_events = session.exec(
+            select(Event.actor, Event.old_value, Event.new_value).where(
+                Event.ticket_number == late, Event.kind == "tier"
+            )
+        ).all()
+        moves = session.exec(select(Event.id).where(Event.kind == "escalated")).all()
+        mails = session.exec(select(Outbox.id).where(Outbox.kind == "escalation")).all()
+    assert {(a.number, a.level) for a in alerts} >= {(late, "breach")}
+    assert (tiers[late], tiers[other]) == (2, 3)
+    assert tier_events == [("ada", "1", "2")]
+    assert (moves, mails) == ([], [])
+
+
 def test_automatic_escalation_at_the_warning(db: Database, admin: Actor, agent_bob: Actor) -> None:
     desk = Desk(db, admin)
     with db.write() as session:
