@@ -140,6 +140,10 @@ def add_customer_message(
             email=email,
         )
         follow_up.team_id = ticket.team_id
+        if ticket.team_id is not None:  # its team's tier, as any ticket given to a team
+            from helpdesk_tui.desk.tiers import tier_given_to
+
+            follow_up.tier = tier_given_to(conn, ticket.team_id, follow_up.tier)
         save(conn, follow_up)
         conn.execute(
             insert(ticket_link).values(

@@ -16,6 +16,7 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE, MailReads
 from helpdesk_tui.desk.mail_reads import sends_mail as sends
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
+from helpdesk_tui.desk.thread import add_customer_message
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Agent, Event, Outbox, Ticket
@@ -393,6 +394,12 @@ def test_a_ticket_given_to_a_team_takes_the_tier_it_works(
     assert (tiers[late], tiers[other]) == (2, 3)
     assert tier_events == [("ada", "1", "2")]
     assert (moves, mails) == ([], [])
+    # A customer writing again on a closed Network ticket starts a new one there: tier 2.
+    with db.write() as session:
+        fields.set_tier(session, admin, late, 1)
+        fields.set_status(session, admin, late, "closed")
+        again, _ = add_customer_message(session, admin, late, body="still down")
+    assert (again.number != late, again.tier) == (True, 2)
 
 
 def test_automatic_escalation_at_the_warning(db: Database, admin: Actor, agent_bob: Actor) -> None:
