@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.desk.kinds import RATED
 from helpdesk_tui.desk.reports import DONE, day_number, duration_step
+from helpdesk_tui.desk.sla import PAUSING
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.sla import Calendar
@@ -26,8 +27,40 @@ def minutes_between(start: datetime, end: datetime) -> int:
 
 
 def business_minutes(calendar: Calendar, start: datetime, end: datetime) -> int:
-    """Minutes of ``calendar``'s business time between two instants (as the SLA counts)."""
+    """Minutes of ``calendar``'s business time between two instants."""
     return int(calendar.between(start, end).total_seconds() // 60)
+
+
+class _OurTime:
+    """The business time a ticket was ours to work, as the SLA clocks count it: the
+    calendar's hours while its status is not one that pauses them (``sla.PAUSING``: waiting
+    on the customer, resolved, closed). A report's business minutes are this, so they
+    compare with the SLA's; its wall-clock minutes are the elapsed time."""
+
+    def __init__(self, calendar: Calendar | None, start: datetime) -> None:
+        self.calendar = calendar
+        self.running: datetime | None = start
+        self.used = timedelta()
+
+    def restart(self, start: datetime) -> None:
+        self.running, self.used = start, timedelta()
+
+    def status(self, status: str | None, at: datetime) -> None:
+        if self.calendar is None:
+            return
+        if status in PAUSING and self.running is not None:
+            self.used += self.calendar.between(self.running, at)
+            self.running = None
+        elif status not in PAUSING and self.running is None:
+            self.running = at
+
+    def minutes_at(self, at: datetime) -> int | None:
+        if self.calendar is None:
+            return None
+        used = self.used
+        if self.running is not None:
+            used += self.calendar.between(self.running, at)
+        return int(used.total_seconds() // 60)
 
 
 # ---------------------------------------------------------------------------------------
@@ -104,7 +137,9 @@ class TicketFigures:
     rated_day: int | None
     sla_due_at: datetime | None
     response_bmins: int | None = None
-    """Business minutes (the ticket's SLA calendar) to the first response / resolution."""
+    """Business minutes (the ticket's SLA calendar) to the first response / resolution,
+    without the time the SLA clocks pause (waiting on the customer, resolved before a
+    reopening): our time, comparable with the SLA targets (:class:`_OurTime`)."""
     resolution_bmins: int | None = None
 
 
@@ -129,9 +164,12 @@ def ticket_figures(
     resolved: tuple[datetime, int | None] | None = None
     reopens = 0
     rating: tuple[int, datetime] | None = None
+    ours = _OurTime(calendar, created)
+    response_bmins = resolution_bmins = None
     for event in events:
         if event.kind == "created":
             created = event.at
+            ours.restart(created)
         elif event.field == "assignee":
             assignee = agent_ids.get(event.new) if event.new else None
         elif (move := TierMove.from_event(event.kind, event.field, event.old, event.new)) and (
@@ -140,10 +178,13 @@ def ticket_figures(
             assignee = None  # a move to another team's tier leaves the ticket unassigned
         elif event.kind == "reply" and event.agent_id is not None and first_reply is None:
             first_reply = (event.at, event.agent_id)
+            response_bmins = ours.minutes_at(event.at)
         elif event.field == "status":
+            ours.status(event.new, event.at)
             was_done, is_done = event.old in DONE, event.new in DONE
             if is_done and not was_done:
                 resolved = (event.at, assignee if assignee is not None else event.agent_id)
+                resolution_bmins = ours.minutes_at(event.at)
             elif was_done and not is_done:
                 reopens += 1
                 resolved = None
@@ -178,10 +219,8 @@ def ticket_figures(
         rating=rating[0] if rating else None,
         rated_day=day_number(rating[1]) if rating else None,
         sla_due_at=now.sla_due_at,
-        response_bmins=duration_step(business_minutes(calendar, created, first_reply[0]))
-        if first_reply and calendar
-        else None,
-        resolution_bmins=duration_step(business_minutes(calendar, created, resolved[0]))
-        if resolved and calendar
+        response_bmins=duration_step(response_bmins) if response_bmins is not None else None,
+        resolution_bmins=duration_step(resolution_bmins)
+        if resolved and resolution_bmins is not None
         else None,
     )
