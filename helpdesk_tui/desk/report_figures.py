@@ -130,6 +130,8 @@ class TicketFigures:
     responder_id: int | None
     response_met: int | None
     resolved_day: int | None
+    """The day of the last resolution: of a ticket reopened since and open again too (its
+    ``resolution_mins`` None), for the reopen rate (``reports.UNDONE``)."""
     resolution_mins: int | None
     resolution_met: int | None
     reopens: int
@@ -162,6 +164,7 @@ def ticket_figures(
     assignee = None
     first_reply: tuple[datetime, int] | None = None
     resolved: tuple[datetime, int | None] | None = None
+    last_done: datetime | None = None
     reopens = 0
     rating: tuple[int, datetime] | None = None
     ours = _OurTime(calendar, created)
@@ -184,6 +187,7 @@ def ticket_figures(
             was_done, is_done = event.old in DONE, event.new in DONE
             if is_done and not was_done:
                 resolved = (event.at, assignee if assignee is not None else event.agent_id)
+                last_done = event.at
                 resolution_bmins = ours.minutes_at(event.at)
             elif was_done and not is_done:
                 reopens += 1
@@ -192,6 +196,9 @@ def ticket_figures(
             rating = (int(event.new), event.at)
     if now.merged or now.status not in DONE:
         resolved = None
+    # Resolved, then reopened and open again: the day of the resolution undone, with no
+    # resolution figures (the reopen rate counts it in that day's range at once).
+    undone = last_done if resolved is None and reopens and not now.merged else None
     handler = resolved[1] if resolved else now.assignee_id
     return TicketFigures(
         number=now.number,
@@ -212,7 +219,9 @@ def ticket_figures(
         else None,
         responder_id=first_reply[1] if first_reply else None,
         response_met=sla_met(now.response_due_at, first_reply[0] if first_reply else None),
-        resolved_day=day_number(resolved[0]) if resolved else None,
+        resolved_day=day_number(resolved[0])
+        if resolved
+        else (day_number(undone) if undone else None),
         resolution_mins=duration_step(minutes_between(created, resolved[0])) if resolved else None,
         resolution_met=sla_met(now.resolution_due_at, resolved[0] if resolved else None),
         reopens=reopens,
