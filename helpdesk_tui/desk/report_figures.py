@@ -26,11 +26,6 @@ def minutes_between(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds() // 60))
 
 
-def business_minutes(calendar: Calendar, start: datetime, end: datetime) -> int:
-    """Minutes of ``calendar``'s business time between two instants."""
-    return int(calendar.between(start, end).total_seconds() // 60)
-
-
 class _OurTime:
     """The business time a ticket was ours to work, as the SLA clocks count it: the
     calendar's hours while its status is not one that pauses them (``sla.PAUSING``: waiting
