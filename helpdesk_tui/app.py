@@ -418,8 +418,10 @@ class HelpdeskApp(App[None]):
         self.desk.on_agent_seen = self._agent_seen
         self.mail_link.start()
         self.run_worker(self._remember_names, thread=True, group="names", exit_on_error=False)
+        self._name_desk()
         self._on_shift()
         self.set_interval(SHIFT_HEARTBEAT.total_seconds(), self._on_shift)
+        self.set_interval(SHIFT_HEARTBEAT.total_seconds(), self._name_desk)
         if self.settle_heap_after is not None:
             self.set_timer(self.settle_heap_after, self.settle_heap)
         waiting, self._when_live = self._when_live, []
@@ -466,6 +468,22 @@ class HelpdeskApp(App[None]):
         if clicked and self._held is not None and not event.is_forwarded:
             return  # (a click meanwhile: on the screen below, about to be covered; dropped)
         await super().on_event(event)
+
+    def _name_desk(self) -> None:
+        """The title says the desk's name as an admin set it for everyone (``helpdesk desk
+        name``), read once the desk is open and again at each shift beat; until then, and
+        on a desk never named, the config's ``desk_name``."""
+
+        def read() -> None:
+            try:
+                name = self.desk.desk_name(self.start.desk_name)
+            except DeskError as error:  # the screens say if the desk is away
+                self.log.warning(f"the desk's name not read: {error}")
+                return
+            with contextlib.suppress(RuntimeError):  # the app is no longer running
+                self.call_from_thread(setattr, self, "title", clean(name, single_line=True))
+
+        self.run_worker(read, thread=True, group="desk-name", exclusive=True, exit_on_error=False)
 
     def _remember_names(self) -> None:
         """Agents, teams and tags for shell completion (``completion_cache``), as of now."""

@@ -340,3 +340,16 @@ async def test_start_up_objects_are_kept_out_of_the_collectors_way(
             assert app.idle_collector.last_input > stamp  # a key is not a pause
     finally:
         gc.set_threshold(*thresholds)  # (the suite's own, for the tests after this one)
+
+
+async def test_the_title_is_the_desks_name_not_the_agents_config(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """An admin named the desk: a terminal whose config names it otherwise says the desk's."""
+    Desk(desk_data.db, desk_data.ada).desk_set_name("Walk4 Desk")
+    app = make_test_app(settings=Settings(database_url=desk_data.db.url, desk_name="Mine"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await workers_done(app)
+        await pilot.pause()
+        assert app.title == "Walk4 Desk"

@@ -62,6 +62,15 @@ class AdminReads(DeskService):
             rows = conn.execute(select(Team.name, Team.description).order_by(Team.name)).all()
         return [TeamView(name, description) for name, description in rows]
 
+    def desk_name(self, configured: str = "Helpdesk") -> str:
+        """The desk's name as every terminal and the mail runner show it: the one an admin
+        set (:meth:`AdminService.desk_set_name`), else ``configured`` (the config's
+        ``desk_name``), cleaned for the terminal (``settings.desk_name``)."""
+        from helpdesk_tui.desk.settings import desk_name
+
+        with self._read_rows() as conn:
+            return desk_name(conn, configured)
+
 
 def _sorted(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(names))

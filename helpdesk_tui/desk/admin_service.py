@@ -94,6 +94,42 @@ class AdminService(AdminReads):
         with self._write() as session:
             return _agent_view(*agents.set_teams(session, self.actor, login, teams))
 
+    # -- the desk itself ---------------------------------------------------------------------
+
+    def desk_set_name(self, name: str | None) -> str | None:
+        """Name the desk for everyone (admins only): the terminals' title, ``{{desk.name}}``
+        in canned responses, the acknowledgements' ``{desk}``. ``None`` or "" takes the
+        desk's own name away again (each config's ``desk_name`` is used). Returns the name
+        stored, cleaned (one line, no control characters; at most ``MAX_DESK_NAME``)."""
+        from helpdesk_tui.desk.errors import InvalidValue
+        from helpdesk_tui.desk.settings import (
+            DESK_NAME,
+            MAX_DESK_NAME,
+            clean_desk_name,
+            desk_setting,
+            record_setting_change,
+            set_desk_setting,
+        )
+
+        self.actor.require(Role.ADMIN, "name the desk")
+        cleaned = clean_desk_name(name or "") or None
+        if name and name.strip() and cleaned is None:
+            raise InvalidValue("a desk name needs a visible character")
+        if name and len(" ".join(name.split())) > MAX_DESK_NAME:
+            raise InvalidValue(f"a desk name has at most {MAX_DESK_NAME} characters")
+        with self._write() as session:
+            before = desk_setting(session, DESK_NAME)
+            if cleaned is None:
+                from helpdesk_tui.storage.survey_models import DeskSetting
+
+                row = session.get(DeskSetting, DESK_NAME)
+                if row is not None:
+                    session.delete(row)
+            else:
+                set_desk_setting(session, DESK_NAME, cleaned)
+            record_setting_change(session, self.actor, self.clock(), "desk name", before, cleaned)
+        return cleaned
+
     def teams_add(self, name: str, description: str = "") -> TeamView:
         """Add a team (admins only); an existing team is left as it is."""
         with self._write() as session:

@@ -31,7 +31,7 @@ PLACEHOLDERS: dict[str, str] = {
     "agent.name": "your name",
     "agent.first_name": "your first name",
     "agent.email": "your email address",
-    "desk.name": "the desk's name (setting desk_name)",
+    "desk.name": "the desk's name (helpdesk desk name; else the config's desk_name)",
 }
 """Every placeholder a canned text may use, with what it stands for."""
 

@@ -51,7 +51,10 @@ class MacroResult:
 def placeholder_values(
     session: Session, ticket: Ticket, agent_id: int | None, desk_name: str
 ) -> dict[str, str]:
-    """What each placeholder stands for on ``ticket``, written by agent ``agent_id``."""
+    """What each placeholder stands for on ``ticket``, written by agent ``agent_id``;
+    ``desk_name`` (the config's) only when the desk has no name of its own."""
+    from helpdesk_tui.desk.settings import desk_name as named
+
     requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
     agent = session.get(Agent, agent_id) if agent_id is not None else None
     requester_name = (requester.name or requester.email or "") if requester else ""
@@ -68,7 +71,7 @@ def placeholder_values(
         "agent.name": agent_name,
         "agent.first_name": first_name(agent_name),
         "agent.email": (agent.email or "") if agent else "",
-        "desk.name": desk_name,
+        "desk.name": named(session, desk_name),
     }
 
 

@@ -25,6 +25,7 @@ from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.reports import (
     EPOCH,
+    UNDONE,
     Counts,
     Kind,
     ReportQuery,
@@ -273,14 +274,18 @@ class ReportReads(DeskService):
             counts.created_days[day] = n
         for category, channel, type_, n in grouped(created, *values):
             counts.created_values[(category or "—", channel, type_)] = n
-        reopened = case((rt.reopens > 0, 1), else_=0)
+        # (no resolution minutes: resolved that day, reopened since and open again)
+        undone = rt.resolution_mins.is_(None)
+        reopened = case((undone, UNDONE), (rt.reopens > 0, 1), else_=0)
         for day, was_reopened, met, n in grouped(resolved, resolved, reopened, rt.resolution_met):
             counts.resolved_days[(day, was_reopened, met)] = n
-        for category, channel, type_, n in grouped(resolved, *values):
-            counts.resolved_values[(category or "—", channel, type_)] = n
+        for category, channel, type_, is_undone, n in grouped(resolved, *values, undone):
+            if not is_undone:
+                counts.resolved_values[(category or "—", channel, type_)] = n
         exact: dict[Kind, dict[tuple[int | None, int], int]] = {kind: {} for kind in Kind}
         for agent, minutes, n in grouped(resolved, rt.agent_id, rt.resolution_mins):
-            exact[Kind.RESOLUTION][(agent, minutes)] = n
+            if minutes is not None:
+                exact[Kind.RESOLUTION][(agent, minutes)] = n
         for responder, minutes, met, n in grouped(
             rt.response_day,
             rt.responder_id,

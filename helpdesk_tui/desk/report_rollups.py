@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 
 from helpdesk_tui.desk.reports import (
     BUCKET_EDGES,
+    UNDONE,
     Bucket,
     Counts,
     Inside,
@@ -68,7 +69,9 @@ def ticket_keys(row: Mapping[Any, Any]) -> Iterator[Key]:
     values = (row["category"] or "", row["channel"], row["type"])
     yield (CREATED, row["created_day"], 0, *values, 0)
     resolved = row["resolved_day"]
-    if resolved is not None:
+    if resolved is not None and row["resolution_mins"] is None:  # reopened, open again
+        yield (RESOLVED_FLAGS, resolved, 0, "", "", "", UNDONE * 3)
+    elif resolved is not None:
         yield (RESOLVED, resolved, 0, *values, 0)
         flags = (1 if row["reopens"] else 0) * 3 + _met(row["resolution_met"]) + 1
         yield (RESOLVED_FLAGS, resolved, 0, "", "", "", flags)

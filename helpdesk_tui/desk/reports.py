@@ -35,6 +35,9 @@ from helpdesk_tui.storage.enums import Status
 
 EPOCH = date(1970, 1, 1)
 DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
+UNDONE = 2
+"""The "reopened" value of a day count (``Counts.resolved_days``) of tickets resolved that
+day and reopened since, open again now (0: never reopened, 1: reopened before)."""
 POSITIVE_RATING = 4
 """Ratings at or above this count as satisfied (the "CSAT %" share)."""
 
@@ -167,6 +170,8 @@ class ReportResult(NamedTuple):
     sla_met: int
     sla_due: int
     reopened: int
+    """Tickets resolved in the range (their last resolution in it) that were reopened: the
+    ones resolved now after a reopening, and the ones reopened since (``undone``)."""
     backlog: tuple[BacklogRow, ...]
     overdue: int
     ratings: int
@@ -177,6 +182,9 @@ class ReportResult(NamedTuple):
     by_category: tuple[BreakdownRow, ...]
     by_channel: tuple[BreakdownRow, ...]
     by_type: tuple[BreakdownRow, ...]
+    undone: int = 0
+    """Tickets resolved in the range and reopened since, open again now: counted in
+    ``reopened`` (and the reopen rate), not in ``resolved``."""
 
     @property
     def backlog_total(self) -> int:
@@ -192,7 +200,10 @@ class ReportResult(NamedTuple):
 
     @property
     def reopen_rate(self) -> float | None:
-        return share(self.reopened, self.resolved)
+        """Of the tickets resolved in the range, the share reopened: a ticket counts in the
+        range of its last resolution, reopened as soon as a reopening undoes it (it needs
+        no second resolution to show)."""
+        return share(self.reopened, self.resolved + self.undone)
 
     @property
     def satisfied_share(self) -> float | None:
@@ -335,7 +346,8 @@ class Counts:
         self.created_values: dict[tuple[str, str, str], int] = {}
         """(category, channel, type) → tickets created."""
         self.resolved_days: dict[tuple[int, int, int | None], int] = {}
-        """(day, reopened 0/1, resolution due time met 1/0/None) → tickets resolved."""
+        """(day, reopened 0/1, resolution due time met 1/0/None) → tickets resolved; reopened
+        :data:`UNDONE` (met None): resolved that day, reopened since, open again now."""
         self.resolved_values: dict[tuple[str, str, str], int] = {}
         self.resolutions: dict[tuple[int | None, int], int] = {}
         """(handler, bucket) → tickets resolved."""
@@ -472,8 +484,12 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
     per_rating: dict[int, dict[int, int]] = {}
     for day, n in counts.created_days.items():
         _add(per_created, _period(query, day), n)
-    reopened = sla_met_count = sla_due_count = 0
+    reopened = sla_met_count = sla_due_count = undone = 0
     for (day, was_reopened, met), n in counts.resolved_days.items():
+        if was_reopened == UNDONE:
+            reopened += n
+            undone += n
+            continue
         _add(per_resolved, _period(query, day), n)
         reopened += n * was_reopened
         if met is not None:
@@ -569,6 +585,7 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         sla_met=sla_met_count,
         sla_due=sla_due_count,
         reopened=reopened,
+        undone=undone,
         backlog=tuple(
             BacklogRow(status, priority, n)
             for (status, priority), n in sorted(

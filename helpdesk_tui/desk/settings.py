@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 SETTING_CHANGED = "setting_changed"
 """The event (on no ticket) of an admin's change to a desk setting: ``field`` says which
-(``sla policy``, ``sla calendar``, ``team tier``, ``sla auto-escalation``, ``surveys``),
+(``sla policy``, ``sla calendar``, ``team tier``, ``sla auto-escalation``, ``surveys``,
+``desk name``),
 ``old_value`` and ``new_value`` what it said before and after (``None``: not there)."""
 
 
@@ -90,3 +91,26 @@ def record_desk_event(
             created_at=now,
         )
     )
+
+
+# -- the desk's name -----------------------------------------------------------------------
+
+DESK_NAME = "desk.name"
+DEFAULT_DESK_NAME = "Helpdesk"
+MAX_DESK_NAME = 80
+"""The longest desk name (characters): it heads every terminal and goes into mail."""
+
+
+def clean_desk_name(text: str) -> str:
+    """``text`` as a desk name: one line, no escape sequences or control characters."""
+    from helpdesk_tui.safe_text import clean
+
+    return clean(text, single_line=True)[:MAX_DESK_NAME].strip()
+
+
+def desk_name(reader: Reader, configured: str = DEFAULT_DESK_NAME) -> str:
+    """The desk's name, the same for every terminal and the mail runner: the one an admin
+    set (``helpdesk desk name``), else ``configured`` (the config's ``desk_name``, which
+    is only the fallback of a desk that never had its name set), else "Helpdesk"."""
+    stored = desk_setting(reader, DESK_NAME)
+    return clean_desk_name(stored or "") or clean_desk_name(configured) or DEFAULT_DESK_NAME

@@ -551,7 +551,10 @@ class TicketsService(DeskService):
                 assert not isinstance(session, Connection)
 
                 arrival = new_ticket_arrival(session, ticket)
-                routed = route(session, rules, arrival, self.clock(), desk=desk_name)
+                from helpdesk_tui.desk.settings import desk_name as named
+
+                desk = named(session, desk_name)
+                routed = route(session, rules, arrival, self.clock(), desk=desk)
             return CreatedTicket(_row(session, ticket.number), routed)
 
     def ticket_row(self, number: int) -> TicketRow:

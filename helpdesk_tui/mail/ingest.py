@@ -179,10 +179,17 @@ def ingest_batch(
     not_spam: bool = False,
     now: datetime | None = None,
 ) -> list[IngestResult]:
-    """Each message decided and written by the desk, in order; one result each."""
+    """Each message decided and written by the desk, in order; one result each. The
+    acknowledgements name the desk as an admin named it (``helpdesk desk name``), read
+    with each batch; the config's ``desk_name`` only when it has no name of its own."""
     from helpdesk_tui.desk import intake
+    from helpdesk_tui.desk.settings import desk_name
 
-    return intake.ingest_batch(session, items, config.desk, redo=redo, not_spam=not_spam, now=now)
+    desk = config.desk
+    named = desk_name(session, desk.desk_name)
+    if named != desk.desk_name:
+        desk = dataclasses.replace(desk, desk_name=named)
+    return intake.ingest_batch(session, items, desk, redo=redo, not_spam=not_spam, now=now)
 
 
 def read_message(

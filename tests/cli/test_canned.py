@@ -32,6 +32,13 @@ def test_canned_round_trip(invoke: Invoke, use_db: str) -> None:
     rendered = invoke("canned", "render", "Fixed", str(number))
     assert rendered.exit_code == 0, rendered.stderr
     assert rendered.stdout == f"Hi Ann, #{number} is fixed. -- Helpdesk\n"
+    # The desk's own name, an admin's, wins over every config's desk_name.
+    assert invoke("desk", "name", "Walk4 Desk").stdout == "the desk is named Walk4 Desk\n"
+    assert invoke("desk", "name").stdout == "Walk4 Desk\n"
+    rendered = invoke("canned", "render", "Fixed", str(number))
+    assert rendered.stdout == f"Hi Ann, #{number} is fixed. -- Walk4 Desk\n"
+    assert invoke("desk", "name", "--clear").exit_code == 0
+    assert invoke("desk", "name").stdout == "Helpdesk\n"
     edited = invoke("canned", "edit", "Mine", "--rename", "Mine too")
     assert edited.exit_code == 0, edited.stderr
     assert json.loads(invoke("canned", "show", "Mine too", "--json").stdout)["body"] == (

@@ -102,6 +102,26 @@ def test_render_on_a_ticket(db: Database, admin: Actor, agent_bob: Actor) -> Non
     )
 
 
+def test_the_desk_name_is_the_desks_not_each_agents(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """An admin names the desk for everyone: {{desk.name}} says it whatever the agent's
+    config says (which names only a desk never named), cleaned of escape sequences."""
+    number = _ticket(db)
+    bob = Desk(db, agent_bob)
+    canned = bob.canned_save("Sign", "-- {{desk.name}}")
+    assert bob.canned_render(canned.id, number, desk_name="Helpdesk") == "-- Helpdesk"
+    with pytest.raises(PermissionDenied):
+        bob.desk_set_name("Bob's Desk")
+    assert Desk(db, admin).desk_set_name(" Walk4\x1b]0;pwned\x07 \x1b[31mDesk\n") == "Walk4 Desk"
+    assert bob.canned_render(canned.id, number, desk_name="Helpdesk") == "-- Walk4 Desk"
+    assert bob.desk_name("Helpdesk") == "Walk4 Desk"
+    with pytest.raises(InvalidValue, match="visible"):
+        Desk(db, admin).desk_set_name("\x1b[0m\u200b")
+    assert Desk(db, admin).desk_set_name(None) is None
+    assert bob.desk_name("Acme") == "Acme"
+
+
 def test_unknown_placeholder_is_refused_when_saved(db: Database, agent_bob: Actor) -> None:
     with pytest.raises(UnknownPlaceholder, match=r"\{\{customer\.name\}\}"):
         Desk(db, agent_bob).canned_save("Bad", "Hi {{customer.name}}")

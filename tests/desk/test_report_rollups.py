@@ -247,11 +247,13 @@ def test_the_backlog_is_read_from_the_open_tickets_index_alone(
 
 
 def test_business_hours_of_the_default_calendar(desk: Desk) -> None:
-    """Monday 09:00 to Tuesday 09:00 is 1,440 minutes but 480 of business (09:00-17:00)."""
+    """#2, Monday 09:00 to Tuesday 09:00, is 1,440 minutes but 120 of business (09:00-17:00)
+    that were ours: resolved at 11:00, the night it stayed resolved is not counted (the SLA
+    clock pauses), reopened 08:00 and resolved again at 09:00, before business hours."""
     result = run(desk)
     assert (result.resolution.median, result.resolution.p90) == (60, 1440)  # type: ignore[attr-defined]
     business = result.resolution_business  # type: ignore[attr-defined]
-    assert (business.count, business.median, business.p90) == (2, 60, 480)
+    assert (business.count, business.median, business.p90) == (2, 60, 120)
     response = result.first_response_business  # type: ignore[attr-defined]
     assert (response.count, response.median, response.p90) == (4, 10, 50)
 
@@ -291,6 +293,32 @@ def test_a_weekend_is_not_business_time() -> None:
     assert (figures.response_mins, figures.response_bmins) == (3960, 120)
     assert (figures.resolution_mins, figures.resolution_bmins) == (4020, 180)
     assert ticket_figures(now, events, {}).response_bmins is None
+
+
+def test_business_minutes_leave_out_what_the_sla_clock_pauses() -> None:
+    """Resolution in business minutes is our time, as the SLA counts it: the hours waiting
+    on the customer and resolved before a reopening are left out; wall minutes elapse."""
+    monday = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
+    now = TicketNow(
+        1, 1, monday, None, None, "email", None, "question", "normal", "resolved", False,
+        None, None, None,
+    )  # fmt: skip
+
+    def status(old: str, new: str, minutes: int) -> HistoryEvent:
+        return HistoryEvent("status", "status", old, new, 7, monday + timedelta(minutes=minutes))
+
+    events = [
+        HistoryEvent("created", None, None, None, None, monday),
+        HistoryEvent("reply", None, None, None, 7, monday + timedelta(minutes=30)),
+        status("new", "waiting", 30),  # 30 ours, then 90 waiting
+        status("waiting", "open", 120),
+        status("open", "resolved", 150),  # 30 more, then 40 resolved
+        status("resolved", "open", 190),
+        status("open", "resolved", 250),  # 60 more: 120 of 250 elapsed
+    ]
+    figures = ticket_figures(now, events, {}, DEFAULT_CALENDAR)
+    assert (figures.response_mins, figures.response_bmins) == (30, 30)
+    assert (figures.resolution_mins, figures.resolution_bmins) == (250, 120)
 
 
 def test_buckets_hold_the_bands_edges_and_the_quantile_is_exact() -> None:

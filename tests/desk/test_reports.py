@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from helpdesk_tui.desk import fields, relations, thread
 from helpdesk_tui.desk.actors import Actor
@@ -203,6 +203,22 @@ def test_sla_compliance_overdue_and_reopen_rate(desk: Desk) -> None:
     ]
     assert (result.overdue, result.overdue_share) == (1, 0.5)
     assert (result.reopened, result.reopen_rate) == (1, 0.5)
+
+
+def test_a_reopening_shows_in_the_reopen_rate_at_once(desk: Desk, db: Database) -> None:
+    """#1, resolved on D, is reopened on D+2 (a survey answer without a rating) and is open
+    now: it counts in D's range as resolved and reopened, not in ``resolved`` — on the
+    rollups (no filter) and on the ticket rows (a filter) alike."""
+    assert run(desk).reopen_rate == 0.5  # type: ignore[attr-defined]  # (#2 of #1, #2)
+    with db.write() as session:
+        t1 = session.exec(select(Ticket).where(Ticket.number == 1)).one()
+        Story(session, {}).status(t1, "mail", "resolved", "open", at(2, 9))
+        t1.status = Status.OPEN
+    for filters in ({}, {"channel": "email"}):
+        result = run(desk, **filters)
+        assert (result.resolved, result.undone, result.reopened) == (1, 1, 2), filters  # type: ignore[attr-defined]
+        assert result.reopen_rate == 1.0  # type: ignore[attr-defined]
+        assert [p.resolved for p in result.periods] == [0, 1, 0]  # type: ignore[attr-defined]
 
 
 def test_per_agent_follows_reassignment_and_merges(desk: Desk) -> None:

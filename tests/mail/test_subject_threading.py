@@ -106,3 +106,17 @@ def test_a_custom_acknowledgement_template_still_goes_out_with_one_re_and_one_to
     number = receive(db, config, email(subject="Re: Re: Printer")).ticket_number
 
     assert outbox(db, "ack")[-1].subject == expected.format(n=number)
+
+
+def test_the_acknowledgement_names_the_desk_as_its_admin_named_it(
+    db: Database, admin: Actor
+) -> None:
+    """The mail runner's config names only a desk never named: once an admin names it,
+    every terminal and the acknowledgements say the same name."""
+    from helpdesk_tui.desk.facade import Desk
+
+    config = config_for(mail_settings(ack_subject="{desk}: {subject}"))
+    Desk(db, admin).desk_set_name("Walk4 Desk")
+    number = receive(db, config, email(subject="Printer")).ticket_number
+
+    assert outbox(db, "ack")[-1].subject == f"Re: Walk4 Desk: Printer [#{number}]"
