@@ -41,6 +41,7 @@ from helpdesk_tui.desk.routing import (
     evaluate,
     load_rules,
 )
+from helpdesk_tui.desk.settings import DEFAULT_DESK_NAME, desk_name
 from helpdesk_tui.desk.subjects import base_subject
 from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.thread import reply_address
@@ -370,9 +371,10 @@ class IntakeRouter:
     message stays stored, never quarantined for it.
     """
 
-    def __init__(self, path: Path, *, desk: str = "Helpdesk") -> None:
+    def __init__(self, path: Path, *, desk: str = DEFAULT_DESK_NAME) -> None:
         self.path = path
         self.desk = desk
+        """The config's ``desk_name``: the fallback of a desk an admin never named."""
         self.rules = Rules(source=str(path))
         self._stamp: tuple[int, int] | None = None
         self.current()
@@ -395,10 +397,11 @@ class IntakeRouter:
     def __call__(self, session: Session, arrivals: Sequence[Arrival], now: datetime) -> None:
         if not self.current().rules:
             return
+        desk = desk_name(session, self.desk)  # (as the acknowledgements: once a group)
         for arrival in arrivals:
             try:
                 with session.begin_nested():
-                    route(session, self.rules, arrival, now, desk=self.desk)
+                    route(session, self.rules, arrival, now, desk=desk)
             except Exception as error:
                 if failure_of(error) is Failure.TROUBLE:
                     raise  # the database itself: the batch it routes for fails with it

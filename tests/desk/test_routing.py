@@ -328,6 +328,23 @@ def test_mail_intake_carries_out_every_action_and_the_history_names_the_rule(
     assert [(m.kind, m.to_addresses) for m in mail] == [("ack", "ann@acme.com")]
 
 
+def test_a_rules_canned_reply_names_the_desk_as_its_admin_named_it(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    """The mail runner's config ("Desk Support") names only a desk never named, in a rule's
+    canned reply as in the acknowledgement it replaces."""
+    from helpdesk_tui.desk.facade import Desk
+
+    with db.write() as s:
+        ensure_team(s, "Billing")
+    Desk(db, admin).desk_set_name("Acme IT")
+    config = _config(tmp_path, ALL_ACTIONS.replace(', assignee = "bob"', ""))
+    number = _ingest(db, config, email(sender="Ann <ann@acme.com>", subject="Invoice wrong"))
+    with db.read() as s:
+        [body] = s.exec(select(Outbox.body)).all()
+    assert body == f"Hello Ann, Acme IT has your question about Invoice wrong as #{number}."
+
+
 def test_a_canned_reply_goes_only_where_the_acknowledgement_would(
     db: Database, admin: Actor, tmp_path: Path
 ) -> None:
