@@ -47,7 +47,9 @@ def _configuration(dialect: Dialect) -> tuple[Any, ...]:
     look-up before it)."""
     found: list[Any] = [type(dialect)]
     derived = _derived(type(dialect))
-    for name, value in vars(dialect).items():
+    # (A copy, made at once under the GIL: another thread's compile may add a memoized
+    # value to this dict while it is read, and iterating it then raised RuntimeError.)
+    for name, value in vars(dialect).copy().items():
         if name in derived:
             continue
         if isinstance(value, _PLAIN):
