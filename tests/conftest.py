@@ -19,7 +19,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from tests import css_rules, pilot_keys
+from tests import css_rules, pilot_keys, statement_cache
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
@@ -98,7 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Temporary files in memory (see ``_memory_tmp``); xdist's batches (``XDIST_CHUNK``); one
     collection at the end (``SESSION_END_COLLECTIONS``);
     Ctrl-C and Ctrl-\\ as a terminal's shell gives them (``_terminal_signals``); Textual's
-    CSS parsed once per process (``tests/css_rules.py``); the package's bytecode up to date
+    CSS parsed once per process (``tests/css_rules.py``); SQL statements compiled once per
+    process (``tests/statement_cache.py``); the package's bytecode up to date
     (``_compiled_package``); the rewritten test modules kept (``_keep_rewritten_tests``)."""
     if getattr(config.option, "maxschedchunk", False) is None:
         config.option.maxschedchunk = XDIST_CHUNK
@@ -109,6 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _memory_tmp()
     _terminal_signals()
     css_rules.install()
+    statement_cache.install()
     if "PYTEST_XDIST_WORKER" not in os.environ:  # (once, before the workers start)
         _compiled_package()
     _keep_rewritten_tests()
