@@ -20,15 +20,18 @@ def test_a_tab_key_typed_with_d_shows_its_tab(tmux: Callable[..., str]) -> None:
     pid = _start(tmux)
     _until(lambda: "My open" in _screen(tmux), "the queue")
 
-    def shows(head: str) -> bool:
-        return any(line.strip().startswith(head) for line in _screen(tmux).splitlines()[3:4])
+    def shows(head: str, screen: str | None = None) -> bool:
+        lines = (_screen(tmux) if screen is None else screen).splitlines()
+        return any(line.strip().startswith(head) for line in lines[3:4])
 
     for keys, head in (("3", "Team"), ("5", "Satisfaction surveys are"), ("2", "Calendar")):
         tmux("send-keys", "-t", "hd", "D", keys)  # (one write: both keys in one read)
         _until(lambda: "5 Surveys" in _screen(tmux), "the desk settings")
         _until(lambda: shows(head), f"tab {keys}")  # noqa: B023
         # (and it stays: the set-up and the key did not take turns)
-        assert all(shows(head) for _ in range(20)), f"tab {keys} went away"
+        for _ in range(20):
+            screen = _screen(tmux)
+            assert shows(head, screen), f"tab {keys} went away:\n{screen}"
         tmux("send-keys", "-t", "hd", "Escape")
         _until(lambda: "My open" in _screen(tmux), "the queue again")
     tmux("send-keys", "-t", "hd", "C-q")
