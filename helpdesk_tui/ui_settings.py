@@ -54,8 +54,9 @@ class UiSettings(BaseModel):
     """Saved queue views by name, after the built-in ones (keys 8, 9 and 0 for the first three;
     v and V step through every view)."""
     sla_warn_percent: int = Field(default=75, ge=1, le=99)
-    """SLA deadlines show in the warning colour once this share (%) of their time has passed
-    (the ticket's side panel; the queue's badge turns when the policy's warning is due)."""
+    """SLA deadlines the desk keeps no warning time for show in the warning colour once this
+    share (%) of their wall time has passed (the queue's badge and the ticket's side panel
+    turn when the policy's warning is due, as its alert goes)."""
 
     @field_validator("theme")
     @classmethod

@@ -34,8 +34,10 @@ def due_level(
 
     With ``alert_at``, the ticket's next SLA alert (``sla_alert_at``: the warning time its
     policy sets, in business time, while that warning is to come; the breach once it was
-    given), the deadline is nearly due exactly when the alerts say so: from the warning time
-    on. Without it, by the share of wall time elapsed (``warn_percent``).
+    given) or one clock's warning time (the ticket's side panel, a line for each clock:
+    ``sla_clock.warn_times``), the deadline is nearly due exactly when the alerts say so:
+    from the warning time on. Without it, by the share of wall time elapsed
+    (``warn_percent``).
     """
     if due is None:
         return DueLevel.NONE

@@ -120,6 +120,7 @@ class TicketDetail:
                 {
                     "kind": m.kind,
                     "channel": m.channel,
+                    "author": m.author,
                     "from": m.from_address,
                     "to": self.recipients(m)[0],
                     "cc": self.recipients(m)[1],

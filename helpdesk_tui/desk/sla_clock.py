@@ -111,6 +111,23 @@ def next_alert_at(explained: sla.Explanation, alerted: Alerted = ()) -> datetime
     return min(moments, default=None)
 
 
+def warn_times(reader: Reader, ticket_id: int) -> tuple[datetime | None, datetime | None]:
+    """When the ticket's pending reply and its resolution turn nearly due: each running
+    clock's warning time, its policy's warning share of the target in business time (when
+    its "SLA nearly due" alert goes). ``None`` for a clock not running (none pending,
+    stopped or paused). Due times hang on the history only, so ``now`` does not matter."""
+    found = facts(reader, [ticket_id]).get(ticket_id)
+    if found is None:
+        return None, None
+    policies, calendars = load_rules(reader)
+    explained = sla.explain(found, policies, calendars, utcnow(), dues_only=True)
+    *responses, resolution = explained.clocks
+    pending = [c for c in responses if c.stopped_at is None and c.due_at is not None]
+    reply = pending[-1].warn_at if pending else None
+    running = resolution.stopped_at is None and resolution.due_at is not None
+    return reply, resolution.warn_at if running else None
+
+
 def _running(explained: sla.Explanation) -> bool:
     return any(c.stopped_at is None and c.due_at is not None for c in explained.current())
 

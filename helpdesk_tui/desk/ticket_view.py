@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from helpdesk_tui.desk import sla_clock
 from helpdesk_tui.desk.activity import Watermark
 from helpdesk_tui.desk.attachments import AttachmentInfo
 from helpdesk_tui.desk.outbox import Delivery
@@ -31,6 +32,7 @@ from helpdesk_tui.desk.queries import (
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.satisfaction import Rating
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage.models import (
@@ -112,6 +114,11 @@ class TicketView:
     """Thread entries older than ``entries`` not read (a view of the newest part only)."""
     older_history: int = 0
     """Events older than ``history`` not read."""
+    reply_warn_at: datetime | None = None
+    """When the pending reply (``row.reply_due_at``) turns nearly due: its clock's warning
+    time by the ticket's policy (``sla_clock.warn_times``); None when it is not running."""
+    resolution_warn_at: datetime | None = None
+    """When the resolution (``row.resolution_due_at``) turns nearly due, likewise."""
 
     @property
     def whole(self) -> bool:
@@ -208,6 +215,10 @@ def load_view(session: Session, number: int, *, latest: int | None = READ_FIRST)
         page = first_page(session, query, OTHER_TICKETS_SHOWN + 1)
         others = [row for row in page.rows if row.number != number][:OTHER_TICKETS_SHOWN]
     last_message = max((m.id for m in detail.messages), default=0)
+    row = detail.row
+    warns: tuple[datetime | None, datetime | None] = (None, None)
+    if row.status in OPEN_STATUSES and (row.reply_due_at or row.resolution_due_at):
+        warns = sla_clock.warn_times(session, ticket.id)  # (the side panel's deadlines)
     return TicketView(
         row=detail.row,
         entries=entries,
@@ -223,6 +234,8 @@ def load_view(session: Session, number: int, *, latest: int | None = READ_FIRST)
         rating=detail.rating,
         earlier=earlier,
         older_history=older_history,
+        reply_warn_at=warns[0],
+        resolution_warn_at=warns[1],
     )
 
 

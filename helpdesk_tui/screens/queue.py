@@ -102,17 +102,33 @@ class Load:
         return "from" if self.kind == "refresh" else self.kind
 
 
-def empty_text(*, new_desk: bool, keys: str, where: str, command: str = "helpdesk") -> Text:
+def empty_text(
+    *,
+    new_desk: bool,
+    keys: str,
+    where: str,
+    command: str = "helpdesk",
+    mail_problem: str | None = None,
+) -> Text:
     """What an empty queue says: another view may have tickets, unless the desk has none
-    (then how tickets come, by ``command``: how this user calls the program)."""
+    (then how tickets come, by ``command``: how this user calls the program). With
+    ``mail_problem`` (mail is set up but refused to start: the settings' one line), what is
+    wrong and how to fix it, where it said mail makes tickets once it is set up."""
     if not new_desk:
         return Text(f"No tickets here. Try another view (keys {keys}) or clear the filter (Esc).")
     text = Text()
     text.append("This desk has no tickets yet.", "bold")
     command = clean(command, single_line=True)
+    if mail_problem:
+        text.append("\n\nMail is set up but does not start: ")
+        text.append_text(plain(mail_problem, style="bold"))
+        text.append(
+            f"\nFix it in the config file ({command} config show names it), then:"
+            f"\n  {command} mail check"
+        )
+    else:
+        text.append(f"\n\nMail makes tickets once [mail] is set up:\n  {command} mail check")
     text.append(  # (each command on a line of its own: a long path wrapped them mid-way)
-        "\n\nMail makes tickets once [mail] is set up:"
-        f"\n  {command} mail check"
         "\nBy hand:"
         f"\n  {command} ticket new --subject 'Printer on fire'"
         "\nTo try it, made-up tickets:"
@@ -369,9 +385,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._ends: dict[str, tuple[QueueQuery, Load, QueueWindow]] = {}
         """The first and the last page as last read, with the query they were read for (and,
         in the window, the change mark they were read at): ``_show_ends``."""
-        self._empty_says: bool | Literal["loading"] | None = None
-        """Which text the empty line holds: ``_new_desk`` when it was written, "loading"
-        while the desk is opened, None yet."""
+        self._empty_says: tuple[bool | Literal["loading"], str | None] | None = None
+        """Which text the empty line holds: ``_new_desk`` when it was written ("loading"
+        while the desk is opened) and the mail problem it names; None yet."""
         self._first_answer = True
         """No page has come back yet: the first one decides whether "My open" is worth showing."""
         self._kept_as_of: datetime | None = None
@@ -673,7 +689,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
         empty = self.query_one("#queue-empty", Static)
         says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
-        if self._empty_says != says:
+        link = self.desk_app.mail_link
+        problem = link.problem if says is True and link.enabled else None
+        if self._empty_says != (says, problem):
             keys = f"1 to {min(len(self.views), 9)}"
             keys += ", 0" if len(self.views) >= 10 else ""
             if says == "loading":
@@ -681,10 +699,14 @@ class QueueScreen(KeyFrames, DeskScreen):
             elif says:  # a desk without tickets: how they come, in the table's place
                 where = self.desk.location
                 command = self.desk_app.command
-                empty.update(empty_text(new_desk=True, keys=keys, where=where, command=command))
+                empty.update(
+                    empty_text(
+                        new_desk=True, keys=keys, where=where, command=command, mail_problem=problem
+                    )
+                )
             else:
                 self.table.say_when_empty(empty_text(new_desk=False, keys=keys, where=""))
-            self._empty_says = says
+            self._empty_says = (says, problem)
         if self.table.display == self._new_desk:
             self.table.display = not self._new_desk  # no column headers over a new desk
             if self.table.display and self.focused is None:

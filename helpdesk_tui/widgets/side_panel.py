@@ -17,7 +17,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
-from helpdesk_tui.desk.due import DEFAULT_WARN_PERCENT, DueLevel, due_level
+from helpdesk_tui.desk.due import DueLevel, due_level
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, words
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import clamped, plain
@@ -126,9 +126,17 @@ def _reply_deadline(due: datetime, replied: datetime) -> str:
 
 
 def _deadline(
-    text: str, start: datetime, due: datetime, now: datetime, styles: dict[DueLevel, Style]
+    text: str,
+    start: datetime,
+    due: datetime,
+    warn_at: datetime | None,
+    now: datetime,
+    styles: dict[DueLevel, Style],
 ) -> Text:
-    return Text(text, style=styles.get(due_level(start, due, now, DEFAULT_WARN_PERCENT), ""))
+    """A deadline in its colour: nearly due from its clock's warning time (the policy's
+    warning share in business time, when the alert goes), as the queue's badge is."""
+    level = due_level(start, due, now, alert_at=warn_at)
+    return Text(text, style=styles.get(level, ""))
 
 
 def due_styles(variables: dict[str, str]) -> dict[DueLevel, Style]:
@@ -183,7 +191,8 @@ def render_fields(
     if row.reply_due_at is not None and row.status in OPEN_STATUSES:  # a reply is awaited
         start = row.reply_started_at or row.created_at
         due = row.reply_due_at
-        _field(text, "Reply by", _deadline(timefmt.due(due, now), start, due, now, styles), width)
+        shown = _deadline(timefmt.due(due, now), start, due, view.reply_warn_at, now, styles)
+        _field(text, "Reply by", shown, width)
     elif row.response_due_at is not None and row.first_response_at is not None:
         _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at), width)
     if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
@@ -191,7 +200,9 @@ def render_fields(
         _field(
             text,
             "Solve by",
-            _deadline(solve, row.created_at, row.resolution_due_at, now, styles),
+            _deadline(
+                solve, row.created_at, row.resolution_due_at, view.resolution_warn_at, now, styles
+            ),
             width,
         )
     if view.rating is not None:

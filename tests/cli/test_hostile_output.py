@@ -54,6 +54,7 @@ def test_listing_and_show(number: int) -> None:
     assert "Subject" in _run("ticket", "list").stdout
     shown = _run("ticket", "show", str(number))
     assert "line two" in shown.stdout
+    assert "── customer via manual · Ann exe.gnpX · 20" in shown.stdout  # her name, cleaned
     assert "\\u001b" in _run("ticket", "show", str(number), "--json").stdout
 
 

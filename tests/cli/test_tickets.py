@@ -177,6 +177,14 @@ def test_reply_note_and_call_take_body_from_option_or_stdin(invoke: Invoke, use_
         ("note", "manual", "Check the toner.\n"),
         ("customer", "phone", "Called: fire is out."),
     ]
+    # Who wrote each, as the TUI's thread says "Reply · bob" (the customer's address is hers).
+    assert [m["author"] for m in messages] == [  # type: ignore[index]
+        *("ann@example.com", os_login(), os_login(), os_login())  # (who took the call)
+    ]
+    shown = invoke("ticket", "show", str(number)).stdout
+    assert "── customer via manual · ann@example.com · 20" in shown
+    assert f"── reply via email · {os_login()} · 20" in shown
+    assert f"── note via manual · {os_login()} · 20" in shown
 
 
 def test_reply_sets_status_and_copies(invoke: Invoke, use_db: str, db_url: str) -> None:

@@ -26,6 +26,7 @@ from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
+from helpdesk_tui.mail_settings import MailSettings, SmtpSettings
 from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens.queue import QueueScreen, view_bar
 from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
@@ -1486,6 +1487,27 @@ async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
         await settle(pilot)
         assert shown(app) == [1] and not queue(app).query_one("#queue-empty").display
         assert app.focused is queue(app).table  # Enter opens it, as on any desk
+
+
+async def test_a_new_desk_whose_mail_is_refused_says_why_and_how_to_fix_it(
+    screen_db: Database, frozen_clock: Callable[[], datetime]
+) -> None:
+    """Mail set up but refused (no ``message_id_secret``): the empty queue names the one-line
+    problem and the fix, where it said mail makes tickets "once [mail] is set up"."""
+    with screen_db.write() as s:
+        agent = add_agent(s, None, "root", role="admin")
+        root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
+    mail = MailSettings(smtp=SmtpSettings(host="smtp.example.com"), addresses=["help@ex.com"])
+    settings = Settings(database_url=screen_db.url, mail=mail)
+    app = make_app(settings, screen_db, root, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = " ".join(" ".join(screen_lines(app)).split())
+        assert "This desk has no tickets yet" in text
+        assert "once [mail] is set up" not in text
+        assert "Mail is set up but does not start: mail.message_id_secret is missing" in text
+        assert "secrets.token_hex(32)" in text  # the fix, as the settings word it
+        assert "(helpdesk config show names it), then: helpdesk mail check" in text
 
 
 async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,13 +17,17 @@ import time_machine
 from sqlmodel import select
 from textual.pilot import Pilot
 
-from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.app import HelpdeskApp, make_app
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.mail_settings import MailSettings, SmtpSettings
 from helpdesk_tui.screens import queue as queue_screen
+from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from tests.screens.conftest import FROZEN_NOW, DeskData
@@ -306,3 +310,20 @@ def test_queue_outage_80x24(
 
 def _status(pilot: Pilot[None]) -> str:
     return str(pilot.app.screen.query_one("#queue-status").render())
+
+
+def test_new_desk_mail_refused_80x24(
+    snap_compare: Any,
+    screen_db: Database,
+    frozen_clock: Callable[[], datetime],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A desk with no tickets whose mail is set up but refused: the problem and its fix."""
+    with screen_db.write() as s:
+        agent = add_agent(s, None, "root", role="admin")
+        root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
+    monkeypatch.setattr(Desk, "location", property(lambda self: "/srv/helpdesk/desk.db"))
+    mail = MailSettings(smtp=SmtpSettings(host="smtp.example.com"), addresses=["help@ex.com"])
+    settings = Settings(database_url=screen_db.url, mail=mail)
+    app = make_app(settings, screen_db, root, clock=frozen_clock)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

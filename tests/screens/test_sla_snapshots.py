@@ -117,3 +117,22 @@ async def test_the_queue_notifies_an_sla_breach_the_poller_recorded(
         summary = "1 ticket breached while SLA alerts were not running (since 2025-03-11 11:00 UTC)"
         await wait_for(pilot, lambda: any(n.message == summary for n in app._notifications), 5)
         assert [n.title for n in app._notifications if n.message == summary] == ["SLA breached"]
+
+
+def test_ticket_sla_overnight_80x24(
+    snap_compare: Any, make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """A normal ticket from Thursday 15:00 at Friday 09:30: 2.5 of its 8 business hours used
+    (due Friday 15:00), so "Reply by" reads fine, as the queue's badge and the alerts say;
+    it showed nearly due, 77% of the wall time gone."""
+    created = datetime(2025, 3, 13, 15, 0, tzinfo=UTC)
+    with time_machine.travel(created, tick=False), desk_data.db.write() as session:
+        number = create_ticket(
+            session, desk_data.ada, subject="Shared drive is read-only", body="x",
+            requester_email="kim@example.com", requester_name="Kim",
+        ).number  # fmt: skip
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await show_ticket(pilot, number)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)

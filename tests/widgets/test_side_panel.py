@@ -5,7 +5,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import time_machine
+from rich.style import Style
+
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.due import DueLevel
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.ticket_view import TicketView, load_view
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
@@ -48,6 +53,39 @@ def test_deadlines_before_and_after_the_first_reply(db: Database, admin: Actor) 
     assert _line(missed, "Reply by") == "Reply by replied 2 h late"
     resolved = render_fields(_view(db, admin, **due, status="resolved"), NOW).plain
     assert _line(resolved, "Solve by") is None
+
+
+def test_deadlines_warn_when_the_policys_alert_does(db: Database, admin: Actor) -> None:
+    """A policy warning at 50%: "Reply by" turns at its warning time, when the alert mail
+    goes (and the queue's badge turns), not at 75% of the wall time; "Solve by" keeps its
+    own clock's warning time."""
+    Desk(db, admin).sla_set_policy(
+        "std", priority="normal", first_response="20m", next_response="20m", resolution="8h",
+        warn_percent=50,
+    )  # fmt: skip
+    with time_machine.travel(NOW - timedelta(minutes=11), tick=False), db.write() as s:
+        number = create_ticket(s, admin, subject="VPN", body="x", requester_email="c@x.org").number
+    with db.read() as s:
+        view = load_view(s, number)
+    styles = {
+        level: Style(color=color)
+        for level, color in zip(DueLevel, ("white", "blue", "yellow", "red"), strict=True)
+    }
+
+    def style(at: datetime, label: str) -> Style | str:
+        text = render_fields(view, at, styles)
+        (span,) = [
+            span
+            for span in text.spans
+            if text.plain[: span.start].rsplit("\n", 1)[-1].startswith(label)
+            and span.style in styles.values()
+        ]
+        return span.style
+
+    assert style(NOW - timedelta(minutes=2), "Reply by") == styles[DueLevel.OK]  # 45%
+    assert style(NOW, "Reply by") == styles[DueLevel.WARNING]  # 55%: the policy's alert
+    assert style(NOW, "Solve by") == styles[DueLevel.OK]
+    assert style(NOW + timedelta(hours=4), "Solve by") == styles[DueLevel.WARNING]
 
 
 LONG = "Hardware and peripherals / printers / " * 6  # (228 characters)

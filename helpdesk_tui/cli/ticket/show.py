@@ -86,6 +86,10 @@ def _detail_text(
     lines = [fit(text) for text in lines]
     for message in detail.messages:
         sender = f" from {line(message.from_address)}" if message.from_address else ""
+        # Who wrote it, as the TUI's thread names them ("Reply · bob"): the agent's login, the
+        # customer's name (their address is the sender already).
+        author = line(message.author)
+        by = f" · {author}" if author and message.author != message.from_address else ""
         when = f"{message.created_at:%Y-%m-%d %H:%M}"
         delivery = detail.deliveries.get(message.id)
         to, cc = detail.recipients(message)
@@ -94,7 +98,7 @@ def _detail_text(
         )
         lines += [
             "",
-            fit(f"── {message.kind} via {message.channel}{sender} · {when}{recipients}"),
+            fit(f"── {message.kind} via {message.channel}{sender}{by} · {when}{recipients}"),
             _body(message.body, message.kind, split),
         ]
         lines += [
