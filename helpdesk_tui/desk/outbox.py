@@ -12,6 +12,7 @@ sending                    sent        :func:`record_sent` (the server accepted 
 sending                    retrying    :func:`record_failure` (a try failed, tries are left)
 sending                    failed      :func:`record_failure` (refused for good, or out of tries)
 queued, retrying           withdrawn   :func:`claim_due` (a survey that must not go, and why)
+queued, retrying           withdrawn   :func:`claim_due` (an ack to an address that bounced)
 queued, retrying           withdrawn   :func:`withdraw_alert_mail` (alert mail to agents, stale)
 sent                       bounced     :func:`record_bounce` (a delivery report names it)
 queued, retrying, sending  withdrawn   :func:`record_bounce` (a survey to an address that bounced)
@@ -145,6 +146,9 @@ def claim_due(
     for row in rows:
         if row.kind == SURVEY_KIND and _survey_held(session, row, now):
             continue
+        if row.kind != SURVEY_KIND and (dead := _to_a_dead_address(session, row, now)):
+            withdraw_automatic(session, row, dead)
+            continue
         if row.kind == SURVEY_KIND and row.in_reply_to is None:
             # (threaded as it goes: the reply it waited for has its Message-ID now)
             row.in_reply_to, references = thread_headers(session, row.ticket_id)
@@ -222,11 +226,8 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
     ).first()
     if reply is not None and reply.status in DUE:
         return True
-    why: str | None = None
-    bounced = _hard_bounce(session, row.to_addresses, now)
-    if bounced is not None:
-        why = _bounced(row.to_addresses, bounced.dsn_status)
-    elif reply is not None and reply.status in UNDELIVERED:
+    why = _to_a_dead_address(session, row, now)
+    if why is None and reply is not None and reply.status in UNDELIVERED:
         why = _reply_undelivered(reply.status)
     if why is None:
         return False
@@ -242,6 +243,23 @@ BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
 the delivery report named it (one of our mails, or only the recipient). Long enough to
 cover any survey the same ticket or the next one queues; short enough that an address
 that was full or mistyped and has been fixed since is asked again next month."""
+
+
+AUTOMATIC_KINDS = frozenset({ACK_KIND, SURVEY_KIND})
+"""Mail the desk sends a customer on its own: the acknowledgement (or the rule's canned reply
+that took its place, the same row) and the survey. None of it goes to an address whose mail
+bounced for good within :data:`BOUNCE_HOLDS_SURVEYS` (:func:`_to_a_dead_address`, checked
+when the sender claims it): noise to nobody, and it hurts the desk's sending reputation.
+An agent's reply still goes: the agent decided (and sees the bounce if it comes again)."""
+
+
+def _to_a_dead_address(session: Session, row: Outbox, now: datetime) -> str | None:
+    """Why the automatic mail ``row`` (:data:`AUTOMATIC_KINDS`) is not to be sent: its
+    address bounced for good recently. None when it may go, and for every other kind."""
+    if row.kind not in AUTOMATIC_KINDS:
+        return None
+    bounced = _hard_bounce(session, row.to_addresses, now)
+    return None if bounced is None else _bounced(row.to_addresses, bounced.dsn_status)
 
 
 def _hard_bounce(session: Session, address: str, now: datetime) -> BouncedAddress | None:
@@ -355,6 +373,16 @@ def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
         history.record(session, MAIL, ticket, "survey", new=f"not sent: {why}")
+
+
+def withdraw_automatic(session: Session, row: Outbox, why: str) -> None:
+    """The acknowledgement (or canned reply in its place) ``row`` is not to be sent:
+    ``withdrawn`` with why, in its ticket's history too (event ``acknowledgement``)."""
+    row.status, row.last_error = OutboxStatus.WITHDRAWN, why[:_MAX_ERROR]
+    session.add(row)
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is not None:
+        history.record(session, MAIL, ticket, "acknowledgement", new=f"not sent: {why}")
 
 
 ANSWER_KINDS = frozenset({REPLY_KIND, ACK_KIND})

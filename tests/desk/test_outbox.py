@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from helpdesk_tui.desk import fields, mail_reads, outbox, relations, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
-from helpdesk_tui.desk.inbound import ReportedRecipient
+from helpdesk_tui.desk.inbound import ACK_KIND, ReportedRecipient
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.ticket_view import load_view
@@ -716,3 +716,31 @@ def test_machine_mail_to_agents_more_than_a_day_old_is_withdrawn_not_sent(
     ]
     assert rows[1].last_error == rows[2].last_error == outbox.STALE_ALERT_MAIL
     assert "\n" not in outbox.STALE_ALERT_MAIL and "SLA" not in outbox.STALE_ALERT_MAIL
+
+
+def test_no_acknowledgement_to_an_address_that_bounced_but_an_agents_reply_goes(
+    db: Database, admin: Actor
+) -> None:
+    """The acknowledgement (and a rule's canned reply, which takes its row) is automatic
+    mail like the survey: withdrawn at claim when its address bounced for good lately; the
+    agent's own reply to the same address goes, as before."""
+    number, reply_id = _reply(db, admin)
+    with db.write() as s:
+        outbox.record_hard_bounces(
+            s, [ReportedRecipient("ann@example.org", "failed", "5.1.1")], now=NOW
+        )
+        ticket = s.exec(select(Ticket).where(col(Ticket.number) == number)).one()
+        ack_id = outbox.queue_mail(
+            s, ticket, kind=ACK_KIND, to=["Ann@Example.org"], body="We have your mail."
+        )
+    assert _claim(db) == [reply_id]
+    ack = _row(db, ack_id)
+    why = "mail to Ann@Example.org bounced (5.1.1)"
+    assert (ack.status, ack.last_error) == (OutboxStatus.WITHDRAWN, why)
+    with db.read() as s:
+        events = s.exec(
+            select(Event.new_value).where(
+                col(Event.ticket_id) == ticket.id, col(Event.kind) == "acknowledgement"
+            )
+        ).all()
+    assert events == [f"not sent: {why}"]
