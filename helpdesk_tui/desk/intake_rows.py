@@ -51,7 +51,7 @@ from helpdesk_tui.desk.tickets import (
     take_numbers,
 )
 from helpdesk_tui.desk.values import parse_priority, parse_type
-from helpdesk_tui.storage.driver_rows import insert_rows
+from helpdesk_tui.storage.driver_rows import as_sqlalchemy_would, insert_rows
 from helpdesk_tui.storage.mail_models import AckSent, ProcessedMail
 from helpdesk_tui.storage.models import (
     PRIORITY_RANK,
@@ -756,7 +756,12 @@ def _write_big(
         size = size_of(content)
         conn.execute(_ZERO_CONTENT[table.name], {"row_id": row_id, "blob_size": size})
         dbapi = cast(sqlite3.Connection, conn.connection.dbapi_connection)
-        with dbapi.blobopen(table.name, "content", row_id) as blob:
+        # (the driver's own call: its failure, a full or read-only file, leaves as
+        # SQLAlchemy's would, so the front doors show it as one line like any other)
+        with (
+            as_sqlalchemy_would(conn, f"blob write {table.name}.content"),
+            dbapi.blobopen(table.name, "content", row_id) as blob,
+        ):
             for chunk in chunks_of(content):
                 blob.write(chunk)
 

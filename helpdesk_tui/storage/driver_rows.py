@@ -8,7 +8,7 @@ decided once: none where SQLAlchemy would pass the value unchanged, the type's o
 processor where it has one, and for :class:`~.types.UTCDateTime` :func:`stamper`'s fast
 function, which checks itself against the real type when it is made. The values that reach
 the driver are the ones SQLAlchemy would have sent, and what the driver raises leaves as
-SQLAlchemy would have raised it (:func:`_as_sqlalchemy_would`): every writer's failures read
+SQLAlchemy would have raised it (:func:`as_sqlalchemy_would`): every writer's failures read
 alike (:mod:`~.db_errors`), and a lost connection is known lost.
 """
 
@@ -124,18 +124,20 @@ class DriverInsert:
         assert driver is not None
         cursor = driver.cursor()
         try:
-            with _as_sqlalchemy_would(conn, self.sql):
+            with as_sqlalchemy_would(conn, self.sql):
                 cursor.executemany(self.sql, self.values(rows))
         finally:
             cursor.close()
 
 
 @contextmanager
-def _as_sqlalchemy_would(conn: Connection, statement: str) -> Iterator[None]:
+def as_sqlalchemy_would(conn: Connection, statement: str) -> Iterator[None]:
     """The driver's exception raised as SQLAlchemy raises it for its own statements: wrapped
     in the matching :class:`~sqlalchemy.exc.DBAPIError` (``IntegrityError``,
     ``OperationalError``…, the driver's as ``.orig``; never the rows), and the connection
-    invalidated when the driver says it is lost, so its pool makes a new one."""
+    invalidated when the driver says it is lost, so its pool makes a new one. For every use
+    of the driver's connection beside SQLAlchemy (these bulk writers, SQLite blob writes):
+    the front doors' ``desk_errors`` then shows its failure as one line, as any other."""
     dialect = conn.dialect
     try:
         yield
@@ -234,7 +236,7 @@ def copy_rows(
     names = ", ".join(quote(name) for name in columns)
     statement = f"COPY {quote(table)} ({names}) FROM STDIN (FORMAT BINARY)"
     with (
-        _as_sqlalchemy_would(conn, statement),
+        as_sqlalchemy_would(conn, statement),
         driver.cursor() as cursor,
         cursor.copy(statement) as copy,
     ):

@@ -11,12 +11,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from helpdesk_tui.desk import intake_rows, quarantine
+from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.intake_rows import Lookups
+from helpdesk_tui.desk.opening import desk_errors
 from helpdesk_tui.mail.ingest import IngestConfig, ingest_batch, read_message
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
@@ -152,3 +154,27 @@ def test_database_trouble_mid_batch_counts_nothing(
     with db.read() as session:
         assert session.exec(select(ProcessedMail)).all() == []
         assert quarantine.list_held(session) == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # (PostgreSQL's goes by SQL)
+def test_a_big_message_the_file_refuses_is_one_line_not_a_traceback(
+    db: Database, db_url: str, config: IngestConfig
+) -> None:
+    """A message over 1 MiB is written into its row through SQLite's blob handle, the
+    driver's own call: the file gone read-only under it (or full) left as a raw
+    ``sqlite3.OperationalError``, a traceback in ``helpdesk mail run``. It leaves as
+    SQLAlchemy's, so the front doors' ``desk_errors`` show one line; nothing is kept."""
+
+    def refuse(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "zeroblob" in statement:  # (rows and zeroblob written: the file turns read-only)
+            cursor.connection.execute("PRAGMA query_only = ON")
+
+    event.listen(db.engine, "after_cursor_execute", refuse)
+    raw = email(subject="Big", body=("x" * 76 + "\n") * 16_000)
+    with pytest.raises(DeskError) as refused, desk_errors(db_url), db.write() as session:
+        ingest_batch(session, [read_message(raw, None, config)], config)
+    event.remove(db.engine, "after_cursor_execute", refuse)
+    db.dispose()  # (the read-only setting goes with its connection)
+    assert "readonly database" in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert tickets(db) == []
