@@ -30,6 +30,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from helpdesk_tui.desk.service import DeskService
+from helpdesk_tui.storage.driver_rows import as_sqlalchemy_would
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -75,18 +76,22 @@ class ChangeProbe:
         raw = self._conn.connection.driver_connection
         if raw is not self._raw or raw is None:
             raise ConnectionError("the probe's connection was replaced")
-        if isinstance(raw, sqlite3.Connection):
-            # Outside any transaction (the engine's "begin" hook would open one, and a
-            # transaction sees no one else's commits). Its count is this connection's own: a
-            # connection SQLAlchemy made again starts anew.
-            version = raw.execute("PRAGMA data_version").fetchall()
-            if version == self._version:
-                return self._last  # (no commit since: the last answer stands)
-            self._version = version
-        # Compiled once and sent as it is: built anew each second, the statement cost
-        # ≈ 1 ms of CPU warm and ≈ 10 ms in an app idle since the last look. (All rows
-        # fetched: on SQLite a statement not stepped to its end keeps its read open.)
-        rows = raw.execute(self._sql).fetchall()
+        # The driver's own calls: what it raises leaves as SQLAlchemy's would, and a
+        # connection the server ended is invalidated, so ``close`` hands the pool no dead
+        # connection to reset (which logged a traceback: "Exception during reset").
+        with as_sqlalchemy_would(self._conn, "change probe"):
+            if isinstance(raw, sqlite3.Connection):
+                # Outside any transaction (the engine's "begin" hook would open one, and a
+                # transaction sees no one else's commits). Its count is this connection's
+                # own: a connection SQLAlchemy made again starts anew.
+                version = raw.execute("PRAGMA data_version").fetchall()
+                if version == self._version:
+                    return self._last  # (no commit since: the last answer stands)
+                self._version = version
+            # Compiled once and sent as it is: built anew each second, the statement cost
+            # ≈ 1 ms of CPU warm and ≈ 10 ms in an app idle since the last look. (All rows
+            # fetched: on SQLite a statement not stepped to its end keeps its read open.)
+            rows = raw.execute(self._sql).fetchall()
         return tuple(rows[0]) if rows else None
 
     def _open(self) -> None:

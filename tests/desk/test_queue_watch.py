@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -141,4 +142,30 @@ def test_a_terminals_probe_moves_with_its_agents_standing(
         assert bobs.agent_seen is not None and bobs.agent_seen.actor.role == "supervisor"
     finally:
         other.dispose()
+        probe.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # (a server to end it)
+def test_a_probe_whose_backend_was_ended_logs_no_traceback(
+    db: Database, admin: Actor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server ended the probe's connection (a restart, ``pg_terminate_backend``): the
+    driver's raw error left the probe unwrapped, the dead connection went back to the pool,
+    whose reset logged "Exception during reset" with a traceback (in ``helpdesk mail run``'s
+    output too). Now it is known lost and dropped: moved, and the next look opens anew."""
+    probe = Desk(db, admin, clock=lambda: NOW).change_probe()
+    try:
+        probe.moved()
+        assert not probe.moved()
+        assert probe._raw is not None
+        with db.read_rows(autocommit=True) as other:
+            other.exec_driver_sql(
+                "SELECT pg_terminate_backend(%s, 60000)", (probe._raw.info.backend_pid,)
+            )
+        caplog.set_level(logging.WARNING)
+        assert probe.moved()
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        assert probe.moved()
+        assert not probe.moved()
+    finally:
         probe.close()
