@@ -258,8 +258,16 @@ def _to_a_dead_address(session: Session, row: Outbox, now: datetime) -> str | No
     address bounced for good recently. None when it may go, and for every other kind."""
     if row.kind not in AUTOMATIC_KINDS:
         return None
-    bounced = _hard_bounce(session, row.to_addresses, now)
-    return None if bounced is None else _bounced(row.to_addresses, bounced.dsn_status)
+    return dead_address(session, row.to_addresses, now)
+
+
+def dead_address(session: Session, address: str, now: datetime) -> str | None:
+    """Why no automatic mail goes to ``address`` now (its mail bounced for good within
+    :data:`BOUNCE_HOLDS_SURVEYS`: "mail to … bounced (5.1.1)"); None when it may. The rule
+    :func:`claim_due` holds every automatic mail to; read beforehand too where the desk
+    would otherwise say it sent one (a rule's canned reply, ``routing_apply``)."""
+    bounced = _hard_bounce(session, address, now)
+    return None if bounced is None else _bounced(address, bounced.dsn_status)
 
 
 def _hard_bounce(session: Session, address: str, now: datetime) -> BouncedAddress | None:

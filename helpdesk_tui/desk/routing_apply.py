@@ -207,6 +207,7 @@ def _send_canned(
     ticket: Ticket,
     desk: str,
     answer: _Answer,
+    now: datetime,
 ) -> str | None:
     """Queue canned reply ``name`` to the ticket's customer, in the place of its queued
     acknowledgement when it has one; why not, when it cannot go."""
@@ -220,6 +221,9 @@ def _send_canned(
     ack = _queued_ack(session, ticket) if answer.acknowledged else None
     if ack is not None:
         address = ack.to_addresses
+    dead = outbox.dead_address(session, address, now)
+    if dead is not None:  # (the sender would withdraw it: no note that says it went)
+        return f"canned reply {name!r} not sent: {dead}"
     contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
     subject, body = canned_text(
         rules, name, ticket, to_name=(contact.name if contact else "") or address, desk=desk
@@ -257,7 +261,13 @@ def _send_canned(
 
 
 def _apply(
-    session: Session, rules: Rules, rule: Rule, number: int, desk: str, answer: _Answer
+    session: Session,
+    rules: Rules,
+    rule: Rule,
+    number: int,
+    desk: str,
+    answer: _Answer,
+    now: datetime,
 ) -> list[str]:
     """Carry out one rule's actions; the problems, one line each."""
     actor = rule_actor(rule)
@@ -284,7 +294,7 @@ def _apply(
     ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
     session.refresh(ticket)  # what those changes wrote
     if act.canned_reply is not None:
-        problem = _send_canned(session, actor, rules, act.canned_reply, ticket, desk, answer)
+        problem = _send_canned(session, actor, rules, act.canned_reply, ticket, desk, answer, now)
         if problem is not None:
             problems.append(f"rule {rule.name!r}: {problem}")
         session.flush()
@@ -321,7 +331,7 @@ def route(
             "routed",
             new=f"by rule {rule.name!r} (set {rule.set_name!r})",
         )
-        problems += _apply(session, rules, rule, number, desk, answer)
+        problems += _apply(session, rules, rule, number, desk, answer, now)
     for problem in problems:
         history.record(session, ROUTING, ticket, "routing_failed", new=problem[:1000])
     assigned, not_assigned = _auto_assign(session, rules, ticket, now)

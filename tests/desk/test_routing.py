@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
 from helpdesk_tui.config import IntakeOptions
-from helpdesk_tui.desk import assignment
+from helpdesk_tui.desk import assignment, outbox
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent, ensure_team
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.routing import Facts, RulesError, Trigger, evaluate, parse_rules
 from helpdesk_tui.desk.routing_service import MessageFields
@@ -533,6 +534,43 @@ def test_a_canned_reply_never_goes_to_a_no_reply_address(
     assert not [t for t in subjects if t.startswith("About your invoice")]
     assert failed == [
         "rule 'invoices': canned reply 'billing-ack' not sent: no address a person reads"
+    ]
+
+
+def test_no_canned_reply_to_an_address_that_bounced_and_none_of_the_ack_goes(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    """Mail to ann bounced for good last week: the rule's canned reply is not queued (and no
+    note says it was sent), and the acknowledgement it would have replaced is withdrawn
+    when the sender comes to it, both by the one rule (``outbox.dead_address``)."""
+    config = _config(tmp_path, ALL_ACTIONS)
+    with db.write() as s:
+        ensure_team(s, "Billing")
+        add_agent(s, admin, "bob", teams=["Billing"])
+        outbox.record_hard_bounces(
+            s, [ReportedRecipient("ann@acme.com", "failed", "5.1.1")], now=MONDAY_10_BERLIN
+        )
+    number = _ingest(db, config, email(sender="ann@acme.com", subject="Invoice wrong"))
+    with db.write() as s:
+        assert outbox.claim_due(s, MONDAY_10_BERLIN + timedelta(minutes=1), str) == []
+    with db.read() as s:
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+        mail = s.exec(select(Outbox).where(Outbox.ticket_id == ticket.id)).all()
+        events = s.exec(
+            select(Event.kind, Event.new_value)
+            .where(
+                Event.ticket_id == ticket.id,
+                col(Event.kind).in_(("routing_failed", "acknowledgement", "canned_reply")),
+            )
+            .order_by(col(Event.id))
+        ).all()
+    assert [(m.subject.startswith("About your invoice"), m.status) for m in mail] == [
+        (False, "withdrawn")
+    ]
+    why = "mail to ann@acme.com bounced (5.1.1)"
+    assert [tuple(e) for e in events] == [
+        ("routing_failed", f"rule 'invoices': canned reply 'billing-ack' not sent: {why}"),
+        ("acknowledgement", f"not sent: {why}"),
     ]
 
 
