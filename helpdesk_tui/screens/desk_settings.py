@@ -674,9 +674,8 @@ class DeskSettingsScreen(DeskScreen):
         desk = self.desk
 
         def save(v: dict[str, str]) -> str:
-            value = v["tier"].strip()
-            desk.sla_set_team_tier(tier.team, value, expected=tier)
-            return f"{tier.team} works tier {value}; escalation to tier {value} goes there"
+            saved = desk.sla_set_team_tier(tier.team, v["tier"].strip(), expected=tier)
+            return "\n".join(saved.lines())
 
         fields = (FormField("tier", "Tier", str(tier.tier or ""), "1 to 4"),)
         note = Text("Escalation from tier n moves a ticket to the team of tier n+1.")
