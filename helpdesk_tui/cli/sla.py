@@ -41,7 +41,11 @@ def _when(value: datetime | None) -> str:
 def _say_saved(what: str, saved: SlaSaved) -> None:
     """Whether ``set`` added the policy (calendar), replaced one (and what it replaced) or
     left it as it was, as every front door says it (``SlaSaved.lines``)."""
-    for said in saved.lines(what):
+    _say(saved.lines(what))
+
+
+def _say(lines: tuple[str, ...]) -> None:
+    for said in lines:
         indent = len(said) - len(said.lstrip(" "))
         click.echo(" " * indent + line(said))
 
@@ -179,8 +183,8 @@ def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
         return
     if tier is None:
         raise click.UsageError("say which tier: helpdesk sla tier TEAM 1..4")
-    _desk(runtime, Role.ADMIN, "set team tiers").sla_set_team_tier(team, tier)
-    click.echo(f"{line(team)} works tier {tier}; escalation to tier {tier} goes there")
+    saved = _desk(runtime, Role.ADMIN, "set team tiers").sla_set_team_tier(team, tier)
+    _say(saved.lines())
 
 
 @sla.command("auto-escalate")

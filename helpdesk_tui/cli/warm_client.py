@@ -68,6 +68,7 @@ _FIELD_WRITES = frozenset(
         "tag",
         "link",
         "rate",
+        "followed-up",
     )
 )
 """Ticket verbs that change fields; only ``status`` (and ``reply --status``) may ask first."""

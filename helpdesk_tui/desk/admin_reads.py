@@ -33,6 +33,16 @@ class TeamView:
     description: str
 
 
+@dataclass(frozen=True)
+class DeskNameView:
+    """The desk's name as a terminal shows it, and the one an admin set (``None``: the
+    desk has none of its own, the config's ``desk_name`` is shown): what a form read,
+    the guard of :meth:`AdminService.desk_set_name`."""
+
+    name: str
+    own: str | None
+
+
 class AdminReads(DeskService):
     """The agents and teams, as every agent may read them."""
 
@@ -70,6 +80,13 @@ class AdminReads(DeskService):
 
         with self._read_rows() as conn:
             return desk_name(conn, configured)
+
+    def desk_name_view(self, configured: str = "Helpdesk") -> DeskNameView:
+        """:meth:`desk_name`, and whether it is the desk's own (an admin set it)."""
+        from helpdesk_tui.desk.settings import DESK_NAME, desk_name, desk_setting
+
+        with self._read_rows() as conn:
+            return DeskNameView(desk_name(conn, configured), desk_setting(conn, DESK_NAME))
 
 
 def _sorted(names: Sequence[str]) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from helpdesk_tui.desk import agents
 from helpdesk_tui.desk.actors import actor_of as actor_of
-from helpdesk_tui.desk.admin_reads import AdminReads, AgentView, TeamView
+from helpdesk_tui.desk.admin_reads import AdminReads, AgentView, DeskNameView, TeamView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.opening import (
     Database,
@@ -96,12 +96,16 @@ class AdminService(AdminReads):
 
     # -- the desk itself ---------------------------------------------------------------------
 
-    def desk_set_name(self, name: str | None) -> str | None:
+    def desk_set_name(
+        self, name: str | None, *, expected: DeskNameView | None = None
+    ) -> str | None:
         """Name the desk for everyone (admins only): the terminals' title, ``{{desk.name}}``
         in canned responses, the acknowledgements' ``{desk}``. ``None`` or "" takes the
         desk's own name away again (each config's ``desk_name`` is used). Returns the name
-        stored, cleaned (one line, no control characters; at most ``MAX_DESK_NAME``)."""
-        from helpdesk_tui.desk.errors import InvalidValue
+        stored, cleaned (one line, no control characters; at most ``MAX_DESK_NAME``).
+        ``expected``: only while the desk's own name is the one a form read
+        (``ChangedMeanwhile`` otherwise)."""
+        from helpdesk_tui.desk.errors import ChangedMeanwhile, InvalidValue
         from helpdesk_tui.desk.settings import (
             DESK_NAME,
             MAX_DESK_NAME,
@@ -110,6 +114,7 @@ class AdminService(AdminReads):
             record_setting_change,
             set_desk_setting,
         )
+        from helpdesk_tui.storage.survey_models import DeskSetting
 
         self.actor.require(Role.ADMIN, "name the desk")
         cleaned = clean_desk_name(name or "") or None
@@ -118,11 +123,14 @@ class AdminService(AdminReads):
         if name and len(" ".join(name.split())) > MAX_DESK_NAME:
             raise InvalidValue(f"a desk name has at most {MAX_DESK_NAME} characters")
         with self._write() as session:
+            row = session.get(DeskSetting, DESK_NAME, with_for_update=True)
             before = desk_setting(session, DESK_NAME)
+            if expected is not None and expected.own != before:
+                now = f"now {before}" if before else "now it has none of its own"
+                raise ChangedMeanwhile(
+                    f"the desk's name was changed meanwhile ({now}); nothing saved: see it again"
+                )
             if cleaned is None:
-                from helpdesk_tui.storage.survey_models import DeskSetting
-
-                row = session.get(DeskSetting, DESK_NAME)
                 if row is not None:
                     session.delete(row)
             else:

@@ -10,7 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 
 DEFAULT_WARN_PERCENT = 75
-"""Share of a target elapsed at which a clock shows (and alerts) as a warning."""
+"""Share of a target elapsed at which a clock shows (and alerts) as a warning: a policy's
+default, and ``[ui] sla_warn_percent``'s."""
 
 
 class DueLevel(StrEnum):
@@ -26,8 +27,8 @@ def due_level(
     start: datetime,
     due: datetime | None,
     now: datetime,
-    warn_percent: int = DEFAULT_WARN_PERCENT,
     *,
+    warn_percent: int,
     alert_at: datetime | None = None,
 ) -> DueLevel:
     """The level of a deadline running since ``start``.
@@ -37,7 +38,8 @@ def due_level(
     given) or one clock's warning time (the ticket's side panel, a line for each clock:
     ``sla_clock.warn_times``), the deadline is nearly due exactly when the alerts say so:
     from the warning time on. Without it, by the share of wall time elapsed
-    (``warn_percent``).
+    (``warn_percent``: the terminal's ``[ui] sla_warn_percent``, which every list that
+    shows a deadline passes, the queue's badge and the ticket's side panel alike).
     """
     if due is None:
         return DueLevel.NONE

@@ -27,6 +27,12 @@ FOLLOW_UPS_COUNTED = 1000
 (the count walks the tag's index entries, so it stays bounded)."""
 
 
+def followed_up_said(number: int, done: bool) -> str:
+    """What every front door says of :meth:`SatisfactionService.satisfaction_followed_up`."""
+    said = "followed up: its follow-up tag is off" if done else "was followed up already"
+    return f"#{number} {said}"
+
+
 class SatisfactionService(SurveyReads):
     """Ratings: recorded from a survey answer (intake) or by an agent (a phone call); whether
     surveys are sent (read: ``SurveyReads``)."""

@@ -74,6 +74,29 @@ class SlaSaved:
         return tuple(said)
 
 
+@dataclass(frozen=True)
+class TierSaved:
+    """What ``sla_set_team_tier`` did: the verdict, the tier the team works now and the one
+    it worked (``None``: none, it was added)."""
+
+    verdict: Verdict
+    team: str
+    tier: int
+    before: int | None
+
+    def lines(self) -> tuple[str, ...]:
+        """What every front door says of it: ``added team tier: Network works tier 2``;
+        ``updated …`` and ``  was tier 1``; then where escalation to that tier goes.
+        ``unchanged team tier: …`` alone: nothing was written."""
+        said = [f"{self.verdict.value} team tier: {self.team} works tier {self.tier}"]
+        if self.verdict is Verdict.UNCHANGED:
+            return tuple(said)
+        if self.verdict is Verdict.UPDATED:
+            said.append(f"  was tier {self.before}")
+        said.append(f"escalation to tier {self.tier} goes to {self.team}")
+        return tuple(said)
+
+
 def _verdict(before: object | None, after: object) -> Verdict:
     if before is None:
         return Verdict.ADDED
@@ -424,10 +447,11 @@ class SlaService(SlaReads):
 
     def sla_set_team_tier(
         self, team: str, tier: int | str, *, expected: SlaTierView | None = None
-    ) -> None:
+    ) -> TierSaved:
         """Say which tier ``team`` works (admins): escalation moves tickets to it.
         ``expected``: only while the team works the tier a form read (``ChangedMeanwhile``
-        otherwise)."""
+        otherwise). Returns what it did (:class:`TierSaved`): the tier it already works is
+        ``unchanged`` and writes nothing (no ``setting_changed`` event)."""
         self.actor.require(Role.ADMIN, "set team tiers")
         value = parse_tier(tier)
         with self._write() as session:
@@ -440,17 +464,20 @@ class SlaService(SlaReads):
                     f"team {found.name}'s tier was changed meanwhile (now "
                     f"{before or 'none'}); nothing saved: see it again"
                 )
-            row = row or TeamTier(team_id=found.id, tier=value)
-            row.tier = value
-            session.add(row)
-            record_setting_change(
-                session,
-                self.actor,
-                self.clock(),
-                "team tier",
-                f"{found.name}: tier {before}" if before is not None else None,
-                f"{found.name}: tier {value}",
-            )
+            verdict = _verdict(before, value)
+            if verdict is not Verdict.UNCHANGED:
+                row = row or TeamTier(team_id=found.id, tier=value)
+                row.tier = value
+                session.add(row)
+                record_setting_change(
+                    session,
+                    self.actor,
+                    self.clock(),
+                    "team tier",
+                    f"{found.name}: tier {before}" if before is not None else None,
+                    f"{found.name}: tier {value}",
+                )
+        return TierSaved(verdict, found.name, value, before)
 
     def sla_auto_escalate(
         self, at: str | None = None, *, expected: AutoEscalate | str | None = None

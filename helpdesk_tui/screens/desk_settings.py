@@ -8,7 +8,8 @@ Admins change them here through the CLI's writers (``Desk.sla_set_policy``,
 ``sla_set_calendar``, ``sla_set_team_tier``, ``sla_auto_escalate``, ``satisfaction_surveys``;
 the open tickets' clocks follow as ``sla policy set`` makes them): a new policy or calendar
 (``n``), a policy's targets, a calendar, a team's tier (``e``), the alert that escalates
-(``a``), the surveys (``t``, asked first). Each form writes only onto what it read (the
+(``a``), the surveys (``t``, asked first), the desk's name (``r``: ``Desk.desk_set_name``;
+it heads the screen, over the tabs). Each form writes only onto what it read (the
 desk refuses a setting another admin changed meanwhile, on the form's error line). Everyone
 else reads. Routing is changed in its file, never here.
 
@@ -40,6 +41,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, T
 from textual.widgets._tabbed_content import ContentTab
 from textual.worker import Worker, WorkerState
 
+from helpdesk_tui.desk.admin_reads import DeskNameView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.routing_reads import RulesStamp, RuleView
@@ -105,6 +107,23 @@ class DeskSettings:
     opted_out: int
     tiers: tuple[SlaTierView, ...] = ()
     auto_escalate: str = "off"
+    desk_name: DeskNameView | None = None
+
+
+def desk_name_text(view: DeskNameView | None, admin: bool) -> Text:
+    """The line over the tabs: the desk's name as every terminal shows it (its own, or the
+    config's ``desk_name`` while it has none), and for admins the key that changes it."""
+    text = Text()
+    text.append("Desk name: ", "bold")
+    if view is None:
+        text.append("…")
+        return text
+    text.append_text(_cell(view.name, 40))
+    if view.own is None:
+        text.append(" (the config's desk_name)", "italic")
+    if admin:
+        text.append("   r renames the desk", "dim italic")
+    return text
 
 
 def scope_of(policy: SlaPolicyView) -> str:
@@ -229,6 +248,7 @@ class DeskSettingsScreen(DeskScreen):
         Binding("e", "edit", "Edit", id="settings.edit"),
         Binding("a", "escalation", "Escalation", id="settings.escalation"),
         Binding("t", "toggle_surveys", "Surveys on/off", id="settings.toggle_surveys"),
+        Binding("r", "rename_desk", "Rename desk", id="settings.rename_desk", show=False),
     ]
 
     class Loaded(Message):
@@ -269,6 +289,7 @@ class DeskSettingsScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(desk_name_text(None, admin=False), id="desk-name")
         with TabbedContent(initial="sla", id="settings-tabs"):
             with TabPane("1 SLA", id="sla"):
                 yield DataTable(cursor_type="row", zebra_stripes=False, id="sla-policies")
@@ -382,6 +403,7 @@ class DeskSettingsScreen(DeskScreen):
                     opted_out=desk.satisfaction_opt_out_count(),
                     tiers=tuple(desk.sla_tiers()),
                     auto_escalate=desk.sla_auto_escalate().value,
+                    desk_name=desk.desk_name_view(self.desk_app.settings.desk_name),
                 )
             )
         )
@@ -465,6 +487,9 @@ class DeskSettingsScreen(DeskScreen):
         verdict.set_class(not routing.ok, "-error")
         self.query_one("#routing-text", Static).update(rules_text(routing))
         self.query_one("#surveys-text", Static).update(surveys_text(settings, self.admin))
+        self.query_one("#desk-name", Static).update(desk_name_text(settings.desk_name, self.admin))
+        if settings.desk_name is not None:  # (the header too, at once: renamed from here)
+            self.app.title = clean(settings.desk_name.name, single_line=True)
         self.refresh_bindings()
 
     def _fill(self, selector: str, rows: list[list[Text]], keys: list[str]) -> None:
@@ -497,6 +522,8 @@ class DeskSettingsScreen(DeskScreen):
             return ready and tab == "tiers"
         if action == "toggle_surveys":
             return ready and tab == "surveys"
+        if action == "rename_desk":
+            return ready
         return True
 
     FOCUS: ClassVar[dict[str, str]] = {
@@ -674,13 +701,36 @@ class DeskSettingsScreen(DeskScreen):
         desk = self.desk
 
         def save(v: dict[str, str]) -> str:
-            value = v["tier"].strip()
-            desk.sla_set_team_tier(tier.team, value, expected=tier)
-            return f"{tier.team} works tier {value}; escalation to tier {value} goes there"
+            saved = desk.sla_set_team_tier(tier.team, v["tier"].strip(), expected=tier)
+            return "\n".join(saved.lines())
 
         fields = (FormField("tier", "Tier", str(tier.tier or ""), "1 to 4"),)
         note = Text("Escalation from tier n moves a ticket to the team of tier n+1.")
         return SettingsForm(form_title("Tier of team ", tier.team), fields, save, note=note)
+
+    def action_rename_desk(self) -> None:
+        view = self.settings.desk_name if self.settings is not None else None
+        if view is not None:
+            self.app.push_screen(self._name_form(view), self._said)
+
+    def _name_form(self, view: DeskNameView) -> SettingsForm:
+        """The desk's own name, written only onto the one the form read (``expected``);
+        emptied, the desk has none of its own again and the config's ``desk_name`` shows."""
+        desk = self.desk
+        configured = clean(self.desk_app.settings.desk_name, single_line=True)
+
+        def save(v: dict[str, str]) -> str:
+            stored = desk.desk_set_name(v["name"].strip() or None, expected=view)
+            if stored is None:
+                return f"the desk has no name of its own: {configured} (the config's desk_name)"
+            return f"the desk is named {stored}"
+
+        fields = (FormField("name", "Name", view.own or "", f"{configured} (the config's)"),)
+        note = Text(
+            "Heads every terminal, is {{desk.name}} in canned responses and {desk} in the "
+            "acknowledgements. Empty: the config's desk_name."
+        )
+        return SettingsForm(form_title("Name of the desk"), fields, save, note=note)
 
     def _edit_targets(self) -> None:
         policy = self.selected_policy()

@@ -835,8 +835,9 @@ class QueueScreen(KeyFrames, DeskScreen):
         self.app.call_from_thread(self._said_followed_up, number, done)
 
     def _said_followed_up(self, number: int, done: bool) -> None:
-        said = "followed up: its follow-up tag is off" if done else "was followed up already"
-        self.notify(f"#{number} {said}", timeout=3, markup=False)
+        from helpdesk_tui.desk.satisfaction_service import followed_up_said  # (desk's open)
+
+        self.notify(followed_up_said(number, done), timeout=3, markup=False)
         self.refresh_now()
 
     def _reread(self) -> None:

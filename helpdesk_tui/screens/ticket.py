@@ -249,7 +249,7 @@ class TicketScreen(DeskScreen):
             with ContentSwitcher(initial="thread", id="ticket-main"):
                 yield Thread(id="thread")
                 yield HistoryLog(id="history")
-            yield SidePanel(id="side")
+            yield SidePanel(warn_percent=self.desk_app.start.sla_warn_percent, id="side")
         yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:

@@ -208,7 +208,13 @@ def row_cells(
     late: Style | str = ""
     if "sla" in keys or "badge" in keys:
         late = styles.due(
-            due_level(row.due_started_at, due, now, styles.warn_percent, alert_at=row.sla_alert_at)
+            due_level(
+                row.due_started_at,
+                due,
+                now,
+                warn_percent=styles.warn_percent,
+                alert_at=row.sla_alert_at,
+            )
         )
     assignee = marks = Text()
     if any(key in keys for key in ("assignee", "owner", "who")):
@@ -244,7 +250,9 @@ def row_cells(
 def _shows(row: TicketRow, on: Sequence[OnTicket], now: datetime, styles: RowStyles) -> object:
     """What a row's cells show at ``now``: they are made again only when this changes."""
     due = row.next_due
-    level = due_level(row.due_started_at, due, now, styles.warn_percent, alert_at=row.sla_alert_at)
+    level = due_level(
+        row.due_started_at, due, now, warn_percent=styles.warn_percent, alert_at=row.sla_alert_at
+    )
     return (
         row,
         tuple(on),

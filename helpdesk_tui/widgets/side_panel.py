@@ -17,7 +17,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
-from helpdesk_tui.desk.due import DueLevel, due_level
+from helpdesk_tui.desk.due import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.statuses import OPEN_STATUSES, words
 from helpdesk_tui.desk.ticket_view import TicketView
 from helpdesk_tui.safe_text import clamped, plain
@@ -132,10 +132,12 @@ def _deadline(
     warn_at: datetime | None,
     now: datetime,
     styles: dict[DueLevel, Style],
+    warn_percent: int,
 ) -> Text:
     """A deadline in its colour: nearly due from its clock's warning time (the policy's
-    warning share in business time, when the alert goes), as the queue's badge is."""
-    level = due_level(start, due, now, alert_at=warn_at)
+    warning share in business time, when the alert goes), as the queue's badge is; with
+    none known, at ``warn_percent`` of the wall time, as the queue's badge is too."""
+    level = due_level(start, due, now, warn_percent=warn_percent, alert_at=warn_at)
     return Text(text, style=styles.get(level, ""))
 
 
@@ -153,10 +155,13 @@ def render_fields(
     now: datetime,
     styles: dict[DueLevel, Style] | None = None,
     width: int = TEXT_WIDTH,
+    *,
+    warn_percent: int = DEFAULT_WARN_PERCENT,
 ) -> Text:
     """The fields as lines ``width`` cells wide: the requester's name, organization and
     each field one line (cut with "…": ``full_values`` has them whole), the address at
-    most ``VALUE_LINES``."""
+    most ``VALUE_LINES``. ``warn_percent``: ``[ui] sla_warn_percent`` (a deadline whose
+    warning time is not known turns there, as in the queue)."""
     styles = styles or {}
     row = view.row
     text = Text()
@@ -191,7 +196,9 @@ def render_fields(
     if row.reply_due_at is not None and row.status in OPEN_STATUSES:  # a reply is awaited
         start = row.reply_started_at or row.created_at
         due = row.reply_due_at
-        shown = _deadline(timefmt.due(due, now), start, due, view.reply_warn_at, now, styles)
+        shown = _deadline(
+            timefmt.due(due, now), start, due, view.reply_warn_at, now, styles, warn_percent
+        )
         _field(text, "Reply by", shown, width)
     elif row.response_due_at is not None and row.first_response_at is not None:
         _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at), width)
@@ -201,7 +208,13 @@ def render_fields(
             text,
             "Solve by",
             _deadline(
-                solve, row.created_at, row.resolution_due_at, view.resolution_warn_at, now, styles
+                solve,
+                row.created_at,
+                row.resolution_due_at,
+                view.resolution_warn_at,
+                now,
+                styles,
+                warn_percent,
             ),
             width,
         )
@@ -318,9 +331,11 @@ class SidePanel(VerticalScroll, can_focus=False):
     suggestions: tuple[KbResult, ...] = ()
     """What the panel lists under "Suggested articles", best first."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, warn_percent: int = DEFAULT_WARN_PERCENT, id: str | None = None) -> None:
         super().__init__(id=id)
         self._related: list[Option] = []
+        self.warn_percent = warn_percent
+        """``[ui] sla_warn_percent``: where a deadline without a known warning time turns."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="side-fields")
@@ -333,7 +348,7 @@ class SidePanel(VerticalScroll, can_focus=False):
     def show(self, view: TicketView, now: datetime) -> None:
         styles = due_styles(dict(self.app.theme_variables))
         fields = self.query_one("#side-fields", Static)
-        fields.update(render_fields(view, now, styles))
+        fields.update(render_fields(view, now, styles, warn_percent=self.warn_percent))
         fields.tooltip = full_values(view)  # (the values cut to their line, whole)
         self._related = related_options(view)
         self._fill()

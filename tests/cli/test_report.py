@@ -70,6 +70,13 @@ def test_a_phone_rating_shows_in_the_report(use_db: str, invoke: Invoke) -> None
     assert (summary["ratings"], summary["satisfaction (1-5)"]) == (1, 4.0)
     shown = invoke("ticket", "show", "2")
     assert "Satisfaction rating 4/5: quick and kind" in shown.stdout
+    assert invoke("ticket", "rate", "3", "1").exit_code == 0  # low: to follow up
+    assert invoke("ticket", "list", "--tag", "follow-up", "--ids").stdout.split() == ["3"]
+    done = invoke("ticket", "followed-up", "3")
+    assert done.stdout.strip() == "#3 followed up: its follow-up tag is off"
+    assert invoke("ticket", "list", "--tag", "follow-up", "--ids").stdout.split() == []
+    again = invoke("ticket", "followed-up", "3")
+    assert (again.exit_code, again.stdout.strip()) == (0, "#3 was followed up already")
 
 
 def test_surveys_switch_per_desk_and_requester(use_db: str, invoke: Invoke) -> None:

@@ -109,6 +109,24 @@ def test_sla_set_says_whether_it_added_or_replaced_and_what_it_replaced(
     ]
 
 
+def test_sla_tier_says_whether_it_added_changed_or_left_the_tier(
+    invoke: Invoke, use_db: str
+) -> None:
+    """``sla tier TEAM N`` said "works tier N" even when the team worked it already."""
+    assert invoke("team", "add", "Network").exit_code == 0
+    assert invoke("sla", "tier", "Network", "2").stdout.splitlines() == [
+        "added team tier: Network works tier 2",
+        "escalation to tier 2 goes to Network",
+    ]
+    assert invoke("sla", "tier", "Network", "3").stdout.splitlines() == [
+        "updated team tier: Network works tier 3",
+        "  was tier 2",
+        "escalation to tier 3 goes to Network",
+    ]
+    result = invoke("sla", "tier", "Network", "3")
+    assert result.stdout.splitlines() == ["unchanged team tier: Network works tier 3"]
+
+
 def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use_db: str) -> None:
     off = "automatic escalation is off: alerts are sent, the ticket stays"
     on = "automatic escalation is at breach: a breach alert moves the ticket one tier up"

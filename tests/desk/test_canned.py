@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from helpdesk_tui.desk.actors import MAIL, Actor
+from helpdesk_tui.desk.admin_reads import DeskNameView
 from helpdesk_tui.desk.canned import PLACEHOLDERS, UnknownPlaceholder, rank, render
-from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
+from helpdesk_tui.desk.errors import ChangedMeanwhile, InvalidValue, NotFound, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
@@ -118,8 +119,13 @@ def test_the_desk_name_is_the_desks_not_each_agents(
     assert bob.desk_name("Helpdesk") == "Walk4 Desk"
     with pytest.raises(InvalidValue, match="visible"):
         Desk(db, admin).desk_set_name("\x1b[0m\u200b")
+    read = bob.desk_name_view("Acme")
+    assert read == DeskNameView("Walk4 Desk", "Walk4 Desk")
     assert Desk(db, admin).desk_set_name(None) is None
     assert bob.desk_name("Acme") == "Acme"
+    with pytest.raises(ChangedMeanwhile, match="now it has none of its own"):
+        Desk(db, admin).desk_set_name("Acme IT", expected=read)  # (a form's guard)
+    assert bob.desk_name_view("Acme") == DeskNameView("Acme", None)
 
 
 def test_unknown_placeholder_is_refused_when_saved(db: Database, agent_bob: Actor) -> None:

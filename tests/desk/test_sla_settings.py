@@ -16,6 +16,7 @@ from helpdesk_tui.desk.errors import ChangedMeanwhile, InvalidValue, PermissionD
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.settings import SETTING_CHANGED
 from helpdesk_tui.desk.sla_reads import SlaTierView, days_text
+from helpdesk_tui.desk.sla_service import Verdict
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Team
 
@@ -143,6 +144,7 @@ def test_tiers_and_escalation_are_guarded_and_for_admins(
     desk = _desk(db, admin)
     assert desk.sla_tiers() == [SlaTierView("Network", None), SlaTierView("Support", None)]
     desk.sla_set_team_tier("Support", 1, expected=SlaTierView("Support", None))
+    assert desk.sla_set_team_tier("Support", "1").verdict is Verdict.UNCHANGED  # no event
     with pytest.raises(ChangedMeanwhile, match="Support's tier was changed meanwhile"):
         desk.sla_set_team_tier("Support", 2, expected=SlaTierView("Support", None))
     with pytest.raises(InvalidValue, match="tier must be 1 to 4"):

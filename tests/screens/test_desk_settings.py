@@ -200,6 +200,11 @@ async def test_an_agent_reads_the_settings_and_cannot_change_them(
         await pilot.press("escape")
         screen = await open_settings(pilot)
         assert READ_ONLY in _text(screen, "#sla-hint")
+        assert _text(screen, "#desk-name").startswith("Desk name: ")
+        assert "renames" not in _text(screen, "#desk-name")
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen is screen
         await pilot.press("e")
         await settle(pilot)
         assert app.screen is screen
@@ -254,6 +259,7 @@ FORMS = {
     "calendar": ("2", "e"),
     "tier": ("3", "e"),
     "escalation": ("3", "a"),
+    "desk-name": ("1", "r"),
 }
 
 
@@ -264,7 +270,7 @@ def test_desk_settings_forms_80x24(
     """A new policy (every field at 80x24, a refused value on the error line), a policy's
     targets (the policy's line, the other fields of its form), the Berlin
     calendar's (hostile name plain), a team's tier, the escalation's three answers less the
-    one in force."""
+    one in force, the desk's name (none of its own yet: the config's, as placeholder)."""
 
     async def run_before(pilot: Pilot[None]) -> None:
         tab, key = FORMS[form]
@@ -387,6 +393,30 @@ async def test_an_admin_sets_a_tier_and_the_escalation(
         await until(pilot, lambda: "at warning" in _text(screen, "#escalation-text"))
     assert policies.sla_team_tiers() == [(2, "Support")]
     assert policies.sla_auto_escalate() == "warning"
+
+
+async def test_an_admin_renames_the_desk_onto_the_name_the_form_read(
+    make_test_app: AppFactory, policies: Desk, desk_data: DeskData
+) -> None:
+    """The desk's name heads the screen; ``r`` renames it, only onto the name as read."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot)
+        assert "the config's desk_name" in _text(screen, "#desk-name")
+        form = await _open_form(pilot, "r")
+        policies.desk_set_name("Walk4 Desk")  # another admin, meanwhile
+        _fill(form, name="Acme IT")
+        await pilot.press("enter")
+        error = form.query_one("#form-error", Static)
+        await until(pilot, lambda: "changed meanwhile (now Walk4 Desk)" in str(error.render()))
+        await pilot.press("escape")
+        await until(pilot, lambda: "Walk4 Desk" in _text(screen, "#desk-name"))
+        form = await _open_form(pilot, "r")
+        _fill(form, name="Acme IT")
+        await pilot.press("enter")
+        await until(pilot, lambda: _text(screen, "#desk-name").startswith("Desk name: Acme IT"))
+        assert app.title == "Acme IT"
+    assert policies.desk_name() == "Acme IT"
 
 
 async def test_a_tab_asked_for_before_the_tabs_are_set_up_is_the_one_shown(

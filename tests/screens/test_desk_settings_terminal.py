@@ -22,7 +22,7 @@ def test_a_tab_key_typed_with_d_shows_its_tab(tmux: Callable[..., str]) -> None:
 
     def shows(head: str, screen: str | None = None) -> bool:
         lines = (_screen(tmux) if screen is None else screen).splitlines()
-        return any(line.strip().startswith(head) for line in lines[3:4])
+        return any(line.strip().startswith(head) for line in lines[4:5])  # (under the name)
 
     for keys, head in (("3", "Team"), ("5", "Satisfaction surveys are"), ("2", "Calendar")):
         tmux("send-keys", "-t", "hd", "D", keys)  # (one write: both keys in one read)

@@ -72,8 +72,8 @@ def test_deadlines_warn_when_the_policys_alert_does(db: Database, admin: Actor) 
         for level, color in zip(DueLevel, ("white", "blue", "yellow", "red"), strict=True)
     }
 
-    def style(at: datetime, label: str) -> Style | str:
-        text = render_fields(view, at, styles)
+    def style(at: datetime, label: str, shown: TicketView = view, warn: int = 75) -> Style | str:
+        text = render_fields(shown, at, styles, warn_percent=warn)
         (span,) = [
             span
             for span in text.spans
@@ -86,6 +86,10 @@ def test_deadlines_warn_when_the_policys_alert_does(db: Database, admin: Actor) 
     assert style(NOW, "Reply by") == styles[DueLevel.WARNING]  # 55%: the policy's alert
     assert style(NOW, "Solve by") == styles[DueLevel.OK]
     assert style(NOW + timedelta(hours=4), "Solve by") == styles[DueLevel.WARNING]
+    # No warning time known: at [ui] sla_warn_percent of the wall time, as the queue's badge.
+    unknown = dataclasses.replace(view, reply_warn_at=None, resolution_warn_at=None)
+    assert style(NOW, "Reply by", unknown, warn=50) == styles[DueLevel.WARNING]  # 55%
+    assert style(NOW, "Reply by", unknown, warn=60) == styles[DueLevel.OK]
 
 
 LONG = "Hardware and peripherals / printers / " * 6  # (228 characters)

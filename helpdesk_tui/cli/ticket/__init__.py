@@ -35,6 +35,7 @@ VERBS = {
     "link": "helpdesk_tui.cli.ticket.relations:link",
     "delete": "helpdesk_tui.cli.ticket.relations:delete",
     "rate": "helpdesk_tui.cli.ticket.rate:rate",
+    "followed-up": "helpdesk_tui.cli.ticket.rate:followed_up",
 }
 """Each verb's module is imported only when it runs (or its own help is asked for)."""
 
@@ -62,6 +63,7 @@ VERB_HELP = {
     "link": "Link tickets to OTHER (shown on both).",
     "delete": "Delete tickets for good (admins only; the audit trail keeps a record).",
     "rate": "Record a satisfaction rating (1-5) the customer gave, e.g. by phone.",
+    "followed-up": "Mark a ticket's rating followed up: its follow-up tag comes off.",
 }
 
 

@@ -1,4 +1,5 @@
-"""``helpdesk ticket rate``: write down a satisfaction rating a customer gave by phone."""
+"""``helpdesk ticket rate``: write down a satisfaction rating a customer gave by phone;
+``ticket followed-up``: an agent followed up a rating that needed it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import click
 
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.desk.satisfaction_service import SatisfactionService
+from helpdesk_tui.desk.satisfaction_service import SatisfactionService, followed_up_said
 from helpdesk_tui.desk.tickets import parse_number
 
 
@@ -26,3 +27,14 @@ def rate(runtime: Runtime, number: str, score: int, comment: str | None, as_json
         return
     said = f": {line(rating.comment)}" if rating.comment else ""
     click.echo(f"#{ticket} rated {rating.score}/5{said}")
+
+
+@click.command("followed-up")
+@click.argument("number")
+@pass_runtime
+def followed_up(runtime: Runtime, number: str) -> None:
+    """Mark the rating on ticket NUMBER followed up: its follow-up tag comes off (the TUI's
+    d in "Ratings to follow up"). The tickets waiting for it: ticket list --tag follow-up."""
+    desk = runtime.service(SatisfactionService, doing="follow up a rating")
+    ticket = parse_number(number)
+    click.echo(followed_up_said(ticket, desk.satisfaction_followed_up(ticket)))
