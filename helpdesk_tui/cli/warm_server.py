@@ -165,9 +165,12 @@ def serve() -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)  # a dead server's: the live one would hold the lock
     listener.bind(path)
+    # The file as bound, read before anyone is told: its directory may be moved the moment
+    # the starter hears "listening" (a stat then failed, and the server died leaving its
+    # lock and socket files behind).
+    bound = os.stat(path)
     listener.listen(64)
     os.write(1, b"listening\n")  # (to /dev/null, unless its starter waits on a pipe for it)
-    bound = os.stat(path)
     server = _Server(key, path, listener, lock_fd, wakeup, (bound.st_dev, bound.st_ino))
     try:
         _loop(server)
