@@ -32,9 +32,9 @@ def name(runtime: Runtime, name: str | None, clear: bool) -> None:
         reads = runtime.service(AdminReads, doing="read the desk's name")
         click.echo(reads.desk_name(runtime.start.desk_name))
         return
-    stored = runtime.desk(doing="name the desk").desk_set_name(None if clear else name)
-    if stored is None:
-        shown = runtime.desk(doing="name the desk").desk_name(runtime.start.desk_name)
-        click.echo(f"the desk has no name of its own: {shown} (the config's desk_name)")
-    else:
-        click.echo(f"the desk is named {stored}")
+    from helpdesk_tui.desk.admin_reads import renamed_said
+
+    desk = runtime.desk(doing="name the desk")
+    stored = desk.desk_set_name(None if clear else name)
+    shown = desk.desk_name(runtime.start.desk_name) if stored is None else stored
+    click.echo(renamed_said(stored, shown))

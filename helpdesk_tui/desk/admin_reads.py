@@ -43,6 +43,14 @@ class DeskNameView:
     own: str | None
 
 
+def renamed_said(stored: str | None, shown: str) -> str:
+    """What naming the desk says, in the CLI and the desk settings alike: its own name
+    ``stored``, or (``None``) that it has none and shows ``shown``, the config's."""
+    if stored is None:
+        return f"the desk has no name of its own: {shown} (the config's desk_name)"
+    return f"the desk is named {stored}"
+
+
 class AdminReads(DeskService):
     """The agents and teams, as every agent may read them."""
 

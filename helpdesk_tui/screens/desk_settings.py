@@ -41,7 +41,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, T
 from textual.widgets._tabbed_content import ContentTab
 from textual.worker import Worker, WorkerState
 
-from helpdesk_tui.desk.admin_reads import DeskNameView
+from helpdesk_tui.desk.admin_reads import DeskNameView, renamed_said
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.routing_reads import RulesStamp, RuleView
@@ -721,9 +721,7 @@ class DeskSettingsScreen(DeskScreen):
 
         def save(v: dict[str, str]) -> str:
             stored = desk.desk_set_name(v["name"].strip() or None, expected=view)
-            if stored is None:
-                return f"the desk has no name of its own: {configured} (the config's desk_name)"
-            return f"the desk is named {stored}"
+            return renamed_said(stored, configured)
 
         fields = (FormField("name", "Name", view.own or "", f"{configured} (the config's)"),)
         note = Text(
