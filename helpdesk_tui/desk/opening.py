@@ -156,7 +156,7 @@ def what_to_check(error: BaseException) -> str | None:
     return None
 
 
-def _and_what_to_check(problem: str, error: BaseException) -> str:
+def and_what_to_check(problem: str, error: BaseException) -> str:
     """``problem``, and what to look at for it when there is something (``what_to_check``)."""
     check = what_to_check(error)
     return problem if check is None else f"{problem}; {check}"
@@ -203,7 +203,7 @@ def database_error(error: BaseException, database_url: str | None) -> DeskError 
                 f"lost the connection to the database{where} while saving ({problem}): "
                 "the change may have been saved; look before doing it again"
             )
-        problem = _and_what_to_check(problem, error)
+        problem = and_what_to_check(problem, error)
         return DatabaseUnreachable(f"database error{where}: {problem}")
     return None
 
@@ -246,7 +246,7 @@ def connect(url: str, *, create: bool = False) -> tuple[Database, SchemaState]:
         if trouble is not None:
             raise DeskUnavailable(trouble) from None
         problem = f"cannot open database {shown(url)}: {scrub(database_problem(error), url)}"
-        problem = _and_what_to_check(problem, error)
+        problem = and_what_to_check(problem, error)
         raise DeskUnavailable(problem) from None
 
 

@@ -56,6 +56,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 # it only where it writes, so that the parse process, which only reads, starts light.
 import helpdesk_tui.desk.intake  # noqa: F401
 from helpdesk_tui.desk.mailstate import advance, check_uidvalidity, outcomes_by_uid, record_poll
+from helpdesk_tui.desk.opening import and_what_to_check, database_problem
 from helpdesk_tui.mail.check import server_text, tls_text
 from helpdesk_tui.mail.ingest import (
     IngestConfig,
@@ -68,6 +69,7 @@ from helpdesk_tui.mail.ingest import (
 from helpdesk_tui.mail.parse import BIG_MESSAGE_BYTES
 from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, Security
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.db_errors import from_the_database
 from helpdesk_tui.storage.mail_models import Outcome
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,8 @@ def connect(box: MailboxSettings) -> IMAPClient:
 
 def describe_error(error: BaseException, box: MailboxSettings) -> str:
     """One line for the status display (never the password)."""
+    if from_the_database(error):  # (storing what was read: not the mail server's fault)
+        return and_what_to_check(f"the desk's database: {database_problem(error)}", error)[:500]
     where = f"{box.host}:{box.effective_port}"
     if isinstance(error, socket.gaierror):
         return f"cannot resolve {box.host}: {error.strerror or error}"

@@ -35,6 +35,15 @@ _SQLITE_BROKEN = frozenset({11, 26})
 _PG_UNIQUE = "23505"
 
 
+def from_the_database(error: BaseException) -> bool:
+    """Whether ``error`` is the database's (a driver's, wrapped by SQLAlchemy or not), not
+    the code's or another server's."""
+    if isinstance(error, DBAPIError | sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")  # (not imported: none of its errors can be here)
+    return psycopg is not None and isinstance(error, psycopg.Error)
+
+
 def failure_of(error: BaseException) -> Failure:
     """What ``error`` says about the write that raised it (see :class:`Failure`)."""
     if isinstance(error, OperationalError | InterfaceError | InternalError):

@@ -351,3 +351,32 @@ def test_a_message_read_again_after_an_upgrade_changed_its_content_hash_is_kept_
     with db.read() as session:
         assert session.exec(select(Event).where(Event.kind == "message_id_reused")).all() == []
         assert len(session.exec(select(ProcessedMail)).all()) == 1
+
+
+def test_a_database_error_while_storing_mail_names_the_database_not_the_mail_server(
+    tmp_path: Path,
+) -> None:
+    """A desk locked past its busy timeout while a batch was stored showed as
+    "imap.example.org:993: (sqlite3.OperationalError) database is locked …" in the
+    mailbox's status: the mail server blamed, SQLAlchemy's boilerplate, no hint."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from helpdesk_tui.mail_settings import MailboxSettings
+
+    path = tmp_path / "desk.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        sqlite3.connect(path, timeout=0).execute("INSERT INTO t VALUES (1)")
+    holder.close()
+    box = MailboxSettings(host="imap.example.org", user="support@example.org", password="x")
+    wrapped = OperationalError("INSERT INTO t VALUES (?)", (1,), raised.value)
+
+    for error in (raised.value, wrapped):
+        assert describe_error(error, box) == (
+            "the desk's database: database is locked; another process holds the desk's "
+            "lock; try again once it lets go"
+        )
