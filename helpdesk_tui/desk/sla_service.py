@@ -65,13 +65,8 @@ class SlaSaved:
         ``added policy vip: …``; ``updated policy vip: …`` and ``  was vip: …``; then the
         open tickets with new due times. ``unchanged policy vip: …`` alone: nothing was
         recomputed. (Descriptions come from the desk's rows: a front door cleans them.)"""
-        said = [f"{self.verdict.value} {what} {self.after}"]
-        if self.verdict is Verdict.UNCHANGED:
-            return tuple(said)
-        if self.verdict is Verdict.UPDATED:
-            said.append(f"  was {self.before or ''}")
-        said.append(f"{self.tickets} open ticket(s) have new due times")
-        return tuple(said)
+        moved = f"{self.tickets} open ticket(s) have new due times"
+        return _said(self.verdict, f"{what} {self.after}", self.before or "", moved)
 
 
 @dataclass(frozen=True)
@@ -88,13 +83,21 @@ class TierSaved:
         """What every front door says of it: ``added team tier: Network works tier 2``;
         ``updated …`` and ``  was tier 1``; then where escalation to that tier goes.
         ``unchanged team tier: …`` alone: nothing was written."""
-        said = [f"{self.verdict.value} team tier: {self.team} works tier {self.tier}"]
-        if self.verdict is Verdict.UNCHANGED:
-            return tuple(said)
-        if self.verdict is Verdict.UPDATED:
-            said.append(f"  was tier {self.before}")
-        said.append(f"escalation to tier {self.tier} goes to {self.team}")
+        head = f"team tier: {self.team} works tier {self.tier}"
+        moved = f"escalation to tier {self.tier} goes to {self.team}"
+        return _said(self.verdict, head, f"tier {self.before}", moved)
+
+
+def _said(verdict: Verdict, head: str, was: str, moved: str) -> tuple[str, ...]:
+    """What a saved setting says: ``{verdict} {head}``; unchanged, that alone (nothing was
+    written); updated, ``  was {was}`` under it; then ``moved``, what the save moved."""
+    said = [f"{verdict.value} {head}"]
+    if verdict is Verdict.UNCHANGED:
         return tuple(said)
+    if verdict is Verdict.UPDATED:
+        said.append(f"  was {was}")
+    said.append(moved)
+    return tuple(said)
 
 
 def _verdict(before: object | None, after: object) -> Verdict:
