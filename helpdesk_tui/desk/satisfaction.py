@@ -111,17 +111,11 @@ def follow_up_done(
     return True
 
 
-def concern_recipients(reader: Reader, ticket: TicketState) -> list[str]:
-    """Who a rating that needs follow-up is mailed to: as every alert to agents
-    (:func:`~.tiers.alert_recipients`)."""
-    return alert_recipients(reader, ticket.assignee_id, ticket.team_id)
-
-
 def _mail_concern(reader: Reader, ticket: TicketState, reason: str, now: datetime) -> None:
     """The "Customer rating" alert's mail, queued in the rating's transaction as an SLA
     alert's is, and like it only while the desk sends mail (``mail_reads.sends_mail``):
     on a desk without SMTP the alert line alone tells."""
-    to = concern_recipients(reader, ticket)
+    to = alert_recipients(reader, ticket.assignee_id, ticket.team_id)
     if not to or not sends_mail(connection_of(reader), now):
         return
     queue_mail(
