@@ -110,7 +110,6 @@ class AdminService(AdminReads):
             DESK_NAME,
             MAX_DESK_NAME,
             clean_desk_name,
-            desk_setting,
             record_setting_change,
             set_desk_setting,
         )
@@ -124,7 +123,7 @@ class AdminService(AdminReads):
             raise InvalidValue(f"a desk name has at most {MAX_DESK_NAME} characters")
         with self._write() as session:
             row = session.get(DeskSetting, DESK_NAME, with_for_update=True)
-            before = desk_setting(session, DESK_NAME)
+            before = row.value if row is not None else None
             if expected is not None and expected.own != before:
                 now = f"now {before}" if before else "now it has none of its own"
                 raise ChangedMeanwhile(
