@@ -241,21 +241,20 @@ def _send_canned(
     if ack is not None:  # the acknowledgement's mail, to its address and threaded as it is
         ack.subject, ack.body = subject, body
         session.add(ack)
-        history.record(session, actor, ticket, "canned_reply", new=f"{name} to {address}")
-        return None
-    # An answer to the customer's mail: it threads under it in her client, as the
-    # acknowledgement and every reply do (the system note above is not part of her thread).
-    in_reply_to, references = thread_headers(session, ticket.id)
-    outbox.queue_mail(
-        session,
-        ticket,
-        kind=ACK_KIND,
-        to=[address],
-        subject=subject,
-        body=body,
-        in_reply_to=in_reply_to,
-        references=references,
-    )
+    else:
+        # An answer to the customer's mail: it threads under it in her client, as the
+        # acknowledgement and every reply do (the system note above is not in her thread).
+        in_reply_to, references = thread_headers(session, ticket.id)
+        outbox.queue_mail(
+            session,
+            ticket,
+            kind=ACK_KIND,
+            to=[address],
+            subject=subject,
+            body=body,
+            in_reply_to=in_reply_to,
+            references=references,
+        )
     history.record(session, actor, ticket, "canned_reply", new=f"{name} to {address}")
     return None
 
