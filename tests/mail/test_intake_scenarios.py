@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,15 @@ def receive(db: Database, config: IngestConfig, *raws: bytes) -> list[IngestResu
 def one(db: Database, config: IngestConfig, raw: bytes) -> IngestResult:
     [result] = receive(db, config, raw)
     return result
+
+
+def received(
+    db: Database, config: IngestConfig, raws: Sequence[bytes], batched: bool
+) -> list[IngestResult]:
+    """The messages in one poller batch (``batched``), or each in a batch of its own."""
+    if batched:
+        return receive(db, config, *raws)
+    return [one(db, config, raw) for raw in raws]
 
 
 def crlf(text: str) -> bytes:
@@ -433,10 +443,7 @@ def test_the_direct_copy_after_the_list_copy_gives_the_ticket_its_requester(
             f"Reply-To: {list_reply_to}",
         ],
     )
-    if batched:
-        first, copy = receive(db, config, listed, direct)
-    else:
-        first, copy = one(db, config, listed), one(db, config, direct)
+    first, copy = received(db, config, [listed, direct], batched)
 
     assert (first.duplicate, copy.duplicate) == (False, True)
     assert copy.ticket_number == first.ticket_number
@@ -499,10 +506,7 @@ def test_her_copy_after_the_list_copy_gets_her_the_acknowledgement_once(
     made her the requester. Now the ticket's subject is hers, and her copy brings the
     acknowledgement she would have had: once, to her, never to the list."""
     listed, direct = _list_copy_then_hers(new_id())
-    if batched:
-        first, copy = receive(db, config, listed, direct)
-    else:
-        first, copy = one(db, config, listed), one(db, config, direct)
+    first, copy = received(db, config, [listed, direct], batched)
     [again] = receive(db, config, direct)  # her copy once more (a second mailbox)
 
     assert not first.acknowledged and copy.acknowledged and copy.duplicate
@@ -542,11 +546,7 @@ def test_a_list_s_copy_keeps_a_tag_that_is_not_the_list_s(
         _posted("Dee <dee@example.org>", "[IT-Support] Mail is slow", "<other.example.com>"),
         _posted("Eve <eve@example.org>", "Re: [IT-Support] Printer"),
     ]
-    if batched:
-        receive(db, config, *posts)
-    else:
-        for post in posts:
-            one(db, config, post)
+    received(db, config, posts, batched)
 
     assert sorted(ticket.subject for ticket in tickets(db)) == sorted(
         [
@@ -584,11 +584,7 @@ def test_a_list_s_tag_is_learnt_from_its_posts_not_from_customers_tags(
         _posted("Dee <dee@example.org>", "Printer again", tagged),  # (the list dropped it)
         _posted("Cid <cid@example.org>", "[IT-Support] Fax", tagged),
     ]
-    if batched:
-        receive(db, config, *posts)
-    else:
-        for post in posts:
-            one(db, config, post)
+    received(db, config, posts, batched)
 
     assert sorted(ticket.subject for ticket in tickets(db)) == sorted(
         [
@@ -713,10 +709,7 @@ def test_a_new_mail_in_an_auto_reply_s_form_is_a_tagged_ticket_without_acknowled
     the question about out-of-office next to it is acknowledged as before."""
     away = email(sender="Jane Doe <jane@example.org>", subject="Out of office until Monday")
     asking = email(subject="Out of office not working in Outlook")
-    if batched:
-        first, second = receive(db, config, away, asking)
-    else:
-        first, second = one(db, config, away), one(db, config, asking)
+    first, second = received(db, config, [away, asking], batched)
 
     assert first.outcome is Outcome.TICKET and not first.acknowledged
     assert second.outcome is Outcome.TICKET and second.acknowledged
