@@ -176,10 +176,13 @@ def calendar_set(
 @click.argument("tier", required=False)
 @pass_runtime
 def tier(runtime: Runtime, team: str | None, tier: str | None) -> None:
-    """Set which support tier (1-4) TEAM works (admins); without arguments, list them."""
+    """Set which support tier (1-4) TEAM works (admins); without arguments, list every team
+    by the tier it works, those without one last."""
     if team is None:
-        for number, name in _reads(runtime).sla_team_tiers():
-            click.echo(f"tier {number}  {line(name)}")
+        teams = _reads(runtime).sla_tiers()
+        for view in sorted(teams, key=lambda v: (v.tier is None, v.tier or 0, v.team)):
+            worked = "no tier" if view.tier is None else f"tier {view.tier}"
+            click.echo(f"{worked:<7}  {line(view.team)}")
         return
     if tier is None:
         raise click.UsageError("say which tier: helpdesk sla tier TEAM 1..4")

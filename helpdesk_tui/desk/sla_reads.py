@@ -193,16 +193,6 @@ class SlaReads(DeskService):
             *(calendar_view(c) for c in calendars.values()),
         ]
 
-    def sla_team_tiers(self) -> list[tuple[int, str]]:
-        """(tier, team) for every team with a tier, by tier."""
-        with self._read_rows() as conn:
-            rows = conn.execute(
-                select(TeamTier.tier, Team.name)
-                .select_from(team_tier.join(team, Team.id == TeamTier.team_id))
-                .order_by(TeamTier.tier, Team.name)
-            ).all()
-        return [(int(tier), str(name)) for tier, name in rows]
-
     def sla_tiers(self) -> list[SlaTierView]:
         """Every team by name, with the tier it works (``None``: not set)."""
         with self._read_rows() as conn:

@@ -125,6 +125,11 @@ def test_sla_tier_says_whether_it_added_changed_or_left_the_tier(
     ]
     result = invoke("sla", "tier", "Network", "3")
     assert result.stdout.splitlines() == ["unchanged team tier: Network works tier 3"]
+    assert invoke("team", "add", "Desktop").exit_code == 0
+    assert invoke("sla", "tier").stdout.splitlines() == [  # a team without one is listed too
+        "tier 3   Network",
+        "no tier  Desktop",
+    ]
 
 
 def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use_db: str) -> None:

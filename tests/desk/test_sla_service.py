@@ -394,7 +394,7 @@ def test_tiers_move_tickets_between_the_tiers_teams_and_tell_them(
     desk = _desk(db, admin)
     desk.sla_set_team_tier("Support", 1)
     desk.sla_set_team_tier("Network", 2)
-    assert desk.sla_team_tiers() == [(1, "Support"), (2, "Network")]
+    assert {(v.team, v.tier) for v in desk.sla_tiers()} >= {("Support", 1), ("Network", 2)}
     number = _new(db, admin)
     with db.write() as session:
         fields.assign(session, admin, number, agent="bob", team="Support")

@@ -391,7 +391,7 @@ async def test_an_admin_sets_a_tier_and_the_escalation(
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("w")
         await until(pilot, lambda: "at warning" in _text(screen, "#escalation-text"))
-    assert policies.sla_team_tiers() == [(2, "Support")]
+    assert [(v.team, v.tier) for v in policies.sla_tiers() if v.tier] == [("Support", 2)]
     assert policies.sla_auto_escalate() == "warning"
 
 
