@@ -235,7 +235,9 @@ class HelpdeskApp(App[None]):
         by the CLI once the terminal is back); None: removed, or nothing to remove."""
         self.session_id = uuid.uuid4().hex
         """Identifies this terminal in presence rows, so two terminals of one agent differ."""
-        self.title = clean(self.start.desk_name, single_line=True)
+        self.title = (kept and kept.desk_name) or clean(self.start.desk_name, single_line=True)
+        """The desk's name: its own as kept with the first page (``queue_cache``) until the
+        desk is open and says it (``_name_desk``), else the config's ``desk_name``."""
         self.sub_title = clean(actor.name, single_line=True)
         self.views, self.config_problems = _views(self.start, actor)
         self.mail_link = MailLink(self)
@@ -437,6 +439,11 @@ class HelpdeskApp(App[None]):
         sqlite_path, now = self.db.sqlite_path, self.clock()
 
         def keep() -> None:
+            try:  # (the desk's own name, kept with the page: the next start's first title)
+                named = self.desk.desk_name_view(self.start.desk_name)
+            except DeskError as error:  # the screens say if the desk is away
+                self.log.warning(f"first page not kept: {error}")
+                return
             try:
                 queue_cache.keep(
                     url=self.start.database_url,
@@ -446,6 +453,7 @@ class HelpdeskApp(App[None]):
                     query=query,
                     rows=rows,
                     as_of=now,
+                    desk_name=named.name if named.own is not None else None,
                 )
             except OSError as error:  # a cache: the next start shows "loading…" instead
                 self.log.warning(f"first page not kept: {error}")

@@ -31,8 +31,10 @@ from helpdesk_tui.config_files import APP_NAME as APP_NAME
 from helpdesk_tui.config_files import CONFIG_FILE as CONFIG_FILE
 from helpdesk_tui.config_files import (
     ENV_PREFIX,
+    RULES_FILE,
     check_environment,
     rules_path,
+    site_config_dir,
 )
 from helpdesk_tui.config_files import ConfigError as ConfigError
 from helpdesk_tui.config_files import data_dir as data_dir
@@ -111,6 +113,10 @@ class Settings(BaseSettings):
         """Where the routing rules are read from (the file need not exist: no rules)."""
         return rules_path(self.rules_file)
 
+    def rules_origin(self) -> RulesOrigin:
+        """:meth:`rules_path`, whose file it is, and whether it shadows the site's."""
+        return rules_origin(self.rules_file)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -164,6 +170,39 @@ class IntakeOptions:
             kb_public_url=settings.kb.public_url,
             rules_file=settings.rules_path(),
         )
+
+
+@dataclass(frozen=True)
+class RulesOrigin:
+    """The routing rules this process reads (``path``), ``whose`` file that is in words
+    ("the site's", "yours, beside your config"…), and ``shadow``: one line when it is this
+    user's own while the site has a ``rules.toml`` — the mail runner, another login on a
+    team server, routes by its own config (most likely the site's), not by this file."""
+
+    path: Path
+    whose: str
+    shadow: str | None = None
+
+
+def rules_origin(rules_file: Path | None) -> RulesOrigin:
+    """Where the routing rules come from for settings whose ``rules_file`` is this."""
+    site = site_config_dir() / RULES_FILE
+    path = rules_path(rules_file)
+    if rules_file is not None:
+        where = setting_source(("rules_file",))
+        whose = f"rules_file in {where}" if where else "rules_file"
+        own = where != str(site_config_file())
+    elif path == site:
+        whose, own = "the site's", False
+    else:
+        whose, own = "yours, beside your config: the site has no rules.toml", True
+    shadow = None
+    if own and path != site and site.exists():
+        shadow = (
+            f"Your own file shadows the site's {site}: mail is routed by the config of the "
+            "process that runs it (helpdesk mail run), not by this file"
+        )
+    return RulesOrigin(path, whose, shadow)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

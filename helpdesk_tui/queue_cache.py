@@ -13,6 +13,10 @@ holds is read back as hostile text, like anything from outside: each field is ch
 its type and each status, priority and type for being one of the desk's, and the table
 cleans every string on its way to the terminal, as it does the desk's.
 
+The desk's own name (``helpdesk desk name``) is kept with the page, so the title of the
+first frame is the desk's, not the config's ``desk_name`` until the desk opens; it is
+cleaned by the desk's rule for its name (``desk.desk_names``) when read back.
+
 Standard library, platformdirs and the desk's plain values only: no data layer.
 """
 
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from helpdesk_tui.completion_cache import cache_dir, write_private
+from helpdesk_tui.desk.desk_names import clean_desk_name
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.queue_values import QueueQuery, TicketRow
 
@@ -53,6 +58,9 @@ class KeptPage:
     view: str
     rows: list[TicketRow]
     as_of: datetime
+    desk_name: str | None = None
+    """The desk's own name when the page was read (cleaned); None: it had none (the
+    config's ``desk_name`` is its title)."""
 
 
 def cache_file() -> Path:
@@ -76,8 +84,10 @@ def keep(
     query: QueueQuery,
     rows: Sequence[TicketRow],
     as_of: datetime,
+    desk_name: str | None = None,
 ) -> None:
-    """Keep the first page of ``view`` (shown with ``query``) for the next start.
+    """Keep the first page of ``view`` (shown with ``query``) for the next start, and the
+    desk's own name as read with it (``desk_name``; None: the desk has none).
 
     Unchanged content is not rewritten; the file is replaced whole (never half written).
     """
@@ -88,6 +98,7 @@ def keep(
         "sqlite_path": str(sqlite_path) if sqlite_path is not None else None,
         "as_of": as_of.isoformat(),
         "rows": [row.as_json() for row in rows[:KEEP_ROWS]],
+        "desk_name": desk_name,
     }
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     path = cache_file()
@@ -140,7 +151,9 @@ def recall(*, url: str, login: str, views: Mapping[str, QueueQuery]) -> KeptPage
         rows = [_row(item) for item in found[:KEEP_ROWS]]
     except (TypeError, ValueError):
         return None
-    return KeptPage(view=view, rows=rows, as_of=as_of)
+    name = data.get("desk_name")
+    desk_name = clean_desk_name(name) or None if isinstance(name, str) else None
+    return KeptPage(view=view, rows=rows, as_of=as_of, desk_name=desk_name)
 
 
 def _datetime(value: object) -> datetime:

@@ -240,3 +240,40 @@ def test_a_port_out_of_range_is_refused(table: str, port: int) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert str(caught.value).startswith(f"bad value for '{table}.port' in {path}: ")
+
+
+def test_rules_origin_says_whose_file_and_when_one_s_own_shadows_the_site_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Routing tab read the viewing user's rules while the mail runner routes by its own
+    config: the origin names whose file it is, and says in one line when this user's own
+    file (beside their config, or their ``rules_file``) shadows the site's ``rules.toml``."""
+    from helpdesk_tui.config import rules_origin
+
+    site_dir, user_dir = tmp_path / "site-config", tmp_path / "config"
+    site_dir.mkdir(parents=True, exist_ok=True)
+    user_dir.mkdir(parents=True, exist_ok=True)
+    own = user_dir / "rules.toml"
+    own.write_text("", encoding="utf-8")
+    origin = rules_origin(None)  # no site file: the user's own, nothing shadowed
+    assert (origin.path, origin.shadow) == (own, None)
+    assert origin.whose.startswith("yours")
+    site = site_dir / "rules.toml"
+    site.write_text("", encoding="utf-8")
+    origin = rules_origin(None)  # the site's wins over one's own beside one's config
+    assert (origin.path, origin.whose, origin.shadow) == (site, "the site's", None)
+    (user_dir / "config.toml").write_text(f'rules_file = "{own}"\n', encoding="utf-8")
+    origin = load_settings().rules_origin()  # one's own rules_file shadows the site's file
+    assert origin.path == own
+    assert origin.whose == f"rules_file in {user_dir / 'config.toml'}"
+    assert origin.shadow is not None and str(site) in origin.shadow
+    assert "\n" not in origin.shadow and "helpdesk mail run" in origin.shadow
+    (user_dir / "config.toml").unlink()
+    monkeypatch.setenv("HELPDESK_RULES_FILE", str(own))  # so does one's environment
+    origin = load_settings().rules_origin()
+    assert origin.whose == "rules_file in environment variable HELPDESK_RULES_FILE"
+    assert origin.shadow is not None
+    monkeypatch.delenv("HELPDESK_RULES_FILE")
+    (site_dir / "config.toml").write_text(f'rules_file = "{own}"\n', encoding="utf-8")
+    origin = load_settings().rules_origin()  # the site's config names it: the site's choice
+    assert origin.path == own and origin.shadow is None

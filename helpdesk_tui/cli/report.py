@@ -15,6 +15,7 @@ import click
 from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.desk.report_terms import terms_text
 from helpdesk_tui.desk.reports import (
     Grouping,
     ReportQuery,
@@ -63,7 +64,7 @@ def table_csv(table: Table) -> str:
     return out.getvalue()
 
 
-@click.command("report")
+@click.command("report", epilog="What the figures count:\n\n" + terms_text())
 @click.option("--from", "start", callback=_day, help="First day (YYYY-MM-DD; default 30 days ago).")
 @click.option("--to", "end", callback=_day, help="Last day, included (default today, UTC).")
 @click.option("--team", help="Only tickets of this team.")

@@ -224,6 +224,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
                 "last_pass_at": _iso(state.last_pass_at),
                 "runner": state.runner,
                 "auto_escalate": state.auto_escalate,
+                "unaddressed": state.unaddressed,
             }
         )
         return
@@ -237,6 +238,8 @@ def status(runtime: Runtime, as_json: bool) -> None:
         f"SLA: {policies} (and the built-in ones); next alert {upcoming}; "
         f"alerts: {where}; last pass {last}{runner}; auto-escalation {state.auto_escalate}"
     )
+    if state.unaddressed:
+        click.echo(f"warning: {state.unaddressed}")
 
 
 @sla.command("recompute")

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
+from helpdesk_tui.desk.desk_names import DEFAULT_DESK_NAME as DEFAULT_DESK_NAME
+from helpdesk_tui.desk.desk_names import MAX_DESK_NAME as MAX_DESK_NAME
+from helpdesk_tui.desk.desk_names import clean_desk_name as clean_desk_name
 from helpdesk_tui.storage.core_tables import DeskSetting, event
 from helpdesk_tui.storage.database import connection_of
 
@@ -96,16 +99,7 @@ def record_desk_event(
 # -- the desk's name -----------------------------------------------------------------------
 
 DESK_NAME = "desk.name"
-DEFAULT_DESK_NAME = "Helpdesk"
-MAX_DESK_NAME = 80
-"""The longest desk name (characters): it heads every terminal and goes into mail."""
-
-
-def clean_desk_name(text: str) -> str:
-    """``text`` as a desk name: one line, no escape sequences or control characters."""
-    from helpdesk_tui.safe_text import clean
-
-    return clean(text, single_line=True)[:MAX_DESK_NAME].strip()
+"""The setting that holds the desk's own name (``desk_names``: its value's rules)."""
 
 
 def desk_name(reader: Reader, configured: str = DEFAULT_DESK_NAME) -> str:

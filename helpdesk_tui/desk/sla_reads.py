@@ -193,6 +193,16 @@ class SlaReads(DeskService):
             *(calendar_view(c) for c in calendars.values()),
         ]
 
+    def sla_alerts_unaddressed(self) -> str | None:
+        """``tiers.NOBODY_BY_MAIL`` while no active supervisor or admin has an email address:
+        the SLA alerts and rating concerns of a ticket without a team (nobody holding it)
+        then reach nobody by mail, only its history and the alert lines; None: they reach
+        the desk's supervisors and admins (``tiers.alert_recipients``)."""
+        from helpdesk_tui.desk import tiers
+
+        with self._read_rows() as conn:
+            return None if tiers.desk_alert_addresses(conn) else tiers.NOBODY_BY_MAIL
+
     def sla_tiers(self) -> list[SlaTierView]:
         """Every team by name, with the tier it works (``None``: not set)."""
         with self._read_rows() as conn:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
-from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock
+from helpdesk_tui.desk import report_service, sla, sla_alerts, sla_clock, tiers
 from helpdesk_tui.desk.errors import ChangedMeanwhile, InvalidValue, NotFound
 from helpdesk_tui.desk.fields import find_team
 from helpdesk_tui.desk.mail_reads import SLA_LEASE, current_holder, sends_mail
@@ -170,6 +170,9 @@ class SlaStatus:
     """Who holds the alerts' lease now (None: no process runs them)."""
     auto_escalate: str
     """``off``, ``warning`` or ``breach``."""
+    unaddressed: str | None = None
+    """``tiers.NOBODY_BY_MAIL`` when no active supervisor or admin has an email address (a
+    team-less ticket's alerts and rating concerns would reach nobody by mail); None: some do."""
 
 
 _TITLES = {sla_alerts.ALERT_EVENTS["warning"]: "SLA warning", RATING_CONCERN: "Customer rating"}
@@ -256,6 +259,7 @@ class SlaService(SlaReads):
                 last_pass_at=sla_alerts.last_pass(session),
                 runner=str(holder.holder) if holder is not None else None,
                 auto_escalate=sla_alerts.auto_escalates(session).value,
+                unaddressed=None if tiers.desk_alert_addresses(session) else tiers.NOBODY_BY_MAIL,
             )
 
     def sla_explain(self, number: int) -> SlaTimeline:

@@ -88,15 +88,34 @@ def alert_recipients(reader: Reader, assignee_id: int | None, team_id: int | Non
         if address:
             found.add(address)
     if not found:
-        everyone = conn.execute(
+        found = set(desk_alert_addresses(conn))
+    return sorted(found)
+
+
+NOBODY_BY_MAIL = (
+    "alerts for tickets without a team reach nobody by mail: "
+    "give a supervisor or admin an email address"
+)
+"""What ``helpdesk sla status`` and the desk settings' SLA tab say while
+:func:`desk_alert_addresses` finds nobody: a team-less ticket's SLA alerts and rating concerns
+are then only in its history and the alert lines."""
+
+
+def desk_alert_addresses(reader: Reader) -> list[str]:
+    """The desk's active supervisors and admins with an address: where :func:`alert_recipients`
+    sends what nobody else of a ticket can be mailed (a ticket nobody holds, in no team)."""
+    everyone = (
+        connection_of(reader)
+        .execute(
             select(Agent.email).where(
                 Agent.active,
                 Agent.email.is_not(None),
                 Agent.role.in_([Role.SUPERVISOR, Role.ADMIN]),
             )
-        ).scalars()
-        found = {address for address in everyone if address}
-    return sorted(found)
+        )
+        .scalars()
+    )
+    return sorted({address for address in everyone if address})
 
 
 def notify_tier_move(reader: Reader, ticket: TicketState, actor_name: str, move: TierMove) -> None:

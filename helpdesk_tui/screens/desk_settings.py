@@ -96,6 +96,11 @@ class Routing:
     stamp: RulesStamp | None = None
     """The file's stamp before it was read: read again when the file's differs."""
     read_at: datetime | None = None
+    whose: str = ""
+    """Whose file it is ("the site's", "rules_file in …": ``Settings.rules_origin``)."""
+    shadow: str | None = None
+    """One line when this user's own file shadows the site's ``rules.toml``: the mail runner
+    (another login on a team server) routes by its own config, not by the rules shown."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ class DeskSettings:
     tiers: tuple[SlaTierView, ...] = ()
     auto_escalate: str = "off"
     desk_name: DeskNameView | None = None
+    unaddressed: str | None = None
+    """``Desk.sla_alerts_unaddressed``: alerts of tickets without a team reach nobody by
+    mail (no supervisor or admin has an address); None: they reach someone."""
 
 
 def desk_name_text(view: DeskNameView | None, admin: bool) -> Text:
@@ -173,6 +181,10 @@ def routing_head(routing: Routing, command: str) -> Text:
     """Where the rules come from, and how they are changed."""
     text = Text("Rules from ")
     text.append_text(plain(routing.source))
+    if routing.whose:
+        text.append(" (")
+        text.append_text(plain(routing.whose))
+        text.append(")")
     if routing.read_at is not None:
         text.append(f", read at {routing.read_at.astimezone():%H:%M:%S}")
     said = clean(command, single_line=True)
@@ -293,6 +305,7 @@ class DeskSettingsScreen(DeskScreen):
         with TabbedContent(initial="sla", id="settings-tabs"):
             with TabPane("1 SLA", id="sla"):
                 yield DataTable(cursor_type="row", zebra_stripes=False, id="sla-policies")
+                yield Static(id="sla-unaddressed")
                 yield Static(id="sla-hint")
             with TabPane("2 Calendars", id="calendars"):
                 yield DataTable(cursor_type="row", zebra_stripes=False, id="calendars-table")
@@ -304,6 +317,7 @@ class DeskSettingsScreen(DeskScreen):
                 yield Static(id="tiers-hint")
             with TabPane("4 Routing", id="routing"):
                 yield Static(Text("Reading the rules…"), id="routing-head")
+                yield Static(id="routing-shadow")
                 yield Static(id="routing-verdict")
                 with VerticalScroll(id="routing-scroll", can_focus=True):
                     yield Static(id="routing-text")
@@ -404,6 +418,7 @@ class DeskSettingsScreen(DeskScreen):
                     tiers=tuple(desk.sla_tiers()),
                     auto_escalate=desk.sla_auto_escalate().value,
                     desk_name=desk.desk_name_view(self.desk_app.settings.desk_name),
+                    unaddressed=desk.sla_alerts_unaddressed(),
                 )
             )
         )
@@ -418,10 +433,14 @@ class DeskSettingsScreen(DeskScreen):
     def _routing(self, path: Path, stamp: RulesStamp | None) -> Routing:
         desk = self.desk
         read_at = self.desk_app.clock()
+        origin = self.desk_app.settings.rules_origin()
+        whose, shadow = (origin.whose, origin.shadow) if origin.path == path else ("", None)
         try:
             rules = desk.rules_load(path)
         except DeskError as error:  # (the file's form: RulesError, one line)
-            return Routing(str(path), (), (), str(error), False, stamp, read_at)
+            return Routing(
+                str(path), (), (), str(error), False, stamp, read_at, whose=whose, shadow=shadow
+            )
         problems = desk.rules_check(rules)
         verdict = problems[0] if problems else f"OK: {len(rules.rules)} rules, all usable"
         if len(problems) > 1:
@@ -434,6 +453,8 @@ class DeskSettingsScreen(DeskScreen):
             ok=not problems,
             stamp=stamp,
             read_at=read_at,
+            whose=whose,
+            shadow=shadow,
         )
 
     def on_desk_settings_screen_loaded(self, message: Loaded) -> None:
@@ -482,6 +503,12 @@ class DeskSettingsScreen(DeskScreen):
         self.query_one("#escalation-text", Static).update(escalation_text(settings.auto_escalate))
         routing = settings.routing
         self.query_one("#routing-head", Static).update(routing_head(routing, self.desk_app.command))
+        shadow = self.query_one("#routing-shadow", Static)
+        shadow.update(plain(routing.shadow or ""))
+        shadow.display = routing.shadow is not None
+        unaddressed = self.query_one("#sla-unaddressed", Static)
+        unaddressed.update(plain(settings.unaddressed or ""))
+        unaddressed.display = settings.unaddressed is not None
         verdict = self.query_one("#routing-verdict", Static)
         verdict.update(verdict_text(routing))
         verdict.set_class(not routing.ok, "-error")

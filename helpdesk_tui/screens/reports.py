@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
@@ -35,6 +35,7 @@ from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.report_terms import TERMS
 from helpdesk_tui.desk.reports import (
     BANDS,
     BREAKDOWNS,
@@ -211,6 +212,42 @@ class ReportFilterScreen(ModalScreen[ReportQuery | None]):
         self.dismiss(None)
 
 
+def terms_text() -> Text:
+    """What each figure counts (``desk.report_terms``, the words of ``helpdesk report
+    --help`` and README): the strip's label in bold, the report's name, what it counts."""
+    text = Text()
+    for index, term in enumerate(TERMS):
+        if index:
+            text.append("\n\n")
+        text.append(term.label, style="bold")
+        if term.name.lower() != term.label.lower():
+            text.append(f" ({term.name})", style="dim")
+        text.append(f": {term.means}")
+    return text
+
+
+class ReportTermsScreen(ModalScreen[None]):
+    """What the figures count (``d`` on the reports screen); Escape or ``d`` closes it.
+    Before it, only README said what "reopen rate" or a business minute counts."""
+
+    HELP_TITLE = "What the figures count"
+
+    CSS_PATH = "reports.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,d,q", "dismiss", "Close", id="reports.terms.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="report-terms"):
+            yield Static(Text("What the figures count"), classes="title")
+            with VerticalScroll(id="report-terms-text"):
+                yield Static(terms_text())
+        yield KeyFooter(show_command_palette=False)  # (its keys, not the report's under it)
+
+    def on_mount(self) -> None:
+        self.query_one("#report-terms-text", VerticalScroll).focus()
+
+
 class ReportsScreen(DeskScreen):
     """Charts, figures and tables of one report; recomputed in a worker on every change."""
 
@@ -225,6 +262,7 @@ class ReportsScreen(DeskScreen):
         # Breakdown and Backlog (tables only) "t Table" did nothing.
         Binding("t", "show_tables(True)", "Table", id="reports.tables"),
         Binding("t", "show_tables(False)", "Chart", id="reports.charts"),
+        Binding("d", "terms", "Definitions", id="reports.terms"),
         Binding("r", "rerun", "Refresh", show=False, id="reports.refresh"),
         Binding("escape", "app.reports", "Back", show=False, id="reports.back"),
     ]
@@ -386,6 +424,10 @@ class ReportsScreen(DeskScreen):
     def action_show_tables(self, show: bool) -> None:
         self.show_tables = show
         self.refresh_bindings()
+
+    def action_terms(self) -> None:
+        """What each figure counts, over the report (the words of ``helpdesk report --help``)."""
+        self.app.push_screen(ReportTermsScreen())
 
     def action_preset(self, name: str) -> None:
         self.query_spec = preset_query(name, self.desk.clock().date(), self.query_spec)

@@ -7,6 +7,7 @@ import json
 import time_machine
 from sqlmodel import select
 
+from helpdesk_tui.desk.tiers import NOBODY_BY_MAIL
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Ticket
 from tests.cli.conftest import Invoke, as_login, one_error_line
@@ -165,7 +166,11 @@ def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
     assert before == {
         "policies": 0, "next_alert_at": None, "overdue": False, "alerts": "terminal only",
         "last_pass_at": None, "runner": None, "auto_escalate": "off",
+        "unaddressed": NOBODY_BY_MAIL,
     }  # fmt: skip
+    # (a supervisor with an address: alerts of tickets without a team reach someone)
+    added = invoke("agent", "add", "sam", "--email", "sam@example.com", "--role", "supervisor")
+    assert added.exit_code == 0, added.stderr
     result = invoke("ticket", "new", "--subject", "VPN", "--from", "a@example.com",
                     "--body", "down", "--priority", "high")  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -188,7 +193,7 @@ def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
     assert shown == {
         "policies": 1, "next_alert_at": ticket.sla_alert_at.isoformat(), "overdue": False,
         "alerts": "mail and terminal", "last_pass_at": passed.isoformat(), "runner": None,
-        "auto_escalate": "off",
+        "auto_escalate": "off", "unaddressed": None,
     }  # fmt: skip
     text = invoke("sla", "status")
     assert text.exit_code == 0, text.stderr
@@ -207,3 +212,25 @@ def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
         "`helpdesk mail run` or open the TUI; alerts: mail and terminal; "
         "last pass 2026-12-04 12:00 UTC, none running now; auto-escalation off\n"
     )
+
+
+def test_sla_status_says_when_alerts_for_tickets_without_a_team_reach_nobody_by_mail(
+    invoke: Invoke, use_db: str
+) -> None:
+    """With no supervisor or admin who has an email address, a team-less ticket's SLA alerts
+    and rating concerns were only in its history and the alert lines, and nothing said so:
+    ``sla status`` says where to look, until a supervisor or admin has an address (an
+    agent's address, or a deactivated supervisor's, reaches no team-less ticket)."""
+    warning = f"warning: {NOBODY_BY_MAIL}\n"
+    assert invoke("sla", "status").stdout.endswith(warning)
+    assert invoke("agent", "add", "al", "--email", "al@example.com").exit_code == 0
+    assert invoke("agent", "add", "sue", "--role", "supervisor").exit_code == 0
+    assert invoke("sla", "status").stdout.endswith(warning)
+    added = invoke("agent", "add", "sam", "--email", "sam@example.com", "--role", "supervisor")
+    assert added.exit_code == 0, added.stderr
+    shown = invoke("sla", "status")
+    assert shown.exit_code == 0 and "warning" not in shown.stdout, shown.stdout
+    assert len(shown.stdout.splitlines()) == 1
+    assert json.loads(invoke("sla", "status", "--json").stdout)["unaddressed"] is None
+    assert invoke("agent", "deactivate", "sam").exit_code == 0
+    assert invoke("sla", "status").stdout.endswith(warning)

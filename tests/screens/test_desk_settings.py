@@ -522,3 +522,61 @@ async def test_d_while_the_desk_loads_shows_the_settings_and_a_tab_key_behind_it
             assert app.queue.view == view
     finally:
         gate.set()  # never leave an opening thread waiting
+
+
+async def test_the_routing_tab_says_whose_file_and_when_one_s_own_shadows_the_site_s(
+    make_test_app: AppFactory, desk_data: DeskData, tmp_path: Path
+) -> None:
+    """An agent with a rules file of their own saw its rules on the Routing tab, on a team
+    server where the mail runner routes by the site's: the tab names whose file it reads
+    and, at 80 columns, says that one's own file shadows the site's (and not otherwise)."""
+    site = tmp_path / "site-config" / "rules.toml"
+    site.parent.mkdir(parents=True, exist_ok=True)
+    site.write_text("", encoding="utf-8")
+    own = tmp_path / "config" / "rules.toml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text(HOSTILE_RULES, encoding="utf-8")
+    (own.parent / "config.toml").write_text(f'rules_file = "{own}"\n', encoding="utf-8")
+    for shadowed in (True, False):
+        if not shadowed:  # (one's own rules_file gone: the site's file is read)
+            (own.parent / "config.toml").unlink()
+        settings = Settings(database_url=desk_data.db.url)
+        app = make_test_app(settings=settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_settings(pilot, "4")
+            head = _text(screen, "#routing-head")
+            shadow = screen.query_one("#routing-shadow", Static)
+            drawn = " ".join(" ".join(screen_lines(app)).split())
+            if shadowed:
+                assert f"Rules from {own} (rules_file in {own.parent / 'config.toml'})" in head
+                assert shadow.display
+                assert f"shadows the site's {site}" in _text(screen, "#routing-shadow")
+                assert "not by this file" in drawn, drawn
+            else:
+                assert f"Rules from {site} (the site's)" in head
+                assert not shadow.display
+
+
+async def test_the_sla_tab_says_when_alerts_for_tickets_without_a_team_reach_nobody(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """No supervisor or admin with an email address: a team-less ticket's SLA alerts and
+    rating concerns were only in its history and the alert lines, and the desk settings
+    said nothing. The SLA tab says so at 80x24, and not once a supervisor has an address."""
+    from helpdesk_tui.desk.tiers import NOBODY_BY_MAIL
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, "1")
+        warning = screen.query_one("#sla-unaddressed", Static)
+        assert warning.display and _text(screen, "#sla-unaddressed") == NOBODY_BY_MAIL
+        drawn = " ".join(" ".join(screen_lines(app)).split())
+        assert "give a supervisor or admin an email address" in drawn, drawn
+    Desk(desk_data.db, desk_data.ada).agents_add(
+        "sam", name="Sam", email="sam@example.com", role="supervisor", teams=()
+    )
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot, "1")
+        assert not screen.query_one("#sla-unaddressed", Static).display
+        assert "reach nobody" not in " ".join(screen_lines(app))

@@ -28,7 +28,7 @@ from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from tests.screens.conftest import DeskData
 from tests.screens.test_queue import settle, shown, wait_for
-from tests.screens.ticket_helpers import notifications, record_notifications
+from tests.screens.ticket_helpers import notifications, record_notifications, screen_lines
 
 
 @pytest.fixture
@@ -315,3 +315,37 @@ async def test_keys_typed_behind_enter_while_the_desk_loads_are_the_tickets(
         assert isinstance(app.screen, TicketScreen) and app.screen.number == kept[0]
         assert queue.table.cursor_row == 0
         assert sum(isinstance(s, TicketScreen) for s in app.screen_stack) == 1
+
+
+async def test_the_first_frame_s_title_is_the_desk_s_own_name_kept_with_the_page(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    """Started from the kept page, the title said the config's ``desk_name`` ("Helpdesk")
+    until the desk opened, where the desk's own name ("ACME IT", ``helpdesk desk name``)
+    heads every terminal: the name is kept with the page now, and drawn in the first frame.
+    A desk with no name of its own keeps none (the config's shows); a kept name is cleaned."""
+    from helpdesk_tui.desk.facade import Desk
+
+    await keep_a_page(make_test_app)
+    app = opening_app(desk_data, gate, frozen_clock)
+    assert app.kept is not None and app.kept.desk_name is None
+    assert app.title == "Helpdesk"
+    Desk(desk_data.db, desk_data.ada).desk_set_name("ACME IT")
+    await keep_a_page(make_test_app)
+    app = opening_app(desk_data, gate, frozen_clock)
+    assert app.kept is not None and app.kept.desk_name == "ACME IT"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.live
+        assert "ACME IT" in screen_lines(app)[0], screen_lines(app)[0]
+        gate.set()
+        await live(pilot)
+        assert app.title == "ACME IT"
+    path = queue_cache.cache_file()
+    text = path.read_text(encoding="utf-8").replace("ACME IT", "ACME\\u001b]0;pwn\\u0007 IT")
+    path.write_text(text, encoding="utf-8")
+    app = opening_app(desk_data, gate, frozen_clock)
+    assert app.kept is not None and "\x1b" not in app.title and "\x07" not in app.title

@@ -348,3 +348,66 @@ async def test_cli_csv_equals_the_screens_tables_with_a_filter(
         printed = list(csv.reader(io.StringIO(result.stdout)))
         assert len(printed) >= 2 and printed[1][0] != ""
         assert as_shown(printed) == shown[name]
+
+
+def _words(text: str) -> str:
+    """``text`` with every run of blanks (line breaks, indents, table borders) one space."""
+    return " ".join(text.replace("│", " ").replace("▊", " ").split())
+
+
+async def test_d_says_what_each_figure_counts_on_the_screen(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """What "Reopen", "1st resp", "Overdue", a business minute or CSAT count was only in
+    README (the ``?`` help lists keys): ``d`` shows every figure's words (the ones of
+    ``helpdesk report --help``) over the report at 80x24, the end of the list reached by
+    scrolling, and ``d`` or Escape closes it."""
+    from helpdesk_tui.desk.report_terms import TERMS
+    from helpdesk_tui.screens.reports import ReportTermsScreen
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        assert " d Definitions " in screen_lines(app)[-1] + " "
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ReportTermsScreen))
+        await settle(pilot)
+        seen = _words("\n".join(screen_lines(app)))
+        for _ in range(20):
+            await pilot.press("pagedown")
+            await settle(pilot)
+            seen += " " + _words("\n".join(screen_lines(app)))
+        for term in TERMS:
+            assert term.label in seen, term
+            assert _words(term.means)[-40:] in seen, term  # (its end: the whole was drawn)
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ReportsScreen))
+
+
+def test_the_figures_words_are_the_same_in_readme_and_report_help() -> None:
+    """One text of what each figure counts: README's list and ``helpdesk report --help``
+    say ``desk.report_terms`` word for word (README said it in its own words alone)."""
+    from helpdesk_tui.desk.report_terms import TERMS
+
+    readme = _words((Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8"))
+    result = CliRunner().invoke(main, ["report", "--help"], obj=Runtime(login="ada"))
+    assert result.exit_code == 0, result.output
+    helped = _words(result.output)
+    for term in TERMS:
+        assert f"- **{term.label}** (`{term.name}`): {_words(term.means)}" in readme, term
+        assert f"{term.label} ({term.name}): {_words(term.means)}" in helped, term
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_reports_terms_screen(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    size: tuple[int, int],
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _open_reports(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=run_before)
