@@ -353,6 +353,8 @@ def _no_ack(
         return "our own address"
     if is_noreply(address):
         return "a no-reply address"
+    if address in lookups.dead:  # (``outbox.dead_address``: the rule the sender holds to)
+        return lookups.dead[address]
     if lookups.acks[address] >= config.ack_limit_per_hour:
         return f"{address} had {lookups.acks[address]} this hour"
     return None
@@ -879,6 +881,9 @@ class Writer:
             address = None
         if address is None:
             log.info("no acknowledgement for #%s: %s", ticket.number, decision.no_ack)
+            dead = lookups.dead.get(decision.reply_to or decision.requester or "")
+            if dead is not None and decision.no_ack == dead:  # as the sender would say it
+                self.rows.event(MAIL, ticket, "acknowledgement", outbox.not_sent(dead))
             return decision.no_ack or "no address"
         values = {
             "number": ticket.number,

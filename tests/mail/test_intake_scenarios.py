@@ -15,7 +15,9 @@ import pytest
 from sqlmodel import select
 
 from helpdesk_tui.desk import fields, machine, relations, thread
+from helpdesk_tui.desk import outbox as desk_outbox
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.mail.ingest import (
     IngestConfig,
@@ -25,13 +27,14 @@ from helpdesk_tui.mail.ingest import (
     release_machine,
 )
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.mail_models import MachineMail, Outcome
+from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome
 from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
     Event,
     RawMessage,
     Ticket,
+    utcnow,
 )
 from helpdesk_tui.storage.survey_models import DeskSetting
 
@@ -212,6 +215,26 @@ def test_a_person_opens_a_ticket_and_is_acknowledged(db: Database, config: Inges
     assert (result.outcome, result.acknowledged) == (Outcome.TICKET, True)
     [ack] = outbox(db, "ack")
     assert ack.to_addresses == "ann@example.org"
+
+
+def test_no_acknowledgement_is_queued_to_an_address_that_bounced_for_good(
+    db: Database, config: IngestConfig
+) -> None:
+    """Mail to ann bounced for good: her new ticket's acknowledgement was queued, counted
+    toward her hourly limit, and withdrawn by the sender later. Intake decides it with the
+    sender's rule: none queued, none counted, the history says why as the sender would."""
+    with db.write() as session:
+        bounced = [ReportedRecipient("ann@example.org", "failed", "5.1.1")]
+        desk_outbox.record_hard_bounces(session, bounced, now=utcnow())
+
+    result = one(db, config, email(subject="Printer on fire"))
+
+    assert (result.outcome, result.acknowledged) == (Outcome.TICKET, False)
+    assert outbox(db) == []
+    with db.read() as session:
+        assert session.exec(select(AckSent)).all() == []
+    said = [e.new_value for e in events(db, "acknowledgement")]
+    assert said == ["not sent: mail to ann@example.org bounced (5.1.1)"]
 
 
 def test_a_reply_is_a_follow_up_that_reopens_a_waiting_ticket(
