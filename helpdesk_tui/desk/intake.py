@@ -546,6 +546,8 @@ class Writer:
                 assert ref is not None
                 author = ContactRef(contact.id, decision.requester, contact.name)
                 no_ack = self._acknowledge(ref, item, decision, author)
+                if no_ack is None:  # a rule's canned reply in its place, as for a first message
+                    self._route(ref, Trigger.NEW, item, decision, answer_only=True)
                 return IngestResult(
                     Outcome.TICKET, earlier.number, duplicate=True, acknowledged=no_ack is None
                 )
@@ -839,10 +841,12 @@ class Writer:
         decision: Decision,
         *,
         no_ack: str | None = None,
+        answer_only: bool = False,
     ) -> None:
         """Routing runs at :meth:`flush`, once the ticket's rows are written. A new
         ticket's arrival carries its acknowledgement's decision (``no_ack``: why none was
-        queued), which a rule's canned reply follows: it takes the acknowledgement's place."""
+        queued), which a rule's canned reply follows: it takes the acknowledgement's place
+        (``answer_only``: only that, for a direct copy's acknowledgement)."""
         if self.config.router is not None:
             sender = decision.requester or item.from_address
             arrival = Arrival(
@@ -855,6 +859,7 @@ class Writer:
                 arrived_subject=item.email.subject or "",
                 acknowledged=no_ack is None if trigger is Trigger.NEW else None,
                 no_ack=no_ack if trigger is Trigger.NEW else None,
+                answer_only=answer_only,
             )
             self._arrivals.append((ticket, arrival))  # its ticket id is known at the flush
 
