@@ -45,8 +45,11 @@ from helpdesk_tui.desk.outbox_rows import (
     AGENT_ALERT_KINDS,
     ALERT_STALE,
     SURVEY_KIND,
+    hard_bounces_of,
+    last_hard_bounce,
     thread_headers,
 )
+from helpdesk_tui.desk.outbox_rows import BOUNCE_HOLDS_SURVEYS as BOUNCE_HOLDS_SURVEYS
 from helpdesk_tui.desk.outbox_rows import REPLY_KIND as REPLY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
@@ -238,13 +241,6 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
 _SURVEYED = frozenset({Status.RESOLVED, Status.CLOSED})
 """A ticket's survey goes while the ticket is in one of these."""
 
-BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
-"""How long a hard bounce to an address holds the surveys to it (``withdrawn``): however
-the delivery report named it (one of our mails, or only the recipient). Long enough to
-cover any survey the same ticket or the next one queues; short enough that an address
-that was full or mistyped and has been fixed since is asked again next month."""
-
-
 AUTOMATIC_KINDS = frozenset({ACK_KIND, SURVEY_KIND})
 """Mail the desk sends a customer on its own: the acknowledgement (or the rule's canned reply
 that took its place, the same row) and the survey. None of it goes to an address whose mail
@@ -269,52 +265,16 @@ def dead_address(session: Session, address: str, now: datetime) -> str | None:
     :data:`BOUNCE_HOLDS_SURVEYS`: "mail to … bounced (5.1.1)"); None when it may. The rule
     :func:`claim_due` holds every automatic mail to; read beforehand too where the desk
     would otherwise say it sent one (a rule's canned reply, ``routing_apply``)."""
-    bounced = _hard_bounce(session, address, now)
-    return None if bounced is None else _bounced(address, bounced.dsn_status)
+    bounced = last_hard_bounce(session, address, now)
+    return None if bounced is None else _bounced(address, bounced.status)
 
 
 def dead_addresses(session: Session, addresses: Iterable[str], now: datetime) -> dict[str, str]:
     """:func:`dead_address` for many addresses in one read (mail intake's batch decides
     each acknowledgement with it, so none is queued to be withdrawn): each address (as
     given) that no automatic mail goes to, and why."""
-    given = {_key(a)[:320]: a for a in addresses if a and _key(a)}
-    if not given:
-        return {}
-    found = session.exec(
-        select(BouncedAddress).where(
-            col(BouncedAddress.address).in_(sorted(given)),
-            col(BouncedAddress.bounced_at) >= now - BOUNCE_HOLDS_SURVEYS,
-        )
-    ).all()
-    return {given[row.address]: _bounced(given[row.address], row.dsn_status) for row in found}
-
-
-@dataclass(frozen=True)
-class HardBounce:
-    """The last hard bounce of an address (what an agent replying to it is told)."""
-
-    address: str
-    status: str | None
-    """The delivery report's ``Status`` (``5.1.1``), when it gave one."""
-    at: datetime
-
-
-def last_hard_bounce(session: Session, address: str, now: datetime) -> HardBounce | None:
-    """The hard bounce that holds automatic mail to ``address`` now (:func:`dead_address`),
-    for an agent about to reply there: the reply still goes (the agent decides), but the
-    composer and ``ticket reply`` say so first. None: no recent hard bounce."""
-    found = _hard_bounce(session, address, now)
-    if found is None:
-        return None
-    return HardBounce(address, found.dsn_status, found.bounced_at)
-
-
-def _hard_bounce(session: Session, address: str, now: datetime) -> BouncedAddress | None:
-    """The last hard bounce of ``address``, if it is recent enough to hold a survey."""
-    found = session.get(BouncedAddress, address.strip().lower()[:320])
-    if found is None or found.bounced_at < now - BOUNCE_HOLDS_SURVEYS:
-        return None
-    return found
+    found = hard_bounces_of(session, addresses, now)
+    return {b.address: _bounced(b.address, b.status) for b in found}
 
 
 def _note_hard_bounce(session: Session, address: str, dsn: str | None, now: datetime) -> None:
