@@ -591,17 +591,18 @@ def test_a_list_s_tag_is_learnt_from_its_posts_not_from_customers_tags(
 ) -> None:
     """A list with no tag of its own whose customers (one, or two in a row) wrote "[URGENT]"
     lost it from the second such post on: a first tag two senders carried was taken for
-    the list's. A list's own tag leads every post, whoever sends it and whatever about: a
-    tag goes once it led three subjects from two senders in a row (their address however
-    written), and an untagged post from the list says it has none (any more)."""
+    the list's; then (mail12) from the third subject two senders carried in a row. A
+    list's own tag leads every post, whoever sends it and whatever about: a tag goes once
+    it led three subjects from three senders in a row (their address however written),
+    and an untagged post from the list says it has none (any more)."""
     tagless, tagged = "<users.lists.example.com>", "<it.lists.example.com>"
     posts = [
         _posted("Ann <ann@example.org>", "[URGENT] printer down", tagless),
         _posted("Cid <cid@example.org>", "[IT-Support] VPN drops", tagged),
         _posted("Bob <bob@example.org>", "[URGENT] scanner down too", tagless),
-        _posted("Cid <cid@example.org>", "[IT-Support] VPN drops again", tagged),
-        _posted("Eve <eve@example.org>", "Lunch on Friday", tagless),
+        _posted("Fay <fay@example.org>", "[IT-Support] VPN drops again", tagged),
         _posted("Ann <ANN@example.org>", "[URGENT] and the fax", tagless),
+        _posted("Eve <eve@example.org>", "Lunch on Friday", tagless),
         _posted("Dee <dee@example.org>", "[IT-Support] Mail is slow", tagged),
         _posted("Cid <cid@example.org>", "[IT-Support] Wiki is down", tagged),
         _posted("Dee <dee@example.org>", "Printer again", tagged),  # (the list dropped it)
