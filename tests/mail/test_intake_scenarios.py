@@ -27,7 +27,7 @@ from helpdesk_tui.mail.ingest import (
     release_machine,
 )
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome
+from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
@@ -1004,3 +1004,42 @@ def test_big_raw_message_and_attachments_are_stored_whole_and_in_order(db: Datab
         ("small.pdf", len(small), small),
     ]
     assert raws == [raw]
+
+
+@pytest.mark.parametrize("echo", [True, False], ids=["our_reply_s_copy", "another_message"])
+def test_mail_under_our_reply_s_message_id_is_its_copy_once_or_kept_as_its_own(
+    db: Database, config: IngestConfig, admin: Actor, echo: bool
+) -> None:
+    """Mail from outside under the Message-ID our reply went out with (held by the reply,
+    not by a processed row) was taken for a duplicate after two failed writes and left no
+    processed row: read again, it was decided and failed twice again, every time; and a
+    message of other content under it (a reused Message-ID) was lost. A list's copy of our
+    reply is its duplicate, once (read again: at once); another message is kept."""
+    number = one(db, config, email(subject="Printer on fire")).ticket_number or 0
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Unplug it and wait an hour, please.")
+    assign_outgoing_ids(db)
+    [reply] = outbox(db, "reply")
+    body = (
+        "Unplug it and wait an hour, please.\n\n--\nusers list"
+        if echo
+        else "Thanks, but it is still smoking after two hours. What now?"
+    )
+    raw = email(
+        message_id=reply.email_message_id,
+        sender="Ann via users <users@lists.example.org>",
+        subject="Re: Printer on fire",
+        body=body,
+        headers=["List-Id: <users.lists.example.org>", "Reply-To: ann@example.org"],
+    )
+    first = one(db, config, raw)
+    with db.read() as session:
+        processed = len(session.exec(select(ProcessedMail)).all())
+    again = one(db, config, raw)
+
+    assert (first.duplicate, again.duplicate) == (echo, True)
+    with db.read() as session:
+        assert len(session.exec(select(ProcessedMail)).all()) == processed == 2
+    texts = [m.body.strip() for t in tickets(db) for m in messages(db, t.number)]
+    assert texts.count(body) == (0 if echo else 1)
+    assert len(events(db, "message_id_reused")) == (0 if echo else 1)
