@@ -513,8 +513,9 @@ def record_bounce(
     (a copy to a colleague whose address is gone: the customer has the mail).
 
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
-    mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
-    waiting to go to the bounced mail's address and the one after a bounced reply; a report
+    mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the automatic mail
+    (:data:`AUTOMATIC_KINDS`) still waiting to go to the bounced mail's address and the
+    survey after a bounced reply; a report
     with per-recipient blocks only when they name that address. Each
     address the report names as bounced for good keeps its hard bounce, and the surveys
     waiting to go to it are withdrawn, so that a survey queued to it later is withdrawn too
