@@ -191,5 +191,5 @@ def _read_eml(runtime: Runtime, path: Path) -> tuple[str | None, str, str, str]:
         parsed.from_address or parsed.reply_to,
         parsed.subject,
         parsed.body_text,
-        list_subject(parsed),
+        list_subject(parsed).subject,
     )

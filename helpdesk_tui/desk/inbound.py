@@ -161,9 +161,9 @@ class Inbound:
     """Which list a list's copy came through (its ``List-Id`` identifier, else its
     ``List-Post`` address); None: not a list's copy, or one that does not say."""
     list_tag: str | None = None
-    """A list's copy's first leading ``[…]`` tag when none names the list: the list's own
-    once it led its posts on three subjects from two senders in a row, which
-    ``desk/list_tags`` knows and strips."""
+    """A list's copy's first leading ``[…]`` tag when none names the list
+    (``noise.list_subject``): the list's own once its posts taught it so, which
+    ``desk/list_tags`` knows (the rule) and strips."""
     message_id: str | None = None
     subject: str = ""
     """The subject, without a mailing list's own tag on a list's copy

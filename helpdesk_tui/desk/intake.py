@@ -61,6 +61,7 @@ from helpdesk_tui.desk.intake_rows import (
     address_or_none,
     contact_id,
     same_contact,
+    same_text,
     ticket_key,
 )
 from helpdesk_tui.desk.kb import public_link
@@ -353,6 +354,8 @@ def _no_ack(
         return "our own address"
     if is_noreply(address):
         return "a no-reply address"
+    if address in lookups.dead:  # (``outbox.dead_address``: the rule the sender holds to)
+        return lookups.dead[address]
     if lookups.acks[address] >= config.ack_limit_per_hour:
         return f"{address} had {lookups.acks[address]} this hour"
     return None
@@ -544,10 +547,22 @@ class Writer:
                 assert ref is not None
                 author = ContactRef(contact.id, decision.requester, contact.name)
                 no_ack = self._acknowledge(ref, item, decision, author)
+                if no_ack is None:  # a rule's canned reply in its place, as for a first message
+                    self._route(ref, Trigger.NEW, item, decision, answer_only=True)
                 return IngestResult(
                     Outcome.TICKET, earlier.number, duplicate=True, acknowledged=no_ack is None
                 )
         return IngestResult(Outcome.TICKET, earlier.number, duplicate=True)
+
+    def held_elsewhere(self, item: Inbound, ticket_id: int, *, seen: bool) -> IngestResult:
+        """A copy of the thread message on ``ticket_id`` that holds its Message-ID (our
+        own sent mail): a duplicate of that follow-up, with the processed row every
+        message ends in (:func:`_held_elsewhere`)."""
+        ticket = self.rows.lock_ticket(ticket_id)
+        raw_id = self.lookups.raw_id(item.raw, item.sha)
+        self._processed(item, Outcome.FOLLOW_UP, ticket, None, raw_id, seen)
+        number = ticket.number if ticket is not None else None
+        return IngestResult(Outcome.FOLLOW_UP, number, duplicate=True)
 
     def _note_forward(self, ticket: AnyTicket, decision: Decision, what: str) -> None:
         """An agent's forward: a note (and event ``forwarded``) saying which agent sent it."""
@@ -837,10 +852,12 @@ class Writer:
         decision: Decision,
         *,
         no_ack: str | None = None,
+        answer_only: bool = False,
     ) -> None:
         """Routing runs at :meth:`flush`, once the ticket's rows are written. A new
         ticket's arrival carries its acknowledgement's decision (``no_ack``: why none was
-        queued), which a rule's canned reply follows: it takes the acknowledgement's place."""
+        queued), which a rule's canned reply follows: it takes the acknowledgement's place
+        (``answer_only``: only that, for a direct copy's acknowledgement)."""
         if self.config.router is not None:
             sender = decision.requester or item.from_address
             arrival = Arrival(
@@ -853,6 +870,7 @@ class Writer:
                 arrived_subject=item.email.subject or "",
                 acknowledged=no_ack is None if trigger is Trigger.NEW else None,
                 no_ack=no_ack if trigger is Trigger.NEW else None,
+                answer_only=answer_only,
             )
             self._arrivals.append((ticket, arrival))  # its ticket id is known at the flush
 
@@ -879,6 +897,9 @@ class Writer:
             address = None
         if address is None:
             log.info("no acknowledgement for #%s: %s", ticket.number, decision.no_ack)
+            dead = lookups.dead.get(decision.reply_to or decision.requester or "")
+            if dead is not None and decision.no_ack == dead:  # as the sender would say it
+                self.rows.event(MAIL, ticket, "acknowledgement", outbox.not_sent(dead))
             return decision.no_ack or "no address"
         values = {
             "number": ticket.number,
@@ -1297,7 +1318,7 @@ def _alone(run: _Run, item: Inbound) -> IngestResult:
                 run.read_again()
                 continue
             if failure is Failure.UNIQUE:
-                held = _held_elsewhere(session, item)
+                held = _held_elsewhere(run, item, seen=earlier is not None)
                 if held is not None:
                     return held
             reason = _reason(item, error, failure)
@@ -1312,14 +1333,37 @@ def _alone(run: _Run, item: Inbound) -> IngestResult:
     return result
 
 
-def _held_elsewhere(session: Session, item: Inbound) -> IngestResult | None:
+def _held_elsewhere(run: _Run, item: Inbound, *, seen: bool) -> IngestResult | None:
     """A message whose Message-ID a thread message holds by another way in (our own sent
-    mail, stored by the outbox): the follow-up that holds it, a duplicate."""
+    mail, whose Message-ID the outbox gave it; no processed row says so): the same text
+    (:func:`~.intake_rows.same_text`: our reply, a list's copy of it) is that message, a
+    duplicate of the follow-up that holds it, and its processed row says so, so that
+    reading it again is a duplicate at once (it was decided, and failed twice, on every
+    read); another text under it is a message of its own (a reused Message-ID: kept and
+    noted, never dropped as a duplicate). None: no thread message holds it, or it still
+    cannot be stored (quarantined then)."""
+    session, lookups = run.session, run.lookups
     holder = _holder_of(session, item.message_id)
     if holder is None:
         return None
-    ticket = session.get(Ticket, holder)
-    return IngestResult(Outcome.FOLLOW_UP, ticket.number if ticket else None, duplicate=True)
+    ticket_id, text = holder
+    mark = lookups.mark()
+    try:
+        with session.begin_nested():
+            writer = Writer(session, lookups, run.config, run.now, alone=True)
+            if same_text(text, item.body):
+                result = writer.held_elsewhere(item, ticket_id, seen=seen)
+            else:
+                decision = decide(item, lookups, run.config, redo=run.redo, not_spam=run.not_spam)
+                result = writer.apply(item, replace(decision, collision=True), seen_before=seen)
+            writer.flush()
+        lookups.keep()
+        return result
+    except Exception as error:
+        if failure_of(error) is Failure.TROUBLE:
+            raise
+        lookups.undo_to(mark)
+        return None
 
 
 def _reason(item: Inbound, error: Exception, failure: Failure) -> str:
@@ -1331,13 +1375,14 @@ def _reason(item: Inbound, error: Exception, failure: Failure) -> str:
     return f"could not be processed: {type(error).__name__}: {_first_line(error)}"
 
 
-def _holder_of(session: Session, message_id: str | None) -> int | None:
-    """The ticket already holding a message with this Message-ID, if any."""
+def _holder_of(session: Session, message_id: str | None) -> tuple[int, str] | None:
+    """The ticket already holding a message with this Message-ID, and its text, if any."""
     if not message_id:
         return None
-    return session.exec(
-        select(Message.ticket_id).where(Message.email_message_id == message_id)
+    found = session.exec(
+        select(Message.ticket_id, Message.body).where(Message.email_message_id == message_id)
     ).first()
+    return None if found is None else (found[0], found[1])
 
 
 def ticket_id_of(session: Session, number: int | None) -> int | None:

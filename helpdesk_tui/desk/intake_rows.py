@@ -41,7 +41,7 @@ from helpdesk_tui.desk.contacts import normalize_email
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.inbound import ACK_KIND
 from helpdesk_tui.desk.mailstate import key_hash, same_when_normalized
-from helpdesk_tui.desk.outbox import OutboxStatus
+from helpdesk_tui.desk.outbox import OutboxStatus, dead_addresses
 from helpdesk_tui.desk.statuses import REOPENED_BY_CUSTOMER
 from helpdesk_tui.desk.tickets import (
     EmailMeta,
@@ -921,6 +921,9 @@ class Lookups:
         self.contacts: dict[str, ContactRef] = {}
         self.organizations: dict[str, int] = {}
         self.acks: Counter[str] = Counter()
+        self.dead: dict[str, str] = {}
+        """Address → why no automatic mail goes to it (``outbox.dead_addresses``: it
+        bounced for good lately), for the batch's senders and reply addresses."""
         self._agents: dict[str, str] | None = None
         self._every_agent: frozenset[str] | None = None
         self._undo: list[tuple[dict[Any, Any], object, object]] = []
@@ -1047,6 +1050,7 @@ class Lookups:
                 .group_by(_ACK.c.address)
             )
             self.acks.update({address: int(count) for address, count in counts})
+        self.dead = dead_addresses(self.session, addresses, self.now)
 
     def transport_copy(self, message_id: str, raw: bytes | bytearray) -> Seen | None:
         """An earlier message under this Message-ID whose stored bytes are ``raw`` but for

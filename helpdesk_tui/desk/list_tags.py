@@ -5,11 +5,14 @@ The mail layer strips a list's copy's leading ``[…]`` tag only when it names t
 whose tag says something else (``[IT-Support]`` on ``helpdesk.lists.example.com``) is known
 by its mail: a list's own tag leads every post, whoever sends it and whatever about. So a
 first tag is the list's once it led the list's posts on :data:`TOPICS` different subjects
-from at least two senders (their From address), in a row: no post between without a tag
-or with another first tag. It goes from the post that completes that on, and an untagged
-post from the list un-learns it (a list that dropped its tag). What customers write stays:
-one sender's ``[URGENT]``, however often; two customers' ``[URGENT]`` posts in a row; a
-thread's replies, which carry their first post's tag (one subject).
+from :data:`SENDERS` different senders (their From address), in a row: no post between
+without a tag or with another first tag. This is the one rule (:meth:`Known.after`); the
+mail layer only reads the tag off a list's copy (``noise.list_subject``). The tag goes
+from the post that completes that on, and an untagged post from the list un-learns it (a
+list that dropped its tag). What customers write stays: one sender's ``[URGENT]``, however
+often; two customers' ``[URGENT]`` posts in a row, even on three subjects (a list's tag
+is on everyone's posts: three people in a row is the least that says so); a thread's
+replies, which carry their first post's tag (one subject).
 
 Each list's state is a desk setting, ``list.tag.<hash of the list's id>``, written in the
 transaction of the batch that read it (:class:`Known`): the tag learnt, and the run of the
@@ -51,8 +54,9 @@ def sender_key(address: str) -> str:
 
 TOPICS = 3
 """Different subjects a tag must lead, in a row, before it is taken for the list's own."""
-SENDERS = 2
-"""Different senders among those posts."""
+SENDERS = 3
+"""Different senders among those posts (two were enough before mail15: two customers'
+"[URGENT]" on three subjects taught it; a state learnt so is learnt again)."""
 
 
 def topic_key(subject: str) -> str:
@@ -75,10 +79,10 @@ class Known:
 
     @classmethod
     def read(cls, value: str | None) -> Known:
-        """The setting's value; nothing learnt when there is none or it is not a JSON
-        object (mail10 kept a tag one post carried: learnt again). A tag learnt under the
-        two-senders rule before (mail11) is kept, its run not: an untagged post un-learns
-        it, as any."""
+        """The setting's value; nothing learnt when there is none, it is not a JSON
+        object (mail10 kept a tag one post carried), or it was learnt under a weaker rule
+        than :data:`SENDERS` (mail11's, mail12's two senders: a customer's "[URGENT]" may
+        have been taken for the list's): the list's posts teach it again."""
         try:
             found = json.loads(value) if value else {}
         except ValueError:
@@ -89,11 +93,11 @@ class Known:
         senders, topics = found.get("senders", []), found.get("topics", [])
         if not all(item is None or isinstance(item, str) for item in (tag, seen)):
             return cls()
+        if found.get("senders_needed") != SENDERS:
+            return cls()  # (learnt, or counted, under another rule)
         runs = (senders, topics)
         if not all(isinstance(run, list) and all(isinstance(k, str) for k in run) for run in runs):
             return cls(tag)
-        if "senders" not in found:
-            seen = None  # (mail11's form: its run counted senders alone)
         return cls(tag, seen, tuple(senders), tuple(topics)) if seen else cls(tag)
 
     def value(self) -> str:
@@ -103,6 +107,7 @@ class Known:
                 "seen": self.seen,
                 "senders": list(self.senders),
                 "topics": list(self.topics),
+                "senders_needed": SENDERS,
             }
         )
 

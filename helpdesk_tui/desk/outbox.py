@@ -15,7 +15,7 @@ queued, retrying           withdrawn   :func:`claim_due` (a survey that must not
 queued, retrying           withdrawn   :func:`claim_due` (an ack to an address that bounced)
 queued, retrying           withdrawn   :func:`withdraw_alert_mail` (alert mail to agents, stale)
 sent                       bounced     :func:`record_bounce` (a delivery report names it)
-queued, retrying, sending  withdrawn   :func:`record_bounce` (a survey to an address that bounced)
+queued, retrying, sending  withdrawn   :func:`record_bounce` (automatic mail to the bounced address)
 withdrawn                  sent        :func:`record_sent` (on the wire when it was withdrawn)
 failed, bounced            queued      :func:`resend` (an agent; the history says who)
 =========================  ==========  ============================================================
@@ -45,8 +45,11 @@ from helpdesk_tui.desk.outbox_rows import (
     AGENT_ALERT_KINDS,
     ALERT_STALE,
     SURVEY_KIND,
+    hard_bounces_of,
+    last_hard_bounce,
     thread_headers,
 )
+from helpdesk_tui.desk.outbox_rows import BOUNCE_HOLDS_SURVEYS as BOUNCE_HOLDS_SURVEYS
 from helpdesk_tui.desk.outbox_rows import REPLY_KIND as REPLY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail as queue_mail
 from helpdesk_tui.desk.outbox_rows import ticket_subject as ticket_subject
@@ -238,19 +241,15 @@ def _survey_held(session: Session, row: Outbox, now: datetime) -> bool:
 _SURVEYED = frozenset({Status.RESOLVED, Status.CLOSED})
 """A ticket's survey goes while the ticket is in one of these."""
 
-BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
-"""How long a hard bounce to an address holds the surveys to it (``withdrawn``): however
-the delivery report named it (one of our mails, or only the recipient). Long enough to
-cover any survey the same ticket or the next one queues; short enough that an address
-that was full or mistyped and has been fixed since is asked again next month."""
-
-
 AUTOMATIC_KINDS = frozenset({ACK_KIND, SURVEY_KIND})
 """Mail the desk sends a customer on its own: the acknowledgement (or the rule's canned reply
 that took its place, the same row) and the survey. None of it goes to an address whose mail
-bounced for good within :data:`BOUNCE_HOLDS_SURVEYS` (:func:`_to_a_dead_address`, checked
-when the sender claims it): noise to nobody, and it hurts the desk's sending reputation.
-An agent's reply still goes: the agent decided (and sees the bounce if it comes again)."""
+bounced for good within :data:`BOUNCE_HOLDS_SURVEYS` (:func:`dead_address`): mail intake
+queues no acknowledgement there (:func:`dead_addresses`), a hard bounce withdraws what
+waits to go there at once (:func:`record_bounce`), and the sender checks again when it
+claims a mail (:func:`_to_a_dead_address`): noise to nobody, and it hurts the desk's
+sending reputation. An agent's reply still goes: the agent decided (warned first:
+:func:`last_hard_bounce`)."""
 
 
 def _to_a_dead_address(session: Session, row: Outbox, now: datetime) -> str | None:
@@ -266,16 +265,16 @@ def dead_address(session: Session, address: str, now: datetime) -> str | None:
     :data:`BOUNCE_HOLDS_SURVEYS`: "mail to … bounced (5.1.1)"); None when it may. The rule
     :func:`claim_due` holds every automatic mail to; read beforehand too where the desk
     would otherwise say it sent one (a rule's canned reply, ``routing_apply``)."""
-    bounced = _hard_bounce(session, address, now)
-    return None if bounced is None else _bounced(address, bounced.dsn_status)
+    bounced = last_hard_bounce(session, address, now)
+    return None if bounced is None else _bounced(address, bounced.status)
 
 
-def _hard_bounce(session: Session, address: str, now: datetime) -> BouncedAddress | None:
-    """The last hard bounce of ``address``, if it is recent enough to hold a survey."""
-    found = session.get(BouncedAddress, address.strip().lower()[:320])
-    if found is None or found.bounced_at < now - BOUNCE_HOLDS_SURVEYS:
-        return None
-    return found
+def dead_addresses(session: Session, addresses: Iterable[str], now: datetime) -> dict[str, str]:
+    """:func:`dead_address` for many addresses in one read (mail intake's batch decides
+    each acknowledgement with it, so none is queued to be withdrawn): each address (as
+    given) that no automatic mail goes to, and why."""
+    found = hard_bounces_of(session, addresses, now)
+    return {b.address: _bounced(b.address, b.status) for b in found}
 
 
 def _note_hard_bounce(session: Session, address: str, dsn: str | None, now: datetime) -> None:
@@ -364,12 +363,12 @@ def record_hard_bounces(
 def _keep_hard_bounces(
     session: Session, bounced: Iterable[tuple[str, str | None]], now: datetime
 ) -> list[str]:
-    """Each (address, status) keeps its hard bounce, and the surveys waiting to go to it
-    are withdrawn. The addresses."""
+    """Each (address, status) keeps its hard bounce, and the automatic mail waiting to go
+    to it is withdrawn. The addresses."""
     done = list(bounced)
     for address, status in done:
         _note_hard_bounce(session, address, status, now)
-    _withdraw_waiting_surveys(session, done, None)
+    _withdraw_waiting_automatic(session, done, None)
     return [address for address, _ in done]
 
 
@@ -380,7 +379,7 @@ def withdraw_survey(session: Session, row: Outbox, why: str) -> None:
     session.add(row)
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
-        history.record(session, MAIL, ticket, "survey", new=f"not sent: {why}")
+        history.record(session, MAIL, ticket, "survey", new=not_sent(why))
 
 
 def withdraw_automatic(session: Session, row: Outbox, why: str) -> None:
@@ -390,7 +389,13 @@ def withdraw_automatic(session: Session, row: Outbox, why: str) -> None:
     session.add(row)
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
-        history.record(session, MAIL, ticket, "acknowledgement", new=f"not sent: {why}")
+        history.record(session, MAIL, ticket, "acknowledgement", new=not_sent(why))
+
+
+def not_sent(why: str) -> str:
+    """The history line of automatic mail that does not go (event ``acknowledgement`` or
+    ``survey``), whether withdrawn or never queued (intake: "not sent: mail to … bounced")."""
+    return f"not sent: {why}"
 
 
 ANSWER_KINDS = frozenset({REPLY_KIND, ACK_KIND})
@@ -441,7 +446,7 @@ def record_sent(
                 session,
                 MAIL,
                 ticket,
-                "survey",
+                "survey" if row.kind == SURVEY_KIND else "acknowledgement",
                 new=f"sent all the same: on its way when it was withdrawn ({row.last_error})",
             )
     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, note
@@ -508,8 +513,9 @@ def record_bounce(
     (a copy to a colleague whose address is gone: the customer has the mail).
 
     Keeps the report's ``Status`` (``5.1.1``) and ``Diagnostic-Code``. None when no outgoing
-    mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the surveys still
-    waiting to go to the bounced mail's address and the one after a bounced reply; a report
+    mail has that Message-ID. A hard bounce (not ``4.x.x``) withdraws the automatic mail
+    (:data:`AUTOMATIC_KINDS`) still waiting to go to the bounced mail's address and the
+    survey after a bounced reply; a report
     with per-recipient blocks only when they name that address. Each
     address the report names as bounced for good keeps its hard bounce, and the surveys
     waiting to go to it are withdrawn, so that a survey queued to it later is withdrawn too
@@ -537,7 +543,7 @@ def record_bounce(
     for address, status in named:
         _note_hard_bounce(session, address, status, now)
     if row is None or row.id is None:
-        _withdraw_waiting_surveys(session, named, None)
+        _withdraw_waiting_automatic(session, named, None)
         return None
     previous = row.status
     if recipients:  # its blocks say whom it failed for: the customer, or only a copy
@@ -553,7 +559,7 @@ def record_bounce(
         row.bounced_at = now
         session.add(row)
     reply = row if undelivered and row.kind == "reply" else None
-    _withdraw_waiting_surveys(session, withdrawn, reply)
+    _withdraw_waiting_automatic(session, withdrawn, reply)
     ticket = ticket_of_mail(session, row)
     return Bounce(row.id, ticket.id if ticket else row.ticket_id, row.message_id, previous)
 
@@ -562,41 +568,51 @@ def _key(address: str) -> str:
     return address.strip().lower()
 
 
-def _withdraw_waiting_surveys(
+def _withdraw_waiting_automatic(
     session: Session, bounced: Sequence[tuple[str, str | None]], reply: Outbox | None
 ) -> None:
-    """Withdraw the surveys not sent yet (queued, waiting for a retry, or claimed by the
-    sender) to each (address, status) of ``bounced``, which bounced for good, and the one
-    after the bounced ``reply`` on its ticket: a bounce that arrives after the survey was
-    queued but before it went stops it too. One read, each survey once, with the first
-    reason that names its address (else: the reply before it was not delivered). A
-    claimed one is not sent (:func:`sendable` says no); one already on the wire is
-    recorded as sent when the server takes it (:func:`record_sent`), and is never tried
-    again when it fails (:func:`record_failure`)."""
+    """Withdraw the automatic mail (:data:`AUTOMATIC_KINDS`: an acknowledgement or the
+    canned reply in its place, a survey) not sent yet (queued, waiting for a retry — an
+    outage holds it there —, or claimed by the sender) to each (address, status) of
+    ``bounced``, which bounced for good, and the survey after the bounced ``reply`` on its
+    ticket: a bounce that arrives after the mail was queued but before it went stops it
+    at once, with the history line :func:`claim_due` would write. One read, each mail
+    once, with the first reason that names its address (else: the reply before it was not
+    delivered). A claimed one is not sent (:func:`sendable` says no); one already on the
+    wire is recorded as sent when the server takes it (:func:`record_sent`), and is never
+    tried again when it fails (:func:`record_failure`)."""
     reasons: dict[str, tuple[str, str | None]] = {}
     for address, status in bounced:
         reasons.setdefault(_key(address), (address, status))
     which: list[ColumnElement[bool]] = []
     if reasons:
-        which.append(func.lower(col(Outbox.to_addresses)).in_(list(reasons)))
+        which.append(
+            and_(
+                col(Outbox.kind).in_(AUTOMATIC_KINDS),
+                func.lower(col(Outbox.to_addresses)).in_(list(reasons)),
+            )
+        )
     on = ticket_of_mail(session, reply) if reply is not None else None
     if reply is not None and on is not None:  # (the ticket the reply is on now)
-        which.append(and_(col(Outbox.ticket_id) == on.id, col(Outbox.id) > reply.id))
+        which.append(
+            and_(
+                col(Outbox.kind) == SURVEY_KIND,
+                col(Outbox.ticket_id) == on.id,
+                col(Outbox.id) > reply.id,
+            )
+        )
     if not which:
         return
     waiting = session.exec(
-        select(Outbox)
-        .where(
-            col(Outbox.kind) == SURVEY_KIND,
-            col(Outbox.status).in_(DUE),
-            or_(*which),
-        )
-        .order_by(col(Outbox.id))
+        select(Outbox).where(col(Outbox.status).in_(DUE), or_(*which)).order_by(col(Outbox.id))
     ).all()
-    for survey in waiting:
-        named = reasons.get(_key(survey.to_addresses))
+    for row in waiting:
+        named = reasons.get(_key(row.to_addresses))
         why = _bounced(*named) if named else _reply_undelivered(OutboxStatus.BOUNCED)
-        withdraw_survey(session, survey, why)
+        if row.kind == SURVEY_KIND:
+            withdraw_survey(session, row, why)
+        else:
+            withdraw_automatic(session, row, why)
 
 
 def _bounced(address: str, dsn: str | None) -> str:

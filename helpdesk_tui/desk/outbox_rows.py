@@ -3,14 +3,15 @@ writer of a new outbox row (``desk/outbox.py`` owns every later move of it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from helpdesk_tui.desk.subjects import reply_subject
-from helpdesk_tui.storage.core_tables import Message, outbox
+from helpdesk_tui.storage.core_tables import MailBouncedAddress, Message, outbox
 from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import OutboxStatus, utcnow
@@ -112,3 +113,58 @@ def queue_mail(
     statement = insert_returning_id(conn.dialect, outbox, tuple(values))
     row_id = conn.execute(statement, values).scalar_one()
     return int(row_id)
+
+
+BOUNCE_HOLDS_SURVEYS = timedelta(days=30)
+"""How long a hard bounce to an address holds the automatic mail to it (``withdrawn``, or
+never queued: ``outbox.dead_address``): however the delivery report named it (one of our
+mails, or only the recipient). Long enough to cover any survey the same ticket or the next
+one queues; short enough that an address that was full or mistyped and has been fixed since
+is asked again next month."""
+
+
+@dataclass(frozen=True)
+class HardBounce:
+    """The last hard bounce of an address, while it holds automatic mail to it."""
+
+    address: str
+    """As asked for (the case the ticket has it in)."""
+    status: str | None
+    """The delivery report's ``Status`` (``5.1.1``), when it gave one."""
+    at: datetime
+
+    def warning(self, address_width: int = 320) -> str:
+        """What an agent about to reply to the address reads (the composer, ``helpdesk
+        ticket reply``): one line, the bounce's date (UTC) and code; the reply still goes.
+        The address is cut to ``address_width`` (in its middle) so that a narrow line keeps
+        the date and code. (The address came from outside: shown as plain text.)"""
+        address = self.address
+        if len(address) > address_width:
+            half = max(1, (address_width - 1) // 2)
+            address = f"{address[:half]}…{address[len(address) - half :]}"
+        code = f" ({self.status})" if self.status else ""
+        return f"mail to {address} bounced for good on {self.at:%Y-%m-%d}{code}"
+
+
+def hard_bounces_of(reader: Reader, addresses: Iterable[str], now: datetime) -> list[HardBounce]:
+    """The hard bounces within :data:`BOUNCE_HOLDS_SURVEYS` of ``now`` of any of
+    ``addresses``: the one rule that holds automatic mail to an address, read for many in
+    one statement on Core tables (a reply's CLI verb loads no ORM). On Core tables."""
+    given = {a.strip().lower()[:320]: a for a in addresses if a and a.strip()}
+    if not given:
+        return []
+    rows = connection_of(reader).execute(
+        select(
+            MailBouncedAddress.address, MailBouncedAddress.dsn_status, MailBouncedAddress.bounced_at
+        ).where(
+            MailBouncedAddress.address.in_(sorted(given)),
+            MailBouncedAddress.bounced_at >= now - BOUNCE_HOLDS_SURVEYS,
+        )
+    )
+    return [HardBounce(given[key], status, at) for key, status, at in rows]
+
+
+def last_hard_bounce(reader: Reader, address: str | None, now: datetime) -> HardBounce | None:
+    """The hard bounce that holds automatic mail to ``address`` now (None: none does)."""
+    found = hard_bounces_of(reader, [address] if address else [], now)
+    return found[0] if found else None

@@ -126,6 +126,11 @@ class Arrival:
     acknowledgement's place, and goes only where it would have: one automatic answer."""
     no_ack: str | None = None
     """Why intake queued no acknowledgement (``acknowledged`` False)."""
+    answer_only: bool = False
+    """The sender's own copy of a mailing list's post that opened the ticket, which brought
+    the acknowledgement the list's copy could not have: the rules' automatic answer (a
+    canned reply in that acknowledgement's place) is all that is done again; the rest was
+    done for the list's copy (``intake.Writer._direct_copy``)."""
 
 
 @dataclass(frozen=True)

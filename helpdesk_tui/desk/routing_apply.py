@@ -322,6 +322,8 @@ def route(
         return Routed(number, (), (), problems=(str(error),))
     problems: list[str] = []
     answer = _Answer(arrival.acknowledged, arrival.no_ack)
+    if arrival.answer_only:
+        return _answer_again(session, rules, outcome, ticket, desk, answer, now)
     for rule in outcome.matches:
         history.record(
             session,
@@ -343,6 +345,33 @@ def route(
         not_assigned,
         tuple(problems),
     )
+
+
+def _answer_again(
+    session: Session,
+    rules: Rules,
+    outcome: Evaluation,
+    ticket: Ticket,
+    desk: str,
+    answer: _Answer,
+    now: datetime,
+) -> Routed:
+    """The sender's own copy of the list's post that opened ``ticket``: the canned reply
+    the first matching rule gives takes the place of the acknowledgement her copy brought,
+    as it would have had her copy come first (the list's copy got none: a list's mail gets
+    no automatic answer); nothing else of the rules is done again."""
+    problems: list[str] = []
+    for rule in outcome.matches:
+        name = rule.actions.canned_reply
+        if name is None:
+            continue
+        problem = _send_canned(session, rule_actor(rule), rules, name, ticket, desk, answer, now)
+        if problem is not None:
+            problems.append(f"rule {rule.name!r}: {problem}")
+    for problem in problems:
+        history.record(session, ROUTING, ticket, "routing_failed", new=problem[:1000])
+    session.flush()
+    return Routed(ticket.number, (), (), problems=tuple(problems))
 
 
 def _auto_assign(

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from helpdesk_tui.desk import fields, sla_marks, thread
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
+from helpdesk_tui.desk.outbox_rows import HardBounce, last_hard_bounce
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.desk.ticket_rows import has_tickets, ticket_row
@@ -282,6 +283,20 @@ class TicketsService(DeskService):
                     attachments=attachments,
                 )
         return None
+
+    def reply_bounce(self, number: int, *, to: str | None = None) -> HardBounce | None:
+        """A warning for an agent about to reply on ticket ``number`` (to ``to``, else
+        where its mail goes): mail to that address bounced for good lately, the hard
+        bounce that holds the desk's automatic mail to it (``outbox_rows.last_hard_bounce``),
+        said in one line by :meth:`HardBounce.warning` (its date and code). None: no such
+        bounce. The reply still goes when sent: the agent decides."""
+        from helpdesk_tui.desk import ticket_record
+
+        with self._read_rows() as conn:
+            ticket = ticket_record.load(conn, number)
+            address = to or thread.reply_address(conn, ticket)
+            bounce = last_hard_bounce(conn, address, self.clock())
+        return bounce
 
     def ticket_reply(
         self,

@@ -53,7 +53,6 @@ from helpdesk_tui.mail.noise import (
     from_a_list,
     list_id,
     list_subject,
-    list_tag,
 )
 from helpdesk_tui.mail.parse import ParsedMessage, ParseError, header_message_id, parse_message
 from helpdesk_tui.mail.quotes import attribution_date, own_words, quoted_message, quotes_history
@@ -236,6 +235,7 @@ def read_message(
     if as_person and verdict.mail_class in MACHINE_CLASSES:
         verdict = Verdict(MailClass.NORMAL, no_ack=f"released machine mail ({verdict.reason})")
     forward = forwarded_from(parsed) if verdict.mail_class is MailClass.NORMAL else None
+    listed = list_subject(parsed)
     answered = (
         answered_customer(
             parsed,
@@ -257,9 +257,9 @@ def read_message(
         mailing_list=from_a_list(parsed),
         list_address=_list_address(parsed),
         list_id=list_id(parsed),
-        list_tag=list_tag(parsed),
+        list_tag=listed.tag,
         message_id=parsed.message_id,
-        subject=list_subject(parsed),  # (the message keeps its own: email.subject)
+        subject=listed.subject,  # (the message keeps its own: email.subject)
         from_address=parsed.from_address,
         from_name=parsed.from_name,
         reply_to=parsed.reply_to,

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from helpdesk_tui.desk.inbound import MailClass
 from helpdesk_tui.desk.subjects import leading_tags, list_name, without_list_tag
@@ -315,30 +316,33 @@ _LIST_ID = re.compile(r"^\s*(.*?)\s*<\s*([^<>]+?)\s*>", re.DOTALL)
 _LIST_POST = re.compile(r"<\s*mailto:([^@>?\s]+@[^>?\s]+)", re.IGNORECASE)
 
 
-def list_subject(parsed: ParsedMessage) -> str:
+class ListSubject(NamedTuple):
+    """A message's subject as a mailing list's copy's tag leaves it (:func:`list_subject`)."""
+
+    subject: str
+    """The subject without the tag that names the list, when one does."""
+    tag: str | None
+    """On a list's copy whose subject has no tag naming the list: its first leading tag
+    (``IT-Support`` of ``[IT-Support] VPN``), which the desk may know for the list's own
+    by the list's earlier posts (``desk/list_tags``: the rule). None otherwise."""
+
+
+def list_subject(parsed: ParsedMessage) -> ListSubject:
     """The subject without the tag a mailing list put before it (``[users] Wiki is down``:
     ``Wiki is down``; ``Re: [users] …`` keeps its ``Re:``), only on a list's copy and only
     the list's own tag: the leading ``[…]`` that names the list (its ``List-Id`` name or
     label, its ``List-Post`` mailbox, with Mailman's post number or not). Any other tag
-    stays (a customer's ``[URGENT] printer down``); the desk strips one that led the list's
-    posts on three subjects from two senders in a row (:func:`list_tag`, ``desk/list_tags``)."""
+    stays (a customer's ``[URGENT] printer down``), and is given as ``tag``: the desk
+    strips it when the list's posts taught it as the list's (``desk/list_tags``). One
+    reading of the subject for both."""
     subject = parsed.subject or ""
     if not from_a_list(parsed):
-        return subject
+        return ListSubject(subject, None)
     stripped = without_list_tag(subject, _list_names(parsed))
-    return subject if stripped is None else stripped
-
-
-def list_tag(parsed: ParsedMessage) -> str | None:
-    """On a list's copy whose subject has no tag naming the list: its first leading tag
-    (``IT-Support`` of ``[IT-Support] VPN``), which is the list's own once the same list's
-    posts led with it on three subjects from two senders in a row — the desk remembers
-    (``desk/list_tags``). None otherwise."""
-    subject = parsed.subject or ""
-    if not from_a_list(parsed) or without_list_tag(subject, _list_names(parsed)) is not None:
-        return None
+    if stripped is not None:
+        return ListSubject(stripped, None)
     tags = leading_tags(subject)
-    return tags[0] if tags else None
+    return ListSubject(subject, tags[0] if tags else None)
 
 
 def list_id(parsed: ParsedMessage) -> str | None:

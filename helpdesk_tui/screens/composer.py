@@ -30,6 +30,7 @@ from helpdesk_tui.desk.activity import Since, Watermark
 from helpdesk_tui.desk.attachments import read_attachments
 from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddress, UnknownAgent
 from helpdesk_tui.desk.limits import check_body
+from helpdesk_tui.desk.outbox_rows import HardBounce
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
@@ -40,6 +41,8 @@ from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 PREVIEW_LINES = 6
+WARNED_ADDRESS_WIDTH = 30
+"""How much of a bounced address the composer's warning line shows (its middle cut)."""
 
 TITLES: dict[DraftKind, str] = {
     "reply": "Reply to the customer on",
@@ -142,6 +145,7 @@ class ComposerScreen(ModalScreen[bool]):
         self.autosave.saved_as(draft)
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
+            yield Static(id="composer-warning")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
             yield AttachmentList(id="composer-files")
             hint = "Drafts are kept until sent or discarded · F1 lists the keys"
@@ -154,6 +158,24 @@ class ComposerScreen(ModalScreen[bool]):
         area = self.text_area
         area.focus()
         area.move_cursor(area.document.end)
+        if self.kind == "reply":
+            self._check_address()
+
+    @work(thread=True, exclusive=True, group="composer-address", exit_on_error=False)
+    def _check_address(self) -> None:
+        """Whether mail to the reply's address bounced for good lately: said before
+        sending, one line above the text (the reply still goes; the agent decides)."""
+        bounce = desk_app(self).desk.reply_bounce(self.number)
+        if bounce is not None:
+            self.app.call_from_thread(self._warn, bounce)
+
+    def _warn(self, bounce: HardBounce) -> None:
+        shown = Text("Warning: ", "bold")
+        # (the address cut so that the date and code stay on the line at 80 columns)
+        shown.append_text(plain(bounce.warning(address_width=WARNED_ADDRESS_WIDTH)))
+        line = self.query_one("#composer-warning", Static)
+        line.update(shown)
+        line.add_class("-shown")
 
     @property
     def text_area(self) -> TextArea:

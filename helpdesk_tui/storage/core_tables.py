@@ -148,6 +148,15 @@ macro = Table(
 )
 Macro = macro.c
 
+mail_bounced_address = Table(
+    "mail_bounced_address",
+    metadata,
+    Column("address", String(length=320), primary_key=True),
+    Column("dsn_status", String(length=20)),
+    Column("bounced_at", UTCDateTime(timezone=True), nullable=False),
+)
+MailBouncedAddress = mail_bounced_address.c
+
 mail_folder_state = Table(
     "mail_folder_state",
     metadata,

@@ -24,6 +24,7 @@ TABLES = (
     "kb_article",
     "lease",
     "macro",
+    "mail_bounced_address",
     "mail_folder_state",
     "mail_machine",
     "mail_quarantine",

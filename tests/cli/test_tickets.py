@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -387,3 +388,33 @@ def test_show_folds_quoted_history_as_the_terminal_ui_does(invoke: Invoke, use_d
     assert "> Please restart it.\n> Regards, the helpdesk" in whole.stdout
     assert "folded" not in whole.stdout
     assert _show(invoke, int(number))["messages"][0]["body"] == QUOTED_MAIL  # type: ignore[index]
+
+
+def test_a_reply_to_an_address_that_bounced_warns_on_stderr_and_goes(
+    invoke: Invoke, use_db: str, db_url: str
+) -> None:
+    """Mail to ann bounced for good last week: `ticket reply` sent without a word. The
+    reply still goes (the agent decides), with one line on stderr naming the bounce."""
+    from datetime import UTC, datetime
+
+    from helpdesk_tui.desk import outbox
+    from helpdesk_tui.desk.inbound import ReportedRecipient
+
+    number = _new(invoke)
+    db = Database(db_url)
+    try:
+        with db.write() as session:
+            bounced = [ReportedRecipient("Ann@Example.com", "failed", "5.1.1")]
+            at = datetime.now(UTC).replace(hour=3, minute=0) - timedelta(days=6)
+            outbox.record_hard_bounces(session, bounced, now=at)
+        result = invoke("ticket", "reply", str(number), "--body", "On our way.")
+        assert result.exit_code == 0, result.stderr
+        assert lines(result.stderr) == [
+            f"warning: #{number}: mail to ann@example.com bounced for good on "
+            f"{at:%Y-%m-%d} (5.1.1); the reply goes all the same"
+        ]
+        with db.read() as session:
+            [mail] = session.exec(select(Outbox)).all()
+        assert (mail.kind, mail.to_addresses) == ("reply", "ann@example.com")
+    finally:
+        db.dispose()

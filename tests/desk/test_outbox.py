@@ -744,3 +744,38 @@ def test_no_acknowledgement_to_an_address_that_bounced_but_an_agents_reply_goes(
             )
         ).all()
     assert events == [f"not sent: {why}"]
+
+
+@pytest.mark.parametrize("waiting", ["queued", "retrying"])
+def test_a_hard_bounce_withdraws_the_acknowledgement_waiting_to_go_at_once(
+    db: Database, admin: Actor, waiting: str
+) -> None:
+    """An acknowledgement waiting (queued, or retrying while the mail server is out) when
+    ann's hard bounce arrives was withdrawn only when the sender came to claim it: the
+    outbox said it would go until then. It is withdrawn as the bounce is recorded, with
+    the history line the sender's check writes; an agent's reply waiting too still goes."""
+    number, reply_id = _reply(db, admin)
+    with db.write() as s:
+        ticket = s.exec(select(Ticket).where(col(Ticket.number) == number)).one()
+        ack_id = outbox.queue_mail(
+            s, ticket, kind=ACK_KIND, to=["Ann@Example.org"], body="We have your mail."
+        )
+    if waiting == "retrying":
+        assert sorted(_claim(db)) == sorted([reply_id, ack_id])
+        _fail(db, ack_id, "421 4.3.2 try later")
+        _fail(db, reply_id, "421 4.3.2 try later")
+    with db.write() as s:
+        outbox.record_hard_bounces(
+            s, [ReportedRecipient("ann@example.org", "failed", "5.1.1")], now=NOW
+        )
+    ack = _row(db, ack_id)
+    why = "mail to ann@example.org bounced (5.1.1)"
+    assert (ack.status, ack.last_error) == (OutboxStatus.WITHDRAWN, why)
+    assert _row(db, reply_id).status == OutboxStatus(waiting)
+    with db.read() as s:
+        events = s.exec(
+            select(Event.new_value).where(
+                col(Event.ticket_id) == ticket.id, col(Event.kind) == "acknowledgement"
+            )
+        ).all()
+    assert events == [f"not sent: {why}"]

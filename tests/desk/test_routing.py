@@ -542,8 +542,8 @@ def test_no_canned_reply_to_an_address_that_bounced_and_none_of_the_ack_goes(
     db: Database, admin: Actor, tmp_path: Path
 ) -> None:
     """Mail to ann bounced for good last week: the rule's canned reply is not queued (and no
-    note says it was sent), and the acknowledgement it would have replaced is withdrawn
-    when the sender comes to it, both by the one rule (``outbox.dead_address``)."""
+    note says it was sent), nor the acknowledgement it would have replaced (intake decides
+    it with the sender's rule, ``outbox.dead_address``: nothing queued to be withdrawn)."""
     config = _config(tmp_path, ALL_ACTIONS)
     with db.write() as s:
         ensure_team(s, "Billing")
@@ -567,13 +567,14 @@ def test_no_canned_reply_to_an_address_that_bounced_and_none_of_the_ack_goes(
             )
             .order_by(col(Event.id))
         ).all()
-    assert [(m.subject.startswith("About your invoice"), m.status) for m in mail] == [
-        (False, "withdrawn")
-    ]
+    assert mail == []
     why = "mail to ann@acme.com bounced (5.1.1)"
     assert [tuple(e) for e in events] == [
-        ("routing_failed", f"rule 'invoices': canned reply 'billing-ack' not sent: {why}"),
         ("acknowledgement", f"not sent: {why}"),
+        (
+            "routing_failed",
+            f"rule 'invoices': canned reply 'billing-ack' not sent: no acknowledgement ({why})",
+        ),
     ]
 
 
@@ -619,3 +620,63 @@ def test_a_running_poller_follows_edits_and_keeps_the_last_good_rules(
     with db.read() as s:
         teams = [ticket_detail(s, n).row.team for n in (first, second, third)]
     assert teams == ["Billing", "Network", "Network"]
+
+
+WIKI_RULE = """
+[canned.wiki-ack]
+subject = "Wiki trouble (#{number})"
+body = "Hello {name}, we are on the wiki as #{number}."
+
+[[set]]
+name = "main"
+[[set.rule]]
+name = "wiki"
+if = { subject_contains = "wiki" }
+then = { tags = ["wiki"], canned_reply = "wiki-ack" }
+"""
+
+
+def test_her_direct_copy_after_the_list_copy_brings_the_rules_canned_reply(
+    db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    """The list's copy opened the ticket and its rule's canned reply was withheld with the
+    acknowledgement (a list's mail gets no automatic answer); ann's own copy then brought
+    the standard acknowledgement. It brings what her copy would have had, had it come
+    first: the rule's canned reply, in the acknowledgement's place; nothing else of the
+    rule is done again."""
+    config = _config(tmp_path, WIKI_RULE)
+    message_id = "<wiki@example.org>"
+    listed = email(
+        message_id=message_id,
+        sender="Ann Customer via users <users@lists.example.org>",
+        subject="[users] Wiki is down",
+        to="support@desk.test, users@lists.example.org",
+        body="The wiki is down.\n\n--\nusers mailing list\nhttps://lists.example.org/users",
+        headers=[
+            "List-Id: Wiki users <users.lists.example.org>",
+            "List-Post: <mailto:users@lists.example.org>",
+            "Reply-To: users@lists.example.org",
+        ],
+    )
+    direct = email(
+        message_id=message_id,
+        subject="Wiki is down",
+        to="support@desk.test, users@lists.example.org",
+        body="The wiki is down.",
+    )
+    number = _ingest(db, config, listed)
+    assert _ingest(db, config, direct) == number
+    with db.read() as s:
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+        [ack] = s.exec(select(Outbox).where(Outbox.ticket_id == ticket.id)).all()
+        kinds = s.exec(
+            select(Event.kind).where(
+                Event.ticket_id == ticket.id,
+                col(Event.kind).in_(("routed", "canned_reply", "routing_failed")),
+            )
+        ).all()
+    assert ack.to_addresses == "ann@example.org"
+    assert ack.subject == f"Wiki trouble (#{number})"
+    assert ack.body == f"Hello Ann Customer, we are on the wiki as #{number}."
+    # once each: routed and withheld for the list's copy, sent for hers
+    assert sorted(kinds) == ["canned_reply", "routed", "routing_failed"]

@@ -15,7 +15,9 @@ import pytest
 from sqlmodel import select
 
 from helpdesk_tui.desk import fields, machine, relations, thread
+from helpdesk_tui.desk import outbox as desk_outbox
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.inbound import ReportedRecipient
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.mail.ingest import (
     IngestConfig,
@@ -25,13 +27,14 @@ from helpdesk_tui.mail.ingest import (
     release_machine,
 )
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.mail_models import MachineMail, Outcome
+from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
     Attachment,
     Contact,
     Event,
     RawMessage,
     Ticket,
+    utcnow,
 )
 from helpdesk_tui.storage.survey_models import DeskSetting
 
@@ -212,6 +215,26 @@ def test_a_person_opens_a_ticket_and_is_acknowledged(db: Database, config: Inges
     assert (result.outcome, result.acknowledged) == (Outcome.TICKET, True)
     [ack] = outbox(db, "ack")
     assert ack.to_addresses == "ann@example.org"
+
+
+def test_no_acknowledgement_is_queued_to_an_address_that_bounced_for_good(
+    db: Database, config: IngestConfig
+) -> None:
+    """Mail to ann bounced for good: her new ticket's acknowledgement was queued, counted
+    toward her hourly limit, and withdrawn by the sender later. Intake decides it with the
+    sender's rule: none queued, none counted, the history says why as the sender would."""
+    with db.write() as session:
+        bounced = [ReportedRecipient("ann@example.org", "failed", "5.1.1")]
+        desk_outbox.record_hard_bounces(session, bounced, now=utcnow())
+
+    result = one(db, config, email(subject="Printer on fire"))
+
+    assert (result.outcome, result.acknowledged) == (Outcome.TICKET, False)
+    assert outbox(db) == []
+    with db.read() as session:
+        assert session.exec(select(AckSent)).all() == []
+    said = [e.new_value for e in events(db, "acknowledgement")]
+    assert said == ["not sent: mail to ann@example.org bounced (5.1.1)"]
 
 
 def test_a_reply_is_a_follow_up_that_reopens_a_waiting_ticket(
@@ -568,17 +591,18 @@ def test_a_list_s_tag_is_learnt_from_its_posts_not_from_customers_tags(
 ) -> None:
     """A list with no tag of its own whose customers (one, or two in a row) wrote "[URGENT]"
     lost it from the second such post on: a first tag two senders carried was taken for
-    the list's. A list's own tag leads every post, whoever sends it and whatever about: a
-    tag goes once it led three subjects from two senders in a row (their address however
-    written), and an untagged post from the list says it has none (any more)."""
+    the list's; then (mail12) from the third subject two senders carried in a row. A
+    list's own tag leads every post, whoever sends it and whatever about: a tag goes once
+    it led three subjects from three senders in a row (their address however written),
+    and an untagged post from the list says it has none (any more)."""
     tagless, tagged = "<users.lists.example.com>", "<it.lists.example.com>"
     posts = [
         _posted("Ann <ann@example.org>", "[URGENT] printer down", tagless),
         _posted("Cid <cid@example.org>", "[IT-Support] VPN drops", tagged),
         _posted("Bob <bob@example.org>", "[URGENT] scanner down too", tagless),
-        _posted("Cid <cid@example.org>", "[IT-Support] VPN drops again", tagged),
-        _posted("Eve <eve@example.org>", "Lunch on Friday", tagless),
+        _posted("Fay <fay@example.org>", "[IT-Support] VPN drops again", tagged),
         _posted("Ann <ANN@example.org>", "[URGENT] and the fax", tagless),
+        _posted("Eve <eve@example.org>", "Lunch on Friday", tagless),
         _posted("Dee <dee@example.org>", "[IT-Support] Mail is slow", tagged),
         _posted("Cid <cid@example.org>", "[IT-Support] Wiki is down", tagged),
         _posted("Dee <dee@example.org>", "Printer again", tagged),  # (the list dropped it)
@@ -980,3 +1004,42 @@ def test_big_raw_message_and_attachments_are_stored_whole_and_in_order(db: Datab
         ("small.pdf", len(small), small),
     ]
     assert raws == [raw]
+
+
+@pytest.mark.parametrize("echo", [True, False], ids=["our_reply_s_copy", "another_message"])
+def test_mail_under_our_reply_s_message_id_is_its_copy_once_or_kept_as_its_own(
+    db: Database, config: IngestConfig, admin: Actor, echo: bool
+) -> None:
+    """Mail from outside under the Message-ID our reply went out with (held by the reply,
+    not by a processed row) was taken for a duplicate after two failed writes and left no
+    processed row: read again, it was decided and failed twice again, every time; and a
+    message of other content under it (a reused Message-ID) was lost. A list's copy of our
+    reply is its duplicate, once (read again: at once); another message is kept."""
+    number = one(db, config, email(subject="Printer on fire")).ticket_number or 0
+    with db.write() as session:
+        thread.reply(session, admin, number, body="Unplug it and wait an hour, please.")
+    assign_outgoing_ids(db)
+    [reply] = outbox(db, "reply")
+    body = (
+        "Unplug it and wait an hour, please.\n\n--\nusers list"
+        if echo
+        else "Thanks, but it is still smoking after two hours. What now?"
+    )
+    raw = email(
+        message_id=reply.email_message_id,
+        sender="Ann via users <users@lists.example.org>",
+        subject="Re: Printer on fire",
+        body=body,
+        headers=["List-Id: <users.lists.example.org>", "Reply-To: ann@example.org"],
+    )
+    first = one(db, config, raw)
+    with db.read() as session:
+        processed = len(session.exec(select(ProcessedMail)).all())
+    again = one(db, config, raw)
+
+    assert (first.duplicate, again.duplicate) == (echo, True)
+    with db.read() as session:
+        assert len(session.exec(select(ProcessedMail)).all()) == processed == 2
+    texts = [m.body.strip() for t in tickets(db) for m in messages(db, t.number)]
+    assert texts.count(body) == (0 if echo else 1)
+    assert len(events(db, "message_id_reused")) == (0 if echo else 1)

@@ -23,6 +23,7 @@ from helpdesk_tui.desk.ticket_row_value import TicketRow
 from helpdesk_tui.desk.tickets import NewAttachment
 from helpdesk_tui.desk.tickets_service import TicketsService
 from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.safe_text import clean
 
 body_option = click.option("--body", default=None, help="The text (else stdin, else $EDITOR).")
 edit_option = click.option("--edit", is_flag=True, help="Write the text in $EDITOR.")
@@ -99,6 +100,10 @@ def reply(
     typed = body_from_editor(body, edit=edit)
 
     def act(desk: TicketsService, number: int) -> TicketRow:
+        bounce = desk.reply_bounce(number, to=to)
+        if bounce is not None:  # it goes all the same: the agent decided
+            said = clean(bounce.warning(), single_line=True)
+            click.echo(f"warning: #{number}: {said}; the reply goes all the same", err=True)
         try:
             return desk.ticket_reply(
                 number,
