@@ -204,18 +204,31 @@ class AdminService(AdminReads):
                 f"the desk at {mask_url(self.db.url)} is not empty ({', '.join(held)}); restore "
                 "only into a new desk made with helpdesk init"
             )
-        if self.db.is_sqlite:
-            found = backup_revisions(source) if source.is_file() else frozenset()
-            if not found:
-                raise BackupFailed(f"{source} is not a helpdesk backup")
-            if not found <= self.admin_schema_state().known:
+        found = backup_revisions(source) if source.is_file() else frozenset()
+        if self.db.is_sqlite and not found:
+            if _is_pg_dump(source):
                 raise BackupFailed(
-                    f"{source} comes from a newer helpdesk; upgrade helpdesk-tui first"
+                    f"{source} is a PostgreSQL desk's backup (pg_dump); it fills a new "
+                    "PostgreSQL desk only"
                 )
+            raise BackupFailed(f"{source} is not a helpdesk backup")
+        # A SQLite desk's backup (into a PostgreSQL desk too) from a newer helpdesk:
+        if found and not found <= self.admin_schema_state().known:
+            raise BackupFailed(f"{source} comes from a newer helpdesk; upgrade helpdesk-tui first")
         try:
             restore(self.db, source)
         except BackupError as error:
             raise BackupFailed(str(error)) from None
+
+
+def _is_pg_dump(source: Path) -> bool:
+    """Whether ``source`` is in ``pg_dump``'s custom format (what a PostgreSQL desk's
+    ``helpdesk db backup`` writes)."""
+    try:
+        with source.open("rb") as file:
+            return file.read(5) == b"PGDMP"
+    except OSError:
+        return False
 
 
 # -- before there is an actor -------------------------------------------------------------------
