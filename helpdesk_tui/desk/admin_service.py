@@ -85,6 +85,30 @@ class AdminService(AdminReads):
         with self._write() as session:
             return _agent_view(agents.set_active(session, self.actor, login, False))
 
+    def agents_open_tickets(self, login: str) -> list[int]:
+        """The open tickets ``login`` still holds (numbers), e.g. once deactivated."""
+        with self._read() as session:
+            return agents.open_tickets_of(session, login)
+
+    def agents_hand_back(self, login: str) -> list[int]:
+        """Take a deactivated ``login`` off every open ticket they hold, so each is back in
+        its team's (or the desk's) unassigned queue: one ``assignee`` event per ticket, by
+        the ticket writer (admins only). The numbers handed back."""
+        from helpdesk_tui.desk.errors import InvalidValue
+        from helpdesk_tui.desk.fields import assign
+
+        self.actor.require(Role.ADMIN, "hand back an agent's tickets")
+        with self._write() as session:
+            if agents.is_active(session, login):
+                raise InvalidValue(
+                    f"{login} is active; their tickets are theirs to hand on "
+                    "(helpdesk ticket assign N --to LOGIN)"
+                )
+            numbers = agents.open_tickets_of(session, login)
+            for number in numbers:
+                assign(session, self.actor, number, unassign=True)
+            return numbers
+
     def agents_reactivate(self, login: str) -> AgentView:
         with self._write() as session:
             return _agent_view(agents.set_active(session, self.actor, login, True))
