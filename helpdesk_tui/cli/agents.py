@@ -108,11 +108,39 @@ def agent_teams(runtime: Runtime, login: str, teams: tuple[str, ...], no_team: b
 
 @agent.command("deactivate")
 @click.argument("login")
+@click.option(
+    "--unassign",
+    is_flag=True,
+    help="Also take them off their open tickets: back to their teams' unassigned queues.",
+)
 @pass_runtime
-def agent_deactivate(runtime: Runtime, login: str) -> None:
+def agent_deactivate(runtime: Runtime, login: str, unassign: bool) -> None:
     """Stop LOGIN from working the desk; their history keeps their name (admins only)."""
-    changed = _admin(runtime).agents_deactivate(login)
-    click.echo(f"{line(changed.login)} is deactivated; helpdesk agent reactivate undoes it")
+    admin = _admin(runtime)
+    changed = admin.agents_deactivate(login)
+    who = line(changed.login)
+    click.echo(f"{who} is deactivated; helpdesk agent reactivate undoes it")
+    if unassign:
+        handed = admin.agents_hand_back(login)
+        if handed:
+            click.echo(
+                f"unassigned {_tickets(handed)} of {who}; "
+                "they wait in their teams' unassigned queues"
+            )
+        return
+    held = admin.agents_open_tickets(login)
+    if held:
+        click.echo(
+            f"{who} still holds {_tickets(held)}, in no one else's queue of their own; "
+            f"hand them back with: helpdesk agent deactivate {who} --unassign"
+        )
+
+
+def _tickets(numbers: list[int]) -> str:
+    """ "3 open tickets (#4, #9, #12)", the first ten numbers said."""
+    shown = ", ".join(f"#{n}" for n in numbers[:10]) + (", …" if len(numbers) > 10 else "")
+    noun = "open ticket" if len(numbers) == 1 else "open tickets"
+    return f"{len(numbers)} {noun} ({shown})"
 
 
 @agent.command("reactivate")

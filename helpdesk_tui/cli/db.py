@@ -88,7 +88,8 @@ def backup(runtime: Runtime, file: Path) -> None:
 def restore(runtime: Runtime, file: Path) -> None:
     """Fill a new, empty desk (just made by helpdesk init) from the backup FILE (admins only).
 
-    Everything in the backup comes back: tickets, history, agents and their roles.
+    Everything in the backup comes back: tickets, history, agents and their roles. A SQLite
+    desk's backup also fills a new PostgreSQL desk (moving a desk to PostgreSQL).
     """
     url = safe_url(runtime.settings.database_url)
     runtime.desk(Role.ADMIN, "restore the desk").admin_restore(file)

@@ -85,6 +85,30 @@ class AdminService(AdminReads):
         with self._write() as session:
             return _agent_view(agents.set_active(session, self.actor, login, False))
 
+    def agents_open_tickets(self, login: str) -> list[int]:
+        """The open tickets ``login`` still holds (numbers), e.g. once deactivated."""
+        with self._read() as session:
+            return agents.open_tickets_of(session, login)
+
+    def agents_hand_back(self, login: str) -> list[int]:
+        """Take a deactivated ``login`` off every open ticket they hold, so each is back in
+        its team's (or the desk's) unassigned queue: one ``assignee`` event per ticket, by
+        the ticket writer (admins only). The numbers handed back."""
+        from helpdesk_tui.desk.errors import InvalidValue
+        from helpdesk_tui.desk.fields import assign
+
+        self.actor.require(Role.ADMIN, "hand back an agent's tickets")
+        with self._write() as session:
+            if agents.is_active(session, login):
+                raise InvalidValue(
+                    f"{login} is active; their tickets are theirs to hand on "
+                    "(helpdesk ticket assign N --to LOGIN)"
+                )
+            numbers = agents.open_tickets_of(session, login)
+            for number in numbers:
+                assign(session, self.actor, number, unassign=True)
+            return numbers
+
     def agents_reactivate(self, login: str) -> AgentView:
         with self._write() as session:
             return _agent_view(agents.set_active(session, self.actor, login, True))
@@ -204,18 +228,31 @@ class AdminService(AdminReads):
                 f"the desk at {mask_url(self.db.url)} is not empty ({', '.join(held)}); restore "
                 "only into a new desk made with helpdesk init"
             )
-        if self.db.is_sqlite:
-            found = backup_revisions(source) if source.is_file() else frozenset()
-            if not found:
-                raise BackupFailed(f"{source} is not a helpdesk backup")
-            if not found <= self.admin_schema_state().known:
+        found = backup_revisions(source) if source.is_file() else frozenset()
+        if self.db.is_sqlite and not found:
+            if _is_pg_dump(source):
                 raise BackupFailed(
-                    f"{source} comes from a newer helpdesk; upgrade helpdesk-tui first"
+                    f"{source} is a PostgreSQL desk's backup (pg_dump); it fills a new "
+                    "PostgreSQL desk only"
                 )
+            raise BackupFailed(f"{source} is not a helpdesk backup")
+        # A SQLite desk's backup (into a PostgreSQL desk too) from a newer helpdesk:
+        if found and not found <= self.admin_schema_state().known:
+            raise BackupFailed(f"{source} comes from a newer helpdesk; upgrade helpdesk-tui first")
         try:
             restore(self.db, source)
         except BackupError as error:
             raise BackupFailed(str(error)) from None
+
+
+def _is_pg_dump(source: Path) -> bool:
+    """Whether ``source`` is in ``pg_dump``'s custom format (what a PostgreSQL desk's
+    ``helpdesk db backup`` writes)."""
+    try:
+        with source.open("rb") as file:
+            return file.read(5) == b"PGDMP"
+    except OSError:
+        return False
 
 
 # -- before there is an actor -------------------------------------------------------------------

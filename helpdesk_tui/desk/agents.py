@@ -8,8 +8,9 @@ from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, NotFound
+from helpdesk_tui.desk.statuses import OPEN_STATUSES
 from helpdesk_tui.desk.values import name_value, parse_address, text_value
-from helpdesk_tui.storage.models import Agent, Role, Team, TeamMember
+from helpdesk_tui.storage.models import Agent, Role, Team, TeamMember, Ticket
 
 
 def parse_role(value: str) -> Role:
@@ -115,6 +116,22 @@ def set_active(session: Session, actor: Actor, login: str, active: bool) -> Agen
         _keep_an_admin(session, agent, "deactivating them")
     agent.active = active
     return agent
+
+
+def is_active(session: Session, login: str) -> bool:
+    return _agent(session, login).active
+
+
+def open_tickets_of(session: Session, login: str) -> list[int]:
+    """The numbers of the tickets still needing somebody that ``login`` holds: after a
+    deactivation, tickets no one else sees as theirs until they are handed on."""
+    agent = _agent(session, login)
+    found = session.exec(
+        select(Ticket.number)
+        .where(Ticket.assignee_id == agent.id, col(Ticket.status).in_(OPEN_STATUSES))
+        .order_by(col(Ticket.number))
+    )
+    return list(found)
 
 
 def set_teams(

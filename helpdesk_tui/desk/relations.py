@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, exists, or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import history
@@ -177,12 +177,43 @@ def merge(
 
 
 def delete_ticket(session: Session, actor: Actor, number: int) -> None:
-    """Only an admin may delete; the event trail keeps the number and who did it."""
+    """Only an admin may delete; the event trail keeps the number and who did it.
+
+    What the ticket holds goes with it: its messages and attachments, the mail it caused
+    in the outbox (a reply still queued is not sent), the raw mail its messages came from
+    (unless something else still holds it) and the held mail released into it. What
+    remains is the ``deleted`` event (number, subject, who, when), the requester's
+    contact, and the record that the mail was read (so it is not read again)."""
+    from helpdesk_tui.storage.mail_models import MachineMail, QuarantinedMail, SpamMail
+    from helpdesk_tui.storage.models import Outbox, RawMessage
+
     actor.require(Role.ADMIN, "delete a ticket")
     ticket = load_ticket(session, number, for_update=True)
     subject = ticket.subject
+    raw_ids = [
+        raw_id
+        for raw_id in session.exec(
+            select(Message.raw_message_id).where(
+                Message.ticket_id == ticket.id, col(Message.raw_message_id).is_not(None)
+            )
+        )
+        if raw_id is not None
+    ]
+    session.execute(delete(Outbox).where(col(Outbox.ticket_id) == ticket.id))
+    for held in (MachineMail, QuarantinedMail, SpamMail):
+        session.execute(delete(held).where(col(held.ticket_id) == ticket.id))
     session.delete(ticket)
     session.flush()
+    if raw_ids:
+        still_held = [
+            exists().where(col(model.raw_message_id) == RawMessage.id)
+            for model in (Message, MachineMail, QuarantinedMail, SpamMail)
+        ]
+        session.execute(
+            delete(RawMessage).where(
+                col(RawMessage.id).in_(raw_ids), *(~held for held in still_held)
+            )
+        )
     session.add(
         Event(
             ticket_id=None,

@@ -118,6 +118,13 @@ def test_backup_and_restore_refuse_what_would_lose_data(
     for bad in (junk, tmp_path / "missing.db"):
         refused = invoke("db", "restore", str(bad))
         assert one_error_line(refused.stderr) == f"error: {bad} is not a helpdesk backup"
+    dump = tmp_path / "desk.dump"
+    dump.write_bytes(b"PGDMP\x01\x0e\x00")
+    refused = invoke("db", "restore", str(dump))
+    assert one_error_line(refused.stderr) == (
+        f"error: {dump} is a PostgreSQL desk's backup (pg_dump); it fills a new PostgreSQL "
+        "desk only"
+    )
     assert invoke("ticket", "list", "--ids").stdout == ""
 
 
@@ -141,3 +148,41 @@ def test_postgresql_backup_and_restore_with_pg_dump(
     restored_run = invoke("db", "restore", str(copy))
     assert restored_run.exit_code == 0, restored_run.stderr
     assert _tickets(invoke) == source
+
+
+def _figures(invoke: Invoke) -> list[str]:
+    """What an admin compares after moving a desk: every ticket whole (thread, history,
+    tags, SLA times, ratings), the report's figures, the shared texts and the agents."""
+    tickets = json.dumps(_tickets(invoke), sort_keys=True)
+    report = invoke("report", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv")
+    lists = [invoke(*verb).stdout for verb in (("canned", "list"), ("macro", "list"))]
+    lists.append(invoke("agent", "list").stdout)
+    lists.append(invoke("sla", "status").stdout)
+    return [tickets, report.stdout, *lists]
+
+
+@pytest.mark.postgres
+def test_a_sqlite_desk_moves_to_postgresql_through_its_backup(
+    invoke: Invoke, pg_cluster: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A team's SQLite desk that outgrew it: its backup fills a new PostgreSQL desk, which
+    then carries on from there (the next ticket number, ids past the copied ones)."""
+    from tests.pg_cluster import PgCluster
+
+    assert isinstance(pg_cluster, PgCluster)
+    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'team.db'}")
+    assert invoke("demo", "--tickets", "12", "--seed", "4").exit_code == 0
+    # A ticket merged into a newer one refers forward: copied all the same.
+    assert invoke("ticket", "merge", "2", "11", "--yes").exit_code == 0
+    source = _figures(invoke)
+    copy = tmp_path / "team-backup.db"
+    assert invoke("db", "backup", str(copy)).exit_code == 0
+
+    _desk(invoke, monkeypatch, pg_cluster.create_database("moved_desk"))
+    moved = invoke("db", "restore", str(copy))
+    assert moved.exit_code == 0, moved.stderr
+    assert _figures(invoke) == source
+    after = invoke("ticket", "new", "--subject", "After the move", "--body", "x", "--json")
+    assert after.exit_code == 0, after.stderr
+    assert json.loads(after.stdout)["number"] == 13
+    assert invoke("ticket", "note", "13", "--body", "noted").exit_code == 0

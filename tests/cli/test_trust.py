@@ -124,6 +124,34 @@ def test_a_deactivated_agent_cannot_act_and_keeps_their_history(desk: str, invok
     assert bob("ticket", "list").exit_code == 0
 
 
+def test_an_agent_who_leaves_hands_their_open_tickets_back(desk: str, invoke: Invoke) -> None:
+    """Deactivating an agent says which open tickets they still hold (no one else's "My
+    open" shows them); ``--unassign`` puts those back in their teams' unassigned queues,
+    each with an ``assignee`` event by the admin, and leaves a closed ticket as it was."""
+    for subject in ("Two", "Three"):
+        assert invoke("ticket", "new", "--subject", subject, "--body", "x").exit_code == 0
+    for number in ("1", "2", "3"):
+        assert invoke("ticket", "assign", number, "--to", "bob").exit_code == 0
+    assert invoke("ticket", "status", "3", "closed", "--yes").exit_code == 0
+
+    told = invoke("agent", "deactivate", "bob")
+    assert told.stdout.splitlines() == [
+        "bob is deactivated; helpdesk agent reactivate undoes it",
+        "bob still holds 2 open tickets (#1, #2), in no one else's queue of their own; "
+        "hand them back with: helpdesk agent deactivate bob --unassign",
+    ]
+    handed = invoke("agent", "deactivate", "bob", "--unassign")
+    assert handed.stdout.splitlines()[1] == (
+        "unassigned 2 open tickets (#1, #2) of bob; they wait in their teams' unassigned queues"
+    )
+    assert invoke("ticket", "list", "--assignee", "bob", "--ids").stdout.split() == ["3"]
+    assert invoke("ticket", "list", "--unassigned", "--ids").stdout.split() == ["2", "1"]
+    history = json.loads(invoke("ticket", "show", "1", "--json").stdout)[0]["history"]
+    assert (os_login(), "assignee", "bob", None) in [
+        (e["actor"], e["field"], e["old"], e["new"]) for e in history
+    ]
+
+
 def test_the_last_active_admin_cannot_be_deactivated(desk: str, invoke: Invoke) -> None:
     result = invoke("agent", "deactivate", os_login())
     assert result.exit_code == 1

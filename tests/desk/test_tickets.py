@@ -233,6 +233,37 @@ def test_only_admin_deletes_and_event_remains(db: Database, admin: Actor, agent_
         ticket_detail(s, number)
 
 
+def test_a_deleted_ticket_takes_its_mail_along(db: Database, admin: Actor) -> None:
+    """A customer asks to be forgotten: deleting their ticket deletes the raw mail it came
+    from and the mail it caused (the acknowledgement, a reply still queued: never sent),
+    not only its messages; the record that the mail was read stays, so it is not read
+    again, and so does the ``deleted`` event."""
+    from helpdesk_tui.config import IntakeOptions
+    from helpdesk_tui.mail.ingest import IngestConfig, ingest
+    from helpdesk_tui.storage.mail_models import ProcessedMail
+    from helpdesk_tui.storage.models import RawMessage, utcnow
+    from tests.mail.mailbuild import email, mail_settings
+
+    config = IngestConfig.from_options(IntakeOptions(mail_settings(), "Desk Support"))
+    raw = email(sender="Ann <ann@example.com>", subject="Forget me", message_id="<f@example.com>")
+    with db.write() as s:
+        number = ingest(s, raw, config, now=utcnow()).ticket_number
+    assert number is not None
+    with db.write() as s:
+        thread.reply(s, admin, number, body="Done, Ann.")
+    with db.read() as s:
+        assert len(s.exec(select(Outbox)).all()) == 2  # the acknowledgement and the reply
+        assert len(s.exec(select(RawMessage)).all()) == 1
+    with db.write() as s:
+        relations.delete_ticket(s, admin, number)
+    with db.read() as s:
+        assert s.exec(select(Outbox)).all() == []
+        assert s.exec(select(RawMessage)).all() == []
+        assert len(s.exec(select(ProcessedMail)).all()) == 1
+        events = s.exec(select(Event).where(Event.ticket_number == number)).all()
+        assert ("deleted", "Forget me") in [(e.kind, e.old_value) for e in events]
+
+
 def test_a_tickets_row_by_number_is_the_listers_row(db: Database, admin: Actor) -> None:
     """``ticket_row`` (every write's answer, SQL text) reads the row the lister's Core query
     does: the same columns, joins and types, with and without a requester's name, an
