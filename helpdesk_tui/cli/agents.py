@@ -85,6 +85,25 @@ def agent_set_role(runtime: Runtime, login: str, role: str) -> None:
     click.echo(f"{line(changed.login)} is now {changed.role}")
 
 
+@agent.command("set")
+@click.argument("login")
+@click.option("--name", default=None, help="Full name.")
+@click.option("--email", default=None, help="Email address (where alerts to them go).")
+@click.option("--no-email", is_flag=True, help="Remove the email address.")
+@pass_runtime
+def agent_set(
+    runtime: Runtime, login: str, name: str | None, email: str | None, no_email: bool
+) -> None:
+    """Change LOGIN's name or email address (admins; an agent their own)."""
+    if email is not None and no_email:
+        raise click.UsageError("give --email or --no-email, not both")
+    if name is None and email is None and not no_email:
+        raise click.UsageError("say what to change: --name, --email or --no-email")
+    changed = _admin(runtime).agents_set_details(login, name=name, email="" if no_email else email)
+    address = f" <{line(changed.email)}>" if changed.email else " (no email address)"
+    click.echo(f"{line(changed.login)}: {line(changed.name)}{address}")
+
+
 @agent.command("teams")
 @click.argument("login")
 @click.argument("teams", nargs=-1)

@@ -80,6 +80,15 @@ class AdminService(AdminReads):
         with self._write() as session:
             return _agent_view(agents.set_role(session, self.actor, login, role))
 
+    def agents_set_details(
+        self, login: str, *, name: str | None = None, email: str | None = None
+    ) -> AgentView:
+        """``login``'s name and/or address (``email`` "": none); admins, or the agent's own."""
+        with self._write() as session:
+            return _agent_view(
+                agents.set_details(session, self.actor, login, name=name, email=email)
+            )
+
     def agents_deactivate(self, login: str) -> AgentView:
         """Stop ``login`` working the desk; their history keeps their name (admins only)."""
         with self._write() as session:

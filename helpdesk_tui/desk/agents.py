@@ -105,6 +105,27 @@ def set_role(session: Session, actor: Actor, login: str, role: str) -> Agent:
     return agent
 
 
+def set_details(
+    session: Session,
+    actor: Actor,
+    login: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+) -> Agent:
+    """Change ``login``'s name and/or email address (``email`` "": none). Admins change
+    anyone's; an agent their own (the address their SLA alerts and rating concerns go to).
+    ``None`` leaves a field as it is."""
+    agent = _agent(session, login)
+    if agent.id != actor.agent_id:
+        actor.require(Role.ADMIN, "change another agent's name or address")
+    if name is not None:
+        agent.name = name_value(name, "agent's name", col(Agent.name)) or agent.login
+    if email is not None:
+        agent.email = parse_address(email, "agent's email address") if email.strip() else None
+    return agent
+
+
 def set_active(session: Session, actor: Actor, login: str, active: bool) -> Agent:
     """Deactivate an agent (they can no longer act) or let them back in (admins only).
 

@@ -6,7 +6,7 @@ import pytest
 
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
-from tests.cli.conftest import Invoke, one_error_line
+from tests.cli.conftest import Invoke, as_login, one_error_line
 
 
 def test_agent_add_list_and_set_role(invoke: Invoke, use_db: str) -> None:
@@ -34,6 +34,31 @@ def test_agent_add_list_and_set_role(invoke: Invoke, use_db: str) -> None:
     assert agents[os_login()]["role"] == "admin"
     text = invoke("agent", "list").stdout
     assert "bob" in text and "[Network, Support]" in text
+
+
+def test_an_agents_name_and_address_change_by_themselves_or_an_admin(
+    invoke: Invoke, use_db: str
+) -> None:
+    """An agent added without an address had no way to get one (alerts reached nobody)."""
+    assert invoke("agent", "add", "bob").exit_code == 0
+    assert invoke("agent", "add", "carol").exit_code == 0
+    bob = as_login("bob")
+    said = bob("agent", "set", "bob", "--name", "Bob Agent", "--email", "bob@example.com")
+    assert said.stdout.strip() == "bob: Bob Agent <bob@example.com>", said.stderr
+    refused = bob("agent", "set", "carol", "--email", "bob@example.com")
+    assert refused.exit_code == 1
+    assert one_error_line(refused.stderr) == (
+        "error: only an admin may change another agent's name or address; bob is agent"
+    )
+    assert invoke("agent", "set", "carol", "--email", "carol@example.com").exit_code == 0
+    assert invoke("agent", "set", "bob", "--no-email").stdout.strip() == (
+        "bob: Bob Agent (no email address)"
+    )
+    bad = invoke("agent", "set", "carol", "--email", "not an address")
+    assert bad.exit_code != 0 and "address" in one_error_line(bad.stderr)
+    agents = {a["login"]: a for a in json.loads(invoke("agent", "list", "--json").stdout)}
+    assert (agents["bob"]["email"], agents["carol"]["email"]) == (None, "carol@example.com")
+    assert invoke("agent", "set", "carol").exit_code == 2  # nothing to change: usage
 
 
 def test_agent_errors_are_one_line(invoke: Invoke, use_db: str) -> None:
