@@ -176,7 +176,7 @@ def test_show_says_who_they_are_and_what_the_desk_keeps(
     assert card.survey_opt_out and card.bounce_status == "5.1.1"
     assert card.acknowledgements == 1
     assert card.as_json()["tickets"][0]["subject"] == "Forget me"
-    with pytest.raises(NotFound, match="keeps nothing about nobody@example.com"):
+    with pytest.raises(NotFound, match=r"keeps nothing about nobody@example\.com"):
         Desk(db, agent_bob).contact_show("nobody@example.com")
     with pytest.raises(InvalidValue, match="not an email address"):
         Desk(db, agent_bob).contact_show("ann@example.com\x1b[2J")
