@@ -471,8 +471,7 @@ def contact_export(session: Session, actor: Actor, address: str) -> dict[str, An
         "events_elsewhere": events,
         "acknowledgements": acks,
         "held_mail": held,
-        "files": "each attachment's name, type and size; the files themselves: "
-        "helpdesk ticket attachment NUMBER ID",
+        "files": "each attachment by name, type and size (the contents are not exported)",
     }
 
 
