@@ -257,6 +257,8 @@ def _naming(session: Session, address: str, *, lock: bool) -> _Naming:
     if lock:
         # The poller's new ticket or follow-up for this contact waits on this lock (its
         # foreign key check) and fails after the commit; its mail is read again next poll.
+        # Taken after the tickets' locks (``_lock_tickets``): a follow-up locks its ticket
+        # first and then checks the contact, so the other order could deadlock.
         query = query.with_for_update()
     contact = session.exec(query).first()
     own: list[Ticket] = []
@@ -530,7 +532,9 @@ def forget_contact(
 
     actor.require(Role.ADMIN, "forget a contact")
     address = _address(address)
+    _lock_tickets(session, _naming(session, address, lock=False).own)
     naming = _naming(session, address, lock=True)
+    _lock_tickets(session, naming.own)  # (one the poller made meanwhile: its ticket too)
     contact = naming.contact
     held = _held_rows(session, address)
     acks = _count(session, select(func.count()).where(AckSent.address == address))
@@ -698,6 +702,18 @@ def _summary(numbers: Sequence[int], copies: Sequence[int]) -> str:
     if copies:
         text += f"; named on {len(copies)} other ticket{'s' if len(copies) != 1 else ''}"
     return text
+
+
+def _lock_tickets(session: Session, tickets: Sequence[Ticket]) -> None:
+    """Lock these tickets in number order (as two agents' changes do), before the contact."""
+    ids = [t.id for t in tickets if t.id is not None]
+    if ids:
+        session.exec(
+            select(Ticket.id)
+            .where(col(Ticket.id).in_(ids))
+            .order_by(col(Ticket.number))
+            .with_for_update()
+        ).all()
 
 
 def _by_ids(session: Session, model: Any, ids: Iterable[int]) -> list[Any]:

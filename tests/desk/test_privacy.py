@@ -215,3 +215,53 @@ def test_the_lister_lists_one_requesters_tickets_by_address(db: Database, admin:
     assert listed("nobody@example.com") == []
     with pytest.raises(InvalidValue, match="not an email address"):
         listed("ann@example.com, bob@example.com")
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_ticket_the_poller_makes_meanwhile_is_forgotten_too(db: Database, admin: Actor) -> None:
+    """The poller files new mail from them while an admin forgets them: the forget waits
+    for the poller's transaction and takes its ticket too (it read theirs before)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from tests.mail.mailbuild import email
+
+    own, _other = _ann_and_bob(db, admin)
+    results: list[object] = []
+
+    def forget() -> None:
+        try:
+            results.append(Desk(db, admin).contact_forget(ANN))
+        except Exception as error:  # (reported by the assert below)
+            results.append(error)
+
+    from helpdesk_tui.config import IntakeOptions
+    from helpdesk_tui.mail.ingest import IngestConfig, ingest
+    from tests.mail.mailbuild import mail_settings
+
+    config = IngestConfig.from_options(IntakeOptions(mail_settings(), "Desk Support"))
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    with db.write() as s:
+        late = ingest(s, email(sender=f"{NAME} <{ANN}>", subject="Meanwhile"), config, now=NOW)
+        assert late.ticket_number is not None and late.ticket_number != own
+        worker = threading.Thread(target=forget)
+        worker.start()
+        with db.engine.connect() as watch:
+            blocked = threading.Event()
+            for _ in range(3000):  # until the forget waits on the poller's locks (≤ 30 s)
+                if watch.execute(waiting).scalar_one():
+                    break
+                blocked.wait(0.01)
+            else:
+                pytest.fail("the forget did not wait for the poller")
+    worker.join(timeout=60)
+    [result] = results
+    assert isinstance(result, privacy.ForgetResult), result
+    assert result.tickets_deleted == (own, late.ticket_number)
+    assert not [t for t in _every_text(db) if ANN in t]
