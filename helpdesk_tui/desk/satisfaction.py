@@ -52,6 +52,7 @@ from helpdesk_tui.storage.core_tables import (
     SurveyOptOutHash,
     Ticket,
     survey_opt_out,
+    survey_opt_out_hash,
 )
 from helpdesk_tui.storage.core_tables import (
     desk_setting as desk_setting_table,
@@ -304,6 +305,13 @@ def forgotten_opt_out(reader: Reader, address: str) -> bool:
         )
     )
     return found.first() is not None
+
+
+def forget_opt_out_hash(reader: Reader, address: str) -> None:
+    """Surveys to ``address`` again, though a forgotten contact had opted out with it."""
+    connection_of(reader).execute(
+        delete(survey_opt_out_hash).where(SurveyOptOutHash.address_hash == address_hash(address))
+    )
 
 
 class Surveys:

@@ -143,6 +143,14 @@ def test_mail_from_them_again_is_read_and_no_survey_goes(db: Database, admin: Ac
     with db.read() as s:
         assert not s.exec(select(Outbox).where(Outbox.kind == SURVEY_KIND)).all()
         assert s.exec(select(Contact).where(Contact.email == ANN)).one()
+    # An admin's "surveys to them again" takes the kept opt-out away too.
+    Desk(db, admin).satisfaction_opt_out(ANN, False)
+    with db.write() as s:
+        fields.set_status(s, admin, again, "open")
+    with db.write() as s:
+        fields.set_status(s, admin, again, "resolved")
+    with db.read() as s:
+        assert len(s.exec(select(Outbox).where(Outbox.kind == SURVEY_KIND)).all()) == 1
 
 
 def test_only_an_admin_forgets_or_exports_and_a_failure_changes_nothing(
