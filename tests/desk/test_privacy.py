@@ -184,6 +184,13 @@ def test_show_says_who_they_are_and_what_the_desk_keeps(
     assert card.survey_opt_out and card.bounce_status == "5.1.1"
     assert card.acknowledgements == 1
     assert card.as_json()["tickets"][0]["subject"] == "Forget me"
+    # Carl, in copy of Bob's mail, has no contact row: only the ticket naming him.
+    carl = Desk(db, agent_bob).contact_show("carl@example.com")
+    assert (carl.name, [(t.number, t.role) for t in carl.tickets]) == (None, [(other, "copy")])
+    assert Desk(db, admin).contact_forget("carl@example.com").tickets_scrubbed == (other,)
+    with pytest.raises(NotFound):
+        Desk(db, agent_bob).contact_show("carl@example.com")
+    assert Desk(db, agent_bob).contact_show(ANN).tickets == card.tickets  # (Ann's untouched)
     with pytest.raises(NotFound, match=r"keeps nothing about nobody@example\.com"):
         Desk(db, agent_bob).contact_show("nobody@example.com")
     with pytest.raises(InvalidValue, match="not an email address"):
