@@ -8,7 +8,8 @@ the words README's "A customer's data" repeats:
   (``relations.delete_ticket``), with their messages, files, mail and raw mail;
 - their address leaves other tickets: the copies (To/Cc) of those tickets' messages and
   mail, a ``Reply-To`` pointing at them, the sender of a message they wrote there (whose
-  text stays, their address in it replaced), and that message's raw mail;
+  text stays, their address in it replaced), and the raw mail of each message there that
+  names them (its headers do; the message stays);
 - the rows naming the address go: acknowledgements counted, a hard bounce, held mail
   (spam, machine mail, quarantine) from them, their survey opt-out and the contact row;
 - history stays honest: the events of their deleted tickets keep who did what and when,
@@ -55,11 +56,9 @@ FORGOTTEN_KIND = "contact_forgotten"
 """The event kind that records a forget (no ticket: who, when, which tickets went)."""
 KEPT_FIELDS = frozenset({"status", "priority", "type", "tier", "team", "assignee", "tags"})
 """Event fields whose values are the desk's own words, kept on a forgotten ticket's events."""
-KEPT_KINDS = frozenset(
-    {"status", "tag_added", "tag_removed", "linked", "merged", "merged_into", "reopened"}
-)
-"""Event kinds kept with their values on a forgotten ticket's events (but ``reopened``'s
-reason, which a person wrote: cleared)."""
+KEPT_KINDS = frozenset({"status", "tag_added", "tag_removed", "linked", "merged", "merged_into"})
+"""Event kinds kept with their values on a forgotten ticket's events (``reopened`` is not:
+its value is the reason a person wrote)."""
 MIN_NAME = 3
 """A name shorter than this is not looked for in other events (``Al`` is in too many words)."""
 
@@ -591,7 +590,7 @@ def forget_contact(
     )
     events_scrubbed = 0
     for event in _by_ids(session, Event, [i for i in [*own_events, *deleted] if i is not None]):
-        if event.kind in KEPT_KINDS - {"reopened"} or (event.field or "") in KEPT_FIELDS:
+        if event.kind in KEPT_KINDS or (event.field or "") in KEPT_FIELDS:
             continue
         if event.old_value is not None or event.new_value is not None:
             event.old_value = event.new_value = None
