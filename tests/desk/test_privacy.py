@@ -65,6 +65,12 @@ def _ann_and_bob(db: Database, admin: Actor) -> tuple[int, int]:
             body=f"{NAME} ({ANN.upper()}) saw it too.",
         ),
     )
+    follow_up = email(
+        sender=f"{NAME} <{ANN}>",
+        subject=f"Re: Printer [#{other}]",
+        body="Still smoking here. -- Ann Example",
+    )
+    assert _ingest(db, follow_up) == other  # (Ann writes on Bob's ticket)
     with db.write() as s:
         thread.reply(s, admin, other, body="Thanks for the hint.", to=ANN)
         contact = s.exec(select(Contact).where(Contact.email == ANN)).one()
@@ -109,9 +115,11 @@ def test_forget_leaves_nothing_naming_them_and_an_honest_history(
         assert s.exec(select(Ticket).where(Ticket.number == own)).first() is None
         # Bob's ticket keeps its thread; Carl stays in copy, Ann is gone from it.
         bob = s.exec(select(Ticket).where(Ticket.number == other)).one()
-        [first, *_] = s.exec(
+        [first, hers, *_] = s.exec(
             select(Message).where(Message.ticket_id == bob.id).order_by(Message.id)
         ).all()
+        assert (hers.from_address, hers.author_contact_id) == (None, None)
+        assert hers.body.strip() == "Still smoking here. -- [forgotten]"
         assert first.cc_addresses == "carl@example.com"
         assert first.body.strip() == "[forgotten] ([forgotten]) saw it too."
         # The reply to Ann alone, still queued, is withdrawn; the mark of her mail stays.
@@ -206,7 +214,8 @@ def test_export_holds_their_tickets_and_what_names_them_elsewhere(
     [ticket] = data["tickets"]
     assert ticket["number"] == own
     assert "555-0100" in ticket["messages"][0]["body"]
-    assert [m["ticket"] for m in data["messages_elsewhere"]] == [other]
+    assert [m["ticket"] for m in data["messages_elsewhere"]] == [other, other]
+    assert "Still smoking" in data["messages_elsewhere"][1]["body"]
     assert [m["to"] for m in data["mail_elsewhere"]] == [ANN]
     assert [e["new"] for e in data["events_elsewhere"]] == [f"to {ANN}"]
     assert len(data["acknowledgements"]) == 1
