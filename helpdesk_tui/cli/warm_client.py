@@ -42,6 +42,7 @@ _READS = {
     "macro": frozenset(("list",)),
     "survey": frozenset(("status",)),
     "rules": frozenset(("list",)),
+    "contact": frozenset(("show", "export", "forgotten")),
 }
 """Verbs that read and print; none of them asks anything or opens an editor."""
 _ALWAYS = frozenset(("report", "drafts"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from helpdesk_tui.desk.admin_service import AdminService
 from helpdesk_tui.desk.canned_service import CannedService
 from helpdesk_tui.desk.completion_service import CompletionService
+from helpdesk_tui.desk.contact_service import ContactService
 from helpdesk_tui.desk.kb_service import KbService
 from helpdesk_tui.desk.mail_holding_service import MailHoldingService
 from helpdesk_tui.desk.presence_service import PresenceService
@@ -34,5 +35,6 @@ class Desk(
     RoutingService,
     CompletionService,
     QueueWatchService,
+    ContactService,
 ):
     """One agent's (or the system's) session of work on the desk."""

@@ -73,9 +73,16 @@ from helpdesk_tui.desk.queue_values import (
 )
 from helpdesk_tui.desk.statuses import ALL_STATUSES, OPEN_STATUSES, STATUS_RANK, parse_status
 from helpdesk_tui.desk.ticket_rows import rows_by_id, rows_in, ticket_row
-from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type, text_value
+from helpdesk_tui.desk.values import (
+    parse_address,
+    parse_priority,
+    parse_tag,
+    parse_type,
+    text_value,
+)
 from helpdesk_tui.storage.core_tables import (
     Agent,
+    Contact,
     Event,
     Presence,
     Tag,
@@ -158,6 +165,17 @@ class FilterIds(NamedTuple):
     agent: int | None = None
     tag: int | None = None
     team: int | None = None
+    requester: int | None = None
+    """The contact ``TicketFilter.requester`` names (-1: none has that address)."""
+
+
+def _requester_id(spec: TicketFilter, named: FilterIds) -> int | None:
+    """The one customer whose tickets the list holds, by id or by address; None: anyone's."""
+    return named.requester if spec.requester is not None else spec.requester_id
+
+
+def _by_requester(spec: TicketFilter) -> bool:
+    return spec.requester_id is not None or spec.requester is not None
 
 
 def filter_ids(session: Reader, spec: TicketFilter) -> FilterIds:
@@ -170,6 +188,9 @@ def filter_ids(session: Reader, spec: TicketFilter) -> FilterIds:
         asked["tag"] = select(Tag.id).where(Tag.name == parse_tag(spec.tag))
     if spec.team:
         asked["team"] = select(Team.id).where(Team.name == spec.team)
+    if spec.requester is not None:
+        address = parse_address(spec.requester)
+        asked["requester"] = select(Contact.id).where(Contact.email == address)
     if not asked:
         return FilterIds()
     row = session.execute(select(*(q.scalar_subquery() for q in asked.values()))).one()
@@ -180,6 +201,8 @@ def filter_ids(session: Reader, spec: TicketFilter) -> FilterIds:
         raise InvalidValue(f"no team {spec.team!r}; see: helpdesk team list")
     if "tag" in found and found["tag"] is None:
         found["tag"] = -1
+    if "requester" in found and found["requester"] is None:
+        found["requester"] = -1
     return FilterIds(**{name: int(value) for name, value in found.items()})
 
 
@@ -210,7 +233,7 @@ def selective_filter(session: Reader, query: QueueQuery, named: FilterIds) -> li
     """The list's conditions (filters on their own indexes) if one filter is rare in the
     view — fewer than ``FEW`` matches, counted through its index — else None."""
     spec = query.filter
-    if spec.requester_id is not None:
+    if _by_requester(spec):
         return None
     view = [Ticket.status.in_(_statuses(spec)), *_lead(spec, named)]
     probes: list[Any] = []
@@ -273,7 +296,7 @@ def filter_lead(query: QueueQuery) -> str | None:
     filtered list walks exactly its own tickets, however few or many of them match.
     """
     spec = query.filter
-    if query.sort != "updated" or spec.requester_id is not None:
+    if query.sort != "updated" or _by_requester(spec):
         return None
     counts = {
         "tag": 1 if spec.tag else 0,
@@ -335,9 +358,9 @@ def arms(query: QueueQuery, named: FilterIds) -> list[Arm]:
     key = SORT_KEYS[query.sort]
     lead = _lead(spec, named)
     assignee_login = "" if spec.unassigned else spec.assignee or None
-    if spec.requester_id is not None:
+    if _by_requester(spec):
         # One customer's tickets ("their other tickets"): few, so one range by requester.
-        where = [Ticket.requester_id == spec.requester_id, Ticket.status.in_(statuses)]
+        where = [Ticket.requester_id == _requester_id(spec, named), Ticket.status.in_(statuses)]
         return [Arm([*lead, *where], column=key_expression(query.sort))]
     if (name := filter_lead(query)) is not None:
         # A range per value of the filter and status, in ``ticket_tag`` for a tag.
@@ -581,7 +604,7 @@ def open_view(session: Reader, spec: TicketFilter, named: FilterIds) -> search.O
     """On SQLite, a view of open tickets only (its statuses all open, no customer's): the
     tokens of its filters in the open tickets' index (``search.OpenView``); None for any
     other view, and on PostgreSQL."""
-    if dialect_name(session) != "sqlite" or spec.requester_id is not None:
+    if dialect_name(session) != "sqlite" or _by_requester(spec):
         return None
     if not set(_statuses(spec)) <= set(OPEN_STATUSES):
         return None

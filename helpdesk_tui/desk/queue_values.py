@@ -35,6 +35,9 @@ class TicketFilter:
     tag: str | None = None
     category: str | None = None
     requester_id: int | None = None
+    requester: str | None = None
+    """One customer's tickets by their address (``ticket list --requester``); an address
+    the desk has no contact for lists nothing."""
     open_only: bool = False
 
 

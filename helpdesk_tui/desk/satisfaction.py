@@ -49,8 +49,10 @@ from helpdesk_tui.storage.core_tables import (
     Contact,
     Outbox,
     SurveyOptOut,
+    SurveyOptOutHash,
     Ticket,
     survey_opt_out,
+    survey_opt_out_hash,
 )
 from helpdesk_tui.storage.core_tables import (
     desk_setting as desk_setting_table,
@@ -289,6 +291,29 @@ def survey_mail(
     return SurveyMail(address, f"How did we do? (survey {made})", survey_body(number, made))
 
 
+def address_hash(address: str) -> str:
+    """The sha256 of an address as an opt-out that outlived its contact keeps it
+    (``survey_opt_out_hash``: ``helpdesk contact forget``)."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def forgotten_opt_out(reader: Reader, address: str) -> bool:
+    """Whether a forgotten contact with this address had opted out of surveys."""
+    found = connection_of(reader).execute(
+        select(SurveyOptOutHash.address_hash).where(
+            SurveyOptOutHash.address_hash == address_hash(address)
+        )
+    )
+    return found.first() is not None
+
+
+def forget_opt_out_hash(reader: Reader, address: str) -> None:
+    """Surveys to ``address`` again, though a forgotten contact had opted out with it."""
+    connection_of(reader).execute(
+        delete(survey_opt_out_hash).where(SurveyOptOutHash.address_hash == address_hash(address))
+    )
+
+
 class Surveys:
     """The survey rule for many resolved tickets at once (the demo's bulk load): the desk's
     switch, its key and who opted out, read once, in the caller's transaction; then
@@ -299,12 +324,15 @@ class Surveys:
         self.enabled = surveys_enabled(conn)
         self._secret = _secret(conn) if self.enabled else b""
         self._opted_out = frozenset(conn.execute(select(SurveyOptOut.contact_id)).scalars())
+        self._forgotten = frozenset(conn.execute(select(SurveyOptOutHash.address_hash)).scalars())
 
     def mail(self, number: int, contact_id: int | None, address: str | None) -> SurveyMail | None:
         """The survey a new ticket resolved now sends (never merged, never asked before)."""
         if not self.enabled:
             return None
-        opted_out = contact_id in self._opted_out
+        opted_out = contact_id in self._opted_out or (
+            address is not None and address_hash(address) in self._forgotten
+        )
         return survey_mail(number, address, opted_out, lambda n: _token(self._secret, n))
 
 
@@ -340,6 +368,8 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     )
     address = ticket.reply_to or (contact.email if contact else None)
     opted_out = contact is not None and contact.opted_out is not None
+    if not opted_out and address:
+        opted_out = forgotten_opt_out(conn, address)
     asked = conn.execute(
         select(Outbox.id).where(
             Outbox.ticket_id == ticket.id,

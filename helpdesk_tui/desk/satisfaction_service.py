@@ -11,6 +11,7 @@ from helpdesk_tui.desk.satisfaction import (
     FOLLOW_UP_TAG,
     Rating,
     follow_up_done,
+    forget_opt_out_hash,
     record_rating,
     set_opt_out,
     set_surveys_enabled,
@@ -87,10 +88,13 @@ class SatisfactionService(SurveyReads):
     def satisfaction_opt_out(self, address: str, opted_out: bool = True) -> None:
         """Never (or again) send surveys to the requester at ``address``."""
         with self._write() as session:
-            contact = find_or_create_contact(session, parse_address(address))
+            address = parse_address(address)
+            contact = find_or_create_contact(session, address)
             session.flush()
             assert contact.id is not None
             set_opt_out(session, contact.id, opted_out)
+            if not opted_out:  # (also the opt-out a forgotten contact left as a hash)
+                forget_opt_out_hash(session, address)
 
     def satisfaction_follow_ups(self, limit: int = FOLLOW_UPS_COUNTED) -> int:
         """How many tickets still carry the ``follow-up`` tag a rating that needs an agent's

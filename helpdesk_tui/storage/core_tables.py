@@ -410,6 +410,13 @@ survey_opt_out = Table(
 )
 SurveyOptOut = survey_opt_out.c
 
+survey_opt_out_hash = Table(
+    "survey_opt_out_hash",
+    metadata,
+    Column("address_hash", String(length=64), primary_key=True),
+)
+SurveyOptOutHash = survey_opt_out_hash.c
+
 tag = Table(
     "tag",
     metadata,

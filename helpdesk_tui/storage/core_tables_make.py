@@ -41,6 +41,7 @@ TABLES = (
     "sla_notice",
     "sla_policy",
     "survey_opt_out",
+    "survey_opt_out_hash",
     "tag",
     "team",
     "team_member",

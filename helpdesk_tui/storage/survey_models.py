@@ -33,3 +33,13 @@ class DeskSetting(Table, table=True):
 
     name: str = Field(sa_column=Column(String(50), primary_key=True))
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SurveyOptOutHash(Table, table=True):
+    """An opt-out that outlived its contact (migration ``0039``): when an admin forgets a
+    contact who asked not to be surveyed, the sha256 of their address stays here, so mail
+    from that address later (a new contact) is still never surveyed."""
+
+    __tablename__ = "survey_opt_out_hash"
+
+    address_hash: str = Field(sa_column=Column(String(64), primary_key=True))

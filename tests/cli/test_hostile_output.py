@@ -211,3 +211,20 @@ def test_an_error_quoting_a_huge_argument_stays_a_few_lines(args: tuple[str, ...
     last = result.stderr.strip().splitlines()[-1]
     assert last.lower().startswith("error: ") and "…" in last
     assert cell_len(last) <= len("error: ") + 320, last
+
+
+def test_a_contacts_pages(number: int) -> None:
+    """``contact show``, its JSON, ``export`` and ``forget``: a hostile name and subject are
+    shown clean; a name as long as the desk keeps stays on its line."""
+    shown = _run("contact", "show", "ann@example.com")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith("ann@example.com  Ann ") and f"#{number}" in shown.stdout
+    assert "\\u001b" in _run("contact", "show", "ann@example.com", "--json").stdout
+    assert "\\u001b" in _run("contact", "export", "ann@example.com").stdout
+    forgotten = _run("contact", "forget", "ann@example.com", "--yes")
+    assert forgotten.stdout == f"forgotten: 1 ticket(s) deleted (#{number})\n"
+    long_name = "N" * 190 + HOSTILE
+    made = _run("ticket", "new", "--subject", "s", "--from", "bo@example.com", "--name", long_name)
+    assert made.exit_code == 0, made.stderr
+    head = _run("contact", "show", "bo@example.com").stdout.splitlines()[0]
+    assert head.startswith("bo@example.com  " + "N" * 190)

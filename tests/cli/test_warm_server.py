@@ -799,6 +799,8 @@ def test_the_key_follows_the_code_and_the_environment(tmp_path: Path) -> None:
         (["ticket", "status", "1", "closed"], False, True),  # refuses as in-process
         (["ticket", "reply", "1", "--body", "x", "--status", "closed"], True, False),
         (["ticket", "delete", "1", "--yes"], False, False),
+        (["contact", "show", "ann@example.com"], True, True),
+        (["contact", "forget", "ann@example.com"], True, False),  # asks first
         (["ticket", "merge", "1", "2"], False, False),
         (["mail", "poll"], False, False),
         (["init"], False, False),

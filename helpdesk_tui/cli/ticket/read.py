@@ -53,6 +53,7 @@ def _completes(values: type[StrEnum]) -> Callable[..., list[CompletionItem]]:
 @click.option("--team", metavar="NAME", help="Only this team's tickets.")
 @click.option("--tag", metavar="TAG", help="Only tickets with this tag.")
 @click.option("--category", help="Only this category.")
+@click.option("--requester", metavar="ADDRESS", help="Only the tickets this customer asked.")
 @click.option("--open", "open_only", is_flag=True, help="Only tickets that still need somebody.")
 @click.option("--sort", type=click.Choice(SORT_ORDER), default="updated", show_default=True)
 @click.option("--asc", is_flag=True, help="Oldest/lowest first (default: newest/highest).")
@@ -70,6 +71,7 @@ def list_(
     team: str | None,
     tag: str | None,
     category: str | None,
+    requester: str | None,
     open_only: bool,
     sort: str,
     asc: bool,
@@ -88,6 +90,7 @@ def list_(
         team=team,
         tag=tag,
         category=category,
+        requester=requester,
         open_only=open_only,
     )
     query = QueueQuery(spec, sort=sort, descending=not asc)

@@ -1,0 +1,141 @@
+"""``helpdesk contact``: a customer's data — who they are (any agent), everything the desk
+holds on them, and forgetting them (admins)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from helpdesk_tui.cli.lazy import loading
+from helpdesk_tui.cli.output import echo_json, line
+from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.cli.ticket.batch import json_option
+from helpdesk_tui.desk.kinds import Role
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.contact_service import ContactService
+
+
+def _contacts(runtime: Runtime, role: Role = Role.AGENT, doing: str = "do that") -> ContactService:
+    with loading():
+        from helpdesk_tui.desk.contact_service import ContactService
+
+    return runtime.service(ContactService, role, doing)
+
+
+def _numbers(numbers: tuple[int, ...]) -> str:
+    return ", ".join(f"#{n}" for n in numbers)
+
+
+@click.group("contact")
+def contact() -> None:
+    """A customer's data: show it, export it, forget it (admins)."""
+
+
+@contact.command("show")
+@click.argument("address")
+@json_option
+@pass_runtime
+def show(runtime: Runtime, address: str, as_json: bool) -> None:
+    """Who the customer at ADDRESS is, their tickets (as requester or in copy) and what
+    else the desk keeps about them."""
+    card = _contacts(runtime, doing="read a contact").contact_show(address)
+    if as_json:
+        echo_json(card.as_json())
+        return
+    name = line(card.name) if card.name is not None else "(no contact: only rows naming it)"
+    click.echo(f"{line(card.address)}  {name or '-'}")
+    if card.phone or card.organization:
+        click.echo(
+            f"phone {line(card.phone) or '-'} · organization {line(card.organization) or '-'}"
+        )
+    if card.created_at is not None:
+        click.echo(f"contact since {card.created_at:%Y-%m-%d %H:%M} UTC")
+    kept = [f"{card.acknowledgements} acknowledgement(s) counted"]
+    if card.survey_opt_out:
+        kept.append("opted out of surveys")
+    if card.bounced_at is not None:
+        status = f" ({line(card.bounce_status)})" if card.bounce_status else ""
+        kept.append(f"mail bounced for good {card.bounced_at:%Y-%m-%d}{status}")
+    if card.held_mail:
+        kept.append(f"{card.held_mail} held mail (spam, machine mail, quarantine)")
+    click.echo("; ".join(kept))
+    if not card.tickets:
+        click.echo("no tickets")
+    for ticket in card.tickets:
+        click.echo(
+            f"#{ticket.number:<6} {ticket.status:<12} {ticket.role:<9} {line(ticket.subject)}"
+        )
+
+
+@contact.command("export")
+@click.argument("address")
+@pass_runtime
+def export(runtime: Runtime, address: str) -> None:
+    """Everything the desk holds on ADDRESS as one JSON document (admins): the contact,
+    their tickets in full, other tickets' messages and mail naming them, the history that
+    names them, the rows kept about the address; files by name, type and size."""
+    desk = _contacts(runtime, Role.ADMIN, "export a contact's data")
+    echo_json(desk.contact_export(address))
+
+
+@contact.command("forget")
+@click.argument("address")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@pass_runtime
+def forget(runtime: Runtime, address: str, yes: bool, as_json: bool) -> None:
+    """Forget the customer at ADDRESS (admins): delete their tickets, take them out of
+    other tickets' copies, erase their contact and the rows naming them, scrub their
+    address and name from the history. README's "A customer's data" says what stays."""
+    desk = _contacts(runtime, Role.ADMIN, "forget a contact")
+    if not yes:
+        from helpdesk_tui.cli.ticket.input import ask_first
+
+        plan = desk.contact_forget_plan(address)
+        who = f"{plan.address} ({plan.name})" if plan.name else plan.address
+        question = f"forget {who} for good: delete {len(plan.tickets)} ticket(s)"
+        question += f" ({_numbers(plan.tickets)})" if plan.tickets else ""
+        if plan.copies:
+            question += f", take them out of {_numbers(plan.copies)}"
+        ask_first(
+            line(question) + "?",
+            numbers=(),
+            refusal="forgetting needs confirmation and there is no terminal to ask on; "
+            "nothing was changed — pass --yes to forget anyway",
+        )
+    result = desk.contact_forget(address)
+    if as_json:
+        echo_json(
+            {
+                "tickets_deleted": list(result.tickets_deleted),
+                "tickets_scrubbed": list(result.tickets_scrubbed),
+                "messages_scrubbed": result.messages_scrubbed,
+                "mail_scrubbed": result.mail_scrubbed,
+                "events_scrubbed": result.events_scrubbed,
+                "rows_erased": result.rows_erased,
+                "opt_out_kept": result.opt_out_kept,
+            }
+        )
+        return
+    deleted = len(result.tickets_deleted)
+    text = f"forgotten: {deleted} ticket(s) deleted"
+    text += f" ({_numbers(result.tickets_deleted)})" if deleted else ""
+    if result.tickets_scrubbed:
+        text += f"; taken out of {_numbers(result.tickets_scrubbed)}"
+    if result.opt_out_kept:
+        text += "; their survey opt-out is kept as a hash"
+    click.echo(text)
+
+
+@contact.command("forgotten")
+@pass_runtime
+def forgotten(runtime: Runtime) -> None:
+    """Who forgot a contact, when, and how many tickets went (admins); newest first."""
+    desk = _contacts(runtime, Role.ADMIN, "read the record of forgotten contacts")
+    entries = desk.contacts_forgotten()
+    if not entries:
+        click.echo("no contact was forgotten")
+    for entry in entries:
+        click.echo(f"{entry.created_at:%Y-%m-%d %H:%M} UTC  {line(entry.text)}")

@@ -1,0 +1,49 @@
+"""A customer's data on the `Desk`: who they are (any agent), everything the desk holds on
+them and forgetting them (admins): ``helpdesk contact``. The rules are ``desk/privacy``'s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpdesk_tui.desk.privacy import (
+    ContactCard,
+    ForgetPlan,
+    ForgetResult,
+    ForgottenEntry,
+    contact_card,
+    contact_export,
+    forget_contact,
+    forget_plan,
+    forgotten,
+)
+from helpdesk_tui.desk.service import DeskService
+
+__all__ = ["ContactCard", "ContactService", "ForgetPlan", "ForgetResult", "ForgottenEntry"]
+
+
+class ContactService(DeskService):
+    def contact_show(self, address: str) -> ContactCard:
+        """Who the customer at ``address`` is, their tickets (as requester or in copy) and
+        what else the desk keeps about them: opt-out, bounce, acknowledgements, held mail."""
+        with self._read() as session:
+            return contact_card(session, address)
+
+    def contact_export(self, address: str) -> dict[str, Any]:
+        """Everything the desk holds on ``address``, as one JSON-ready value (admins)."""
+        with self._read() as session:
+            return contact_export(session, self.actor, address)
+
+    def contact_forget_plan(self, address: str) -> ForgetPlan:
+        """What forgetting ``address`` would delete and scrub (admins), to ask first."""
+        with self._read() as session:
+            return forget_plan(session, self.actor, address)
+
+    def contact_forget(self, address: str) -> ForgetResult:
+        """Forget the customer at ``address`` (admins), in one transaction."""
+        with self._write() as session:
+            return forget_contact(session, self.actor, address, self.clock())
+
+    def contacts_forgotten(self) -> list[ForgottenEntry]:
+        """Every forget in the desk's history, newest first (admins)."""
+        with self._read() as session:
+            return forgotten(session, self.actor)

@@ -1,0 +1,291 @@
+"""A customer's data on SQLite and PostgreSQL: ``contact show`` (any agent), ``export`` and
+``forget`` (admins), and the one lister's ``requester`` filter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select as core_select
+from sqlmodel import SQLModel, select
+
+from helpdesk_tui.desk import fields, privacy, thread
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.errors import InvalidValue, NotFound, PermissionDenied
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.outbox_rows import SURVEY_KIND
+from helpdesk_tui.desk.queue import QueueQuery
+from helpdesk_tui.desk.queue_values import TicketFilter
+from helpdesk_tui.desk.satisfaction import set_opt_out
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.mail_models import AckSent, BouncedAddress, ProcessedMail
+from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, RawMessage, Ticket, utcnow
+from helpdesk_tui.storage.survey_models import SurveyOptOutHash
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+ANN = "ann@example.com"
+NAME = "Ann Example"
+
+
+def _ingest(db: Database, raw: bytes) -> int:
+    from helpdesk_tui.config import IntakeOptions
+    from helpdesk_tui.mail.ingest import IngestConfig, ingest
+    from tests.mail.mailbuild import mail_settings
+
+    config = IngestConfig.from_options(IntakeOptions(mail_settings(), "Desk Support"))
+    with db.write() as s:
+        number = ingest(s, raw, config, now=utcnow()).ticket_number
+    assert number is not None
+    return number
+
+
+def _ann_and_bob(db: Database, admin: Actor) -> tuple[int, int]:
+    """Ann's own ticket (by mail: raw mail, processed mark, acknowledgement), Bob's ticket
+    with Ann in copy and in its text, a reply to Ann from Bob's ticket, Ann's opt-out and a
+    hard bounce of her address."""
+    from tests.mail.mailbuild import email
+
+    own = _ingest(
+        db,
+        email(
+            sender=f"{NAME} <{ANN}>",
+            subject="Forget me",
+            message_id="<forget-me@example.com>",
+            body="My number is 555-0100.",
+        ),
+    )
+    other = _ingest(
+        db,
+        email(
+            sender="Bob <bob@example.com>",
+            subject="Printer",
+            headers=[f"Cc: {NAME} <{ANN}>, Carl <carl@example.com>"],
+            body=f"{NAME} ({ANN.upper()}) saw it too.",
+        ),
+    )
+    follow_up = email(
+        sender=f"{NAME} <{ANN}>",
+        subject=f"Re: Printer [#{other}]",
+        body="Still smoking here. -- Ann Example",
+    )
+    assert _ingest(db, follow_up) == other  # (Ann writes on Bob's ticket)
+    with db.write() as s:
+        thread.reply(s, admin, other, body="Thanks for the hint.", to=ANN)
+        contact = s.exec(select(Contact).where(Contact.email == ANN)).one()
+        assert contact.id is not None
+        set_opt_out(s, contact.id, True)
+        s.add(BouncedAddress(address=ANN, dsn_status="5.1.1", bounced_at=NOW))
+    return own, other
+
+
+def _every_text(db: Database) -> list[str]:
+    """Every value of every table the models know, as text (lower-case)."""
+    import helpdesk_tui.storage.mail_models
+    import helpdesk_tui.storage.survey_models  # noqa: F401
+
+    found = []
+    with db.read() as s:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in s.execute(core_select(table)):
+                found += [str(value).lower() for value in row if value is not None]
+    return found
+
+
+def test_forget_leaves_nothing_naming_them_and_an_honest_history(
+    db: Database, admin: Actor
+) -> None:
+    own, other = _ann_and_bob(db, admin)
+    with db.read() as s:
+        processed = len(s.exec(select(ProcessedMail)).all())
+        assert s.exec(select(AckSent).where(AckSent.address == ANN)).all()
+    assert any(ANN in text for text in _every_text(db))
+
+    result = Desk(db, admin, clock=lambda: NOW).contact_forget(ANN.upper())
+
+    assert result.tickets_deleted == (own,) and result.tickets_scrubbed == (other,)
+    assert result.opt_out_kept
+    texts = _every_text(db)
+    assert not [t for t in texts if ANN in t]
+    assert not [t for t in texts if NAME.lower() in t]
+    assert not [t for t in texts if "forget-me@example.com" in t]
+    with db.read() as s:
+        assert s.exec(select(Contact).where(Contact.email == ANN)).first() is None
+        assert s.exec(select(Ticket).where(Ticket.number == own)).first() is None
+        # Bob's ticket keeps its thread; Carl stays in copy, Ann is gone from it.
+        bob = s.exec(select(Ticket).where(Ticket.number == other)).one()
+        [first, hers, *_] = s.exec(
+            select(Message).where(Message.ticket_id == bob.id).order_by(Message.id)
+        ).all()
+        assert (hers.from_address, hers.author_contact_id) == (None, None)
+        assert hers.body.strip() == "Still smoking here. -- [forgotten]"
+        assert first.cc_addresses == "carl@example.com"
+        assert first.body.strip() == "[forgotten] ([forgotten]) saw it too."
+        # The reply to Ann alone, still queued, is withdrawn; the mark of her mail stays.
+        assert not [o for o in s.exec(select(Outbox)) if o.to_addresses == "[forgotten]"]
+        assert len(s.exec(select(ProcessedMail)).all()) == processed
+        assert len(s.exec(select(RawMessage)).all()) == 0  # Ann's and the one naming her
+        assert s.exec(select(SurveyOptOutHash)).all()
+        deleted = s.exec(select(Event).where(Event.ticket_number == own)).all()
+        assert "deleted" in [e.kind for e in deleted]
+        assert all(e.old_value is None for e in deleted if e.kind == "deleted")
+        [record] = s.exec(select(Event).where(Event.kind == privacy.FORGOTTEN_KIND)).all()
+        assert record.actor == admin.name and record.created_at == NOW
+        assert record.new_value == f"1 ticket deleted (#{own}); named on 1 other ticket"
+    [entry] = Desk(db, admin).contacts_forgotten()
+    assert entry.text.startswith(f"{admin.name}: contact forgotten 1 ticket deleted")
+
+
+def test_mail_from_them_again_is_read_and_no_survey_goes(db: Database, admin: Actor) -> None:
+    """Forgetting keeps the "processed" mark (the same mail is not read again) and the
+    opt-out, as hashes: their new mail makes a new ticket, resolved without a survey."""
+    from tests.mail.mailbuild import email
+
+    own, _other = _ann_and_bob(db, admin)
+    Desk(db, admin).contact_forget(ANN)
+    again = _ingest(db, email(sender=f"{NAME} <{ANN}>", subject="Me again"))
+    assert again != own
+    with db.write() as s:
+        fields.set_status(s, admin, again, "resolved")
+    with db.read() as s:
+        assert not s.exec(select(Outbox).where(Outbox.kind == SURVEY_KIND)).all()
+        assert s.exec(select(Contact).where(Contact.email == ANN)).one()
+    # An admin's "surveys to them again" takes the kept opt-out away too.
+    Desk(db, admin).satisfaction_opt_out(ANN, False)
+    with db.write() as s:
+        fields.set_status(s, admin, again, "open")
+    with db.write() as s:
+        fields.set_status(s, admin, again, "resolved")
+    with db.read() as s:
+        assert len(s.exec(select(Outbox).where(Outbox.kind == SURVEY_KIND)).all()) == 1
+
+
+def test_only_an_admin_forgets_or_exports_and_a_failure_changes_nothing(
+    db: Database, admin: Actor, agent_bob: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own, _other = _ann_and_bob(db, admin)
+    before = sorted(_every_text(db))
+    with pytest.raises(PermissionDenied, match="only an admin may forget a contact"):
+        Desk(db, agent_bob).contact_forget(ANN)
+    with pytest.raises(PermissionDenied, match="only an admin may export"):
+        Desk(db, agent_bob).contact_export(ANN)
+
+    def fail(*_args: Any) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(privacy, "_summary", fail)  # (the very last step)
+    with pytest.raises(Exception, match="disk full"):
+        Desk(db, admin).contact_forget(ANN)
+    assert sorted(_every_text(db)) == before
+    with db.read() as s:
+        assert s.exec(select(Ticket).where(Ticket.number == own)).one()
+
+
+def test_show_says_who_they_are_and_what_the_desk_keeps(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    own, other = _ann_and_bob(db, admin)
+    card = Desk(db, agent_bob).contact_show(f" {ANN.upper()} ")
+    assert (card.address, card.name) == (ANN, NAME)
+    assert [(t.number, t.role) for t in card.tickets] == [(own, "requester"), (other, "copy")]
+    assert card.survey_opt_out and card.bounce_status == "5.1.1"
+    assert card.acknowledgements == 1
+    assert card.as_json()["tickets"][0]["subject"] == "Forget me"
+    # Carl, in copy of Bob's mail, has no contact row: only the ticket naming him.
+    carl = Desk(db, agent_bob).contact_show("carl@example.com")
+    assert (carl.name, [(t.number, t.role) for t in carl.tickets]) == (None, [(other, "copy")])
+    assert Desk(db, admin).contact_forget("carl@example.com").tickets_scrubbed == (other,)
+    with pytest.raises(NotFound):
+        Desk(db, agent_bob).contact_show("carl@example.com")
+    assert Desk(db, agent_bob).contact_show(ANN).tickets == card.tickets  # (Ann's untouched)
+    with pytest.raises(NotFound, match=r"keeps nothing about nobody@example\.com"):
+        Desk(db, agent_bob).contact_show("nobody@example.com")
+    with pytest.raises(InvalidValue, match="not an email address"):
+        Desk(db, agent_bob).contact_show("ann@example.com\x1b[2J")
+
+
+def test_export_holds_their_tickets_and_what_names_them_elsewhere(
+    db: Database, admin: Actor
+) -> None:
+    own, other = _ann_and_bob(db, admin)
+    data = Desk(db, admin).contact_export(ANN)
+    assert data["contact"]["name"] == NAME
+    [ticket] = data["tickets"]
+    assert ticket["number"] == own
+    assert "555-0100" in ticket["messages"][0]["body"]
+    assert [m["ticket"] for m in data["messages_elsewhere"]] == [other, other]
+    assert "Still smoking" in data["messages_elsewhere"][1]["body"]
+    assert [m["to"] for m in data["mail_elsewhere"]] == [ANN]
+    assert [e["new"] for e in data["events_elsewhere"]] == [f"to {ANN}"]
+    assert len(data["acknowledgements"]) == 1
+
+
+def test_the_lister_lists_one_requesters_tickets_by_address(db: Database, admin: Actor) -> None:
+    with db.write() as s:
+        mine = [
+            create_ticket(s, admin, subject=f"T{n}", body="b", requester_email=ANN).number
+            for n in range(3)
+        ]
+        create_ticket(s, admin, subject="Other", body="b", requester_email="bob@example.com")
+    desk = Desk(db, admin)
+
+    def listed(address: str, **more: Any) -> list[int]:
+        query = QueueQuery(TicketFilter(requester=address, **more), sort="number")
+        return [row.number for row in desk.tickets_rows(query, limit=0)]
+
+    assert listed(ANN.upper()) == sorted(mine, reverse=True)
+    assert listed(ANN, statuses=("closed",)) == []
+    assert listed("nobody@example.com") == []
+    with pytest.raises(InvalidValue, match="not an email address"):
+        listed("ann@example.com, bob@example.com")
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_ticket_the_poller_makes_meanwhile_is_forgotten_too(db: Database, admin: Actor) -> None:
+    """The poller files new mail from them while an admin forgets them: the forget waits
+    for the poller's transaction and takes its ticket too (it read theirs before)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from tests.mail.mailbuild import email
+
+    own, _other = _ann_and_bob(db, admin)
+    results: list[object] = []
+
+    def forget() -> None:
+        try:
+            results.append(Desk(db, admin).contact_forget(ANN))
+        except Exception as error:  # (reported by the assert below)
+            results.append(error)
+
+    from helpdesk_tui.config import IntakeOptions
+    from helpdesk_tui.mail.ingest import IngestConfig, ingest
+    from tests.mail.mailbuild import mail_settings
+
+    config = IngestConfig.from_options(IntakeOptions(mail_settings(), "Desk Support"))
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    with db.write() as s:
+        late = ingest(s, email(sender=f"{NAME} <{ANN}>", subject="Meanwhile"), config, now=NOW)
+        assert late.ticket_number is not None and late.ticket_number != own
+        worker = threading.Thread(target=forget)
+        worker.start()
+        with db.engine.connect() as watch:
+            blocked = threading.Event()
+            for _ in range(3000):  # until the forget waits on the poller's locks (≤ 30 s)
+                if watch.execute(waiting).scalar_one():
+                    break
+                blocked.wait(0.01)
+            else:
+                pytest.fail("the forget did not wait for the poller")
+    worker.join(timeout=60)
+    [result] = results
+    assert isinstance(result, privacy.ForgetResult), result
+    assert result.tickets_deleted == (own, late.ticket_number)
+    assert not [t for t in _every_text(db) if ANN in t]
