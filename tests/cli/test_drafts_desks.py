@@ -140,3 +140,25 @@ def test_an_unclaimed_draft_is_listed_with_its_file_and_adopted_on_request(
     assert not old.exists()
     missing = invoke("drafts", "adopt", "99")
     assert missing.exit_code == 1 and "no such ticket" in missing.stderr
+
+
+@pytest.mark.postgres
+def test_a_desk_moved_to_postgresql_keeps_its_drafts(
+    invoke: Invoke, pg_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same desk, moved from SQLite to PostgreSQL through its backup (README "Moving to
+    PostgreSQL"): the same identity and the same tickets, so its drafts are still theirs."""
+    from tests.pg_cluster import PgCluster
+
+    assert isinstance(pg_cluster, PgCluster)
+    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'team.db'}")
+    number = _new(invoke, "Printer on fire")
+    save_draft(None, number, "note", "Checked the toner")
+    copy = tmp_path / "team-backup.db"
+    assert invoke("db", "backup", str(copy)).exit_code == 0
+    _desk(invoke, monkeypatch, pg_cluster.create_database(f"moved_{uuid.uuid4().hex[:8]}"))
+    moved = invoke("db", "restore", str(copy))
+    assert moved.exit_code == 0, moved.stderr
+    assert load_draft(None, number, "note") == "Checked the toner"
+    listed = invoke("drafts")
+    assert "Checked the toner" in listed.stdout and "another ticket" not in listed.stdout
