@@ -1,7 +1,14 @@
 """Drafts of replies, notes and call logs, kept as files so they outlive the app.
 
-One file per ticket and kind under ``data_dir()/drafts``, written atomically (a temporary
-file renamed over the old one), readable by the agent only. A knowledge-base article or a
+One file per ticket and kind under ``data_dir()/drafts/desk-<desk id>/``, named
+``{number}-{kind}.{ticket}.txt``: the desk's identity (``desk_setting`` ``desk.id``, copied by
+backup and restore as the desk's content is) and the ticket's (``ticket_key``: its id and
+creation time, which no other ticket of that desk has even where a restore reuses its number)
+say whose it is, so a draft is never loaded into a composer on another desk's ticket or on
+another ticket that now has its number. Files straight under ``drafts/`` named
+``{number}-{kind}.txt`` were written before drafts knew their desk ("unclaimed"): listed, never
+loaded, adopted by ``helpdesk drafts adopt``. Written atomically (a temporary file renamed over
+the old one), readable by the agent only. A knowledge-base article or a
 canned response being written is kept there too (``save_fields``: one JSON file per
 article or response, ``kb-12.json``, ``canned-new.json``), so leaving the app, a crash or
 the end of the agent's access loses no text.
@@ -23,7 +30,11 @@ from helpdesk_tui.config_files import data_dir
 
 DraftKind = Literal["reply", "note", "call"]
 DRAFT_KINDS: tuple[DraftKind, ...] = ("reply", "note", "call")
-_DRAFT_FILE = re.compile(r"(\d+)-(reply|note|call)\.txt")
+_DRAFT_FILE = re.compile(r"(\d+)-(reply|note|call)(?:\.(\d+-\d+))?\.txt")
+_DESK_ID = re.compile(r"[0-9a-f]{8,64}")
+TICKET_KEY = re.compile(r"\d{1,19}-\d{1,20}")
+"""What ``ticket_key`` makes (and all a file name may hold of it)."""
+DESK_DIR_PREFIX = "desk-"
 PREVIEW_CHARS = 60
 
 EditorKind = Literal["kb", "canned"]
@@ -54,6 +65,16 @@ class KeepsDraft(Protocol):
         ...
 
 
+def ticket_key(ticket_id: int, created_at: datetime) -> str:
+    """Which ticket a draft was written on: ``{id}-{creation time in µs}``. A merge keeps
+    both tickets (and this); a restore of an older backup may give a new ticket an old
+    number, and even an old id, but not the same creation time."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)  # (the desk keeps UTC)
+    micros = round(created_at.timestamp() * 1_000_000)
+    return f"{int(ticket_id)}-{micros}"
+
+
 @dataclass(frozen=True)
 class Draft:
     """One kept draft: which ticket and kind, when it was last saved, how it begins."""
@@ -63,37 +84,73 @@ class Draft:
     saved_at: datetime
     preview: str
     """The first non-blank line, cut to ``PREVIEW_CHARS`` (the agent's own text)."""
+    ticket: str | None = None
+    """The ticket it was written on (``ticket_key``); None: written before drafts knew it
+    (unclaimed: never loaded into a composer)."""
+    path: Path | None = None
+    """Where the file is (for people: to read, adopt or delete it)."""
+
+    def written_on(self, ticket_id: int, created_at: datetime) -> bool:
+        """Whether the ticket now numbered ``number`` is the one the draft was written on."""
+        return self.ticket is not None and self.ticket == ticket_key(ticket_id, created_at)
 
 
 class DraftStore:
-    """Where one agent's drafts live; ``root`` defaults to ``data_dir()/drafts``."""
+    """Where one agent's drafts live: ``root`` defaults to ``data_dir()/drafts``; ``desk``
+    (the desk's identity, ``Desk.desk_identity``) keeps ticket drafts in that desk's own
+    folder under it. Articles and canned responses being written stay in ``root``.
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root if root is not None else data_dir() / "drafts"
+    A ticket draft is named by the ticket it was written on (``ticket``: ``ticket_key``);
+    ``ticket=None`` means the unclaimed kind (no ticket said: tests, and drafts written
+    before this)."""
 
-    def path(self, number: int, kind: DraftKind) -> Path:
+    def __init__(self, root: Path | None = None, *, desk: str | None = None) -> None:
+        self.base = root if root is not None else data_dir() / "drafts"
+        if desk is not None and not _DESK_ID.fullmatch(desk):
+            raise ValueError(f"not a desk identity: {desk!r}")
+        self.desk = desk
+        self.root = self.base / f"{DESK_DIR_PREFIX}{desk}" if desk is not None else self.base
+
+    def path(self, number: int, kind: DraftKind, ticket: str | None = None) -> Path:
         if kind not in DRAFT_KINDS:
             raise ValueError(f"unknown draft kind {kind!r}")
-        return self.root / f"{int(number)}-{kind}.txt"
+        if ticket is None:  # (unclaimed: where drafts were kept before they knew their desk)
+            return self.base / f"{int(number)}-{kind}.txt"
+        if not TICKET_KEY.fullmatch(ticket):
+            raise ValueError(f"not a ticket key: {ticket!r}")
+        return self.root / f"{int(number)}-{kind}.{ticket}.txt"
 
-    def load(self, number: int, kind: DraftKind) -> str:
-        """The saved draft, or an empty string when there is none."""
+    def load(self, number: int, kind: DraftKind, ticket: str | None = None) -> str:
+        """The saved draft of that very ticket, or an empty string when there is none (a
+        draft on another ticket with that number is never read here: ``strangers``)."""
         try:
-            return self.path(number, kind).read_text(encoding="utf-8")
+            return self.path(number, kind, ticket).read_text(encoding="utf-8")
         except FileNotFoundError:
             return ""
 
-    def save(self, number: int, kind: DraftKind, text: str) -> None:
+    def save(self, number: int, kind: DraftKind, text: str, ticket: str | None = None) -> None:
         """Keep ``text``; an empty (or blank) text removes the draft instead."""
         if not text.strip():
-            self.delete(number, kind)
+            self.delete(number, kind, ticket)
             return
-        self._write(self.path(number, kind), text)
+        self._write(self.path(number, kind, ticket), text)
+
+    def strangers(self, number: int, ticket: str) -> list[Draft]:
+        """Drafts kept for ``#number`` that were not written on this ticket (another ticket
+        that had the number, on this desk or a restored copy of it), and the unclaimed ones
+        written before drafts knew their desk: shown, never loaded, never overwritten."""
+        found = [
+            draft
+            for draft in self.list_drafts()
+            if draft.number == number and draft.ticket != ticket
+        ]
+        return found
 
     def _write(self, target: Path, text: str) -> None:
         """Atomically, in the agent's own directory (0700; the file 0600, ``mkstemp``)."""
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temp = tempfile.mkstemp(dir=self.root, prefix=f".{target.name}.", suffix=".tmp")
+        self.base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target.parent.mkdir(exist_ok=True, mode=0o700)
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
@@ -109,7 +166,7 @@ class DraftStore:
         """The draft of article/response ``item`` (None: a new one)."""
         if kind not in EDITOR_KINDS:
             raise ValueError(f"unknown draft kind {kind!r}")
-        return self.root / f"{kind}-{'new' if item is None else int(item)}.json"
+        return self.base / f"{kind}-{'new' if item is None else int(item)}.json"
 
     def load_fields(self, kind: EditorKind, item: int | None) -> dict[str, Any] | None:
         """The kept fields of an article or response being written, or None (none, or a
@@ -127,18 +184,21 @@ class DraftStore:
         with contextlib.suppress(FileNotFoundError):
             self.fields_path(kind, item).unlink()
 
-    def delete(self, number: int, kind: DraftKind) -> None:
+    def delete(self, number: int, kind: DraftKind, ticket: str | None = None) -> None:
         with contextlib.suppress(FileNotFoundError):
-            self.path(number, kind).unlink()
+            self.path(number, kind, ticket).unlink()
 
-    def move(self, number: int, to: int) -> list[DraftKind]:
-        """Drafts of a ticket merged into ``to`` follow it, where ``to`` has none of that kind.
+    def move(
+        self, number: int, to: int, ticket: str | None = None, to_ticket: str | None = None
+    ) -> list[DraftKind]:
+        """Drafts of a ticket (``ticket``) merged into ``to`` (``to_ticket``) follow it,
+        where ``to`` has none of that kind.
 
         A draft ``to`` already has is never overwritten (the other stays, and is listed).
         """
         moved: list[DraftKind] = []
         for kind in DRAFT_KINDS:
-            source, target = self.path(number, kind), self.path(to, kind)
+            source, target = self.path(number, kind, ticket), self.path(to, kind, to_ticket)
             try:
                 os.link(source, target)  # fails, changing nothing, if ``target`` exists
             except (FileNotFoundError, FileExistsError):
@@ -151,7 +211,7 @@ class DraftStore:
         """Every article and canned response kept, most recently saved first."""
         found: list[EditorDraft] = []
         try:
-            entries = list(os.scandir(self.root))
+            entries = list(os.scandir(self.base))
         except FileNotFoundError:
             return []
         for entry in entries:
@@ -172,30 +232,75 @@ class DraftStore:
         found.sort(key=lambda d: (d.saved_at, d.kind, d.item or 0), reverse=True)
         return found
 
-    def kinds_with_drafts(self, number: int) -> list[DraftKind]:
-        """Which drafts exist for a ticket (shown on the ticket screen)."""
-        return [kind for kind in DRAFT_KINDS if self.path(number, kind).exists()]
+    def kinds_with_drafts(self, number: int, ticket: str | None = None) -> list[DraftKind]:
+        """Which drafts exist for a ticket (said before closing it)."""
+        return [kind for kind in DRAFT_KINDS if self.path(number, kind, ticket).exists()]
 
     def list_drafts(self) -> list[Draft]:
-        """Every draft kept, most recently saved first (so none is stranded out of sight)."""
+        """Every draft kept, most recently saved first (so none is stranded out of sight):
+        this desk's, and the unclaimed ones (``ticket`` None) written before drafts knew
+        their desk. Other desks' drafts are not this desk's to show."""
         found: list[Draft] = []
-        try:
-            entries = list(os.scandir(self.root))
-        except FileNotFoundError:
-            return []
-        for entry in entries:
-            match = _DRAFT_FILE.fullmatch(entry.name)
-            if match is None or not entry.is_file():
-                continue
-            number, kind = int(match.group(1)), cast(DraftKind, match.group(2))
+        folders = [self.root] if self.root == self.base else [self.root, self.base]
+        for folder in folders:
             try:
-                text = Path(entry.path).read_text(encoding="utf-8", errors="replace")
-                saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+                entries = list(os.scandir(folder))
             except FileNotFoundError:
-                continue  # sent or discarded meanwhile
-            found.append(Draft(number, kind, saved, _preview(text)))
+                continue
+            for entry in entries:
+                match = _DRAFT_FILE.fullmatch(entry.name)
+                if match is None or not entry.is_file(follow_symlinks=False):
+                    continue
+                ticket = match.group(3)
+                if (ticket is not None and folder != self.root) or (
+                    ticket is None and folder != self.base
+                ):
+                    continue  # (another desk's, or not a draft's name)
+                number, kind = int(match.group(1)), cast(DraftKind, match.group(2))
+                try:
+                    text = Path(entry.path).read_text(encoding="utf-8", errors="replace")
+                    saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+                except FileNotFoundError:
+                    continue  # sent or discarded meanwhile
+                path = Path(entry.path)
+                found.append(Draft(number, kind, saved, _preview(text), ticket, path))
         found.sort(key=lambda d: (d.saved_at, d.number, d.kind), reverse=True)
         return found
+
+    def elsewhere(self) -> int:
+        """How many ticket drafts are kept for other desks (not listed: not this desk's)."""
+        count = 0
+        try:
+            folders = [
+                entry
+                for entry in os.scandir(self.base)
+                if entry.name.startswith(DESK_DIR_PREFIX) and entry.path != str(self.root)
+            ]
+        except FileNotFoundError:
+            return 0
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                count += sum(
+                    1 for entry in os.scandir(folder.path) if _DRAFT_FILE.fullmatch(entry.name)
+                )
+        return count
+
+    def adopt(self, number: int, kind: DraftKind, ticket: str) -> bool:
+        """An unclaimed draft (written before drafts knew their desk) becomes this desk's
+        ``#number``'s (the ticket ``ticket``); False when there is none, or that ticket
+        already has a draft of that kind (nothing is overwritten)."""
+        if self.desk is None:
+            raise ValueError("adopting needs the desk's identity")
+        source = self.base / f"{int(number)}-{kind}.txt"
+        target = self.path(number, kind, ticket)
+        self.base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target.parent.mkdir(exist_ok=True, mode=0o700)
+        try:
+            os.link(source, target)
+        except (FileNotFoundError, FileExistsError):
+            return False
+        source.unlink()
+        return True
 
 
 def _preview(text: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.config import data_dir
-from helpdesk_tui.drafts import PREVIEW_CHARS, DraftStore
+from helpdesk_tui.drafts import PREVIEW_CHARS, DraftStore, ticket_key
 
 
 def test_drafts_survive_a_new_store_and_live_in_the_data_dir() -> None:
@@ -68,3 +68,51 @@ def test_drafts_follow_a_merge_without_overwriting(tmp_path: Path) -> None:
     assert store.load(9, "reply") == "to Ann" and store.load(3, "reply") == ""
     assert (store.load(3, "note"), store.load(9, "note")) == ("mine", "theirs")
     assert store.move(4, 9) == []
+
+
+def test_a_desks_drafts_are_its_own_and_each_ticket_s_its_own(tmp_path: Path) -> None:
+    """Two desks' #5 and two tickets that had #5 on one desk: each reads only its own; the
+    others are listed where they belong (another desk's not at all) and never lost."""
+    one, other = DraftStore(tmp_path, desk="a" * 32), DraftStore(tmp_path, desk="b" * 32)
+    old, new = ticket_key(5, datetime(2026, 1, 2, 3, 4, 5, 6)), ticket_key(5, datetime(2026, 2, 1))
+    assert old == ticket_key(5, datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC))  # (naive: UTC)
+    one.save(5, "reply", "Dear Ann", old)
+    assert other.load(5, "reply", old) == "" and other.list_drafts() == []
+    assert other.elsewhere() == 1 and one.elsewhere() == 0
+    assert one.load(5, "reply", new) == ""
+    one.save(5, "reply", "Dear Bob", new)  # (beside Ann's, not over it)
+    assert one.load(5, "reply", old) == "Dear Ann"
+    (stranger,) = one.strangers(5, new)
+    assert (stranger.ticket, stranger.preview) == (old, "Dear Ann")
+    assert not stranger.written_on(5, datetime(2026, 2, 1))
+    assert stat.S_IMODE(one.root.stat().st_mode) == 0o700
+    assert stat.S_IMODE(one.path(5, "reply", new).stat().st_mode) == 0o600
+
+
+def test_unclaimed_drafts_are_listed_never_read_and_adopted_without_overwriting(
+    tmp_path: Path,
+) -> None:
+    DraftStore(tmp_path).save(5, "note", "from before")
+    desk = DraftStore(tmp_path, desk="c" * 32)
+    key = ticket_key(9, datetime(2026, 3, 1))
+    assert desk.load(5, "note", key) == ""
+    (unclaimed,) = desk.list_drafts()
+    assert unclaimed.ticket is None and unclaimed.path == tmp_path / "5-note.txt"
+    assert desk.strangers(5, key) == [unclaimed]
+    desk.save(5, "note", "today", key)
+    assert not desk.adopt(5, "note", key) and desk.load(5, "note", key) == "today"
+    desk.delete(5, "note", key)
+    assert desk.adopt(5, "note", key) and desk.load(5, "note", key) == "from before"
+    assert not (tmp_path / "5-note.txt").exists()
+
+
+@pytest.mark.parametrize("desk", ["../x", "", "A" * 32, "a/b", "a" * 65])
+def test_a_hostile_desk_identity_is_refused(tmp_path: Path, desk: str) -> None:
+    with pytest.raises(ValueError, match="not a desk identity"):
+        DraftStore(tmp_path, desk=desk)
+
+
+@pytest.mark.parametrize("ticket", ["../../x", "1-2/../3", "1", "1-2-3", "-1-2"])
+def test_a_hostile_ticket_key_is_refused(tmp_path: Path, ticket: str) -> None:
+    with pytest.raises(ValueError, match="not a ticket key"):
+        DraftStore(tmp_path, desk="d" * 32).save(3, "reply", "text", ticket)

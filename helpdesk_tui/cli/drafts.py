@@ -2,33 +2,46 @@
 and the knowledge-base articles and canned responses you were writing.
 
 Drafts are files in your own data directory (``helpdesk locate data``), so each agent sees
-only their own. Open one again in the terminal UI: ctrl+p, then "Drafts" (an article or a
-canned response: open its editor again, or a new one's).
+only their own, kept per desk (the desk's identity) and per ticket (the one each was written
+on), so a draft never opens on another desk's ticket or on another ticket that has its
+number now: such a draft is listed saying so, and kept. Drafts written before drafts knew
+their desk are listed as unclaimed, with their file; ``helpdesk drafts adopt NUMBER`` makes
+them this desk's ticket's. Open one again in the terminal UI: ctrl+p, then "Drafts" (an
+article or a canned response: open its editor again, or a new one's).
 """
 
 from __future__ import annotations
 
 import click
 
+from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.drafts import EDITOR_NAMES, DraftStore, EditorDraft
+from helpdesk_tui.drafts import DRAFT_KINDS, EDITOR_NAMES, DraftKind, DraftStore, EditorDraft
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_runtime
-def drafts(runtime: Runtime, as_json: bool) -> None:
+@click.pass_context
+def drafts(context: click.Context, as_json: bool) -> None:
     """List your unsent drafts, newest first, with their tickets' state."""
+    if context.invoked_subcommand is None:
+        _list(as_json=as_json)
+
+
+@pass_runtime
+def _list(runtime: Runtime, as_json: bool) -> None:
     desk = runtime.desk()
-    store = DraftStore()
+    store = DraftStore(desk=desk.desk_identity())
     kept = store.list_drafts()
     editors = store.editor_drafts()
+    elsewhere = store.elsewhere()
     if not kept and not editors:
         if as_json:
             echo_json([])
         else:
             click.echo("no drafts", err=True)
+        _elsewhere(elsewhere, as_json)
         return
     tickets = desk.drafts_tickets(draft.number for draft in kept)
     if as_json:
@@ -40,7 +53,9 @@ def drafts(runtime: Runtime, as_json: bool) -> None:
                     "saved_at": draft.saved_at.isoformat(),
                     "preview": draft.preview,
                     "status": ticket.row.status if ticket.row else None,
-                    "note": ticket.note or None,
+                    "note": ticket.note_for(draft.ticket) or None,
+                    "unclaimed": draft.ticket is None,
+                    "path": str(draft.path),
                 }
                 for draft in kept
                 for ticket in (tickets[draft.number],)
@@ -58,19 +73,57 @@ def drafts(runtime: Runtime, as_json: bool) -> None:
                 for draft in editors
             ]
         )
+        _elsewhere(elsewhere, as_json)
         return
     for draft in kept:
         ticket = tickets[draft.number]
         status = ticket.row.status if ticket.row is not None else "-"
         subject = line(ticket.row.subject) if ticket.row is not None else ""
-        note = f"  ({ticket.note})" if ticket.note else ""
+        said = ticket.note_for(draft.ticket)
+        note = f"  ({said})" if said else ""
         saved = draft.saved_at.strftime("%Y-%m-%d %H:%M")
+        where = f"\n        file: {line(str(draft.path))}" if draft.ticket is None else ""
         click.echo(
             f"#{draft.number:<6} {draft.kind:<5} {saved}  {status:<11} {subject}{note}"
-            f"\n        {line(draft.preview)}"
+            f"\n        {line(draft.preview)}{where}"
         )
     for editor in editors:
         click.echo(_editor_line(editor))
+    _elsewhere(elsewhere, as_json)
+
+
+def _elsewhere(count: int, as_json: bool) -> None:
+    if count and not as_json:
+        what = "draft is" if count == 1 else "drafts are"
+        click.echo(f"({count} more {what} kept for other desks: listed there)", err=True)
+
+
+@drafts.command()
+@click.argument("number", type=click.IntRange(min=1))
+@click.argument("kind", type=click.Choice(DRAFT_KINDS), required=False)
+@pass_runtime
+def adopt(runtime: Runtime, number: int, kind: DraftKind | None) -> None:
+    """Make an unclaimed draft on NUMBER (written before drafts knew their desk) this desk's
+    ticket NUMBER's: read it first (`helpdesk drafts` shows it, its file, and the subject of
+    the ticket that has the number here). Nothing is overwritten."""
+    desk = runtime.desk()
+    place = desk.draft_place(number)
+    if place.ticket is None:
+        raise CliError(f"#{number}: no such ticket on this desk; the draft is kept")
+    store = DraftStore(desk=place.desk)
+    kinds = [kind] if kind is not None else list(DRAFT_KINDS)
+    unclaimed = [k for k in kinds if store.path(number, k).exists()]
+    if not unclaimed:
+        raise CliError(f"#{number}: no unclaimed {kind or ''} draft".replace("  ", " "))
+    for each in unclaimed:
+        if store.adopt(number, each, place.ticket):
+            click.echo(f"your {each} draft is now #{number}'s on this desk", err=True)
+        else:
+            click.echo(
+                f"#{number} has a {each} draft already: the unclaimed one is kept "
+                f"({line(str(store.path(number, each)))})",
+                err=True,
+            )
 
 
 def _editor_line(draft: EditorDraft) -> str:

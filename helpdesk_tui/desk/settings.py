@@ -19,6 +19,7 @@ from helpdesk_tui.storage.core_tables import DeskSetting, event
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlmodel import Session
 
     from helpdesk_tui.desk.actors import Actor
@@ -108,3 +109,31 @@ def desk_name(reader: Reader, configured: str = DEFAULT_DESK_NAME) -> str:
     is only the fallback of a desk that never had its name set), else "Helpdesk"."""
     stored = desk_setting(reader, DESK_NAME)
     return clean_desk_name(stored or "") or clean_desk_name(configured) or DEFAULT_DESK_NAME
+
+
+# -- the desk's identity -----------------------------------------------------------------------
+
+DESK_ID = "desk.id"
+"""A random identity the desk keeps (made by migration 0038, or on first use): an agent's
+drafts are kept per desk under it (``helpdesk_tui.drafts``), so a draft written on one desk
+never opens on another's ticket. A backup carries it as it carries the desk's content."""
+
+
+def desk_identity(conn: Connection) -> str:
+    """The desk's identity, made on first use (two first uses at once: one insert wins)."""
+    import secrets
+
+    from sqlalchemy.exc import IntegrityError
+
+    from helpdesk_tui.storage.core_tables import desk_setting as desk_setting_table
+
+    value = desk_setting(conn, DESK_ID)
+    if value is None:
+        value = secrets.token_hex(16)
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(desk_setting_table).values(name=DESK_ID, value=value))
+        except IntegrityError:
+            pass  # (another made it first: theirs is read below)
+        value = desk_setting(conn, DESK_ID) or value
+    return value

@@ -119,6 +119,15 @@ class TicketView:
     time by the ticket's policy (``sla_clock.warn_times``); None when it is not running."""
     resolution_warn_at: datetime | None = None
     """When the resolution (``row.resolution_due_at``) turns nearly due, likewise."""
+    desk_id: str | None = None
+    """The desk's identity (``settings.DESK_ID``): where drafts on it are kept."""
+
+    @property
+    def draft_key(self) -> str:
+        """Which ticket this is, for its drafts (``drafts.ticket_key``)."""
+        from helpdesk_tui.drafts import ticket_key
+
+        return ticket_key(self.row.id, self.row.created_at)
 
     @property
     def whole(self) -> bool:
@@ -292,6 +301,15 @@ def find_tickets(session: Session, query: str, *, limit: int = 20) -> list[Ticke
 
 
 @dataclass(frozen=True)
+class DraftPlace:
+    """Where drafts on one ticket are kept: the desk's identity, the ticket's key (None:
+    no such ticket)."""
+
+    desk: str
+    ticket: str | None
+
+
+@dataclass(frozen=True)
 class DraftTicket:
     """The ticket a kept draft belongs to, and whether a reply can still go there."""
 
@@ -309,6 +327,23 @@ class DraftTicket:
         if self.row.status == Status.CLOSED:
             return "closed: a supervisor or an admin can reopen it"
         return ""
+
+    def note_for(self, ticket: str | None) -> str:
+        """``note`` for a draft written on ``ticket`` (``drafts.ticket_key``; None: written
+        before drafts knew their desk): a draft that was not written on the ticket that has
+        its number now says so, and is never opened in that ticket's composer."""
+        from helpdesk_tui.drafts import ticket_key
+
+        if ticket is None:
+            return (
+                f"written before drafts knew their desk: not opened on any ticket; "
+                f"helpdesk drafts adopt {self.number} makes it this desk's #{self.number}'s"
+            )
+        if self.row is None:
+            return "the ticket is gone"
+        if ticket != ticket_key(self.row.id, self.row.created_at):
+            return f"written on another ticket that had #{self.number}: not opened on this one"
+        return self.note
 
 
 def draft_tickets(session: Session, numbers: Iterable[int]) -> dict[int, DraftTicket]:

@@ -18,7 +18,7 @@ terminal and the CLI, and a CLI verb that starts without the ORM, SQLModel or py
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.relations import MergePlan
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
-    from helpdesk_tui.desk.ticket_view import DraftTicket, Entry, TicketView
+    from helpdesk_tui.desk.ticket_view import DraftPlace, DraftTicket, Entry, TicketView
     from helpdesk_tui.storage.database import Reader
 
 WriteKind = Literal["reply", "note", "call"]
@@ -193,10 +193,37 @@ class TicketsService(DeskService):
         one it opens with, and one more for each time the agent scrolled past what was
         read), or with None all of them."""
         from helpdesk_tui.desk import ticket_view
+        from helpdesk_tui.desk.settings import DESK_ID, desk_setting
 
         with self._read() as session:
             latest = None if windows is None else max(1, windows) * ticket_view.READ_FIRST
-            return ticket_view.load_view(session, number, latest=latest)
+            view = ticket_view.load_view(session, number, latest=latest)
+            desk_id = desk_setting(session, DESK_ID)
+        # (the desk's identity: where this agent's drafts of it are kept; made once)
+        return replace(view, desk_id=desk_id or self.desk_identity())
+
+    def desk_identity(self) -> str:
+        """The desk's own identity (``settings.DESK_ID``): this agent's drafts on its
+        tickets are kept under it (``helpdesk_tui.drafts``)."""
+        from helpdesk_tui.desk.settings import DESK_ID, desk_identity, desk_setting
+
+        with self._read_rows(autocommit=True) as conn:
+            found = desk_setting(conn, DESK_ID)
+        if found is not None:
+            return found
+        with self._desk_errors(), self.db.write_rows() as conn:  # (made once, by the first)
+            return desk_identity(conn)
+
+    def draft_place(self, number: int) -> DraftPlace:
+        """Where a draft on ticket ``number`` is kept: the desk's identity and the
+        ticket's (``drafts.ticket_key``; None when there is no such ticket)."""
+        from helpdesk_tui.desk.ticket_view import DraftPlace
+        from helpdesk_tui.drafts import ticket_key
+
+        with self._read() as session:
+            row = ticket_row(session, number)
+        key = ticket_key(row.id, row.created_at) if row is not None else None
+        return DraftPlace(self.desk_identity(), key)
 
     def ticket_more(self, entry: Entry) -> Entry:
         """``entry`` with the next part of its text read."""

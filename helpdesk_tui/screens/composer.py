@@ -121,9 +121,12 @@ class ComposerScreen(ModalScreen[bool]):
         *,
         subject: str,
         drafts: DraftStore | None = None,
+        ticket: str | None = None,
         no_address: bool = False,
     ) -> None:
-        """``no_address``: the requester has no email address yet (asked for on send)."""
+        """``no_address``: the requester has no email address yet (asked for on send).
+        ``ticket``: which ticket this is (``drafts.ticket_key``): only a draft written on it
+        is read into the composer, and the text is kept as its."""
         super().__init__()
         self.no_address = no_address
         self.number = number
@@ -131,6 +134,7 @@ class ComposerScreen(ModalScreen[bool]):
         self.mark = mark
         self.subject = subject
         self.drafts = drafts or DraftStore()
+        self.ticket = ticket
         self._sending = False
         self.autosave = Autosave(self, lambda: self.text, self._write)
         """Keeps the text as its draft (the draft file's text is read in ``compose``)."""
@@ -141,7 +145,9 @@ class ComposerScreen(ModalScreen[bool]):
         title.append_text(plain(self.subject))
         # A draft is a small local file; reading it here keeps it in the editor from the
         # first frame, so no keystroke can race a late load.
-        draft = self.drafts.load(self.number, self.kind)
+        draft = self.drafts.load(self.number, self.kind, self.ticket)
+        if self.ticket is None and self.drafts.desk is not None:
+            draft = ""  # (a desk's drafts are each a ticket's: an unclaimed one is not read)
         self.autosave.saved_as(draft)
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
@@ -205,7 +211,7 @@ class ComposerScreen(ModalScreen[bool]):
 
     def _write(self, text: str) -> None:
         """(A thread: ``autosave``.)"""
-        self.drafts.save(self.number, self.kind, text)
+        self.drafts.save(self.number, self.kind, text, self.ticket)
 
     def keep_draft(self) -> str | None:
         """Keep the text as it is now, at once (not after ``AUTOSAVE_SECONDS``): the app
@@ -248,7 +254,7 @@ class ComposerScreen(ModalScreen[bool]):
 
     def _discard(self) -> None:
         self.autosave.stop()
-        self.autosave.end(lambda: self.drafts.delete(self.number, self.kind))
+        self.autosave.end(lambda: self.drafts.delete(self.number, self.kind, self.ticket))
         self.dismiss(False)
 
     # $EDITOR ------------------------------------------------------------------------
@@ -292,7 +298,7 @@ class ComposerScreen(ModalScreen[bool]):
             return
         # Sent: no save after this one brings the draft back (a blur as the composer goes,
         # an autosave under way).
-        self.autosave.end(lambda: self.drafts.delete(self.number, self.kind))
+        self.autosave.end(lambda: self.drafts.delete(self.number, self.kind, self.ticket))
         self.post_message(self.Sent())
 
     # Canned responses, macros, files ------------------------------------------------

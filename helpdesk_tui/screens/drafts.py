@@ -27,6 +27,7 @@ from helpdesk_tui.app_access import desk_app, every_screen
 from helpdesk_tui.drafts import (
     DRAFT_KINDS,
     EDITOR_KINDS,
+    TICKET_KEY,
     Draft,
     DraftKind,
     DraftStore,
@@ -57,6 +58,8 @@ class TicketDraftRef:
 
     number: int
     kind: DraftKind
+    ticket: str | None = None
+    """The ticket it was written on (``drafts.ticket_key``); None: unclaimed."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,11 @@ DraftRef = TicketDraftRef | EditorDraftRef
 
 
 def draft_value(draft: Draft | EditorDraft) -> str:
-    """``12:reply`` for a ticket's draft, ``kb:7`` / ``canned:new`` for an editor's."""
+    """``12:reply:<ticket>`` for a ticket's draft (``12:reply`` unclaimed), ``kb:7`` /
+    ``canned:new`` for an editor's."""
     if isinstance(draft, Draft):
+        if draft.ticket is not None:
+            return f"{draft.number}:{draft.kind}:{draft.ticket}"
         return f"{draft.number}:{draft.kind}"
     return f"{draft.kind}:{'new' if draft.item is None else draft.item}"
 
@@ -81,9 +87,12 @@ def parse_draft_value(value: str) -> DraftRef | None:
     """``12:reply`` → the reply on #12, ``kb:new`` → a new article's; anything else (text
     typed into the picker) → None."""
     head, _, tail = value.partition(":")
+    tail, _, ticket = tail.partition(":")
     for kind in DRAFT_KINDS:
-        if tail == kind and head.isdigit():
-            return TicketDraftRef(int(head), kind)
+        if tail == kind and head.isdigit() and (not ticket or TICKET_KEY.fullmatch(ticket)):
+            return TicketDraftRef(int(head), kind, ticket or None)
+    if ticket:
+        return None
     for editor in EDITOR_KINDS:
         if head == editor and (tail == "new" or tail.isdigit()):
             return EditorDraftRef(editor, None if tail == "new" else int(tail))
@@ -116,10 +125,11 @@ def open_in_editor(app: App[Any], ref: DraftRef) -> bool:
 
     for screen in every_screen(app):
         if isinstance(screen, ComposerScreen):
-            holds = isinstance(ref, TicketDraftRef) and (screen.number, screen.kind) == (
-                ref.number,
-                ref.kind,
-            )
+            holds = isinstance(ref, TicketDraftRef) and (
+                screen.number,
+                screen.kind,
+                screen.ticket,
+            ) == (ref.number, ref.kind, ref.ticket)
         elif isinstance(screen, KbEditScreen | CannedEditScreen):
             kind: EditorKind = "kb" if isinstance(screen, KbEditScreen) else "canned"
             holds = ref == EditorDraftRef(kind, screen.draft_item)
@@ -148,16 +158,19 @@ class DraftsScreen(PickScreen):
 
     def __init__(self, store: DraftStore | None = None) -> None:
         super().__init__("Your drafts", [], hint="Reading your drafts…")
-        self.store = store or DraftStore()
+        self.store = store
+        """(None: this desk's, once its identity is read: ``_list``.)"""
 
     def on_mount(self) -> None:
         self._list()
 
     @work(thread=True, exclusive=True, group="drafts", exit_on_error=False)
     def _list(self) -> None:
+        app = desk_app(self)
+        if self.store is None:
+            self.store = DraftStore(desk=app.desk.desk_identity())
         kept = self.store.list_drafts()
         editors = self.store.editor_drafts()
-        app = desk_app(self)
         tickets = app.desk.drafts_tickets(draft.number for draft in kept) if kept else {}
         now = app.clock()
         dated: list[tuple[datetime, Pick]] = []
@@ -165,7 +178,13 @@ class DraftsScreen(PickScreen):
             ticket = tickets[draft.number]
             subject = clean(ticket.row.subject, single_line=True) if ticket.row else ""
             detail = " · ".join(
-                part for part in (relative(draft.saved_at, now), ticket.note, draft.preview) if part
+                part
+                for part in (
+                    relative(draft.saved_at, now),
+                    ticket.note_for(draft.ticket),
+                    draft.preview,
+                )
+                if part
             )
             title = TICKET_TITLES[draft.kind].format(number=draft.number)
             pick = Pick(draft_value(draft), f"{title}: {subject}", detail)
@@ -215,8 +234,10 @@ class DraftsScreen(PickScreen):
         )
 
     def _discard(self, ref: DraftRef) -> None:
+        if self.store is None:
+            return  # (not listed yet)
         if isinstance(ref, TicketDraftRef):
-            self.store.delete(ref.number, ref.kind)
+            self.store.delete(ref.number, ref.kind, ref.ticket)
         else:
             self.store.delete_fields(ref.kind, ref.item)
         self.notify(f"Discarded {describe(ref)}", timeout=3, markup=False)

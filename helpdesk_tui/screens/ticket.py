@@ -223,6 +223,7 @@ class TicketScreen(DeskScreen):
         self.number = number
         self.compose_draft = compose
         self.drafts = DraftStore()
+        """(Bound to the desk once the ticket is read: ``view.desk_id``.)"""
         self._beat_timer: Timer | None = None
         self._beating = True
         self._beat_trouble = False
@@ -295,6 +296,8 @@ class TicketScreen(DeskScreen):
     def on_ticket_screen_loaded(self, message: Loaded) -> None:
         if message.number != self.number:
             return
+        if message.view.desk_id is not None and self.drafts.desk != message.view.desk_id:
+            self.drafts = DraftStore(desk=message.view.desk_id)
         self.view = message.view
         if self.compose_draft is not None:
             kind, self.compose_draft = self.compose_draft, None
@@ -641,7 +644,9 @@ class TicketScreen(DeskScreen):
 
     def _ask_to_close(self, apply: Callable[[], None]) -> None:
         """Closing is final for an agent: say so (and that drafts are kept), then ``apply``."""
-        kept = self.drafts.kinds_with_drafts(self.number)
+        view = self.view
+        key = view.draft_key if view is not None and view.row.number == self.number else None
+        kept = self.drafts.kinds_with_drafts(self.number, key) if key is not None else []
         question = Text(
             f"Close #{self.number}? A closed ticket takes no replies; "
             "only a supervisor or an admin can reopen it."
@@ -769,6 +774,7 @@ class TicketScreen(DeskScreen):
         if plan.source != self.number:
             return
         question = Text(f"Merge #{plan.source} into #{plan.target}? #{plan.source} will be closed.")
+        source_key = self.view.draft_key if self.view is not None else None
         details = None
         if plan.different_requesters:
             question = Text(f"#{plan.source} and #{plan.target} have different requesters.")
@@ -795,7 +801,7 @@ class TicketScreen(DeskScreen):
                         different_requesters=plan.different_requesters,
                     ),
                     version=message.version,
-                    after=lambda: self.drafts.move(plan.source, plan.target),
+                    after=lambda: self._drafts_follow(plan.source, source_key, plan.target),
                 )
 
         yes = "Merge anyway" if plan.different_requesters else "Merge"
@@ -991,8 +997,30 @@ class TicketScreen(DeskScreen):
             answered,
         )
 
+    def _drafts_follow(self, source: int, source_key: str | None, target: int) -> None:
+        """(A thread, once the merge committed.) This agent's drafts on ``source`` follow
+        it into ``target``, where ``target`` has none of that kind."""
+        if source_key is None or self.drafts.desk is None:
+            return
+        place = self.desk.draft_place(target)
+        if place.ticket is not None and place.desk == self.drafts.desk:
+            self.drafts.move(source, target, source_key, place.ticket)
+
     def _open_composer(self, kind: DraftKind, mark: Watermark) -> None:
         subject = self.view.row.subject if self.view is not None else ""
+        key = self.view.draft_key if self.view is not None else None
+        others = self.drafts.strangers(mark.number, key) if key is not None else []
+        if any(other.kind == kind for other in others):
+            # A draft kept for this number that was not written on this ticket (another
+            # desk's copy, an older ticket the number was given again, or written before
+            # drafts knew their desk): never put in this composer; kept, and listed.
+            self.notify(
+                f"A {kind} draft kept for #{mark.number} was not written on this ticket: "
+                "not opened here, kept (helpdesk drafts lists it)",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         no_address = kind == "reply" and self.view is not None and not self.view.row.requester_email
 
         def closed(sent: bool | None) -> None:
@@ -1010,6 +1038,7 @@ class TicketScreen(DeskScreen):
             mark,
             subject=subject,
             drafts=self.drafts,
+            ticket=key,
             no_address=no_address,
         )
         self.app.push_screen(composer, closed)

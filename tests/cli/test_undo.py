@@ -12,6 +12,7 @@ import pytest
 from helpdesk_tui.desk.actors import os_login
 from helpdesk_tui.drafts import DraftStore
 from tests.cli.conftest import Invoke, in_terminal, on_sqlite_only, one_error_line
+from tests.draft_places import load_draft, save_draft
 
 
 def _new(invoke: Invoke, subject: str = "Printer on fire", *extra: str) -> int:
@@ -54,7 +55,7 @@ def test_other_statuses_do_not_ask(invoke: Invoke, use_db: str) -> None:
 @on_sqlite_only
 def test_closing_on_a_terminal_asks_and_names_a_kept_draft(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
-    DraftStore().save(number, "reply", "Dear Ann,")
+    save_draft(None, number, "reply", "Dear Ann,")
     code, shown = in_terminal("ticket", "status", str(number), "closed", answer="n")
     assert code == 1 and "Aborted" in shown
     assert f"Close #{number}?" in shown and f"drafts on #{number} are kept" in shown
@@ -62,7 +63,7 @@ def test_closing_on_a_terminal_asks_and_names_a_kept_draft(invoke: Invoke, use_d
     code, shown = in_terminal("ticket", "status", str(number), "closed", answer="y")
     assert code == 0, shown
     assert _status(invoke, number) == "closed"
-    assert DraftStore().load(number, "reply") == "Dear Ann,"
+    assert load_draft(None, number, "reply") == "Dear Ann,"
 
 
 def test_reply_that_closes_asks_too(invoke: Invoke, use_db: str) -> None:
@@ -154,11 +155,11 @@ def test_merging_the_same_requester_does_not_ask_and_drafts_follow(
 ) -> None:
     first = _new(invoke, "Dup", "--from", "ann@example.com")
     second = _new(invoke, "Main", "--from", "ann@example.com")
-    DraftStore().save(first, "reply", "Dear Ann,")
+    save_draft(None, first, "reply", "Dear Ann,")
     result = invoke("ticket", "merge", str(first), str(second))
     assert result.exit_code == 0, result.stderr
     assert f"your reply draft on #{first} moved to #{second}" in result.stderr
-    assert DraftStore().load(second, "reply") == "Dear Ann,"
+    assert load_draft(None, second, "reply") == "Dear Ann,"
 
 
 @on_sqlite_only
@@ -206,8 +207,8 @@ def test_drafts_lists_mine_with_the_state_of_their_tickets(invoke: Invoke, use_d
     assert result.exit_code == 0 and result.stderr.strip() == "no drafts"
     open_one, closed_one = _new(invoke, "Open one"), _new(invoke, "Closed one")
     assert invoke("ticket", "status", str(closed_one), "closed", "--yes").exit_code == 0
-    DraftStore().save(open_one, "note", "Checked the toner\nmore")
-    DraftStore().save(closed_one, "reply", "Dear Ann,")
+    save_draft(None, open_one, "note", "Checked the toner\nmore")
+    save_draft(None, closed_one, "reply", "Dear Ann,")
     result = invoke("drafts")
     assert result.exit_code == 0, result.stderr
     assert "Open one" in result.stdout and "Checked the toner" in result.stdout
@@ -260,10 +261,10 @@ def test_a_refused_reply_written_in_the_editor_is_kept_as_a_draft(
     assert result.exit_code == 1
     assert "no requester email address" in one_error_line(result.stderr)
     assert f"your reply is kept as a draft on #{number}" in result.stderr
-    assert DraftStore().load(number, "reply") == "Written in the editor."
+    assert load_draft(None, number, "reply") == "Written in the editor."
     result = invoke("ticket", "reply", str(number), "--body", "From a script.")
     assert result.exit_code == 1 and "kept as a draft" not in result.stderr
-    assert DraftStore().load(number, "reply") == "Written in the editor."
+    assert load_draft(None, number, "reply") == "Written in the editor."
 
 
 def test_drafts_lists_articles_and_canned_responses_being_written(

@@ -23,7 +23,6 @@ from helpdesk_tui.app import HelpdeskApp, make_app
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.actors import actor_of
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens import access_ended
 from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens import ticket as ticket_screen
@@ -31,6 +30,7 @@ from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.storage.database import Database
 from tests.conftest import HANG_SECONDS
+from tests.draft_places import load_draft
 from tests.screens.conftest import FROZEN_NOW, SEED, DeskData, seed_desk
 from tests.screens.test_queue import _Statements
 from tests.screens.ticket_helpers import (
@@ -164,7 +164,7 @@ async def test_a_ticket_being_answered_gives_way_and_its_draft_is_kept(
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
         app.screen.query_one(TextArea).insert("Half a thought about the smoke")
         await settle(pilot)
-        assert DraftStore().load(number, "note") == ""
+        assert load_draft(seeded.db, number, "note") == ""
         admins.agents_deactivate("bob")
         clock.move(2)  # past the ticket's beat
         ticket._beat()
@@ -175,7 +175,7 @@ async def test_a_ticket_being_answered_gives_way_and_its_draft_is_kept(
         await settle(pilot)
         cover = assert_covered(app, "It smokes badly.", "Half a thought", "Ann Archer")
         assert f"Your note on #{number} is kept as a draft." in text_of(app)
-        assert DraftStore().load(number, "note") == "Half a thought about the smoke"
+        assert load_draft(seeded.db, number, "note") == "Half a thought about the smoke"
         clock.move(access_ended.CHECK_SECONDS)
         cover.tick()  # still deactivated: still covered
         await settle(pilot)
@@ -265,7 +265,7 @@ async def test_a_q_typed_as_the_screen_comes_is_not_quitting(
         await settle(pilot)
         assert app.is_running and app.screen is cover
         assert_covered(app)
-        assert DraftStore().load(number, "note") == "The"
+        assert load_draft(seeded.db, number, "note") == "The"
         clock.move(access_ended.Q_AFTER_SECONDS)
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running)

@@ -18,6 +18,7 @@ from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.models import Outbox
+from tests.draft_places import load_draft, ticket_drafts
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import notifications, open_ticket, settle, until
 
@@ -52,7 +53,7 @@ async def test_reply_is_sent_and_its_mail_queued(
         outbox = s.exec(Outbox.__table__.select()).all()  # type: ignore[attr-defined]
     assert (detail.messages[-1].kind, detail.messages[-1].body) == ("reply", "On our way\nAda")
     assert len(outbox) == 1
-    assert DraftStore().load(number, "reply") == ""
+    assert load_draft(desk_data.db, number, "reply") == ""
 
 
 TITLES = {"n": "Internal note on #", "c": "Log a phone call on #"}
@@ -92,8 +93,11 @@ async def test_draft_survives_closing_and_restarting(
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
         assert _text(app) == "half a thought"
         await pilot.press(*" and more")  # autosaved a moment after typing stops
-        await until(pilot, lambda: DraftStore().load(number, "reply").endswith("and more"))
-    path = DraftStore().path(number, "reply")
+        await until(pilot, lambda: load_draft(desk_data.db, number, "reply").endswith("and more"))
+    store, key = ticket_drafts(desk_data.db, number)
+    path = store.path(number, "reply", key)
+    assert path.parent.parent == DraftStore().base  # (the desk's own folder of drafts)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     again = make_test_app()  # the app restarts: the draft is still there
     async with again.run_test(size=(120, 40)) as pilot:
@@ -110,7 +114,7 @@ async def test_escape_asks_before_discarding(
         await _start(pilot, number, "n")
         await pilot.press(*"scrap this", "ctrl+s")
         await until(pilot, lambda: "Draft saved" in notifications(app))
-        assert DraftStore().load(number, "note") == "scrap this"
+        assert load_draft(desk_data.db, number, "note") == "scrap this"
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("escape")  # back to writing: nothing lost
@@ -118,7 +122,7 @@ async def test_escape_asks_before_discarding(
         assert _text(app) == "scrap this"
         await pilot.press("escape", "d")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
-        assert DraftStore().load(number, "note") == ""
+        assert load_draft(desk_data.db, number, "note") == ""
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
         await pilot.press("escape")  # empty: closes without asking
@@ -172,3 +176,32 @@ async def test_editor_on_request(
         await pilot.press(*"typed here", "ctrl+o")
         await settle(pilot)
         assert _text(app) == "typed here\nwritten in vi"
+
+
+async def test_a_draft_not_written_on_this_ticket_is_never_opened_in_its_composer(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Three drafts kept for this ticket's number were not written on it: another desk's
+    (its own identity, even with this ticket's key), an older ticket that had the number on
+    this desk (a restored older backup), and one written before drafts knew their desk.
+    The composer opens empty, says one line, and what is typed is kept beside them: none
+    of the three is read, overwritten or deleted."""
+    number = desk_data.numbers["printer"]
+    store, key = ticket_drafts(desk_data.db, number)
+    others = {
+        DraftStore(desk="0" * 32).path(number, "reply", key): "Another desk's customer",
+        store.path(number, "reply", "1-1"): "The old ticket's customer",
+        DraftStore().path(number, "reply"): "Written before",
+    }
+    for path, text in others.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, number)
+        assert _text(app) == ""
+        assert any("not written on this ticket" in line for line in notifications(app))
+        await pilot.press(*"Dear Ann")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: load_draft(desk_data.db, number, "reply") == "Dear Ann")
+    assert {path: path.read_text() for path in others} == others

@@ -15,6 +15,7 @@ from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
+from tests.draft_places import load_draft
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.ticket_helpers import hold_autosave, open_composer, settle, until
@@ -29,9 +30,11 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     written: list[str] = []
     save = DraftStore.save
 
-    def counting(self: DraftStore, number: int, kind: DraftKind, text: str) -> None:
+    def counting(
+        self: DraftStore, number: int, kind: DraftKind, text: str, ticket: str | None = None
+    ) -> None:
         written.append(text)
-        save(self, number, kind, text)
+        save(self, number, kind, text, ticket)
 
     monkeypatch.setattr(DraftStore, "save", counting)
     return written
@@ -50,7 +53,7 @@ async def test_a_picker_over_the_composer_saves_the_text_and_idle_writes_nothing
         assert writes == []
         await pilot.press("ctrl+t")  # the canned picker comes over it
         await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
-        await until(pilot, lambda: DraftStore().load(number, "reply") == "On our way")
+        await until(pilot, lambda: load_draft(desk_data.db, number, "reply") == "On our way")
         for _ in range(2):  # back, and over it again: nothing new to write
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
@@ -74,7 +77,7 @@ async def test_the_text_area_losing_focus_saves_the_text(
         await pilot.press(*"Half")
         await settle(pilot)
         screen.set_focus(None)
-        await until(pilot, lambda: DraftStore().load(number, "reply") == "Half")
+        await until(pilot, lambda: load_draft(desk_data.db, number, "reply") == "Half")
         screen.text_area.focus()
         await settle(pilot)
         screen.set_focus(None)  # (unchanged: not written again)
@@ -98,11 +101,11 @@ async def test_typing_on_without_a_pause_saves_every_two_seconds(
             now[0] = at
             await pilot.press(key)
             await settle(pilot)
-        await until(pilot, lambda: DraftStore().load(number, "reply") == "abcd")
+        await until(pilot, lambda: load_draft(desk_data.db, number, "reply") == "abcd")
         assert writes == ["abcd"]  # ("e" is the first key not saved: from it, 2 s more)
         for key, at in (("f", 105.4), ("g", 105.5)):
             now[0] = at
             await pilot.press(key)
             await settle(pilot)
-        await until(pilot, lambda: DraftStore().load(number, "reply") == "abcdefg")
+        await until(pilot, lambda: load_draft(desk_data.db, number, "reply") == "abcdefg")
         assert writes == ["abcd", "abcdefg"]

@@ -21,6 +21,7 @@ from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.drafts import DraftsScreen
 from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
+from tests.draft_places import load_draft
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.test_undo import saved_drafts
@@ -166,12 +167,12 @@ async def test_discarding_a_draft_asks_first(
         assert f"Reply to #{ids['laptop']}: Laptop will not boot" in question.question.plain
         await pilot.press("escape")  # kept
         await until(pilot, lambda: isinstance(app.screen, DraftsScreen))
-        assert store.load(ids["laptop"], "reply") != ""
+        assert load_draft(desk_data.db, ids["laptop"], "reply") != ""
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("d")
         await until(pilot, lambda: len(_options(app)) == 5)
-        assert store.load(ids["laptop"], "reply") == ""
+        assert load_draft(desk_data.db, ids["laptop"], "reply") == ""
         assert not any("Reply to" in line for line in _options(app))
 
         await pilot.press("ctrl+d")  # the new article, now first

@@ -13,12 +13,12 @@ from textual.widgets import DataTable, Input, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.app_access import working_bindings
-from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.mail import MailScreen
+from tests.draft_places import load_draft
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import (
     open_canned_editor,
@@ -73,7 +73,7 @@ async def test_f3_from_the_composer_goes_to_the_kb_keeping_the_draft_and_back(
         await pilot.press(*"Try this")
         await pilot.press("f3")
         await until(pilot, lambda: app.current_mode == "kb")
-        await until(pilot, lambda: DraftStore().load(number, "reply") == "Try this")
+        await until(pilot, lambda: load_draft(desk_data.db, number, "reply") == "Try this")
         await settle(pilot)
         await pilot.press("f3")
         await until(pilot, lambda: app.screen is composer)
@@ -90,7 +90,7 @@ async def test_f3_from_the_composer_goes_to_the_kb_keeping_the_draft_and_back(
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
     assert app.kept_on_quit == [f"Your reply on #{number}"]
-    assert DraftStore().load(number, "reply") == "Try this"
+    assert load_draft(desk_data.db, number, "reply") == "Try this"
 
 
 async def test_at_opens_mail_from_the_composer_where_no_text_field_has_the_focus(

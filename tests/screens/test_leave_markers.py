@@ -19,11 +19,11 @@ from helpdesk_tui import app as app_module
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.presence_service import PresenceService
-from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.models import Presence
 from tests.conftest import HANG_SECONDS
+from tests.draft_places import load_draft
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import hold_autosave, open_ticket, settle, until
 
@@ -84,7 +84,7 @@ async def test_a_crash_on_a_locked_database_keeps_the_reply_and_says_why_markers
                 await pilot.press("ctrl+t")
                 await settle(pilot)
     assert app.kept_on_quit == [f"Your reply on #{number}"]
-    assert DraftStore().load(number, "reply") == "Almost done"
+    assert load_draft(desk_data.db, number, "reply") == "Almost done"
     assert app.left_problem == (
         "Your viewing/replying markers were not removed (the database did not answer within "
         "0.05 s); they expire by themselves within 15 s."

@@ -21,6 +21,7 @@ from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
+from tests.draft_places import load_draft
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.ticket_helpers import (
@@ -113,11 +114,11 @@ async def test_ctrl_q_quits_from_a_modal_keeping_the_reply_and_leaving_no_marker
         assert isinstance(app.screen, shown) and isinstance(app.screen, ModalScreen)
         assert _markers(app, desk_data, number) == ["replying"]
         if shown is ComposerScreen:  # (a screen over the composer had it saved already)
-            assert DraftStore().load(number, "reply") == ""
+            assert load_draft(desk_data.db, number, "reply") == ""
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
     assert app.kept_on_quit == [f"Your reply on #{number}"]
-    assert DraftStore().load(number, "reply") == TEXT
+    assert load_draft(desk_data.db, number, "reply") == TEXT
     assert _markers(app, desk_data, number) == []
 
 

@@ -29,6 +29,7 @@ from helpdesk_tui.storage.models import Activity
 from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import MessageView, Thread
+from tests.draft_places import load_draft
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import (
     drain,
@@ -659,7 +660,6 @@ async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
     """An admin deactivates bob while his terminal is open on a ticket (a team's audit at
     80x24 on PostgreSQL: his note still went in, where the CLI refused him): the note is
     refused, nothing is added, and the desk is covered (the note kept as a draft)."""
-    from helpdesk_tui.drafts import DraftStore
     from helpdesk_tui.screens.access_ended import AccessEndedScreen
     from helpdesk_tui.screens.composer import ComposerScreen
 
@@ -679,7 +679,7 @@ async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
         with desk_data.db.read() as s:
             assert "after the deactivation" not in str(ticket_detail(s, number))
         assert app.refused == DEACTIVATED
-        assert DraftStore().load(number, "note") == "after the deactivation"
+        assert load_draft(desk_data.db, number, "note") == "after the deactivation"
         await pilot.press("ctrl+r")  # (the composer is under the cover: nothing is sent)
         await settle(pilot)
         assert isinstance(app.screen, AccessEndedScreen)

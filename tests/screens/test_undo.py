@@ -14,13 +14,13 @@ from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import create_ticket
-from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.drafts import DraftsScreen
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.models import Event, Outbox
+from tests.draft_places import draft_kinds, load_draft, save_draft, ticket_drafts
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.ticket_helpers import notifications, open_ticket, settle, until
 
@@ -58,7 +58,7 @@ async def test_closing_from_the_status_picker_asks_and_keeps_the_draft(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     number = desk_data.numbers["vpn"]
-    DraftStore().save(number, "reply", "Dear Ben,")
+    save_draft(desk_data.db, number, "reply", "Dear Ben,")
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(pilot, number)
@@ -77,7 +77,7 @@ async def test_closing_from_the_status_picker_asks_and_keeps_the_draft(
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("y")
         await until(pilot, lambda: screen.view is not None and screen.view.row.status == "closed")
-    assert DraftStore().load(number, "reply") == "Dear Ben,"
+    assert load_draft(desk_data.db, number, "reply") == "Dear Ben,"
 
 
 async def test_an_admin_reopens_with_a_reason(
@@ -124,7 +124,7 @@ async def test_merging_different_requesters_warns_naming_both(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     source, target = desk_data.numbers["vpn"], desk_data.numbers["printer"]
-    DraftStore().save(source, "reply", "Dear Ben,")
+    save_draft(desk_data.db, source, "reply", "Dear Ben,")
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(pilot, source)
@@ -149,8 +149,8 @@ async def test_merging_different_requesters_warns_naming_both(
         await until(pilot, lambda: screen.number == target and screen.view is not None)
     with desk_data.db.read() as s:
         assert ticket_detail(s, source).merged_into == target
-    assert DraftStore().load(target, "reply") == "Dear Ben,"  # the draft followed the merge
-    assert DraftStore().kinds_with_drafts(source) == []
+    assert load_draft(desk_data.db, target, "reply") == "Dear Ben,"  # the draft followed the merge
+    assert draft_kinds(desk_data.db, source) == []
 
 
 async def test_merging_the_same_requester_asks_the_plain_question(
@@ -186,7 +186,7 @@ async def test_a_reply_with_no_address_asks_for_one_and_saves_it(
         await _reply_without_address(pilot, number)
         assert not any("queued" in n for n in notifications(app))
         # Autosave may not have run, or run between two keys of a loaded machine.
-        assert "Fixed".startswith(DraftStore().load(number, "reply"))
+        assert "Fixed".startswith(load_draft(desk_data.db, number, "reply"))
         await pilot.press(*"Fay@Example.com", "enter")
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         assert app.screen.id == "reply-address"
@@ -233,12 +233,12 @@ def saved_drafts(desk: DeskData) -> tuple[int, int]:
     """A reply draft on the laptop ticket and a note draft on a closed one, at set times."""
     laptop, thanks = desk.numbers["laptop"], desk.numbers["thanks"]
     close(desk, thanks)
-    store = DraftStore()
-    store.save(laptop, "reply", "Dear Ann,\nplease hold the power button.")
-    store.save(thanks, "note", "Customer happy.")
+    save_draft(desk.db, laptop, "reply", "Dear Ann,\nplease hold the power button.")
+    save_draft(desk.db, thanks, "note", "Customer happy.")
     for number, kind, minutes in ((laptop, "reply", 3), (thanks, "note", 50)):
         moment = (FROZEN_NOW - timedelta(minutes=minutes)).timestamp()
-        os.utime(store.path(number, kind), (moment, moment))
+        store, key = ticket_drafts(desk.db, number)
+        os.utime(store.path(number, kind, key), (moment, moment))  # type: ignore[arg-type]
     return laptop, thanks
 
 

@@ -8,10 +8,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from helpdesk_tui.app import HelpdeskApp
-from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.drafts import DraftsScreen
 from helpdesk_tui.screens.pickers import PromptScreen, TicketPickScreen
+from tests.draft_places import save_draft
 from tests.screens.conftest import DeskData
 from tests.screens.snapshot_setup import show_ticket, start_reply
 from tests.screens.test_undo import no_address_ticket, saved_drafts
@@ -38,7 +38,7 @@ def test_closing_asks_first(
     desk_data: DeskData,
 ) -> None:
     number = desk_data.numbers["laptop"]
-    DraftStore().save(number, "reply", "Dear Ann,")
+    save_draft(desk_data.db, number, "reply", "Dear Ann,")
 
     async def run_before(pilot: Pilot[None]) -> None:
         await show_ticket(pilot, number)

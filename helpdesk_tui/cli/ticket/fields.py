@@ -16,6 +16,7 @@ from helpdesk_tui.cli.ticket.batch import (
     json_option,
     numbers_argument,
     run_each,
+    tickets,
 )
 from helpdesk_tui.cli.ticket.input import ask_first, number_tokens
 from helpdesk_tui.desk.statuses import asks_before, parse_status, require_reopener
@@ -82,15 +83,22 @@ def _field_command(
     return command
 
 
+def _has_drafts(runtime: Runtime, number: int) -> bool:
+    """Whether this agent keeps a draft written on this desk's ticket ``number``."""
+    place = tickets(runtime).draft_place(number)
+    if place.ticket is None:
+        return False
+    return bool(DraftStore(desk=place.desk).kinds_with_drafts(number, place.ticket))
+
+
 yes_option = click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
 
 
-def confirm_closing(numbers: tuple[str, ...]) -> None:
+def confirm_closing(runtime: Runtime, numbers: tuple[str, ...]) -> None:
     """Closing is final for an agent: ask, naming any reply draft that stays behind."""
     tokens = number_tokens(numbers) if "-" not in numbers else []
     closing = [int(t.lstrip("#")) for t in tokens if t.lstrip("#").isdigit()]
-    store = DraftStore()
-    drafts = [f"#{number}" for number in closing if store.kinds_with_drafts(number)]
+    drafts = [f"#{number}" for number in closing if _has_drafts(runtime, number)]
     kept = f" Your drafts on {', '.join(drafts)} are kept (helpdesk drafts)." if drafts else ""
     listed = ", ".join(f"#{number}" for number in closing)
     ask_first(
@@ -113,7 +121,7 @@ def status(runtime: Runtime, numbers: tuple[str, ...], value: str, yes: bool) ->
     Closing asks first (--yes does not): only a supervisor or an admin can reopen.
     """
     if asks_before(parse_status(value)) and not yes:
-        confirm_closing(numbers)
+        confirm_closing(runtime, numbers)
     return lambda desk, number, version: desk.ticket_set_status(
         number, value, expected_version=version
     )

@@ -69,15 +69,24 @@ def merge(
 
 def _drafts_follow(runtime: Runtime, tokens: list[str], into: int) -> None:
     """Your drafts on tickets now merged into ``into`` move there (as in the terminal UI)."""
-    store = DraftStore()
+    desk = tickets(runtime)
+    target = desk.draft_place(into)
+    if target.ticket is None:
+        return
+    store = DraftStore(desk=target.desk)
     numbers = [int(t.lstrip("#")) for t in tokens if t.lstrip("#").isdigit()]
-    with_drafts = [number for number in numbers if store.kinds_with_drafts(number)]
+    places = {number: desk.draft_place(number).ticket for number in numbers}
+    with_drafts = [
+        number
+        for number, key in places.items()
+        if key is not None and store.kinds_with_drafts(number, key)
+    ]
     if not with_drafts:
         return
-    merged = tickets(runtime).drafts_tickets(with_drafts)
+    merged = desk.drafts_tickets(with_drafts)
     for number in with_drafts:
         if merged[number].merged_into == into:
-            for kind in store.move(number, into):
+            for kind in store.move(number, into, places[number], target.ticket):
                 click.echo(f"your {kind} draft on #{number} moved to #{into}", err=True)
 
 

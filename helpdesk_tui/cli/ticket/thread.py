@@ -94,7 +94,7 @@ def reply(
     """
     status = parse_status(status_after) if status_after else None
     if status is not None and asks_before(status) and not yes:
-        confirm_closing(numbers)
+        confirm_closing(runtime, numbers)
     files = _files(runtime, attach)
     text = _body(runtime, body, edit, numbers, "reply")
     typed = body_from_editor(body, edit=edit)
@@ -116,7 +116,8 @@ def reply(
             )
         except DeskError:
             if typed:  # what was written in the editor is not lost: `helpdesk drafts`
-                DraftStore().save(number, "reply", text)
+                place = desk.draft_place(number)
+                DraftStore(desk=place.desk).save(number, "reply", text, place.ticket)
                 click.echo(f"note: your reply is kept as a draft on #{number}", err=True)
             raise
 
