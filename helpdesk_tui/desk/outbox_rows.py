@@ -4,7 +4,7 @@ writer of a new outbox row (``desk/outbox.py`` owns every later move of it)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import text
@@ -13,7 +13,7 @@ from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.storage.core_tables import Message, outbox
 from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
-from helpdesk_tui.storage.enums import OutboxStatus, utcnow
+from helpdesk_tui.storage.enums import OutboxStatus
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
@@ -81,6 +81,7 @@ def queue_mail(
     reader: Reader,
     ticket: Subject,
     *,
+    now: datetime,
     kind: str,
     to: Sequence[str],
     body: str,
@@ -90,8 +91,8 @@ def queue_mail(
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
 ) -> int:
-    """Queue one mail about ``ticket`` (sent by the outbox's sender); the row's id."""
-    now = utcnow()
+    """Queue one mail about ``ticket`` (sent by the outbox's sender), due ``now`` (the
+    caller's clock: a desk's, an intake's); the row's id."""
     values = {
         "ticket_id": ticket.id,
         "message_id": message_id,
