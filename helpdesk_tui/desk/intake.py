@@ -76,6 +76,7 @@ from helpdesk_tui.desk.ticket_record import save
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, load_ticket
 from helpdesk_tui.storage.db_errors import Failure, failure_of
 from helpdesk_tui.storage.driver_rows import insert_rows
+from helpdesk_tui.storage.enums import clock_of
 from helpdesk_tui.storage.mail_models import AckSent, MachineMail, Outcome, ProcessedMail
 from helpdesk_tui.storage.models import (
     Channel,
@@ -910,6 +911,7 @@ class Writer:
         references = [*item.email.references, *([item.message_id] if item.message_id else [])]
         self.rows.queue_mail(
             ticket,
+            now=self.now,
             kind=ACK_KIND,
             to=[address],
             subject=reply_subject(config.ack_subject.format_map(values), ticket.number),
@@ -1176,10 +1178,24 @@ def ingest_batch(
     retry, a spam release); ``not_spam`` overrules the spam verdict. Runs inside the
     caller's transaction.
     """
-    lookups = Lookups(session, now or utcnow())
+    if now is None:
+        return _ingest_batch(session, items, config, redo, not_spam, utcnow())
+    with clock_of(lambda: now):  # (what it writes is stamped at ``now``, its rows and mail)
+        return _ingest_batch(session, items, config, redo, not_spam, now)
+
+
+def _ingest_batch(
+    session: Session,
+    items: Sequence[Inbound],
+    config: IntakeConfig,
+    redo: Outcome | None,
+    not_spam: bool,
+    now: datetime,
+) -> list[IngestResult]:
+    lookups = Lookups(session, now)
     lookups.load(_wanted(items))
     items = strip_known_list_tags(session, items, lookups.processed)
-    run = _Run(session, config, lookups, items, redo, not_spam, now or utcnow())
+    run = _Run(session, config, lookups, items, redo, not_spam, now)
     _store_raws(run)
     results: list[IngestResult | None] = [None] * len(items)
     position = 0

@@ -582,6 +582,7 @@ class Intake:
         self,
         ticket: AnyTicket,
         *,
+        now: datetime,
         kind: str,
         to: Iterable[str],
         body: str,
@@ -589,8 +590,7 @@ class Intake:
         in_reply_to: str | None = None,
         references: Iterable[str] = (),
     ) -> None:
-        """The outbox row :func:`~helpdesk_tui.desk.outbox.queue_mail` writes."""
-        now = utcnow()
+        """The outbox row :func:`~helpdesk_tui.desk.outbox.queue_mail` writes, due ``now``."""
         values = {
             **_OUTBOX_DEFAULTS,
             "ticket_id": ticket_key(ticket),

@@ -14,7 +14,7 @@ from helpdesk_tui.desk.subjects import reply_subject
 from helpdesk_tui.storage.core_tables import MailBouncedAddress, Message, outbox
 from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
-from helpdesk_tui.storage.enums import OutboxStatus, utcnow
+from helpdesk_tui.storage.enums import OutboxStatus
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
@@ -82,6 +82,7 @@ def queue_mail(
     reader: Reader,
     ticket: Subject,
     *,
+    now: datetime,
     kind: str,
     to: Sequence[str],
     body: str,
@@ -91,8 +92,8 @@ def queue_mail(
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
 ) -> int:
-    """Queue one mail about ``ticket`` (sent by the outbox's sender); the row's id."""
-    now = utcnow()
+    """Queue one mail about ``ticket`` (sent by the outbox's sender), due ``now`` (the
+    caller's clock: a desk's, an intake's); the row's id."""
     values = {
         "ticket_id": ticket.id,
         "message_id": message_id,

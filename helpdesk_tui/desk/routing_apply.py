@@ -248,6 +248,7 @@ def _send_canned(
         outbox.queue_mail(
             session,
             ticket,
+            now=now,
             kind=ACK_KIND,
             to=[address],
             subject=subject,

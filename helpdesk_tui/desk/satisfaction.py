@@ -123,6 +123,7 @@ def _mail_concern(reader: Reader, ticket: TicketState, reason: str, now: datetim
     queue_mail(
         reader,
         ticket,
+        now=now,
         kind=RATING_CONCERN_KIND,
         to=to,
         subject="Customer rating: follow up",  # (the sender adds the token)
@@ -382,7 +383,15 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     mail = survey_mail(ticket.number, address, opted_out, lambda n: survey_token(conn, n))
     if mail is None:
         return False
-    queue_mail(conn, ticket, kind=SURVEY_KIND, to=[mail.to], subject=mail.subject, body=mail.body)
+    queue_mail(
+        conn,
+        ticket,
+        now=utcnow(),
+        kind=SURVEY_KIND,
+        to=[mail.to],
+        subject=mail.subject,
+        body=mail.body,
+    )
     return True
 
 

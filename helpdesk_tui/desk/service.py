@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.opening import desk_errors
 from helpdesk_tui.storage.database import Database
-from helpdesk_tui.storage.enums import utcnow
+from helpdesk_tui.storage.enums import clock_of, utcnow
 from helpdesk_tui.urls import scrub
 
 if TYPE_CHECKING:
@@ -160,6 +160,9 @@ class DeskService:
             if self.agent_seen is None or seen.check > self.agent_seen.check:
                 self.agent_seen = seen
 
-    def _desk_errors(self) -> AbstractContextManager[None]:
-        """The database's failures leave the facade as desk errors (one line, no password)."""
-        return desk_errors(self.db.url)
+    @contextmanager
+    def _desk_errors(self) -> Iterator[None]:
+        """The database's failures leave the facade as desk errors (one line, no password);
+        what the operation writes is stamped by the desk's clock (``utcnow``, ``clock_of``)."""
+        with clock_of(self.clock), desk_errors(self.db.url):
+            yield

@@ -54,6 +54,7 @@ from helpdesk_tui.desk.outbox import NO_SMTP_ALERT_MAIL, queue_mail, withdraw_al
 from helpdesk_tui.desk.outbox_rows import ALERT_STALE, SLA_ALERT_KIND
 from helpdesk_tui.desk.settings import desk_setting, set_desk_setting
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.enums import clock_of
 from helpdesk_tui.storage.models import Event, Ticket
 from helpdesk_tui.storage.sla_models import SlaNotice
 from helpdesk_tui.storage.survey_models import DeskSetting
@@ -194,7 +195,20 @@ def run_pass(
     recorded as given (their notices) without their events, mail or escalation
     (:func:`record_past`). Each batch keeps the breaches it found owed too long in the same
     transaction as their notices (:func:`_keep_pending`); the pass's summary then says them
-    all once (:func:`_summarize_pending`), with any a crashed pass left behind."""
+    all once (:func:`_summarize_pending`), with any a crashed pass left behind. What it
+    writes (events, tier moves, mail) is stamped at ``now``."""
+    with clock_of(lambda: now):
+        return _run_pass(db, now, auto_escalate, numbers, quiet, sends_here)
+
+
+def _run_pass(
+    db: Database,
+    now: datetime,
+    auto_escalate: AutoEscalate | None,
+    numbers: tuple[int, int] | None,
+    quiet: bool,
+    sends_here: bool,
+) -> Pass:
     with db.read() as session:
         ids = _candidates(session, now, numbers)
         pending = not quiet and _has_pending(session)
@@ -407,7 +421,7 @@ def _check_batch(
             assert ticket is not None
             alert = Alert(ticket.number, clock.kind.label, new[-1], clock.due_at)
             made.append(alert)
-            _announce(session, ticket, alert, mails)
+            _announce(session, ticket, alert, now, mails)
             if auto_escalate.value in new and ticket_id not in escalated:
                 escalated.add(ticket_id)  # two clocks alerting at once: one tier up
                 _escalate(session, ticket, auto_escalate.reason)
@@ -416,7 +430,9 @@ def _check_batch(
     return made
 
 
-def _announce(session: Session, ticket: Ticket, alert: Alert, mails: bool = True) -> None:
+def _announce(
+    session: Session, ticket: Ticket, alert: Alert, now: datetime, mails: bool = True
+) -> None:
     """The alert's event (the TUI notices it) and, while the desk sends mail, its mail to
     whom alerts to agents go (:func:`~.tiers.alert_recipients`)."""
     what = "breached" if alert.level == "breach" else "nearly due"
@@ -429,6 +445,7 @@ def _announce(session: Session, ticket: Ticket, alert: Alert, mails: bool = True
         queue_mail(
             session,
             ticket,
+            now=now,
             kind=SLA_ALERT_KIND,
             to=to,
             subject=f"[#{ticket.number}] SLA {what}: {alert.clock}",
@@ -511,6 +528,7 @@ def _summarize(
         queue_mail(
             session,
             _NoTicket(),
+            now=now,
             kind=SLA_ALERT_KIND,
             to=[address],
             subject=f"SLA: {said(items)}",

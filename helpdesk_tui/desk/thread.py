@@ -239,6 +239,7 @@ def reply(
     queue_mail(
         session,
         ticket,
+        now=utcnow(),
         kind=REPLY_KIND,
         to=[address],
         cc=cc,

@@ -19,7 +19,7 @@ from helpdesk_tui.storage.core_tables import (
     team_tier,
 )
 from helpdesk_tui.storage.database import connection_of
-from helpdesk_tui.storage.enums import Role
+from helpdesk_tui.storage.enums import Role, utcnow
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.ticket_record import TicketState
@@ -126,6 +126,7 @@ def notify_tier_move(reader: Reader, ticket: TicketState, actor_name: str, move:
     queue_mail(
         reader,
         ticket,
+        now=utcnow(),
         kind="escalation",
         to=to,
         subject=f"[#{ticket.number}] {move.kind} to tier {move.after.tier}",

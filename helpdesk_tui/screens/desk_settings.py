@@ -290,6 +290,8 @@ class DeskSettingsScreen(DeskScreen):
         self._watch: QueueWatch | None = None
         self._section: str = "sla"
         """The tab asked for last (keys 1 to 5): what the tabs' set-up shows too."""
+        self._tabs_set_up = False
+        """The tabs' set-up activation (their first) has come: none after it is theirs."""
         self._closed = False
         self._rules_path: Path | None = None
         self._rules_seen: RulesStamp | None = None
@@ -571,18 +573,26 @@ class DeskSettingsScreen(DeskScreen):
         activation is undone: the tabs' set-up activates the first pane whenever it gets to
         it, and a focus given to a pane's widget just before a key switched panes brings
         that pane back when it arrives; either undid a key pressed as the screen opened
-        (and the two could then take turns for ever)."""
+        (and the two could then take turns for ever).
+
+        The tab bar has the focus from the screen's start (the first widget that takes
+        it), so the set-up's activation (the tabs' first) is never taken for ← →, nor is
+        one that arrives after a later activation (a key's) changed the pane: that one's
+        own message follows. Taken for the user's, either put the first pane back over a
+        key pressed as the screen opened ("tab 5 went away", under load)."""
         self.refresh_bindings()
         tabs = event.tabbed_content
-        if isinstance(self.focused, Tabs):  # (the user's: ← → on the tab bar)
+        set_up, self._tabs_set_up = not self._tabs_set_up, True
+        if event.pane.id != tabs.active:  # (an older activation's: the newer one's follows)
+            return
+        if isinstance(self.focused, Tabs) and not set_up:  # (the user's: ← → on the tab bar)
             self._section = event.pane.id or self._section
         if tabs.active != self._section:
             tabs.active = self._section
             return
-        if event.pane.id == self._section:  # (not an older activation's message)
-            # Each pane's own widget takes the focus: one left in a hidden pane would bring
-            # its pane back, as a TabbedContent shows the pane of the focused widget.
-            self._focus_section(self._section)
+        # Each pane's own widget takes the focus: one left in a hidden pane would bring
+        # its pane back, as a TabbedContent shows the pane of the focused widget.
+        self._focus_section(self._section)
 
     def on_click(self, event: events.Click) -> None:
         """A click on a tab asks for its pane (whether this comes before or after the

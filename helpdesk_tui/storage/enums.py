@@ -7,13 +7,42 @@ screens and the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
 
+_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar("helpdesk_clock", default=None)
+"""The clock of the desk operation running in this thread (``clock_of``); None: the wall's."""
+
 
 def utcnow() -> datetime:
-    """Now, as an aware UTC datetime (every timestamp in the database is UTC)."""
-    return datetime.now(UTC)
+    """Now, as an aware UTC datetime (every timestamp in the database is UTC): the clock the
+    running operation was given (``clock_of``: the desk's, an intake's ``now``), else the
+    wall clock.
+
+    The one rule for the time a write stamps: a desk made with a clock (a test's fixed
+    Monday, a terminal's) writes every row, event and outbox mail at that clock's time, not
+    the wall's (a row queued at the wall's 09:00 was not yet due at the test's 08:00)."""
+    clock = _CLOCK.get()
+    if clock is None:
+        return datetime.now(UTC)
+    token = _CLOCK.set(None)  # (a clock that reads ``utcnow`` itself reads the wall's)
+    try:
+        return clock()
+    finally:
+        _CLOCK.reset(token)
+
+
+@contextmanager
+def clock_of(clock: Callable[[], datetime] | None) -> Iterator[None]:
+    """``utcnow`` reads ``clock`` inside this block, in this thread (None: the wall clock)."""
+    token = _CLOCK.set(None if clock is utcnow else clock)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 class Status(StrEnum):

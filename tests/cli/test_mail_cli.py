@@ -360,7 +360,14 @@ def test_mail_run_without_mail_runs_the_sla_alerts(
         with db.write() as session:
             session.exec(select(Agent).where(Agent.login == os_login())).one().email = "me@x.test"
             ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
-            queue_mail(session, ticket, kind="sla_alert", to=["me@x.test"], body="queued before")
+            queue_mail(
+                session,
+                ticket,
+                now=datetime.now(UTC),
+                kind="sla_alert",
+                to=["me@x.test"],
+                body="queued before",
+            )
     finally:
         db.dispose()
     real = MailService._sla_pass

@@ -151,11 +151,16 @@ def test_sla_auto_escalate_is_a_desk_switch_only_admins_turn(invoke: Invoke, use
     assert invoke("sla", "auto-escalate", "maybe").exit_code == 2
 
 
+@time_machine.travel("2026-12-09 10:00:00+00:00", tick=False)  # (a Wednesday, in hours)
 def test_sla_status_says_where_alerts_go_and_when_a_pass_last_ran(
     invoke: Invoke, use_db: str
 ) -> None:
     """One line (or JSON): the desk's policies, its next alert, whether alerts are mailed
-    or shown in the terminal only, when a pass last ran and who runs them, escalation."""
+    or shown in the terminal only, when a pass last ran and who runs them, escalation.
+
+    At a fixed time in business hours: from a Friday's evening to a Sunday's the ticket's
+    first alert came on the Monday, more than a day after the test's outbox sender last held
+    its lease, and the late line said "terminal only"."""
     from datetime import UTC, datetime, timedelta
 
     from helpdesk_tui.desk import leases, sla_alerts

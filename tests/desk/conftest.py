@@ -43,20 +43,12 @@ def _demo_desk_postgres(pg_cluster: PgCluster, _migrated_postgres: str) -> str:
 
 
 @pytest.fixture
-def demo_db(db: Database, request: pytest.FixtureRequest) -> Database:
+def demo_db(db: Database) -> Database:
     """``db`` holding the demo desk of 300 tickets, seed 1, made at ``DEMO_NOW``: a copy of
-    the one loaded for the session on its engine. Eight tests of test_demo.py and
-    test_demo_library.py each loaded the same desk anew (the demo is deterministic for a
+    the one loaded for the session on its engine, made by ``db_url`` (``STARTS_DEMO_DB``) as
+    it copies any template, ahead of the test on PostgreSQL, where this fixture dropped the
+    migrated copy and copied the demo in while the test waited. Eight tests of test_demo.py
+    and test_demo_library.py each loaded the same desk anew (the demo is deterministic for a
     seed and a now: ``test_same_seed_same_desk_on_either_engine`` and
     ``STORIES_300_SEED_1`` hold it)."""
-    path = db.sqlite_path
-    db.dispose()  # nothing is open on the desk while it is replaced
-    if path is not None:
-        shutil.copy(request.getfixturevalue("_demo_desk_sqlite"), path)
-        return db
-    cluster: PgCluster = request.getfixturevalue("pg_cluster")
-    name = db.engine.url.database
-    assert name is not None
-    cluster.drop_database(name)
-    cluster.create_database(name, template=request.getfixturevalue("_demo_desk_postgres"))
     return db

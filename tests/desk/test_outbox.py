@@ -699,7 +699,7 @@ def test_machine_mail_to_agents_more_than_a_day_old_is_withdrawn_not_sent(
     with db.write() as s:
         ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
         for kind in kinds:
-            outbox.queue_mail(s, ticket, kind=kind, to=["bob@example.com"], body="x")
+            outbox.queue_mail(s, ticket, now=NOW, kind=kind, to=["bob@example.com"], body="x")
         rows = s.exec(select(Outbox).order_by(col(Outbox.id))).all()
         for row in rows[:-1]:  # all but the last rating concern: queued two days before
             row.created_at = NOW - timedelta(days=2)
@@ -731,7 +731,7 @@ def test_no_acknowledgement_to_an_address_that_bounced_but_an_agents_reply_goes(
         )
         ticket = s.exec(select(Ticket).where(col(Ticket.number) == number)).one()
         ack_id = outbox.queue_mail(
-            s, ticket, kind=ACK_KIND, to=["Ann@Example.org"], body="We have your mail."
+            s, ticket, now=NOW, kind=ACK_KIND, to=["Ann@Example.org"], body="We have your mail."
         )
     assert _claim(db) == [reply_id]
     ack = _row(db, ack_id)

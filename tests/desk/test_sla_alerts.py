@@ -250,7 +250,9 @@ def test_a_desk_without_smtp_shows_alerts_in_the_terminal_and_queues_no_mail(
     old = _new(db, admin, datetime(2026, 12, 4, 10, 0, tzinfo=UTC), "Printer jammed")
     with db.write() as session:  # an alert mail queued before this change, never sent
         ticket = session.exec(select(Ticket).where(Ticket.number == old)).one()
-        outbox.queue_mail(session, ticket, kind="sla_alert", to=["bob@example.com"], body="x")
+        outbox.queue_mail(
+            session, ticket, now=NOW, kind="sla_alert", to=["bob@example.com"], body="x"
+        )
     assert [(a.number, a.level) for a in sla_alerts.check(db, NOW)] == [(old, "breach")]
     assert Desk(db, agent_bob).sla_alerts_since(0)[-1].number == old  # the terminal's line
     assert reads.mail_state([]).outbox == {"queued": 1}  # no new mail beside the old one
@@ -272,8 +274,7 @@ def test_a_desk_without_smtp_shows_alerts_in_the_terminal_and_queues_no_mail(
         stale = session.exec(select(Outbox).where(Outbox.status == "queued")).one()
         stale.created_at = NOW - timedelta(days=1, minutes=1)
         ticket = session.exec(select(Ticket).where(Ticket.number == new)).one()
-        reply = outbox.queue_mail(session, ticket, kind="reply", to=["kim@example.com"], body="x")
-        session.get_one(Outbox, reply).next_attempt_at = NOW
+        outbox.queue_mail(session, ticket, now=NOW, kind="reply", to=["kim@example.com"], body="x")
     with db.write() as session:
         claimed = outbox.claim_due(session, NOW + timedelta(days=1), lambda n: f"<{n}@x>")
         kinds = session.exec(select(Outbox.kind, Outbox.status).order_by(col(Outbox.id))).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +20,17 @@ from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, create_ticket
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.enums import clock_of
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _at_now() -> Iterator[None]:
+    """What the tests write beside the desk (a customer's mail) is written at the desk's
+    clock too: at the wall's, it came months after the desk's replies to it."""
+    with clock_of(lambda: NOW):
+        yield
 
 
 def _desk(db: Database, actor: Actor) -> Desk:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+import time_machine
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import fields, presence, thread
@@ -115,7 +116,8 @@ async def test_sending_after_news_arrived_needs_a_confirmation_key(
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
         await pilot.press(*"Try a restart")
-        with desk_data.db.write() as s:
+        # (at the app's clock, as the reply will be: the thread is in the order of time)
+        with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as s:
             thread.add_customer_message(s, MAIL, number, body="It is out now!\nThanks")
             fields.set_status(s, desk_data.bob, number, "waiting")
         await pilot.press("ctrl+r")

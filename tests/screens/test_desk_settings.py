@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static, TabbedContent
+from textual.widgets import DataTable, Input, Static, TabbedContent, Tabs
+from textual.widgets._tabbed_content import ContentTab
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import Settings
@@ -441,6 +442,36 @@ async def test_a_tab_asked_for_before_the_tabs_are_set_up_is_the_one_shown(
         await settle(pilot)
         assert screen.query_one(TabbedContent).active == "routing"
         assert screen.focused is screen.query_one("#routing-scroll")
+
+
+async def test_an_activation_a_key_overtook_does_not_bring_its_pane_back(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """The tab bar has the focus as the screen opens (the first widget that takes it): an
+    activation of the first pane still on its way when a key showed another pane is not
+    taken for the user's ← → on that bar ("tab 5 went away" under load)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = DeskSettingsScreen()
+        app.push_screen(screen)
+        await until(pilot, lambda: screen.settings is not None)
+        await settle(pilot)
+        tabs = screen.query_one(TabbedContent)
+        screen.query_one(Tabs).focus()
+        await settle(pilot)
+        # The race, made to happen: the first pane's activation is queued, then the key.
+        first = tabs.get_tab("sla")
+        assert isinstance(first, ContentTab)
+        tabs.post_message(TabbedContent.TabActivated(tabs, first))
+        screen.action_section("surveys")
+        await settle(pilot)
+        assert tabs.active == "surveys"
+        assert screen.focused is screen.query_one("#surveys-scroll")
+        screen.query_one(Tabs).focus()  # ← → on the tab bar: the user's, taken
+        await pilot.press("left")
+        await settle(pilot)
+        assert tabs.active == "routing"
 
 
 async def test_the_rules_file_edited_elsewhere_is_read_again_and_only_then(

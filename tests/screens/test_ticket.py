@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
@@ -83,7 +84,9 @@ async def test_long_thread_opens_at_the_latest_and_shows_what_i_sent(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     number = desk_data.numbers["printer"]
-    with desk_data.db.write() as s:
+    # (the notes at the app's clock, as the reply sent below will be: a thread is in the
+    # order of time, and at the wall's they came after it)
+    with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as s:
         for n in range(12):
             thread.add_note(s, desk_data.bob, number, body=f"Step {n}\nstill smoking")
     app = make_test_app()
@@ -93,7 +96,7 @@ async def test_long_thread_opens_at_the_latest_and_shows_what_i_sent(
         await until(pilot, lambda: view.max_scroll_y > 0)
         await settle(pilot)
         assert view.scroll_y == view.max_scroll_y
-        with desk_data.db.write() as s:
+        with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as s:
             thread.add_note(s, desk_data.bob, number, body="Out at last")
         screen.reload()
         await settle(pilot)
