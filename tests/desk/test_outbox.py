@@ -758,7 +758,7 @@ def test_a_hard_bounce_withdraws_the_acknowledgement_waiting_to_go_at_once(
     with db.write() as s:
         ticket = s.exec(select(Ticket).where(col(Ticket.number) == number)).one()
         ack_id = outbox.queue_mail(
-            s, ticket, kind=ACK_KIND, to=["Ann@Example.org"], body="We have your mail."
+            s, ticket, now=NOW, kind=ACK_KIND, to=["Ann@Example.org"], body="We have your mail."
         )
     if waiting == "retrying":
         assert sorted(_claim(db)) == sorted([reply_id, ack_id])
