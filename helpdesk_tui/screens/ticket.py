@@ -33,7 +33,6 @@ from helpdesk_tui.desk.activity import Arrival, Watermark
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.attachments import TargetExists, safe_filename
 from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound, UnknownAgent
-from helpdesk_tui.desk.kb import public_link
 from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
@@ -1035,7 +1034,7 @@ class TicketScreen(DeskScreen):
         if not base:
             self.notify("No help site address: set [kb] public_url", severity="warning")
             return
-        self._pick_article(lambda article: public_link(base, article.slug))
+        self._pick_article(lambda article: article.reply_link(base))
 
     def _pick_article(self, text_of: Callable[[ArticleView], str]) -> None:
         """Pick one of the suggested articles; a reply opens with its text (or link) in it."""
@@ -1046,7 +1045,12 @@ class TicketScreen(DeskScreen):
         picks = [Pick(key, a.title, a.category) for key, a in suggested.items()]
 
         def insert(key: str) -> None:
-            self.pending_insert = clean(text_of(suggested[key])).rstrip("\n")
+            try:
+                text = text_of(suggested[key])
+            except DeskError as error:  # a link to an article not on the help site
+                self.notify(str(error), severity="warning", markup=False)
+                return
+            self.pending_insert = clean(text).rstrip("\n")
             self._start_composer("reply")
 
         self._pick_then(PickScreen("Insert into the reply", picks), insert)
