@@ -767,8 +767,8 @@ class TicketScreen(DeskScreen):
         plan = message.plan
         if plan.source != self.number:
             return
-        question = Text(f"Merge #{plan.source} into #{plan.target}? #{plan.source} will be closed.")
-        details = None
+        question = Text(f"Merge #{plan.source} into #{plan.target}?")
+        details = Text(plan.for_good)
         if plan.different_requesters:
             question = Text(f"#{plan.source} and #{plan.target} have different requesters.")
             details = Text.assemble(
@@ -780,7 +780,7 @@ class TicketScreen(DeskScreen):
                 "is from ",
                 plain(plan.target_requester),
                 "\n\nMerging puts both conversations in one ticket, and replies go to "
-                f"#{plan.target}'s requester. #{plan.source} will be closed.",
+                f"#{plan.target}'s requester. {plan.for_good}",
             )
 
         def answered(answer: str | None) -> None:
