@@ -168,7 +168,11 @@ class PickScreen(_Picker):
         self.options.clear_options()
         self.options.add_options(options)
         if options:
-            self.options.highlighted = 0
+            # Nothing typed: the cursor starts on the value the ticket has, so ↑/↓ move from
+            # it (one priority up is one key); typing starts at the best match.
+            ids = [option.id for option in options]
+            start = ids.index(self.current) if not query and self.current in ids else 0
+            self.options.highlighted = start
 
 
 class PromptScreen(_Picker):

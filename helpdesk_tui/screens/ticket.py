@@ -490,8 +490,18 @@ class TicketScreen(DeskScreen):
         """Show a picker; its answer (if any) goes to ``apply``."""
 
         def picked(answer: str | None) -> None:
-            if answer is not None:
-                apply(answer)
+            if answer is None:
+                return
+            if isinstance(screen, PickScreen) and screen.current and answer == screen.current:
+                # (the desk would change nothing; "#12 priority: high" said it had)
+                label = next((p.label for p in screen.picks if p.value == answer), answer)
+                self.notify(
+                    f"Nothing changed: #{self.number} has {clean(label, single_line=True)} already",
+                    timeout=3,
+                    markup=False,
+                )
+                return
+            apply(answer)
 
         self.app.push_screen(screen, picked)
 

@@ -301,6 +301,28 @@ async def test_a_change_from_a_stale_version_is_refused_naming_who(
         )
 
 
+async def test_a_field_picker_starts_on_the_tickets_value_and_keeping_it_changes_nothing(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """p then Enter keeps the priority and says so (it said "#2 priority: high", as if it had
+    changed it); ↑ moves from the value the ticket has: one priority up is p ↑ Enter."""
+    number = desk_data.numbers["vpn"]
+    before = _row(desk_data, "vpn")
+    assert before.priority == "high"
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(notifications(app)))
+        assert notifications(app) == [f"Nothing changed: #{number} has high already"]
+        assert _row(desk_data, "vpn").version == before.version
+        await pilot.press("p", "up", "enter")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.priority == "urgent")
+        assert _row(desk_data, "vpn").priority == "urgent"
+
+
 def _options(app: HelpdeskApp) -> list[str]:
     options = app.screen.query_one(OptionList)
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
