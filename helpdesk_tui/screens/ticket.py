@@ -231,6 +231,8 @@ class TicketScreen(DeskScreen):
         self._saving: tuple[int, str] = (0, "")
         self.pending_insert = ""
         """An article's text (or link) the next reply opens with."""
+        self._typed_before_esc: dict[str, tuple[int, str]] = {}
+        """A prompt's line left with Esc, by the prompt's title: (the ticket's version, text)."""
         self._came_from: list[int] = []
         """The tickets this screen showed before the ones opened from its side panel
         (their other tickets, links): Esc goes back through them before the queue."""
@@ -487,10 +489,23 @@ class TicketScreen(DeskScreen):
     def _pick_then(
         self, screen: PickScreen | PromptScreen | TicketPickScreen, apply: Callable[[str], object]
     ) -> None:
-        """Show a picker; its answer (if any) goes to ``apply``."""
+        """Show a picker; its answer (if any) goes to ``apply``.
+
+        A line typed into a prompt (tags, category, a reason, a path) and left with Esc is
+        kept: the same prompt on this ticket opens with it, while the ticket is as it was
+        (once it changed, the prompt starts from what it has now)."""
+        version = self.view.row.version if self.view is not None else -1
+        original = screen.initial if isinstance(screen, PromptScreen) else ""
+        if isinstance(screen, PromptScreen):
+            kept_at, kept = self._typed_before_esc.pop(screen.title_text, (None, ""))
+            if kept_at == version:
+                screen.initial = screen.typed = kept
+                screen.hint = f"{screen.hint} · kept from before Esc".lstrip(" ·")
 
         def picked(answer: str | None) -> None:
             if answer is None:
+                if isinstance(screen, PromptScreen) and screen.typed != original:
+                    self._typed_before_esc[screen.title_text] = (version, screen.typed)
                 return
             if isinstance(screen, PickScreen) and screen.current and answer == screen.current:
                 # (the desk would change nothing; "#12 priority: high" said it had)

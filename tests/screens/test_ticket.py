@@ -323,6 +323,30 @@ async def test_a_field_picker_starts_on_the_tickets_value_and_keeping_it_changes
         assert _row(desk_data, "vpn").priority == "urgent"
 
 
+async def test_a_prompt_left_with_esc_opens_again_with_what_was_typed(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """t, some tags typed, Esc: t again has them (they were gone), until the ticket changes."""
+    number = desk_data.numbers["vpn"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("t", *"vpn", "space", *"remote", "escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await settle(pilot)
+        assert app.screen.query_one(Input).value == "vpn remote"
+        assert "kept from before Esc" in " ".join(screen_lines(app))
+        await pilot.press("escape")
+        with desk_data.db.write() as s:  # bob changes the ticket meanwhile
+            fields.set_priority(s, desk_data.bob, number, "low")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.priority == "low")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        assert app.screen.query_one(Input).value == ""  # what the ticket has now
+
+
 def _options(app: HelpdeskApp) -> list[str]:
     options = app.screen.query_one(OptionList)
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
