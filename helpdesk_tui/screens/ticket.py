@@ -13,7 +13,7 @@ else is on the ticket and whether its version moved, and reloads when it did.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -62,6 +62,7 @@ from helpdesk_tui.widgets.ticket_header import TicketHeader
 from helpdesk_tui.widgets.windowed import Windowed
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.canned_service import MacroResult
     from helpdesk_tui.desk.kb_service import ArticleView, KbResult
 
 BEAT_SECONDS = 1.5
@@ -104,6 +105,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("type", "y", "Type", "Change the type"),
     Action("category", "C", "Category", "Set or clear the category"),
     Action("tags", "t", "Tags", "Edit the tags"),
+    Action("macro", "ctrl+g", "Macro", "Apply a macro: fields now, a reply text into a reply"),
     Action("escalate", "e", "Escalate", "Move up one support tier"),
     Action("deescalate", "E", "De-escalate", "Move down one support tier"),
     Action("merge", "M", "Merge", "Merge this ticket into another one"),
@@ -758,6 +760,42 @@ class TicketScreen(DeskScreen):
             ),
             apply,
         )
+
+    def action_macro(self) -> None:
+        """A macro from the ticket, as from its reply (ctrl+g there): the fields change now
+        against the version on screen; a reply text opens the reply with it, to be read and
+        sent (never sent unread); a note text is written as the macro says."""
+        from helpdesk_tui.screens.canned_picker import MacroPickScreen
+
+        view = self._seen()
+        if view is None:
+            return
+        number, version = self.number, view.row.version
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._apply_macro(number, name, version)
+
+        self.app.push_screen(MacroPickScreen(number, "reply"), chosen)
+
+    @work(thread=True, group="ticket-write", exit_on_error=False)
+    def _apply_macro(self, number: int, name: str, version: int) -> None:
+        result = self.desk.macro_apply(
+            number,
+            name,
+            expected_version=version,
+            desk_name=self.desk_app.settings.desk_name,
+            draft_kind="reply",
+        )
+        done = f"Macro {name} applied to #{number}: {', '.join(result.changes)}"
+        self.app.call_from_thread(self._macro_applied, number, done, result)
+
+    def _macro_applied(self, number: int, done: str, result: MacroResult) -> None:
+        self.on_ticket_screen_done(self.Done(number, done, None))
+        if result.draft_text and number == self.number and self.view is not None:
+            self.pending_insert = result.draft_text
+            # (the macro's own change is seen: the composer does not ask about it)
+            self._check_replying("reply", replace(self.view.watermark, version=result.version))
 
     def action_escalate(self) -> None:
         self._change(
