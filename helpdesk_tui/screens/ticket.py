@@ -38,7 +38,7 @@ from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.relations import MergePlan
-from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, words
+from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, takes_from, words
 from helpdesk_tui.desk.ticket_view import Entry, TicketView
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.messages import OutboxMoved, TicketChanged
@@ -568,10 +568,25 @@ class TicketScreen(DeskScreen):
         self._start_composer("call")
 
     def action_assign_me(self) -> None:
-        me = self.desk_app.actor.name
-        self._change(
-            f"#{self.number} is yours now",
-            lambda n, v: self.desk.ticket_assign(n, agent=me, expected_version=v),
+        view = self._seen()
+        if view is None:
+            return
+        actor, number, version = self.desk_app.actor, self.number, view.row.version
+
+        def take() -> None:
+            self._change(
+                f"#{number} is yours now",
+                lambda n, v: self.desk.ticket_assign(n, agent=actor.name, expected_version=v),
+                version=version,
+            )
+
+        holder = takes_from(view.row.assignee, actor)
+        if holder is None:
+            take()
+            return
+        question = plain(f"#{number} is {holder}'s. Take it from them?")
+        self.app.push_screen(
+            confirm(question, yes="Take it"), lambda answer: take() if answer == "yes" else None
         )
 
     def action_assign_agent(self) -> None:

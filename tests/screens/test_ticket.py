@@ -22,6 +22,7 @@ from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens import ticket as ticket_screen
+from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
@@ -419,6 +420,18 @@ async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data:
         await until(pilot, lambda: _row(desk_data, "vpn").team == "Billing")
         await settle(pilot)
         assert screen.view is not None and screen.view.row.team == "Billing"
+        # bob's now: m (one key) asks before it takes a colleague's ticket (it took it)
+        number = desk_data.numbers["vpn"]
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert f"#{number} is bob's. Take it from them?" in "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert _row(desk_data, "vpn").assignee == "bob"
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: _row(desk_data, "vpn").assignee == "ada")
 
 
 async def test_type_category_tags_and_escalate(
