@@ -14,6 +14,7 @@ import gc
 import os
 import re
 import signal
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -77,6 +78,9 @@ _AREAS = frozenset({"mail", "reports", "kb"})
 """The app's actions that take the agent to another area (``check_action``)."""
 _FUNCTION_KEY = re.compile(r"f[0-9]{1,2}")
 """A function key as Textual displays it (``get_key_display``)."""
+TERMINAL_WATCH_SECONDS = 0.5
+"""How often the app asks whether its terminal is still there (``_watch_terminal``)."""
+
 LEAVE_SECONDS = 2.0
 """How long quitting waits for this terminal's presence markers to go. A locked or
 unreachable database cannot hold the terminal longer: the markers then expire by themselves.
@@ -210,6 +214,8 @@ class HelpdeskApp(App[None]):
         self._on_hangup = False
         """SIGHUP is the app's (``hung_up``) while it runs in a terminal, SIGTERM too
         (``terminated``)."""
+        self._terminal_watch = threading.Event()
+        """Set: the app ends, ``_watch_terminal`` with it."""
         self.desk_jobs = False
         """Run the desk's SLA pass here even when mail does not run here (``MailLink``): the
         CLI's app does; the tests' apps, on a frozen clock (the pass reads the wall clock),
@@ -352,6 +358,7 @@ class HelpdeskApp(App[None]):
                 loop.add_signal_handler(signal.SIGHUP, self.hung_up)
                 loop.add_signal_handler(signal.SIGTERM, self.terminated)
                 self._on_hangup = True
+                self._start_terminal_watch(loop)
         for problem in self.config_problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         if self.live:
@@ -624,6 +631,7 @@ class HelpdeskApp(App[None]):
     async def on_unmount(self) -> None:
         """However the app ends, this terminal's markers go (ctrl+q, a hang-up and a crash
         remove them first: then not again)."""
+        self._terminal_watch.set()
         if self._on_hangup:
             loop = asyncio.get_running_loop()
             loop.remove_signal_handler(signal.SIGHUP)
@@ -1026,6 +1034,41 @@ class HelpdeskApp(App[None]):
         with contextlib.suppress(Exception):  # (the process ends whatever happens)
             self.leave_desk_now()
         self.end_on_hangup()
+
+    def _start_terminal_watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch the terminal (stdin) in a thread of its own, where it is one."""
+        stdin = sys.__stdin__
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            fd = stdin.fileno() if stdin is not None else -1
+            if fd >= 0 and os.isatty(fd):
+                threading.Thread(
+                    target=self._watch_terminal, args=(fd, loop), name="terminal-watch", daemon=True
+                ).start()
+
+    def _watch_terminal(self, fd: int, loop: asyncio.AbstractEventLoop) -> None:
+        """The terminal went away without a SIGHUP reaching this process: end as a hang-up.
+
+        A wrapper that leads the terminal's session (``runuser``, ``su``, ``sudo -u``, a
+        shell ignoring SIGHUP) takes the hang-up itself and passes nothing on. The app then
+        read end-of-file for ever (Textual's input thread: a core spinning) and, once its
+        output queue filled behind the writer that failed on the closed terminal, its loop
+        stopped, and no signal but SIGKILL ended it; its presence markers stayed fresh. So
+        the terminal is asked every ``TERMINAL_WATCH_SECONDS`` (``tcgetattr``: EIO once it
+        is gone) and, once gone, the loop is asked to hang up (drafts kept, markers gone);
+        a loop that no longer answers is ended after the leave's wait, as SIGHUP would."""
+        import termios  # (POSIX only: where a terminal can hang up)
+
+        while not self._terminal_watch.wait(TERMINAL_WATCH_SECONDS):
+            try:
+                termios.tcgetattr(fd)
+            except (termios.error, OSError):
+                break
+        else:
+            return
+        with contextlib.suppress(RuntimeError):  # (a loop closed meanwhile: ending anyway)
+            loop.call_soon_threadsafe(self.hung_up)
+        if not self._terminal_watch.wait(leave_seconds() + 2 * TERMINAL_WATCH_SECONDS):
+            os._exit(128 + signal.SIGHUP)
 
     def terminated(self) -> None:
         """SIGTERM (``kill PID``, a shutdown ending sessions): leave as ctrl+q does — the

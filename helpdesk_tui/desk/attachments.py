@@ -89,7 +89,10 @@ def save_attachment(
     if not directory.is_dir():
         raise InvalidValue(f"{directory} is not a directory")
     target = directory / safe_filename(name or found.filename)
-    handle, temp_name = tempfile.mkstemp(dir=directory, prefix=".helpdesk-", suffix=".part")
+    try:  # (a directory the agent may not write to fails here, before anything is written)
+        handle, temp_name = tempfile.mkstemp(dir=directory, prefix=".helpdesk-", suffix=".part")
+    except OSError as error:
+        raise InvalidValue(f"cannot save to {target}: {error.strerror or error}") from None
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:

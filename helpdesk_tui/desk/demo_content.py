@@ -117,7 +117,7 @@ CATEGORIES: tuple[DemoCategory, ...] = (
         (
             "Wi-Fi down in meeting room {n}",
             "Guest Wi-Fi password for visitors at {site}",
-            "Weak Wi-Fi signal on the {n}th floor",
+            "Weak Wi-Fi signal on the {floor} floor",
         ),
         (
             "Nobody in meeting room {n} can get on the Wi-Fi.",

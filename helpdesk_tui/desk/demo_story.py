@@ -219,6 +219,14 @@ def _pick(rng: random.Random, population: Sequence[T], cumulative: Sequence[int]
     return population[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
+def _floor(n: int) -> str:
+    """A floor of an office building from a story's number: "1st" to "12th" (English
+    ordinals, where "{n}th" made "2th floor" and "21th floor")."""
+    floor = 1 + n % 12
+    suffix = "th" if floor in (11, 12) else {1: "st", 2: "nd", 3: "rd"}.get(floor % 10, "th")
+    return f"{floor}{suffix}"
+
+
 @dataclass(frozen=True)
 class DemoPerson:
     """An agent or contact as the story needs it; ``id`` is the database id."""
@@ -370,7 +378,8 @@ class _Ticket:
             "device": _one(rng, DEVICES),
             "printer": _one(rng, PRINTERS),
             "site": _one(rng, SITES),
-            "n": rng.randint(2, 45),
+            "n": (n := rng.randint(2, 45)),
+            "floor": _floor(n),
         }
         self.subject = _one(rng, self.category.subjects).format(**self.fill)
         self.contact = out.contacts[int(len(out.contacts) * rng.random() ** 2)]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, select
 
 from helpdesk_tui.desk import kb
-from helpdesk_tui.desk.errors import NotFound
+from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.storage.core_tables import KbArticle, kb_article
 from helpdesk_tui.storage.enums import ArticleStatus, Visibility
@@ -47,6 +47,21 @@ class ArticleView:
     def is_public(self) -> bool:
         """Customers may read it: published and public."""
         return self.status == ArticleStatus.PUBLISHED and self.visibility == Visibility.PUBLIC
+
+    def reply_link(self, base_url: str) -> str:
+        """The article's address on the help site (``[kb] public_url``), for a reply.
+
+        Only a public, published article is on the help site (``kb export --html``): any
+        other's link would be a dead one in the customer's mail, so it is refused in one
+        line, as is a link while the desk has no help-site address."""
+        if not base_url:
+            raise InvalidValue("No help site address: set [kb] public_url")
+        if not self.is_public:
+            what = "a draft" if self.status != ArticleStatus.PUBLISHED else "internal"
+            raise InvalidValue(
+                f'"{self.title}" is {what}: it is not on the help site, so it has no public link'
+            )
+        return kb.public_link(base_url, self.slug)
 
 
 @dataclass(frozen=True)
@@ -205,6 +220,15 @@ class KbReads(DeskService):
         with self._read_rows() as conn:
             found = {t for tags in conn.scalars(select(KbArticle.tags)) for t in tags.split()}
         return sorted(found)
+
+    def kb_for_reply(self, query: str, *, limit: int = 20) -> list[ArticleView]:
+        """Published articles an agent may put into a reply or note, best first for what
+        they typed (the most recently changed first while nothing is typed). Drafts are left
+        out: they are not checked yet."""
+        published = str(ArticleStatus.PUBLISHED)
+        if not query.strip():
+            return self.kb_list(status=published, limit=limit)
+        return [r.article for r in self.kb_search(query, status=published, limit=limit)]
 
     def kb_search(
         self,

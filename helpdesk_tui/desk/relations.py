@@ -78,6 +78,15 @@ class MergePlan:
     """Both tickets have a requester and they are not the same contact."""
 
     @property
+    def for_good(self) -> str:
+        """What a merge does that nothing takes back, for the question asked before it: the
+        source's messages and history move into the target and are not told apart after."""
+        return (
+            f"#{self.source} will be closed and its messages and history move into "
+            f"#{self.target}: a merge cannot be undone."
+        )
+
+    @property
     def warning(self) -> str:
         """One line naming both requesters, or an empty string when they are the same."""
         if not self.different_requesters:

@@ -49,6 +49,13 @@ def asks_before(new: Status) -> bool:
     return new in ASK_BEFORE
 
 
+def takes_from(assignee: str | None, actor: Actor) -> str | None:
+    """The colleague whose ticket ``actor`` would take with "mine" (one key), whom a person
+    is asked about first; None when the ticket is nobody's or already the actor's. (Picking
+    an agent by name, or ``ticket assign --to``, is the choice itself.)"""
+    return assignee if assignee and assignee != actor.name else None
+
+
 def may_reopen(actor: Actor) -> bool:
     """Whether ``actor`` may reopen a closed ticket (the system may, for completeness)."""
     return actor.is_system or actor.role in REOPENERS

@@ -30,6 +30,7 @@ from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.kb_service import ArticleView
 
 PREVIEW_LINES = 4
 
@@ -237,3 +238,58 @@ class MacroPickScreen(_DeskPicker):
 
     def choose_item(self, item: MacroView) -> None:
         self.dismiss(item.name)
+
+
+class ArticlePickScreen(_DeskPicker):
+    """Dismisses with a published article's text (Enter) or its help-site link (ctrl+l), to
+    go in at the composer's cursor, or None: the knowledge base from inside a reply or note,
+    without leaving it. Which articles, and which may be linked, is the desk's
+    (``kb_for_reply``, ``ArticleView.reply_link``): a refused link says why here."""
+
+    BINDINGS = [
+        Binding("enter", "text", "Text", id="article-picker.text", priority=True),
+        Binding("ctrl+l", "link", "Link", id="article-picker.link", priority=True),
+    ]
+    hint_text = "Enter puts its text in · ctrl+l its help-site link · Esc cancels"
+    empty_text = "No published articles yet: F3 opens the knowledge base, where they are written."
+
+    def __init__(self, number: int, public_url: str) -> None:
+        super().__init__()
+        self.title_text = f"Put a knowledge-base article into #{number}"
+        self.public_url = public_url
+
+    def find_items(self, query: str) -> list[ArticleView]:
+        return self.desk.kb_for_reply(query)
+
+    def item_label(self, item: ArticleView) -> Text:
+        label = plain(item.title)
+        detail = item.category if item.is_public else f"{item.category} · {item.visibility}"
+        label.append("  ")
+        label.append_text(plain(detail, "dim"))
+        return label
+
+    def item_body(self, item: ArticleView) -> str:
+        return item.body
+
+    def choose_item(self, item: ArticleView) -> None:
+        self.dismiss(clean(item.body, single_line=False).rstrip("\n"))
+
+    def _highlighted(self) -> ArticleView | None:
+        index = self.options.highlighted
+        return self.items[index] if index is not None and index < len(self.items) else None
+
+    def action_text(self) -> None:
+        item = self._highlighted()
+        if item is not None:
+            self.choose_item(item)
+
+    def action_link(self) -> None:
+        item = self._highlighted()
+        if item is None:
+            return
+        try:
+            link = item.reply_link(self.public_url)
+        except DeskError as error:
+            self.show_error(str(error))
+            return
+        self.dismiss(link)

@@ -91,6 +91,7 @@ class ComposerScreen(ModalScreen[bool]):
         Binding("ctrl+t", "canned", "Canned", id="composer.canned", priority=True),
         Binding("ctrl+g", "macro", "Macro", id="composer.macro", priority=True),
         Binding("ctrl+f", "attach", "Files", id="composer.attach", priority=True),
+        Binding("ctrl+l", "article", "Article", id="composer.article", priority=True),
     ]
 
     class Arrived(Message):
@@ -324,6 +325,18 @@ class ComposerScreen(ModalScreen[bool]):
 
         picker = CannedPickScreen(self.number, desk_app(self).settings.desk_name)
         self.app.push_screen(picker, chosen)
+
+    def action_article(self) -> None:
+        """A knowledge-base article's text or link at the cursor, the draft kept open."""
+        from helpdesk_tui.screens.canned_picker import ArticlePickScreen
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.text_area.insert(text)
+            self.text_area.focus()
+
+        public_url = desk_app(self).settings.kb.public_url or ""
+        self.app.push_screen(ArticlePickScreen(self.number, public_url), chosen)
 
     def action_macro(self) -> None:
         from helpdesk_tui.screens.canned_picker import MacroPickScreen

@@ -168,11 +168,26 @@ class PickScreen(_Picker):
         self.options.clear_options()
         self.options.add_options(options)
         if options:
-            self.options.highlighted = 0
+            # Nothing typed: the cursor starts on the value the ticket has, so ↑/↓ move from
+            # it (one priority up is one key); typing starts at the best match.
+            ids = [option.id for option in options]
+            start = ids.index(self.current) if not query and self.current in ids else 0
+            self.options.highlighted = start
 
 
 class PromptScreen(_Picker):
-    """Ask for one line of text; Enter answers (an empty answer is allowed)."""
+    """Ask for one line of text; Enter answers (an empty answer is allowed).
+
+    ``typed`` is the line as it is now, also after Esc: the screen that asked may keep it
+    for the next time it asks (``TicketScreen._pick_then``)."""
+
+    def __init__(self, title: str, *, hint: str = "", value: str = "") -> None:
+        super().__init__(title, hint=hint, value=value)
+        self.typed = value
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self.typed = event.value
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -13,7 +13,7 @@ else is on the ticket and whether its version moved, and reloads when it did.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -33,13 +33,12 @@ from helpdesk_tui.desk.activity import Arrival, Watermark
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.attachments import TargetExists, safe_filename
 from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound, UnknownAgent
-from helpdesk_tui.desk.kb import public_link
 from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
 from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.relations import MergePlan
-from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, words
+from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, takes_from, words
 from helpdesk_tui.desk.ticket_view import Entry, TicketView
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.messages import OutboxMoved, TicketChanged
@@ -63,6 +62,7 @@ from helpdesk_tui.widgets.ticket_header import TicketHeader
 from helpdesk_tui.widgets.windowed import Windowed
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.canned_service import MacroResult
     from helpdesk_tui.desk.kb_service import ArticleView, KbResult
 
 BEAT_SECONDS = 1.5
@@ -105,6 +105,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("type", "y", "Type", "Change the type"),
     Action("category", "C", "Category", "Set or clear the category"),
     Action("tags", "t", "Tags", "Edit the tags"),
+    Action("macro", "ctrl+g", "Macro", "Apply a macro: fields now, a reply text into a reply"),
     Action("escalate", "e", "Escalate", "Move up one support tier"),
     Action("deescalate", "E", "De-escalate", "Move down one support tier"),
     Action("merge", "M", "Merge", "Merge this ticket into another one"),
@@ -233,6 +234,8 @@ class TicketScreen(DeskScreen):
         self._saving: tuple[int, str] = (0, "")
         self.pending_insert = ""
         """An article's text (or link) the next reply opens with."""
+        self._typed_before_esc: dict[str, tuple[int, str]] = {}
+        """A prompt's line left with Esc, by the prompt's title: (the ticket's version, text)."""
         self._came_from: list[int] = []
         """The tickets this screen showed before the ones opened from its side panel
         (their other tickets, links): Esc goes back through them before the queue."""
@@ -491,11 +494,34 @@ class TicketScreen(DeskScreen):
     def _pick_then(
         self, screen: PickScreen | PromptScreen | TicketPickScreen, apply: Callable[[str], object]
     ) -> None:
-        """Show a picker; its answer (if any) goes to ``apply``."""
+        """Show a picker; its answer (if any) goes to ``apply``.
+
+        A line typed into a prompt (tags, category, a reason, a path) and left with Esc is
+        kept: the same prompt on this ticket opens with it, while the ticket is as it was
+        (once it changed, the prompt starts from what it has now)."""
+        version = self.view.row.version if self.view is not None else -1
+        original = screen.initial if isinstance(screen, PromptScreen) else ""
+        if isinstance(screen, PromptScreen):
+            kept_at, kept = self._typed_before_esc.pop(screen.title_text, (None, ""))
+            if kept_at == version:
+                screen.initial = screen.typed = kept
+                screen.hint = f"{screen.hint} · kept from before Esc".lstrip(" ·")
 
         def picked(answer: str | None) -> None:
-            if answer is not None:
-                apply(answer)
+            if answer is None:
+                if isinstance(screen, PromptScreen) and screen.typed != original:
+                    self._typed_before_esc[screen.title_text] = (version, screen.typed)
+                return
+            if isinstance(screen, PickScreen) and screen.current and answer == screen.current:
+                # (the desk would change nothing; "#12 priority: high" said it had)
+                label = next((p.label for p in screen.picks if p.value == answer), answer)
+                self.notify(
+                    f"Nothing changed: #{self.number} has {clean(label, single_line=True)} already",
+                    timeout=3,
+                    markup=False,
+                )
+                return
+            apply(answer)
 
         self.app.push_screen(screen, picked)
 
@@ -545,10 +571,25 @@ class TicketScreen(DeskScreen):
         self._start_composer("call")
 
     def action_assign_me(self) -> None:
-        me = self.desk_app.actor.name
-        self._change(
-            f"#{self.number} is yours now",
-            lambda n, v: self.desk.ticket_assign(n, agent=me, expected_version=v),
+        view = self._seen()
+        if view is None:
+            return
+        actor, number, version = self.desk_app.actor, self.number, view.row.version
+
+        def take() -> None:
+            self._change(
+                f"#{number} is yours now",
+                lambda n, v: self.desk.ticket_assign(n, agent=actor.name, expected_version=v),
+                version=version,
+            )
+
+        holder = takes_from(view.row.assignee, actor)
+        if holder is None:
+            take()
+            return
+        question = plain(f"#{number} is {holder}'s. Take it from them?")
+        self.app.push_screen(
+            confirm(question, yes="Take it"), lambda answer: take() if answer == "yes" else None
         )
 
     def action_assign_agent(self) -> None:
@@ -740,6 +781,42 @@ class TicketScreen(DeskScreen):
             apply,
         )
 
+    def action_macro(self) -> None:
+        """A macro from the ticket, as from its reply (ctrl+g there): the fields change now
+        against the version on screen; a reply text opens the reply with it, to be read and
+        sent (never sent unread); a note text is written as the macro says."""
+        from helpdesk_tui.screens.canned_picker import MacroPickScreen
+
+        view = self._seen()
+        if view is None:
+            return
+        number, version = self.number, view.row.version
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._apply_macro(number, name, version)
+
+        self.app.push_screen(MacroPickScreen(number, "reply"), chosen)
+
+    @work(thread=True, group="ticket-write", exit_on_error=False)
+    def _apply_macro(self, number: int, name: str, version: int) -> None:
+        result = self.desk.macro_apply(
+            number,
+            name,
+            expected_version=version,
+            desk_name=self.desk_app.settings.desk_name,
+            draft_kind="reply",
+        )
+        done = f"Macro {name} applied to #{number}: {', '.join(result.changes)}"
+        self.app.call_from_thread(self._macro_applied, number, done, result)
+
+    def _macro_applied(self, number: int, done: str, result: MacroResult) -> None:
+        self.on_ticket_screen_done(self.Done(number, done, None))
+        if result.draft_text and number == self.number and self.view is not None:
+            self.pending_insert = result.draft_text
+            # (the macro's own change is seen: the composer does not ask about it)
+            self._check_replying("reply", replace(self.view.watermark, version=result.version))
+
     def action_escalate(self) -> None:
         self._change(
             f"#{self.number} escalated",
@@ -773,9 +850,9 @@ class TicketScreen(DeskScreen):
         plan = message.plan
         if plan.source != self.number:
             return
-        question = Text(f"Merge #{plan.source} into #{plan.target}? #{plan.source} will be closed.")
+        question = Text(f"Merge #{plan.source} into #{plan.target}?")
         source_key = self.view.draft_key if self.view is not None else None
-        details = None
+        details = Text(plan.for_good)
         if plan.different_requesters:
             question = Text(f"#{plan.source} and #{plan.target} have different requesters.")
             details = Text.assemble(
@@ -787,7 +864,7 @@ class TicketScreen(DeskScreen):
                 "is from ",
                 plain(plan.target_requester),
                 "\n\nMerging puts both conversations in one ticket, and replies go to "
-                f"#{plan.target}'s requester. #{plan.source} will be closed.",
+                f"#{plan.target}'s requester. {plan.for_good}",
             )
 
         def answered(answer: str | None) -> None:
@@ -1064,7 +1141,7 @@ class TicketScreen(DeskScreen):
         if not base:
             self.notify("No help site address: set [kb] public_url", severity="warning")
             return
-        self._pick_article(lambda article: public_link(base, article.slug))
+        self._pick_article(lambda article: article.reply_link(base))
 
     def _pick_article(self, text_of: Callable[[ArticleView], str]) -> None:
         """Pick one of the suggested articles; a reply opens with its text (or link) in it."""
@@ -1075,7 +1152,12 @@ class TicketScreen(DeskScreen):
         picks = [Pick(key, a.title, a.category) for key, a in suggested.items()]
 
         def insert(key: str) -> None:
-            self.pending_insert = clean(text_of(suggested[key])).rstrip("\n")
+            try:
+                text = text_of(suggested[key])
+            except DeskError as error:  # a link to an article not on the help site
+                self.notify(str(error), severity="warning", markup=False)
+                return
+            self.pending_insert = clean(text).rstrip("\n")
             self._start_composer("reply")
 
         self._pick_then(PickScreen("Insert into the reply", picks), insert)

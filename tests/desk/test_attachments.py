@@ -12,7 +12,7 @@ from helpdesk_tui.desk.attachments import (
     safe_filename,
     save_attachment,
 )
-from helpdesk_tui.desk.errors import NotFound
+from helpdesk_tui.desk.errors import InvalidValue, NotFound
 from helpdesk_tui.desk.thread import add_customer_message
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, create_ticket
 from helpdesk_tui.storage.database import Database
@@ -99,3 +99,14 @@ def test_attachment_of_another_ticket_is_not_found(
         other = list_attachments(s, second)[0]
         with pytest.raises(NotFound):
             save_attachment(s, first, other.id, tmp_path)
+
+
+def test_a_directory_no_file_can_be_made_in_is_one_line(db: Database, admin: Actor) -> None:
+    """Where the temporary file cannot be made (a directory the agent may not write to; /proc
+    refuses root too) the agent reads where and why, not an OSError naming that temp file."""
+    number = _ticket_with(db, admin, "log.txt")
+    with db.read() as s:
+        attachment = list_attachments(s, number)[0]
+        with pytest.raises(InvalidValue) as caught:
+            save_attachment(s, number, attachment.id, Path("/proc"))
+    assert str(caught.value) == "cannot save to /proc/log.txt: No such file or directory"

@@ -511,3 +511,12 @@ def test_batches_grow_from_the_first_to_the_batch_size() -> None:
     ]
     assert batch_bounds(250, 100) == [(0, 100), (100, 200), (200, 250)]
     assert batch_bounds(1, 4_000) == [(0, 1)]
+
+
+def test_floors_in_subjects_are_english_ordinals(demo_db: Database) -> None:
+    """ "Weak Wi-Fi signal on the 3rd floor", where the story wrote "2th" and "21th"."""
+    with demo_db.read() as s:
+        subjects = s.exec(select(Ticket.subject).where(col(Ticket.subject).like("%signal on%")))
+        floors = {subject.split(" on the ")[1] for subject in subjects}
+    ordinals = ["1st", "2nd", "3rd", *(f"{n}th" for n in range(4, 13))]
+    assert floors and floors <= {f"{ordinal} floor" for ordinal in ordinals}

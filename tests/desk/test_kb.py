@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from helpdesk_tui.desk.actors import SYSTEM, Actor
-from helpdesk_tui.desk.errors import InvalidTransition, PermissionDenied
+from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kb import ArticleConflict
 from helpdesk_tui.desk.kb_service import ArticleData
@@ -169,6 +169,26 @@ def test_acknowledgement_never_lists_drafts_or_internal_articles(db: Database) -
     desk = Desk(db, SYSTEM, clock=clock_from(T0))
     load_fixture(desk, visibility="internal")
     assert desk.kb_for_acknowledgement("VPN keeps disconnecting", "It drops.") == []
+
+
+def test_a_reply_takes_published_articles_and_links_only_public_ones(db: Database) -> None:
+    """The composer's article picker: drafts are not offered; a link is refused for an
+    article the help site does not have (it would be a dead link in the customer's mail)."""
+    desk = Desk(db, SYSTEM, clock=clock_from(T0))
+    draft = desk.kb_create("VPN draft steps", "Not checked yet.", visibility="public")
+    public = desk.kb_create("VPN on a new laptop", "Install the client.", visibility="public")
+    public = desk.kb_publish(public.id)
+    internal = desk.kb_publish(desk.kb_create("VPN server restart", "Runbook.").id)
+    assert {a.id for a in desk.kb_for_reply("vpn")} == {public.id, internal.id}
+    assert {a.id for a in desk.kb_for_reply(" ")} == {public.id, internal.id}
+    site = "https://help.example.com/"
+    assert public.reply_link(site) == "https://help.example.com/article/vpn-on-a-new-laptop.html"
+    with pytest.raises(InvalidValue, match=r'^"VPN server restart" is internal: it is not on'):
+        internal.reply_link(site)
+    with pytest.raises(InvalidValue, match="is a draft: it is not on the help site"):
+        draft.reply_link(site)
+    with pytest.raises(InvalidValue, match="No help site address: set \\[kb\\] public_url"):
+        public.reply_link("")
 
 
 def test_a_short_start_of_a_word_matches_titles_and_tags_only(db: Database) -> None:

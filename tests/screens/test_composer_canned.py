@@ -161,6 +161,46 @@ async def test_a_reply_macro_in_the_reply_composer_puts_its_text_in_the_draft(
         assert ticket_detail(s, number).row.priority == "urgent"
 
 
+async def test_a_macro_from_the_ticket_opens_the_reply_with_its_text(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """ctrl+g on the ticket (a macro was only in the composer: r, ctrl+g, and Esc again for
+    one that only changes fields): the fields change at once; a reply text opens the reply
+    with it, to read and send, never sent unread; the send does not ask about the macro's
+    own change."""
+    desk = Desk(desk_data.db, desk_data.ada)
+    desk.macro_save(
+        MacroSpec(name="Wait", body="Back soon, {{requester.first_name}}.", status="waiting")
+    )
+    desk.macro_save(MacroSpec(name="Urgent", priority="urgent"))
+    number = desk_data.numbers["printer"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
+        await until(pilot, lambda: app.screen.query_one("OptionList").option_count == 2)
+        await pilot.press(*"Urgent", "enter")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.priority == "urgent")
+        assert app.screen is screen  # fields only: no composer
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
+        await until(pilot, lambda: app.screen.query_one("OptionList").option_count == 2)
+        await pilot.press(*"Wait", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        composer = app.screen
+        await until(pilot, lambda: composer.query_one(TextArea).text == "Back soon, Ann.")
+        with desk_data.db.read() as s:
+            detail = ticket_detail(s, number)
+        assert detail.row.status == "waiting"
+        assert [m.body for m in detail.messages if m.kind == "reply"] == [], "nothing sent yet"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: app.screen is screen)
+    with desk_data.db.read() as s:
+        replies = [m.body for m in ticket_detail(s, number).messages if m.kind == "reply"]
+    assert replies[-1] == "Back soon, Ann."
+
+
 async def test_files_are_attached_listed_removed_and_sent(
     make_test_app: AppFactory, desk_data: DeskData, tmp_path: Path
 ) -> None:

@@ -214,3 +214,24 @@ def test_sigterm_keeps_the_article_and_gives_the_terminal_back(
     modes = "#{alternate_on} #{mouse_any_flag} #{mouse_sgr_flag}"
     assert tmux("display", "-p", "-t", "hd", modes).split() == ["0", "0", "0"]
     assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Term article"
+
+
+def test_a_terminal_gone_without_a_hang_up_signal_still_ends_the_app(
+    tmux: Callable[..., str],
+) -> None:
+    """Under a wrapper that leads the terminal's session and keeps its SIGHUP (``runuser``,
+    ``su``, ``sudo -u``; here a shell ignoring it), a closed terminal left the app running:
+    a core spinning on end-of-file, its markers fresh, and after a while deaf to every
+    signal but SIGKILL. It sees the terminal gone and ends as a hang-up does."""
+    shell = _start(tmux, 'trap "" HUP; "$0"')
+    _until(lambda: "My open" in _screen(tmux), "the queue")
+    children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
+    assert len(children) == 1
+    app = int(children[0])
+    try:
+        tmux("kill-server")  # the terminal closes; only the shell is sent SIGHUP
+        _until(lambda: _gone(app), "the app to end")
+    finally:
+        for pid in (app, shell):
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -7,15 +7,18 @@ from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.config import KbSettings, Settings
 from helpdesk_tui.desk import fields, thread
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.screens.canned_picker import ArticlePickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.pickers import PickScreen
 from helpdesk_tui.widgets.side_panel import SidePanel
 from tests.screens.conftest import DeskData
+from tests.screens.snapshot_setup import start_reply
 from tests.screens.test_kb_screen import seed_kb
 from tests.screens.ticket_helpers import (
     notifications,
@@ -155,3 +158,78 @@ async def test_esc_from_the_kb_or_reports_says_back_and_goes_back_to_the_ticket(
         await settle(pilot)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is ticket)
+
+
+RUNBOOK = "Zebra printer runbook"
+
+
+def seed_runbook(desk: DeskData) -> None:
+    """A published internal article (its text may go into a reply, not its link)."""
+    ada = Desk(desk.db, desk.ada)
+    ada.kb_publish(ada.kb_create(RUNBOOK, "Power-cycle the Zebra.", category="Printers").id)
+
+
+async def _article_picker(pilot: Pilot[None], number: int, words: str) -> ArticlePickScreen:
+    await start_reply(pilot, number, "Hello,\n\n")
+    await pilot.press("ctrl+l")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ArticlePickScreen))
+    picker = pilot.app.screen
+    assert isinstance(picker, ArticlePickScreen)
+    picker.query_one(Input).cursor_blink = False
+    await pilot.press(*(key if key != " " else "space" for key in words))
+    await until(pilot, lambda: bool(picker.items) and words in picker.items[0].title.lower())
+    await settle(pilot)
+    return picker
+
+
+def test_article_picker_snapshot(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+) -> None:
+    """Over the reply at 80x24: the article, its text, and the refused link's one line."""
+    seed_kb(desk_data)
+    seed_runbook(desk_data)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _article_picker(pilot, desk_data.numbers["wifi"], "zebra")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+
+    app = make_test_app(settings=kb_settings(desk_data))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_composer_puts_an_articles_text_or_link_at_its_cursor(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """ctrl+l in a reply: any published article's text (Enter) or a public one's link
+    (ctrl+l), without leaving the draft; an internal article's link is refused in one line
+    and nothing goes in."""
+    seed_kb(desk_data)
+    seed_runbook(desk_data)
+    app = make_test_app(settings=kb_settings(desk_data))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _article_picker(pilot, desk_data.numbers["wifi"], "zebra")
+        lines = "\n".join(screen_lines(app))
+        assert f"{RUNBOOK}  Printers · internal" in lines
+        assert "⏎ Text  esc Cancel  ^l Link" in lines
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        refused = f'"{RUNBOOK}" is internal: it is not on the help site, so'
+        assert refused in "\n".join(screen_lines(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen)
+        assert composer.text_area.text == "Hello,\n\nPower-cycle the Zebra."
+        await pilot.press("enter", "ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, ArticlePickScreen))
+        await pilot.press(*"vpn", "space", *"keeps")
+        picker = app.screen
+        assert isinstance(picker, ArticlePickScreen)
+        await until(pilot, lambda: bool(picker.items) and "VPN" in picker.items[0].title)
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: app.screen is composer)
+        link = f"{SITE}/article/{picker.items[0].slug}.html"
+        assert composer.text_area.text == f"Hello,\n\nPower-cycle the Zebra.\n{link}"

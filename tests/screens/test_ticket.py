@@ -23,6 +23,7 @@ from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment
 from helpdesk_tui.screens import ticket as ticket_screen
+from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
@@ -305,6 +306,52 @@ async def test_a_change_from_a_stale_version_is_refused_naming_who(
         )
 
 
+async def test_a_field_picker_starts_on_the_tickets_value_and_keeping_it_changes_nothing(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """p then Enter keeps the priority and says so (it said "#2 priority: high", as if it had
+    changed it); ↑ moves from the value the ticket has: one priority up is p ↑ Enter."""
+    number = desk_data.numbers["vpn"]
+    before = _row(desk_data, "vpn")
+    assert before.priority == "high"
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(notifications(app)))
+        assert notifications(app) == [f"Nothing changed: #{number} has high already"]
+        assert _row(desk_data, "vpn").version == before.version
+        await pilot.press("p", "up", "enter")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.priority == "urgent")
+        assert _row(desk_data, "vpn").priority == "urgent"
+
+
+async def test_a_prompt_left_with_esc_opens_again_with_what_was_typed(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """t, some tags typed, Esc: t again has them (they were gone), until the ticket changes."""
+    number = desk_data.numbers["vpn"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, number)
+        await pilot.press("t", *"vpn", "space", *"remote", "escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await settle(pilot)
+        assert app.screen.query_one(Input).value == "vpn remote"
+        assert "kept from before Esc" in " ".join(screen_lines(app))
+        await pilot.press("escape")
+        with desk_data.db.write() as s:  # bob changes the ticket meanwhile
+            fields.set_priority(s, desk_data.bob, number, "low")
+        await until(pilot, lambda: screen.view is not None and screen.view.row.priority == "low")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        assert app.screen.query_one(Input).value == ""  # what the ticket has now
+
+
 def _options(app: HelpdeskApp) -> list[str]:
     options = app.screen.query_one(OptionList)
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -377,6 +424,18 @@ async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data:
         await until(pilot, lambda: _row(desk_data, "vpn").team == "Billing")
         await settle(pilot)
         assert screen.view is not None and screen.view.row.team == "Billing"
+        # bob's now: m (one key) asks before it takes a colleague's ticket (it took it)
+        number = desk_data.numbers["vpn"]
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert f"#{number} is bob's. Take it from them?" in "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert _row(desk_data, "vpn").assignee == "bob"
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: _row(desk_data, "vpn").assignee == "ada")
 
 
 async def test_type_category_tags_and_escalate(

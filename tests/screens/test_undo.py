@@ -138,6 +138,10 @@ async def test_merging_different_requesters_warns_naming_both(
         details = str(app.screen.query_one("#details Static", Static).render())
         assert "Ben Baker <ben@example.com>" in details
         assert "Ann Archer <ann@example.com>" in details
+        assert details.endswith(
+            f"requester. #{source} will be closed and its messages and history move into "
+            f"#{target}: a merge cannot be undone."
+        )
         await pilot.press("escape")
         await settle(pilot)
         assert _status(desk_data, source) == "new"
@@ -164,7 +168,12 @@ async def test_merging_the_same_requester_asks_the_plain_question(
         await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        assert _question(app) == f"Merge #{source} into #{target}? #{source} will be closed."
+        assert _question(app) == f"Merge #{source} into #{target}?"
+        details = str(app.screen.query_one("#details Static", Static).render())
+        assert details == (
+            f"#{source} will be closed and its messages and history move into #{target}: "
+            "a merge cannot be undone."
+        )
 
 
 async def _reply_without_address(pilot, number: int) -> None:  # type: ignore[no-untyped-def]
