@@ -398,6 +398,15 @@ def unclaimed_note(kind: EditorKind, item: int | None) -> str:
     )
 
 
+def stranger_note(kind: EditorKind, item: int) -> str:
+    """What a draft kept for ``item``'s id but written on another (one deleted, whose id was
+    given again) is (the CLI's list, the Drafts screen)."""
+    return (
+        f"written on another {EDITOR_NAMES[kind]} that had the id {item} (deleted): "
+        "not opened on this one"
+    )
+
+
 def _read_fields(path: Path) -> dict[str, Any] | None:
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))

@@ -28,6 +28,7 @@ from helpdesk_tui.drafts import (
     DraftStore,
     EditorDraft,
     EditorKind,
+    stranger_note,
     unclaimed_note,
 )
 
@@ -179,10 +180,7 @@ def _editor_note(desk: Desk, draft: EditorDraft) -> str:
     if draft.unclaimed:
         return unclaimed_note(draft.kind, draft.item)
     if draft.item is not None and desk.editor_draft_key(draft.kind, draft.item) != draft.key:
-        return (
-            f"written on another {EDITOR_NAMES[draft.kind]} that had the id {draft.item} "
-            "(deleted): not opened on this one"
-        )
+        return stranger_note(draft.kind, draft.item)
     return ""
 
 

@@ -33,6 +33,7 @@ from helpdesk_tui.drafts import (
     DraftStore,
     EditorDraft,
     EditorKind,
+    stranger_note,
     unclaimed_note,
 )
 from helpdesk_tui.messages import WorkerFailed
@@ -208,6 +209,10 @@ class DraftsScreen(PickScreen):
             when = relative(editor.saved_at, now)
             if editor.unclaimed:
                 when += " · " + unclaimed_note(editor.kind, editor.item)
+            elif editor.item is not None and (
+                app.desk.editor_draft_key(editor.kind, editor.item) != editor.key
+            ):
+                when += " · " + stranger_note(editor.kind, editor.item)
             pick = Pick(draft_value(editor), editor_draft_title(editor), when)
             dated.append((editor.saved_at, pick))
         dated.sort(key=lambda item: item[0], reverse=True)  # (stable: ties keep their order)

@@ -14,10 +14,15 @@ from textual.widgets import Input, OptionList, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.drafts import DraftStore, stranger_note
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
-from helpdesk_tui.screens.drafts import EditorDraftRef, draft_value, parse_draft_value
+from helpdesk_tui.screens.drafts import (
+    DraftsScreen,
+    EditorDraftRef,
+    draft_value,
+    parse_draft_value,
+)
 from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
 from tests.draft_places import editor_drafts
@@ -307,6 +312,12 @@ async def test_the_canned_editor_offers_only_this_desks_draft_of_this_very_respo
         await settle(pilot)
         assert app.screen is manager  # (not opened in an editor)
         assert "helpdesk drafts adopt canned:new" in notifications(app)[-1]
+        listing = DraftsScreen()
+        app.push_screen(listing)
+        await until(pilot, lambda: len(listing.picks) == 3)  # (not the other desk's)
+        details = {pick.value: pick.detail for pick in listing.picks}
+        assert stranger_note("canned", old.id) in details[f"canned:{old.id}:{old.draft_key}"]
+        assert "another" not in details[f"canned:{new.id}:{new.draft_key}"]
     after = sorted((p, p.read_bytes()) for p in DraftStore().base.rglob("*.json"))
     assert [entry for entry in kept_before if entry not in after] == []
     assert (fields.load_fields("canned", new.id) or {}).get("body") == "New text, changed"
