@@ -55,7 +55,8 @@ if TYPE_CHECKING:
     from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
     from helpdesk_tui.desk.service import Database
-    from helpdesk_tui.drafts import DraftKind, EditorKind
+    from helpdesk_tui.drafts import DraftKind
+    from helpdesk_tui.screens.drafts import EditorDraftRef
     from helpdesk_tui.screens.help import KeyHelp
     from helpdesk_tui.screens.palette import KeptPalette
 
@@ -793,16 +794,23 @@ class HelpdeskApp(App[None]):
             if isinstance(draft, TicketDraftRef):
                 self.open_ticket(draft.number, compose=draft.kind)
             elif draft is not None:
-                self.open_editor_draft(draft.kind, draft.item)
+                self.open_editor_draft(draft)
 
         self.push_screen(DraftsScreen(), picked)
 
-    def open_editor_draft(self, kind: EditorKind, item: int | None) -> None:
+    def open_editor_draft(self, ref: EditorDraftRef) -> None:
         """Open the editor of a kept article or canned response (``item`` None: a new
-        one's), which offers the draft back; where that editor is open already, there."""
-        from helpdesk_tui.screens.drafts import EditorDraftRef, open_in_editor
+        one's), which offers the draft back; where that editor is open already, there. An
+        unclaimed draft (written before drafts knew their desk) is not opened: said how to
+        adopt it."""
+        from helpdesk_tui.drafts import unclaimed_note
+        from helpdesk_tui.screens.drafts import open_in_editor
 
-        if open_in_editor(self, EditorDraftRef(kind, item)):
+        kind, item = ref.kind, ref.item
+        if ref.unclaimed:
+            self.notify(unclaimed_note(kind, item), severity="warning", markup=False, timeout=10)
+            return
+        if open_in_editor(self, ref):
             if kind == "kb" and self.current_mode != "kb":
                 self.switch_mode("kb")
             else:

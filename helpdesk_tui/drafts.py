@@ -9,9 +9,13 @@ another ticket that now has its number. Files straight under ``drafts/`` named
 ``{number}-{kind}.txt`` were written before drafts knew their desk ("unclaimed"): listed, never
 loaded, adopted by ``helpdesk drafts adopt``. Written atomically (a temporary file renamed over
 the old one), readable by the agent only. A knowledge-base article or a
-canned response being written is kept there too (``save_fields``: one JSON file per
-article or response, ``kb-12.json``, ``canned-new.json``), so leaving the app, a crash or
-the end of the agent's access loses no text.
+canned response being written is kept in the desk's folder too (``save_fields``: one JSON
+file per article or response, ``kb-12.{article}.json`` named by the article's key as a
+ticket's draft is by the ticket's, ``canned-new.json`` for a new one), so leaving the app, a
+crash or the end of the agent's access loses no text, and another desk's article 12, or a
+response that got the id of a deleted one, is never offered another's draft. Such files
+straight under ``drafts/`` (``kb-12.json``) are unclaimed like the ticket drafts there:
+listed, never offered back, adopted by ``helpdesk drafts adopt kb:12``.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ PREVIEW_CHARS = 60
 EditorKind = Literal["kb", "canned"]
 """What else is written as a draft: a knowledge-base article, a canned response."""
 EDITOR_KINDS: tuple[EditorKind, ...] = ("kb", "canned")
-_EDITOR_FILE = re.compile(r"(kb|canned)-(\d+|new)\.json")
+_EDITOR_FILE = re.compile(r"(kb|canned)-(\d+|new)(?:\.(\d+-\d+))?\.json")
 EDITOR_NAMES: dict[EditorKind, str] = {"kb": "article", "canned": "canned response"}
 
 
@@ -53,6 +57,14 @@ class EditorDraft:
     item: int | None
     saved_at: datetime
     preview: str
+    key: str | None = None
+    """The article or response it was written on (``item_key``; None: a new one's, or
+    unclaimed)."""
+    unclaimed: bool = False
+    """Written before drafts knew their desk (straight under ``drafts/``): never offered
+    back by an editor; ``helpdesk drafts adopt kb:12`` makes it this desk's."""
+    path: Path | None = None
+    """Where the file is (for people: to read, adopt or delete it)."""
 
 
 @runtime_checkable
@@ -73,6 +85,11 @@ def ticket_key(ticket_id: int, created_at: datetime) -> str:
         created_at = created_at.replace(tzinfo=UTC)  # (the desk keeps UTC)
     micros = round(created_at.timestamp() * 1_000_000)
     return f"{int(ticket_id)}-{micros}"
+
+
+item_key = ticket_key
+"""Which article or canned response an editor's draft was written on: its id and creation
+time, as a ticket's (an id a deleted response had may be given to a new one; not its time)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +115,7 @@ class Draft:
 class DraftStore:
     """Where one agent's drafts live: ``root`` defaults to ``data_dir()/drafts``; ``desk``
     (the desk's identity, ``Desk.desk_identity``) keeps ticket drafts in that desk's own
-    folder under it. Articles and canned responses being written stay in ``root``.
+    folder under it, and the articles and canned responses being written (``fields_path``).
 
     A ticket draft is named by the ticket it was written on (``ticket``: ``ticket_key``);
     ``ticket=None`` means the unclaimed kind (no ticket said: tests, and drafts written
@@ -162,27 +179,82 @@ class DraftStore:
                 os.unlink(temp)
             raise
 
-    def fields_path(self, kind: EditorKind, item: int | None) -> Path:
-        """The draft of article/response ``item`` (None: a new one)."""
+    def fields_path(self, kind: EditorKind, item: int | None, key: str | None = None) -> Path:
+        """The draft of article/response ``item`` (None: a new one), written on the one
+        ``key`` names (``item_key``), in the desk's folder; unclaimed (``unclaimed_fields``)
+        where the store knows no desk."""
+        if kind not in EDITOR_KINDS:
+            raise ValueError(f"unknown draft kind {kind!r}")
+        if self.desk is None:
+            return self.unclaimed_fields(kind, item)
+        if item is None:
+            return self.root / f"{kind}-new.json"
+        if key is None or not TICKET_KEY.fullmatch(key):
+            raise ValueError(f"not an article's or response's key: {key!r}")
+        return self.root / f"{kind}-{int(item)}.{key}.json"
+
+    def unclaimed_fields(self, kind: EditorKind, item: int | None) -> Path:
+        """Where an editor's draft was kept before drafts knew their desk."""
         if kind not in EDITOR_KINDS:
             raise ValueError(f"unknown draft kind {kind!r}")
         return self.base / f"{kind}-{'new' if item is None else int(item)}.json"
 
-    def load_fields(self, kind: EditorKind, item: int | None) -> dict[str, Any] | None:
+    def load_fields(
+        self, kind: EditorKind, item: int | None, key: str | None = None
+    ) -> dict[str, Any] | None:
         """The kept fields of an article or response being written, or None (none, or a
         file that is not a draft's: left alone)."""
-        try:
-            kept = json.loads(self.fields_path(kind, item).read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return None
-        return kept if isinstance(kept, dict) else None
+        return _read_fields(self.fields_path(kind, item, key))
 
-    def save_fields(self, kind: EditorKind, item: int | None, fields: dict[str, Any]) -> None:
-        self._write(self.fields_path(kind, item), json.dumps(fields, ensure_ascii=False))
+    def save_fields(
+        self, kind: EditorKind, item: int | None, fields: dict[str, Any], key: str | None = None
+    ) -> None:
+        self._write(self.fields_path(kind, item, key), json.dumps(fields, ensure_ascii=False))
 
-    def delete_fields(self, kind: EditorKind, item: int | None) -> None:
+    def delete_fields(self, kind: EditorKind, item: int | None, key: str | None = None) -> None:
         with contextlib.suppress(FileNotFoundError):
-            self.fields_path(kind, item).unlink()
+            self.fields_path(kind, item, key).unlink()
+
+    def delete_editor_draft(
+        self, kind: EditorKind, item: int | None, key: str | None, *, unclaimed: bool
+    ) -> None:
+        """Discard a listed editor's draft (``EditorDraft``: this desk's, or unclaimed)."""
+        path = self.unclaimed_fields(kind, item) if unclaimed else self.fields_path(kind, item, key)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+    def fields_strangers(self, kind: EditorKind, item: int | None, key: str | None) -> int:
+        """How many drafts kept for ``item``'s id were not written on it (on an article or
+        response that had the id before, or unclaimed): never offered in its editor. (Names
+        only: an editor asks as it opens.)"""
+        which = "new" if item is None else str(int(item))
+        count = int(self.desk is not None and self.unclaimed_fields(kind, item).is_file())
+        if self.desk is None or item is None:
+            return count
+        try:
+            names = [entry.name for entry in os.scandir(self.root)]
+        except FileNotFoundError:
+            return count
+        for name in names:
+            match = _EDITOR_FILE.fullmatch(name)
+            if match and match.group(1, 2) == (kind, which) and match.group(3) not in {key, None}:
+                count += 1
+        return count
+
+    def adopt_fields(self, kind: EditorKind, item: int | None, key: str | None) -> bool:
+        """An unclaimed editor's draft becomes this desk's ``item``'s (``key``; a new one's
+        for None); False when there is none, or there is one already (nothing overwritten)."""
+        if self.desk is None:
+            raise ValueError("adopting needs the desk's identity")
+        source = self.unclaimed_fields(kind, item)
+        target = self.fields_path(kind, item, key)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            os.link(source, target)
+        except (FileNotFoundError, FileExistsError):
+            return False
+        source.unlink()
+        return True
 
     def delete(self, number: int, kind: DraftKind, ticket: str | None = None) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -208,27 +280,38 @@ class DraftStore:
         return moved
 
     def editor_drafts(self) -> list[EditorDraft]:
-        """Every article and canned response kept, most recently saved first."""
+        """Every article and canned response kept, most recently saved first: this desk's,
+        and the unclaimed ones (``unclaimed``) written before drafts knew their desk."""
         found: list[EditorDraft] = []
-        try:
-            entries = list(os.scandir(self.base))
-        except FileNotFoundError:
-            return []
-        for entry in entries:
-            match = _EDITOR_FILE.fullmatch(entry.name)
-            if match is None or not entry.is_file():
-                continue
-            kind = cast(EditorKind, match.group(1))
-            item = None if match.group(2) == "new" else int(match.group(2))
-            kept = self.load_fields(kind, item)
+        folders = [self.root] if self.root == self.base else [self.root, self.base]
+        for folder in folders:
             try:
-                saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+                entries = list(os.scandir(folder))
             except FileNotFoundError:
                 continue
-            if kept is None:
-                continue
-            named = kept.get("title", kept.get("name", ""))
-            found.append(EditorDraft(kind, item, saved, _preview(str(named))))
+            unclaimed = self.desk is not None and folder == self.base
+            for entry in entries:
+                match = _EDITOR_FILE.fullmatch(entry.name)
+                if match is None or not entry.is_file(follow_symlinks=False):
+                    continue
+                kind = cast(EditorKind, match.group(1))
+                item = None if match.group(2) == "new" else int(match.group(2))
+                key = match.group(3)
+                wants_key = self.desk is not None and not unclaimed and item is not None
+                if (key is not None) != wants_key:
+                    continue  # (not a draft's name here)
+                kept = _read_fields(Path(entry.path))
+                try:
+                    saved = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+                except FileNotFoundError:
+                    continue
+                if kept is None:
+                    continue
+                named = kept.get("title", kept.get("name", ""))
+                path = Path(entry.path)
+                found.append(
+                    EditorDraft(kind, item, saved, _preview(str(named)), key, unclaimed, path)
+                )
         found.sort(key=lambda d: (d.saved_at, d.kind, d.item or 0), reverse=True)
         return found
 
@@ -268,7 +351,7 @@ class DraftStore:
         return found
 
     def elsewhere(self) -> int:
-        """How many ticket drafts are kept for other desks (not listed: not this desk's)."""
+        """How many drafts are kept for other desks (not listed: not this desk's)."""
         count = 0
         try:
             folders = [
@@ -281,7 +364,9 @@ class DraftStore:
         for folder in folders:
             with contextlib.suppress(OSError):
                 count += sum(
-                    1 for entry in os.scandir(folder.path) if _DRAFT_FILE.fullmatch(entry.name)
+                    1
+                    for entry in os.scandir(folder.path)
+                    if _DRAFT_FILE.fullmatch(entry.name) or _EDITOR_FILE.fullmatch(entry.name)
                 )
         return count
 
@@ -301,6 +386,33 @@ class DraftStore:
             return False
         source.unlink()
         return True
+
+
+def unclaimed_note(kind: EditorKind, item: int | None) -> str:
+    """What an unclaimed editor's draft is, and how it becomes this desk's (the CLI's list,
+    the Drafts screen)."""
+    which = f"{kind}:{'new' if item is None else item}"
+    return (
+        "written before drafts knew their desk: not opened in an editor; "
+        f"helpdesk drafts adopt {which} makes it this desk's"
+    )
+
+
+def stranger_note(kind: EditorKind, item: int) -> str:
+    """What a draft kept for ``item``'s id but written on another (one deleted, whose id was
+    given again) is (the CLI's list, the Drafts screen)."""
+    return (
+        f"written on another {EDITOR_NAMES[kind]} that had the id {item} (deleted): "
+        "not opened on this one"
+    )
+
+
+def _read_fields(path: Path) -> dict[str, Any] | None:
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return kept if isinstance(kept, dict) else None
 
 
 def _preview(text: str) -> str:

@@ -116,3 +116,38 @@ def test_a_hostile_desk_identity_is_refused(tmp_path: Path, desk: str) -> None:
 def test_a_hostile_ticket_key_is_refused(tmp_path: Path, ticket: str) -> None:
     with pytest.raises(ValueError, match="not a ticket key"):
         DraftStore(tmp_path, desk="d" * 32).save(3, "reply", "text", ticket)
+
+
+def test_an_editors_draft_is_its_desks_and_its_items_and_an_old_one_is_adopted(
+    tmp_path: Path,
+) -> None:
+    """Article 12's draft on desk A: desk B's article 12 has none (and counts it as
+    another desk's); the article that gets id 12 after a deleted one has none either (it is
+    told one is kept). A file from before drafts knew their desk is listed as unclaimed,
+    never loaded, and adopted without overwriting."""
+    desk_a, desk_b = DraftStore(tmp_path, desk="a" * 32), DraftStore(tmp_path, desk="b" * 32)
+    first, later = "12-1000", "12-2000"  # (article 12, and the one given id 12 after it)
+    desk_a.save_fields("kb", 12, {"title": "VPN"}, first)
+    desk_a.save_fields("kb", None, {"title": "Guest Wi-Fi"})
+    assert desk_a.load_fields("kb", 12, first) == {"title": "VPN"}
+    assert desk_b.load_fields("kb", 12, first) is None and desk_b.load_fields("kb", None) is None
+    assert desk_b.editor_drafts() == [] and desk_b.elsewhere() == 2
+    assert desk_a.load_fields("kb", 12, later) is None
+    assert desk_a.fields_strangers("kb", 12, later) == 1
+    assert desk_a.fields_strangers("kb", 12, first) == 0
+
+    (tmp_path / "canned-4.json").write_text('{"name": "Welcome"}', encoding="utf-8")
+    (listed,) = desk_b.editor_drafts()
+    assert (listed.kind, listed.item, listed.unclaimed) == ("canned", 4, True)
+    assert listed.path == tmp_path / "canned-4.json"
+    assert desk_b.load_fields("canned", 4, "4-1") is None
+    assert desk_b.fields_strangers("canned", 4, "4-1") == 1
+    desk_b.save_fields("canned", 4, {"name": "Mine"}, "4-1")
+    assert not desk_b.adopt_fields("canned", 4, "4-1")  # (B's response 4 has one already)
+    assert desk_b.load_fields("canned", 4, "4-1") == {"name": "Mine"}
+    desk_b.delete_fields("canned", 4, "4-1")
+    assert desk_b.adopt_fields("canned", 4, "4-1")
+    assert desk_b.load_fields("canned", 4, "4-1") == {"name": "Welcome"}
+    assert not (tmp_path / "canned-4.json").exists()
+    with pytest.raises(ValueError, match="key"):
+        desk_b.fields_path("kb", 12, "../x")

@@ -2,22 +2,38 @@
 and the knowledge-base articles and canned responses you were writing.
 
 Drafts are files in your own data directory (``helpdesk locate data``), so each agent sees
-only their own, kept per desk (the desk's identity) and per ticket (the one each was written
-on), so a draft never opens on another desk's ticket or on another ticket that has its
-number now: such a draft is listed saying so, and kept. Drafts written before drafts knew
-their desk are listed as unclaimed, with their file; ``helpdesk drafts adopt NUMBER`` makes
-them this desk's ticket's. Open one again in the terminal UI: ctrl+p, then "Drafts" (an
-article or a canned response: open its editor again, or a new one's).
+only their own, kept per desk (the desk's identity) and per ticket, article or canned
+response (the one each was written on), so a draft never opens on another desk's ticket or
+article, or on another that has its number or id now: such a draft is listed saying so, and
+kept. Drafts written before drafts knew their desk are listed as unclaimed, with their file;
+``helpdesk drafts adopt NUMBER`` (``kb:12``, ``canned:new``…) makes one this desk's. Open
+one again in the terminal UI: ctrl+p, then "Drafts" (an article or a canned response: open
+its editor again, or a new one's).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from helpdesk_tui.cli.errors import CliError
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
-from helpdesk_tui.drafts import DRAFT_KINDS, EDITOR_NAMES, DraftKind, DraftStore, EditorDraft
+from helpdesk_tui.drafts import (
+    DRAFT_KINDS,
+    EDITOR_KINDS,
+    EDITOR_NAMES,
+    DraftKind,
+    DraftStore,
+    EditorDraft,
+    EditorKind,
+    stranger_note,
+    unclaimed_note,
+)
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
 
 
 @click.group(invoke_without_command=True)
@@ -68,7 +84,9 @@ def _list(runtime: Runtime, as_json: bool) -> None:
                     "saved_at": draft.saved_at.isoformat(),
                     "preview": draft.preview,
                     "status": None,
-                    "note": None,
+                    "note": _editor_note(desk, draft) or None,
+                    "unclaimed": draft.unclaimed,
+                    "path": str(draft.path),
                 }
                 for draft in editors
             ]
@@ -88,7 +106,7 @@ def _list(runtime: Runtime, as_json: bool) -> None:
             f"\n        {line(draft.preview)}{where}"
         )
     for editor in editors:
-        click.echo(_editor_line(editor))
+        click.echo(_editor_line(editor, _editor_note(desk, editor)))
     _elsewhere(elsewhere, as_json)
 
 
@@ -99,14 +117,24 @@ def _elsewhere(count: int, as_json: bool) -> None:
 
 
 @drafts.command()
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("which", metavar="NUMBER")
 @click.argument("kind", type=click.Choice(DRAFT_KINDS), required=False)
 @pass_runtime
-def adopt(runtime: Runtime, number: int, kind: DraftKind | None) -> None:
+def adopt(runtime: Runtime, which: str, kind: DraftKind | None) -> None:
     """Make an unclaimed draft on NUMBER (written before drafts knew their desk) this desk's
     ticket NUMBER's: read it first (`helpdesk drafts` shows it, its file, and the subject of
-    the ticket that has the number here). Nothing is overwritten."""
+    the ticket that has the number here). Nothing is overwritten. An article's or a canned
+    response's: kb:ID, canned:ID, kb:new, canned:new."""
     desk = runtime.desk()
+    head, colon, tail = which.partition(":")
+    if colon:
+        if head not in EDITOR_KINDS or not (tail == "new" or tail.isdigit()) or kind:
+            raise CliError(f"{which!r}: say a ticket number, or kb:ID, canned:ID, kb:new")
+        _adopt_editor(desk, cast(EditorKind, head), None if tail == "new" else int(tail))
+        return
+    if not which.lstrip("#").isdigit() or int(which.lstrip("#")) < 1:
+        raise CliError(f"{which!r}: say a ticket number, or kb:ID, canned:ID, kb:new")
+    number = int(which.lstrip("#"))
     place = desk.draft_place(number)
     if place.ticket is None:
         raise CliError(f"#{number}: no such ticket on this desk; the draft is kept")
@@ -126,12 +154,47 @@ def adopt(runtime: Runtime, number: int, kind: DraftKind | None) -> None:
             )
 
 
-def _editor_line(draft: EditorDraft) -> str:
-    """``new article 2026-12-06 15:07  Guest Wi-Fi`` / ``canned response 4 …``."""
+def _adopt_editor(desk: Desk, kind: EditorKind, item: int | None) -> None:
+    name = EDITOR_NAMES[kind] if item is None else f"{EDITOR_NAMES[kind]} {item}"
+    key = desk.editor_draft_key(kind, item) if item is not None else None
+    if item is not None and key is None:
+        raise CliError(f"{name}: there is no such one on this desk; the draft is kept")
+    store = DraftStore(desk=desk.desk_identity())
+    source = store.unclaimed_fields(kind, item)
+    if not source.exists():
+        raise CliError(f"no unclaimed draft of {'a new ' if item is None else ''}{name}")
+    if store.adopt_fields(kind, item, key):
+        click.echo(
+            f"your draft of {'a new ' if item is None else ''}{name} is now this desk's", err=True
+        )
+    else:
+        click.echo(
+            f"this desk has a draft of {'a new ' if item is None else ''}{name} already: "
+            f"the unclaimed one is kept ({line(str(source))})",
+            err=True,
+        )
+
+
+def _editor_note(desk: Desk, draft: EditorDraft) -> str:
+    """Why an editor's draft is not offered in the editor, if it is not."""
+    if draft.unclaimed:
+        return unclaimed_note(draft.kind, draft.item)
+    if draft.item is not None and desk.editor_draft_key(draft.kind, draft.item) != draft.key:
+        return stranger_note(draft.kind, draft.item)
+    return ""
+
+
+def _editor_line(draft: EditorDraft, note: str = "") -> str:
+    """``new article 2026-12-06 15:07  Guest Wi-Fi`` / ``canned response 4 …``; unclaimed
+    ones (or another's that had the id) say so, and where the file is."""
     which = (
         "new " + EDITOR_NAMES[draft.kind]
         if draft.item is None
         else (f"{EDITOR_NAMES[draft.kind]} {draft.item}")
     )
     saved = draft.saved_at.strftime("%Y-%m-%d %H:%M")
-    return f"{which}  {saved}  {line(draft.preview) or '(untitled)'}"
+    said = f"  ({note})" if note else ""
+    shown = f"{which}  {saved}  {line(draft.preview) or '(untitled)'}{said}"
+    if note:
+        shown += f"\n        file: {line(str(draft.path))}"
+    return shown

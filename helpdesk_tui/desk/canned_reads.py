@@ -60,6 +60,15 @@ class CannedView:
     """True: the desk's; False: the acting agent's own."""
     updated_by: str
     updated_at: datetime
+    created_at: datetime | None = None
+    """With ``id``, which response this is for a draft of it (``drafts.item_key``): a
+    response made after a deleted one may get its id, not its creation time."""
+
+    @property
+    def draft_key(self) -> str | None:
+        from helpdesk_tui.drafts import item_key
+
+        return item_key(self.id, self.created_at) if self.created_at is not None else None
 
     @property
     def scope(self) -> str:
@@ -132,6 +141,7 @@ def canned_view(row: Any) -> CannedView:
         shared=row.owner_agent_id is None,
         updated_by=row.updated_by,
         updated_at=row.updated_at,
+        created_at=row.created_at,
     )
 
 

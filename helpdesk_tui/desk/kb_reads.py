@@ -44,6 +44,13 @@ class ArticleView:
     updated_at: datetime
 
     @property
+    def draft_key(self) -> str:
+        """Which article this is for a draft of it (``drafts.item_key``)."""
+        from helpdesk_tui.drafts import item_key
+
+        return item_key(self.id, self.created_at)
+
+    @property
     def is_public(self) -> bool:
         """Customers may read it: published and public."""
         return self.status == ArticleStatus.PUBLISHED and self.visibility == Visibility.PUBLIC

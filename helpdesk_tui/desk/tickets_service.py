@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
     from helpdesk_tui.desk.ticket_view import DraftPlace, DraftTicket, Entry, TicketView
+    from helpdesk_tui.drafts import EditorKind
     from helpdesk_tui.storage.database import Reader
 
 WriteKind = Literal["reply", "note", "call"]
@@ -224,6 +225,21 @@ class TicketsService(DeskService):
             row = ticket_row(session, number)
         key = ticket_key(row.id, row.created_at) if row is not None else None
         return DraftPlace(self.desk_identity(), key)
+
+    def editor_draft_key(self, kind: EditorKind, item: int) -> str | None:
+        """Which knowledge-base article (``kb``) or canned response (``canned``) has id
+        ``item`` now, for a draft of it (``drafts.item_key``); None when none has."""
+        from sqlalchemy import select
+
+        from helpdesk_tui.drafts import item_key
+        from helpdesk_tui.storage.core_tables import canned_response, kb_article
+
+        table = kb_article if kind == "kb" else canned_response
+        with self._read_rows() as conn:
+            row = conn.execute(
+                select(table.c.id, table.c.created_at).where(table.c.id == int(item))
+            ).first()
+        return item_key(row.id, row.created_at) if row is not None else None
 
     def ticket_more(self, entry: Entry) -> Entry:
         """``entry`` with the next part of its text read."""

@@ -139,11 +139,21 @@ class CannedManagerScreen(DeskScreen):
         self.action_edit()
 
     def action_add(self) -> None:
-        self.app.push_screen(CannedEditScreen(None, may_share=self._may_share()), self._saved)
+        self._open_editor(None)
 
     def action_edit(self) -> None:
         if self.selected is not None:
-            editor = CannedEditScreen(self.selected, may_share=self._may_share())
+            self._open_editor(self.selected)
+
+    @work(thread=True, exclusive=True, group="canned-open", exit_on_error=False)
+    def _open_editor(self, view: CannedView | None) -> None:
+        """The editor, with the desk's drafts (its identity read here, off the UI thread)."""
+        drafts = DraftStore(desk=self.desk.desk_identity())
+        self.app.call_from_thread(self._push_editor, view, drafts)
+
+    def _push_editor(self, view: CannedView | None, drafts: DraftStore) -> None:
+        if self.app.screen is self:  # (nothing came over it meanwhile)
+            editor = CannedEditScreen(view, may_share=self._may_share(), drafts=drafts)
             self.app.push_screen(editor, self._saved)
 
     def _may_share(self) -> bool:
@@ -206,9 +216,8 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="canned-edit.cancel", priority=True),
     ]
 
-    def __init__(
-        self, view: CannedView | None, *, may_share: bool, drafts: DraftStore | None = None
-    ) -> None:
+    def __init__(self, view: CannedView | None, *, may_share: bool, drafts: DraftStore) -> None:
+        """``drafts``: the desk's (``DraftStore(desk=…)``), where its draft is kept."""
         super().__init__()
         self.view = view
         self.may_share = may_share
@@ -218,8 +227,9 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
             "body": clean(view.body) if view else "",  # no escape sequence reaches the terminal
             "shared": view.shared if view else False,
         }
+        key = view.draft_key if view else None
         self._draft = FieldDraft(
-            self, drafts or DraftStore(), "canned", self._item, self._original, self._texts
+            self, drafts, "canned", self._item, self._original, self._texts, key
         )
 
     def compose(self) -> ComposeResult:
@@ -259,6 +269,9 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
     def on_mount(self) -> None:
         self._draft.shown()
         self.query_one(Input).focus()
+        self.tell_strangers(
+            "a new canned response" if self._item is None else f"canned response {self._item}"
+        )
 
     def _texts(self) -> dict[str, object]:
         return {

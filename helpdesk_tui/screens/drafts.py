@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import work
@@ -33,6 +33,8 @@ from helpdesk_tui.drafts import (
     DraftStore,
     EditorDraft,
     EditorKind,
+    stranger_note,
+    unclaimed_note,
 )
 from helpdesk_tui.messages import WorkerFailed
 from helpdesk_tui.safe_text import clean
@@ -68,19 +70,28 @@ class EditorDraftRef:
 
     kind: EditorKind
     item: int | None
+    key: str | None = None
+    """The article or response it was written on (``drafts.item_key``; None: a new one)."""
+    unclaimed: bool = False
+    """Written before drafts knew their desk: listed, never opened in an editor."""
 
+
+UNCLAIMED = "unclaimed"
 
 DraftRef = TicketDraftRef | EditorDraftRef
 
 
 def draft_value(draft: Draft | EditorDraft) -> str:
-    """``12:reply:<ticket>`` for a ticket's draft (``12:reply`` unclaimed), ``kb:7`` /
-    ``canned:new`` for an editor's."""
+    """``12:reply:<ticket>`` for a ticket's draft (``12:reply`` unclaimed), ``kb:7:<key>`` /
+    ``canned:new`` for an editor's (``kb:7:unclaimed``, ``kb:new:unclaimed`` unclaimed)."""
     if isinstance(draft, Draft):
         if draft.ticket is not None:
             return f"{draft.number}:{draft.kind}:{draft.ticket}"
         return f"{draft.number}:{draft.kind}"
-    return f"{draft.kind}:{'new' if draft.item is None else draft.item}"
+    value = f"{draft.kind}:{'new' if draft.item is None else draft.item}"
+    if draft.unclaimed:
+        return f"{value}:{UNCLAIMED}"
+    return f"{value}:{draft.key}" if draft.key is not None else value
 
 
 def parse_draft_value(value: str) -> DraftRef | None:
@@ -91,11 +102,16 @@ def parse_draft_value(value: str) -> DraftRef | None:
     for kind in DRAFT_KINDS:
         if tail == kind and head.isdigit() and (not ticket or TICKET_KEY.fullmatch(ticket)):
             return TicketDraftRef(int(head), kind, ticket or None)
-    if ticket:
+    item = None if tail == "new" else int(tail) if tail.isdigit() else -1
+    if head not in EDITOR_KINDS or item == -1:
         return None
-    for editor in EDITOR_KINDS:
-        if head == editor and (tail == "new" or tail.isdigit()):
-            return EditorDraftRef(editor, None if tail == "new" else int(tail))
+    editor = cast(EditorKind, head)
+    if ticket == UNCLAIMED:
+        return EditorDraftRef(editor, item, unclaimed=True)
+    if item is None and not ticket:
+        return EditorDraftRef(editor, None)
+    if item is not None and TICKET_KEY.fullmatch(ticket):
+        return EditorDraftRef(editor, item, ticket)
     return None
 
 
@@ -132,7 +148,7 @@ def open_in_editor(app: App[Any], ref: DraftRef) -> bool:
             ) == (ref.number, ref.kind, ref.ticket)
         elif isinstance(screen, KbEditScreen | CannedEditScreen):
             kind: EditorKind = "kb" if isinstance(screen, KbEditScreen) else "canned"
-            holds = ref == EditorDraftRef(kind, screen.draft_item)
+            holds = ref == EditorDraftRef(kind, screen.draft_item, screen.draft_key)
         else:
             holds = False
         if holds:
@@ -191,6 +207,12 @@ class DraftsScreen(PickScreen):
             dated.append((draft.saved_at, pick))
         for editor in editors:
             when = relative(editor.saved_at, now)
+            if editor.unclaimed:
+                when += " · " + unclaimed_note(editor.kind, editor.item)
+            elif editor.item is not None and (
+                app.desk.editor_draft_key(editor.kind, editor.item) != editor.key
+            ):
+                when += " · " + stranger_note(editor.kind, editor.item)
             pick = Pick(draft_value(editor), editor_draft_title(editor), when)
             dated.append((editor.saved_at, pick))
         dated.sort(key=lambda item: item[0], reverse=True)  # (stable: ties keep their order)
@@ -239,7 +261,7 @@ class DraftsScreen(PickScreen):
         if isinstance(ref, TicketDraftRef):
             self.store.delete(ref.number, ref.kind, ref.ticket)
         else:
-            self.store.delete_fields(ref.kind, ref.item)
+            self.store.delete_editor_draft(ref.kind, ref.item, ref.key, unclaimed=ref.unclaimed)
         self.notify(f"Discarded {describe(ref)}", timeout=3, markup=False)
         self._list()
 

@@ -47,7 +47,9 @@ FIELDS = "Input, TextArea, Checkbox, Select"
 
 class FieldDraft:
     """The draft of ``screen``'s fields (``texts()``), of ``kind`` and ``item`` (None: a
-    new one), against the fields it opened with (``original``)."""
+    new one; ``key``: which one, ``drafts.item_key``), against the fields it opened with
+    (``original``), kept in ``store``: the desk's (``DraftStore(desk=…)``), so another
+    desk's draft, another item's that had the id, or an unclaimed one is never offered."""
 
     def __init__(
         self,
@@ -57,11 +59,13 @@ class FieldDraft:
         item: int | None,
         original: Mapping[str, object],
         texts: Callable[[], Mapping[str, object]],
+        key: str | None = None,
     ) -> None:
         self._screen = screen
         self._store = store
         self._kind: EditorKind = kind
         self._item = item
+        self._key = key
         self._original = dict(original)
         self._texts = texts
         self.autosave: Autosave[dict[str, object]] = Autosave(
@@ -74,8 +78,18 @@ class FieldDraft:
         return self.autosave.ended
 
     def kept(self) -> dict[str, Any] | None:
-        """The fields an earlier draft kept, to offer back (not yet cleaned)."""
-        return self._store.load_fields(self._kind, self._item)
+        """The fields an earlier draft kept on this desk's item, to offer back (not yet
+        cleaned); never an unclaimed one (a store that knows no desk offers none)."""
+        if self._store.desk is None:
+            return None
+        return self._store.load_fields(self._kind, self._item, self._key)
+
+    def strangers(self) -> int:
+        """Drafts kept for this id that are not this item's (an item that had the id, or
+        unclaimed): not offered here, kept (``helpdesk drafts`` lists them)."""
+        if self._store.desk is None:
+            return 0
+        return self._store.fields_strangers(self._kind, self._item, self._key)
 
     def shown(self) -> None:
         """The fields are on screen as the editor opened them (the original, or a kept
@@ -105,14 +119,14 @@ class FieldDraft:
 
     def desk_has_it(self) -> None:
         """(A worker.) The desk saved the fields: the draft goes, nothing is written after."""
-        self.autosave.end(lambda: self._store.delete_fields(self._kind, self._item))
+        self.autosave.end(lambda: self._store.delete_fields(self._kind, self._item, self._key))
 
     def _write(self, texts: dict[str, object]) -> None:
         """(A thread: ``autosave``.) Fields as they were opened leave no draft."""
         if texts == self._original:
-            self._store.delete_fields(self._kind, self._item)
+            self._store.delete_fields(self._kind, self._item, self._key)
         else:
-            self._store.save_fields(self._kind, self._item, texts)
+            self._store.save_fields(self._kind, self._item, texts, self._key)
 
     def keep(self) -> bool:
         """Keep the fields as they are now, blocking; whether a draft was kept (none while
@@ -129,7 +143,7 @@ class FieldDraft:
     def discard(self) -> None:
         """No draft any more (discarded, or the desk has the text)."""
         self.autosave.stop()
-        self.autosave.end(lambda: self._store.delete_fields(self._kind, self._item))
+        self.autosave.end(lambda: self._store.delete_fields(self._kind, self._item, self._key))
 
     def close_asking(self, question: str, choice_id: str, close: Callable[[], object]) -> None:
         """Close the editor (``close``): at once, without a draft, when nothing changed;
@@ -183,6 +197,24 @@ class FieldEditor:
     def draft_item(self) -> int | None:
         """Whose draft this editor writes (None: a new one's): ``DraftStore.fields_path``."""
         return self._item
+
+    @property
+    def draft_key(self) -> str | None:
+        """Which item's (``drafts.item_key``; None: a new one's)."""
+        return self._draft._key
+
+    def tell_strangers(self, what: str) -> None:
+        """A one-line notice when a draft kept for this id is not this one's (``what``:
+        "article 12"): it is not offered here, and it is kept."""
+        if self._draft.strangers():
+            cast("Screen[Any]", self).notify(
+                f"A draft kept for {what} was not written on this one (but on one that "
+                "had its id, or before drafts knew their desk): not opened here, kept "
+                "(helpdesk drafts lists it)",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
     # Saving to the desk ---------------------------------------------------------------
 

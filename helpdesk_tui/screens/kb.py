@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.kb import ArticleStatus, Span, Visibility
+from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -325,17 +326,19 @@ class KbScreen(DeskScreen):
         self.run_search()
 
     def action_new(self) -> None:
-        from helpdesk_tui.screens.kb_edit import KbEditScreen
-
-        self.app.push_screen(KbEditScreen(None), self._save)
+        self._open_editor(None)
 
     def action_edit(self) -> None:
-        from helpdesk_tui.screens.kb_edit import KbEditScreen
-
         if self.article is None:
             self.notify("No article to edit", severity="warning")
             return
-        self.app.push_screen(KbEditScreen(self.article), self._save)
+        self._open_editor(self.article)
+
+    @work(thread=True, exclusive=True, group="kb-editor", exit_on_error=False)
+    def _open_editor(self, article: ArticleView | None) -> None:
+        """The editor, with the desk's drafts (its identity read here, off the UI thread)."""
+        drafts = DraftStore(desk=self.desk.desk_identity())
+        self.app.call_from_thread(self._edit_fetched, article, drafts)
 
     def edit_draft(self, item: int | None) -> None:
         """Open the editor of a kept draft (``item`` None: a new article's), which offers
@@ -350,13 +353,14 @@ class KbScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="kb-open", exit_on_error=False)
     def _fetch_to_edit(self, article_id: int) -> None:
         article = self.desk.kb_article(article_id)
-        self.app.call_from_thread(self._edit_fetched, article)
+        drafts = DraftStore(desk=self.desk.desk_identity())
+        self.app.call_from_thread(self._edit_fetched, article, drafts)
 
-    def _edit_fetched(self, article: ArticleView) -> None:
+    def _edit_fetched(self, article: ArticleView | None, drafts: DraftStore) -> None:
         from helpdesk_tui.screens.kb_edit import KbEditScreen
 
         if self.app.screen is self:  # (nothing came over it meanwhile)
-            self.app.push_screen(KbEditScreen(article), self._save)
+            self.app.push_screen(KbEditScreen(article, drafts=drafts), self._save)
 
     def _save(self, saved: ArticleView | None) -> None:
         """The editor closed: with the article the desk saved (None: nothing saved)."""

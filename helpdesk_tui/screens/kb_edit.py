@@ -49,7 +49,8 @@ class KbEditScreen(FieldEditor, Screen["ArticleView | None"]):
         Binding("escape", "cancel", "Cancel", id="kb_edit.cancel"),
     ]
 
-    def __init__(self, article: ArticleView | None, *, drafts: DraftStore | None = None) -> None:
+    def __init__(self, article: ArticleView | None, *, drafts: DraftStore) -> None:
+        """``drafts``: the desk's (``DraftStore(desk=…)``), where its draft is kept."""
         super().__init__()
         self.article = article
         self._item = article.id if article else None
@@ -60,9 +61,8 @@ class KbEditScreen(FieldEditor, Screen["ArticleView | None"]):
             "visibility": article.visibility if article else Visibility.INTERNAL.value,
             "body": clean(article.body) if article else "",
         }
-        self._draft = FieldDraft(
-            self, drafts or DraftStore(), "kb", self._item, self._original, self._texts
-        )
+        key = article.draft_key if article else None
+        self._draft = FieldDraft(self, drafts, "kb", self._item, self._original, self._texts, key)
 
     def compose(self) -> ComposeResult:
         article = self.article
@@ -108,6 +108,7 @@ class KbEditScreen(FieldEditor, Screen["ArticleView | None"]):
     def on_mount(self) -> None:
         self._draft.shown()
         self.query_one("#kb-edit-title", Input).focus()
+        self.tell_strangers("a new article" if self._item is None else f"article {self._item}")
 
     def _texts(self) -> dict[str, str]:
         """The fields as written now, as a draft keeps them."""

@@ -14,7 +14,7 @@ import pytest
 
 from helpdesk_tui.config import data_dir
 from tests.cli.conftest import Invoke
-from tests.draft_places import load_draft, save_draft, ticket_drafts
+from tests.draft_places import editor_drafts, load_draft, save_draft, ticket_drafts
 
 
 def _desk(invoke: Invoke, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -162,3 +162,46 @@ def test_a_desk_moved_to_postgresql_keeps_its_drafts(
     assert load_draft(None, number, "note") == "Checked the toner"
     listed = invoke("drafts")
     assert "Checked the toner" in listed.stdout and "another ticket" not in listed.stdout
+
+
+def _article(invoke: Invoke, title: str) -> int:
+    result = invoke("kb", "new", "--title", title, "--body", "x", "--json")
+    assert result.exit_code == 0, result.stderr
+    return int(json.loads(result.stdout)["id"])
+
+
+def test_an_articles_draft_is_its_desks_and_an_unclaimed_one_is_adopted(
+    invoke: Invoke,
+    no_desk_yet: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Changes to article 1 kept on one desk: another desk's article 1 neither lists nor
+    reads them (SQLite and PostgreSQL); a draft from before drafts knew their desk is listed
+    there as unclaimed with its file and how to adopt it, and ``drafts adopt kb:1`` makes
+    it that desk's article 1's. Back on the first desk, its draft is as it was."""
+    first = no_desk_yet
+    _desk(invoke, monkeypatch, first)
+    assert _article(invoke, "VPN on hotel Wi-Fi") == 1
+    editor_drafts(None).save_fields("kb", 1, {"title": "VPN, port 443", "body": "Ask IT."})
+
+    _desk(invoke, monkeypatch, _other_url(first, tmp_path, request))
+    assert _article(invoke, "Printer jams") == 1
+    fields = editor_drafts(None)
+    assert fields.load_fields("kb", 1) is None
+    listed = invoke("drafts")
+    assert "VPN" not in listed.stdout and "1 more draft is kept for other desks" in listed.stderr
+    legacy = fields.store.unclaimed_fields("kb", 1)
+    legacy.write_text('{"title": "Printer, tray 2", "body": "Open it."}', encoding="utf-8")
+    listed = invoke("drafts")
+    assert "article 1" in listed.stdout and "Printer, tray 2" in listed.stdout
+    assert "helpdesk drafts adopt kb:1" in listed.stdout and str(legacy) in listed.stdout
+    assert fields.load_fields("kb", 1) is None  # (listed, never offered back)
+    adopted = invoke("drafts", "adopt", "kb:1")
+    assert adopted.exit_code == 0, adopted.stderr
+    assert (fields.load_fields("kb", 1) or {}).get("title") == "Printer, tray 2"
+    assert not legacy.exists()
+
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", first)
+    assert (editor_drafts(None).load_fields("kb", 1) or {}).get("title") == "VPN, port 443"

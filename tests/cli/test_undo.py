@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.desk.actors import os_login
-from helpdesk_tui.drafts import DraftStore
 from tests.cli.conftest import Invoke, in_terminal, on_sqlite_only, one_error_line
-from tests.draft_places import load_draft, save_draft
+from tests.draft_places import editor_drafts, load_draft, save_draft
 
 
 def _new(invoke: Invoke, subject: str = "Printer on fire", *extra: str) -> int:
@@ -273,9 +272,9 @@ def test_drafts_lists_articles_and_canned_responses_being_written(
     """An article or canned response kept from the terminal UI's editors is listed too (none
     is stranded out of sight), as its title or name; a file that is not a draft is not."""
     assert invoke("ticket", "list").exit_code == 0  # the desk exists
-    store = DraftStore()
+    store = editor_drafts(None).store  # (the desk's, as the editors keep them)
     store.save_fields("kb", None, {"title": "Guest Wi-Fi\x1b[2J", "body": "Ask reception."})
-    store.save_fields("canned", 4, {"name": "Welcome", "body": "Hello", "shared": False})
+    store.save_fields("canned", 4, {"name": "Welcome", "body": "Hello", "shared": False}, "4-1")
     (store.root / "kb-x.json").write_text("{}")
     result = invoke("drafts")
     assert result.exit_code == 0, result.stderr

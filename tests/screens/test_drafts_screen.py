@@ -15,13 +15,13 @@ from textual.widgets import Input, OptionList, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.drafts import DraftStore, EditorKind
+from helpdesk_tui.drafts import EditorKind
 from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.drafts import DraftsScreen
 from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
-from tests.draft_places import load_draft
+from tests.draft_places import DeskFields, editor_drafts, load_draft
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.test_undo import saved_drafts
@@ -31,7 +31,7 @@ from tests.screens.ticket_helpers import screen_lines, settle, until
 AppFactory = Callable[..., HelpdeskApp]
 
 
-def _at(store: DraftStore, kind: EditorKind, item: int | None, minutes: int) -> None:
+def _at(store: DeskFields, kind: EditorKind, item: int | None, minutes: int) -> None:
     moment = (FROZEN_NOW - timedelta(minutes=minutes)).timestamp()
     os.utime(store.fields_path(kind, item), (moment, moment))
 
@@ -44,7 +44,7 @@ def every_kind(desk: DeskData) -> dict[str, Any]:
     ada = Desk(desk.db, desk.ada, clock=lambda: FROZEN_NOW)
     article = ada.kb_create(title="VPN on a hotel network", body="Use port 443.", category="")
     refund = next(v for v in ada.canned_list() if v.name == "Refund policy")
-    store = DraftStore()
+    store = editor_drafts(desk.db)
     store.save_fields("kb", None, {"title": "Guest Wi-Fi", "body": "Ask reception.", "tags": ""})
     store.save_fields("kb", article.id, {"title": "VPN on hotel Wi-Fi", "body": "Port 443."})
     store.save_fields("canned", None, {"name": "", "body": "Hello", "shared": False})
@@ -107,7 +107,7 @@ async def test_a_new_article_and_an_articles_changes_open_in_the_article_editor(
         assert any("your unsaved draft is back" in line for line in screen_lines(app))
         await pilot.press("ctrl+s")  # (saved: the draft goes)
         await until(pilot, lambda: isinstance(app.screen, KbScreen))
-        await until(pilot, lambda: DraftStore().load_fields("kb", None) is None)
+        await until(pilot, lambda: editor_drafts(desk_data.db).load_fields("kb", None) is None)
 
         await open_drafts(pilot, 5)
         await pilot.press(*"hotel", "enter")
@@ -137,7 +137,8 @@ async def test_canned_drafts_open_in_the_canned_editor(
         assert editor.query_one(TextArea).text == "Five days."
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
-        await until(pilot, lambda: DraftStore().load_fields("canned", ids["refund"]) is None)
+        kept = editor_drafts(desk_data.db)
+        await until(pilot, lambda: kept.load_fields("canned", ids["refund"]) is None)
         await pilot.press("escape")
         await settle(pilot)
 
@@ -154,7 +155,7 @@ async def test_discarding_a_draft_asks_first(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     ids = every_kind(desk_data)
-    store = DraftStore()
+    store = editor_drafts(desk_data.db)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_drafts(pilot, 6)

@@ -22,6 +22,7 @@ from helpdesk_tui.screens import autosave
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from tests import pilot_keys
+from tests.draft_places import editor_drafts
 from tests.screens.conftest import DeskData
 from tests.screens.test_editor_drafts import new_article
 from tests.screens.ticket_helpers import drain, hold_autosave, open_canned_editor, settle, until
@@ -53,13 +54,17 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> Iterator[Writes]:
     save = DraftStore.save_fields
 
     def counting(
-        self: DraftStore, kind: EditorKind, item: int | None, fields: dict[str, Any]
+        self: DraftStore,
+        kind: EditorKind,
+        item: int | None,
+        fields: dict[str, Any],
+        key: str | None = None,
     ) -> None:
         if found.hold:
             found.holding.set()
             found.go.wait(HOLD_SECONDS)
         found.titles.append(str(fields.get("title", fields.get("name"))))
-        save(self, kind, item, fields)
+        save(self, kind, item, fields, key)
 
     monkeypatch.setattr(DraftStore, "save_fields", counting)
     yield found
@@ -97,7 +102,7 @@ async def test_the_article_editor_saves_on_a_pause_every_two_seconds_and_on_blur
         await pilot.press("escape")  # "close with changes?" comes over it: saved now
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await until(pilot, lambda: len(writes.titles) == 3)
-        assert DraftStore().load_fields("kb", None) == {
+        assert editor_drafts(desk_data.db).load_fields("kb", None) == {
             "title": "Wifix",
             "category": "",
             "tags": "",
@@ -145,7 +150,7 @@ async def test_a_key_in_the_canned_editor_is_handled_while_its_save_is_under_way
         writes.go.set()
         await until(pilot, lambda: writes.titles == ["Greeting"])
         await settle(pilot)
-        assert DraftStore().load_fields("canned", None) == {
+        assert editor_drafts(desk_data.db).load_fields("canned", None) == {
             "name": "Greeting",
             "body": "",
             "shared": False,

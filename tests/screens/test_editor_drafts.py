@@ -14,17 +14,25 @@ from textual.widgets import Input, OptionList, TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
-from helpdesk_tui.drafts import DraftStore
+from helpdesk_tui.drafts import DraftStore, stranger_note
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
-from helpdesk_tui.screens.canned_manager import CannedManagerScreen
+from helpdesk_tui.screens.canned_manager import CannedEditScreen, CannedManagerScreen
+from helpdesk_tui.screens.drafts import (
+    DraftsScreen,
+    EditorDraftRef,
+    draft_value,
+    parse_draft_value,
+)
 from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
+from tests.draft_places import editor_drafts
 from tests.screens.conftest import DeskData
 from tests.screens.test_access_snapshots import utc_time  # noqa: F401 (a fixture)
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.test_kb_screen import open_kb
 from tests.screens.ticket_helpers import (
     hold_autosave,
+    notifications,
     open_canned_editor,
     screen_lines,
     settle,
@@ -62,13 +70,13 @@ async def test_an_article_being_written_is_kept_on_quit_and_offered_back(
             await pilot.press(key)
         editor.query_one(TextArea).insert("Ask reception for the code.")
         await settle(pilot)
-        assert DraftStore().load_fields("kb", None) is None
+        assert editor_drafts(desk_data.db).load_fields("kb", None) is None
         await pilot.press("ctrl+q")
     assert app.kept_on_quit == ["Your new article"]
-    kept = DraftStore().load_fields("kb", None)
+    kept = editor_drafts(desk_data.db).load_fields("kb", None)
     assert kept is not None and kept["title"] == "Guest"
     assert kept["body"] == "Ask reception for the code."
-    path = DraftStore().fields_path("kb", None)
+    path = editor_drafts(desk_data.db).fields_path("kb", None)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
@@ -80,13 +88,13 @@ async def test_an_article_being_written_is_kept_on_quit_and_offered_back(
         assert any("your unsaved draft is back" in line for line in screen_lines(again))
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(again.screen, KbScreen))
-        await until(pilot, lambda: DraftStore().load_fields("kb", None) is None)
+        await until(pilot, lambda: editor_drafts(desk_data.db).load_fields("kb", None) is None)
     titles = [a.article.title for a in Desk(desk_data.db, desk_data.ada).kb_search("Guest")]
     assert "Guest" in titles
 
 
 async def test_an_article_is_kept_when_access_ends_and_when_the_terminal_hangs_up(
-    make_test_app: AppFactory,
+    make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -99,7 +107,7 @@ async def test_an_article_is_kept_when_access_ends_and_when_the_terminal_hangs_u
         text = "\n".join(screen_lines(app))
         assert "Your new article is kept as a draft." in text, text
         assert "Badge reader" not in text
-        kept = DraftStore().load_fields("kb", None)
+        kept = editor_drafts(desk_data.db).load_fields("kb", None)
         assert kept is not None and kept["title"] == "Badge reader"
         # (as the text is as last saved, keeping it again writes nothing: changed under
         # the cover, the hang-up keeps the change)
@@ -107,13 +115,13 @@ async def test_an_article_is_kept_when_access_ends_and_when_the_terminal_hangs_u
         ended: list[bool] = []
         app.end_on_hangup = lambda: ended.append(True)
         app.hung_up()  # (what SIGHUP calls: keeps it again, then ends the process)
-        kept = DraftStore().load_fields("kb", None)
+        kept = editor_drafts(desk_data.db).load_fields("kb", None)
         assert (kept or {}).get("title") == "Badge reader, lobby"
         assert ended == [True]
 
 
 async def test_an_article_is_kept_when_the_app_crashes(
-    make_test_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+    make_test_app: AppFactory, monkeypatch: pytest.MonkeyPatch, desk_data: DeskData
 ) -> None:
     """An error nothing handles ends the app (Textual's traceback): the article being
     written is kept first."""
@@ -131,10 +139,12 @@ async def test_an_article_is_kept_when_the_app_crashes(
             await pilot.press("ctrl+o")
             await settle(pilot)
     assert app.kept_on_quit == ["Your new article"]
-    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Crash"
+    assert (editor_drafts(desk_data.db).load_fields("kb", None) or {}).get("title") == "Crash"
 
 
-async def test_escape_asks_before_dropping_an_article(make_test_app: AppFactory) -> None:
+async def test_escape_asks_before_dropping_an_article(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         editor = await new_article(pilot, app)
@@ -145,7 +155,7 @@ async def test_escape_asks_before_dropping_an_article(make_test_app: AppFactory)
         assert app.screen is not editor and not isinstance(app.screen, KbScreen)
         await pilot.press("k")  # keep it
         await until(pilot, lambda: isinstance(app.screen, KbScreen))
-    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Lift"
+    assert (editor_drafts(desk_data.db).load_fields("kb", None) or {}).get("title") == "Lift"
 
 
 async def test_a_canned_response_being_edited_is_kept_on_hang_up_and_offered_back(
@@ -159,10 +169,11 @@ async def test_a_canned_response_being_edited_is_kept_on_hang_up_and_offered_bac
         assert item is not None
         editor.query_one(TextArea).text = "Hello {{requester.name}}, a new text"
         await settle(pilot)
-        assert app.screen is editor and DraftStore().load_fields("canned", item) is None
+        kept = editor_drafts(desk_data.db)
+        assert app.screen is editor and kept.load_fields("canned", item) is None
         app.end_on_hangup = app.exit
         app.hung_up()  # (the terminal closing: SIGHUP)
-    kept = DraftStore().load_fields("canned", item)
+    kept = editor_drafts(desk_data.db).load_fields("canned", item)
     assert kept is not None and kept["body"] == "Hello {{requester.name}}, a new text"
 
     again = make_test_app()
@@ -171,7 +182,7 @@ async def test_a_canned_response_being_edited_is_kept_on_hang_up_and_offered_bac
         assert editor.query_one(TextArea).text == "Hello {{requester.name}}, a new text"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(again.screen, CannedManagerScreen))
-    assert DraftStore().load_fields("canned", item) is None
+    assert editor_drafts(desk_data.db).load_fields("canned", item) is None
     bodies = [v.body for v in Desk(desk_data.db, desk_data.ada).canned_list()]
     assert "Hello {{requester.name}}, a new text" in bodies
 
@@ -190,14 +201,14 @@ async def test_a_new_canned_response_is_kept_when_access_ends(
         await settle(pilot)
         text = "\n".join(screen_lines(app))
         assert "Your new canned response is kept as a draft." in text, text
-    assert (DraftStore().load_fields("canned", None) or {}).get("name") == "Welcome"
+    assert (editor_drafts(desk_data.db).load_fields("canned", None) or {}).get("name") == "Welcome"
 
 
 def test_an_article_offered_back_80x24(
     snap_compare: Any, make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     """A new article's draft, kept before, back in its editor: the heading says so."""
-    DraftStore().save_fields(
+    editor_drafts(desk_data.db).save_fields(
         "kb",
         None,
         {
@@ -252,3 +263,63 @@ async def test_a_draft_that_cannot_be_kept_does_not_stop_quitting(
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
     assert app.kept_on_quit == []
+
+
+async def test_the_canned_editor_offers_only_this_desks_draft_of_this_very_response(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """A response deleted and its id given to a new one (SQLite does): the new one's editor
+    does not offer the old one's draft, nor the new-response editor another desk's or one
+    from before drafts knew their desk; it says so; every draft is kept, and what is typed
+    is kept as the new response's."""
+    ada = Desk(desk_data.db, desk_data.ada)
+    old = ada.canned_save("Old", "Old text")
+    fields = editor_drafts(desk_data.db)
+    fields.save_fields("canned", old.id, {"name": "Old", "body": "For the old one"})
+    ada.canned_delete(old.id)
+    new = ada.canned_save("New", "New text")
+    assert new.id == old.id and new.draft_key != old.draft_key
+    other_desk = DraftStore(desk="ab" * 16)
+    other_desk.save_fields("canned", None, {"name": "Other desk's", "body": "x"})
+    unclaimed = DraftStore().unclaimed_fields("canned", None)
+    unclaimed.write_text('{"name": "From before", "body": "y"}', encoding="utf-8")
+    kept_before = sorted((p, p.read_bytes()) for p in DraftStore().base.rglob("*.json"))
+
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(CannedManagerScreen(editing=new.id, edit_draft=True))
+        await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, CannedEditScreen) and editor.draft_item == new.id
+        assert editor.query_one(TextArea).text == "New text"
+        told = f"A draft kept for canned response {new.id} was not written on this one"
+        assert any(note.startswith(told) for note in notifications(app)), notifications(app)
+        editor.query_one(TextArea).text = "New text, changed"
+        await pilot.press("escape", "k")  # keep it as a draft
+        await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, CannedEditScreen))
+        await settle(pilot)
+        assert app.screen.query_one(Input).value == ""  # (neither other desk's nor before)
+        assert app.screen.query_one(TextArea).text == ""
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
+        picked = parse_draft_value(draft_value(DraftStore(desk="c" * 32).editor_drafts()[0]))
+        assert picked == EditorDraftRef("canned", None, unclaimed=True)
+        manager = app.screen
+        app.open_editor_draft(picked)  # (as the Drafts screen's Enter does)
+        await settle(pilot)
+        assert app.screen is manager  # (not opened in an editor)
+        assert "helpdesk drafts adopt canned:new" in notifications(app)[-1]
+        listing = DraftsScreen()
+        app.push_screen(listing)
+        await until(pilot, lambda: len(listing.picks) == 3)  # (not the other desk's)
+        details = {pick.value: pick.detail for pick in listing.picks}
+        assert stranger_note("canned", old.id) in details[f"canned:{old.id}:{old.draft_key}"]
+        assert "another" not in details[f"canned:{new.id}:{new.draft_key}"]
+    after = sorted((p, p.read_bytes()) for p in DraftStore().base.rglob("*.json"))
+    assert [entry for entry in kept_before if entry not in after] == []
+    assert (fields.load_fields("canned", new.id) or {}).get("body") == "New text, changed"
+    old_draft = fields.store.load_fields("canned", old.id, old.draft_key)
+    assert (old_draft or {}).get("body") == "For the old one"

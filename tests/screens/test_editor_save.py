@@ -20,6 +20,7 @@ from helpdesk_tui.screens.canned_manager import CannedManagerScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.kb import KbScreen
 from helpdesk_tui.screens.kb_edit import KbEditScreen
+from tests.draft_places import editor_drafts
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.test_editor_drafts import new_article
@@ -82,7 +83,7 @@ async def test_an_article_is_saved_in_a_worker_while_the_editor_answers_keys(
         await until(pilot, lambda: isinstance(app.screen, KbScreen))
         await settle(pilot)
         assert "Saved: Guest" in notifications(app)
-        assert DraftStore().load_fields("kb", None) is None
+        assert editor_drafts(desk_data.db).load_fields("kb", None) is None
     assert desk_calls == [False]
     assert drafts and not any(drafts), drafts  # (the draft was written, never on the UI thread)
 
@@ -114,7 +115,7 @@ async def test_a_conflicting_edit_is_one_line_in_the_editor_and_nothing_is_lost(
         assert len(line) == 1 and "changed" in line[0].lower(), line
         assert editor.query_one(TextArea).text == "Use the new client, version 5."
         assert not editor.query_one(TextArea).disabled
-        kept = DraftStore().load_fields("kb", made.id)
+        kept = editor_drafts(desk_data.db).load_fields("kb", made.id)
         assert kept is not None and kept["body"] == "Use the new client, version 5."
         await pilot.press(*" ok")  # (the title takes keys again, where its cursor was)
         assert editor.query_one("#kb-edit-title", Input).value == "VPN ok"
@@ -183,13 +184,13 @@ async def test_the_database_gone_is_one_line_in_the_canned_editor_then_it_saves(
         assert not drawn(app, "Is the server running?")
         assert app.screen is editor
         assert editor.query_one(TextArea).text == "Your badge is on its way."
-        kept = DraftStore().load_fields("canned", None)
+        kept = editor_drafts(desk_data.db).load_fields("canned", None)
         assert kept is not None and kept["body"] == "Your badge is on its way."
         gone.clear()
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, CannedManagerScreen))
         await settle(pilot)
         assert "Saved: Badge" in notifications(app)
-    assert DraftStore().load_fields("canned", None) is None
+    assert editor_drafts(desk_data.db).load_fields("canned", None) is None
     assert "Badge" in [view.name for view in Desk(desk_data.db, desk_data.ada).canned_list()]
     assert drafts and not any(drafts), drafts

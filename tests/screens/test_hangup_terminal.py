@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_tui.drafts import DraftStore
 from tests.conftest import HANG_SECONDS, need
+from tests.draft_places import editor_drafts
 
 POLL_SECONDS = 0.02
 
@@ -97,7 +97,7 @@ def test_ctrl_q_keeps_the_article_being_written_and_says_so(tmux: Callable[..., 
     _until(lambda: _gone(pid), "the process to end")
     said = "Your new article is kept as a draft: it is offered back when opened again."
     _until(lambda: said in _screen(tmux), "the word that it was kept")
-    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Quit article"
+    assert (editor_drafts(None).load_fields("kb", None) or {}).get("title") == "Quit article"
 
 
 def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> None:
@@ -107,7 +107,7 @@ def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> 
     def screen() -> str:
         return _screen(tmux)
 
-    store = DraftStore()
+    store = editor_drafts(None)
     typed = "Hangup"
     tmux("send-keys", "-t", "hd", "-l", typed)
     _until(lambda: typed in screen(), "the title typed")
@@ -213,7 +213,7 @@ def test_sigterm_keeps_the_article_and_gives_the_terminal_back(
     assert "ended: 143" in _screen(tmux)  # (128 + SIGTERM: ended by the signal)
     modes = "#{alternate_on} #{mouse_any_flag} #{mouse_sgr_flag}"
     assert tmux("display", "-p", "-t", "hd", modes).split() == ["0", "0", "0"]
-    assert (DraftStore().load_fields("kb", None) or {}).get("title") == "Term article"
+    assert (editor_drafts(None).load_fields("kb", None) or {}).get("title") == "Term article"
 
 
 def test_a_terminal_gone_without_a_hang_up_signal_still_ends_the_app(

@@ -15,13 +15,12 @@ from textual.widgets import TextArea
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk import presence
-from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.screens.canned_picker import CannedPickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
-from tests.draft_places import load_draft
+from tests.draft_places import editor_drafts, load_draft
 from tests.screens.conftest import DeskData
 from tests.screens.test_composer_canned import seed_canned
 from tests.screens.ticket_helpers import (
@@ -137,7 +136,7 @@ async def test_ctrl_q_quits_from_the_canned_editor_and_the_filter(
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not app.is_running)
     assert app.kept_on_quit == ["Your new canned response"]
-    assert (DraftStore().load_fields("canned", None) or {}).get("name") == "Welcome"
+    assert (editor_drafts(desk_data.db).load_fields("canned", None) or {}).get("name") == "Welcome"
 
     again = make_test_app()
     async with again.run_test(size=(80, 24)) as pilot:
