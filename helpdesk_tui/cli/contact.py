@@ -35,6 +35,7 @@ def contact() -> None:
 
 
 WHOLE_DESK = "reading the whole desk (every message, mail and event): a while on a big desk"
+COPIES = "reading the whole desk (every message, mail and ticket) for copies: a while on a big desk"
 
 
 @contact.command("show")
@@ -52,7 +53,7 @@ def show(runtime: Runtime, address: str, copies: bool, as_json: bool) -> None:
     them (at once); with --copies, the other tickets that name them too."""
     desk = _contacts(runtime, doing="read a contact")
     if copies:
-        click.echo(WHOLE_DESK, err=True)
+        click.echo(COPIES, err=True)
     try:
         card = desk.contact_show(address, copies=copies)
     except NotFound as error:

@@ -43,13 +43,12 @@ def test_show_export_forget_and_the_record(invoke: Invoke, use_db: str) -> None:
     assert copied.exit_code == 0, copied.stderr
     every = invoke("contact", "show", ANN, "--copies")
     assert f"#{theirs:<6} open         copy      VPN down" in every.stdout
-    assert (
-        every.stderr
-        == "reading the whole desk (every message, mail and event): a while on a big desk\n"
-    )
+    assert every.stderr.startswith("reading the whole desk (every message, mail and ticket)")
     exported = invoke("contact", "export", ANN)
     assert json.loads(exported.stdout)["tickets"][0]["messages"][0]["body"] == "It smokes."
-    assert exported.stderr == every.stderr
+    assert exported.stderr == (
+        "reading the whole desk (every message, mail and event): a while on a big desk\n"
+    )
 
     refused = invoke("contact", "forget", ANN, input="y\n")  # no terminal: not asked
     assert refused.exit_code == 1 and "pass --yes" in refused.stderr
