@@ -1,5 +1,6 @@
 """Command palette providers (ctrl+p): jump to a ticket by number or by words of its subject;
-open a knowledge-base article by words of it ("KB: <title>").
+open a knowledge-base article by words of it ("KB: <title>"); an address typed shows that
+customer's card ("Customer: <address>", read-only: ``screens/contact``).
 
 Ticket text is shown through ``plain`` as a ``Text`` prompt; the palette reads a plain
 string prompt and every help text as markup, so neither ever carries outside text.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
@@ -21,6 +22,8 @@ from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from helpdesk_tui.desk.kb_service import KbResult
 
 MAX_HITS = 8
@@ -37,6 +40,16 @@ ARTICLE_MIN_CHARS = 3
 ARTICLE_SCORE = 0.5
 """Article hits score at most this plus 0.1: a ticket's number (score 1) or a subject typed
 as it is stays above them."""
+
+
+CUSTOMER_SCORE = 0.9
+"""An address typed: its card is listed first, under a ticket whose number was typed."""
+
+
+def _show_customer(app: App[Any], address: str) -> None:
+    from helpdesk_tui.screens.contact import ContactScreen
+
+    app.push_screen(ContactScreen(address))
 
 
 class DeskCommands(Provider):
@@ -87,6 +100,15 @@ class DeskCommands(Provider):
                 partial(app.open_ticket, row.number),
                 text=text,
                 help=f"Open ticket · {words(row.status)} · {row.priority}",
+            )
+        if "@" in asked and not any(c.isspace() for c in asked):
+            text = f"Customer: {clean(asked, single_line=True)}"
+            yield Hit(
+                CUSTOMER_SCORE,
+                Text.assemble(("Customer: ", "bold"), plain(asked)),
+                partial(_show_customer, app, asked),
+                text=text,
+                help="Who they are, their tickets, what the desk keeps about them",
             )
         for rank, result in enumerate(found):
             article = result.article

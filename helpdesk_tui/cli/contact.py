@@ -11,6 +11,7 @@ from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option
+from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.kinds import Role
 
 if TYPE_CHECKING:
@@ -33,14 +34,32 @@ def contact() -> None:
     """A customer's data: show it, export it, forget it (admins)."""
 
 
+WHOLE_DESK = "reading the whole desk (every message, mail and event): a while on a big desk"
+COPIES = "reading the whole desk (every message, mail and ticket) for copies: a while on a big desk"
+
+
 @contact.command("show")
 @click.argument("address")
+@click.option(
+    "--copies",
+    is_flag=True,
+    help="Also the other tickets that name them (To/Cc, Reply-To, a message they sent "
+    "there): reads the whole desk, seconds on a big one.",
+)
 @json_option
 @pass_runtime
-def show(runtime: Runtime, address: str, as_json: bool) -> None:
-    """Who the customer at ADDRESS is, their tickets (as requester or in copy) and what
-    else the desk keeps about them."""
-    card = _contacts(runtime, doing="read a contact").contact_show(address)
+def show(runtime: Runtime, address: str, copies: bool, as_json: bool) -> None:
+    """Who the customer at ADDRESS is, their tickets and what else the desk keeps about
+    them (at once); with --copies, the other tickets that name them too."""
+    desk = _contacts(runtime, doing="read a contact")
+    if copies:
+        click.echo(COPIES, err=True)
+    try:
+        card = desk.contact_show(address, copies=copies)
+    except NotFound as error:
+        if copies:
+            raise
+        raise NotFound(f"{error}; --copies reads them") from None
     if as_json:
         echo_json(card.as_json())
         return
@@ -67,6 +86,8 @@ def show(runtime: Runtime, address: str, as_json: bool) -> None:
         click.echo(
             f"#{ticket.number:<6} {ticket.status:<12} {ticket.role:<9} {line(ticket.subject)}"
         )
+    if not card.copies_read:
+        click.echo("other tickets naming them (in copy) not looked for: --copies reads the desk")
 
 
 @contact.command("export")
@@ -77,6 +98,7 @@ def export(runtime: Runtime, address: str) -> None:
     their tickets in full, other tickets' messages and mail naming them, the history that
     names them, the rows kept about the address; files by name, type and size."""
     desk = _contacts(runtime, Role.ADMIN, "export a contact's data")
+    click.echo(WHOLE_DESK, err=True)
     echo_json(desk.contact_export(address))
 
 
@@ -90,6 +112,7 @@ def forget(runtime: Runtime, address: str, yes: bool, as_json: bool) -> None:
     other tickets' copies, erase their contact and the rows naming them, scrub their
     address and name from the history. README's "A customer's data" says what stays."""
     desk = _contacts(runtime, Role.ADMIN, "forget a contact")
+    click.echo(WHOLE_DESK, err=True)
     if not yes:
         from helpdesk_tui.cli.ticket.input import ask_first
 

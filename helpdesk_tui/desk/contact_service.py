@@ -22,11 +22,12 @@ __all__ = ["ContactCard", "ContactService", "ForgetPlan", "ForgetResult", "Forgo
 
 
 class ContactService(DeskService):
-    def contact_show(self, address: str) -> ContactCard:
-        """Who the customer at ``address`` is, their tickets (as requester or in copy) and
-        what else the desk keeps about them: opt-out, bounce, acknowledgements, held mail."""
+    def contact_show(self, address: str, *, copies: bool = False) -> ContactCard:
+        """Who the customer at ``address`` is, their tickets and what else the desk keeps
+        about them: opt-out, bounce, acknowledgements, held mail — by keys, at once. With
+        ``copies``, the other tickets that name them too: a read of the whole desk."""
         with self._read() as session:
-            return contact_card(session, address)
+            return contact_card(session, address, copies=copies)
 
     def contact_export(self, address: str) -> dict[str, Any]:
         """Everything the desk holds on ``address``, as one JSON-ready value (admins)."""

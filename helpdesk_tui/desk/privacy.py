@@ -97,6 +97,9 @@ class ContactCard:
     """Acknowledgements counted for the rate limit."""
     held_mail: int
     """Their mail held apart: spam, machine mail, quarantine."""
+    copies_read: bool = True
+    """Whether the other tickets naming them were looked for (``tickets`` then holds them
+    as ``copy``): a read of the whole desk, asked for apart."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -120,6 +123,7 @@ class ContactCard:
             "bounce_status": self.bounce_status,
             "acknowledgements": self.acknowledgements,
             "held_mail": self.held_mail,
+            "copies_read": self.copies_read,
         }
 
 
@@ -251,7 +255,9 @@ def _contains(column: Any, text: str) -> Any:
     return func.lower(column).contains(text.lower(), autoescape=True)
 
 
-def _naming(session: Session, address: str, *, lock: bool) -> _Naming:
+def _own(session: Session, address: str, *, lock: bool) -> tuple[Contact | None, list[Ticket]]:
+    """The contact with ``address`` and their own tickets: by keys (the contact's unique
+    address, the tickets' requester index), at once on any desk."""
     query = select(Contact).where(Contact.email == address)
     if lock:
         # The poller's new ticket or follow-up for this contact waits on this lock (its
@@ -267,6 +273,14 @@ def _naming(session: Session, address: str, *, lock: bool) -> _Naming:
                 select(Ticket).where(Ticket.requester_id == contact.id).order_by(col(Ticket.number))
             )
         )
+    return contact, own
+
+
+def _naming(session: Session, address: str, *, lock: bool) -> _Naming:
+    """Everything naming ``address``: its own rows by key, then every message, mail and
+    ticket elsewhere that names it — a read of the whole of those tables (no index holds an
+    address inside a header list or a text), seconds on a desk of a million tickets."""
+    contact, own = _own(session, address, lock=lock)
     own_ids = {t.id for t in own}
     candidates = [
         _contains(Message.from_address, address),
@@ -346,14 +360,26 @@ def _count(session: Session, statement: Any) -> int:
 # -- reading -------------------------------------------------------------------------------
 
 
-def contact_card(session: Session, address: str) -> ContactCard:
+def contact_card(session: Session, address: str, *, copies: bool = False) -> ContactCard:
     """Who ``address`` is and what the desk keeps about them; :class:`NotFound` when it
-    keeps nothing."""
+    keeps nothing.
+
+    Read by keys, at once on any desk: the contact, their own tickets (the requester
+    index), opt-out, bounce, acknowledgements, held mail. The other tickets that name them
+    (a copy, a ``Reply-To``, a message they sent there) only with ``copies``: no index holds
+    an address inside a header list, so that reads every message, mail and ticket."""
+    address = _address(address)
+    if copies:
+        naming = _naming(session, address, lock=False)
+    else:
+        naming = _Naming(*_own(session, address, lock=False))
+    return _card(session, address, naming, copies=copies)
+
+
+def _card(session: Session, address: str, naming: _Naming, *, copies: bool) -> ContactCard:
     from helpdesk_tui.storage.mail_models import AckSent, BouncedAddress
     from helpdesk_tui.storage.survey_models import SurveyOptOut
 
-    address = _address(address)
-    naming = _naming(session, address, lock=False)
     contact = naming.contact
     tickets = [
         ContactTicket(t.number, t.subject, t.status, "requester", t.updated_at) for t in naming.own
@@ -370,7 +396,8 @@ def contact_card(session: Session, address: str) -> ContactCard:
     acks = _count(session, select(func.count()).where(AckSent.address == address))
     held = len(_held_rows(session, address))
     if contact is None and not tickets and bounce is None and not acks and not held:
-        raise NotFound(f"the desk keeps nothing about {address}")
+        unread = "" if copies else " (other tickets' copies not read: a whole-desk read)"
+        raise NotFound(f"the desk keeps nothing about {address}{unread}")
     return ContactCard(
         address=address,
         name=contact.name if contact else None,
@@ -383,6 +410,7 @@ def contact_card(session: Session, address: str) -> ContactCard:
         bounce_status=bounce.dsn_status if bounce else None,
         acknowledgements=acks,
         held_mail=held,
+        copies_read=copies,
     )
 
 
@@ -395,9 +423,9 @@ def contact_export(session: Session, actor: Actor, address: str) -> dict[str, An
     from helpdesk_tui.storage.mail_models import AckSent
 
     actor.require(Role.ADMIN, "export a contact's data")
-    card = contact_card(session, address)
-    address = card.address
-    naming = _naming(session, address, lock=False)
+    address = _address(address)
+    naming = _naming(session, address, lock=False)  # (the one whole-desk read but events')
+    card = _card(session, address, naming, copies=True)
     patterns = _patterns(address, card.name)
     own = [ticket_detail(session, t.number).as_json() for t in naming.own]
     numbers = {t.id: t.number for t in _copies(session, naming)}
@@ -510,7 +538,7 @@ def forgotten(session: Session, actor: Actor) -> list[ForgottenEntry]:
 def forget_plan(session: Session, actor: Actor, address: str) -> ForgetPlan:
     """What :func:`forget_contact` would delete and scrub (admins only)."""
     actor.require(Role.ADMIN, "forget a contact")
-    card = contact_card(session, address)
+    card = contact_card(session, address, copies=True)
     return ForgetPlan(
         address=card.address,
         name=card.name,
@@ -531,7 +559,7 @@ def forget_contact(
 
     actor.require(Role.ADMIN, "forget a contact")
     address = _address(address)
-    _lock_tickets(session, _naming(session, address, lock=False).own)
+    _lock_tickets(session, _own(session, address, lock=False)[1])
     naming = _naming(session, address, lock=True)
     _lock_tickets(session, naming.own)  # (one the poller made meanwhile: its ticket too)
     contact = naming.contact

@@ -36,22 +36,34 @@ def test_show_export_forget_and_the_record(invoke: Invoke, use_db: str) -> None:
     assert shown.exit_code == 0, shown.stderr
     assert shown.stdout.startswith(f"{ANN}  Ann Example\n")
     assert f"#{mine:<6} new          requester Printer on fire" in shown.stdout
+    assert shown.stdout.endswith("not looked for: --copies reads the desk\n") and not shown.stderr
     card = json.loads(invoke("contact", "show", ANN, "--json").stdout)
-    assert [t["number"] for t in card["tickets"]] == [mine]
-    exported = json.loads(invoke("contact", "export", ANN).stdout)
-    assert exported["tickets"][0]["messages"][0]["body"] == "It smokes."
+    assert [t["number"] for t in card["tickets"]] == [mine] and not card["copies_read"]
+    copied = invoke("ticket", "reply", str(theirs), "--body", "On it.", "--cc", ANN)
+    assert copied.exit_code == 0, copied.stderr
+    every = invoke("contact", "show", ANN, "--copies")
+    assert f"#{theirs:<6} open         copy      VPN down" in every.stdout
+    assert every.stderr.startswith("reading the whole desk (every message, mail and ticket)")
+    exported = invoke("contact", "export", ANN)
+    assert json.loads(exported.stdout)["tickets"][0]["messages"][0]["body"] == "It smokes."
+    assert exported.stderr == (
+        "reading the whole desk (every message, mail and event): a while on a big desk\n"
+    )
 
     refused = invoke("contact", "forget", ANN, input="y\n")  # no terminal: not asked
     assert refused.exit_code == 1 and "pass --yes" in refused.stderr
     assert _listed(invoke, ANN) == [mine]
     done = invoke("contact", "forget", ANN, "--yes")
     assert done.exit_code == 0, done.stderr
-    assert done.stdout == f"forgotten: 1 ticket(s) deleted (#{mine})\n"
+    assert done.stdout == f"forgotten: 1 ticket(s) deleted (#{mine}); taken out of #{theirs}\n"
 
     assert _listed(invoke, ANN) == [] and _listed(invoke, "bob@example.com") == [theirs]
     gone = invoke("contact", "show", ANN)
     assert gone.exit_code == 1
-    assert one_error_line(gone.stderr) == f"error: the desk keeps nothing about {ANN}"
+    assert one_error_line(gone.stderr) == (
+        f"error: the desk keeps nothing about {ANN}"
+        " (other tickets' copies not read: a whole-desk read); --copies reads them"
+    )
     record = invoke("contact", "forgotten")
     assert f"contact forgotten 1 ticket deleted (#{mine})" in record.stdout
     assert "Ann" not in record.stdout and ANN not in record.stdout

@@ -186,23 +186,78 @@ def test_show_says_who_they_are_and_what_the_desk_keeps(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
     own, other = _ann_and_bob(db, admin)
-    card = Desk(db, agent_bob).contact_show(f" {ANN.upper()} ")
+    card = Desk(db, agent_bob).contact_show(f" {ANN.upper()} ", copies=True)
     assert (card.address, card.name) == (ANN, NAME)
     assert [(t.number, t.role) for t in card.tickets] == [(own, "requester"), (other, "copy")]
     assert card.survey_opt_out and card.bounce_status == "5.1.1"
     assert card.acknowledgements == 1
     assert card.as_json()["tickets"][0]["subject"] == "Forget me"
+    # By keys only (at once on any desk): the same, but the copies not looked for.
+    quick = Desk(db, agent_bob).contact_show(ANN)
+    assert [t.number for t in quick.tickets] == [own] and not quick.copies_read
+    assert (quick.survey_opt_out, quick.bounce_status, quick.acknowledgements) == (
+        True,
+        "5.1.1",
+        1,
+    )
     # Carl, in copy of Bob's mail, has no contact row: only the ticket naming him.
-    carl = Desk(db, agent_bob).contact_show("carl@example.com")
+    with pytest.raises(NotFound, match="copies not read"):
+        Desk(db, agent_bob).contact_show("carl@example.com")
+    carl = Desk(db, agent_bob).contact_show("carl@example.com", copies=True)
     assert (carl.name, [(t.number, t.role) for t in carl.tickets]) == (None, [(other, "copy")])
     assert Desk(db, admin).contact_forget("carl@example.com").tickets_scrubbed == (other,)
     with pytest.raises(NotFound):
-        Desk(db, agent_bob).contact_show("carl@example.com")
-    assert Desk(db, agent_bob).contact_show(ANN).tickets == card.tickets  # (Ann's untouched)
+        Desk(db, agent_bob).contact_show("carl@example.com", copies=True)
+    assert Desk(db, agent_bob).contact_show(ANN, copies=True).tickets == card.tickets
     with pytest.raises(NotFound, match=r"keeps nothing about nobody@example\.com"):
         Desk(db, agent_bob).contact_show("nobody@example.com")
     with pytest.raises(InvalidValue, match="not an email address"):
         Desk(db, agent_bob).contact_show("ann@example.com\x1b[2J")
+
+
+def test_show_reads_by_keys_only_and_copies_read_the_desk(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    """``contact show`` answers at once on a desk of a million tickets: every statement
+    it sends walks an index (held mail, a few rows, aside); ``copies`` reads the desk."""
+    from sqlalchemy import event as sa_event
+
+    _ann_and_bob(db, admin)
+    sent: list[tuple[str, Any]] = []
+
+    def remember(_c: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        sent.append((statement, params))
+
+    def whole_reads(copies: bool) -> list[str]:
+        """The plan lines that read a big table whole (a scan, or an index walked with no
+        condition: PostgreSQL's way when told not to scan)."""
+        sent.clear()
+        sa_event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            Desk(db, agent_bob).contact_show(ANN, copies=copies)
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", remember)
+        lines: list[str] = []
+        with db.engine.connect() as conn:
+            if not db.is_sqlite:
+                conn.exec_driver_sql("SET enable_seqscan = off")
+            explain = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
+            for statement, params in sent:
+                rows = conn.exec_driver_sql(explain + statement, params).all()
+                lines += [str(row[-1] if db.is_sqlite else row[0]).strip() for row in rows]
+        big = ("message", "event", "outbox", "ticket")
+        if db.is_sqlite:
+            return [line for line in lines if line.split(" ")[:2] in (["SCAN", t] for t in big)]
+        return [
+            line
+            for line, after in zip(lines, [*lines[1:], ""], strict=True)
+            if "Scan" in line
+            and any(f" on {t} " in line for t in big)
+            and not after.startswith("Index Cond")
+        ]
+
+    assert not whole_reads(copies=False)
+    assert whole_reads(copies=True)  # (asked for: the whole desk)
 
 
 def test_export_holds_their_tickets_and_what_names_them_elsewhere(

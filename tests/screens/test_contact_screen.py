@@ -1,0 +1,68 @@
+"""The palette's "Customer: ADDRESS": the customer's card, read-only, as ``contact show``
+words it — at once by keys, and the copies read (the whole desk) only when asked (``c``);
+outside text shown plain; a snapshot at 80x24."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from helpdesk_tui.app import HelpdeskApp
+from helpdesk_tui.screens.contact import ContactScreen
+from tests.screens.conftest import DeskData
+from tests.screens.test_palette import open_palette, prompts, type_query
+from tests.screens.ticket_helpers import settle, until
+
+
+async def _show(pilot: Pilot[None], address: str) -> ContactScreen:
+    await open_palette(pilot)
+    await type_query(pilot, address, f"Customer: {address}")
+    app = pilot.app
+    assert isinstance(app, HelpdeskApp)
+    await until(pilot, lambda: prompts(app)[0] == f"Customer: {address}")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ContactScreen))
+    screen = app.screen
+    assert isinstance(screen, ContactScreen)
+    await until(pilot, lambda: not screen.reading)
+    await settle(pilot)
+    return screen
+
+
+def _card(screen: ContactScreen) -> str:
+    return str(screen.query_one("#contact-text", Static).render())
+
+
+async def test_the_palette_shows_a_customers_card(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await _show(pilot, "ann@example.com")
+        card = _card(screen)
+        assert "Ann Archer" in card and card.count("requester") == 2, card
+        assert "not looked for: c reads the desk" in card
+        await pilot.press("c")
+        await until(pilot, lambda: screen.copies_read)
+        await settle(pilot)
+        assert "Ann Archer" in _card(screen) and "not looked for" not in _card(screen)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ContactScreen | CommandPalette))
+        unknown = await _show(pilot, "nobody@example.com")
+        assert "the desk keeps nothing about nobody@example.com" in _card(unknown)
+
+
+def test_contact_card_snapshot(
+    snap_compare: Callable[..., bool], make_test_app: Callable[..., HelpdeskApp]
+) -> None:
+    """Mallory's name and subjects carry markup and escape sequences: shown as plain text."""
+
+    async def scene(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await _show(pilot, "mallory@example.com")
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=scene)
