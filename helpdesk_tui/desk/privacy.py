@@ -31,7 +31,7 @@ from datetime import datetime
 from email.utils import getaddresses
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
@@ -472,7 +472,7 @@ def contact_export(session: Session, actor: Actor, address: str) -> dict[str, An
             "new": e.new_value,
             "at": e.created_at.isoformat(),
         }
-        for e in _naming_events(session, patterns)
+        for e, _ in _naming_events(session, patterns, naming)
         if e.ticket_id is None or e.ticket_id not in own_ids
     ]
     acks = [
@@ -504,21 +504,36 @@ def contact_export(session: Session, actor: Actor, address: str) -> dict[str, An
     }
 
 
-def _naming_events(session: Session, patterns: Sequence[_Needle]) -> list[Event]:
-    """Events whose values name the address (or the name): found by ``LIKE``, checked here."""
-    candidates = [
-        _contains(column, needle.text)
-        for needle in patterns
-        for column in (Event.old_value, Event.new_value)
-    ]
-    return [
-        e
-        for e in session.exec(select(Event).where(or_(*candidates)).order_by(col(Event.id)))
+def _naming_events(
+    session: Session, patterns: Sequence[_Needle], naming: _Naming
+) -> list[tuple[Event, Sequence[_Needle]]]:
+    """Events whose values name them (found by ``LIKE``, checked here), each with what to
+    scrub in it: their address anywhere; their name only on the tickets that name them
+    (``naming``: in copy, ``Reply-To``, a mail) and never in a value of the desk's own words
+    (``KEPT_FIELDS``, ``KEPT_KINDS``). A customer called "Support" or "Info" leaves the
+    team Support's and every other ticket's history as it was."""
+    address, *names = patterns
+    columns = (Event.old_value, Event.new_value)
+    near = {t for t in (*_ticket_ids(naming.messages), *_ticket_ids(naming.mail))}
+    near |= {t.id for t in naming.reply_to if t.id is not None}
+    candidates = [_contains(column, address.text) for column in columns]
+    if names and near:
+        named = or_(*[_contains(column, n.text) for n in names for column in columns])
+        candidates.append(and_(col(Event.ticket_id).in_(near), named))
+    found: list[tuple[Event, Sequence[_Needle]]] = []
+    for e in session.exec(select(Event).where(or_(*candidates)).order_by(col(Event.id))):
+        words = e.kind in KEPT_KINDS or (e.field or "") in KEPT_FIELDS
+        scrub = patterns if e.ticket_id in near and not words else [address]
         if any(
             n.pattern.search(e.old_value or "") or n.pattern.search(e.new_value or "")
-            for n in patterns
-        )
-    ]
+            for n in scrub
+        ):
+            found.append((e, scrub))
+    return found
+
+
+def _ticket_ids(rows: Sequence[Message] | Sequence[Outbox]) -> list[int]:
+    return [r.ticket_id for r in rows if r.ticket_id is not None]
 
 
 def forgotten(session: Session, actor: Actor) -> list[ForgottenEntry]:
@@ -624,9 +639,9 @@ def forget_contact(
             event.old_value = event.new_value = None
             session.add(event)
             events_scrubbed += 1
-    for event in _naming_events(session, patterns):
-        event.old_value = _scrub(event.old_value, patterns)
-        event.new_value = _scrub(event.new_value, patterns)
+    for event, scrub in _naming_events(session, patterns, naming):
+        event.old_value = _scrub(event.old_value, scrub)
+        event.new_value = _scrub(event.new_value, scrub)
         session.add(event)
         events_scrubbed += 1
 

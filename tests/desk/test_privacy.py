@@ -344,3 +344,39 @@ def test_a_ticket_the_poller_makes_meanwhile_is_forgotten_too(db: Database, admi
     assert isinstance(result, privacy.ForgetResult), result
     assert result.tickets_deleted == (own, late.ticket_number)
     assert not [t for t in _every_text(db) if ANN in t]
+
+
+def test_a_customer_called_like_a_team_leaves_the_desk_s_words_as_they_were(
+    db: Database, admin: Actor
+) -> None:
+    """A contact named "Support" scrubbed the team Support out of every ticket's history
+    (its name was matched in every event of the desk): their name now goes only from the
+    tickets that name them, and never from a value of the desk's own words."""
+    from tests.mail.mailbuild import email
+
+    own = _ingest(db, email(sender="Support <help@acme.example>", subject="Forget us", body="x"))
+    copied = _ingest(
+        db,
+        email(
+            sender="Bob <bob@example.com>",
+            subject="Printer",
+            headers=["Cc: Support <help@acme.example>"],
+            body="Support said to restart it.",
+        ),
+    )
+    unrelated = _ingest(db, email(sender="Dee <dee@example.com>", subject="VPN", body="y"))
+    with db.write() as s:
+        for number in (copied, unrelated):
+            fields.assign(s, admin, number, team="Support")
+    Desk(db, admin, clock=lambda: NOW).contact_forget("help@acme.example")
+    with db.read() as s:
+        teams = {
+            t.number: s.exec(
+                select(Event.new_value).where(Event.ticket_id == t.id, Event.field == "team")
+            ).all()
+            for t in s.exec(select(Ticket).where(Ticket.number.in_([copied, unrelated])))
+        }
+        body = s.exec(select(Message.body).where(Message.body.contains("restart"))).one()
+    assert teams == {copied: ["Support"], unrelated: ["Support"]}
+    assert body.strip() == "[forgotten] said to restart it."
+    assert own not in teams
