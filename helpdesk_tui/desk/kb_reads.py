@@ -55,6 +55,14 @@ class ArticleView:
         """Customers may read it: published and public."""
         return self.status == ArticleStatus.PUBLISHED and self.visibility == Visibility.PUBLIC
 
+    def reply_text(self) -> str:
+        """The article's text, for a reply or note: a published article's only. A draft is not
+        checked yet, so it goes into no mail (refused in one line, as ``kb_for_reply`` leaves
+        drafts out of the composer's picker)."""
+        if self.status != ArticleStatus.PUBLISHED:
+            raise InvalidValue(f'"{self.title}" is a draft: it goes into no reply until published')
+        return self.body
+
     def reply_link(self, base_url: str) -> str:
         """The article's address on the help site (``[kb] public_url``), for a reply.
 

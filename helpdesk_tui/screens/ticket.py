@@ -1134,7 +1134,7 @@ class TicketScreen(DeskScreen):
             self.query_one(SidePanel).show_suggestions(found)
 
     def action_kb_insert(self) -> None:
-        self._pick_article(lambda article: article.body)
+        self._pick_article(lambda article: article.reply_text())
 
     def action_kb_link(self) -> None:
         base = self.desk_app.settings.kb.public_url

@@ -222,3 +222,5 @@ def test_a_resolved_tickets_reply_becomes_a_draft(db: Database, admin: Actor) ->
         ("from-ticket",),
     )
     assert [r.article.id for r in desk.kb_suggest_for_ticket(number)] == [made.id]
+    with pytest.raises(InvalidValue, match="is a draft: it goes into no reply until published"):
+        made.reply_text()  # (`i` on the ticket: a suggested draft's text goes into no mail)
