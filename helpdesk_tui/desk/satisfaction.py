@@ -27,7 +27,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
@@ -36,7 +35,7 @@ from helpdesk_tui.desk.mail_reads import sends_mail
 from helpdesk_tui.desk.outbox_rows import RATING_CONCERN_KIND as RATING_CONCERN_KIND
 from helpdesk_tui.desk.outbox_rows import SURVEY_KIND as SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail
-from helpdesk_tui.desk.settings import desk_setting, set_switch
+from helpdesk_tui.desk.settings import made_setting, set_switch
 from helpdesk_tui.desk.survey_reads import ENABLED, surveys_enabled
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.ticket_reads import RATED
@@ -53,9 +52,6 @@ from helpdesk_tui.storage.core_tables import (
     Ticket,
     survey_opt_out,
     survey_opt_out_hash,
-)
-from helpdesk_tui.storage.core_tables import (
-    desk_setting as desk_setting_table,
 )
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import Channel, MessageKind, OutboxStatus, utcnow
@@ -221,18 +217,8 @@ _TOKEN = re.compile(r"\bsurvey (\d{1,18})-([0-9a-f]{16})\b")
 
 
 def _secret(reader: Reader) -> bytes:
-    """The desk's survey key, made on first use (two first uses at once: one insert wins)."""
-    conn = connection_of(reader)
-    value = desk_setting(conn, SECRET)
-    if value is None:
-        value = secrets.token_hex(32)
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(desk_setting_table).values(name=SECRET, value=value))
-        except IntegrityError:
-            pass  # (another made it first: theirs is read below)
-        value = desk_setting(conn, SECRET) or value
-    return value.encode()
+    """The desk's survey key, made on first use."""
+    return made_setting(connection_of(reader), SECRET, lambda: secrets.token_hex(32)).encode()
 
 
 def survey_token(session: Reader, number: int) -> str:

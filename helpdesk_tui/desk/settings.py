@@ -19,6 +19,8 @@ from helpdesk_tui.storage.core_tables import DeskSetting, event
 from helpdesk_tui.storage.database import connection_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Connection
     from sqlmodel import Session
 
@@ -120,20 +122,26 @@ never opens on another's ticket. A backup carries it as it carries the desk's co
 
 
 def desk_identity(conn: Connection) -> str:
-    """The desk's identity, made on first use (two first uses at once: one insert wins)."""
+    """The desk's identity, made on first use."""
     import secrets
 
+    return made_setting(conn, DESK_ID, lambda: secrets.token_hex(16))
+
+
+def made_setting(conn: Connection, name: str, make: Callable[[], str]) -> str:
+    """Setting ``name``, made by ``make`` on first use (two first uses at once: one insert
+    wins, and both read the winner's value): the desk's identity, the survey key."""
     from sqlalchemy.exc import IntegrityError
 
     from helpdesk_tui.storage.core_tables import desk_setting as desk_setting_table
 
-    value = desk_setting(conn, DESK_ID)
+    value = desk_setting(conn, name)
     if value is None:
-        value = secrets.token_hex(16)
+        value = make()
         try:
             with conn.begin_nested():
-                conn.execute(insert(desk_setting_table).values(name=DESK_ID, value=value))
+                conn.execute(insert(desk_setting_table).values(name=name, value=value))
         except IntegrityError:
             pass  # (another made it first: theirs is read below)
-        value = desk_setting(conn, DESK_ID) or value
+        value = desk_setting(conn, name) or value
     return value
