@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 from helpdesk_tui.cli import main, warm_socket
 from helpdesk_tui.cli.server import servers
-from tests.cli.conftest import helpdesk_script
+from tests.cli.conftest import code_stamp, helpdesk_script
 from tests.conftest import HANG_SECONDS, TEST_CLUSTER_SETTINGS, need
 from tests.pg_cluster import PgCluster, start_cluster
 
@@ -176,7 +176,7 @@ def _wait_gone(pid: int) -> None:
 def _start_server(desk: Desk) -> None:
     """The user's warm server, as a first verb starts it (as it ends, detached), once it
     answers."""
-    desk.code_stamp = _code_stamp()
+    desk.code_stamp = code_stamp()
     desk.ok("ticket", "list", warm=True)
     deadline = time.monotonic() + HANG_SECONDS
     while not servers():  # (it imports, then listens)
@@ -186,11 +186,6 @@ def _start_server(desk: Desk) -> None:
 
 def _served() -> int:
     return sum(info["served"] for info in servers())
-
-
-def _code_stamp() -> str:
-    """What of the warm server's key changes when the package's code does."""
-    return warm_socket.code_stamp(warm_socket.package_dir())
 
 
 def _one_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -227,7 +222,7 @@ def test_each_verb_right_after_a_restart_works_and_says_nothing_more(
         # A verb runs cold where the package's code changed since the server started (an
         # edit while the suite runs): its key is another, as it must be. That server stops,
         # and the next one starts as the cold verb ends: from there no verb is counted.
-        if warm and _code_stamp() == desk.code_stamp:
+        if warm and code_stamp() == desk.code_stamp:
             assert _served() - before == (verb[0] not in ("mail", "db")), (verb, servers())
     assert desk.replies(1, "Try the other tray.") == 1
 
