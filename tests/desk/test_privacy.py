@@ -338,7 +338,7 @@ def test_a_ticket_the_poller_makes_meanwhile_is_forgotten_too(db: Database, admi
                     break
                 blocked.wait(0.01)
             else:
-                pytest.fail("the forget did not wait for the poller")
+                pytest.fail(f"the forget did not wait for the poller: {results}")
     worker.join(timeout=60)
     [result] = results
     assert isinstance(result, privacy.ForgetResult), result
