@@ -59,7 +59,7 @@ from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.frames import KeyFrames
 from helpdesk_tui.screens.queue_marks import HELP as MARK_HELP
-from helpdesk_tui.screens.queue_marks import MARK_BINDINGS, QueueMarks
+from helpdesk_tui.screens.queue_marks import MARK_BINDINGS, STATUS_BINDING, QueueMarks
 from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
@@ -296,6 +296,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("f", "filter", "Filter", id="queue.filter"),
         Binding("s", "next_sort", "Sort", id="queue.sort"),
+        STATUS_BINDING,
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="queue.reverse"),
         Binding("v", "next_view", "View", id="queue.next_view"),
         Binding("V", "previous_view", "Previous view", show=False, id="queue.previous_view"),

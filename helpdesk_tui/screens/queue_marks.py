@@ -43,19 +43,23 @@ BULK_KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("t", "tags", "Tags", False),
 )
 
+_BULK = {
+    what: Binding(key, f"bulk('{what}')", title, show=show, id=f"queue.marked_{what}")
+    for key, what, title, show in BULK_KEYS
+}
 MARK_BINDINGS: list[BindingType] = [
-    *(
-        Binding(key, f"bulk('{what}')", title, show=show, id=f"queue.marked_{what}")
-        for key, what, title, show in BULK_KEYS
-    ),
+    *(binding for what, binding in _BULK.items() if what != "status"),
     Binding("space", "mark", "Mark", show=False, id="queue.mark"),
     Binding("asterisk", "mark_all", "Mark all", show=False, id="queue.mark_all"),
 ]
-"""First among the queue's bindings: with marks, Status and Assign lead the footer (and s
-is status, not sort); without, none of the field keys does anything (``check_action``)."""
+"""First among the queue's bindings: with marks, Assign leads the footer; without, none of
+the field keys does anything (``check_action``)."""
+STATUS_BINDING = _BULK["status"]
+"""s, right after the queue's s (Sort): with marks, s is the marked tickets' status, shown
+in Sort's place in the footer; without, Sort."""
 
 HELP: dict[str, str] = {
-    "queue.mark": "Mark or unmark the row (then s a m T p y C t change all marked)",
+    "queue.mark": "Mark or unmark (s a m T p y C t: all marked)",
     "queue.mark_all": "Mark every row shown, or clear the marks",
     **{f"queue.marked_{what}": f"{title} of the marked tickets" for _, what, title, _ in BULK_KEYS},
     "queue.marked_mine": "Assign the marked tickets to me",

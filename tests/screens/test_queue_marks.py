@@ -63,11 +63,11 @@ async def test_marked_tickets_change_together_a_refused_one_stays_marked(
 async def _marked(pilot: Pilot[None]) -> None:
     await pilot.press("3")
     await settle(pilot)
-    await pilot.press("space", "j", "space", "space")  # the first, the third and the fourth
+    await pilot.press("space", "j", "space", "space", "k")  # the 1st, 3rd and 4th; on the 4th
     await settle(pilot)
 
 
 def test_queue_marked_80x24(snap_compare: Any, make_test_app: Callable[..., HelpdeskApp]) -> None:
-    """Marked rows underlined on their own background, the cursor's too; the status line
+    """Marked rows underlined on their own background, the cursor's underlined; the status line
     counts them; s Status and a Assign lead the footer."""
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=_marked)
