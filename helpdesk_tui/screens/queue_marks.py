@@ -24,11 +24,10 @@ from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.statuses import asks_before, words
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
-from helpdesk_tui.screens.confirm import confirm
-from helpdesk_tui.screens.pickers import Pick, PickScreen, PromptScreen, agent_pick
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.queue_values import TicketRow
+    from helpdesk_tui.screens.pickers import Pick, PromptScreen
     from helpdesk_tui.widgets.queue_table import QueueTable
 
 BULK_KEYS: tuple[tuple[str, str, str, bool], ...] = (
@@ -145,6 +144,8 @@ class QueueMarks(DeskScreen):
         self._marks_changed()
 
     def action_bulk(self, what: str) -> None:
+        from helpdesk_tui.screens.pickers import Pick, PromptScreen  # (not at first paint)
+
         if not self._marks:
             return
         tickets = _count(len(self._marks))
@@ -177,6 +178,8 @@ class QueueMarks(DeskScreen):
             )
 
     def _bulk_pick(self, field: Field, title: str, picks: list[Pick]) -> None:
+        from helpdesk_tui.screens.pickers import PickScreen
+
         def picked(value: str | None) -> None:
             if value:
                 label = next((p.label for p in picks if p.value == value), value)
@@ -195,6 +198,8 @@ class QueueMarks(DeskScreen):
 
     @work(thread=True, group="queue-bulk-picks", exit_on_error=False)
     def _bulk_picks(self, what: str) -> None:
+        from helpdesk_tui.screens.pickers import Pick, agent_pick
+
         if what == "assign":
             picks = [
                 agent_pick(agent.login, agent.name, agent.teams)
@@ -217,6 +222,8 @@ class QueueMarks(DeskScreen):
         """One question naming the count, then the change of each marked ticket at the
         version shown when the agent says yes: a ticket someone else changes after that is
         refused ("changed meanwhile"), never overwritten."""
+
+        from helpdesk_tui.screens.confirm import confirm
 
         def answered(answer: str | None) -> None:
             if answer == "yes" and self._marks:
