@@ -93,22 +93,28 @@ def _reason(given: str, error: DeskError) -> str:
 
 def change_each(targets: Iterable[Target], change: OneChange) -> Iterator[Outcome]:
     """Make ``change`` on each ticket in turn, each in its own transaction; yields each
-    outcome as it is known (a refusal does not stop the rest)."""
+    outcome as it is known (a refusal does not stop the rest). Once the database does not
+    answer (a transient error), the tickets left are not tried: each is refused with that
+    error, not made to wait for it again."""
+    down: DeskError | None = None
     for target in targets:
         given = str(target.number)
         number: int | None = None
+        error, row = down, None
         try:
             number = parse_number(target.number)
-            row = change(number, target.expected_version)
-        except DeskError as error:
+            if error is None:
+                row = change(number, target.expected_version)
+        except DeskError as refused:
+            error = refused
+            if refused.transient:
+                down = refused
+        if error is not None:
             yield Outcome(
-                given,
-                number,
-                refusal=_named(given, str(error)),
-                reason=_reason(given, error),
+                given, number, refusal=_named(given, str(error)), reason=_reason(given, error)
             )
-            continue
-        yield Outcome(given, number, row=row, deleted=row is None)
+        else:
+            yield Outcome(given, number, row=row, deleted=row is None)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from textual.message import Message
 
 from helpdesk_tui.desk.batch import BatchResult, Field, FieldChange, Target
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
-from helpdesk_tui.desk.statuses import asks_before, words
+from helpdesk_tui.desk.statuses import asks_before, takes_from, words
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 
@@ -150,7 +150,14 @@ class QueueMarks(DeskScreen):
             return
         tickets = _count(len(self._marks))
         if what == "mine":
-            self._bulk_confirm(FieldChange("assign", self.desk_app.actor.name), f"Take {tickets}?")
+            actor = self.desk_app.actor
+            theirs = [
+                f"#{row.number} is {holder}'s"
+                for row in self._rows
+                if row.number in self._marks and (holder := takes_from(row.assignee, actor))
+            ]
+            asked = f"Take {tickets}?" + (f" ({', '.join(theirs)})" if theirs else "")
+            self._bulk_confirm(FieldChange("assign", actor.name), asked)
         elif what in ("assign", "team"):
             self._bulk_picks(what)
         elif what == "status":

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from helpdesk_tui.desk.actors import Actor
-from helpdesk_tui.desk.batch import FieldChange, Target
+from helpdesk_tui.desk.batch import FieldChange, Target, change_all
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 
@@ -44,3 +45,18 @@ def test_each_ticket_by_its_writer_refusals_named_the_others_changed(
     )
     assert ada.ticket_open(numbers[0]).tags == ["vip"]
     assert tags.summary().startswith("1 changed; 1 not: #x: ")
+
+
+def test_once_the_database_does_not_answer_the_rest_are_refused_untried() -> None:
+    tried: list[int] = []
+
+    def change(number: int, _version: int | None) -> None:
+        tried.append(number)
+        raise DatabaseUnreachable("database error at db.example: connection refused")
+
+    result = change_all([Target(n) for n in (4, 5, 6)], change)
+    assert tried == [4]  # (not a connection timeout for each of a million tickets)
+    assert [o.refusal for o in result.refused][1:] == [
+        "#5: database error at db.example: connection refused",
+        "#6: database error at db.example: connection refused",
+    ]
