@@ -227,14 +227,14 @@ class QueueMarks(DeskScreen):
 
     def _bulk_confirm(self, change: FieldChange, asked: str) -> None:
         """One question naming the count, then the change of each marked ticket at the
-        version shown when the agent says yes: a ticket someone else changes after that is
-        refused ("changed meanwhile"), never overwritten."""
-
+        version shown as the question is asked: a ticket someone else changes while it is
+        read is refused ("changed meanwhile"), never overwritten."""
         from helpdesk_tui.screens.confirm import confirm
 
+        targets = [Target(number, version) for number, version in self._marks.items()]
+
         def answered(answer: str | None) -> None:
-            if answer == "yes" and self._marks:
-                targets = [Target(number, version) for number, version in self._marks.items()]
+            if answer == "yes" and targets:
                 self._bulk_write(targets, change)
 
         self.app.push_screen(confirm(clean(asked), yes="Change them"), answered)
