@@ -58,6 +58,10 @@ async def test_marked_tickets_change_together_a_refused_one_stays_marked(
         for number in (first, third):
             assert desk.ticket_row(number).priority == "urgent"
             assert desk.ticket_open(number).history[-1].text.startswith("ada: priority ")
+        await pilot.press("asterisk")  # * clears the marks; again, marks every row shown
+        assert app.queue.marked == [] and "marked" not in _status_line(app)
+        await pilot.press("asterisk")
+        assert app.queue.marked == shown(app)
 
 
 async def _marked(pilot: Pilot[None]) -> None:
