@@ -13,7 +13,7 @@ marks, a refused one keeps its mark so the agent can look at it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.binding import Binding, BindingType
@@ -88,8 +88,6 @@ class QueueMarks(DeskScreen):
 
         def refresh_now(self) -> None: ...
 
-    BULK_FIELDS: ClassVar[frozenset[str]] = frozenset(what for _, what, _, _ in BULK_KEYS)
-
     class Picks(Message):
         """Agents or teams to pick from, read in a worker."""
 
@@ -156,6 +154,8 @@ class QueueMarks(DeskScreen):
                 for row in self._rows
                 if row.number in self._marks and (holder := takes_from(row.assignee, actor))
             ]
+            if len(theirs) > 3:
+                theirs[3:] = [f"{len(theirs) - 3} more a colleague's"]
             asked = f"Take {tickets}?" + (f" ({', '.join(theirs)})" if theirs else "")
             self._bulk_confirm(FieldChange("assign", actor.name), asked)
         elif what in ("assign", "team"):

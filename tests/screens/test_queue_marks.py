@@ -1,4 +1,4 @@
-"""The queue's marks at 80×24: space marks a row, the field keys change every marked ticket
+"""The queue's marks at 80x24: space marks a row, the field keys change every marked ticket
 (one confirmation, the desk's writer for each), one line says what became of them."""
 
 from __future__ import annotations
