@@ -36,6 +36,7 @@ from helpdesk_tui.desk.tickets import create_ticket
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.activity import Since, Watermark
+    from helpdesk_tui.desk.batch import BatchResult, FieldChange, Target
     from helpdesk_tui.desk.email_meta import NewAttachment
     from helpdesk_tui.desk.queue_values import (
         ChangeMark,
@@ -523,6 +524,36 @@ class TicketsService(DeskService):
                 session, self.actor, number, team=team, expected_version=expected_version
             )
             return _row(session, number)
+
+    def tickets_change(self, targets: Iterable[Target], change: FieldChange) -> BatchResult:
+        """One field change made to each of several tickets (the queue's marked rows), by
+        the same writer as for one ticket (``change_each``): each at the version the agent
+        saw, in its own transaction; a refused ticket is named in the result, the others
+        still change."""
+        from helpdesk_tui.desk.batch import change_all
+
+        return change_all(targets, lambda number, version: self._field(number, change, version))
+
+    def _field(self, number: int, change: FieldChange, version: int | None) -> TicketRow:
+        value = change.value
+        match change.field:
+            case "assign":
+                return self.ticket_assign(number, agent=value, expected_version=version)
+            case "team":
+                return self.ticket_assign(number, team=value, expected_version=version)
+            case "status":
+                return self.ticket_set_status(number, value, expected_version=version)
+            case "priority":
+                return self.ticket_set_priority(number, value, expected_version=version)
+            case "type":
+                return self.ticket_set_type(number, value, expected_version=version)
+            case "category":
+                return self.ticket_set_category(number, value, expected_version=version)
+            case "tags":
+                return self.ticket_tag(
+                    number, add=change.add, remove=change.remove, expected_version=version
+                )
+        raise InvalidValue(f"no field {change.field!r}")  # pragma: no cover (typed)
 
     # -- relations, claims, mail, files -------------------------------------------------------
 

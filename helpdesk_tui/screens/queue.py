@@ -58,6 +58,8 @@ from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.frames import KeyFrames
+from helpdesk_tui.screens.queue_marks import HELP as MARK_HELP
+from helpdesk_tui.screens.queue_marks import MARK_BINDINGS, STATUS_BINDING, QueueMarks
 from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
@@ -278,7 +280,7 @@ def _merge(old: list[TicketRow], new: list[TicketRow], *, at_end: bool) -> list[
     return old + fresh if at_end else fresh + old
 
 
-class QueueScreen(KeyFrames, DeskScreen):
+class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
     """Tickets in the chosen view; Enter opens one."""
 
     CSS_PATH: ClassVar = [
@@ -290,9 +292,11 @@ class QueueScreen(KeyFrames, DeskScreen):
     AUTO_FOCUS: ClassVar[str | None] = "#queue-table"
     """(Not the search line above it, which is hidden.)"""
     BINDINGS: ClassVar[list[BindingType]] = [
+        *MARK_BINDINGS,
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("f", "filter", "Filter", id="queue.filter"),
         Binding("s", "next_sort", "Sort", id="queue.sort"),
+        STATUS_BINDING,
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="queue.reverse"),
         Binding("v", "next_view", "View", id="queue.next_view"),
         Binding("V", "previous_view", "Previous view", show=False, id="queue.previous_view"),
@@ -357,6 +361,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         self.set_reactive(QueueScreen.query_spec, self.views[0].query)
         self._rows: list[TicketRow] = []
         self._on: dict[int, list[OnTicket]] = {}
+        self._marks_init()
         self._at_start = True
         self._at_end = True
         self._request = 0
@@ -499,6 +504,8 @@ class QueueScreen(KeyFrames, DeskScreen):
             status.append(" · best matches first")  # a search lists by its ranking
         else:
             status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
+        if self._marks:
+            status.append(f" · {len(self._marks)} marked", style="bold")
         if self._kept_as_of is not None:
             as_of = self._kept_as_of.astimezone().strftime("%H:%M")
             status.append(f" · as of {as_of}, loading…", style="italic")
@@ -686,6 +693,7 @@ class QueueScreen(KeyFrames, DeskScreen):
 
     def _show_rows(self, focus: int | None) -> None:
         self._focus = focus
+        self._marks_seen(self._rows)
         self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
         empty = self.query_one("#queue-empty", Static)
         says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
@@ -885,6 +893,14 @@ class QueueScreen(KeyFrames, DeskScreen):
         self._focus = message.number
         self._maybe_fetch_more()
 
+    @on(QueueMarks.Picks)
+    def _picks_read(self, message: QueueMarks.Picks) -> None:
+        self._bulk_picked(message.what, message.picks)
+
+    @on(QueueMarks.BulkDone)
+    def _bulk_answered(self, message: QueueMarks.BulkDone) -> None:
+        self._bulk_done(message.result)
+
     @on(QueueTable.Selected)
     def _open(self, message: QueueTable.Selected) -> None:
         self.post_message(OpenTicket(message.number))
@@ -1021,6 +1037,10 @@ class QueueScreen(KeyFrames, DeskScreen):
             return isinstance(index, int) and index < len(self.views)
         if action == "followed_up":
             return self._listing_follow_ups()
+        if action == "bulk":
+            return bool(self._marks)
+        if action == "next_sort":
+            return not self._marks  # (s: the marked tickets' status)
         return True
 
     def key_description(self, binding: Binding) -> str:
@@ -1029,6 +1049,8 @@ class QueueScreen(KeyFrames, DeskScreen):
             return "Desk settings"
         if binding.id == "queue.followed_up":
             return "Rating followed up (its list)"
+        if binding.id in MARK_HELP:
+            return MARK_HELP[binding.id]
         index = binding.action.removeprefix("view(").removesuffix(")")
         if binding.action.startswith("view(") and index.isdigit() and int(index) < len(self.views):
             return f"View: {self.views[int(index)].title}"

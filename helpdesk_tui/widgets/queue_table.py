@@ -291,6 +291,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         "queue-table--muted",
         "queue-table--due-ok",
         "queue-table--due-warning",
+        "queue-table--marked",
     }
     DEFAULT_CSS = """
     QueueTable {
@@ -324,6 +325,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         & > .queue-table--muted { text-style: dim; }
         & > .queue-table--due-ok { color: $success; }
         & > .queue-table--due-warning { color: $warning; text-style: bold; }
+        & > .queue-table--marked { background: $secondary-muted; text-style: underline; }
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -390,6 +392,10 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         """What the table says under its header while it has no rows."""
         self._empty_strips: tuple[object, list[Strip]] | None = None
         """The empty message's lines and what they were drawn from (``_empty_line``)."""
+        self._marked: frozenset[int] = frozenset()
+        self._marked_look = Style.null()
+        """The tickets marked in the queue (``set_marked``): their rows are underlined on
+        the ``queue-table--marked`` background."""
 
     # -- what the screen reads --------------------------------------------------------------
 
@@ -470,6 +476,19 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             self._set_cursor(0)
         self.refresh()
+
+    def set_marked(self, numbers: Collection[int]) -> None:
+        """Show the rows of ``numbers`` (shown now or later) as marked."""
+        marked = frozenset(numbers)
+        if marked != self._marked:
+            for number in marked ^ self._marked:
+                self._strips.pop(number, None)
+            self._marked = marked
+            self.refresh()
+
+    @property
+    def marked(self) -> frozenset[int]:
+        return self._marked
 
     def say_when_empty(self, text: Text) -> None:
         """What to say under the header while there are no rows ("No tickets here…").
@@ -683,7 +702,18 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
                 self.get_component_rich_style("queue-table--header"),
                 self.get_component_rich_style("queue-table--cursor"),
             )
+            marked = self.get_component_rich_style("queue-table--marked", partial=True)
+            self._marked_look = marked.without_color if self.app.no_color else marked
         return self._looks
+
+    def _marked_line(self, segments: list[Segment], *, cursor: bool) -> list[Segment]:
+        """A marked row's segments: underlined, on the marked background unless it is the
+        cursor's row (the cursor's background says where it is; the underline, marked)."""
+        self.looks  # noqa: B018 (reads the marked style with the others)
+        look = self._marked_look
+        if cursor:
+            look = Style(underline=look.underline, bold=look.bold)
+        return list(Segment.apply_style(segments, post_style=look))
 
     def _line(self, cells: Mapping[str, Text]) -> list[Segment]:
         """The row's cells fitted to their columns, as segments.
@@ -762,7 +792,9 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             # The cursor's background and weight over the cells' own colours (priority, markers).
             over = Style(bgcolor=cursor.bgcolor, bold=cursor.bold)
             under = Style(color=cursor.color)
-            segments = Segment.apply_style(self._line(self._cells_at(index)), under, over)
+            segments = list(Segment.apply_style(self._line(self._cells_at(index)), under, over))
+            if self._keys[index] in self._marked:
+                segments = self._marked_line(segments, cursor=True)
             return Strip(segments).crop_extend(0, width, cursor)
         if self._restyled:
             self._restyled = False
@@ -775,5 +807,7 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
         if strip is None:
             strip = Strip(self._line(self._cells_at(index))).crop_extend(0, width, base)
             strip = strip.apply_style(base)
+            if key in self._marked:
+                strip = Strip(self._marked_line(list(strip), cursor=False))
             self._strips[key] = strip
         return strip

@@ -52,9 +52,13 @@ def test_a_bad_keymap_is_refused_in_one_line(
         ({"queue.search": "x,f1"}, "'ui.keymap.queue.search': f1 is app.help's key too"),
         (
             {"app.help": "s"},
-            "'ui.keymap.app.help': s is kb.filter_status, queue.sort, ticket.status's key too",
+            "'ui.keymap.app.help': s is kb.filter_status, queue.marked_status, queue.sort, "
+            "ticket.status's key too",
         ),
-        ({"queue.search": "s", "queue.sort": "g"}, "'ui.keymap.queue.sort': g is queue.first's"),
+        (
+            {"queue.search": "s", "queue.marked_status": "O", "queue.sort": "g"},
+            "'ui.keymap.queue.sort': g is queue.first's",
+        ),
     ],
 )
 def test_a_key_two_bindings_of_one_screen_would_share_is_refused(
@@ -71,7 +75,8 @@ def test_a_key_two_bindings_of_one_screen_would_share_is_refused(
     "keymap",
     [
         {"queue.search": "f", "queue.filter": "slash"},  # swapped
-        {"queue.search": "s", "queue.sort": "o"},  # moved out of the way
+        # moved out of the way (s is the marked tickets' status too)
+        {"queue.search": "s", "queue.sort": "o", "queue.marked_status": "O"},
         {"queue.search": "r"},  # the ticket screen's Reply: another screen
         {"reports.filter.cancel": "escape,q"},  # the reports' escape is another screen's
         {"help.close": "question_mark"},  # shared with app.help before: left as it was

@@ -1,7 +1,9 @@
 """Applying one change to each of several tickets, each in its own transaction.
 
 A failure on one ticket is reported (one line naming it) and the others still go ahead;
-the command then exits non-zero. ``--json`` prints one array of the changed tickets.
+the command then exits non-zero: the desk's rule for changing many tickets
+(``desk.batch.change_each``), which the queue's marks follow too. ``--json`` prints one
+array of the changed tickets.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json, row_line
 from helpdesk_tui.cli.runtime import Runtime
 from helpdesk_tui.cli.ticket.input import number_tokens
-from helpdesk_tui.desk.errors import DeskError
+from helpdesk_tui.desk.batch import Target, change_each
 from helpdesk_tui.desk.ticket_row_value import TicketRow
-from helpdesk_tui.desk.values import MAX_NUMBER, parse_number
+from helpdesk_tui.desk.values import MAX_NUMBER
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.tickets_service import TicketsService
@@ -40,12 +42,6 @@ numbers_argument = click.argument("numbers", nargs=-1, required=True, metavar="N
 def one_ticket_only(tokens: Sequence[str], expected_version: int | None) -> None:
     if expected_version is not None and len(tokens) != 1:
         raise CliError("--expect-version needs exactly one ticket number")
-
-
-def _failure(token: str, error: DeskError) -> str:
-    message = str(error)
-    number = token.strip().lstrip("#")
-    return message if f"#{number}" in message else f"#{number}: {message}"
 
 
 def tickets(runtime: Runtime) -> TicketsService:
@@ -71,22 +67,19 @@ def run_each(
     desk = tickets(runtime)
     results: list[dict[str, object]] = []
     failed = 0
-    for token in tokens:
-        try:
-            number = parse_number(token)
-            row = action(desk, number)
-        except DeskError as error:
+    targets = (Target(token, expected_version) for token in tokens)
+    for outcome in change_each(targets, lambda number, _version: action(desk, number)):
+        if outcome.refusal is not None:
             failed += 1
-            click.echo(f"error: {_failure(token, error)}", err=True)
-            continue
-        if row is None:
-            results.append({"number": number, "deleted": True})
+            click.echo(f"error: {outcome.refusal}", err=True)
+        elif outcome.row is None:
+            results.append({"number": outcome.number, "deleted": True})
             if not as_json:
-                click.echo(f"deleted #{number}")
-            continue
-        results.append(row.as_json())
-        if not as_json:
-            click.echo(describe(row))
+                click.echo(f"deleted #{outcome.number}")
+        else:
+            results.append(outcome.row.as_json())
+            if not as_json:
+                click.echo(describe(outcome.row))
     if as_json:
         echo_json(results)
     if failed:

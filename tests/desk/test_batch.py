@@ -1,0 +1,62 @@
+"""One change to many tickets (``desk.batch``), on SQLite and PostgreSQL: the queue's marks
+and the CLI's ``ticket status -`` go through it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.batch import FieldChange, Target, change_all
+from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.opening import DatabaseUnreachable
+from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.storage.database import Database
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def test_each_ticket_by_its_writer_refusals_named_the_others_changed(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    with db.write() as s:
+        numbers = [
+            create_ticket(s, admin, subject=f"Printer {i}", body="jam").number for i in range(4)
+        ]
+    ada, bob = Desk(db, admin, clock=lambda: NOW), Desk(db, agent_bob, clock=lambda: NOW)
+    seen = {n: ada.ticket_row(n).version for n in numbers}
+    moved, closed = numbers[1], numbers[3]
+    ada.ticket_set_status(closed, "closed")
+    seen[closed] = ada.ticket_row(closed).version
+    bob.ticket_set_priority(moved, "low", expected_version=seen[moved])  # meanwhile
+
+    result = ada.tickets_change(
+        [Target(n, seen[n]) for n in numbers], FieldChange("priority", "high")
+    )
+
+    assert [row.number for row in result.changed] == [numbers[0], numbers[2]]
+    assert [o.number for o in result.refused] == [moved, closed]
+    assert result.summary() == f"2 changed; 2 not: #{moved} changed meanwhile, #{closed} is closed"
+    assert ada.ticket_row(moved).priority == "low"  # bob's change stands
+    assert ada.ticket_row(closed).priority == "normal"
+    for number in (numbers[0], numbers[2]):  # each ticket's own history, as one at a time
+        assert ada.ticket_open(number).history[-1].text == "ada: priority normal → high"
+    tags = ada.tickets_change(
+        [Target(numbers[0], None), Target("#x", None)], FieldChange("tags", add=("vip",))
+    )
+    assert ada.ticket_open(numbers[0]).tags == ["vip"]
+    assert tags.summary().startswith("1 changed; 1 not: #x: ")
+
+
+def test_once_the_database_does_not_answer_the_rest_are_refused_untried() -> None:
+    tried: list[int] = []
+
+    def change(number: int, _version: int | None) -> None:
+        tried.append(number)
+        raise DatabaseUnreachable("database error at db.example: connection refused")
+
+    result = change_all([Target(n) for n in (4, 5, 6)], change)
+    assert tried == [4]  # (not a connection timeout for each of a million tickets)
+    assert [o.refusal for o in result.refused][1:] == [
+        "#5: database error at db.example: connection refused",
+        "#6: database error at db.example: connection refused",
+    ]
