@@ -53,6 +53,7 @@ from helpdesk_tui.desk.queue_values import (
     TicketFilter,
     TicketRow,
 )
+from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import clean, plain
@@ -300,6 +301,7 @@ class QueueScreen(KeyFrames, DeskScreen):
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
         Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
+        Binding("number_sign", "go_to", "Go to ticket #", show=False, id="queue.go_to"),
         Binding(
             "d",
             "followed_up",
@@ -998,6 +1000,30 @@ class QueueScreen(KeyFrames, DeskScreen):
     def _took(self, number: int) -> None:
         self.notify(f"You took #{number}", timeout=3, markup=False)
         self.desk_app.open_ticket(number)
+
+    def action_go_to(self) -> None:
+        """``#``: a small "Go to #" prompt; Enter opens the ticket of the number typed (digits
+        pick views here, so "2992 Enter" opened view 2's first row)."""
+        from helpdesk_tui.screens.pickers import PromptScreen
+
+        def answered(typed: str | None) -> None:
+            if typed is not None and typed.strip():
+                self._go_to(typed.strip())
+
+        prompt = PromptScreen("Go to #", hint="A ticket's number; Enter opens it")
+        self.app.push_screen(prompt, answered)
+
+    @work(thread=True, exclusive=True, group="queue-go-to", exit_on_error=False)
+    def _go_to(self, typed: str) -> None:
+        number = number_in(typed)
+        found = self.desk.find_tickets(str(number), limit=1) if number is not None else []
+        if not found:
+            said = f"No ticket #{number}" if number is not None else f"Not a ticket number: {typed}"
+            self.app.call_from_thread(
+                self.notify, clean(said, single_line=True), severity="warning", markup=False
+            )
+            return
+        self.app.call_from_thread(self.desk_app.open_ticket, found[0].number)
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [
