@@ -150,16 +150,13 @@ FOLLOW_UPS_COMMAND = "Ratings to follow up"
 
 
 def follow_ups_text(count: int) -> str:
-    """The start's notice of the ratings waiting for a follow-up (the desk counts up to
-    ``FOLLOW_UPS_COUNTED``)."""
+    """The start's one-line notice of the ratings waiting for a follow-up, on the header
+    (the desk counts up to ``FOLLOW_UPS_COUNTED``); "d" marks one followed up on that list."""
     from helpdesk_tui.desk.satisfaction_service import FOLLOW_UPS_COUNTED  # (not at first paint)
 
-    many = f"{count:,} or more" if count >= FOLLOW_UPS_COUNTED else f"{count:,}"
-    ratings = "rating needs" if count == 1 else "ratings need"
-    return (
-        f"{many} customer {ratings} a follow-up: ^p {FOLLOW_UPS_COMMAND} lists them, "
-        "d there marks one followed up"
-    )
+    many = f"{count:,}+" if count >= FOLLOW_UPS_COUNTED else f"{count:,}"
+    ratings = "rating" if count == 1 else "ratings"
+    return f"{many} {ratings} to follow up: ^p {FOLLOW_UPS_COMMAND.split()[0]}"
 
 
 VIEW_KEYS = "1234567890"
@@ -797,23 +794,32 @@ class QueueScreen(KeyFrames, DeskScreen):
     @work(thread=True, group="queue-follow-ups", exit_on_error=False)
     def _follow_ups(self) -> None:
         """Once, as the live queue first shows: how many customer ratings wait for this
-        agent's follow-up (the desk's, for supervisors and admins). The alerts above tell
-        only those recorded while the queue is open: a demo desk's, or those that came in
-        overnight, were never told."""
+        agent's follow-up (the desk's, for supervisors and admins), on the header's line,
+        not over the queue; told once a day, or again when the count moved
+        (``notices.should_tell``). The alerts above tell only those recorded while the
+        queue is open: a demo desk's, or those that came in overnight, were never told."""
+        from helpdesk_tui import notices
+
         count = self.desk.satisfaction_follow_ups()
-        if count:
-            self.app.call_from_thread(
-                self.desk_app.notify,
-                follow_ups_text(count),
-                title="Customer ratings",
-                severity="warning",
-                markup=False,
-            )
+        app = self.desk_app
+        today = app.clock().astimezone().date()
+        whose = {"url": app.start.database_url, "login": app.actor.name, "what": "follow-ups"}
+        if not notices.should_tell(count, notices.recall(**whose), today):
+            return
+        self.app.call_from_thread(self._tell_follow_ups, follow_ups_text(count))
+        try:
+            notices.remember(**whose, told=notices.Told(today.isoformat(), count))
+        except OSError as error:  # (a cache: told again at the next start)
+            self.log.warning(f"follow-ups notice not kept: {error}")
+
+    def _tell_follow_ups(self, text: str) -> None:
+        self.sub_title = f"{self.app.sub_title} · {text}"
 
     def show_follow_ups(self) -> None:
         """All tickets whose rating needs a follow-up (the palette's "Ratings to follow up";
         Esc goes back to the view's list)."""
         view = next((v for v in self.views if v.name == "all"), self.view)
+        self.sub_title = None  # (the start's notice of them has done its work)
         self._search = None
         self.view = view
         self.query_spec = self.desk.satisfaction_follow_up_query()
