@@ -21,7 +21,8 @@ from helpdesk_tui.safe_text import clean
 PLACEHOLDERS: dict[str, str] = {
     "requester.name": "the requester's name (their address when they gave no name)",
     "requester.first_name": (
-        "the requester's first name (also of Last, First; their address when they gave no name)"
+        "the requester's first name (also of Last, First; with no name, Taro of"
+        " taro.yamada@…, else their address)"
     ),
     "requester.email": "the requester's email address",
     "ticket.number": "the ticket's number, without #",
@@ -97,6 +98,38 @@ def first_name(name: str) -> str:
         return after[0].rstrip(",")
     words = name.split()
     return words[0].rstrip(",") if words else ""
+
+
+_ROLE_WORDS = frozenset(
+    {
+        "admin", "accounts", "billing", "contact", "help", "helpdesk", "hello", "hr", "info",
+        "it", "mail", "no", "noreply", "office", "orders", "reply", "sales", "service",
+        "support", "team",
+    }
+)  # fmt: skip
+"""Parts of an address's local part that name a role or a mailbox, not a person."""
+
+_FIRST_DOT_LAST = re.compile(r"([^\W\d_]{2,})[._-]([^\W\d_]{2,})")
+"""A local part of two names of letters (two or more each): ``taro.yamada``, ``ann_lee``."""
+
+
+def requester_first_name(name: str, email: str) -> str:
+    """``{{requester.first_name}}``, the one rule: the first name of ``name``
+    (:func:`first_name`); with no name, the first of an address written first.last
+    (``taro.yamada@example.jp``: "Taro"); else the name, else the address.
+
+    Conservative: only a local part of exactly two names of letters qualifies, and neither
+    a role (``support.team``, ``info.sales``); ``zoe@``, ``j.smith@``, ``taro99@`` keep the
+    address, which is never wrong, only plain."""
+    first = first_name(name)
+    if first:
+        return first
+    local = email.rpartition("@")[0] if "@" in email else ""
+    found = _FIRST_DOT_LAST.fullmatch(local)
+    if found and not {part.casefold() for part in found.groups()} & _ROLE_WORDS:
+        given = found.group(1)
+        return given[:1].upper() + given[1:].lower()
+    return name or email
 
 
 def parse_name(value: str) -> str:

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import macros
-from helpdesk_tui.desk.canned import PLACEHOLDERS, check_body, first_name, parse_name, render
+from helpdesk_tui.desk.canned import (
+    PLACEHOLDERS,
+    check_body,
+    first_name,
+    parse_name,
+    render,
+    requester_first_name,
+)
 from helpdesk_tui.desk.canned_reads import (
     CannedMatch,
     CannedReads,
@@ -58,7 +65,9 @@ def placeholder_values(
     requester = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
     agent = session.get(Agent, agent_id) if agent_id is not None else None
     requester_name = (requester.name or requester.email or "") if requester else ""
-    requester_first = first_name(requester.name or "") if requester else ""
+    requester_first = (
+        requester_first_name(requester.name or "", requester.email or "") if requester else ""
+    )
     agent_name = (agent.name or agent.login) if agent else ""
     return {
         "requester.name": requester_name,

@@ -27,6 +27,7 @@ from helpdesk_tui.desk.kb_reads import (
     articles_by_id,
     search_results,
 )
+from helpdesk_tui.desk.statuses import becomes_article
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.storage.kb_models import (
     ArticleStatus,
@@ -36,7 +37,7 @@ from helpdesk_tui.storage.kb_models import (
     Visibility,
 )
 from helpdesk_tui.storage.kb_search import KbFilters, search_articles
-from helpdesk_tui.storage.models import Message, MessageKind, Role, Status
+from helpdesk_tui.storage.models import Message, MessageKind, Role
 
 __all__ = [
     "ArticleData",
@@ -352,7 +353,7 @@ class KbService(KbReads):
         """A draft article from a resolved ticket: its subject, and the last reply as body."""
         with self._read() as session:
             ticket = load_ticket(session, number)
-            if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+            if not becomes_article(ticket.status):
                 raise InvalidTransition(
                     f"#{number} is {ticket.status}: only a resolved ticket's answer becomes an "
                     "article"

@@ -6,20 +6,17 @@ last heartbeat, so a killed terminal's marker disappears on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.presence_rows import on_tickets as on_tickets
+from helpdesk_tui.desk.presence_rows import others_replying as others_replying
 from helpdesk_tui.desk.queue_values import OnTicket as OnTicket
-from helpdesk_tui.storage.models import Activity, Agent, Presence, Ticket, utcnow
-
-if TYPE_CHECKING:
-    from helpdesk_tui.storage.database import Reader
+from helpdesk_tui.storage.models import Activity, Presence, Ticket, utcnow
 
 PRESENCE_TTL = timedelta(seconds=15)
 HEARTBEAT_EVERY = timedelta(seconds=5)
@@ -77,52 +74,6 @@ def leave(session: Session, session_id: str) -> None:
     session.execute(delete(Presence).where(col(Presence.session_id) == session_id))
 
 
-def on_tickets(
-    session: Reader,
-    ticket_numbers: Iterable[int],
-    *,
-    now: datetime | None = None,
-    exclude_session: str | None = None,
-) -> dict[int, list[OnTicket]]:
-    """Live markers by ticket number: one per agent, replying first, then by login.
-
-    An agent with several terminals on the ticket is named once, by what matters most
-    (replying over viewing).
-    """
-    now = now or utcnow()
-    numbers = list(ticket_numbers)
-    if not numbers:
-        return {}
-    columns: list[Any] = [
-        Ticket.number,
-        Agent.login,
-        Agent.name,
-        Presence.activity,
-        Presence.started_at,
-        Presence.session_id,
-    ]
-    statement = (
-        sa_select(*columns)
-        .join(Ticket, col(Ticket.id) == Presence.ticket_id)
-        .join(Agent, col(Agent.id) == Presence.agent_id)
-        .where(col(Ticket.number).in_(numbers), col(Presence.expires_at) >= now)
-    )
-    if exclude_session is not None:
-        statement = statement.where(col(Presence.session_id) != exclude_session)
-    result: dict[int, list[OnTicket]] = {}
-    for number, login, name, activity, started_at, sid in session.execute(statement).all():
-        result.setdefault(number, []).append(
-            OnTicket(login, name, Activity(activity), started_at, sid)
-        )
-    for number, entries in result.items():
-        entries.sort(key=lambda e: (e.activity != Activity.REPLYING, e.login))
-        first: dict[str, OnTicket] = {}
-        for entry in entries:
-            first.setdefault(entry.login, entry)
-        result[number] = list(first.values())
-    return result
-
-
 def someone_else_on(ticket_id: Any, actor: Actor, now: datetime) -> ColumnElement[bool]:
     """A condition: another agent is viewing or replying to the ticket ``ticket_id`` now.
 
@@ -134,14 +85,3 @@ def someone_else_on(ticket_id: Any, actor: Actor, now: datetime) -> ColumnElemen
         col(Presence.expires_at) >= now,
         col(Presence.agent_id) != actor.agent_id,
     )
-
-
-def others_replying(
-    session: Session, ticket_number: int, actor: Actor, *, now: datetime | None = None
-) -> list[OnTicket]:
-    """Other agents replying to a ticket now: what a new reply would collide with.
-
-    The agent's own other terminals (one that died in the composer, say) are no collision.
-    """
-    on = on_tickets(session, [ticket_number], now=now).get(ticket_number, [])
-    return [e for e in on if e.activity == Activity.REPLYING and e.login != actor.name]

@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from helpdesk_tui.desk.errors import InvalidValue
+from helpdesk_tui.desk.on_ticket import OnTicket as OnTicket
 from helpdesk_tui.desk.ticket_row_value import TicketRow as TicketRow
-from helpdesk_tui.storage.enums import Activity
 
 
 @dataclass(frozen=True)
@@ -122,15 +122,6 @@ class ChangeMark:
 PageKind = Literal["first", "last", "after", "before", "from"]
 """Which page of a list: the first, the last, the one after or before a position, or the
 rows from a position on, that position included (re-reading a window in place)."""
-
-
-@dataclass(frozen=True)
-class OnTicket:
-    login: str
-    name: str
-    activity: Activity
-    since: datetime
-    session_id: str
 
 
 @dataclass(frozen=True)

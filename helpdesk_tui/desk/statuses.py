@@ -44,6 +44,16 @@ REOPENERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 """Who may take a closed ticket back to open (with a reason, recorded in an event)."""
 
 
+ARTICLE_FROM = frozenset({Status.RESOLVED, Status.CLOSED})
+"""Statuses of a ticket whose answer may become a knowledge-base article: it worked."""
+
+
+def becomes_article(status: Status | str) -> bool:
+    """Whether a ticket in ``status`` may be turned into a draft article (``kb_from_ticket``):
+    the check the action makes, and what the palette offers it by."""
+    return status in ARTICLE_FROM
+
+
 def asks_before(new: Status) -> bool:
     """Whether a person must confirm this status before it is set (scripts say ``--yes``)."""
     return new in ASK_BEFORE

@@ -342,6 +342,18 @@ class TicketsService(DeskService):
             bounce = last_hard_bounce(conn, address, self.clock())
         return bounce
 
+    def reply_collision(self, number: int, *, go_ahead: str) -> str | None:
+        """A reply on ticket ``number`` now would collide: the one line naming who else is
+        replying to it (``presence_rows.others_replying``, the rule the terminal's composer
+        warns with) and how to reply all the same (``go_ahead``). None: nobody is."""
+        from helpdesk_tui.desk import presence_rows
+
+        with self._read_rows() as conn:
+            replying = presence_rows.others_replying(conn, number, self.actor, now=self.clock())
+        return (
+            presence_rows.replying_line(number, replying, go_ahead=go_ahead) if replying else None
+        )
+
     def ticket_reply(
         self,
         number: int,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -93,6 +94,10 @@ class ComposerScreen(ModalScreen[bool]):
         Binding("ctrl+f", "attach", "Files", id="composer.attach", priority=True),
         Binding("ctrl+l", "article", "Article", id="composer.article", priority=True),
     ]
+
+    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"composer.editor"})
+    """``$EDITOR`` is drawn last, where it leaves room: at 80 columns the composer's own
+    keys (send and close first, ``^l Article`` too) take the footer; F1 lists it."""
 
     class Arrived(Message):
         def __init__(self, news: Since) -> None:

@@ -53,6 +53,7 @@ from helpdesk_tui.desk.queue_values import (
     TicketFilter,
     TicketRow,
 )
+from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.desk.views import View
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.safe_text import clean, plain
@@ -151,16 +152,13 @@ FOLLOW_UPS_COMMAND = "Ratings to follow up"
 
 
 def follow_ups_text(count: int) -> str:
-    """The start's notice of the ratings waiting for a follow-up (the desk counts up to
-    ``FOLLOW_UPS_COUNTED``)."""
+    """The start's one-line notice of the ratings waiting for a follow-up, on the header
+    (the desk counts up to ``FOLLOW_UPS_COUNTED``); "d" marks one followed up on that list."""
     from helpdesk_tui.desk.satisfaction_service import FOLLOW_UPS_COUNTED  # (not at first paint)
 
-    many = f"{count:,} or more" if count >= FOLLOW_UPS_COUNTED else f"{count:,}"
-    ratings = "rating needs" if count == 1 else "ratings need"
-    return (
-        f"{many} customer {ratings} a follow-up: ^p {FOLLOW_UPS_COMMAND} lists them, "
-        "d there marks one followed up"
-    )
+    many = f"{count:,}+" if count >= FOLLOW_UPS_COUNTED else f"{count:,}"
+    ratings = "rating" if count == 1 else "ratings"
+    return f"{many} {ratings} to follow up: ^p {FOLLOW_UPS_COMMAND.split()[0]}"
 
 
 VIEW_KEYS = "1234567890"
@@ -304,6 +302,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
         Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
         Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
+        Binding("number_sign", "go_to", "Go to ticket #", show=False, id="queue.go_to"),
         Binding(
             "d",
             "followed_up",
@@ -803,23 +802,32 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
     @work(thread=True, group="queue-follow-ups", exit_on_error=False)
     def _follow_ups(self) -> None:
         """Once, as the live queue first shows: how many customer ratings wait for this
-        agent's follow-up (the desk's, for supervisors and admins). The alerts above tell
-        only those recorded while the queue is open: a demo desk's, or those that came in
-        overnight, were never told."""
+        agent's follow-up (the desk's, for supervisors and admins), on the header's line,
+        not over the queue; told once a day, or again when the count moved
+        (``notices.should_tell``). The alerts above tell only those recorded while the
+        queue is open: a demo desk's, or those that came in overnight, were never told."""
+        from helpdesk_tui import notices
+
         count = self.desk.satisfaction_follow_ups()
-        if count:
-            self.app.call_from_thread(
-                self.desk_app.notify,
-                follow_ups_text(count),
-                title="Customer ratings",
-                severity="warning",
-                markup=False,
-            )
+        app = self.desk_app
+        today = app.clock().astimezone().date()
+        whose = {"url": app.start.database_url, "login": app.actor.name, "what": "follow-ups"}
+        if not notices.should_tell(count, notices.recall(**whose), today):
+            return
+        self.app.call_from_thread(self._tell_follow_ups, follow_ups_text(count))
+        try:
+            notices.remember(**whose, told=notices.Told(today.isoformat(), count))
+        except OSError as error:  # (a cache: told again at the next start)
+            self.log.warning(f"follow-ups notice not kept: {error}")
+
+    def _tell_follow_ups(self, text: str) -> None:
+        self.sub_title = f"{self.app.sub_title} · {text}"
 
     def show_follow_ups(self) -> None:
         """All tickets whose rating needs a follow-up (the palette's "Ratings to follow up";
         Esc goes back to the view's list)."""
         view = next((v for v in self.views if v.name == "all"), self.view)
+        self.sub_title = None  # (the start's notice of them has done its work)
         self._search = None
         self.view = view
         self.query_spec = self.desk.satisfaction_follow_up_query()
@@ -1014,6 +1022,30 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
     def _took(self, number: int) -> None:
         self.notify(f"You took #{number}", timeout=3, markup=False)
         self.desk_app.open_ticket(number)
+
+    def action_go_to(self) -> None:
+        """``#``: a small "Go to #" prompt; Enter opens the ticket of the number typed (digits
+        pick views here, so "2992 Enter" opened view 2's first row)."""
+        from helpdesk_tui.screens.pickers import PromptScreen
+
+        def answered(typed: str | None) -> None:
+            if typed is not None and typed.strip():
+                self._go_to(typed.strip())
+
+        prompt = PromptScreen("Go to #", hint="A ticket's number; Enter opens it")
+        self.app.push_screen(prompt, answered)
+
+    @work(thread=True, exclusive=True, group="queue-go-to", exit_on_error=False)
+    def _go_to(self, typed: str) -> None:
+        number = number_in(typed)
+        found = self.desk.find_tickets(str(number), limit=1) if number is not None else []
+        if not found:
+            said = f"No ticket #{number}" if number is not None else f"Not a ticket number: {typed}"
+            self.app.call_from_thread(
+                self.notify, clean(said, single_line=True), severity="warning", markup=False
+            )
+            return
+        self.app.call_from_thread(self.desk_app.open_ticket, found[0].number)
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [

@@ -38,7 +38,14 @@ from helpdesk_tui.desk.presence import OnTicket
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.relations import MergePlan
-from helpdesk_tui.desk.statuses import ALLOWED, asks_before, may_reopen, takes_from, words
+from helpdesk_tui.desk.statuses import (
+    ALLOWED,
+    asks_before,
+    becomes_article,
+    may_reopen,
+    takes_from,
+    words,
+)
 from helpdesk_tui.desk.ticket_view import Entry, TicketView
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.messages import OutboxMoved, TicketChanged
@@ -1174,10 +1181,15 @@ class TicketScreen(DeskScreen):
     # -- the palette --------------------------------------------------------------------------
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """(title, help, callback) for every ticket action this agent may use, for the palette."""
+        """(title, help, callback) for every ticket action this agent may use, for the palette:
+        "Article from ticket" only on a ticket that may become one (``becomes_article``, the
+        action's own check), not offered to be refused."""
+        view = self.view if self.view is not None and self.view.row.number == self.number else None
+        article = view is not None and becomes_article(view.row.status)
         return [
             (f"#{self.number}: {a.title}", a.help, getattr(self, f"action_{a.name}"))
             for a in allowed_actions(self.desk_app.actor)
+            if a.name != "kb_draft" or article
         ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

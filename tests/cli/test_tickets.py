@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from helpdesk_tui.desk.actors import os_login
+from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Outbox
 from tests.cli.conftest import Invoke, lines, numbers_of, one_error_line
@@ -416,5 +416,40 @@ def test_a_reply_to_an_address_that_bounced_warns_on_stderr_and_goes(
         with db.read() as session:
             [mail] = session.exec(select(Outbox)).all()
         assert (mail.kind, mail.to_addresses) == ("reply", "ann@example.com")
+    finally:
+        db.dispose()
+
+
+def test_a_reply_while_a_colleague_is_replying_is_refused_unless_anyway(
+    invoke: Invoke, use_db: str, db_url: str
+) -> None:
+    """Ann has #N open in her composer: the terminal warns ("ann is replying"), and
+    `ticket reply` went on without a word. It refuses with one line naming her and how to
+    go ahead; --anyway replies; a note never collides."""
+    from datetime import UTC, datetime
+
+    from helpdesk_tui.desk.agents import add_agent
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.kinds import Activity
+
+    number = _new(invoke)
+    db = Database(db_url)
+    try:
+        with db.write() as session:
+            ann = add_agent(session, None, "ann", name="Ann Lee")
+            actor = Actor(name=ann.login, agent_id=ann.id, role=ann.role)
+        later = datetime.now(UTC) + timedelta(hours=1)  # live through the test, whatever its pace
+        Desk(db, actor, clock=lambda: later).presence_beat("ann-term", number, Activity.REPLYING)
+        result = invoke("ticket", "reply", str(number), "--body", "On our way.")
+        assert result.exit_code == 1
+        assert one_error_line(result.stderr) == (
+            f"error: Ann Lee (ann) is replying to #{number} right now; "
+            "to reply as well, run it again with --anyway"
+        )
+        assert invoke("ticket", "note", str(number), "--body", "Seen.").exit_code == 0
+        result = invoke("ticket", "reply", str(number), "--anyway", "--body", "On our way.")
+        assert result.exit_code == 0, result.stderr
+        messages = _show(invoke, number)["messages"]
+        assert [m["kind"] for m in messages] == ["customer", "note", "reply"]  # type: ignore[attr-defined]
     finally:
         db.dispose()

@@ -156,7 +156,8 @@ def test_texts_are_stored_and_rendered_without_escape_sequences(
 
 def test_first_names_of_requesters_as_mail_gives_them(db: Database, agent_bob: Actor) -> None:
     """Real mail often has no display name, or Outlook's "Last, First": a greeting with
-    ``{{requester.first_name}}`` never reads "Hi ," or "Hi Miller,,"."""
+    ``{{requester.first_name}}`` never reads "Hi ," or "Hi Miller,,"; with no name, an
+    address written first.last gives "Hi Taro," (not "Hi taro.yamada@example.jp,")."""
     bob = Desk(db, agent_bob)
     canned = bob.canned_save("Greet", "Hi {{requester.first_name}},")
     numbers = []
@@ -165,6 +166,9 @@ def test_first_names_of_requesters_as_mail_gives_them(db: Database, agent_bob: A
         ("Miller, Zoe Ann", "zm@example.org"),
         ("Ann Smith", "as@example.org"),
         ("Acme, Inc.", "acme@example.org"),
+        ("", "TARO.yamada@example.jp"),
+        ("", "support.team@example.org"),
+        ("", "j.smith@example.org"),
     ):
         with db.write() as s:
             ticket = create_ticket(
@@ -176,4 +180,7 @@ def test_first_names_of_requesters_as_mail_gives_them(db: Database, agent_bob: A
         "Hi Zoe,",
         "Hi Ann,",
         "Hi Acme,",
+        "Hi Taro,",  # first.last: the first name; a role or an initial keeps the address
+        "Hi support.team@example.org,",
+        "Hi j.smith@example.org,",
     ]

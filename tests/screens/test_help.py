@@ -79,12 +79,14 @@ async def test_end_and_home_reach_the_last_and_first_rows(
     ("keys", "title"),
     [
         ((), "Queue"),
+        (("enter",), "Ticket"),
+        (("enter", "r"), "Composer"),
         (("f3", "tab"), "Knowledge base"),
         (("f",), "Queue filter"),
         (("f4", "f"), "Report filter"),
         (("ctrl+p", "D", "r", "a", "f", "t", "s", "enter"), "Drafts"),
     ],
-    ids=["queue", "kb", "queue-filter", "report-filter", "drafts-picker"],
+    ids=["queue", "ticket", "composer", "kb", "queue-filter", "report-filter", "drafts-picker"],
 )
 async def test_help_is_titled_with_the_screens_name(
     make_test_app: Callable[..., HelpdeskApp], keys: tuple[str, ...], title: str
@@ -100,7 +102,13 @@ async def test_help_is_titled_with_the_screens_name(
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        assert f"│ Keys — {title} " in "\n".join(screen_lines(app))
+        shown = "\n".join(screen_lines(app))
+        assert f"│ Keys — {title} " in shown
+        # Every column in the box at 80 columns: a long "Does" wraps, never pushes "Binding
+        # id" out of sight (the knowledge base's did) nor cuts a line.
+        table = app.screen.query_one("#help-keys", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert "Binding id" in shown
 
 
 def test_a_screen_without_a_title_is_named_in_words() -> None:

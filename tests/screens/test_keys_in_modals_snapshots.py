@@ -1,5 +1,6 @@
 """Snapshots at 80x24: F1's key help over the composer (the composer's keys, the app's that
-work there), and the canned-response editor (its hint names F1)."""
+work there) and over the knowledge base (its columns fit), and the canned-response editor
+(its hint names F1)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,23 @@ def test_canned_editor(
         await open_canned_editor(pilot)
         app.screen.query_one(Input).cursor_blink = False
         await pilot.press(*"Why?")
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_key_help_of_the_knowledge_base(
+    snap_compare: Callable[..., bool], make_test_app: Callable[..., HelpdeskApp]
+) -> None:
+    """The knowledge base's keys at 80 columns: "Binding id" in the box, a long "Does"
+    ("Move cursor right or accept the completion suggestion") wrapped, not cut."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         await settle(pilot)
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)

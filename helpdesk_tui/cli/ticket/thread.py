@@ -36,6 +36,9 @@ attach_option = click.option(
     help="Attach FILE; repeatable (limits.max_attachment_bytes each).",
 )
 
+GO_AHEAD = "run it again with --anyway"
+"""How ``ticket reply`` goes ahead on a ticket someone else is replying to."""
+
 
 def _files(runtime: Runtime, paths: tuple[Path, ...]) -> list[NewAttachment]:
     """The files to attach, read and checked before anything is saved."""
@@ -70,6 +73,9 @@ def _body(
 )
 @click.option("--status", "status_after", default=None, help="Set this status with the reply.")
 @click.option("--yes", is_flag=True, help="With --status closed: close without asking.")
+@click.option(
+    "--anyway", is_flag=True, help="Reply even while another agent is replying to the ticket."
+)
 @attach_option
 @expect_version_option
 @json_option
@@ -83,6 +89,7 @@ def reply(
     to: str | None,
     status_after: str | None,
     yes: bool,
+    anyway: bool,
     attach: tuple[Path, ...],
     expect_version: int | None,
     as_json: bool,
@@ -91,6 +98,9 @@ def reply(
 
     A requester without an email address gets nothing: give one with
     `helpdesk ticket requester NUMBER --email ADDRESS`, or send this reply with --to.
+
+    A ticket another agent is replying to right now (in the terminal) is refused with a
+    line naming who; --anyway replies all the same. A note never collides.
     """
     status = parse_status(status_after) if status_after else None
     if status is not None and asks_before(status) and not yes:
@@ -99,7 +109,17 @@ def reply(
     text = _body(runtime, body, edit, numbers, "reply")
     typed = body_from_editor(body, edit=edit)
 
+    def keep(desk: TicketsService, number: int) -> None:
+        if typed:  # what was written in the editor is not lost: `helpdesk drafts`
+            place = desk.draft_place(number)
+            DraftStore(desk=place.desk).save(number, "reply", text, place.ticket)
+            click.echo(f"note: your reply is kept as a draft on #{number}", err=True)
+
     def act(desk: TicketsService, number: int) -> TicketRow:
+        collision = None if anyway else desk.reply_collision(number, go_ahead=GO_AHEAD)
+        if collision is not None:  # nobody answers what someone else is answering
+            keep(desk, number)
+            raise DeskError(clean(collision, single_line=True))
         bounce = desk.reply_bounce(number, to=to)
         if bounce is not None:  # it goes all the same: the agent decided
             said = clean(bounce.warning(), single_line=True)
@@ -115,10 +135,7 @@ def reply(
                 attachments=files,
             )
         except DeskError:
-            if typed:  # what was written in the editor is not lost: `helpdesk drafts`
-                place = desk.draft_place(number)
-                DraftStore(desk=place.desk).save(number, "reply", text, place.ticket)
-                click.echo(f"note: your reply is kept as a draft on #{number}", err=True)
+            keep(desk, number)
             raise
 
     run_each(runtime, numbers, act, as_json=as_json, expected_version=expect_version)
