@@ -26,7 +26,7 @@ def test_keys_in_the_composer_in_a_real_terminal(tmux: Callable[..., str]) -> No
     _until(lambda: "Is it on? Write to me@example.com" in screen(), "? and @ typed")
     tmux("send-keys", "-t", "hd", "F1")
     _until(lambda: "Keys — Composer" in screen(), "the composer's keys")
-    assert "composer.send" in screen()
+    _until(lambda: "composer.send" in screen(), "the composer's keys listed")
     tmux("send-keys", "-t", "hd", "F1")
     _until(lambda: "Keys — Composer" not in screen(), "the key help closed")
     tmux("send-keys", "-t", "hd", "F3")
