@@ -941,9 +941,11 @@ class Writer:
         no survey goes to an address that does not exist."""
         report = item.report or Report()
         if item.mail_class is MailClass.BOUNCE and report.recipients:
+            held: outbox.Held = {}
             outbox.record_hard_bounces(
-                self.session, report.recipients, ours=self._ours(), now=self.now
+                self.session, report.recipients, ours=self._ours(), now=self.now, held=held
             )
+            self._held(held)
         about = item.thread_refs[0].message_id if item.thread_refs else None
         self._pending.machine.append(
             {
@@ -965,6 +967,7 @@ class Writer:
         Diagnostic-Code (the summary when the report has neither); every recipient it names
         as failed for good keeps the hard bounce, as when it matches no mail."""
         report = item.report or Report()
+        held: outbox.Held = {}
         if item.thread_refs:
             outbox.record_bounce(
                 self.session,
@@ -975,11 +978,20 @@ class Writer:
                 recipients=report.recipients,
                 ours=self._ours(),
                 now=self.now,
+                held=held,
             )
         elif report.recipients:  # found by the ticket number in its subject alone
             outbox.record_hard_bounces(
-                self.session, report.recipients, ours=self._ours(), now=self.now
+                self.session, report.recipients, ours=self._ours(), now=self.now, held=held
             )
+        self._held(held)
+
+    def _held(self, held: outbox.Held) -> None:
+        """The hard bounces a delivery report just kept hold the batch's later messages'
+        acknowledgements as those read with the batch do (``Lookups.dead``): a new mail
+        from the bounced address after its report, in one batch, gets none queued."""
+        for address, why in held.items():
+            self.lookups.remember(self.lookups.dead, address, why)
 
     def _ours(self) -> frozenset[str]:
         """Our addresses, which a delivery report never marks as bounced for good: the

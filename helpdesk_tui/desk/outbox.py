@@ -71,6 +71,7 @@ __all__ = [
     "UNDELIVERED",
     "Bounce",
     "Delivery",
+    "Held",
     "OutboxStatus",
     "OutgoingAttachment",
     "claim_due",
@@ -277,18 +278,31 @@ def dead_addresses(session: Session, addresses: Iterable[str], now: datetime) ->
     return {b.address: _bounced(b.address, b.status) for b in found}
 
 
-def _note_hard_bounce(session: Session, address: str, dsn: str | None, now: datetime) -> None:
-    """Keep that mail to ``address`` bounced for good now (one row per address, the last)."""
+Held = dict[str, str]
+"""Address (lower-case) → why no automatic mail goes to it (:func:`dead_addresses`' words):
+the hard bounces a delivery report just kept, handed to a caller that decides more mail in
+the same transaction (mail intake's batch: a new message after the report gets no
+acknowledgement, without reading the bounces again)."""
+
+
+def _note_hard_bounce(
+    session: Session, address: str, dsn: str | None, now: datetime, held: Held | None
+) -> None:
+    """Keep that mail to ``address`` bounced for good now (one row per address, the last);
+    in ``held`` too, as :func:`dead_address` would say it."""
     key = _key(address)
     if not key or "," in key or len(key) > 320:
         return  # several recipients, and the report did not say which one
     found = session.get(BouncedAddress, key)
     if found is None:
-        session.add(BouncedAddress(address=key, dsn_status=dsn, bounced_at=now))
+        found = BouncedAddress(address=key, dsn_status=dsn, bounced_at=now)
+        session.add(found)
     elif found.bounced_at <= now:
         found.dsn_status, found.bounced_at = dsn, now
         session.add(found)
     session.flush()
+    if held is not None:
+        held[key] = _bounced(key, found.dsn_status)
 
 
 BOUNCES_PER_REPORT = 10
@@ -352,22 +366,26 @@ def record_hard_bounces(
     *,
     ours: Collection[str] = (),
     now: datetime,
+    held: Held | None = None,
 ) -> list[str]:
     """A delivery report that names none of our mail still names who it failed for: each
-    address that bounced for good (:func:`hard_bounces`) keeps its hard bounce, and the
-    surveys waiting to go to it are withdrawn, as :func:`record_bounce` does for a report
-    on our mail. The addresses recorded."""
-    return _keep_hard_bounces(session, hard_bounces(recipients, ours=ours), now)
+    address that bounced for good (:func:`hard_bounces`) keeps its hard bounce (in
+    ``held`` too), and the surveys waiting to go to it are withdrawn, as
+    :func:`record_bounce` does for a report on our mail. The addresses recorded."""
+    return _keep_hard_bounces(session, hard_bounces(recipients, ours=ours), now, held)
 
 
 def _keep_hard_bounces(
-    session: Session, bounced: Iterable[tuple[str, str | None]], now: datetime
+    session: Session,
+    bounced: Iterable[tuple[str, str | None]],
+    now: datetime,
+    held: Held | None,
 ) -> list[str]:
     """Each (address, status) keeps its hard bounce, and the automatic mail waiting to go
     to it is withdrawn. The addresses."""
     done = list(bounced)
     for address, status in done:
-        _note_hard_bounce(session, address, status, now)
+        _note_hard_bounce(session, address, status, now, held)
     _withdraw_waiting_automatic(session, done, None)
     return [address for address, _ in done]
 
@@ -507,6 +525,7 @@ def record_bounce(
     recipients: Sequence[ReportedRecipient] = (),
     ours: Collection[str] = (),
     now: datetime | None = None,
+    held: Held | None = None,
 ) -> Bounce | None:
     """A delivery report names one of our Message-IDs: that mail is ``bounced``, unless
     the report's per-recipient blocks name only others than its ``To`` as failed for good
@@ -522,7 +541,8 @@ def record_bounce(
     (:data:`BOUNCE_HOLDS_SURVEYS`): every one of its per-recipient blocks that
     :func:`hard_bounces` takes (the rule for a report that names none of our mail too);
     a report without such blocks names its ``recipient``, else the bounced mail's address.
-    None of ``ours``, ever. The caller (ingest) records the report itself on the ticket;
+    None of ``ours``, ever. Each address whose hard bounce is kept goes into ``held``
+    (:data:`Held`). The caller (ingest) records the report itself on the ticket;
     this only moves the outgoing mail's state, in the caller's transaction.
     """
     now = now or utcnow()
@@ -541,7 +561,7 @@ def record_bounce(
         if hard and address and _key(address) not in ours:
             named.append((address, dsn))
     for address, status in named:
-        _note_hard_bounce(session, address, status, now)
+        _note_hard_bounce(session, address, status, now, held)
     if row is None or row.id is None:
         _withdraw_waiting_automatic(session, named, None)
         return None

@@ -237,6 +237,31 @@ def test_no_acknowledgement_is_queued_to_an_address_that_bounced_for_good(
     assert said == ["not sent: mail to ann@example.org bounced (5.1.1)"]
 
 
+def test_a_bounce_holds_the_acknowledgement_of_a_new_mail_after_it_in_one_batch(
+    db: Database, config: IngestConfig
+) -> None:
+    """Our acknowledgement to a mistyped address bounced; the report and a new mail from
+    that address came in one poller batch. The batch's lookups were read before the report
+    was recorded, so the new ticket's acknowledgement was queued (and counted) all the same,
+    to be withdrawn by the sender. What the batch records decides: none queued."""
+    one(db, config, email(sender="typo@exmaple.org"))
+
+    results = receive(
+        db,
+        config,
+        delivery_report(ack_id(db)),
+        email(sender="typo@exmaple.org", subject="Anyone there?"),
+    )
+
+    assert [r.outcome for r in results] == [Outcome.BOUNCE, Outcome.TICKET]
+    assert not results[1].acknowledged
+    assert [a.status for a in outbox(db, "ack")] == [OutboxStatus.BOUNCED]
+    with db.read() as session:
+        assert len(session.exec(select(AckSent)).all()) == 1  # the first ticket's
+    said = [e.new_value for e in events(db, "acknowledgement")]
+    assert said == ["not sent: mail to typo@exmaple.org bounced (5.1.2)"]
+
+
 def test_a_reply_is_a_follow_up_that_reopens_a_waiting_ticket(
     db: Database, config: IngestConfig, admin: Actor
 ) -> None:
