@@ -15,6 +15,7 @@ from helpdesk_tui.storage.core_tables import MailBouncedAddress, Message, outbox
 from helpdesk_tui.storage.core_text import insert_returning_id
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import OutboxStatus
+from helpdesk_tui.timefmt import relative
 
 if TYPE_CHECKING:
     from helpdesk_tui.storage.database import Reader
@@ -133,18 +134,23 @@ class HardBounce:
     status: str | None
     """The delivery report's ``Status`` (``5.1.1``), when it gave one."""
     at: datetime
+    now: datetime
+    """When it was read (the desk's clock): :meth:`warning` says how long before."""
 
     def warning(self, address_width: int = 320) -> str:
         """What an agent about to reply to the address reads (the composer, ``helpdesk
-        ticket reply``): one line, the bounce's date (UTC) and code; the reply still goes.
-        The address is cut to ``address_width`` (in its middle) so that a narrow line keeps
-        the date and code. (The address came from outside: shown as plain text.)"""
+        ticket reply``): one line, how long ago it bounced and its code; the reply still
+        goes. The time is worded as the TUI words every time (``timefmt.relative``: "3 d
+        ago"), which holds in any zone the agent is in: no zone is read here (a UTC date
+        was a day off for an agent east or west of it). The address is cut to
+        ``address_width`` (in its middle) so that a narrow line keeps the time and code.
+        (The address came from outside: shown as plain text.)"""
         address = self.address
         if len(address) > address_width:
             half = max(1, (address_width - 1) // 2)
             address = f"{address[:half]}…{address[len(address) - half :]}"
         code = f" ({self.status})" if self.status else ""
-        return f"mail to {address} bounced for good on {self.at:%Y-%m-%d}{code}"
+        return f"mail to {address} bounced for good {relative(self.at, self.now)}{code}"
 
 
 def hard_bounces_of(reader: Reader, addresses: Iterable[str], now: datetime) -> list[HardBounce]:
@@ -162,7 +168,7 @@ def hard_bounces_of(reader: Reader, addresses: Iterable[str], now: datetime) -> 
             MailBouncedAddress.bounced_at >= now - BOUNCE_HOLDS_SURVEYS,
         )
     )
-    return [HardBounce(given[key], status, at) for key, status, at in rows]
+    return [HardBounce(given[key], status, at, now) for key, status, at in rows]
 
 
 def last_hard_bounce(reader: Reader, address: str | None, now: datetime) -> HardBounce | None:

@@ -332,7 +332,7 @@ class TicketsService(DeskService):
         """A warning for an agent about to reply on ticket ``number`` (to ``to``, else
         where its mail goes): mail to that address bounced for good lately, the hard
         bounce that holds the desk's automatic mail to it (``outbox_rows.last_hard_bounce``),
-        said in one line by :meth:`HardBounce.warning` (its date and code). None: no such
+        said in one line by :meth:`HardBounce.warning` (how long ago, and its code). None: no such
         bounce. The reply still goes when sent: the agent decides."""
         from helpdesk_tui.desk import ticket_record
 

@@ -183,7 +183,7 @@ class ComposerScreen(ModalScreen[bool]):
 
     def _warn(self, bounce: HardBounce) -> None:
         shown = Text("Warning: ", "bold")
-        # (the address cut so that the date and code stay on the line at 80 columns)
+        # (the address cut so that the time and code stay on the line at 80 columns)
         shown.append_text(plain(bounce.warning(address_width=WARNED_ADDRESS_WIDTH)))
         line = self.query_one("#composer-warning", Static)
         line.update(shown)

@@ -405,13 +405,13 @@ def test_a_reply_to_an_address_that_bounced_warns_on_stderr_and_goes(
     try:
         with db.write() as session:
             bounced = [ReportedRecipient("Ann@Example.com", "failed", "5.1.1")]
-            at = datetime.now(UTC).replace(hour=3, minute=0) - timedelta(days=6)
+            at = datetime.now(UTC) - timedelta(days=6, hours=1)  # (6 d ago for 23 h)
             outbox.record_hard_bounces(session, bounced, now=at)
         result = invoke("ticket", "reply", str(number), "--body", "On our way.")
         assert result.exit_code == 0, result.stderr
         assert lines(result.stderr) == [
-            f"warning: #{number}: mail to ann@example.com bounced for good on "
-            f"{at:%Y-%m-%d} (5.1.1); the reply goes all the same"
+            f"warning: #{number}: mail to ann@example.com bounced for good 6 d ago (5.1.1); "
+            "the reply goes all the same"
         ]
         with db.read() as session:
             [mail] = session.exec(select(Outbox)).all()

@@ -7,7 +7,7 @@ directly (claim, a failed try, giving up), then what agents do and see.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from helpdesk_tui.desk import fields, mail_reads, outbox, relations, thread
 from helpdesk_tui.desk.actors import MAIL, Actor
 from helpdesk_tui.desk.errors import InvalidTransition, NotFound
+from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.inbound import ACK_KIND, ReportedRecipient
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.queries import ticket_detail
@@ -744,6 +745,27 @@ def test_no_acknowledgement_to_an_address_that_bounced_but_an_agents_reply_goes(
             )
         ).all()
     assert events == [f"not sent: {why}"]
+
+
+def test_the_reply_warning_says_how_long_ago_the_address_bounced(
+    db: Database, admin: Actor
+) -> None:
+    """ann's mail bounced at 23:30 UTC; an agent in Tokyo replies an hour later, at 09:30
+    his time the next day, and read that it bounced "on 2026-12-01": the UTC date, a day
+    before his. The warning says how long ago, as the TUI words every time, by the desk's
+    clock, so that it holds in any zone."""
+    number, _ = _reply(db, admin)
+    at = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
+    with db.write() as s:
+        bounced = [ReportedRecipient("ann@example.org", "failed", "5.1.1")]
+        outbox.record_hard_bounces(s, bounced, now=at)
+
+    soon = Desk(db, admin, clock=lambda: at + timedelta(hours=1)).reply_bounce(number)
+    later = Desk(db, admin, clock=lambda: at + timedelta(days=3, hours=2)).reply_bounce(number)
+
+    assert soon is not None and later is not None
+    assert soon.warning() == "mail to ann@example.org bounced for good 1 h ago (5.1.1)"
+    assert later.warning(address_width=7) == "mail to ann…org bounced for good 3 d ago (5.1.1)"
 
 
 @pytest.mark.parametrize("waiting", ["queued", "retrying"])

@@ -37,7 +37,7 @@ def test_composer_warns_of_an_address_that_bounced(
     desk_data: DeskData,
 ) -> None:
     """Mail to ann bounced for good two days ago: the reply composer says so before the
-    agent sends (one line, the bounce's date and code); the reply would still go."""
+    agent sends (one line, how long ago and its code); the reply would still go."""
     number = busy_thread(desk_data)
     with desk_data.db.write() as session:
         bounced = [ReportedRecipient("ann@example.com", "failed", "5.1.1")]
