@@ -265,7 +265,9 @@ class QueueMarks(DeskScreen):
                 return
             refusal = macro.bulk_refusal
             if refusal:
-                self.notify(refusal, title="Marked tickets", severity="warning", markup=False)
+                self.notify(
+                    clean(refusal), title="Marked tickets", severity="warning", markup=False
+                )
                 return
             name, desk_name = macro.name, self.desk_app.settings.desk_name
             asked = (
