@@ -35,14 +35,26 @@ class Target:
     expected_version: int | None = None
 
 
-Field = Literal["assign", "team", "status", "priority", "type", "category", "tags"]
+Field = Literal[
+    "assign",
+    "team",
+    "status",
+    "priority",
+    "type",
+    "category",
+    "tags",
+    "escalate",
+    "deescalate",
+    "reopen",
+]
 
 
 @dataclass(frozen=True)
 class FieldChange:
     """A change the queue makes to every marked ticket (``TicketsService.tickets_change``):
     ``value`` is the agent's login, the team's name, the status, priority, type or category
-    (empty clears it); tags are added and removed."""
+    (empty clears it), or the reason a closed ticket is reopened; tags are added and
+    removed; escalate and deescalate move one support tier."""
 
     field: Field
     value: str = ""

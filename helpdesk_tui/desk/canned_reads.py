@@ -102,6 +102,15 @@ class MacroView:
     def name(self) -> str:
         return self.spec.name
 
+    @property
+    def bulk_refusal(self) -> str | None:
+        """Why this macro may not be applied to many tickets at once, or None: only a macro
+        that changes fields alone goes in bulk. A reply text would go out to each customer
+        unread, sent without its thread being read; a note is written about one ticket."""
+        if not self.spec.body:
+            return None
+        return f"Macro {self.name} writes a {self.spec.body_kind}: apply it on one ticket at a time"
+
     def changes(self) -> list[str]:
         """What the macro does, one short phrase each (``status → waiting``)."""
         spec = self.spec

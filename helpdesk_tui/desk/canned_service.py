@@ -8,8 +8,9 @@ functions of ``desk/canned.py``; macros are applied by ``desk/macros.py``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -37,6 +38,10 @@ from helpdesk_tui.desk.values import text_value
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.storage.canned_models import CannedResponse, Macro
 from helpdesk_tui.storage.models import Agent, Contact, Role, Ticket
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.batch import BatchResult, Target
+    from helpdesk_tui.desk.ticket_row_value import TicketRow
 
 __all__ = ["PLACEHOLDERS", "CannedMatch", "CannedService", "CannedView", "MacroSpec", "MacroView"]
 
@@ -224,6 +229,7 @@ class CannedService(CannedReads):
         desk_name: str,
         attachments: Sequence[NewAttachment] = (),
         draft_kind: str | None = None,
+        fields_only: bool = False,
     ) -> MacroResult:
         """Apply macro ``name`` to ticket ``number`` as one change, refused when the ticket
         is no longer at ``expected_version`` (what the agent saw).
@@ -232,8 +238,13 @@ class CannedService(CannedReads):
         A text of that kind is then not written to the thread beside the agent's draft (two
         replies, one of them half-written) but returned, rendered, for the draft: the fields
         change now, the text goes out with the draft. A text of the other kind is written
-        as the macro says (a note, while a reply is being written)."""
+        as the macro says (a note, while a reply is being written).
+
+        ``fields_only``: a macro with a text is refused (``MacroView.bulk_refusal``), as on
+        many tickets at once (``tickets_macro``)."""
         view = self.macro_get(name)
+        if fields_only and (refusal := view.bulk_refusal):
+            raise InvalidValue(refusal)
         number = parse_number(number)
         to_draft = bool(view.spec.body) and view.spec.body_kind == draft_kind
         with self._write() as session:
@@ -258,3 +269,25 @@ class CannedService(CannedReads):
             said = f"{view.spec.body_kind} text"
             changes = tuple(f"{said} into your draft" if c == said else c for c in changes)
             return MacroResult(ticket.number, ticket.version, changes, draft_text=text)
+
+    def tickets_macro(self, targets: Iterable[Target], name: str, *, desk_name: str) -> BatchResult:
+        """Macro ``name`` applied to each of several tickets (the queue's marked rows) by
+        ``macro_apply``, each at the version the agent saw, in its own transaction; a refused
+        ticket is named in the result, the others still change. Only a macro that changes
+        fields alone goes in bulk: one with a text is refused whole, before any ticket
+        (``MacroView.bulk_refusal``: no reply goes to a customer whose mail nobody read)."""
+        from helpdesk_tui.desk.batch import change_all
+        from helpdesk_tui.desk.ticket_rows import ticket_row
+
+        refusal = self.macro_get(name).bulk_refusal
+        if refusal:
+            raise InvalidValue(refusal)
+
+        def apply(number: int, version: int | None) -> TicketRow | None:
+            self.macro_apply(
+                number, name, expected_version=version, desk_name=desk_name, fields_only=True
+            )
+            with self._read() as session:
+                return ticket_row(session, number)
+
+        return change_all(targets, apply)

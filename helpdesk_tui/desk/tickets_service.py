@@ -565,6 +565,12 @@ class TicketsService(DeskService):
                 return self.ticket_tag(
                     number, add=change.add, remove=change.remove, expected_version=version
                 )
+            case "escalate":
+                return self.ticket_escalate(number, expected_version=version)
+            case "deescalate":
+                return self.ticket_deescalate(number, expected_version=version)
+            case "reopen":
+                return self.ticket_reopen(number, value, expected_version=version)
         raise InvalidValue(f"no field {change.field!r}")  # pragma: no cover (typed)
 
     # -- relations, claims, mail, files -------------------------------------------------------

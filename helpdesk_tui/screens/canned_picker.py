@@ -240,6 +240,21 @@ class MacroPickScreen(_DeskPicker):
         self.dismiss(item.name)
 
 
+class MarkedMacroPickScreen(MacroPickScreen):
+    """The queue's marks: dismisses with the chosen macro (its ``MacroView``, or None); the
+    queue asks the desk whether it may go on many tickets (``MacroView.bulk_refusal``)."""
+
+    hint_text = "Enter applies its fields to every marked ticket · Esc cancels"
+
+    def __init__(self, count: int) -> None:
+        super().__init__(0)
+        self.title_text = f"Apply a macro to {count} marked ticket{'s' if count != 1 else ''}"
+        self.hint_text = type(self).hint_text
+
+    def choose_item(self, item: MacroView) -> None:
+        self.dismiss(item)
+
+
 class ArticlePickScreen(_DeskPicker):
     """Dismisses with a published article's text (Enter) or its help-site link (ctrl+l), to
     go in at the composer's cursor, or None: the knowledge base from inside a reply or note,

@@ -2,7 +2,8 @@
 
 Marks are kept by ticket number with the version of the ticket last shown, so they
 survive live refreshes and paging (a marked row scrolled out of the window stays marked).
-With marks, the ticket screen's field keys (s a m T p y C t) act on every marked ticket:
+With marks, the ticket screen's field keys (s a m T p y C t, e E O, ctrl+g) act on every
+marked ticket:
 the value is picked once, one confirmation names the count, and the desk changes each
 ticket by its one writer, at the version the agent saw (``Desk.tickets_change``, the rule
 the CLI's ``ticket status -`` follows too), in a worker. The result is one line ("12
@@ -21,11 +22,12 @@ from textual.message import Message
 
 from helpdesk_tui.desk.batch import BatchResult, Field, FieldChange, Target
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
-from helpdesk_tui.desk.statuses import asks_before, takes_from, words
+from helpdesk_tui.desk.statuses import asks_before, may_reopen, takes_from, words
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
+    from helpdesk_tui.desk.canned_reads import MacroView
     from helpdesk_tui.desk.queue_values import TicketRow
     from helpdesk_tui.screens.pickers import Pick, PromptScreen
     from helpdesk_tui.widgets.queue_table import QueueTable
@@ -40,6 +42,10 @@ BULK_KEYS: tuple[tuple[str, str, str, bool], ...] = (
     ("y", "type", "Type", False),
     ("C", "category", "Category", False),
     ("t", "tags", "Tags", False),
+    ("e", "escalate", "Escalate", False),
+    ("E", "deescalate", "De-escalate", False),
+    ("O", "reopen", "Reopen", False),
+    ("ctrl+g", "macro", "Macro", False),
 )
 
 _BULK = {
@@ -64,6 +70,10 @@ HELP: dict[str, str] = {
     "queue.marked_mine": "Assign the marked tickets to me",
     "queue.marked_assign": "Assign the marked tickets to an agent",
     "queue.marked_team": "Hand the marked tickets to a team",
+    "queue.marked_escalate": "Escalate the marked tickets (one tier up)",
+    "queue.marked_deescalate": "De-escalate the marked tickets (one tier down)",
+    "queue.marked_reopen": "Reopen the marked closed tickets, saying why",
+    "queue.marked_macro": "Apply a macro's fields to the marked tickets",
 }
 
 
@@ -183,6 +193,25 @@ class QueueMarks(DeskScreen):
                 PromptScreen(f"Tags of {tickets}", hint="vip adds the tag vip; -vip removes it"),
                 _tags,
             )
+        elif what in ("escalate", "deescalate"):
+            change = FieldChange("escalate" if what == "escalate" else "deescalate")
+            self._bulk_confirm(change, question(change, len(self._marks), ""))
+        elif what == "reopen":
+            if not may_reopen(self.desk_app.actor):
+                self.notify(
+                    "Only a supervisor or an admin can reopen tickets",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self._bulk_prompt(
+                PromptScreen(
+                    f"Reopen {tickets}: why?", hint="The reason is kept in each ticket's history"
+                ),
+                lambda reason: FieldChange("reopen", reason.strip()) if reason.strip() else None,
+            )
+        elif what == "macro":
+            self._bulk_macro()
 
     def _bulk_pick(self, field: Field, title: str, picks: list[Pick]) -> None:
         from helpdesk_tui.screens.pickers import PickScreen
@@ -225,7 +254,35 @@ class QueueMarks(DeskScreen):
         else:
             self._bulk_pick("team", f"Hand {tickets} to team", picks)
 
+    def _bulk_macro(self) -> None:
+        """A macro on every marked ticket: one that only changes fields, applied to each by
+        the desk's macro writer; one with a text is refused in one line, by the desk's rule
+        (``MacroView.bulk_refusal``): no reply goes out on a ticket whose mail is unread."""
+        from helpdesk_tui.screens.canned_picker import MarkedMacroPickScreen
+
+        def chosen(macro: MacroView | None) -> None:
+            if macro is None or not self._marks:
+                return
+            refusal = macro.bulk_refusal
+            if refusal:
+                self.notify(
+                    clean(refusal), title="Marked tickets", severity="warning", markup=False
+                )
+                return
+            name, desk_name = macro.name, self.desk_app.settings.desk_name
+            asked = (
+                f"Apply macro {name} to {_count(len(self._marks))}? ({', '.join(macro.changes())})"
+            )
+            self._bulk_ask(
+                asked, lambda targets: self.desk.tickets_macro(targets, name, desk_name=desk_name)
+            )
+
+        self.app.push_screen(MarkedMacroPickScreen(len(self._marks)), chosen)
+
     def _bulk_confirm(self, change: FieldChange, asked: str) -> None:
+        self._bulk_ask(asked, lambda targets: self.desk.tickets_change(targets, change))
+
+    def _bulk_ask(self, asked: str, write: Callable[[list[Target]], BatchResult]) -> None:
         """One question naming the count, then the change of each marked ticket at the
         version shown as the question is asked: a ticket someone else changes while it is
         read is refused ("changed meanwhile"), never overwritten."""
@@ -235,13 +292,15 @@ class QueueMarks(DeskScreen):
 
         def answered(answer: str | None) -> None:
             if answer == "yes" and targets:
-                self._bulk_write(targets, change)
+                self._bulk_write(targets, write)
 
         self.app.push_screen(confirm(clean(asked), yes="Change them"), answered)
 
     @work(thread=True, group="queue-bulk", exit_on_error=False)
-    def _bulk_write(self, targets: list[Target], change: FieldChange) -> None:
-        self.post_message(QueueMarks.BulkDone(self.desk.tickets_change(targets, change)))
+    def _bulk_write(
+        self, targets: list[Target], write: Callable[[list[Target]], BatchResult]
+    ) -> None:
+        self.post_message(QueueMarks.BulkDone(write(targets)))
 
     def _bulk_done(self, result: BatchResult) -> None:
         """One line for all; the changed (and deleted) tickets unmarked, the refused ones
@@ -280,6 +339,12 @@ def question(change: FieldChange, count: int, label: str) -> str:
     if field == "tags":
         said = " ".join([f"+{t}" for t in change.add] + [f"-{t}" for t in change.remove])
         return f"Tags {said} on {tickets}?"
+    if field == "escalate":
+        return f"Escalate {tickets}, each one support tier up?"
+    if field == "deescalate":
+        return f"De-escalate {tickets}, each one support tier down?"
+    if field == "reopen":
+        return f"Reopen {tickets}? (why: {change.value})"
     if field == "category" and not change.value:
         return f"Clear the category of {tickets}?"
     asked = f"Set the {field} of {tickets} to {value}?"

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlmodel import select
+
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.batch import FieldChange, Target, change_all
+from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.macros import MacroSpec
 from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.models import Outbox
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -60,3 +66,34 @@ def test_once_the_database_does_not_answer_the_rest_are_refused_untried() -> Non
         "#5: database error at db.example: connection refused",
         "#6: database error at db.example: connection refused",
     ]
+
+
+def test_a_macro_on_many_tickets_changes_fields_only_never_writes_a_reply(
+    db: Database, admin: Actor, agent_bob: Actor
+) -> None:
+    ada, bob = Desk(db, admin, clock=lambda: NOW), Desk(db, agent_bob, clock=lambda: NOW)
+    ada.macro_save(MacroSpec(name="Escalated", priority="urgent", tags_add=("esc",)))
+    ada.macro_save(MacroSpec(name="Ask for logs", body="Please send the logs.", status="waiting"))
+    with db.write() as s:
+        numbers = [
+            create_ticket(s, admin, subject=f"VPN {i}", body="drops").number for i in range(3)
+        ]
+    seen = [Target(n, ada.ticket_row(n).version) for n in numbers]
+    bob.ticket_set_priority(numbers[1], "low")  # meanwhile
+
+    with pytest.raises(InvalidValue) as refused:  # whole, before any ticket
+        bob.tickets_macro(seen, "ask for logs", desk_name="Acme")
+    assert str(refused.value) == (
+        "Macro Ask for logs writes a reply: apply it on one ticket at a time"
+    )
+    with pytest.raises(InvalidValue):  # nor one by one, as the bulk path applies each
+        bob.macro_apply(numbers[0], "Ask for logs", expected_version=None, desk_name="Acme",
+                        fields_only=True)  # fmt: skip
+    with db.read() as s:
+        assert not s.exec(select(Outbox)).all()
+    assert [ada.ticket_row(n).status for n in numbers] == ["new"] * 3
+
+    result = bob.tickets_macro(seen, "escalated", desk_name="Acme")
+    assert result.summary() == f"2 changed; 1 not: #{numbers[1]} changed meanwhile"
+    assert [ada.ticket_row(n).priority for n in numbers] == ["urgent", "low", "urgent"]
+    assert ada.ticket_open(numbers[0]).tags == ["esc"]

@@ -56,7 +56,7 @@ def test_a_bad_keymap_is_refused_in_one_line(
             "ticket.status's key too",
         ),
         (
-            {"queue.search": "s", "queue.marked_status": "O", "queue.sort": "g"},
+            {"queue.search": "s", "queue.marked_status": "Z", "queue.sort": "g"},
             "'ui.keymap.queue.sort': g is queue.first's",
         ),
     ],
@@ -76,7 +76,7 @@ def test_a_key_two_bindings_of_one_screen_would_share_is_refused(
     [
         {"queue.search": "f", "queue.filter": "slash"},  # swapped
         # moved out of the way (s is the marked tickets' status too)
-        {"queue.search": "s", "queue.sort": "o", "queue.marked_status": "O"},
+        {"queue.search": "s", "queue.sort": "o", "queue.marked_status": "Z"},
         {"queue.search": "r"},  # the ticket screen's Reply: another screen
         {"reports.filter.cancel": "escape,q"},  # the reports' escape is another screen's
         {"help.close": "question_mark"},  # shared with app.help before: left as it was
