@@ -10,6 +10,7 @@ packages it needs when they are not readable by others — into a world-readable
 from __future__ import annotations
 
 import compileall
+import contextlib
 import os
 import shutil
 import stat
@@ -218,10 +219,35 @@ class Accounts:
         return self.root / "home" / user
 
     def remove(self) -> None:
+        """Each user's processes ended first (a warm command server a test's CLI started
+        lives on after the test): ``userdel`` refuses a user with a running process, and
+        one such user was left on the machine by every run of the suite."""
         for name in self.users:
+            _end_processes_of(name)
             subprocess.run(["userdel", "-r", name], capture_output=True, check=False)
         for name in self.groups:
             subprocess.run(["groupdel", name], capture_output=True, check=False)
+
+
+def _end_processes_of(user: str) -> None:
+    """SIGKILL every process of ``user`` (read from ``/proc``: no procps needed)."""
+    import pwd
+    import signal
+
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            owner = entry.stat().st_uid
+        except OSError:  # (ended meanwhile)
+            continue
+        if owner == uid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 def can_make_accounts() -> str | None:
