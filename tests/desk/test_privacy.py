@@ -334,7 +334,12 @@ def test_a_ticket_the_poller_makes_meanwhile_is_forgotten_too(db: Database, admi
         with db.engine.connect() as watch:
             blocked = threading.Event()
             for _ in range(3000):  # until the forget waits on the poller's locks (≤ 30 s)
-                if watch.execute(waiting).scalar_one():
+                seen = watch.execute(waiting).scalar_one()
+                # (each look its own transaction: PostgreSQL keeps one snapshot of
+                # pg_stat_activity for a transaction, so a first look taken before the forget
+                # began to wait was all the later ones saw; it failed under load)
+                watch.rollback()
+                if seen:
                     break
                 blocked.wait(0.01)
             else:
