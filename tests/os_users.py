@@ -12,6 +12,7 @@ from __future__ import annotations
 import compileall
 import contextlib
 import os
+import select
 import shutil
 import stat
 import subprocess
@@ -198,7 +199,7 @@ class Accounts:
 
     def group(self, stem: str) -> str:
         name = f"hd{stem}{self.tag}"
-        subprocess.run(["groupadd", name], check=True, capture_output=True)
+        _account_tool(["groupadd", name])
         self.groups.append(name)
         return name
 
@@ -207,13 +208,13 @@ class Accounts:
         command = ["useradd", "-m", "-d", str(self.home(name)), "-s", "/bin/sh"]
         if groups:
             command += ["-G", ",".join(groups)]
-        subprocess.run([*command, name], check=True, capture_output=True)
+        _account_tool([*command, name])
         self.users.append(name)
         return name
 
     def join(self, user: str, group: str) -> None:
         """``usermod -aG GROUP USER``, as README.md's team section says."""
-        subprocess.run(["usermod", "-aG", group, user], check=True, capture_output=True)
+        _account_tool(["usermod", "-aG", group, user])
 
     def home(self, user: str) -> Path:
         return self.root / "home" / user
@@ -224,9 +225,26 @@ class Accounts:
         one such user was left on the machine by every run of the suite."""
         for name in self.users:
             _end_processes_of(name)
-            subprocess.run(["userdel", "-r", name], capture_output=True, check=False)
+            _account_tool(["userdel", "-r", name], check=False)
         for name in self.groups:
-            subprocess.run(["groupdel", name], capture_output=True, check=False)
+            _account_tool(["groupdel", name], check=False)
+
+
+ACCOUNT_TOOL_TRIES = 100
+"""How often an account tool is run again while another holds the account files' lock."""
+
+
+def _account_tool(command: list[str], *, check: bool = True) -> None:
+    """``useradd``, ``userdel``… run again while another process holds ``/etc/passwd``'s or
+    ``/etc/group``'s lock (the two workers of ``-n 2`` make and remove accounts at once):
+    "cannot lock /etc/passwd; try again later" left a user behind on most suite runs."""
+    for _ in range(ACCOUNT_TOOL_TRIES):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode == 0 or "lock" not in done.stderr:
+            break
+        select.select([], [], [], 0.05)
+    if check and done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
 
 
 def _end_processes_of(user: str) -> None:
