@@ -236,15 +236,24 @@ ACCOUNT_TOOL_TRIES = 100
 
 def _account_tool(command: list[str], *, check: bool = True) -> None:
     """``useradd``, ``userdel``… run again while another process holds ``/etc/passwd``'s or
-    ``/etc/group``'s lock (the two workers of ``-n 2`` make and remove accounts at once):
-    "cannot lock /etc/passwd; try again later" left a user behind on most suite runs."""
+    ``/etc/group``'s lock (the two workers of ``-n 2`` make and remove accounts at once), or
+    while the user to remove still has a process: "cannot lock /etc/passwd; try again
+    later" or "user … is currently used by process …" left a user behind on most runs."""
     for _ in range(ACCOUNT_TOOL_TRIES):
         done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode == 0 or "lock" not in done.stderr:
+        if done.returncode == 0 or not _passing(done.stderr):
             break
+        if command[0] == "userdel":  # (a process of theirs started or not yet reaped)
+            _end_processes_of(command[-1])
         select.select([], [], [], 0.05)
     if check and done.returncode != 0:
         raise subprocess.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
+
+
+def _passing(error: str) -> bool:
+    """Whether an account tool's failure passes: another holds the account files' lock, or
+    the user to remove still has a process (one just killed and not yet reaped)."""
+    return "lock" in error or "used by process" in error
 
 
 def _end_processes_of(user: str) -> None:
