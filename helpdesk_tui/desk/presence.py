@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.presence_rows import on_tickets as on_tickets
 from helpdesk_tui.desk.presence_rows import others_replying as others_replying
+from helpdesk_tui.desk.presence_rows import replying_names as replying_names
 from helpdesk_tui.desk.queue_values import OnTicket as OnTicket
 from helpdesk_tui.storage.models import Activity, Presence, Ticket, utcnow
 

@@ -34,7 +34,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.attachments import TargetExists, safe_filename
 from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound, UnknownAgent
 from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
-from helpdesk_tui.desk.presence import OnTicket
+from helpdesk_tui.desk.presence import OnTicket, replying_names
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.relations import MergePlan
@@ -1060,13 +1060,7 @@ class TicketScreen(DeskScreen):
         if not message.replying or message.kind != "reply":
             self._open_composer(message.kind, message.mark)
             return
-        names = Text()
-        for index, entry in enumerate(message.replying):
-            if index:
-                names.append(" and ")
-            names.append_text(plain(entry.name or entry.login, "bold"))
-            if entry.name and entry.name != entry.login:
-                names.append_text(Text.assemble(" (", plain(entry.login), ")"))
+        names = plain(replying_names(message.replying), "bold")  # (the CLI's words)
         verb = "is" if len(message.replying) == 1 else "are"
         question = Text.assemble(
             names, f" {verb} replying to #{self.number} right now.\n", "Write a reply as well?"

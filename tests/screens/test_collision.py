@@ -58,6 +58,28 @@ async def test_reply_while_another_agent_replies_warns_and_names_them(
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
 
 
+async def test_the_collision_question_names_them_in_the_desks_words(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who is replying is worded once, by the desk (``presence_rows.replying_names``), as
+    ``helpdesk ticket reply`` refuses with it: the question says it as the desk gives it."""
+    said: list[list[str]] = []
+
+    def names(replying: list[presence.OnTicket]) -> str:
+        said.append([entry.login for entry in replying])
+        return "Cy the desk's words"
+
+    monkeypatch.setattr(ticket_screen, "replying_names", names)
+    number = desk_data.numbers["vpn"]  # cy is replying there (seeded presence)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(pilot, number)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert _question(app).startswith(f"Cy the desk's words is replying to #{number}")
+        assert said == [["cy"]]
+
+
 async def test_my_own_other_terminal_replying_is_no_collision(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
