@@ -131,13 +131,21 @@ def change_each(targets: Iterable[Target], change: OneChange) -> Iterator[Outcom
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Every ticket's outcome, in the order they were changed."""
+    """Every ticket's outcome, in the order they were changed; or the one reason none was
+    tried (``refusal``: the change itself was refused, before any ticket)."""
 
     outcomes: tuple[Outcome, ...]
+    refusal: str | None = None
 
     @classmethod
     def of(cls, outcomes: Iterable[Outcome]) -> BatchResult:
         return cls(tuple(outcomes))
+
+    @classmethod
+    def nothing(cls, refusal: str) -> BatchResult:
+        """No ticket tried, for ``refusal`` ("Macro Escalated changed meanwhile: nothing
+        applied"): an expected refusal, said in the summary like a ticket's."""
+        return cls((), refusal)
 
     @property
     def changed(self) -> tuple[TicketRow, ...]:
@@ -149,6 +157,8 @@ class BatchResult:
 
     def summary(self) -> str:
         """One line: "12 changed; 2 not: #45 changed meanwhile, #51 is closed"."""
+        if self.refusal is not None:
+            return self.refusal
         done = len(self.outcomes) - len(self.refused)
         line = f"{done} changed"
         refused = self.refused

@@ -104,12 +104,22 @@ class MacroView:
 
     @property
     def bulk_refusal(self) -> str | None:
-        """Why this macro may not be applied to many tickets at once, or None: only a macro
-        that changes fields alone goes in bulk. A reply text would go out to each customer
-        unread, sent without its thread being read; a note is written about one ticket."""
-        if not self.spec.body:
+        """Why this macro may not be applied to many tickets at once, or None: one that
+        changes fields, writes a note (internal, never mailed), or both goes in bulk. A reply
+        text would go out to each customer unread, sent without its thread being read."""
+        if not self.spec.body or self.spec.body_kind != "reply":
             return None
-        return f"Macro {self.name} writes a {self.spec.body_kind}: apply it on one ticket at a time"
+        return f"Macro {self.name} writes a reply: apply it on one ticket at a time"
+
+    def refusal_in_bulk(self, current: MacroView | None) -> str | None:
+        """Why this macro, as the agent saw it when asked about many tickets, may not be
+        applied now that it is ``current`` (None: deleted): it was deleted or changed since
+        (nothing of what the question said would be what is applied), or ``bulk_refusal``."""
+        if current is None:
+            return f"Macro {self.name} was deleted meanwhile: nothing applied"
+        if current != self:
+            return f"Macro {self.name} changed meanwhile: nothing applied"
+        return current.bulk_refusal
 
     def changes(self) -> list[str]:
         """What the macro does, one short phrase each (``status → waiting``)."""

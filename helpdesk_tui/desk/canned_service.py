@@ -229,7 +229,7 @@ class CannedService(CannedReads):
         desk_name: str,
         attachments: Sequence[NewAttachment] = (),
         draft_kind: str | None = None,
-        fields_only: bool = False,
+        bulk: MacroView | None = None,
     ) -> MacroResult:
         """Apply macro ``name`` to ticket ``number`` as one change, refused when the ticket
         is no longer at ``expected_version`` (what the agent saw).
@@ -240,14 +240,15 @@ class CannedService(CannedReads):
         change now, the text goes out with the draft. A text of the other kind is written
         as the macro says (a note, while a reply is being written).
 
-        ``fields_only``: a macro with a text is refused (``MacroView.bulk_refusal``), as on
-        many tickets at once (``tickets_macro``)."""
-        view = self.macro_get(name)
-        if fields_only and (refusal := view.bulk_refusal):
-            raise InvalidValue(refusal)
+        ``bulk``: the macro as the agent saw it when asked about many tickets at once
+        (``tickets_macro``): checked again in this ticket's transaction, refused when it was
+        deleted or changed since, or may not go in bulk (``MacroView.refusal_in_bulk``)."""
+        view = bulk if bulk is not None else self.macro_get(name)
         number = parse_number(number)
         to_draft = bool(view.spec.body) and view.spec.body_kind == draft_kind
         with self._write() as session:
+            if bulk is not None and (refusal := bulk.refusal_in_bulk(_macro_now(session, bulk))):
+                raise InvalidValue(refusal)
             # Locked before anything of it is read: a plain read first would keep the
             # version seen then in the session, and the check would compare against that.
             ticket = load_ticket(session, number, for_update=True)
@@ -270,24 +271,36 @@ class CannedService(CannedReads):
             changes = tuple(f"{said} into your draft" if c == said else c for c in changes)
             return MacroResult(ticket.number, ticket.version, changes, draft_text=text)
 
-    def tickets_macro(self, targets: Iterable[Target], name: str, *, desk_name: str) -> BatchResult:
-        """Macro ``name`` applied to each of several tickets (the queue's marked rows) by
-        ``macro_apply``, each at the version the agent saw, in its own transaction; a refused
-        ticket is named in the result, the others still change. Only a macro that changes
-        fields alone goes in bulk: one with a text is refused whole, before any ticket
-        (``MacroView.bulk_refusal``: no reply goes to a customer whose mail nobody read)."""
-        from helpdesk_tui.desk.batch import change_all
+    def tickets_macro(
+        self, targets: Iterable[Target], seen: MacroView, *, desk_name: str
+    ) -> BatchResult:
+        """Macro ``seen`` (as the agent saw it when asked) applied to each of several tickets
+        (the queue's marked rows) by ``macro_apply``, each at the version the agent saw, in
+        its own transaction; a refused ticket is named in the result, the others still
+        change. A macro deleted or changed since the question, or one with a reply text
+        (``MacroView.refusal_in_bulk``: no reply goes to a customer whose mail nobody read),
+        is refused whole, before any ticket, in the result's one line; each apply checks it
+        again."""
+        from helpdesk_tui.desk.batch import BatchResult, change_all
         from helpdesk_tui.desk.ticket_rows import ticket_row
 
-        refusal = self.macro_get(name).bulk_refusal
+        with self._read() as session:
+            refusal = seen.refusal_in_bulk(_macro_now(session, seen))
         if refusal:
-            raise InvalidValue(refusal)
+            return BatchResult.nothing(refusal)
 
         def apply(number: int, version: int | None) -> TicketRow | None:
             self.macro_apply(
-                number, name, expected_version=version, desk_name=desk_name, fields_only=True
+                number, seen.name, expected_version=version, desk_name=desk_name, bulk=seen
             )
             with self._read() as session:
                 return ticket_row(session, number)
 
         return change_all(targets, apply)
+
+
+def _macro_now(session: Session, seen: MacroView) -> MacroView | None:
+    """The macro the agent saw, as it is now (by its id: a rename is a change); None once
+    deleted."""
+    row = session.get(Macro, seen.id)
+    return macro_view(row) if row is not None else None

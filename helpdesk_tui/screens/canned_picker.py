@@ -244,7 +244,7 @@ class MarkedMacroPickScreen(MacroPickScreen):
     """The queue's marks: dismisses with the chosen macro (its ``MacroView``, or None); the
     queue asks the desk whether it may go on many tickets (``MacroView.bulk_refusal``)."""
 
-    hint_text = "Enter applies its fields to every marked ticket · Esc cancels"
+    hint_text = "Enter applies it to every marked ticket (a reply macro: one at a time)"
 
     def __init__(self, count: int) -> None:
         super().__init__(0)

@@ -300,7 +300,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         Binding("V", "previous_view", "Previous view", show=False, id="queue.previous_view"),
         Binding("g,home", "first", "First", show=False, id="queue.first"),
         Binding("G,end", "last", "Last", show=False, id="queue.last"),
-        Binding("escape", "clear", "Clear search/filter", show=False, id="queue.clear"),
+        Binding("escape", "clear", "Clear marks, search/filter", show=False, id="queue.clear"),
         Binding("x", "take_next", "Take next", show=False, id="queue.take_next"),
         Binding("number_sign", "go_to", "Go to ticket #", show=False, id="queue.go_to"),
         Binding(
@@ -504,7 +504,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         else:
             status.append(f" · sort {query.sort} {'▼' if query.descending else '▲'}")
         if self._marks:
-            status.append(f" · {len(self._marks)} marked", style="bold")
+            status.append(f" · {self.marks_said()}", style="bold")
         if self._kept_as_of is not None:
             as_of = self._kept_as_of.astimezone().strftime("%H:%M")
             status.append(f" · as of {as_of}, loading…", style="italic")
@@ -1081,6 +1081,8 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
             return "Desk settings"
         if binding.id == "queue.followed_up":
             return "Rating followed up (its list)"
+        if binding.id == "queue.mark":
+            return self.mark_help()
         if binding.id in MARK_HELP:
             return MARK_HELP[binding.id]
         index = binding.action.removeprefix("view(").removesuffix(")")
@@ -1184,8 +1186,12 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         self.table.focus()
 
     def action_clear(self) -> None:
+        """The search line open: it closes; else marks: they go; else the agent's search and
+        filter go (the view's own query again)."""
         if self.query_one("#queue-search", Input).display:
             self._close_search()
+            return
+        if self.clear_marks():
             return
         self._search = None
         if self.query_spec != self.view.query:

@@ -8,12 +8,12 @@ the value is picked once, one confirmation names the count, and the desk changes
 ticket by its one writer, at the version the agent saw (``Desk.tickets_change``, the rule
 the CLI's ``ticket status -`` follows too), in a worker. The result is one line ("12
 changed; 2 not: #45 changed meanwhile, #51 is closed"); the changed tickets lose their
-marks, a refused one keeps its mark so the agent can look at it.
+marks, a refused one keeps its mark so the agent can look at it; Esc clears the marks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from helpdesk_tui.desk.batch import BatchResult, Field, FieldChange, Target
+from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.statuses import asks_before, may_reopen, takes_from, words
 from helpdesk_tui.safe_text import clean
@@ -64,7 +65,7 @@ STATUS_BINDING = _BULK["status"]
 in Sort's place in the footer; without, Sort."""
 
 HELP: dict[str, str] = {
-    "queue.mark": "Mark or unmark (s a m T p y C t: all marked)",
+    "queue.mark": "Mark or unmark",  # (and the keys that act on marks: ``mark_help``)
     "queue.mark_all": "Mark every row shown, or clear the marks",
     **{f"queue.marked_{what}": f"{title} of the marked tickets" for _, what, title, _ in BULK_KEYS},
     "queue.marked_mine": "Assign the marked tickets to me",
@@ -73,8 +74,12 @@ HELP: dict[str, str] = {
     "queue.marked_escalate": "Escalate the marked tickets (one tier up)",
     "queue.marked_deescalate": "De-escalate the marked tickets (one tier down)",
     "queue.marked_reopen": "Reopen the marked closed tickets, saying why",
-    "queue.marked_macro": "Apply a macro's fields to the marked tickets",
+    "queue.marked_macro": "Apply a macro (fields, a note) to the marked tickets",
 }
+
+LEAVE_DRAFTS = frozenset({Status.RESOLVED, Status.CLOSED})
+"""Statuses the marked tickets' question names the agent's own drafts on them for: they
+stay, as on one ticket closed (its question says so), to be sent or thrown away later."""
 
 
 def parse_tags(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -143,6 +148,40 @@ class QueueMarks(DeskScreen):
             self._marks[number] = row.version if row is not None else None
         self._marks_changed()
         self.table.action_cursor_down()
+
+    def _key_of(self, ident: str) -> str:
+        """The key bound to binding ``ident`` on this screen, as shown ("s", "^g"): what
+        the keymap made of it, never a key written here."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.id == ident:
+                    return self.app.get_key_display(binding)
+        return ""
+
+    def mark_help(self) -> str:
+        """What ``?`` says the mark key does, with every key that then acts on all the
+        marked tickets, from their bindings (``BULK_KEYS``)."""
+        keys = " ".join(
+            filter(None, (self._key_of(f"queue.marked_{w}") for _, w, _, _ in BULK_KEYS))
+        )
+        clear = self._key_of("queue.clear")
+        return f"{HELP['queue.mark']} (then {keys}: all marked; {clear} clears)"
+
+    def marks_said(self) -> str:
+        """The status line's word on the marks: how many, and what s (the status, where it
+        sorts without marks) and Esc do to them now."""
+        status, clear = self._key_of("queue.marked_status"), self._key_of("queue.clear")
+        return f"{len(self._marks)} marked ({status}: their status, {clear} clears)"
+
+    def clear_marks(self) -> bool:
+        """Esc with marks: they go, in one line; False when there were none."""
+        count = len(self._marks)
+        if not count:
+            return False
+        self._marks.clear()
+        self._marks_changed()
+        self.notify(f"Marks cleared ({count})", markup=False)
+        return True
 
     def action_mark_all(self) -> None:
         if self._marks:
@@ -220,7 +259,11 @@ class QueueMarks(DeskScreen):
             if value:
                 label = next((p.label for p in picks if p.value == value), value)
                 change = FieldChange(field, value)
-                self._bulk_confirm(change, question(change, len(self._marks), label))
+                asked = question(change, len(self._marks), label)
+                if field == "status" and Status(value) in LEAVE_DRAFTS:
+                    self._bulk_drafts_then_ask(change, asked, list(self._marks))
+                else:
+                    self._bulk_confirm(change, asked)
 
         self.app.push_screen(PickScreen(title, picks), picked)
 
@@ -231,6 +274,26 @@ class QueueMarks(DeskScreen):
                 self._bulk_confirm(change, question(change, len(self._marks), change.value))
 
         self.app.push_screen(screen, typed)
+
+    @work(thread=True, group="queue-bulk-picks", exit_on_error=False)
+    def _bulk_drafts_then_ask(self, change: FieldChange, asked: str, numbers: list[int]) -> None:
+        """Resolving or closing: the question names the marked tickets that have a draft of
+        this agent's (on that very ticket), which stays."""
+        from helpdesk_tui.drafts import DRAFT_KINDS, DraftStore, ticket_key
+
+        store = DraftStore(desk=self.desk.desk_identity())
+        drafts = [d for d in store.list_drafts() if d.number in numbers and d.ticket]
+        tickets = self.desk.drafts_tickets({d.number for d in drafts}) if drafts else {}
+        kept: dict[int, list[str]] = {}
+        for draft in sorted(
+            drafts, key=lambda d: (numbers.index(d.number), DRAFT_KINDS.index(d.kind))
+        ):
+            row = tickets[draft.number].row
+            if row is not None and ticket_key(row.id, row.created_at) == draft.ticket:
+                kept.setdefault(draft.number, []).append(draft.kind)
+        if kept:
+            asked += "\n" + drafts_line(kept)
+        self.app.call_from_thread(self._bulk_confirm, change, asked)
 
     @work(thread=True, group="queue-bulk-picks", exit_on_error=False)
     def _bulk_picks(self, what: str) -> None:
@@ -255,9 +318,11 @@ class QueueMarks(DeskScreen):
             self._bulk_pick("team", f"Hand {tickets} to team", picks)
 
     def _bulk_macro(self) -> None:
-        """A macro on every marked ticket: one that only changes fields, applied to each by
-        the desk's macro writer; one with a text is refused in one line, by the desk's rule
-        (``MacroView.bulk_refusal``): no reply goes out on a ticket whose mail is unread."""
+        """A macro on every marked ticket: one that changes fields or writes a note (the
+        same note on each), applied to each by the desk's macro writer; one with a reply is
+        refused in one line, by the desk's rule (``MacroView.bulk_refusal``): no reply goes
+        out on a ticket whose mail is unread. The desk applies the macro as asked about:
+        one changed or deleted since is refused in the summary line."""
         from helpdesk_tui.screens.canned_picker import MarkedMacroPickScreen
 
         def chosen(macro: MacroView | None) -> None:
@@ -269,12 +334,13 @@ class QueueMarks(DeskScreen):
                     clean(refusal), title="Marked tickets", severity="warning", markup=False
                 )
                 return
-            name, desk_name = macro.name, self.desk_app.settings.desk_name
+            desk_name = self.desk_app.settings.desk_name
             asked = (
-                f"Apply macro {name} to {_count(len(self._marks))}? ({', '.join(macro.changes())})"
+                f"Apply macro {macro.name} to {_count(len(self._marks))}? "
+                f"({', '.join(macro.changes())})"
             )
             self._bulk_ask(
-                asked, lambda targets: self.desk.tickets_macro(targets, name, desk_name=desk_name)
+                asked, lambda targets: self.desk.tickets_macro(targets, macro, desk_name=desk_name)
             )
 
         self.app.push_screen(MarkedMacroPickScreen(len(self._marks)), chosen)
@@ -300,7 +366,11 @@ class QueueMarks(DeskScreen):
     def _bulk_write(
         self, targets: list[Target], write: Callable[[list[Target]], BatchResult]
     ) -> None:
-        self.post_message(QueueMarks.BulkDone(write(targets)))
+        try:
+            result = write(targets)
+        except DeskError as refused:  # (before any ticket: said as the summary, not a failure)
+            result = BatchResult.nothing(str(refused))
+        self.post_message(QueueMarks.BulkDone(result))
 
     def _bulk_done(self, result: BatchResult) -> None:
         """One line for all; the changed (and deleted) tickets unmarked, the refused ones
@@ -312,7 +382,7 @@ class QueueMarks(DeskScreen):
         self.notify(
             result.summary(),
             title="Marked tickets",
-            severity="warning" if result.refused else "information",
+            severity="warning" if result.refused or result.refusal else "information",
             markup=False,
         )
         self.refresh_now()
@@ -320,6 +390,29 @@ class QueueMarks(DeskScreen):
 
 def _count(count: int) -> str:
     return f"{count} marked ticket{'s' if count != 1 else ''}"
+
+
+def _tickets(numbers: Sequence[int]) -> str:
+    """ "#12", "#12 and #40", "#12, #40, #41 and 2 more"."""
+    named = [f"#{n}" for n in numbers[:3]]
+    if len(numbers) > 3:
+        named.append(f"{len(numbers) - 3} more")
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+def drafts_line(kept: Mapping[int, Sequence[str]]) -> str:
+    """The marked tickets with drafts of the agent's, by kind: "#12 and #40 have a reply
+    draft of yours; it stays (ctrl+p, Drafts)." (as one ticket's close says them kept)."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for number, kinds in kept.items():
+        groups.setdefault(tuple(kinds), []).append(number)
+    said = []
+    for kinds, numbers in groups.items():
+        verb = "has" if len(numbers) == 1 else "have"
+        what = f"a {kinds[0]} draft" if len(kinds) == 1 else f"{' and '.join(kinds)} drafts"
+        said.append(f"{_tickets(numbers)} {verb} {what} of yours")
+    stays = "it stays" if sum(len(kinds) for kinds in kept.values()) == 1 else "they stay"
+    return f"{'; '.join(said)}; {stays} (ctrl+p, Drafts)."
 
 
 def _tags(value: str) -> FieldChange | None:

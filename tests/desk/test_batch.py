@@ -68,12 +68,15 @@ def test_once_the_database_does_not_answer_the_rest_are_refused_untried() -> Non
     ]
 
 
-def test_a_macro_on_many_tickets_changes_fields_only_never_writes_a_reply(
+def test_a_macro_on_many_tickets_changes_fields_and_notes_never_writes_a_reply(
     db: Database, admin: Actor, agent_bob: Actor
 ) -> None:
     ada, bob = Desk(db, admin, clock=lambda: NOW), Desk(db, agent_bob, clock=lambda: NOW)
-    ada.macro_save(MacroSpec(name="Escalated", priority="urgent", tags_add=("esc",)))
-    ada.macro_save(MacroSpec(name="Ask for logs", body="Please send the logs.", status="waiting"))
+    escalated = ada.macro_save(MacroSpec(name="Escalated", priority="urgent", tags_add=("esc",)))
+    logs = ada.macro_save(
+        MacroSpec(name="Ask for logs", body="Please send the logs.", status="waiting")
+    )
+    outage = ada.macro_save(MacroSpec(name="Outage", body="INC-7", body_kind="note"))
     with db.write() as s:
         numbers = [
             create_ticket(s, admin, subject=f"VPN {i}", body="drops").number for i in range(3)
@@ -81,19 +84,47 @@ def test_a_macro_on_many_tickets_changes_fields_only_never_writes_a_reply(
     seen = [Target(n, ada.ticket_row(n).version) for n in numbers]
     bob.ticket_set_priority(numbers[1], "low")  # meanwhile
 
-    with pytest.raises(InvalidValue) as refused:  # whole, before any ticket
-        bob.tickets_macro(seen, "ask for logs", desk_name="Acme")
-    assert str(refused.value) == (
+    refused = bob.tickets_macro(seen, logs, desk_name="Acme")  # whole, before any ticket
+    assert refused.summary() == (
         "Macro Ask for logs writes a reply: apply it on one ticket at a time"
     )
+    assert refused.outcomes == ()
     with pytest.raises(InvalidValue):  # nor one by one, as the bulk path applies each
         bob.macro_apply(numbers[0], "Ask for logs", expected_version=None, desk_name="Acme",
-                        fields_only=True)  # fmt: skip
+                        bulk=logs)  # fmt: skip
     with db.read() as s:
         assert not s.exec(select(Outbox)).all()
     assert [ada.ticket_row(n).status for n in numbers] == ["new"] * 3
 
-    result = bob.tickets_macro(seen, "escalated", desk_name="Acme")
+    result = bob.tickets_macro(seen, escalated, desk_name="Acme")
     assert result.summary() == f"2 changed; 1 not: #{numbers[1]} changed meanwhile"
     assert [ada.ticket_row(n).priority for n in numbers] == ["urgent", "low", "urgent"]
     assert ada.ticket_open(numbers[0]).tags == ["esc"]
+
+    noted = bob.tickets_macro([Target(n) for n in numbers], outage, desk_name="Acme")
+    assert noted.summary() == "3 changed"  # a note is internal: the same on each
+    for number in numbers:
+        assert [e.body for e in ada.ticket_open(number).entries if e.kind == "note"] == ["INC-7"]
+    with db.read() as s:
+        assert not s.exec(select(Outbox)).all()
+
+
+def test_a_macro_changed_or_deleted_since_the_question_applies_nowhere(
+    db: Database, admin: Actor
+) -> None:
+    """The macro the agent was asked about, or nothing: checked before the batch and again
+    inside each ticket's apply (a change between two tickets stops the rest)."""
+    ada = Desk(db, admin, clock=lambda: NOW)
+    seen = ada.macro_save(MacroSpec(name="Escalated", priority="urgent"))
+    with db.write() as s:
+        numbers = [create_ticket(s, admin, subject=f"VPN {i}", body="x").number for i in range(2)]
+    ada.macro_save(MacroSpec(name="Escalated", priority="low"), macro_id=seen.id)
+    changed = ada.tickets_macro([Target(n) for n in numbers], seen, desk_name="Acme")
+    assert changed.summary() == "Macro Escalated changed meanwhile: nothing applied"
+    with pytest.raises(InvalidValue, match="changed meanwhile"):
+        ada.macro_apply(numbers[0], "Escalated", expected_version=None, desk_name="Acme",
+                        bulk=seen)  # fmt: skip
+    ada.macro_delete("Escalated")
+    deleted = ada.tickets_macro([Target(n) for n in numbers], seen, desk_name="Acme")
+    assert deleted.summary() == "Macro Escalated was deleted meanwhile: nothing applied"
+    assert [ada.ticket_row(n).priority for n in numbers] == ["normal", "normal"]
