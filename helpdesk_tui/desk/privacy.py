@@ -138,6 +138,20 @@ class ForgetPlan:
     """Their own tickets, deleted."""
     copies: tuple[int, ...]
     """Other tickets that name them, scrubbed."""
+    read: _PlanRead | None = field(default=None, repr=False, compare=False)
+    """The rows the plan was read from, carried out by :func:`forget_contact` if the desk
+    has not changed since (one read of the whole desk for the question and the work)."""
+
+
+@dataclass(frozen=True)
+class _PlanRead:
+    """What :func:`forget_plan` read, by id, and the desk's change mark before it read."""
+
+    mark: tuple[Any, ...]
+    own: tuple[int, ...]
+    messages: tuple[int, ...]
+    mail: tuple[int, ...]
+    reply_to: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -580,22 +594,71 @@ def forgotten(session: Session, actor: Actor) -> list[ForgottenEntry]:
 
 
 def forget_plan(session: Session, actor: Actor, address: str) -> ForgetPlan:
-    """What :func:`forget_contact` would delete and scrub (admins only)."""
+    """What :func:`forget_contact` would delete and scrub (admins only); given back to it,
+    the work is done on what was read here unless the desk changed meanwhile."""
     actor.require(Role.ADMIN, "forget a contact")
-    card = contact_card(session, address, copies=True)
+    address = _address(address)
+    mark = _desk_mark(session)  # (first: whatever commits during the read moves it)
+    naming = _naming(session, address, lock=False)
+    card = _card(session, address, naming, copies=True)
     return ForgetPlan(
         address=card.address,
         name=card.name,
         tickets=tuple(t.number for t in card.tickets if t.role == "requester"),
         copies=tuple(t.number for t in card.tickets if t.role == "copy"),
+        read=_PlanRead(
+            mark=mark,
+            own=_ids(naming.own),
+            messages=_ids(naming.messages),
+            mail=_ids(naming.mail),
+            reply_to=_ids(naming.reply_to),
+        ),
     )
 
 
+def _ids(rows: Sequence[Ticket] | Sequence[Message] | Sequence[Outbox]) -> tuple[int, ...]:
+    return tuple(r.id for r in rows if r.id is not None)
+
+
+def _desk_mark(session: Session) -> tuple[Any, ...]:
+    """What moves when anything that could name an address is written: the desk's newest
+    events (every ticket change writes one, a late PostgreSQL commit counted:
+    ``queue.newest_events``) and the newest outgoing mail (mail of no ticket writes no
+    event). Keys only: the newest ids."""
+    from helpdesk_tui.desk.queue import newest_events
+
+    events = tuple(session.execute(newest_events()).one())
+    return (*events, session.exec(select(func.max(Outbox.id))).one())
+
+
+def _naming_locked(session: Session, address: str, plan: ForgetPlan | None) -> _Naming:
+    """The rows naming ``address``, the contact locked: those the plan read (by id) when
+    nothing was written since it read them (the same change mark, the same own tickets),
+    else read again from the whole desk — what came meanwhile is forgotten too."""
+    read = plan.read if plan is not None and plan.address == address else None
+    if read is not None:
+        contact, own = _own(session, address, lock=True)
+        if _desk_mark(session) == read.mark and _ids(own) == read.own:
+            return _Naming(
+                contact,
+                own,
+                _by_ids(session, Message, read.messages),
+                _by_ids(session, Outbox, read.mail),
+                _by_ids(session, Ticket, read.reply_to),
+            )
+    return _naming(session, address, lock=True)
+
+
 def forget_contact(
-    session: Session, actor: Actor, address: str, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    address: str,
+    now: datetime | None = None,
+    plan: ForgetPlan | None = None,
 ) -> ForgetResult:
     """Forget everything the desk keeps about ``address`` (admins only), in the caller's
-    transaction: see the module's text for what goes and what stays."""
+    transaction: see the module's text for what goes and what stays. With the ``plan``
+    the admin answered, its read is what is done if the desk has not changed since."""
     from helpdesk_tui.desk import relations
     from helpdesk_tui.desk.satisfaction import address_hash
     from helpdesk_tui.storage.mail_models import AckSent, BouncedAddress, ProcessedMail
@@ -604,7 +667,7 @@ def forget_contact(
     actor.require(Role.ADMIN, "forget a contact")
     address = _address(address)
     _lock_tickets(session, _own(session, address, lock=False)[1])
-    naming = _naming(session, address, lock=True)
+    naming = _naming_locked(session, address, plan)
     _lock_tickets(session, naming.own)  # (one the poller made meanwhile: its ticket too)
     contact = naming.contact
     held = _held_rows(session, address)
@@ -791,7 +854,9 @@ def _by_ids(session: Session, model: Any, ids: Iterable[int]) -> list[Any]:
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return list(session.exec(select(model).where(col(model.id).in_(wanted))))
+    return list(
+        session.exec(select(model).where(col(model.id).in_(wanted)).order_by(col(model.id)))
+    )
 
 
 def _deleted(session: Session, statement: Any) -> int:
