@@ -4,7 +4,10 @@
         [--address ADDRESS] [--repeat 5]
 
 Without ``--address``, the first contact (by id) with three tickets: a typical customer.
-Prints one JSON line per run of each: ``export`` (``Desk.contact_export``) and ``forget``
+Prints one JSON line per run of each: ``leave`` (the customer card's ``c``, the copies'
+whole-desk read, stopped 0.5 s after it began as when the agent leaves the card: the
+milliseconds it ran on after the stop; a tree without ``ReadStop`` runs it to its end),
+``export`` (``Desk.contact_export``) and ``forget``
 (``forget_plan`` as the question, then ``forget_contact`` in a transaction that is rolled
 back: the desk is left as it was), wall and CPU milliseconds (SQLite works in this process:
 its CPU is the read's cost when other work shares the cores), and which statements read a table
@@ -76,12 +79,40 @@ def forget(db: Database, address: str) -> None:
         pass
 
 
+def leave(desk: Desk, address: str) -> float:
+    """Milliseconds the copies' read runs on once the agent has left (0.5 s in)."""
+    import threading
+
+    from helpdesk_tui.desk import contact_service
+
+    maker = getattr(contact_service, "ReadStop", None)
+    stop = maker() if maker is not None else None
+    more = {"stop": stop} if stop is not None else {}
+
+    def read() -> None:
+        try:
+            desk.contact_show(address, copies=True, **more)
+        except Exception as error:  # (the stopped read's ReadStopped)
+            if type(error).__name__ != "ReadStopped":
+                raise
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    worker.join(0.5)
+    left = time.perf_counter()
+    if stop is not None:
+        stop.stop()
+    worker.join()
+    return (time.perf_counter() - left) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--address")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--label", default="")
+    parser.add_argument("--only", help="one of leave, export, forget")
     args = parser.parse_args()
     db = Database(args.database_url)
     address = args.address or typical(db)
@@ -91,6 +122,8 @@ def main() -> None:
         "forget": lambda: forget(db, address),
     }
     for name, action in actions.items():
+        if args.only and name != args.only:
+            continue
         for run in range(args.repeat):
             sent: list[tuple[str, Any]] = []
 
@@ -100,7 +133,7 @@ def main() -> None:
             event.listen(db.engine, "before_cursor_execute", remember)
             started, cpu = time.perf_counter(), time.process_time()
             try:
-                action()
+                after_leaving = action()
             finally:
                 elapsed = (time.perf_counter() - started) * 1000
                 cpu = (time.process_time() - cpu) * 1000
@@ -112,6 +145,8 @@ def main() -> None:
                 "ms": round(elapsed, 1),
                 "cpu_ms": round(cpu, 1),
             }
+            if isinstance(after_leaving, float):
+                record["ran_on_ms"] = round(after_leaving, 1)
             if run == 0:
                 record["scans"] = scans(db, sent)
             print(json.dumps(record), flush=True)
