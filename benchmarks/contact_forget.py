@@ -118,6 +118,7 @@ def main() -> None:
     address = args.address or typical(db)
     desk = Desk(db, ADMIN)
     actions = {
+        "leave": lambda: leave(desk, address),
         "export": lambda: desk.contact_export(address),
         "forget": lambda: forget(db, address),
     }
