@@ -355,7 +355,9 @@ def _held_models() -> tuple[Any, ...]:
 
 
 def _held_rows(session: Session, address: str) -> list[Any]:
-    """Held mail from the address: spam, machine mail, quarantine."""
+    """Held mail from the address: spam, machine mail, quarantine — by key: held mail is
+    never purged (a release or a retry only marks it), so these tables grow with the desk;
+    migration 0040 indexes exactly ``lower(from_address)`` / ``lower(from_hint)``."""
     from helpdesk_tui.storage.mail_models import MachineMail, QuarantinedMail, SpamMail
 
     rows: list[Any] = []
@@ -439,7 +441,7 @@ def contact_export(session: Session, actor: Actor, address: str) -> dict[str, An
 
     actor.require(Role.ADMIN, "export a contact's data")
     address = _address(address)
-    naming = _naming(session, address, lock=False)  # (the one whole-desk read but events')
+    naming = _naming(session, address, lock=False)  # (the one whole-desk read: the copies)
     card = _card(session, address, naming, copies=True)
     patterns = _patterns(address, card.name)
     own = [ticket_detail(session, t.number).as_json() for t in naming.own]
