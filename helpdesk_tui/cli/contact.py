@@ -34,7 +34,7 @@ def contact() -> None:
     """A customer's data: show it, export it, forget it (admins)."""
 
 
-WHOLE_DESK = "reading the whole desk (every message, mail and event): a while on a big desk"
+WHOLE_DESK = "reading the whole desk (every message, mail and ticket): a while on a big desk"
 COPIES = "reading the whole desk (every message, mail and ticket) for copies: a while on a big desk"
 
 
