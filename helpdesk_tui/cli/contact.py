@@ -34,7 +34,7 @@ def contact() -> None:
     """A customer's data: show it, export it, forget it (admins)."""
 
 
-WHOLE_DESK = "reading the whole desk (every message, mail and event): a while on a big desk"
+WHOLE_DESK = "reading the whole desk (every message, mail and ticket): a while on a big desk"
 COPIES = "reading the whole desk (every message, mail and ticket) for copies: a while on a big desk"
 
 
@@ -113,6 +113,7 @@ def forget(runtime: Runtime, address: str, yes: bool, as_json: bool) -> None:
     address and name from the history. README's "A customer's data" says what stays."""
     desk = _contacts(runtime, Role.ADMIN, "forget a contact")
     click.echo(WHOLE_DESK, err=True)
+    plan = None
     if not yes:
         from helpdesk_tui.cli.ticket.input import ask_first
 
@@ -128,7 +129,7 @@ def forget(runtime: Runtime, address: str, yes: bool, as_json: bool) -> None:
             refusal="forgetting needs confirmation and there is no terminal to ask on; "
             "nothing was changed — pass --yes to forget anyway",
         )
-    result = desk.contact_forget(address)
+    result = desk.contact_forget(address, plan)
     if as_json:
         echo_json(
             {

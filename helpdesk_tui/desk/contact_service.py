@@ -16,18 +16,33 @@ from helpdesk_tui.desk.privacy import (
     forget_plan,
     forgotten,
 )
+from helpdesk_tui.desk.read_stop import ReadStop, ReadStopped
 from helpdesk_tui.desk.service import DeskService
 
-__all__ = ["ContactCard", "ContactService", "ForgetPlan", "ForgetResult", "ForgottenEntry"]
+__all__ = [
+    "ContactCard",
+    "ContactService",
+    "ForgetPlan",
+    "ForgetResult",
+    "ForgottenEntry",
+    "ReadStop",
+    "ReadStopped",
+]
 
 
 class ContactService(DeskService):
-    def contact_show(self, address: str, *, copies: bool = False) -> ContactCard:
+    def contact_show(
+        self, address: str, *, copies: bool = False, stop: ReadStop | None = None
+    ) -> ContactCard:
         """Who the customer at ``address`` is, their tickets and what else the desk keeps
         about them: opt-out, bounce, acknowledgements, held mail — by keys, at once. With
-        ``copies``, the other tickets that name them too: a read of the whole desk."""
+        ``copies``, the other tickets that name them too: a read of the whole desk, which
+        ``stop`` ends from another thread (:class:`ReadStopped`)."""
         with self._read() as session:
-            return contact_card(session, address, copies=copies)
+            if stop is None:
+                return contact_card(session, address, copies=copies)
+            with stop.watching(session):
+                return contact_card(session, address, copies=copies)
 
     def contact_export(self, address: str) -> dict[str, Any]:
         """Everything the desk holds on ``address``, as one JSON-ready value (admins)."""
@@ -39,10 +54,12 @@ class ContactService(DeskService):
         with self._read() as session:
             return forget_plan(session, self.actor, address)
 
-    def contact_forget(self, address: str) -> ForgetResult:
-        """Forget the customer at ``address`` (admins), in one transaction."""
+    def contact_forget(self, address: str, plan: ForgetPlan | None = None) -> ForgetResult:
+        """Forget the customer at ``address`` (admins), in one transaction; with the
+        ``plan`` the admin was asked about, on what it read unless the desk changed since
+        (then read again: what came meanwhile goes too)."""
         with self._write() as session:
-            return forget_contact(session, self.actor, address, self.clock())
+            return forget_contact(session, self.actor, address, self.clock(), plan)
 
     def contacts_forgotten(self) -> list[ForgottenEntry]:
         """Every forget in the desk's history, newest first (admins)."""

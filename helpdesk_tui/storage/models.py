@@ -128,6 +128,10 @@ SLA_DUE = (
 resolution's; none while the clocks are paused (migration 0016)."""
 SLA_ALERT_PENDING = "sla_alert_at IS NOT NULL"
 """The condition of ``ix_ticket_sla_alert`` (a partial index: must match migration 0033)."""
+ADDRESS_FIELDS = "field IN ('requester', 'reply_to')"
+"""The events whose values are whole addresses (a requester or ``Reply-To`` changed): the
+condition of ``ix_event_address_old``/``_new`` (partial indexes, migration 0040), which a
+read must write as this literal for SQLite's planner to use them."""
 
 
 class Ticket(Table, table=True):
@@ -354,6 +358,20 @@ class Event(Table, table=True):
         # version order is not id order). Migration 0036.
         Index("ix_event_ticket_id", "ticket_id", "id"),
         Index("ix_event_created", "created_at", "id"),
+        # A customer's address in the history of tickets that are no longer theirs (a
+        # requester or Reply-To changed away): found by key (``privacy``), migration 0040.
+        Index(
+            "ix_event_address_old",
+            "old_value",
+            sqlite_where=text(ADDRESS_FIELDS),
+            postgresql_where=text(ADDRESS_FIELDS),
+        ),
+        Index(
+            "ix_event_address_new",
+            "new_value",
+            sqlite_where=text(ADDRESS_FIELDS),
+            postgresql_where=text(ADDRESS_FIELDS),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -47,7 +47,7 @@ def test_show_export_forget_and_the_record(invoke: Invoke, use_db: str) -> None:
     exported = invoke("contact", "export", ANN)
     assert json.loads(exported.stdout)["tickets"][0]["messages"][0]["body"] == "It smokes."
     assert exported.stderr == (
-        "reading the whole desk (every message, mail and event): a while on a big desk\n"
+        "reading the whole desk (every message, mail and ticket): a while on a big desk\n"
     )
 
     refused = invoke("contact", "forget", ANN, input="y\n")  # no terminal: not asked

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import time_machine
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -32,6 +33,12 @@ from helpdesk_tui.storage.core_tables import Ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import BouncedAddress, ProcessedMail
 from tests.mail.mailbuild import config_for, email, mail_settings
+
+# SQLAlchemy does not reflect SQLite's expression indexes (0040's on held mail's senders) and
+# says so; they are not in the models either (``_managed_outside_the_models``).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index"
+)
 
 FIRST_REVISION = "0001"
 ROWS_PER_TABLE = 2
