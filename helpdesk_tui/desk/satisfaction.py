@@ -123,8 +123,14 @@ def _mail_concern(reader: Reader, ticket: TicketState, reason: str, now: datetim
         kind=RATING_CONCERN_KIND,
         to=to,
         subject="Customer rating: follow up",  # (the sender adds the token)
-        body=f'#{ticket.number} "{ticket.subject}": {reason}.\n',
+        body=f'#{ticket.number} "{ticket.subject}": {_sentence(reason)}\n',
     )
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended by a full stop, unless the customer's comment it quotes ends one
+    already ("… still squeaks." read "still squeaks.." in the alert mail)."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 LOW_SCORE = 2
