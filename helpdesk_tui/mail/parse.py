@@ -632,8 +632,8 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
 
     UTF-8 labelled with a one-byte charset (a Windows-1251 part holding "Tecnológico" as
     UTF-8, from a real mailer) is read as UTF-8 when all of it is UTF-8 with a multi-byte
-    sequence: as cp1251 it read "TecnolГіgico". Text really written in such a charset is
-    next to never valid UTF-8 (its letters are single high bytes)."""
+    sequence: as cp1251 its "ó" read as two Cyrillic letters. Text really written in such
+    a charset is next to never valid UTF-8 (its letters are single high bytes)."""
     candidates = _charset_candidates(declared)
     if _UTF8_SEQUENCE.search(data) and _ONE_BYTE_CHARSET.match(codecs.lookup(candidates[0]).name):
         try:
