@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -8,12 +10,14 @@ from pydantic import BaseModel, SecretBytes, SecretStr, field_serializer
 from helpdesk_tui.config import (
     MASK,
     ConfigError,
+    KbSettings,
     load_settings,
     masked,
     secret_file_warnings,
     site_config_file,
     user_config_file,
 )
+from helpdesk_tui.mail_settings import MailSettings
 
 
 def _write(path: Path, text: str, mode: int = 0o600) -> Path:
@@ -277,3 +281,20 @@ def test_rules_origin_says_whose_file_and_when_one_s_own_shadows_the_site_s(
     (site_dir / "config.toml").write_text(f'rules_file = "{own}"\n', encoding="utf-8")
     origin = load_settings().rules_origin()  # the site's config names it: the site's choice
     assert origin.path == own and origin.shadow is None
+
+
+def test_the_readme_s_mail_settings_are_settings_mail_can_start_with() -> None:
+    """Found walking a team's first week: the README's Mail section named ``[mail]`` but
+    never showed it, so an admin could not tell the keys (nor that ``message_id_secret`` is
+    required) without reading the code. Its example must be settings mail runs with."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    mail_section = readme.split("\n## Mail\n", 1)[1].split("\n## ", 1)[0]
+    [example] = [
+        block
+        for block in re.findall(r"```toml\n(.*?)```", mail_section, re.S)
+        if "[mail.mailboxes." in block
+    ]
+    data = tomllib.loads(example.replace('"…"', f'"{"s" * 64}"'))
+    mail = MailSettings.model_validate(data["mail"])
+    assert mail.mailboxes and mail.smtp is not None and mail.problems() == []
+    assert KbSettings.model_validate(data["kb"]).public_url

@@ -85,11 +85,13 @@ def rules_list(runtime: Runtime, as_json: bool) -> None:
 def rules_check(runtime: Runtime) -> None:
     """Check the rules file: its form, and that every team, agent and business calendar it
     names exists."""
+    from helpdesk_tui.desk.routing_reads import usable_rules
+
     desk, loaded = _desk_and_rules(runtime)
     problems = desk.rules_check(loaded)
     if problems:
         raise CliError("; ".join(problems))
-    click.echo(f"{line(loaded.source)}: {len(loaded.rules)} rules, all usable")
+    click.echo(f"{line(loaded.source)}: {usable_rules(len(loaded.rules))}")
 
 
 @rules.command("test")

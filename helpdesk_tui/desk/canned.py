@@ -89,15 +89,31 @@ _NOT_FIRST_NAMES = frozenset({"inc", "ltd", "llc", "gmbh", "ag", "jr", "sr", "ii
 """What follows a comma in a name without being a first name: "Acme, Inc.", "King, Jr."."""
 
 
-def first_name(name: str) -> str:
-    """The first name in ``name`` as people and mail clients write it: its first word, or
-    the first word after the comma of "Last, First" (Outlook's way); "" for no name."""
+def _last_first(name: str) -> tuple[str, str] | None:
+    """The last and first names of a name written "Last, First" (Outlook's way, "Dvořák,
+    Jiří"); None for any other name ("Acme, Inc." and "King, Jr." are not that)."""
     last, comma, rest = name.partition(",")
     after = rest.split()
     if comma and last.strip() and after and after[0].strip(".").lower() not in _NOT_FIRST_NAMES:
-        return after[0].rstrip(",")
+        return last.strip(), " ".join(after)
+    return None
+
+
+def first_name(name: str) -> str:
+    """The first name in ``name`` as people and mail clients write it: its first word, or
+    the first word after the comma of "Last, First" (Outlook's way); "" for no name."""
+    last_first = _last_first(name)
+    if last_first is not None:
+        return last_first[1].split()[0].rstrip(",")
     words = name.split()
     return words[0].rstrip(",") if words else ""
+
+
+def written_name(name: str) -> str:
+    """``name`` as a letter greets its bearer: "Jiří Dvořák" for Outlook's "Dvořák, Jiří"
+    (an acknowledgement said "Hello Dvořák, Jiří,"), any other name as it is."""
+    last_first = _last_first(name)
+    return f"{last_first[1]} {last_first[0]}" if last_first is not None else name
 
 
 _ROLE_WORDS = frozenset(

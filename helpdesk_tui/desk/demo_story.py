@@ -658,7 +658,9 @@ class _Ticket:
         (``satisfaction.Surveys``, as ``queue_survey``), and the outbox sends it: its row as
         the sender leaves it (sent, once, with the Message-ID an answer refers to)."""
         surveys, contact = self.out.surveys, self.contact
-        mail = surveys.mail(self.number, contact.id, contact.email) if surveys else None
+        mail = (
+            surveys.mail(self.number, self.subject, contact.id, contact.email) if surveys else None
+        )
         if mail is None:
             return
         email_id = f"<demo.{self.number:012d}.survey.{self.out.seed}@helpdesk.example>"

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import fields, history, outbox, sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.assignment import Assigned, auto_assign
+from helpdesk_tui.desk.canned import written_name
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.inbound import ACK_KIND
 from helpdesk_tui.desk.intake import is_noreply
@@ -226,7 +227,11 @@ def _send_canned(
         return f"canned reply {name!r} not sent: {dead}"
     contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
     subject, body = canned_text(
-        rules, name, ticket, to_name=(contact.name if contact else "") or address, desk=desk
+        rules,
+        name,
+        ticket,
+        to_name=written_name(contact.name if contact else "") or address,
+        desk=desk,
     )
     history.bump(ticket)
     add_message(

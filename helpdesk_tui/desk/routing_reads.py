@@ -35,6 +35,12 @@ class RulesStamp:
     changed_ns: int
 
 
+def usable_rules(count: int) -> str:
+    """``rules check``'s verdict on a file whose rules are all usable, in the CLI and the
+    desk settings alike ("1 rule", where both said "1 rules")."""
+    return f"{count} rule{'' if count == 1 else 's'}, all usable"
+
+
 class RoutingReads(DeskService):
     """``rules_load``, ``rules_stamp`` and ``rules_list``."""
 

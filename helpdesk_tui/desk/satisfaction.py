@@ -123,8 +123,14 @@ def _mail_concern(reader: Reader, ticket: TicketState, reason: str, now: datetim
         kind=RATING_CONCERN_KIND,
         to=to,
         subject="Customer rating: follow up",  # (the sender adds the token)
-        body=f'#{ticket.number} "{ticket.subject}": {reason}.\n',
+        body=f'#{ticket.number} "{ticket.subject}": {_sentence(reason)}\n',
     )
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended by a full stop, unless the customer's comment it quotes ends one
+    already ("… still squeaks." read "still squeaks.." in the alert mail)."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 LOW_SCORE = 2
@@ -268,14 +274,20 @@ class SurveyMail:
 
 
 def survey_mail(
-    number: int, address: str | None, opted_out: bool, token: Callable[[int], str]
+    number: int,
+    subject: str,
+    address: str | None,
+    opted_out: bool,
+    token: Callable[[int], str],
 ) -> SurveyMail | None:
-    """The survey for ticket ``number``'s requester at ``address``; None when there is no
-    address or they opted out (``token``: the desk's token of a ticket number)."""
+    """The survey for ticket ``number`` (titled ``subject``) to its requester at ``address``;
+    None when there is no address or they opted out (``token``: the desk's token of a
+    ticket number)."""
     if not address or opted_out:
         return None
     made = token(number)
-    return SurveyMail(address, f"How did we do? (survey {made})", survey_body(number, made))
+    body = survey_body(number, subject, made)
+    return SurveyMail(address, f"How did we do? (survey {made})", body)
 
 
 def address_hash(address: str) -> str:
@@ -313,19 +325,25 @@ class Surveys:
         self._opted_out = frozenset(conn.execute(select(SurveyOptOut.contact_id)).scalars())
         self._forgotten = frozenset(conn.execute(select(SurveyOptOutHash.address_hash)).scalars())
 
-    def mail(self, number: int, contact_id: int | None, address: str | None) -> SurveyMail | None:
+    def mail(
+        self, number: int, subject: str, contact_id: int | None, address: str | None
+    ) -> SurveyMail | None:
         """The survey a new ticket resolved now sends (never merged, never asked before)."""
         if not self.enabled:
             return None
         opted_out = contact_id in self._opted_out or (
             address is not None and address_hash(address) in self._forgotten
         )
-        return survey_mail(number, address, opted_out, lambda n: _token(self._secret, n))
+        return survey_mail(number, subject, address, opted_out, lambda n: _token(self._secret, n))
 
 
-def survey_body(number: int, token: str) -> str:
+def survey_body(number: int, subject: str, token: str) -> str:
+    """The survey's text. It names the request by its subject as well as its number: a
+    customer knows "VPN drops" but not "#1" (the survey said only "Your request #1 has
+    been resolved", a puzzle to one with two requests open)."""
+    title = " ".join(subject.split()) or "(no subject)"
     return (
-        f"Your request #{number} has been resolved. How did we do?\n\n"
+        f'Your request #{number}, "{title}", has been resolved. How did we do?\n\n'
         "Reply to this message with a rating from 1 (bad) to 5 (great) - or simply good or "
         "bad - on the first line, and any comment after it. Keep the subject as it is: "
         f"it carries the code that ties your rating to your request ({token}).\n\n"
@@ -366,7 +384,9 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     ).first()
     if asked is not None:
         return False
-    mail = survey_mail(ticket.number, address, opted_out, lambda n: survey_token(conn, n))
+    mail = survey_mail(
+        ticket.number, ticket.subject, address, opted_out, lambda n: survey_token(conn, n)
+    )
     if mail is None:
         return False
     queue_mail(

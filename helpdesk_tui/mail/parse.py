@@ -628,8 +628,19 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
     UTF-8 with a few broken sequences among many good ones (a mailer that cut a character
     in two) stays UTF-8, each broken one a U+FFFD: read as cp1252, all of its text was
     mojibake ("Ð..." for "Профиль"). Text in cp1252 or Latin-1 labelled UTF-8 has
-    next to no good multi-byte sequences, and is read as cp1252 as before."""
-    for charset in _charset_candidates(declared):
+    next to no good multi-byte sequences, and is read as cp1252 as before.
+
+    UTF-8 labelled with a one-byte charset (a Windows-1251 part holding "Tecnológico" as
+    UTF-8, from a real mailer) is read as UTF-8 when all of it is UTF-8 with a multi-byte
+    sequence: as cp1251 its "ó" read as two Cyrillic letters. Text really written in such
+    a charset is next to never valid UTF-8 (its letters are single high bytes)."""
+    candidates = _charset_candidates(declared)
+    if _UTF8_SEQUENCE.search(data) and _ONE_BYTE_CHARSET.match(codecs.lookup(candidates[0]).name):
+        try:
+            return data.decode("utf-8")
+        except UnicodeError:
+            pass
+    for charset in candidates:
         try:
             return data.decode(charset)
         except (LookupError, UnicodeError, ValueError):
@@ -643,6 +654,9 @@ _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
 _UTF8_GOOD_PER_BAD = 10
+_ONE_BYTE_CHARSET = re.compile(r"^(cp12\d\d|cp874|iso8859-\d+|koi8-[a-z]+|mac-[a-z]+)$")
+"""Python's names of the one-byte charsets mail declares (``codecs.lookup`` normalises
+``windows-1251`` to ``cp1251``, ``ISO-8859-2`` to ``iso8859-2``)."""
 
 
 def _mostly_utf8(data: bytes) -> bool:

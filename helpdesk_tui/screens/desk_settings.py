@@ -44,7 +44,7 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.desk.admin_reads import DeskNameView, renamed_said
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Role
-from helpdesk_tui.desk.routing_reads import RulesStamp, RuleView
+from helpdesk_tui.desk.routing_reads import RulesStamp, RuleView, usable_rules
 from helpdesk_tui.desk.sla_reads import SlaCalendarView, SlaPolicyView, SlaTierView
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
@@ -444,7 +444,7 @@ class DeskSettingsScreen(DeskScreen):
                 str(path), (), (), str(error), False, stamp, read_at, whose=whose, shadow=shadow
             )
         problems = desk.rules_check(rules)
-        verdict = problems[0] if problems else f"OK: {len(rules.rules)} rules, all usable"
+        verdict = problems[0] if problems else f"OK: {usable_rules(len(rules.rules))}"
         if len(problems) > 1:
             verdict += f" (and {len(problems) - 1} more: rules check lists them)"
         return Routing(

@@ -112,11 +112,14 @@ def empty_text(
     where: str,
     command: str = "helpdesk",
     mail_problem: str | None = None,
+    mail_to: str | None = None,
 ) -> Text:
     """What an empty queue says: another view may have tickets, unless the desk has none
     (then how tickets come, by ``command``: how this user calls the program). With
     ``mail_problem`` (mail is set up but refused to start: the settings' one line), what is
-    wrong and how to fix it, where it said mail makes tickets once it is set up."""
+    wrong and how to fix it, where it said mail makes tickets once it is set up. With
+    ``mail_to`` (mailboxes are read: the desk's address), that mail to it opens tickets —
+    a desk whose mail ran said "once [mail] is set up" too, as if it were not."""
     if not new_desk:
         return Text(f"No tickets here. Try another view (keys {keys}) or clear the filter (Esc).")
     text = Text()
@@ -129,6 +132,10 @@ def empty_text(
             f"\nFix it in the config file ({command} config show names it), then:"
             f"\n  {command} mail check"
         )
+    elif mail_to:
+        text.append("\n\nMail to ")
+        text.append_text(plain(mail_to))
+        text.append(f" opens tickets (@ shows the mailboxes; {command} mail check).")
     else:
         text.append(f"\n\nMail makes tickets once [mail] is set up:\n  {command} mail check")
     text.append(  # (each command on a line of its own: a long path wrapped them mid-way)
@@ -698,6 +705,8 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
         link = self.desk_app.mail_link
         problem = link.problem if says is True and link.enabled else None
+        reads = says is True and problem is None and bool(link.mail.mailboxes)
+        mail_to = link.mail.from_address if reads else None
         if self._empty_says != (says, problem):
             keys = f"1 to {min(len(self.views), 9)}"
             keys += ", 0" if len(self.views) >= 10 else ""
@@ -708,7 +717,12 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
                 command = self.desk_app.command
                 empty.update(
                     empty_text(
-                        new_desk=True, keys=keys, where=where, command=command, mail_problem=problem
+                        new_desk=True,
+                        keys=keys,
+                        where=where,
+                        command=command,
+                        mail_problem=problem,
+                        mail_to=mail_to,
                     )
                 )
             else:

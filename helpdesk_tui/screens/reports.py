@@ -295,6 +295,13 @@ class ReportsScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_spec = preset_query("30d", self.desk.clock().date())
 
+    def on_screen_resume(self) -> None:
+        """Back on the reports (``F4`` from the queue): the figures are read again. They
+        were the ones of the screen's first opening, however much had changed since, with
+        nothing to say how old they were (a week's end showed the morning's)."""
+        if self.result is not None:
+            self.action_rerun()
+
     def watch_query_spec(self, query: ReportQuery | None) -> None:
         if query is not None:
             self._run(query)

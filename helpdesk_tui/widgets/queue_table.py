@@ -28,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from helpdesk_tui import timefmt
+from helpdesk_tui.desk.canned import first_name
 from helpdesk_tui.desk.due import DEFAULT_WARN_PERCENT, DueLevel, due_level
 from helpdesk_tui.desk.queue_values import OnTicket, TicketRow
 from helpdesk_tui.desk.statuses import short_words, words
@@ -142,11 +143,9 @@ PRIORITY_MARK = {"urgent": "!", "high": "↑", "low": "↓"}
 
 
 def short_name(name: str, email: str | None) -> str:
-    """The first word of ``name``, or the local part of ``email`` when there is no name."""
-    words = name.split()
-    if words:
-        return words[0]
-    return (email or "").partition("@")[0]
+    """The first name in ``name`` (the desk's rule, Outlook's "Dvořák, Jiří" too: the
+    column said "Dvořá…"), or the local part of ``email`` when there is no name."""
+    return first_name(name) or (email or "").partition("@")[0]
 
 
 def owner_cell(owner: Text, on: Text, width: int = OWNER_WIDTH) -> Text:

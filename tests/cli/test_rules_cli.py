@@ -70,6 +70,16 @@ def test_rules_list_names_the_file_and_every_rule(invoke: Invoke, rules_file: Pa
     assert [r["name"] for r in data["rules"]] == ["Invoices", "Night shift", "Russian mail"]
 
 
+def test_rules_check_counts_one_rule_as_one(invoke: Invoke, rules_file: Path) -> None:
+    """Found on a walk: a desk's first rules file said "1 rules, all usable"."""
+    start = RULES.index("[[set.rule]]")
+    second = RULES.index("[[set.rule]]", start + 1)
+    rules_file.write_text(RULES[:second])
+    result = invoke("rules", "check")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == f"{rules_file}: 1 rule, all usable"
+
+
 def test_rules_check_passes_then_names_a_missing_team(invoke: Invoke, rules_file: Path) -> None:
     result = invoke("rules", "check")
     assert result.exit_code == 0, result.stderr

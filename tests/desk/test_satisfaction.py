@@ -249,6 +249,19 @@ def test_one_survey_per_ticket_and_the_switches(db: Database, admin: Actor) -> N
     assert desk.satisfaction_surveys() is False
 
 
+def test_the_survey_names_the_request_by_its_subject(db: Database, admin: Actor) -> None:
+    """Found on a walk: the survey said only "Your request #1 has been resolved", and a
+    customer knows her request as "VPN bricht ständig ab", not as #1."""
+    with db.write() as session:
+        number = create_ticket(
+            session, admin, subject="VPN bricht ständig ab", body="…", requester_email="z@ex.com"
+        ).number
+    with db.write() as session:
+        fields.set_status(session, admin, number, "resolved")
+    [survey] = _surveys(db)
+    assert f'Your request #{number}, "VPN bricht ständig ab", has been resolved.' in survey.body
+
+
 def test_a_phone_rating_keeps_the_status(db: Database, admin: Actor, agent_bob: Actor) -> None:
     number = _ticket(db, admin)
     with db.write() as session:

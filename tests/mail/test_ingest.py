@@ -90,6 +90,23 @@ def test_new_mail_makes_a_ticket_a_contact_and_an_acknowledgement(
     assert ack.in_reply_to == original and original in (ack.references or "")
 
 
+@pytest.mark.parametrize(
+    ("sender", "greeting"),
+    [
+        ('"Dvorak, Jiri" <jiri@example.cz>', "Hello Jiri Dvorak,"),  # Outlook's Last, First
+        ('"Acme, Inc." <orders@acme.example>', "Hello Acme, Inc.,"),  # no person's name
+        ("Ann Customer <ann@example.org>", "Hello Ann Customer,"),
+    ],
+)
+def test_the_acknowledgement_greets_a_last_first_name_first_name_first(
+    db: Database, config: IngestConfig, sender: str, greeting: str
+) -> None:
+    """Found on a walk: Outlook's "Dvořák, Jiří" was greeted "Hello Dvořák, Jiří,"."""
+    receive(db, config, email(sender=sender))
+    [ack] = outbox(db)
+    assert ack.body.startswith(greeting + "\n")
+
+
 def test_known_contact_is_reused(db: Database, config: IngestConfig) -> None:
     receive(db, config, email())
     receive(db, config, email(sender="ANN@Example.org", subject="Another thing"))

@@ -297,6 +297,16 @@ def test_escape_sequences_leave_no_visible_remnants() -> None:
         ("Профиль".encode() * 4 + b"\xd1f", "utf-8", "Профиль" * 4 + "\ufffdf"),
         (b"Profil" + b"\xd1f", None, "ProfilÑf"),  # (no good ones: cp1252)
         ("Grüße".encode() + "Café".encode("cp1252"), "utf-8", "GrÃ¼ÃŸeCafé"),
+        # UTF-8 labelled with a one-byte charset (a real Outlook part, mail-corpus
+        # mail_test_4): UTF-8, where its "ó" read as two Cyrillic letters
+        ("Parque Tecnológico".encode(), "Windows-1251", "Parque Tecnológico"),
+        ("Grüße".encode(), "ISO-8859-1", "Grüße"),
+        ("Grüße".encode(), "koi8-r", "Grüße"),
+        # text really in that charset stays in it
+        ("Привет, коллеги! Счёт №5".encode("cp1251"), "windows-1251", "Привет, коллеги! Счёт №5"),
+        ("Grüße à côté".encode("cp1252"), "iso-8859-1", "Grüße à côté"),
+        ("Ελληνικά".encode("iso8859-7"), "iso-8859-7", "Ελληνικά"),
+        ("日本語".encode("shift_jis"), "shift_jis", "日本語"),  # (not a one-byte charset)
     ],
 )
 def test_decode_bytes_falls_back(data: bytes | str, declared: str | None, expected: str) -> None:

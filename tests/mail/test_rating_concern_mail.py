@@ -106,3 +106,23 @@ def test_a_desk_that_sends_no_mail_queues_none_for_a_rating_concern(
     assert _concerns(db) == []
     [alert] = desk.sla_alerts_since(0)
     assert (alert.number, alert.title) == (number, "Customer rating")
+
+
+def test_a_comment_s_own_full_stop_ends_the_alert_s_sentence(db: Database, admin: Actor) -> None:
+    """Found on a walk: "2 - it took a week and the printer still squeaks." was mailed to
+    the assignee as "…: it took a week and the printer still squeaks..", a stop added to
+    the customer's own."""
+    now = utcnow()
+    with db.write() as session:
+        add_agent(session, admin, "bob", name="Bob", email="bob@example.com")
+        assert leases.acquire(session, OUTBOX_LEASE, "mailer", ttl=timedelta(minutes=1), now=now)
+    squeaks = _resolved(db, admin, "Printer", agent="bob")
+    slow = _resolved(db, admin, "Laptop", agent="bob")
+    desk = Desk(db, admin, clock=lambda: now)
+    desk.satisfaction_rate(squeaks, 2, comment="the printer still squeaks.")
+    desk.satisfaction_rate(slow, 1, comment="slow")
+    bodies = [row.body for row in _concerns(db)]
+    assert bodies == [
+        f'#{squeaks} "Printer": rated 2/5, low rating — follow up: the printer still squeaks.\n',
+        f'#{slow} "Laptop": rated 1/5, low rating — follow up: slow.\n',
+    ]

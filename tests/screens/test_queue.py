@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from pydantic import SecretStr
 from rich.cells import cell_len
 from sqlalchemy import event
 from sqlmodel import select
@@ -26,7 +27,7 @@ from helpdesk_tui.desk.opening import DatabaseUnreachable
 from helpdesk_tui.desk.queue import QueueQuery, first_page
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.desk.views import builtin_views
-from helpdesk_tui.mail_settings import MailSettings, SmtpSettings
+from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, SmtpSettings
 from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.screens.queue import QueueScreen, view_bar
 from helpdesk_tui.screens.queue_filter import FIELDS as FILTER_FIELDS
@@ -1499,20 +1500,44 @@ async def test_a_new_desk_whose_mail_is_refused_says_why_and_how_to_fix_it(
 ) -> None:
     """Mail set up but refused (no ``message_id_secret``): the empty queue names the one-line
     problem and the fix, where it said mail makes tickets "once [mail] is set up"."""
+    mail = MailSettings(smtp=SmtpSettings(host="smtp.example.com"), addresses=["help@ex.com"])
+    text = await _new_desk_says(screen_db, frozen_clock, mail)
+    assert "Mail is set up but does not start: mail.message_id_secret is missing" in text
+    assert "secrets.token_hex(32)" in text  # the fix, as the settings word it
+    assert "(helpdesk config show names it), then: helpdesk mail check" in text
+
+
+async def _new_desk_says(
+    screen_db: Database, frozen_clock: Callable[[], datetime], mail: MailSettings
+) -> str:
+    """The words of a new desk's empty queue with these mail settings, at 80 by 24."""
     with screen_db.write() as s:
         agent = add_agent(s, None, "root", role="admin")
         root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
-    mail = MailSettings(smtp=SmtpSettings(host="smtp.example.com"), addresses=["help@ex.com"])
     settings = Settings(database_url=screen_db.url, mail=mail)
     app = make_app(settings, screen_db, root, clock=frozen_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         text = " ".join(" ".join(screen_lines(app)).split())
-        assert "This desk has no tickets yet" in text
-        assert "once [mail] is set up" not in text
-        assert "Mail is set up but does not start: mail.message_id_secret is missing" in text
-        assert "secrets.token_hex(32)" in text  # the fix, as the settings word it
-        assert "(helpdesk config show names it), then: helpdesk mail check" in text
+    assert "This desk has no tickets yet" in text
+    assert "once [mail] is set up" not in text
+    return text
+
+
+async def test_a_new_desk_whose_mail_is_read_names_the_address_mail_goes_to(
+    screen_db: Database, frozen_clock: Callable[[], datetime]
+) -> None:
+    """Found on a walk: a team's new desk with its mailbox set up and read said "Mail makes
+    tickets once [mail] is set up", sending its admin to look for a mistake there was not."""
+    box = MailboxSettings(host="imap.example.com", user="desk")
+    mail = MailSettings(
+        mailboxes={"support": box},
+        addresses=["support@acme.example"],
+        message_id_secret=SecretStr("s" * 32),
+        run_in_tui=False,  # (helpdesk mail run reads it; this test connects nowhere)
+    )
+    text = await _new_desk_says(screen_db, frozen_clock, mail)
+    assert "Mail to support@acme.example opens tickets" in text
 
 
 async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(

@@ -163,6 +163,31 @@ async def test_key_presets_tables_and_back(
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
+async def test_f4_back_to_the_reports_reads_the_figures_again(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """Found on a walk: the reports opened in the morning and shown again with F4 at the
+    day's end still said the morning's figures (the CLI's report had the day's)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen) and screen.result is not None
+        before = screen.result.created
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        from helpdesk_tui.desk.tickets import create_ticket
+
+        with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as session:
+            create_ticket(
+                session, desk_data.ada, subject="Late", body="x", requester_email="l@ex.com"
+            )
+        Desk(desk_data.db, desk_data.ada).report_catch_up()
+        await pilot.press("f4")
+        await until(pilot, lambda: screen.result is not None and screen.result.created > before, 10)
+        assert screen.result is not None and screen.result.created == before + 1
+
+
 async def test_a_refused_filter_opens_the_form_again_as_written_saying_why(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:

@@ -53,6 +53,7 @@ def colour(value: str) -> Style:
 
 def test_short_names() -> None:
     assert short_name("Ann Archer", "ann@example.com") == "Ann"
+    assert short_name("Dvořák, Jiří", "jiri@example.cz") == "Jiří"  # Outlook's Last, First
     assert short_name("  ", "long.address@example.com") == "long.address"
     assert short_name("", None) == ""
 
