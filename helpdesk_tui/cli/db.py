@@ -91,7 +91,7 @@ def backup(runtime: Runtime, file: Path) -> None:
     format (restore it with helpdesk db restore or pg_restore).
     """
     runtime.desk(Role.ADMIN, "back up the desk").admin_backup(file)
-    click.echo(f"backed up {safe_url(runtime.settings.database_url)} to {file}")
+    click.echo(f"backed up {safe_url(runtime.settings.database_url)} to {line(str(file))}")
 
 
 @db.command()

@@ -60,6 +60,7 @@ def test_a_restore_is_recorded_on_the_restored_desk(
     with time_machine.travel(TAKEN, tick=False):
         taken = invoke("db", "backup", str(copy))
     assert taken.exit_code == 0, taken.stderr
+    assert "\x1b" not in taken.stdout
     identity = _desk_id(live)
 
     monkeypatch.setenv("HELPDESK_DATABASE_URL", new)
