@@ -4,7 +4,7 @@ the restored desk (a restore replaces everything, so nothing else would tell).
 
 A backup knows when it was taken because ``helpdesk db backup`` first stamps the desk
 (:data:`TAKEN_AT`, a desk setting), then copies it: the copy carries the stamp. A backup
-made before that stamp existed says "taken at unknown". ``helpdesk db status`` lists them.
+made before that stamp existed says "taken unknown". ``helpdesk db status`` lists them.
 """
 
 from __future__ import annotations
