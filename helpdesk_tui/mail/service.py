@@ -170,6 +170,7 @@ class MailService:
                 self.config,
                 stop=self.stop_event,
                 keep_going=keeper.ok,
+                clock=self.clock,
             ).run()
 
         return work
