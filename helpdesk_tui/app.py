@@ -219,8 +219,8 @@ class HelpdeskApp(App[None]):
         """Set: the app ends, ``_watch_terminal`` with it."""
         self.desk_jobs = False
         """Run the desk's SLA pass here even when mail does not run here (``MailLink``): the
-        CLI's app does; the tests' apps, on a frozen clock (the pass reads the wall clock),
-        run it only when a test asks."""
+        CLI's app does; the tests' apps run it only when a test asks (it reads the app's
+        clock, and its alerts on the seeded tickets would move their snapshots)."""
         self.ended_by: signal.Signals | None = None
         """The signal that ended the app (SIGTERM), if one did: the CLI ends the process by
         it once the terminal is given back (``cli.tui``), as its parent expects."""

@@ -1,11 +1,16 @@
-"""Times as people read them in a list: "5 min ago", "in 2 h", "3 Mar".
+"""Times as people read them in a list: "5 min ago", "in 2 h", "3 Mar"; and a time as it
+happened, its zone named: "2026-12-07 13:40 CET".
 
-Every function takes ``now`` so screens pass the app's clock and snapshots stay frozen.
+Every relative function takes ``now`` so screens pass the app's clock and snapshots stay
+frozen. The absolute ones (:func:`stamp`, :func:`day`, :func:`clock_time`) are the one rule
+for a date printed to a person, by the CLI and the TUI alike: in the local zone (``TZ``, as
+the TUI's clock-of-day lines have it), the zone named, so "13:40" is never read as UTC
+when it is CET (a machine kept on UTC says "UTC"). JSON says ISO 8601 UTC instead.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE
@@ -58,3 +63,25 @@ def badge(when: datetime | None, now: datetime) -> str:
 
 def is_overdue(when: datetime | None, now: datetime) -> bool:
     return when is not None and when < now
+
+
+def _local(when: datetime) -> datetime:
+    """``when`` in the local zone (a naive one is UTC: every time the desk keeps is)."""
+    return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).astimezone()
+
+
+def stamp(when: datetime, *, seconds: bool = False) -> str:
+    """A moment, in the local zone with the zone named: "2026-12-07 13:40 CET"
+    ("2026-12-07 13:40:05 CET" with ``seconds``)."""
+    local = _local(when)
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def day(when: datetime) -> str:
+    """The local day of a moment: "2026-12-07"."""
+    return f"{_local(when):%Y-%m-%d}"
+
+
+def clock_time(when: datetime) -> str:
+    """The local time of day of a moment, the zone named: "13:40 CET"."""
+    return f"{_local(when):%H:%M %Z}"

@@ -20,6 +20,7 @@ from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from tests import css_rules, pilot_keys, statement_cache
+from tests.clocks import local_zone
 from tests.pg_cluster import PgCluster, start_cluster
 
 IN_CI = bool(os.environ.get("CI"))
@@ -217,6 +218,15 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             "HELPDESK_CLI_SERVER",
         }:
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _utc_local_zone() -> Iterator[None]:
+    """Local time is UTC unless a test says otherwise (``tests.clocks.local_zone``): every
+    date printed to a person is in the local zone, named (``timefmt.stamp``), so output is
+    the same on every machine."""
+    with local_zone("UTC"):
+        yield
 
 
 @pytest.fixture(autouse=True)

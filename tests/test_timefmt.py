@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from helpdesk_tui.timefmt import badge, due, is_overdue, relative
+from helpdesk_tui.timefmt import badge, clock_time, day, due, is_overdue, relative, stamp
+from tests.clocks import local_zone
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -34,3 +35,19 @@ def test_badges_fit_four_cells() -> None:
     assert badge(NOW + timedelta(days=3), NOW) == "3d"
     assert badge(NOW + timedelta(days=5000), NOW) == "999d"
     assert badge(NOW - timedelta(seconds=1), NOW) == "late"
+
+
+def test_a_moment_is_printed_in_the_local_zone_with_its_name() -> None:
+    """Either side of a summer-time change; a naive moment is UTC (the desk keeps UTC)."""
+    before = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # Berlin goes back at 01:00 UTC
+    after = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert stamp(before) == "2026-10-25 00:30 UTC"
+    with local_zone("Europe/Berlin"):
+        assert stamp(before) == "2026-10-25 02:30 CEST"
+        assert stamp(after, seconds=True) == "2026-10-25 02:30:00 CET"
+        assert stamp(after.replace(tzinfo=None)) == "2026-10-25 02:30 CET"
+        assert clock_time(after) == "02:30 CET"
+    with local_zone("America/New_York"):
+        assert stamp(before) == "2026-10-24 20:30 EDT"
+        assert day(before) == "2026-10-24", "the local day, not UTC's"
+        assert stamp(datetime(2026, 11, 2, 12, tzinfo=UTC)) == "2026-11-02 07:00 EST"

@@ -13,6 +13,7 @@ from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.ticket.batch import json_option
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.kinds import Role
+from helpdesk_tui.timefmt import day, stamp
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.contact_service import ContactService
@@ -70,13 +71,13 @@ def show(runtime: Runtime, address: str, copies: bool, as_json: bool) -> None:
             f"phone {line(card.phone) or '-'} · organization {line(card.organization) or '-'}"
         )
     if card.created_at is not None:
-        click.echo(f"contact since {card.created_at:%Y-%m-%d %H:%M} UTC")
+        click.echo(f"contact since {stamp(card.created_at)}")
     kept = [f"{card.acknowledgements} acknowledgement(s) counted"]
     if card.survey_opt_out:
         kept.append("opted out of surveys")
     if card.bounced_at is not None:
         status = f" ({line(card.bounce_status)})" if card.bounce_status else ""
-        kept.append(f"mail bounced for good {card.bounced_at:%Y-%m-%d}{status}")
+        kept.append(f"mail bounced for good {day(card.bounced_at)}{status}")
     if card.held_mail:
         kept.append(f"{card.held_mail} held mail (spam, machine mail, quarantine)")
     click.echo("; ".join(kept))
@@ -162,4 +163,4 @@ def forgotten(runtime: Runtime) -> None:
     if not entries:
         click.echo("no contact was forgotten")
     for entry in entries:
-        click.echo(f"{entry.created_at:%Y-%m-%d %H:%M} UTC  {line(entry.text)}")
+        click.echo(f"{stamp(entry.created_at)}  {line(entry.text)}")

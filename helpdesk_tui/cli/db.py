@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from helpdesk_tui.cli.errors import CliError, safe_url
-from helpdesk_tui.cli.output import echo_json
+from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.opening import Plan, no_desk, plan, revisions
+from helpdesk_tui.timefmt import stamp
 
 _STATE_TEXT = {
     Plan.READY: "up to date",
@@ -29,12 +30,16 @@ def db() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_runtime
 def status(runtime: Runtime, as_json: bool) -> None:
-    """Which schema the database has and which this helpdesk needs. Changes nothing."""
+    """Which schema the database has and which this helpdesk needs, and every restore the
+    desk has been through (who, when, which backup, taken when). Changes nothing."""
     url = runtime.settings.database_url
     _database, state = runtime.connect()
     if not state.is_empty:
         runtime.actor(Role.AGENT)
     action = plan(state, upgrade_older=True, create=True)
+    restored = (
+        runtime.desk(Role.AGENT, "read the desk").admin_restores() if action is Plan.READY else []
+    )
     if as_json:
         echo_json(
             {
@@ -42,6 +47,7 @@ def status(runtime: Runtime, as_json: bool) -> None:
                 "current": sorted(state.current),
                 "needed": sorted(state.heads),
                 "state": action.value,
+                "restores": [r.as_json() for r in restored],
             }
         )
         return
@@ -49,6 +55,12 @@ def status(runtime: Runtime, as_json: bool) -> None:
     click.echo(f"schema:   {', '.join(sorted(state.current)) or '(none)'}")
     click.echo(f"needed:   {', '.join(sorted(state.heads))}")
     click.echo(f"state:    {_STATE_TEXT[action]}")
+    for r in restored:
+        taken = stamp(r.taken_at) if r.taken_at is not None else "unknown"
+        click.echo(
+            f"restored: {stamp(r.at)} by {line(r.by)} from {line(r.file)} "
+            f"(taken {taken}; desk {line(r.desk or 'unknown')})"
+        )
 
 
 @db.command()
@@ -79,7 +91,7 @@ def backup(runtime: Runtime, file: Path) -> None:
     format (restore it with helpdesk db restore or pg_restore).
     """
     runtime.desk(Role.ADMIN, "back up the desk").admin_backup(file)
-    click.echo(f"backed up {safe_url(runtime.settings.database_url)} to {file}")
+    click.echo(f"backed up {safe_url(runtime.settings.database_url)} to {line(str(file))}")
 
 
 @db.command()
@@ -93,7 +105,7 @@ def restore(runtime: Runtime, file: Path) -> None:
     """
     url = safe_url(runtime.settings.database_url)
     runtime.desk(Role.ADMIN, "restore the desk").admin_restore(file)
-    click.echo(f"restored {file} into {url}")
+    click.echo(f"restored {line(str(file))} into {url} (helpdesk db status lists restores)")
     _database, state = runtime.connect()
     if not state.is_latest:
         click.echo(f"its schema is at {revisions(state.current)}; now run: helpdesk db upgrade")

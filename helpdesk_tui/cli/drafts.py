@@ -31,6 +31,7 @@ from helpdesk_tui.drafts import (
     stranger_note,
     unclaimed_note,
 )
+from helpdesk_tui.timefmt import stamp
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
@@ -99,7 +100,7 @@ def _list(runtime: Runtime, as_json: bool) -> None:
         subject = line(ticket.row.subject) if ticket.row is not None else ""
         said = ticket.note_for(draft.ticket)
         note = f"  ({said})" if said else ""
-        saved = draft.saved_at.strftime("%Y-%m-%d %H:%M")
+        saved = stamp(draft.saved_at)
         where = f"\n        file: {line(str(draft.path))}" if draft.ticket is None else ""
         click.echo(
             f"#{draft.number:<6} {draft.kind:<5} {saved}  {status:<11} {subject}{note}"
@@ -192,7 +193,7 @@ def _editor_line(draft: EditorDraft, note: str = "") -> str:
         if draft.item is None
         else (f"{EDITOR_NAMES[draft.kind]} {draft.item}")
     )
-    saved = draft.saved_at.strftime("%Y-%m-%d %H:%M")
+    saved = stamp(draft.saved_at)
     said = f"  ({note})" if note else ""
     shown = f"{which}  {saved}  {line(draft.preview) or '(untitled)'}{said}"
     if note:

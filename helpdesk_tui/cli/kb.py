@@ -18,6 +18,7 @@ from helpdesk_tui.cli.lazy import LazyGroup, loading
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.safe_text import clean
+from helpdesk_tui.timefmt import stamp
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.kb_reads import KbReads
@@ -179,7 +180,7 @@ def show_(
             return
         for v in found:
             click.echo(
-                f"{v.version:<4} {v.created_at:%Y-%m-%d %H:%M}  {line(v.actor):<10} "
+                f"{v.version:<4} {stamp(v.created_at)}  {line(v.actor):<10} "
                 f"{v.status:<9} {v.visibility:<8} {line(v.title)}"
             )
         return
@@ -195,7 +196,7 @@ def show_(
                 if e.new_value is not None
                 else ""
             )
-            click.echo(f"{e.created_at:%Y-%m-%d %H:%M}  {line(e.actor)}  {e.kind}{change}{values}")
+            click.echo(f"{stamp(e.created_at)}  {line(e.actor)}  {e.kind}{change}{values}")
         return
     shown = _reads(runtime).kb_article(article)
     if as_json:

@@ -17,6 +17,7 @@ from helpdesk_tui.cli.streams import raw_stdout
 from helpdesk_tui.desk.mail_holding_service import HeldArea
 from helpdesk_tui.desk.values import MAX_NUMBER
 from helpdesk_tui.safe_text import clean
+from helpdesk_tui.timefmt import stamp
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.inbound import IngestResult
@@ -31,7 +32,7 @@ def _when(value: datetime | None, now: datetime) -> str:
         return f"{seconds}s ago"
     if seconds < 7200:
         return f"{seconds // 60} min ago"
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    return stamp(value)
 
 
 @click.group()
@@ -236,7 +237,7 @@ def quarantine_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
     for e in entries:
         state = "resolved" if e.resolved_at else f"{e.attempts} tries"
         click.echo(
-            f"{e.id:>5}  {e.created_at:%Y-%m-%d %H:%M}  {state:<9} "
+            f"{e.id:>5}  {stamp(e.created_at)}  {state:<9} "
             f"{line(e.from_hint) or '?':<30} {line(e.subject_hint) or '(no subject)'}"
         )
         click.echo(f"       {line(e.reason)}")
@@ -256,9 +257,9 @@ def quarantine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
     click.echo(f"reason:   {line(entry.reason)}")
     click.echo(f"from:     {line(entry.from_hint) or '?'}")
     click.echo(f"subject:  {line(entry.subject_hint) or '?'}")
-    click.echo(f"received: {entry.created_at:%Y-%m-%d %H:%M:%S} UTC, tries: {entry.attempts}")
+    click.echo(f"received: {stamp(entry.created_at, seconds=True)}, tries: {entry.attempts}")
     if entry.resolved_at:
-        click.echo(f"resolved: {entry.resolved_at:%Y-%m-%d %H:%M:%S} UTC")
+        click.echo(f"resolved: {stamp(entry.resolved_at, seconds=True)}")
     click.echo("")
     click.echo(clean(content.decode("utf-8", "replace")))
 
@@ -293,7 +294,7 @@ def spam_list(runtime: Runtime, show_all: bool, as_json: bool) -> None:
     for e in entries:
         state = f"released by {line(e.released_by)}" if e.released_at else line(e.reason)
         click.echo(
-            f"{e.id:>5}  {e.created_at:%Y-%m-%d %H:%M}  {line(e.from_address) or '?':<30} "
+            f"{e.id:>5}  {stamp(e.created_at)}  {line(e.from_address) or '?':<30} "
             f"{line(e.subject) or '(no subject)'}  [{state}]"
         )
 
@@ -335,7 +336,7 @@ def machine_list(runtime: Runtime, kind: str | None, show_all: bool, as_json: bo
         click.echo("no machine mail held")
     for e in entries:
         click.echo(
-            f"{e.id:>5}  {e.created_at:%Y-%m-%d %H:%M}  {e.kind:<10} "
+            f"{e.id:>5}  {stamp(e.created_at)}  {e.kind:<10} "
             f"{line(e.from_address) or '?':<30} {line(e.subject) or '(no subject)'}"
         )
         click.echo(f"       {line(e.reason)}")
@@ -373,7 +374,7 @@ def machine_show(runtime: Runtime, entry_id: int, raw: bool) -> None:
         click.echo(f"diagnostic: {line(entry.diagnostic)}")
     if entry.about_message_id:
         click.echo(f"about:     {line(entry.about_message_id)}")
-    click.echo(f"received:  {entry.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    click.echo(f"received:  {stamp(entry.created_at, seconds=True)}")
     click.echo("")
     click.echo(clean(content.decode("utf-8", "replace")))
 

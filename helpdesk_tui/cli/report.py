@@ -142,7 +142,7 @@ def report(
             }
         )
         return
-    click.echo(f"Report {start.isoformat()} to {end.isoformat()}")
+    click.echo(f"Report {start.isoformat()} to {end.isoformat()} (days in UTC)")
     for table in tables:
         click.echo("")
         click.echo(_text(table))

@@ -12,6 +12,7 @@ from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.desk.kinds import Priority, Role, TicketType
 from helpdesk_tui.desk.values import parse_number
+from helpdesk_tui.timefmt import stamp
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
@@ -35,7 +36,7 @@ def _reads(runtime: Runtime) -> SlaReads:
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
+    return stamp(value) if value is not None else "—"
 
 
 def _say_saved(what: str, saved: SlaSaved) -> None:

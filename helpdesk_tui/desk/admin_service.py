@@ -28,6 +28,7 @@ from helpdesk_tui.urls import mask_url
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.demo import DemoResult
+    from helpdesk_tui.desk.restores import RestoreRecord
 
 __all__ = [
     "AdminService",
@@ -216,9 +217,12 @@ class AdminService(AdminReads):
 
     def admin_backup(self, target: Path) -> None:
         """Write a consistent copy of the desk to ``target`` while everyone works on."""
+        from helpdesk_tui.desk.restores import stamp_backup
         from helpdesk_tui.storage.backup import BackupError, backup
 
         self.actor.require(Role.ADMIN, "back up the desk")
+        with self._write_rows() as conn:  # (the copy says when it was taken)
+            stamp_backup(conn, self.clock())
         try:
             backup(self.db, target)
         except BackupError as error:
@@ -226,6 +230,7 @@ class AdminService(AdminReads):
 
     def admin_restore(self, source: Path) -> None:
         """Fill this new, empty desk from the backup ``source`` (admins only)."""
+        from helpdesk_tui.desk.restores import record_restore
         from helpdesk_tui.desk.setup import contents
         from helpdesk_tui.storage.backup import BackupError, backup_revisions, restore
 
@@ -252,6 +257,15 @@ class AdminService(AdminReads):
             restore(self.db, source)
         except BackupError as error:
             raise BackupFailed(str(error)) from None
+        with self._desk_errors():
+            record_restore(self.db, self.actor, self.clock(), source.name)
+
+    def admin_restores(self) -> list[RestoreRecord]:
+        """Every restore this desk has been through, newest first (``helpdesk db status``)."""
+        from helpdesk_tui.desk.restores import restores
+
+        with self._read_rows() as conn:
+            return restores(conn)
 
 
 def _is_pg_dump(source: Path) -> bool:

@@ -35,6 +35,7 @@ from helpdesk_tui.storage.core_tables import (
     ticket_tag,
 )
 from helpdesk_tui.storage.enums import MessageKind, OutboxStatus
+from helpdesk_tui.timefmt import clock_time, stamp
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -204,12 +205,12 @@ class Delivery:
         """The state in one line of words (outside text included: clean it before printing)."""
         status = self.status
         if status == OutboxStatus.SENT:
-            when = f" {self.sent_at:%Y-%m-%d %H:%M} UTC" if self.sent_at else ""
+            when = f" {stamp(self.sent_at)}" if self.sent_at else ""
             return f"sent{when}" + (f" ({self.last_error})" if self.last_error else "")
         if status == OutboxStatus.RETRYING:
             return (
                 f"retrying after {self.attempts} {_tries(self.attempts)}, next "
-                f"{self.next_attempt_at:%H:%M} UTC; last error: {self.last_error or '?'}"
+                f"{clock_time(self.next_attempt_at)}; last error: {self.last_error or '?'}"
             )
         if status == OutboxStatus.FAILED:
             return (

@@ -89,7 +89,7 @@ def mail_service(desk: Desk, options: IntakeOptions) -> MailService:
     from helpdesk_tui.mail.service import MailService
 
     require_ready(options.mail)
-    return MailService(desk.db, options)
+    return MailService(desk.db, options, clock=desk.clock)
 
 
 def desk_jobs(desk: Desk, options: IntakeOptions) -> MailService:
@@ -98,7 +98,7 @@ def desk_jobs(desk: Desk, options: IntakeOptions) -> MailService:
     it cannot start): those ran only beside the poller, so such a desk never alerted."""
     from helpdesk_tui.mail.service import MailService
 
-    return MailService(desk.db, options, mail_jobs=False)
+    return MailService(desk.db, options, mail_jobs=False, clock=desk.clock)
 
 
 def read_status(desk: MailReads, mailboxes: Iterable[str]) -> MailState:

@@ -18,9 +18,9 @@ the outbox lease.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -32,6 +32,7 @@ from helpdesk_tui.mail.message_ids import MessageIdSigner
 from helpdesk_tui.mail.noise import LOOP_HEADER
 from helpdesk_tui.mail_settings import MailSettings, Security, SmtpSettings
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.enums import clock_of
 from helpdesk_tui.storage.models import Outbox, Ticket, utcnow
 
 log = logging.getLogger(__name__)
@@ -68,27 +69,37 @@ def _smtp_reason(error: BaseException) -> tuple[str, bool]:
 class OutboxSender:
     """Sends due outbox rows; one instance per process, driven by the mail service."""
 
-    def __init__(self, db: Database, mail: MailSettings, signer: MessageIdSigner) -> None:
+    def __init__(
+        self,
+        db: Database,
+        mail: MailSettings,
+        signer: MessageIdSigner,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """``clock``: the desk's (``Desk.clock``): what is due, the Date header, when a
+        mail was sent and when a failed one is tried again all read it, never the wall's."""
         if mail.smtp is None:
             raise ValueError("mail.smtp is not configured")
         self.db = db
         self.mail = mail
         self.smtp: SmtpSettings = mail.smtp
         self.signer = signer
+        self.clock = clock
 
     # -- claiming ------------------------------------------------------------------------
 
     def claim(self, now: datetime, limit: int = 50) -> list[int]:
         """Mark due rows ``sending`` (with their Message-ID) in one committed transaction."""
-        with self.db.write() as session:
+        with clock_of(self.clock), self.db.write() as session:
             return outbox.claim_due(session, now, self.signer.new, limit=limit)
 
     # -- sending -------------------------------------------------------------------------
 
-    async def send_due(self, now: datetime | None = None) -> SendReport:
-        """One pass: claim what is due and try each once over a single SMTP connection."""
-        now = now or utcnow()
-        ids = self.claim(now)
+    async def send_due(self) -> SendReport:
+        """One pass: claim what is due by the clock and try each once over a single SMTP
+        connection."""
+        ids = self.claim(self.clock())
         if not ids:
             return SendReport()
         try:
@@ -169,7 +180,7 @@ class OutboxSender:
         message["Subject"] = (
             outbox.mail_subject(row, ticket.number) if ticket is not None else row.subject
         )
-        message["Date"] = format_datetime(utcnow())
+        message["Date"] = mail_date(self.clock())
         message["Message-ID"] = row.email_message_id or self.signer.new(None)
         if row.in_reply_to:
             message["In-Reply-To"] = row.in_reply_to
@@ -200,8 +211,8 @@ class OutboxSender:
     def _record(
         self, outbox_id: int, reason: str | None, *, sent: bool = False, final: bool = False
     ) -> OutboxStatus | None:
-        now = utcnow()
-        with self.db.write() as session:
+        now = self.clock()
+        with clock_of(self.clock), self.db.write() as session:  # (its history lines too)
             if sent:
                 return outbox.record_sent(session, outbox_id, note=reason, now=now)
             status = outbox.record_failure(
@@ -227,6 +238,13 @@ class OutboxSender:
     def backoff(self, attempts: int) -> timedelta:
         seconds = min(self.mail.retry_max, self.mail.retry_base * 2 ** max(0, attempts - 1))
         return timedelta(seconds=seconds)
+
+
+def mail_date(now: datetime) -> str:
+    """The Date header of mail sent at ``now`` (RFC 5322): in this machine's local zone with
+    its offset ("Mon, 07 Dec 2026 13:40:00 +0100"), as the RFC asks (a naive ``now`` is UTC)."""
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    return format_datetime(aware.astimezone())
 
 
 def _text_charset(maintype: str, content: bytes) -> dict[str, str]:

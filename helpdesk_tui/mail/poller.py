@@ -44,10 +44,12 @@ import ssl
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -70,7 +72,11 @@ from helpdesk_tui.mail.parse import BIG_MESSAGE_BYTES
 from helpdesk_tui.mail_settings import MailboxSettings, MailSettings, Security
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.db_errors import from_the_database
+from helpdesk_tui.storage.enums import clock_of, utcnow
 from helpdesk_tui.storage.mail_models import Outcome
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +170,13 @@ class MailboxPoller:
         *,
         stop: threading.Event,
         keep_going: Callable[[], bool] = lambda: True,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        """``clock``: the desk's (``Desk.clock``): what a poll writes (tickets, their
+        acknowledgements, the folder's last poll) is stamped by it, as the outbox sender
+        reads it (mail queued by the wall's clock was not due by a desk's earlier one)."""
         self.db = db
+        self.clock = clock
         self.name = name
         self.box = box
         self.mail = mail
@@ -227,10 +238,16 @@ class MailboxPoller:
         text = describe_error(error, self.box)
         log.warning("mailbox %s: %s", self.name, text)
         try:
-            with self.db.write() as session:
+            with self._write() as session:
                 record_poll(session, self.name, self.box.folder, error=text)
         except Exception:
             log.exception("mailbox %s: cannot record the error", self.name)
+
+    @contextmanager
+    def _write(self, *, bulk: bool = False) -> Iterator[Session]:
+        """A write transaction stamped by the desk's clock (``clock_of``)."""
+        with clock_of(self.clock), self.db.write(bulk=bulk) as session:
+            yield session
 
     def _check_lease(self) -> None:
         if not self.keep_going():
@@ -259,7 +276,7 @@ class MailboxPoller:
         self._check_lease()
         selected = client.select_folder(self.box.folder)
         uidvalidity = int(selected[b"UIDVALIDITY"])
-        with self.db.write() as session:
+        with self._write() as session:
             last_uid = check_uidvalidity(session, self.name, self.box.folder, uidvalidity)
         if last_uid:
             leftover = [uid for uid in client.search(["UID", f"1:{last_uid}"]) if uid <= last_uid]
@@ -329,7 +346,7 @@ class MailboxPoller:
                     job = imap.submit(
                         self._imap_job, client, uidvalidity, budget, readers, held, to_move
                     )
-                with self.db.write(bulk=True) as session:
+                with self._write(bulk=True) as session:
                     results = ingest_batch(session, messages, self.config)
                     outcomes = {
                         message.source.uid: result.outcome
@@ -356,7 +373,7 @@ class MailboxPoller:
                     reading = readers.early(fetched) or readers.late(fetched)
             further.extend(_done(job))
             self._finish(client, *unmoved.take())
-        with self.db.write() as session:
+        with self._write() as session:
             record_poll(session, self.name, self.box.folder, backlog=0)
         return committed
 

@@ -70,9 +70,11 @@ class MailService:
         *,
         holder: str | None = None,
         mail_jobs: bool = True,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         """``mail_jobs`` False: the SLA pass alone (``desk_jobs``), for a terminal on a desk
-        whose mail does not run, which needs no mail settings."""
+        whose mail does not run, which needs no mail settings. ``clock``: the desk's
+        (``Desk.clock``), which the outbox sender and the SLA pass read for now."""
         self.config: IngestConfig | None = None
         if mail_jobs:
             problems = options.mail.problems()
@@ -80,6 +82,7 @@ class MailService:
                 raise ValueError("; ".join(problems))
             self.config = IngestConfig.from_options(options)
         self.mail_jobs = mail_jobs
+        self.clock = clock
         self.db = db
         self.mail = options.mail
         self.holder = holder or new_holder()
@@ -167,6 +170,7 @@ class MailService:
                 self.config,
                 stop=self.stop_event,
                 keep_going=keeper.ok,
+                clock=self.clock,
             ).run()
 
         return work
@@ -184,7 +188,7 @@ class MailService:
         after an upgrade) does not take a core, least of all in a terminal's process."""
         try:  # (a desk without SMTP: what it queued before can never go)
             withdrawn = sla_alerts.withdraw_unsendable(
-                self.db, utcnow(), sends_here=self.sends_mail
+                self.db, self.clock(), sends_here=self.sends_mail
             )
             if withdrawn:
                 log.info("sla: %s alert mail(s) withdrawn: this desk sends no mail", withdrawn)
@@ -197,7 +201,7 @@ class MailService:
             while not self.stop_event.is_set() and keeper.ok():
                 spent = 0.0
                 moved = probe.moved()  # (every look: its last answer is the one compared)
-                now = utcnow()
+                now = self.clock()
                 due = next_at is not None and now >= next_at
                 if moved or due or time.monotonic() - last_pass >= SLA_FULL_PASS:
                     started, last_pass = time.thread_time(), time.monotonic()
@@ -229,7 +233,7 @@ class MailService:
 
     def _outbox_work(self, keeper: LeaseKeeper) -> None:
         assert self.config is not None  # (mail_jobs)
-        sender = OutboxSender(self.db, self.mail, self.config.signer)
+        sender = OutboxSender(self.db, self.mail, self.config.signer, clock=self.clock)
         asyncio.run(self._send_loop(sender, keeper))
 
     async def _send_loop(self, sender: OutboxSender, keeper: LeaseKeeper) -> None:

@@ -24,6 +24,7 @@ from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.timefmt import day, stamp
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 WHOLE_DESK = "Reading the whole desk for the tickets that name them in copy…"
@@ -46,12 +47,12 @@ def card_text(card: ContactCard) -> Text:
         text.append("\n")
     if card.created_at is not None:
         text.append("Since     ", "bold")
-        text.append(f"{card.created_at:%Y-%m-%d %H:%M} UTC\n")
+        text.append(f"{stamp(card.created_at)}\n")
     kept = [f"{card.acknowledgements} acknowledgement(s) counted"]
     if card.survey_opt_out:
         kept.append("opted out of surveys")
     if card.bounced_at is not None:
-        kept.append(f"mail bounced for good {card.bounced_at:%Y-%m-%d}")
+        kept.append(f"mail bounced for good {day(card.bounced_at)}")
     if card.held_mail:
         kept.append(f"{card.held_mail} held mail")
     text.append("Kept      ", "bold")

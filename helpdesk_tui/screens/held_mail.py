@@ -10,7 +10,6 @@ the mail screen does it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -24,6 +23,7 @@ from textual.widgets import Header, Static
 from helpdesk_tui.desk.mail_holding_service import HeldMachine, HeldQuarantine, HeldSpam
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.timefmt import stamp
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 HeldKind = Literal["quarantine", "spam", "machine"]
@@ -48,10 +48,6 @@ def _fact(text: Text, label: str, value: str | None) -> None:
     text.append("\n")
 
 
-def _when(value: datetime) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC"
-
-
 def held_facts(entry: Held) -> Text:
     """Reason, sender, subject, mailbox and times of a held message."""
     text = Text()
@@ -61,9 +57,9 @@ def held_facts(entry: Held) -> Text:
         _fact(text, "Subject", entry.subject_hint)
         _fact(text, "Mailbox", entry.mailbox)
         tries = f"tried {entry.attempts} time{'s' * (entry.attempts != 1)}"
-        _fact(text, "Received", f"{_when(entry.created_at)} · {tries}")
+        _fact(text, "Received", f"{stamp(entry.created_at)} · {tries}")
         if entry.resolved_at is not None:
-            _fact(text, "Resolved", _when(entry.resolved_at))
+            _fact(text, "Resolved", stamp(entry.resolved_at))
     else:
         _fact(text, "Reason", entry.reason)
         if isinstance(entry, HeldMachine):
@@ -73,9 +69,9 @@ def held_facts(entry: Held) -> Text:
         _fact(text, "From", entry.from_address)
         _fact(text, "Subject", entry.subject)
         _fact(text, "Mailbox", entry.mailbox)
-        _fact(text, "Received", _when(entry.created_at))
+        _fact(text, "Received", stamp(entry.created_at))
         if entry.released_at is not None:
-            _fact(text, "Released", f"{_when(entry.released_at)} by {entry.released_by}")
+            _fact(text, "Released", f"{stamp(entry.released_at)} by {entry.released_by}")
     text.rstrip()
     return text
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -19,17 +20,23 @@ from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE
 from helpdesk_tui.desk.outbox import OutboxStatus, resend
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import create_ticket
+from helpdesk_tui.mail.api import desk_jobs, mail_service
 from helpdesk_tui.mail.ingest import ingest
 from helpdesk_tui.mail.message_ids import Origin
 from helpdesk_tui.mail.outbox_sender import OutboxSender
 from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.mail_settings import MailSettings
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.storage.enums import clock_of
 from helpdesk_tui.storage.models import Outbox, utcnow
+from tests.clocks import SetClock, local_zone
 
 from .mailbuild import DESK, config_for, email, mail_settings, messages, new_id, outbox
 from .servers import SmtpServer
 from .test_poller import wait_until
+
+MONDAY = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+"""The desk's clock in these tests: 10:00 in Berlin, the day after clocks went forward."""
 
 
 def smtp_settings(smtp: SmtpServer, **overrides: object) -> MailSettings:
@@ -39,8 +46,10 @@ def smtp_settings(smtp: SmtpServer, **overrides: object) -> MailSettings:
     )
 
 
-def sender(db: Database, settings: MailSettings) -> OutboxSender:
-    return OutboxSender(db, settings, config_for(settings).signer)
+def sender(
+    db: Database, settings: MailSettings, clock: Callable[[], datetime] = utcnow
+) -> OutboxSender:
+    return OutboxSender(db, settings, config_for(settings).signer, clock=clock)
 
 
 def parsed(raw: bytes) -> EmailMessage:
@@ -49,13 +58,16 @@ def parsed(raw: bytes) -> EmailMessage:
     return message
 
 
-def new_ticket_with_reply(db: Database, settings: MailSettings, admin: Actor) -> tuple[int, str]:
-    """A customer's mail (acknowledged) and an agent's reply: two rows in the outbox."""
+def new_ticket_with_reply(
+    db: Database, settings: MailSettings, admin: Actor, clock: Callable[[], datetime] = utcnow
+) -> tuple[int, str]:
+    """A customer's mail (acknowledged) and an agent's reply: two rows in the outbox,
+    queued at ``clock``'s time."""
     customer_id = new_id()
-    with db.write() as session:
+    with clock_of(clock), db.write() as session:
         number = ingest(session, email(message_id=customer_id), config_for(settings)).ticket_number
     assert number is not None
-    with db.write() as session:
+    with clock_of(clock), db.write() as session:
         thread.reply(session, admin, number, body="Unplug it, then call us.")
     return number, customer_id
 
@@ -140,22 +152,25 @@ def test_smtp_down_means_retries_with_backoff_then_exactly_one_delivery(
     db: Database, admin: Actor, smtp_server: SmtpServer
 ) -> None:
     settings = smtp_settings(smtp_server, ack_enabled=False, retry_base=30, retry_max=60)
-    new_ticket_with_reply(db, settings, admin)
+    clock = SetClock(MONDAY)
+    new_ticket_with_reply(db, settings, admin, clock)
     smtp_server.stop()
-    worker = sender(db, settings)
+    worker = sender(db, settings, clock)
 
     report = asyncio.run(worker.send_due())
     [row] = outbox(db)
     assert report.retrying == 1
     assert (row.status, row.attempts) == (OutboxStatus.RETRYING, 1)
-    assert "SMTP" in (row.last_error or "") and row.next_attempt_at > utcnow()
+    assert "SMTP" in (row.last_error or "")
+    assert row.next_attempt_at == MONDAY + timedelta(seconds=30)
     first_id = row.email_message_id
+    clock.now += timedelta(seconds=29)
     assert asyncio.run(worker.send_due()).retrying == 0, "not due again before the backoff"
 
     smtp_server.start()
-    later = row.next_attempt_at
-    assert asyncio.run(worker.send_due(now=later)).sent == 1
-    assert asyncio.run(worker.send_due(now=later)).sent == 0
+    clock.now = row.next_attempt_at
+    assert asyncio.run(worker.send_due()).sent == 1
+    assert asyncio.run(worker.send_due()).sent == 0
     [delivered] = smtp_server.wait_for(1)
     assert len(smtp_server.messages) == 1
     assert parsed(delivered.raw)["Message-ID"] == first_id, "every try uses the same Message-ID"
@@ -187,11 +202,13 @@ def test_temporary_refusals_fail_after_the_last_try(
     db: Database, admin: Actor, smtp_server: SmtpServer
 ) -> None:
     settings = smtp_settings(smtp_server, ack_enabled=False, send_attempts=3, retry_base=0.01)
-    new_ticket_with_reply(db, settings, admin)
+    clock = SetClock(MONDAY)
+    new_ticket_with_reply(db, settings, admin, clock)
     smtp_server.respond_with = "451 4.3.0 Mailbox temporarily unavailable"
-    worker = sender(db, settings)
+    worker = sender(db, settings, clock)
     for _ in range(3):
-        asyncio.run(worker.send_due(now=utcnow().replace(year=2100)))
+        clock.now += timedelta(minutes=1)  # (each retry is due)
+        asyncio.run(worker.send_due())
 
     [row] = outbox(db)
     assert (row.status, row.attempts) == (OutboxStatus.FAILED, 3)
@@ -205,21 +222,24 @@ def test_mail_given_up_after_eight_tries_is_resent_and_delivered(
     """The default schedule: eight tries over about an hour, then an agent re-sends it."""
     settings = smtp_settings(smtp_server, ack_enabled=False, send_attempts=8)
     settings = settings.model_copy(update={"retry_base": 30.0, "retry_max": 3600.0})
-    number, _ = new_ticket_with_reply(db, settings, admin)
+    clock = SetClock(MONDAY)
+    number, _ = new_ticket_with_reply(db, settings, admin, clock)
     smtp_server.respond_with = "451 4.3.0 Mailbox temporarily unavailable"
-    worker = sender(db, settings)
-    later = utcnow().replace(year=2100)  # every retry is due
+    worker = sender(db, settings, clock)
     for _ in range(7):
-        asyncio.run(worker.send_due(now=later))
-    assert outbox(db)[0].status == OutboxStatus.RETRYING
-    asyncio.run(worker.send_due(now=later))
+        asyncio.run(worker.send_due())
+        [row] = outbox(db)
+        assert row.status == OutboxStatus.RETRYING
+        clock.now = row.next_attempt_at  # (the next try is due then, not before)
+    asyncio.run(worker.send_due())
     [row] = outbox(db)
     assert (row.status, row.attempts) == (OutboxStatus.FAILED, 8)
-    waited = sum(worker.backoff(attempt).total_seconds() for attempt in range(1, 8))
-    assert 60 * 60 <= waited <= 64 * 60, "eight tries span about 63 minutes"
-    assert asyncio.run(worker.send_due(now=later)).sent == 0, "given up: no ninth try"
+    assert clock.now - MONDAY == timedelta(seconds=30 + 60 + 120 + 240 + 480 + 960 + 1920)
+    assert 60 * 60 <= (clock.now - MONDAY).total_seconds() <= 64 * 60, "63 minutes"
+    clock.now += timedelta(days=1)
+    assert asyncio.run(worker.send_due()).sent == 0, "given up: no ninth try"
 
-    with db.write() as session:
+    with clock_of(clock), db.write() as session:
         again = resend(session, admin, row.id or 0)
     assert (again.status, again.attempts, again.last_error) == (OutboxStatus.QUEUED, 0, None)
     smtp_server.respond_with = None
@@ -305,3 +325,49 @@ def test_service_sends_a_reply_queued_while_smtp_was_down_exactly_once(
     assert len(smtp_server.messages) == 1
     sent = parsed(mail.raw)
     assert sent["In-Reply-To"] == customer_id and f"[#{number}]" in sent["Subject"]
+
+
+def test_mail_is_dated_sent_and_retried_by_the_desks_clock(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    """A desk on a fixed clock: its mail says that time in the Date header (RFC 5322, in the
+    local zone with its offset: CEST in Berlin after the change), the row says it was sent
+    then, and a failed try is due again by that clock (the wall's said 2026-12 before)."""
+    settings = smtp_settings(smtp_server, ack_enabled=False, retry_base=30, retry_max=60)
+    clock = SetClock(MONDAY)
+    new_ticket_with_reply(db, settings, admin, clock)
+    smtp_server.stop()
+    worker = sender(db, settings, clock)
+    asyncio.run(worker.send_due())
+    [row] = outbox(db)
+    assert row.next_attempt_at == MONDAY + timedelta(seconds=30)
+    smtp_server.start()
+    clock.now = MONDAY + timedelta(seconds=31)
+
+    with local_zone("Europe/Berlin"):
+        assert asyncio.run(worker.send_due()).sent == 1
+
+    [mail] = smtp_server.wait_for(1)
+    assert parsed(mail.raw)["Date"] == "Mon, 30 Mar 2026 10:00:31 +0200"
+    assert outbox(db)[0].sent_at == clock.now
+    with local_zone("America/New_York"):
+        assert worker.build(row, None)["Date"] == "Mon, 30 Mar 2026 04:00:31 -0400"
+
+
+def test_the_mail_service_sends_on_the_clock_of_the_desk_it_was_made_for(
+    db: Database, admin: Actor, smtp_server: SmtpServer
+) -> None:
+    settings = smtp_settings(smtp_server, ack_enabled=False)
+    clock = SetClock(MONDAY)
+    new_ticket_with_reply(db, settings, admin, clock)
+    service = mail_service(Desk(db, admin, clock=clock), IntakeOptions(settings))
+    with local_zone("UTC"):
+        service.start()
+        try:
+            [mail] = smtp_server.wait_for(1)
+        finally:
+            service.stop()
+    assert parsed(mail.raw)["Date"] == "Mon, 30 Mar 2026 08:00:00 +0000"
+    assert outbox(db)[0].sent_at == MONDAY
+    jobs = desk_jobs(Desk(db, admin, clock=clock), IntakeOptions(settings))
+    assert jobs.clock is clock, "the SLA pass alone reads it too"

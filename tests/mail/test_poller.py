@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar, overload
 
@@ -34,6 +35,7 @@ from .mailbuild import (
     config_for,
     email,
     messages,
+    outbox,
     server_settings,
     sqlite_database,
     tickets,
@@ -101,6 +103,25 @@ def test_poll_imports_then_marks_seen_and_moves(db: Database, dovecot: ImapAccou
     assert (state.last_uid, state.backlog, state.last_error) == (3, 0, None)
     assert state.last_poll_at is not None
     assert poller(db, settings).run_once() == 0
+
+
+def test_a_poll_stamps_by_the_desks_clock(db: Database, dovecot: ImapAccount) -> None:
+    """The ticket, its acknowledgement (due then: the sender on the same clock sends it) and
+    the folder's last poll are the desk's time, not the wall's."""
+    monday = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+    settings = server_settings(dovecot)
+    append_all(dovecot, [email(subject="Printer")])
+    box = settings.mailboxes["support"]
+    stop = threading.Event()
+    config = config_for(settings)
+    found = MailboxPoller(db, "support", box, settings, config, stop=stop, clock=lambda: monday)
+    assert found.run_once() == 1
+    [ticket] = tickets(db)
+    [ack] = outbox(db)
+    assert ticket.created_at == monday and ack.next_attempt_at == monday
+    with db.read() as session:
+        [state] = folder_statuses(session)
+    assert state.last_poll_at == monday
 
 
 class _DropsBeforeMove(MailboxPoller):

@@ -6,8 +6,6 @@ look at the report before committing.
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +20,7 @@ from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
+from tests.clocks import local_zone
 from tests.screens.conftest import DeskData
 from tests.screens.ticket_helpers import hold_autosave, open_ticket, settle, until
 
@@ -29,17 +28,8 @@ from tests.screens.ticket_helpers import hold_autosave, open_ticket, settle, unt
 @pytest.fixture
 def utc_time() -> Iterator[None]:
     """Local time is UTC (the time the access ended is drawn the same on every machine)."""
-    was = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    try:
+    with local_zone("UTC"):
         yield
-    finally:
-        if was is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = was
-        time.tzset()
 
 
 def test_access_ended_80x24(

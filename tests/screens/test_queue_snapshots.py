@@ -6,8 +6,6 @@ at the report before committing.
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +28,7 @@ from helpdesk_tui.screens import queue as queue_screen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Ticket
 from helpdesk_tui.ui_settings import SavedView, UiSettings
+from tests.clocks import local_zone
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_queue import settle
 from tests.screens.ticket_helpers import until
@@ -256,17 +255,8 @@ def test_queue_long_search_80x24(
 @pytest.fixture
 def utc_local_time() -> Iterator[None]:
     """Local time is UTC (a time of day on screen is drawn the same on every machine)."""
-    was = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    try:
+    with local_zone("UTC"):
         yield
-    finally:
-        if was is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = was
-        time.tzset()
 
 
 def test_queue_outage_80x24(

@@ -6,6 +6,7 @@ however late the tickets were."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -15,7 +16,7 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import current_holder
 from helpdesk_tui.mail.service import SLA_LEASE
 from helpdesk_tui.storage.sla_models import SlaNotice
-from tests.screens.conftest import DeskData
+from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.mail_scenes import mail_app_settings
 from tests.screens.ticket_helpers import settle, until
 
@@ -37,13 +38,13 @@ def _sla_lease_held(desk_data: DeskData) -> bool:
 async def test_a_terminal_without_mail_records_the_breaches(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, mail: str
 ) -> None:
-    """The seeded tickets were opened at the frozen time, long past: by the wall clock
-    the SLA pass reads, each open one is breached — for over a day, so the pass says them
-    once, in one summary, not one by one (``sla_alerts.STALE``)."""
+    """The seeded tickets were opened around the frozen time; the app's clock (the desk's,
+    which the SLA pass reads) is two months on: each open one is breached — for over a day,
+    so the pass says them once, in one summary, not one by one (``sla_alerts.STALE``)."""
     settings = None
     if mail == "not-startable":  # (mail.message_id_secret too short: mail is not started)
         settings = mail_app_settings(desk_data, message_id_secret="short", run_in_tui=True)
-    app = make_test_app(settings=settings)
+    app = make_test_app(settings=settings, clock=lambda: FROZEN_NOW + timedelta(days=60))
     app.desk_jobs = True  # (as the CLI's app: the tests' apps, on a frozen clock, run none)
     desk = Desk(desk_data.db, desk_data.ada)
     assert desk.sla_alerts_since(0) == [] and not _breaches_recorded(desk_data)

@@ -22,6 +22,7 @@ from helpdesk_tui.cli.ticket.input import number_tokens
 from helpdesk_tui.desk.limits import human_bytes
 from helpdesk_tui.desk.values import parse_number
 from helpdesk_tui.safe_text import clean
+from helpdesk_tui.timefmt import stamp
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.queries import TicketDetail
@@ -90,7 +91,7 @@ def _detail_text(
         # customer's name (their address is the sender already).
         author = line(message.author)
         by = f" · {author}" if author and message.author != message.from_address else ""
-        when = f"{message.created_at:%Y-%m-%d %H:%M}"
+        when = stamp(message.created_at)
         delivery = detail.deliveries.get(message.id)
         to, cc = detail.recipients(message)
         recipients = "".join(
@@ -114,9 +115,7 @@ def _detail_text(
             for d in detail.outgoing
         ]
     lines += ["", "── history"]
-    lines += [
-        fit(f"{event.created_at:%Y-%m-%d %H:%M} {line(event.text)}") for event in detail.events
-    ]
+    lines += [fit(f"{stamp(event.created_at)} {line(event.text)}") for event in detail.events]
     return lines
 
 
