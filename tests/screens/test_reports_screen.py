@@ -113,6 +113,14 @@ async def _open_reports(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def _show_tab(pilot: Pilot[None], tab: str) -> None:
+    """The reports screen (open) on tab ``tab`` ("tab-agents")."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ReportsScreen)
+    screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_reports_screen(
     snap_compare: Callable[..., bool],
@@ -132,10 +140,7 @@ def test_reports_agents_table(
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await _open_reports(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, ReportsScreen)
-        screen.query_one("#report-tabs").active = "tab-agents"  # type: ignore[attr-defined]
-        await settle(pilot)
+        await _show_tab(pilot, "tab-agents")
 
     assert snap_compare(make_test_app(), terminal_size=size, run_before=run_before)
 
@@ -147,10 +152,7 @@ def test_reports_times_chart(
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await _open_reports(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, ReportsScreen)
-        screen.query_one("#report-tabs").active = "tab-times"  # type: ignore[attr-defined]
-        await settle(pilot)
+        await _show_tab(pilot, "tab-times")
 
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
 
@@ -166,13 +168,10 @@ async def test_ticket_counts_are_charted_in_whole_numbers(
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_reports(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen)
         await pilot.press("2")  # the last 7 days
         await settle(pilot)
         for tab in ("tab-volume", "tab-times"):
-            screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
-            await settle(pilot)
+            await _show_tab(pilot, tab)
             labels = [m[1] for line in screen_lines(app) if (m := _Y_LABEL.match(line))]
             assert len(labels) >= 2, (tab, labels)
             assert all(label.isdigit() for label in labels), (tab, labels)
