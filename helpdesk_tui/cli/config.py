@@ -8,10 +8,12 @@ from typing import Any
 
 import click
 
+from helpdesk_tui.cli.lazy import loading
 from helpdesk_tui.cli.output import echo_json
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
 from helpdesk_tui.cli.server import state
 from helpdesk_tui.config import masked
+from helpdesk_tui.safe_text import clean
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -57,6 +59,37 @@ def to_toml(data: dict[str, Any], table: tuple[str, ...] = ()) -> list[str]:
     return lines
 
 
+def desk_name_in_force(runtime: Runtime) -> list[str]:
+    """Comment lines under ``desk_name``: the name in force and where it comes from. The
+    desk's own name (kept in its database: ``helpdesk desk name``) wins over every config's
+    ``desk_name``, so the line above alone showed "Helpdesk" on a desk named "ACME IT". Read
+    as any agent reads it; when it cannot be read, that is said instead."""
+    with loading():
+        from helpdesk_tui.desk.admin_reads import AdminReads
+        from helpdesk_tui.desk.errors import DeskError
+
+    try:
+        reads = runtime.service(AdminReads, doing="read the desk's name")
+        named = reads.desk_name_view(runtime.settings.desk_name)
+    except DeskError as error:
+        return [
+            "# the desk's own name, which wins over desk_name, was not read: "
+            + clean(str(error), single_line=True)
+        ]
+    if named.own is None:
+        return ["# in force: this desk_name (the desk has no name of its own)"]
+    return [
+        f"# not in force: the desk's own name {_value(named.own)} wins (helpdesk desk name);",
+        "# this desk_name is only the fallback of a desk that has none",
+    ]
+
+
+def with_desk_name(lines: list[str], note: list[str]) -> list[str]:
+    """``lines`` (:func:`to_toml`'s) with ``note`` right below the ``desk_name`` line."""
+    at = next((i for i, line in enumerate(lines) if line.startswith("desk_name = ")), None)
+    return lines if at is None else [*lines[: at + 1], *note, *lines[at + 1 :]]
+
+
 @click.group()
 def config() -> None:
     """The settings: site file, then the user's file, then HELPDESK_* variables."""
@@ -66,11 +99,15 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
 @pass_runtime
 def show(runtime: Runtime, as_json: bool) -> None:
-    """Print the effective settings; passwords and other secrets show as ********."""
+    """Print the effective settings; passwords and other secrets show as ********.
+
+    Below desk_name, a comment says whether it is in force: the desk's own name (helpdesk
+    desk name) wins over every config's. --json prints the settings alone."""
     data = masked(runtime.settings)
     if as_json:
         echo_json(data)
     else:
-        click.echo("\n".join(to_toml(data)).strip("\n"))
+        lines = with_desk_name(to_toml(data), desk_name_in_force(runtime))
+        click.echo("\n".join(lines).strip("\n"))
         # Not a setting of the file: the program decides it before reading any file.
         click.echo(f"\n# cli server: {state()}")

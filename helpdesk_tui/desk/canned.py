@@ -116,6 +116,13 @@ def written_name(name: str) -> str:
     return f"{last_first[1]} {last_first[0]}" if last_first is not None else name
 
 
+def greeting_name(name: str, address: str) -> str:
+    """Whom the desk's own mail greets ("Hello {name},"): the name as a letter writes it
+    (:func:`written_name`: "Jiří Dvořák" for "Dvořák, Jiří"), else the address. The one
+    rule of the acknowledgement, a routing rule's canned reply and the survey."""
+    return written_name(name) or address
+
+
 _ROLE_WORDS = frozenset(
     {
         "admin", "accounts", "billing", "contact", "help", "helpdesk", "hello", "hr", "info",

@@ -659,7 +659,9 @@ class _Ticket:
         the sender leaves it (sent, once, with the Message-ID an answer refers to)."""
         surveys, contact = self.out.surveys, self.contact
         mail = (
-            surveys.mail(self.number, self.subject, contact.id, contact.email) if surveys else None
+            surveys.mail(self.number, self.subject, contact.id, contact.email, contact.name or "")
+            if surveys
+            else None
         )
         if mail is None:
             return

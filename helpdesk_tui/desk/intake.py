@@ -37,7 +37,7 @@ from sqlmodel import Session, select
 
 from helpdesk_tui.desk import fields, outbox, quarantine, spam
 from helpdesk_tui.desk.actors import MAIL
-from helpdesk_tui.desk.canned import written_name
+from helpdesk_tui.desk.canned import greeting_name
 from helpdesk_tui.desk.contacts import find_or_create_contact
 from helpdesk_tui.desk.inbound import (
     ACK_KIND,
@@ -906,7 +906,7 @@ class Writer:
         values = {
             "number": ticket.number,
             "subject": base_subject(ticket.subject),
-            "name": written_name(author.name if author else "") or address,
+            "name": greeting_name(author.name if author else "", address),
             "desk": config.desk_name,
         }
         references = [*item.email.references, *([item.message_id] if item.message_id else [])]

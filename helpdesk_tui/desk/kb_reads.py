@@ -8,7 +8,7 @@ search`` and ``kb show`` hold, so those verbs import neither the ORM nor SQLMode
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -168,11 +168,15 @@ def articles_by_id(session: Reader, ids: Sequence[int]) -> dict[int, ArticleView
     return {a.id: a for a in article_views(session, ARTICLES.where(table.id.in_(ids)))}
 
 
-def search_results(session: Reader, found: KbSearch) -> list[KbResult]:
-    """A search's hits as results: each article with its highlights and snippet."""
+def search_results(
+    session: Reader, found: KbSearch, articles: Mapping[int, ArticleView] | None = None
+) -> list[KbResult]:
+    """A search's hits as results: each article with its highlights and snippet
+    (``articles``: the hits' articles, if the caller read them already)."""
     if not found.hits:
         return []
-    articles = articles_by_id(session, [hit.article_id for hit in found.hits])
+    if articles is None:
+        articles = articles_by_id(session, [hit.article_id for hit in found.hits])
     results = []
     for hit in found.hits:
         article = articles[hit.article_id]

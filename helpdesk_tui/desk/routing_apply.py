@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import fields, history, outbox, sla_clock
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.assignment import Assigned, auto_assign
-from helpdesk_tui.desk.canned import written_name
+from helpdesk_tui.desk.canned import greeting_name
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.inbound import ACK_KIND
 from helpdesk_tui.desk.intake import is_noreply
@@ -230,7 +230,7 @@ def _send_canned(
         rules,
         name,
         ticket,
-        to_name=written_name(contact.name if contact else "") or address,
+        to_name=greeting_name(contact.name if contact else "", address),
         desk=desk,
     )
     history.bump(ticket)

@@ -30,12 +30,14 @@ from sqlalchemy import delete, insert, select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.canned import greeting_name
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.mail_reads import sends_mail
 from helpdesk_tui.desk.outbox_rows import RATING_CONCERN_KIND as RATING_CONCERN_KIND
 from helpdesk_tui.desk.outbox_rows import SURVEY_KIND as SURVEY_KIND
 from helpdesk_tui.desk.outbox_rows import queue_mail
 from helpdesk_tui.desk.settings import made_setting, set_switch
+from helpdesk_tui.desk.subjects import base_subject
 from helpdesk_tui.desk.survey_reads import ENABLED, surveys_enabled
 from helpdesk_tui.desk.tags import apply_tags
 from helpdesk_tui.desk.ticket_reads import RATED
@@ -279,15 +281,33 @@ def survey_mail(
     address: str | None,
     opted_out: bool,
     token: Callable[[int], str],
+    *,
+    name: str,
 ) -> SurveyMail | None:
-    """The survey for ticket ``number`` (titled ``subject``) to its requester at ``address``;
-    None when there is no address or they opted out (``token``: the desk's token of a
-    ticket number)."""
+    """The survey for ticket ``number`` (titled ``subject``) to its requester ``name`` at
+    ``address``; None when there is no address or they opted out (``token``: the desk's
+    token of a ticket number)."""
     if not address or opted_out:
         return None
     made = token(number)
-    body = survey_body(number, subject, made)
-    return SurveyMail(address, f"How did we do? (survey {made})", body)
+    body = survey_body(number, subject, made, greeting_name(name, address))
+    return SurveyMail(address, survey_subject(subject, made), body)
+
+
+SUBJECT_TITLE = 60
+"""Characters of the request's subject a survey's subject repeats (cut with "…")."""
+
+
+def survey_subject(subject: str, token: str) -> str:
+    """``How did we do with: <the request's subject> (survey <token>)``; the sender adds the
+    ticket's ``[#12]`` as on every mail of the ticket. The token stays in the subject: the
+    answer is matched by it (:func:`survey_answer`), and a reply keeps the subject. The
+    subject said only "How did we do? (survey 12-…)", which named no request."""
+    title = base_subject(subject)
+    if len(title) > SUBJECT_TITLE:
+        title = title[: SUBJECT_TITLE - 1].rstrip() + "…"
+    asked = f"How did we do with: {title}" if title else "How did we do?"
+    return f"{asked} (survey {token})"
 
 
 def address_hash(address: str) -> str:
@@ -326,7 +346,7 @@ class Surveys:
         self._forgotten = frozenset(conn.execute(select(SurveyOptOutHash.address_hash)).scalars())
 
     def mail(
-        self, number: int, subject: str, contact_id: int | None, address: str | None
+        self, number: int, subject: str, contact_id: int | None, address: str | None, name: str
     ) -> SurveyMail | None:
         """The survey a new ticket resolved now sends (never merged, never asked before)."""
         if not self.enabled:
@@ -334,15 +354,19 @@ class Surveys:
         opted_out = contact_id in self._opted_out or (
             address is not None and address_hash(address) in self._forgotten
         )
-        return survey_mail(number, subject, address, opted_out, lambda n: _token(self._secret, n))
+        return survey_mail(
+            number, subject, address, opted_out, lambda n: _token(self._secret, n), name=name
+        )
 
 
-def survey_body(number: int, subject: str, token: str) -> str:
-    """The survey's text. It names the request by its subject as well as its number: a
-    customer knows "VPN drops" but not "#1" (the survey said only "Your request #1 has
-    been resolved", a puzzle to one with two requests open)."""
+def survey_body(number: int, subject: str, token: str, greeting: str) -> str:
+    """The survey's text, greeting the customer as the acknowledgement does (``greeting``:
+    :func:`~helpdesk_tui.desk.canned.greeting_name`). It names the request by its subject
+    as well as its number: a customer knows "VPN drops" but not "#1" (the survey said only
+    "Your request #1 has been resolved", a puzzle to one with two requests open)."""
     title = " ".join(subject.split()) or "(no subject)"
     return (
+        f"Hello {greeting},\n\n"
         f'Your request #{number}, "{title}", has been resolved. How did we do?\n\n'
         "Reply to this message with a rating from 1 (bad) to 5 (great) - or simply good or "
         "bad - on the first line, and any comment after it. Keep the subject as it is: "
@@ -364,7 +388,12 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
         return False
     contact = (
         conn.execute(
-            select(Contact.id, Contact.email, SurveyOptOut.contact_id.label("opted_out"))
+            select(
+                Contact.id,
+                Contact.email,
+                Contact.name,
+                SurveyOptOut.contact_id.label("opted_out"),
+            )
             .outerjoin_from(Contact.id.table, survey_opt_out, SurveyOptOut.contact_id == Contact.id)
             .where(Contact.id == ticket.requester_id)
         ).first()
@@ -385,7 +414,12 @@ def queue_survey(reader: Reader, ticket: TicketState) -> bool:
     if asked is not None:
         return False
     mail = survey_mail(
-        ticket.number, ticket.subject, address, opted_out, lambda n: survey_token(conn, n)
+        ticket.number,
+        ticket.subject,
+        address,
+        opted_out,
+        lambda n: survey_token(conn, n),
+        name=(contact.name if contact else None) or "",
     )
     if mail is None:
         return False

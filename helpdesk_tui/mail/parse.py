@@ -762,6 +762,10 @@ def mailboxes(value: str) -> list[tuple[str, str]]:
     and comments. ``From: boss@example.com <attacker@example.net>`` is attacker's mail,
     however it is displayed; the stdlib's ``getaddresses`` (before Python 3.11.10) can
     return ``boss@example.com`` for it. Groups (``team: a@x, b@y;``) are flattened.
+    Quotes inside the angle brackets are taken away: ``<"jose"@x.test>`` is jose@x.test,
+    and ``<"jose@x.test">`` (what Python 3.11.2's ``email`` writes for some addresses) is
+    read as jose@x.test with its display name, where it was read as no address at all and
+    the name was lost ("Hello jose@x.test," in the acknowledgement).
     """
     found: list[tuple[str, str]] = []
     text: list[str] = []
@@ -792,7 +796,7 @@ def mailboxes(value: str) -> list[tuple[str, str]]:
             if char == '"':
                 in_quote = False
             else:
-                text.append(char)
+                (angle if in_angle else text).append(char)
         elif depth:
             depth += {"(": 1, ")": -1}.get(char, 0)
             if depth:
@@ -801,6 +805,8 @@ def mailboxes(value: str) -> list[tuple[str, str]]:
             if char == ">":
                 in_angle = False
                 address = "".join(angle).strip()
+            elif char == '"':
+                in_quote = True  # a quoted local part: its quotes are syntax, not address
             else:
                 angle.append(char)
         elif char == '"':

@@ -9,6 +9,7 @@ prints — so the screen and the CLI always agree. Each chart's numbers are one 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import ClassVar
@@ -32,7 +33,7 @@ from textual.widgets import (
     TabPane,
 )
 from textual.worker import Worker, WorkerState
-from textual_plotext import PlotextPlot
+from textual_plotext import Plot, PlotextPlot
 
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.report_terms import TERMS
@@ -157,6 +158,38 @@ def _worded(data: Table, column: int) -> Table:
         for row in data.rows
     )
     return data._replace(rows=rows)
+
+
+COUNT_TICKS = 5
+"""Most ticks on the y-axis of a chart of ticket counts."""
+
+
+def count_ticks(highest: int) -> list[int]:
+    """Whole-number ticks from 0 to at least ``highest`` for a count of tickets, at most
+    :data:`COUNT_TICKS` of them, a step of 1, 2 or 5 times a power of ten. plotext's own
+    ticks divide the range evenly: "4.17" tickets on the Times chart."""
+    step = 1
+    while True:
+        for size in (step, 2 * step, 5 * step):
+            top = -(-max(highest, 1) // size) * size
+            if top // size < COUNT_TICKS:
+                return list(range(0, top + 1, size))
+        step *= 10
+
+
+def count_axis(plt: Plot, highest: int) -> None:
+    """The y-axis of a chart of ticket counts: from 0, whole-number ticks only."""
+    ticks = count_ticks(highest)
+    plt.ylim(0, ticks[-1])
+    plt.yticks([float(tick) for tick in ticks], [str(tick) for tick in ticks])
+
+
+def steps(counts: Sequence[int]) -> tuple[list[float], list[int]]:
+    """The points of a step line over periods 1, 2, …: each count level across its period
+    (from x - 0.5 to x + 0.5), so the line rises or falls between periods, never slopes
+    through one as a line from day to day did (a count per day is no trend within it)."""
+    xs = [x + edge for x in range(1, len(counts) + 1) for edge in (-0.5, 0.5)]
+    return xs, [count for count in counts for _ in (0, 1)]
 
 
 class ReportFilterScreen(ModalScreen[ReportQuery | None]):
@@ -378,9 +411,13 @@ class ReportsScreen(DeskScreen):
         plt = volume.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.plot(xs, [p.created for p in result.periods], label="created", marker="braille")
-        plt.plot(xs, [p.resolved for p in result.periods], label="resolved", marker="braille")
+        created = [p.created for p in result.periods]
+        resolved = [p.resolved for p in result.periods]
+        plt.plot(*steps(created), label="created", marker="braille")
+        plt.plot(*steps(resolved), label="resolved", marker="braille")
+        plt.xlim(0.5, len(xs) + 0.5)
         plt.xticks(xs[::step], labels[::step])
+        count_axis(plt, max([*created, *resolved], default=0))
         plt.title("Created vs resolved")
         volume.refresh()
 
@@ -393,6 +430,7 @@ class ReportsScreen(DeskScreen):
             [list(result.response_bands), list(result.resolution_bands)],
             labels=["first response", "resolution"],  # type: ignore[call-arg]  # (stub: label)
         )
+        count_axis(plt, max([*result.response_bands, *result.resolution_bands], default=0))
         plt.title("Response times (tickets per band)")
         times.refresh()
 

@@ -54,6 +54,37 @@ def test_site_then_user_then_environment(invoke: Invoke, monkeypatch: pytest.Mon
     assert (data["desk_name"], data["ui"]["theme"]) == ("Env desk", "nord")
 
 
+def test_show_says_which_desk_name_is_in_force(use_db: str, invoke: Invoke) -> None:
+    """The desk's own name wins over every config's desk_name; show printed the config's
+    alone ("Helpdesk" on a desk named "ACME IT") and misled the admin reading it."""
+
+    def under_desk_name() -> list[str]:
+        result = invoke("config", "show")
+        assert result.exit_code == 0, result.stderr
+        lines = result.stdout.splitlines()
+        at = lines.index('desk_name = "Helpdesk"')
+        assert tomllib.loads(result.stdout)["desk_name"] == "Helpdesk"
+        return [line for line in lines[at + 1 :] if line.startswith("# ")][:2]
+
+    assert under_desk_name()[0] == "# in force: this desk_name (the desk has no name of its own)"
+    assert invoke("desk", "name", "ACME IT").exit_code == 0
+    assert under_desk_name() == [
+        '# not in force: the desk\'s own name "ACME IT" wins (helpdesk desk name);',
+        "# this desk_name is only the fallback of a desk that has none",
+    ]
+    assert json.loads(invoke("config", "show", "--json").stdout)["desk_name"] == "Helpdesk"
+
+
+def test_show_says_when_the_desks_own_name_was_not_read(invoke: Invoke) -> None:
+    result = invoke("config", "show")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    note = lines[lines.index('desk_name = "Helpdesk"') + 1]
+    assert note.startswith(
+        "# the desk's own name, which wins over desk_name, was not read: no desk"
+    )
+
+
 def test_bad_value_in_a_file_exits_2_naming_key_and_file(invoke: Invoke) -> None:
     path = write_toml(user_config_file(), 'database_url = "mysql://db/desk"\n')
     for args in (("config", "show"), ("ticket", "list")):

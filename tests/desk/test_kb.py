@@ -165,6 +165,38 @@ def test_acknowledgement_lists_good_public_matches_only(db: Database) -> None:
     assert nothing == []
 
 
+def test_the_side_panel_and_the_acknowledgement_suggest_by_one_rule(
+    db: Database, admin: Actor
+) -> None:
+    """An Italian order mail ("cliente") was offered "VPN keeps disconnecting" in the side
+    panel (a typo's fix: "client", a tag of it), where the acknowledgement's check refused
+    it: both keep an article only when it is worth suggesting, and a true match stays."""
+    from helpdesk_tui.desk.tickets import create_ticket
+
+    desk = Desk(db, admin, clock=clock_from(T0))
+    vpn = desk.kb_create(
+        "VPN keeps disconnecting",
+        "Update the VPN client, then sign in again.",
+        tags=["vpn", "client"],
+        visibility="public",
+    )
+    desk.kb_publish(vpn.id)
+    mails = {
+        "order": ("Ordine 4471 per il cliente", "Buongiorno, il cliente chiede dell'ordine."),
+        "vpn": ("VPN keeps disconnecting at home", "Since Monday it drops every hour."),
+    }
+    numbers = {}
+    with db.write() as session:
+        for name, (subject, body) in mails.items():
+            numbers[name] = create_ticket(
+                session, admin, subject=subject, body=body, requester_email="a@example.org"
+            ).number
+    assert desk.kb_suggest_for_ticket(numbers["order"]) == []
+    assert desk.kb_for_acknowledgement(*mails["order"]) == []
+    assert [r.article.id for r in desk.kb_suggest_for_ticket(numbers["vpn"])] == [vpn.id]
+    assert [a.id for a in desk.kb_for_acknowledgement(*mails["vpn"])] == [vpn.id]
+
+
 def test_acknowledgement_never_lists_drafts_or_internal_articles(db: Database) -> None:
     desk = Desk(db, SYSTEM, clock=clock_from(T0))
     load_fixture(desk, visibility="internal")

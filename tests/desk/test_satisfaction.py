@@ -12,6 +12,7 @@ from helpdesk_tui.desk import fields
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.desk.outbox import mail_subject
 from helpdesk_tui.desk.queue import first_page
 from helpdesk_tui.desk.satisfaction import (
     SURVEY_KIND,
@@ -223,6 +224,31 @@ def test_a_token_rates_only_its_own_ticket(db: Database, admin: Actor) -> None:
         assert survey_answer(session, f"(survey {token})", "5", two) is None
         assert survey_answer(session, f"(survey {token})", "5", one) == Answer(5, None)
         assert survey_token(session, one) == token  # one key per desk, kept
+
+
+def test_the_survey_greets_its_customer_and_names_their_request(db: Database, admin: Actor) -> None:
+    """It had no greeting and its subject named only the code ("How did we do? (survey
+    1-…)"): it greets as the acknowledgement does ("Last, First" first name first) and its
+    subject names the request; the code stays in it, and an answer to it is read."""
+    with db.write() as session:
+        number = create_ticket(
+            session,
+            admin,
+            subject="Re: VPN keeps disconnecting [#77]",
+            body="broken",
+            requester_email="jiri@example.com",
+            requester_name="Dvořák, Jiří",
+        ).number
+    with db.write() as session:
+        fields.set_status(session, admin, number, "resolved")
+    [survey] = _surveys(db)
+    assert survey.body.startswith("Hello Jiří Dvořák,\n\nYour request #")
+    with db.write() as session:
+        token = survey_token(session, number)
+        subject = mail_subject(survey, number)
+        asked = "How did we do with: VPN keeps disconnecting"
+        assert subject == f"{asked} (survey {token}) [#{number}]"
+        assert survey_answer(session, f"Re: {subject}", "4", number) == Answer(4, None)
 
 
 def test_one_survey_per_ticket_and_the_switches(db: Database, admin: Actor) -> None:

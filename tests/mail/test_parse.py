@@ -121,6 +121,18 @@ def test_display_name_that_is_an_address_does_not_fool_us() -> None:
     assert result.cc == []
 
 
+def test_a_quoted_address_keeps_its_display_name() -> None:
+    """Python 3.11.2's ``email`` writes some senders with the whole address quoted inside
+    the brackets; the name was lost and the acknowledgement said "Hello jose@cliente.test,"."""
+    result = parsed(lines('From: =?utf-8?q?Jos=C3=A9?= <"jose@cliente.test">', "", "x"))
+    assert (result.from_address, result.from_name) == ("jose@cliente.test", "José")
+    quoted_local_part = parsed(lines('From: Ann <"ann"@example.org>', "", "x"))
+    assert (quoted_local_part.from_address, quoted_local_part.from_name) == (
+        "ann@example.org",
+        "Ann",
+    )
+
+
 def test_no_usable_sender() -> None:
     result = parsed(lines("From: MAILER-DAEMON", "Subject: x", "", "body"))
 

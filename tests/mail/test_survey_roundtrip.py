@@ -53,7 +53,9 @@ def test_a_rating_by_mail_is_recorded_and_the_ticket_stays_resolved(
     try:
         number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
         assert f"[#{number}]" in subject and "survey" in subject
-        assert subject.startswith("How did we do?"), "no Re: on a mail that answers nothing"
+        assert subject.startswith("How did we do with: VPN broken (survey "), (
+            "no Re: on a mail that answers nothing; the request named"
+        )
         dovecot.append(
             "INBOX",
             email(

@@ -26,7 +26,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.reports import format_minutes
 from helpdesk_tui.screens.queue import QueueScreen
-from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
+from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen, count_ticks, steps
 from helpdesk_tui.storage.database import Database
 from tests.screens.conftest import FROZEN_NOW, DeskData, _actor
 from tests.screens.ticket_helpers import screen_lines, settle, until
@@ -113,6 +113,14 @@ async def _open_reports(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def _show_tab(pilot: Pilot[None], tab: str) -> None:
+    """The reports screen (open) on tab ``tab`` ("tab-agents")."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ReportsScreen)
+    screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_reports_screen(
     snap_compare: Callable[..., bool],
@@ -132,12 +140,51 @@ def test_reports_agents_table(
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await _open_reports(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, ReportsScreen)
-        screen.query_one("#report-tabs").active = "tab-agents"  # type: ignore[attr-defined]
-        await settle(pilot)
+        await _show_tab(pilot, "tab-agents")
 
     assert snap_compare(make_test_app(), terminal_size=size, run_before=run_before)
+
+
+def test_reports_times_chart(
+    snap_compare: Callable[..., bool],
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _open_reports(pilot)
+        await _show_tab(pilot, "tab-times")
+
+    assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+_Y_LABEL = re.compile(r"^\s*(\S+)┤")
+
+
+async def test_ticket_counts_are_charted_in_whole_numbers(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The Times chart's y-axis said "4.17" tickets: a chart of ticket counts has whole
+    numbers on its axis, the 7-day Volume chart and the Times chart alike."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        await pilot.press("2")  # the last 7 days
+        await settle(pilot)
+        for tab in ("tab-volume", "tab-times"):
+            await _show_tab(pilot, tab)
+            labels = [m[1] for line in screen_lines(app) if (m := _Y_LABEL.match(line))]
+            assert len(labels) >= 2, (tab, labels)
+            assert all(label.isdigit() for label in labels), (tab, labels)
+
+
+def test_a_count_per_period_is_a_step_on_whole_ticks() -> None:
+    """Each period's count is level across it (the line rose or fell through a day before),
+    and the ticks of a count are whole numbers from 0, at most five."""
+    assert steps([1, 3]) == ([0.5, 1.5, 1.5, 2.5], [1, 1, 3, 3])
+    assert count_ticks(0) == [0, 1]
+    assert count_ticks(4) == [0, 1, 2, 3, 4]
+    assert count_ticks(13) == [0, 5, 10, 15]
+    assert count_ticks(1234) == [0, 500, 1000, 1500]
 
 
 async def test_key_presets_tables_and_back(
