@@ -211,12 +211,22 @@ def reply_copies(
     return kept, bounced
 
 
-def merge(reader: Reader, actor: Actor, source_id: int, target: TicketState) -> list[str]:
-    """A merge keeps the union: the source's copies join the target's (each an event on
-    the target), less the target's requester. Those added."""
+def merge(reader: Reader, actor: Actor, source: TicketState, target: TicketState) -> list[str]:
+    """A merge keeps the union: the source's copies join the target's, and so do the
+    source's requester and reply address when they are not the target's (they were on
+    that conversation), each an event on the target. Those added."""
     conn = connection_of(reader)
+    assert source.id is not None
     people = _requester_addresses(conn, target)
-    return add(conn, actor, target, [a for a in copies_of(conn, source_id) if a not in people])
+    joining = [*copies_of(conn, source.id), *sorted(_requester_addresses(conn, source))]
+    return add(conn, actor, target, [a for a in joining if a not in people])
+
+
+def tickets_copying(reader: Reader, address: str) -> set[int]:
+    """The ids of the tickets that copy ``address``."""
+    key = address.strip().lower()
+    found = connection_of(reader).execute(select(_COPY.c.ticket_id).where(_COPY.c.address == key))
+    return set(found.scalars())
 
 
 def forget(reader: Reader, address: str) -> list[int]:
