@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, insert, select
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
-from helpdesk_tui.desk.outbox_rows import HardBounce, last_hard_bounce
+from helpdesk_tui.desk.outbox_rows import HardBounce, hard_bounces_of
 from helpdesk_tui.desk.ticket_record import load_for_update, save
 from helpdesk_tui.desk.values import is_noreply, parse_address
 from helpdesk_tui.storage.core_tables import Agent, Contact, agent, contact
@@ -197,18 +197,13 @@ def reply_copies(
     reader: Reader, ticket_id: int, now: datetime
 ) -> tuple[list[str], list[HardBounce]]:
     """Whom an agent's reply copies: the ticket's copies, less each whose mail bounced for
-    good lately (``outbox_rows.last_hard_bounce``: the composer's warning says so), and
-    those bounces."""
+    good lately (``outbox_rows.hard_bounces_of``, the rule that holds the desk's automatic
+    mail: the composer and ``ticket reply`` warn of each), and those bounces."""
     conn = connection_of(reader)
-    kept: list[str] = []
-    bounced: list[HardBounce] = []
-    for address in copies_of(conn, ticket_id):
-        bounce = last_hard_bounce(conn, address, now)
-        if bounce is None:
-            kept.append(address)
-        else:
-            bounced.append(bounce)
-    return kept, bounced
+    existing = copies_of(conn, ticket_id)
+    bounced = hard_bounces_of(conn, existing, now)
+    gone = {b.address for b in bounced}
+    return [a for a in existing if a not in gone], bounced
 
 
 def merge(reader: Reader, actor: Actor, source: TicketState, target: TicketState) -> list[str]:
