@@ -38,9 +38,7 @@ def test_cc_adds_removes_and_the_reply_copies_them(
         db.dispose()
 
 
-def test_cc_refuses_the_requester_a_machine_and_hostile_text(
-    invoke: Invoke, use_db: str
-) -> None:
+def test_cc_refuses_the_requester_a_machine_and_hostile_text(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     for value, said in (
         ("ann@example.com", "requester"),

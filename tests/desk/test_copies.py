@@ -32,9 +32,7 @@ def _copies(db: Database, number: int) -> list[str]:
         return copies.copies_of(s, ticket.id)
 
 
-def test_an_agent_adds_and_removes_copies_checked_and_versioned(
-    db: Database, admin: Actor
-) -> None:
+def test_an_agent_adds_and_removes_copies_checked_and_versioned(db: Database, admin: Actor) -> None:
     number = _new(db, admin, "ann@example.org")
     desk = TicketsService(db, admin)
     changed = desk.ticket_copies(number, add=[" Petra@ACME.test ", "li@acme.test"])
