@@ -36,7 +36,8 @@ from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.outbox_rows import HardBounce, hard_bounces_of
 from helpdesk_tui.desk.ticket_record import load_for_update, save
 from helpdesk_tui.desk.values import is_noreply, parse_address
-from helpdesk_tui.storage.core_tables import Agent, Contact, agent, contact
+from helpdesk_tui.storage.core_tables import Agent, Contact, Ticket, agent, contact
+from helpdesk_tui.storage.core_tables import ticket as _TICKET
 from helpdesk_tui.storage.core_tables import ticket_copy as _COPY
 from helpdesk_tui.storage.database import connection_of
 from helpdesk_tui.storage.enums import utcnow
@@ -156,7 +157,7 @@ def check_addition(reader: Reader, ticket: TicketState, value: str, ours: Collec
         raise InvalidValue(f"{address} is one of the desk's own addresses; it is not copied")
     if is_noreply(address):
         raise InvalidValue(f"{address} is an address nobody reads; it is not copied")
-    if address in _requester_addresses(reader, ticket):
+    if address in requester_addresses(reader, ticket.id):
         raise InvalidValue(f"{address} is #{ticket.number}'s requester; replies go To them")
     return address
 
@@ -212,8 +213,8 @@ def merge(reader: Reader, actor: Actor, source: TicketState, target: TicketState
     that conversation), each an event on the target. Those added."""
     conn = connection_of(reader)
     assert source.id is not None
-    people = _requester_addresses(conn, target)
-    joining = [*copies_of(conn, source.id), *sorted(_requester_addresses(conn, source))]
+    people = requester_addresses(conn, target.id)
+    joining = [*copies_of(conn, source.id), *sorted(requester_addresses(conn, source.id))]
     return add(conn, actor, target, [a for a in joining if a not in people])
 
 
@@ -242,17 +243,16 @@ def agent_addresses(reader: Reader) -> set[str]:
     return {value for value in rows.scalars() if value}
 
 
-def _requester_addresses(reader: Reader, ticket: TicketState) -> set[str]:
-    """The ticket's requester's address and its reply address."""
-    found = {ticket.reply_to} if ticket.reply_to else set()
-    if ticket.requester_id is not None:
-        email = (
-            connection_of(reader)
-            .execute(
-                select(Contact.email).select_from(contact).where(Contact.id == ticket.requester_id)
-            )
-            .scalar()
+def requester_addresses(reader: Reader, ticket_id: int) -> set[str]:
+    """The ticket's requester's address and its reply address (lower-case): never copies."""
+    found = (
+        connection_of(reader)
+        .execute(
+            select(Contact.email, Ticket.reply_to)
+            .select_from(_TICKET)
+            .outerjoin(contact, Ticket.requester_id == Contact.id)
+            .where(Ticket.id == ticket_id)
         )
-        if email:
-            found.add(email.lower())
-    return found
+        .first()
+    )
+    return {value.lower() for value in (found or ()) if value}

@@ -567,14 +567,7 @@ class Intake:
 
     def _read_copies(self, ticket_id: int) -> tuple[list[str], set[str]]:
         conn = _connection(self.session)
-        found = conn.execute(
-            select(_CONTACT.c.email, _TICKET.c.reply_to)
-            .select_from(_TICKET)
-            .outerjoin(_CONTACT, _TICKET.c.requester_id == _CONTACT.c.id)
-            .where(_TICKET.c.id == ticket_id)
-        ).first()
-        people = {a.lower() for a in (found or ()) if a}
-        return copies.copies_of(conn, ticket_id), people
+        return copies.copies_of(conn, ticket_id), copies.requester_addresses(conn, ticket_id)
 
     def customer_follow_up(
         self,
@@ -1214,7 +1207,8 @@ class Lookups:
         return found
 
     def participants(self, ticket: TicketKey) -> set[str]:
-        """Addresses that may thread by token: the requester and everyone on the thread."""
+        """Addresses that may thread by token: the requester, the people the ticket copies
+        and everyone on the thread."""
         found = self.people.get(ticket)
         if found is not None:
             return found
@@ -1227,6 +1221,7 @@ class Lookups:
                 .where(_TICKET.c.id == ticket)
             ).scalar_one_or_none()
             found |= _split_addresses(requester)
+            found |= set(copies.copies_of(conn, ticket))  # (one an agent added, too)
             for row in conn.execute(
                 select(
                     _MESSAGE.c.from_address, _MESSAGE.c.to_addresses, _MESSAGE.c.cc_addresses

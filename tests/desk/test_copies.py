@@ -71,3 +71,11 @@ def test_forget_takes_the_address_off_every_ticket_s_copies(db: Database, admin:
     with db.read() as s:
         values = s.exec(select(Event.new_value).where(Event.kind == "copy_added")).all()
     assert PETRA not in values and "[forgotten]" in values
+
+
+def test_a_deleted_ticket_takes_its_copies_with_it(db: Database, admin: Actor) -> None:
+    number = _new(db, admin, "ann@example.org", PETRA)
+    with db.write() as s:
+        relations.delete_ticket(s, admin, number)
+    with db.read() as s:
+        assert copies.tickets_copying(s, PETRA) == set()

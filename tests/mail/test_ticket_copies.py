@@ -93,3 +93,14 @@ def test_the_reply_copies_them_less_a_hard_bounced_one(
         "petra@acme.test, boss@acme.test",
     )
     assert _copies(db, ticket.number) == ["petra@acme.test", "li@acme.test"]  # (kept)
+
+
+def test_someone_an_agent_copied_writes_into_the_ticket_by_its_number(
+    db: Database, admin: Actor, config: IngestConfig
+) -> None:
+    received(db, config, [email(subject="VPN down")], True)
+    [ticket] = tickets(db)
+    TicketsService(db, admin).ticket_copies(ticket.number, add=["petra@acme.test"])
+    hers = email(sender="Petra <petra@acme.test>", subject=f"Re: VPN down [#{ticket.number}]")
+    [result] = received(db, config, [hers], True)
+    assert (result.outcome, result.ticket_number) == ("follow_up", ticket.number)

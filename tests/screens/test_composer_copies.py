@@ -32,6 +32,14 @@ def _with_copies(desk_data: DeskData) -> int:
     return number
 
 
+def _kept(desk_data: DeskData, number: int) -> list[str]:
+    """The ticket's copies as the desk keeps them."""
+    with desk_data.db.read() as s:
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.id is not None
+        return copies.copies_of(s, ticket.id)
+
+
 def test_composer_says_to_and_cc_at_80x24(
     snap_compare: Callable[..., bool], make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
@@ -71,11 +79,8 @@ async def test_the_cc_of_this_reply_only_goes_with_it(
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
     with desk_data.db.read() as s:
         [mail] = s.exec(select(Outbox)).all()
-        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
-        assert ticket.id is not None
-        kept = copies.copies_of(s, ticket.id)
     assert mail.cc_addresses == "petra@acme.test, boss@acme.test"
-    assert kept == COPIES  # (the ticket's copies stay as they were)
+    assert _kept(desk_data, number) == COPIES  # (the ticket's copies stay as they were)
 
 
 async def test_kept_as_the_ticket_s_copies_checked(
@@ -98,7 +103,4 @@ async def test_kept_as_the_ticket_s_copies_checked(
         await settle(pilot)
         said = [n for n in notifications(app) if "not an address to copy" in n]
         assert said and "\x1b" not in said[-1]
-    with desk_data.db.read() as s:
-        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
-        assert ticket.id is not None
-        assert copies.copies_of(s, ticket.id) == ["petra@acme.test"]
+    assert _kept(desk_data, number) == ["petra@acme.test"]
