@@ -34,7 +34,7 @@ from helpdesk_tui.desk import history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.outbox_rows import HardBounce, hard_bounces_of
-from helpdesk_tui.desk.ticket_record import load_for_update, save
+from helpdesk_tui.desk.ticket_record import TicketRecord, load_for_update, save
 from helpdesk_tui.desk.values import is_noreply, parse_address
 from helpdesk_tui.storage.core_tables import Agent, Contact, Ticket, agent, contact
 from helpdesk_tui.storage.core_tables import ticket as _TICKET
@@ -149,7 +149,7 @@ class CopiesChanged:
     copies: tuple[str, ...]
 
 
-def check_addition(reader: Reader, ticket: TicketState, value: str, ours: Collection[str]) -> str:
+def check_addition(reader: Reader, ticket: TicketRecord, value: str, ours: Collection[str]) -> str:
     """``value`` as an address an agent may add to the ticket's copies; else
     :class:`InvalidValue` saying why (the same exclusions as mail's, in words)."""
     address = parse_address(value, "address to copy")
@@ -212,7 +212,7 @@ def merge(reader: Reader, actor: Actor, source: TicketState, target: TicketState
     source's requester and reply address when they are not the target's (they were on
     that conversation), each an event on the target. Those added."""
     conn = connection_of(reader)
-    assert source.id is not None
+    assert source.id is not None and target.id is not None
     people = requester_addresses(conn, target.id)
     joining = [*copies_of(conn, source.id), *sorted(requester_addresses(conn, source.id))]
     return add(conn, actor, target, [a for a in joining if a not in people])
