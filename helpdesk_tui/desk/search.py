@@ -693,7 +693,7 @@ def _pg_tier(
         name,
         term != query,
         _view_key(within),
-        None if view_ids is None else _view_key(view_ids),
+        _view_key(view_ids),
     )
 
     @cache
@@ -1195,17 +1195,25 @@ def _requesters(
         contacts = found[0]
         if not contacts:
             return []
-        checked = in_view(Ticket.id, within)
         view = small()
-        if view is not None and not postgres:
-            # The view's own tickets, each one's requester looked at: SQLite would rather
-            # read every ticket the view's statuses hold (76k open ones at 1M: 170 ms for a
-            # word in 180 contacts' names) than look up 180 requesters in each status.
-            checked = Ticket.id.in_(view.ids)
-        statement = select(Ticket.id, Ticket.id).where(Ticket.requester_id.in_(contacts), checked)
-        if below is not None:
-            statement = statement.where(Ticket.id < below)
-        return list(session.execute(statement.order_by(Ticket.id.desc()).limit(count)))
+        # The view's own tickets, each one's requester looked at: SQLite would rather read
+        # every ticket the view's statuses hold (76k open ones at 1M: 170 ms for a word in
+        # 180 contacts' names) than look up 180 requesters in each status.
+        by_ids = view is not None and not postgres
+
+        def build() -> Any:
+            checked = Ticket.id.in_(view.ids) if by_ids and view else in_view(Ticket.id, within)
+            statement = select(Ticket.id, Ticket.id).where(
+                Ticket.requester_id.in_(bindparam("contacts", expanding=True)), checked
+            )
+            if below is not None:
+                statement = statement.where(Ticket.id < bindparam("below", type_=Integer))
+            return statement.order_by(Ticket.id.desc()).limit(bindparam("count", type_=Integer))
+
+        viewed = _view_key(view.ids) if by_ids and view else _view_key(within)
+        statement = _statement(_keyed("requesters", by_ids, below is None, viewed), build)
+        bound = {"contacts": contacts, "count": count, "below": below}
+        return list(session.execute(statement, bound))
 
     return read
 
@@ -1291,8 +1299,13 @@ def matches(
         return
     seen: set[int] = set()
     if number is not None:
-        by_number = select(Ticket.id).where(Ticket.number == number, in_view(Ticket.id, within))
-        found = session.execute(by_number).scalar()
+        by_number = _statement(
+            _keyed("number", _view_key(within)),
+            lambda: select(Ticket.id).where(
+                Ticket.number == bindparam("number", type_=Integer), in_view(Ticket.id, within)
+            ),
+        )
+        found = session.execute(by_number, {"number": number}).scalar()
         if found is not None:
             seen.add(int(found))
             yield int(found)
