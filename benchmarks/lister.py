@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -144,7 +145,21 @@ def actions(db: Database, limit: int) -> dict[str, Callable[[object], object]]:
         for word in (common, rare):
             q = replace(query, text=word)
             made[f"search '{word}' ({where})"] = lambda s, q=q: queue.first_page(s, q, limit)
+    # A search paged: its first page and four PageDowns (each page read from the top).
+    for where, query in (("", everything), (" (All open)", open_query)):
+        q = replace(query, text=common)
+        made[f"search '{common}'{where} +4 PgDn"] = lambda s, q=q: _paged(s, q, limit, 4)
     return made
+
+
+def _paged(session: Any, query: queue.QueueQuery, limit: int, downs: int) -> Any:
+    """The first page of ``query`` and ``downs`` pages after it, as PageDown reads them."""
+    page = queue.first_page(session, query, limit)
+    for _ in range(downs):
+        if not page.positions:
+            break
+        page = queue.page_after(session, query, page.positions[-1], limit)
+    return page
 
 
 @dataclass

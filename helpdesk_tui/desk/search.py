@@ -77,6 +77,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import (
     ARRAY,
     Integer,
+    String,
     Text,
     all_,
     and_,
@@ -97,6 +98,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.util import LRUCache
 
 from helpdesk_tui.desk.values import number_in
 from helpdesk_tui.storage import core_tables
@@ -120,6 +122,56 @@ MAX_CONTACTS = 500
 def words(query: str) -> list[str]:
     """The words of a search, lower-cased, with anything that could be syntax dropped."""
     return _WORD.findall(query.lower())
+
+
+STATEMENTS = 512
+"""Tier statements kept built (``_statement``): a handful of shapes a view, each shape's
+statements one per view of the session's recent ones."""
+_STATEMENTS: LRUCache[Any, Any] = LRUCache(STATEMENTS)
+
+
+def _statement(key: tuple[Any, ...] | None, build: Callable[[], Any]) -> Any:
+    """The statement ``build`` makes, made once per ``key`` (its shape, and the view's
+    condition with its values: ``_view_key``) and kept; None: made again each time.
+
+    Its words, keyset bounds and limit are bound parameters, given at each execution, so
+    a later page of a search, or another search in the same view, binds values only: the
+    statement object is the one SQLAlchemy keyed before (its cache key is kept on it), and
+    its compiled form is taken from the engine's cache. Building, keying and looking up a
+    tier's statements anew for each batch of each page was ≈ 40 % of a search's CPU."""
+    if key is None:
+        return build()
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = build()
+    return found
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+def _view_key(condition: Any | None) -> tuple[Any, ...] | None:
+    """``condition`` (a view's, or a statement of its ids; None: none) as part of a key of
+    ``_statement``: its structure and its values. None when it cannot be keyed."""
+    if condition is None:
+        return ()
+    found = condition._generate_cache_key()
+    if found is None:
+        return None
+    try:
+        values = tuple(_frozen(bound.effective_value) for bound in found.bindparams)
+        hash(values)
+    except TypeError:
+        return None
+    return (found.key, values)
+
+
+def _keyed(*parts: Any) -> tuple[Any, ...] | None:
+    """A key of ``_statement`` from ``parts``, None if any is (a view that cannot be keyed)."""
+    return None if any(part is None for part in parts) else parts
 
 
 def _fts5(terms: list[str], *, prefix: bool) -> str:
@@ -228,11 +280,17 @@ class _LongMessages:
 
     def ids(self) -> list[int]:
         if self._ids is None:
-            fts = table("open_message_fts", column("rowid"))
-            match = literal_column(fts.name).op("MATCH")(f"{{facets}} : ({self._facets})")
-            found = self._session.execute(select(fts.c.rowid).where(match)).scalars()
+            statement = _statement(("long messages",), _long_messages)
+            facets = {"facets": f"{{facets}} : ({self._facets})"}
+            found = self._session.execute(statement, facets).scalars()
             self._ids = [int(i) for i in found]
         return self._ids
+
+
+def _long_messages() -> Any:
+    fts = table("open_message_fts", column("rowid"))
+    match = literal_column(fts.name).op("MATCH")(bindparam("facets", type_=String))
+    return select(fts.c.rowid).where(match)
 
 
 def _open_messages(
@@ -243,15 +301,22 @@ def _open_messages(
     ``message_fts`` by its rowid), merged newest first."""
     fts = table("message_fts", column("rowid"))
 
+    def checked() -> Any:
+        ids: Any = select(column("value")).select_from(
+            func.json_each(bindparam("longs", type_=String))
+        )
+        return and_(
+            fts.c.rowid.in_(ids),
+            exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within)),
+        )
+
+    key = _keyed("long messages", _view_key(within))
+
     def read(count: int, below: int | None) -> list[Any]:
         found = short(count, below)
         if longs.ids():
-            ids: Any = select(column("value")).select_from(func.json_each(json.dumps(longs.ids())))
-            checked = and_(
-                fts.c.rowid.in_(ids),
-                exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within)),
-            )
-            found += _fts_matches(session, fts, match, checked, count, below)
+            listed = {"longs": json.dumps(longs.ids())}
+            found += _fts_matches(session, fts, match, (key, checked), count, below, values=listed)
             found = sorted(found, key=_newer)[:count]
         return found
 
@@ -275,15 +340,23 @@ def _longer_forms(session: Reader, name: str, term: str) -> list[str] | None:
     ``MAX_FORMS`` longer forms."""
     if len(term) <= 3 or not _PLAIN.fullmatch(term):
         return None
-    vocabulary = table(_VOCABULARY[name], column("term"))
     # (A token's characters all sort after "0": the words after ``term`` itself.)
-    longer = (
+    bounds = {"low": term + "0", "high": term + "\U0010ffff"}
+    longer = _statement(("longer forms", name), lambda: _longer_statement(name))
+    found = [str(form) for form in session.execute(longer, bounds).scalars()]
+    return None if len(found) > MAX_FORMS else found
+
+
+def _longer_statement(name: str) -> Any:
+    vocabulary = table(_VOCABULARY[name], column("term"))
+    return (
         select(vocabulary.c.term)
-        .where(vocabulary.c.term >= term + "0", vocabulary.c.term < term + "\U0010ffff")
+        .where(
+            vocabulary.c.term >= bindparam("low", type_=String),
+            vocabulary.c.term < bindparam("high", type_=String),
+        )
         .limit(MAX_FORMS + 1)
     )
-    found = [str(form) for form in session.execute(longer).scalars()]
-    return None if len(found) > MAX_FORMS else found
 
 
 def _open_starts(session: Reader, name: str, terms: list[str]) -> str | None:
@@ -329,21 +402,42 @@ def _fts_ticket(fts: Any) -> Any:
     return select(Message.ticket_id).where(Message.id == fts.c.rowid).scalar_subquery()
 
 
+Checked = tuple[tuple[Any, ...] | None, Callable[[], Any]]
+"""What each match of a tier is checked against: the key of the check (``_statement``;
+None: none, the statement is made each time) and how to make it."""
+
+
 def _fts_matches(
-    session: Reader, fts: Any, match: str, checked: Any, count: int, below: Any, low: Any = None
+    session: Reader,
+    fts: Any,
+    match: str,
+    checked: Checked,
+    count: int,
+    below: Any,
+    low: Any = None,
+    values: dict[str, Any] | None = None,
 ) -> list[Any]:
     """Up to ``count`` matches of ``match`` that pass ``checked``, newest first, below the
-    rowid ``below`` (and from ``low``): ``(ticket id, rowid)``."""
-    bounds = [fts.c.rowid < (below if below is not None else 1 << 62)]
+    rowid ``below`` (and from ``low``): ``(ticket id, rowid)``; ``values``: the check's."""
+    key, check = checked
+
+    def build() -> Any:
+        bounds = [fts.c.rowid < bindparam("below", type_=Integer)]
+        if low is not None:
+            bounds.append(fts.c.rowid >= bindparam("low", type_=Integer))
+        matched = literal_column(fts.name).op("MATCH")(bindparam("q", type_=String))
+        return (
+            select(_fts_ticket(fts), fts.c.rowid)
+            .where(matched, *bounds, check())
+            .order_by(fts.c.rowid.desc())
+            .limit(bindparam("count", type_=Integer))
+        )
+
+    statement = _statement(_keyed("fts", fts.name, low is not None, key), build)
+    bound = {"q": match, "below": below if below is not None else 1 << 62, "count": count}
     if low is not None:
-        bounds.append(fts.c.rowid >= low)
-    statement = (
-        select(_fts_ticket(fts), fts.c.rowid)
-        .where(literal_column(fts.name).op("MATCH")(bindparam("q", match)), *bounds, checked)
-        .order_by(fts.c.rowid.desc())
-        .limit(count)
-    )
-    return list(session.execute(statement).all())
+        bound["low"] = low
+    return list(session.execute(statement, bound | (values or {})).all())
 
 
 def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Read:
@@ -351,11 +445,15 @@ def _fts_read(session: Reader, name: str, match: str, within: Any | None) -> Rea
     messages ``(ticket id, message id)``; each checked against the view ``within`` by its
     ticket's primary key as the index hands it out."""
     fts = table(name, column("rowid"))
-    checked: Any = true()
-    if name in _TICKET_FTS:
-        checked = in_view(fts.c.rowid, within)
-    elif within is not None:
-        checked = exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
+
+    def check() -> Any:
+        if name in _TICKET_FTS:
+            return in_view(fts.c.rowid, within)
+        if within is not None:
+            return exists().where(Message.id == fts.c.rowid, in_view(Message.ticket_id, within))
+        return true()
+
+    checked: Checked = (_keyed("in view", _view_key(within)), check)
 
     def read(count: int, below: int | None) -> list[Any]:
         return _fts_matches(session, fts, match, checked, count, below)
@@ -392,10 +490,14 @@ class _SmallFts:
         self._session = session
         self._fts = fts = table(name, column("rowid"))
         self._exact, self._prefix = exact, prefix
-        ids: Any = small.ids
-        if name == "message_fts":  # the view's messages, through the tickets' message index
-            ids = select(Message.id).where(Message.ticket_id.in_(small.ids))
-        self._checked = (fts.c.rowid + 0).in_(ids)
+
+        def check() -> Any:
+            ids: Any = small.ids
+            if name == "message_fts":  # the view's messages, through the tickets' message index
+                ids = select(Message.id).where(Message.ticket_id.in_(small.ids))
+            return (fts.c.rowid + 0).in_(ids)
+
+        self._checked: Checked = (_keyed("small view", _view_key(small.ids)), check)
         self._found: tuple[list[Any], list[Any]] = ([], [])
         """The view's matches read so far, newest first: (whole words, starts only)."""
         self._below: int | None = None
@@ -410,22 +512,26 @@ class _SmallFts:
         if not read:
             return
         # the batch's rowids (one JSON array: any number of them), not the view's set again
-        batch: Any = select(column("value")).select_from(
-            func.json_each(json.dumps([m[1] for m in read]))
-        )
         exact = _fts_matches(
             self._session,
             self._fts,
             self._exact,
-            (self._fts.c.rowid + 0).in_(batch),
+            (("batch",), self._in_batch),
             len(read),
             self._below,
             low=read[-1][1],
+            values={"batch": json.dumps([m[1] for m in read])},
         )
         whole = {key for _ticket, key in exact}
         for match in read:
             self._found[match[1] not in whole].append(match)
         self._below = read[-1][1]
+
+    def _in_batch(self) -> Any:
+        batch: Any = select(column("value")).select_from(
+            func.json_each(bindparam("batch", type_=String))
+        )
+        return (self._fts.c.rowid + 0).in_(batch)
 
     def tier(self, whole: bool) -> Read:
         """The tier of the whole words (``whole``) or of the starts only: its matches from
@@ -488,9 +594,13 @@ def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
     return "EXPLAIN (FORMAT JSON) " + explained
 
 
-def _pg_planned_rows(session: Reader, statement: Any) -> float:
-    """The planner's estimate of the rows ``statement`` gives (no row is read)."""
-    plan: Any = connection_of(session).execute(_Explain(statement)).scalar()
+def _pg_planned_rows(
+    session: Reader, statement: Any, values: dict[str, Any] | None = None
+) -> float:
+    """The planner's estimate of the rows ``statement`` (or its ``_Explain``, kept made)
+    gives with ``values`` bound (no row is read)."""
+    explain = statement if isinstance(statement, _Explain) else _Explain(statement)
+    plan: Any = connection_of(session).execute(explain, values).scalar()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])
@@ -509,6 +619,10 @@ together are far rarer than the term, ``wi & f``, and parsing every match of the
 ``wi``, would cost more)."""
 
 
+def _every(model: Any) -> Any:
+    return select(literal_column("1")).select_from(model)
+
+
 class _PgTables:
     """What the two tiers (whole words, then starts) over one table share in a search, read
     once per search when a tier first needs it: the planner's count of the table's rows,
@@ -521,13 +635,14 @@ class _PgTables:
 
     def rows(self, model: Any) -> float:
         if model.name not in self._rows:
-            every: Any = select(literal_column("1")).select_from(model)
+            every = _statement(("rows", model.name), lambda: _Explain(_every(model)))
             self._rows[model.name] = _pg_planned_rows(self._session, every)
         return self._rows[model.name]
 
     def newest(self, model: Any, key: Any) -> int:
         if model.name not in self._newest:
-            top = self._session.execute(select(func.max(key))).scalar()
+            newest = _statement(("newest", model.name), lambda: select(func.max(key)))
+            top = self._session.execute(newest).scalar()
             self._newest[model.name] = int(top or 0)
         return self._newest[model.name]
 
@@ -563,41 +678,81 @@ def _pg_tier(
 
     A view of at most ``PG_FEW_TICKETS`` is read by ``_pg_few_matches``."""
     name = model.name
-    vector = func.to_tsvector(_PG_CONFIG, text)
-    tsquery = func.to_tsquery(_PG_CONFIG, query)
-    condition = and_(vector.op("@@")(tsquery), in_view(ticket, within))
     view_ids = small.ids if small is not None and ticket is not Ticket.id else None
-    held = true() if view_ids is not None else in_view(ticket, within)
     indexed = _pg_index_term(query)
     term = indexed or query
-    counted = condition
-    gathered = whole = and_(vector.op("@@")(tsquery), held)
     # Windows of ids one read reads at most: any number for one word (a window costs the
     # GIN index's list of it, and the window's matches); one for several (each of the
     # term's matches in a window is parsed); none for prefixes too short for the index
     # (each window would read every word they start).
     windows: int | None = 0 if indexed is None else None if term == query else PG_WINDOWS
-    if term != query:
-        parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
-        by_term = vector.op("@@")(func.to_tsquery(_PG_CONFIG, term))
-        counted = and_(by_term, in_view(ticket, within))
-        gathered = and_(by_term, held, parsed)
+    # The statements, made once per shape and view (``_statement``): the query and the
+    # term, the bounds and the limit bound at each execution.
+    shape = _keyed(
+        "pg tier",
+        name,
+        term != query,
+        _view_key(within),
+        _view_key(view_ids),
+    )
+
+    @cache
+    def conditions() -> dict[str, Any]:
+        """The tier's conditions by name: ``condition`` (the query, in the view),
+        ``counted`` (the term, in the view), ``gathered`` and ``whole`` (a gather's)."""
+        vector = func.to_tsvector(_PG_CONFIG, text)
+        tsquery = func.to_tsquery(_PG_CONFIG, bindparam("query", type_=String))
+        condition = and_(vector.op("@@")(tsquery), in_view(ticket, within))
+        held = true() if view_ids is not None else in_view(ticket, within)
+        made = {"condition": condition, "counted": condition}
+        made["gathered"] = made["whole"] = and_(vector.op("@@")(tsquery), held)
+        if term != query:
+            parsed = func.to_tsvector(_PG_CONFIG, text.op("||")(literal(""))).op("@@")(tsquery)
+            by_term = vector.op("@@")(func.to_tsquery(_PG_CONFIG, bindparam("term", type_=String)))
+            made["counted"] = and_(by_term, in_view(ticket, within))
+            made["gathered"] = and_(by_term, held, parsed)
+        return made
+
+    def made(kind: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        return _statement(None if shape is None else (*shape, *kind), build)
+
+    def planned(which: str) -> float:
+        explain = made(
+            ("estimate", which),
+            lambda: _Explain(_every(model).where(conditions()[which])),
+        )
+        return _pg_planned_rows(session, explain, {"query": query, "term": term})
+
     estimate: list[float] = []
     """The query's matches (estimated), once the tier is first read."""
     windowed: list[float] = []
     """The term's matches (estimated), once a read gathers."""
 
-    def fetch(
-        where: Any, count: int, below: int | None, low: int | None = None, order: Any = key
-    ) -> list[Any]:
-        statement = select(ticket, key).where(where)
-        if below is not None:
-            statement = statement.where(key < below)
-        if low is not None:
-            statement = statement.where(key >= low)
-        return list(session.execute(statement.order_by(order.desc()).limit(count)))
+    def bound(count: int, below: int | None, low: int | None) -> dict[str, Any]:
+        return {
+            "query": query,
+            "term": term,
+            "count": count,
+            **({} if below is None else {"below": below}),
+            **({} if low is None else {"low": low}),
+        }
 
-    def gather(where: Any, count: int, below: int | None, low: int | None = None) -> list[Any]:
+    def fetch(
+        where: str, count: int, below: int | None, low: int | None = None, walk: bool = True
+    ) -> list[Any]:
+        def build() -> Any:
+            statement = select(ticket, key).where(conditions()[where])
+            if below is not None:
+                statement = statement.where(key < bindparam("below", type_=Integer))
+            if low is not None:
+                statement = statement.where(key >= bindparam("low", type_=Integer))
+            order = key if walk else unwalked
+            return statement.order_by(order.desc()).limit(bindparam("count", type_=Integer))
+
+        statement = made(("fetch", where, below is None, low is None, walk), build)
+        return list(session.execute(statement, bound(count, below, low)))
+
+    def gather(where: str, count: int, below: int | None, low: int | None = None) -> list[Any]:
         """The matches of ``where`` in the range, in the view, newest first: in a small
         view the messages' matches are read first (fenced off: ``MATERIALIZED``) and then
         checked against the view's ids as one set, a hash of them read through the view's
@@ -607,38 +762,41 @@ def _pg_tier(
         are found only at the end of its range); unfenced, PostgreSQL would rather parse
         every message of the view's thousands of tickets (80 ms)."""
         if view_ids is None:
-            return fetch(where, count, below, low, order=key if low is not None else unwalked)
-        inner = select(ticket.label("ticket"), key.label("key")).where(where)
-        if below is not None:
-            inner = inner.where(key < below)
-        if low is not None:
-            inner = inner.where(key >= low)
-        matched = inner.cte("matched").prefix_with("MATERIALIZED")
-        statement = (
-            select(matched.c.ticket, matched.c.key)
-            .where(matched.c.ticket.in_(view_ids))
-            .order_by(matched.c.key.desc())
-            .limit(count)
-        )
-        return list(session.execute(statement))
+            return fetch(where, count, below, low, walk=low is not None)
+
+        def build() -> Any:
+            inner = select(ticket.label("ticket"), key.label("key")).where(conditions()[where])
+            if below is not None:
+                inner = inner.where(key < bindparam("below", type_=Integer))
+            if low is not None:
+                inner = inner.where(key >= bindparam("low", type_=Integer))
+            matched = inner.cte("matched").prefix_with("MATERIALIZED")
+            return (
+                select(matched.c.ticket, matched.c.key)
+                .where(matched.c.ticket.in_(view_ids))
+                .order_by(matched.c.key.desc())
+                .limit(bindparam("count", type_=Integer))
+            )
+
+        statement = made(("gather", where, below is None, low is None), build)
+        return list(session.execute(statement, bound(count, below, low)))
 
     unwalked = key + literal_column("0")  # (a gather's order: not a walk of the primary key)
 
     def read(count: int, below: int | None) -> list[Any]:
-        every: Any = select(literal_column("1")).select_from(model)
         if not estimate:  # once per search, when the tier is first read
-            estimate.append(_pg_planned_rows(session, every.where(condition)))
+            estimate.append(planned("condition"))
         rows, matches = tables.rows(model), estimate[0]
         if small is not None:
             matches = min(matches, float(small.size))
         if pg_walks(count, rows, matches, PG_WALK_COST[name]):
-            return fetch(condition, count, below)
+            return fetch("condition", count, below)
         if windows == 0:
-            return gather(whole, count, below)
+            return gather("whole", count, below)
         if not windowed:  # once per search, when the tier first gathers
             by_term = matches
-            if counted is not condition:  # (the parsed check left out: no estimate of it)
-                by_term = _pg_planned_rows(session, every.where(counted))
+            if term != query:  # (the parsed check left out: no estimate of it)
+                by_term = planned("counted")
             if small is not None:
                 by_term = min(by_term, float(small.size))
             if small is not None and view_ids is not None and term == query:
@@ -657,14 +815,14 @@ def _pg_tier(
         read_windows = 0
         while high > 0 and len(found) < count and read_windows != windows:
             low = max(high - width, 0)
-            found += gather(gathered, count - len(found), high, low)
+            found += gather("gathered", count - len(found), high, low)
             high, width = low, width * PG_WINDOW_GROWTH
             read_windows += 1
         if high > 0 and len(found) < count:
             # The rest of the range whole, through the GIN index asked for every word (the
             # words together far rarer than the term: parsing each of the term's matches
             # would cost more), sorted.
-            found += gather(whole, count - len(found), high)
+            found += gather("whole", count - len(found), high)
         return found
 
     return read
@@ -1037,17 +1195,25 @@ def _requesters(
         contacts = found[0]
         if not contacts:
             return []
-        checked = in_view(Ticket.id, within)
         view = small()
-        if view is not None and not postgres:
-            # The view's own tickets, each one's requester looked at: SQLite would rather
-            # read every ticket the view's statuses hold (76k open ones at 1M: 170 ms for a
-            # word in 180 contacts' names) than look up 180 requesters in each status.
-            checked = Ticket.id.in_(view.ids)
-        statement = select(Ticket.id, Ticket.id).where(Ticket.requester_id.in_(contacts), checked)
-        if below is not None:
-            statement = statement.where(Ticket.id < below)
-        return list(session.execute(statement.order_by(Ticket.id.desc()).limit(count)))
+        # The view's own tickets, each one's requester looked at: SQLite would rather read
+        # every ticket the view's statuses hold (76k open ones at 1M: 170 ms for a word in
+        # 180 contacts' names) than look up 180 requesters in each status.
+        by_ids = view is not None and not postgres
+
+        def build() -> Any:
+            checked = Ticket.id.in_(view.ids) if by_ids and view else in_view(Ticket.id, within)
+            statement = select(Ticket.id, Ticket.id).where(
+                Ticket.requester_id.in_(bindparam("contacts", expanding=True)), checked
+            )
+            if below is not None:
+                statement = statement.where(Ticket.id < bindparam("below", type_=Integer))
+            return statement.order_by(Ticket.id.desc()).limit(bindparam("count", type_=Integer))
+
+        viewed = _view_key(view.ids) if by_ids and view else _view_key(within)
+        statement = _statement(_keyed("requesters", by_ids, below is None, viewed), build)
+        bound = {"contacts": contacts, "count": count, "below": below}
+        return list(session.execute(statement, bound))
 
     return read
 
@@ -1133,8 +1299,13 @@ def matches(
         return
     seen: set[int] = set()
     if number is not None:
-        by_number = select(Ticket.id).where(Ticket.number == number, in_view(Ticket.id, within))
-        found = session.execute(by_number).scalar()
+        by_number = _statement(
+            _keyed("number", _view_key(within)),
+            lambda: select(Ticket.id).where(
+                Ticket.number == bindparam("number", type_=Integer), in_view(Ticket.id, within)
+            ),
+        )
+        found = session.execute(by_number, {"number": number}).scalar()
         if found is not None:
             seen.add(int(found))
             yield int(found)

@@ -82,10 +82,24 @@ class KeptCommandList(CommandList):
 
     Each line of a hit is one line of the list, cut with "…": a ticket's subject may be 500
     characters, which wrapped took six of the palette's lines at 80 columns.
+
+    The vertical scrollbar's columns are kept whether it shows or not (``scrollbar-gutter:
+    stable``), so the width does not follow the number of hits: it narrowed when they
+    overflowed the list's height and widened when they no longer did, and each time the
+    lines were measured again. Hits listed after the palette was drawn (an opening slower
+    than ``LIST_WAIT_SECONDS``, a search's hits in batches under load) were added at the
+    width of the list before them, and measured again a frame later. (No horizontal
+    gutter: Textual adds one to an auto height kept stable, and the list never scrolls
+    sideways.)
     """
 
     DEFAULT_CSS = """
-    KeptCommandList { text-wrap: nowrap; text-overflow: ellipsis; }
+    KeptCommandList {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        scrollbar-gutter: stable;
+        scrollbar-size-horizontal: 0;
+    }
     """
 
     def __init__(self) -> None:
@@ -106,8 +120,8 @@ class KeptCommandList(CommandList):
         return super().add_options(new_options)
 
     def measure(self) -> None:
-        """Measure the lines again now if the width changed since they were: adding them can
-        show the scrollbar, which narrows the list after they were measured."""
+        """Measure the lines again now if the width changed since they were (the terminal
+        resized while the palette was closed)."""
         if self._measured_at != self._width():
             self._clear_caches()
             self._measured_at = self._width()

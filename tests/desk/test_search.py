@@ -200,6 +200,44 @@ def test_search_in_a_view_pages_alike_whatever_the_batches(
         assert [r.number for r in last_page(s, query, 3).rows] == expected[-3:]
 
 
+@pytest.mark.parametrize("gather_cost", [0.0, 1e9])
+def test_a_search_paged_again_sends_the_statements_it_made(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, gather_cost: float
+) -> None:
+    """Each tier's statement is made once per shape and view (``search._statement``), its
+    words, bounds and limit bound at each execution: pages read again (each page reads the
+    tiers from the top), of either word, send the statements made the first time, not new
+    ones built, and keyed for SQLAlchemy's cache, for each batch."""
+    for i in range(12):
+        _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "printer jam")
+    monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
+    monkeypatch.setattr(search, "PG_FEW_TICKETS", -1)  # (the tiers', not the few's one)
+    monkeypatch.setattr(search, "FIRST_BATCH", 2)
+    sent: list[Any] = []
+
+    def remember(conn: Any, statement: Any, *_args: Any) -> None:
+        sql = str(statement.compile(dialect=conn.dialect))
+        if "_fts" in sql or "to_tsquery" in sql:  # (the search's own)
+            sent.append(statement)
+
+    def pages(s: Reader) -> None:
+        for word in ("printer", "toner"):
+            query = QueueQuery(TicketFilter(open_only=True), text=word)
+            page_after(s, query, first_page(s, query, 3).positions[-1], 3)
+
+    event.listen(db.engine, "before_execute", remember)
+    try:
+        with db.read() as s:
+            pages(s)
+            first = {id(statement) for statement in sent}
+            del sent[:]
+            pages(s)
+    finally:
+        event.remove(db.engine, "before_execute", remember)
+    assert sent
+    assert [str(statement) for statement in sent if id(statement) not in first] == []
+
+
 @pytest.mark.parametrize("batch", [1, 2, 64])
 def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch, batch: int

@@ -15,6 +15,7 @@ from textual.widgets import LoadingIndicator, OptionList
 
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.desk.facade import Desk
+from helpdesk_tui.screens import palette as palette_module
 from helpdesk_tui.screens.palette import KeptCommandList, KeptPalette
 from helpdesk_tui.screens.ticket import TicketScreen
 from tests import pilot_keys
@@ -216,15 +217,23 @@ def test_palette_snapshot(
     assert snap_compare(make_test_app(), terminal_size=(80, 24), run_before=scene)
 
 
+@pytest.mark.parametrize("late", [False, True], ids=["listed", "listed-late"])
 async def test_a_list_keeps_its_lines_when_only_its_height_changes(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
     monkeypatch: pytest.MonkeyPatch,
+    late: bool,
 ) -> None:
     """Textual's ``OptionList._on_resize`` forgets the list's measured lines and renders (they
     are drawn again a frame later); the kept palette's list keeps them when only its height
     changed (a reopening after a search, a search), not when its width did (the terminal
-    resized): then they are measured and drawn at the new width."""
+    resized): then they are measured and drawn at the new width. Also when the commands
+    are listed after the palette is drawn (``late``: an opening slower than its wait, as
+    under load), added to a list of one hit, no scrollbar, and shown with one: the list's
+    width kept the scrollbar's columns either way (it was 80, then 78, and the lines were
+    measured again; "failed once at load 10+")."""
+    if late:
+        monkeypatch.setattr(palette_module, "LIST_WAIT_SECONDS", 0)
     forgot: list[int] = []
     on_resize = OptionList._on_resize
 
