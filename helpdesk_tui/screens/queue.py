@@ -62,6 +62,7 @@ from helpdesk_tui.screens.frames import KeyFrames
 from helpdesk_tui.screens.queue_marks import HELP as MARK_HELP
 from helpdesk_tui.screens.queue_marks import MARK_BINDINGS, STATUS_BINDING, QueueMarks
 from helpdesk_tui.screens.queue_watch import QueueWatch
+from helpdesk_tui.timefmt import clock_time
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.outage import outage_text
@@ -513,8 +514,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         if self._marks:
             status.append(f" · {self.marks_said()}", style="bold")
         if self._kept_as_of is not None:
-            as_of = self._kept_as_of.astimezone().strftime("%H:%M")
-            status.append(f" · as of {as_of}, loading…", style="italic")
+            status.append(f" · as of {clock_time(self._kept_as_of)}, loading…", style="italic")
         elif not self.desk_app.live:
             status.append(" · loading…", style="italic")
         if self._failing_since is not None:

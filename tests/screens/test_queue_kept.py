@@ -26,6 +26,7 @@ from helpdesk_tui.desk.errors import UnknownAgent
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.timefmt import clock_time
 from tests.screens.conftest import DeskData
 from tests.screens.test_queue import settle, shown, wait_for
 from tests.screens.ticket_helpers import notifications, record_notifications, screen_lines
@@ -126,6 +127,7 @@ async def test_the_kept_page_shows_at_once_then_the_live_page_replaces_it(
         assert not app.live
         assert shown(app) == kept
         assert "as of" in status(app) and "loading…" in status(app)
+        assert f"as of {clock_time(app.kept.as_of)}, loading…" in status(app)  # (its zone)
         await pilot.press("2")  # another view: asked for once the desk is open
         await pilot.pause()
         assert shown(app) == [], "the kept rows are not another view's"
