@@ -217,6 +217,31 @@ async def test_a_desk_opened_after_the_agent_quit_is_not_used(
     assert not app.live and app.open_error is None and app.return_code in (None, 0)
 
 
+async def test_a_refusal_that_comes_after_the_agent_quit_still_forgets_the_page(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    """A deactivated agent's start shows the page kept by their last (allowed) session
+    until the desk answers: the start cannot know sooner without asking the desk first.
+    The refusal forgets the page, so no later start shows it; it did not when the agent
+    quit before the refusal came (the app's callback never ran): each start showed the
+    desk's tickets again."""
+    await keep_a_page(make_test_app)
+    refusal = UnknownAgent("ada is deactivated on this helpdesk")
+    app = opening_app(desk_data, gate, frozen_clock, fail=refusal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert shown(app)  # (the kept page, as the desk is asked)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, 10)
+    gate.set()
+    await app.workers.wait_for_complete()
+    assert not queue_cache.cache_file().exists()
+    assert kept_page(Settings(database_url=desk_data.db.url), "ada") is None
+
+
 async def test_keys_typed_behind_f4_while_the_desk_loads_are_the_reports(
     desk_data: DeskData, gate: threading.Event, frozen_clock: Callable[[], datetime]
 ) -> None:
