@@ -182,6 +182,13 @@ class MailSettings(BaseModel):
     def from_address(self) -> str | None:
         return self.addresses[0] if self.addresses else None
 
+    @property
+    def desk_addresses(self) -> tuple[str, ...]:
+        """Every address of the desk's own: ``addresses`` (From first) and the mailboxes'
+        logins that are addresses. None of them is ever a ticket's copy."""
+        boxes = (box.user.strip().lower() for box in self.mailboxes.values())
+        return (*self.addresses, *(user for user in boxes if "@" in user))
+
     @field_validator("addresses", "blocked")
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:

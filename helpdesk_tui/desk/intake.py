@@ -25,7 +25,6 @@ content hash alone without a Message-ID): reading it again, for any reason, chan
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -35,7 +34,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from helpdesk_tui.desk import fields, outbox, quarantine, spam
+from helpdesk_tui.desk import copies, fields, outbox, quarantine, spam
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.canned import greeting_name
 from helpdesk_tui.desk.contacts import find_or_create_contact
@@ -75,6 +74,7 @@ from helpdesk_tui.desk.subjects import base_subject, reply_subject
 from helpdesk_tui.desk.thread import add_customer_message
 from helpdesk_tui.desk.ticket_record import save
 from helpdesk_tui.desk.tickets import EmailMeta, add_message, load_ticket
+from helpdesk_tui.desk.values import is_noreply
 from helpdesk_tui.storage.db_errors import Failure, failure_of
 from helpdesk_tui.storage.driver_rows import insert_rows
 from helpdesk_tui.storage.enums import clock_of
@@ -95,13 +95,6 @@ ARTICLES_INTRO = "These articles may already answer your question:"
 _ACK = AckSent.__table__  # type: ignore[attr-defined]
 _MACHINE = MachineMail.__table__  # type: ignore[attr-defined]
 _PROCESSED = ProcessedMail.__table__  # type: ignore[attr-defined]
-
-_NOREPLY = re.compile(
-    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply[-_.+].*|.*[-_.+]noreply|"
-    r"no[-_.]?response|mailer[-_.]?daemon|postmaster|bounces?([-_.+].*)?)$"
-)
-"""Local parts nobody reads: an acknowledgement there is a message into the void (or a loop)."""
-
 
 # --- the decision --------------------------------------------------------------------------
 
@@ -144,11 +137,6 @@ class Decision:
     earlier: Seen | None = None
     forwarded_by: str | None = None
     """The agent (login and address) who forwarded a customer's mail: not the requester."""
-
-
-def is_noreply(address: str) -> bool:
-    """An address nobody reads (``noreply@``, ``mailer-daemon@``, ``bounces+…@``)."""
-    return bool(_NOREPLY.match(address.partition("@")[0].lower()))
 
 
 def decide(
@@ -845,6 +833,15 @@ class Writer:
         self.lookups.add_participants(
             key, [a for a in (item.from_address, *item.email.to, *item.email.cc) if a]
         )
+        kept = copies.kept_from_mail(
+            (*item.email.to, *item.email.cc),
+            requester=decision.requester,
+            reply_to=decision.reply_to,
+            ours=self._ours(),
+            list_address=item.list_address,
+        )
+        if kept:  # (the ticket's requester's addresses are read only then)
+            self.rows.keep_copies(MAIL, ticket, kept, (decision.requester, decision.reply_to))
 
     def _route(
         self,

@@ -34,7 +34,7 @@ from sqlalchemy import LargeBinary, Table, bindparam, func, insert, select, upda
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
-from helpdesk_tui.desk import history, sla_clock, sla_marks
+from helpdesk_tui.desk import copies, history, sla_clock, sla_marks
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.blobs import Chunked, Content, as_bytes, chunks_of, size_of
 from helpdesk_tui.desk.contacts import normalize_email
@@ -67,6 +67,7 @@ from helpdesk_tui.storage.models import (
     RawMessage,
     Status,
     Ticket,
+    TicketCopy,
     utcnow,
 )
 
@@ -87,6 +88,7 @@ def _defaults(model: type[SQLModel]) -> dict[str, Any]:
 
 
 _TICKET, _MESSAGE, _EVENT, _OUTBOX = (_table(m) for m in (Ticket, Message, Event, Outbox))
+_COPY = _table(TicketCopy)
 _CONTACT, _ORGANIZATION, _ATTACHMENT = (_table(m) for m in (Contact, Organization, Attachment))
 _AGENT = _table(Agent)
 _TICKET_DEFAULTS = _defaults(Ticket)
@@ -302,6 +304,9 @@ class Intake:
         self._attachments: list[Sequence[NewAttachment]] = []
         self._events: list[dict[str, Any]] = []
         self._outbox: list[dict[str, Any]] = []
+        self._copies: list[dict[str, Any]] = []
+        self._copies_known: dict[int | NewTicket, tuple[list[str], set[str]]] = {}
+        """Each ticket's copies and its requester's addresses, as this group leaves them."""
         self._tickets: list[NewTicket] = []
         self._bumps: dict[int, dict[str, Any]] = {}
         """Changes to existing tickets (locked), written at :meth:`flush` in one statement
@@ -537,6 +542,33 @@ class Intake:
         from ``old``, when given)."""
         self._event(actor, ticket, kind, field=field, old=old, new=detail)
 
+    def keep_copies(
+        self,
+        actor: Actor,
+        ticket: AnyTicket,
+        candidates: Sequence[str],
+        people: Iterable[str | None] = (),
+    ) -> None:
+        """The ticket keeps ``candidates`` (``copies.kept_from_mail``'s) as copies, each
+        with its event, but its requester's addresses (``people`` for a new ticket, read
+        for one that exists) and those it has (``copies.fresh``)."""
+        key = ticket_key(ticket)
+        known = self._copies_known.get(key)
+        if known is None:
+            known = ([], set()) if isinstance(key, NewTicket) else self._read_copies(key)
+            self._copies_known[key] = known
+        kept, requester = known
+        requester.update(a for a in people if a)
+        added = copies.fresh(kept, [a for a in candidates if a not in requester])
+        kept.extend(added)
+        self._copies.extend(copies.rows(key, added, utcnow()))
+        for address in added:
+            self._event(actor, ticket, "copy_added", field=copies.FIELD, new=address)
+
+    def _read_copies(self, ticket_id: int) -> tuple[list[str], set[str]]:
+        conn = _connection(self.session)
+        return copies.copies_of(conn, ticket_id), copies.requester_addresses(conn, ticket_id)
+
     def customer_follow_up(
         self,
         actor: Actor,
@@ -638,7 +670,7 @@ class Intake:
             for ticket, new_id in zip(self._tickets, ticket_ids, strict=True):
                 ticket.id = new_id
             sla_marks.born(self.session, ticket_ids)
-        for rows in (self._messages, self._events, self._outbox):
+        for rows in (self._messages, self._events, self._outbox, self._copies):
             for row in rows:
                 row["ticket_id"] = resolve_ticket_id(row["ticket_id"])
         ids: list[int] = []
@@ -658,12 +690,14 @@ class Intake:
             (attachments, _ATTACHMENT),
             (self._events, _EVENT),
             (self._outbox, _OUTBOX),
+            (self._copies, _COPY),
         ):
             insert_rows(conn, table, rows)
         sla_marks.touch_rows(self.session, self._events)
         return_numbers(self.session, self._unused)
         self._numbers, self._unused, self._tickets = [], 0, []
         self._messages, self._attachments, self._events, self._outbox = [], [], [], []
+        self._copies, self._copies_known = [], {}
         return ids
 
 
@@ -1173,7 +1207,8 @@ class Lookups:
         return found
 
     def participants(self, ticket: TicketKey) -> set[str]:
-        """Addresses that may thread by token: the requester and everyone on the thread."""
+        """Addresses that may thread by token: the requester, the people the ticket copies
+        and everyone on the thread."""
         found = self.people.get(ticket)
         if found is not None:
             return found
@@ -1186,6 +1221,7 @@ class Lookups:
                 .where(_TICKET.c.id == ticket)
             ).scalar_one_or_none()
             found |= _split_addresses(requester)
+            found |= set(copies.copies_of(conn, ticket))  # (one an agent added, too)
             for row in conn.execute(
                 select(
                     _MESSAGE.c.from_address, _MESSAGE.c.to_addresses, _MESSAGE.c.cc_addresses

@@ -6,10 +6,11 @@ the words README's "A customer's data" repeats:
 
 - the contact's own tickets are deleted through the one delete writer
   (``relations.delete_ticket``), with their messages, files, mail and raw mail;
-- their address leaves other tickets: the copies (To/Cc) of those tickets' messages and
-  mail, a ``Reply-To`` pointing at them, the sender of a message they wrote there (whose
-  text stays, their address in it replaced), and the raw mail of each message there that
-  names them (its headers do; the message stays);
+- their address leaves other tickets: the people those tickets copy (``desk/copies``), the
+  copies (To/Cc) of those tickets' messages and mail, a ``Reply-To`` pointing at them, the
+  sender of a message they wrote there (whose text stays, their address in it replaced),
+  and the raw mail of each message there that names them (its headers do; the message
+  stays);
 - the rows naming the address go: acknowledgements counted, a hard bounce, held mail
   (spam, machine mail, quarantine) from them, their survey opt-out and the contact row;
 - history stays honest: the events of their deleted tickets keep who did what and when,
@@ -35,6 +36,8 @@ from sqlalchemy import and_, delete, exists, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.copies import forget as forget_copies
+from helpdesk_tui.desk.copies import tickets_copying
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.values import parse_address
 from helpdesk_tui.storage.models import (
@@ -337,8 +340,12 @@ def _naming(session: Session, address: str, *, lock: bool) -> _Naming:
     return _Naming(contact, own, messages, mail, reply_to)
 
 
-def _copies(session: Session, naming: _Naming) -> list[Ticket]:
+def _copies(session: Session, naming: _Naming, address: str) -> list[Ticket]:
+    """The other tickets that name ``address``: in a message's or a mail's To/Cc, as the
+    sender of a message there, in ``Reply-To``, or among the people it copies."""
+    own = {t.id for t in naming.own}
     ids = {m.ticket_id for m in naming.messages}
+    ids |= tickets_copying(session, address) - own
     ids |= {o.ticket_id for o in naming.mail if o.ticket_id is not None}
     ids |= {t.id for t in naming.reply_to if t.id is not None}
     if not ids:
@@ -402,7 +409,7 @@ def _card(session: Session, address: str, naming: _Naming, *, copies: bool) -> C
         ContactTicket(t.number, t.subject, t.status, "requester", t.updated_at) for t in naming.own
     ] + [
         ContactTicket(t.number, t.subject, t.status, "copy", t.updated_at)
-        for t in _copies(session, naming)
+        for t in (_copies(session, naming, address) if copies else ())
     ]
     organization = None
     if contact is not None and contact.organization_id is not None:
@@ -445,7 +452,7 @@ def contact_export(session: Session, actor: Actor, address: str) -> dict[str, An
     card = _card(session, address, naming, copies=True)
     patterns = _patterns(address, card.name)
     own = [ticket_detail(session, t.number).as_json() for t in naming.own]
-    numbers = {t.id: t.number for t in _copies(session, naming)}
+    numbers = {t.id: t.number for t in _copies(session, naming, address)}
     messages = []
     for m in naming.messages:
         files = session.exec(
@@ -539,6 +546,7 @@ def _naming_events(
     columns = (Event.old_value, Event.new_value)
     near = {t for t in (*_ticket_ids(naming.messages), *_ticket_ids(naming.mail))}
     near |= {t.id for t in naming.reply_to if t.id is not None}
+    near |= tickets_copying(session, address.text)
     own = {t.id for t in naming.own}
     scope = (near | _history_named(session, address.text)) - own
     named_address = or_(*[_contains(column, address.text) for column in columns])
@@ -675,14 +683,15 @@ def forget_contact(
     held = _held_rows(session, address)
     acks = _count(session, select(func.count()).where(AckSent.address == address))
     bounce = session.get(BouncedAddress, address)
+    copying = tickets_copying(session, address)
     if contact is None and not (
-        naming.messages or naming.mail or naming.reply_to or held or acks or bounce
+        naming.messages or naming.mail or naming.reply_to or held or acks or bounce or copying
     ):
         raise NotFound(f"the desk keeps nothing about {address}")
     patterns = _patterns(address, contact.name if contact else None)
     own_ids = [t.id for t in naming.own if t.id is not None]
     numbers = tuple(t.number for t in naming.own)
-    copies = tuple(t.number for t in _copies(session, naming))
+    copied = tuple(t.number for t in _copies(session, naming, address))
 
     # Read before the deletes: what points at their tickets, messages and mail.
     own_messages = (
@@ -740,6 +749,7 @@ def forget_contact(
         events_scrubbed += 1
 
     # Other tickets: out of the copies, the sender's address gone, the address in the text.
+    forget_copies(session, address)
     authored = contact.id if contact is not None else None
     for message in naming.messages:
         if (message.author_contact_id == authored and authored is not None) or (
@@ -815,13 +825,13 @@ def forget_contact(
             actor_agent_id=actor.agent_id,
             actor=actor.name,
             kind=FORGOTTEN_KIND,
-            new_value=_summary(numbers, copies),
+            new_value=_summary(numbers, copied),
             created_at=now or utcnow(),
         )
     )
     return ForgetResult(
         tickets_deleted=numbers,
-        tickets_scrubbed=copies,
+        tickets_scrubbed=copied,
         messages_scrubbed=len(naming.messages),
         mail_scrubbed=mail_scrubbed,
         events_scrubbed=events_scrubbed,

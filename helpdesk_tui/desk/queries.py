@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from helpdesk_tui.desk.copies import copies_of
 from helpdesk_tui.desk.ticket_reads import (
     AttachmentInfo,
     Delivery,
@@ -87,6 +88,8 @@ class TicketDetail:
     """Every mail the ticket sent or will send, with its delivery state."""
     attachments: list[AttachmentInfo] = field(default_factory=list)
     """Every file in the thread, received or attached by an agent, without contents."""
+    copies: list[str] = field(default_factory=list)
+    """Who the ticket's replies go to in Cc (``desk/copies``), in the order they came."""
 
     def files_of(self, message_id: int | None) -> list[AttachmentInfo]:
         return [a for a in self.attachments if a.message_id == message_id]
@@ -113,6 +116,7 @@ class TicketDetail:
         return {
             **self.row.as_json(),
             "tags": self.tags,
+            "copies": self.copies,
             "links": [{"kind": k, "number": n} for k, n in self.links],
             "merged_into": self.merged_into,
             "rating": None if self.rating is None else vars(self.rating),
@@ -290,4 +294,5 @@ def ticket_detail(
         outgoing=ticket_outbox(session, ticket.id),
         attachments=list_attachments(session, number),
         rating=ticket_rating(session, ticket),
+        copies=copies_of(session, ticket.id),
     )

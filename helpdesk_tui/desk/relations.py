@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, exists, or_, update
 from sqlmodel import Session, col, select
 
-from helpdesk_tui.desk import history
+from helpdesk_tui.desk import copies, history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NeedsConfirmation
 from helpdesk_tui.desk.tags import apply_tags, ticket_tags
@@ -139,7 +139,8 @@ def merge(
     expected_version: int | None = None,
     different_requesters: bool = False,
 ) -> Ticket:
-    """Merge ``source`` into ``target``: its messages, history and tags move; it closes.
+    """Merge ``source`` into ``target``: its messages, history and tags move, its copies
+    and requester join the target's copies (``copies.merge``); it closes.
 
     Both rows are locked before anything is checked, so of two agents merging the same
     pair in opposite directions at once, the second finds the first's merge and is refused.
@@ -167,6 +168,7 @@ def merge(
     assert source.id is not None and target.id is not None
     history.bump(target)
     apply_tags(session, actor, target, add=ticket_tags(session, source.id), bump=False)
+    copies.merge(session, actor, source, target)
     history.record(session, actor, target, "merged", new=f"#{source.number} merged in")
     history.bump(source)
     source.merged_into_id = target.id

@@ -41,7 +41,8 @@ TERMS: tuple[Term, ...] = (
         "Wall-clock time from a ticket's creation to its first agent reply, of the "
         "tickets first answered in the range: the median, and p90 (nine in ten were "
         "answered within it), by nearest rank. Times are exact for the first hour, then "
-        "in 5-minute, hour and day steps.",
+        "rounded down to 5 minutes (1h 29m 59s is 1h 25m), past a day to the hour, past "
+        "30 days to the day.",
     ),
     Term(
         "Resolve",
@@ -83,7 +84,7 @@ TERMS: tuple[Term, ...] = (
         "satisfaction (1-5)",
         "The mean of the customers' ratings (1 to 5) given in the range; the agents' CSAT "
         "is the mean of the ratings of the tickets each handled (the assignee at the "
-        "resolution).",
+        "resolution, or who resolved it when nobody held it).",
     ),
     Term(
         "Satisfied",

@@ -27,7 +27,6 @@ from helpdesk_tui.desk.assignment import Assigned, auto_assign
 from helpdesk_tui.desk.canned import greeting_name
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.inbound import ACK_KIND
-from helpdesk_tui.desk.intake import is_noreply
 from helpdesk_tui.desk.outbox_rows import thread_headers
 from helpdesk_tui.desk.routing import (
     Actions,
@@ -48,6 +47,7 @@ from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.desk.thread import reply_address
 from helpdesk_tui.desk.ticket_record import TicketState
 from helpdesk_tui.desk.tickets import add_message
+from helpdesk_tui.desk.values import is_noreply
 from helpdesk_tui.storage.db_errors import Failure, failure_of
 from helpdesk_tui.storage.enums import OutboxStatus
 from helpdesk_tui.storage.models import (

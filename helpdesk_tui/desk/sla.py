@@ -586,6 +586,20 @@ def _used(calendar: Calendar, start: datetime, end: datetime, pauses: Sequence[P
 _BARE = ClockState.RUNNING
 """The state a ``dues_only`` clock reports (its state was not worked out)."""
 
+SAME_WRITE = timedelta(seconds=1)
+"""A customer's message that ends a wait starts the next response, and the status change it
+causes is written with it, a moment after: a pause begun before a run and ending that soon
+after its start ended with it, and is not one of the run's pauses (the timeline listed the
+wait as the new run's, "paused" before it "started")."""
+
+
+def _shown_pauses(run: _Run, pauses: tuple[Pause, ...]) -> tuple[Pause, ...]:
+    """The pauses a run's timeline lists: not the one its own start ended
+    (:data:`SAME_WRITE`). Its due time counts them all (that one's moment changes nothing)."""
+    return tuple(
+        p for p in pauses if p.start >= run.start or p.end is None or p.end - run.start > SAME_WRITE
+    )
+
 
 def _clock(
     run: _Run,
@@ -616,7 +630,9 @@ def _clock(
         # (a running clock's warning time: when its next alert can come, ``sla_clock``)
         warn_at, _ = _walk(calendar, run.start, target * policy.warn_percent / 100, walked)
     if dues_only:  # what the due columns need; the rest walks the calendar up to ``now``
-        return Clock(run.kind, target, run.start, due, warn_at, run.stop, mine, _BARE, 0)
+        return Clock(
+            run.kind, target, run.start, due, warn_at, run.stop, _shown_pauses(run, mine), _BARE, 0
+        )
     remaining = target - _used(calendar, run.start, end, walked)
     if run.stop is not None:
         stopped_due = due if due is not None else run.stop
@@ -629,7 +645,8 @@ def _clock(
         state = ClockState.WARNING
     else:
         state = ClockState.RUNNING
-    return Clock(run.kind, target, run.start, due, warn_at, run.stop, mine, state, remaining)
+    shown = _shown_pauses(run, mine)
+    return Clock(run.kind, target, run.start, due, warn_at, run.stop, shown, state, remaining)
 
 
 def explain(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
-from helpdesk_tui.desk import history
+from helpdesk_tui.desk import copies, history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.contacts import ContactRow, contact_row
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NoAddress
@@ -193,12 +193,16 @@ def reply(
     status_after: Status | None = None,
     to: str | None = None,
     attachments: Sequence[NewAttachment] = (),
+    with_copies: bool = True,
 ) -> int:
     """An agent's answer to the customer; its email is queued in this same transaction.
 
     It goes to the requester's address, or to ``to`` when given (this reply only). With
-    neither there is nothing to send, so nothing is saved: :class:`NoAddress`.
-    ``attachments`` are kept on the reply like incoming ones and go out as MIME parts.
+    neither there is nothing to send, so nothing is saved: :class:`NoAddress`. It goes Cc
+    the ticket's copies (``copies.reply_copies``: less those that bounced for good) and
+    ``cc``; with ``with_copies`` off, Cc ``cc`` alone (the composer's Cc, edited for this
+    reply). ``attachments`` are kept on the reply like incoming ones and go out as MIME
+    parts.
     """
     _require_body(body, "reply")
     address = parse_address(to) if to is not None else None
@@ -216,6 +220,10 @@ def reply(
             f"or send to an address (--to ADDRESS)",
             number=number,
         )
+    if with_copies:
+        kept, _ = copies.reply_copies(session, ticket.id, utcnow())
+        cc = [*kept, *cc]
+    cc = [a for a in dict.fromkeys(cc) if a != address.lower()]
     history.bump(ticket)
     message_id = add_message(
         session,

@@ -37,6 +37,7 @@ from helpdesk_tui.desk.tickets import create_ticket
 if TYPE_CHECKING:
     from helpdesk_tui.desk.activity import Since, Watermark
     from helpdesk_tui.desk.batch import BatchResult, FieldChange, Target
+    from helpdesk_tui.desk.copies import CopiesChanged
     from helpdesk_tui.desk.email_meta import NewAttachment
     from helpdesk_tui.desk.queue_values import (
         ChangeMark,
@@ -73,6 +74,16 @@ class Recipient:
 
     email: str
     keep: bool
+
+
+@dataclass(frozen=True)
+class ReplyRecipients:
+    """Where an agent's reply goes: ``to`` (None: nowhere yet), ``cc``, and the copies left
+    out because their mail bounced for good lately (each said as a warning)."""
+
+    to: str | None
+    cc: tuple[str, ...]
+    bounced: tuple[HardBounce, ...] = ()
 
 
 def _row(reader: Reader, number: int) -> TicketRow:
@@ -275,13 +286,15 @@ class TicketsService(DeskService):
         *,
         to: Recipient | None = None,
         attachments: Sequence[NewAttachment] = (),
+        cc: Sequence[str] | None = None,
     ) -> Since | None:
         """Save a reply, note or call log, unless something arrived since ``mark`` (what
         the agent had seen): then nothing is saved and what arrived is returned, to be
         read before sending again against its ``current`` mark. None once saved.
 
         ``to`` sends a reply to an address the requester lacks (kept on them if asked).
-        ``attachments`` go on a reply or note (a call log takes none).
+        ``attachments`` go on a reply or note (a call log takes none). ``cc``: the reply's
+        Cc as the agent left it (None: the ticket's copies, ``copies.reply_copies``).
         """
         from helpdesk_tui.desk.activity import since
 
@@ -315,6 +328,8 @@ class TicketsService(DeskService):
                     body=body,
                     expected_version=ticket.version,
                     attachments=attachments,
+                    cc=cc or (),
+                    with_copies=cc is None,
                 )
             else:
                 thread.reply(
@@ -325,6 +340,8 @@ class TicketsService(DeskService):
                     expected_version=version,
                     to=to.email if to is not None else None,
                     attachments=attachments,
+                    cc=cc or (),
+                    with_copies=cc is None,
                 )
         return None
 
@@ -341,6 +358,41 @@ class TicketsService(DeskService):
             address = to or thread.reply_address(conn, ticket)
             bounce = last_hard_bounce(conn, address, self.clock())
         return bounce
+
+    def reply_recipients(self, number: int) -> ReplyRecipients:
+        """Where a reply on ticket ``number`` goes: To (the requester, or ``Reply-To``), Cc
+        (its copies less the hard-bounced ones), and those bounced copies' warnings."""
+        from helpdesk_tui.desk import copies, ticket_record
+
+        with self._read_rows() as conn:
+            ticket = ticket_record.load(conn, number)
+            kept, bounced = copies.reply_copies(conn, ticket.id, self.clock())
+            return ReplyRecipients(thread.reply_address(conn, ticket), tuple(kept), tuple(bounced))
+
+    def ticket_copies(
+        self,
+        number: int,
+        *,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        ours: Iterable[str] = (),
+        expected_version: int | None = None,
+    ) -> CopiesChanged:
+        """Add and remove the people ticket ``number``'s replies copy (``copies.change``:
+        every address checked first; ``ours``: the desk's mail addresses, never copied)."""
+        from helpdesk_tui.desk import copies
+
+        own = frozenset(a.strip().lower() for a in ours)
+        with self._write_rows() as conn:
+            return copies.change(
+                conn,
+                self.actor,
+                number,
+                add_addresses=add,
+                remove_addresses=remove,
+                ours=own,
+                expected_version=expected_version,
+            )
 
     def reply_collision(self, number: int, *, go_ahead: str) -> str | None:
         """A reply on ticket ``number`` now would collide: the one line naming who else is

@@ -104,6 +104,28 @@ def parse_address(value: str, field: str = "email address") -> str:
     return address
 
 
+def parse_addresses(value: str, field: str = "email address") -> list[str]:
+    """Addresses typed in one line (``petra@acme.test, li@acme.test``: commas, semicolons
+    or spaces between), each checked by :func:`parse_address`, each once, in order."""
+    found: list[str] = []
+    for item in re.split(r"[,;\s]+", value):
+        if item and (address := parse_address(item, field)) not in found:
+            found.append(address)
+    return found
+
+
+_NOREPLY = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply[-_.+].*|.*[-_.+]noreply|"
+    r"no[-_.]?response|mailer[-_.]?daemon|postmaster|bounces?([-_.+].*)?)$"
+)
+"""Local parts nobody reads: an acknowledgement there is a message into the void (or a loop)."""
+
+
+def is_noreply(address: str) -> bool:
+    """An address nobody reads (``noreply@``, ``mailer-daemon@``, ``bounces+…@``)."""
+    return bool(_NOREPLY.match(address.partition("@")[0].lower()))
+
+
 def parse_int(value: str | int, field: str, *, minimum: int = 1) -> int:
     """A whole number from ``minimum`` to :data:`MAX_NUMBER` (ASCII digits, optional ``#``)."""
     raw = str(value).strip().lstrip("#")

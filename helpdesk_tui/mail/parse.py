@@ -129,6 +129,8 @@ _BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]*$")
 _OBSOLETE_FIELD = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _ADDR_SPEC = re.compile(r'[^\s@<>()\[\],;:"\\]+@[^\s@<>()\[\],;:"\\]+\.[^\s@<>()\[\],;:"\\]+')
+_UNROUTED = re.compile(r'"(?:[^"\\]|\\.)*"|\([^()]*\)')
+"""A quoted string or a comment in an address header: text no mail server routes on."""
 _MSG_ID = re.compile(r"<([^<>\s]{1,500})>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _WHITESPACE = re.compile(r"\s+")
@@ -727,13 +729,16 @@ def _usable_mailboxes(value: str) -> list[tuple[str, str]]:
     usable address at all (``Ann <ann@example.org`` without its ``>``, a comment inside
     the address, ``<mailto:…>``) is the header read by ``policy.default``'s parser, then
     by ``compat32``'s, then scanned for an addr-spec: what a lenient reader finds beats
-    losing the sender, and it never overrides an address read the strict way.
+    losing the sender, and it never overrides an address read the strict way. The last
+    scan skips quoted strings and comments: no server routes there, and
+    ``B <"boss@example.com"@evil.example>`` (mail for evil.example, its local part a
+    quoted string) was read as boss@example.com's; such a header gives no address at all.
     """
     readers: tuple[Callable[[str], Iterable[tuple[str, str]]], ...] = (
         mailboxes,
         _default_policy_mailboxes,
         lambda text: getaddresses([text]),
-        lambda text: (("", match) for match in _ADDR_SPEC.findall(text)),
+        lambda text: (("", match) for match in _ADDR_SPEC.findall(_UNROUTED.sub(" ", text))),
     )
     for reader in readers:
         try:

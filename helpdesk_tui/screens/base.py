@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.facade import Desk
 
 
+def key_shown(screen: Screen[Any], ident: str) -> str:
+    """The key bound to binding ``ident`` on ``screen``, as shown ("s", "^g"): what the
+    keymap made of it, never a key written in a hint."""
+    for bindings in screen._bindings.key_to_bindings.values():
+        for binding in bindings:
+            if binding.id == ident:
+                return screen.app.get_key_display(binding)
+    return ""
+
+
 class DeskScreen(Screen[Any]):
     """A screen whose failed workers (run with ``exit_on_error=False``) become a notification.
 

@@ -32,14 +32,17 @@ from helpdesk_tui.desk.attachments import read_attachments
 from helpdesk_tui.desk.errors import Conflict, DeskError, InvalidValue, NoAddress, UnknownAgent
 from helpdesk_tui.desk.limits import check_body
 from helpdesk_tui.desk.outbox_rows import HardBounce
-from helpdesk_tui.desk.tickets_service import Recipient
+from helpdesk_tui.desk.tickets_service import Recipient, ReplyRecipients
+from helpdesk_tui.desk.values import parse_addresses
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.autosave import Autosave
+from helpdesk_tui.screens.base import key_shown
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.timefmt import relative
 from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
 from helpdesk_tui.widgets.key_footer import KeyFooter
+from helpdesk_tui.widgets.recipients import Line
 
 PREVIEW_LINES = 6
 WARNED_ADDRESS_WIDTH = 30
@@ -93,9 +96,10 @@ class ComposerScreen(ModalScreen[bool]):
         Binding("ctrl+g", "macro", "Macro", id="composer.macro", priority=True),
         Binding("ctrl+f", "attach", "Files", id="composer.attach", priority=True),
         Binding("ctrl+l", "article", "Article", id="composer.article", priority=True),
+        Binding("ctrl+b", "copies", "Cc", id="composer.copies", priority=True),
     ]
 
-    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"composer.editor"})
+    FOOTER_IF_ROOM: ClassVar[frozenset[str]] = frozenset({"composer.editor", "composer.copies"})
     """``$EDITOR`` is drawn last, where it leaves room: at 80 columns the composer's own
     keys (send and close first, ``^l Article`` too) take the footer; F1 lists it."""
 
@@ -145,6 +149,12 @@ class ComposerScreen(ModalScreen[bool]):
         self.autosave = Autosave(self, lambda: self.text, self._write)
         """Keeps the text as its draft (the draft file's text is read in ``compose``)."""
         self._files: tuple[AttachedFile, ...] = ()
+        self.to: str | None = None
+        """Where the reply goes (read when the composer opens)."""
+        self.cc: tuple[str, ...] = ()
+        """Whom it copies: the ticket's copies, or what the agent set for this reply."""
+        self.cc_for_this_reply = False
+        """The agent set the Cc of this reply alone (``ctrl+b``): sent as it is."""
 
     def compose(self) -> ComposeResult:
         title = Text(f"{TITLES[self.kind]} #{self.number}: ")
@@ -157,6 +167,8 @@ class ComposerScreen(ModalScreen[bool]):
         self.autosave.saved_as(draft)
         with Vertical(id="composer"):
             yield Static(title, id="composer-title")
+            if self.kind == "reply":
+                yield Static(id="composer-recipients")
             yield Static(id="composer-warning")
             yield TextArea(draft, id="composer-text", soft_wrap=True, tab_behavior="indent")
             yield AttachmentList(id="composer-files")
@@ -175,16 +187,35 @@ class ComposerScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="composer-address", exit_on_error=False)
     def _check_address(self) -> None:
-        """Whether mail to the reply's address bounced for good lately: said before
-        sending, one line above the text (the reply still goes; the agent decides)."""
-        bounce = desk_app(self).desk.reply_bounce(self.number)
-        if bounce is not None:
-            self.app.call_from_thread(self._warn, bounce)
+        """Where the reply goes (To, Cc), and whether mail to its address bounced for good
+        lately: said before sending, one line above the text (the reply still goes; the
+        agent decides). A copy whose mail bounced is left out of the Cc, and said so."""
+        desk = desk_app(self).desk
+        recipients = desk.reply_recipients(self.number)
+        bounce = desk.reply_bounce(self.number)
+        self.app.call_from_thread(self._show_recipients, recipients, bounce)
 
-    def _warn(self, bounce: HardBounce) -> None:
+    def _show_recipients(self, recipients: ReplyRecipients, bounce: HardBounce | None) -> None:
+        self.to = recipients.to
+        if not self.cc_for_this_reply:
+            self.cc = recipients.cc
+        self._show_cc()
+        if bounce is not None:
+            self._warn(bounce)
+        elif recipients.bounced:
+            more = len(recipients.bounced) - 1
+            others = f" (and {more} more)" if more else ""
+            self._warn(recipients.bounced[0], f"; left out of the Cc{others}")
+
+    def _show_cc(self) -> None:
+        self.query_one("#composer-recipients", Static).update(
+            Line(self.to, self.cc, f"  ({key_shown(self, 'composer.copies')} changes the Cc)")
+        )
+
+    def _warn(self, bounce: HardBounce, said: str = "") -> None:
         shown = Text("Warning: ", "bold")
         # (the address cut so that the time and code stay on the line at 80 columns)
-        shown.append_text(plain(bounce.warning(address_width=WARNED_ADDRESS_WIDTH)))
+        shown.append_text(plain(bounce.warning(address_width=WARNED_ADDRESS_WIDTH) + said))
         line = self.query_one("#composer-warning", Static)
         line.update(shown)
         line.add_class("-shown")
@@ -298,7 +329,10 @@ class ComposerScreen(ModalScreen[bool]):
         app = desk_app(self)
         paths = [item.path for item in self.attached]
         files = read_attachments(paths, app.settings.limits) if paths else []
-        news = app.desk.ticket_write(self.number, self.kind, text, mark, to=to, attachments=files)
+        cc = self.cc if self.cc_for_this_reply else None
+        news = app.desk.ticket_write(
+            self.number, self.kind, text, mark, to=to, attachments=files, cc=cc
+        )
         if news is not None:
             self.post_message(self.Arrived(news))
             return
@@ -377,6 +411,75 @@ class ComposerScreen(ModalScreen[bool]):
             area.insert(("\n\n" if before.strip() else "") + message.draft_text)
             area.focus()
         self.notify(message.summary, timeout=5, markup=False)
+
+    def action_copies(self) -> None:
+        """The Cc of this reply, typed: for this reply only, or kept as the ticket's copies
+        (every reply's; ``desk.ticket_copies`` checks each address)."""
+        from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
+        from helpdesk_tui.screens.pickers import PromptScreen
+
+        if self.kind != "reply":
+            self.notify(f"A {KEPT[self.kind]} is not mailed: only a reply has a Cc", timeout=4)
+            return
+
+        def typed(value: str | None) -> None:
+            self.text_area.focus()
+            if value is None:
+                return
+            try:
+                wanted = tuple(parse_addresses(value, "address to copy"))
+            except InvalidValue as error:
+                self.notify(str(error), title="Cc not changed", severity="error", markup=False)
+                return
+            if wanted == self.cc:
+                return
+            question = Text(f"Cc of the reply on #{self.number}: ")
+            question.append_text(plain(", ".join(wanted) or "nobody", "bold"))
+
+            def chosen(answer: str | None) -> None:
+                if answer == "once":
+                    self.cc, self.cc_for_this_reply = wanted, True
+                    self._show_cc()
+                elif answer == "keep":
+                    self._keep_copies(wanted)
+
+            self.app.push_screen(
+                ChoiceScreen(
+                    question,
+                    [
+                        Choice("t", "For this reply only", "once"),
+                        Choice("k", f"Keep as #{self.number}'s copies (every reply)", "keep"),
+                    ],
+                    cancel_label="Back to writing",
+                    id="reply-cc",
+                ),
+                chosen,
+            )
+
+        self.app.push_screen(
+            PromptScreen(
+                f"Cc of the reply on #{self.number} (addresses, comma between):",
+                hint="Enter, then: this reply only, or kept on the ticket",
+                value=", ".join(self.cc),
+            ),
+            typed,
+        )
+
+    @work(thread=True, exclusive=True, group="composer-copies", exit_on_error=False)
+    def _keep_copies(self, wanted: tuple[str, ...]) -> None:
+        app = desk_app(self)
+        changed = app.desk.ticket_copies(
+            self.number,
+            add=[a for a in wanted if a not in self.cc],
+            remove=[a for a in self.cc if a not in wanted],
+            ours=app.settings.mail.desk_addresses,
+        )
+        self.app.call_from_thread(self._copies_kept, changed.copies)
+
+    def _copies_kept(self, copies: tuple[str, ...]) -> None:
+        self.cc, self.cc_for_this_reply = copies, False
+        self._show_cc()
+        self.notify(f"#{self.number}'s replies copy {len(copies)} people", timeout=3)
 
     def action_attach(self) -> None:
         from helpdesk_tui.screens.attach import AttachScreen

@@ -25,7 +25,7 @@ from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.kinds import Priority, Status, TicketType
 from helpdesk_tui.desk.statuses import asks_before, may_reopen, takes_from, words
 from helpdesk_tui.safe_text import clean
-from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.base import DeskScreen, key_shown
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.canned_reads import MacroView
@@ -152,11 +152,7 @@ class QueueMarks(DeskScreen):
     def _key_of(self, ident: str) -> str:
         """The key bound to binding ``ident`` on this screen, as shown ("s", "^g"): what
         the keymap made of it, never a key written here."""
-        for bindings in self._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.id == ident:
-                    return self.app.get_key_display(binding)
-        return ""
+        return key_shown(self, ident)
 
     def mark_help(self) -> str:
         """What ``?`` says the mark key does, with every key that then acts on all the

@@ -134,6 +134,7 @@ def summary_text(result: ReportResult, width: int) -> Text:
         ("Overdue", format_share(result.overdue_share)),
         ("Reopen", format_share(result.reopen_rate)),
         ("CSAT", "—" if result.satisfaction is None else f"{result.satisfaction:.1f}/5"),
+        ("Satisfied", format_share(result.satisfied_share)),
     )
     used = 0
     for label, value in figures:

@@ -485,6 +485,16 @@ ticket = Table(
 )
 Ticket = ticket.c
 
+ticket_copy = Table(
+    "ticket_copy",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("ticket_id", Integer(), nullable=False),
+    Column("address", String(length=320), nullable=False),
+    Column("created_at", UTCDateTime(timezone=True), nullable=False),
+)
+TicketCopy = ticket_copy.c
+
 ticket_link = Table(
     "ticket_link",
     metadata,

@@ -47,6 +47,7 @@ TABLES = (
     "team_member",
     "team_tier",
     "ticket",
+    "ticket_copy",
     "ticket_link",
     "ticket_tag",
 )

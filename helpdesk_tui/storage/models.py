@@ -285,6 +285,21 @@ class TicketLink(Table, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
+class TicketCopy(Table, table=True):
+    """Someone the customer copied (To/Cc of their mail) or an agent added: an agent's reply
+    goes to them in Cc (``desk/copies``). One row per ticket and address (lower-case)."""
+
+    __tablename__ = "ticket_copy"
+    __table_args__ = (UniqueConstraint("ticket_id", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(
+        sa_column=Column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    address: str = Field(sa_column=Column(String(320), nullable=False, index=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 class RawMessage(Table, table=True):
     """The exact bytes of an incoming email, kept for audit and re-processing."""
 

@@ -23,6 +23,7 @@ from helpdesk_tui.desk.kinds import MessageKind
 from helpdesk_tui.desk.outbox import OutboxStatus
 from helpdesk_tui.desk.ticket_view import Entry
 from helpdesk_tui.safe_text import plain
+from helpdesk_tui.widgets.recipients import Header
 from helpdesk_tui.widgets.windowed import Windowed
 
 Splitter = Callable[[str], tuple[str, str]]
@@ -88,18 +89,6 @@ AUTHOR_CELLS = 60
 of characters long: the message stays in sight below it)."""
 
 
-def _recipients(entry: Entry) -> Text | None:
-    """`` · to ann@example.org · cc bob@example.org`` (None when there is nothing to show)."""
-    parts = [
-        f"{label} {' '.join(value.split())}"
-        for label, value in (("to", entry.to), ("cc", entry.cc))
-        if value.strip()
-    ]
-    if not parts:
-        return None
-    return Text.assemble(" · ", plain(" · ".join(parts)), style="dim")
-
-
 def render_entry(
     entry: Entry, now: datetime, *, unfold: bool, split: Splitter | None
 ) -> Text | Group:
@@ -116,10 +105,6 @@ def render_entry(
         " · ",
         (timefmt.relative(entry.at, now), "dim"),
     )
-    recipients = _recipients(entry)
-    if recipients is not None:  # one line, cut with '…' to the thread's width
-        header.append_text(recipients)
-        header.no_wrap, header.overflow = True, "ellipsis"
     text = Text()
     visible, folded = (entry.body, "") if split is None else split(entry.body)
     text.append_text(plain(visible.rstrip("\n") or "(no text)", single_line=False))
@@ -139,7 +124,7 @@ def render_entry(
     if delivery is not None:
         text.append("\n")
         text.append_text(delivery)
-    return Group(header, text)
+    return Group(Header(header, entry.to, entry.cc), text)
 
 
 def entry_classes(entry: Entry) -> str:

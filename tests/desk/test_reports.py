@@ -295,3 +295,32 @@ def test_figures_follow_the_desks_own_writers(db: Database, admin: Actor, agent_
         relations.delete_ticket(session, admin, 1)
     result = desk.report_run(query)
     assert (result.created, result.resolved, result.agents) == (2, 0, ())
+
+
+def test_the_figures_words_say_how_durations_round_and_who_handled_an_unheld_ticket() -> None:
+    """Found checking a month's report by hand: a ticket answered from 08:30 to 10:00 (1h 29m
+    59s) showed as 1h 25m, and a ticket nobody held when it was resolved counted for the
+    agent who resolved it, where the words said "steps" and "the assignee" only."""
+    from helpdesk_tui.desk.report_figures import (
+        HistoryEvent,
+        TicketNow,
+        minutes_between,
+        ticket_figures,
+    )
+    from helpdesk_tui.desk.report_terms import TERMS
+    from helpdesk_tui.desk.reports import format_minutes
+
+    means = {term.name: term.means for term in TERMS}
+    start = datetime(2027, 3, 22, 8, 30, 1, tzinfo=UTC)
+    answered = start + timedelta(hours=1, minutes=29, seconds=59)
+    shown = format_minutes(duration_step(minutes_between(start, answered)))
+    assert f"(1h 29m 59s is {shown})" in means["first response"]
+    now = TicketNow(1, 1, start, None, None, "email", None, "incident", "normal", "resolved",
+                    False, None, None, None)  # fmt: skip
+    resolver = 7
+    events = [
+        HistoryEvent("created", None, None, None, resolver, start),
+        HistoryEvent("status", "status", "open", "resolved", resolver, answered),
+    ]
+    assert ticket_figures(now, events, {}).agent_id == resolver
+    assert "or who resolved it when nobody held it" in means["satisfaction (1-5)"]

@@ -142,6 +142,30 @@ def test_a_customer_message_after_a_reply_starts_the_next_response_clock() -> No
     assert answered.reply_due_at is None and answered.due_at == answered.resolution_due_at
 
 
+def test_the_wait_a_customer_message_ends_is_not_a_pause_of_the_next_response() -> None:
+    """Found walking a month of SLAs: `helpdesk ticket sla` listed, under the next response
+    a customer's call started, the wait that call ended ("paused" before "started")."""
+    created = utc(2026, 11, 30, 9, 0)
+    called = utc(2026, 12, 1, 10, 0)
+    reopened = called + timedelta(microseconds=300)  # the status change the call writes
+    history = (
+        Fact(utc(2026, 11, 30, 9, 30), "reply"),
+        Fact(utc(2026, 11, 30, 9, 30), "status", "waiting"),
+        Fact(called, "customer"),
+        Fact(reopened, "status", "open"),
+    )
+    explained = sla.explain(ticket(created, *history), [policy(60, 960)], {}, called)
+    assert clock(explained, ClockKind.NEXT_RESPONSE).pauses == ()
+    waited = sla.Pause(utc(2026, 11, 30, 9, 30), reopened, "waiting")
+    assert clock(explained, ClockKind.RESOLUTION).pauses == (waited,)
+    # A wait that went on after the message (an agent reopened it later) is the run's.
+    later = (*history[:3], Fact(called + timedelta(hours=1), "status", "open"))
+    kept = sla.explain(ticket(created, *later), [policy(60, 960)], {}, called)
+    assert clock(kept, ClockKind.NEXT_RESPONSE).pauses == (
+        sla.Pause(utc(2026, 11, 30, 9, 30), called + timedelta(hours=1), "waiting"),
+    )
+
+
 def test_the_most_specific_policy_wins_and_names_its_calendar() -> None:
     facts = sla.TicketFacts(
         utc(2026, 10, 23, 14), "open", "high", "incident", "network", "Acme", ()

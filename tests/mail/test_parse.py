@@ -879,6 +879,11 @@ def test_obsolete_syntax_with_space_before_the_colon() -> None:
         # A strict reading that finds an address is never overridden:
         ("boss@example.com <attacker@example.net>", "attacker@example.net"),
         ("Ann at example dot org", None),
+        # Nor taken from a quoted string or a comment: no server routes there. This is mail
+        # for evil.example whose local part is a quoted string, not boss@example.com's:
+        ('B <"boss@example.com"@evil.example>', None),
+        ('"boss@example.com"@evil.example', None),
+        ("Ann (boss@example.com) <nobody>", None),
     ],
 )
 def test_from_a_lenient_reader_can_read(header: str, address: str | None) -> None:

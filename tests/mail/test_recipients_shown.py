@@ -46,24 +46,28 @@ def test_to_and_cc_of_mail_and_replies_are_shown(
     finally:
         service.stop()
     mail = message_from_bytes(sent.raw, policy=policy.default)
-    assert str(mail["Cc"]) == "carol@example.org"
+    # Bob, in Cc of Ann's mail, is one of the ticket's copies: the reply goes to him too.
+    assert str(mail["Cc"]) == "bob@example.org, carol@example.org"
+    assert sorted(sent.rcpt_tos) == ["ann@example.org", "bob@example.org", "carol@example.org"]
 
     detail = TicketsCliService(db, admin).ticket_show(ticket.number)
     shown = "\n".join(_detail_text(detail, 200))
     assert "── customer via email from ann@example.org · " in shown
     assert f"· to {DESK} · cc bob@example.org" in shown
-    assert "── reply via email · " in shown and "to ann@example.org · cc carol@example.org" in shown
+    assert "── reply via email · " in shown
+    assert "to ann@example.org · cc bob@example.org, carol@example.org" in shown
     customer, reply = detail.as_json()["messages"]
     assert (customer["to"], customer["cc"]) == (DESK, "bob@example.org")
-    assert (reply["to"], reply["cc"]) == ("ann@example.org", "carol@example.org")
+    assert (reply["to"], reply["cc"]) == ("ann@example.org", "bob@example.org, carol@example.org")
 
     with db.read() as session:
         view = load_view(session, ticket.number)
     console = Console(width=44, color_system=None, record=True)
-    for entry in view.entries[:2]:
+    for entry in view.entries:
         console.print(render_entry(entry, entry.at, unfold=False, split=None))
-    customer_header, _, reply_header, *_ = console.export_text().splitlines()
-    assert customer_header.startswith("Customer · Ann Customer · ")
-    assert customer_header.endswith(" · just now · to sup…")
-    assert len(customer_header) == 44, "one line, cut to fit the thread"
-    assert reply_header.startswith("Reply · ") and "· to ann@example.org" in reply_header
+    lines = console.export_text().splitlines()
+    # At 44 columns To and Cc go on a line of their own, whole (they were cut "to sup…").
+    assert lines[0] == "Customer · Ann Customer · just now"
+    assert lines[1] == f"to {DESK} · cc bob@example.org"
+    reply_at = next(i for i, line in enumerate(lines) if line.startswith("Reply · "))
+    assert lines[reply_at + 1] == "to ann@example.org · cc bob@example.org +1"

@@ -77,6 +77,8 @@ def _detail_text(
     ]
     if detail.tags:
         lines.append("tags " + ", ".join(line(tag) for tag in detail.tags))
+    if detail.copies:
+        lines.append("cc " + ", ".join(line(address) for address in detail.copies))
     if detail.links:
         lines.append("links " + ", ".join(f"{kind} #{number}" for kind, number in detail.links))
     if detail.merged_into is not None:

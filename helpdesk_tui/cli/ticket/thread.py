@@ -64,7 +64,12 @@ def _body(
 @numbers_argument
 @body_option
 @edit_option
-@click.option("--cc", multiple=True, metavar="EMAIL", help="Copy the reply to EMAIL; repeatable.")
+@click.option(
+    "--cc",
+    multiple=True,
+    metavar="EMAIL",
+    help="Copy this reply to EMAIL too (the ticket's copies always are); repeatable.",
+)
 @click.option(
     "--to",
     metavar="EMAIL",
@@ -124,6 +129,9 @@ def reply(
         if bounce is not None:  # it goes all the same: the agent decided
             said = clean(bounce.warning(), single_line=True)
             click.echo(f"warning: #{number}: {said}; the reply goes all the same", err=True)
+        for left_out in desk.reply_recipients(number).bounced:  # (the ticket's copies)
+            said = clean(left_out.warning(), single_line=True)
+            click.echo(f"warning: #{number}: {said}; left out of the Cc", err=True)
         try:
             return desk.ticket_reply(
                 number,
