@@ -398,6 +398,11 @@ class HelpdeskApp(App[None]):
             db, actor = self._opening()
             desk = _new_desk(db, actor, self.clock)
         except Exception as error:  # said by the CLI once the app is gone, as on a cold start
+            if isinstance(error, UnknownAgent):
+                # The page just shown is shown no more: forgotten here, not by the app's
+                # callback, which an agent who quit before the refusal came never runs
+                # (their next start showed the desk's tickets again).
+                queue_cache.forget()
             self._answer(self._not_opened, error)
             return
         self._answer(self._opened, settings, db, actor, desk)
@@ -409,8 +414,6 @@ class HelpdeskApp(App[None]):
             self.call_from_thread(callback, *args)
 
     def _not_opened(self, error: BaseException) -> None:
-        if isinstance(error, UnknownAgent):  # (the page just shown is shown no more)
-            queue_cache.forget()
         self.open_error = error
         self.exit(return_code=1)
 

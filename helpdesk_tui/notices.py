@@ -1,8 +1,11 @@
-"""What the terminal told an agent at start, kept in their cache dir, so a notice is told
-once a day, or again when what it says changed: the ratings waiting for a follow-up ("96
-customer ratings need a follow-up") were a toast over six rows of the queue at every start.
+"""What the terminal told an agent, kept in their cache dir, so a notice is told once, and
+again only when it has something new: the ratings waiting for a follow-up ("96 customer
+ratings need a follow-up") were a toast over six rows of the queue at every start, and
+then the same line once a day whether or not the agent had read it.
 
-The rule is :func:`should_tell`. The file (``told.json``, 0600, in the user's cache dir) is
+The rule is :func:`should_tell`: the agent's read mark is the tickets they were told of
+(at a start, on the header's line that follows the desk meanwhile, or by the alert of a
+new one while their queue was open). The file (``told.json``, 0600, in the user's cache dir) is
 keyed by a hash of the desk's URL (never the URL: it may hold a password) and the login;
 it is read back as hostile (anything unexpected is as if nothing was told) and losing it
 only means a notice told once more.
@@ -16,7 +19,6 @@ import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
 
 from helpdesk_tui.completion_cache import cache_dir, write_private
 
@@ -25,16 +27,15 @@ FILE = "told.json"
 
 @dataclass(frozen=True)
 class Told:
-    """A notice told: on which local day, and the count it told."""
+    """A notice told: the tickets it told of, by number (what this agent has seen)."""
 
-    day: str
-    count: int
+    numbers: frozenset[int]
 
 
-def should_tell(count: int, told: Told | None, today: date) -> bool:
-    """The rule, once: a notice of ``count`` things is told when there are any and it was
-    not told today with this same count (a new day, or a count that moved, tells again)."""
-    return count > 0 and told != Told(today.isoformat(), count)
+def should_tell(numbers: frozenset[int], told: Told | None) -> bool:
+    """The rule, once: a notice of tickets is told when one of them was not told before (a
+    new concern); never again for those the agent saw, nor when some were done since."""
+    return bool(numbers - (told.numbers if told is not None else frozenset()))
 
 
 def _key(url: str, login: str, what: str) -> str:
@@ -51,18 +52,19 @@ def _read() -> dict[str, object]:
 
 
 def recall(*, url: str, login: str, what: str) -> Told | None:
-    """What was last told of ``what`` to ``login`` on the desk at ``url``; None: nothing."""
+    """What was last told of ``what`` to ``login`` on the desk at ``url``; None: nothing
+    (or a record of an older form: told once more)."""
     item = _read().get(_key(url, login, what))
-    if not isinstance(item, dict):
-        return None
-    day, count = item.get("day"), item.get("count")
-    if isinstance(day, str) and isinstance(count, int) and not isinstance(count, bool):
-        return Told(day, count)
+    numbers = item.get("numbers") if isinstance(item, dict) else None
+    if isinstance(numbers, list) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in numbers
+    ):
+        return Told(frozenset(numbers))
     return None
 
 
 def remember(*, url: str, login: str, what: str, told: Told) -> None:
     """Keep that ``told`` was told (raises OSError: the caller logs it; a cache)."""
     found = _read()
-    found[_key(url, login, what)] = {"day": told.day, "count": told.count}
+    found[_key(url, login, what)] = {"numbers": sorted(told.numbers)}
     write_private(cache_dir() / FILE, json.dumps(found, sort_keys=True))

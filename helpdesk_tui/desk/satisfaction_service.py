@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import select
 
 from helpdesk_tui.desk import history
 from helpdesk_tui.desk.contacts import find_or_create_contact
@@ -20,7 +20,7 @@ from helpdesk_tui.desk.satisfaction import (
 from helpdesk_tui.desk.survey_reads import SurveyReads
 from helpdesk_tui.desk.tickets import load_ticket
 from helpdesk_tui.desk.values import parse_address
-from helpdesk_tui.storage.core_tables import Tag, TicketTag, tag, ticket_tag
+from helpdesk_tui.storage.core_tables import Tag, TicketTag, tag, ticket, ticket_tag
 from helpdesk_tui.storage.models import Channel, Role
 
 FOLLOW_UPS_COUNTED = 1000
@@ -97,20 +97,29 @@ class SatisfactionService(SurveyReads):
                 forget_opt_out_hash(session, address)
 
     def satisfaction_follow_ups(self, limit: int = FOLLOW_UPS_COUNTED) -> int:
-        """How many tickets still carry the ``follow-up`` tag a rating that needs an agent's
-        follow-up put on them (taken off once followed up): this agent's own, or for
-        supervisors and admins the desk's, counted up to ``limit``. One walk of ticket_tag's
-        index by tag (and assignee) that stops at ``limit``, whatever the desk's size."""
+        """How many tickets :meth:`satisfaction_follow_up_numbers` finds."""
+        return len(self.satisfaction_follow_up_numbers(limit))
+
+    def satisfaction_follow_up_numbers(self, limit: int = FOLLOW_UPS_COUNTED) -> frozenset[int]:
+        """The tickets that still carry the ``follow-up`` tag a rating that needs an agent's
+        follow-up put on them (taken off once followed up), by number: this agent's own, or
+        for supervisors and admins the desk's, up to ``limit``. One walk of ticket_tag's
+        index by tag (and assignee) that stops at ``limit``, whatever the desk's size, and
+        each one's number by its primary key (an agent's terminal keeps those it was told
+        of: ``notices``)."""
         tagged = (
-            select(literal(1))
-            .select_from(ticket_tag.join(tag, Tag.id == TicketTag.tag_id))
+            select(ticket.c.number)
+            .select_from(
+                ticket_tag.join(tag, Tag.id == TicketTag.tag_id).join(
+                    ticket, ticket.c.id == TicketTag.ticket_id
+                )
+            )
             .where(Tag.name == FOLLOW_UP_TAG)
         )
         if not self.actor.can(Role.SUPERVISOR):
             tagged = tagged.where(TicketTag.assignee_id == self.actor.agent_id)
-        counted = select(func.count()).select_from(tagged.limit(limit).subquery())
         with self._read_rows() as conn:
-            return int(conn.execute(counted).scalar_one())
+            return frozenset(int(n) for n in conn.execute(tagged.limit(limit)).scalars())
 
     def satisfaction_follow_up_query(self) -> QueueQuery:
         """The list of the tickets :meth:`satisfaction_follow_ups` counts: tagged

@@ -58,6 +58,7 @@ from helpdesk_tui.storage.enums import clock_of
 from helpdesk_tui.storage.models import Event, Ticket
 from helpdesk_tui.storage.sla_models import SlaNotice
 from helpdesk_tui.storage.survey_models import DeskSetting
+from helpdesk_tui.timefmt import stamp
 
 SLA_ACTOR = Actor(name="sla")
 STALE: timedelta = ALERT_STALE
@@ -436,7 +437,7 @@ def _announce(
     """The alert's event (the TUI notices it) and, while the desk sends mail, its mail to
     whom alerts to agents go (:func:`~.tiers.alert_recipients`)."""
     what = "breached" if alert.level == "breach" else "nearly due"
-    detail = f"{alert.clock} {what} (due {alert.due_at:%Y-%m-%d %H:%M} UTC)"
+    detail = f"{alert.clock} {what} (due {said_at(alert.due_at)})"
     history.record(session, SLA_ACTOR, ticket, ALERT_EVENTS[alert.level], new=detail)
     if not mails:
         return
@@ -453,12 +454,18 @@ def _announce(
         )
 
 
+def said_at(moment: datetime) -> str:
+    """A moment as an alert says it (its stored event, its mail): ``timefmt.stamp``, the
+    one rule for a time people read, in the zone of the machine that runs the alert pass,
+    named ("2026-12-07 13:40 CET"): its mail may be read in another zone, and the desk
+    keeps no zone of its own (an SLA calendar's is a policy's, not the desk's)."""
+    return stamp(moment)
+
+
 def summary_text(count: int, since: datetime) -> str:
     """The one line a summary says (the terminal's alert line, the mail's subject)."""
     tickets = "1 ticket" if count == 1 else f"{count} tickets"
-    return (
-        f"{tickets} breached while SLA alerts were not running (since {since:%Y-%m-%d %H:%M} UTC)"
-    )
+    return f"{tickets} breached while SLA alerts were not running (since {said_at(since)})"
 
 
 def _summarize(
@@ -520,7 +527,7 @@ def _summarize(
     for address, found in sorted(to.items()):
         items = sorted(found.values(), key=lambda o: o.number)
         lines = [
-            f'#{i.number} "{i.subject}": {i.clock} breached (due {i.due_at:%Y-%m-%d %H:%M} UTC)'
+            f'#{i.number} "{i.subject}": {i.clock} breached (due {said_at(i.due_at)})'
             for i in items[:SUMMARY_LINES]
         ]
         if len(items) > SUMMARY_LINES:

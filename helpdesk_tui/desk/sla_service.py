@@ -189,6 +189,8 @@ class SlaAlertView:
     title: str = ""
     """The notification's title: "SLA breached", "SLA warning", or "Customer rating" (a
     rating that needs follow-up, ``satisfaction.RATING_CONCERN``)."""
+    concern: bool = False
+    """A rating that needs follow-up: the terminal that tells it keeps it as seen."""
 
 
 def _clock_view(clock: sla.Clock) -> SlaClockView:
@@ -553,6 +555,7 @@ class SlaService(SlaReads):
                 else str(event.new_value),
                 event.kind != sla_alerts.ALERT_EVENTS["warning"],
                 _TITLES.get(event.kind, "SLA breached"),
+                event.kind == RATING_CONCERN,
             )
             for event in reversed(rows)
         ]

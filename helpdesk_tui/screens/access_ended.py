@@ -30,6 +30,7 @@ from textual.widgets import Header, Static
 
 from helpdesk_tui.app_access import desk_app, every_screen
 from helpdesk_tui.drafts import KeepsDraft
+from helpdesk_tui.timefmt import clock_time
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -49,13 +50,13 @@ ADMIN_CAN = "; an admin can run: "
 
 
 def ended_text(reason: str, at: datetime, kept: Iterable[str]) -> Text:
-    """The screen's words: when the access ended (``at``, local time) and why, in the
-    desk's own line cut in two ("bob is deactivated", "An admin can run: …"), the drafts
-    ``kept``, and that the screen goes by itself."""
+    """The screen's words: when the access ended (``at``, local time, its zone named) and
+    why, in the desk's own line cut in two ("bob is deactivated", "An admin can run: …"),
+    the drafts ``kept``, and that the screen goes by itself."""
     why, _, command = reason.partition(ADMIN_CAN)
     why = why.removesuffix(" on this helpdesk")
     text = Text()
-    text.append(f"Your access to this helpdesk ended at {at.astimezone():%H:%M}", "bold")
+    text.append(f"Your access to this helpdesk ended at {clock_time(at)}", "bold")
     text.append(f" ({why}).", "bold")
     if command:
         text.append(f"\nAn admin can run: {command}")

@@ -62,6 +62,7 @@ from helpdesk_tui.screens.frames import KeyFrames
 from helpdesk_tui.screens.queue_marks import HELP as MARK_HELP
 from helpdesk_tui.screens.queue_marks import MARK_BINDINGS, STATUS_BINDING, QueueMarks
 from helpdesk_tui.screens.queue_watch import QueueWatch
+from helpdesk_tui.timefmt import clock_time
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.outage import outage_text
@@ -388,6 +389,8 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         """The last read found no rows and no ticket on the whole desk."""
         self._positions: dict[int, Position] = {}
         """Each shown row's place in the list's order (ticket number → position)."""
+        self._follow_ups_told = False
+        """Whether the header's line tells the ratings to follow up (``_follow_ups``)."""
         self._follow_ups_filter: TicketFilter | None = None
         """The follow-ups list's filter (``show_follow_ups``): while the list shown has it,
         ``d`` marks the row's rating followed up."""
@@ -513,8 +516,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         if self._marks:
             status.append(f" · {self.marks_said()}", style="bold")
         if self._kept_as_of is not None:
-            as_of = self._kept_as_of.astimezone().strftime("%H:%M")
-            status.append(f" · as of {as_of}, loading…", style="italic")
+            status.append(f" · as of {clock_time(self._kept_as_of)}, loading…", style="italic")
         elif not self.desk_app.live:
             status.append(" · loading…", style="italic")
         if self._failing_since is not None:
@@ -679,6 +681,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
                 return
         self._on = window.on
         self._new_desk = window.new_desk
+        self._follow_mark(window.mark)
         self._mark = window.mark
         if self._kept_as_of is not None:
             self._kept_as_of = None
@@ -803,8 +806,10 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
     @work(thread=True, group="queue-sla", exit_on_error=False)
     def _sla_alerts(self, after_event: int) -> None:
         """SLA warnings and breaches, and ratings that need follow-up, recorded since the
-        last look, as notifications."""
-        for alert in self.desk.sla_alerts_since(after_event):
+        last look, as notifications; the ratings told are kept as this agent's seen
+        (``notices``: the next start does not tell them again)."""
+        alerts = self.desk.sla_alerts_since(after_event)
+        for alert in alerts:
             self.app.call_from_thread(
                 self.notify,
                 clean(alert.text, single_line=True),
@@ -812,36 +817,63 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
                 severity="error" if alert.breach else "warning",
                 markup=False,
             )
+        if concerns := frozenset(alert.number for alert in alerts if alert.concern):
+            self._seen_follow_ups(concerns, also=True)
 
     @work(thread=True, group="queue-follow-ups", exit_on_error=False)
-    def _follow_ups(self) -> None:
-        """Once, as the live queue first shows: how many customer ratings wait for this
-        agent's follow-up (the desk's, for supervisors and admins), on the header's line,
-        not over the queue; told once a day, or again when the count moved
+    def _follow_ups(self, again: bool = False) -> None:
+        """As the live queue first shows: how many customer ratings wait for this agent's
+        follow-up (the desk's, for supervisors and admins), on the header's line, not over
+        the queue; told when one of them was not told to this agent before
         (``notices.should_tell``). The alerts above tell only those recorded while the
-        queue is open: a demo desk's, or those that came in overnight, were never told."""
+        queue is open: a demo desk's, or those that came in overnight, were never told.
+        ``again``: the desk's change counter moved while the line shows (``_follow_mark``):
+        it says the count now, and goes once none is left."""
         from helpdesk_tui import notices
 
-        count = self.desk.satisfaction_follow_ups()
-        app = self.desk_app
-        today = app.clock().astimezone().date()
-        whose = {"url": app.start.database_url, "login": app.actor.name, "what": "follow-ups"}
-        if not notices.should_tell(count, notices.recall(**whose), today):
+        numbers = self.desk.satisfaction_follow_up_numbers()
+        if not again and not notices.should_tell(numbers, notices.recall(**self._whose())):
             return
-        self.app.call_from_thread(self._tell_follow_ups, follow_ups_text(count))
+        self.app.call_from_thread(self._tell_follow_ups, len(numbers), again)
+        self._seen_follow_ups(numbers)
+
+    def _whose(self) -> dict[str, str]:
+        """Whose read mark of the follow-ups notice (``notices``): this agent's on this desk."""
+        app = self.desk_app
+        return {"url": app.start.database_url, "login": app.actor.name, "what": "follow-ups"}
+
+    def _seen_follow_ups(self, numbers: frozenset[int], *, also: bool = False) -> None:
+        """Keep ``numbers`` as the follow-ups this agent was told of (``also``: besides
+        those kept already); a cache, so a failure is logged: told again at the next start."""
+        from helpdesk_tui import notices
+
+        whose = self._whose()
         try:
-            notices.remember(**whose, told=notices.Told(today.isoformat(), count))
-        except OSError as error:  # (a cache: told again at the next start)
+            if also and (told := notices.recall(**whose)) is not None:
+                numbers |= told.numbers
+            notices.remember(**whose, told=notices.Told(numbers))
+        except OSError as error:
             self.log.warning(f"follow-ups notice not kept: {error}")
 
-    def _tell_follow_ups(self, text: str) -> None:
-        self.sub_title = f"{self.app.sub_title} · {text}"
+    def _follow_mark(self, mark: ChangeMark) -> None:
+        """The follow-ups line follows the desk's change counter while it shows: a page read
+        on a moved counter (another terminal's change, the CLI's, or this one's) counts
+        them again — one indexed read, no timer of its own."""
+        if self._follow_ups_told and self._mark is not None and mark.events != self._mark.events:
+            self._follow_ups(again=True)
+
+    def _tell_follow_ups(self, count: int, again: bool) -> None:
+        if again and not self._follow_ups_told:
+            return  # (gone meanwhile: the list of them was asked for)
+        self._follow_ups_told = count > 0
+        self.sub_title = f"{self.app.sub_title} · {follow_ups_text(count)}" if count else None
 
     def show_follow_ups(self) -> None:
         """All tickets whose rating needs a follow-up (the palette's "Ratings to follow up";
         Esc goes back to the view's list)."""
         view = next((v for v in self.views if v.name == "all"), self.view)
         self.sub_title = None  # (the start's notice of them has done its work)
+        self._follow_ups_told = False
         self._search = None
         self.view = view
         self.query_spec = self.desk.satisfaction_follow_up_query()

@@ -21,6 +21,7 @@ from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Agent, Event, Outbox, Ticket
 from helpdesk_tui.storage.sla_models import SlaNotice
+from tests.clocks import local_zone
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # a Friday; business hours 09-17 UTC
 
@@ -524,3 +525,29 @@ def test_a_summary_says_since_when_the_alerts_stopped_not_the_first_breach(
         said = session.exec(select(Event.new_value).where(Event.kind == "sla_overdue")).all()
         assert sla_alerts.last_pass(session) == NOW
     assert said == [line, line]  # the desk's and bob's
+
+
+def test_alert_times_say_the_zone_they_are_in(db: Database, admin: Actor, agent_bob: Actor) -> None:
+    """An alert's time, in its event (the history, the terminal's alert line) and its mail,
+    by the one rule for a time people read (``timefmt.stamp``): the zone of the machine
+    that runs the pass, named. It said "12:30 UTC" on a desk kept in Berlin, and a mail
+    read in another zone had only the server's word for it."""
+    _sender_runs(db)
+    with db.write() as session:
+        bob = session.exec(select(Agent).where(Agent.login == "bob")).one()
+        bob.email = "bob@example.com"
+    months = _new(db, admin, datetime(2026, 9, 1, 9, 0, tzinfo=UTC), "Old and forgotten")
+    late = _new(db, admin, datetime(2026, 12, 3, 11, 30, tzinfo=UTC), "Payroll failed")
+    with local_zone("Europe/Berlin"):
+        sla_alerts.run_pass(db, NOW)
+    with db.read() as session:
+        mail = session.exec(select(Outbox).where(Outbox.kind == "sla_alert")).all()
+        said = session.exec(
+            select(Event.new_value).where(col(Event.kind).in_(["sla_breach", "sla_overdue"]))
+        ).all()
+    assert "first response breached (due 2026-12-03 13:30 CET)" in said  # 12:30 UTC
+    assert any("(since 2026-09-01 12:00 CEST)" in str(line) for line in said)
+    bodies = "\n".join(m.body for m in mail)
+    assert f'#{late} "Payroll failed": first response breached (due 2026-12-03 13:30 CET)' in bodies
+    assert f'#{months} "Old and forgotten": first response breached (due 2026-09-01' in bodies
+    assert "UTC" not in bodies

@@ -29,6 +29,7 @@ from helpdesk_tui.screens import ticket as ticket_screen
 from helpdesk_tui.screens.access_ended import AccessEndedScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.storage.database import Database
+from tests.clocks import local_zone
 from tests.conftest import HANG_SECONDS
 from tests.draft_places import load_draft
 from tests.screens.conftest import FROZEN_NOW, SEED, DeskData, seed_desk
@@ -101,7 +102,8 @@ def assert_covered(app: HelpdeskApp, *hidden: str) -> AccessEndedScreen:
     screen = app.screen
     assert isinstance(screen, AccessEndedScreen)
     text = text_of(app)
-    assert ENDED in text and "(bob is deactivated)" in text and REACTIVATE in text, text
+    assert ENDED in text and REACTIVATE in text, text
+    assert "(bob is" in text and "deactivated)." in text, text  # (the time's zone may wrap it)
     for words in (*PLAIN_SUBJECTS, *hidden):
         assert words not in text, (words, text)
     return screen
@@ -221,14 +223,16 @@ async def test_the_queue_learns_it_at_its_next_look_at_no_idle_cost(
 
 def test_the_screen_words_the_desks_own_line() -> None:
     """The desk's one line, cut in two: why (deactivated, or no longer an agent at all: a
-    row removed by hand) and the command an admin can run; the drafts kept, each once."""
-    at = FROZEN_NOW
-    deactivated = access_ended.ended_text(
-        "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob",
-        at,
-        ["Your reply on #7"],
-    ).plain
-    assert f"{ENDED} {at.astimezone():%H:%M} (bob is deactivated)." in deactivated
+    row removed by hand) and the command an admin can run; the drafts kept, each once. The
+    time says its zone (``timefmt.clock_time``): "ended at 10:30" did not say whose 10:30."""
+    at = FROZEN_NOW  # 09:30 UTC
+    with local_zone("Europe/Berlin"):
+        deactivated = access_ended.ended_text(
+            "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob",
+            at,
+            ["Your reply on #7"],
+        ).plain
+    assert f"{ENDED} 10:30 CET (bob is deactivated)." in deactivated
     assert REACTIVATE in deactivated
     assert deactivated.count("Your reply on #7 is kept as a draft.") == 1
     removed = (

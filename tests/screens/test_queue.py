@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input
 
+from helpdesk_tui import notices
 from helpdesk_tui.app import HelpdeskApp, make_app
 from helpdesk_tui.config import Settings
 from helpdesk_tui.desk import fields, presence
@@ -36,6 +37,7 @@ from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Activity, Ticket
+from helpdesk_tui.timefmt import clock_time
 from helpdesk_tui.ui_settings import SavedView, UiSettings
 from helpdesk_tui.widgets.queue_table import fit_columns
 from tests.conftest import HANG_SECONDS
@@ -1587,8 +1589,8 @@ async def test_ratings_waiting_for_a_follow_up_are_told_once_and_listed_from_the
     """Ratings that need a follow-up recorded before the queue opened (a demo desk's, the
     night's) were never told: the alerts tell only what is recorded while it is open. The
     live queue's first page tells them, counted, on the header's one line (a toast hid six
-    rows of the queue at 80x24), once a day or again when the count moved; the palette
-    lists them."""
+    rows of the queue at 80x24), once, and again when a new one came; the palette lists
+    them."""
     rated = desk_data.numbers["thanks"]
     Desk(desk_data.db, desk_data.ada).satisfaction_rate(rated, 1, comment="still broken")
     told = "Helpdesk — ada · 1 rating to follow up: ^p Ratings"
@@ -1605,7 +1607,7 @@ async def test_ratings_waiting_for_a_follow_up_are_told_once_and_listed_from_the
     Desk(desk_data.db, desk_data.ada).satisfaction_rate(
         desk_data.numbers["printer"], 1, comment="worse"
     )
-    app = make_test_app()  # the count moved: told again
+    app = make_test_app()  # a new one: told again
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await wait_for(pilot, lambda: "2 ratings to follow up" in screen_lines(app)[0], 10)
@@ -1629,6 +1631,68 @@ async def test_ratings_waiting_for_a_follow_up_are_told_once_and_listed_from_the
         await settle(pilot)
         assert len(shown(app)) == 11  # All tickets
         assert "d Done" not in screen_lines(app)[-1]
+
+
+async def test_the_follow_ups_line_follows_the_desk_and_tells_only_what_is_new(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """The header's count follows the desk's change counter while it shows: follow-ups
+    done elsewhere (the CLI, another terminal) lower it at the next page read, and it goes
+    at none; it kept the start's count all day. An agent is told only of ratings they were
+    not told of: not again the next day for the same ones, but when one followed up made
+    room for a new one (the same count) they are told."""
+    desk = Desk(desk_data.db, desk_data.ada)
+    rated, printer = desk_data.numbers["thanks"], desk_data.numbers["printer"]
+    desk.satisfaction_rate(rated, 1, comment="still broken")
+    desk.satisfaction_rate(printer, 1, comment="worse")
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "2 ratings to follow up" in screen_lines(app)[0], 10)
+        watch = _looked_once(app)
+        await settle(pilot)
+        desk.satisfaction_followed_up(rated)  # (as `helpdesk ticket followed-up` does)
+        watch.look()
+        await wait_for(pilot, lambda: "1 rating to follow up" in screen_lines(app)[0], 10)
+    again = make_test_app()  # the one left, which they saw: not told again
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(shown(again)), 10)
+        await settle(pilot)
+        assert "follow up" not in screen_lines(again)[0]
+    desk.satisfaction_followed_up(printer)
+    desk.satisfaction_rate(desk_data.numbers["vpn"], 2, comment="no answer")
+    app = make_test_app()  # the same count as told, but a new one: told
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "1 rating to follow up" in screen_lines(app)[0], 10)
+        watch = _looked_once(app)
+        await settle(pilot)
+        desk.satisfaction_followed_up(desk_data.numbers["vpn"])
+        watch.look()
+        await wait_for(pilot, lambda: "follow up" not in screen_lines(app)[0], 10)
+
+
+async def test_a_rating_told_by_its_alert_is_not_told_again_at_the_next_start(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """A rating that needs a follow-up recorded while the queue is open is told by its
+    alert; that is this agent's read mark too: the next start's line does not tell it
+    again (it did, as if never seen)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(shown(app)), 10)
+        watch = _looked_once(app)
+        await settle(pilot)
+        Desk(desk_data.db, desk_data.ada).satisfaction_rate(
+            desk_data.numbers["thanks"], 1, comment="still broken"
+        )
+        watch.look()
+        await wait_for(pilot, lambda: any("still broken" in n for n in notifications(app)), 10)
+        whose = {"url": desk_data.db.url, "login": "ada", "what": "follow-ups"}
+        await wait_for(pilot, lambda: notices.recall(**whose) is not None, 10)
+    again = make_test_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(shown(again)), 10)
+        await settle(pilot)
+        assert "follow up" not in screen_lines(again)[0]
 
 
 def test_view_bar_keeps_every_key_and_the_current_title_at_80_columns() -> None:
@@ -1770,7 +1834,7 @@ def outage_line(app: HelpdeskApp) -> str | None:
 
 
 def hh_mm(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M")
+    return clock_time(moment)
 
 
 async def test_the_queue_follows_the_desk_again_once_the_database_answers(
@@ -1882,7 +1946,7 @@ async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
         assert line is not None and cell_len(line) <= 80
         since = hh_mm(FROZEN_NOW)
         assert line.endswith(f"… · desk not answering since {since} — retrying"), line
-        assert line.startswith(" All tickets · search: printer on "), line
+        assert line.startswith(" All tickets · search: printer"), line
         away.clear()
         await wait_for(pilot, lambda: outage_line(app) is None, 10.0)
         assert any(f"search: {words[:40]}" in line for line in screen_lines(app))

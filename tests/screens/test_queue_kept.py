@@ -26,6 +26,7 @@ from helpdesk_tui.desk.errors import UnknownAgent
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.database import Database
+from helpdesk_tui.timefmt import clock_time
 from tests.screens.conftest import DeskData
 from tests.screens.test_queue import settle, shown, wait_for
 from tests.screens.ticket_helpers import notifications, record_notifications, screen_lines
@@ -126,6 +127,7 @@ async def test_the_kept_page_shows_at_once_then_the_live_page_replaces_it(
         assert not app.live
         assert shown(app) == kept
         assert "as of" in status(app) and "loading…" in status(app)
+        assert f"as of {clock_time(app.kept.as_of)}, loading…" in status(app)  # (its zone)
         await pilot.press("2")  # another view: asked for once the desk is open
         await pilot.pause()
         assert shown(app) == [], "the kept rows are not another view's"
@@ -213,6 +215,31 @@ async def test_a_desk_opened_after_the_agent_quit_is_not_used(
         gate.set()  # the opening ends after the agent quit: the app leaves without the desk
         await pilot.pause()
     assert not app.live and app.open_error is None and app.return_code in (None, 0)
+
+
+async def test_a_refusal_that_comes_after_the_agent_quit_still_forgets_the_page(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    gate: threading.Event,
+    frozen_clock: Callable[[], datetime],
+) -> None:
+    """A deactivated agent's start shows the page kept by their last (allowed) session
+    until the desk answers: the start cannot know sooner without asking the desk first.
+    The refusal forgets the page, so no later start shows it; it did not when the agent
+    quit before the refusal came (the app's callback never ran): each start showed the
+    desk's tickets again."""
+    await keep_a_page(make_test_app)
+    refusal = UnknownAgent("ada is deactivated on this helpdesk")
+    app = opening_app(desk_data, gate, frozen_clock, fail=refusal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert shown(app)  # (the kept page, as the desk is asked)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, 10)
+    gate.set()
+    await app.workers.wait_for_complete()
+    assert not queue_cache.cache_file().exists()
+    assert kept_page(Settings(database_url=desk_data.db.url), "ada") is None
 
 
 async def test_keys_typed_behind_f4_while_the_desk_loads_are_the_reports(

@@ -28,6 +28,7 @@ from helpdesk_tui.screens.pickers import PickScreen, PromptScreen, TicketPickScr
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import ACTIONS, TicketScreen
 from helpdesk_tui.storage.models import Activity
+from helpdesk_tui.timefmt import clock_time
 from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import MessageView, Thread
@@ -663,7 +664,7 @@ async def test_an_outage_is_said_on_the_presence_line_while_it_lasts(
         await until(pilot, lambda: "not answering" in str(presence_line.render()))
         now[0] = went + timedelta(minutes=5)
         await pilot.pause(0.2)  # many beats' time: the first failure's time stays
-        at = went.astimezone().strftime("%H:%M")
+        at = clock_time(went)
         assert f"desk not answering since {at} — retrying" in screen_lines(app)[2]
         assert presence_line.has_class("-outage")
         told = [n for n in notifications(app) if "connection refused" in n]
