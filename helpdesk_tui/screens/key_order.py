@@ -31,3 +31,28 @@ def after_typed_keys(
         (screen.focused or screen).call_later(action, screen, *args, **kwargs)
 
     return queued
+
+
+class ListedFor:
+    """Which words a picker's list was looked up for (a worker's answer comes later), so
+    that Enter picks from the list of the words typed, not an older one: words and Enter
+    in one burst came before their list, and Enter picked the first item of the last."""
+
+    def __init__(self) -> None:
+        self.words: str | None = None
+        self._pending: tuple[str, Callable[[], None]] | None = None
+
+    def when_listed(self, typed: str, act: Callable[[], None]) -> None:
+        """``act`` (pick the highlighted item) now if the list is ``typed``'s, else once it is."""
+        if self.words == typed:
+            act()
+        else:
+            self._pending = (typed, act)
+
+    def listed(self, words: str) -> None:
+        """The list now shows ``words``' items: a pick waiting for them is made."""
+        self.words = words
+        if self._pending is not None and self._pending[0] == words:
+            act = self._pending[1]
+            self._pending = None
+            act()
