@@ -83,5 +83,5 @@ async def test_words_and_enter_in_one_burst_pick_from_the_words_list(
         burst(app, "refnd", "enter")
         await until(pilot, lambda: picker.query_one(Input).value == "refnd")
         held.set()
-        await until(pilot, lambda: app.screen is composer)
+        await until(pilot, lambda: app.screen is composer and bool(composer.text))
         assert composer.text == "Refunds take 5 days. -- Ada Admin"
