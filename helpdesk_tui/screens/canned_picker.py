@@ -9,6 +9,7 @@ are shown through ``plain``, never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -25,6 +26,7 @@ from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.safe_text import clean, plain
+from helpdesk_tui.screens.key_order import ListedFor, after_typed_keys
 from helpdesk_tui.screens.pickers import ListModal
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -74,6 +76,7 @@ class _DeskPicker(ListModal[Any]):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[Any] = []
+        self.listed = ListedFor()
 
     @property
     def desk(self) -> Desk:
@@ -127,6 +130,11 @@ class _DeskPicker(ListModal[Any]):
         if self.items:
             options.highlighted = 0
         self._preview()
+        self.listed.listed(message.query)
+
+    def when_listed(self, act: Callable[[], None]) -> None:
+        """``act`` on the list of the words in the search line (``key_order.ListedFor``)."""
+        self.listed.when_listed(self.query_one(Input).value, act)
 
     @on(OptionList.OptionHighlighted)
     def _preview(self) -> None:
@@ -140,6 +148,9 @@ class _DeskPicker(ListModal[Any]):
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
+        self.when_listed(self._choose_highlighted)
+
+    def _choose_highlighted(self) -> None:
         highlighted = self.options.highlighted
         if highlighted is not None and highlighted < len(self.items):
             self.choose_item(self.items[highlighted])
@@ -293,12 +304,20 @@ class ArticlePickScreen(_DeskPicker):
         index = self.options.highlighted
         return self.items[index] if index is not None and index < len(self.items) else None
 
+    @after_typed_keys
     def action_text(self) -> None:
+        self.when_listed(self._text)
+
+    def _text(self) -> None:
         item = self._highlighted()
         if item is not None:
             self.choose_item(item)
 
+    @after_typed_keys
     def action_link(self) -> None:
+        self.when_listed(self._link)
+
+    def _link(self) -> None:
         item = self._highlighted()
         if item is None:
             return

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
+from helpdesk_tui.screens.key_order import ListedFor
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 ResultT = TypeVar("ResultT")
@@ -228,6 +229,7 @@ class TicketPickScreen(_Picker):
         super().__init__(title, hint="Type a number (#1042) or words to search")
         self.find = find
         self.exclude = exclude
+        self.listed = ListedFor()
 
     def on_mount(self) -> None:
         self._lookup("")
@@ -238,6 +240,9 @@ class TicketPickScreen(_Picker):
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
+        self.listed.when_listed(self.query_one(Input).value.strip(), self._choose_highlighted)
+
+    def _choose_highlighted(self) -> None:
         highlighted = self.options.highlighted
         if highlighted is not None:
             self.dismiss(self.options.get_option_at_index(highlighted).id)
@@ -258,3 +263,4 @@ class TicketPickScreen(_Picker):
         self.options.add_options(options)
         if options:
             self.options.highlighted = 0
+        self.listed.listed(message.query)
