@@ -16,6 +16,7 @@ from datetime import datetime
 
 from rich.console import Group
 from rich.text import Text
+from textual.geometry import Size
 from textual.widgets import Static
 
 from helpdesk_tui import timefmt
@@ -174,6 +175,14 @@ class Thread(Windowed[Entry]):
         """A thread read at its end stays there: narrower lines wrap into more of them, and
         the latest entry was left below the window (``scroll_y`` kept) until a key."""
         if self._at_end:
+            self.call_after_refresh(self.scroll_end, animate=False)
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        """The same when the thread grows by itself at its end: a header that wraps once the
+        scrollbar takes its two columns (a reply's To on a line of its own) made the thread
+        a line taller after it was scrolled to its end, which then stayed a line short. (Only
+        a change of width: entries mounted above, by Home, grow it too and must not.)"""
+        if self._at_end and new.width != old.width and new.height > old.height:
             self.call_after_refresh(self.scroll_end, animate=False)
 
     def make_view(self, index: int) -> MessageView:

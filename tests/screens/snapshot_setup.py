@@ -41,7 +41,16 @@ def busy_thread(desk: DeskData) -> int:
 
 
 async def show_ticket(pilot: Pilot[None], number: int) -> None:
-    await open_ticket(pilot, number)
+    from helpdesk_tui.widgets.thread import Thread
+
+    screen = await open_ticket(pilot, number)
+    await settle(pilot)
+    # The thread opens at its end. A header that wraps once the thread's scrollbar takes its
+    # two columns (a reply's To on a line of its own) makes it a line taller a refresh later,
+    # and the thread follows (``Thread.on_resize``): the picture waits for that (taken one
+    # refresh early, it showed the thread a line short of its end, now and then).
+    thread_view = screen.query_one(Thread)
+    await until(pilot, lambda: thread_view.scroll_y >= thread_view.max_scroll_y)
     await settle(pilot)
 
 
