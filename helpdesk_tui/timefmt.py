@@ -47,6 +47,28 @@ def due(when: datetime | None, now: datetime) -> str:
     return f"{_span(-seconds)} late"
 
 
+def _span_exact(seconds: float) -> str:
+    minutes = max(1, int(seconds // _MINUTE))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, rest = divmod(minutes // 60, 24)
+    return f"{days} d {rest} h" if rest else f"{days} d"
+
+
+def due_exact(when: datetime | None, now: datetime) -> str:
+    """A deadline from now in two units, where a panel has the room: "in 2 h 50 min",
+    "in 3 d 4 h", "1 h 5 min late" (:func:`due` would say "in 2 h" with 2 h 50 min left)."""
+    if when is None:
+        return ""
+    seconds = (when - now).total_seconds()
+    if seconds >= 0:
+        return f"in {_span_exact(seconds)}"
+    return f"{_span_exact(-seconds)} late"
+
+
 def badge(when: datetime | None, now: datetime) -> str:
     """A deadline in at most four cells, for narrow terminals: "45m", "2h", "3d", "late"."""
     if when is None:

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from helpdesk_tui.timefmt import badge, clock_time, day, due, is_overdue, relative, stamp
+from helpdesk_tui.timefmt import (
+    badge,
+    clock_time,
+    day,
+    due,
+    due_exact,
+    is_overdue,
+    relative,
+    stamp,
+)
 from tests.clocks import local_zone
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -25,6 +34,18 @@ def test_deadlines() -> None:
     assert is_overdue(NOW - timedelta(seconds=1), NOW)
     assert not is_overdue(NOW + timedelta(seconds=1), NOW)
     assert not is_overdue(None, NOW)
+
+
+def test_a_panels_deadline_says_two_units() -> None:
+    """The side panel's "Solve by in 2 h" read as two hours with 2 h 50 min left."""
+    assert due_exact(None, NOW) == ""
+    assert due_exact(NOW + timedelta(seconds=10), NOW) == "in 1 min"
+    assert due_exact(NOW + timedelta(minutes=45, seconds=59), NOW) == "in 45 min"
+    assert due_exact(NOW + timedelta(hours=2, minutes=50, seconds=30), NOW) == "in 2 h 50 min"
+    assert due_exact(NOW + timedelta(hours=3), NOW) == "in 3 h"
+    assert due_exact(NOW + timedelta(days=3, hours=4, minutes=59), NOW) == "in 3 d 4 h"
+    assert due_exact(NOW + timedelta(days=2), NOW) == "in 2 d"
+    assert due_exact(NOW - timedelta(hours=1, minutes=5), NOW) == "1 h 5 min late"
 
 
 def test_badges_fit_four_cells() -> None:

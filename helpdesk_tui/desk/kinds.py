@@ -21,9 +21,14 @@ RATED = "rated"
 """The event kind of a satisfaction rating; ``new`` is the score 1 to 5 (a report counts
 it without importing a ticket's reads)."""
 
+SLA_ALERT_KINDS = {"warning": "sla_warning", "breach": "sla_breach"}
+"""The event kind of an SLA alert by its level; ``new`` says which clock and when it was due
+("reply nearly due (due 13:40 CET)"), which a ticket's history shows after "SLA:"."""
+
 __all__ = [
     "PRIORITY_RANK",
     "RATED",
+    "SLA_ALERT_KINDS",
     "Activity",
     "Channel",
     "MessageKind",

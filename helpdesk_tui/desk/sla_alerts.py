@@ -49,6 +49,7 @@ from helpdesk_tui.desk import fields, history, sla, sla_clock, tiers
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.desk.escalation import Reason
+from helpdesk_tui.desk.kinds import SLA_ALERT_KINDS
 from helpdesk_tui.desk.mail_reads import sends_mail
 from helpdesk_tui.desk.outbox import NO_SMTP_ALERT_MAIL, queue_mail, withdraw_alert_mail
 from helpdesk_tui.desk.outbox_rows import ALERT_STALE, SLA_ALERT_KIND
@@ -72,7 +73,7 @@ or ``agent:<id>`` (that agent's tickets), ``new_value`` its text."""
 SUMMARY_LINES = 50
 """Tickets listed one per line in a summary's mail; the rest are counted."""
 BATCH = 500
-ALERT_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
+ALERT_EVENTS = SLA_ALERT_KINDS
 _LEVELS = {sla.ClockState.WARNING: ("warning",), sla.ClockState.BREACHED: ("warning", "breach")}
 AUTO_ESCALATE = "sla.auto_escalate"
 """The desk's setting (``helpdesk sla auto-escalate off|warning|breach``): at which alert a

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from helpdesk_tui.desk.errors import NotFound
 from helpdesk_tui.desk.escalation import TierMove
 from helpdesk_tui.desk.kinds import RATED as RATED
+from helpdesk_tui.desk.kinds import SLA_ALERT_KINDS
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.storage.core_tables import (
     Attachment,
@@ -88,6 +89,9 @@ def _value(field: str, value: str | None) -> str:
     return words(value) if field in _WORDED_FIELDS else value
 
 
+_SLA_ALERTS = frozenset(SLA_ALERT_KINDS.values())
+
+
 def describe(event: Any) -> str:
     """One line a person reads: ``bob: status open → in progress``, ``bob: #12 merged in``.
 
@@ -102,6 +106,8 @@ def describe(event: Any) -> str:
         return f"{event.actor}: {event.field} {old} → {new}"
     if event.kind == "merged" and event.new_value:
         return f"{event.actor}: {event.new_value}"  # "#12 merged in" already says what happened
+    if event.kind in _SLA_ALERTS:  # "SLA: reply nearly due (due 13:40 CET)"; the actor is "sla"
+        return f"SLA: {event.new_value or words(event.kind)}"
     if event.kind == "reopened":  # the reason a supervisor gave
         return f"{event.actor}: reopened: {event.new_value or ''}"
     detail = event.new_value or ""

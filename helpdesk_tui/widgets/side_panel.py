@@ -122,7 +122,7 @@ def full_values(view: TicketView, width: int = TEXT_WIDTH) -> Text | None:
 
 def _reply_deadline(due: datetime, replied: datetime) -> str:
     """How the first-reply deadline was kept once the first reply went out."""
-    return "met" if replied <= due else f"replied {timefmt.due(due, replied)}"
+    return "met" if replied <= due else f"replied {timefmt.due_exact(due, replied)}"
 
 
 def _deadline(
@@ -197,13 +197,13 @@ def render_fields(
         start = row.reply_started_at or row.created_at
         due = row.reply_due_at
         shown = _deadline(
-            timefmt.due(due, now), start, due, view.reply_warn_at, now, styles, warn_percent
+            timefmt.due_exact(due, now), start, due, view.reply_warn_at, now, styles, warn_percent
         )
         _field(text, "Reply by", shown, width)
     elif row.response_due_at is not None and row.first_response_at is not None:
         _field(text, "Reply by", _reply_deadline(row.response_due_at, row.first_response_at), width)
     if row.resolution_due_at is not None and row.status in OPEN_STATUSES:
-        solve = timefmt.due(row.resolution_due_at, now)
+        solve = timefmt.due_exact(row.resolution_due_at, now)
         _field(
             text,
             "Solve by",

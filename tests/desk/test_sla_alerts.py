@@ -15,6 +15,7 @@ from helpdesk_tui.desk.errors import InvalidValue, PermissionDenied
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.mail_reads import OUTBOX_LEASE, MailReads
 from helpdesk_tui.desk.mail_reads import sends_mail as sends
+from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.sla_alerts import AutoEscalate
 from helpdesk_tui.desk.thread import add_customer_message
 from helpdesk_tui.desk.tickets import create_ticket
@@ -425,6 +426,12 @@ def test_automatic_escalation_at_the_warning(db: Database, admin: Actor, agent_b
         ("sla", "auto at warning", "tier 1, Support", "tier 2, Network")
     ]
     assert tier == 2
+    with db.read() as session:  # the history words the alerts once: not "sla: sla warning …"
+        said = [e.text for e in ticket_detail(session, near).events if e.text.startswith("SLA")]
+    assert said == [
+        "SLA: first response nearly due (due 2026-12-04 12:10 UTC)",
+        "SLA: first response breached (due 2026-12-04 12:10 UTC)",
+    ], said
 
 
 def test_the_desk_switch_turns_automatic_escalation_on(
