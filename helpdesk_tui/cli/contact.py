@@ -44,14 +44,16 @@ COPIES = "reading the whole desk (every message, mail and ticket) for copies: a 
 @click.option(
     "--copies",
     is_flag=True,
-    help="Also the other tickets that name them (To/Cc, Reply-To, a message they sent "
-    "there): reads the whole desk, seconds on a big one.",
+    help="Also the other tickets whose messages name them (To/Cc, Reply-To, a message they "
+    "sent there): reads the whole desk, seconds on a big one. The tickets that copy them "
+    "are listed without it.",
 )
 @json_option
 @pass_runtime
 def show(runtime: Runtime, address: str, copies: bool, as_json: bool) -> None:
     """Who the customer at ADDRESS is, their tickets and what else the desk keeps about
-    them (at once); with --copies, the other tickets that name them too."""
+    them, with the tickets that copy them (at once); with --copies, the other tickets whose
+    messages name them too."""
     desk = _contacts(runtime, doing="read a contact")
     if copies:
         click.echo(COPIES, err=True)
@@ -88,7 +90,10 @@ def show(runtime: Runtime, address: str, copies: bool, as_json: bool) -> None:
             f"#{ticket.number:<6} {ticket.status:<12} {ticket.role:<9} {line(ticket.subject)}"
         )
     if not card.copies_read:
-        click.echo("other tickets naming them (in copy) not looked for: --copies reads the desk")
+        click.echo(
+            "other tickets whose messages name them (To/Cc, Reply-To) not looked for: "
+            "--copies reads the desk"
+        )
 
 
 @contact.command("export")

@@ -389,9 +389,10 @@ def contact_card(session: Session, address: str, *, copies: bool = False) -> Con
     keeps nothing.
 
     Read by keys, at once on any desk: the contact, their own tickets (the requester
-    index), opt-out, bounce, acknowledgements, held mail. The other tickets that name them
-    (a copy, a ``Reply-To``, a message they sent there) only with ``copies``: no index holds
-    an address inside a header list, so that reads every message, mail and ticket."""
+    index), the tickets that copy them (``ticket_copy``'s address index), opt-out, bounce,
+    acknowledgements, held mail. The other tickets that name them (a ``Reply-To``, a
+    message's To/Cc, a message they sent there) only with ``copies``: no index holds an
+    address inside a header list, so that reads every message, mail and ticket."""
     address = _address(address)
     if copies:
         naming = _naming(session, address, lock=False)
@@ -409,7 +410,7 @@ def _card(session: Session, address: str, naming: _Naming, *, copies: bool) -> C
         ContactTicket(t.number, t.subject, t.status, "requester", t.updated_at) for t in naming.own
     ] + [
         ContactTicket(t.number, t.subject, t.status, "copy", t.updated_at)
-        for t in (_copies(session, naming, address) if copies else ())
+        for t in _copies(session, naming, address)  # (without ``copies``: ticket_copy's, by key)
     ]
     organization = None
     if contact is not None and contact.organization_id is not None:
@@ -420,7 +421,7 @@ def _card(session: Session, address: str, naming: _Naming, *, copies: bool) -> C
     acks = _count(session, select(func.count()).where(AckSent.address == address))
     held = len(_held_rows(session, address))
     if contact is None and not tickets and bounce is None and not acks and not held:
-        unread = "" if copies else " (other tickets' copies not read: a whole-desk read)"
+        unread = "" if copies else " (other tickets' messages not read: a whole-desk read)"
         raise NotFound(f"the desk keeps nothing about {address}{unread}")
     return ContactCard(
         address=address,

@@ -119,6 +119,8 @@ class TicketView:
     time by the ticket's policy (``sla_clock.warn_times``); None when it is not running."""
     resolution_warn_at: datetime | None = None
     """When the resolution (``row.resolution_due_at``) turns nearly due, likewise."""
+    copies: tuple[str, ...] = ()
+    """Who the ticket's replies go to in Cc, in the order they came (``desk/copies``)."""
     desk_id: str | None = None
     """The desk's identity (``settings.DESK_ID``): where drafts on it are kept."""
 
@@ -245,6 +247,7 @@ def load_view(session: Session, number: int, *, latest: int | None = READ_FIRST)
         older_history=older_history,
         reply_warn_at=warns[0],
         resolution_warn_at=warns[1],
+        copies=tuple(detail.copies),
     )
 
 

@@ -66,7 +66,9 @@ def card_text(card: ContactCard) -> Text:
         text.append_text(plain(ticket.subject))
         text.append("\n")
     if not card.copies_read:
-        text.append("\nOther tickets naming them in copy not looked for: c reads the desk", "dim")
+        text.append(
+            "\nOther tickets whose messages name them not looked for: c reads the desk", "dim"
+        )
     text.rstrip()
     return text
 

@@ -91,6 +91,7 @@ def _long_values(view: TicketView) -> list[tuple[str, str, int]]:
         ("Requester", row.requester_name or "", 1),
         ("Email", row.requester_email or "", VALUE_LINES),
         ("Org", view.requester_org or "", 1),
+        ("Cc", ", ".join(view.copies), VALUE_LINES),
         ("Category", row.category or "", 1),
         ("Tags", ", ".join(view.tags), TAG_LINES),
         ("Team", row.team or "", 1),
@@ -177,7 +178,10 @@ def render_fields(
     if view.requester_org:
         text.append("\n")
         text.append_text(_one_line(plain(view.requester_org, "dim"), width))
-    text.append("\n\n")
+    text.append("\n")
+    if view.copies:  # who else the replies go to: the thread says it only per message
+        _field_lines(text, "Cc", plain(", ".join(view.copies)), width, VALUE_LINES)
+    text.append("\n")
     _field(text, "Status", words(row.status), width)
     _field(text, "Priority", row.priority, width)
     _field(text, "Type", words(row.type), width)

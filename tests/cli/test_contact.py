@@ -62,7 +62,7 @@ def test_show_export_forget_and_the_record(invoke: Invoke, use_db: str) -> None:
     assert gone.exit_code == 1
     assert one_error_line(gone.stderr) == (
         f"error: the desk keeps nothing about {ANN}"
-        " (other tickets' copies not read: a whole-desk read); --copies reads them"
+        " (other tickets' messages not read: a whole-desk read); --copies reads them"
     )
     record = invoke("contact", "forgotten")
     assert f"contact forgotten 1 ticket deleted (#{mine})" in record.stdout

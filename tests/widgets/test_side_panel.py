@@ -138,3 +138,24 @@ def test_every_tag_shows_wrapped_under_the_first(db: Database, admin: Actor) -> 
     text = render_fields(view, NOW).plain
     at = text.index("Tags")
     assert text[at:].splitlines()[:2] == ["Tags     [red]bad\\, access,", "         mfa, tag"]
+
+
+def test_the_people_a_ticket_copies_show_under_its_requester(db: Database, admin: Actor) -> None:
+    """The panel lists the ticket's copies ("Cc"), two lines at most, cut with "…" and whole
+    in the tooltip: only the thread said who a reply went to, one message at a time."""
+    from helpdesk_tui.widgets.side_panel import TEXT_WIDTH, full_values
+
+    view = _view(db, admin)
+    assert _line(render_fields(view, NOW).plain, "Cc") is None
+    copied = ["bo@example.com", "carla.long-name@example.org", "dee@example.net"]
+    Desk(db, admin).ticket_copies(view.row.number, add=copied)
+    with db.read() as s:
+        shown = load_view(s, view.row.number)
+    lines = render_fields(shown, NOW).plain.splitlines()
+    at = lines.index(_line("\n".join(lines), "Cc") or "")
+    assert lines[at] == "Cc       bo@example.com,"
+    assert lines[at + 1].startswith(" " * 9 + "carla") and lines[at + 1].endswith("…")
+    assert lines[at + 2] == "" and lines[at + 3].startswith("Status")
+    assert all(len(line) <= TEXT_WIDTH for line in lines), lines
+    full = full_values(shown)
+    assert full is not None and "Cc       " + ", ".join(copied) in full.plain
