@@ -33,7 +33,7 @@ TERMS: tuple[Term, ...] = (
         "Backlog",
         "backlog",
         "Tickets open now (not resolved, closed or merged), whatever the range; the "
-        "Backlog tab splits them by status and priority.",
+        "Backlog tab splits them by status and priority, with how many of each are overdue.",
     ),
     Term(
         "1st resp",

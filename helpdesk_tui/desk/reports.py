@@ -150,6 +150,8 @@ class BacklogRow:
     status: str
     priority: str
     count: int
+    overdue: int = 0
+    """Of ``count``, the tickets past their running SLA deadline now (``sla_overdue``)."""
 
 
 class ReportResult(NamedTuple):
@@ -561,10 +563,10 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         key=lambda row: (-row.handled, row.login),
     )
     backlog: dict[tuple[str, str], int] = {}
-    overdue = 0
+    backlog_overdue: dict[tuple[str, str], int] = {}
     for (status, priority, is_overdue), n in counts.backlog.items():
         _add(backlog, (status, priority), n)
-        overdue += n * is_overdue
+        _add(backlog_overdue, (status, priority), n * is_overdue)
     status_order = [s.value for s in Status]
     priority_order = ["urgent", "high", "normal", "low"]
     by_category, by_channel, by_type = _breakdowns(counts.created_values, counts.resolved_values)
@@ -587,7 +589,7 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
         reopened=reopened,
         undone=undone,
         backlog=tuple(
-            BacklogRow(status, priority, n)
+            BacklogRow(status, priority, n, backlog_overdue[(status, priority)])
             for (status, priority), n in sorted(
                 backlog.items(),
                 key=lambda item: (
@@ -596,7 +598,7 @@ def build_result(query: ReportQuery, counts: Counts, logins: Mapping[int, str]) 
                 ),
             )
         ),
-        overdue=overdue,
+        overdue=sum(backlog_overdue.values()),
         ratings=sum(rating_all.values()),
         satisfaction=_mean(rating_all),
         satisfied=sum(n for r, n in rating_all.items() if r >= POSITIVE_RATING),
@@ -731,8 +733,8 @@ def times_table(result: ReportResult) -> Table:
 def backlog_table(result: ReportResult) -> Table:
     return Table(
         "Backlog",
-        ("status", "priority", "tickets"),
-        tuple((b.status, b.priority, b.count) for b in result.backlog),
+        ("status", "priority", "tickets", "overdue"),
+        tuple((b.status, b.priority, b.count, b.overdue) for b in result.backlog),
     )
 
 

@@ -197,10 +197,10 @@ def test_a_report_on_an_unchanged_desk_reads_no_replay_rules(desk: Desk, db: Dat
 def test_sla_compliance_overdue_and_reopen_rate(desk: Desk) -> None:
     result = desk.report_run(ReportQuery(start=D, end=D + timedelta(days=2)))
     assert (result.sla_met, result.sla_due, result.sla_compliance) == (2, 4, 0.5)
-    assert [(b.status, b.priority, b.count) for b in result.backlog] == [
-        ("new", "normal", 1),
-        ("in_progress", "high", 1),
-    ]
+    assert [(b.status, b.priority, b.count, b.overdue) for b in result.backlog] == [
+        ("new", "normal", 1, 0),
+        ("in_progress", "high", 1, 1),
+    ]  # (the Backlog tab's "overdue" column: which part of the backlog is late)
     assert (result.overdue, result.overdue_share) == (1, 0.5)
     assert (result.reopened, result.reopen_rate) == (1, 0.5)
 
