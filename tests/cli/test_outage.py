@@ -104,23 +104,16 @@ class Desk:
         if not warm:
             env = {**self.env, "HELPDESK_CLI_SERVER": "off"}
             return self.probe.run(list(args), env, self.outputs, self.outputs)
-        return subprocess.run(
-            [helpdesk_script(), *args],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            env={**self.env, "HELPDESK_CLI_SERVER": "on"},
-            timeout=HANG_SECONDS,
-        )
+        return self.script(*args, server="on")
 
-    def script(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """The installed ``helpdesk`` itself with ``args``, cold."""
+    def script(self, *args: str, server: str = "off") -> subprocess.CompletedProcess[str]:
+        """The installed ``helpdesk`` itself with ``args``, its server switch ``server``."""
         return subprocess.run(
             [helpdesk_script(), *args],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            env={**self.env, "HELPDESK_CLI_SERVER": "off"},
+            env={**self.env, "HELPDESK_CLI_SERVER": server},
             timeout=HANG_SECONDS,
         )
 
