@@ -9,8 +9,9 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -18,6 +19,7 @@ from click.testing import CliRunner, Result
 from helpdesk_tui.cli import main, warm_socket
 from helpdesk_tui.cli.init import DATABASE_FILE
 from helpdesk_tui.config_files import data_dir
+from tests.cli.import_probe import ImportProbe
 from tests.conftest import IN_CI
 from tests.pg_cluster import PgCluster
 
@@ -31,6 +33,32 @@ commands run in-process on both engines elsewhere; a second engine would only st
 slow part, a fresh interpreter, again."""
 
 
+def on_engines(
+    cases: Sequence[object],
+    also_on_postgres: set[int],
+    ids: Callable[[Any], str] | None = None,
+) -> list[Any]:
+    """Parameters ``(db_url, *case)`` (``indirect=["db_url"]``): every case on SQLite, the
+    cases at the indexes ``also_on_postgres`` on PostgreSQL too. For a parametrized CLI
+    test whose cases differ in what the CLI does with what the desk hands back (a verb's
+    wording, its output's form, which verb of a family): the kept PostgreSQL cases are
+    those whose desk calls (statements built in ``desk/`` or ``storage/``) differ from
+    every other kept case's, and each call site says why it keeps those; the others run
+    the same SQL on PostgreSQL as a kept one and would start only the slow part again.
+    A tuple case is its parameters after ``db_url``; ``ids(case)`` names a case."""
+    made = []
+    for index, case in enumerate(cases):
+        values = case if isinstance(case, tuple) else (case,)
+        name = None if ids is None else ids(case)
+        made.append(pytest.param("sqlite", *values, id=name and f"sqlite-{name}"))
+        if index in also_on_postgres:
+            marks = pytest.mark.postgres
+            made.append(
+                pytest.param("postgres", *values, marks=marks, id=name and f"postgres-{name}")
+            )
+    return made
+
+
 @pytest.fixture
 def invoke() -> Invoke:
     """``invoke("ticket", "list", input=...)``: run the CLI in this process."""
@@ -39,6 +67,14 @@ def invoke() -> Invoke:
         return CliRunner().invoke(main, list(args), input=input, catch_exceptions=True)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def _import_probe() -> Iterator[ImportProbe]:
+    """The worker's :class:`ImportProbe`, started at its first use."""
+    probe = ImportProbe()
+    yield probe
+    probe.close()
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """The real ``helpdesk`` through PostgreSQL outages, cold and through the warm server.
 
 A cluster of this module's own (its server is restarted, stopped and has its connections
-ended), one desk per test. Every verb is the installed script in a real process, run in its
-own process ("cold", ``HELPDESK_CLI_SERVER=off``) or in a child of a warm server started
-for the test ("warm"). What a user sees is checked whole: the exit status, stdout, and
-stderr — empty when the verb worked, else exactly one ``error:`` line saying where the
-database is, the server's reason and what to check; never a traceback, a driver's warning
-or SQLAlchemy's pool log ("Exception during reset or similar").
+ended), one desk per test. Every verb is the installed script's run in a real process, run
+in its own process ("cold", ``HELPDESK_CLI_SERVER=off``: forked by the worker's
+``ImportProbe``, but for the cut-off verbs, the script itself) or in a child of a warm
+server started for the test ("warm": the script as its client). What a user sees is
+checked whole: the exit status, stdout, and stderr — empty when the verb worked, else
+exactly one ``error:`` line saying where the database is, the server's reason and what to
+check; never a traceback, a driver's warning or SQLAlchemy's pool log ("Exception during
+reset or similar").
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from click.testing import CliRunner
 from helpdesk_tui.cli import main, warm_socket
 from helpdesk_tui.cli.server import servers
 from tests.cli.conftest import code_stamp, helpdesk_script
+from tests.cli.import_probe import ImportProbe
 from tests.conftest import HANG_SECONDS, TEST_CLUSTER_SETTINGS, need
 from tests.pg_cluster import PgCluster, start_cluster
 
@@ -89,17 +92,28 @@ class Desk:
     cluster: PgCluster
     url: str
     env: dict[str, str]
+    probe: ImportProbe
+    outputs: Path
     code_stamp: str = ""
     """The package's code as its warm server was started for (``_start_server``)."""
 
     def run(self, *args: str, warm: bool) -> subprocess.CompletedProcess[str]:
-        """The installed ``helpdesk`` with ``args``, its stdin not a terminal."""
+        """The installed ``helpdesk`` with ``args``, its stdin not a terminal: cold, in a
+        process of its own forked by the worker's :class:`ImportProbe` (the script's
+        interpreter start is the cut-off tests' ``[cold-*]``, whose verb is the script)."""
+        if not warm:
+            env = {**self.env, "HELPDESK_CLI_SERVER": "off"}
+            return self.probe.run(list(args), env, self.outputs, self.outputs)
+        return self.script(*args, server="on")
+
+    def script(self, *args: str, server: str = "off") -> subprocess.CompletedProcess[str]:
+        """The installed ``helpdesk`` itself with ``args``, its server switch ``server``."""
         return subprocess.run(
             [helpdesk_script(), *args],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            env={**self.env, "HELPDESK_CLI_SERVER": "on" if warm else "off"},
+            env={**self.env, "HELPDESK_CLI_SERVER": server},
             timeout=HANG_SECONDS,
         )
 
@@ -138,7 +152,12 @@ class Desk:
 
 
 @pytest.fixture
-def desk(cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+def desk(
+    cluster: PgCluster,
+    _import_probe: ImportProbe,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Desk]:
     """A copy of the template's desk (:data:`DESK`); a socket directory of the test's own
     for its warm server (stopped after)."""
     if not warm_socket.supported():
@@ -150,7 +169,7 @@ def desk(cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     runtime.chmod(0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
-    made = Desk(cluster, url, dict(os.environ))
+    made = Desk(cluster, url, dict(os.environ), _import_probe, tmp_path)
     try:
         yield made
     finally:
@@ -241,12 +260,16 @@ def test_each_verb_while_the_server_is_stopped_is_one_line_then_works_again(
     desk.cluster.stop("fast")
     port = desk.cluster.port
     for verb in VERBS:
-        line = _one_line(desk.run(*verb, warm=warm))
+        done = desk.run(*verb, warm=warm)
+        line = _one_line(done)
         assert line == (
             f"error: cannot open database postgresql+psycopg://postgres@127.0.0.1:{port}/"
             f'{desk.url.rsplit("/", 1)[1]}: connection to server at "127.0.0.1", port '
             f"{port} failed: Connection refused; {CHECK_SERVER}"
         ), verb
+        if not warm and verb == VERBS[-1]:  # (the script's own start, once, the same)
+            script = desk.script(*verb)
+            assert (script.returncode, script.stdout, script.stderr) == (1, "", done.stderr)
     desk.cluster.start()
     for verb in VERBS:
         if not warm:

@@ -189,6 +189,10 @@ def _same(a: subprocess.CompletedProcess[str], b: subprocess.CompletedProcess[st
 
 
 def test_commands_run_warm_exactly_as_in_process(warm: Warm) -> None:
+    """Outputs and exit statuses are the in-process ones; a reader gone before the first
+    line ends the command as in-process; terminal commands (``--help``) and the opt-out
+    (``HELPDESK_CLI_SERVER=off``) stay in-process. (One server for the three: they were
+    three tests, each starting its own.)"""
     warm.start()
     cases = [
         ("ticket", "list"),
@@ -205,36 +209,10 @@ def test_commands_run_warm_exactly_as_in_process(warm: Warm) -> None:
         _same(warm.run(*args, server="off"), warm.run(*args))
     assert warm.served() == len(cases)
 
+    assert warm.run("ticket", "list", server="off").returncode == 0
+    assert warm.run("--help").returncode == 0
+    assert warm.served() == len(cases), "a terminal command or the opt-out went warm"
 
-def test_writes_and_stdin_warm(warm: Warm) -> None:
-    warm.start()
-    here = warm.run("ticket", "note", "1", "--body", "checked the printer", server="off")
-    there = warm.run("ticket", "note", "2", "--body", "checked the printer")
-    assert (here.returncode, there.returncode) == (0, 0), there.stderr
-    assert here.stdout.startswith("#1 ") and "Printer jam" in here.stdout
-    assert there.stdout.startswith("#2 ") and "VPN drops" in there.stdout
-    assert (here.stderr, there.stderr) == ("", "")
-    piped = warm.run("ticket", "note", "3", input="from stdin\n")
-    assert piped.returncode == 0, piped.stderr
-    numbers = warm.run("ticket", "priority", "-", "high", input="1 2\n")
-    assert numbers.returncode == 0, numbers.stderr
-    shown = json.loads(warm.run("ticket", "show", "1", "2", "3", "--json").stdout)
-    assert "from stdin" in shown[2]["messages"][-1]["body"]
-    assert [row["priority"] for row in shown[:2]] == ["high", "high"]
-    assert warm.served() == 4
-
-
-def test_new_ticket_in_the_working_directory_with_umask(warm: Warm) -> None:
-    """The child works where the client was: a relative ``--attach`` path is found there."""
-    warm.start()
-    (warm.cwd / "notes.txt").write_text("attached\n")
-    done = warm.run("ticket", "note", "1", "--body", "see file", "--attach", "notes.txt")
-    assert done.returncode == 0, done.stderr
-    assert warm.served() == 1
-
-
-def test_a_closed_stdout_pipe_ends_as_in_process(warm: Warm) -> None:
-    warm.start()
     results = []
     for server in ("off", "on"):
         reader, writer = os.pipe()
@@ -251,8 +229,33 @@ def test_a_closed_stdout_pipe_ends_as_in_process(warm: Warm) -> None:
         finally:
             os.close(writer)
         results.append((done.returncode, done.stderr))
-    assert results[0] == results[1]
-    assert warm.served() == 1
+    assert results[0] == results[1], "a closed stdout pipe"
+    assert warm.served() == len(cases) + 1
+
+
+def test_writes_and_stdin_warm(warm: Warm) -> None:
+    """Writes and stdin go warm; the child works where the client was: a relative
+    ``--attach`` path is found there. (One server for both: they were two tests.)"""
+    warm.start()
+    here = warm.run("ticket", "note", "1", "--body", "checked the printer", server="off")
+    there = warm.run("ticket", "note", "2", "--body", "checked the printer")
+    assert (here.returncode, there.returncode) == (0, 0), there.stderr
+    assert here.stdout.startswith("#1 ") and "Printer jam" in here.stdout
+    assert there.stdout.startswith("#2 ") and "VPN drops" in there.stdout
+    assert (here.stderr, there.stderr) == ("", "")
+    piped = warm.run("ticket", "note", "3", input="from stdin\n")
+    assert piped.returncode == 0, piped.stderr
+    numbers = warm.run("ticket", "priority", "-", "high", input="1 2\n")
+    assert numbers.returncode == 0, numbers.stderr
+    shown = json.loads(warm.run("ticket", "show", "1", "2", "3", "--json").stdout)
+    assert "from stdin" in shown[2]["messages"][-1]["body"]
+    assert [row["priority"] for row in shown[:2]] == ["high", "high"]
+    assert warm.served() == 4
+
+    (warm.cwd / "notes.txt").write_text("attached\n")
+    done = warm.run("ticket", "note", "1", "--body", "see file", "--attach", "notes.txt")
+    assert done.returncode == 0, done.stderr
+    assert warm.served() == 5
 
 
 FULL_PIPE = ["ticket", "show", *["1"] * 300]
@@ -505,39 +508,27 @@ def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
     assert warm.served() == 1
 
 
-def test_a_cold_command_starts_the_server_for_the_next(warm: Warm) -> None:
-    first = warm.run("ticket", "list")
-    assert first.returncode == 0
-    _wait_for_a_server()
-    _same(first, warm.run("ticket", "list"))
-    assert warm.served() == 1
-
-
-def test_a_servers_command_line_shows_no_key(warm: Warm) -> None:
-    """Any user on the machine reads a process's arguments; the key checksums the client's
-    environment, a database URL's password too (a team's audit: two agents on one server,
-    ``ps`` showed each server's key). It is passed in the server's environment instead,
-    which only its owner reads."""
+def test_a_cold_command_starts_the_server_for_the_next_whose_command_line_shows_no_key(
+    warm: Warm,
+) -> None:
+    """A cold command starts the server the next one uses (the same output). Any user on
+    the machine reads a process's arguments; the key checksums the client's environment,
+    a database URL's password too (a team's audit: two agents on one server, ``ps``
+    showed each server's key). It is passed in the server's environment instead, which
+    only its owner reads. (One command's server for both: they were two tests.)"""
     secret = {"HELPDESK_DATABASE_PASSWORD_FOR_THE_TEST": "s3cret"}
     key = warm.key(**secret)
-    done = subprocess.run(
-        [*PROGRAM, "ticket", "list"],
-        capture_output=True,
-        env=warm.env(**secret),
-        timeout=HANG_SECONDS,
-    )
-    assert done.returncode == 0
+    run = [*PROGRAM, "ticket", "list"]
+    env = warm.env(**secret)
+    first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
+    assert first.returncode == 0
     _wait_for_a_server()
     (info,) = servers()
     command_line = Path(f"/proc/{info['pid']}/cmdline").read_bytes()
     assert key.encode() not in command_line and b"s3cret" not in command_line
-
-
-def test_terminal_commands_and_opt_out_stay_in_process(warm: Warm) -> None:
-    warm.start()
-    assert warm.run("ticket", "list", server="off").returncode == 0
-    assert warm.run("--help").returncode == 0
-    assert warm.served() == 0
+    again = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
+    _same(first, again)
+    assert warm.served() == 1
 
 
 def test_another_key_is_another_server(warm: Warm) -> None:
@@ -554,28 +545,30 @@ def test_another_key_is_another_server(warm: Warm) -> None:
     _wait_for_a_server(2)  # it started one for its own key (stopped at teardown)
 
 
-@pytest.mark.parametrize("problem", ["open to others", "a symlink"])
-def test_an_unsafe_directory_means_in_process(warm: Warm, problem: str) -> None:
+def test_an_unsafe_directory_means_in_process(warm: Warm) -> None:
+    """A socket directory open to others, or a symlink: commands run in-process and
+    ``server status`` says why. (Both, one after the other, beside one server.)"""
     warm.start()
-    if problem == "open to others":
-        warm.sockets.chmod(0o755)
-    else:
-        real = warm.runtime / "elsewhere"
-        warm.sockets.rename(real)
-        warm.sockets.symlink_to(real)
-    done = warm.run("ticket", "list")
-    assert done.returncode == 0
-    assert warm_socket.server_dir() is None
-    said = "a symlink" if problem == "a symlink" else "mode 0755"
-    status = warm.run("server", "status").stdout  # (it said "no private socket directory yet")
-    assert f"{warm.sockets} is not a directory only you can open (" in status
-    assert f"{said}), so no server is used" in status
-    if problem == "open to others":
-        warm.sockets.chmod(0o700)
-    else:
-        warm.sockets.unlink()
-        (warm.runtime / "elsewhere").rename(warm.sockets)
-    assert warm.served() == 0
+    for problem in ("open to others", "a symlink"):
+        if problem == "open to others":
+            warm.sockets.chmod(0o755)
+        else:
+            real = warm.runtime / "elsewhere"
+            warm.sockets.rename(real)
+            warm.sockets.symlink_to(real)
+        done = warm.run("ticket", "list")
+        assert done.returncode == 0, (problem, done.stderr)
+        assert warm_socket.server_dir() is None, problem
+        said = "a symlink" if problem == "a symlink" else "mode 0755"
+        status = warm.run("server", "status").stdout  # (it said "no private socket dir yet")
+        assert f"{warm.sockets} is not a directory only you can open (" in status, problem
+        assert f"{said}), so no server is used" in status, problem
+        if problem == "open to others":
+            warm.sockets.chmod(0o700)
+        else:
+            warm.sockets.unlink()
+            (warm.runtime / "elsewhere").rename(warm.sockets)
+        assert warm.served() == 0, problem
 
 
 def test_without_a_runtime_dir_the_server_listens_in_the_cache_dir(
