@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from helpdesk_tui.config import IntakeOptions
@@ -19,6 +20,16 @@ from tests.mail.servers import ImapAccount, SmtpServer
 DESK = "support@desk.test"
 SECRET = "test-secret-0123456789abcdef"
 _ids = itertools.count(1)
+
+
+def on_sqlite_only(covered_on_postgres_by: str) -> pytest.MarkDecorator:
+    """For a test of what the mail code does with mail (parsing, classifying, IMAP batches,
+    wording): its desk calls write and read as every intake does, and
+    ``covered_on_postgres_by`` names the test that runs those calls on PostgreSQL. A second
+    engine would only run the same mail code again (the suite's rule: a test runs on both
+    engines when what it checks passes through SQL whose meaning can differ)."""
+    assert "::" in covered_on_postgres_by, "name the file and the test"
+    return pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def new_id(domain: str = "example.org") -> str:

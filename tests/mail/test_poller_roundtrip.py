@@ -15,7 +15,15 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.mail.service import MailService
 from helpdesk_tui.storage.database import Database
 
-from .mailbuild import email, messages, new_id, server_settings, sqlite_database, tickets
+from .mailbuild import (
+    email,
+    messages,
+    new_id,
+    on_sqlite_only,
+    server_settings,
+    sqlite_database,
+    tickets,
+)
 from .servers import ImapAccount, SmtpServer
 from .test_poller import wait_until
 
@@ -67,6 +75,10 @@ def test_customer_replies_to_the_acknowledgement_and_the_agent_answers_in_thread
     assert len(smtp_server.messages) == 2, "one acknowledgement (not for the follow-up), one reply"
 
 
+@on_sqlite_only(
+    "tests/mail/test_poller_roundtrip.py::"
+    "test_customer_replies_to_the_acknowledgement_and_the_agent_answers_in_thread"
+)  # (the decoding and stripping of a subject and a name: the mail code's)
 def test_escape_sequences_in_subject_and_name_reach_neither_ticket_nor_acknowledgement(
     db: Database, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:

@@ -21,7 +21,7 @@ from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.enums import OutboxStatus
 from helpdesk_tui.storage.models import Outbox, utcnow
 
-from .mailbuild import config_for, email
+from .mailbuild import config_for, email, on_sqlite_only
 from .servers import SmtpServer
 from .test_outbox import parsed, sender, smtp_settings
 
@@ -108,6 +108,10 @@ def test_a_desk_that_sends_no_mail_queues_none_for_a_rating_concern(
     assert (alert.number, alert.title) == (number, "Customer rating")
 
 
+@on_sqlite_only(
+    "tests/mail/test_rating_concern_mail.py::"
+    "test_a_rating_concern_is_mailed_to_the_assignee_or_the_team_s_supervisors"
+)  # (the alert's wording)
 def test_a_comment_s_own_full_stop_ends_the_alert_s_sentence(db: Database, admin: Actor) -> None:
     """Found on a walk: "2 - it took a week and the printer still squeaks." was mailed to
     the assignee as "…: it took a week and the printer still squeaks..", a stop added to
