@@ -16,8 +16,10 @@ dirty regions. What a frame would have caught it still catches: a widget whose
 ``render_line`` raises fails its test, as a frame that raised fails it — each screen that
 skipped a frame is drawn in full once as it leaves the stack (``App._replace_screen``) and
 as the app shuts down (``App._shutdown``), its error handed to ``App._handle_exception``,
-which ``run_test`` raises at the end. (A widget mounted and removed between those two
-moments is not drawn: a test that checks how such a widget draws reads it itself.)
+which ``run_test`` raises at the end — unless it was drawn in full since its last skipped
+frame (``Compositor.render_full_update``: a test's ``export_screenshot``, a snapshot),
+where the same error was raised into the test. (A widget mounted and removed between
+those moments is not drawn: a test that checks how such a widget draws reads it itself.)
 
 A test about the frames themselves (what a frame draws, how often) is marked
 ``@pytest.mark.frames`` and draws every one. Real terminals (tests in tmux) run the app in
@@ -33,11 +35,13 @@ import weakref
 from typing import Any
 
 import pytest
+from textual._compositor import Compositor
 from textual.app import App
 from textual.screen import Screen
 
-_PATCHED = (
+_PATCHED: tuple[tuple[type, str], ...] = (
     (Screen, "_compositor_refresh"),
+    (Compositor, "render_full_update"),
     (App, "_replace_screen"),
     (App, "_shutdown"),
 )
@@ -50,11 +54,20 @@ for _owner, _name in _PATCHED:
         )
 
 _original_refresh = Screen._compositor_refresh
+_original_full_update = Compositor.render_full_update
 _original_replace = App._replace_screen
 _original_shutdown = App._shutdown
 
 _UNDRAWN: weakref.WeakSet[Screen[Any]] = weakref.WeakSet()
 """Screens that marked a frame drawn without drawing it since they were last drawn in full."""
+
+
+def _full_update(self: Compositor, simplify: bool = False) -> Any:
+    """``Compositor.render_full_update``: its screen is drawn in full, none of it skipped."""
+    update = _original_full_update(self, simplify=simplify)
+    for screen in [screen for screen in _UNDRAWN if screen._compositor is self]:
+        _UNDRAWN.discard(screen)
+    return update
 
 
 def _skipping_refresh(self: Screen[Any]) -> None:
@@ -95,5 +108,6 @@ async def _drawing_shutdown(self: App[Any]) -> None:
 def install(monkeypatch: pytest.MonkeyPatch) -> None:
     """Headless apps skip their frames for the test using ``monkeypatch`` (see above)."""
     monkeypatch.setattr(Screen, "_compositor_refresh", _skipping_refresh)
+    monkeypatch.setattr(Compositor, "render_full_update", _full_update)
     monkeypatch.setattr(App, "_replace_screen", _drawing_replace)
     monkeypatch.setattr(App, "_shutdown", _drawing_shutdown)
