@@ -19,7 +19,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from tests import css_rules, pilot_keys, statement_cache
+from tests import css_rules, frames, pilot_keys, statement_cache
 from tests.clocks import local_zone
 from tests.pg_cluster import PgCluster, start_cluster
 
@@ -235,6 +235,18 @@ def _quick_pilot_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     idle wait while a worker or an animation runs (tests/pilot_keys.py): Textual's own
     wait slept at least 20 ms twice per key."""
     pilot_keys.install(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _frames_drawn_when_looked_at(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A headless app (a pilot's, a snapshot's) does not render the frames it throws away:
+    each screen that skipped one is drawn in full as it leaves and as the app ends, so a
+    widget that fails to draw still fails its test (tests/frames.py says why and how).
+    Tests of what a frame draws are marked ``frames`` and draw every one."""
+    if request.node.get_closest_marker("frames") is None:
+        frames.install(monkeypatch)
 
 
 TEST_CLUSTER_SETTINGS = {"jit": "off"}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from sqlmodel import select
+from textual.command import CommandList
 
 from helpdesk_tui import app as app_module
 from helpdesk_tui import heap
@@ -133,7 +134,8 @@ async def test_palette_jumps_to_a_ticket_by_number(
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"#3")
-        await pilot.pause(0.5)
+        commands = app.screen.query_one(CommandList)  # (its search's answer, not 0.5 s)
+        await until(pilot, lambda: commands.option_count > 0 and commands.highlighted == 0)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, TicketScreen)

@@ -220,24 +220,6 @@ async def test_an_agent_reads_the_settings_and_cannot_change_them(
     assert policies.satisfaction_surveys_on() is False
 
 
-async def test_an_admin_switches_surveys_after_saying_yes(
-    make_test_app: AppFactory, policies: Desk
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_settings(pilot, "5")
-        await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("escape")  # the safe answer: nothing changes
-        await until(pilot, lambda: app.screen is screen)
-        assert policies.satisfaction_surveys_on() is False
-        await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("y")
-        await until(pilot, lambda: "are on" in _text(screen, "#surveys-text"))
-    assert policies.satisfaction_surveys_on() is True
-
-
 def _form_screen(app: HelpdeskApp) -> SettingsForm:
     assert isinstance(app.screen, SettingsForm)
     return app.screen
@@ -373,51 +355,81 @@ async def test_a_calendar_edit_keeps_what_is_typed_while_the_screen_follows_othe
     assert (berlin.hours, berlin.closed, berlin.holidays) == ("08:00-16:00", ("2026-12-24",), None)
 
 
-async def test_an_admin_sets_a_tier_and_the_escalation(
+async def test_an_admin_sets_a_tier_the_escalation_the_surveys_and_the_desk_s_name(
     make_test_app: AppFactory, policies: Desk
 ) -> None:
+    """Three edits of an admin's on one settings screen, one app run, each from its tab
+    (``_sets_a_tier_and_the_escalation``, ``_switches_surveys_after_saying_yes``,
+    ``_renames_the_desk_onto_the_name_the_form_read``), each checked on the desk after."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot, "3")
-        await pilot.press("down")  # Support
-        form = await _open_form(pilot, "e")
-        _fill(form, tier="7")
-        await pilot.press("enter")
-        error = form.query_one("#form-error", Static)
-        await until(pilot, lambda: "tier must be 1 to 4" in str(error.render()))
-        _fill(form, tier="2")
-        await pilot.press("enter")
-        await until(pilot, lambda: app.screen is screen)
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("w")
-        await until(pilot, lambda: "at warning" in _text(screen, "#escalation-text"))
-    assert [(v.team, v.tier) for v in policies.sla_tiers() if v.tier] == [("Support", 2)]
-    assert policies.sla_auto_escalate() == "warning"
+        await _sets_a_tier_and_the_escalation(pilot, app, screen)
+        await pilot.press("5")
+        await settle(pilot)
+        await _switches_surveys_after_saying_yes(pilot, app, screen, policies)
+        await pilot.press("1")
+        await settle(pilot)
+        await _renames_the_desk_onto_the_name_the_form_read(pilot, app, screen, policies)
+    assert [(v.team, v.tier) for v in policies.sla_tiers() if v.tier] == [("Support", 2)], "tier"
+    assert policies.sla_auto_escalate() == "warning", "escalation"
+    assert policies.satisfaction_surveys_on() is True, "surveys"
+    assert policies.desk_name() == "Acme IT", "the desk's name"
 
 
-async def test_an_admin_renames_the_desk_onto_the_name_the_form_read(
-    make_test_app: AppFactory, policies: Desk, desk_data: DeskData
+async def _sets_a_tier_and_the_escalation(
+    pilot: Pilot[None], app: HelpdeskApp, screen: DeskSettingsScreen
+) -> None:
+    """(On the Tiers tab) a tier out of range is refused on the form; then Support's tier
+    2, and the escalation at warning."""
+    await pilot.press("down")  # Support
+    form = await _open_form(pilot, "e")
+    _fill(form, tier="7")
+    await pilot.press("enter")
+    error = form.query_one("#form-error", Static)
+    await until(pilot, lambda: "tier must be 1 to 4" in str(error.render()))
+    _fill(form, tier="2")
+    await pilot.press("enter")
+    await until(pilot, lambda: app.screen is screen)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+    await pilot.press("w")
+    await until(pilot, lambda: "at warning" in _text(screen, "#escalation-text"))
+
+
+async def _switches_surveys_after_saying_yes(
+    pilot: Pilot[None], app: HelpdeskApp, screen: DeskSettingsScreen, policies: Desk
+) -> None:
+    """(On the Surveys tab) ``t`` asks first: Escape changes nothing, ``y`` turns them on."""
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+    await pilot.press("escape")  # the safe answer: nothing changes
+    await until(pilot, lambda: app.screen is screen)
+    assert policies.satisfaction_surveys_on() is False, "surveys: Escape changes nothing"
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+    await pilot.press("y")
+    await until(pilot, lambda: "are on" in _text(screen, "#surveys-text"))
+
+
+async def _renames_the_desk_onto_the_name_the_form_read(
+    pilot: Pilot[None], app: HelpdeskApp, screen: DeskSettingsScreen, policies: Desk
 ) -> None:
     """The desk's name heads the screen; ``r`` renames it, only onto the name as read."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_settings(pilot)
-        assert "the config's desk_name" in _text(screen, "#desk-name")
-        form = await _open_form(pilot, "r")
-        policies.desk_set_name("Walk4 Desk")  # another admin, meanwhile
-        _fill(form, name="Acme IT")
-        await pilot.press("enter")
-        error = form.query_one("#form-error", Static)
-        await until(pilot, lambda: "changed meanwhile (now Walk4 Desk)" in str(error.render()))
-        await pilot.press("escape")
-        await until(pilot, lambda: "Walk4 Desk" in _text(screen, "#desk-name"))
-        form = await _open_form(pilot, "r")
-        _fill(form, name="Acme IT")
-        await pilot.press("enter")
-        await until(pilot, lambda: _text(screen, "#desk-name").startswith("Desk name: Acme IT"))
-        assert app.title == "Acme IT"
-    assert policies.desk_name() == "Acme IT"
+    assert "the config's desk_name" in _text(screen, "#desk-name"), "no name of its own yet"
+    form = await _open_form(pilot, "r")
+    policies.desk_set_name("Walk4 Desk")  # another admin, meanwhile
+    _fill(form, name="Acme IT")
+    await pilot.press("enter")
+    error = form.query_one("#form-error", Static)
+    await until(pilot, lambda: "changed meanwhile (now Walk4 Desk)" in str(error.render()))
+    await pilot.press("escape")
+    await until(pilot, lambda: "Walk4 Desk" in _text(screen, "#desk-name"))
+    form = await _open_form(pilot, "r")
+    _fill(form, name="Acme IT")
+    await pilot.press("enter")
+    await until(pilot, lambda: _text(screen, "#desk-name").startswith("Desk name: Acme IT"))
+    assert app.title == "Acme IT", "the app's title follows the desk's name"
 
 
 async def test_a_tab_asked_for_before_the_tabs_are_set_up_is_the_one_shown(

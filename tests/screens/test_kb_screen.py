@@ -85,65 +85,76 @@ async def search(pilot: Pilot[None], text: str) -> KbScreen:
     return screen
 
 
-async def test_f3_from_the_queue_and_back(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+async def test_f3_and_back_late_results_filters_and_search_as_you_type(  # type: ignore[no-untyped-def]
+    make_test_app, desk_data: DeskData
+) -> None:
+    """Four facts of the KB screen on the seeded knowledge base, one app run: F3 from the
+    queue and back (``_f3_from_the_queue_and_back``); a late result for old filters is
+    dropped (``_a_late_result_for_old_filters_is_dropped``); the filters narrow the list
+    (``_filters_narrow_the_list``); a search as you type ranks and previews
+    (``_search_as_you_type_ranks_and_previews``, with the filters cleared first)."""
     seed_kb(desk_data)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_kb(pilot)
-        assert len(screen.results) == 41
-        await pilot.press("escape")
-        await until(pilot, lambda: app.current_mode == "queue")
-        await pilot.press("f3")
-        await until(pilot, lambda: app.current_mode == "kb")
-
-
-async def test_search_as_you_type_ranks_and_previews(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
-    seed_kb(desk_data)
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_kb(pilot)
-        screen = await search(pilot, "vpn disconect")
-        assert screen.results[0].slug == "vpn-keeps-disconnecting-every-few-minutes"
-        assert screen.article is not None and screen.article.slug == screen.results[0].slug
-        await pilot.press("enter")
-        assert isinstance(app.focused, OptionList)
-        await pilot.press("down")
-        await settle(pilot)
-        assert screen.article == screen.results[1]
-
-
-async def test_filters_narrow_the_list(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
-    seed_kb(desk_data)
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_kb(pilot)
-        screen.query_one("#kb-status", Select).value = "draft"
-        await until(pilot, lambda: len(screen.results) == 1)
-        assert screen.results[0].slug == "hostile"
+        screen = await _f3_from_the_queue_and_back(pilot, app)
+        await _a_late_result_for_old_filters_is_dropped(pilot, screen, desk_data)
         screen.query_one("#kb-status", Select).clear()
+        await settle(pilot)
+        await _filters_narrow_the_list(pilot, screen)
+        screen.query_one("#kb-category", Select).clear()
         await until(pilot, lambda: len(screen.results) == 41)
-        category = screen.query_one("#kb-category", Select)
-        await until(pilot, lambda: len(category._options) > 1)
-        category.value = "Network"
-        await until(pilot, lambda: {a.category for a in screen.results} == {"Network"})
+        await _search_as_you_type_ranks_and_previews(pilot, app)
 
 
-async def test_a_late_result_for_old_filters_is_dropped(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
+async def _f3_from_the_queue_and_back(pilot: Pilot[None], app: HelpdeskApp) -> KbScreen:
+    screen = await open_kb(pilot)
+    assert len(screen.results) == 41, "F3: every article listed"
+    await pilot.press("escape")
+    await until(pilot, lambda: app.current_mode == "queue")
+    await pilot.press("f3")
+    await until(pilot, lambda: app.current_mode == "kb")
+    await settle(pilot)
+    assert app.screen is screen, "F3 again: the same KB screen"
+    return screen
+
+
+async def _a_late_result_for_old_filters_is_dropped(
+    pilot: Pilot[None], screen: KbScreen, desk_data: DeskData
+) -> None:
     """A search's thread is not stopped when a newer one starts: one for filters since
     changed that finishes last leaves the list to the newer one's result."""
-    seed_kb(desk_data)
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_kb(pilot)
-        await until(pilot, lambda: len(screen.results) == 41)
-        unfiltered = screen.filters()
-        late = [(a, (), Text()) for a in Desk(desk_data.db, desk_data.ada).kb_list(limit=50)]
-        screen.query_one("#kb-status", Select).value = "draft"
-        await until(pilot, lambda: len(screen.results) == 1)
-        screen._show("", late, unfiltered)
-        assert [a.slug for a in screen.results] == ["hostile"]
-        screen._show("", late, screen.filters())
-        assert len(screen.results) == 41
+    await until(pilot, lambda: len(screen.results) == 41)
+    unfiltered = screen.filters()
+    late = [(a, (), Text()) for a in Desk(desk_data.db, desk_data.ada).kb_list(limit=50)]
+    screen.query_one("#kb-status", Select).value = "draft"
+    await until(pilot, lambda: len(screen.results) == 1)
+    screen._show("", late, unfiltered)
+    assert [a.slug for a in screen.results] == ["hostile"], "a late result dropped"
+    screen._show("", late, screen.filters())
+    assert len(screen.results) == 41, "a result for the filters shown"
+
+
+async def _filters_narrow_the_list(pilot: Pilot[None], screen: KbScreen) -> None:
+    screen.query_one("#kb-status", Select).value = "draft"
+    await until(pilot, lambda: len(screen.results) == 1)
+    assert screen.results[0].slug == "hostile", "the status filter: the one draft"
+    screen.query_one("#kb-status", Select).clear()
+    await until(pilot, lambda: len(screen.results) == 41)
+    category = screen.query_one("#kb-category", Select)
+    await until(pilot, lambda: len(category._options) > 1)
+    category.value = "Network"
+    await until(pilot, lambda: {a.category for a in screen.results} == {"Network"})
+
+
+async def _search_as_you_type_ranks_and_previews(pilot: Pilot[None], app: HelpdeskApp) -> None:
+    screen = await search(pilot, "vpn disconect")
+    assert screen.results[0].slug == "vpn-keeps-disconnecting-every-few-minutes", "ranked"
+    assert screen.article is not None and screen.article.slug == screen.results[0].slug
+    await pilot.press("enter")
+    assert isinstance(app.focused, OptionList), "enter: the list"
+    await pilot.press("down")
+    await settle(pilot)
+    assert screen.article == screen.results[1], "the preview follows the list"
 
 
 async def test_write_a_new_article_and_publish_it(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]

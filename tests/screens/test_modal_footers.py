@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
 from helpdesk_tui.app import HelpdeskApp
@@ -15,6 +16,7 @@ from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.kb import KbScreen
+from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.queue_filter import QueueFilterScreen
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from tests.screens.conftest import DeskData
@@ -53,54 +55,74 @@ def assert_whole_keys(app: HelpdeskApp) -> None:
     assert line.endswith(drawn[-1]), (line, drawn)
 
 
-async def test_a_question_shows_its_answers_in_the_footer(
+async def test_questions_the_filter_form_and_the_kb_search_show_their_own_keys(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """Four footers at 80x24, one app run, each its own helper: a question over the ticket
+    has no ticket keys (``_a_question_over_the_ticket_footer_has_no_ticket_keys``); a
+    question over the composer shows its answers (``_a_question_shows_its_answers``); the
+    queue's filter form shows its keys (``_the_filter_form_shows_its_keys``); in the KB's
+    search field the help key is drawn as F1 (``_f1_is_drawn_as_f1``)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_composer(pilot, desk_data.numbers["printer"])
-        await pilot.press(*"Hello", "escape")  # "Close this reply draft?"
-        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await settle(pilot)
-        line = footer_line(app)
-        assert "k Keep draft" in line and "d Discard it" in line and "esc Back to writing" in line
-        assert not [key for key in COMPOSER_KEYS if key in line], line
-        assert_whole_keys(app)
-        await pilot.press("k")  # the footer's key is the dialog's answer
-        await until(pilot, lambda: not isinstance(app.screen, (ChoiceScreen, ComposerScreen)))
-
-
-async def test_a_question_over_the_ticket_footer_has_no_ticket_keys(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        ticket = await open_ticket(pilot, desk_data.numbers["printer"])
-        await pilot.press("s")
-        await settle(pilot)
-        await pilot.press(*"closed", "enter")  # "Close #N? ..." asks first
-        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await settle(pilot)
-        line = footer_line(app)
-        assert "y Close it" in line and "esc Cancel" in line, line
-        assert not [key for key in TICKET_KEYS if key in line], line
+        await _a_question_over_the_ticket_footer_has_no_ticket_keys(pilot, app, desk_data)
+        await _a_question_shows_its_answers(pilot, app, desk_data)
         await pilot.press("escape")
-        await until(pilot, lambda: app.screen is ticket)
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await _the_filter_form_shows_its_keys(pilot, app)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await _f1_is_drawn_as_f1(pilot, app)
 
 
-async def test_the_filter_form_shows_its_keys(
-    make_test_app: AppFactory, desk_data: DeskData
+async def _a_question_over_the_ticket_footer_has_no_ticket_keys(
+    pilot: Pilot[None], app: HelpdeskApp, desk_data: DeskData
 ) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await until(pilot, lambda: isinstance(app.screen, QueueFilterScreen))
-        await settle(pilot)
-        line = footer_line(app)
-        assert "⏎ Apply" in line and "esc Cancel" in line and "^r Clear all" in line, line
-        assert not [key for key in QUEUE_KEYS if key in line], line
-        assert_whole_keys(app)
+    ticket = await open_ticket(pilot, desk_data.numbers["printer"])
+    await pilot.press("s")
+    await settle(pilot)
+    await pilot.press(*"closed", "enter")  # "Close #N? ..." asks first
+    await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+    await settle(pilot)
+    line = footer_line(app)
+    assert "y Close it" in line and "esc Cancel" in line, ("closing asks", line)
+    assert not [key for key in TICKET_KEYS if key in line], ("no ticket keys", line)
+    await pilot.press("escape")
+    await until(pilot, lambda: app.screen is ticket)
+
+
+async def _a_question_shows_its_answers(
+    pilot: Pilot[None], app: HelpdeskApp, desk_data: DeskData
+) -> None:
+    await open_composer(pilot, desk_data.numbers["printer"])
+    await pilot.press(*"Hello", "escape")  # "Close this reply draft?"
+    await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+    await settle(pilot)
+    line = footer_line(app)
+    assert "k Keep draft" in line and "d Discard it" in line and "esc Back to writing" in line
+    assert not [key for key in COMPOSER_KEYS if key in line], ("no composer keys", line)
+    assert_whole_keys(app)
+    await pilot.press("k")  # the footer's key is the dialog's answer
+    await until(pilot, lambda: not isinstance(app.screen, (ChoiceScreen, ComposerScreen)))
+
+
+async def _the_filter_form_shows_its_keys(pilot: Pilot[None], app: HelpdeskApp) -> None:
+    await pilot.press("f")
+    await until(pilot, lambda: isinstance(app.screen, QueueFilterScreen))
+    await settle(pilot)
+    line = footer_line(app)
+    assert "⏎ Apply" in line and "esc Cancel" in line and "^r Clear all" in line, line
+    assert not [key for key in QUEUE_KEYS if key in line], ("no queue keys", line)
+    assert_whole_keys(app)
+
+
+async def _f1_is_drawn_as_f1(pilot: Pilot[None], app: HelpdeskApp) -> None:
+    """In the knowledge base's search field ? is typed: the help key is F1, drawn so."""
+    await pilot.press("f3")
+    await until(pilot, lambda: isinstance(app.screen, KbScreen))
+    await settle(pilot)
+    line = footer_line(app)
+    assert "F1 Keys" in line and "f1" not in line, ("F1 in the KB", line)
 
 
 async def test_the_file_list_and_the_key_help_show_their_keys(
@@ -154,18 +176,6 @@ async def test_no_footer_cuts_a_key_in_half_at_a_narrow_width(
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         assert footer_line(app).endswith("? Keys")  # (all of them fit at 80)
-
-
-async def test_f1_is_drawn_as_f1(make_test_app: AppFactory, desk_data: DeskData) -> None:
-    """In the knowledge base's search field ? is typed: the help key is F1, drawn so."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await until(pilot, lambda: isinstance(app.screen, KbScreen))
-        await settle(pilot)
-        line = footer_line(app)
-        assert "F1 Keys" in line and "f1" not in line, line
 
 
 async def test_the_canned_and_macro_pickers_show_their_keys_and_their_hint(

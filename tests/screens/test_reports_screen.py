@@ -160,23 +160,6 @@ def test_reports_times_chart(
 _Y_LABEL = re.compile(r"^\s*(\S+)┤")
 
 
-async def test_ticket_counts_are_charted_in_whole_numbers(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """The Times chart's y-axis said "4.17" tickets: a chart of ticket counts has whole
-    numbers on its axis, the 7-day Volume chart and the Times chart alike."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        await pilot.press("2")  # the last 7 days
-        await settle(pilot)
-        for tab in ("tab-volume", "tab-times"):
-            await _show_tab(pilot, tab)
-            labels = [m[1] for line in screen_lines(app) if (m := _Y_LABEL.match(line))]
-            assert len(labels) >= 2, (tab, labels)
-            assert all(label.isdigit() for label in labels), (tab, labels)
-
-
 def test_a_count_per_period_is_a_step_on_whole_ticks() -> None:
     """Each period's count is level across it (the line rose or fell through a day before),
     and the ticks of a count are whole numbers from 0, at most five."""
@@ -264,9 +247,8 @@ async def test_a_refused_filter_opens_the_form_again_as_written_saying_why(
         await until(pilot, lambda: screen.result is not None and screen.result.created == 11)
 
 
-@pytest.mark.parametrize("width", [70, 60, 120])
 async def test_the_figures_strip_keeps_each_label_with_its_value(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, width: int
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
     """The strip wrapped by words: at 80 columns on a demo desk "Resolve" ended a line with
     "2d 10h" on the next, "SLA" one with "72.2%" (these figures do so at 70), and at 60
@@ -276,38 +258,19 @@ async def test_the_figures_strip_keeps_each_label_with_its_value(
     labels += ("Reopen", "CSAT", "Satisfied", "Business hours:")
     async with app.run_test(size=(100, 24)) as pilot:
         await _open_reports(pilot)
-        await pilot.resize_terminal(width, 24)
-        await settle(pilot)
-        lines = screen_lines(app)
-        tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
-        strip = lines[1:tabs]
-        figures = " ".join(line.strip() for line in strip)
-        assert re.search(r"Created \d+ .* Reopen \d.* CSAT \d\.\d/5\s+Satisfied \d.*%$", figures)
-        for line in strip:
-            assert not line.rstrip().endswith(labels), strip
-            assert len(line.rstrip()) <= width, strip
-
-
-async def test_the_strip_shows_every_figure_d_defines(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """Found walking a month of reports: ``d`` defines "Satisfied" as one of the strip's
-    figures and ``helpdesk report`` prints the satisfied share, but the strip at 80x24 never
-    showed it (nor did any tab): it does now, as the CLI computes it."""
-    from helpdesk_tui.desk.report_terms import TERMS
-
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        lines = screen_lines(app)
-        tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
-        figures = " ".join(line.strip() for line in lines[1:tabs])
-        for term in TERMS:
-            assert term.label in figures, (term.label, figures)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen) and screen.result is not None
-        assert screen.result.ratings, "the seeded desk has ratings"
-        assert f"Satisfied {format_share(screen.result.satisfied_share)}" in figures, figures
+        for width in (70, 60, 120):  # (each a resize from the width before: one app run)
+            await pilot.resize_terminal(width, 24)
+            await settle(pilot)
+            lines = screen_lines(app)
+            tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
+            strip = lines[1:tabs]
+            figures = " ".join(line.strip() for line in strip)
+            assert re.search(
+                r"Created \d+ .* Reopen \d.* CSAT \d\.\d/5\s+Satisfied \d.*%$", figures
+            ), (width, figures)
+            for line in strip:
+                assert not line.rstrip().endswith(labels), (width, strip)
+                assert len(line.rstrip()) <= width, (width, strip)
 
 
 async def test_the_agents_tab_fits_80_columns_with_its_times_as_durations(
@@ -345,36 +308,6 @@ def as_shown(printed: list[list[str]]) -> list[list[str]]:
         [format_minutes(int(v)) if i in timed and v else v or "—" for i, v in enumerate(row)]
         for row in printed[1:]
     ]
-
-
-async def test_t_is_shown_as_what_it_shows_next_and_only_on_a_tab_with_a_chart(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """The footer said "t Table" on every tab: on Agents, Breakdown and Backlog (tables
-    only) t did nothing, and over a table it meant the chart. (The Backlog tab said
-    "in_progress", where every other screen says "in progress".)"""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen)
-        assert " t Table " in screen_lines(app)[-1]
-        await pilot.press("t")
-        await settle(pilot)
-        assert screen.show_tables and " t Chart " in screen_lines(app)[-1]
-        for tab in ("tab-agents", "tab-breakdown", "tab-backlog"):
-            screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
-            await settle(pilot)
-            assert " t " not in screen_lines(app)[-1], (tab, screen_lines(app)[-1])
-            # (and statuses and types in words, as every other screen says them)
-            drawn = "\n".join(screen_lines(app))
-            assert "in_progress" not in drawn and "on_hold" not in drawn, drawn
-        assert " in progress " in drawn and " on hold " in drawn, drawn
-        screen.query_one("#report-tabs").active = "tab-times"  # type: ignore[attr-defined]
-        await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        assert not screen.show_tables and " t Table " in screen_lines(app)[-1]
 
 
 async def test_cli_csv_equals_the_screens_table(
@@ -449,9 +382,43 @@ def _words(text: str) -> str:
     return " ".join(text.replace("│", " ").replace("▊", " ").split())
 
 
-async def test_d_says_what_each_figure_counts_on_the_screen(
+async def test_the_reports_at_80x24_strip_definitions_t_key_and_whole_counts(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """Four facts of the reports screen at 80x24, read in one app run, each in its own
+    helper (its docstring says what was wrong): the strip shows every figure ``d`` defines
+    (``_strip_shows_every_figure_d_defines``); ``d`` shows every figure's words
+    (``_d_says_what_each_figure_counts``); ``t`` is shown as what it shows next, and only
+    on a tab with a chart (``_t_is_shown_as_what_it_shows_next``); ticket counts are
+    charted in whole numbers (``_ticket_counts_are_charted_in_whole_numbers``, last: it
+    picks the 7-day preset)."""
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_reports(pilot)
+        await _strip_shows_every_figure_d_defines(app)
+        await _d_says_what_each_figure_counts(pilot, app)
+        await _t_is_shown_as_what_it_shows_next(pilot, app)
+        await _ticket_counts_are_charted_in_whole_numbers(pilot, app)
+
+
+async def _strip_shows_every_figure_d_defines(app: HelpdeskApp) -> None:
+    """Found walking a month of reports: ``d`` defines "Satisfied" as one of the strip's
+    figures and ``helpdesk report`` prints the satisfied share, but the strip at 80x24 never
+    showed it (nor did any tab): it does now, as the CLI computes it."""
+    from helpdesk_tui.desk.report_terms import TERMS
+
+    lines = screen_lines(app)
+    tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
+    figures = " ".join(line.strip() for line in lines[1:tabs])
+    for term in TERMS:
+        assert term.label in figures, ("the strip shows every figure", term.label, figures)
+    screen = app.screen
+    assert isinstance(screen, ReportsScreen) and screen.result is not None
+    assert screen.result.ratings, "the seeded desk has ratings"
+    assert f"Satisfied {format_share(screen.result.satisfied_share)}" in figures, figures
+
+
+async def _d_says_what_each_figure_counts(pilot: Pilot[None], app: HelpdeskApp) -> None:
     """What "Reopen", "1st resp", "Overdue", a business minute or CSAT count was only in
     README (the ``?`` help lists keys): ``d`` shows every figure's words (the ones of
     ``helpdesk report --help``) over the report at 80x24, the end of the list reached by
@@ -459,24 +426,58 @@ async def test_d_says_what_each_figure_counts_on_the_screen(
     from helpdesk_tui.desk.report_terms import TERMS
     from helpdesk_tui.screens.reports import ReportTermsScreen
 
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        assert " d Definitions " in screen_lines(app)[-1] + " "
-        await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, ReportTermsScreen))
+    assert " d Definitions " in screen_lines(app)[-1] + " ", "d is in the footer"
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(app.screen, ReportTermsScreen))
+    await settle(pilot)
+    screens = [_words("\n".join(screen_lines(app)))]
+    for _ in range(12):  # (ten lines at a time: lines a page break splits share a screen)
+        await pilot.press(*["down"] * 10)
         await settle(pilot)
-        screens = [_words("\n".join(screen_lines(app)))]
-        for _ in range(12):  # (ten lines at a time: lines a page break splits share a screen)
-            await pilot.press(*["down"] * 10)
-            await settle(pilot)
-            screens.append(_words("\n".join(screen_lines(app))))
-        for term in TERMS:
-            assert any(term.label in seen for seen in screens), term
-            end = _words(term.means)[-40:]  # (its end: the whole was drawn)
-            assert any(end in seen for seen in screens), term
-        await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, ReportsScreen))
+        screens.append(_words("\n".join(screen_lines(app))))
+    for term in TERMS:
+        assert any(term.label in seen for seen in screens), ("d shows the term", term)
+        end = _words(term.means)[-40:]  # (its end: the whole was drawn)
+        assert any(end in seen for seen in screens), ("d shows the term's words", term)
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(app.screen, ReportsScreen))
+
+
+async def _t_is_shown_as_what_it_shows_next(pilot: Pilot[None], app: HelpdeskApp) -> None:
+    """The footer said "t Table" on every tab: on Agents, Breakdown and Backlog (tables
+    only) t did nothing, and over a table it meant the chart. (The Backlog tab said
+    "in_progress", where every other screen says "in progress".)"""
+    screen = app.screen
+    assert isinstance(screen, ReportsScreen)
+    assert " t Table " in screen_lines(app)[-1], "t over a chart"
+    await pilot.press("t")
+    await settle(pilot)
+    assert screen.show_tables and " t Chart " in screen_lines(app)[-1], "t over a table"
+    for tab in ("tab-agents", "tab-breakdown", "tab-backlog"):
+        screen.query_one("#report-tabs").active = tab  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert " t " not in screen_lines(app)[-1], ("no t on", tab, screen_lines(app)[-1])
+        # (and statuses and types in words, as every other screen says them)
+        drawn = "\n".join(screen_lines(app))
+        assert "in_progress" not in drawn and "on_hold" not in drawn, (tab, drawn)
+    assert " in progress " in drawn and " on hold " in drawn, ("statuses in words", drawn)
+    screen.query_one("#report-tabs").active = "tab-times"  # type: ignore[attr-defined]
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+    assert not screen.show_tables and " t Table " in screen_lines(app)[-1], "t back"
+
+
+async def _ticket_counts_are_charted_in_whole_numbers(pilot: Pilot[None], app: HelpdeskApp) -> None:
+    """The Times chart's y-axis said "4.17" tickets: a chart of ticket counts has whole
+    numbers on its axis, the 7-day Volume chart and the Times chart alike."""
+    await pilot.press("2")  # the last 7 days
+    await settle(pilot)
+    for tab in ("tab-volume", "tab-times"):
+        await _show_tab(pilot, tab)
+        labels = [m[1] for line in screen_lines(app) if (m := _Y_LABEL.match(line))]
+        assert len(labels) >= 2, ("a chart's y-axis", tab, labels)
+        assert all(label.isdigit() for label in labels), ("whole counts", tab, labels)
 
 
 def test_the_figures_words_are_the_same_in_readme_and_report_help() -> None:

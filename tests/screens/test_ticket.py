@@ -51,19 +51,6 @@ def _row(desk: DeskData, key: str):  # type: ignore[no-untyped-def]
         return ticket_detail(s, desk.numbers[key]).row
 
 
-async def test_footer_at_80x24_shows_the_triage_keys(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """Open, assign, reply, set status, next: each key readable in the footer at 80 columns."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_ticket(pilot, desk_data.numbers["printer"])
-        footer = screen_lines(app)[-1]
-        for key in ("esc Back", "r Reply", "n Note", "m Mine", "a Assign", "s Status"):
-            assert key in footer, (key, footer)
-        assert "] Next" in footer and "? Keys" in footer, footer
-
-
 async def test_an_agent_in_two_terminals_is_named_once(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
@@ -674,53 +661,74 @@ async def test_an_outage_is_said_on_the_presence_line_while_it_lasts(
         assert not presence_line.has_class("-outage")
 
 
-async def test_side_panel_links_and_other_tickets_from_the_keyboard(
+async def test_footer_side_panel_and_g_with_nothing_related_at_80x24(
     make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """Three facts of the ticket screen at 80x24, one app run: ``g`` on a ticket with
+    nothing related says so (``_g_with_nothing_related_says_so``, first: the link the
+    others need is written after it); the footer shows the triage keys
+    (``_footer_shows_the_triage_keys``); the side panel's links and other tickets from the
+    keyboard (``_side_panel_links_and_other_tickets_from_the_keyboard``)."""
+    printer, vpn = desk_data.numbers["printer"], desk_data.numbers["vpn"]
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _g_with_nothing_related_says_so(pilot, app, vpn)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        with desk_data.db.write() as s:
+            relations.link(s, desk_data.ada, printer, vpn)
+        screen = await open_ticket(pilot, printer)
+        _footer_shows_the_triage_keys(app)
+        await _side_panel_links_and_other_tickets_from_the_keyboard(pilot, screen, desk_data)
+
+
+async def _g_with_nothing_related_says_so(pilot: Pilot[None], app: HelpdeskApp, vpn: int) -> None:
+    screen = await open_ticket(pilot, vpn)  # Ben's only ticket
+    await pilot.press("g")
+    assert screen.query_one(Thread).has_focus, "g, nothing related: the thread keeps the focus"
+    assert "Nothing linked or suggested for this ticket" in notifications(app)
+
+
+def _footer_shows_the_triage_keys(app: HelpdeskApp) -> None:
+    """Open, assign, reply, set status, next: each key readable in the footer at 80 columns."""
+    footer = screen_lines(app)[-1]
+    for key in ("esc Back", "r Reply", "n Note", "m Mine", "a Assign", "s Status"):
+        assert key in footer, ("the footer", key, footer)
+    assert "] Next" in footer and "? Keys" in footer, ("the footer", footer)
+
+
+async def _side_panel_links_and_other_tickets_from_the_keyboard(
+    pilot: Pilot[None], screen: TicketScreen, desk_data: DeskData
 ) -> None:
     """g (or Tab) focuses the side panel's list, down moves, Enter opens the ticket, Esc
     leaves the list before it leaves the ticket, and goes back to the ticket it was opened
     from before the queue (it went to the queue: no way back to the first ticket); at
     80x24, where the panel is narrowest."""
     printer, vpn, laptop = (desk_data.numbers[k] for k in ("printer", "vpn", "laptop"))
-    with desk_data.db.write() as s:
-        relations.link(s, desk_data.ada, printer, vpn)
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_ticket(pilot, printer)
-        side = screen.query_one(SidePanel)
-        ids = [side.related.get_option_at_index(i).id for i in range(side.related.option_count)]
-        assert ids == [
-            None,
-            f"ticket:{vpn}:link:related",
-            None,
-            f"ticket:{laptop}:other",
-        ]  # headings: None
-        await pilot.press("g")
-        assert side.related.has_focus and side.related.highlighted == 1
-        await pilot.press("escape")
-        assert isinstance(app.screen, TicketScreen) and screen.query_one(Thread).has_focus
-        await pilot.press("tab")
-        assert side.related.has_focus
-        await pilot.press("down", "enter")
-        await until(pilot, lambda: screen.number == laptop and screen.view is not None)
-        assert screen.view is not None and screen.view.row.subject == "Laptop will not boot"
-        assert screen.query_one(Thread).has_focus
-        await pilot.press("escape")
-        await until(pilot, lambda: screen.number == printer and screen.view is not None)
-        assert app.screen is screen and screen.query_one(Thread).has_focus
-        await pilot.press("escape")
-        assert isinstance(app.screen, QueueScreen)
-
-
-async def test_g_on_a_ticket_with_nothing_related_says_so(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_ticket(pilot, desk_data.numbers["vpn"])  # Ben's only ticket
-        await pilot.press("g")
-        assert screen.query_one(Thread).has_focus
-        assert "Nothing linked or suggested for this ticket" in notifications(app)
+    app = pilot.app
+    side = screen.query_one(SidePanel)
+    ids = [side.related.get_option_at_index(i).id for i in range(side.related.option_count)]
+    assert ids == [
+        None,
+        f"ticket:{vpn}:link:related",
+        None,
+        f"ticket:{laptop}:other",
+    ], "the side panel's entries"  # headings: None
+    await pilot.press("g")
+    assert side.related.has_focus and side.related.highlighted == 1
+    await pilot.press("escape")
+    assert isinstance(app.screen, TicketScreen) and screen.query_one(Thread).has_focus
+    await pilot.press("tab")
+    assert side.related.has_focus
+    await pilot.press("down", "enter")
+    await until(pilot, lambda: screen.number == laptop and screen.view is not None)
+    assert screen.view is not None and screen.view.row.subject == "Laptop will not boot"
+    assert screen.query_one(Thread).has_focus
+    await pilot.press("escape")
+    await until(pilot, lambda: screen.number == printer and screen.view is not None)
+    assert app.screen is screen and screen.query_one(Thread).has_focus
+    await pilot.press("escape")
+    assert isinstance(app.screen, QueueScreen)
 
 
 async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(

@@ -251,37 +251,34 @@ def saved_drafts(desk: DeskData) -> tuple[int, int]:
     return laptop, thanks
 
 
-async def test_drafts_are_listed_and_one_opens_in_its_composer(
+async def test_drafts_are_in_the_palette_say_when_there_are_none_then_list_and_open(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
-    laptop, _closed = saved_drafts(desk_data)
+    """One app run: Drafts is in the palette and says when there are none; then, with two
+    drafts saved meanwhile (``saved_drafts``), they are listed, newest first, and the one
+    picked opens in its composer over its ticket."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Drafts" in titles, "Drafts in the palette"
+        app.action_drafts()
+        await until(pilot, lambda: isinstance(app.screen, DraftsScreen))
+        await settle(pilot)
+        hint = str(app.screen.query_one("#picker-hint", Static).render())
+        assert hint.startswith("You have no drafts"), hint
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, DraftsScreen))
+        laptop, _closed = saved_drafts(desk_data)
         app.action_drafts()
         await until(pilot, lambda: isinstance(app.screen, DraftsScreen) and bool(_options(app)))
         options = _options(app)
-        assert options[0].startswith(f"Reply to #{laptop}: Laptop will not boot")
-        assert "3 min ago" in options[0] and "Dear Ann," in options[0]
-        assert "closed: a supervisor or an admin can reopen it" in options[1]
+        assert options[0].startswith(f"Reply to #{laptop}: Laptop will not boot"), options
+        assert "3 min ago" in options[0] and "Dear Ann," in options[0], options
+        assert "closed: a supervisor or an admin can reopen it" in options[1], options
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
         await settle(pilot)  # pushed is not yet composed
         assert app.screen.query_one(TextArea).text == "Dear Ann,\nplease hold the power button."
         assert isinstance(app.screen_stack[-2], TicketScreen)
         assert app.screen_stack[-2].number == laptop
-
-
-async def test_drafts_are_in_the_palette_and_say_when_there_are_none(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert "Drafts" in titles
-        app.action_drafts()
-        await until(pilot, lambda: isinstance(app.screen, DraftsScreen))
-        await settle(pilot)
-        hint = str(app.screen.query_one("#picker-hint", Static).render())
-        assert hint.startswith("You have no drafts")

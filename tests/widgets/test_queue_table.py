@@ -145,6 +145,7 @@ class FocusApp(App[None]):
         yield Input()
 
 
+@pytest.mark.frames  # (what the update timer's frames draw: tests/frames.py)
 async def test_a_focus_change_keeps_the_drawn_rows_and_a_theme_change_redraws_them(
     db: Database, admin: Actor
 ) -> None:
@@ -173,6 +174,7 @@ async def test_a_focus_change_keeps_the_drawn_rows_and_a_theme_change_redraws_th
         assert not any(table._strips.get(number) is strip for number, strip in drawn.items())
 
 
+@pytest.mark.frames  # (what the update timer's frames draw: tests/frames.py)
 async def test_a_page_makes_the_cells_of_the_rows_it_draws_only(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
