@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -52,6 +52,9 @@ from helpdesk_tui.screens.confirm import Choice, ChoiceScreen, confirm
 from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.screens.settings_form import FormField, SettingsForm, form_title
 from helpdesk_tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.facade import Desk
 
 READ_ONLY = "Read only: only admins can change this."
 LOADING = "Loading the desk…"
@@ -366,15 +369,16 @@ class DeskSettingsScreen(DeskScreen):
         for selector, hint in hints.items():
             said = hint if admin else (hint + READ_ONLY).strip()
             self.query_one(selector, Static).update(Text(said, "italic"))
+        desk = self.desk  # (the watcher's thread has no app to ask for it, nor after it ends)
         self._rules_path = self.desk_app.settings.rules_path()
-        self._rules_seen = self.desk.rules_stamp(self._rules_path)
+        self._rules_seen = desk.rules_stamp(self._rules_path)
         self.load()
         self._watch = QueueWatch(
-            self.desk.change_probe,
+            desk.change_probe,
             self._wake,
             REFRESH_SECONDS,
             self.desk_app.clock,
-            also=self._rules_moved,
+            also=lambda: self._rules_moved(desk),
         )
         self._watch.start()
 
@@ -387,12 +391,14 @@ class DeskSettingsScreen(DeskScreen):
         """(The watcher's thread: the screen handles it on the app's loop.)"""
         self.post_message(self.Woken())
 
-    def _rules_moved(self) -> bool:
+    def _rules_moved(self, desk: Desk) -> bool:
         """(The watcher's thread, at each look: one ``stat``.) Whether the rules file's
-        stamp moved since the last look; the load that follows reads the file again."""
+        stamp moved since the last look; the load that follows reads the file again.
+        ``desk``: the screen's, taken on the app's loop (``self.desk`` asks the active app,
+        which a thread does not have: it raised ``NoActiveAppError`` as the app ended)."""
         if self._rules_path is None:
             return False
-        stamp = self.desk.rules_stamp(self._rules_path)
+        stamp = desk.rules_stamp(self._rules_path)
         moved, self._rules_seen = stamp != self._rules_seen, stamp
         return moved
 

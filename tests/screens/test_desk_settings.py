@@ -218,6 +218,14 @@ async def test_an_agent_reads_the_settings_and_cannot_change_them(
         assert app.screen is screen
     assert policies.sla_policies()[0].first_response == "30m"
     assert policies.satisfaction_surveys_on() is False
+    # The watcher's look at the rules file, made on its thread once the app has ended (a
+    # look already under way as it quit): it raised NoActiveAppError, asking for the desk.
+    assert screen._watch is not None and screen._watch._also is not None
+    look, looked = screen._watch._also, []
+    thread = threading.Thread(target=lambda: looked.append(look()))
+    thread.start()
+    thread.join()
+    assert looked == [False]
 
 
 def _form_screen(app: HelpdeskApp) -> SettingsForm:
