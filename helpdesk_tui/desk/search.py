@@ -619,6 +619,11 @@ together are far rarer than the term, ``wi & f``, and parsing every match of the
 ``wi``, would cost more)."""
 
 
+ESTIMATES = 512
+"""Tier estimates kept (``_pg_tier``'s ``planned``): a search's pages ask for the same."""
+_ESTIMATES: LRUCache[Any, float] = LRUCache(ESTIMATES)
+
+
 def _every(model: Any) -> Any:
     return select(literal_column("1")).select_from(model)
 
@@ -717,11 +722,26 @@ def _pg_tier(
         return _statement(None if shape is None else (*shape, *kind), build)
 
     def planned(which: str) -> float:
+        """The planner's estimate of ``which``'s rows, asked once per database, view,
+        words and planner's count of the table (kept in ``_ESTIMATES``): each page of a
+        search is a search anew, and its tiers asked the same estimates again on every
+        page (PageDown, End). A count that changed (the table grew a page, or was
+        analysed) asks again; an estimate only picks between ways that find the same."""
+        kept = None
+        if shape is not None:
+            database = connection_of(session).engine.url
+            kept = (database, *shape, which, query, term, tables.rows(model))
+            found = _ESTIMATES.get(kept)
+            if found is not None:
+                return found
         explain = made(
             ("estimate", which),
             lambda: _Explain(_every(model).where(conditions()[which])),
         )
-        return _pg_planned_rows(session, explain, {"query": query, "term": term})
+        estimated = _pg_planned_rows(session, explain, {"query": query, "term": term})
+        if kept is not None:
+            _ESTIMATES[kept] = estimated
+        return estimated
 
     estimate: list[float] = []
     """The query's matches (estimated), once the tier is first read."""

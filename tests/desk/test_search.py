@@ -207,7 +207,9 @@ def test_a_search_paged_again_sends_the_statements_it_made(
     """Each tier's statement is made once per shape and view (``search._statement``), its
     words, bounds and limit bound at each execution: pages read again (each page reads the
     tiers from the top), of either word, send the statements made the first time, not new
-    ones built, and keyed for SQLAlchemy's cache, for each batch."""
+    ones built, and keyed for SQLAlchemy's cache, for each batch. On PostgreSQL the tiers'
+    estimates are not asked for again either (``_pg_tier``'s ``planned``: each page asked
+    for its tiers' anew before)."""
     for i in range(12):
         _new(db, admin, f"Printer number {i}", "toner low" if i % 2 else "printer jam")
     monkeypatch.setattr(search, "PG_GATHER_COST", gather_cost)
@@ -225,17 +227,22 @@ def test_a_search_paged_again_sends_the_statements_it_made(
             query = QueueQuery(TicketFilter(open_only=True), text=word)
             page_after(s, query, first_page(s, query, 3).positions[-1], 3)
 
+    def estimates() -> list[Any]:
+        return [statement for statement in sent if isinstance(statement, search._Explain)]
+
     event.listen(db.engine, "before_execute", remember)
     try:
         with db.read() as s:
             pages(s)
             first = {id(statement) for statement in sent}
+            assert bool(estimates()) is not db.is_sqlite
             del sent[:]
             pages(s)
     finally:
         event.remove(db.engine, "before_execute", remember)
     assert sent
     assert [str(statement) for statement in sent if id(statement) not in first] == []
+    assert estimates() == []
 
 
 @pytest.mark.parametrize("batch", [1, 2, 64])
