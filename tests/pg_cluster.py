@@ -198,7 +198,13 @@ class PgCluster:
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """A new database, empty or a copy of ``template`` (which must have no open
-        connections); from PostgreSQL 15 by file copy, the quickest for a small database."""
+        connections); from PostgreSQL 15 by file copy, the quickest for a small database.
+
+        Measured on a tmpfs cluster with the migrated desk (635 files, 10 MB): a copy and its
+        drop cost the server ~19 ms of CPU, nearly all the kernel's creating and removing the
+        files; ``STRATEGY WAL_LOG`` costs ~40 ms (every page through shared buffers and the
+        WAL), and ``tests/desk`` with it cost the server more CPU (57 s against 47 s). Neither
+        ``shared_buffers=16MB`` nor ``wal_level=minimal`` changed either figure."""
         copy = f' TEMPLATE "{template}"' if template else ""
         if template and self._server_version() >= 150000:
             copy += " STRATEGY FILE_COPY"
