@@ -10,6 +10,7 @@ when it is CET (a machine kept on UTC says "UTC"). JSON says ISO 8601 UTC instea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 _MINUTE = 60
@@ -37,14 +38,16 @@ def relative(when: datetime, now: datetime) -> str:
     return f"{when.day} {when:%b %Y}"
 
 
-def due(when: datetime | None, now: datetime) -> str:
-    """A deadline from now: "in 2 h", "5 min late", or "" when there is none."""
+def _from_now(when: datetime | None, now: datetime, span: Callable[[float], str]) -> str:
     if when is None:
         return ""
     seconds = (when - now).total_seconds()
-    if seconds >= 0:
-        return f"in {_span(seconds)}"
-    return f"{_span(-seconds)} late"
+    return f"in {span(seconds)}" if seconds >= 0 else f"{span(-seconds)} late"
+
+
+def due(when: datetime | None, now: datetime) -> str:
+    """A deadline from now: "in 2 h", "5 min late", or "" when there is none."""
+    return _from_now(when, now, _span)
 
 
 def _span_exact(seconds: float) -> str:
@@ -61,12 +64,7 @@ def _span_exact(seconds: float) -> str:
 def due_exact(when: datetime | None, now: datetime) -> str:
     """A deadline from now in two units, where a panel has the room: "in 2 h 50 min",
     "in 3 d 4 h", "1 h 5 min late" (:func:`due` would say "in 2 h" with 2 h 50 min left)."""
-    if when is None:
-        return ""
-    seconds = (when - now).total_seconds()
-    if seconds >= 0:
-        return f"in {_span_exact(seconds)}"
-    return f"{_span_exact(-seconds)} late"
+    return _from_now(when, now, _span_exact)
 
 
 def badge(when: datetime | None, now: datetime) -> str:
