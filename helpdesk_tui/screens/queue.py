@@ -806,15 +806,18 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
     @work(thread=True, group="queue-sla", exit_on_error=False)
     def _sla_alerts(self, after_event: int) -> None:
         """SLA warnings and breaches, and ratings that need follow-up, recorded since the
-        last look, as notifications; the ratings told are kept as this agent's seen
-        (``notices``: the next start does not tell them again)."""
-        alerts = self.desk.sla_alerts_since(after_event)
-        for alert in alerts:
+        last look, as notifications (several of a kind at once: one, ``alert_toasts``); the
+        ratings told are kept as this agent's seen (``notices``: the next start does not tell
+        them again)."""
+        from helpdesk_tui.screens.alert_toasts import READ_AT_MOST, alert_toasts
+
+        alerts = self.desk.sla_alerts_since(after_event, limit=READ_AT_MOST)
+        for toast in alert_toasts(alerts):
             self.app.call_from_thread(
                 self.notify,
-                clean(alert.text, single_line=True),
-                title=alert.title,
-                severity="error" if alert.breach else "warning",
+                clean(toast.text, single_line=True),
+                title=toast.title,
+                severity="error" if toast.breach else "warning",
                 markup=False,
             )
         if concerns := frozenset(alert.number for alert in alerts if alert.concern):

@@ -109,6 +109,21 @@ async def test_the_queue_notifies_an_sla_breach_the_poller_recorded(
         )
         titles = sorted(n.title for n in app._notifications if "SLA" in n.title)
         assert titles == ["SLA breached"]  # the first response; the resolution has hours left
+        # Three breaching in one pass are one notification, not three.
+        with time_machine.travel(created, tick=False), desk_data.db.write() as session:
+            burst = [
+                create_ticket(session, desk_data.ada, subject=f"{subject} {n}", body="x",
+                              priority=priority).number
+                for n in range(3)
+            ]  # fmt: skip
+        await settle(pilot)
+        sla_alerts.check(desk_data.db, FROZEN_NOW)
+        grouped = f"3 tickets breached: #{burst[2]}, #{burst[1]}, #{burst[0]}"
+        await wait_for(pilot, lambda: any(n.message == grouped for n in app._notifications), 5)
+        assert sorted(n.title for n in app._notifications if "SLA" in n.title) == [
+            "SLA breached",
+            "SLA breached",
+        ]
         # Alerts were not running since Tuesday: what breached meanwhile is one line.
         tuesday = datetime(2025, 3, 11, 10, 0, tzinfo=UTC)
         with time_machine.travel(tuesday, tick=False), desk_data.db.write() as session:
