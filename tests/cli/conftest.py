@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from helpdesk_tui.cli import main, warm_socket
 from helpdesk_tui.cli.init import DATABASE_FILE
 from helpdesk_tui.config_files import data_dir
-from tests.cli.import_probe import ImportProbe
+from tests.cli.import_probe import PRELOAD, ImportProbe
 from tests.conftest import IN_CI
 from tests.pg_cluster import PgCluster
 
@@ -73,6 +73,15 @@ def invoke() -> Invoke:
 def _import_probe() -> Iterator[ImportProbe]:
     """The worker's :class:`ImportProbe`, started at its first use."""
     probe = ImportProbe()
+    yield probe
+    probe.close()
+
+
+@pytest.fixture(scope="session")
+def _preloaded_probe() -> Iterator[ImportProbe]:
+    """The worker's :class:`ImportProbe` that imported SQLAlchemy and the drivers first
+    (``import_probe.PRELOAD``), for the outage tests' cold verbs, started at its first use."""
+    probe = ImportProbe(PRELOAD)
     yield probe
     probe.close()
 

@@ -3,7 +3,8 @@
 A cluster of this module's own (its server is restarted, stopped and has its connections
 ended), one desk per test. Every verb is the installed script's run in a real process, run
 in its own process ("cold", ``HELPDESK_CLI_SERVER=off``: forked by the worker's
-``ImportProbe``, but for the cut-off verbs, the script itself) or in a child of a warm
+``ImportProbe`` that imported SQLAlchemy and the drivers first, but for the cut-off verbs,
+the script itself) or in a child of a warm
 server started for the test ("warm": the script as its client). What a user sees is
 checked whole: the exit status, stdout, and stderr — empty when the verb worked, else
 exactly one ``error:`` line saying where the database is, the server's reason and what to
@@ -154,7 +155,7 @@ class Desk:
 @pytest.fixture
 def desk(
     cluster: PgCluster,
-    _import_probe: ImportProbe,
+    _preloaded_probe: ImportProbe,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Desk]:
@@ -169,7 +170,7 @@ def desk(
     runtime.chmod(0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
-    made = Desk(cluster, url, dict(os.environ), _import_probe, tmp_path)
+    made = Desk(cluster, url, dict(os.environ), _preloaded_probe, tmp_path)
     try:
         yield made
     finally:
