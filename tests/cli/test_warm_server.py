@@ -35,6 +35,7 @@ from helpdesk_tui.cli import main, warm_client, warm_socket
 from helpdesk_tui.cli.init import DATABASE_FILE
 from helpdesk_tui.cli.server import servers
 from tests.cli.conftest import Invoke, code_stamp, skip_if_the_code_changed
+from tests.cli.import_probe import ImportProbe
 from tests.clocks import local_zone
 from tests.conftest import HANG_SECONDS, need
 from tests.os_users import PortablePython, accounts, can_make_accounts
@@ -261,11 +262,20 @@ def _same(a: subprocess.CompletedProcess[str], b: subprocess.CompletedProcess[st
     assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr)
 
 
-def test_commands_run_warm_exactly_as_in_process(shared: Warm) -> None:
+def test_commands_run_warm_exactly_as_in_process(
+    shared: Warm, _preloaded_probe: ImportProbe, tmp_path: Path
+) -> None:
     """Outputs and exit statuses are the in-process ones; a reader gone before the first
     line ends the command as in-process; terminal commands (``--help``) and the opt-out
     (``HELPDESK_CLI_SERVER=off``) stay in-process. (One server for the three: they were
-    three tests, each starting its own.)"""
+    three tests, each starting its own.) Each case's in-process run is the program's run
+    in a process forked for it by the worker's preloaded ``ImportProbe`` (``cli.run``, as
+    ``python -m helpdesk_tui`` runs it, without the interpreter's start and SQLAlchemy's
+    import); the opt-out and the closed pipe are ``python -m helpdesk_tui`` itself."""
+
+    def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+        return _preloaded_probe.run(list(args), shared.env("off"), shared.cwd, tmp_path)
+
     cases = [
         ("ticket", "list"),
         ("ticket", "list", "--json", "--limit", "3"),
@@ -278,7 +288,7 @@ def test_commands_run_warm_exactly_as_in_process(shared: Warm) -> None:
         ("ticket", "note", "1", "--body", "   "),  # refused: empty
     ]
     for args in cases:
-        _same(shared.run(*args, server="off"), shared.run(*args))
+        _same(in_process(*args), shared.run(*args))
     assert shared.served() == len(cases)
 
     assert shared.run("ticket", "list", server="off").returncode == 0
