@@ -86,6 +86,17 @@ def _preloaded_probe() -> Iterator[ImportProbe]:
     probe.close()
 
 
+@pytest.fixture(scope="session")
+def _core_probe() -> Iterator[ImportProbe]:
+    """The worker's :class:`ImportProbe` that imported SQLAlchemy's Core first (and none of
+    its dialects, sqlite3 or its ORM): for the import checks blind to none of it
+    (``test_root``'s ``loaded_by``), started at its first use."""
+    probe = ImportProbe(("sqlalchemy",))
+    assert not probe.preloaded & {"sqlite3", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite"}
+    yield probe
+    probe.close()
+
+
 @pytest.fixture
 def no_desk_yet(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the CLI at an empty database (no desk yet) on each engine in turn."""
