@@ -80,7 +80,9 @@ def _import_probe() -> Iterator[ImportProbe]:
 @pytest.fixture(scope="session")
 def _preloaded_probe() -> Iterator[ImportProbe]:
     """The worker's :class:`ImportProbe` that imported SQLAlchemy and the drivers first
-    (``import_probe.PRELOAD``), for the outage tests' cold verbs, started at its first use."""
+    (``import_probe.PRELOAD``), for the verbs a test runs in processes of their own, cold
+    (the outage tests; the in-process side of ``test_warm_server``'s comparison), started
+    at its first use."""
     probe = ImportProbe(PRELOAD)
     yield probe
     probe.close()

@@ -583,29 +583,6 @@ def test_the_child_goes_when_the_client_dies(shared: Warm) -> None:
     assert shared.served() == 1
 
 
-def test_a_cold_command_starts_the_server_for_the_next_whose_command_line_shows_no_key(
-    warm: Warm,
-) -> None:
-    """A cold command starts the server the next one uses (the same output). Any user on
-    the machine reads a process's arguments; the key checksums the client's environment,
-    a database URL's password too (a team's audit: two agents on one server, ``ps``
-    showed each server's key). It is passed in the server's environment instead, which
-    only its owner reads. (One command's server for both: they were two tests.)"""
-    secret = {"HELPDESK_DATABASE_PASSWORD_FOR_THE_TEST": "s3cret"}
-    key = warm.key(**secret)
-    run = [*PROGRAM, "ticket", "list"]
-    env = warm.env(**secret)
-    first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
-    assert first.returncode == 0
-    _wait_for_a_server()
-    (info,) = servers()
-    command_line = Path(f"/proc/{info['pid']}/cmdline").read_bytes()
-    assert key.encode() not in command_line and b"s3cret" not in command_line
-    again = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
-    _same(first, again)
-    assert warm.served() == 1
-
-
 def test_another_key_is_another_server(warm: Warm) -> None:
     """A client whose import-time environment differs never reaches this server."""
     warm.start()
@@ -646,42 +623,49 @@ def test_an_unsafe_directory_means_in_process(warm: Warm) -> None:
         assert warm.served() == 0, problem
 
 
-def test_without_a_runtime_dir_the_server_listens_in_the_cache_dir(
+def test_a_cold_command_starts_the_server_for_the_next_without_a_runtime_dir_nor_its_key_shown(
     warm: Warm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No ``$XDG_RUNTIME_DIR`` (``su``, some SSH set-ups): the socket directory is made in
+    """A cold command starts the server the next one uses (the same output).
+
+    No ``$XDG_RUNTIME_DIR`` (``su``, some SSH set-ups): the socket directory is made in
     the user's cache directory, which no other user can make first (as they could
-    ``/tmp/helpdesk-tui-<uid>``, turning the user's server off); commands go warm there."""
+    ``/tmp/helpdesk-tui-<uid>``, turning the user's server off); commands go warm there.
+
+    Any user on the machine reads a process's arguments; the key checksums the client's
+    environment, a database URL's password too (a team's audit: two agents on one server,
+    ``ps`` showed each server's key). It is passed in the server's environment instead,
+    which only its owner reads. (One command's server for the three: they were three
+    tests; a command started in the runtime directory starts its server the same way in
+    ``test_a_server_killed_mid_command_ends_its_client_its_child_and_leaves_a_dead_socket``.)"""
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     cache = warm.runtime / "cache"  # (a short path: a socket's has a length limit)
     monkeypatch.setenv("HELPDESK_CACHE_DIR", str(cache))
-    cold = warm.run("ticket", "list")
-    assert cold.returncode == 0 and "Printer jam" in cold.stdout
+    secret = {"HELPDESK_DATABASE_PASSWORD_FOR_THE_TEST": "s3cret"}
+    key = warm.key(**secret)
+    run = [*PROGRAM, "ticket", "list"]
+    env = warm.env(**secret)
+    first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
+    assert first.returncode == 0 and "Printer jam" in first.stdout
     _wait_for_a_server()
-    _same(cold, warm.run("ticket", "list"))
+    (info,) = servers()
+    command_line = Path(f"/proc/{info['pid']}/cmdline").read_bytes()
+    assert key.encode() not in command_line and b"s3cret" not in command_line
+    again = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
+    _same(first, again)
     assert warm.served() == 1
     assert [path.parent for path in cache.glob("*/*.sock")] == [cache / "server"]
     assert f"sockets in {cache / 'server'}" in warm.run("server", "status").stdout
     assert not warm.sockets.exists()
 
 
-def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) -> None:
-    warm.start()
-    (info,) = servers()
-    os.kill(info["pid"], signal.SIGKILL)
-    _wait_gone(info["pid"])
-    assert list(warm.sockets.glob("*.sock"))  # left behind
-    done = warm.run("ticket", "list")
-    assert done.returncode == 0 and "Printer jam" in done.stdout
-    _wait_for_a_server()  # the one the command above started binds over the dead one's file
-    _same(done, warm.run("ticket", "list"))
-    assert warm.served() == 1
-
-
-def test_a_server_killed_mid_command_ends_its_client_and_its_child(warm: Warm) -> None:
+def test_a_server_killed_mid_command_ends_its_client_its_child_and_leaves_a_dead_socket(
+    warm: Warm,
+) -> None:
     """The client says so at once (status 1), and the child does not go on writing to the
-    terminal after the shell's prompt; the next command runs in-process and starts a new
-    server, which the one after it uses."""
+    terminal after the shell's prompt. The dead server's socket is left behind: the next
+    command runs in-process and starts a new server (binding over the dead one's file),
+    which the one after it uses. (One killed server for both: they were two tests.)"""
     warm.start()
     with _writing_to_a_full_pipe(warm, "on", stderr=subprocess.PIPE) as (process, reader):
         (info,) = servers()
@@ -690,9 +674,11 @@ def test_a_server_killed_mid_command_ends_its_client_and_its_child(warm: Warm) -
         assert process.returncode == 1
         assert stderr == b"helpdesk: the command server went away before the command ended\n"
         _drain(reader)  # to its end: the child, its last writer, is gone too
+    _wait_gone(info["pid"])
+    assert list(warm.sockets.glob("*.sock"))  # left behind
     done = warm.run("ticket", "list")
     assert done.returncode == 0 and "Printer jam" in done.stdout
-    _wait_for_a_server()
+    _wait_for_a_server()  # the one the command above started binds over the dead one's file
     _same(done, warm.run("ticket", "list"))
     assert warm.served() == 1
 
