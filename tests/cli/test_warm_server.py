@@ -683,11 +683,47 @@ def test_a_server_killed_mid_command_ends_its_client_its_child_and_leaves_a_dead
     assert warm.served() == 1
 
 
-def test_a_server_that_does_not_answer_means_in_process_once(warm: Warm) -> None:
-    """A stopped (or hung) server: after the pid's wait (cut short here) the client kills
-    it and runs the command in-process (once: the server never ran it), and the next
-    command uses the server that one started."""
-    warm.start()
+def test_a_request_dropped_unread_or_a_server_that_does_not_answer_means_in_process_once(
+    warm: Warm,
+) -> None:
+    """A server that closes (or dies) with the request unread: the client's read of the pid
+    fails (ECONNRESET) with no pid come, so the command never ran there and runs here (and
+    starts a server as it ends).
+
+    A stopped (or hung) server, that one: after the pid's wait (cut short here) the client
+    kills it and runs the command in-process (once: the server never ran it), and the next
+    command uses the server that one started. (One started server for both: they were two
+    tests.)"""
+    expected = warm.run("ticket", "list", server="off")
+    warm.sockets.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    path = warm_socket.socket_path(str(warm.sockets), warm.key())
+    listener.bind(path)
+    listener.listen(1)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=warm.env(),
+        cwd=warm.cwd,
+    )
+    try:
+        ready, _, _ = select.select([listener], [], [], HANG_SECONDS)
+        assert ready, "the client did not connect"
+        conn, _ = listener.accept()
+        ready, _, _ = select.select([conn], [], [], HANG_SECONDS)
+        assert ready, "no request came"
+        conn.close()  # unread
+        listener.close()
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    finally:
+        listener.close()
+        if process.poll() is None:
+            process.kill()
+    assert (process.returncode, stdout, stderr) == (0, expected.stdout, expected.stderr)
+    _wait_for_a_server()  # the one it started as it ended (over the closed listener's file)
+
     (info,) = servers()
     code = (
         "import sys\n"
@@ -717,54 +753,12 @@ def test_a_server_that_does_not_answer_means_in_process_once(warm: Warm) -> None
     assert warm.served() == 1
 
 
-def test_a_request_dropped_unread_means_in_process(warm: Warm) -> None:
-    """A server that closes (or dies) with the request unread: the client's read of the pid
-    fails (ECONNRESET) with no pid come, so the command never ran there and runs here."""
-    expected = warm.run("ticket", "list", server="off")
-    warm.sockets.mkdir(mode=0o700)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(warm_socket.socket_path(str(warm.sockets), warm.key())))
-    listener.listen(1)
-    process = subprocess.Popen(
-        [*PROGRAM, "ticket", "list"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=warm.env(),
-        cwd=warm.cwd,
-    )
-    try:
-        ready, _, _ = select.select([listener], [], [], HANG_SECONDS)
-        assert ready, "the client did not connect"
-        conn, _ = listener.accept()
-        ready, _, _ = select.select([conn], [], [], HANG_SECONDS)
-        assert ready, "no request came"
-        conn.close()  # unread
-        listener.close()
-        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
-    finally:
-        listener.close()
-        if process.poll() is None:
-            process.kill()
-    assert (process.returncode, stdout, stderr) == (0, expected.stdout, expected.stderr)
-    _wait_for_a_server()  # (the one it started as it ended: stopped at teardown)
-
-
-def test_sigterm_stops_the_server_once_its_commands_ended(warm: Warm) -> None:
-    """As ``helpdesk server stop``: no new command, the running one ends as it would have."""
-    warm.start()
-    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
-        (info,) = servers()
-        os.kill(info["pid"], signal.SIGTERM)
-        _until(lambda: not list(warm.sockets.glob("*.sock")), "the server still listens")
-        assert _state(info["pid"]) not in ("", "Z")  # it waits for its command
-        _drain(reader)
-        assert process.wait(ACT_SECONDS) == 0
-    _wait_gone(info["pid"])
-
-
-def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
-    """Two commands that each start a server: the second takes no lock and exits quietly."""
+def test_two_servers_started_at_once_one_serves_and_sigterm_stops_it_once_its_commands_ended(
+    warm: Warm,
+) -> None:
+    """Two commands that each start a server: the second takes no lock and exits quietly.
+    SIGTERM (as ``helpdesk server stop``) to the one that serves: no new command, the
+    running one ends as it would have. (One server for both: they were two tests.)"""
     key = warm.key()
     starts = [
         subprocess.Popen(
@@ -793,6 +787,15 @@ def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
     assert len(servers()) == 1
     assert warm.run("ticket", "list").returncode == 0
     assert warm.served() == 1
+
+    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
+        (info,) = servers()
+        os.kill(info["pid"], signal.SIGTERM)
+        _until(lambda: not list(warm.sockets.glob("*.sock")), "the server still listens")
+        assert _state(info["pid"]) not in ("", "Z")  # it waits for its command
+        _drain(reader)
+        assert process.wait(ACT_SECONDS) == 0
+    _wait_gone(info["pid"])
 
 
 def test_an_idle_server_exits_by_itself(warm: Warm) -> None:
