@@ -583,44 +583,47 @@ def test_the_child_goes_when_the_client_dies(shared: Warm) -> None:
     assert shared.served() == 1
 
 
-def test_another_key_is_another_server(warm: Warm) -> None:
+def test_another_key_is_another_server(shared: Warm) -> None:
     """A client whose import-time environment differs never reaches this server."""
-    warm.start()
+    (this,) = servers()
     done = subprocess.run(
         [*PROGRAM, "ticket", "list"],
         capture_output=True,
-        env=warm.env(HELPDESK_SOME_SETTING="changed"),
+        env=shared.env(HELPDESK_SOME_SETTING="changed"),
         timeout=HANG_SECONDS,
     )
     assert done.returncode == 0
-    assert warm.served() == 0
-    _wait_for_a_server(2)  # it started one for its own key (stopped at teardown)
+    assert shared.served() == 0
+    _wait_for_a_server(2)  # it started one for its own key
+    (other,) = (info for info in servers() if info["pid"] != this["pid"])
+    os.kill(other["pid"], signal.SIGTERM)  # (the module's server goes on)
+    _wait_gone(other["pid"])
+    assert [info["pid"] for info in servers()] == [this["pid"]]
 
 
-def test_an_unsafe_directory_means_in_process(warm: Warm) -> None:
+def test_an_unsafe_directory_means_in_process(shared: Warm) -> None:
     """A socket directory open to others, or a symlink: commands run in-process and
     ``server status`` says why. (Both, one after the other, beside one server.)"""
-    warm.start()
     for problem in ("open to others", "a symlink"):
         if problem == "open to others":
-            warm.sockets.chmod(0o755)
+            shared.sockets.chmod(0o755)
         else:
-            real = warm.runtime / "elsewhere"
-            warm.sockets.rename(real)
-            warm.sockets.symlink_to(real)
-        done = warm.run("ticket", "list")
+            real = shared.runtime / "elsewhere"
+            shared.sockets.rename(real)
+            shared.sockets.symlink_to(real)
+        done = shared.run("ticket", "list")
         assert done.returncode == 0, (problem, done.stderr)
         assert warm_socket.server_dir() is None, problem
         said = "a symlink" if problem == "a symlink" else "mode 0755"
-        status = warm.run("server", "status").stdout  # (it said "no private socket dir yet")
-        assert f"{warm.sockets} is not a directory only you can open (" in status, problem
+        status = shared.run("server", "status").stdout  # (it said "no private socket dir yet")
+        assert f"{shared.sockets} is not a directory only you can open (" in status, problem
         assert f"{said}), so no server is used" in status, problem
         if problem == "open to others":
-            warm.sockets.chmod(0o700)
+            shared.sockets.chmod(0o700)
         else:
-            warm.sockets.unlink()
-            (warm.runtime / "elsewhere").rename(warm.sockets)
-        assert warm.served() == 0, problem
+            shared.sockets.unlink()
+            (shared.runtime / "elsewhere").rename(shared.sockets)
+        assert shared.served() == 0, problem
 
 
 def test_a_cold_command_starts_the_server_for_the_next_without_a_runtime_dir_nor_its_key_shown(
