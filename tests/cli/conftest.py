@@ -216,47 +216,48 @@ def run_script(
     )
 
 
-def in_terminal(*args: str, answer: str) -> tuple[int, str]:
-    """Run the installed ``helpdesk`` on a real pseudo-terminal; answer its first question.
+Terminal = Callable[..., tuple[int, str]]
 
-    Returns the exit status and everything the terminal showed. The wait for the question
-    is a deadline on blocking reads, not a sleep.
+
+@pytest.fixture
+def in_terminal(_preloaded_probe: ImportProbe) -> Terminal:
+    """``in_terminal(*ARGS, answer=...)``: ``helpdesk ARGS`` on a real pseudo-terminal (its
+    stdin, stdout and stderr), as the installed script runs it, in a process forked for it
+    by the worker's preloaded :class:`ImportProbe` (the interpreter's start and
+    SQLAlchemy's import were most of each such run); answer its first question.
+
+    Returns the exit status and everything the terminal showed. The waits for the question
+    and the end are a deadline on blocking reads, not a sleep.
     """
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [helpdesk_script(), *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=os.environ.copy(),
-        close_fds=True,
-    )
-    os.close(follower)
-    shown = b""
-    answered = False
-    deadline = time.monotonic() + PROMPT_WAIT_SECONDS
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 1.0)
-            if not ready:
-                if process.poll() is not None:
+
+    def run(*args: str, answer: str) -> tuple[int, str]:
+        leader, follower = pty.openpty()
+        try:
+            terminal = os.ttyname(follower)
+            _preloaded_probe.on_terminal(list(args), os.environ.copy(), Path.cwd(), terminal)
+            shown = b""
+            answered = False
+            deadline = time.monotonic() + PROMPT_WAIT_SECONDS
+            while True:
+                assert time.monotonic() < deadline, f"the command did not end: {shown!r}"
+                ready, _, _ = select.select([leader, _preloaded_probe.ends], [], [], 1.0)
+                if leader in ready:
+                    shown += os.read(leader, 4096)
+                    if not answered and b"[y/N]" in shown:
+                        os.write(leader, answer.encode() + b"\n")
+                        answered = True
+                elif ready:
                     break
-                continue
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the program ended and closed the terminal
-                break
-            if not chunk:
-                break
-            shown += chunk
-            if not answered and b"[y/N]" in shown:
-                os.write(leader, answer.encode() + b"\n")
-                answered = True
-        return process.wait(timeout=PROMPT_WAIT_SECONDS), shown.decode(errors="replace")
-    finally:
-        os.close(leader)
-        if process.poll() is None:
-            process.kill()
+            status = _preloaded_probe.ended()
+            # Everything the command wrote is in the terminal (the follower kept open here).
+            while select.select([leader], [], [], 0)[0]:
+                shown += os.read(leader, 4096)
+            return status, shown.decode(errors="replace")
+        finally:
+            os.close(leader)
+            os.close(follower)
+
+    return run
 
 
 def one_error_line(stderr: str) -> str:

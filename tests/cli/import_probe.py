@@ -44,10 +44,23 @@ SERVER = r"""
 import ast, importlib, os, sys
 from helpdesk_tui.cli import main
 
-def become(environ, cwd, output, errors):
+def become(environ, cwd, output, errors, terminal):
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(environ)
+    if terminal:  # (``output`` is the terminal's path: its stdin, stdout and stderr)
+        tty = os.open(output, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(tty, fd)
+        os.close(tty)
+        # The standard streams as Python makes them on a terminal as it starts: stdout's
+        # and stderr's lines written out as they end, stderr's unencodable escaped.
+        sys.stdin = sys.__stdin__ = open(0, closefd=False)
+        sys.stdout = sys.__stdout__ = open(1, "w", buffering=1, closefd=False)
+        sys.stderr = sys.__stderr__ = open(
+            2, "w", buffering=1, errors="backslashreplace", closefd=False
+        )
+        return
     null = os.open(os.devnull, os.O_RDONLY)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     written = os.open(output, flags, 0o600)
@@ -61,21 +74,21 @@ for name in sys.argv[1:]:  # (``ImportProbe``'s preload, after the modules were 
     importlib.import_module(name)
 print(sorted(sys.modules), flush=True)
 for line in sys.stdin:
-    args, unused, environ, cwd, output, errors = ast.literal_eval(line)
+    args, unused, environ, cwd, output, errors, terminal = ast.literal_eval(line)
     sys.stdout.flush()
     sys.stderr.flush()
     child = os.fork()
     if child == 0 and errors is not None:
         # The installed script's run: it ends this process as it ends its own (a quick
         # exit, or Python's, finalization and all, by the SystemExit leaving this loop).
-        become(environ, cwd, output, errors)
+        become(environ, cwd, output, errors, terminal)
         sys.argv = ["helpdesk", *args]
         from helpdesk_tui.cli import run
         run()
         raise SystemExit(0)
     if child == 0:
         try:  # (never back into this loop: the child ends here, whatever happens)
-            become(environ, cwd, output, None)
+            become(environ, cwd, output, None, False)
             try:
                 main(args, prog_name="helpdesk")
             except SystemExit:
@@ -147,7 +160,7 @@ class ImportProbe:
         stderr go to ``output`` (one file, as a pipe would take them: not a terminal)."""
         blind = self.blind_to(unused)
         assert not blind, f"{blind}: imported before the fork ({self.preload}); ask a fresh probe"
-        request = (args, unused, dict(os.environ), os.getcwd(), str(output), None)
+        request = (args, unused, dict(os.environ), os.getcwd(), str(output), None, False)
         status = self._forked(request)
         assert status == 0, f"the child ended with {status}: {output.read_text()}"
         return list(ast.literal_eval(output.read_text().splitlines()[-1]))
@@ -163,19 +176,38 @@ class ImportProbe:
         same for every command: a test about a command's own process (its connections,
         its exit) meets it here the same way, some 0.3 s of CPU sooner."""
         stdout, stderr = outputs / "stdout", outputs / "stderr"
-        status = self._forked(([*args], (), env, str(cwd), str(stdout), str(stderr)))
+        status = self._forked(([*args], (), env, str(cwd), str(stdout), str(stderr), False))
         return subprocess.CompletedProcess(
             ["helpdesk", *args], status, stdout.read_text(), stderr.read_text()
         )
 
+    def on_terminal(self, args: list[str], env: dict[str, str], cwd: Path, terminal: str) -> None:
+        """Start ``helpdesk ARGS`` as :meth:`run` does, but on the terminal whose path is
+        ``terminal`` (its stdin, stdout and stderr; the standard streams made as Python
+        makes them on a terminal as it starts); :meth:`ended` is its exit status, once
+        :attr:`ends` (a pipe to ``select`` on) is ready."""
+        self._send(([*args], (), env, str(cwd), terminal, terminal, True))
+
+    @property
+    def ends(self) -> IO[str]:
+        """What the exit status of the child running the last request comes on."""
+        assert self.process.stdout is not None
+        return self.process.stdout
+
+    def ended(self) -> int:
+        """The exit status of the child that ran the last request (waiting for it)."""
+        return int(self.ends.readline())
+
     def _forked(self, request: tuple[object, ...]) -> int:
         """Send a request; the exit status of the child that ran it."""
+        self._send(request)
+        return self.ended()
+
+    def _send(self, request: tuple[object, ...]) -> None:
         stdin: IO[str] | None = self.process.stdin
-        stdout: IO[str] | None = self.process.stdout
-        assert stdin is not None and stdout is not None
+        assert stdin is not None
         stdin.write(repr(request) + "\n")
         stdin.flush()
-        return int(stdout.readline())
 
     def close(self) -> None:
         if self.process.stdin is not None:
