@@ -240,7 +240,8 @@ def in_terminal(_preloaded_probe: ImportProbe) -> Terminal:
             deadline = time.monotonic() + PROMPT_WAIT_SECONDS
             while True:
                 assert time.monotonic() < deadline, f"the command did not end: {shown!r}"
-                ready, _, _ = select.select([leader, _preloaded_probe.ends], [], [], 1.0)
+                ends = _preloaded_probe.ends.fileno()
+                ready, _, _ = select.select([leader, ends], [], [], 1.0)
                 if leader in ready:
                     shown += os.read(leader, 4096)
                     if not answered and b"[y/N]" in shown:
