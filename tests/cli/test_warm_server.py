@@ -509,11 +509,15 @@ def test_a_command_ended_by_a_signal_ends_its_client_by_it(shared: Warm) -> None
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTSTP, signal.SIGTTIN])
-def test_ctrl_z_stops_the_child_and_fg_continues_it(shared: Warm, stop: int) -> None:
+def test_ctrl_z_stops_the_child_and_fg_continues_it(
+    shared: Warm, stop: int, _preloaded_probe: ImportProbe, tmp_path: Path
+) -> None:
     """The job stops whole (the child first, then the client by the same signal, as the
     shell sees it), and the shell's ``fg`` (SIGCONT to the job) continues both: the whole
-    output comes, status 0, as from a command run in-process."""
-    expected = shared.run(*FULL_PIPE, server="off").stdout.encode()
+    output comes, status 0, as from a command run in-process (the program's run forked
+    by the preloaded ``ImportProbe``)."""
+    off = _preloaded_probe.run(FULL_PIPE, shared.env("off"), shared.cwd, tmp_path)
+    expected = off.stdout.encode()
     with _writing_to_a_full_pipe(shared, "on") as (process, reader):
         child = _the_child()
         process.send_signal(stop)
