@@ -81,8 +81,8 @@ def _import_probe() -> Iterator[ImportProbe]:
 def _preloaded_probe() -> Iterator[ImportProbe]:
     """The worker's :class:`ImportProbe` that imported SQLAlchemy and the drivers first
     (``import_probe.PRELOAD``), for the verbs a test runs in processes of their own, cold
-    (the outage tests; the in-process side of ``test_warm_server``'s comparison), started
-    at its first use."""
+    (the outage tests, ``in_terminal``, the in-process side of ``test_warm_server``'s
+    comparisons), started at its first use."""
     probe = ImportProbe(PRELOAD)
     yield probe
     probe.close()
