@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from helpdesk_tui.cli import main, warm_socket
 from helpdesk_tui.cli.init import DATABASE_FILE
 from helpdesk_tui.config_files import data_dir
-from tests.cli.import_probe import ImportProbe
+from tests.cli.import_probe import PRELOAD, ImportProbe
 from tests.conftest import IN_CI
 from tests.pg_cluster import PgCluster
 
@@ -73,6 +73,28 @@ def invoke() -> Invoke:
 def _import_probe() -> Iterator[ImportProbe]:
     """The worker's :class:`ImportProbe`, started at its first use."""
     probe = ImportProbe()
+    yield probe
+    probe.close()
+
+
+@pytest.fixture(scope="session")
+def _preloaded_probe() -> Iterator[ImportProbe]:
+    """The worker's :class:`ImportProbe` that imported SQLAlchemy and the drivers first
+    (``import_probe.PRELOAD``), for the verbs a test runs in processes of their own, cold
+    (the outage tests, ``in_terminal``, the in-process side of ``test_warm_server``'s
+    comparisons), started at its first use."""
+    probe = ImportProbe(PRELOAD)
+    yield probe
+    probe.close()
+
+
+@pytest.fixture(scope="session")
+def _core_probe() -> Iterator[ImportProbe]:
+    """The worker's :class:`ImportProbe` that imported SQLAlchemy's Core first (and none of
+    its dialects, sqlite3 or its ORM): for the import checks blind to none of it
+    (``test_root``'s ``loaded_by``), started at its first use."""
+    probe = ImportProbe(("sqlalchemy",))
+    assert not probe.preloaded & {"sqlite3", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite"}
     yield probe
     probe.close()
 
@@ -194,47 +216,49 @@ def run_script(
     )
 
 
-def in_terminal(*args: str, answer: str) -> tuple[int, str]:
-    """Run the installed ``helpdesk`` on a real pseudo-terminal; answer its first question.
+Terminal = Callable[..., tuple[int, str]]
 
-    Returns the exit status and everything the terminal showed. The wait for the question
-    is a deadline on blocking reads, not a sleep.
+
+@pytest.fixture
+def in_terminal(_preloaded_probe: ImportProbe) -> Terminal:
+    """``in_terminal(*ARGS, answer=...)``: ``helpdesk ARGS`` on a real pseudo-terminal (its
+    stdin, stdout and stderr), as the installed script runs it, in a process forked for it
+    by the worker's preloaded :class:`ImportProbe` (the interpreter's start and
+    SQLAlchemy's import were most of each such run); answer its first question.
+
+    Returns the exit status and everything the terminal showed. The waits for the question
+    and the end are a deadline on blocking reads, not a sleep.
     """
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [helpdesk_script(), *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=os.environ.copy(),
-        close_fds=True,
-    )
-    os.close(follower)
-    shown = b""
-    answered = False
-    deadline = time.monotonic() + PROMPT_WAIT_SECONDS
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 1.0)
-            if not ready:
-                if process.poll() is not None:
+
+    def run(*args: str, answer: str) -> tuple[int, str]:
+        leader, follower = pty.openpty()
+        try:
+            terminal = os.ttyname(follower)
+            _preloaded_probe.on_terminal(list(args), os.environ.copy(), Path.cwd(), terminal)
+            shown = b""
+            answered = False
+            deadline = time.monotonic() + PROMPT_WAIT_SECONDS
+            while True:
+                assert time.monotonic() < deadline, f"the command did not end: {shown!r}"
+                ends = _preloaded_probe.ends.fileno()
+                ready, _, _ = select.select([leader, ends], [], [], 1.0)
+                if leader in ready:
+                    shown += os.read(leader, 4096)
+                    if not answered and b"[y/N]" in shown:
+                        os.write(leader, answer.encode() + b"\n")
+                        answered = True
+                elif ready:
                     break
-                continue
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the program ended and closed the terminal
-                break
-            if not chunk:
-                break
-            shown += chunk
-            if not answered and b"[y/N]" in shown:
-                os.write(leader, answer.encode() + b"\n")
-                answered = True
-        return process.wait(timeout=PROMPT_WAIT_SECONDS), shown.decode(errors="replace")
-    finally:
-        os.close(leader)
-        if process.poll() is None:
-            process.kill()
+            status = _preloaded_probe.ended()
+            # Everything the command wrote is in the terminal (the follower kept open here).
+            while select.select([leader], [], [], 0)[0]:
+                shown += os.read(leader, 4096)
+            return status, shown.decode(errors="replace")
+        finally:
+            os.close(leader)
+            os.close(follower)
+
+    return run
 
 
 def one_error_line(stderr: str) -> str:

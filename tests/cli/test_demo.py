@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from helpdesk_tui.desk.actors import os_login
-from tests.cli.conftest import Invoke, in_terminal, on_sqlite_only, one_error_line
+from tests.cli.conftest import Invoke, Terminal, on_sqlite_only, one_error_line
 
 
 def test_demo_fills_a_fresh_desk_and_prints_its_rate(invoke: Invoke, use_db: str) -> None:
@@ -33,7 +33,9 @@ def test_demo_is_for_admins(invoke: Invoke, use_db: str) -> None:
 
 
 @on_sqlite_only
-def test_the_progress_bar_is_drawn_in_place_on_a_terminal(invoke: Invoke, use_db: str) -> None:
+def test_the_progress_bar_is_drawn_in_place_on_a_terminal(
+    invoke: Invoke, use_db: str, in_terminal: Terminal
+) -> None:
     """The bar is our own fixed text: it bypasses the cleaning stream to move the cursor,
     and a transient bar is erased at the end instead of piling up on one line."""
     code, shown = in_terminal("demo", "--tickets", "30", answer="")

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from rich.cells import cell_len
 
 from helpdesk_tui.cli import main
-from tests.cli.conftest import in_terminal
+from tests.cli.conftest import Terminal
 
 HOSTILE = "\x1b]0;owned\x07\x1b]52;c;aGk=\x07\x1b[2J\x07\x9b31m\x9d0;t\x9c\u202eexe.gnp\u200bX"
 
@@ -87,7 +87,7 @@ def test_desk_errors_and_usage_errors() -> None:
     assert no_such.exit_code == 2
 
 
-def test_prompt_and_confirmation(number: int) -> None:
+def test_prompt_and_confirmation(number: int, in_terminal: Terminal) -> None:
     code, shown = in_terminal("ticket", "delete", f"{number}{HOSTILE}", answer="n")
     assert code == 1 and "for good?" in shown
     assert not re.search(r"[\x1b\x07\x80-\x9f\u202e]", shown), shown
@@ -146,7 +146,7 @@ def test_a_bugs_traceback_is_cleaned_too(
 
 
 def test_a_terminal_gets_each_ticket_on_one_line_a_pipe_gets_it_whole(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, in_terminal: Terminal
 ) -> None:
     """A 500-character subject of wide characters and a long address: on an 80-column
     terminal each listed ticket is one line cut with "…" (it took seven); piped, whole."""
@@ -167,7 +167,7 @@ def test_a_terminal_gets_each_ticket_on_one_line_a_pipe_gets_it_whole(
 
 
 def test_a_terminal_gets_a_long_subject_in_a_few_lines_of_ticket_show_a_pipe_whole(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, in_terminal: Terminal
 ) -> None:
     """A 500-character subject took 7 lines of an 80-column terminal in ``ticket show``, a
     10,000-character name 125 (names are now stored cut to 200): each field line takes at

@@ -1,19 +1,22 @@
 """The real ``helpdesk`` through PostgreSQL outages, cold and through the warm server.
 
 A cluster of this module's own (its server is restarted, stopped and has its connections
-ended), one desk per test. Every verb is the installed script's run in a real process, run
-in its own process ("cold", ``HELPDESK_CLI_SERVER=off``: forked by the worker's
-``ImportProbe``, but for the cut-off verbs, the script itself) or in a child of a warm
-server started for the test ("warm": the script as its client). What a user sees is
-checked whole: the exit status, stdout, and stderr — empty when the verb worked, else
-exactly one ``error:`` line saying where the database is, the server's reason and what to
-check; never a traceback, a driver's warning or SQLAlchemy's pool log ("Exception during
-reset or similar").
+ended), one desk per test (a new copy of the template under the module's one name), and one
+warm server, started by the first "warm" test's first verb and used by the next ones: a
+test's desk, directories and socket directory are at the same places as the one before's
+(emptied between them), so its verbs have the server's key. Every verb is the installed
+script's run in a real process, run in its own process ("cold",
+``HELPDESK_CLI_SERVER=off``: forked by the worker's ``ImportProbe`` that imported
+SQLAlchemy and the drivers first, but for the cut-off verbs, the script itself) or in a
+child of the warm server ("warm": the script as its client). What a user sees is checked
+whole: the exit status, stdout, and stderr — empty when the verb worked, else exactly one
+``error:`` line saying where the database is, the server's reason and what to check; never
+a traceback, a driver's warning or SQLAlchemy's pool log ("Exception during reset or
+similar").
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import select
@@ -38,7 +41,6 @@ from tests.pg_cluster import PgCluster, start_cluster
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 TEMPLATE = "desk_template"
-_desks = itertools.count()
 CHECK_SERVER = "check that the database server is running there and accepts connections"
 
 VERBS: list[tuple[str, ...]] = [
@@ -88,14 +90,54 @@ def cluster() -> Iterator[PgCluster]:
 
 
 @dataclass
+class Places:
+    """Where every test's desk and files are (``places``): the same for each, so that one
+    warm server serves them all."""
+
+    name: str
+    """The desk's database (dropped and copied anew from the template for each test)."""
+    home: Path
+    """The config, site config, data and cache directories (emptied for each test)."""
+    runtime: Path
+    """The socket directory's parent (``XDG_RUNTIME_DIR``)."""
+    code_stamp: str = ""
+    """The package's code as the warm server was started for (``_start_server``)."""
+
+    def env(self, cluster: PgCluster) -> dict[str, str]:
+        dirs = ("config", "site-config", "data", "cache")
+        env = {f"HELPDESK_{d.upper().replace('-', '_')}_DIR": str(self.home / d) for d in dirs}
+        env.update(
+            HELPDESK_DATABASE_URL=cluster.url(self.name),
+            XDG_RUNTIME_DIR=str(self.runtime),
+            HELPDESK_CLI_SERVER_IDLE="120",  # (if a teardown failed)
+        )
+        return env
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Places]:
+    """The module's :class:`Places`; its warm server (if one was started) stopped after."""
+    runtime = Path(tempfile.mkdtemp(prefix="hdo-", dir="/tmp"))  # (a socket's path is short)
+    runtime.chmod(0o700)
+    made = Places(f"desk_{os.getpid()}", tmp_path_factory.mktemp("outage"), runtime)
+    try:
+        yield made
+    finally:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("XDG_RUNTIME_DIR", str(runtime))
+            for info in servers(b"stop"):
+                _wait_gone(info["pid"])
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+@dataclass
 class Desk:
     cluster: PgCluster
     url: str
     env: dict[str, str]
     probe: ImportProbe
     outputs: Path
-    code_stamp: str = ""
-    """The package's code as its warm server was started for (``_start_server``)."""
+    places: Places
 
     def run(self, *args: str, warm: bool) -> subprocess.CompletedProcess[str]:
         """The installed ``helpdesk`` with ``args``, its stdin not a terminal: cold, in a
@@ -154,30 +196,26 @@ class Desk:
 @pytest.fixture
 def desk(
     cluster: PgCluster,
-    _import_probe: ImportProbe,
+    places: Places,
+    _preloaded_probe: ImportProbe,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Desk]:
-    """A copy of the template's desk (:data:`DESK`); a socket directory of the test's own
-    for its warm server (stopped after)."""
+    """A new copy of the template's desk (:data:`DESK`) and empty directories, at the
+    module's :class:`Places`; the module's warm server, if one runs, goes on running."""
     if not warm_socket.supported():
         need("Linux (SO_PEERCRED, pidfds) for the warm command server")
-    name = f"desk_{os.getpid()}_{next(_desks)}"
-    url = cluster.create_database(name, template=TEMPLATE)
-    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
-    runtime = Path(tempfile.mkdtemp(prefix="hdo-", dir="/tmp"))  # (a socket's path is short)
-    runtime.chmod(0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
-    made = Desk(cluster, url, dict(os.environ), _import_probe, tmp_path)
+    shutil.rmtree(places.home, ignore_errors=True)
+    places.home.mkdir()
+    url = cluster.create_database(places.name, template=TEMPLATE)
+    for name, value in places.env(cluster).items():
+        monkeypatch.setenv(name, value)
+    made = Desk(cluster, url, dict(os.environ), _preloaded_probe, tmp_path, places)
     try:
         yield made
     finally:
-        for info in servers(b"stop"):
-            _wait_gone(info["pid"])
-        shutil.rmtree(runtime, ignore_errors=True)
         cluster.start_if_stopped()
-        cluster.drop_database(name)
+        cluster.drop_database(places.name)
 
 
 def _wait_gone(pid: int) -> None:
@@ -194,8 +232,11 @@ def _wait_gone(pid: int) -> None:
 
 def _start_server(desk: Desk) -> None:
     """The user's warm server, as a first verb starts it (as it ends, detached), once it
-    answers."""
-    desk.code_stamp = code_stamp()
+    answers; none where the module's runs already (an earlier test's first verb started
+    it)."""
+    if servers():
+        return
+    desk.places.code_stamp = code_stamp()
     desk.ok("ticket", "list", warm=True)
     deadline = time.monotonic() + HANG_SECONDS
     while not servers():  # (it imports, then listens)
@@ -241,7 +282,7 @@ def test_each_verb_right_after_a_restart_works_and_says_nothing_more(
         # A verb runs cold where the package's code changed since the server started (an
         # edit while the suite runs): its key is another, as it must be. That server stops,
         # and the next one starts as the cold verb ends: from there no verb is counted.
-        if warm and code_stamp() == desk.code_stamp:
+        if warm and code_stamp() == desk.places.code_stamp:
             assert _served() - before == (verb[0] not in ("mail", "db")), (verb, servers())
     assert desk.replies(1, "Try the other tray.") == 1
 

@@ -105,18 +105,19 @@ VERBS = [
 
 @pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 def test_a_desk_removed_under_the_warm_server_is_one_line(
-    desk: Path, warm: bool, _import_probe: ImportProbe, tmp_path: Path
+    desk: Path, warm: bool, _preloaded_probe: ImportProbe, tmp_path: Path
 ) -> None:
     """Cold, each verb runs as the installed script's run in a process of its own, forked
-    by the worker's ``ImportProbe`` (the script itself, its interpreter's start and all,
-    for the last, which must say the same)."""
+    by the worker's ``ImportProbe`` that imported SQLAlchemy and the drivers first (the
+    script itself, its interpreter's start and all, for the last, which must say the
+    same)."""
     served, stamp = sum(info["served"] for info in servers()), code_stamp()
 
     def run(*verb: str) -> subprocess.CompletedProcess[str]:
         if warm:
             return _done(_run(*verb, warm=True))
         env = {**os.environ, "HELPDESK_CLI_SERVER": "off"}
-        return _import_probe.run(list(verb), env, Path.cwd(), tmp_path)
+        return _preloaded_probe.run(list(verb), env, Path.cwd(), tmp_path)
 
     away = desk.with_name("moved.db")
     desk.rename(away)

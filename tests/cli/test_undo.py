@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.desk.actors import os_login
-from tests.cli.conftest import Invoke, in_terminal, on_sqlite_only, one_error_line
+from tests.cli.conftest import Invoke, Terminal, on_sqlite_only, one_error_line
 from tests.draft_places import editor_drafts, load_draft, save_draft
 
 
@@ -52,7 +52,9 @@ def test_other_statuses_do_not_ask(invoke: Invoke, use_db: str) -> None:
 
 
 @on_sqlite_only
-def test_closing_on_a_terminal_asks_and_names_a_kept_draft(invoke: Invoke, use_db: str) -> None:
+def test_closing_on_a_terminal_asks_and_names_a_kept_draft(
+    invoke: Invoke, use_db: str, in_terminal: Terminal
+) -> None:
     number = _new(invoke)
     save_draft(None, number, "reply", "Dear Ann,")
     code, shown = in_terminal("ticket", "status", str(number), "closed", answer="n")
@@ -121,7 +123,7 @@ def test_deleting_without_a_terminal_is_refused_with_a_hint(invoke: Invoke, use_
 
 
 @on_sqlite_only
-def test_deleting_on_a_terminal_asks(invoke: Invoke, use_db: str) -> None:
+def test_deleting_on_a_terminal_asks(invoke: Invoke, use_db: str, in_terminal: Terminal) -> None:
     number = _new(invoke)
     code, shown = in_terminal("ticket", "delete", str(number), answer="n")
     assert code == 1 and f"delete #{number} for good?" in shown and "Aborted" in shown
@@ -163,7 +165,7 @@ def test_merging_the_same_requester_does_not_ask_and_drafts_follow(
 
 @on_sqlite_only
 def test_merging_different_requesters_on_a_terminal_warns_and_asks(
-    invoke: Invoke, use_db: str
+    invoke: Invoke, use_db: str, in_terminal: Terminal
 ) -> None:
     ann = _new(invoke, "Dup", "--from", "ann@example.com")
     ben = _new(invoke, "Main", "--from", "ben@example.com")

@@ -1,9 +1,12 @@
 """The warm command server: the same commands, outputs and exit statuses as in-process.
 
 Real processes and sockets: ``python -m helpdesk_tui`` (the program's own start,
-``cli.run``) with the server on or off, against one desk. Each test has its own socket
-directory (``XDG_RUNTIME_DIR`` under /tmp: a socket's path has a length limit), and stops
-its servers at teardown. Waits are on a pipe or the socket, with deadlines that only fail.
+``cli.run``) with the server on or off, against one desk. A test that kills, stops, breaks
+or starts servers has its own desk and socket directory (``XDG_RUNTIME_DIR`` under /tmp: a
+socket's path has a length limit), and stops its servers at teardown (``warm``); a test
+that leaves its server running as it found it uses the module's one server, desk and
+socket directory (``shared``), and counts only the commands it sent. Waits are on a pipe
+or the socket, with deadlines that only fail.
 """
 
 from __future__ import annotations
@@ -26,10 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from helpdesk_tui.cli import warm_client, warm_socket
+from helpdesk_tui.cli import main, warm_client, warm_socket
+from helpdesk_tui.cli.init import DATABASE_FILE
 from helpdesk_tui.cli.server import servers
 from tests.cli.conftest import Invoke, code_stamp, skip_if_the_code_changed
+from tests.cli.import_probe import ImportProbe
+from tests.clocks import local_zone
 from tests.conftest import HANG_SECONDS, need
 from tests.os_users import PortablePython, accounts, can_make_accounts
 
@@ -51,6 +58,8 @@ class Warm:
     cwd: Path
     stamp: str = field(default_factory=code_stamp)
     """The package's code as the test began (:meth:`served`)."""
+    served_before: int = 0
+    """Commands the servers had served when the test began (the module's server's)."""
 
     @property
     def sockets(self) -> Path:
@@ -107,7 +116,7 @@ class Warm:
         code changed since the test began, as outside CI an edit beside the run does: its
         commands then ran cold, as they must, ``skip_if_the_code_changed``.)"""
         skip_if_the_code_changed(self.stamp)
-        return sum(info["served"] for info in servers())
+        return sum(info["served"] for info in servers()) - self.served_before
 
 
 def _wait_gone(pid: int) -> None:
@@ -151,6 +160,14 @@ def _stop_all_and_wait_for_their_files(sockets: Path) -> None:
         select.select([], [], [], 0.05)
 
 
+SUBJECTS = ("Printer jam on floor 2", "VPN drops", "New laptop")
+
+
+def _new_ticket(subject: str) -> list[str]:
+    return ["ticket", "new", "--subject", subject, "--from", "ann@example.com",
+            "--body", f"{subject}, please help"]  # fmt: skip
+
+
 @pytest.fixture
 def warm(
     private_desk: Path, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -158,17 +175,8 @@ def warm(
     """A desk of three tickets (#1-#3) and a socket directory of this test's own."""
     if not warm_socket.supported():
         need("Linux (SO_PEERCRED, pidfds) for the warm command server")
-    for subject in ("Printer jam on floor 2", "VPN drops", "New laptop"):
-        made = invoke(
-            "ticket",
-            "new",
-            "--subject",
-            subject,
-            "--from",
-            "ann@example.com",
-            "--body",
-            f"{subject}, please help",
-        )
+    for subject in SUBJECTS:
+        made = invoke(*_new_ticket(subject))
         assert made.exit_code == 0, made.stderr
     runtime = Path(tempfile.mkdtemp(prefix="hdw-", dir="/tmp"))
     runtime.chmod(0o700)
@@ -184,16 +192,90 @@ def warm(
         shutil.rmtree(runtime, ignore_errors=True)
 
 
+SHARED_DIRS = ("config", "site-config", "data", "cache")
+
+
+@pytest.fixture(scope="module")
+def _shared_server(
+    _migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """The module's desk of three tickets (#1-#3), as ``warm``'s, and its server, started
+    once, with core dumps off (``test_ctrl_backslash_ends_the_command_by_sigquit``): the
+    environment a test sets to use them (``shared``). Starting a server (a Python process
+    importing the desk) and making a desk for each test that leaves the server running
+    was most of those tests' time."""
+    if not warm_socket.supported():
+        need("Linux (SO_PEERCRED, pidfds) for the warm command server")
+    home = tmp_path_factory.mktemp("warm-shared")
+    runtime = Path(tempfile.mkdtemp(prefix="hdw-", dir="/tmp"))
+    runtime.chmod(0o700)
+    env = {
+        f"HELPDESK_{name.upper().replace('-', '_')}_DIR": str(home / name) for name in SHARED_DIRS
+    }
+    env.update(XDG_RUNTIME_DIR=str(runtime), HELPDESK_CLI_SERVER_IDLE="120")
+    try:
+        with pytest.MonkeyPatch.context() as patch, local_zone("UTC"):
+            for name in list(os.environ):
+                if name.startswith("HELPDESK_"):
+                    patch.delenv(name)
+            for name, value in {**env, "HELPDESK_CLI_SERVER": "off"}.items():
+                patch.setenv(name, value)
+            desk = home / "data" / DATABASE_FILE
+            desk.parent.mkdir(parents=True)
+            shutil.copy(_migrated_sqlite, desk)
+            for args in (["init"], *(_new_ticket(subject) for subject in SUBJECTS)):
+                made = CliRunner().invoke(main, args)
+                assert made.exit_code == 0, (args, made.stderr)
+            soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+            resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
+            try:
+                Warm(runtime, home).start()
+            finally:
+                resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+        yield env
+    finally:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_RUNTIME_DIR", str(runtime))
+            try:
+                _stop_all_and_wait_for_their_files(runtime / "helpdesk-tui")
+            finally:
+                _stop_all()
+                shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.fixture
+def shared(_shared_server: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Warm:
+    """The module's desk and running server (``_shared_server``), a working directory of
+    this test's own; :meth:`Warm.served` counts this test's commands."""
+    for name, value in _shared_server.items():
+        monkeypatch.setenv(name, value)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    warm = Warm(Path(_shared_server["XDG_RUNTIME_DIR"]), cwd)
+    running = servers()
+    assert len(running) == 1, f"the module's server is not the one running: {running}"
+    warm.served_before = running[0]["served"]
+    return warm
+
+
 def _same(a: subprocess.CompletedProcess[str], b: subprocess.CompletedProcess[str]) -> None:
     assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr)
 
 
-def test_commands_run_warm_exactly_as_in_process(warm: Warm) -> None:
+def test_commands_run_warm_exactly_as_in_process(
+    shared: Warm, _preloaded_probe: ImportProbe, tmp_path: Path
+) -> None:
     """Outputs and exit statuses are the in-process ones; a reader gone before the first
     line ends the command as in-process; terminal commands (``--help``) and the opt-out
     (``HELPDESK_CLI_SERVER=off``) stay in-process. (One server for the three: they were
-    three tests, each starting its own.)"""
-    warm.start()
+    three tests, each starting its own.) Each case's in-process run is the program's run
+    in a process forked for it by the worker's preloaded ``ImportProbe`` (``cli.run``, as
+    ``python -m helpdesk_tui`` runs it, without the interpreter's start and SQLAlchemy's
+    import); the opt-out and the closed pipe are ``python -m helpdesk_tui`` itself."""
+
+    def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+        return _preloaded_probe.run(list(args), shared.env("off"), shared.cwd, tmp_path)
+
     cases = [
         ("ticket", "list"),
         ("ticket", "list", "--json", "--limit", "3"),
@@ -206,12 +288,12 @@ def test_commands_run_warm_exactly_as_in_process(warm: Warm) -> None:
         ("ticket", "note", "1", "--body", "   "),  # refused: empty
     ]
     for args in cases:
-        _same(warm.run(*args, server="off"), warm.run(*args))
-    assert warm.served() == len(cases)
+        _same(in_process(*args), shared.run(*args))
+    assert shared.served() == len(cases)
 
-    assert warm.run("ticket", "list", server="off").returncode == 0
-    assert warm.run("--help").returncode == 0
-    assert warm.served() == len(cases), "a terminal command or the opt-out went warm"
+    assert shared.run("ticket", "list", server="off").returncode == 0
+    assert shared.run("--help").returncode == 0
+    assert shared.served() == len(cases), "a terminal command or the opt-out went warm"
 
     results = []
     for server in ("off", "on"):
@@ -223,39 +305,38 @@ def test_commands_run_warm_exactly_as_in_process(warm: Warm) -> None:
                 stdout=writer,
                 stderr=subprocess.PIPE,
                 text=True,
-                env=warm.env(server),
+                env=shared.env(server),
                 timeout=HANG_SECONDS,
             )
         finally:
             os.close(writer)
         results.append((done.returncode, done.stderr))
     assert results[0] == results[1], "a closed stdout pipe"
-    assert warm.served() == len(cases) + 1
+    assert shared.served() == len(cases) + 1
 
 
-def test_writes_and_stdin_warm(warm: Warm) -> None:
+def test_writes_and_stdin_warm(shared: Warm) -> None:
     """Writes and stdin go warm; the child works where the client was: a relative
     ``--attach`` path is found there. (One server for both: they were two tests.)"""
-    warm.start()
-    here = warm.run("ticket", "note", "1", "--body", "checked the printer", server="off")
-    there = warm.run("ticket", "note", "2", "--body", "checked the printer")
+    here = shared.run("ticket", "note", "1", "--body", "checked the printer", server="off")
+    there = shared.run("ticket", "note", "2", "--body", "checked the printer")
     assert (here.returncode, there.returncode) == (0, 0), there.stderr
     assert here.stdout.startswith("#1 ") and "Printer jam" in here.stdout
     assert there.stdout.startswith("#2 ") and "VPN drops" in there.stdout
     assert (here.stderr, there.stderr) == ("", "")
-    piped = warm.run("ticket", "note", "3", input="from stdin\n")
+    piped = shared.run("ticket", "note", "3", input="from stdin\n")
     assert piped.returncode == 0, piped.stderr
-    numbers = warm.run("ticket", "priority", "-", "high", input="1 2\n")
+    numbers = shared.run("ticket", "priority", "-", "high", input="1 2\n")
     assert numbers.returncode == 0, numbers.stderr
-    shown = json.loads(warm.run("ticket", "show", "1", "2", "3", "--json").stdout)
+    shown = json.loads(shared.run("ticket", "show", "1", "2", "3", "--json").stdout)
     assert "from stdin" in shown[2]["messages"][-1]["body"]
     assert [row["priority"] for row in shown[:2]] == ["high", "high"]
-    assert warm.served() == 4
+    assert shared.served() == 4
 
-    (warm.cwd / "notes.txt").write_text("attached\n")
-    done = warm.run("ticket", "note", "1", "--body", "see file", "--attach", "notes.txt")
+    (shared.cwd / "notes.txt").write_text("attached\n")
+    done = shared.run("ticket", "note", "1", "--body", "see file", "--attach", "notes.txt")
     assert done.returncode == 0, done.stderr
-    assert warm.served() == 5
+    assert shared.served() == 5
 
 
 FULL_PIPE = ["ticket", "show", *["1"] * 300]
@@ -386,10 +467,9 @@ def _interrupted(warm: Warm, server: str) -> tuple[int, str]:
         return process.wait(ACT_SECONDS), (said + process.stderr.read()).decode()
 
 
-def test_ctrl_c_is_forwarded_to_the_child(warm: Warm) -> None:
-    warm.start()
-    assert _interrupted(warm, "off") == _interrupted(warm, "on") == (130, "\nAborted!\n")
-    assert warm.served() == 1
+def test_ctrl_c_is_forwarded_to_the_child(shared: Warm) -> None:
+    assert _interrupted(shared, "off") == _interrupted(shared, "on") == (130, "\nAborted!\n")
+    assert shared.served() == 1
 
 
 EARLY_CTRL_C = """
@@ -422,21 +502,23 @@ def _terminated(warm: Warm, server: str) -> int:
         return process.wait(ACT_SECONDS)  # (the pipe still full: killed, not finished)
 
 
-def test_a_command_ended_by_a_signal_ends_its_client_by_it(warm: Warm) -> None:
+def test_a_command_ended_by_a_signal_ends_its_client_by_it(shared: Warm) -> None:
     """A parent (a shell, a script) sees the signal, as from a command run in-process."""
-    warm.start()
-    assert _terminated(warm, "off") == _terminated(warm, "on") == -signal.SIGTERM
-    assert warm.served() == 1
+    assert _terminated(shared, "off") == _terminated(shared, "on") == -signal.SIGTERM
+    assert shared.served() == 1
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTSTP, signal.SIGTTIN])
-def test_ctrl_z_stops_the_child_and_fg_continues_it(warm: Warm, stop: int) -> None:
+def test_ctrl_z_stops_the_child_and_fg_continues_it(
+    shared: Warm, stop: int, _preloaded_probe: ImportProbe, tmp_path: Path
+) -> None:
     """The job stops whole (the child first, then the client by the same signal, as the
     shell sees it), and the shell's ``fg`` (SIGCONT to the job) continues both: the whole
-    output comes, status 0, as from a command run in-process."""
-    warm.start()
-    expected = warm.run(*FULL_PIPE, server="off").stdout.encode()
-    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
+    output comes, status 0, as from a command run in-process (the program's run forked
+    by the preloaded ``ImportProbe``)."""
+    off = _preloaded_probe.run(FULL_PIPE, shared.env("off"), shared.cwd, tmp_path)
+    expected = off.stdout.encode()
+    with _writing_to_a_full_pipe(shared, "on") as (process, reader):
         child = _the_child()
         process.send_signal(stop)
         _until(lambda: _state(process.pid) == "T", "the client did not stop")
@@ -445,15 +527,14 @@ def test_ctrl_z_stops_the_child_and_fg_continues_it(warm: Warm, stop: int) -> No
         _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
         assert 100 + _drain(reader) == len(expected)
         assert process.wait(ACT_SECONDS) == 0
-    assert warm.served() == 1
+    assert shared.served() == 1
 
 
-def test_a_child_stopped_by_someone_else_stops_its_client(warm: Warm) -> None:
+def test_a_child_stopped_by_someone_else_stops_its_client(shared: Warm) -> None:
     """``kill -STOP`` of the child's pid stops the job as it stops a command run in-process
     (the client would otherwise wait, its job "running", for no visible reason); a ``kill
     -CONT`` of the child continues the client; so does ``fg`` the child."""
-    warm.start()
-    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
+    with _writing_to_a_full_pipe(shared, "on") as (process, reader):
         child = _the_child()
         os.kill(child, signal.SIGSTOP)
         _until(lambda: _state(process.pid) == "T", "the client did not stop")
@@ -465,7 +546,7 @@ def test_a_child_stopped_by_someone_else_stops_its_client(warm: Warm) -> None:
         _until(lambda: _state(child) not in ("T", ""), "the child was not continued")
         _drain(reader)
         assert process.wait(ACT_SECONDS) == 0
-    assert warm.served() == 1
+    assert shared.served() == 1
 
 
 def _quit(warm: Warm, server: str) -> int:
@@ -475,24 +556,22 @@ def _quit(warm: Warm, server: str) -> int:
         return process.wait(ACT_SECONDS)
 
 
-def test_ctrl_backslash_ends_the_command_by_sigquit(warm: Warm) -> None:
+def test_ctrl_backslash_ends_the_command_by_sigquit(shared: Warm) -> None:
     """Forwarded, and the client ends by it (no core from either: the limit is 0 here)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
     resource.setrlimit(resource.RLIMIT_CORE, (0, hard))  # (the server started below too)
     try:
-        warm.start()
-        assert _quit(warm, "off") == _quit(warm, "on") == -signal.SIGQUIT
+        assert _quit(shared, "off") == _quit(shared, "on") == -signal.SIGQUIT
     finally:
         resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
-    assert not list(warm.cwd.iterdir())
-    assert warm.served() == 1
+    assert not list(shared.cwd.iterdir())
+    assert shared.served() == 1
 
 
-def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
+def test_the_child_goes_when_the_client_dies(shared: Warm) -> None:
     """Killed (no signal to forward), the client's end of the socket closes: the server
     kills the child, and the pipe the child was writing to ends (nobody holds it any more)."""
-    warm.start()
-    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
+    with _writing_to_a_full_pipe(shared, "on") as (process, reader):
         process.kill()
         process.wait(ACT_SECONDS)
         deadline = time.monotonic() + ACT_SECONDS
@@ -505,23 +584,76 @@ def test_the_child_goes_when_the_client_dies(warm: Warm) -> None:
                 break
             read += len(chunk)
         assert read < 300 * 1000  # it did not write everything: it was killed
-    assert warm.served() == 1
+    assert shared.served() == 1
 
 
-def test_a_cold_command_starts_the_server_for_the_next_whose_command_line_shows_no_key(
-    warm: Warm,
+def test_another_key_is_another_server(shared: Warm) -> None:
+    """A client whose import-time environment differs never reaches this server."""
+    (this,) = servers()
+    done = subprocess.run(
+        [*PROGRAM, "ticket", "list"],
+        capture_output=True,
+        env=shared.env(HELPDESK_SOME_SETTING="changed"),
+        timeout=HANG_SECONDS,
+    )
+    assert done.returncode == 0
+    assert shared.served() == 0
+    _wait_for_a_server(2)  # it started one for its own key
+    (other,) = (info for info in servers() if info["pid"] != this["pid"])
+    os.kill(other["pid"], signal.SIGTERM)  # (the module's server goes on)
+    _wait_gone(other["pid"])
+    assert [info["pid"] for info in servers()] == [this["pid"]]
+
+
+def test_an_unsafe_directory_means_in_process(shared: Warm) -> None:
+    """A socket directory open to others, or a symlink: commands run in-process and
+    ``server status`` says why. (Both, one after the other, beside one server.)"""
+    for problem in ("open to others", "a symlink"):
+        if problem == "open to others":
+            shared.sockets.chmod(0o755)
+        else:
+            real = shared.runtime / "elsewhere"
+            shared.sockets.rename(real)
+            shared.sockets.symlink_to(real)
+        done = shared.run("ticket", "list")
+        assert done.returncode == 0, (problem, done.stderr)
+        assert warm_socket.server_dir() is None, problem
+        said = "a symlink" if problem == "a symlink" else "mode 0755"
+        status = shared.run("server", "status").stdout  # (it said "no private socket dir yet")
+        assert f"{shared.sockets} is not a directory only you can open (" in status, problem
+        assert f"{said}), so no server is used" in status, problem
+        if problem == "open to others":
+            shared.sockets.chmod(0o700)
+        else:
+            shared.sockets.unlink()
+            (shared.runtime / "elsewhere").rename(shared.sockets)
+        assert shared.served() == 0, problem
+
+
+def test_a_cold_command_starts_the_server_for_the_next_without_a_runtime_dir_nor_its_key_shown(
+    warm: Warm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A cold command starts the server the next one uses (the same output). Any user on
-    the machine reads a process's arguments; the key checksums the client's environment,
-    a database URL's password too (a team's audit: two agents on one server, ``ps``
-    showed each server's key). It is passed in the server's environment instead, which
-    only its owner reads. (One command's server for both: they were two tests.)"""
+    """A cold command starts the server the next one uses (the same output).
+
+    No ``$XDG_RUNTIME_DIR`` (``su``, some SSH set-ups): the socket directory is made in
+    the user's cache directory, which no other user can make first (as they could
+    ``/tmp/helpdesk-tui-<uid>``, turning the user's server off); commands go warm there.
+
+    Any user on the machine reads a process's arguments; the key checksums the client's
+    environment, a database URL's password too (a team's audit: two agents on one server,
+    ``ps`` showed each server's key). It is passed in the server's environment instead,
+    which only its owner reads. (One command's server for the three: they were three
+    tests; a command started in the runtime directory starts its server the same way in
+    ``test_a_server_killed_mid_command_ends_its_client_its_child_and_leaves_a_dead_socket``.)"""
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    cache = warm.runtime / "cache"  # (a short path: a socket's has a length limit)
+    monkeypatch.setenv("HELPDESK_CACHE_DIR", str(cache))
     secret = {"HELPDESK_DATABASE_PASSWORD_FOR_THE_TEST": "s3cret"}
     key = warm.key(**secret)
     run = [*PROGRAM, "ticket", "list"]
     env = warm.env(**secret)
     first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
-    assert first.returncode == 0
+    assert first.returncode == 0 and "Printer jam" in first.stdout
     _wait_for_a_server()
     (info,) = servers()
     command_line = Path(f"/proc/{info['pid']}/cmdline").read_bytes()
@@ -529,71 +661,26 @@ def test_a_cold_command_starts_the_server_for_the_next_whose_command_line_shows_
     again = subprocess.run(run, capture_output=True, text=True, env=env, timeout=HANG_SECONDS)
     _same(first, again)
     assert warm.served() == 1
-
-
-def test_another_key_is_another_server(warm: Warm) -> None:
-    """A client whose import-time environment differs never reaches this server."""
-    warm.start()
-    done = subprocess.run(
-        [*PROGRAM, "ticket", "list"],
-        capture_output=True,
-        env=warm.env(HELPDESK_SOME_SETTING="changed"),
-        timeout=HANG_SECONDS,
-    )
-    assert done.returncode == 0
-    assert warm.served() == 0
-    _wait_for_a_server(2)  # it started one for its own key (stopped at teardown)
-
-
-def test_an_unsafe_directory_means_in_process(warm: Warm) -> None:
-    """A socket directory open to others, or a symlink: commands run in-process and
-    ``server status`` says why. (Both, one after the other, beside one server.)"""
-    warm.start()
-    for problem in ("open to others", "a symlink"):
-        if problem == "open to others":
-            warm.sockets.chmod(0o755)
-        else:
-            real = warm.runtime / "elsewhere"
-            warm.sockets.rename(real)
-            warm.sockets.symlink_to(real)
-        done = warm.run("ticket", "list")
-        assert done.returncode == 0, (problem, done.stderr)
-        assert warm_socket.server_dir() is None, problem
-        said = "a symlink" if problem == "a symlink" else "mode 0755"
-        status = warm.run("server", "status").stdout  # (it said "no private socket dir yet")
-        assert f"{warm.sockets} is not a directory only you can open (" in status, problem
-        assert f"{said}), so no server is used" in status, problem
-        if problem == "open to others":
-            warm.sockets.chmod(0o700)
-        else:
-            warm.sockets.unlink()
-            (warm.runtime / "elsewhere").rename(warm.sockets)
-        assert warm.served() == 0, problem
-
-
-def test_without_a_runtime_dir_the_server_listens_in_the_cache_dir(
-    warm: Warm, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No ``$XDG_RUNTIME_DIR`` (``su``, some SSH set-ups): the socket directory is made in
-    the user's cache directory, which no other user can make first (as they could
-    ``/tmp/helpdesk-tui-<uid>``, turning the user's server off); commands go warm there."""
-    monkeypatch.delenv("XDG_RUNTIME_DIR")
-    cache = warm.runtime / "cache"  # (a short path: a socket's has a length limit)
-    monkeypatch.setenv("HELPDESK_CACHE_DIR", str(cache))
-    cold = warm.run("ticket", "list")
-    assert cold.returncode == 0 and "Printer jam" in cold.stdout
-    _wait_for_a_server()
-    _same(cold, warm.run("ticket", "list"))
-    assert warm.served() == 1
     assert [path.parent for path in cache.glob("*/*.sock")] == [cache / "server"]
     assert f"sockets in {cache / 'server'}" in warm.run("server", "status").stdout
     assert not warm.sockets.exists()
 
 
-def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) -> None:
+def test_a_server_killed_mid_command_ends_its_client_its_child_and_leaves_a_dead_socket(
+    warm: Warm,
+) -> None:
+    """The client says so at once (status 1), and the child does not go on writing to the
+    terminal after the shell's prompt. The dead server's socket is left behind: the next
+    command runs in-process and starts a new server (binding over the dead one's file),
+    which the one after it uses. (One killed server for both: they were two tests.)"""
     warm.start()
-    (info,) = servers()
-    os.kill(info["pid"], signal.SIGKILL)
+    with _writing_to_a_full_pipe(warm, "on", stderr=subprocess.PIPE) as (process, reader):
+        (info,) = servers()
+        os.kill(info["pid"], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=ACT_SECONDS)
+        assert process.returncode == 1
+        assert stderr == b"helpdesk: the command server went away before the command ended\n"
+        _drain(reader)  # to its end: the child, its last writer, is gone too
     _wait_gone(info["pid"])
     assert list(warm.sockets.glob("*.sock"))  # left behind
     done = warm.run("ticket", "list")
@@ -603,30 +690,47 @@ def test_a_dead_servers_socket_means_in_process_then_a_new_server(warm: Warm) ->
     assert warm.served() == 1
 
 
-def test_a_server_killed_mid_command_ends_its_client_and_its_child(warm: Warm) -> None:
-    """The client says so at once (status 1), and the child does not go on writing to the
-    terminal after the shell's prompt; the next command runs in-process and starts a new
-    server, which the one after it uses."""
-    warm.start()
-    with _writing_to_a_full_pipe(warm, "on", stderr=subprocess.PIPE) as (process, reader):
-        (info,) = servers()
-        os.kill(info["pid"], signal.SIGKILL)
-        _, stderr = process.communicate(timeout=ACT_SECONDS)
-        assert process.returncode == 1
-        assert stderr == b"helpdesk: the command server went away before the command ended\n"
-        _drain(reader)  # to its end: the child, its last writer, is gone too
-    done = warm.run("ticket", "list")
-    assert done.returncode == 0 and "Printer jam" in done.stdout
-    _wait_for_a_server()
-    _same(done, warm.run("ticket", "list"))
-    assert warm.served() == 1
+def test_a_request_dropped_unread_or_a_server_that_does_not_answer_means_in_process_once(
+    warm: Warm,
+) -> None:
+    """A server that closes (or dies) with the request unread: the client's read of the pid
+    fails (ECONNRESET) with no pid come, so the command never ran there and runs here (and
+    starts a server as it ends).
 
+    A stopped (or hung) server, that one: after the pid's wait (cut short here) the client
+    kills it and runs the command in-process (once: the server never ran it), and the next
+    command uses the server that one started. (One started server for both: they were two
+    tests.)"""
+    expected = warm.run("ticket", "list", server="off")
+    warm.sockets.mkdir(mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    path = warm_socket.socket_path(str(warm.sockets), warm.key())
+    listener.bind(path)
+    listener.listen(1)
+    process = subprocess.Popen(
+        [*PROGRAM, "ticket", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=warm.env(),
+        cwd=warm.cwd,
+    )
+    try:
+        ready, _, _ = select.select([listener], [], [], HANG_SECONDS)
+        assert ready, "the client did not connect"
+        conn, _ = listener.accept()
+        ready, _, _ = select.select([conn], [], [], HANG_SECONDS)
+        assert ready, "no request came"
+        conn.close()  # unread
+        listener.close()
+        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+    finally:
+        listener.close()
+        if process.poll() is None:
+            process.kill()
+    assert (process.returncode, stdout, stderr) == (0, expected.stdout, expected.stderr)
+    _wait_for_a_server()  # the one it started as it ended (over the closed listener's file)
 
-def test_a_server_that_does_not_answer_means_in_process_once(warm: Warm) -> None:
-    """A stopped (or hung) server: after the pid's wait (cut short here) the client kills
-    it and runs the command in-process (once: the server never ran it), and the next
-    command uses the server that one started."""
-    warm.start()
     (info,) = servers()
     code = (
         "import sys\n"
@@ -656,54 +760,12 @@ def test_a_server_that_does_not_answer_means_in_process_once(warm: Warm) -> None
     assert warm.served() == 1
 
 
-def test_a_request_dropped_unread_means_in_process(warm: Warm) -> None:
-    """A server that closes (or dies) with the request unread: the client's read of the pid
-    fails (ECONNRESET) with no pid come, so the command never ran there and runs here."""
-    expected = warm.run("ticket", "list", server="off")
-    warm.sockets.mkdir(mode=0o700)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(warm_socket.socket_path(str(warm.sockets), warm.key())))
-    listener.listen(1)
-    process = subprocess.Popen(
-        [*PROGRAM, "ticket", "list"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=warm.env(),
-        cwd=warm.cwd,
-    )
-    try:
-        ready, _, _ = select.select([listener], [], [], HANG_SECONDS)
-        assert ready, "the client did not connect"
-        conn, _ = listener.accept()
-        ready, _, _ = select.select([conn], [], [], HANG_SECONDS)
-        assert ready, "no request came"
-        conn.close()  # unread
-        listener.close()
-        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
-    finally:
-        listener.close()
-        if process.poll() is None:
-            process.kill()
-    assert (process.returncode, stdout, stderr) == (0, expected.stdout, expected.stderr)
-    _wait_for_a_server()  # (the one it started as it ended: stopped at teardown)
-
-
-def test_sigterm_stops_the_server_once_its_commands_ended(warm: Warm) -> None:
-    """As ``helpdesk server stop``: no new command, the running one ends as it would have."""
-    warm.start()
-    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
-        (info,) = servers()
-        os.kill(info["pid"], signal.SIGTERM)
-        _until(lambda: not list(warm.sockets.glob("*.sock")), "the server still listens")
-        assert _state(info["pid"]) not in ("", "Z")  # it waits for its command
-        _drain(reader)
-        assert process.wait(ACT_SECONDS) == 0
-    _wait_gone(info["pid"])
-
-
-def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
-    """Two commands that each start a server: the second takes no lock and exits quietly."""
+def test_two_servers_started_at_once_one_serves_and_sigterm_stops_it_once_its_commands_ended(
+    warm: Warm,
+) -> None:
+    """Two commands that each start a server: the second takes no lock and exits quietly.
+    SIGTERM (as ``helpdesk server stop``) to the one that serves: no new command, the
+    running one ends as it would have. (One server for both: they were two tests.)"""
     key = warm.key()
     starts = [
         subprocess.Popen(
@@ -732,6 +794,15 @@ def test_two_servers_started_at_once_one_serves(warm: Warm) -> None:
     assert len(servers()) == 1
     assert warm.run("ticket", "list").returncode == 0
     assert warm.served() == 1
+
+    with _writing_to_a_full_pipe(warm, "on") as (process, reader):
+        (info,) = servers()
+        os.kill(info["pid"], signal.SIGTERM)
+        _until(lambda: not list(warm.sockets.glob("*.sock")), "the server still listens")
+        assert _state(info["pid"]) not in ("", "Z")  # it waits for its command
+        _drain(reader)
+        assert process.wait(ACT_SECONDS) == 0
+    _wait_gone(info["pid"])
 
 
 def test_an_idle_server_exits_by_itself(warm: Warm) -> None:
@@ -813,13 +884,12 @@ def test_which_commands_go_warm(argv: list[str], terminal: bool, warm: bool) -> 
     assert warm_client.goes_warm(argv, terminal) is warm
 
 
-def test_another_user_cannot_reach_the_server(warm: Warm) -> None:
+def test_another_user_cannot_reach_the_server(shared: Warm) -> None:
     missing = can_make_accounts()
     if missing:
         need(missing)
-    warm.start()
-    (sock,) = warm.sockets.glob("*.sock")
-    warm.runtime.chmod(0o755)  # even with the runtime directory open, its own stays closed
+    (sock,) = shared.sockets.glob("*.sock")
+    shared.runtime.chmod(0o755)  # even with the runtime directory open, its own stays closed
     root = Path(tempfile.mkdtemp(prefix="hdw-users-"))
     root.chmod(0o755)
     try:
@@ -842,9 +912,9 @@ def test_another_user_cannot_reach_the_server(warm: Warm) -> None:
             done = python.run(other, "-c", code, str(sock))
             assert done.stdout.strip() == "refused", done.stderr
     finally:
-        warm.runtime.chmod(0o700)
+        shared.runtime.chmod(0o700)
         shutil.rmtree(root, ignore_errors=True)
-    assert warm.served() == 0
+    assert shared.served() == 0
 
 
 def test_the_client_imports_nothing_heavy() -> None:
