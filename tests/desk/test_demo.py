@@ -24,7 +24,6 @@ from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.report_service import ReportService, Written, pending, replay_everything
 from helpdesk_tui.desk.sla_service import SlaService
 from helpdesk_tui.desk.tickets import create_ticket
-from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.driver_rows import stamper
 from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Ticket, TicketTag
@@ -56,6 +55,13 @@ def _fingerprint(db: Database) -> list[tuple[object, ...]]:
     return rows + [tuple(b) for b in bodies]
 
 
+def _migrated_copy(migrated: Path, folder: Path) -> Database:
+    """A SQLite desk in ``folder``: a copy of the session's migrated one (as ``db``'s are)."""
+    folder.mkdir()
+    shutil.copy(migrated, folder / "helpdesk.db")
+    return Database(sqlite_url(folder))
+
+
 def test_same_seed_same_desk_on_either_engine(
     demo_db: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -71,14 +77,13 @@ def test_same_seed_same_desk_on_either_engine(
         assert _fingerprint(other) == _fingerprint(demo_db)
         other.dispose()
         return
-    other = Database(sqlite_url(tmp_path / "other"))
-    migrate.upgrade(other)
+    migrated: Path = request.getfixturevalue("_migrated_sqlite")
+    other = _migrated_copy(migrated, tmp_path / "other")
     _demo(other)
     assert _fingerprint(other) == _fingerprint(demo_db)
-    third = Database(sqlite_url(tmp_path / "third"))
-    migrate.upgrade(third)
-    _demo(third, seed=2)
-    assert _fingerprint(third)[:300] != _fingerprint(demo_db)[:300]
+    third = _migrated_copy(migrated, tmp_path / "third")
+    _demo(third, tickets=50, seed=2)  # (its tickets' rows: another desk from the first)
+    assert _fingerprint(third)[:50] != _fingerprint(demo_db)[:50]
     for database in (other, third):
         database.dispose()
 
@@ -470,9 +475,8 @@ def test_the_load_copies_its_wal_and_starts_it_over(
     load, and empty after it. Here each copy ends only once the next batch is in its
     transaction, or when the load waits for it, as at 1M (a copy takes longer than the
     load's gap between batches)."""
-    path = tmp_path / "helpdesk.db"
-    shutil.copy(_migrated_sqlite, path)
-    db = Database(sqlite_url(tmp_path))
+    db = _migrated_copy(_migrated_sqlite, tmp_path / "wal-test")
+    path = tmp_path / "wal-test" / "helpdesk.db"
     wal = path.with_name("helpdesk.db-wal")
     copies: list[tuple[int, int, int, int]] = []
     begun, waiting = [0], [False]
