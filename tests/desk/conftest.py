@@ -17,6 +17,17 @@ DEMO_NOW = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
 """The "now" of ``demo_db``'s desk (its tickets' times follow it)."""
 
 
+def on_sqlite_only(covered_on_postgres_by: str) -> pytest.MarkDecorator:
+    """For a test of a rule the desk computes in Python on what its SQL handed back, or
+    before any SQL (wording, formatting, a value refused before it is written, arithmetic
+    on values read): ``covered_on_postgres_by`` names the test that runs the same desk
+    calls on PostgreSQL. A second engine would only run the same Python again (the suite's
+    rule: a test runs on both engines when what it checks passes through SQL whose meaning
+    can differ between them)."""
+    assert "::" in covered_on_postgres_by, "name the file and the test"
+    return pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 def _load(database: Database) -> None:
     result = generate_demo(database, tickets=300, seed=1, now=DEMO_NOW)
     assert result.tickets == 300

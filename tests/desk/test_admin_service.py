@@ -22,6 +22,7 @@ from helpdesk_tui.desk.queue import QueueQuery
 from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.service import AgentSeen
 from helpdesk_tui.storage.database import Database
+from tests.desk.conftest import on_sqlite_only
 
 
 def test_agents_and_teams_come_back_as_views(db: Database, admin: Actor) -> None:
@@ -42,6 +43,7 @@ def test_agents_and_teams_come_back_as_views(db: Database, admin: Actor) -> None
     assert [team.name for team in desk.teams_list()] == ["Billing", "Network", "Support"]
 
 
+@on_sqlite_only("tests/desk/test_admin_service.py::test_agents_and_teams_come_back_as_views")
 def test_only_an_admin_runs_the_desk(db: Database, agent_bob: Actor, tmp_path: Path) -> None:
     desk = Desk(db, agent_bob)
     with pytest.raises(PermissionDenied):

@@ -1,7 +1,11 @@
 """Bad input is refused in desk/, naming the field, with nothing stored (issue 8, item 8).
 
-On both engines: PostgreSQL cannot store a NUL byte at all (it used to fail with a driver
-traceback dumping the parameters); neither engine can store undecodable bytes.
+NUL and undecodable text through each writer on both engines: PostgreSQL cannot store a NUL
+byte at all (it used to fail with a driver traceback dumping the parameters); neither engine
+can store undecodable bytes. A value refused before any SQL (an address, a name, a search's
+text) or cleaned in Python before it is written is checked on SQLite: on either engine the
+refusal or the cleaning comes first, and the writers' own SQL runs on PostgreSQL in the tests
+named beside them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from helpdesk_tui.desk.tickets import create_ticket, parse_number
 from helpdesk_tui.desk.values import MAX_NUMBER, number_in, parse_address, text_value
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Message, Ticket
+from tests.desk.conftest import on_sqlite_only
 
 
 def _create(db: Database, actor: Actor, **overrides: object) -> int:
@@ -78,6 +83,9 @@ def test_nul_in_replies_notes_and_fields_stores_nothing(db: Database, admin: Act
         assert ticket_detail(session, number).row.version == 1
 
 
+@on_sqlite_only(
+    "tests/desk/test_bad_input.py::test_names_longer_than_their_columns_are_cut_on_both_engines"
+)
 def test_invisible_characters_leave_names_and_subjects(db: Database, admin: Actor) -> None:
     number = _create(
         db,
@@ -110,6 +118,9 @@ def test_invisible_characters_leave_names_and_subjects(db: Database, admin: Acto
         "a" * 250 + "@example.com",
     ],
 )
+@on_sqlite_only(
+    "tests/desk/test_bad_input.py::test_nul_and_undecodable_text_is_refused_naming_the_field"
+)
 def test_addresses_refuse_lists_and_header_injection(
     db: Database, admin: Actor, value: str
 ) -> None:
@@ -120,6 +131,7 @@ def test_addresses_refuse_lists_and_header_injection(
         parse_address(value)
 
 
+@on_sqlite_only("tests/desk/test_bad_input.py::test_nul_in_replies_notes_and_fields_stores_nothing")
 def test_cc_on_a_reply_is_one_address_each(db: Database, admin: Actor) -> None:
     number = _create(db, admin)
     with pytest.raises(InvalidValue, match="--cc"), db.write() as session:
@@ -148,6 +160,9 @@ def test_text_value_passes_ordinary_text() -> None:
     assert text_value("Grüße, 你好 👋", "subject", single_line=True) == "Grüße, 你好 👋"
 
 
+@on_sqlite_only(
+    "tests/desk/test_bad_input.py::test_names_longer_than_their_columns_are_cut_on_both_engines"
+)
 def test_agent_and_team_names_are_checked_too(db: Database, admin: Actor) -> None:
     with pytest.raises(InvalidValue, match="agent's name"), db.write() as session:
         add_agent(session, admin, "eve", name="Eve\x00")
@@ -160,6 +175,9 @@ def test_agent_and_team_names_are_checked_too(db: Database, admin: Actor) -> Non
         assert (agent.name, ensure_team(session, "Ops").id is not None) == ("Eve X", True)
 
 
+@on_sqlite_only(
+    "tests/desk/test_queue_plans.py::test_walk_and_rare_filter_paths_list_the_same_tickets"
+)
 def test_nul_in_a_search_or_filter_is_refused_before_the_database(db: Database) -> None:
     from helpdesk_tui.desk.queue import QueueQuery, first_page
     from helpdesk_tui.desk.queue_values import TicketFilter

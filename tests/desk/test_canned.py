@@ -12,6 +12,7 @@ from helpdesk_tui.desk.errors import ChangedMeanwhile, InvalidValue, NotFound, P
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
+from tests.desk.conftest import on_sqlite_only
 
 VALUES = {name: f"<{name}>" for name in PLACEHOLDERS}
 
@@ -89,6 +90,7 @@ def test_shared_and_personal_scopes(db: Database, admin: Actor, agent_bob: Actor
     assert [v.name for v in bob.canned_list()] == ["Thanks"]
 
 
+@on_sqlite_only("tests/desk/test_canned.py::test_the_desk_name_is_the_desks_not_each_agents")
 def test_render_on_a_ticket(db: Database, admin: Actor, agent_bob: Actor) -> None:
     number = _ticket(db)
     bob = Desk(db, agent_bob)
@@ -128,6 +130,7 @@ def test_the_desk_name_is_the_desks_not_each_agents(
     assert bob.desk_name_view("Acme") == DeskNameView("Acme", None)
 
 
+@on_sqlite_only("tests/desk/test_canned.py::test_shared_and_personal_scopes")
 def test_unknown_placeholder_is_refused_when_saved(db: Database, agent_bob: Actor) -> None:
     with pytest.raises(UnknownPlaceholder, match=r"\{\{customer\.name\}\}"):
         Desk(db, agent_bob).canned_save("Bad", "Hi {{customer.name}}")
@@ -143,6 +146,7 @@ def test_pick_ranks_by_fuzzy_name(db: Database, admin: Actor) -> None:
     assert len(ada.canned_pick("")) == 4
 
 
+@on_sqlite_only("tests/desk/test_canned.py::test_the_desk_name_is_the_desks_not_each_agents")
 def test_texts_are_stored_and_rendered_without_escape_sequences(
     db: Database, agent_bob: Actor
 ) -> None:
@@ -154,6 +158,7 @@ def test_texts_are_stored_and_rendered_without_escape_sequences(
     assert bob.canned_render(saved.id, number, desk_name="D") == saved.body
 
 
+@on_sqlite_only("tests/desk/test_canned.py::test_the_desk_name_is_the_desks_not_each_agents")
 def test_first_names_of_requesters_as_mail_gives_them(db: Database, agent_bob: Actor) -> None:
     """Real mail often has no display name, or Outlook's "Last, First": a greeting with
     ``{{requester.first_name}}`` never reads "Hi ," or "Hi Miller,,"; with no name, an

@@ -7,6 +7,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
+from tests.desk.conftest import on_sqlite_only
 
 
 def _new(db: Database, actor: Actor, subject: str) -> int:
@@ -21,6 +22,10 @@ def _lines(db: Database, number: int) -> list[str]:
         return [event.text for event in ticket_detail(s, number).events]
 
 
+@on_sqlite_only(
+    "tests/desk/test_history.py::"
+    "test_a_merged_tickets_history_says_which_ticket_each_change_was_made_on"
+)
 def test_events_say_statuses_types_and_merges_as_the_rest_of_the_ui_does(
     db: Database, admin: Actor
 ) -> None:

@@ -19,6 +19,7 @@ from helpdesk_tui.desk.tickets import create_ticket, load_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Message, MessageKind, Outbox
 from tests import processes
+from tests.desk.conftest import on_sqlite_only
 
 JOIN_SECONDS = 120
 
@@ -158,6 +159,7 @@ def test_a_stale_or_refused_macro_saves_nothing(
     assert _version(db, number) == seen + 1
 
 
+@on_sqlite_only("tests/desk/test_macros.py::test_a_macro_is_one_change")
 def test_only_supervisors_manage_macros(db: Database, admin: Actor, agent_bob: Actor) -> None:
     with pytest.raises(PermissionDenied):
         Desk(db, agent_bob).macro_save(WAIT)

@@ -8,18 +8,22 @@ rollups follow as "minus the old row, plus the new" — on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import col, select
 
 from helpdesk_tui.desk import report_rollups
 from helpdesk_tui.desk.actors import Actor
+from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.report_figures import HistoryEvent, TicketNow, ticket_figures
 from helpdesk_tui.desk.reports import (
@@ -34,8 +38,10 @@ from helpdesk_tui.desk.reports import (
 from helpdesk_tui.desk.sla import DEFAULT_CALENDAR
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Status, Ticket
+from tests.conftest import sqlite_url
 from tests.desk.test_reports import NOW, Story, run
 from tests.desk.test_reports import desk as desk  # the hand-built desk (a fixture)
+from tests.pg_cluster import PgCluster
 
 START = datetime(2026, 8, 20, tzinfo=UTC)
 CHANNELS = ("email", "phone", "web")
@@ -105,6 +111,85 @@ def _more(db: Database, agents: dict[str, int], rng: random.Random, count: int) 
             session.add(ticket)
 
 
+STORY_SEED, STORY_TICKETS = 14, 300
+
+
+def _write_story(db: Database) -> object:
+    """The history the tests below read: ada (an admin) and bob, and ``_story`` of
+    ``STORY_TICKETS`` tickets from ``STORY_SEED``; the random's state after it (for what a
+    test draws next)."""
+    with db.write() as session:
+        ada = add_agent(session, None, "ada", name="Ada Admin", role="admin", teams=["Support"])
+        admin = Actor(name=ada.login, agent_id=ada.id, role=ada.role)
+        bob = add_agent(session, admin, "bob", name="Bob Agent", teams=["Support"])
+        agents = {"ada": ada.id or 0, "bob": bob.id or 0}
+    rng = random.Random(STORY_SEED)
+    _story(db, agents, rng, STORY_TICKETS)
+    db.dispose()  # (a PostgreSQL template may have no connections when it is copied)
+    return rng.getstate()
+
+
+@pytest.fixture(scope="session")
+def _story_sqlite(
+    _migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, object]:
+    """The story written once per session (per xdist worker) on SQLite: each test reads
+    a copy (three tests wrote the same one each before)."""
+    path = tmp_path_factory.mktemp("rollup-story") / "helpdesk.db"
+    shutil.copy(_migrated_sqlite, path)
+    state = _write_story(Database(f"sqlite:///{path}"))
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path, state
+
+
+@pytest.fixture(scope="session")
+def _story_postgres(pg_cluster: PgCluster, _migrated_postgres: str) -> tuple[str, object]:
+    """The same on PostgreSQL, as a template database."""
+    name = f"rollup_story_{os.getpid()}"
+    state = _write_story(Database(pg_cluster.create_database(name, template=_migrated_postgres)))
+    return name, state
+
+
+@dataclass(frozen=True)
+class StoryDesk:
+    """A copy of the story's desk: its database, its two agents, the random's state."""
+
+    db: Database
+    admin: Actor
+    agents: dict[str, int]
+    rng: random.Random
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def story(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoryDesk]:
+    """A copy of the story's desk on each engine in turn (made as ``db_url`` makes its
+    copies: a file copy, or a PostgreSQL copy made ahead and dropped after)."""
+    cluster: PgCluster | None = None
+    if request.param == "sqlite":
+        path, state = request.getfixturevalue("_story_sqlite")
+        shutil.copy(path, tmp_path / "helpdesk.db")
+        url = sqlite_url(tmp_path)
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        template, state = request.getfixturevalue("_story_postgres")
+        name = cluster.copy_of(template)
+        url = cluster.url(name)
+    db = Database(url)
+    with db.read() as session:
+        agents = {
+            login: agent_id
+            for login, agent_id in session.execute(
+                text("SELECT login, id FROM agent WHERE login IN ('ada', 'bob')")
+            ).all()
+        }
+    rng = random.Random()
+    rng.setstate(state)
+    yield StoryDesk(db, Actor(name="ada", agent_id=agents["ada"], role="admin"), agents, rng)
+    db.dispose()
+    if cluster is not None:
+        cluster.drop_database_later(name)
+
+
 def _ranges() -> list[tuple[date, date]]:
     first = START.date()
     return [
@@ -125,10 +210,8 @@ def _agree(desk: Desk) -> None:
         assert from_rollups == from_tickets, (start, end)
 
 
-def test_rollups_agree_with_report_ticket(db: Database, admin: Actor, agent_bob: Actor) -> None:
-    agents = {"ada": admin.agent_id or 0, "bob": agent_bob.agent_id or 0}
-    rng = random.Random(14)
-    _story(db, agents, rng, 300)
+def test_rollups_agree_with_report_ticket(story: StoryDesk) -> None:
+    db, admin, agents, rng = story.db, story.admin, story.agents, story.rng
     desk = Desk(db, admin, clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
     whole = desk.report_run(ReportQuery(start=START.date(), end=START.date() + timedelta(140)))
     assert whole.created > 250 and whole.resolved > 100 and whole.first_response.count > 200
@@ -140,14 +223,13 @@ def test_rollups_agree_with_report_ticket(db: Database, admin: Actor, agent_bob:
 
 
 def test_the_quantiles_buckets_are_read_in_one_statement(
-    db: Database, admin: Actor, agent_bob: Actor, monkeypatch: pytest.MonkeyPatch
+    story: StoryDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every median and p90 of a report from the rollups (everyone's, each agent's) reads
     its bucket's exact minutes in the same single statement: one round trip, not one per
     quantile."""
-    agents = {"ada": admin.agent_id or 0, "bob": agent_bob.agent_id or 0}
-    _story(db, agents, random.Random(14), 300)
-    desk = Desk(db, admin, clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
+    db = story.db
+    desk = Desk(db, story.admin, clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
     query = ReportQuery(start=date(2026, 9, 1), end=date(2026, 10, 31))  # whole months
     desk.report_catch_up()
     statements: list[str] = []
@@ -209,7 +291,7 @@ def _plan(db: Database, statement: str, parameters: Any, settings: Sequence[str]
 
 
 def test_the_backlog_is_read_from_the_open_tickets_index_alone(
-    db: Database, admin: Actor, agent_bob: Actor
+    story: StoryDesk,
 ) -> None:
     """The backlog (open tickets by status, priority and overdue) reads the partial index of
     the open tickets (migration 0028) and nothing else, grouped in its order — with and
@@ -217,9 +299,8 @@ def test_the_backlog_is_read_from_the_open_tickets_index_alone(
     PostgreSQL, whose planner rightly reads a table this small whole, sequential and bitmap
     scans are priced out (as in ``test_queue_plans``): what is checked is that the index
     can serve the read alone."""
-    agents = {"ada": admin.agent_id or 0, "bob": agent_bob.agent_id or 0}
-    _story(db, agents, random.Random(14), 300)
-    desk = Desk(db, admin, clock=lambda: datetime(2026, 10, 1, tzinfo=UTC))
+    db = story.db
+    desk = Desk(db, story.admin, clock=lambda: datetime(2026, 10, 1, tzinfo=UTC))
     everything = ReportQuery(start=START.date(), end=START.date() + timedelta(140))
     desk.report_catch_up()
     result = desk.report_run(everything)

@@ -22,6 +22,7 @@ from helpdesk_tui.desk.tags import ticket_tags
 from helpdesk_tui.mail.ingest import IngestConfig, ingest
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Event, Organization, Outbox, Ticket
+from tests.desk.conftest import on_sqlite_only
 from tests.mail.mailbuild import email, mail_settings
 
 MONDAY_10_BERLIN = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
@@ -329,6 +330,10 @@ def test_mail_intake_carries_out_every_action_and_the_history_names_the_rule(
     assert [(m.kind, m.to_addresses) for m in mail] == [("ack", "ann@acme.com")]
 
 
+@on_sqlite_only(
+    "tests/desk/test_routing.py::"
+    "test_mail_intake_carries_out_every_action_and_the_history_names_the_rule"
+)
 def test_a_rules_canned_reply_names_the_desk_as_its_admin_named_it(
     db: Database, admin: Actor, tmp_path: Path
 ) -> None:

@@ -27,6 +27,7 @@ from helpdesk_tui.desk.ticket_reads import ticket_tags
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Outbox, Status, Ticket
+from tests.desk.conftest import on_sqlite_only
 
 
 @pytest.mark.parametrize(
@@ -226,6 +227,7 @@ def test_a_token_rates_only_its_own_ticket(db: Database, admin: Actor) -> None:
         assert survey_token(session, one) == token  # one key per desk, kept
 
 
+@on_sqlite_only("tests/desk/test_satisfaction.py::test_a_token_rates_only_its_own_ticket")
 def test_the_survey_greets_its_customer_and_names_their_request(db: Database, admin: Actor) -> None:
     """It had no greeting and its subject named only the code ("How did we do? (survey
     1-…)"): it greets as the acknowledgement does ("Last, First" first name first) and its
@@ -275,6 +277,7 @@ def test_one_survey_per_ticket_and_the_switches(db: Database, admin: Actor) -> N
     assert desk.satisfaction_surveys() is False
 
 
+@on_sqlite_only("tests/desk/test_satisfaction.py::test_one_survey_per_ticket_and_the_switches")
 def test_the_survey_names_the_request_by_its_subject(db: Database, admin: Actor) -> None:
     """Found on a walk: the survey said only "Your request #1 has been resolved", and a
     customer knows her request as "VPN bricht ständig ab", not as #1."""

@@ -272,8 +272,11 @@ def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
                 )
         assert found["small view"] == found["checked per match"], word
         assert (found["small view"][0] == []) == (word == "zzz"), word
-        # tier by tier: each read from where the last one stopped, as a whole
+        # tier by tier: each read from where the last one stopped, as a whole (reads of one
+        # match at a time after ``undo``, the same whatever ``batch``: made once per word)
         monkeypatch.undo()
+        if batch != search.FIRST_BATCH:
+            continue
         with db.read() as s:
             view = TicketFilter(open_only=True)
             named = queue.filter_ids(s, view)

@@ -22,6 +22,7 @@ from helpdesk_tui.desk.ticket_rows import ticket_row as rows_ticket_row
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Event, Outbox, Ticket
+from tests.desk.conftest import on_sqlite_only
 
 
 def _new(db: Database, actor: Actor, subject: str = "Printer on fire", **kw: object) -> int:
@@ -91,6 +92,7 @@ def test_stale_version_is_refused_naming_who_changed_what(
         assert ticket_detail(s, number).row.priority == "normal"
 
 
+@on_sqlite_only("tests/desk/test_tickets.py::test_change_bumps_version_and_records_old_and_new")
 def test_status_transitions_are_checked(db: Database, admin: Actor) -> None:
     number = _new(db, admin)
     with db.write() as s:

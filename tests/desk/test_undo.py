@@ -22,6 +22,7 @@ from helpdesk_tui.desk.ticket_record import save
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Contact, Event, Message, Outbox, Status
+from tests.desk.conftest import on_sqlite_only
 
 
 @pytest.fixture
@@ -215,6 +216,9 @@ def test_an_address_already_known_makes_that_contact_the_requester(
         "ann@eve@example.com",
         "ann\u200b@example.com",
     ],
+)
+@on_sqlite_only(
+    "tests/desk/test_undo.py::test_requester_gets_an_address_and_replies_then_reach_them"
 )
 def test_a_typed_address_is_one_mailbox_and_nothing_more(
     db: Database, admin: Actor, typed: str

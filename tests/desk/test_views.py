@@ -115,7 +115,7 @@ def test_builtin_views(db: Database, admin: Actor, agent_bob: Actor) -> None:
         assert shown("all") == sorted([mine, waiting, other])
 
 
-def test_saved_view_from_config_is_checked(db: Database, admin: Actor) -> None:
+def test_saved_view_from_config_is_checked() -> None:
     view = custom_view(
         "urgent", "ada", assignee="me", priorities=["Urgent"], sort="priority", search="vpn"
     )

@@ -95,6 +95,7 @@ def test_a_rating_by_mail_is_recorded_and_the_ticket_stays_resolved(
     assert len(smtp_server.messages) == 2, "the acknowledgement and one survey"
 
 
+@on_sqlite_only("tests/mail/test_ingest.py::test_reply_to_a_waiting_or_resolved_ticket_reopens_it")
 def test_an_answer_without_a_rating_or_with_a_forged_token_is_a_follow_up(
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
@@ -514,6 +515,10 @@ def test_a_bounce_while_the_survey_is_on_the_wire_leaves_an_honest_record(
     assert outbox(db, "survey")[0].status == "bounced"
 
 
+@on_sqlite_only(
+    "tests/mail/test_rating_concern_mail.py::"
+    "test_a_rating_concern_is_mailed_to_the_assignee_or_the_team_s_supervisors"
+)
 def test_a_rating_that_reports_a_problem_by_mail_reaches_the_assignee(
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:

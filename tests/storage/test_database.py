@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -59,9 +60,13 @@ QUEUE_INDEXES = {
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(sqlite_url(tmp_path))
-    migrate.upgrade(database)
+def sqlite_db(tmp_path: Path, _migrated_sqlite: Path) -> Iterator[Database]:
+    """A migrated SQLite desk: a copy of the session's, as ``db``'s are (each test ran every
+    migration before; ``test_schema_state_of_an_empty_and_of_a_migrated_database`` runs
+    them)."""
+    url = sqlite_url(tmp_path)
+    shutil.copy(_migrated_sqlite, url.removeprefix("sqlite:///"))
+    database = Database(url)
     yield database
     database.dispose()
 
