@@ -259,8 +259,8 @@ def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
         _new(db, admin, subject.format(i), ("printer jam", "printing done", "jammed")[i % 3])
     with db.write() as s:
         s.execute(text("UPDATE ticket SET status = 'resolved' WHERE number % 5 = 0"))
-    monkeypatch.setattr(search, "FIRST_BATCH", batch)
     for word in ("printer", "print", "jam printer", "printers", "scanner", "zzz"):
+        monkeypatch.setattr(search, "FIRST_BATCH", batch)
         query = QueueQuery(TicketFilter(open_only=True), text=word)
         found = {}
         for strategy, limit in (("checked per match", 0), ("small view", 10**9)):
@@ -286,9 +286,9 @@ def test_a_small_view_reads_a_tables_two_tiers_from_one_stream(
             for tier, read in enumerate(search.tiers(s, word, within, small)[:4]):
                 one_by_one: list[tuple[int, int]] = []
                 for _ in range(100):  # (a read that hands out a match twice: no end)
-                    batch = read(1, one_by_one[-1][1] if one_by_one else None)
-                    one_by_one += [tuple(match) for match in batch]
-                    if not batch:
+                    got = read(1, one_by_one[-1][1] if one_by_one else None)
+                    one_by_one += [tuple(match) for match in got]
+                    if not got:
                         break
                 whole = [tuple(match) for match in checked[tier](1000, None)]
                 assert one_by_one == whole, (word, tier)
