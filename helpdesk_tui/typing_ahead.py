@@ -88,6 +88,11 @@ class TypingAhead:
         """Follow the screens on top (the app is running)."""
         self._app.screen_change_signal.subscribe(self._app, self._screen_changed, immediate=True)
 
+    @property
+    def idle(self) -> bool:
+        """No key waits, none is on its way."""
+        return not self._busy and not self._waiting
+
     def waits(self, event: TypedEvent) -> bool:
         """True: ``event`` waits its turn (the app handles it when it is posted again);
         False: the app hands it on now, and then calls :meth:`sent`."""
