@@ -1,7 +1,7 @@
 """Keys typed ahead go to the screen they were typed for, in order.
 
 A terminal delivers the keys of a fast typist (over SSH, a paste of keys) in one read, and
-Textual's app hands each key on the moment it arrives: to the widget with the focus *now*
+Textual's app (8.2) hands each key on the moment it arrives: to the widget with the focus *now*
 (``App.on_event``: ``(self.focused or self.screen)._forward_event``), where it waits in
 that widget's queue. A key that opens a screen acts only once that widget handles it
 (the binding runs when the key bubbles back up to the app, ``App._on_key``), and by then
@@ -12,14 +12,15 @@ text on a ticket opened an empty composer.
 
 :class:`TypingAhead` hands the keys (and pastes) on one at a time instead: the next goes
 once the one before has made its whole way (the widget it went to, each one it bubbled
-to, the app's bindings, and what they posted there: ``_walk``), and only once the screen
+to, the app's bindings, and what they posted back: ``_walk``), and only once the screen
 on top is ready (composed, mounted, its focus set: ``_check``); keys do not wait for the
 data a screen loads. A key that opens a screen thus sends the keys after it to that
 screen; one that closes a screen (Esc) sends them to the screen below. Nothing here knows
 any screen; a screen opened or closed by a worker the key started (the composer, once the
 desk says who else replies) says so (``wait_for``), and the keys wait for that worker.
 Keys wait at most ``STALL_SECONDS`` without one going on (a worker that does not end, a
-screen never ready): then they go to the screen shown, and one line says so.
+screen never ready): then they go to the screen shown, and one line says so. Mouse events
+are not held: a click goes where it is aimed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
@@ -107,7 +109,7 @@ class TypingAhead:
         self._begin()
         return False
 
-    def sent(self, target: MessagePump) -> None:
+    def sent(self, target: DOMNode) -> None:
         """The key was handed to ``target`` (or handled by the app's priority bindings,
         whose actions may post to it): its trip ends after ``target`` and each of its
         ancestors, up to the app, have handled it and what that posted to them."""
