@@ -277,7 +277,11 @@ class ComposerScreen(ModalScreen[bool]):
 
         def chosen(answer: str | None) -> None:
             if answer == "keep":
-                self.autosave.save_now(then=lambda: self.post_message(self.Saved(close=True)))
+                saving = self.autosave.save_now(
+                    then=lambda: self.post_message(self.Saved(close=True))
+                )
+                if saving is not None:
+                    desk_app(self).typing_ahead.wait_for(saving)
             elif answer == "discard":
                 self._discard()
 
@@ -318,7 +322,7 @@ class ComposerScreen(ModalScreen[bool]):
         if self._over_limit(self.text):
             return
         self._sending = True
-        self._send(self.text, self.mark)
+        desk_app(self).typing_ahead.wait_for(self._send(self.text, self.mark))
 
     def _over_limit(self, text: str) -> bool:
         """Text over ``limits.max_body_bytes`` is refused here, saying by how much."""

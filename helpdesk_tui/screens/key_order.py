@@ -35,24 +35,31 @@ def after_typed_keys(
 
 class ListedFor:
     """Which words a picker's list was looked up for (a worker's answer comes later), so
-    that Enter picks from the list of the words typed, not an older one: words and Enter
-    in one burst came before their list, and Enter picked the first item of the last."""
+    that the keys typed after the words act on the list of those words, not an older one:
+    words and Enter in one burst came before their list, and Enter picked the first item
+    of the last; words and ↓ moved in the last list, and the words' list then came with
+    its first item highlighted."""
 
     def __init__(self) -> None:
         self.words: str | None = None
-        self._pending: tuple[str, Callable[[], None]] | None = None
+        self._waiting_for: str | None = None
+        self._acts: list[Callable[[], None]] = []
 
     def when_listed(self, typed: str, act: Callable[[], None]) -> None:
-        """``act`` (pick the highlighted item) now if the list is ``typed``'s, else once it is."""
+        """``act`` (move, pick) now if the list is ``typed``'s, else once it is, after the
+        acts waiting before it. Those waiting for other words are dropped: typed before
+        more words, they acted on a list the words' list replaces."""
         if self.words == typed:
             act()
-        else:
-            self._pending = (typed, act)
+            return
+        if self._waiting_for != typed:
+            self._waiting_for, self._acts = typed, []
+        self._acts.append(act)
 
     def listed(self, words: str) -> None:
-        """The list now shows ``words``' items: a pick waiting for them is made."""
+        """The list now shows ``words``' items: the acts waiting for them are made."""
         self.words = words
-        if self._pending is not None and self._pending[0] == words:
-            act = self._pending[1]
-            self._pending = None
-            act()
+        if self._waiting_for == words:
+            acts, self._waiting_for, self._acts = self._acts, None, []
+            for act in acts:
+                act()
