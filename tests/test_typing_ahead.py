@@ -5,6 +5,7 @@ the widget focused then, before the key before it had opened anything.)"""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,8 @@ async def test_keys_after_a_key_that_opens_or_closes_a_screen_go_to_the_screen_t
         await settle(pilot)
         burst(app, "number_sign", *str(number), "enter")
         await until(pilot, lambda: getattr(app.screen, "number", None) == number)
+        ticket = app.screen
+        await until(pilot, lambda: getattr(ticket, "view", None) is not None)  # (r needs it)
         burst(app, "r", "Hello there, all", "escape", "k", "n", "Called them back", "ctrl+q")
         await until(pilot, lambda: not app.is_running)
     assert load_draft(desk_data.db, number, "reply") == "Hello there, all"
@@ -108,3 +111,25 @@ async def test_keys_for_a_screen_that_does_not_open_are_not_lost(
         assert said in notifications(app)
         answer.set()
         await until(pilot, lambda: getattr(app.screen, "number", None) == 1)
+
+
+async def test_keys_on_their_way_when_the_app_fails_are_waited_for_no_more(
+    make_test_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error nothing handles ends the app while keys typed after the failing one are on
+    their way: the app handles none any more, and they are on no way (``idle``). The keys'
+    trip could never end, and the screen tests' ``settle``, which waits for it, waited for
+    ever (the suite hung; the app had ended with Textual's traceback)."""
+
+    def broken(_screen: QueueScreen) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(QueueScreen, "action_take_next", broken)
+    app = make_test_app()
+    with pytest.raises(RuntimeError, match="a bug"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen) and app.live)
+            await settle(pilot)
+            burst(app, "x", "down", "down")
+            await asyncio.wait_for(settle(pilot), HANG_SECONDS)
+    assert app.typing_ahead.idle
