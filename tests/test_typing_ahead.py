@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from textual import events
 from textual.app import ComposeResult
+from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from helpdesk_tui import typing_ahead
 from helpdesk_tui.app import HelpdeskApp
 from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.ticket import TicketScreen
 from tests.conftest import HANG_SECONDS
 from tests.draft_places import load_draft
 from tests.screens import conftest as screen_fixtures
@@ -83,53 +85,52 @@ async def test_keys_for_a_screen_that_does_not_open_are_not_lost(
 ) -> None:
     """A screen closed before it got ready: the keys typed for it go to the screen below,
     in order. A screen that does not open (the desk does not answer the look-up before
-    it): after ``STALL_SECONDS`` the keys go to the screen shown, and one line says so."""
-    monkeypatch.setattr(typing_ahead, "STALL_SECONDS", 0.2)
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, QueueScreen) and app.live)
-        await settle(pilot)
-        queue = app.screen
-        app.push_screen(_Opening())
-        burst(app, "slash", *"vpn")
-        app.pop_screen()
-        search = queue.query_one("#queue-search", Input)
-        await until(pilot, lambda: search.value == "vpn")
-        burst(app, "escape")
-        await until(pilot, lambda: not search.display)
-        answer = threading.Event()
-        find = app.desk.find_tickets
-
-        def slow_find(*args: Any, **kwargs: Any) -> Any:
-            answer.wait(HANG_SECONDS)
-            return find(*args, **kwargs)
-
-        monkeypatch.setattr(app.desk, "find_tickets", slow_find)
-        burst(app, "number_sign", "1", "enter", "slash", *"wifi")
-        await until(pilot, lambda: search.value == "wifi")
-        said = "A screen was slow to open: the 5 keys typed meanwhile went to the one shown"
-        assert said in notifications(app)
-        answer.set()
-        await until(pilot, lambda: getattr(app.screen, "number", None) == 1)
-
-
-async def test_keys_on_their_way_when_the_app_fails_are_waited_for_no_more(
-    make_test_app: AppFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An error nothing handles ends the app while keys typed after the failing one are on
-    their way: the app handles none any more, and they are on no way (``idle``). The keys'
+    it): after ``STALL_SECONDS`` the keys go to the screen shown, and one line says so.
+    An error nothing handles ends the app while keys typed after the failing one are on
+    their way: the app handles none any more, and they are on no way (``idle``; their
     trip could never end, and the screen tests' ``settle``, which waits for it, waited for
-    ever (the suite hung; the app had ended with Textual's traceback)."""
+    ever: the suite hung, the app had ended with Textual's traceback)."""
+    monkeypatch.setattr(typing_ahead, "STALL_SECONDS", 0.2)
 
-    def broken(_screen: QueueScreen) -> None:
+    def broken(_screen: TicketScreen) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(QueueScreen, "action_take_next", broken)
     app = make_test_app()
     with pytest.raises(RuntimeError, match="a bug"):
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, QueueScreen) and app.live)
-            await settle(pilot)
-            burst(app, "x", "down", "down")
+            await _slow_screens(app, pilot, monkeypatch)
+            monkeypatch.setattr(TicketScreen, "action_back", broken)
+            burst(app, "escape", "down", "down")
             await asyncio.wait_for(settle(pilot), HANG_SECONDS)
     assert app.typing_ahead.idle
+
+
+async def _slow_screens(
+    app: HelpdeskApp, pilot: Pilot[None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys for a screen closed before it got ready, and for one whose look-up the desk
+    does not answer in time; ends on ticket 1."""
+    await until(pilot, lambda: isinstance(app.screen, QueueScreen) and app.live)
+    await settle(pilot)
+    queue = app.screen
+    app.push_screen(_Opening())
+    burst(app, "slash", *"vpn")
+    app.pop_screen()
+    search = queue.query_one("#queue-search", Input)
+    await until(pilot, lambda: search.value == "vpn")
+    burst(app, "escape")
+    await until(pilot, lambda: not search.display)
+    answer = threading.Event()
+    find = app.desk.find_tickets
+
+    def slow_find(*args: Any, **kwargs: Any) -> Any:
+        answer.wait(HANG_SECONDS)
+        return find(*args, **kwargs)
+
+    monkeypatch.setattr(app.desk, "find_tickets", slow_find)
+    burst(app, "number_sign", "1", "enter", "slash", *"wifi")
+    await until(pilot, lambda: search.value == "wifi")
+    said = "A screen was slow to open: the 5 keys typed meanwhile went to the one shown"
+    assert said in notifications(app)
+    answer.set()
+    await until(pilot, lambda: getattr(app.screen, "number", None) == 1)
