@@ -4,12 +4,13 @@
 
 Runs the app (Textual's pilot, headless, 80x24) on a throw-away SQLite desk seeded as the
 screen tests' desk plus ``--keys`` tickets, in a temporary directory. Presses ↓ ``--keys``
-times in the queue (All tickets), then opens a ticket's reply composer and types ``--keys``
+times in the queue ("All open"), then opens a ticket's reply composer and types ``--keys``
 letters; each key is pressed alone, as a typist at normal speed does (the pilot waits for
 the app to go idle after each). Prints the process's CPU time (every thread) per key,
-median of ``--runs`` fresh runs, and its wall time per key (which includes the pilot's
-idle wait). A burst (all keys in one read) follows in each place: ``--keys`` ↓ or letters
-posted at once, CPU per key until the last one is handled.
+median of ``--runs`` fresh runs, its wall time per key (which includes the pilot's idle
+wait), and the messages the app's widgets handled per key (callbacks, events: a figure a
+busy machine does not move). A burst (all keys in one read) follows in each place:
+``--keys`` ↓ or letters posted at once, CPU per key until the last one is handled.
 
 Run against older code with ``PYTHONPATH=<its checkout>`` (the package and ``tests`` are
 taken from there first); the CPU figure is the one to compare on a shared machine.
@@ -42,11 +43,13 @@ async def _burst_done(app: Any, pilot: Any, done: Any) -> None:
     await drain(pilot)
 
 
-async def run(keys: int, tmp: Path) -> dict[str, tuple[float, float]]:
-    """CPU and wall ms per key for each place: {place: (cpu, wall)}."""
+async def run(keys: int, tmp: Path) -> dict[str, tuple[float, float, float]]:
+    """CPU and wall ms and messages handled per key for each place: {place: (cpu, wall,
+    messages)}."""
     for name in ("CONFIG", "SITE_CONFIG", "DATA", "CACHE"):
         os.environ[f"HELPDESK_{name}_DIR"] = str(tmp / name.lower())
     from textual import events
+    from textual.message_pump import MessagePump
     from textual.widgets import TextArea
 
     from helpdesk_tui.app import make_app
@@ -69,14 +72,25 @@ async def run(keys: int, tmp: Path) -> dict[str, tuple[float, float]]:
             subject=f"Bench ticket {index}", body="Body.", requester_email="ann@example.com"
         )
     app = make_app(Settings(database_url=db.url), db, data.ada)
-    figures: dict[str, tuple[float, float]] = {}
+    figures: dict[str, tuple[float, float, float]] = {}
+    handled = [0]
+    dispatch = MessagePump._dispatch_message
+
+    async def counted_dispatch(pump: MessagePump, message: Any) -> Any:
+        handled[0] += 1
+        return await dispatch(pump, message)
 
     async def timed(place: str, press: Any) -> None:
-        cpu, wall = time.process_time(), time.perf_counter()
-        await press()
+        cpu, wall, before = time.process_time(), time.perf_counter(), handled[0]
+        MessagePump._dispatch_message = counted_dispatch  # type: ignore[method-assign]
+        try:
+            await press()
+        finally:
+            MessagePump._dispatch_message = dispatch  # type: ignore[method-assign]
         figures[place] = (
             (time.process_time() - cpu) * 1000 / keys,
             (time.perf_counter() - wall) * 1000 / keys,
+            (handled[0] - before) / keys,
         )
 
     try:
@@ -142,17 +156,19 @@ def main() -> None:
     import helpdesk_tui
 
     print(f"code: {Path(helpdesk_tui.__file__).parent.parent}")
-    runs: list[dict[str, tuple[float, float]]] = []
+    runs: list[dict[str, tuple[float, float, float]]] = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             runs.append(asyncio.run(run(args.keys, Path(tmp))))
     for place in runs[0]:
         cpus = [figures[place][0] for figures in runs]
         walls = [figures[place][1] for figures in runs]
+        handled = [figures[place][2] for figures in runs]
         print(
             f"{place:24} CPU {statistics.median(cpus):6.2f} ms/key "
             f"(runs {', '.join(f'{c:.2f}' for c in cpus)}); "
-            f"wall {statistics.median(walls):6.1f} ms/key"
+            f"wall {statistics.median(walls):6.1f} ms/key; "
+            f"{statistics.median(handled):5.1f} messages handled/key"
         )
     print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
