@@ -5,12 +5,13 @@
 Runs the app (Textual's pilot, headless, 80x24) on a throw-away SQLite desk seeded as the
 screen tests' desk plus ``--keys`` tickets, in a temporary directory. Presses ↓ ``--keys``
 times in the queue ("All open"), then opens a ticket's reply composer and types ``--keys``
-letters; each key is pressed alone, as a typist at normal speed does (the pilot waits for
-the app to go idle after each). Prints the process's CPU time (every thread) per key,
-median of ``--runs`` fresh runs, its wall time per key (which includes the pilot's idle
-wait), and the messages the app's widgets handled per key (callbacks, events: a figure a
-busy machine does not move). A burst (all keys in one read) follows in each place:
-``--keys`` ↓ or letters posted at once, CPU per key until the last one is handled.
+letters; each key is pressed alone, as a typist at normal speed does (the pilot waits
+for the app to go idle after each, with the test suite's quick wait: tests/pilot_keys.py).
+Prints the process's CPU time (every thread) per key, median of ``--runs`` fresh runs,
+its wall time per key (which includes the pilot's idle wait), and the messages the app's
+widgets handled per key (callbacks, events: a figure a busy machine does not move). A
+burst (all keys in one read) follows in each place: ``--keys`` ↓ or letters posted at
+once, CPU per key until the last one is handled.
 
 Run against older code with ``PYTHONPATH=<its checkout>`` (the package and ``tests`` are
 taken from there first); the CPU figure is the one to compare on a shared machine.
@@ -27,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.append(str(HERE.parent))  # (``tests``: the screen tests' seeded desk)
@@ -60,6 +63,7 @@ async def run(keys: int, tmp: Path) -> dict[str, tuple[float, float, float]]:
     from helpdesk_tui.storage import migrate
     from helpdesk_tui.storage.database import Database
     from helpdesk_tui.widgets.queue_table import QueueTable
+    from tests import pilot_keys
     from tests.screens.conftest import seed_desk
     from tests.screens.ticket_helpers import open_ticket, settle, until
 
@@ -72,6 +76,8 @@ async def run(keys: int, tmp: Path) -> dict[str, tuple[float, float, float]]:
             subject=f"Bench ticket {index}", body="Body.", requester_email="ann@example.com"
         )
     app = make_app(Settings(database_url=db.url), db, data.ada)
+    patches = pytest.MonkeyPatch()
+    pilot_keys.install(patches)  # (the suite's quick idle wait: less polling in the figure)
     figures: dict[str, tuple[float, float, float]] = {}
     handled = [0]
     dispatch = MessagePump._dispatch_message
@@ -144,6 +150,7 @@ async def run(keys: int, tmp: Path) -> dict[str, tuple[float, float, float]]:
             await timed("composer letters burst", burst_letters)
             assert area.text == text * 2, "the letters typed are not all in the composer"
     finally:
+        patches.undo()
         db.dispose()
     return figures
 
