@@ -164,7 +164,7 @@ class TypingAhead:
             return False
         self._waiting.append(event)
         self._watch()
-        if not self._busy and self._last is not None:
+        if self._last is not None:  # (the key before may still be on its way)
             self._follow(self._last)
         self._advance()
         return True
@@ -187,10 +187,11 @@ class TypingAhead:
         """``worker`` opens or closes a screen when it is done (it asks the desk first):
         the keys typed after the key that started it wait for it, and go to the screen
         then on top. Never for a lookup typed through (a search, a picker's list): keys
-        do not wait for data."""
+        do not wait for data. The trip followed is the key's that started it (sent
+        unfollowed: ``_last``), or one of its own."""
         self._workers.append(worker)
         if not self._busy:
-            self._follow([self._app])
+            self._follow(self._last or [self._app])
 
     def _follow(self, way: list[MessagePump]) -> None:
         """Follow a key's trip along ``way`` (PASSES times), as part of the trip under way
