@@ -48,6 +48,7 @@ from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.start_settings import StartSettings, start_of
+from helpdesk_tui.typing_ahead import TypingAhead
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -73,8 +74,6 @@ itself (``HelpdeskApp.settle_heap_after``): freezing is for the whole process.""
 OPENING_WAIT = 10
 """At most this many refreshes wait for the first screen to be drawn whole (a screen
 with something always moving never is) before the desk is opened."""
-HELD_WAIT = 50
-"""At most this many refreshes wait for the screen a held key is for to show (``_give_held``)."""
 _AREAS = frozenset({"mail", "reports", "kb"})
 """The app's actions that take the agent to another area (``check_action``)."""
 _FUNCTION_KEY = re.compile(r"f[0-9]{1,2}")
@@ -203,6 +202,9 @@ class HelpdeskApp(App[None]):
         self.open_error: BaseException | None = None
         """Why the desk could not be opened (the app has then exited): the CLI says it."""
         self._when_live: list[Callable[[], None]] = []
+        self.typing_ahead = TypingAhead(self)
+        """Hands the terminal's keys on one after the other, each to the screen it was
+        typed for (``typing_ahead``)."""
         self._held: list[events.Key] | None = None
         """Keys typed behind an action that waits for the desk (``_later``), in order: the
         screen it opens is given them once it shows (``_give_held``). None: none held."""
@@ -340,19 +342,17 @@ class HelpdeskApp(App[None]):
         self._held.append(events.Key(event.key, event.character))
         return True
 
-    def _give_held(self, waited: int = 0) -> None:
-        """Once the screen the waiting actions opened shows (composed, its focus set), give
-        it the keys typed meanwhile, in order, as if typed now."""
+    def _give_held(self) -> None:
+        """Give the screen the waiting actions opened the keys typed meanwhile, in order, as
+        if typed now: they wait for it to be ready (``typing_ahead``)."""
         if self._held is None:
-            return
-        if not self.screen.is_mounted and waited < HELD_WAIT:
-            self.call_after_refresh(self._give_held, waited + 1)
             return
         held, self._held, self._held_for = self._held, None, []
         for key in held:
             self.post_message(key)
 
     def on_mount(self) -> None:
+        self.typing_ahead.start()
         if not self.is_headless:  # (a terminal closed: the text being written is kept)
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop = asyncio.get_running_loop()
@@ -481,12 +481,26 @@ class HelpdeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self.idle_collector.input_seen()
-        if isinstance(event, events.Key) and self._hold(event):
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self._typed(event)
             return
         clicked = isinstance(event, events.MouseDown | events.MouseUp | events.Click)
         if clicked and self._held is not None and not event.is_forwarded:
             return  # (a click meanwhile: on the screen below, about to be covered; dropped)
         await super().on_event(event)
+
+    async def _typed(self, event: events.Key | events.Paste) -> None:
+        """A key or a paste from the terminal: handled once the one before it has made its
+        way and the screen on top is ready (``typing_ahead``)."""
+        if self.typing_ahead.waits(event):
+            return
+        target = self.focused or self.screen
+        try:
+            if isinstance(event, events.Key) and self._hold(event):
+                return
+            await super().on_event(event)
+        finally:
+            self.typing_ahead.sent(target)
 
     def _name_desk(self) -> None:
         """The title says the desk's name as an admin set it for everyone (``helpdesk desk

@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker
 
 AUTOSAVE_SECONDS = 0.3
 """How long after the last key the text is saved as its draft: a pause in typing (a word,
@@ -85,17 +86,18 @@ class Autosave(Generic[T]):
             return
         self._timer = self._screen.set_timer(AUTOSAVE_SECONDS, self.save_now)
 
-    def save_now(self, then: Callable[[], object] | None = None) -> None:
+    def save_now(self, then: Callable[[], object] | None = None) -> Worker[None] | None:
         """Save the text now, in a thread, unless it is as last saved; ``then`` (given: the
-        write runs even so) is called in that thread once it is written, not once ended."""
+        write runs even so) is called in that thread once it is written, not once ended.
+        The thread's worker; None: nothing to write."""
         self._stop()
         self._unsaved_since = None
         if not self._screen.is_mounted or self.ended:
-            return
+            return None
         value = self._read()
         with self._lock:
             if then is None and value == self._saved and self._newest is _UNKNOWN:
-                return
+                return None
             self._newest = value
 
         def save() -> None:
@@ -108,7 +110,9 @@ class Autosave(Generic[T]):
             if written and then is not None:
                 then()
 
-        self._screen.run_worker(save, thread=True, group="draft-autosave", exit_on_error=False)
+        return self._screen.run_worker(
+            save, thread=True, group="draft-autosave", exit_on_error=False
+        )
 
     def keep(self) -> bool:
         """Save the text now, blocking (the app is quitting, or covering everything); False

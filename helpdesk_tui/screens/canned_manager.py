@@ -32,7 +32,6 @@ from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.field_draft import FieldDraft, FieldEditor
-from helpdesk_tui.screens.key_order import after_typed_keys
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
@@ -296,7 +295,6 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
             return "Your new canned response"
         return f"Your changes to canned response {self._item}"
 
-    @after_typed_keys
     def action_cancel(self) -> None:
         self._draft.close_asking(
             "Close this canned response with changes not saved?",
@@ -304,7 +302,6 @@ class CannedEditScreen(FieldEditor, ModalScreen[bool]):
             lambda: self.dismiss(False),
         )
 
-    @after_typed_keys
     def action_save(self) -> None:
         name = self.query_one(Input).value
         body = self.query_one(TextArea).text

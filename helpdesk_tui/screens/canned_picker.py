@@ -26,7 +26,7 @@ from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.desk.canned_service import CannedView, MacroView
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.safe_text import clean, plain
-from helpdesk_tui.screens.key_order import ListedFor, after_typed_keys
+from helpdesk_tui.screens.key_order import ListedFor
 from helpdesk_tui.screens.pickers import ListModal
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -304,7 +304,6 @@ class ArticlePickScreen(_DeskPicker):
         index = self.options.highlighted
         return self.items[index] if index is not None and index < len(self.items) else None
 
-    @after_typed_keys
     def action_text(self) -> None:
         self.when_listed(self._text)
 
@@ -313,7 +312,6 @@ class ArticlePickScreen(_DeskPicker):
         if item is not None:
             self.choose_item(item)
 
-    @after_typed_keys
     def action_link(self) -> None:
         self.when_listed(self._link)
 

@@ -39,7 +39,6 @@ from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.autosave import Autosave
 from helpdesk_tui.screens.base import key_shown
 from helpdesk_tui.screens.editor import edit_in_editor
-from helpdesk_tui.screens.key_order import after_typed_keys
 from helpdesk_tui.timefmt import relative
 from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
 from helpdesk_tui.widgets.key_footer import KeyFooter
@@ -244,7 +243,6 @@ class ComposerScreen(ModalScreen[bool]):
         """Something came over the composer (a picker, a question, help): save now."""
         self.autosave.save_now()
 
-    @after_typed_keys
     def action_save(self) -> None:
         self.autosave.save_now(then=lambda: self.post_message(self.Saved(close=False)))
 
@@ -267,7 +265,6 @@ class ComposerScreen(ModalScreen[bool]):
         else:
             self.notify("Draft saved", timeout=2)
 
-    @after_typed_keys
     def action_close(self) -> None:
         from helpdesk_tui.screens.confirm import Choice, ChoiceScreen
 
@@ -277,7 +274,11 @@ class ComposerScreen(ModalScreen[bool]):
 
         def chosen(answer: str | None) -> None:
             if answer == "keep":
-                self.autosave.save_now(then=lambda: self.post_message(self.Saved(close=True)))
+                saving = self.autosave.save_now(
+                    then=lambda: self.post_message(self.Saved(close=True))
+                )
+                if saving is not None:
+                    desk_app(self).typing_ahead.wait_for(saving)
             elif answer == "discard":
                 self._discard()
 
@@ -299,7 +300,6 @@ class ComposerScreen(ModalScreen[bool]):
 
     # $EDITOR ------------------------------------------------------------------------
 
-    @after_typed_keys
     def action_editor(self) -> None:
         edited = edit_in_editor(self, self.text, extension=".txt", what=self.kind)
         if edited is not None and not self._over_limit(edited):
@@ -308,7 +308,6 @@ class ComposerScreen(ModalScreen[bool]):
 
     # Sending ------------------------------------------------------------------------
 
-    @after_typed_keys
     def action_send(self) -> None:
         if self._sending:
             return
@@ -318,7 +317,7 @@ class ComposerScreen(ModalScreen[bool]):
         if self._over_limit(self.text):
             return
         self._sending = True
-        self._send(self.text, self.mark)
+        desk_app(self).typing_ahead.wait_for(self._send(self.text, self.mark))
 
     def _over_limit(self, text: str) -> bool:
         """Text over ``limits.max_body_bytes`` is refused here, saying by how much."""
@@ -359,7 +358,6 @@ class ComposerScreen(ModalScreen[bool]):
         self._files = files
         self.query_one(AttachmentList).files = files
 
-    @after_typed_keys
     def action_canned(self) -> None:
         from helpdesk_tui.screens.canned_picker import CannedPickScreen
 
@@ -371,7 +369,6 @@ class ComposerScreen(ModalScreen[bool]):
         picker = CannedPickScreen(self.number, desk_app(self).settings.desk_name)
         self.app.push_screen(picker, chosen)
 
-    @after_typed_keys
     def action_article(self) -> None:
         """A knowledge-base article's text or link at the cursor, the draft kept open."""
         from helpdesk_tui.screens.canned_picker import ArticlePickScreen
@@ -384,7 +381,6 @@ class ComposerScreen(ModalScreen[bool]):
         public_url = desk_app(self).settings.kb.public_url or ""
         self.app.push_screen(ArticlePickScreen(self.number, public_url), chosen)
 
-    @after_typed_keys
     def action_macro(self) -> None:
         from helpdesk_tui.screens.canned_picker import MacroPickScreen
 

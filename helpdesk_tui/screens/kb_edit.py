@@ -30,7 +30,6 @@ from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.screens.field_draft import FieldDraft, FieldEditor
-from helpdesk_tui.screens.key_order import after_typed_keys
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -149,7 +148,6 @@ class KbEditScreen(FieldEditor, Screen["ArticleView | None"]):
             return None
         return "Your new article" if self._item is None else f"Your changes to article {self._item}"
 
-    @after_typed_keys
     def action_save(self) -> None:
         if not self.query_one("#kb-edit-title", Input).value.strip():
             self.notify("An article needs a title", severity="warning")
@@ -174,7 +172,6 @@ class KbEditScreen(FieldEditor, Screen["ArticleView | None"]):
             lambda: self.dismiss(None),
         )
 
-    @after_typed_keys
     def action_editor(self) -> None:
         area = self.query_one("#kb-edit-body", TextArea)
         edited = edit_in_editor(self, area.text, extension=".md", what="article text")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from rich.text import Text
@@ -70,7 +71,15 @@ class ListModal(ModalScreen[ResultT]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def when_listed(self, act: Callable[[], None]) -> None:
+        """``act`` on the list of the words typed: now, as the list is filled as they are
+        typed; a list looked up in a worker waits for it (``key_order.ListedFor``)."""
+        act()
+
     def action_move(self, step: int) -> None:
+        self.when_listed(partial(self._move, step))
+
+    def _move(self, step: int) -> None:
         options = self.options
         if options.option_count:
             current = options.highlighted if options.highlighted is not None else -step
@@ -238,9 +247,12 @@ class TicketPickScreen(_Picker):
     def _typed(self, event: Input.Changed) -> None:
         self._lookup(event.value.strip())
 
+    def when_listed(self, act: Callable[[], None]) -> None:
+        self.listed.when_listed(self.query_one(Input).value.strip(), act)
+
     @on(Input.Submitted)
     def _submitted(self) -> None:
-        self.listed.when_listed(self.query_one(Input).value.strip(), self._choose_highlighted)
+        self.when_listed(self._choose_highlighted)
 
     def _choose_highlighted(self) -> None:
         highlighted = self.options.highlighted

@@ -1079,7 +1079,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
 
         def answered(typed: str | None) -> None:
             if typed is not None and typed.strip():
-                self._go_to(typed.strip())
+                self.desk_app.typing_ahead.wait_for(self._go_to(typed.strip()))
 
         prompt = PromptScreen("Go to #", hint="A ticket's number; Enter opens it")
         self.app.push_screen(prompt, answered)

@@ -25,7 +25,6 @@ from helpdesk_tui.desk.statuses import ALL_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.frames import KeyFrames
-from helpdesk_tui.screens.key_order import after_typed_keys
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 NONE = "none"
@@ -143,7 +142,6 @@ class QueueFilterScreen(KeyFrames, ModalScreen[None]):
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#filter-{key}", Input).value for key, _, _ in FIELDS}
 
-    @after_typed_keys
     def action_apply(self) -> None:
         try:
             spec = parse_form(self._values(), self.query_one("#filter-open", Checkbox).value)

@@ -27,7 +27,6 @@ from textual.worker import Worker, WorkerState
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.messages import WorkerFailed
 from helpdesk_tui.safe_text import clean, plain
-from helpdesk_tui.screens.key_order import after_typed_keys
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
@@ -104,7 +103,6 @@ class SettingsForm(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @after_typed_keys
     def action_save(self) -> None:
         self.query_one("#form-error", Static).update("")
         self.save(self.values())

@@ -600,10 +600,10 @@ class TicketScreen(DeskScreen):
         )
 
     def action_assign_agent(self) -> None:
-        self._load_picks("agent")
+        self.desk_app.typing_ahead.wait_for(self._load_picks("agent"))
 
     def action_assign_team(self) -> None:
-        self._load_picks("team")
+        self.desk_app.typing_ahead.wait_for(self._load_picks("team"))
 
     @work(thread=True, group="ticket-picks", exit_on_error=False)
     def _load_picks(self, what: str) -> None:
@@ -1047,7 +1047,7 @@ class TicketScreen(DeskScreen):
         view = self._seen()
         if view is None:
             return
-        self._check_replying(kind, view.watermark)
+        self.desk_app.typing_ahead.wait_for(self._check_replying(kind, view.watermark))
 
     @work(thread=True, exclusive=True, group="ticket-compose", exit_on_error=False)
     def _check_replying(self, kind: DraftKind, mark: Watermark) -> None:

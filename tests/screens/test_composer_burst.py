@@ -58,14 +58,15 @@ async def test_words_and_enter_in_one_burst_pick_from_the_words_list(
 ) -> None:
     """The picker's list is looked up in a worker (held here until the keys are in): Enter
     picked the first item of the list shown before the words' (here "Password reset", of
-    the empty search)."""
+    the empty search). ↓ after words moved in the list shown before theirs, and theirs
+    then came with its first item highlighted."""
     seed_canned(desk_data)
-    held = threading.Event()
+    holds = [threading.Event()]
     find = CannedPickScreen.find_items
 
     def slow_find(screen: CannedPickScreen, query: str) -> list[Any]:
         if query:
-            held.wait(HANG_SECONDS)
+            holds[-1].wait(HANG_SECONDS)
         return find(screen, query)
 
     monkeypatch.setattr(CannedPickScreen, "find_items", slow_find)
@@ -82,6 +83,19 @@ async def test_words_and_enter_in_one_burst_pick_from_the_words_list(
         picker = app.screen
         burst(app, "refnd", "enter")
         await until(pilot, lambda: picker.query_one(Input).value == "refnd")
-        held.set()
+        holds[-1].set()
         await until(pilot, lambda: app.screen is composer and bool(composer.text))
         assert composer.text == "Refunds take 5 days. -- Ada Admin"
+        holds.append(threading.Event())
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
+        await until(pilot, lambda: not app.workers)
+        picker = app.screen
+        assert isinstance(picker, CannedPickScreen)
+        burst(app, "pr", "down", "down")
+        await until(pilot, lambda: picker.query_one(Input).value == "pr")
+        await until(pilot, lambda: app.typing_ahead.idle)  # (the ↓s made, before the list)
+        holds[-1].set()
+        await until(pilot, lambda: picker.listed.words == "pr")
+        assert picker.options.option_count > 2
+        assert picker.options.highlighted == 2

@@ -4,12 +4,14 @@ applied when the send read the text)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from tests.screens.test_hangup_terminal import (
     _gone,
     _on_a_ticket,
     _screen,
+    _start,
     _until,
     tmux,  # noqa: F401 (a fixture)
 )
@@ -50,5 +52,49 @@ def test_text_and_ctrl_r_in_one_write_send_the_whole_text(tmux: Callable[..., st
         assert "Nothing to send" not in _screen(tmux)
     sent = [f"This is burst number {index} of the test" for index in range(BURSTS)]
     assert [body.splitlines()[0] for body in _outbox_bodies()] == sent
+    tmux("send-keys", "-t", "hd", "C-q")
+    _until(lambda: _gone(pid), "the process to end")
+
+
+GO_TO = 10
+"""The ticket ``#`` goes to: two digits, each of which picks a saved view on the queue."""
+
+
+def _tickets(count: int) -> None:
+    """``count`` tickets on this test's own desk ("Burst ticket N"), written here: a
+    ``helpdesk ticket new`` a ticket took some 0.4 s each."""
+    import pwd
+
+    from helpdesk_tui.config_files import default_database_url
+    from helpdesk_tui.desk.actors import actor_of
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.storage.database import Database
+
+    db = Database(default_database_url())
+    try:
+        desk = Desk(db, actor_of(db, pwd.getpwuid(os.getuid()).pw_name))
+        for index in range(1, count + 1):
+            desk.ticket_create(
+                subject=f"Burst ticket {index}",
+                body=f"Body of ticket {index}.",
+                requester_email="ann@example.com",
+            )
+    finally:
+        db.dispose()
+
+
+def test_keys_after_a_key_that_opens_a_screen_go_to_it(tmux: Callable[..., str]) -> None:  # noqa: F811
+    """``#10`` Enter in one write opens ticket 10 (the digits went to the queue, where they
+    pick saved views, and Enter opened a row there); ``r``, a reply and ctrl+r in one write
+    send the whole reply (the composer opens once the desk says who else replies: the text
+    went to the ticket below, and ctrl+r found no composer)."""
+    pid = _start(tmux)
+    _until(lambda: "My open" in _screen(tmux), "the queue")
+    _tickets(GO_TO + 1)
+    tmux("send-keys", "-t", "hd", f"#{GO_TO}", "Enter")
+    _until(lambda: f"Body of ticket {GO_TO}." in _screen(tmux), "the ticket")
+    tmux("send-keys", "-t", "hd", "r", "Typed ahead of the composer", "C-r")
+    _until(lambda: bool(_outbox_bodies()), "the reply queued")
+    assert _outbox_bodies()[0].splitlines()[0] == "Typed ahead of the composer"
     tmux("send-keys", "-t", "hd", "C-q")
     _until(lambda: _gone(pid), "the process to end")

@@ -58,8 +58,12 @@ async def drain(pilot: Pilot[None]) -> None:
     20 ms at least and on until 20 ms pass with (almost) no CPU used, so longer whenever a
     worker thread or the machine is busy — a guess at "done" that cost the screen tests
     more time than they spent working. What must be waited for is waited for by name
-    (``workers_done``, ``until``)."""
+    (``workers_done``, ``until``). Keys typed ahead go on one at a time (``typing_ahead``):
+    until none waits or is on its way."""
     await pilot.pause(0)
+    typing = getattr(pilot.app, "typing_ahead", None)
+    while typing is not None and not typing.idle:
+        await pilot.pause(0)
 
 
 async def poll(pilot: Pilot[None]) -> None:
