@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -260,10 +262,12 @@ class KeyFooter(Footer):
             keys[spec] = self._key(spec)
             new.append((keys[spec], None if follows is None else keys[follows]))
         self._keys = {spec: keys[spec] for spec in order}
-        for key, before in new:
+        # The new keys that go before the same key are mounted together: one mount (its
+        # styling, layout and refresh) for the footer's first keys, not one per key.
+        for before, together in groupby(new, key=itemgetter(1)):
             if not self.is_attached or self._pruning:
                 return
-            await self.mount(key, before=before)
+            await self.mount(*(key for key, _before in together), before=before)
         self._clip()
 
 
