@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual import events
+from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -26,12 +28,45 @@ def key_shown(screen: Screen[Any], ident: str) -> str:
     return ""
 
 
+def styled_by(app: App[Any]) -> tuple[object, ...]:
+    """What a screen's styles follow besides its own nodes' classes, which restyle them as
+    they change: the app's stylesheet (replaced when its files are reloaded) and its sources
+    (a screen's CSS joins them when it is first shown), Textual's count of theme and CSS
+    changes (``App._css_update_count``, by which Textual itself restyles the screens of a
+    mode switched to), the app's classes and pseudo-classes."""
+    stylesheet = app.stylesheet
+    return (
+        stylesheet,
+        len(stylesheet.source),
+        app._css_update_count,
+        app.classes,
+        app.pseudo_classes,
+    )
+
+
 class DeskScreen(Screen[Any]):
     """A screen whose failed workers (run with ``exit_on_error=False``) become a notification.
 
     ``Worker.StateChanged`` does not bubble, so each screen forwards failures to the app,
     whose one handler words them for people.
+
+    Textual restyles every widget of a screen each time it is pushed (``ScreenResume``), for
+    a stylesheet changed while it was hidden; the first time, its widgets were styled as they
+    were mounted, a moment before, by the same stylesheet: that restyle is skipped (a second
+    styling of the whole screen at each ticket opened, and of the queue at each start).
     """
+
+    _styled_at_mount: tuple[object, ...] | None = None
+    """``styled_by`` as the screen was mounted, until it is first shown."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        self._styled_at_mount = styled_by(self.app)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """(Before Textual's ``Screen._on_screen_resume``, which restyles if asked.)"""
+        if self._styled_at_mount is not None and self._styled_at_mount == styled_by(self.app):
+            event.refresh_styles = False
+        self._styled_at_mount = None
 
     @property
     def desk_app(self) -> HelpdeskApp:

@@ -31,6 +31,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, LoadingIndicator
 
 from helpdesk_tui.app_access import every_screen
+from helpdesk_tui.screens.base import styled_by
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ class KeptPalette(CommandPalette):
         self._spins: float | None = None
         """The busy indicator's refresh interval while the palette is open."""
         self._styled: tuple[object, ...] = ()
-        """What the palette's styles followed when they were last applied (``_styled_by``)."""
+        """What the palette's styles followed when they were last applied (``styled_by``)."""
 
     def compose(self) -> ComposeResult:
         """Textual's palette, its list a :class:`KeptCommandList`."""
@@ -214,29 +215,13 @@ class KeptPalette(CommandPalette):
         """The first opening: Textual's ``_on_mount`` begins it."""
         self._begun = self._asked
         self._used = True
-        self._styled = self._styled_by()
-
-    def _styled_by(self) -> tuple[object, ...]:
-        """What the palette's styles follow besides its own classes, which restyle it as they
-        change: the app's stylesheet (replaced when its files are reloaded) and its sources
-        (a screen's CSS joins them when it is first shown), Textual's count of theme and CSS
-        changes (``App._css_update_count``, by which Textual itself restyles the screens of a
-        mode switched to), the app's classes and pseudo-classes."""
-        app = self.app
-        stylesheet = app.stylesheet
-        return (
-            stylesheet,
-            len(stylesheet.source),
-            app._css_update_count,
-            app.classes,
-            app.pseudo_classes,
-        )
+        self._styled = styled_by(self.app)
 
     async def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self._begun == self._asked:
             return
         self._begun = self._asked
-        styled = self._styled_by()
+        styled = styled_by(self.app)
         if styled == self._styled:
             # Textual's ``Screen._on_screen_resume`` (after this) restyles every widget of a
             # screen pushed (≈ 2-4 ms here), for a stylesheet changed while it was hidden.

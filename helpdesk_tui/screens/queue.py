@@ -466,6 +466,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
     def on_mount(self) -> None:
         self._started = True
         self.app.theme_changed_signal.subscribe(self, self._on_theme)
+        self.desk_app.mail_link.changed.subscribe(self, self._show_empty)
         self._show_bars()
         if self.desk_app.live:
             self._reload("first")
@@ -704,6 +705,19 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         self._focus = focus
         self._marks_seen(self._rows)
         self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
+        self._show_empty()
+        if self.table.display == self._new_desk:
+            self.table.display = not self._new_desk  # no column headers over a new desk
+            if self.table.display and self.focused is None:
+                self.table.focus()  # hiding it took the focus away
+        empty = self.query_one("#queue-empty", Static)
+        if empty.display != self._new_desk:
+            empty.display = self._new_desk
+
+    def _show_empty(self, _link: object = None) -> None:
+        """What the queue says when it has no rows, again if that has changed: also as the
+        mail's state does (``MailLink.changed``), as its problem may be known only after the
+        first page was shown (it said "Mail makes tickets once [mail] is set up" then)."""
         empty = self.query_one("#queue-empty", Static)
         says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
         link = self.desk_app.mail_link
@@ -731,12 +745,6 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
             else:
                 self.table.say_when_empty(empty_text(new_desk=False, keys=keys, where=""))
             self._empty_says = (says, problem)
-        if self.table.display == self._new_desk:
-            self.table.display = not self._new_desk  # no column headers over a new desk
-            if self.table.display and self.focused is None:
-                self.table.focus()  # hiding it took the focus away
-        if empty.display != self._new_desk:
-            empty.display = self._new_desk
 
     def _keep(self, load: Load) -> None:
         """The landing view's first page, as read now, for the next start's first paint."""

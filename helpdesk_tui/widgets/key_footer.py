@@ -19,8 +19,12 @@ a screen names in ``FOOTER_IF_ROOM`` (binding ids): shown where the others leave
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -58,6 +62,10 @@ class KeyFooter(Footer):
         self._keys: dict[KeySpec, FooterKey] | None = None
         """Every key made (shown or hidden), in the footer's order; None when the footer
         shows grouped keys (Textual's own compose, rebuilt whole on a change)."""
+        self._measured: WeakKeyDictionary[FooterKey, tuple[Hashable, tuple[int, int]]] = (
+            WeakKeyDictionary()
+        )
+        """Each key's widths (``_widths``) and what they were measured under (``_styled``)."""
 
     def _specs(self) -> list[KeySpec] | None:
         """The keys the screen's bindings ask for now, as ``Footer.compose`` lays them out;
@@ -155,7 +163,7 @@ class KeyFooter(Footer):
         shown = [(spec, key) for spec, key in self._keys.items() if key.display]
         if not all(key.is_mounted for _spec, key in shown):
             return  # (clipped once they are: ``_show_keys``)
-        widths = {spec: _widths(key) for spec, key in shown}  # (each key rendered once)
+        widths = {spec: self._widths(key) for spec, key in shown}
         room = self.size.width - sum(widths[spec][0] for spec, _key in shown if spec.palette)
         used, full = 0, False
         for spec, key in shown:
@@ -168,6 +176,18 @@ class KeyFooter(Footer):
             used += whole
             if key.visible == full:  # (set only when it changes: setting restyles)
                 key.visible = not full
+
+    def _widths(self, key: FooterKey) -> tuple[int, int]:
+        """``_widths(key)``, measured again only when what its widths follow has changed
+        (``_styled``): a key's text never does. Every focus change clips the footer again;
+        rendering each key shown to measure it was most of the footer's time at a key press."""
+        styled = _styled(key)
+        measured = self._measured.get(key)
+        if measured is not None and measured[0] == styled:
+            return measured[1]
+        widths = _widths(key)
+        self._measured[key] = (styled, widths)
+        return widths
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
@@ -242,11 +262,26 @@ class KeyFooter(Footer):
             keys[spec] = self._key(spec)
             new.append((keys[spec], None if follows is None else keys[follows]))
         self._keys = {spec: keys[spec] for spec in order}
-        for key, before in new:
+        # The new keys that go before the same key are mounted together: one mount (its
+        # styling, layout and refresh) for the footer's first keys, not one per key.
+        for before, together in groupby(new, key=itemgetter(1)):
             if not self.is_attached or self._pruning:
                 return
-            await self.mount(key, before=before)
+            await self.mount(*(key for key, _before in together), before=before)
         self._clip()
+
+
+def _styled(key: FooterKey) -> Hashable:
+    """What a key's widths follow besides its text (fixed when it is made): the padding of
+    its two parts (``FooterKey.render``; ``-compact`` changes them), its own padding, border
+    and margins."""
+    styles = key.styles
+    return (
+        key.get_component_styles("footer-key--key").padding,
+        key.get_component_styles("footer-key--description").padding,
+        styles.gutter,
+        styles.margin,
+    )
 
 
 def _widths(key: FooterKey) -> tuple[int, int]:

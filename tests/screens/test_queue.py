@@ -1503,34 +1503,46 @@ async def test_a_new_desk_whose_mail_is_refused_says_why_and_how_to_fix_it(
     """Mail set up but refused (no ``message_id_secret``): the empty queue names the one-line
     problem and the fix, where it said mail makes tickets "once [mail] is set up"."""
     mail = MailSettings(smtp=SmtpSettings(host="smtp.example.com"), addresses=["help@ex.com"])
-    text = await _new_desk_says(screen_db, frozen_clock, mail)
+    (text,) = await _new_desk_says(screen_db, frozen_clock, mail)
     assert "Mail is set up but does not start: mail.message_id_secret is missing" in text
     assert "secrets.token_hex(32)" in text  # the fix, as the settings word it
     assert "(helpdesk config show names it), then: helpdesk mail check" in text
 
 
 async def _new_desk_says(
-    screen_db: Database, frozen_clock: Callable[[], datetime], mail: MailSettings
-) -> str:
-    """The words of a new desk's empty queue with these mail settings, at 80 by 24."""
+    screen_db: Database,
+    frozen_clock: Callable[[], datetime],
+    mail: MailSettings,
+    fails_later: str | None = None,
+) -> list[str]:
+    """The words of a new desk's empty queue with these mail settings, at 80 by 24; and
+    then, with ``fails_later``, once the mail service has failed to start so."""
     with screen_db.write() as s:
         agent = add_agent(s, None, "root", role="admin")
         root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
     settings = Settings(database_url=screen_db.url, mail=mail)
     app = make_app(settings, screen_db, root, clock=frozen_clock)
+    texts: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        text = " ".join(" ".join(screen_lines(app)).split())
-    assert "This desk has no tickets yet" in text
-    assert "once [mail] is set up" not in text
-    return text
+        texts.append(" ".join(" ".join(screen_lines(app)).split()))
+        if fails_later is not None:
+            app.mail_link._not_started(fails_later)  # (as its thread reports it)
+            await settle(pilot)
+            texts.append(" ".join(" ".join(screen_lines(app)).split()))
+    for text in texts:
+        assert "This desk has no tickets yet" in text
+        assert "once [mail] is set up" not in text
+    return texts
 
 
 async def test_a_new_desk_whose_mail_is_read_names_the_address_mail_goes_to(
     screen_db: Database, frozen_clock: Callable[[], datetime]
 ) -> None:
     """Found on a walk: a team's new desk with its mailbox set up and read said "Mail makes
-    tickets once [mail] is set up", sending its admin to look for a mistake there was not."""
+    tickets once [mail] is set up", sending its admin to look for a mistake there was not.
+    Where the mail service then fails to start, the queue says so as it learns it (the
+    mail's state, ``MailLink.changed``); it went on naming the address."""
     box = MailboxSettings(host="imap.example.com", user="desk")
     mail = MailSettings(
         mailboxes={"support": box},
@@ -1538,8 +1550,9 @@ async def test_a_new_desk_whose_mail_is_read_names_the_address_mail_goes_to(
         message_id_secret=SecretStr("s" * 32),
         run_in_tui=False,  # (helpdesk mail run reads it; this test connects nowhere)
     )
-    text = await _new_desk_says(screen_db, frozen_clock, mail)
+    text, failed = await _new_desk_says(screen_db, frozen_clock, mail, "OSError: no route")
     assert "Mail to support@acme.example opens tickets" in text
+    assert "Mail is set up but does not start: OSError: no route" in failed
 
 
 async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(

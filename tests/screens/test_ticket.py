@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.side_panel import SidePanel
 from helpdesk_tui.widgets.thread import MessageView, Thread
 from tests.draft_places import load_draft
+from tests.restyles import restyled
 from tests.screens.conftest import FROZEN_NOW, HOSTILE_SUBJECTS, DeskData
 from tests.screens.ticket_helpers import (
     drain,
@@ -136,11 +138,18 @@ async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
 ) -> None:
     """What is drawn below 60 columns: the side panel (32 cells) beside the thread left it a
     cell or a few (one letter a line at 40 columns); it goes under the thread, and back
-    beside it when the terminal is wide again."""
+    beside it when the terminal is wide again. Opening it styles each widget once as it is
+    mounted (and the focused ones as they take the focus): the screen is made with its
+    width's class (``TicketScreen._width_classes``), and its first showing is not restyled
+    (``DeskScreen._on_screen_resume``); each restyled all of it again."""
     number = desk_data.numbers["laptop"]
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_ticket(pilot, number)
+        with restyled() as nodes:
+            screen = await open_ticket(pilot, number)
+        assert "-wide" in screen.classes
+        times = Counter(node for node in nodes if node.is_attached and node.screen is screen)
+        assert max(times.values()) == 2, "styled as mounted and on focus; not resumed, resized"
         await pilot.press("home")
         await settle(pilot)
         assert any(line.endswith("│ Requester") for line in screen_lines(app))

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
 import helpdesk_tui
-from helpdesk_tui.widgets.key_footer import KeyFooter
+from helpdesk_tui.widgets.key_footer import KeyFooter, _widths
 from tests.restyles import restyled
 
 
@@ -130,7 +130,8 @@ async def test_a_focus_change_makes_and_restyles_no_key(target: str | None) -> N
 
 async def test_clipping_to_the_width_renders_each_key_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The footer hides the keys from the first that does not fit whole (``_clip``, at each
-    resize and change of keys); it rendered each key twice to measure it."""
+    resize and change of keys); it rendered each key twice to measure it, and then each
+    key shown once at every focus change: now once, and again when its styles change."""
     app = FooterApp(KeyFooter)
     async with app.run_test(size=(100, 10)) as pilot:
         app.screen.query_one("#rows").focus()
@@ -153,10 +154,22 @@ async def test_clipping_to_the_width_renders_each_key_once(monkeypatch: pytest.M
             return render(key)
 
         monkeypatch.setattr(FooterKey, "render", counted)
+        footer._measured.clear()
         footer._clip()
         drawn = [key for key in footer.query_children(FooterKey) if key.display]
         assert sorted(map(id, renders)) == sorted(map(id, drawn)), "each key measured once"
+        renders.clear()
+        footer._clip()
+        assert not renders, "a key measured is not measured again while its styles stay"
         monkeypatch.undo()
+        wide = [_widths(key) for key in drawn]
+        footer.compact = True
+        await pilot.pause()
+        narrow = [_widths(key) for key in drawn]
+        assert narrow != wide
+        assert [footer._widths(key) for key in drawn] == narrow, "measured again: compact"
+        footer.compact = False
+        await pilot.pause()
         await pilot.resize_terminal(50, 10)
         await pilot.pause()
         await pilot.pause()
