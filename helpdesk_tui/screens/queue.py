@@ -680,6 +680,12 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
             self._follow_ups()
             if self._nothing_of_mine(page.rows, window.new_desk):
                 return
+        elif (
+            self._new_desk
+            and not window.new_desk
+            and self._nothing_of_mine(page.rows, new_desk=False)
+        ):
+            return  # a new desk's first tickets (its demo, its first mail): the open work
         self._on = window.on
         self._new_desk = window.new_desk
         self._follow_mark(window.mark)
@@ -1042,8 +1048,9 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
             self.table.set_sort(self.query_spec.sort, self.query_spec.descending)
 
     def _nothing_of_mine(self, rows: list[TicketRow], new_desk: bool) -> bool:
-        """At start, an agent with nothing open of their own sees the open work instead of
-        an empty list (a new admin on a running desk, say); True when it switched."""
+        """At start, or as a new desk gets its first tickets, an agent with nothing open of
+        their own sees the open work instead of an empty list (a new admin on a running
+        desk, say); True when it switched."""
         mine = self.views[0]
         if rows or new_desk or self.view is not mine or self.query_spec != mine.query:
             return False

@@ -47,6 +47,7 @@ from tests.screens.ticket_helpers import (
     POLL_SECONDS,
     drain,
     notifications,
+    record_notifications,
     screen_lines,
     until,
     workers_done,
@@ -1477,6 +1478,7 @@ async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
         root = Actor(name=agent.login, agent_id=agent.id, role=agent.role)
     app = make_app(Settings(database_url=screen_db.url), screen_db, root, clock=frozen_clock)
     app.command = "~/hd/.venv/bin/helpdesk"  # (as the README installs it: not on the PATH)
+    record_notifications(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         text = "\n".join(screen_lines(app))
@@ -1488,13 +1490,19 @@ async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
         assert "Try another view" not in text
         with screen_db.write() as s:
             create_ticket(s, root, subject="First!", body="Hi", requester_email="a@example.com")
-        # My open stays empty (the ticket is not root's), but the desk is not empty any more.
-        await wait_for(pilot, lambda: "Try another view" in "".join(screen_lines(app)), 10.0)
-        assert "no tickets yet" not in "\n".join(screen_lines(app))
-        await pilot.press("2")
+        # The desk's first ticket is not root's: the queue shows the open work, as a start
+        # would (it stayed on an empty "My open" that said "Try another view").
+        await wait_for(pilot, lambda: queue(app).view.name == "open" and bool(shown(app)), 10)
         await settle(pilot)
         assert shown(app) == [1] and not queue(app).query_one("#queue-empty").display
+        assert "Nothing open is assigned to you: showing All open (key 3)" in " ".join(
+            notifications(app)
+        )
         assert app.focused is queue(app).table  # Enter opens it, as on any desk
+        await pilot.press("1")
+        await wait_for(pilot, lambda: "Try another view" in "".join(screen_lines(app)), 10.0)
+        assert "no tickets yet" not in "\n".join(screen_lines(app))
+        assert queue(app).view.name == "mine", "their own view stays theirs once they ask"
 
 
 async def test_a_new_desk_whose_mail_is_refused_says_why_and_how_to_fix_it(
