@@ -711,31 +711,31 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
         self._focus = focus
         self._marks_seen(self._rows)
         self.table.show(self._rows, self._on, self.desk_app.clock(), focus=focus)
-        self._show_empty()
+        empty = self._show_empty()
         if self.table.display == self._new_desk:
             self.table.display = not self._new_desk  # no column headers over a new desk
             if self.table.display and self.focused is None:
                 self.table.focus()  # hiding it took the focus away
-        empty = self.query_one("#queue-empty", Static)
         if empty.display != self._new_desk:
             empty.display = self._new_desk
 
-    def _show_empty(self, _link: object = None) -> None:
+    def _show_empty(self, _link: object = None) -> Static:
         """What the queue says when it has no rows, again if that has changed: also as the
         mail's state does (``MailLink.changed``), as its problem may be known only after the
-        first page was shown (it said "Mail makes tickets once [mail] is set up" then)."""
+        first page was shown (it said "Mail makes tickets once [mail] is set up" then). The
+        new desk's text in the table's place: its widget."""
         empty = self.query_one("#queue-empty", Static)
         says: bool | Literal["loading"] = self._new_desk if self.desk_app.live else "loading"
         link = self.desk_app.mail_link
         problem = link.problem if says is True and link.enabled else None
-        reads = says is True and problem is None and bool(link.mail.mailboxes)
-        mail_to = link.mail.from_address if reads else None
         if self._empty_says != (says, problem):
             keys = f"1 to {min(len(self.views), 9)}"
             keys += ", 0" if len(self.views) >= 10 else ""
             if says == "loading":
                 self.table.say_when_empty(Text("Loading the desk…", style="italic"))
             elif says:  # a desk without tickets: how they come, in the table's place
+                reads = problem is None and bool(link.mail.mailboxes)
+                mail_to = link.mail.from_address if reads else None
                 where = self.desk.location
                 command = self.desk_app.command
                 empty.update(
@@ -751,6 +751,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
             else:
                 self.table.say_when_empty(empty_text(new_desk=False, keys=keys, where=""))
             self._empty_says = (says, problem)
+        return empty
 
     def _keep(self, load: Load) -> None:
         """The landing view's first page, as read now, for the next start's first paint."""
