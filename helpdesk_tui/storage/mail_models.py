@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Text
 from sqlmodel import Field
 
 from helpdesk_tui.storage.models import utcnow
-from helpdesk_tui.storage.table import Table
+from helpdesk_tui.storage.table import Table, reference_index
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -68,6 +68,8 @@ class ProcessedMail(Table, table=True):
         Index("ix_mail_processed_message_key", "message_key"),
         Index("ix_mail_processed_raw_message", "raw_message_id"),
         Index("ix_mail_processed_normal_hash", "normal_hash"),
+        reference_index("ix_mail_processed_ticket", "ticket_id"),
+        reference_index("ix_mail_processed_message", "message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,7 +104,11 @@ class QuarantinedMail(Table, table=True):
     """A message that could not be processed: its raw bytes and why, until it is retried."""
 
     __tablename__ = "mail_quarantine"
-    __table_args__ = (Index("ix_mail_quarantine_open", "resolved_at", "id"),)
+    __table_args__ = (
+        Index("ix_mail_quarantine_open", "resolved_at", "id"),
+        Index("ix_mail_quarantine_raw_message", "raw_message_id"),
+        reference_index("ix_mail_quarantine_ticket", "ticket_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     raw_message_id: int = Field(
@@ -126,7 +132,11 @@ class SpamMail(Table, table=True):
     """A message held as spam (X-Spam-Flag or block list) instead of reaching the queue."""
 
     __tablename__ = "mail_spam"
-    __table_args__ = (Index("ix_mail_spam_open", "released_at", "id"),)
+    __table_args__ = (
+        Index("ix_mail_spam_open", "released_at", "id"),
+        Index("ix_mail_spam_raw_message", "raw_message_id"),
+        reference_index("ix_mail_spam_ticket", "ticket_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     raw_message_id: int = Field(
@@ -148,7 +158,11 @@ class MachineMail(Table, table=True):
     """Machine mail that matched no ticket: a bounce, read receipt, report or auto-reply."""
 
     __tablename__ = "mail_machine"
-    __table_args__ = (Index("ix_mail_machine_open", "released_at", "id"),)
+    __table_args__ = (
+        Index("ix_mail_machine_open", "released_at", "id"),
+        Index("ix_mail_machine_raw_message", "raw_message_id"),
+        reference_index("ix_mail_machine_ticket", "ticket_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     raw_message_id: int = Field(

@@ -41,7 +41,7 @@ from helpdesk_tui.storage.enums import (
 from helpdesk_tui.storage.enums import (
     MessageKind as MessageKind,
 )
-from helpdesk_tui.storage.table import Table
+from helpdesk_tui.storage.table import Table, reference_index
 from helpdesk_tui.storage.types import UTCDateTime
 
 
@@ -141,6 +141,7 @@ class Ticket(Table, table=True):
         Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_requester", "requester_id", "created_at"),
+        reference_index("ix_ticket_merged_into", "merged_into_id"),
         # The SLA pass reads the tickets whose next alert has come (migration 0033): the
         # few with one to come, not every ticket (the column is empty for the rest).
         Index(
@@ -316,7 +317,10 @@ class RawMessage(Table, table=True):
 class Message(Table, table=True):
     """One entry in a ticket's thread."""
 
-    __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),
+        reference_index("ix_message_raw_message", "raw_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(
