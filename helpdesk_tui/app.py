@@ -416,9 +416,11 @@ class HelpdeskApp(App[None]):
         if self.settle_heap_after is not None:
             self.set_timer(self.settle_heap_after, self.settle_heap)
         waiting, self._when_live = self._when_live, []
-        for action in waiting:
-            action()
-        self._desk_opened.set()
+        try:
+            for action in waiting:
+                action()
+        finally:  # (the keys behind an action that failed go on, not after STALL_SECONDS)
+            self._desk_opened.set()
 
     def keep_first_page(self, view: View, query: QueueQuery, rows: list[TicketRow]) -> None:
         """Keep the queue's first page for the next start (``queue_cache``), in a thread."""
