@@ -46,7 +46,7 @@ async def _burst_done(app: Any, pilot: Any, done: Any) -> None:
 
     Looked at every ``BURST_LOOK_SECONDS``, not by ``drain``'s ``pilot.pause(0)``, which posts a
     callback to every widget of the screen at each look (≈ 20 on the queue): looking after
-    each key, as it did while keys went on one at a time, counted some 10–20 messages a key
+    each key, as it did while keys went on one at a time, counted some 10 to 20 messages a key
     that were the pilot's, not the app's."""
     from tests.screens.ticket_helpers import drain
 
