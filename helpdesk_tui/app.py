@@ -52,6 +52,7 @@ from helpdesk_tui.typing_ahead import TypingAhead
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
+    from textual.worker import Worker
 
     from helpdesk_tui.config import Settings
     from helpdesk_tui.desk.facade import Desk
@@ -205,11 +206,12 @@ class HelpdeskApp(App[None]):
         self.typing_ahead = TypingAhead(self)
         """Hands the terminal's keys on one after the other, each to the screen it was
         typed for (``typing_ahead``)."""
-        self._held: list[events.Key] | None = None
-        """Keys typed behind an action that waits for the desk (``_later``), in order: the
-        screen it opens is given them once it shows (``_give_held``). None: none held."""
-        self._held_for: list[tuple[Callable[[], None], str]] = []
-        """The actions those keys wait behind, and what their notices said (Esc: cancelled)."""
+        self._desk_opened = asyncio.Event()
+        """Set once the desk is open and what waited for it ran (``_go_live``)."""
+        self._desk_wait: Worker[None] | None = None
+        """Waits for ``_desk_opened``: the keys typed behind an action that waits for the
+        desk to open a screen wait for it (``_later``, ``typing_ahead.wait_for``). None:
+        no such action was asked for."""
         self._list_hints: list[Notification] = []
         """Notices withdrawn when a ticket opens (``notify(list_hint=True)``)."""
         self._leaving = False
@@ -302,54 +304,30 @@ class HelpdeskApp(App[None]):
     def _later(self, action: Callable[[], None], what: str, *, screen: bool = True) -> bool:
         """While the desk is loading: ``action`` waits for it (True); False once it is open.
 
-        ``action`` opens a screen (``screen``): the keys typed behind it are held meanwhile
-        and given to that screen once it shows, in order (``_hold``), not to the queue
-        below; Esc cancels the wait (and drops them). A click meanwhile is dropped: it was
+        ``action`` opens a screen (``screen``): the keys typed behind it wait for the desk
+        as for any screen that opens (``typing_ahead.wait_for``: in order, at most
+        ``STALL_SECONDS`` without one going on, then a line says so), and go to that screen
+        once it is ready, not to the queue below. A click meanwhile is dropped: it was
         aimed at the screen below (a row, a footer key), which the one asked for is about to
         cover, and given to that one it would land on whatever is there. A key that asks
-        for another such action (``@`` behind F4) is held too: the first screen is given it
-        and does what it does there, as with the desk open. One asked for otherwise (the
-        palette) waits behind the first and runs after it; the held keys go to the screen
-        shown last.
+        for another such action (``@`` behind F4) goes to the first screen and does what it
+        does there, as with the desk open. One asked for otherwise (the palette) waits
+        behind the first and runs after it.
         """
         if self.live:
             return False
         self.notify(f"{what} once the desk is loaded", markup=False)
         self._when_live.append(action)
         if screen:
-            self._held_for.append((action, what))
-            if self._held is None:
-                self._held = []
+            if self._desk_wait is None:
+                self._desk_wait = self.run_worker(
+                    self._until_opened, group="desk-wait", exit_on_error=False
+                )
+            self.typing_ahead.wait_for(self._desk_wait)
         return True
 
-    def _hold(self, event: events.Key) -> bool:
-        """Keep ``event`` for the screen an action waits to open (True), if one waits: Esc
-        cancels the wait while the desk loads; the quit key is never held."""
-        if self._held is None or event.is_forwarded:
-            return False
-        bindings = self._bindings.copy()
-        if self._keymap:
-            bindings.apply_keymap(self._keymap)
-        if any(b.action == "quit" for b in bindings.key_to_bindings.get(event.key, ())):
-            return False
-        if event.key == "escape" and not self.live:
-            for action, what in self._held_for:
-                with contextlib.suppress(ValueError):
-                    self._when_live.remove(action)
-                self.notify(f"Cancelled: {what} once the desk is loaded", markup=False)
-            self._held, self._held_for = None, []
-            return True
-        self._held.append(events.Key(event.key, event.character))
-        return True
-
-    def _give_held(self) -> None:
-        """Give the screen the waiting actions opened the keys typed meanwhile, in order, as
-        if typed now: they wait for it to be ready (``typing_ahead``)."""
-        if self._held is None:
-            return
-        held, self._held, self._held_for = self._held, None, []
-        for key in held:
-            self.post_message(key)
+    async def _until_opened(self) -> None:
+        await self._desk_opened.wait()
 
     def on_mount(self) -> None:
         self.typing_ahead.start()
@@ -438,10 +416,11 @@ class HelpdeskApp(App[None]):
         if self.settle_heap_after is not None:
             self.set_timer(self.settle_heap_after, self.settle_heap)
         waiting, self._when_live = self._when_live, []
-        for action in waiting:
-            action()
-        if self._held is not None:
-            self.call_after_refresh(self._give_held)
+        try:
+            for action in waiting:
+                action()
+        finally:  # (the keys behind an action that failed go on, not after STALL_SECONDS)
+            self._desk_opened.set()
 
     def keep_first_page(self, view: View, query: QueueQuery, rows: list[TicketRow]) -> None:
         """Keep the queue's first page for the next start (``queue_cache``), in a thread."""
@@ -485,7 +464,7 @@ class HelpdeskApp(App[None]):
             await self._typed(event)
             return
         clicked = isinstance(event, events.MouseDown | events.MouseUp | events.Click)
-        if clicked and self._held is not None and not event.is_forwarded:
+        if clicked and self._desk_wait is not None and not self.live and not event.is_forwarded:
             return  # (a click meanwhile: on the screen below, about to be covered; dropped)
         await super().on_event(event)
 
@@ -496,8 +475,6 @@ class HelpdeskApp(App[None]):
             return
         target = self.focused or self.screen
         try:
-            if isinstance(event, events.Key) and self._hold(event):
-                return
             await super().on_event(event)
         finally:
             self.typing_ahead.sent(target)

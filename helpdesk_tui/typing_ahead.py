@@ -22,8 +22,9 @@ it went to, each one it bubbled to, the app's bindings, and what they posted bac
 keys do not wait for the data a screen loads. A key that opens a screen thus sends the
 keys after it to that screen; one that closes a screen (Esc) sends them to the screen
 below. Nothing here knows any screen; a screen opened or closed by a worker the key
-started (the composer, once the desk says who else replies) says so (``wait_for``), and
-the keys wait for that worker. Keys wait at most ``STALL_SECONDS`` without one going on
+started (the composer, once the desk says who else replies; a screen asked for while the
+desk is still opening, once it is open) says so (``wait_for``), and the keys wait for that
+worker. Keys wait at most ``STALL_SECONDS`` without one going on
 (a worker that does not end, a screen never ready): then they go to the screen shown, and
 one line says so. Mouse events are not held: a click goes where it is aimed.
 """
