@@ -167,13 +167,8 @@ def _initialized_postgres(
 def _second_migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Another SQLite desk migrated once per session, as ``_migrated_sqlite``: its identity
     (made by migration 0038, as a new desk's is) is not that desk's (``new_desk``)."""
-    from helpdesk_tui.storage import migrate
-    from helpdesk_tui.storage.database import Database
-
     path = tmp_path_factory.mktemp("second-template") / DATABASE_FILE
-    database = Database(f"sqlite:///{path}")
-    migrate.upgrade(database)
-    database.dispose()
+    _migrate(f"sqlite:///{path}")
     assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
     return path
 
@@ -182,14 +177,20 @@ def _second_migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _second_migrated_postgres(pg_cluster: PgCluster) -> str:
     """Another PostgreSQL desk migrated once per session, as ``_migrated_postgres``, a
     template whose identity is not that one's (``new_desk``)."""
+    name = f"second_template_{os.getpid()}"
+    _migrate(pg_cluster.create_database(name))
+    return name
+
+
+def _migrate(url: str) -> None:
+    """Every migration on the new database at ``url``, as ``helpdesk init`` runs them; no
+    connection left open (a template may have none when it is copied)."""
     from helpdesk_tui.storage import migrate
     from helpdesk_tui.storage.database import Database
 
-    name = f"second_template_{os.getpid()}"
-    database = Database(pg_cluster.create_database(name))
+    database = Database(url)
     migrate.upgrade(database)
-    database.dispose()  # a template may have no connections when it is copied
-    return name
+    database.dispose()
 
 
 NewDesk = Callable[..., str]
