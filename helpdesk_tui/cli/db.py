@@ -9,6 +9,7 @@ import click
 from helpdesk_tui.cli.errors import CliError, safe_url
 from helpdesk_tui.cli.output import echo_json, line
 from helpdesk_tui.cli.runtime import Runtime, pass_runtime
+from helpdesk_tui.desk.admin_reads import AdminReads
 from helpdesk_tui.desk.kinds import Role
 from helpdesk_tui.desk.opening import Plan, no_desk, plan, revisions
 from helpdesk_tui.timefmt import stamp
@@ -32,13 +33,15 @@ def db() -> None:
 def status(runtime: Runtime, as_json: bool) -> None:
     """Which schema the database has and which this helpdesk needs, and every restore the
     desk has been through (who, when, which backup, taken when). Changes nothing."""
-    url = runtime.settings.database_url
+    url = runtime.start.database_url
     _database, state = runtime.connect()
     if not state.is_empty:
         runtime.actor(Role.AGENT)
     action = plan(state, upgrade_older=True, create=True)
     restored = (
-        runtime.desk(Role.AGENT, "read the desk").admin_restores() if action is Plan.READY else []
+        runtime.service(AdminReads, Role.AGENT, "read the desk").admin_restores()
+        if action is Plan.READY
+        else []
     )
     if as_json:
         echo_json(

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from helpdesk_tui.desk.service import DeskService
 from helpdesk_tui.storage.core_tables import Agent, Team, TeamMember, agent, team, team_member
+
+if TYPE_CHECKING:
+    from helpdesk_tui.desk.restores import RestoreRecord
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,14 @@ class AdminReads(DeskService):
 
         with self._read_rows() as conn:
             return DeskNameView(desk_name(conn, configured), desk_setting(conn, DESK_NAME))
+
+    def admin_restores(self) -> list[RestoreRecord]:
+        """Every restore this desk has been through, newest first (``helpdesk db status``,
+        which so imports neither the ORM nor the facade: ≈ 0.7 s of its start)."""
+        from helpdesk_tui.desk.restores import restores
+
+        with self._read_rows() as conn:
+            return restores(conn)
 
 
 def _sorted(names: Sequence[str]) -> tuple[str, ...]:

@@ -28,7 +28,6 @@ from helpdesk_tui.urls import mask_url
 
 if TYPE_CHECKING:
     from helpdesk_tui.desk.demo import DemoResult
-    from helpdesk_tui.desk.restores import RestoreRecord
 
 __all__ = [
     "AdminService",
@@ -259,13 +258,6 @@ class AdminService(AdminReads):
             raise BackupFailed(str(error)) from None
         with self._desk_errors():
             record_restore(self.db, self.actor, self.clock(), source.name)
-
-    def admin_restores(self) -> list[RestoreRecord]:
-        """Every restore this desk has been through, newest first (``helpdesk db status``)."""
-        from helpdesk_tui.desk.restores import restores
-
-        with self._read_rows() as conn:
-            return restores(conn)
 
 
 def _is_pg_dump(source: Path) -> bool:

@@ -163,6 +163,69 @@ def _initialized_postgres(
     return name
 
 
+@pytest.fixture(scope="session")
+def _second_migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another SQLite desk migrated once per session, as ``_migrated_sqlite``: its identity
+    (made by migration 0038, as a new desk's is) is not that desk's (``new_desk``)."""
+    path = tmp_path_factory.mktemp("second-template") / DATABASE_FILE
+    _migrate(f"sqlite:///{path}")
+    assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
+    return path
+
+
+@pytest.fixture(scope="session")
+def _second_migrated_postgres(pg_cluster: PgCluster) -> str:
+    """Another PostgreSQL desk migrated once per session, as ``_migrated_postgres``, a
+    template whose identity is not that one's (``new_desk``)."""
+    name = f"second_template_{os.getpid()}"
+    _migrate(pg_cluster.create_database(name))
+    return name
+
+
+def _migrate(url: str) -> None:
+    """Every migration on the new database at ``url``, as ``helpdesk init`` runs them; no
+    connection left open (a template may have none when it is copied)."""
+    from helpdesk_tui.storage import migrate
+    from helpdesk_tui.storage.database import Database
+
+    database = Database(url)
+    migrate.upgrade(database)
+    database.dispose()
+
+
+NewDesk = Callable[..., str]
+
+
+@pytest.fixture
+def new_desk(
+    request: pytest.FixtureRequest, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> NewDesk:
+    """``new_desk(URL, second=False)``: a new desk at ``URL`` (a SQLite file's, or a
+    PostgreSQL database's on ``pg_cluster`` that does not exist yet), made the CLI's desk,
+    as ``helpdesk init`` leaves a new database: ``init`` run on a copy of the session's
+    migrated desk, or with ``second`` of the other one (``_second_migrated_*``), so that a
+    test's two desks have two identities, as two new desks do. Every migration for each
+    such desk was most of these tests' time (two desks a test); ``init`` on an empty
+    database is tested through ``no_desk_yet`` (test_tickets, test_database)."""
+
+    def make(url: str, second: bool = False) -> str:
+        engine = "sqlite" if url.startswith("sqlite:///") else "postgres"
+        prefix = "_second_migrated_" if second else "_migrated_"
+        template = request.getfixturevalue(prefix + engine)
+        if engine == "sqlite":
+            shutil.copy(template, url.removeprefix("sqlite:///"))
+        else:
+            cluster: PgCluster = request.getfixturevalue("pg_cluster")
+            cluster.create_database(url.rsplit("/", 1)[1], template=template)
+        monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+        made = invoke("init")
+        assert made.exit_code == 0, made.stderr
+        assert " the first admin" in made.stdout, made.stdout
+        return url
+
+    return make
+
+
 @pytest.fixture
 def private_desk(_migrated_sqlite: Path) -> Path:
     """The default desk in the test's data directory, as ``helpdesk init`` leaves it: the

@@ -3,6 +3,7 @@ restores to the very desk that was copied, and restoring only ever fills a new d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Invoke, one_error_line
+from tests.cli.conftest import Invoke, NewDesk, one_error_line
 from tests.conftest import need
 
 # Another agent's process: one ticket per transaction until the stop file appears, printing
@@ -39,12 +40,6 @@ db.dispose()
 """
 
 
-def _desk(invoke: Invoke, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
-    made = invoke("init")
-    assert made.exit_code == 0, made.stderr
-
-
 def _tickets(invoke: Invoke) -> list[dict[str, object]]:
     numbers = invoke("ticket", "list", "--ids", "--limit", "0").stdout.split()
     if not numbers:
@@ -55,12 +50,12 @@ def _tickets(invoke: Invoke) -> list[dict[str, object]]:
 
 
 def test_a_backup_taken_while_another_process_writes_restores_to_an_identical_desk(
-    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, new_desk: NewDesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from helpdesk_tui.desk.actors import os_login
 
     live = f"sqlite:///{tmp_path / 'live.db'}"
-    _desk(invoke, monkeypatch, live)
+    new_desk(live)
     stop = tmp_path / "stop"
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, live, str(stop), os_login()],
@@ -74,7 +69,16 @@ def test_a_backup_taken_while_another_process_writes_restores_to_an_identical_de
         copy = tmp_path / "backup.db"
         taken = invoke("db", "backup", str(copy))
         assert taken.exit_code == 0, taken.stderr
-        assert writer.stdout.readline(), "the writer kept writing after the backup"
+        with contextlib.closing(sqlite3.connect(copy)) as conn:
+            (copied,) = conn.execute("SELECT max(number) FROM ticket").fetchone()
+        # The writer kept writing after the backup: a number past the copy's comes. (One
+        # line read was not proof: the writer's lines from before the backup may still be
+        # in the pipe, and under load the writer had once written nothing since.)
+        for line in writer.stdout:
+            if int(line) > copied:
+                break
+        else:
+            raise AssertionError("the writer stopped")
     finally:
         stop.touch()
         writer.communicate(timeout=120)
@@ -86,7 +90,7 @@ def test_a_backup_taken_while_another_process_writes_restores_to_an_identical_de
         "backup.db"
     ]
 
-    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'new.db'}")
+    new_desk(f"sqlite:///{tmp_path / 'new.db'}", second=True)
     restored_run = invoke("db", "restore", str(copy))
     assert restored_run.exit_code == 0, restored_run.stderr
     restored = _tickets(invoke)
@@ -100,9 +104,9 @@ def test_a_backup_taken_while_another_process_writes_restores_to_an_identical_de
 
 
 def test_backup_and_restore_refuse_what_would_lose_data(
-    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, new_desk: NewDesk, tmp_path: Path
 ) -> None:
-    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'live.db'}")
+    new_desk(f"sqlite:///{tmp_path / 'live.db'}")
     assert invoke("ticket", "new", "--subject", "Keep", "--body", "x").exit_code == 0
     copy = tmp_path / "backup.db"
     assert invoke("db", "backup", str(copy)).exit_code == 0
@@ -112,7 +116,7 @@ def test_backup_and_restore_refuse_what_would_lose_data(
     assert one_error_line(into_full.stderr).startswith("error: the desk at ")
     assert "is not empty (1 tickets)" in into_full.stderr
 
-    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'new.db'}")
+    new_desk(f"sqlite:///{tmp_path / 'new.db'}", second=True)
     junk = tmp_path / "junk.db"
     junk.write_text("not a database")
     for bad in (junk, tmp_path / "missing.db"):
@@ -130,21 +134,21 @@ def test_backup_and_restore_refuse_what_would_lose_data(
 
 @pytest.mark.postgres
 def test_postgresql_backup_and_restore_with_pg_dump(
-    invoke: Invoke, pg_cluster: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    invoke: Invoke, new_desk: NewDesk, pg_cluster: object, tmp_path: Path
 ) -> None:
     from tests.pg_cluster import PgCluster
 
     assert isinstance(pg_cluster, PgCluster)
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         need("pg_dump and pg_restore (postgresql-client)")
-    _desk(invoke, monkeypatch, pg_cluster.create_database("backup_source"))
+    new_desk(pg_cluster.url("backup_source"))
     for subject in ("One", "Two"):
         assert invoke("ticket", "new", "--subject", subject, "--body", "x").exit_code == 0
     source = _tickets(invoke)
     copy = tmp_path / "desk.dump"
     taken = invoke("db", "backup", str(copy))
     assert taken.exit_code == 0, taken.stderr
-    _desk(invoke, monkeypatch, pg_cluster.create_database("backup_target"))
+    new_desk(pg_cluster.url("backup_target"), second=True)
     restored_run = invoke("db", "restore", str(copy))
     assert restored_run.exit_code == 0, restored_run.stderr
     assert _tickets(invoke) == source
@@ -163,14 +167,14 @@ def _figures(invoke: Invoke) -> list[str]:
 
 @pytest.mark.postgres
 def test_a_sqlite_desk_moves_to_postgresql_through_its_backup(
-    invoke: Invoke, pg_cluster: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    invoke: Invoke, new_desk: NewDesk, pg_cluster: object, tmp_path: Path
 ) -> None:
     """A team's SQLite desk that outgrew it: its backup fills a new PostgreSQL desk, which
     then carries on from there (the next ticket number, ids past the copied ones)."""
     from tests.pg_cluster import PgCluster
 
     assert isinstance(pg_cluster, PgCluster)
-    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'team.db'}")
+    new_desk(f"sqlite:///{tmp_path / 'team.db'}")
     assert invoke("demo", "--tickets", "12", "--seed", "4").exit_code == 0
     # A ticket merged into a newer one refers forward: copied all the same.
     assert invoke("ticket", "merge", "2", "11", "--yes").exit_code == 0
@@ -178,7 +182,7 @@ def test_a_sqlite_desk_moves_to_postgresql_through_its_backup(
     copy = tmp_path / "team-backup.db"
     assert invoke("db", "backup", str(copy)).exit_code == 0
 
-    _desk(invoke, monkeypatch, pg_cluster.create_database("moved_desk"))
+    new_desk(pg_cluster.url("moved_desk"))
     moved = invoke("db", "restore", str(copy))
     assert moved.exit_code == 0, moved.stderr
     assert _figures(invoke) == source

@@ -13,14 +13,8 @@ from pathlib import Path
 import pytest
 
 from helpdesk_tui.config import data_dir
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import Invoke, NewDesk
 from tests.draft_places import editor_drafts, load_draft, save_draft, ticket_drafts
-
-
-def _desk(invoke: Invoke, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
-    made = invoke("init")
-    assert made.exit_code == 0, made.stderr
 
 
 def _new(invoke: Invoke, subject: str) -> int:
@@ -30,11 +24,11 @@ def _new(invoke: Invoke, subject: str) -> int:
 
 
 def _other_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A second, empty database on the engine of ``db_url``."""
+    """Where a second desk goes (``new_desk``) on the engine of ``db_url``."""
     if db_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'other.db'}"
     cluster = request.getfixturevalue("pg_cluster")
-    return str(cluster.create_database(f"drafts_{os.getpid()}_{uuid.uuid4().hex[:8]}"))
+    return str(cluster.url(f"drafts_{os.getpid()}_{uuid.uuid4().hex[:8]}"))
 
 
 def _draft_files() -> list[Path]:
@@ -43,7 +37,8 @@ def _draft_files() -> list[Path]:
 
 def test_a_draft_on_one_desk_is_not_another_desks(
     invoke: Invoke,
-    no_desk_yet: str,
+    use_db: str,
+    new_desk: NewDesk,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
@@ -51,14 +46,13 @@ def test_a_draft_on_one_desk_is_not_another_desks(
     """#1 on the private desk has a reply draft; another desk's #1 (an unrelated ticket)
     neither lists it nor reads it, on SQLite and PostgreSQL; back on the first desk it is
     there, untouched. Each desk keeps its identity (read twice: the same)."""
-    first = no_desk_yet
-    _desk(invoke, monkeypatch, first)
+    first = use_db
     assert _new(invoke, "Printer on fire") == 1
     save_draft(None, 1, "reply", "Dear Ann, your printer")
     first_store, first_key = ticket_drafts(None, 1)
     assert ticket_drafts(None, 1)[0].desk == first_store.desk
 
-    _desk(invoke, monkeypatch, _other_url(first, tmp_path, request))
+    new_desk(_other_url(first, tmp_path, request), second=True)
     assert _new(invoke, "Invoice is wrong") == 1
     store, _key = ticket_drafts(None, 1)
     assert store.desk != first_store.desk
@@ -81,14 +75,14 @@ def test_a_draft_on_one_desk_is_not_another_desks(
 
 
 def test_a_restored_older_backup_does_not_give_a_draft_to_its_new_ticket(
-    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, new_desk: NewDesk, tmp_path: Path
 ) -> None:
     """A backup taken before #2 was made restores into a new desk (the same desk identity:
     a backup carries it), where a new #2 is another customer's: the draft written on the
     old #2 is listed there as written on another ticket, never read as the new #2's, and
     kept."""
     live = f"sqlite:///{tmp_path / 'live.db'}"
-    _desk(invoke, monkeypatch, live)
+    new_desk(live)
     _new(invoke, "Printer on fire")
     backup = tmp_path / "older.db"
     assert invoke("db", "backup", str(backup)).exit_code == 0
@@ -96,7 +90,7 @@ def test_a_restored_older_backup_does_not_give_a_draft_to_its_new_ticket(
     save_draft(None, 2, "reply", "Dear Alice, about your VPN")
     live_store, live_key = ticket_drafts(None, 2)
 
-    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'restored.db'}")
+    new_desk(f"sqlite:///{tmp_path / 'restored.db'}", second=True)  # (another identity)
     restored = invoke("db", "restore", str(backup))
     assert restored.exit_code == 0, restored.stderr
     assert _new(invoke, "Bob: invoice") == 2
@@ -144,19 +138,19 @@ def test_an_unclaimed_draft_is_listed_with_its_file_and_adopted_on_request(
 
 @pytest.mark.postgres
 def test_a_desk_moved_to_postgresql_keeps_its_drafts(
-    invoke: Invoke, pg_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, new_desk: NewDesk, pg_cluster: object, tmp_path: Path
 ) -> None:
     """The same desk, moved from SQLite to PostgreSQL through its backup (README "Moving to
     PostgreSQL"): the same identity and the same tickets, so its drafts are still theirs."""
     from tests.pg_cluster import PgCluster
 
     assert isinstance(pg_cluster, PgCluster)
-    _desk(invoke, monkeypatch, f"sqlite:///{tmp_path / 'team.db'}")
+    new_desk(f"sqlite:///{tmp_path / 'team.db'}")
     number = _new(invoke, "Printer on fire")
     save_draft(None, number, "note", "Checked the toner")
     copy = tmp_path / "team-backup.db"
     assert invoke("db", "backup", str(copy)).exit_code == 0
-    _desk(invoke, monkeypatch, pg_cluster.create_database(f"moved_{uuid.uuid4().hex[:8]}"))
+    new_desk(pg_cluster.url(f"moved_{uuid.uuid4().hex[:8]}"), second=True)
     moved = invoke("db", "restore", str(copy))
     assert moved.exit_code == 0, moved.stderr
     assert load_draft(None, number, "note") == "Checked the toner"
@@ -172,7 +166,8 @@ def _article(invoke: Invoke, title: str) -> int:
 
 def test_an_articles_draft_is_its_desks_and_an_unclaimed_one_is_adopted(
     invoke: Invoke,
-    no_desk_yet: str,
+    use_db: str,
+    new_desk: NewDesk,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
@@ -181,12 +176,11 @@ def test_an_articles_draft_is_its_desks_and_an_unclaimed_one_is_adopted(
     reads them (SQLite and PostgreSQL); a draft from before drafts knew their desk is listed
     there as unclaimed with its file and how to adopt it, and ``drafts adopt kb:1`` makes
     it that desk's article 1's. Back on the first desk, its draft is as it was."""
-    first = no_desk_yet
-    _desk(invoke, monkeypatch, first)
+    first = use_db
     assert _article(invoke, "VPN on hotel Wi-Fi") == 1
     editor_drafts(None).save_fields("kb", 1, {"title": "VPN, port 443", "body": "Ask IT."})
 
-    _desk(invoke, monkeypatch, _other_url(first, tmp_path, request))
+    new_desk(_other_url(first, tmp_path, request), second=True)
     assert _article(invoke, "Printer jams") == 1
     fields = editor_drafts(None)
     assert fields.load_fields("kb", 1) is None

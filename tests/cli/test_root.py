@@ -251,6 +251,7 @@ def test_showing_a_ticket_imports_no_lister(
             (["mail", "status"], ("helpdesk_tui.mail.",)),
             (["mail", "status", "--json"], ("helpdesk_tui.mail.",)),
             (["kb", "search", "vpn"], ()),  # (a title has it: no closest one looked for)
+            (["db", "status"], ()),  # (restores read on Core: no facade)
         ],
         # agent list (the admin reads), kb search (its SQL differs by engine), sla
         # policy list, report (its rollups' SQL differs) and mail status: one of each door
