@@ -47,6 +47,7 @@ from helpdesk_tui.messages import (
 from helpdesk_tui.safe_text import clean
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue import QueueScreen
+from helpdesk_tui.screens.styles import screen_css_paths
 from helpdesk_tui.start_settings import StartSettings, start_of
 from helpdesk_tui.typing_ahead import TypingAhead
 
@@ -135,7 +136,8 @@ class HelpdeskApp(App[None]):
     """The command paused the cyclic garbage collector for the first paint (the objects
     made meanwhile are the screen's, and live on): it runs again once that is drawn."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    CSS_PATH: ClassVar = [Path(__file__).with_name("app.tcss"), *screen_css_paths()]
+    """The app's CSS and every screen's, read at once (``screens/styles.py``)."""
     COMMANDS: ClassVar = App.COMMANDS | {DeskCommands}
     MODES: ClassVar = {
         "queue": QueueScreen,

@@ -2,11 +2,12 @@
 
 The CLI refuses a deactivated agent every verb, reads included; an open app went on showing
 them the queue, every ticket and the customers' mail. Each test runs on SQLite and on
-PostgreSQL: an app open on the queue or on a ticket, bob deactivated from another connection
-(the CLI's desk call), the app's clock moved past its next check and that check made (the
-watcher's look, the ticket's beat: by hand, their timers kept out of the way): one screen
-over everything, nothing of the desk on it; reactivated, bob is back where he was, the
-draft he was writing still in its composer.
+PostgreSQL (those of the cover's keys alone on SQLite: ``on_sqlite_only``): an app open on
+the queue or on a ticket, bob deactivated from another connection (the CLI's desk call),
+the app's clock moved past its next check and that check made (the watcher's look, the
+ticket's beat: by hand, their timers kept out of the way): one screen over everything,
+nothing of the desk on it; reactivated, bob is back where he was, the draft he was writing
+still in its composer.
 """
 
 from __future__ import annotations
@@ -244,6 +245,15 @@ def test_the_screen_words_the_desks_own_line() -> None:
     assert "An admin can run: helpdesk agent add bob" in words and "draft" not in words
 
 
+on_sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+"""For a test of the cover's keys alone: the desk calls that bring the cover (the ticket's
+beat, the queue watcher's look) run on PostgreSQL in
+``test_a_ticket_being_answered_gives_way_and_its_draft_is_kept`` and
+``test_the_queue_of_a_deactivated_agent_gives_way_and_comes_back`` (and the probe in
+tests/desk/test_queue_watch.py), which keep both engines."""
+
+
+@on_sqlite_only
 async def test_a_q_typed_as_the_screen_comes_is_not_quitting(
     seeded: DeskData, admins: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -275,6 +285,7 @@ async def test_a_q_typed_as_the_screen_comes_is_not_quitting(
         await until(pilot, lambda: not app.is_running)
 
 
+@on_sqlite_only
 async def test_ctrl_q_quits_the_cover_at_once(
     seeded: DeskData, admins: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

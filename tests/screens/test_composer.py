@@ -59,21 +59,22 @@ async def test_reply_is_sent_and_its_mail_queued(
 TITLES = {"n": "Internal note on #", "c": "Log a phone call on #"}
 
 
-@pytest.mark.parametrize(("key", "kind"), [("n", "note"), ("c", "customer")])
-async def test_note_and_call_log(
-    make_test_app: AppFactory, desk_data: DeskData, key: str, kind: str
-) -> None:
+async def test_note_and_call_log(make_test_app: AppFactory, desk_data: DeskData) -> None:
+    """An internal note (``n``), then a phone call logged (``c``), in one app run."""
     number = desk_data.numbers["vpn"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        composer = await _start(pilot, number, key)
-        title = str(composer.query_one("#composer-title").render())
-        assert title.startswith(TITLES[key]), title  # what is being written, not done
-        await pilot.press(*"written down", "ctrl+r")
-        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
-    with desk_data.db.read() as s:
-        last = ticket_detail(s, number).messages[-1]
-    assert (last.kind, last.body) == (kind, "written down")
+        for key, kind in [("n", "note"), ("c", "customer")]:
+            composer = await _start(pilot, number, key)
+            title = str(composer.query_one("#composer-title").render())
+            assert title.startswith(TITLES[key]), title  # what is being written, not done
+            await pilot.press(*"written down", "ctrl+r")
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+            with desk_data.db.read() as s:
+                last = ticket_detail(s, number).messages[-1]
+            assert (last.kind, last.body) == (kind, "written down"), key
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
 
 
 async def test_draft_survives_closing_and_restarting(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from textual.widgets import DataTable
 
 from helpdesk_tui.app import HelpdeskApp
@@ -75,40 +74,48 @@ async def test_end_and_home_reach_the_last_and_first_rows(
         assert table.cursor_row == 0 and table.scroll_y == 0
 
 
-@pytest.mark.parametrize(
-    ("keys", "title"),
-    [
-        ((), "Queue"),
-        (("enter",), "Ticket"),
-        (("enter", "r"), "Composer"),
-        (("f3", "tab"), "Knowledge base"),
-        (("f",), "Queue filter"),
-        (("f4", "f"), "Report filter"),
-        (("ctrl+p", "D", "r", "a", "f", "t", "s", "enter"), "Drafts"),
-    ],
-    ids=["queue", "ticket", "composer", "kb", "queue-filter", "report-filter", "drafts-picker"],
-)
+HELP_TITLES = [
+    ((), "Queue"),
+    (("enter",), "Ticket"),
+    (("enter", "r"), "Composer"),
+    (("f3", "tab"), "Knowledge base"),
+    (("f",), "Queue filter"),
+    (("f4", "f"), "Report filter"),
+    (("ctrl+p", "D", "r", "a", "f", "t", "s", "enter"), "Drafts"),
+]
+"""Keys from the queue to a screen, and the title its help is drawn with."""
+
+
 async def test_help_is_titled_with_the_screens_name(
-    make_test_app: Callable[..., HelpdeskApp], keys: tuple[str, ...], title: str
+    make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
     """The title drawn on the help: the knowledge base's read "Keys — Kb", the filters
-    "Keys — QueueFilter" and "Keys — ReportFilter" (class names)."""
+    "Keys — QueueFilter" and "Keys — ReportFilter" (class names). Each screen of
+    ``HELP_TITLES`` in turn, from the queue and back to it by Esc, in one app run."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
+        queue = app.screen
+        for keys, title in HELP_TITLES:
+            for key in keys:
+                await pilot.press(key)
+                await settle(pilot)
+            await pilot.press("f1")
             await settle(pilot)
-        await pilot.press("f1")
-        await settle(pilot)
-        assert isinstance(app.screen, HelpScreen)
-        shown = "\n".join(screen_lines(app))
-        assert f"│ Keys — {title} " in shown
-        # Every column in the box at 80 columns: a long "Does" wraps, never pushes "Binding
-        # id" out of sight (the knowledge base's did) nor cuts a line.
-        table = app.screen.query_one("#help-keys", DataTable)
-        assert table.virtual_size.width <= table.scrollable_content_region.width
-        assert "Binding id" in shown
+            assert isinstance(app.screen, HelpScreen), title
+            shown = "\n".join(screen_lines(app))
+            assert f"│ Keys — {title} " in shown, title
+            # Every column in the box at 80 columns: a long "Does" wraps, never pushes
+            # "Binding id" out of sight (the knowledge base's did) nor cuts a line.
+            table = app.screen.query_one("#help-keys", DataTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, title
+            assert "Binding id" in shown, title
+            for _ in range(len(keys) + 1):  # (the help, then each screen the keys opened)
+                if app.screen is queue:
+                    break
+                await pilot.press("escape")
+                await settle(pilot)
+            assert app.screen is queue, title
 
 
 def test_a_screen_without_a_title_is_named_in_words() -> None:

@@ -21,7 +21,7 @@ from helpdesk_tui.desk import thread, ticket_view
 from helpdesk_tui.desk.actors import MAIL
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.queries import ticket_detail
-from helpdesk_tui.desk.ticket_view import FIRST_PART
+from helpdesk_tui.desk.ticket_view import FIRST_PART, NEXT_PART
 from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.messages import OpenTicket
 from helpdesk_tui.screens.composer import ComposerScreen
@@ -39,7 +39,9 @@ async def test_a_long_message_shows_its_first_part_and_reads_on(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     number = desk_data.numbers["printer"]
-    body = "".join(f"log line {i:08}\n" for i in range(200_000))  # 3.6 MB
+    # Longer than the first part and the next one read together (220 kB): what is shown is
+    # cut at each read, as in a 3.6 MB log (which took a second to store and index).
+    body = "".join(f"log line {i:08}\n" for i in range((FIRST_PART + 2 * NEXT_PART) // 18))
     with desk_data.db.write() as session:
         thread.add_customer_message(session, MAIL, number, body=body)
     app = make_test_app()

@@ -86,9 +86,11 @@ async def _held_message(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
-async def test_mail_screen_from_the_key_and_the_palette(
+async def test_mail_screen_from_the_key_and_the_palette_and_a_held_message_inspected(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """The mail screen opens by ``@`` and from the palette; the held message inspected from
+    it shows the reason and the source as plain text (one app run)."""
     held_mail(desk_data)
     app = make_test_app(settings=mail_app_settings(desk_data))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -106,15 +108,8 @@ async def test_mail_screen_from_the_key_and_the_palette(
         command.callback()
         await pilot.pause()
         assert isinstance(app.screen, MailScreen)
-
-
-async def test_inspect_shows_the_reason_and_the_source_as_plain_text(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    held_mail(desk_data)
-    app = make_test_app(settings=mail_app_settings(desk_data))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _mail_screen(pilot, app)
+        await settle(pilot)
+        # The held message under the cursor, inspected.
         await _held_message(pilot)
         text = _text(app)
         assert "Quarantined message" in text

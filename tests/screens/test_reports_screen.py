@@ -310,46 +310,32 @@ def as_shown(printed: list[list[str]]) -> list[list[str]]:
     ]
 
 
-async def test_cli_csv_equals_the_screens_table(
+def _table_rows(screen: ReportsScreen, name: str) -> list[list[str]]:
+    """The header and rows of the ``#NAME-table`` as drawn."""
+    table = screen.query_one(f"#{name}-table", DataTable)
+    rows = [[str(c.label) for c in table.columns.values()]]
+    rows += [[str(v) for v in table.get_row_at(i)] for i in range(table.row_count)]
+    return rows
+
+
+async def test_cli_csv_equals_the_screens_tables_without_and_with_a_filter(
     make_test_app: Callable[..., HelpdeskApp],
     desk_data: DeskData,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``helpdesk report --group-by agent --format csv`` prints what the Agents tab shows."""
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _open_reports(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen) and screen.result is not None
-        query = screen.result.query
-        table = screen.query_one("#agents-table", DataTable)
-        shown = [[str(c.label) for c in table.columns.values()]]
-        shown += [[str(v) for v in table.get_row_at(i)] for i in range(table.row_count)]
-    monkeypatch.setenv("HELPDESK_DATABASE_URL", desk_data.db.url)
-    args = ["report", "--from", query.start.isoformat(), "--to", query.end.isoformat()]
-    result = CliRunner().invoke(
-        main, [*args, "--group-by", "agent", "--format", "csv"], obj=Runtime(login="ada")
-    )
-    assert result.exit_code == 0, result.output
-    printed = list(csv.reader(io.StringIO(result.stdout)))
-    assert len(printed) > 2
-    assert as_shown(printed) == shown
-
-
-async def test_cli_csv_equals_the_screens_tables_with_a_filter(
-    make_test_app: Callable[..., HelpdeskApp],
-    desk_data: DeskData,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """With the agent filter set on the screen, ``helpdesk report --agent bob`` prints what
+    """``helpdesk report --group-by agent --format csv`` prints what the Agents tab shows;
+    with the agent filter set on the screen, ``helpdesk report --agent bob`` prints what
     the Volume and Agents tables show (a filtered report reads the ticket rows, an
-    unfiltered one the rollups: both paths are held to the screen)."""
+    unfiltered one the rollups: both paths are held to the screen). One app run reads the
+    tables before and after the filter."""
     app = make_test_app()
     shown: dict[str, list[list[str]]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_reports(pilot)
         screen = app.screen
-        assert isinstance(screen, ReportsScreen)
+        assert isinstance(screen, ReportsScreen) and screen.result is not None
+        whole = screen.result.query
+        shown["unfiltered agents"] = _table_rows(screen, "agents")
         await pilot.press("f")
         await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
         app.screen.query_one("#agent").value = "bob"  # type: ignore[attr-defined]
@@ -359,11 +345,16 @@ async def test_cli_csv_equals_the_screens_tables_with_a_filter(
         assert screen.result is not None
         query = screen.result.query
         for name in ("volume", "agents"):
-            table = screen.query_one(f"#{name}-table", DataTable)
-            rows = [[str(c.label) for c in table.columns.values()]]
-            rows += [[str(v) for v in table.get_row_at(i)] for i in range(table.row_count)]
-            shown[name] = rows
+            shown[name] = _table_rows(screen, name)
     monkeypatch.setenv("HELPDESK_DATABASE_URL", desk_data.db.url)
+    args = ["report", "--from", whole.start.isoformat(), "--to", whole.end.isoformat()]
+    result = CliRunner().invoke(
+        main, [*args, "--group-by", "agent", "--format", "csv"], obj=Runtime(login="ada")
+    )
+    assert result.exit_code == 0, result.output
+    printed = list(csv.reader(io.StringIO(result.stdout)))
+    assert len(printed) > 2
+    assert as_shown(printed) == shown["unfiltered agents"]
     args = ["report", "--from", query.start.isoformat(), "--to", query.end.isoformat()]
     for name, group_by in (("volume", "day"), ("agents", "agent")):
         result = CliRunner().invoke(
@@ -371,10 +362,10 @@ async def test_cli_csv_equals_the_screens_tables_with_a_filter(
             [*args, "--agent", "bob", "--group-by", group_by, "--format", "csv"],
             obj=Runtime(login="ada"),
         )
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 0, (name, result.output)
         printed = list(csv.reader(io.StringIO(result.stdout)))
-        assert len(printed) >= 2 and printed[1][0] != ""
-        assert as_shown(printed) == shown[name]
+        assert len(printed) >= 2 and printed[1][0] != "", name
+        assert as_shown(printed) == shown[name], name
 
 
 def _words(text: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from textual import events
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
 from helpdesk_tui.app import HelpdeskApp
@@ -104,13 +105,13 @@ async def test_long_thread_opens_at_the_latest_and_shows_what_i_sent(
         assert view.scroll_y == view.max_scroll_y
 
 
-@pytest.mark.parametrize("resized", [(60, 15), (120, 30), (64, 30)])
 async def test_a_thread_read_at_its_end_stays_there_through_a_resize(
-    make_test_app: AppFactory, desk_data: DeskData, resized: tuple[int, int]
+    make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     """What the terminal shows: the latest message stays in sight when the terminal is
     resized (narrower lines wrap into more of them); it was left below the window, and only
-    a key brought it back. A thread read from its start stays at its start."""
+    a key brought it back. A thread read from its start stays at its start. Each size in
+    turn, the ticket opened again (at its end) in one app run."""
     number = desk_data.numbers["printer"]
     with desk_data.db.write() as s:
         for n in range(6):
@@ -118,19 +119,22 @@ async def test_a_thread_read_at_its_end_stays_there_through_a_resize(
         thread.add_note(s, desk_data.bob, number, body="Out at last")
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_ticket(pilot, number)
-        view = screen.query_one(Thread)
-        await until(pilot, lambda: view.max_scroll_y > 0)
-        await settle(pilot)
-        assert "Out at last" in "\n".join(screen_lines(app))
-        await pilot.resize_terminal(*resized)
-        await settle(pilot)
-        assert "Out at last" in "\n".join(screen_lines(app))
-        await pilot.press("home")
-        await settle(pilot)
-        await pilot.resize_terminal(80, 24)
-        await settle(pilot)
-        assert view.scroll_y == 0
+        for resized in [(60, 15), (120, 30), (64, 30)]:
+            screen = await open_ticket(pilot, number)
+            view = screen.query_one(Thread)
+            await until(pilot, lambda view=view: view.max_scroll_y > 0)  # type: ignore[misc]
+            await settle(pilot)
+            assert "Out at last" in "\n".join(screen_lines(app)), resized
+            await pilot.resize_terminal(*resized)
+            await settle(pilot)
+            assert "Out at last" in "\n".join(screen_lines(app)), resized
+            await pilot.press("home")
+            await settle(pilot)
+            await pilot.resize_terminal(80, 24)
+            await settle(pilot)
+            assert view.scroll_y == 0, resized
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
 async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
@@ -141,7 +145,8 @@ async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
     beside it when the terminal is wide again. Opening it styles each widget once as it is
     mounted (and the focused ones as they take the focus): the screen is made with its
     width's class (``TicketScreen._width_classes``), and its first showing is not restyled
-    (``DeskScreen._on_screen_resume``); each restyled all of it again."""
+    (``DeskScreen._on_screen_resume``); each restyled all of it again. Nor is the queue under
+    it: the ticket screen's CSS, read at its first showing, restyled every widget of the app."""
     number = desk_data.numbers["laptop"]
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -150,6 +155,10 @@ async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
         assert "-wide" in screen.classes
         times = Counter(node for node in nodes if node.is_attached and node.screen is screen)
         assert max(times.values()) == 2, "styled as mounted and on focus; not resumed, resized"
+        under = [
+            n for n in nodes if isinstance(n, Widget) and n.is_attached and n.screen is not screen
+        ]
+        assert not under, "the queue under it is not restyled (every screen's CSS read at start)"
         await pilot.press("home")
         await settle(pilot)
         assert any(line.endswith("│ Requester") for line in screen_lines(app))
@@ -238,38 +247,43 @@ async def test_quoted_history_is_folded_until_asked(
         assert "quoted back." in "\n".join(screen_lines(app))
 
 
-@pytest.mark.parametrize("key", sorted(HOSTILE_SUBJECTS))
 async def test_hostile_text_is_shown_literally(
-    make_test_app: AppFactory, desk_data: DeskData, key: str
+    make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
-    number = desk_data.numbers[key]
+    """Each hostile subject's ticket (one app run opens them in turn), its message, file name
+    and category carrying markup, escape sequences and a bidi override: shown as typed."""
     hostile = (
         "[bold red]pwn[/] [link=file:///etc/passwd]x[/link] \x1b[2J\x1b]52;c;aGk=\x07 \u202eevil"
     )
+    expected = {
+        "markup": "[bold red]pwn[/]",
+        "link": "[link=file:///etc/passwd]x[/link]",
+        "clear": "Clear screen copied",
+        "bidi": "Invoice exe.fdp",
+    }
+    assert sorted(expected) == sorted(HOSTILE_SUBJECTS)
     with desk_data.db.write() as s:
-        thread.add_customer_message(
-            s,
-            MAIL,
-            number,
-            body=f"line one {hostile}\nline two",
-            email=EmailMeta(attachments=(NewAttachment(f"{hostile}.pdf", b"x"),)),
-        )
-        fields.set_category(s, desk_data.ada, number, hostile)
+        for key in expected:
+            thread.add_customer_message(
+                s,
+                MAIL,
+                desk_data.numbers[key],
+                body=f"line one {hostile}\nline two",
+                email=EmailMeta(attachments=(NewAttachment(f"{hostile}.pdf", b"x"),)),
+            )
+            fields.set_category(s, desk_data.ada, desk_data.numbers[key], hostile)
     app = make_test_app()
     async with app.run_test(size=(200, 50)) as pilot:
-        await open_ticket(pilot, number)
-        lines = screen_lines(app)
-        text = "\n".join(lines)
-        assert not any(ch in text for ch in "\x1b\x07\u202e")
-        assert "[bold red]pwn[/] [link=file:///etc/passwd]x[/link]" in text
-        assert "line two" in text  # bodies keep their line breaks
-        expected = {
-            "markup": "[bold red]pwn[/]",
-            "link": "[link=file:///etc/passwd]x[/link]",
-            "clear": "Clear screen copied",
-            "bidi": "Invoice exe.fdp",
-        }[key]
-        assert f"#{number} {expected}" in text
+        for key, subject in expected.items():
+            number = desk_data.numbers[key]
+            await open_ticket(pilot, number)
+            text = "\n".join(screen_lines(app))
+            assert not any(ch in text for ch in "\x1b\x07\u202e"), key
+            assert "[bold red]pwn[/] [link=file:///etc/passwd]x[/link]" in text, key
+            assert "line two" in text, key  # bodies keep their line breaks
+            assert f"#{number} {subject}" in text, key
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
 async def test_status_change_from_a_picker(make_test_app: AppFactory, desk_data: DeskData) -> None:
@@ -381,26 +395,26 @@ async def test_pickers_word_statuses_and_agents_as_the_rest_of_the_ui(
         assert _options(app) == [f"#{laptop} in progress Laptop will not boot  ann@example.com"]
 
 
-@pytest.mark.parametrize("key", ["s", "a"])
 async def test_a_picker_survives_a_terminal_a_few_columns_wide(
-    make_test_app: AppFactory, desk_data: DeskData, key: str
+    make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     """A real terminal shrunk below 8 columns with a picker open crashed the app (its choices
     were wrapped at width 0: Rich's ``chop_cells`` raised); the picker stays, usable again
-    once the terminal is wide again."""
+    once the terminal is wide again. The status picker (``s``), then the agent's (``a``)."""
     number = desk_data.numbers["laptop"]
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
-        await pilot.press(key)
-        await until(pilot, lambda: isinstance(app.screen, PickScreen) and bool(_options(app)))
-        for size in [(6, 5), (1, 1), (80, 24)]:
-            await pilot.resize_terminal(*size)
-            await settle(pilot)
-            screen_lines(app)  # (drawn: the crash was in laying the choices out)
-        assert isinstance(app.screen, PickScreen) and app.is_running
-        await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        for key in ["s", "a"]:
+            await pilot.press(key)
+            await until(pilot, lambda: isinstance(app.screen, PickScreen) and bool(_options(app)))
+            for size in [(6, 5), (1, 1), (80, 24)]:
+                await pilot.resize_terminal(*size)
+                await settle(pilot)
+                screen_lines(app)  # (drawn: the crash was in laying the choices out)
+            assert isinstance(app.screen, PickScreen) and app.is_running, key
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen))
 
 
 async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data: DeskData) -> None:
