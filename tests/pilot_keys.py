@@ -113,9 +113,18 @@ def _screen_quiet(screen: Screen[Any]) -> bool:
 def _node_quiet(node: App[Any] | Widget) -> bool:
     if getattr(node, _HANDLING, 0) or not node._message_queue.empty() or node._next_callbacks:
         return False
-    if isinstance(node, Widget):
-        return not (node._layout_required or node._repaint_required)
+    if isinstance(node, Widget):  # (a hidden widget's repaint: see ``_repaint_due``)
+        return not (node._layout_required or _repaint_due(node))
     return True
+
+
+def _repaint_due(widget: Widget) -> bool:
+    """The widget has a repaint to ask its screen for. Not a hidden one: Textual drops a
+    hidden widget's repaint (``Widget._check_refresh`` asks only ``if self.display``), and
+    the queue's hidden search input kept its flag set between refreshes: every key on the
+    queue waited its ``REFRESH_WAIT`` for it and then Textual's idle wait on top (2.8 s of
+    test_queue_snapshots.py's search tests, 3 of its 14)."""
+    return widget._repaint_required and bool(widget.display)
 
 
 def _quiet(app: App[Any]) -> bool:
