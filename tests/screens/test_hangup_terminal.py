@@ -98,7 +98,7 @@ def _next_output(ends: int | None = None) -> None:
     ``ends`` ends, or ``WAKE_SECONDS``. Once the pane's writer has gone (end of file),
     only the timeout (and ``ends``) is left."""
     fd = _output.fd
-    waited = [fd for fd in (fd, ends) if fd is not None]
+    waited = [each for each in (fd, ends) if each is not None]
     ready, _, _ = select.select(waited, [], [], WAKE_SECONDS)
     if fd is not None and fd in ready and not os.read(fd, 65536):
         os.close(fd)
