@@ -661,9 +661,18 @@ class HelpdeskApp(App[None]):
 
     def presence_leave(self) -> None:
         """Remove this terminal's presence markers, once a beat under way has been written
-        (``presence_lock``). Blocking: call it in a thread."""
+        (``presence_lock``). Blocking: call it in a thread.
+
+        The lock is not held while the markers are removed: a beat that comes after the
+        leave began writes nothing (it sees the screen or the app leaving), and it must not
+        wait for the removal either. It did: on a database that does not answer, the beat
+        due next waited for the leave's lock as long as the database held the leave
+        (SQLite's busy timeout, 30 s), long after the app had given up on it
+        (``LEAVE_SECONDS``), and the process, which waits for the loop's executor threads
+        as it exits, waited with it."""
         with self.presence_lock:
-            self.desk.presence_leave(self.session_id)
+            pass
+        self.desk.presence_leave(self.session_id)
 
     async def _leave_desk(self) -> None:
         """Remove this terminal's presence markers off the event loop, waiting at most

@@ -19,7 +19,7 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.agents import add_agent
 from helpdesk_tui.storage import migrate
 from helpdesk_tui.storage.database import Database
-from tests import css_rules, frames, pilot_keys, statement_cache
+from tests import animation_clock, css_rules, frames, pilot_keys, statement_cache
 from tests.clocks import local_zone
 from tests.pg_cluster import PgCluster, start_cluster
 
@@ -235,6 +235,14 @@ def _quick_pilot_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     idle wait while a worker or an animation runs (tests/pilot_keys.py): Textual's own
     wait slept at least 20 ms twice per key."""
     pilot_keys.install(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _animations_end_at_their_first_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test app's animations (a tab's underline, an animated scroll) end on the first
+    frame after they start, at the value they end on (tests/animation_clock.py): the pilot
+    waited out each one's duration, 0.3 s a tab chosen."""
+    animation_clock.install(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

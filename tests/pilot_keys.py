@@ -113,9 +113,18 @@ def _screen_quiet(screen: Screen[Any]) -> bool:
 def _node_quiet(node: App[Any] | Widget) -> bool:
     if getattr(node, _HANDLING, 0) or not node._message_queue.empty() or node._next_callbacks:
         return False
-    if isinstance(node, Widget):
-        return not (node._layout_required or node._repaint_required)
+    if isinstance(node, Widget):  # (a hidden widget's repaint: see ``_repaint_due``)
+        return not (node._layout_required or _repaint_due(node))
     return True
+
+
+def _repaint_due(widget: Widget) -> bool:
+    """The widget has a repaint to ask its screen for. Not a hidden one: Textual drops a
+    hidden widget's repaint (``Widget._check_refresh`` asks only ``if self.display``), and
+    the queue's hidden search input kept its flag set between refreshes: every key on the
+    queue waited its ``REFRESH_WAIT`` for it and then Textual's idle wait on top (2.8 s of
+    test_queue_snapshots.py's search tests, 3 of its 14)."""
+    return widget._repaint_required and bool(widget.display)
 
 
 def _quiet(app: App[Any]) -> bool:
@@ -133,6 +142,32 @@ def _quiet(app: App[Any]) -> bool:
     held: Callable[[Worker[Any]], bool] | None = getattr(app, _HELD, None)
     return not any(
         worker.is_running and not (held is not None and held(worker)) for worker in app.workers
+    )
+
+
+DRAWS_AHEAD = 8
+"""How many times one wait has the screen draw at once what it would draw at its update
+timer's next tick (see ``_drawing_due``), before it leaves that to the timer."""
+
+
+def _drawing_due(app: App[Any]) -> bool:
+    """Every message handled, and the screen has a refresh to make (a layout, dirty
+    widgets, after-refresh callbacks) that waits for its update timer's next tick.
+
+    The timer ticks on a fixed grid of ``1 / MAX_FPS`` (1/60 s) from when it started: a
+    key whose handling dirtied a widget waited 8 ms on average for it, doing nothing, and
+    again for each refresh its after-refresh callbacks asked for. ``quick_idle`` makes
+    that refresh itself, as the pilot's own ``pause`` does (``Screen._on_timer_update``):
+    the same refresh, with no message between it and the key left to batch with it. The
+    tick that comes after finds nothing to do."""
+    if app._resize_timer is not None:
+        return False
+    screen = app.screen
+    if _screen_quiet(screen):
+        return False
+    return not any(
+        getattr(node, _HANDLING, 0) or not node._message_queue.empty() or node._next_callbacks
+        for node in (app, *screen.walk_children(with_self=True))
     )
 
 
@@ -157,14 +192,23 @@ async def quick_idle(
     sent: concurrent.futures.Future[Any] | None = getattr(app._driver, _SENT, None)
     if sent is not None:
         await asyncio.wrap_future(sent)
+    drawn = 0
     for _ in range(QUICK_YIELDS):
         await asyncio.sleep(0)
         if _quiet(app):
             return
+        if drawn < DRAWS_AHEAD and _drawing_due(app):
+            app.screen._on_timer_update()
+            drawn += 1
     waited = 0.0
     while waited < refresh_wait:
-        await asyncio.sleep(REFRESH_STEP)
-        waited += REFRESH_STEP
+        if drawn < DRAWS_AHEAD and _drawing_due(app):
+            app.screen._on_timer_update()
+            drawn += 1
+            await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(REFRESH_STEP)
+            waited += REFRESH_STEP
         if _quiet(app):
             return
     await textual_wait_for_idle(min_sleep, max_sleep)

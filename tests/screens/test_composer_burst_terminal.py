@@ -4,15 +4,15 @@ applied when the send read the text)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from tests.screens.test_hangup_terminal import (
-    _gone,
     _on_a_ticket,
     _screen,
     _start,
     _until,
+    _until_gone,
+    new_tickets,
     tmux,  # noqa: F401 (a fixture)
 )
 
@@ -53,7 +53,7 @@ def test_text_and_ctrl_r_in_one_write_send_the_whole_text(tmux: Callable[..., st
     sent = [f"This is burst number {index} of the test" for index in range(BURSTS)]
     assert [body.splitlines()[0] for body in _outbox_bodies()] == sent
     tmux("send-keys", "-t", "hd", "C-q")
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)
 
 
 GO_TO = 10
@@ -61,26 +61,8 @@ GO_TO = 10
 
 
 def _tickets(count: int) -> None:
-    """``count`` tickets on this test's own desk ("Burst ticket N"), written here: a
-    ``helpdesk ticket new`` a ticket took some 0.4 s each."""
-    import pwd
-
-    from helpdesk_tui.config_files import default_database_url
-    from helpdesk_tui.desk.actors import actor_of
-    from helpdesk_tui.desk.facade import Desk
-    from helpdesk_tui.storage.database import Database
-
-    db = Database(default_database_url())
-    try:
-        desk = Desk(db, actor_of(db, pwd.getpwuid(os.getuid()).pw_name))
-        for index in range(1, count + 1):
-            desk.ticket_create(
-                subject=f"Burst ticket {index}",
-                body=f"Body of ticket {index}.",
-                requester_email="ann@example.com",
-            )
-    finally:
-        db.dispose()
+    """``count`` tickets on this test's own desk ("Burst ticket N")."""
+    new_tickets((f"Burst ticket {i}", f"Body of ticket {i}.") for i in range(1, count + 1))
 
 
 def test_keys_after_a_key_that_opens_a_screen_go_to_it(tmux: Callable[..., str]) -> None:  # noqa: F811
@@ -97,4 +79,4 @@ def test_keys_after_a_key_that_opens_a_screen_go_to_it(tmux: Callable[..., str])
     _until(lambda: bool(_outbox_bodies()), "the reply queued")
     assert _outbox_bodies()[0].splitlines()[0] == "Typed ahead of the composer"
     tmux("send-keys", "-t", "hd", "C-q")
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)

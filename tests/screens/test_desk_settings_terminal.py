@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.screens.test_hangup_terminal import (
-    _gone,
     _screen,
     _start,
     _until,
+    _until_gone,
     tmux,  # noqa: F401 (a fixture)
 )
 
@@ -35,4 +35,4 @@ def test_a_tab_key_typed_with_d_shows_its_tab(tmux: Callable[..., str]) -> None:
         tmux("send-keys", "-t", "hd", "Escape")
         _until(lambda: "My open" in _screen(tmux), "the queue again")
     tmux("send-keys", "-t", "hd", "C-q")
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,22 +67,40 @@ def tmux(tmp_path: Path) -> Iterator[Callable[..., str]]:
     _output.fifo = _output.fd = None
 
 
-def _until(what: Callable[[], bool], why: str) -> None:
+def _until(what: Callable[[], bool], why: str, ends: int | None = None) -> None:
     """Look at a process outside this one each time its terminal writes (at least every
-    ``WAKE_SECONDS``), up to ``HANG_SECONDS``."""
+    ``WAKE_SECONDS``), up to ``HANG_SECONDS``; with ``ends``, a pidfd, also as soon as that
+    process ends."""
     deadline = time.monotonic() + HANG_SECONDS
     while not what():
         if time.monotonic() > deadline:
             pytest.fail(f"timed out: {why}")
-        _next_output()
+        _next_output(ends)
 
 
-def _next_output() -> None:
-    """Until the pane writes something (drained here), or ``WAKE_SECONDS``. Once the
-    pane's writer has gone (end of file), only the timeout is left."""
+def _until_gone(pid: int, why: str = "the process to end") -> None:
+    """``_until(lambda: _gone(pid), why)``, woken as the process ends (its pidfd reads
+    ready then): a process's end writes nothing to the pane once its terminal has gone,
+    and the wait slept to the next ``WAKE_SECONDS`` after it."""
+    try:
+        ends = os.pidfd_open(pid)
+    except ProcessLookupError:  # (gone already)
+        ends = None
+    try:
+        _until(lambda: _gone(pid), why, ends)
+    finally:
+        if ends is not None:
+            os.close(ends)
+
+
+def _next_output(ends: int | None = None) -> None:
+    """Until the pane writes something (drained here), the process whose pidfd is
+    ``ends`` ends, or ``WAKE_SECONDS``. Once the pane's writer has gone (end of file),
+    only the timeout (and ``ends``) is left."""
     fd = _output.fd
-    ready, _, _ = select.select([] if fd is None else [fd], [], [], WAKE_SECONDS)
-    if fd is not None and ready and not os.read(fd, 65536):
+    waited = [each for each in (fd, ends) if each is not None]
+    ready, _, _ = select.select(waited, [], [], WAKE_SECONDS)
+    if fd is not None and fd in ready and not os.read(fd, 65536):
         os.close(fd)
         _output.fd = None
 
@@ -131,7 +149,7 @@ def test_ctrl_q_keeps_the_article_being_written_and_says_so(tmux: Callable[..., 
     tmux("send-keys", "-t", "hd", "-l", "Quit article")
     _until(lambda: "Quit article" in _screen(tmux), "the title typed")
     tmux("send-keys", "-t", "hd", "C-q")
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)
     said = "Your new article is kept as a draft: it is offered back when opened again."
     _until(lambda: said in _screen(tmux), "the word that it was kept")
     assert (editor_drafts(None).load_fields("kb", None) or {}).get("title") == "Quit article"
@@ -157,7 +175,7 @@ def test_a_hang_up_keeps_the_article_being_written(tmux: Callable[..., str]) -> 
         _until(lambda shown=typed: shown in screen(), "the next key")
     assert (store.load_fields("kb", None) or {}).get("title") != typed
     tmux("kill-server")  # the terminal closes: SIGHUP
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)
     path = store.fields_path("kb", None)
     assert json.loads(path.read_text(encoding="utf-8"))["title"] == typed
     assert path.stat().st_mode & 0o777 == 0o600
@@ -181,18 +199,33 @@ def _my_markers() -> list[tuple[str, datetime]]:
         db.dispose()
 
 
+def new_tickets(tickets: Iterable[tuple[str, str]]) -> None:
+    """Tickets (subject, body) from ann@example.com on this test's own desk (the one
+    ``helpdesk`` made in the data dir), written from this process as another agent's
+    terminal would: the app in the pane sees them as it sees any other writer's. (Each was
+    a ``helpdesk ticket new`` run, a fresh interpreter's start and import: some 0.4 s of
+    CPU beside the app's.)"""
+    import pwd
+
+    from helpdesk_tui.config_files import default_database_url
+    from helpdesk_tui.desk.actors import actor_of
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.storage.database import Database
+
+    db = Database(default_database_url())
+    try:
+        desk = Desk(db, actor_of(db, pwd.getpwuid(os.getuid()).pw_name))
+        for subject, body in tickets:
+            desk.ticket_create(subject=subject, body=body, requester_email="ann@example.com")
+    finally:
+        db.dispose()
+
+
 def _on_a_ticket(tmux: Callable[..., str]) -> int:
     """``helpdesk`` on a new ticket (its marker written); its process id."""
     pid = _start(tmux)
     _until(lambda: "My open" in _screen(tmux), "the queue")
-    helpdesk = str(Path(sys.executable).parent / "helpdesk")
-    subprocess.run(
-        [helpdesk, "ticket", "new", "--subject", "Marker ticket", "--from", "ann@example.com"],
-        input="The printer smokes.",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    new_tickets([("Marker ticket", "The printer smokes.")])
     tmux("send-keys", "-t", "hd", "3")  # All open
     _until(lambda: "Marker ticket" in _screen(tmux), "the new ticket in the queue")
     tmux("send-keys", "-t", "hd", "Enter")
@@ -211,7 +244,7 @@ def test_a_hang_up_removes_the_terminals_presence_marker(
     monkeypatch.setenv("HELPDESK_LEAVE_SECONDS", str(HANG_SECONDS))
     pid = _on_a_ticket(tmux)
     tmux("kill-server")  # the terminal closes: SIGHUP
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)
     assert _my_markers() == []
 
 
@@ -223,7 +256,7 @@ def test_after_sigkill_the_marker_lives_at_most_its_ttl(tmux: Callable[..., str]
     pid = _on_a_ticket(tmux)
     os.kill(pid, signal.SIGKILL)
     killed = datetime.now(UTC)
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)
     [(_session, expires)] = _my_markers()
     assert expires <= killed + PRESENCE_TTL  # (its last beat was before the kill)
     assert expires > killed - PRESENCE_TTL  # (beaten every few seconds until then)
@@ -267,7 +300,7 @@ def test_a_terminal_gone_without_a_hang_up_signal_still_ends_the_app(
     app = int(children[0])
     try:
         tmux("kill-server")  # the terminal closes; only the shell is sent SIGHUP
-        _until(lambda: _gone(app), "the app to end")
+        _until_gone(app, "the app to end")
     finally:
         for pid in (app, shell):
             if not _gone(pid):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.screens.test_hangup_terminal import (
-    _gone,
     _on_a_ticket,
     _screen,
     _until,
+    _until_gone,
     tmux,  # noqa: F401 (a fixture)
 )
 
@@ -35,4 +35,4 @@ def test_keys_in_the_composer_in_a_real_terminal(tmux: Callable[..., str]) -> No
     _until(lambda: "Reply to the customer on" in screen(), "back in the composer")
     assert "Is it on? Write to me@example.com" in screen()
     tmux("send-keys", "-t", "hd", "C-q")
-    _until(lambda: _gone(pid), "the process to end")
+    _until_gone(pid)

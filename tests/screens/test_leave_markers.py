@@ -182,6 +182,56 @@ async def test_a_beat_under_way_as_the_agent_quits_is_written_before_the_markers
     assert app.left_problem is None
 
 
+async def test_a_beat_due_while_a_leave_waits_for_the_database_ends_at_once(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hang-up on a database that does not answer: the app gives up on removing the
+    markers after ``LEAVE_SECONDS``, and the ticket's beat due then (every
+    ``BEAT_SECONDS``, in the loop's executor) ends at once, writing nothing. It waited for
+    the leave's presence lock as long as the database held the leave (SQLite's busy
+    timeout, 30 s), and the process's exit, which waits for those threads, with it."""
+    monkeypatch.setattr(app_module, "LEAVE_SECONDS", 0.05)
+    answers = threading.Event()
+    real_leave = PresenceService.presence_leave
+
+    def leave(desk: PresenceService, session_id: str) -> None:
+        answers.wait()  # (the database does not answer until the test is done)
+        real_leave(desk, session_id)
+
+    beaten = threading.Event()
+
+    class WatchedLock:
+        """The app's presence lock, saying when a beat (not the leave) has taken it."""
+
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+
+        def __enter__(self) -> bool:
+            taken = self._lock.__enter__()
+            if threading.current_thread().name != "presence-leave":
+                beaten.set()
+            return taken
+
+        def __exit__(self, *exc: object) -> None:
+            self._lock.__exit__(*exc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PresenceService, "presence_leave", leave)
+    app = make_test_app()
+    monkeypatch.setattr(app, "presence_lock", WatchedLock(), raising=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(pilot, desk_data.numbers["printer"])
+        app.end_on_hangup = lambda: None
+        app.hung_up()  # (what SIGHUP calls): the leave waits for the database
+        beaten.clear()  # (a beat before the leave took the lock)
+        screen._heartbeat(screen.number, screen.activity, None)
+        try:
+            await until(pilot, beaten.is_set)
+        finally:
+            answers.set()
+        app.exit()
+    assert app.left_problem is not None and "did not answer" in app.left_problem
+
+
 def test_the_line_is_said_once_the_terminal_is_back(capsys: pytest.CaptureFixture[str]) -> None:
     """(``helpdesk`` prints it after the drafts kept, on stderr.)"""
     from helpdesk_tui.cli.tui import _say_kept
