@@ -343,10 +343,11 @@ def test_dovecot_down_through_several_failed_reconnects_then_back_imports_what_a
 ) -> None:
     """Down long enough for the reconnect wait to reach its cap (``reconnect_max``) and go on
     failing there: counted in failed attempts, each recorded with its own time, not waited
-    out in seconds. (The cap is a quarter second, below the first wait, 1 s: every wait is
-    at the cap from the first. With a 2 s cap the test waited 1 + 2 + 2 s for the fourth
-    failure and up to 2 s more for the reconnect, some 6 s of a worker's time asleep.)"""
-    settings = server_settings(dovecot, reconnect_max=0.25, poll_interval=300)
+    out in seconds. (The cap is a twentieth of a second, below the first wait, 1 s: every
+    wait is at the cap from the first. With a 2 s cap the test waited 1 + 2 + 2 s for the
+    fourth failure and up to 2 s more for the reconnect, some 6 s of a worker's time
+    asleep; with a quarter second's, 1 s.)"""
+    settings = server_settings(dovecot, reconnect_max=0.05, poll_interval=300)
     service = MailService(sqlite_db, IntakeOptions(settings))
     service.start()
     failures: set[datetime] = set()
