@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
+from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
@@ -29,6 +30,11 @@ PRELOAD = [
     "tests.desk.test_assignment",
     "tests.desk.test_concurrency",
     "tests.desk.test_macros",
+    # ``helpdesk mail run``'s libraries (tests/mail/mail_run.py), none of the package's own
+    # modules but those above: the command imports them as a fresh interpreter would.
+    "imapclient",
+    "aiosmtplib",
+    "tests.mail.mail_run",
 ]
 CONTEXT = multiprocessing.get_context("forkserver")
 CONTEXT.set_forkserver_preload(PRELOAD)
@@ -43,6 +49,13 @@ def _child(environ: Mapping[str, str], target: Callable[..., None], *args: Any) 
     os.environ.clear()
     os.environ.update(environ)
     target(*args)
+
+
+def start(target: Callable[..., None], environ: Mapping[str, str], *args: Any) -> BaseProcess:
+    """One process forked from the server, running ``target(*args)`` with ``environ``."""
+    child = CONTEXT.Process(target=_child, args=(dict(environ), target, *args))
+    child.start()
+    return child
 
 
 def run_children(

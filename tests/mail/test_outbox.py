@@ -294,7 +294,12 @@ def test_header_injection_in_a_header_fails_the_row_not_the_sender(
 def test_service_sends_a_reply_queued_while_smtp_was_down_exactly_once(
     db: Database, admin: Actor, smtp_server: SmtpServer
 ) -> None:
-    settings = smtp_settings(smtp_server, ack_enabled=False, retry_base=0.2, retry_max=0.3)
+    # Retries as often as the sender looks (``outbox_interval``, 0.1 s), with tries enough for
+    # four seconds of them: the second failed try, and the send once SMTP is back, come
+    # at its next look, not after waits of 0.2 and 0.3 s (eight tries: two seconds).
+    settings = smtp_settings(
+        smtp_server, ack_enabled=False, retry_base=0.02, retry_max=0.05, send_attempts=40
+    )
     customer_id = new_id()
     with db.write() as session:
         number = ingest(session, email(message_id=customer_id), config_for(settings)).ticket_number

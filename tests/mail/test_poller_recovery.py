@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +23,8 @@ from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.mail_models import Outcome, ProcessedMail
 from helpdesk_tui.storage.models import Lease, Message, Ticket
 
+from . import mail_run
+from .mail_run import MailRun
 from .mailbuild import (
     DESK,
     SECRET,
@@ -90,16 +90,12 @@ security = "none"
 
 
 def start_mail_run(
-    config_dir: Path, log: Path, extra_env: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
+    config_dir: Path, log: Path, extra_env: dict[str, str] | None = None, hook: Path | None = None
+) -> MailRun:
+    """``helpdesk mail run`` on ``config_dir``'s config, its stderr appended to ``log``, in
+    a process of its own (``tests/mail/mail_run.py``); ``hook``: a gate's (``Gate``)."""
     env = {**os.environ, **(extra_env or {}), "HELPDESK_CONFIG_DIR": str(config_dir)}
-    with log.open("ab") as stderr:
-        return subprocess.Popen(
-            [sys.executable, "-m", "helpdesk_tui", "mail", "run"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+    return mail_run.start(env, log, hook)
 
 
 GATE = 7_301
@@ -146,11 +142,13 @@ sqlite3.connect = sqlite3.dbapi2.connect = _connect_with_gate
 
 @dataclass(frozen=True)
 class Gate:
-    """How a test's first ``helpdesk mail run`` is held mid-batch: ``env`` for the run,
-    ``waiting()`` whether one of its transactions waits at the gate."""
+    """How a test's first ``helpdesk mail run`` is held mid-batch: ``env`` and ``hook`` for
+    the run (``start_mail_run``), ``waiting()`` whether one of its transactions waits at
+    the gate."""
 
     env: dict[str, str]
     waiting: Callable[[], bool]
+    hook: Path | None = None
 
 
 @contextmanager
@@ -176,11 +174,9 @@ def gate_at(db: Database, tickets: int, scratch: Path) -> Iterator[Gate]:
 
 @contextmanager
 def _sqlite_gate(db: Database, tickets: int, scratch: Path) -> Iterator[Gate]:
-    hook, marker = scratch / "gate-hook", scratch / "gate-reached"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(SQLITE_GATE)
-    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH")) if p)
-    env = {"PYTHONPATH": path, "HELPDESK_TEST_GATE_MARKER": str(marker)}
+    hook, marker = scratch / "sitecustomize.py", scratch / "gate-reached"
+    hook.write_text(SQLITE_GATE)
+    env = {"HELPDESK_TEST_GATE_MARKER": str(marker)}
     with db.write() as session:
         session.connection().exec_driver_sql(
             "CREATE TRIGGER test_gate BEFORE INSERT ON ticket"
@@ -188,7 +184,7 @@ def _sqlite_gate(db: Database, tickets: int, scratch: Path) -> Iterator[Gate]:
             " BEGIN SELECT test_gate(); END"
         )
     try:
-        yield Gate(env, marker.exists)
+        yield Gate(env, marker.exists, hook)
     finally:
         # The killed run's write lock went with it; the restart runs without the hook.
         with db.write() as session:
@@ -249,7 +245,7 @@ def test_sigkill_mid_batch_then_restart_imports_every_message_exactly_once(
         add_agent(session, None, os_login(), name="Mail service")
 
     with gate_at(db, GATED_AT, tmp_path) as gate:
-        first = start_mail_run(config_dir, log, gate.env)
+        first = start_mail_run(config_dir, log, gate.env, gate.hook)
         try:
             wait_until(gate.waiting, what=f"the fourth batch at the gate (log: {log})")
         finally:
@@ -347,10 +343,11 @@ def test_dovecot_down_through_several_failed_reconnects_then_back_imports_what_a
 ) -> None:
     """Down long enough for the reconnect wait to reach its cap (``reconnect_max``) and go on
     failing there: counted in failed attempts, each recorded with its own time, not waited
-    out in seconds. (The cap is a quarter second, below the first wait, 1 s: every wait is
-    at the cap from the first. With a 2 s cap the test waited 1 + 2 + 2 s for the fourth
-    failure and up to 2 s more for the reconnect, some 6 s of a worker's time asleep.)"""
-    settings = server_settings(dovecot, reconnect_max=0.25, poll_interval=300)
+    out in seconds. (The cap is a twentieth of a second, below the first wait, 1 s: every
+    wait is at the cap from the first. With a 2 s cap the test waited 1 + 2 + 2 s for the
+    fourth failure and up to 2 s more for the reconnect, some 6 s of a worker's time
+    asleep; with a quarter second's, 1 s.)"""
+    settings = server_settings(dovecot, reconnect_max=0.05, poll_interval=300)
     service = MailService(sqlite_db, IntakeOptions(settings))
     service.start()
     failures: set[datetime] = set()
