@@ -36,9 +36,6 @@ STARTS_MIGRATED = {"db"}
 STARTS_INITIALIZED = {"use_db"}
 """Fixtures whose test gets ``db_url`` as a copy of the desk ``helpdesk init`` made once per
 session (tests/cli/conftest.py, ``_initialized_sqlite``), not empty."""
-STARTS_DEMO = {"demo_desk"}
-"""Fixtures whose test gets ``db_url`` as a copy of the 300-ticket demo desk loaded once per
-session (tests/desk/test_queue_plans.py, ``_demo_sqlite``, ``_demo_postgres``)."""
 STARTS_DEMO_DB = {"demo_db"}
 """Fixtures whose test gets ``db_url`` as a copy of the demo desk made at ``DEMO_NOW``
 loaded once per session (tests/desk/conftest.py, ``_demo_desk_sqlite``,
@@ -288,18 +285,16 @@ def sqlite_url(tmp_path: Path) -> str:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL, on each engine in turn (a PostgreSQL one is dropped after).
 
-    Empty, unless the test also takes ``db``, ``use_db``, ``demo_desk`` or ``demo_db``: then
+    Empty, unless the test also takes ``db``, ``use_db`` or ``demo_db``: then
     it is already a copy of the session's migrated desk (``db``), of the desk ``helpdesk
     init`` made on a copy of it once per session (``use_db``, tests/cli: the caller its first
-    admin), or of a demo desk loaded once per session (``demo_desk``, ``demo_db``), made here
+    admin), or of the demo desk loaded once per session (``demo_db``), made here
     once (not made empty and replaced). Running every migration, or ``init``, again for
     each test was a good part of their time; ``init`` on an empty database is tested
     through ``no_desk_yet``, on a migrated one through ``private_desk``.
     """
     template = None
-    if not STARTS_DEMO.isdisjoint(request.fixturenames):
-        template = f"_demo_{request.param}"
-    elif not STARTS_DEMO_DB.isdisjoint(request.fixturenames):
+    if not STARTS_DEMO_DB.isdisjoint(request.fixturenames):
         template = f"_demo_desk_{request.param}"
     elif not STARTS_INITIALIZED.isdisjoint(request.fixturenames):
         template = f"_initialized_{request.param}"
