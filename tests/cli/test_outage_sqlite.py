@@ -167,7 +167,8 @@ def test_a_desk_locked_past_the_busy_timeout_is_one_line_and_nothing_saved(
 def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
     """An agent's own desk whose mode an admin changed to 0000 while the agent's warm
     server runs: each verb, warm and cold, says which file and the fix in one line (root
-    reads anything: so a throw-away user, running the real ``helpdesk``); mended, the
+    reads anything: so a throw-away user, running the real ``helpdesk``, the script's run
+    in processes their own interpreter forks: ``PortablePython.forked``); mended, the
     verbs work again, warm."""
     missing = can_make_accounts()
     if missing:
@@ -190,7 +191,7 @@ def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
 
             def run(*args: str, warm: bool = True) -> subprocess.CompletedProcess[str]:
                 switch = {"HELPDESK_CLI_SERVER": "on" if warm else "off"}
-                return python.helpdesk(ann, *args, home=home, env={**url, **switch})
+                return python.forked(ann, *args, home=home, env={**url, **switch})
 
             def served() -> int:
                 status = run("server", "status", "--json", warm=False)
@@ -226,5 +227,6 @@ def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
                 assert served() == before + 2 * len(VERBS)
             finally:
                 run("server", "stop", warm=False)
+                python.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
