@@ -34,6 +34,7 @@ import ast
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -193,12 +194,28 @@ class ImportProbe:
         same for every command: a test about a command's own process (its connections,
         its exit) meets it here the same way, some 0.3 s of CPU sooner. ``umask``: the
         child's (else the probe's)."""
+        return self.start(args, env, cwd, outputs, umask)()
+
+    def start(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        outputs: Path,
+        umask: int | None = None,
+    ) -> Callable[[], subprocess.CompletedProcess[str]]:
+        """:meth:`run`'s command started, not waited for: what it returns waits for it to
+        end and gives what :meth:`run` does (to be called before the next request)."""
         stdout, stderr = outputs / "stdout", outputs / "stderr"
-        request = ([*args], (), env, str(cwd), str(stdout), str(stderr), False, umask)
-        status = self._forked(request)
-        return subprocess.CompletedProcess(
-            ["helpdesk", *args], status, stdout.read_text(), stderr.read_text()
-        )
+        self._send(([*args], (), env, str(cwd), str(stdout), str(stderr), False, umask))
+
+        def ended() -> subprocess.CompletedProcess[str]:
+            status = self.ended()
+            return subprocess.CompletedProcess(
+                ["helpdesk", *args], status, stdout.read_text(), stderr.read_text()
+            )
+
+        return ended
 
     def on_terminal(self, args: list[str], env: dict[str, str], cwd: Path, terminal: str) -> None:
         """Start ``helpdesk ARGS`` as :meth:`run` does, but on the terminal whose path is

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import select
 import shutil
 import sqlite3
@@ -140,12 +141,13 @@ def test_a_desk_removed_under_the_warm_server_is_one_line(
 
 
 def test_a_desk_locked_past_the_busy_timeout_is_one_line_and_nothing_saved(
-    short_busy_timeout: None, desk: Path
+    short_busy_timeout: None, desk: Path, _preloaded_probe: ImportProbe, tmp_path: Path
 ) -> None:
     """Another writer holds the desk's lock longer than the busy timeout (30 s; here
     ``SHORT_BUSY_TIMEOUT_MS``, in both processes): a reply, cold and warm, says so in
     one line with what to do, and saves nothing; lists read on meanwhile (WAL). Run again
-    once the lock is let go, the reply is there once. (The replies wait side by side.)"""
+    once the lock is let go, the reply is there once (shown by a process the worker's
+    ``ImportProbe`` forks). (The replies wait side by side.)"""
     holder = sqlite3.connect(desk, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
@@ -160,16 +162,20 @@ def test_a_desk_locked_past_the_busy_timeout_is_one_line_and_nothing_saved(
         holder.rollback()
         holder.close()
     _ok("ticket", "reply", "1", "--body", "Once.", warm=True)
-    shown = _ok("ticket", "show", "1", warm=False)
-    assert shown.count("Once.") == 1
+    env = {**os.environ, "HELPDESK_CLI_SERVER": "off"}
+    shown = _preloaded_probe.run(["ticket", "show", "1"], env, Path.cwd(), tmp_path)
+    assert (shown.returncode, shown.stderr) == (0, ""), shown.stderr
+    assert shown.stdout.count("Once.") == 1
 
 
-def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
+def test_a_desk_made_unreadable_under_the_warm_server_is_one_line(_migrated_sqlite: Path) -> None:
     """An agent's own desk whose mode an admin changed to 0000 while the agent's warm
     server runs: each verb, warm and cold, says which file and the fix in one line (root
     reads anything: so a throw-away user, running the real ``helpdesk``, the script's run
     in processes their own interpreter forks: ``PortablePython.forked``); mended, the
-    verbs work again, warm."""
+    verbs work again, warm. (Their ``init`` runs on a copy of the worker's migrated desk,
+    theirs as the file it would make, as ``private_desk``'s does: every migration was a
+    quarter of this test's CPU.)"""
     missing = can_make_accounts()
     if missing:
         need(missing)
@@ -198,6 +204,11 @@ def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
                 assert status.returncode == 0, status.stderr
                 return sum(info["served"] for info in json.loads(status.stdout))
 
+            database.parent.mkdir()
+            shutil.copy(_migrated_sqlite, database)
+            account = pwd.getpwnam(ann)
+            for path in (database.parent, database):
+                os.chown(path, account.pw_uid, account.pw_gid)
             try:
                 for args in (
                     ("init",),
