@@ -302,7 +302,10 @@ def test_each_verb_while_the_server_is_stopped_is_one_line_then_works_again(
     desk.ok("ticket", "list", warm=warm)
     desk.cluster.stop("fast")
     port = desk.cluster.port
-    for verb in VERBS:
+    # Warm, ``mail`` and ``db`` run in the script's own process, as they do cold: stopped,
+    # they meet the outage there as in [cold] (two fresh interpreters' start more here);
+    # started again, they run here too, counted out of the server.
+    for verb in [v for v in VERBS if not warm or v[0] not in ("mail", "db")]:
         done = desk.run(*verb, warm=warm)
         line = _one_line(done)
         assert line == (
