@@ -1,5 +1,5 @@
 """The real ``helpdesk`` on a SQLite desk that goes away, is made unreadable or stays
-locked while the warm server runs, cold and warm: one line on stderr, nothing on stdout,
+locked, cold and warm (while the warm server runs): one line on stderr, nothing on stdout,
 status 1; never a traceback. (The PostgreSQL outages: ``test_outage.py``.)"""
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def desk(private_desk: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The user's SQLite desk with ticket #1, and their warm server running (started by a
-    first verb, as it ends); stopped after."""
+    """The user's SQLite desk with ticket #1, and a socket directory for their warm server
+    (``_serve`` starts it); the server stopped after."""
     if not warm_socket.supported():
         need("Linux (SO_PEERCRED, pidfds) for the warm command server")
     made = invoke(
@@ -83,16 +83,20 @@ def desk(private_desk: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
     try:
-        _ok("ticket", "list", warm=True)
-        deadline = time.monotonic() + HANG_SECONDS
-        while not servers():  # (it imports, then listens)
-            assert time.monotonic() < deadline, "no server was started"
-            select.select([], [], [], 0.05)
         yield private_desk
     finally:
         for info in servers(b"stop"):
             _wait_gone(info["pid"])
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _serve() -> None:
+    """The user's warm server, started by a first verb (as it ends), once it answers."""
+    _ok("ticket", "list", warm=True)
+    deadline = time.monotonic() + HANG_SECONDS
+    while not servers():  # (it imports, then listens)
+        assert time.monotonic() < deadline, "no server was started"
+        select.select([], [], [], 0.05)
 
 
 VERBS = [
@@ -111,7 +115,10 @@ def test_a_desk_removed_under_the_warm_server_is_one_line(
     """Cold, each verb runs as the installed script's run in a process of its own, forked
     by the worker's ``ImportProbe`` that imported SQLAlchemy and the drivers first (the
     script itself, its interpreter's start and all, for the last, which must say the
-    same)."""
+    same), with no warm server running: a cold verb does not reach it, nor does the
+    server hold the desk open (it forks each verb's child before the desk is opened)."""
+    if warm:
+        _serve()
     served, stamp = sum(info["served"] for info in servers()), code_stamp()
 
     def run(*verb: str) -> subprocess.CompletedProcess[str]:
@@ -148,6 +155,7 @@ def test_a_desk_locked_past_the_busy_timeout_is_one_line_and_nothing_saved(
     one line with what to do, and saves nothing; lists read on meanwhile (WAL). Run again
     once the lock is let go, the reply is there once (shown by a process the worker's
     ``ImportProbe`` forks). (The replies wait side by side.)"""
+    _serve()
     holder = sqlite3.connect(desk, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
