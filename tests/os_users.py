@@ -12,6 +12,7 @@ from __future__ import annotations
 import compileall
 import contextlib
 import os
+import pwd
 import select
 import shutil
 import stat
@@ -28,8 +29,12 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 import helpdesk_tui
+from tests.cli.import_probe import ImportProbe
 
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+SQLITE_PRELOAD = ("sqlalchemy", "sqlalchemy.dialects.sqlite.pysqlite")
+"""What a user's :class:`ImportProbe` imports before it forks (the libraries every verb on a
+SQLite desk imports first; as ``tests.cli.import_probe.PRELOAD`` without PostgreSQL's)."""
 
 
 def others_can_reach(path: Path) -> bool:
@@ -88,6 +93,8 @@ class PortablePython:
     root: Path
     python: str = ""
     pythonpath: list[str] = field(default_factory=list)
+    probes: dict[str, ImportProbe] = field(default_factory=dict)
+    """Each user's :class:`ImportProbe` (:meth:`forked`)."""
 
     def prepare(self, probe_user: str, *, copy_packages: bool = False) -> None:
         """Find what ``probe_user`` can run, copying what they cannot read (or raise)."""
@@ -128,9 +135,9 @@ class PortablePython:
             f"(tried {', '.join(dict.fromkeys(candidates))})"
         )
 
-    def env(self, user: str, home: Path, extra: dict[str, str] | None = None) -> list[str]:
+    def env(self, user: str, home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
         """A clean login-like environment for ``user`` (``extra`` may lie about LOGNAME/USER)."""
-        values = {
+        return {
             "HOME": str(home),
             "PATH": SYSTEM_PATH,
             "LANG": "C.UTF-8",
@@ -141,7 +148,12 @@ class PortablePython:
             "HELPDESK_CLI_SERVER": "off",  # no warm server left behind by a throw-away user
             **(extra or {}),
         }
-        return [f"{key}={value}" for key, value in values.items()]
+
+    def _as(self, user: str, home: Path, env: dict[str, str] | None = None) -> list[str]:
+        """The command line before ``sh``'s or the interpreter's: ``user`` (their groups
+        too) in the clean environment :meth:`env`."""
+        values = [f"{key}={value}" for key, value in self.env(user, home, env).items()]
+        return ["runuser", "-u", user, "--", "env", "-i", *values]
 
     def run(
         self,
@@ -154,8 +166,7 @@ class PortablePython:
         """``python ARGS`` as ``user`` (their groups too), with the umask they would have."""
         home = home or self.root
         command = f'umask {umask} && exec "$@"'
-        argv = ["runuser", "-u", user, "--", "env", "-i", *self.env(user, home, env)]
-        argv += ["sh", "-c", command, "sh", self.python, "-s", *args]
+        argv = [*self._as(user, home, env), "sh", "-c", command, "sh", self.python, "-s", *args]
         return subprocess.run(
             argv,
             capture_output=True,
@@ -175,6 +186,46 @@ class PortablePython:
     ) -> subprocess.CompletedProcess[str]:
         """The real ``helpdesk`` command line, as ``user``."""
         return self.run(user, "-m", "helpdesk_tui", *args, home=home, env=env, umask=umask)
+
+    def forked(
+        self,
+        user: str,
+        *args: str,
+        home: Path,
+        env: dict[str, str] | None = None,
+        umask: str = "022",
+    ) -> subprocess.CompletedProcess[str]:
+        """``helpdesk ARGS`` as :meth:`helpdesk` runs it, but in a process forked for it by
+        ``user``'s :class:`ImportProbe` (started at their first such command, as
+        :meth:`run` starts an interpreter of theirs, in :meth:`close`'s care): the same
+        user, groups, environment, umask and working directory, and the installed script's
+        run (``helpdesk_tui.cli.run``, what ``-m helpdesk_tui`` calls); only the
+        interpreter's start and the import of the CLI and SQLAlchemy's SQLite dialect are
+        gone, some 0.25 s of CPU a command (four fifths of a command's, as one of these
+        tests runs twenty). A test whose fact is the interpreter's start as the user (it
+        can run this code at all) runs :meth:`helpdesk`."""
+        if user not in self.probes:
+            self.probes[user] = ImportProbe(
+                SQLITE_PRELOAD, (*self._as(user, home), self.python, "-s"), self.root
+            )
+            outputs = self.root / "outputs" / user
+            outputs.mkdir(parents=True)
+            account = pwd.getpwnam(user)
+            os.chown(outputs, account.pw_uid, account.pw_gid)
+            outputs.chmod(0o700)
+        return self.probes[user].run(
+            [*args],
+            self.env(user, home, env),
+            self.root,
+            self.root / "outputs" / user,
+            umask=int(umask, 8),
+        )
+
+    def close(self) -> None:
+        """End the users' probes (:meth:`forked`)."""
+        for probe in self.probes.values():
+            probe.close()
+        self.probes.clear()
 
 
 def _open_up(root: Path) -> None:
@@ -257,7 +308,6 @@ def _passing(error: str) -> bool:
 
 def _end_processes_of(user: str) -> None:
     """SIGKILL every process of ``user`` (read from ``/proc``: no procps needed)."""
-    import pwd
     import signal
 
     try:

@@ -34,6 +34,7 @@ import ast
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -44,8 +45,10 @@ SERVER = r"""
 import ast, importlib, os, sys
 from helpdesk_tui.cli import main
 
-def become(environ, cwd, output, errors, terminal):
+def become(environ, cwd, output, errors, terminal, umask):
     os.chdir(cwd)
+    if umask is not None:
+        os.umask(umask)
     os.environ.clear()
     os.environ.update(environ)
     if terminal:  # (``output`` is the terminal's path: its stdin, stdout and stderr)
@@ -74,21 +77,21 @@ for name in sys.argv[1:]:  # (``ImportProbe``'s preload, after the modules were 
     importlib.import_module(name)
 print(sorted(sys.modules), flush=True)
 for line in sys.stdin:
-    args, unused, environ, cwd, output, errors, terminal = ast.literal_eval(line)
+    args, unused, environ, cwd, output, errors, terminal, umask = ast.literal_eval(line)
     sys.stdout.flush()
     sys.stderr.flush()
     child = os.fork()
     if child == 0 and errors is not None:
         # The installed script's run: it ends this process as it ends its own (a quick
         # exit, or Python's, finalization and all, by the SystemExit leaving this loop).
-        become(environ, cwd, output, errors, terminal)
+        become(environ, cwd, output, errors, terminal, umask)
         sys.argv = ["helpdesk", *args]
         from helpdesk_tui.cli import run
         run()
         raise SystemExit(0)
     if child == 0:
         try:  # (never back into this loop: the child ends here, whatever happens)
-            become(environ, cwd, output, None, False)
+            become(environ, cwd, output, None, False, umask)
             try:
                 main(args, prog_name="helpdesk")
             except SystemExit:
@@ -122,19 +125,29 @@ class ImportProbe:
     """One interpreter that imported ``helpdesk_tui.cli`` (and the modules ``preload``
     names); :meth:`loaded_by` forks from it."""
 
-    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        preload: tuple[str, ...] = (),
+        python: tuple[str, ...] = (sys.executable,),
+        cwd: Path | None = None,
+    ) -> None:
+        """``python``: the command that starts the interpreter, before its ``-c``, in the
+        working directory ``cwd`` (another user's, as :class:`tests.os_users.PortablePython`
+        runs it, its environment with it); by default this one's, in this process's
+        environment and working directory."""
         self.preload = preload
         self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVER, *preload],
+            [*python, "-c", SERVER, *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=os.environ.copy(),
+            cwd=cwd,
         )
         assert self.process.stdout is not None
         served = self.process.stdout.readline()
         fresh = subprocess.run(
-            [sys.executable, "-c", FRESH], capture_output=True, text=True, check=True
+            [*python, "-c", FRESH], capture_output=True, text=True, check=True, cwd=cwd
         ).stdout
         assert ast.literal_eval(served) == ast.literal_eval(fresh), (served, fresh)
         after = self.process.stdout.readline()
@@ -160,13 +173,18 @@ class ImportProbe:
         stderr go to ``output`` (one file, as a pipe would take them: not a terminal)."""
         blind = self.blind_to(unused)
         assert not blind, f"{blind}: imported before the fork ({self.preload}); ask a fresh probe"
-        request = (args, unused, dict(os.environ), os.getcwd(), str(output), None, False)
+        request = (args, unused, dict(os.environ), os.getcwd(), str(output), None, False, None)
         status = self._forked(request)
         assert status == 0, f"the child ended with {status}: {output.read_text()}"
         return list(ast.literal_eval(output.read_text().splitlines()[-1]))
 
     def run(
-        self, args: list[str], env: dict[str, str], cwd: Path, outputs: Path
+        self,
+        args: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        outputs: Path,
+        umask: int | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """``helpdesk ARGS`` as the installed script runs it (``helpdesk_tui.cli.run``),
         cold: in a process forked for it, with the environment ``env``, stdin
@@ -174,19 +192,37 @@ class ImportProbe:
         them: not a terminal); it ends as the script's process ends. What a fresh
         interpreter adds is its start and the import of ``helpdesk_tui.cli``, which is the
         same for every command: a test about a command's own process (its connections,
-        its exit) meets it here the same way, some 0.3 s of CPU sooner."""
+        its exit) meets it here the same way, some 0.3 s of CPU sooner. ``umask``: the
+        child's (else the probe's)."""
+        return self.start(args, env, cwd, outputs, umask)()
+
+    def start(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        outputs: Path,
+        umask: int | None = None,
+    ) -> Callable[[], subprocess.CompletedProcess[str]]:
+        """:meth:`run`'s command started, not waited for: what it returns waits for it to
+        end and gives what :meth:`run` does (to be called before the next request)."""
         stdout, stderr = outputs / "stdout", outputs / "stderr"
-        status = self._forked(([*args], (), env, str(cwd), str(stdout), str(stderr), False))
-        return subprocess.CompletedProcess(
-            ["helpdesk", *args], status, stdout.read_text(), stderr.read_text()
-        )
+        self._send(([*args], (), env, str(cwd), str(stdout), str(stderr), False, umask))
+
+        def ended() -> subprocess.CompletedProcess[str]:
+            status = self.ended()
+            return subprocess.CompletedProcess(
+                ["helpdesk", *args], status, stdout.read_text(), stderr.read_text()
+            )
+
+        return ended
 
     def on_terminal(self, args: list[str], env: dict[str, str], cwd: Path, terminal: str) -> None:
         """Start ``helpdesk ARGS`` as :meth:`run` does, but on the terminal whose path is
         ``terminal`` (its stdin, stdout and stderr; the standard streams made as Python
         makes them on a terminal as it starts); :meth:`ended` is its exit status, once
         :attr:`ends` (a pipe to ``select`` on) is ready."""
-        self._send(([*args], (), env, str(cwd), terminal, terminal, True))
+        self._send(([*args], (), env, str(cwd), terminal, terminal, True, None))
 
     @property
     def ends(self) -> IO[str]:

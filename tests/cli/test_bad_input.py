@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from helpdesk_tui.cli import main
-from tests.cli.conftest import Invoke, one_error_line, run_script, write_toml
+from tests.cli.conftest import Forked, Invoke, one_error_line, write_toml
 
 NEW = ("ticket", "new", "--subject", "Printer on fire", "--from", "ann@example.com")
 
@@ -65,17 +65,17 @@ def test_invalid_utf8_on_stdin_is_one_line(invoke: Invoke) -> None:
     assert _stored(invoke) == []
 
 
-def test_invalid_utf8_in_argv_is_one_line() -> None:
+def test_invalid_utf8_in_argv_is_one_line(run_forked: Forked) -> None:
     bad = os.fsdecode(b"Caf\xe9")  # what Python makes of argv bytes that are not UTF-8
-    result = run_script("ticket", "new", "--subject", bad, "--from", "a@example.com", "--body", "x")
+    result = run_forked("ticket", "new", "--subject", bad, "--from", "a@example.com", "--body", "x")
     assert result.returncode == 1
     assert "subject is not valid UTF-8" in one_error_line(result.stderr)
 
 
-def test_invalid_utf8_in_the_config_file_is_one_line(tmp_path: Path) -> None:
+def test_invalid_utf8_in_the_config_file_is_one_line(tmp_path: Path, run_forked: Forked) -> None:
     config = write_toml(tmp_path / "config" / "config.toml", "")
     config.write_bytes(b'desk_name = "Caf\xe9"\n')
-    result = run_script("ticket", "list")
+    result = run_forked("ticket", "list")
     assert result.returncode == 2
     assert "not valid UTF-8" in one_error_line(result.stderr)
 
@@ -182,8 +182,8 @@ def test_invalid_utf8_in_an_environment_variable_is_one_line(
     assert "s3cr" not in result.stderr, line
 
 
-def test_invalid_utf8_in_an_environment_variable_name_is_one_line() -> None:
-    result = run_script("ticket", "list", env={os.fsdecode(b"HELPDESK_N\xe9"): "1"})
+def test_invalid_utf8_in_an_environment_variable_name_is_one_line(run_forked: Forked) -> None:
+    result = run_forked("ticket", "list", env={os.fsdecode(b"HELPDESK_N\xe9"): "1"})
     assert result.returncode == 2
     assert "its name is not valid UTF-8" in one_error_line(result.stderr)
 

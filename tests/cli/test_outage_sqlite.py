@@ -1,11 +1,12 @@
 """The real ``helpdesk`` on a SQLite desk that goes away, is made unreadable or stays
-locked while the warm server runs, cold and warm: one line on stderr, nothing on stdout,
+locked, cold and warm (while the warm server runs): one line on stderr, nothing on stdout,
 status 1; never a traceback. (The PostgreSQL outages: ``test_outage.py``.)"""
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import select
 import shutil
 import sqlite3
@@ -69,8 +70,8 @@ def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def desk(private_desk: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The user's SQLite desk with ticket #1, and their warm server running (started by a
-    first verb, as it ends); stopped after."""
+    """The user's SQLite desk with ticket #1, and a socket directory for their warm server
+    (``_serve`` starts it); the server stopped after."""
     if not warm_socket.supported():
         need("Linux (SO_PEERCRED, pidfds) for the warm command server")
     made = invoke(
@@ -82,16 +83,20 @@ def desk(private_desk: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HELPDESK_CLI_SERVER_IDLE", "120")  # (if a teardown failed)
     try:
-        _ok("ticket", "list", warm=True)
-        deadline = time.monotonic() + HANG_SECONDS
-        while not servers():  # (it imports, then listens)
-            assert time.monotonic() < deadline, "no server was started"
-            select.select([], [], [], 0.05)
         yield private_desk
     finally:
         for info in servers(b"stop"):
             _wait_gone(info["pid"])
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _serve() -> None:
+    """The user's warm server, started by a first verb (as it ends), once it answers."""
+    _ok("ticket", "list", warm=True)
+    deadline = time.monotonic() + HANG_SECONDS
+    while not servers():  # (it imports, then listens)
+        assert time.monotonic() < deadline, "no server was started"
+        select.select([], [], [], 0.05)
 
 
 VERBS = [
@@ -110,7 +115,10 @@ def test_a_desk_removed_under_the_warm_server_is_one_line(
     """Cold, each verb runs as the installed script's run in a process of its own, forked
     by the worker's ``ImportProbe`` that imported SQLAlchemy and the drivers first (the
     script itself, its interpreter's start and all, for the last, which must say the
-    same)."""
+    same), with no warm server running: a cold verb does not reach it, nor does the
+    server hold the desk open (it forks each verb's child before the desk is opened)."""
+    if warm:
+        _serve()
     served, stamp = sum(info["served"] for info in servers()), code_stamp()
 
     def run(*verb: str) -> subprocess.CompletedProcess[str]:
@@ -140,12 +148,14 @@ def test_a_desk_removed_under_the_warm_server_is_one_line(
 
 
 def test_a_desk_locked_past_the_busy_timeout_is_one_line_and_nothing_saved(
-    short_busy_timeout: None, desk: Path
+    short_busy_timeout: None, desk: Path, _preloaded_probe: ImportProbe, tmp_path: Path
 ) -> None:
     """Another writer holds the desk's lock longer than the busy timeout (30 s; here
     ``SHORT_BUSY_TIMEOUT_MS``, in both processes): a reply, cold and warm, says so in
     one line with what to do, and saves nothing; lists read on meanwhile (WAL). Run again
-    once the lock is let go, the reply is there once. (The replies wait side by side.)"""
+    once the lock is let go, the reply is there once (shown by a process the worker's
+    ``ImportProbe`` forks). (The replies wait side by side.)"""
+    _serve()
     holder = sqlite3.connect(desk, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
@@ -160,15 +170,20 @@ def test_a_desk_locked_past_the_busy_timeout_is_one_line_and_nothing_saved(
         holder.rollback()
         holder.close()
     _ok("ticket", "reply", "1", "--body", "Once.", warm=True)
-    shown = _ok("ticket", "show", "1", warm=False)
-    assert shown.count("Once.") == 1
+    env = {**os.environ, "HELPDESK_CLI_SERVER": "off"}
+    shown = _preloaded_probe.run(["ticket", "show", "1"], env, Path.cwd(), tmp_path)
+    assert (shown.returncode, shown.stderr) == (0, ""), shown.stderr
+    assert shown.stdout.count("Once.") == 1
 
 
-def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
+def test_a_desk_made_unreadable_under_the_warm_server_is_one_line(_migrated_sqlite: Path) -> None:
     """An agent's own desk whose mode an admin changed to 0000 while the agent's warm
     server runs: each verb, warm and cold, says which file and the fix in one line (root
-    reads anything: so a throw-away user, running the real ``helpdesk``); mended, the
-    verbs work again, warm."""
+    reads anything: so a throw-away user, running the real ``helpdesk``, the script's run
+    in processes their own interpreter forks: ``PortablePython.forked``); mended, the
+    verbs work again, warm. (Their ``init`` runs on a copy of the worker's migrated desk,
+    theirs as the file it would make, as ``private_desk``'s does: every migration was a
+    quarter of this test's CPU.)"""
     missing = can_make_accounts()
     if missing:
         need(missing)
@@ -190,13 +205,18 @@ def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
 
             def run(*args: str, warm: bool = True) -> subprocess.CompletedProcess[str]:
                 switch = {"HELPDESK_CLI_SERVER": "on" if warm else "off"}
-                return python.helpdesk(ann, *args, home=home, env={**url, **switch})
+                return python.forked(ann, *args, home=home, env={**url, **switch})
 
             def served() -> int:
                 status = run("server", "status", "--json", warm=False)
                 assert status.returncode == 0, status.stderr
                 return sum(info["served"] for info in json.loads(status.stdout))
 
+            database.parent.mkdir()
+            shutil.copy(_migrated_sqlite, database)
+            account = pwd.getpwnam(ann)
+            for path in (database.parent, database):
+                os.chown(path, account.pw_uid, account.pw_gid)
             try:
                 for args in (
                     ("init",),
@@ -226,5 +246,6 @@ def test_a_desk_made_unreadable_under_the_warm_server_is_one_line() -> None:
                 assert served() == before + 2 * len(VERBS)
             finally:
                 run("server", "stop", warm=False)
+                python.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)

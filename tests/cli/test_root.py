@@ -14,7 +14,7 @@ from helpdesk_tui.cli import SUBCOMMAND_HELP, SUBCOMMANDS
 from helpdesk_tui.cli.lazy import LazyGroup
 from helpdesk_tui.cli.ticket import VERB_HELP, VERBS, ticket
 from helpdesk_tui.desk.actors import os_login
-from tests.cli.conftest import Invoke, on_engines, one_error_line, run_script
+from tests.cli.conftest import Forked, Invoke, on_engines, one_error_line
 from tests.cli.import_probe import ImportProbe
 
 
@@ -450,12 +450,12 @@ def test_completion_scripts(invoke: Invoke, shell: str) -> None:
 
 
 def test_bash_completion_puts_a_value_with_a_space_on_the_line_as_one_word(
-    tmp_path: Path,
+    tmp_path: Path, run_forked: Forked
 ) -> None:
     """A team "Service Desk" (as the demo desk has) completes to ``Service\\ Desk``, not
     to two words; a ``*`` in a value is not expanded. Run by bash, with a stand-in for
     ``helpdesk`` that answers as the completion would."""
-    script = run_script("completion", "bash").stdout
+    script = run_forked("completion", "bash").stdout
     answer = tmp_path / "helpdesk"
     answer.write_text("#!/bin/sh\nprintf 'plain,Service Desk\\nplain,a*\\n'\n")
     answer.chmod(0o755)
@@ -475,22 +475,22 @@ def test_bash_completion_puts_a_value_with_a_space_on_the_line_as_one_word(
     assert result.stdout.splitlines() == ["1:Service Desk", "1:a*"]
 
 
-def test_completion_completes_lazy_subcommands() -> None:
-    result = run_script(env={"_HELPDESK_COMPLETE": "bash_complete", "COMP_WORDS": "helpdesk ti",
+def test_completion_completes_lazy_subcommands(run_forked: Forked) -> None:
+    result = run_forked(env={"_HELPDESK_COMPLETE": "bash_complete", "COMP_WORDS": "helpdesk ti",
                              "COMP_CWORD": "1"})  # fmt: skip
     assert result.returncode == 0
     assert "plain,ticket" in result.stdout
-    result = run_script(
+    result = run_forked(
         env={"_HELPDESK_COMPLETE": "bash_complete", "COMP_WORDS": "helpdesk ticket sta",
              "COMP_CWORD": "2"}
     )  # fmt: skip
     assert "plain,status" in result.stdout
-    result = run_script(
+    result = run_forked(
         env={"_HELPDESK_COMPLETE": "bash_complete",
              "COMP_WORDS": "helpdesk ticket list --status w", "COMP_CWORD": "4"}
     )  # fmt: skip
     assert result.stdout.split() == ["plain,waiting"]
-    result = run_script(
+    result = run_forked(
         env={"_HELPDESK_COMPLETE": "bash_complete",
              "COMP_WORDS": "helpdesk ticket list --priority ", "COMP_CWORD": "4"}
     )  # fmt: skip

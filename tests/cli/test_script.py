@@ -1,4 +1,6 @@
-"""The installed ``helpdesk`` script in real processes: what a person at a shell sees."""
+"""The installed ``helpdesk`` script in real processes: what a person at a shell sees. (The
+script itself in a shell's pipeline; elsewhere its run in processes the worker's
+``ImportProbe`` forks, ``run_forked``: the interpreter's start is not what they check.)"""
 
 from __future__ import annotations
 
@@ -13,24 +15,24 @@ from helpdesk_tui.config import data_dir, user_config_file
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
 from tests.cli.conftest import (
+    Forked,
     Invoke,
     helpdesk_script,
     on_sqlite_only,
     one_error_line,
-    run_script,
     write_toml,
 )
 
-pytestmark = [on_sqlite_only, pytest.mark.slow]  # a fresh interpreter per command
+pytestmark = [on_sqlite_only, pytest.mark.slow]  # a process per command
 
 
-def test_must_show_flow(use_db: str) -> None:
-    created = run_script(
+def test_must_show_flow(use_db: str, run_forked: Forked) -> None:
+    created = run_forked(
         "ticket", "new", "--subject", "Printer on fire", "--from", "ann@example.com",
         "--body", "It smokes.",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
-    listed = run_script("ticket", "list", "--json")
+    listed = run_forked("ticket", "list", "--json")
     [row] = json.loads(listed.stdout)
     assert (row["subject"], row["requester_email"]) == ("Printer on fire", "ann@example.com")
 
@@ -56,15 +58,15 @@ def test_pipeline_through_a_shell(use_db: str, invoke: Invoke) -> None:
 
 
 def test_bad_config_value_unknown_agent_unknown_ticket(
-    db: Database, admin: Actor, tmp_path: Path
+    db: Database, admin: Actor, tmp_path: Path, run_forked: Forked
 ) -> None:
     write_toml(user_config_file(), 'database_url = "mysql://db/desk"\n')
-    bad = run_script("ticket", "list")
+    bad = run_forked("ticket", "list")
     assert bad.returncode == 2
     assert "'database_url'" in one_error_line(bad.stderr)
     assert str(user_config_file()) in bad.stderr
 
-    not_agent = run_script("ticket", "list", env={"HELPDESK_DATABASE_URL": db.url})
+    not_agent = run_forked("ticket", "list", env={"HELPDESK_DATABASE_URL": db.url})
     assert not_agent.returncode == 1
     assert one_error_line(not_agent.stderr).startswith(
         f"error: {os_login()} is not an agent on this helpdesk; an admin can run: "
@@ -72,7 +74,7 @@ def test_bad_config_value_unknown_agent_unknown_ticket(
     )
 
     user_config_file().unlink()
-    missing = run_script("ticket", "show", "99999")
+    missing = run_forked("ticket", "show", "99999")
     assert missing.returncode == 1
     assert one_error_line(missing.stderr) == (
         f"error: no desk at {data_dir() / 'helpdesk.db'}; create one with `helpdesk init`"

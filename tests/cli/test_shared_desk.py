@@ -1,8 +1,11 @@
 """A team desk on one server, as README.md's "A team server" section sets it up, step by step.
 
 Real OS accounts: two agents in the desk's group and an outsider, each running the real
-``helpdesk`` command line with ``runuser``. Needs root (CI has it); elsewhere it skips,
-except under CI, where it fails.
+``helpdesk`` command line with ``runuser``: root's as the script itself, the agents' and
+the outsider's as the script's run in processes their own interpreter forks
+(``PortablePython.forked``: the same uid, groups, environment and umask; some twenty
+interpreter starts were nearly all of this test's CPU). Needs root (CI has it); elsewhere
+it skips, except under CI, where it fails.
 """
 
 from __future__ import annotations
@@ -43,7 +46,10 @@ def server() -> Iterator[tuple[Accounts, PortablePython]]:
                 python.prepare(made.user("probe"))
             except RuntimeError as error:
                 need(str(error))
-            yield made, python
+            try:
+                yield made, python
+            finally:
+                python.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -54,7 +60,7 @@ def _ok(result: CompletedProcess[str]) -> str:
 
 
 def _history(python: PortablePython, user: str, home: Path, number: int) -> list[tuple[str, str]]:
-    shown = _ok(python.helpdesk(user, "ticket", "show", str(number), "--json", home=home))
+    shown = _ok(python.forked(user, "ticket", "show", str(number), "--json", home=home))
     return [(event["actor"], event["kind"]) for event in json.loads(shown)[0]["history"]]
 
 
@@ -87,7 +93,7 @@ def test_two_agents_share_a_desk_an_outsider_cannot_touch_it(
     def as_(
         user: str, *args: str, env: dict[str, str] | None = None, umask: str = "022"
     ) -> CompletedProcess[str]:
-        return python.helpdesk(user, *args, home=made.home(user), env=env, umask=umask)
+        return python.forked(user, *args, home=made.home(user), env=env, umask=umask)
 
     # README: the admin adds the other agents.
     _ok(as_(alice, "agent", "add", bob, "--name", "Bob"))
