@@ -607,7 +607,8 @@ def small_view(session: Reader, spec: TicketFilter, named: FilterIds) -> search.
 
 VIEWS_KEPT = 64
 """Small views kept (``kept_small_view``): a search's pages at one change mark."""
-_VIEWS: LRUCache[Any, search.SmallView | None] = LRUCache(VIEWS_KEPT)
+_VIEWS: LRUCache[Any, Any] = LRUCache(VIEWS_KEPT)
+_UNCOUNTED = object()
 
 
 def kept_small_view(
@@ -626,9 +627,11 @@ def kept_small_view(
     database = connection_of(session).engine.url
     limits = (SMALL_VIEW, search.PG_FEW_TICKETS)
     kept = (database, _spec_key(spec), named, mark.events, limits)
-    if kept not in _VIEWS:
-        _VIEWS[kept] = small_view(session, spec, named)
-    return _VIEWS[kept]
+    found = _VIEWS.get(kept, _UNCOUNTED)  # (None: counted, and not small)
+    if found is _UNCOUNTED:
+        found = _VIEWS[kept] = small_view(session, spec, named)
+    view: search.SmallView | None = found
+    return view
 
 
 def _spec_key(spec: TicketFilter) -> tuple[Any, ...]:
