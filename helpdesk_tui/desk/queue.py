@@ -29,6 +29,7 @@ Every page is an index walk, whatever the view, sort and filter, at 1k tickets a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import astuple
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -48,6 +49,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.util import LRUCache
 
 from helpdesk_tui.desk import search
 from helpdesk_tui.desk.errors import InvalidValue
@@ -91,7 +93,7 @@ from helpdesk_tui.storage.core_tables import (
     TicketTag,
     ticket,
 )
-from helpdesk_tui.storage.database import dialect_name
+from helpdesk_tui.storage.database import connection_of, dialect_name
 from helpdesk_tui.storage.enums import PRIORITY_RANK, Activity
 from helpdesk_tui.storage.types import IdList, UTCDateTime
 
@@ -467,13 +469,16 @@ def _fetch(
     inclusive: bool,
     limit: int,
     named: FilterIds | None = None,
+    mark: ChangeMark | None = None,
 ) -> tuple[list[TicketRow], bool, list[Position]]:
     """Up to ``limit`` rows from ``start`` walking forward (or backward) in list order.
-    ``named``: the filter's ids if the caller has them already (else looked up here)."""
+    ``named``: the filter's ids if the caller has them already (else looked up here);
+    ``mark``: the change mark read before the page in the same read (a search's view is
+    then counted once at it: ``kept_small_view``)."""
     if named is None:
         named = _resolved(session, query)
     if search.words(query.text):
-        return _search_fetch(session, query, named, start, forward, inclusive, limit)
+        return _search_fetch(session, query, named, start, forward, inclusive, limit, mark)
     descending = query.descending == forward
     chosen, residual = walk(session, query, named)
     statements = [
@@ -600,10 +605,46 @@ def small_view(session: Reader, spec: TicketFilter, named: FilterIds) -> search.
     return search.SmallView(ids, int(size), None if found is None else IdList(found))
 
 
-def open_view(session: Reader, spec: TicketFilter, named: FilterIds) -> search.OpenView | None:
+VIEWS_KEPT = 64
+"""Small views kept (``kept_small_view``): a search's pages at one change mark."""
+_VIEWS: LRUCache[Any, Any] = LRUCache(VIEWS_KEPT)
+_UNCOUNTED = object()
+
+
+def kept_small_view(
+    session: Reader, spec: TicketFilter, named: FilterIds, mark: ChangeMark | None
+) -> search.SmallView | None:
+    """``small_view``, counted once per database, view and change mark (``mark``, read
+    before the page in the same read; None: counted now). Which tickets a view holds moves
+    only with a change to a ticket, and every change writes an event, which moves the
+    mark's ``events`` (as the queue screen knows to read its window again): so each page
+    of a search (PageDown, End) at the same mark would count the view again for the same
+    size and ids (on PostgreSQL a count per range and the ids' array), as its tiers asked
+    the same estimates again before ``search._ESTIMATES`` kept them. (The limits it was
+    counted against are in the key too: a view is small, or few, by them.)"""
+    if mark is None:
+        return small_view(session, spec, named)
+    database = connection_of(session).engine.url
+    limits = (SMALL_VIEW, search.PG_FEW_TICKETS)
+    kept = (database, _spec_key(spec), named, mark.events, limits)
+    found = _VIEWS.get(kept, _UNCOUNTED)  # (None: counted, and not small)
+    if found is _UNCOUNTED:
+        found = _VIEWS[kept] = small_view(session, spec, named)
+    view: search.SmallView | None = found
+    return view
+
+
+def _spec_key(spec: TicketFilter) -> tuple[Any, ...]:
+    """``spec``'s fields as a key (its sequences as tuples)."""
+    return tuple(tuple(v) if isinstance(v, list) else v for v in astuple(spec))
+
+
+def open_view(
+    session: Reader, spec: TicketFilter, named: FilterIds, mark: ChangeMark | None = None
+) -> search.OpenView | None:
     """On SQLite, a view of open tickets only (its statuses all open, no customer's): the
     tokens of its filters in the open tickets' index (``search.OpenView``); None for any
-    other view, and on PostgreSQL."""
+    other view, and on PostgreSQL. ``mark``: as ``kept_small_view``'s."""
     if dialect_name(session) != "sqlite" or _by_requester(spec):
         return None
     if not set(_statuses(spec)) <= set(OPEN_STATUSES):
@@ -616,15 +657,19 @@ def open_view(session: Reader, spec: TicketFilter, named: FilterIds) -> search.O
         types=tuple(sorted({parse_type(t).value for t in spec.types})),
         priorities=tuple(sorted({parse_priority(p).value for p in spec.priorities})),
     )
-    return search.OpenView(facets, lambda: small_view(session, spec, named))
+    return search.OpenView(facets, lambda: kept_small_view(session, spec, named, mark))
 
 
-def _search_ids(session: Reader, query: QueueQuery, named: FilterIds, need: int) -> list[int]:
+def _search_ids(
+    session: Reader, query: QueueQuery, named: FilterIds, need: int, mark: ChangeMark | None
+) -> list[int]:
     """The first ``need`` matches of the search that are in the view, best first (a view of
-    open tickets on SQLite is counted only if the requester tier needs it: ``OpenView``)."""
-    within = view_condition(session, query.filter, named)
-    opened = open_view(session, query.filter, named)
-    small = small_view(session, query.filter, named) if opened is None else None
+    open tickets on SQLite is counted only if the requester tier needs it: ``OpenView``;
+    ``mark``: the view counted once at it, ``kept_small_view``)."""
+    spec = query.filter
+    within = view_condition(session, spec, named)
+    opened = open_view(session, spec, named, mark)
+    small = kept_small_view(session, spec, named, mark) if opened is None else None
     return list(islice(search.matches(session, query.text, within, small, opened, need), need))
 
 
@@ -636,24 +681,25 @@ def _search_fetch(
     forward: bool,
     inclusive: bool,
     limit: int,
+    mark: ChangeMark | None,
 ) -> tuple[list[TicketRow], bool, list[Position]]:
     """A page of a search, by rank: the tiers are read from the top up to the page."""
     if start is None:
         if forward:
             begin = 0
-            ids = _search_ids(session, query, named, limit + 1)
+            ids = _search_ids(session, query, named, limit + 1, mark)
         else:
-            ids = _search_ids(session, query, named, MAX_SEARCH_RESULTS)
+            ids = _search_ids(session, query, named, MAX_SEARCH_RESULTS, mark)
             begin = max(0, len(ids) - limit)
             chosen = ids[begin:]
             return rows_by_id(session, chosen), begin > 0, _places(chosen, begin)
     elif forward:
         begin = int(start.value) + (0 if inclusive else 1)
-        ids = _search_ids(session, query, named, begin + limit + 1)
+        ids = _search_ids(session, query, named, begin + limit + 1, mark)
     else:
         end = int(start.value) + (1 if inclusive else 0)
         begin = max(0, end - limit)
-        ids = _search_ids(session, query, named, end)
+        ids = _search_ids(session, query, named, end, mark)
         chosen = ids[begin:end]
         return rows_by_id(session, chosen), begin > 0, _places(chosen, begin)
     chosen = ids[begin : begin + limit]
@@ -770,7 +816,9 @@ def _check_text(query: QueueQuery) -> None:
         text_value(query.text, "search text")
 
 
-def first_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
+def first_page(
+    session: Reader, query: QueueQuery, limit: int, *, mark: ChangeMark | None = None
+) -> QueuePage:
     rows, more, places = _fetch(
         session,
         query,
@@ -778,11 +826,14 @@ def first_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
         forward=True,
         inclusive=False,
         limit=limit,
+        mark=mark,
     )
     return QueuePage(rows, more_before=False, more_after=more, positions=places)
 
 
-def last_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
+def last_page(
+    session: Reader, query: QueueQuery, limit: int, *, mark: ChangeMark | None = None
+) -> QueuePage:
     rows, more, places = _fetch(
         session,
         query,
@@ -790,11 +841,19 @@ def last_page(session: Reader, query: QueueQuery, limit: int) -> QueuePage:
         forward=False,
         inclusive=False,
         limit=limit,
+        mark=mark,
     )
     return QueuePage(rows, more_before=more, more_after=False, positions=places)
 
 
-def page_after(session: Reader, query: QueueQuery, after: Position, limit: int) -> QueuePage:
+def page_after(
+    session: Reader,
+    query: QueueQuery,
+    after: Position,
+    limit: int,
+    *,
+    mark: ChangeMark | None = None,
+) -> QueuePage:
     rows, more, places = _fetch(
         session,
         query,
@@ -802,11 +861,19 @@ def page_after(session: Reader, query: QueueQuery, after: Position, limit: int) 
         forward=True,
         inclusive=False,
         limit=limit,
+        mark=mark,
     )
     return QueuePage(rows, more_before=True, more_after=more, positions=places)
 
 
-def page_before(session: Reader, query: QueueQuery, before: Position, limit: int) -> QueuePage:
+def page_before(
+    session: Reader,
+    query: QueueQuery,
+    before: Position,
+    limit: int,
+    *,
+    mark: ChangeMark | None = None,
+) -> QueuePage:
     rows, more, places = _fetch(
         session,
         query,
@@ -814,14 +881,22 @@ def page_before(session: Reader, query: QueueQuery, before: Position, limit: int
         forward=False,
         inclusive=False,
         limit=limit,
+        mark=mark,
     )
     return QueuePage(rows, more_before=more, more_after=True, positions=places)
 
 
-def page_from(session: Reader, query: QueueQuery, start: Position | None, limit: int) -> QueuePage:
+def page_from(
+    session: Reader,
+    query: QueueQuery,
+    start: Position | None,
+    limit: int,
+    *,
+    mark: ChangeMark | None = None,
+) -> QueuePage:
     """``limit`` rows from ``start`` on, ``start`` itself included (re-reading a window)."""
     if start is None:
-        return first_page(session, query, limit)
+        return first_page(session, query, limit, mark=mark)
     rows, more, places = _fetch(
         session,
         query,
@@ -829,6 +904,7 @@ def page_from(session: Reader, query: QueueQuery, start: Position | None, limit:
         forward=True,
         inclusive=True,
         limit=limit,
+        mark=mark,
     )
     return QueuePage(rows, more_before=True, more_after=more, positions=places)
 
@@ -840,19 +916,21 @@ def read_page(
     *,
     kind: PageKind = "first",
     start: Position | None = None,
+    mark: ChangeMark | None = None,
 ) -> QueuePage:
-    """One page of a list, by kind; "after" and "before" need ``start``."""
+    """One page of a list, by kind; "after" and "before" need ``start``. ``mark``: the
+    change mark read before it in the same read (``_fetch``)."""
     if kind == "first":
-        return first_page(session, query, limit)
+        return first_page(session, query, limit, mark=mark)
     if kind == "last":
-        return last_page(session, query, limit)
+        return last_page(session, query, limit, mark=mark)
     if kind == "from":
-        return page_from(session, query, start, limit)
+        return page_from(session, query, start, limit, mark=mark)
     if start is None:
         raise InvalidValue(f"a page {kind} needs a position to start from")
     if kind == "after":
-        return page_after(session, query, start, limit)
-    return page_before(session, query, start, limit)
+        return page_after(session, query, start, limit, mark=mark)
+    return page_before(session, query, start, limit, mark=mark)
 
 
 def neighbour(session: Reader, query: QueueQuery, number: int, step: int) -> int | None:
@@ -867,7 +945,7 @@ def neighbour(session: Reader, query: QueueQuery, number: int, step: int) -> int
     start = position(query, row)
     named = _resolved(session, query)
     if search.words(query.text):
-        ranked = _search_ids(session, query, named, MAX_SEARCH_RESULTS)
+        ranked = _search_ids(session, query, named, MAX_SEARCH_RESULTS, None)
         if row.id not in ranked:
             return None
         start = Position(ranked.index(row.id), row.id)

@@ -157,7 +157,7 @@ class TicketsService(DeskService):
         with self._read_rows() as conn:
             now = self.clock()
             mark = queue.change_mark(conn, now)
-            page = queue.read_page(conn, query, limit, kind=kind, start=start)
+            page = queue.read_page(conn, query, limit, kind=kind, start=start, mark=mark)
             on = self._markers(conn, mark, [row.number for row in page.rows], now, session_id)
             new_desk = not page.rows and not has_tickets(conn)
         return QueueWindow(page, on, new_desk, mark)

@@ -62,14 +62,16 @@ def _assignee(db: Database, number: int) -> str | None:
         ).first()
 
 
-def test_round_robin_is_fair_over_100_tickets(db: Database, admin: Actor) -> None:
+def test_round_robin_is_fair_over_40_tickets(db: Database, admin: Actor) -> None:
+    """Ten full rounds of four agents, in turns (100 tickets before: the same turns, 25
+    rounds, ≈ 1.4 s of CPU more on PostgreSQL)."""
     _agents(db, admin, ["amy", "ben", "cat", "dan"])
-    numbers = _tickets(db, admin, 100)
+    numbers = _tickets(db, admin, 40)
     desk = _desk(db, admin)
     given = [desk.assign_auto(n, Strategy.ROUND_ROBIN) for n in numbers]
     logins = [g.login for g in given if isinstance(g, Assigned)]
-    assert len(logins) == 100
-    assert Counter(logins) == {"amy": 25, "ben": 25, "cat": 25, "dan": 25}
+    assert len(logins) == 40
+    assert Counter(logins) == {"amy": 10, "ben": 10, "cat": 10, "dan": 10}
     assert logins[:8] == ["amy", "ben", "cat", "dan"] * 2  # turns, not runs
     with db.read() as s:
         said = s.exec(

@@ -713,7 +713,7 @@ def test_a_words_start_is_asked_for_as_its_longer_forms(
             finally:
                 event.remove(db.engine, "before_cursor_execute", grab)
             with monkeypatch.context() as patched:
-                patched.setattr(queue, "open_view", lambda _session, _spec, _named: None)
+                patched.setattr(queue, "open_view", lambda *_view: None)
                 assert _paged(s, query) == found, typed
         return found
 

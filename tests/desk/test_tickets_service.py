@@ -16,7 +16,7 @@ from helpdesk_tui.desk.errors import Conflict, InvalidTransition, NotFound, Perm
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.desk.kinds import Activity, Priority, Status
 from helpdesk_tui.desk.queue import QueueQuery
-from helpdesk_tui.desk.queue_values import TicketFilter
+from helpdesk_tui.desk.queue_values import QueueWindow, TicketFilter
 from helpdesk_tui.desk.tickets import EmailMeta, NewAttachment, create_ticket
 from helpdesk_tui.desk.tickets_service import Recipient
 from helpdesk_tui.storage.database import Database
@@ -274,6 +274,40 @@ def test_the_queue_s_read_is_two_statements_unless_someone_is_on_a_ticket(
         assert check.on == {} and len(sent) == 1  # presence moved, and nobody is on any
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_search_in_a_view_counts_the_view_once_per_change_mark(
+    db: Database, admin: Actor
+) -> None:
+    """A search inside a view (new or resolved tickets: counted before the search on both
+    engines, ``queue.kept_small_view``) counts the view on its first page, and not again on
+    the pages after it while the change mark stays (one statement fewer per page); a change
+    to a ticket moves the mark, and the next page counts the view again and shows it."""
+    numbers = _tickets(db, admin, "Printer jam", "Printer toner", "Printer fire", "VPN down")
+    desk = _desk(db, admin)
+    query = QueueQuery(TicketFilter(statuses=("new", "resolved")), text="printer")
+    sent: list[str] = []
+
+    def grab(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        sent.append(sql)
+
+    def pages(window: QueueWindow) -> Iterator[tuple[list[int], int]]:
+        """Each page after ``window``'s (PageDown), and the view's counts read for it."""
+        while window.page.more_after:
+            sent.clear()
+            window = desk.list_window(query, 1, kind="after", start=window.page.positions[-1])
+            yield [r.number for r in window.page.rows], sum("count(*)" in s for s in sent)
+
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        first = desk.list_window(query, 1)
+        assert sum("count(*)" in s for s in sent) == 1
+        assert list(pages(first)) == [([numbers[1]], 0), ([numbers[0]], 0)]
+        desk.ticket_set_status(numbers[1], Status.OPEN)  # (it leaves the view)
+        assert list(pages(first)) == [([numbers[0]], 1)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+    assert [r.number for r in first.page.rows] == [numbers[2]]
 
 
 def test_a_ticket_worked_through_the_desk(db: Database, admin: Actor, agent_bob: Actor) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -46,17 +47,23 @@ recorded by the same desk call as any (that test records one on PostgreSQL)."""
 
 
 def _survey_for_new_ticket(
-    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
+    db: Database,
+    admin: Actor,
+    dovecot: ImapAccount,
+    smtp_server: SmtpServer,
+    customer: str = "ann@example.org",
 ) -> tuple[int, str, str]:
     """A customer writes, the desk resolves the ticket: (number, survey subject, its id)."""
-    dovecot.append("INBOX", email(message_id=new_id(), subject="VPN broken"))
-    smtp_server.wait_for(1)  # the acknowledgement
-    [ticket] = tickets(db)
+    before = len(smtp_server.messages)
+    sender = f"Ann Customer <{customer}>"
+    dovecot.append("INBOX", email(sender=sender, message_id=new_id(), subject="VPN broken"))
+    smtp_server.wait_for(before + 1)  # the acknowledgement
+    ticket = tickets(db)[-1]  # (the newest)
     with db.write() as session:
         fields.set_status(session, admin, ticket.number, "resolved")
-    survey = smtp_server.wait_for(2)[-1]
+    survey = smtp_server.wait_for(before + 2)[-1]
     mail = message_from_bytes(survey.raw, policy=policy.default)
-    assert survey.rcpt_tos == ("ann@example.org",)
+    assert survey.rcpt_tos == (customer,)
     assert mail["Auto-Submitted"] == "auto-generated"
     return ticket.number, str(mail["Subject"]), str(mail["Message-ID"])
 
@@ -171,124 +178,91 @@ def test_a_reply_that_resolves_reaches_the_customer_before_its_survey(
     assert survey not in (asked, answer)
 
 
-@READ_AS_A_RATING
-def test_the_comment_on_the_lines_after_the_rating_is_kept_without_the_quoted_survey(
-    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
-) -> None:
-    """The survey asks for "a rating on the first line, and any comment after it"; a comment
-    written on the next lines (as most people do) was dropped from the rating."""
-    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
-    service.start()
-    try:
-        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
-        dovecot.append(
-            "INBOX",
-            email(
-                subject=f"RE: {subject}",
-                in_reply_to=survey_id,
-                body=(
-                    "4\n\nQuick and kind,\nbut the laptop is slow now.\n\n"
-                    "-----Original Message-----\nFrom: Desk Support <support@desk.test>\n"
-                    "Sent: Monday, November 23, 2026 10:00 AM\nTo: ann@example.org\n"
-                    f"Subject: {subject}\n\nYour request has been resolved. How did we do?"
-                ),
-            ),
-        )
-        desk = Desk(db, admin)
-        wait_until(lambda: desk.satisfaction_of(number) is not None, what="rating")
-    finally:
-        service.stop()
-    rating = desk.satisfaction_of(number)
-    assert rating is not None
-    assert (rating.score, rating.comment) == (4, "Quick and kind, but the laptop is slow now.")
-    assert tickets(db)[0].status == Status.RESOLVED
+def _after_the_rating(subject: str) -> str:
+    """A comment on the lines after the rating, then the quoted survey (Outlook's header)."""
+    return (
+        "4\n\nQuick and kind,\nbut the laptop is slow now.\n\n"
+        "-----Original Message-----\nFrom: Desk Support <support@desk.test>\n"
+        "Sent: Monday, November 23, 2026 10:00 AM\nTo: ann@example.org\n"
+        f"Subject: {subject}\n\nYour request has been resolved. How did we do?"
+    )
+
+
+_ANSWERS: dict[str, tuple[str, Callable[[str], str], tuple[int, str]]] = {
+    # The survey asks for "a rating on the first line, and any comment after it"; a comment
+    # written on the next lines (as most people do) was dropped from the rating.
+    "the comment on the lines after the rating": (
+        "RE",
+        _after_the_rating,
+        (4, "Quick and kind, but the laptop is slow now."),
+    ),
+    # "5\n\nGreat help\n\nAm … schrieb Help Desk:\n> …" with a signature (or a company
+    # disclaimer) under the quote: the attribution line was kept in the comment.
+    "the quote's attribution": (
+        "AW",
+        lambda _subject: (
+            "5\n\nGreat help\n\nAm Montag, 4. Dez. 2026 um 10:00 schrieb Help Desk:\n"
+            "> Your request has been resolved. How did we do?\n\n-- \nAnn Customer"
+        ),
+        (5, "Great help"),
+    ),
+    # "Hi,\n\n5\n\nThanks" was no rating (its first line only greets) and reopened the
+    # resolved ticket as a follow-up.
+    "a rating under a greeting": (
+        "Re",
+        lambda _subject: "Hi,\n\n5\n\nThanks\n\n> How did we do?",
+        (5, "Thanks"),
+    ),
+    # A bottom-posting customer ("On … wrote:", the quoted survey, then "5, quick and kind")
+    # had no words above the quote: no rating, and the resolved ticket reopened.
+    "a rating below the quoted survey": (
+        "Re",
+        lambda _subject: (
+            "On Mon, 4 Dec 2026 at 10:00, Help Desk <help@desk.test> wrote:\n"
+            "> Your request has been resolved. How did we do?\n\n"
+            "5, quick and kind\n\n-- \nAnn Customer"
+        ),
+        (5, "quick and kind"),
+    ),
+}
+"""How an answer to the survey is read as a rating and its comment: (its subject's
+prefix, its body for the survey's subject, the rating and comment recorded)."""
 
 
 @READ_AS_A_RATING
-def test_the_comment_leaves_out_the_quote_attribution(
+def test_a_rating_and_its_comment_are_read_out_of_the_answers_words(
     db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
-    """ "5\\n\\nGreat help\\n\\nAm … schrieb Help Desk:\\n> …" with a signature (or a
-    company disclaimer) under the quote: the attribution line was kept in the comment."""
+    """Each answer of ``_ANSWERS`` to its own ticket's survey, read by one mail service
+    (four tests each started one for one answer): the rating and comment recorded as the
+    case says, and the ticket still resolved."""
     service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
     service.start()
     try:
-        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
-        dovecot.append(
-            "INBOX",
-            email(
-                subject=f"AW: {subject}",
+        asked: dict[str, int] = {}
+        for rank, (case, (prefix, body, _recorded)) in enumerate(_ANSWERS.items()):
+            # (a customer each: the desk acknowledges a few new tickets an address at most)
+            customer = f"ann{rank}@example.org"
+            number, subject, survey_id = _survey_for_new_ticket(
+                db, admin, dovecot, smtp_server, customer
+            )
+            asked[case] = number
+            answer = email(
+                sender=f"Ann Customer <{customer}>",
+                subject=f"{prefix}: {subject}",
                 in_reply_to=survey_id,
-                body=(
-                    "5\n\nGreat help\n\nAm Montag, 4. Dez. 2026 um 10:00 schrieb Help Desk:\n"
-                    "> Your request has been resolved. How did we do?\n\n-- \nAnn Customer"
-                ),
-            ),
-        )
+                body=body(subject),
+            )
+            dovecot.append("INBOX", answer)
         desk = Desk(db, admin)
-        wait_until(lambda: desk.satisfaction_of(number) is not None, what="rating")
+        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="answers read")
     finally:
         service.stop()
-    rating = desk.satisfaction_of(number)
-    assert rating is not None and (rating.score, rating.comment) == (5, "Great help")
-
-
-@READ_AS_A_RATING
-def test_a_rating_under_a_greeting_is_a_rating_and_keeps_the_ticket_resolved(
-    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
-) -> None:
-    """ "Hi,\\n\\n5\\n\\nThanks" was no rating (its first line only greets) and reopened the
-    resolved ticket as a follow-up."""
-    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
-    service.start()
-    try:
-        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
-        dovecot.append(
-            "INBOX",
-            email(
-                subject=f"Re: {subject}",
-                in_reply_to=survey_id,
-                body="Hi,\n\n5\n\nThanks\n\n> How did we do?",
-            ),
-        )
-        desk = Desk(db, admin)
-        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="answer read")
-    finally:
-        service.stop()
-    rating = desk.satisfaction_of(number)
-    assert rating is not None and (rating.score, rating.comment) == (5, "Thanks")
-    assert tickets(db)[0].status == Status.RESOLVED
-
-
-@READ_AS_A_RATING
-def test_a_rating_written_below_the_quoted_survey_is_a_rating(
-    db: Database, admin: Actor, dovecot: ImapAccount, smtp_server: SmtpServer
-) -> None:
-    """A bottom-posting customer ("On … wrote:", the quoted survey, then "5, quick and
-    kind") had no words above the quote: no rating, and the resolved ticket reopened."""
-    service = MailService(db, IntakeOptions(server_settings(dovecot, smtp_server)))
-    service.start()
-    try:
-        number, subject, survey_id = _survey_for_new_ticket(db, admin, dovecot, smtp_server)
-        dovecot.append(
-            "INBOX",
-            email(
-                subject=f"Re: {subject}",
-                in_reply_to=survey_id,
-                body=(
-                    "On Mon, 4 Dec 2026 at 10:00, Help Desk <help@desk.test> wrote:\n"
-                    "> Your request has been resolved. How did we do?\n\n"
-                    "5, quick and kind\n\n-- \nAnn Customer"
-                ),
-            ),
-        )
-        desk = Desk(db, admin)
-        wait_until(lambda: dovecot.list_uids("INBOX") == [], what="answer read")
-    finally:
-        service.stop()
-    rating = desk.satisfaction_of(number)
-    assert rating is not None and (rating.score, rating.comment) == (5, "quick and kind")
-    assert tickets(db)[0].status == Status.RESOLVED
+    status = {ticket.number: ticket.status for ticket in tickets(db)}
+    for case, (_prefix, _body, recorded) in _ANSWERS.items():
+        rating = desk.satisfaction_of(asked[case])
+        assert rating is not None and (rating.score, rating.comment) == recorded, case
+        assert status[asked[case]] == Status.RESOLVED, case
 
 
 def test_no_survey_to_an_address_whose_mail_bounced(
