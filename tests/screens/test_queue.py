@@ -81,10 +81,23 @@ async def wait_for(pilot: Pilot[None], check: Callable[[], bool], seconds: float
     return await until(pilot, check, timeout=seconds)
 
 
-async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -> None:
+async def test_an_agent_with_work_starts_on_my_open_sees_others_markers_and_views_by_keys(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """One app run: an agent with work of their own starts on My open (told nothing); the
+    markers of others show, not this terminal's own; the number keys pick the views."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: bool(shown(app)), 10)
+        assert queue(app).view.name == "mine"
+        assert not any("Nothing open" in n for n in notifications(app))
+        with desk_data.db.write() as s:
+            presence.heartbeat(
+                s, desk_data.ada, app.session_id, 9, Activity.VIEWING, now=FROZEN_NOW
+            )
         await settle(pilot)
+        assert _cell(app, 1, "on") == "◉bob", "markers"
+        assert _cell(app, 9, "on") == "", "markers"
         assert shown(app) == [9, 1]  # My open: ada's
         expected = {
             "2": [11, 7, 6, 5, 4, 2],
@@ -105,9 +118,12 @@ async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -
         assert queue(app).view.title == "My open"
 
 
-async def test_keys_move_and_enter_opens_the_ticket(
+async def test_keys_move_the_filter_form_search_and_sort(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
+    """One app run on All open, each fact in turn: keys move and Enter opens the ticket;
+    the filter form refuses an unknown status and filters; search finds subjects and
+    messages; sort cycles and reverses."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
@@ -127,6 +143,60 @@ async def test_keys_move_and_enter_opens_the_ticket(
         await pilot.pause()
         assert isinstance(app.screen, TicketScreen)
         assert app.screen.number == 9
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is queue(app))
+        # The filter form.
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueFilterScreen)
+        await pilot.press(*"opened", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueFilterScreen)  # refused, with the reason
+        assert "unknown status 'opened'" in str(app.screen.query_one("#filter-error").render())
+        app.screen.query_one("#filter-statuses", Input).value = "new"
+        app.screen.query_one("#filter-priorities", Input).value = "high, low"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown(app) == [4, 2]
+        assert "filtered: status new, priority high,low" in str(
+            queue(app).query_one("#queue-status").render()
+        )
+        await pilot.press("escape")  # back to the view as defined
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+        # Search.
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is queue(app).query_one("#queue-search")
+        await pilot.press(*"tunnel", "enter")  # only in the VPN ticket's message
+        await settle(pilot)
+        assert shown(app) == [2]
+        assert app.focused is queue(app).table
+        await pilot.press("slash", *"printer tunnel", "enter")  # reopened: text selected
+        await settle(pilot)
+        assert shown(app) == []
+        table = queue(app).table
+        assert "No tickets here" in table.render_line(2).text  # in its body: same size
+        assert not queue(app).query_one("#queue-empty").display
+        await pilot.press("escape")
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+        # Sort.
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("s")  # updated → priority
+        await settle(pilot)
+        assert queue(app).query_spec.sort == "priority"
+        assert shown(app)[:3] == [1, 9, 2]  # urgent, then high (newest first)
+        await pilot.press("S")
+        await settle(pilot)
+        assert shown(app)[0] == 4  # the only low one
+        await pilot.press("s")  # priority → number
+        await settle(pilot)
+        assert shown(app) == sorted(ALL_OPEN)
 
 
 SMALL_FIRST = 2 * 16
@@ -283,31 +353,6 @@ async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
     finally:
         event.remove(desk_data.db.engine, "before_cursor_execute", count)
         other.dispose()
-
-
-async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("f")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueFilterScreen)
-        await pilot.press(*"opened", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueFilterScreen)  # refused, with the reason
-        assert "unknown status 'opened'" in str(app.screen.query_one("#filter-error").render())
-        app.screen.query_one("#filter-statuses", Input).value = "new"
-        app.screen.query_one("#filter-priorities", Input).value = "high, low"
-        await pilot.press("enter")
-        await settle(pilot)
-        assert shown(app) == [4, 2]
-        assert "filtered: status new, priority high,low" in str(
-            queue(app).query_one("#queue-status").render()
-        )
-        await pilot.press("escape")  # back to the view as defined
-        await settle(pilot)
-        assert shown(app) == ALL_OPEN
 
 
 async def test_a_filter_the_desk_refuses_stays_in_the_form_saying_why(
@@ -469,30 +514,6 @@ async def test_no_color_keeps_urgent_as_readable_as_the_subject(
             number = next(seg for seg in row if seg.text.strip().lstrip("#")[:1].isdigit())
             assert urgent.style is not None and number.style is not None
             assert urgent.style.bold and urgent.style.color == number.style.color
-
-
-async def test_search_finds_subjects_and_messages(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("slash")
-        assert app.focused is queue(app).query_one("#queue-search")
-        await pilot.press(*"tunnel", "enter")  # only in the VPN ticket's message
-        await settle(pilot)
-        assert shown(app) == [2]
-        assert app.focused is queue(app).table
-        await pilot.press("slash", *"printer tunnel", "enter")  # reopened: text selected
-        await settle(pilot)
-        assert shown(app) == []
-        table = queue(app).table
-        assert "No tickets here" in table.render_line(2).text  # in its body: same size
-        assert not queue(app).query_one("#queue-empty").display
-        await pilot.press("escape")
-        await settle(pilot)
-        assert shown(app) == ALL_OPEN
 
 
 async def test_a_search_is_kept_across_views_until_esc_or_an_empty_search(
@@ -996,23 +1017,6 @@ async def test_a_slow_read_shows_the_key_s_bars_before_its_rows(
         assert shown(app) == [3]
 
 
-async def test_sort_cycles_and_reverses(make_test_app: Callable[..., HelpdeskApp]) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("s")  # updated → priority
-        await settle(pilot)
-        assert queue(app).query_spec.sort == "priority"
-        assert shown(app)[:3] == [1, 9, 2]  # urgent, then high (newest first)
-        await pilot.press("S")
-        await settle(pilot)
-        assert shown(app)[0] == 4  # the only low one
-        await pilot.press("s")  # priority → number
-        await settle(pilot)
-        assert shown(app) == sorted(ALL_OPEN)
-
-
 async def test_changes_elsewhere_show_within_two_seconds_and_cursor_stays(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1354,20 +1358,6 @@ def _cell(app: HelpdeskApp, number: int, column: str) -> str:
     return str(app.queue.table.cell(number, column))
 
 
-async def test_markers_of_others_but_not_this_terminal(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        with desk_data.db.write() as s:
-            presence.heartbeat(
-                s, desk_data.ada, app.session_id, 9, Activity.VIEWING, now=FROZEN_NOW
-            )
-        await settle(pilot)
-        assert _cell(app, 1, "on") == "◉bob"
-        assert _cell(app, 9, "on") == ""
-
-
 async def test_hostile_text_is_shown_literally_and_without_escapes(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
@@ -1598,16 +1588,6 @@ async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(
         await wait_for(pilot, lambda: queue(app).view.name == "mine", 10)
         await settle(pilot)
         assert shown(app) == [], "their own view stays theirs once they ask for it"
-
-
-async def test_an_agent_with_work_of_their_own_starts_on_my_open(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: bool(shown(app)), 10)
-        assert queue(app).view.name == "mine"
-        assert not any("Nothing open" in n for n in notifications(app))
 
 
 async def test_ratings_waiting_for_a_follow_up_are_told_once_and_listed_from_the_palette(

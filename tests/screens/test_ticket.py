@@ -286,7 +286,11 @@ async def test_hostile_text_is_shown_literally(
             await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
-async def test_status_change_from_a_picker(make_test_app: AppFactory, desk_data: DeskData) -> None:
+async def test_status_change_from_a_picker_and_an_action_from_the_command_palette(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """The status picker (``s``) changes the status; then an action run from the command
+    palette (Escalate) does what its key does. One app run."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_ticket(pilot, desk_data.numbers["vpn"])
@@ -296,6 +300,11 @@ async def test_status_change_from_a_picker(make_test_app: AppFactory, desk_data:
         await until(pilot, lambda: screen.view is not None and screen.view.row.status == "waiting")
         assert _row(desk_data, "vpn").status == "waiting"
         assert any("status: waiting" in n for n in notifications(app))
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Escalate")
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: _row(desk_data, "vpn").tier == 2)
 
 
 async def test_a_change_from_a_stale_version_is_refused_naming_who(
@@ -494,37 +503,30 @@ async def test_merge_into_a_ticket_picked_by_number(
             assert ticket_detail(s, source).merged_into == target
 
 
-async def test_link_to_a_ticket_found_by_words(
+async def test_link_to_a_ticket_found_by_words_and_desk_refusals_are_notifications(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """``l`` links to a ticket found by words; a change the desk refuses (escalating a
+    ticket at tier 4) is a notification, not a crash. One app run."""
+    number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        fields.set_tier(s, desk_data.ada, number, 4)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_ticket(pilot, desk_data.numbers["printer"])
+        screen = await open_ticket(pilot, number)
         await pilot.press("l", *"tunnel")
         await settle(pilot)
         await pilot.press("enter")
         await until(pilot, lambda: _links(desk_data, "printer") == [("related", 2)])
+        await settle(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: any("already at tier 4" in n for n in notifications(app)))
+        assert app.screen is screen and app.is_running, "refusal"
 
 
 def _links(desk: DeskData, key: str) -> list[tuple[str, int]]:
     with desk.db.read() as s:
         return ticket_detail(s, desk.numbers[key]).links
-
-
-async def test_next_and_previous_without_the_queue(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        queue_numbers = app.queue.table.numbers
-        assert len(queue_numbers) >= 2
-        screen = await open_ticket(pilot, queue_numbers[0])
-        await pilot.press("right_square_bracket")
-        await until(pilot, lambda: screen.number == queue_numbers[1] and screen.view is not None)
-        await pilot.press("left_square_bracket")
-        await until(pilot, lambda: screen.number == queue_numbers[0] and screen.view is not None)
-        assert app.screen is screen
 
 
 async def test_take_next_claims_the_most_urgent(
@@ -575,25 +577,24 @@ async def _answer(pilot: Pilot[None], text: str) -> None:
     await pilot.press("enter")
 
 
-async def test_desk_refusals_are_notifications_not_crashes(
+async def test_next_and_previous_without_the_queue_and_every_action_in_the_palette(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
-    number = desk_data.numbers["printer"]
-    with desk_data.db.write() as s:
-        fields.set_tier(s, desk_data.ada, number, 4)
+    """``]`` and ``[`` go to the queue's next and previous tickets without it; then every
+    action of the ticket is in the palette and has a key. One app run."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_ticket(pilot, number)
-        await pilot.press("e")
-        await until(pilot, lambda: any("already at tier 4" in n for n in notifications(app)))
-        assert app.screen is screen and app.is_running
-
-
-async def test_every_action_is_in_the_palette_and_has_a_key(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        queue_numbers = app.queue.table.numbers
+        assert len(queue_numbers) >= 2
+        screen = await open_ticket(pilot, queue_numbers[0])
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: screen.number == queue_numbers[1] and screen.view is not None)
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: screen.number == queue_numbers[0] and screen.view is not None)
+        assert app.screen is screen, "next and previous"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
         screen = await open_ticket(pilot, desk_data.numbers["printer"])
         commands = screen.palette_commands()
         # ... but "Article from ticket", offered only where it works: a resolved ticket.
@@ -612,18 +613,6 @@ async def test_every_action_is_in_the_palette_and_has_a_key(
         resolved = await open_ticket(pilot, desk_data.numbers["thanks"])
         titles = {title for title, _, _ in resolved.palette_commands()}
         assert f"#{resolved.number}: Article from ticket" in titles
-
-
-async def test_actions_run_from_the_command_palette(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_ticket(pilot, desk_data.numbers["vpn"])
-        await pilot.press("ctrl+p", *"Escalate")
-        await settle(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: _row(desk_data, "vpn").tier == 2)
 
 
 async def test_a_ticket_deleted_while_open_is_said_once(
