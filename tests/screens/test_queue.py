@@ -422,28 +422,6 @@ async def test_filter_form_is_built_once_and_opens_as_new(
         )
 
 
-async def test_a_closed_filter_form_keeps_no_cursor_blinking(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """The kept form's field stops blinking when the form closes (its timer woke an idle
-    app twice a second) and blinks again, focused anew, at the next f."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("f", "tab", *"high", "enter")
-        await settle(pilot)
-        form = queue(app)._filter_form
-        assert app.screen is queue(app) and form is not None
-        field = form.focused
-        assert isinstance(field, Input) and field.id == "filter-priorities"
-        assert not field.cursor_blink
-        await pilot.press("f")
-        await settle(pilot)
-        assert app.screen is form and field.cursor_blink
-        assert isinstance(app.focused, Input) and app.focused.cursor_blink
-
-
 async def test_search_and_filter_keys_restyle_only_what_changed(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
@@ -475,10 +453,13 @@ async def test_search_and_filter_keys_restyle_only_what_changed(
         assert not nodes
 
 
-async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(
+async def test_filter_form_shows_the_focused_field_applies_anywhere_and_stops_blinking(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
-    """At 80x24 the field being typed in is one line like the others, not a cut-off box."""
+    """At 80x24 the field being typed in is one line like the others, not a cut-off box;
+    Enter applies from any field. Then, in the same app run: the kept form's field stops
+    blinking when the form closes (its timer woke an idle app twice a second) and blinks
+    again, focused anew, at the next f."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -494,6 +475,18 @@ async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert shown(app) == [11, 7, 6, 5, 4, 2]
+        # A closed filter form keeps no cursor blinking.
+        await pilot.press("f", "tab", *"high", "enter")
+        await settle(pilot)
+        form = queue(app)._filter_form
+        assert app.screen is queue(app) and form is not None
+        field = form.focused
+        assert isinstance(field, Input) and field.id == "filter-priorities"
+        assert not field.cursor_blink
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.screen is form and field.cursor_blink
+        assert isinstance(app.focused, Input) and app.focused.cursor_blink
 
 
 async def test_no_color_keeps_urgent_as_readable_as_the_subject(
@@ -878,13 +871,16 @@ async def test_a_key_in_the_filter_form_is_drawn_at_once(
         assert drawn == [True]
 
 
-async def test_a_list_of_another_length_lays_nothing_out(
+async def test_a_list_of_another_length_lays_nothing_out_the_search_line_takes_its_place(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
     """New rows of another count change the table's scrollable height and its scrollbar's
     thumb, not the screen's layout: laid out, the scrollbar resized by that layout took a
     frame of its own after the rows' (a filter or a search landed one frame later when
-    its list's length changed)."""
+    its list's length changed). Then, in the same app run: / opens the search line where
+    the status line was, and Enter closes it: the table keeps its place and size
+    throughout, also when nothing is found (a table that grows or shrinks is laid out
+    twice)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -898,6 +894,23 @@ async def test_a_list_of_another_length_lays_nothing_out(
             assert not table._layout_required and table._layout_updates == layouts
             assert table.virtual_size.height == len(table.numbers) + 1
             assert table.vertical_scrollbar.window_virtual_size == len(table.numbers) + 1
+        # The search line takes the status line's place.
+        table, status = queue(app).table, queue(app).query_one("#queue-status")
+        box = queue(app).query_one("#queue-search", Input)
+        region, line = table.region, status.region
+        await pilot.press("slash")
+        await pilot.pause()
+        assert box.display and not status.display
+        assert box.region == line
+        assert table.region == region
+        await pilot.press(*"tunnel", "enter")
+        await settle(pilot)
+        assert not box.display and status.display
+        assert table.region == region
+        assert shown(app) == [2]
+        await pilot.press("slash", *"printer tunnel", "enter")  # nothing: said in the table
+        await settle(pilot)
+        assert shown(app) == [] and table.region == region
 
 
 async def test_the_table_keeps_its_scrollbar_whether_or_not_the_rows_fit(
@@ -918,34 +931,6 @@ async def test_the_table_keeps_its_scrollbar_whether_or_not_the_rows_fit(
             assert table.show_vertical_scrollbar
             seen.add(table.scrollable_content_region)
         assert len(seen) == 1
-
-
-async def test_the_search_line_takes_the_status_line_s_place(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """/ opens the search line where the status line was, and Enter closes it: the table
-    keeps its place and size throughout, also when nothing is found (a table that grows or
-    shrinks is laid out twice)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        table, status = queue(app).table, queue(app).query_one("#queue-status")
-        box = queue(app).query_one("#queue-search", Input)
-        region, line = table.region, status.region
-        await pilot.press("slash")
-        await pilot.pause()
-        assert box.display and not status.display
-        assert box.region == line
-        assert table.region == region
-        await pilot.press(*"tunnel", "enter")
-        await settle(pilot)
-        assert not box.display and status.display
-        assert table.region == region
-        assert shown(app) == [2]
-        await pilot.press("slash", *"printer tunnel", "enter")  # nothing: said in the table
-        await settle(pilot)
-        assert shown(app) == [] and table.region == region
 
 
 def _hold_list_reads(
@@ -1378,72 +1363,14 @@ async def test_hostile_text_is_shown_literally_and_without_escapes(
                 assert all("link" not in str(span.style) for span in value.spans)
 
 
-async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., HelpdeskApp]) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        keys = app.queue.table.column_keys
-        assert keys == ["no", "subject", "from", "state", "mark", "who", "badge"]
-        await pilot.resize_terminal(120, 40)
-        await settle(pilot)
-        keys = app.queue.table.column_keys
-        assert "requester" in keys and "badge" in keys and "owner" in keys
-        await pilot.resize_terminal(140, 40)
-        await settle(pilot)
-        keys = app.queue.table.column_keys
-        assert "requester" in keys and "sla" in keys and "assignee" in keys
-        assert shown(app) == [9, 1]
-
-
-async def test_a_resized_terminal_draws_the_columns_of_its_new_width(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """What the terminal shows after a resize, not only the table's state: the table was
-    drawn at its new size with the old width's columns, and stayed so until a key. Wide to
-    narrow, then narrow to wide, in one app run."""
-    app = make_test_app()
-    async with app.run_test(size=(140, 30)) as pilot:
-        await settle(pilot)
-        for resized in [(80, 24), (140, 30)]:
-            await pilot.resize_terminal(*resized)
-            await settle(pilot)
-            header, first = screen_lines(app)[3:5]
-            if resized[0] == 80:
-                assert header.split() == ["#", "Subject", "From", "Status", "!", "Owner", "SLA"]
-                assert first.split()[-2:] == ["ada", "3h"]
-            else:
-                assert header.split()[-4:] == ["SLA", "due", "On", "it"], resized
-                assert "in progress" in first and "Ann Archer" in first, resized
-
-
-@pytest.mark.parametrize("digits", [3, 7])
-@pytest.mark.parametrize("width", range(80, 161))
-def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials(
-    width: int, digits: int
-) -> None:
-    """At every width from 80 columns: the subject keeps 40 cells, and who asked, the
-    status, the priority, who has it and the SLA stay in sight (compact or in full) — on
-    a small desk and with the 7-digit numbers of a million tickets, shown uncut."""
-    fitted = fit_columns(width - 1, digits)  # (one column is the scrollbar's)
-    widths = dict((column.key, cells) for column, cells in fitted.columns)
-    number = widths.get("number", widths.get("no"))
-    assert number is not None and number >= digits + ("number" in widths)
-    assert widths["subject"] >= 40
-    used = sum(widths.values()) + fitted.padding * len(widths) - (1 if fitted.padding == 1 else 0)
-    assert used <= width - 1
-    for wide, compact in (
-        ("requester", "from"),
-        ("status", "state"),
-        ("priority", "mark"),
-        ("owner", "who"),
-        ("sla", "badge"),
-    ):
-        assert {wide, compact} & widths.keys() or (wide == "owner" and "assignee" in widths)
-
-
-async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
+async def test_80_columns_say_who_owns_and_is_on_it_columns_follow_the_terminal_s_width(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """One app run, three facts in turn. At 80 columns the queue says who owns a ticket
+    and who is on it (a team when unassigned). A narrow terminal drops columns, a wider
+    one brings them back. What the terminal shows after a resize, not only the table's
+    state: the table was drawn at its new size with the old width's columns, and stayed so
+    until a key; wide to narrow, then narrow to wide."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -1464,6 +1391,59 @@ async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
             fields.assign(session, desk_data.ada, 2, team="Billing")
         await wait_for(pilot, lambda: "Billing" in _cell(app, 2, "owner"), 10.0)
         assert _cell(app, 2, "owner").split() == ["Billing", "✎cy"]  # team when unassigned
+        # A narrow terminal drops columns (on My open).
+        await pilot.press("1")
+        await settle(pilot)
+        keys = app.queue.table.column_keys
+        assert keys == ["no", "subject", "from", "state", "mark", "who", "badge"]
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        keys = app.queue.table.column_keys
+        assert "requester" in keys and "badge" in keys and "owner" in keys
+        await pilot.resize_terminal(140, 40)
+        await settle(pilot)
+        keys = app.queue.table.column_keys
+        assert "requester" in keys and "sla" in keys and "assignee" in keys
+        assert shown(app) == [9, 1]
+        # A resized terminal draws the columns of its new width.
+        await pilot.resize_terminal(140, 30)
+        await settle(pilot)
+        for resized in [(80, 24), (140, 30)]:
+            await pilot.resize_terminal(*resized)
+            await settle(pilot)
+            header, first = screen_lines(app)[3:5]
+            if resized[0] == 80:
+                assert header.split() == ["#", "Subject", "From", "Status", "!", "Owner", "SLA"]
+                assert first.split()[-2:] == ["ada", "3h"]
+            else:
+                assert header.split()[-4:] == ["SLA", "due", "On", "it"], resized
+                assert "in progress" in first and "Ann Archer" in first, resized
+
+
+def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials() -> None:
+    """At every width from 80 columns: the subject keeps 40 cells, and who asked, the
+    status, the priority, who has it and the SLA stay in sight (compact or in full) — on
+    a small desk and with the 7-digit numbers of a million tickets, shown uncut. Each width
+    and number size in turn (a pure function: one test, each assertion naming its case)."""
+    for digits in (3, 7):
+        for width in range(80, 161):
+            case = f"width {width}, {digits} digits"
+            fitted = fit_columns(width - 1, digits)  # (one column is the scrollbar's)
+            widths = dict((column.key, cells) for column, cells in fitted.columns)
+            number = widths.get("number", widths.get("no"))
+            assert number is not None and number >= digits + ("number" in widths), case
+            assert widths["subject"] >= 40, case
+            padding = fitted.padding * len(widths) - (1 if fitted.padding == 1 else 0)
+            assert sum(widths.values()) + padding <= width - 1, case
+            for wide, compact in (
+                ("requester", "from"),
+                ("status", "state"),
+                ("priority", "mark"),
+                ("owner", "who"),
+                ("sla", "badge"),
+            ):
+                kept = {wide, compact} & widths.keys()
+                assert kept or (wide == "owner" and "assignee" in widths), (case, wide)
 
 
 async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
