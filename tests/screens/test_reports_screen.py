@@ -193,60 +193,6 @@ async def test_key_presets_tables_and_back(
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
-async def test_f4_back_to_the_reports_reads_the_figures_again(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """Found on a walk: the reports opened in the morning and shown again with F4 at the
-    day's end still said the morning's figures (the CLI's report had the day's)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen) and screen.result is not None
-        before = screen.result.created
-        await pilot.press("f4")
-        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
-        from helpdesk_tui.desk.tickets import create_ticket
-
-        with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as session:
-            create_ticket(
-                session, desk_data.ada, subject="Late", body="x", requester_email="l@ex.com"
-            )
-        Desk(desk_data.db, desk_data.ada).report_catch_up()
-        await pilot.press("f4")
-        await until(pilot, lambda: screen.result is not None and screen.result.created > before, 10)
-        assert screen.result is not None and screen.result.created == before + 1
-
-
-async def test_a_refused_filter_opens_the_form_again_as_written_saying_why(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """A team the desk does not have: the form again with what was typed and one line on
-    why; the report shown stays the last that ran and a preset key works from it (it kept
-    the refused filter: ``f`` showed it over a report of all tickets, each preset was
-    refused again)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen)
-        await pilot.press("f")
-        await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
-        form = app.screen
-        form.query_one("#team").value = "Nowhere [b]x"  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await until(
-            pilot, lambda: isinstance(app.screen, ReportFilterScreen) and app.screen is not form
-        )
-        assert app.screen.query_one("#team").value == "Nowhere [b]x"  # type: ignore[attr-defined]
-        assert "no team is called 'Nowhere [b]x'" in "\n".join(screen_lines(app))
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is screen)
-        assert screen.result is not None and screen.query_spec == screen.result.query
-        await pilot.press("1")
-        await until(pilot, lambda: screen.result is not None and screen.result.created == 11)
-
-
 async def test_the_figures_strip_keeps_each_label_with_its_value(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
@@ -381,8 +327,10 @@ async def test_the_reports_at_80x24_strip_definitions_t_key_and_whole_counts(
     (``_strip_shows_every_figure_d_defines``); ``d`` shows every figure's words
     (``_d_says_what_each_figure_counts``); ``t`` is shown as what it shows next, and only
     on a tab with a chart (``_t_is_shown_as_what_it_shows_next``); ticket counts are
-    charted in whole numbers (``_ticket_counts_are_charted_in_whole_numbers``, last: it
-    picks the 7-day preset)."""
+    charted in whole numbers (``_ticket_counts_are_charted_in_whole_numbers``: it picks
+    the 7-day preset). Then two more, in the same app run:
+    ``_a_refused_filter_opens_the_form_again_as_written_saying_why`` (it picks today) and
+    ``_f4_back_to_the_reports_reads_the_figures_again`` (last: it writes a ticket)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_reports(pilot)
@@ -390,6 +338,54 @@ async def test_the_reports_at_80x24_strip_definitions_t_key_and_whole_counts(
         await _d_says_what_each_figure_counts(pilot, app)
         await _t_is_shown_as_what_it_shows_next(pilot, app)
         await _ticket_counts_are_charted_in_whole_numbers(pilot, app)
+        await _a_refused_filter_opens_the_form_again_as_written_saying_why(pilot, app)
+        await _f4_back_to_the_reports_reads_the_figures_again(pilot, app, desk_data)
+
+
+async def _a_refused_filter_opens_the_form_again_as_written_saying_why(
+    pilot: Pilot[None], app: HelpdeskApp
+) -> None:
+    """A team the desk does not have: the form again with what was typed and one line on
+    why; the report shown stays the last that ran and a preset key works from it (it kept
+    the refused filter: ``f`` showed it over a report of all tickets, each preset was
+    refused again)."""
+    screen = app.screen
+    assert isinstance(screen, ReportsScreen)
+    await pilot.press("f")
+    await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
+    form = app.screen
+    form.query_one("#team").value = "Nowhere [b]x"  # type: ignore[attr-defined]
+    await pilot.press("enter")
+    await until(
+        pilot, lambda: isinstance(app.screen, ReportFilterScreen) and app.screen is not form
+    )
+    assert app.screen.query_one("#team").value == "Nowhere [b]x"  # type: ignore[attr-defined]
+    assert "no team is called 'Nowhere [b]x'" in "\n".join(screen_lines(app))
+    await pilot.press("escape")
+    await until(pilot, lambda: app.screen is screen)
+    assert screen.result is not None and screen.query_spec == screen.result.query
+    await pilot.press("1")
+    await until(pilot, lambda: screen.result is not None and screen.result.created == 11)
+
+
+async def _f4_back_to_the_reports_reads_the_figures_again(
+    pilot: Pilot[None], app: HelpdeskApp, desk_data: DeskData
+) -> None:
+    """Found on a walk: the reports opened in the morning and shown again with F4 at the
+    day's end still said the morning's figures (the CLI's report had the day's)."""
+    screen = app.screen
+    assert isinstance(screen, ReportsScreen) and screen.result is not None
+    before = screen.result.created
+    await pilot.press("f4")
+    await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+    from helpdesk_tui.desk.tickets import create_ticket
+
+    with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as session:
+        create_ticket(session, desk_data.ada, subject="Late", body="x", requester_email="l@ex.com")
+    Desk(desk_data.db, desk_data.ada).report_catch_up()
+    await pilot.press("f4")
+    await until(pilot, lambda: screen.result is not None and screen.result.created > before, 10)
+    assert screen.result is not None and screen.result.created == before + 1
 
 
 async def _strip_shows_every_figure_d_defines(app: HelpdeskApp) -> None:

@@ -172,10 +172,16 @@ async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
         assert any(line.endswith("│ Requester") for line in screen_lines(app))
 
 
-async def test_thread_kinds_side_panel_and_history(
+async def test_thread_kinds_side_panel_history_and_quoted_history_folded(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: a ticket's thread shows each kind of entry, the side panel and the
+    history (h); then another's quoted history is folded until asked (f)."""
     number = desk_data.numbers["printer"]
+    quoted = desk_data.numbers["vpn"]
+    body = "Still broken today.\n\nOn Mon, Ben Baker wrote:\n> My old words\n> quoted back."
+    with desk_data.db.write() as s:
+        thread.add_customer_message(s, MAIL, quoted, body=body)
     with desk_data.db.write() as s:
         thread.reply(s, desk_data.ada, number, body="We are on our way.")
         thread.add_note(s, desk_data.bob, number, body="Fire brigade called")
@@ -206,6 +212,16 @@ async def test_thread_kinds_side_panel_and_history(
         assert screen.query_one("#ticket-main").current == "history"  # type: ignore[attr-defined]
         await pilot.press("h")
         assert screen.query_one("#ticket-main").current == "thread"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # Quoted history folded until asked.
+        await open_ticket(pilot, quoted)
+        text = "\n".join(screen_lines(app))
+        assert "Still broken today." in text
+        assert "quoted back." not in text and "quoted lines folded (f shows)" in text
+        await pilot.press("f")
+        await pilot.pause()
+        assert "quoted back." in "\n".join(screen_lines(app))
 
 
 async def test_a_key_typed_right_after_h_goes_to_the_pane_it_shows(
@@ -227,24 +243,6 @@ async def test_a_key_typed_right_after_h_goes_to_the_pane_it_shows(
         await settle(pilot)
         assert app.focused is history
         assert "created" in "\n".join(screen_lines(app))
-
-
-async def test_quoted_history_is_folded_until_asked(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    number = desk_data.numbers["vpn"]
-    body = "Still broken today.\n\nOn Mon, Ben Baker wrote:\n> My old words\n> quoted back."
-    with desk_data.db.write() as s:
-        thread.add_customer_message(s, MAIL, number, body=body)
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_ticket(pilot, number)
-        text = "\n".join(screen_lines(app))
-        assert "Still broken today." in text
-        assert "quoted back." not in text and "quoted lines folded (f shows)" in text
-        await pilot.press("f")
-        await pilot.pause()
-        assert "quoted back." in "\n".join(screen_lines(app))
 
 
 async def test_hostile_text_is_shown_literally(
