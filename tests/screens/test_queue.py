@@ -1751,11 +1751,15 @@ async def test_keys_0_and_V_reach_the_tenth_view_and_step_back(
         assert queue(app).view.title == "My open"
 
 
-async def test_a_seven_digit_number_is_shown_whole_at_80_columns(
+async def test_a_seven_digit_number_is_shown_whole_at_80_columns_and_x_takes_the_next(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    """On a desk of a million tickets the newest numbers have seven digits: the number
-    column widens for them (and the subject still keeps 40 cells)."""
+    """One app run. On a desk of a million tickets the newest numbers have seven digits:
+    the number column widens for them (and the subject still keeps 40 cells). Then: an
+    agent starts at the queue: x takes the most urgent unassigned ticket of their teams
+    there too (it was a key of the ticket screen only, so the first ticket had to be
+    opened by hand), skips one another agent is replying to, and shows it; the palette
+    offers it as well."""
     with desk_data.db.write() as session:
         wifi = select(Ticket).where(Ticket.number == desk_data.numbers["wifi"])
         session.exec(wifi).one().number = 1234567
@@ -1767,19 +1771,20 @@ async def test_a_seven_digit_number_is_shown_whole_at_80_columns(
         assert any(line.startswith("1234567 Wi-Fi slow") for line in screen_lines(app))
         widths = {column.key: cells for column, cells in app.queue.table._fitted.columns}
         assert widths["no"] == 7 and widths["subject"] >= 40
-
-
-async def test_quitting_with_the_filter_form_open(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """The kept form is closed with the app, open or not."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueFilterScreen)
-        await app.action_quit()
-    assert app.return_code == 0
+        # x takes the next ticket from the queue.
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        taken = screen.number
+        assert taken != desk_data.numbers["vpn"]  # (cy is replying to it)
+        row = Desk(desk_data.db, desk_data.ada).ticket_row(taken)
+        assert row.assignee == "ada"
+        await until(pilot, lambda: any(f"#{taken}" in line for line in screen_lines(app)[:3]))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        titles = [title for title, _help, _call in queue(app).palette_commands()]
+        assert "Take next" in titles
 
 
 async def test_a_tall_terminal_pages_without_reading_back_and_forth(
@@ -1885,11 +1890,12 @@ async def test_the_queue_follows_the_desk_again_once_the_database_answers(
         other.dispose()
 
 
-async def test_every_filter_field_shows_its_whole_hint_at_80x24(
+async def test_every_filter_field_shows_its_whole_hint_and_quitting_with_the_form_open(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
     """The status field's hint lists every status; at 80 columns it lost its last letter
-    ("…, resolved, close"): the field was one cell short (a team's audit at 80x24)."""
+    ("…, resolved, close"): the field was one cell short (a team's audit at 80x24). Then,
+    the form still open, the app quits: the kept form is closed with the app, open or not."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -1900,6 +1906,9 @@ async def test_every_filter_field_shows_its_whole_hint_at_80x24(
         for _key, label, hint in FILTER_FIELDS:
             (line,) = [line for line in lines if f"│ {label} " in line]
             assert hint in line, line
+        assert isinstance(app.screen, QueueFilterScreen)
+        await app.action_quit()
+    assert app.return_code == 0, "quit with the form open"
 
 
 async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
@@ -1969,28 +1978,3 @@ async def test_the_shift_beat_covers_the_desk_of_a_deactivated_agent_once(
         await pilot.press("f3", "f4", "at")
         await settle(pilot)
         assert isinstance(app.screen, AccessEndedScreen) and app.current_mode == "kb"
-
-
-async def test_take_next_from_the_queue(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """An agent starts at the queue: x takes the most urgent unassigned ticket of their
-    teams there too (it was a key of the ticket screen only, so the first ticket had to be
-    opened by hand), skips one another agent is replying to, and shows it; the palette
-    offers it as well."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
-        screen = app.screen
-        assert isinstance(screen, TicketScreen)
-        taken = screen.number
-        assert taken != desk_data.numbers["vpn"]  # (cy is replying to it)
-        row = Desk(desk_data.db, desk_data.ada).ticket_row(taken)
-        assert row.assignee == "ada"
-        await until(pilot, lambda: any(f"#{taken}" in line for line in screen_lines(app)[:3]))
-        await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
-        titles = [title for title, _help, _call in queue(app).palette_commands()]
-        assert "Take next" in titles
