@@ -355,12 +355,15 @@ async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
         other.dispose()
 
 
-async def test_a_filter_the_desk_refuses_stays_in_the_form_saying_why(
+async def test_a_refused_filter_stays_in_the_form_and_the_form_opens_as_new(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
-    """A team the desk does not have: the form stays (focus in it), the desk's reason on
-    its line, the list and its status line as they were. (The form closed, the status line
-    said "filtered: team Nowhere" over the unfiltered rows, the reason a passing toast.)"""
+    """One app run. A team the desk does not have: the form stays (focus in it), the
+    desk's reason on its line, the list and its status line as they were. (The form
+    closed, the status line said "filtered: team Nowhere" over the unfiltered rows, the
+    reason a passing toast.) Then: the queue keeps its filter form: each f shows the filter
+    in force, no earlier error, the first field focused with its text selected (typing
+    replaces it), as a new form."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -381,17 +384,7 @@ async def test_a_filter_the_desk_refuses_stays_in_the_form_saying_why(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen) and shown(app) == ALL_OPEN
-
-
-async def test_filter_form_is_built_once_and_opens_as_new(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """The queue keeps its filter form: each f shows the filter in force, no earlier error,
-    the first field focused with its text selected (typing replaces it), as a new form."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
+        # The filter form is built once and opens as new.
         await pilot.press("f", *"new", "tab", *"nope", "enter")
         await pilot.pause()
         form = app.screen
