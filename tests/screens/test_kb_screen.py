@@ -157,36 +157,6 @@ async def _search_as_you_type_ranks_and_previews(pilot: Pilot[None], app: Helpde
     assert screen.article == screen.results[1], "the preview follows the list"
 
 
-async def test_write_a_new_article_and_publish_it(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_kb(pilot)
-        screen.query_one("#kb-results", OptionList).focus()
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
-        for key in "Guest":
-            await pilot.press(key)
-        app.screen.query_one(TextArea).insert("Ask **reception**.")
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, KbScreen) and len(screen.results) == 1)
-        await settle(pilot)
-        made = screen.results[0]
-        assert (made.title, made.body, made.status) == ("Guest", "Ask **reception**.\n", "draft")
-        screen.query_one("#kb-results", OptionList).focus()
-        await pilot.press("p")
-        await until(pilot, lambda: screen.results[0].status == "published")
-        await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
-        app.screen.query_one("#kb-edit-title", Input).value = "Guest Wi-Fi"
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: screen.results[0].title == "Guest Wi-Fi")
-        assert [v.version for v in Desk(desk_data.db, desk_data.ada).kb_versions(made.id)] == [
-            1,
-            2,
-            3,
-        ]
-
-
 async def _kb_search_scene(pilot: Pilot[None]) -> None:
     await open_kb(pilot)
     await search(pilot, "outlok crash")
@@ -341,11 +311,13 @@ async def test_the_palette_reads_tickets_and_articles_together(
 # -- a new desk's empty knowledge base, and the demo's ----------------------------------------
 
 
-async def test_an_empty_kb_says_what_to_do_and_ctrl_n_writes_from_the_search_box(
+async def test_an_empty_kb_says_what_to_do_ctrl_n_writes_an_article_is_written_published(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    """F3 lands in the search box, where n is typed: ctrl+n opens the editor from there, the
-    footer shows it, and an empty knowledge base says how to fill it."""
+    """One app run. F3 lands in the search box, where n is typed: ctrl+n opens the editor
+    from there, the footer shows it, and an empty knowledge base says how to fill it. Then
+    a new article is written from the list (n), published (p) and edited (e): three
+    versions."""
     app = make_test_app()
     app.command = ".venv/bin/helpdesk"
     async with app.run_test(size=(80, 24)) as pilot:
@@ -360,6 +332,33 @@ async def test_an_empty_kb_says_what_to_do_and_ctrl_n_writes_from_the_search_box
         await pilot.press("ctrl+n")
         await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
         assert query.value == ""
+        await pilot.press("escape")  # (nothing written: it closes without asking)
+        await until(pilot, lambda: app.screen is screen)
+        # Write a new article and publish it.
+        screen.query_one("#kb-results", OptionList).focus()
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        for key in "Guest":
+            await pilot.press(key)
+        app.screen.query_one(TextArea).insert("Ask **reception**.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, KbScreen) and len(screen.results) == 1)
+        await settle(pilot)
+        made = screen.results[0]
+        assert (made.title, made.body, made.status) == ("Guest", "Ask **reception**.\n", "draft")
+        screen.query_one("#kb-results", OptionList).focus()
+        await pilot.press("p")
+        await until(pilot, lambda: screen.results[0].status == "published")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        app.screen.query_one("#kb-edit-title", Input).value = "Guest Wi-Fi"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.results[0].title == "Guest Wi-Fi")
+        assert [v.version for v in Desk(desk_data.db, desk_data.ada).kb_versions(made.id)] == [
+            1,
+            2,
+            3,
+        ]
 
 
 async def _open_kb_still(pilot: Pilot[None]) -> None:
