@@ -193,32 +193,6 @@ async def test_key_presets_tables_and_back(
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
-async def test_the_figures_strip_keeps_each_label_with_its_value(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """The strip wrapped by words: at 80 columns on a demo desk "Resolve" ended a line with
-    "2d 10h" on the next, "SLA" one with "72.2%" (these figures do so at 70), and at 60
-    the last figure was cut; each figure is whole on its line now, after a resize too."""
-    app = make_test_app()
-    labels = ("Created", "Resolved", "Backlog", "1st resp", "p90", "Resolve", "SLA", "Overdue")
-    labels += ("Reopen", "CSAT", "Satisfied", "Business hours:")
-    async with app.run_test(size=(100, 24)) as pilot:
-        await _open_reports(pilot)
-        for width in (70, 60, 120):  # (each a resize from the width before: one app run)
-            await pilot.resize_terminal(width, 24)
-            await settle(pilot)
-            lines = screen_lines(app)
-            tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
-            strip = lines[1:tabs]
-            figures = " ".join(line.strip() for line in strip)
-            assert re.search(
-                r"Created \d+ .* Reopen \d.* CSAT \d\.\d/5\s+Satisfied \d.*%$", figures
-            ), (width, figures)
-            for line in strip:
-                assert not line.rstrip().endswith(labels), (width, strip)
-                assert len(line.rstrip()) <= width, (width, strip)
-
-
 async def test_the_agents_tab_fits_80_columns_with_its_times_as_durations(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
@@ -328,18 +302,48 @@ async def test_the_reports_at_80x24_strip_definitions_t_key_and_whole_counts(
     (``_d_says_what_each_figure_counts``); ``t`` is shown as what it shows next, and only
     on a tab with a chart (``_t_is_shown_as_what_it_shows_next``); ticket counts are
     charted in whole numbers (``_ticket_counts_are_charted_in_whole_numbers``: it picks
-    the 7-day preset). Then two more, in the same app run:
+    the 7-day preset). First, in the same app run, the figures strip keeps each label
+    with its value at 70, 60 and 120 columns
+    (``_the_figures_strip_keeps_each_label_with_its_value``); then, back at 80x24, the four
+    facts; then two more:
     ``_a_refused_filter_opens_the_form_again_as_written_saying_why`` (it picks today) and
     ``_f4_back_to_the_reports_reads_the_figures_again`` (last: it writes a ticket)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_reports(pilot)
+        await _the_figures_strip_keeps_each_label_with_its_value(pilot, app)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
         await _strip_shows_every_figure_d_defines(app)
         await _d_says_what_each_figure_counts(pilot, app)
         await _t_is_shown_as_what_it_shows_next(pilot, app)
         await _ticket_counts_are_charted_in_whole_numbers(pilot, app)
         await _a_refused_filter_opens_the_form_again_as_written_saying_why(pilot, app)
         await _f4_back_to_the_reports_reads_the_figures_again(pilot, app, desk_data)
+
+
+async def _the_figures_strip_keeps_each_label_with_its_value(
+    pilot: Pilot[None], app: HelpdeskApp
+) -> None:
+    """The strip wrapped by words: at 80 columns on a demo desk "Resolve" ended a line with
+    "2d 10h" on the next, "SLA" one with "72.2%" (these figures do so at 70), and at 60
+    the last figure was cut; each figure is whole on its line now, after a resize too."""
+    labels = ("Created", "Resolved", "Backlog", "1st resp", "p90", "Resolve", "SLA", "Overdue")
+    labels += ("Reopen", "CSAT", "Satisfied", "Business hours:")
+    for width in (70, 60, 120):  # (each a resize from the width before)
+        await pilot.resize_terminal(width, 24)
+        await settle(pilot)
+        lines = screen_lines(app)
+        tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
+        strip = lines[1:tabs]
+        figures = " ".join(line.strip() for line in strip)
+        assert re.search(r"Created \d+ .* Reopen \d.* CSAT \d\.\d/5\s+Satisfied \d.*%$", figures), (
+            width,
+            figures,
+        )
+        for line in strip:
+            assert not line.rstrip().endswith(labels), (width, strip)
+            assert len(line.rstrip()) <= width, (width, strip)
 
 
 async def _a_refused_filter_opens_the_form_again_as_written_saying_why(
