@@ -224,12 +224,16 @@ async def test_thread_kinds_side_panel_history_and_quoted_history_folded(
         assert "quoted back." in "\n".join(screen_lines(app))
 
 
-async def test_a_key_typed_right_after_h_goes_to_the_pane_it_shows(
+async def test_a_key_right_after_h_goes_to_its_pane_a_picker_survives_a_narrow_terminal(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
-    """h and End arriving together (typed quickly, or read in one go from the terminal):
-    End scrolls the history just shown, not the thread just hidden. The focus moved a
-    moment after the switch, so the End went to the thread."""
+    """One app run, two facts. h and End arriving together (typed quickly, or read in one
+    go from the terminal): End scrolls the history just shown, not the thread just hidden.
+    The focus moved a moment after the switch, so the End went to the thread. Then, on
+    another ticket: a real terminal shrunk below 8 columns with a picker open crashed the
+    app (its choices were wrapped at width 0: Rich's ``chop_cells`` raised); the picker
+    stays, usable again once the terminal is wide again. The status picker (``s``), then
+    the agent's (``a``)."""
     number = desk_data.numbers["printer"]
     with desk_data.db.write() as s:
         for i in range(30):
@@ -243,6 +247,21 @@ async def test_a_key_typed_right_after_h_goes_to_the_pane_it_shows(
         await settle(pilot)
         assert app.focused is history
         assert "created" in "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # A picker survives a terminal a few columns wide.
+        number = desk_data.numbers["laptop"]
+        await open_ticket(pilot, number)
+        for key in ["s", "a"]:
+            await pilot.press(key)
+            await until(pilot, lambda: isinstance(app.screen, PickScreen) and bool(_options(app)))
+            for size in [(6, 5), (1, 1), (80, 24)]:
+                await pilot.resize_terminal(*size)
+                await settle(pilot)
+                screen_lines(app)  # (drawn: the crash was in laying the choices out)
+            assert isinstance(app.screen, PickScreen) and app.is_running, key
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen))
 
 
 async def test_hostile_text_is_shown_literally(
@@ -402,28 +421,6 @@ async def test_pickers_word_statuses_and_agents_as_the_rest_of_the_ui(
         assert _options(app) == [f"#{laptop} in progress Laptop will not boot  ann@example.com"]
 
 
-async def test_a_picker_survives_a_terminal_a_few_columns_wide(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """A real terminal shrunk below 8 columns with a picker open crashed the app (its choices
-    were wrapped at width 0: Rich's ``chop_cells`` raised); the picker stays, usable again
-    once the terminal is wide again. The status picker (``s``), then the agent's (``a``)."""
-    number = desk_data.numbers["laptop"]
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_ticket(pilot, number)
-        for key in ["s", "a"]:
-            await pilot.press(key)
-            await until(pilot, lambda: isinstance(app.screen, PickScreen) and bool(_options(app)))
-            for size in [(6, 5), (1, 1), (80, 24)]:
-                await pilot.resize_terminal(*size)
-                await settle(pilot)
-                screen_lines(app)  # (drawn: the crash was in laying the choices out)
-            assert isinstance(app.screen, PickScreen) and app.is_running, key
-            await pilot.press("escape")
-            await until(pilot, lambda: isinstance(app.screen, TicketScreen))
-
-
 async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data: DeskData) -> None:
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -456,9 +453,12 @@ async def test_assign_to_me_agent_and_team(make_test_app: AppFactory, desk_data:
         await until(pilot, lambda: _row(desk_data, "vpn").assignee == "ada")
 
 
-async def test_type_category_tags_and_escalate(
+async def test_type_category_tags_escalate_and_merge_into_a_ticket_picked_by_number(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: the printer ticket's type, category, tags and tier set by their keys;
+    then the laptop ticket merged into it, picked by number."""
+    source, target = desk_data.numbers["laptop"], desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_ticket(pilot, desk_data.numbers["printer"])
@@ -476,19 +476,9 @@ async def test_type_category_tags_and_escalate(
         await settle(pilot)
         await pilot.press("e")
         await until(pilot, lambda: _row(desk_data, "printer").tier == 2)
-
-
-def _tags(desk: DeskData, key: str) -> list[str]:
-    with desk.db.read() as s:
-        return ticket_detail(s, desk.numbers[key]).tags
-
-
-async def test_merge_into_a_ticket_picked_by_number(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    source, target = desk_data.numbers["laptop"], desk_data.numbers["printer"]
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # Merge into a ticket picked by number.
         screen = await open_ticket(pilot, source)
         await pilot.press("M")
         assert isinstance(app.screen, TicketPickScreen)
@@ -499,6 +489,11 @@ async def test_merge_into_a_ticket_picked_by_number(
         await until(pilot, lambda: screen.number == target and screen.view is not None)
         with desk_data.db.read() as s:
             assert ticket_detail(s, source).merged_into == target
+
+
+def _tags(desk: DeskData, key: str) -> list[str]:
+    with desk.db.read() as s:
+        return ticket_detail(s, desk.numbers[key]).tags
 
 
 async def test_link_to_a_ticket_found_by_words_and_desk_refusals_are_notifications(
