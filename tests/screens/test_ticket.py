@@ -343,11 +343,13 @@ async def test_a_change_from_a_stale_version_is_refused_naming_who(
         )
 
 
-async def test_a_field_picker_starts_on_the_tickets_value_and_keeping_it_changes_nothing(
+async def test_a_field_picker_starts_on_the_value_a_prompt_left_with_esc_keeps_its_text(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
-    """p then Enter keeps the priority and says so (it said "#2 priority: high", as if it had
-    changed it); ↑ moves from the value the ticket has: one priority up is p ↑ Enter."""
+    """One app run, two facts. p then Enter keeps the priority and says so (it said "#2
+    priority: high", as if it had changed it); ↑ moves from the value the ticket has: one
+    priority up is p ↑ Enter. Then: t, some tags typed, Esc: t again has them (they were
+    gone), until the ticket changes."""
     number = desk_data.numbers["vpn"]
     before = _row(desk_data, "vpn")
     assert before.priority == "high"
@@ -363,16 +365,8 @@ async def test_a_field_picker_starts_on_the_tickets_value_and_keeping_it_changes
         await pilot.press("p", "up", "enter")
         await until(pilot, lambda: screen.view is not None and screen.view.row.priority == "urgent")
         assert _row(desk_data, "vpn").priority == "urgent"
-
-
-async def test_a_prompt_left_with_esc_opens_again_with_what_was_typed(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """t, some tags typed, Esc: t again has them (they were gone), until the ticket changes."""
-    number = desk_data.numbers["vpn"]
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_ticket(pilot, number)
+        await settle(pilot)
+        # A prompt left with Esc opens again with what was typed.
         await pilot.press("t", *"vpn", "space", *"remote", "escape")
         await until(pilot, lambda: app.screen is screen)
         await pilot.press("t")
