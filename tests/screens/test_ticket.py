@@ -766,10 +766,13 @@ async def test_an_agent_deactivated_while_the_app_runs_can_no_longer_write(
 DEACTIVATED = "bob is deactivated on this helpdesk; an admin can run: helpdesk agent reactivate bob"
 
 
-async def test_a_deactivated_agent_is_covered_once_and_offered_nothing(
+async def test_a_role_given_brings_its_keys_a_deactivated_agent_is_covered_once(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Deactivated while his terminal shows a ticket (a team's audit on PostgreSQL), bob's
+    """One app run, bob's terminal on a ticket, two facts. Bob made a supervisor while his
+    terminal is open: the next beat tells him once, and the supervisor's keys (O Reopen)
+    are his without a restart; made an agent again, gone. Then: deactivated while his
+    terminal shows a ticket (a team's audit on PostgreSQL), bob's
     desk is covered by the next beat, once however many beats run, with no "Cannot reach"
     notice and no key that reaches the ticket (neither a change nor a read). Reactivated
     (the cover's check, by the app's clock), the ticket is back with its keys."""
@@ -781,9 +784,21 @@ async def test_a_deactivated_agent_is_covered_once_and_offered_nothing(
     app = make_test_app(actor=desk_data.bob, clock=lambda: now[0])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_ticket(pilot, number)
-        assert "n Note" in screen_lines(app)[-1]
+        assert not screen.check_action("reopen", ())
         monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)
         screen._rearm()  # (the beat set for 1.5 s at the opening comes now, then every 0.01 s)
+        with desk_data.db.write() as s:
+            agents.set_role(s, desk_data.ada, "bob", "supervisor")
+        await until(pilot, lambda: app.actor.role == "supervisor")
+        await pilot.pause(0.1)
+        assert screen.check_action("reopen", ())
+        assert notifications(app).count("bob is now supervisor on this helpdesk") == 1
+        with desk_data.db.write() as s:
+            agents.set_role(s, desk_data.ada, "bob", "agent")
+        await until(pilot, lambda: app.actor.role == "agent")
+        assert not screen.check_action("reopen", ())
+        # Deactivated: covered once, offered nothing; reactivated, back.
+        assert "n Note" in screen_lines(app)[-1]  # (beating every 0.01 s since the role)
         with desk_data.db.write() as s:
             agents.set_active(s, desk_data.ada, "bob", active=False)
         await until(pilot, lambda: isinstance(app.screen, AccessEndedScreen))
@@ -810,27 +825,3 @@ async def test_a_deactivated_agent_is_covered_once_and_offered_nothing(
         assert app.refused is None
         assert "n Note" in screen_lines(app)[-1]
         assert notifications(app).count("bob may use this helpdesk again") == 1
-
-
-async def test_a_role_given_while_the_app_runs_brings_its_keys(
-    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Bob made a supervisor while his terminal is open: the next beat tells him once, and
-    the supervisor's keys (O Reopen) are his without a restart; made an agent again, gone."""
-    number = desk_data.numbers["printer"]
-    app = make_test_app(actor=desk_data.bob)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_ticket(pilot, number)
-        assert not screen.check_action("reopen", ())
-        monkeypatch.setattr(ticket_screen, "BEAT_SECONDS", 0.01)
-        screen._rearm()  # (the beat set for 1.5 s at the opening comes now, then every 0.01 s)
-        with desk_data.db.write() as s:
-            agents.set_role(s, desk_data.ada, "bob", "supervisor")
-        await until(pilot, lambda: app.actor.role == "supervisor")
-        await pilot.pause(0.1)
-        assert screen.check_action("reopen", ())
-        assert notifications(app).count("bob is now supervisor on this helpdesk") == 1
-        with desk_data.db.write() as s:
-            agents.set_role(s, desk_data.ada, "bob", "agent")
-        await until(pilot, lambda: app.actor.role == "agent")
-        assert not screen.check_action("reopen", ())
