@@ -54,7 +54,8 @@ async def test_queue_mail_line_shows_the_held_mail_and_spam_is_released_after_as
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
     """One app run: the queue's mail line shows the poll, the backlog, the held mail and the
-    error; then on the mail screen, releasing spam asks first, then lets it through."""
+    error; then on the mail screen, releasing spam asks first, then lets it through; then
+    an open ticket shows its reply failing while it is open."""
     held_mail(desk_data)
     app = make_test_app(settings=mail_app_settings(desk_data))
     async with app.run_test(size=(160, 40)) as pilot:
@@ -83,6 +84,19 @@ async def test_queue_mail_line_shows_the_held_mail_and_spam_is_released_after_as
         assert any(n.startswith("ticket: now in #") for n in notifications(app))
         with desk_data.db.read() as session:
             assert spam.list_held(session) == []
+        # An open ticket shows a reply failing while it is open.
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        number = desk_data.numbers["vpn"]
+        with desk_data.db.write() as session:
+            reply = thread.reply(session, desk_data.ada, number, body="Try the other gateway.")
+        await open_ticket(pilot, number)
+        assert "… Queued to send" in _text(app)
+        with desk_data.db.write() as session:
+            row = session.exec(select(Outbox).where(Outbox.message_id == reply)).one()
+            row.status, row.last_error = "failed", REJECTED
+            session.add(row)
+        await until(pilot, lambda: "✗ Not delivered after 0 tries: 550 5.1.1" in _text(app))
 
 
 async def _held_message(pilot: Pilot[None]) -> None:
@@ -250,24 +264,6 @@ async def test_no_mail_line_while_mail_is_not_configured_and_a_failed_reply_says
         assert "✗ Not delivered after 8 tries: 550 5.1.1" in text
         assert "✓ Sent 44 min ago" in text
         assert "… Queued to send" in text, "the first reply has not gone out yet"
-
-
-async def test_an_open_ticket_shows_a_reply_failing_while_it_is_open(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    number = desk_data.numbers["vpn"]
-    with desk_data.db.write() as session:
-        reply = thread.reply(session, desk_data.ada, number, body="Try the other gateway.")
-    app = make_test_app(settings=mail_app_settings(desk_data))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.mail_link.status is not None)
-        await open_ticket(pilot, number)
-        assert "… Queued to send" in _text(app)
-        with desk_data.db.write() as session:
-            row = session.exec(select(Outbox).where(Outbox.message_id == reply)).one()
-            row.status, row.last_error = "failed", REJECTED
-            session.add(row)
-        await until(pilot, lambda: "✗ Not delivered after 0 tries: 550 5.1.1" in _text(app))
 
 
 async def test_a_bounce_shows_the_dsn_and_r_sends_it_again(
