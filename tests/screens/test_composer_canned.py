@@ -215,21 +215,18 @@ async def test_empty_pickers_say_where_to_write_one_files_are_attached_and_sent(
     app.command = "/opt/hd/bin/helpdesk"  # (the program's path: not on the PATH)
     async with app.run_test(size=(80, 24)) as pilot:
         composer = await start(pilot, number)
-        await pilot.press("ctrl+t")
-        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
-        preview = app.screen.query_one("#canned-preview", Static)
-        await until(pilot, lambda: "No canned responses yet" in str(preview.render()))
-        said = " ".join(str(preview.render()).split())
-        assert "/opt/hd/bin/helpdesk canned add NAME; /opt/hd/bin/helpdesk demo" in said
-        await pilot.press("escape")
-        await pilot.press("ctrl+g")
-        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
-        preview = app.screen.query_one("#canned-preview", Static)
-        await until(pilot, lambda: "No macros yet" in str(preview.render()))
-        said = " ".join(str(preview.render()).split())
-        assert "/opt/hd/bin/helpdesk macro add NAME; /opt/hd/bin/helpdesk demo" in said
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is composer)
+        for key, picker, empty, verb in (
+            ("ctrl+t", CannedPickScreen, "No canned responses yet", "canned"),
+            ("ctrl+g", MacroPickScreen, "No macros yet", "macro"),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda picker=picker: isinstance(app.screen, picker))
+            preview = app.screen.query_one("#canned-preview", Static)
+            await until(pilot, lambda e=empty, p=preview: e in str(p.render()))
+            said = " ".join(str(preview.render()).split())
+            assert f"/opt/hd/bin/helpdesk {verb} add NAME; /opt/hd/bin/helpdesk demo" in said, verb
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is composer)
         # Files attached, listed, removed and sent.
         await pilot.press(*"See the files.")
         await pilot.press("ctrl+f")
