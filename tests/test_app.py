@@ -35,9 +35,11 @@ make_test_app = screen_fixtures.make_test_app
 markers_waited_for = screen_fixtures.markers_waited_for
 
 
-async def test_help_lists_every_key_of_the_screen(
+async def test_help_lists_every_key_of_the_screen_and_the_palette_jumps_to_a_ticket(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
+    """One app run: the help lists every key of the screen (? and F1); then the palette
+    jumps to a ticket by its number."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -56,6 +58,18 @@ async def test_help_lists_every_key_of_the_screen(
         assert isinstance(app.screen, QueueScreen)
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # The palette jumps to a ticket by number.
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"#3")
+        commands = app.screen.query_one(CommandList)  # (its search's answer, not 0.5 s)
+        await until(pilot, lambda: commands.option_count > 0 and commands.highlighted == 0)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.number == 3
 
 
 async def test_ticket_help_starts_with_the_tickets_own_keys(
@@ -126,22 +140,6 @@ async def test_saved_views_from_config_and_bad_ones_reported(
         assert shown(app) == [1, 9, 2]
 
 
-async def test_palette_jumps_to_a_ticket_by_number(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"#3")
-        commands = app.screen.query_one(CommandList)  # (its search's answer, not 0.5 s)
-        await until(pilot, lambda: commands.option_count > 0 and commands.highlighted == 0)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, TicketScreen)
-        assert app.screen.number == 3
-
-
 def test_palette_finds_tickets_by_number_and_words(desk_data: DeskData) -> None:
     desk = Desk(desk_data.db, desk_data.ada)
     assert [r.number for r in desk.find_tickets("#3")] == [3]
@@ -150,11 +148,23 @@ def test_palette_finds_tickets_by_number_and_words(desk_data: DeskData) -> None:
     assert desk.find_tickets("#999") == []
 
 
-async def test_palette_offers_views_and_the_ticket_screens_actions(
+async def test_neighbour_follows_the_queue_as_shown_and_the_palette_offers_views_and_actions(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
+    """One app run: the neighbour of a ticket follows the queue as shown (reversed too);
+    then the palette offers the views, and on a ticket that screen's actions."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        order = shown(app)
+        assert app.neighbour_ticket(order[1], 1) == order[2]
+        assert app.neighbour_ticket(order[1], -1) == order[0]
+        assert app.neighbour_ticket(order[0], -1) is None
+        await pilot.press("S")  # reversed
+        await settle(pilot)
+        assert app.neighbour_ticket(order[1], 1) == order[0]
+        # The palette's views, and the ticket screen's actions.
         await settle(pilot)
         titles = {c.title: c for c in app.get_system_commands(app.screen)}
         titles["View: Waiting"].callback()
@@ -169,22 +179,6 @@ async def test_palette_offers_views_and_the_ticket_screens_actions(
         titles = [c.title for c in app.get_system_commands(ticket_screen)]
         assert set(actions) <= set(titles)
         assert "View: Waiting" not in titles
-
-
-async def test_neighbour_follows_the_queue_as_shown(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        order = shown(app)
-        assert app.neighbour_ticket(order[1], 1) == order[2]
-        assert app.neighbour_ticket(order[1], -1) == order[0]
-        assert app.neighbour_ticket(order[0], -1) is None
-        await pilot.press("S")  # reversed
-        await settle(pilot)
-        assert app.neighbour_ticket(order[1], 1) == order[0]
 
 
 async def test_failed_read_is_a_notification(

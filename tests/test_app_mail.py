@@ -86,45 +86,15 @@ async def test_a_dead_imap_server_is_a_notice_not_a_crash_and_quit_stops_mail(
 
 
 @pytest.mark.dovecot
-async def test_mail_in_the_inbox_becomes_a_ticket_in_the_queue_while_the_app_runs(
-    make_test_app: Callable[..., HelpdeskApp],
-    desk_data: DeskData,
-    dovecot: ImapAccount,
-    smtp_server: SmtpServer,
-) -> None:
-    mail = server_settings(dovecot, smtp_server, poll_interval=300)  # IDLE brings it at once
-    app = make_test_app(settings=Settings(database_url=desk_data.db.url, mail=mail))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")  # All open: the new ticket is nobody's yet
-        await until(pilot, lambda: _polled(app))
-        dovecot.append("INBOX", email(subject="Coffee machine leaks", body="All over the floor."))
-
-        def new_number() -> int | None:
-            with desk_data.db.read() as session:
-                ticket = session.exec(
-                    select(Ticket).where(Ticket.subject == "Coffee machine leaks")
-                ).first()
-            return ticket.number if ticket else None
-
-        await until(pilot, lambda: new_number() is not None)
-        number = new_number()
-        await until(pilot, lambda: number in shown(app))
-        [ack] = smtp_server.wait_for(1)
-        assert f"[#{number}]" in ack.raw.decode()
-        await until(pilot, lambda: dovecot.list_uids("INBOX") == [])
-        await pilot.press("ctrl+q")
-    assert _mail_threads() == []
-
-
-@pytest.mark.dovecot
-async def test_no_mail_runs_in_a_terminal_whose_access_ended_until_it_is_back(
+async def test_mail_becomes_a_ticket_in_the_queue_and_none_runs_once_access_ended(
     desk_data: DeskData, dovecot: ImapAccount, smtp_server: SmtpServer
 ) -> None:
-    """bob's terminal polls and sends; an admin deactivates bob: the terminal's mail
-    threads stop and give their leases back (a message arriving meanwhile stays in the
-    inbox, for another terminal or ``helpdesk mail run``); reactivated, mail runs there
-    again and the message becomes a ticket."""
+    """One app run, two facts. Mail in the inbox becomes a ticket in the queue while the
+    app runs (IDLE brings it at once; its acknowledgement is sent). Then bob's terminal,
+    which polls and sends: an admin deactivates bob, the terminal's mail threads stop and
+    give their leases back (a message arriving meanwhile stays in the inbox, for another
+    terminal or ``helpdesk mail run``); reactivated, mail runs there again and the message
+    becomes a ticket."""
     from helpdesk_tui.app import make_app
     from helpdesk_tui.desk.actors import actor_of
     from helpdesk_tui.desk.facade import Desk
@@ -138,7 +108,25 @@ async def test_no_mail_runs_in_a_terminal_whose_access_ended_until_it_is_back(
     admins = Desk(other, actor_of(other, "ada"))
     try:
         async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("3")  # All open: the new ticket is nobody's yet
             await until(pilot, lambda: _polled(app))
+            dovecot.append("INBOX", email(subject="Coffee machine leaks", body="All over."))
+
+            def new_number() -> int | None:
+                with desk_data.db.read() as session:
+                    ticket = session.exec(
+                        select(Ticket).where(Ticket.subject == "Coffee machine leaks")
+                    ).first()
+                return ticket.number if ticket else None
+
+            await until(pilot, lambda: new_number() is not None)
+            number = new_number()
+            await until(pilot, lambda: number in shown(app))
+            [ack] = smtp_server.wait_for(1)
+            assert f"[#{number}]" in ack.raw.decode(), "mail in the inbox"
+            await until(pilot, lambda: dovecot.list_uids("INBOX") == [])
+            # Access ended: no mail runs until it is back.
             await until(pilot, lambda: None not in _lease_holders(desk_data))
             admins.agents_deactivate("bob")
             await asyncio.to_thread(app.desk.agent_check)  # (the app's next look)

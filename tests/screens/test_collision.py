@@ -38,9 +38,13 @@ def _my_marker(app: HelpdeskApp, desk: DeskData, number: int) -> Activity | None
     return mine[0] if mine else None
 
 
-async def test_reply_while_another_agent_replies_warns_and_names_them(
-    make_test_app: AppFactory, desk_data: DeskData
+async def test_reply_while_another_agent_replies_warns_naming_them_in_the_desks_words(
+    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One app run: ``r`` where another agent replies warns, naming them (Escape: no
+    composer; ``c``: the composer). Who is replying is worded once, by the desk
+    (``presence_rows.replying_names``), as ``helpdesk ticket reply`` refuses with it: the
+    question says it as the desk gives it."""
     number = desk_data.numbers["vpn"]  # cy is replying there (seeded presence)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -56,44 +60,20 @@ async def test_reply_while_another_agent_replies_warns_and_names_them(
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("c")  # continue anyway
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        await pilot.press("escape")  # (empty: closes without asking)
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        # The question in the desk's words.
+        said: list[list[str]] = []
 
+        def names(replying: list[presence.OnTicket]) -> str:
+            said.append([entry.login for entry in replying])
+            return "Cy the desk's words"
 
-async def test_the_collision_question_names_them_in_the_desks_words(
-    make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Who is replying is worded once, by the desk (``presence_rows.replying_names``), as
-    ``helpdesk ticket reply`` refuses with it: the question says it as the desk gives it."""
-    said: list[list[str]] = []
-
-    def names(replying: list[presence.OnTicket]) -> str:
-        said.append([entry.login for entry in replying])
-        return "Cy the desk's words"
-
-    monkeypatch.setattr(ticket_screen, "replying_names", names)
-    number = desk_data.numbers["vpn"]  # cy is replying there (seeded presence)
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_ticket(pilot, number)
+        monkeypatch.setattr(ticket_screen, "replying_names", names)
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         assert _question(app).startswith(f"Cy the desk's words is replying to #{number}")
-        assert said == [["cy"]]
-
-
-async def test_my_own_other_terminal_replying_is_no_collision(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """A terminal of mine that died in the composer does not warn me about myself."""
-    number = desk_data.numbers["printer"]
-    with desk_data.db.write() as s:
-        presence.heartbeat(
-            s, desk_data.ada, "ada-old-terminal", number, Activity.REPLYING, now=FROZEN_NOW
-        )
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_ticket(pilot, number)
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        assert said == [["cy"]], "the desk's words"
 
 
 @pytest.mark.usefixtures("markers_waited_for")
@@ -114,11 +94,19 @@ def test_an_app_that_ends_without_quitting_leaves_no_markers(
     assert [e for e in on if e.session_id == app.session_id] == []
 
 
-async def test_presence_follows_the_screen(make_test_app: AppFactory, desk_data: DeskData) -> None:
+async def test_presence_markers_are_at_the_apps_clock_and_follow_the_screen(
+    make_test_app: AppFactory, desk_data: DeskData
+) -> None:
+    """One app run: this terminal's marker is at the app's clock; it follows the screen
+    (viewing, replying, viewing, gone at the queue)."""
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_ticket(pilot, number)
+        with desk_data.db.read() as s:
+            entries = presence.on_tickets(s, [number], now=FROZEN_NOW)
+        mine = [e for e in entries[number] if e.login == "ada"]
+        assert mine and mine[0].since == FROZEN_NOW, "at the app's clock"
         assert _my_marker(app, desk_data, number) == Activity.VIEWING
         await pilot.press("n")
         await until(pilot, lambda: _my_marker(app, desk_data, number) == Activity.REPLYING)
@@ -128,10 +116,17 @@ async def test_presence_follows_the_screen(make_test_app: AppFactory, desk_data:
         await until(pilot, lambda: _my_marker(app, desk_data, number) is None)
 
 
-async def test_sending_after_news_arrived_needs_a_confirmation_key(
+async def test_my_other_terminal_is_no_collision_and_news_before_sending_needs_a_key(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: a terminal of mine that died in the composer does not warn me about
+    myself (``r`` opens the composer at once); news that arrived while writing needs a
+    confirmation key before the reply goes."""
     number = desk_data.numbers["printer"]
+    with desk_data.db.write() as s:
+        presence.heartbeat(
+            s, desk_data.ada, "ada-old-terminal", number, Activity.REPLYING, now=FROZEN_NOW
+        )
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_ticket(pilot, number)
@@ -218,15 +213,3 @@ async def test_two_terminals_on_one_database(
         assert "priority normal → urgent" in refused and "nothing was saved" in refused
     with desk_data.db.read() as s:
         assert ticket_detail(s, number).row.status == "new"
-
-
-async def test_presence_markers_are_at_the_apps_clock(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_ticket(pilot, desk_data.numbers["printer"])
-        with desk_data.db.read() as s:
-            entries = presence.on_tickets(s, [desk_data.numbers["printer"]], now=FROZEN_NOW)
-        mine = [e for e in entries[desk_data.numbers["printer"]] if e.login == "ada"]
-        assert mine and mine[0].since == FROZEN_NOW

@@ -36,13 +36,25 @@ async def _start(pilot, number: int, key: str = "r") -> ComposerScreen:  # type:
     return pilot.app.screen
 
 
-async def test_reply_is_sent_and_its_mail_queued(
+async def test_keys_in_the_footer_an_empty_reply_not_sent_a_reply_sent_and_queued(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One reply composer, in turn: Send, Save draft and Close are in its footer; an empty
+    reply is not sent (said, the composer stays); a reply is sent and its mail queued."""
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, number)
+        composer = await _start(pilot, number)
+        shown = {
+            (b.binding.key, b.binding.description)
+            for b in composer.active_bindings.values()
+            if b.binding.show
+        }
+        assert {("ctrl+r", "Send"), ("ctrl+s", "Save draft"), ("escape", "Close")} <= shown
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen), "empty"
+        assert "Nothing to send: the reply is empty" in notifications(app), "empty"
         await pilot.press(*"On our way", "enter", *"Ada")
         await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
@@ -128,30 +140,6 @@ async def test_escape_asks_before_discarding(
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
         await pilot.press("escape")  # empty: closes without asking
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
-
-
-async def test_send_and_save_keys_are_in_the_footer(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        composer = await _start(pilot, desk_data.numbers["printer"])
-        shown = {
-            (b.binding.key, b.binding.description)
-            for b in composer.active_bindings.values()
-            if b.binding.show
-        }
-        assert {("ctrl+r", "Send"), ("ctrl+s", "Save draft"), ("escape", "Close")} <= shown
-
-
-async def test_empty_reply_is_not_sent(make_test_app: AppFactory, desk_data: DeskData) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, desk_data.numbers["printer"])
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        assert isinstance(app.screen, ComposerScreen)
-        assert "Nothing to send: the reply is empty" in notifications(app)
 
 
 async def test_editor_on_request(

@@ -35,28 +35,11 @@ def burst(app: HelpdeskApp, text: str, *keys: str) -> None:
         app.post_message(events.Key(key, None))
 
 
-async def test_text_and_ctrl_r_in_one_burst_send_the_whole_text(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    number = desk_data.numbers["printer"]
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_ticket(pilot, number)
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
-        burst(app, "Sent in one burst", "ctrl+r")
-        await pilot.pause()
-        await until(pilot, lambda: not app.workers)
-        assert isinstance(app.screen, TicketScreen)
-    with desk_data.db.read() as s:
-        last = ticket_detail(s, number).messages[-1]
-    assert (last.kind, last.body) == ("reply", "Sent in one burst")
-
-
-async def test_words_and_enter_in_one_burst_pick_from_the_words_list(
+async def test_a_burst_sends_the_whole_text_and_words_and_enter_pick_from_their_list(
     make_test_app: AppFactory, desk_data: DeskData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The picker's list is looked up in a worker (held here until the keys are in): Enter
+    """One app run, two facts. Text and ctrl+r in one burst send the whole text. The
+    picker's list is looked up in a worker (held here until the keys are in): Enter
     picked the first item of the list shown before the words' (here "Password reset", of
     the empty search). ↓ after words moved in the list shown before theirs, and theirs
     then came with its first item highlighted."""
@@ -74,6 +57,16 @@ async def test_words_and_enter_in_one_burst_pick_from_the_words_list(
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ticket(pilot, number)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
+        burst(app, "Sent in one burst", "ctrl+r")
+        await pilot.pause()
+        await until(pilot, lambda: not app.workers)
+        assert isinstance(app.screen, TicketScreen)
+        with desk_data.db.read() as s:
+            last = ticket_detail(s, number).messages[-1]
+        assert (last.kind, last.body) == ("reply", "Sent in one burst"), "the whole text"
+        # Words and Enter in one burst pick from the words' list.
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ComposerScreen))
         composer = app.screen

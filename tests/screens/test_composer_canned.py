@@ -201,16 +201,33 @@ async def test_a_macro_from_the_ticket_opens_the_reply_with_its_text(
     assert replies[-1] == "Back soon, Ann."
 
 
-async def test_files_are_attached_listed_removed_and_sent(
+async def test_empty_pickers_say_where_to_write_one_files_are_attached_and_sent(
     make_test_app: AppFactory, desk_data: DeskData, tmp_path: Path
 ) -> None:
+    """One reply composer, in turn: on a desk with none, the canned and macro pickers say
+    where to write one (the program's own path); files are attached, listed, removed and
+    sent."""
     (tmp_path / "trace.log").write_bytes(b"\x00\x01 trace")
     (tmp_path / "photo [bold]x \x1b[31m.png").write_bytes(b"\x89PNG")
     (tmp_path / "extra.txt").write_bytes(b"extra")
     number = desk_data.numbers["printer"]
     app = make_test_app()
+    app.command = "/opt/hd/bin/helpdesk"  # (the program's path: not on the PATH)
     async with app.run_test(size=(80, 24)) as pilot:
         composer = await start(pilot, number)
+        for key, picker, empty, verb in (
+            ("ctrl+t", CannedPickScreen, "No canned responses yet", "canned"),
+            ("ctrl+g", MacroPickScreen, "No macros yet", "macro"),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda picker=picker: isinstance(app.screen, picker))
+            preview = app.screen.query_one("#canned-preview", Static)
+            await until(pilot, lambda e=empty, p=preview: e in str(p.render()))
+            said = " ".join(str(preview.render()).split())
+            assert f"/opt/hd/bin/helpdesk {verb} add NAME; /opt/hd/bin/helpdesk demo" in said, verb
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is composer)
+        # Files attached, listed, removed and sent.
         await pilot.press(*"See the files.")
         await pilot.press("ctrl+f")
         await until(pilot, lambda: isinstance(app.screen, AttachScreen))
@@ -248,29 +265,6 @@ async def test_path_suggester_completes_from_the_file_system(tmp_path: Path) -> 
     assert await suggester.get_suggestion(f"{tmp_path}/rea") == f"{tmp_path}/readme.txt"
     assert await suggester.get_suggestion(".h") == ".hidden"
     assert await suggester.get_suggestion("zz") is None
-
-
-async def test_an_empty_canned_picker_says_where_to_write_one(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    number = desk_data.numbers["printer"]
-    app = make_test_app()
-    app.command = "/opt/hd/bin/helpdesk"  # (the program's path: not on the PATH)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await start(pilot, number)
-        await pilot.press("ctrl+t")
-        await until(pilot, lambda: isinstance(app.screen, CannedPickScreen))
-        preview = app.screen.query_one("#canned-preview", Static)
-        await until(pilot, lambda: "No canned responses yet" in str(preview.render()))
-        said = " ".join(str(preview.render()).split())
-        assert "/opt/hd/bin/helpdesk canned add NAME; /opt/hd/bin/helpdesk demo" in said
-        await pilot.press("escape")
-        await pilot.press("ctrl+g")
-        await until(pilot, lambda: isinstance(app.screen, MacroPickScreen))
-        preview = app.screen.query_one("#canned-preview", Static)
-        await until(pilot, lambda: "No macros yet" in str(preview.render()))
-        said = " ".join(str(preview.render()).split())
-        assert "/opt/hd/bin/helpdesk macro add NAME; /opt/hd/bin/helpdesk demo" in said
 
 
 async def test_the_demos_canned_responses_are_in_the_picker(

@@ -40,9 +40,18 @@ def _card(screen: ContactScreen) -> str:
     return str(screen.query_one("#contact-text", Static).render())
 
 
-async def test_the_palette_shows_a_customers_card(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+async def test_the_palette_shows_a_customers_card_and_leaving_it_ends_its_desk_read(
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Two facts in one app run. The card: the customer's own tickets at once, the copies
+    (the whole desk) read on ``c``; an unknown address says the desk keeps nothing. Then
+    leaving: ``c`` reads the whole desk (25 s at a million tickets): Escape ends that read,
+    its statement interrupted, instead of leaving it to run on in its thread."""
+    from helpdesk_tui.desk import contact_service
+    from tests.desk.test_read_stop import ENDLESS_SQLITE
+
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -58,41 +67,30 @@ async def test_the_palette_shows_a_customers_card(
         await until(pilot, lambda: not isinstance(app.screen, ContactScreen | CommandPalette))
         unknown = await _show(pilot, "nobody@example.com")
         assert "the desk keeps nothing about nobody@example.com" in _card(unknown)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ContactScreen | CommandPalette))
 
+        # Leaving the card while its whole desk read runs ends that read.
+        running, ended = threading.Event(), threading.Event()
+        by_keys = contact_service.contact_card
 
-async def test_leaving_the_card_ends_its_whole_desk_read(
-    make_test_app: Callable[..., HelpdeskApp],
-    desk_data: DeskData,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``c`` reads the whole desk (25 s at a million tickets): Escape ends that read, its
-    statement interrupted, instead of leaving it to run on in its thread."""
-    from helpdesk_tui.desk import contact_service
-    from tests.desk.test_read_stop import ENDLESS_SQLITE
+        def card_read(session: Session, address: str, *, copies: bool = False) -> object:
+            if not copies:
+                return by_keys(session, address, copies=False)
+            running.set()
+            try:
+                return session.exec(text(ENDLESS_SQLITE))  # type: ignore[call-overload]
+            finally:
+                ended.set()
 
-    running, ended = threading.Event(), threading.Event()
-    by_keys = contact_service.contact_card
-
-    def card(session: Session, address: str, *, copies: bool = False) -> object:
-        if not copies:
-            return by_keys(session, address, copies=False)
-        running.set()
-        try:
-            return session.exec(text(ENDLESS_SQLITE))  # type: ignore[call-overload]
-        finally:
-            ended.set()
-
-    monkeypatch.setattr(contact_service, "contact_card", card)
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        monkeypatch.setattr(contact_service, "contact_card", card_read)
         screen = await _show(pilot, "ann@example.com")
         await pilot.press("c")
         await until(pilot, running.is_set)
         await pilot.press("escape")
         await until(pilot, ended.is_set)
-        assert not isinstance(app.screen, ContactScreen)
-        assert not screen.copies_read
+        assert not isinstance(app.screen, ContactScreen), "leaving"
+        assert not screen.copies_read, "leaving"
 
 
 def test_contact_card_snapshot(

@@ -20,6 +20,7 @@ from helpdesk_tui.config import Settings
 from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.confirm import ChoiceScreen
 from helpdesk_tui.screens.desk_settings import READ_ONLY, TABS, DeskSettingsScreen
+from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.settings_form import SettingsForm
 from helpdesk_tui.storage.models import Organization
 from tests.screens.conftest import FROZEN_NOW, DeskData
@@ -442,60 +443,6 @@ async def _renames_the_desk_onto_the_name_the_form_read(
     assert app.title == "Acme IT", "the app's title follows the desk's name"
 
 
-async def test_a_tab_asked_for_before_the_tabs_are_set_up_is_the_one_shown(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """A key pressed as the screen opens (before its tabs' set-up activated their first
-    pane) is not undone by that set-up."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = DeskSettingsScreen()
-        app.push_screen(screen)
-        screen.action_section("surveys")
-        await until(pilot, lambda: screen.settings is not None)
-        await settle(pilot)
-        assert screen.query_one(TabbedContent).active == "surveys"
-        assert screen.focused is screen.query_one("#surveys-scroll")
-        await pilot.press("2")
-        await settle(pilot)
-        assert screen.query_one(TabbedContent).active == "calendars"
-        await pilot.click("#--content-tab-routing")  # (a click on a tab: the user's too)
-        await settle(pilot)
-        assert screen.query_one(TabbedContent).active == "routing"
-        assert screen.focused is screen.query_one("#routing-scroll")
-
-
-async def test_an_activation_a_key_overtook_does_not_bring_its_pane_back(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """The tab bar has the focus as the screen opens (the first widget that takes it): an
-    activation of the first pane still on its way when a key showed another pane is not
-    taken for the user's ← → on that bar ("tab 5 went away" under load)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = DeskSettingsScreen()
-        app.push_screen(screen)
-        await until(pilot, lambda: screen.settings is not None)
-        await settle(pilot)
-        tabs = screen.query_one(TabbedContent)
-        screen.query_one(Tabs).focus()
-        await settle(pilot)
-        # The race, made to happen: the first pane's activation is queued, then the key.
-        first = tabs.get_tab("sla")
-        assert isinstance(first, ContentTab)
-        tabs.post_message(TabbedContent.TabActivated(tabs, first))
-        screen.action_section("surveys")
-        await settle(pilot)
-        assert tabs.active == "surveys"
-        assert screen.focused is screen.query_one("#surveys-scroll")
-        screen.query_one(Tabs).focus()  # ← → on the tab bar: the user's, taken
-        await pilot.press("left")
-        await settle(pilot)
-        assert tabs.active == "routing"
-
-
 async def test_the_rules_file_edited_elsewhere_is_read_again_and_only_then(
     rules_app: AppFactory, policies: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -610,26 +557,71 @@ async def test_the_routing_tab_says_whose_file_and_when_one_s_own_shadows_the_si
                 assert not shadow.display
 
 
-async def test_the_sla_tab_says_when_alerts_for_tickets_without_a_team_reach_nobody(
+async def test_tabs_follow_keys_as_they_open_and_the_sla_tab_says_when_alerts_reach_nobody(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
-    """No supervisor or admin with an email address: a team-less ticket's SLA alerts and
-    rating concerns were only in its history and the alert lines, and the desk settings
-    said nothing. The SLA tab says so at 80x24, and not once a supervisor has an address."""
+    """One app run, three facts, each on a settings screen of its own. A key pressed as the
+    screen opens (before its tabs' set-up activated their first pane) is not undone by that
+    set-up. The tab bar has the focus as the screen opens (the first widget that takes it):
+    an activation of the first pane still on its way when a key showed another pane is not
+    taken for the user's ← → on that bar ("tab 5 went away" under load). No supervisor or
+    admin with an email address: a team-less ticket's SLA alerts and rating concerns were
+    only in its history and the alert lines, and the desk settings said nothing. The SLA
+    tab says so at 80x24, and not once a supervisor has an address."""
     from helpdesk_tui.desk.tiers import NOBODY_BY_MAIL
 
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = DeskSettingsScreen()
+        app.push_screen(screen)
+        screen.action_section("surveys")
+        await until(pilot, lambda: screen.settings is not None)
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "surveys"
+        assert screen.focused is screen.query_one("#surveys-scroll")
+        await pilot.press("2")
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "calendars"
+        await pilot.click("#--content-tab-routing")  # (a click on a tab: the user's too)
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "routing"
+        assert screen.focused is screen.query_one("#routing-scroll")
+        app.pop_screen()
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # An activation a key overtook does not bring its pane back.
+        screen = DeskSettingsScreen()
+        app.push_screen(screen)
+        await until(pilot, lambda: screen.settings is not None)
+        await settle(pilot)
+        tabs = screen.query_one(TabbedContent)
+        screen.query_one(Tabs).focus()
+        await settle(pilot)
+        # The race, made to happen: the first pane's activation is queued, then the key.
+        first = tabs.get_tab("sla")
+        assert isinstance(first, ContentTab)
+        tabs.post_message(TabbedContent.TabActivated(tabs, first))
+        screen.action_section("surveys")
+        await settle(pilot)
+        assert tabs.active == "surveys"
+        assert screen.focused is screen.query_one("#surveys-scroll")
+        screen.query_one(Tabs).focus()  # ← → on the tab bar: the user's, taken
+        await pilot.press("left")
+        await settle(pilot)
+        assert tabs.active == "routing"
+        app.pop_screen()
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # The SLA tab says when alerts for tickets without a team reach nobody.
         screen = await open_settings(pilot, "1")
         warning = screen.query_one("#sla-unaddressed", Static)
         assert warning.display and _text(screen, "#sla-unaddressed") == NOBODY_BY_MAIL
         drawn = " ".join(" ".join(screen_lines(app)).split())
         assert "give a supervisor or admin an email address" in drawn, drawn
-    Desk(desk_data.db, desk_data.ada).agents_add(
-        "sam", name="Sam", email="sam@example.com", role="supervisor", teams=()
-    )
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+        app.pop_screen()
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        Desk(desk_data.db, desk_data.ada).agents_add(
+            "sam", name="Sam", email="sam@example.com", role="supervisor", teams=()
+        )
         screen = await open_settings(pilot, "1")
         assert not screen.query_one("#sla-unaddressed", Static).display
         assert "reach nobody" not in " ".join(screen_lines(app))

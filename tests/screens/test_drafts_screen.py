@@ -73,29 +73,22 @@ async def open_drafts(pilot: Pilot[None], count: int) -> list[str]:
     return _options(app)
 
 
-async def test_every_kind_of_draft_is_listed_newest_first_saying_what_it_is(
+async def test_every_kind_is_listed_newest_first_articles_open_in_the_article_editor(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: every kind of draft is listed, newest first, saying what it is; a new
+    article and an article's changes open in the article editor."""
     ids = every_kind(desk_data)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         lines = await open_drafts(pilot, 6)
-    assert lines[0].startswith('New KB article "Guest Wi-Fi"  1 min ago'), lines
-    assert lines[1].startswith(f"Reply to #{ids['laptop']}: Laptop will not boot  3 min ago")
-    assert lines[2].startswith("New canned response (untitled)  10 min ago"), lines
-    assert lines[3].startswith('Changes to KB article "VPN on hotel Wi-Fi"  20 min ago'), lines
-    assert lines[4].startswith('Changes to canned response "Refunds"  30 min ago'), lines
-    assert lines[5].startswith(f"Note on #{ids['thanks']}: Thank you!  50 min ago"), lines
-    assert "closed: a supervisor or an admin can reopen it" in lines[5]
-
-
-async def test_a_new_article_and_an_articles_changes_open_in_the_article_editor(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    ids = every_kind(desk_data)
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_drafts(pilot, 6)
+        assert lines[0].startswith('New KB article "Guest Wi-Fi"  1 min ago'), lines
+        assert lines[1].startswith(f"Reply to #{ids['laptop']}: Laptop will not boot  3 min ago")
+        assert lines[2].startswith("New canned response (untitled)  10 min ago"), lines
+        assert lines[3].startswith('Changes to KB article "VPN on hotel Wi-Fi"  20 min ago'), lines
+        assert lines[4].startswith('Changes to canned response "Refunds"  30 min ago'), lines
+        assert lines[5].startswith(f"Note on #{ids['thanks']}: Thank you!  50 min ago"), lines
+        assert "closed: a supervisor or an admin can reopen it" in lines[5]
         await pilot.press("enter")  # (the newest: the new article)
         await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
         await settle(pilot)

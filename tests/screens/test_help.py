@@ -19,16 +19,35 @@ def _help_rows(app: HelpdeskApp) -> list[tuple[str, ...]]:
     return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
 
 
-async def test_help_offers_only_the_views_there_are(
+async def test_help_offers_only_the_views_there_are_ids_that_remap_and_home_and_end(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """The queue's help, in one app run: the views there are (the seven built-in ones; a
+    saved view after them, in a second run with that setting); binding ids only for keys
+    that remap; End and Home reach the last and the first rows."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
         views = [(key, does) for key, does, _ in _help_rows(app) if does.startswith("View:")]
-        assert views[0] == ("1", "View: My open") and len(views) == 7
+        assert views[0] == ("1", "View: My open") and len(views) == 7, "views"
+        # Binding ids: only ids that remap.
+        rows = {does: ident for _, does, ident in _help_rows(app)}
+        assert rows["Search"] == "queue.search" and rows["Quit"] == "app.quit", "ids"
+        assert rows["Focus Next"] == "", "ids"  # a stock key: listed, but no id to remap
+        assert all(ident == "" or "." in ident for ident in rows.values()), "ids"
+        assert "app.focus_next" not in rows.values(), "ids"
+        # End and Home reach the last and the first rows.
+        table = app.screen.query_one("#help-keys", DataTable)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1, "end"
+        assert table.scroll_y == table.max_scroll_y > 0, "end"
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_y == 0, "home"
     saved = {"hot": SavedView(title="Hot", priorities=["urgent"])}
     settings = Settings(database_url=desk_data.db.url, ui=UiSettings(views=saved))
     app = make_test_app(settings=settings)
@@ -38,40 +57,6 @@ async def test_help_offers_only_the_views_there_are(
         await pilot.pause()
         views = [(key, does) for key, does, _ in _help_rows(app) if does.startswith("View:")]
         assert views[-1] == ("8", "View: Hot")  # a saved view after the seven built-in ones
-
-
-async def test_binding_ids_are_only_ids_that_remap(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        rows = {does: ident for _, does, ident in _help_rows(app)}
-        assert rows["Search"] == "queue.search" and rows["Quit"] == "app.quit"
-        assert rows["Focus Next"] == ""  # a stock key: listed, but it has no id to remap
-        assert all(ident == "" or "." in ident for ident in rows.values())
-        assert "app.focus_next" not in rows.values()
-
-
-async def test_end_and_home_reach_the_last_and_first_rows(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        table = app.screen.query_one("#help-keys", DataTable)
-        await pilot.press("end")
-        await pilot.pause()
-        assert table.cursor_row == table.row_count - 1
-        assert table.scroll_y == table.max_scroll_y > 0
-        await pilot.press("home")
-        await pilot.pause()
-        assert table.cursor_row == 0 and table.scroll_y == 0
 
 
 HELP_TITLES = [

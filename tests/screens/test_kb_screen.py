@@ -157,80 +157,6 @@ async def _search_as_you_type_ranks_and_previews(pilot: Pilot[None], app: Helpde
     assert screen.article == screen.results[1], "the preview follows the list"
 
 
-async def test_write_a_new_article_and_publish_it(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_kb(pilot)
-        screen.query_one("#kb-results", OptionList).focus()
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
-        for key in "Guest":
-            await pilot.press(key)
-        app.screen.query_one(TextArea).insert("Ask **reception**.")
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, KbScreen) and len(screen.results) == 1)
-        await settle(pilot)
-        made = screen.results[0]
-        assert (made.title, made.body, made.status) == ("Guest", "Ask **reception**.\n", "draft")
-        screen.query_one("#kb-results", OptionList).focus()
-        await pilot.press("p")
-        await until(pilot, lambda: screen.results[0].status == "published")
-        await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
-        app.screen.query_one("#kb-edit-title", Input).value = "Guest Wi-Fi"
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: screen.results[0].title == "Guest Wi-Fi")
-        assert [v.version for v in Desk(desk_data.db, desk_data.ada).kb_versions(made.id)] == [
-            1,
-            2,
-            3,
-        ]
-
-
-async def test_the_palette_opens_an_article_from_anywhere(
-    make_test_app, desk_data: DeskData
-) -> None:  # type: ignore[no-untyped-def]
-    """ctrl+p, a few words: "KB: <title>" entries; the one picked opens on the KB screen,
-    highlighted, with the filters cleared."""
-    seed_kb(desk_data)
-    wanted = "VPN keeps disconnecting every few minutes"
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
-        for key in "vpn disconnect":
-            await pilot.press(key if key != " " else "space")
-        commands = app.screen.query_one(CommandList)
-
-        def prompts() -> list[str]:
-            options = [commands.get_option_at_index(i) for i in range(commands.option_count)]
-            return [str(o.hit.text) for o in options if isinstance(o, Command)]
-
-        await until(pilot, lambda: f"KB: {wanted}" in prompts())
-        commands.highlighted = prompts().index(f"KB: {wanted}")
-        await pilot.press("enter")
-        await until(pilot, lambda: app.current_mode == "kb")
-        screen = kb_screen(pilot)
-        await until(pilot, lambda: screen.article is not None and screen.article.title == wanted)
-        await until(pilot, lambda: screen.searched == wanted)
-        await settle(pilot)
-        assert screen.article is not None and screen.article.title == wanted
-        assert screen.query_one("#kb-query", Input).value == wanted
-
-        # From the queue again, with a filter set that hides it: the filter is cleared.
-        article_id = screen.article.id
-        screen.query_one("#kb-status", Select).value = "draft"
-        await until(pilot, lambda: screen.results == [])
-        await pilot.press("escape")
-        await until(pilot, lambda: app.current_mode == "queue")
-        app.open_article(article_id)
-        await until(pilot, lambda: app.current_mode == "kb" and len(screen.results) > 0)
-        await settle(pilot)
-        assert screen.query_one("#kb-status", Select).is_blank()
-        assert screen.article is not None and screen.article.id == article_id
-
-
 async def _kb_search_scene(pilot: Pilot[None]) -> None:
     await open_kb(pilot)
     await search(pilot, "outlok crash")
@@ -309,7 +235,9 @@ async def test_the_palette_reads_tickets_and_articles_together(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One read (one thread) per query finds both tickets and articles, so the palette's
-    hits do not wait for a second provider that finds nothing (its 0.1 s poll)."""
+    hits do not wait for a second provider that finds nothing (its 0.1 s poll). Then, in
+    the same app run: ctrl+p, a few words: "KB: <title>" entries; the one picked opens on
+    the KB screen, highlighted, with the filters cleared."""
     seed_kb(desk_data)
     reads: list[tuple[str, str, int]] = []
     find_tickets, kb_search = Desk.find_tickets, Desk.kb_search
@@ -347,16 +275,49 @@ async def test_the_palette_reads_tickets_and_articles_together(
         assert asked and all(q == "vpn" for q, _ in asked)
         for query, thread in asked:
             assert ("tickets", query, thread) in reads  # the same read, the same thread
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        # The palette opens an article from anywhere.
+        wanted = "VPN keeps disconnecting every few minutes"
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        for key in "vpn disconnect":
+            await pilot.press(key if key != " " else "space")
+        commands = app.screen.query_one(CommandList)  # (the one prompts() reads)
+        await until(pilot, lambda: f"KB: {wanted}" in prompts())
+        commands.highlighted = prompts().index(f"KB: {wanted}")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "kb")
+        screen = kb_screen(pilot)
+        await until(pilot, lambda: screen.article is not None and screen.article.title == wanted)
+        await until(pilot, lambda: screen.searched == wanted)
+        await settle(pilot)
+        assert screen.article is not None and screen.article.title == wanted
+        assert screen.query_one("#kb-query", Input).value == wanted
+
+        # From the queue again, with a filter set that hides it: the filter is cleared.
+        article_id = screen.article.id
+        screen.query_one("#kb-status", Select).value = "draft"
+        await until(pilot, lambda: screen.results == [])
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current_mode == "queue")
+        app.open_article(article_id)
+        await until(pilot, lambda: app.current_mode == "kb" and len(screen.results) > 0)
+        await settle(pilot)
+        assert screen.query_one("#kb-status", Select).is_blank()
+        assert screen.article is not None and screen.article.id == article_id
 
 
 # -- a new desk's empty knowledge base, and the demo's ----------------------------------------
 
 
-async def test_an_empty_kb_says_what_to_do_and_ctrl_n_writes_from_the_search_box(
+async def test_an_empty_kb_says_what_to_do_ctrl_n_writes_an_article_is_written_published(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    """F3 lands in the search box, where n is typed: ctrl+n opens the editor from there, the
-    footer shows it, and an empty knowledge base says how to fill it."""
+    """One app run. F3 lands in the search box, where n is typed: ctrl+n opens the editor
+    from there, the footer shows it, and an empty knowledge base says how to fill it. Then
+    a new article is written from the list (n), published (p) and edited (e): three
+    versions."""
     app = make_test_app()
     app.command = ".venv/bin/helpdesk"
     async with app.run_test(size=(80, 24)) as pilot:
@@ -371,19 +332,33 @@ async def test_an_empty_kb_says_what_to_do_and_ctrl_n_writes_from_the_search_box
         await pilot.press("ctrl+n")
         await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
         assert query.value == ""
-
-
-async def test_a_search_that_finds_nothing_says_so(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    seed_kb(desk_data, count=3)
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_kb(pilot)
-        await search(pilot, "zzzqx")
-        await until(
-            pilot, lambda: "No article matches" in str(screen.query_one("#kb-meta").render())
-        )
+        await pilot.press("escape")  # (nothing written: it closes without asking)
+        await until(pilot, lambda: app.screen is screen)
+        # Write a new article and publish it.
+        screen.query_one("#kb-results", OptionList).focus()
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        for key in "Guest":
+            await pilot.press(key)
+        app.screen.query_one(TextArea).insert("Ask **reception**.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, KbScreen) and len(screen.results) == 1)
+        await settle(pilot)
+        made = screen.results[0]
+        assert (made.title, made.body, made.status) == ("Guest", "Ask **reception**.\n", "draft")
+        screen.query_one("#kb-results", OptionList).focus()
+        await pilot.press("p")
+        await until(pilot, lambda: screen.results[0].status == "published")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, KbEditScreen))
+        app.screen.query_one("#kb-edit-title", Input).value = "Guest Wi-Fi"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.results[0].title == "Guest Wi-Fi")
+        assert [v.version for v in Desk(desk_data.db, desk_data.ada).kb_versions(made.id)] == [
+            1,
+            2,
+            3,
+        ]
 
 
 async def _open_kb_still(pilot: Pilot[None]) -> None:
@@ -417,7 +392,8 @@ async def test_an_open_filter_list_survives_a_narrow_terminal(  # type: ignore[n
 ) -> None:
     """A real terminal shrunk to 30 columns with a filter's list open crashed the app: the
     four filters share the width, and the list under one had its choices wrapped at width 0
-    (Rich's ``chop_cells`` raised)."""
+    (Rich's ``chop_cells`` raised). Then, in the same app run: a search that finds nothing
+    says so."""
     seed_kb(desk_data)
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -434,6 +410,11 @@ async def test_an_open_filter_list_survives_a_narrow_terminal(  # type: ignore[n
         assert app.is_running and category.expanded
         await pilot.press("escape")
         await until(pilot, lambda: not category.expanded)
+        # A search that finds nothing says so.
+        await search(pilot, "zzzqx")
+        await until(
+            pilot, lambda: "No article matches" in str(screen.query_one("#kb-meta").render())
+        )
 
 
 async def test_the_footer_at_80_columns_shows_the_publish_key_and_the_help_key(  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from helpdesk_tui.desk.facade import Desk
 from helpdesk_tui.screens.canned_picker import ArticlePickScreen
 from helpdesk_tui.screens.composer import ComposerScreen
 from helpdesk_tui.screens.pickers import PickScreen
+from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.widgets.side_panel import SidePanel
 from tests.screens.conftest import DeskData
 from tests.screens.snapshot_setup import start_reply
@@ -76,16 +77,6 @@ async def test_i_and_shift_i_put_an_article_into_a_reply(
         await until(pilot, lambda: composer.text_area.text == first.body.rstrip("\n"))
 
 
-async def test_link_needs_the_help_site_address(make_test_app, desk_data: DeskData) -> None:  # type: ignore[no-untyped-def]
-    seed_kb(desk_data)
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _suggestions_shown(pilot, desk_data.numbers["vpn"])
-        await pilot.press("I")
-        await settle(pilot)
-        assert "No help site address: set [kb] public_url" in notifications(app)
-
-
 async def test_a_resolved_tickets_reply_becomes_a_draft_article(
     make_test_app, desk_data: DeskData
 ) -> None:  # type: ignore[no-untyped-def]
@@ -107,12 +98,43 @@ async def test_a_resolved_tickets_reply_becomes_a_draft_article(
     )
 
 
-async def test_enter_on_a_suggested_article_starts_a_reply_with_it(
+async def test_link_needs_the_site_esc_from_kb_says_back_enter_on_a_suggestion_replies(
     make_test_app, desk_data: DeskData
 ) -> None:  # type: ignore[no-untyped-def]
+    """One app run at 80x24, three facts in turn. ``I`` (an article's link) needs the help
+    site's address. Opened from a ticket, the knowledge base's footer said "esc Queue" (and
+    the reports' help too), while Esc went back to the ticket: it says "esc Back" (the
+    knowledge base, F3, then the reports, F4, from the same ticket). Enter on a suggested
+    article starts a reply with it."""
     seed_kb(desk_data)
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
+        await _suggestions_shown(pilot, desk_data.numbers["vpn"])
+        await pilot.press("I")
+        await settle(pilot)
+        assert "No help site address: set [kb] public_url" in notifications(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
+        # Esc from the knowledge base or the reports says Back.
+        ticket = await open_ticket(pilot, desk_data.numbers["wifi"])
+        for key in ["f3", "f4"]:
+            await pilot.press(key)
+            await until(pilot, lambda: app.screen is not ticket)
+            await settle(pilot)
+            if key == "f3":
+                footer = screen_lines(app)[-1]
+                assert "esc Back" in footer and "Queue" not in footer, footer
+            await pilot.press("f1")
+            await settle(pilot)
+            assert any("esc" in line and "Back" in line for line in screen_lines(app)), key
+            await pilot.press("escape")  # (the help)
+            await settle(pilot)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is ticket)
+            await settle(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
+        # Enter on a suggested article starts a reply with it.
         await _suggestions_shown(pilot, desk_data.numbers["wifi"])
         side = app.screen.query_one(SidePanel)
         first = side.suggestions[0].article
@@ -133,33 +155,6 @@ async def test_enter_on_a_suggested_article_starts_a_reply_with_it(
         composer = app.screen
         assert isinstance(composer, ComposerScreen)
         await until(pilot, lambda: composer.text_area.text == first.body.rstrip("\n"))
-
-
-async def test_esc_from_the_kb_or_reports_says_back_and_goes_back_to_the_ticket(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """Opened from a ticket, the knowledge base's footer said "esc Queue" (and the reports'
-    help too), while Esc went back to the ticket: it says "esc Back". The knowledge base
-    (F3), then the reports (F4), from the same ticket."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        ticket = await open_ticket(pilot, desk_data.numbers["wifi"])
-        for key in ["f3", "f4"]:
-            await pilot.press(key)
-            await until(pilot, lambda: app.screen is not ticket)
-            await settle(pilot)
-            if key == "f3":
-                footer = screen_lines(app)[-1]
-                assert "esc Back" in footer and "Queue" not in footer, footer
-            await pilot.press("f1")
-            await settle(pilot)
-            assert any("esc" in line and "Back" in line for line in screen_lines(app)), key
-            await pilot.press("escape")  # (the help)
-            await settle(pilot)
-            await pilot.press("escape")
-            await until(pilot, lambda: app.screen is ticket)
-            await settle(pilot)
 
 
 RUNBOOK = "Zebra printer runbook"

@@ -38,9 +38,11 @@ def _help_rows(app: HelpdeskApp) -> dict[str, tuple[str, str]]:
     return {ident or does: (keys, does) for keys, does, ident in rows}
 
 
-async def test_f1_in_the_composer_lists_its_keys_and_question_mark_is_typed(
+async def test_f1_in_the_composer_lists_its_keys_question_mark_is_typed_at_opens_mail(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: in the composer's text ? and @ are typed and F1 lists its keys; where no
+    text field has the focus, @ opens the mail screen."""
     number = desk_data.numbers["printer"]
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -61,6 +63,11 @@ async def test_f1_in_the_composer_lists_its_keys_and_question_mark_is_typed(
         assert "queue.search" not in rows and "ticket.reply" not in rows  # (not here)
         await pilot.press("f1")  # the key that opened it closes it
         await until(pilot, lambda: app.screen is composer)
+        # No text field with the focus: @ opens the mail screen.
+        composer.text_area.blur()
+        await settle(pilot)
+        await pilot.press("at")
+        await until(pilot, lambda: isinstance(app.screen, MailScreen))
 
 
 async def test_f3_from_the_composer_goes_to_the_kb_keeping_the_draft_and_back(
@@ -91,19 +98,6 @@ async def test_f3_from_the_composer_goes_to_the_kb_keeping_the_draft_and_back(
         await until(pilot, lambda: not app.is_running)
     assert app.kept_on_quit == [f"Your reply on #{number}"]
     assert load_draft(desk_data.db, number, "reply") == "Try this"
-
-
-async def test_at_opens_mail_from_the_composer_where_no_text_field_has_the_focus(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    number = desk_data.numbers["printer"]
-    app = make_test_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        composer = await open_composer(pilot, number)
-        composer.text_area.blur()
-        await settle(pilot)
-        await pilot.press("at")
-        await until(pilot, lambda: isinstance(app.screen, MailScreen))
 
 
 async def test_a_question_and_a_picker_show_their_keys_and_keep_the_areas_out(

@@ -35,9 +35,11 @@ from tests.screens.ticket_helpers import notifications, open_ticket, screen_line
 AppFactory = Callable[..., HelpdeskApp]
 
 
-async def test_a_long_message_shows_its_first_part_and_reads_on(
+async def test_a_long_message_reads_on_and_a_ticket_that_is_not_there_says_so(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: a long message shows its first part and reads on with ``o``; then a
+    ticket number that is not there says so in its header, never "loading" for good."""
     number = desk_data.numbers["printer"]
     # Longer than the first part and the next one read together (220 kB): what is shown is
     # cut at each read, as in a 3.6 MB log (which took a second to store and index).
@@ -62,6 +64,12 @@ async def test_a_long_message_shows_its_first_part_and_reads_on(
         assert body.startswith(extended.body) and len(extended.body) > FIRST_PART
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # A ticket that is not there.
+        app.post_message(OpenTicket(987654321))
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await until(pilot, lambda: "no ticket #987654321" in "\n".join(screen_lines(app)))
+        assert "loading" not in "\n".join(screen_lines(app))
+    assert Desk(desk_data.db, desk_data.ada).find_tickets(str(2**70)) == []
 
 
 async def test_the_composer_refuses_text_over_the_limit(
@@ -80,18 +88,6 @@ async def test_the_composer_refuses_text_over_the_limit(
         assert isinstance(app.screen, ComposerScreen)  # still writing: nothing was lost
     with desk_data.db.read() as session:
         assert [m.kind for m in ticket_detail(session, number).messages] == ["customer"]
-
-
-async def test_a_ticket_that_is_not_there_says_so_in_its_header(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        app.post_message(OpenTicket(987654321))
-        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
-        await until(pilot, lambda: "no ticket #987654321" in "\n".join(screen_lines(app)))
-        assert "loading" not in "\n".join(screen_lines(app))
-    assert Desk(desk_data.db, desk_data.ada).find_tickets(str(2**70)) == []
 
 
 async def test_a_long_ticket_opens_at_its_newest_part_and_home_reads_the_rest(

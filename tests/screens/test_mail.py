@@ -50,19 +50,12 @@ async def _mail_screen(pilot: object, app: HelpdeskApp) -> MailScreen:
     return screen
 
 
-async def test_queue_has_no_mail_line_while_mail_is_not_configured(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert not app.queue.query_one(MailIndicator).display
-        assert app.mail_link.status is None and not app.mail_link.running
-
-
-async def test_queue_mail_line_shows_poll_backlog_held_mail_and_the_error(
+async def test_queue_mail_line_shows_the_held_mail_and_spam_is_released_after_asking(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """One app run: the queue's mail line shows the poll, the backlog, the held mail and the
+    error; then on the mail screen, releasing spam asks first, then lets it through; then
+    an open ticket shows its reply failing while it is open."""
     held_mail(desk_data)
     app = make_test_app(settings=mail_app_settings(desk_data))
     async with app.run_test(size=(160, 40)) as pilot:
@@ -77,6 +70,33 @@ async def test_queue_mail_line_shows_poll_backlog_held_mail_and_the_error(
         assert line.endswith(" · alerts: terminal only · @ details"), "no SMTP: no alert mail"
         assert any("Connection refused" in n for n in notifications(app)), "a new error is told"
         assert not app.mail_link.running, "run_in_tui is off: this terminal runs no service"
+        # Releasing spam from the mail screen.
+        screen = await _mail_screen(pilot, app)
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.query_one("#mail-spam", DataTable).row_count == 1, "Escape released nothing"
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: screen.query_one("#mail-spam", DataTable).row_count == 0)
+        assert any(n.startswith("ticket: now in #") for n in notifications(app))
+        with desk_data.db.read() as session:
+            assert spam.list_held(session) == []
+        # An open ticket shows a reply failing while it is open.
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        number = desk_data.numbers["vpn"]
+        with desk_data.db.write() as session:
+            reply = thread.reply(session, desk_data.ada, number, body="Try the other gateway.")
+        await open_ticket(pilot, number)
+        assert "… Queued to send" in _text(app)
+        with desk_data.db.write() as session:
+            row = session.exec(select(Outbox).where(Outbox.message_id == reply)).one()
+            row.status, row.last_error = "failed", REJECTED
+            session.add(row)
+        await until(pilot, lambda: "✗ Not delivered after 0 tries: 550 5.1.1" in _text(app))
 
 
 async def _held_message(pilot: Pilot[None]) -> None:
@@ -86,12 +106,13 @@ async def _held_message(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
-async def test_mail_screen_from_the_key_and_the_palette_and_a_held_message_inspected(
+async def test_mail_screen_from_the_key_and_the_palette_and_a_held_message_retried(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
     """The mail screen opens by ``@`` and from the palette; the held message inspected from
-    it shows the reason and the source as plain text (one app run)."""
-    held_mail(desk_data)
+    it shows the reason and the source as plain text; retried from there, it makes the
+    ticket, and the unparseable one stays held, saying so (one app run)."""
+    ids = held_mail(desk_data)
     app = make_test_app(settings=mail_app_settings(desk_data))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _mail_screen(pilot, app)
@@ -116,16 +137,9 @@ async def test_mail_screen_from_the_key_and_the_palette_and_a_held_message_inspe
         assert "the ticket store is having a bad day" in text
         assert "Subject: [bold red]Pay now[/]" in text, "the raw source, markup literal"
         assert "\x1b" not in text and "\x07" not in text
-
-
-async def test_retry_from_the_held_message_makes_the_ticket(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    ids = held_mail(desk_data)
-    app = make_test_app(settings=mail_app_settings(desk_data))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _mail_screen(pilot, app)
-        await _held_message(pilot)
+        # Retried from the held message: the ticket is made.
+        screen = app.screen_stack[-2]
+        assert isinstance(screen, MailScreen)
         await pilot.press("r")
         await until(pilot, lambda: screen.query_one("#mail-quarantine", DataTable).row_count == 1)
         assert any(n.startswith("ticket: now in #") for n in notifications(app))
@@ -136,27 +150,6 @@ async def test_retry_from_the_held_message_makes_the_ticket(
         await pilot.press("r")
         await until(pilot, lambda: any("still quarantined" in n for n in notifications(app)))
         assert screen.query_one("#mail-quarantine", DataTable).row_count == 1
-
-
-async def test_release_spam_asks_first_then_lets_it_through(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    held_mail(desk_data)
-    app = make_test_app(settings=mail_app_settings(desk_data))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _mail_screen(pilot, app)
-        await pilot.press("u")
-        await pilot.pause()
-        await pilot.press("escape")
-        await settle(pilot)
-        assert screen.query_one("#mail-spam", DataTable).row_count == 1, "Escape released nothing"
-        await pilot.press("u")
-        await pilot.pause()
-        await pilot.press("y")
-        await until(pilot, lambda: screen.query_one("#mail-spam", DataTable).row_count == 0)
-        assert any(n.startswith("ticket: now in #") for n in notifications(app))
-        with desk_data.db.read() as session:
-            assert spam.list_held(session) == []
 
 
 async def test_misconfigured_mail_is_said_not_crashed_on(
@@ -250,12 +243,17 @@ def test_the_mail_line_says_alerts_stay_in_the_terminal_on_a_desk_that_sends_no_
     assert "alerts" not in mail_summary(link, FROZEN_NOW, 80).plain
 
 
-async def test_a_failed_reply_says_so_with_the_servers_reason(
+async def test_no_mail_line_while_mail_is_not_configured_and_a_failed_reply_says_why(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """One app run: the queue has no mail line while mail is not configured; a failed
+    reply says so on its ticket with the server's reason."""
     number = failed_reply(desk_data)
     app = make_test_app()
     async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        assert not app.queue.query_one(MailIndicator).display, "no mail line"
+        assert app.mail_link.status is None and not app.mail_link.running, "no mail line"
         screen = await open_ticket(pilot, number)
         views = list(screen.query(MessageView))
         [failed] = [v for v in views if v.has_class("-failed")]
@@ -266,24 +264,6 @@ async def test_a_failed_reply_says_so_with_the_servers_reason(
         assert "✗ Not delivered after 8 tries: 550 5.1.1" in text
         assert "✓ Sent 44 min ago" in text
         assert "… Queued to send" in text, "the first reply has not gone out yet"
-
-
-async def test_an_open_ticket_shows_a_reply_failing_while_it_is_open(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    number = desk_data.numbers["vpn"]
-    with desk_data.db.write() as session:
-        reply = thread.reply(session, desk_data.ada, number, body="Try the other gateway.")
-    app = make_test_app(settings=mail_app_settings(desk_data))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.mail_link.status is not None)
-        await open_ticket(pilot, number)
-        assert "… Queued to send" in _text(app)
-        with desk_data.db.write() as session:
-            row = session.exec(select(Outbox).where(Outbox.message_id == reply)).one()
-            row.status, row.last_error = "failed", REJECTED
-            session.add(row)
-        await until(pilot, lambda: "✗ Not delivered after 0 tries: 550 5.1.1" in _text(app))
 
 
 async def test_a_bounce_shows_the_dsn_and_r_sends_it_again(
@@ -335,28 +315,22 @@ async def test_r_asks_which_mail_when_several_did_not_get_through(
     assert sorted(states.values()) == ["failed", "queued", "queued", "sent"], "one re-sent"
 
 
-async def test_the_mail_screen_lists_mail_that_did_not_get_through(
+async def test_the_mail_screen_lists_mail_that_did_not_get_through_and_counts_machine_mail(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """One app run: the mail screen lists the mail that did not get through, and counts
+    the machine mail held apart (a bounce for a message this desk never sent)."""
     number = failed_reply(desk_data)
-    app = make_test_app(settings=mail_app_settings(desk_data))
-    async with app.run_test(size=(160, 40)) as pilot:
-        await _mail_screen(pilot, app)
-        text = _text(app)
-    assert "Outbox  1 failed, 1 queued, 1 sent" in text
-    assert f"#{number} reply to ann@example.com: failed after 8 tries: {REJECTED}" in text
-
-
-async def test_mail_screen_counts_machine_mail_held_apart(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
     config = IngestConfig.from_options(IntakeOptions(desk_mail(), "Desk Support"))
     with desk_data.db.write() as session:
         ingest(session, delivery_report("<backscatter@elsewhere.example>"), config)
     app = make_test_app(settings=mail_app_settings(desk_data))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await _mail_screen(pilot, app)
         await until(pilot, lambda: "machine mail · 1 held" in _text(app))
+        text = _text(app)
+    assert "Outbox  1 failed, 1 queued, 1 sent" in text
+    assert f"#{number} reply to ann@example.com: failed after 8 tries: {REJECTED}" in text
 
 
 async def test_machine_mail_is_listed_inspected_and_released_from_the_mail_screen(

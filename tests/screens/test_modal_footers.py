@@ -125,12 +125,55 @@ async def _f1_is_drawn_as_f1(pilot: Pilot[None], app: HelpdeskApp) -> None:
     assert "F1 Keys" in line and "f1" not in line, ("F1 in the KB", line)
 
 
-async def test_the_file_list_and_the_key_help_show_their_keys(
+async def test_no_footer_cuts_a_key_the_pickers_the_file_list_and_help_show_their_keys(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run, three facts in turn. At 68 columns the ticket's footer has more keys
+    than room: the ones that fit are drawn whole and the rest not at all (Textual's footer
+    drew "^q Q", at 77 "? K"). Ctrl-T and Ctrl-G over a reply: the footer showed the
+    composer's keys (^r Send …), none of which works while the picker is open; and at 24
+    lines the canned picker's choices and preview pushed its hint out of the box. The file
+    list and the key help show their own keys."""
+    from helpdesk_tui.desk.facade import Desk
+    from helpdesk_tui.desk.macros import MacroSpec
+    from helpdesk_tui.screens.canned_picker import CannedPickScreen, MacroPickScreen
+
+    desk = Desk(desk_data.db, desk_data.ada)
+    body = "Hi {{requester.first_name}},\n\n" + "A line of the answer. " * 20 + "\n\nBye"
+    for n in range(9):
+        desk.canned_save(f"Answer {n}", body, shared=True)
+        desk.macro_save(MacroSpec(name=f"Macro {n}", body=body, status="waiting"))
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.resize_terminal(68, 24)
+        await open_ticket(pilot, desk_data.numbers["printer"])
+        assert "r Reply" in footer_line(app)
+        assert_whole_keys(app)
+        await pilot.resize_terminal(77, 24)
+        await settle(pilot)
+        assert_whole_keys(app)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert footer_line(app).endswith("? Keys")  # (all of them fit at 80)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        # The canned and macro pickers.
         composer = await open_composer(pilot, desk_data.numbers["printer"])
+        for key, picker, hint in (
+            ("ctrl+t", CannedPickScreen, "Enter inserts the text for this ticket"),
+            ("ctrl+g", MacroPickScreen, "a reply text into your draft"),
+        ):
+            await pilot.press(key)
+            await until(pilot, lambda picker=picker: isinstance(app.screen, picker))
+            await until(pilot, lambda: app.screen.query_one("OptionList").option_count > 6)
+            await settle(pilot)
+            line = footer_line(app)
+            assert "esc Cancel" in line, line
+            assert not [key for key in COMPOSER_KEYS if key in line], line
+            assert any(hint in drawn for drawn in screen_lines(app)), screen_lines(app)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is composer)
+        # The file list and the key help.
         await pilot.press("ctrl+f")
         await until(pilot, lambda: isinstance(app.screen, AttachScreen))
         await settle(pilot)
@@ -160,68 +203,30 @@ async def test_the_file_list_and_the_key_help_show_their_keys(
         assert not [key for key in COMPOSER_KEYS if key in line], line
 
 
-async def test_no_footer_cuts_a_key_in_half_at_a_narrow_width(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """At 68 columns the ticket's footer has more keys than room: the ones that fit are
-    drawn whole and the rest not at all (Textual's footer drew "^q Q", at 77 "? K")."""
-    app = make_test_app()
-    async with app.run_test(size=(68, 24)) as pilot:
-        await open_ticket(pilot, desk_data.numbers["printer"])
-        assert "r Reply" in footer_line(app)
-        assert_whole_keys(app)
-        await pilot.resize_terminal(77, 24)
-        await settle(pilot)
-        assert_whole_keys(app)
-        await pilot.resize_terminal(80, 24)
-        await settle(pilot)
-        assert footer_line(app).endswith("? Keys")  # (all of them fit at 80)
-
-
-async def test_the_canned_and_macro_pickers_show_their_keys_and_their_hint(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    """Ctrl-T and Ctrl-G over a reply: the footer showed the composer's keys (^r Send …),
-    none of which works while the picker is open; and at 24 lines the canned picker's
-    choices and preview pushed its hint out of the box."""
-    from helpdesk_tui.desk.facade import Desk
-    from helpdesk_tui.desk.macros import MacroSpec
-    from helpdesk_tui.screens.canned_picker import CannedPickScreen, MacroPickScreen
-
-    desk = Desk(desk_data.db, desk_data.ada)
-    body = "Hi {{requester.first_name}},\n\n" + "A line of the answer. " * 20 + "\n\nBye"
-    for n in range(9):
-        desk.canned_save(f"Answer {n}", body, shared=True)
-        desk.macro_save(MacroSpec(name=f"Macro {n}", body=body, status="waiting"))
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        composer = await open_composer(pilot, desk_data.numbers["printer"])
-        for key, picker, hint in (
-            ("ctrl+t", CannedPickScreen, "Enter inserts the text for this ticket"),
-            ("ctrl+g", MacroPickScreen, "a reply text into your draft"),
-        ):
-            await pilot.press(key)
-            await until(pilot, lambda picker=picker: isinstance(app.screen, picker))
-            await until(pilot, lambda: app.screen.query_one("OptionList").option_count > 6)
-            await settle(pilot)
-            line = footer_line(app)
-            assert "esc Cancel" in line, line
-            assert not [key for key in COMPOSER_KEYS if key in line], line
-            assert any(hint in drawn for drawn in screen_lines(app)), screen_lines(app)
-            await pilot.press("escape")
-            await until(pilot, lambda: app.screen is composer)
-
-
 async def test_the_canned_editor_and_the_report_filter_show_their_own_keys(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
     """Over the canned responses' list and the reports, the footer showed the keys of the
     screen below (a Add, d Delete; t Table, 1 Today): typed into the editor's fields, or
-    doing nothing. Each shows its own."""
+    doing nothing. Each shows its own. First, in the same app run: the palette left the
+    queue's footer in sight (/ Search, f Filter …), whose keys type into the palette's
+    search while it is open."""
+    from textual.command import CommandPalette
+
     from helpdesk_tui.screens.reports import ReportFilterScreen, ReportsScreen
 
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert footer_line(app).split() == ["esc", "Close"], footer_line(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        await settle(pilot)
+        assert all(key in footer_line(app) for key in QUEUE_KEYS), footer_line(app)
+        # The canned editor and the report filter.
         await open_canned_editor(pilot)
         line = footer_line(app)
         assert line.split() == ["^s", "Save", "esc", "Cancel"], line
@@ -237,21 +242,3 @@ async def test_the_canned_editor_and_the_report_filter_show_their_own_keys(
         await settle(pilot)
         line = footer_line(app)
         assert line.split() == ["esc", "Cancel"], line
-
-
-async def test_the_palette_shows_its_own_keys(make_test_app: AppFactory) -> None:
-    """The palette left the queue's footer in sight (/ Search, f Filter …), whose keys
-    type into the palette's search while it is open."""
-    from textual.command import CommandPalette
-
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+p")
-        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await settle(pilot)
-        assert footer_line(app).split() == ["esc", "Close"], footer_line(app)
-        await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
-        await settle(pilot)
-        assert all(key in footer_line(app) for key in QUEUE_KEYS), footer_line(app)

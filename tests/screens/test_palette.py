@@ -115,14 +115,43 @@ async def test_the_palette_answers_the_newest_query_only(
         assert all(laptop not in texts for value, texts in shown if value.startswith("m"))
 
 
-async def test_reopening_the_palette_starts_empty(
+async def test_a_closed_palette_keeps_no_timer_another_mode_s_is_its_own_reopening_is_empty(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    """The palette is composed once; each opening starts with no query and the commands of
-    the screen it opens over, the input focused, whatever the last opening left."""
+    """Three facts of the kept palette in one app run, in turn. Its input blinks and its
+    busy indicator is animated while the palette is open, and neither once it is closed
+    (their timers would otherwise wake the idle app 18 times a second, for good). A switch
+    to the knowledge base while the palette is open leaves it in the queue's stack: ctrl+p
+    there opens a palette of its own (Textual's, built for that opening), and back on the
+    queue the kept one is still open. The palette is composed once; each opening starts
+    with no query and the commands of the screen it opens over, the input focused, whatever
+    the last opening left."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        for _ in range(2):
+            await open_palette(pilot)
+            field = app.screen.query_one(CommandInput)
+            indicator = app.screen.query_one(LoadingIndicator)
+            assert field.cursor_blink and indicator.auto_refresh
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.queue)
+            assert not field.cursor_blink and indicator.auto_refresh is None
+        # A palette left open in another mode is not pushed twice.
+        await open_palette(pilot)
+        kept = app.screen
+        app.switch_mode("kb")
+        await until(pilot, lambda: app.current_mode == "kb")
+        await settle(pilot)
+        await open_palette(pilot)
+        assert app.screen is not kept and isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+        app.switch_mode("queue")
+        await until(pilot, lambda: app.screen is kept)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue)
+        # Reopening the palette starts empty.
         await open_palette(pilot)
         palette = app.screen
         assert isinstance(palette, KeptPalette)
@@ -149,47 +178,6 @@ async def test_reopening_the_palette_starts_empty(
         titles = [title for title, _, _ in ticket_screen.palette_commands()]
         assert set(titles) <= set(over_ticket)
         assert not any(prompt.startswith("View: ") for prompt in over_ticket)
-
-
-async def test_a_closed_palette_keeps_no_timer_running(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """The kept palette's input blinks and its busy indicator is animated while the
-    palette is open, and neither once it is closed (their timers would otherwise wake the
-    idle app 18 times a second, for good)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        for _ in range(2):
-            await open_palette(pilot)
-            field = app.screen.query_one(CommandInput)
-            indicator = app.screen.query_one(LoadingIndicator)
-            assert field.cursor_blink and indicator.auto_refresh
-            await pilot.press("escape")
-            await until(pilot, lambda: app.screen is app.queue)
-            assert not field.cursor_blink and indicator.auto_refresh is None
-
-
-async def test_a_palette_left_open_in_another_mode_is_not_pushed_twice(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """A switch to the knowledge base while the palette is open leaves it in the queue's
-    stack: ctrl+p there opens a palette of its own (Textual's, built for that opening), and
-    back on the queue the kept one is still open."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await open_palette(pilot)
-        kept = app.screen
-        app.switch_mode("kb")
-        await until(pilot, lambda: app.current_mode == "kb")
-        await settle(pilot)
-        await open_palette(pilot)
-        assert app.screen is not kept and isinstance(app.screen, CommandPalette)
-        await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
-        app.switch_mode("queue")
-        await until(pilot, lambda: app.screen is kept)
 
 
 async def _palette_scene(pilot: Pilot[None], *, reopened: bool) -> None:

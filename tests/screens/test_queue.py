@@ -81,10 +81,23 @@ async def wait_for(pilot: Pilot[None], check: Callable[[], bool], seconds: float
     return await until(pilot, check, timeout=seconds)
 
 
-async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -> None:
+async def test_an_agent_with_work_starts_on_my_open_sees_others_markers_and_views_by_keys(
+    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+) -> None:
+    """One app run: an agent with work of their own starts on My open (told nothing); the
+    markers of others show, not this terminal's own; the number keys pick the views."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: bool(shown(app)), 10)
+        assert queue(app).view.name == "mine"
+        assert not any("Nothing open" in n for n in notifications(app))
+        with desk_data.db.write() as s:
+            presence.heartbeat(
+                s, desk_data.ada, app.session_id, 9, Activity.VIEWING, now=FROZEN_NOW
+            )
         await settle(pilot)
+        assert _cell(app, 1, "on") == "◉bob", "markers"
+        assert _cell(app, 9, "on") == "", "markers"
         assert shown(app) == [9, 1]  # My open: ada's
         expected = {
             "2": [11, 7, 6, 5, 4, 2],
@@ -105,9 +118,12 @@ async def test_views_by_number_keys(make_test_app: Callable[..., HelpdeskApp]) -
         assert queue(app).view.title == "My open"
 
 
-async def test_keys_move_and_enter_opens_the_ticket(
+async def test_keys_move_the_filter_form_search_and_sort(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
+    """One app run on All open, each fact in turn: keys move and Enter opens the ticket;
+    the filter form refuses an unknown status and filters; search finds subjects and
+    messages; sort cycles and reverses."""
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
@@ -127,6 +143,60 @@ async def test_keys_move_and_enter_opens_the_ticket(
         await pilot.pause()
         assert isinstance(app.screen, TicketScreen)
         assert app.screen.number == 9
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is queue(app))
+        # The filter form.
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueFilterScreen)
+        await pilot.press(*"opened", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueFilterScreen)  # refused, with the reason
+        assert "unknown status 'opened'" in str(app.screen.query_one("#filter-error").render())
+        app.screen.query_one("#filter-statuses", Input).value = "new"
+        app.screen.query_one("#filter-priorities", Input).value = "high, low"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown(app) == [4, 2]
+        assert "filtered: status new, priority high,low" in str(
+            queue(app).query_one("#queue-status").render()
+        )
+        await pilot.press("escape")  # back to the view as defined
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+        # Search.
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is queue(app).query_one("#queue-search")
+        await pilot.press(*"tunnel", "enter")  # only in the VPN ticket's message
+        await settle(pilot)
+        assert shown(app) == [2]
+        assert app.focused is queue(app).table
+        await pilot.press("slash", *"printer tunnel", "enter")  # reopened: text selected
+        await settle(pilot)
+        assert shown(app) == []
+        table = queue(app).table
+        assert "No tickets here" in table.render_line(2).text  # in its body: same size
+        assert not queue(app).query_one("#queue-empty").display
+        await pilot.press("escape")
+        await settle(pilot)
+        assert shown(app) == ALL_OPEN
+        # Sort.
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("s")  # updated → priority
+        await settle(pilot)
+        assert queue(app).query_spec.sort == "priority"
+        assert shown(app)[:3] == [1, 9, 2]  # urgent, then high (newest first)
+        await pilot.press("S")
+        await settle(pilot)
+        assert shown(app)[0] == 4  # the only low one
+        await pilot.press("s")  # priority → number
+        await settle(pilot)
+        assert shown(app) == sorted(ALL_OPEN)
 
 
 SMALL_FIRST = 2 * 16
@@ -285,37 +355,15 @@ async def test_home_after_end_shows_the_page_read_before_while_nothing_changed(
         other.dispose()
 
 
-async def test_filter_form(make_test_app: Callable[..., HelpdeskApp]) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("f")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueFilterScreen)
-        await pilot.press(*"opened", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueFilterScreen)  # refused, with the reason
-        assert "unknown status 'opened'" in str(app.screen.query_one("#filter-error").render())
-        app.screen.query_one("#filter-statuses", Input).value = "new"
-        app.screen.query_one("#filter-priorities", Input).value = "high, low"
-        await pilot.press("enter")
-        await settle(pilot)
-        assert shown(app) == [4, 2]
-        assert "filtered: status new, priority high,low" in str(
-            queue(app).query_one("#queue-status").render()
-        )
-        await pilot.press("escape")  # back to the view as defined
-        await settle(pilot)
-        assert shown(app) == ALL_OPEN
-
-
-async def test_a_filter_the_desk_refuses_stays_in_the_form_saying_why(
+async def test_a_refused_filter_stays_in_the_form_and_the_form_opens_as_new(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
-    """A team the desk does not have: the form stays (focus in it), the desk's reason on
-    its line, the list and its status line as they were. (The form closed, the status line
-    said "filtered: team Nowhere" over the unfiltered rows, the reason a passing toast.)"""
+    """One app run. A team the desk does not have: the form stays (focus in it), the
+    desk's reason on its line, the list and its status line as they were. (The form
+    closed, the status line said "filtered: team Nowhere" over the unfiltered rows, the
+    reason a passing toast.) Then: the queue keeps its filter form: each f shows the filter
+    in force, no earlier error, the first field focused with its text selected (typing
+    replaces it), as a new form."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -336,17 +384,7 @@ async def test_a_filter_the_desk_refuses_stays_in_the_form_saying_why(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen) and shown(app) == ALL_OPEN
-
-
-async def test_filter_form_is_built_once_and_opens_as_new(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """The queue keeps its filter form: each f shows the filter in force, no earlier error,
-    the first field focused with its text selected (typing replaces it), as a new form."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
+        # The filter form is built once and opens as new.
         await pilot.press("f", *"new", "tab", *"nope", "enter")
         await pilot.pause()
         form = app.screen
@@ -375,28 +413,6 @@ async def test_filter_form_is_built_once_and_opens_as_new(
         assert "filtered: status open, priority high" in str(
             queue(app).query_one("#queue-status").render()
         )
-
-
-async def test_a_closed_filter_form_keeps_no_cursor_blinking(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """The kept form's field stops blinking when the form closes (its timer woke an idle
-    app twice a second) and blinks again, focused anew, at the next f."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("f", "tab", *"high", "enter")
-        await settle(pilot)
-        form = queue(app)._filter_form
-        assert app.screen is queue(app) and form is not None
-        field = form.focused
-        assert isinstance(field, Input) and field.id == "filter-priorities"
-        assert not field.cursor_blink
-        await pilot.press("f")
-        await settle(pilot)
-        assert app.screen is form and field.cursor_blink
-        assert isinstance(app.focused, Input) and app.focused.cursor_blink
 
 
 async def test_search_and_filter_keys_restyle_only_what_changed(
@@ -430,10 +446,13 @@ async def test_search_and_filter_keys_restyle_only_what_changed(
         assert not nodes
 
 
-async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(
+async def test_filter_form_shows_the_focused_field_applies_anywhere_and_stops_blinking(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
-    """At 80x24 the field being typed in is one line like the others, not a cut-off box."""
+    """At 80x24 the field being typed in is one line like the others, not a cut-off box;
+    Enter applies from any field. Then, in the same app run: the kept form's field stops
+    blinking when the form closes (its timer woke an idle app twice a second) and blinks
+    again, focused anew, at the next f."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -449,6 +468,18 @@ async def test_filter_form_shows_the_focused_field_and_enter_applies_anywhere(
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert shown(app) == [11, 7, 6, 5, 4, 2]
+        # A closed filter form keeps no cursor blinking.
+        await pilot.press("f", "tab", *"high", "enter")
+        await settle(pilot)
+        form = queue(app)._filter_form
+        assert app.screen is queue(app) and form is not None
+        field = form.focused
+        assert isinstance(field, Input) and field.id == "filter-priorities"
+        assert not field.cursor_blink
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.screen is form and field.cursor_blink
+        assert isinstance(app.focused, Input) and app.focused.cursor_blink
 
 
 async def test_no_color_keeps_urgent_as_readable_as_the_subject(
@@ -469,30 +500,6 @@ async def test_no_color_keeps_urgent_as_readable_as_the_subject(
             number = next(seg for seg in row if seg.text.strip().lstrip("#")[:1].isdigit())
             assert urgent.style is not None and number.style is not None
             assert urgent.style.bold and urgent.style.color == number.style.color
-
-
-async def test_search_finds_subjects_and_messages(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("slash")
-        assert app.focused is queue(app).query_one("#queue-search")
-        await pilot.press(*"tunnel", "enter")  # only in the VPN ticket's message
-        await settle(pilot)
-        assert shown(app) == [2]
-        assert app.focused is queue(app).table
-        await pilot.press("slash", *"printer tunnel", "enter")  # reopened: text selected
-        await settle(pilot)
-        assert shown(app) == []
-        table = queue(app).table
-        assert "No tickets here" in table.render_line(2).text  # in its body: same size
-        assert not queue(app).query_one("#queue-empty").display
-        await pilot.press("escape")
-        await settle(pilot)
-        assert shown(app) == ALL_OPEN
 
 
 async def test_a_search_is_kept_across_views_until_esc_or_an_empty_search(
@@ -857,13 +864,16 @@ async def test_a_key_in_the_filter_form_is_drawn_at_once(
         assert drawn == [True]
 
 
-async def test_a_list_of_another_length_lays_nothing_out(
+async def test_a_list_of_another_length_lays_nothing_out_the_search_line_takes_its_place(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
     """New rows of another count change the table's scrollable height and its scrollbar's
     thumb, not the screen's layout: laid out, the scrollbar resized by that layout took a
     frame of its own after the rows' (a filter or a search landed one frame later when
-    its list's length changed)."""
+    its list's length changed). Then, in the same app run: / opens the search line where
+    the status line was, and Enter closes it: the table keeps its place and size
+    throughout, also when nothing is found (a table that grows or shrinks is laid out
+    twice)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -877,6 +887,23 @@ async def test_a_list_of_another_length_lays_nothing_out(
             assert not table._layout_required and table._layout_updates == layouts
             assert table.virtual_size.height == len(table.numbers) + 1
             assert table.vertical_scrollbar.window_virtual_size == len(table.numbers) + 1
+        # The search line takes the status line's place.
+        table, status = queue(app).table, queue(app).query_one("#queue-status")
+        box = queue(app).query_one("#queue-search", Input)
+        region, line = table.region, status.region
+        await pilot.press("slash")
+        await pilot.pause()
+        assert box.display and not status.display
+        assert box.region == line
+        assert table.region == region
+        await pilot.press(*"tunnel", "enter")
+        await settle(pilot)
+        assert not box.display and status.display
+        assert table.region == region
+        assert shown(app) == [2]
+        await pilot.press("slash", *"printer tunnel", "enter")  # nothing: said in the table
+        await settle(pilot)
+        assert shown(app) == [] and table.region == region
 
 
 async def test_the_table_keeps_its_scrollbar_whether_or_not_the_rows_fit(
@@ -897,34 +924,6 @@ async def test_the_table_keeps_its_scrollbar_whether_or_not_the_rows_fit(
             assert table.show_vertical_scrollbar
             seen.add(table.scrollable_content_region)
         assert len(seen) == 1
-
-
-async def test_the_search_line_takes_the_status_line_s_place(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """/ opens the search line where the status line was, and Enter closes it: the table
-    keeps its place and size throughout, also when nothing is found (a table that grows or
-    shrinks is laid out twice)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        table, status = queue(app).table, queue(app).query_one("#queue-status")
-        box = queue(app).query_one("#queue-search", Input)
-        region, line = table.region, status.region
-        await pilot.press("slash")
-        await pilot.pause()
-        assert box.display and not status.display
-        assert box.region == line
-        assert table.region == region
-        await pilot.press(*"tunnel", "enter")
-        await settle(pilot)
-        assert not box.display and status.display
-        assert table.region == region
-        assert shown(app) == [2]
-        await pilot.press("slash", *"printer tunnel", "enter")  # nothing: said in the table
-        await settle(pilot)
-        assert shown(app) == [] and table.region == region
 
 
 def _hold_list_reads(
@@ -994,23 +993,6 @@ async def test_a_slow_read_shows_the_key_s_bars_before_its_rows(
         release.set()
         await settle(pilot)
         assert shown(app) == [3]
-
-
-async def test_sort_cycles_and_reverses(make_test_app: Callable[..., HelpdeskApp]) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("s")  # updated → priority
-        await settle(pilot)
-        assert queue(app).query_spec.sort == "priority"
-        assert shown(app)[:3] == [1, 9, 2]  # urgent, then high (newest first)
-        await pilot.press("S")
-        await settle(pilot)
-        assert shown(app)[0] == 4  # the only low one
-        await pilot.press("s")  # priority → number
-        await settle(pilot)
-        assert shown(app) == sorted(ALL_OPEN)
 
 
 async def test_changes_elsewhere_show_within_two_seconds_and_cursor_stays(
@@ -1354,20 +1336,6 @@ def _cell(app: HelpdeskApp, number: int, column: str) -> str:
     return str(app.queue.table.cell(number, column))
 
 
-async def test_markers_of_others_but_not_this_terminal(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        with desk_data.db.write() as s:
-            presence.heartbeat(
-                s, desk_data.ada, app.session_id, 9, Activity.VIEWING, now=FROZEN_NOW
-            )
-        await settle(pilot)
-        assert _cell(app, 1, "on") == "◉bob"
-        assert _cell(app, 9, "on") == ""
-
-
 async def test_hostile_text_is_shown_literally_and_without_escapes(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
@@ -1388,72 +1356,14 @@ async def test_hostile_text_is_shown_literally_and_without_escapes(
                 assert all("link" not in str(span.style) for span in value.spans)
 
 
-async def test_narrow_terminal_drops_columns(make_test_app: Callable[..., HelpdeskApp]) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        keys = app.queue.table.column_keys
-        assert keys == ["no", "subject", "from", "state", "mark", "who", "badge"]
-        await pilot.resize_terminal(120, 40)
-        await settle(pilot)
-        keys = app.queue.table.column_keys
-        assert "requester" in keys and "badge" in keys and "owner" in keys
-        await pilot.resize_terminal(140, 40)
-        await settle(pilot)
-        keys = app.queue.table.column_keys
-        assert "requester" in keys and "sla" in keys and "assignee" in keys
-        assert shown(app) == [9, 1]
-
-
-async def test_a_resized_terminal_draws_the_columns_of_its_new_width(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """What the terminal shows after a resize, not only the table's state: the table was
-    drawn at its new size with the old width's columns, and stayed so until a key. Wide to
-    narrow, then narrow to wide, in one app run."""
-    app = make_test_app()
-    async with app.run_test(size=(140, 30)) as pilot:
-        await settle(pilot)
-        for resized in [(80, 24), (140, 30)]:
-            await pilot.resize_terminal(*resized)
-            await settle(pilot)
-            header, first = screen_lines(app)[3:5]
-            if resized[0] == 80:
-                assert header.split() == ["#", "Subject", "From", "Status", "!", "Owner", "SLA"]
-                assert first.split()[-2:] == ["ada", "3h"]
-            else:
-                assert header.split()[-4:] == ["SLA", "due", "On", "it"], resized
-                assert "in progress" in first and "Ann Archer" in first, resized
-
-
-@pytest.mark.parametrize("digits", [3, 7])
-@pytest.mark.parametrize("width", range(80, 161))
-def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials(
-    width: int, digits: int
-) -> None:
-    """At every width from 80 columns: the subject keeps 40 cells, and who asked, the
-    status, the priority, who has it and the SLA stay in sight (compact or in full) — on
-    a small desk and with the 7-digit numbers of a million tickets, shown uncut."""
-    fitted = fit_columns(width - 1, digits)  # (one column is the scrollbar's)
-    widths = dict((column.key, cells) for column, cells in fitted.columns)
-    number = widths.get("number", widths.get("no"))
-    assert number is not None and number >= digits + ("number" in widths)
-    assert widths["subject"] >= 40
-    used = sum(widths.values()) + fitted.padding * len(widths) - (1 if fitted.padding == 1 else 0)
-    assert used <= width - 1
-    for wide, compact in (
-        ("requester", "from"),
-        ("status", "state"),
-        ("priority", "mark"),
-        ("owner", "who"),
-        ("sla", "badge"),
-    ):
-        assert {wide, compact} & widths.keys() or (wide == "owner" and "assignee" in widths)
-
-
-async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
+async def test_80_columns_say_who_owns_and_is_on_it_columns_follow_the_terminal_s_width(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """One app run, three facts in turn. At 80 columns the queue says who owns a ticket
+    and who is on it (a team when unassigned). A narrow terminal drops columns, a wider
+    one brings them back. What the terminal shows after a resize, not only the table's
+    state: the table was drawn at its new size with the old width's columns, and stayed so
+    until a key; wide to narrow, then narrow to wide."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -1474,6 +1384,59 @@ async def test_80_columns_say_who_owns_a_ticket_and_who_is_on_it(
             fields.assign(session, desk_data.ada, 2, team="Billing")
         await wait_for(pilot, lambda: "Billing" in _cell(app, 2, "owner"), 10.0)
         assert _cell(app, 2, "owner").split() == ["Billing", "✎cy"]  # team when unassigned
+        # A narrow terminal drops columns (on My open).
+        await pilot.press("1")
+        await settle(pilot)
+        keys = app.queue.table.column_keys
+        assert keys == ["no", "subject", "from", "state", "mark", "who", "badge"]
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        keys = app.queue.table.column_keys
+        assert "requester" in keys and "badge" in keys and "owner" in keys
+        await pilot.resize_terminal(140, 40)
+        await settle(pilot)
+        keys = app.queue.table.column_keys
+        assert "requester" in keys and "sla" in keys and "assignee" in keys
+        assert shown(app) == [9, 1]
+        # A resized terminal draws the columns of its new width.
+        await pilot.resize_terminal(140, 30)
+        await settle(pilot)
+        for resized in [(80, 24), (140, 30)]:
+            await pilot.resize_terminal(*resized)
+            await settle(pilot)
+            header, first = screen_lines(app)[3:5]
+            if resized[0] == 80:
+                assert header.split() == ["#", "Subject", "From", "Status", "!", "Owner", "SLA"]
+                assert first.split()[-2:] == ["ada", "3h"]
+            else:
+                assert header.split()[-4:] == ["SLA", "due", "On", "it"], resized
+                assert "in progress" in first and "Ann Archer" in first, resized
+
+
+def test_every_width_from_80_keeps_40_cells_of_subject_and_the_essentials() -> None:
+    """At every width from 80 columns: the subject keeps 40 cells, and who asked, the
+    status, the priority, who has it and the SLA stay in sight (compact or in full) — on
+    a small desk and with the 7-digit numbers of a million tickets, shown uncut. Each width
+    and number size in turn (a pure function: one test, each assertion naming its case)."""
+    for digits in (3, 7):
+        for width in range(80, 161):
+            case = f"width {width}, {digits} digits"
+            fitted = fit_columns(width - 1, digits)  # (one column is the scrollbar's)
+            widths = dict((column.key, cells) for column, cells in fitted.columns)
+            number = widths.get("number", widths.get("no"))
+            assert number is not None and number >= digits + ("number" in widths), case
+            assert widths["subject"] >= 40, case
+            padding = fitted.padding * len(widths) - (1 if fitted.padding == 1 else 0)
+            assert sum(widths.values()) + padding <= width - 1, case
+            for wide, compact in (
+                ("requester", "from"),
+                ("status", "state"),
+                ("priority", "mark"),
+                ("owner", "who"),
+                ("sla", "badge"),
+            ):
+                kept = {wide, compact} & widths.keys()
+                assert kept or (wide == "owner" and "assignee" in widths), (case, wide)
 
 
 async def test_a_desk_with_no_tickets_at_all_says_how_tickets_arrive(
@@ -1598,16 +1561,6 @@ async def test_an_agent_with_nothing_open_of_their_own_starts_on_all_open(
         await wait_for(pilot, lambda: queue(app).view.name == "mine", 10)
         await settle(pilot)
         assert shown(app) == [], "their own view stays theirs once they ask for it"
-
-
-async def test_an_agent_with_work_of_their_own_starts_on_my_open(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: bool(shown(app)), 10)
-        assert queue(app).view.name == "mine"
-        assert not any("Nothing open" in n for n in notifications(app))
 
 
 async def test_ratings_waiting_for_a_follow_up_are_told_once_and_listed_from_the_palette(
@@ -1791,11 +1744,15 @@ async def test_keys_0_and_V_reach_the_tenth_view_and_step_back(
         assert queue(app).view.title == "My open"
 
 
-async def test_a_seven_digit_number_is_shown_whole_at_80_columns(
+async def test_a_seven_digit_number_is_shown_whole_at_80_columns_and_x_takes_the_next(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
-    """On a desk of a million tickets the newest numbers have seven digits: the number
-    column widens for them (and the subject still keeps 40 cells)."""
+    """One app run. On a desk of a million tickets the newest numbers have seven digits:
+    the number column widens for them (and the subject still keeps 40 cells). Then: an
+    agent starts at the queue: x takes the most urgent unassigned ticket of their teams
+    there too (it was a key of the ticket screen only, so the first ticket had to be
+    opened by hand), skips one another agent is replying to, and shows it; the palette
+    offers it as well."""
     with desk_data.db.write() as session:
         wifi = select(Ticket).where(Ticket.number == desk_data.numbers["wifi"])
         session.exec(wifi).one().number = 1234567
@@ -1807,19 +1764,20 @@ async def test_a_seven_digit_number_is_shown_whole_at_80_columns(
         assert any(line.startswith("1234567 Wi-Fi slow") for line in screen_lines(app))
         widths = {column.key: cells for column, cells in app.queue.table._fitted.columns}
         assert widths["no"] == 7 and widths["subject"] >= 40
-
-
-async def test_quitting_with_the_filter_form_open(
-    make_test_app: Callable[..., HelpdeskApp],
-) -> None:
-    """The kept form is closed with the app, open or not."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueFilterScreen)
-        await app.action_quit()
-    assert app.return_code == 0
+        # x takes the next ticket from the queue.
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        taken = screen.number
+        assert taken != desk_data.numbers["vpn"]  # (cy is replying to it)
+        row = Desk(desk_data.db, desk_data.ada).ticket_row(taken)
+        assert row.assignee == "ada"
+        await until(pilot, lambda: any(f"#{taken}" in line for line in screen_lines(app)[:3]))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        titles = [title for title, _help, _call in queue(app).palette_commands()]
+        assert "Take next" in titles
 
 
 async def test_a_tall_terminal_pages_without_reading_back_and_forth(
@@ -1925,11 +1883,12 @@ async def test_the_queue_follows_the_desk_again_once_the_database_answers(
         other.dispose()
 
 
-async def test_every_filter_field_shows_its_whole_hint_at_80x24(
+async def test_every_filter_field_shows_its_whole_hint_and_quitting_with_the_form_open(
     make_test_app: Callable[..., HelpdeskApp],
 ) -> None:
     """The status field's hint lists every status; at 80 columns it lost its last letter
-    ("…, resolved, close"): the field was one cell short (a team's audit at 80x24)."""
+    ("…, resolved, close"): the field was one cell short (a team's audit at 80x24). Then,
+    the form still open, the app quits: the kept form is closed with the app, open or not."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -1940,6 +1899,9 @@ async def test_every_filter_field_shows_its_whole_hint_at_80x24(
         for _key, label, hint in FILTER_FIELDS:
             (line,) = [line for line in lines if f"│ {label} " in line]
             assert hint in line, line
+        assert isinstance(app.screen, QueueFilterScreen)
+        await app.action_quit()
+    assert app.return_code == 0, "quit with the form open"
 
 
 async def test_an_outage_stays_in_sight_at_the_end_of_a_long_status_line(
@@ -2009,28 +1971,3 @@ async def test_the_shift_beat_covers_the_desk_of_a_deactivated_agent_once(
         await pilot.press("f3", "f4", "at")
         await settle(pilot)
         assert isinstance(app.screen, AccessEndedScreen) and app.current_mode == "kb"
-
-
-async def test_take_next_from_the_queue(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """An agent starts at the queue: x takes the most urgent unassigned ticket of their
-    teams there too (it was a key of the ticket screen only, so the first ticket had to be
-    opened by hand), skips one another agent is replying to, and shows it; the palette
-    offers it as well."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
-        screen = app.screen
-        assert isinstance(screen, TicketScreen)
-        taken = screen.number
-        assert taken != desk_data.numbers["vpn"]  # (cy is replying to it)
-        row = Desk(desk_data.db, desk_data.ada).ticket_row(taken)
-        assert row.assignee == "ada"
-        await until(pilot, lambda: any(f"#{taken}" in line for line in screen_lines(app)[:3]))
-        await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
-        titles = [title for title, _help, _call in queue(app).palette_commands()]
-        assert "Take next" in titles

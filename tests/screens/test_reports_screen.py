@@ -193,86 +193,6 @@ async def test_key_presets_tables_and_back(
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
-async def test_f4_back_to_the_reports_reads_the_figures_again(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """Found on a walk: the reports opened in the morning and shown again with F4 at the
-    day's end still said the morning's figures (the CLI's report had the day's)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen) and screen.result is not None
-        before = screen.result.created
-        await pilot.press("f4")
-        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
-        from helpdesk_tui.desk.tickets import create_ticket
-
-        with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as session:
-            create_ticket(
-                session, desk_data.ada, subject="Late", body="x", requester_email="l@ex.com"
-            )
-        Desk(desk_data.db, desk_data.ada).report_catch_up()
-        await pilot.press("f4")
-        await until(pilot, lambda: screen.result is not None and screen.result.created > before, 10)
-        assert screen.result is not None and screen.result.created == before + 1
-
-
-async def test_a_refused_filter_opens_the_form_again_as_written_saying_why(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """A team the desk does not have: the form again with what was typed and one line on
-    why; the report shown stays the last that ran and a preset key works from it (it kept
-    the refused filter: ``f`` showed it over a report of all tickets, each preset was
-    refused again)."""
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_reports(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReportsScreen)
-        await pilot.press("f")
-        await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
-        form = app.screen
-        form.query_one("#team").value = "Nowhere [b]x"  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await until(
-            pilot, lambda: isinstance(app.screen, ReportFilterScreen) and app.screen is not form
-        )
-        assert app.screen.query_one("#team").value == "Nowhere [b]x"  # type: ignore[attr-defined]
-        assert "no team is called 'Nowhere [b]x'" in "\n".join(screen_lines(app))
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is screen)
-        assert screen.result is not None and screen.query_spec == screen.result.query
-        await pilot.press("1")
-        await until(pilot, lambda: screen.result is not None and screen.result.created == 11)
-
-
-async def test_the_figures_strip_keeps_each_label_with_its_value(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """The strip wrapped by words: at 80 columns on a demo desk "Resolve" ended a line with
-    "2d 10h" on the next, "SLA" one with "72.2%" (these figures do so at 70), and at 60
-    the last figure was cut; each figure is whole on its line now, after a resize too."""
-    app = make_test_app()
-    labels = ("Created", "Resolved", "Backlog", "1st resp", "p90", "Resolve", "SLA", "Overdue")
-    labels += ("Reopen", "CSAT", "Satisfied", "Business hours:")
-    async with app.run_test(size=(100, 24)) as pilot:
-        await _open_reports(pilot)
-        for width in (70, 60, 120):  # (each a resize from the width before: one app run)
-            await pilot.resize_terminal(width, 24)
-            await settle(pilot)
-            lines = screen_lines(app)
-            tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
-            strip = lines[1:tabs]
-            figures = " ".join(line.strip() for line in strip)
-            assert re.search(
-                r"Created \d+ .* Reopen \d.* CSAT \d\.\d/5\s+Satisfied \d.*%$", figures
-            ), (width, figures)
-            for line in strip:
-                assert not line.rstrip().endswith(labels), (width, strip)
-                assert len(line.rstrip()) <= width, (width, strip)
-
-
 async def test_the_agents_tab_fits_80_columns_with_its_times_as_durations(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
@@ -381,15 +301,95 @@ async def test_the_reports_at_80x24_strip_definitions_t_key_and_whole_counts(
     (``_strip_shows_every_figure_d_defines``); ``d`` shows every figure's words
     (``_d_says_what_each_figure_counts``); ``t`` is shown as what it shows next, and only
     on a tab with a chart (``_t_is_shown_as_what_it_shows_next``); ticket counts are
-    charted in whole numbers (``_ticket_counts_are_charted_in_whole_numbers``, last: it
-    picks the 7-day preset)."""
+    charted in whole numbers (``_ticket_counts_are_charted_in_whole_numbers``: it picks
+    the 7-day preset). First, in the same app run, the figures strip keeps each label
+    with its value at 70, 60 and 120 columns
+    (``_the_figures_strip_keeps_each_label_with_its_value``); then, back at 80x24, the four
+    facts; then two more:
+    ``_a_refused_filter_opens_the_form_again_as_written_saying_why`` (it picks today) and
+    ``_f4_back_to_the_reports_reads_the_figures_again`` (last: it writes a ticket)."""
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_reports(pilot)
+        await _the_figures_strip_keeps_each_label_with_its_value(pilot, app)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
         await _strip_shows_every_figure_d_defines(app)
         await _d_says_what_each_figure_counts(pilot, app)
         await _t_is_shown_as_what_it_shows_next(pilot, app)
         await _ticket_counts_are_charted_in_whole_numbers(pilot, app)
+        await _a_refused_filter_opens_the_form_again_as_written_saying_why(pilot, app)
+        await _f4_back_to_the_reports_reads_the_figures_again(pilot, app, desk_data)
+
+
+async def _the_figures_strip_keeps_each_label_with_its_value(
+    pilot: Pilot[None], app: HelpdeskApp
+) -> None:
+    """The strip wrapped by words: at 80 columns on a demo desk "Resolve" ended a line with
+    "2d 10h" on the next, "SLA" one with "72.2%" (these figures do so at 70), and at 60
+    the last figure was cut; each figure is whole on its line now, after a resize too."""
+    labels = ("Created", "Resolved", "Backlog", "1st resp", "p90", "Resolve", "SLA", "Overdue")
+    labels += ("Reopen", "CSAT", "Satisfied", "Business hours:")
+    for width in (70, 60, 120):  # (each a resize from the width before)
+        await pilot.resize_terminal(width, 24)
+        await settle(pilot)
+        lines = screen_lines(app)
+        tabs = next(i for i, line in enumerate(lines) if "Volume  Times  CSAT" in line)
+        strip = lines[1:tabs]
+        figures = " ".join(line.strip() for line in strip)
+        assert re.search(r"Created \d+ .* Reopen \d.* CSAT \d\.\d/5\s+Satisfied \d.*%$", figures), (
+            width,
+            figures,
+        )
+        for line in strip:
+            assert not line.rstrip().endswith(labels), (width, strip)
+            assert len(line.rstrip()) <= width, (width, strip)
+
+
+async def _a_refused_filter_opens_the_form_again_as_written_saying_why(
+    pilot: Pilot[None], app: HelpdeskApp
+) -> None:
+    """A team the desk does not have: the form again with what was typed and one line on
+    why; the report shown stays the last that ran and a preset key works from it (it kept
+    the refused filter: ``f`` showed it over a report of all tickets, each preset was
+    refused again)."""
+    screen = app.screen
+    assert isinstance(screen, ReportsScreen)
+    await pilot.press("f")
+    await until(pilot, lambda: isinstance(app.screen, ReportFilterScreen))
+    form = app.screen
+    form.query_one("#team").value = "Nowhere [b]x"  # type: ignore[attr-defined]
+    await pilot.press("enter")
+    await until(
+        pilot, lambda: isinstance(app.screen, ReportFilterScreen) and app.screen is not form
+    )
+    assert app.screen.query_one("#team").value == "Nowhere [b]x"  # type: ignore[attr-defined]
+    assert "no team is called 'Nowhere [b]x'" in "\n".join(screen_lines(app))
+    await pilot.press("escape")
+    await until(pilot, lambda: app.screen is screen)
+    assert screen.result is not None and screen.query_spec == screen.result.query
+    await pilot.press("1")
+    await until(pilot, lambda: screen.result is not None and screen.result.created == 11)
+
+
+async def _f4_back_to_the_reports_reads_the_figures_again(
+    pilot: Pilot[None], app: HelpdeskApp, desk_data: DeskData
+) -> None:
+    """Found on a walk: the reports opened in the morning and shown again with F4 at the
+    day's end still said the morning's figures (the CLI's report had the day's)."""
+    screen = app.screen
+    assert isinstance(screen, ReportsScreen) and screen.result is not None
+    before = screen.result.created
+    await pilot.press("f4")
+    await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+    from helpdesk_tui.desk.tickets import create_ticket
+
+    with time_machine.travel(FROZEN_NOW, tick=False), desk_data.db.write() as session:
+        create_ticket(session, desk_data.ada, subject="Late", body="x", requester_email="l@ex.com")
+    Desk(desk_data.db, desk_data.ada).report_catch_up()
+    await pilot.press("f4")
+    await until(pilot, lambda: screen.result is not None and screen.result.created > before, 10)
+    assert screen.result is not None and screen.result.created == before + 1
 
 
 async def _strip_shows_every_figure_d_defines(app: HelpdeskApp) -> None:

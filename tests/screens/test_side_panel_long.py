@@ -19,16 +19,19 @@ CATEGORY = ("Hardware and peripherals / printers / " * 3)[:100].strip()
 TAGS = [f"tag-{n}-" + "x" * 40 for n in range(5)]
 
 
-async def test_a_long_category_is_one_line_and_long_tags_three(
+async def test_a_long_category_is_one_line_long_tags_three_and_whole_behind_a_key(
     make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
 ) -> None:
+    """One app run: a long category is one line of the side panel and long tags three, cut
+    with "…", whole in its tooltip; F shows the panel's values whole (the tooltip was out
+    of a keyboard's reach)."""
     number = desk_data.numbers["printer"]
     desk = Desk(desk_data.db, desk_data.ada)
     desk.ticket_set_category(number, CATEGORY)
     desk.ticket_tag(number, add=TAGS)
     app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_ticket(pilot, number)
+        ticket = await open_ticket(pilot, number)
         lines = [line.partition("│")[2] for line in screen_lines(app)]  # (the panel's side)
         cut = [line for line in lines if "Hardware" in line or "printers /" in line]
         assert len(cut) == 1 and cut[0].startswith(" Category Hardware and peri"), cut
@@ -42,19 +45,7 @@ async def test_a_long_category_is_one_line_and_long_tags_three(
         assert [line for line in lines if "Updated" in line]
         tooltip = app.screen.query_one("#side-fields", Static).tooltip
         assert tooltip is not None and CATEGORY in str(tooltip) and TAGS[-1] in str(tooltip)
-
-
-async def test_the_values_cut_to_their_line_are_whole_behind_a_key(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
-) -> None:
-    """F shows the side panel's values whole: the tooltip was out of a keyboard's reach."""
-    number = desk_data.numbers["printer"]
-    desk = Desk(desk_data.db, desk_data.ada)
-    desk.ticket_set_category(number, CATEGORY)
-    desk.ticket_tag(number, add=TAGS)
-    app = make_test_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        ticket = await open_ticket(pilot, number)
+        # F: the values whole.
         await pilot.press("F")
         await settle(pilot)
         assert isinstance(app.screen, ValuesScreen)

@@ -54,9 +54,12 @@ def no_address_ticket(desk: DeskData) -> int:
         return create_ticket(s, desk.ada, subject="Phoned in: screen flickers", body="").number
 
 
-async def test_closing_from_the_status_picker_asks_and_keeps_the_draft(
+async def test_closing_from_the_status_picker_asks_keeps_the_draft_and_an_admin_reopens(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: closing from the status picker asks first (Escape keeps it open) and
+    keeps the reply draft; then, on the closed ticket, the status key offers an admin to
+    reopen it, with a reason."""
     number = desk_data.numbers["vpn"]
     save_draft(desk_data.db, number, "reply", "Dear Ben,")
     app = make_test_app()
@@ -77,17 +80,8 @@ async def test_closing_from_the_status_picker_asks_and_keeps_the_draft(
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("y")
         await until(pilot, lambda: screen.view is not None and screen.view.row.status == "closed")
-    assert load_draft(desk_data.db, number, "reply") == "Dear Ben,"
-
-
-async def test_an_admin_reopens_with_a_reason(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    number = desk_data.numbers["vpn"]
-    close(desk_data, number)
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_ticket(pilot, number)
+        # An admin reopens it with a reason.
+        await settle(pilot)
         await pilot.press("s")  # on a closed ticket, the status key offers to reopen
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         title = str(app.screen.query_one("#picker-title", Static).render())
@@ -99,6 +93,7 @@ async def test_an_admin_reopens_with_a_reason(
     with desk_data.db.read() as s:
         event = s.exec(select(Event).where(Event.kind == "reopened")).one()
     assert (event.actor, event.new_value) == ("ada", "customer still cannot connect")
+    assert load_draft(desk_data.db, number, "reply") == "Dear Ben,"
 
 
 async def test_an_agent_cannot_reopen_and_the_palette_does_not_offer_it(
@@ -120,13 +115,33 @@ async def test_an_agent_cannot_reopen_and_the_palette_does_not_offer_it(
     assert _status(desk_data, number) == "closed"
 
 
-async def test_merging_different_requesters_warns_naming_both(
+async def test_merging_the_same_requester_asks_plainly_different_ones_warn_naming_both(
     make_test_app: AppFactory, desk_data: DeskData
 ) -> None:
+    """One app run: merging a ticket into another of the same requester asks the plain
+    question (left with Escape); merging one of another requester warns, naming both."""
     source, target = desk_data.numbers["vpn"], desk_data.numbers["printer"]
+    same_source = desk_data.numbers["laptop"]  # Ann's, as the printer ticket
     save_draft(desk_data.db, source, "reply", "Dear Ben,")
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await open_ticket(pilot, same_source)
+        await pilot.press("M", *f"#{target}")
+        await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert _question(app) == f"Merge #{same_source} into #{target}?"
+        details = str(app.screen.query_one("#details Static", Static).render())
+        assert details == (
+            f"#{same_source} will be closed and its messages and history move into #{target}: "
+            "a merge cannot be undone."
+        )
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        assert _status(desk_data, same_source) == "in_progress", "the same requester"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, TicketScreen))
+        # Different requesters.
         screen = await open_ticket(pilot, source)
         await pilot.press("M", *f"#{target}")
         await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
@@ -155,25 +170,6 @@ async def test_merging_different_requesters_warns_naming_both(
         assert ticket_detail(s, source).merged_into == target
     assert load_draft(desk_data.db, target, "reply") == "Dear Ben,"  # the draft followed the merge
     assert draft_kinds(desk_data.db, source) == []
-
-
-async def test_merging_the_same_requester_asks_the_plain_question(
-    make_test_app: AppFactory, desk_data: DeskData
-) -> None:
-    source, target = desk_data.numbers["laptop"], desk_data.numbers["printer"]  # both Ann's
-    app = make_test_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_ticket(pilot, source)
-        await pilot.press("M", *f"#{target}")
-        await until(pilot, lambda: isinstance(app.screen, TicketPickScreen) and bool(_options(app)))
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        assert _question(app) == f"Merge #{source} into #{target}?"
-        details = str(app.screen.query_one("#details Static", Static).render())
-        assert details == (
-            f"#{source} will be closed and its messages and history move into #{target}: "
-            "a merge cannot be undone."
-        )
 
 
 async def _reply_without_address(pilot, number: int) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from helpdesk_tui.storage.enums import Activity
 from helpdesk_tui.storage.models import Ticket
 from helpdesk_tui.widgets import queue_table
 from helpdesk_tui.widgets.queue_table import QueueTable, RowStyles, row_cells, short_name
+from tests.desk.conftest import on_sqlite_only
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 STYLES = RowStyles(
@@ -145,6 +146,7 @@ class FocusApp(App[None]):
         yield Input()
 
 
+@on_sqlite_only("tests/desk/test_views.py::test_builtin_views")
 @pytest.mark.frames  # (what the update timer's frames draw: tests/frames.py)
 async def test_a_focus_change_keeps_the_drawn_rows_and_a_theme_change_redraws_them(
     db: Database, admin: Actor
@@ -174,6 +176,7 @@ async def test_a_focus_change_keeps_the_drawn_rows_and_a_theme_change_redraws_th
         assert not any(table._strips.get(number) is strip for number, strip in drawn.items())
 
 
+@on_sqlite_only("tests/desk/test_views.py::test_builtin_views")
 @pytest.mark.frames  # (what the update timer's frames draw: tests/frames.py)
 async def test_a_page_makes_the_cells_of_the_rows_it_draws_only(
     db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
@@ -209,6 +212,7 @@ async def test_a_page_makes_the_cells_of_the_rows_it_draws_only(
         assert len(made) == count
 
 
+@on_sqlite_only("tests/desk/test_views.py::test_builtin_views")
 @pytest.mark.parametrize("width", [80, 120, 200])
 async def test_a_row_is_drawn_as_rich_draws_its_cells(
     db: Database, admin: Actor, width: int
@@ -241,6 +245,7 @@ async def test_a_row_is_drawn_as_rich_draws_its_cells(
             assert table._line(cells) == table._rich_line(cells)
 
 
+@on_sqlite_only("tests/desk/test_views.py::test_builtin_views")
 def test_an_owner_on_their_own_ticket_is_named_by_their_mark(db: Database, admin: Actor) -> None:
     """At 80 columns the owner cell is 8 wide: with the assignee viewing their own ticket
     (a team's audit: the usual sight) it showed "… ◉ada", the owner cut to nothing. Their

@@ -15,6 +15,7 @@ from helpdesk_tui.desk.ticket_view import TicketView, load_view
 from helpdesk_tui.desk.tickets import create_ticket
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.widgets.side_panel import render_fields
+from tests.desk.conftest import on_sqlite_only
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -32,6 +33,7 @@ def _line(text: str, label: str) -> str | None:
     return next((line for line in text.splitlines() if line.startswith(label)), None)
 
 
+@on_sqlite_only("tests/desk/test_ticket_view.py::test_view_of_a_ticket_with_its_thread_and_context")
 def test_deadlines_before_and_after_the_first_reply(db: Database, admin: Actor) -> None:
     due = {
         "response_due_at": NOW + timedelta(hours=1),
@@ -95,6 +97,7 @@ def test_deadlines_warn_when_the_policys_alert_does(db: Database, admin: Actor) 
 LONG = "Hardware and peripherals / printers / " * 6  # (228 characters)
 
 
+@on_sqlite_only("tests/desk/test_ticket_view.py::test_view_of_a_ticket_with_its_thread_and_context")
 def test_long_fields_take_one_line_each_ending_in_an_ellipsis(db: Database, admin: Actor) -> None:
     """A 200-character category, team, organization or requester name is one line of the
     panel, a long tag list three, cut with "…" (it took 8 lines each); the full values are
@@ -131,6 +134,7 @@ def test_long_fields_take_one_line_each_ending_in_an_ellipsis(db: Database, admi
     assert full_values(view) is None
 
 
+@on_sqlite_only("tests/desk/test_ticket_view.py::test_view_of_a_ticket_with_its_thread_and_context")
 def test_every_tag_shows_wrapped_under_the_first(db: Database, admin: Actor) -> None:
     """Four short tags at 80 columns: all of them, on two lines (one line cut with "…"
     showed two; the rest was in a tooltip, out of a keyboard's reach)."""
@@ -140,6 +144,9 @@ def test_every_tag_shows_wrapped_under_the_first(db: Database, admin: Actor) -> 
     assert text[at:].splitlines()[:2] == ["Tags     [red]bad\\, access,", "         mfa, tag"]
 
 
+@on_sqlite_only(
+    "tests/desk/test_copies.py::test_an_agent_adds_and_removes_copies_checked_and_versioned"
+)
 def test_the_people_a_ticket_copies_show_under_its_requester(db: Database, admin: Actor) -> None:
     """The panel lists the ticket's copies ("Cc"), two lines at most, cut with "…" and whole
     in the tooltip: only the thread said who a reply went to, one message at a time."""
