@@ -7,7 +7,15 @@ own): some 5 % of the screen tests' CPU time. ``install`` keeps what ``_parse_ru
 returned for the same CSS, location, scope and variables for the whole process, as each
 ``Stylesheet`` keeps it for itself (the rule sets are not changed once parsed; Textual
 hands the same list out again from its own cache). A new or changed source, or other
-variables (another theme), is parsed as before, errors included."""
+variables (another theme), is parsed as before, errors included.
+
+``install`` also hashes a ``RuleSet`` by identity in C (``object.__hash__``), as Textual's
+own ``RuleSet.__hash__`` does in Python (``return id(self)``): ``Stylesheet.apply`` puts
+the node's candidate rules in a set and tests every rule of the stylesheet against it, one
+hash per rule per node styled — 5.5 million calls in six screen test files, 5 % of their CPU
+time under a profile. Equal rule sets are the same object either way (the dataclass's
+``__eq__`` is reached only on a hash match), and no set of rule sets is iterated in its
+own order (``apply`` keeps ``Stylesheet.rules``' order): what is styled does not change."""
 
 from __future__ import annotations
 
@@ -39,3 +47,4 @@ def _kept_parse_rules(
 def install() -> None:
     """For the rest of this process (tests/conftest.py, before the first test)."""
     Stylesheet._parse_rules = _kept_parse_rules  # type: ignore[method-assign]
+    RuleSet.__hash__ = object.__hash__  # type: ignore[method-assign,assignment]
