@@ -26,11 +26,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from helpdesk_tui.app_access import desk_app, every_screen
 from helpdesk_tui.drafts import KeepsDraft
 from helpdesk_tui.timefmt import clock_time
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class AccessEndedScreen(Screen[None]):
         self._q_from = at + timedelta(seconds=Q_AFTER_SECONDS)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         with Vertical(id="access-ended"):
             yield Static(ended_text(self.reason, self.at, self.kept), id="access-ended-text")
         yield KeyFooter(show_command_palette=False)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from helpdesk_tui.desk.contact_service import ContactCard, ReadStop
 from helpdesk_tui.desk.errors import DeskError
@@ -25,6 +25,7 @@ from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.timefmt import day, stamp
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 WHOLE_DESK = "Reading the whole desk for the tickets that name them in copy…"
@@ -100,7 +101,7 @@ class ContactScreen(DeskScreen):
         """Ends this card's read in flight when the agent leaves (``on_unmount``)."""
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         yield Static(Text.assemble(("Customer ", "bold"), plain(self.address)), id="contact-title")
         with VerticalScroll(id="contact-card", can_focus=True):
             yield Static(id="contact-text")

@@ -37,7 +37,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 from textual.widgets._tabbed_content import ContentTab
 from textual.worker import Worker, WorkerState
 
@@ -51,6 +51,7 @@ from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.confirm import Choice, ChoiceScreen, confirm
 from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.screens.settings_form import FormField, SettingsForm, form_title
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -305,7 +306,7 @@ class DeskSettingsScreen(DeskScreen):
         return self.desk_app.actor.can(Role.ADMIN)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         yield Static(desk_name_text(None, admin=False), id="desk-name")
         with TabbedContent(initial="sla", id="settings-tabs"):
             with TabPane("1 SLA", id="sla"):

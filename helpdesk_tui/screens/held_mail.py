@@ -18,12 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from helpdesk_tui.desk.mail_holding_service import HeldMachine, HeldQuarantine, HeldSpam
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.timefmt import stamp
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 HeldKind = Literal["quarantine", "spam", "machine"]
@@ -124,7 +125,7 @@ class HeldMailScreen(DeskScreen):
         self.entry: Held | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         title = {"quarantine": "Quarantined message", "spam": "Spam message"}.get(
             self.kind, "Machine mail"
         )

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Header, Input, Markdown, OptionList, Select, Static
+from textual.widgets import Input, Markdown, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from helpdesk_tui import timefmt
@@ -29,6 +29,7 @@ from helpdesk_tui.desk.kb import ArticleStatus, Span, Visibility
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class KbScreen(DeskScreen):
         """An article whose kept draft is to be opened (:meth:`edit_draft`), once mounted."""
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         yield Input(placeholder="Search articles (title, tags, text)", id="kb-query")
         with Horizontal(id="kb-filters"):
             yield Select[str]([], prompt="Category", id="kb-category")

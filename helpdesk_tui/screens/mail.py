@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from helpdesk_tui import timefmt
 from helpdesk_tui.desk.errors import DeskError
@@ -31,6 +31,7 @@ from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.confirm import confirm
 from helpdesk_tui.screens.held_mail import MACHINE_KINDS
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ class MailScreen(DeskScreen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         yield Static(id="mail-state")
         yield Static(id="mail-quarantine-title", classes="mail-title")
         yield DataTable(cursor_type="row", id="mail-quarantine")

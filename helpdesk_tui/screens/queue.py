@@ -37,7 +37,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from helpdesk_tui.desk.errors import DeskError
@@ -63,6 +63,7 @@ from helpdesk_tui.screens.queue_marks import HELP as MARK_HELP
 from helpdesk_tui.screens.queue_marks import MARK_BINDINGS, STATUS_BINDING, QueueMarks
 from helpdesk_tui.screens.queue_watch import QueueWatch
 from helpdesk_tui.timefmt import clock_time
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.mail_indicator import MailIndicator
 from helpdesk_tui.widgets.outage import outage_text
@@ -439,7 +440,7 @@ class QueueScreen(QueueMarks, KeyFrames, DeskScreen):
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         yield Static(id="queue-views")
         yield Static(id="queue-status")
         # The search line takes the status line's place while it is open: the table keeps

@@ -25,7 +25,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     ContentSwitcher,
     DataTable,
-    Header,
     Input,
     Label,
     Static,
@@ -55,6 +54,7 @@ from helpdesk_tui.desk.reports import (
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
 from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 PRESETS: dict[str, tuple[str, int]] = {
@@ -311,7 +311,7 @@ class ReportsScreen(DeskScreen):
             self.result = result
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         yield Static(Text("Computing the report…"), id="report-summary")
         with TabbedContent(id="report-tabs"):
             for pane, title in (("volume", "Volume"), ("times", "Times"), ("csat", "CSAT")):

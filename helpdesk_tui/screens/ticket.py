@@ -26,7 +26,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Header
+from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.desk.activity import Arrival, Watermark
@@ -61,6 +61,7 @@ from helpdesk_tui.screens.pickers import (
     agent_pick,
 )
 from helpdesk_tui.screens.values import ValuesScreen
+from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.history_log import HistoryLog
 from helpdesk_tui.widgets.key_footer import KeyFooter
 from helpdesk_tui.widgets.side_panel import SidePanel, whole_values
@@ -262,7 +263,7 @@ class TicketScreen(DeskScreen):
         return self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield DeskHeader()
         yield TicketHeader(id="ticket-header")
         with Horizontal(id="ticket-body"):
             with ContentSwitcher(initial="thread", id="ticket-main"):
