@@ -304,15 +304,6 @@ def find_tickets(session: Session, query: str, *, limit: int = 20) -> list[Ticke
 
 
 @dataclass(frozen=True)
-class DraftPlace:
-    """Where drafts on one ticket are kept: the desk's identity, the ticket's key (None:
-    no such ticket)."""
-
-    desk: str
-    ticket: str | None
-
-
-@dataclass(frozen=True)
 class DraftTicket:
     """The ticket a kept draft belongs to, and whether a reply can still go there."""
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.activity import Since, Watermark
     from helpdesk_tui.desk.batch import BatchResult, FieldChange, Target
     from helpdesk_tui.desk.copies import CopiesChanged
+    from helpdesk_tui.desk.draft_place import DraftPlace
     from helpdesk_tui.desk.email_meta import NewAttachment
     from helpdesk_tui.desk.queue_values import (
         ChangeMark,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.relations import MergePlan
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
-    from helpdesk_tui.desk.ticket_view import DraftPlace, DraftTicket, Entry, TicketView
+    from helpdesk_tui.desk.ticket_view import DraftTicket, Entry, TicketView
     from helpdesk_tui.drafts import EditorKind
     from helpdesk_tui.storage.database import Reader
 
@@ -230,11 +231,11 @@ class TicketsService(DeskService):
     def draft_place(self, number: int) -> DraftPlace:
         """Where a draft on ticket ``number`` is kept: the desk's identity and the
         ticket's (``drafts.ticket_key``; None when there is no such ticket)."""
-        from helpdesk_tui.desk.ticket_view import DraftPlace
+        from helpdesk_tui.desk.draft_place import DraftPlace
         from helpdesk_tui.drafts import ticket_key
 
-        with self._read() as session:
-            row = ticket_row(session, number)
+        with self._read_rows() as conn:  # (Core: a CLI question's read, ``draft_place``)
+            row = ticket_row(conn, number)
         key = ticket_key(row.id, row.created_at) if row is not None else None
         return DraftPlace(self.desk_identity(), key)
 

@@ -206,6 +206,19 @@ def test_reading_tickets_imports_no_orm_sqlmodel_or_pydantic(
     assert loaded_by(args, unused) == []
 
 
+def test_closing_asks_before_importing_the_orm(
+    use_db: str, invoke: Invoke, loaded_by: LoadedBy
+) -> None:
+    """Closing asks first, naming the drafts that stay behind: the question is read on Core
+    tables (``desk/draft_place``), so it comes as soon as a reading verb's output, not after
+    SQLModel, pydantic and the ORM (≈ 0.5 s). Here, with no terminal to ask on, the verb
+    stops at the question (the refusal), having imported none of them."""
+    created = invoke("ticket", "new", "--subject", "Printer", "--body", "It jams.")
+    assert created.exit_code == 0, created.stderr
+    unused = (*ORM, "helpdesk_tui.desk.facade", "helpdesk_tui.desk.ticket_view")
+    assert loaded_by(["ticket", "status", "1", "closed"], unused) == []
+
+
 @pytest.mark.parametrize(
     ("db_url", "args"),
     on_engines(
