@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, exists, or_, update
 from sqlmodel import Session, col, select
 
 from helpdesk_tui.desk import copies, history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NeedsConfirmation
+from helpdesk_tui.desk.merge_plan import MergeSide, plan_of
 from helpdesk_tui.desk.tags import apply_tags, ticket_tags
 from helpdesk_tui.desk.ticket_reads import linked_numbers as linked_numbers
 from helpdesk_tui.desk.tickets import load_ticket
@@ -65,69 +64,14 @@ def link(
     return row
 
 
-@dataclass(frozen=True)
-class MergePlan:
-    """What a merge would join, for the question a front door asks before it."""
-
-    source: int
-    target: int
-    source_requester: str
-    """``Ann <ann@example.com>``, or ``no requester``."""
-    target_requester: str
-    different_requesters: bool
-    """Both tickets have a requester and they are not the same contact."""
-
-    @property
-    def for_good(self) -> str:
-        """What a merge does that nothing takes back, for the question asked before it: the
-        source's messages and history move into the target and are not told apart after."""
-        return (
-            f"#{self.source} will be closed and its messages and history move into "
-            f"#{self.target}: a merge cannot be undone."
-        )
-
-    @property
-    def warning(self) -> str:
-        """One line naming both requesters, or an empty string when they are the same."""
-        if not self.different_requesters:
-            return ""
-        return (
-            f"#{self.source} is from {self.source_requester} but #{self.target} is from "
-            f"{self.target_requester}; merging puts their conversations in one ticket"
-        )
-
-
-def _requester_label(session: Session, ticket: Ticket) -> str:
+def _side(session: Session, ticket: Ticket) -> MergeSide:
     contact = session.get(Contact, ticket.requester_id) if ticket.requester_id else None
-    if contact is None:
-        return "no requester"
-    if contact.name and contact.email:
-        return f"{contact.name} <{contact.email}>"
-    return contact.email or contact.name or "an unnamed contact"
-
-
-def _plan(session: Session, source: Ticket, target: Ticket) -> MergePlan:
-    differ = (
-        source.requester_id is not None
-        and target.requester_id is not None
-        and source.requester_id != target.requester_id
+    return MergeSide(
+        ticket.number,
+        ticket.requester_id,
+        contact.name if contact else None,
+        contact.email if contact else None,
     )
-    return MergePlan(
-        source=source.number,
-        target=target.number,
-        source_requester=_requester_label(session, source),
-        target_requester=_requester_label(session, target),
-        different_requesters=differ,
-    )
-
-
-def merge_plan(session: Session, source_number: int, target_number: int) -> MergePlan:
-    """What merging ``source`` into ``target`` joins (read only; the merge checks again)."""
-    if source_number == target_number:
-        raise InvalidValue(f"#{source_number} cannot be linked or merged with itself")
-    source = load_ticket(session, source_number)
-    target = load_ticket(session, target_number)
-    return _plan(session, source, target)
 
 
 def merge(
@@ -156,7 +100,7 @@ def merge(
             raise InvalidTransition(f"#{ticket.number} was already merged into {where}")
     if target.status == Status.CLOSED:
         raise InvalidTransition(f"#{target.number} is closed; merge into an open ticket")
-    plan = _plan(session, source, target)
+    plan = plan_of(_side(session, source), _side(session, target))
     if plan.different_requesters and not different_requesters:
         raise NeedsConfirmation(f"{plan.warning}; confirm to merge anyway")
     session.execute(

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from helpdesk_tui.desk.copies import CopiesChanged
     from helpdesk_tui.desk.draft_place import DraftPlace
     from helpdesk_tui.desk.email_meta import NewAttachment
+    from helpdesk_tui.desk.merge_plan import MergePlan
     from helpdesk_tui.desk.queue_values import (
         ChangeMark,
         OnTicket,
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
         QueueQuery,
         QueueWindow,
     )
-    from helpdesk_tui.desk.relations import MergePlan
     from helpdesk_tui.desk.routing import Rules
     from helpdesk_tui.desk.routing_apply import Routed
     from helpdesk_tui.desk.ticket_view import DraftTicket, Entry, TicketView
@@ -263,11 +263,11 @@ class TicketsService(DeskService):
 
     def ticket_merge_plan(self, number: int, into: int) -> MergePlan:
         """What merging ``number`` into ``into`` would join (ask before, warn when the
-        requesters differ)."""
-        from helpdesk_tui.desk import relations
+        requesters differ). Read on Core tables: the question comes before the ORM loads."""
+        from helpdesk_tui.desk.merge_plan import read_merge_plan
 
-        with self._read() as session:
-            return relations.merge_plan(session, number, into)
+        with self._read_rows() as conn:
+            return read_merge_plan(conn, number, into)
 
     def drafts_tickets(self, numbers: Iterable[int]) -> dict[int, DraftTicket]:
         """For each ticket number that has drafts: its row, and where a merge took it."""

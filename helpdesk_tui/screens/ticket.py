@@ -34,10 +34,10 @@ from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.attachments import TargetExists, safe_filename
 from helpdesk_tui.desk.errors import Conflict, DeskError, NotFound, UnknownAgent
 from helpdesk_tui.desk.kinds import Activity, Priority, Status, TicketType
+from helpdesk_tui.desk.merge_plan import MergePlan
 from helpdesk_tui.desk.presence import OnTicket, replying_names
 from helpdesk_tui.desk.presence_service import Beat as PresenceBeat
 from helpdesk_tui.desk.queries import TicketRow
-from helpdesk_tui.desk.relations import MergePlan
 from helpdesk_tui.desk.statuses import (
     ALLOWED,
     asks_before,

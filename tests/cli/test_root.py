@@ -219,6 +219,22 @@ def test_closing_asks_before_importing_the_orm(
     assert loaded_by(["ticket", "status", "1", "closed"], unused) == []
 
 
+def test_merging_two_requesters_asks_before_importing_the_orm(
+    use_db: str, invoke: Invoke, loaded_by: LoadedBy, tmp_path: Path
+) -> None:
+    """A merge of two requesters' tickets asks first, naming both: its plan is read on Core
+    tables (``desk/merge_plan``), so the question comes before SQLModel, pydantic and the
+    ORM load (≈ 0.5 s). With no terminal to ask on, the verb stops at the question."""
+    for sender in ("ann@example.com", "ben@example.com"):
+        created = invoke("ticket", "new", "--subject", "VPN", "--body", "Down.", "--from", sender)
+        assert created.exit_code == 0, created.stderr
+    unused = (*ORM, "helpdesk_tui.desk.facade", "helpdesk_tui.desk.relations")
+    assert loaded_by(["ticket", "merge", "1", "2"], unused) == []
+    said = (tmp_path / "command-output").read_text()
+    assert "#1 is from ann@example.com but #2 is from ben@example.com" in said, said
+    assert "nothing was merged" in said, said
+
+
 @pytest.mark.parametrize(
     ("db_url", "args"),
     on_engines(

@@ -16,6 +16,7 @@ from helpdesk_tui.desk.errors import (
     NoAddress,
     PermissionDenied,
 )
+from helpdesk_tui.desk.merge_plan import read_merge_plan
 from helpdesk_tui.desk.queries import ticket_detail
 from helpdesk_tui.desk.statuses import asks_before, may_reopen, parse_status
 from helpdesk_tui.desk.ticket_record import save
@@ -106,7 +107,7 @@ def test_merging_different_requesters_needs_confirmation(db: Database, admin: Ac
     ann = _new(db, admin, "ann@example.com")
     ben = _new(db, admin, "ben@example.com")
     with db.read() as s:
-        plan = relations.merge_plan(s, ann, ben)
+        plan = read_merge_plan(s, ann, ben)
     assert plan.different_requesters
     assert "ann@example.com" in plan.warning and "ben@example.com" in plan.warning
     with pytest.raises(NeedsConfirmation, match=r"ben@example\.com"), db.write() as s:
@@ -123,9 +124,9 @@ def test_merging_the_same_requester_asks_nothing(db: Database, admin: Actor) -> 
     first, second = _new(db, admin), _new(db, admin)
     nobody = _new(db, admin, None)
     with db.read() as s:
-        assert not relations.merge_plan(s, first, second).different_requesters
-        assert not relations.merge_plan(s, nobody, second).different_requesters
-        assert relations.merge_plan(s, nobody, second).source_requester == "no requester"
+        assert not read_merge_plan(s, first, second).different_requesters
+        assert not read_merge_plan(s, nobody, second).different_requesters
+        assert read_merge_plan(s, nobody, second).source_requester == "no requester"
     with db.write() as s:
         relations.merge(s, admin, first, second)
 
