@@ -381,6 +381,38 @@ def test_mail_committed_late_after_the_plan_is_forgotten_too(db: Database, admin
     assert not [t for t in _every_text(db) if ANN in t]
 
 
+def test_a_forget_stopped_between_two_statements_ends_there_and_changes_nothing(
+    db: Database, admin: Actor
+) -> None:
+    """A stop that came between two statements was lost (SQLite's interrupt when none
+    runs, PostgreSQL's cancel of an idle connection; SQLite's progress handler looks only
+    every 100k steps, which a short statement never takes): the rest of the forget ran.
+    Stopped right after its first delete, no statement of it runs after the stop."""
+    from sqlalchemy import event as sa_event
+
+    from helpdesk_tui.desk.read_stop import ReadStop, ReadStopped
+
+    _ann_and_bob(db, admin)
+    before = sorted(_every_text(db))
+    stop = ReadStop()
+    ran_after: list[str] = []
+
+    def after(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if stop.stopped:
+            ran_after.append(statement.split("\n")[0])
+        elif statement.lstrip().startswith("DELETE"):
+            stop.stop()  # (the statement done, the next one not begun)
+
+    sa_event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        with pytest.raises(ReadStopped):
+            Desk(db, admin).contact_forget(ANN, stop=stop)
+    finally:
+        sa_event.remove(db.engine, "after_cursor_execute", after)
+    assert sorted(_every_text(db)) == before
+    assert ran_after == []
+
+
 def test_export_holds_their_tickets_and_what_names_them_elsewhere(
     db: Database, admin: Actor
 ) -> None:
