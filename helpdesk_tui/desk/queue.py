@@ -98,6 +98,8 @@ from helpdesk_tui.storage.enums import PRIORITY_RANK, Activity
 from helpdesk_tui.storage.types import IdList, UTCDateTime
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
     from helpdesk_tui.storage.database import Reader
 
 _TICKET: Any = ticket
@@ -632,6 +634,15 @@ def kept_small_view(
         found = _VIEWS[kept] = small_view(session, spec, named)
     view: search.SmallView | None = found
     return view
+
+
+def drop_kept_views(database: URL) -> None:
+    """Forget the small views kept for ``database``: a restore replaced the desk there, and
+    the restored desk's change mark may be one the desk before it had (the same newest
+    event and count: its events are the backup's), so a view counted before would answer
+    for the restored desk until the next change."""
+    for key in [key for key in list(_VIEWS) if key[0] == database]:
+        _VIEWS.pop(key, None)
 
 
 def _spec_key(spec: TicketFilter) -> tuple[Any, ...]:
