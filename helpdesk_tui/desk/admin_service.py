@@ -229,6 +229,7 @@ class AdminService(AdminReads):
 
     def admin_restore(self, source: Path) -> None:
         """Fill this new, empty desk from the backup ``source`` (admins only)."""
+        from helpdesk_tui.desk.queue import drop_kept_views
         from helpdesk_tui.desk.restores import record_restore
         from helpdesk_tui.desk.setup import contents
         from helpdesk_tui.storage.backup import BackupError, backup_revisions, restore
@@ -256,6 +257,7 @@ class AdminService(AdminReads):
             restore(self.db, source)
         except BackupError as error:
             raise BackupFailed(str(error)) from None
+        drop_kept_views(self.db.engine.url)
         with self._desk_errors():
             record_restore(self.db, self.actor, self.clock(), source.name)
 

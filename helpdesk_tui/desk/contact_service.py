@@ -54,12 +54,18 @@ class ContactService(DeskService):
         with self._read() as session:
             return forget_plan(session, self.actor, address)
 
-    def contact_forget(self, address: str, plan: ForgetPlan | None = None) -> ForgetResult:
+    def contact_forget(
+        self, address: str, plan: ForgetPlan | None = None, *, stop: ReadStop | None = None
+    ) -> ForgetResult:
         """Forget the customer at ``address`` (admins), in one transaction; with the
         ``plan`` the admin was asked about, on what it read unless the desk changed since
-        (then read again: what came meanwhile goes too)."""
+        (then read again: what came meanwhile goes too). ``stop`` ends it from another
+        thread, at any point (:class:`ReadStopped`): nothing of it stays."""
         with self._write() as session:
-            return forget_contact(session, self.actor, address, self.clock(), plan)
+            if stop is None:
+                return forget_contact(session, self.actor, address, self.clock(), plan)
+            with stop.watching(session):
+                return forget_contact(session, self.actor, address, self.clock(), plan)
 
     def contacts_forgotten(self) -> list[ForgottenEntry]:
         """Every forget in the desk's history, newest first (admins)."""

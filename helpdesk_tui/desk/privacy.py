@@ -633,13 +633,14 @@ def _ids(rows: Sequence[Ticket] | Sequence[Message] | Sequence[Outbox]) -> tuple
 
 def _desk_mark(session: Session) -> tuple[Any, ...]:
     """What moves when anything that could name an address is written: the desk's newest
-    events (every ticket change writes one, a late PostgreSQL commit counted:
-    ``queue.newest_events``) and the newest outgoing mail (mail of no ticket writes no
-    event). Keys only: the newest ids."""
-    from helpdesk_tui.desk.queue import newest_events
+    events (every ticket change writes one) and the newest outgoing mail (mail of no ticket
+    writes no event), each with a late PostgreSQL commit counted (``queue.newest_ids``: a
+    mail that took its id before the newest, committed after the question, kept their
+    address when the newest id alone was compared). Keys only: the newest ids."""
+    from helpdesk_tui.desk.queue import newest_events, newest_ids
 
     events = tuple(session.execute(newest_events()).one())
-    return (*events, session.exec(select(func.max(Outbox.id))).one())
+    return (*events, *session.execute(newest_ids(Outbox.id)).one())
 
 
 def _naming_locked(session: Session, address: str, plan: ForgetPlan | None) -> _Naming:

@@ -98,6 +98,8 @@ from helpdesk_tui.storage.enums import PRIORITY_RANK, Activity
 from helpdesk_tui.storage.types import IdList, UTCDateTime
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
     from helpdesk_tui.storage.database import Reader
 
 _TICKET: Any = ticket
@@ -634,6 +636,15 @@ def kept_small_view(
     return view
 
 
+def drop_kept_views(database: URL) -> None:
+    """Forget the small views kept for ``database``: a restore replaced the desk there, and
+    the restored desk's change mark may be one the desk before it had (the same newest
+    event and count: its events are the backup's), so a view counted before would answer
+    for the restored desk until the next change."""
+    for key in [key for key in list(_VIEWS) if key[0] == database]:
+        _VIEWS.pop(key, None)
+
+
 def _spec_key(spec: TicketFilter) -> tuple[Any, ...]:
     """``spec``'s fields as a key (its sequences as tuples)."""
     return tuple(tuple(v) if isinstance(v, list) else v for v in astuple(spec))
@@ -713,12 +724,20 @@ def _places(ids: list[int], begin: int) -> list[Position]:
 # -- changes -------------------------------------------------------------------------------
 
 LATE_COMMITS = 100
-"""Event ids this far below the newest are counted too: on PostgreSQL a transaction that
-took an id earlier may commit after a later one, so the newest id alone could miss it."""
+"""Ids this far below the newest are counted too: on PostgreSQL a transaction that took an
+id earlier may commit after a later one, so the newest id alone could miss it."""
 
 
 def newest_events() -> Any:
-    """The newest event id, and how many events there are within ``LATE_COMMITS`` of it.
+    """The newest event id, and how many events there are within ``LATE_COMMITS`` of it
+    (``newest_ids``): what moves when anything on the desk changes."""
+    return newest_ids(Event.id)
+
+
+def newest_ids(key: Any) -> Any:
+    """The newest ``key`` (a table's integer primary key), and how many rows there are
+    within ``LATE_COMMITS`` of it: a row committed late, with an id below the newest,
+    moves the count.
 
     Those ids are at most ``LATE_COMMITS``, and they are the newest rows; so they are
     looked for among the newest ``LATE_COMMITS`` rows (a walk of the key backwards that
@@ -727,8 +746,8 @@ def newest_events() -> Any:
     million events), starts parallel workers for it: 10-20 ms per read, on every page and
     every change check.
     """
-    newest = select(func.max(Event.id)).scalar_subquery()
-    last = select(Event.id.label("id")).order_by(Event.id.desc()).limit(LATE_COMMITS).subquery()
+    newest = select(func.max(key)).scalar_subquery()
+    last = select(key.label("id")).order_by(key.desc()).limit(LATE_COMMITS).subquery()
     return select(func.max(last.c.id).label("newest"), func.count(last.c.id).label("late")).where(
         last.c.id > func.coalesce(newest, 0) - LATE_COMMITS
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -227,8 +228,8 @@ def _whole_reads(
 ) -> list[str]:
     """The plan lines of the statements ``action`` sends that read one of ``tables`` whole
     (a scan, or an index walked with no condition: PostgreSQL's way when told not to scan).
-    With ``newest``, the desk's change mark is not counted: its newest 100 events, a walk
-    back from the newest id that stops there (``queue.newest_events``)."""
+    With ``newest``, the desk's change mark is not counted: its newest 100 events and
+    outgoing mail, a walk back from the newest id that stops there (``queue.newest_ids``)."""
     from sqlalchemy import event as sa_event
 
     sent: list[tuple[str, Any]] = []
@@ -249,7 +250,7 @@ def _whole_reads(
         for statement, params in sent:
             if not statement.lstrip().upper().startswith("SELECT"):
                 continue
-            if newest and "ORDER BY event.id DESC" in statement and "LIMIT" in statement:
+            if newest and re.search(r"ORDER BY (event|outbox)\.id DESC[^;]*LIMIT", statement):
                 continue
             rows = conn.exec_driver_sql(explain + statement, params).all()
             lines += [str(row[-1] if db.is_sqlite else row[0]).strip() for row in rows]
@@ -317,13 +318,14 @@ def test_a_ticket_they_were_requester_of_once_is_scrubbed_too(db: Database, admi
 
 def test_forget_does_what_the_plan_read_for_the_question(db: Database, admin: Actor) -> None:
     """``contact forget`` without ``--yes`` read the whole desk for the question and again
-    for the work: the plan's read is carried out, the forget itself reads by keys."""
+    for the work: the plan's read is carried out, the forget itself reads by keys — the
+    "processed" marks of their mail too (an OR of three lookups read them all)."""
     own, other = _ann_and_bob(db, admin)
     desk = Desk(db, admin)
     plan = desk.contact_forget_plan(ANN)
     result: list[privacy.ForgetResult] = []
     forget = lambda: result.append(desk.contact_forget(ANN, plan))  # noqa: E731
-    assert not _whole_reads(db, forget, BIG, newest=True)
+    assert not _whole_reads(db, forget, (*BIG, "mail_processed"), newest=True)
     assert (result[0].tickets_deleted, result[0].tickets_scrubbed) == ((own,), (other,))
     assert not [t for t in _every_text(db) if ANN in t]
 
@@ -341,6 +343,74 @@ def test_what_came_after_the_plan_is_forgotten_too(db: Database, admin: Actor) -
     result = desk.contact_forget(ANN, plan)
     assert (result.tickets_deleted, result.tickets_scrubbed) == ((own, late), (other, copied))
     assert not [t for t in _every_text(db) if ANN in t]
+    # Mail of no ticket writes no event: the newest outgoing mail moves the mark alone.
+    plan = desk.contact_forget_plan("carl@example.com")
+    with db.write() as s:
+        _mail_of_no_ticket(s, "carl@example.com")
+    assert desk.contact_forget("carl@example.com", plan).mail_scrubbed == 1
+    assert not [t for t in _every_text(db) if "carl@example.com" in t]
+
+
+def _mail_of_no_ticket(session: Any, to: str) -> None:
+    """An outgoing mail of no ticket, sent (kept, scrubbed by a forget), and no event."""
+    session.add(
+        Outbox(kind="notice", to_addresses=to, subject="s", body="b", status="sent", created_at=NOW)
+    )
+
+
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_mail_committed_late_after_the_plan_is_forgotten_too(db: Database, admin: Actor) -> None:
+    """On PostgreSQL a transaction that took an outbox id before another may commit after
+    it: the plan's newest outgoing mail did not move, and a mail of no ticket to them (no
+    event) committed after the question kept their address. The mark counts the newest
+    mail within ``queue.LATE_COMMITS`` of it, as it counts the events."""
+    from sqlmodel import Session
+
+    _ann_and_bob(db, admin)
+    desk = Desk(db, admin)
+    with Session(db.engine) as early:
+        _mail_of_no_ticket(early, ANN)
+        early.flush()  # (its id taken, not committed)
+        with db.write() as s:
+            _mail_of_no_ticket(s, "dee@example.com")  # (a later id, committed first)
+        plan = desk.contact_forget_plan(ANN)
+        early.commit()
+    desk.contact_forget(ANN, plan)
+    assert not [t for t in _every_text(db) if ANN in t]
+
+
+def test_a_forget_stopped_between_two_statements_ends_there_and_changes_nothing(
+    db: Database, admin: Actor
+) -> None:
+    """A stop that came between two statements was lost (SQLite's interrupt when none
+    runs, PostgreSQL's cancel of an idle connection; SQLite's progress handler looks only
+    every 100k steps, which a short statement never takes): the rest of the forget ran.
+    Stopped right after its first delete, no statement of it runs after the stop."""
+    from sqlalchemy import event as sa_event
+
+    from helpdesk_tui.desk.read_stop import ReadStop, ReadStopped
+
+    _ann_and_bob(db, admin)
+    before = sorted(_every_text(db))
+    stop = ReadStop()
+    ran_after: list[str] = []
+
+    def after(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if stop.stopped:
+            ran_after.append(statement.split("\n")[0])
+        elif statement.lstrip().startswith("DELETE"):
+            stop.stop()  # (the statement done, the next one not begun)
+
+    sa_event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        with pytest.raises(ReadStopped):
+            Desk(db, admin).contact_forget(ANN, stop=stop)
+    finally:
+        sa_event.remove(db.engine, "after_cursor_execute", after)
+    assert sorted(_every_text(db)) == before
+    assert ran_after == []
 
 
 def test_export_holds_their_tickets_and_what_names_them_elsewhere(
