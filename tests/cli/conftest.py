@@ -164,33 +164,46 @@ def _initialized_postgres(
 
 
 @pytest.fixture(scope="session")
-def _second_migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Another SQLite desk migrated once per session, as ``_migrated_sqlite``: its identity
-    (made by migration 0038, as a new desk's is) is not that desk's (``new_desk``)."""
+def _second_migrated_sqlite(
+    _migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Another SQLite desk as ``_migrated_sqlite`` (a copy of it) whose identity is not
+    that desk's (``new_desk``): made anew, as two new desks have two (``_new_identity``)."""
     path = tmp_path_factory.mktemp("second-template") / DATABASE_FILE
-    _migrate(f"sqlite:///{path}")
+    shutil.copy(_migrated_sqlite, path)
+    _new_identity(f"sqlite:///{path}")
     assert not path.with_name(path.name + "-wal").exists(), "the copy would miss the WAL"
     return path
 
 
 @pytest.fixture(scope="session")
-def _second_migrated_postgres(pg_cluster: PgCluster) -> str:
-    """Another PostgreSQL desk migrated once per session, as ``_migrated_postgres``, a
-    template whose identity is not that one's (``new_desk``)."""
+def _second_migrated_postgres(pg_cluster: PgCluster, _migrated_postgres: str) -> str:
+    """Another PostgreSQL desk as ``_migrated_postgres`` (a copy of it), a template whose
+    identity is not that one's (``new_desk``, ``_new_identity``)."""
     name = f"second_template_{os.getpid()}"
-    _migrate(pg_cluster.create_database(name))
+    _new_identity(pg_cluster.create_database(name, template=_migrated_postgres))
     return name
 
 
-def _migrate(url: str) -> None:
-    """Every migration on the new database at ``url``, as ``helpdesk init`` runs them; no
-    connection left open (a template may have none when it is copied)."""
-    from helpdesk_tui.storage import migrate
+def _new_identity(url: str) -> None:
+    """The migrated desk at ``url`` given an identity of its own: its ``desk.id`` removed
+    and made again by the desk's first use (``desk_identity``, a random token as migration
+    0038's); no connection left open (a template may have none when it is copied). Every
+    migration run again for a second desk was a second of a worker's CPU, for one row."""
+    from sqlalchemy import delete
+
+    from helpdesk_tui.desk.settings import DESK_ID, desk_identity, desk_setting
+    from helpdesk_tui.storage.core_tables import desk_setting as desk_setting_table
     from helpdesk_tui.storage.database import Database
 
-    database = Database(url)
-    migrate.upgrade(database)
-    database.dispose()
+    database = Database(url, create=False)
+    try:
+        with database.engine.begin() as conn:
+            before = desk_setting(conn, DESK_ID)
+            conn.execute(delete(desk_setting_table).where(desk_setting_table.c.name == DESK_ID))
+            assert desk_identity(conn) not in (None, before)
+    finally:
+        database.dispose()
 
 
 NewDesk = Callable[..., str]

@@ -6,7 +6,7 @@ import pytest
 
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
-from tests.cli.conftest import Invoke, as_login, one_error_line
+from tests.cli.conftest import Invoke, as_login, on_sqlite_only, one_error_line
 
 
 def test_agent_add_list_and_set_role(invoke: Invoke, use_db: str) -> None:
@@ -141,6 +141,9 @@ def test_only_admins_add_agents_and_teams(invoke: Invoke, use_db: str) -> None:
     assert invoke("agent", "teams", "ada").exit_code == 0  # (reading them is for agents)
 
 
+# SQLite only: the wording; the caller's look-up that finds no agent runs on PostgreSQL in
+# tests/cli/test_trust.py::test_every_verb_family_refuses_a_login_that_is_not_an_agent.
+@on_sqlite_only
 def test_an_os_user_who_is_not_an_agent_is_told_what_to_run(
     invoke: Invoke, db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

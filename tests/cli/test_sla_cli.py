@@ -10,7 +10,7 @@ from sqlmodel import select
 from helpdesk_tui.desk.tiers import NOBODY_BY_MAIL
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Ticket
-from tests.cli.conftest import Invoke, as_login, one_error_line
+from tests.cli.conftest import Invoke, as_login, on_sqlite_only, one_error_line
 
 
 def test_ticket_sla_prints_the_stored_due_times(invoke: Invoke, use_db: str) -> None:
@@ -57,6 +57,9 @@ def test_ticket_sla_prints_the_stored_due_times(invoke: Invoke, use_db: str) -> 
     assert text.stdout.splitlines()[-1] == f"due      {first} (first response: the earliest)"
 
 
+# SQLite only: refused before any SQL; policies are set and listed on PostgreSQL in
+# test_sla_set_says_whether_it_added_or_replaced_and_what_it_replaced.
+@on_sqlite_only
 def test_a_bad_policy_is_one_line(invoke: Invoke, use_db: str) -> None:
     result = invoke("sla", "policy", "set", "x", "--first", "soon", "--resolve", "2h")
     assert result.exit_code != 0

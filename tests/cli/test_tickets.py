@@ -11,7 +11,7 @@ from sqlmodel import select
 from helpdesk_tui.desk.actors import Actor, os_login
 from helpdesk_tui.storage.database import Database
 from helpdesk_tui.storage.models import Outbox
-from tests.cli.conftest import Invoke, lines, numbers_of, one_error_line
+from tests.cli.conftest import Invoke, lines, numbers_of, on_sqlite_only, one_error_line
 
 
 def _new(invoke: Invoke, subject: str = "Printer on fire", *extra: str) -> int:
@@ -78,6 +78,9 @@ def test_new_takes_every_field(invoke: Invoke, use_db: str) -> None:
     assert detail["messages"][0]["channel"] == "phone"  # type: ignore[index]
 
 
+# SQLite only: the stdin read; its ticket new and show run on PostgreSQL in
+# test_new_takes_every_field.
+@on_sqlite_only
 def test_new_reads_the_body_from_stdin(invoke: Invoke, use_db: str) -> None:
     result = invoke("ticket", "new", "--subject", "Piped", "--json", input="From a pipe.\n")
     assert result.exit_code == 0, result.stderr
@@ -140,6 +143,8 @@ def test_a_failing_ticket_is_reported_and_the_others_still_change(
     assert _show(invoke, number)["priority"] == "high"
 
 
+# SQLite only: wording; the same look-up by number runs on PostgreSQL in test_new_takes_every_field.
+@on_sqlite_only
 def test_unknown_ticket_is_one_line(invoke: Invoke, use_db: str) -> None:
     result = invoke("ticket", "show", "99999")
     assert result.exit_code == 1
@@ -147,6 +152,9 @@ def test_unknown_ticket_is_one_line(invoke: Invoke, use_db: str) -> None:
     assert result.stdout == ""
 
 
+# SQLite only: refused before any SQL; status changes run on PostgreSQL in
+# test_numbers_from_stdin_change_each_ticket.
+@on_sqlite_only
 def test_a_bad_value_is_refused_once_before_any_ticket(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     result = invoke("ticket", "status", str(number), "99999", "bogus")
@@ -205,6 +213,9 @@ def test_reply_sets_status_and_copies(invoke: Invoke, use_db: str, db_url: str) 
         db.dispose()
 
 
+# SQLite only: refused before any SQL; replies, notes and calls run on PostgreSQL in
+# test_reply_note_and_call_take_body_from_option_or_stdin.
+@on_sqlite_only
 def test_empty_body_is_refused(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     for verb in ("reply", "note", "call"):
@@ -214,6 +225,9 @@ def test_empty_body_is_refused(invoke: Invoke, use_db: str) -> None:
     assert len(_show(invoke, number)["messages"]) == 1  # type: ignore[arg-type]
 
 
+# SQLite only: the editor's text; the note is saved on PostgreSQL in
+# test_reply_note_and_call_take_body_from_option_or_stdin.
+@on_sqlite_only
 def test_body_from_editor(
     invoke: Invoke, use_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -228,6 +242,9 @@ def test_body_from_editor(
     assert _show(invoke, number)["messages"][-1]["body"] == "Written in the editor."  # type: ignore[index]
 
 
+# SQLite only: refused before any SQL (test_reply_note_and_call_take_body_from_option_or_stdin runs
+# replies on PostgreSQL).
+@on_sqlite_only
 def test_editor_closed_without_saving_saves_nothing(
     invoke: Invoke, use_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -239,6 +256,9 @@ def test_editor_closed_without_saving_saves_nothing(
     assert "not saved" in one_error_line(result.stderr)
 
 
+# SQLite only: an argument error; a note to numbers from stdin runs on PostgreSQL in
+# test_reply_note_and_call_take_body_from_option_or_stdin.
+@on_sqlite_only
 def test_body_with_numbers_on_stdin_must_come_from_an_option(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     result = invoke("ticket", "note", "-", input=f"{number}\n")
@@ -277,6 +297,9 @@ def test_field_verbs(invoke: Invoke, use_db: str) -> None:
     assert detail["assignee"] is None and detail["category"] is None
 
 
+# SQLite only: argument errors and wording; the agent look-up runs on PostgreSQL in
+# test_field_verbs.
+@on_sqlite_only
 def test_assign_needs_a_whom(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     result = invoke("ticket", "assign", str(number))
@@ -316,6 +339,9 @@ def test_delete_is_for_admins_only(invoke: Invoke, use_db: str) -> None:
     assert _show(invoke, number)["number"] == number
 
 
+# SQLite only: the output's cleaning; new, list and show run on PostgreSQL in
+# test_list_filters_sorts_and_limits.
+@on_sqlite_only
 def test_text_output_never_carries_escape_sequences(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke, "Printer \x1b]52;c;ZXZpbA==\x07on \x1b[31mfire\x9b2J")
     listed = invoke("ticket", "list").stdout
@@ -366,6 +392,9 @@ QUOTED_MAIL = (
 )
 
 
+# SQLite only: the show's folding; new from stdin and show run on PostgreSQL in
+# test_reply_note_and_call_take_body_from_option_or_stdin.
+@on_sqlite_only
 def test_show_folds_quoted_history_as_the_terminal_ui_does(invoke: Invoke, use_db: str) -> None:
     """The thread's rule (``split_reply``, as ``widgets.thread`` folds): the new text, then
     one line for the quote; ``--unfold`` prints it whole; ``--json`` keeps it whole."""

@@ -31,6 +31,9 @@ def _status(invoke: Invoke, number: int) -> str:
 # -- closing ---------------------------------------------------------------------------------
 
 
+# SQLite only: the CLI's question; closing with --yes and reopening run on PostgreSQL in
+# test_admin_reopens_with_a_reason_and_history_says_why.
+@on_sqlite_only
 def test_closing_without_a_terminal_is_refused_with_a_hint(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke, "Printer", "--from", "ann@example.com")
     result = invoke("ticket", "status", str(number), "closed")
@@ -45,6 +48,9 @@ def test_closing_without_a_terminal_is_refused_with_a_hint(invoke: Invoke, use_d
     assert invoke("ticket", "status", str(number), "open").exit_code == 1
 
 
+# SQLite only: the CLI's question; status changes run on PostgreSQL in
+# tests/cli/test_tickets.py::test_numbers_from_stdin_change_each_ticket.
+@on_sqlite_only
 def test_other_statuses_do_not_ask(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     assert invoke("ticket", "status", str(number), "resolved").exit_code == 0
@@ -67,6 +73,9 @@ def test_closing_on_a_terminal_asks_and_names_a_kept_draft(
     assert load_draft(None, number, "reply") == "Dear Ann,"
 
 
+# SQLite only: the CLI's question; a reply that sets the status runs on PostgreSQL in
+# tests/cli/test_tickets.py::test_reply_sets_status_and_copies.
+@on_sqlite_only
 def test_reply_that_closes_asks_too(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke, "Printer", "--from", "ann@example.com")
     result = invoke("ticket", "reply", str(number), "--body", "Done.", "--status", "closed")
@@ -108,6 +117,9 @@ def test_an_agent_cannot_reopen(invoke: Invoke, use_db: str) -> None:
 # -- deleting --------------------------------------------------------------------------------
 
 
+# SQLite only: the CLI's question; deleting runs on PostgreSQL in
+# tests/cli/test_tickets.py::test_merge_link_and_delete.
+@on_sqlite_only
 def test_deleting_without_a_terminal_is_refused_with_a_hint(invoke: Invoke, use_db: str) -> None:
     number = _new(invoke)
     for result in (
@@ -222,6 +234,9 @@ def test_drafts_lists_mine_with_the_state_of_their_tickets(invoke: Invoke, use_d
     }
 
 
+# SQLite only: the warning's cleaning; the merge plan runs on PostgreSQL in
+# test_merging_different_requesters_refuses_without_a_terminal.
+@on_sqlite_only
 def test_the_merge_warning_shows_hostile_names_as_plain_text(invoke: Invoke, use_db: str) -> None:
     from helpdesk_tui.desk.actors import SYSTEM
     from helpdesk_tui.desk.tickets import create_ticket
@@ -249,6 +264,9 @@ def test_the_merge_warning_shows_hostile_names_as_plain_text(invoke: Invoke, use
     assert "Eve" in result.stderr and "eve@example.com" in result.stderr
 
 
+# SQLite only: the draft file; the refused reply runs on PostgreSQL in
+# test_reply_to_a_requester_without_address_is_refused_then_sent_two_ways.
+@on_sqlite_only
 def test_a_refused_reply_written_in_the_editor_is_kept_as_a_draft(
     invoke: Invoke, use_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -268,6 +286,9 @@ def test_a_refused_reply_written_in_the_editor_is_kept_as_a_draft(
     assert load_draft(None, number, "reply") == "Written in the editor."
 
 
+# SQLite only: draft files; the drafts' tickets are read on PostgreSQL in
+# test_drafts_lists_mine_with_the_state_of_their_tickets.
+@on_sqlite_only
 def test_drafts_lists_articles_and_canned_responses_being_written(
     invoke: Invoke, use_db: str
 ) -> None:

@@ -31,7 +31,16 @@ from helpdesk_tui.storage.enums import clock_of
 from helpdesk_tui.storage.models import Outbox, utcnow
 from tests.clocks import SetClock, local_zone
 
-from .mailbuild import DESK, config_for, email, mail_settings, messages, new_id, outbox
+from .mailbuild import (
+    DESK,
+    config_for,
+    email,
+    mail_settings,
+    messages,
+    new_id,
+    on_sqlite_only,
+    outbox,
+)
 from .servers import SmtpServer
 from .test_poller import wait_until
 
@@ -273,6 +282,9 @@ def test_a_row_interrupted_while_sending_is_sent_after_a_restart(
     assert len(smtp_server.messages) == 1
 
 
+@on_sqlite_only(
+    "tests/mail/test_outbox.py::test_a_permanent_refusal_fails_at_once_with_the_servers_reason"
+)  # (the mail code refuses to build it; the row is failed by the desk call that test makes)
 def test_header_injection_in_a_header_fails_the_row_not_the_sender(
     db: Database, admin: Actor, smtp_server: SmtpServer
 ) -> None:

@@ -280,7 +280,11 @@ def test_a_refused_login_says_so_in_the_servers_words_and_names_the_user(
     dovecot: ImapAccount,
 ) -> None:
     """The status line said ``127.0.0.1:143: b'[AUTHENTICATIONFAILED] Authentication
-    failed.'``: a Python bytes literal, and nothing about a login or which one."""
+    failed.'``: a Python bytes literal, and nothing about a login or which one.
+
+    The test Dovecot's one refused login outside ``mail check``'s (test_mail_cli.py): it
+    refuses a wrong password (``LoginError``), what tests/mail/test_servers.py checked
+    with a login of its own (each failed login is half a second of a worker's time)."""
     box = server_settings(dovecot, mailbox={"password": "wrong"}).mailboxes["support"]
     with pytest.raises(LoginError) as refused:
         connect(box)

@@ -6,8 +6,6 @@ import smtplib
 import socket
 
 import pytest
-from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
 
 from .servers import DovecotServer, ImapAccount, SmtpServer, message_bytes
 
@@ -64,13 +62,6 @@ def test_idle_sees_new_mail(dovecot: ImapAccount) -> None:
         responses = client.idle_check(timeout=5)
         client.idle_done()
     assert (1, b"EXISTS") in responses
-
-
-def test_wrong_password_is_refused(dovecot: ImapAccount) -> None:
-    client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=5)
-    with pytest.raises(LoginError):
-        client.login(dovecot.user, "wrong")
-    client.shutdown()
 
 
 def test_stop_and_start_on_the_same_port(
