@@ -23,7 +23,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Computed, Connection, Index, MetaData, Table, insert, select, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 import helpdesk_tui.storage
 from helpdesk_tui.desk.actors import MAIL, Actor
@@ -265,30 +265,6 @@ def test_models_and_migrations_do_not_drift(db: Database) -> None:
     assert [m for m in unexpected if "expression-based index" not in m] == []
 
 
-def test_mail_processed_before_0007_still_counts_as_seen(db_url: str) -> None:
-    """Rows keyed by Message-ID alone get their Message-ID key; reading the mail again
-    changes nothing (a copy cannot be told from a reuse without the old content hash)."""
-    db = Database(db_url)
-    migrate.upgrade(db, "0002")
-    message_id = "<old-1@example.org>"
-    with db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO mail_processed (key_hash, dedupe_key, outcome, created_at)"
-                " VALUES (:digest, :key, 'ticket', :now)"
-            ),
-            {"digest": key_hash(message_id), "key": message_id, "now": datetime.now(UTC)},
-        )
-    migrate.upgrade(db)
-
-    with db.write() as session:
-        result = ingest(session, email(message_id=message_id), config_for(mail_settings()))
-        [row] = session.scalars(select(ProcessedMail)).all()
-    assert result.duplicate
-    assert (row.message_key, row.content_hash) == (key_hash(message_id), None)
-    db.dispose()
-
-
 def test_revision_graph_read_from_the_files_is_alembics() -> None:
     """The start-up reads the graph without Alembic; it must be the one Alembic runs."""
     config = Config()
@@ -303,10 +279,33 @@ def test_revision_graph_read_from_the_files_is_alembics() -> None:
     assert {r for r in expected if r not in built_on} == set(scripts.get_heads())
 
 
-def test_surveys_given_up_before_0029_are_withdrawn(db_url: str) -> None:
-    """A survey the desk gave up on purpose was ``failed`` ("survey not sent: …"), counted
-    and re-sendable as undelivered mail; other failed mail stays failed."""
+def test_mail_seen_before_0007_surveys_given_up_before_0029_bounces_before_0030(
+    db_url: str,
+) -> None:
+    """Three facts on one desk: rows written at 0002, more at 0008, more at 0029 (each was
+    a test of its own, migrating an empty desk to there and on to the heads: the same
+    migrations three times; the rows of one are not rows another's migration reads).
+
+    Mail processed before 0007, rows keyed by Message-ID alone, get their Message-ID key;
+    reading the mail again changes nothing (a copy cannot be told from a reuse without the
+    old content hash).
+
+    A survey the desk gave up on purpose was ``failed`` ("survey not sent: …"), counted
+    and re-sendable as undelivered mail; other failed mail stays failed.
+
+    0030 keeps each address's last hard bounce; it starts from the outgoing mail already
+    marked bounced to one address (not a ``4.x.x`` delay, not a list of recipients)."""
     db = Database(db_url)
+    migrate.upgrade(db, "0002")
+    message_id = "<old-1@example.org>"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO mail_processed (key_hash, dedupe_key, outcome, created_at)"
+                " VALUES (:digest, :key, 'ticket', :now)"
+            ),
+            {"digest": key_hash(message_id), "key": message_id, "now": datetime.now(UTC)},
+        )
     migrate.upgrade(db, "0008")
     rows = [
         ("survey", "failed", "survey not sent: mail to ann@example.org bounced (5.1.1)"),
@@ -323,26 +322,10 @@ def test_surveys_given_up_before_0029_are_withdrawn(db_url: str) -> None:
                 ),
                 {"kind": kind, "status": status, "error": error, "now": datetime.now(UTC)},
             )
-    migrate.upgrade(db)
-
-    with db.engine.connect() as conn:
-        found = conn.execute(text("SELECT kind, status, last_error FROM outbox ORDER BY id"))
-        assert [tuple(row) for row in found] == [
-            ("survey", "withdrawn", "mail to ann@example.org bounced (5.1.1)"),
-            ("survey", "failed", "550 5.1.1 user unknown"),
-            ("reply", "failed", "survey not sent: a reply that says so"),
-        ]
-    db.dispose()
-
-
-def test_addresses_that_bounced_before_0030_still_hold_surveys(db_url: str) -> None:
-    """0030 keeps each address's last hard bounce; it starts from the outgoing mail already
-    marked bounced to one address (not a ``4.x.x`` delay, not a list of recipients)."""
-    db = Database(db_url)
     migrate.upgrade(db, "0029")
     earlier = datetime(2026, 11, 1, 9, tzinfo=UTC)
     later = datetime(2026, 11, 20, 9, tzinfo=UTC)
-    rows = [
+    bounced = [
         ("Ann@Example.org", "5.1.1", earlier),
         ("ann@example.org", "5.2.1", later),
         ("bob@example.org", "4.2.2", later),
@@ -350,7 +333,7 @@ def test_addresses_that_bounced_before_0030_still_hold_surveys(db_url: str) -> N
         ("eve@example.org", None, earlier),
     ]
     with db.engine.begin() as conn:
-        for to, dsn, when in rows:
+        for to, dsn, when in bounced:
             conn.execute(
                 text(
                     "INSERT INTO outbox (kind, to_addresses, subject, body, status, attempts,"
@@ -361,84 +344,47 @@ def test_addresses_that_bounced_before_0030_still_hold_surveys(db_url: str) -> N
             )
     migrate.upgrade(db)
 
+    with db.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT kind, status, last_error FROM outbox ORDER BY id LIMIT :n"),
+            {"n": len(rows)},
+        )
+        assert [tuple(row) for row in found] == [
+            ("survey", "withdrawn", "mail to ann@example.org bounced (5.1.1)"),
+            ("survey", "failed", "550 5.1.1 user unknown"),
+            ("reply", "failed", "survey not sent: a reply that says so"),
+        ]
     with db.read() as session:
-        found = session.scalars(select(BouncedAddress).order_by(text("address"))).all()
-        assert [(b.address, b.dsn_status, b.bounced_at) for b in found] == [
+        kept = session.scalars(select(BouncedAddress).order_by(text("address"))).all()
+        assert [(b.address, b.dsn_status, b.bounced_at) for b in kept] == [
             ("ann@example.org", "5.2.1", later),
             ("eve@example.org", None, earlier),
         ]
+    with db.write() as session:
+        result = ingest(session, email(message_id=message_id), config_for(mail_settings()))
+        [row] = session.scalars(select(ProcessedMail)).all()
+    assert result.duplicate
+    assert (row.message_key, row.content_hash) == (key_hash(message_id), None)
     db.dispose()
 
 
-def test_messages_without_a_message_id_processed_before_0031_are_found_re_encoded(
+def test_messages_processed_or_quarantined_before_0031_are_found_re_encoded(
     db_url: str,
 ) -> None:
-    """0031 keeps, for each message processed without a Message-ID, the hash of its raw
+    """Two facts on one desk made at 0030 and 0007 (each was a test of its own, migrating
+    an empty desk to there and on to the heads: the same migrations twice).
+
+    0031 keeps, for each message processed without a Message-ID, the hash of its raw
     bytes as any server keeps them: read again after a server re-encoded it, it is the
-    message taken before (a ticket), not a second one. One with a Message-ID gets none."""
-    from helpdesk_tui.desk.mailstate import normal_hash
+    message taken before (a ticket), not a second one. One with a Message-ID gets none.
 
-    db = Database(db_url)
-    migrate.upgrade(db, "0030")
-    migrate.upgrade(db, "0007")
-    when = datetime(2026, 11, 1, 9, tzinfo=UTC)
-    without = email(message_id=None, subject="No Message-ID, a subject long enough to fold")
-    with_id = email(subject="With one")
-    with db.engine.begin() as conn:
-        ids = []
-        for n, (raw, message_key) in enumerate(((without, None), (with_id, "k" * 64)), 1):
-            raw_id = conn.execute(
-                text(
-                    "INSERT INTO raw_message (sha256, received_at, content)"
-                    " VALUES (:sha, :when, :raw) RETURNING id"
-                ),
-                {"sha": str(n) * 64, "when": when, "raw": raw},
-            ).scalar_one()
-            ids.append(raw_id)
-            conn.execute(
-                text(
-                    "INSERT INTO mail_processed (key_hash, dedupe_key, message_key, outcome,"
-                    " raw_message_id, created_at) VALUES (:k, :d, :m, 'ticket', :n, :when)"
-                ),
-                {"k": f"older-{n}", "d": f"older-{n}", "m": message_key, "n": raw_id, "when": when},
-            )
-    migrate.upgrade(db)
-
-    with db.read() as session:
-        found = session.exec(select(ProcessedMail.raw_message_id, ProcessedMail.normal_hash))
-        assert sorted(found.all()) == [(ids[0], normal_hash(without)), (ids[1], None)]
-        reencoded = without.replace(b"\r\n", b"\n").replace(b"long enough", b"long\n enough")
-        assert normal_hash(reencoded) == normal_hash(without)
-    with db.write() as session:
-        again = ingest(session, reencoded, config_for(mail_settings()))
-    assert again.duplicate and again.outcome == "ticket"
-    db.dispose()
-
-
-def test_0031_hashes_as_the_desk_does() -> None:
-    """The migration keeps its own copy of ``desk/mailstate.normal_hash`` (storage imports
-    nothing of the desk): the two agree, on every corpus message and re-encoded ones."""
-    from helpdesk_tui.desk.mailstate import normal_hash
-
-    frozen = importlib.import_module(
-        "helpdesk_tui.storage.migrations.versions.0031_processed_normal_hash"
-    ).normal_hash
-    from tests.mail.conftest import MAIL_CORPUS
-
-    raws = [p.read_bytes() for p in sorted(MAIL_CORPUS.rglob("*")) if p.is_file()]
-    raws += [b"", b"a\r\rb\r\n\r\n\r\n", b"X: a\r\n\tb  \r\n\r\nbody  \r\n\r\n", b"\n\n\n"]
-    assert len(raws) > 40
-    for raw in raws:
-        assert frozen(raw) == normal_hash(raw)
-
-
-def test_a_message_quarantined_before_0031_is_recognised_re_encoded(db_url: str) -> None:
-    """A message that could not be parsed was quarantined by a version that did not read
+    A message that could not be parsed was quarantined by a version that did not read
     its Message-ID (no ``message_key``, its content hash that of its bytes): read again
     after the upgrade as a server re-encoded it, it was quarantined a second time. 0032
     gives such rows the key of the Message-ID in their raw header; the copy is a duplicate
     of the entry, another message under that Message-ID is still its own."""
     from helpdesk_tui.desk.intake import ingest_batch
+    from helpdesk_tui.desk.mailstate import normal_hash
     from helpdesk_tui.mail.ingest import read_message
     from helpdesk_tui.storage.mail_models import QuarantinedMail
     from tests.mail.test_corpus_ingest import _reencoded
@@ -448,10 +394,29 @@ def test_a_message_quarantined_before_0031_is_recognised_re_encoded(db_url: str)
     migrate.upgrade(db, "0030")
     migrate.upgrade(db, "0007")
     when = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    without = email(message_id=None, subject="No Message-ID, a subject long enough to fold")
+    with_id = email(subject="With one")
     message_id = "<dolls-1@example.org>"
     raw = _unparseable(message_id)
     old = _unparseable("<dolls-2@example.org>")
     with db.engine.begin() as conn:
+        ids = []
+        for n, (content, message_key) in enumerate(((without, None), (with_id, "k" * 64)), 1):
+            raw_id = conn.execute(
+                text(
+                    "INSERT INTO raw_message (sha256, received_at, content)"
+                    " VALUES (:sha, :when, :raw) RETURNING id"
+                ),
+                {"sha": str(n) * 64, "when": when, "raw": content},
+            ).scalar_one()
+            ids.append(raw_id)
+            conn.execute(
+                text(
+                    "INSERT INTO mail_processed (key_hash, dedupe_key, message_key, outcome,"
+                    " raw_message_id, created_at) VALUES (:k, :d, :m, 'ticket', :n, :when)"
+                ),
+                {"k": f"older-{n}", "d": f"older-{n}", "m": message_key, "n": raw_id, "when": when},
+            )
         for content, content_hash in ((raw, "sha"), (old, None)):
             sha = hashlib.sha256(content).hexdigest()
             raw_id = conn.execute(
@@ -484,6 +449,19 @@ def test_a_message_quarantined_before_0031_is_recognised_re_encoded(db_url: str)
             )
     migrate.upgrade(db)
 
+    with db.read() as session:
+        found = session.exec(
+            select(ProcessedMail.raw_message_id, ProcessedMail.normal_hash).where(
+                col(ProcessedMail.raw_message_id).in_(ids)
+            )
+        )
+        assert sorted(found.all()) == [(ids[0], normal_hash(without)), (ids[1], None)]
+        reencoded = without.replace(b"\r\n", b"\n").replace(b"long enough", b"long\n enough")
+        assert normal_hash(reencoded) == normal_hash(without)
+    with db.write() as session:
+        again = ingest(session, reencoded, config_for(mail_settings()))
+    assert again.duplicate and again.outcome == "ticket"
+
     config = config_for(mail_settings())
     copies = [
         _reencoded(raw),
@@ -503,6 +481,23 @@ def test_a_message_quarantined_before_0031_is_recognised_re_encoded(db_url: str)
     with db.read() as session:
         assert len(session.exec(select(QuarantinedMail)).all()) == 4
     db.dispose()
+
+
+def test_0031_hashes_as_the_desk_does() -> None:
+    """The migration keeps its own copy of ``desk/mailstate.normal_hash`` (storage imports
+    nothing of the desk): the two agree, on every corpus message and re-encoded ones."""
+    from helpdesk_tui.desk.mailstate import normal_hash
+
+    frozen = importlib.import_module(
+        "helpdesk_tui.storage.migrations.versions.0031_processed_normal_hash"
+    ).normal_hash
+    from tests.mail.conftest import MAIL_CORPUS
+
+    raws = [p.read_bytes() for p in sorted(MAIL_CORPUS.rglob("*")) if p.is_file()]
+    raws += [b"", b"a\r\rb\r\n\r\n\r\n", b"X: a\r\n\tb  \r\n\r\nbody  \r\n\r\n", b"\n\n\n"]
+    assert len(raws) > 40
+    for raw in raws:
+        assert frozen(raw) == normal_hash(raw)
 
 
 def test_0032_reads_the_message_id_as_the_mail_layer_does() -> None:
