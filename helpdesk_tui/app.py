@@ -354,9 +354,9 @@ class HelpdeskApp(App[None]):
     def _start_opening(self, waited: int = 0) -> None:
         """Open the desk in a thread once the first screen is drawn whole.
 
-        A refresh can leave more to draw (the footer composes its keys after one): the
-        thread's imports would hold that up, so it waits for a refresh that leaves nothing
-        to do, for at most ``OPENING_WAIT`` refreshes."""
+        A refresh can leave more to draw (a layout asked for by the first one, as widgets
+        get their sizes): the thread's imports would hold that up, so it waits for a
+        refresh that leaves nothing to do, for at most ``OPENING_WAIT`` refreshes."""
         screen = self.screen
         pending = (
             screen._layout_required
