@@ -57,7 +57,8 @@ and an empty command). Without ``--warm`` the commands run with ``HELPDESK_CLI_S
 
 ``--postgres``: the desk in a throw-away PostgreSQL cluster (``tests/pg_cluster.py``, kept
 in DIR/pg with ``--keep``) instead of a SQLite file. ``--cli-only``: no first paints.
-``--no-writes``: not the write verbs (nor the other groups').
+``--no-writes``: not the write verbs (nor the other groups'). ``--paint-only``: the first
+paints alone (no CLI case).
 
 Goal (issue 10): a CLI verb ≤ 0.3 s, completion ≤ 0.2 s, first paint ≤ 1.5x bare Textual.
 """
@@ -437,6 +438,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=200, help="the demo desk's size")
     parser.add_argument("--cli-only", action="store_true", help="no first paints")
     parser.add_argument("--no-writes", action="store_true", help="no write verbs")
+    parser.add_argument("--paint-only", action="store_true", help="the first paints only")
     parser.add_argument("--warm", action="store_true", help="the warm server's path too")
     parser.add_argument("--helpdesk", help="the program to run (default: the installed one)")
     args = parser.parse_args()
@@ -495,6 +497,8 @@ def main() -> None:
 
             for name, argv in WRITES.items():
                 cases[name] = write(argv)
+        if args.paint_only:
+            cases = {}
         if args.warm:
             both: dict[str, Callable[[], Any]] = {}
             for name, run in cases.items():

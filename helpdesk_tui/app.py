@@ -49,6 +49,7 @@ from helpdesk_tui.screens.base import DeskScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.styles import screen_css_paths
 from helpdesk_tui.start_settings import StartSettings, start_of
+from helpdesk_tui.stylesheet import KeptStylesheet
 from helpdesk_tui.typing_ahead import TypingAhead
 
 if TYPE_CHECKING:
@@ -258,6 +259,8 @@ class HelpdeskApp(App[None]):
         self._palette: KeptPalette | None = None
         """The command palette, composed at its first opening and kept (``screens.palette``)."""
         self.theme = self.start.theme
+        self.stylesheet = KeptStylesheet(variables=self.get_css_variables())
+        """Parsed once at start, with the theme's variables (``stylesheet``)."""
         if self.start.keymap:
             from helpdesk_tui.keymap import binding_keys, check_keymap
 
@@ -351,9 +354,9 @@ class HelpdeskApp(App[None]):
     def _start_opening(self, waited: int = 0) -> None:
         """Open the desk in a thread once the first screen is drawn whole.
 
-        A refresh can leave more to draw (the footer composes its keys after one): the
-        thread's imports would hold that up, so it waits for a refresh that leaves nothing
-        to do, for at most ``OPENING_WAIT`` refreshes."""
+        A refresh can leave more to draw (a layout asked for by the first one, as widgets
+        get their sizes): the thread's imports would hold that up, so it waits for a
+        refresh that leaves nothing to do, for at most ``OPENING_WAIT`` refreshes."""
         screen = self.screen
         pending = (
             screen._layout_required

@@ -7,6 +7,9 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import select
 from textual.command import CommandList
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.widgets._footer import FooterKey
 
 from helpdesk_tui import app as app_module
 from helpdesk_tui import heap
@@ -20,7 +23,9 @@ from helpdesk_tui.screens.help import HelpScreen
 from helpdesk_tui.screens.queue import QueueScreen
 from helpdesk_tui.screens.ticket import TicketScreen
 from helpdesk_tui.storage.models import Activity, Presence
+from helpdesk_tui.stylesheet import KeptStylesheet
 from helpdesk_tui.ui_settings import SavedView, UiSettings
+from tests.restyles import restyled
 from tests.screens import conftest as screen_fixtures
 from tests.screens.conftest import FROZEN_NOW, DeskData
 from tests.screens.test_queue import settle, shown
@@ -339,13 +344,39 @@ async def test_start_up_objects_are_kept_out_of_the_collectors_way(
 
 
 async def test_the_title_is_the_desks_name_not_the_agents_config(
-    make_test_app: Callable[..., HelpdeskApp], desk_data: DeskData
+    make_test_app: Callable[..., HelpdeskApp],
+    desk_data: DeskData,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """An admin named the desk: a terminal whose config names it otherwise says the desk's."""
+    """An admin named the desk: a terminal whose config names it otherwise says the desk's.
+
+    The same run counts what the start and the end do for nobody: the screen is laid out
+    at a size once (Textual's three ``Resize``s at start, all at the size of its first
+    layout, each laid the whole screen out again), the footer's keys are there at the first
+    layout, the stylesheet is the one that parses its CSS once, and the queue table is not
+    restyled as the app ends (its blur)."""
+    sized_layouts: list[Size] = []
+    footer_at_first_layout: list[int] = []
+    refresh_layout = Screen._refresh_layout
+
+    def laying_out(screen: Screen[object], size: Size | None = None, scroll: bool = False) -> None:
+        refresh_layout(screen, size, scroll)
+        if size is not None:  # (a resize's or a resume's; the update timer's has none)
+            sized_layouts.append(size)
+        if not footer_at_first_layout:
+            footer_at_first_layout.append(len(screen.query(FooterKey)))
+
+    monkeypatch.setattr(Screen, "_refresh_layout", laying_out)
     Desk(desk_data.db, desk_data.ada).desk_set_name("Walk4 Desk")
     app = make_test_app(settings=Settings(database_url=desk_data.db.url, desk_name="Mine"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await workers_done(app)
-        await pilot.pause()
-        assert app.title == "Walk4 Desk"
+    with restyled() as nodes:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await workers_done(app)
+            await pilot.pause()
+            assert app.title == "Walk4 Desk"
+            assert sized_layouts == [Size(80, 24)], "laid out once at its size"
+            assert footer_at_first_layout[0] >= 5
+            assert isinstance(app.stylesheet, KeptStylesheet)  # (tests/test_stylesheet.py)
+            table, ending = app.queue.table, len(nodes)
+    assert table not in nodes[ending:], "restyled as the app ended"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -67,6 +68,17 @@ class DeskScreen(Screen[Any]):
         if self._styled_at_mount is not None and self._styled_at_mount == styled_by(self.app):
             event.refresh_styles = False
         self._styled_at_mount = None
+
+    def _screen_resized(self, size: Size) -> None:
+        """Lay the screen out again only at a size it is not laid out at. Textual sends a
+        screen three ``Resize``s at start, all at the size of its first layout: the app's
+        own first, the driver's (the terminal's size, measured again), and one the screen's
+        first layout posts to every widget it shows, the screen included; each laid the
+        whole screen out again, for nothing (three of the five layouts of a start, and one
+        more at each screen shown). A change inside the screen lays it out as it happens
+        (``refresh(layout=True)``), never by a resize."""
+        if size != self._compositor.size:
+            super()._screen_resized(size)
 
     @property
     def desk_app(self) -> HelpdeskApp:

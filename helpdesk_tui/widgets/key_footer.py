@@ -29,12 +29,13 @@ from weakref import WeakKeyDictionary
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.geometry import Size
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
-    from textual.screen import Screen
+    from textual.binding import ActiveBinding, Binding
+    from textual.widget import Widget
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,12 @@ class KeyFooter(Footer):
         )
         """Each key's widths (``_widths``) and what they were measured under (``_styled``)."""
 
-    def _specs(self) -> list[KeySpec] | None:
-        """The keys the screen's bindings ask for now, as ``Footer.compose`` lays them out;
-        None if any binding has a group (left to ``Footer``)."""
-        active = self.screen.active_bindings
+    def _specs(self, active: dict[str, ActiveBinding] | None = None) -> list[KeySpec] | None:
+        """The keys the screen's bindings ask for now (or ``active``'s), as
+        ``Footer.compose`` lays them out; None if any binding has a group (left to
+        ``Footer``)."""
+        if active is None:
+            active = self.screen.active_bindings
         if_room: frozenset[str] = getattr(self.screen, "FOOTER_IF_ROOM", frozenset())
         by_action: dict[str, KeySpec] = {}
         last: set[str] = set()
@@ -121,10 +124,12 @@ class KeyFooter(Footer):
         return key
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            self._keys = {}
-            return
-        specs = self._specs()
+        """The keys the screen's bindings ask for as the footer is mounted, with the screen:
+        Textual's footer composes empty and mounts its keys after the first refresh (a
+        second mount, styling and layout of the screen, and a first frame without keys).
+        The focus a screen gives at start is set by then (``Screen._update_auto_focus``, or
+        the screen's own compose); a focus given later shows its keys as any change does."""
+        specs = self._specs(_bindings_at_start(self.screen))
         if specs is None:
             self._keys = None
             yield from super().compose()
@@ -269,6 +274,33 @@ class KeyFooter(Footer):
                 return
             await self.mount(*(key for key, _before in together), before=before)
         self._clip()
+
+
+def _bindings_at_start(screen: Screen[object]) -> dict[str, ActiveBinding]:
+    """The screen's active bindings once it has given the focus it gives as it starts
+    (``Screen._update_auto_focus``, just after its widgets are composed: after the
+    footer's compose). A screen that moves the focus elsewhere later shows that widget's
+    keys as any focus change does."""
+    focus = _start_focus(screen)
+    if focus is None:
+        return screen.active_bindings
+    screen.set_reactive(Screen.focused, focus)  # (no watcher: nothing else sees it)
+    try:
+        return screen.active_bindings
+    finally:
+        screen.set_reactive(Screen.focused, None)
+
+
+def _start_focus(screen: Screen[object]) -> Widget | None:
+    """The widget ``Screen._update_auto_focus`` is about to focus, if the screen has no
+    focus yet and gives one (the first focusable widget its ``AUTO_FOCUS`` matches)."""
+    app = screen.app
+    if screen.focused is not None or not app.app_focus:
+        return None
+    auto_focus = app.AUTO_FOCUS if screen.AUTO_FOCUS is None else screen.AUTO_FOCUS
+    if not auto_focus:
+        return None
+    return next((widget for widget in screen.query(auto_focus) if widget.focusable), None)
 
 
 def _styled(key: FooterKey) -> Hashable:

@@ -685,6 +685,14 @@ class QueueTable(ScrollView, can_focus=True, inherit_bindings=False):
             )
         return self._row_styles
 
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """Restyled as the focus comes and goes (``:focus``), but not as the table is
+        being removed (the app ending, its screen closed): Textual takes the focus from a
+        widget it removes, and restyling it then (the table and its scroll bars) was work
+        for a frame never drawn."""
+        if not self._pruning:
+            super().watch_has_focus(has_focus)
+
     def on_focus(self) -> None:
         self._looks = None
         self.refresh()

@@ -105,6 +105,41 @@ async def test_grouped_keys_are_textuals_own() -> None:
     assert ("left", "", False, False) in ours[0]
 
 
+async def test_the_keys_come_with_the_footer_before_the_first_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The footer composes the keys of the focus the screen is about to give (the first
+    focusable widget: Rows' Enter and d first): they are there at the screen's first layout,
+    which comes before its first frame, and no key is mounted after it. (It composed empty
+    and mounted them after the first refresh: a frame without keys, and a second mount,
+    styling and layout of the screen.)"""
+    at_first_layout: list[list[str]] = []
+    mounts: list[Widget] = []
+    refresh_layout = Screen._refresh_layout
+    mount = KeyFooter.mount
+
+    def laying_out(screen: Screen[None], *args: object, **kwargs: object) -> None:
+        refresh_layout(screen, *args, **kwargs)  # type: ignore[arg-type]
+        if not at_first_layout:
+            at_first_layout.append([key for key, *_ in shown(screen.app)])
+
+    def mounting(footer: KeyFooter, *widgets: Widget, **kwargs: object) -> object:
+        if at_first_layout:  # (not its compose's)
+            mounts.extend(widgets)
+        return mount(footer, *widgets, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "_refresh_layout", laying_out)
+    monkeypatch.setattr(KeyFooter, "mount", mounting)
+    app = FooterApp(KeyFooter)
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        keys = [key for key, *_ in shown(app)]
+    assert keys == ["enter", "d", "slash", "f", "question_mark", "ctrl+p"]
+    assert at_first_layout == [keys]
+    assert not mounts
+
+
 @pytest.mark.parametrize("target", ["#box", None])
 async def test_a_focus_change_makes_and_restyles_no_key(target: str | None) -> None:
     app = FooterApp(KeyFooter)
