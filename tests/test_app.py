@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -41,16 +42,34 @@ markers_waited_for = screen_fixtures.markers_waited_for
 
 
 async def test_help_lists_every_key_of_the_screen_and_the_palette_jumps_to_a_ticket(
-    make_test_app: Callable[..., HelpdeskApp],
+    make_test_app: Callable[..., HelpdeskApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One app run: the help lists every key of the screen (? and F1); then the palette
-    jumps to a ticket by its number."""
+    jumps to a ticket by its number.
+
+    The help, a modal, opens as the app's screens do (``screens.base.ShownOnce``): each of
+    its widgets styled once as mounted (and the focused one as it takes the focus), not
+    again as it is first shown, and laid out once at its size, not again by the ``Resize``
+    its first layout posts to it at the same size."""
+    help_layouts: list[Size] = []
+    refresh_layout = Screen._refresh_layout
+
+    def laying_out(screen: Screen[object], size: Size | None = None, scroll: bool = False) -> None:
+        refresh_layout(screen, size, scroll)
+        if size is not None and isinstance(screen, HelpScreen):
+            help_layouts.append(size)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", laying_out)
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
+        with restyled() as nodes:
+            await pilot.press("question_mark")
+            await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        times = Counter(node for node in nodes if node.is_attached and node.screen is app.screen)
+        assert max(times.values()) == 2, "styled as mounted and on focus; not resumed"
+        assert help_layouts == [Size(120, 40)], "laid out once at its size"
         table = app.screen.query_one("#help-keys")
         rows = {
             str(table.get_row_at(i)[2]): str(table.get_row_at(i)[0]) for i in range(table.row_count)

@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -23,6 +22,7 @@ from helpdesk_tui.desk.errors import InvalidValue
 from helpdesk_tui.desk.limits import human_bytes
 from helpdesk_tui.limits_settings import Limits
 from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.base import DeskModal
 from helpdesk_tui.widgets.attachment_list import AttachedFile, PathSuggester
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -39,7 +39,7 @@ class PathInput(Input):
     ]
 
 
-class AttachScreen(ModalScreen[tuple[AttachedFile, ...]]):
+class AttachScreen(DeskModal[tuple[AttachedFile, ...]]):
     """Dismisses with the draft's files as they are when the agent is done."""
 
     CSS_PATH = ["pickers.tcss", "attach.tcss"]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events
 from textual.app import App
 from textual.geometry import Size
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.app_access import desk_app
 from helpdesk_tui.messages import WorkerFailed
+
+ResultT = TypeVar("ResultT")
 
 if TYPE_CHECKING:
     from helpdesk_tui.app import HelpdeskApp
@@ -45,16 +47,13 @@ def styled_by(app: App[Any]) -> tuple[object, ...]:
     )
 
 
-class DeskScreen(Screen[Any]):
-    """A screen whose failed workers (run with ``exit_on_error=False``) become a notification.
-
-    ``Worker.StateChanged`` does not bubble, so each screen forwards failures to the app,
-    whose one handler words them for people.
+class ShownOnce(Screen[ResultT]):
+    """A screen shown without work nobody sees: styled and laid out once as it is first shown.
 
     Textual restyles every widget of a screen each time it is pushed (``ScreenResume``), for
     a stylesheet changed while it was hidden; the first time, its widgets were styled as they
     were mounted, a moment before, by the same stylesheet: that restyle is skipped (a second
-    styling of the whole screen at each ticket opened, and of the queue at each start).
+    styling of the whole screen at each ticket or modal opened, and of the queue at each start).
     """
 
     _styled_at_mount: tuple[object, ...] | None = None
@@ -75,10 +74,22 @@ class DeskScreen(Screen[Any]):
         own first, the driver's (the terminal's size, measured again), and one the screen's
         first layout posts to every widget it shows, the screen included; each laid the
         whole screen out again, for nothing (three of the five layouts of a start, and one
-        more at each screen shown). A change inside the screen lays it out as it happens
-        (``refresh(layout=True)``), never by a resize."""
+        more at each screen or modal shown). A change inside the screen lays it out as it
+        happens (``refresh(layout=True)``), never by a resize."""
         if size != self._compositor.size:
             super()._screen_resized(size)
+
+
+class DeskModal(ShownOnce[ResultT], ModalScreen[ResultT]):
+    """A modal screen (a question, a picker, a form) shown without work nobody sees."""
+
+
+class DeskScreen(ShownOnce[Any]):
+    """A screen whose failed workers (run with ``exit_on_error=False``) become a notification.
+
+    ``Worker.StateChanged`` does not bubble, so each screen forwards failures to the app,
+    whose one handler words them for people.
+    """
 
     @property
     def desk_app(self) -> HelpdeskApp:

@@ -20,7 +20,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -30,7 +29,7 @@ from helpdesk_tui.desk.canned_service import CannedView
 from helpdesk_tui.desk.errors import DeskError, UnknownAgent
 from helpdesk_tui.drafts import DraftStore
 from helpdesk_tui.safe_text import clean, plain
-from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.base import DeskModal, DeskScreen
 from helpdesk_tui.screens.field_draft import FieldDraft, FieldEditor
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -201,7 +200,7 @@ def _names() -> str:
     return " ".join("{{" + name + "}}" for name in PLACEHOLDERS)
 
 
-class CannedEditScreen(FieldEditor, ModalScreen[bool]):
+class CannedEditScreen(FieldEditor, DeskModal[bool]):
     """Write a canned response: its name, whether it is shared, its text. Dismisses True
     once the desk saved it; a refusal (an unknown placeholder, a name taken) shows here."""
 

@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -37,7 +36,7 @@ from helpdesk_tui.desk.values import parse_addresses
 from helpdesk_tui.drafts import DraftKind, DraftStore
 from helpdesk_tui.safe_text import plain
 from helpdesk_tui.screens.autosave import Autosave
-from helpdesk_tui.screens.base import key_shown
+from helpdesk_tui.screens.base import DeskModal, key_shown
 from helpdesk_tui.screens.editor import edit_in_editor
 from helpdesk_tui.timefmt import relative
 from helpdesk_tui.widgets.attachment_list import AttachedFile, AttachmentList
@@ -81,7 +80,7 @@ def arrivals_text(news: Since, now_ago: Callable[..., str]) -> Text:
     return text
 
 
-class ComposerScreen(ModalScreen[bool]):
+class ComposerScreen(DeskModal[bool]):
     """Dismisses with True once something was saved to the ticket, False otherwise."""
 
     CSS_PATH = "composer.tcss"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from helpdesk_tui.screens.base import DeskModal
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
@@ -26,7 +26,7 @@ class Choice:
     value: str
 
 
-class ChoiceScreen(ModalScreen[str]):
+class ChoiceScreen(DeskModal[str]):
     """Ask ``question`` (with optional ``details``); dismisses with the chosen value.
 
     Escape dismisses with ``cancel`` (the safe answer).

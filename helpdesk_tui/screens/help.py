@@ -11,9 +11,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from helpdesk_tui.screens.base import DeskModal
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
@@ -94,7 +95,7 @@ class KeyTable(DataTable[Text]):
         self.move_cursor(row=self.row_count - 1)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DeskModal[None]):
     """A list of keys, what they do, and the binding id to remap them with in config."""
 
     CSS_PATH = "help.tcss"

@@ -20,13 +20,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.fuzzy import FuzzySearch
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from helpdesk_tui.desk.queries import TicketRow
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
+from helpdesk_tui.screens.base import DeskModal
 from helpdesk_tui.screens.key_order import ListedFor
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -59,7 +59,7 @@ def highlight(label: str, query: str, search: FuzzySearch) -> Text:
     return text
 
 
-class ListModal(ModalScreen[ResultT]):
+class ListModal(DeskModal[ResultT]):
     """A modal whose keys move through its one ``OptionList``; Esc gives nothing back.
 
     The key bindings stay with each subclass (their ids are what a keymap names)."""

@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from helpdesk_tui.desk.errors import InvalidValue
@@ -24,6 +23,7 @@ from helpdesk_tui.desk.queue_values import TicketFilter
 from helpdesk_tui.desk.statuses import ALL_STATUSES, parse_status
 from helpdesk_tui.desk.values import parse_priority, parse_tag, parse_type
 from helpdesk_tui.safe_text import plain
+from helpdesk_tui.screens.base import DeskModal
 from helpdesk_tui.screens.frames import KeyFrames
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -74,7 +74,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class QueueFilterScreen(KeyFrames, ModalScreen[None]):
+class QueueFilterScreen(KeyFrames, DeskModal[None]):
     """Enter applies (from any field or the checkbox), Escape cancels, ctrl+r empties all.
 
     Enter does not close the form: ``apply`` gets the filter and closes it when the list it

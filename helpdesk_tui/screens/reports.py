@@ -21,7 +21,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import ModalScreen
 from textual.widgets import (
     ContentSwitcher,
     DataTable,
@@ -53,7 +52,7 @@ from helpdesk_tui.desk.reports import (
 )
 from helpdesk_tui.desk.statuses import words
 from helpdesk_tui.safe_text import clean, plain
-from helpdesk_tui.screens.base import DeskScreen
+from helpdesk_tui.screens.base import DeskModal, DeskScreen
 from helpdesk_tui.widgets.desk_header import DeskHeader
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
@@ -193,7 +192,7 @@ def steps(counts: Sequence[int]) -> tuple[list[float], list[int]]:
     return xs, [count for count in counts for _ in (0, 1)]
 
 
-class ReportFilterScreen(ModalScreen[ReportQuery | None]):
+class ReportFilterScreen(DeskModal[ReportQuery | None]):
     """A custom range and the filters; Enter applies, Escape keeps the report as it was."""
 
     HELP_TITLE = "Report filter"
@@ -260,7 +259,7 @@ def terms_text() -> Text:
     return text
 
 
-class ReportTermsScreen(ModalScreen[None]):
+class ReportTermsScreen(DeskModal[None]):
     """What the figures count (``d`` on the reports screen); Escape or ``d`` closes it.
     Before it, only README said what "reopen rate" or a business minute counts."""
 

@@ -20,13 +20,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from helpdesk_tui.desk.errors import DeskError
 from helpdesk_tui.messages import WorkerFailed
 from helpdesk_tui.safe_text import clean, plain
+from helpdesk_tui.screens.base import DeskModal
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
@@ -42,7 +42,7 @@ Save = Callable[[dict[str, str]], str]
 """The fields' values by key → the line to say once saved; raises ``DeskError``."""
 
 
-class SettingsForm(ModalScreen[str | None]):
+class SettingsForm(DeskModal[str | None]):
     """Dismisses with the saved change's line, or None (Escape)."""
 
     CSS_PATH = "settings_form.tcss"

@@ -10,13 +10,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from helpdesk_tui.screens.base import DeskModal
 from helpdesk_tui.widgets.key_footer import KeyFooter
 
 
-class ValuesScreen(ModalScreen[None]):
+class ValuesScreen(DeskModal[None]):
     """Each value under its label, wrapped, in a box that scrolls (↑ ↓ PageUp PageDown)."""
 
     HELP_TITLE = "Values whole"

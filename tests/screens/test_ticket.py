@@ -145,7 +145,7 @@ async def test_a_narrow_terminal_puts_the_side_panel_under_the_thread(
     beside it when the terminal is wide again. Opening it styles each widget once as it is
     mounted (and the focused ones as they take the focus): the screen is made with its
     width's class (``TicketScreen._width_classes``), and its first showing is not restyled
-    (``DeskScreen._on_screen_resume``); each restyled all of it again. Nor is the queue under
+    (``ShownOnce._on_screen_resume``); each restyled all of it again. Nor is the queue under
     it: the ticket screen's CSS, read at its first showing, restyled every widget of the app."""
     number = desk_data.numbers["laptop"]
     app = make_test_app()
