@@ -88,10 +88,15 @@ def plan_of(source: MergeSide, target: MergeSide) -> MergePlan:
     )
 
 
+def refuse_itself(first: int, second: int) -> None:
+    """A ticket is neither linked nor merged with itself (``InvalidValue``)."""
+    if first == second:
+        raise InvalidValue(f"#{first} cannot be linked or merged with itself")
+
+
 def read_merge_plan(conn: Reader, source_number: int, target_number: int) -> MergePlan:
     """What merging ``source`` into ``target`` joins (read only; the merge checks again)."""
-    if source_number == target_number:
-        raise InvalidValue(f"#{source_number} cannot be linked or merged with itself")
+    refuse_itself(source_number, target_number)
     rows = conn.execute(
         select(ticket.c.number, ticket.c.requester_id, contact.c.name, contact.c.email)
         .select_from(ticket)

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from helpdesk_tui.desk import copies, history
 from helpdesk_tui.desk.actors import Actor
 from helpdesk_tui.desk.errors import InvalidTransition, InvalidValue, NeedsConfirmation
-from helpdesk_tui.desk.merge_plan import MergeSide, plan_of
+from helpdesk_tui.desk.merge_plan import MergeSide, plan_of, refuse_itself
 from helpdesk_tui.desk.tags import apply_tags, ticket_tags
 from helpdesk_tui.desk.ticket_reads import linked_numbers as linked_numbers
 from helpdesk_tui.desk.tickets import load_ticket
@@ -28,8 +28,7 @@ LINK_KINDS = ("related", "follow_up", "merged")
 
 def _lock_pair(session: Session, first: int, second: int) -> tuple[Ticket, Ticket]:
     """Lock two tickets in number order, so two agents locking the same pair queue, not deadlock."""
-    if first == second:
-        raise InvalidValue(f"#{first} cannot be linked or merged with itself")
+    refuse_itself(first, second)
     locked = {n: load_ticket(session, n, for_update=True) for n in sorted((first, second))}
     return locked[first], locked[second]
 
